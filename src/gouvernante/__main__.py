@@ -1,0 +1,3 @@
+from gouvernante.cli import main
+
+raise SystemExit(main())

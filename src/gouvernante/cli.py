@@ -1,0 +1,181 @@
+"""Command line: parse flags, call the core, render, return an exit code. Nothing else.
+
+Flags are Go-style (``-rules DIR``) as in the incident runbook; GNU spellings (``--rules``) work too.
+Exit codes: 0 clean, 1 error (nothing found but something could not be scanned, or bad usage),
+2 findings (even when some inputs also failed: the errors are listed in the report).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from gouvernante import __version__
+from gouvernante.errors import GouvernanteError, ReportError, UsageError
+
+EXIT_CLEAN = 0
+EXIT_ERROR = 1
+EXIT_FINDINGS = 2
+
+if TYPE_CHECKING:
+    from gouvernante.rules.model import RuleSet
+
+log = logging.getLogger("gouvernante")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def _flag(parser: argparse.ArgumentParser, name: str, **kwargs: object) -> None:
+    parser.add_argument(f"-{name}", f"--{name}", **kwargs)  # type: ignore[arg-type]
+
+
+def build_scan_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="gouvernante",
+        description="Scan npm lockfiles, package.json, installs, caches and the host for known"
+        " supply-chain compromises. Exit codes: 0 clean, 1 error, 2 findings.",
+        allow_abbrev=False,
+        epilog="Subcommands: 'gouvernante rules {validate,new,import,test} ...'.",
+    )
+    _flag(p, "rules", action="append", default=[], metavar="PATH",
+          help="rule file or directory (searched recursively for *.json); repeatable")
+    _flag(p, "builtin-rules", action="store_true", dest="builtin_rules",
+          help="also use the bundled rule pack when -rules is given (it is the default without -rules)")
+    _flag(p, "dir", default=".", metavar="DIR", help="project directory to scan (default .)")
+    _flag(p, "lockfile", action="append", default=[], metavar="FILE",
+          help="scan this lockfile or package.json (any name; overrides -dir); repeatable")
+    _flag(p, "recursive", action="store_true", help="also scan sub-directories of -dir")
+    _flag(p, "host", action="store_true",
+          help="also check this machine: the rules' host indicators")
+    _flag(p, "json", action="store_true", help="JSON report (same as -format json)")
+    _flag(p, "format", choices=["text", "json"], default=None, help="report format")
+    _flag(p, "output", metavar="FILE|auto",
+          help="write the report to FILE, or to gouvernante-report-<UTC time>.<ext> with 'auto'")
+    _flag(p, "trace", action="store_true", help="debug log on stderr")
+    _flag(p, "version", action="store_true", help="print the version and exit")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    trace = "-trace" in args or "--trace" in args
+    try:
+        return _main(args)
+    except GouvernanteError as exc:
+        print(f"gouvernante: {exc.one_line()}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("gouvernante: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - last line of defence: never a traceback for users
+        if trace:
+            raise
+        print(f"gouvernante: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _main(args: list[str]) -> int:
+    parser = build_scan_parser()
+    if args and args[0] in {"-h", "--help"}:
+        parser.print_help()
+        return EXIT_CLEAN
+    ns = parser.parse_args(args)
+    if ns.version:
+        print(f"gouvernante {__version__}")
+        return EXIT_CLEAN
+    if ns.trace:
+        logging.basicConfig(stream=sys.stderr, level=logging.DEBUG,
+                            format="gouvernante: %(relativeCreated)6.0fms %(message)s")
+    return _scan(ns)
+
+
+def _scan(ns: argparse.Namespace) -> int:
+    from gouvernante.report import ReportFormat, render  # noqa: PLC0415 - lean start-up
+    from gouvernante.report.text import summary_line  # noqa: PLC0415
+    from gouvernante.scan.run import ScanRequest, run_scan  # noqa: PLC0415
+
+    fmt = ReportFormat.JSON if ns.json else ReportFormat(ns.format or "text")
+    ruleset = _load_rules(ns.rules, ns.builtin_rules)
+    if ruleset is None:
+        return EXIT_ERROR
+    log.debug("loaded %d rules from %s", len(ruleset.rules), ", ".join(ruleset.sources))
+    request = ScanRequest(
+        directory=ns.dir,
+        lockfiles=tuple(ns.lockfile),
+        recursive=ns.recursive,
+        host=ns.host,
+    )
+    result = run_scan(request, ruleset)
+    log.debug("scan done: %d findings, %d errors", len(result.findings), len(result.errors))
+    text = render(result, fmt)
+    if ns.output:
+        written = _write_report(ns.output, text, fmt.extension)
+        print(f"{summary_line(result)} (report: {written})")
+    else:
+        sys.stdout.write(text)
+    for err in result.errors:
+        print(f"gouvernante: {err.path}: {err.message}", file=sys.stderr)
+    if result.findings:
+        return EXIT_FINDINGS
+    return EXIT_ERROR if result.errors else EXIT_CLEAN
+
+
+def builtin_rules_dir() -> str:
+    from gouvernante import rules  # noqa: PLC0415
+
+    return os.path.join(os.path.dirname(rules.__file__), "builtin")
+
+
+def _load_rules(paths: Sequence[str], with_builtin: bool) -> RuleSet | None:
+    from gouvernante.rules.loader import load_rule_files  # noqa: PLC0415
+    from gouvernante.rules.model import RuleSet as _RuleSet  # noqa: PLC0415
+
+    builtin = not paths or with_builtin
+    sources = list(paths)
+    if builtin:
+        sources.append(builtin_rules_dir())
+    ruleset, errors = load_rule_files(sources)
+    if errors:
+        for err in errors:
+            print(f"gouvernante: {err.one_line()}", file=sys.stderr)
+        print(f"gouvernante: {len(errors)} rule error(s): not scanning with a partial rule set",
+              file=sys.stderr)
+        return None
+    if not ruleset.rules:
+        print("gouvernante: no rules loaded from " + ", ".join(sources), file=sys.stderr)
+        return None
+    shown = tuple(ruleset.sources) if not builtin else tuple(paths)
+    return _RuleSet(ruleset.rules, shown, builtin=builtin)
+
+
+def _write_report(target: str, text: str, extension: str) -> str:
+    data = text.encode("utf-8")
+    if target == "auto":
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        base = f"gouvernante-report-{stamp}"
+        for n in range(1000):
+            name = f"{base}.{extension}" if n == 0 else f"{base}-{n}.{extension}"
+            try:
+                fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                raise ReportError(name, f"cannot write report: {exc.strerror or exc}") from None
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            return name
+        raise ReportError(base, "cannot find a free report file name")
+    try:
+        with open(target, "wb") as fh:
+            fh.write(data)
+    except OSError as exc:
+        raise ReportError(target, f"cannot write report: {exc.strerror or exc}") from None
+    return target

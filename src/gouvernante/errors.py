@@ -1,0 +1,56 @@
+"""One base exception, one subclass per role.
+
+Every message starts with the file it is about and, where there is one, the JSON/YAML path inside
+it, so a user sees ``rules/x.json: rules[0].package_rules[1].affected_versions[0]: invalid range``.
+"""
+
+from __future__ import annotations
+
+
+class GouvernanteError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+    def __init__(self, path: str | None, message: str, *, json_path: str | None = None) -> None:
+        self.path = path
+        self.json_path = json_path
+        self.detail = message
+        super().__init__(self.one_line())
+
+    def one_line(self) -> str:
+        parts = [p for p in (self.path, self.json_path) if p]
+        parts.append(self.detail)
+        return ": ".join(parts).replace("\n", " ")
+
+
+class UsageError(GouvernanteError):
+    """Bad command-line arguments."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(None, message)
+
+
+class InputError(GouvernanteError):
+    """A file or directory that cannot be read safely (missing, FIFO, device, too big, bad UTF-8)."""
+
+
+class SemverError(GouvernanteError):
+    """An npm version or range that does not parse."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(None, message)
+
+
+class RuleError(GouvernanteError):
+    """A rule file that does not satisfy the rule schema or its semantic checks."""
+
+
+class LockfileError(GouvernanteError):
+    """A lockfile (or package.json) that cannot be parsed."""
+
+
+class SuppressionError(GouvernanteError):
+    """A malformed suppression (ignore) file."""
+
+
+class ReportError(GouvernanteError):
+    """A report that cannot be written or read back."""

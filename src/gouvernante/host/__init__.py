@@ -1,0 +1,1 @@
+"""Host checks: everything ``-host`` looks at, driven by a ``HostContext`` passed in."""

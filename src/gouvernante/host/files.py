@@ -1,0 +1,162 @@
+"""File indicators: a dropped file on the host, or an artifact planted inside a project."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from gouvernante.errors import InputError
+from gouvernante.fsutil import describe_mode, open_regular
+from gouvernante.host.context import HostContext
+from gouvernante.host.paths import UnsetVariable, expand, glob_paths, is_project_relative
+from gouvernante.model import (
+    CheckOutcome,
+    Finding,
+    FindingType,
+    HashResult,
+    HostCheck,
+    MatchKind,
+)
+from gouvernante.rules.model import HostIndicator, IndicatorType, Rule
+
+MAX_HASH_BYTES = 256 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class IndicatorOutcome:
+    findings: tuple[Finding, ...]
+    check: HostCheck
+
+
+def indicator_pattern(ind: HostIndicator) -> str:
+    if ind.path and ind.file_name:
+        sep = "" if ind.path.endswith(("/", "\\")) else "/"
+        return f"{ind.path}{sep}{ind.file_name}"
+    return ind.path or ind.file_name or ""
+
+
+def hash_file(path: str, algorithms: Sequence[str]) -> dict[str, str] | str:
+    """Hex digests of a regular file, or the reason it was not hashed."""
+    try:
+        fd = open_regular(path)
+    except InputError as exc:
+        return exc.detail
+    try:
+        size = os.fstat(fd).st_size
+        if size > MAX_HASH_BYTES:
+            return f"not hashed: larger than {MAX_HASH_BYTES // (1024 * 1024)} MiB"
+        hashers = {alg: hashlib.new(alg) for alg in dict.fromkeys(algorithms)}
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            for h in hashers.values():
+                h.update(chunk)
+        return {alg: h.hexdigest() for alg, h in hashers.items()}
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    finally:
+        os.close(fd)
+
+
+def check_file_indicator(
+    rule: Rule, ind: HostIndicator, ctx: HostContext, project_dirs: Sequence[str]
+) -> IndicatorOutcome:
+    assert ind.type is IndicatorType.FILE
+    pattern = indicator_pattern(ind)
+    described = ind.describe()
+    if ind.oses and ctx.os not in ind.oses:
+        return IndicatorOutcome(
+            (),
+            HostCheck(rule.id, described, "file", CheckOutcome.SKIPPED, f"not for {ctx.os.value}"),
+        )
+    if is_project_relative(pattern):
+        bases = [os.path.join(d, pattern) for d in project_dirs]
+        if not bases:
+            return IndicatorOutcome(
+                (),
+                HostCheck(
+                    rule.id, described, "file", CheckOutcome.SKIPPED, "no project directory scanned"
+                ),
+            )
+    else:
+        try:
+            bases = [expand(pattern, ctx)]
+        except UnsetVariable as exc:
+            return IndicatorOutcome(
+                (),
+                HostCheck(
+                    rule.id,
+                    described,
+                    "file",
+                    CheckOutcome.SKIPPED,
+                    f"environment variable {exc.name} is not set",
+                ),
+            )
+    matches: list[str] = []
+    truncated = False
+    for base in bases:
+        result = glob_paths(base)
+        matches.extend(result.paths)
+        truncated = truncated or result.truncated
+    findings: list[Finding] = []
+    for path in matches:
+        finding = _file_finding(rule, ind, path)
+        if finding is not None:
+            findings.append(finding)
+    outcome = CheckOutcome.FOUND if findings else CheckOutcome.CLEAN
+    reason = "pattern matched too many paths; results truncated" if truncated else None
+    return IndicatorOutcome(tuple(findings), HostCheck(rule.id, described, "file", outcome, reason))
+
+
+def _file_finding(rule: Rule, ind: HostIndicator, path: str) -> Finding | None:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    kind = "file"
+    hashes: tuple[HashResult, ...] = ()
+    note = ""
+    match = MatchKind.FILE
+    if stat.S_ISDIR(st.st_mode):
+        kind = "directory"
+    elif stat.S_ISLNK(st.st_mode):
+        kind = "symlink"
+    elif not stat.S_ISREG(st.st_mode):
+        kind = describe_mode(st.st_mode)
+    if ind.hashes:
+        if kind != "file":
+            note = f"; not hashed: it is a {kind}"
+        else:
+            digests = hash_file(path, [h.algorithm.value for h in ind.hashes])
+            if isinstance(digests, str):
+                note = f"; {digests}"
+            else:
+                hashes = tuple(
+                    HashResult(h.algorithm.value, h.value, digests[h.algorithm.value] == h.value)
+                    for h in ind.hashes
+                )
+                if any(h.matched for h in hashes):
+                    match = MatchKind.HASH
+                    note = "; its hash matches a known-malicious hash"
+                else:
+                    note = "; its hash matches none of the listed hashes"
+    description = f"{kind} {path} exists, an indicator of {rule.id}{note}"
+    if ind.notes:
+        description += f" ({ind.notes})"
+    return Finding(
+        rule_id=rule.id,
+        rule_title=rule.title,
+        severity=rule.severity,
+        type=FindingType.HOST_INDICATOR,
+        match=match,
+        description=description,
+        remediation=rule.remediation.text() if rule.remediation else None,
+        path=path,
+        hashes=hashes,
+        indicator=ind.describe(),
+        confidence=ind.confidence.value if ind.confidence else None,
+    )

@@ -1,0 +1,87 @@
+"""The one parser table: every lockfile format, detected by file name and by content.
+
+Each format module exposes ``sniff(head: bytes) -> bool`` (does this content look like my format?)
+and ``parse(data: bytes, path: str) -> LockfileGraph`` (pure: no disk, no network; raises
+``LockfileError`` naming ``path``). Modules are imported lazily, so a scan of one npm lockfile
+never pays for the YAML parser.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+
+from gouvernante.errors import LockfileError
+from gouvernante.model import LockfileGraph
+
+# How many leading bytes ``sniff`` functions get.
+SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True, slots=True)
+class ParserSpec:
+    name: str  # short name used in messages: "npm", "pnpm", ...
+    module: str  # module under gouvernante.lockfiles
+    filenames: tuple[str, ...]  # names that select this parser without sniffing
+
+    def load(self) -> ModuleType:
+        return importlib.import_module(f"gouvernante.lockfiles.{self.module}")
+
+    @property
+    def parse(self) -> Callable[[bytes, str], LockfileGraph]:
+        fn: Callable[[bytes, str], LockfileGraph] = self.load().parse
+        return fn
+
+    def sniff(self, head: bytes) -> bool:
+        fn: Callable[[bytes], bool] = self.load().sniff
+        return fn(head)
+
+
+# Order matters for content sniffing: the most specific formats first; package.json last.
+PARSERS: tuple[ParserSpec, ...] = (
+    ParserSpec("bun.lockb", "bun_binary", ("bun.lockb",)),
+    ParserSpec("bun", "bun", ("bun.lock",)),
+    ParserSpec("npm", "npm", ("package-lock.json", "npm-shrinkwrap.json")),
+    ParserSpec("pnpm", "pnpm", ("pnpm-lock.yaml",)),
+    ParserSpec("yarn", "yarn", ("yarn.lock",)),
+    ParserSpec("package.json", "package_json", ("package.json",)),
+)
+
+_BY_NAME = {filename: spec for spec in PARSERS for filename in spec.filenames}
+
+# File names a directory scan picks up.
+LOCKFILE_NAMES: frozenset[str] = frozenset(_BY_NAME)
+
+
+def parser_for_name(filename: str) -> ParserSpec | None:
+    return _BY_NAME.get(filename)
+
+
+def detect(filename: str, head: bytes) -> ParserSpec | None:
+    """The parser for a file: by its well-known name, else by its content."""
+    spec = _BY_NAME.get(filename)
+    if spec is not None:
+        return spec
+    for candidate in PARSERS:
+        if candidate.sniff(head):
+            return candidate
+    return None
+
+
+def parse_bytes(data: bytes, path: str, filename: str | None = None) -> LockfileGraph:
+    """Detect the format of ``data`` and parse it; ``path`` is used in messages only."""
+    name = filename if filename is not None else path.replace("\\", "/").rsplit("/", 1)[-1]
+    spec = detect(name, data[:SNIFF_BYTES])
+    if spec is None:
+        raise LockfileError(path, "not a recognised lockfile or package.json")
+    try:
+        return spec.parse(data, path)
+    except LockfileError:
+        raise
+    except RecursionError:
+        raise LockfileError(path, "nesting too deep to parse") from None
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        # A parser bug or an input shape it did not expect: fail closed, never "0 packages".
+        raise LockfileError(path, f"cannot parse {spec.name} file: {exc}") from None

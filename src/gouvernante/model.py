@@ -1,0 +1,276 @@
+"""Types shared by every role: lockfile graphs, findings, scan results.
+
+Everything that crosses a module boundary is a frozen dataclass or an enum. Parsers produce
+``LockfileGraph``; the matcher turns graphs and rules into ``Finding``; renderers read
+``ScanResult`` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from gouvernante.rules.model import Rule
+
+
+class Severity(str, Enum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
+
+
+class LockfileEcosystem(str, Enum):
+    """The package-manager families a package rule may be limited to (``lockfile_ecosystems``)."""
+
+    NPM = "npm"
+    PNPM = "pnpm"
+    YARN = "yarn"
+    BUN = "bun"
+
+
+class LockfileFormat(str, Enum):
+    PACKAGE_LOCK = "package-lock"
+    SHRINKWRAP = "npm-shrinkwrap"
+    PACKAGE_JSON = "package.json"
+    PNPM = "pnpm-lock"
+    YARN_CLASSIC = "yarn-classic"
+    YARN_BERRY = "yarn-berry"
+    BUN = "bun-lock"
+    BUN_BINARY = "bun-lockb"
+
+    @property
+    def ecosystem(self) -> LockfileEcosystem:
+        return _FORMAT_ECOSYSTEM[self]
+
+
+_FORMAT_ECOSYSTEM = {
+    LockfileFormat.PACKAGE_LOCK: LockfileEcosystem.NPM,
+    LockfileFormat.SHRINKWRAP: LockfileEcosystem.NPM,
+    LockfileFormat.PACKAGE_JSON: LockfileEcosystem.NPM,
+    LockfileFormat.PNPM: LockfileEcosystem.PNPM,
+    LockfileFormat.YARN_CLASSIC: LockfileEcosystem.YARN,
+    LockfileFormat.YARN_BERRY: LockfileEcosystem.YARN,
+    LockfileFormat.BUN: LockfileEcosystem.BUN,
+    LockfileFormat.BUN_BINARY: LockfileEcosystem.BUN,
+}
+
+
+class Source(str, Enum):
+    """Where a locked package comes from. ``LOCAL`` packages are never matched against rules."""
+
+    REGISTRY = "registry"
+    GIT = "git"
+    TARBALL = "tarball"
+    LOCAL = "local"  # workspace, link, file, portal
+
+
+@dataclass(frozen=True, slots=True)
+class LockedPackage:
+    """One resolved package entry of a lockfile.
+
+    ``id`` is the node id in the lockfile graph (unique within one lockfile): the npm
+    ``packages`` key, the pnpm snapshot key, the yarn resolution, the bun key...
+    ``name`` is the real package name (aliases resolved), ``version`` the exact version or
+    ``""`` when the lockfile does not say (some git/tarball deps).
+    """
+
+    id: str
+    name: str
+    version: str
+    source: Source = Source.REGISTRY
+    integrity: str | None = None
+    resolved: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Importer:
+    """A root of the dependency graph: the project itself or one workspace.
+
+    ``id`` is a node id usable with ``GraphDetails.edges``; ``label`` is what a person reads at
+    the start of a dependency path (the package name of the project or workspace, else its
+    folder).
+    """
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeclaredDependency:
+    """A dependency range declared in a package.json (``"my-lodash": "npm:lodash@^4"``)."""
+
+    name: str  # real package name (alias resolved)
+    spec: str  # the npm range, alias prefix removed
+    field: str  # dependencies | devDependencies | optionalDependencies | peerDependencies
+    alias: str | None = None
+
+
+class GraphDetails(Protocol):
+    """What a parser can compute on demand; only called when a lockfile has findings."""
+
+    def edges(self) -> Mapping[str, Sequence[str]]:
+        """Node id -> the node ids it depends on. Importer ids are nodes too."""
+        ...
+
+    def line_of(self, node_id: str) -> int | None:
+        """1-based line of that node's entry in the file, if it can be located."""
+        ...
+
+
+class NoDetails:
+    """``GraphDetails`` for files without a dependency graph."""
+
+    def edges(self) -> Mapping[str, Sequence[str]]:
+        return {}
+
+    def line_of(self, node_id: str) -> int | None:
+        return None
+
+
+@dataclass(frozen=True)
+class LockfileGraph:
+    """What a parser returns: the resolved packages of one file, its roots and lazy details."""
+
+    format: LockfileFormat
+    packages: Sequence[LockedPackage]
+    importers: Sequence[Importer] = ()
+    declared: Sequence[DeclaredDependency] = ()
+    details: GraphDetails = field(default_factory=NoDetails)
+    notes: Sequence[str] = ()
+
+
+class FindingType(str, Enum):
+    PACKAGE = "package"
+    INSTALLED = "installed_package"
+    CACHED = "cached_package"
+    HOST_INDICATOR = "host_indicator"
+    HEURISTIC = "heuristic"
+
+
+class MatchKind(str, Enum):
+    VERSION = "version"
+    DROPPER = "dropper"
+    DECLARED_RANGE = "declared-range"
+    INTEGRITY = "integrity"
+    FILE = "file"
+    HASH = "hash"
+    PROCESS = "process"
+    NETWORK = "network"
+    ENVIRONMENT = "environment"
+    REGISTRY = "registry"
+    PATTERN = "pattern"
+
+
+@dataclass(frozen=True, slots=True)
+class HashResult:
+    algorithm: str
+    expected: str
+    matched: bool
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One reason to act: a rule matched something at a place.
+
+    Fields that do not apply stay ``None`` / empty and are omitted from the JSON report.
+    """
+
+    rule_id: str
+    rule_title: str
+    severity: Severity
+    type: FindingType
+    match: MatchKind
+    description: str
+    remediation: str | None = None
+    package: str | None = None
+    version: str | None = None
+    declared_range: str | None = None
+    matched_expression: str | None = None
+    source: Source | None = None
+    resolved: str | None = None
+    lockfile: str | None = None
+    lockfile_format: LockfileFormat | None = None
+    path: str | None = None
+    line: int | None = None
+    dependency_paths: tuple[tuple[str, ...], ...] = ()
+    more_paths: int = 0
+    direct: bool | None = None
+    install_scripts: tuple[str, ...] = ()
+    hashes: tuple[HashResult, ...] = ()
+    indicator: str | None = None
+    confidence: str | None = None
+
+    def sort_key(self) -> tuple[int, str, str, str, str, str, str]:
+        return (
+            -self.severity.rank,
+            self.rule_id,
+            self.lockfile or self.path or "",
+            self.package or "",
+            self.version or "",
+            self.type.value,
+            self.match.value,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ScanIssue:
+    """An error or note about one input: a file that could not be read, a format not supported."""
+
+    path: str
+    message: str
+
+
+class CheckOutcome(str, Enum):
+    FOUND = "found"
+    CLEAN = "clean"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class HostCheck:
+    """The outcome of one host indicator of one rule."""
+
+    rule_id: str
+    indicator: str  # human description: "file /tmp/.node-cache"
+    type: str
+    outcome: CheckOutcome
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ScanStats:
+    lockfiles_scanned: int = 0
+    packages_scanned: int = 0
+    rules_loaded: int = 0
+    elapsed_ms: int = 0
+    installed_packages_scanned: int = 0
+    cache_entries_scanned: int = 0
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    findings: tuple[Finding, ...]
+    errors: tuple[ScanIssue, ...]
+    notes: tuple[ScanIssue, ...]
+    stats: ScanStats
+    scanned_files: tuple[str, ...] = ()
+    rule_sources: tuple[str, ...] = ()
+    builtin_rules: bool = False
+    host_checks: tuple[HostCheck, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    scan_id: str = ""
+    started_at: str = ""  # RFC 3339 UTC
+    finished_at: str = ""
+    scan_root: str | None = None  # absolute directory for -dir scans
+    hostname: str = ""

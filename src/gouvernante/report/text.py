@@ -1,0 +1,119 @@
+"""The text report, for people at a terminal during an incident."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from gouvernante import __version__
+from gouvernante.model import CheckOutcome, Finding, FindingType, ScanResult, Severity
+
+_ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def summary_line(result: ScanResult) -> str:
+    """The one-line verdict (also printed on stdout when the report goes to a file)."""
+    n = len(result.findings)
+    errs = len(result.errors)
+    if n:
+        counts = {s: 0 for s in _ORDER}
+        for f in result.findings:
+            counts[f.severity] += 1
+        detail = ", ".join(f"{c} {s.value}" for s, c in counts.items() if c)
+        line = f"AFFECTED: {_plural(n, 'finding')} ({detail})"
+        if errs:
+            line += f"; {_plural(errs, 'error')}: some inputs were not scanned"
+        return line
+    if errs:
+        return f"ERROR: {_plural(errs, 'error')}; no findings in what could be scanned: NOT a clean result"
+    return "CLEAN: no findings"
+
+
+def _where(f: Finding) -> str:
+    if f.lockfile:
+        return f"{f.lockfile}:{f.line}" if f.line else f.lockfile
+    return f.path or ""
+
+
+def _what(f: Finding) -> str:
+    if f.package:
+        if f.version:
+            return f"{f.package}@{f.version}"
+        if f.declared_range:
+            return f"{f.package} {f.declared_range!r}"
+        return f.package
+    return f.indicator or f.path or f.rule_id
+
+
+def _finding_lines(f: Finding) -> Iterable[str]:
+    kind = f.type.value.replace("_", " ")
+    yield f"    {_what(f)}  [{kind}, {f.match.value}]  {_where(f)}"
+    yield f"      why: {f.description}"
+    if f.type is FindingType.PACKAGE and f.lockfile and f.dependency_paths:
+        for path in f.dependency_paths:
+            yield f"      path: {' > '.join(path)}"
+        if f.more_paths:
+            yield f"      ... and {f.more_paths} more path{'s' if f.more_paths != 1 else ''}"
+    if f.direct is not None and f.type is FindingType.PACKAGE:
+        yield f"      {'direct dependency' if f.direct else 'transitive dependency'}"
+    if f.install_scripts:
+        yield (
+            f"      install scripts: {', '.join(f.install_scripts)} - they ran unless installs used"
+            " --ignore-scripts: assume code execution"
+        )
+    for h in f.hashes:
+        state = "MATCHES" if h.matched else "does not match"
+        yield f"      {h.algorithm} {state} {h.expected}"
+    if f.remediation:
+        yield f"      fix: {f.remediation}"
+
+
+def render(result: ScanResult) -> str:
+    s = result.stats
+    lines: list[str] = []
+    rules_from = "the bundled rule pack" if result.builtin_rules else ", ".join(result.rule_sources)
+    lines.append(f"gouvernante {__version__}")
+    lines.append(
+        f"Scanned {_plural(s.lockfiles_scanned, 'file')} ({_plural(s.packages_scanned, 'package')})"
+        f" against {_plural(s.rules_loaded, 'rule')} from {rules_from or 'no rule files'}"
+        f" in {s.elapsed_ms} ms"
+    )
+    for name in result.scanned_files[:20]:
+        lines.append(f"  - {name}")
+    if len(result.scanned_files) > 20:
+        lines.append(f"  ... and {len(result.scanned_files) - 20} more files")
+    if result.host_checks:
+        found = sum(1 for c in result.host_checks if c.outcome is CheckOutcome.FOUND)
+        skipped = [c for c in result.host_checks if c.outcome is CheckOutcome.SKIPPED]
+        lines.append(
+            f"Host checks: {len(result.host_checks)} indicators, {found} found,"
+            f" {len(skipped)} skipped"
+        )
+        for c in skipped[:10]:
+            lines.append(f"  skipped {c.rule_id} {c.indicator}: {c.reason}")
+    lines.append("")
+    for sev in _ORDER:
+        group = [f for f in result.findings if f.severity is sev]
+        if not group:
+            continue
+        lines.append(f"{sev.value.upper()} ({len(group)})")
+        current = None
+        for f in group:
+            if f.rule_id != current:
+                current = f.rule_id
+                lines.append(f"  [{f.rule_id}] {f.rule_title}")
+            lines.extend(_finding_lines(f))
+        lines.append("")
+    if result.errors:
+        lines.append(f"Errors ({len(result.errors)})")
+        lines.extend(f"  {e.path}: {e.message}" for e in result.errors)
+        lines.append("")
+    if result.notes:
+        lines.append(f"Notes ({len(result.notes)})")
+        lines.extend(f"  {n.path}: {n.message}" for n in result.notes)
+        lines.append("")
+    lines.append(summary_line(result))
+    return "\n".join(lines) + "\n"

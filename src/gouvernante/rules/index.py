@@ -1,0 +1,50 @@
+"""Rules indexed by package name (and integrity) for the matcher's hot loop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gouvernante.rules.model import DropperPackage, PackageRule, Rule
+
+
+@dataclass(frozen=True, slots=True)
+class VersionEntry:
+    rule: Rule
+    package_rule: PackageRule
+
+
+@dataclass(frozen=True, slots=True)
+class DropperEntry:
+    rule: Rule
+    dropper: DropperPackage
+
+
+@dataclass(frozen=True)
+class RuleIndex:
+    rules: tuple[Rule, ...]
+    by_name: dict[str, tuple[VersionEntry, ...]]
+    droppers: dict[str, tuple[DropperEntry, ...]]
+    integrity: dict[str, tuple[Rule, ...]]
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(self.by_name) | frozenset(self.droppers)
+
+
+def build_index(rules: tuple[Rule, ...]) -> RuleIndex:
+    by_name: dict[str, list[VersionEntry]] = {}
+    droppers: dict[str, list[DropperEntry]] = {}
+    integrity: dict[str, list[Rule]] = {}
+    for rule in rules:
+        for prule in rule.package_rules:
+            by_name.setdefault(prule.package_name, []).append(VersionEntry(rule, prule))
+        for dropper in rule.dropper_packages:
+            droppers.setdefault(dropper.package_name, []).append(DropperEntry(rule, dropper))
+        for sri in rule.bad_integrity:
+            integrity.setdefault(sri, []).append(rule)
+    return RuleIndex(
+        rules=rules,
+        by_name={k: tuple(v) for k, v in by_name.items()},
+        droppers={k: tuple(v) for k, v in droppers.items()},
+        integrity={k: tuple(v) for k, v in integrity.items()},
+    )

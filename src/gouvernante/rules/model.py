@@ -1,0 +1,169 @@
+"""The rule model (schema 1.0.0) as frozen dataclasses; built only by ``rules.loader``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from gouvernante.model import LockfileEcosystem, Severity
+from gouvernante.semver import Range
+
+SCHEMA_VERSION = "1.0.0"
+
+
+class RuleKind(str, Enum):
+    COMPROMISED_RELEASE = "compromised-release"
+    MALICIOUS_PACKAGE = "malicious-package"
+    VULNERABILITY = "vulnerability"
+    DROPPER = "dropper"
+    SUSPICIOUS_ARTIFACT = "suspicious-artifact"
+
+
+class AliasType(str, Enum):
+    CVE = "cve"
+    GHSA = "ghsa"
+    SNYK = "snyk"
+    ARTICLE = "article"
+    INTERNAL = "internal"
+    OTHER = "other"
+
+
+class ReferenceType(str, Enum):
+    ADVISORY = "advisory"
+    ARTICLE = "article"
+    VENDOR = "vendor"
+    REPOSITORY = "repository"
+    OTHER = "other"
+
+
+class IndicatorType(str, Enum):
+    FILE = "file"
+    PROCESS = "process"
+    REGISTRY = "registry"
+    NETWORK = "network"
+    ENVIRONMENT = "environment"
+
+
+class OperatingSystem(str, Enum):
+    LINUX = "linux"
+    MACOS = "macos"
+    WINDOWS = "windows"
+
+
+class HashAlgorithm(str, Enum):
+    MD5 = "md5"
+    SHA1 = "sha1"
+    SHA256 = "sha256"
+    SHA512 = "sha512"
+
+    @property
+    def hex_length(self) -> int:
+        return _HEX_LENGTH[self]
+
+
+_HEX_LENGTH = {
+    HashAlgorithm.MD5: 32,
+    HashAlgorithm.SHA1: 40,
+    HashAlgorithm.SHA256: 64,
+    HashAlgorithm.SHA512: 128,
+}
+
+
+class Confidence(str, Enum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+@dataclass(frozen=True, slots=True)
+class Alias:
+    type: AliasType
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    url: str
+    type: ReferenceType | None = None  # None when the rule wrote a plain URL string
+
+
+@dataclass(frozen=True, slots=True)
+class PackageRule:
+    package_name: str
+    affected_versions: tuple[str, ...]  # as written in the rule
+    ranges: tuple[Range, ...]  # compiled, same order as affected_versions
+    lockfile_ecosystems: frozenset[LockfileEcosystem]  # empty = every ecosystem
+    notes: str | None = None
+
+    def applies_to(self, ecosystem: LockfileEcosystem) -> bool:
+        return not self.lockfile_ecosystems or ecosystem in self.lockfile_ecosystems
+
+
+@dataclass(frozen=True, slots=True)
+class DropperPackage:
+    package_name: str
+    notes: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FileHash:
+    algorithm: HashAlgorithm
+    value: str  # lower-case hex
+
+
+@dataclass(frozen=True, slots=True)
+class HostIndicator:
+    type: IndicatorType
+    oses: frozenset[OperatingSystem]  # empty = every OS
+    path: str | None = None
+    file_name: str | None = None
+    value: str | None = None
+    hashes: tuple[FileHash, ...] = ()
+    confidence: Confidence | None = None
+    notes: str | None = None
+
+    def describe(self) -> str:
+        if self.type is IndicatorType.FILE:
+            if self.path and self.file_name:
+                sep = "" if self.path.endswith(("/", "\\")) else "/"
+                return f"file {self.path}{sep}{self.file_name}"
+            return f"file {self.path or self.file_name}"
+        return f"{self.type.value} {self.value or self.path or ''}".rstrip()
+
+
+@dataclass(frozen=True, slots=True)
+class Remediation:
+    summary: str | None = None
+    steps: tuple[str, ...] = ()
+
+    def text(self) -> str | None:
+        parts = [self.summary] if self.summary else []
+        parts.extend(self.steps)
+        return " ".join(p if p.endswith(".") else p + "." for p in parts) or None
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    title: str
+    kind: RuleKind
+    ecosystem: str
+    severity: Severity
+    package_rules: tuple[PackageRule, ...]
+    source: str  # the file the rule was loaded from, as displayed
+    summary: str | None = None
+    aliases: tuple[Alias, ...] = ()
+    references: tuple[Reference, ...] = ()
+    dropper_packages: tuple[DropperPackage, ...] = ()
+    host_indicators: tuple[HostIndicator, ...] = ()
+    remediation: Remediation | None = None
+    published_at: str | None = None
+    last_updated_at: str | None = None
+    bad_integrity: tuple[str, ...] = ()  # known-bad tarball integrity strings (``sha512-...``)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+    sources: tuple[str, ...]  # files loaded
+    builtin: bool = False

@@ -1,0 +1,1 @@
+"""The pure scanning core: walk, match, dependency paths, orchestration."""

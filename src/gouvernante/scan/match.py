@@ -1,0 +1,202 @@
+"""Graph x rule index -> findings. Pure: no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from gouvernante.model import (
+    DeclaredDependency,
+    Finding,
+    FindingType,
+    LockedPackage,
+    LockfileGraph,
+    MatchKind,
+    Source,
+)
+from gouvernante.rules.index import RuleIndex
+from gouvernante.rules.model import Rule
+from gouvernante.scan.paths import dependency_paths
+from gouvernante.semver import Range, intersects, parse_range, try_parse_version
+from gouvernante.errors import SemverError
+
+_SOURCE_NOTE = {
+    Source.GIT: " (a git dependency: matched by name and version only)",
+    Source.TARBALL: " (a tarball dependency: matched by name and version only)",
+}
+
+
+@dataclass(slots=True)
+class _Hit:
+    rule: Rule
+    match: MatchKind
+    package: LockedPackage
+    expression: str | None
+    node_ids: list[str] = field(default_factory=list)
+
+
+def _describe(hit: _Hit) -> str:
+    pkg = hit.package
+    what = f"{pkg.name}@{pkg.version}" if pkg.version else pkg.name
+    if hit.match is MatchKind.DROPPER:
+        text = f"{what} is a dropper package named by {hit.rule.id}: any version is malicious"
+    elif hit.match is MatchKind.INTEGRITY:
+        text = (
+            f"{what} has a tarball integrity hash that {hit.rule.id} lists as malicious"
+            " (matched by content, whatever its name and version)"
+        )
+    else:
+        text = f"{what} is affected by {hit.rule.id} (version matches {hit.expression})"
+    return text + _SOURCE_NOTE.get(pkg.source, "")
+
+
+def match_graph(graph: LockfileGraph, index: RuleIndex, display_path: str) -> list[Finding]:
+    """Findings for every resolved package of one lockfile (one per rule, package, version)."""
+    ecosystem = graph.format.ecosystem
+    by_name = index.by_name
+    droppers = index.droppers
+    integrity = index.integrity
+    hits: dict[tuple[str, str, str, MatchKind], _Hit] = {}
+
+    def add(rule: Rule, match: MatchKind, pkg: LockedPackage, expression: str | None) -> None:
+        key = (rule.id, pkg.name, pkg.version, match)
+        hit = hits.get(key)
+        if hit is None:
+            hit = hits[key] = _Hit(rule, match, pkg, expression)
+        hit.node_ids.append(pkg.id)
+
+    for pkg in graph.packages:
+        name = pkg.name
+        if pkg.source is Source.LOCAL:
+            continue
+        entries = by_name.get(name)
+        if entries is not None and pkg.version:
+            version = try_parse_version(pkg.version)
+            if version is not None:
+                for entry in entries:
+                    prule = entry.package_rule
+                    if not prule.applies_to(ecosystem):
+                        continue
+                    for expr, rng in zip(prule.affected_versions, prule.ranges, strict=True):
+                        if rng.test(version, include_prerelease=True):
+                            add(entry.rule, MatchKind.VERSION, pkg, expr)
+                            break
+        dropper_entries = droppers.get(name)
+        if dropper_entries is not None:
+            for dentry in dropper_entries:
+                add(dentry.rule, MatchKind.DROPPER, pkg, None)
+        if integrity and pkg.integrity:
+            for sri in pkg.integrity.split():
+                for rule in integrity.get(sri, ()):
+                    add(rule, MatchKind.INTEGRITY, pkg, sri)
+
+    if not hits:
+        return []
+    return [_finding(hit, graph, display_path) for hit in hits.values()]
+
+
+def _finding(hit: _Hit, graph: LockfileGraph, display_path: str) -> Finding:
+    paths = dependency_paths(graph, hit.node_ids)
+    line = None
+    for node_id in hit.node_ids:
+        line = graph.details.line_of(node_id)
+        if line is not None:
+            break
+    rule = hit.rule
+    pkg = hit.package
+    return Finding(
+        rule_id=rule.id,
+        rule_title=rule.title,
+        severity=rule.severity,
+        type=FindingType.PACKAGE,
+        match=hit.match,
+        description=_describe(hit),
+        remediation=rule.remediation.text() if rule.remediation else None,
+        package=pkg.name,
+        version=pkg.version or None,
+        matched_expression=hit.expression,
+        source=pkg.source,
+        resolved=pkg.resolved if pkg.source is not Source.REGISTRY else None,
+        lockfile=display_path,
+        lockfile_format=graph.format,
+        line=line,
+        dependency_paths=paths.paths,
+        more_paths=paths.more,
+        direct=paths.direct,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DeclaredHit:
+    """A package.json range that could resolve to an affected release (or names a dropper)."""
+
+    finding: Finding
+    name: str
+
+
+def _declared_range(spec: str) -> Range | None:
+    try:
+        return parse_range(spec)
+    except SemverError:
+        return None  # git URL, file:, workspace:, dist-tag: nothing to intersect
+
+
+def match_declared(
+    declared: Sequence[DeclaredDependency], index: RuleIndex, display_path: str
+) -> list[DeclaredHit]:
+    out: list[DeclaredHit] = []
+    for dep in declared:
+        entries = index.by_name.get(dep.name)
+        dropper_entries = index.droppers.get(dep.name)
+        if entries is None and dropper_entries is None:
+            continue
+        declared_range = _declared_range(dep.spec)
+        seen_rules: set[str] = set()
+        for entry in entries or ():
+            prule = entry.package_rule
+            if declared_range is None or entry.rule.id in seen_rules:
+                continue
+            for expr, rng in zip(prule.affected_versions, prule.ranges, strict=True):
+                if intersects(declared_range, rng):
+                    seen_rules.add(entry.rule.id)
+                    out.append(
+                        DeclaredHit(
+                            _declared_finding(entry.rule, dep, display_path, expr), dep.name
+                        )
+                    )
+                    break
+        for dentry in dropper_entries or ():
+            if dentry.rule.id in seen_rules:
+                continue
+            seen_rules.add(dentry.rule.id)
+            out.append(
+                DeclaredHit(_declared_finding(dentry.rule, dep, display_path, None), dep.name)
+            )
+    return out
+
+
+def _declared_finding(
+    rule: Rule, dep: DeclaredDependency, display_path: str, expression: str | None
+) -> Finding:
+    alias = f" (as alias {dep.alias})" if dep.alias else ""
+    if expression is None:
+        why = f"declares the dropper package {dep.name}{alias} named by {rule.id}"
+    else:
+        why = (
+            f"declares {dep.name}{alias} with range {dep.spec!r} in {dep.field}, which can"
+            f" resolve to a release affected by {rule.id} ({expression})"
+        )
+    return Finding(
+        rule_id=rule.id,
+        rule_title=rule.title,
+        severity=rule.severity,
+        type=FindingType.PACKAGE,
+        match=MatchKind.DROPPER if expression is None else MatchKind.DECLARED_RANGE,
+        description=f"package.json {why}; no lockfile of this project resolves it",
+        remediation=rule.remediation.text() if rule.remediation else None,
+        package=dep.name,
+        declared_range=dep.spec,
+        matched_expression=expression,
+        lockfile=display_path,
+        direct=True,
+    )

@@ -1,0 +1,269 @@
+"""Scan orchestration: find inputs, parse and match them (on both cores when many), add host
+checks, and return one ``ScanResult``. Prints nothing, exits nothing."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import socket
+import sys
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from gouvernante.errors import GouvernanteError
+from gouvernante.fsutil import MAX_LOCKFILE_BYTES, read_regular_file
+from gouvernante.host.context import HostContext
+from gouvernante.lockfiles import LOCKFILE_NAMES, parse_bytes
+from gouvernante.model import (
+    Finding,
+    HostCheck,
+    LockfileFormat,
+    ScanIssue,
+    ScanResult,
+    ScanStats,
+    Source,
+)
+from gouvernante.rules.index import RuleIndex, build_index
+from gouvernante.rules.model import RuleSet
+from gouvernante.scan.match import DeclaredHit, match_declared, match_graph
+from gouvernante.scan.walk import walk
+
+log = logging.getLogger("gouvernante")
+
+# Below this many files, a process pool costs more than it saves.
+PARALLEL_MIN_FILES = 8
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    directory: str = "."
+    lockfiles: tuple[str, ...] = ()
+    recursive: bool = False
+    host: bool = False
+    workers: int | None = None  # None: both cores when there are many files
+
+
+@dataclass(frozen=True, slots=True)
+class FileTask:
+    path: str  # as opened
+    display: str  # as reported
+    directory: str  # absolute directory of the file (project association)
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    task: FileTask
+    format: LockfileFormat | None = None
+    findings: tuple[Finding, ...] = ()
+    declared: tuple[DeclaredHit, ...] = ()
+    present_names: frozenset[str] = frozenset()
+    packages: int = 0
+    error: ScanIssue | None = None
+    notes: tuple[ScanIssue, ...] = field(default_factory=tuple)
+
+
+def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
+    """Read, parse and match one lockfile or package.json."""
+    try:
+        data = read_regular_file(task.path, MAX_LOCKFILE_BYTES, task.display)
+        graph = parse_bytes(data, task.display, os.path.basename(task.path))
+    except GouvernanteError as exc:
+        return FileOutcome(task, error=ScanIssue(task.display, exc.detail))
+    findings = match_graph(graph, index, task.display)
+    declared = tuple(match_declared(graph.declared, index, task.display))
+    rule_names = index.names
+    present = frozenset(
+        p.name for p in graph.packages if p.name in rule_names and p.source is not Source.LOCAL
+    )
+    notes = tuple(ScanIssue(task.display, n) for n in graph.notes)
+    return FileOutcome(
+        task,
+        format=graph.format,
+        findings=tuple(findings),
+        declared=declared,
+        present_names=present,
+        packages=len(graph.packages),
+        notes=notes,
+    )
+
+
+_WORKER_INDEX: RuleIndex | None = None
+
+
+def _init_worker(index: RuleIndex | None) -> None:
+    global _WORKER_INDEX  # noqa: PLW0603 - per-process state of the pool worker
+    if index is not None:
+        _WORKER_INDEX = index
+
+
+def _scan_in_worker(task: FileTask) -> FileOutcome:
+    assert _WORKER_INDEX is not None
+    return scan_file(task, _WORKER_INDEX)
+
+
+def _scan_files(tasks: Sequence[FileTask], index: RuleIndex, workers: int | None) -> list[FileOutcome]:
+    count = workers if workers is not None else (os.cpu_count() or 1)
+    count = max(1, min(count, 2 if workers is None else count, len(tasks)))
+    if count == 1 or (workers is None and len(tasks) < PARALLEL_MIN_FILES):
+        return [scan_file(t, index) for t in tasks]
+    global _WORKER_INDEX  # noqa: PLW0603 - inherited by forked workers without pickling
+    _WORKER_INDEX = index
+    if sys.platform.startswith("linux"):
+        ctx = multiprocessing.get_context("fork")
+        init_arg: RuleIndex | None = None
+    else:
+        ctx = multiprocessing.get_context("spawn")
+        init_arg = index
+    log.debug("scanning %d files with %d processes", len(tasks), count)
+    chunk = max(1, min(32, len(tasks) // (count * 4)))
+    with ProcessPoolExecutor(count, mp_context=ctx, initializer=_init_worker, initargs=(init_arg,)) as pool:
+        return list(pool.map(_scan_in_worker, tasks, chunksize=chunk))
+
+
+def discover(request: ScanRequest, errors: list[ScanIssue]) -> tuple[list[FileTask], str | None]:
+    """The files to scan and the scan root (None in ``-lockfile`` mode)."""
+    if request.lockfiles:
+        tasks = [
+            FileTask(p, p, os.path.dirname(os.path.abspath(p))) for p in request.lockfiles
+        ]
+        return tasks, None
+    root = os.path.abspath(request.directory)
+    if not os.path.isdir(root):
+        what = "no such directory" if not os.path.exists(root) else "not a directory"
+        errors.append(ScanIssue(request.directory, what))
+        return [], root
+    tasks = []
+
+    def on_error(path: str, message: str) -> None:
+        errors.append(ScanIssue(_display(path, root), message))
+
+    for wd in walk(root, recursive=request.recursive, on_error=on_error):
+        for name in wd.files:
+            if name in LOCKFILE_NAMES:
+                full = os.path.join(wd.path, name)
+                tasks.append(FileTask(full, _display(full, root), wd.path))
+    return tasks, root
+
+
+def _display(path: str, root: str) -> str:
+    rel = os.path.relpath(path, root)
+    return rel.replace(os.sep, "/")
+
+
+def _resolve_declared(outcomes: Sequence[FileOutcome], root: str | None) -> tuple[list[Finding], list[ScanIssue]]:
+    """A risky package.json range is a finding only when no lockfile of the project resolves it."""
+    lock_dirs: dict[str, list[FileOutcome]] = {}
+    for out in outcomes:
+        if out.format is not None and out.format is not LockfileFormat.PACKAGE_JSON:
+            lock_dirs.setdefault(out.task.directory, []).append(out)
+    findings: list[Finding] = []
+    notes: list[ScanIssue] = []
+    for out in outcomes:
+        if not out.declared:
+            continue
+        resolved: set[str] = set()
+        lockfile_names: list[str] = []
+        directory = out.task.directory
+        while True:
+            for lock in lock_dirs.get(directory, ()):
+                resolved |= lock.present_names
+                lockfile_names.append(lock.task.display)
+            parent = os.path.dirname(directory)
+            if root is None or directory == root or parent == directory:
+                break
+            directory = parent
+        for hit in out.declared:
+            if hit.name in resolved:
+                notes.append(
+                    ScanIssue(
+                        out.task.display,
+                        f"declared range {hit.finding.declared_range!r} of {hit.name} could match"
+                        f" {hit.finding.rule_id} ({hit.finding.matched_expression or 'dropper'}),"
+                        f" but {', '.join(lockfile_names)} resolves it: the lockfile decides",
+                    )
+                )
+            else:
+                findings.append(hit.finding)
+    return findings, notes
+
+
+def run_scan(
+    request: ScanRequest,
+    ruleset: RuleSet,
+    host: HostContext | None = None,
+    *,
+    host_scanner: Callable[[RuleSet, HostContext, Sequence[str]], tuple[list[Finding], list[HostCheck], list[ScanIssue]]] | None = None,
+) -> ScanResult:
+    started = time.perf_counter()
+    started_at = _utc_now()
+    errors: list[ScanIssue] = []
+    notes: list[ScanIssue] = []
+    index = build_index(ruleset.rules)
+    tasks, root = discover(request, errors)
+    log.debug("found %d files to scan", len(tasks))
+    outcomes = _scan_files(tasks, index, request.workers)
+    findings: list[Finding] = []
+    packages = 0
+    parsed = 0
+    for out in outcomes:
+        if out.error is not None:
+            errors.append(out.error)
+            continue
+        parsed += 1
+        packages += out.packages
+        findings.extend(out.findings)
+        notes.extend(out.notes)
+    declared_findings, declared_notes = _resolve_declared(outcomes, root)
+    findings.extend(declared_findings)
+    notes.extend(declared_notes)
+    if not tasks and root is not None and not errors:
+        notes.append(ScanIssue(request.directory, "no lockfile or package.json found"))
+    host_checks: list[HostCheck] = []
+    if request.host:
+        ctx = host or HostContext.current()
+        project_dirs = sorted({t.directory for t in tasks} | ({root} if root else set()))
+        scanner = host_scanner or _default_host_scanner
+        host_findings, host_checks, host_errors = scanner(ruleset, ctx, project_dirs)
+        findings.extend(host_findings)
+        errors.extend(host_errors)
+    findings.sort(key=Finding.sort_key)
+    elapsed = int((time.perf_counter() - started) * 1000)
+    return ScanResult(
+        findings=tuple(findings),
+        errors=tuple(sorted(errors, key=lambda e: (e.path, e.message))),
+        notes=tuple(notes),
+        stats=ScanStats(
+            lockfiles_scanned=parsed,
+            packages_scanned=packages,
+            rules_loaded=len(ruleset.rules),
+            elapsed_ms=elapsed,
+        ),
+        scanned_files=tuple(t.display for t in tasks),
+        rule_sources=ruleset.sources,
+        builtin_rules=ruleset.builtin,
+        host_checks=tuple(host_checks),
+        rules=ruleset.rules,
+        scan_id=str(uuid.uuid4()),
+        started_at=started_at,
+        finished_at=_utc_now(),
+        scan_root=root,
+        hostname=socket.gethostname(),
+    )
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _default_host_scanner(
+    ruleset: RuleSet, ctx: HostContext, project_dirs: Sequence[str]
+) -> tuple[list[Finding], list[HostCheck], list[ScanIssue]]:
+    from gouvernante.host.checks import run_indicator_checks  # noqa: PLC0415 - only with -host
+
+    findings, checks = run_indicator_checks(ruleset.rules, ctx, project_dirs)
+    return findings, checks, []

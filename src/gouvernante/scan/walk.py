@@ -1,0 +1,105 @@
+"""The one directory walker.
+
+Iterative (no recursion limit), never follows symlinked directories, guards against loops through
+bind mounts by (device, inode), reports unreadable directories and carries on.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+# Folders that never hold a project's own lockfiles: dependency trees, VCS metadata, caches.
+SKIP_DIRS: frozenset[str] = frozenset(
+    {
+        "node_modules",
+        "bower_components",
+        "jspm_packages",
+        ".git",
+        ".hg",
+        ".svn",
+        ".bzr",
+        "CVS",
+        ".yarn",
+        ".pnpm-store",
+        ".npm",
+        ".cache",
+        ".next",
+        ".nuxt",
+        ".turbo",
+        ".parcel-cache",
+        "__pycache__",
+        ".venv",
+        ".tox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WalkedDir:
+    path: str
+    files: tuple[str, ...]  # names of entries that are files or symlinks (not dirs)
+
+
+def walk(
+    root: str,
+    *,
+    recursive: bool = True,
+    prune: Callable[[str, str], bool] | None = None,
+    on_error: Callable[[str, str], None] | None = None,
+) -> Iterator[WalkedDir]:
+    """Yield each directory under ``root`` (root first, then depth-first in sorted order).
+
+    ``prune(name, path)`` returns True for a sub-directory that must not be entered (default:
+    ``SKIP_DIRS``). ``on_error(path, message)`` receives directories that cannot be read.
+    """
+    skip = prune if prune is not None else (lambda name, _path: name in SKIP_DIRS)
+    seen: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        current = stack.pop()
+        try:
+            st = os.stat(current)
+        except OSError as exc:
+            if on_error:
+                on_error(current, f"cannot read directory: {exc.strerror or exc}")
+            continue
+        key = (st.st_dev, st.st_ino)
+        if key in seen:
+            continue
+        seen.add(key)
+        files: list[str] = []
+        subdirs: list[str] = []
+        try:
+            with os.scandir(current) as it:
+                for entry in it:
+                    try:
+                        is_dir = entry.is_dir(follow_symlinks=False)
+                    except OSError:
+                        is_dir = False
+                    if is_dir:
+                        if recursive and not skip(entry.name, entry.path):
+                            subdirs.append(entry.path)
+                    else:
+                        files.append(entry.name)
+        except OSError as exc:
+            if on_error:
+                on_error(current, f"cannot read directory: {exc.strerror or exc}")
+            continue
+        files.sort()
+        yield WalkedDir(current, tuple(files))
+        subdirs.sort(reverse=True)
+        stack.extend(subdirs)
+
+
+def is_regular_file(path: str) -> bool:
+    """True for a regular file (following a symlink to it); False for FIFOs, devices, loops."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
