@@ -1,0 +1,144 @@
+"""Foundation benchmark: a synthetic package-lock v3 (50,000+ entries, ~16 MB) scanned against an
+800-package rule set, next to merely parsing the same file with the stdlib ``json``, same run.
+
+    python bench/foundation_scan.py [--entries 52000] [--repeat 5]
+
+Prints the median wall times and the ratio (target: full CLI scan, process start included, at or
+below the stdlib parse-only time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def _name(rng: random.Random, i: int) -> str:
+    stem = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(4, 10)))
+    if i % 7 == 0:
+        return f"@scope{i % 97}/{stem}-{i}"
+    return f"{stem}-{i}"
+
+
+def make_lockfile(path: Path, entries: int, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    names = [_name(rng, i) for i in range(entries // 2)]
+    packages: dict[str, object] = {
+        "": {"name": "bench-app", "version": "1.0.0", "dependencies": {n: "^1.0.0" for n in names[:40]}}
+    }
+    i = 0
+    while len(packages) < entries + 1:
+        name = names[i % len(names)]
+        nested = i >= len(names)
+        key = f"node_modules/{name}"
+        if nested:
+            parent = names[(i * 31) % len(names)]
+            key = f"node_modules/{parent}/node_modules/{name}"
+        version = f"{rng.randint(0, 12)}.{rng.randint(0, 30)}.{rng.randint(0, 40)}"
+        digest = base64.b64encode(hashlib.sha512(key.encode()).digest()).decode()
+        base = name.rsplit("/", 1)[-1]
+        entry: dict[str, object] = {
+            "version": version,
+            "resolved": f"https://registry.npmjs.org/{name}/-/{base}-{version}.tgz",
+            "integrity": f"sha512-{digest}",
+            "license": "MIT",
+        }
+        deps = {names[(i * 7 + k) % len(names)]: f"^{rng.randint(0, 5)}.0.0" for k in range(rng.randint(0, 5))}
+        if deps:
+            entry["dependencies"] = deps
+        if rng.random() < 0.3:
+            entry["dev"] = True
+        if rng.random() < 0.1:
+            entry["engines"] = {"node": ">=14"}
+        packages[key] = entry
+        i += 1
+    doc = {"name": "bench-app", "version": "1.0.0", "lockfileVersion": 3, "requires": True, "packages": packages}
+    path.write_text(json.dumps(doc, indent=2))
+    return names
+
+
+def make_rules(directory: Path, names: list[str], count: int = 800, seed: int = 11) -> None:
+    rng = random.Random(seed)
+    chosen = rng.sample(names, count // 2) + [f"absent-package-{k}" for k in range(count - count // 2)]
+    rules = []
+    for k in range(0, count, 10):
+        rules.append(
+            {
+                "id": f"BENCH-{k:04d}",
+                "title": f"bench rule {k}",
+                "kind": "compromised-release",
+                "ecosystem": "npm",
+                "severity": "high",
+                "package_rules": [
+                    {"package_name": n, "affected_versions": ["=1.2.3", ">=11.29.0 <11.30.0"]}
+                    for n in chosen[k : k + 10]
+                ],
+            }
+        )
+    (directory / "bench-rules.json").write_text(json.dumps({"schema_version": "1.0.0", "rules": rules}))
+
+
+def _time(fn: object, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()  # type: ignore[operator]
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--entries", type=int, default=52_000)
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        lock = root / "package-lock.json"
+        names = make_lockfile(lock, args.entries)
+        rules_dir = root / "rules"
+        rules_dir.mkdir()
+        make_rules(rules_dir, names)
+        size_mb = lock.stat().st_size / 1e6
+
+        def stdlib_parse() -> None:
+            with open(lock, "rb") as fh:
+                json.loads(fh.read())
+
+        cmd = [sys.executable, "-m", "gouvernante", "-rules", str(rules_dir), "-lockfile", str(lock), "-json"]
+
+        def cli_scan() -> None:
+            r = subprocess.run(cmd, capture_output=True, check=False)
+            if r.returncode not in (0, 2):
+                raise SystemExit(f"scan failed: {r.stderr.decode()}")
+
+        def python_start() -> None:
+            subprocess.run([sys.executable, "-c", "pass"], check=True)
+
+        cli_scan()  # warm the page cache and .pyc files
+        parse_t = _time(stdlib_parse, args.repeat)
+        scan_t = _time(cli_scan, args.repeat)
+        start_t = _time(python_start, args.repeat)
+        report = json.loads(subprocess.run(cmd, capture_output=True, check=False).stdout)
+        print(f"lockfile: {args.entries} entries, {size_mb:.1f} MB; rules: 800 package rules")
+        print(f"findings: {report['summary']['total_findings']}, packages scanned: {report['summary']['packages_scanned']}")
+        print(f"stdlib json.loads parse only (in-process): {parse_t * 1000:8.1f} ms")
+        print(f"bare python start (python -c pass):        {start_t * 1000:8.1f} ms")
+        print(f"full CLI scan (process start included):    {scan_t * 1000:8.1f} ms")
+        print(f"ratio scan / stdlib parse: {scan_t / parse_t:.2f} (target <= 1.00)")
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "0")
+    raise SystemExit(main())

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from gouvernante.scan.walk import walk
+
+
+def test_walk_skips_dependency_and_vcs_folders(tmp_path: Path) -> None:
+    for d in ["a/b", "node_modules/x", ".git/objects", "a/.yarn/cache", "c"]:
+        (tmp_path / d).mkdir(parents=True)
+    (tmp_path / "a" / "b" / "package-lock.json").write_text("{}")
+    seen = [os.path.relpath(w.path, tmp_path) for w in walk(str(tmp_path))]
+    assert seen == [".", "a", "a/b", "c"]
+    files = {os.path.relpath(w.path, tmp_path): w.files for w in walk(str(tmp_path))}
+    assert files["a/b"] == ("package-lock.json",)
+
+
+def test_walk_not_recursive_yields_root_only(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "f").write_text("")
+    out = list(walk(str(tmp_path), recursive=False))
+    assert [w.path for w in out] == [str(tmp_path)]
+    assert out[0].files == ("f",)
+
+
+def test_walk_never_follows_symlinked_dirs_and_survives_loops(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "loop").symlink_to(tmp_path)
+    (tmp_path / "self").symlink_to(tmp_path / "self")
+    seen = [os.path.relpath(w.path, tmp_path) for w in walk(str(tmp_path))]
+    assert seen == [".", "real"]
+    files = {w.path: w.files for w in walk(str(tmp_path))}
+    assert "loop" in files[str(tmp_path / "real")]  # listed as an entry, not entered
+
+
+@pytest.mark.skipif(os.geteuid() == 0 if hasattr(os, "geteuid") else True, reason="root reads all")
+def test_unreadable_directory_is_reported_and_walk_continues(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (tmp_path / "open").mkdir()
+    locked.chmod(0)
+    errors: list[tuple[str, str]] = []
+    try:
+        seen = [w.path for w in walk(str(tmp_path), on_error=lambda p, m: errors.append((p, m)))]
+    finally:
+        locked.chmod(0o755)
+    assert str(tmp_path / "open") in seen
+    assert errors and errors[0][0] == str(locked)
