@@ -17,13 +17,16 @@ from typing import TYPE_CHECKING
 
 from gouvernante import __version__
 from gouvernante.errors import GouvernanteError, ReportError, UsageError
+from gouvernante.model import Severity
 
 EXIT_CLEAN = 0
 EXIT_ERROR = 1
 EXIT_FINDINGS = 2
 
 if TYPE_CHECKING:
+    from gouvernante.model import ScanResult
     from gouvernante.rules.model import RuleSet
+    from gouvernante.suppress import SuppressionSet
 
 log = logging.getLogger("gouvernante")
 
@@ -55,8 +58,15 @@ def build_scan_parser() -> argparse.ArgumentParser:
     _flag(p, "recursive", action="store_true", help="also scan sub-directories of -dir")
     _flag(p, "host", action="store_true",
           help="also check this machine: the rules' host indicators")
+    _flag(p, "heuristic", action="store_true",
+          help="also look for attack techniques in installed packages (no rule needed)")
     _flag(p, "json", action="store_true", help="JSON report (same as -format json)")
-    _flag(p, "format", choices=["text", "json"], default=None, help="report format")
+    _flag(p, "format", choices=["text", "json", "sarif", "markdown"], default=None,
+          help="report format (default text)")
+    _flag(p, "fail-on", dest="fail_on", choices=["low", "medium", "high", "critical"],
+          default="low", help="lowest severity that makes the exit code 2 (default low)")
+    _flag(p, "ignore", metavar="FILE",
+          help="suppression file (default: .gouvernante-ignore.json in the scan root, if present)")
     _flag(p, "output", metavar="FILE|auto",
           help="write the report to FILE, or to gouvernante-report-<UTC time>.<ext> with 'auto'")
     _flag(p, "trace", action="store_true", help="debug log on stderr")
@@ -82,7 +92,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
 
+SUBCOMMANDS = {
+    "rules": "gouvernante.rules.toolkit_cli",
+    "collect": "gouvernante.collect.cli",
+}
+
+
 def _main(args: list[str]) -> int:
+    if args and args[0] in SUBCOMMANDS:
+        import importlib  # noqa: PLC0415
+
+        module = importlib.import_module(SUBCOMMANDS[args[0]])
+        code: int = module.main(args[1:])
+        return code
     parser = build_scan_parser()
     if args and args[0] in {"-h", "--help"}:
         parser.print_help()
@@ -103,6 +125,8 @@ def _scan(ns: argparse.Namespace) -> int:
     from gouvernante.scan.run import ScanRequest, run_scan  # noqa: PLC0415
 
     fmt = ReportFormat.JSON if ns.json else ReportFormat(ns.format or "text")
+    if ns.json and ns.format not in (None, "json"):
+        raise UsageError(f"-json conflicts with -format {ns.format}")
     ruleset = _load_rules(ns.rules, ns.builtin_rules)
     if ruleset is None:
         return EXIT_ERROR
@@ -112,8 +136,14 @@ def _scan(ns: argparse.Namespace) -> int:
         lockfiles=tuple(ns.lockfile),
         recursive=ns.recursive,
         host=ns.host,
+        heuristic=ns.heuristic,
     )
+    suppressions = _load_suppressions(ns.ignore, ns.dir if not ns.lockfile else None)
     result = run_scan(request, ruleset)
+    if suppressions is not None:
+        from gouvernante.suppress import apply_suppressions  # noqa: PLC0415
+
+        result = apply_suppressions(result, suppressions)
     log.debug("scan done: %d findings, %d errors", len(result.findings), len(result.errors))
     text = render(result, fmt)
     if ns.output:
@@ -123,9 +153,26 @@ def _scan(ns: argparse.Namespace) -> int:
         sys.stdout.write(text)
     for err in result.errors:
         print(f"gouvernante: {err.path}: {err.message}", file=sys.stderr)
-    if result.findings:
+    return exit_code(result, Severity(ns.fail_on))
+
+
+def exit_code(result: ScanResult, fail_on: Severity) -> int:
+    if any(f.counts_at(fail_on) for f in result.findings):
         return EXIT_FINDINGS
     return EXIT_ERROR if result.errors else EXIT_CLEAN
+
+
+def _load_suppressions(explicit: str | None, scan_root: str | None) -> SuppressionSet | None:
+    path = explicit
+    if path is None and scan_root is not None:
+        candidate = os.path.join(scan_root, ".gouvernante-ignore.json")
+        if os.path.lexists(candidate):
+            path = candidate
+    if path is None:
+        return None
+    from gouvernante.suppress import load_suppressions  # noqa: PLC0415
+
+    return load_suppressions(path)
 
 
 def builtin_rules_dir() -> str:

@@ -210,6 +210,12 @@ class Finding:
     hashes: tuple[HashResult, ...] = ()
     indicator: str | None = None
     confidence: str | None = None
+    excerpt: str | None = None  # heuristic findings: a bounded, secret-masked excerpt
+    suppressed: str | None = None  # the reason of the suppression entry that matched
+
+    def counts_at(self, threshold: Severity) -> bool:
+        """Does this finding turn the exit code into 2 at ``-fail-on threshold``?"""
+        return self.suppressed is None and self.severity.rank >= threshold.rank
 
     def sort_key(self) -> tuple[int, str, str, str, str, str, str]:
         return (
@@ -274,3 +280,4 @@ class ScanResult:
     finished_at: str = ""
     scan_root: str | None = None  # absolute directory for -dir scans
     hostname: str = ""
+    suppression_notes: tuple[ScanIssue, ...] = ()  # expired and stale suppression entries

@@ -12,16 +12,28 @@ from gouvernante.model import ScanResult
 class ReportFormat(str, Enum):
     TEXT = "text"
     JSON = "json"
+    SARIF = "sarif"
+    MARKDOWN = "markdown"
 
     @property
     def extension(self) -> str:
         return _EXTENSIONS[self]
 
 
-_EXTENSIONS = {ReportFormat.TEXT: "txt", ReportFormat.JSON: "json"}
+_EXTENSIONS = {
+    ReportFormat.TEXT: "txt",
+    ReportFormat.JSON: "json",
+    ReportFormat.SARIF: "sarif",
+    ReportFormat.MARKDOWN: "md",
+}
 
 # format -> module exposing ``render(result: ScanResult) -> str``
-_RENDERERS = {ReportFormat.TEXT: "text", ReportFormat.JSON: "json_report"}
+_RENDERERS = {
+    ReportFormat.TEXT: "text",
+    ReportFormat.JSON: "json_report",
+    ReportFormat.SARIF: "sarif",
+    ReportFormat.MARKDOWN: "markdown",
+}
 
 
 def render(result: ScanResult, fmt: ReportFormat) -> str:

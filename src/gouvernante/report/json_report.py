@@ -36,6 +36,8 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "line": f.line,
         "indicator": f.indicator,
         "confidence": f.confidence,
+        "excerpt": f.excerpt,
+        "suppressed": f.suppressed,
     }
     out.update({k: v for k, v in optional.items() if v is not None})
     if f.dependency_paths:
@@ -104,6 +106,8 @@ def report_dict(result: ScanResult) -> dict[str, Any]:
         "errors": [{"path": e.path, "message": e.message} for e in result.errors],
         "summary": summary,
     }
+    if result.suppression_notes:
+        out["suppressions"] = [{"path": n.path, "message": n.message} for n in result.suppression_notes]
     if result.scan_root is None:
         del out["scan"]["root"]
     if result.host_checks:

@@ -10,9 +10,10 @@ import socket
 import sys
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from typing import Protocol
 from datetime import UTC, datetime
 
 from gouvernante.errors import GouvernanteError
@@ -45,6 +46,7 @@ class ScanRequest:
     lockfiles: tuple[str, ...] = ()
     recursive: bool = False
     host: bool = False
+    heuristic: bool = False
     workers: int | None = None  # None: both cores when there are many files
 
 
@@ -106,11 +108,39 @@ def _scan_in_worker(task: FileTask) -> FileOutcome:
     return scan_file(task, _WORKER_INDEX)
 
 
-def _scan_files(tasks: Sequence[FileTask], index: RuleIndex, workers: int | None) -> list[FileOutcome]:
+class Progress(Protocol):
+    """Receives progress of long scans (the CLI draws it on a TTY's stderr)."""
+
+    def update(self, phase: str, done: int, total: int, findings: int) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+def _scan_files(
+    tasks: Sequence[FileTask],
+    index: RuleIndex,
+    workers: int | None,
+    progress: Progress | None = None,
+) -> list[FileOutcome]:
+    outcomes: list[FileOutcome] = []
+    found = 0
+    for outcome in _iter_scan_files(tasks, index, workers):
+        outcomes.append(outcome)
+        if progress is not None:
+            found += len(outcome.findings)
+            progress.update("lockfiles", len(outcomes), len(tasks), found)
+    return outcomes
+
+
+def _iter_scan_files(
+    tasks: Sequence[FileTask], index: RuleIndex, workers: int | None
+) -> Iterator[FileOutcome]:
     count = workers if workers is not None else (os.cpu_count() or 1)
     count = max(1, min(count, 2 if workers is None else count, len(tasks)))
     if count == 1 or (workers is None and len(tasks) < PARALLEL_MIN_FILES):
-        return [scan_file(t, index) for t in tasks]
+        for t in tasks:
+            yield scan_file(t, index)
+        return
     global _WORKER_INDEX  # noqa: PLW0603 - inherited by forked workers without pickling
     _WORKER_INDEX = index
     if sys.platform.startswith("linux"):
@@ -121,8 +151,10 @@ def _scan_files(tasks: Sequence[FileTask], index: RuleIndex, workers: int | None
         init_arg = index
     log.debug("scanning %d files with %d processes", len(tasks), count)
     chunk = max(1, min(32, len(tasks) // (count * 4)))
-    with ProcessPoolExecutor(count, mp_context=ctx, initializer=_init_worker, initargs=(init_arg,)) as pool:
-        return list(pool.map(_scan_in_worker, tasks, chunksize=chunk))
+    with ProcessPoolExecutor(
+        count, mp_context=ctx, initializer=_init_worker, initargs=(init_arg,)
+    ) as pool:
+        yield from pool.map(_scan_in_worker, tasks, chunksize=chunk)
 
 
 def discover(request: ScanRequest, errors: list[ScanIssue]) -> tuple[list[FileTask], str | None]:
@@ -197,6 +229,7 @@ def run_scan(
     ruleset: RuleSet,
     host: HostContext | None = None,
     *,
+    progress: Progress | None = None,
     host_scanner: Callable[[RuleSet, HostContext, Sequence[str]], tuple[list[Finding], list[HostCheck], list[ScanIssue]]] | None = None,
 ) -> ScanResult:
     started = time.perf_counter()
@@ -206,7 +239,7 @@ def run_scan(
     index = build_index(ruleset.rules)
     tasks, root = discover(request, errors)
     log.debug("found %d files to scan", len(tasks))
-    outcomes = _scan_files(tasks, index, request.workers)
+    outcomes = _scan_files(tasks, index, request.workers, progress)
     findings: list[Finding] = []
     packages = 0
     parsed = 0
@@ -231,6 +264,8 @@ def run_scan(
         host_findings, host_checks, host_errors = scanner(ruleset, ctx, project_dirs)
         findings.extend(host_findings)
         errors.extend(host_errors)
+    if progress is not None:
+        progress.finish()
     findings.sort(key=Finding.sort_key)
     elapsed = int((time.perf_counter() - started) * 1000)
     return ScanResult(

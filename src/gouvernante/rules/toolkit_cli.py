@@ -1,0 +1,363 @@
+"""``gouvernante rules {validate,new,import,test}``: turn an advisory into a tested rule in minutes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from gouvernante.errors import UsageError
+from gouvernante.rules.model import SCHEMA_VERSION, RuleKind
+
+_SEVERITIES = ("low", "medium", "high", "critical")
+_KINDS = tuple(k.value for k in RuleKind)
+_HEX = {32: "md5", 40: "sha1", 64: "sha256", 128: "sha512"}
+_EXACT = re.compile(r"^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _flag(p: argparse.ArgumentParser, name: str, *extra: str, **kw: Any) -> None:
+    p.add_argument(f"-{name}", f"--{name}", *extra, **kw)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="gouvernante rules", allow_abbrev=False,
+                description="Write, import, validate and test rules.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    v = sub.add_parser("validate", help="check rule files: every error, plus warnings",
+                       allow_abbrev=False)
+    v.add_argument("paths", nargs="+", metavar="PATH")
+
+    n = sub.add_parser("new", help="scaffold a rule file (interactive when stdin is a TTY)",
+                       allow_abbrev=False)
+    _flag(n, "id", help="rule id, e.g. SSC-2026-005")
+    _flag(n, "title")
+    _flag(n, "kind", choices=_KINDS, default=None)
+    _flag(n, "severity", choices=_SEVERITIES, default="critical")
+    _flag(n, "summary")
+    _flag(n, "package", action="append", default=[], metavar="NAME@VER[,VER]",
+          help="affected package and versions (exact versions or npm ranges); repeatable")
+    _flag(n, "dropper", action="append", default=[], metavar="NAME",
+          help="dropper package: any version is a finding; repeatable")
+    _flag(n, "file-ioc", dest="file_ioc", action="append", default=[], metavar="PATH[:HASH]",
+          help="file dropped on hosts (absolute, ~ or $VAR) or planted in projects (relative),"
+               " with an optional md5/sha1/sha256/sha512 hex; repeatable")
+    _flag(n, "network-ioc", dest="network_ioc", action="append", default=[], metavar="HOST",
+          help="C2 domain, IP, host:port or URL (defanged x[.]com accepted); repeatable")
+    _flag(n, "reference", action="append", default=[], metavar="URL")
+    _flag(n, "remediation", action="append", default=[], metavar="STEP",
+          help="a remediation step; repeatable (the first is the summary)")
+    _flag(n, "output", "-o", default="rules", metavar="DIR", help="directory (default rules/)")
+    _flag(n, "force", action="store_true", help="overwrite an existing rule file")
+
+    i = sub.add_parser("import", help="import OSV records, CSV feeds or name@version lists",
+                       allow_abbrev=False)
+    i.add_argument("format", choices=["osv", "csv", "list"])
+    i.add_argument("inputs", nargs="+", metavar="FILE")
+    _flag(i, "output", "-o", default="rules", metavar="DIR", help="directory (default rules/)")
+
+    t = sub.add_parser("test", help="scan each rule's test cases: affected/ must match, clean/ not",
+                       allow_abbrev=False)
+    t.add_argument("paths", nargs="+", metavar="PATH")
+    return p
+
+
+def main(argv: Sequence[str]) -> int:
+    args = list(argv)
+    if not args or args[0] in {"-h", "--help"}:
+        build_parser().print_help()
+        return 0 if args else 1
+    ns = build_parser().parse_args(args)
+    handler = {"validate": _validate, "new": _new, "import": _import, "test": _test}[ns.command]
+    return handler(ns)
+
+
+# -- validate -----------------------------------------------------------------------------------
+
+
+def _validate(ns: argparse.Namespace) -> int:
+    from gouvernante.rules.loader import load_rule_files  # noqa: PLC0415
+    from gouvernante.rules.warnings import rule_warnings  # noqa: PLC0415
+
+    ruleset, errors = load_rule_files(ns.paths)
+    for err in errors:
+        print(f"error: {err.one_line()}")
+    warnings = rule_warnings(ruleset.rules)
+    for w in warnings:
+        print(f"warning: {w}")
+    files = len(ruleset.sources)
+    print(
+        f"{files} file{'s' if files != 1 else ''}, {len(ruleset.rules)} valid rule"
+        f"{'s' if len(ruleset.rules) != 1 else ''}, {len(errors)} error"
+        f"{'s' if len(errors) != 1 else ''}, {len(warnings)} warning"
+        f"{'s' if len(warnings) != 1 else ''}"
+    )
+    return 1 if errors or not ruleset.rules else 0
+
+
+# -- new ----------------------------------------------------------------------------------------
+
+
+def split_package_spec(spec: str) -> tuple[str, list[str]]:
+    """``@scope/name@1.0.0,1.0.1`` -> (``@scope/name``, [``=1.0.0``, ``=1.0.1``])."""
+    at = spec.find("@", 1)
+    if at <= 0:
+        raise UsageError(f"--package {spec!r}: expected NAME@VERSION[,VERSION...]")
+    name, versions = spec[:at].strip(), spec[at + 1 :]
+    exprs = []
+    for raw in versions.split(","):
+        v = raw.strip()
+        if not v:
+            continue
+        exprs.append(f"={v.lstrip('v')}" if _EXACT.match(v) else v)
+    if not name or not exprs:
+        raise UsageError(f"--package {spec!r}: expected NAME@VERSION[,VERSION...]")
+    return name, exprs
+
+
+def file_indicator(spec: str) -> dict[str, Any]:
+    path, hashes = spec, []
+    head, sep, tail = spec.rpartition(":")
+    if sep and len(tail) in _HEX and re.fullmatch(r"[0-9a-fA-F]+", tail):
+        path = head
+        hashes = [{"algorithm": _HEX[len(tail)], "value": tail.lower()}]
+    norm = path.replace("\\", "/")
+    directory, _, name = norm.rpartition("/")
+    ind: dict[str, Any] = {"type": "file"}
+    if directory and name:
+        ind["path"] = path[: len(directory)]
+        ind["file_name"] = name
+    else:
+        ind["path"] = path
+    if hashes:
+        ind["hashes"] = hashes
+    ind["confidence"] = "high"
+    return ind
+
+
+def refang(value: str) -> str:
+    return value.replace("[.]", ".").replace("(.)", ".").replace("hxxp", "http")
+
+
+def _ask(prompt: str, default: str | None = None) -> str:
+    shown = f"{prompt} [{default}]: " if default else f"{prompt}: "
+    answer = input(shown).strip()
+    return answer or (default or "")
+
+
+def _interactive(ns: argparse.Namespace) -> None:
+    ns.id = ns.id or _ask("Rule id (e.g. SSC-2026-005)")
+    ns.title = ns.title or _ask("Title")
+    if not ns.package and not ns.dropper:
+        while True:
+            spec = _ask("Affected package NAME@VER[,VER] (empty to finish)")
+            if not spec:
+                break
+            ns.package.append(spec)
+        while True:
+            name = _ask("Dropper package name (empty to finish)")
+            if not name:
+                break
+            ns.dropper.append(name)
+    if not ns.file_ioc:
+        while True:
+            spec = _ask("Dropped file PATH[:sha256] (empty to finish)")
+            if not spec:
+                break
+            ns.file_ioc.append(spec)
+    if not ns.reference:
+        ref = _ask("Advisory URL (empty for none)")
+        if ref:
+            ns.reference.append(ref)
+
+
+def build_rule_document(ns: argparse.Namespace, now: datetime) -> dict[str, Any]:
+    if not ns.id or not ns.title:
+        raise UsageError("rules new: --id and --title are required")
+    if not (ns.package or ns.dropper or ns.file_ioc or ns.network_ioc):
+        raise UsageError("rules new: give at least one --package, --dropper, --file-ioc or --network-ioc")
+    package_rules = []
+    for spec in ns.package:
+        name, exprs = split_package_spec(spec)
+        package_rules.append({"package_name": name, "affected_versions": exprs})
+    kind = ns.kind or (
+        "compromised-release" if package_rules else "dropper" if ns.dropper else "suspicious-artifact"
+    )
+    stamp = now.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    rule: dict[str, Any] = {
+        "id": ns.id,
+        "title": ns.title,
+        "kind": kind,
+        "ecosystem": "npm",
+        "severity": ns.severity,
+    }
+    if ns.summary:
+        rule["summary"] = ns.summary
+    if ns.reference:
+        rule["references"] = [{"type": "advisory", "url": u} for u in ns.reference]
+    rule["package_rules"] = package_rules
+    if ns.dropper:
+        rule["dropper_packages"] = [{"package_name": d} for d in ns.dropper]
+    indicators = [file_indicator(s) for s in ns.file_ioc]
+    indicators += [{"type": "network", "value": refang(v), "confidence": "high"} for v in ns.network_ioc]
+    if indicators:
+        rule["host_indicators"] = indicators
+    steps = list(ns.remediation)
+    if not steps and package_rules:
+        names = ", ".join(p["package_name"] for p in package_rules)
+        steps = [
+            f"Pin {names} to a version outside the affected list and regenerate the lockfile",
+            "If an affected version was installed, treat the machine as compromised: rotate credentials",
+        ]
+    if steps:
+        rule["remediation"] = {"summary": steps[0], "steps": steps}
+    rule["metadata"] = {"published_at": stamp, "last_updated_at": stamp}
+    return {"schema_version": SCHEMA_VERSION, "rules": [rule]}
+
+
+def _new(ns: argparse.Namespace) -> int:
+    if sys.stdin.isatty() and (not ns.id or not ns.title or not (ns.package or ns.dropper)):
+        _interactive(ns)
+    doc = build_rule_document(ns, datetime.now(UTC))
+    data = (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
+    from gouvernante.rules.loader import parse_rule_document  # noqa: PLC0415
+
+    target = Path(ns.output) / f"{ns.id}.json"
+    _rules, errors = parse_rule_document(data, str(target))
+    if errors:
+        for err in errors:
+            print(f"error: {err.one_line()}", file=sys.stderr)
+        return 1
+    if target.exists() and not ns.force:
+        raise UsageError(f"{target} exists; use --force to overwrite")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    tests = target.with_suffix(".tests")
+    print(f"wrote {target}")
+    print(f"next: put an affected lockfile in {tests}/affected/ and a clean one in {tests}/clean/,")
+    print(f"      then run: gouvernante rules test {target}")
+    return 0
+
+
+# -- import -------------------------------------------------------------------------------------
+
+
+def _import(ns: argparse.Namespace) -> int:
+    from gouvernante.rules.importers import import_feed  # noqa: PLC0415
+    from gouvernante.rules.loader import parse_rule_document  # noqa: PLC0415
+
+    result = import_feed(ns.format, ns.inputs)
+    for w in result.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    out = Path(ns.output)
+    failed = False
+    for name, data in result.documents:
+        target = out / name
+        _rules, errors = parse_rule_document(data, str(target))
+        if errors:
+            failed = True
+            for err in errors:
+                print(f"error: {err.one_line()}", file=sys.stderr)
+            continue
+        out.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        print(f"wrote {target}")
+    if not result.documents:
+        print("error: nothing to import", file=sys.stderr)
+        return 1
+    return 1 if failed else 0
+
+
+# -- test ---------------------------------------------------------------------------------------
+
+
+def _cases(rule_file: Path) -> list[tuple[str, Path]]:
+    tests = rule_file.with_suffix(".tests")
+    cases: list[tuple[str, Path]] = []
+    for expect in ("affected", "clean"):
+        folder = tests / expect
+        if folder.is_dir():
+            cases.extend((expect, p) for p in sorted(folder.iterdir()) if not p.name.startswith("."))
+    return cases
+
+
+def _rule_files(paths: Sequence[str]) -> list[Path]:
+    files: list[Path] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            files.extend(
+                f for f in sorted(path.rglob("*.json"))
+                if not any(part.endswith(".tests") for part in f.relative_to(path).parts[:-1])
+            )
+        else:
+            files.append(path)
+    return files
+
+
+def run_rule_tests(paths: Sequence[str]) -> tuple[list[str], int, int]:
+    """Lines to print, cases run, cases failed."""
+    from gouvernante.rules.loader import load_rule_files  # noqa: PLC0415
+    from gouvernante.rules.model import RuleSet  # noqa: PLC0415
+    from gouvernante.scan.run import ScanRequest, run_scan  # noqa: PLC0415
+
+    lines: list[str] = []
+    ran = failed = 0
+    for rule_file in _rule_files(paths):
+        ruleset, errors = load_rule_files([str(rule_file)])
+        if errors:
+            lines.extend(f"FAIL {e.one_line()}" for e in errors)
+            failed += 1
+            continue
+        ids = {r.id for r in ruleset.rules}
+        cases = _cases(rule_file)
+        if not cases:
+            lines.append(f"SKIP {rule_file}: no test cases in {rule_file.with_suffix('.tests')}/"
+                         "{affected,clean}/")
+            continue
+        for expect, case in cases:
+            ran += 1
+            request = (
+                ScanRequest(directory=str(case), recursive=True)
+                if case.is_dir()
+                else ScanRequest(lockfiles=(str(case),))
+            )
+            result = run_scan(request, RuleSet(ruleset.rules, ruleset.sources))
+            hits = [f for f in result.findings if f.rule_id in ids]
+            problem = None
+            if result.errors:
+                problem = "; ".join(f"{e.path}: {e.message}" for e in result.errors)
+            elif expect == "affected" and not hits:
+                problem = "expected findings, got none"
+            elif expect == "clean" and hits:
+                problem = "expected no findings, got " + ", ".join(
+                    f"{f.package}@{f.version}" if f.version else (f.package or f.rule_id) for f in hits
+                )
+            if problem:
+                failed += 1
+                lines.append(f"FAIL {case} ({expect}): {problem}")
+            else:
+                lines.append(f"ok   {case} ({expect}): {len(hits)} finding{'s' if len(hits) != 1 else ''}")
+    return lines, ran, failed
+
+
+def _test(ns: argparse.Namespace) -> int:
+    lines, ran, failed = run_rule_tests(ns.paths)
+    for line in lines:
+        print(line)
+    print(f"{ran - failed} passed, {failed} failed")
+    if ran == 0:
+        print("no test case ran", file=sys.stderr)
+        return 1
+    return 1 if failed else 0
+
