@@ -34,7 +34,11 @@ def make_lockfile(path: Path, entries: int, seed: int = 7) -> list[str]:
     rng = random.Random(seed)
     names = [_name(rng, i) for i in range(entries // 2)]
     packages: dict[str, object] = {
-        "": {"name": "bench-app", "version": "1.0.0", "dependencies": {n: "^1.0.0" for n in names[:40]}}
+        "": {
+            "name": "bench-app",
+            "version": "1.0.0",
+            "dependencies": {n: "^1.0.0" for n in names[:40]},
+        }
     }
     i = 0
     while len(packages) < entries + 1:
@@ -53,7 +57,10 @@ def make_lockfile(path: Path, entries: int, seed: int = 7) -> list[str]:
             "integrity": f"sha512-{digest}",
             "license": "MIT",
         }
-        deps = {names[(i * 7 + k) % len(names)]: f"^{rng.randint(0, 5)}.0.0" for k in range(rng.randint(0, 5))}
+        deps = {
+            names[(i * 7 + k) % len(names)]: f"^{rng.randint(0, 5)}.0.0"
+            for k in range(rng.randint(0, 5))
+        }
         if deps:
             entry["dependencies"] = deps
         if rng.random() < 0.3:
@@ -62,14 +69,22 @@ def make_lockfile(path: Path, entries: int, seed: int = 7) -> list[str]:
             entry["engines"] = {"node": ">=14"}
         packages[key] = entry
         i += 1
-    doc = {"name": "bench-app", "version": "1.0.0", "lockfileVersion": 3, "requires": True, "packages": packages}
+    doc = {
+        "name": "bench-app",
+        "version": "1.0.0",
+        "lockfileVersion": 3,
+        "requires": True,
+        "packages": packages,
+    }
     path.write_text(json.dumps(doc, indent=2))
     return names
 
 
 def make_rules(directory: Path, names: list[str], count: int = 800, seed: int = 11) -> None:
     rng = random.Random(seed)
-    chosen = rng.sample(names, count // 2) + [f"absent-package-{k}" for k in range(count - count // 2)]
+    chosen = rng.sample(names, count // 2) + [
+        f"absent-package-{k}" for k in range(count - count // 2)
+    ]
     rules = []
     for k in range(0, count, 10):
         rules.append(
@@ -85,7 +100,9 @@ def make_rules(directory: Path, names: list[str], count: int = 800, seed: int = 
                 ],
             }
         )
-    (directory / "bench-rules.json").write_text(json.dumps({"schema_version": "1.0.0", "rules": rules}))
+    (directory / "bench-rules.json").write_text(
+        json.dumps({"schema_version": "1.0.0", "rules": rules})
+    )
 
 
 def _time(fn: object, repeat: int) -> float:
@@ -115,7 +132,16 @@ def main() -> int:
             with open(lock, "rb") as fh:
                 json.loads(fh.read())
 
-        cmd = [sys.executable, "-m", "gouvernante", "-rules", str(rules_dir), "-lockfile", str(lock), "-json"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "gouvernante",
+            "-rules",
+            str(rules_dir),
+            "-lockfile",
+            str(lock),
+            "-json",
+        ]
 
         def cli_scan() -> None:
             r = subprocess.run(cmd, capture_output=True, check=False)
@@ -131,7 +157,10 @@ def main() -> int:
         start_t = _time(python_start, args.repeat)
         report = json.loads(subprocess.run(cmd, capture_output=True, check=False).stdout)
         print(f"lockfile: {args.entries} entries, {size_mb:.1f} MB; rules: 800 package rules")
-        print(f"findings: {report['summary']['total_findings']}, packages scanned: {report['summary']['packages_scanned']}")
+        summary = report["summary"]
+        print(
+            f"findings: {summary['total_findings']}, packages scanned: {summary['packages_scanned']}"
+        )
         print(f"stdlib json.loads parse only (in-process): {parse_t * 1000:8.1f} ms")
         print(f"bare python start (python -c pass):        {start_t * 1000:8.1f} ms")
         print(f"full CLI scan (process start included):    {scan_t * 1000:8.1f} ms")

@@ -1,6 +1,6 @@
-"""Command line: parse flags, call the core, render, return an exit code. Nothing else.
+"""Command line: parse flags, call the core, render, return an exit code.
 
-Flags are Go-style (``-rules DIR``) as in the incident runbook; GNU spellings (``--rules``) work too.
+Flags are Go-style (``-rules DIR``) as in the incident runbook; ``--rules`` works too.
 Exit codes: 0 clean, 1 error (nothing found but something could not be scanned, or bad usage),
 2 findings (even when some inputs also failed: the errors are listed in the report).
 """
@@ -48,27 +48,68 @@ def build_scan_parser() -> argparse.ArgumentParser:
         allow_abbrev=False,
         epilog="Subcommands: 'gouvernante rules {validate,new,import,test} ...'.",
     )
-    _flag(p, "rules", action="append", default=[], metavar="PATH",
-          help="rule file or directory (searched recursively for *.json); repeatable")
-    _flag(p, "builtin-rules", action="store_true", dest="builtin_rules",
-          help="also use the bundled rule pack when -rules is given (it is the default without -rules)")
+    _flag(
+        p,
+        "rules",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="rule file or directory (searched recursively for *.json); repeatable",
+    )
+    _flag(
+        p,
+        "builtin-rules",
+        action="store_true",
+        dest="builtin_rules",
+        help="with -rules, also use the bundled rule pack (the default without -rules)",
+    )
     _flag(p, "dir", default=".", metavar="DIR", help="project directory to scan (default .)")
-    _flag(p, "lockfile", action="append", default=[], metavar="FILE",
-          help="scan this lockfile or package.json (any name; overrides -dir); repeatable")
+    _flag(
+        p,
+        "lockfile",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="scan this lockfile or package.json (any name; overrides -dir); repeatable",
+    )
     _flag(p, "recursive", action="store_true", help="also scan sub-directories of -dir")
-    _flag(p, "host", action="store_true",
-          help="also check this machine: the rules' host indicators")
-    _flag(p, "heuristic", action="store_true",
-          help="also look for attack techniques in installed packages (no rule needed)")
+    _flag(
+        p, "host", action="store_true", help="also check this machine: the rules' host indicators"
+    )
+    _flag(
+        p,
+        "heuristic",
+        action="store_true",
+        help="also look for attack techniques in installed packages (no rule needed)",
+    )
     _flag(p, "json", action="store_true", help="JSON report (same as -format json)")
-    _flag(p, "format", choices=["text", "json", "sarif", "markdown"], default=None,
-          help="report format (default text)")
-    _flag(p, "fail-on", dest="fail_on", choices=["low", "medium", "high", "critical"],
-          default="low", help="lowest severity that makes the exit code 2 (default low)")
-    _flag(p, "ignore", metavar="FILE",
-          help="suppression file (default: .gouvernante-ignore.json in the scan root, if present)")
-    _flag(p, "output", metavar="FILE|auto",
-          help="write the report to FILE, or to gouvernante-report-<UTC time>.<ext> with 'auto'")
+    _flag(
+        p,
+        "format",
+        choices=["text", "json", "sarif", "markdown"],
+        default=None,
+        help="report format (default text)",
+    )
+    _flag(
+        p,
+        "fail-on",
+        dest="fail_on",
+        choices=["low", "medium", "high", "critical"],
+        default="low",
+        help="lowest severity that makes the exit code 2 (default low)",
+    )
+    _flag(
+        p,
+        "ignore",
+        metavar="FILE",
+        help="suppression file (default: .gouvernante-ignore.json in the scan root, if present)",
+    )
+    _flag(
+        p,
+        "output",
+        metavar="FILE|auto",
+        help="write the report to FILE, or to gouvernante-report-<UTC time>.<ext> with 'auto'",
+    )
     _flag(p, "trace", action="store_true", help="debug log on stderr")
     _flag(p, "version", action="store_true", help="print the version and exit")
     return p
@@ -85,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("gouvernante: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - last line of defence: never a traceback for users
+    except Exception as exc:
         if trace:
             raise
         print(f"gouvernante: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
@@ -114,8 +155,11 @@ def _main(args: list[str]) -> int:
         print(f"gouvernante {__version__}")
         return EXIT_CLEAN
     if ns.trace:
-        logging.basicConfig(stream=sys.stderr, level=logging.DEBUG,
-                            format="gouvernante: %(relativeCreated)6.0fms %(message)s")
+        logging.basicConfig(
+            stream=sys.stderr,
+            level=logging.DEBUG,
+            format="gouvernante: %(relativeCreated)6.0fms %(message)s",
+        )
     return _scan(ns)
 
 
@@ -193,8 +237,10 @@ def _load_rules(paths: Sequence[str], with_builtin: bool) -> RuleSet | None:
     if errors:
         for err in errors:
             print(f"gouvernante: {err.one_line()}", file=sys.stderr)
-        print(f"gouvernante: {len(errors)} rule error(s): not scanning with a partial rule set",
-              file=sys.stderr)
+        print(
+            f"gouvernante: {len(errors)} rule error(s): not scanning with a partial rule set",
+            file=sys.stderr,
+        )
         return None
     if not ruleset.rules:
         print("gouvernante: no rules loaded from " + ", ".join(sources), file=sys.stderr)

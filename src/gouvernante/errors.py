@@ -30,7 +30,7 @@ class UsageError(GouvernanteError):
 
 
 class InputError(GouvernanteError):
-    """A file or directory that cannot be read safely (missing, FIFO, device, too big, bad UTF-8)."""
+    """A file or directory that cannot be read safely (missing, FIFO, device, too big)."""
 
 
 class SemverError(GouvernanteError):

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from gouvernante.rules.model import Rule
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
@@ -30,7 +30,7 @@ class Severity(str, Enum):
 _SEVERITY_RANK = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
 
 
-class LockfileEcosystem(str, Enum):
+class LockfileEcosystem(StrEnum):
     """The package-manager families a package rule may be limited to (``lockfile_ecosystems``)."""
 
     NPM = "npm"
@@ -39,7 +39,7 @@ class LockfileEcosystem(str, Enum):
     BUN = "bun"
 
 
-class LockfileFormat(str, Enum):
+class LockfileFormat(StrEnum):
     PACKAGE_LOCK = "package-lock"
     SHRINKWRAP = "npm-shrinkwrap"
     PACKAGE_JSON = "package.json"
@@ -66,7 +66,7 @@ _FORMAT_ECOSYSTEM = {
 }
 
 
-class Source(str, Enum):
+class Source(StrEnum):
     """Where a locked package comes from. ``LOCAL`` packages are never matched against rules."""
 
     REGISTRY = "registry"
@@ -150,7 +150,7 @@ class LockfileGraph:
     notes: Sequence[str] = ()
 
 
-class FindingType(str, Enum):
+class FindingType(StrEnum):
     PACKAGE = "package"
     INSTALLED = "installed_package"
     CACHED = "cached_package"
@@ -158,7 +158,7 @@ class FindingType(str, Enum):
     HEURISTIC = "heuristic"
 
 
-class MatchKind(str, Enum):
+class MatchKind(StrEnum):
     VERSION = "version"
     DROPPER = "dropper"
     DECLARED_RANGE = "declared-range"
@@ -237,7 +237,7 @@ class ScanIssue:
     message: str
 
 
-class CheckOutcome(str, Enum):
+class CheckOutcome(StrEnum):
     FOUND = "found"
     CLEAN = "clean"
     SKIPPED = "skipped"

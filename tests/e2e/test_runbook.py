@@ -34,7 +34,9 @@ def workspace(tmp_path: Path) -> Path:
 
 
 def test_step4_affected_lockfile_exits_2(workspace: Path) -> None:
-    r = gouvernante("-rules", "./rules", "-lockfile", "./test/affected-lockfile.json", cwd=workspace)
+    r = gouvernante(
+        "-rules", "./rules", "-lockfile", "./test/affected-lockfile.json", cwd=workspace
+    )
     assert r.returncode == 2, r.stdout + r.stderr
     assert "SSC-2026-005" in r.stdout
     assert "example-utils@2.3.1" in r.stdout
@@ -51,7 +53,9 @@ def test_step4_clean_lockfile_exits_0(workspace: Path) -> None:
 
 
 def test_gnu_spelling_is_accepted(workspace: Path) -> None:
-    r = gouvernante("--rules", "./rules", "--lockfile", "./test/affected-lockfile.json", cwd=workspace)
+    r = gouvernante(
+        "--rules", "./rules", "--lockfile", "./test/affected-lockfile.json", cwd=workspace
+    )
     assert r.returncode == 2
 
 
@@ -69,7 +73,12 @@ def staged_file() -> Iterator[Path]:
 @pytest.mark.skipif(sys.platform == "win32", reason="the runbook indicator is for linux/darwin")
 def test_step4_host_finds_staged_file(workspace: Path, staged_file: Path) -> None:
     r = gouvernante(
-        "-rules", "./rules", "-lockfile", "./test/affected-lockfile.json", "-host", "-json",
+        "-rules",
+        "./rules",
+        "-lockfile",
+        "./test/affected-lockfile.json",
+        "-host",
+        "-json",
         cwd=workspace,
     )
     assert r.returncode == 2, r.stderr
@@ -85,7 +94,13 @@ def test_step5_and_6_dir_scan_with_json_output_auto(workspace: Path) -> None:
     project.mkdir()
     shutil.copy(workspace / "test" / "affected-lockfile.json", project / "package-lock.json")
     r = gouvernante(
-        "-rules", str(workspace / "rules"), "-dir", str(project), "-json", "-output", "auto",
+        "-rules",
+        str(workspace / "rules"),
+        "-dir",
+        str(project),
+        "-json",
+        "-output",
+        "auto",
         cwd=workspace,
     )
     assert r.returncode == 2, r.stderr
@@ -103,7 +118,13 @@ def test_step5_and_6_dir_scan_with_json_output_auto(workspace: Path) -> None:
     assert finding["direct"] is True
     # a second run never overwrites the first report
     r2 = gouvernante(
-        "-rules", str(workspace / "rules"), "-dir", str(project), "-json", "-output", "auto",
+        "-rules",
+        str(workspace / "rules"),
+        "-dir",
+        str(project),
+        "-json",
+        "-output",
+        "auto",
         cwd=workspace,
     )
     assert r2.returncode == 2
@@ -111,7 +132,9 @@ def test_step5_and_6_dir_scan_with_json_output_auto(workspace: Path) -> None:
 
 
 def test_step8_remediated_project_scans_clean(workspace: Path) -> None:
-    r = gouvernante("-rules", str(workspace / "rules"), "-dir", ".", "-host", cwd=workspace / "project")
+    r = gouvernante(
+        "-rules", str(workspace / "rules"), "-dir", ".", "-host", cwd=workspace / "project"
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     # package.json still says ^2.3.0, which could match =2.3.1: a note, not a finding
     assert "the lockfile decides" in r.stdout
@@ -150,8 +173,14 @@ def test_unreadable_lockfile_is_error_not_clean(workspace: Path) -> None:
 def test_bad_file_never_hides_another_finding(workspace: Path) -> None:
     (workspace / "broken.json").write_text('{"lockfileVersion": 3, "packages": {')
     r = gouvernante(
-        "-rules", "./rules", "-lockfile", "broken.json", "-lockfile",
-        "test/affected-lockfile.json", "-json", cwd=workspace,
+        "-rules",
+        "./rules",
+        "-lockfile",
+        "broken.json",
+        "-lockfile",
+        "test/affected-lockfile.json",
+        "-json",
+        cwd=workspace,
     )
     assert r.returncode == 2
     report = json.loads(r.stdout)

@@ -23,8 +23,14 @@ from gouvernante.rules.model import (
 
 def rule(*indicators: HostIndicator) -> Rule:
     return Rule(
-        id="T-1", title="test", kind=RuleKind.DROPPER, ecosystem="npm", severity=Severity.HIGH,
-        package_rules=(), source="t.json", host_indicators=indicators,
+        id="T-1",
+        title="test",
+        kind=RuleKind.DROPPER,
+        ecosystem="npm",
+        severity=Severity.HIGH,
+        package_rules=(),
+        source="t.json",
+        host_indicators=indicators,
     )
 
 
@@ -68,7 +74,10 @@ def test_file_indicator_found_with_hash_match(tmp_path: Path) -> None:
     payload.write_bytes(b"rat")
     good = hashlib.sha256(b"rat").hexdigest()
     ind = HostIndicator(
-        IndicatorType.FILE, frozenset({OperatingSystem.LINUX}), path=str(tmp_path), file_name="ld.py",
+        IndicatorType.FILE,
+        frozenset({OperatingSystem.LINUX}),
+        path=str(tmp_path),
+        file_name="ld.py",
         hashes=(FileHash(HashAlgorithm.SHA256, good), FileHash(HashAlgorithm.MD5, "0" * 32)),
     )
     out = check_file_indicator(rule(ind), ind, ctx(tmp_path), [])
@@ -95,10 +104,17 @@ def test_project_relative_indicator_checked_in_each_project(tmp_path: Path) -> N
         (tmp_path / name / ".github" / "workflows").mkdir(parents=True)
     (tmp_path / "p2" / ".github" / "workflows" / "shai-hulud-workflow.yml").write_text("on: push")
     ind = HostIndicator(
-        IndicatorType.FILE, frozenset(), path=".github/workflows", file_name="shai-hulud-workflow.yml"
+        IndicatorType.FILE,
+        frozenset(),
+        path=".github/workflows",
+        file_name="shai-hulud-workflow.yml",
     )
-    out = check_file_indicator(rule(ind), ind, ctx(tmp_path), [str(tmp_path / "p1"), str(tmp_path / "p2")])
-    assert [f.path for f in out.findings] == [str(tmp_path / "p2/.github/workflows/shai-hulud-workflow.yml")]
+    out = check_file_indicator(
+        rule(ind), ind, ctx(tmp_path), [str(tmp_path / "p1"), str(tmp_path / "p2")]
+    )
+    assert [f.path for f in out.findings] == [
+        str(tmp_path / "p2/.github/workflows/shai-hulud-workflow.yml")
+    ]
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
@@ -106,7 +122,10 @@ def test_fifo_is_reported_but_never_opened(tmp_path: Path) -> None:
     fifo = tmp_path / "x"
     os.mkfifo(fifo)
     ind = HostIndicator(
-        IndicatorType.FILE, frozenset(), path=str(fifo), hashes=(FileHash(HashAlgorithm.SHA256, "0" * 64),)
+        IndicatorType.FILE,
+        frozenset(),
+        path=str(fifo),
+        hashes=(FileHash(HashAlgorithm.SHA256, "0" * 64),),
     )
     out = check_file_indicator(rule(ind), ind, ctx(tmp_path), [])
     (f,) = out.findings
@@ -118,7 +137,10 @@ def test_sparse_huge_file_is_not_hashed(tmp_path: Path) -> None:
     with open(big, "wb") as fh:
         fh.truncate(10 * 1024**3)
     ind = HostIndicator(
-        IndicatorType.FILE, frozenset(), path=str(big), hashes=(FileHash(HashAlgorithm.SHA256, "0" * 64),)
+        IndicatorType.FILE,
+        frozenset(),
+        path=str(big),
+        hashes=(FileHash(HashAlgorithm.SHA256, "0" * 64),),
     )
     out = check_file_indicator(rule(ind), ind, ctx(tmp_path), [])
     assert "larger than" in out.findings[0].description

@@ -16,16 +16,30 @@ RUNBOOK = Path(__file__).parents[1] / "e2e" / "fixtures" / "runbook"
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "gouvernante", *args],
-        cwd=cwd, capture_output=True, text=True, timeout=120, check=False,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
         stdin=subprocess.DEVNULL,
     )
 
 
 def test_new_then_test_reproduces_runbook_steps_3_and_4(tmp_path: Path) -> None:
     r = run(
-        "rules", "new", "--id", "SSC-2026-005", "--title", "Compromised example-utils releases",
-        "--package", "example-utils@2.3.1,2.3.2", "--file-ioc", "/tmp/.node-cache",
-        "--reference", "https://github.com/advisories/GHSA-xxxx-yyyy-zzzz", cwd=tmp_path,
+        "rules",
+        "new",
+        "--id",
+        "SSC-2026-005",
+        "--title",
+        "Compromised example-utils releases",
+        "--package",
+        "example-utils@2.3.1,2.3.2",
+        "--file-ioc",
+        "/tmp/.node-cache",
+        "--reference",
+        "https://github.com/advisories/GHSA-xxxx-yyyy-zzzz",
+        cwd=tmp_path,
     )
     assert r.returncode == 0, r.stderr
     rule_file = tmp_path / "rules" / "SSC-2026-005.json"
@@ -35,7 +49,10 @@ def test_new_then_test_reproduces_runbook_steps_3_and_4(tmp_path: Path) -> None:
         {"package_name": "example-utils", "affected_versions": ["=2.3.1", "=2.3.2"]}
     ]
     assert rule["host_indicators"][0] == {
-        "type": "file", "path": "/tmp", "file_name": ".node-cache", "confidence": "high"
+        "type": "file",
+        "path": "/tmp",
+        "file_name": ".node-cache",
+        "confidence": "high",
     }
     assert rule["kind"] == "compromised-release"
     cases = tmp_path / "rules" / "SSC-2026-005.tests"
@@ -68,10 +85,17 @@ def test_validate_reports_errors_and_warnings(tmp_path: Path) -> None:
         "schema_version": "1.0.0",
         "rules": [
             {
-                "id": "X-1", "title": "t", "kind": "compromised-release", "ecosystem": "npm",
+                "id": "X-1",
+                "title": "t",
+                "kind": "compromised-release",
+                "ecosystem": "npm",
                 "severity": "high",
                 "package_rules": [
-                    {"package_name": "a", "affected_versions": ["*"], "lockfile_ecosystems": ["npm"]}
+                    {
+                        "package_name": "a",
+                        "affected_versions": ["*"],
+                        "lockfile_ecosystems": ["npm"],
+                    }
                 ],
             }
         ],
@@ -100,3 +124,34 @@ def test_split_package_spec(spec: str, name: str, exprs: list[str]) -> None:
     from gouvernante.rules.toolkit_cli import split_package_spec
 
     assert split_package_spec(spec) == (name, exprs)
+
+
+def test_import_list_writes_valid_rules_that_scan(tmp_path: Path) -> None:
+    (tmp_path / "iocs.txt").write_text("# wave 1\nexample-utils@2.3.1\nexample-utils:2.3.2\n")
+    r = run(
+        "rules",
+        "import",
+        "list",
+        "iocs.txt",
+        "-o",
+        "imported",
+        "--id",
+        "FEED-1",
+        "--reference",
+        "https://example.invalid/advisory",
+        cwd=tmp_path,
+    )
+    assert r.returncode == 0, r.stderr
+    (written,) = sorted((tmp_path / "imported").glob("*.json"))
+    rule = json.loads(written.read_text())["rules"][0]
+    assert rule["id"] == "FEED-1"
+    versions = rule["package_rules"][0]["affected_versions"]
+    assert sorted(versions) == ["=2.3.1", "=2.3.2"]
+    r = run(
+        "-rules",
+        "imported",
+        "-lockfile",
+        str(RUNBOOK / "test" / "affected-lockfile.json"),
+        cwd=tmp_path,
+    )
+    assert r.returncode == 2, r.stdout + r.stderr

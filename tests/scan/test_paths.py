@@ -18,7 +18,9 @@ class Details:
         return None
 
 
-def graph(edges: dict[str, list[str]], importers: list[Importer], pkgs: list[LockedPackage]) -> LockfileGraph:
+def graph(
+    edges: dict[str, list[str]], importers: list[Importer], pkgs: list[LockedPackage]
+) -> LockfileGraph:
     return LockfileGraph(LockfileFormat.PACKAGE_LOCK, pkgs, importers, details=Details(edges))
 
 

@@ -11,7 +11,9 @@ from gouvernante.host.context import HostContext
 from gouvernante.rules.model import OperatingSystem
 from gouvernante.scan.walk import walk
 
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)|%([A-Za-z_][A-Za-z0-9_()]*)%")
+_VAR = re.compile(
+    r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)|%([A-Za-z_][A-Za-z0-9_()]*)%"
+)
 _MAGIC = re.compile(r"[*?\[]")
 MAX_GLOB_MATCHES = 10_000
 MAX_GLOB_DIRS = 200_000
@@ -90,10 +92,8 @@ def glob_paths(pattern: str) -> GlobResult:
         nxt: list[str] = []
         if part == "**":
             for base in current:
-                count = 0
-                for wd in walk(base, prune=lambda _n, _p: False):
+                for count, wd in enumerate(walk(base, prune=lambda _n, _p: False), 1):
                     nxt.append(wd.path)
-                    count += 1
                     if count >= MAX_GLOB_DIRS:
                         truncated = True
                         break

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 
 from gouvernante.model import ScanResult
 
 
-class ReportFormat(str, Enum):
+class ReportFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
     SARIF = "sarif"

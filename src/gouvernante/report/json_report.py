@@ -107,7 +107,9 @@ def report_dict(result: ScanResult) -> dict[str, Any]:
         "summary": summary,
     }
     if result.suppression_notes:
-        out["suppressions"] = [{"path": n.path, "message": n.message} for n in result.suppression_notes]
+        out["suppressions"] = [
+            {"path": n.path, "message": n.message} for n in result.suppression_notes
+        ]
     if result.scan_root is None:
         del out["scan"]["root"]
     if result.host_checks:

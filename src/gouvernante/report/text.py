@@ -28,7 +28,10 @@ def summary_line(result: ScanResult) -> str:
             line += f"; {_plural(errs, 'error')}: some inputs were not scanned"
         return line
     if errs:
-        return f"ERROR: {_plural(errs, 'error')}; no findings in what could be scanned: NOT a clean result"
+        return (
+            f"ERROR: {_plural(errs, 'error')}; no findings in what could be scanned:"
+            " NOT a clean result"
+        )
     return "CLEAN: no findings"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from gouvernante.model import LockfileEcosystem, Severity
 from gouvernante.semver import Range
@@ -11,7 +11,7 @@ from gouvernante.semver import Range
 SCHEMA_VERSION = "1.0.0"
 
 
-class RuleKind(str, Enum):
+class RuleKind(StrEnum):
     COMPROMISED_RELEASE = "compromised-release"
     MALICIOUS_PACKAGE = "malicious-package"
     VULNERABILITY = "vulnerability"
@@ -19,7 +19,7 @@ class RuleKind(str, Enum):
     SUSPICIOUS_ARTIFACT = "suspicious-artifact"
 
 
-class AliasType(str, Enum):
+class AliasType(StrEnum):
     CVE = "cve"
     GHSA = "ghsa"
     SNYK = "snyk"
@@ -28,7 +28,7 @@ class AliasType(str, Enum):
     OTHER = "other"
 
 
-class ReferenceType(str, Enum):
+class ReferenceType(StrEnum):
     ADVISORY = "advisory"
     ARTICLE = "article"
     VENDOR = "vendor"
@@ -36,7 +36,7 @@ class ReferenceType(str, Enum):
     OTHER = "other"
 
 
-class IndicatorType(str, Enum):
+class IndicatorType(StrEnum):
     FILE = "file"
     PROCESS = "process"
     REGISTRY = "registry"
@@ -44,13 +44,13 @@ class IndicatorType(str, Enum):
     ENVIRONMENT = "environment"
 
 
-class OperatingSystem(str, Enum):
+class OperatingSystem(StrEnum):
     LINUX = "linux"
     MACOS = "macos"
     WINDOWS = "windows"
 
 
-class HashAlgorithm(str, Enum):
+class HashAlgorithm(StrEnum):
     MD5 = "md5"
     SHA1 = "sha1"
     SHA256 = "sha256"
@@ -69,7 +69,7 @@ _HEX_LENGTH = {
 }
 
 
-class Confidence(str, Enum):
+class Confidence(StrEnum):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"

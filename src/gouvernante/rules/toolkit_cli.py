@@ -1,4 +1,4 @@
-"""``gouvernante rules {validate,new,import,test}``: turn an advisory into a tested rule in minutes."""
+"""``gouvernante rules {validate,new,import,test}``: from an advisory to a tested rule."""
 
 from __future__ import annotations
 
@@ -30,44 +30,105 @@ def _flag(p: argparse.ArgumentParser, name: str, *extra: str, **kw: Any) -> None
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="gouvernante rules", allow_abbrev=False,
-                description="Write, import, validate and test rules.")
+    p = _Parser(
+        prog="gouvernante rules",
+        allow_abbrev=False,
+        description="Write, import, validate and test rules.",
+    )
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    v = sub.add_parser("validate", help="check rule files: every error, plus warnings",
-                       allow_abbrev=False)
+    v = sub.add_parser(
+        "validate", help="check rule files: every error, plus warnings", allow_abbrev=False
+    )
     v.add_argument("paths", nargs="+", metavar="PATH")
 
-    n = sub.add_parser("new", help="scaffold a rule file (interactive when stdin is a TTY)",
-                       allow_abbrev=False)
+    n = sub.add_parser(
+        "new", help="scaffold a rule file (interactive when stdin is a TTY)", allow_abbrev=False
+    )
     _flag(n, "id", help="rule id, e.g. SSC-2026-005")
     _flag(n, "title")
     _flag(n, "kind", choices=_KINDS, default=None)
     _flag(n, "severity", choices=_SEVERITIES, default="critical")
     _flag(n, "summary")
-    _flag(n, "package", action="append", default=[], metavar="NAME@VER[,VER]",
-          help="affected package and versions (exact versions or npm ranges); repeatable")
-    _flag(n, "dropper", action="append", default=[], metavar="NAME",
-          help="dropper package: any version is a finding; repeatable")
-    _flag(n, "file-ioc", dest="file_ioc", action="append", default=[], metavar="PATH[:HASH]",
-          help="file dropped on hosts (absolute, ~ or $VAR) or planted in projects (relative),"
-               " with an optional md5/sha1/sha256/sha512 hex; repeatable")
-    _flag(n, "network-ioc", dest="network_ioc", action="append", default=[], metavar="HOST",
-          help="C2 domain, IP, host:port or URL (defanged x[.]com accepted); repeatable")
+    _flag(
+        n,
+        "package",
+        action="append",
+        default=[],
+        metavar="NAME@VER[,VER]",
+        help="affected package and versions (exact versions or npm ranges); repeatable",
+    )
+    _flag(
+        n,
+        "dropper",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="dropper package: any version is a finding; repeatable",
+    )
+    _flag(
+        n,
+        "file-ioc",
+        dest="file_ioc",
+        action="append",
+        default=[],
+        metavar="PATH[:HASH]",
+        help="file dropped on hosts (absolute, ~ or $VAR) or planted in projects (relative),"
+        " with an optional md5/sha1/sha256/sha512 hex; repeatable",
+    )
+    _flag(
+        n,
+        "network-ioc",
+        dest="network_ioc",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="C2 domain, IP, host:port or URL (defanged x[.]com accepted); repeatable",
+    )
     _flag(n, "reference", action="append", default=[], metavar="URL")
-    _flag(n, "remediation", action="append", default=[], metavar="STEP",
-          help="a remediation step; repeatable (the first is the summary)")
+    _flag(
+        n,
+        "remediation",
+        action="append",
+        default=[],
+        metavar="STEP",
+        help="a remediation step; repeatable (the first is the summary)",
+    )
     _flag(n, "output", "-o", default="rules", metavar="DIR", help="directory (default rules/)")
     _flag(n, "force", action="store_true", help="overwrite an existing rule file")
 
-    i = sub.add_parser("import", help="import OSV records, CSV feeds or name@version lists",
-                       allow_abbrev=False)
+    i = sub.add_parser(
+        "import", help="import OSV records, CSV feeds or name@version lists", allow_abbrev=False
+    )
     i.add_argument("format", choices=["osv", "csv", "list"])
     i.add_argument("inputs", nargs="+", metavar="FILE")
     _flag(i, "output", "-o", default="rules", metavar="DIR", help="directory (default rules/)")
+    _flag(i, "id", help="rule id (one input only)")
+    _flag(i, "title")
+    _flag(i, "summary")
+    _flag(i, "severity", choices=_SEVERITIES)
+    _flag(i, "kind", choices=_KINDS)
+    _flag(
+        i,
+        "reference",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="source to cite in the rule; repeatable",
+    )
+    _flag(
+        i,
+        "split-sections",
+        dest="split_sections",
+        action="store_true",
+        help="lists: one rule per '#' section header",
+    )
 
-    t = sub.add_parser("test", help="scan each rule's test cases: affected/ must match, clean/ not",
-                       allow_abbrev=False)
+    t = sub.add_parser(
+        "test",
+        help="scan each rule's test cases: affected/ must match, clean/ not",
+        allow_abbrev=False,
+    )
     t.add_argument("paths", nargs="+", metavar="PATH")
     return p
 
@@ -185,13 +246,19 @@ def build_rule_document(ns: argparse.Namespace, now: datetime) -> dict[str, Any]
     if not ns.id or not ns.title:
         raise UsageError("rules new: --id and --title are required")
     if not (ns.package or ns.dropper or ns.file_ioc or ns.network_ioc):
-        raise UsageError("rules new: give at least one --package, --dropper, --file-ioc or --network-ioc")
-    package_rules = []
+        raise UsageError(
+            "rules new: give at least one --package, --dropper, --file-ioc or --network-ioc"
+        )
+    package_rules: list[dict[str, Any]] = []
     for spec in ns.package:
         name, exprs = split_package_spec(spec)
         package_rules.append({"package_name": name, "affected_versions": exprs})
     kind = ns.kind or (
-        "compromised-release" if package_rules else "dropper" if ns.dropper else "suspicious-artifact"
+        "compromised-release"
+        if package_rules
+        else "dropper"
+        if ns.dropper
+        else "suspicious-artifact"
     )
     stamp = now.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     rule: dict[str, Any] = {
@@ -209,7 +276,9 @@ def build_rule_document(ns: argparse.Namespace, now: datetime) -> dict[str, Any]
     if ns.dropper:
         rule["dropper_packages"] = [{"package_name": d} for d in ns.dropper]
     indicators = [file_indicator(s) for s in ns.file_ioc]
-    indicators += [{"type": "network", "value": refang(v), "confidence": "high"} for v in ns.network_ioc]
+    indicators += [
+        {"type": "network", "value": refang(v), "confidence": "high"} for v in ns.network_ioc
+    ]
     if indicators:
         rule["host_indicators"] = indicators
     steps = list(ns.remediation)
@@ -217,7 +286,8 @@ def build_rule_document(ns: argparse.Namespace, now: datetime) -> dict[str, Any]
         names = ", ".join(p["package_name"] for p in package_rules)
         steps = [
             f"Pin {names} to a version outside the affected list and regenerate the lockfile",
-            "If an affected version was installed, treat the machine as compromised: rotate credentials",
+            "If an affected version was installed, treat the machine as compromised"
+            " and rotate its credentials",
         ]
     if steps:
         rule["remediation"] = {"summary": steps[0], "steps": steps}
@@ -256,7 +326,20 @@ def _import(ns: argparse.Namespace) -> int:
     from gouvernante.rules.importers import import_feed  # noqa: PLC0415
     from gouvernante.rules.loader import parse_rule_document  # noqa: PLC0415
 
-    result = import_feed(ns.format, ns.inputs)
+    options = {
+        key: value
+        for key, value in {
+            "id": ns.id,
+            "title": ns.title,
+            "summary": ns.summary,
+            "severity": ns.severity,
+            "kind": ns.kind,
+            "reference": " ".join(ns.reference) or None,
+            "split": "sections" if ns.split_sections else None,
+        }.items()
+        if value
+    }
+    result = import_feed(ns.format, ns.inputs, options)
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
     out = Path(ns.output)
@@ -287,7 +370,9 @@ def _cases(rule_file: Path) -> list[tuple[str, Path]]:
     for expect in ("affected", "clean"):
         folder = tests / expect
         if folder.is_dir():
-            cases.extend((expect, p) for p in sorted(folder.iterdir()) if not p.name.startswith("."))
+            cases.extend(
+                (expect, p) for p in sorted(folder.iterdir()) if not p.name.startswith(".")
+            )
     return cases
 
 
@@ -297,7 +382,8 @@ def _rule_files(paths: Sequence[str]) -> list[Path]:
         path = Path(p)
         if path.is_dir():
             files.extend(
-                f for f in sorted(path.rglob("*.json"))
+                f
+                for f in sorted(path.rglob("*.json"))
                 if not any(part.endswith(".tests") for part in f.relative_to(path).parts[:-1])
             )
         else:
@@ -322,8 +408,10 @@ def run_rule_tests(paths: Sequence[str]) -> tuple[list[str], int, int]:
         ids = {r.id for r in ruleset.rules}
         cases = _cases(rule_file)
         if not cases:
-            lines.append(f"SKIP {rule_file}: no test cases in {rule_file.with_suffix('.tests')}/"
-                         "{affected,clean}/")
+            lines.append(
+                f"SKIP {rule_file}: no test cases in {rule_file.with_suffix('.tests')}/"
+                "{affected,clean}/"
+            )
             continue
         for expect, case in cases:
             ran += 1
@@ -341,13 +429,16 @@ def run_rule_tests(paths: Sequence[str]) -> tuple[list[str], int, int]:
                 problem = "expected findings, got none"
             elif expect == "clean" and hits:
                 problem = "expected no findings, got " + ", ".join(
-                    f"{f.package}@{f.version}" if f.version else (f.package or f.rule_id) for f in hits
+                    f"{f.package}@{f.version}" if f.version else (f.package or f.rule_id)
+                    for f in hits
                 )
             if problem:
                 failed += 1
                 lines.append(f"FAIL {case} ({expect}): {problem}")
             else:
-                lines.append(f"ok   {case} ({expect}): {len(hits)} finding{'s' if len(hits) != 1 else ''}")
+                lines.append(
+                    f"ok   {case} ({expect}): {len(hits)} finding{'s' if len(hits) != 1 else ''}"
+                )
     return lines, ran, failed
 
 
@@ -360,4 +451,3 @@ def _test(ns: argparse.Namespace) -> int:
         print("no test case ran", file=sys.stderr)
         return 1
     return 1 if failed else 0
-

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from gouvernante.errors import SemverError
 from gouvernante.model import LockfileEcosystem
 from gouvernante.rules.model import Rule, RuleKind
-from gouvernante.errors import SemverError
 from gouvernante.semver import intersects, parse_range, parse_version
 
 _ALL_ECOSYSTEMS = frozenset(LockfileEcosystem)
@@ -50,9 +50,7 @@ def rule_warnings(rules: Sequence[Rule]) -> list[str]:
                     if other_at == at:
                         continue
                     if _overlap(expr, other_expr):
-                        out.append(
-                            f"{at}: {expr!r} overlaps {other_expr!r} of {other_at}"
-                        )
+                        out.append(f"{at}: {expr!r} overlaps {other_expr!r} of {other_at}")
                         break
             seen.setdefault(prule.package_name, []).extend(
                 (at, i, e) for e in prule.affected_versions
@@ -68,4 +66,3 @@ def _overlap(a: str, b: str) -> bool:
         return intersects(parse_range(a), parse_range(b))
     except SemverError:  # invalid ranges are loader errors, not warnings
         return False
-

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from gouvernante.errors import SemverError
 from gouvernante.model import (
     DeclaredDependency,
     Finding,
@@ -18,7 +19,6 @@ from gouvernante.rules.index import RuleIndex
 from gouvernante.rules.model import Rule
 from gouvernante.scan.paths import dependency_paths
 from gouvernante.semver import Range, intersects, parse_range, try_parse_version
-from gouvernante.errors import SemverError
 
 _SOURCE_NOTE = {
     Source.GIT: " (a git dependency: matched by name and version only)",

@@ -13,8 +13,8 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Protocol
 from datetime import UTC, datetime
+from typing import Protocol
 
 from gouvernante.errors import GouvernanteError
 from gouvernante.fsutil import MAX_LOCKFILE_BYTES, read_regular_file
@@ -160,9 +160,7 @@ def _iter_scan_files(
 def discover(request: ScanRequest, errors: list[ScanIssue]) -> tuple[list[FileTask], str | None]:
     """The files to scan and the scan root (None in ``-lockfile`` mode)."""
     if request.lockfiles:
-        tasks = [
-            FileTask(p, p, os.path.dirname(os.path.abspath(p))) for p in request.lockfiles
-        ]
+        tasks = [FileTask(p, p, os.path.dirname(os.path.abspath(p))) for p in request.lockfiles]
         return tasks, None
     root = os.path.abspath(request.directory)
     if not os.path.isdir(root):
@@ -187,7 +185,9 @@ def _display(path: str, root: str) -> str:
     return rel.replace(os.sep, "/")
 
 
-def _resolve_declared(outcomes: Sequence[FileOutcome], root: str | None) -> tuple[list[Finding], list[ScanIssue]]:
+def _resolve_declared(
+    outcomes: Sequence[FileOutcome], root: str | None
+) -> tuple[list[Finding], list[ScanIssue]]:
     """A risky package.json range is a finding only when no lockfile of the project resolves it."""
     lock_dirs: dict[str, list[FileOutcome]] = {}
     for out in outcomes:
@@ -206,7 +206,7 @@ def _resolve_declared(outcomes: Sequence[FileOutcome], root: str | None) -> tupl
                 resolved |= lock.present_names
                 lockfile_names.append(lock.task.display)
             parent = os.path.dirname(directory)
-            if root is None or directory == root or parent == directory:
+            if root is None or directory in (root, parent):
                 break
             directory = parent
         for hit in out.declared:
@@ -230,7 +230,11 @@ def run_scan(
     host: HostContext | None = None,
     *,
     progress: Progress | None = None,
-    host_scanner: Callable[[RuleSet, HostContext, Sequence[str]], tuple[list[Finding], list[HostCheck], list[ScanIssue]]] | None = None,
+    host_scanner: Callable[
+        [RuleSet, HostContext, Sequence[str]],
+        tuple[list[Finding], list[HostCheck], list[ScanIssue]],
+    ]
+    | None = None,
 ) -> ScanResult:
     started = time.perf_counter()
     started_at = _utc_now()

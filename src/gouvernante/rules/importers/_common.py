@@ -1,0 +1,353 @@
+"""Helpers shared by the feed importers: safe reading, version tokens, refanging, JSON output.
+
+Importers build plain ``dict`` rules (schema 1.0.0) in a fixed key order and serialise them with
+``dump_document``; the loader validates the result like any hand-written rule file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from gouvernante.errors import RuleError
+
+SCHEMA_VERSION = "1.0.0"
+
+# Largest single feed file we read (the biggest real feeds are well under 1 MiB).
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+
+JSONDict = dict[str, Any]
+
+_EXACT_RE = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?"
+    r"(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
+)
+_COMPARATOR_RE = re.compile(r"^(>=|<=|>|<|=)?\s*v?(\S+)$")
+_OPERATOR_SPACE_RE = re.compile(r"(>=|<=|>|<|=)\s+")
+_HYPHEN_RE = re.compile(r"^v?(\S+)\s+(?:-|to)\s+v?(\S+)$", re.IGNORECASE)
+_NAME_RE = re.compile(r"^(?:@[A-Za-z0-9._~-]+/)?[A-Za-z0-9._~-]+$")
+_SLUG_RE = re.compile(r"[^a-z0-9]+")
+_URL_RE = re.compile(r"https?://[^\s<>\"')\]]+")
+_VAR_PREFIX_RE = re.compile(r"^(?:%[A-Za-z_][A-Za-z0-9_]*%|\$[A-Za-z_][A-Za-z0-9_]*|\$\{[^}]+\})")
+_ANY_VERSION = {"*", "x", "any", "all", "all versions", "every version", ">=0.0.0", ">=0"}
+
+
+class FeedError(RuleError):
+    """A feed that cannot be imported (unreadable, wrong shape)."""
+
+
+def read_input(path: str, *, cap: int = MAX_INPUT_BYTES) -> bytes:
+    """Read one regular file, refusing FIFOs, devices and files over ``cap`` bytes."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise FeedError(path, f"cannot read: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise FeedError(path, "not a regular file")
+    if st.st_size > cap:
+        raise FeedError(path, f"file too large ({st.st_size} bytes, limit {cap})")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(cap + 1)
+    except OSError as exc:
+        raise FeedError(path, f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > cap:
+        raise FeedError(path, f"file too large (limit {cap} bytes)")
+    return data
+
+
+def decode_text(data: bytes, path: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FeedError(path, f"not valid UTF-8 (byte {exc.start})") from None
+
+
+def is_exact_version(text: str) -> bool:
+    return _EXACT_RE.match(text) is not None
+
+
+def is_package_name(name: str) -> bool:
+    return len(name) <= 214 and _NAME_RE.match(name) is not None and not name.startswith(".")
+
+
+def version_expression(token: str) -> str | None:
+    """Turn one feed version cell token into an npm range expression, or ``None`` if unusable.
+
+    ``1.2.3``, ``v1.2.3``, ``= 1.2.3`` -> ``=1.2.3``; ``*``/``all`` -> ``*``;
+    ``1.0.0 - 1.2.0`` and ``1.0.0 to 1.2.0`` -> ``>=1.0.0 <=1.2.0``; comparator sets such as
+    ``>= 1.0.0 < 2.0.0`` are kept (spaces after operators removed) when every bound is exact.
+    """
+    text = " ".join(token.split())
+    if not text:
+        return None
+    if text.lower() in _ANY_VERSION:
+        return "*"
+    bare = text[1:] if text[:1] in "vV" else text
+    if is_exact_version(bare):
+        return "=" + bare
+    hyphen = _HYPHEN_RE.match(text)
+    if hyphen:
+        low, high = hyphen.group(1), hyphen.group(2)
+        if is_exact_version(low) and is_exact_version(high):
+            return f">={low} <={high}"
+        return None
+    parts = _OPERATOR_SPACE_RE.sub(r"\1", text).split(" ")
+    out: list[str] = []
+    for part in parts:
+        m = _COMPARATOR_RE.match(part)
+        if not m or not is_exact_version(m.group(2)):
+            return None
+        out.append((m.group(1) or "=") + m.group(2))
+    if len(out) > 1 and any(p.startswith("=") for p in out):
+        return None
+    return " ".join(out)
+
+
+def split_version_cell(cell: str) -> list[str]:
+    """Split a cell such as ``"1.0.1, 1.0.2"`` or ``"= 1.0.1 || = 1.0.2"`` into tokens."""
+    tokens: list[str] = []
+    for alternative in cell.split("||"):
+        tokens.extend(t for t in (p.strip() for p in alternative.split(",")) if t)
+    return tokens
+
+
+def _prerelease_key(pre: str) -> tuple[tuple[int, int, str], ...]:
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split("."))
+
+
+def expression_sort_key(expr: str) -> tuple[int, tuple[int, int, int], int, Any, str]:
+    """Exact versions in semver order first, then other expressions alphabetically."""
+    m = _EXACT_RE.match(expr[1:]) if expr.startswith("=") else None
+    if m is None:
+        return (1, (0, 0, 0), 0, (), expr)
+    core = (int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    pre = m.group(4)
+    if pre is None:
+        return (0, core, 1, (), expr)
+    return (0, core, 0, _prerelease_key(pre), expr)
+
+
+def refang(text: str) -> str:
+    """Undo the usual defanging of indicators: ``x[.]com``, ``hxxp://``, ``[:]``."""
+    out = text.strip()
+    for old, new in (("[.]", "."), ("(.)", "."), ("{.}", "."), ("[dot]", "."), ("[:]", ":")):
+        out = out.replace(old, new)
+    out = out.replace("[://]", "://")
+    return re.sub(r"^hxxp", "http", out, flags=re.IGNORECASE)
+
+
+def slug(text: str) -> str:
+    return _SLUG_RE.sub("-", text.lower()).strip("-")
+
+
+def find_urls(text: str) -> list[str]:
+    return [u.rstrip(".,;:") for u in _URL_RE.findall(text)]
+
+
+def is_host_absolute(path: str) -> bool:
+    """``/x``, ``~/x``, ``C:\\x``, ``%VAR%\\x``, ``$VAR/x`` are host paths; others are relative."""
+    if path.startswith(("/", "~", "\\")):
+        return True
+    if re.match(r"^[A-Za-z]:[\\/]", path):
+        return True
+    return _VAR_PREFIX_RE.match(path) is not None
+
+
+def split_path(full: str) -> tuple[str | None, str]:
+    """``/tmp/ld.py`` -> (``/tmp``, ``ld.py``); a bare name -> (None, name)."""
+    cut = max(full.rfind("/"), full.rfind("\\"))
+    if cut < 0:
+        return None, full
+    directory = full[:cut] or full[: cut + 1]
+    return directory, full[cut + 1 :]
+
+
+class PackageCollector:
+    """Collects ``package -> {expressions}`` in a deterministic, de-duplicated way."""
+
+    def __init__(self) -> None:
+        self._versions: dict[str, set[str]] = {}
+
+    def add(self, name: str, expression: str) -> None:
+        self._versions.setdefault(name, set()).add(expression)
+
+    def __len__(self) -> int:
+        return len(self._versions)
+
+    def names(self) -> list[str]:
+        return sorted(self._versions)
+
+    def expressions(self, name: str) -> list[str]:
+        return sorted(self._versions.get(name, ()), key=expression_sort_key)
+
+    def expression_count(self) -> int:
+        return sum(len(v) for v in self._versions.values())
+
+    def package_rules(self) -> list[JSONDict]:
+        rules: list[JSONDict] = []
+        for name in sorted(self._versions):
+            exprs = self._versions[name]
+            if "*" in exprs:
+                exprs = {"*"}
+            rules.append(
+                {
+                    "package_name": name,
+                    "affected_versions": sorted(exprs, key=expression_sort_key),
+                }
+            )
+        return rules
+
+
+def references(urls: Iterable[tuple[str, str]]) -> list[JSONDict]:
+    """De-duplicated ``[{type, url}]`` keeping first-seen order; only http(s) URLs."""
+    seen: set[str] = set()
+    out: list[JSONDict] = []
+    for ref_type, url in urls:
+        if not url.startswith(("https://", "http://")) or url in seen:
+            continue
+        seen.add(url)
+        out.append({"type": ref_type, "url": url})
+    return out
+
+
+def option_urls(options: Mapping[str, str]) -> list[str]:
+    return options.get("reference", "").split()
+
+
+def make_rule(
+    *,
+    rule_id: str,
+    title: str,
+    kind: str,
+    severity: str,
+    summary: str | None = None,
+    aliases: Sequence[JSONDict] = (),
+    refs: Sequence[JSONDict] = (),
+    package_rules: Sequence[JSONDict] = (),
+    dropper_packages: Sequence[JSONDict] = (),
+    host_indicators: Sequence[JSONDict] = (),
+    integrity: Sequence[str] = (),
+    remediation: JSONDict | None = None,
+    metadata: JSONDict | None = None,
+) -> JSONDict:
+    """A rule dict in the canonical key order; empty optional fields are left out."""
+    rule: JSONDict = {
+        "id": rule_id,
+        "title": title,
+        "kind": kind,
+        "ecosystem": "npm",
+        "severity": severity,
+    }
+    if summary:
+        rule["summary"] = summary
+    optional: tuple[tuple[str, object], ...] = (
+        ("aliases", list(aliases)),
+        ("references", list(refs)),
+        ("package_rules", list(package_rules)),
+        ("dropper_packages", list(dropper_packages)),
+        ("host_indicators", list(host_indicators)),
+        ("integrity", sorted(set(integrity))),
+        ("remediation", remediation),
+        ("metadata", metadata),
+    )
+    for key, value in optional:
+        if value or key == "package_rules":
+            rule[key] = value
+    return rule
+
+
+def dump_document(rules: Sequence[JSONDict]) -> bytes:
+    """Serialise a rule document: 2-space indent, UTF-8, trailing newline, rules sorted by id."""
+    doc = {"schema_version": SCHEMA_VERSION, "rules": sorted(rules, key=lambda r: str(r["id"]))}
+    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+SEVERITIES = ("low", "medium", "high", "critical")
+KINDS = (
+    "compromised-release",
+    "malicious-package",
+    "vulnerability",
+    "dropper",
+    "suspicious-artifact",
+)
+
+
+def checked_option(options: Mapping[str, str], key: str, allowed: Sequence[str]) -> str | None:
+    value = options.get(key)
+    if value is not None and value not in allowed:
+        raise FeedError(None, f"option {key}={value!r}: expected one of {', '.join(allowed)}")
+    return value
+
+
+REMEDIATION_COMPROMISED: JSONDict = {
+    "summary": (
+        "Move every listed package off the affected versions and treat machines that installed "
+        "them as exposed."
+    ),
+    "steps": [
+        "Pin or upgrade each listed package to a version published before or after the "
+        "compromise window, then regenerate the lockfile",
+        "Clear the package manager cache so the bad tarballs cannot be reinstalled",
+        "Rotate credentials (npm, GitHub, cloud, CI secrets) that were reachable where the "
+        "packages were installed",
+    ],
+}
+
+REMEDIATION_MALICIOUS: JSONDict = {
+    "summary": (
+        "Remove the package: every published version is malicious, and a machine that "
+        "installed it should be considered compromised."
+    ),
+    "steps": [
+        "Remove the dependency and regenerate the lockfile",
+        "Clear the package manager cache",
+        "Rotate every credential that was reachable from the affected machines or CI runners",
+    ],
+}
+
+
+OPTION_KEYS = ("id", "title", "summary", "severity", "kind", "reference", "split")
+
+
+def feed_rule(
+    *,
+    source_name: str,
+    default_id: str,
+    default_title: str,
+    packages: PackageCollector,
+    options: Mapping[str, str],
+    urls: Sequence[str] = (),
+    host_indicators: Sequence[JSONDict] = (),
+    warnings: list[str],
+) -> JSONDict:
+    """The one rule a CSV or list feed (or one section of a list) becomes."""
+    package_rules = packages.package_rules()
+    every = bool(package_rules) and all(p["affected_versions"] == ["*"] for p in package_rules)
+    kind = checked_option(options, "kind", KINDS) or (
+        "malicious-package" if every else "compromised-release"
+    )
+    severity = checked_option(options, "severity", SEVERITIES) or "critical"
+    refs = references([("other", u) for u in option_urls(options)] + [("other", u) for u in urls])
+    if not refs:
+        warnings.append(f"{source_name}: no source URL known; pass the option reference=URL")
+    summary = options.get("summary") or (
+        f"Imported from the feed file {source_name}: {len(packages)} package(s), "
+        f"{packages.expression_count()} version expression(s)."
+    )
+    return make_rule(
+        rule_id=options.get("id") or default_id,
+        title=options.get("title") or default_title,
+        kind=kind,
+        severity=severity,
+        summary=summary,
+        refs=refs,
+        package_rules=package_rules,
+        host_indicators=host_indicators,
+        remediation=dict(REMEDIATION_MALICIOUS if every else REMEDIATION_COMPROMISED),
+    )

@@ -1,0 +1,178 @@
+"""The bundled rule pack: it loads without errors and is exactly what the builder produces."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gouvernante.rules.loader import load_rule_files
+
+ROOT = Path(__file__).resolve().parents[2]
+PACK = ROOT / "src" / "gouvernante" / "rules" / "builtin"
+BUILDER = ROOT / "scripts" / "build_rule_pack.py"
+INCIDENTS = ROOT / "rules-src" / "incidents"
+
+
+def _raw_rules(path: Path) -> list[dict[str, Any]]:
+    rules: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))["rules"]
+    return rules
+
+
+def _all_raw() -> dict[str, list[dict[str, Any]]]:
+    return {p.name: _raw_rules(p) for p in sorted(PACK.glob("*.json"))}
+
+
+def _run_builder(*args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    return subprocess.run(
+        [sys.executable, str(BUILDER), "--quiet", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        cwd=ROOT,
+    )
+
+
+def test_pack_is_a_few_files() -> None:
+    assert sorted(p.name for p in PACK.glob("*.json")) == [
+        "feeds.json",
+        "incidents.json",
+        "osv.json",
+    ]
+
+
+def test_pack_loads_without_errors() -> None:
+    rule_set, errors = load_rule_files([str(PACK)])
+    assert [e.one_line() for e in errors] == []
+    ids = [r.id for r in rule_set.rules]
+    assert len(ids) == len(set(ids))
+    assert len(ids) == sum(len(rules) for rules in _all_raw().values())
+
+
+def test_incident_sources_load_on_their_own() -> None:
+    rule_set, errors = load_rule_files([str(INCIDENTS)])
+    assert [e.one_line() for e in errors] == []
+    assert len(rule_set.rules) == len(list(INCIDENTS.glob("*.json")))
+
+
+def test_build_is_reproducible(tmp_path: Path) -> None:
+    result = _run_builder("--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    built = {p.name: p.read_bytes() for p in tmp_path.glob("*.json")}
+    committed = {p.name: p.read_bytes() for p in PACK.glob("*.json")}
+    assert built.keys() == committed.keys()
+    for name, data in built.items():
+        assert data == committed[name], f"{name} differs: run scripts/build_rule_pack.py"
+
+
+def test_check_mode(tmp_path: Path) -> None:
+    assert _run_builder("--check").returncode == 0
+    for path in PACK.glob("*.json"):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    (tmp_path / "osv.json").write_text("{}\n")
+    (tmp_path / "feeds.json").unlink()
+    (tmp_path / "extra.json").write_text("{}\n")
+    stale = _run_builder("--check", "--out", str(tmp_path))
+    assert stale.returncode == 1
+    for name in ("osv.json", "feeds.json", "extra.json"):
+        assert name in stale.stderr
+    assert "incidents.json" not in stale.stderr
+    assert (tmp_path / "osv.json").read_text() == "{}\n"  # --check never writes
+
+
+def test_expected_incidents_are_present() -> None:
+    rules = {r["id"]: r for rules in _all_raw().values() for r in rules}
+    for rule_id in (
+        "GOUV-2018-EVENT-STREAM",
+        "GOUV-2021-COA-RC",
+        "GOUV-2021-UA-PARSER-JS",
+        "GOUV-2022-NODE-IPC",
+        "GOUV-2024-RSPACK",
+        "GOUV-2024-SOLANA-WEB3JS",
+        "GOUV-2025-CHALK-DEBUG",
+        "GOUV-2025-ESLINT-CONFIG-PRETTIER",
+        "GOUV-2025-NX-S1NGULARITY",
+        "GOUV-2025-SHAI-HULUD",
+        "GOUV-2025-SHAI-HULUD-2",
+        "GOUV-2026-AXIOS",
+        "GOUV-2026-NODE-IPC",
+        "MAL-2025-47141",
+        "MAL-2026-2307",
+        "DATADOG-TEAMPCP-NPM",
+    ):
+        assert rule_id in rules
+    versions = {
+        (r["id"], p["package_name"]): p["affected_versions"]
+        for r in rules.values()
+        for p in r["package_rules"]
+    }
+    assert versions["GOUV-2025-SHAI-HULUD", "@ctrl/tinycolor"] == ["=4.1.1", "=4.1.2"]
+    # the merged OSV record must not flag every version of @ctrl/tinycolor
+    assert versions["MAL-2025-47141", "@ctrl/tinycolor"] == [">=4.1.1 <=4.1.2"]
+    assert versions["GOUV-2025-CHALK-DEBUG", "debug"] == ["=4.4.2"]
+    assert versions["GOUV-2026-AXIOS", "axios"] == ["=0.30.4", "=1.14.1"]
+    assert [d["package_name"] for d in rules["GOUV-2026-AXIOS"]["dropper_packages"]] == [
+        "plain-crypto-js"
+    ]
+    # Shai-Hulud 2.0 merges the DataDog and Wiz feeds
+    assert sum(1 for rule_id, _ in versions if rule_id == "GOUV-2025-SHAI-HULUD-2") > 700
+    workflow = [
+        h
+        for h in rules["GOUV-2025-SHAI-HULUD"]["host_indicators"]
+        if h.get("file_name") == "shai-hulud-workflow.yml"
+    ]
+    assert workflow == [
+        {
+            "type": "file",
+            "path": ".github/workflows",
+            "file_name": "shai-hulud-workflow.yml",
+            "confidence": "high",
+            "notes": workflow[0]["notes"],
+        }
+    ]
+
+
+def test_every_rule_cites_a_source_url() -> None:
+    for rules in _all_raw().values():
+        for rule in rules:
+            urls = [r if isinstance(r, str) else r["url"] for r in rule.get("references", [])]
+            assert urls, rule["id"]
+            assert all(u.startswith("https://") for u in urls), rule["id"]
+
+
+def test_feed_rules_do_not_repeat_incident_versions() -> None:
+    raw = _all_raw()
+    incident = {
+        (p["package_name"], v)
+        for r in raw["incidents.json"]
+        for p in r["package_rules"]
+        for v in p["affected_versions"]
+    }
+    repeated = [
+        (r["id"], p["package_name"], v)
+        for r in raw["feeds.json"]
+        for p in r["package_rules"]
+        for v in p["affected_versions"]
+        if (p["package_name"], v) in incident
+    ]
+    assert repeated == []
+
+
+@pytest.mark.parametrize("name", ["feeds.json", "incidents.json", "osv.json"])
+def test_host_paths_are_absolute_or_project_relative(name: str) -> None:
+    for rule in _raw_rules(PACK / name):
+        for indicator in rule.get("host_indicators", []):
+            path = indicator.get("path")
+            if indicator["type"] != "file" or path is None:
+                continue
+            absolute = path.startswith(("/", "~", "%", "$"))
+            relative = path.startswith((".github", "node_modules"))
+            assert absolute or relative, (rule["id"], path)
+            assert "\\" not in path or path.startswith("%"), (rule["id"], path)
