@@ -1,0 +1,907 @@
+"""Load rule files (schema 1.0.0) and validate them strictly, by hand.
+
+``schema.json`` next to this module describes the same format for editors and other tools; this
+module does not import ``jsonschema`` (start-up cost) but enforces the same constraints with small
+typed getters that carry the JSON path, plus the semantic checks a schema cannot express (npm range
+syntax, duplicate rule ids, calendar validity of timestamps).
+
+Every problem becomes a :class:`RuleError` whose message starts with the file, then the JSON path:
+``rules/x.json: rules[0].package_rules[1].affected_versions[0]: invalid range ">=1.x <"``.
+All errors of a file are collected (at most :data:`MAX_ERRORS_PER_FILE`), never only the first.
+A rule with any error is left out of the result; the caller decides what errors mean (a scan with
+any rule error exits 1).
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import stat
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from enum import Enum
+from functools import lru_cache
+from typing import Any, Final, TypeVar
+
+import msgspec
+
+from gouvernante.errors import RuleError, SemverError
+from gouvernante.model import LockfileEcosystem, Severity
+from gouvernante.rules.model import (
+    SCHEMA_VERSION,
+    Alias,
+    AliasType,
+    Confidence,
+    DropperPackage,
+    FileHash,
+    HashAlgorithm,
+    HostIndicator,
+    IndicatorType,
+    OperatingSystem,
+    PackageRule,
+    Reference,
+    ReferenceType,
+    Remediation,
+    Rule,
+    RuleKind,
+    RuleSet,
+)
+from gouvernante.semver import Range, parse_range
+
+__all__ = [
+    "MAX_ERRORS_PER_FILE",
+    "MAX_FILE_BYTES",
+    "SUPPORTED_SCHEMA_VERSIONS",
+    "RuleLoadError",
+    "load_rule_files",
+    "load_rules",
+    "parse_rule_document",
+    "read_rule_file",
+]
+
+MAX_FILE_BYTES: Final = 64 * 1024 * 1024
+MAX_ERRORS_PER_FILE: Final = 100
+SUPPORTED_SCHEMA_VERSIONS: Final = (SCHEMA_VERSION,)
+
+_T = TypeVar("_T")
+_E = TypeVar("_E", bound=Enum)
+
+
+class RuleLoadError(RuleError):
+    """Raised by :func:`load_rules`: the first error in the message, all of them in ``errors``."""
+
+    def __init__(self, errors: Sequence[RuleError]) -> None:
+        self.errors = tuple(errors)
+        first = self.errors[0]
+        more = len(self.errors) - 1
+        suffix = f" (and {more} more error{'s' if more != 1 else ''})" if more else ""
+        super().__init__(first.path, first.detail + suffix, json_path=first.json_path)
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+
+
+def load_rules(paths: Sequence[str]) -> RuleSet:
+    """Load every rule under ``paths``; raise :class:`RuleLoadError` if anything is wrong."""
+    ruleset, errors = load_rule_files(paths)
+    if errors:
+        raise RuleLoadError(errors)
+    return ruleset
+
+
+def load_rule_files(paths: Sequence[str]) -> tuple[RuleSet, list[RuleError]]:
+    """Load every rule under ``paths`` (files or directories) and return all problems found.
+
+    A directory is searched recursively for ``*.json`` files in sorted order, without following
+    symlinked directories and skipping hidden entries and ``*.tests`` directories. Rule ids must be
+    unique across everything loaded; a duplicate is reported on the later file, naming the first.
+    """
+    rules: list[Rule] = []
+    sources: list[str] = []
+    errors: list[RuleError] = []
+    seen_ids: dict[str, tuple[str, str]] = {}  # id -> (file, json path)
+    seen_files: set[tuple[int, int]] = set()
+    for top in paths:
+        for display, walk_error in _expand(top):
+            if walk_error is not None:
+                errors.append(walk_error)
+                continue
+            try:
+                data, identity = _read_file(display)
+            except RuleError as exc:
+                errors.append(exc)
+                continue
+            if identity in seen_files:  # the same file reached twice (given twice, hard link)
+                continue
+            seen_files.add(identity)
+            sources.append(display)
+            file_rules, file_errors = _parse_document(data, display)
+            errors.extend(file_errors)
+            for index, rule in file_rules:
+                where = f"rules[{index}]"
+                first = seen_ids.get(rule.id)
+                if first is not None:
+                    errors.append(
+                        RuleError(
+                            display,
+                            f"duplicate rule id {_q(rule.id)} (first defined in "
+                            f"{first[0]} at {first[1]})",
+                            json_path=f"{where}.id",
+                        )
+                    )
+                    continue
+                seen_ids[rule.id] = (display, where)
+                rules.append(rule)
+    return RuleSet(rules=tuple(rules), sources=tuple(sources)), errors
+
+
+def read_rule_file(path: str) -> bytes:
+    """Read one rule file safely: regular files only, at most :data:`MAX_FILE_BYTES`."""
+    return _read_file(path)[0]
+
+
+def parse_rule_document(data: bytes, display_path: str) -> tuple[list[Rule], list[RuleError]]:
+    """Decode and validate one rule document. Pure: no disk, no network.
+
+    Returns the valid rules (a rule with any error is left out) and every error found, at most
+    :data:`MAX_ERRORS_PER_FILE` of them plus one saying the list was cut. Duplicate ids inside the
+    document are reported here; duplicates across files are the loader's job.
+    """
+    indexed, errors = _parse_document(data, display_path)
+    return [rule for _, rule in indexed], errors
+
+
+# --------------------------------------------------------------------------------------------
+# Files and directories
+
+
+def _expand(top: str) -> Iterable[tuple[str, RuleError | None]]:
+    """Yield the rule files named by one command-line path (or an error about it)."""
+    try:
+        st = os.stat(top)
+    except OSError as exc:
+        yield top, RuleError(top, _os_message(exc))
+        return
+    if not stat.S_ISDIR(st.st_mode):
+        yield top, None  # a file (or a FIFO/device: refused when read)
+        return
+    found: list[tuple[tuple[str, ...], str]] = []
+    walk_errors: list[RuleError] = []
+    _walk(top, (), {(st.st_dev, st.st_ino)}, found, walk_errors)
+    found.sort()
+    for error in walk_errors:
+        yield error.path or top, error
+    if not found and not walk_errors:
+        yield top, RuleError(top, "no *.json rule files found in this directory")
+    for _, path in found:
+        yield path, None
+
+
+def _walk(
+    directory: str,
+    parts: tuple[str, ...],
+    visited: set[tuple[int, int]],
+    found: list[tuple[tuple[str, ...], str]],
+    errors: list[RuleError],
+) -> None:
+    try:
+        with os.scandir(directory) as it:
+            entries = list(it)
+    except OSError as exc:
+        errors.append(RuleError(directory, _os_message(exc)))
+        return
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
+            continue
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+            is_link = entry.is_symlink()
+        except OSError:  # pragma: no cover - vanished while listing
+            continue
+        if is_dir:
+            if name.endswith(".tests"):
+                continue
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError as exc:  # pragma: no cover - vanished while listing
+                errors.append(RuleError(entry.path, _os_message(exc)))
+                continue
+            key = (st.st_dev, st.st_ino)
+            if key in visited:  # bind-mount loops; symlinks are never followed
+                continue
+            visited.add(key)
+            _walk(entry.path, (*parts, name), visited, found, errors)
+        elif name.endswith(".json"):
+            if is_link:
+                try:
+                    if os.path.isdir(entry.path):
+                        continue  # a symlinked directory named *.json: not followed
+                except OSError:  # pragma: no cover
+                    pass
+            found.append(((*parts, name), entry.path))
+
+
+def _read_file(path: str) -> tuple[bytes, tuple[int, int]]:
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise RuleError(path, _os_message(exc)) from None
+    try:
+        try:
+            st = os.fstat(fd)
+        except OSError as exc:  # pragma: no cover
+            raise RuleError(path, _os_message(exc)) from None
+        mode = st.st_mode
+        if stat.S_ISDIR(mode):
+            raise RuleError(path, "is a directory, not a rule file")
+        if not stat.S_ISREG(mode):
+            raise RuleError(path, f"not a regular file ({_file_kind(mode)}); refusing to read it")
+        if st.st_size > MAX_FILE_BYTES:
+            raise RuleError(path, _too_big(st.st_size))
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            try:
+                chunk = os.read(fd, 1 << 20)
+            except OSError as exc:
+                raise RuleError(path, _os_message(exc)) from None
+            if not chunk:
+                break
+            total += len(chunk)
+            if total > MAX_FILE_BYTES:  # grew while reading
+                raise RuleError(path, _too_big(total))
+            chunks.append(chunk)
+        return b"".join(chunks), (st.st_dev, st.st_ino)
+    finally:
+        os.close(fd)
+
+
+def _too_big(size: int) -> str:
+    limit = MAX_FILE_BYTES
+    shown = f"{limit // (1024 * 1024)} MiB" if limit % (1024 * 1024) == 0 else f"{limit} bytes"
+    return f"file is too large ({size} bytes; the limit is {shown})"
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"  # pragma: no cover
+
+
+def _os_message(exc: OSError) -> str:
+    if exc.errno == errno.ENOENT:
+        return "no such file or directory"
+    reason = exc.strerror or str(exc)
+    return f"cannot read: {reason[:1].lower()}{reason[1:]}"
+
+
+# --------------------------------------------------------------------------------------------
+# Validation
+#
+# JSON paths are built lazily: a path is ``None`` (the document) or a pair ``(parent, segment)``
+# where a segment is a field name or an array index; it becomes text only when an error is
+# reported. The hot path (a well-formed rule) does type checks and dictionary look-ups only.
+
+_Path = tuple[Any, str | int] | None
+
+
+class _TooMany(Exception):
+    """Internal: stop validating a file once it has produced too many errors."""
+
+
+_TYPE_NAMES: Final[dict[type, str]] = {
+    dict: "object",
+    list: "array",
+    str: "string",
+    int: "integer",
+    float: "number",
+    bool: "boolean",
+    type(None): "null",
+}
+
+
+def _type_name(value: object) -> str:
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def _q(text: str, limit: int = 80) -> str:
+    """Quote a user-provided string for a message: JSON escapes, long values shortened."""
+    if len(text) > limit:
+        text = text[:limit] + "..."
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _format_path(path: _Path) -> str | None:
+    segments: list[str | int] = []
+    while path is not None:
+        path, segment = path
+        segments.append(segment)
+    text = ""
+    for segment in reversed(segments):
+        if type(segment) is int:
+            text += f"[{segment}]"
+        else:
+            text += f".{segment}" if text else str(segment)
+    return text or None
+
+
+class _Ctx:
+    __slots__ = ("errors", "path")
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.errors: list[RuleError] = []
+
+    def error(self, path: _Path, message: str) -> None:
+        self.errors.append(RuleError(self.path, message, json_path=_format_path(path)))
+        if len(self.errors) >= MAX_ERRORS_PER_FILE:
+            raise _TooMany
+
+    def wrong_type(self, path: _Path, expected: str, value: object) -> None:
+        self.error(path, f"expected {expected}, got {_type_name(value)}")
+
+
+def _check_object(
+    ctx: _Ctx,
+    obj: dict[str, Any],
+    path: _Path,
+    allowed: frozenset[str],
+    required: tuple[str, ...],
+) -> None:
+    """Report unknown fields (in document order), then missing required ones."""
+    if obj.keys() <= allowed and all(k in obj for k in required):
+        return
+    for key in obj:
+        if key not in allowed:
+            ctx.error(path, f"unknown field {_q(key)}")
+    for key in required:
+        if key not in obj:
+            ctx.error(path, f"missing required field {_q(key)}")
+
+
+def _text(ctx: _Ctx, value: object, path: _Path) -> str | None:
+    """A string with at least one non-whitespace character."""
+    if type(value) is not str:
+        ctx.wrong_type(path, "a string", value)
+        return None
+    if not value or value.isspace():
+        ctx.error(path, "must not be empty or whitespace-only")
+        return None
+    return value
+
+
+def _field_text(ctx: _Ctx, obj: dict[str, Any], key: str, path: _Path) -> str | None:
+    """The text field ``key`` of ``obj``; None when absent (a missing required field is reported
+    by ``_check_object``) or invalid (reported here)."""
+    value = obj.get(key)
+    if type(value) is str and value and not value.isspace():
+        return value
+    if key in obj:
+        _text(ctx, value, (path, key))
+    return None
+
+
+def _enum(ctx: _Ctx, value: object, path: _Path, table: dict[str, _T], label: str) -> _T | None:
+    if type(value) is not str:
+        ctx.wrong_type(path, "a string", value)
+        return None
+    member = table.get(value)
+    if member is None:
+        ctx.error(path, f"invalid {label} {_q(value)} (expected one of: {', '.join(table)})")
+    return member
+
+
+def _field_enum(
+    ctx: _Ctx, obj: dict[str, Any], key: str, path: _Path, table: dict[str, _T], *, label: str
+) -> _T | None:
+    value = obj.get(key)
+    if type(value) is str:
+        member = table.get(value)
+        if member is not None:
+            return member
+    if key in obj:
+        _enum(ctx, value, (path, key), table, label)
+    return None
+
+
+def _field_array(ctx: _Ctx, obj: dict[str, Any], key: str, path: _Path) -> list[Any] | None:
+    """An array field: None when absent or of the wrong type (reported)."""
+    value = obj.get(key)
+    if type(value) is list:
+        return value
+    if key in obj:
+        ctx.wrong_type((path, key), "an array", value)
+    return None
+
+
+def _table(enum: type[_E]) -> dict[str, _E]:
+    return {member.value: member for member in enum}
+
+
+_KINDS: Final = _table(RuleKind)
+_SEVERITIES: Final = _table(Severity)
+_ECOSYSTEMS: Final = {"npm": "npm"}
+_LOCKFILE_ECOSYSTEMS: Final = _table(LockfileEcosystem)
+_ALIAS_TYPES: Final = _table(AliasType)
+_REFERENCE_TYPES: Final = _table(ReferenceType)
+_INDICATOR_TYPES: Final = _table(IndicatorType)
+_OSES: Final = {**_table(OperatingSystem), "darwin": OperatingSystem.MACOS}
+_HASH_ALGORITHMS: Final = _table(HashAlgorithm)
+_CONFIDENCES: Final = _table(Confidence)
+
+_TOP_FIELDS: Final = frozenset({"schema_version", "rules"})
+_RULE_FIELDS: Final = frozenset(
+    {
+        "id",
+        "title",
+        "kind",
+        "ecosystem",
+        "severity",
+        "package_rules",
+        "summary",
+        "aliases",
+        "references",
+        "dropper_packages",
+        "host_indicators",
+        "remediation",
+        "metadata",
+        "integrity",
+    }
+)
+_RULE_REQUIRED: Final = ("id", "title", "kind", "ecosystem", "severity", "package_rules")
+_PACKAGE_RULE_FIELDS: Final = frozenset(
+    {"package_name", "affected_versions", "lockfile_ecosystems", "notes"}
+)
+_PACKAGE_RULE_REQUIRED: Final = ("package_name", "affected_versions")
+_DROPPER_FIELDS: Final = frozenset({"package_name", "notes"})
+_DROPPER_REQUIRED: Final = ("package_name",)
+_ALIAS_FIELDS: Final = frozenset({"type", "value"})
+_ALIAS_REQUIRED: Final = ("type", "value")
+_REFERENCE_FIELDS: Final = frozenset({"type", "url"})
+_REFERENCE_REQUIRED: Final = ("type", "url")
+_INDICATOR_FIELDS: Final = frozenset(
+    {"type", "path", "file_name", "value", "oses", "hashes", "confidence", "notes"}
+)
+_INDICATOR_REQUIRED: Final = ("type",)
+_HASH_FIELDS: Final = frozenset({"algorithm", "value"})
+_HASH_REQUIRED: Final = ("algorithm", "value")
+_REMEDIATION_FIELDS: Final = frozenset({"summary", "steps"})
+_METADATA_FIELDS: Final = frozenset({"published_at", "last_updated_at"})
+
+# npm package names: what validate-npm-package-name accepts for new *or legacy* packages
+# (uppercase and the special characters ~'!()* are legacy-only but still exist on the registry).
+_NAME_CHARS = r"[A-Za-z0-9\-_.!~*'()]"
+_PACKAGE_NAME_RE: Final = re.compile(
+    rf"@{_NAME_CHARS}+/{_NAME_CHARS}+|[A-Za-z0-9\-!~*'()]{_NAME_CHARS}*"
+)
+_HEX_RE: Final = re.compile(r"[0-9A-Fa-f]+")
+_INTEGRITY_RE: Final = re.compile(r"sha512-[A-Za-z0-9+/]{86}==|sha1-[A-Za-z0-9+/]{27}=")
+_TIMESTAMP_RE: Final = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|[+-](\d{2}):(\d{2}))"
+)
+
+
+@lru_cache(maxsize=8192)
+def _compile_range(text: str) -> Range:
+    return parse_range(text)
+
+
+def _parse_document(
+    data: bytes, display_path: str
+) -> tuple[list[tuple[int, Rule]], list[RuleError]]:
+    ctx = _Ctx(display_path)
+    rules: list[tuple[int, Rule]] = []
+    try:
+        _validate_document(ctx, data, rules)
+    except _TooMany:
+        ctx.errors.append(
+            RuleError(
+                display_path, f"too many errors; stopped after the first {MAX_ERRORS_PER_FILE}"
+            )
+        )
+        rules.clear()
+    return rules, ctx.errors
+
+
+_INVALID: Final = object()
+
+
+def _decode(ctx: _Ctx, data: bytes) -> object:
+    if data.startswith(b"\xef\xbb\xbf"):  # tolerate a UTF-8 byte order mark
+        data = data[3:]
+    if not data or data.isspace():
+        ctx.error(None, "the file is empty; expected a JSON rule document")
+        return _INVALID
+    try:
+        return msgspec.json.decode(data)
+    except UnicodeDecodeError as exc:
+        ctx.error(None, f"invalid UTF-8 at byte {exc.start}")
+    except RecursionError:
+        ctx.error(None, "invalid JSON: nested too deeply")
+    except msgspec.DecodeError as exc:
+        ctx.error(None, f"invalid JSON: {exc}")
+    except ValueError as exc:  # pragma: no cover - defensive
+        ctx.error(None, f"invalid JSON: {exc}")
+    return _INVALID
+
+
+def _validate_document(ctx: _Ctx, data: bytes, out: list[tuple[int, Rule]]) -> None:
+    doc = _decode(ctx, data)
+    if doc is _INVALID:
+        return
+    if type(doc) is not dict:
+        ctx.error(None, f"expected a JSON object at the top level, got {_type_name(doc)}")
+        return
+    # A document of another schema version may be shaped differently: say only that.
+    if "schema_version" not in doc:
+        ctx.error(None, 'missing required field "schema_version"')
+        return
+    version = doc["schema_version"]
+    if type(version) is not str:
+        ctx.wrong_type((None, "schema_version"), "a string", version)
+        return
+    if version not in SUPPORTED_SCHEMA_VERSIONS:
+        supported = ", ".join(SUPPORTED_SCHEMA_VERSIONS)
+        ctx.error(
+            (None, "schema_version"),
+            f"unsupported schema version {_q(version)} (supported: {supported})",
+        )
+        return
+    _check_object(ctx, doc, None, _TOP_FIELDS, ("rules",))
+    raw_rules = _field_array(ctx, doc, "rules", None)
+    if raw_rules is None:
+        return
+    rules_path: _Path = (None, "rules")
+    if not raw_rules:
+        ctx.error(rules_path, "must contain at least one rule")
+        return
+    first_seen: dict[str, int] = {}
+    for index, raw in enumerate(raw_rules):
+        path: _Path = (rules_path, index)
+        before = len(ctx.errors)
+        rule = _rule(ctx, raw, path)
+        if rule is None or len(ctx.errors) != before:
+            continue
+        first = first_seen.get(rule.id)
+        if first is not None:
+            ctx.error(
+                (path, "id"), f"duplicate rule id {_q(rule.id)} (first defined at rules[{first}])"
+            )
+            continue
+        first_seen[rule.id] = index
+        out.append((index, rule))
+
+
+def _items(
+    ctx: _Ctx,
+    obj: dict[str, Any],
+    key: str,
+    path: _Path,
+    build: Callable[[_Ctx, Any, _Path], _T | None],
+) -> tuple[list[_T], list[Any] | None]:
+    """Build every item of the array field ``key``; also return the raw array (or None)."""
+    raw = _field_array(ctx, obj, key, path)
+    if not raw:
+        return [], raw
+    list_path: _Path = (path, key)
+    built: list[_T] = []
+    for index, item in enumerate(raw):
+        value = build(ctx, item, (list_path, index))
+        if value is not None:
+            built.append(value)
+    return built, raw
+
+
+def _rule(ctx: _Ctx, obj: Any, path: _Path) -> Rule | None:
+    if type(obj) is not dict:
+        ctx.wrong_type(path, "an object", obj)
+        return None
+    _check_object(ctx, obj, path, _RULE_FIELDS, _RULE_REQUIRED)
+    rule_id = _field_text(ctx, obj, "id", path)
+    title = _field_text(ctx, obj, "title", path)
+    kind = _field_enum(ctx, obj, "kind", path, _KINDS, label="kind")
+    ecosystem = _field_enum(ctx, obj, "ecosystem", path, _ECOSYSTEMS, label="ecosystem")
+    severity = _field_enum(ctx, obj, "severity", path, _SEVERITIES, label="severity")
+    summary = _field_text(ctx, obj, "summary", path)
+    package_rules, raw_package_rules = _items(ctx, obj, "package_rules", path, _package_rule)
+    # Optional arrays: skip the call entirely when the field is absent (the common case).
+    aliases = _items(ctx, obj, "aliases", path, _alias)[0] if "aliases" in obj else []
+    references = _items(ctx, obj, "references", path, _reference)[0] if "references" in obj else []
+    droppers, raw_droppers = (
+        _items(ctx, obj, "dropper_packages", path, _dropper)
+        if "dropper_packages" in obj
+        else ([], None)
+    )
+    indicators, raw_indicators = (
+        _items(ctx, obj, "host_indicators", path, _indicator)
+        if "host_indicators" in obj
+        else ([], None)
+    )
+    remediation = (
+        _remediation(ctx, obj["remediation"], (path, "remediation"))
+        if ("remediation" in obj)
+        else None
+    )
+    published_at, last_updated_at = (
+        _metadata(ctx, obj["metadata"], (path, "metadata")) if "metadata" in obj else (None, None)
+    )
+    integrity = _items(ctx, obj, "integrity", path, _integrity)[0] if "integrity" in obj else []
+
+    # A rule must detect something. The written spec asks for at least one package rule, but
+    # dropper-only and host-indicator-only rules are legitimate (the rule toolkit creates them).
+    if raw_package_rules == [] and not raw_droppers and not raw_indicators:
+        ctx.error(
+            path, "a rule needs at least one of package_rules, dropper_packages or host_indicators"
+        )
+        return None
+    if (
+        rule_id is None
+        or title is None
+        or kind is None
+        or ecosystem is None
+        or severity is None
+        or raw_package_rules is None
+    ):
+        return None
+    return Rule(
+        id=rule_id,
+        title=title,
+        kind=kind,
+        ecosystem=ecosystem,
+        severity=severity,
+        package_rules=tuple(package_rules),
+        source=ctx.path,
+        summary=summary,
+        aliases=tuple(aliases),
+        references=tuple(references),
+        dropper_packages=tuple(droppers),
+        host_indicators=tuple(indicators),
+        remediation=remediation,
+        published_at=published_at,
+        last_updated_at=last_updated_at,
+        bad_integrity=tuple(integrity),
+    )
+
+
+def _package_name(ctx: _Ctx, obj: dict[str, Any], path: _Path) -> str | None:
+    name = obj.get("package_name")
+    if type(name) is str and _PACKAGE_NAME_RE.fullmatch(name) is not None:
+        return name
+    if "package_name" in obj:
+        name_path: _Path = (path, "package_name")
+        text = _text(ctx, name, name_path)
+        if text is not None:
+            ctx.error(name_path, f"invalid npm package name {_q(text)}")
+    return None
+
+
+def _package_rule(ctx: _Ctx, obj: Any, path: _Path) -> PackageRule | None:
+    if type(obj) is not dict:
+        ctx.wrong_type(path, "an object", obj)
+        return None
+    if not (
+        obj.keys() <= _PACKAGE_RULE_FIELDS and "package_name" in obj and "affected_versions" in obj
+    ):
+        _check_object(ctx, obj, path, _PACKAGE_RULE_FIELDS, _PACKAGE_RULE_REQUIRED)
+    name = obj.get("package_name")
+    if type(name) is not str or _PACKAGE_NAME_RE.fullmatch(name) is None:
+        name = _package_name(ctx, obj, path)
+
+    ranges: list[Range] = []
+    ok = True
+    versions = obj.get("affected_versions")
+    if type(versions) is list and versions:
+        for index, item in enumerate(versions):
+            if type(item) is str and item and not item.isspace():
+                try:
+                    ranges.append(_compile_range(item))
+                except SemverError as exc:
+                    ctx.error(((path, "affected_versions"), index), _range_message(item, exc))
+                    ok = False
+            else:
+                _text(ctx, item, ((path, "affected_versions"), index))
+                ok = False
+    elif "affected_versions" in obj:
+        if type(versions) is list:
+            ctx.error((path, "affected_versions"), "must contain at least one version range")
+        else:
+            ctx.wrong_type((path, "affected_versions"), "an array", versions)
+        ok = False
+
+    ecosystems: frozenset[LockfileEcosystem] = frozenset()
+    if "lockfile_ecosystems" in obj:
+        found, raw = _items(ctx, obj, "lockfile_ecosystems", path, _lockfile_ecosystem)
+        ok = ok and raw is not None and len(found) == len(raw)
+        ecosystems = frozenset(found)
+    notes = _field_text(ctx, obj, "notes", path) if "notes" in obj else None
+    if name is None or not ok or versions is None:
+        return None
+    return PackageRule(name, tuple(versions), tuple(ranges), ecosystems, notes)
+
+
+def _lockfile_ecosystem(ctx: _Ctx, value: Any, path: _Path) -> LockfileEcosystem | None:
+    return _enum(ctx, value, path, _LOCKFILE_ECOSYSTEMS, "lockfile ecosystem")
+
+
+def _range_message(text: str, exc: SemverError) -> str:
+    detail = exc.detail
+    if detail.startswith("invalid range"):
+        return detail
+    return f"invalid range {_q(text)}: {detail}"
+
+
+def _integrity(ctx: _Ctx, value: Any, path: _Path) -> str | None:
+    if type(value) is not str:
+        ctx.wrong_type(path, "a string", value)
+        return None
+    if _INTEGRITY_RE.fullmatch(value) is None:
+        ctx.error(
+            path, f"invalid integrity {_q(value)} (expected sha512-<base64> or sha1-<base64>)"
+        )
+        return None
+    return value
+
+
+def _dropper(ctx: _Ctx, obj: Any, path: _Path) -> DropperPackage | None:
+    if type(obj) is not dict:
+        ctx.wrong_type(path, "an object", obj)
+        return None
+    _check_object(ctx, obj, path, _DROPPER_FIELDS, _DROPPER_REQUIRED)
+    name = _package_name(ctx, obj, path)
+    notes = _field_text(ctx, obj, "notes", path)
+    return DropperPackage(package_name=name, notes=notes) if name is not None else None
+
+
+def _alias(ctx: _Ctx, obj: Any, path: _Path) -> Alias | None:
+    if type(obj) is not dict:
+        ctx.wrong_type(path, "an object", obj)
+        return None
+    _check_object(ctx, obj, path, _ALIAS_FIELDS, _ALIAS_REQUIRED)
+    kind = _field_enum(ctx, obj, "type", path, _ALIAS_TYPES, label="alias type")
+    value = _field_text(ctx, obj, "value", path)
+    if kind is None or value is None:
+        return None
+    return Alias(type=kind, value=value)
+
+
+def _reference(ctx: _Ctx, raw: Any, path: _Path) -> Reference | None:
+    if type(raw) is str:
+        url = _text(ctx, raw, path)
+        return Reference(url=url) if url is not None else None
+    if type(raw) is not dict:
+        ctx.wrong_type(path, "a string or an object", raw)
+        return None
+    _check_object(ctx, raw, path, _REFERENCE_FIELDS, _REFERENCE_REQUIRED)
+    kind = _field_enum(ctx, raw, "type", path, _REFERENCE_TYPES, label="reference type")
+    url = _field_text(ctx, raw, "url", path)
+    if kind is None or url is None:
+        return None
+    return Reference(url=url, type=kind)
+
+
+def _operating_system(ctx: _Ctx, value: Any, path: _Path) -> OperatingSystem | None:
+    return _enum(ctx, value, path, _OSES, "operating system")
+
+
+def _indicator(ctx: _Ctx, obj: Any, path: _Path) -> HostIndicator | None:
+    if type(obj) is not dict:
+        ctx.wrong_type(path, "an object", obj)
+        return None
+    before = len(ctx.errors)
+    _check_object(ctx, obj, path, _INDICATOR_FIELDS, _INDICATOR_REQUIRED)
+    kind = _field_enum(ctx, obj, "type", path, _INDICATOR_TYPES, label="indicator type")
+    file_path = _field_text(ctx, obj, "path", path)
+    file_name = _field_text(ctx, obj, "file_name", path)
+    value = _field_text(ctx, obj, "value", path)
+    oses, _ = _items(ctx, obj, "oses", path, _operating_system)
+    hashes: list[FileHash] = []
+    if kind is not None and kind is not IndicatorType.FILE and obj.get("hashes"):
+        if type(obj["hashes"]) is list:
+            ctx.error((path, "hashes"), "hashes are only allowed on file indicators")
+        else:
+            _field_array(ctx, obj, "hashes", path)
+    else:
+        hashes, _ = _items(ctx, obj, "hashes", path, _hash)
+    confidence = _field_enum(ctx, obj, "confidence", path, _CONFIDENCES, label="confidence")
+    notes = _field_text(ctx, obj, "notes", path)
+
+    if kind is IndicatorType.FILE:
+        if "path" not in obj and "file_name" not in obj:
+            ctx.error(path, 'a file indicator needs "path" or "file_name"')
+    elif kind is not None and "value" not in obj:
+        ctx.error(path, f'a {kind.value} indicator needs "value"')
+    if kind is None or len(ctx.errors) != before:
+        return None
+    return HostIndicator(
+        type=kind,
+        oses=frozenset(oses),
+        path=file_path,
+        file_name=file_name,
+        value=value,
+        hashes=tuple(hashes),
+        confidence=confidence,
+        notes=notes,
+    )
+
+
+def _hash(ctx: _Ctx, obj: Any, path: _Path) -> FileHash | None:
+    if type(obj) is not dict:
+        ctx.wrong_type(path, "an object", obj)
+        return None
+    _check_object(ctx, obj, path, _HASH_FIELDS, _HASH_REQUIRED)
+    algorithm = _field_enum(ctx, obj, "algorithm", path, _HASH_ALGORITHMS, label="hash algorithm")
+    if "value" not in obj:
+        return None
+    value = obj["value"]
+    if type(value) is not str:
+        ctx.wrong_type((path, "value"), "a string", value)
+        return None
+    if algorithm is None:
+        return None
+    if len(value) != algorithm.hex_length or _HEX_RE.fullmatch(value) is None:
+        ctx.error(
+            (path, "value"),
+            f"invalid {algorithm.value} hash {_q(value)} "
+            f"(expected {algorithm.hex_length} hexadecimal characters)",
+        )
+        return None
+    return FileHash(algorithm=algorithm, value=value.lower())
+
+
+def _remediation(ctx: _Ctx, obj: Any, path: _Path) -> Remediation | None:
+    if type(obj) is not dict:
+        ctx.wrong_type(path, "an object", obj)
+        return None
+    _check_object(ctx, obj, path, _REMEDIATION_FIELDS, ())
+    summary = _field_text(ctx, obj, "summary", path)
+    steps, _ = _items(ctx, obj, "steps", path, _text)
+    return Remediation(summary=summary, steps=tuple(steps))
+
+
+def _metadata(ctx: _Ctx, obj: Any, path: _Path) -> tuple[str | None, str | None]:
+    if type(obj) is not dict:
+        ctx.wrong_type(path, "an object", obj)
+        return None, None
+    _check_object(ctx, obj, path, _METADATA_FIELDS, ())
+    return (
+        _timestamp(ctx, obj, "published_at", path),
+        _timestamp(ctx, obj, "last_updated_at", path),
+    )
+
+
+def _timestamp(ctx: _Ctx, obj: dict[str, Any], key: str, path: _Path) -> str | None:
+    if key not in obj:
+        return None
+    value = obj[key]
+    if type(value) is not str:
+        ctx.wrong_type((path, key), "a string", value)
+        return None
+    if not _valid_timestamp(value):
+        ctx.error((path, key), f"invalid RFC 3339 timestamp {_q(value)}")
+        return None
+    return value
+
+
+def _valid_timestamp(text: str) -> bool:
+    match = _TIMESTAMP_RE.fullmatch(text)
+    if match is None:
+        return False
+    year, month, day, hour, minute, second, off_h, off_m = match.groups()
+    try:
+        date(int(year), int(month), int(day))
+    except ValueError:
+        return False
+    if int(hour) > 23 or int(minute) > 59 or int(second) > 60:  # 60: a leap second
+        return False
+    return off_h is None or (int(off_h) <= 23 and int(off_m) <= 59)
