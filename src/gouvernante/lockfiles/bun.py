@@ -1,0 +1,448 @@
+"""bun.lock: bun's text lockfile (JSONC), ``lockfileVersion`` 0 (bun 1.1), 1 (1.2) and 2 (1.4).
+
+Shape (as bun writes it)::
+
+    {
+      "lockfileVersion": 1,
+      "workspaces": {"": {"name": "app", "dependencies": {...}},
+                     "packages/core": {"name": "@acme/core", "version": "1.0.0", ...}},
+      "packages": {
+        "debug": ["debug@4.3.4", "", {"dependencies": {"ms": "2.1.2"}}, "sha512-..."],
+        "debug/ms": ["ms@2.1.2", "", {}, "sha512-..."],
+        "my-lodash": ["lodash@4.17.20", "", {}, "sha512-..."],
+        "@acme/core": ["@acme/core@workspace:packages/core"],
+        "left-pad": ["left-pad@https://host/left-pad-1.3.0.tgz", {}, "sha512-..."],
+        "x": ["x@github:user/x#0123abc", {}, "user-x-0123abc"],
+      },
+    }
+
+A ``packages`` key is the install path with the ``node_modules/`` parts removed
+(``@babel/code-frame/chalk`` is ``node_modules/@babel/code-frame/node_modules/chalk``); the
+first element of its tuple is ``<real name>@<resolution>``. A dependency of the package at
+``a/b`` resolves like node's module lookup: ``a/b/<dep>``, then ``a/<dep>``, then ``<dep>``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+
+import msgspec
+
+from gouvernante.errors import LockfileError
+from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
+
+SUPPORTED_VERSIONS = frozenset({0, 1, 2})
+
+# Content detection: a JSON object whose "workspaces" is an object starting with the "" (root) key.
+_GAP = rb"(?:\s|//[^\n]*\n|/\*(?:[^*]|\*(?!/))*\*/)*"
+_SNIFF = re.compile(rb'"workspaces"' + _GAP + rb":" + _GAP + rb"\{" + _GAP + rb'""' + _GAP + rb":")
+
+# JSONC -> JSON. Strings are matched first and put back unchanged (group 1), so a "//" or a
+# ", }" inside a string is never touched; everything else the patterns match is dropped. An
+# unterminated string or comment runs to the end of the text (the JSON is then invalid anyway):
+# one linear pass, whatever the input.
+_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\Z)'
+_COMMENTS = re.compile(rf"({_STRING})|//[^\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/|\Z)", re.DOTALL)
+_TRAILING_COMMAS = re.compile(rf"({_STRING})|,(?=\s*[}}\]])")
+
+_VERSION = re.compile(r"v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
+_INTEGRITY_PREFIXES = ("sha512-", "sha384-", "sha256-", "sha1-")
+_GIT_PREFIXES = ("git+", "git:", "github:", "gitlab:", "bitbucket:", "git@")
+_TARBALL_SUFFIXES = (".tgz", ".tar.gz", ".tar")
+_LOCAL_PREFIXES = ("workspace:", "link:", "file:", "root:", "portal:")
+_COMMA = re.compile(r",(?=\s*[}\]])")
+_LINE_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(")?')  # group 1: the string is closed
+# A package entry as bun writes it: a key at the start of a line mapped to an array.
+_ENTRY_LINE = re.compile(r'[ \t]*("[^"\\]*(?:\\.[^"\\]*)*")[ \t]*:[ \t]*\[')
+_ROOT_LINE = re.compile(r'[ \t]*""[ \t]*:[ \t]*\{')
+
+
+class _Meta(msgspec.Struct):
+    """The INFO object of a package tuple; only the fields that name dependencies."""
+
+    dependencies: dict[str, str] = {}
+    optionalDependencies: dict[str, str] = {}
+    peerDependencies: dict[str, str] = {}
+
+
+class _Entry(msgspec.Struct, array_like=True):
+    """One ``packages`` tuple (later elements, if any, are ignored)::
+
+        npm        [name@version, registry or "", INFO, integrity]
+        git/github [name@git+url#sha, INFO, bun tag, integrity?]
+        tarball    [name@url-or-path, INFO, integrity?]
+        workspace  [name@workspace:path, INFO?]   (also link:, file:, root:)
+
+    The INFO object of registry packages (the bulk of a big file) stays raw JSON until edges
+    are asked for; it is only decoded up front where it comes second (rare entry kinds).
+    """
+
+    ident: str
+    e1: str | _Meta | None = None
+    e2: msgspec.Raw = msgspec.Raw()
+    e3: str | None = None
+
+
+class _Workspace(msgspec.Struct):
+    name: str | None = None
+    version: str | None = None
+    dependencies: dict[str, str] = {}
+    devDependencies: dict[str, str] = {}
+    optionalDependencies: dict[str, str] = {}
+    peerDependencies: dict[str, str] = {}
+
+
+class _Lock(msgspec.Struct):
+    lockfileVersion: int
+    workspaces: dict[str, _Workspace] = {}
+    packages: dict[str, _Entry] = {}
+
+
+_DECODER = msgspec.json.Decoder(_Lock)
+_META_DECODER = msgspec.json.Decoder(_Meta)
+_STR_DECODER = msgspec.json.Decoder(str)
+_QUOTE, _BRACE = ord('"'), ord("{")
+_LONG_LINE = 1 << 14
+
+
+def sniff(head: bytes) -> bool:
+    return b'"lockfileVersion"' in head and _SNIFF.search(head) is not None
+
+
+def strip_jsonc(text: str) -> str:
+    """Remove ``//`` and ``/* */`` comments and trailing commas outside strings."""
+    if "/*" not in text:
+        fast = _strip_line_local(text)
+        if fast is not None:
+            return fast
+    # Tokenise the whole text (block comments may span lines): exact, but slower.
+    return _TRAILING_COMMAS.sub(r"\1", _COMMENTS.sub(r"\1", text))
+
+
+def _strip_line_local(text: str) -> str | None:
+    """Without block comments a JSON string never spans lines (a raw newline is invalid in it),
+    so whether a "//" or a "," is inside a string is decided by its own line. None when that
+    would mean rescanning long lines many times (a minified or hostile file)."""
+    budget = len(text) + (1 << 18)  # characters of line prefixes we accept to rescan
+
+    def inside(text: str, at: int) -> bool | None:
+        nonlocal budget
+        low = max(0, at - _LONG_LINE)
+        start = text.rfind("\n", low, at) + 1
+        budget -= at - start
+        if (start == 0 and low > 0) or budget < 0:
+            return None
+        return _in_string(text[start:at])
+
+    cuts: list[tuple[int, int]] = []
+    at = text.find("//")
+    while at >= 0:
+        state = inside(text, at)
+        if state is None:
+            return None
+        if state:
+            at = text.find("//", at + 1)
+            continue
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end
+        cuts.append((at, end))
+        at = text.find("//", end)
+    if cuts:
+        text = _cut(text, cuts)
+    cuts = []
+    for match in _COMMA.finditer(text):
+        state = inside(text, match.start())
+        if state is None:
+            return None
+        if not state:
+            cuts.append((match.start(), match.start() + 1))
+    return _cut(text, cuts) if cuts else text
+
+
+def _in_string(prefix: str) -> bool:
+    """Does a line that starts with ``prefix`` continue inside a string?"""
+    if "\\" not in prefix:
+        return prefix.count('"') % 2 == 1
+    last = None
+    for last in _LINE_STRING.finditer(prefix):  # noqa: B007 - only the last one matters
+        pass
+    return last is not None and last.group(1) is None
+
+
+def _cut(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    pieces: list[str] = []
+    start = 0
+    for begin, end in spans:
+        pieces.append(text[start:begin])
+        start = end
+    pieces.append(text[start:])
+    return "".join(pieces)
+
+
+def parse(data: bytes, path: str) -> LockfileGraph:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LockfileError(path, f"not valid UTF-8 (byte {exc.start})") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lock = _decode(strip_jsonc(text).encode("utf-8"), path)
+    if lock.lockfileVersion not in SUPPORTED_VERSIONS:
+        raise LockfileError(
+            path,
+            f"unsupported bun.lock version {lock.lockfileVersion} (supported: 0, 1, 2)",
+            json_path="lockfileVersion",
+        )
+
+    versions_by_folder = {folder: ws.version or "" for folder, ws in lock.workspaces.items()}
+    packages: list[LockedPackage] = []
+    workspace_keys: dict[str, str] = {}  # workspace folder -> its key in "packages"
+    registry_pkg = Source.REGISTRY
+    for key, entry in lock.packages.items():
+        ident = entry.ident
+        at = ident.find("@", 1)
+        if at <= 0 or at == len(ident) - 1:
+            raise LockfileError(
+                path, f"expected name@resolution, got {ident!r}", json_path=_entry_path(key, 0)
+            )
+        name, spec = ident[:at], ident[at + 1 :]
+        first = spec[0]
+        if first.isdigit() or (first == "v" and _VERSION.fullmatch(spec)):
+            # The common case, kept short: ["name@1.2.3", "" | registry, {INFO}, "sha512-..."]
+            registry = entry.e1
+            resolved = registry if isinstance(registry, str) and registry else None
+            integrity = entry.e3
+            if integrity is not None and not integrity.startswith(_INTEGRITY_PREFIXES):
+                integrity = None
+            packages.append(LockedPackage(key, name, spec, registry_pkg, integrity, resolved))
+            continue
+        if spec.startswith(_LOCAL_PREFIXES):
+            folder = spec.partition(":")[2]
+            if spec.startswith("workspace:"):
+                known = workspace_keys.get(folder)
+                if known is None or len(key) < len(known):
+                    workspace_keys[folder] = key
+            packages.append(
+                LockedPackage(key, name, versions_by_folder.get(folder, ""), Source.LOCAL)
+            )
+            continue
+        integrity = _integrity(entry, path, key)
+        if spec.startswith(_GIT_PREFIXES):
+            packages.append(LockedPackage(key, name, "", Source.GIT, integrity, spec))
+        elif "://" in spec or spec.endswith(_TARBALL_SUFFIXES):
+            version = _tarball_version(name, spec)
+            packages.append(LockedPackage(key, name, version, Source.TARBALL, integrity, spec))
+        else:
+            raise LockfileError(
+                path, f"unrecognised resolution {spec!r}", json_path=_entry_path(key, 0)
+            )
+
+    importers: list[Importer] = []
+    for folder, ws in lock.workspaces.items():
+        if folder == "":
+            importers.append(Importer("", ws.name or "(root)"))
+        else:
+            importers.append(Importer(workspace_keys.get(folder, folder), ws.name or folder))
+    details = BunDetails(text, lock, workspace_keys)
+    return LockfileGraph(LockfileFormat.BUN, packages, importers, details=details)
+
+
+def _decode(data: bytes, path: str) -> _Lock:
+    try:
+        return _DECODER.decode(data)
+    except msgspec.ValidationError as exc:
+        message, _, where = str(exc).partition(" - at `")
+        json_path = where.rstrip("`").removeprefix("$").removeprefix(".") or None
+        raise LockfileError(path, message, json_path=json_path) from None
+    except msgspec.DecodeError as exc:
+        raise LockfileError(path, f"not valid JSON(C): {exc}") from None
+    except RecursionError:
+        raise LockfileError(path, "nesting too deep to parse") from None
+
+
+def _entry_path(key: str, index: int | None = None) -> str:
+    suffix = "" if index is None else f"[{index}]"
+    return f"packages[{json.dumps(key)}]{suffix}"
+
+
+def _string(raw: msgspec.Raw, path: str, key: str, index: int) -> str | None:
+    """A raw tuple element that must be a string or an object: the string, or None."""
+    if not raw:
+        return None
+    head = memoryview(raw)[0]
+    if head == _QUOTE:
+        return _STR_DECODER.decode(raw)
+    if head == _BRACE:
+        return None
+    raise LockfileError(path, "expected a string or an object", json_path=_entry_path(key, index))
+
+
+def _integrity(entry: _Entry, path: str, key: str) -> str | None:
+    for value in (entry.e3, _string(entry.e2, path, key, 2), entry.e1):
+        if isinstance(value, str) and value.startswith(_INTEGRITY_PREFIXES):
+            return value
+    return None
+
+
+def _tarball_version(name: str, url: str) -> str:
+    """``1.3.0`` from ``.../left-pad-1.3.0.tgz`` (scoped: ``.../name-1.3.0.tgz``), else ``""``."""
+    filename = url.split("#", 1)[0].split("?", 1)[0].rsplit("/", 1)[-1]
+    stem = name.rsplit("/", 1)[-1] + "-"
+    if not filename.startswith(stem):
+        return ""
+    for suffix in _TARBALL_SUFFIXES:
+        if filename.endswith(suffix):
+            candidate = filename[len(stem) : -len(suffix)]
+            return candidate if _VERSION.fullmatch(candidate) else ""
+    return ""
+
+
+def _parent(key: str) -> str | None:
+    """The key of the package whose node_modules holds ``key``; None at the top level."""
+    slash = key.rfind("/")
+    if slash < 0:
+        return None
+    before = key.rfind("/", 0, slash)
+    if key[before + 1] == "@":  # the last segment is a scoped name "@scope/name"
+        return key[:before] if before >= 0 else None
+    return key[:slash]
+
+
+class BunDetails:
+    """Edges and line numbers of one bun.lock, computed on first use."""
+
+    def __init__(self, text: str, lock: _Lock, workspace_keys: Mapping[str, str]) -> None:
+        self._text = text
+        self._lock = lock
+        self._workspace_keys = workspace_keys
+        self._edges: dict[str, list[str]] | None = None
+        self._lines: dict[str, int] | None = None
+        self._elsewhere: dict[str, int | None] = {}  # line_of answers found by a full search
+        self._chains: dict[str, tuple[str, ...]] = {}
+
+    def _prefixes(self, key: str | None) -> tuple[str, ...]:
+        """``key`` and the keys of the packages whose node_modules enclose it, innermost first."""
+        if key is None:
+            return ()
+        chains = self._chains
+        found = chains.get(key)
+        if found is not None:
+            return found
+        pending = [key]
+        parent = _parent(key)
+        while parent is not None and parent not in chains:
+            pending.append(parent)
+            parent = _parent(parent)
+        chain = () if parent is None else chains[parent]
+        for node in reversed(pending):
+            chain = (node, *chain)
+            chains[node] = chain
+        return chain
+
+    def _children(self, start: str | None, groups: Sequence[Mapping[str, str]]) -> list[str]:
+        """Where each dependency of the package at ``start`` resolves (None: the root)."""
+        entries = self._lock.packages
+        prefixes = self._prefixes(start)
+        children: dict[str, None] = {}
+        for deps in groups:
+            for dep in deps:
+                for prefix in prefixes:
+                    candidate = f"{prefix}/{dep}"
+                    if candidate in entries:
+                        children[candidate] = None
+                        break
+                else:
+                    if dep in entries:
+                        children[dep] = None
+        if start is not None:
+            children.pop(start, None)
+        return list(children)
+
+    def edges(self) -> Mapping[str, Sequence[str]]:
+        if self._edges is not None:
+            return self._edges
+        edges: dict[str, list[str]] = {}
+        for key, entry in self._lock.packages.items():
+            meta = _meta_of(entry)
+            if meta is None:
+                edges[key] = []
+                continue
+            edges[key] = self._children(
+                key, (meta.dependencies, meta.optionalDependencies, meta.peerDependencies)
+            )
+        for folder, ws in self._lock.workspaces.items():
+            groups = (
+                ws.dependencies,
+                ws.devDependencies,
+                ws.optionalDependencies,
+                ws.peerDependencies,
+            )
+            if folder == "":
+                edges[""] = self._children(None, groups)
+                continue
+            node = self._workspace_keys.get(folder, folder)
+            start = node if node in self._lock.packages else (ws.name or folder)
+            merged = dict.fromkeys(edges.get(node, ()))
+            merged.update(dict.fromkeys(self._children(start, groups)))
+            merged.pop(node, None)
+            edges[node] = list(merged)
+        self._edges = edges
+        return edges
+
+    def line_of(self, node_id: str) -> int | None:
+        if self._lines is None:
+            self._lines = self._index_lines()
+        line = self._lines.get(node_id)
+        if line is not None:
+            return line
+        if node_id in self._elsewhere:
+            return self._elsewhere[node_id]
+        # Not where bun puts it (hand-edited or minified file): first "<key>": [ / { anywhere.
+        opener = r"\{" if node_id == "" or node_id in self._lock.workspaces else r"\["
+        pattern = re.escape(json.dumps(node_id, ensure_ascii=False)) + r"\s*:\s*" + opener
+        match = re.search(pattern, self._text)
+        found = None if match is None else self._text.count("\n", 0, match.start()) + 1
+        self._elsewhere[node_id] = found
+        return found
+
+    def _index_lines(self) -> dict[str, int]:
+        """Line of each ``"key": [`` that starts a line (bun writes one package per line)."""
+        lines: dict[str, int] = {}
+        match_entry = _ENTRY_LINE.match
+        root_pending = True
+        for number, line in enumerate(self._text.split("\n"), 1):
+            match = match_entry(line)
+            if match is None:
+                if root_pending and _ROOT_LINE.match(line):  # the root workspace, ""
+                    lines[""] = number
+                    root_pending = False
+                continue
+            raw = match.group(1)
+            key = raw[1:-1] if "\\" not in raw else _unquote(raw)
+            if key is not None and key not in lines:
+                lines[key] = number
+        return lines
+
+
+def _meta_of(entry: _Entry) -> _Meta | None:
+    """The INFO object of a tuple; None when it has none or it is malformed (edges are then
+    left out for that package: its dependencies cannot be known)."""
+    if isinstance(entry.e1, _Meta):
+        return entry.e1
+    raw = entry.e2
+    if raw and memoryview(raw)[0] == _BRACE:
+        try:
+            return _META_DECODER.decode(raw)
+        except (msgspec.DecodeError, RecursionError):
+            return None
+    return None
+
+
+def _unquote(raw: str) -> str | None:
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return None
+    return value if isinstance(value, str) else None
