@@ -1,0 +1,81 @@
+"""``package.json``: the ranges a project declares, for projects without a lockfile.
+
+``parse`` returns no resolved packages, one importer (the project) and one
+``DeclaredDependency`` per entry of ``dependencies``, ``devDependencies``,
+``optionalDependencies`` and ``peerDependencies``, in that order and in file order within each.
+Aliases (``"my-lodash": "npm:lodash@^4.17.0"``) are resolved to the real name with the alias
+kept; every other spec (git, ``file:``, ``link:``, ``workspace:``, URLs, dist-tags) is kept
+verbatim for the matcher to judge.
+"""
+
+from __future__ import annotations
+
+import re
+
+import msgspec
+
+from gouvernante.errors import LockfileError
+from gouvernante.model import DeclaredDependency, Importer, LockfileFormat, LockfileGraph
+
+DEPENDENCY_FIELDS = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
+
+
+class _Manifest(msgspec.Struct):
+    name: object = None
+    dependencies: dict[str, str] | None = None
+    devDependencies: dict[str, str] | None = None
+    optionalDependencies: dict[str, str] | None = None
+    peerDependencies: dict[str, str] | None = None
+
+
+_TOP_KEY = re.compile(
+    rb'"(?:name|version|dependencies|devDependencies|optionalDependencies|peerDependencies)"\s*:'
+)
+
+
+def sniff(head: bytes) -> bool:
+    """A JSON object without ``lockfileVersion`` that has a package.json field near the top."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not text.startswith(b"{") or b'"lockfileVersion"' in text:
+        return False
+    return bool(_TOP_KEY.search(text))
+
+
+def parse(data: bytes, path: str) -> LockfileGraph:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        manifest = msgspec.json.decode(data, type=_Manifest)
+    except msgspec.ValidationError as exc:
+        message, _, where = str(exc).partition(" - at `$")
+        json_path = where.rstrip("`").lstrip(".") or None
+        raise LockfileError(
+            path, f"unexpected package.json shape: {message}", json_path=json_path
+        ) from None
+    except msgspec.DecodeError as exc:
+        raise LockfileError(path, f"invalid JSON: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise LockfileError(path, f"invalid JSON: not UTF-8 at byte {exc.start}") from None
+    except RecursionError:
+        raise LockfileError(path, "JSON nested too deeply") from None
+    declared: list[DeclaredDependency] = []
+    for field in DEPENDENCY_FIELDS:
+        deps: dict[str, str] | None = getattr(manifest, field)
+        if not deps:
+            continue
+        for key, spec in deps.items():
+            declared.append(declared_dependency(key, spec, field))
+    name = manifest.name if isinstance(manifest.name, str) and manifest.name else "(root)"
+    return LockfileGraph(LockfileFormat.PACKAGE_JSON, (), (Importer("", name),), tuple(declared))
+
+
+def declared_dependency(key: str, spec: str, field: str) -> DeclaredDependency:
+    """One manifest entry; ``npm:<name>[@<range>]`` specs become the real name plus the alias."""
+    if spec.startswith("npm:"):
+        target = spec[4:].strip()
+        cut = target.rfind("@")
+        if cut > 0:
+            return DeclaredDependency(target[:cut], target[cut + 1 :], field, key)
+        if target:
+            return DeclaredDependency(target, "*", field, key)
+    return DeclaredDependency(key, spec, field)
