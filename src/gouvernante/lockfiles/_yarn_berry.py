@@ -1,0 +1,440 @@
+"""yarn berry (2+) ``yarn.lock``: a parser for the YAML subset yarn writes, YAML fallback.
+
+Layout::
+
+    __metadata:
+      version: 8
+      cacheKey: 10c0
+
+    "debug@npm:4.3.4, debug@npm:^4.1.0":
+      version: 4.3.4
+      resolution: "debug@npm:4.3.4"
+      dependencies:
+        ms: "npm:2.1.2"
+      checksum: 10c0/...
+      languageName: node
+      linkType: hard
+
+The fast path splits the text at blank lines and checks each entry block against one compiled
+grammar of the lines yarn writes (key line, fields at indent 2, members at 4 and 6; keys longer
+than 1024 characters come as ``? "key"`` then ``:``), then picks ``version`` and ``resolution``
+out of the block; dependencies are read from the block only when ``edges()`` is called.
+Anything else YAML allows (flow collections, single quotes, other indentation, comments after
+values...) raises ``_Unsupported`` and the file is read again with PyYAML's composer, without
+type resolution (yarn reads its lockfile with the YAML failsafe schema: every scalar is a
+string). Node id = the entry's ``resolution`` (the real package, even
+for aliases); workspaces (``name@workspace:path``) are LOCAL nodes and the importers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import unquote
+
+from gouvernante.errors import LockfileError
+from gouvernante.lockfiles._yarn_common import (
+    DQ,
+    YarnDetails,
+    by_name_fallback,
+    classify,
+    has_protocol,
+    link_children,
+    split_descriptor,
+)
+from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
+
+# Lockfile ``__metadata.version`` values this parser knows (yarn 2.x writes 4, 3.x 6, 4.x 8-10).
+MIN_VERSION = 1
+MAX_VERSION = 10
+
+# A YAML plain scalar in block context that cannot be anything but a string: no indicator
+# first, no ": " nor " #" inside, no trailing blanks.
+_PLAIN = r"(?>[^\s\"'#{}\[\]&*!|>%@`,?:\-][^\s:]*+(?:(?::(?=\S)|[ \t]++(?![\s#:]))[^\s:]*+)*+)"
+_KEY = rf"(?:{DQ}|{_PLAIN})"
+# One entry block as yarn writes it (comments and blank lines may come first): a key line, then
+# fields at indent 2, their members at indent 4 and dependenciesMeta-style members at indent 6.
+_L6 = rf"\n      {_KEY}:(?:[ \t]+{_KEY})?[ \t]*"
+_L4 = rf"\n    {_KEY}:(?:[ \t]+{_KEY}[ \t]*|[ \t]*(?:{_L6})++)"
+_L2 = rf"\n  [A-Za-z_][A-Za-z0-9_]*:(?:[ \t]+{_KEY}[ \t]*|[ \t]*(?:{_L4})++)"
+_BLOCK = re.compile(
+    rf"((?:#[^\n]*\n|\n)*)(?:({_KEY}):[ \t]*|\? ({_KEY})[ \t]*\n:[ \t]*)(?:{_L2})++\n*"
+)
+_NO_ENTRY = re.compile(r"(?:#[^\n]*\n|\n)*(?:#[^\n]*)?")
+_MEMBER = re.compile(rf"    ({_KEY}):[ \t]+({_KEY})[ \t]*")
+_DQ_TOKEN = re.compile(DQ)
+_FIELD_NEEDLES = (("version", "\n  version:"), ("resolution", "\n  resolution:"))
+_DEPS_NEEDLE = "\n  dependencies:"
+_DEPS_INLINE = "\n  dependencies: "
+_KEY_SPLIT = re.compile(r" *, *")
+_WANTED = frozenset({"version", "resolution"})
+_LOCAL_VERSION = "0.0.0-use.local"
+_MAX_YAML_DEPTH = 64
+FALLBACK_NOTE = "not laid out the way yarn writes it; read with the YAML fallback"
+
+DepsOf = Callable[[int], list[tuple[str, str]]]
+
+
+class _Unsupported(Exception):
+    """The fast path met YAML it does not read; the caller falls back to PyYAML."""
+
+
+def _scalar(token: str) -> str:
+    if token[0] != '"':
+        return token
+    if "\\" not in token:
+        return token[1:-1]
+    try:
+        value = json.loads(token, strict=False)
+    except ValueError:
+        raise _Unsupported from None  # a YAML-only escape such as \x41 or \e
+    if not isinstance(value, str):  # pragma: no cover - a quoted token always decodes to str
+        raise _Unsupported
+    return value
+
+
+class _Parsed:
+    """What both readers produce: one record per top-level key, in file order."""
+
+    __slots__ = ("deps_of", "fields", "keys", "lines", "note")
+
+    def __init__(
+        self,
+        keys: list[str],
+        lines: list[int],
+        fields: list[dict[str, str]],
+        deps_of: DepsOf,
+        note: str | None,
+    ) -> None:
+        self.keys = keys
+        self.lines = lines  # 1-based line of each key
+        self.fields = fields
+        self.deps_of = deps_of
+        self.note = note
+
+
+def _fast(text: str) -> _Parsed:
+    """Read the layout yarn writes: entries are blocks separated by one blank line."""
+    if "\x85" in text or "\u2028" in text or "\u2029" in text:
+        raise _Unsupported  # YAML counts these as line breaks
+    blocks = text.split("\n\n")
+    keys: list[str] = []
+    lines: list[int] = []
+    fields: list[dict[str, str]] = []
+    entry_blocks: list[str] = []
+    line = 1
+    block_re = _BLOCK
+    for block in blocks:
+        match = block_re.fullmatch(block)
+        if match is None:
+            if _NO_ENTRY.fullmatch(block) is None:
+                raise _Unsupported
+        else:
+            if "\\" in block:
+                for token in _DQ_TOKEN.findall(block):
+                    _scalar(token)  # a YAML-only escape: let PyYAML read it
+            key = match.group(2) or match.group(3)
+            keys.append(_scalar(key))
+            lines.append(line + match.group(1).count("\n"))
+            entry: dict[str, str] = {}
+            for name, needle in _FIELD_NEEDLES:
+                at = block.rfind(needle)
+                if at >= 0:
+                    end = block.find("\n", at + 1)
+                    raw = block[at + len(needle) : end if end >= 0 else None].strip()
+                    if not raw:
+                        raise _Unsupported  # a mapping: the YAML reader reports it
+                    if raw[0] == '"' and "\\" not in raw:
+                        entry[name] = raw[1:-1]
+                    else:
+                        entry[name] = _scalar(raw)
+            if _DEPS_INLINE in block and _block_value(block, _DEPS_NEEDLE) is not None:
+                raise _Unsupported  # "dependencies: x": let PyYAML report it
+            fields.append(entry)
+            entry_blocks.append(block)
+        line += block.count("\n") + 2
+
+    def deps_of(entry: int) -> list[tuple[str, str]]:
+        return _block_deps(entry_blocks[entry])
+
+    return _Parsed(keys, lines, fields, deps_of, None)
+
+
+def _block_value(block: str, needle: str) -> str | None:
+    """The scalar after the last ``needle`` (``\\n  name:``) of a validated block, if any."""
+    at = block.rfind(needle)
+    if at < 0:
+        return None
+    end = block.find("\n", at + 1)
+    raw = block[at + len(needle) : end if end >= 0 else None].strip()
+    return _scalar(raw) if raw else None
+
+
+def _block_deps(block: str) -> list[tuple[str, str]]:
+    at = block.rfind(_DEPS_NEEDLE)
+    if at < 0:
+        return []
+    deps: list[tuple[str, str]] = []
+    for line in block[at + len(_DEPS_NEEDLE) :].split("\n")[1:]:
+        if not line.startswith("    "):
+            break
+        match = _MEMBER.fullmatch(line)
+        if match is not None:
+            try:
+                deps.append((_scalar(match.group(1)), _scalar(match.group(2))))
+            except _Unsupported:  # pragma: no cover - escapes were checked by _fast
+                continue
+    return deps
+
+
+class _YMap(list[tuple[str, int, "_YValue"]]):
+    """A YAML mapping as (key, 1-based line of the key, value) in document order."""
+
+
+_YValue = str | _YMap | tuple[object, ...]
+
+
+class _Frame:
+    __slots__ = ("is_map", "items", "key", "key_line")
+
+    def __init__(self, is_map: bool) -> None:
+        self.is_map = is_map
+        self.items: list[Any] = []
+        self.key: str | None = None
+        self.key_line = 0
+
+
+def _yaml_tree(text: str, path: str) -> _YValue | None:
+    """Build the document from libyaml's event stream with an explicit, bounded stack.
+
+    ``yaml.compose`` is not used: libyaml's composer recurses in C and crashes the interpreter
+    on deeply nested input such as ``"- " * 100000``; its event parser does not recurse.
+    """
+    import yaml  # noqa: PLC0415 - only files yarn did not write pay for PyYAML
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    stack: list[_Frame] = []
+    root: _YValue | None = None
+    documents = 0
+
+    def put(value: _YValue, line: int) -> None:
+        nonlocal root
+        if not stack:
+            root = value
+            return
+        frame = stack[-1]
+        if not frame.is_map:
+            frame.items.append(value)
+        elif frame.key is None:
+            if not isinstance(value, str):
+                raise LockfileError(path, "mapping keys must be strings", json_path=f"line {line}")
+            frame.key, frame.key_line = value, line
+        else:
+            frame.items.append((frame.key, frame.key_line, value))
+            frame.key = None
+
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            start = event.start_mark
+            line = start.line + 1 if start is not None else 0
+            if isinstance(event, yaml.ScalarEvent):
+                put(event.value, line)
+            elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                if len(stack) >= _MAX_YAML_DEPTH:
+                    raise LockfileError(path, "nesting too deep to parse", json_path=f"line {line}")
+                stack.append(_Frame(isinstance(event, yaml.MappingStartEvent)))
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                frame = stack.pop()
+                put(_YMap(frame.items) if frame.is_map else tuple(frame.items), line)
+            elif isinstance(event, yaml.AliasEvent):
+                raise LockfileError(
+                    path, "YAML aliases are not supported", json_path=f"line {line}"
+                )
+            elif isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise LockfileError(
+                        path, "more than one YAML document", json_path=f"line {line}"
+                    )
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        at = f"line {mark.line + 1}" if mark is not None else None
+        problem = exc.problem or exc.context
+        raise LockfileError(path, f"not valid YAML: {problem}", json_path=at) from None
+    except yaml.YAMLError as exc:
+        raise LockfileError(path, f"not valid YAML: {exc}") from None
+    return root
+
+
+def _yaml(text: str, path: str) -> _Parsed:
+    root = _yaml_tree(text, path)
+    if not isinstance(root, _YMap):
+        raise LockfileError(path, "expected a mapping of lockfile entries")
+    keys: list[str] = []
+    lines: list[int] = []
+    fields: list[dict[str, str]] = []
+    all_deps: list[list[tuple[str, str]]] = []
+    for key, line, value in root:
+        if not isinstance(value, _YMap):
+            raise LockfileError(
+                path, f"entry {key[:80]!r} is not a mapping", json_path=f"line {line}"
+            )
+        entry_fields: dict[str, str] = {}
+        deps: list[tuple[str, str]] = []
+        for name, field_line, field_value in value:
+            if name in _WANTED:
+                if not isinstance(field_value, str):
+                    raise LockfileError(
+                        path, f"{name} must be a string", json_path=f"line {field_line}"
+                    )
+                entry_fields[name] = field_value
+            elif name == "dependencies":
+                deps = []
+                if isinstance(field_value, str) and field_value in ("", "~", "null"):
+                    continue
+                if not isinstance(field_value, _YMap):
+                    raise LockfileError(
+                        path, "dependencies must be a mapping", json_path=f"line {field_line}"
+                    )
+                for dep_name, dep_line, dep_range in field_value:
+                    if not isinstance(dep_range, str):
+                        raise LockfileError(
+                            path,
+                            "dependencies must map names to ranges",
+                            json_path=f"line {dep_line}",
+                        )
+                    deps.append((dep_name, dep_range))
+        keys.append(key)
+        lines.append(line)
+        fields.append(entry_fields)
+        all_deps.append(deps)
+    return _Parsed(keys, lines, fields, all_deps.__getitem__, FALLBACK_NOTE)
+
+
+def parse_berry(text: str, path: str, *, force_yaml: bool = False) -> LockfileGraph:
+    parsed: _Parsed | None = None
+    if not force_yaml:
+        try:
+            parsed = _fast(text)
+        except _Unsupported:
+            parsed = None
+    if parsed is None:
+        parsed = _yaml(text, path)
+    return _assemble(parsed, path)
+
+
+def _metadata_version(parsed: _Parsed, path: str) -> None:
+    for key, line, fields in zip(parsed.keys, parsed.lines, parsed.fields, strict=True):
+        if key != "__metadata":
+            continue
+        raw = fields.get("version")
+        if raw is None:
+            raise LockfileError(path, "__metadata has no version", json_path=f"line {line}")
+        try:
+            version = int(raw)
+        except ValueError:
+            raise LockfileError(
+                path, f"__metadata.version {raw[:40]!r} is not a number", json_path=f"line {line}"
+            ) from None
+        if not MIN_VERSION <= version <= MAX_VERSION:
+            raise LockfileError(
+                path,
+                f"unsupported yarn lockfile version {version} (known: {MIN_VERSION}-{MAX_VERSION})",
+                json_path=f"line {line}",
+            )
+        return
+    raise LockfileError(path, "no __metadata entry: not a yarn berry lockfile")
+
+
+def _assemble(parsed: _Parsed, path: str) -> LockfileGraph:
+    _metadata_version(parsed, path)
+    packages: list[LockedPackage] = []
+    importers: list[Importer] = []
+    entry_ids: list[str] = []  # one per top-level key; "" for __metadata
+    seen: set[str] = set()
+    for key, line, fields in zip(parsed.keys, parsed.lines, parsed.fields, strict=True):
+        if key == "__metadata":
+            entry_ids.append("")
+            continue
+        resolution = fields.get("resolution")
+        if not resolution:
+            raise LockfileError(
+                path, f"entry {key[:80]!r} has no resolution", json_path=f"line {line}"
+            )
+        entry_ids.append(resolution)
+        if resolution in seen:
+            continue
+        seen.add(resolution)
+        name, reference = split_descriptor(resolution)
+        source = classify(reference)
+        version = fields.get("version")
+        if version is None:
+            version = reference[4:].split("::", 1)[0] if reference.startswith("npm:") else ""
+        if source is Source.LOCAL:
+            if version == _LOCAL_VERSION:
+                version = ""
+            if reference.startswith("workspace:"):
+                anonymous_root = reference == "workspace:." and name.startswith("root-workspace-")
+                label = "(root)" if anonymous_root else name
+                importer = Importer(resolution, label)
+                if reference == "workspace:.":
+                    importers.insert(0, importer)
+                else:
+                    importers.append(importer)
+        resolved = reference if source in (Source.GIT, Source.TARBALL) else None
+        packages.append(LockedPackage(resolution, name, version, source, None, resolved))
+
+    def build_edges() -> dict[str, list[str]]:
+        return _berry_edges(parsed.keys, entry_ids, parsed.deps_of)
+
+    return LockfileGraph(
+        format=LockfileFormat.YARN_BERRY,
+        packages=packages,
+        importers=importers,
+        details=YarnDetails(entry_ids, parsed.lines, build_edges),
+        notes=(parsed.note,) if parsed.note else (),
+    )
+
+
+def _berry_edges(
+    keys: Sequence[str], entry_ids: Sequence[str], deps_of: DepsOf
+) -> dict[str, list[str]]:
+    owner: dict[str, str] = {}
+    builtin_patch: dict[str, str] = {}
+    for key, entry_id in zip(keys, entry_ids, strict=True):
+        if not entry_id:
+            continue
+        for descriptor in _KEY_SPLIT.split(key.strip()):
+            owner.setdefault(descriptor, entry_id)
+            range_ = split_descriptor(descriptor)[1]
+            if range_.startswith("patch:") and "builtin<" in range_:
+                # yarn applies its built-in compat patches (fsevents, resolve, typescript) to the
+                # plain descriptor: the dependent still says "resolve@npm:^1.22.8".
+                inner = unquote(range_[6:].split("#", 1)[0])
+                builtin_patch.setdefault(inner, entry_id)
+    by_name: dict[str, str | None] | None = None
+
+    def lookup(name: str, range_: str) -> str | None:
+        nonlocal by_name
+        candidates = [f"{name}@{range_}"]
+        if not has_protocol(range_):
+            candidates.append(f"{name}@npm:{range_}")
+        for candidate in candidates:
+            hit = builtin_patch.get(candidate) or owner.get(candidate)
+            if hit is not None:
+                return hit
+        if by_name is None:
+            by_name = by_name_fallback(owner)
+        return by_name.get(name)
+
+    edges: dict[str, list[str]] = {}
+    for index, entry_id in enumerate(entry_ids):
+        if not entry_id:
+            continue
+        children = edges.setdefault(entry_id, [])
+        for child in link_children(deps_of(index), lookup):
+            if child != entry_id and child not in children:
+                children.append(child)
+    return edges

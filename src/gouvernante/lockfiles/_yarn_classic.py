@@ -1,0 +1,321 @@
+"""yarn classic (v1) ``yarn.lock``: hand-written parsers for yarn's own line format.
+
+Layout (yarn 1 writes nothing else)::
+
+    # yarn lockfile v1
+
+    "@babel/code-frame@7.22.13", "@babel/code-frame@^7.0.0":
+      version "7.22.13"
+      resolved "https://registry.yarnpkg.com/...tgz#sha1"
+      integrity sha512-...
+      dependencies:
+        "@babel/highlight" "^7.22.13"
+
+The fast path splits the text at blank lines and checks each entry block against one compiled
+grammar of those lines; a file that does not fit (hand edits, blank lines inside entries,
+errors) is read again line by line, which also gives exact error messages.
+
+Node id = the entry's descriptors, unquoted, joined by ``", "``. The file records neither the
+project's own dependencies nor its workspaces, so the graph gets one synthetic importer
+``(root)`` whose children are the entries no other entry depends on (plus one entry per cycle
+nothing else reaches): dependency paths start at the top-most entry.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from gouvernante.errors import LockfileError
+from gouvernante.lockfiles._yarn_common import (
+    DQ,
+    YarnDetails,
+    alias_target,
+    by_name_fallback,
+    classify,
+    link_children,
+    split_descriptor,
+    unquote_dq,
+)
+from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph
+
+ROOT_ID = "(root)"
+
+_KEY = rf'(?:{DQ}|[^\s",:#][^\s",:]*)'
+_VALUE = rf'(?:{DQ}|[^\s"]+)'
+_HEADER = re.compile(rf"{_KEY}(?:, *{_KEY})*:[ \t]*")
+_TOKEN = re.compile(_KEY)
+# "  key value" or "  key:" (opens a block); indentation is checked separately.
+_FIELD = re.compile(rf" +({_KEY})(?:[ \t]+({_VALUE})|(:))[ \t]*")
+# One entry block exactly as yarn writes it, comments and blank lines first.
+_L4 = rf"\n    {_KEY}[ \t]+{_VALUE}[ \t]*"
+_L2 = rf"\n  [A-Za-z_][A-Za-z0-9_]*(?:[ \t]+{_VALUE}[ \t]*|:[ \t]*(?:{_L4})++)"
+_BLOCK = re.compile(rf"((?:#[^\n]*\n|\n)*)({_KEY}(?:, *{_KEY})*):[ \t]*(?:{_L2})++\n*")
+_NO_ENTRY = re.compile(r"(?:#[^\n]*\n|\n)*(?:#[^\n]*)?")
+_NEEDLES = ("\n  version ", "\n  resolved ", "\n  integrity ")
+_DEP_NEEDLES = ("\n  dependencies:", "\n  optionalDependencies:")
+_CONFLICT = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
+
+
+def _unquote(token: str, path: str, line: int) -> str:
+    return unquote_dq(token, path, line) if token[0] == '"' else token
+
+
+class _Entries:
+    """The entries of one file, in order, duplicates (same header twice) dropped."""
+
+    __slots__ = ("descriptors", "ids", "lines", "packages", "seen")
+
+    def __init__(self) -> None:
+        self.packages: list[LockedPackage] = []
+        self.ids: list[str] = []
+        self.lines: list[int] = []  # 1-based line of each header
+        self.descriptors: list[list[str]] = []
+        self.seen: set[str] = set()
+
+    def add(self, descs: list[str], line: int, fields: tuple[str, str | None, str | None]) -> bool:
+        entry_id = ", ".join(descs)
+        if entry_id in self.seen:  # yarn merges an entry written twice
+            return False
+        self.seen.add(entry_id)
+        version, resolved, integrity = fields
+        name, range_ = split_descriptor(descs[0])
+        real_name = alias_target(name, range_)[0]
+        self.packages.append(
+            LockedPackage(entry_id, real_name, version, classify(range_), integrity, resolved)
+        )
+        self.ids.append(entry_id)
+        self.lines.append(line)
+        self.descriptors.append(descs)
+        return True
+
+
+def parse_classic(text: str, path: str, *, has_marker: bool) -> LockfileGraph:
+    try:
+        found = _blocks(text, path)
+    except LockfileError:
+        found = None  # the line parser reports it with the exact line
+    if found is None:
+        found = _lines(text, path)
+    entries, entry_text = found
+    if not entries.ids and not has_marker:
+        raise LockfileError(path, "not a yarn lockfile: no '# yarn lockfile v1' and no entries")
+
+    def build_edges() -> dict[str, list[str]]:
+        return _classic_edges(entries, entry_text)
+
+    return LockfileGraph(
+        format=LockfileFormat.YARN_CLASSIC,
+        packages=entries.packages,
+        importers=(Importer(ROOT_ID, ROOT_ID),),
+        details=YarnDetails(entries.ids, entries.lines, build_edges),
+    )
+
+
+def _block_field(block: str, needle: str, path: str, line: int) -> str | None:
+    at = block.rfind(needle)
+    if at < 0:
+        return None
+    end = block.find("\n", at + 1)
+    raw = block[at + len(needle) : end if end >= 0 else None].strip()
+    if raw[0] != '"':
+        return raw
+    return raw[1:-1] if "\\" not in raw else unquote_dq(raw, path, line)
+
+
+def _blocks(text: str, path: str) -> tuple[_Entries, Callable[[int], str]] | None:
+    """The fast path; None when the file is not in yarn's exact layout."""
+    entries = _Entries()
+    texts: list[str] = []
+    line = 1
+    block_re = _BLOCK
+    for block in text.split("\n\n"):
+        match = block_re.fullmatch(block)
+        if match is None:
+            if _NO_ENTRY.fullmatch(block) is None:
+                return None
+        else:
+            header_line = line + match.group(1).count("\n")
+            descs = [_unquote(t, path, header_line) for t in _TOKEN.findall(match.group(2))]
+            version = _block_field(block, _NEEDLES[0], path, header_line)
+            if version is None:
+                return None  # the line parser reports it
+            resolved = _block_field(block, _NEEDLES[1], path, header_line)
+            integrity = _block_field(block, _NEEDLES[2], path, header_line)
+            if entries.add(descs, header_line, (version, resolved, integrity)):
+                texts.append(block)
+        line += block.count("\n") + 2
+    return entries, texts.__getitem__
+
+
+def _lines(text: str, path: str) -> tuple[_Entries, Callable[[int], str]]:
+    """The line-by-line reader: any layout yarn accepts, exact errors for the rest."""
+    lines = text.split("\n")
+    entries = _Entries()
+    spans: list[tuple[int, int]] = []
+    header_index = -1
+    header_descs: list[str] = []
+    in_block = False
+    version: str | None = None
+    resolved: str | None = None
+    integrity: str | None = None
+
+    def finish(end: int) -> None:
+        if version is None:
+            raise LockfileError(
+                path,
+                f"entry {', '.join(header_descs)!r} has no version",
+                json_path=f"line {header_index + 1}",
+            )
+        if entries.add(header_descs, header_index + 1, (version, resolved, integrity)):
+            spans.append((header_index, end))
+
+    for index, line in enumerate(lines):
+        if not line:
+            continue
+        first = line[0]
+        if first == "#":
+            continue
+        if first != " ":
+            if line.startswith(_CONFLICT):
+                raise LockfileError(
+                    path, "unresolved merge conflict markers", json_path=f"line {index + 1}"
+                )
+            if _HEADER.fullmatch(line) is None:
+                raise LockfileError(
+                    path,
+                    f"expected an entry header 'name@range:', got {line[:80]!r}",
+                    json_path=f"line {index + 1}",
+                )
+            if header_index >= 0:
+                finish(index)
+            header_index = index
+            header_descs = [_unquote(t, path, index + 1) for t in _TOKEN.findall(line[:-1])]
+            in_block = False
+            version = resolved = integrity = None
+            continue
+        match = _FIELD.fullmatch(line)
+        if match is None:
+            stripped = line.strip()
+            if not stripped or stripped[0] == "#":
+                continue
+            raise LockfileError(
+                path, f"cannot read {stripped[:80]!r}", json_path=f"line {index + 1}"
+            )
+        indent = match.start(1)
+        if header_index < 0:
+            raise LockfileError(path, "field outside any entry", json_path=f"line {index + 1}")
+        if indent == 2:
+            if match.group(3):
+                in_block = True
+                continue
+            in_block = False
+            key = _unquote(match.group(1), path, index + 1)
+            value = _unquote(match.group(2), path, index + 1)
+            if key == "version":
+                version = value
+            elif key == "resolved":
+                resolved = value
+            elif key == "integrity":
+                integrity = value
+        elif indent == 4 and in_block and not match.group(3):
+            continue  # a dependency line: read by edges() when needed
+        else:
+            raise LockfileError(path, "unexpected indentation", json_path=f"line {index + 1}")
+    if header_index >= 0:
+        finish(len(lines))
+
+    def entry_text(entry: int) -> str:
+        start, end = spans[entry]
+        return "\n".join(lines[start:end])
+
+    return entries, entry_text
+
+
+def _dep_line(line: str) -> tuple[str, str] | None:
+    """``    name "range"`` -> (name, range); None for anything else."""
+    if "\\" not in line:
+        name, _, range_ = line[4:].partition(" ")
+        range_ = range_.strip()
+        if not name or not range_:
+            return None
+        if name[0] == '"':
+            name = name[1:-1]
+        if range_[0] == '"':
+            range_ = range_[1:-1]
+        return name, range_
+    match = _FIELD.fullmatch(line)
+    if match is None or match.group(2) is None:
+        return None
+    try:
+        return _unquote(match.group(1), "", 0), _unquote(match.group(2), "", 0)
+    except LockfileError:
+        return None
+
+
+def _entry_deps(text: str) -> list[tuple[str, str]]:
+    deps: list[tuple[str, str]] = []
+    for needle in _DEP_NEEDLES:
+        at = text.find(needle)
+        while at >= 0:
+            for line in text[at + len(needle) :].split("\n")[1:]:
+                if not line.startswith("    "):
+                    if line.strip() and not line.startswith("#"):
+                        break
+                    continue
+                dep = _dep_line(line)
+                if dep is not None:
+                    deps.append(dep)
+            at = text.find(needle, at + 1)
+    return deps
+
+
+def _classic_edges(entries: _Entries, entry_text: Callable[[int], str]) -> dict[str, list[str]]:
+    owner: dict[str, str] = {}
+    for entry_id, descs in zip(entries.ids, entries.descriptors, strict=True):
+        for descriptor in descs:
+            owner.setdefault(descriptor, entry_id)
+    by_name: dict[str, str | None] | None = None
+
+    def lookup(name: str, range_: str) -> str | None:
+        nonlocal by_name
+        hit = owner.get(f"{name}@{range_}")
+        if hit is None:
+            if by_name is None:
+                by_name = by_name_fallback(owner)
+            hit = by_name.get(name)
+        return hit
+
+    edges: dict[str, list[str]] = {}
+    depended: set[str] = set()
+    for index, entry_id in enumerate(entries.ids):
+        children = link_children(_entry_deps(entry_text(index)), lookup)
+        if entry_id in children:
+            children.remove(entry_id)
+        edges[entry_id] = children
+        depended.update(children)
+    edges[ROOT_ID] = _roots(entries.ids, edges, depended)
+    return edges
+
+
+def _roots(ids: list[str], edges: dict[str, list[str]], depended: set[str]) -> list[str]:
+    """Entries nothing depends on, then one entry of each cycle still unreached."""
+    roots = [entry_id for entry_id in ids if entry_id not in depended]
+    reached: set[str] = set()
+
+    def reach(start: str) -> None:
+        stack = [start]
+        while stack:
+            node = stack.pop()
+            if node in reached:
+                continue
+            reached.add(node)
+            stack.extend(edges.get(node, ()))
+
+    for root in roots:
+        reach(root)
+    for entry_id in ids:
+        if entry_id not in reached:
+            roots.append(entry_id)
+            reach(entry_id)
+    return roots

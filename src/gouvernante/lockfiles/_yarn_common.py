@@ -1,0 +1,159 @@
+"""Pieces shared by the yarn classic and berry parsers: descriptors, sources, lazy details."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from urllib.parse import unquote
+
+from gouvernante.errors import LockfileError
+from gouvernante.model import Source
+
+# A double-quoted string as both yarn formats write it (JSON-like escapes).
+DQ = r'"[^"\\]*(?:\\.[^"\\]*)*"'
+
+_HTTP = ("http://", "https://")
+_GIT_PREFIXES = ("git:", "git+", "git@", "github:", "gitlab:", "bitbucket:", "gist:", "ssh:")
+_LOCAL_PREFIXES = ("file:", "link:", "portal:", "workspace:", "exec:", ".", "/", "~/")
+_TARBALL_SUFFIXES = (".tgz", ".tar.gz", ".tar")
+_GIT_HOSTS = ("github.com/", "gitlab.com/", "bitbucket.org/")
+_PROTOCOL = re.compile(r"[a-z][a-z0-9+.-]*:")
+_SEMVER_START = frozenset("^~<>=*0123456789")
+
+
+def unquote_dq(token: str, path: str, line: int) -> str:
+    """The value of a double-quoted token (quotes included); JSON escapes are decoded."""
+    if "\\" not in token:
+        return token[1:-1]
+    try:
+        value = json.loads(token, strict=False)
+    except ValueError:
+        raise LockfileError(
+            path, f"bad escape in string {token[:80]}", json_path=f"line {line}"
+        ) from None
+    if not isinstance(value, str):  # pragma: no cover - a quoted token always decodes to str
+        raise LockfileError(path, "expected a string", json_path=f"line {line}")
+    return value
+
+
+def split_descriptor(descriptor: str) -> tuple[str, str]:
+    """``name@range`` -> (name, range); the name may be scoped (``@babel/core@^7``)."""
+    at = descriptor.find("@", 1)
+    if at < 0:
+        return descriptor, ""
+    return descriptor[:at], descriptor[at + 1 :]
+
+
+def alias_target(name: str, range_: str) -> tuple[str, str]:
+    """Resolve an ``npm:`` alias: (``my-lodash``, ``npm:lodash@4``) -> (``lodash``, ``4``)."""
+    if not range_.startswith("npm:"):
+        return name, range_
+    inner = range_[4:]
+    at = inner.find("@", 1)
+    if at < 0:  # "npm:^1.0.0": the npm protocol spelled out, no alias
+        return name, inner
+    return inner[:at], inner[at + 1 :]
+
+
+def classify(reference: str) -> Source:
+    """The source of a classic range or a berry resolution reference."""
+    if reference[:1] in _SEMVER_START or reference.startswith("npm:"):
+        return Source.REGISTRY
+    while reference.startswith("patch:"):  # a patch of the (URL-encoded) locator it wraps
+        reference = split_descriptor(unquote(reference[6:].split("#", 1)[0]))[1]
+    if reference[:1] in _SEMVER_START or reference.startswith("npm:"):
+        return Source.REGISTRY
+    if reference.startswith(_LOCAL_PREFIXES):
+        return Source.LOCAL
+    if reference.startswith(_GIT_PREFIXES):
+        return Source.GIT
+    if reference.startswith(_HTTP):
+        base = reference.split("#", 1)[0]
+        if base.endswith(_TARBALL_SUFFIXES):
+            return Source.TARBALL
+        if (
+            base.endswith(".git")
+            or "#commit=" in reference
+            or any(host in base for host in _GIT_HOSTS)
+        ):
+            return Source.GIT
+        return Source.TARBALL
+    if "/" in reference and not reference.startswith("@") and not _PROTOCOL.match(reference):
+        return Source.GIT  # GitHub shorthand "owner/repo#ref"; npm ranges never hold "/"
+    return Source.REGISTRY
+
+
+def has_protocol(range_: str) -> bool:
+    return _PROTOCOL.match(range_) is not None
+
+
+class YarnDetails:
+    """Lazy ``GraphDetails``: edges are built by ``build`` on first use, lines looked up by id."""
+
+    __slots__ = ("_build", "_edges", "_ids", "_line_map", "_lines")
+
+    def __init__(
+        self,
+        ids: Sequence[str],
+        lines: Sequence[int],
+        build: Callable[[], dict[str, list[str]]],
+    ) -> None:
+        self._ids = ids
+        self._lines = lines
+        self._build = build
+        self._edges: dict[str, list[str]] | None = None
+        self._line_map: dict[str, int] | None = None
+
+    def edges(self) -> Mapping[str, Sequence[str]]:
+        if self._edges is None:
+            self._edges = self._build()
+        return self._edges
+
+    def line_of(self, node_id: str) -> int | None:
+        if self._line_map is None:
+            line_map: dict[str, int] = {}
+            for node, line in zip(self._ids, self._lines, strict=True):
+                if node:  # "" marks a key that is not a node (berry's __metadata)
+                    line_map.setdefault(node, line)
+            self._line_map = line_map
+        return self._line_map.get(node_id)
+
+
+def link_children(
+    deps: Sequence[tuple[str, str]],
+    lookup: Callable[[str, str], str | None],
+) -> list[str]:
+    """The child ids of one entry's ``(name, range)`` dependencies, in order, without repeats."""
+    children: list[str] = []
+    for name, range_ in deps:
+        child = lookup(name, range_)
+        if child is not None and child not in children:
+            children.append(child)
+    return children
+
+
+def by_name_fallback(descriptor_owner: Mapping[str, str]) -> dict[str, str | None]:
+    """name -> the one entry id whose descriptors use that name (None when ambiguous).
+
+    Used when a dependency's exact descriptor is not in the file (``resolutions`` overrides
+    rewrite the lockfile key but not the dependent's declared range).
+    """
+    owners: dict[str, str | None] = {}
+    for descriptor, node in descriptor_owner.items():
+        name = split_descriptor(descriptor)[0]
+        previous = owners.get(name, node)
+        owners[name] = node if previous == node else None
+    return owners
+
+
+def decode_text(data: bytes, path: str) -> str:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LockfileError(path, f"not valid UTF-8 (byte {exc.start})") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text

@@ -1,0 +1,44 @@
+"""``yarn.lock``: yarn classic (v1) and yarn berry (2, 3, 4), told apart by content.
+
+Berry files have a top-level ``__metadata:`` key; classic ones start with the comment
+``# yarn lockfile v1``. Both are read by hand-written parsers of the lines yarn writes, one
+compiled grammar per blank-line-separated entry (a 10 MB monorepo lockfile is the hot path);
+files yarn did not lay out itself are read line by line (classic) or from PyYAML's event stream
+(berry). See ``_yarn_classic`` and ``_yarn_berry`` for the node ids, importers and edges.
+"""
+
+from __future__ import annotations
+
+import re
+
+from gouvernante.lockfiles._yarn_berry import parse_berry
+from gouvernante.lockfiles._yarn_classic import parse_classic
+from gouvernante.lockfiles._yarn_common import decode_text
+from gouvernante.model import LockfileGraph
+
+_CLASSIC_MARKER = "# yarn lockfile v1"
+_BERRY_HEAD = re.compile(rb"^__metadata:(?:\s|$)", re.MULTILINE)
+_BERRY_TEXT = re.compile(r"^__metadata:(?:\s|$)", re.MULTILINE)
+
+
+def sniff(head: bytes) -> bool:
+    """Is this the start of a yarn lockfile (classic marker or berry ``__metadata:``)?"""
+    return _CLASSIC_MARKER.encode() in head or _BERRY_HEAD.search(head) is not None
+
+
+def _leading_comments_mark_classic(text: str) -> bool:
+    for line in text.split("\n", 64)[:64]:
+        if line.startswith("#"):
+            if line.strip() == _CLASSIC_MARKER:
+                return True
+        elif line.strip():
+            return False
+    return False
+
+
+def parse(data: bytes, path: str) -> LockfileGraph:
+    text = decode_text(data, path)
+    classic_marker = _leading_comments_mark_classic(text)
+    if not classic_marker and _BERRY_TEXT.search(text) is not None:
+        return parse_berry(text, path)
+    return parse_classic(text, path, has_marker=classic_marker)
