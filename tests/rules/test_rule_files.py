@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from gouvernante.errors import RuleError
-from gouvernante.rules import load_rule_files, load_rules, loader
+from gouvernante.rules import loader
+from gouvernante.rules.loader import load_rule_files, load_rules
 from gouvernante.rules.loader import RuleLoadError
 
 FIXTURES = Path(__file__).parent / "fixtures"

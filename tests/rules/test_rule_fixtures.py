@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 from gouvernante.model import LockfileEcosystem, Severity
-from gouvernante.rules import parse_rule_document
+from gouvernante.rules.loader import parse_rule_document
 from gouvernante.rules.model import (
     Alias,
     AliasType,

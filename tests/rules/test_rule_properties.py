@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gouvernante.errors import RuleError
-from gouvernante.rules import parse_rule_document
+from gouvernante.rules.loader import parse_rule_document
 from gouvernante.rules.loader import MAX_ERRORS_PER_FILE
 
 FIXTURES = Path(__file__).parent / "fixtures"

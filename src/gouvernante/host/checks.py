@@ -1,34 +1,179 @@
-"""Run every host indicator of the loaded rules for the current OS."""
+"""``-host``: installed packages, package caches and every host indicator of the loaded rules."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from gouvernante.host.caches import (
+    scan_berry_cache,
+    scan_bun_cache,
+    scan_npm_cache,
+    scan_pnpm_store,
+    scan_yarn_classic_cache,
+)
+from gouvernante.host.collect import Collector
 from gouvernante.host.context import HostContext
 from gouvernante.host.files import check_file_indicator
-from gouvernante.model import CheckOutcome, Finding, HostCheck
-from gouvernante.rules.model import IndicatorType, Rule
+from gouvernante.host.indicators import run_other_indicators
+from gouvernante.host.installed import scan_tree
+from gouvernante.host.locations import LocationKind, host_locations
+from gouvernante.model import CheckOutcome, Finding, FindingType, HostCheck, ScanIssue
+from gouvernante.rules.index import build_index
+from gouvernante.rules.model import HostIndicator, IndicatorType, Rule
+from gouvernante.scan.walk import SKIP_DIRS, walk
+
+# Walking a project for its node_modules folders stops after this many directories.
+MAX_PROJECT_DIRS = 200_000
+# Paths skipped (FIFOs, devices, oversized or broken files) listed one by one, then summarized.
+MAX_LISTED_NOTES = 200
+
+
+@dataclass(frozen=True)
+class HostScanResult:
+    findings: tuple[Finding, ...]
+    checks: tuple[HostCheck, ...]
+    errors: tuple[ScanIssue, ...]
+    notes: tuple[ScanIssue, ...]
+    installed_packages: int
+    cache_entries: int
 
 
 def run_indicator_checks(
     rules: Sequence[Rule], ctx: HostContext, project_dirs: Sequence[str]
 ) -> tuple[list[Finding], list[HostCheck]]:
-    findings: list[Finding] = []
-    checks: list[HostCheck] = []
+    """Every host indicator of every rule, one ``HostCheck`` each, in rule order."""
+    slots: list[tuple[list[Finding], HostCheck] | None] = []
+    others: list[tuple[Rule, HostIndicator]] = []
     for rule in rules:
         for ind in rule.host_indicators:
             if ind.type is IndicatorType.FILE:
                 outcome = check_file_indicator(rule, ind, ctx, project_dirs)
-                findings.extend(outcome.findings)
-                checks.append(outcome.check)
-            else:
-                checks.append(
-                    HostCheck(
-                        rule.id,
-                        ind.describe(),
-                        ind.type.value,
-                        CheckOutcome.SKIPPED,
-                        f"{ind.type.value} indicators are not supported yet",
-                    )
+                slots.append((list(outcome.findings), outcome.check))
+            elif ind.oses and ctx.os not in ind.oses:
+                check = HostCheck(
+                    rule.id,
+                    ind.describe(),
+                    ind.type.value,
+                    CheckOutcome.SKIPPED,
+                    f"not for {ctx.os.value}",
                 )
+                slots.append(([], check))
+            else:
+                slots.append(None)
+                others.append((rule, ind))
+    other_outcomes = iter(run_other_indicators(others, ctx))
+    findings: list[Finding] = []
+    checks: list[HostCheck] = []
+    for slot in slots:
+        if slot is None:
+            other = next(other_outcomes)
+            findings.extend(other.findings)
+            checks.append(other.check)
+        else:
+            findings.extend(slot[0])
+            checks.append(slot[1])
     return findings, checks
+
+
+def _top_dirs(project_dirs: Sequence[str]) -> list[str]:
+    tops: list[str] = []
+    for d in sorted({os.path.abspath(p) for p in project_dirs}):
+        if not any(d == t or d.startswith(t.rstrip(os.sep) + os.sep) for t in tops):
+            tops.append(d)
+    return tops
+
+
+def scan_projects(project_dirs: Sequence[str], collector: Collector) -> None:
+    """Every ``node_modules`` and ``.yarn`` folder in the scanned projects, at any depth."""
+    for top in _top_dirs(project_dirs):
+        node_modules: list[str] = []
+        yarn_dirs: list[str] = []
+
+        def prune(
+            name: str, path: str, nm: list[str] = node_modules, yd: list[str] = yarn_dirs
+        ) -> bool:
+            if name == "node_modules":
+                nm.append(path)
+                return True
+            if name == ".yarn":
+                yd.append(path)
+                return True
+            return name in SKIP_DIRS
+
+        for count, _ in enumerate(walk(top, prune=prune, on_error=collector.dir_error), 1):
+            if count >= MAX_PROJECT_DIRS:
+                collector.skipped(
+                    top, f"stopped looking for node_modules folders after {count} directories"
+                )
+                break
+        where = f"the project {top}"
+        for nm in node_modules:
+            scan_tree(nm, collector, where=where)
+        for yarn in yarn_dirs:
+            scan_berry_cache(os.path.join(yarn, "cache"), collector, f"the yarn cache of {top}")
+            unplugged = os.path.join(yarn, "unplugged")
+            if os.path.isdir(unplugged):
+                for entry in sorted(os.listdir(unplugged)):
+                    tree = os.path.join(unplugged, entry, "node_modules")
+                    if os.path.isdir(tree) and not os.path.islink(tree):
+                        scan_tree(tree, collector, where=f"the unplugged packages of {top}")
+
+
+def scan_host_locations(ctx: HostContext, collector: Collector) -> None:
+    for loc in host_locations(ctx):
+        if loc.kind is LocationKind.INSTALLED:
+            scan_tree(loc.path, collector, where=f"{loc.label} {loc.path}")
+        elif loc.kind is LocationKind.NPM_CACHE:
+            scan_npm_cache(loc.path, collector)
+        elif loc.kind is LocationKind.PNPM_STORE:
+            scan_pnpm_store(loc.path, collector)
+        elif loc.kind is LocationKind.YARN_CACHE:
+            scan_yarn_classic_cache(loc.path, collector)
+        elif loc.kind is LocationKind.BERRY_CACHE:
+            scan_berry_cache(loc.path, collector, f"the yarn berry cache {loc.path}")
+        else:
+            scan_bun_cache(loc.path, collector)
+
+
+def _capped(notes: list[ScanIssue]) -> tuple[ScanIssue, ...]:
+    if len(notes) <= MAX_LISTED_NOTES:
+        return tuple(notes)
+    rest = len(notes) - MAX_LISTED_NOTES
+    return (*notes[:MAX_LISTED_NOTES], ScanIssue("-host", f"{rest} more skipped paths not listed"))
+
+
+def run_host_scan(
+    rules: Sequence[Rule], ctx: HostContext, project_dirs: Sequence[str]
+) -> HostScanResult:
+    """Installed packages (projects and global installs), caches, then the host indicators."""
+    index = build_index(tuple(rules))
+    collector = Collector(index)
+    if collector.names:
+        scan_projects(project_dirs, collector)
+        scan_host_locations(ctx, collector)
+    else:
+        collector.skipped("-host", "no rule names a package: installs and caches not scanned")
+    indicator_findings, checks = run_indicator_checks(rules, ctx, project_dirs)
+    findings = _dedupe(collector.findings) + indicator_findings
+    return HostScanResult(
+        findings=tuple(findings),
+        checks=tuple(checks),
+        errors=tuple(collector.errors),
+        notes=_capped(collector.notes),
+        installed_packages=collector.installed,
+        cache_entries=collector.cache_entries,
+    )
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """One finding per rule, package, version, type and path (a location reached twice)."""
+    seen: set[tuple[str, str | None, str | None, FindingType, str | None]] = set()
+    out: list[Finding] = []
+    for f in findings:
+        key = (f.rule_id, f.package, f.version, f.type, f.path)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out

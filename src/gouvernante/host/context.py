@@ -26,10 +26,18 @@ class HostContext:
     # Where /proc lives (Linux process and network checks); tests point it at a fake tree.
     proc_root: str = "/proc"
     hosts_file: str = "/etc/hosts"
+    # Prefix of the OS-wide default locations (``/usr/local/lib/node_modules``...); tests point it
+    # at a fake tree. Home-relative and environment-given locations do not get it.
+    system_root: str = ""
 
     @classmethod
     def current(cls) -> HostContext:
-        return cls(home=os.path.expanduser("~"), os=current_os(), env=dict(os.environ))
+        os_ = current_os()
+        hosts = "/etc/hosts"
+        if os_ is OperatingSystem.WINDOWS:
+            system = os.environ.get("SYSTEMROOT") or "C:\\Windows"
+            hosts = os.path.join(system, "System32", "drivers", "etc", "hosts")
+        return cls(home=os.path.expanduser("~"), os=os_, env=dict(os.environ), hosts_file=hosts)
 
     def getenv(self, name: str) -> str | None:
         if self.os is OperatingSystem.WINDOWS:

@@ -306,6 +306,8 @@ class _PackagesDetails:
         self._data = data
         self._edges: dict[str, list[str]] | None = None
         self._lines: dict[str, int | None] = {}
+        self._by_dep_name: dict[str, list[str]] | None = None
+        self._link_sources: dict[str, list[str]] = {}
 
     def edges(self) -> Mapping[str, Sequence[str]]:
         if self._edges is None:
@@ -337,6 +339,39 @@ class _PackagesDetails:
                     children.append(child)
             edges[key] = children
         return edges
+
+    def parents_of(self, node_id: str) -> list[str]:
+        """Nodes that depend on ``node_id``, resolving only the dependencies named like it.
+
+        A big lockfile with one finding needs a few dozen resolutions, not every edge."""
+        if self._edges is not None:
+            return [p for p, children in self._edges.items() if node_id in children]
+        if self._by_dep_name is None:
+            index: dict[str, list[str]] = {}
+            for key, entry in self._entries.items():
+                if key in self._links or entry.link:
+                    continue
+                for name in _dep_names(
+                    (
+                        entry.dependencies,
+                        entry.optionalDependencies,
+                        entry.peerDependencies,
+                        entry.devDependencies,
+                    )
+                ):
+                    index.setdefault(name, []).append(key)
+            self._by_dep_name = index
+            self._link_sources = {}
+            for source, target in self._links.items():
+                self._link_sources.setdefault(target, []).append(source)
+        cut = node_id.rfind("node_modules/")
+        install_name = node_id[cut + len("node_modules/") :] if cut >= 0 else None
+        parents = list(self._link_sources.get(node_id, ()))
+        if install_name is not None:
+            for key in self._by_dep_name.get(install_name, ()):
+                if key != node_id and _resolve(key, install_name, self._entries) == node_id:
+                    parents.append(key)
+        return parents
 
     def line_of(self, node_id: str) -> int | None:
         if node_id not in self._lines:

@@ -61,9 +61,11 @@ def finding_dict(f: Finding) -> dict[str, Any]:
 
 def report_dict(result: ScanResult) -> dict[str, Any]:
     stats = result.stats
+    open_findings = [f for f in result.findings if f.suppressed is None]
     summary: dict[str, Any] = {
         "verdict": verdict(result),
-        "total_findings": len(result.findings),
+        "total_findings": len(open_findings),
+        "suppressed_findings": len(result.findings) - len(open_findings),
         "lockfiles_scanned": stats.lockfiles_scanned,
         "packages_scanned": stats.packages_scanned,
         "rules_loaded": stats.rules_loaded,
@@ -71,7 +73,7 @@ def report_dict(result: ScanResult) -> dict[str, Any]:
         "elapsed_ms": stats.elapsed_ms,
     }
     by_severity: dict[str, int] = {}
-    for f in result.findings:
+    for f in open_findings:
         by_severity[f.severity.value] = by_severity.get(f.severity.value, 0) + 1
     summary["by_severity"] = by_severity
     out: dict[str, Any] = {
@@ -131,7 +133,8 @@ def report_dict(result: ScanResult) -> dict[str, Any]:
 
 
 def verdict(result: ScanResult) -> str:
-    if result.findings:
+    """``findings`` when an unsuppressed finding remains (suppressed ones do not count)."""
+    if any(f.suppressed is None for f in result.findings):
         return "findings"
     if result.errors:
         return "error"

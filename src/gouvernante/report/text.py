@@ -16,23 +16,26 @@ def _plural(n: int, word: str) -> str:
 
 def summary_line(result: ScanResult) -> str:
     """The one-line verdict (also printed on stdout when the report goes to a file)."""
-    n = len(result.findings)
+    open_findings = [f for f in result.findings if f.suppressed is None]
+    n = len(open_findings)
+    suppressed = len(result.findings) - n
+    tail = f" ({suppressed} suppressed)" if suppressed else ""
     errs = len(result.errors)
     if n:
         counts = {s: 0 for s in _ORDER}
-        for f in result.findings:
+        for f in open_findings:
             counts[f.severity] += 1
         detail = ", ".join(f"{c} {s.value}" for s, c in counts.items() if c)
-        line = f"AFFECTED: {_plural(n, 'finding')} ({detail})"
+        line = f"AFFECTED: {_plural(n, 'finding')} ({detail}){tail}"
         if errs:
             line += f"; {_plural(errs, 'error')}: some inputs were not scanned"
         return line
     if errs:
         return (
             f"ERROR: {_plural(errs, 'error')}; no findings in what could be scanned:"
-            " NOT a clean result"
+            f" NOT a clean result{tail}"
         )
-    return "CLEAN: no findings"
+    return f"CLEAN: no findings{tail}"
 
 
 def _where(f: Finding) -> str:
@@ -54,6 +57,8 @@ def _what(f: Finding) -> str:
 def _finding_lines(f: Finding) -> Iterable[str]:
     kind = f.type.value.replace("_", " ")
     yield f"    {_what(f)}  [{kind}, {f.match.value}]  {_where(f)}"
+    if f.suppressed is not None:
+        yield f"      SUPPRESSED (not counted): {f.suppressed}"
     yield f"      why: {f.description}"
     if f.type is FindingType.PACKAGE and f.lockfile and f.dependency_paths:
         for path in f.dependency_paths:
@@ -117,6 +122,10 @@ def render(result: ScanResult) -> str:
     if result.notes:
         lines.append(f"Notes ({len(result.notes)})")
         lines.extend(f"  {n.path}: {n.message}" for n in result.notes)
+        lines.append("")
+    if result.suppression_notes:
+        lines.append(f"Suppressions ({len(result.suppression_notes)})")
+        lines.extend(f"  {n.path}: {n.message}" for n in result.suppression_notes)
         lines.append("")
     lines.append(summary_line(result))
     return "\n".join(lines) + "\n"

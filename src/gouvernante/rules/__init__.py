@@ -1,7 +1,5 @@
-"""Rules: the schema 1.0.0 model, its strict loader and the bundled pack."""
+"""Rules: the schema 1.0.0 model, its strict loader and the bundled pack.
 
-from __future__ import annotations
-
-from gouvernante.rules.loader import load_rule_files, load_rules, parse_rule_document
-
-__all__ = ["load_rule_files", "load_rules", "parse_rule_document"]
+Import what you need from the submodules (``gouvernante.rules.loader``, ``.model``, ``.index``):
+this package imports nothing itself, so ``rules.model`` stays cheap to import.
+"""

@@ -4,14 +4,12 @@ checks, and return one ``ScanResult``. Prints nothing, exits nothing."""
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import socket
 import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -141,6 +139,9 @@ def _iter_scan_files(
         for t in tasks:
             yield scan_file(t, index)
         return
+    import multiprocessing  # noqa: PLC0415 - only when a pool pays off
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
     global _WORKER_INDEX  # noqa: PLW0603 - inherited by forked workers without pickling
     _WORKER_INDEX = index
     if sys.platform.startswith("linux"):
