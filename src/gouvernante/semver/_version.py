@@ -1,0 +1,136 @@
+"""Semantic versions as node-semver parses them with ``loose: false``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from gouvernante.errors import SemverError
+from gouvernante.semver._patterns import FULL, MAX_LENGTH, MAX_SAFE_INTEGER, NUMERIC, js_trim
+
+# One prerelease identifier's sort key: numbers sort before words, numbers by value, words by
+# code unit. node-semver keeps a numeric identifier >= MAX_SAFE_INTEGER as a string and compares it
+# as a JavaScript number (a double), so such identifiers get a float key.
+_IdKey = tuple[int, int | float | str]
+_Key = tuple[int, int, int, int, tuple[_IdKey, ...]]
+
+
+def _id_key(ident: int | str) -> _IdKey:
+    if isinstance(ident, int):
+        return (0, ident)
+    if NUMERIC.match(ident):
+        return (0, float(ident))
+    return (1, ident)
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Version:
+    """A version; equality, hashing and ordering follow semver 2 precedence (build ignored).
+
+    ``str(v)`` is node-semver's canonical ``version`` string (no ``v``, no build metadata).
+    """
+
+    major: int
+    minor: int
+    patch: int
+    prerelease: tuple[int | str, ...] = ()
+    build: tuple[str, ...] = ()
+    _key: _Key = field(init=False, repr=False, compare=False)
+    _release: tuple[int, int, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        release = (self.major, self.minor, self.patch)
+        object.__setattr__(self, "_release", release)
+        if self.prerelease:
+            pre = tuple(_id_key(i) for i in self.prerelease)
+            object.__setattr__(self, "_key", (*release, 0, pre))
+        else:
+            object.__setattr__(self, "_key", (*release, 1, ()))
+
+    def __str__(self) -> str:
+        text = f"{self.major}.{self.minor}.{self.patch}"
+        if self.prerelease:
+            text += "-" + ".".join(str(i) for i in self.prerelease)
+        return text
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Version):
+            return NotImplemented
+        return self._key == other._key
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    def __lt__(self, other: Version) -> bool:
+        return self._key < other._key
+
+    def __le__(self, other: Version) -> bool:
+        return self._key <= other._key
+
+    def __gt__(self, other: Version) -> bool:
+        return self._key > other._key
+
+    def __ge__(self, other: Version) -> bool:
+        return self._key >= other._key
+
+    @property
+    def is_prerelease(self) -> bool:
+        return bool(self.prerelease)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 200 else text[:200] + "..."
+
+
+def _component(digits: str, text: str) -> int:
+    value = int(digits)
+    if value > MAX_SAFE_INTEGER:
+        raise SemverError(f'invalid version "{_short(text)}": component too large')
+    return value
+
+
+def _prerelease_id(ident: str) -> int | str:
+    if NUMERIC.match(ident):
+        value = int(ident)
+        if value < MAX_SAFE_INTEGER:
+            return value
+    return ident
+
+
+def parse_version(text: str) -> Version:
+    """Parse like ``semver.parse(text)`` (``loose: false``); raise ``SemverError`` when invalid.
+
+    Surrounding whitespace and one leading ``v`` are accepted; ``=1.2.3`` is not (node-semver's
+    strict grammar rejects it, although ranges accept it).
+    """
+    if not isinstance(text, str):
+        raise SemverError(f"invalid version {type(text).__name__}: not a string")
+    if len(text) > MAX_LENGTH:
+        raise SemverError(f'invalid version "{_short(text)}": longer than {MAX_LENGTH} characters')
+    match = FULL.match(js_trim(text))
+    if match is None:
+        raise SemverError(f'invalid version "{_short(text)}"')
+    pre = match.group(4)
+    build = match.group(5)
+    return Version(
+        _component(match.group(1), text),
+        _component(match.group(2), text),
+        _component(match.group(3), text),
+        tuple(_prerelease_id(i) for i in pre.split(".")) if pre else (),
+        tuple(build.split(".")) if build else (),
+    )
+
+
+@lru_cache(maxsize=1 << 16)
+def _cached_parse(text: str) -> Version | None:
+    try:
+        return parse_version(text)
+    except SemverError:
+        return None
+
+
+def try_parse_version(text: str) -> Version | None:
+    """``parse_version`` that returns ``None`` instead of raising; cached (hot path)."""
+    if not isinstance(text, str):
+        return None
+    return _cached_parse(text)

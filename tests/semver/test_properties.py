@@ -1,0 +1,176 @@
+"""Hypothesis properties of gouvernante.semver."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gouvernante.errors import SemverError
+from gouvernante.semver import (
+    Range,
+    Version,
+    intersects,
+    parse_range,
+    parse_version,
+    satisfies,
+    try_parse_version,
+)
+
+MAX_SAFE = 2**53 - 1
+
+components = st.one_of(st.integers(0, 20), st.integers(0, MAX_SAFE))
+numeric_ids = st.one_of(st.integers(0, 20), st.integers(0, MAX_SAFE - 1))
+word_ids = st.from_regex(r"\A[0-9A-Za-z-]{0,4}[A-Za-z-][0-9A-Za-z-]{0,4}\Z")
+prerelease = st.lists(st.one_of(numeric_ids, word_ids), max_size=4).map(tuple)
+build = st.lists(st.from_regex(r"\A[0-9A-Za-z-]{1,6}\Z"), max_size=3).map(tuple)
+
+
+@st.composite
+def versions(draw: st.DrawFn) -> Version:
+    return Version(
+        draw(components), draw(components), draw(components), draw(prerelease), draw(build)
+    )
+
+
+@st.composite
+def small_versions(draw: st.DrawFn) -> Version:
+    """Versions that collide often, so equal and neighbouring pairs are common."""
+    small = st.integers(0, 3)
+    ids: list[int | str] = [0, 1, 2, "alpha", "beta", "rc"]
+    pre = st.lists(st.sampled_from(ids), max_size=2).map(tuple)
+    return Version(draw(small), draw(small), draw(small), draw(pre))
+
+
+SEMVERISH = "0123456789.xX*^~<>=|- v+abetrc\t\u00a0\ufeff\n\u001c\u2028"
+semverish_text = st.text(alphabet=SEMVERISH, max_size=40)
+
+
+@given(versions())
+def test_str_round_trips(v: Version) -> None:
+    text = str(v)
+    parsed = parse_version(text)
+    assert parsed == v
+    assert str(parsed) == text
+    assert parse_version(f"  v{text}+b.1 ") == v
+    assert try_parse_version(text) == v
+
+
+@given(versions(), versions())
+def test_release_order_is_tuple_order(a: Version, b: Version) -> None:
+    ra = Version(a.major, a.minor, a.patch)
+    rb = Version(b.major, b.minor, b.patch)
+    ta, tb = (a.major, a.minor, a.patch), (b.major, b.minor, b.patch)
+    assert (ra < rb) == (ta < tb)
+    assert (ra == rb) == (ta == tb)
+    assert (ra > rb) == (ta > tb)
+    if ta != tb:
+        # The release triple decides before any prerelease does.
+        assert (a < b) == (ta < tb)
+    elif a.prerelease and not b.prerelease:
+        assert a < b
+    elif b.prerelease and not a.prerelease:
+        assert a > b
+
+
+@given(small_versions(), small_versions(), small_versions())
+def test_order_is_total(a: Version, b: Version, c: Version) -> None:
+    assert [a < b, a == b, a > b].count(True) == 1
+    assert (a <= b) == (a < b or a == b)
+    assert (a >= b) == (a > b or a == b)
+    if a == b:
+        assert hash(a) == hash(b)
+    if a <= b <= c:
+        assert a <= c
+    ordered = sorted([a, b, c])
+    assert ordered[0] <= ordered[1] <= ordered[2]
+
+
+@given(versions(), versions())
+def test_build_metadata_is_ignored(a: Version, b: Version) -> None:
+    same_but_build = Version(a.major, a.minor, a.patch, a.prerelease, b.build)
+    assert same_but_build == a
+    assert hash(same_but_build) == hash(a)
+
+
+@given(st.text(max_size=60))
+def test_parse_version_raises_only_semver_error(text: str) -> None:
+    try:
+        parse_version(text)
+    except SemverError:
+        assert try_parse_version(text) is None
+
+
+@given(st.one_of(st.text(max_size=60), semverish_text))
+def test_parse_range_raises_only_semver_error(text: str) -> None:
+    try:
+        compiled = parse_range(text)
+    except SemverError as exc:
+        assert str(exc).startswith("invalid range")
+        assert satisfies("1.2.3", text) is False
+        return
+    assert compiled.raw == text
+    version = Version(1, 2, 3, ("beta", 1))
+    assert isinstance(compiled.test(version), bool)
+    assert isinstance(compiled.test(version, include_prerelease=True), bool)
+    assert isinstance(intersects(compiled, compiled), bool)
+
+
+@given(versions())
+def test_star_admits_everything_with_prereleases(v: Version) -> None:
+    assert Range("*").test(v, include_prerelease=True)
+    assert Range("").test(v, include_prerelease=True)
+    assert Range("x").test(v, include_prerelease=True)
+    # Without the option, * still admits every release but no prerelease.
+    assert Range("*").test(v) == (not v.prerelease)
+
+
+@given(versions(), versions())
+def test_exact_range_matches_only_that_version(v: Version, w: Version) -> None:
+    exact = Range(f"={v}")
+    for candidate in (v, w, Version(v.major, v.minor, v.patch)):
+        for flag in (False, True):
+            assert exact.test(candidate, include_prerelease=flag) == (candidate == v)
+
+
+@given(small_versions(), small_versions())
+def test_exact_range_small(v: Version, w: Version) -> None:
+    assert Range(str(v)).test(w) == (w == v)
+    assert Range(f"v{v}").test(w, include_prerelease=True) == (w == v)
+
+
+@given(small_versions(), small_versions(), small_versions())
+def test_bounds_agree_with_order(a: Version, lo: Version, hi: Version) -> None:
+    window = Range(f">={lo} <={hi}")
+    assert window.test(a, include_prerelease=True) == (lo <= a <= hi)
+    assert Range(f">{lo}").test(a, include_prerelease=True) == (a > lo)
+    assert Range(f"<{lo}").test(a, include_prerelease=True) == (a < lo)
+
+
+@given(small_versions(), st.sampled_from(["^1.2.3", "~1.2", ">=1.0.0-beta <2", "1.x || 0.x", "*"]))
+def test_satisfies_string_equals_range_test(v: Version, text: str) -> None:
+    for flag in (False, True):
+        assert satisfies(str(v), text, include_prerelease=flag) == parse_range(text).test(
+            v, include_prerelease=flag
+        )
+
+
+HOSTILE_PIECES = ["1 ", " ", "v", "x.", "^1 ", "1.", "-", "||", "a", "1.2.3 - ", "<=1.x "]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(100, 9000), st.sampled_from(HOSTILE_PIECES))
+def test_long_hostile_input_is_clean(count: int, piece: str) -> None:
+    text = piece * count
+    with contextlib.suppress(SemverError):
+        parse_range(text)
+    assert try_parse_version(text) is None
+
+
+def test_over_long_range_is_rejected() -> None:
+    text = "1 " * 5000
+    with pytest.raises(SemverError, match="longer than 8192 characters"):
+        parse_range(text)
+    assert satisfies("1.0.0", text) is False
