@@ -1,0 +1,151 @@
+"""Time the pnpm-lock.yaml parser against PyYAML's libyaml loader on the same synthetic file.
+
+    PYTHONPATH=src python bench/pnpm_scan.py [--packages 6000] [--repeat 5]
+
+Builds a lockfileVersion 9.0 file shaped like a real monorepo's (workspaces, scoped packages,
+peer-suffixed snapshots, integrity hashes, engines/cpu/os, optional and transitive peer
+dependencies), then reports the best of ``--repeat`` runs of ``yaml.load(CSafeLoader)``, of our
+``parse`` and of the first ``details.edges()`` call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import random
+import sys
+import time
+from collections.abc import Callable
+
+import yaml
+
+from gouvernante.lockfiles import pnpm
+
+
+def _integrity(seed: str) -> str:
+    digest = hashlib.sha512(seed.encode()).digest()
+    return "sha512-" + base64.b64encode(digest).decode()
+
+
+def _quote(key: str) -> str:
+    return f"'{key}'" if key.startswith("@") else key
+
+
+def synthetic_lockfile(count: int, seed: int = 1) -> bytes:
+    rng = random.Random(seed)
+    names = [f"@scope{i % 40}/lib-{i}" if i % 4 == 0 else f"pkg-{i}" for i in range(count)]
+    versions = [f"{rng.randint(0, 20)}.{rng.randint(0, 30)}.{rng.randint(0, 9)}" for _ in names]
+    peers = {i for i in range(count) if i % 9 == 0}
+    react = "react@18.2.0"
+    out: list[str] = [
+        "lockfileVersion: '9.0'",
+        "",
+        "settings:",
+        "  autoInstallPeers: true",
+        "  excludeLinksFromLockfile: false",
+        "",
+        "importers:",
+        "",
+    ]
+
+    def ref(i: int) -> str:
+        return f"{versions[i]}({react})" if i in peers else versions[i]
+
+    for w in range(20):
+        out.append("  .:" if w == 0 else f"  packages/app-{w}:")
+        out.append("    dependencies:")
+        for i in sorted(rng.sample(range(count), 30), key=lambda j: names[j]):
+            out.append(f"      {_quote(names[i])}:")
+            out.append(f"        specifier: ^{versions[i]}")
+            out.append(f"        version: {ref(i)}")
+        out.append("")
+    out += ["packages:", ""]
+    order = sorted(range(count), key=lambda j: names[j])
+    for i in order:
+        out.append(f"  {_quote(names[i] + '@' + versions[i])}:")
+        out.append(f"    resolution: {{integrity: {_integrity(names[i])}}}")
+        out.append("    engines: {node: '>=14'}")
+        if i in peers:
+            out.append("    peerDependencies:")
+            out.append("      react: ^18.0.0")
+        if i % 50 == 1:
+            out.append("    cpu: [x64]")
+            out.append("    os: [linux]")
+        if i % 7 == 0:
+            out.append("    hasBin: true")
+        out.append("")
+    out.append(f"  {_quote('react@18.2.0')}:")
+    out.append(f"    resolution: {{integrity: {_integrity('react')}}}")
+    out.append("")
+    out += ["snapshots:", ""]
+    for i in order:
+        key = names[i] + "@" + ref(i)
+        deps = sorted(
+            {j for j in rng.sample(range(count), rng.randint(0, 8)) if j != i},
+            key=lambda j: names[j],
+        )
+        if not deps and i not in peers:
+            out.append(f"  {_quote(key)}: {{}}")
+            out.append("")
+            continue
+        out.append(f"  {_quote(key)}:")
+        out.append("    dependencies:")
+        for j in deps:
+            out.append(f"      {_quote(names[j])}: {ref(j)}")
+        if i in peers:
+            out.append("      react: 18.2.0")
+            out.append("    transitivePeerDependencies:")
+            out.append("      - supports-color")
+        out.append("")
+    out.append("  react@18.2.0: {}")
+    out.append("")
+    return "\n".join(out).encode()
+
+
+def best(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--packages", type=int, default=6000)
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args()
+    data = synthetic_lockfile(args.packages)
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is None:
+        print("libyaml is not available: the comparison would be unfair", file=sys.stderr)
+        return 1
+
+    graph = pnpm.parse(data, "bench/pnpm-lock.yaml")
+    edges = graph.details.edges()
+    yaml_s = best(lambda: yaml.load(data, Loader=loader), args.repeat)
+    parse_s = best(lambda: pnpm.parse(data, "bench/pnpm-lock.yaml"), args.repeat)
+    edges_s = min(
+        best(pnpm.parse(data, "bench/pnpm-lock.yaml").details.edges, 1) for _ in range(args.repeat)
+    )
+    print(
+        f"file: {len(data) / 1e6:.2f} MB, {len(graph.packages)} packages, "
+        f"{sum(len(v) for v in edges.values())} edges"
+    )
+    print(f"yaml.load CSafeLoader : {yaml_s * 1000:8.1f} ms")
+    print(
+        f"pnpm.parse            : {parse_s * 1000:8.1f} ms  "
+        f"({parse_s / yaml_s:.2f}x the CSafeLoader time)"
+    )
+    print(f"details.edges()       : {edges_s * 1000:8.1f} ms (first call, after parse)")
+    print(
+        f"parse + edges         : {(parse_s + edges_s) * 1000:8.1f} ms  "
+        f"({(parse_s + edges_s) / yaml_s:.2f}x)"
+    )
+    return 0 if parse_s <= yaml_s else 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,361 @@
+"""Load the YAML subset pnpm writes, fast; hand anything else to PyYAML.
+
+pnpm serialises its lockfile with js-yaml in a very regular shape: block mappings indented by two
+spaces, keys plain or single-quoted, scalar values plain or quoted, one-line flow collections
+(``{integrity: sha512-..., tarball: https://...}``, ``[x64]``), and indented ``- item`` lists of
+scalars. ``load_fast`` reads exactly that subset line by line and raises ``Unsupported`` the
+moment it meets anything else (anchors, tags, block scalars, multi-line values, comments after
+values, several documents...), so the caller can fall back to ``load_yaml``.
+
+Both loaders resolve plain scalars the same way, the way pnpm's writer (YAML 1.2 core schema,
+strings unless quoted otherwise) means them: ``null``/``~``/empty -> ``None``,
+``true``/``false`` -> ``bool``, everything else a ``str`` (``1.0`` stays ``"1.0"``, and a package
+named ``yes`` or ``on`` stays a string, which PyYAML's YAML 1.1 rules would turn into ``True``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+
+class Unsupported(Exception):
+    """The text uses YAML the fast loader does not read; use ``load_yaml`` instead."""
+
+
+_SCALARS: dict[str, Any] = {
+    "~": None,
+    "null": None,
+    "Null": None,
+    "NULL": None,
+    "true": True,
+    "True": True,
+    "TRUE": True,
+    "false": False,
+    "False": False,
+    "FALSE": False,
+}
+# A plain key may not start with these (YAML indicators), nor may a plain value.
+_BAD_KEY_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_BAD_VALUE_START = frozenset("-?:,[]{}#&*!|>%@` ")
+# Characters YAML either rejects or reads as line breaks: leave such texts to PyYAML.
+_ODD_CHARS = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\u2028\u2029\ud800-\udfff\ufffe\uffff]"
+)
+# Characters a plain scalar inside a flow collection may not hold or start with.
+_FLOW_INDICATORS = re.compile(r"[\[\]{}?#]")
+_FLOW_BAD_START = frozenset("-:&*!|>%@`, ")
+_FLOW_BAD = re.compile(r"[\[\]{}?#]|: |:$|^[-:&*!|>%@`,]")
+
+
+def load_fast(text: str, keep: Mapping[str, frozenset[str]] | None = None) -> dict[str, Any]:
+    """Load a pnpm-lock.yaml document (one document, a mapping at the top).
+
+    ``keep`` maps a top-level section (``packages``) to the entry fields worth reading
+    (``resolution``...): other fields of that section's entries are skipped unread, with
+    everything indented below them. Without ``keep`` the whole document is loaded.
+    """
+    if "\t" in text or "\r" in text or _has_odd_chars(text):
+        raise Unsupported("tab, carriage return or a character YAML treats specially")
+    check_hash = " #" in text
+    keep = keep or {}
+    root: dict[str, Any] = {}
+    ind_stack: list[int] = [0]
+    obj_stack: list[Any] = [root]
+    cur: Any = root
+    cur_ind = 0
+    pend_dict: dict[str, Any] | None = None
+    pend_key = ""
+    pend_ind = 0
+    skip_ind = -1
+    fields: frozenset[str] | None = None
+    scalars = _SCALARS
+    bad_key = _BAD_KEY_START
+    value_of = _value
+    for line in text.split("\n"):
+        if not line:
+            continue
+        s = line.lstrip(" ")
+        if not s:
+            continue
+        c = s[0]
+        if c == "#":
+            continue
+        ind = len(line) - len(s)
+        if skip_ind >= 0:
+            if ind > skip_ind:
+                continue
+            skip_ind = -1
+        if check_hash and " #" in s:
+            raise Unsupported("comment after content")
+        if pend_dict is not None:
+            if ind > pend_ind:
+                new: Any = [] if c == "-" and (len(s) == 1 or s[1] == " ") else {}
+                pend_dict[pend_key] = new
+                ind_stack.append(ind)
+                obj_stack.append(new)
+                cur = new
+                cur_ind = ind
+            else:
+                pend_dict[pend_key] = None
+            pend_dict = None
+        if ind != cur_ind:
+            if ind > cur_ind:
+                raise Unsupported("unexpected indentation")
+            while ind < cur_ind:
+                ind_stack.pop()
+                obj_stack.pop()
+                cur_ind = ind_stack[-1]
+            cur = obj_stack[-1]
+            if ind != cur_ind:
+                raise Unsupported("unexpected indentation")
+        if cur.__class__ is dict:
+            if c == "'":
+                end = s.find("'", 1)
+                if end > 0 and s[end + 1 : end + 2] != "'":
+                    key = s[1:end]
+                    rest = s[end + 1 :]
+                else:
+                    key, rest = _quoted_key(s)
+                if rest == ":":
+                    value = ""
+                elif rest[:2] == ": ":
+                    value = rest[2:]
+                else:
+                    raise Unsupported("quoted key without ':'")
+            elif c == '"':
+                key, rest = _quoted_key(s)
+                if rest == ":":
+                    value = ""
+                elif rest[:2] == ": ":
+                    value = rest[2:]
+                else:
+                    raise Unsupported("quoted key without ':'")
+            else:
+                if c in bad_key:
+                    raise Unsupported("indicator at the start of a key")
+                i = s.find(": ")
+                if i < 0:
+                    if s[-1] != ":":
+                        raise Unsupported("line without ':'")
+                    key = s[:-1]
+                    value = ""
+                else:
+                    key = s[:i]
+                    value = s[i + 2 :]
+                if not key or key[-1] == " " or key in scalars:
+                    raise Unsupported("unusual key")
+            depth = len(obj_stack)
+            if depth == 1:
+                fields = keep.get(key)
+            elif depth == 3 and fields is not None and key not in fields:
+                skip_ind = ind
+                continue
+            if value:
+                cur[key] = value_of(value)
+            else:
+                pend_dict = cur
+                pend_key = key
+                pend_ind = ind
+        else:
+            if c != "-" or len(s) < 3 or s[1] != " ":
+                raise Unsupported("not a list item")
+            cur.append(value_of(s[2:]))
+    if pend_dict is not None:
+        pend_dict[pend_key] = None
+    return root
+
+
+_ASCII_OK = bytes(range(0x20, 0x7F)) + b"\n"
+
+
+def _has_odd_chars(text: str) -> bool:
+    if text.isascii():
+        # Deleting every allowed byte leaves only control characters (fast, in C).
+        return bool(text.encode("ascii").translate(None, _ASCII_OK))
+    return _ODD_CHARS.search(text) is not None
+
+
+def _quoted_key(s: str) -> tuple[str, str]:
+    """Split ``'key': rest`` into the unquoted key and what follows the closing quote."""
+    q = s[0]
+    if q == '"':
+        end = s.find('"', 1)
+        if end < 0 or "\\" in s[1:end]:
+            raise Unsupported("double-quoted key")
+        return s[1:end], s[end + 1 :]
+    i = 1
+    while True:
+        end = s.find("'", i)
+        if end < 0:
+            raise Unsupported("unterminated quoted key")
+        if s[end + 1 : end + 2] == "'":
+            i = end + 2
+            continue
+        return s[1:end].replace("''", "'"), s[end + 1 :]
+
+
+def _value(v: str) -> Any:
+    c = v[0]
+    if c == "'":
+        if len(v) < 2 or v[-1] != "'":
+            raise Unsupported("multi-line or unterminated quoted scalar")
+        inner = v[1:-1]
+        if "'" in inner:
+            if "'" in inner.replace("''", ""):
+                raise Unsupported("text after a quoted scalar")
+            inner = inner.replace("''", "'")
+        return inner
+    if c == '"':
+        inner = v[1:-1]
+        if len(v) < 2 or v[-1] != '"' or "\\" in inner or '"' in inner:
+            raise Unsupported("double-quoted scalar with escapes")
+        return inner
+    if c == "{":
+        return _flow_map(v)
+    if c == "[":
+        return _flow_seq(v)
+    if c in _BAD_VALUE_START or v[-1] == " " or v[-1] == ":" or ": " in v:
+        raise Unsupported("unusual plain scalar")
+    return _SCALARS.get(v, v)
+
+
+def _flow_map(v: str) -> dict[str, Any]:
+    if v[-1] != "}":
+        raise Unsupported("multi-line flow mapping")
+    inner = v[1:-1].strip(" ")
+    out: dict[str, Any] = {}
+    if not inner:
+        return out
+    if "," not in inner and inner[-1:] == "'" and inner.count("'") == 2:
+        # The common one-pair mapping with a quoted value: {node: '>=14'}
+        key, sep, val = inner.partition(": ")
+        if sep and val[:1] == "'" and key and not _FLOW_BAD.search(key) and key not in _SCALARS:
+            return {key: val[1:-1]}
+    if "'" in inner or '"' in inner:
+        items = _flow_tokens(inner, True)
+        for i in range(0, len(items), 2):
+            out[items[i]] = items[i + 1]
+        return out
+    if _FLOW_INDICATORS.search(inner):
+        raise Unsupported("nested or unusual flow mapping")
+    bad_start = _FLOW_BAD_START
+    for part in inner.split(","):
+        key, sep, val = part.partition(": ")
+        key = key.strip(" ")
+        val = val.strip(" ")
+        if (
+            not sep
+            or not key
+            or not val
+            or key[0] in bad_start
+            or val[0] in bad_start
+            or ": " in val
+            or val[-1] == ":"
+            or key in _SCALARS
+        ):
+            raise Unsupported("unusual flow mapping")
+        out[key] = _SCALARS.get(val, val)
+    return out
+
+
+def _flow_seq(v: str) -> list[Any]:
+    if v[-1] != "]":
+        raise Unsupported("multi-line flow sequence")
+    inner = v[1:-1].strip(" ")
+    if not inner:
+        return []
+    if "'" in inner or '"' in inner:
+        return _flow_tokens(inner, False)
+    out: list[Any] = []
+    for part in inner.split(","):
+        val = part.strip(" ")
+        if not val or _FLOW_BAD.search(val):
+            raise Unsupported("unusual flow sequence")
+        out.append(_SCALARS.get(val, val))
+    return out
+
+
+def _flow_tokens(s: str, pairs: bool) -> list[Any]:
+    """Scalars of a one-level flow collection holding quoted scalars: ``k, v, k, v`` for a
+    mapping (``pairs``), the items for a sequence."""
+    out: list[Any] = []
+    n = len(s)
+    i = 0
+    while True:
+        while i < n and s[i] == " ":
+            i += 1
+        want_key = pairs and len(out) % 2 == 0
+        if i >= n:
+            raise Unsupported("empty flow item")
+        c = s[i]
+        if c in "'\"":
+            text, rest = _quoted_key(s[i:]) if c == "'" else _dq(s[i:])
+            i = n - len(rest)
+            out.append(text)
+        else:
+            stop = s.find(": ", i) if want_key else s.find(",", i)
+            if stop < 0:
+                if want_key:
+                    raise Unsupported("flow mapping item without ':'")
+                stop = n
+            text = s[i:stop].rstrip(" ")
+            if not text or _FLOW_BAD.search(text) or (want_key and text in _SCALARS):
+                raise Unsupported("unusual flow scalar")
+            out.append(_SCALARS.get(text, text))
+            i = stop
+        while i < n and s[i] == " ":
+            i += 1
+        if want_key:
+            if s[i : i + 2] != ": ":
+                raise Unsupported("flow mapping item without ': '")
+            i += 2
+            continue
+        if i >= n:
+            return out
+        if s[i] != ",":
+            raise Unsupported("text after a flow scalar")
+        i += 1
+
+
+def _dq(s: str) -> tuple[str, str]:
+    end = s.find('"', 1)
+    if end < 0 or "\\" in s[1:end]:
+        raise Unsupported("double-quoted scalar with escapes")
+    return s[1:end], s[end + 1 :]
+
+
+def load_yaml(text: str) -> Any:
+    """Load any YAML with libyaml (PyYAML's pure-Python parser if libyaml is missing), resolving
+    plain scalars like ``load_fast``. Raises ``yaml.YAMLError`` (and may raise other errors on
+    hostile input: callers catch broadly)."""
+    import yaml  # noqa: PLC0415 - PyYAML is only needed for unusual files
+
+    return yaml.load(text, Loader=_loader_class())  # noqa: S506 - a SafeLoader subclass
+
+
+_LOADER: Any = None
+
+
+def _loader_class() -> Any:
+    global _LOADER  # noqa: PLW0603 - built once, lazily, so importing this module stays cheap
+    if _LOADER is None:
+        import yaml  # noqa: PLC0415
+
+        base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+        class _PnpmLoader(base):  # type: ignore[misc]
+            pass
+
+        resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}
+        null_re = re.compile(r"^(?:~|null|Null|NULL|)$")
+        bool_re = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+        for first in "~nN":
+            resolvers.setdefault(first, []).append(("tag:yaml.org,2002:null", null_re))
+        resolvers.setdefault("", []).append(("tag:yaml.org,2002:null", null_re))
+        for first in "tTfF":
+            resolvers.setdefault(first, []).append(("tag:yaml.org,2002:bool", bool_re))
+        _PnpmLoader.yaml_implicit_resolvers = resolvers
+        _LOADER = _PnpmLoader
+    return _LOADER

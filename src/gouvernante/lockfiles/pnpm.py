@@ -1,0 +1,642 @@
+"""pnpm-lock.yaml: lockfile versions 5.x (pnpm 6-7), 6.x (pnpm 8) and 9.0 (pnpm 9 and later).
+
+Shapes (keys of the ``packages`` map, and how a dependency reference turns into one):
+
+* 5.x: ``/name/1.2.3`` or ``/name/1.2.3_peer@4.5.6+other@1.0.0`` (scoped ``/@scope/name/...``);
+  a reference without ``/`` is a version (``1.2.3_react@18.2.0`` -> ``/name/1.2.3_react@18.2.0``),
+  anything else is already a key (an alias ``/lodash/4.17.20``, a tarball or git key).
+* 6.x: ``/name@1.2.3(peer@4.5.6)``; same reference rule, ignoring ``/`` inside the peer suffix.
+* 9.0: ``packages`` keyed ``name@1.2.3`` (resolution, metadata) plus ``snapshots`` keyed
+  ``name@1.2.3(peer@4.5.6)`` (dependencies); a reference holding ``@`` before any ``:`` or ``(``
+  is a key (alias ``lodash@4.17.20``), else ``name@`` + reference.
+
+Node ids are the package keys (5.x/6.x) or snapshot keys (9.0); importers (the project and its
+workspaces) are ``importer:<path>``. ``link:`` references become LOCAL packages whose id is the
+importer id of the folder they point to (``link:<path>`` for folders that are not importers).
+
+The YAML is read by the fast subset loader of ``_pnpm_yaml`` and by PyYAML only when the file
+steps outside what pnpm writes.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from gouvernante.errors import LockfileError
+from gouvernante.lockfiles import _pnpm_yaml
+from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
+
+_DEP_FIELDS = ("dependencies", "devDependencies", "optionalDependencies")
+# Importers may also hold the dependencies of pnpm itself (the "env" document of pnpm 10+).
+_IMPORTER_DEP_FIELDS = (*_DEP_FIELDS, "configDependencies", "packageManagerDependencies")
+_NODE_DEP_FIELDS = ("dependencies", "optionalDependencies")
+_GIT_TARBALL_HOSTS = (
+    "https://codeload.github.com/",
+    "https://gitlab.com/",
+    "https://bitbucket.org/",
+)
+_IMPORTER = "importer:"
+# The entry fields the parser reads; the fast loader skips the others (engines, cpu, os,
+# peerDependencies, transitivePeerDependencies...) without building them.
+_KEEP: dict[str, frozenset[str]] = {
+    "importers": frozenset(_IMPORTER_DEP_FIELDS),
+    "packages": frozenset(("resolution", "name", "version", *_NODE_DEP_FIELDS)),
+    "snapshots": frozenset(_NODE_DEP_FIELDS),
+}
+
+
+def sniff(head: bytes) -> bool:
+    """pnpm lockfiles start with ``lockfileVersion:`` (after an optional BOM, comments, ``---``)."""
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    for raw in head.split(b"\n", 64)[:64]:
+        line = raw.rstrip(b"\r")
+        if not line.strip() or line.startswith(b"#") or line == b"---":
+            continue
+        return line.startswith(b"lockfileVersion:")
+    return False
+
+
+def parse(data: bytes, path: str) -> LockfileGraph:
+    """Parse a pnpm-lock.yaml; raise ``LockfileError`` naming ``path`` on anything unexpected."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LockfileError(path, f"not valid UTF-8 (byte {exc.start})") from None
+    if text and text[-1] != "\n":
+        # pnpm ends its lockfiles with a newline; without one the last value may be cut short
+        # (``name: left-p``) and still be valid YAML.
+        raise LockfileError(path, "the file does not end with a newline (truncated file?)")
+    docs = _load_documents(text, path)
+    main = docs[-1]
+    graph = _Lockfile(main, path, text)
+    if len(docs) > 1:
+        # pnpm 10+ may write an "env lockfile" document (config dependencies, the package
+        # manager itself) before the project's lockfile: those packages are installed too.
+        for extra in docs[:-1]:
+            graph.merge_env_document(_Lockfile(extra, path, text))
+    return graph.to_graph()
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+
+
+def _load_documents(text: str, path: str) -> list[dict[str, Any]]:
+    """The YAML documents of the file (pnpm writes one, or two separated by ``---``)."""
+    if text.startswith("---\n") or "\n---\n" in text:
+        parts = [p for p in _split_documents(text) if p.strip()]
+    else:
+        parts = [text]
+    docs: list[dict[str, Any]] = []
+    for part in parts:
+        try:
+            doc: Any = _pnpm_yaml.load_fast(part, _KEEP)
+        except _pnpm_yaml.Unsupported:
+            doc = _load_yaml(part, path)
+        if not isinstance(doc, dict):
+            raise LockfileError(path, "not a pnpm lockfile (the top level is not a mapping)")
+        docs.append(doc)
+    if not docs:
+        raise LockfileError(path, "empty file")
+    return docs
+
+
+def _load_yaml(text: str, path: str) -> Any:
+    try:
+        return _pnpm_yaml.load_yaml(text)
+    except RecursionError:
+        raise LockfileError(path, "nesting too deep to parse") from None
+    except Exception as exc:  # PyYAML raises many types on hostile input: fail closed
+        message = str(exc).replace("\n", " ")
+        raise LockfileError(path, f"invalid YAML: {message[:300]}") from None
+
+
+def _split_documents(text: str) -> list[str]:
+    """Split on ``---`` lines; a ``...`` line ends a document."""
+    parts: list[str] = []
+    current: list[str] = []
+    for line in text.split("\n"):
+        if line in ("---", "..."):
+            parts.append("\n".join(current))
+            current = []
+        else:
+            current.append(line)
+    parts.append("\n".join(current))
+    return parts
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers shared by every lockfile version
+
+
+def _mapping(value: Any, path: str, where: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if value.__class__ is not dict:
+        raise LockfileError(path, "expected a mapping", json_path=where)
+    result: dict[str, Any] = value
+    return result
+
+
+def _text(value: Any, path: str, where: str) -> str:
+    if value.__class__ is not str:
+        raise LockfileError(path, "expected a string", json_path=where)
+    result: str = value
+    return result
+
+
+def _opt_text(value: Any, path: str, where: str) -> str | None:
+    return None if value is None else _text(value, path, where)
+
+
+def _strip_peers(key: str) -> str:
+    """``name@1.0.0(react@18.2.0)(patch_hash=x)`` -> ``name@1.0.0``."""
+    if key[-1:] != ")":
+        return key
+    depth = 0
+    for i in range(len(key) - 1, -1, -1):
+        ch = key[i]
+        if ch == ")":
+            depth += 1
+        elif ch == "(":
+            depth -= 1
+        elif depth == 0:
+            return key[: i + 1]
+    return key
+
+
+def _split_at_version(spec: str) -> tuple[str, str]:
+    """``@scope/name@1.0.0`` -> (``@scope/name``, ``1.0.0``); version ``""`` if there is none."""
+    at = spec.find("@", 1)
+    if at < 0:
+        return spec, ""
+    return spec[:at], spec[at + 1 :]
+
+
+def _name_from_tarball(url: str) -> str | None:
+    """The package name in a registry-shaped tarball URL ``.../@scope/name/-/name-1.0.0.tgz``."""
+    head, sep, _ = url.partition("/-/")
+    if not sep:
+        return None
+    parts = head.split("/")
+    if len(parts) >= 2 and parts[-2].startswith("@"):
+        return f"{parts[-2]}/{parts[-1]}"
+    return parts[-1] or None
+
+
+def _looks_like_version(version: str) -> bool:
+    return bool(version) and ":" not in version and "/" not in version
+
+
+class _Lockfile:
+    """One loaded pnpm lockfile document, turned into packages now and edges on demand."""
+
+    def __init__(self, doc: dict[str, Any], path: str, text: str) -> None:
+        self.path = path
+        self.text = text
+        raw_version = doc.get("lockfileVersion")
+        if raw_version.__class__ not in (str, int, float) or isinstance(raw_version, bool):
+            raise LockfileError(
+                path, "missing or invalid lockfileVersion", json_path="lockfileVersion"
+            )
+        version = str(raw_version)
+        major = version.split(".", 1)[0]
+        if major == "5":
+            self.kind = 5
+        elif major == "6":
+            self.kind = 6
+        elif major == "9":
+            self.kind = 9
+        else:
+            raise LockfileError(
+                path, f"unsupported pnpm lockfileVersion {version!r}", json_path="lockfileVersion"
+            )
+        self.packages_map = _mapping(doc.get("packages"), path, "packages")
+        self.snapshots_map = _mapping(doc.get("snapshots"), path, "snapshots")
+        self.importers_map = self._read_importers(doc)
+        self.packages: list[LockedPackage] = []
+        self.node_ids: set[str] = set()
+        # Node id -> its raw entry (whose dependency maps are resolved only when edges are
+        # asked for).
+        self.node_deps: dict[str, dict[str, Any]] = {}
+        self.links: dict[str, LockedPackage] = {}
+        self.extra_importer_deps: list[tuple[str, str, str]] = []
+        self._read_packages()
+        self._read_links()
+        self._check_importer_references()
+
+    # ----------------------------------------------------------------------------------------
+
+    def _read_importers(self, doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        path = self.path
+        importers: dict[str, dict[str, Any]] = {}
+        if "importers" in doc:
+            for key, entry in _mapping(doc["importers"], path, "importers").items():
+                where = f"importers[{key!r}]"
+                importers[_text(key, path, where)] = _mapping(entry, path, where)
+        # Single-project 5.x/6.x lockfiles keep the project's dependencies at the top level.
+        single = {field: doc[field] for field in _DEP_FIELDS if field in doc}
+        if single or not importers:
+            importers.setdefault(".", {}).update(single)
+        return importers
+
+    def _ref_to_key(self, name: str, ref: str) -> str | None:
+        """The node id a dependency reference points at (``None`` for ``link:``)."""
+        if ref[:5] == "link:":
+            return None
+        if ref[:4] == "npm:":  # an alias written with its protocol
+            real, version = _split_at_version(ref[4:])
+            if self.kind == 9:
+                return f"{real}@{version}"
+            return f"/{real}@{version}" if self.kind == 6 else f"/{real}/{version}"
+        kind = self.kind
+        if kind == 9:
+            if ref[:1] == "@":
+                return ref
+            at = ref.find("@")
+            if at < 0:
+                return f"{name}@{ref}"
+            colon = ref.find(":")
+            paren = ref.find("(")
+            if (colon < 0 or at < colon) and (paren < 0 or at < paren):
+                return ref
+            return f"{name}@{ref}"
+        if ref[:5] == "file:":
+            return ref
+        if kind == 6:
+            slash = ref.find("/")
+            if slash < 0:
+                return f"/{name}@{ref}"
+            paren = ref.find("(")
+            if paren >= 0 and ref.rfind("/", 0, paren) < 0:
+                return f"/{name}@{ref}"
+            return ref
+        if "/" not in ref:
+            return f"/{name}/{ref}"
+        return ref
+
+    def _key_name_version(self, key: str) -> tuple[str, str, bool]:
+        """Name and version written in a package key, and whether it is a registry key."""
+        kind = self.kind
+        if kind == 9:
+            name, version = _split_at_version(_strip_peers(key))
+            return name, version, _looks_like_version(version)
+        if key[:1] != "/":
+            return "", "", False
+        body = key[1:]
+        if kind == 6:
+            name, version = _split_at_version(_strip_peers(body))
+            return name, version, _looks_like_version(version)
+        # 5.x: /name/1.2.3_peers or /@scope/name/1.2.3_peers
+        slash = body.find("/", body.find("/") + 1) if body[:1] == "@" else body.find("/")
+        if slash < 0:
+            return body, "", False
+        version = body[slash + 1 :]
+        underscore = version.find("_")
+        if underscore >= 0:
+            version = version[:underscore]
+        return body[:slash], version, _looks_like_version(version)
+
+    def _read_packages(self) -> None:
+        path = self.path
+        packages = self.packages
+        node_deps = self.node_deps
+        describe = self._describe
+        if self.kind == 9:
+            snapshots = self.snapshots_map
+            packages_map = self.packages_map
+            if packages_map and not snapshots:
+                raise LockfileError(
+                    path, "packages without snapshots (truncated file?)", json_path="snapshots"
+                )
+            info_cache: dict[str, LockedPackage] = {}
+            for key, snap in snapshots.items():
+                if key.__class__ is not str or not key:
+                    raise LockfileError(path, "invalid snapshot key", json_path="snapshots")
+                if snap.__class__ is not dict:
+                    where = f"snapshots[{key!r}]"
+                    if snap is None:
+                        raise LockfileError(
+                            path, "empty snapshot (truncated file?)", json_path=where
+                        )
+                    raise LockfileError(path, "expected a mapping", json_path=where)
+                pkg_key = _strip_peers(key) if key[-1] == ")" else key
+                info = info_cache.get(pkg_key)
+                if info is None:
+                    if pkg_key in packages_map:
+                        info = describe(pkg_key, packages_map[pkg_key], "packages")
+                    else:
+                        # A snapshot without a packages entry: all we know is in its key.
+                        name, version, registry = self._key_name_version(pkg_key)
+                        info = LockedPackage(pkg_key, name, version if registry else "")
+                    info_cache[pkg_key] = info
+                if pkg_key is key or pkg_key == key:
+                    packages.append(info)
+                else:
+                    packages.append(
+                        LockedPackage(
+                            key, info.name, info.version, info.source, info.integrity, info.resolved
+                        )
+                    )
+                node_deps[key] = snap
+            if len(info_cache) < len(packages_map):
+                for pkg_key, entry in packages_map.items():
+                    # A package no snapshot refers to (hand-edited file): still a resolved package.
+                    if pkg_key not in info_cache and pkg_key not in snapshots:
+                        if pkg_key.__class__ is not str or not pkg_key:
+                            raise LockfileError(path, "invalid package key", json_path="packages")
+                        packages.append(describe(pkg_key, entry, "packages"))
+        else:
+            for key, entry in self.packages_map.items():
+                if key.__class__ is not str or not key:
+                    raise LockfileError(path, "invalid package key", json_path="packages")
+                packages.append(describe(key, entry, "packages"))
+                node_deps[key] = entry
+        self.node_ids = {p.id for p in packages}
+
+    def _describe(self, key: str, entry: Any, section: str) -> LockedPackage:
+        """The package a ``packages`` entry describes, with ``key`` as its id."""
+        if entry.__class__ is dict and "name" not in entry and "version" not in entry:
+            # The common case: a registry package, {integrity: ...} and nothing else.
+            resolution = entry.get("resolution")
+            if resolution.__class__ is dict and len(resolution) == 1:
+                integrity = resolution.get("integrity")
+                if integrity.__class__ is str:
+                    name, version, registry = self._key_name_version(key)
+                    if registry:
+                        return LockedPackage(key, name, version, Source.REGISTRY, integrity)
+        path = self.path
+        where = f"{section}[{key!r}]"
+        if entry is None:
+            raise LockfileError(path, "empty package entry (truncated file?)", json_path=where)
+        entry = _mapping(entry, path, where)
+        resolution = _mapping(entry.get("resolution"), path, f"{where}.resolution")
+        if not resolution:
+            raise LockfileError(path, "package entry without resolution", json_path=where)
+        name, version, registry = self._key_name_version(key)
+        field_name = entry.get("name")
+        field_version = entry.get("version")
+        integrity = _opt_text(resolution.get("integrity"), path, f"{where}.resolution.integrity")
+        tarball = _opt_text(resolution.get("tarball"), path, f"{where}.resolution.tarball")
+        res_type = _opt_text(resolution.get("type"), path, f"{where}.resolution.type")
+        resolved = tarball
+        key_version = key if self.kind != 9 else version
+        if (
+            res_type == "directory"
+            or key_version.startswith("file:")
+            or (tarball is not None and tarball.startswith("file:"))
+        ):
+            source = Source.LOCAL
+        elif res_type == "git" or (res_type is None and "repo" in resolution):
+            source = Source.GIT
+            repo = _opt_text(resolution.get("repo"), path, f"{where}.resolution.repo")
+            commit = _opt_text(resolution.get("commit"), path, f"{where}.resolution.commit")
+            if repo:
+                resolved = f"{repo}#{commit}" if commit else repo
+        elif registry:
+            source = Source.REGISTRY
+        elif tarball is not None:
+            source = Source.GIT if tarball.startswith(_GIT_TARBALL_HOSTS) else Source.TARBALL
+        else:
+            source = Source.REGISTRY
+        if field_name is not None:
+            name = _text(field_name, path, f"{where}.name")
+        elif not name:
+            name = (_name_from_tarball(tarball) if tarball else None) or key
+        if field_version is not None:
+            version = _text(field_version, path, f"{where}.version")
+        elif not registry:
+            if field_name is not None and self.kind != 9:
+                # pnpm 6-8 write name and version together for non-registry packages.
+                raise LockfileError(
+                    path,
+                    "package entry with a name but no version (truncated file?)",
+                    json_path=where,
+                )
+            version = ""
+        return LockedPackage(key, name, version, source, integrity, resolved)
+
+    def _read_links(self) -> None:
+        """LOCAL packages for the ``link:`` dependencies of importers (workspaces, folders)."""
+        path = self.path
+        for importer, entry in self.importers_map.items():
+            for field in _IMPORTER_DEP_FIELDS:
+                where = f"importers[{importer!r}].{field}"
+                for name, value in _mapping(entry.get(field), path, where).items():
+                    ref = self._dep_ref(name, value, f"{where}[{name!r}]")
+                    if ref[:5] == "link:":
+                        self._add_link(importer, name, ref)
+
+    def _add_link(self, base: str, name: str, ref: str) -> str:
+        target = posixpath.normpath(posixpath.join(base, ref[5:]))
+        if target in self.importers_map or (target == "." and not self.importers_map):
+            node = _IMPORTER + target
+        else:
+            node = "link:" + target
+        if node not in self.links:
+            self.links[node] = LockedPackage(node, name, "", Source.LOCAL)
+        return node
+
+    def _dep_ref(self, name: Any, value: Any, where: str) -> str:
+        if name.__class__ is not str or not name:
+            raise LockfileError(self.path, "invalid dependency name", json_path=where)
+        if value.__class__ is dict:
+            value = value.get("version")
+            where += ".version"
+        return _text(value, self.path, where)
+
+    def _check_importer_references(self) -> None:
+        """Direct dependencies must be in the file: a cheap guard against truncated files."""
+        path = self.path
+        nodes = self.node_ids
+        for importer, entry in self.importers_map.items():
+            for field in _IMPORTER_DEP_FIELDS:
+                deps = entry.get(field)
+                if not deps:
+                    continue
+                for name, value in deps.items():
+                    ref = self._dep_ref(name, value, f"importers[{importer!r}].{field}")
+                    key = self._ref_to_key(name, ref)
+                    if key is not None and key not in nodes:
+                        raise LockfileError(
+                            path,
+                            f"dependency {name!r} resolves to {key!r}, which is not in the "
+                            "lockfile (truncated file?)",
+                            json_path=f"importers[{importer!r}].{field}[{name!r}]",
+                        )
+
+    # ----------------------------------------------------------------------------------------
+
+    def merge_env_document(self, other: _Lockfile) -> None:
+        known = self.node_ids
+        for pkg in other.packages:
+            if pkg.id not in known:
+                self.packages.append(pkg)
+                known.add(pkg.id)
+                self.node_deps[pkg.id] = other.node_deps.get(pkg.id) or {}
+        for importer, entry in other.importers_map.items():
+            for field in _IMPORTER_DEP_FIELDS:
+                deps = entry.get(field)
+                if deps.__class__ is not dict:
+                    continue
+                for name, value in deps.items():
+                    ref = value.get("version") if value.__class__ is dict else value
+                    if name.__class__ is not str or ref.__class__ is not str:
+                        continue
+                    key = other._ref_to_key(name, ref)
+                    if key is not None:
+                        self.extra_importer_deps.append((importer, name, key))
+
+    def to_graph(self) -> LockfileGraph:
+        packages = list(self.links.values())
+        seen = {p.id for p in packages}
+        packages.extend(p for p in self.packages if p.id not in seen)
+        names = {p.id: p.name for p in self.links.values()}
+        importers = [
+            Importer(_IMPORTER + key, "(root)" if key == "." else names.get(_IMPORTER + key, key))
+            for key in self.importers_map
+        ]
+        return LockfileGraph(
+            format=LockfileFormat.PNPM,
+            packages=packages,
+            importers=importers,
+            details=_PnpmDetails(self),
+        )
+
+    def build_edges(self) -> dict[str, list[str]]:
+        nodes = set(self.node_ids)
+        nodes.update(self.links)
+        edges: dict[str, list[str]] = {}
+        ref_to_key = self._ref_to_key
+        add_link = self._add_link
+        for importer, entry in self.importers_map.items():
+            children: list[str] = []
+            for field in _IMPORTER_DEP_FIELDS:
+                deps = entry.get(field)
+                if deps.__class__ is not dict:
+                    continue
+                for name, value in deps.items():
+                    ref = value.get("version") if value.__class__ is dict else value
+                    if ref.__class__ is not str:
+                        continue
+                    key = ref_to_key(name, ref)
+                    if key is None:
+                        key = add_link(importer, name, ref)
+                        nodes.add(key)
+                    if key in nodes:
+                        children.append(key)
+            edges[_IMPORTER + importer] = _unique(children)
+        for importer, _name, key in self.extra_importer_deps:
+            if key in nodes:
+                edges.setdefault(_IMPORTER + importer, []).append(key)
+        for node, entry in self.node_deps.items():
+            children = []
+            if entry.__class__ is dict:
+                for field in _NODE_DEP_FIELDS:
+                    deps = entry.get(field)
+                    if deps.__class__ is not dict:
+                        continue
+                    for name, ref in deps.items():
+                        if ref.__class__ is not str or name.__class__ is not str:
+                            continue
+                        key = ref_to_key(name, ref)
+                        if key is None:
+                            key = add_link(".", name, ref)
+                            nodes.add(key)
+                        if key in nodes:
+                            children.append(key)
+            edges[node] = _unique(children)
+        return edges
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items)) if len(items) > 1 else items
+
+
+# --------------------------------------------------------------------------------------------
+# Details computed on demand
+
+
+class _PnpmDetails:
+    def __init__(self, lockfile: _Lockfile) -> None:
+        self._lockfile: _Lockfile | None = lockfile
+        self._text = lockfile.text
+        self._kind = lockfile.kind
+        self._edges: dict[str, list[str]] | None = None
+        self._lines: dict[tuple[str, str], int] | None = None
+
+    def edges(self) -> Mapping[str, Sequence[str]]:
+        if self._edges is None:
+            assert self._lockfile is not None
+            self._edges = self._lockfile.build_edges()
+        return self._edges
+
+    def line_of(self, node_id: str) -> int | None:
+        if self._lines is None:
+            self._lines = _index_lines(self._text)
+        lines = self._lines
+        if node_id.startswith(_IMPORTER):
+            importer = node_id[len(_IMPORTER) :]
+            found = lines.get(("importers", importer))
+            if found is None and importer == ".":
+                for field in _DEP_FIELDS:
+                    found = lines.get(("", field))
+                    if found is not None:
+                        break
+            return found
+        if self._kind == 9:
+            found = lines.get(("snapshots", node_id))
+            return found if found is not None else lines.get(("packages", node_id))
+        return lines.get(("packages", node_id))
+
+
+def _index_lines(text: str) -> dict[tuple[str, str], int]:
+    """(section, key) -> 1-based line for the keys of the top level and of the ``importers``,
+    ``packages`` and ``snapshots`` maps: the first occurrence in the last document holding it
+    (the project's lockfile comes after pnpm's optional "env" document)."""
+    index: dict[tuple[str, str], int] = {}
+    seen: set[tuple[str, str]] = set()
+    section = ""
+    wanted = ("importers", "packages", "snapshots")
+    for number, line in enumerate(text.split("\n"), 1):
+        if not line or line[0] == "#":
+            continue
+        if line[0] != " ":
+            if line == "---":
+                seen = set()
+                section = ""
+                continue
+            key = _line_key(line)
+            section = key if key in wanted else ""
+            item = ("", key or "")
+        elif section and line[:2] == "  " and line[2:3] not in (" ", "#", ""):
+            item = (section, _line_key(line[2:]) or "")
+        else:
+            continue
+        if item[1] and item not in seen:
+            seen.add(item)
+            index[item] = number
+    return index
+
+
+def _line_key(s: str) -> str | None:
+    if s[:1] in ("'", '"'):
+        quote = s[0]
+        i = 1
+        while True:
+            end = s.find(quote, i)
+            if end < 0:
+                return None
+            if quote == "'" and s[end + 1 : end + 2] == "'":
+                i = end + 2
+                continue
+            key = s[1:end]
+            return key.replace("''", "'") if quote == "'" else key
+    i = s.find(": ")
+    if i >= 0:
+        return s[:i]
+    s = s.rstrip()
+    return s[:-1] if s.endswith(":") else None
