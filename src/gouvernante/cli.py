@@ -25,7 +25,7 @@ EXIT_FINDINGS = 2
 
 if TYPE_CHECKING:
     from gouvernante.model import ScanResult
-    from gouvernante.rules.model import RuleSet
+    from gouvernante.rules.model import Rule, RuleSet
     from gouvernante.suppress import SuppressionSet
 
 log = logging.getLogger("gouvernante")
@@ -226,27 +226,45 @@ def builtin_rules_dir() -> str:
 
 
 def _load_rules(paths: Sequence[str], with_builtin: bool) -> RuleSet | None:
-    from gouvernante.rules.loader import load_rule_files  # noqa: PLC0415
+    """User rules through the strict loader; the bundled pack through its fast loader."""
     from gouvernante.rules.model import RuleSet as _RuleSet  # noqa: PLC0415
 
     builtin = not paths or with_builtin
-    sources = list(paths)
+    rules: list[Rule] = []
+    sources: list[str] = []
+    messages: list[str] = []
+    if paths:
+        from gouvernante.rules.loader import load_rule_files  # noqa: PLC0415
+
+        user, errors = load_rule_files(paths)
+        messages.extend(err.one_line() for err in errors)
+        rules.extend(user.rules)
+        sources.extend(user.sources)
     if builtin:
-        sources.append(builtin_rules_dir())
-    ruleset, errors = load_rule_files(sources)
-    if errors:
-        for err in errors:
-            print(f"gouvernante: {err.one_line()}", file=sys.stderr)
+        from gouvernante.rules.pack import load_pack  # noqa: PLC0415
+
+        pack = load_pack(builtin_rules_dir())
+        seen = {r.id: r.source for r in rules}
+        for rule in pack.rules:
+            if rule.id in seen:
+                messages.append(
+                    f"{seen[rule.id]}: rule id {rule.id!r} is also a bundled rule"
+                    " (rename it, or drop -builtin-rules)"
+                )
+            else:
+                rules.append(rule)
+    if messages:
+        for message in messages:
+            print(f"gouvernante: {message}", file=sys.stderr)
         print(
-            f"gouvernante: {len(errors)} rule error(s): not scanning with a partial rule set",
+            f"gouvernante: {len(messages)} rule error(s): not scanning with a partial rule set",
             file=sys.stderr,
         )
         return None
-    if not ruleset.rules:
-        print("gouvernante: no rules loaded from " + ", ".join(sources), file=sys.stderr)
+    if not rules:
+        print("gouvernante: no rules loaded from " + ", ".join(paths), file=sys.stderr)
         return None
-    shown = tuple(ruleset.sources) if not builtin else tuple(paths)
-    return _RuleSet(ruleset.rules, shown, builtin=builtin)
+    return _RuleSet(tuple(rules), tuple(sources), builtin=builtin)
 
 
 def _write_report(target: str, text: str, extension: str) -> str:

@@ -176,3 +176,17 @@ def test_host_paths_are_absolute_or_project_relative(name: str) -> None:
             relative = path.startswith((".github", "node_modules"))
             assert absolute or relative, (rule["id"], path)
             assert "\\" not in path or path.startswith("%"), (rule["id"], path)
+
+
+def test_fast_pack_loader_builds_the_same_rules_as_the_strict_loader() -> None:
+    from gouvernante.cli import builtin_rules_dir
+    from gouvernante.rules.loader import load_rule_files
+    from gouvernante.rules.pack import load_pack
+
+    strict, errors = load_rule_files([builtin_rules_dir()])
+    assert errors == []
+    fast = load_pack(builtin_rules_dir())
+    assert fast.builtin
+    assert len(fast.rules) == len(strict.rules) > 0
+    for a, b in zip(strict.rules, fast.rules, strict=True):
+        assert a == b, a.id

@@ -727,7 +727,7 @@ def _package_rule(ctx: _Ctx, obj: Any, path: _Path) -> PackageRule | None:
     notes = _field_text(ctx, obj, "notes", path) if "notes" in obj else None
     if name is None or not ok or versions is None:
         return None
-    return PackageRule(name, tuple(versions), tuple(ranges), ecosystems, notes)
+    return PackageRule(name, tuple(versions), ecosystems, notes)
 
 
 def _lockfile_ecosystem(ctx: _Ctx, value: Any, path: _Path) -> LockfileEcosystem | None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from gouvernante.model import LockfileEcosystem, Severity
-from gouvernante.semver import Range
+from gouvernante.semver import Range, parse_range
 
 SCHEMA_VERSION = "1.0.0"
 
@@ -90,10 +90,16 @@ class Reference:
 @dataclass(frozen=True, slots=True)
 class PackageRule:
     package_name: str
-    affected_versions: tuple[str, ...]  # as written in the rule
-    ranges: tuple[Range, ...]  # compiled, same order as affected_versions
+    affected_versions: tuple[str, ...]  # as written in the rule (validated by the loader)
     lockfile_ecosystems: frozenset[LockfileEcosystem]  # empty = every ecosystem
     notes: str | None = None
+
+    @property
+    def ranges(self) -> tuple[Range, ...]:
+        """Compiled ``affected_versions`` (same order). Compiled on first use and cached by
+        ``parse_range``, so a pack of thousands of package rules loads without compiling the
+        ranges of packages no scanned lockfile contains."""
+        return tuple(parse_range(e) for e in self.affected_versions)
 
     def applies_to(self, ecosystem: LockfileEcosystem) -> bool:
         return not self.lockfile_ecosystems or ecosystem in self.lockfile_ecosystems

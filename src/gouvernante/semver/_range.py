@@ -346,7 +346,7 @@ def parse_range(text: str) -> Range:
     return _parse_range_cached(text) if isinstance(text, str) else Range(text)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1 << 16)
 def _parse_range_cached(text: str) -> Range:
     return Range(text)
 
