@@ -110,6 +110,14 @@ def build_scan_parser() -> argparse.ArgumentParser:
         metavar="FILE|auto",
         help="write the report to FILE, or to gouvernante-report-<UTC time>.<ext> with 'auto'",
     )
+    _flag(
+        p,
+        "workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="processes for parsing many lockfiles (default: both cores when there are many)",
+    )
     _flag(p, "trace", action="store_true", help="debug log on stderr")
     _flag(p, "version", action="store_true", help="print the version and exit")
     return p
@@ -181,7 +189,10 @@ def _scan(ns: argparse.Namespace) -> int:
         recursive=ns.recursive,
         host=ns.host,
         heuristic=ns.heuristic,
+        workers=ns.workers,
     )
+    if ns.workers is not None and ns.workers < 1:
+        raise UsageError("-workers must be at least 1")
     suppressions = _load_suppressions(ns.ignore, ns.dir if not ns.lockfile else None)
     result = run_scan(request, ruleset)
     if suppressions is not None:

@@ -25,10 +25,7 @@ class RuleIndex:
     by_name: dict[str, tuple[VersionEntry, ...]]
     droppers: dict[str, tuple[DropperEntry, ...]]
     integrity: dict[str, tuple[Rule, ...]]
-
-    @property
-    def names(self) -> frozenset[str]:
-        return frozenset(self.by_name) | frozenset(self.droppers)
+    names: frozenset[str]  # every package name a rule names (version rules and droppers)
 
 
 def build_index(rules: tuple[Rule, ...]) -> RuleIndex:
@@ -47,4 +44,5 @@ def build_index(rules: tuple[Rule, ...]) -> RuleIndex:
         by_name={k: tuple(v) for k, v in by_name.items()},
         droppers={k: tuple(v) for k, v in droppers.items()},
         integrity={k: tuple(v) for k, v in integrity.items()},
+        names=frozenset(by_name) | frozenset(droppers),
     )
