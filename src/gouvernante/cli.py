@@ -194,7 +194,9 @@ def _scan(ns: argparse.Namespace) -> int:
     if ns.workers is not None and ns.workers < 1:
         raise UsageError("-workers must be at least 1")
     suppressions = _load_suppressions(ns.ignore, ns.dir if not ns.lockfile else None)
-    result = run_scan(request, ruleset)
+    from gouvernante.progress import progress_for  # noqa: PLC0415
+
+    result = run_scan(request, ruleset, progress=progress_for())
     if suppressions is not None:
         from gouvernante.suppress import apply_suppressions  # noqa: PLC0415
 

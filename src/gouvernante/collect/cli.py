@@ -1,0 +1,101 @@
+"""``gouvernante collect [-format text|json|markdown|html] [-output FILE] INPUT...``.
+
+Exit codes, as for a scan: 0 every project clean (or remediated) and every input read, 1 some
+input unreadable or some project errored / not scanned yet and nothing affected, 2 a project or
+host is affected now.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from gouvernante.collect.html_page import render_html
+from gouvernante.collect.load import load_reports, parse_time
+from gouvernante.collect.render import render_json, render_markdown, render_text, status_line
+from gouvernante.collect.rollup import rollup
+from gouvernante.errors import ReportError, UsageError
+
+EXIT_CLEAN = 0
+EXIT_INCOMPLETE = 1
+EXIT_AFFECTED = 2
+
+_RENDERERS = {
+    "text": render_text,
+    "json": render_json,
+    "markdown": render_markdown,
+    "html": render_html,
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"collect: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="gouvernante collect",
+        description="Roll up many JSON scan reports (gouvernante -json) into the organisation's"
+        " status: per rule affected/remediated/clean/not scanned/errored projects and hosts,"
+        " per project the latest verdict, and the incident timeline. Exit codes: 0 all clean,"
+        " 1 incomplete (errors, unscanned projects, unreadable inputs), 2 affected now.",
+        allow_abbrev=False,
+    )
+    p.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="report file (one report, a JSON array or JSON Lines), directory (*.json,"
+        " recursively) or - for stdin",
+    )
+    for name, kwargs in (
+        (
+            "format",
+            {
+                "choices": sorted(_RENDERERS),
+                "default": "text",
+                "help": "output format (default text)",
+            },
+        ),
+        ("output", {"metavar": "FILE", "help": "write to FILE instead of stdout"}),
+        (
+            "now",
+            {
+                "metavar": "TIME",
+                "help": "evaluate targets at this RFC 3339 time instead of the current time",
+            },
+        ),
+    ):
+        p.add_argument(f"-{name}", f"--{name}", **kwargs)
+    return p
+
+
+def main(args: Sequence[str]) -> int:
+    ns = build_parser().parse_args(list(args))
+    now = datetime.now(UTC)
+    if ns.now is not None:
+        parsed = parse_time(ns.now)
+        if parsed is None:
+            raise UsageError(f"collect: -now: not an RFC 3339 time: {ns.now!r}")
+        now = parsed
+    loaded = load_reports(ns.inputs, sys.stdin.buffer if "-" in ns.inputs else None)
+    data = rollup(loaded.reports, loaded.issues, now=now, duplicates=loaded.duplicates)
+    text = _RENDERERS[ns.format](data)
+    if ns.output:
+        try:
+            with open(ns.output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise ReportError(ns.output, f"cannot write: {exc.strerror or exc}") from None
+        print(f"{status_line(data)} (report: {ns.output})")
+    else:
+        sys.stdout.write(text)
+    for issue in loaded.issues:
+        print(f"gouvernante collect: {issue.source}: {issue.message}", file=sys.stderr)
+    status = data["summary"]["status"]
+    if status == "affected":
+        return EXIT_AFFECTED
+    return EXIT_INCOMPLETE if status == "incomplete" or not loaded.reports else EXIT_CLEAN

@@ -1,0 +1,157 @@
+"""Markdown for pull-request comments and ``$GITHUB_STEP_SUMMARY``.
+
+A verdict line, one table of findings by severity (capped: a PR comment must stay short), errors,
+suppressed findings with their reasons, and the dependency paths in a collapsed ``<details>``.
+"""
+
+from __future__ import annotations
+
+import html
+
+from gouvernante import __version__
+from gouvernante.model import Finding, FindingType, ScanResult, Severity
+from gouvernante.report.text import summary_line
+
+MAX_ROWS = 50  # findings in the main table
+MAX_DETAILS = 25  # findings whose dependency paths are listed
+MAX_LIST = 20  # errors, suppressed findings, suppression notes
+MAX_CELL = 160  # characters in one table cell
+
+_ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
+_KIND = {
+    FindingType.PACKAGE: "lockfile",
+    FindingType.INSTALLED: "installed",
+    FindingType.CACHED: "cached",
+    FindingType.HOST_INDICATOR: "host",
+    FindingType.HEURISTIC: "heuristic",
+}
+
+
+def _plain(text: str, limit: int = MAX_CELL) -> str:
+    """Text safe inside a table cell: one line, no pipes, no HTML, bounded."""
+    one = " ".join(text.split())
+    if len(one) > limit:
+        one = one[: limit - 1].rstrip() + "…"
+    return html.escape(one, quote=False).replace("|", "\\|")
+
+
+def _code(text: str, limit: int = MAX_CELL) -> str:
+    one = " ".join(text.split())
+    if len(one) > limit:
+        one = one[: limit - 1].rstrip() + "…"
+    if "`" in one:
+        return _plain(one, limit)
+    return "`" + one.replace("|", "\\|") + "`"
+
+
+def _what(f: Finding) -> str:
+    if f.package:
+        if f.version:
+            return f"{f.package}@{f.version}"
+        if f.declared_range:
+            return f"{f.package} {f.declared_range}"
+        return f.package
+    return f.indicator or f.path or f.rule_id
+
+
+def _where(f: Finding) -> str:
+    if f.lockfile:
+        return f"{f.lockfile}:{f.line}" if f.line else f.lockfile
+    if f.path:
+        return f"{f.path}:{f.line}" if f.line and f.type is FindingType.HEURISTIC else f.path
+    return ""
+
+
+def _dependency(f: Finding) -> str:
+    if f.type is not FindingType.PACKAGE:
+        return _KIND[f.type]
+    if f.direct is None:
+        return "declared" if f.declared_range and not f.version else "-"
+    return "direct" if f.direct else "transitive"
+
+
+def _row(f: Finding) -> str:
+    cells = [
+        f"**{f.severity.value}**" if f.severity is Severity.CRITICAL else f.severity.value,
+        _code(f.rule_id),
+        _code(_what(f)),
+        _code(_where(f)) if _where(f) else "-",
+        _dependency(f),
+        _plain(f.remediation) if f.remediation else "-",
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def render(result: ScanResult) -> str:
+    open_findings = [f for f in result.findings if f.suppressed is None]
+    suppressed = [f for f in result.findings if f.suppressed is not None]
+    verdict = summary_line(result)
+    lines: list[str] = [f"### gouvernante: {html.escape(verdict, quote=False)}", ""]
+    s = result.stats
+    rules_from = "the bundled rule pack" if result.builtin_rules else "the given rule files"
+    lines.append(
+        f"Scanned {_plural(s.lockfiles_scanned, 'file')} ({_plural(s.packages_scanned, 'package')})"
+        f" against {_plural(s.rules_loaded, 'rule')} from {rules_from}"
+        f" with gouvernante {__version__}."
+    )
+    lines.append("")
+    ordered = sorted(open_findings, key=lambda f: _ORDER.index(f.severity))
+    if ordered:
+        lines.append("| Severity | Rule | Package | File | Dependency | Remediation |")
+        lines.append("|---|---|---|---|---|---|")
+        lines.extend(_row(f) for f in ordered[:MAX_ROWS])
+        lines.append("")
+        if len(ordered) > MAX_ROWS:
+            more = len(ordered) - MAX_ROWS
+            lines.append(
+                f"… and {_plural(more, 'more finding')}: see the full report (`-format json`)."
+            )
+            lines.append("")
+        with_paths = [f for f in ordered if f.dependency_paths]
+        if with_paths:
+            lines.append("<details><summary>Dependency paths</summary>")
+            lines.append("")
+            for f in with_paths[:MAX_DETAILS]:
+                chains = "; ".join(_code(" > ".join(p), 300) for p in f.dependency_paths)
+                extra = f" (+{f.more_paths} more)" if f.more_paths else ""
+                lines.append(f"- {_code(_what(f))} in {_code(f.lockfile or '')}: {chains}{extra}")
+            if len(with_paths) > MAX_DETAILS:
+                lines.append(f"- … and {len(with_paths) - MAX_DETAILS} more")
+            lines.append("")
+            lines.append("</details>")
+            lines.append("")
+    if suppressed:
+        lines.append(f"#### Suppressed ({len(suppressed)}, not counted)")
+        lines.append("")
+        lines.append("| Rule | Package | File | Reason |")
+        lines.append("|---|---|---|---|")
+        for f in suppressed[:MAX_LIST]:
+            where = _where(f)
+            lines.append(
+                f"| {_code(f.rule_id)} | {_code(_what(f))} | {_code(where) if where else '-'}"
+                f" | {_plain(f.suppressed or '')} |"
+            )
+        if len(suppressed) > MAX_LIST:
+            lines.append(f"| … | {len(suppressed) - MAX_LIST} more | | |")
+        lines.append("")
+    if result.errors:
+        lines.append(f"#### Errors ({len(result.errors)}): these inputs were not scanned")
+        lines.append("")
+        for e in result.errors[:MAX_LIST]:
+            lines.append(f"- {_code(e.path)}: {_plain(e.message, 300)}")
+        if len(result.errors) > MAX_LIST:
+            lines.append(f"- … and {len(result.errors) - MAX_LIST} more")
+        lines.append("")
+    if result.suppression_notes:
+        lines.append(f"#### Suppression file ({len(result.suppression_notes)})")
+        lines.append("")
+        for n in result.suppression_notes[:MAX_LIST]:
+            lines.append(f"- {_code(n.path)}: {_plain(n.message, 300)}")
+        if len(result.suppression_notes) > MAX_LIST:
+            lines.append(f"- … and {len(result.suppression_notes) - MAX_LIST} more")
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
