@@ -8,14 +8,13 @@ Exit codes: 0 clean, 1 error (nothing found but something could not be scanned, 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from gouvernante import __version__
+from gouvernante import __version__, trace
 from gouvernante.errors import GouvernanteError, ReportError, UsageError
 from gouvernante.model import Severity
 
@@ -27,8 +26,6 @@ if TYPE_CHECKING:
     from gouvernante.model import ScanResult
     from gouvernante.rules.model import Rule, RuleSet
     from gouvernante.suppress import SuppressionSet
-
-log = logging.getLogger("gouvernante")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -125,7 +122,7 @@ def build_scan_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    trace = "-trace" in args or "--trace" in args
+    show_traceback = "-trace" in args or "--trace" in args
     try:
         return _main(args)
     except GouvernanteError as exc:
@@ -135,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("gouvernante: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
-        if trace:
+        if show_traceback:
             raise
         print(f"gouvernante: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -163,11 +160,7 @@ def _main(args: list[str]) -> int:
         print(f"gouvernante {__version__}")
         return EXIT_CLEAN
     if ns.trace:
-        logging.basicConfig(
-            stream=sys.stderr,
-            level=logging.DEBUG,
-            format="gouvernante: %(relativeCreated)6.0fms %(message)s",
-        )
+        trace.enable()
     return _scan(ns)
 
 
@@ -182,7 +175,7 @@ def _scan(ns: argparse.Namespace) -> int:
     ruleset = _load_rules(ns.rules, ns.builtin_rules)
     if ruleset is None:
         return EXIT_ERROR
-    log.debug("loaded %d rules from %s", len(ruleset.rules), ", ".join(ruleset.sources))
+    trace.debug("loaded %d rules from %s", len(ruleset.rules), ", ".join(ruleset.sources))
     request = ScanRequest(
         directory=ns.dir,
         lockfiles=tuple(ns.lockfile),
@@ -201,7 +194,7 @@ def _scan(ns: argparse.Namespace) -> int:
         from gouvernante.suppress import apply_suppressions  # noqa: PLC0415
 
         result = apply_suppressions(result, suppressions)
-    log.debug("scan done: %d findings, %d errors", len(result.findings), len(result.errors))
+    trace.debug("scan done: %d findings, %d errors", len(result.findings), len(result.errors))
     text = render(result, fmt)
     if ns.output:
         written = _write_report(ns.output, text, fmt.extension)

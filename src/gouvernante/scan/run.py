@@ -3,17 +3,15 @@ checks, and return one ``ScanResult``. Prints nothing, exits nothing."""
 
 from __future__ import annotations
 
-import logging
 import os
-import socket
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
+from gouvernante import trace
 from gouvernante.errors import GouvernanteError
 from gouvernante.fsutil import MAX_LOCKFILE_BYTES, read_regular_file
 from gouvernante.host.context import HostContext
@@ -31,8 +29,6 @@ from gouvernante.rules.index import RuleIndex, build_index
 from gouvernante.rules.model import RuleSet
 from gouvernante.scan.match import DeclaredHit, match_declared, match_graph
 from gouvernante.scan.walk import walk
-
-log = logging.getLogger("gouvernante")
 
 # Below this many files, a process pool costs more than it saves.
 PARALLEL_MIN_FILES = 8
@@ -150,7 +146,7 @@ def _iter_scan_files(
     else:
         ctx = multiprocessing.get_context("spawn")
         init_arg = index
-    log.debug("scanning %d files with %d processes", len(tasks), count)
+    trace.debug("scanning %d files with %d processes", len(tasks), count)
     chunk = max(1, min(32, len(tasks) // (count * 4)))
     with ProcessPoolExecutor(
         count, mp_context=ctx, initializer=_init_worker, initargs=(init_arg,)
@@ -243,7 +239,7 @@ def run_scan(
     notes: list[ScanIssue] = []
     index = build_index(ruleset.rules)
     tasks, root = discover(request, errors)
-    log.debug("found %d files to scan", len(tasks))
+    trace.debug("found %d files to scan", len(tasks))
     outcomes = _scan_files(tasks, index, request.workers, progress)
     findings: list[Finding] = []
     packages = 0
@@ -288,12 +284,30 @@ def run_scan(
         builtin_rules=ruleset.builtin,
         host_checks=tuple(host_checks),
         rules=ruleset.rules,
-        scan_id=str(uuid.uuid4()),
+        scan_id=_uuid4(),
         started_at=started_at,
         finished_at=_utc_now(),
         scan_root=root,
-        hostname=socket.gethostname(),
+        hostname=_hostname(),
     )
+
+
+def _uuid4() -> str:
+    """A random RFC 4122 version-4 UUID (without importing ``uuid`` on every start)."""
+    b = bytearray(os.urandom(16))
+    b[6] = (b[6] & 0x0F) | 0x40
+    b[8] = (b[8] & 0x3F) | 0x80
+    h = b.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def _hostname() -> str:
+    uname = getattr(os, "uname", None)
+    if uname is not None:
+        return str(uname().nodename)
+    import socket  # noqa: PLC0415 - Windows has no os.uname
+
+    return socket.gethostname()
 
 
 def _utc_now() -> str:
