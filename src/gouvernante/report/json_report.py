@@ -71,6 +71,8 @@ def report_dict(result: ScanResult) -> dict[str, Any]:
         "rules_loaded": stats.rules_loaded,
         "errors": len(result.errors),
         "elapsed_ms": stats.elapsed_ms,
+        "installed_packages_scanned": stats.installed_packages_scanned,
+        "cache_entries_scanned": stats.cache_entries_scanned,
     }
     by_severity: dict[str, int] = {}
     for f in open_findings:

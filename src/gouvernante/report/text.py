@@ -93,6 +93,12 @@ def render(result: ScanResult) -> str:
         lines.append(f"  - {name}")
     if len(result.scanned_files) > 20:
         lines.append(f"  ... and {len(result.scanned_files) - 20} more files")
+    if s.installed_packages_scanned or s.cache_entries_scanned:
+        lines.append(
+            f"Host: {_plural(s.installed_packages_scanned, 'installed package')} and"
+            f" {s.cache_entries_scanned} cache entr{'y' if s.cache_entries_scanned == 1 else 'ies'}"
+            " checked"
+        )
     if result.host_checks:
         found = sum(1 for c in result.host_checks if c.outcome is CheckOutcome.FOUND)
         skipped = [c for c in result.host_checks if c.outcome is CheckOutcome.SKIPPED]

@@ -11,6 +11,7 @@ from gouvernante.model import (
     Finding,
     FindingType,
     LockedPackage,
+    LockfileEcosystem,
     LockfileGraph,
     MatchKind,
     Source,
@@ -24,6 +25,39 @@ _SOURCE_NOTE = {
     Source.GIT: " (a git dependency: matched by name and version only)",
     Source.TARBALL: " (a tarball dependency: matched by name and version only)",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class PackageHit:
+    rule: Rule
+    match: MatchKind
+    expression: str | None  # the rule expression that matched; None for droppers
+
+
+def package_hits(
+    index: RuleIndex, name: str, version: str, ecosystem: LockfileEcosystem | None
+) -> list[PackageHit]:
+    """The rules that name this exact release; ``ecosystem`` None means "any package manager"."""
+    hits: list[PackageHit] = []
+    entries = index.by_name.get(name)
+    if entries is not None and version:
+        parsed = try_parse_version(version)
+        if parsed is not None:
+            seen: set[str] = set()
+            for entry in entries:
+                prule = entry.package_rule
+                if entry.rule.id in seen:
+                    continue
+                if ecosystem is not None and not prule.applies_to(ecosystem):
+                    continue
+                for expr, rng in zip(prule.affected_versions, prule.ranges, strict=True):
+                    if rng.test(parsed, include_prerelease=True):
+                        hits.append(PackageHit(entry.rule, MatchKind.VERSION, expr))
+                        seen.add(entry.rule.id)
+                        break
+    for dentry in index.droppers.get(name, ()):
+        hits.append(PackageHit(dentry.rule, MatchKind.DROPPER, None))
+    return hits
 
 
 @dataclass(slots=True)
@@ -53,8 +87,7 @@ def _describe(hit: _Hit) -> str:
 def match_graph(graph: LockfileGraph, index: RuleIndex, display_path: str) -> list[Finding]:
     """Findings for every resolved package of one lockfile (one per rule, package, version)."""
     ecosystem = graph.format.ecosystem
-    by_name = index.by_name
-    droppers = index.droppers
+    names = index.names
     integrity = index.integrity
     hits: dict[tuple[str, str, str, MatchKind], _Hit] = {}
 
@@ -69,22 +102,9 @@ def match_graph(graph: LockfileGraph, index: RuleIndex, display_path: str) -> li
         name = pkg.name
         if pkg.source is Source.LOCAL:
             continue
-        entries = by_name.get(name)
-        if entries is not None and pkg.version:
-            version = try_parse_version(pkg.version)
-            if version is not None:
-                for entry in entries:
-                    prule = entry.package_rule
-                    if not prule.applies_to(ecosystem):
-                        continue
-                    for expr, rng in zip(prule.affected_versions, prule.ranges, strict=True):
-                        if rng.test(version, include_prerelease=True):
-                            add(entry.rule, MatchKind.VERSION, pkg, expr)
-                            break
-        dropper_entries = droppers.get(name)
-        if dropper_entries is not None:
-            for dentry in dropper_entries:
-                add(dentry.rule, MatchKind.DROPPER, pkg, None)
+        if name in names:
+            for hit in package_hits(index, name, pkg.version, ecosystem):
+                add(hit.rule, hit.match, pkg, hit.expression)
         if integrity and pkg.integrity:
             for sri in pkg.integrity.split():
                 for rule in integrity.get(sri, ()):

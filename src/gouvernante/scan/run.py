@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from gouvernante import trace
 from gouvernante.errors import GouvernanteError
@@ -27,6 +27,9 @@ from gouvernante.model import (
 )
 from gouvernante.rules.index import RuleIndex, build_index
 from gouvernante.rules.model import RuleSet
+
+if TYPE_CHECKING:
+    from gouvernante.host.checks import HostScanResult
 from gouvernante.scan.match import DeclaredHit, match_declared, match_graph
 from gouvernante.scan.walk import walk
 
@@ -227,11 +230,7 @@ def run_scan(
     host: HostContext | None = None,
     *,
     progress: Progress | None = None,
-    host_scanner: Callable[
-        [RuleSet, HostContext, Sequence[str]],
-        tuple[list[Finding], list[HostCheck], list[ScanIssue]],
-    ]
-    | None = None,
+    host_scanner: Callable[[RuleSet, HostContext, Sequence[str]], HostScanResult] | None = None,
 ) -> ScanResult:
     started = time.perf_counter()
     started_at = _utc_now()
@@ -258,13 +257,17 @@ def run_scan(
     if not tasks and root is not None and not errors:
         notes.append(ScanIssue(request.directory, "no lockfile or package.json found"))
     host_checks: list[HostCheck] = []
+    installed = cached = 0
     if request.host:
         ctx = host or HostContext.current()
         project_dirs = sorted({t.directory for t in tasks} | ({root} if root else set()))
         scanner = host_scanner or _default_host_scanner
-        host_findings, host_checks, host_errors = scanner(ruleset, ctx, project_dirs)
-        findings.extend(host_findings)
-        errors.extend(host_errors)
+        hr = scanner(ruleset, ctx, project_dirs)
+        findings.extend(hr.findings)
+        host_checks = list(hr.checks)
+        errors.extend(hr.errors)
+        notes.extend(hr.notes)
+        installed, cached = hr.installed_packages, hr.cache_entries
     if progress is not None:
         progress.finish()
     findings.sort(key=Finding.sort_key)
@@ -278,6 +281,8 @@ def run_scan(
             packages_scanned=packages,
             rules_loaded=len(ruleset.rules),
             elapsed_ms=elapsed,
+            installed_packages_scanned=installed,
+            cache_entries_scanned=cached,
         ),
         scanned_files=tuple(t.display for t in tasks),
         rule_sources=ruleset.sources,
@@ -316,8 +321,7 @@ def _utc_now() -> str:
 
 def _default_host_scanner(
     ruleset: RuleSet, ctx: HostContext, project_dirs: Sequence[str]
-) -> tuple[list[Finding], list[HostCheck], list[ScanIssue]]:
-    from gouvernante.host.checks import run_indicator_checks  # noqa: PLC0415 - only with -host
+) -> HostScanResult:
+    from gouvernante.host.checks import run_host_scan  # noqa: PLC0415 - only with -host
 
-    findings, checks = run_indicator_checks(ruleset.rules, ctx, project_dirs)
-    return findings, checks, []
+    return run_host_scan(ruleset.rules, ctx, project_dirs)

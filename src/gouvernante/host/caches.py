@@ -1,0 +1,427 @@
+"""Package-manager caches: an entry is a finding only when its exact name and version match.
+
+Each reader takes the names it can from file names or index entries first and opens a file only
+for a candidate whose name is one the rules look for (the pnpm v3 store, whose index files carry
+no name in their file name, is the exception: each index file's first bytes are read). Content
+blobs are never read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterable
+from urllib.parse import unquote
+
+from gouvernante.host.collect import Collector, read_small
+from gouvernante.host.installed import (
+    MAX_MANIFEST_BYTES,
+    manifest_name_version,
+    scan_tree,
+)
+from gouvernante.model import FindingType, LockfileEcosystem
+from gouvernante.scan.walk import walk
+from gouvernante.semver import try_parse_version
+
+MAX_BUCKET_BYTES = 64 * 1024 * 1024
+MAX_INDEX_BYTES = 64 * 1024 * 1024
+_PNPM_HEAD = re.compile(rb'^\{"name":"((?:[^"\\]|\\.)*)","version":"((?:[^"\\]|\\.)*)"')
+_BERRY_TAIL = re.compile(r"^(.+)-[0-9a-f]{10}-[0-9a-z]+\.zip$")
+_BUN_ENTRY = re.compile(r"^(.+?)@([^@/]+)@@@\d+$")
+_HEX = re.compile(r"^[0-9a-f]+$")
+_NO_PRUNE = lambda _name, _path: False  # noqa: E731 - a walk that enters every directory
+
+
+def _listdir(path: str, collector: Collector) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(path) as it:
+            return sorted(it, key=lambda e: e.name)
+    except FileNotFoundError:
+        return []
+    except NotADirectoryError:
+        return []
+    except OSError as exc:
+        collector.dir_error(path, f"cannot read directory: {exc.strerror or exc}")
+        return []
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def _slug_table(names: Iterable[str], scoped_keeps_at: bool) -> dict[str, list[str]]:
+    """File-name slug -> rule names: ``@scope/name`` becomes ``@scope-name`` (or ``scope-name``)."""
+    table: dict[str, list[str]] = {}
+    for name in names:
+        slug = name.replace("/", "-")
+        if not scoped_keeps_at:
+            slug = slug.lstrip("@")
+        table.setdefault(slug, []).append(name)
+    return table
+
+
+def _split_slug_version(stem: str, table: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """Every (rule name, version) that ``<slug>-<version>`` can be read as."""
+    out: list[tuple[str, str]] = []
+    i = stem.find("-")
+    while i != -1:
+        names = table.get(stem[:i])
+        if names is not None:
+            version = stem[i + 1 :]
+            if try_parse_version(version) is not None:
+                out.extend((n, version) for n in names)
+        i = stem.find("-", i + 1)
+    return out
+
+
+# --- npm _cacache -------------------------------------------------------------------------
+
+
+def tarball_url_release(url: str) -> tuple[str, str] | None:
+    """``https://registry/<name>/-/<base>-<version>.tgz`` -> (name, version).
+
+    Plain string work (the registry may sit under any path prefix); only the two segments before
+    ``/-/`` matter, percent-decoded (``@scope%2fname``).
+    """
+    for mark in ("?", "#"):
+        url = url.partition(mark)[0]
+    prefix, sep, file = url.rpartition("/-/")
+    if not sep or not file.endswith(".tgz") or "/" in file:
+        return None
+    if "%" in prefix:
+        prefix = unquote(prefix)
+    rest, _, name = prefix.rpartition("/")
+    if not name:
+        return None
+    scope = rest.rpartition("/")[2]
+    if scope.startswith("@"):
+        name = f"{scope}/{name}"
+    base = name.rpartition("/")[2]
+    if not file.startswith(base + "-"):
+        return None
+    version = file[len(base) + 1 : -4]
+    return (name, version) if version else None
+
+
+def cache_key_releases(key: str, file_slugs: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """The (name, version) a ``_cacache`` index key names, if it is a tarball key.
+
+    Packument keys (``.../registry.npmjs.org/<name>``) list every published version: not a
+    release, never a finding. A ``pacote:tarball:file:<path>`` key (``npm cache add`` of a local
+    tarball) is read from the file name ``npm pack`` gives: ``<scope>-<name>-<version>.tgz``.
+    """
+    if key.startswith("make-fetch-happen:request-cache:"):
+        url = key[len("make-fetch-happen:request-cache:") :]
+        release = tarball_url_release(url) if url.endswith(".tgz") else None
+        return [release] if release else []
+    if key.startswith("pacote:tarball:"):
+        spec = key[len("pacote:tarball:") :]
+        if spec.startswith("file:"):
+            base = spec.replace("\\", "/").rpartition("/")[2]
+            if base.startswith("file:"):
+                base = base[5:]
+            if not base.endswith(".tgz"):
+                return []
+            return _split_slug_version(base[:-4], file_slugs)
+        if "://" in spec:
+            release = tarball_url_release(spec)
+            return [release] if release else []
+        at = spec.rfind("@")
+        if at > 0:
+            return [(spec[:at], spec[at + 1 :])]
+    return []
+
+
+def _decode_key(raw: bytes) -> str | None:
+    try:
+        if b"\\" in raw:
+            value = json.loads(b'"' + raw + b'"')
+            return value if isinstance(value, str) else None
+        return raw.decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _live_entry(lines: list[bytes], key: str) -> dict[str, object] | None:
+    """The last valid index line for ``key`` (cacache's rule), or None if deleted/absent."""
+    last: dict[str, object] | None = None
+    for line in lines:
+        digest, tab, body = line.partition(b"\t")
+        if not tab or hashlib.sha1(body).hexdigest().encode() != digest.strip():  # noqa: S324
+            continue
+        try:
+            entry = json.loads(body)
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(entry, dict) and entry.get("key") == key:
+            last = entry
+    if last is None or last.get("integrity") is None:
+        return None
+    return last
+
+
+def scan_npm_cache(cache: str, collector: Collector) -> None:
+    """``<cache>/_cacache/index-v5`` buckets and the npx trees in ``<cache>/_npx``."""
+    index_dir = os.path.join(cache, "_cacache", "index-v5")
+    names = collector.names
+    file_slugs = _slug_table(names, scoped_keeps_at=False)
+    where = f"the npm cache {cache}"
+    if os.path.isdir(index_dir):
+        for wd in walk(index_dir, prune=_NO_PRUNE, on_error=collector.dir_error):
+            for fname in wd.files:
+                bucket = os.path.join(wd.path, fname)
+                data = read_small(bucket, MAX_BUCKET_BYTES)
+                if not isinstance(data, bytes):
+                    if data is not None:
+                        collector.unreadable(bucket, data)
+                    continue
+                lines = data.split(b"\n")
+                candidates: dict[str, list[tuple[str, str]]] = {}
+                for line in lines:
+                    if not line:
+                        continue
+                    collector.cache_entries += 1
+                    start = line.find(b'"key":"')
+                    if start == -1:
+                        continue
+                    start += 7
+                    end = line.find(b'"', start)
+                    while end != -1 and line[end - 1] == 0x5C:  # an escaped quote
+                        end = line.find(b'"', end + 1)
+                    if end == -1:
+                        continue
+                    key = _decode_key(line[start:end])
+                    if key is None or key in candidates:
+                        continue
+                    releases = [r for r in cache_key_releases(key, file_slugs) if r[0] in names]
+                    if releases:
+                        candidates[key] = releases
+                for key, releases in candidates.items():
+                    if _live_entry(lines, key) is None:
+                        continue
+                    for name, version in releases:
+                        collector.report(
+                            name,
+                            version,
+                            bucket,
+                            kind=FindingType.CACHED,
+                            where=f"{where} (index key {key})",
+                            ecosystem=LockfileEcosystem.NPM,
+                        )
+    npx = os.path.join(cache, "_npx")
+    for entry in _listdir(npx, collector):
+        if _is_dir(entry):
+            tree = os.path.join(entry.path, "node_modules")
+            if os.path.isdir(tree):
+                scan_tree(tree, collector, kind=FindingType.CACHED, where="the npx cache")
+
+
+# --- pnpm store ---------------------------------------------------------------------------
+
+
+def scan_pnpm_store(store: str, collector: Collector) -> None:
+    """``<store>/v3/files/xx/<hash>-index.json`` (pnpm 7-9) and ``<store>/v10/index/xx/
+    <hash>-<name, / as +>@<version>.json`` (pnpm 10+): one index file per package release."""
+    names = collector.names
+    where = f"the pnpm store {store}"
+    for vdir in _listdir(store, collector):
+        if not (vdir.name[:1] == "v" and vdir.name[1:].isdigit() and _is_dir(vdir)):
+            continue
+        files_dir = os.path.join(vdir.path, "files")
+        if os.path.isdir(files_dir):
+            for wd in walk(files_dir, prune=_NO_PRUNE, on_error=collector.dir_error):
+                for fname in wd.files:
+                    if fname.endswith("-index.json"):
+                        collector.cache_entries += 1
+                        _pnpm_index(os.path.join(wd.path, fname), None, collector, where)
+        index_dir = os.path.join(vdir.path, "index")
+        if os.path.isdir(index_dir):
+            for wd in walk(index_dir, prune=_NO_PRUNE, on_error=collector.dir_error):
+                for fname in wd.files:
+                    if not fname.endswith(".json"):
+                        continue
+                    collector.cache_entries += 1
+                    _, dash, rest = fname[:-5].partition("-")
+                    at = rest.rfind("@")
+                    if not dash or at <= 0:
+                        continue
+                    name = rest[:at].replace("+", "/")
+                    if name in names:
+                        _pnpm_index(os.path.join(wd.path, fname), name, collector, where)
+
+
+def _pnpm_index(path: str, expected: str | None, collector: Collector, where: str) -> None:
+    head = read_small(path, MAX_INDEX_BYTES, head=1024)
+    if not isinstance(head, bytes):
+        if head is not None:
+            collector.unreadable(path, head)
+        return
+    m = _PNPM_HEAD.match(head)
+    release: tuple[str, str] | None
+    if m is not None and b"\\" not in m.group(0):
+        release = (m.group(1).decode("utf-8", "replace"), m.group(2).decode("utf-8", "replace"))
+    else:
+        data = read_small(path, MAX_INDEX_BYTES)
+        if not isinstance(data, bytes):
+            if data is not None:
+                collector.unreadable(path, data)
+            return
+        release = manifest_name_version(data)
+    if release is None:
+        return
+    name, version = release
+    if name in collector.names and (expected is None or expected == name):
+        collector.report(
+            name,
+            version,
+            path,
+            kind=FindingType.CACHED,
+            where=where,
+            ecosystem=LockfileEcosystem.PNPM,
+        )
+
+
+# --- yarn classic -------------------------------------------------------------------------
+
+
+def scan_yarn_classic_cache(cache: str, collector: Collector) -> None:
+    """``<cache>/npm-<name, / as ->-<version>-<hash>[-integrity]/node_modules/<name>/``."""
+    table = _slug_table(collector.names, scoped_keeps_at=True)
+    where = f"the yarn cache {cache}"
+    for entry in _listdir(cache, collector):
+        if not entry.name.startswith("npm-") or not _is_dir(entry):
+            continue
+        collector.cache_entries += 1
+        stem = entry.name[4:]
+        if stem.endswith("-integrity"):
+            stem = stem[: -len("-integrity")]
+        stem, dash, digest = stem.rpartition("-")
+        if not dash or not _HEX.match(digest):
+            continue
+        for name, version in _split_slug_version(stem, table):
+            pkg = os.path.join(entry.path, "node_modules", *name.split("/"))
+            release = _yarn_classic_release(pkg, collector)
+            if release == (name, version):
+                collector.report(
+                    name,
+                    version,
+                    pkg,
+                    kind=FindingType.CACHED,
+                    where=where,
+                    ecosystem=LockfileEcosystem.YARN,
+                )
+
+
+def _yarn_classic_release(pkg: str, collector: Collector) -> tuple[str, str] | None:
+    meta_path = os.path.join(pkg, ".yarn-metadata.json")
+    data = read_small(meta_path, MAX_MANIFEST_BYTES)
+    if isinstance(data, bytes):
+        try:
+            meta = json.loads(data)
+        except (ValueError, RecursionError):
+            meta = None
+        manifest = meta.get("manifest") if isinstance(meta, dict) else None
+        if isinstance(manifest, dict):
+            name, version = manifest.get("name"), manifest.get("version")
+            if isinstance(name, str) and isinstance(version, str):
+                return name, version
+    elif data is not None:
+        collector.unreadable(meta_path, data)
+    manifest_path = os.path.join(pkg, "package.json")
+    data = read_small(manifest_path, MAX_MANIFEST_BYTES)
+    if isinstance(data, bytes):
+        return manifest_name_version(data)
+    if data is not None:
+        collector.unreadable(manifest_path, data)
+    return None
+
+
+# --- yarn berry ---------------------------------------------------------------------------
+
+
+def berry_zip_releases(file_name: str, table: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """``<ident>-npm-<version>-<hash>-<checksum>.zip`` -> (rule name, version) candidates.
+
+    The ident ``@scope-name`` cannot be split back into scope and name, so it is compared with
+    the rule names written the same way; every ``-npm-`` of the file name is tried.
+    """
+    out: list[tuple[str, str]] = []
+    i = file_name.find("-npm-")
+    while i > 0:
+        names = table.get(file_name[:i])
+        if names is not None:
+            m = _BERRY_TAIL.match(file_name[i + 5 :])
+            if m is not None:
+                out.extend((n, m.group(1)) for n in names)
+        i = file_name.find("-npm-", i + 1)
+    return out
+
+
+def scan_berry_cache(cache: str, collector: Collector, where: str) -> None:
+    table = _slug_table(collector.names, scoped_keeps_at=True)
+    for entry in _listdir(cache, collector):
+        if not entry.name.endswith(".zip"):
+            continue
+        collector.cache_entries += 1
+        for name, version in berry_zip_releases(entry.name, table):
+            collector.report(
+                name,
+                version,
+                entry.path,
+                kind=FindingType.CACHED,
+                where=where,
+                ecosystem=LockfileEcosystem.YARN,
+            )
+
+
+# --- bun ----------------------------------------------------------------------------------
+
+
+def scan_bun_cache(cache: str, collector: Collector) -> None:
+    """``<cache>/<name>@<version>@@@1/`` and ``<cache>/@scope/<name>@<version>@@@1/``; the
+    ``<name>/<version>@@@1`` symlinks to them are not entries of their own."""
+    names = collector.names
+    where = f"the bun cache {cache}"
+
+    def entry_dir(entry: os.DirEntry[str], scope: str | None) -> None:
+        m = _BUN_ENTRY.match(entry.name)
+        if m is None:
+            return
+        collector.cache_entries += 1
+        name = f"{scope}/{m.group(1)}" if scope else m.group(1)
+        if name in names:
+            collector.report(
+                name,
+                m.group(2),
+                entry.path,
+                kind=FindingType.CACHED,
+                where=where,
+                ecosystem=LockfileEcosystem.BUN,
+            )
+
+    for entry in _listdir(cache, collector):
+        if not _is_dir(entry):
+            continue
+        if entry.name.startswith("@") and "@@@" not in entry.name:
+            for sub in _listdir(entry.path, collector):
+                if _is_dir(sub):
+                    entry_dir(sub, entry.name)
+        else:
+            entry_dir(entry, None)
+
+
+__all__ = [
+    "berry_zip_releases",
+    "cache_key_releases",
+    "scan_berry_cache",
+    "scan_bun_cache",
+    "scan_npm_cache",
+    "scan_pnpm_store",
+    "scan_yarn_classic_cache",
+    "tarball_url_release",
+]

@@ -1,0 +1,181 @@
+"""Installed packages: every package folder of a ``node_modules`` tree, named by its package.json.
+
+Folders are listed with ``scan.walk`` and symlinks are never followed, so pnpm's and bun's links
+into their virtual stores count once and a link loop cannot trap the scan. Only the folders that
+can hold packages are listed: ``node_modules`` itself, ``@scope`` folders, the virtual stores
+``.pnpm`` / ``.bun`` and the ``node_modules`` folder nested in a package; a package's own files
+(``lib/``, ``dist/``...) are never listed.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+
+import msgspec
+
+from gouvernante.host.collect import Collector, read_small
+from gouvernante.model import FindingType, LockfileEcosystem
+from gouvernante.scan.walk import walk
+
+MAX_MANIFEST_BYTES = 8 * 1024 * 1024
+INSTALL_SCRIPTS = ("preinstall", "install", "postinstall")
+# Virtual stores holding ``<name>@<version>/node_modules/<name>`` folders.
+VIRTUAL_STORES = frozenset({".pnpm", ".bun"})
+_NM = "node_modules"
+
+
+class _Manifest(msgspec.Struct):
+    name: object = None
+    version: object = None
+    scripts: object = None
+
+
+_DECODER = msgspec.json.Decoder(_Manifest)
+
+
+def decode_manifest(data: bytes) -> _Manifest | None:
+    """The name, version and scripts of a package.json; None when it is not a JSON object."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return _DECODER.decode(data)
+    except (msgspec.MsgspecError, RecursionError, ValueError):
+        return None
+
+
+def manifest_name_version(data: bytes) -> tuple[str, str] | None:
+    m = decode_manifest(data)
+    if m is None or not isinstance(m.name, str) or not isinstance(m.version, str):
+        return None
+    return m.name, m.version
+
+
+def list_dir(path: str, collector: Collector) -> tuple[tuple[str, ...], list[str]] | None:
+    """(file names, sub-directory names) of one directory, through ``scan.walk``; None when it
+    cannot be read (reported by the walker). Symlinked directories count as files."""
+    dirs: list[str] = []
+
+    def capture(name: str, _path: str) -> bool:
+        dirs.append(name)
+        return True  # listed, not entered
+
+    for wd in walk(path, prune=capture, on_error=collector.dir_error):
+        dirs.sort()
+        return wd.files, dirs
+    return None
+
+
+class _TreeScan:
+    """One node_modules tree: a stack of node_modules folders, each listed once.
+
+    Only the places a package can be are looked at: each entry of a ``node_modules`` folder,
+    the entries of its ``@scope`` folders and of its ``.pnpm`` / ``.bun`` virtual stores, and
+    the ``node_modules`` folder inside each package (probed with ``lstat``, which also gives the
+    (device, inode) that stops a bind-mount loop). A package's own files are never listed.
+    """
+
+    def __init__(
+        self,
+        collector: Collector,
+        kind: FindingType,
+        where: str,
+        ecosystem: LockfileEcosystem | None,
+    ) -> None:
+        self.collector = collector
+        self.kind = kind
+        self.where = where
+        self.ecosystem = ecosystem
+        self.names = collector.names
+        self.stack: list[str] = []
+        self.seen: set[tuple[int, int]] = set()
+
+    def push(self, path: str, *, follow: bool = False) -> None:
+        try:
+            st = os.stat(path) if follow else os.lstat(path)
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            if exc.errno != errno.ENOTDIR:
+                self.collector.dir_error(path, f"cannot read directory: {exc.strerror or exc}")
+            return
+        if not stat.S_ISDIR(st.st_mode):
+            return  # a symlink (pnpm, bun, npm link) or a file: not followed
+        key = (st.st_dev, st.st_ino)
+        if key not in self.seen:
+            self.seen.add(key)
+            self.stack.append(path)
+
+    def run(self, root: str) -> None:
+        self.push(root, follow=True)  # a location may itself be a symlink; nothing below it
+        collector = self.collector
+        sep = os.sep
+        while self.stack:
+            nm = self.stack.pop()
+            listing = list_dir(nm, collector)
+            if listing is None:
+                continue
+            for d in listing[1]:
+                path = nm + sep + d
+                first = d[0]
+                if first == ".":
+                    if d in VIRTUAL_STORES:
+                        store = list_dir(path, collector)
+                        for entry in store[1] if store else ():
+                            self.push(path + sep + entry + sep + _NM)
+                elif first == "@":
+                    scope = list_dir(path, collector)
+                    for sub in scope[1] if scope else ():
+                        self.package(path + sep + sub, f"{d}/{sub}")
+                else:
+                    self.package(path, d)
+
+    def package(self, path: str, folder: str) -> None:
+        collector = self.collector
+        manifest_path = path + os.sep + "package.json"
+        data = read_small(manifest_path, MAX_MANIFEST_BYTES)
+        self.push(path + os.sep + _NM)
+        if not isinstance(data, bytes):
+            if data is not None:
+                collector.unreadable(manifest_path, data)
+            return
+        manifest = decode_manifest(data)
+        if manifest is None:
+            collector.skipped(manifest_path, "not a JSON object: package skipped")
+            return
+        if self.kind is FindingType.INSTALLED:
+            collector.installed += 1
+        else:
+            collector.cache_entries += 1
+        name = manifest.name if isinstance(manifest.name, str) and manifest.name else folder
+        if name not in self.names:
+            return
+        version = manifest.version if isinstance(manifest.version, str) else ""
+        scripts: tuple[str, ...] = ()
+        if isinstance(manifest.scripts, dict):
+            declared = manifest.scripts
+            scripts = tuple(s for s in INSTALL_SCRIPTS if isinstance(declared.get(s), str))
+        if not scripts and os.path.isfile(os.path.join(path, "binding.gyp")):
+            scripts = ("install",)  # npm runs `node-gyp rebuild` for a binding.gyp
+        collector.report(
+            name,
+            version,
+            path,
+            kind=self.kind,
+            where=self.where,
+            ecosystem=self.ecosystem,
+            install_scripts=scripts,
+        )
+
+
+def scan_tree(
+    root: str,
+    collector: Collector,
+    *,
+    kind: FindingType = FindingType.INSTALLED,
+    where: str,
+    ecosystem: LockfileEcosystem | None = None,
+) -> None:
+    """Every package under the ``node_modules`` folder ``root`` (nested ones included)."""
+    _TreeScan(collector, kind, where, ecosystem).run(root.rstrip(os.sep) or root)

@@ -1,0 +1,245 @@
+"""Where a host keeps installed packages and package caches, from a ``HostContext``.
+
+Every location is computed from the context (home, OS, environment, ``system_root``), so tests
+fake a Linux, macOS or Windows machine on any machine. Paths written Windows-style are turned
+into this machine's separators, so a faked Windows home works on Linux. Locations that do not
+exist are left out; the same directory named twice is scanned once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from gouvernante.host.collect import read_small
+from gouvernante.host.context import HostContext
+from gouvernante.host.paths import glob_paths
+from gouvernante.rules.model import OperatingSystem
+
+MAX_RC_BYTES = 1024 * 1024
+_RC_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class LocationKind(StrEnum):
+    INSTALLED = "installed"  # a node_modules tree
+    NPM_CACHE = "npm-cache"  # holds _cacache and _npx
+    PNPM_STORE = "pnpm-store"
+    YARN_CACHE = "yarn-cache"  # yarn classic (v6)
+    BERRY_CACHE = "berry-cache"  # yarn berry zip cache
+    BUN_CACHE = "bun-cache"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    kind: LocationKind
+    path: str
+    label: str  # "nvm", "npm global prefix (~/.npmrc)", ...
+
+
+def native(path: str) -> str:
+    return path.replace("\\", "/") if os.sep == "/" else path
+
+
+def read_rc(path: str, ctx: HostContext) -> dict[str, str]:
+    """``key=value`` lines of an ``.npmrc``-style file, ``${VAR}`` and a leading ``~`` expanded."""
+    data = read_small(path, MAX_RC_BYTES)
+    if not isinstance(data, bytes):
+        return {}
+    out: dict[str, str] = {}
+    for raw in data.decode("utf-8", "replace").splitlines():
+        line = raw.strip()
+        if not line or line[0] in "#;" or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        value = _RC_VAR.sub(lambda m: ctx.getenv(m.group(1)) or "", value)
+        if value == "~" or value.startswith(("~/", "~\\")):
+            value = ctx.home + value[1:]
+        out[key.strip().lower()] = value
+    return out
+
+
+class _Finder:
+    def __init__(self, ctx: HostContext) -> None:
+        self.ctx = ctx
+        self.win = ctx.os is OperatingSystem.WINDOWS
+        self.mac = ctx.os is OperatingSystem.MACOS
+        self.out: list[Location] = []
+        self.seen: set[tuple[LocationKind, str]] = set()
+        userconfig = self.env("NPM_CONFIG_USERCONFIG", "npm_config_userconfig")
+        self.npmrc = read_rc(native(userconfig or self.home(".npmrc")), ctx)
+
+    def env(self, *names: str) -> str | None:
+        for name in names:
+            value = self.ctx.getenv(name)
+            if value:
+                return native(value)
+        return None
+
+    def home(self, *parts: str) -> str:
+        return os.path.join(native(self.ctx.home), *parts)
+
+    def system(self, path: str) -> str:
+        return native(self.ctx.system_root.rstrip("/\\") + path) if self.ctx.system_root else path
+
+    def appdata(self) -> str:
+        return self.env("APPDATA") or self.home("AppData", "Roaming")
+
+    def localappdata(self) -> str:
+        return self.env("LOCALAPPDATA") or self.home("AppData", "Local")
+
+    def xdg(self, var: str, *default: str) -> str:
+        return self.env(var) or self.home(*default)
+
+    def add(self, kind: LocationKind, path: str, label: str) -> None:
+        path = native(path)
+        candidates = glob_paths(path).paths if any(c in path for c in "*?[") else (path,)
+        for candidate in candidates:
+            if not os.path.isdir(candidate):
+                continue
+            key = (kind, os.path.realpath(candidate))
+            if key in self.seen:
+                continue
+            self.seen.add(key)
+            self.out.append(Location(kind, candidate, label))
+
+    def lib(self, prefix: str) -> str:
+        return os.path.join(
+            prefix, "node_modules" if self.win else os.path.join("lib", "node_modules")
+        )
+
+    def installed(self) -> None:
+        inst = LocationKind.INSTALLED
+        prefix = self.env("NPM_CONFIG_PREFIX", "npm_config_prefix")
+        if prefix:
+            self.add(inst, self.lib(prefix), "npm global prefix (NPM_CONFIG_PREFIX)")
+        if self.npmrc.get("prefix"):
+            self.add(inst, self.lib(native(self.npmrc["prefix"])), "npm global prefix (~/.npmrc)")
+        if self.win:
+            self.add(inst, os.path.join(self.appdata(), "npm", "node_modules"), "npm global")
+            program_files = self.env("ProgramFiles")
+            if program_files:
+                self.add(inst, os.path.join(program_files, "nodejs", "node_modules"), "node")
+        else:
+            self.add(inst, self.system("/usr/local/lib/node_modules"), "npm global (OS default)")
+            if self.mac:
+                self.add(inst, self.system("/opt/homebrew/lib/node_modules"), "homebrew")
+            else:
+                self.add(inst, self.system("/usr/lib/node_modules"), "npm global (OS default)")
+        # Version managers: every installed node version has its own global node_modules.
+        nvm = self.env("NVM_DIR") or self.home(".nvm")
+        self.add(inst, os.path.join(nvm, "versions", "node", "*", "lib", "node_modules"), "nvm")
+        if self.win:
+            nvm_home = self.env("NVM_HOME") or os.path.join(self.appdata(), "nvm")
+            self.add(inst, os.path.join(nvm_home, "*", "node_modules"), "nvm-windows")
+        volta = self.env("VOLTA_HOME") or (
+            os.path.join(self.localappdata(), "Volta") if self.win else self.home(".volta")
+        )
+        for sub in ("packages", "node"):
+            base = os.path.join(volta, "tools", "image", sub, "*")
+            self.add(inst, os.path.join(base, "lib", "node_modules"), "volta")
+            self.add(inst, os.path.join(base, "node_modules"), "volta")
+        fnm_dirs = [self.env("FNM_DIR"), self.home(".fnm")]
+        if self.win:
+            fnm_dirs.append(os.path.join(self.appdata(), "fnm"))
+        elif self.mac:
+            fnm_dirs.append(self.home("Library", "Application Support", "fnm"))
+        else:
+            fnm_dirs.append(os.path.join(self.xdg("XDG_DATA_HOME", ".local", "share"), "fnm"))
+        for fnm in fnm_dirs:
+            if fnm:
+                base = os.path.join(fnm, "node-versions", "*", "installation")
+                self.add(inst, self.lib(base), "fnm")
+        asdf = self.env("ASDF_DATA_DIR") or self.home(".asdf")
+        self.add(inst, os.path.join(asdf, "installs", "nodejs", "*", "lib", "node_modules"), "asdf")
+        mise = self.env("MISE_DATA_DIR") or os.path.join(
+            self.xdg("XDG_DATA_HOME", ".local", "share"), "mise"
+        )
+        self.add(inst, os.path.join(mise, "installs", "node", "*", "lib", "node_modules"), "mise")
+        for pnpm_home in self.pnpm_homes():
+            self.add(inst, os.path.join(pnpm_home, "global", "*", "node_modules"), "pnpm global")
+        if self.win:
+            yarn_global = os.path.join(self.localappdata(), "Yarn", "Data", "global")
+        else:
+            yarn_global = os.path.join(self.xdg("XDG_CONFIG_HOME", ".config"), "yarn", "global")
+        self.add(inst, os.path.join(yarn_global, "node_modules"), "yarn global")
+        self.add(
+            inst,
+            os.path.join(self.bun_install(), "install", "global", "node_modules"),
+            "bun global",
+        )
+
+    def pnpm_homes(self) -> list[str]:
+        homes = [self.env("PNPM_HOME")]
+        if self.win:
+            homes.append(os.path.join(self.localappdata(), "pnpm"))
+        elif self.mac:
+            homes.append(self.home("Library", "pnpm"))
+        else:
+            homes.append(os.path.join(self.xdg("XDG_DATA_HOME", ".local", "share"), "pnpm"))
+        return [h for h in homes if h]
+
+    def bun_install(self) -> str:
+        return self.env("BUN_INSTALL") or self.home(".bun")
+
+    def caches(self) -> None:
+        npm_cache = self.env("NPM_CONFIG_CACHE", "npm_config_cache") or (
+            native(self.npmrc["cache"]) if self.npmrc.get("cache") else None
+        )
+        if npm_cache:
+            self.add(LocationKind.NPM_CACHE, npm_cache, "npm cache (configured)")
+        default = os.path.join(self.localappdata(), "npm-cache") if self.win else self.home(".npm")
+        self.add(LocationKind.NPM_CACHE, default, "npm cache")
+
+        store = LocationKind.PNPM_STORE
+        configured = [self.env("NPM_CONFIG_STORE_DIR", "npm_config_store_dir")]
+        configured.append(self.npmrc.get("store-dir"))
+        if self.win:
+            rc = os.path.join(self.localappdata(), "pnpm", "config", "rc")
+        elif self.mac:
+            rc = self.home("Library", "Preferences", "pnpm", "rc")
+        else:
+            rc = os.path.join(self.xdg("XDG_CONFIG_HOME", ".config"), "pnpm", "rc")
+        configured.append(read_rc(rc, self.ctx).get("store-dir"))
+        for path in configured:
+            if path:
+                self.add(store, native(path), "pnpm store (configured)")
+        for pnpm_home in self.pnpm_homes():
+            self.add(store, os.path.join(pnpm_home, "store"), "pnpm store")
+        self.add(store, self.home(".pnpm-store"), "pnpm store")
+
+        yarn_folder = self.env("YARN_CACHE_FOLDER")
+        if yarn_folder:
+            self.add(LocationKind.YARN_CACHE, yarn_folder, "yarn cache (YARN_CACHE_FOLDER)")
+            self.add(LocationKind.YARN_CACHE, os.path.join(yarn_folder, "v6"), "yarn cache")
+            self.add(LocationKind.BERRY_CACHE, yarn_folder, "yarn berry cache (YARN_CACHE_FOLDER)")
+        if self.win:
+            classic = os.path.join(self.localappdata(), "Yarn", "Cache", "v6")
+        elif self.mac:
+            classic = self.home("Library", "Caches", "Yarn", "v6")
+        else:
+            classic = os.path.join(self.xdg("XDG_CACHE_HOME", ".cache"), "yarn", "v6")
+        self.add(LocationKind.YARN_CACHE, classic, "yarn cache")
+        berry_global = self.env("YARN_GLOBAL_FOLDER") or (
+            os.path.join(self.localappdata(), "Yarn", "Berry")
+            if self.win
+            else self.home(".yarn", "berry")
+        )
+        self.add(LocationKind.BERRY_CACHE, os.path.join(berry_global, "cache"), "yarn berry cache")
+
+        bun_cache = self.env("BUN_INSTALL_CACHE_DIR") or os.path.join(
+            self.bun_install(), "install", "cache"
+        )
+        self.add(LocationKind.BUN_CACHE, bun_cache, "bun cache")
+
+
+def host_locations(ctx: HostContext) -> list[Location]:
+    """Global installs and caches of this host that exist, in a stable order."""
+    finder = _Finder(ctx)
+    finder.installed()
+    finder.caches()
+    return finder.out

@@ -1,0 +1,298 @@
+"""Package caches: exact name and version only; a real npm cache made by npm itself."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gouvernante.host.caches import (
+    berry_zip_releases,
+    cache_key_releases,
+    scan_bun_cache,
+    scan_npm_cache,
+    scan_yarn_classic_cache,
+    tarball_url_release,
+)
+from gouvernante.host.checks import run_host_scan
+from gouvernante.host.collect import Collector
+from gouvernante.host.context import HostContext
+from gouvernante.model import FindingType
+from gouvernante.rules.index import build_index
+from gouvernante.rules.model import OperatingSystem
+
+
+def collector(h: Any) -> Collector:
+    return Collector(build_index(h.STANDARD_RULES))
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://registry.npmjs.org/axios/-/axios-1.14.1.tgz", ("axios", "1.14.1")),
+        (
+            "https://registry.npmjs.org/@ctrl/tinycolor/-/tinycolor-4.1.1.tgz",
+            ("@ctrl/tinycolor", "4.1.1"),
+        ),
+        (
+            "https://registry.npmjs.org/@ctrl%2ftinycolor/-/tinycolor-4.1.1.tgz",
+            ("@ctrl/tinycolor", "4.1.1"),
+        ),
+        (
+            "https://art.example/api/npm/npm-remote/axios/-/axios-1.0.0-beta.1.tgz?x=1",
+            ("axios", "1.0.0-beta.1"),
+        ),
+        ("https://registry.npmjs.org/axios", None),
+        ("https://registry.npmjs.org/axios/-/other-1.0.0.tgz", None),
+    ],
+)
+def test_tarball_url_release(url: str, expected: tuple[str, str] | None) -> None:
+    assert tarball_url_release(url) == expected
+
+
+def test_cache_keys(h: Any) -> None:
+    slugs = {"axios": ["axios"], "ctrl-tinycolor": ["@ctrl/tinycolor"], "atrix": ["atrix"]}
+    assert cache_key_releases(h.tarball_key("axios", "1.14.1"), slugs) == [("axios", "1.14.1")]
+    assert cache_key_releases("pacote:tarball:axios@1.14.1", slugs) == [("axios", "1.14.1")]
+    assert cache_key_releases("pacote:tarball:@ctrl/tinycolor@4.1.1", slugs) == [
+        ("@ctrl/tinycolor", "4.1.1")
+    ]
+    assert cache_key_releases("pacote:tarball:file:../x/ctrl-tinycolor-4.1.1.tgz", slugs) == [
+        ("@ctrl/tinycolor", "4.1.1")
+    ]
+    # dommatrix is not atrix; a packument lists versions, it is not a release.
+    assert cache_key_releases("pacote:tarball:file:dommatrix-1.0.0.tgz", slugs) == []
+    packument = "make-fetch-happen:request-cache:https://registry.npmjs.org/axios"
+    assert cache_key_releases(packument, slugs) == []
+    assert (
+        cache_key_releases("pacote:version-manifest:https://r/axios/-/axios-1.14.1.tgz", slugs)
+        == []
+    )
+
+
+def test_cacache_last_line_wins_and_deleted_entries(h: Any, tmp_path: Path) -> None:
+    cache = tmp_path / "npm"
+    deleted_key = h.tarball_key("axios", "1.14.1")
+    h.cacache_add(cache, deleted_key)
+    h.cacache_add(cache, deleted_key, integrity=None)  # `npm cache clean` of one entry
+    revived_key = h.tarball_key("@ctrl/tinycolor", "4.1.1")
+    h.cacache_add(cache, revived_key, integrity=None)
+    bucket = h.cacache_add(cache, revived_key)
+    corrupt = h.cacache_add(cache, "pacote:tarball:atrix@1.0.0")
+    # A line whose hash does not match its JSON is ignored, as cacache ignores it.
+    corrupt.write_text(corrupt.read_text().replace('"size":10', '"size":11'))
+    c = collector(h)
+    scan_npm_cache(str(cache), c)
+    assert h.found(c.findings) == {
+        ("cached_package", "R-TINY", "@ctrl/tinycolor", "4.1.1", str(bucket))
+    }
+    assert c.cache_entries == 5
+
+
+def test_cacache_hostile_buckets(h: Any, tmp_path: Path) -> None:
+    cache = tmp_path / "npm"
+    index = cache / "_cacache" / "index-v5" / "aa" / "bb"
+    index.mkdir(parents=True)
+    (index / "binary").write_bytes(b"\xff\xfe\x00\n\t{\n" * 100)
+    (index / "deep").write_text("x\t" + "[" * 100_000 + "\n")
+    (index / "wrongtypes").write_text(h.cacache_line({"key": 5, "integrity": []}))
+    (index / "escaped").write_text(
+        "\n" + h.cacache_line({"key": "pacote:tarball:\u0061xios@1.14.1", "integrity": "sha1-x"})
+    )
+    c = collector(h)
+    scan_npm_cache(str(cache), c)
+    assert [f.package for f in c.findings] == ["axios"]
+    assert c.errors == []
+
+
+def test_yarn_classic_needs_the_metadata_to_agree(h: Any, tmp_path: Path) -> None:
+    cache = tmp_path / "v6"
+    liar = cache / ("npm-axios-1.14.1-" + "a" * 40 + "-integrity") / "node_modules" / "axios"
+    h.write_package(liar, "axios", "1.14.0")  # the folder name says 1.14.1, the package does not
+    ok = cache / ("npm-axios-1.14.1-" + "b" * 40) / "node_modules" / "axios"
+    h.write_package(ok, "axios", "1.14.1")
+    (cache / ".tmp").mkdir()
+    c = collector(h)
+    scan_yarn_classic_cache(str(cache), c)
+    assert h.found(c.findings) == {("cached_package", "R-AXIOS", "axios", "1.14.1", str(ok))}
+
+
+def test_berry_idents_are_matched_against_rule_names() -> None:
+    table = {"@ctrl-tinycolor": ["@ctrl/tinycolor"], "foo-npm-bar": ["foo-npm-bar"]}
+    assert berry_zip_releases("@ctrl-tinycolor-npm-4.1.1-0123456789-10c0.zip", table) == [
+        ("@ctrl/tinycolor", "4.1.1")
+    ]
+    assert berry_zip_releases("foo-npm-bar-npm-1.0.0-rc.1-abcdef0123-8.zip", table) == [
+        ("foo-npm-bar", "1.0.0-rc.1")
+    ]
+    assert berry_zip_releases("ctrl-tinycolor-npm-4.1.1-0123456789-10c0.zip", table) == []
+    assert berry_zip_releases("@ctrl-tinycolor-patch-0123456789-10c0.zip", table) == []
+
+
+def test_bun_cache_counts_each_entry_once(h: Any, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    real = cache / "axios@1.14.1@@@1"
+    real.mkdir(parents=True)
+    (cache / "axios").mkdir()
+    (cache / "axios" / "1.14.1@@@1").symlink_to(real)
+    (cache / "0123abcd.npm").write_bytes(b"\x00")
+    (cache / "atrix@1.0.0@@@1").symlink_to(real)  # only real folders are entries
+    c = collector(h)
+    scan_bun_cache(str(cache), c)
+    assert h.found(c.findings) == {("cached_package", "R-AXIOS", "axios", "1.14.1", str(real))}
+    assert c.cache_entries == 1
+
+
+@given(st.text(max_size=200))
+def test_cache_key_parsing_never_raises(key: str) -> None:
+    slugs = {"axios": ["axios"], "@ctrl-tinycolor": ["@ctrl/tinycolor"]}
+    for name, version in cache_key_releases(key, slugs):
+        assert isinstance(name, str) and isinstance(version, str)
+    berry_zip_releases(key, slugs)
+
+
+# --- a real npm cache ---------------------------------------------------------------------
+
+NPM = shutil.which("npm")
+needs_npm = pytest.mark.skipif(NPM is None, reason="npm is not on PATH")
+
+
+def _npm(args: list[str], cwd: Path, cache: Path) -> None:
+    assert NPM is not None
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(cwd),
+        "npm_config_cache": str(cache),
+        "npm_config_update_notifier": "false",
+        "npm_config_audit": "false",
+        "npm_config_fund": "false",
+    }
+    subprocess.run([NPM, *args], cwd=cwd, env=env, check=True, capture_output=True, timeout=120)
+
+
+@pytest.fixture
+def fixture_tarball(tmp_path: Path) -> Path:
+    """``npm pack`` of a fixture package named and versioned like a compromised release."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "package.json").write_text(json.dumps({"name": "@ctrl/tinycolor", "version": "4.1.1"}))
+    (src / "index.js").write_text("module.exports = 1;\n")
+    _npm(["pack", "--pack-destination", str(tmp_path)], src, tmp_path / "pack-cache")
+    tgz = tmp_path / "ctrl-tinycolor-4.1.1.tgz"
+    assert tgz.is_file()
+    return tgz
+
+
+@needs_npm
+def test_real_npm_cache_add_of_a_local_tarball(
+    h: Any, tmp_path: Path, fixture_tarball: Path, no_system: str
+) -> None:
+    cache = tmp_path / "npm-cache"
+    _npm(["cache", "add", str(fixture_tarball), "--offline"], tmp_path, cache)
+    ctx = HostContext(
+        home=str(tmp_path / "home"),
+        os=OperatingSystem.LINUX,
+        env={"npm_config_cache": str(cache)},
+        system_root=no_system,
+    )
+    result = run_host_scan(h.STANDARD_RULES, ctx, [])
+    (finding,) = result.findings
+    assert (finding.type, finding.package, finding.version) == (
+        FindingType.CACHED,
+        "@ctrl/tinycolor",
+        "4.1.1",
+    )
+    assert finding.path is not None and "/_cacache/index-v5/" in finding.path
+    assert result.cache_entries >= 1
+
+
+class _Registry(http.server.BaseHTTPRequestHandler):
+    tarball: bytes = b""
+    port: int = 0
+
+    def do_GET(self) -> None:
+        if self.path.endswith(".tgz"):
+            body, kind = self.tarball, "application/octet-stream"
+        elif self.path.strip("/").replace("%2f", "/").replace("%2F", "/") == "@ctrl/tinycolor":
+            tarball = f"http://127.0.0.1:{self.port}/@ctrl/tinycolor/-/tinycolor-4.1.1.tgz"
+            doc = {
+                "name": "@ctrl/tinycolor",
+                "dist-tags": {"latest": "4.1.1"},
+                "versions": {
+                    "4.1.1": {
+                        "name": "@ctrl/tinycolor",
+                        "version": "4.1.1",
+                        "dist": {"tarball": tarball},
+                    }
+                },
+            }
+            body, kind = json.dumps(doc).encode(), "application/json"
+        else:
+            self.send_response(404)
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@pytest.fixture
+def loopback_registry(fixture_tarball: Path) -> Iterator[str]:
+    class Handler(_Registry):
+        tarball = fixture_tarball.read_bytes()
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    Handler.port = int(server.server_address[1])
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{Handler.port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@needs_npm
+def test_real_npm_install_from_a_loopback_registry(
+    h: Any, tmp_path: Path, loopback_registry: str, no_system: str
+) -> None:
+    """npm writes the ``make-fetch-happen`` tarball key and a packument key; only the tarball
+    key is a finding, and the installed copy is found in the project's node_modules."""
+    cache = tmp_path / "npm-cache"
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "package.json").write_text('{"name":"app","version":"1.0.0"}')
+    _npm(["install", "@ctrl/tinycolor@4.1.1", "--registry", loopback_registry], proj, cache)
+    keys = "".join(
+        p.read_text() for p in (cache / "_cacache" / "index-v5").rglob("*") if p.is_file()
+    )
+    assert "make-fetch-happen:request-cache:" in keys
+    ctx = HostContext(
+        home=str(tmp_path / "home"),
+        os=OperatingSystem.LINUX,
+        env={"NPM_CONFIG_CACHE": str(cache)},
+        system_root=no_system,
+    )
+    result = run_host_scan(h.STANDARD_RULES, ctx, [str(proj)])
+    got = {(f.type, f.package, f.version) for f in result.findings}
+    assert got == {
+        (FindingType.CACHED, "@ctrl/tinycolor", "4.1.1"),
+        (FindingType.INSTALLED, "@ctrl/tinycolor", "4.1.1"),
+    }
+    cached = [f for f in result.findings if f.type is FindingType.CACHED]
+    assert len(cached) == 1 and "tinycolor-4.1.1.tgz" in cached[0].description

@@ -1,0 +1,90 @@
+"""Where installs and caches are looked for, and the package.json reader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gouvernante.host.context import HostContext
+from gouvernante.host.installed import decode_manifest, manifest_name_version
+from gouvernante.host.locations import LocationKind, host_locations, read_rc
+from gouvernante.rules.model import OperatingSystem
+
+
+def test_npmrc_values(tmp_path: Path) -> None:
+    rc = tmp_path / ".npmrc"
+    rc.write_text(
+        '; comment\n# comment\nprefix = ~/.npm-global\ncache="${CACHE_BASE}/npm"\n'
+        "store-dir=${UNSET}/x\n//registry.npmjs.org/:_authToken=secret\nnot a line\n"
+    )
+    ctx = HostContext(home="/home/u", os=OperatingSystem.LINUX, env={"CACHE_BASE": "/c"})
+    values = read_rc(str(rc), ctx)
+    assert values["prefix"] == "/home/u/.npm-global"
+    assert values["cache"] == "/c/npm"
+    assert values["store-dir"] == "/x"
+    assert read_rc(str(tmp_path / "missing"), ctx) == {}
+
+
+def test_each_location_once_and_only_if_present(tmp_path: Path, no_system: str) -> None:
+    home = tmp_path / "home"
+    prefix = home / ".npm-global"
+    (prefix / "lib" / "node_modules").mkdir(parents=True)
+    (home / ".npmrc").write_text("prefix=~/.npm-global\n")
+    (home / ".npm").mkdir()
+    ctx = HostContext(
+        home=str(home),
+        os=OperatingSystem.LINUX,
+        env={"NPM_CONFIG_PREFIX": str(prefix), "npm_config_cache": str(home / ".npm")},
+        system_root=no_system,
+    )
+    got = [(loc.kind, loc.path) for loc in host_locations(ctx)]
+    assert got == [
+        (LocationKind.INSTALLED, str(prefix / "lib" / "node_modules")),
+        (LocationKind.NPM_CACHE, str(home / ".npm")),
+    ]
+
+
+def test_windows_variables_are_case_insensitive(tmp_path: Path, no_system: str) -> None:
+    local = tmp_path / "Local"
+    (local / "npm-cache").mkdir(parents=True)
+    (local / "pnpm" / "store").mkdir(parents=True)
+    ctx = HostContext(
+        home=str(tmp_path / "home"),
+        os=OperatingSystem.WINDOWS,
+        env={"LocalAppData": str(local)},
+        system_root=no_system,
+    )
+    kinds = {(loc.kind, loc.path) for loc in host_locations(ctx)}
+    assert kinds == {
+        (LocationKind.NPM_CACHE, str(local / "npm-cache")),
+        (LocationKind.PNPM_STORE, str(local / "pnpm" / "store")),
+    }
+
+
+def test_symlinked_global_folder_is_followed(h: Any, tmp_path: Path, no_system: str) -> None:
+    from gouvernante.host.checks import run_host_scan
+
+    real = tmp_path / "elsewhere" / "node_modules"
+    h.write_package(real / "axios", "axios", "1.14.1")
+    nvm = tmp_path / "home" / ".nvm" / "versions" / "node" / "v20.0.0" / "lib"
+    nvm.mkdir(parents=True)
+    (nvm / "node_modules").symlink_to(real)
+    ctx = HostContext(home=str(tmp_path / "home"), os=OperatingSystem.LINUX, system_root=no_system)
+    (f,) = run_host_scan(h.STANDARD_RULES, ctx, []).findings
+    assert f.path == str(nvm / "node_modules" / "axios")
+
+
+def test_manifest_reader() -> None:
+    assert manifest_name_version(b'\xef\xbb\xbf{"name":"a","version":"1.0.0"}') == ("a", "1.0.0")
+    assert manifest_name_version(b'{"name":"a","version":1}') is None
+    assert decode_manifest(b"[]") is None
+    assert decode_manifest(b'{"scripts":' + b"[" * 100_000 + b"]" * 100_000 + b"}") is None
+
+
+@given(st.binary(max_size=300))
+def test_manifest_reader_never_raises(data: bytes) -> None:
+    decode_manifest(data)
+    manifest_name_version(data)
