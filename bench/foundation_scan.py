@@ -158,9 +158,8 @@ def main() -> int:
         report = json.loads(subprocess.run(cmd, capture_output=True, check=False).stdout)
         print(f"lockfile: {args.entries} entries, {size_mb:.1f} MB; rules: 800 package rules")
         summary = report["summary"]
-        print(
-            f"findings: {summary['total_findings']}, packages scanned: {summary['packages_scanned']}"
-        )
+        print(f"findings: {summary['total_findings']}, ", end="")
+        print(f"packages scanned: {summary['packages_scanned']}")
         print(f"stdlib json.loads parse only (in-process): {parse_t * 1000:8.1f} ms")
         print(f"bare python start (python -c pass):        {start_t * 1000:8.1f} ms")
         print(f"full CLI scan (process start included):    {scan_t * 1000:8.1f} ms")

@@ -27,9 +27,7 @@ def make_rule(
     droppers: Iterable[str] = (),
     indicators: Iterable[HostIndicator] = (),
 ) -> Rule:
-    package_rules = tuple(
-        PackageRule(name, (expr,), frozenset()) for name, expr in packages
-    )
+    package_rules = tuple(PackageRule(name, (expr,), frozenset()) for name, expr in packages)
     return Rule(
         id=rule_id,
         title=f"rule {rule_id}",

@@ -13,8 +13,7 @@ import pytest
 
 from gouvernante.errors import RuleError
 from gouvernante.rules import loader
-from gouvernante.rules.loader import load_rule_files, load_rules
-from gouvernante.rules.loader import RuleLoadError
+from gouvernante.rules.loader import RuleLoadError, load_rule_files, load_rules
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

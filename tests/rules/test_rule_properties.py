@@ -12,8 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gouvernante.errors import RuleError
-from gouvernante.rules.loader import parse_rule_document
-from gouvernante.rules.loader import MAX_ERRORS_PER_FILE
+from gouvernante.rules.loader import MAX_ERRORS_PER_FILE, parse_rule_document
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SCHEMA = json.loads(
