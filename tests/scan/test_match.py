@@ -1,0 +1,111 @@
+"""The matcher: versions, droppers, integrity, ecosystems, local packages, declared ranges."""
+
+from __future__ import annotations
+
+from gouvernante.model import (
+    DeclaredDependency,
+    LockedPackage,
+    LockfileEcosystem,
+    LockfileFormat,
+    LockfileGraph,
+    MatchKind,
+    Severity,
+    Source,
+)
+from gouvernante.rules.index import build_index
+from gouvernante.rules.model import DropperPackage, PackageRule, Rule, RuleKind
+from gouvernante.scan.match import match_declared, match_graph
+
+BAD_SRI = "sha512-" + "A" * 86 + "=="
+
+
+def rule(**kw: object) -> Rule:
+    base: dict[str, object] = {
+        "id": "R-1",
+        "title": "t",
+        "kind": RuleKind.COMPROMISED_RELEASE,
+        "ecosystem": "npm",
+        "severity": Severity.CRITICAL,
+        "package_rules": (),
+        "source": "r.json",
+    }
+    base.update(kw)
+    return Rule(**base)  # type: ignore[arg-type]
+
+
+def graph(*pkgs: LockedPackage, fmt: LockfileFormat = LockfileFormat.PACKAGE_LOCK) -> LockfileGraph:
+    return LockfileGraph(fmt, pkgs)
+
+
+def test_exact_versions_and_prerelease_inside_window() -> None:
+    r = rule(package_rules=(PackageRule("axios", ("=1.14.1", ">=0.30.4 <0.30.5"), frozenset()),))
+    g = graph(
+        LockedPackage("a", "axios", "1.14.1"),
+        LockedPackage("b", "axios", "1.14.0"),
+        LockedPackage("c", "axios", "0.30.5-beta.1"),
+        LockedPackage("d", "axios", "0.30.4"),
+    )
+    found = {(f.version, f.matched_expression) for f in match_graph(g, build_index((r,)), "x")}
+    assert found == {
+        ("1.14.1", "=1.14.1"),
+        ("0.30.4", ">=0.30.4 <0.30.5"),
+        ("0.30.5-beta.1", ">=0.30.4 <0.30.5"),  # a prerelease inside the window is inside it
+    }
+
+
+def test_local_packages_are_never_matched() -> None:
+    r = rule(package_rules=(PackageRule("axios", ("*",), frozenset()),))
+    g = graph(LockedPackage("packages/axios", "axios", "1.14.1", Source.LOCAL))
+    assert match_graph(g, build_index((r,)), "x") == []
+
+
+def test_dropper_matches_any_version_and_git_source_is_explained() -> None:
+    r = rule(kind=RuleKind.DROPPER, dropper_packages=(DropperPackage("plain-crypto-js"),))
+    g = graph(LockedPackage("n", "plain-crypto-js", "", Source.GIT, resolved="git+https://x/y#1"))
+    (f,) = match_graph(g, build_index((r,)), "x")
+    assert f.match is MatchKind.DROPPER and f.source is Source.GIT
+    assert "git dependency" in f.description and f.resolved == "git+https://x/y#1"
+
+
+def test_integrity_matches_whatever_the_name_and_version() -> None:
+    r = rule(bad_integrity=(BAD_SRI,), dropper_packages=(DropperPackage("evil"),))
+    g = graph(
+        LockedPackage("n", "renamed-evil", "9.9.9", integrity=f"sha1-abc= {BAD_SRI}"),
+        LockedPackage("m", "innocent", "1.0.0", integrity="sha512-" + "B" * 86 + "=="),
+    )
+    (f,) = match_graph(g, build_index((r,)), "x")
+    assert (f.package, f.match, f.matched_expression) == (
+        "renamed-evil",
+        MatchKind.INTEGRITY,
+        BAD_SRI,
+    )
+
+
+def test_lockfile_ecosystems_limit_formats() -> None:
+    r = rule(package_rules=(PackageRule("x", ("=1.0.0",), frozenset({LockfileEcosystem.PNPM})),))
+    idx = build_index((r,))
+    pkg = LockedPackage("n", "x", "1.0.0")
+    assert match_graph(graph(pkg), idx, "package-lock.json") == []
+    assert len(match_graph(graph(pkg, fmt=LockfileFormat.PNPM), idx, "pnpm-lock.yaml")) == 1
+
+
+def test_same_release_at_several_places_is_one_finding() -> None:
+    r = rule(package_rules=(PackageRule("debug", ("=4.4.2",), frozenset()),))
+    g = graph(LockedPackage("a", "debug", "4.4.2"), LockedPackage("b/debug", "debug", "4.4.2"))
+    (f,) = match_graph(g, build_index((r,)), "x")
+    assert f.version == "4.4.2"
+
+
+def test_declared_ranges_intersect_with_npm_default_semantics() -> None:
+    r = rule(package_rules=(PackageRule("example-utils", ("=2.3.1",), frozenset()),))
+    idx = build_index((r,))
+    risky = DeclaredDependency("example-utils", "^2.3.0", "dependencies")
+    safe = DeclaredDependency("example-utils", "~2.2.0", "dependencies")
+    tag = DeclaredDependency("example-utils", "latest", "dependencies")
+    aliased = DeclaredDependency("example-utils", "2.3.x", "devDependencies", alias="eu")
+    hits = match_declared([risky, safe, tag, aliased], idx, "package.json")
+    assert [(h.finding.declared_range, h.finding.match) for h in hits] == [
+        ("^2.3.0", MatchKind.DECLARED_RANGE),
+        ("2.3.x", MatchKind.DECLARED_RANGE),
+    ]
+    assert "as alias eu" in hits[1].finding.description
