@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 
 from gouvernante.errors import GouvernanteError
 from gouvernante.fsutil import read_regular_file
+from gouvernante.scan.walk import find_files
 
 MAX_INPUT_BYTES = 256 * 1024 * 1024
 HOST_TYPES = frozenset({"host_indicator", "installed_package", "cached_package"})
@@ -212,11 +213,7 @@ def _documents(data: bytes, source: str) -> Iterator[tuple[object, str] | InputI
 
 
 def _files_under(directory: str) -> list[str]:
-    found: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(directory):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        found.extend(os.path.join(dirpath, n) for n in sorted(filenames) if n.endswith(_SUFFIXES))
-    return found
+    return find_files(directory, _SUFFIXES)
 
 
 @dataclass

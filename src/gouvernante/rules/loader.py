@@ -48,6 +48,7 @@ from gouvernante.rules.model import (
     RuleKind,
     RuleSet,
 )
+from gouvernante.scan.walk import find_files
 from gouvernante.semver import Range, parse_range
 
 __all__ = [
@@ -168,61 +169,19 @@ def _expand(top: str) -> Iterable[tuple[str, RuleError | None]]:
     if not stat.S_ISDIR(st.st_mode):
         yield top, None  # a file (or a FIFO/device: refused when read)
         return
-    found: list[tuple[tuple[str, ...], str]] = []
     walk_errors: list[RuleError] = []
-    _walk(top, (), {(st.st_dev, st.st_ino)}, found, walk_errors)
-    found.sort()
+    found = find_files(
+        top,
+        (".json",),
+        skip_dir=lambda name: name.endswith(".tests"),
+        on_error=lambda path, _msg: walk_errors.append(RuleError(path, "cannot read directory")),
+    )
     for error in walk_errors:
         yield error.path or top, error
     if not found and not walk_errors:
         yield top, RuleError(top, "no *.json rule files found in this directory")
-    for _, path in found:
+    for path in found:
         yield path, None
-
-
-def _walk(
-    directory: str,
-    parts: tuple[str, ...],
-    visited: set[tuple[int, int]],
-    found: list[tuple[tuple[str, ...], str]],
-    errors: list[RuleError],
-) -> None:
-    try:
-        with os.scandir(directory) as it:
-            entries = list(it)
-    except OSError as exc:
-        errors.append(RuleError(directory, _os_message(exc)))
-        return
-    for entry in entries:
-        name = entry.name
-        if name.startswith("."):
-            continue
-        try:
-            is_dir = entry.is_dir(follow_symlinks=False)
-            is_link = entry.is_symlink()
-        except OSError:  # pragma: no cover - vanished while listing
-            continue
-        if is_dir:
-            if name.endswith(".tests"):
-                continue
-            try:
-                st = entry.stat(follow_symlinks=False)
-            except OSError as exc:  # pragma: no cover - vanished while listing
-                errors.append(RuleError(entry.path, _os_message(exc)))
-                continue
-            key = (st.st_dev, st.st_ino)
-            if key in visited:  # bind-mount loops; symlinks are never followed
-                continue
-            visited.add(key)
-            _walk(entry.path, (*parts, name), visited, found, errors)
-        elif name.endswith(".json"):
-            if is_link:
-                try:
-                    if os.path.isdir(entry.path):
-                        continue  # a symlinked directory named *.json: not followed
-                except OSError:  # pragma: no cover
-                    pass
-            found.append(((*parts, name), entry.path))
 
 
 def _read_file(path: str) -> tuple[bytes, tuple[int, int]]:

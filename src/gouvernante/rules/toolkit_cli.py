@@ -377,14 +377,15 @@ def _cases(rule_file: Path) -> list[tuple[str, Path]]:
 
 
 def _rule_files(paths: Sequence[str]) -> list[Path]:
+    from gouvernante.scan.walk import find_files  # noqa: PLC0415
+
     files: list[Path] = []
     for p in paths:
         path = Path(p)
         if path.is_dir():
             files.extend(
-                f
-                for f in sorted(path.rglob("*.json"))
-                if not any(part.endswith(".tests") for part in f.relative_to(path).parts[:-1])
+                Path(f)
+                for f in find_files(p, (".json",), skip_dir=lambda name: name.endswith(".tests"))
             )
         else:
             files.append(path)

@@ -44,6 +44,7 @@ SKIP_DIRS: frozenset[str] = frozenset(
 class WalkedDir:
     path: str
     files: tuple[str, ...]  # names of entries that are files or symlinks (not dirs)
+    links: frozenset[str] = frozenset()  # those of ``files`` that are symlinks
 
 
 def walk(
@@ -74,6 +75,7 @@ def walk(
             continue
         seen.add(key)
         files: list[str] = []
+        links: list[str] = []
         subdirs: list[str] = []
         try:
             with os.scandir(current) as it:
@@ -87,12 +89,17 @@ def walk(
                             subdirs.append(entry.path)
                     else:
                         files.append(entry.name)
+                        try:
+                            if entry.is_symlink():
+                                links.append(entry.name)
+                        except OSError:
+                            links.append(entry.name)
         except OSError as exc:
             if on_error:
                 on_error(current, f"cannot read directory: {exc.strerror or exc}")
             continue
         files.sort()
-        yield WalkedDir(current, tuple(files))
+        yield WalkedDir(current, tuple(files), frozenset(links))
         subdirs.sort(reverse=True)
         stack.extend(subdirs)
 
@@ -103,3 +110,32 @@ def is_regular_file(path: str) -> bool:
         return stat.S_ISREG(os.stat(path).st_mode)
     except OSError:
         return False
+
+
+def find_files(
+    root: str,
+    suffixes: tuple[str, ...],
+    *,
+    skip_dir: Callable[[str], bool] | None = None,
+    on_error: Callable[[str, str], None] | None = None,
+) -> list[str]:
+    """Files under ``root`` whose names end with ``suffixes`` (case-insensitive), hidden files and
+    folders left out, sorted by their path components. Symlinks to directories are not entered
+    nor returned; symlinks to files are returned (readers refuse what is not a regular file)."""
+
+    def prune(name: str, _path: str) -> bool:
+        return name.startswith(".") or (skip_dir is not None and skip_dir(name))
+
+    found: list[tuple[tuple[str, ...], str]] = []
+    for wd in walk(root, prune=prune, on_error=on_error):
+        rel = os.path.relpath(wd.path, root)
+        parts = () if rel == os.curdir else tuple(rel.split(os.sep))
+        for name in wd.files:
+            if name.startswith(".") or not name.lower().endswith(suffixes):
+                continue
+            path = os.path.join(wd.path, name)
+            if name in wd.links and os.path.isdir(path):
+                continue
+            found.append(((*parts, name), path))
+    found.sort()
+    return [path for _, path in found]

@@ -36,6 +36,7 @@ from gouvernante.rules.importers._common import (
     refang,
     references,
 )
+from gouvernante.scan.walk import find_files
 
 # Largest OSV record (file or zip member) we read; real npm records are a few KiB.
 MAX_RECORD_BYTES = 8 * 1024 * 1024
@@ -402,11 +403,7 @@ def _records_from_json(data: bytes, where: str) -> Iterator[Mapping[str, Any]]:
 def _sources(path: str) -> Iterator[tuple[str, bytes]]:
     """(display name, bytes) of every record file behind one input."""
     if os.path.isdir(path):
-        found: list[str] = []
-        for root, dirs, files in os.walk(path):
-            dirs.sort()
-            found.extend(os.path.join(root, f) for f in files if f.lower().endswith(".json"))
-        for file in sorted(found):
+        for file in find_files(path, (".json",)):
             yield file, read_input(file, cap=MAX_RECORD_BYTES)
         return
     if path.lower().endswith(".zip"):
