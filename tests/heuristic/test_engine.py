@@ -202,7 +202,7 @@ def test_hit_fields_and_finding(tmp_path: Path) -> None:
         "high",
     )
     assert f.severity is Severity.CRITICAL
-    assert f.matched_expression == hit.excerpt
+    assert f.excerpt == hit.excerpt
     assert PATTERNS["GH-INSTALL-FETCH-EXEC"].reference in f.description
 
 

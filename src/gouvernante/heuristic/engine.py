@@ -1313,7 +1313,7 @@ def to_finding(hit: HeuristicHit) -> Finding:
         ),
         package=hit.package,
         version=hit.version,
-        matched_expression=hit.excerpt,
+        excerpt=hit.excerpt,
         path=hit.file,
         line=hit.line if hit.line > 0 else None,
         confidence=hit.confidence,

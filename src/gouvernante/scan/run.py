@@ -268,6 +268,11 @@ def run_scan(
         errors.extend(hr.errors)
         notes.extend(hr.notes)
         installed, cached = hr.installed_packages, hr.cache_entries
+    if request.heuristic:
+        roots = _heuristic_roots(tasks, root, host if request.host else None, request.host)
+        h_findings, h_notes = _run_heuristics(roots)
+        findings.extend(h_findings)
+        notes.extend(h_notes)
     if progress is not None:
         progress.finish()
     findings.sort(key=Finding.sort_key)
@@ -317,6 +322,40 @@ def _hostname() -> str:
 
 def _utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _heuristic_roots(
+    tasks: Sequence[FileTask], root: str | None, ctx: HostContext | None, host: bool
+) -> list[str]:
+    """The installed trees to look at: each scanned project's node_modules, and with -host the
+    global install folders of this host."""
+    dirs = {t.directory for t in tasks} | ({root} if root else set())
+    roots = sorted(
+        os.path.join(d, "node_modules")
+        for d in dirs
+        if os.path.isdir(os.path.join(d, "node_modules"))
+    )
+    if host:
+        from gouvernante.host.locations import LocationKind, host_locations  # noqa: PLC0415
+
+        for loc in host_locations(ctx or HostContext.current()):
+            if loc.kind is LocationKind.INSTALLED and loc.path not in roots:
+                roots.append(loc.path)
+    return roots
+
+
+def _run_heuristics(roots: Sequence[str]) -> tuple[list[Finding], list[ScanIssue]]:
+    from gouvernante.heuristic.engine import scan_tree, to_finding  # noqa: PLC0415
+
+    findings: list[Finding] = []
+    notes: list[ScanIssue] = []
+    for tree in roots:
+        hits, tree_notes = scan_tree(tree, workers=2)
+        findings.extend(to_finding(h) for h in hits)
+        notes.extend(ScanIssue(tree, n) for n in tree_notes)
+    if not roots:
+        notes.append(ScanIssue(".", "heuristic: no installed packages (node_modules) to look at"))
+    return findings, notes
 
 
 def _default_host_scanner(

@@ -1,0 +1,45 @@
+"""`gouvernante -heuristic`: techniques found in installed packages, with no rule for them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+RECALL = Path(__file__).parents[1] / "heuristic" / "fixtures" / "recall"
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gouvernante", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_heuristic_scan_of_project_node_modules(tmp_path: Path) -> None:
+    case = sorted(p for p in RECALL.iterdir() if p.is_dir())[0]
+    pkg_json = json.loads((case / "package.json").read_text())
+    target = tmp_path / "node_modules" / pkg_json["name"]
+    shutil.copytree(case, target, ignore=shutil.ignore_patterns("expected*.json"))
+    (tmp_path / "package.json").write_text('{"name": "app", "version": "1.0.0"}')
+    r = run("-dir", ".", "-heuristic", "-json", cwd=tmp_path)
+    assert r.returncode == 2, r.stdout + r.stderr
+    report = json.loads(r.stdout)
+    heur = [f for f in report["findings"] if f["type"] == "heuristic"]
+    assert heur, report
+    assert all(f["rule_id"].startswith("GH-") and f["match"] == "pattern" for f in heur)
+    assert {f["package"] for f in heur} == {pkg_json["name"]}
+    assert all(f["path"].startswith(str(tmp_path)) and "excerpt" in f for f in heur)
+
+
+def test_heuristic_without_node_modules_is_clean_with_a_note(tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text('{"name": "app", "version": "1.0.0"}')
+    r = run("-dir", ".", "-heuristic", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "no installed packages" in r.stdout
