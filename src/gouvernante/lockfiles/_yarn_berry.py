@@ -262,6 +262,8 @@ def _yaml_tree(text: str, path: str) -> _YValue | None:
         mark = exc.problem_mark or exc.context_mark
         at = f"line {mark.line + 1}" if mark is not None else None
         problem = exc.problem or exc.context
+        if problem and "nesting depth" in problem:  # libyaml >= 0.2.6 has its own depth limit
+            raise LockfileError(path, "nesting too deep to parse", json_path=at) from None
         raise LockfileError(path, f"not valid YAML: {problem}", json_path=at) from None
     except yaml.YAMLError as exc:
         raise LockfileError(path, f"not valid YAML: {exc}") from None
