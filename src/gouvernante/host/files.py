@@ -145,15 +145,28 @@ def _file_finding(rule: Rule, ind: HostIndicator, path: str) -> Finding | None:
                 else:
                     note = "; its hash matches none of the listed hashes"
     description = f"{kind} {path} exists, an indicator of {rule.id}{note}"
+    return indicator_finding(rule, ind, match, description, path, hashes=hashes)
+
+
+def indicator_finding(
+    rule: Rule,
+    ind: HostIndicator,
+    match: MatchKind,
+    text: str,
+    path: str | None,
+    *,
+    hashes: tuple[HashResult, ...] = (),
+) -> Finding:
+    """A ``host_indicator`` finding (every indicator type)."""
     if ind.notes:
-        description += f" ({ind.notes})"
+        text += f" ({ind.notes})"
     return Finding(
         rule_id=rule.id,
         rule_title=rule.title,
         severity=rule.severity,
         type=FindingType.HOST_INDICATOR,
         match=match,
-        description=description,
+        description=text,
         remediation=rule.remediation.text() if rule.remediation else None,
         path=path,
         hashes=hashes,

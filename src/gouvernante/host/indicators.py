@@ -20,7 +20,8 @@ from urllib.parse import urlsplit
 
 from gouvernante.host.collect import read_small
 from gouvernante.host.context import HostContext
-from gouvernante.model import CheckOutcome, Finding, FindingType, HostCheck, MatchKind
+from gouvernante.host.files import indicator_finding
+from gouvernante.model import CheckOutcome, Finding, HostCheck, MatchKind
 from gouvernante.rules.model import HostIndicator, IndicatorType, OperatingSystem, Rule
 
 MAX_PROC_FILE = 1024 * 1024
@@ -39,23 +40,7 @@ def _check(rule: Rule, ind: HostIndicator, outcome: CheckOutcome, reason: str | 
     return HostCheck(rule.id, ind.describe(), ind.type.value, outcome, reason)
 
 
-def _finding(
-    rule: Rule, ind: HostIndicator, match: MatchKind, text: str, path: str | None
-) -> Finding:
-    if ind.notes:
-        text += f" ({ind.notes})"
-    return Finding(
-        rule_id=rule.id,
-        rule_title=rule.title,
-        severity=rule.severity,
-        type=FindingType.HOST_INDICATOR,
-        match=match,
-        description=text,
-        remediation=rule.remediation.text() if rule.remediation else None,
-        path=path,
-        indicator=ind.describe(),
-        confidence=ind.confidence.value if ind.confidence else None,
-    )
+_finding = indicator_finding
 
 
 def _done(
