@@ -43,3 +43,16 @@ def test_heuristic_without_node_modules_is_clean_with_a_note(tmp_path: Path) -> 
     r = run("-dir", ".", "-heuristic", cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "no installed packages" in r.stdout
+
+
+def test_a_package_installed_in_two_projects_is_scanned_once(tmp_path: Path) -> None:
+    case = sorted(p for p in RECALL.iterdir() if p.is_dir())[0]
+    name = json.loads((case / "package.json").read_text())["name"]
+    for project in ("a", "b"):
+        target = tmp_path / project / "node_modules" / name
+        shutil.copytree(case, target, ignore=shutil.ignore_patterns("expected*.json"))
+        (tmp_path / project / "package.json").write_text('{"name": "p", "version": "1.0.0"}')
+    r = run("-dir", ".", "-recursive", "-heuristic", "-json", cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    paths = {f["path"] for f in json.loads(r.stdout)["findings"] if f["type"] == "heuristic"}
+    assert paths and all(p.startswith(str(tmp_path / "a")) for p in paths), paths

@@ -28,7 +28,7 @@ import os
 import re
 import stat
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -1222,9 +1222,11 @@ def _worker(pkg_dir: str) -> tuple[list[HeuristicHit], dict[str, int]]:
     return hits, dict(stats.counts)
 
 
-def _unique_packages(root: str, stats: _Stats) -> list[str]:
+def _unique_packages(
+    root: str, stats: _Stats, seen: set[tuple[str, ...]] | None = None
+) -> list[str]:
     integrity = _hidden_lock_integrity(root, stats)
-    seen: set[tuple[str, ...]] = set()
+    seen = set() if seen is None else seen
     todo: list[str] = []
     for pkg_dir in _discover(root, stats):
         ident = _identity(pkg_dir, integrity, stats)
@@ -1243,7 +1245,12 @@ def count_packages(root: str) -> int:
 
 
 def scan_tree(root: str, *, workers: int = 2) -> tuple[list[HeuristicHit], list[str]]:
-    """Scan every package folder under ``root`` once; returns hits and human-readable notes.
+    """``scan_trees`` of one root."""
+    return scan_trees([root], workers=workers)
+
+
+def scan_trees(roots: Sequence[str], *, workers: int = 2) -> tuple[list[HeuristicHit], list[str]]:
+    """Scan every package folder under ``roots`` once; returns hits and human-readable notes.
 
     Package folders are the folders holding a package.json directly under a ``node_modules``
     (scoped or not, at any depth, including pnpm's ``.pnpm`` store and yarn's cache), bun cache
@@ -1252,7 +1259,8 @@ def scan_tree(root: str, *, workers: int = 2) -> tuple[list[HeuristicHit], list[
     spread over that many processes.
     """
     stats = _Stats()
-    todo = _unique_packages(root, stats)
+    seen: set[tuple[str, ...]] = set()  # shared, so a package is scanned once per run
+    todo = [pkg for root in roots for pkg in _unique_packages(root, stats, seen)]
     hits: list[HeuristicHit] = []
     counts: Counter[str] = Counter(stats.counts)
     if workers > 1 and len(todo) >= PARALLEL_THRESHOLD:

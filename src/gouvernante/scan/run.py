@@ -345,17 +345,13 @@ def _heuristic_roots(
 
 
 def _run_heuristics(roots: Sequence[str]) -> tuple[list[Finding], list[ScanIssue]]:
-    from gouvernante.heuristic.engine import scan_tree, to_finding  # noqa: PLC0415
-
-    findings: list[Finding] = []
-    notes: list[ScanIssue] = []
-    for tree in roots:
-        hits, tree_notes = scan_tree(tree, workers=2)
-        findings.extend(to_finding(h) for h in hits)
-        notes.extend(ScanIssue(tree, n) for n in tree_notes)
     if not roots:
-        notes.append(ScanIssue(".", "heuristic: no installed packages (node_modules) to look at"))
-    return findings, notes
+        return [], [ScanIssue(".", "heuristic: no installed packages (node_modules) to look at")]
+    from gouvernante.heuristic.engine import scan_trees, to_finding  # noqa: PLC0415
+
+    hits, tree_notes = scan_trees(roots, workers=2)
+    where = roots[0] if len(roots) == 1 else f"{len(roots)} node_modules trees"
+    return [to_finding(h) for h in hits], [ScanIssue(where, n) for n in tree_notes]
 
 
 def _default_host_scanner(
