@@ -1,3 +1,3 @@
-from gouvernante.cli import main
+from gouvernante.cli import entry
 
-raise SystemExit(main())
+entry()
