@@ -1,5 +1,6 @@
 """A tree of project folders, each with a real lockfile (the committed fixtures made by npm, pnpm,
-yarn and bun), scanned with ``-dir -recursive``: both cores vs one worker, same run.
+yarn and bun, and two mid-sized lockfiles from bench/lockfiles), scanned with ``-dir -recursive``:
+both cores vs one worker, same run.
 
     python bench/recursive_scan.py [--projects 500] [--repeat 3]
 
@@ -19,10 +20,11 @@ import time
 from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "lockfiles" / "fixtures"
+MIDSIZE = Path(__file__).resolve().parent / "lockfiles"  # ~580 packages each, see generate.sh
 
 
 def real_lockfiles() -> list[Path]:
-    found = []
+    found = sorted(MIDSIZE.glob("*/package-lock.json")) + sorted(MIDSIZE.glob("*/pnpm-lock.yaml"))
     for expected in sorted(FIXTURES.glob("*/*/expected.json")):
         name = json.loads(expected.read_text())["lockfile"]
         if name != "bun.lockb":

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -100,11 +101,6 @@ def _init_worker(index: RuleIndex | None) -> None:
         _WORKER_INDEX = index
 
 
-def _scan_in_worker(task: FileTask) -> FileOutcome:
-    assert _WORKER_INDEX is not None
-    return scan_file(task, _WORKER_INDEX)
-
-
 class Progress(Protocol):
     """Receives progress of long scans (the CLI draws it on a TTY's stderr)."""
 
@@ -119,27 +115,36 @@ def _scan_files(
     workers: int | None,
     progress: Progress | None = None,
 ) -> list[FileOutcome]:
-    outcomes: list[FileOutcome] = []
+    """Outcomes in the order of ``tasks``, whichever process scanned them."""
+    outcomes: list[FileOutcome | None] = [None] * len(tasks)
     found = 0
-    for outcome in _iter_scan_files(tasks, index, workers):
-        outcomes.append(outcome)
+    for done, (position, outcome) in enumerate(_iter_scan_files(tasks, index, workers), 1):
+        outcomes[position] = outcome
         if progress is not None:
             found += len(outcome.findings)
-            progress.update("lockfiles", len(outcomes), len(tasks), found)
-    return outcomes
+            progress.update("lockfiles", done, len(tasks), found)
+    return [o for o in outcomes if o is not None]
+
+
+def _scan_chunk(chunk: Sequence[FileTask]) -> list[FileOutcome]:
+    assert _WORKER_INDEX is not None
+    return [scan_file(t, _WORKER_INDEX) for t in chunk]
 
 
 def _iter_scan_files(
     tasks: Sequence[FileTask], index: RuleIndex, workers: int | None
-) -> Iterator[FileOutcome]:
+) -> Iterator[tuple[int, FileOutcome]]:
+    """(position, outcome) as files are scanned. With N processes, this process is one of them
+    and N - 1 pool workers take the others: chunks are handed out as each side gets free, so
+    big and small lockfiles balance out."""
     count = workers if workers is not None else (os.cpu_count() or 1)
     count = max(1, min(count, 2 if workers is None else count, len(tasks)))
     if count == 1 or (workers is None and len(tasks) < PARALLEL_MIN_FILES):
-        for t in tasks:
-            yield scan_file(t, index)
+        for position, t in enumerate(tasks):
+            yield position, scan_file(t, index)
         return
     import multiprocessing  # noqa: PLC0415 - only when a pool pays off
-    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait  # noqa: PLC0415
 
     global _WORKER_INDEX  # noqa: PLW0603 - inherited by forked workers without pickling
     _WORKER_INDEX = index
@@ -150,11 +155,31 @@ def _iter_scan_files(
         ctx = multiprocessing.get_context("spawn")
         init_arg = index
     trace.debug("scanning %d files with %d processes", len(tasks), count)
-    chunk = max(1, min(32, len(tasks) // (count * 4)))
+    size = max(1, min(16, len(tasks) // (count * 8)))
+    chunks = deque((start, tasks[start : start + size]) for start in range(0, len(tasks), size))
+    pending: dict[Future[list[FileOutcome]], int] = {}
     with ProcessPoolExecutor(
-        count, mp_context=ctx, initializer=_init_worker, initargs=(init_arg,)
+        count - 1, mp_context=ctx, initializer=_init_worker, initargs=(init_arg,)
     ) as pool:
-        yield from pool.map(_scan_in_worker, tasks, chunksize=chunk)
+
+        def refill() -> None:
+            while chunks and len(pending) < 2 * (count - 1):
+                start, chunk = chunks.popleft()
+                pending[pool.submit(_scan_chunk, chunk)] = start
+
+        refill()
+        while chunks or pending:
+            if chunks:  # this process takes the next chunk itself
+                start, chunk = chunks.popleft()
+                for offset, t in enumerate(chunk):
+                    yield start + offset, scan_file(t, index)
+            else:
+                wait(pending, return_when=FIRST_COMPLETED)
+            for future in [f for f in pending if f.done()]:
+                start = pending.pop(future)
+                for offset, outcome in enumerate(future.result()):
+                    yield start + offset, outcome
+            refill()
 
 
 def discover(request: ScanRequest, errors: list[ScanIssue]) -> tuple[list[FileTask], str | None]:
