@@ -189,7 +189,7 @@ def main() -> int:
             f"ratio: {scan_s / walk_s:.2f}x (target <= 1.5x)"
         )
         for f in result.findings:
-            print(f"  {f.type.value} {f.package}@{f.version} {f.path}")
+            print(f"  {f.rule_id} {f.type.value} {f.package}@{f.version} {f.path}")
     finally:
         if not args.keep and not args.dir:
             shutil.rmtree(root, ignore_errors=True)
