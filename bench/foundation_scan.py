@@ -152,8 +152,14 @@ def main() -> int:
             subprocess.run([sys.executable, "-c", "pass"], check=True)
 
         cli_scan()  # warm the page cache and .pyc files
-        parse_t = _time(stdlib_parse, args.repeat)
-        scan_t = _time(cli_scan, args.repeat)
+        # Interleaved, so a change of machine load hits both sides alike; medians of each side.
+        parse_times: list[float] = []
+        scan_times: list[float] = []
+        for _ in range(args.repeat):
+            parse_times.append(_time(stdlib_parse, 1))
+            scan_times.append(_time(cli_scan, 1))
+        parse_t = statistics.median(parse_times)
+        scan_t = statistics.median(scan_times)
         start_t = _time(python_start, args.repeat)
         report = json.loads(subprocess.run(cmd, capture_output=True, check=False).stdout)
         print(f"lockfile: {args.entries} entries, {size_mb:.1f} MB; rules: 800 package rules")
