@@ -155,3 +155,30 @@ def test_import_list_writes_valid_rules_that_scan(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert r.returncode == 2, r.stdout + r.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_new_asks_interactively_on_a_terminal(tmp_path: Path) -> None:
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    answers = "SSC-2026-777\nInteractive rule\nleft-pad@1.3.1\n\nevil-dropper\n\n/tmp/x.py\n\n\n"
+    os.write(master, answers.encode())
+    proc = subprocess.run(
+        [sys.executable, "-m", "gouvernante", "rules", "new"],
+        cwd=tmp_path,
+        stdin=slave,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    os.close(slave)
+    os.close(master)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rule = json.loads((tmp_path / "rules" / "SSC-2026-777.json").read_text())["rules"][0]
+    assert rule["title"] == "Interactive rule"
+    assert rule["package_rules"][0] == {"package_name": "left-pad", "affected_versions": ["=1.3.1"]}
+    assert rule["dropper_packages"] == [{"package_name": "evil-dropper"}]
+    assert rule["host_indicators"][0]["file_name"] == "x.py"
