@@ -185,6 +185,8 @@ def _scan(ns: argparse.Namespace) -> int:
     fmt = ReportFormat.JSON if ns.json else ReportFormat(ns.format or "text")
     if ns.json and ns.format not in (None, "json"):
         raise UsageError(f"-json conflicts with -format {ns.format}")
+    if ns.workers is not None and ns.workers < 1:
+        raise UsageError("-workers must be at least 1")
     ruleset = _load_rules(ns.rules, ns.builtin_rules)
     if ruleset is None:
         return EXIT_ERROR
@@ -197,8 +199,6 @@ def _scan(ns: argparse.Namespace) -> int:
         heuristic=ns.heuristic,
         workers=ns.workers,
     )
-    if ns.workers is not None and ns.workers < 1:
-        raise UsageError("-workers must be at least 1")
     suppressions = _load_suppressions(ns.ignore, ns.dir if not ns.lockfile else None)
     from gouvernante.progress import progress_for  # noqa: PLC0415
 
