@@ -180,7 +180,7 @@ def test_action_yaml_is_consistent() -> None:
     # the install step installs this very checkout: it must be an installable project
     # with the gouvernante command
     pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
-    assert 'gouvernante = "gouvernante.cli:main"' in pyproject
+    assert 'gouvernante = "gouvernante.cli:entry"' in pyproject
 
 
 def test_action_steps_run_on_a_fixture(tmp_path: Path, workspace: Path, shim: Path) -> None:
