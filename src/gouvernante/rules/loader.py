@@ -657,14 +657,13 @@ def _package_rule(ctx: _Ctx, obj: Any, path: _Path) -> PackageRule | None:
     if type(name) is not str or _PACKAGE_NAME_RE.fullmatch(name) is None:
         name = _package_name(ctx, obj, path)
 
-    ranges: list[Range] = []
     ok = True
     versions = obj.get("affected_versions")
     if type(versions) is list and versions:
         for index, item in enumerate(versions):
             if type(item) is str and item and not item.isspace():
                 try:
-                    ranges.append(_compile_range(item))
+                    _compile_range(item)  # validated now; compiled again (cached) on first use
                 except SemverError as exc:
                     ctx.error(((path, "affected_versions"), index), _range_message(item, exc))
                     ok = False
