@@ -3,6 +3,7 @@ checks, and return one ``ScanResult``. Prints nothing, exits nothing."""
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import time
@@ -16,7 +17,7 @@ from gouvernante import trace
 from gouvernante.errors import GouvernanteError
 from gouvernante.fsutil import MAX_LOCKFILE_BYTES, read_regular_file
 from gouvernante.host.context import HostContext
-from gouvernante.lockfiles import LOCKFILE_NAMES, parse_bytes
+from gouvernante.lockfiles import LOCKFILE_NAMES, parse_bytes, parser_for_name
 from gouvernante.model import (
     Finding,
     HostCheck,
@@ -148,14 +149,22 @@ def _iter_scan_files(
 
     global _WORKER_INDEX  # noqa: PLW0603 - inherited by forked workers without pickling
     _WORKER_INDEX = index
+    # Import the parsers these files need before forking, so workers do not each import them.
+    for name in {os.path.basename(t.path) for t in tasks}:
+        spec = parser_for_name(name)
+        if spec is not None:
+            spec.load()
     if sys.platform.startswith("linux"):
+        # Objects alive now are shared with the forked workers: keep the cyclic GC off them, so
+        # collections in a worker neither walk them nor copy their pages.
+        gc.freeze()
         ctx = multiprocessing.get_context("fork")
         init_arg: RuleIndex | None = None
     else:
         ctx = multiprocessing.get_context("spawn")
         init_arg = index
     trace.debug("scanning %d files with %d processes", len(tasks), count)
-    size = max(1, min(16, len(tasks) // (count * 8)))
+    size = max(1, min(8, len(tasks) // (count * 8)))
     chunks = deque((start, tasks[start : start + size]) for start in range(0, len(tasks), size))
     pending: dict[Future[list[FileOutcome]], int] = {}
     with ProcessPoolExecutor(
@@ -163,7 +172,7 @@ def _iter_scan_files(
     ) as pool:
 
         def refill() -> None:
-            while chunks and len(pending) < 2 * (count - 1):
+            while chunks and len(pending) < 4 * (count - 1):
                 start, chunk = chunks.popleft()
                 pending[pool.submit(_scan_chunk, chunk)] = start
 
