@@ -4,22 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
+from helpers import run_cli
+
 RECALL = Path(__file__).parents[1] / "heuristic" / "fixtures" / "recall"
-
-
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gouvernante", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_heuristic_scan_of_project_node_modules(tmp_path: Path) -> None:
@@ -28,7 +17,7 @@ def test_heuristic_scan_of_project_node_modules(tmp_path: Path) -> None:
     target = tmp_path / "node_modules" / pkg_json["name"]
     shutil.copytree(case, target, ignore=shutil.ignore_patterns("expected*.json"))
     (tmp_path / "package.json").write_text('{"name": "app", "version": "1.0.0"}')
-    r = run("-dir", ".", "-heuristic", "-json", cwd=tmp_path)
+    r = run_cli("-dir", ".", "-heuristic", "-json", cwd=tmp_path)
     assert r.returncode == 2, r.stdout + r.stderr
     report = json.loads(r.stdout)
     heur = [f for f in report["findings"] if f["type"] == "heuristic"]
@@ -40,7 +29,7 @@ def test_heuristic_scan_of_project_node_modules(tmp_path: Path) -> None:
 
 def test_heuristic_without_node_modules_is_clean_with_a_note(tmp_path: Path) -> None:
     (tmp_path / "package.json").write_text('{"name": "app", "version": "1.0.0"}')
-    r = run("-dir", ".", "-heuristic", cwd=tmp_path)
+    r = run_cli("-dir", ".", "-heuristic", cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "no installed packages" in r.stdout
 
@@ -52,7 +41,7 @@ def test_a_package_installed_in_two_projects_is_scanned_once(tmp_path: Path) -> 
         target = tmp_path / project / "node_modules" / name
         shutil.copytree(case, target, ignore=shutil.ignore_patterns("expected*.json"))
         (tmp_path / project / "package.json").write_text('{"name": "p", "version": "1.0.0"}')
-    r = run("-dir", ".", "-recursive", "-heuristic", "-json", cwd=tmp_path)
+    r = run_cli("-dir", ".", "-recursive", "-heuristic", "-json", cwd=tmp_path)
     assert r.returncode == 2, r.stderr
     paths = {f["path"] for f in json.loads(r.stdout)["findings"] if f["type"] == "heuristic"}
     assert paths and all(p.startswith(str(tmp_path / "a")) for p in paths), paths

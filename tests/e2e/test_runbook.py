@@ -5,26 +5,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from helpers import run_cli
+
 FIXTURES = Path(__file__).parent / "fixtures" / "runbook"
 STAGED = Path("/tmp/.node-cache")  # the runbook rule's host indicator
-
-
-def gouvernante(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gouvernante", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.fixture
@@ -34,9 +24,7 @@ def workspace(tmp_path: Path) -> Path:
 
 
 def test_step4_affected_lockfile_exits_2(workspace: Path) -> None:
-    r = gouvernante(
-        "-rules", "./rules", "-lockfile", "./test/affected-lockfile.json", cwd=workspace
-    )
+    r = run_cli("-rules", "./rules", "-lockfile", "./test/affected-lockfile.json", cwd=workspace)
     assert r.returncode == 2, r.stdout + r.stderr
     assert "SSC-2026-005" in r.stdout
     assert "example-utils@2.3.1" in r.stdout
@@ -47,15 +35,13 @@ def test_step4_affected_lockfile_exits_2(workspace: Path) -> None:
 
 
 def test_step4_clean_lockfile_exits_0(workspace: Path) -> None:
-    r = gouvernante("-rules", "./rules", "-lockfile", "./test/clean-lockfile.json", cwd=workspace)
+    r = run_cli("-rules", "./rules", "-lockfile", "./test/clean-lockfile.json", cwd=workspace)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "CLEAN" in r.stdout
 
 
 def test_gnu_spelling_is_accepted(workspace: Path) -> None:
-    r = gouvernante(
-        "--rules", "./rules", "--lockfile", "./test/affected-lockfile.json", cwd=workspace
-    )
+    r = run_cli("--rules", "./rules", "--lockfile", "./test/affected-lockfile.json", cwd=workspace)
     assert r.returncode == 2
 
 
@@ -72,7 +58,7 @@ def staged_file() -> Iterator[Path]:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="the runbook indicator is for linux/darwin")
 def test_step4_host_finds_staged_file(workspace: Path, staged_file: Path) -> None:
-    r = gouvernante(
+    r = run_cli(
         "-rules",
         "./rules",
         "-lockfile",
@@ -93,7 +79,7 @@ def test_step5_and_6_dir_scan_with_json_output_auto(workspace: Path) -> None:
     project = workspace / "affected-project"
     project.mkdir()
     shutil.copy(workspace / "test" / "affected-lockfile.json", project / "package-lock.json")
-    r = gouvernante(
+    r = run_cli(
         "-rules",
         str(workspace / "rules"),
         "-dir",
@@ -117,7 +103,7 @@ def test_step5_and_6_dir_scan_with_json_output_auto(workspace: Path) -> None:
     assert finding["dependency_paths"] == [["demo-app", "example-utils@2.3.1"]]
     assert finding["direct"] is True
     # a second run never overwrites the first report
-    r2 = gouvernante(
+    r2 = run_cli(
         "-rules",
         str(workspace / "rules"),
         "-dir",
@@ -132,9 +118,7 @@ def test_step5_and_6_dir_scan_with_json_output_auto(workspace: Path) -> None:
 
 
 def test_step8_remediated_project_scans_clean(workspace: Path) -> None:
-    r = gouvernante(
-        "-rules", str(workspace / "rules"), "-dir", ".", "-host", cwd=workspace / "project"
-    )
+    r = run_cli("-rules", str(workspace / "rules"), "-dir", ".", "-host", cwd=workspace / "project")
     assert r.returncode == 0, r.stdout + r.stderr
     # package.json still says ^2.3.0, which could match =2.3.1: a note, not a finding
     assert "the lockfile decides" in r.stdout
@@ -142,7 +126,7 @@ def test_step8_remediated_project_scans_clean(workspace: Path) -> None:
 
 def test_declared_range_without_lockfile_is_a_finding(workspace: Path) -> None:
     (workspace / "project" / "package-lock.json").unlink()
-    r = gouvernante("-rules", "./rules", "-dir", "project", "-json", cwd=workspace)
+    r = run_cli("-rules", "./rules", "-dir", "project", "-json", cwd=workspace)
     assert r.returncode == 2, r.stderr
     (finding,) = json.loads(r.stdout)["findings"]
     assert finding["match"] == "declared-range"
@@ -151,20 +135,20 @@ def test_declared_range_without_lockfile_is_a_finding(workspace: Path) -> None:
 
 
 def test_version_flag(workspace: Path) -> None:
-    r = gouvernante("-version", cwd=workspace)
+    r = run_cli("-version", cwd=workspace)
     assert r.returncode == 0
     assert r.stdout.startswith("gouvernante ")
 
 
 def test_bad_flag_is_one_line_error(workspace: Path) -> None:
-    r = gouvernante("-nope", cwd=workspace)
+    r = run_cli("-nope", cwd=workspace)
     assert r.returncode == 1
     assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
 
 
 def test_unreadable_lockfile_is_error_not_clean(workspace: Path) -> None:
     (workspace / "broken.json").write_text('{"lockfileVersion": 3, "packages": {')
-    r = gouvernante("-rules", "./rules", "-lockfile", "broken.json", cwd=workspace)
+    r = run_cli("-rules", "./rules", "-lockfile", "broken.json", cwd=workspace)
     assert r.returncode == 1
     assert "broken.json" in r.stderr
     assert "NOT a clean result" in r.stdout
@@ -172,7 +156,7 @@ def test_unreadable_lockfile_is_error_not_clean(workspace: Path) -> None:
 
 def test_bad_file_never_hides_another_finding(workspace: Path) -> None:
     (workspace / "broken.json").write_text('{"lockfileVersion": 3, "packages": {')
-    r = gouvernante(
+    r = run_cli(
         "-rules",
         "./rules",
         "-lockfile",
@@ -192,6 +176,6 @@ def test_bad_file_never_hides_another_finding(workspace: Path) -> None:
 def test_fifo_as_lockfile_does_not_hang(workspace: Path) -> None:
     fifo = workspace / "package-lock.json"
     os.mkfifo(fifo)
-    r = gouvernante("-rules", "./rules", "-lockfile", str(fifo), cwd=workspace)
+    r = run_cli("-rules", "./rules", "-lockfile", str(fifo), cwd=workspace)
     assert r.returncode == 1
     assert "not a regular file" in r.stderr

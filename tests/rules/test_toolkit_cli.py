@@ -10,23 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from helpers import run_cli
+
 RUNBOOK = Path(__file__).parents[1] / "e2e" / "fixtures" / "runbook"
 
 
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gouvernante", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
-
-
 def test_new_then_test_reproduces_runbook_steps_3_and_4(tmp_path: Path) -> None:
-    r = run(
+    r = run_cli(
         "rules",
         "new",
         "--id",
@@ -60,11 +50,11 @@ def test_new_then_test_reproduces_runbook_steps_3_and_4(tmp_path: Path) -> None:
     (cases / "clean").mkdir()
     shutil.copy(RUNBOOK / "test" / "affected-lockfile.json", cases / "affected" / "lock.json")
     shutil.copy(RUNBOOK / "test" / "clean-lockfile.json", cases / "clean" / "lock.json")
-    r = run("rules", "test", "rules", cwd=tmp_path)
+    r = run_cli("rules", "test", "rules", cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "2 passed, 0 failed" in r.stdout
     # the rule directory, with its .tests folder inside, still scans as a rule directory
-    r = run("-rules", "rules", "-lockfile", str(cases / "affected" / "lock.json"), cwd=tmp_path)
+    r = run_cli("-rules", "rules", "-lockfile", str(cases / "affected" / "lock.json"), cwd=tmp_path)
     assert r.returncode == 2, r.stdout + r.stderr
 
 
@@ -75,7 +65,7 @@ def test_rules_test_fails_when_clean_case_matches(tmp_path: Path) -> None:
     clean = rules / "SSC-2026-005.tests" / "clean"
     clean.mkdir(parents=True)
     shutil.copy(RUNBOOK / "test" / "affected-lockfile.json", clean / "oops.json")
-    r = run("rules", "test", "rules", cwd=tmp_path)
+    r = run_cli("rules", "test", "rules", cwd=tmp_path)
     assert r.returncode == 1
     assert "expected no findings, got example-utils@2.3.1" in r.stdout
 
@@ -101,13 +91,13 @@ def test_validate_reports_errors_and_warnings(tmp_path: Path) -> None:
         ],
     }
     (tmp_path / "ok.json").write_text(json.dumps(doc))
-    r = run("rules", "validate", "ok.json", cwd=tmp_path)
+    r = run_cli("rules", "validate", "ok.json", cwd=tmp_path)
     assert r.returncode == 0, r.stdout
     assert "omits bun, pnpm, yarn" in r.stdout
     assert "did you mean a dropper" in r.stdout
     doc["rules"][0]["package_rules"][0]["affected_version"] = ["1"]  # type: ignore[index]
     (tmp_path / "bad.json").write_text(json.dumps(doc))
-    r = run("rules", "validate", "bad.json", cwd=tmp_path)
+    r = run_cli("rules", "validate", "bad.json", cwd=tmp_path)
     assert r.returncode == 1
     assert 'bad.json: rules[0].package_rules[0]: unknown field "affected_version"' in r.stdout
 
@@ -128,7 +118,7 @@ def test_split_package_spec(spec: str, name: str, exprs: list[str]) -> None:
 
 def test_import_list_writes_valid_rules_that_scan(tmp_path: Path) -> None:
     (tmp_path / "iocs.txt").write_text("# wave 1\nexample-utils@2.3.1\nexample-utils:2.3.2\n")
-    r = run(
+    r = run_cli(
         "rules",
         "import",
         "list",
@@ -147,7 +137,7 @@ def test_import_list_writes_valid_rules_that_scan(tmp_path: Path) -> None:
     assert rule["id"] == "FEED-1"
     versions = rule["package_rules"][0]["affected_versions"]
     assert sorted(versions) == ["=2.3.1", "=2.3.2"]
-    r = run(
+    r = run_cli(
         "-rules",
         "imported",
         "-lockfile",

@@ -5,8 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,7 @@ from gouvernante.model import (
 from gouvernante.report.json_report import report_dict
 from gouvernante.report.text import summary_line
 from gouvernante.suppress import apply_suppressions, glob_match, parse_suppressions
+from helpers import run_cli
 
 TODAY = date(2026, 5, 1)
 _KEYS_FOR_FUZZ = {"rule_id", "package", "version", "path", "sha256", "reason", "expires"}
@@ -294,17 +293,6 @@ def test_glob(pattern: str, path: str, ok: bool) -> None:
 # --- through the command line ------------------------------------------------------------------
 
 
-def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gouvernante", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     shutil.copytree(RUNBOOK, tmp_path / "ws")
@@ -315,7 +303,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def test_ignore_file_in_scan_root_is_used(project: Path) -> None:
-    before = _run("-rules", "./rules", "-dir", "app", "-json", cwd=project)
+    before = run_cli("-rules", "./rules", "-dir", "app", "-json", cwd=project)
     assert before.returncode == 2
     (project / "app" / ".gouvernante-ignore.json").write_text(
         json.dumps(
@@ -333,7 +321,7 @@ def test_ignore_file_in_scan_root_is_used(project: Path) -> None:
             }
         )
     )
-    after = _run("-rules", "./rules", "-dir", "app", "-json", cwd=project)
+    after = run_cli("-rules", "./rules", "-dir", "app", "-json", cwd=project)
     assert after.returncode == 0, after.stdout + after.stderr
     report = json.loads(after.stdout)
     assert report["summary"]["verdict"] == "clean"
@@ -342,7 +330,7 @@ def test_ignore_file_in_scan_root_is_used(project: Path) -> None:
     assert [s["message"] for s in report["suppressions"]] == [
         "suppressions[1] (package=never-matches): stale, matched no finding: remove it"
     ]
-    text = _run("-rules", "./rules", "-dir", "app", cwd=project)
+    text = run_cli("-rules", "./rules", "-dir", "app", cwd=project)
     assert "SUPPRESSED (not counted): triaged" in text.stdout
     assert "stale, matched no finding" in text.stdout
 
@@ -354,7 +342,7 @@ def test_explicit_ignore_file_expired_and_malformed(project: Path) -> None:
             {"version": 1, "suppressions": [_entry(rule_id="SSC-2026-005", expires="2000-01-01")]}
         )
     )
-    r = _run(
+    r = run_cli(
         "-rules",
         "./rules",
         "-lockfile",
@@ -366,7 +354,7 @@ def test_explicit_ignore_file_expired_and_malformed(project: Path) -> None:
     assert r.returncode == 2
     assert "expired on 2000-01-01, no longer suppressing" in r.stdout
     ignore.write_text('{"version": 1, "suppressions": [{"rule_id": "x"}]}')
-    r = _run(
+    r = run_cli(
         "-rules",
         "./rules",
         "-lockfile",
@@ -384,9 +372,9 @@ def test_fail_on_through_the_cli(project: Path) -> None:
     rule["rules"][0]["severity"] = "medium"
     (project / "rules" / "SSC-2026-005.json").write_text(json.dumps(rule))
     args = ["-rules", "./rules", "-lockfile", "test/affected-lockfile.json"]
-    assert _run(*args, cwd=project).returncode == 2
-    assert _run(*args, "-fail-on", "medium", cwd=project).returncode == 2
-    high = _run(*args, "-fail-on", "high", cwd=project)
+    assert run_cli(*args, cwd=project).returncode == 2
+    assert run_cli(*args, "-fail-on", "medium", cwd=project).returncode == 2
+    high = run_cli(*args, "-fail-on", "high", cwd=project)
     assert high.returncode == 0
     assert "AFFECTED" in high.stdout  # still reported
 
