@@ -214,8 +214,10 @@ def _scan(ns: argparse.Namespace) -> int:
         print(f"{summary_line(result)} (report: {written})")
     else:
         sys.stdout.write(text)
+    from gouvernante.report.text import terminal_safe  # noqa: PLC0415
+
     for err in result.errors:
-        print(f"gouvernante: {err.path}: {err.message}", file=sys.stderr)
+        print(terminal_safe(f"gouvernante: {err.path}: {err.message}"), file=sys.stderr)
     return exit_code(result, Severity(ns.fail_on))
 
 

@@ -179,3 +179,13 @@ def test_fifo_as_lockfile_does_not_hang(workspace: Path) -> None:
     r = run_cli("-rules", "./rules", "-lockfile", str(fifo), cwd=workspace)
     assert r.returncode == 1
     assert "not a regular file" in r.stderr
+
+
+def test_control_characters_from_scanned_files_are_escaped(workspace: Path) -> None:
+    hostile = "evil\u001b]0;pwned\u0007\nFAKE LINE.json"
+    shutil.copy(workspace / "test" / "affected-lockfile.json", workspace / hostile)
+    r = run_cli("-rules", "./rules", "-lockfile", hostile, cwd=workspace)
+    assert r.returncode == 2
+    assert "\u001b" not in r.stdout and "\u0007" not in r.stdout
+    assert "\nFAKE LINE" not in r.stdout
+    assert "evil\\x1b]0;pwned\\x07\\x0aFAKE LINE.json" in r.stdout

@@ -7,6 +7,15 @@ from collections.abc import Iterable
 from gouvernante import __version__
 from gouvernante.model import CheckOutcome, Finding, FindingType, ScanResult, Severity
 
+# Names, paths and messages come from files we scan, which may be hostile: control characters
+# (terminal escape sequences, carriage returns, newlines that forge report lines) are shown escaped.
+_CONTROL = str.maketrans({c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))})
+
+
+def terminal_safe(text: str) -> str:
+    return text.translate(_CONTROL)
+
+
 _ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 
 
@@ -134,4 +143,4 @@ def render(result: ScanResult) -> str:
         lines.extend(f"  {n.path}: {n.message}" for n in result.suppression_notes)
         lines.append("")
     lines.append(summary_line(result))
-    return "\n".join(lines) + "\n"
+    return "\n".join(terminal_safe(line) for line in lines) + "\n"
