@@ -1,4 +1,8 @@
-"""Safe reads of untrusted files: regular files only, size-capped, never blocking on FIFOs."""
+"""Safe reads of untrusted files: regular files only, size-capped, never blocking on FIFOs.
+
+The one implementation every reader uses (lockfiles, rule files, feeds, suppressions, reports,
+hashed host files). Messages name what the path is instead of a regular file.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,22 @@ from gouvernante.errors import InputError
 
 MAX_LOCKFILE_BYTES = 512 * 1024 * 1024
 
+_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
 
 def describe_mode(mode: int) -> str:
     if stat.S_ISFIFO(mode):
         return "a FIFO"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
     if stat.S_ISSOCK(mode):
         return "a socket"
     if stat.S_ISDIR(mode):
@@ -23,54 +37,71 @@ def describe_mode(mode: int) -> str:
     return "not a regular file"
 
 
+def os_message(exc: OSError) -> str:
+    """One wording for a failed open/read/stat."""
+    if exc.errno == errno.ENOENT:
+        return "no such file or directory"
+    if exc.errno == errno.ELOOP:
+        return "symlink loop"
+    reason = exc.strerror or str(exc)
+    return f"cannot read: {reason[:1].lower()}{reason[1:]}"
+
+
+def size_message(size: int, limit: int) -> str:
+    mib = 1024 * 1024
+    shown = f"{limit // mib} MiB" if limit % mib == 0 else f"{limit} bytes"
+    return f"file is too large ({size} bytes; the limit is {shown})"
+
+
 def open_regular(path: str, display: str | None = None) -> int:
     """Open ``path`` read-only; refuse anything but a regular file without blocking on it."""
     shown = display or path
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-    flags |= getattr(os, "O_BINARY", 0)
     try:
-        fd = os.open(path, flags)
-    except FileNotFoundError:
-        raise InputError(shown, "no such file") from None
-    except PermissionError:
-        raise InputError(shown, "permission denied") from None
+        fd = os.open(path, _FLAGS)
     except IsADirectoryError:
-        raise InputError(shown, "is a directory, not a file") from None
+        raise InputError(shown, "is a directory, not a regular file") from None
     except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise InputError(shown, "symlink loop") from None
-        raise InputError(shown, f"cannot open: {exc.strerror or exc}") from None
+        raise InputError(shown, os_message(exc)) from None
     try:
-        st = os.fstat(fd)
+        mode = os.fstat(fd).st_mode
     except OSError as exc:
         os.close(fd)
-        raise InputError(shown, f"cannot stat: {exc.strerror or exc}") from None
-    if not stat.S_ISREG(st.st_mode):
+        raise InputError(shown, os_message(exc)) from None
+    if not stat.S_ISREG(mode):
         os.close(fd)
-        raise InputError(shown, f"is {describe_mode(st.st_mode)}, not a regular file")
+        if stat.S_ISDIR(mode):
+            raise InputError(shown, "is a directory, not a regular file")
+        raise InputError(shown, f"not a regular file ({describe_mode(mode)}); refusing to read it")
     return fd
 
 
-def read_regular_file(path: str, max_bytes: int, display: str | None = None) -> bytes:
-    """Read a whole regular file of at most ``max_bytes`` bytes."""
+def read_regular(
+    path: str, max_bytes: int, display: str | None = None
+) -> tuple[bytes, tuple[int, int]]:
+    """The bytes of a regular file of at most ``max_bytes`` bytes, and its (device, inode)."""
     shown = display or path
     fd = open_regular(path, shown)
     try:
-        size = os.fstat(fd).st_size
-        if size > max_bytes:
-            raise InputError(shown, f"too large ({size} bytes; the limit is {max_bytes})")
+        st = os.fstat(fd)
+        if st.st_size > max_bytes:
+            raise InputError(shown, size_message(st.st_size, max_bytes))
         chunks: list[bytes] = []
         total = 0
         while True:
-            chunk = os.read(fd, max(size - total, 0) + 65536)
+            chunk = os.read(fd, max(st.st_size - total, 0) + 65536)
             if not chunk:
                 break
             total += len(chunk)
-            if total > max_bytes:
-                raise InputError(shown, f"too large (over {max_bytes} bytes)")
+            if total > max_bytes:  # grew while being read
+                raise InputError(shown, size_message(total, max_bytes))
             chunks.append(chunk)
-        return b"".join(chunks)
+        return b"".join(chunks), (st.st_dev, st.st_ino)
     except OSError as exc:
-        raise InputError(shown, f"cannot read: {exc.strerror or exc}") from None
+        raise InputError(shown, os_message(exc)) from None
     finally:
         os.close(fd)
+
+
+def read_regular_file(path: str, max_bytes: int, display: str | None = None) -> bytes:
+    """``read_regular`` without the file identity."""
+    return read_regular(path, max_bytes, display)[0]

@@ -14,7 +14,6 @@ any rule error exits 1).
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import re
@@ -27,7 +26,8 @@ from typing import Any, Final, TypeVar
 
 import msgspec
 
-from gouvernante.errors import RuleError, SemverError
+from gouvernante.errors import InputError, RuleError, SemverError
+from gouvernante.fsutil import os_message, read_regular
 from gouvernante.model import LockfileEcosystem, Severity
 from gouvernante.rules.model import (
     SCHEMA_VERSION,
@@ -164,7 +164,7 @@ def _expand(top: str) -> Iterable[tuple[str, RuleError | None]]:
     try:
         st = os.stat(top)
     except OSError as exc:
-        yield top, RuleError(top, _os_message(exc))
+        yield top, RuleError(top, os_message(exc))
         return
     if not stat.S_ISDIR(st.st_mode):
         yield top, None  # a file (or a FIFO/device: refused when read)
@@ -185,64 +185,10 @@ def _expand(top: str) -> Iterable[tuple[str, RuleError | None]]:
 
 
 def _read_file(path: str) -> tuple[bytes, tuple[int, int]]:
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        raise RuleError(path, _os_message(exc)) from None
-    try:
-        try:
-            st = os.fstat(fd)
-        except OSError as exc:  # pragma: no cover
-            raise RuleError(path, _os_message(exc)) from None
-        mode = st.st_mode
-        if stat.S_ISDIR(mode):
-            raise RuleError(path, "is a directory, not a rule file")
-        if not stat.S_ISREG(mode):
-            raise RuleError(path, f"not a regular file ({_file_kind(mode)}); refusing to read it")
-        if st.st_size > MAX_FILE_BYTES:
-            raise RuleError(path, _too_big(st.st_size))
-        chunks: list[bytes] = []
-        total = 0
-        while True:
-            try:
-                chunk = os.read(fd, 1 << 20)
-            except OSError as exc:
-                raise RuleError(path, _os_message(exc)) from None
-            if not chunk:
-                break
-            total += len(chunk)
-            if total > MAX_FILE_BYTES:  # grew while reading
-                raise RuleError(path, _too_big(total))
-            chunks.append(chunk)
-        return b"".join(chunks), (st.st_dev, st.st_ino)
-    finally:
-        os.close(fd)
-
-
-def _too_big(size: int) -> str:
-    limit = MAX_FILE_BYTES
-    shown = f"{limit // (1024 * 1024)} MiB" if limit % (1024 * 1024) == 0 else f"{limit} bytes"
-    return f"file is too large ({size} bytes; the limit is {shown})"
-
-
-def _file_kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISCHR(mode):
-        return "a character device"
-    if stat.S_ISBLK(mode):
-        return "a block device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"  # pragma: no cover
-
-
-def _os_message(exc: OSError) -> str:
-    if exc.errno == errno.ENOENT:
-        return "no such file or directory"
-    reason = exc.strerror or str(exc)
-    return f"cannot read: {reason[:1].lower()}{reason[1:]}"
+        return read_regular(path, MAX_FILE_BYTES)
+    except InputError as exc:
+        raise RuleError(path, exc.detail) from None
 
 
 # --------------------------------------------------------------------------------------------

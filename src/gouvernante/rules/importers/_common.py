@@ -7,13 +7,12 @@ Importers build plain ``dict`` rules (schema 1.0.0) in a fixed key order and ser
 from __future__ import annotations
 
 import json
-import os
 import re
-import stat
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from gouvernante.errors import RuleError
+from gouvernante.errors import InputError, RuleError
+from gouvernante.fsutil import read_regular_file
 
 SCHEMA_VERSION = "1.0.0"
 
@@ -44,21 +43,9 @@ class FeedError(RuleError):
 def read_input(path: str, *, cap: int = MAX_INPUT_BYTES) -> bytes:
     """Read one regular file, refusing FIFOs, devices and files over ``cap`` bytes."""
     try:
-        st = os.stat(path)
-    except OSError as exc:
-        raise FeedError(path, f"cannot read: {exc.strerror or exc}") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise FeedError(path, "not a regular file")
-    if st.st_size > cap:
-        raise FeedError(path, f"file too large ({st.st_size} bytes, limit {cap})")
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(cap + 1)
-    except OSError as exc:
-        raise FeedError(path, f"cannot read: {exc.strerror or exc}") from None
-    if len(data) > cap:
-        raise FeedError(path, f"file too large (limit {cap} bytes)")
-    return data
+        return read_regular_file(path, cap)
+    except InputError as exc:
+        raise FeedError(path, exc.detail) from None
 
 
 def decode_text(data: bytes, path: str) -> str:
