@@ -18,7 +18,7 @@ from gouvernante.model import (
 )
 from gouvernante.rules.index import RuleIndex
 from gouvernante.rules.model import Rule
-from gouvernante.scan.paths import dependency_paths
+from gouvernante.scan.paths import GraphView, dependency_paths
 from gouvernante.semver import Range, intersects, parse_range, try_parse_version
 
 _SOURCE_NOTE = {
@@ -112,11 +112,12 @@ def match_graph(graph: LockfileGraph, index: RuleIndex, display_path: str) -> li
 
     if not hits:
         return []
-    return [_finding(hit, graph, display_path) for hit in hits.values()]
+    view = GraphView(graph)
+    return [_finding(hit, graph, display_path, view) for hit in hits.values()]
 
 
-def _finding(hit: _Hit, graph: LockfileGraph, display_path: str) -> Finding:
-    paths = dependency_paths(graph, hit.node_ids)
+def _finding(hit: _Hit, graph: LockfileGraph, display_path: str, view: GraphView) -> Finding:
+    paths = dependency_paths(graph, hit.node_ids, view)
     line = None
     for node_id in hit.node_ids:
         line = graph.details.line_of(node_id)

@@ -25,8 +25,9 @@ class PathResult:
     direct: bool | None  # None when the lockfile records no roots
 
 
-class _GraphView:
-    """Labels and reverse edges of one graph, cached on first use.
+class GraphView:
+    """Labels and reverse edges of one graph, computed on first use; share one view between the
+    findings of a lockfile.
 
     A parser's details may offer ``parents_of(node_id)`` (who depends on this node), computed
     without building every edge of a big lockfile; otherwise edges are reversed once.
@@ -66,21 +67,9 @@ class _GraphView:
         return self._labels.get(node_id, node_id)
 
 
-_VIEWS: dict[int, tuple[LockfileGraph, _GraphView]] = {}
-
-
-def _view(graph: LockfileGraph) -> _GraphView:
-    cached = _VIEWS.get(id(graph))
-    if cached is not None and cached[0] is graph:
-        return cached[1]
-    if len(_VIEWS) > 8:
-        _VIEWS.clear()
-    view = _GraphView(graph)
-    _VIEWS[id(graph)] = (graph, view)
-    return view
-
-
-def dependency_paths(graph: LockfileGraph, node_ids: Sequence[str]) -> PathResult:
+def dependency_paths(
+    graph: LockfileGraph, node_ids: Sequence[str], view: GraphView | None = None
+) -> PathResult:
     """Chains from an importer to any of ``node_ids`` (the same package at several places).
 
     One backward breadth-first search from the targets gives every ancestor's distance to them;
@@ -90,7 +79,7 @@ def dependency_paths(graph: LockfileGraph, node_ids: Sequence[str]) -> PathResul
     """
     if not graph.importers:
         return PathResult((), 0, None)
-    view = _view(graph)
+    view = view if view is not None else GraphView(graph)
     importers = view.importers
     targets = list(dict.fromkeys(node_ids))
     dist: dict[str, int] = dict.fromkeys(targets, 0)
