@@ -174,5 +174,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "0")
+    # Time the tool as installed: with its bytecode cached. Any value of PYTHONDONTWRITEBYTECODE,
+    # even "0", makes every run recompile the sources.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     raise SystemExit(main())

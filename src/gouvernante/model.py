@@ -7,10 +7,11 @@ Everything that crosses a module boundary is a frozen dataclass or an enum. Pars
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
+from itertools import compress
+from typing import TYPE_CHECKING, Protocol, overload
 
 if TYPE_CHECKING:
     from gouvernante.rules.model import Rule
@@ -91,6 +92,97 @@ class LockedPackage:
     source: Source = Source.REGISTRY
     integrity: str | None = None
     resolved: str | None = None
+
+
+_SCANS_BEFORE_INDEX = 32
+
+
+class PackageTable(Sequence[LockedPackage]):
+    """The resolved packages of one lockfile, stored as columns; a ``LockedPackage`` is built
+    when asked for.
+
+    A big lockfile holds tens of thousands of packages and a scan looks closely at a handful, so
+    the matcher filters on the ``names`` column (and on integrity hashes) and builds only the
+    packages it reports. ``build(i)`` returns the package at position ``i`` (the same one every
+    time); ``integrity()`` returns the integrity column, computed when first needed.
+    """
+
+    __slots__ = ("_build", "_integrity", "_integrity_of", "_lookups", "_positions", "ids", "names")
+
+    def __init__(
+        self,
+        ids: Sequence[str],
+        names: Sequence[str],
+        build: Callable[[int], LockedPackage],
+        integrity: Callable[[], Sequence[str | None]] | None = None,
+    ) -> None:
+        if len(ids) != len(names):
+            raise ValueError("PackageTable columns differ in length")
+        self.ids = ids
+        self.names = names
+        self._build = build
+        self._integrity_of = integrity
+        self._integrity: Sequence[str | None] | None = None
+        self._positions: dict[str, int] | None = None
+        self._lookups = 0
+
+    @classmethod
+    def of(cls, packages: Sequence[LockedPackage]) -> PackageTable:
+        """A table over packages already built (small lockfiles, tests)."""
+        if isinstance(packages, PackageTable):
+            return packages
+        items = list(packages)
+        return cls(
+            [p.id for p in items],
+            [p.name for p in items],
+            items.__getitem__,
+            lambda: [p.integrity for p in items],
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> LockedPackage: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[LockedPackage]: ...
+
+    def __getitem__(self, index: int | slice) -> LockedPackage | list[LockedPackage]:
+        if isinstance(index, slice):
+            return [self._build(i) for i in range(len(self.ids))[index]]
+        size = len(self.ids)
+        if not -size <= index < size:
+            raise IndexError("PackageTable index out of range")
+        return self._build(index % size)
+
+    def __iter__(self) -> Iterator[LockedPackage]:
+        build = self._build
+        return (build(i) for i in range(len(self.ids)))
+
+    def positions_named(self, wanted: Container[str]) -> list[int]:
+        """Positions of the packages whose name is in ``wanted``."""
+        return list(compress(range(len(self.names)), map(wanted.__contains__, self.names)))
+
+    def integrity(self) -> Sequence[str | None]:
+        if self._integrity is None:
+            column = self._integrity_of() if self._integrity_of is not None else None
+            self._integrity = column if column is not None else [p.integrity for p in self]
+        return self._integrity
+
+    def position_of(self, node_id: str) -> int | None:
+        """Position of the package with this node id (the first, if a parser repeated one)."""
+        if self._positions is None:
+            self._lookups += 1
+            if self._lookups <= _SCANS_BEFORE_INDEX:  # a few labels: a scan costs less
+                try:
+                    return self.ids.index(node_id)
+                except ValueError:
+                    return None
+            # reversed, so that a repeated id keeps its first position
+            size = len(self.ids)
+            self._positions = dict(zip(reversed(self.ids), range(size - 1, -1, -1), strict=True))
+        return self._positions.get(node_id)
 
 
 @dataclass(frozen=True, slots=True)

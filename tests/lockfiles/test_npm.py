@@ -14,7 +14,14 @@ from hypothesis import strategies as st
 
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles import npm, parse_bytes
-from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
+from gouvernante.model import (
+    Importer,
+    LockedPackage,
+    LockfileFormat,
+    LockfileGraph,
+    PackageTable,
+    Source,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "npm"
 WORKSPACE_CASES = {
@@ -476,7 +483,7 @@ def test_root_label_without_name() -> None:
     graph = npm.parse(json.dumps(body).encode(), "package-lock.json")
     assert list(graph.importers) == [Importer("", "(root)")]
     graph = npm.parse(json.dumps({"lockfileVersion": 1}).encode(), "package-lock.json")
-    assert list(graph.importers) == [Importer("", "(root)")] and graph.packages == []
+    assert list(graph.importers) == [Importer("", "(root)")] and list(graph.packages) == []
 
 
 # --- hand-written v1 details ---
@@ -535,13 +542,39 @@ def test_v1_entry_without_version_is_skipped_with_a_note() -> None:
     assert graph.details.edges()[""] == ["node_modules/b"]
 
 
-def test_fast_package_factory_builds_equal_frozen_packages() -> None:
-    fast = npm._package("node_modules/a", "a", "1.0.0", Source.GIT, "sha512-x", "git+ssh://h")
-    slow = LockedPackage("node_modules/a", "a", "1.0.0", Source.GIT, "sha512-x", "git+ssh://h")
-    assert type(fast) is LockedPackage
-    assert fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow)
+def test_v3_table_builds_packages_on_demand_with_columns_that_agree() -> None:
+    data = lock(
+        {
+            "node_modules/a": {
+                "version": "1.0.0",
+                "resolved": "https://registry.npmjs.org/a/-/a-1.0.0.tgz",
+                "integrity": "sha512-aaa",
+            },
+            "node_modules/alias": {"name": "b", "version": "2.0.0", "integrity": "sha512-bbb"},
+            "node_modules/g": {"version": "3.0.0", "resolved": "git+ssh://git@h/g.git#abc"},
+            "node_modules/ws": {"resolved": "packages/ws", "link": True},
+            "packages/ws": {"name": "ws", "version": "0.1.0"},
+        }
+    )
+    graph = npm.parse(data, "package-lock.json")
+    table = graph.packages
+    assert isinstance(table, PackageTable)
+    built = list(table)
+    assert [p.id for p in built] == list(table.ids)
+    assert [p.name for p in built] == list(table.names)
+    assert [p.integrity for p in built] == list(table.integrity())
+    assert table[1] == LockedPackage(
+        "node_modules/alias", "b", "2.0.0", Source.REGISTRY, "sha512-bbb", None
+    )
+    assert table[-1] == built[-1] and table[0:2] == built[0:2]
+    assert table[2].source is Source.GIT
+    assert {table[i].source for i in table.positions_named({"ws"})} == {Source.LOCAL}
+    assert table.positions_named({"b", "absent"}) == [1]
+    assert table.position_of("node_modules/g") == 2 and table.position_of("nope") is None
+    with pytest.raises(IndexError):
+        table[len(table)]
     with pytest.raises(AttributeError):
-        fast.name = "b"  # type: ignore[misc]
+        table[0].name = "x"  # type: ignore[misc]
 
 
 def test_v1_edges_and_lines_with_confusable_nesting() -> None:
@@ -647,7 +680,7 @@ def test_deep_nesting_is_a_lockfile_error_or_a_result(depth: int) -> None:
     except LockfileError as exc:
         assert "nested too deeply" in str(exc)
     else:
-        assert graph.packages == []
+        assert list(graph.packages) == []
     levels = depth // 100
     deep_v1 = (
         b'{"lockfileVersion": 1,\n"dependencies": '
@@ -869,3 +902,31 @@ def test_v1_and_v3_of_the_same_tree_agree(tree: dict[str, Any]) -> None:
                 package.id.rpartition("node_modules/")[2] if graph is first else package.id
             )
             assert text.splitlines()[line - 1].strip() == f'"{expected_key}": {{'
+
+
+@pytest.mark.parametrize("case", sorted(WORKSPACE_CASES))
+def test_lazy_parents_and_children_agree_with_the_full_edges(case: str) -> None:
+    full, _, _ = load_case(case, WORKSPACE_CASES[case])
+    edges = full.details.edges()
+    lazy, _, _ = load_case(case, WORKSPACE_CASES[case])  # a fresh parse: no edges built yet
+    details: Any = lazy.details
+    nodes = set(edges) | {c for children in edges.values() for c in children}
+    for node in sorted(nodes):
+        assert details.children_of(node) == edges.get(node, [])
+        expected = sorted(p for p, children in edges.items() if node in children and p != node)
+        assert sorted(details.parents_of(node)) == expected
+    assert details._edges is None  # answered without building every edge
+
+
+def test_dependency_maps_that_are_not_objects_of_strings_do_not_break_parents() -> None:
+    data = lock(
+        {
+            "node_modules/a": {"version": "1.0.0", "dependencies": {"t": "^1"}},
+            "node_modules/b": {"version": "1.0.0", "dependencies": {"t": {"odd": True}}},
+            "node_modules/c": {"version": "1.0.0", "peerDependencies": ["t"]},
+            "node_modules/t": {"version": "1.0.0"},
+        }
+    )
+    details: Any = npm.parse(data, "package-lock.json").details
+    assert sorted(details.parents_of("node_modules/t")) == ["node_modules/a", "node_modules/b"]
+    assert details.children_of("node_modules/c") == []

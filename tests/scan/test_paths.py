@@ -2,6 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
 from gouvernante.scan.paths import MAX_PATHS_SHOWN, dependency_paths
@@ -73,3 +77,55 @@ def test_cycles_terminate() -> None:
 def test_no_importers_means_unknown_directness() -> None:
     result = dependency_paths(graph({}, [], [pkg("a", "a", "1.0.0")]), ["a"])
     assert result.paths == () and result.direct is None
+
+
+# The forward search (one importer) and the backward one (several) must give the same chains.
+_NODES = [f"n{i}" for i in range(12)]
+
+
+@st.composite
+def _graphs(draw: st.DrawFn) -> tuple[dict[str, list[str]], list[str]]:
+    edges: dict[str, list[str]] = {"": draw(st.lists(st.sampled_from(_NODES), max_size=4))}
+    for node in _NODES:
+        edges[node] = draw(st.lists(st.sampled_from(_NODES), max_size=4, unique=True))
+    targets = draw(st.lists(st.sampled_from(_NODES), min_size=1, max_size=3))
+    return edges, targets
+
+
+@settings(max_examples=300, deadline=None)
+@given(_graphs())
+def test_forward_and_backward_searches_agree(case: tuple[dict[str, list[str]], list[str]]) -> None:
+    edges, targets = case
+    pkgs = [pkg(n, n, "1.0.0") for n in _NODES]
+    one = graph(edges, [Importer("", "app")], pkgs)
+    # An importer nothing reaches forces the backward search without changing the answer.
+    two = graph({**edges, "lonely": []}, [Importer("", "app"), Importer("lonely", "x")], pkgs)
+    forward = dependency_paths(one, targets)
+    backward = dependency_paths(two, targets)
+    assert forward == backward
+    for chain in forward.paths:  # every chain is real: consecutive nodes are edges
+        ids = ["", *(label.split("@")[0] for label in chain[1:])]
+        assert all(b in edges[a] for a, b in pairwise(ids))
+        assert ids[-1] in targets
+
+
+def test_forward_search_counts_every_shortest_chain() -> None:
+    # a diamond of diamonds: 2 x 2 = 4 shortest chains, one longer chain not counted
+    edges = {
+        "": ["a", "b", "long"],
+        "a": ["m"],
+        "b": ["m"],
+        "m": ["c", "d"],
+        "c": ["t"],
+        "d": ["t"],
+        "long": ["x"],
+        "x": ["y"],
+        "y": ["z"],
+        "z": ["t"],
+    }
+    pkgs = [pkg(n, n, "1.0.0") for n in ["a", "b", "m", "c", "d", "t", "long", "x", "y", "z"]]
+    result = dependency_paths(graph(edges, [Importer("", "app")], pkgs), ["t"])
+    assert [len(p) for p in result.paths] == [5, 5, 5, 5]
+    assert len(result.paths) + result.more == 4
+    assert result.paths[0] == ("app", "a@1.0.0", "m@1.0.0", "c@1.0.0", "t@1.0.0")
+    assert result.direct is False

@@ -25,11 +25,9 @@ Decisions:
 
 from __future__ import annotations
 
-import dataclasses
 import posixpath
 import re
-import types
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import msgspec
 
@@ -39,55 +37,13 @@ from gouvernante.model import (
     LockedPackage,
     LockfileFormat,
     LockfileGraph,
+    PackageTable,
     Source,
 )
 
 _NO_RAW = msgspec.Raw(b"")
 
 
-def _package_factory() -> Callable[[str, str, str, Source, str | None, str | None], LockedPackage]:
-    """A ``LockedPackage`` constructor about twice as fast as the frozen dataclass ``__init__``.
-
-    It fills the slots directly (what the generated ``__init__`` does through
-    ``object.__setattr__``), and is used only while ``LockedPackage`` is exactly the slotted
-    six-field dataclass it was written for; otherwise the ordinary constructor is returned.
-    """
-    order = ("id", "name", "version", "source", "integrity", "resolved")
-    slots = [LockedPackage.__dict__.get(name) for name in order]
-    names = tuple(f.name for f in dataclasses.fields(LockedPackage))
-    if (
-        names != order
-        or hasattr(LockedPackage, "__post_init__")
-        or not all(isinstance(s, types.MemberDescriptorType) for s in slots)
-    ):
-        return LockedPackage
-    new = object.__new__
-    set_id, set_name, set_version, set_source, set_integrity, set_resolved = (
-        s.__set__  # type: ignore[union-attr]
-        for s in slots
-    )
-
-    def make(  # noqa: PLR0917 - positional like the dataclass, for speed
-        id: str,
-        name: str,
-        version: str,
-        source: Source,
-        integrity: str | None,
-        resolved: str | None,
-    ) -> LockedPackage:
-        package: LockedPackage = new(LockedPackage)
-        set_id(package, id)
-        set_name(package, name)
-        set_version(package, version)
-        set_source(package, source)
-        set_integrity(package, integrity)
-        set_resolved(package, resolved)
-        return package
-
-    return make
-
-
-_package = _package_factory()
 _GIT_PREFIXES = ("git+", "git:", "git@", "github:", "gitlab:", "bitbucket:", "gist:")
 _SUPPORTED = (1, 2, 3)
 _ROOT_LABEL = "(root)"
@@ -205,19 +161,19 @@ def _validation_error(path: str, exc: msgspec.ValidationError) -> LockfileError:
 def _parse_packages(
     lock: _Lock, entries: dict[str, _Entry], data: bytes, fmt: LockfileFormat
 ) -> LockfileGraph:
-    packages: list[LockedPackage] = []
+    ids: list[str] = []
+    names: list[str] = []
+    extra: list[LockedPackage] = []  # links, folders, version-less git/tarball entries
     links: dict[str, str] = {}  # link id -> target folder id
     folders: list[str] = []
     skipped: list[str] = []
-    append = packages.append
-    registry = Source.REGISTRY
-    http = ("https://", "http://")
-    make = _package
-    # The hot loop (tens of thousands of entries): plain registry entries take the fast path.
+    add_id = ids.append
+    add_name = names.append
+    # The hot loop (tens of thousands of entries): a plain entry only gets its name here; the
+    # package itself is built if the matcher asks for it.
     for key, entry in entries.items():
         cut = key.rfind("node_modules/")
-        version = entry.version
-        if cut < 0 or version is None or entry.link:
+        if cut < 0 or entry.version is None or entry.link:
             if not key:
                 continue
             if entry.link:
@@ -225,7 +181,8 @@ def _parse_packages(
                 if target is not None:
                     links[key] = target
                 name = entry.name or (key[cut + 13 :] if cut >= 0 else key.rpartition("/")[2])
-                append(make(key, name, entry.version or "", Source.LOCAL, None, entry.resolved))
+                version = entry.version or ""
+                extra.append(LockedPackage(key, name, version, Source.LOCAL, None, entry.resolved))
             elif cut < 0:
                 folders.append(key)  # named below, once links are known
             elif entry.resolved is None:
@@ -235,30 +192,21 @@ def _parse_packages(
                 name = entry.name or key[cut + 13 :]
                 guessed = _version_from_tarball(entry.resolved, name)
                 source = _classify(entry.resolved, name, guessed)
-                append(make(key, name, guessed, source, entry.integrity, entry.resolved))
+                extra.append(
+                    LockedPackage(key, name, guessed, source, entry.integrity, entry.resolved)
+                )
             continue
-        name = entry.name or key[cut + 13 :]
-        resolved = entry.resolved
-        if (
-            resolved is None
-            or entry.inBundle
-            or (
-                resolved.endswith(f"/{name}/-/{name.rpartition('/')[2]}-{version}.tgz")
-                and resolved.startswith(http)
-            )
-        ):
-            source = registry
-        else:
-            source = _classify(resolved, name, version)
-        append(make(key, name, version, source, entry.integrity, resolved))
+        add_id(key)
+        add_name(entry.name or key[cut + 13 :])
 
     link_names = {target: key.rpartition("node_modules/")[2] for key, target in links.items()}
     for key in folders:
         entry = entries[key]
         name = entry.name or link_names.get(key) or key.rpartition("/")[2]
-        packages.append(
+        extra.append(
             LockedPackage(key, name, entry.version or "", Source.LOCAL, None, entry.resolved)
         )
+    table = _table(entries, ids, names, extra)
 
     root = entries.get("")
     root_name = lock.name or (root.name if root is not None else None)
@@ -274,7 +222,35 @@ def _parse_packages(
     if skipped:  # husks are no nodes: nothing may resolve to them
         entries = {k: v for k, v in entries.items() if k not in set(skipped)}
     details = _PackagesDetails(entries, links, data)
-    return LockfileGraph(fmt, packages, importers, (), details, notes)
+    return LockfileGraph(fmt, table, importers, (), details, notes)
+
+
+def _table(
+    entries: dict[str, _Entry], ids: list[str], names: list[str], extra: list[LockedPackage]
+) -> PackageTable:
+    """Plain registry entries first (built on demand), then the others (built already)."""
+    plain = len(ids)
+
+    def build(i: int) -> LockedPackage:
+        if i >= plain:
+            return extra[i - plain]
+        key = ids[i]
+        entry = entries[key]
+        name = names[i]
+        version = entry.version or ""
+        resolved = entry.resolved
+        if resolved is None or entry.inBundle:
+            source = Source.REGISTRY
+        else:
+            source = _classify(resolved, name, version)
+        return LockedPackage(key, name, version, source, entry.integrity, resolved)
+
+    def integrity() -> list[str | None]:
+        return [entries[key].integrity for key in ids[:plain]] + [p.integrity for p in extra]
+
+    ids.extend(p.id for p in extra)
+    names.extend(p.name for p in extra)
+    return PackageTable(ids, names, build, integrity)
 
 
 def _link_target(resolved: str | None, entries: Mapping[str, object]) -> str | None:
@@ -315,30 +291,31 @@ class _PackagesDetails:
         return self._edges
 
     def _build_edges(self) -> dict[str, list[str]]:
+        return {key: self.children_of(key) for key in self._entries}
+
+    def children_of(self, node_id: str) -> list[str]:
+        """What ``node_id`` depends on, each name resolved as require() would: only this
+        node's dependency maps are decoded."""
+        target = self._links.get(node_id)
+        if target is not None:
+            return [target]
         entries = self._entries
-        edges: dict[str, list[str]] = {}
-        for key, entry in entries.items():
-            target = self._links.get(key)
-            if target is not None:
-                edges[key] = [target]
-                continue
-            if entry.link:
-                edges[key] = []
-                continue
-            children: list[str] = []
-            for name in _dep_names(
-                (
-                    entry.dependencies,
-                    entry.optionalDependencies,
-                    entry.peerDependencies,
-                    entry.devDependencies,
-                )
-            ):
-                child = _resolve(key, name, entries)
-                if child is not None and child != key and child not in children:
-                    children.append(child)
-            edges[key] = children
-        return edges
+        entry = entries.get(node_id)
+        if entry is None or entry.link:
+            return []
+        names = _dep_names(_maps_of(entry))
+        if not names:
+            return []
+        folders = _lookup_folders(node_id)
+        children: list[str] = []
+        for name in names:
+            for folder in folders:
+                child = folder + name
+                if child in entries:
+                    if child != node_id and child not in children:
+                        children.append(child)
+                    break
+        return children
 
     def parents_of(self, node_id: str) -> list[str]:
         """Nodes that depend on ``node_id``, resolving only the dependencies named like it.
@@ -347,20 +324,7 @@ class _PackagesDetails:
         if self._edges is not None:
             return [p for p, children in self._edges.items() if node_id in children]
         if self._by_dep_name is None:
-            index: dict[str, list[str]] = {}
-            for key, entry in self._entries.items():
-                if key in self._links or entry.link:
-                    continue
-                for name in _dep_names(
-                    (
-                        entry.dependencies,
-                        entry.optionalDependencies,
-                        entry.peerDependencies,
-                        entry.devDependencies,
-                    )
-                ):
-                    index.setdefault(name, []).append(key)
-            self._by_dep_name = index
+            self._by_dep_name = self._dependents_by_name()
             self._link_sources = {}
             for source, target in self._links.items():
                 self._link_sources.setdefault(target, []).append(source)
@@ -368,10 +332,47 @@ class _PackagesDetails:
         install_name = node_id[cut + len("node_modules/") :] if cut >= 0 else None
         parents = list(self._link_sources.get(node_id, ()))
         if install_name is not None:
+            entries = self._entries
             for key in self._by_dep_name.get(install_name, ()):
-                if key != node_id and _resolve(key, install_name, self._entries) == node_id:
+                if (
+                    key != node_id
+                    and _resolve(key, install_name, entries) == node_id
+                    and key not in parents
+                ):
                     parents.append(key)
         return parents
+
+    def _dependents_by_name(self) -> dict[str, list[str]]:
+        """Dependency name -> the entries that declare it (in any of the four maps).
+
+        All the maps are decoded by one call (they are kept as raw JSON by the parse); a map
+        that is not an object of strings sends the decode to the forgiving per-map path."""
+        owners: list[str] = []
+        maps: list[msgspec.Raw] = []
+        links = self._links
+        for key, entry in self._entries.items():
+            if entry.link or key in links:
+                continue
+            for raw in _maps_of(entry):
+                if len(raw):
+                    owners.append(key)
+                    maps.append(raw)
+        try:
+            decoded: list[dict[str, str]] = msgspec.json.decode(
+                b"[" + b",".join(maps) + b"]", type=list[dict[str, str]]
+            )
+        except (msgspec.MsgspecError, ValueError, RecursionError):
+            decoded = [dict.fromkeys(_dep_names((raw,)), "") for raw in maps]
+        index: dict[str, list[str]] = {}
+        get = index.get
+        for key, names in zip(owners, decoded, strict=True):
+            for name in names:
+                keys = get(name)
+                if keys is None:
+                    index[name] = [key]
+                elif keys[-1] != key:
+                    keys.append(key)
+        return index
 
     def line_of(self, node_id: str) -> int | None:
         if node_id not in self._lines:
@@ -383,29 +384,49 @@ class _PackagesDetails:
         return self._lines[node_id]
 
 
+_MAP_DECODER = msgspec.json.Decoder(dict[str, object])
+
+
+def _maps_of(entry: _Entry) -> tuple[msgspec.Raw, msgspec.Raw, msgspec.Raw, msgspec.Raw]:
+    return (
+        entry.dependencies,
+        entry.optionalDependencies,
+        entry.peerDependencies,
+        entry.devDependencies,
+    )
+
+
 def _dep_names(maps: Iterable[msgspec.Raw]) -> list[str]:
+    """The names in dependency maps kept raw by the parse; a value that is not an object names
+    nothing."""
     names: list[str] = []
     for raw in maps:
         if not len(raw):
             continue
         try:
-            decoded = msgspec.json.decode(raw)
+            names.extend(_MAP_DECODER.decode(raw))
         except (msgspec.MsgspecError, ValueError, RecursionError):
             continue
-        if isinstance(decoded, dict):
-            names.extend(k for k in decoded if isinstance(k, str))
     return names
 
 
 def _resolve(location: str, name: str, nodes: Mapping[str, object]) -> str | None:
     """The node npm's require() would find for ``name`` from the folder ``location``."""
-    folder = location
-    while True:
-        candidate = f"{folder}/node_modules/{name}" if folder else f"node_modules/{name}"
+    for folder in _lookup_folders(location):
+        candidate = folder + name
         if candidate in nodes:
             return candidate
+    return None
+
+
+def _lookup_folders(location: str) -> list[str]:
+    """The ``node_modules/`` folders require() searches from ``location``, nearest first."""
+    folders: list[str] = []
+    folder = location
+    while True:
+        folders.append(f"{folder}/node_modules/" if folder else "node_modules/")
         if not folder:
-            return None
+            return folders
         cut = folder.rfind("/node_modules/")
         if cut >= 0:  # from a package to the package whose node_modules holds it
             folder = folder[:cut]

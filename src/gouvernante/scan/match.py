@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -14,6 +15,7 @@ from gouvernante.model import (
     LockfileEcosystem,
     LockfileGraph,
     MatchKind,
+    PackageTable,
     Source,
 )
 from gouvernante.rules.index import RuleIndex
@@ -21,6 +23,7 @@ from gouvernante.rules.model import Rule
 from gouvernante.scan.paths import GraphView, dependency_paths
 from gouvernante.semver import Range, intersects, parse_range, try_parse_version
 
+_WHITESPACE = re.compile(r"\s")
 _SOURCE_NOTE = {
     Source.GIT: " (a git dependency: matched by name and version only)",
     Source.TARBALL: " (a tarball dependency: matched by name and version only)",
@@ -98,16 +101,29 @@ def match_graph(graph: LockfileGraph, index: RuleIndex, display_path: str) -> li
             hit = hits[key] = _Hit(rule, match, pkg, expression)
         hit.node_ids.append(pkg.id)
 
-    for pkg in graph.packages:
-        name = pkg.name
+    table = PackageTable.of(graph.packages)
+    # Only packages named by a rule, or carrying a listed integrity hash, are looked at.
+    for position in table.positions_named(names):
+        pkg = table[position]
         if pkg.source is Source.LOCAL:
             continue
-        if name in names:
-            for hit in package_hits(index, name, pkg.version, ecosystem):
-                add(hit.rule, hit.match, pkg, hit.expression)
-        if integrity and pkg.integrity:
-            for sri in pkg.integrity.split():
-                for rule in integrity.get(sri, ()):
+        for hit in package_hits(index, pkg.name, pkg.version, ecosystem):
+            add(hit.rule, hit.match, pkg, hit.expression)
+    if integrity:
+        for position, value in enumerate(table.integrity()):
+            if not value:
+                continue
+            if value in integrity:
+                sris = [value]
+            elif _WHITESPACE.search(value):  # several hashes
+                sris = [sri for sri in value.split() if sri in integrity]
+            else:
+                continue
+            pkg = table[position]
+            if pkg.source is Source.LOCAL:
+                continue
+            for sri in sris:
+                for rule in integrity[sri]:
                     add(rule, MatchKind.INTEGRITY, pkg, sri)
 
     if not hits:

@@ -1,8 +1,17 @@
 """Dependency paths: how a package got into a project (``app > @babel/core@7.24.0 > debug@4.4.2``).
 
-Computed only for packages with findings: edges are reversed once per lockfile, then a breadth-first
-search walks from the package back to the importers, so the shortest chains come first. Work is
-linear in the graph size, whatever its shape.
+Computed only for packages with findings. The chains shown are the shortest ones from the nearest
+importer (the project, or the workspace in a monorepo), shortest first, in a stable order, with a
+count of the others.
+
+Two searches give the same chains:
+
+- a lockfile with one importer (a single project, the common case) is searched forward from the
+  project, level by level, until the level holding the package: only the children of the nodes
+  visited are resolved;
+- a lockfile with several importers is searched backward from the package, so that each
+  workspace's nearest chain is found; that needs to know who depends on what, which costs a pass
+  over every dependency map of the file.
 """
 
 from __future__ import annotations
@@ -10,12 +19,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from gouvernante.model import LockfileGraph
+from gouvernante.model import LockfileGraph, PackageTable
 
 MAX_PATHS_SHOWN = 5
 MAX_PATHS_COUNTED = 1000
 MAX_NODES_AFTER_ROOT = 2_000  # ancestors visited before stopping once a root is reached
-MAX_NODES = 200_000  # hard cap on ancestors visited
+MAX_NODES = 200_000  # hard cap on nodes visited
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,18 +45,39 @@ class GraphView:
     def __init__(self, graph: LockfileGraph) -> None:
         self.importers = {imp.id: imp.label for imp in graph.importers}
         self._graph = graph
-        self._labels: dict[str, str] | None = None
-        fast = getattr(graph.details, "parents_of", None)
-        self._fast: Callable[[str], Sequence[str]] | None = fast if callable(fast) else None
+        self._table = PackageTable.of(graph.packages)
+        self._labels: dict[str, str] = {}
+        details = graph.details
+        fast_parents = getattr(details, "parents_of", None)
+        fast_children = getattr(details, "children_of", None)
+        self._fast_parents: Callable[[str], Sequence[str]] | None = (
+            fast_parents if callable(fast_parents) else None
+        )
+        self._fast_children: Callable[[str], Sequence[str]] | None = (
+            fast_children if callable(fast_children) else None
+        )
+        self._children: dict[str, Sequence[str]] = {}  # fast_children, for the next finding
+        self._edges: Mapping[str, Sequence[str]] | None = None
         self._parents: dict[str, list[str]] | None = None
 
+    def children_of(self, node_id: str) -> Sequence[str]:
+        if self._fast_children is not None:
+            children = self._children.get(node_id)
+            if children is None:
+                children = self._children[node_id] = self._fast_children(node_id)
+            return children
+        if self._edges is None:
+            self._edges = self._graph.details.edges()
+        return self._edges.get(node_id, ())
+
     def parents_of(self, node_id: str) -> Sequence[str]:
-        if self._fast is not None:
-            return self._fast(node_id)
+        if self._fast_parents is not None:
+            return self._fast_parents(node_id)
         if self._parents is None:
             parents: dict[str, list[str]] = {}
-            edges: Mapping[str, Sequence[str]] = self._graph.details.edges()
-            for parent, children in edges.items():
+            if self._edges is None:
+                self._edges = self._graph.details.edges()
+            for parent, children in self._edges.items():
                 for child in children:
                     if child != parent:
                         parents.setdefault(child, []).append(parent)
@@ -58,33 +88,90 @@ class GraphView:
         imp = self.importers.get(node_id)
         if imp is not None:
             return imp
-        if self._labels is None:
-            labels: dict[str, str] = {}
-            for pkg in self._graph.packages:
-                if pkg.id not in labels:
-                    labels[pkg.id] = f"{pkg.name}@{pkg.version}" if pkg.version else pkg.name
-            self._labels = labels
-        return self._labels.get(node_id, node_id)
+        label = self._labels.get(node_id)
+        if label is None:
+            position = self._table.position_of(node_id)
+            if position is None:
+                label = node_id
+            else:
+                pkg = self._table[position]
+                label = f"{pkg.name}@{pkg.version}" if pkg.version else pkg.name
+            self._labels[node_id] = label
+        return label
+
+
+@dataclass(slots=True)
+class _Geodesics:
+    """What a search leaves for the enumeration: chain starts with their lengths, and for each
+    node on a shortest chain its next nodes (``down``), ending at the ``ends``."""
+
+    starts: dict[str, int]
+    down: dict[str, list[str]]
+    ends: set[str]
 
 
 def dependency_paths(
     graph: LockfileGraph, node_ids: Sequence[str], view: GraphView | None = None
 ) -> PathResult:
-    """Chains from an importer to any of ``node_ids`` (the same package at several places).
-
-    One backward breadth-first search from the targets gives every ancestor's distance to them;
-    the chains shown are the geodesics (each step one closer to a target), shortest first, in a
-    stable order. ``more`` counts the other geodesics (capped), so the work is O(V + E) of the
-    ancestors only.
-    """
+    """Chains from an importer to any of ``node_ids`` (the same package at several places)."""
     if not graph.importers:
         return PathResult((), 0, None)
     view = view if view is not None else GraphView(graph)
-    importers = view.importers
     targets = list(dict.fromkeys(node_ids))
+    if len(view.importers) == 1:
+        found = _forward(view, next(iter(view.importers)), targets)
+    else:
+        found = _backward(view, targets)
+    if found is None:
+        return PathResult((), 0, None)
+    return _chains(view, found)
+
+
+def _forward(view: GraphView, importer: str, targets: Sequence[str]) -> _Geodesics | None:
+    """Breadth-first from the one importer until a level holds a target."""
+    wanted = set(targets)
+    dist: dict[str, int] = {importer: 0}
+    preds: dict[str, list[str]] = {}  # node -> its parents one level up
+    level = [importer]
+    depth = 0
+    ends: list[str] = []
+    while level and not ends and len(dist) <= MAX_NODES:
+        depth += 1
+        nxt: list[str] = []
+        for node in level:
+            for child in view.children_of(node):
+                cd = dist.get(child)
+                if cd is None:
+                    dist[child] = depth
+                    preds[child] = [node]
+                    nxt.append(child)
+                elif cd == depth and node not in preds[child]:
+                    preds[child].append(node)
+        ends = [n for n in nxt if n in wanted]
+        level = nxt
+    if not ends:
+        return None
+    # Keep the edges that lie on a shortest chain: walk back from the targets reached.
+    down: dict[str, list[str]] = {}
+    on_chain = set(ends)
+    todo = list(ends)
+    while todo:
+        node = todo.pop()
+        for parent in preds.get(node, ()):
+            down.setdefault(parent, []).append(node)
+            if parent not in on_chain:
+                on_chain.add(parent)
+                todo.append(parent)
+    return _Geodesics({importer: depth}, down, set(ends))
+
+
+def _backward(view: GraphView, targets: Sequence[str]) -> _Geodesics | None:
+    """One breadth-first search back from the targets gives every ancestor's distance to them;
+    a chain starts at the first importer met (the workspace, in monorepos)."""
+    importers = view.importers
     dist: dict[str, int] = dict.fromkeys(targets, 0)
     down: dict[str, list[str]] = {}  # node -> its children one step closer to a target
-    level: list[str] = targets
+    level: list[str] = list(targets)
     reached: list[str] = []
     depth = 0
     while level:
@@ -92,7 +179,7 @@ def dependency_paths(
         for node in level:
             if node in importers and depth > 0:
                 reached.append(node)
-                continue  # a chain starts at the nearest importer (the workspace, in monorepos)
+                continue
             for parent in view.parents_of(node):
                 pd = dist.get(parent)
                 if pd is None:
@@ -110,11 +197,17 @@ def dependency_paths(
         if len(dist) > MAX_NODES:
             break
     if not reached:
-        return PathResult((), 0, None)
+        return None
+    return _Geodesics({n: dist[n] for n in reached}, down, set(targets))
+
+
+def _chains(view: GraphView, found: _Geodesics) -> PathResult:
+    """The first chains in a stable order (shortest first), and how many others there are."""
+    down = found.down
+    ends = found.ends
     for children in down.values():
         children.sort()
-
-    count_memo: dict[str, int] = dict.fromkeys(targets, 1)
+    count_memo: dict[str, int] = dict.fromkeys(ends, 1)
 
     def count(node: str) -> int:
         # iterative post-order, so deep graphs cannot hit the recursion limit
@@ -132,20 +225,20 @@ def dependency_paths(
             stack.pop()
         return count_memo[node]
 
-    reached.sort(key=lambda n: (dist[n], view.label(n)))
-    found: list[tuple[str, ...]] = []
+    starts = sorted(found.starts, key=lambda n: (found.starts[n], view.label(n)))
+    chains: list[tuple[str, ...]] = []
     total = 0
-    for start in reached:
+    for start in starts:
         total = min(MAX_PATHS_COUNTED, total + count(start))
-        # depth-first enumeration along geodesics until enough chains are collected
+        # depth-first enumeration along shortest chains until enough are collected
         stack: list[tuple[str, ...]] = [(start,)]
-        while stack and len(found) < MAX_PATHS_SHOWN:
+        while stack and len(chains) < MAX_PATHS_SHOWN:
             chain = stack.pop()
             head = chain[-1]
-            if dist[head] == 0:
-                found.append(tuple(view.label(n) for n in chain))
+            if head in ends:
+                chains.append(tuple(view.label(n) for n in chain))
                 continue
             stack.extend((*chain, c) for c in reversed(down[head]))
-    found.sort(key=len)
-    direct = any(len(p) == 2 for p in found)
-    return PathResult(tuple(found), max(0, total - len(found)), direct)
+    chains.sort(key=len)
+    direct = any(len(p) == 2 for p in chains)
+    return PathResult(tuple(chains), max(0, total - len(chains)), direct)

@@ -22,6 +22,7 @@ from gouvernante.model import (
     Finding,
     HostCheck,
     LockfileFormat,
+    PackageTable,
     ScanIssue,
     ScanResult,
     ScanStats,
@@ -78,8 +79,11 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
     findings = match_graph(graph, index, task.display)
     declared = tuple(match_declared(graph.declared, index, task.display))
     rule_names = index.names
+    table = PackageTable.of(graph.packages)
     present = frozenset(
-        p.name for p in graph.packages if p.name in rule_names and p.source is not Source.LOCAL
+        pkg.name
+        for pkg in map(table.__getitem__, table.positions_named(rule_names))
+        if pkg.source is not Source.LOCAL
     )
     notes = tuple(ScanIssue(task.display, n) for n in graph.notes)
     return FileOutcome(
