@@ -107,7 +107,17 @@ class PackageTable(Sequence[LockedPackage]):
     time); ``integrity()`` returns the integrity column, computed when first needed.
     """
 
-    __slots__ = ("_build", "_integrity", "_integrity_of", "_lookups", "_positions", "ids", "names")
+    __slots__ = (
+        "_build",
+        "_built",
+        "_integrity",
+        "_integrity_of",
+        "_lookups",
+        "_positions",
+        "_version_of",
+        "ids",
+        "names",
+    )
 
     def __init__(
         self,
@@ -115,12 +125,15 @@ class PackageTable(Sequence[LockedPackage]):
         names: Sequence[str],
         build: Callable[[int], LockedPackage],
         integrity: Callable[[], Sequence[str | None]] | None = None,
+        version: Callable[[int], str] | None = None,
     ) -> None:
         if len(ids) != len(names):
             raise ValueError("PackageTable columns differ in length")
         self.ids = ids
         self.names = names
         self._build = build
+        self._built: dict[int, LockedPackage] = {}
+        self._version_of = version
         self._integrity_of = integrity
         self._integrity: Sequence[str | None] | None = None
         self._positions: dict[str, int] | None = None
@@ -154,11 +167,21 @@ class PackageTable(Sequence[LockedPackage]):
         size = len(self.ids)
         if not -size <= index < size:
             raise IndexError("PackageTable index out of range")
-        return self._build(index % size)
+        index %= size
+        package = self._built.get(index)
+        if package is None:
+            package = self._built[index] = self._build(index)
+        return package
 
     def __iter__(self) -> Iterator[LockedPackage]:
         build = self._build
         return (build(i) for i in range(len(self.ids)))
+
+    def version(self, index: int) -> str:
+        """The version at a position, without building the package when the parser can tell."""
+        if self._version_of is not None:
+            return self._version_of(index)
+        return self[index].version
 
     def positions_named(self, wanted: Container[str]) -> list[int]:
         """Positions of the packages whose name is in ``wanted``."""

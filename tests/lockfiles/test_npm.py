@@ -563,6 +563,8 @@ def test_v3_table_builds_packages_on_demand_with_columns_that_agree() -> None:
     assert [p.id for p in built] == list(table.ids)
     assert [p.name for p in built] == list(table.names)
     assert [p.integrity for p in built] == list(table.integrity())
+    assert [table.version(i) for i in range(len(table))] == [p.version for p in built]
+    assert table[3] is table[3]  # built once
     assert table[1] == LockedPackage(
         "node_modules/alias", "b", "2.0.0", Source.REGISTRY, "sha512-bbb", None
     )
@@ -930,3 +932,14 @@ def test_dependency_maps_that_are_not_objects_of_strings_do_not_break_parents() 
     details: Any = npm.parse(data, "package-lock.json").details
     assert sorted(details.parents_of("node_modules/t")) == ["node_modules/a", "node_modules/b"]
     assert details.children_of("node_modules/c") == []
+
+
+@pytest.mark.parametrize("case", sorted(WORKSPACE_CASES))
+def test_entry_lines_in_any_order_match_a_plain_count(case: str) -> None:
+    graph, data, _ = load_case(case, WORKSPACE_CASES[case])
+    ids = [p.id for p in graph.packages]
+    text = data.decode()
+    for node_id in [*reversed(ids), *ids]:  # far-to-near, then near-to-far: reuses known lines
+        line = graph.details.line_of(node_id)
+        assert line is not None
+        assert text.splitlines()[line - 1].strip().startswith(json.dumps(node_id) + ":")

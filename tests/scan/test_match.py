@@ -9,6 +9,7 @@ from gouvernante.model import (
     LockfileFormat,
     LockfileGraph,
     MatchKind,
+    PackageTable,
     Severity,
     Source,
 )
@@ -109,3 +110,18 @@ def test_declared_ranges_intersect_with_npm_default_semantics() -> None:
         ("2.3.x", MatchKind.DECLARED_RANGE),
     ]
     assert "as alias eu" in hits[1].finding.description
+
+
+def test_generic_table_of_built_packages_matches_like_a_list() -> None:
+    pkgs = [
+        LockedPackage("a", "left-pad", "1.3.0"),
+        LockedPackage("b", "left-pad", "1.3.0", Source.LOCAL),
+        LockedPackage("c", "other", "2.0.0"),
+    ]
+    table = PackageTable.of(pkgs)
+    assert PackageTable.of(table) is table
+    assert list(table) == pkgs and table[-1] == pkgs[-1] and table[1:] == pkgs[1:]
+    assert table.positions_named({"left-pad"}) == [0, 1]
+    assert table.version(2) == "2.0.0"
+    assert table.position_of("c") == 2 and table.position_of("zz") is None
+    assert list(table.integrity()) == [None, None, None]

@@ -25,8 +25,10 @@ Decisions:
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 import re
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 
 import msgspec
@@ -239,7 +241,14 @@ def _table(
         name = names[i]
         version = entry.version or ""
         resolved = entry.resolved
-        if resolved is None or entry.inBundle:
+        if (
+            resolved is None
+            or entry.inBundle
+            or (  # the registry's own tarball URL, by far the most common case
+                resolved.startswith("https://")
+                and resolved.endswith(f"/{name}/-/{name.rpartition('/')[2]}-{version}.tgz")
+            )
+        ):
             source = Source.REGISTRY
         else:
             source = _classify(resolved, name, version)
@@ -248,9 +257,12 @@ def _table(
     def integrity() -> list[str | None]:
         return [entries[key].integrity for key in ids[:plain]] + [p.integrity for p in extra]
 
+    def version(i: int) -> str:
+        return (entries[ids[i]].version or "") if i < plain else extra[i - plain].version
+
     ids.extend(p.id for p in extra)
     names.extend(p.name for p in extra)
-    return PackageTable(ids, names, build, integrity)
+    return PackageTable(ids, names, build, integrity, version)
 
 
 def _link_target(resolved: str | None, entries: Mapping[str, object]) -> str | None:
@@ -282,6 +294,7 @@ class _PackagesDetails:
         self._data = data
         self._edges: dict[str, list[str]] | None = None
         self._lines: dict[str, int | None] = {}
+        self._marks: list[tuple[int, int]] = [(0, 1)]  # (byte offset, line) pairs seen
         self._by_dep_name: dict[str, list[str]] | None = None
         self._link_sources: dict[str, list[str]] = {}
 
@@ -296,18 +309,34 @@ class _PackagesDetails:
     def children_of(self, node_id: str) -> list[str]:
         """What ``node_id`` depends on, each name resolved as require() would: only this
         node's dependency maps are decoded."""
-        target = self._links.get(node_id)
-        if target is not None:
-            return [target]
         entries = self._entries
         entry = entries.get(node_id)
-        if entry is None or entry.link:
+        if entry is None or entry.link or node_id in self._links:
+            target = self._links.get(node_id)
+            return [target] if target is not None else []
+        if entry.optionalDependencies or entry.peerDependencies or entry.devDependencies:
+            names = _dep_names(_maps_of(entry))
+        elif entry.dependencies:  # the common case: one map
+            try:
+                names = list(_MAP_DECODER.decode(entry.dependencies))
+            except (msgspec.MsgspecError, ValueError, RecursionError):
+                return []
+        else:
             return []
-        names = _dep_names(_maps_of(entry))
-        if not names:
-            return []
-        folders = _lookup_folders(node_id)
         children: list[str] = []
+        if node_id.startswith("node_modules/") and "/node_modules/" not in node_id:
+            # a hoisted package: its own node_modules, then the top level
+            own = f"{node_id}/node_modules/"
+            for name in names:
+                child = own + name
+                if child not in entries:
+                    child = "node_modules/" + name
+                    if child not in entries:
+                        continue
+                if child != node_id and child not in children:
+                    children.append(child)
+            return children
+        folders = _lookup_folders(node_id)
         for name in names:
             for folder in folders:
                 child = folder + name
@@ -376,12 +405,22 @@ class _PackagesDetails:
 
     def line_of(self, node_id: str) -> int | None:
         if node_id not in self._lines:
-            self._lines[node_id] = (
-                _find_key_line(self._data, node_id, _section_start(self._data, b'"packages"'))
+            pos = (
+                _find_entry_key(self._data, node_id, _section_start(self._data, b'"packages"'))
                 if node_id in self._entries
                 else None
             )
+            self._lines[node_id] = None if pos is None else self._line_at(pos)
         return self._lines[node_id]
+
+    def _line_at(self, pos: int) -> int:
+        """1-based line of a byte offset, counting on from the nearest offset already known."""
+        marks = self._marks
+        at = bisect.bisect_right(marks, (pos, sys.maxsize)) - 1
+        start, line = marks[at]
+        line += self._data.count(b"\n", start, pos)
+        bisect.insort(marks, (pos, line))
+        return line
 
 
 _MAP_DECODER = msgspec.json.Decoder(dict[str, object])
@@ -400,13 +439,13 @@ def _dep_names(maps: Iterable[msgspec.Raw]) -> list[str]:
     """The names in dependency maps kept raw by the parse; a value that is not an object names
     nothing."""
     names: list[str] = []
+    decode = _MAP_DECODER.decode
     for raw in maps:
-        if not len(raw):
-            continue
-        try:
-            names.extend(_MAP_DECODER.decode(raw))
-        except (msgspec.MsgspecError, ValueError, RecursionError):
-            continue
+        if raw:
+            try:
+                names.extend(decode(raw))
+            except (msgspec.MsgspecError, ValueError, RecursionError):
+                continue
     return names
 
 
@@ -442,7 +481,8 @@ def _section_start(data: bytes, marker: bytes) -> int:
     return found if found >= 0 else 0
 
 
-def _find_key_line(data: bytes, key: str, start: int) -> int | None:
+def _find_entry_key(data: bytes, key: str, start: int) -> int | None:
+    """Byte offset of ``key`` used as an entry key (its value an object) from ``start`` on."""
     needle = msgspec.json.encode(key)
     pos = data.find(needle, start)
     while pos >= 0:
@@ -450,7 +490,7 @@ def _find_key_line(data: bytes, key: str, start: int) -> int | None:
         rest = data[after : after + 64].lstrip()
         # An entry is a key whose value is an object; a dependency map's value is a string.
         if rest.startswith(b":") and rest[1:].lstrip().startswith(b"{"):
-            return data.count(b"\n", 0, pos) + 1
+            return pos
         pos = data.find(needle, after)
     return None
 

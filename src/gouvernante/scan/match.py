@@ -103,11 +103,15 @@ def match_graph(graph: LockfileGraph, index: RuleIndex, display_path: str) -> li
 
     table = PackageTable.of(graph.packages)
     # Only packages named by a rule, or carrying a listed integrity hash, are looked at.
+    table_names = table.names
     for position in table.positions_named(names):
+        found = package_hits(index, table_names[position], table.version(position), ecosystem)
+        if not found:
+            continue
         pkg = table[position]
         if pkg.source is Source.LOCAL:
             continue
-        for hit in package_hits(index, pkg.name, pkg.version, ecosystem):
+        for hit in found:
             add(hit.rule, hit.match, pkg, hit.expression)
     if integrity:
         for position, value in enumerate(table.integrity()):

@@ -135,17 +135,17 @@ def _forward(view: GraphView, importer: str, targets: Sequence[str]) -> _Geodesi
     level = [importer]
     depth = 0
     ends: list[str] = []
+    children_of = view.children_of
     while level and not ends and len(dist) <= MAX_NODES:
         depth += 1
         nxt: list[str] = []
         for node in level:
-            for child in view.children_of(node):
-                cd = dist.get(child)
-                if cd is None:
+            for child in children_of(node):
+                if child not in dist:
                     dist[child] = depth
                     preds[child] = [node]
                     nxt.append(child)
-                elif cd == depth and node not in preds[child]:
+                elif dist[child] == depth and node not in preds[child]:
                     preds[child].append(node)
         ends = [n for n in nxt if n in wanted]
         level = nxt

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Protocol
 from gouvernante import trace
 from gouvernante.errors import GouvernanteError
 from gouvernante.fsutil import MAX_LOCKFILE_BYTES, read_regular_file
-from gouvernante.host.context import HostContext
 from gouvernante.lockfiles import LOCKFILE_NAMES, parse_bytes, parser_for_name
 from gouvernante.model import (
     Finding,
@@ -33,6 +32,7 @@ from gouvernante.rules.model import RuleSet
 
 if TYPE_CHECKING:
     from gouvernante.host.checks import HostScanResult
+    from gouvernante.host.context import HostContext
 from gouvernante.scan.match import DeclaredHit, match_declared, match_graph
 from gouvernante.scan.walk import walk
 
@@ -297,6 +297,8 @@ def run_scan(
     host_checks: list[HostCheck] = []
     installed = cached = 0
     if request.host:
+        from gouvernante.host.context import HostContext  # noqa: PLC0415 - only with -host
+
         ctx = host or HostContext.current()
         project_dirs = sorted({t.directory for t in tasks} | ({root} if root else set()))
         scanner = host_scanner or _default_host_scanner
@@ -374,6 +376,7 @@ def _heuristic_roots(
         if os.path.isdir(os.path.join(d, "node_modules"))
     )
     if host:
+        from gouvernante.host.context import HostContext  # noqa: PLC0415
         from gouvernante.host.locations import LocationKind, host_locations  # noqa: PLC0415
 
         for loc in host_locations(ctx or HostContext.current()):
