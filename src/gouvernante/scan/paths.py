@@ -35,11 +35,12 @@ class PathResult:
 
 
 class GraphView:
-    """Labels and reverse edges of one graph, computed on first use; share one view between the
-    findings of a lockfile.
+    """Labels and edges of one graph, computed on first use; share one view between the findings
+    of a lockfile.
 
-    A parser's details may offer ``parents_of(node_id)`` (who depends on this node), computed
-    without building every edge of a big lockfile; otherwise edges are reversed once.
+    A parser's details may offer ``children_of(node_id)`` and ``parents_of(node_id)``, answered
+    without building every edge of a big lockfile; otherwise ``edges()`` is built (and reversed)
+    once.
     """
 
     def __init__(self, graph: LockfileGraph) -> None:
