@@ -103,8 +103,9 @@ class PackageTable(Sequence[LockedPackage]):
 
     A big lockfile holds tens of thousands of packages and a scan looks closely at a handful, so
     the matcher filters on the ``names`` column (and on integrity hashes) and builds only the
-    packages it reports. ``build(i)`` returns the package at position ``i`` (the same one every
-    time); ``integrity()`` returns the integrity column, computed when first needed.
+    packages it reports. ``build(i)`` returns the package at position ``i`` (an equal one every
+    time; the table keeps the first); ``integrity()`` returns the integrity column, computed when
+    first needed, and ``version(i)`` the version without building the package.
     """
 
     __slots__ = (
