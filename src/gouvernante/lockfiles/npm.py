@@ -17,8 +17,9 @@ Decisions:
   ``version``). With a ``resolved`` (git, tarball) it is kept with version ``""`` (or the
   version a registry-style tarball file name carries).
 - ``inBundle``/``bundled`` entries are REGISTRY packages (they come inside their parent's tarball).
-- Only the fields needed are decoded (``msgspec`` structs); dependency maps stay raw JSON until
-  ``edges()`` is asked for, and line numbers are located in the text on demand.
+- Only the fields needed are decoded (``msgspec`` structs) and packages are built on demand
+  (``PackageTable``); dependency maps stay raw JSON until a dependency path asks for a node's
+  children or parents (or for ``edges()``), and line numbers are located in the text on demand.
 - v1 has no root entry: the project's edges go to the top-level entries nothing else requires
   (plus any top-level entry left unreachable, e.g. in a cycle).
 """
