@@ -35,6 +35,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from gouvernante.errors import LockfileError
+from gouvernante.lockfiles._common import split_at_version
 from gouvernante.lockfiles._yarn_common import (
     DQ,
     YarnDetails,
@@ -42,7 +43,6 @@ from gouvernante.lockfiles._yarn_common import (
     classify,
     has_protocol,
     link_children,
-    split_descriptor,
 )
 from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
 
@@ -369,7 +369,7 @@ def _assemble(parsed: _Parsed, path: str) -> LockfileGraph:
         if resolution in seen:
             continue
         seen.add(resolution)
-        name, reference = split_descriptor(resolution)
+        name, reference = split_at_version(resolution)
         source = classify(reference)
         version = fields.get("version")
         if version is None:
@@ -410,7 +410,7 @@ def _berry_edges(
             continue
         for descriptor in _KEY_SPLIT.split(key.strip()):
             owner.setdefault(descriptor, entry_id)
-            range_ = split_descriptor(descriptor)[1]
+            range_ = split_at_version(descriptor)[1]
             if range_.startswith("patch:") and "builtin<" in range_:
                 # yarn applies its built-in compat patches (fsevents, resolve, typescript) to the
                 # plain descriptor: the dependent still says "resolve@npm:^1.22.8".

@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable
 
 from gouvernante.errors import LockfileError
+from gouvernante.lockfiles._common import split_at_version
 from gouvernante.lockfiles._yarn_common import (
     DQ,
     YarnDetails,
@@ -34,7 +35,6 @@ from gouvernante.lockfiles._yarn_common import (
     by_name_fallback,
     classify,
     link_children,
-    split_descriptor,
     unquote_dq,
 )
 from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph
@@ -79,7 +79,7 @@ class _Entries:
             return False
         self.seen.add(entry_id)
         version, resolved, integrity = fields
-        name, range_ = split_descriptor(descs[0])
+        name, range_ = split_at_version(descs[0])
         real_name = alias_target(name, range_)[0]
         self.packages.append(
             LockedPackage(entry_id, real_name, version, classify(range_), integrity, resolved)

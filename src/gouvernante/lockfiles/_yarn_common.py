@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import unquote
 
 from gouvernante.errors import LockfileError
+from gouvernante.lockfiles._common import split_at_version
 from gouvernante.model import Source
 
 # A double-quoted string as both yarn formats write it (JSON-like escapes).
@@ -37,14 +38,6 @@ def unquote_dq(token: str, path: str, line: int) -> str:
     return value
 
 
-def split_descriptor(descriptor: str) -> tuple[str, str]:
-    """``name@range`` -> (name, range); the name may be scoped (``@babel/core@^7``)."""
-    at = descriptor.find("@", 1)
-    if at < 0:
-        return descriptor, ""
-    return descriptor[:at], descriptor[at + 1 :]
-
-
 def alias_target(name: str, range_: str) -> tuple[str, str]:
     """Resolve an ``npm:`` alias: (``my-lodash``, ``npm:lodash@4``) -> (``lodash``, ``4``)."""
     if not range_.startswith("npm:"):
@@ -61,7 +54,7 @@ def classify(reference: str) -> Source:
     if reference[:1] in _SEMVER_START or reference.startswith("npm:"):
         return Source.REGISTRY
     while reference.startswith("patch:"):  # a patch of the (URL-encoded) locator it wraps
-        reference = split_descriptor(unquote(reference[6:].split("#", 1)[0]))[1]
+        reference = split_at_version(unquote(reference[6:].split("#", 1)[0]))[1]
     if reference[:1] in _SEMVER_START or reference.startswith("npm:"):
         return Source.REGISTRY
     if reference.startswith(_LOCAL_PREFIXES):
@@ -141,19 +134,7 @@ def by_name_fallback(descriptor_owner: Mapping[str, str]) -> dict[str, str | Non
     """
     owners: dict[str, str | None] = {}
     for descriptor, node in descriptor_owner.items():
-        name = split_descriptor(descriptor)[0]
+        name = split_at_version(descriptor)[0]
         previous = owners.get(name, node)
         owners[name] = node if previous == node else None
     return owners
-
-
-def decode_text(data: bytes, path: str) -> str:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise LockfileError(path, f"not valid UTF-8 (byte {exc.start})") from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text

@@ -31,6 +31,7 @@ from collections.abc import Mapping, Sequence
 import msgspec
 
 from gouvernante.errors import LockfileError
+from gouvernante.lockfiles._common import decode_text
 from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
 
 SUPPORTED_VERSIONS = frozenset({0, 1, 2})
@@ -182,12 +183,7 @@ def _cut(text: str, spans: Sequence[tuple[int, int]]) -> str:
 
 
 def parse(data: bytes, path: str) -> LockfileGraph:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise LockfileError(path, f"not valid UTF-8 (byte {exc.start})") from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = decode_text(data, path)
     lock = _decode(strip_jsonc(text).encode("utf-8"), path)
     if lock.lockfileVersion not in SUPPORTED_VERSIONS:
         raise LockfileError(

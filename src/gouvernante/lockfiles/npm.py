@@ -35,6 +35,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import msgspec
 
 from gouvernante.errors import LockfileError
+from gouvernante.lockfiles._common import json_errors, shape_error
 from gouvernante.model import (
     Importer,
     LockedPackage,
@@ -124,20 +125,15 @@ def parse(data: bytes, path: str) -> LockfileGraph:
 
 def _decode(data: bytes, path: str) -> _Lock:
     try:
-        return msgspec.json.decode(data, type=_Lock)
+        with json_errors(path):
+            return msgspec.json.decode(data, type=_Lock)
     except msgspec.ValidationError as exc:
         found = _lockfile_version_of(data)
         if found is not None and found not in _SUPPORTED:
             raise LockfileError(
                 path, f"unsupported npm lockfileVersion {found!r}", json_path="lockfileVersion"
             ) from None
-        raise _validation_error(path, exc) from None
-    except msgspec.DecodeError as exc:
-        raise LockfileError(path, f"invalid JSON: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise LockfileError(path, f"invalid JSON: not UTF-8 at byte {exc.start}") from None
-    except RecursionError:
-        raise LockfileError(path, "JSON nested too deeply") from None
+        raise shape_error(path, exc, "lockfile") from None
 
 
 def _lockfile_version_of(data: bytes) -> object:
@@ -145,16 +141,6 @@ def _lockfile_version_of(data: bytes) -> object:
         return msgspec.json.decode(data, type=_VersionOnly).lockfileVersion
     except (msgspec.MsgspecError, ValueError, RecursionError):
         return None
-
-
-def _validation_error(path: str, exc: msgspec.ValidationError) -> LockfileError:
-    message = str(exc)
-    json_path = None
-    marker = " - at `$"
-    if marker in message:
-        message, _, where = message.partition(marker)
-        json_path = where.rstrip("`").lstrip(".") or None
-    return LockfileError(path, f"unexpected lockfile shape: {message}", json_path=json_path)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -504,16 +490,13 @@ def _parse_v1(lock: _Lock, data: bytes, path: str, fmt: LockfileFormat) -> Lockf
     deps: dict[str, _V1Entry] = {}
     if len(lock.dependencies):
         try:
-            decoded = msgspec.json.decode(lock.dependencies, type=dict[str, _V1Entry] | None)
+            with json_errors(path, json_path="dependencies"):
+                decoded = msgspec.json.decode(lock.dependencies, type=dict[str, _V1Entry] | None)
         except msgspec.ValidationError as exc:
-            err = _validation_error(path, exc)
+            err = shape_error(path, exc, "lockfile")
             raise LockfileError(
                 path, err.detail, json_path=f"dependencies{_suffix(err.json_path)}"
             ) from None
-        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-            raise LockfileError(path, f"invalid JSON: {exc}", json_path="dependencies") from None
-        except RecursionError:
-            raise LockfileError(path, "JSON nested too deeply", json_path="dependencies") from None
         deps = decoded or {}
     packages: list[LockedPackage] = []
     requires: dict[str, msgspec.Raw] = {}

@@ -14,7 +14,7 @@ import re
 
 import msgspec
 
-from gouvernante.errors import LockfileError
+from gouvernante.lockfiles._common import json_errors, shape_error
 from gouvernante.model import DeclaredDependency, Importer, LockfileFormat, LockfileGraph
 
 DEPENDENCY_FIELDS = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
@@ -45,19 +45,10 @@ def parse(data: bytes, path: str) -> LockfileGraph:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
-        manifest = msgspec.json.decode(data, type=_Manifest)
+        with json_errors(path):
+            manifest = msgspec.json.decode(data, type=_Manifest)
     except msgspec.ValidationError as exc:
-        message, _, where = str(exc).partition(" - at `$")
-        json_path = where.rstrip("`").lstrip(".") or None
-        raise LockfileError(
-            path, f"unexpected package.json shape: {message}", json_path=json_path
-        ) from None
-    except msgspec.DecodeError as exc:
-        raise LockfileError(path, f"invalid JSON: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise LockfileError(path, f"invalid JSON: not UTF-8 at byte {exc.start}") from None
-    except RecursionError:
-        raise LockfileError(path, "JSON nested too deeply") from None
+        raise shape_error(path, exc, "package.json") from None
     declared: list[DeclaredDependency] = []
     for field in DEPENDENCY_FIELDS:
         deps: dict[str, str] | None = getattr(manifest, field)

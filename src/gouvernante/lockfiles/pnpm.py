@@ -26,6 +26,7 @@ from typing import Any
 
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles import _pnpm_yaml
+from gouvernante.lockfiles._common import split_at_version
 from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
 
 _DEP_FIELDS = ("dependencies", "devDependencies", "optionalDependencies")
@@ -168,14 +169,6 @@ def _strip_peers(key: str) -> str:
     return key
 
 
-def _split_at_version(spec: str) -> tuple[str, str]:
-    """``@scope/name@1.0.0`` -> (``@scope/name``, ``1.0.0``); version ``""`` if there is none."""
-    at = spec.find("@", 1)
-    if at < 0:
-        return spec, ""
-    return spec[:at], spec[at + 1 :]
-
-
 def _name_from_tarball(url: str) -> str | None:
     """The package name in a registry-shaped tarball URL ``.../@scope/name/-/name-1.0.0.tgz``."""
     head, sep, _ = url.partition("/-/")
@@ -248,7 +241,7 @@ class _Lockfile:
         if ref[:5] == "link:":
             return None
         if ref[:4] == "npm:":  # an alias written with its protocol
-            real, version = _split_at_version(ref[4:])
+            real, version = split_at_version(ref[4:])
             if self.kind == 9:
                 return f"{real}@{version}"
             return f"/{real}@{version}" if self.kind == 6 else f"/{real}/{version}"
@@ -282,13 +275,13 @@ class _Lockfile:
         """Name and version written in a package key, and whether it is a registry key."""
         kind = self.kind
         if kind == 9:
-            name, version = _split_at_version(_strip_peers(key))
+            name, version = split_at_version(_strip_peers(key))
             return name, version, _looks_like_version(version)
         if key[:1] != "/":
             return "", "", False
         body = key[1:]
         if kind == 6:
-            name, version = _split_at_version(_strip_peers(body))
+            name, version = split_at_version(_strip_peers(body))
             return name, version, _looks_like_version(version)
         # 5.x: /name/1.2.3_peers or /@scope/name/1.2.3_peers
         slash = body.find("/", body.find("/") + 1) if body[:1] == "@" else body.find("/")

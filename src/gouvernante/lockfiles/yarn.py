@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
+from gouvernante.lockfiles._common import decode_text
 from gouvernante.lockfiles._yarn_berry import parse_berry
 from gouvernante.lockfiles._yarn_classic import parse_classic
-from gouvernante.lockfiles._yarn_common import decode_text
 from gouvernante.model import LockfileGraph
 
 _CLASSIC_MARKER = "# yarn lockfile v1"
