@@ -39,6 +39,7 @@ _SCALARS: dict[str, Any] = {
 # A plain key may not start with these (YAML indicators), nor may a plain value.
 _BAD_KEY_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _BAD_VALUE_START = frozenset("-?:,[]{}#&*!|>%@` ")
+_QUOTES = frozenset("'\"")
 # Characters YAML either rejects or reads as line breaks: leave such texts to PyYAML.
 _ODD_CHARS = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\u2028\u2029\ud800-\udfff\ufffe\uffff]"
@@ -111,21 +112,13 @@ def load_fast(text: str, keep: Mapping[str, frozenset[str]] | None = None) -> di
             if ind != cur_ind:
                 raise Unsupported("unexpected indentation")
         if cur.__class__ is dict:
-            if c == "'":
-                end = s.find("'", 1)
-                if end > 0 and s[end + 1 : end + 2] != "'":
+            if c in _QUOTES:
+                end = s.find("'", 1) if c == "'" else -1
+                if end > 0 and s[end + 1 : end + 2] != "'":  # 'plain', no '' escape inside
                     key = s[1:end]
                     rest = s[end + 1 :]
                 else:
                     key, rest = _quoted_key(s)
-                if rest == ":":
-                    value = ""
-                elif rest[:2] == ": ":
-                    value = rest[2:]
-                else:
-                    raise Unsupported("quoted key without ':'")
-            elif c == '"':
-                key, rest = _quoted_key(s)
                 if rest == ":":
                     value = ""
                 elif rest[:2] == ": ":

@@ -21,7 +21,7 @@ steps outside what pnpm writes.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from gouvernante.errors import LockfileError
@@ -140,6 +140,21 @@ def _mapping(value: Any, path: str, where: str) -> dict[str, Any]:
         raise LockfileError(path, "expected a mapping", json_path=where)
     result: dict[str, Any] = value
     return result
+
+
+def _importer_refs(entry: Any) -> Iterator[tuple[str, str]]:
+    """(name, reference) of each dependency of an importer, whatever the field (the entries were
+    checked when the file was read; anything else is passed over)."""
+    if entry.__class__ is not dict:
+        return
+    for field in _IMPORTER_DEP_FIELDS:
+        deps = entry.get(field)
+        if deps.__class__ is not dict:
+            continue
+        for name, value in deps.items():
+            ref = value.get("version") if value.__class__ is dict else value
+            if name.__class__ is str and ref.__class__ is str:
+                yield name, ref
 
 
 def _text(value: Any, path: str, where: str) -> str:
@@ -471,17 +486,10 @@ class _Lockfile:
                 known.add(pkg.id)
                 self.node_deps[pkg.id] = other.node_deps.get(pkg.id) or {}
         for importer, entry in other.importers_map.items():
-            for field in _IMPORTER_DEP_FIELDS:
-                deps = entry.get(field)
-                if deps.__class__ is not dict:
-                    continue
-                for name, value in deps.items():
-                    ref = value.get("version") if value.__class__ is dict else value
-                    if name.__class__ is not str or ref.__class__ is not str:
-                        continue
-                    key = other._ref_to_key(name, ref)
-                    if key is not None:
-                        self.extra_importer_deps.append((importer, name, key))
+            for name, ref in _importer_refs(entry):
+                key = other._ref_to_key(name, ref)
+                if key is not None:
+                    self.extra_importer_deps.append((importer, name, key))
 
     def to_graph(self) -> LockfileGraph:
         packages = list(self.links.values())
@@ -507,20 +515,13 @@ class _Lockfile:
         add_link = self._add_link
         for importer, entry in self.importers_map.items():
             children: list[str] = []
-            for field in _IMPORTER_DEP_FIELDS:
-                deps = entry.get(field)
-                if deps.__class__ is not dict:
-                    continue
-                for name, value in deps.items():
-                    ref = value.get("version") if value.__class__ is dict else value
-                    if ref.__class__ is not str:
-                        continue
-                    key = ref_to_key(name, ref)
-                    if key is None:
-                        key = add_link(importer, name, ref)
-                        nodes.add(key)
-                    if key in nodes:
-                        children.append(key)
+            for name, ref in _importer_refs(entry):
+                key = ref_to_key(name, ref)
+                if key is None:
+                    key = add_link(importer, name, ref)
+                    nodes.add(key)
+                if key in nodes:
+                    children.append(key)
             edges[_IMPORTER + importer] = _unique(children)
         for importer, _name, key in self.extra_importer_deps:
             if key in nodes:
