@@ -928,6 +928,18 @@ def test_fast_loader_never_disagrees_with_pyyaml(text: str) -> None:
     assert fast == (slow if slow is not None else {})
 
 
+@pytest.mark.parametrize(
+    "line", ["engines: {n,ode: '>=12'}", "engines: {a, b: '1'}", "engines: {a,b: c, d: '1'}"]
+)
+def test_a_comma_in_a_plain_flow_key_separates_entries_as_in_pyyaml(line: str) -> None:
+    # Found by the mutation test below: the key must not swallow the comma.
+    try:
+        fast = _pnpm_yaml.load_fast(line + "\n")
+    except _pnpm_yaml.Unsupported:
+        return
+    assert fast == _pnpm_yaml.load_yaml(line + "\n")
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_fast_loader_on_mutated_fixture(data: st.DataObject) -> None:

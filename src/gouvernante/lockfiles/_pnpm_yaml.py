@@ -47,7 +47,7 @@ _ODD_CHARS = re.compile(
 # Characters a plain scalar inside a flow collection may not hold or start with.
 _FLOW_INDICATORS = re.compile(r"[\[\]{}?#]")
 _FLOW_BAD_START = frozenset("-:&*!|>%@`, ")
-_FLOW_BAD = re.compile(r"[\[\]{}?#]|: |:$|^[-:&*!|>%@`,]")
+_FLOW_BAD = re.compile(r"[\[\]{}?#,]|: |:$|^[-:&*!|>%@`]")
 
 
 def load_fast(text: str, keep: Mapping[str, frozenset[str]] | None = None) -> dict[str, Any]:
