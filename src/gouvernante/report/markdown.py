@@ -7,10 +7,11 @@ suppressed findings with their reasons, and the dependency paths in a collapsed 
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 
 from gouvernante import __version__
-from gouvernante.model import Finding, FindingType, ScanResult, Severity
-from gouvernante.report.text import summary_line
+from gouvernante.model import Finding, FindingType, ScanIssue, ScanResult, Severity
+from gouvernante.report.text import subject, summary_line
 
 MAX_ROWS = 50  # findings in the main table
 MAX_DETAILS = 25  # findings whose dependency paths are listed
@@ -44,16 +45,6 @@ def _code(text: str, limit: int = MAX_CELL) -> str:
     return "`" + one.replace("|", "\\|") + "`"
 
 
-def _what(f: Finding) -> str:
-    if f.package:
-        if f.version:
-            return f"{f.package}@{f.version}"
-        if f.declared_range:
-            return f"{f.package} {f.declared_range}"
-        return f.package
-    return f.indicator or f.path or f.rule_id
-
-
 def _where(f: Finding) -> str:
     if f.lockfile:
         return f"{f.lockfile}:{f.line}" if f.line else f.lockfile
@@ -74,7 +65,7 @@ def _row(f: Finding) -> str:
     cells = [
         f"**{f.severity.value}**" if f.severity is Severity.CRITICAL else f.severity.value,
         _code(f.rule_id),
-        _code(_what(f)),
+        _code(subject(f, quote_range=False)),
         _code(_where(f)) if _where(f) else "-",
         _dependency(f),
         _plain(f.remediation) if f.remediation else "-",
@@ -118,7 +109,9 @@ def render(result: ScanResult) -> str:
             for f in with_paths[:MAX_DETAILS]:
                 chains = "; ".join(_code(" > ".join(p), 300) for p in f.dependency_paths)
                 extra = f" (+{f.more_paths} more)" if f.more_paths else ""
-                lines.append(f"- {_code(_what(f))} in {_code(f.lockfile or '')}: {chains}{extra}")
+                lines.append(
+                    f"- {_code(subject(f, quote_range=False))} in {_code(f.lockfile or '')}: {chains}{extra}"
+                )
             if len(with_paths) > MAX_DETAILS:
                 lines.append(f"- … and {len(with_paths) - MAX_DETAILS} more")
             lines.append("")
@@ -132,26 +125,25 @@ def render(result: ScanResult) -> str:
         for f in suppressed[:MAX_LIST]:
             where = _where(f)
             lines.append(
-                f"| {_code(f.rule_id)} | {_code(_what(f))} | {_code(where) if where else '-'}"
+                f"| {_code(f.rule_id)} | {_code(subject(f, quote_range=False))} | {_code(where) if where else '-'}"
                 f" | {_plain(f.suppressed or '')} |"
             )
         if len(suppressed) > MAX_LIST:
             lines.append(f"| … | {len(suppressed) - MAX_LIST} more | | |")
         lines.append("")
     if result.errors:
-        lines.append(f"#### Errors ({len(result.errors)}): these inputs were not scanned")
-        lines.append("")
-        for e in result.errors[:MAX_LIST]:
-            lines.append(f"- {_code(e.path)}: {_plain(e.message, 300)}")
-        if len(result.errors) > MAX_LIST:
-            lines.append(f"- … and {len(result.errors) - MAX_LIST} more")
-        lines.append("")
+        title = f"#### Errors ({len(result.errors)}): these inputs were not scanned"
+        lines.extend(_issue_list(title, result.errors))
     if result.suppression_notes:
-        lines.append(f"#### Suppression file ({len(result.suppression_notes)})")
-        lines.append("")
-        for n in result.suppression_notes[:MAX_LIST]:
-            lines.append(f"- {_code(n.path)}: {_plain(n.message, 300)}")
-        if len(result.suppression_notes) > MAX_LIST:
-            lines.append(f"- … and {len(result.suppression_notes) - MAX_LIST} more")
-        lines.append("")
+        title = f"#### Suppression file ({len(result.suppression_notes)})"
+        lines.extend(_issue_list(title, result.suppression_notes))
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _issue_list(title: str, issues: Sequence[ScanIssue]) -> list[str]:
+    lines = [title, ""]
+    lines.extend(f"- {_code(i.path)}: {_plain(i.message, 300)}" for i in issues[:MAX_LIST])
+    if len(issues) > MAX_LIST:
+        lines.append(f"- … and {len(issues) - MAX_LIST} more")
+    lines.append("")
+    return lines

@@ -20,6 +20,8 @@ from urllib.parse import quote
 
 from gouvernante import __version__
 from gouvernante.model import Finding, FindingType, ScanIssue, ScanResult, Severity
+from gouvernante.report.json_report import finding_dict
+from gouvernante.report.text import subject
 from gouvernante.rules.model import Rule
 
 SARIF_VERSION = "2.1.0"
@@ -96,19 +98,9 @@ def fingerprint(f: Finding) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
-def _what(f: Finding) -> str | None:
-    if not f.package:
-        return None
-    if f.version:
-        return f"{f.package}@{f.version}"
-    if f.declared_range:
-        return f"{f.package} {f.declared_range}"
-    return f.package
-
-
 def _message(f: Finding) -> str:
     text = f.description
-    what = _what(f)
+    what = subject(f, quote_range=False) if f.package else None
     if what and what not in text:
         text = f"{what}: {text}"
     return _sentence(text)
@@ -208,38 +200,29 @@ def _pattern_entry(rule_id: str, sample: Finding) -> dict[str, Any]:
     return entry
 
 
+# The JSON report's fields of a finding, minus what SARIF says in its own terms (rule, message,
+# location), renamed in camelCase.
+_NOT_PROPERTIES = frozenset(
+    {"rule_id", "rule_title", "lockfile", "path", "line", "excerpt", "description", "remediation"}
+)
+_RENAMED = {"type": "findingType"}
+
+
 def _properties(f: Finding) -> dict[str, Any]:
-    props: dict[str, Any] = {
-        "severity": f.severity.value,
-        "findingType": f.type.value,
-        "match": f.match.value,
-    }
-    optional: dict[str, Any] = {
-        "package": f.package,
-        "version": f.version,
-        "declaredRange": f.declared_range,
-        "matchedExpression": f.matched_expression,
-        "source": f.source.value if f.source else None,
-        "resolved": f.resolved,
-        "lockfileFormat": f.lockfile_format.value if f.lockfile_format else None,
-        "indicator": f.indicator,
-        "confidence": f.confidence,
-        "direct": f.direct,
-        "suppressed": f.suppressed,
-    }
-    props.update({k: v for k, v in optional.items() if v is not None})
-    if f.dependency_paths:
-        props["dependencyPaths"] = [" > ".join(p) for p in f.dependency_paths]
-        if f.more_paths:
-            props["moreDependencyPaths"] = f.more_paths
-    if f.install_scripts:
-        props["installScripts"] = list(f.install_scripts)
-    if f.hashes:
-        props["hashes"] = [
-            {"algorithm": h.algorithm, "expected": h.expected, "matched": h.matched}
-            for h in f.hashes
-        ]
+    props: dict[str, Any] = {}
+    for key, value in finding_dict(f).items():
+        if key in _NOT_PROPERTIES:
+            continue
+        if key == "dependency_paths":
+            props["dependencyPaths"] = [" > ".join(chain) for chain in value]
+        else:
+            props[_RENAMED.get(key) or _camel(key)] = value
     return props
+
+
+def _camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(part.capitalize() for part in rest)
 
 
 def _result(f: Finding, rule_index: int) -> dict[str, Any]:

@@ -53,19 +53,21 @@ def _where(f: Finding) -> str:
     return f.path or ""
 
 
-def _what(f: Finding) -> str:
+def subject(f: Finding, *, quote_range: bool = True) -> str:
+    """What a finding is about: ``name@version``, ``name '^1.2.0'``, an indicator or a path."""
     if f.package:
         if f.version:
             return f"{f.package}@{f.version}"
         if f.declared_range:
-            return f"{f.package} {f.declared_range!r}"
+            declared = repr(f.declared_range) if quote_range else f.declared_range
+            return f"{f.package} {declared}"
         return f.package
     return f.indicator or f.path or f.rule_id
 
 
 def _finding_lines(f: Finding) -> Iterable[str]:
     kind = f.type.value.replace("_", " ")
-    yield f"    {_what(f)}  [{kind}, {f.match.value}]  {_where(f)}"
+    yield f"    {subject(f)}  [{kind}, {f.match.value}]  {_where(f)}"
     if f.suppressed is not None:
         yield f"      SUPPRESSED (not counted): {f.suppressed}"
     yield f"      why: {f.description}"
