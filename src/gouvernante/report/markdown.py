@@ -109,9 +109,8 @@ def render(result: ScanResult) -> str:
             for f in with_paths[:MAX_DETAILS]:
                 chains = "; ".join(_code(" > ".join(p), 300) for p in f.dependency_paths)
                 extra = f" (+{f.more_paths} more)" if f.more_paths else ""
-                lines.append(
-                    f"- {_code(subject(f, quote_range=False))} in {_code(f.lockfile or '')}: {chains}{extra}"
-                )
+                what = _code(subject(f, quote_range=False))
+                lines.append(f"- {what} in {_code(f.lockfile or '')}: {chains}{extra}")
             if len(with_paths) > MAX_DETAILS:
                 lines.append(f"- … and {len(with_paths) - MAX_DETAILS} more")
             lines.append("")
@@ -124,8 +123,9 @@ def render(result: ScanResult) -> str:
         lines.append("|---|---|---|---|")
         for f in suppressed[:MAX_LIST]:
             where = _where(f)
+            what = _code(subject(f, quote_range=False))
             lines.append(
-                f"| {_code(f.rule_id)} | {_code(subject(f, quote_range=False))} | {_code(where) if where else '-'}"
+                f"| {_code(f.rule_id)} | {what} | {_code(where) if where else '-'}"
                 f" | {_plain(f.suppressed or '')} |"
             )
         if len(suppressed) > MAX_LIST:
