@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from urllib.parse import unquote
 
-from gouvernante.host.collect import Collector, read_small
+from gouvernante.host.collect import Collector
 from gouvernante.host.installed import (
     MAX_MANIFEST_BYTES,
     manifest_name_version,
@@ -175,10 +175,8 @@ def scan_npm_cache(cache: str, collector: Collector) -> None:
         for wd in walk(index_dir, prune=_NO_PRUNE, on_error=collector.dir_error):
             for fname in wd.files:
                 bucket = os.path.join(wd.path, fname)
-                data = read_small(bucket, MAX_BUCKET_BYTES)
-                if not isinstance(data, bytes):
-                    if data is not None:
-                        collector.unreadable(bucket, data)
+                data = collector.read(bucket, MAX_BUCKET_BYTES)
+                if data is None:
                     continue
                 lines = data.split(b"\n")
                 candidates: dict[str, list[tuple[str, str]]] = {}
@@ -256,20 +254,16 @@ def scan_pnpm_store(store: str, collector: Collector) -> None:
 
 
 def _pnpm_index(path: str, expected: str | None, collector: Collector, where: str) -> None:
-    head = read_small(path, MAX_INDEX_BYTES, head=1024)
-    if not isinstance(head, bytes):
-        if head is not None:
-            collector.unreadable(path, head)
+    head = collector.read(path, MAX_INDEX_BYTES, head=1024)
+    if head is None:
         return
     m = _PNPM_HEAD.match(head)
     release: tuple[str, str] | None
     if m is not None and b"\\" not in m.group(0):
         release = (m.group(1).decode("utf-8", "replace"), m.group(2).decode("utf-8", "replace"))
     else:
-        data = read_small(path, MAX_INDEX_BYTES)
-        if not isinstance(data, bytes):
-            if data is not None:
-                collector.unreadable(path, data)
+        data = collector.read(path, MAX_INDEX_BYTES)
+        if data is None:
             return
         release = manifest_name_version(data)
     if release is None:
@@ -319,8 +313,8 @@ def scan_yarn_classic_cache(cache: str, collector: Collector) -> None:
 
 def _yarn_classic_release(pkg: str, collector: Collector) -> tuple[str, str] | None:
     meta_path = os.path.join(pkg, ".yarn-metadata.json")
-    data = read_small(meta_path, MAX_MANIFEST_BYTES)
-    if isinstance(data, bytes):
+    data = collector.read(meta_path, MAX_MANIFEST_BYTES)
+    if data is not None:
         try:
             meta = json.loads(data)
         except (ValueError, RecursionError):
@@ -330,15 +324,9 @@ def _yarn_classic_release(pkg: str, collector: Collector) -> tuple[str, str] | N
             name, version = manifest.get("name"), manifest.get("version")
             if isinstance(name, str) and isinstance(version, str):
                 return name, version
-    elif data is not None:
-        collector.unreadable(meta_path, data)
     manifest_path = os.path.join(pkg, "package.json")
-    data = read_small(manifest_path, MAX_MANIFEST_BYTES)
-    if isinstance(data, bytes):
-        return manifest_name_version(data)
-    if data is not None:
-        collector.unreadable(manifest_path, data)
-    return None
+    data = collector.read(manifest_path, MAX_MANIFEST_BYTES)
+    return manifest_name_version(data) if data is not None else None
 
 
 # --- yarn berry ---------------------------------------------------------------------------

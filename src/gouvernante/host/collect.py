@@ -125,6 +125,14 @@ class Collector:
     def skipped(self, path: str, reason: str) -> None:
         self.notes.append(ScanIssue(path, reason))
 
+    def read(self, path: str, cap: int, head: int | None = None) -> bytes | None:
+        """``read_small``, with a file that is there but not read recorded as ``unreadable``."""
+        data = read_small(path, cap, head)
+        if isinstance(data, str):
+            self.unreadable(path, data)
+            return None
+        return data
+
     def unreadable(self, path: str, reason: str) -> None:
         """A file that was not read: an error if it could not be, a note if it was refused."""
         if is_unreadable(reason):

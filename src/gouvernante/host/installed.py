@@ -15,7 +15,7 @@ import stat
 
 import msgspec
 
-from gouvernante.host.collect import Collector, read_small
+from gouvernante.host.collect import Collector
 from gouvernante.model import FindingType, LockfileEcosystem
 from gouvernante.scan.walk import walk
 
@@ -134,11 +134,9 @@ class _TreeScan:
     def package(self, path: str, folder: str) -> None:
         collector = self.collector
         manifest_path = path + os.sep + "package.json"
-        data = read_small(manifest_path, MAX_MANIFEST_BYTES)
+        data = collector.read(manifest_path, MAX_MANIFEST_BYTES)
         self.push(path + os.sep + _NM)
-        if not isinstance(data, bytes):
-            if data is not None:
-                collector.unreadable(manifest_path, data)
+        if data is None:
             return
         manifest = decode_manifest(data)
         if manifest is None:
