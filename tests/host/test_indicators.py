@@ -162,6 +162,13 @@ def test_parse_network_value(value: str, host: str, port: int | None) -> None:
     assert target is not None and (target.host, target.port) == (host, port)
 
 
+@pytest.mark.parametrize("value", [":²", "host:²", "[::1]:²", "[::1]:٣"])
+def test_a_port_of_non_ascii_digits_is_no_port(value: str) -> None:
+    # Found by the property test below: "²".isdigit() is true but int("²") raises.
+    target = parse_network_value(value)
+    assert target is None or (target.host == "::1" and target.port is None)
+
+
 @given(st.text(max_size=100))
 def test_parse_network_value_never_raises(value: str) -> None:
     parse_network_value(value)

@@ -249,14 +249,14 @@ def parse_network_value(value: str) -> NetworkTarget | None:
         if not close:
             return None
         host = inner
-        if rest.startswith(":") and rest[1:].isdigit():
+        if rest.startswith(":") and _is_port(rest[1:]):
             port = int(rest[1:])
     else:
         text = text.split("/", 1)[0]
         host = text
         if text.count(":") == 1:
             h, _, p = text.partition(":")
-            if not p.isdigit():
+            if not _is_port(p):
                 return None
             host, port = h, int(p)
     host = host.strip().rstrip(".").lower()
@@ -269,6 +269,11 @@ def parse_network_value(value: str) -> NetworkTarget | None:
         if not re.fullmatch(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*", host):
             return None
     return NetworkTarget(str(ip) if ip else host, ip, port)
+
+
+def _is_port(text: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` also accepts ``²`` and other digits ``int`` refuses."""
+    return text.isascii() and text.isdigit()
 
 
 @dataclass(frozen=True, slots=True)
