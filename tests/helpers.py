@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections import deque
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 
@@ -18,3 +20,21 @@ def run_cli(*args: str, cwd: Path, timeout: float = 120) -> subprocess.Completed
         check=False,
         stdin=subprocess.DEVNULL,
     )
+
+
+def shortest_path(edges: Mapping[str, Sequence[str]], start: str, goal: str) -> list[str]:
+    """Node ids of a shortest path from ``start`` to ``goal`` over ``edges``; ``[]`` if none."""
+    previous: dict[str, str | None] = {start: None}
+    todo = deque([start])
+    while todo:
+        node = todo.popleft()
+        if node == goal:
+            path = [node]
+            while (parent := previous[path[-1]]) is not None:
+                path.append(parent)
+            return path[::-1]
+        for child in edges.get(node, ()):
+            if child not in previous:
+                previous[child] = node
+                todo.append(child)
+    return []

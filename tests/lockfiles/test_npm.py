@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from gouvernante.model import (
     PackageTable,
     Source,
 )
+from helpers import shortest_path
 
 FIXTURES = Path(__file__).parent / "fixtures" / "npm"
 WORKSPACE_CASES = {
@@ -54,23 +54,6 @@ def v1(dependencies: Mapping[str, Any], **top: Any) -> bytes:
 
 def by_id(graph: LockfileGraph) -> dict[str, LockedPackage]:
     return {p.id: p for p in graph.packages}
-
-
-def shortest_path(edges: Mapping[str, Sequence[str]], start: str, goal: str) -> list[str]:
-    previous: dict[str, str | None] = {start: None}
-    todo = deque([start])
-    while todo:
-        node = todo.popleft()
-        if node == goal:
-            path = [node]
-            while (parent := previous[path[-1]]) is not None:
-                path.append(parent)
-            return path[::-1]
-        for child in edges.get(node, ()):
-            if child not in previous:
-                previous[child] = node
-                todo.append(child)
-    return []
 
 
 def line_starting(data: bytes, text: str, after: int = 0) -> int:

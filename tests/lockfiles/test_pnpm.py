@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import json
 import string
-from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from hypothesis import strategies as st
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles import _pnpm_yaml, parse_bytes, pnpm
 from gouvernante.model import LockedPackage, LockfileFormat, LockfileGraph, Source
+from helpers import shortest_path
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pnpm"
 CASES = sorted(p.parent for p in FIXTURES.glob("*/expected.json"))
@@ -43,25 +43,6 @@ def _node(graph: LockfileGraph, name: str, version: str) -> str:
 def _children(graph: LockfileGraph, node: str) -> set[tuple[str, str]]:
     by_id = {p.id: p for p in graph.packages}
     return {(by_id[c].name, by_id[c].version) for c in graph.details.edges()[node]}
-
-
-def _shortest_path(edges: Mapping[str, Sequence[str]], start: str, goal: str) -> list[str]:
-    previous: dict[str, str | None] = {start: None}
-    queue = deque([start])
-    while queue:
-        node = queue.popleft()
-        if node == goal:
-            path: list[str] = []
-            cur: str | None = node
-            while cur is not None:
-                path.append(cur)
-                cur = previous[cur]
-            return path[::-1]
-        for child in edges.get(node, ()):
-            if child not in previous:
-                previous[child] = node
-                queue.append(child)
-    return []
 
 
 def _summary(graph: LockfileGraph) -> tuple[Any, ...]:
@@ -199,7 +180,7 @@ def test_fixture_edges(case: Path) -> None:
     esbuild = _children(graph, _node(graph, "esbuild", "0.19.12"))
     assert len(esbuild) == 23
     assert all(n.startswith("@esbuild/") for n, _ in esbuild)
-    path = _shortest_path(edges, "importer:.", _node(graph, "has-flag", "3.0.0"))
+    path = shortest_path(edges, "importer:.", _node(graph, "has-flag", "3.0.0"))
     by_id = {p.id: p for p in graph.packages}
     assert [(by_id[n].name, by_id[n].version) for n in path[1:]] == [
         ("@babel/code-frame", "7.22.13"),

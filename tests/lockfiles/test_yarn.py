@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import deque
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ from gouvernante.errors import LockfileError
 from gouvernante.lockfiles import parse_bytes, yarn
 from gouvernante.lockfiles._yarn_berry import FALLBACK_NOTE, parse_berry
 from gouvernante.model import LockedPackage, LockfileFormat, LockfileGraph, Source
+from helpers import shortest_path
 
 FIXTURES = Path(__file__).parent / "fixtures" / "yarn"
 CASES = sorted(p.parent for p in FIXTURES.glob("*/expected.json"))
@@ -40,27 +39,6 @@ def _nv(graph: LockfileGraph, node: str) -> tuple[str, str]:
 
 def _children(graph: LockfileGraph, node: str) -> set[tuple[str, str]]:
     return {_nv(graph, c) for c in graph.details.edges()[node]}
-
-
-def _path_to(graph: LockfileGraph, start: str, target: str) -> list[str] | None:
-    """Shortest path of node ids from ``start`` to ``target`` over ``edges()``."""
-    edges: Mapping[str, Sequence[str]] = graph.details.edges()
-    previous: dict[str, str | None] = {start: None}
-    queue = deque([start])
-    while queue:
-        node = queue.popleft()
-        if node == target:
-            path: list[str] = []
-            cur: str | None = node
-            while cur is not None:
-                path.append(cur)
-                cur = previous[cur]
-            return path[::-1]
-        for child in edges.get(node, ()):
-            if child not in previous:
-                previous[child] = node
-                queue.append(child)
-    return None
 
 
 # --------------------------------------------------------------------------- real fixtures
@@ -138,8 +116,8 @@ def test_berry_fixture_importers_and_edges(case: Path) -> None:
     esbuild = _children(graph, "esbuild@npm:0.19.12")
     assert len(esbuild) == 23
     assert all(n.startswith("@esbuild/") and v == "0.19.12" for n, v in esbuild)
-    path = _path_to(graph, "fixture-app@workspace:.", "has-flag@npm:3.0.0")
-    assert path is not None
+    path = shortest_path(graph.details.edges(), "fixture-app@workspace:.", "has-flag@npm:3.0.0")
+    assert path
     assert [_nv(graph, n)[0] for n in path[1:]] == [
         "@babel/code-frame",
         "chalk",
@@ -202,8 +180,8 @@ def test_classic_fixture_edges_roots_and_lines() -> None:
     }
     assert "js-tokens@^3.0.0 || ^4.0.0, js-tokens@^4.0.0" in edges["loose-envify@^1.1.0"]
     assert len(edges["esbuild@0.19.12"]) == 23  # optionalDependencies are edges too
-    path = _path_to(graph, "(root)", "has-flag@^3.0.0")
-    assert path is not None
+    path = shortest_path(graph.details.edges(), "(root)", "has-flag@^3.0.0")
+    assert path
     assert [_nv(graph, n) for n in path[1:]] == [
         ("@babel/code-frame", "7.22.13"),
         ("chalk", "2.4.2"),
