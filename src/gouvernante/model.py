@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from itertools import compress
 from typing import TYPE_CHECKING, Protocol, overload
 
@@ -264,6 +265,12 @@ class LockfileGraph:
     declared: Sequence[DeclaredDependency] = ()
     details: GraphDetails = field(default_factory=NoDetails)
     notes: Sequence[str] = ()
+
+    @cached_property
+    def table(self) -> PackageTable:
+        """``packages`` as a ``PackageTable`` (the same object when a parser made one), wrapped
+        once for every consumer of this graph."""
+        return PackageTable.of(self.packages)
 
 
 class FindingType(StrEnum):

@@ -125,3 +125,5 @@ def test_generic_table_of_built_packages_matches_like_a_list() -> None:
     assert table.version(2) == "2.0.0"
     assert table.position_of("c") == 2 and table.position_of("zz") is None
     assert list(table.integrity()) == [None, None, None]
+    graph = LockfileGraph(LockfileFormat.PNPM, pkgs)
+    assert graph.table is graph.table and list(graph.table) == pkgs  # wrapped once per graph

@@ -15,7 +15,6 @@ from gouvernante.model import (
     LockfileEcosystem,
     LockfileGraph,
     MatchKind,
-    PackageTable,
     Source,
 )
 from gouvernante.rules.index import RuleIndex
@@ -101,7 +100,7 @@ def match_graph(graph: LockfileGraph, index: RuleIndex, display_path: str) -> li
             hit = hits[key] = _Hit(rule, match, pkg, expression)
         hit.node_ids.append(pkg.id)
 
-    table = PackageTable.of(graph.packages)
+    table = graph.table
     # Only packages named by a rule, or carrying a listed integrity hash, are looked at.
     table_names = table.names
     for position in table.positions_named(names):

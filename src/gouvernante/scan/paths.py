@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from gouvernante.model import LockfileGraph, PackageTable
+from gouvernante.model import LockfileGraph
 
 MAX_PATHS_SHOWN = 5
 MAX_PATHS_COUNTED = 1000
@@ -46,7 +46,7 @@ class GraphView:
     def __init__(self, graph: LockfileGraph) -> None:
         self.importers = {imp.id: imp.label for imp in graph.importers}
         self._graph = graph
-        self._table = PackageTable.of(graph.packages)
+        self._table = graph.table
         self._labels: dict[str, str] = {}
         details = graph.details
         fast_parents = getattr(details, "parents_of", None)

@@ -21,7 +21,6 @@ from gouvernante.model import (
     Finding,
     HostCheck,
     LockfileFormat,
-    PackageTable,
     ScanIssue,
     ScanResult,
     ScanStats,
@@ -79,7 +78,7 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
     findings = match_graph(graph, index, task.display)
     declared = tuple(match_declared(graph.declared, index, task.display))
     rule_names = index.names
-    table = PackageTable.of(graph.packages)
+    table = graph.table
     present = frozenset(
         pkg.name
         for pkg in map(table.__getitem__, table.positions_named(rule_names))
