@@ -311,18 +311,6 @@ class _PackagesDetails:
         else:
             return []
         children: list[str] = []
-        if node_id.startswith("node_modules/") and "/node_modules/" not in node_id:
-            # a hoisted package: its own node_modules, then the top level
-            own = f"{node_id}/node_modules/"
-            for name in names:
-                child = own + name
-                if child not in entries:
-                    child = "node_modules/" + name
-                    if child not in entries:
-                        continue
-                if child != node_id and child not in children:
-                    children.append(child)
-            return children
         folders = _lookup_folders(node_id)
         for name in names:
             for folder in folders:
@@ -447,6 +435,8 @@ def _resolve(location: str, name: str, nodes: Mapping[str, object]) -> str | Non
 
 def _lookup_folders(location: str) -> list[str]:
     """The ``node_modules/`` folders require() searches from ``location``, nearest first."""
+    if location.startswith("node_modules/") and "/node_modules/" not in location:
+        return [f"{location}/node_modules/", "node_modules/"]  # a hoisted package: most of them
     folders: list[str] = []
     folder = location
     while True:
