@@ -1,0 +1,1 @@
+"""File-system access for every role: the one walker, the one safe read, decoding."""

@@ -1,0 +1,1 @@
+"""Matching locked packages against the rule index, and explaining hits with dependency paths."""

@@ -1,1 +1,0 @@
-"""The pure scanning core: walk, match, dependency paths, orchestration."""
