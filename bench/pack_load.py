@@ -17,7 +17,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from gouvernante.cli import builtin_rules_dir
+from gouvernante.cli.scan import builtin_rules_dir
 from gouvernante.rules.pack import load_pack, pack_files
 
 

@@ -14,31 +14,10 @@ from functools import cached_property
 from itertools import compress
 from typing import TYPE_CHECKING, Protocol, overload
 
+from gouvernante.vocab import LockfileEcosystem, Severity
+
 if TYPE_CHECKING:
     from gouvernante.rules.model import Rule
-
-
-class Severity(StrEnum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
-
-    @property
-    def rank(self) -> int:
-        return _SEVERITY_RANK[self]
-
-
-_SEVERITY_RANK = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
-
-
-class LockfileEcosystem(StrEnum):
-    """The package-manager families a package rule may be limited to (``lockfile_ecosystems``)."""
-
-    NPM = "npm"
-    PNPM = "pnpm"
-    YARN = "yarn"
-    BUN = "bun"
 
 
 class LockfileFormat(StrEnum):

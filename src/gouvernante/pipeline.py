@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from gouvernante import trace
 from gouvernante.errors import GouvernanteError
-from gouvernante.fsutil import MAX_LOCKFILE_BYTES, read_regular_file
+from gouvernante.fs.read import MAX_LOCKFILE_BYTES, read_regular_file
 from gouvernante.lockfiles import LOCKFILE_NAMES, parse_bytes, parser_for_name
 from gouvernante.model import (
     Finding,
@@ -32,8 +32,8 @@ from gouvernante.rules.model import RuleSet
 if TYPE_CHECKING:
     from gouvernante.host.checks import HostScanResult
     from gouvernante.host.context import HostContext
-from gouvernante.scan.match import DeclaredHit, match_declared, match_graph
-from gouvernante.scan.walk import walk
+from gouvernante.fs.walk import walk
+from gouvernante.match.hits import DeclaredHit, match_declared, match_graph
 
 # Below this many files, a process pool costs more than it saves.
 PARALLEL_MIN_FILES = 8

@@ -1,6 +1,6 @@
 """A one-line progress display on stderr for long scans (only when stderr is a terminal).
 
-It implements ``gouvernante.scan.run.Progress``. Reports never go to stderr, so ``-json`` and
+It implements ``gouvernante.pipeline.Progress``. Reports never go to stderr, so ``-json`` and
 ``-format sarif`` output on stdout stay clean; when stderr is a file or a pipe nothing is drawn.
 """
 

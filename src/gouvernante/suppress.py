@@ -27,7 +27,7 @@ from functools import lru_cache
 from typing import Any
 
 from gouvernante.errors import GouvernanteError, SemverError, SuppressionError
-from gouvernante.fsutil import read_regular_file
+from gouvernante.fs.read import read_regular_file
 from gouvernante.model import Finding, FindingType, ScanIssue, ScanResult
 from gouvernante.semver import Range, parse_range, try_parse_version
 

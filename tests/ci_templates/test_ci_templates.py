@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
-from gouvernante.cli import build_scan_parser
+from gouvernante.cli.scan import build_scan_parser
 from gouvernante.lockfiles import LOCKFILE_NAMES
 
 REPO = Path(__file__).resolve().parents[2]

@@ -111,7 +111,7 @@ def test_validate_reports_errors_and_warnings(tmp_path: Path) -> None:
     ],
 )
 def test_split_package_spec(spec: str, name: str, exprs: list[str]) -> None:
-    from gouvernante.rules.toolkit_cli import split_package_spec
+    from gouvernante.cli.rules import split_package_spec
 
     assert split_package_spec(spec) == (name, exprs)
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from gouvernante.collect.cli import main as collect_main
+from gouvernante.cli.collect import run as collect_main
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HAVE_CHROMIUM = os.path.exists(CHROMIUM)

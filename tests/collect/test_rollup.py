@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gouvernante.cli import main as gouvernante_main
-from gouvernante.collect.cli import main as collect_main
+from gouvernante.cli.collect import run as collect_main
 
 
 def _json(capsys: Any, args: list[str]) -> tuple[int, dict[str, Any]]:

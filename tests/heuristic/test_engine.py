@@ -19,7 +19,8 @@ from gouvernante.heuristic import (
     scan_tree,
     to_finding,
 )
-from gouvernante.model import FindingType, MatchKind, Severity
+from gouvernante.model import FindingType, MatchKind
+from gouvernante.vocab import Severity
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CURL_PIPE = FIXTURES / "recall" / "install-curl-pipe"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gouvernante.model import Finding, Severity
+from gouvernante.model import Finding
 from gouvernante.rules.model import (
     DropperPackage,
     HostIndicator,
@@ -19,6 +19,7 @@ from gouvernante.rules.model import (
     Rule,
     RuleKind,
 )
+from gouvernante.vocab import Severity
 
 
 def make_rule(

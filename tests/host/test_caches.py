@@ -25,8 +25,8 @@ from gouvernante.host.caches import (
     tarball_url_release,
 )
 from gouvernante.host.checks import run_host_scan
-from gouvernante.host.collect import Collector
 from gouvernante.host.context import HostContext
+from gouvernante.host.reader import Collector
 from gouvernante.model import FindingType
 from gouvernante.rules.index import build_index
 from gouvernante.rules.model import OperatingSystem

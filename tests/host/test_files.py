@@ -9,7 +9,7 @@ import pytest
 from gouvernante.host.context import HostContext
 from gouvernante.host.files import check_file_indicator
 from gouvernante.host.paths import UnsetVariable, expand, glob_paths, is_project_relative
-from gouvernante.model import CheckOutcome, MatchKind, Severity
+from gouvernante.model import CheckOutcome, MatchKind
 from gouvernante.rules.model import (
     FileHash,
     HashAlgorithm,
@@ -19,6 +19,7 @@ from gouvernante.rules.model import (
     Rule,
     RuleKind,
 )
+from gouvernante.vocab import Severity
 
 
 def rule(*indicators: HostIndicator) -> Rule:

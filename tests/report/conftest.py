@@ -15,11 +15,11 @@ from gouvernante.model import (
     ScanIssue,
     ScanResult,
     ScanStats,
-    Severity,
     Source,
 )
 from gouvernante.rules.loader import load_rule_files
 from gouvernante.rules.model import Rule
+from gouvernante.vocab import Severity
 
 HERE = Path(__file__).parent
 RULES = HERE / "fixtures" / "rules.json"

@@ -179,7 +179,7 @@ def test_host_paths_are_absolute_or_project_relative(name: str) -> None:
 
 
 def test_fast_pack_loader_builds_the_same_rules_as_the_strict_loader() -> None:
-    from gouvernante.cli import builtin_rules_dir
+    from gouvernante.cli.scan import builtin_rules_dir
     from gouvernante.rules.loader import load_rule_files
     from gouvernante.rules.pack import load_pack
 

@@ -10,12 +10,10 @@ from typing import Any
 import jsonschema
 import pytest
 
-from gouvernante.model import LockfileEcosystem, Severity
 from gouvernante.rules.loader import parse_rule_document
 from gouvernante.rules.model import (
     Alias,
     AliasType,
-    Confidence,
     DropperPackage,
     FileHash,
     HashAlgorithm,
@@ -28,6 +26,7 @@ from gouvernante.rules.model import (
     Rule,
     RuleKind,
 )
+from gouvernante.vocab import Confidence, LockfileEcosystem, Severity
 
 FIXTURES = Path(__file__).parent / "fixtures"
 VALID = sorted((FIXTURES / "valid").glob("*.json"))

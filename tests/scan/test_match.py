@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
+from gouvernante.match.hits import match_declared, match_graph
 from gouvernante.model import (
     DeclaredDependency,
     LockedPackage,
-    LockfileEcosystem,
     LockfileFormat,
     LockfileGraph,
     MatchKind,
     PackageTable,
-    Severity,
     Source,
 )
 from gouvernante.rules.index import build_index
 from gouvernante.rules.model import DropperPackage, PackageRule, Rule, RuleKind
-from gouvernante.scan.match import match_declared, match_graph
+from gouvernante.vocab import LockfileEcosystem, Severity
 
 BAD_SRI = "sha512-" + "A" * 86 + "=="
 

@@ -6,9 +6,9 @@ import json
 import shutil
 from pathlib import Path
 
-from gouvernante.model import LockfileEcosystem, Severity
+from gouvernante.pipeline import ScanRequest, run_scan
 from gouvernante.rules.model import PackageRule, Rule, RuleKind, RuleSet
-from gouvernante.scan.run import ScanRequest, run_scan
+from gouvernante.vocab import LockfileEcosystem, Severity
 
 FIXTURES = Path(__file__).parents[1] / "lockfiles" / "fixtures"
 

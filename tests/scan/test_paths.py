@@ -7,8 +7,8 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gouvernante.match.paths import MAX_PATHS_SHOWN, dependency_paths
 from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
-from gouvernante.scan.paths import MAX_PATHS_SHOWN, dependency_paths
 
 
 @dataclass

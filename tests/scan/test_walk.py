@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from gouvernante.scan.walk import walk
+from gouvernante.fs.walk import walk
 
 
 def test_walk_skips_dependency_and_vcs_folders(tmp_path: Path) -> None:

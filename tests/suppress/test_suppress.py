@@ -13,20 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gouvernante.cli import EXIT_CLEAN, EXIT_FINDINGS, exit_code
+from gouvernante.cli.scan import EXIT_CLEAN, EXIT_FINDINGS, exit_code
 from gouvernante.errors import SuppressionError
-from gouvernante.model import (
-    Finding,
-    FindingType,
-    HashResult,
-    MatchKind,
-    ScanResult,
-    ScanStats,
-    Severity,
-)
+from gouvernante.model import Finding, FindingType, HashResult, MatchKind, ScanResult, ScanStats
 from gouvernante.report.json_report import report_dict
 from gouvernante.report.text import summary_line
 from gouvernante.suppress import apply_suppressions, glob_match, parse_suppressions
+from gouvernante.vocab import Severity
 from helpers import run_cli
 
 TODAY = date(2026, 5, 1)

@@ -12,15 +12,15 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from gouvernante.cli._base import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Parser, flag
 from gouvernante.collect.html_page import render_html
 from gouvernante.collect.load import load_reports, parse_time
 from gouvernante.collect.render import render_json, render_markdown, render_text, status_line
 from gouvernante.collect.rollup import rollup
 from gouvernante.errors import ReportError, UsageError
 
-EXIT_CLEAN = 0
-EXIT_INCOMPLETE = 1
-EXIT_AFFECTED = 2
+EXIT_INCOMPLETE = EXIT_ERROR
+EXIT_AFFECTED = EXIT_FINDINGS
 
 _RENDERERS = {
     "text": render_text,
@@ -30,13 +30,8 @@ _RENDERERS = {
 }
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"collect: {message}")
-
-
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = Parser(
         prog="gouvernante collect",
         description="Roll up many JSON scan reports (gouvernante -json) into the organisation's"
         " status: per rule affected/remediated/clean/not scanned/errored projects and hosts,"
@@ -69,11 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
             },
         ),
     ):
-        p.add_argument(f"-{name}", f"--{name}", **kwargs)
+        flag(p, name, **kwargs)
     return p
 
 
-def main(args: Sequence[str]) -> int:
+def run(args: Sequence[str]) -> int:
     ns = build_parser().parse_args(list(args))
     now = datetime.now(UTC)
     if ns.now is not None:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from gouvernante.cli._base import Parser, flag
 from gouvernante.errors import UsageError
 from gouvernante.rules.model import SCHEMA_VERSION, RuleKind
 
@@ -20,22 +21,13 @@ _HEX = {32: "md5", 40: "sha1", 64: "sha256", 128: "sha512"}
 _EXACT = re.compile(r"^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message}")
-
-
-def _flag(p: argparse.ArgumentParser, name: str, *extra: str, **kw: Any) -> None:
-    p.add_argument(f"-{name}", f"--{name}", *extra, **kw)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = Parser(
         prog="gouvernante rules",
         allow_abbrev=False,
         description="Write, import, validate and test rules.",
     )
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     v = sub.add_parser(
         "validate", help="check rule files: every error, plus warnings", allow_abbrev=False
@@ -45,12 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     n = sub.add_parser(
         "new", help="scaffold a rule file (interactive when stdin is a TTY)", allow_abbrev=False
     )
-    _flag(n, "id", help="rule id, e.g. SSC-2026-005")
-    _flag(n, "title")
-    _flag(n, "kind", choices=_KINDS, default=None)
-    _flag(n, "severity", choices=_SEVERITIES, default="critical")
-    _flag(n, "summary")
-    _flag(
+    flag(n, "id", help="rule id, e.g. SSC-2026-005")
+    flag(n, "title")
+    flag(n, "kind", choices=_KINDS, default=None)
+    flag(n, "severity", choices=_SEVERITIES, default="critical")
+    flag(n, "summary")
+    flag(
         n,
         "package",
         action="append",
@@ -58,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME@VER[,VER]",
         help="affected package and versions (exact versions or npm ranges); repeatable",
     )
-    _flag(
+    flag(
         n,
         "dropper",
         action="append",
@@ -66,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="dropper package: any version is a finding; repeatable",
     )
-    _flag(
+    flag(
         n,
         "file-ioc",
         dest="file_ioc",
@@ -76,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="file dropped on hosts (absolute, ~ or $VAR) or planted in projects (relative),"
         " with an optional md5/sha1/sha256/sha512 hex; repeatable",
     )
-    _flag(
+    flag(
         n,
         "network-ioc",
         dest="network_ioc",
@@ -85,8 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="HOST",
         help="C2 domain, IP, host:port or URL (defanged x[.]com accepted); repeatable",
     )
-    _flag(n, "reference", action="append", default=[], metavar="URL")
-    _flag(
+    flag(n, "reference", action="append", default=[], metavar="URL")
+    flag(
         n,
         "remediation",
         action="append",
@@ -94,21 +86,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="STEP",
         help="a remediation step; repeatable (the first is the summary)",
     )
-    _flag(n, "output", "-o", default="rules", metavar="DIR", help="directory (default rules/)")
-    _flag(n, "force", action="store_true", help="overwrite an existing rule file")
+    flag(n, "output", "-o", default="rules", metavar="DIR", help="directory (default rules/)")
+    flag(n, "force", action="store_true", help="overwrite an existing rule file")
 
     i = sub.add_parser(
         "import", help="import OSV records, CSV feeds or name@version lists", allow_abbrev=False
     )
     i.add_argument("format", choices=["osv", "csv", "list"])
     i.add_argument("inputs", nargs="+", metavar="FILE")
-    _flag(i, "output", "-o", default="rules", metavar="DIR", help="directory (default rules/)")
-    _flag(i, "id", help="rule id (one input only)")
-    _flag(i, "title")
-    _flag(i, "summary")
-    _flag(i, "severity", choices=_SEVERITIES)
-    _flag(i, "kind", choices=_KINDS)
-    _flag(
+    flag(i, "output", "-o", default="rules", metavar="DIR", help="directory (default rules/)")
+    flag(i, "id", help="rule id (one input only)")
+    flag(i, "title")
+    flag(i, "summary")
+    flag(i, "severity", choices=_SEVERITIES)
+    flag(i, "kind", choices=_KINDS)
+    flag(
         i,
         "reference",
         action="append",
@@ -116,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="source to cite in the rule; repeatable",
     )
-    _flag(
+    flag(
         i,
         "split-sections",
         dest="split_sections",
@@ -133,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Sequence[str]) -> int:
+def run(argv: Sequence[str]) -> int:
     args = list(argv)
     if not args or args[0] in {"-h", "--help"}:
         build_parser().print_help()
@@ -147,8 +139,8 @@ def main(argv: Sequence[str]) -> int:
 
 
 def _validate(ns: argparse.Namespace) -> int:
+    from gouvernante.rules.lint import rule_warnings  # noqa: PLC0415
     from gouvernante.rules.loader import load_rule_files  # noqa: PLC0415
-    from gouvernante.rules.warnings import rule_warnings  # noqa: PLC0415
 
     ruleset, errors = load_rule_files(ns.paths)
     for err in errors:
@@ -377,7 +369,7 @@ def _cases(rule_file: Path) -> list[tuple[str, Path]]:
 
 
 def _rule_files(paths: Sequence[str]) -> list[Path]:
-    from gouvernante.scan.walk import find_files  # noqa: PLC0415
+    from gouvernante.fs.walk import find_files  # noqa: PLC0415
 
     files: list[Path] = []
     for p in paths:
@@ -394,9 +386,9 @@ def _rule_files(paths: Sequence[str]) -> list[Path]:
 
 def run_rule_tests(paths: Sequence[str]) -> tuple[list[str], int, int]:
     """Lines to print, cases run, cases failed."""
+    from gouvernante.pipeline import ScanRequest, run_scan  # noqa: PLC0415
     from gouvernante.rules.loader import load_rule_files  # noqa: PLC0415
     from gouvernante.rules.model import RuleSet  # noqa: PLC0415
-    from gouvernante.scan.run import ScanRequest, run_scan  # noqa: PLC0415
 
     lines: list[str] = []
     ran = failed = 0

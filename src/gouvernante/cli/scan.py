@@ -1,6 +1,5 @@
-"""Command line: parse flags, call the core, render, return an exit code.
+"""The scan command: flags -> ``ScanRequest`` -> ``pipeline.run_scan`` -> reports -> exit code.
 
-Flags are Go-style (``-rules DIR``) as in the incident runbook; ``--rules`` works too.
 Exit codes: 0 clean, 1 error (nothing found but something could not be scanned, or bad usage),
 2 findings (even when some inputs also failed: the errors are listed in the report).
 """
@@ -11,41 +10,32 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from gouvernante import __version__, trace
-from gouvernante.errors import GouvernanteError, ReportError, UsageError
-from gouvernante.model import Severity
-
-EXIT_CLEAN = 0
-EXIT_ERROR = 1
-EXIT_FINDINGS = 2
+from gouvernante.cli._base import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Parser, flag
+from gouvernante.errors import UsageError
+from gouvernante.vocab import Severity
 
 if TYPE_CHECKING:
     from gouvernante.model import ScanResult
+    from gouvernante.report import ReportFormat
     from gouvernante.rules.model import Rule, RuleSet
     from gouvernante.suppress import SuppressionSet
 
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(message)
-
-
-def _flag(parser: argparse.ArgumentParser, name: str, **kwargs: object) -> None:
-    parser.add_argument(f"-{name}", f"--{name}", **kwargs)  # type: ignore[arg-type]
+__all__ = ["EXIT_CLEAN", "EXIT_ERROR", "EXIT_FINDINGS", "build_scan_parser", "exit_code", "run"]
 
 
 def build_scan_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = Parser(
         prog="gouvernante",
         description="Scan npm lockfiles, package.json, installs, caches and the host for known"
         " supply-chain compromises. Exit codes: 0 clean, 1 error, 2 findings.",
-        allow_abbrev=False,
-        epilog="Subcommands: 'gouvernante rules {validate,new,import,test} ...'.",
+        epilog=SUBCOMMAND_HELP,
     )
-    _flag(
+    flag(
         p,
         "rules",
         action="append",
@@ -53,15 +43,15 @@ def build_scan_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="rule file or directory (searched recursively for *.json); repeatable",
     )
-    _flag(
+    flag(
         p,
         "builtin-rules",
         action="store_true",
         dest="builtin_rules",
         help="with -rules, also use the bundled rule pack (the default without -rules)",
     )
-    _flag(p, "dir", default=".", metavar="DIR", help="project directory to scan (default .)")
-    _flag(
+    flag(p, "dir", default=".", metavar="DIR", help="project directory to scan (default .)")
+    flag(
         p,
         "lockfile",
         action="append",
@@ -69,25 +59,23 @@ def build_scan_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="scan this lockfile or package.json (any name; overrides -dir); repeatable",
     )
-    _flag(p, "recursive", action="store_true", help="also scan sub-directories of -dir")
-    _flag(
-        p, "host", action="store_true", help="also check this machine: the rules' host indicators"
-    )
-    _flag(
+    flag(p, "recursive", action="store_true", help="also scan sub-directories of -dir")
+    flag(p, "host", action="store_true", help="also check this machine: the rules' host indicators")
+    flag(
         p,
         "heuristic",
         action="store_true",
         help="also look for attack techniques in installed packages (no rule needed)",
     )
-    _flag(p, "json", action="store_true", help="JSON report (same as -format json)")
-    _flag(
+    flag(p, "json", action="store_true", help="JSON report (same as -format json)")
+    flag(
         p,
         "format",
         choices=["text", "json", "sarif", "markdown"],
         default=None,
         help="report format (default text)",
     )
-    _flag(
+    flag(
         p,
         "fail-on",
         dest="fail_on",
@@ -95,19 +83,22 @@ def build_scan_parser() -> argparse.ArgumentParser:
         default="low",
         help="lowest severity that makes the exit code 2 (default low)",
     )
-    _flag(
+    flag(
         p,
         "ignore",
         metavar="FILE",
         help="suppression file (default: .gouvernante-ignore.json in the scan root, if present)",
     )
-    _flag(
+    flag(
         p,
         "output",
+        action="append",
+        default=[],
         metavar="FILE|auto",
-        help="write the report to FILE, or to gouvernante-report-<UTC time>.<ext> with 'auto'",
+        help="write the report to FILE (repeatable: each file's format from its extension,"
+        " .json .sarif .md .txt), or to gouvernante-report-<UTC time>.<ext> with 'auto'",
     )
-    _flag(
+    flag(
         p,
         "workers",
         type=int,
@@ -115,60 +106,25 @@ def build_scan_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="processes for parsing many lockfiles (default: both cores when there are many)",
     )
-    _flag(p, "trace", action="store_true", help="debug log on stderr")
-    _flag(p, "version", action="store_true", help="print the version and exit")
+    flag(p, "trace", action="store_true", help="debug log on stderr")
+    flag(p, "version", action="store_true", help="print the version and exit")
     return p
 
 
-def entry() -> None:
-    """The console script and ``python -m gouvernante``: run, flush, and leave without tearing
-    down the interpreter (freeing the objects of a 50,000-entry lockfile one by one costs more
-    than a small scan)."""
-    code = main()
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        code = code or EXIT_ERROR
-    os._exit(code)
+SUBCOMMAND_HELP = (
+    "subcommands: 'gouvernante rules {validate,new,import,test} ...' (write, import, check and"
+    " test rules), 'gouvernante collect REPORT...' (roll many reports up into the organisation's"
+    " status); 'gouvernante COMMAND -h' for each"
+)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    show_traceback = "-trace" in args or "--trace" in args
-    try:
-        return _main(args)
-    except GouvernanteError as exc:
-        print(f"gouvernante: {exc.one_line()}", file=sys.stderr)
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("gouvernante: interrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:
-        if show_traceback:
-            raise
-        print(f"gouvernante: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-
-
-SUBCOMMANDS = {
-    "rules": "gouvernante.rules.toolkit_cli",
-    "collect": "gouvernante.collect.cli",
-}
-
-
-def _main(args: list[str]) -> int:
-    if args and args[0] in SUBCOMMANDS:
-        import importlib  # noqa: PLC0415
-
-        module = importlib.import_module(SUBCOMMANDS[args[0]])
-        code: int = module.main(args[1:])
-        return code
+def run(args: Sequence[str]) -> int:
+    """The scan command (no subcommand word)."""
     parser = build_scan_parser()
     if args and args[0] in {"-h", "--help"}:
         parser.print_help()
         return EXIT_CLEAN
-    ns = parser.parse_args(args)
+    ns = parser.parse_args(list(args))
     if ns.version:
         print(f"gouvernante {__version__}")
         return EXIT_CLEAN
@@ -177,14 +133,59 @@ def _main(args: list[str]) -> int:
     return _scan(ns)
 
 
-def _scan(ns: argparse.Namespace) -> int:
-    from gouvernante.report import ReportFormat, render  # noqa: PLC0415 - lean start-up
-    from gouvernante.report.text import summary_line  # noqa: PLC0415
-    from gouvernante.scan.run import ScanRequest, run_scan  # noqa: PLC0415
+@dataclass(frozen=True, slots=True)
+class OutputTarget:
+    """One report to write: where, and in which format."""
 
-    fmt = ReportFormat.JSON if ns.json else ReportFormat(ns.format or "text")
+    path: str  # a file name, or "auto"
+    format: ReportFormat
+
+
+_BY_EXTENSION = {
+    ".json": "json",
+    ".sarif": "sarif",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "text",
+    ".text": "text",
+}
+
+
+def output_targets(outputs: Sequence[str], explicit: str | None) -> tuple[OutputTarget, ...]:
+    """Each ``-output`` with its format: the one ``-format`` names when there is one output, else
+    the file's extension (``auto`` takes ``-format``, text by default)."""
+    from gouvernante.report import ReportFormat  # noqa: PLC0415 - lean start-up
+
+    targets: list[OutputTarget] = []
+    for path in outputs:
+        if path == "auto" or (explicit is not None and len(outputs) == 1):
+            targets.append(OutputTarget(path, ReportFormat(explicit or "text")))
+            continue
+        ext = os.path.splitext(path)[1].lower()
+        if ext in _BY_EXTENSION:
+            targets.append(OutputTarget(path, ReportFormat(_BY_EXTENSION[ext])))
+        elif len(outputs) == 1:
+            targets.append(OutputTarget(path, ReportFormat.TEXT))
+        else:
+            known = ", ".join(sorted(_BY_EXTENSION))
+            raise UsageError(
+                f"-output {path}: cannot tell the format from the extension (one of {known})"
+            )
+    names = [t.path for t in targets if t.path != "auto"]
+    if len(set(names)) != len(names):
+        raise UsageError("-output: the same file is named twice")
+    return tuple(targets)
+
+
+def _scan(ns: argparse.Namespace) -> int:
+    from gouvernante.pipeline import ScanRequest, run_scan  # noqa: PLC0415 - lean start-up
+    from gouvernante.report import ReportFormat, render  # noqa: PLC0415
+    from gouvernante.report.text import summary_line, terminal_safe  # noqa: PLC0415
+
     if ns.json and ns.format not in (None, "json"):
         raise UsageError(f"-json conflicts with -format {ns.format}")
+    explicit = "json" if ns.json else ns.format
+    targets = output_targets(ns.output, explicit)
     if ns.workers is not None and ns.workers < 1:
         raise UsageError("-workers must be at least 1")
     ruleset = _load_rules(ns.rules, ns.builtin_rules)
@@ -208,14 +209,13 @@ def _scan(ns: argparse.Namespace) -> int:
 
         result = apply_suppressions(result, suppressions)
     trace.debug("scan done: %d findings, %d errors", len(result.findings), len(result.errors))
-    text = render(result, fmt)
-    if ns.output:
-        written = _write_report(ns.output, text, fmt.extension)
-        print(f"{summary_line(result)} (report: {written})")
+    if targets:
+        written = [
+            _write_report(t.path, render(result, t.format), t.format.extension) for t in targets
+        ]
+        print(terminal_safe(f"{summary_line(result)} (report: {', '.join(written)})"))
     else:
-        sys.stdout.write(text)
-    from gouvernante.report.text import terminal_safe  # noqa: PLC0415
-
+        sys.stdout.write(render(result, ReportFormat(explicit or "text")))
     for err in result.errors:
         print(terminal_safe(f"gouvernante: {err.path}: {err.message}"), file=sys.stderr)
     return exit_code(result, Severity(ns.fail_on))
@@ -289,25 +289,26 @@ def _load_rules(paths: Sequence[str], with_builtin: bool) -> RuleSet | None:
 
 
 def _write_report(target: str, text: str, extension: str) -> str:
-    data = text.encode("utf-8")
-    if target == "auto":
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        base = f"gouvernante-report-{stamp}"
-        for n in range(1000):
-            name = f"{base}.{extension}" if n == 0 else f"{base}-{n}.{extension}"
-            try:
-                fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            except FileExistsError:
+    """Write one report whole (temporary file + rename); ``auto`` picks a new name and never
+    overwrites. Returns the name written."""
+    from gouvernante.errors import ReportError  # noqa: PLC0415
+    from gouvernante.fs.write import write_report_file  # noqa: PLC0415
+
+    data = text.encode("utf-8", "surrogateescape")
+    if target != "auto":
+        write_report_file(target, data)
+        return target
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    base = f"gouvernante-report-{stamp}"
+    for n in range(1000):
+        name = f"{base}.{extension}" if n == 0 else f"{base}-{n}.{extension}"
+        if os.path.lexists(name):
+            continue
+        try:
+            write_report_file(name, data, overwrite=False)
+        except ReportError as exc:
+            if exc.detail == "exists; not overwriting it":
                 continue
-            except OSError as exc:
-                raise ReportError(name, f"cannot write report: {exc.strerror or exc}") from None
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            return name
-        raise ReportError(base, "cannot find a free report file name")
-    try:
-        with open(target, "wb") as fh:
-            fh.write(data)
-    except OSError as exc:
-        raise ReportError(target, f"cannot write report: {exc.strerror or exc}") from None
-    return target
+            raise
+        return name
+    raise ReportError(base, "cannot find a free report file name")

@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
 from gouvernante.errors import GouvernanteError
-from gouvernante.fsutil import read_regular_file
-from gouvernante.scan.walk import find_files
+from gouvernante.fs.read import read_regular_file
+from gouvernante.fs.walk import find_files
 
 MAX_INPUT_BYTES = 256 * 1024 * 1024
 HOST_TYPES = frozenset({"host_indicator", "installed_package", "cached_package"})

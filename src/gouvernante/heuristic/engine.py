@@ -33,9 +33,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from gouvernante.fs.walk import walk
 from gouvernante.heuristic.patterns import PATTERNS
-from gouvernante.model import Finding, FindingType, MatchKind, Severity
-from gouvernante.scan.walk import walk
+from gouvernante.model import Finding, FindingType, MatchKind
+from gouvernante.vocab import Severity
 
 __all__ = [
     "MAX_FILE_BYTES",

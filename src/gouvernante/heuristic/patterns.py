@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from gouvernante.model import Severity
+from gouvernante.vocab import Severity
 
 CONFIDENCES = ("low", "medium", "high")
 

@@ -15,15 +15,16 @@ import re
 from collections.abc import Iterable
 from urllib.parse import unquote
 
-from gouvernante.host.collect import Collector
+from gouvernante.fs.walk import walk
 from gouvernante.host.installed import (
     MAX_MANIFEST_BYTES,
     manifest_name_version,
     scan_tree,
 )
-from gouvernante.model import FindingType, LockfileEcosystem
-from gouvernante.scan.walk import walk
+from gouvernante.host.reader import Collector
+from gouvernante.model import FindingType
 from gouvernante.semver import try_parse_version
+from gouvernante.vocab import LockfileEcosystem
 
 MAX_BUCKET_BYTES = 64 * 1024 * 1024
 MAX_INDEX_BYTES = 64 * 1024 * 1024

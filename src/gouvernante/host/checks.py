@@ -6,6 +6,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from gouvernante.fs.walk import SKIP_DIRS, walk
 from gouvernante.host.caches import (
     scan_berry_cache,
     scan_bun_cache,
@@ -13,16 +14,15 @@ from gouvernante.host.caches import (
     scan_pnpm_store,
     scan_yarn_classic_cache,
 )
-from gouvernante.host.collect import Collector
 from gouvernante.host.context import HostContext
 from gouvernante.host.files import check_file_indicator
 from gouvernante.host.indicators import run_other_indicators
 from gouvernante.host.installed import scan_tree
 from gouvernante.host.locations import LocationKind, host_locations
+from gouvernante.host.reader import Collector
 from gouvernante.model import CheckOutcome, Finding, FindingType, HostCheck, ScanIssue
 from gouvernante.rules.index import build_index
 from gouvernante.rules.model import HostIndicator, IndicatorType, Rule
-from gouvernante.scan.walk import SKIP_DIRS, walk
 
 # Walking a project for its node_modules folders stops after this many directories.
 MAX_PROJECT_DIRS = 200_000

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gouvernante.errors import InputError
-from gouvernante.fsutil import describe_mode, open_regular
+from gouvernante.fs.read import describe_mode, open_regular
 from gouvernante.host.context import HostContext
 from gouvernante.host.paths import UnsetVariable, expand, glob_paths, is_project_relative
 from gouvernante.model import (

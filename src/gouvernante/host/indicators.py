@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from gouvernante.host.collect import read_small
 from gouvernante.host.context import HostContext
 from gouvernante.host.files import indicator_finding
+from gouvernante.host.reader import read_small
 from gouvernante.model import CheckOutcome, Finding, HostCheck, MatchKind
 from gouvernante.rules.model import HostIndicator, IndicatorType, OperatingSystem, Rule
 

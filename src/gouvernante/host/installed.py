@@ -15,9 +15,10 @@ import stat
 
 import msgspec
 
-from gouvernante.host.collect import Collector
-from gouvernante.model import FindingType, LockfileEcosystem
-from gouvernante.scan.walk import walk
+from gouvernante.fs.walk import walk
+from gouvernante.host.reader import Collector
+from gouvernante.model import FindingType
+from gouvernante.vocab import LockfileEcosystem
 
 MAX_MANIFEST_BYTES = 8 * 1024 * 1024
 INSTALL_SCRIPTS = ("preinstall", "install", "postinstall")

@@ -5,8 +5,8 @@ The matching itself is ``scan.match.package_hits``, the same test applied to loc
 
 from __future__ import annotations
 
+from gouvernante.match.hits import PackageHit, package_hits
 from gouvernante.model import Finding, FindingType, MatchKind
-from gouvernante.scan.match import PackageHit, package_hits
 
 __all__ = ["SCRIPTS_NOTE", "PackageHit", "package_finding", "package_hits"]
 

@@ -7,9 +7,9 @@ import os
 import re
 from dataclasses import dataclass
 
+from gouvernante.fs.walk import walk
 from gouvernante.host.context import HostContext
 from gouvernante.rules.model import OperatingSystem
-from gouvernante.scan.walk import walk
 
 _VAR = re.compile(
     r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)|%([A-Za-z_][A-Za-z0-9_()]*)%"

@@ -7,10 +7,11 @@ import os
 import stat
 from dataclasses import dataclass, field
 
-from gouvernante.fsutil import describe_mode
+from gouvernante.fs.read import describe_mode
 from gouvernante.host.matching import package_finding, package_hits
-from gouvernante.model import Finding, FindingType, LockfileEcosystem, ScanIssue
+from gouvernante.model import Finding, FindingType, ScanIssue
 from gouvernante.rules.index import RuleIndex
+from gouvernante.vocab import LockfileEcosystem
 
 _FLAGS = (
     os.O_RDONLY

@@ -8,14 +8,16 @@ from contextlib import contextmanager
 import msgspec
 
 from gouvernante.errors import LockfileError
+from gouvernante.fs.decode import json_problem, utf8_problem
 
 
 def decode_text(data: bytes, path: str) -> str:
     """UTF-8 text without a byte-order mark, line ends normalised to ``\\n``."""
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise LockfileError(path, f"not valid UTF-8 (byte {exc.start})") from None
+    except UnicodeDecodeError:
+        problem = utf8_problem(data)
+        raise LockfileError(path, problem.message() if problem else "not valid UTF-8") from None
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\r" in text:
@@ -24,20 +26,18 @@ def decode_text(data: bytes, path: str) -> str:
 
 
 @contextmanager
-def json_errors(path: str, json_path: str | None = None) -> Iterator[None]:
-    """Turn a msgspec decoding failure (not a shape mismatch) into a one-line ``LockfileError``."""
+def json_errors(
+    path: str, data: bytes | memoryview, json_path: str | None = None
+) -> Iterator[None]:
+    """Turn a decoding failure (not a shape mismatch) of ``data`` into a one-line
+    ``LockfileError`` in this project's words (never the decoder's, never the bytes)."""
     try:
         yield
     except msgspec.ValidationError:
         raise
-    except msgspec.DecodeError as exc:
-        raise LockfileError(path, f"invalid JSON: {exc}", json_path=json_path) from None
-    except UnicodeDecodeError as exc:
-        raise LockfileError(
-            path, f"invalid JSON: not UTF-8 at byte {exc.start}", json_path=json_path
-        ) from None
-    except RecursionError:
-        raise LockfileError(path, "JSON nested too deeply", json_path=json_path) from None
+    except (msgspec.DecodeError, UnicodeDecodeError, ValueError, RecursionError):
+        problem = json_problem(data)
+        raise LockfileError(path, problem.message(), json_path=json_path) from None
 
 
 def shape_error(path: str, exc: msgspec.ValidationError, what: str) -> LockfileError:

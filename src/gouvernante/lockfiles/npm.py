@@ -125,7 +125,7 @@ def parse(data: bytes, path: str) -> LockfileGraph:
 
 def _decode(data: bytes, path: str) -> _Lock:
     try:
-        with json_errors(path):
+        with json_errors(path, data):
             return msgspec.json.decode(data, type=_Lock)
     except msgspec.ValidationError as exc:
         found = _lockfile_version_of(data)
@@ -480,7 +480,7 @@ def _parse_v1(lock: _Lock, data: bytes, path: str, fmt: LockfileFormat) -> Lockf
     deps: dict[str, _V1Entry] = {}
     if len(lock.dependencies):
         try:
-            with json_errors(path, json_path="dependencies"):
+            with json_errors(path, memoryview(lock.dependencies), json_path="dependencies"):
                 decoded = msgspec.json.decode(lock.dependencies, type=dict[str, _V1Entry] | None)
         except msgspec.ValidationError as exc:
             err = shape_error(path, exc, "lockfile")

@@ -45,7 +45,7 @@ def parse(data: bytes, path: str) -> LockfileGraph:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
-        with json_errors(path):
+        with json_errors(path, data):
             manifest = msgspec.json.decode(data, type=_Manifest)
     except msgspec.ValidationError as exc:
         raise shape_error(path, exc, "package.json") from None

@@ -7,20 +7,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from gouvernante.errors import SemverError
+from gouvernante.match.paths import GraphView, dependency_paths
 from gouvernante.model import (
     DeclaredDependency,
     Finding,
     FindingType,
     LockedPackage,
-    LockfileEcosystem,
     LockfileGraph,
     MatchKind,
     Source,
 )
 from gouvernante.rules.index import RuleIndex
 from gouvernante.rules.model import Rule
-from gouvernante.scan.paths import GraphView, dependency_paths
 from gouvernante.semver import Range, intersects, parse_range, try_parse_version
+from gouvernante.vocab import LockfileEcosystem
 
 _WHITESPACE = re.compile(r"\s")
 _SOURCE_NOTE = {

@@ -10,8 +10,9 @@ import html
 from collections.abc import Sequence
 
 from gouvernante import __version__
-from gouvernante.model import Finding, FindingType, ScanIssue, ScanResult, Severity
+from gouvernante.model import Finding, FindingType, ScanIssue, ScanResult
 from gouvernante.report.text import subject, summary_line
+from gouvernante.vocab import Severity
 
 MAX_ROWS = 50  # findings in the main table
 MAX_DETAILS = 25  # findings whose dependency paths are listed

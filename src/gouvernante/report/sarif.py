@@ -19,10 +19,11 @@ from typing import Any
 from urllib.parse import quote
 
 from gouvernante import __version__
-from gouvernante.model import Finding, FindingType, ScanIssue, ScanResult, Severity
+from gouvernante.model import Finding, FindingType, ScanIssue, ScanResult
 from gouvernante.report.json_report import finding_dict
 from gouvernante.report.text import subject
 from gouvernante.rules.model import Rule
+from gouvernante.vocab import Severity
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from gouvernante import __version__
-from gouvernante.model import CheckOutcome, Finding, FindingType, ScanResult, Severity
+from gouvernante.model import CheckOutcome, Finding, FindingType, ScanResult
+from gouvernante.vocab import Severity
 
 # Names, paths and messages come from files we scan, which may be hostile: control characters
 # (terminal escape sequences, carriage returns, newlines that forge report lines) are shown escaped.

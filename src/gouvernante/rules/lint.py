@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gouvernante.errors import SemverError
-from gouvernante.model import LockfileEcosystem
 from gouvernante.rules.model import Rule, RuleKind
 from gouvernante.semver import intersects, parse_range, parse_version
+from gouvernante.vocab import LockfileEcosystem
 
 _ALL_ECOSYSTEMS = frozenset(LockfileEcosystem)
 _PROBES = tuple(parse_version(v) for v in ("0.0.0", "0.1.0-alpha.1", "1.0.0", "99999.99999.99999"))

@@ -27,13 +27,13 @@ from typing import Any, Final, TypeVar
 import msgspec
 
 from gouvernante.errors import InputError, RuleError, SemverError
-from gouvernante.fsutil import os_message, read_regular
-from gouvernante.model import LockfileEcosystem, Severity
+from gouvernante.fs.decode import json_problem
+from gouvernante.fs.read import os_message, read_regular
+from gouvernante.fs.walk import find_files
 from gouvernante.rules.model import (
     SCHEMA_VERSION,
     Alias,
     AliasType,
-    Confidence,
     DropperPackage,
     FileHash,
     HashAlgorithm,
@@ -48,8 +48,8 @@ from gouvernante.rules.model import (
     RuleKind,
     RuleSet,
 )
-from gouvernante.scan.walk import find_files
 from gouvernante.semver import Range, parse_range
+from gouvernante.vocab import Confidence, LockfileEcosystem, Severity
 
 __all__ = [
     "MAX_ERRORS_PER_FILE",
@@ -430,14 +430,8 @@ def _decode(ctx: _Ctx, data: bytes) -> object:
         return _INVALID
     try:
         return msgspec.json.decode(data)
-    except UnicodeDecodeError as exc:
-        ctx.error(None, f"invalid UTF-8 at byte {exc.start}")
-    except RecursionError:
-        ctx.error(None, "invalid JSON: nested too deeply")
-    except msgspec.DecodeError as exc:
-        ctx.error(None, f"invalid JSON: {exc}")
-    except ValueError as exc:  # pragma: no cover - defensive
-        ctx.error(None, f"invalid JSON: {exc}")
+    except (msgspec.DecodeError, UnicodeDecodeError, ValueError, RecursionError):
+        ctx.error(None, json_problem(data).message())
     return _INVALID
 
 

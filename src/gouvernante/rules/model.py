@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from gouvernante.model import LockfileEcosystem, Severity
 from gouvernante.semver import Range, parse_range
+from gouvernante.vocab import Confidence, LockfileEcosystem, Severity
 
 SCHEMA_VERSION = "1.0.0"
 
@@ -67,12 +67,6 @@ _HEX_LENGTH = {
     HashAlgorithm.SHA256: 64,
     HashAlgorithm.SHA512: 128,
 }
-
-
-class Confidence(StrEnum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
 
 
 @dataclass(frozen=True, slots=True)

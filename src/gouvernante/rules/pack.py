@@ -14,11 +14,9 @@ import os
 import msgspec
 
 from gouvernante.errors import RuleError
-from gouvernante.model import LockfileEcosystem, Severity
 from gouvernante.rules.model import (
     Alias,
     AliasType,
-    Confidence,
     DropperPackage,
     FileHash,
     HashAlgorithm,
@@ -33,6 +31,7 @@ from gouvernante.rules.model import (
     RuleKind,
     RuleSet,
 )
+from gouvernante.vocab import Confidence, LockfileEcosystem, Severity
 
 
 class _PackageRule(msgspec.Struct, forbid_unknown_fields=True):

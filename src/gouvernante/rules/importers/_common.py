@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from gouvernante.errors import InputError, RuleError
-from gouvernante.fsutil import read_regular_file
+from gouvernante.fs.read import read_regular_file
 
 SCHEMA_VERSION = "1.0.0"
 

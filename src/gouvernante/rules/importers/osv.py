@@ -20,6 +20,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from gouvernante.fs.walk import find_files
 from gouvernante.rules.importers._common import (
     REMEDIATION_COMPROMISED,
     REMEDIATION_MALICIOUS,
@@ -36,7 +37,6 @@ from gouvernante.rules.importers._common import (
     refang,
     references,
 )
-from gouvernante.scan.walk import find_files
 
 # Largest OSV record (file or zip member) we read; real npm records are a few KiB.
 MAX_RECORD_BYTES = 8 * 1024 * 1024

@@ -1,0 +1,67 @@
+"""Command line: one module per command, one shared parser base (``_base``).
+
+``gouvernante [flags]`` scans (``cli.scan``); ``gouvernante rules ...`` and ``gouvernante collect
+...`` are the other commands. Nothing below this package prints or exits.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from gouvernante.cli._base import EXIT_CLEAN, EXIT_ERROR
+from gouvernante.errors import GouvernanteError
+
+# command word -> module exposing ``run(args) -> int``
+COMMANDS = {
+    "rules": "gouvernante.cli.rules",
+    "collect": "gouvernante.cli.collect",
+}
+
+
+def entry() -> None:
+    """The console script and ``python -m gouvernante``: run, flush, and leave without tearing
+    down the interpreter (freeing the objects of a 50,000-entry lockfile one by one costs more
+    than a small scan)."""
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        code = code or EXIT_ERROR
+    os._exit(code)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    show_traceback = "-trace" in args or "--trace" in args
+    try:
+        return _dispatch(args)
+    except GouvernanteError as exc:
+        from gouvernante.report.text import terminal_safe  # noqa: PLC0415
+
+        print(terminal_safe(f"gouvernante: {exc.one_line()}"), file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("gouvernante: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if show_traceback:
+            raise
+        print(f"gouvernante: internal error: {type(exc).__name__}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _dispatch(args: list[str]) -> int:
+    module_name = COMMANDS.get(args[0]) if args else None
+    if module_name is None:
+        module_name = "gouvernante.cli.scan"
+    else:
+        args = args[1:]
+    code: int = importlib.import_module(module_name).run(args)
+    return code
+
+
+__all__ = ["COMMANDS", "EXIT_CLEAN", "entry", "main"]

@@ -1,0 +1,70 @@
+"""Why bytes are not UTF-8 text or a JSON document, in this project's own words.
+
+Fast decoders (msgspec) do the work; when they refuse, the reason is worked out here, so a message
+never depends on a library's wording or exception class, and never quotes the bytes: it names a
+byte offset, a line and column, and what was expected.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True, slots=True)
+class DecodeProblem:
+    """What is wrong with a document and where (``offset`` in bytes from the file's start)."""
+
+    reason: str
+    offset: int | None = None
+    line: int | None = None
+    column: int | None = None
+
+    def message(self) -> str:
+        where: list[str] = []
+        if self.line is not None:
+            where.append(f"line {self.line} column {self.column}")
+        if self.offset is not None:
+            where.append(f"byte {self.offset}")
+        return f"{self.reason} ({', '.join(where)})" if where else self.reason
+
+
+def utf8_problem(data: bytes) -> DecodeProblem | None:
+    """None when ``data`` is valid UTF-8; else where the first invalid byte is."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return DecodeProblem("not valid UTF-8", offset=exc.start)
+    return None
+
+
+def json_problem(data: bytes | memoryview) -> DecodeProblem:
+    """The reason ``data`` (which a JSON decoder refused) is not a JSON document.
+
+    Called only after a decoder failed, so its cost does not matter. The standard library's
+    messages are a fixed set ("Expecting ',' delimiter", ...) that never quote the input.
+    """
+    data = bytes(data)
+    skip = len(_BOM) if data.startswith(_BOM) else 0
+    bad = utf8_problem(data)
+    if bad is not None:
+        return DecodeProblem("invalid JSON: not valid UTF-8", offset=bad.offset)
+    text = data[skip:].decode("utf-8")
+    if not text.strip():
+        return DecodeProblem("invalid JSON: the document is empty")
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        offset = skip + len(text[: exc.pos].encode("utf-8"))
+        return DecodeProblem(
+            f"invalid JSON: {exc.msg}", offset=offset, line=exc.lineno, column=exc.colno
+        )
+    except RecursionError:
+        return DecodeProblem("invalid JSON: nested too deeply")
+    except ValueError:  # e.g. an integer literal too long to convert
+        return DecodeProblem("invalid JSON: a value is out of range")
+    # Accepted by the lenient standard decoder but not the strict one: NaN/Infinity, numbers out
+    # of range, lone surrogate escapes.
+    return DecodeProblem("invalid JSON: a value is not strict JSON (NaN, huge number, or lone \\u)")

@@ -1,0 +1,119 @@
+"""The package's shape, drawn from its imports: every import points down a floor (or stays inside
+its own unit), and no two units import each other, directly or in a circle.
+
+A unit is a top-level module or sub-package of ``gouvernante``. Function-level and
+``TYPE_CHECKING`` imports count like any other: they are arrows all the same.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "gouvernante"
+
+# Lowest floor first. Units on one floor may not import each other.
+FLOORS: tuple[frozenset[str], ...] = (
+    frozenset({"__init__", "errors", "trace", "vocab"}),
+    frozenset({"fs"}),
+    frozenset({"semver"}),
+    frozenset({"rules"}),
+    frozenset({"model"}),
+    frozenset({"lockfiles"}),
+    frozenset({"match"}),
+    frozenset({"host", "heuristic"}),
+    frozenset({"suppress", "report", "progress"}),
+    frozenset({"collect"}),
+    frozenset({"pipeline"}),
+    frozenset({"cli"}),
+    frozenset({"precommit"}),
+    frozenset({"__main__"}),
+)
+FLOOR_OF = {unit: n for n, units in enumerate(FLOORS) for unit in units}
+
+
+def _unit_of_module(dotted: str) -> str:
+    parts = dotted.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def _unit_of_file(path: Path) -> str:
+    rel = path.relative_to(SRC)
+    return rel.parts[0].removesuffix(".py")
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                pytest.fail(f"{path}: relative import; use the absolute gouvernante.* name")
+            if node.module == "gouvernante":
+                found.update(f"gouvernante.{alias.name}" for alias in node.names)
+            elif node.module and node.module.startswith("gouvernante."):
+                found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("gouvernante"))
+    return found
+
+
+def _edges() -> dict[str, set[tuple[str, str]]]:
+    """unit -> {(imported unit, importing file)} for imports that leave the unit."""
+    edges: dict[str, set[tuple[str, str]]] = {}
+    for path in sorted(SRC.rglob("*.py")):
+        unit = _unit_of_file(path)
+        for target in _imports(path):
+            other = _unit_of_module(target)
+            if other == "__version__":  # ``from gouvernante import __version__``
+                other = "__init__"
+            if other != unit:
+                edges.setdefault(unit, set()).add((other, str(path.relative_to(SRC))))
+    return edges
+
+
+def test_every_unit_has_a_floor() -> None:
+    units = {_unit_of_file(p) for p in SRC.rglob("*.py")}
+    assert units - set(FLOOR_OF) == set(), "a new unit needs a floor in FLOORS"
+
+
+def test_imports_only_point_down() -> None:
+    upward = [
+        f"{where}: {unit} (floor {FLOOR_OF[unit]}) imports {other} (floor {FLOOR_OF[other]})"
+        for unit, targets in _edges().items()
+        for other, where in sorted(targets)
+        if FLOOR_OF[other] >= FLOOR_OF[unit]
+    ]
+    assert upward == []
+
+
+def test_no_circle_between_units() -> None:
+    graph = {unit: {other for other, _ in targets} for unit, targets in _edges().items()}
+    state: dict[str, int] = {}
+    circles: list[list[str]] = []
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                circles.append([*trail[trail.index(nxt) :], nxt])
+            elif nxt not in state:
+                visit(nxt, [*trail, nxt])
+        state[node] = 2
+
+    for unit in sorted(graph):
+        if unit not in state:
+            visit(unit, [unit])
+    assert circles == []
+
+
+def test_only_the_command_line_runs_a_scan() -> None:
+    users = sorted(
+        where
+        for unit, targets in _edges().items()
+        for other, where in targets
+        if other == "pipeline" and unit != "cli"
+    )
+    assert users == []
