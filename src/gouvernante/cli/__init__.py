@@ -14,11 +14,21 @@ from collections.abc import Sequence
 from gouvernante.cli._base import EXIT_CLEAN, EXIT_ERROR
 from gouvernante.errors import GouvernanteError
 
-# command word -> module exposing ``run(args) -> int``
-COMMANDS = {
-    "rules": "gouvernante.cli.rules",
-    "collect": "gouvernante.cli.collect",
+# command word -> (module exposing ``run(args) -> int``, one line for ``gouvernante -h``)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "rules": ("gouvernante.cli.rules", "write, import, validate and test rules"),
+    "collect": (
+        "gouvernante.cli.collect",
+        "roll many JSON reports up into the organisation's status",
+    ),
 }
+
+
+def commands_help() -> str:
+    """The subcommand list ``gouvernante -h`` shows under the scan flags."""
+    width = max(len(word) for word in COMMANDS)
+    lines = [f"  {word.ljust(width)}  {summary}" for word, (_, summary) in COMMANDS.items()]
+    return "commands (gouvernante COMMAND -h for each):\n" + "\n".join(lines)
 
 
 def entry() -> None:
@@ -55,13 +65,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: list[str]) -> int:
-    module_name = COMMANDS.get(args[0]) if args else None
-    if module_name is None:
+    command = COMMANDS.get(args[0]) if args else None
+    if command is None:
         module_name = "gouvernante.cli.scan"
     else:
-        args = args[1:]
-    code: int = importlib.import_module(module_name).run(args)
+        module_name, args = command[0], args[1:]
+    try:
+        code: int = importlib.import_module(module_name).run(args)
+    except SystemExit as stop:  # argparse's -h/--help of a command: help was printed
+        return stop.code if isinstance(stop.code, int) else EXIT_ERROR
     return code
 
 
-__all__ = ["COMMANDS", "EXIT_CLEAN", "entry", "main"]
+__all__ = ["COMMANDS", "EXIT_CLEAN", "commands_help", "entry", "main"]

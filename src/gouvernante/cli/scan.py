@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from gouvernante import __version__, trace
+from gouvernante.cli import commands_help
 from gouvernante.cli._base import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Parser, flag
 from gouvernante.errors import UsageError
 from gouvernante.vocab import Severity
@@ -31,9 +32,10 @@ __all__ = ["EXIT_CLEAN", "EXIT_ERROR", "EXIT_FINDINGS", "build_scan_parser", "ex
 def build_scan_parser() -> argparse.ArgumentParser:
     p = Parser(
         prog="gouvernante",
-        description="Scan npm lockfiles, package.json, installs, caches and the host for known"
-        " supply-chain compromises. Exit codes: 0 clean, 1 error, 2 findings.",
-        epilog=SUBCOMMAND_HELP,
+        description="Scan npm lockfiles, package.json, installs, caches and the host for known\n"
+        "supply-chain compromises. Exit codes: 0 clean, 1 error, 2 findings.",
+        epilog=commands_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     flag(
         p,
@@ -109,13 +111,6 @@ def build_scan_parser() -> argparse.ArgumentParser:
     flag(p, "trace", action="store_true", help="debug log on stderr")
     flag(p, "version", action="store_true", help="print the version and exit")
     return p
-
-
-SUBCOMMAND_HELP = (
-    "subcommands: 'gouvernante rules {validate,new,import,test} ...' (write, import, check and"
-    " test rules), 'gouvernante collect REPORT...' (roll many reports up into the organisation's"
-    " status); 'gouvernante COMMAND -h' for each"
-)
 
 
 def run(args: Sequence[str]) -> int:
