@@ -62,13 +62,15 @@ def fx(*parts: str) -> str:
 # --- OSV --------------------------------------------------------------------------------------
 
 
-def test_osv_merged_open_range_imports_the_narrower_window() -> None:
+def test_osv_merged_open_range_imports_every_version_and_warns() -> None:
+    # OSV semantics: affected when ANY range says so, so the open range wins; the record's
+    # bounded window says later releases are clean, hence the one warning (MAL-2025-47141 shape)
     result = import_feed("osv", [fx("osv", "MAL-2099-0001.json")])
     validate(result)
     assert [name for name, _ in result.documents] == ["MAL-2099-0001.json"]
     rule = rules_of(result)["MAL-2099-0001"]
-    assert versions(rule) == {"@example/colors": [">=4.1.1 <=4.1.2"]}
-    assert rule["kind"] == "compromised-release"
+    assert versions(rule) == {"@example/colors": ["*"]}
+    assert rule["kind"] == "malicious-package"
     assert rule["severity"] == "critical"
     assert rule["title"] == "Malicious code in @example/colors (npm)"
     assert rule["aliases"] == [{"type": "ghsa", "value": "GHSA-aaaa-bbbb-cccc"}]
@@ -78,7 +80,18 @@ def test_osv_merged_open_range_imports_the_narrower_window() -> None:
     }
     (warning,) = result.warnings
     assert "MAL-2099-0001" in warning
-    assert "narrower window" in warning
+    assert "every version of @example/colors (this record also gives >=4.1.1 <=4.1.2)" in warning
+    assert "--narrow" in warning
+
+
+def test_osv_merged_open_range_with_narrow_imports_the_window() -> None:
+    result = import_feed("osv", [fx("osv", "MAL-2099-0001.json")], {"narrow": "yes"})
+    validate(result)
+    rule = rules_of(result)["MAL-2099-0001"]
+    assert versions(rule) == {"@example/colors": [">=4.1.1 <=4.1.2"]}
+    assert rule["kind"] == "compromised-release"
+    (warning,) = result.warnings
+    assert warning.startswith("narrow: 1 record(s)") and warning.endswith("MAL-2099-0001")
 
 
 def test_osv_directory_of_records() -> None:
@@ -245,7 +258,7 @@ def test_osv_fixed_and_last_affected_ranges(tmp_path: Path) -> None:
     assert result.warnings == ()
 
 
-def test_osv_open_range_with_a_versions_list_keeps_the_list(tmp_path: Path) -> None:
+def test_osv_open_range_with_a_versions_list_is_every_version(tmp_path: Path) -> None:
     record = {
         "id": "MAL-2099-7",
         "affected": [
@@ -259,8 +272,10 @@ def test_osv_open_range_with_a_versions_list_keeps_the_list(tmp_path: Path) -> N
     path = tmp_path / "r.json"
     path.write_text(json.dumps(record))
     result = import_feed("osv", [str(path)])
-    assert versions(rules_of(result)["MAL-2099-7"]) == {"q": ["=1.0.0"]}
-    assert any("MAL-2099-7" in w and "narrower" in w for w in result.warnings)
+    assert versions(rules_of(result)["MAL-2099-7"]) == {"q": ["*"]}
+    assert result.warnings == ()  # a versions list names malicious releases, not clean ones
+    narrowed = import_feed("osv", [str(path)], {"narrow": "yes"})
+    assert versions(rules_of(narrowed)["MAL-2099-7"]) == {"q": ["=1.0.0"]}
 
 
 def test_osv_list_and_api_response_shapes(tmp_path: Path) -> None:

@@ -12,14 +12,22 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from gouvernante.errors import RuleError
-from gouvernante.rules.importers._common import OPTION_KEYS, FeedError, JSONDict, dump_document
+from gouvernante.rules.importers._common import OPTION_KEYS, FeedError, JSONDict, dump_documents
 from gouvernante.rules.importers.csvfeed import import_csv
 from gouvernante.rules.importers.osv import import_osv
 from gouvernante.rules.importers.plainlist import import_list
 
 FORMATS: tuple[str, ...] = ("csv", "list", "osv")
 
-__all__ = ["FORMATS", "OPTION_KEYS", "FeedError", "ImportResult", "import_feed", "import_rules"]
+__all__ = [
+    "FORMATS",
+    "OPTION_KEYS",
+    "FeedError",
+    "ImportResult",
+    "import_feed",
+    "import_rules",
+    "part_name",
+]
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,8 @@ def _check_options(fmt: str, inputs: Sequence[str], options: Mapping[str, str]) 
         raise RuleError(None, "option id= needs exactly one input file (rule ids must be unique)")
     if "split" in options and fmt != "list":
         raise RuleError(None, "option split= only applies to the list format")
+    if "narrow" in options and fmt != "osv":
+        raise RuleError(None, "option narrow= only applies to the osv format")
 
 
 def import_rules(
@@ -67,22 +77,48 @@ def import_rules(
     return _importer(fmt)(inputs, opts)
 
 
+def part_name(name: str, number: int) -> str:
+    """``feed.json`` -> ``feed.part-001.json``: the files a big document is written as."""
+    return f"{name[: -len('.json')]}.part-{number:03d}.json"
+
+
 def import_feed(
-    fmt: str, inputs: Sequence[str], options: Mapping[str, str] | None = None
+    fmt: str,
+    inputs: Sequence[str],
+    options: Mapping[str, str] | None = None,
+    *,
+    max_file_bytes: int | None = None,
 ) -> ImportResult:
     """Import feed files of one format.
 
     ``options``: ``id`` (rule id, one input only), ``title``, ``summary``, ``severity``,
-    ``kind``, ``reference`` (source URLs, space-separated) and, for lists, ``split=sections``.
+    ``kind``, ``reference`` (source URLs, space-separated), for lists ``split=sections``, for OSV
+    ``narrow=yes``. A document bigger than the rule loader's file-size limit (or
+    ``max_file_bytes``) is written as ``<name>.part-NNN.json`` files, each under it.
     Raises ``RuleError`` (``FeedError``) for unreadable or unrecognisable inputs.
     """
+    if max_file_bytes is None:
+        from gouvernante.rules import loader  # noqa: PLC0415
+
+        max_file_bytes = loader.MAX_FILE_BYTES
     documents, warnings = import_rules(fmt, inputs, options)
     names: set[str] = set()
     out: list[tuple[str, bytes]] = []
     for name, rules in documents:
         unique, n = name, 2
-        while unique in names:
+        while unique in names or part_name(unique, 1) in names:
             unique, n = f"{name[: -len('.json')]}-{n}.json", n + 1
-        names.add(unique)
-        out.append((unique, dump_document(rules)))
+        parts = dump_documents(rules, max_file_bytes, unique)
+        if len(parts) == 1:
+            names.add(unique)
+            out.append((unique, parts[0]))
+            continue
+        for number, data in enumerate(parts, 1):
+            names.add(part_name(unique, number))
+            out.append((part_name(unique, number), data))
+        warnings.append(
+            f"{unique}: {len(rules)} rules written as {len(parts)} files "
+            f"{part_name(unique, 1)} .. {part_name(unique, len(parts))}, each at most "
+            f"{max_file_bytes} bytes (the rule loader's file-size limit)"
+        )
     return ImportResult(documents=tuple(out), warnings=tuple(warnings))

@@ -255,6 +255,39 @@ def dump_document(rules: Sequence[JSONDict]) -> bytes:
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
+def _size_in_document(rule: JSONDict) -> int:
+    """Bytes one rule takes inside ``dump_document`` (4 more spaces a line, then ``,\\n``)."""
+    text = json.dumps(rule, indent=2, ensure_ascii=False)
+    return len(text.encode("utf-8")) + 4 * (text.count("\n") + 1) + 2
+
+
+def dump_documents(rules: Sequence[JSONDict], max_bytes: int, name: str) -> list[bytes]:
+    """``dump_document``, cut into several documents of at most ``max_bytes`` each when the
+    whole is larger (rules in id order, each part a contiguous run of ids)."""
+    whole = dump_document(rules)
+    if len(whole) <= max_bytes:
+        return [whole]
+    frame = len(dump_document([{"id": ""}])) - _size_in_document({"id": ""}) + 2
+    parts: list[list[JSONDict]] = [[]]
+    used = frame
+    for rule in sorted(rules, key=lambda r: str(r["id"])):
+        size = _size_in_document(rule)
+        if frame + size > max_bytes:
+            raise FeedError(
+                name,
+                f"rule {rule['id']} alone is larger than a rule file may be ({max_bytes} bytes)",
+            )
+        if parts[-1] and used + size > max_bytes:
+            parts.append([])
+            used = frame
+        parts[-1].append(rule)
+        used += size
+    out = [dump_document(part) for part in parts]
+    if any(len(data) > max_bytes for data in out):  # the size arithmetic is wrong: fail loudly
+        raise FeedError(name, "internal error: a split rule document is over the size limit")
+    return out
+
+
 SEVERITIES = ("low", "medium", "high", "critical")
 KINDS = (
     "compromised-release",
@@ -299,7 +332,7 @@ REMEDIATION_MALICIOUS: JSONDict = {
 }
 
 
-OPTION_KEYS = ("id", "title", "summary", "severity", "kind", "reference", "split")
+OPTION_KEYS = ("id", "title", "summary", "severity", "kind", "reference", "split", "narrow")
 
 
 def feed_rule(

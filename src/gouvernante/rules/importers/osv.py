@@ -1,11 +1,15 @@
-"""OSV importer: one record, a directory of records, or the ``all.zip`` export -> rules.
+"""OSV importer: one record, a directory of records, or a ``.zip`` of records -> rules.
 
-Only ``affected[]`` entries whose ``package.ecosystem`` is npm are imported. ``versions[]`` become
-exact ``=v`` expressions; ``ranges[]`` of type SEMVER/ECOSYSTEM become npm ranges
-(``introduced``/``fixed`` -> ``>=a <b``, ``introduced``/``last_affected`` -> ``>=a <=c``,
-``introduced: "0"`` -> no lower bound). A range that leaves every version affected is dropped
-when another source of the same record gives a narrower window (the merged-record pitfall of
-MAL-2025-47141), with a warning.
+Only ``affected[]`` entries whose ``package.ecosystem`` is npm are imported. A package is affected
+at a version when any ``SEMVER``/``ECOSYSTEM`` range *or* the ``versions`` list says so (the OSV
+evaluation, see ``_osv_ranges``); the rule lists exactly that set as npm comparators, ``*`` when
+it is every version (``introduced: "0"`` with no end, whatever versions are also listed).
+
+An all-versions record whose package also has releases the same import says are clean (a bounded
+range in the record or its ``malicious-packages-origins``, or another record of the import that
+affects fewer versions) gets one warning naming the record. ``narrow`` (``--narrow``) drops the
+ranges that alone make every version affected when the record gives anything narrower for that
+package: the listed versions and bounded windows only, as a responder may knowingly want.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import os
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +41,15 @@ from gouvernante.rules.importers._common import (
     refang,
     references,
 )
+from gouvernante.rules.importers._osv_ranges import (
+    Coverage,
+    Event,
+    EventKind,
+    OsvRange,
+    coverage,
+    covers_everything,
+)
+from gouvernante.semver import Version, try_parse_version
 
 # Largest OSV record (file or zip member) we read; real npm records are a few KiB.
 MAX_RECORD_BYTES = 8 * 1024 * 1024
@@ -77,11 +90,34 @@ _SHA512_SRI_RE = re.compile(r"^sha512-[A-Za-z0-9+/]{86}==$")
 class _Package:
     """What one record says about one package, across all its ``affected`` entries."""
 
-    exact: set[str] = field(default_factory=set)
-    ranges: set[str] = field(default_factory=set)
-    # (lower or None, upper or None, upper inclusive) windows, to drop exact versions they cover
-    windows: list[tuple[str | None, str | None, bool]] = field(default_factory=list)
-    every_version: bool = False
+    listed: set[Version] = field(default_factory=set)
+    ranges: list[OsvRange] = field(default_factory=list)
+    # ranges of the record's database_specific origins: only looked at for the warning
+    origin_ranges: list[OsvRange] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PackageOutcome:
+    """What one record's rule says about one package, and what the warning pass needs."""
+
+    name: str
+    expressions: tuple[str, ...]
+    every_version: bool
+    # bounded windows the record itself gives for the package (ranges and origins)
+    windows: tuple[str, ...]
+    narrowed: bool
+
+
+@dataclass(frozen=True)
+class RecordOutcome:
+    where: str
+    rule_id: str
+    packages: tuple[PackageOutcome, ...]
+
+
+_EVENT_KINDS = tuple(EventKind)
+_ORIGINS = "malicious-packages-origins"
+_ZERO = Version(0, 0, 0)
 
 
 def _str(value: object) -> str | None:
@@ -96,94 +132,95 @@ def _dict(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _core(version: str) -> tuple[int, int, int] | None:
-    """Numeric core of a release version (``None`` for prereleases and non-versions)."""
-    key = expression_sort_key("=" + version)
-    if key[0] != 0 or key[2] != 1:
+def _version(text: object) -> Version | None:
+    """A usable npm version (``1.2.3``, ``v1.2.3``, surrounding blanks) or ``None``."""
+    if not isinstance(text, str) or len(text) > 256:
         return None
-    return key[1]
+    return try_parse_version(text.strip())
 
 
-def _covers(window: tuple[str | None, str | None, bool], version: str) -> bool:
-    core = _core(version)
-    if core is None:
-        return False
-    lower, upper, inclusive = window
-    if lower is not None:
-        low = _core(lower)
-        if low is None or core < low:
-            return False
-    if upper is not None:
-        high = _core(upper)
-        if high is None or core > high or (core == high and not inclusive):
-            return False
-    return True
+def _windows(ranges: Sequence[OsvRange]) -> list[str]:
+    """The expressions of the ranges that end: they say releases after them are clean.
 
-
-def _window_expression(lower: str | None, upper: str | None, inclusive: bool) -> str:
-    if lower is not None and upper is not None and inclusive and lower == upper:
-        return "=" + lower
-    parts = []
-    if lower is not None:
-        parts.append(">=" + lower)
-    if upper is not None:
-        parts.append(("<=" if inclusive else "<") + upper)
-    return " ".join(parts) or "*"
+    A range that only starts late (``introduced: "2.0.0"`` and no end) does not count: in the
+    malicious-packages feed it is the first malicious version a source saw, like a versions list.
+    """
+    out: list[str] = []
+    for rng in ranges:
+        cover = coverage((rng,), ())
+        if cover.ends:
+            out.extend(e for e in cover.expressions() if e not in out)
+    return out
 
 
 class _RecordConverter:
-    def __init__(self, where: str, record: Mapping[str, Any], options: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        where: str,
+        record: Mapping[str, Any],
+        options: Mapping[str, str],
+        *,
+        narrow: bool = False,
+    ) -> None:
         self.where = where
         self.record = record
         self.options = options
+        self.narrow = narrow
         self.warnings: list[str] = []
+        self.outcome: RecordOutcome | None = None
 
     def warn(self, message: str) -> None:
         self.warnings.append(f"{self.where}: {message}")
 
-    def _read_ranges(self, name: str, ranges: list[Any], pkg: _Package) -> None:
+    def _read_ranges(self, name: str, ranges: list[Any], *, quiet: bool = False) -> list[OsvRange]:
+        """SEMVER/ECOSYSTEM ranges as events; an unreadable event widens, never narrows.
+
+        An ``introduced`` that is not a version counts as ``"0"``; a ``fixed``,
+        ``last_affected`` or ``limit`` that is not a version is dropped. Both are warned about.
+        """
+        warn = (lambda _message: None) if quiet else self.warn
+        out: list[OsvRange] = []
         for index, raw_rng in enumerate(ranges):
             rng = _dict(raw_rng)
             rtype = rng.get("type")
             if rtype not in ("SEMVER", "ECOSYSTEM"):
-                self.warn(f"{name}: ranges[{index}] of type {rtype!r} skipped")
+                warn(f"{name}: ranges[{index}] of type {rtype!r} skipped")
                 continue
-            lower: str | None = None
-            is_open = False
+            events: list[Event] = []
             for raw_event in _list(rng.get("events")):
                 event = _dict(raw_event)
-                if "introduced" in event:
-                    value = _str(event["introduced"])
-                    if value is None or not (value == "0" or is_exact_version(value)):
-                        self.warn(f"{name}: unusable introduced event {event['introduced']!r}")
-                        is_open = False
+                kinds = [k for k in _EVENT_KINDS if k.value in event]
+                if not kinds:
+                    warn(f"{name}: ranges[{index}]: event without a known key skipped")
+                for kind in kinds:
+                    value = event[kind.value]
+                    sentinel = "0" if kind is EventKind.INTRODUCED else "*"
+                    if kind in (EventKind.INTRODUCED, EventKind.LIMIT) and value == sentinel:
+                        events.append(Event(kind, None))
                         continue
-                    if is_open:
-                        self._add_window(pkg, lower, None, False)
-                    lower = None if value in ("0", "0.0.0") else value
-                    is_open = True
-                elif "fixed" in event or "last_affected" in event:
-                    inclusive = "fixed" not in event
-                    value = _str(event["last_affected" if inclusive else "fixed"])
-                    if not is_open:
-                        self.warn(f"{name}: range end without an introduced event skipped")
-                        continue
-                    if value is None or not is_exact_version(value):
-                        self.warn(f"{name}: unusable range end {event!r} skipped")
-                        is_open = False
-                        continue
-                    self._add_window(pkg, lower, value, inclusive)
-                    is_open = False
-            if is_open:
-                self._add_window(pkg, lower, None, False)
-
-    @staticmethod
-    def _add_window(pkg: _Package, lower: str | None, upper: str | None, inclusive: bool) -> None:
-        if lower is None and upper is None:
-            pkg.every_version = True
-            return
-        pkg.windows.append((lower, upper, inclusive))
-        pkg.ranges.add(_window_expression(lower, upper, inclusive))
+                    version = _version(value)
+                    if kind is EventKind.INTRODUCED and version == _ZERO:
+                        # "0.0.0" is meant as "0"; reading it so only adds 0.0.0 prereleases
+                        events.append(Event(kind, None))
+                    elif version is not None:
+                        events.append(Event(kind, version))
+                    elif kind is EventKind.INTRODUCED:
+                        warn(
+                            f"{name}: ranges[{index}]: introduced {value!r} is not a version; "
+                            'read as "0" (every earlier version affected too)'
+                        )
+                        events.append(Event(kind, None))
+                    else:
+                        warn(
+                            f"{name}: ranges[{index}]: {kind.value} {value!r} is not a version; "
+                            "dropped (the range extends past it)"
+                        )
+            parsed = OsvRange(tuple(events))
+            if coverage((parsed,), ()).nothing:
+                warn(f"{name}: ranges[{index}] affects no version (no usable introduced event)")
+                continue
+            out.append(parsed)
+        return out
 
     def _read_indicators(
         self, name: str, indicators: Mapping[str, Any], hosts: list[JSONDict], integrity: set[str]
@@ -271,19 +308,32 @@ class _RecordConverter:
             pkg = packages.setdefault(name, _Package())
             for version in _list(affected.get("versions")):
                 text = _str(version)
-                if text is not None and is_exact_version(text.strip()):
-                    pkg.exact.add(text.strip())
+                parsed = _version(text) if text is not None else None
+                if text is not None and parsed is not None and is_exact_version(text.strip()):
+                    pkg.listed.add(parsed)
                 else:
                     self.warn(f"{name}: version {version!r} is not an exact version, skipped")
-            self._read_ranges(name, _list(affected.get("ranges")), pkg)
+            pkg.ranges.extend(self._read_ranges(name, _list(affected.get("ranges"))))
             indicators = _dict(_dict(affected.get("database_specific")).get("indicators"))
             self._read_indicators(name, indicators, hosts, integrity)
         if others:
             self.warn(f"affected packages of other ecosystems skipped: {', '.join(sorted(others))}")
-        package_rules = self._package_rules(packages)
+        if len(packages) == 1:
+            # malicious-packages records keep each source's own ranges; one package per record
+            (pkg,) = packages.values()
+            for origin in _list(_dict(rec.get("database_specific")).get(_ORIGINS)):
+                name = next(iter(packages))
+                pkg.origin_ranges.extend(
+                    self._read_ranges(name, _list(_dict(origin).get("ranges")), quiet=True)
+                )
+        outcomes = self._outcomes(packages)
+        package_rules: list[JSONDict] = [
+            {"package_name": o.name, "affected_versions": list(o.expressions)} for o in outcomes
+        ]
         if not package_rules:
             self.warn("no npm package with usable versions; record skipped")
             return None
+        self.outcome = RecordOutcome(self.where, rec_id, tuple(outcomes))
         record_indicators = _dict(_dict(rec.get("database_specific")).get("indicators"))
         if record_indicators:
             first = str(package_rules[0]["package_name"])
@@ -291,27 +341,28 @@ class _RecordConverter:
         self._network(hosts)
         return self._rule(rec_id, package_rules, hosts, integrity)
 
-    def _package_rules(self, packages: Mapping[str, _Package]) -> list[JSONDict]:
-        out: list[JSONDict] = []
+    def _outcomes(self, packages: Mapping[str, _Package]) -> list[PackageOutcome]:
+        out: list[PackageOutcome] = []
         for name in sorted(packages):
             pkg = packages[name]
-            narrower = pkg.exact or pkg.ranges
-            if pkg.every_version and narrower:
-                self.warn(
-                    f'{name}: one source marks every version as affected (introduced "0" with '
-                    "no end) while another gives a narrower window; imported the narrower window"
-                )
-            exprs: set[str] = set(pkg.ranges)
-            exprs.update("=" + v for v in pkg.exact if not any(_covers(w, v) for w in pkg.windows))
-            if not exprs:
-                if not pkg.every_version:
-                    continue
-                exprs = {"*"}
+            ranges = pkg.ranges
+            narrowed = False
+            if self.narrow:
+                bounded = [r for r in ranges if not covers_everything(r)]
+                if len(bounded) < len(ranges) and (bounded or pkg.listed):
+                    ranges, narrowed = bounded, True
+            cover: Coverage = coverage(ranges, pkg.listed)
+            if cover.nothing:
+                continue
+            exprs = sorted(cover.expressions(), key=expression_sort_key)
             out.append(
-                {
-                    "package_name": name,
-                    "affected_versions": sorted(exprs, key=expression_sort_key),
-                }
+                PackageOutcome(
+                    name=name,
+                    expressions=tuple(exprs),
+                    every_version=cover.everything,
+                    windows=tuple(_windows([*pkg.ranges, *pkg.origin_ranges])),
+                    narrowed=narrowed,
+                )
             )
         return out
 
@@ -444,24 +495,80 @@ def _zip_members(path: str) -> Iterator[tuple[str, bytes]]:
 
 
 def convert_records(
-    records: Sequence[tuple[str, Mapping[str, Any]]], options: Mapping[str, str]
-) -> tuple[list[JSONDict], list[str]]:
+    records: Iterable[tuple[str, Mapping[str, Any]]],
+    options: Mapping[str, str],
+    *,
+    narrow: bool = False,
+) -> tuple[list[JSONDict], list[str], list[RecordOutcome]]:
     """Convert (where, record) pairs; duplicate ids keep the first record."""
     rules: list[JSONDict] = []
     warnings: list[str] = []
+    outcomes: list[RecordOutcome] = []
     seen: set[str] = set()
     for where, record in records:
-        converter = _RecordConverter(where, record, options)
+        converter = _RecordConverter(where, record, options, narrow=narrow)
         rule = converter.convert()
         warnings.extend(converter.warnings)
-        if rule is None:
+        if rule is None or converter.outcome is None:
             continue
         if rule["id"] in seen:
             warnings.append(f"{where}: duplicate record id {rule['id']} skipped")
             continue
         seen.add(rule["id"])
         rules.append(rule)
-    return rules, warnings
+        outcomes.append(converter.outcome)
+    return rules, warnings, outcomes
+
+
+def _some(items: Sequence[str], limit: int = 3, sep: str = " || ") -> str:
+    shown = sep.join(items[:limit])
+    return shown + (f"{sep}... ({len(items) - limit} more)" if len(items) > limit else "")
+
+
+def clean_release_warnings(outcomes: Sequence[RecordOutcome]) -> list[str]:
+    """One warning per record that marks every version of a package affected while the same
+    import says some releases of that package are clean.
+
+    Clean releases are *said* by a bounded range (one that ends, or starts above ``0``) in the
+    record itself or in its ``malicious-packages-origins``, or by another record of the import
+    whose affected set for the package is not every version. A record's own ``versions`` list is
+    not such a statement: it names malicious releases (in the malicious-packages feed, the ones a
+    source happened to see), never clean ones.
+    """
+    by_name: dict[str, list[tuple[RecordOutcome, PackageOutcome]]] = {}
+    for rec in outcomes:
+        for pkg in rec.packages:
+            by_name.setdefault(pkg.name, []).append((rec, pkg))
+    out: list[str] = []
+    for rec in outcomes:
+        reasons: list[str] = []
+        for pkg in rec.packages:
+            if not pkg.every_version:
+                continue
+            evidence: list[str] = []
+            if pkg.windows:
+                evidence.append(f"this record also gives {_some(pkg.windows)}")
+            others = [
+                (other, opkg)
+                for other, opkg in by_name[pkg.name]
+                if other.rule_id != rec.rule_id and (opkg.windows or not opkg.every_version)
+            ]
+            for other, opkg in others[:3]:
+                if opkg.every_version:
+                    evidence.append(f"{other.rule_id} gives {_some(opkg.windows)}")
+                else:
+                    evidence.append(f"{other.rule_id} affects only {_some(opkg.expressions)}")
+            if len(others) > 3:
+                evidence.append(f"{len(others) - 3} more record(s)")
+            if evidence:
+                reasons.append(f"{pkg.name} ({'; '.join(evidence)})")
+        if reasons:
+            out.append(
+                f"{rec.where}: every version of {', '.join(reasons)} imported as affected, "
+                "although the import says some releases are clean; check the record, or import "
+                "with --narrow to keep only its listed versions and bounded windows"
+            )
+    return out
 
 
 def import_osv(
@@ -470,14 +577,18 @@ def import_osv(
     """One output document per input: ``<record or folder or zip name>.json``."""
     documents: list[tuple[str, list[JSONDict]]] = []
     warnings: list[str] = []
+    narrow = options.get("narrow", "") not in ("", "no", "false", "0")
+    outcomes: list[RecordOutcome] = []
     for path in inputs:
-        records = [
+        # a generator: records are converted as they are read, never all held at once
+        records = (
             (where, record)
             for where, data in _sources(path)
             for record in _records_from_json(data, where)
-        ]
-        rules, notes = convert_records(records, options)
+        )
+        rules, notes, converted = convert_records(records, options, narrow=narrow)
         warnings.extend(notes)
+        outcomes.extend(converted)
         stem = os.path.basename(os.path.normpath(path))
         for suffix in (".json", ".zip"):
             if stem.lower().endswith(suffix):
@@ -486,4 +597,11 @@ def import_osv(
             warnings.append(f"{path}: no npm rule imported")
             continue
         documents.append((f"{stem or 'osv'}.json", rules))
+    warnings.extend(clean_release_warnings(outcomes))
+    narrowed = [rec.rule_id for rec in outcomes if any(p.narrowed for p in rec.packages)]
+    if narrowed:
+        warnings.append(
+            f"narrow: {len(narrowed)} record(s) imported with their listed versions and bounded "
+            f"windows only, every-version ranges dropped: {_some(narrowed, 10, ', ')}"
+        )
     return documents, warnings
