@@ -1,0 +1,54 @@
+"""Decode failures are explained in this project's words: a position, never the bytes, and the
+same message whatever the decoding library's version or exception class."""
+
+from __future__ import annotations
+
+import msgspec
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gouvernante.fs.decode import json_problem, utf8_problem
+
+SECRET = b"npm_SECRETTOKEN0123456789"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b'{"a": "\xff"}', "invalid JSON: not valid UTF-8 (byte 7)"),
+        (b"", "invalid JSON: the document is empty"),
+        (b"  \n", "invalid JSON: the document is empty"),
+        (b'{"a": 1,}', "invalid JSON: Expecting property name enclosed in double quotes"),
+        (b'{"a": [1, 2', "invalid JSON: Expecting ',' delimiter (line 1 column 12, byte 11)"),
+        (b"\xef\xbb\xbf{", "invalid JSON: Expecting property name enclosed in double quotes"),
+        (b'{"a": NaN}', "invalid JSON: a value is not strict JSON"),
+    ],
+)
+def test_known_problems(data: bytes, message: str) -> None:
+    assert json_problem(data).message().startswith(message)
+
+
+def test_offsets_count_bytes_not_characters() -> None:
+    data = '{"é": 1 2}'.encode()
+    problem = json_problem(data)
+    assert problem.offset == data.index(b"2")
+    assert (problem.line, problem.column) == (1, 9)
+
+
+def test_utf8_problem() -> None:
+    assert utf8_problem(b"ok") is None
+    bad = utf8_problem(b"abc\xc3(")
+    assert bad is not None and bad.offset == 3
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(prefix=st.binary(max_size=40), suffix=st.binary(max_size=40))
+def test_message_never_quotes_the_input(prefix: bytes, suffix: bytes) -> None:
+    data = prefix + SECRET + suffix
+    try:
+        msgspec.json.decode(data)
+    except (msgspec.DecodeError, UnicodeDecodeError, ValueError, RecursionError):
+        message = json_problem(data).message()
+        assert "SECRETTOKEN" not in message
+        assert message.startswith("invalid JSON")
