@@ -1,4 +1,4 @@
-"""bun.lock (text) and bun.lockb (binary) parsers.
+"""bun.lock (text) parser (bun.lockb: ``test_bun_binary.py``).
 
 The real lockfiles under ``fixtures/bun/`` were written by bun 1.1.45, 1.2.0 and 1.4.5 (see
 ``fixtures/bun/generate.sh``); ``test_fixtures.py`` checks their package sets against ``bun pm
@@ -17,12 +17,11 @@ from hypothesis import strategies as st
 
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles import bun as bun_lock
-from gouvernante.lockfiles import bun_binary, detect, parse_bytes
+from gouvernante.lockfiles import detect, parse_bytes
 from gouvernante.model import LockedPackage, LockfileFormat, LockfileGraph, Source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bun"
 TEXT_CASES = ["bun-1.1.45", "bun-1.2.0", "bun-1.4.5"]
-LOCKB = FIXTURES / "bun-1.1.45-lockb" / "bun.lockb"
 
 
 def _load(case: str) -> tuple[bytes, LockfileGraph]:
@@ -141,28 +140,6 @@ def test_real_files_agree_across_bun_versions() -> None:
     graphs = [_load(case)[1] for case in TEXT_CASES]
     sets = [{(p.id, p.name, p.version, p.source) for p in g.packages} for g in graphs]
     assert sets[0] == sets[1] == sets[2]
-
-
-# --- bun.lockb ----------------------------------------------------------------------------
-
-
-def test_lockb_fails_closed_with_hint() -> None:
-    data = LOCKB.read_bytes()
-    for path in ("proj/bun.lockb", "proj/renamed.bin"):  # by name, and sniffed by content
-        with pytest.raises(LockfileError) as info:
-            parse_bytes(data, path)
-        assert str(info.value).startswith(path + ": ")
-        assert info.value.detail == bun_binary.HINT
-    assert "bun install --save-text-lockfile" in bun_binary.HINT
-
-
-def test_lockb_sniff() -> None:
-    data = LOCKB.read_bytes()
-    assert bun_binary.sniff(data[:8192])
-    assert not bun_lock.sniff(data[:8192])
-    assert not bun_binary.sniff((FIXTURES / "bun-1.2.0" / "bun.lock").read_bytes())
-    with pytest.raises(LockfileError, match=r"not a bun\.lockb"):
-        bun_binary.parse(b"garbage", "x/bun.lockb")
 
 
 # --- detection ----------------------------------------------------------------------------

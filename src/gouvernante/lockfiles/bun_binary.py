@@ -1,13 +1,44 @@
-"""bun.lockb: bun's binary lockfile (the default up to bun 1.1).
+"""bun.lockb: bun's binary lockfile (the default of bun 0.x, 1.0 and 1.1).
 
-The binary layout is bun-internal and changes between releases, so it is not decoded: a scan
-fails closed on it with a message saying how to get the text ``bun.lock`` that ``bun.py`` reads.
+Read exactly for lockfile format 2 (what bun 0.1.7 to 1.1.x write); any other format number, and
+any inconsistency in the file, is a ``LockfileError`` that names the byte offset and says how to
+get the text ``bun.lock`` instead. The layout below was learned from bun's own serializer
+(``src/install/lockfile.zig``, ``Package.Serializer``, ``Buffers``) and checked against files
+written by bun 1.0.0, 1.0.36, 1.1.0, 1.1.38 and 1.1.45 (``tests/lockfiles/fixtures/bun/``).
+All integers are little-endian::
+
+    header   "#!/usr/bin/env bun\\nbun-lockfile-format-v0\\n"   42 bytes
+             u32 format (2)   [32]u8 meta hash   u64 end of data
+    packages u64 count  u64 alignment (8)  u64 field count (8; 7 before bun 0.6.8)
+             u64 begin  u64 end     then, from begin, one column per field, each `count` items:
+             name String(8)  name_hash u64  resolution(64)  dependencies slice(8)
+             resolutions slice(8)  meta(88)  bin(20)  scripts(49)
+    buffers  six arrays, each u64 begin, u64 end (absolute), a text prefix, then the items:
+             trees(20)  hoisted dependency ids(u32)  resolutions(u32 package id)
+             dependencies(26)  extern strings(16)  string bytes(1)
+             u64 0
+    sections optional, each an 8-byte tag and arrays as above: "wOrKsPaC" (workspace versions
+             and paths), "tRuStEDd" / "eMpTrUsT" (trusted dependencies), "oVeRriDs" (overrides),
+             "pAtChEdD" (patched dependencies); the data ends exactly at "end of data".
+
+A ``String`` is 8 bytes: all zero is ""; with the top bit of the last byte clear it holds up to 8
+bytes inline (NUL-terminated); otherwise it points into the string bytes (low 32 bits: offset,
+next 31 bits: length). A package's ``dependencies`` and ``resolutions`` slices (u32 offset, u32
+length) index the dependency and resolution buffers in parallel: ``resolutions[i]`` is the id of
+the package dependency ``i`` resolved to (``0xFFFFFFFF``: not resolved, e.g. an optional
+dependency for another platform). Package 0 is the root project.
 """
 
 from __future__ import annotations
 
+import base64
+import struct
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
 from gouvernante.errors import LockfileError
-from gouvernante.model import LockfileGraph
+from gouvernante.lockfiles.bun import _tarball_version
+from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
 
 MAGIC = b"#!/usr/bin/env bun\nbun-lockfile-format-v0\n"
 
@@ -16,12 +47,452 @@ HINT = (
     '"bun install --save-text-lockfile" (bun >= 1.1.39) or upgrade to bun >= 1.2 and scan bun.lock'
 )
 
+SUPPORTED_FORMATS = frozenset({2})
+
+_U32 = struct.Struct("<I")
+_U64 = struct.Struct("<Q")
+_SLICE = struct.Struct("<II")  # ExternalSlice: offset, length
+_NONE = 0xFFFFFFFF  # invalid package id: a dependency that was not resolved
+_ROOT_DEP = 0xFFFFFFFE  # the dependency id of the root install tree
+# Dependency.Behavior bits: prod 2, optional 4, dev 8, peer 16 (workspace 32 alone: a member of
+# the root's "workspaces", which is an importer of its own, not a dependency of the root).
+_DEPENDS = 2 | 4 | 8 | 16
+_TREE = struct.Struct("<5I")  # id, dependency id, parent tree, hoisted dependencies slice
+
+# Package columns in the order bun writes them, with their item sizes.
+_COLUMNS = (
+    ("name", 8),
+    ("name_hash", 8),
+    ("resolution", 64),
+    ("dependencies", 8),
+    ("resolutions", 8),
+    ("meta", 88),
+    ("bin", 20),
+    ("scripts", 49),
+)
+_SCRIPTS_OPTIONAL = 7  # files of bun < 0.6.8 have no scripts column
+_META_INTEGRITY = 20  # offset of the Integrity (u8 tag, [64]u8 digest) inside meta
+
+# Buffers, in the order bun writes them, with their item sizes.
+_BUFFERS = (
+    ("trees", 20),
+    ("hoisted dependencies", 4),
+    ("resolutions", 4),
+    ("dependencies", 26),
+    ("extern strings", 16),
+    ("string bytes", 1),
+)
+_MAX_PREFIX = 256  # the debug text bun writes before each array, plus alignment
+
+_TAG_WORKSPACES = b"wOrKsPaC"
+_TAG_TRUSTED = b"tRuStEDd"
+_TAG_EMPTY_TRUSTED = b"eMpTrUsT"
+_TAG_OVERRIDES = b"oVeRriDs"
+_TAG_PATCHED = b"pAtChEdD"
+
+_VERSION_SIZE = 48  # Semver.Version: u32 major, minor, patch, pad, pre and build ExternalString
+
+# Resolution tags (Resolution.Tag).
+_ROOT, _NPM, _FOLDER, _LOCAL_TARBALL = 1, 2, 4, 8
+_GITHUB, _GITLAB, _GIT = 16, 24, 32
+_SYMLINK, _WORKSPACE, _REMOTE_TARBALL = 64, 72, 80
+
+_INTEGRITY = {1: ("sha1", 20), 2: ("sha256", 32), 3: ("sha384", 48), 4: ("sha512", 64)}
+
 
 def sniff(head: bytes) -> bool:
     return head.startswith(MAGIC)
 
 
+class _Reader:
+    """Bounds-checked reads from the file; every failure names the byte offset, never bytes."""
+
+    def __init__(self, data: bytes, path: str) -> None:
+        self.data = data
+        self.path = path
+        self.size = len(data)
+
+    def fail(self, offset: int, message: str) -> LockfileError:
+        return LockfileError(self.path, message, json_path=f"byte {offset}")
+
+    def need(self, offset: int, length: int, what: str) -> None:
+        if offset < 0 or length < 0 or offset + length > self.size:
+            raise self.fail(offset, f"truncated: {what} runs past the end of the file")
+
+    def u32(self, offset: int, what: str) -> int:
+        self.need(offset, 4, what)
+        value: int = _U32.unpack_from(self.data, offset)[0]
+        return value
+
+    def u64(self, offset: int, what: str) -> int:
+        self.need(offset, 8, what)
+        value: int = _U64.unpack_from(self.data, offset)[0]
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class _Array:
+    """One serialized array: where its items are and how many there are."""
+
+    start: int
+    count: int
+    item: int
+
+    def at(self, index: int) -> int:
+        return self.start + index * self.item
+
+
+class _Strings:
+    """``Semver.String`` values, resolved against the string bytes buffer."""
+
+    def __init__(self, reader: _Reader, buffer: _Array) -> None:
+        self._reader = reader
+        self._start = buffer.start
+        self._size = buffer.count
+        self._cache: dict[bytes, str] = {}
+
+    def get(self, offset: int, what: str) -> str:
+        raw = self._reader.data[offset : offset + 8]
+        known = self._cache.get(raw)
+        if known is not None:
+            return known
+        if raw[7] & 0x80 == 0:  # inline: up to 8 bytes, NUL-terminated ("" when all zero)
+            end = raw.find(0)
+            text = raw if end < 0 else raw[:end]
+        else:
+            value: int = _U64.unpack_from(raw)[0]
+            at, length = value & 0xFFFFFFFF, (value >> 32) & 0x7FFFFFFF
+            if at + length > self._size:
+                raise self._reader.fail(offset, f"{what}: string points past the string bytes")
+            text = self._reader.data[self._start + at : self._start + at + length]
+        try:
+            decoded = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise self._reader.fail(offset, f"{what}: string is not valid UTF-8") from None
+        self._cache[raw] = decoded
+        return decoded
+
+
 def parse(data: bytes, path: str) -> LockfileGraph:
     if not data.startswith(MAGIC):
         raise LockfileError(path, f"not a bun.lockb file (no bun lockfile header); {HINT}")
-    raise LockfileError(path, HINT)
+    reader = _Reader(data, path)
+    head = len(MAGIC)
+    fmt = reader.u32(head, "format version")
+    if fmt not in SUPPORTED_FORMATS:
+        raise reader.fail(
+            head, f"bun.lockb format version {fmt} is not supported (supported: 2); {HINT}"
+        )
+    end = reader.u64(head + 36, "data size")
+    if end > reader.size:
+        raise reader.fail(
+            head + 36, f"truncated: the header says {end} bytes of data, the file has {reader.size}"
+        )
+    reader = _Reader(data[:end], path)  # nothing past the end of data is ever read
+
+    count, columns, pos = _package_columns(reader, head + 44)
+    arrays: list[_Array] = []
+    for what, item in _BUFFERS:
+        array, pos = _array(reader, pos, item, what)
+        arrays.append(array)
+    trees, hoisted, resolutions, dependencies, _extern, string_bytes = arrays
+    if reader.u64(pos, "end of buffers") != 0:
+        raise reader.fail(pos, "expected 0 after the buffers")
+    pos += 8
+    strings = _Strings(reader, string_bytes)
+    workspace_versions, pos = _sections(reader, pos, strings)
+    if pos != reader.size:
+        raise reader.fail(pos, "unrecognised data before the end of data")
+
+    legacy = trees.count > 0 and reader.u32(trees.at(0) + 4, "root tree") != _ROOT_DEP
+    _check_trees(reader, trees, hoisted, count if legacy else dependencies.count)
+    return _graph(
+        _Layout(reader, count, columns, resolutions, dependencies, strings, workspace_versions)
+    )
+
+
+def _package_columns(reader: _Reader, pos: int) -> tuple[int, dict[str, int], int]:
+    """Check the package list header; the package count, each column's offset, the end."""
+    count = reader.u64(pos, "package count")
+    alignment = reader.u64(pos + 8, "package alignment")
+    fields = reader.u64(pos + 16, "package field count")
+    begin = reader.u64(pos + 24, "package list start")
+    end = reader.u64(pos + 32, "package list end")
+    if alignment != 8:
+        raise reader.fail(pos + 8, f"unexpected package alignment {alignment}")
+    if fields not in (len(_COLUMNS), _SCRIPTS_OPTIONAL):
+        raise reader.fail(pos + 16, f"unexpected number of package fields {fields}")
+    header_end = pos + 40
+    if not header_end <= begin <= header_end + 8 or begin > end or end > reader.size:
+        raise reader.fail(pos + 24, "package list range out of bounds")
+    stride = sum(size for _, size in _COLUMNS[:fields])
+    if count == 0 or count * stride != end - begin:
+        raise reader.fail(pos, f"package list of {count} packages does not fill its byte range")
+    columns: dict[str, int] = {}
+    at = begin
+    for name, size in _COLUMNS[:fields]:
+        columns[name] = at
+        at += count * size
+    return count, columns, end
+
+
+def _array(reader: _Reader, pos: int, item: int, what: str) -> tuple[_Array, int]:
+    """One array as bun's ``Buffers.writeArray`` writes it; the array and the position after."""
+    start = reader.u64(pos, f"{what} start")
+    stop = reader.u64(pos + 8, f"{what} end")
+    if not pos + 16 <= start <= stop <= reader.size or start - pos > _MAX_PREFIX:
+        raise reader.fail(pos, f"{what}: array range out of bounds")
+    if (stop - start) % item:
+        raise reader.fail(pos, f"{what}: array length is not a whole number of items")
+    return _Array(start, (stop - start) // item, item), stop
+
+
+def _sections(reader: _Reader, pos: int, strings: _Strings) -> tuple[dict[int, str], int]:
+    """The optional tagged sections after the buffers; workspace versions by name hash."""
+    versions: dict[int, str] = {}
+
+    def tag_at(at: int) -> bytes:
+        return reader.data[at : at + 8] if reader.size - at >= 8 else b""
+
+    if reader.size - pos > 8 and tag_at(pos) == _TAG_WORKSPACES:
+        pos += 8
+        hashes, pos = _array(reader, pos, 8, "workspace name hashes")
+        values, pos = _array(reader, pos, _VERSION_SIZE, "workspace versions")
+        path_hashes, pos = _array(reader, pos, 8, "workspace path hashes")
+        paths, pos = _array(reader, pos, 8, "workspace paths")
+        if hashes.count != values.count or path_hashes.count != paths.count:
+            raise reader.fail(pos, "workspace arrays differ in length")
+        for i in range(hashes.count):
+            name_hash = reader.u64(hashes.at(i), "workspace name hash")
+            versions[name_hash] = _version(reader, strings, values.at(i))
+        for i in range(paths.count):
+            strings.get(paths.at(i), "workspace path")
+    if reader.size - pos >= 8:
+        tag = tag_at(pos)
+        if tag == _TAG_TRUSTED and reader.size - pos > 8:
+            _, pos = _array(reader, pos + 8, 4, "trusted dependencies")
+        elif tag == _TAG_EMPTY_TRUSTED:
+            pos += 8
+    if reader.size - pos > 8 and tag_at(pos) == _TAG_OVERRIDES:
+        names, pos = _array(reader, pos + 8, 8, "override name hashes")
+        deps, pos = _array(reader, pos, 26, "overrides")
+        if names.count != deps.count:
+            raise reader.fail(pos, "override arrays differ in length")
+        for i in range(deps.count):
+            _dependency_strings(strings, deps.at(i))
+    if reader.size - pos > 8 and tag_at(pos) == _TAG_PATCHED:
+        keys, pos = _array(reader, pos + 8, 8, "patched dependency hashes")
+        patches, pos = _array(reader, pos, 24, "patched dependencies")
+        if keys.count != patches.count:
+            raise reader.fail(pos, "patched dependency arrays differ in length")
+        for i in range(patches.count):
+            strings.get(patches.at(i), "patch file")
+    return versions, pos
+
+
+def _dependency_strings(strings: _Strings, offset: int) -> str:
+    """Check a ``Dependency.External`` (name, name hash, behavior, tag, literal); its name."""
+    name = strings.get(offset, "dependency name")
+    strings.get(offset + 18, "dependency version")
+    return name
+
+
+def _check_trees(reader: _Reader, trees: _Array, hoisted: _Array, bound: int) -> None:
+    """Each install tree (a node_modules folder) names its parent tree and the dependencies
+    hoisted into it; every such reference must exist. ``bound`` is the number of dependencies
+    (or of packages, in the legacy trees of bun 0.x that hold package ids)."""
+    for i in range(trees.count):
+        at = trees.at(i)
+        tree_id, dep_id, parent, off, length = _TREE.unpack_from(reader.data, at)
+        if tree_id != i:
+            raise reader.fail(at, f"install tree {i} has id {tree_id}")
+        if dep_id >= bound and dep_id not in (_ROOT_DEP, _NONE):
+            raise reader.fail(at + 4, "install tree refers to a dependency that does not exist")
+        if parent >= trees.count and parent != _NONE:
+            raise reader.fail(at + 8, "install tree refers to a parent tree that does not exist")
+        if off + length > hoisted.count:
+            raise reader.fail(at + 12, "install tree dependencies out of range")
+    for i in range(hoisted.count):
+        dep_id = reader.u32(hoisted.at(i), "hoisted dependency")
+        if dep_id >= bound:
+            raise reader.fail(hoisted.at(i), "hoisted dependency does not exist")
+
+
+def _version(reader: _Reader, strings: _Strings, at: int) -> str:
+    major = reader.u32(at, "version")
+    minor = reader.u32(at + 4, "version")
+    patch = reader.u32(at + 8, "version")
+    pre = strings.get(at + 16, "prerelease tag")
+    build = strings.get(at + 32, "build tag")
+    text = f"{major}.{minor}.{patch}"
+    if pre:
+        text += f"-{pre}"
+    if build:
+        text += f"+{build}"
+    return text
+
+
+def _integrity(reader: _Reader, at: int) -> str | None:
+    tag = reader.data[at]
+    if tag == 0:
+        return None
+    known = _INTEGRITY.get(tag)
+    if known is None:
+        raise reader.fail(at, f"unknown integrity kind {tag}")
+    algorithm, length = known
+    digest = reader.data[at + 1 : at + 1 + length]
+    return f"{algorithm}-{base64.b64encode(digest).decode('ascii')}"
+
+
+def _check_name(reader: _Reader, name: str, at: int, what: str) -> None:
+    if not name or any(ord(c) < 0x20 or c == "\x7f" for c in name):
+        raise reader.fail(at, f"{what} is empty or has control characters")
+
+
+@dataclass(frozen=True, slots=True)
+class _Resolved:
+    """What a package's resolution says: its version, source, and text form."""
+
+    version: str
+    source: Source
+    spec: str  # bun's own text for the resolution: 1.2.3, workspace:packages/a, github:...
+    resolved: str | None = None
+
+
+def _resolution(reader: _Reader, strings: _Strings, name: str, at: int) -> _Resolved | None:
+    """None for the root package."""
+    tag = reader.data[at]
+    value = at + 8
+    if tag == _NPM:
+        version = _version(reader, strings, value + 8)
+        url = strings.get(value, "tarball URL")
+        return _Resolved(version, Source.REGISTRY, version, url or None)
+    if tag == _ROOT:
+        return None
+    if tag in (_WORKSPACE, _FOLDER, _SYMLINK):
+        where = strings.get(value, "package folder")
+        prefix = {_WORKSPACE: "workspace:", _FOLDER: "file:", _SYMLINK: "link:"}[tag]
+        return _Resolved("", Source.LOCAL, prefix + where)
+    if tag in (_LOCAL_TARBALL, _REMOTE_TARBALL):
+        where = strings.get(value, "tarball")
+        return _Resolved(_tarball_version(name, where), Source.TARBALL, where, where)
+    if tag in (_GITHUB, _GITLAB, _GIT):
+        owner = strings.get(value, "git owner")
+        repo = strings.get(value + 8, "git repository")
+        strings.get(value + 16, "git committish")
+        commit = strings.get(value + 24, "git commit")
+        strings.get(value + 32, "git package name")
+        if tag == _GIT:
+            spec = f"git+{repo}#{commit}"
+        else:
+            host = "github" if tag == _GITHUB else "gitlab"
+            spec = f"{host}:{owner}/{repo}#{commit}"
+        return _Resolved("", Source.GIT, spec, spec)
+    raise reader.fail(at, f"unsupported resolution kind {tag}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """Where everything the graph is built from lies in the file."""
+
+    reader: _Reader
+    count: int  # packages
+    columns: Mapping[str, int]  # package column -> its offset
+    resolutions: _Array
+    dependencies: _Array
+    strings: _Strings
+    workspace_versions: Mapping[int, str]  # name hash -> version
+
+
+def _graph(layout: _Layout) -> LockfileGraph:
+    ids, packages, importers = _packages(layout)
+    edges = _edges(layout, ids)
+    return LockfileGraph(
+        LockfileFormat.BUN_BINARY, packages, importers, details=BunBinaryDetails(edges)
+    )
+
+
+def _packages(layout: _Layout) -> tuple[list[str], list[LockedPackage], list[Importer]]:
+    """Node ids by package id (the root is ""), the packages, the importers."""
+    reader, strings, columns = layout.reader, layout.strings, layout.columns
+    ids: list[str] = []
+    packages: list[LockedPackage] = []
+    importers: list[Importer] = []
+    taken: set[str] = {""}
+    for i in range(layout.count):
+        name_at = columns["name"] + 8 * i
+        name = strings.get(name_at, "package name")
+        res_at = columns["resolution"] + 64 * i
+        resolved = _resolution(reader, strings, name, res_at)
+        if (resolved is None) != (i == 0):
+            raise reader.fail(res_at, "the root project must be the first package, and only it")
+        if resolved is None:
+            ids.append("")
+            importers.append(Importer("", name or "(root)"))
+            continue
+        _check_name(reader, name, name_at, "package name")
+        node = f"{name}@{resolved.spec}"
+        if node in taken:
+            node = f"{node}#{i}"
+        taken.add(node)
+        ids.append(node)
+        version = resolved.version
+        integrity = None
+        if resolved.source is Source.LOCAL:
+            if resolved.spec.startswith("workspace:"):
+                name_hash: int = _U64.unpack_from(reader.data, columns["name_hash"] + 8 * i)[0]
+                version = layout.workspace_versions.get(name_hash, "")
+                importers.append(Importer(node, name))
+        else:
+            integrity = _integrity(reader, columns["meta"] + 88 * i + _META_INTEGRITY)
+        packages.append(
+            LockedPackage(node, name, version, resolved.source, integrity, resolved.resolved)
+        )
+    return ids, packages, importers
+
+
+def _edges(layout: _Layout, ids: Sequence[str]) -> dict[str, list[str]]:
+    """Node id -> the node ids its dependencies resolved to; every reference is checked."""
+    reader, strings, columns = layout.reader, layout.strings, layout.columns
+    data, dependencies, resolutions = reader.data, layout.dependencies, layout.resolutions
+    edges: dict[str, list[str]] = {}
+    for i in range(layout.count):
+        deps_at = columns["dependencies"] + 8 * i
+        res_at = columns["resolutions"] + 8 * i
+        d_off, d_len = _SLICE.unpack_from(data, deps_at)
+        r_off, r_len = _SLICE.unpack_from(data, res_at)
+        if d_off + d_len > dependencies.count:
+            raise reader.fail(deps_at, "package dependencies out of range")
+        if r_off + r_len > resolutions.count or r_len != d_len:
+            raise reader.fail(res_at, "package resolutions out of range")
+        children: dict[str, None] = {}
+        for k in range(d_len):
+            dep_at = dependencies.at(d_off + k)
+            dep_name = _dependency_strings(strings, dep_at)
+            _check_name(reader, dep_name, dep_at, "dependency name")
+            target_at = resolutions.at(r_off + k)
+            target: int = _U32.unpack_from(data, target_at)[0]
+            if target == _NONE:
+                continue  # not resolved: an optional dependency bun skipped
+            if target >= layout.count:
+                raise reader.fail(
+                    target_at, f"dependency resolves to package {target}, which does not exist"
+                )
+            if target != i and data[dep_at + 16] & _DEPENDS:  # not a "workspaces" entry
+                children[ids[target]] = None
+        edges[ids[i]] = list(children)
+    return edges
+
+
+class BunBinaryDetails:
+    """Edges of one bun.lockb (computed while parsing: every reference is checked there); a
+    binary file has no lines."""
+
+    def __init__(self, edges: Mapping[str, Sequence[str]]) -> None:
+        self._edges = edges
+
+    def edges(self) -> Mapping[str, Sequence[str]]:
+        return self._edges
+
+    def line_of(self, node_id: str) -> int | None:
+        return None
