@@ -117,3 +117,16 @@ def test_only_the_command_line_runs_a_scan() -> None:
         if other == "pipeline" and unit != "cli"
     )
     assert users == []
+
+
+def test_readme_layout_matches_the_tree() -> None:
+    readme = (SRC.parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Layout", 1)[1].split("```", 2)[1]
+    listed = {
+        line.split()[0].rstrip("/").removesuffix(".py")
+        for line in block.splitlines()
+        if line.startswith("  ") and not line.startswith("   ")
+    }
+    units = {_unit_of_file(p) for p in SRC.rglob("*.py")} - {"__init__", "__main__"}
+    assert units - listed == set(), "a unit missing from the README's layout block"
+    assert listed - units == set(), "the README lists a unit that no longer exists"
