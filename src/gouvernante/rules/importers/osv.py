@@ -55,6 +55,8 @@ from gouvernante.semver import Version, try_parse_version
 MAX_RECORD_BYTES = 8 * 1024 * 1024
 # Largest zip export: members beyond this total are refused (all.zip for npm is far smaller).
 MAX_ZIP_TOTAL_BYTES = 4 * 1024 * 1024 * 1024
+# Most members a zip may list (osv.dev's all-ecosystem export has well under a million records).
+MAX_ZIP_MEMBERS = 2_000_000
 MAX_SUMMARY_CHARS = 4000
 
 _REFERENCE_TYPES = {
@@ -467,6 +469,8 @@ def _zip_members(path: str) -> Iterator[tuple[str, bytes]]:
     total = 0
     try:
         with zipfile.ZipFile(path) as archive:
+            if len(archive.filelist) > MAX_ZIP_MEMBERS:
+                raise FeedError(path, f"archive lists more than {MAX_ZIP_MEMBERS} members")
             members = sorted(
                 (i for i in archive.infolist() if not i.is_dir()), key=lambda i: i.filename
             )
@@ -598,7 +602,7 @@ def import_osv(
             continue
         documents.append((f"{stem or 'osv'}.json", rules))
     warnings.extend(clean_release_warnings(outcomes))
-    narrowed = [rec.rule_id for rec in outcomes if any(p.narrowed for p in rec.packages)]
+    narrowed = sorted(rec.rule_id for rec in outcomes if any(p.narrowed for p in rec.packages))
     if narrowed:
         warnings.append(
             f"narrow: {len(narrowed)} record(s) imported with their listed versions and bounded "
