@@ -383,3 +383,5 @@ class ScanResult:
     scan_root: str | None = None  # absolute directory for -dir scans
     hostname: str = ""
     suppression_notes: tuple[ScanIssue, ...] = ()  # expired and stale suppression entries
+    host_scan: bool = False  # ran with -host (host indicators, installs, caches checked)
+    project: str | None = None  # the project's identity (-project, CI repository, origin)

@@ -338,6 +338,7 @@ def run_scan(
         finished_at=_utc_now(),
         scan_root=root,
         hostname=_hostname(),
+        host_scan=request.host,
     )
 
 

@@ -1,0 +1,307 @@
+"""The JSON report (``schema_version`` "1") as types: written by ``report.json_report``, read back
+by ``collect``, and the source of ``docs/report.schema.json``.
+
+One description for the writer and every reader. Fields a report written by gouvernante 0.1.0
+always held are required; fields added since (``scan.project``, ``rules.loaded[].checks``) have
+defaults, so older reports still read. Keys whose value is the default are omitted when written,
+except in ``summary``, which always lists every count.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Final, Literal
+
+import msgspec
+
+from gouvernante.model import (
+    CheckOutcome,
+    Finding,
+    FindingType,
+    LockfileFormat,
+    MatchKind,
+    ScanIssue,
+    ScanResult,
+    Source,
+)
+from gouvernante.rules.model import Rule
+from gouvernante.vocab import Severity
+
+REPORT_SCHEMA_VERSION: Final = "1"
+TOOL_NAME: Final = "gouvernante"
+
+Timestamp = Annotated[
+    str,
+    msgspec.Meta(
+        description="RFC 3339 time, UTC, e.g. 2026-04-01T12:30:00Z",
+        extra_json_schema={"format": "date-time"},
+    ),
+]
+
+
+class Verdict(StrEnum):
+    """A scan's outcome: ``findings`` beats ``error`` beats ``clean``."""
+
+    CLEAN = "clean"
+    ERROR = "error"
+    FINDINGS = "findings"
+
+    @property
+    def rank(self) -> int:
+        """Worse is higher: an exact tie between two scans resolves to the higher rank."""
+        return _VERDICT_RANK[self]
+
+
+_VERDICT_RANK = {Verdict.CLEAN: 0, Verdict.ERROR: 1, Verdict.FINDINGS: 2}
+
+
+class RuleCheck(StrEnum):
+    """What a rule can be checked by: ``packages`` (lockfiles, package.json, installs, caches)
+    and/or ``host`` (host indicators, only with ``-host``)."""
+
+    PACKAGES = "packages"
+    HOST = "host"
+
+
+class _Struct(msgspec.Struct, kw_only=True, omit_defaults=True, frozen=True):
+    """Report objects: keyword-only, defaults omitted when written, unknown keys ignored when
+    read (a newer report may add keys within schema version 1)."""
+
+
+class Tool(_Struct, kw_only=True, frozen=True):
+    name: Literal["gouvernante"]
+    version: str
+
+
+class ScanInfo(_Struct, kw_only=True, frozen=True):
+    id: str
+    started_at: Timestamp
+    finished_at: Timestamp
+    root: str | None = None  # absolute directory, only for -dir scans
+    host: str
+    files: list[str]
+    project: str | None = None  # the project's identity (-project, CI repository, origin remote)
+
+
+class LoadedRule(_Struct, kw_only=True, frozen=True):
+    id: str
+    published_at: Timestamp | None = None
+    last_updated_at: Timestamp | None = None
+    checks: list[RuleCheck] | None = None  # absent in reports before 0.2: unknown
+
+
+class RulesInfo(_Struct, kw_only=True, frozen=True):
+    builtin: bool
+    sources: list[str]
+    loaded: list[LoadedRule]
+
+
+class Hash(_Struct, kw_only=True, frozen=True):
+    algorithm: str
+    expected: str
+    matched: bool
+
+
+class ReportFinding(_Struct, kw_only=True, frozen=True):
+    rule_id: str
+    rule_title: str
+    severity: Severity
+    type: FindingType
+    match: MatchKind
+    package: str | None = None
+    version: str | None = None
+    declared_range: str | None = None
+    matched_expression: str | None = None
+    source: Source | None = None
+    resolved: str | None = None
+    lockfile: str | None = None
+    lockfile_format: LockfileFormat | None = None
+    path: str | None = None
+    line: int | None = None
+    indicator: str | None = None
+    confidence: str | None = None
+    excerpt: str | None = None
+    suppressed: str | None = None  # the reason of the suppression entry that matched
+    dependency_paths: list[list[str]] = []
+    more_dependency_paths: int = 0
+    direct: bool | None = None
+    install_scripts: list[str] = []
+    hashes: list[Hash] = []
+    description: str
+    remediation: str | None = None
+
+
+class Issue(_Struct, kw_only=True, frozen=True):
+    path: str
+    message: str
+
+
+class HostCheckEntry(_Struct, kw_only=True, frozen=True):
+    rule_id: str
+    indicator: str
+    type: str
+    outcome: CheckOutcome
+    reason: str | None = None
+
+
+class Summary(msgspec.Struct, kw_only=True, frozen=True):
+    """Every count is always written; counts added after 0.1.0 default to 0 when read."""
+
+    verdict: Verdict
+    total_findings: int = 0
+    suppressed_findings: int = 0
+    lockfiles_scanned: int = 0
+    packages_scanned: int = 0
+    rules_loaded: int = 0
+    errors: int = 0
+    elapsed_ms: int = 0
+    installed_packages_scanned: int = 0
+    cache_entries_scanned: int = 0
+    by_severity: dict[str, int] = {}
+
+
+class Report(_Struct, kw_only=True, frozen=True):
+    """One scan's JSON report."""
+
+    schema_version: Literal["1"]
+    tool: Tool
+    scan: ScanInfo
+    rules: RulesInfo
+    findings: list[ReportFinding]
+    notes: list[Issue]
+    errors: list[Issue]
+    summary: Summary
+    suppressions: list[Issue] = []  # expired and stale suppression entries
+    # Present (possibly empty) when the scan ran with -host; reports before 0.2 omitted it
+    # when empty.
+    host_checks: list[HostCheckEntry] | None = None
+
+
+def report_finding(f: Finding) -> ReportFinding:
+    return ReportFinding(
+        rule_id=f.rule_id,
+        rule_title=f.rule_title,
+        severity=f.severity,
+        type=f.type,
+        match=f.match,
+        package=f.package,
+        version=f.version,
+        declared_range=f.declared_range,
+        matched_expression=f.matched_expression,
+        source=f.source,
+        resolved=f.resolved,
+        lockfile=f.lockfile,
+        lockfile_format=f.lockfile_format,
+        path=f.path,
+        line=f.line,
+        indicator=f.indicator,
+        confidence=f.confidence,
+        excerpt=f.excerpt,
+        suppressed=f.suppressed,
+        dependency_paths=[list(p) for p in f.dependency_paths],
+        more_dependency_paths=f.more_paths if f.dependency_paths else 0,
+        direct=f.direct,
+        install_scripts=list(f.install_scripts),
+        hashes=[
+            Hash(algorithm=h.algorithm, expected=h.expected, matched=h.matched) for h in f.hashes
+        ],
+        description=f.description,
+        remediation=f.remediation or None,
+    )
+
+
+def rule_checks(rule: Rule) -> list[RuleCheck]:
+    checks: list[RuleCheck] = []
+    if rule.package_rules or rule.dropper_packages or rule.bad_integrity:
+        checks.append(RuleCheck.PACKAGES)
+    if rule.host_indicators:
+        checks.append(RuleCheck.HOST)
+    return checks
+
+
+def scan_verdict(result: ScanResult) -> Verdict:
+    """``findings`` when an unsuppressed finding remains (suppressed ones do not count)."""
+    if any(f.suppressed is None for f in result.findings):
+        return Verdict.FINDINGS
+    if result.errors:
+        return Verdict.ERROR
+    return Verdict.CLEAN
+
+
+def _issues(items: tuple[ScanIssue, ...]) -> list[Issue]:
+    return [Issue(path=i.path, message=i.message) for i in items]
+
+
+def build_report(result: ScanResult, version: str) -> Report:
+    stats = result.stats
+    open_findings = [f for f in result.findings if f.suppressed is None]
+    by_severity: dict[str, int] = {}
+    for f in open_findings:
+        by_severity[f.severity.value] = by_severity.get(f.severity.value, 0) + 1
+    return Report(
+        schema_version=REPORT_SCHEMA_VERSION,
+        tool=Tool(name=TOOL_NAME, version=version),
+        scan=ScanInfo(
+            id=result.scan_id,
+            started_at=result.started_at,
+            finished_at=result.finished_at,
+            root=result.scan_root,
+            host=result.hostname,
+            files=list(result.scanned_files),
+            project=result.project,
+        ),
+        rules=RulesInfo(
+            builtin=result.builtin_rules,
+            sources=list(result.rule_sources),
+            loaded=[
+                LoadedRule(
+                    id=r.id,
+                    published_at=r.published_at,
+                    last_updated_at=r.last_updated_at,
+                    checks=rule_checks(r),
+                )
+                for r in result.rules
+            ],
+        ),
+        findings=[report_finding(f) for f in result.findings],
+        notes=_issues(result.notes),
+        errors=_issues(result.errors),
+        summary=Summary(
+            verdict=scan_verdict(result),
+            total_findings=len(open_findings),
+            suppressed_findings=len(result.findings) - len(open_findings),
+            lockfiles_scanned=stats.lockfiles_scanned,
+            packages_scanned=stats.packages_scanned,
+            rules_loaded=stats.rules_loaded,
+            errors=len(result.errors),
+            elapsed_ms=stats.elapsed_ms,
+            installed_packages_scanned=stats.installed_packages_scanned,
+            cache_entries_scanned=stats.cache_entries_scanned,
+            by_severity=by_severity,
+        ),
+        suppressions=_issues(result.suppression_notes),
+        host_checks=(
+            [
+                HostCheckEntry(
+                    rule_id=c.rule_id,
+                    indicator=c.indicator,
+                    type=c.type,
+                    outcome=c.outcome,
+                    reason=c.reason,
+                )
+                for c in result.host_checks
+            ]
+            if result.host_scan or result.host_checks
+            else None
+        ),
+    )
+
+
+def report_schema() -> dict[str, object]:
+    """The JSON Schema of the report (``docs/report.schema.json``)."""
+    schema = msgspec.json.schema(Report)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "gouvernante JSON report, schema_version 1",
+        **schema,
+    }
