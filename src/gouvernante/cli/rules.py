@@ -14,6 +14,7 @@ from typing import Any
 from gouvernante.cli._base import Parser, flag
 from gouvernante.errors import UsageError
 from gouvernante.rules.model import SCHEMA_VERSION, RuleKind
+from gouvernante.safetext import shown
 
 _SEVERITIES = ("low", "medium", "high", "critical")
 _KINDS = tuple(k.value for k in RuleKind)
@@ -90,10 +91,26 @@ def build_parser() -> argparse.ArgumentParser:
     flag(n, "force", action="store_true", help="overwrite an existing rule file")
 
     i = sub.add_parser(
-        "import", help="import OSV records, CSV feeds or name@version lists", allow_abbrev=False
+        "import",
+        help="import OSV records, CSV feeds or name@version lists",
+        description=(
+            "Turn feed files into rule files in DIR. OSV: a package is affected at a version when "
+            "any range (introduced/fixed/last_affected/limit) or the versions list says so, so "
+            'introduced "0" with no end is every version even when versions are listed; a record '
+            "like that gets a warning when the same import says the package has clean releases. "
+            "An output bigger than the rule loader's file-size limit is written as several "
+            "NAME.part-NNN.json files."
+        ),
+        allow_abbrev=False,
     )
     i.add_argument("format", choices=["osv", "csv", "list"])
-    i.add_argument("inputs", nargs="+", metavar="FILE")
+    i.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="FILE",
+        help="feed file; for osv also a folder of records (searched recursively) or a .zip of "
+        "records (such as osv.dev's all.zip, read in memory, never extracted)",
+    )
     flag(i, "output", "-o", default="rules", metavar="DIR", help="directory (default rules/)")
     flag(i, "id", help="rule id (one input only)")
     flag(i, "title")
@@ -114,6 +131,13 @@ def build_parser() -> argparse.ArgumentParser:
         dest="split_sections",
         action="store_true",
         help="lists: one rule per '#' section header",
+    )
+    flag(
+        i,
+        "narrow",
+        action="store_true",
+        help="osv: when a record marks every version affected and also lists versions or "
+        "bounded ranges, import only those (for a package you know has clean releases)",
     )
 
     t = sub.add_parser(
@@ -313,6 +337,30 @@ def _new(ns: argparse.Namespace) -> int:
 
 # -- import -------------------------------------------------------------------------------------
 
+_PART = re.compile(r"^(?P<stem>.+)\.part-\d{3}\.json$")
+
+
+def _remove_stale_parts(out: Path, names: Sequence[str]) -> None:
+    """Remove the files an earlier import of the same feed wrote and this one does not.
+
+    ``feed.json`` and ``feed.part-NNN.json`` are one output: when a feed grows past the size
+    limit (or shrinks under it), the other spelling left behind would load every rule twice.
+    """
+    if not out.is_dir():
+        return
+    stems = {m.group("stem") if (m := _PART.match(n)) else n[: -len(".json")] for n in names}
+    keep = set(names)
+    for entry in sorted(out.iterdir()):
+        match = _PART.match(entry.name)
+        stem = match.group("stem") if match else entry.name[: -len(".json")]
+        is_output = match is not None or entry.name.endswith(".json")
+        if not is_output or stem not in stems or entry.name in keep:
+            continue
+        if entry.is_symlink() or not entry.is_file():
+            continue
+        entry.unlink()
+        print(f"removed {shown(str(entry))} (left by an earlier import of the same feed)")
+
 
 def _import(ns: argparse.Namespace) -> int:
     from gouvernante.rules.importers import import_feed  # noqa: PLC0415
@@ -328,14 +376,18 @@ def _import(ns: argparse.Namespace) -> int:
             "kind": ns.kind,
             "reference": " ".join(ns.reference) or None,
             "split": "sections" if ns.split_sections else None,
+            "narrow": "yes" if ns.narrow else None,
         }.items()
         if value
     }
+    if ns.narrow and ns.format != "osv":
+        raise UsageError("rules import: --narrow applies to the osv format only")
     result = import_feed(ns.format, ns.inputs, options)
     for w in result.warnings:
-        print(f"warning: {w}", file=sys.stderr)
+        print(f"warning: {shown(w)}", file=sys.stderr)
     out = Path(ns.output)
     failed = False
+    _remove_stale_parts(out, [name for name, _ in result.documents])
     for name, data in result.documents:
         target = out / name
         _rules, errors = parse_rule_document(data, str(target))

@@ -1,0 +1,96 @@
+"""`gouvernante rules import`: OSV union vs --narrow end to end, folder/zip help, split output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gouvernante.cli.rules import run
+from gouvernante.rules import loader
+from gouvernante.rules.loader import load_rule_files
+from helpers import run_cli
+
+RUNBOOK = Path(__file__).parents[1] / "e2e" / "fixtures" / "runbook"
+
+
+def _record(rec_id: str, name: str, **fields: Any) -> dict[str, Any]:
+    return {"id": rec_id, "affected": [{"package": {"ecosystem": "npm", "name": name}, **fields}]}
+
+
+def test_help_names_folder_zip_and_narrow(tmp_path: Path) -> None:
+    r = run_cli("rules", "import", "-h", cwd=tmp_path)
+    assert r.returncode == 0
+    text = " ".join(r.stdout.split())
+    assert "a folder of records" in text
+    assert "a .zip of records" in text
+    assert "--narrow" in text
+    assert "NAME.part-NNN.json" in text
+
+
+def test_all_versions_record_finds_a_later_release_unless_narrowed(tmp_path: Path) -> None:
+    # left-pad@1.3.0 is in the runbook's lockfile; the record lists 1.0.0 with introduced "0"
+    record = _record(
+        "MAL-2099-900",
+        "left-pad",
+        ranges=[{"type": "SEMVER", "events": [{"introduced": "0"}]}],
+        versions=["1.0.0"],
+    )
+    (tmp_path / "MAL-2099-900.json").write_text(json.dumps(record))
+    lock = str(RUNBOOK / "test" / "affected-lockfile.json")
+    for extra, out, expected in (([], "union", 2), (["--narrow"], "narrow", 0)):
+        r = run_cli("rules", "import", "osv", "MAL-2099-900.json", "-o", out, *extra, cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        r = run_cli("-rules", out, "-lockfile", lock, cwd=tmp_path)
+        assert r.returncode == expected, r.stdout + r.stderr
+
+
+def test_narrow_is_refused_for_other_formats(tmp_path: Path) -> None:
+    (tmp_path / "l.txt").write_text("p@1.0.0\n")
+    r = run_cli("rules", "import", "list", "l.txt", "--narrow", cwd=tmp_path)
+    assert r.returncode == 1
+    assert "osv format only" in r.stderr
+
+
+def _feed(path: Path, count: int) -> None:
+    records = [
+        {**_record(f"MAL-2099-{n:05d}", f"pkg-{n}", versions=["1.0.0"]), "details": "x" * 400}
+        for n in range(count)
+    ]
+    path.write_text(json.dumps(records))
+
+
+def test_big_feed_written_as_parts_and_stale_spelling_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(loader, "MAX_FILE_BYTES", 64 * 1024)
+    out = tmp_path / "rules"
+    out.mkdir()
+    (out / "hand-written.json").write_text("{}")  # not ours: never touched
+    feed = tmp_path / "feed.json"
+
+    _feed(feed, 3)
+    assert run(["import", "osv", str(feed), "-o", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["feed.json", "hand-written.json"]
+
+    _feed(feed, 400)
+    assert run(["import", "osv", str(feed), "-o", str(out)]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert "feed.json" not in names
+    parts = [n for n in names if n.startswith("feed.part-")]
+    assert len(parts) >= 3
+    assert all((out / n).stat().st_size <= 64 * 1024 for n in parts)
+    captured = capsys.readouterr()
+    assert f"removed {out / 'feed.json'}" in captured.out
+    assert "400 rules written as" in captured.err
+
+    (out / "hand-written.json").unlink()
+    ruleset, errors = load_rule_files([str(out)])
+    assert errors == []
+    assert len(ruleset.rules) == 400
+
+    _feed(feed, 3)
+    assert run(["import", "osv", str(feed), "-o", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["feed.json"]
