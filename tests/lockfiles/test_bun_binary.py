@@ -1,7 +1,8 @@
 """bun.lockb (bun's binary lockfile) parser.
 
 The files under ``fixtures/bun/bun-*-lockb/`` were written by the real bun 1.0.0, 1.0.36, 1.1.0,
-1.1.38 (``fixtures/bun/generate_lockb.sh``) and 1.1.45 (``generate.sh``); beside each, bun's own
+1.1.38, 1.2.20 (rewriting 1.1.38's file; ``fixtures/bun/generate_lockb.sh``) and 1.1.45
+(``generate.sh``); beside each, bun's own
 reading of it (``bun-print.txt``: ``bun ./bun.lockb``; ``bun-pm-ls.txt``: ``bun pm ls --all``)
 and ``expected.json`` derived from those. ``test_fixtures.py`` checks the package sets; here:
 integrity, aliases, workspaces, dependency paths, and damaged files (truncated, mutated,
@@ -28,7 +29,13 @@ from gouvernante.match.paths import dependency_paths
 from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bun"
-CASES = ["bun-1.0.0-lockb", "bun-1.0.36-lockb", "bun-1.1.0-lockb", "bun-1.1.38-lockb"]
+CASES = [
+    "bun-1.0.0-lockb",
+    "bun-1.0.36-lockb",
+    "bun-1.1.0-lockb",
+    "bun-1.1.38-lockb",
+    "bun-1.2.20-lockb",
+]
 ALL_CASES = [*CASES, "bun-1.1.45-lockb"]
 HEAD = len(bun_binary.MAGIC)  # the u32 format version is at this offset
 END_FIELD = HEAD + 36  # u64: end of data
@@ -360,6 +367,25 @@ def test_control_characters_in_a_name() -> None:
     assert "package name is empty or has control characters" in _error_for(data)
 
 
+def test_a_changed_name_is_caught_by_its_stored_hash() -> None:
+    data = bytearray(_data("bun-1.1.38-lockb"))
+    count, names_at, arrays = _layout(data)
+    at = next(
+        names_at + 8 * i
+        for i in range(count)
+        if data[names_at + 8 * i : names_at + 8 * i + 6] == b"debug\0"
+    )
+    data[at + 4] = ord("f")  # "debug" -> "debuf": a rule on debug would no longer match
+    assert (
+        _error_for(data) == f"p/bun.lockb: byte {at}: package name does not match its stored hash"
+    )
+    # a dependency name (the string bytes are shared, so change the stored hash instead)
+    data = bytearray(_data("bun-1.1.38-lockb"))
+    deps_at = arrays[3][0]
+    data[deps_at + 8] ^= 1
+    assert "dependency name does not match its stored hash" in _error_for(data)
+
+
 def test_unknown_section_before_the_end_of_data() -> None:
     data = bytearray(_data("bun-1.0.0-lockb"))  # no optional sections: add an unknown one
     end = struct.unpack_from("<Q", data, END_FIELD)[0]
@@ -369,7 +395,7 @@ def test_unknown_section_before_the_end_of_data() -> None:
 
 
 _ORIGINAL = _data("bun-1.1.38-lockb")
-_ORIGINAL_COUNT = len(bun_binary.parse(_ORIGINAL, "bun.lockb").packages)
+_ORIGINAL_NAMES = sorted(p.name for p in bun_binary.parse(_ORIGINAL, "bun.lockb").packages)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -392,9 +418,10 @@ def test_mutated_bytes_never_crash_hang_or_drop_packages(changes: list[tuple[int
         return
     finally:
         assert time.perf_counter() - started < 2
-    # A file that still reads: every package is there (a byte can change a name or a version,
-    # which only bun's meta hash could tell), and every edge lands on a package.
-    assert len(graph.packages) == _ORIGINAL_COUNT
+    # A file that still reads has every package, under its own name (names are checked against
+    # their stored hashes; a changed version digit is not caught), and every edge lands on a
+    # package.
+    assert sorted(p.name for p in graph.packages) == _ORIGINAL_NAMES
     nodes = {p.id for p in graph.packages} | {imp.id for imp in graph.importers}
     for parent, children in graph.details.edges().items():
         assert parent in nodes

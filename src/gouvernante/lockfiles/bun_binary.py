@@ -37,6 +37,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from gouvernante.errors import LockfileError
+from gouvernante.lockfiles._bun_wyhash import wyhash11
 from gouvernante.lockfiles.bun import _tarball_version
 from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
 
@@ -150,6 +151,7 @@ class _Strings:
         self._start = buffer.start
         self._size = buffer.count
         self._cache: dict[bytes, str] = {}
+        self._hashes: dict[str, int] = {}
 
     def get(self, offset: int, what: str) -> str:
         raw = self._reader.data[offset : offset + 8]
@@ -171,6 +173,19 @@ class _Strings:
             raise self._reader.fail(offset, f"{what}: string is not valid UTF-8") from None
         self._cache[raw] = decoded
         return decoded
+
+    def name(self, offset: int, hash_at: int, what: str) -> str:
+        """A package or dependency name, checked against the hash bun stored beside it: a
+        changed byte in a name would otherwise hide that package from every rule."""
+        name = self.get(offset, what)
+        if not name or any(ord(c) < 0x20 or c == "\x7f" for c in name):
+            raise self._reader.fail(offset, f"{what} is empty or has control characters")
+        known = self._hashes.get(name)
+        if known is None:
+            known = self._hashes[name] = wyhash11(name.encode("utf-8"))
+        if known != _U64.unpack_from(self._reader.data, hash_at)[0]:
+            raise self._reader.fail(offset, f"{what} does not match its stored hash")
+        return name
 
 
 def parse(data: bytes, path: str) -> LockfileGraph:
@@ -279,7 +294,8 @@ def _sections(reader: _Reader, pos: int, strings: _Strings) -> tuple[dict[int, s
         if names.count != deps.count:
             raise reader.fail(pos, "override arrays differ in length")
         for i in range(deps.count):
-            _dependency_strings(strings, deps.at(i))
+            strings.name(deps.at(i), deps.at(i) + 8, "override name")
+            strings.get(deps.at(i) + 18, "override version")
     if reader.size - pos > 8 and tag_at(pos) == _TAG_PATCHED:
         keys, pos = _array(reader, pos + 8, 8, "patched dependency hashes")
         patches, pos = _array(reader, pos, 24, "patched dependencies")
@@ -288,13 +304,6 @@ def _sections(reader: _Reader, pos: int, strings: _Strings) -> tuple[dict[int, s
         for i in range(patches.count):
             strings.get(patches.at(i), "patch file")
     return versions, pos
-
-
-def _dependency_strings(strings: _Strings, offset: int) -> str:
-    """Check a ``Dependency.External`` (name, name hash, behavior, tag, literal); its name."""
-    name = strings.get(offset, "dependency name")
-    strings.get(offset + 18, "dependency version")
-    return name
 
 
 def _check_trees(reader: _Reader, trees: _Array, hoisted: _Array, bound: int) -> None:
@@ -342,11 +351,6 @@ def _integrity(reader: _Reader, at: int) -> str | None:
     algorithm, length = known
     digest = reader.data[at + 1 : at + 1 + length]
     return f"{algorithm}-{base64.b64encode(digest).decode('ascii')}"
-
-
-def _check_name(reader: _Reader, name: str, at: int, what: str) -> None:
-    if not name or any(ord(c) < 0x20 or c == "\x7f" for c in name):
-        raise reader.fail(at, f"{what} is empty or has control characters")
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,7 +434,7 @@ def _packages(layout: _Layout) -> tuple[list[str], list[LockedPackage], list[Imp
             ids.append("")
             importers.append(Importer("", name or "(root)"))
             continue
-        _check_name(reader, name, name_at, "package name")
+        strings.name(name_at, columns["name_hash"] + 8 * i, "package name")
         node = f"{name}@{resolved.spec}"
         if node in taken:
             node = f"{node}#{i}"
@@ -468,8 +472,8 @@ def _edges(layout: _Layout, ids: Sequence[str]) -> dict[str, list[str]]:
         children: dict[str, None] = {}
         for k in range(d_len):
             dep_at = dependencies.at(d_off + k)
-            dep_name = _dependency_strings(strings, dep_at)
-            _check_name(reader, dep_name, dep_at, "dependency name")
+            strings.name(dep_at, dep_at + 8, "dependency name")
+            strings.get(dep_at + 18, "dependency version")
             target_at = resolutions.at(r_off + k)
             target: int = _U32.unpack_from(data, target_at)[0]
             if target == _NONE:
