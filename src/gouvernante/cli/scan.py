@@ -210,7 +210,7 @@ def _scan(ns: argparse.Namespace) -> int:
         ]
         print(terminal_safe(f"{summary_line(result)} (report: {', '.join(written)})"))
     else:
-        sys.stdout.write(render(result, ReportFormat(explicit or "text")))
+        _write_stdout(render(result, ReportFormat(explicit or "text")))
     for err in result.errors:
         print(terminal_safe(f"gouvernante: {err.path}: {err.message}"), file=sys.stderr)
     return exit_code(result, Severity(ns.fail_on))
@@ -283,13 +283,24 @@ def _load_rules(paths: Sequence[str], with_builtin: bool) -> RuleSet | None:
     return _RuleSet(tuple(rules), tuple(sources), builtin=builtin)
 
 
+def _write_stdout(text: str) -> None:
+    """The report on stdout as UTF-8 bytes, whatever the locale's encoding."""
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a text-only stream (tests)
+        sys.stdout.write(text)
+    else:
+        buffer.write(text.encode("utf-8"))
+        buffer.flush()
+
+
 def _write_report(target: str, text: str, extension: str) -> str:
     """Write one report whole (temporary file + rename); ``auto`` picks a new name and never
     overwrites. Returns the name written."""
     from gouvernante.errors import ReportError  # noqa: PLC0415
     from gouvernante.fs.write import write_report_file  # noqa: PLC0415
 
-    data = text.encode("utf-8", "surrogateescape")
+    data = text.encode("utf-8")  # renderers escape what is not UTF-8 (report.render)
     if target != "auto":
         write_report_file(target, data)
         return target

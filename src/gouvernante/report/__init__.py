@@ -7,6 +7,7 @@ from collections.abc import Callable
 from enum import StrEnum
 
 from gouvernante.model import ScanResult
+from gouvernante.safetext import json_utf8_clean, utf8_clean
 
 
 class ReportFormat(StrEnum):
@@ -37,6 +38,14 @@ _RENDERERS = {
 
 
 def render(result: ScanResult, fmt: ReportFormat) -> str:
+    """The report as text that encodes as strict UTF-8, whatever names it holds.
+
+    A name that is not UTF-8 travels as a ``surrogateescape`` string; in the report its bytes are
+    written as visible escapes (``\\xff``: in JSON and SARIF, a JSON string holding a backslash),
+    never as raw bytes or lone surrogate escapes (which strict JSON readers refuse)."""
     module = importlib.import_module(f"gouvernante.report.{_RENDERERS[fmt]}")
     fn: Callable[[ScanResult], str] = module.render
-    return fn(result)
+    text = fn(result)
+    if fmt in (ReportFormat.JSON, ReportFormat.SARIF):
+        return json_utf8_clean(text)
+    return utf8_clean(text)

@@ -6,12 +6,12 @@ suppressed findings with their reasons, and the dependency paths in a collapsed 
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 
 from gouvernante import __version__
 from gouvernante.model import Finding, FindingType, ScanIssue, ScanResult
 from gouvernante.report.text import subject, summary_line
+from gouvernante.safetext import shown
 from gouvernante.vocab import Severity
 
 MAX_ROWS = 50  # findings in the main table
@@ -29,21 +29,52 @@ _KIND = {
 }
 
 
-def _plain(text: str, limit: int = MAX_CELL) -> str:
-    """Text safe inside a table cell: one line, no pipes, no HTML, bounded."""
-    one = " ".join(text.split())
+# ASCII punctuation with a meaning in GitHub Markdown (emphasis, links, images, HTML, entities,
+# tables, math): each is backslash-escaped in plain text, which CommonMark renders as the character
+# itself, so text from a scanned file or a rule never becomes a link, an image, HTML or a new table
+# cell. Autolinks are broken too (``:`` before ``/`` and ``.`` after ``www`` escaped). Text holding
+# ``@`` goes in a code span instead (a backslash does not stop a GitHub mention; a code span does).
+_MD_SPECIAL = frozenset("\\`*_[]<>!|~&$")
+_PIPE = "\\|"
+
+
+def _one_line(text: str, limit: int) -> str:
+    """Escaped (``safetext.shown``: newlines, controls, bidi and invisible characters become
+    ``\\x..``/``\\u....``), runs of spaces collapsed, at most ``limit`` characters."""
+    one = " ".join(shown(text).split())
     if len(one) > limit:
         one = one[: limit - 1].rstrip() + "…"
-    return html.escape(one, quote=False).replace("|", "\\|")
+    return one
+
+
+def _plain(text: str, limit: int = MAX_CELL) -> str:
+    """Text safe inside a table cell or a list item: one line, inert, bounded."""
+    one = _one_line(text, limit)
+    if "@" in one:
+        return _code(one, limit)
+    out: list[str] = []
+    for i, ch in enumerate(one):
+        if (
+            ch in _MD_SPECIAL
+            or (ch == ":" and one[i + 1 : i + 2] == "/")
+            or (ch == "." and one[max(0, i - 3) : i].lower() == "www")
+        ):
+            out.append("\\")
+        out.append(ch)
+    return "".join(out)
 
 
 def _code(text: str, limit: int = MAX_CELL) -> str:
-    one = " ".join(text.split())
-    if len(one) > limit:
-        one = one[: limit - 1].rstrip() + "…"
-    if "`" in one:
-        return _plain(one, limit)
-    return "`" + one.replace("|", "\\|") + "`"
+    """A code span (never a link, an image, a mention or HTML): its fence is longer than any run
+    of backticks inside, and ``|`` is escaped so a table cell cannot be split."""
+    one = _one_line(text, limit)
+    longest = run = 0
+    for ch in one:
+        run = run + 1 if ch == "`" else 0
+        longest = max(longest, run)
+    fence = "`" * (longest + 1)
+    pad = " " if one.startswith("`") or one.endswith("`") or not one.strip() else ""
+    return f"{fence}{pad}{one.replace('|', _PIPE)}{pad}{fence}"
 
 
 def _where(f: Finding) -> str:
@@ -82,7 +113,7 @@ def render(result: ScanResult) -> str:
     open_findings = [f for f in result.findings if f.suppressed is None]
     suppressed = [f for f in result.findings if f.suppressed is not None]
     verdict = summary_line(result)
-    lines: list[str] = [f"### gouvernante: {html.escape(verdict, quote=False)}", ""]
+    lines: list[str] = [f"### gouvernante: {verdict}", ""]  # counts only
     s = result.stats
     rules_from = "the bundled rule pack" if result.builtin_rules else "the given rule files"
     lines.append(

@@ -14,7 +14,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable
-from pathlib import PurePosixPath, PureWindowsPath
+from pathlib import PureWindowsPath
 from typing import Any
 from urllib.parse import quote
 
@@ -23,6 +23,7 @@ from gouvernante.model import Finding, FindingType, ScanIssue, ScanResult
 from gouvernante.report.json_report import finding_dict
 from gouvernante.report.text import subject
 from gouvernante.rules.model import Rule
+from gouvernante.safetext import name_bytes, shown, utf8_clean
 from gouvernante.vocab import Severity
 
 SARIF_VERSION = "2.1.0"
@@ -69,13 +70,14 @@ def is_absolute(path: str) -> bool:
 def artifact_location(path: str) -> dict[str, str]:
     """``{uri, uriBaseId}`` for a path relative to the scan root, ``{uri}`` for an absolute one."""
     if _WINDOWS_ABS.match(path):
-        return {"uri": PureWindowsPath(path).as_uri()}
+        return {"uri": PureWindowsPath(utf8_clean(path)).as_uri()}
+    # A name that is not UTF-8 keeps its bytes: percent-encoded exactly (surrogateescape).
     if path.startswith("/"):
-        return {"uri": PurePosixPath(path).as_uri()}
+        return {"uri": "file://" + quote(name_bytes("/" + path.lstrip("/")), safe="/-._~")}
     rel = path.replace("\\", "/")
     while rel.startswith("./"):
         rel = rel[2:]
-    return {"uri": quote(rel, safe="/-._~"), "uriBaseId": SRCROOT}
+    return {"uri": quote(name_bytes(rel), safe="/-._~"), "uriBaseId": SRCROOT}
 
 
 def _root_uri(root: str) -> str:
@@ -96,7 +98,8 @@ def fingerprint(f: Finding) -> str:
         f.indicator or "",
         (f.matched_expression or "") if f.type is FindingType.HEURISTIC else "",
     )
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+    raw = name_bytes("\x1f".join(parts))
+    return hashlib.sha256(raw).hexdigest()[:32]
 
 
 def _message(f: Finding) -> str:
@@ -231,7 +234,7 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
         "ruleId": f.rule_id,
         "ruleIndex": rule_index,
         "level": LEVEL[f.severity],
-        "message": {"text": _message(f)},
+        "message": {"text": shown(_message(f))},
     }
     where = f.lockfile or f.path
     if where:
@@ -251,7 +254,7 @@ def _notifications(issues: Iterable[ScanIssue], level: str) -> list[dict[str, An
     for issue in issues:
         note: dict[str, Any] = {
             "level": level,
-            "message": {"text": _sentence(f"{issue.path}: {issue.message}")},
+            "message": {"text": shown(_sentence(f"{issue.path}: {issue.message}"))},
         }
         if issue.path:
             note["locations"] = [

@@ -6,15 +6,15 @@ from collections.abc import Iterable
 
 from gouvernante import __version__
 from gouvernante.model import CheckOutcome, Finding, FindingType, ScanResult
+from gouvernante.safetext import shown
 from gouvernante.vocab import Severity
-
-# Names, paths and messages come from files we scan, which may be hostile: control characters
-# (terminal escape sequences, carriage returns, newlines that forge report lines) are shown escaped.
-_CONTROL = str.maketrans({c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))})
 
 
 def terminal_safe(text: str) -> str:
-    return text.translate(_CONTROL)
+    """Names, paths and messages come from files we scan, which may be hostile: control
+    characters, bidi overrides, invisible characters and undecodable bytes are shown escaped
+    (``gouvernante.safetext.shown``)."""
+    return shown(text)
 
 
 _ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)

@@ -1,0 +1,93 @@
+"""Untrusted text made safe to show: the one escaping every human-facing output uses.
+
+Names, paths, keys and messages come from files we scan and from rules, which may be hostile. Shown
+as they are, a name could move a terminal's cursor (escape sequences), forge report lines
+(newlines, carriage returns), reverse what a reader sees (bidi overrides, U+202A-U+202E,
+U+2066-U+2069) or hide characters (zero-width spaces, tag characters). A path that is not valid
+UTF-8 arrives as a ``surrogateescape`` string (bytes 0x80-0xFF as U+DC80-U+DCFF).
+
+``shown(text)`` escapes every character ``str.isprintable`` refuses (controls, format and
+invisible characters, separators other than the ASCII space, surrogates, private-use and
+unassigned code points): ``\\x1b``, ``\\u202e``, ``\\U000e0041``; an undecodable byte is shown as
+the byte (``\\xff``). Printable text, backslashes included, is left as it is, so an ordinary
+name reads the same everywhere.
+
+``capped(text, limit)`` is ``shown`` cut to ``limit`` characters with an ellipsis and the full
+length, for keys from a file named in an error message.
+"""
+
+from __future__ import annotations
+
+_SURROGATE_ESCAPE_LOW = 0xDC80
+_SURROGATE_ESCAPE_HIGH = 0xDCFF
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if _SURROGATE_ESCAPE_LOW <= code <= _SURROGATE_ESCAPE_HIGH:
+        return f"\\x{code - 0xDC00:02x}"
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def shown(text: str) -> str:
+    """``text`` with every non-printable character escaped (see the module docstring)."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else _escape(ch) for ch in text)
+
+
+def capped(text: str, limit: int = 64) -> str:
+    """``shown(text)``, at most ``limit`` characters of it (then ``…(N chars)``)."""
+    safe = shown(text)
+    if len(safe) <= limit:
+        return safe
+    return f"{safe[:limit]}…({len(text)} chars)"
+
+
+def key_segment(key: str, limit: int = 64) -> str:
+    """One JSON/YAML path segment naming a key from a file: ``['…']``, escaped and capped."""
+    body = capped(key, limit).replace("'", "\\'")
+    return f"['{body}']"
+
+
+def utf8_clean(text: str) -> str:
+    """``text`` with any surrogate (an undecodable byte, or a lone ``\\ud800`` escape from a
+    JSON file) written out as a visible escape, so it encodes as strict UTF-8."""
+    if not _has_surrogate(text):
+        return text
+    return "".join(_escape(ch) if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
+
+
+def json_utf8_clean(text: str) -> str:
+    """Like ``utf8_clean`` for serialised JSON: the escape lands inside a JSON string, so its
+    backslash is doubled (the decoded value reads ``\\xff``)."""
+    if not _has_surrogate(text):
+        return text
+    return "".join("\\" + _escape(ch) if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
+
+
+def name_bytes(text: str) -> bytes:
+    """The bytes of a name that travelled as a ``surrogateescape`` string; any other surrogate
+    (a lone ``\\ud800`` escape decoded from a JSON file) is written as its visible escape."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        cleaned = "".join(
+            _escape(ch)
+            if 0xD800 <= ord(ch) <= 0xDFFF and not _SURROGATE_ESCAPE_LOW <= ord(ch) <= 0xDCFF
+            else ch
+            for ch in text
+        )
+        return cleaned.encode("utf-8", "surrogateescape")
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
