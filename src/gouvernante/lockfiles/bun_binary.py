@@ -114,7 +114,9 @@ class _Reader:
         self.size = len(data)
 
     def fail(self, offset: int, message: str) -> LockfileError:
-        return LockfileError(self.path, message, json_path=f"byte {offset}")
+        # the position is part of the message itself, so that it survives wherever the
+        # message goes (a scan report keeps the detail, not the exception)
+        return LockfileError(self.path, f"byte {offset}: {message}")
 
     def need(self, offset: int, length: int, what: str) -> None:
         if offset < 0 or length < 0 or offset + length > self.size:
