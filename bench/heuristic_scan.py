@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 from gouvernante.heuristic import engine, scan_tree
+from gouvernante.heuristic import files as files_mod
 
 ROOT = Path(__file__).resolve().parents[1]
 RECALL = ROOT / "tests" / "heuristic" / "fixtures" / "recall"
@@ -85,10 +86,10 @@ def build_tree(root: Path, packages: int, seed: int = 11) -> None:
 
 
 def plain_read(tree: str) -> tuple[int, int]:
-    stats = engine._Stats()
+    stats = files_mod.Stats()
     files = total = 0
-    for pkg in engine._unique_packages(tree, stats):
-        for path, _shebang in engine._package_files(pkg, stats):
+    for pkg in engine.unique_packages(tree, stats):
+        for path, _shebang in files_mod.package_files(pkg, stats):
             with open(path, "rb") as fh:
                 total += len(fh.read())
             files += 1

@@ -19,6 +19,7 @@ from gouvernante.heuristic import (
     scan_tree,
     to_finding,
 )
+from gouvernante.heuristic.excerpt import excerpt
 from gouvernante.model import FindingType, MatchKind
 from gouvernante.vocab import Severity
 
@@ -222,7 +223,7 @@ def test_excerpts_are_bounded_and_mask_tokens(tmp_path: Path) -> None:
     for h in hits:
         assert len(h.excerpt) <= 160
         assert token not in h.excerpt and npm not in h.excerpt
-    line = engine._excerpt(f"x = {{ _authToken: '{token}', password: \"hunter2hunter2\" }}", 4)
+    line = excerpt(f"x = {{ _authToken: '{token}', password: \"hunter2hunter2\" }}", 4)
     assert token not in line and "hunter2hunter2" not in line and "***" in line
 
 

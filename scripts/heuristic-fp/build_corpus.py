@@ -1,0 +1,121 @@
+"""Build the heuristic false-positive corpus: >= 10,000 distinct real npm packages, installed.
+
+    python scripts/heuristic-fp/build_corpus.py /work/fp-corpus      # outside the repo, never committed
+
+The name list is pinned: the npm package ``npm-high-impact@1.13.0`` (wooorm/npm-high-impact), which
+exports the registry's most downloaded (``npmTopDownloads``) and most depended-on
+(``npmTopDependents``) names. We take the first ``--downloads`` names of the first and the first
+``--dependents`` of the second, in that order, without repeats, and write them to
+``WORKDIR/names.txt``.
+
+The names are installed in batches of ``--batch`` names, each batch its own tree
+``WORKDIR/trees/bNNN`` with ``npm install --ignore-scripts --no-audit --no-fund
+--legacy-peer-deps`` (no lifecycle script of any package runs), dependencies included. A batch that
+fails is split in two until the name that fails is alone; such names are listed in
+``WORKDIR/unavailable.txt`` (unpublished, security-held, platform-only packages ...).
+
+Splitting into halves (tuning / held-out) happens per installed package, by name; see
+``split.py``. Re-running resumes: a batch whose tree has ``.done`` is skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+LIST_PACKAGE = "npm-high-impact@1.13.0"
+NPM_FLAGS = [
+    "--ignore-scripts",
+    "--no-audit",
+    "--no-fund",
+    "--legacy-peer-deps",
+    "--loglevel=error",
+]
+
+
+def load_names(work: Path, downloads: int, dependents: int) -> list[str]:
+    lst = work / "list"
+    if not (lst / "node_modules" / "npm-high-impact").is_dir():
+        lst.mkdir(parents=True, exist_ok=True)
+        (lst / "package.json").write_text('{"name":"list","version":"1.0.0","private":true}\n')
+        subprocess.run(["npm", "install", *NPM_FLAGS, LIST_PACKAGE], cwd=lst, check=True)
+    script = (
+        "import {npmTopDownloads as a, npmTopDependents as b} from 'npm-high-impact';"
+        f"console.log(JSON.stringify([a.slice(0,{downloads}), b.slice(0,{dependents})]))"
+    )
+    out = subprocess.run(
+        ["node", "--input-type=module", "-e", script],
+        cwd=lst,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    first, second = json.loads(out)
+    names: list[str] = []
+    seen: set[str] = set()
+    for name in [*first, *second]:
+        if name not in seen:
+            seen.add(name)
+            names.append(name)
+    return names
+
+
+def install(tree: Path, names: list[str], bad: list[str]) -> list[str]:
+    """Install ``names`` into ``tree``; return the names installed (failing ones go to ``bad``)."""
+    if not names:
+        return []
+    tree.mkdir(parents=True, exist_ok=True)
+    (tree / "package.json").write_text('{"name":"fp-batch","version":"1.0.0","private":true}\n')
+    proc = subprocess.run(
+        ["npm", "install", *NPM_FLAGS, *names],
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    if proc.returncode == 0:
+        return names
+    if len(names) == 1:
+        bad.append(names[0])
+        print(f"  unavailable: {names[0]}: {proc.stderr.strip().splitlines()[:1]}", flush=True)
+        return []
+    mid = len(names) // 2
+    # The tree may be half-written: start each half from a clean folder.
+    left = install(tree.with_name(tree.name + "a"), names[:mid], bad)
+    right = install(tree.with_name(tree.name + "b"), names[mid:], bad)
+    return left + right
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("workdir")
+    ap.add_argument("--downloads", type=int, default=3000)
+    ap.add_argument("--dependents", type=int, default=1500)
+    ap.add_argument("--batch", type=int, default=150)
+    args = ap.parse_args()
+    work = Path(args.workdir).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    names = load_names(work, args.downloads, args.dependents)
+    (work / "names.txt").write_text("\n".join(names) + "\n")
+    print(f"{len(names)} names from {LIST_PACKAGE}", flush=True)
+    bad: list[str] = []
+    for i in range(0, len(names), args.batch):
+        tree = work / "trees" / f"b{i // args.batch:03d}"
+        if (tree / ".done").exists():
+            continue
+        chunk = names[i : i + args.batch]
+        print(f"batch {tree.name}: {len(chunk)} names", flush=True)
+        install(tree, chunk, bad)
+        tree.mkdir(parents=True, exist_ok=True)
+        (tree / ".done").write_text("")
+        with open(work / "unavailable.txt", "a", encoding="utf-8") as fh:
+            fh.writelines(f"{n}\n" for n in bad)
+        bad.clear()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The pattern families: one module per family, each pattern beside its detector."""

@@ -1,0 +1,52 @@
+"""AI agent abuse: local AI coding CLIs started with their safety checks off."""
+
+from __future__ import annotations
+
+import re
+
+from gouvernante.heuristic.signals import FileSignals
+from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
+from gouvernante.heuristic.views import rx
+from gouvernante.vocab import Severity
+
+RX_AI_FLAG = rx(
+    r"--dangerously-skip-permissions|--yolo\b|--trust-all-tools"
+    r"|--dangerously-bypass-approvals-and-sandbox|--allow-all-tools",
+    anchors=("--dangerously", "--yolo", "--trust-all-tools", "--allow-all-tools"),
+)
+RX_AI_CLI = re.compile(
+    r"['\"`](?:claude|gemini|q|codex|copilot|cursor-agent)['\"`\s]"
+    r"|(?:claude|gemini|codex)\s+(?:-p|--print|--prompt|exec)\b|q\s+chat\b"
+)
+RX_SECRET_PROMPT = rx(
+    r"wallet|keystore|mnemonic|seed phrase|private key|id_rsa|\.env\b|credential|metamask|secret",
+    re.IGNORECASE,
+    anchors=("wallet", "keystore", "mnemonic", "seed phrase", "private key", "id_rsa",
+             ".env", "credential", "metamask", "secret"),
+)  # fmt: skip
+
+
+def _ai_agent(s: FileSignals) -> Detection | None:
+    at = s.t.search(RX_AI_FLAG)
+    if at is None or s.t.search(RX_AI_CLI) is None or s.proc is None:
+        return None
+    strong = s.install or s.t.find(RX_SECRET_PROMPT) is not None
+    return found(HIGH if strong else MEDIUM, at)
+
+
+AI_AGENT_ABUSE = Pattern(
+    id="GH-AI-AGENT-ABUSE",
+    severity=Severity.CRITICAL,
+    confidence=HIGH,
+    title="Code runs an AI coding CLI with its safety checks disabled",
+    why=(
+        "Starting claude --dangerously-skip-permissions, gemini --yolo or q --trust-all-tools "
+        "from a package lets a prompt inventory wallets, keys and .env files with the local "
+        "agent's rights; nx's telemetry.js did this to find secrets."
+    ),
+    origin="nx 's1ngularity' (Aug 2025): telemetry.js prompted local AI CLIs",
+    reference="https://github.com/nrwl/nx/security/advisories/GHSA-cxm3-wv7p-598c",
+    detect=_ai_agent,
+)
+
+UNITS = (AI_AGENT_ABUSE,)

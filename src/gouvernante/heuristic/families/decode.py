@@ -1,0 +1,192 @@
+"""Decode and execute: encoded, encrypted or split payloads run with eval/Function/vm."""
+
+from __future__ import annotations
+
+import re
+
+from gouvernante.heuristic.signals import RX_DECODE_ANY, FileSignals, near_sink, sinks
+from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
+from gouvernante.heuristic.views import rx
+from gouvernante.vocab import Severity
+
+RX_DECODE_NEAR = re.compile(
+    r"atob\s*\(|Buffer\.from\s*\([^;]{0,3000}?,\s*['\"](?:base64|base64url|hex)['\"]"
+    r"|new\s+Buffer\s*\([^;]{0,3000}?,\s*['\"](?:base64|hex)['\"]"
+)
+MAX_SINKS = 400  # eval-like call sites looked at per file
+
+
+def _decode_exec(s: FileSignals) -> Detection | None:
+    """An eval-like sink whose argument is (or was just assigned) decoded data."""
+    t = s.t
+    if not t.may(RX_DECODE_ANY):
+        return None
+    text = t.text
+    for count, m in enumerate(sinks(t)):
+        if count >= MAX_SINKS:
+            break
+        start = m.end()
+        window = text[start : start + 240]
+        if "sourceMappingURL" in window or window.lstrip("( \n")[:1] in ("'", '"', "`"):
+            continue  # eval of a literal (bundler devtool output): decoding happens inside it
+        if RX_DECODE_NEAR.match(window.lstrip("( ")) or RX_DECODE_NEAR.search(window[:120]):
+            return found(HIGH, m.start())
+        ident = re.match(r"\s*([A-Za-z_$][\w$]*)\s*\)", window)
+        if ident is not None:
+            name = re.escape(ident.group(1))
+            before = text[max(0, m.start() - 600) : m.start()]
+            if "atob" not in before and "Buffer" not in before:
+                continue
+            assign = re.search(
+                rf"\b{name}\s*=\s*[^;\n]{{0,160}}?(?:\batob\s*\(|Buffer\.from\s*\([^;\n]*?"
+                rf"['\"](?:base64|hex)['\"])",
+                before,
+            )
+            if assign is not None:
+                return found(HIGH, m.start())
+    return None
+
+
+DECODE_EXEC = Pattern(
+    id="GH-DECODE-EXEC",
+    severity=Severity.HIGH,
+    confidence=HIGH,
+    title="Decoded data is passed to eval / Function / vm",
+    why=(
+        "eval(atob(...)), new Function(Buffer.from(x, 'base64')) and vm.runIn*Context of "
+        "decoded text execute code nobody can read in the package; legitimate code almost "
+        "never needs it."
+    ),
+    origin="event-stream / flatmap-stream (Nov 2018) and most obfuscated npm droppers since",
+    reference="https://github.com/dominictarr/event-stream/issues/116",
+    detect=_decode_exec,
+)
+
+RX_BLOB = re.compile(r"['\"`]([A-Za-z0-9+/]{1000,}={0,2}|(?:[0-9a-fA-F]{2}){600,})['\"`]")
+
+
+def _blob_exec(s: FileSignals) -> Detection | None:
+    t = s.t
+    if not t.may(RX_DECODE_ANY):
+        return None
+    blob = RX_BLOB.search(t.text)
+    if (
+        blob is not None
+        and not blob.group(1).startswith("AGFzbQ")  # a wasm module
+        and t.find(RX_DECODE_ANY)
+        and (s.eval_sink is not None or s.proc is not None)
+        and near_sink(t, blob.start(), blob.end())
+    ):
+        return found(HIGH if s.install else MEDIUM, blob.start())
+    return None
+
+
+BLOB_EXEC = Pattern(
+    id="GH-DECODE-BLOB-EXEC",
+    severity=Severity.HIGH,
+    confidence=MEDIUM,
+    title="Long base64/hex blob decoded in a file that can execute code",
+    why=(
+        "A multi-kilobyte encoded string that the same file decodes, next to eval/Function/"
+        "child_process, is how second stages are smuggled; data: URIs, source maps and wasm "
+        "modules are not counted."
+    ),
+    origin="event-stream / flatmap-stream (Nov 2018): encrypted payload in test/data.js",
+    reference="https://github.com/dominictarr/event-stream/issues/116",
+    detect=_blob_exec,
+)
+
+RX_XOR_BUILDER = rx(
+    r"String\.fromCharCode\s*\([^)]{0,160}\^|charCodeAt\s*\([^)]{0,40}\)\s*\^\s*[\w$\[\]().]+"
+    r"|\^\s*[\w$\[\]().]{1,30}\.charCodeAt\s*\(",
+    anchors=("fromcharcode", "charcodeat"),
+)
+
+
+def _charcode_exec(s: FileSignals) -> Detection | None:
+    if s.proc is None:
+        return None
+    xor = s.t.find(RX_XOR_BUILDER)
+    if xor is None:
+        return None
+    strong = s.install or s.t.strong_decoded is not None
+    if strong or s.net is not None or s.eval_sink is not None:
+        return found(HIGH if strong else MEDIUM, xor.start())
+    return None
+
+
+CHARCODE_EXEC = Pattern(
+    id="GH-DECODE-CHARCODE-EXEC",
+    severity=Severity.HIGH,
+    confidence=HIGH,
+    title="XOR / charCode string builder in a file that runs processes",
+    why=(
+        "Strings rebuilt with String.fromCharCode and XOR keys hide commands and URLs from "
+        "review; combined with child_process it is a dropper's signature (the plain-crypto-js "
+        "setup.js decoded its strings this way)."
+    ),
+    origin="axios / plain-crypto-js (Mar 2026)",
+    reference="https://diegorodrigo.dev/en/2026/04/17/the-axios-case-trusting-npm/",
+    detect=_charcode_exec,
+)
+
+RX_DECIPHER = rx(r"createDecipher(?:iv)?\s*\(", anchors=("createdecipher",))
+RX_NPM_PKG_ENV = rx(r"npm_package_\w+", anchors=("npm_package_",))
+RX_COMPILE = rx(r"_compile\b", anchors=("_compile",))
+
+
+def _decrypt_exec(s: FileSignals) -> Detection | None:
+    t = s.t
+    decipher = t.find(RX_DECIPHER)
+    if decipher is None:
+        return None
+    compile_at = t.search(RX_COMPILE)
+    keyed = t.search(RX_NPM_PKG_ENV) is not None
+    if keyed and (compile_at is not None or s.eval_sink is not None):
+        return found(HIGH, decipher.start())
+    if compile_at is not None:
+        return found(MEDIUM, decipher.start())
+    return None
+
+
+DECRYPT_EXEC = Pattern(
+    id="GH-DECRYPT-EXEC",
+    severity=Severity.CRITICAL,
+    confidence=HIGH,
+    title="Decrypted payload compiled as a module, keyed by the host package",
+    why=(
+        "crypto.createDecipher with a key read from npm_package_* variables, followed by "
+        "module._compile or eval, targets one specific victim project and stays inert "
+        "everywhere else: exactly the flatmap-stream technique."
+    ),
+    origin="event-stream / flatmap-stream@0.1.1 (Nov 2018), aimed at the Copay wallet",
+    reference="https://github.com/dominictarr/event-stream/issues/116",
+    detect=_decrypt_exec,
+)
+
+
+def _obfuscated_names(s: FileSignals) -> Detection | None:
+    t = s.t
+    if t.strong_decoded is not None:
+        return found(HIGH, t.strong_decoded)
+    if t.url_decoded is not None and (s.net is not None or s.proc is not None):
+        return found(MEDIUM, t.url_decoded)
+    return None
+
+
+OBFUSCATED_NAMES = Pattern(
+    id="GH-OBFUSCATED-NAMES",
+    severity=Severity.HIGH,
+    confidence=HIGH,
+    title="Dangerous module or API names hidden by string splitting or encoding",
+    why=(
+        "require('chi'+'ld_pro'+'cess'), ['sp'+'awn'], hex or base64 literals that decode to "
+        "child_process, _compile, npm_package_description or a URL exist only to dodge "
+        "greps and reviewers."
+    ),
+    origin=("eslint-config-prettier install.js (Jul 2025); flatmap-stream (2018); node-ipc (2022)"),
+    reference="https://github.com/prettier/eslint-config-prettier/issues/339",
+    detect=_obfuscated_names,
+)
+
+UNITS = (DECODE_EXEC, BLOB_EXEC, CHARCODE_EXEC, DECRYPT_EXEC, OBFUSCATED_NAMES)

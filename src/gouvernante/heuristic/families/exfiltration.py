@@ -1,0 +1,146 @@
+"""Exfiltration and propagation: webhooks, GitHub repositories and workflows, npm publish."""
+
+from __future__ import annotations
+
+from gouvernante.heuristic.signals import FileSignals
+from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
+from gouvernante.heuristic.views import rx
+from gouvernante.vocab import Severity
+
+
+def _webhook(s: FileSignals) -> Detection | None:
+    if s.exfil is not None and (s.install or s.net is not None):
+        return found(HIGH if s.install or s.secrets_touched else MEDIUM, s.exfil)
+    return None
+
+
+WEBHOOK = Pattern(
+    id="GH-EXFIL-WEBHOOK",
+    severity=Severity.HIGH,
+    confidence=HIGH,
+    title="Code posts to a paste or webhook collection service",
+    why=(
+        "webhook.site, pipedream, requestbin, Discord/Telegram bot webhooks, paste sites and "
+        "OAST hosts are where stolen data is dropped; high confidence when the same file "
+        "touches secrets or runs at install time."
+    ),
+    origin="Shai-Hulud (Sep 2025): validated secrets posted to a webhook.site URL",
+    reference=(
+        "https://www.cisa.gov/news-events/alerts/2025/09/23/"
+        "widespread-supply-chain-compromise-impacting-npm-ecosystem"
+    ),
+    detect=_webhook,
+)
+
+RX_GH_REPO = rx(
+    r"(?:['\"`\s]|POST\s+)/user/repos\b|api\.github\.com[\w.-]{0,100}/user/repos"
+    r"|createForAuthenticatedUser\b|/actions/runners/registration-token"
+    r"|createRegistrationTokenFor(?:Repo|Org)\b",
+    anchors=("/user/repos", "createforauthenticateduser", "registration-token",
+             "createregistrationtoken"),
+)  # fmt: skip
+
+
+def _github_repo(s: FileSignals) -> Detection | None:
+    at = s.t.search(RX_GH_REPO)
+    if at is None or not s.gh_token:
+        return None
+    families, cats = s.env[0], s.cred[0]
+    strong = s.install or (s.secrets_touched and (len(families) >= 2 or bool(cats)))
+    return found(HIGH if strong or s.exfil is not None else MEDIUM, at)
+
+
+GITHUB_REPO = Pattern(
+    id="GH-EXFIL-GITHUB-REPO",
+    severity=Severity.CRITICAL,
+    confidence=HIGH,
+    title="Code creates GitHub repositories or registers runners with a harvested token",
+    why=(
+        "POST /user/repos or a runner registration token requested with a token taken from "
+        "the environment or `gh auth token` is how nx and Shai-Hulud published stolen "
+        "secrets and planted self-hosted runners."
+    ),
+    origin="nx 's1ngularity-repository' (Aug 2025); Shai-Hulud 1 and 2 (2025)",
+    reference="https://github.com/nrwl/nx/security/advisories/GHSA-cxm3-wv7p-598c",
+    detect=_github_repo,
+)
+
+RX_WORKFLOW = rx(r"\.github[/\\]+workflows\b", anchors=(".github",))
+RX_TOJSON_SECRETS = rx(r"toJSON\(\s*secrets\s*\)", anchors=("tojson(",))
+RX_GH_CONTENTS = rx(
+    r"/contents/\.github|git\s+(?:add|commit|push)\b", anchors=("/contents/.github", "git")
+)
+
+
+def _workflow_write(s: FileSignals) -> Detection | None:
+    t = s.t
+    at = t.search(RX_WORKFLOW)
+    if at is None or not (s.fs_write or t.find(RX_GH_CONTENTS)):
+        return None
+    strong = s.install or t.find(RX_TOJSON_SECRETS) is not None or s.gh_token
+    return found(HIGH if strong else MEDIUM, at)
+
+
+WORKFLOW_WRITE = Pattern(
+    id="GH-EXFIL-WORKFLOW-WRITE",
+    severity=Severity.CRITICAL,
+    confidence=HIGH,
+    title="Code writes GitHub Actions workflows",
+    why=(
+        "A dependency writing .github/workflows/*.yml (worst: one that serialises "
+        "`toJSON(secrets)`) turns every later CI run into an exfiltration job."
+    ),
+    origin="Shai-Hulud (Sep 2025): .github/workflows/shai-hulud-workflow.yml",
+    reference="https://panther.com/blog/shai-hulud-npm-supply-chain-attack",
+    detect=_workflow_write,
+)
+
+RX_NPM_PUBLISH = rx(r"npm\s+publish\b|['\"]publish['\"]\s*,\s*['\"]--", anchors=("publish",))
+RX_NPM_WHOAMI = rx(r"npm\s+whoami\b|/-/whoami\b", anchors=("whoami",))
+RX_MAINTAINER_ENUM = rx(
+    r"/-/v1/search\?[^'\"`\s]*maintainer|maintainer:\$\{|maintainer:['\"]?\s*\+",
+    anchors=("maintainer",),
+)
+RX_INJECT_SCRIPT = rx(
+    r"scripts\s*\.\s*(?:pre|post)?install\s*=|scripts\s*\[\s*['\"](?:pre|post)?install['\"]\s*\]\s*=",
+    anchors=("scripts",),
+)
+RX_TARBALL = rx(
+    r"npm\s+pack\b|\.tgz\b|tar\s+-?[xczf]{2,}|package/package\.json",
+    anchors=("npm pack", ".tgz", "tar ", "package/package.json"),
+)
+
+
+def _npm_publish(s: FileSignals) -> Detection | None:
+    t = s.t
+    at = t.search(RX_NPM_PUBLISH)
+    if at is None:
+        return None
+    inject = t.find(RX_INJECT_SCRIPT) is not None
+    enum = t.search(RX_MAINTAINER_ENUM) is not None
+    if s.install or inject or enum:
+        return found(HIGH, at)
+    if t.search(RX_NPM_WHOAMI) is not None and t.find(RX_TARBALL):
+        return found(MEDIUM, at)
+    return None
+
+
+NPM_PUBLISH = Pattern(
+    id="GH-PROPAGATE-NPM-PUBLISH",
+    severity=Severity.CRITICAL,
+    confidence=HIGH,
+    title="Code publishes npm packages with the installer's token (worm propagation)",
+    why=(
+        "`npm whoami` / maintainer search followed by `npm publish`, or injecting a "
+        "postinstall into another package's manifest, from code that runs at install time is "
+        "the Shai-Hulud worm loop; release tools (semantic-release...) are not install-time."
+    ),
+    origin="Shai-Hulud (Sep 2025): republished every package the stolen token could write",
+    reference=(
+        "https://www.cisa.gov/news-events/alerts/2025/09/23/"
+        "widespread-supply-chain-compromise-impacting-npm-ecosystem"
+    ),
+    detect=_npm_publish,
+)
+
+UNITS = (WEBHOOK, GITHUB_REPO, WORKFLOW_WRITE, NPM_PUBLISH)

@@ -1,0 +1,229 @@
+"""Install-time execution: what a preinstall/install/postinstall step runs."""
+
+from __future__ import annotations
+
+import re
+
+from gouvernante.heuristic.signals import (
+    RX_DECODE_ANY,
+    RX_EVAL_SINK,
+    RX_FETCH_PIPE,
+    RX_NET,
+    RX_PROC,
+    FileSignals,
+    inline_snippets,
+)
+from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
+from gouvernante.heuristic.views import build_view, rx
+from gouvernante.vocab import Severity
+
+RX_EXEC_CALL_BEFORE = re.compile(r"(?:exec\w*|spawn\w*|execa|system)\s*\(\s*[^()\n]{0,60}$")
+
+
+def _fetch_exec(s: FileSignals) -> Detection | None:
+    pipe = s.pipe
+    if pipe is None:
+        return None
+    if s.install:
+        return found(HIGH, pipe.start())
+    if RX_EXEC_CALL_BEFORE.search(s.text[max(0, pipe.start() - 80) : pipe.start()]):
+        return found(MEDIUM, pipe.start())
+    return None
+
+
+def _fetch_exec_command(cmd: str) -> Detection | None:
+    return Detection(HIGH) if RX_FETCH_PIPE.search(cmd) else None
+
+
+FETCH_EXEC = Pattern(
+    id="GH-INSTALL-FETCH-EXEC",
+    severity=Severity.CRITICAL,
+    confidence=HIGH,
+    title="Install-time code pipes a download into a shell or interpreter",
+    why=(
+        "A preinstall/install/postinstall step downloads code and runs it at once "
+        "(curl|sh, wget -O- | bash, iwr|iex, powershell -enc): whatever the server sends runs "
+        "with the installing user's rights, and the package contents show none of it."
+    ),
+    origin="Shai-Hulud 2.0 (Nov 2025): setup_bun.js piped the bun installer into bash",
+    reference="https://panther.com/blog/shai-hulud-npm-supply-chain-attack",
+    detect=_fetch_exec,
+    detect_command=_fetch_exec_command,
+)
+
+
+def _inline_eval_command(cmd: str) -> Detection | None:
+    for code in inline_snippets(cmd):
+        ct = build_view(code)
+        if (
+            any(ct.search(r) is not None for r in (RX_NET, RX_PROC, RX_EVAL_SINK, RX_DECODE_ANY))
+            or "process.env" in code
+            or ct.strong_decoded is not None
+        ):
+            return Detection(HIGH)
+    return None
+
+
+INLINE_EVAL = Pattern(
+    id="GH-INSTALL-INLINE-EVAL",
+    severity=Severity.HIGH,
+    confidence=HIGH,
+    title="Install script runs inline code (node -e) that touches the network or evaluates",
+    why=(
+        "`node -e`/`bun -e` in a lifecycle script with network access, eval or base64 "
+        "decoding hides a dropper in package.json itself; harmless idioms such as "
+        "`node -e \"try{require('./postinstall')}catch(e){}\"` are not reported."
+    ),
+    origin="Recurring typosquat droppers; inline variant of the plain-crypto-js setup",
+    reference="https://diegorodrigo.dev/en/2026/04/17/the-axios-case-trusting-npm/",
+    detect_command=_inline_eval_command,
+)
+
+RX_RUNTIME_URL = rx(
+    r"bun\.sh[\w.-]{0,100}/install|github\.com[\w.-]{0,100}/oven-sh/bun/releases"
+    r"|bun-(?:linux|darwin|windows)-(?:x64|aarch64)|deno\.land[\w.-]{0,100}/(?:x/)?install"
+    r"|dl\.deno\.land\b|nodejs\.org[\w.-]{0,100}/dist/v\d",
+    anchors=("bun.sh", "oven-sh/bun", "bun-linux", "bun-darwin", "bun-windows", "deno.land",
+             "nodejs.org"),
+)  # fmt: skip
+RX_BUN_EXEC = rx(
+    r"['\"`]bun['\"`]\s*,\s*\[|['\"`]bun\s+(?:run\s+)?[\w./-]+\.[cm]?[jt]s\b"
+    r"|bunx?\s+[\w./-]+\.[cm]?[jt]s\b",
+    anchors=("bun ", "bun'", 'bun"', "bun`", "bunx "),
+)
+RX_BUN_CMD = re.compile(r"(?:^|[\s;&|(])(?:bun|bunx|deno)\s+(?:run\s+)?[\w./@-]+")
+
+
+def _runtime_download(s: FileSignals) -> Detection | None:
+    if not s.install:
+        return None
+    runtime = s.t.find(RX_RUNTIME_URL)
+    if runtime is not None and (s.proc is not None or s.pipe is not None):
+        return found(HIGH, runtime.start())
+    bun_exec = s.t.find(RX_BUN_EXEC)
+    if bun_exec is not None and s.proc is not None:
+        return found(MEDIUM, bun_exec.start())
+    return None
+
+
+def _runtime_download_command(cmd: str) -> Detection | None:
+    if RX_RUNTIME_URL.search(cmd):
+        return Detection(HIGH)
+    if RX_BUN_CMD.search(cmd):
+        return Detection(MEDIUM)
+    return None
+
+
+RUNTIME_DOWNLOAD = Pattern(
+    id="GH-INSTALL-RUNTIME-DOWNLOAD",
+    severity=Severity.CRITICAL,
+    confidence=HIGH,
+    title="Install-time code downloads a JavaScript runtime (bun, deno, node) to run a file",
+    why=(
+        "Fetching a second runtime during install and running a bundled file with it escapes "
+        "tools that only watch `node`; Shai-Hulud 2.0 installed bun from its preinstall and "
+        "ran a 10 MB obfuscated bun_environment.js with it."
+    ),
+    origin="Shai-Hulud 2.0 'The Second Coming' (Nov 2025): setup_bun.js + bun_environment.js",
+    reference="https://panther.com/blog/shai-hulud-npm-supply-chain-attack",
+    detect=_runtime_download,
+    detect_command=_runtime_download_command,
+)
+
+
+def _download_exec(s: FileSignals) -> Detection | None:
+    if s.install and s.net is not None and s.proc is not None:
+        return found(MEDIUM, s.net)
+    return None
+
+
+DOWNLOAD_EXEC = Pattern(
+    id="GH-INSTALL-DOWNLOAD-EXEC",
+    severity=Severity.HIGH,
+    confidence=MEDIUM,
+    title="Install-time code downloads something and starts a process",
+    why=(
+        "A file run by an install script both fetches over the network and spawns processes: "
+        "the shape of every dropper. Well-known binary wrappers (esbuild, sharp, node-sass...) "
+        "are not reported when nothing else in them is suspicious."
+    ),
+    origin="axios / plain-crypto-js (Mar 2026): postinstall setup.js fetched a per-OS RAT",
+    reference="https://diegorodrigo.dev/en/2026/04/17/the-axios-case-trusting-npm/",
+    detect=_download_exec,
+)
+
+RX_LOLBIN = rx(
+    r"(?:['\"`]|^)\s*(?:rundll32|regsvr32|mshta|wscript|cscript|certutil|bitsadmin|installutil"
+    r"|RUNDLL32|REGSVR32|MSHTA|WSCRIPT|CSCRIPT|CERTUTIL|BITSADMIN|INSTALLUTIL)(?:\.exe|\.EXE)?\b"
+    r"(?!['\"]\s*:)",
+    re.MULTILINE,
+    anchors=("rundll32", "regsvr32", "mshta", "wscript", "cscript", "certutil", "bitsadmin",
+             "installutil"),
+)  # fmt: skip
+RX_LOLBIN_WORD = re.compile(r"(?:rundll32|regsvr32|mshta|certutil|bitsadmin)\b", re.IGNORECASE)
+
+
+def _lolbin(s: FileSignals) -> Detection | None:
+    at = s.t.search(RX_LOLBIN)
+    if at is None or s.proc is None:
+        return None
+    return found(HIGH if s.install or s.t.strong_decoded is not None else MEDIUM, at)
+
+
+def _lolbin_command(cmd: str) -> Detection | None:
+    return Detection(HIGH) if RX_LOLBIN_WORD.search(cmd) else None
+
+
+LOLBIN = Pattern(
+    id="GH-INSTALL-LOLBIN",
+    severity=Severity.HIGH,
+    confidence=HIGH,
+    title="Code starts a Windows living-off-the-land binary (rundll32, regsvr32, mshta...)",
+    why=(
+        "Loading a DLL shipped inside the package with rundll32 (or running mshta, "
+        "regsvr32, certutil -urlcache) has no place in a JavaScript library; the "
+        "eslint-config-prettier compromise ran `rundll32 node-gyp.dll,main` from install.js."
+    ),
+    origin="eslint-config-prettier / eslint-plugin-prettier (Jul 2025, CVE-2025-54313)",
+    reference="https://github.com/prettier/eslint-config-prettier/issues/339",
+    detect=_lolbin,
+    detect_command=_lolbin_command,
+)
+
+RX_SELF_DELETE = rx(
+    r"(?:unlink|unlinkSync|rm|rmSync|rimraf(?:\.sync)?)\s*\(\s*(?:__filename|process\.argv\[1\])\b",
+    anchors=("__filename", "process.argv[1]"),
+)
+RX_MANIFEST_SWAP = rx(
+    r"(?:rename|renameSync|copyFile|copyFileSync)\s*\([^)]{0,160}['\"][^'\"]*package\.json['\"]"
+    r"|['\"]package\.md['\"]",
+    anchors=("package.json", "package.md"),
+)
+
+
+def _self_delete(s: FileSignals) -> Detection | None:
+    if not s.install:
+        return None
+    self_del = s.t.find(RX_SELF_DELETE)
+    if self_del is not None:
+        return found(HIGH, self_del.start())
+    swap = s.t.find(RX_MANIFEST_SWAP)
+    return found(MEDIUM, swap.start()) if swap is not None else None
+
+
+SELF_DELETE = Pattern(
+    id="GH-INSTALL-SELF-DELETE",
+    severity=Severity.HIGH,
+    confidence=HIGH,
+    title="Code deletes itself or swaps in a clean package.json",
+    why=(
+        "An install script that unlinks its own file or renames a stashed manifest over "
+        "package.json is erasing evidence: plain-crypto-js removed setup.js and restored a "
+        "clean package.json so that the installed folder looked harmless afterwards."
+    ),
+    origin="axios / plain-crypto-js@4.2.1 (Mar 2026)",
+    reference="https://diegorodrigo.dev/en/2026/04/17/the-axios-case-trusting-npm/",
+    detect=_self_delete,
+)
+
+UNITS = (FETCH_EXEC, INLINE_EVAL, RUNTIME_DOWNLOAD, DOWNLOAD_EXEC, LOLBIN, SELF_DELETE)

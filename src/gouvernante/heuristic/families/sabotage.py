@@ -1,0 +1,170 @@
+"""Persistence and sabotage: shell rc files, services, shutdown, wiping, protestware."""
+
+from __future__ import annotations
+
+import re
+
+from gouvernante.heuristic.signals import FileSignals
+from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
+from gouvernante.heuristic.views import rx
+from gouvernante.vocab import Severity
+
+RX_RC_FILE = rx(
+    r"['\"/\\~]\.(?:bashrc|zshrc|bash_profile|zprofile|zshenv|profile)\b|config/fish/config\.fish",
+    anchors=("bashrc", "zshrc", "bash_profile", "zprofile", "zshenv", ".profile", "config.fish"),
+)
+
+
+def _shell_rc(s: FileSignals) -> Detection | None:
+    at = s.t.search(RX_RC_FILE)
+    if at is None or not s.fs_write:
+        return None
+    if s.install or s.shutdown is not None or s.pipe is not None:
+        return found(HIGH, at)
+    return None
+
+
+SHELL_RC = Pattern(
+    id="GH-PERSIST-SHELL-RC",
+    severity=Severity.HIGH,
+    confidence=HIGH,
+    title="Install-time code (or code with a destructive payload) writes shell rc files",
+    why=(
+        "Appending to ~/.bashrc or ~/.zshrc from a dependency runs attacker text in every new "
+        "shell; nx appended `sudo shutdown -h 0`. Completion installers that are not run at "
+        "install time are not reported."
+    ),
+    origin="nx 's1ngularity' (Aug 2025)",
+    reference="https://github.com/nrwl/nx/security/advisories/GHSA-cxm3-wv7p-598c",
+    detect=_shell_rc,
+)
+
+RX_SERVICE = rx(
+    r"Launch(?:Agents|Daemons)\b|/etc/systemd/system|systemd[/\\]+user\b"
+    r"|systemctl\s+(?:--user\s+)?enable\b|CurrentVersion\\+Run\b|crontab\s+-?[\w-]"
+    r"|(?:schtasks|SCHTASKS)(?:\.exe)?\s+/(?:create|CREATE|Create)\b|\\Startup\\|actions-runner\b"
+    r"|config\.(?:sh|cmd)\s+--url\b|svc\.sh\s+install\b",
+    anchors=("launchagents", "launchdaemons", "/etc/systemd", "systemd/user", "systemd\\",
+             "systemctl", "currentversion\\", "crontab", "schtasks", "\\startup\\",
+             "actions-runner", "--url", "svc.sh"),
+)  # fmt: skip
+
+
+def _service(s: FileSignals) -> Detection | None:
+    at = s.t.search(RX_SERVICE)
+    if at is None or not (s.install or s.exfil is not None or s.secrets_touched):
+        return None
+    if s.fs_write or s.proc is not None:
+        return found(HIGH if s.install else MEDIUM, at)
+    return None
+
+
+SERVICE = Pattern(
+    id="GH-PERSIST-SERVICE",
+    severity=Severity.HIGH,
+    confidence=HIGH,
+    title="Code installs a service, login item or scheduled task",
+    why=(
+        "systemd units, LaunchAgents, Run keys, cron/schtasks entries and self-hosted GitHub "
+        "runners keep an attacker on the machine after the package is removed."
+    ),
+    origin="Shai-Hulud 2.0 (Nov 2025): self-hosted runner 'SHA1HULUD'; RAT loaders",
+    reference="https://panther.com/blog/shai-hulud-npm-supply-chain-attack",
+    detect=_service,
+)
+
+
+def _shutdown(s: FileSignals) -> Detection | None:
+    if s.shutdown is not None and (s.proc is not None or s.fs_write):
+        return found(HIGH, s.shutdown)
+    return None
+
+
+SHUTDOWN = Pattern(
+    id="GH-SABOTAGE-SHUTDOWN",
+    severity=Severity.HIGH,
+    confidence=HIGH,
+    title="Code shuts down or reboots the machine",
+    why="A library that runs `shutdown -h`, `poweroff` or `shutdown /s` is sabotage.",
+    origin="nx 's1ngularity' (Aug 2025): `sudo shutdown -h 0` appended to rc files",
+    reference="https://github.com/nrwl/nx/security/advisories/GHSA-cxm3-wv7p-598c",
+    detect=_shutdown,
+)
+
+RX_WIPE = rx(
+    r"rm\s+-(?:rf|fr|Rf|rF)\s+(?:--no-preserve-root\s+)?(?:~/?\*?|\$HOME/?\*?|\"\$HOME\"|\$\{HOME\}|/\*?)"
+    r"(?=[\s'\"`;&|)]|$)"
+    r"|(?:rmSync|rmdirSync|rimraf(?:\.sync)?|removeSync|remove|rm|emptyDirSync|emptyDir)\s*\("
+    r"\s*(?:os\.)?homedir\(\)\s*[,)]"
+    r"|(?:rmSync|rmdirSync|rimraf(?:\.sync)?|removeSync|rm)\s*\(\s*process\.env\.(?:HOME|USERPROFILE)\s*[,)]"
+    r"|(?:del|DEL)\s+(?:/[fsqaFSQA]\s+)+[^'\"`\n]{0,20}%USERPROFILE%"
+    r"|(?:rd|RD|rmdir)\s+/[sS]\s+/[qQ]\s+[^'\"`\n]{0,5}%USERPROFILE%"
+    r"|Remove-Item\s+[^'\"`\n]{0,40}\$(?:env:USERPROFILE|HOME)[^'\"`\n]{0,40}-Recurse"
+    r"|shred\s+-[a-z]*u[a-z]*\s+[^'\"`\n]{0,40}(?:~|\$HOME)|cipher\s+/[Ww]:",
+    anchors=("rm -rf", "rm -fr", "homedir()", "env.home", "env.userprofile", "%userprofile%",
+             "remove-item", "shred -", "cipher /w"),
+)  # fmt: skip
+
+
+def _wipe(s: FileSignals) -> Detection | None:
+    at = s.t.search(RX_WIPE)
+    return found(HIGH, at) if at is not None else None
+
+
+WIPE = Pattern(
+    id="GH-SABOTAGE-WIPE",
+    severity=Severity.CRITICAL,
+    confidence=HIGH,
+    title="Code deletes or overwrites the home directory recursively",
+    why=(
+        "rm -rf ~ / $HOME, fs.rmSync(os.homedir(), {recursive}), del /s %USERPROFILE% or "
+        "shred over the home folder destroy a developer's data; Shai-Hulud 2.0 did this when "
+        "it found no credentials."
+    ),
+    origin="Shai-Hulud 2.0 (Nov 2025)",
+    reference="https://panther.com/blog/shai-hulud-npm-supply-chain-attack",
+    detect=_wipe,
+)
+
+RX_GEO_LOOKUP = rx(
+    r"ipgeolocation|ip-api\.com|ipapi\.co|geoip\b|ipinfo\.io|freegeoip|geolocation-db"
+    r"|country_?(?:name|code)\b|countryCode\b",
+    re.IGNORECASE,
+    anchors=("ipgeolocation", "ip-api", "ipapi", "geoip", "ipinfo", "freegeoip",
+             "geolocation-db", "country_name", "country_code", "countrycode", "countryname"),
+)  # fmt: skip
+RX_GEO_TARGET = re.compile(
+    r"(?:['\"]|^)(?:ru|by|RU|BY|russia|belarus|Russia|Belarus|RUS|BLR)(?:['\"]|$)", re.MULTILINE
+)
+RX_COUNTRY_CODE = re.compile(r"['\"]([A-Z]{2})['\"]")
+RX_FS_DESTRUCT = re.compile(r"(?:writeFileSync|writeFile|unlinkSync|rmSync|rmdirSync|unlink)\s*\(")
+RX_READDIR = re.compile(r"readdir(?:Sync)?\s*\(|walk\w*\s*\(|glob\w*\s*\(")
+
+
+def _geo(s: FileSignals) -> Detection | None:
+    t, text = s.t, s.text
+    at = t.search(RX_GEO_LOOKUP)
+    if at is None or not RX_READDIR.search(text) or not RX_FS_DESTRUCT.search(text):
+        return None
+    target = t.search(RX_GEO_TARGET)
+    codes = {m.group(1) for m in RX_COUNTRY_CODE.finditer(text)}
+    if target is not None and len(codes) < 20 and (s.net is not None or t.url_decoded is not None):
+        return found(HIGH, at)
+    return None
+
+
+GEO = Pattern(
+    id="GH-SABOTAGE-GEO",
+    severity=Severity.CRITICAL,
+    confidence=HIGH,
+    title="Geolocation lookup gating file overwrites or deletes",
+    why=(
+        "Looking up the machine's country and then overwriting or deleting files is "
+        "protestware: node-ipc overwrote files on hosts located in Russia and Belarus."
+    ),
+    origin="node-ipc 10.1.1-10.1.3 / peacenotwar (Mar 2022, CVE-2022-23812)",
+    reference="https://github.com/advisories/GHSA-97m3-w2cp-4xx6",
+    detect=_geo,
+)
+
+UNITS = (SHELL_RC, SERVICE, SHUTDOWN, WIPE, GEO)

@@ -1,0 +1,152 @@
+"""Which files of an installed package the engine reads, and how (read-only, bounded).
+
+Files are opened read-only with ``O_NONBLOCK | O_NOFOLLOW``, checked with ``fstat`` to be regular
+files, capped in size (files over ``MAX_FILE_BYTES`` are sampled: their head and tail are scanned
+and a note says so); binary files are skipped, symlinked directories are never followed (the walker
+guards loops) and symlinked files are skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from gouvernante.fs.walk import walk
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "Stats",
+    "is_binary",
+    "load_manifest",
+    "package_files",
+    "read_sampled",
+    "str_field",
+]
+
+MAX_FILE_BYTES = 2 * 1024 * 1024  # larger files are sampled (head + tail)
+SAMPLE_HEAD_BYTES = 1024 * 1024
+SAMPLE_TAIL_BYTES = 512 * 1024
+MAX_MANIFEST_BYTES = 1024 * 1024
+MAX_FILES_PER_PACKAGE = 20_000
+
+CODE_SUFFIXES = (
+    ".js", ".cjs", ".mjs", ".jsx", ".ts", ".cts", ".mts", ".tsx",
+    ".sh", ".bash", ".zsh", ".ps1", ".psm1", ".bat", ".cmd", ".py", ".vbs",
+)  # fmt: skip
+SKIP_SUFFIXES = (".d.ts", ".d.mts", ".d.cts", ".map")
+
+_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
+@dataclass
+class Stats:
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def add(self, key: str, n: int = 1) -> None:
+        self.counts[key] += n
+
+
+def read_sampled(path: str, limit: int, stats: Stats) -> tuple[bytes, bool] | None:
+    """Bytes of a regular file (head+tail sample when larger than ``limit``), and whether it was
+    sampled; None if unreadable or not a regular file."""
+    try:
+        fd = os.open(path, _FLAGS)
+    except OSError:
+        stats.add("unreadable")
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            stats.add("not_regular")
+            return None
+        size = st.st_size
+        if size <= limit:
+            return _read_all(fd, size), False
+        head = _read_all(fd, SAMPLE_HEAD_BYTES)
+        os.lseek(fd, max(size - SAMPLE_TAIL_BYTES, SAMPLE_HEAD_BYTES), os.SEEK_SET)
+        tail = _read_all(fd, SAMPLE_TAIL_BYTES)
+        stats.add("sampled")
+        return head + b"\n" + tail, True
+    except OSError:
+        stats.add("unreadable")
+        return None
+    finally:
+        os.close(fd)
+
+
+def _read_all(fd: int, size: int) -> bytes:
+    chunks: list[bytes] = []
+    remaining = size
+    while remaining > 0:
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def is_binary(data: bytes) -> bool:
+    return b"\x00" in data[:8192]
+
+
+def load_manifest(pkg_dir: str, stats: Stats) -> tuple[dict[str, object], str] | None:
+    """The package's package.json as a dict, and its text; None if absent or not an object."""
+    got = read_sampled(os.path.join(pkg_dir, "package.json"), MAX_MANIFEST_BYTES, stats)
+    if got is None or got[1]:
+        return None
+    raw = got[0].decode("utf-8", errors="replace")
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        stats.add("bad_manifest")
+        return None
+    if not isinstance(data, dict):
+        return None
+    return data, raw
+
+
+def str_field(data: dict[str, object], key: str) -> str | None:
+    value = data.get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def _is_code_file(name: str) -> bool | None:
+    """True: scan; False: skip; None: scan only if it starts with a shebang."""
+    low = name.lower()
+    if low.endswith(SKIP_SUFFIXES):
+        return False
+    if low.endswith(CODE_SUFFIXES):
+        return True
+    return None if "." not in name else False
+
+
+def package_files(pkg_dir: str, stats: Stats) -> Iterator[tuple[str, bool]]:
+    """(path, needs_shebang) of the package's own files; never enters node_modules or symlinks."""
+    emitted = 0
+    walker = walk(
+        pkg_dir,
+        prune=lambda name, _path: name in ("node_modules", ".git"),
+        on_error=lambda _path, _msg: stats.add("unreadable_dirs"),
+    )
+    for wd in walker:
+        for name in wd.files:
+            if name in wd.links:
+                continue
+            kind = _is_code_file(name)
+            if kind is False:
+                continue
+            emitted += 1
+            if emitted > MAX_FILES_PER_PACKAGE:
+                stats.add("file_cap")
+                return
+            yield os.path.join(wd.path, name), kind is None

@@ -1,0 +1,253 @@
+"""Signals several detectors share, computed once per file on first use.
+
+A detector receives a ``FileSignals``: the file's ``TextView``, whether an install script runs the
+file, and cached signals (network code, process spawning, eval sinks, secrets read ...). Regular
+expressions only one pattern uses live beside that pattern in ``families/``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cached_property
+
+from gouvernante.heuristic.views import TextView, plain_view, rx
+
+RX_NET = rx(
+    r"require\(\s*['\"](?:node:)?(?:https?|http2|net|tls|dgram)['\"]\s*\)"
+    r"|from\s+['\"](?:node:)?(?:https?|http2|net|tls|dgram)['\"]"
+    r"|import\s*\(\s*['\"](?:node:)?https?['\"]\s*\)"
+    r"|fetch\s*\(|XMLHttpRequest|axios|new\s+WebSocket|https?\.(?:get|request)\s*\("
+    r"|curl\s+-|wget\s+-|Invoke-(?:WebRequest|RestMethod)|Net\.WebClient|iwr\s+https?:|irm\s+https?:",
+    anchors=("http", "'net'", '"net"', ":net", "'tls'", '"tls"', ":tls", "dgram", "fetch",
+             "xmlhttprequest", "axios", "websocket", "curl", "wget", "invoke-", "webclient",
+             "iwr", "irm"),
+)  # fmt: skip
+RX_PROC = rx(
+    r"require\(\s*['\"](?:node:)?child_process['\"]\s*\)|from\s+['\"](?:node:)?child_process['\"]"
+    r"|execSync\s*\(|execFileSync\s*\(|spawnSync\s*\(|Bun\.spawn|Deno\.(?:run|Command)\b"
+    r"|execa\b|['\"]cross-spawn['\"]|['\"]shelljs['\"]|child_process",
+    anchors=("child_process", "execsync", "execfilesync", "spawnsync", "bun.spawn", "deno.",
+             "execa", "cross-spawn", "shelljs"),
+)  # fmt: skip
+RX_DYN_REQUIRE = rx(
+    r"require\s*\(\s*(?!path\.|require\.|String\b)[\w$]{1,12}\s*\(", case_anchors=("require",)
+)
+RX_EVAL_SINK = rx(
+    r"eval\s*\(|new\s+Function\s*\(|Function\s*\(|vm\.(?:runIn\w+|compileFunction)\s*\("
+    r"|new\s+(?:vm\.)?Script\s*\(|runIn(?:This|New)?Context\s*\(|\._compile\s*\(",
+    case_anchors=("eval", "Function", "vm.", "Script", "runIn", "_compile"),
+)
+RX_DECODE_ANY = rx(
+    r"atob\s*\(|['\"](?:base64|base64url|hex)['\"]\s*\)|\.toString\(\s*['\"](?:base64|hex)['\"]",
+    anchors=("atob", "'base64", '"base64', "'hex'", '"hex"'),
+)
+RX_SECRET_ENV = rx(
+    r"(NPM_TOKEN|NODE_AUTH_TOKEN|NPM_AUTH_TOKEN|GITHUB_TOKEN|GH_TOKEN|GITHUB_PAT|GH_ENTERPRISE_TOKEN"
+    r"|ACTIONS_RUNTIME_TOKEN|ACTIONS_ID_TOKEN_REQUEST_TOKEN|GITLAB_TOKEN|GL_TOKEN|CI_JOB_TOKEN"
+    r"|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|GOOGLE_APPLICATION_CREDENTIALS"
+    r"|GOOGLE_API_KEY|GCP_SERVICE_ACCOUNT_KEY|GCLOUD_SERVICE_KEY|CLOUDSDK_AUTH_ACCESS_TOKEN"
+    r"|AZURE_CLIENT_SECRET|AZURE_STORAGE_KEY|AZURE_STORAGE_CONNECTION_STRING|ARM_CLIENT_SECRET"
+    r"|AZURE_DEVOPS_EXT_PAT|OPENAI_API_KEY|ANTHROPIC_API_KEY|DIGITALOCEAN_ACCESS_TOKEN"
+    r"|HEROKU_API_KEY|CIRCLE_TOKEN|VERCEL_TOKEN|NETLIFY_AUTH_TOKEN|CLOUDFLARE_API_TOKEN"
+    r"|DOCKER_PASSWORD|SLACK_BOT_TOKEN)\b",
+    anchors=("_token", "aws_", "google_", "gcp_", "gcloud_", "cloudsdk_", "azure_", "arm_",
+             "_api_key", "_pat", "docker_password"),
+)  # fmt: skip
+ENV_FAMILY = {
+    "NPM_TOKEN": "npm", "NODE_AUTH_TOKEN": "npm", "NPM_AUTH_TOKEN": "npm",
+    "GITHUB_TOKEN": "github", "GH_TOKEN": "github", "GITHUB_PAT": "github",
+    "GH_ENTERPRISE_TOKEN": "github", "ACTIONS_RUNTIME_TOKEN": "github",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "github", "GITLAB_TOKEN": "gitlab", "GL_TOKEN": "gitlab",
+    "CI_JOB_TOKEN": "gitlab", "AWS_ACCESS_KEY_ID": "aws", "AWS_SECRET_ACCESS_KEY": "aws",
+    "AWS_SESSION_TOKEN": "aws", "GOOGLE_APPLICATION_CREDENTIALS": "gcp", "GOOGLE_API_KEY": "gcp",
+    "GCP_SERVICE_ACCOUNT_KEY": "gcp", "GCLOUD_SERVICE_KEY": "gcp",
+    "CLOUDSDK_AUTH_ACCESS_TOKEN": "gcp", "AZURE_CLIENT_SECRET": "azure",
+    "AZURE_STORAGE_KEY": "azure", "AZURE_STORAGE_CONNECTION_STRING": "azure",
+    "ARM_CLIENT_SECRET": "azure", "AZURE_DEVOPS_EXT_PAT": "azure", "OPENAI_API_KEY": "ai",
+    "ANTHROPIC_API_KEY": "ai",
+}  # fmt: skip
+RX_ENV_DUMP = rx(
+    r"JSON\.stringify\(\s*process\.env\s*[,)]|Object\.(?:entries|keys)\(\s*process\.env\s*\)"
+    r"|Bun\.env\b\s*\)",
+    anchors=("process.env", "bun.env"),
+)
+RX_CRED_FILE = rx(
+    r"(?P<npm>['\"/\\~]\.npmrc\b)|(?P<ssh>['\"/\\~]\.ssh\b|id_(?:rsa|ed25519|ecdsa)\b)"
+    r"|(?P<aws>\.aws[/\\]+(?:credentials|config)\b)|(?P<git>\.git-credentials\b)"
+    r"|(?P<gcp>\.config[/\\]+gcloud\b|application_default_credentials\.json)"
+    r"|(?P<azure>['\"/\\~]\.azure[/\\'\"])|(?P<kube>\.kube[/\\]+config\b)"
+    r"|(?P<docker>\.docker[/\\]+config\.json)|(?P<dotenv>['\"/\\]\.env(?:\.local|\.production)?['\"])"
+    r"|(?P<wallet>wallet\.dat\b|Local Extension Settings|\.config[/\\]+solana|\.electrum\b"
+    r"|Ethereum[/\\]+keystore|Exodus[/\\]+exodus\.wallet)",
+    anchors=(".npmrc", ".ssh", "id_rsa", "id_ed25519", "id_ecdsa", ".aws", ".git-credentials",
+             "gcloud", "application_default_credentials", ".azure", ".kube", ".docker",
+             "'.env", '".env', "/.env", "\\.env", "wallet.dat", "local extension settings",
+             "solana", ".electrum", "keystore", "exodus"),
+)  # fmt: skip
+# Host names with a bounded tail ([\w.-]{0,100}): an unbounded one is quadratic on a long run of
+# repeated host names in a minified bundle.
+RX_EXFIL_HOST = rx(
+    r"webhook\.site|\.pipedream\.net|requestbin\.|hookbin\.|beeceptor\.com"
+    r"|discord(?:app)?\.com[\w.-]{0,100}/api/webhooks|api\.telegram\.org[\w.-]{0,100}/bot"
+    r"|pastebin\.com[\w.-]{0,100}/(?:api|raw)|paste\.ee\b|hastebin\.|ghostbin\."
+    r"|transfer\.sh\b|0x0\.st\b|ngrok(?:-free)?\.(?:io|app)\b|interact\.sh\b"
+    r"|oast\.(?:fun|me|pro|live|site|online)\b|burpcollaborator\.net|canarytokens\.com",
+    anchors=("webhook.site", "pipedream", "requestbin", "hookbin", "beeceptor",
+             "/api/webhooks", "api.telegram.org", "pastebin", "paste.ee", "hastebin",
+             "ghostbin", "transfer.sh", "0x0.st", "ngrok", "interact.sh", "oast.",
+             "burpcollaborator", "canarytokens"),
+)  # fmt: skip
+RX_GH_TOKEN_SRC = rx(
+    r"GITHUB_TOKEN\b|GH_TOKEN\b|gh\s+auth\s+token\b|ghp_|gho_|\.git-credentials\b"
+    r"|\.config[/\\]+gh[/\\]+hosts\.yml",
+    anchors=("github_token", "gh_token", "auth token", "ghp_", "gho_", ".git-credentials",
+             "hosts.yml"),
+)  # fmt: skip
+RX_FS_WRITE = rx(
+    r"writeFile(?:Sync)?\s*\(|appendFile(?:Sync)?\s*\(|createWriteStream\s*\(|Bun\.write\s*\("
+    r"|>>\s*['\"~$/]|Out-File\b|Set-Content\b",
+    anchors=("writefile", "appendfile", "createwritestream", "bun.write", ">> ", ">>'", '>>"',
+             ">>~", ">>$", ">>/", "out-file", "set-content"),
+)  # fmt: skip
+RX_FETCH_PIPE = rx(
+    r"(?:curl|wget)\b[^\n'\"`|;&]{0,200}\|\s*(?:sudo\s+)?(?:(?:ba|z|da|k)?sh|node|python3?|perl|ruby|bun)\b"
+    r"|(?:iwr|irm|IWR|IRM|Invoke-WebRequest|Invoke-RestMethod|DownloadString)\b[^\n'\"`]{0,200}"
+    r"(?:\|\s*(?:iex|IEX|Iex)\b|Invoke-Expression)"
+    r"|(?:curl|wget)\b[^\n;]{0,200}&&\s*(?:chmod\s+\+x|(?:ba)?sh\s|python3?\s|node\s|\.?/tmp/)"
+    r"|(?:ba)?sh\s+-c\s+[\"']?\$\(\s*(?:curl|wget)\b|(?:ba)?sh\s+<\(\s*(?:curl|wget)\b"
+    r"|(?:powershell|PowerShell|POWERSHELL)(?:\.exe)?\b[^\n'\"`]{0,80}\s"
+    r"-(?:e|ec|enc|encodedcommand|E|EC|Enc|ENC|EncodedCommand)\s+[A-Za-z0-9+/=]{16,}",
+    anchors=("curl ", "wget ", "|iex", "| iex", "invoke-expression", "powershell"),
+)  # fmt: skip
+RX_SHUTDOWN = rx(
+    r"(?:['\"`>]|\\n)\s*(?:sudo\s+)?(?:shutdown\s+(?:-[hrP]\b|/[srp]\b|now\b)|poweroff\b|halt\s+-[fp]"
+    r"|reboot\s+-f\b|init\s+0\b)",
+    anchors=("shutdown -", "shutdown /", "shutdown now", "poweroff", "halt -", "reboot -f",
+             "init 0"),
+)  # fmt: skip
+
+
+def sinks(t: TextView) -> Iterator[re.Match[str]]:
+    """eval / Function / vm / _compile call sites (word-bounded where it matters)."""
+    if not t.may(RX_EVAL_SINK):
+        return
+    text = t.text
+    for m in RX_EVAL_SINK.finditer(text):
+        first = text[m.start()]
+        if first in "eFn" and m.start() > 0:
+            before = text[m.start() - 1]
+            if before.isalnum() or before in "_$.":
+                continue
+        yield m
+
+
+def first_sink(t: TextView) -> int | None:
+    for m in sinks(t):
+        return m.start()
+    return None
+
+
+def near_sink(t: TextView, start: int, end: int, reach: int = 4000) -> bool:
+    """Is an eval-like or process sink within ``reach`` characters of [start, end)?"""
+    near = plain_view(t.text[max(0, start - reach) : start] + "\n" + t.text[end : end + reach])
+    return first_sink(near) is not None or near.find(RX_PROC) is not None
+
+
+class FileSignals:
+    """One file as the detectors see it: its view, install-time or not, and shared signals."""
+
+    def __init__(self, t: TextView, install: bool) -> None:
+        self.t = t
+        self.text = t.text
+        self.install = install
+
+    @cached_property
+    def net(self) -> int | None:
+        return self.t.search(RX_NET)
+
+    @cached_property
+    def proc(self) -> int | None:
+        t = self.t
+        found = t.search(RX_PROC)
+        if found is None:  # a module name computed at run time stands in for child_process
+            dyn = t.find(RX_DYN_REQUIRE)
+            found = dyn.start() if dyn is not None else t.strong_decoded
+        return found
+
+    @cached_property
+    def eval_sink(self) -> int | None:
+        return first_sink(self.t)
+
+    @cached_property
+    def fs_write(self) -> bool:
+        return self.t.find(RX_FS_WRITE) is not None
+
+    @cached_property
+    def pipe(self) -> re.Match[str] | None:
+        """A download piped into a shell or interpreter."""
+        return self.t.find(RX_FETCH_PIPE)
+
+    @cached_property
+    def shutdown(self) -> int | None:
+        return self.t.search(RX_SHUTDOWN)
+
+    @cached_property
+    def env(self) -> tuple[set[str], int | None]:
+        """Provider families of the secret variables named, and where the first one is."""
+        families: set[str] = set()
+        at: int | None = None
+        for m in self.t.iter_all(RX_SECRET_ENV):
+            families.add(ENV_FAMILY.get(m.group(1), "other"))
+            if at is None:
+                at = self.t.search(re.compile(re.escape(m.group(1))))
+        return families, at
+
+    @cached_property
+    def env_dump(self) -> int | None:
+        m = self.t.find(RX_ENV_DUMP)
+        return m.start() if m is not None else None
+
+    @cached_property
+    def cred(self) -> tuple[set[str], int | None]:
+        """Kinds of credential files named, and where the first one is."""
+        cats: set[str] = set()
+        at: int | None = None
+        for m in self.t.iter_all(RX_CRED_FILE):
+            if m.lastgroup:
+                cats.add(m.lastgroup)
+                if at is None:
+                    at = self.t.search(re.compile(re.escape(m.group(0))))
+        return cats, at
+
+    @cached_property
+    def exfil(self) -> int | None:
+        return self.t.search(RX_EXFIL_HOST)
+
+    @cached_property
+    def secrets_touched(self) -> bool:
+        return bool(self.env[0]) or self.env_dump is not None or bool(self.cred[0])
+
+    @cached_property
+    def gh_token(self) -> bool:
+        return self.t.search(RX_GH_TOKEN_SRC) is not None
+
+
+# --------------------------------------------------------------------------------------------
+# lifecycle commands
+
+RX_INLINE = re.compile(
+    r"\b(?:node|nodejs|bun)\s+(?:-e|--eval|-p|--print)\s+(?P<code>\"(?:[^\"\\]|\\.)*\"|'[^']*'|\S+)"
+    r"|\bdeno\s+eval\s+(?P<code2>\"(?:[^\"\\]|\\.)*\"|'[^']*'|\S+)"
+)
+
+
+def _unquote(code: str) -> str:
+    if len(code) >= 2 and code[0] == code[-1] and code[0] in "\"'":
+        code = code[1:-1]
+    return code.replace('\\"', '"')
+
+
+def inline_snippets(cmd: str) -> list[str]:
+    """The code of every ``node -e`` / ``bun -e`` / ``deno eval`` in a lifecycle command."""
+    return [_unquote(m.group("code") or m.group("code2") or "") for m in RX_INLINE.finditer(cmd)]

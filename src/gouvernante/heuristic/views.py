@@ -1,0 +1,299 @@
+"""The text views every detector shares: a file's text, its lowered copy, a decoded view, and the
+anchor prefilter that decides which regular expressions can match at all.
+
+A regular expression used by a detector is declared with ``rx(pattern, anchors=...)``: literal
+substrings (lower case) one of which any match must contain. ``build_view`` finds, in one pass over
+the lowered text, which anchors occur (with the Aho-Corasick automaton of ``pyahocorasick`` when it
+is installed, else one ``in`` test per anchor, lazily), so a regex whose anchors are all absent is
+never run. Python's ``re`` is slow on patterns that do not start with a literal; most files contain
+none of the anchors of most patterns.
+
+The decoded view holds hex and base64 string literals that decode to printable text and
+literal-only ``'a' + 'b'`` concatenations that hide a dangerous name; each decoded piece maps back
+to the source offset of its literal.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import bisect
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from types import ModuleType
+
+_acrs: ModuleType | None
+try:  # one pass for every anchor (a dependency; the fallback keeps a missing wheel working)
+    import ahocorasick_rs as _acrs
+except ImportError:  # pragma: no cover - exercised where the wheel is missing
+    _acrs = None
+
+__all__ = ["TextView", "build_view", "plain_view", "rx"]
+
+_ANCHORS: dict[re.Pattern[str], tuple[str, ...]] = {}  # checked against the lowered text
+_ANCHORS_CS: dict[re.Pattern[str], tuple[str, ...]] = {}  # checked against the text as is
+
+
+def rx(
+    pattern: str,
+    flags: int = 0,
+    *,
+    anchors: tuple[str, ...] | None = None,
+    case_anchors: tuple[str, ...] | None = None,
+) -> re.Pattern[str]:
+    """Compile ``pattern``; with anchors, register them for the prefilter.
+
+    ``anchors`` are lower-case substrings of the lowered text (text + decoded view), one of which
+    every match contains; ``case_anchors`` are checked against the text itself (``Function(`` is
+    not ``function(``). Without either, the regex always runs.
+    """
+    compiled = re.compile(pattern, flags)
+    if anchors is not None:
+        assert all(a == a.lower() for a in anchors), pattern
+        _ANCHORS[compiled] = anchors
+    if case_anchors is not None:
+        _ANCHORS_CS[compiled] = case_anchors
+    return compiled
+
+
+@dataclass(frozen=True)
+class _Prefilter:
+    """Every registered anchor, and which regexes each one enables."""
+
+    anchors: tuple[str, ...]
+    enables: tuple[frozenset[re.Pattern[str]], ...]
+    automaton: object | None  # ahocorasick_rs.AhoCorasick when available
+
+    def present(self, low: str) -> set[re.Pattern[str]]:
+        """The anchored regexes at least one of whose anchors occurs in ``low``."""
+        automaton = self.automaton
+        assert automaton is not None
+        found = {m[0] for m in automaton.find_matches_as_indexes(low, overlapping=True)}  # type: ignore[attr-defined]
+        out: set[re.Pattern[str]] = set()
+        for idx in found:
+            out |= self.enables[idx]
+        return out
+
+
+def _prefilter() -> _Prefilter:
+    """The prefilter over every anchor registered so far (rebuilt if a module added more)."""
+    return _build_prefilter(len(_ANCHORS))
+
+
+@cache
+def _build_prefilter(_registered: int) -> _Prefilter:
+    by_anchor: dict[str, set[re.Pattern[str]]] = {}
+    for compiled, anchors in _ANCHORS.items():
+        for a in anchors:
+            by_anchor.setdefault(a, set()).add(compiled)
+    anchors = tuple(sorted(by_anchor))
+    enables = tuple(frozenset(by_anchor[a]) for a in anchors)
+    automaton: object | None = None
+    if _acrs is not None:
+        automaton = _acrs.AhoCorasick(list(anchors), matchkind=_acrs.MatchKind.Standard)
+    return _Prefilter(anchors, enables, automaton)
+
+
+def accelerated() -> bool:
+    """Is the one-pass (Aho-Corasick) prefilter in use?"""
+    return _prefilter().automaton is not None
+
+
+@dataclass
+class TextView:
+    """A file's text plus its decoded view (decoded literals mapped back to source offsets)."""
+
+    text: str
+    decoded: str = ""
+    dec_starts: list[int] = field(default_factory=list)
+    dec_offsets: list[int] = field(default_factory=list)
+    strong_decoded: int | None = None  # offset of a literal that hides a dangerous name
+    url_decoded: int | None = None
+    low: str = ""
+    enabled: set[re.Pattern[str]] | None = None  # None: decide per regex, lazily
+    _may: dict[re.Pattern[str], bool] = field(default_factory=dict)
+
+    def may(self, rx: re.Pattern[str]) -> bool:
+        """Can ``rx`` match here at all (one of its anchors occurs)?"""
+        got = self._may.get(rx)
+        if got is not None:
+            return got
+        anchors = _ANCHORS.get(rx)
+        if anchors is not None:
+            if self.enabled is not None:
+                ok = rx in self.enabled
+            else:
+                low = self.low
+                ok = any(a in low for a in anchors)
+        else:
+            cs = _ANCHORS_CS.get(rx)
+            if cs is not None:
+                text = self.text
+                ok = any(a in text for a in cs)
+            else:
+                ok = True
+        self._may[rx] = ok
+        return ok
+
+    def find(self, rx: re.Pattern[str]) -> re.Match[str] | None:
+        """First match in the text itself (not the decoded view)."""
+        return rx.search(self.text) if self.may(rx) else None
+
+    def search(self, rx: re.Pattern[str]) -> int | None:
+        """Offset of the first match in the text, else in the decoded view (mapped back)."""
+        if not self.may(rx):
+            return None
+        m = rx.search(self.text)
+        if m is not None:
+            return m.start()
+        if self.decoded:
+            m = rx.search(self.decoded)
+            if m is not None:
+                return self._map(m.start())
+        return None
+
+    def _map(self, pos: int) -> int:
+        i = bisect.bisect_right(self.dec_starts, pos) - 1
+        return self.dec_offsets[max(i, 0)]
+
+    def iter_all(self, rx: re.Pattern[str]) -> Iterator[re.Match[str]]:
+        if not self.may(rx):
+            return
+        yield from rx.finditer(self.text)
+        if self.decoded:
+            yield from rx.finditer(self.decoded)
+
+
+# --------------------------------------------------------------------------------------------
+# the decoded view
+
+# String literals that may be hex or base64. One regex per quote character: a pattern that starts
+# with a literal character is searched fast by ``re``; one that starts with a class (['"]) is tried
+# at every position, several times slower on big bundles.
+RX_LIT_SQ = re.compile(r"'([A-Za-z0-9+/]{8,512}={0,2})'")
+RX_LIT_DQ = re.compile(r'"([A-Za-z0-9+/]{8,512}={0,2})"')
+RX_HEX = re.compile(r"(?:[0-9a-fA-F]{2}){4,256}")
+# A literal-only concatenation is found from its ``+ '`` joins (a literal-led search), then matched
+# from the opening quote of the literal before the join.
+RX_JOIN = re.compile(r"\+\s{0,40}['\"]")
+RX_CONCAT = re.compile(
+    r"(?:'[^'\\\n]{0,40}'|\"[^\"\\\n]{0,40}\")(?:\s*\+\s*(?:'[^'\\\n]{0,40}'|\"[^\"\\\n]{0,40}\")){1,12}"
+)
+RX_STR_PART = re.compile(r"'([^'\\\n]*)'|\"([^\"\\\n]*)\"")
+RX_STRONG_TOKEN = re.compile(
+    r"child_process|\bspawn(?:Sync)?\b|\bexec(?:Sync|File)?\b|\beval\b|_compile|\brequire\b|rundll32"
+    r"|regsvr32|powershell|cmd\.exe|/bin/(?:ba)?sh\b|npm_package_|\.npmrc|\.ssh/|\bcurl\b|\bwget\b"
+    r"|api\.github\.com|webhook|\bFunction\b|\.bashrc|\.zshrc|process\.env|mainModule"
+)
+RX_URLISH = re.compile(r"https?://|ipgeolocation|\.onion\b")
+RX_PRINTABLE = re.compile(r"[\t\n\r\x20-\x7e]+")
+
+
+def _printable(raw: bytes) -> str | None:
+    try:
+        s = raw.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    if len(s) < 3 or RX_PRINTABLE.fullmatch(s) is None:
+        return None
+    letters = sum(c.isalpha() for c in s)
+    return s if letters * 2 >= len(s) else None
+
+
+def _plausible_b64(lit: str) -> bool:
+    if len(lit) % 4 or (lit.isalpha() and "=" not in lit):
+        return False
+    if not (any(c.isdigit() or c in "+/=" for c in lit) and not lit.islower()):
+        return False
+    return not (lit.isupper() or lit.isdigit())
+
+
+def build_view(text: str) -> TextView:
+    """The view of one file: text, decoded literals, lowered copy, and the anchors present."""
+    t = TextView(text)
+    parts: list[str] = []
+    pos = 0
+
+    def add(decoded: str, offset: int) -> None:
+        nonlocal pos
+        t.dec_starts.append(pos)
+        t.dec_offsets.append(offset)
+        parts.append(decoded)
+        pos += len(decoded) + 1
+        if RX_STRONG_TOKEN.search(decoded):
+            if t.strong_decoded is None:
+                t.strong_decoded = offset
+        elif RX_URLISH.search(decoded) and t.url_decoded is None:
+            t.url_decoded = offset
+
+    lits: list[tuple[str, int]] = []
+    if "'" in text:
+        lits += [(m.group(1), m.start()) for m in RX_LIT_SQ.finditer(text)]
+    if '"' in text:
+        lits += [(m.group(1), m.start()) for m in RX_LIT_DQ.finditer(text)]
+    if lits:
+        lits.sort(key=lambda x: x[1])
+        for lit, at in lits:
+            if RX_HEX.fullmatch(lit):
+                s = _printable(bytes.fromhex(lit))
+                if s is not None:
+                    add(s, at)
+        for lit, at in lits:
+            if not _plausible_b64(lit):
+                continue
+            try:
+                s = _printable(base64.b64decode(lit, validate=True))
+            except (binascii.Error, ValueError):
+                continue
+            if s is not None:
+                add(s, at)
+    if "+" in text:
+        for m in _concatenations(text):
+            pieces = [a or b for a, b in RX_STR_PART.findall(m.group(0))]
+            joined = "".join(pieces)
+            tok = RX_STRONG_TOKEN.search(joined)
+            if tok is None:
+                continue
+            hidden = not any(tok.group(0) in piece for piece in pieces)
+            if hidden:
+                add(joined, m.start())
+    t.decoded = "\n".join(parts)
+    t.low = (text + "\n" + t.decoded).lower() if t.decoded else text.lower()
+    _enable(t)
+    return t
+
+
+def _concatenations(text: str) -> Iterator[re.Match[str]]:
+    """Literal-only ``'a' + 'b' + ...`` chains, each once, left to right."""
+    last_end = 0
+    for j in RX_JOIN.finditer(text):
+        plus = j.start()
+        if plus < last_end:
+            continue
+        k = plus - 1
+        while k >= 0 and plus - k <= 40 and text[k] in " \t\r\n":
+            k -= 1
+        if k < 0 or text[k] not in "'\"":
+            continue
+        start = text.rfind(text[k], max(0, k - 41), k)
+        if start < 0:
+            continue
+        m = RX_CONCAT.match(text, start)
+        if m is not None:
+            last_end = m.end()
+            yield m
+
+
+def plain_view(text: str) -> TextView:
+    """A view without the decoded part (for a small window of a file)."""
+    t = TextView(text, low=text.lower())
+    _enable(t)
+    return t
+
+
+def _enable(t: TextView) -> None:
+    pre = _prefilter()
+    if pre.automaton is not None:
+        t.enabled = pre.present(t.low)
