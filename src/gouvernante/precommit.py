@@ -1,0 +1,163 @@
+"""The pre-commit hook: judge the lockfiles and ``package.json`` files a commit changes.
+
+pre-commit runs ``gouvernante-pre-commit ARGS... FILE...``: the hook's ``args`` from the user's
+``.pre-commit-config.yaml``, then the changed files that match the hook's ``files`` pattern. This
+module tells the two apart with the scan command's own parser (a flag that takes a value keeps its
+value, in every spelling: ``-fail-on high``, ``--fail-on high``, ``--fail-on=high``), then runs one
+scan with each file as ``-lockfile``.
+
+A changed ``package.json`` is judged with its project's lockfiles even when they are not in the
+commit: the lockfiles in the manifest's own folder (or, for a workspace member without one, in the
+nearest folder above that has one) are scanned with it, so a range bump that the lockfile already
+pins to a safe release passes, and one whose lockfile pins a compromised release fails.
+
+``-dir DIR`` in ``args`` makes DIR the project root the hook judges: changed files outside it are
+left alone, the search for a manifest's lockfile stops there, and ``DIR/.gouvernante-ignore.json``
+applies (default: the repository root, where pre-commit runs).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Sequence
+
+from gouvernante.errors import UsageError
+
+MANIFEST = "package.json"
+IGNORE_FILE = ".gouvernante-ignore.json"
+
+
+def split_args(argv: Sequence[str]) -> tuple[list[str], list[str]]:
+    """``(flags, files)``: the scan flags (with their values) and the file names pre-commit added.
+
+    The flags that take a value come from the scan command's parser, so this never drifts from it.
+    A token that is neither a flag nor a flag's value is a file; ``--`` ends the flags.
+    """
+    from gouvernante.cli._base import value_flags  # noqa: PLC0415 - lean start-up
+    from gouvernante.cli.scan import build_scan_parser  # noqa: PLC0415
+
+    parser = build_scan_parser()
+    takes_value = value_flags(parser)
+    known = {s for action in parser._actions for s in action.option_strings}
+    flags: list[str] = []
+    files: list[str] = []
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            files.extend(words)
+            break
+        name, has_value, _ = word.partition("=")
+        if word.startswith("-") and (name in known or not _looks_like_changed_file(word)):
+            flags.append(word)
+            if name in takes_value and not has_value:
+                value = next(words, None)
+                if value is not None:
+                    flags.append(value)
+        else:
+            files.append(word)
+    return flags, files
+
+
+def _looks_like_changed_file(word: str) -> bool:
+    """A path pre-commit passed that happens to start with ``-`` (``-web/package.json``)."""
+    from gouvernante.lockfiles import LOCKFILE_NAMES  # noqa: PLC0415
+
+    return os.path.basename(word) in LOCKFILE_NAMES and os.path.lexists(word)
+
+
+def files_to_scan(changed: Iterable[str], root: str) -> list[str]:
+    """The changed lockfiles and manifests under ``root``, plus each manifest's project lockfiles.
+
+    Files under a folder the directory scan skips (``node_modules``, ``.git``, ...) are not a
+    project's own and are left out, as ``-dir`` would.
+    """
+    from gouvernante.fs.walk import SKIP_DIRS  # noqa: PLC0415
+    from gouvernante.lockfiles import LOCKFILE_NAMES  # noqa: PLC0415
+
+    lockfile_names = sorted(LOCKFILE_NAMES - {MANIFEST})
+    top = os.path.normpath(root)
+    out: list[str] = []
+    seen: set[str] = set()
+
+    def add(path: str) -> None:
+        key = os.path.normcase(os.path.abspath(path))
+        if key not in seen:
+            seen.add(key)
+            out.append(path)
+
+    for raw in changed:
+        path = os.path.normpath(raw)
+        if not _under(path, top) or any(part in SKIP_DIRS for part in _parts(path, top)):
+            continue
+        add(path)
+        if os.path.basename(path) != MANIFEST:
+            continue
+        folder = os.path.dirname(path) or os.curdir
+        while True:
+            present = [p for n in lockfile_names if os.path.isfile(p := os.path.join(folder, n))]
+            for lock in present:
+                add(os.path.normpath(lock))
+            parent = os.path.dirname(folder) or os.curdir
+            if present or _same(folder, top) or _same(parent, folder) or not _under(parent, top):
+                break
+            folder = parent
+    return out
+
+
+def _same(a: str, b: str) -> bool:
+    return os.path.abspath(a) == os.path.abspath(b)
+
+
+def _under(path: str, root: str) -> bool:
+    rel = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
+    return rel == os.curdir or not (rel == os.pardir or rel.startswith(os.pardir + os.sep))
+
+
+def _parts(path: str, root: str) -> list[str]:
+    rel = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
+    return rel.split(os.sep)[:-1]
+
+
+def build_argv(argv: Sequence[str]) -> list[str] | None:
+    """The scan command line for the hook's ``argv``; None when no changed file is the hook's."""
+    from gouvernante.cli.scan import build_scan_parser  # noqa: PLC0415
+
+    flags, changed = split_args(argv)
+    if any(f in ("-h", "--help") for f in flags):
+        return flags
+    ns, _unknown = build_scan_parser().parse_known_args(flags)
+    root = ns.dir
+    files = files_to_scan(changed, root)
+    if not files and not ns.lockfile:
+        return None
+    extra: list[str] = []
+    default_ignore = os.path.join(root, IGNORE_FILE)
+    if ns.ignore is None and os.path.lexists(default_ignore):
+        extra += ["-ignore", default_ignore]
+    for path in files:
+        extra += ["-lockfile", path]
+    return [*flags, *extra]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from gouvernante.cli import main as cli_main  # noqa: PLC0415
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        scan_argv = build_argv(args)
+    except UsageError:
+        # let the command report its own usage error, worded as for any other run
+        return cli_main(split_args(args)[0])
+    if scan_argv is None:
+        return 0
+    return cli_main(scan_argv)
+
+
+def entry() -> None:
+    """The ``gouvernante-pre-commit`` console script and ``python -m gouvernante.precommit``."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()
