@@ -1,12 +1,12 @@
 """Build the heuristic false-positive corpus: >= 10,000 distinct real npm packages, installed.
 
-    python scripts/heuristic-fp/build_corpus.py /work/fp-corpus      # outside the repo, never committed
+    python scripts/heuristic-fp/build_corpus.py /work/fp-corpus   # outside the repo, not committed
 
 The name list is pinned: the npm package ``npm-high-impact@1.13.0`` (wooorm/npm-high-impact), which
 exports the registry's most downloaded (``npmTopDownloads``) and most depended-on
-(``npmTopDependents``) names. We take the first ``--downloads`` names of the first and the first
-``--dependents`` of the second, in that order, without repeats, and write them to
-``WORKDIR/names.txt``.
+(``npmTopDependents``) names. The order is: the first 3,000 most downloaded, the first 1,500 most
+depended-on, then the rest of the most downloaded, then the rest of the most depended-on, without
+repeats; the first ``--limit`` names are written to ``WORKDIR/names.txt``.
 
 The names are installed in batches of ``--batch`` names, each batch its own tree
 ``WORKDIR/trees/bNNN`` with ``npm install --ignore-scripts --no-audit --no-fund
@@ -36,7 +36,7 @@ NPM_FLAGS = [
 ]
 
 
-def load_names(work: Path, downloads: int, dependents: int) -> list[str]:
+def load_names(work: Path, limit: int) -> list[str]:
     lst = work / "list"
     if not (lst / "node_modules" / "npm-high-impact").is_dir():
         lst.mkdir(parents=True, exist_ok=True)
@@ -44,7 +44,7 @@ def load_names(work: Path, downloads: int, dependents: int) -> list[str]:
         subprocess.run(["npm", "install", *NPM_FLAGS, LIST_PACKAGE], cwd=lst, check=True)
     script = (
         "import {npmTopDownloads as a, npmTopDependents as b} from 'npm-high-impact';"
-        f"console.log(JSON.stringify([a.slice(0,{downloads}), b.slice(0,{dependents})]))"
+        "console.log(JSON.stringify([a, b]))"
     )
     out = subprocess.run(
         ["node", "--input-type=module", "-e", script],
@@ -53,14 +53,15 @@ def load_names(work: Path, downloads: int, dependents: int) -> list[str]:
         capture_output=True,
         text=True,
     ).stdout
-    first, second = json.loads(out)
+    downloads, dependents = json.loads(out)
     names: list[str] = []
     seen: set[str] = set()
-    for name in [*first, *second]:
+    ordered = [*downloads[:3000], *dependents[:1500], *downloads[3000:], *dependents[1500:]]
+    for name in ordered:
         if name not in seen:
             seen.add(name)
             names.append(name)
-    return names
+    return names[:limit]
 
 
 def install(tree: Path, names: list[str], bad: list[str]) -> list[str]:
@@ -71,6 +72,7 @@ def install(tree: Path, names: list[str], bad: list[str]) -> list[str]:
     (tree / "package.json").write_text('{"name":"fp-batch","version":"1.0.0","private":true}\n')
     proc = subprocess.run(
         ["npm", "install", *NPM_FLAGS, *names],
+        check=False,
         cwd=tree,
         capture_output=True,
         text=True,
@@ -92,26 +94,27 @@ def install(tree: Path, names: list[str], bad: list[str]) -> list[str]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("workdir")
-    ap.add_argument("--downloads", type=int, default=3000)
-    ap.add_argument("--dependents", type=int, default=1500)
+    ap.add_argument("--limit", type=int, default=9000, help="names to install")
     ap.add_argument("--batch", type=int, default=150)
+    ap.add_argument("--shard", default="0/1", help="i/n: install batches whose index %% n == i")
     args = ap.parse_args()
     work = Path(args.workdir).resolve()
     work.mkdir(parents=True, exist_ok=True)
-    names = load_names(work, args.downloads, args.dependents)
+    shard, shards = (int(x) for x in args.shard.split("/"))
+    names = load_names(work, args.limit)
     (work / "names.txt").write_text("\n".join(names) + "\n")
     print(f"{len(names)} names from {LIST_PACKAGE}", flush=True)
     bad: list[str] = []
     for i in range(0, len(names), args.batch):
         tree = work / "trees" / f"b{i // args.batch:03d}"
-        if (tree / ".done").exists():
+        if (i // args.batch) % shards != shard or (tree / ".done").exists():
             continue
         chunk = names[i : i + args.batch]
         print(f"batch {tree.name}: {len(chunk)} names", flush=True)
         install(tree, chunk, bad)
         tree.mkdir(parents=True, exist_ok=True)
         (tree / ".done").write_text("")
-        with open(work / "unavailable.txt", "a", encoding="utf-8") as fh:
+        with open(work / f"unavailable-{shard}.txt", "a", encoding="utf-8") as fh:
             fh.writelines(f"{n}\n" for n in bad)
         bad.clear()
     return 0

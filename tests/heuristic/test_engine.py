@@ -21,7 +21,7 @@ from gouvernante.heuristic import (
 )
 from gouvernante.heuristic.excerpt import excerpt
 from gouvernante.model import FindingType, MatchKind
-from gouvernante.vocab import Severity
+from gouvernante.vocab import Confidence, Severity
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CURL_PIPE = FIXTURES / "recall" / "install-curl-pipe"
@@ -180,7 +180,7 @@ def test_hit_fields_and_finding(tmp_path: Path) -> None:
     assert hit == HeuristicHit(
         pattern_id="GH-INSTALL-FETCH-EXEC",
         severity=Severity.CRITICAL,
-        confidence="high",
+        confidence=Confidence.HIGH,
         title=PATTERNS["GH-INSTALL-FETCH-EXEC"].title,
         why=PATTERNS["GH-INSTALL-FETCH-EXEC"].why,
         file=str(pkg / "package.json"),

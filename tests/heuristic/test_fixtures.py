@@ -58,6 +58,8 @@ EXPECTED: dict[str, dict[str, str]] = {
         "GH-OBFUSCATED-NAMES": "high",
     },
     "node-ipc-2022": {"GH-SABOTAGE-GEO": "high"},
+    "protestware-timezone": {"GH-SABOTAGE-GEO": "high"},
+    "protestware-locale": {"GH-SABOTAGE-GEO": "high"},
     "install-curl-pipe": {"GH-INSTALL-FETCH-EXEC": "high"},
     "install-node-e": {"GH-INSTALL-INLINE-EVAL": "high"},
     "decode-eval": {"GH-DECODE-EXEC": "high", "GH-DECODE-BLOB-EXEC": "medium"},

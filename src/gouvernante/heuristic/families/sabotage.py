@@ -141,15 +141,60 @@ RX_FS_DESTRUCT = re.compile(r"(?:writeFileSync|writeFile|unlinkSync|rmSync|rmdir
 RX_READDIR = re.compile(r"readdir(?:Sync)?\s*\(|walk\w*\s*\(|glob\w*\s*\(")
 
 
+# The locale / time-zone form (no network): the machine's zone or language read locally and
+# compared with a targeted one. Zone and locale tables (tz databases, i18n bundles) name many of
+# them; a gate names a few.
+RX_LOCALE_SOURCE = rx(
+    r"resolvedOptions\(\s*\)\s*\.\s*(?:timeZone|locale)\b"
+    r"|process\.env\.(?:LANG|LC_ALL|LC_MESSAGES|LANGUAGE|TZ)\b|['\"]os-locale['\"]"
+    r"|Intl\.DateTimeFormat\(\s*\)\s*\.\s*resolvedOptions|navigator\.languages?\b",
+    anchors=("resolvedoptions", "process.env.lang", "process.env.lc_", "process.env.tz",
+             "os-locale", "navigator.language"),
+)  # fmt: skip
+RX_LOCALE_TARGET = re.compile(
+    r"['\"`](?:Europe/(?:Moscow|Minsk|Kaliningrad|Samara|Volgograd|Kirov|Astrakhan|Saratov"
+    r"|Ulyanovsk|Simferopol)|Asia/(?:Yekaterinburg|Omsk|Novosibirsk|Krasnoyarsk|Irkutsk"
+    r"|Yakutsk|Vladivostok|Magadan|Kamchatka)|ru[-_]RU|be[-_]BY|ru[-_]BY)(?:\.UTF-8)?['\"`]"
+)
+RX_ZONE_OR_LOCALE = re.compile(
+    r"['\"`](?:(?:Africa|America|Asia|Atlantic|Australia|Europe|Indian|Pacific)/[A-Za-z_]+"
+    r"|[a-z]{2}[-_][A-Z]{2})['\"`]"
+)
+RX_WIDE_DESTRUCT = re.compile(
+    r"(?:writeFileSync|writeFile|unlinkSync|unlink|rmSync|rmdirSync|rimraf(?:\.sync)?"
+    r"|removeSync|truncateSync)\s*\("
+)
+GATE_REACH = 1500  # characters between the locale read and the targeted value
+MAX_TABLE = 12  # more distinct zones/locales than this: a table, not a gate
+
+
 def _geo(s: FileSignals) -> Detection | None:
     t, text = s.t, s.text
     at = t.search(RX_GEO_LOOKUP)
-    if at is None or not RX_READDIR.search(text) or not RX_FS_DESTRUCT.search(text):
+    if at is not None and RX_READDIR.search(text) and RX_FS_DESTRUCT.search(text):
+        target = t.search(RX_GEO_TARGET)
+        codes = {m.group(1) for m in RX_COUNTRY_CODE.finditer(text)}
+        if target is not None and len(codes) < 20 and (s.net is not None or t.url_decoded):
+            return found(HIGH, at)
+    return _locale_gate(s)
+
+
+def _locale_gate(s: FileSignals) -> Detection | None:
+    """A local zone/locale read compared with a targeted value, in a file that walks
+    directories and overwrites or deletes what it finds."""
+    source = s.t.find(RX_LOCALE_SOURCE)
+    if source is None:
         return None
-    target = t.search(RX_GEO_TARGET)
-    codes = {m.group(1) for m in RX_COUNTRY_CODE.finditer(text)}
-    if target is not None and len(codes) < 20 and (s.net is not None or t.url_decoded is not None):
-        return found(HIGH, at)
+    text = s.text
+    if not RX_READDIR.search(text) or not RX_WIDE_DESTRUCT.search(text):
+        return None
+    for src in RX_LOCALE_SOURCE.finditer(text):
+        lo, hi = max(0, src.start() - GATE_REACH), src.end() + GATE_REACH
+        if RX_LOCALE_TARGET.search(text, lo, hi) is None:
+            continue
+        table = {m.group(0) for m in RX_ZONE_OR_LOCALE.finditer(text, lo, hi)}
+        if len(table) <= MAX_TABLE:
+            return found(HIGH, src.start())
     return None
 
 
@@ -157,10 +202,12 @@ GEO = Pattern(
     id="GH-SABOTAGE-GEO",
     severity=Severity.CRITICAL,
     confidence=HIGH,
-    title="Geolocation lookup gating file overwrites or deletes",
+    title="Geolocation, locale or time-zone check gating file overwrites or deletes",
     why=(
-        "Looking up the machine's country and then overwriting or deleting files is "
-        "protestware: node-ipc overwrote files on hosts located in Russia and Belarus."
+        "Looking up the machine's country (an IP geolocation service) or reading its time zone "
+        "or language, comparing it with targeted ones, then walking directories to overwrite or "
+        "delete files is protestware: node-ipc overwrote files on hosts located in Russia and "
+        "Belarus. A zone check that only prints a message is not reported."
     ),
     origin="node-ipc 10.1.1-10.1.3 / peacenotwar (Mar 2022, CVE-2022-23812)",
     reference="https://github.com/advisories/GHSA-97m3-w2cp-4xx6",
