@@ -196,10 +196,15 @@ class Importer:
     ``id`` is a node id usable with ``GraphDetails.edges``; ``label`` is what a person reads at
     the start of a dependency path (the package name of the project or workspace, else its
     folder).
+
+    ``folder`` is the importer's directory relative to the lockfile's (``""`` for the project
+    itself, ``"packages/core"`` for a workspace) when the lockfile records it, else ``None``;
+    it is derived from the id, so it takes no part in equality.
     """
 
     id: str
     label: str
+    folder: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +249,8 @@ class LockfileGraph:
     declared: Sequence[DeclaredDependency] = ()
     details: GraphDetails = field(default_factory=NoDetails)
     notes: Sequence[str] = ()
+    # package.json only: its ``workspaces`` globs (array or ``{"packages": [...]}`` form).
+    workspaces: Sequence[str] = ()
 
     @cached_property
     def table(self) -> PackageTable:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import os
+import posixpath
 import sys
 import time
 from collections import deque
@@ -15,8 +16,10 @@ from typing import TYPE_CHECKING, Protocol
 
 from gouvernante import trace
 from gouvernante.errors import GouvernanteError
+from gouvernante.fs import globs
 from gouvernante.fs.read import MAX_LOCKFILE_BYTES, read_regular_file
 from gouvernante.lockfiles import LOCKFILE_NAMES, parse_bytes, parser_for_name
+from gouvernante.lockfiles.package_json import manifest_name
 from gouvernante.model import (
     Finding,
     HostCheck,
@@ -62,7 +65,10 @@ class FileOutcome:
     format: LockfileFormat | None = None
     findings: tuple[Finding, ...] = ()
     declared: tuple[DeclaredHit, ...] = ()
-    present_names: frozenset[str] = frozenset()
+    present_names: frozenset[str] = frozenset()  # registry packages named by a rule
+    local_names: frozenset[str] = frozenset()  # workspaces, links named by a rule
+    workspace_dirs: frozenset[str] = frozenset()  # importer folders the lockfile records
+    workspace_globs: tuple[str, ...] = ()  # package.json ``workspaces``
     packages: int = 0
     error: ScanIssue | None = None
     notes: tuple[ScanIssue, ...] = field(default_factory=tuple)
@@ -79,18 +85,22 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
     declared = tuple(match_declared(graph.declared, index, task.display))
     rule_names = index.names
     table = graph.table
-    present = frozenset(
-        pkg.name
-        for pkg in map(table.__getitem__, table.positions_named(rule_names))
-        if pkg.source is not Source.LOCAL
-    )
+    present: set[str] = set()
+    local: set[str] = set()
+    for pkg in map(table.__getitem__, table.positions_named(rule_names)):
+        (local if pkg.source is Source.LOCAL else present).add(pkg.name)
+    folders = [imp.folder for imp in graph.importers if imp.folder]
+    local.update(imp.label for imp in graph.importers if imp.folder and imp.label in rule_names)
     notes = tuple(ScanIssue(task.display, n) for n in graph.notes)
     return FileOutcome(
         task,
         format=graph.format,
         findings=tuple(findings),
         declared=declared,
-        present_names=present,
+        present_names=frozenset(present),
+        local_names=frozenset(local),
+        workspace_dirs=frozenset(posixpath.normpath(f) for f in folders),
+        workspace_globs=tuple(graph.workspaces),
         packages=len(graph.packages),
         notes=notes,
     )
@@ -225,40 +235,117 @@ def _display(path: str, root: str) -> str:
 def _resolve_declared(
     outcomes: Sequence[FileOutcome], root: str | None
 ) -> tuple[list[Finding], list[ScanIssue]]:
-    """A risky package.json range is a finding only when no lockfile of the project resolves it."""
-    lock_dirs: dict[str, list[FileOutcome]] = {}
+    """A risky package.json range is a finding only when no lockfile of its project resolves it.
+
+    The lockfiles of a manifest are those in its folder, and those in a parent folder (inside
+    the scan root) whose project has the manifest's folder as a workspace: the lockfile records
+    it (npm folder entries, pnpm importers, berry ``workspace:`` entries, bun ``workspaces``) or
+    the package.json beside it names it in ``workspaces``. Such a lockfile resolves a name it
+    holds as a registry package; a name that is one of the project's own workspaces (a link, a
+    pnpm ``link:``, a berry ``workspace:`` entry, or for yarn classic, which writes no workspace
+    into yarn.lock, a package.json the root ``workspaces`` globs name) is no registry package at
+    all; and a peer dependency the lockfile does not install is not installed.
+    """
+    locks: dict[str, list[FileOutcome]] = {}
+    manifests: dict[str, FileOutcome] = {}
     for out in outcomes:
-        if out.format is not None and out.format is not LockfileFormat.PACKAGE_JSON:
-            lock_dirs.setdefault(out.task.directory, []).append(out)
+        if out.format is LockfileFormat.PACKAGE_JSON:
+            manifests.setdefault(out.task.directory, out)
+        elif out.format is not None:
+            locks.setdefault(out.task.directory, []).append(out)
+    own_workspaces = _WorkspaceNames(manifests)
     findings: list[Finding] = []
     notes: list[ScanIssue] = []
     for out in outcomes:
         if not out.declared:
             continue
+        projects = _projects_of(out.task.directory, root, locks, manifests)
         resolved: set[str] = set()
+        local: set[str] = set()
         lockfile_names: list[str] = []
-        directory = out.task.directory
-        while True:
-            for lock in lock_dirs.get(directory, ()):
+        for _, project_locks in projects:
+            for lock in project_locks:
                 resolved |= lock.present_names
+                local |= lock.local_names
                 lockfile_names.append(lock.task.display)
-            parent = os.path.dirname(directory)
-            if root is None or directory in (root, parent):
-                break
-            directory = parent
+        by = ", ".join(lockfile_names)
         for hit in out.declared:
+            what = (
+                f"declared range {hit.finding.declared_range!r} of {hit.name} could match"
+                f" {hit.finding.rule_id} ({hit.finding.matched_expression or 'dropper'})"
+            )
             if hit.name in resolved:
-                notes.append(
-                    ScanIssue(
-                        out.task.display,
-                        f"declared range {hit.finding.declared_range!r} of {hit.name} could match"
-                        f" {hit.finding.rule_id} ({hit.finding.matched_expression or 'dropper'}),"
-                        f" but {', '.join(lockfile_names)} resolves it: the lockfile decides",
-                    )
+                message = f"{what}, but {by} resolves it: the lockfile decides"
+            elif hit.name in local or any(hit.name in own_workspaces(d) for d, _ in projects):
+                message = (
+                    f"{what}, but {hit.name} is a workspace of this project ({by}):"
+                    " not a registry package"
                 )
+            elif projects and hit.field == "peerDependencies":
+                message = f"{what}, but {by} does not install this peer dependency"
             else:
                 findings.append(hit.finding)
+                continue
+            notes.append(ScanIssue(out.task.display, message))
     return findings, notes
+
+
+def _projects_of(
+    directory: str,
+    root: str | None,
+    locks: dict[str, list[FileOutcome]],
+    manifests: dict[str, FileOutcome],
+) -> list[tuple[str, list[FileOutcome]]]:
+    """(project folder, its lockfiles) for every project the manifest in ``directory`` belongs
+    to: its own folder's, and a parent's that has it as a workspace."""
+    found: list[tuple[str, list[FileOutcome]]] = []
+    current = directory
+    while True:
+        here = locks.get(current)
+        if here:
+            rel = "" if current == directory else os.path.relpath(directory, current)
+            rel = rel.replace(os.sep, "/")
+            manifest = manifests.get(current)
+            if (
+                not rel
+                or any(rel in lock.workspace_dirs for lock in here)
+                or (manifest is not None and globs.matches(rel, manifest.workspace_globs))
+            ):
+                found.append((current, here))
+        parent = os.path.dirname(current)
+        if root is None or current in (root, parent):
+            return found
+        current = parent
+
+
+class _WorkspaceNames:
+    """The package names of a project's workspaces as its package.json ``workspaces`` globs
+    name them, read from disk on first need (yarn classic records none in yarn.lock)."""
+
+    def __init__(self, manifests: dict[str, FileOutcome]) -> None:
+        self._manifests = manifests
+        self._names: dict[str, frozenset[str]] = {}
+
+    def __call__(self, directory: str) -> frozenset[str]:
+        names = self._names.get(directory)
+        if names is None:
+            manifest = self._manifests.get(directory)
+            patterns = manifest.workspace_globs if manifest is not None else ()
+            names = self._names[directory] = frozenset(_workspace_names(directory, patterns))
+        return names
+
+
+def _workspace_names(directory: str, patterns: Sequence[str]) -> Iterator[str]:
+    if not patterns:
+        return
+    for folder in globs.expand(directory, patterns):
+        path = os.path.join(directory, folder, "package.json")
+        try:
+            name = manifest_name(read_regular_file(path, MAX_LOCKFILE_BYTES, path))
+        except GouvernanteError:
+            continue  # not readable: names nothing (the scan reads it, and says so, if asked)
+        if name:
+            yield name
 
 
 def run_scan(

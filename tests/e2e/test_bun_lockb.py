@@ -104,10 +104,10 @@ def test_damaged_lockfile_exits_1_naming_the_byte(project: Path) -> None:
 def test_unknown_lockb_version_exits_1_with_the_hint(project: Path) -> None:
     lockfile = project / "bun.lockb"
     data = bytearray(lockfile.read_bytes())
-    struct.pack_into("<I", data, len(bun_binary.MAGIC), 3)
+    struct.pack_into("<I", data, len(bun_binary.MAGIC), 4)
     lockfile.write_bytes(bytes(data))
     r = run_cli("-rules", "../rules.json", "-lockfile", "bun.lockb", cwd=project)
     assert r.returncode == 1, r.stdout + r.stderr
     output = r.stdout + r.stderr
-    assert "bun.lockb: byte 42: bun.lockb format version 3 is not supported" in output
+    assert "bun.lockb: byte 42: bun.lockb format version 4 is not supported" in output
     assert "bun install --save-text-lockfile" in output

@@ -1,8 +1,8 @@
 """bun.lockb (bun's binary lockfile) parser.
 
 The files under ``fixtures/bun/bun-*-lockb/`` were written by the real bun 1.0.0, 1.0.36, 1.1.0,
-1.1.38, 1.2.20 (rewriting 1.1.38's file; ``fixtures/bun/generate_lockb.sh``) and 1.1.45
-(``generate.sh``); beside each, bun's own
+1.1.38 (format 2), 1.2.20 (format 2), 1.3.0 and 1.4.5 (format 3; the last three rewriting 1.1.38's
+file; ``fixtures/bun/generate_lockb.sh``) and 1.1.45 (``generate.sh``); beside each, bun's own
 reading of it (``bun-print.txt``: ``bun ./bun.lockb``; ``bun-pm-ls.txt``: ``bun pm ls --all``)
 and ``expected.json`` derived from those. ``test_fixtures.py`` checks the package sets; here:
 integrity, aliases, workspaces, dependency paths, and damaged files (truncated, mutated,
@@ -35,6 +35,8 @@ CASES = [
     "bun-1.1.0-lockb",
     "bun-1.1.38-lockb",
     "bun-1.2.20-lockb",
+    "bun-1.3.0-lockb",
+    "bun-1.4.5-lockb",
 ]
 ALL_CASES = [*CASES, "bun-1.1.45-lockb"]
 HEAD = len(bun_binary.MAGIC)  # the u32 format version is at this offset
@@ -187,7 +189,7 @@ def test_sniff() -> None:
 # --- versions we do not know ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("version", [0, 1, 3, 4, 255, 0xFFFFFFFF])
+@pytest.mark.parametrize("version", [0, 1, 4, 255, 0xFFFFFFFF])
 def test_unknown_format_version_fails_closed_with_hint(version: int) -> None:
     data = bytearray(_data("bun-1.1.38-lockb"))
     struct.pack_into("<I", data, HEAD, version)

@@ -380,7 +380,8 @@ def _assemble(parsed: _Parsed, path: str) -> LockfileGraph:
             if reference.startswith("workspace:"):
                 anonymous_root = reference == "workspace:." and name.startswith("root-workspace-")
                 label = "(root)" if anonymous_root else name
-                importer = Importer(resolution, label)
+                folder = reference[len("workspace:") :]
+                importer = Importer(resolution, label, "" if folder == "." else folder)
                 if reference == "workspace:.":
                     importers.insert(0, importer)
                 else:

@@ -107,7 +107,7 @@ def parse_classic(text: str, path: str, *, has_marker: bool) -> LockfileGraph:
     return LockfileGraph(
         format=LockfileFormat.YARN_CLASSIC,
         packages=entries.packages,
-        importers=(Importer(ROOT_ID, ROOT_ID),),
+        importers=(Importer(ROOT_ID, ROOT_ID, ""),),
         details=YarnDetails(entries.ids, entries.lines, build_edges),
     )
 

@@ -238,9 +238,11 @@ def parse(data: bytes, path: str) -> LockfileGraph:
     importers: list[Importer] = []
     for folder, ws in lock.workspaces.items():
         if folder == "":
-            importers.append(Importer("", ws.name or "(root)"))
+            importers.append(Importer("", ws.name or "(root)", ""))
         else:
-            importers.append(Importer(workspace_keys.get(folder, folder), ws.name or folder))
+            importers.append(
+                Importer(workspace_keys.get(folder, folder), ws.name or folder, folder)
+            )
     details = BunDetails(text, lock, workspace_keys)
     return LockfileGraph(LockfileFormat.BUN, packages, importers, details=details)
 

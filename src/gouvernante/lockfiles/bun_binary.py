@@ -48,7 +48,7 @@ HINT = (
     '"bun install --save-text-lockfile" (bun >= 1.1.39) or upgrade to bun >= 1.2 and scan bun.lock'
 )
 
-SUPPORTED_FORMATS = frozenset({2})
+SUPPORTED_FORMATS = frozenset({2, 3})
 
 _U32 = struct.Struct("<I")
 _U64 = struct.Struct("<Q")
@@ -90,8 +90,23 @@ _TAG_TRUSTED = b"tRuStEDd"
 _TAG_EMPTY_TRUSTED = b"eMpTrUsT"
 _TAG_OVERRIDES = b"oVeRriDs"
 _TAG_PATCHED = b"pAtChEdD"
+_TAG_CATALOGS = b"cAtAlOgS"
+_TAG_CONFIG_VERSION = b"cNfGvRsN"
+_SECTIONS = frozenset(
+    {
+        _TAG_WORKSPACES,
+        _TAG_TRUSTED,
+        _TAG_EMPTY_TRUSTED,
+        _TAG_OVERRIDES,
+        _TAG_PATCHED,
+        _TAG_CATALOGS,
+        _TAG_CONFIG_VERSION,
+    }
+)
 
-_VERSION_SIZE = 48  # Semver.Version: u32 major, minor, patch, pad, pre and build ExternalString
+# Semver.Version: major, minor, patch (u32 and 4 bytes of padding in format 2, u64 in format 3),
+# then the prerelease and build ExternalStrings (String, u64 hash).
+_NUMBERS = {2: struct.Struct("<3I4x"), 3: struct.Struct("<3Q")}
 
 # Resolution tags (Resolution.Tag).
 _ROOT, _NPM, _FOLDER, _LOCAL_TARBALL = 1, 2, 4, 8
@@ -106,12 +121,16 @@ def sniff(head: bytes) -> bool:
 
 
 class _Reader:
-    """Bounds-checked reads from the file; every failure names the byte offset, never bytes."""
+    """Bounds-checked reads from the file; every failure names the byte offset, never bytes.
+    ``fmt`` is the lockfile format number, which sets the size of versions and resolutions."""
 
-    def __init__(self, data: bytes, path: str) -> None:
+    def __init__(self, data: bytes, path: str, fmt: int = 2) -> None:
         self.data = data
         self.path = path
         self.size = len(data)
+        self.numbers = _NUMBERS[fmt]
+        self.version_size = self.numbers.size + 32
+        self.resolution_size = 8 + 8 + self.version_size  # tag and padding, url, version
 
     def fail(self, offset: int, message: str) -> LockfileError:
         # the position is part of the message itself, so that it survives wherever the
@@ -198,14 +217,14 @@ def parse(data: bytes, path: str) -> LockfileGraph:
     fmt = reader.u32(head, "format version")
     if fmt not in SUPPORTED_FORMATS:
         raise reader.fail(
-            head, f"bun.lockb format version {fmt} is not supported (supported: 2); {HINT}"
+            head, f"bun.lockb format version {fmt} is not supported (supported: 2, 3); {HINT}"
         )
     end = reader.u64(head + 36, "data size")
     if end > reader.size:
         raise reader.fail(
             head + 36, f"truncated: the header says {end} bytes of data, the file has {reader.size}"
         )
-    reader = _Reader(data[:end], path)  # nothing past the end of data is ever read
+    reader = _Reader(data[:end], path, fmt)  # nothing past the end of data is ever read
 
     count, columns, pos = _package_columns(reader, head + 44)
     arrays: list[_Array] = []
@@ -219,7 +238,7 @@ def parse(data: bytes, path: str) -> LockfileGraph:
     strings = _Strings(reader, string_bytes)
     workspace_versions, pos = _sections(reader, pos, strings)
     if pos != reader.size:
-        raise reader.fail(pos, "unrecognised data before the end of data")
+        raise reader.fail(pos, f"unrecognised data before the end of data; {HINT}")
 
     legacy = trees.count > 0 and reader.u32(trees.at(0) + 4, "root tree") != _ROOT_DEP
     _check_trees(reader, trees, hoisted, count if legacy else dependencies.count)
@@ -242,12 +261,13 @@ def _package_columns(reader: _Reader, pos: int) -> tuple[int, dict[str, int], in
     header_end = pos + 40
     if not header_end <= begin <= header_end + 8 or begin > end or end > reader.size:
         raise reader.fail(pos + 24, "package list range out of bounds")
-    stride = sum(size for _, size in _COLUMNS[:fields])
+    sizes = [reader.resolution_size if name == "resolution" else size for name, size in _COLUMNS]
+    stride = sum(sizes[:fields])
     if count == 0 or count * stride != end - begin:
         raise reader.fail(pos, f"package list of {count} packages does not fill its byte range")
     columns: dict[str, int] = {}
     at = begin
-    for name, size in _COLUMNS[:fields]:
+    for (name, _), size in zip(_COLUMNS[:fields], sizes, strict=False):
         columns[name] = at
         at += count * size
     return count, columns, end
@@ -265,47 +285,78 @@ def _array(reader: _Reader, pos: int, item: int, what: str) -> tuple[_Array, int
 
 
 def _sections(reader: _Reader, pos: int, strings: _Strings) -> tuple[dict[int, str], int]:
-    """The optional tagged sections after the buffers; workspace versions by name hash."""
+    """The optional tagged sections after the buffers, each known tag at most once; the
+    workspace versions by name hash, and where the known sections end."""
     versions: dict[int, str] = {}
-
-    def tag_at(at: int) -> bytes:
-        return reader.data[at : at + 8] if reader.size - at >= 8 else b""
-
-    if reader.size - pos > 8 and tag_at(pos) == _TAG_WORKSPACES:
+    seen: set[bytes] = set()
+    while reader.size - pos >= 8:
+        tag = reader.data[pos : pos + 8]
+        if tag not in _SECTIONS or tag in seen:
+            break
+        seen.add(tag)
         pos += 8
-        hashes, pos = _array(reader, pos, 8, "workspace name hashes")
-        values, pos = _array(reader, pos, _VERSION_SIZE, "workspace versions")
-        path_hashes, pos = _array(reader, pos, 8, "workspace path hashes")
-        paths, pos = _array(reader, pos, 8, "workspace paths")
-        if hashes.count != values.count or path_hashes.count != paths.count:
-            raise reader.fail(pos, "workspace arrays differ in length")
-        for i in range(hashes.count):
-            name_hash = reader.u64(hashes.at(i), "workspace name hash")
-            versions[name_hash] = _version(reader, strings, values.at(i))
-        for i in range(paths.count):
-            strings.get(paths.at(i), "workspace path")
-    if reader.size - pos >= 8:
-        tag = tag_at(pos)
-        if tag == _TAG_TRUSTED and reader.size - pos > 8:
-            _, pos = _array(reader, pos + 8, 4, "trusted dependencies")
-        elif tag == _TAG_EMPTY_TRUSTED:
+        if tag == _TAG_WORKSPACES:
+            pos = _workspaces(reader, pos, strings, versions)
+        elif tag == _TAG_TRUSTED:
+            _, pos = _array(reader, pos, 4, "trusted dependencies")
+        elif tag in (_TAG_OVERRIDES, _TAG_PATCHED):
+            what = "override" if tag == _TAG_OVERRIDES else "patched dependency"
+            keys, pos = _array(reader, pos, 8, f"{what} hashes")
+            values, pos = _array(reader, pos, 26 if tag == _TAG_OVERRIDES else 24, what)
+            if keys.count != values.count:
+                raise reader.fail(pos, f"{what} arrays differ in length")
+            for i in range(values.count):
+                if tag == _TAG_OVERRIDES:
+                    _dependency(strings, values.at(i), "override")
+                else:
+                    strings.get(values.at(i), "patch file")
+        elif tag == _TAG_CATALOGS:
+            pos = _catalogs(reader, pos, strings)
+        elif tag == _TAG_CONFIG_VERSION:
+            reader.u64(pos, "config version")
             pos += 8
-    if reader.size - pos > 8 and tag_at(pos) == _TAG_OVERRIDES:
-        names, pos = _array(reader, pos + 8, 8, "override name hashes")
-        deps, pos = _array(reader, pos, 26, "overrides")
-        if names.count != deps.count:
-            raise reader.fail(pos, "override arrays differ in length")
-        for i in range(deps.count):
-            strings.name(deps.at(i), deps.at(i) + 8, "override name")
-            strings.get(deps.at(i) + 18, "override version")
-    if reader.size - pos > 8 and tag_at(pos) == _TAG_PATCHED:
-        keys, pos = _array(reader, pos + 8, 8, "patched dependency hashes")
-        patches, pos = _array(reader, pos, 24, "patched dependencies")
-        if keys.count != patches.count:
-            raise reader.fail(pos, "patched dependency arrays differ in length")
-        for i in range(patches.count):
-            strings.get(patches.at(i), "patch file")
     return versions, pos
+
+
+def _workspaces(reader: _Reader, pos: int, strings: _Strings, versions: dict[int, str]) -> int:
+    hashes, pos = _array(reader, pos, 8, "workspace name hashes")
+    values, pos = _array(reader, pos, reader.version_size, "workspace versions")
+    path_hashes, pos = _array(reader, pos, 8, "workspace path hashes")
+    paths, pos = _array(reader, pos, 8, "workspace paths")
+    if hashes.count != values.count or path_hashes.count != paths.count:
+        raise reader.fail(pos, "workspace arrays differ in length")
+    for i in range(hashes.count):
+        name_hash = reader.u64(hashes.at(i), "workspace name hash")
+        versions[name_hash] = _version(reader, strings, values.at(i))
+    for i in range(paths.count):
+        strings.get(paths.at(i), "workspace path")
+    return pos
+
+
+def _catalogs(reader: _Reader, pos: int, strings: _Strings) -> int:
+    """The default catalog (names, dependencies), the group names, then each group's."""
+    names, pos = _array(reader, pos, 8, "catalog names")
+    deps, pos = _array(reader, pos, 26, "catalog dependencies")
+    groups, pos = _array(reader, pos, 8, "catalog groups")
+    lists = [(names, deps)]
+    for i in range(groups.count):  # each group is two more arrays: bounded by the file size
+        strings.get(groups.at(i), "catalog group")
+        group_names, pos = _array(reader, pos, 8, "catalog names")
+        group_deps, pos = _array(reader, pos, 26, "catalog dependencies")
+        lists.append((group_names, group_deps))
+    for keys, values in lists:
+        if keys.count != values.count:
+            raise reader.fail(keys.start, "catalog arrays differ in length")
+        for i in range(keys.count):
+            strings.get(keys.at(i), "catalog name")
+            _dependency(strings, values.at(i), "catalog")
+    return pos
+
+
+def _dependency(strings: _Strings, at: int, what: str) -> None:
+    """Check a ``Dependency.External``: name (against its hash), behavior, tag, literal."""
+    strings.name(at, at + 8, f"{what} name")
+    strings.get(at + 18, f"{what} version")
 
 
 def _check_trees(reader: _Reader, trees: _Array, hoisted: _Array, bound: int) -> None:
@@ -330,11 +381,11 @@ def _check_trees(reader: _Reader, trees: _Array, hoisted: _Array, bound: int) ->
 
 
 def _version(reader: _Reader, strings: _Strings, at: int) -> str:
-    major = reader.u32(at, "version")
-    minor = reader.u32(at + 4, "version")
-    patch = reader.u32(at + 8, "version")
-    pre = strings.get(at + 16, "prerelease tag")
-    build = strings.get(at + 32, "build tag")
+    numbers = reader.numbers
+    reader.need(at, reader.version_size, "version")
+    major, minor, patch = numbers.unpack_from(reader.data, at)
+    pre = strings.get(at + numbers.size, "prerelease tag")
+    build = strings.get(at + numbers.size + 16, "build tag")
     text = f"{major}.{minor}.{patch}"
     if pre:
         text += f"-{pre}"
@@ -428,7 +479,7 @@ def _packages(layout: _Layout) -> tuple[list[str], list[LockedPackage], list[Imp
     for i in range(layout.count):
         name_at = columns["name"] + 8 * i
         name = strings.get(name_at, "package name")
-        res_at = columns["resolution"] + 64 * i
+        res_at = columns["resolution"] + reader.resolution_size * i
         resolved = _resolution(reader, strings, name, res_at)
         if (resolved is None) != (i == 0):
             raise reader.fail(res_at, "the root project must be the first package, and only it")
@@ -474,8 +525,7 @@ def _edges(layout: _Layout, ids: Sequence[str]) -> dict[str, list[str]]:
         children: dict[str, None] = {}
         for k in range(d_len):
             dep_at = dependencies.at(d_off + k)
-            strings.name(dep_at, dep_at + 8, "dependency name")
-            strings.get(dep_at + 18, "dependency version")
+            _dependency(strings, dep_at, "dependency")
             target_at = resolutions.at(r_off + k)
             target: int = _U32.unpack_from(data, target_at)[0]
             if target == _NONE:

@@ -199,14 +199,16 @@ def _parse_packages(
 
     root = entries.get("")
     root_name = lock.name or (root.name if root is not None else None)
-    importers = [Importer("", root_name or _ROOT_LABEL)]
+    importers = [Importer("", root_name or _ROOT_LABEL, "")]
     seen = {""}
     for target in links.values():
         if target in seen:
             continue
         seen.add(target)
         folder = entries[target]
-        importers.append(Importer(target, folder.name or link_names.get(target) or target))
+        importers.append(
+            Importer(target, folder.name or link_names.get(target) or target, target)
+        )
     notes = _skip_note(len(skipped))
     if skipped:  # husks are no nodes: nothing may resolve to them
         entries = {k: v for k, v in entries.items() if k not in set(skipped)}
@@ -503,7 +505,7 @@ def _parse_v1(lock: _Lock, data: bytes, path: str, fmt: LockfileFormat) -> Lockf
                 continue
             requires[node_id] = entry.requires
             packages.append(_v1_package(node_id, key, entry))
-    importers = [Importer("", lock.name or _ROOT_LABEL)]
+    importers = [Importer("", lock.name or _ROOT_LABEL, "")]
     details = _V1Details(requires, data)
     return LockfileGraph(fmt, packages, importers, (), details, _skip_note_v1(skipped))
 

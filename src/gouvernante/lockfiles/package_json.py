@@ -26,6 +26,7 @@ class _Manifest(msgspec.Struct):
     devDependencies: dict[str, str] | None = None
     optionalDependencies: dict[str, str] | None = None
     peerDependencies: dict[str, str] | None = None
+    workspaces: object = None
 
 
 _TOP_KEY = re.compile(
@@ -57,7 +58,36 @@ def parse(data: bytes, path: str) -> LockfileGraph:
         for key, spec in deps.items():
             declared.append(declared_dependency(key, spec, field))
     name = manifest.name if isinstance(manifest.name, str) and manifest.name else "(root)"
-    return LockfileGraph(LockfileFormat.PACKAGE_JSON, (), (Importer("", name),), tuple(declared))
+    return LockfileGraph(
+        LockfileFormat.PACKAGE_JSON,
+        (),
+        (Importer("", name, ""),),
+        tuple(declared),
+        workspaces=workspace_globs(manifest.workspaces),
+    )
+
+
+class _NameOnly(msgspec.Struct):
+    name: object = None
+
+
+def manifest_name(data: bytes) -> str | None:
+    """The ``name`` of a package.json, or None (also when it does not decode)."""
+    try:
+        value = msgspec.json.decode(data.removeprefix(b"\xef\xbb\xbf"), type=_NameOnly).name
+    except (msgspec.MsgspecError, ValueError, RecursionError):
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def workspace_globs(value: object) -> tuple[str, ...]:
+    """The ``workspaces`` globs of a manifest: an array (npm, yarn, bun) or yarn classic's
+    ``{"packages": [...], "nohoist": [...]}``; anything else declares none."""
+    if isinstance(value, dict):
+        value = value.get("packages")
+    if not isinstance(value, list):
+        return ()
+    return tuple(v for v in value if isinstance(v, str) and v)
 
 
 def declared_dependency(key: str, spec: str, field: str) -> DeclaredDependency:

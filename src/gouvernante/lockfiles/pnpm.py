@@ -497,7 +497,11 @@ class _Lockfile:
         packages.extend(p for p in self.packages if p.id not in seen)
         names = {p.id: p.name for p in self.links.values()}
         importers = [
-            Importer(_IMPORTER + key, "(root)" if key == "." else names.get(_IMPORTER + key, key))
+            Importer(
+                _IMPORTER + key,
+                "(root)" if key == "." else names.get(_IMPORTER + key, key),
+                "" if key == "." else key,
+            )
             for key in self.importers_map
         ]
         return LockfileGraph(

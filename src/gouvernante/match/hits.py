@@ -172,6 +172,7 @@ class DeclaredHit:
 
     finding: Finding
     name: str
+    field: str = "dependencies"  # the package.json field that declares it
 
 
 def _declared_range(spec: str) -> Range | None:
@@ -201,7 +202,9 @@ def match_declared(
                     seen_rules.add(entry.rule.id)
                     out.append(
                         DeclaredHit(
-                            _declared_finding(entry.rule, dep, display_path, expr), dep.name
+                            _declared_finding(entry.rule, dep, display_path, expr),
+                            dep.name,
+                            dep.field,
                         )
                     )
                     break
@@ -210,7 +213,9 @@ def match_declared(
                 continue
             seen_rules.add(dentry.rule.id)
             out.append(
-                DeclaredHit(_declared_finding(dentry.rule, dep, display_path, None), dep.name)
+                DeclaredHit(
+                    _declared_finding(dentry.rule, dep, display_path, None), dep.name, dep.field
+                )
             )
     return out
 

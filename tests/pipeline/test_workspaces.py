@@ -1,0 +1,119 @@
+"""Workspaces are never registry packages: a package.json range on one of the project's own
+workspaces is decided by the project (its lockfile, or for yarn classic its ``workspaces`` globs),
+in ``-dir`` and ``-recursive`` alike; a folder that is no workspace of the lockfile's project is
+not covered by it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gouvernante.fs.globs import expand, matches
+from gouvernante.model import MatchKind
+from gouvernante.pipeline import ScanRequest, run_scan
+from gouvernante.rules.model import PackageRule, Rule, RuleKind, RuleSet
+from gouvernante.vocab import Severity
+
+YARN_LOCK = """# yarn lockfile v1
+
+
+left-pad@^1.3.0:
+  version "1.3.0"
+  resolved "https://registry.yarnpkg.com/left-pad/-/left-pad-1.3.0.tgz#abc"
+  integrity sha512-AAAA
+"""
+
+
+def _rules(*names: str) -> RuleSet:
+    rule = Rule(
+        id="T-WS",
+        title="names",
+        kind=RuleKind.MALICIOUS_PACKAGE,
+        ecosystem="npm",
+        severity=Severity.HIGH,
+        source="t.json",
+        package_rules=tuple(PackageRule(n, ("*",), frozenset()) for n in names),
+    )
+    return RuleSet((rule,), ("t.json",))
+
+
+def _write(path: Path, data: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(data if isinstance(data, str) else json.dumps(data))
+
+
+def _yarn_monorepo(root: Path, workspaces: object) -> None:
+    _write(root / "yarn.lock", YARN_LOCK)
+    _write(
+        root / "package.json",
+        {
+            "name": "mono",
+            "private": True,
+            "workspaces": workspaces,
+            "devDependencies": {"@acme/util": "^1.0.0", "left-pad": "^1.3.0"},
+        },
+    )
+    _write(
+        root / "packages" / "util" / "package.json",
+        {"name": "@acme/util", "version": "1.0.0", "peerDependencies": {"react": "^18"}},
+    )
+    _write(
+        root / "packages" / "app" / "package.json",
+        {"name": "@acme/app", "version": "1.0.0", "dependencies": {"@acme/util": "^1.0.0"}},
+    )
+
+
+@pytest.mark.parametrize("workspaces", [["packages/*"], {"packages": ["packages/*"]}])
+@pytest.mark.parametrize("recursive", [False, True])
+def test_yarn_classic_workspaces_from_the_root_globs(
+    tmp_path: Path, workspaces: object, recursive: bool
+) -> None:
+    _yarn_monorepo(tmp_path, workspaces)
+    rules = _rules("@acme/util", "@acme/app", "react")
+    result = run_scan(ScanRequest(directory=str(tmp_path), recursive=recursive), rules)
+    assert result.findings == ()
+    assert not result.errors
+    texts = [n.message for n in result.notes]
+    assert any("@acme/util is a workspace of this project" in t for t in texts)
+    if recursive:  # the workspace's peer dependency is not installed by yarn.lock
+        assert any("does not install this peer dependency" in t for t in texts)
+
+
+def test_a_folder_outside_the_workspaces_is_not_covered(tmp_path: Path) -> None:
+    _yarn_monorepo(tmp_path, ["packages/*"])
+    _write(tmp_path / "fixtures" / "old" / "package.json", {"dependencies": {"left-pad": "^1"}})
+    result = run_scan(
+        ScanRequest(directory=str(tmp_path), recursive=True), _rules("left-pad", "@acme/util")
+    )
+    declared = [f for f in result.findings if f.match is MatchKind.DECLARED_RANGE]
+    assert [f.lockfile for f in declared] == ["fixtures/old/package.json"]
+    # the root's own range is decided by its lockfile
+    locked = [f for f in result.findings if f.match is MatchKind.VERSION]
+    assert [(f.package, f.version) for f in locked] == [("left-pad", "1.3.0")]
+
+
+def test_negated_glob_excludes_a_workspace(tmp_path: Path) -> None:
+    _yarn_monorepo(tmp_path, ["packages/*", "!packages/util"])
+    result = run_scan(ScanRequest(directory=str(tmp_path)), _rules("@acme/util"))
+    assert [f.package for f in result.findings] == ["@acme/util"]
+
+
+def test_glob_matching() -> None:
+    assert matches("packages/a", ["packages/*"])
+    assert matches("./packages/a", ["./packages/*/"])
+    assert not matches("packages/a/b", ["packages/*"])
+    assert matches("packages/a/b", ["packages/**"])
+    assert matches("x/y/packages/a", ["**/packages/*"])
+    assert not matches("packages/a", ["packages/*", "!packages/a"])
+    assert not matches("", ["**"])
+    # many '**' cost a product, not an exponential
+    assert matches("/".join("a" * 12), ["**/" * 300 + "a"])
+
+
+def test_glob_expansion_skips_node_modules_and_hidden(tmp_path: Path) -> None:
+    for folder in ("packages/a", "packages/.b", "node_modules/c", "packages/d/node_modules/e"):
+        _write(tmp_path / folder / "package.json", {"name": folder})
+    (tmp_path / "packages" / "nomanifest").mkdir()
+    assert expand(str(tmp_path), ["packages/*", "node_modules/*", "packages/**"]) == ["packages/a"]

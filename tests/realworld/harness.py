@@ -1,0 +1,119 @@
+"""The public realworld set (``data/``, copied from ``/work/shared/realworld/``; see
+``data/README.md`` and ``data/index.json`` for the repositories, commits and the oracle).
+
+``evaluate(case, mode)`` scans one case as a responder would, with a ``<name> *`` rule for every
+registry name the oracle lists and for every workspace name no registry pair has, and compares
+what the scanner resolves with the oracle. Shared by ``test_realworld.py`` and
+``scripts/realworld.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from gouvernante.lockfiles import parse_bytes
+from gouvernante.model import Finding, MatchKind, Source
+from gouvernante.pipeline import ScanRequest, run_scan
+from gouvernante.rules.loader import load_rules
+
+DATA = Path(__file__).parent / "data"
+MODES = ("lockfile", "dir", "recursive")
+
+
+def case_ids() -> list[str]:
+    index = json.loads((DATA / "index.json").read_text())
+    return [row["id"] for row in index]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    missing: frozenset[tuple[str, str]]  # oracle pairs the scanner did not resolve
+    extra: frozenset[tuple[str, str]]  # registry pairs the scanner resolved beyond the oracle
+    workspace_hits: tuple[str, ...]  # findings on a workspace-only name (never allowed)
+    declared: tuple[str, ...]  # declared-range findings (a lockfile resolves every case)
+    errors: tuple[str, ...]
+
+    @property
+    def exact(self) -> bool:
+        return not (
+            self.missing or self.extra or self.workspace_hits or self.declared or self.errors
+        )
+
+
+def _rules(names: list[str]) -> dict[str, object]:
+    return {
+        "schema_version": "1.0.0",
+        "rules": [
+            {
+                "id": f"RW-{i:05d}",
+                "title": f"every release of {name}",
+                "kind": "malicious-package",
+                "ecosystem": "npm",
+                "severity": "low",
+                "package_rules": [{"package_name": name, "affected_versions": ["*"]}],
+            }
+            for i, name in enumerate(names)
+        ],
+    }
+
+
+def _label(f: Finding) -> str:
+    return f"{f.lockfile}: {f.package}@{f.version or f.declared_range} ({f.match.value})"
+
+
+def declared_names(case: str) -> set[str]:
+    """Every name a package.json of the case's tree declares (aliases resolved)."""
+    names: set[str] = set()
+    for manifest in (DATA / case / "tree").rglob("package.json"):
+        graph = parse_bytes(manifest.read_bytes(), str(manifest))
+        names.update(dep.name for dep in graph.declared)
+    return names
+
+
+def evaluate(case: str, mode: str, *, declared_only: bool = False) -> Outcome:
+    """Scan one case in ``mode``. ``declared_only``: rules only for the names the manifests
+    declare (and the workspace names), which is what ``-dir`` adds to ``-lockfile``: the
+    comparison is then over those names only."""
+    expected = json.loads((DATA / case / "expected.json").read_text())
+    pairs = {(n, v) for n, v in expected["packages"]}
+    registry_names = {n for n, _ in pairs}
+    non_registry = {(e["name"], e.get("version") or "") for e in expected["non_registry"]}
+    workspace_only = sorted(set(expected["workspace_names"]) - registry_names)
+    if declared_only:
+        registry_names &= declared_names(case)
+        pairs = {(n, v) for n, v in pairs if n in registry_names}
+    names = sorted(registry_names | set(workspace_only))
+    tree = DATA / case / "tree"
+    with tempfile.TemporaryDirectory() as tmp:
+        rules_path = Path(tmp) / "rules.json"
+        rules_path.write_text(json.dumps(_rules(names)))
+        ruleset = load_rules([str(rules_path)])
+    if mode == "lockfile":
+        request = ScanRequest(lockfiles=(str(tree / Path(expected["lockfile"]).name),), workers=1)
+    else:
+        request = ScanRequest(directory=str(tree), recursive=mode == "recursive", workers=1)
+    result = run_scan(request, ruleset)
+    resolved: set[tuple[str, str]] = set()
+    workspace_hits: list[str] = []
+    declared: list[str] = []
+    ws = set(workspace_only)
+    for f in result.findings:
+        assert f.package is not None
+        if f.package in ws:
+            workspace_hits.append(_label(f))
+        if f.match is MatchKind.DECLARED_RANGE:
+            declared.append(_label(f))
+        elif f.match is MatchKind.VERSION:
+            pair = (f.package, f.version or "")
+            if f.source is Source.REGISTRY or pair not in non_registry:
+                resolved.add(pair)
+    return Outcome(
+        missing=frozenset(pairs - resolved),
+        extra=frozenset(resolved - pairs),
+        workspace_hits=tuple(sorted(workspace_hits)),
+        declared=tuple(sorted(declared)),
+        errors=tuple(f"{e.path}: {e.message}" for e in result.errors),
+    )
