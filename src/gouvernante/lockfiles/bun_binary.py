@@ -1,17 +1,18 @@
 """bun.lockb: bun's binary lockfile (the default of bun 0.x, 1.0 and 1.1).
 
-Read exactly for lockfile format 2 (what bun 0.1.7 to 1.1.x write); any other format number, and
-any inconsistency in the file, is a ``LockfileError`` that names the byte offset and says how to
-get the text ``bun.lock`` instead. The layout below was learned from bun's own serializer
-(``src/install/lockfile.zig``, ``Package.Serializer``, ``Buffers``) and checked against files
-written by bun 1.0.0, 1.0.36, 1.1.0, 1.1.38 and 1.1.45 (``tests/lockfiles/fixtures/bun/``).
-All integers are little-endian::
+Read exactly for lockfile formats 2 (what bun 0.1.7 to 1.2.x write) and 3 (64-bit version
+numbers: what bun 1.3 and 1.4 write when they rewrite an existing bun.lockb); any other format
+number, and any inconsistency in the file, is a ``LockfileError`` that names the byte offset and
+says how to get the text ``bun.lock`` instead. The layout below was learned from bun's own
+serializer (``src/install/lockfile.zig``, ``lockfile/bun.lockb.zig``, ``Package.Serializer``,
+``Buffers``) and checked against files written by bun 1.0.0, 1.0.36, 1.1.0, 1.1.38, 1.1.45,
+1.2.20, 1.3.0 and 1.4.5 (``tests/lockfiles/fixtures/bun/``). All integers are little-endian::
 
     header   "#!/usr/bin/env bun\\nbun-lockfile-format-v0\\n"   42 bytes
-             u32 format (2)   [32]u8 meta hash   u64 end of data
+             u32 format (2 or 3)   [32]u8 meta hash   u64 end of data
     packages u64 count  u64 alignment (8)  u64 field count (8; 7 before bun 0.6.8)
              u64 begin  u64 end     then, from begin, one column per field, each `count` items:
-             name String(8)  name_hash u64  resolution(64)  dependencies slice(8)
+             name String(8)  name_hash u64  resolution(64; 72 in format 3)  dependencies(8)
              resolutions slice(8)  meta(88)  bin(20)  scripts(49)
     buffers  six arrays, each u64 begin, u64 end (absolute), a text prefix, then the items:
              trees(20)  hoisted dependency ids(u32)  resolutions(u32 package id)
@@ -19,7 +20,8 @@ All integers are little-endian::
              u64 0
     sections optional, each an 8-byte tag and arrays as above: "wOrKsPaC" (workspace versions
              and paths), "tRuStEDd" / "eMpTrUsT" (trusted dependencies), "oVeRriDs" (overrides),
-             "pAtChEdD" (patched dependencies); the data ends exactly at "end of data".
+             "pAtChEdD" (patched dependencies), "cAtAlOgS" (catalogs), "cNfGvRsN" (u64 config
+             version); the data ends exactly at "end of data".
 
 A ``String`` is 8 bytes: all zero is ""; with the top bit of the last byte clear it holds up to 8
 bytes inline (NUL-terminated); otherwise it points into the string bytes (low 32 bits: offset,
