@@ -35,3 +35,12 @@ def workspace(tmp_path: Path) -> Path:
     (ws / "app").mkdir()
     shutil.copy(RUNBOOK / "test" / "affected-lockfile.json", ws / "app" / "package-lock.json")
     return ws
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "pip_install: installs gouvernante with pip into a fresh environment, as the CI"
+        " integration does (dependencies from PyPI; tens of seconds each;"
+        " deselect with -m 'not pip_install')",
+    )

@@ -15,6 +15,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +23,18 @@ import pytest
 
 from ci_templates.ci_support import (
     ACTION,
+    FIXTURES,
     REPO,
     bash,
     flags_in,
     load_yaml,
     scan_flags,
     schema_errors,
+    snapshot_repository,
 )
 
 _EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+DEBUG = FIXTURES / "debug-bump"
 REPOSITORY = "acme/shop"
 PUSH: dict[str, Any] = {}
 SAME_REPO_PR = {"pull_request": {"head": {"repo": {"full_name": REPOSITORY}}}}
@@ -71,6 +75,8 @@ class ActionRunner:
         self.summary = tmp / "summary.md"
         self.runner_temp = tmp / "runner-temp"
         self.runner_temp.mkdir(exist_ok=True)
+        self.action_path = REPO
+        self.github_path = tmp / "github-path"
 
     def value(self, expr: str) -> str:
         head, _, rest = expr.partition(".")
@@ -80,7 +86,7 @@ class ActionRunner:
             step, _, output = rest.partition(".outputs.")
             return self.step_outputs.get(step, {}).get(output, "")
         if expr == "github.action_path":
-            return str(REPO)
+            return str(self.action_path)
         if expr == "github.repository":
             return REPOSITORY
         if head == "github" and rest.startswith("event."):
@@ -93,7 +99,9 @@ class ActionRunner:
     def run(self, step_id: str) -> subprocess.CompletedProcess[str]:
         step = next(s for s in self.action["runs"]["steps"] if s.get("id") == step_id)
         env = dict(os.environ)
-        env["PATH"] = f"{self.shim}{os.pathsep}{env['PATH']}"
+        # what earlier steps added to GITHUB_PATH comes first, as on a runner
+        added = self.github_path.read_text().split() if self.github_path.exists() else []
+        env["PATH"] = os.pathsep.join([*reversed(added), str(self.shim), env["PATH"]])
         for key, raw in (step.get("env") or {}).items():
             env[key] = _EXPR.sub(lambda m: self.value(m.group(1)), str(raw))
         output = self.tmp / f"output-{step_id}"
@@ -102,7 +110,7 @@ class ActionRunner:
             RUNNER_TEMP=str(self.runner_temp),
             GITHUB_OUTPUT=str(output),
             GITHUB_STEP_SUMMARY=str(self.summary),
-            GITHUB_PATH=str(self.tmp / "github-path"),
+            GITHUB_PATH=str(self.github_path),
             GITHUB_WORKSPACE=str(self.workspace),
         )
         assert step["shell"] == "bash"
@@ -326,3 +334,33 @@ def test_docs_workflow_validates_and_pins_the_action_by_sha() -> None:
     for step in steps:
         for output in re.findall(r"steps\.gouvernante\.outputs\.([\w-]+)", json.dumps(step)):
             assert output in outputs, output
+
+
+@pytest.mark.pip_install
+def test_the_whole_action_with_its_own_install(tmp_path: Path) -> None:
+    """Every ``run:`` step in order with nothing stubbed: the install step pip-installs the
+    action's checkout (a snapshot of this one; dependencies from PyPI) and puts its venv on the
+    PATH the later steps get, which then scan with the bundled rule pack."""
+    action_path = tmp_path / "action"
+    snapshot_repository(action_path)
+    workspace = tmp_path / "ws"
+    (workspace / "web").mkdir(parents=True)
+    for name in ("package.json", "package-lock.json"):
+        (workspace / "web" / name).write_bytes((DEBUG / "affected" / name).read_bytes())
+    no_gouvernante = tmp_path / "empty-bin"
+    no_gouvernante.mkdir()
+    runner = ActionRunner(
+        tmp_path, workspace, no_gouvernante, {"python": sys.executable}, event=FORK_PR
+    )
+    runner.action_path = action_path
+    install = runner.run("install")
+    assert install.returncode == 0, install.stdout + install.stderr
+    assert "gouvernante 0.1.0" in install.stdout
+    runner.run("rules")
+    scan = runner.run("scan")
+    assert scan.returncode == 0, scan.stderr
+    out = runner.step_outputs["scan"]
+    assert out["exit-code"] == "2"
+    assert "debug@4.4.2" in scan.stdout and "GOUV-2025-CHALK-DEBUG" in scan.stdout
+    assert out["upload-sarif"] == "false"  # a fork's pull request
+    assert runner.run("verdict").returncode == 2

@@ -21,6 +21,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from ci_templates.ci_support import (
     FIXTURES,
     GITLAB,
@@ -172,6 +174,7 @@ def test_scan_script(tmp_path: Path, workspace: Path, shim: Path) -> None:
     assert bash(_script(job, "script"), cwd=workspace, env=env).returncode == 0
 
 
+@pytest.mark.pip_install
 def test_default_install_from_the_repository_then_scan(tmp_path: Path) -> None:
     """The job as GitLab runs it (before_script + script in one shell), with the template's
     default install: pip installs ``git+https://gitlab-ci-token:<token>@<host>:<port>/<project>

@@ -337,6 +337,7 @@ def _bump(project: Path) -> None:
     manifest.write_text(manifest.read_text().replace('"^4.4.0"', '"^4.4.1"'))
 
 
+@pytest.mark.pip_install
 def test_git_commit_through_the_installed_hook(
     tmp_path: Path, hook_repository: tuple[Path, str, Path]
 ) -> None:
@@ -378,6 +379,7 @@ def test_git_commit_through_the_installed_hook(
     assert git("rev-parse", "HEAD", cwd=repo) == head
 
 
+@pytest.mark.pip_install
 def test_pre_commit_run_with_value_flags_in_args(
     tmp_path: Path, hook_repository: tuple[Path, str, Path]
 ) -> None:
