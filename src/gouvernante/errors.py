@@ -54,3 +54,7 @@ class SuppressionError(GouvernanteError):
 
 class ReportError(GouvernanteError):
     """A report that cannot be written or read back."""
+
+
+class SourceError(GouvernanteError):
+    """A source of lockfiles that cannot be read: a git repository, an inventory database."""

@@ -265,6 +265,12 @@ class FindingType(StrEnum):
     CACHED = "cached_package"
     HOST_INDICATOR = "host_indicator"
     HEURISTIC = "heuristic"
+    PAST_PACKAGE = "past_package"  # resolved by a git ref earlier in its history, gone now
+
+
+class DiffChange(StrEnum):
+    ADDED = "added"  # the compared revision brings it in
+    REMOVED = "removed"  # the compared revision takes it out (never counted)
 
 
 class MatchKind(StrEnum):
@@ -321,15 +327,32 @@ class Finding:
     confidence: str | None = None
     excerpt: str | None = None  # heuristic findings: a bounded, secret-masked excerpt
     suppressed: str | None = None  # the reason of the suppression entry that matched
+    # Git sources: where in which repository (``lockfile``/``path`` are paths in the tree).
+    repository: str | None = None
+    ref: str | None = None  # main, tags/v1.2.0, remotes/origin/x
+    commit: str | None = None
+    # -history: when the ref started and stopped resolving this version (RFC 3339 UTC).
+    introduced_commit: str | None = None
+    introduced_at: str | None = None
+    removed_commit: str | None = None
+    removed_at: str | None = None
+    in_compromise_window: bool | None = None  # None: the rule has no published_at
+    change: DiffChange | None = None  # -diff: what the compared revision did to this finding
 
     def counts_at(self, threshold: Severity) -> bool:
         """Does this finding turn the exit code into 2 at ``-fail-on threshold``?"""
-        return self.suppressed is None and self.severity.rank >= threshold.rank
+        return (
+            self.suppressed is None
+            and self.change is not DiffChange.REMOVED
+            and self.severity.rank >= threshold.rank
+        )
 
-    def sort_key(self) -> tuple[int, str, str, str, str, str, str]:
+    def sort_key(self) -> tuple[int, str, str, str, str, str, str, str, str]:
         return (
             -self.severity.rank,
             self.rule_id,
+            self.repository or "",
+            self.ref or "",
             self.lockfile or self.path or "",
             self.package or "",
             self.version or "",

@@ -33,8 +33,10 @@ from gouvernante.rules.index import RuleIndex, build_index
 from gouvernante.rules.model import RuleSet
 
 if TYPE_CHECKING:
+    from gouvernante.gitscan import GitScanOutput, GitScanRequest
     from gouvernante.host.checks import HostScanResult
     from gouvernante.host.context import HostContext
+    from gouvernante.inventory.evaluate import InventoryRequest
 from gouvernante.fs.walk import walk
 from gouvernante.match.hits import DeclaredHit, match_declared, match_graph
 
@@ -488,3 +490,64 @@ def _default_host_scanner(
     from gouvernante.host.checks import run_host_scan  # noqa: PLC0415 - only with -host
 
     return run_host_scan(ruleset.rules, ctx, project_dirs)
+
+
+def run_git_scan(request: GitScanRequest, ruleset: RuleSet) -> ScanResult:
+    """``-git``: every ref of every repository read from its object store (see ``gitscan``)."""
+    from gouvernante.gitscan import run_git_scan as scan_repositories  # noqa: PLC0415
+
+    started = time.perf_counter()
+    started_at = _utc_now()
+    out = scan_repositories(request, ruleset.rules, build_index(ruleset.rules))
+    if not out.scanned and not out.errors:
+        out.notes.append(ScanIssue(", ".join(request.paths), "no branch or tag found"))
+    if out.scanned:
+        out.notes.append(
+            ScanIssue(
+                ", ".join(request.paths),
+                f"{len(out.scanned)} refs, {out.lockfiles} lockfiles,"
+                f" {out.blobs_parsed} distinct lockfile contents parsed",
+            )
+        )
+    return _git_result(request.paths, ruleset, out.findings, out, started, started_at)
+
+
+def run_inventory_scan(request: InventoryRequest, ruleset: RuleSet) -> ScanResult:
+    """``-inventory``: the rules against what the inventory recorded; no repository is read."""
+    from gouvernante.inventory.evaluate import evaluate  # noqa: PLC0415
+
+    started = time.perf_counter()
+    started_at = _utc_now()
+    out = evaluate(request, ruleset.rules, build_index(ruleset.rules))
+    return _git_result((request.database,), ruleset, out.findings, out, started, started_at)
+
+
+def _git_result(  # noqa: PLR0917 - one private helper of the two source scans
+    paths: Sequence[str],
+    ruleset: RuleSet,
+    findings: Sequence[Finding],
+    out: GitScanOutput,
+    started: float,
+    started_at: str,
+) -> ScanResult:
+    root = os.path.abspath(paths[0]) if len(paths) == 1 else None
+    return ScanResult(
+        findings=tuple(sorted(findings, key=Finding.sort_key)),
+        errors=tuple(sorted(set(out.errors), key=lambda e: (e.path, e.message))),
+        notes=tuple(out.notes),
+        stats=ScanStats(
+            lockfiles_scanned=out.lockfiles,
+            packages_scanned=out.packages,
+            rules_loaded=len(ruleset.rules),
+            elapsed_ms=int((time.perf_counter() - started) * 1000),
+        ),
+        scanned_files=tuple(out.scanned),
+        rule_sources=ruleset.sources,
+        builtin_rules=ruleset.builtin,
+        rules=ruleset.rules,
+        scan_id=_uuid4(),
+        started_at=started_at,
+        finished_at=_utc_now(),
+        scan_root=root,
+        hostname=_hostname(),
+    )

@@ -48,8 +48,11 @@ def capped(text: str, limit: int = 64) -> str:
     return f"{safe[:limit]}…({len(text)} chars)"
 
 
-def key_segment(key: str, limit: int = 64) -> str:
-    """One JSON/YAML path segment naming a key from a file: ``['…']``, escaped and capped."""
+def key_segment(key: object, limit: int = 64) -> str:
+    """One JSON/YAML path segment naming a key from a file: ``['…']``, escaped and capped (a key
+    that is not a string is named by its type only)."""
+    if not isinstance(key, str):
+        return f"[<{type(key).__name__}>]"
     body = capped(key, limit).replace("'", "\\'")
     return f"['{body}']"
 

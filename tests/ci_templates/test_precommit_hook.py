@@ -120,6 +120,7 @@ def _values(tmp: Path) -> dict[str, list[str]]:
         "ignore": ["{flag}", str(tmp / "empty-ignore.json")],
         "output": ["{flag}", str(tmp / "report.json"), "{flag}", str(tmp / "report.sarif")],
         "workers": ["{flag}", "2"],
+        "project": ["{flag}", "acme/shop"],
     }
 
 
@@ -138,6 +139,8 @@ def test_every_value_flag_works_through_the_hook(
         f"give {sorted(unknown)} a value in _values() or name it in OTHER_SCAN_MODES"
     )
     for name, template in values.items():
+        if name not in names:  # a flag this checkout does not have (yet)
+            continue
         args: list[str] = []
         i = 0
         while i < len(template):

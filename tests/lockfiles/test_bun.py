@@ -397,16 +397,16 @@ def test_line_of_escaped_and_minified() -> None:
         ("[1, 2]", "Expected `object`, got `array`", None),
         (_lock('"a": []'), "Expected `array` of at least length 1, got 0", "packages[...]"),
         (_lock('"a": [{}]'), "Expected `str`, got `object`", "packages[...][0]"),
-        (_lock('"a": ["a"]'), "expected name@resolution, got 'a'", 'packages["a"][0]'),
-        (_lock('"a": ["a@"]'), "expected name@resolution", 'packages["a"][0]'),
-        (_lock('"a": ["a@weird"]'), "unrecognised resolution 'weird'", 'packages["a"][0]'),
+        (_lock('"a": ["a"]'), "expected name@resolution", "packages['a'][0]"),
+        (_lock('"a": ["a@"]'), "expected name@resolution", "packages['a'][0]"),
+        (_lock('"a": ["a@weird"]'), "unrecognised resolution", "packages['a'][0]"),
         (_lock('"a": ["a@1.0.0", 5]'), "Expected `str | object | null`", "packages[...][1]"),
         (
             _lock('"a": ["a@1.0.0", "", {}, 7]'),
             "Expected `str | null`, got `int`",
             "packages[...][3]",
         ),
-        (_lock('"g": ["g@github:u/g", {}, null]'), "expected a string or", 'packages["g"][2]'),
+        (_lock('"g": ["g@github:u/g", {}, null]'), "expected a string or", "packages['g'][2]"),
         (_lock('"a": "a@1.0.0"'), "Expected `array`, got `str`", "packages[...]"),
         (_lock("", workspaces='"": []'), "Expected `object`, got `array`", "workspaces[...]"),
         ('{"lockfileVersion": 1, "packages": {', "not valid JSON(C)", None),
@@ -417,7 +417,7 @@ def test_errors(text: str, detail: str, json_path: str | None) -> None:
     with pytest.raises(LockfileError) as info:
         _parse(text)
     assert info.value.path == "bun.lock"
-    assert info.value.detail.startswith(detail)
+    assert info.value.detail.removeprefix("unexpected bun.lock shape: ").startswith(detail)
     assert info.value.json_path == json_path
 
 

@@ -620,7 +620,7 @@ def test_v1_edges_and_lines_with_confusable_nesting() -> None:
     [
         (b'{"lockfileVersion": 4, "packages": {}}', "unsupported npm lockfileVersion 4"),
         (b'{"lockfileVersion": 0, "dependencies": {}}', "unsupported npm lockfileVersion 0"),
-        (b'{"packages": {}}', "unsupported npm lockfileVersion None"),
+        (b'{"packages": {}}', "unsupported npm lockfileVersion (null)"),
         (b'{"lockfileVersion": "3", "packages": {}}', "unsupported npm lockfileVersion '3'"),
         (b'{"lockfileVersion": 4, "packages": []}', "unsupported npm lockfileVersion 4"),
         (b'{"lockfileVersion": 3}', "without a packages map"),

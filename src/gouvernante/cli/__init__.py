@@ -21,6 +21,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "gouvernante.cli.collect",
         "roll many JSON reports up into the organisation's status",
     ),
+    "inventory": (
+        "gouvernante.cli.inventory",
+        "record every ref of many repositories, for -inventory",
+    ),
 }
 
 

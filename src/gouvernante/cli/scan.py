@@ -61,7 +61,45 @@ def build_scan_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="scan this lockfile or package.json (any name; overrides -dir); repeatable",
     )
-    flag(p, "recursive", action="store_true", help="also scan sub-directories of -dir")
+    flag(p, "recursive", action="store_true", help="also scan sub-directories of -dir (or -git)")
+    flag(
+        p,
+        "git",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="scan a git repository (bare mirror or clone) without checking it out: every"
+        " branch and tag head; with -recursive, every repository under PATH; repeatable",
+    )
+    flag(
+        p,
+        "ref",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="with -git, only refs whose name matches (main, release/*, tags/v*); repeatable",
+    )
+    flag(
+        p,
+        "history",
+        action="store_true",
+        help="with -git, follow each ref's lockfile history: when affected versions came and went",
+    )
+    flag(p, "since", metavar="DATE", help="with -history, only commits from DATE on (2026-09-01)")
+    flag(
+        p,
+        "diff",
+        metavar="BASE",
+        help="with -git REPO, report only what -diff-head (default HEAD) adds or removes vs BASE",
+    )
+    flag(p, "diff-head", dest="diff_head", default="HEAD", metavar="REV", help=argparse.SUPPRESS)
+    flag(
+        p,
+        "inventory",
+        metavar="FILE",
+        help="evaluate the rules against an inventory database (gouvernante inventory add)",
+    )
+    flag(p, "at", metavar="TIME", help="with -inventory, the refs as they were at TIME (UTC)")
     flag(p, "host", action="store_true", help="also check this machine: the rules' host indicators")
     flag(
         p,
@@ -174,8 +212,6 @@ def output_targets(outputs: Sequence[str], explicit: str | None) -> tuple[Output
 
 def _scan(ns: argparse.Namespace) -> int:
     from gouvernante.pipeline import ScanRequest, run_scan  # noqa: PLC0415 - lean start-up
-    from gouvernante.report import ReportFormat, render  # noqa: PLC0415
-    from gouvernante.report.text import summary_line, terminal_safe  # noqa: PLC0415
 
     if ns.json and ns.format not in (None, "json"):
         raise UsageError(f"-json conflicts with -format {ns.format}")
@@ -187,6 +223,9 @@ def _scan(ns: argparse.Namespace) -> int:
     if ruleset is None:
         return EXIT_ERROR
     trace.debug("loaded %d rules from %s", len(ruleset.rules), ", ".join(ruleset.sources))
+    if ns.git or ns.inventory:
+        result = _scan_sources(ns, ruleset)
+        return _finish(ns, result, targets, explicit)
     request = ScanRequest(
         directory=ns.dir,
         lockfiles=tuple(ns.lockfile),
@@ -203,6 +242,74 @@ def _scan(ns: argparse.Namespace) -> int:
         from gouvernante.suppress import apply_suppressions  # noqa: PLC0415
 
         result = apply_suppressions(result, suppressions)
+    return _finish(ns, result, targets, explicit)
+
+
+def _scan_sources(ns: argparse.Namespace, ruleset: RuleSet) -> ScanResult:
+    """``-git`` and ``-inventory``: findings placed in repositories and refs."""
+    from gouvernante.pipeline import run_git_scan, run_inventory_scan  # noqa: PLC0415
+
+    if ns.git and ns.inventory:
+        raise UsageError("-git and -inventory are two ways to answer: give one")
+    if ns.lockfile or ns.host or ns.heuristic:
+        raise UsageError(
+            "-git/-inventory scan repositories: -lockfile, -host, -heuristic apply to -dir"
+        )
+    if ns.since is not None and not ns.history:
+        raise UsageError("-since goes with -history")
+    if ns.inventory:
+        from gouvernante.inventory.evaluate import InventoryRequest  # noqa: PLC0415
+
+        if ns.history or ns.diff:
+            raise UsageError("-history and -diff read repositories: use them with -git")
+        return run_inventory_scan(
+            InventoryRequest(ns.inventory, at=_time_flag("-at", ns.at), ref_patterns=tuple(ns.ref)),
+            ruleset,
+        )
+    from gouvernante.gitscan import GitScanRequest  # noqa: PLC0415
+
+    if ns.at is not None:
+        raise UsageError("-at goes with -inventory")
+    if ns.diff is not None and (ns.history or ns.recursive or len(ns.git) != 1):
+        raise UsageError("-diff compares two revisions of one repository (one -git, no -history)")
+    request = GitScanRequest(
+        paths=tuple(ns.git),
+        recursive=ns.recursive,
+        ref_patterns=tuple(ns.ref),
+        history=ns.history,
+        since=_time_flag("-since", ns.since),
+        diff_base=ns.diff,
+        diff_head=ns.diff_head,
+        workers=ns.workers,
+    )
+    return run_git_scan(request, ruleset)
+
+
+def _time_flag(name: str, value: str | None) -> int | None:
+    """A date or RFC 3339 time (UTC when no offset is given) as unix seconds."""
+    if value is None:
+        return None
+    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+    try:
+        dt = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"{name} {value!r}: not a date or time (2026-09-08, 2026-09-08T13:00Z)"
+        ) from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return int(dt.timestamp())
+
+
+def _finish(
+    ns: argparse.Namespace,
+    result: ScanResult,
+    targets: tuple[OutputTarget, ...],
+    explicit: str | None,
+) -> int:
+    from gouvernante.report import ReportFormat, render  # noqa: PLC0415
+    from gouvernante.report.text import summary_line, terminal_safe  # noqa: PLC0415
+
     trace.debug("scan done: %d findings, %d errors", len(result.findings), len(result.errors))
     if targets:
         written = [

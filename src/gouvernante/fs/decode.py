@@ -8,6 +8,7 @@ byte offset, a line and column, and what was expected.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 _BOM = b"\xef\xbb\xbf"
@@ -68,3 +69,34 @@ def json_problem(data: bytes | memoryview) -> DecodeProblem:
     # Accepted by the lenient standard decoder but not the strict one: NaN/Infinity, numbers out
     # of range, lone surrogate escapes.
     return DecodeProblem("invalid JSON: a value is not strict JSON (NaN, huge number, or lone \\u)")
+
+
+_YAML_TOKEN = re.compile(r"'(<[a-z ]+>)'")
+_YAML_PUNCT = re.compile(r"'([^\w\s'\\]{1,2})'")
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+_PLAIN_REASON = re.compile(r"[a-z <>,:()-]*")
+
+
+def yaml_reason(problem: str | None) -> str:
+    """A YAML parser's problem in words that quote nothing from the document.
+
+    PyYAML's problems quote the offending text (``found character '\\x1b' that cannot start any
+    token``, ``found undefined tag handle '!x!'``): quoted text is dropped (token names such as
+    ``<block end>`` and one or two punctuation characters such as ``','`` are kept), and a problem
+    that still holds anything but plain words becomes ``syntax error``.
+    """
+    if not problem:
+        return "syntax error"
+    kept: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        kept.append(match.group(1))
+        return "<kept>"
+
+    text = _YAML_PUNCT.sub(keep, _YAML_TOKEN.sub(keep, problem))
+    text = " ".join(_QUOTED.sub("", text).split())
+    if not text or len(text) > 100 or _PLAIN_REASON.fullmatch(text) is None:
+        return "syntax error"
+    for piece in kept:
+        text = text.replace("<kept>", piece if piece.startswith("<") else f"'{piece}'", 1)
+    return text

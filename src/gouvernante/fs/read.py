@@ -53,6 +53,38 @@ def size_message(size: int, limit: int) -> str:
     return f"file is too large ({size} bytes; the limit is {shown})"
 
 
+# Pseudo file systems whose "files" are the state of this machine (environment, memory, devices):
+# never read through a link, whatever the scanned tree.
+PSEUDO_ROOTS = ("/proc", "/sys", "/dev")
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def link_refusal(path: str, tree: str) -> str | None:
+    """Why the symlink ``path`` (or a file under a symlinked folder) must not be read, or None.
+
+    A scanned tree is untrusted: a ``yarn.lock`` that links to ``~/.npmrc``, to a private key or
+    to ``/proc/self/environ`` must not be opened (its bytes could reach a message or a report). A
+    link is followed only when it resolves inside ``tree``; one into ``/proc``, ``/sys`` or
+    ``/dev`` is refused even when ``tree`` holds them. The message names no target: where the
+    link points is the attacker's text, and the link's own name is enough to find it.
+    """
+    try:
+        target = os.path.realpath(path, strict=True)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "is a symlink loop; not read"
+        return "is a symlink to a missing or unreadable file; not read"
+    real_tree = os.path.realpath(tree)
+    if any(_inside(target, pseudo) for pseudo in PSEUDO_ROOTS):
+        return "is a symlink into /proc, /sys or /dev; refusing to read it"
+    if not _inside(target, real_tree):
+        return "is a symlink to a file outside the scanned folder; refusing to read it"
+    return None
+
+
 def open_regular(path: str, display: str | None = None) -> int:
     """Open ``path`` read-only; refuse anything but a regular file without blocking on it."""
     shown = display or path

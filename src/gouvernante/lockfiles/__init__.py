@@ -84,4 +84,6 @@ def parse_bytes(data: bytes, path: str, filename: str | None = None) -> Lockfile
         raise LockfileError(path, "nesting too deep to parse") from None
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
         # A parser bug or an input shape it did not expect: fail closed, never "0 packages".
-        raise LockfileError(path, f"cannot parse {spec.name} file: {exc}") from None
+        # The exception's text could quote the file: only its kind is named.
+        kind = type(exc).__name__
+        raise LockfileError(path, f"cannot parse {spec.name} file ({kind})") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -40,11 +41,40 @@ def json_errors(
         raise LockfileError(path, problem.message(), json_path=json_path) from None
 
 
+_EXPECTED = re.compile(
+    r"Expected `[a-z| ]+`, got `[a-z]+`"
+    r"|Expected `[a-z| ]+` of (?:at least |at most )?length [0-9]+, got [0-9]+"
+)
+_MISSING = re.compile(r"Object missing required field `[A-Za-z0-9_$]+`")
+
+
 def shape_error(path: str, exc: msgspec.ValidationError, what: str) -> LockfileError:
-    """``unexpected <what> shape: ...`` with the JSON path msgspec names (``$.a.b`` -> ``a.b``)."""
+    """``unexpected <what> shape: ...`` with the JSON path msgspec names (``$.a.b`` -> ``a.b``).
+
+    Only the kinds (``Expected `str`, got `int```) or a missing field of our own schema are kept
+    from the library's message: anything else it says (an enum value, a too-long string) could
+    quote the file, so it becomes ``a value of the wrong kind``. msgspec writes dictionary keys as
+    ``[...]``, so the path holds only field names of our schema and array indexes."""
     message, _, where = str(exc).partition(" - at `$")
+    if _EXPECTED.fullmatch(message) is None and _MISSING.fullmatch(message) is None:
+        message = "a value of the wrong kind"
     json_path = where.rstrip("`").lstrip(".") or None
+    if json_path is not None and re.fullmatch(r"[A-Za-z0-9_$.\[\]]*", json_path) is None:
+        json_path = None
     return LockfileError(path, f"unexpected {what} shape: {message}", json_path=json_path)
+
+
+def version_label(value: object) -> str:
+    """A ``lockfileVersion`` as shown in a message: a small number as it is, anything else by
+    its kind only (the value could be anything a hostile file holds)."""
+    if type(value) is str and re.fullmatch(r"[0-9]{1,3}(?:\.[0-9]{1,3}){0,2}", value):
+        return repr(value)
+    if type(value) is int and 0 <= value <= 999:
+        return str(value)
+    if type(value) is float and value.is_integer() and 0 <= value <= 999:
+        return str(int(value))
+    kinds = {str: "a string", bool: "a boolean", type(None): "null", list: "an array"}
+    return f"({kinds.get(type(value), 'not a small number')})"
 
 
 def split_at_version(spec: str) -> tuple[str, str]:

@@ -31,7 +31,7 @@ def unquote_dq(token: str, path: str, line: int) -> str:
         value = json.loads(token, strict=False)
     except ValueError:
         raise LockfileError(
-            path, f"bad escape in string {token[:80]}", json_path=f"line {line}"
+            path, "bad escape in a quoted string", json_path=f"line {line}"
         ) from None
     if not isinstance(value, str):  # pragma: no cover - a quoted token always decodes to str
         raise LockfileError(path, "expected a string", json_path=f"line {line}")

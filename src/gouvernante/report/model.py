@@ -16,6 +16,7 @@ import msgspec
 
 from gouvernante.model import (
     CheckOutcome,
+    DiffChange,
     Finding,
     FindingType,
     LockfileFormat,
@@ -122,6 +123,15 @@ class ReportFinding(_Struct, kw_only=True, frozen=True):
     confidence: str | None = None
     excerpt: str | None = None
     suppressed: str | None = None  # the reason of the suppression entry that matched
+    repository: str | None = None  # git sources: the repository, ref and commit of the finding
+    ref: str | None = None
+    commit: str | None = None
+    introduced_commit: str | None = None  # -history: when the ref took the version in
+    introduced_at: Timestamp | None = None
+    removed_commit: str | None = None  # -history: when it left (past_package findings)
+    removed_at: Timestamp | None = None
+    in_compromise_window: bool | None = None
+    change: DiffChange | None = None  # -diff: added or removed by the compared revision
     dependency_paths: list[list[str]] = []
     more_dependency_paths: int = 0
     direct: bool | None = None
@@ -198,6 +208,15 @@ def report_finding(f: Finding) -> ReportFinding:
         confidence=f.confidence,
         excerpt=f.excerpt,
         suppressed=f.suppressed,
+        repository=f.repository,
+        ref=f.ref,
+        commit=f.commit,
+        introduced_commit=f.introduced_commit,
+        introduced_at=f.introduced_at,
+        removed_commit=f.removed_commit,
+        removed_at=f.removed_at,
+        in_compromise_window=f.in_compromise_window,
+        change=f.change,
         dependency_paths=[list(p) for p in f.dependency_paths],
         more_dependency_paths=f.more_paths if f.dependency_paths else 0,
         direct=f.direct,

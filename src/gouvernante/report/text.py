@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from gouvernante import __version__
 from gouvernante.model import CheckOutcome, Finding, FindingType, ScanResult
@@ -48,10 +48,55 @@ def summary_line(result: ScanResult) -> str:
     return f"CLEAN: no findings{tail}"
 
 
-def _where(f: Finding) -> str:
+def _where(f: Finding, refs: Sequence[str] = ()) -> str:
+    place = f.path or ""
     if f.lockfile:
-        return f"{f.lockfile}:{f.line}" if f.line else f.lockfile
-    return f.path or ""
+        place = f"{f.lockfile}:{f.line}" if f.line else f.lockfile
+    if f.repository is not None:
+        return f"{f.repository}@{', '.join(refs or [f.ref or '?'])}:{place}"
+    return place
+
+
+def group_refs(findings: Sequence[Finding]) -> list[tuple[Finding, tuple[str, ...]]]:
+    """Findings of git sources that differ only by ref (and commit) once, with their refs: one
+    verdict for ``main``, ``tags/v1.2`` and ``release/1.x`` that resolve the same lockfile."""
+    groups: dict[object, tuple[Finding, list[str]]] = {}
+    for n, f in enumerate(findings):
+        key: object = n
+        if f.repository is not None:
+            key = (
+                f.repository,
+                f.rule_id,
+                f.type,
+                f.match,
+                f.package,
+                f.version,
+                f.declared_range,
+                f.lockfile,
+                f.path,
+                f.dependency_paths,
+                f.introduced_commit,
+                f.removed_commit,
+                f.change,
+                f.suppressed,
+            )
+        entry = groups.setdefault(key, (f, []))
+        if f.ref is not None and f.ref not in entry[1]:
+            entry[1].append(f.ref)
+    return [(f, tuple(refs)) for f, refs in groups.values()]
+
+
+def _history_lines(f: Finding) -> Iterable[str]:
+    if f.introduced_at or f.introduced_commit:
+        since = f.introduced_at or "before -since"
+        yield f"      in since {since} (commit {(f.introduced_commit or '?')[:12]})"
+    if f.removed_at:
+        yield f"      removed {f.removed_at} (commit {(f.removed_commit or '?')[:12]})"
+    if f.in_compromise_window:
+        yield "      INSIDE the compromise window: rotate every secret its installs could reach"
+    if f.change is not None:
+        what = "brought in" if f.change.value == "added" else "taken out (not counted)"
+        yield f"      {what} by the compared revision"
 
 
 def subject(f: Finding, *, quote_range: bool = True) -> str:
@@ -66,12 +111,18 @@ def subject(f: Finding, *, quote_range: bool = True) -> str:
     return f.indicator or f.path or f.rule_id
 
 
-def _finding_lines(f: Finding) -> Iterable[str]:
+def _finding_lines(f: Finding, refs: Sequence[str] = ()) -> Iterable[str]:
     kind = f.type.value.replace("_", " ")
-    yield f"    {subject(f)}  [{kind}, {f.match.value}]  {_where(f)}"
+    yield f"    {subject(f)}  [{kind}, {f.match.value}]  {_where(f, refs)}"
     if f.suppressed is not None:
         yield f"      SUPPRESSED (not counted): {f.suppressed}"
-    yield f"      why: {f.description}"
+    description = f.description
+    if len(refs) > 1 and f.ref:
+        joined = ", ".join(refs)
+        description = description.replace(f" on {f.ref} ", f" on {joined} ", 1)
+        description = description.replace(f" at {f.ref},", f" at {joined},", 1)
+    yield f"      why: {description}"
+    yield from _history_lines(f)
     if f.type is FindingType.PACKAGE and f.lockfile and f.dependency_paths:
         for path in f.dependency_paths:
             yield f"      path: {' > '.join(path)}"
@@ -127,11 +178,11 @@ def render(result: ScanResult) -> str:
             continue
         lines.append(f"{sev.value.upper()} ({len(group)})")
         current = None
-        for f in group:
+        for f, refs in group_refs(group):
             if f.rule_id != current:
                 current = f.rule_id
                 lines.append(f"  [{f.rule_id}] {f.rule_title}")
-            lines.extend(_finding_lines(f))
+            lines.extend(_finding_lines(f, refs))
         lines.append("")
     if result.errors:
         lines.append(f"Errors ({len(result.errors)})")

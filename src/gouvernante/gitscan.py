@@ -1,0 +1,761 @@
+"""Scans of git repositories without a checkout: every ref's tree, each distinct lockfile blob
+parsed once, history windows (``-history``) and pull-request differences (``-diff``).
+
+Three steps, shared with the inventory (which stores the first two and replays the third):
+
+1. *snapshots*: each ref's commit and the lockfiles (and ``.github`` files) of its tree;
+2. *blob matches*: each distinct blob parsed and matched once (``match_lockfile``);
+3. *findings*: ``snapshot_findings`` places the blob matches at each ref (declared ranges
+   resolved per ref, project file indicators checked on the ref's tree).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import posixpath
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from gouvernante import trace
+from gouvernante.errors import GouvernanteError, SourceError
+from gouvernante.fs.read import MAX_LOCKFILE_BYTES
+from gouvernante.host.files import indicator_finding, indicator_pattern
+from gouvernante.host.paths import is_project_relative
+from gouvernante.lockfiles import LOCKFILE_NAMES, parse_bytes
+from gouvernante.match.lockfile import LockfileMatch, PlacedMatch, match_lockfile, resolve_declared
+from gouvernante.model import (
+    DiffChange,
+    Finding,
+    FindingType,
+    HashResult,
+    LockfileGraph,
+    MatchKind,
+    ScanIssue,
+)
+from gouvernante.rules.index import RuleIndex
+from gouvernante.rules.model import HostIndicator, IndicatorType, Rule
+from gouvernante.sources.git import (
+    GITHUB_DIR,
+    SYMLINK_MODE,
+    CommitChanges,
+    ObjectStore,
+    Repository,
+    TreeFile,
+    find_repositories,
+    list_refs,
+    lockfile_history,
+    resolve_commit,
+)
+
+MAX_INDICATOR_BYTES = 16 * 1024 * 1024
+# A compromised release is usually live hours to days before the advisory: an exposure window
+# that reaches into the week before the rule's published_at is marked.
+COMPROMISE_LEAD_SECONDS = 7 * 24 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One ref of one repository at one commit, and the files of its tree that matter."""
+
+    repository: str
+    ref: str
+    commit: str
+    time: int
+    files: tuple[TreeFile, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BlobKey:
+    oid: str
+    name: str  # the file name picks the parser: the same bytes may be two formats
+
+    @staticmethod
+    def of(file: TreeFile) -> BlobKey:
+        return BlobKey(file.oid, posixpath.basename(file.path))
+
+
+@dataclass(frozen=True)
+class BlobOutcome:
+    match: LockfileMatch | None = None
+    error: str | None = None  # why the blob could not be read or parsed (no path, no bytes)
+
+
+def lockfiles_of(snapshot: Snapshot) -> list[TreeFile]:
+    return [
+        f
+        for f in snapshot.files
+        if posixpath.basename(f.path) in LOCKFILE_NAMES and not _in_github(f.path)
+    ]
+
+
+def _in_github(path: str) -> bool:
+    return GITHUB_DIR in path.split("/")[:-1]
+
+
+def parse_blob(data: bytes, key: BlobKey) -> LockfileGraph:
+    return parse_bytes(data, key.name, key.name)
+
+
+# --- indicators ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectIndicator:
+    rule: Rule
+    indicator: HostIndicator
+    pattern: str
+    regex: re.Pattern[str]
+    answerable: bool  # only looks inside .github folders: answered from recorded files
+
+
+def project_indicators(rules: Iterable[Rule]) -> list[ProjectIndicator]:
+    """Rules' file indicators relative to a project (``.github/workflows/x.yml``)."""
+    out: list[ProjectIndicator] = []
+    for rule in rules:
+        for ind in rule.host_indicators:
+            if ind.type is not IndicatorType.FILE:
+                continue
+            pattern = indicator_pattern(ind).replace("\\", "/").strip("/")
+            if not is_project_relative(pattern):
+                continue
+            first = pattern.split("/", 1)[0]
+            out.append(
+                ProjectIndicator(rule, ind, pattern, _glob_regex(pattern), first == ".github")
+            )
+    return out
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """A project-relative glob as a regex over paths below any project folder."""
+    parts: list[str] = []
+    for part in pattern.split("/"):
+        if part == "**":
+            parts.append("(?:[^/]+/)*")
+            continue
+        rx = ""
+        for ch in part:
+            rx += {"*": "[^/]*", "?": "[^/]"}.get(ch, re.escape(ch))
+        parts.append(rx + "/")
+    body = "".join(parts).removesuffix("/")
+    return re.compile(body)
+
+
+def _indicator_matches(
+    ind: ProjectIndicator, snapshot: Snapshot, project_dirs: Sequence[str]
+) -> list[tuple[str, TreeFile | None]]:
+    """(path, file or None for a folder) that the indicator names in one snapshot."""
+    recorded = {f.path: f for f in snapshot.files if _in_github(f.path)}
+    folders: set[str] = set()
+    for path in recorded:
+        parts = path.split("/")
+        for n in range(1, len(parts)):
+            folders.add("/".join(parts[:n]))
+    hits: dict[str, TreeFile | None] = {}
+    for base in project_dirs:
+        prefix = f"{base}/" if base else ""
+        for path, file in recorded.items():
+            if path.startswith(prefix) and ind.regex.fullmatch(path[len(prefix) :]):
+                hits[path] = file
+        for folder in folders:
+            if folder.startswith(prefix) and ind.regex.fullmatch(folder[len(prefix) :]):
+                hits.setdefault(folder, None)
+    return sorted(hits.items())
+
+
+def _project_dirs(snapshot: Snapshot) -> list[str]:
+    dirs = {""} | {posixpath.dirname(f.path) for f in lockfiles_of(snapshot)}
+    return sorted(dirs)
+
+
+def indicator_findings(
+    indicators: Sequence[ProjectIndicator],
+    snapshot: Snapshot,
+    read_blob: Callable[[str], bytes] | None,
+) -> tuple[list[Finding], list[str]]:
+    """Findings of project file indicators on one snapshot's recorded files. ``read_blob`` hashes
+    files for indicators with hashes (None: an inventory, which keeps no file content)."""
+    findings: list[Finding] = []
+    notes: list[str] = []
+    dirs = _project_dirs(snapshot)
+    for ind in indicators:
+        if not ind.answerable:
+            notes.append(
+                f"{ind.rule.id}: indicator {ind.indicator.describe()} is checked on checkouts"
+                " only (git scans look at .github folders)"
+            )
+            continue
+        for path, file in _indicator_matches(ind, snapshot, dirs):
+            kind = "folder" if file is None else "file"
+            if file is not None and file.mode == SYMLINK_MODE:
+                kind = "symlink"
+            hashes: tuple[HashResult, ...] = ()
+            match = MatchKind.FILE
+            note = ""
+            if ind.indicator.hashes and file is not None and kind == "file":
+                if read_blob is None:
+                    note = "; not hashed: the inventory keeps no file content (scan with -git)"
+                else:
+                    data = read_blob(file.oid)
+                    hashes = tuple(
+                        HashResult(
+                            h.algorithm.value,
+                            h.value,
+                            hashlib.new(h.algorithm.value, data).hexdigest() == h.value,
+                        )
+                        for h in ind.indicator.hashes
+                    )
+                    if any(h.matched for h in hashes):
+                        match, note = MatchKind.HASH, "; its hash matches a known-malicious hash"
+                    else:
+                        note = "; its hash matches none of the listed hashes"
+            text = (
+                f"{kind} {path} is in {snapshot.repository} at {snapshot.ref},"
+                f" an indicator of {ind.rule.id}{note}"
+            )
+            finding = indicator_finding(ind.rule, ind.indicator, match, text, path, hashes=hashes)
+            findings.append(
+                replace(
+                    finding,
+                    repository=snapshot.repository,
+                    ref=snapshot.ref,
+                    commit=snapshot.commit,
+                )
+            )
+    return findings, notes
+
+
+# --- placing blob matches -----------------------------------------------------------------
+
+
+@dataclass
+class Placed:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[ScanIssue] = field(default_factory=list)
+    notes: list[ScanIssue] = field(default_factory=list)
+    lockfiles: int = 0
+    packages: int = 0
+
+
+def where(snapshot: Snapshot, path: str) -> str:
+    return f"{snapshot.repository}@{snapshot.ref}:{path}"
+
+
+def snapshot_findings(
+    snapshot: Snapshot,
+    outcomes: Mapping[BlobKey, BlobOutcome],
+    indicators: Sequence[ProjectIndicator],
+    read_blob: Callable[[str], bytes] | None,
+) -> Placed:
+    """The findings, errors and notes of one ref from the matches of its blobs."""
+    out = Placed()
+    placed: list[PlacedMatch] = []
+    for file in lockfiles_of(snapshot):
+        shown = where(snapshot, file.path)
+        if file.mode == SYMLINK_MODE:
+            out.errors.append(ScanIssue(shown, "a symbolic link in the repository: not followed"))
+            continue
+        outcome = outcomes.get(BlobKey.of(file))
+        if outcome is None or outcome.match is None:
+            reason = outcome.error if outcome is not None else "not read"
+            out.errors.append(ScanIssue(shown, reason or "not read"))
+            continue
+        m = outcome.match
+        out.lockfiles += 1
+        out.packages += m.packages
+        out.notes.extend(ScanIssue(shown, n) for n in m.notes)
+        here = replace_many(m.findings, snapshot, file.path)
+        out.findings.extend(here)
+        if m.declared:
+            m = replace(
+                m,
+                declared=tuple(
+                    replace(
+                        d,
+                        finding=_placed(d.finding, snapshot, file.path),
+                    )
+                    for d in m.declared
+                ),
+            )
+        placed.append(PlacedMatch("/" + posixpath.dirname(file.path), shown, m))
+    declared, declared_notes = resolve_declared(placed, "/")
+    out.findings.extend(declared)
+    out.notes.extend(ScanIssue(p, msg) for p, msg in declared_notes)
+    ind_findings, ind_notes = indicator_findings(indicators, snapshot, read_blob)
+    out.findings.extend(ind_findings)
+    out.notes.extend(ScanIssue(f"{snapshot.repository}@{snapshot.ref}", n) for n in ind_notes)
+    return out
+
+
+def _placed(f: Finding, snapshot: Snapshot, path: str) -> Finding:
+    return replace(
+        f, lockfile=path, repository=snapshot.repository, ref=snapshot.ref, commit=snapshot.commit
+    )
+
+
+def replace_many(findings: Iterable[Finding], snapshot: Snapshot, path: str) -> list[Finding]:
+    return [_placed(f, snapshot, path) for f in findings]
+
+
+# --- reading repositories -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RefHistory:
+    """What ``-history`` needs of one ref: the lockfiles at the boundary and each change."""
+
+    boundary: Snapshot | None  # the ref's state just before -since (None: from the start)
+    commits: tuple[CommitChanges, ...]
+
+
+@dataclass(frozen=True)
+class RepoListing:
+    repository: Repository
+    snapshots: tuple[Snapshot, ...] = ()
+    histories: tuple[tuple[str, RefHistory], ...] = ()  # (ref, history)
+    errors: tuple[ScanIssue, ...] = ()
+    notes: tuple[ScanIssue, ...] = ()
+
+
+@dataclass(frozen=True)
+class ListingRequest:
+    ref_patterns: tuple[str, ...] = ()
+    history: bool = False
+    since: int | None = None
+    revisions: tuple[tuple[str, str], ...] = ()  # (label, revision): -diff sides, not refs
+    # Commits whose files are already known (the inventory): their trees are not read again.
+    known: Mapping[str, frozenset[str]] = field(default_factory=dict)  # gitdir -> commits
+
+
+def list_repository(repo: Repository, request: ListingRequest) -> RepoListing:
+    """Every selected ref of one repository, its tree's files, and its lockfile history."""
+    notes: list[tuple[str, str]] = []
+    snapshots: list[Snapshot] = []
+    histories: list[tuple[str, RefHistory]] = []
+    try:
+        with ObjectStore(repo) as store:
+            if request.revisions:
+                for label, revision in request.revisions:
+                    commit, tree, when = resolve_commit(repo, revision)
+                    files = store.lockfiles(tree)
+                    snapshots.append(Snapshot(repo.display, label, commit, when, files))
+            else:
+                known = request.known.get(repo.gitdir, frozenset())
+                for head in list_refs(repo, request.ref_patterns, notes):
+                    files = () if head.commit in known else store.lockfiles(head.tree)
+                    snapshots.append(
+                        Snapshot(repo.display, head.short, head.commit, head.time, files)
+                    )
+                    if request.history:
+                        histories.append(
+                            (head.short, _history(repo, store, head.short, head.commit, request))
+                        )
+    except SourceError as exc:
+        return RepoListing(repo, errors=(ScanIssue(repo.display, exc.detail),))
+    if not snapshots and not request.revisions:
+        notes.append((repo.display, "no branch or tag (an empty repository?)"))
+    return RepoListing(
+        repo,
+        tuple(snapshots),
+        tuple(histories),
+        notes=tuple(ScanIssue(p, m) for p, m in notes),
+    )
+
+
+def _history(
+    repo: Repository, store: ObjectStore, ref: str, commit: str, request: ListingRequest
+) -> RefHistory:
+    boundary_commit, commits = lockfile_history(repo, commit, request.since)
+    boundary = None
+    if boundary_commit is not None:
+        b_commit, b_tree, b_time = resolve_commit(repo, boundary_commit)
+        boundary = Snapshot(repo.display, ref, b_commit, b_time, store.lockfiles(b_tree))
+    return RefHistory(boundary, tuple(commits))
+
+
+def read_blob_outcomes(
+    repo: Repository, keys: Sequence[BlobKey], index: RuleIndex
+) -> list[BlobOutcome]:
+    """Parse and match blobs of one repository (each key once)."""
+    results: list[BlobOutcome] = []
+    try:
+        with ObjectStore(repo) as store:
+            for key in keys:
+                results.append(blob_outcome(store, key, index))
+    except SourceError as exc:
+        results.extend(BlobOutcome(error=exc.detail) for _ in range(len(keys) - len(results)))
+    return results
+
+
+def blob_outcome(store: ObjectStore, key: BlobKey, index: RuleIndex) -> BlobOutcome:
+    try:
+        data = store.read(key.oid, "blob", MAX_LOCKFILE_BYTES)
+        graph = parse_blob(data, key)
+    except SourceError as exc:
+        return BlobOutcome(error=exc.detail)
+    except GouvernanteError as exc:
+        return BlobOutcome(error=exc.detail)
+    return BlobOutcome(match=match_lockfile(graph, index, key.name))
+
+
+# --- parallel map -------------------------------------------------------------------------
+
+_WORKER_STATE: dict[str, object] = {}
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+def parallel_map(
+    fn: Callable[[_T], _R], items: Sequence[_T], workers: int | None, state: dict[str, object]
+) -> Iterator[_R]:
+    """``fn`` over ``items`` in order, on both cores when there are several items. ``state`` is
+    handed to forked workers without pickling (``worker_state()`` reads it)."""
+    count = workers if workers is not None else min(2, os.cpu_count() or 1)
+    _WORKER_STATE.clear()
+    _WORKER_STATE.update(state)
+    if count <= 1 or len(items) < 2 or not hasattr(os, "fork"):
+        yield from map(fn, items)
+        return
+    import multiprocessing  # noqa: PLC0415 - only when a pool pays off
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(count, mp_context=ctx) as pool:
+        yield from pool.map(fn, items, chunksize=max(1, min(16, len(items) // (count * 8))))
+
+
+def worker_state(name: str) -> object:
+    return _WORKER_STATE[name]
+
+
+def _list_one(repo: Repository) -> RepoListing:
+    request = worker_state("request")
+    assert isinstance(request, ListingRequest)
+    return list_repository(repo, request)
+
+
+def _blobs_one(job: tuple[Repository, tuple[BlobKey, ...]]) -> list[BlobOutcome]:
+    index = worker_state("index")
+    assert isinstance(index, RuleIndex)
+    return read_blob_outcomes(job[0], job[1], index)
+
+
+# --- the scan -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GitScanRequest:
+    paths: tuple[str, ...]
+    recursive: bool = False
+    ref_patterns: tuple[str, ...] = ()
+    history: bool = False
+    since: int | None = None
+    diff_base: str | None = None
+    diff_head: str = "HEAD"
+    workers: int | None = None
+
+
+@dataclass
+class GitScanOutput:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[ScanIssue] = field(default_factory=list)
+    notes: list[ScanIssue] = field(default_factory=list)
+    scanned: list[str] = field(default_factory=list)  # repository@ref (commit)
+    lockfiles: int = 0
+    packages: int = 0
+    blobs_parsed: int = 0
+
+
+def discover_repositories(
+    paths: Sequence[str], recursive: bool, errors: list[ScanIssue]
+) -> list[Repository]:
+    repos: dict[str, Repository] = {}
+    for path in paths:
+        for repo in find_repositories(path, recursive, lambda p, m: errors.append(ScanIssue(p, m))):
+            repos.setdefault(repo.gitdir, repo)
+    return list(repos.values())
+
+
+def match_blobs(
+    listings: Sequence[RepoListing], index: RuleIndex, workers: int | None
+) -> dict[BlobKey, BlobOutcome]:
+    """Each distinct lockfile blob of the listings (snapshots and histories), parsed and matched
+    once, read from the first repository that holds it."""
+    owner: dict[BlobKey, Repository] = {}
+    for listing in listings:
+        for snap in _all_snapshots(listing):
+            for file in lockfiles_of(snap):
+                if file.mode != SYMLINK_MODE:
+                    owner.setdefault(BlobKey.of(file), listing.repository)
+        for _ref, hist in listing.histories:
+            for commit in hist.commits:
+                for change in commit.changes:
+                    if change.oid is not None and change.mode != SYMLINK_MODE:
+                        key = BlobKey(change.oid, posixpath.basename(change.path))
+                        owner.setdefault(key, listing.repository)
+    by_repo: dict[str, tuple[Repository, list[BlobKey]]] = {}
+    for key, repo in owner.items():
+        by_repo.setdefault(repo.gitdir, (repo, []))[1].append(key)
+    jobs = [(repo, tuple(keys)) for repo, keys in by_repo.values()]
+    outcomes: dict[BlobKey, BlobOutcome] = {}
+    for (_repo, keys), results in zip(
+        jobs, parallel_map(_blobs_one, jobs, workers, {"index": index}), strict=True
+    ):
+        outcomes.update(zip(keys, results, strict=True))
+    trace.debug("%d distinct lockfile blobs parsed", len(outcomes))
+    return outcomes
+
+
+def _all_snapshots(listing: RepoListing) -> Iterator[Snapshot]:
+    yield from listing.snapshots
+    for _ref, hist in listing.histories:
+        if hist.boundary is not None:
+            yield hist.boundary
+
+
+def list_repositories(
+    repos: Sequence[Repository], request: ListingRequest, workers: int | None
+) -> list[RepoListing]:
+    return list(parallel_map(_list_one, repos, workers, {"request": request}))
+
+
+def run_git_scan(request: GitScanRequest, rules: Sequence[Rule], index: RuleIndex) -> GitScanOutput:
+    out = GitScanOutput()
+    repos = discover_repositories(request.paths, request.recursive, out.errors)
+    if request.diff_base is not None:
+        if len(repos) != 1:
+            out.errors.append(
+                ScanIssue(", ".join(request.paths), "-diff needs exactly one repository")
+            )
+            return out
+        revisions = (("base", request.diff_base), ("head", request.diff_head))
+        listing_request = ListingRequest(revisions=revisions)
+    else:
+        listing_request = ListingRequest(request.ref_patterns, request.history, request.since)
+    listings = list_repositories(repos, listing_request, request.workers)
+    outcomes = match_blobs(listings, index, request.workers)
+    out.blobs_parsed = len(outcomes)
+    indicators = project_indicators(rules)
+    stores: dict[str, ObjectStore] = {}
+
+    def reader(repo: Repository) -> Callable[[str], bytes]:
+        def read(oid: str) -> bytes:
+            store = stores.get(repo.gitdir)
+            if store is None:
+                store = stores[repo.gitdir] = ObjectStore(repo)
+            return store.read(oid, "blob", MAX_INDICATOR_BYTES)
+
+        return read
+
+    try:
+        per_snapshot: dict[tuple[str, str], Placed] = {}
+        for listing in listings:
+            out.errors.extend(listing.errors)
+            out.notes.extend(listing.notes)
+            for snap in listing.snapshots:
+                placed = snapshot_findings(snap, outcomes, indicators, reader(listing.repository))
+                per_snapshot[(snap.repository, snap.ref)] = placed
+                out.scanned.append(f"{snap.repository}@{snap.ref} ({snap.commit[:12]})")
+            if request.history:
+                out.findings.extend(
+                    history_findings(listing, outcomes, per_snapshot, rules, out.notes)
+                )
+        if request.diff_base is not None:
+            _diff(per_snapshot, out)
+        else:
+            for placed in per_snapshot.values():
+                out.findings.extend(placed.findings)
+                _merge_issues(placed, out)
+    finally:
+        for store in stores.values():
+            store.close()
+    out.notes[:] = list(dict.fromkeys(out.notes))
+    return out
+
+
+def _merge_issues(placed: Placed, out: GitScanOutput) -> None:
+    out.errors.extend(placed.errors)
+    out.notes.extend(placed.notes)
+    out.lockfiles += placed.lockfiles
+    out.packages += placed.packages
+
+
+def finding_identity(f: Finding) -> tuple[object, ...]:
+    """What makes two findings the same for ``-diff``: rule, kind, package, version, path."""
+    return (f.rule_id, f.type, f.match, f.package, f.version, f.declared_range, f.lockfile, f.path)
+
+
+def _diff(per_snapshot: Mapping[tuple[str, str], Placed], out: GitScanOutput) -> None:
+    base = next((p for (_r, ref), p in per_snapshot.items() if ref == "base"), None)
+    head = next((p for (_r, ref), p in per_snapshot.items() if ref == "head"), None)
+    if base is None or head is None:
+        return
+    before = {finding_identity(f) for f in base.findings}
+    after = {finding_identity(f) for f in head.findings}
+    for f in head.findings:
+        if finding_identity(f) not in before:
+            out.findings.append(replace(f, change=DiffChange.ADDED))
+    for f in base.findings:
+        if finding_identity(f) not in after:
+            out.findings.append(replace(f, change=DiffChange.REMOVED))
+    _merge_issues(head, out)
+    out.errors.extend(e for e in base.errors if e not in head.errors)
+
+
+# --- history ------------------------------------------------------------------------------
+
+
+def utc(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _window_text(start: int | None, end: int) -> str:
+    if start is None:
+        return f"until {_human(end)}"
+    a, b = datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
+    if a.date() == b.date():
+        return f"from {a:%Y-%m-%d %H:%M} to {b:%H:%M} UTC"
+    return f"from {a:%Y-%m-%d %H:%M} to {b:%Y-%m-%d %H:%M} UTC"
+
+
+def _human(ts: int) -> str:
+    return f"{datetime.fromtimestamp(ts, UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def _published(rule: Rule) -> int | None:
+    if not rule.published_at:
+        return None
+    text = rule.published_at.replace("Z", "+00:00")
+    try:
+        dt = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return int(dt.timestamp())
+
+
+def in_compromise_window(rule: Rule, start: int | None, end: int | None) -> bool | None:
+    """Does [start, end) reach into the rule's compromise window (from a week before its
+    published_at, open-ended)? None when the rule has no published_at."""
+    published = _published(rule)
+    if published is None:
+        return None
+    return end is None or end > published - COMPROMISE_LEAD_SECONDS
+
+
+HitKey = tuple[str, str | None, str | None, MatchKind]
+
+
+def _hit_key(f: Finding) -> HitKey:
+    return (f.rule_id, f.package, f.version, f.match)
+
+
+@dataclass
+class _Open:
+    finding: Finding  # as last seen (its lockfile path)
+    commit: str | None
+    time: int | None
+
+
+def history_findings(
+    listing: RepoListing,
+    outcomes: Mapping[BlobKey, BlobOutcome],
+    current: Mapping[tuple[str, str], Placed],
+    rules: Sequence[Rule],
+    notes: list[ScanIssue],
+) -> list[Finding]:
+    """Per ref: each affected version's windows. The window still open at the ref's head dates
+    the current finding (``introduced_*``); closed windows become ``past_package`` findings."""
+    by_id = {r.id: r for r in rules}
+    dated: list[Finding] = []
+    for ref, hist in listing.histories:
+        placed = current.get((listing.repository.display, ref))
+        if placed is None:
+            continue
+        state: dict[str, TreeFile] = {}
+        if hist.boundary is not None:
+            state = {f.path: f for f in lockfiles_of(hist.boundary)}
+        open_hits: dict[HitKey, _Open] = {}
+
+        def hits_of(
+            files: Mapping[str, TreeFile], snapshot_ref: str, commit: str
+        ) -> dict[HitKey, Finding]:
+            found: dict[HitKey, Finding] = {}
+            for path, file in sorted(files.items()):
+                outcome = outcomes.get(BlobKey.of(file))
+                if outcome is None or outcome.match is None:
+                    continue
+                for f in outcome.match.findings:
+                    found.setdefault(
+                        _hit_key(f),
+                        replace(
+                            f,
+                            lockfile=path,
+                            repository=listing.repository.display,
+                            ref=snapshot_ref,
+                            commit=commit,
+                        ),
+                    )
+            return found
+
+        if hist.boundary is not None:
+            for key, f in hits_of(state, ref, hist.boundary.commit).items():
+                open_hits[key] = _Open(f, None, None)
+        for commit in hist.commits:
+            for change in commit.changes:
+                if change.oid is None:
+                    state.pop(change.path, None)
+                else:
+                    state[change.path] = TreeFile(change.path, change.mode, change.oid)
+            now = hits_of(state, ref, commit.commit)
+            for key in list(open_hits):
+                if key not in now:
+                    started = open_hits.pop(key)
+                    dated.append(_past(started, commit.commit, commit.time, ref, by_id.get(key[0])))
+            for key, f in now.items():
+                if key in open_hits:
+                    open_hits[key].finding = f
+                else:
+                    open_hits[key] = _Open(f, commit.commit, commit.time)
+        # The walk ends at the head: the current findings get the start of their window.
+        current_findings = placed.findings
+        dated_current: list[Finding] = []
+        for found in current_findings:
+            started_at = open_hits.get(_hit_key(found))
+            rule = by_id.get(found.rule_id)
+            if found.type is FindingType.PACKAGE and started_at is not None:
+                found = replace(  # noqa: PLW2901
+                    found,
+                    introduced_commit=started_at.commit,
+                    introduced_at=utc(started_at.time) if started_at.time is not None else None,
+                    in_compromise_window=(
+                        in_compromise_window(rule, started_at.time, None) if rule else None
+                    ),
+                )
+            dated_current.append(found)
+        placed.findings[:] = dated_current
+    return dated
+
+
+def _past(started: _Open, commit: str, when: int, ref: str, rule: Rule | None) -> Finding:
+    f = started.finding
+    window = _window_text(started.time, when)
+    what = f"{f.package}@{f.version}" if f.version else (f.package or f.rule_id)
+    return replace(
+        f,
+        type=FindingType.PAST_PACKAGE,
+        description=(
+            f"{what} was resolved on {ref} {window} (affected by {f.rule_id});"
+            " gone now, but anything that installed it then ran it"
+        ),
+        introduced_commit=started.commit,
+        introduced_at=utc(started.time) if started.time is not None else None,
+        removed_commit=commit,
+        removed_at=utc(when),
+        in_compromise_window=in_compromise_window(rule, started.time, when) if rule else None,
+        dependency_paths=f.dependency_paths,
+    )

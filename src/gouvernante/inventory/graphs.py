@@ -1,0 +1,88 @@
+"""A lockfile graph as stored in the inventory (msgpack) and rebuilt for the same matcher.
+
+What is kept: every package (node id, name, version, source, integrity, resolved URL), the
+importers, the edges, the declared ranges of a package.json, the parser's notes. What is not:
+line numbers (a finding from the inventory has no ``line``) and the file's bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import msgspec
+
+from gouvernante.model import (
+    DeclaredDependency,
+    Importer,
+    LockedPackage,
+    LockfileFormat,
+    LockfileGraph,
+    Source,
+)
+
+
+class StoredGraph(msgspec.Struct, array_like=True, frozen=True):
+    format: str
+    ids: list[str]
+    names: list[str]
+    versions: list[str]
+    sources: list[str]
+    integrity: list[str | None]
+    resolved: list[str | None]
+    importers: list[tuple[str, str]]
+    edges: dict[str, list[str]]
+    declared: list[tuple[str, str, str, str | None]]
+    notes: list[str]
+
+
+_ENCODER = msgspec.msgpack.Encoder()
+_DECODER = msgspec.msgpack.Decoder(StoredGraph)
+
+
+def encode(graph: LockfileGraph) -> bytes:
+    table = graph.table
+    packages = list(table)
+    return _ENCODER.encode(
+        StoredGraph(
+            format=graph.format.value,
+            ids=[p.id for p in packages],
+            names=[p.name for p in packages],
+            versions=[p.version for p in packages],
+            sources=[p.source.value for p in packages],
+            integrity=[p.integrity for p in packages],
+            resolved=[p.resolved for p in packages],
+            importers=[(i.id, i.label) for i in graph.importers],
+            edges={k: list(v) for k, v in graph.details.edges().items()},
+            declared=[(d.name, d.spec, d.field, d.alias) for d in graph.declared],
+            notes=list(graph.notes),
+        )
+    )
+
+
+class _Edges:
+    def __init__(self, edges: Mapping[str, Sequence[str]]) -> None:
+        self._edges = edges
+
+    def edges(self) -> Mapping[str, Sequence[str]]:
+        return self._edges
+
+    def line_of(self, node_id: str) -> int | None:
+        return None
+
+
+def decode(data: bytes) -> LockfileGraph:
+    g = _DECODER.decode(data)
+    packages = [
+        LockedPackage(i, n, v, Source(s), integ, res)
+        for i, n, v, s, integ, res in zip(
+            g.ids, g.names, g.versions, g.sources, g.integrity, g.resolved, strict=True
+        )
+    ]
+    return LockfileGraph(
+        format=LockfileFormat(g.format),
+        packages=packages,
+        importers=[Importer(i, label) for i, label in g.importers],
+        declared=[DeclaredDependency(n, s, f, a) for n, s, f, a in g.declared],
+        details=_Edges(g.edges),
+        notes=g.notes,
+    )

@@ -1,0 +1,122 @@
+"""The inventory database: SQLite (stdlib) in WAL mode, schema versioned and migrated here.
+
+Plain SQL types (INTEGER, TEXT, BLOB), surrogate integer keys and no SQLite-only syntax in the
+tables, so the same schema can be created in PostgreSQL (BLOB as BYTEA, INTEGER PRIMARY KEY as
+an identity column) when a shared server is wanted.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from gouvernante.errors import SourceError
+
+SCHEMA_VERSION = 1
+
+# Migration n takes the schema from version n - 1 to n.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        "CREATE TABLE schema_info (version INTEGER NOT NULL)",
+        # A repository as read: when, and whether the read failed (staleness, errors).
+        """CREATE TABLE repositories (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            location TEXT NOT NULL,
+            last_read_at INTEGER,
+            last_error TEXT
+        )""",
+        # A source: one ref of one repository.
+        """CREATE TABLE sources (
+            id INTEGER PRIMARY KEY,
+            repository_id INTEGER NOT NULL REFERENCES repositories(id),
+            ref TEXT NOT NULL,
+            UNIQUE (repository_id, ref)
+        )""",
+        "CREATE TABLE commits_seen (id INTEGER PRIMARY KEY,"
+        " repository_id INTEGER NOT NULL REFERENCES repositories(id),"
+        " commit_id TEXT NOT NULL, committed_at INTEGER NOT NULL,"
+        " UNIQUE (repository_id, commit_id))",
+        # Which ref pointed where, when: a new row each time a ref moves.
+        """CREATE TABLE ref_states (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES sources(id),
+            commit_row INTEGER NOT NULL REFERENCES commits_seen(id),
+            first_seen_at INTEGER NOT NULL,
+            last_seen_at INTEGER NOT NULL,
+            gone_at INTEGER
+        )""",
+        "CREATE INDEX ref_states_source ON ref_states (source_id, first_seen_at)",
+        # Lockfile contents, once each: format, counts, the graph (msgpack), or why unreadable.
+        """CREATE TABLE blobs (
+            id INTEGER PRIMARY KEY,
+            oid TEXT NOT NULL,
+            name TEXT NOT NULL,
+            format TEXT,
+            packages INTEGER NOT NULL DEFAULT 0,
+            error TEXT,
+            notes TEXT,
+            graph BLOB,
+            UNIQUE (oid, name)
+        )""",
+        # The files of a commit's tree that matter: lockfiles and .github files.
+        """CREATE TABLE commit_files (
+            commit_row INTEGER NOT NULL REFERENCES commits_seen(id),
+            path TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            oid TEXT NOT NULL,
+            PRIMARY KEY (commit_row, path)
+        )""",
+        # Package names, versions and integrity of each blob, for the rule lookups.
+        """CREATE TABLE packages (
+            blob_id INTEGER NOT NULL REFERENCES blobs(id),
+            name TEXT NOT NULL,
+            version TEXT NOT NULL,
+            integrity TEXT,
+            declared INTEGER NOT NULL DEFAULT 0
+        )""",
+        "CREATE INDEX packages_name ON packages (name)",
+        "CREATE INDEX packages_integrity ON packages (integrity)",
+        "INSERT INTO schema_info (version) VALUES (1)",
+    ),
+}
+
+
+def connect(path: str, *, create: bool) -> sqlite3.Connection:
+    """Open (and with ``create``, make or migrate) an inventory database."""
+    import os  # noqa: PLC0415
+
+    if not create and not os.path.isfile(path):
+        raise SourceError(path, "no such inventory (make one with: gouvernante inventory add)")
+    try:
+        db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        version = _version(db)
+    except sqlite3.DatabaseError as exc:
+        raise SourceError(path, f"not an inventory database: {exc}") from None
+    if version > SCHEMA_VERSION:
+        raise SourceError(
+            path, f"schema version {version} is newer than this gouvernante ({SCHEMA_VERSION})"
+        )
+    if version < SCHEMA_VERSION:
+        if not create:
+            raise SourceError(path, f"schema version {version}: run inventory add to migrate")
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            db.execute("BEGIN IMMEDIATE")
+            for statement in MIGRATIONS[target]:
+                db.execute(statement)
+            if target > 1:
+                db.execute("UPDATE schema_info SET version = ?", (target,))
+            db.execute("COMMIT")
+    return db
+
+
+def _version(db: sqlite3.Connection) -> int:
+    row = db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_info'"
+    ).fetchone()
+    if row is None:
+        return 0
+    got = db.execute("SELECT version FROM schema_info").fetchone()
+    return int(got[0]) if got else 0

@@ -1,0 +1,541 @@
+"""Git object stores (bare mirrors or clones) read with the real ``git``, nothing checked out.
+
+Nothing from a repository may run. Only plumbing commands are used (``for-each-ref``,
+``cat-file --batch``, ``log --raw``, ``rev-list``), never a command word a repository alias could
+stand for, never a diff with text conversion or an external diff, never a checkout (no filters,
+no hooks). Every call gets an environment built from nothing but ``PATH`` (no system or global
+config, no replace objects, no prompts, no optional locks) and command-line overrides of every
+repository setting that could name a program these commands might start
+(``core.fsmonitor``, ``core.hooksPath``, ``log.showSignature``, ``protocol.allow``, ...). Every
+process has a deadline: a repository config that makes ``git`` wait (an ``include.path`` naming a
+FIFO) costs a timeout, not a hang. Decision record: docs/decisions/0008-git-sources.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fnmatch
+import os
+import stat
+import subprocess
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import IO
+
+from gouvernante import trace
+from gouvernante.errors import SourceError
+from gouvernante.fs.walk import SKIP_DIRS, walk
+from gouvernante.lockfiles import LOCKFILE_NAMES
+
+GIT = "git"
+DEADLINE_SECONDS = 600.0  # one repository's reading, whatever its config does
+MAX_TREE_ENTRIES = 5_000_000  # tree entries read per repository before giving up
+MAX_DEPTH = 256  # nested folders
+MAX_GLOB_MATCHES = 10_000
+
+TREE_MODE = "40000"
+SYMLINK_MODE = "120000"
+GITLINK_MODE = "160000"
+GITHUB_DIR = ".github"
+
+# Settings of a repository's own config that these commands could turn into a program run, a
+# network connection or a write, overridden on every command line (command-line config wins).
+_OVERRIDES = (
+    "core.fsmonitor=false",
+    "core.hooksPath=/dev/null",
+    "core.pager=cat",
+    "core.sshCommand=false",
+    "core.askPass=false",
+    "core.alternateRefsCommand=",
+    "core.untrackedCache=false",
+    "core.quotePath=true",
+    "protocol.allow=never",
+    "log.showSignature=false",
+    "log.follow=false",
+    "diff.renames=false",
+    "diff.noprefix=false",
+    "gc.auto=0",
+    "maintenance.auto=false",
+    "fetch.writeCommitGraph=false",
+    "credential.helper=",
+)
+_LOCKFILE_PATHSPECS = tuple(f":(glob)**/{name}" for name in sorted(LOCKFILE_NAMES))
+
+
+def git_environment(gitdir: str) -> dict[str, str]:
+    """The whole environment of a ``git`` call: nothing inherited but ``PATH``."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "GIT_DIR": gitdir,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_NO_REPLACE_OBJECTS": "1",
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_OPTIONAL_LOCKS": "0",
+        "GIT_ATTR_NOSYSTEM": "1",
+        "GIT_PROTOCOL_FROM_USER": "0",
+        "GIT_ALLOW_PROTOCOL": "",
+        "GIT_PAGER": "cat",
+        "HOME": os.devnull,
+        "XDG_CONFIG_HOME": os.devnull,
+        "LC_ALL": "C",
+    }
+
+
+def git_command(gitdir: str, *args: str) -> list[str]:
+    cmd = [GIT, "--no-pager", "-c", f"safe.directory={gitdir}"]
+    for item in _OVERRIDES:
+        cmd += ["-c", item]
+    return [*cmd, *args]
+
+
+def run_git(repo: Repository, *args: str, timeout: float = DEADLINE_SECONDS) -> bytes:
+    """Run one plumbing command in ``repo``; its stdout, or ``SourceError`` (git's own stderr is
+    not echoed: it may quote the repository's content)."""
+    try:
+        done = subprocess.run(
+            git_command(repo.gitdir, *args),
+            env=git_environment(repo.gitdir),
+            cwd=repo.gitdir,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise SourceError(repo.display, f"git {args[0]}: no answer in {timeout:.0f} s") from None
+    except OSError as exc:
+        raise SourceError(repo.display, f"cannot run git: {exc.strerror or exc}") from None
+    if done.returncode != 0:
+        trace.debug("git %s in %s: %r", args[0], repo.display, done.stderr[:500])
+        raise SourceError(repo.display, f"git {args[0]} failed (exit {done.returncode})")
+    return done.stdout
+
+
+# --- repositories -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Repository:
+    gitdir: str  # absolute path of the object store's directory (``x.git`` or ``x/.git``)
+    display: str  # as reported: the path given, joined with the folder found under it
+    bare: bool
+
+
+def _is_gitdir(path: str) -> bool:
+    try:
+        head = os.lstat(os.path.join(path, "HEAD"))
+        objects = os.lstat(os.path.join(path, "objects"))
+        refs = os.lstat(os.path.join(path, "refs"))
+    except OSError:
+        return False
+    return (
+        stat.S_ISREG(head.st_mode) and stat.S_ISDIR(objects.st_mode) and stat.S_ISDIR(refs.st_mode)
+    )
+
+
+def repository_at(path: str, display: str) -> Repository | None:
+    """The repository whose object store is ``path`` (bare) or ``path/.git`` (a clone)."""
+    dotgit = os.path.join(path, ".git")
+    try:
+        is_dir = stat.S_ISDIR(os.lstat(dotgit).st_mode)
+    except OSError:
+        is_dir = False
+    if is_dir and _is_gitdir(dotgit):
+        return Repository(os.path.abspath(dotgit), display, bare=False)
+    if _is_gitdir(path):
+        return Repository(os.path.abspath(path), display, bare=True)
+    return None
+
+
+def find_repositories(
+    path: str, recursive: bool, on_error: Callable[[str, str], None]
+) -> list[Repository]:
+    """``path`` itself when it is a repository; with ``recursive``, every repository below it
+    (not entering a repository once found, nor symlinked folders)."""
+    top = repository_at(path, path)
+    if top is not None:
+        return [top]
+    if not os.path.isdir(path):
+        on_error(path, "no such directory" if not os.path.exists(path) else "not a directory")
+        return []
+    if not recursive:
+        on_error(path, "not a git repository (give -recursive to look for repositories in it)")
+        return []
+    found: list[Repository] = []
+
+    def prune(name: str, sub: str) -> bool:
+        if name in SKIP_DIRS:
+            return True
+        rel = os.path.relpath(sub, path).replace(os.sep, "/")
+        repo = repository_at(sub, f"{path.rstrip('/')}/{rel}")
+        if repo is not None:
+            found.append(repo)
+            return True
+        return False
+
+    for _ in walk(path, prune=prune, on_error=on_error):
+        pass
+    found.sort(key=lambda r: r.display)
+    return found
+
+
+# --- refs ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RefHead:
+    name: str  # full ref name: refs/heads/main
+    short: str  # as reported: main, tags/v1.0, remotes/origin/main
+    commit: str
+    tree: str
+    time: int  # committer time of the commit, unix seconds
+
+
+def short_ref(name: str) -> str:
+    if name.startswith("refs/heads/"):
+        return name[len("refs/heads/") :]
+    if name.startswith("refs/"):
+        return name[len("refs/") :]
+    return name
+
+
+_REF_FORMAT = (
+    "%(objectname)%00%(objecttype)%00%(*objectname)%00%(*objecttype)%00%(tree)%00%(*tree)"
+    "%00%(committerdate:unix)%00%(*committerdate:unix)%00%(symref)%00%(refname)"
+)
+
+
+def list_refs(
+    repo: Repository, patterns: Sequence[str], notes: list[tuple[str, str]]
+) -> list[RefHead]:
+    """Branch and tag heads (and remote-tracking branches of a clone) that point at commits,
+    narrowed to those whose short or full name matches one of ``patterns`` (all when empty)."""
+    namespaces = ["refs/heads", "refs/tags"] + ([] if repo.bare else ["refs/remotes"])
+    out = run_git(repo, "for-each-ref", f"--format={_REF_FORMAT}", *namespaces)
+    heads: list[RefHead] = []
+    for line in out.decode("utf-8", "surrogateescape").splitlines():
+        fields = line.split("\0")
+        if len(fields) != 10:
+            raise SourceError(repo.display, "git for-each-ref: unexpected output")
+        oid, kind, peeled, peeled_kind, tree, peeled_tree, when, peeled_when, symref, name = fields
+        if symref:
+            continue  # refs/remotes/origin/HEAD: the branch it names is listed itself
+        short = short_ref(name)
+        if patterns and not any(
+            fnmatch.fnmatchcase(short, p) or fnmatch.fnmatchcase(name, p) for p in patterns
+        ):
+            continue
+        if kind == "tag" and peeled_kind == "commit":
+            oid, tree, when = peeled, peeled_tree, peeled_when
+        elif kind != "commit":
+            notes.append((f"{repo.display}@{short}", f"points at a {peeled_kind or kind}: skipped"))
+            continue
+        heads.append(RefHead(name, short, oid, tree, int(when or 0)))
+    return heads
+
+
+def resolve_commit(repo: Repository, revision: str) -> tuple[str, str, int]:
+    """(commit, tree, committer time) of a revision name (``main``, ``HEAD~2``, an id)."""
+    if revision.startswith("-"):
+        raise SourceError(repo.display, f"revision {revision!r}: may not start with '-'")
+    out = run_git(repo, "rev-list", "--no-walk", "--format=%H %T %ct", "--end-of-options", revision)
+    lines = out.decode("ascii", "replace").split("\n")
+    if len(lines) < 2:
+        raise SourceError(repo.display, f"revision {revision!r}: not found")
+    commit, tree, when = lines[1].split(" ")
+    return commit, tree, int(when)
+
+
+# --- objects ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TreeFile:
+    path: str  # in the repository, '/'-separated
+    mode: str
+    oid: str
+
+
+class ObjectStore:
+    """One ``git cat-file --batch`` process over a repository's object store; trees are read
+    once and the lockfiles below each subtree remembered, so refs that share folders share the
+    work."""
+
+    def __init__(self, repo: Repository, deadline: float = DEADLINE_SECONDS) -> None:
+        self.repo = repo
+        self._deadline = deadline
+        self._proc: subprocess.Popen[bytes] | None = None  # started on the first read
+        self._timer: threading.Timer | None = None
+        self._lockfiles: dict[str, tuple[TreeFile, ...]] = {}
+        self._trees: dict[str, list[tuple[str, str, str]]] = {}
+        self._entries = 0
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        if self._proc is not None:
+            return self._proc
+        try:
+            self._proc = subprocess.Popen(
+                git_command(self.repo.gitdir, "cat-file", "--batch"),
+                env=git_environment(self.repo.gitdir),
+                cwd=self.repo.gitdir,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+        except OSError as exc:
+            raise SourceError(self.repo.display, f"cannot run git: {exc.strerror or exc}") from None
+        self._timer = threading.Timer(self._deadline, self._proc.kill)
+        self._timer.daemon = True
+        self._timer.start()
+        return self._proc
+
+    def __enter__(self) -> ObjectStore:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        proc = self._proc
+        if proc is None:
+            return
+        if proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                proc.stdin.close()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+    def read(self, oid: str, expected: str, limit: int) -> bytes:
+        """The content of one object of type ``expected`` (at most ``limit`` bytes)."""
+        proc = self._start()
+        stdin: IO[bytes] | None = proc.stdin
+        stdout: IO[bytes] | None = proc.stdout
+        assert stdin is not None and stdout is not None
+        try:
+            stdin.write(oid.encode("ascii") + b"\n")
+            stdin.flush()
+            header = stdout.readline()
+        except (OSError, ValueError):
+            header = b""
+        parts = header.split()
+        if len(parts) == 2 and parts[1] == b"missing":
+            raise SourceError(self.repo.display, f"object {oid} is missing (partial clone?)")
+        if len(parts) != 3:
+            raise SourceError(
+                self.repo.display, f"git cat-file: no answer for {oid} (deadline or crash)"
+            )
+        kind, size = parts[1].decode("ascii"), int(parts[2])
+        if size > limit or kind != expected:
+            _discard(stdout, size + 1)
+            if kind != expected:
+                raise SourceError(self.repo.display, f"object {oid} is a {kind}, not a {expected}")
+            raise SourceError(
+                self.repo.display, f"object {oid}: {size} bytes, more than the {limit} allowed"
+            )
+        data = stdout.read(size + 1)
+        if len(data) != size + 1:
+            raise SourceError(self.repo.display, f"git cat-file: {oid} cut short")
+        return data[:size]
+
+    def tree(self, oid: str) -> list[tuple[str, str, str]]:
+        """(mode, name, oid) of each entry of a tree object."""
+        cached = self._trees.get(oid)
+        if cached is not None:
+            return cached
+        data = self.read(oid, "tree", 1 << 30)
+        entries: list[tuple[str, str, str]] = []
+        raw = 32 if len(oid) == 64 else 20
+        pos, end = 0, len(data)
+        while pos < end:
+            space = data.find(b" ", pos)
+            nul = data.find(b"\0", space + 1)
+            if space < 0 or nul < 0 or nul + 1 + raw > end:
+                raise SourceError(self.repo.display, f"tree {oid}: malformed at byte {pos}")
+            mode = data[pos:space].decode("ascii", "replace")
+            name = data[space + 1 : nul].decode("utf-8", "surrogateescape")
+            entries.append((mode, name, data[nul + 1 : nul + 1 + raw].hex()))
+            pos = nul + 1 + raw
+        self._entries += len(entries)
+        if self._entries > MAX_TREE_ENTRIES:
+            raise SourceError(
+                self.repo.display, f"more than {MAX_TREE_ENTRIES} tree entries: not scanned whole"
+            )
+        if len(self._trees) < 4096:
+            self._trees[oid] = entries
+        return entries
+
+    def lockfiles(self, tree: str, depth: int = 0) -> tuple[TreeFile, ...]:
+        """Lockfiles and package.json files at any depth below ``tree`` (dependency and VCS
+        folders skipped, as on disk), and every file inside a ``.github`` folder (where rules'
+        project indicators point: worm workflows). Symlinks are returned too, so the caller
+        refuses a symlinked lockfile."""
+        got = self._lockfiles.get(tree)
+        if got is not None:
+            return got
+        if depth > MAX_DEPTH:
+            raise SourceError(self.repo.display, f"folders nested more than {MAX_DEPTH} deep")
+        found: list[TreeFile] = []
+        for mode, name, oid in self.tree(tree):
+            if mode == TREE_MODE:
+                if name == GITHUB_DIR:
+                    base = TreeFile(name, mode, oid)
+                    found.extend(f for f in self._everything(base) if f.mode != TREE_MODE)
+                    continue
+                if name in SKIP_DIRS:
+                    continue
+                for sub in self.lockfiles(oid, depth + 1):
+                    found.append(TreeFile(f"{name}/{sub.path}", sub.mode, sub.oid))
+            elif name in LOCKFILE_NAMES and mode != GITLINK_MODE:
+                found.append(TreeFile(name, mode, oid))
+        result = tuple(found)
+        self._lockfiles[tree] = result
+        return result
+
+    def glob(self, tree: str, pattern: str) -> tuple[list[TreeFile], bool]:
+        """Entries of ``tree`` matching a '/'-separated pattern (``*``, ``?``, ``[..]``, ``**``)
+        and whether the matches were cut at ``MAX_GLOB_MATCHES``."""
+        parts = [p for p in pattern.replace("\\", "/").split("/") if p and p != "."]
+        current: list[TreeFile] = [TreeFile("", TREE_MODE, tree)]
+        truncated = False
+        for part in parts:
+            nxt: list[TreeFile] = []
+            for base in current:
+                if base.mode != TREE_MODE:
+                    continue
+                if part == "**":
+                    nxt.extend(self._everything(base))
+                    continue
+                for mode, name, oid in self.tree(base.oid):
+                    if name == part or (
+                        any(c in part for c in "*?[") and fnmatch.fnmatchcase(name, part)
+                    ):
+                        nxt.append(TreeFile(_join(base.path, name), mode, oid))
+            current = list({f.path: f for f in nxt}.values())
+            if len(current) > MAX_GLOB_MATCHES:
+                current, truncated = current[:MAX_GLOB_MATCHES], True
+            if not current:
+                break
+        return [f for f in current if f.path], truncated
+
+    def _everything(self, base: TreeFile) -> Iterator[TreeFile]:
+        yield base
+        stack = [base]
+        seen = 0
+        while stack:
+            node = stack.pop()
+            for mode, name, oid in self.tree(node.oid):
+                entry = TreeFile(_join(node.path, name), mode, oid)
+                seen += 1
+                if seen > MAX_GLOB_MATCHES * 20:
+                    return
+                yield entry
+                if mode == TREE_MODE:
+                    stack.append(entry)
+
+
+def _join(base: str, name: str) -> str:
+    return f"{base}/{name}" if base else name
+
+
+def _discard(stream: IO[bytes], count: int) -> None:
+    while count > 0:
+        chunk = stream.read(min(count, 1 << 20))
+        if not chunk:
+            return
+        count -= len(chunk)
+
+
+# --- history ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FileChange:
+    path: str
+    mode: str
+    oid: str | None  # None: the file was deleted
+
+
+@dataclass(frozen=True, slots=True)
+class CommitChanges:
+    commit: str
+    time: int
+    changes: tuple[FileChange, ...]
+
+
+def _skipped(path: str) -> bool:
+    return any(part in SKIP_DIRS for part in path.split("/")[:-1])
+
+
+def lockfile_history(
+    repo: Repository, commit: str, since: int | None
+) -> tuple[str | None, list[CommitChanges]]:
+    """The first-parent commits of ``commit`` that changed a lockfile, oldest first, with what
+    they changed (against their first parent: what the ref itself went through). With
+    ``since``, only commits from then on, and the commit the ref stood at before (None when
+    the history starts after ``since``)."""
+    args = [
+        "log",
+        "--first-parent",
+        "--no-show-signature",
+        "--no-textconv",
+        "--no-ext-diff",
+        "--no-renames",
+        "--no-abbrev",
+        "--no-color",
+        "--raw",
+        "-z",
+        "--format=%x01%H %ct",
+    ]
+    if since is not None:
+        args.append(f"--since=@{since}")
+    out = run_git(repo, *args, "--end-of-options", commit, "--", *_LOCKFILE_PATHSPECS)
+    commits: list[CommitChanges] = []
+    current: tuple[str, int] | None = None
+    changes: list[FileChange] = []
+    tokens = out.split(b"\0")
+    i = 0
+    while i < len(tokens):
+        token = tokens[i].lstrip(b"\n")
+        i += 1
+        if token.startswith(b"\x01"):
+            if current is not None:
+                commits.append(CommitChanges(current[0], current[1], tuple(changes)))
+            sha, _, when = token[1:].decode("ascii").partition(" ")
+            current, changes = (sha, int(when)), []
+        elif token.startswith(b":"):
+            fields = token[1:].decode("ascii").split(" ")
+            path = tokens[i].decode("utf-8", "surrogateescape") if i < len(tokens) else ""
+            i += 1
+            if len(fields) != 5 or _skipped(path):
+                continue
+            name = path.rsplit("/", 1)[-1]
+            if name not in LOCKFILE_NAMES:
+                continue
+            _old_mode, new_mode, _old, new, status = fields
+            deleted = status.startswith("D") or new_mode == "000000"
+            changes.append(FileChange(path, new_mode, None if deleted else new))
+    if current is not None:
+        commits.append(CommitChanges(current[0], current[1], tuple(changes)))
+    commits.reverse()
+    boundary: str | None = None
+    if since is not None:
+        before = run_git(
+            repo,
+            "rev-list",
+            "--first-parent",
+            "-1",
+            f"--before=@{since - 1}",
+            "--end-of-options",
+            commit,
+        )
+        boundary = before.decode("ascii").strip() or None
+    return boundary, commits

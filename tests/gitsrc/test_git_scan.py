@@ -1,0 +1,177 @@
+"""-git: refs read from real repositories' object stores, no checkout."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitsrc.gitrepo import GIT_ENV, Repo, lockfile, mirror, write_rules
+from gouvernante.cli import main
+from gouvernante.gitscan import GitScanRequest, run_git_scan
+from gouvernante.rules.index import build_index
+from gouvernante.rules.loader import load_rule_files
+
+
+def _scan(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, Any]:
+    code = main([*args, "-json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def _org(tmp_path: Path) -> tuple[Path, Repo, dict[str, str]]:
+    """main clean now (debug 4.4.2 came and went), side adds a bad web/ project and a worm
+    workflow, tag v1 on the bad commit."""
+    r = Repo(tmp_path / "work")
+    r.write("package-lock.json", lockfile("4.4.1"))
+    init = r.commit("init")
+    r.write("package-lock.json", lockfile("4.4.2"))
+    bad = r.commit("bad")
+    r.git("tag", "-a", "v1", "-m", "release")
+    r.write("package-lock.json", lockfile("4.4.3"))
+    fix = r.commit("fix")
+    r.git("checkout", "-q", "-b", "side")
+    r.write("web/package-lock.json", lockfile("4.4.2", "web"))
+    r.write(".github/workflows/worm.yml", "on: push\n")
+    side = r.commit("side")
+    r.git("checkout", "-q", "main")
+    mirror(r.path, tmp_path / "org" / "team" / "app.git")
+    return tmp_path / "org", r, {"init": init, "bad": bad, "fix": fix, "side": side}
+
+
+def test_every_ref_is_scanned_with_repository_ref_and_commit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    org, _r, c = _org(tmp_path)
+    rules = write_rules(tmp_path)
+    code, report = _scan(capsys, "-rules", str(rules), "-git", str(org), "-recursive")
+    assert code == 2
+    findings = report["findings"]
+    assert isinstance(findings, list)
+    where = sorted(
+        (f["ref"], f["commit"], f.get("lockfile") or f.get("path"), f["type"]) for f in findings
+    )
+    assert where == [
+        ("side", c["side"], ".github/workflows/worm.yml", "host_indicator"),
+        ("side", c["side"], "web/package-lock.json", "package"),
+        ("tags/v1", c["bad"], "package-lock.json", "package"),
+    ]
+    assert {f["repository"] for f in findings} == {f"{org}/team/app.git"}
+    pkg = next(f for f in findings if f["ref"] == "side" and f["type"] == "package")
+    assert pkg["dependency_paths"] == [["web", "debug@4.4.2"]]
+    assert pkg["direct"] is True
+    assert report["scan"]["files"] == [
+        f"{org}/team/app.git@main ({c['fix'][:12]})",
+        f"{org}/team/app.git@side ({c['side'][:12]})",
+        f"{org}/team/app.git@tags/v1 ({c['bad'][:12]})",
+    ]
+
+
+def test_ref_glob_narrows_and_clean_ref_exits_zero(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    org, _r, _c = _org(tmp_path)
+    rules = write_rules(tmp_path)
+    code, report = _scan(
+        capsys, "-rules", str(rules), "-git", str(org / "team" / "app.git"), "-ref", "main"
+    )
+    assert code == 0
+    assert report["findings"] == []
+    assert len(report["scan"]["files"]) == 1
+
+
+def test_text_report_groups_refs_that_share_a_verdict(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    r = Repo(tmp_path / "work")
+    r.write("package-lock.json", lockfile("4.4.2"))
+    r.commit("bad")
+    r.git("branch", "release/1.x")
+    r.git("tag", "v1")
+    rules = write_rules(tmp_path)
+    code = main(["-rules", str(rules), "-git", str(r.path)])
+    out = capsys.readouterr().out
+    assert code == 2
+    assert f"{r.path}@main, release/1.x, tags/v1:package-lock.json:" in out
+    assert out.count("debug@4.4.2  [package") == 1
+
+
+def test_clone_scans_remote_tracking_branches(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    org, _r, _c = _org(tmp_path)
+    clone = tmp_path / "clone"
+    subprocess.run(
+        ["git", "clone", "-q", str(org / "team" / "app.git"), str(clone)],
+        check=True,
+        env=GIT_ENV,
+    )
+    rules = write_rules(tmp_path)
+    code, report = _scan(capsys, "-rules", str(rules), "-git", str(clone), "-ref", "remotes/*")
+    assert code == 2
+    refs = {f["ref"] for f in report["findings"]}
+    assert refs == {"remotes/origin/side"}
+
+
+def test_each_distinct_blob_is_parsed_once(tmp_path: Path) -> None:
+    for n in range(3):
+        r = Repo(tmp_path / f"work{n}")
+        r.write("package-lock.json", lockfile("4.4.2"))
+        r.write("sub/package-lock.json", lockfile("4.4.2"))
+        r.commit("same")
+        for branch in ("a", "b", "c"):
+            r.git("branch", branch)
+        mirror(r.path, tmp_path / "org" / f"r{n}.git")
+    ruleset, errors = load_rule_files([str(write_rules(tmp_path))])
+    assert errors == []
+    out = run_git_scan(
+        GitScanRequest((str(tmp_path / "org"),), recursive=True, workers=1),
+        ruleset.rules,
+        build_index(ruleset.rules),
+    )
+    assert out.blobs_parsed == 1
+    assert len(out.scanned) == 12
+    assert out.lockfiles == 24
+    assert len([f for f in out.findings if f.type.value == "package"]) == 24
+
+
+def test_symlinked_lockfile_is_refused_not_followed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    r = Repo(tmp_path / "work")
+    os.symlink("/etc/passwd", r.path / "package-lock.json")
+    r.commit("link")
+    rules = write_rules(tmp_path)
+    code, report = _scan(capsys, "-rules", str(rules), "-git", str(r.path))
+    assert code == 1
+    assert report["errors"] == [
+        {
+            "path": f"{r.path}@main:package-lock.json",
+            "message": "a symbolic link in the repository: not followed",
+        }
+    ]
+
+
+def test_unparsable_lockfile_is_an_error_naming_repository_ref_and_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    r = Repo(tmp_path / "work")
+    r.write("a/package-lock.json", '{"lockfileVersion": 3, "packages": [')
+    r.commit("broken")
+    rules = write_rules(tmp_path)
+    code, report = _scan(capsys, "-rules", str(rules), "-git", str(r.path))
+    assert code == 1
+    [error] = report["errors"]
+    assert error["path"] == f"{r.path}@main:a/package-lock.json"
+
+
+def test_not_a_repository_without_recursive_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = write_rules(tmp_path)
+    code, report = _scan(capsys, "-rules", str(rules), "-git", str(tmp_path))
+    assert code == 1
+    assert "not a git repository" in report["errors"][0]["message"]

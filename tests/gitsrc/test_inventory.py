@@ -1,0 +1,155 @@
+"""The inventory: incremental adds, ref history (-at), staleness, and the property that it
+answers like a direct -git scan of the same organisation."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gitsrc.gitrepo import Repo, lockfile, mirror, write_rules
+from gouvernante.errors import SourceError
+from gouvernante.gitscan import GitScanRequest, run_git_scan
+from gouvernante.inventory.evaluate import InventoryRequest, evaluate
+from gouvernante.inventory.record import add
+from gouvernante.inventory.store import SCHEMA_VERSION, connect
+from gouvernante.model import Finding
+from gouvernante.rules.index import RuleIndex, build_index
+from gouvernante.rules.loader import load_rule_files
+from gouvernante.rules.model import Rule
+
+T0 = 1788868800
+
+
+def _rules(tmp_path: Path) -> tuple[tuple[Rule, ...], RuleIndex]:
+    ruleset, errors = load_rule_files([str(write_rules(tmp_path))])
+    assert errors == []
+    return ruleset.rules, build_index(ruleset.rules)
+
+
+def _comparable(findings: list[Finding]) -> list[Finding]:
+    """Findings as the inventory can know them: no line numbers."""
+    return sorted((replace(f, line=None) for f in findings), key=repr)
+
+
+def _org(tmp_path: Path) -> tuple[Path, Repo]:
+    r = Repo(tmp_path / "work")
+    r.write("package-lock.json", lockfile("4.4.1"))
+    r.commit("init", at=T0)
+    r.git("checkout", "-q", "-b", "topic")
+    r.write("package-lock.json", lockfile("4.4.2"))
+    r.commit("bad", at=T0 + 60)
+    r.git("checkout", "-q", "main")
+    org = tmp_path / "org"
+    mirror(r.path, org / "app.git")
+    return org, r
+
+
+def test_second_add_costs_nothing_and_a_moved_ref_parses_only_its_new_blob(
+    tmp_path: Path,
+) -> None:
+    org, r = _org(tmp_path)
+    db = str(tmp_path / "inv.db")
+    first = add(db, [str(org)], recursive=True, workers=1, now=T0 + 100)
+    assert (first.refs, first.refs_moved, first.blobs_parsed) == (2, 2, 2)
+    again = add(db, [str(org)], recursive=True, workers=1, now=T0 + 200)
+    assert (again.refs, again.refs_moved, again.blobs_parsed) == (2, 0, 0)
+    r.write("package-lock.json", lockfile("4.4.3"))
+    r.commit("fix main", at=T0 + 300)
+    r.git("push", "-q", str(org / "app.git"), "main")
+    moved = add(db, [str(org)], recursive=True, workers=1, now=T0 + 400)
+    assert (moved.refs_moved, moved.blobs_parsed) == (1, 1)
+
+
+def test_at_answers_what_a_force_pushed_branch_held_then(tmp_path: Path) -> None:
+    org, r = _org(tmp_path)
+    rules, index = _rules(tmp_path)
+    db = str(tmp_path / "inv.db")
+    add(db, [str(org)], recursive=True, workers=1, now=T0 + 100)
+    r.git("checkout", "-q", "topic")
+    r.git("reset", "-q", "--hard", "main")
+    r.git("push", "-q", "--force", str(org / "app.git"), "topic")
+    add(db, [str(org)], recursive=True, workers=1, now=T0 + 1000)
+    now = evaluate(InventoryRequest(db, now=T0 + 1100), rules, index)
+    assert now.findings == []
+    then = evaluate(InventoryRequest(db, at=T0 + 500, now=T0 + 1100), rules, index)
+    assert [(f.ref, f.version) for f in then.findings] == [("topic", "4.4.2")]
+
+
+def test_stale_and_unreadable_sources_are_said(tmp_path: Path) -> None:
+    org, _r = _org(tmp_path)
+    rules, index = _rules(tmp_path)
+    db = str(tmp_path / "inv.db")
+    add(db, [str(org)], recursive=True, workers=1, now=T0)
+    later = evaluate(InventoryRequest(db, now=T0 + 3 * 86400), rules, index)
+    assert any("stale: last read" in n.message for n in later.notes)
+    shutil.rmtree(org / "app.git" / "objects")
+    (org / "app.git" / "objects").mkdir()
+    summary = add(db, [str(org / "app.git")], workers=1, now=T0 + 10)
+    assert summary.errors
+    broken = evaluate(InventoryRequest(db, now=T0 + 20), rules, index)
+    assert any("last read of this repository failed" in e.message for e in broken.errors)
+    assert [f.version for f in broken.findings] == ["4.4.2"]  # what it knew stays
+
+
+def test_schema_is_versioned_and_a_newer_one_refused(tmp_path: Path) -> None:
+    db = str(tmp_path / "inv.db")
+    connect(db, create=True).close()
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("SELECT version FROM schema_info").fetchone() == (SCHEMA_VERSION,)
+        assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        raw.execute("UPDATE schema_info SET version = ?", (SCHEMA_VERSION + 1,))
+    with pytest.raises(SourceError, match="newer"):
+        connect(db, create=False)
+    with pytest.raises(SourceError, match="no such inventory"):
+        connect(str(tmp_path / "missing.db"), create=False)
+
+
+VERSIONS = ("4.4.1", "4.4.2", "4.4.3")
+step = st.tuples(
+    st.sampled_from(["main", "side", "tag"]),
+    st.sampled_from(VERSIONS),
+    st.sampled_from(["", "web/", "a/b/"]),
+    st.booleans(),  # plant the worm workflow
+)
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(st.lists(st.lists(step, min_size=1, max_size=4), min_size=1, max_size=3))
+def test_inventory_answers_equal_git_answers(
+    tmp_path_factory: pytest.TempPathFactory, org_steps: list[list[tuple[str, str, str, bool]]]
+) -> None:
+    tmp_path = tmp_path_factory.mktemp("org")
+    rules, index = _rules(tmp_path)
+    org = tmp_path / "org"
+    for n, steps in enumerate(org_steps):
+        r = Repo(tmp_path / f"w{n}")
+        r.write("package-lock.json", lockfile("4.4.1"))
+        r.commit("init")
+        for k, (where, version, folder, worm) in enumerate(steps):
+            if where == "tag":
+                r.git("tag", f"v{k}")
+                continue
+            r.git("checkout", "-q", "-B" if where == "side" else "-q", where)
+            r.write(f"{folder}package-lock.json", lockfile(version, f"p{k}"))
+            if worm:
+                r.write(".github/workflows/worm.yml", "on: push\n")
+            r.commit(f"step {k}")
+        r.git("checkout", "-q", "main")
+        mirror(r.path, org / f"team{n % 2}" / f"r{n}.git")
+    direct = run_git_scan(GitScanRequest((str(org),), recursive=True, workers=1), rules, index)
+    db = str(tmp_path / "inv.db")
+    add(db, [str(org)], recursive=True, workers=1)
+    stored = evaluate(InventoryRequest(db), rules, index)
+    assert _comparable(stored.findings) == _comparable(direct.findings)
+    assert sorted(stored.scanned) == sorted(direct.scanned)
+    assert stored.errors == direct.errors
