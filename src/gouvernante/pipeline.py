@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 from gouvernante import trace
 from gouvernante.errors import GouvernanteError
 from gouvernante.fs import globs
-from gouvernante.fs.read import MAX_LOCKFILE_BYTES, read_regular_file
+from gouvernante.fs.read import MAX_LOCKFILE_BYTES, link_refusal, read_regular_file
 from gouvernante.lockfiles import LOCKFILE_NAMES, parse_bytes, parser_for_name
 from gouvernante.lockfiles.package_json import manifest_name
 from gouvernante.model import (
@@ -209,7 +209,18 @@ def _iter_scan_files(
 def discover(request: ScanRequest, errors: list[ScanIssue]) -> tuple[list[FileTask], str | None]:
     """The files to scan and the scan root (None in ``-lockfile`` mode)."""
     if request.lockfiles:
-        tasks = [FileTask(p, p, os.path.dirname(os.path.abspath(p))) for p in request.lockfiles]
+        tasks = []
+        cwd = os.getcwd()
+        for p in request.lockfiles:
+            folder = os.path.dirname(os.path.abspath(p))
+            if os.path.islink(p):
+                # A named link is followed inside the working folder (or its own folder).
+                tree = cwd if os.path.abspath(p).startswith(cwd.rstrip(os.sep) + os.sep) else folder
+                refusal = link_refusal(p, tree)
+                if refusal is not None:
+                    errors.append(ScanIssue(p, refusal))
+                    continue
+            tasks.append(FileTask(p, p, folder))
         return tasks, None
     root = os.path.abspath(request.directory)
     if not os.path.isdir(root):
@@ -225,6 +236,11 @@ def discover(request: ScanRequest, errors: list[ScanIssue]) -> tuple[list[FileTa
         for name in wd.files:
             if name in LOCKFILE_NAMES:
                 full = os.path.join(wd.path, name)
+                if name in wd.links:
+                    refusal = link_refusal(full, root)
+                    if refusal is not None:  # an error naming the link, never a silent skip
+                        errors.append(ScanIssue(_display(full, root), refusal))
+                        continue
                 tasks.append(FileTask(full, _display(full, root), wd.path))
     return tasks, root
 

@@ -325,7 +325,23 @@ def load_yaml(text: str) -> Any:
     hostile input: callers catch broadly)."""
     import yaml  # noqa: PLC0415 - PyYAML is only needed for unusual files
 
-    return yaml.load(text, Loader=_loader_class())  # noqa: S506 - a SafeLoader subclass
+    loader = _loader_class()
+    if "&" in text or "*" in text:
+        # pnpm never writes anchors or aliases; a file with them could expand a few kilobytes
+        # into billions of nodes (alias amplification): refused before anything is built.
+        for event in yaml.parse(text, Loader=loader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+                mark = event.start_mark
+                raise AnchorRefused(mark.line + 1 if mark is not None else None)
+    return yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader subclass
+
+
+class AnchorRefused(Exception):
+    """A YAML anchor or alias (``&a`` / ``*a``): ``line`` is where it is, when known."""
+
+    def __init__(self, line: int | None) -> None:
+        super().__init__("YAML anchor or alias")
+        self.line = line
 
 
 _LOADER: Any = None

@@ -35,6 +35,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from gouvernante.errors import LockfileError
+from gouvernante.fs.decode import yaml_reason
 from gouvernante.lockfiles._common import split_at_version
 from gouvernante.lockfiles._yarn_common import (
     DQ,
@@ -264,9 +265,9 @@ def _yaml_tree(text: str, path: str) -> _YValue | None:
         problem = exc.problem or exc.context
         if problem and "nesting depth" in problem:  # libyaml >= 0.2.6 has its own depth limit
             raise LockfileError(path, "nesting too deep to parse", json_path=at) from None
-        raise LockfileError(path, f"not valid YAML: {problem}", json_path=at) from None
-    except yaml.YAMLError as exc:
-        raise LockfileError(path, f"not valid YAML: {exc}") from None
+        raise LockfileError(path, f"not valid YAML: {yaml_reason(problem)}", json_path=at) from None
+    except yaml.YAMLError:
+        raise LockfileError(path, "not valid YAML") from None
     return root
 
 
@@ -280,9 +281,7 @@ def _yaml(text: str, path: str) -> _Parsed:
     all_deps: list[list[tuple[str, str]]] = []
     for key, line, value in root:
         if not isinstance(value, _YMap):
-            raise LockfileError(
-                path, f"entry {key[:80]!r} is not a mapping", json_path=f"line {line}"
-            )
+            raise LockfileError(path, "entry is not a mapping", json_path=f"line {line}")
         entry_fields: dict[str, str] = {}
         deps: list[tuple[str, str]] = []
         for name, field_line, field_value in value:
@@ -338,7 +337,7 @@ def _metadata_version(parsed: _Parsed, path: str) -> None:
             version = int(raw)
         except ValueError:
             raise LockfileError(
-                path, f"__metadata.version {raw[:40]!r} is not a number", json_path=f"line {line}"
+                path, "__metadata.version is not a number", json_path=f"line {line}"
             ) from None
         if not MIN_VERSION <= version <= MAX_VERSION:
             raise LockfileError(
@@ -362,9 +361,7 @@ def _assemble(parsed: _Parsed, path: str) -> LockfileGraph:
             continue
         resolution = fields.get("resolution")
         if not resolution:
-            raise LockfileError(
-                path, f"entry {key[:80]!r} has no resolution", json_path=f"line {line}"
-            )
+            raise LockfileError(path, "entry has no resolution", json_path=f"line {line}")
         entry_ids.append(resolution)
         if resolution in seen:
             continue

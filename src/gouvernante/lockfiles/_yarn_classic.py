@@ -164,7 +164,7 @@ def _lines(text: str, path: str) -> tuple[_Entries, Callable[[int], str]]:
         if version is None:
             raise LockfileError(
                 path,
-                f"entry {', '.join(header_descs)!r} has no version",
+                "entry has no version",
                 json_path=f"line {header_index + 1}",
             )
         if entries.add(header_descs, header_index + 1, (version, resolved, integrity)):
@@ -184,7 +184,7 @@ def _lines(text: str, path: str) -> tuple[_Entries, Callable[[int], str]]:
             if _HEADER.fullmatch(line) is None:
                 raise LockfileError(
                     path,
-                    f"expected an entry header 'name@range:', got {line[:80]!r}",
+                    "expected an entry header 'name@range:'",
                     json_path=f"line {index + 1}",
                 )
             if header_index >= 0:
@@ -200,7 +200,7 @@ def _lines(text: str, path: str) -> tuple[_Entries, Callable[[int], str]]:
             if not stripped or stripped[0] == "#":
                 continue
             raise LockfileError(
-                path, f"cannot read {stripped[:80]!r}", json_path=f"line {index + 1}"
+                path, "expected a 'key value' field line", json_path=f"line {index + 1}"
             )
         indent = match.start(1)
         if header_index < 0:

@@ -31,8 +31,10 @@ from collections.abc import Mapping, Sequence
 import msgspec
 
 from gouvernante.errors import LockfileError
-from gouvernante.lockfiles._common import decode_text
+from gouvernante.fs.decode import json_problem
+from gouvernante.lockfiles._common import decode_text, shape_error, version_label
 from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
+from gouvernante.safetext import key_segment
 
 SUPPORTED_VERSIONS = frozenset({0, 1, 2})
 
@@ -188,7 +190,8 @@ def parse(data: bytes, path: str) -> LockfileGraph:
     if lock.lockfileVersion not in SUPPORTED_VERSIONS:
         raise LockfileError(
             path,
-            f"unsupported bun.lock version {lock.lockfileVersion} (supported: 0, 1, 2)",
+            f"unsupported bun.lock version {version_label(lock.lockfileVersion)}"
+            " (supported: 0, 1, 2)",
             json_path="lockfileVersion",
         )
 
@@ -200,9 +203,7 @@ def parse(data: bytes, path: str) -> LockfileGraph:
         ident = entry.ident
         at = ident.find("@", 1)
         if at <= 0 or at == len(ident) - 1:
-            raise LockfileError(
-                path, f"expected name@resolution, got {ident!r}", json_path=_entry_path(key, 0)
-            )
+            raise LockfileError(path, "expected name@resolution", json_path=_entry_path(key, 0))
         name, spec = ident[:at], ident[at + 1 :]
         first = spec[0]
         if first.isdigit() or (first == "v" and _VERSION.fullmatch(spec)):
@@ -231,9 +232,7 @@ def parse(data: bytes, path: str) -> LockfileGraph:
             version = _tarball_version(name, spec)
             packages.append(LockedPackage(key, name, version, Source.TARBALL, integrity, spec))
         else:
-            raise LockfileError(
-                path, f"unrecognised resolution {spec!r}", json_path=_entry_path(key, 0)
-            )
+            raise LockfileError(path, "unrecognised resolution", json_path=_entry_path(key, 0))
 
     importers: list[Importer] = []
     for folder, ws in lock.workspaces.items():
@@ -251,18 +250,17 @@ def _decode(data: bytes, path: str) -> _Lock:
     try:
         return _DECODER.decode(data)
     except msgspec.ValidationError as exc:
-        message, _, where = str(exc).partition(" - at `")
-        json_path = where.rstrip("`").removeprefix("$").removeprefix(".") or None
-        raise LockfileError(path, message, json_path=json_path) from None
-    except msgspec.DecodeError as exc:
-        raise LockfileError(path, f"not valid JSON(C): {exc}") from None
+        raise shape_error(path, exc, "bun.lock") from None
+    except msgspec.DecodeError:
+        problem = json_problem(data).message().removeprefix("invalid JSON: ")
+        raise LockfileError(path, f"not valid JSON(C): {problem}") from None
     except RecursionError:
         raise LockfileError(path, "nesting too deep to parse") from None
 
 
 def _entry_path(key: str, index: int | None = None) -> str:
     suffix = "" if index is None else f"[{index}]"
-    return f"packages[{json.dumps(key)}]{suffix}"
+    return f"packages{key_segment(key)}{suffix}"
 
 
 def _string(raw: msgspec.Raw, path: str, key: str, index: int) -> str | None:

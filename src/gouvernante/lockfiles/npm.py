@@ -35,7 +35,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import msgspec
 
 from gouvernante.errors import LockfileError
-from gouvernante.lockfiles._common import json_errors, shape_error
+from gouvernante.lockfiles._common import json_errors, shape_error, version_label
 from gouvernante.model import (
     Importer,
     LockedPackage,
@@ -114,7 +114,9 @@ def parse(data: bytes, path: str) -> LockfileGraph:
     version = lock.lockfileVersion
     if version not in _SUPPORTED:
         raise LockfileError(
-            path, f"unsupported npm lockfileVersion {version!r}", json_path="lockfileVersion"
+            path,
+            f"unsupported npm lockfileVersion {version_label(version)}",
+            json_path="lockfileVersion",
         )
     if lock.packages is not None and version != 1:
         return _parse_packages(lock, lock.packages, data, fmt)
@@ -131,7 +133,9 @@ def _decode(data: bytes, path: str) -> _Lock:
         found = _lockfile_version_of(data)
         if found is not None and found not in _SUPPORTED:
             raise LockfileError(
-                path, f"unsupported npm lockfileVersion {found!r}", json_path="lockfileVersion"
+                path,
+                f"unsupported npm lockfileVersion {version_label(found)}",
+                json_path="lockfileVersion",
             ) from None
         raise shape_error(path, exc, "lockfile") from None
 

@@ -25,9 +25,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from gouvernante.errors import LockfileError
+from gouvernante.fs.decode import yaml_reason
 from gouvernante.lockfiles import _pnpm_yaml
-from gouvernante.lockfiles._common import split_at_version
+from gouvernante.lockfiles._common import split_at_version, version_label
 from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
+from gouvernante.safetext import key_segment
 
 _DEP_FIELDS = ("dependencies", "devDependencies", "optionalDependencies")
 # Importers may also hold the dependencies of pnpm itself (the "env" document of pnpm 10+).
@@ -110,9 +112,20 @@ def _load_yaml(text: str, path: str) -> Any:
         return _pnpm_yaml.load_yaml(text)
     except RecursionError:
         raise LockfileError(path, "nesting too deep to parse") from None
+    except _pnpm_yaml.AnchorRefused as exc:
+        where = f"line {exc.line}" if exc.line else None
+        raise LockfileError(
+            path,
+            "YAML anchors and aliases are not allowed (pnpm never writes them)",
+            json_path=where,
+        ) from None
     except Exception as exc:  # PyYAML raises many types on hostile input: fail closed
-        message = str(exc).replace("\n", " ")
-        raise LockfileError(path, f"invalid YAML: {message[:300]}") from None
+        # Its messages quote the document: only the position and plain words are kept.
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f"line {mark.line + 1} column {mark.column + 1}" if mark is not None else None
+        problem = getattr(exc, "problem", None) or getattr(exc, "context", None)
+        reason = yaml_reason(problem)
+        raise LockfileError(path, f"invalid YAML: {reason}", json_path=where) from None
 
 
 def _split_documents(text: str) -> list[str]:
@@ -220,7 +233,9 @@ class _Lockfile:
             self.kind = 9
         else:
             raise LockfileError(
-                path, f"unsupported pnpm lockfileVersion {version!r}", json_path="lockfileVersion"
+                path,
+                f"unsupported pnpm lockfileVersion {version_label(raw_version)}",
+                json_path="lockfileVersion",
             )
         self.packages_map = _mapping(doc.get("packages"), path, "packages")
         self.snapshots_map = _mapping(doc.get("snapshots"), path, "snapshots")
@@ -243,7 +258,7 @@ class _Lockfile:
         importers: dict[str, dict[str, Any]] = {}
         if "importers" in doc:
             for key, entry in _mapping(doc["importers"], path, "importers").items():
-                where = f"importers[{key!r}]"
+                where = f"importers{key_segment(key)}"
                 importers[_text(key, path, where)] = _mapping(entry, path, where)
         # Single-project 5.x/6.x lockfiles keep the project's dependencies at the top level.
         single = {field: doc[field] for field in _DEP_FIELDS if field in doc}
@@ -325,7 +340,7 @@ class _Lockfile:
                 if key.__class__ is not str or not key:
                     raise LockfileError(path, "invalid snapshot key", json_path="snapshots")
                 if snap.__class__ is not dict:
-                    where = f"snapshots[{key!r}]"
+                    where = f"snapshots{key_segment(key)}"
                     if snap is None:
                         raise LockfileError(
                             path, "empty snapshot (truncated file?)", json_path=where
@@ -377,7 +392,7 @@ class _Lockfile:
                     if registry:
                         return LockedPackage(key, name, version, Source.REGISTRY, integrity)
         path = self.path
-        where = f"{section}[{key!r}]"
+        where = f"{section}{key_segment(key)}"
         if entry is None:
             raise LockfileError(path, "empty package entry (truncated file?)", json_path=where)
         entry = _mapping(entry, path, where)
@@ -432,9 +447,9 @@ class _Lockfile:
         path = self.path
         for importer, entry in self.importers_map.items():
             for field in _IMPORTER_DEP_FIELDS:
-                where = f"importers[{importer!r}].{field}"
+                where = f"importers{key_segment(importer)}.{field}"
                 for name, value in _mapping(entry.get(field), path, where).items():
-                    ref = self._dep_ref(name, value, f"{where}[{name!r}]")
+                    ref = self._dep_ref(name, value, f"{where}{key_segment(name)}")
                     if ref[:5] == "link:":
                         self._add_link(importer, name, ref)
 
@@ -466,14 +481,14 @@ class _Lockfile:
                 if not deps:
                     continue
                 for name, value in deps.items():
-                    ref = self._dep_ref(name, value, f"importers[{importer!r}].{field}")
+                    ref = self._dep_ref(name, value, f"importers{key_segment(importer)}.{field}")
                     key = self._ref_to_key(name, ref)
                     if key is not None and key not in nodes:
                         raise LockfileError(
                             path,
-                            f"dependency {name!r} resolves to {key!r}, which is not in the "
-                            "lockfile (truncated file?)",
-                            json_path=f"importers[{importer!r}].{field}[{name!r}]",
+                            "dependency resolves to an entry that is not in the lockfile"
+                            " (truncated file?)",
+                            json_path=f"importers{key_segment(importer)}.{field}{key_segment(name)}",
                         )
 
     # ----------------------------------------------------------------------------------------
