@@ -251,6 +251,10 @@ class LockfileGraph:
     notes: Sequence[str] = ()
     # package.json only: its ``workspaces`` globs (array or ``{"packages": [...]}`` form).
     workspaces: Sequence[str] = ()
+    # False when the file does not record the project's own dependencies (npm lockfile v1, yarn
+    # classic): the first importer's edges are then a guess and ``direct`` is unknown, until
+    # ``lockfiles.with_manifest`` takes them from the package.json beside the lockfile.
+    roots_known: bool = True
 
     @cached_property
     def table(self) -> PackageTable:

@@ -19,11 +19,13 @@ from gouvernante.errors import GouvernanteError
 from gouvernante.fs import globs
 from gouvernante.fs.read import MAX_LOCKFILE_BYTES, link_refusal, read_regular_file
 from gouvernante.lockfiles import LOCKFILE_NAMES, parse_bytes, parser_for_name
-from gouvernante.lockfiles.package_json import manifest_name
+from gouvernante.lockfiles.package_json import manifest_name, with_manifest
+from gouvernante.lockfiles.package_json import parse as parse_manifest
 from gouvernante.model import (
     Finding,
     HostCheck,
     LockfileFormat,
+    LockfileGraph,
     ScanIssue,
     ScanResult,
     ScanStats,
@@ -83,6 +85,8 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
         graph = parse_bytes(data, task.display, os.path.basename(task.path))
     except GouvernanteError as exc:
         return FileOutcome(task, error=ScanIssue(task.display, exc.detail))
+    if not graph.roots_known:
+        graph = _with_manifest_beside(graph, task.path)
     findings = match_graph(graph, index, task.display)
     declared = tuple(match_declared(graph.declared, index, task.display))
     rule_names = index.names
@@ -106,6 +110,21 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
         packages=len(graph.packages),
         notes=notes,
     )
+
+
+def _with_manifest_beside(graph: LockfileGraph, path: str) -> LockfileGraph:
+    """npm v1 and yarn classic do not record the project's own dependencies: the package.json
+    beside the lockfile does. Without a readable one, ``direct`` stays unknown (the -dir scan
+    reports an unreadable package.json by itself)."""
+    manifest_path = os.path.join(os.path.dirname(path), "package.json")
+    if os.path.basename(path) == "package.json" or not os.path.isfile(manifest_path):
+        return graph
+    try:
+        data = read_regular_file(manifest_path, MAX_LOCKFILE_BYTES, manifest_path)
+        manifest = parse_manifest(data, manifest_path)
+    except GouvernanteError:
+        return graph
+    return with_manifest(graph, manifest)
 
 
 _WORKER_INDEX: RuleIndex | None = None

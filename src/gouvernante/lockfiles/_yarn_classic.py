@@ -24,7 +24,7 @@ nothing else reaches): dependency paths start at the top-most entry.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles._common import split_at_version
@@ -101,15 +101,46 @@ def parse_classic(text: str, path: str, *, has_marker: bool) -> LockfileGraph:
     if not entries.ids and not has_marker:
         raise LockfileError(path, "not a yarn lockfile: no '# yarn lockfile v1' and no entries")
 
+    root_deps: list[tuple[str, str]] = []
+    known: list[bool] = []
+
     def build_edges() -> dict[str, list[str]]:
-        return _classic_edges(entries, entry_text)
+        return _classic_edges(entries, entry_text, root_deps if known else None)
 
     return LockfileGraph(
         format=LockfileFormat.YARN_CLASSIC,
         packages=entries.packages,
         importers=(Importer(ROOT_ID, ROOT_ID, ""),),
-        details=YarnDetails(entries.ids, entries.lines, build_edges),
+        details=_ClassicDetails(entries.ids, entries.lines, build_edges, root_deps, known),
+        roots_known=False,
     )
+
+
+class _ClassicDetails(YarnDetails):
+    """yarn.lock records no root: the package.json beside it may give the root's edges."""
+
+    __slots__ = ("_known", "_root_deps")
+
+    def __init__(
+        self,
+        ids: list[str],
+        lines: list[int],
+        build: Callable[[], dict[str, list[str]]],
+        root_deps: list[tuple[str, str]],
+        known: list[bool],
+    ) -> None:
+        super().__init__(ids, lines, build)
+        self._root_deps = root_deps
+        self._known = known
+
+    def set_root_dependencies(self, deps: Sequence[tuple[str, str, str]]) -> None:
+        """``(key, name, range)`` as the package.json declares them; an alias is looked up as
+        yarn writes it (``key@npm:name@range``)."""
+        self._root_deps[:] = [
+            (key, rng if key == name else f"npm:{name}@{rng}") for key, name, rng in deps
+        ]
+        self._known[:] = [True]
+        self._edges = None
 
 
 def _block_field(block: str, needle: str, path: str, line: int) -> str | None:
@@ -270,7 +301,13 @@ def _entry_deps(text: str) -> list[tuple[str, str]]:
     return deps
 
 
-def _classic_edges(entries: _Entries, entry_text: Callable[[int], str]) -> dict[str, list[str]]:
+def _classic_edges(
+    entries: _Entries,
+    entry_text: Callable[[int], str],
+    root_deps: Sequence[tuple[str, str]] | None = None,
+) -> dict[str, list[str]]:
+    """Every entry's children; the root's are the entries ``root_deps`` name when given, else
+    the entries nothing depends on (a guess)."""
     owner: dict[str, str] = {}
     for entry_id, descs in zip(entries.ids, entries.descriptors, strict=True):
         for descriptor in descs:
@@ -294,7 +331,10 @@ def _classic_edges(entries: _Entries, entry_text: Callable[[int], str]) -> dict[
             children.remove(entry_id)
         edges[entry_id] = children
         depended.update(children)
-    edges[ROOT_ID] = _roots(entries.ids, edges, depended)
+    if root_deps is not None:
+        edges[ROOT_ID] = link_children(root_deps, lookup)
+    else:
+        edges[ROOT_ID] = _roots(entries.ids, edges, depended)
     return edges
 
 

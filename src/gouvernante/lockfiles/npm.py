@@ -511,7 +511,9 @@ def _parse_v1(lock: _Lock, data: bytes, path: str, fmt: LockfileFormat) -> Lockf
             packages.append(_v1_package(node_id, key, entry))
     importers = [Importer("", lock.name or _ROOT_LABEL, "")]
     details = _V1Details(requires, data)
-    return LockfileGraph(fmt, packages, importers, (), details, _skip_note_v1(skipped))
+    return LockfileGraph(
+        fmt, packages, importers, (), details, _skip_note_v1(skipped), roots_known=False
+    )
 
 
 def _suffix(json_path: str | None) -> str:
@@ -548,6 +550,13 @@ class _V1Details:
         self._data = data
         self._edges: dict[str, list[str]] | None = None
         self._lines: dict[str, int] | None = None
+        self._root_keys: list[str] | None = None
+
+    def set_root_dependencies(self, deps: Sequence[tuple[str, str, str]]) -> None:
+        """The project's own dependencies, ``(key, name, range)`` as its package.json declares
+        them: the root's edges go to the top-level entries of those keys, and only to them."""
+        self._root_keys = [key for key, _, _ in deps]
+        self._edges = None
 
     def edges(self) -> Mapping[str, Sequence[str]]:
         if self._edges is None:
@@ -566,6 +575,10 @@ class _V1Details:
                     children.append(child)
                     required.add(child)
             edges[node_id] = children
+        if self._root_keys is not None:
+            declared = (f"node_modules/{key}" for key in self._root_keys)
+            edges[""] = list(dict.fromkeys(n for n in declared if n in nodes))
+            return edges
         top = [n for n in nodes if n.count("node_modules/") == 1]
         roots = [n for n in top if n not in required]
         reached = _reachable(roots, edges)

@@ -11,6 +11,7 @@ verbatim for the matcher to judge.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import msgspec
 
@@ -78,6 +79,29 @@ def manifest_name(data: bytes) -> str | None:
     except (msgspec.MsgspecError, ValueError, RecursionError):
         return None
     return value if isinstance(value, str) and value else None
+
+
+def with_manifest(graph: LockfileGraph, manifest: LockfileGraph) -> LockfileGraph:
+    """``graph`` with the project's own dependencies taken from ``manifest``, the package.json
+    beside the lockfile, when the lockfile does not record them (npm v1, yarn classic): the
+    root's edges go to the entries the manifest names (peer dependencies aside: npm 6 and yarn 1
+    do not install them), so ``direct`` is known. Other graphs are returned as they are."""
+    setter = getattr(graph.details, "set_root_dependencies", None)
+    if graph.roots_known or not callable(setter) or not graph.importers:
+        return graph
+    setter(
+        [
+            (dep.alias or dep.name, dep.name, dep.spec)
+            for dep in manifest.declared
+            if dep.field != "peerDependencies"
+        ]
+    )
+    root, *rest = graph.importers
+    label = manifest.importers[0].label if manifest.importers else root.label
+    if label == "(root)":
+        label = root.label
+    importers = (Importer(root.id, label, root.folder), *rest)
+    return replace(graph, importers=importers, roots_known=True)
 
 
 def workspace_globs(value: object) -> tuple[str, ...]:

@@ -31,7 +31,7 @@ MAX_NODES = 200_000  # hard cap on nodes visited
 class PathResult:
     paths: tuple[tuple[str, ...], ...]
     more: int  # paths found beyond those shown (counting stops at MAX_PATHS_COUNTED)
-    direct: bool | None  # None when the lockfile records no roots
+    direct: bool | None  # None when unknown: the file records no roots, or no chain was found
 
 
 class GraphView:
@@ -45,6 +45,7 @@ class GraphView:
 
     def __init__(self, graph: LockfileGraph) -> None:
         self.importers = {imp.id: imp.label for imp in graph.importers}
+        self.roots_known = graph.roots_known
         self._graph = graph
         self._table = graph.table
         self._labels: dict[str, str] = {}
@@ -241,5 +242,5 @@ def _chains(view: GraphView, found: _Geodesics) -> PathResult:
                 continue
             stack.extend((*chain, c) for c in reversed(down[head]))
     chains.sort(key=len)
-    direct = any(len(p) == 2 for p in chains)
+    direct = any(len(p) == 2 for p in chains) if view.roots_known else None
     return PathResult(tuple(chains), max(0, total - len(chains)), direct)

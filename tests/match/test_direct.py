@@ -1,0 +1,118 @@
+"""``direct`` is never a guess: npm lockfile v1 and yarn classic do not record the project's own
+dependencies, the package.json beside the lockfile does. With it, a package the manifest names
+(an alias too) is direct with the path ``[project, pkg@version]`` first, and one it does not name
+is not; without it, ``direct`` is unknown (None), never False.
+
+The lockfiles are the generated fixtures of ``tests/lockfiles/fixtures``; the manifests are the
+ones their ``generate.sh`` scripts wrote (copied from the scripts' heredocs).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from gouvernante.model import MatchKind
+from gouvernante.pipeline import ScanRequest, run_scan
+from gouvernante.rules.model import PackageRule, Rule, RuleKind, RuleSet
+from gouvernante.vocab import Severity
+
+FIXTURES = Path(__file__).parents[1] / "lockfiles" / "fixtures"
+
+NPM6_MANIFEST = {  # tests/lockfiles/fixtures/npm/generate.sh, mode "file"
+    "name": "fixture-app",
+    "version": "1.0.0",
+    "private": True,
+    "dependencies": {
+        "debug": "4.3.4",
+        "my-lodash": "npm:lodash@4.17.20",
+        "@babel/code-frame": "7.22.13",
+        "chalk": "4.1.2",
+        "react": "18.2.0",
+        "react-dom": "18.2.0",
+        "esbuild": "0.19.12",
+        "uuid": "8.3.0-beta.0",
+        "is-odd": "3.0.1",
+        "@acme/core": "file:packages/core",
+        "@acme/util": "file:packages/util",
+        "is-number": "file:packages/is-number",
+    },
+}
+YARN1_MANIFEST = {  # tests/lockfiles/fixtures/yarn/generate.sh
+    "name": "fixture-app",
+    "version": "1.0.0",
+    "private": True,
+    "workspaces": ["packages/*"],
+    "dependencies": {
+        "@babel/code-frame": "7.22.13",
+        "chalk": "4.1.2",
+        "debug": "4.3.4",
+        "esbuild": "0.19.12",
+        "ms": "3.0.0-canary.1",
+        "my-lodash": "npm:lodash@4.17.20",
+        "react": "18.2.0",
+        "react-dom": "18.2.0",
+    },
+}
+CASES = {
+    "npm6-v1": ("npm/npm6-v1/package-lock.json", NPM6_MANIFEST),
+    "yarn-classic": ("yarn/classic-1.22/yarn.lock", YARN1_MANIFEST),
+}
+
+
+def _rules() -> RuleSet:
+    rule = Rule(
+        id="T-DIRECT",
+        title="t",
+        kind=RuleKind.MALICIOUS_PACKAGE,
+        ecosystem="npm",
+        severity=Severity.HIGH,
+        source="t.json",
+        package_rules=(
+            PackageRule("debug", ("=4.3.4",), frozenset()),
+            PackageRule("lodash", ("=4.17.20",), frozenset()),  # as the alias my-lodash
+            PackageRule("js-tokens", ("*",), frozenset()),  # only through @babel/highlight
+        ),
+    )
+    return RuleSet((rule,), ("t.json",))
+
+
+def _project(tmp_path: Path, case: str, with_manifest: bool) -> Path:
+    lockfile, manifest = CASES[case]
+    src = FIXTURES / lockfile
+    shutil.copy(src, tmp_path / src.name)
+    if with_manifest:
+        (tmp_path / "package.json").write_text(json.dumps(manifest))
+    return tmp_path / src.name
+
+
+@pytest.mark.parametrize("mode", ["dir", "lockfile"])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_direct_from_the_manifest_beside_the_lockfile(tmp_path: Path, case: str, mode: str) -> None:
+    lockfile = _project(tmp_path, case, with_manifest=True)
+    request = (
+        ScanRequest(directory=str(tmp_path))
+        if mode == "dir"
+        else ScanRequest(lockfiles=(str(lockfile),))
+    )
+    result = run_scan(request, _rules())
+    found = {f.package: f for f in result.findings if f.match is MatchKind.VERSION}
+    assert set(found) == {"debug", "lodash", "js-tokens"}
+    for name, version in (("debug", "4.3.4"), ("lodash", "4.17.20")):
+        assert found[name].direct is True
+        assert found[name].dependency_paths[0] == ("fixture-app", f"{name}@{version}")
+    assert found["js-tokens"].direct is False
+    assert all(len(p) > 2 for p in found["js-tokens"].dependency_paths)
+    assert found["js-tokens"].dependency_paths[0][0] == "fixture-app"
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_without_the_manifest_direct_is_unknown(tmp_path: Path, case: str) -> None:
+    _project(tmp_path, case, with_manifest=False)
+    result = run_scan(ScanRequest(directory=str(tmp_path)), _rules())
+    package_findings = [f for f in result.findings if f.match is MatchKind.VERSION]
+    assert len(package_findings) == 3
+    assert all(f.direct is None for f in package_findings)
