@@ -175,6 +175,10 @@ class _Strings:
         self._size = buffer.count
         self._cache: dict[bytes, str] = {}
         self._hashes: dict[str, int] = {}
+        # Bytes decoded for distinct string pointers: bun writes each string once, so a file
+        # whose pointers would decode many times its own size is damaged (and would take
+        # quadratic time).
+        self._budget = 8 * reader.size + (1 << 20)
 
     def get(self, offset: int, what: str) -> str:
         raw = self._reader.data[offset : offset + 8]
@@ -189,6 +193,9 @@ class _Strings:
             at, length = value & 0xFFFFFFFF, (value >> 32) & 0x7FFFFFFF
             if at + length > self._size:
                 raise self._reader.fail(offset, f"{what}: string points past the string bytes")
+            self._budget -= length
+            if self._budget < 0:
+                raise self._reader.fail(offset, f"{what}: strings overlap far more than bun writes")
             text = self._reader.data[self._start + at : self._start + at + length]
         try:
             decoded = text.decode("utf-8")
