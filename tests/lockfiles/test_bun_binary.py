@@ -343,6 +343,18 @@ def test_package_slices_out_of_range() -> None:
     assert "package dependencies out of range" in _error_for(data)
 
 
+def test_overlapping_dependency_lists_are_refused() -> None:
+    """Every package pointing at the whole dependency buffer would make the work quadratic."""
+    data = bytearray(_data("bun-1.1.38-lockb"))
+    count, begin, arrays = _layout(data)
+    deps_column = begin + count * (8 + 8 + 64)
+    whole = (arrays[3][1] - arrays[3][0]) // 26
+    for column in (deps_column, deps_column + 8 * count):  # dependencies, then resolutions
+        for i in range(count):
+            struct.pack_into("<II", data, column + 8 * i, 0, whole)
+    assert "package dependency lists overlap" in _error_for(data)
+
+
 def test_array_range_out_of_bounds() -> None:
     data = bytearray(_data("bun-1.1.38-lockb"))
     stop = struct.unpack_from("<5Q", data, HEAD + 44)[4]

@@ -522,6 +522,7 @@ def _edges(layout: _Layout, ids: Sequence[str]) -> dict[str, list[str]]:
     reader, strings, columns = layout.reader, layout.strings, layout.columns
     data, dependencies, resolutions = reader.data, layout.dependencies, layout.resolutions
     edges: dict[str, list[str]] = {}
+    listed = 0
     for i in range(layout.count):
         deps_at = columns["dependencies"] + 8 * i
         res_at = columns["resolutions"] + 8 * i
@@ -531,6 +532,9 @@ def _edges(layout: _Layout, ids: Sequence[str]) -> dict[str, list[str]]:
             raise reader.fail(deps_at, "package dependencies out of range")
         if r_off + r_len > resolutions.count or r_len != d_len:
             raise reader.fail(res_at, "package resolutions out of range")
+        listed += d_len  # bun gives each package its own stretch of the dependency buffer
+        if listed > dependencies.count:
+            raise reader.fail(deps_at, "package dependency lists overlap")
         children: dict[str, None] = {}
         for k in range(d_len):
             dep_at = dependencies.at(d_off + k)
