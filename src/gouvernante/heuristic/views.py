@@ -32,8 +32,20 @@ except ImportError:  # pragma: no cover - exercised where the wheel is missing
 
 __all__ = ["TextView", "build_view", "plain_view", "rx"]
 
-_ANCHORS: dict[re.Pattern[str], tuple[str, ...]] = {}  # checked against the lowered text
+_ANCHORS: dict[re.Pattern[str], frozenset[str]] = {}  # checked against the lowered text
 _ANCHORS_CS: dict[re.Pattern[str], tuple[str, ...]] = {}  # checked against the text as is
+# Top-level alternatives of an anchored regex, each compiled alone with the literal it starts
+# with (lower case; None when it starts with a class or an assertion). ``re`` searches a pattern
+# that starts with a literal quickly; an alternation of such patterns it tries at every position.
+_BRANCHES: dict[re.Pattern[str], tuple[tuple[re.Pattern[str], str | None], ...]] = {}
+MIN_BRANCH_LITERAL = 3
+# Leading literals too common in JavaScript to be worth a prefilter entry (they would flood the
+# automaton with matches): their branches are always searched when the regex's anchors occur.
+COMMON_LITERALS = frozenset(
+    {"tar", "new", "from", "import", "require(", "object.", "object.defineproperty(", "npm",
+     "github.com", ".config", "config.", "json.stringify(", "process.env.", ".tostring(",
+     "string.fromcharcode", "bun", "http", "git", "launch", "country", "systemd"}
+)  # fmt: skip
 
 
 def rx(
@@ -47,34 +59,99 @@ def rx(
 
     ``anchors`` are lower-case substrings of the lowered text (text + decoded view), one of which
     every match contains; ``case_anchors`` are checked against the text itself (``Function(`` is
-    not ``function(``). Without either, the regex always runs.
+    not ``function(``). Without either, the regex always runs. An anchored pattern that is an
+    alternation is also searched branch by branch, skipping the branches whose leading literal is
+    absent (same leftmost match: the earliest start wins, ties go to the first branch).
     """
     compiled = re.compile(pattern, flags)
     if anchors is not None:
         assert all(a == a.lower() for a in anchors), pattern
-        _ANCHORS[compiled] = anchors
+        _ANCHORS[compiled] = frozenset(anchors)
+        parts = _top_level_branches(pattern)
+        if len(parts) > 1:
+            _BRANCHES[compiled] = tuple(
+                (re.compile(part, flags), _leading_literal(part)) for part in parts
+            )
     if case_anchors is not None:
         _ANCHORS_CS[compiled] = case_anchors
     return compiled
 
 
+def _top_level_branches(pattern: str) -> list[str]:
+    parts: list[str] = []
+    depth, start, i, in_class = 0, 0, 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+            if pattern[i + 1 : i + 2] == "]":
+                i += 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    parts.append(pattern[start:])
+    return parts
+
+
+_GROUP_OPEN = re.compile(r"\((?:\?P<\w+>|\?:)?")
+_LITERAL_ESCAPES = frozenset(".()[]{}|?*+^$\\/-'\"`~")
+
+
+def _leading_literal(branch: str) -> str | None:
+    """The literal every match of ``branch`` starts with (lower case, at least 3 characters)."""
+    opener = _GROUP_OPEN.match(branch)
+    if opener is not None:  # a group around the whole branch: look inside when it has no "|"
+        inner = branch[opener.end() :]
+        if len(_top_level_branches(inner.rsplit(")", 1)[0])) > 1:
+            return None
+        branch = inner
+    out: list[str] = []
+    i = 0
+    while i < len(branch):
+        c = branch[i]
+        if c == "\\":
+            nxt = branch[i + 1 : i + 2]
+            if nxt not in _LITERAL_ESCAPES:
+                break
+            ch, width = nxt, 2
+        elif c in ".()[]{}|?*+^$":
+            break
+        else:
+            ch, width = c, 1
+        if branch[i + width : i + width + 1] in ("?", "*", "{"):
+            break  # this character may be absent or repeated
+        out.append(ch)
+        i += width
+    literal = "".join(out).lower()
+    if len(literal) < MIN_BRANCH_LITERAL or literal in COMMON_LITERALS:
+        return None
+    return literal
+
+
 @dataclass(frozen=True)
 class _Prefilter:
-    """Every registered anchor, and which regexes each one enables."""
+    """Every registered anchor and branch literal, found in one pass over a lowered text."""
 
     anchors: tuple[str, ...]
-    enables: tuple[frozenset[re.Pattern[str]], ...]
     automaton: object | None  # ahocorasick_rs.AhoCorasick when available
 
-    def present(self, low: str) -> set[re.Pattern[str]]:
-        """The anchored regexes at least one of whose anchors occurs in ``low``."""
+    def present(self, low: str) -> frozenset[str]:
+        """The anchors and branch literals that occur in ``low``."""
         automaton = self.automaton
         assert automaton is not None
-        found = {m[0] for m in automaton.find_matches_as_indexes(low, overlapping=True)}  # type: ignore[attr-defined]
-        out: set[re.Pattern[str]] = set()
-        for idx in found:
-            out |= self.enables[idx]
-        return out
+        found = automaton.find_matches_as_indexes(low, overlapping=True)  # type: ignore[attr-defined]
+        anchors = self.anchors
+        return frozenset([anchors[m[0]] for m in found])
 
 
 def _prefilter() -> _Prefilter:
@@ -84,16 +161,16 @@ def _prefilter() -> _Prefilter:
 
 @cache
 def _build_prefilter(_registered: int) -> _Prefilter:
-    by_anchor: dict[str, set[re.Pattern[str]]] = {}
-    for compiled, anchors in _ANCHORS.items():
-        for a in anchors:
-            by_anchor.setdefault(a, set()).add(compiled)
-    anchors = tuple(sorted(by_anchor))
-    enables = tuple(frozenset(by_anchor[a]) for a in anchors)
+    words: set[str] = set()
+    for anchors in _ANCHORS.values():
+        words |= anchors
+    for branches in _BRANCHES.values():
+        words |= {lit for _b, lit in branches if lit is not None}
+    ordered = tuple(sorted(words))
     automaton: object | None = None
     if _acrs is not None:
-        automaton = _acrs.AhoCorasick(list(anchors), matchkind=_acrs.MatchKind.Standard)
-    return _Prefilter(anchors, enables, automaton)
+        automaton = _acrs.AhoCorasick(list(ordered), matchkind=_acrs.MatchKind.Standard)
+    return _Prefilter(ordered, automaton)
 
 
 def accelerated() -> bool:
@@ -112,7 +189,7 @@ class TextView:
     strong_decoded: int | None = None  # offset of a literal that hides a dangerous name
     url_decoded: int | None = None
     low: str = ""
-    enabled: set[re.Pattern[str]] | None = None  # None: decide per regex, lazily
+    present: frozenset[str] | None = None  # anchors found; None: decide per regex, lazily
     _may: dict[re.Pattern[str], bool] = field(default_factory=dict)
 
     def may(self, rx: re.Pattern[str]) -> bool:
@@ -122,8 +199,8 @@ class TextView:
             return got
         anchors = _ANCHORS.get(rx)
         if anchors is not None:
-            if self.enabled is not None:
-                ok = rx in self.enabled
+            if self.present is not None:
+                ok = not anchors.isdisjoint(self.present)
             else:
                 low = self.low
                 ok = any(a in low for a in anchors)
@@ -137,19 +214,51 @@ class TextView:
         self._may[rx] = ok
         return ok
 
+    def _branches(self, rx: re.Pattern[str]) -> list[re.Pattern[str]] | None:
+        present = self.present
+        branches = _BRANCHES.get(rx)
+        if present is None or branches is None:
+            return None
+        return [b for b, lit in branches if lit is None or lit in present]
+
+    def _search(self, rx: re.Pattern[str], text: str) -> re.Match[str] | None:
+        branches = self._branches(rx)
+        if branches is None:
+            return rx.search(text)
+        best: re.Match[str] | None = None
+        for b in branches:
+            m = b.search(text, 0, len(text))
+            if m is not None and (best is None or m.start() < best.start()):
+                best = m
+                if m.start() == 0:
+                    break
+        return best
+
+    def _finditer(self, rx: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+        branches = self._branches(rx)
+        if branches is None:
+            yield from rx.finditer(text)
+            return
+        if len(branches) == 1:
+            yield from branches[0].finditer(text)
+            return
+        found = [m for b in branches for m in b.finditer(text)]
+        found.sort(key=lambda m: m.start())
+        yield from found
+
     def find(self, rx: re.Pattern[str]) -> re.Match[str] | None:
         """First match in the text itself (not the decoded view)."""
-        return rx.search(self.text) if self.may(rx) else None
+        return self._search(rx, self.text) if self.may(rx) else None
 
     def search(self, rx: re.Pattern[str]) -> int | None:
         """Offset of the first match in the text, else in the decoded view (mapped back)."""
         if not self.may(rx):
             return None
-        m = rx.search(self.text)
+        m = self._search(rx, self.text)
         if m is not None:
             return m.start()
         if self.decoded:
-            m = rx.search(self.decoded)
+            m = self._search(rx, self.decoded)
             if m is not None:
                 return self._map(m.start())
         return None
@@ -161,9 +270,9 @@ class TextView:
     def iter_all(self, rx: re.Pattern[str]) -> Iterator[re.Match[str]]:
         if not self.may(rx):
             return
-        yield from rx.finditer(self.text)
+        yield from self._finditer(rx, self.text)
         if self.decoded:
-            yield from rx.finditer(self.decoded)
+            yield from self._finditer(rx, self.decoded)
 
 
 # --------------------------------------------------------------------------------------------
@@ -296,4 +405,4 @@ def plain_view(text: str) -> TextView:
 def _enable(t: TextView) -> None:
     pre = _prefilter()
     if pre.automaton is not None:
-        t.enabled = pre.present(t.low)
+        t.present = pre.present(t.low)
