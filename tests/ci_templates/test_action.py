@@ -221,6 +221,19 @@ def test_no_sarif_upload_for_a_fork(
     assert runner.run("verdict").returncode == 2
 
 
+def test_two_uses_in_one_job_keep_their_own_reports(
+    tmp_path: Path, workspace: Path, shim: Path
+) -> None:
+    runner = ActionRunner(tmp_path, workspace, shim, {"rules": "rules"})
+    runner.run("rules")
+    runner.run("scan")
+    first = runner.step_outputs["scan"]["sarif-file"]
+    runner.run("scan")
+    second = runner.step_outputs["scan"]["sarif-file"]
+    assert first != second
+    assert Path(first).is_file() and Path(second).is_file()
+
+
 def test_upload_can_be_turned_off(tmp_path: Path, workspace: Path, shim: Path) -> None:
     runner = ActionRunner(tmp_path, workspace, shim, {"rules": "rules", "upload-sarif": "false"})
     runner.run("rules")
