@@ -13,6 +13,7 @@ import json
 import shutil
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from gouvernante.model import MatchKind
@@ -116,3 +117,24 @@ def test_without_the_manifest_direct_is_unknown(tmp_path: Path, case: str) -> No
     package_findings = [f for f in result.findings if f.match is MatchKind.VERSION]
     assert len(package_findings) == 3
     assert all(f.direct is None for f in package_findings)
+
+
+def test_json_report_says_null_for_unknown_and_omits_it_elsewhere(tmp_path: Path) -> None:
+    from gouvernante.report.model import report_finding
+
+    _project(tmp_path, "npm6-v1", with_manifest=False)
+    result = run_scan(ScanRequest(directory=str(tmp_path)), _rules())
+    encoded = [json.loads(msgspec.json.encode(report_finding(f))) for f in result.findings]
+    assert encoded and all(e["direct"] is None for e in encoded)
+    (tmp_path / "package.json").write_text(json.dumps(NPM6_MANIFEST))
+    result = run_scan(ScanRequest(directory=str(tmp_path)), _rules())
+    directs = {
+        e["package"]: e["direct"]
+        for e in (json.loads(msgspec.json.encode(report_finding(f))) for f in result.findings)
+    }
+    assert directs == {"debug": True, "lodash": True, "js-tokens": False}
+    # a declared-range finding (no lockfile) has no "direct" question to answer as unknown
+    (tmp_path / "package-lock.json").unlink()
+    result = run_scan(ScanRequest(directory=str(tmp_path)), _rules())
+    encoded = [json.loads(msgspec.json.encode(report_finding(f))) for f in result.findings]
+    assert encoded and all(e.get("direct") is not None for e in encoded)
