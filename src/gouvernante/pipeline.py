@@ -84,7 +84,9 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
         data = read_regular_file(task.path, MAX_LOCKFILE_BYTES, task.display)
         graph = parse_bytes(data, task.display, os.path.basename(task.path))
     except GouvernanteError as exc:
-        return FileOutcome(task, error=ScanIssue(task.display, exc.detail))
+        # The position (line, byte, JSON/YAML path) is part of what the report says.
+        where = f"{exc.json_path}: {exc.detail}" if exc.json_path else exc.detail
+        return FileOutcome(task, error=ScanIssue(task.display, where))
     if not graph.roots_known:
         graph = _with_manifest_beside(graph, task.path)
     findings = match_graph(graph, index, task.display)

@@ -18,6 +18,8 @@ length, for keys from a file named in an error message.
 
 from __future__ import annotations
 
+import re
+
 _SURROGATE_ESCAPE_LOW = 0xDC80
 _SURROGATE_ESCAPE_HIGH = 0xDCFF
 
@@ -65,12 +67,29 @@ def utf8_clean(text: str) -> str:
     return "".join(_escape(ch) if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    ch = match.group()
+    code = ord(ch)
+    if 0xD800 <= code <= 0xDFFF:
+        return "\\" + _escape(ch)  # the decoded value reads \xff (or \udxxx)
+    if ch.isprintable():
+        return ch
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
 def json_utf8_clean(text: str) -> str:
-    """Like ``utf8_clean`` for serialised JSON: the escape lands inside a JSON string, so its
-    backslash is doubled (the decoded value reads ``\\xff``)."""
-    if not _has_surrogate(text):
+    """Serialised JSON made strict UTF-8 and safe to ``cat``: a surrogate (undecodable byte) is
+    written as a visible escape inside its string (the decoded value reads ``\\xff``); bidi
+    overrides and other invisible characters as JSON ``\\uXXXX`` escapes (the same value)."""
+    if text.isascii():
         return text
-    return "".join("\\" + _escape(ch) if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
+    return _NON_ASCII.sub(_json_escape, text)
 
 
 def name_bytes(text: str) -> bytes:
