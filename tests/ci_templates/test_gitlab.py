@@ -37,6 +37,7 @@ from ci_templates.ci_support import (
 )
 
 JOB = ".gouvernante"
+SARIF_JOB = ".gouvernante-sarif"
 # Variables a job may declare for the runner rather than for its scripts.
 RUNNER_VARIABLES = frozenset({"GIT_DEPTH", "GIT_STRATEGY", "GIT_SUBMODULE_STRATEGY"})
 
@@ -48,6 +49,15 @@ def _job() -> dict[str, Any]:
 
 def _script(job: dict[str, Any], *keys: str) -> str:
     return "\n".join(line for key in keys for line in job.get(key, []))
+
+
+def _resolve(template: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
+    """A user job with its ``extends`` (one name or a list, merged in order) resolved."""
+    names = job["extends"] if isinstance(job["extends"], list) else [job["extends"]]
+    merged: dict[str, Any] = {}
+    for name in names:
+        merged = _extend(merged, template[name])
+    return _extend(merged, job)
 
 
 def _extend(base: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
@@ -87,9 +97,14 @@ def test_docs_pipeline_validates_against_gitlab_ci_schema() -> None:
     pipeline = _docs_pipeline()
     assert schema_errors("gitlab-ci.json", pipeline) == []
     user_job = pipeline["gouvernante"]
-    assert user_job["extends"] == JOB
-    resolved = {"gouvernante": _extend(_job(), user_job)}
-    assert schema_errors("gitlab-ci.json", resolved) == []
+    assert user_job["extends"] == [JOB, SARIF_JOB]
+    resolved = _resolve(load_yaml(GITLAB), user_job)
+    assert schema_errors("gitlab-ci.json", {"gouvernante": resolved}) == []
+    assert resolved["artifacts"]["reports"] == {"sarif": "gouvernante.sarif"}
+    assert "gouvernante.sarif" in resolved["artifacts"]["paths"]
+    # and the job GitLab before 18.11 gets
+    older = _resolve(load_yaml(GITLAB), {**user_job, "extends": JOB})
+    assert schema_errors("gitlab-ci.json", {"gouvernante": older}) == []
     # the docs set only variables the template declares
     assert set(user_job["variables"]) <= set(_job()["variables"])
 
@@ -216,14 +231,18 @@ def test_default_install_from_the_repository_then_scan(tmp_path: Path) -> None:
 
 
 def test_sarif_is_the_report_gitlab_reads() -> None:
-    """The SARIF report is declared as GitLab's ``artifacts:reports:sarif`` and kept as a plain
-    artifact too; docs/ci.md says why not dependency_scanning nor junit."""
-    artifacts = _job()["artifacts"]
-    assert artifacts["reports"] == {"sarif": "gouvernante.sarif"}
+    """The SARIF report is GitLab's ``artifacts:reports:sarif`` in a hidden job of its own (GitLab
+    before 18.11 refuses a pipeline naming it) and a plain artifact in the main job; docs/ci.md
+    says why not dependency_scanning nor junit."""
+    doc = load_yaml(GITLAB)
+    assert set(doc) == {JOB, SARIF_JOB}
+    assert doc[SARIF_JOB] == {"artifacts": {"reports": {"sarif": "gouvernante.sarif"}}}
+    artifacts = doc[JOB]["artifacts"]
+    assert "reports" not in artifacts
     assert "gouvernante.sarif" in artifacts["paths"]
     assert artifacts["when"] == "always"
     docs = (REPO / "docs" / "ci.md").read_text(encoding="utf-8")
-    for word in ("artifacts:reports:sarif", "dependency_scanning", "junit"):
+    for word in ("artifacts:reports:sarif", "dependency_scanning", "junit", "18.11"):
         assert word in docs, word
 
 
