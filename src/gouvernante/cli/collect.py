@@ -11,13 +11,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import assert_never
 
 from gouvernante.cli._base import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Parser, flag
 from gouvernante.collect.html_page import render_html
 from gouvernante.collect.load import load_reports, parse_time
 from gouvernante.collect.render import render_json, render_markdown, render_text, status_line
-from gouvernante.collect.rollup import rollup
+from gouvernante.collect.rollup import Status, rollup
 from gouvernante.errors import ReportError, UsageError
+from gouvernante.report.text import terminal_safe
 
 EXIT_INCOMPLETE = EXIT_ERROR
 EXIT_AFFECTED = EXIT_FINDINGS
@@ -74,10 +76,16 @@ def run(args: Sequence[str]) -> int:
     if ns.now is not None:
         parsed = parse_time(ns.now)
         if parsed is None:
-            raise UsageError(f"collect: -now: not an RFC 3339 time: {ns.now!r}")
+            raise UsageError("collect: -now: not an RFC 3339 time between 1970 and 9999")
         now = parsed
     loaded = load_reports(ns.inputs, sys.stdin.buffer if "-" in ns.inputs else None)
-    data = rollup(loaded.reports, loaded.issues, now=now, duplicates=loaded.duplicates)
+    data = rollup(
+        loaded.reports,
+        loaded.issues,
+        now=now,
+        duplicates=loaded.duplicates,
+        notices=loaded.conflicts,
+    )
     text = _RENDERERS[ns.format](data)
     if ns.output:
         try:
@@ -85,12 +93,19 @@ def run(args: Sequence[str]) -> int:
                 fh.write(text)
         except OSError as exc:
             raise ReportError(ns.output, f"cannot write: {exc.strerror or exc}") from None
-        print(f"{status_line(data)} (report: {ns.output})")
+        print(terminal_safe(f"{status_line(data)} (report: {ns.output})"))
     else:
         sys.stdout.write(text)
-    for issue in loaded.issues:
-        print(f"gouvernante collect: {issue.source}: {issue.message}", file=sys.stderr)
-    status = data["summary"]["status"]
-    if status == "affected":
-        return EXIT_AFFECTED
-    return EXIT_INCOMPLETE if status == "incomplete" or not loaded.reports else EXIT_CLEAN
+    for issue in (*loaded.issues, *loaded.conflicts):
+        print(
+            terminal_safe(f"gouvernante collect: {issue.source}: {issue.message}"), file=sys.stderr
+        )
+    match data.summary.status:
+        case Status.AFFECTED:
+            return EXIT_AFFECTED
+        case Status.INCOMPLETE:
+            return EXIT_INCOMPLETE
+        case Status.CLEAN:
+            return EXIT_CLEAN if loaded.reports else EXIT_INCOMPLETE
+        case _:
+            assert_never(data.summary.status)

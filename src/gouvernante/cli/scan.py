@@ -7,6 +7,7 @@ Exit codes: 0 clean, 1 error (nothing found but something could not be scanned, 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from collections.abc import Sequence
@@ -146,6 +147,13 @@ def build_scan_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="processes for parsing many lockfiles (default: both cores when there are many)",
     )
+    flag(
+        p,
+        "project",
+        metavar="NAME",
+        help="the project's name in the report, for 'collect' (default: the CI repository,"
+        " else the origin remote of the scanned folder's git repository, else the scan root)",
+    )
     flag(p, "trace", action="store_true", help="debug log on stderr")
     flag(p, "version", action="store_true", help="print the version and exit")
     return p
@@ -226,6 +234,7 @@ def _scan(ns: argparse.Namespace) -> int:
     if ns.git or ns.inventory:
         result = _scan_sources(ns, ruleset)
         return _finish(ns, result, targets, explicit)
+    project = _project(ns)
     request = ScanRequest(
         directory=ns.dir,
         lockfiles=tuple(ns.lockfile),
@@ -238,6 +247,7 @@ def _scan(ns: argparse.Namespace) -> int:
     from gouvernante.progress import progress_for  # noqa: PLC0415
 
     result = run_scan(request, ruleset, progress=progress_for())
+    result = dataclasses.replace(result, project=project)
     if suppressions is not None:
         from gouvernante.suppress import apply_suppressions  # noqa: PLC0415
 
@@ -327,6 +337,13 @@ def exit_code(result: ScanResult, fail_on: Severity) -> int:
     if any(f.counts_at(fail_on) for f in result.findings):
         return EXIT_FINDINGS
     return EXIT_ERROR if result.errors else EXIT_CLEAN
+
+
+def _project(ns: argparse.Namespace) -> str | None:
+    from gouvernante.cli._project import project_identity  # noqa: PLC0415
+
+    start = os.path.dirname(os.path.abspath(ns.lockfile[0])) if ns.lockfile else ns.dir
+    return project_identity(ns.project, start)
 
 
 def _load_suppressions(explicit: str | None, scan_root: str | None) -> SuppressionSet | None:

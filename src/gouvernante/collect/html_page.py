@@ -12,10 +12,12 @@ import json
 import math
 from datetime import datetime, timedelta
 from html import escape
-from typing import Any
+
+import msgspec
 
 from gouvernante.collect.load import parse_time
 from gouvernante.collect.render import status_line
+from gouvernante.collect.rollup import Rollup, RuleRollup
 
 _CSS = """
 :root { color-scheme: light; --bad: #b3261e; --ok: #1b6e3a; --warn: #8a5a00; --mute: #5f6368; }
@@ -135,23 +137,23 @@ _MARK = {
 }
 
 
-def _timeline_svg(rules: list[dict[str, Any]], generated_at: str) -> str:
+def _timeline_svg(rules: list[RuleRollup], generated_at: str | None) -> str:
     width, left, right, row_h, top = 1100, 150, 30, 56, 24
     rows: list[str] = []
     height = top + row_h * max(1, len(rules)) + 10
     for n, rule in enumerate(rules):
         y = top + n * row_h + 20
-        events = rule["timeline"]["events"]
-        times = [t for t in (parse_time(e["at"]) for e in events) if t is not None]
+        events = rule.timeline.events
+        times = [t for t in (parse_time(e.at) for e in events) if t is not None]
         if not times:
             rows.append(
-                f'<text x="8" y="{y + 4}">{_e(rule["id"])}</text>'
+                f'<text x="8" y="{y + 4}">{_e(rule.id)}</text>'
                 f'<text x="{left}" y="{y + 4}" class="muted">no dated event</text>'
             )
             continue
         start, end = min(times), max(times)
         now = parse_time(generated_at)
-        if rule["timeline"]["remediation_status"] == "open" and now is not None and now > end:
+        if rule.timeline.remediation_status == "open" and now is not None and now > end:
             end = now
         span = max((end - start).total_seconds(), 2 * 3600.0)
 
@@ -170,7 +172,7 @@ def _timeline_svg(rules: list[dict[str, Any]], generated_at: str) -> str:
                     f"{_e(tick_label)}</text>"
                 )
 
-        rows.append(f'<text x="8" y="{y + 4}" font-weight="600">{_e(rule["id"])}</text>')
+        rows.append(f'<text x="8" y="{y + 4}" font-weight="600">{_e(rule.id)}</text>')
         rows.append(
             f'<line x1="{left}" y1="{y}" x2="{width - right}" y2="{y}" stroke="#bbb"'
             ' stroke-width="2"/>'
@@ -182,12 +184,12 @@ def _timeline_svg(rules: list[dict[str, Any]], generated_at: str) -> str:
             f"{_e(end.strftime('%Y-%m-%d %H:%M'))}</text>"
         )
         for ev in events:
-            t = parse_time(ev["at"])
+            t = parse_time(ev.at)
             if t is None:
                 continue
             x = round(x_of(t), 1)
-            color, shape = _MARK.get(ev["kind"], ("#333", "circle"))
-            tip = f"<title>{_e(ev['label'])}: {_e(ev['at'])}</title>"
+            color, shape = _MARK.get(ev.kind, ("#333", "circle"))
+            tip = f"<title>{_e(ev.label)}: {_e(ev.at)}</title>"
             if shape == "circle":
                 mark = f'<circle cx="{x}" cy="{y}" r="6" fill="{color}">{tip}</circle>'
             elif shape == "line":
@@ -226,28 +228,27 @@ def _timeline_svg(rules: list[dict[str, Any]], generated_at: str) -> str:
     )
 
 
-def _names_details(rule: dict[str, Any]) -> str:
+def _names_details(rule: RuleRollup) -> str:
     parts: list[str] = []
-    for key, label in (
-        ("affected_projects", "Affected now"),
-        ("remediated_projects", "Remediated"),
-        ("errored_projects", "Errored"),
-        ("not_scanned_projects", "Not scanned since published"),
+    for names, label in (
+        (rule.affected_projects, "Affected now"),
+        (rule.remediated_projects, "Remediated"),
+        (rule.errored_projects, "Errored"),
+        (rule.not_scanned_projects, "Not scanned since published"),
     ):
-        names = rule[key]
         if not names:
             continue
         items = "".join(f"<li><code>{_e(n)}</code></li>" for n in names)
         parts.append(
-            f"<details><summary>{_e(rule['id'])}: {_e(label)} ({len(names)})</summary>"
+            f"<details><summary>{_e(rule.id)}: {_e(label)} ({len(names)})</summary>"
             f"<ul>{items}</ul></details>"
         )
     return "".join(parts)
 
 
-def render_html(data: dict[str, Any]) -> str:
-    s = data["summary"]
-    status = s["status"]
+def render_html(data: Rollup) -> str:
+    s = data.summary
+    status = s.status
     out: list[str] = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -258,17 +259,17 @@ def render_html(data: dict[str, Any]) -> str:
         "<header><h1>gouvernante: organisation status</h1>",
         f'<div class="status {_e(status)}" data-k="summary.status" data-value="{_e(status)}">'
         f"{_e(status_line(data))}</div>",
-        f'<div class="muted">Generated <span data-k="generated_at">{_e(data["generated_at"])}'
-        f"</span> from {_e(s['reports'])} reports"
-        f" (gouvernante {_e(data['tool']['version'])}).</div></header><main>",
+        f'<div class="muted">Generated <span data-k="generated_at">{_e(data.generated_at)}'
+        f"</span> from {_e(s.reports)} reports"
+        f" (gouvernante {_e(data.tool.version)}).</div></header><main>",
         '<div class="cards">',
-        _card("summary.reports", s["reports"], "reports"),
-        _card("summary.projects", s["projects"], "projects"),
-        _card("summary.hosts", s["hosts"], "hosts"),
-        _card("summary.rules", s["rules"], "rules"),
-        _card("summary.projects_affected_now", s["projects_affected_now"], "projects affected"),
-        _card("summary.hosts_affected_now", s["hosts_affected_now"], "hosts affected"),
-        _card("summary.input_errors", s["input_errors"], "unreadable inputs"),
+        _card("summary.reports", s.reports, "reports"),
+        _card("summary.projects", s.projects, "projects"),
+        _card("summary.hosts", s.hosts, "hosts"),
+        _card("summary.rules", s.rules, "rules"),
+        _card("summary.projects_affected_now", s.projects_affected_now, "projects affected"),
+        _card("summary.hosts_affected_now", s.hosts_affected_now, "hosts affected"),
+        _card("summary.input_errors", s.input_errors, "unreadable inputs"),
         "</div>",
         "<h2>Rules</h2>",
         '<div class="wrap"><table class="sortable" id="rules"><thead><tr><th>Rule</th>'
@@ -278,67 +279,66 @@ def render_html(data: dict[str, Any]) -> str:
         '<th class="num">1st scan, min</th><th class="num">All scanned, min</th>'
         "<th>1 h target</th><th>Remediation</th></tr></thead><tbody>",
     ]
-    for r in data["rules"]:
-        rid = r["id"]
-        p = r["projects"]
-        t = r["timeline"]
+    for r in data.rules:
+        rid = r.id
+        p = r.projects
+        t = r.timeline
         k = f"rules[{rid}]"
-        hosts = ", ".join(r["hosts_affected"])
+        hosts = ", ".join(r.hosts_affected)
         out.append(
             "<tr>"
             f'<td data-k="{_e(k)}.id"><code>{_e(rid)}</code></td>'
-            f'<td data-k="{_e(k)}.published_at">{_e(r["published_at"] or "-")}</td>'
-            + _fig(f"{k}.projects.affected", p["affected"], "num bad" if p["affected"] else "num")
-            + _fig(f"{k}.projects.remediated", p["remediated"])
-            + _fig(f"{k}.projects.clean", p["clean"])
-            + _fig(f"{k}.projects.not_scanned", p["not_scanned"])
-            + _fig(f"{k}.projects.errored", p["errored"])
-            + f'<td data-k="{_e(k)}.hosts_affected" data-count="{len(r["hosts_affected"])}"'
+            f'<td data-k="{_e(k)}.published_at">{_e(r.published_at or "-")}</td>'
+            + _fig(f"{k}.projects.affected", p.affected, "num bad" if p.affected else "num")
+            + _fig(f"{k}.projects.remediated", p.remediated)
+            + _fig(f"{k}.projects.clean", p.clean)
+            + _fig(f"{k}.projects.not_scanned", p.not_scanned)
+            + _fig(f"{k}.projects.errored", p.errored)
+            + f'<td data-k="{_e(k)}.hosts_affected" data-count="{len(r.hosts_affected)}"'
             f' class="{"bad" if hosts else ""}">{_e(hosts or "-")}</td>'
-            + _fig(f"{k}.timeline.minutes_to_first_scan", t["minutes_to_first_scan"])
-            + _fig(f"{k}.timeline.minutes_to_org_wide_scan", t["minutes_to_org_wide_scan"])
+            + _fig(f"{k}.timeline.minutes_to_first_scan", t.minutes_to_first_scan)
+            + _fig(f"{k}.timeline.minutes_to_org_wide_scan", t.minutes_to_org_wide_scan)
             + f'<td data-k="{_e(k)}.timeline.org_wide_scan_target"'
-            f' class="{_e(t["org_wide_scan_target"])}">{_e(t["org_wide_scan_target"])}</td>'
+            f' class="{_e(t.org_wide_scan_target)}">{_e(t.org_wide_scan_target)}</td>'
             f'<td data-k="{_e(k)}.timeline.last_remediated_at"'
-            f' data-sort="{_e(t["last_remediated_at"] or "")}">'
-            f"{_e(t['last_remediated_at'] or t['remediation_status'])}</td>"
+            f' data-sort="{_e(t.last_remediated_at or "")}">'
+            f"{_e(t.last_remediated_at or t.remediation_status)}</td>"
             "</tr>"
         )
     out.append("</tbody></table></div>")
     out.append("<h2>Incident timeline (square-root time scale from publication)</h2>")
-    out.append(_timeline_svg(data["rules"], data["generated_at"]))
+    out.append(_timeline_svg(data.rules, data.generated_at))
     out.append("<h2>Who is where</h2>")
-    out.extend(_names_details(r) for r in data["rules"])
+    out.extend(_names_details(r) for r in data.rules)
     out.append("<h2>Projects and hosts</h2>")
     out.append(
         '<table class="sortable" id="projects"><thead><tr><th>Project</th><th>Host</th>'
         '<th>Latest verdict</th><th class="num">Open findings</th><th>Last scan</th>'
         '<th class="num">Reports</th><th>Affected rules</th></tr></thead><tbody>'
     )
-    for proj in data["projects"]:
-        k = f"projects[{proj['label']}]"
-        verdict = proj["latest_verdict"]
+    for proj in data.projects:
+        k = f"projects[{proj.label}]"
+        verdict = proj.latest_verdict
         vcls = {"findings": "bad", "clean": "ok"}.get(verdict, "")
         out.append(
             "<tr>"
-            f'<td data-k="{_e(k)}.root"><code>{_e(proj["root"])}</code></td>'
-            f'<td data-k="{_e(k)}.host">{_e(proj["host"])}</td>'
+            f'<td data-k="{_e(k)}.root"><code>{_e(proj.root)}</code></td>'
+            f'<td data-k="{_e(k)}.host">{_e(proj.host)}</td>'
             f'<td data-k="{_e(k)}.latest_verdict" class="{vcls}">{_e(verdict)}</td>'
-            + _fig(f"{k}.open_findings", proj["open_findings"])
-            + f'<td data-k="{_e(k)}.last_scan_at">{_e(proj["last_scan_at"])}</td>'
-            + _fig(f"{k}.reports", proj["reports"])
-            + f'<td data-k="{_e(k)}.affected_rules">{_e(", ".join(proj["affected_rules"]))}</td>'
+            + _fig(f"{k}.open_findings", proj.open_findings)
+            + f'<td data-k="{_e(k)}.last_scan_at">{_e(proj.last_scan_at)}</td>'
+            + _fig(f"{k}.reports", proj.reports)
+            + f'<td data-k="{_e(k)}.affected_rules">{_e(", ".join(proj.affected_rules))}</td>'
             "</tr>"
         )
     out.append("</tbody></table>")
-    if data["input_errors"]:
-        out.append(f"<h2>Unreadable inputs ({len(data['input_errors'])})</h2><ul>")
+    if data.input_errors:
+        out.append(f"<h2>Unreadable inputs ({len(data.input_errors)})</h2><ul>")
         out.extend(
-            f"<li><code>{_e(e['source'])}</code>: {_e(e['message'])}</li>"
-            for e in data["input_errors"]
+            f"<li><code>{_e(e.source)}</code>: {_e(e.message)}</li>" for e in data.input_errors
         )
         out.append("</ul>")
-    embedded = json.dumps(data, ensure_ascii=True).replace("<", "\\u003c")
+    embedded = json.dumps(msgspec.to_builtins(data), ensure_ascii=True).replace("<", "\\u003c")
     out.append(f'<script type="application/json" id="rollup-data">{embedded}</script>')
     out.append(f"<script>{_JS}</script>")
     out.append("</main></body></html>")

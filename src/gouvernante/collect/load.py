@@ -1,27 +1,54 @@
 """Read many JSON scan reports: files, directories (``*.json``, ``*.jsonl`` recursively) or stdin.
 
 A file or stdin may hold one report, a JSON array of reports, or one report per line (JSON
-Lines). Anything that is not a gouvernante JSON report (schema version 1, with ``scan.started_at``)
-is listed as an input issue, never fatal: one broken upload must not hide the other teams'
-results. Reports are deduplicated by ``scan.id``.
+Lines). Each report is read with the types the scan wrote it from (``report.model.Report``).
+Anything that is not such a report (another tool's JSON, a truncated file, a date out of range,
+a value of the wrong kind) is one input issue naming the source and the JSON path, never fatal:
+one broken upload must not hide the other teams' results, and never counts as clean.
+
+Reports are deduplicated by content (a SHA-256 of the canonical document): the same report handed
+in twice counts once. Two reports that share a ``scan.id`` but differ are both kept, and said so.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, BinaryIO
+from typing import BinaryIO
+
+import msgspec
 
 from gouvernante.errors import GouvernanteError
-from gouvernante.fs.read import read_regular_file
+from gouvernante.fs.jsonpath import validation_problem
+from gouvernante.fs.read import read_regular_file, size_message
 from gouvernante.fs.walk import find_files
+from gouvernante.model import FindingType
+from gouvernante.report.model import (
+    REPORT_SCHEMA_VERSION,
+    TOOL_NAME,
+    Report,
+    ReportFinding,
+    RuleCheck,
+    Verdict,
+    default_project,
+)
 
 MAX_INPUT_BYTES = 256 * 1024 * 1024
-HOST_TYPES = frozenset({"host_indicator", "installed_package", "cached_package"})
+HOST_TYPES = frozenset({FindingType.HOST_INDICATOR, FindingType.INSTALLED, FindingType.CACHED})
 _SUFFIXES = (".json", ".jsonl", ".ndjson")
+
+# Times a roll-up can compute with (a target one hour later, minutes between two times).
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?"
+    r"(?:[Zz]|[+-][0-9]{2}:[0-9]{2})?"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +61,7 @@ class InputIssue:
 class FindingRecord:
     rule_id: str
     severity: str
-    type: str
+    type: FindingType
     what: str
     where: str
 
@@ -48,35 +75,42 @@ class ReportRecord:
     started_at: datetime
     host: str
     root: str
-    verdict: str  # clean | findings | error
+    verdict: Verdict
     rules: dict[str, datetime | None]  # loaded rule id -> published_at
     findings: tuple[FindingRecord, ...]  # unsuppressed
     suppressed: int
     errors: int
     host_scan: bool  # ran with -host (has host_checks or host findings)
+    project: str
+    digest: str = ""  # SHA-256 of the canonical document
     tool_version: str = ""
     finished_at: datetime | None = None
     files: tuple[str, ...] = field(default=())
+    # loaded rule id -> what the rule can be checked by (None: the report does not say)
+    rule_checks: dict[str, frozenset[RuleCheck] | None] = field(default_factory=dict)
 
     @property
-    def project(self) -> tuple[str, str]:
-        return (self.host, self.root)
+    def when(self) -> datetime:
+        """When the scan's result was known: ``finished_at``, else ``started_at``."""
+        return self.finished_at or self.started_at
 
 
 def parse_time(value: object) -> datetime | None:
-    """An RFC 3339 timestamp as an aware UTC datetime (naive ones are taken as UTC)."""
-    if not isinstance(value, str) or not value:
+    """An RFC 3339 timestamp as an aware UTC datetime between 1970 and 9999 (naive ones are
+    taken as UTC); None for anything else."""
+    if not isinstance(value, str) or _RFC3339.fullmatch(value) is None:
         return None
-    text = value.strip()
+    text = value
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     try:
         dt = datetime.fromisoformat(text)
-    except ValueError:
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=UTC)
+        dt = dt.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
+    return dt if EARLIEST <= dt < LATEST else None
 
 
 def format_time(dt: datetime | None) -> str | None:
@@ -85,98 +119,111 @@ def format_time(dt: datetime | None) -> str | None:
     return dt.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _str(value: object, default: str = "") -> str:
-    return value if isinstance(value, str) else default
+class _Refused(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
-def _dict(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
+def _time(value: str, path: str) -> datetime:
+    parsed = parse_time(value)
+    if parsed is None:
+        raise _Refused(f"{path}: not an RFC 3339 time between 1970 and 9999")
+    return parsed
 
 
-def _list(value: object) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _finding(raw: dict[str, Any]) -> FindingRecord:
-    package = _str(raw.get("package"))
-    version = _str(raw.get("version"))
-    what = f"{package}@{version}" if package and version else package
-    what = what or _str(raw.get("indicator")) or _str(raw.get("path"))
-    where = _str(raw.get("lockfile")) or _str(raw.get("path"))
-    line = raw.get("line")
-    if where and isinstance(line, int) and not isinstance(line, bool) and raw.get("lockfile"):
-        where = f"{where}:{line}"
+def _finding(f: ReportFinding) -> FindingRecord:
+    package = f.package or ""
+    what = f"{package}@{f.version}" if package and f.version else package
+    what = what or f.indicator or f.path or ""
+    where = f.lockfile or f.path or ""
+    if where and f.line is not None and f.lockfile:
+        where = f"{where}:{f.line}"
     return FindingRecord(
-        rule_id=_str(raw.get("rule_id"), "?"),
-        severity=_str(raw.get("severity"), "low"),
-        type=_str(raw.get("type"), "package"),
-        what=what,
-        where=where,
+        rule_id=f.rule_id, severity=f.severity.value, type=f.type, what=what, where=where
     )
+
+
+def digest(doc: object) -> str:
+    """SHA-256 of a decoded JSON document in a canonical form (sorted keys, no spaces)."""
+    canonical = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
 def to_record(doc: object, source: str) -> ReportRecord | InputIssue:
     """One parsed JSON document -> a report record, or why it is not one."""
     if not isinstance(doc, dict):
         return InputIssue(source, "not a JSON object: not a gouvernante report")
-    tool = _dict(doc.get("tool"))
-    if tool.get("name") != "gouvernante" or "schema_version" not in doc:
+    tool = doc.get("tool")
+    if not isinstance(tool, dict) or tool.get("name") != TOOL_NAME or "schema_version" not in doc:
         return InputIssue(source, "not a gouvernante JSON report (no tool.name/schema_version)")
-    if doc.get("schema_version") != "1":
-        return InputIssue(
-            source, f"unsupported report schema_version {doc.get('schema_version')!r}"
-        )
-    scan = _dict(doc.get("scan"))
-    started = parse_time(scan.get("started_at"))
-    if started is None:
-        return InputIssue(
-            source, "no scan.started_at: made by an older gouvernante, cannot be placed in time"
-        )
-    rules_block = _dict(doc.get("rules"))
+    if doc.get("schema_version") != REPORT_SCHEMA_VERSION:
+        return InputIssue(source, "unsupported report schema_version (this reads version 1)")
+    try:
+        report = msgspec.convert(doc, Report)
+    except msgspec.ValidationError as exc:
+        path, reason = validation_problem(exc)
+        return InputIssue(source, f"{path}: {reason}")
+    try:
+        return _record(report, source, digest(doc))
+    except _Refused as exc:
+        return InputIssue(source, exc.message)
+
+
+def _record(report: Report, source: str, content: str) -> ReportRecord:
+    scan = report.scan
+    started = _time(scan.started_at, "scan.started_at")
+    finished = _time(scan.finished_at, "scan.finished_at")
     loaded: dict[str, datetime | None] = {}
-    for entry in _list(rules_block.get("loaded")):
-        if isinstance(entry, dict) and isinstance(entry.get("id"), str):
-            loaded[entry["id"]] = parse_time(entry.get("published_at"))
+    checks: dict[str, frozenset[RuleCheck] | None] = {}
+    for i, entry in enumerate(report.rules.loaded):
+        where = f"rules.loaded[{i}]"
+        published = entry.published_at
+        loaded[entry.id] = None if published is None else _time(published, f"{where}.published_at")
+        if entry.last_updated_at is not None:
+            _time(entry.last_updated_at, f"{where}.last_updated_at")
+        checks[entry.id] = None if entry.checks is None else frozenset(entry.checks)
     findings: list[FindingRecord] = []
     suppressed = 0
-    host_findings = False
-    for raw in _list(doc.get("findings")):
-        if not isinstance(raw, dict):
-            continue
-        if raw.get("suppressed"):
+    for f in report.findings:
+        if f.suppressed is not None:
             suppressed += 1
-            continue
-        rec = _finding(raw)
-        host_findings = host_findings or rec.type in HOST_TYPES
-        findings.append(rec)
-    errors = len(_list(doc.get("errors")))
-    summary = _dict(doc.get("summary"))
-    verdict = _str(summary.get("verdict"))
-    if verdict not in {"clean", "findings", "error"}:
-        verdict = "findings" if findings else ("error" if errors else "clean")
-    root = _str(scan.get("root"))
-    files = tuple(f for f in _list(scan.get("files")) if isinstance(f, str))
-    if not root:
-        root = "lockfiles: " + ", ".join(files[:3]) if files else "(no root)"
+        else:
+            findings.append(_finding(f))
+    errors = max(len(report.errors), report.summary.errors)
+    # The stated verdict never hides what the report lists.
+    computed = Verdict.FINDINGS if findings else (Verdict.ERROR if errors else Verdict.CLEAN)
+    verdict = max(report.summary.verdict, computed, key=lambda v: v.rank)
+    files = tuple(scan.files)
+    root = scan.root or ("lockfiles: " + ", ".join(files[:3]) if files else "(no root)")
+    host = scan.host or "(unknown host)"
     return ReportRecord(
         source=source,
-        scan_id=_str(scan.get("id")) or f"{source}@{format_time(started)}",
+        scan_id=scan.id or f"{source}@{format_time(started)}",
         started_at=started,
-        finished_at=parse_time(scan.get("finished_at")),
-        host=_str(scan.get("host")) or "(unknown host)",
+        finished_at=finished,
+        host=host,
         root=root,
         verdict=verdict,
         rules=loaded,
         findings=tuple(findings),
         suppressed=suppressed,
         errors=errors,
-        host_scan="host_checks" in doc or host_findings,
-        tool_version=_str(tool.get("version")),
+        host_scan=report.host_checks is not None or any(f.type in HOST_TYPES for f in findings),
+        project=scan.project or default_project(scan.host, scan.root, files),
+        digest=content,
+        tool_version=report.tool.version,
         files=files,
+        rule_checks=checks,
     )
 
 
 def _documents(data: bytes, source: str) -> Iterator[tuple[object, str] | InputIssue]:
+    """The JSON documents of one input: a report, an array of reports, or JSON Lines.
+
+    A document that does not parse as a whole is read as JSON Lines only when one of its lines
+    is a JSON object by itself; otherwise (a pretty-printed report cut short) it is one issue.
+    """
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -187,29 +234,37 @@ def _documents(data: bytes, source: str) -> Iterator[tuple[object, str] | InputI
         return
     try:
         doc = json.loads(text)
-    except json.JSONDecodeError:
-        doc = None
-        whole = False
-    except RecursionError:
-        yield InputIssue(source, "invalid JSON: nested too deeply")
+    except json.JSONDecodeError as exc:
+        problem = f"invalid JSON (line {exc.lineno} column {exc.colno}): {exc.msg}"
+    except (RecursionError, ValueError):
+        yield InputIssue(source, "invalid JSON: nested too deeply or a number out of range")
         return
     else:
-        whole = True
-    if whole:
         if isinstance(doc, list):
             for i, item in enumerate(doc):
                 yield item, f"{source}[{i}]"
         else:
             yield doc, source
         return
+    parsed: list[tuple[int, object | InputIssue]] = []
     for lineno, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            yield json.loads(line), f"{source}:{lineno}"
-        except (json.JSONDecodeError, RecursionError) as exc:
-            msg = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
-            yield InputIssue(f"{source}:{lineno}", f"invalid JSON: {msg}")
+        if line.strip():
+            parsed.append((lineno, _line(line, f"{source}:{lineno}")))
+    if not any(isinstance(value, dict) for _, value in parsed):
+        yield InputIssue(source, f"{problem}; truncated or not JSON")
+        return
+    for lineno, value in parsed:
+        yield value if isinstance(value, InputIssue) else (value, f"{source}:{lineno}")
+
+
+def _line(line: str, source: str) -> object | InputIssue:
+    try:
+        value: object = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return InputIssue(source, f"invalid JSON (column {exc.colno}): {exc.msg}")
+    except (RecursionError, ValueError):
+        return InputIssue(source, "invalid JSON: nested too deeply or a number out of range")
+    return value
 
 
 def _files_under(directory: str) -> list[str]:
@@ -220,13 +275,16 @@ def _files_under(directory: str) -> list[str]:
 class Loaded:
     reports: list[ReportRecord] = field(default_factory=list)
     issues: list[InputIssue] = field(default_factory=list)
-    duplicates: int = 0
+    duplicates: int = 0  # the same report (same content) seen again
+    # reports kept although another report has the same scan.id with other content
+    conflicts: list[InputIssue] = field(default_factory=list)
 
 
 def load_reports(inputs: Iterable[str], stdin: BinaryIO | None = None) -> Loaded:
-    """Read every input (``-`` = stdin); keep the first report of each ``scan.id``."""
+    """Read every input (``-`` = stdin); keep one report of each content."""
     out = Loaded()
     seen: set[str] = set()
+    by_id: dict[str, ReportRecord] = {}
 
     def take(data: bytes, source: str) -> None:
         for item in _documents(data, source):
@@ -236,18 +294,31 @@ def load_reports(inputs: Iterable[str], stdin: BinaryIO | None = None) -> Loaded
             rec = to_record(*item)
             if isinstance(rec, InputIssue):
                 out.issues.append(rec)
-            elif rec.scan_id in seen:
+                continue
+            if rec.digest in seen:
                 out.duplicates += 1
-            else:
-                seen.add(rec.scan_id)
-                out.reports.append(rec)
+                continue
+            seen.add(rec.digest)
+            first = by_id.setdefault(rec.scan_id, rec)
+            if first is not rec:
+                out.conflicts.append(
+                    InputIssue(
+                        rec.source,
+                        f"same scan.id as {first.source} but different content: both kept",
+                    )
+                )
+            out.reports.append(rec)
 
     for inp in inputs:
         if inp == "-":
             if stdin is None:
                 out.issues.append(InputIssue("-", "no standard input"))
                 continue
-            take(stdin.read(MAX_INPUT_BYTES + 1)[:MAX_INPUT_BYTES], "<stdin>")
+            data = stdin.read(MAX_INPUT_BYTES + 1)
+            if len(data) > MAX_INPUT_BYTES:
+                out.issues.append(InputIssue("<stdin>", size_message(len(data), MAX_INPUT_BYTES)))
+                continue
+            take(data, "<stdin>")
             continue
         if os.path.isdir(inp):
             paths = _files_under(inp)

@@ -1,8 +1,11 @@
 """The organisation's status from many scan reports (runbook step 9, "close the loop").
 
-A *project* is one (host, scan root). For each rule, only the reports of a project that loaded
-the rule and started at or after its ``published_at`` say anything about it ("relevant" reports);
-the latest relevant report decides the project's status for that rule:
+A *project* is the identity a scan records (``scan.project``: ``-project``, the CI repository or
+the ``origin`` remote), else its (host, scan root). For each rule, only the reports of a project
+that checked the rule count ("relevant" reports): they loaded it, started at or after its
+``published_at``, and could check it (a rule with only host indicators is checked by ``-host``
+scans only). The latest relevant report (by ``finished_at``; an exact tie goes to the worse
+outcome) decides the project's status for that rule:
 
 * ``affected``: it has an unsuppressed finding of the rule;
 * ``errored``: no finding of the rule, but some inputs could not be scanned;
@@ -15,8 +18,8 @@ of it (host indicator, installed or cached package). The timeline per rule: publ
 relevant scan, org-wide scan (every project scanned once: the runbook's target is within 1 hour of
 publication), and the last remediation once no project is affected any more.
 
-The roll-up is a plain JSON-ready dict: every renderer (text, Markdown, HTML) reads the same dict,
-so the page shows the JSON's figures.
+The roll-up is typed (``Rollup``); every renderer (text, Markdown, HTML, JSON) reads the same
+value, so the page shows the JSON's figures.
 """
 
 from __future__ import annotations
@@ -24,33 +27,172 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from enum import StrEnum
+
+import msgspec
 
 from gouvernante import __version__
 from gouvernante.collect.load import HOST_TYPES, InputIssue, ReportRecord, format_time
+from gouvernante.report.model import RuleCheck
 
 ROLLUP_SCHEMA_VERSION = "1"
 TARGET = timedelta(hours=1)
-STATUSES = ("affected", "remediated", "clean", "not_scanned", "errored")
 
 
-def project_label(project: tuple[str, str]) -> str:
-    host, root = project
-    return f"{host}:{root}"
+class ProjectStatus(StrEnum):
+    AFFECTED = "affected"
+    REMEDIATED = "remediated"
+    CLEAN = "clean"
+    NOT_SCANNED = "not_scanned"
+    ERRORED = "errored"
+
+
+STATUSES = tuple(s.value for s in ProjectStatus)
+
+
+class Status(StrEnum):
+    """The organisation's status: what ``collect`` exits with."""
+
+    AFFECTED = "affected"
+    INCOMPLETE = "incomplete"
+    CLEAN = "clean"
+
+
+class Target(StrEnum):
+    MET = "met"
+    MISSED = "missed"
+    PENDING = "pending"
+    UNKNOWN = "unknown"
+
+
+class _Out(msgspec.Struct, kw_only=True, frozen=True):
+    """Roll-up objects: every key always written (``null`` when unknown)."""
+
+
+class Event(_Out, kw_only=True, frozen=True):
+    at: str
+    kind: str
+    label: str
+
+
+class Timeline(_Out, kw_only=True, frozen=True):
+    published_at: str | None
+    first_scan_at: str | None
+    org_wide_scan_at: str | None
+    target_deadline: str | None
+    org_wide_scan_target: Target
+    minutes_to_first_scan: float | None
+    minutes_to_org_wide_scan: float | None
+    last_remediated_at: str | None
+    remediation_status: str  # open | complete | nothing to remediate
+    events: list[Event]
+
+
+class ProjectCounts(_Out, kw_only=True, frozen=True):
+    affected: int
+    remediated: int
+    clean: int
+    not_scanned: int
+    errored: int
+
+
+class RuleRollup(_Out, kw_only=True, frozen=True):
+    id: str
+    published_at: str | None
+    projects: ProjectCounts
+    hosts_affected: list[str]
+    affected_projects: list[str]
+    remediated_projects: list[str]
+    errored_projects: list[str]
+    not_scanned_projects: list[str]
+    timeline: Timeline
+    checks: list[RuleCheck] | None = None  # what the rule can be checked by, when known
+
+
+class ProjectFinding(_Out, kw_only=True, frozen=True):
+    rule_id: str
+    severity: str
+    type: str
+    what: str
+    where: str
+
+
+class ProjectRollup(_Out, kw_only=True, frozen=True):
+    label: str
+    host: str
+    root: str
+    latest_verdict: str
+    open_findings: int
+    suppressed_findings: int
+    errors: int
+    last_scan_at: str | None
+    last_scan_id: str
+    reports: int
+    affected_rules: list[str]
+    findings: list[ProjectFinding]
+
+
+class Summary(_Out, kw_only=True, frozen=True):
+    reports: int
+    duplicate_reports: int
+    input_errors: int
+    projects: int
+    hosts: int
+    rules: int
+    projects_affected_now: int
+    hosts_affected_now: int
+    first_report_at: str | None
+    last_report_at: str | None
+    status: Status
+
+
+class Tool(_Out, kw_only=True, frozen=True):
+    name: str
+    version: str
+
+
+class Problem(_Out, kw_only=True, frozen=True):
+    source: str
+    message: str
+
+
+class Rollup(_Out, kw_only=True, frozen=True):
+    schema_version: str
+    kind: str
+    tool: Tool
+    generated_at: str | None
+    summary: Summary
+    rules: list[RuleRollup]
+    projects: list[ProjectRollup]
+    hosts_affected_now: list[str]
+    projects_affected_now: list[str]
+    input_errors: list[Problem]
+    notices: list[Problem] = []  # e.g. two different reports with the same scan.id
+
+
+def project_label(project: str) -> str:
+    return project
+
+
+_STATE_RANK = {ProjectStatus.CLEAN: 0, ProjectStatus.ERRORED: 1, ProjectStatus.AFFECTED: 2}
 
 
 @dataclass(frozen=True)
 class _State:
     report: ReportRecord
-    status: str  # affected | clean | errored
+    status: ProjectStatus  # affected | clean | errored
+
+    def order(self) -> tuple[datetime, int, str]:
+        """Later first by ``finished_at``; an exact tie resolves to the worse outcome."""
+        return (self.report.when, _STATE_RANK[self.status], self.report.digest)
 
 
 def _state(report: ReportRecord, rule_id: str) -> _State:
     if any(f.rule_id == rule_id for f in report.findings):
-        return _State(report, "affected")
+        return _State(report, ProjectStatus.AFFECTED)
     if report.errors or report.verdict == "error":
-        return _State(report, "errored")
-    return _State(report, "clean")
+        return _State(report, ProjectStatus.ERRORED)
+    return _State(report, ProjectStatus.CLEAN)
 
 
 def _minutes(later: datetime | None, earlier: datetime | None) -> float | None:
@@ -59,80 +201,106 @@ def _minutes(later: datetime | None, earlier: datetime | None) -> float | None:
     return round((later - earlier).total_seconds() / 60, 1)
 
 
-def _rule_universe(reports: Sequence[ReportRecord]) -> dict[str, datetime | None]:
-    """Every rule id seen (loaded or in findings) -> its published_at (latest report wins)."""
-    rules: dict[str, datetime | None] = {}
-    for rep in sorted(reports, key=lambda r: r.started_at):
-        for rid, published in rep.rules.items():
-            if published is not None or rid not in rules:
-                rules[rid] = published
+@dataclass(frozen=True)
+class _RuleInfo:
+    published: datetime | None
+    checks: frozenset[RuleCheck] | None  # None: no report says
+
+
+def _rule_universe(reports: Sequence[ReportRecord]) -> dict[str, _RuleInfo]:
+    """Every rule id seen (loaded or in findings) -> its published_at and what can check it
+    (the latest report that says wins)."""
+    published: dict[str, datetime | None] = {}
+    checks: dict[str, frozenset[RuleCheck] | None] = {}
+    for rep in sorted(reports, key=lambda r: (r.started_at, r.digest)):
+        for rid, when in rep.rules.items():
+            if when is not None or rid not in published:
+                published[rid] = when
+            said = rep.rule_checks.get(rid)
+            if said is not None or rid not in checks:
+                checks[rid] = said
         for f in rep.findings:
-            rules.setdefault(f.rule_id, None)
-    return rules
+            published.setdefault(f.rule_id, None)
+            checks.setdefault(f.rule_id, None)
+    return {rid: _RuleInfo(published[rid], checks.get(rid)) for rid in published}
 
 
-def _relevant(rep: ReportRecord, rule_id: str, published: datetime | None) -> bool:
-    loaded = rule_id in rep.rules or any(f.rule_id == rule_id for f in rep.findings)
-    return loaded and (published is None or rep.started_at >= published)
+def _checked_by(rep: ReportRecord, checks: frozenset[RuleCheck] | None) -> bool:
+    """Could this scan check a rule with these indicators? Unknown: as a package rule."""
+    if checks is None or RuleCheck.PACKAGES in checks:
+        return True
+    return RuleCheck.HOST in checks and rep.host_scan
+
+
+def _relevant(rep: ReportRecord, rule_id: str, info: _RuleInfo) -> bool:
+    if any(f.rule_id == rule_id for f in rep.findings):
+        return info.published is None or rep.started_at >= info.published
+    loaded = rule_id in rep.rules
+    return (
+        loaded
+        and (info.published is None or rep.started_at >= info.published)
+        and _checked_by(rep, info.checks)
+    )
 
 
 def _rule_rollup(
     rule_id: str,
-    published: datetime | None,
-    by_project: dict[tuple[str, str], list[ReportRecord]],
+    info: _RuleInfo,
+    by_project: dict[str, list[ReportRecord]],
     now: datetime,
-) -> dict[str, Any]:
-    buckets: dict[str, list[str]] = {s: [] for s in STATUSES}
+) -> RuleRollup:
+    published = info.published
+    buckets: dict[ProjectStatus, list[str]] = {s: [] for s in ProjectStatus}
     first_scans: list[datetime] = []
     remediated_at: list[datetime] = []
-    host_latest: dict[str, ReportRecord] = {}
+    host_latest: dict[str, _State] = {}
     all_relevant: list[ReportRecord] = []
     for project, reports in by_project.items():
-        relevant = [r for r in reports if _relevant(r, rule_id, published)]
+        relevant = [r for r in reports if _relevant(r, rule_id, info)]
         label = project_label(project)
         if not relevant:
-            buckets["not_scanned"].append(label)
+            buckets[ProjectStatus.NOT_SCANNED].append(label)
             continue
         all_relevant.extend(relevant)
-        first_scans.append(relevant[0].started_at)
-        for r in relevant:
-            if r.host_scan:
-                prev = host_latest.get(r.host)
-                if prev is None or r.started_at >= prev.started_at:
-                    host_latest[r.host] = r
-        states = [_state(r, rule_id) for r in relevant]
+        first_scans.append(min(r.started_at for r in relevant))
+        states = sorted((_state(r, rule_id) for r in relevant), key=_State.order)
+        for s in states:
+            if s.report.host_scan:
+                prev = host_latest.get(s.report.host)
+                if prev is None or s.order() >= prev.order():
+                    host_latest[s.report.host] = s
         latest = states[-1]
-        if latest.status == "affected":
-            buckets["affected"].append(label)
-        elif latest.status == "errored":
-            buckets["errored"].append(label)
+        if latest.status is not ProjectStatus.CLEAN:
+            buckets[latest.status].append(label)
+            continue
+        last_affected = max(
+            (i for i, s in enumerate(states) if s.status is ProjectStatus.AFFECTED), default=None
+        )
+        if last_affected is None:
+            buckets[ProjectStatus.CLEAN].append(label)
         else:
-            last_affected = max(
-                (i for i, s in enumerate(states) if s.status == "affected"), default=None
-            )
-            if last_affected is None:
-                buckets["clean"].append(label)
-            else:
-                buckets["remediated"].append(label)
-                fixed = next(s for s in states[last_affected + 1 :] if s.status == "clean")
-                remediated_at.append(fixed.report.started_at)
+            buckets[ProjectStatus.REMEDIATED].append(label)
+            fixed = next(s for s in states[last_affected + 1 :] if s.status is ProjectStatus.CLEAN)
+            remediated_at.append(fixed.report.started_at)
     hosts_affected = sorted(
         host
-        for host, rep in host_latest.items()
-        if any(f.rule_id == rule_id and f.type in HOST_TYPES for f in rep.findings)
+        for host, state in host_latest.items()
+        if any(f.rule_id == rule_id and f.type in HOST_TYPES for f in state.report.findings)
     )
     first_scan = min((r.started_at for r in all_relevant), default=None)
-    org_wide = max(first_scans) if first_scans and not buckets["not_scanned"] else None
+    not_scanned = buckets[ProjectStatus.NOT_SCANNED]
+    org_wide = max(first_scans) if first_scans and not not_scanned else None
     deadline = published + TARGET if published is not None else None
     if deadline is None:
-        target = "unknown"
+        target = Target.UNKNOWN
     elif org_wide is not None:
-        target = "met" if org_wide <= deadline else "missed"
+        target = Target.MET if org_wide <= deadline else Target.MISSED
     else:
-        target = "missed" if now > deadline else "pending"
-    last_remediated = max(remediated_at) if remediated_at and not buckets["affected"] else None
-    events: list[dict[str, Any]] = []
-    for at, kind, label in (
+        target = Target.MISSED if now > deadline else Target.PENDING
+    affected = buckets[ProjectStatus.AFFECTED]
+    last_remediated = max(remediated_at) if remediated_at and not affected else None
+    events: list[Event] = []
+    for at, kind, text in (
         (published, "published", "rule published"),
         (deadline, "target", "target: org-wide scan within 1 hour"),
         (first_scan, "first_scan", "first scan"),
@@ -140,66 +308,71 @@ def _rule_rollup(
         (last_remediated, "last_remediated", "last affected project remediated"),
     ):
         if at is not None:
-            events.append({"at": format_time(at), "kind": kind, "label": label})
+            events.append(Event(at=format_time(at) or "", kind=kind, label=text))
     for at in sorted(remediated_at):
-        events.append({"at": format_time(at), "kind": "remediation", "label": "remediation"})
-    events.sort(key=lambda e: (e["at"], e["kind"]))
-    return {
-        "id": rule_id,
-        "published_at": format_time(published),
-        "projects": {s: len(buckets[s]) for s in STATUSES},
-        "hosts_affected": hosts_affected,
-        "affected_projects": sorted(buckets["affected"]),
-        "remediated_projects": sorted(buckets["remediated"]),
-        "errored_projects": sorted(buckets["errored"]),
-        "not_scanned_projects": sorted(buckets["not_scanned"]),
-        "timeline": {
-            "published_at": format_time(published),
-            "first_scan_at": format_time(first_scan),
-            "org_wide_scan_at": format_time(org_wide),
-            "target_deadline": format_time(deadline),
-            "org_wide_scan_target": target,
-            "minutes_to_first_scan": _minutes(first_scan, published),
-            "minutes_to_org_wide_scan": _minutes(org_wide, published),
-            "last_remediated_at": format_time(last_remediated),
-            "remediation_status": (
-                "open"
-                if buckets["affected"]
-                else ("complete" if remediated_at else "nothing to remediate")
+        events.append(Event(at=format_time(at) or "", kind="remediation", label="remediation"))
+    events.sort(key=lambda e: (e.at, e.kind))
+    return RuleRollup(
+        id=rule_id,
+        published_at=format_time(published),
+        projects=ProjectCounts(**{s.value: len(buckets[s]) for s in ProjectStatus}),
+        hosts_affected=hosts_affected,
+        affected_projects=sorted(affected),
+        remediated_projects=sorted(buckets[ProjectStatus.REMEDIATED]),
+        errored_projects=sorted(buckets[ProjectStatus.ERRORED]),
+        not_scanned_projects=sorted(not_scanned),
+        timeline=Timeline(
+            published_at=format_time(published),
+            first_scan_at=format_time(first_scan),
+            org_wide_scan_at=format_time(org_wide),
+            target_deadline=format_time(deadline),
+            org_wide_scan_target=target,
+            minutes_to_first_scan=_minutes(first_scan, published),
+            minutes_to_org_wide_scan=_minutes(org_wide, published),
+            last_remediated_at=format_time(last_remediated),
+            remediation_status=(
+                "open" if affected else ("complete" if remediated_at else "nothing to remediate")
             ),
-            "events": events,
-        },
-    }
+            events=events,
+        ),
+        checks=sorted(info.checks) if info.checks is not None else None,
+    )
+
+
+def _report_order(rep: ReportRecord) -> tuple[datetime, int, int, str]:
+    """Later first by ``finished_at``; an exact tie resolves to the worse verdict."""
+    return (rep.when, rep.verdict.rank, len(rep.findings), rep.digest)
 
 
 def _project_rollup(
-    project: tuple[str, str], reports: list[ReportRecord], rules: dict[str, set[str]]
-) -> dict[str, Any]:
-    latest = reports[-1]
-    affected = sorted(rid for rid, labels in rules.items() if project_label(project) in labels)
-    return {
-        "label": project_label(project),
-        "host": project[0],
-        "root": project[1],
-        "latest_verdict": latest.verdict,
-        "open_findings": len(latest.findings),
-        "suppressed_findings": latest.suppressed,
-        "errors": latest.errors,
-        "last_scan_at": format_time(latest.started_at),
-        "last_scan_id": latest.scan_id,
-        "reports": len(reports),
-        "affected_rules": affected,
-        "findings": [
-            {
-                "rule_id": f.rule_id,
-                "severity": f.severity,
-                "type": f.type,
-                "what": f.what,
-                "where": f.where,
-            }
+    project: str, reports: list[ReportRecord], rules: dict[str, set[str]]
+) -> ProjectRollup:
+    latest = max(reports, key=_report_order)
+    label = project_label(project)
+    affected = sorted(rid for rid, labels in rules.items() if label in labels)
+    return ProjectRollup(
+        label=label,
+        host=latest.host,
+        root=latest.root,
+        latest_verdict=latest.verdict.value,
+        open_findings=len(latest.findings),
+        suppressed_findings=latest.suppressed,
+        errors=latest.errors,
+        last_scan_at=format_time(latest.started_at),
+        last_scan_id=latest.scan_id,
+        reports=len(reports),
+        affected_rules=affected,
+        findings=[
+            ProjectFinding(
+                rule_id=f.rule_id,
+                severity=f.severity,
+                type=f.type.value,
+                what=f.what,
+                where=f.where,
+            )
             for f in latest.findings[:50]
         ],
-    }
+    )
 
 
 def rollup(
@@ -208,57 +381,51 @@ def rollup(
     *,
     now: datetime | None = None,
     duplicates: int = 0,
-) -> dict[str, Any]:
+    notices: Sequence[InputIssue] = (),
+) -> Rollup:
     when = now or datetime.now(UTC)
-    by_project: dict[tuple[str, str], list[ReportRecord]] = {}
-    for rep in sorted(reports, key=lambda r: (r.started_at, r.scan_id)):
+    by_project: dict[str, list[ReportRecord]] = {}
+    for rep in sorted(reports, key=_report_order):
         by_project.setdefault(rep.project, []).append(rep)
     universe = _rule_universe(reports)
     rule_items = [
         _rule_rollup(rid, universe[rid], by_project, when)
-        for rid in sorted(universe, key=lambda r: (format_time(universe[r]) or "~", r))
+        for rid in sorted(universe, key=lambda r: (format_time(universe[r].published) or "~", r))
     ]
-    affected_sets = {r["id"]: set(r["affected_projects"]) for r in rule_items}
-    projects = [
-        _project_rollup(p, reps, affected_sets)
-        for p, reps in sorted(by_project.items(), key=lambda kv: kv[0])
-    ]
-    hosts = sorted({p[0] for p in by_project})
-    hosts_ioc = sorted({h for r in rule_items for h in r["hosts_affected"]})
-    affected_now = sorted({lbl for r in rule_items for lbl in r["affected_projects"]})
+    affected_sets = {r.id: set(r.affected_projects) for r in rule_items}
+    projects = [_project_rollup(p, reps, affected_sets) for p, reps in sorted(by_project.items())]
+    hosts = sorted({r.host for r in reports})
+    hosts_ioc = sorted({h for r in rule_items for h in r.hosts_affected})
+    affected_now = sorted({lbl for r in rule_items for lbl in r.affected_projects})
     times = [r.started_at for r in reports]
-    return {
-        "schema_version": ROLLUP_SCHEMA_VERSION,
-        "kind": "gouvernante-collect",
-        "tool": {"name": "gouvernante", "version": __version__},
-        "generated_at": format_time(when),
-        "summary": {
-            "reports": len(reports),
-            "duplicate_reports": duplicates,
-            "input_errors": len(issues),
-            "projects": len(by_project),
-            "hosts": len(hosts),
-            "rules": len(rule_items),
-            "projects_affected_now": len(affected_now),
-            "hosts_affected_now": len(hosts_ioc),
-            "first_report_at": format_time(min(times)) if times else None,
-            "last_report_at": format_time(max(times)) if times else None,
-            "status": (
-                "affected"
-                if affected_now or hosts_ioc
-                else (
-                    "incomplete"
-                    if issues
-                    or any(
-                        r["projects"]["errored"] or r["projects"]["not_scanned"] for r in rule_items
-                    )
-                    else "clean"
-                )
-            ),
-        },
-        "rules": rule_items,
-        "projects": projects,
-        "hosts_affected_now": hosts_ioc,
-        "projects_affected_now": affected_now,
-        "input_errors": [{"source": i.source, "message": i.message} for i in issues],
-    }
+    if affected_now or hosts_ioc:
+        status = Status.AFFECTED
+    elif issues or any(r.projects.errored or r.projects.not_scanned for r in rule_items):
+        status = Status.INCOMPLETE
+    else:
+        status = Status.CLEAN
+    return Rollup(
+        schema_version=ROLLUP_SCHEMA_VERSION,
+        kind="gouvernante-collect",
+        tool=Tool(name="gouvernante", version=__version__),
+        generated_at=format_time(when),
+        summary=Summary(
+            reports=len(reports),
+            duplicate_reports=duplicates,
+            input_errors=len(issues),
+            projects=len(by_project),
+            hosts=len(hosts),
+            rules=len(rule_items),
+            projects_affected_now=len(affected_now),
+            hosts_affected_now=len(hosts_ioc),
+            first_report_at=format_time(min(times)) if times else None,
+            last_report_at=format_time(max(times)) if times else None,
+            status=status,
+        ),
+        rules=rule_items,
+        projects=projects,
+        hosts_affected_now=hosts_ioc,
+        projects_affected_now=affected_now,
+        input_errors=[Problem(source=i.source, message=i.message) for i in issues],
+        notices=[Problem(source=i.source, message=i.message) for i in notices],
+    )

@@ -134,9 +134,7 @@ class ReportFinding(_Struct, kw_only=True, frozen=True):
     change: DiffChange | None = None  # -diff: added or removed by the compared revision
     dependency_paths: list[list[str]] = []
     more_dependency_paths: int = 0
-    # lockfile findings: true/false, or null when unknown (the lockfile does not record the
-    # project's own dependencies and no package.json is beside it); absent for other findings
-    direct: bool | None | msgspec.UnsetType = msgspec.UNSET
+    direct: bool | None = None
     install_scripts: list[str] = []
     hashes: list[Hash] = []
     description: str
@@ -221,7 +219,7 @@ def report_finding(f: Finding) -> ReportFinding:
         change=f.change,
         dependency_paths=[list(p) for p in f.dependency_paths],
         more_dependency_paths=f.more_paths if f.dependency_paths else 0,
-        direct=_direct(f),
+        direct=f.direct,
         install_scripts=list(f.install_scripts),
         hashes=[
             Hash(algorithm=h.algorithm, expected=h.expected, matched=h.matched) for h in f.hashes
@@ -229,15 +227,6 @@ def report_finding(f: Finding) -> ReportFinding:
         description=f.description,
         remediation=f.remediation or None,
     )
-
-
-def _direct(f: Finding) -> bool | None | msgspec.UnsetType:
-    """Known, or null ("unknown") for a package resolved by a lockfile; absent otherwise."""
-    if f.direct is not None:
-        return f.direct
-    if f.lockfile_format is not None and f.version is not None:
-        return None
-    return msgspec.UNSET
 
 
 def rule_checks(rule: Rule) -> list[RuleCheck]:
@@ -278,7 +267,8 @@ def build_report(result: ScanResult, version: str) -> Report:
             root=result.scan_root,
             host=result.hostname,
             files=list(result.scanned_files),
-            project=result.project,
+            project=result.project
+            or default_project(result.hostname, result.scan_root, result.scanned_files),
         ),
         rules=RulesInfo(
             builtin=result.builtin_rules,
@@ -335,3 +325,13 @@ def report_schema() -> dict[str, object]:
         "title": "gouvernante JSON report, schema_version 1",
         **schema,
     }
+
+
+def default_project(host: str, root: str | None, files: list[str] | tuple[str, ...]) -> str:
+    """A project's identity when nothing better is known: the scan root on its host (for
+    ``-lockfile`` scans, the first files). ``collect`` uses the same for reports that record no
+    ``scan.project``, so a report written before that field and one written after group
+    together."""
+    if not root:
+        root = "lockfiles: " + ", ".join(files[:3]) if files else "(no root)"
+    return f"{host or '(unknown host)'}:{root}"

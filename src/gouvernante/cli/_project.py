@@ -1,0 +1,173 @@
+"""A project's identity for the report (``scan.project``), so that ``collect`` groups the scans of
+one repository together whichever CI runner or laptop made them.
+
+In order: ``-project NAME``; the repository the CI job runs for (``GITHUB_REPOSITORY`` on
+GitHub, ``CI_PROJECT_PATH`` on GitLab), prefixed by the server's host; the ``origin`` remote URL
+of the git repository holding the scanned folder, read from ``.git/config`` as a plain file (git
+is never run); else ``None`` and the report records the scan root on its host.
+
+A CI repository and a remote URL name the same project the same way: ``github.com/org/repo``.
+Credentials in a URL (``https://user:token@host/...``), its port, query and fragment are dropped
+and never shown. A value with control or invisible characters is not an identity.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from gouvernante.errors import GouvernanteError, UsageError
+from gouvernante.fs.read import read_regular_file
+
+MAX_PROJECT_CHARS = 256
+MAX_GIT_CONFIG_BYTES = 1024 * 1024
+_MAX_LEVELS = 64
+_REMOTE = re.compile(r'\[\s*remote\s+"(?P<name>(?:[^"\\]|\\.)*)"\s*\]')
+_SCP = re.compile(r"(?P<host>[^/:]+):(?P<path>(?!//).+)")
+
+
+def _printable(text: str) -> bool:
+    return all(unicodedata.category(c)[0] not in "CZ" or c == " " for c in text)
+
+
+def clean_name(value: str) -> str | None:
+    """The identity if ``value`` can be one: non-empty, printable, at most 256 characters."""
+    name = value.strip()
+    if not name or len(name) > MAX_PROJECT_CHARS or not _printable(name):
+        return None
+    return name
+
+
+def project_identity(
+    explicit: str | None, start: str, env: Mapping[str, str] | None = None
+) -> str | None:
+    """The project's identity, or None when only the scan root can say."""
+    if explicit is not None:
+        name = clean_name(explicit)
+        if name is None:
+            raise UsageError(
+                f"-project: a name of 1 to {MAX_PROJECT_CHARS} printable characters is required"
+            )
+        return name
+    environ = os.environ if env is None else env
+    for name in (_from_ci(environ), _from_origin(start)):
+        if name is not None:
+            return name
+    return None
+
+
+def _server_host(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    return host or None
+
+
+def _from_ci(env: Mapping[str, str]) -> str | None:
+    github = env.get("GITHUB_REPOSITORY")
+    if github:
+        host = _server_host(env.get("GITHUB_SERVER_URL")) or "github.com"
+        return clean_name(f"{host}/{github.strip('/')}")
+    gitlab = env.get("CI_PROJECT_PATH")
+    if gitlab:
+        server = env.get("CI_SERVER_HOST") or _server_host(env.get("CI_SERVER_URL"))
+        return clean_name(f"{server}/{gitlab.strip('/')}" if server else gitlab.strip("/"))
+    return None
+
+
+def remote_identity(url: str) -> str | None:
+    """``https://user:token@github.com:443/org/repo.git?x#y`` and ``git@github.com:org/repo``
+    -> ``github.com/org/repo``; a local path stays a path. Never keeps the credentials."""
+    url = url.strip()
+    if "://" in url:
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname or ""  # without user:password@ and :port
+        except ValueError:
+            return None
+        path = parts.path
+        where = f"{host}/{path.strip('/')}" if host else path
+    else:
+        head, slash, tail = url.partition("/")
+        if "@" in head:  # user@host:path, user:password@host/path
+            url = head.rpartition("@")[2] + slash + tail
+        scp = _SCP.fullmatch(url)
+        where = f"{scp.group('host')}/{scp.group('path').strip('/')}" if scp else url
+    where = where.rstrip("/").removesuffix(".git").rstrip("/")
+    return clean_name(where)
+
+
+def _git_config(start: str) -> str | None:
+    """The config file of the repository holding ``start`` (a worktree's common one)."""
+    here = os.path.abspath(start)
+    for _ in range(_MAX_LEVELS):
+        dot_git = os.path.join(here, ".git")
+        if os.path.isdir(dot_git):
+            return os.path.join(dot_git, "config")
+        if os.path.isfile(dot_git):
+            return _linked_config(dot_git)
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
+    return None
+
+
+def _linked_config(dot_git: str) -> str | None:
+    """A ``.git`` file (worktree, submodule): ``gitdir: PATH``; its ``commondir`` if any."""
+    try:
+        text = read_regular_file(dot_git, 4096).decode("utf-8")
+    except (GouvernanteError, UnicodeDecodeError):
+        return None
+    first = text.splitlines()[0] if text else ""
+    if not first.startswith("gitdir:"):
+        return None
+    gitdir = os.path.join(os.path.dirname(dot_git), first.removeprefix("gitdir:").strip())
+    try:
+        common = read_regular_file(os.path.join(gitdir, "commondir"), 4096).decode("utf-8")
+    except (GouvernanteError, UnicodeDecodeError):
+        return os.path.join(gitdir, "config")
+    return os.path.join(gitdir, common.strip(), "config")
+
+
+def origin_url(config_text: str) -> str | None:
+    """The first ``url`` of ``[remote "origin"]`` in a git config file's text."""
+    in_origin = False
+    for raw in config_text.splitlines():
+        line = raw.strip()
+        if not line or line[0] in "#;":
+            continue
+        if line.startswith("["):
+            match = _REMOTE.match(line)
+            in_origin = match is not None and match.group("name") == "origin"
+            continue
+        if not in_origin:
+            continue
+        key, sep, value = line.partition("=")
+        if not sep or key.strip().lower() != "url":
+            continue
+        value = value.strip()
+        if value.startswith('"'):
+            value = value[1:].partition('"')[0]
+        else:
+            value = re.split(r"\s[#;]", value, maxsplit=1)[0].strip()
+        return value or None
+    return None
+
+
+def _from_origin(start: str) -> str | None:
+    config = _git_config(start)
+    if config is None:
+        return None
+    try:
+        text = read_regular_file(config, MAX_GIT_CONFIG_BYTES).decode("utf-8", "replace")
+    except GouvernanteError:
+        return None
+    url = origin_url(text)
+    return remote_identity(url) if url else None

@@ -1,0 +1,84 @@
+"""``scan.project``: -project, the CI repository, the origin remote (read as a file), else none."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gouvernante.cli._project import origin_url, project_identity, remote_identity
+from gouvernante.errors import UsageError
+
+TOKEN = "ghp_not_a_real_token_0123456789"
+
+
+@pytest.mark.parametrize(
+    ("url", "identity"),
+    [
+        (f"https://x-access-token:{TOKEN}@github.com/org/repo.git", "github.com/org/repo"),
+        (
+            f"https://{TOKEN}@GitHub.com:443/org/repo/?private_token={TOKEN}#x",
+            "github.com/org/repo",
+        ),
+        ("git@github.com:org/repo.git", "github.com/org/repo"),
+        (
+            "ssh://git@gitlab.example.com:2222/group/sub/proj.git",
+            "gitlab.example.com/group/sub/proj",
+        ),
+        (f"deploy:{TOKEN}@git.example.com/team/app", "git.example.com/team/app"),
+        ("/srv/git/app.git", "/srv/git/app"),
+        ("https://github.com/org/\x1b[31mrepo", None),
+        ("https://github.com/org/\u202erepo", None),
+        ("", None),
+    ],
+)
+def test_remote_urls_become_identities_without_credentials(url: str, identity: str | None) -> None:
+    assert remote_identity(url) == identity
+
+
+def test_ci_environment_wins_over_origin(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "config").write_text('[remote "origin"]\n\turl = git@h.example:o/r.git\n')
+    assert project_identity(None, str(tmp_path), {}) == "h.example/o/r"
+    github = {"GITHUB_REPOSITORY": "org/app", "GITHUB_SERVER_URL": "https://ghe.example.com"}
+    assert project_identity(None, str(tmp_path), github) == "ghe.example.com/org/app"
+    assert project_identity(None, str(tmp_path), {"GITHUB_REPOSITORY": "org/app"}) == (
+        "github.com/org/app"
+    )
+    gitlab = {"CI_PROJECT_PATH": "grp/sub/app", "CI_SERVER_HOST": "gitlab.example.com"}
+    assert project_identity(None, str(tmp_path), gitlab) == "gitlab.example.com/grp/sub/app"
+    assert project_identity("mine", str(tmp_path), github) == "mine"
+
+
+def test_origin_is_found_from_a_subfolder_and_through_a_worktree_file(tmp_path: Path) -> None:
+    main = tmp_path / "main"
+    (main / ".git" / "worktrees" / "wt").mkdir(parents=True)
+    (main / ".git" / "config").write_text(
+        '[remote "upstream"]\n\turl = https://up.example/u/r\n'
+        f'[remote "origin"]\n\tURL = "https://u:{TOKEN}@h.example/o/r.git" ; note\n'
+    )
+    (main / ".git" / "worktrees" / "wt" / "commondir").write_text("../..\n")
+    sub = main / "packages" / "web"
+    sub.mkdir(parents=True)
+    assert project_identity(None, str(sub), {}) == "h.example/o/r"
+    wt = tmp_path / "wt"
+    wt.mkdir()
+    (wt / ".git").write_text(f"gitdir: {main / '.git' / 'worktrees' / 'wt'}\n")
+    assert project_identity(None, str(wt), {}) == "h.example/o/r"
+
+
+def test_no_repository_no_identity(tmp_path: Path) -> None:
+    assert project_identity(None, str(tmp_path), {}) is None
+
+
+def test_origin_url_reads_only_the_origin_section() -> None:
+    text = '[core]\n\tbare = false\n[remote "fork"]\n\turl = a\n[remote "origin"]\n\turl = b # c\n'
+    assert origin_url(text) == "b"
+    assert origin_url('[remote "origin"]\n\tfetch = x\n') is None
+
+
+@pytest.mark.parametrize("name", ["", "   ", "a\nb", "x" * 257, "\u202eevil"])
+def test_bad_project_flag_is_a_usage_error(name: str, tmp_path: Path) -> None:
+    with pytest.raises(UsageError) as err:
+        project_identity(name, str(tmp_path), {})
+    assert "-project" in str(err.value) and (not name.strip() or name not in str(err.value))
