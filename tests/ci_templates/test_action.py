@@ -258,7 +258,9 @@ def test_fail_on_and_json_format(tmp_path: Path, workspace: Path, shim: Path) ->
     out = runner.step_outputs["scan"]
     assert out["exit-code"] == "0"
     assert out["report-file"] == out["json-file"]
-    assert json.loads(scan.stdout[scan.stdout.index("{") :])["summary"]["verdict"] == "findings"
+    report = Path(out["report-file"]).read_text()
+    assert json.loads(report)["summary"]["verdict"] == "findings"
+    assert report in scan.stdout
     assert not runner.summary.exists()
     assert runner.run("verdict").returncode == 0
 
@@ -377,3 +379,27 @@ def test_the_whole_action_with_its_own_install(tmp_path: Path) -> None:
     assert "debug@4.4.2" in scan.stdout and "GOUV-2025-CHALK-DEBUG" in scan.stdout
     assert out["upload-sarif"] == "false"  # a fork's pull request
     assert runner.run("verdict").returncode == 2
+
+
+def test_scanned_text_cannot_issue_workflow_commands(
+    tmp_path: Path, workspace: Path, shim: Path
+) -> None:
+    """A folder name from a pull request shows in the report; the runner trims a line before
+    looking for ``::command::``, so the log of the scan is printed with commands stopped."""
+    evil = workspace / "::error title=forged::all clean"
+    evil.mkdir()
+    (evil / "package.json").write_text('{"dependencies": {"example-utils": "^2.3.0"}}')
+    runner = ActionRunner(tmp_path, workspace, shim, {"rules": "rules"})
+    runner.run("rules")
+    scan = runner.run("scan")
+    lines = scan.stdout.splitlines()
+    assert "::error title=forged::all clean" in scan.stdout  # the path is in the report...
+    (stop,) = [i for i, line in enumerate(lines) if line.startswith("::stop-commands::")]
+    token = lines[stop].removeprefix("::stop-commands::")
+    assert re.fullmatch(r"[0-9a-f]{32}", token)
+    (resume,) = [i for i, line in enumerate(lines) if line == f"::{token}::"]
+    # ... but only between stop-commands and its resume token
+    for i, line in enumerate(lines):
+        if line.strip().startswith("::") and not stop <= i <= resume:
+            assert line.startswith("::notice title=gouvernante::"), line
+    assert any("forged" in line for line in lines[stop:resume])
