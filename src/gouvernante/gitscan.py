@@ -420,10 +420,11 @@ def parallel_map(
         yield from map(fn, items)
         return
     import multiprocessing  # noqa: PLC0415 - only when a pool pays off
-    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
+    from gouvernante.procpool import process_pool  # noqa: PLC0415
 
     ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(count, mp_context=ctx) as pool:
+    with process_pool(count, mp_context=ctx) as pool:  # workers end with the scan
         yield from pool.map(fn, items, chunksize=max(1, min(16, len(items) // (count * 8))))
 
 

@@ -181,7 +181,9 @@ def _iter_scan_files(
             yield position, scan_file(t, index)
         return
     import multiprocessing  # noqa: PLC0415 - only when a pool pays off
-    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait  # noqa: PLC0415
+    from concurrent.futures import FIRST_COMPLETED, Future, wait  # noqa: PLC0415
+
+    from gouvernante.procpool import process_pool  # noqa: PLC0415
 
     global _WORKER_INDEX  # noqa: PLW0603 - inherited by forked workers without pickling
     _WORKER_INDEX = index
@@ -203,7 +205,8 @@ def _iter_scan_files(
     size = max(1, min(8, len(tasks) // (count * 8)))
     chunks = deque((start, tasks[start : start + size]) for start in range(0, len(tasks), size))
     pending: dict[Future[list[FileOutcome]], int] = {}
-    with ProcessPoolExecutor(
+    # Workers end with this process: a signal, an error or a closed generator terminates them.
+    with process_pool(
         count - 1, mp_context=ctx, initializer=_init_worker, initargs=(init_arg,)
     ) as pool:
 

@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from gouvernante.cli._base import EXIT_CLEAN, EXIT_ERROR
+from gouvernante.cli._base import EXIT_CLEAN, EXIT_ERROR, Stopped, install_stop_handlers
 from gouvernante.errors import GouvernanteError
 
 # command word -> (module exposing ``run(args) -> int``, one line for ``gouvernante -h``)
@@ -38,7 +38,9 @@ def commands_help() -> str:
 def entry() -> None:
     """The console script and ``python -m gouvernante``: run, flush, and leave without tearing
     down the interpreter (freeing the objects of a 50,000-entry lockfile one by one costs more
-    than a small scan)."""
+    than a small scan). A stop signal (SIGINT, SIGTERM, SIGHUP) ends the run with 128 + its
+    number, after workers are terminated and no report is left half-written."""
+    install_stop_handlers()
     code = main()
     try:
         sys.stdout.flush()
@@ -58,6 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(terminal_safe(f"gouvernante: {exc.one_line()}"), file=sys.stderr)
         return EXIT_ERROR
+    except Stopped as stop:
+        print(f"gouvernante: stopped by {stop.name}", file=sys.stderr)
+        return stop.exit_code
     except KeyboardInterrupt:
         print("gouvernante: interrupted", file=sys.stderr)
         return 130

@@ -8,6 +8,8 @@ read as "findings".
 from __future__ import annotations
 
 import argparse
+import signal
+from types import FrameType
 from typing import Any
 
 from gouvernante.errors import UsageError
@@ -15,6 +17,41 @@ from gouvernante.errors import UsageError
 EXIT_CLEAN = 0
 EXIT_ERROR = 1
 EXIT_FINDINGS = 2
+
+# Signals that stop a run: the exit code is the shell's convention, 128 + the signal's number
+# (130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP).
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+class Stopped(BaseException):
+    """A stop signal arrived: unwinds like ``KeyboardInterrupt`` (``finally`` blocks run, so
+    temporary report files are removed and worker processes terminated)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+    @property
+    def name(self) -> str:
+        return signal.Signals(self.signum).name
+
+
+def _stop(signum: int, _frame: FrameType | None) -> None:
+    for sig in STOP_SIGNALS:  # the clean-up that follows is not interrupted again
+        signal.signal(sig, signal.SIG_IGN)
+    raise Stopped(signum)
+
+
+def install_stop_handlers() -> None:
+    """SIGINT, SIGTERM and SIGHUP raise ``Stopped`` in the main thread (the console script)."""
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, _stop)
 
 
 class Parser(argparse.ArgumentParser):

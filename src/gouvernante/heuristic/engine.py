@@ -21,7 +21,6 @@ import json
 import os
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from gouvernante.fs.walk import walk
@@ -44,6 +43,7 @@ from gouvernante.heuristic.signals import FileSignals
 from gouvernante.heuristic.unit import Detection
 from gouvernante.heuristic.views import build_view
 from gouvernante.model import Finding, FindingType, MatchKind
+from gouvernante.procpool import process_pool
 from gouvernante.vocab import Confidence, Severity
 
 __all__ = [
@@ -311,7 +311,7 @@ def scan_package_dirs(
     hits: list[HeuristicHit] = []
     counts: Counter[str] = Counter(stats.counts if stats is not None else ())
     if workers > 1 and len(todo) >= PARALLEL_THRESHOLD:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with process_pool(workers) as pool:  # workers end with the scan (signals too)
             for got_hits, got_counts in pool.map(_worker, todo, chunksize=8):
                 hits += got_hits
                 counts.update(got_counts)
