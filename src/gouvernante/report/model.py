@@ -134,7 +134,9 @@ class ReportFinding(_Struct, kw_only=True, frozen=True):
     change: DiffChange | None = None  # -diff: added or removed by the compared revision
     dependency_paths: list[list[str]] = []
     more_dependency_paths: int = 0
-    direct: bool | None = None
+    # lockfile findings: true/false, or null when unknown (the lockfile does not record the
+    # project's own dependencies and no package.json is beside it); absent for other findings
+    direct: bool | None | msgspec.UnsetType = msgspec.UNSET
     install_scripts: list[str] = []
     hashes: list[Hash] = []
     description: str
@@ -219,7 +221,7 @@ def report_finding(f: Finding) -> ReportFinding:
         change=f.change,
         dependency_paths=[list(p) for p in f.dependency_paths],
         more_dependency_paths=f.more_paths if f.dependency_paths else 0,
-        direct=f.direct,
+        direct=_direct(f),
         install_scripts=list(f.install_scripts),
         hashes=[
             Hash(algorithm=h.algorithm, expected=h.expected, matched=h.matched) for h in f.hashes
@@ -227,6 +229,15 @@ def report_finding(f: Finding) -> ReportFinding:
         description=f.description,
         remediation=f.remediation or None,
     )
+
+
+def _direct(f: Finding) -> bool | None | msgspec.UnsetType:
+    """Known, or null ("unknown") for a package resolved by a lockfile; absent otherwise."""
+    if f.direct is not None:
+        return f.direct
+    if f.lockfile_format is not None and f.version is not None:
+        return None
+    return msgspec.UNSET
 
 
 def rule_checks(rule: Rule) -> list[RuleCheck]:
