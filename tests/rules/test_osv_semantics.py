@@ -491,3 +491,22 @@ def test_property_rule_verdict_equals_osv_spec(
     for probe in _PROBES:
         expected = _osv_affected(rec, parse_version(probe))
         assert bool(affected(rules, "p", probe)) == expected, (probe, rec, versions_of(result))
+
+
+def test_warning_counts_many_other_records_without_listing_them(tmp_path: Path) -> None:
+    records = [record("MAL-2099-60", "p", ranges=[semver_range({"introduced": "0"})])]
+    records += [record(f"GHSA-2099-{n}", "p", versions=[f"1.0.{n}"]) for n in range(6)]
+    result = import_feed("osv", [write(tmp_path / "r.json", records)])
+    (warning,) = result.warnings
+    assert "GHSA-2099-0 affects only =1.0.0; GHSA-2099-1" in warning
+    assert "GHSA-2099-3" not in warning
+    assert "3 more record(s)" in warning
+
+
+def test_long_record_values_are_cut_in_warnings(tmp_path: Path) -> None:
+    rng = semver_range({"introduced": "1.0.0"}, {"fixed": "x" * 5000})
+    rec = record("MAL-2099-70", "p", ranges=[rng])
+    result = import_feed("osv", [write(tmp_path / "r.json", [rec])])
+    assert versions_of(result) == {"MAL-2099-70": {"p": [">=1.0.0"]}}
+    assert all(len(w) < 400 for w in result.warnings)
+    assert any("'xxxx" in w and "..." in w for w in result.warnings)

@@ -52,79 +52,86 @@ def _versions_of(ranges: Iterable[OsvRange], listed: Iterable[Version]) -> list[
 
 
 def _position(version: Version | None, index: dict[Version, int]) -> int:
-    """Piece number of a point: piece ``2i+1`` is points[i]; even pieces are the stretches."""
+    """Piece number of a point: piece ``2i+1`` is points[i], even pieces are the stretches
+    between points; the sentinel (``"0"``) sits at -1, below every piece."""
     return -1 if version is None else 2 * index[version] + 1
 
 
-def _range_pieces(rng: OsvRange, index: dict[Version, int], pieces: int) -> list[bool]:
-    """For every piece of the version line, whether the range affects it (OSV evaluation)."""
-    ordered = sorted(
-        (e for e in rng.events if e.kind is not EventKind.LIMIT),
-        key=lambda e: _position(e.version, index),
-    )
-    limits = [e for e in rng.events if e.kind is EventKind.LIMIT]
-    out: list[bool] = []
-    for piece in range(pieces):
-        affected = False
-        for event in ordered:
-            where = _position(event.version, index)
-            if event.kind is EventKind.INTRODUCED:
-                if where <= piece:
-                    affected = True
-            elif event.kind is EventKind.FIXED:
-                if where <= piece:
-                    affected = False
-            elif where < piece:  # last_affected
-                affected = False
-        if limits and not any(
-            e.version is None or _position(e.version, index) > piece for e in limits
-        ):
-            affected = False
-        out.append(affected)
-    return out
+_Run = tuple[int, int]  # first and last piece, inclusive
+
+
+def _range_runs(rng: OsvRange, index: dict[Version, int], last: int) -> list[_Run]:
+    """The pieces one range affects, as runs (OSV evaluation, in time linear in its events).
+
+    Only the range's own event positions change its state. At a position, the last
+    ``introduced``/``fixed`` there (record order) decides the point itself (a ``last_affected``
+    there fires only above it); just above it, the last event there of any kind decides.
+    """
+    at: dict[int, list[Event]] = {}
+    limits: list[Event] = []
+    for event in rng.events:
+        if event.kind is EventKind.LIMIT:
+            limits.append(event)
+        else:
+            at.setdefault(_position(event.version, index), []).append(event)
+    cap = last
+    if limits and all(e.version is not None for e in limits):
+        # affected only below some limit: below the highest one
+        cap = max(_position(e.version, index) for e in limits) - 1
+    runs: list[_Run] = []
+
+    def mark(first: int, end: int) -> None:
+        first, end = max(first, 0), min(end, cap)
+        if first > end:
+            return
+        if runs and runs[-1][1] >= first - 1:
+            runs[-1] = (runs[-1][0], max(runs[-1][1], end))
+        else:
+            runs.append((first, end))
+
+    state = False
+    positions = sorted(at)
+    for n, pos in enumerate(positions):
+        events = at[pos]
+        decisive = [e for e in events if e.kind is not EventKind.LAST_AFFECTED]
+        if (decisive[-1].kind is EventKind.INTRODUCED) if decisive else state:
+            mark(pos, pos)
+        state = events[-1].kind is EventKind.INTRODUCED
+        if state:
+            mark(pos + 1, positions[n + 1] - 1 if n + 1 < len(positions) else last)
+    return runs
 
 
 @dataclass(frozen=True, slots=True)
 class Coverage:
-    """The affected set of one package, as pieces of the version line."""
+    """The affected set of one package: runs of pieces of the version line."""
 
     points: tuple[Version, ...]
-    affected: tuple[bool, ...]  # len == 2 * len(points) + 1
+    runs: tuple[_Run, ...]  # sorted, disjoint, not adjacent
+
+    @property
+    def last(self) -> int:
+        return 2 * len(self.points)
 
     @property
     def everything(self) -> bool:
-        return all(self.affected)
+        return self.runs == ((0, self.last),)
 
     @property
     def nothing(self) -> bool:
-        return not any(self.affected)
+        return not self.runs
 
     @property
     def ends(self) -> bool:
         """Some version above an affected one is not affected (a ``fixed``/``last_affected``/
         ``limit`` that takes effect): the set states that later releases are clean."""
-        if True not in self.affected:
-            return False
-        first = self.affected.index(True)
-        return not all(self.affected[first:])
+        return len(self.runs) > 1 or (len(self.runs) == 1 and self.runs[0][1] < self.last)
 
     def expressions(self) -> list[str]:
         """npm comparator sets, one per run of affected pieces (``["*"]`` for everything)."""
-        out: list[str] = []
-        last = len(self.affected) - 1
-        piece = 0
-        while piece <= last:
-            if not self.affected[piece]:
-                piece += 1
-                continue
-            start = piece
-            while piece + 1 <= last and self.affected[piece + 1]:
-                piece += 1
-            out.append(self._run(start, piece, last))
-            piece += 1
-        return out
+        return [self._run(start, end) for start, end in self.runs]
 
-    def _run(self, start: int, end: int, last: int) -> str:
+    def _run(self, start: int, end: int) -> str:
         if start == end and start % 2 == 1:
             return f"={self.points[start // 2]}"
         parts: list[str] = []
@@ -133,7 +140,7 @@ class Coverage:
             parts.append(
                 f">={self.points[start // 2]}" if start % 2 else f">{self.points[start // 2 - 1]}"
             )
-        if end < last:
+        if end < self.last:
             parts.append(f"<={self.points[end // 2]}" if end % 2 else f"<{self.points[end // 2]}")
         return " ".join(parts) or "*"
 
@@ -143,15 +150,18 @@ def coverage(ranges: Sequence[OsvRange], listed: Iterable[Version]) -> Coverage:
     listed = set(listed)
     points = _versions_of(ranges, listed)
     index = {v: i for i, v in enumerate(points)}
-    pieces = 2 * len(points) + 1
-    affected = [False] * pieces
-    for v in listed:
-        affected[_position(v, index)] = True
+    last = 2 * len(points)
+    runs: list[_Run] = [(_position(v, index), _position(v, index)) for v in listed]
     for rng in ranges:
-        for piece, hit in enumerate(_range_pieces(rng, index, pieces)):
-            if hit:
-                affected[piece] = True
-    return Coverage(tuple(points), tuple(affected))
+        runs.extend(_range_runs(rng, index, last))
+    runs.sort()
+    merged: list[_Run] = []
+    for first, end in runs:
+        if merged and merged[-1][1] >= first - 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((first, end))
+    return Coverage(tuple(points), tuple(merged))
 
 
 def covers_everything(rng: OsvRange) -> bool:

@@ -134,6 +134,12 @@ def _dict(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _q(value: object, limit: int = 80) -> str:
+    """A record value quoted for a warning, cut to ``limit`` characters (records are untrusted)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _version(text: object) -> Version | None:
     """A usable npm version (``1.2.3``, ``v1.2.3``, surrounding blanks) or ``None``."""
     if not isinstance(text, str) or len(text) > 256:
@@ -147,12 +153,12 @@ def _windows(ranges: Sequence[OsvRange]) -> list[str]:
     A range that only starts late (``introduced: "2.0.0"`` and no end) does not count: in the
     malicious-packages feed it is the first malicious version a source saw, like a versions list.
     """
-    out: list[str] = []
+    out: dict[str, None] = {}
     for rng in ranges:
         cover = coverage((rng,), ())
         if cover.ends:
-            out.extend(e for e in cover.expressions() if e not in out)
-    return out
+            out.update(dict.fromkeys(cover.expressions()))
+    return list(out)
 
 
 class _RecordConverter:
@@ -186,7 +192,7 @@ class _RecordConverter:
             rng = _dict(raw_rng)
             rtype = rng.get("type")
             if rtype not in ("SEMVER", "ECOSYSTEM"):
-                warn(f"{name}: ranges[{index}] of type {rtype!r} skipped")
+                warn(f"{name}: ranges[{index}] of type {_q(rtype)} skipped")
                 continue
             events: list[Event] = []
             for raw_event in _list(rng.get("events")):
@@ -208,13 +214,13 @@ class _RecordConverter:
                         events.append(Event(kind, version))
                     elif kind is EventKind.INTRODUCED:
                         warn(
-                            f"{name}: ranges[{index}]: introduced {value!r} is not a version; "
+                            f"{name}: ranges[{index}]: introduced {_q(value)} is not a version; "
                             'read as "0" (every earlier version affected too)'
                         )
                         events.append(Event(kind, None))
                     else:
                         warn(
-                            f"{name}: ranges[{index}]: {kind.value} {value!r} is not a version; "
+                            f"{name}: ranges[{index}]: {kind.value} {_q(value)} is not a version; "
                             "dropped (the range extends past it)"
                         )
             parsed = OsvRange(tuple(events))
@@ -236,7 +242,7 @@ class _RecordConverter:
                 continue
             parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]
             if not parts or ".." in parts or path.startswith(("/", "\\", "~")):
-                self.warn(f"{name}: evidence file path {path!r} skipped")
+                self.warn(f"{name}: evidence file path {_q(path)} skipped")
                 continue
             hosts.append(
                 {
@@ -258,12 +264,12 @@ class _RecordConverter:
             if sri is not None and _SHA512_SRI_RE.match(sri):
                 integrity.add(sri)
             elif sri is not None:
-                self.warn(f"{name}: malformed sha512 integrity {sri!r} skipped")
+                self.warn(f"{name}: malformed sha512 integrity {_q(sri)} skipped")
             if sha1 is not None and _SHA1_RE.match(sha1):
                 # npm 6 era lockfiles record only sha1 integrity: keep it as an SRI string too
                 integrity.add("sha1-" + base64.b64encode(bytes.fromhex(sha1)).decode("ascii"))
             elif sha1 is not None:
-                self.warn(f"{name}: malformed sha1 hash {sha1!r} skipped")
+                self.warn(f"{name}: malformed sha1 hash {_q(sha1)} skipped")
 
     def _network(self, hosts: list[JSONDict]) -> None:
         iocs = _dict(_dict(self.record.get("database_specific")).get("iocs"))
@@ -305,7 +311,7 @@ class _RecordConverter:
                 others.add(ecosystem)
                 continue
             if name is None or not is_package_name(name):
-                self.warn(f"npm package name {package.get('name')!r} skipped")
+                self.warn(f"npm package name {_q(package.get('name'))} skipped")
                 continue
             pkg = packages.setdefault(name, _Package())
             for version in _list(affected.get("versions")):
@@ -314,7 +320,7 @@ class _RecordConverter:
                 if text is not None and parsed is not None and is_exact_version(text.strip()):
                     pkg.listed.add(parsed)
                 else:
-                    self.warn(f"{name}: version {version!r} is not an exact version, skipped")
+                    self.warn(f"{name}: version {_q(version)} is not an exact version, skipped")
             pkg.ranges.extend(self._read_ranges(name, _list(affected.get("ranges"))))
             indicators = _dict(_dict(affected.get("database_specific")).get("indicators"))
             self._read_indicators(name, indicators, hosts, integrity)
@@ -416,7 +422,7 @@ class _RecordConverter:
             if stamp and _RFC3339_RE.match(stamp):
                 metadata[dst] = stamp
             elif stamp:
-                self.warn(f"{src} timestamp {stamp!r} is not RFC 3339; left out")
+                self.warn(f"{src} timestamp {_q(stamp)} is not RFC 3339; left out")
         summary = details.strip()[:MAX_SUMMARY_CHARS] if details else None
         return make_rule(
             rule_id=rec_id,
@@ -539,10 +545,16 @@ def clean_release_warnings(outcomes: Sequence[RecordOutcome]) -> list[str]:
     not such a statement: it names malicious releases (in the malicious-packages feed, the ones a
     source happened to see), never clean ones.
     """
+    # per package, the first few records that say it has clean releases (enough to name three
+    # besides the record being warned about) and how many there are in all
     by_name: dict[str, list[tuple[RecordOutcome, PackageOutcome]]] = {}
+    counts: dict[str, int] = {}
     for rec in outcomes:
         for pkg in rec.packages:
-            by_name.setdefault(pkg.name, []).append((rec, pkg))
+            if pkg.windows or not pkg.every_version:
+                counts[pkg.name] = counts.get(pkg.name, 0) + 1
+                if len(found := by_name.setdefault(pkg.name, [])) < 4:
+                    found.append((rec, pkg))
     out: list[str] = []
     for rec in outcomes:
         reasons: list[str] = []
@@ -554,16 +566,17 @@ def clean_release_warnings(outcomes: Sequence[RecordOutcome]) -> list[str]:
                 evidence.append(f"this record also gives {_some(pkg.windows)}")
             others = [
                 (other, opkg)
-                for other, opkg in by_name[pkg.name]
-                if other.rule_id != rec.rule_id and (opkg.windows or not opkg.every_version)
-            ]
-            for other, opkg in others[:3]:
+                for other, opkg in by_name.get(pkg.name, ())
+                if other.rule_id != rec.rule_id
+            ][:3]
+            for other, opkg in others:
                 if opkg.every_version:
                     evidence.append(f"{other.rule_id} gives {_some(opkg.windows)}")
                 else:
                     evidence.append(f"{other.rule_id} affects only {_some(opkg.expressions)}")
-            if len(others) > 3:
-                evidence.append(f"{len(others) - 3} more record(s)")
+            more = counts.get(pkg.name, 0) - len(others) - (1 if pkg.windows else 0)
+            if more > 0:
+                evidence.append(f"{more} more record(s)")
             if evidence:
                 reasons.append(f"{pkg.name} ({'; '.join(evidence)})")
         if reasons:
