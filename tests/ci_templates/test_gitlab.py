@@ -151,8 +151,8 @@ def test_default_install_is_the_repository_url() -> None:
     before = _script(_job(), "before_script")
     assert _job()["variables"]["GOUVERNANTE_INSTALL_SPEC"] == ""
     assert (
-        "git+${CI_SERVER_PROTOCOL}://gitlab-ci-token:${CI_JOB_TOKEN}@${CI_SERVER_HOST}"
-        ":${CI_SERVER_PORT}/${GOUVERNANTE_PROJECT}.git@${GOUVERNANTE_REF}" in before
+        "git+${CI_SERVER_PROTOCOL}://gitlab-ci-token:${CI_JOB_TOKEN}@${CI_SERVER_URL#*://}"
+        "/${GOUVERNANTE_PROJECT}.git@${GOUVERNANTE_REF}" in before
     )
 
 
@@ -192,10 +192,12 @@ def test_scan_script(tmp_path: Path, workspace: Path, shim: Path) -> None:
 @pytest.mark.pip_install
 def test_default_install_from_the_repository_then_scan(tmp_path: Path) -> None:
     """The job as GitLab runs it (before_script + script in one shell), with the template's
-    default install: pip installs ``git+https://gitlab-ci-token:<token>@<host>:<port>/<project>
+    default install: pip installs ``git+https://gitlab-ci-token:<token>@<server>/<project>
     .git@<sha>``, which git is told to fetch from a local snapshot of this checkout."""
     sha = snapshot_repository(tmp_path / "origin")
-    url = "https://gitlab-ci-token:job-token-42@gitlab.example.com:443/security/gouvernante.git"
+    url = (
+        "https://gitlab-ci-token:job-token-42@gitlab.example.com:8443/git/security/gouvernante.git"
+    )
     gitconfig = tmp_path / "gitconfig"
     gitconfig.write_text(f'[url "{tmp_path / "origin"}"]\n\tinsteadOf = {url}\n')
     project = tmp_path / "project"
@@ -211,8 +213,7 @@ def test_default_install_from_the_repository_then_scan(tmp_path: Path) -> None:
     env = _ci_env(
         tmp_path,
         CI_SERVER_PROTOCOL="https",
-        CI_SERVER_HOST="gitlab.example.com",
-        CI_SERVER_PORT="443",
+        CI_SERVER_URL="https://gitlab.example.com:8443/git",  # a port and a relative root
         CI_JOB_TOKEN="job-token-42",
         GOUVERNANTE_REF=sha,
         GIT_CONFIG_GLOBAL=str(gitconfig),
