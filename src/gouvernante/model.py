@@ -331,6 +331,9 @@ class Finding:
     confidence: str | None = None
     excerpt: str | None = None  # heuristic findings: a bounded, secret-masked excerpt
     suppressed: str | None = None  # the reason of the suppression entry that matched
+    # A heuristic finding below high confidence: listed for review with its evidence, not counted
+    # in the verdict or the exit code (``-heuristic-review-counts`` makes it count).
+    review: bool = False
     # Git sources: where in which repository (``lockfile``/``path`` are paths in the tree).
     repository: str | None = None
     ref: str | None = None  # main, tags/v1.2.0, remotes/origin/x
@@ -343,8 +346,15 @@ class Finding:
     in_compromise_window: bool | None = None  # None: the rule has no published_at
     change: DiffChange | None = None  # -diff: what the compared revision did to this finding
 
+    @property
+    def counted(self) -> bool:
+        """Does this finding count in the verdict (not suppressed, not a review item)?"""
+        return self.suppressed is None and not self.review
+
     def counts_at(self, threshold: Severity) -> bool:
         """Does this finding turn the exit code into 2 at ``-fail-on threshold``?"""
+        if self.review:
+            return False
         return (
             self.suppressed is None
             and self.change is not DiffChange.REMOVED

@@ -53,6 +53,7 @@ class ScanRequest:
     recursive: bool = False
     host: bool = False
     heuristic: bool = False
+    heuristic_review_counts: bool = False  # medium/low-confidence heuristic findings count too
     workers: int | None = None  # None: both cores when there are many files
 
 
@@ -438,7 +439,7 @@ def run_scan(
         installed, cached = hr.installed_packages, hr.cache_entries
     if request.heuristic:
         roots = _heuristic_roots(tasks, root, host if request.host else None, request.host)
-        h_findings, h_notes = _run_heuristics(roots)
+        h_findings, h_notes = _run_heuristics(roots, request.heuristic_review_counts)
         findings.extend(h_findings)
         notes.extend(h_notes)
     if progress is not None:
@@ -514,14 +515,17 @@ def _heuristic_roots(
     return roots
 
 
-def _run_heuristics(roots: Sequence[str]) -> tuple[list[Finding], list[ScanIssue]]:
+def _run_heuristics(
+    roots: Sequence[str], review_counts: bool = False
+) -> tuple[list[Finding], list[ScanIssue]]:
     if not roots:
         return [], [ScanIssue(".", "heuristic: no installed packages (node_modules) to look at")]
     from gouvernante.heuristic.engine import scan_trees, to_finding  # noqa: PLC0415
 
     hits, tree_notes = scan_trees(roots, workers=2)
     where = roots[0] if len(roots) == 1 else f"{len(roots)} node_modules trees"
-    return [to_finding(h) for h in hits], [ScanIssue(where, n) for n in tree_notes]
+    findings = [to_finding(h, review_counts=review_counts) for h in hits]
+    return findings, [ScanIssue(where, n) for n in tree_notes]
 
 
 def _default_host_scanner(

@@ -108,6 +108,13 @@ def build_scan_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also look for attack techniques in installed packages (no rule needed)",
     )
+    flag(
+        p,
+        "heuristic-review-counts",
+        dest="heuristic_review_counts",
+        action="store_true",
+        help="with -heuristic, medium/low-confidence findings count too (default: review only)",
+    )
     flag(p, "json", action="store_true", help="JSON report (same as -format json)")
     flag(
         p,
@@ -241,6 +248,7 @@ def _scan(ns: argparse.Namespace) -> int:
         recursive=ns.recursive,
         host=ns.host,
         heuristic=ns.heuristic,
+        heuristic_review_counts=ns.heuristic_review_counts,
         workers=ns.workers,
     )
     suppressions = _load_suppressions(ns.ignore, ns.dir if not ns.lockfile else None)

@@ -188,7 +188,7 @@ def _record(report: Report, source: str, content: str) -> ReportRecord:
     for f in report.findings:
         if f.suppressed is not None:
             suppressed += 1
-        else:
+        elif not f.review:  # heuristic review items are listed by the scan, never counted
             findings.append(_finding(f))
     errors = max(len(report.errors), report.summary.errors)
     # The stated verdict never hides what the report lists.

@@ -351,8 +351,12 @@ def _notes(packages: int, counts: Counter[str]) -> list[str]:
     return notes
 
 
-def to_finding(hit: HeuristicHit) -> Finding:
-    """The report form of a hit: type heuristic, match pattern, rule id = pattern id."""
+def to_finding(hit: HeuristicHit, *, review_counts: bool = False) -> Finding:
+    """The report form of a hit: type heuristic, match pattern, rule id = pattern id.
+
+    A hit below high confidence is a review item (listed with its evidence, not counted in the
+    verdict or the exit code) unless ``review_counts``.
+    """
     pattern = PATTERNS[hit.pattern_id]
     return Finding(
         rule_id=hit.pattern_id,
@@ -372,4 +376,5 @@ def to_finding(hit: HeuristicHit) -> Finding:
         path=hit.file,
         line=hit.line if hit.line > 0 else None,
         confidence=hit.confidence.value,
+        review=hit.confidence is not Confidence.HIGH and not review_counts,
     )

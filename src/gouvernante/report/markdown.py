@@ -110,8 +110,9 @@ def _plural(n: int, word: str) -> str:
 
 
 def render(result: ScanResult) -> str:
-    open_findings = [f for f in result.findings if f.suppressed is None]
+    open_findings = [f for f in result.findings if f.counted]
     suppressed = [f for f in result.findings if f.suppressed is not None]
+    review = [f for f in result.findings if f.review and f.suppressed is None]
     verdict = summary_line(result)
     lines: list[str] = [f"### gouvernante: {verdict}", ""]  # counts only
     s = result.stats
@@ -148,6 +149,21 @@ def render(result: ScanResult) -> str:
             lines.append("")
             lines.append("</details>")
             lines.append("")
+    if review:
+        lines.append(f"#### Heuristic findings to review ({len(review)}, not counted)")
+        lines.append("")
+        lines.append("| Pattern | Confidence | Package | File | Evidence |")
+        lines.append("|---|---|---|---|---|")
+        for f in review[:MAX_LIST]:
+            where = _where(f)
+            what = _code(subject(f, quote_range=False))
+            lines.append(
+                f"| {_code(f.rule_id)} | {f.confidence} | {what} | {_code(where) if where else '-'}"
+                f" | {_code(f.excerpt or '', 160)} |"
+            )
+        if len(review) > MAX_LIST:
+            lines.append(f"| … | | {len(review) - MAX_LIST} more | | |")
+        lines.append("")
     if suppressed:
         lines.append(f"#### Suppressed ({len(suppressed)}, not counted)")
         lines.append("")

@@ -123,6 +123,7 @@ class ReportFinding(_Struct, kw_only=True, frozen=True):
     confidence: str | None = None
     excerpt: str | None = None
     suppressed: str | None = None  # the reason of the suppression entry that matched
+    review: bool = False  # a heuristic finding below high confidence: listed, not counted
     repository: str | None = None  # git sources: the repository, ref and commit of the finding
     ref: str | None = None
     commit: str | None = None
@@ -210,6 +211,7 @@ def report_finding(f: Finding) -> ReportFinding:
         confidence=f.confidence,
         excerpt=f.excerpt,
         suppressed=f.suppressed,
+        review=f.review,
         repository=f.repository,
         ref=f.ref,
         commit=f.commit,
@@ -251,7 +253,7 @@ def rule_checks(rule: Rule) -> list[RuleCheck]:
 
 def scan_verdict(result: ScanResult) -> Verdict:
     """``findings`` when an unsuppressed finding remains (suppressed ones do not count)."""
-    if any(f.suppressed is None for f in result.findings):
+    if any(f.counted for f in result.findings):
         return Verdict.FINDINGS
     if result.errors:
         return Verdict.ERROR
@@ -264,7 +266,7 @@ def _issues(items: tuple[ScanIssue, ...]) -> list[Issue]:
 
 def build_report(result: ScanResult, version: str) -> Report:
     stats = result.stats
-    open_findings = [f for f in result.findings if f.suppressed is None]
+    open_findings = [f for f in result.findings if f.counted]
     by_severity: dict[str, int] = {}
     for f in open_findings:
         by_severity[f.severity.value] = by_severity.get(f.severity.value, 0) + 1
@@ -300,7 +302,7 @@ def build_report(result: ScanResult, version: str) -> Report:
         summary=Summary(
             verdict=scan_verdict(result),
             total_findings=len(open_findings),
-            suppressed_findings=len(result.findings) - len(open_findings),
+            suppressed_findings=sum(f.suppressed is not None for f in result.findings),
             lockfiles_scanned=stats.lockfiles_scanned,
             packages_scanned=stats.packages_scanned,
             rules_loaded=stats.rules_loaded,

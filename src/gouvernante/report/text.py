@@ -26,10 +26,13 @@ def _plural(n: int, word: str) -> str:
 
 def summary_line(result: ScanResult) -> str:
     """The one-line verdict (also printed on stdout when the report goes to a file)."""
-    open_findings = [f for f in result.findings if f.suppressed is None]
+    open_findings = [f for f in result.findings if f.counted]
     n = len(open_findings)
-    suppressed = len(result.findings) - n
-    tail = f" ({suppressed} suppressed)" if suppressed else ""
+    suppressed = sum(f.suppressed is not None for f in result.findings)
+    review = sum(f.review and f.suppressed is None for f in result.findings)
+    extra = [f"{suppressed} suppressed"] if suppressed else []
+    extra += [f"{review} heuristic to review, not counted"] if review else []
+    tail = f" ({'; '.join(extra)})" if extra else ""
     errs = len(result.errors)
     if n:
         counts = {s: 0 for s in _ORDER}
@@ -116,6 +119,8 @@ def _finding_lines(f: Finding, refs: Sequence[str] = ()) -> Iterable[str]:
     yield f"    {subject(f)}  [{kind}, {f.match.value}]  {_where(f, refs)}"
     if f.suppressed is not None:
         yield f"      SUPPRESSED (not counted): {f.suppressed}"
+    elif f.review:
+        yield f"      REVIEW (not counted): {f.confidence} confidence; evidence: {f.excerpt}"
     description = f.description
     if len(refs) > 1 and f.ref:
         joined = ", ".join(refs)
