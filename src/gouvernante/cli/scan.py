@@ -326,19 +326,38 @@ def _finish(
     explicit: str | None,
 ) -> int:
     from gouvernante.report import ReportFormat, render  # noqa: PLC0415
-    from gouvernante.report.text import summary_line, terminal_safe  # noqa: PLC0415
+    from gouvernante.report.text import terminal_safe  # noqa: PLC0415
 
     trace.debug("scan done: %d findings, %d errors", len(result.findings), len(result.errors))
-    if targets:
-        written = [
-            _write_report(t.path, render(result, t.format), t.format.extension) for t in targets
-        ]
-        print(terminal_safe(f"{summary_line(result)} (report: {', '.join(written)})"))
-    else:
+    failed = _write_reports(result, targets) if targets else 0
+    if not targets:
         _write_stdout(render(result, ReportFormat(explicit or "text")))
     for err in result.errors:
         print(terminal_safe(f"gouvernante: {err.path}: {err.message}"), file=sys.stderr)
-    return exit_code(result, Severity(ns.fail_on))
+    code = exit_code(result, Severity(ns.fail_on))
+    # A report that could not be written is an error, but never hides findings (exit 2 stays).
+    return EXIT_ERROR if failed and code == EXIT_CLEAN else code
+
+
+def _write_reports(result: ScanResult, targets: Sequence[OutputTarget]) -> int:
+    """Write each report whole (or not at all); the verdict line names what was written. Returns
+    how many could not be written (each one a one-line error on stderr)."""
+    from gouvernante.errors import ReportError  # noqa: PLC0415
+    from gouvernante.report import render  # noqa: PLC0415
+    from gouvernante.report.text import summary_line, terminal_safe  # noqa: PLC0415
+
+    written: list[str] = []
+    failures: list[str] = []
+    for t in targets:
+        try:
+            written.append(_write_report(t.path, render(result, t.format), t.format.extension))
+        except ReportError as exc:
+            failures.append(exc.one_line())
+    where = f"report: {', '.join(written)}" if written else "no report written"
+    print(terminal_safe(f"{summary_line(result)} ({where})"))
+    for failure in failures:
+        print(terminal_safe(f"gouvernante: {failure}"), file=sys.stderr)
+    return len(failures)
 
 
 def exit_code(result: ScanResult, fail_on: Severity) -> int:
@@ -445,7 +464,7 @@ def _write_report(target: str, text: str, extension: str) -> str:
         try:
             write_report_file(name, data, overwrite=False)
         except ReportError as exc:
-            if exc.detail == "exists; not overwriting it":
+            if exc.detail.startswith(("exists", "is a symlink")):  # the name is taken: next
                 continue
             raise
         return name

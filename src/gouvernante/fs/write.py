@@ -67,6 +67,7 @@ def write_report_file(path: str, data: bytes, *, overwrite: bool = True) -> None
             os.rename(tmp, path)
         else:
             _link_exclusive(tmp, path)
+        _sync_folder(folder)
     except FileExistsError:
         _discard(tmp)
         raise ReportError(path, "exists; not overwriting it") from None
@@ -87,13 +88,34 @@ def _link_exclusive(tmp: str, path: str) -> None:
     except OSError as exc:
         if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
             raise
-        # A file system without hard links: create the name exclusively and copy.
+        # A file system without hard links: create the name exclusively and copy; a copy that
+        # fails half-way is removed (the name was free, so nothing of anyone else's is lost).
         with open(tmp, "rb") as src:
             body = src.read()
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644)
-        with os.fdopen(fd, "wb") as dst:
-            dst.write(body)
+        try:
+            with os.fdopen(fd, "wb") as dst:
+                dst.write(body)
+                dst.flush()
+                os.fsync(dst.fileno())
+        except BaseException:
+            _discard(path)
+            raise
     os.unlink(tmp)
+
+
+def _sync_folder(folder: str) -> None:
+    """Make the new name durable (best effort: not every system can open a folder)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _discard(tmp: str) -> None:
