@@ -13,6 +13,7 @@ from typing import Any
 
 from gouvernante.cli._base import Parser, flag
 from gouvernante.errors import UsageError
+from gouvernante.rules.defang import refang
 from gouvernante.rules.model import SCHEMA_VERSION, RuleKind
 from gouvernante.safetext import shown
 
@@ -220,10 +221,6 @@ def file_indicator(spec: str) -> dict[str, Any]:
         ind["hashes"] = hashes
     ind["confidence"] = "high"
     return ind
-
-
-def refang(value: str) -> str:
-    return value.replace("[.]", ".").replace("(.)", ".").replace("hxxp", "http")
 
 
 def _ask(prompt: str, default: str | None = None) -> str:

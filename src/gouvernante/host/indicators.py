@@ -22,6 +22,7 @@ from gouvernante.host.context import HostContext
 from gouvernante.host.files import indicator_finding
 from gouvernante.host.reader import read_small
 from gouvernante.model import CheckOutcome, Finding, HostCheck, MatchKind
+from gouvernante.rules.defang import refang
 from gouvernante.rules.model import HostIndicator, IndicatorType, OperatingSystem, Rule
 
 MAX_PROC_FILE = 1024 * 1024
@@ -215,14 +216,6 @@ def check_process(
 
 
 # --- network ------------------------------------------------------------------------------
-
-
-def refang(value: str) -> str:
-    out = value.strip()
-    for a, b in (("[.]", "."), ("(.)", "."), ("{.}", "."), ("[dot]", "."), ("(dot)", ".")):
-        out = out.replace(a, b).replace(a.upper(), b)
-    out = out.replace("[:]", ":").replace("[://]", "://").replace("[/]", "/")
-    return re.sub(r"^hxxp", "http", out, flags=re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)

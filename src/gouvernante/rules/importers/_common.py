@@ -1,4 +1,4 @@
-"""Helpers shared by the feed importers: safe reading, version tokens, refanging, JSON output.
+"""Helpers shared by the feed importers: safe reading, version tokens, JSON output.
 
 Importers build plain ``dict`` rules (schema 1.0.0) in a fixed key order and serialise them with
 ``dump_document``; the loader validates the result like any hand-written rule file.
@@ -118,15 +118,6 @@ def expression_sort_key(expr: str) -> tuple[int, tuple[int, int, int], int, Any,
     if pre is None:
         return (0, core, 1, (), expr)
     return (0, core, 0, _prerelease_key(pre), expr)
-
-
-def refang(text: str) -> str:
-    """Undo the usual defanging of indicators: ``x[.]com``, ``hxxp://``, ``[:]``."""
-    out = text.strip()
-    for old, new in (("[.]", "."), ("(.)", "."), ("{.}", "."), ("[dot]", "."), ("[:]", ":")):
-        out = out.replace(old, new)
-    out = out.replace("[://]", "://")
-    return re.sub(r"^hxxp", "http", out, flags=re.IGNORECASE)
 
 
 def slug(text: str) -> str:

@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
+from gouvernante.rules.defang import refang
 from gouvernante.rules.importers._common import (
     FeedError,
     JSONDict,
@@ -28,7 +29,6 @@ from gouvernante.rules.importers._common import (
     is_host_absolute,
     is_package_name,
     read_input,
-    refang,
     slug,
     split_path,
     split_version_cell,

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gouvernante.fs.walk import find_files
+from gouvernante.rules.defang import refang
 from gouvernante.rules.importers._common import (
     REMEDIATION_COMPROMISED,
     REMEDIATION_MALICIOUS,
@@ -38,7 +39,6 @@ from gouvernante.rules.importers._common import (
     is_package_name,
     make_rule,
     read_input,
-    refang,
     references,
 )
 from gouvernante.rules.importers._osv_ranges import (
