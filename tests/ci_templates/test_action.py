@@ -279,25 +279,39 @@ def test_a_scan_that_cannot_complete_fails_the_job(
     assert "the scan could not complete (exit 1)" in verdict.stdout
 
 
-def test_rules_repository_at_a_ref(tmp_path: Path, workspace: Path, shim: Path) -> None:
+def _rules_repository(tmp_path: Path, workspace: Path) -> Path:
     repo = tmp_path / "rules-repo"
     repo.mkdir()
-    (repo / "SSC-2026-005.json").write_bytes(
-        (workspace / "rules" / "SSC-2026-005.json").read_bytes()
-    )
+    rule = workspace / "rules" / "SSC-2026-005.json"
+    (repo / "SSC-2026-005.json").write_bytes(rule.read_bytes())
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-C", str(repo)]
     subprocess.run([*git, "init", "--quiet", "-b", "incident"], check=True)
     subprocess.run([*git, "add", "."], check=True)
     subprocess.run([*git, "commit", "--quiet", "-m", "rule"], check=True)
+    return repo
+
+
+def test_rules_repository_at_a_ref(
+    tmp_path: Path, workspace: Path, shim: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A private rules repository, with a token in its URL (git is told to fetch that URL from a
+    local repository): fetched at the ref, scanned with, and the token never printed."""
+    repo = _rules_repository(tmp_path, workspace)
+    url = "https://x-access-token:s3cret-token@rules.example.com/acme/rules.git"
+    gitconfig = tmp_path / "gitconfig"
+    gitconfig.write_text(f'[url "{repo}"]\n\tinsteadOf = {url}\n')
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
     runner = ActionRunner(
         tmp_path,
         workspace,
         shim,
-        {"rules-repository": str(repo), "rules-ref": "incident", "upload-sarif": "false"},
+        {"rules-repository": url, "rules-ref": "incident", "upload-sarif": "false"},
     )
     fetch = runner.run("rules")
     assert fetch.returncode == 0, fetch.stderr
     assert Path(runner.step_outputs["rules"]["dir"], "SSC-2026-005.json").is_file()
+    assert "gouvernante rules: https://rules.example.com/acme/rules.git at " in fetch.stdout
+    assert "s3cret" not in fetch.stdout + fetch.stderr
     runner.run("scan")
     assert runner.step_outputs["scan"]["exit-code"] == "2"
 

@@ -30,6 +30,7 @@ from ci_templates.ci_support import (
     RUNBOOK,
     bash,
     flags_in,
+    git,
     load_yaml,
     scan_flags,
     schema_errors,
@@ -190,6 +191,37 @@ def test_scan_script(tmp_path: Path, workspace: Path, shim: Path) -> None:
 
 
 @pytest.mark.pip_install
+def test_scan_with_a_rules_repository(
+    tmp_path: Path, workspace: Path, shim: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A private rules repository on the same GitLab, fetched with the job token in its URL (git
+    is told to fetch that URL from a local repository); the token is never printed."""
+    rules = tmp_path / "rules-repo"
+    rules.mkdir()
+    (rules / "SSC-2026-005.json").write_bytes(
+        (RUNBOOK / "rules" / "SSC-2026-005.json").read_bytes()
+    )
+    for args in (["init", "--quiet", "-b", "main"], ["add", "."], ["commit", "--quiet", "-m", "r"]):
+        git(*args, cwd=rules)
+    url = "https://gitlab-ci-token:job-token-42@gitlab.example.com/security/rules.git"
+    gitconfig = tmp_path / "gitconfig"
+    gitconfig.write_text(f'[url "{rules}"]\n\tinsteadOf = {url}\n')
+    checkout = tmp_path / "rules-checkout"
+    script = _script(_job(), "script").replace("/tmp/gouvernante-rules", str(checkout))
+    env = _ci_env(
+        tmp_path,
+        GOUVERNANTE_RULES_REPOSITORY=url,
+        GOUVERNANTE_DIR="app",
+        GIT_CONFIG_GLOBAL=str(gitconfig),
+        PATH=f"{shim}{os.pathsep}{os.environ['PATH']}",
+    )
+    proc = bash(script, cwd=workspace, env=env)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "gouvernante rules: https://gitlab.example.com/security/rules.git at " in proc.stdout
+    assert "job-token-42" not in proc.stdout + proc.stderr
+    assert "example-utils@2.3.1" in proc.stdout
+
+
 def test_default_install_from_the_repository_then_scan(tmp_path: Path) -> None:
     """The job as GitLab runs it (before_script + script in one shell), with the template's
     default install: pip installs ``git+https://gitlab-ci-token:<token>@<server>/<project>
