@@ -11,6 +11,8 @@ Three steps, shared with the inventory (which stores the first two and replays t
 
 from __future__ import annotations
 
+import contextlib
+import fnmatch
 import hashlib
 import os
 import posixpath
@@ -48,7 +50,9 @@ from gouvernante.sources.git import (
     find_repositories,
     list_refs,
     lockfile_history,
+    read_ref_files,
     resolve_commit,
+    short_ref,
 )
 
 MAX_INDICATOR_BYTES = 16 * 1024 * 1024
@@ -330,28 +334,59 @@ class ListingRequest:
     known: Mapping[str, frozenset[str]] = field(default_factory=dict)  # gitdir -> commits
 
 
-def list_repository(repo: Repository, request: ListingRequest) -> RepoListing:
+def _unmoved(repo: Repository, request: ListingRequest) -> RepoListing | None:
+    """Without running git: the refs, when every one points at a commit already known."""
+    known = request.known.get(repo.gitdir)
+    if not known or request.history or request.revisions:
+        return None
+    refs = read_ref_files(repo)
+    if refs is None:
+        return None
+    snapshots: list[Snapshot] = []
+    for name, oid, peeled in refs:
+        short = short_ref(name)
+        if request.ref_patterns and not any(
+            fnmatch.fnmatchcase(short, p) or fnmatch.fnmatchcase(name, p)
+            for p in request.ref_patterns
+        ):
+            continue
+        commit = peeled or oid
+        if commit not in known:
+            return None
+        snapshots.append(Snapshot(repo.display, short, commit, 0, ()))
+    return RepoListing(repo, tuple(snapshots)) if snapshots else None
+
+
+def list_repository(
+    repo: Repository, request: ListingRequest, store: ObjectStore | None = None
+) -> RepoListing:
     """Every selected ref of one repository, its tree's files, and its lockfile history."""
+    unmoved = _unmoved(repo, request)
+    if unmoved is not None:
+        return unmoved
     notes: list[tuple[str, str]] = []
     snapshots: list[Snapshot] = []
     histories: list[tuple[str, RefHistory]] = []
+    opened: contextlib.AbstractContextManager[ObjectStore] = (
+        ObjectStore(repo) if store is None else contextlib.nullcontext(store)
+    )
     try:
-        with ObjectStore(repo) as store:
+        with opened as reader:
             if request.revisions:
                 for label, revision in request.revisions:
                     commit, tree, when = resolve_commit(repo, revision)
-                    files = store.lockfiles(tree)
+                    files = reader.lockfiles(tree)
                     snapshots.append(Snapshot(repo.display, label, commit, when, files))
             else:
                 known = request.known.get(repo.gitdir, frozenset())
                 for head in list_refs(repo, request.ref_patterns, notes):
-                    files = () if head.commit in known else store.lockfiles(head.tree)
+                    files = () if head.commit in known else reader.lockfiles(head.tree)
                     snapshots.append(
                         Snapshot(repo.display, head.short, head.commit, head.time, files)
                     )
                     if request.history:
                         histories.append(
-                            (head.short, _history(repo, store, head.short, head.commit, request))
+                            (head.short, _history(repo, reader, head.short, head.commit, request))
                         )
     except SourceError as exc:
         return RepoListing(repo, errors=(ScanIssue(repo.display, exc.detail),))
@@ -376,26 +411,41 @@ def _history(
     return RefHistory(boundary, tuple(commits))
 
 
+BLOB_BATCH = 32  # blobs asked for in one round trip
+
+
 def read_blob_outcomes(
     repo: Repository, keys: Sequence[BlobKey], index: RuleIndex
 ) -> list[BlobOutcome]:
     """Parse and match blobs of one repository (each key once)."""
-    results: list[BlobOutcome] = []
+    return [
+        BlobOutcome(error=data.detail)
+        if isinstance(data, SourceError)
+        else blob_outcome(data, key, index)
+        for key, data in read_blobs(repo, keys)
+    ]
+
+
+def read_blobs(
+    repo: Repository, keys: Sequence[BlobKey]
+) -> Iterator[tuple[BlobKey, bytes | SourceError]]:
+    """The bytes of each blob (or why not), a batch per round trip."""
+    done = 0
     try:
         with ObjectStore(repo) as store:
-            for key in keys:
-                results.append(blob_outcome(store, key, index))
+            for start in range(0, len(keys), BLOB_BATCH):
+                batch = keys[start : start + BLOB_BATCH]
+                got = store.read_many([k.oid for k in batch], "blob", MAX_LOCKFILE_BYTES)
+                for pair in zip(batch, got, strict=True):
+                    done += 1
+                    yield pair
     except SourceError as exc:
-        results.extend(BlobOutcome(error=exc.detail) for _ in range(len(keys) - len(results)))
-    return results
+        yield from ((k, exc) for k in keys[done:])
 
 
-def blob_outcome(store: ObjectStore, key: BlobKey, index: RuleIndex) -> BlobOutcome:
+def blob_outcome(data: bytes, key: BlobKey, index: RuleIndex) -> BlobOutcome:
     try:
-        data = store.read(key.oid, "blob", MAX_LOCKFILE_BYTES)
         graph = parse_blob(data, key)
-    except SourceError as exc:
-        return BlobOutcome(error=exc.detail)
     except GouvernanteError as exc:
         return BlobOutcome(error=exc.detail)
     return BlobOutcome(match=match_lockfile(graph, index, key.name))

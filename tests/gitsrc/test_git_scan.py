@@ -175,3 +175,20 @@ def test_not_a_repository_without_recursive_is_an_error(
     code, report = _scan(capsys, "-rules", str(rules), "-git", str(tmp_path))
     assert code == 1
     assert "not a git repository" in report["errors"][0]["message"]
+
+
+def test_ref_files_agree_with_git(tmp_path: Path) -> None:
+    """The inventory's no-git shortcut reads packed and loose refs as git does."""
+    from gouvernante.sources.git import list_refs, read_ref_files, repository_at, short_ref
+
+    org, r, _c = _org(tmp_path)
+    bare = org / "team" / "app.git"
+    r.git("tag", "light")
+    r.git("push", "-q", str(bare), "light", "main:refs/heads/loose/one")
+    repo = repository_at(str(bare), "app")
+    assert repo is not None
+    from_files = read_ref_files(repo)
+    assert from_files is not None
+    by_git = {h.short: h.commit for h in list_refs(repo, (), [])}
+    assert {short_ref(name): peeled or oid for name, oid, peeled in from_files} == by_git
+    assert "loose/one" in by_git and "tags/v1" in by_git

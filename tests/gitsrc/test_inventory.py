@@ -3,7 +3,6 @@ answers like a direct -git scan of the same organisation."""
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
@@ -88,8 +87,7 @@ def test_stale_and_unreadable_sources_are_said(tmp_path: Path) -> None:
     add(db, [str(org)], recursive=True, workers=1, now=T0)
     later = evaluate(InventoryRequest(db, now=T0 + 3 * 86400), rules, index)
     assert any("stale: last read" in n.message for n in later.notes)
-    shutil.rmtree(org / "app.git" / "objects")
-    (org / "app.git" / "objects").mkdir()
+    (org / "app.git" / "packed-refs").write_text("not a packed-refs file\n")
     summary = add(db, [str(org / "app.git")], workers=1, now=T0 + 10)
     assert summary.errors
     broken = evaluate(InventoryRequest(db, now=T0 + 20), rules, index)

@@ -15,14 +15,16 @@ from dataclasses import dataclass, field
 from gouvernante.errors import GouvernanteError, SourceError
 from gouvernante.fs.read import MAX_LOCKFILE_BYTES
 from gouvernante.gitscan import (
+    BLOB_BATCH,
     BlobKey,
     ListingRequest,
     RepoListing,
     discover_repositories,
-    list_repositories,
+    list_repository,
     lockfiles_of,
     parallel_map,
     parse_blob,
+    worker_state,
 )
 from gouvernante.inventory import graphs
 from gouvernante.inventory.store import connect
@@ -53,9 +55,8 @@ class AddSummary:
     elapsed_s: float = 0.0
 
 
-def _store_blob(store: ObjectStore, key: BlobKey) -> StoredBlob:
+def _store_blob(data: bytes, key: BlobKey) -> StoredBlob:
     try:
-        data = store.read(key.oid, "blob", MAX_LOCKFILE_BYTES)
         graph = parse_blob(data, key)
     except GouvernanteError as exc:
         return StoredBlob(key, None, 0, exc.detail, None, None, ())
@@ -70,18 +71,6 @@ def _store_blob(store: ObjectStore, key: BlobKey) -> StoredBlob:
         graphs.encode(graph),
         tuple(dict.fromkeys(rows)),
     )
-
-
-def _parse_job(job: tuple[Repository, tuple[BlobKey, ...]]) -> list[StoredBlob]:
-    repo, keys = job
-    out: list[StoredBlob] = []
-    try:
-        with ObjectStore(repo) as store:
-            for key in keys:
-                out.append(_store_blob(store, key))
-    except SourceError as exc:
-        out.extend(StoredBlob(k, None, 0, exc.detail, None, None, ()) for k in keys[len(out) :])
-    return out
 
 
 def add(
@@ -102,8 +91,14 @@ def add(
         summary.repositories = len(repos)
         known = _known_commits(db, repos)
         request = ListingRequest(ref_patterns, known=known)
-        listings = list_repositories(repos, request, workers)
-        new_blobs = _parse_new_blobs(db, listings, workers)
+        have = frozenset(db.execute("SELECT oid, name FROM blobs").fetchall())
+        _PARSED_HERE.clear()
+        listings: list[RepoListing] = []
+        new_blobs: list[StoredBlob] = []
+        state = {"request": request, "have": have}
+        for listing, blobs in parallel_map(_add_job, repos, workers, state):
+            listings.append(listing)
+            new_blobs.extend(blobs)
         summary.blobs_parsed = len(new_blobs)
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -136,32 +131,46 @@ def _known_commits(
     return known
 
 
-def _parse_new_blobs(
-    db: sqlite3.Connection, listings: Sequence[RepoListing], workers: int | None
-) -> list[StoredBlob]:
-    have = {(oid, name) for oid, name in db.execute("SELECT oid, name FROM blobs").fetchall()}
-    owner: dict[BlobKey, Repository] = {}
-    for listing in listings:
-        for snap in listing.snapshots:
-            for file in lockfiles_of(snap):
-                key = BlobKey.of(file)
-                if file.mode != SYMLINK_MODE and (key.oid, key.name) not in have:
-                    owner.setdefault(key, listing.repository)
-    by_repo: dict[str, tuple[Repository, list[BlobKey]]] = {}
-    for key, repo in owner.items():
-        by_repo.setdefault(repo.gitdir, (repo, []))[1].append(key)
-    jobs = [(repo, tuple(keys)) for repo, keys in by_repo.values()]
-    out: list[StoredBlob] = []
-    for result in parallel_map(_parse_job, jobs, workers, {}):
-        out.extend(result)
-    return out
+_PARSED_HERE: set[BlobKey] = set()  # blobs this process parsed during the current add
+
+
+def _add_job(repo: Repository) -> tuple[RepoListing, list[StoredBlob]]:
+    """One repository: its refs (git only when some ref moved) and its blobs the inventory has
+    never seen, parsed through the same cat-file process. Two processes may meet the same new
+    blob in one run; it is stored once."""
+    request = worker_state("request")
+    have = worker_state("have")
+    assert isinstance(request, ListingRequest) and isinstance(have, frozenset)
+    with ObjectStore(repo) as store:
+        listing = list_repository(repo, request, store)
+        keys = [
+            key
+            for key in dict.fromkeys(
+                BlobKey.of(f)
+                for snap in listing.snapshots
+                for f in lockfiles_of(snap)
+                if f.mode != SYMLINK_MODE
+            )
+            if (key.oid, key.name) not in have and key not in _PARSED_HERE
+        ]
+        _PARSED_HERE.update(keys)
+        blobs: list[StoredBlob] = []
+        for start in range(0, len(keys), BLOB_BATCH):
+            batch = keys[start : start + BLOB_BATCH]
+            got = store.read_many([k.oid for k in batch], "blob", MAX_LOCKFILE_BYTES)
+            for key, data in zip(batch, got, strict=True):
+                if isinstance(data, SourceError):
+                    blobs.append(StoredBlob(key, None, 0, data.detail, None, None, ()))
+                else:
+                    blobs.append(_store_blob(data, key))
+    return listing, blobs
 
 
 def _write_blobs(db: sqlite3.Connection, blobs: Sequence[StoredBlob]) -> None:
     for blob in blobs:
         cur = db.execute(
             "INSERT INTO blobs (oid, name, format, packages, error, notes, graph)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (oid, name) DO NOTHING",
             (
                 blob.key.oid,
                 blob.key.name,
@@ -172,6 +181,8 @@ def _write_blobs(db: sqlite3.Connection, blobs: Sequence[StoredBlob]) -> None:
                 blob.graph,
             ),
         )
+        if cur.rowcount != 1:
+            continue  # the other process stored it
         db.executemany(
             "INSERT INTO packages (blob_id, name, version, integrity, declared)"
             " VALUES (?, ?, ?, ?, ?)",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import os
+import re
 import stat
 import subprocess
 import threading
@@ -33,6 +34,7 @@ DEADLINE_SECONDS = 600.0  # one repository's reading, whatever its config does
 MAX_TREE_ENTRIES = 5_000_000  # tree entries read per repository before giving up
 MAX_DEPTH = 256  # nested folders
 MAX_GLOB_MATCHES = 10_000
+MAX_CACHED_TREES = 200_000
 
 TREE_MODE = "40000"
 SYMLINK_MODE = "120000"
@@ -236,6 +238,69 @@ def list_refs(
     return heads
 
 
+MAX_REF_FILE_BYTES = 64 * 1024 * 1024
+_OID = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
+
+
+def read_ref_files(repo: Repository) -> list[tuple[str, str, str | None]] | None:
+    """(ref name, object id, peeled commit or None) of the branches and tags, read from the
+    ``packed-refs`` file and the loose refs without running git: the way an inventory refresh
+    tells in microseconds that nothing moved. None whenever anything is unusual (another ref
+    storage, a symbolic branch, a file that does not parse): the caller asks git instead."""
+    if os.path.exists(os.path.join(repo.gitdir, "reftable")):
+        return None
+    namespaces = ("refs/heads/", "refs/tags/") + (() if repo.bare else ("refs/remotes/",))
+    refs: dict[str, tuple[str, str | None]] = {}
+    packed = os.path.join(repo.gitdir, "packed-refs")
+    try:
+        with open(packed, "rb") as fh:
+            data = fh.read(MAX_REF_FILE_BYTES + 1)
+    except FileNotFoundError:
+        data = b""
+    except OSError:
+        return None
+    if len(data) > MAX_REF_FILE_BYTES:
+        return None
+    last: str | None = None
+    for raw in data.decode("utf-8", "surrogateescape").splitlines():
+        if not raw or raw.startswith("#"):
+            continue
+        if raw.startswith("^"):
+            if last is None or not _OID.fullmatch(raw[1:]):
+                return None
+            refs[last] = (refs[last][0], raw[1:])
+            continue
+        oid, _, name = raw.partition(" ")
+        if not _OID.fullmatch(oid) or not name:
+            return None
+        refs[name] = (oid, None)
+        last = name
+    for namespace in namespaces:
+        top = os.path.join(repo.gitdir, *namespace.rstrip("/").split("/"))
+        for wd in walk(top, prune=lambda _n, _p: False):
+            for name in wd.files:
+                if name in wd.links:
+                    return None
+                full = os.path.join(wd.path, name)
+                try:
+                    with open(full, "rb") as fh:
+                        content = fh.read(200).decode("ascii", "replace").strip()
+                except OSError:
+                    return None
+                ref = os.path.relpath(full, repo.gitdir).replace(os.sep, "/")
+                if content.startswith("ref: "):
+                    if ref.endswith("/HEAD") and ref.startswith("refs/remotes/"):
+                        refs.pop(ref, None)
+                        continue
+                    return None
+                if not _OID.fullmatch(content):
+                    return None
+                refs[ref] = (content, None)
+    return sorted(
+        (name, oid, peeled) for name, (oid, peeled) in refs.items() if name.startswith(namespaces)
+    )
+
+
 def resolve_commit(repo: Repository, revision: str) -> tuple[str, str, int]:
     """(commit, tree, committer time) of a revision name (``main``, ``HEAD~2``, an id)."""
     if revision.startswith("-"):
@@ -306,52 +371,98 @@ class ObjectStore:
         if proc.stdin is not None:
             with contextlib.suppress(OSError):
                 proc.stdin.close()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        proc.wait()  # cat-file ends at the end of its input; the deadline timer kills it else
         if proc.stdout is not None:
             proc.stdout.close()
 
     def read(self, oid: str, expected: str, limit: int) -> bytes:
         """The content of one object of type ``expected`` (at most ``limit`` bytes)."""
+        got = self.read_many([oid], expected, limit)[0]
+        if isinstance(got, SourceError):
+            raise got
+        return got
+
+    def read_many(
+        self, oids: Sequence[str], expected: str, limit: int
+    ) -> list[bytes | SourceError]:
+        """Several objects in one round trip: the requests are written by a thread while the
+        answers are read here, so neither side waits on a full pipe."""
         proc = self._start()
         stdin: IO[bytes] | None = proc.stdin
         stdout: IO[bytes] | None = proc.stdout
         assert stdin is not None and stdout is not None
+        request = b"".join(oid.encode("ascii") + b"\n" for oid in oids)
+
+        def send() -> None:
+            with contextlib.suppress(OSError, ValueError):
+                stdin.write(request)
+                stdin.flush()
+
+        if len(request) <= 4096:
+            send()
+            writer = None
+        else:
+            writer = threading.Thread(target=send, daemon=True)
+            writer.start()
+        out = [self._answer(stdout, oid, expected, limit) for oid in oids]
+        if writer is not None:
+            writer.join()
+        return out
+
+    def _answer(
+        self, stdout: IO[bytes], oid: str, expected: str, limit: int
+    ) -> bytes | SourceError:
         try:
-            stdin.write(oid.encode("ascii") + b"\n")
-            stdin.flush()
             header = stdout.readline()
         except (OSError, ValueError):
             header = b""
         parts = header.split()
         if len(parts) == 2 and parts[1] == b"missing":
-            raise SourceError(self.repo.display, f"object {oid} is missing (partial clone?)")
+            return SourceError(self.repo.display, f"object {oid} is missing (partial clone?)")
         if len(parts) != 3:
-            raise SourceError(
+            return SourceError(
                 self.repo.display, f"git cat-file: no answer for {oid} (deadline or crash)"
             )
         kind, size = parts[1].decode("ascii"), int(parts[2])
         if size > limit or kind != expected:
             _discard(stdout, size + 1)
             if kind != expected:
-                raise SourceError(self.repo.display, f"object {oid} is a {kind}, not a {expected}")
-            raise SourceError(
+                return SourceError(self.repo.display, f"object {oid} is a {kind}, not a {expected}")
+            return SourceError(
                 self.repo.display, f"object {oid}: {size} bytes, more than the {limit} allowed"
             )
         data = stdout.read(size + 1)
         if len(data) != size + 1:
-            raise SourceError(self.repo.display, f"git cat-file: {oid} cut short")
+            return SourceError(self.repo.display, f"git cat-file: {oid} cut short")
         return data[:size]
+
+    def _prefetch(self, root: str) -> None:
+        """Read the trees below ``root`` level by level, one round trip per level."""
+        level = [root]
+        while level:
+            missing = [t for t in level if t not in self._trees]
+            for oid, got in zip(missing, self.read_many(missing, "tree", 1 << 30), strict=True):
+                if isinstance(got, SourceError):
+                    raise got
+                self._parse_tree(oid, got)
+            nxt: dict[str, None] = {}
+            for t in level:
+                entries = self._trees.get(t)
+                if entries is None:
+                    return  # the cache is full: the walk reads the rest one by one
+                for mode, name, oid in entries:
+                    if mode == TREE_MODE and name not in SKIP_DIRS and oid not in self._lockfiles:
+                        nxt[oid] = None
+            level = list(nxt)
 
     def tree(self, oid: str) -> list[tuple[str, str, str]]:
         """(mode, name, oid) of each entry of a tree object."""
         cached = self._trees.get(oid)
         if cached is not None:
             return cached
-        data = self.read(oid, "tree", 1 << 30)
+        return self._parse_tree(oid, self.read(oid, "tree", 1 << 30))
+
+    def _parse_tree(self, oid: str, data: bytes) -> list[tuple[str, str, str]]:
         entries: list[tuple[str, str, str]] = []
         raw = 32 if len(oid) == 64 else 20
         pos, end = 0, len(data)
@@ -369,7 +480,7 @@ class ObjectStore:
             raise SourceError(
                 self.repo.display, f"more than {MAX_TREE_ENTRIES} tree entries: not scanned whole"
             )
-        if len(self._trees) < 4096:
+        if len(self._trees) < MAX_CACHED_TREES:
             self._trees[oid] = entries
         return entries
 
@@ -381,6 +492,8 @@ class ObjectStore:
         got = self._lockfiles.get(tree)
         if got is not None:
             return got
+        if depth == 0:
+            self._prefetch(tree)
         if depth > MAX_DEPTH:
             raise SourceError(self.repo.display, f"folders nested more than {MAX_DEPTH} deep")
         found: list[TreeFile] = []
