@@ -155,6 +155,8 @@ def _windows(ranges: Sequence[OsvRange]) -> list[str]:
     """
     out: dict[str, None] = {}
     for rng in ranges:
+        if all(e.kind is EventKind.INTRODUCED for e in rng.events):
+            continue  # nothing ends (the common case: skip the computation)
         cover = coverage((rng,), ())
         if cover.ends:
             out.update(dict.fromkeys(cover.expressions()))
@@ -224,7 +226,8 @@ class _RecordConverter:
                             "dropped (the range extends past it)"
                         )
             parsed = OsvRange(tuple(events))
-            if coverage((parsed,), ()).nothing:
+            only_starts = events and all(e.kind is EventKind.INTRODUCED for e in events)
+            if not only_starts and coverage((parsed,), ()).nothing:
                 warn(f"{name}: ranges[{index}] affects no version (no usable introduced event)")
                 continue
             out.append(parsed)
