@@ -33,9 +33,11 @@ RX_PROC = rx(
 RX_DYN_REQUIRE = rx(
     r"require\s*\(\s*(?!path\.|require\.|String\b)[\w$]{1,12}\s*\(", case_anchors=("require",)
 )
+# ``eval``/``Function``/``new`` not preceded by a word character, ``$`` or ``.`` (``isFunction(``,
+# ``obj.eval(`` are not sinks): checked in the pattern, not per match in Python.
 RX_EVAL_SINK = rx(
-    r"eval\s*\(|new\s+Function\s*\(|Function\s*\(|vm\.(?:runIn\w+|compileFunction)\s*\("
-    r"|new\s+(?:vm\.)?Script\s*\(|runIn(?:This|New)?Context\s*\(|\._compile\s*\(",
+    r"(?<![\w$.])(?:eval\s*\(|new\s+Function\s*\(|Function\s*\(|new\s+(?:vm\.)?Script\s*\()"
+    r"|vm\.(?:runIn\w+|compileFunction)\s*\(|runIn(?:This|New)?Context\s*\(|\._compile\s*\(",
     case_anchors=("eval", "Function", "vm.", "Script", "runIn", "_compile"),
 )
 RX_DECODE_ANY = rx(
@@ -201,13 +203,9 @@ class FileSignals:
     @cached_property
     def env(self) -> tuple[set[str], int | None]:
         """Provider families of the secret variables named, and where the first one is."""
-        families: set[str] = set()
-        at: int | None = None
-        for m in self.t.iter_all(RX_SECRET_ENV):
-            families.add(ENV_FAMILY.get(m.group(0), "other"))
-            if at is None:
-                at = self.t.search(re.compile(re.escape(m.group(0))))
-        return families, at
+        found = self.t.first_of_each(RX_SECRET_ENV)
+        families = {ENV_FAMILY.get(m.group(0), "other") for m, _at in found}
+        return families, min((at for _m, at in found), default=None)
 
     @cached_property
     def env_dump(self) -> int | None:
@@ -217,14 +215,9 @@ class FileSignals:
     @cached_property
     def cred(self) -> tuple[set[str], int | None]:
         """Kinds of credential files named, and where the first one is."""
-        cats: set[str] = set()
-        at: int | None = None
-        for m in self.t.iter_all(RX_CRED_FILE):
-            if m.lastgroup:
-                cats.add(m.lastgroup)
-                if at is None:
-                    at = self.t.search(re.compile(re.escape(m.group(0))))
-        return cats, at
+        found = [(m, at) for m, at in self.t.first_of_each(RX_CRED_FILE) if m.lastgroup]
+        cats = {m.lastgroup for m, _at in found if m.lastgroup}
+        return cats, min((at for _m, at in found), default=None)
 
     @cached_property
     def exfil(self) -> int | None:

@@ -267,6 +267,29 @@ class TextView:
         i = bisect.bisect_right(self.dec_starts, pos) - 1
         return self.dec_offsets[max(i, 0)]
 
+    def first_of_each(self, rx: re.Pattern[str]) -> list[tuple[re.Match[str], int]]:
+        """For an alternation: the first match of each alternative that matches (in the text,
+        else in the decoded view), with its offset in the text. Without the branch index it is
+        every match, as ``iter_all``."""
+        if not self.may(rx):
+            return []
+        branches = self._branches(rx)
+        if branches is None:
+            out = [(m, m.start()) for m in rx.finditer(self.text)]
+            if self.decoded:
+                out += [(m, self._map(m.start())) for m in rx.finditer(self.decoded)]
+            return out
+        found: list[tuple[re.Match[str], int]] = []
+        for b in branches:
+            m = b.search(self.text)
+            if m is not None:
+                found.append((m, m.start()))
+            elif self.decoded:
+                m = b.search(self.decoded)
+                if m is not None:
+                    found.append((m, self._map(m.start())))
+        return found
+
     def iter_all(self, rx: re.Pattern[str]) -> Iterator[re.Match[str]]:
         if not self.may(rx):
             return
