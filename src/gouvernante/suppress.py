@@ -27,6 +27,7 @@ from functools import lru_cache
 from typing import Any
 
 from gouvernante.errors import GouvernanteError, SemverError, SuppressionError
+from gouvernante.fs import jsonpath
 from gouvernante.fs.read import read_regular_file
 from gouvernante.model import Finding, FindingType, ScanIssue, ScanResult
 from gouvernante.semver import Range, parse_range, try_parse_version
@@ -139,7 +140,7 @@ def parse_suppressions(data: bytes, path: str) -> SuppressionSet:
     except RecursionError:
         raise SuppressionError(path, "invalid JSON: nested too deeply") from None
     if not isinstance(doc, dict):
-        raise SuppressionError(path, f"expected an object, found {_kind(doc)}", json_path="$")
+        raise SuppressionError(path, jsonpath.expected("an object", doc), json_path="$")
     unknown = sorted(set(doc) - {"version", "suppressions", "$schema", "description"})
     if unknown:
         raise SuppressionError(path, f"unknown key {unknown[0]!r}", json_path="$")
@@ -152,24 +153,9 @@ def parse_suppressions(data: bytes, path: str) -> SuppressionSet:
         )
     items = doc.get("suppressions")
     if not isinstance(items, list):
-        raise SuppressionError(
-            path, f"expected an array, found {_kind(items)}", json_path="suppressions"
-        )
+        raise SuppressionError(path, jsonpath.expected("an array", items), json_path="suppressions")
     entries = tuple(_entry(item, i, path) for i, item in enumerate(items))
     return SuppressionSet(path, entries)
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "null"
-    return {
-        bool: "a boolean",
-        int: "a number",
-        float: "a number",
-        str: "a string",
-        list: "an array",
-        dict: "an object",
-    }.get(type(value), type(value).__name__)
 
 
 def _string(item: Mapping[str, Any], key: str, path: str, where: str) -> str | None:
@@ -178,7 +164,7 @@ def _string(item: Mapping[str, Any], key: str, path: str, where: str) -> str | N
     value = item[key]
     if not isinstance(value, str):
         raise SuppressionError(
-            path, f"expected a string, found {_kind(value)}", json_path=f"{where}.{key}"
+            path, jsonpath.expected("a string", value), json_path=f"{where}.{key}"
         )
     if not value.strip():
         raise SuppressionError(path, "must not be empty", json_path=f"{where}.{key}")
@@ -188,7 +174,7 @@ def _string(item: Mapping[str, Any], key: str, path: str, where: str) -> str | N
 def _entry(item: object, index: int, path: str) -> Suppression:
     where = f"suppressions[{index}]"
     if not isinstance(item, dict):
-        raise SuppressionError(path, f"expected an object, found {_kind(item)}", json_path=where)
+        raise SuppressionError(path, jsonpath.expected("an object", item), json_path=where)
     unknown = sorted(set(item) - _KEYS)
     if unknown:
         raise SuppressionError(

@@ -235,7 +235,7 @@ def test_wrong_kinds_name_the_path_never_the_value() -> None:
     doc["findings"][0]["line"] = "SECRET-VALUE"
     rec = to_record(doc, "f")
     assert isinstance(rec, InputIssue)
-    assert rec.message == "findings[0].line: expected integer or null, got string"
+    assert rec.message == "findings[0].line: expected an integer or null, got string"
 
 
 _CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

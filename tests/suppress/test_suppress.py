@@ -246,7 +246,7 @@ def test_fail_on_threshold(threshold: str, code: int) -> None:
             b'{"version": 1, "suppressions": [{"rule_id": 5, "reason": "r",'
             b' "expires": "2026-06-30"}]}',
             "suppressions[0].rule_id",
-            "expected a string, found a number",
+            "expected a string, got integer",
         ),
         (
             b'{"version": 1, "suppressions": [{"rule_id": "X", "reason": " ",'

@@ -2,7 +2,7 @@
 (rule files, suppression files, scan reports read by ``collect``).
 
 A path is written ``rules[0].package_rules[1].name`` (no leading ``$.``; ``$`` is the document
-itself). Messages name the kind of a value ("expected string, got integer"), never the value.
+itself). Messages name the kind of a value ("expected a string, got integer"), never the value.
 """
 
 from __future__ import annotations
@@ -29,6 +29,11 @@ def kind(value: object) -> str:
     return _KINDS.get(type(value), type(value).__name__)
 
 
+def expected(what: str, value: object) -> str:
+    """``expected a string, got integer``: ``what`` is the wanted kind with its article."""
+    return f"expected {what}, got {kind(value)}"
+
+
 def join(segments: Iterable[str | int]) -> str:
     """``("rules", 0, "id")`` -> ``rules[0].id``; no segment -> ``$``."""
     text = ""
@@ -52,6 +57,7 @@ _LIBRARY_KINDS = {
     "array": "array",
     "object": "object",
 }
+_ARTICLE = {"integer": "an", "array": "an", "object": "an", "null": ""}
 
 
 def validation_problem(exc: msgspec.ValidationError) -> tuple[str, str]:
@@ -72,9 +78,10 @@ def validation_problem(exc: msgspec.ValidationError) -> tuple[str, str]:
         return path, f"required key {missing.group('field')!r} is missing"
     expected = _EXPECTED.match(text)
     if expected is not None:
-        want = " or ".join(
+        kinds = [
             _LIBRARY_KINDS.get(w.strip(), w.strip()) for w in expected.group("want").split("|")
-        )
+        ]
+        want = " or ".join(f"{_ARTICLE.get(k, 'a')} {k}".strip() for k in kinds)
         got = _LIBRARY_KINDS.get(expected.group("got"), expected.group("got"))
         return path, f"expected {want}, got {got}"
     if text.startswith("Invalid enum value") or text.startswith("Invalid value"):

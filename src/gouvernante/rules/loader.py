@@ -27,6 +27,7 @@ from typing import Any, Final, TypeVar
 import msgspec
 
 from gouvernante.errors import InputError, RuleError, SemverError
+from gouvernante.fs import jsonpath
 from gouvernante.fs.decode import json_problem
 from gouvernante.fs.read import os_message, read_regular
 from gouvernante.fs.walk import find_files
@@ -205,21 +206,6 @@ class _TooMany(Exception):
     """Internal: stop validating a file once it has produced too many errors."""
 
 
-_TYPE_NAMES: Final[dict[type, str]] = {
-    dict: "object",
-    list: "array",
-    str: "string",
-    int: "integer",
-    float: "number",
-    bool: "boolean",
-    type(None): "null",
-}
-
-
-def _type_name(value: object) -> str:
-    return _TYPE_NAMES.get(type(value), type(value).__name__)
-
-
 def _q(text: str, limit: int = 80) -> str:
     """Quote a user-provided string for a message: JSON escapes, long values shortened."""
     if len(text) > limit:
@@ -232,13 +218,7 @@ def _format_path(path: _Path) -> str | None:
     while path is not None:
         path, segment = path
         segments.append(segment)
-    text = ""
-    for segment in reversed(segments):
-        if type(segment) is int:
-            text += f"[{segment}]"
-        else:
-            text += f".{segment}" if text else str(segment)
-    return text or None
+    return jsonpath.join(reversed(segments)) if segments else None
 
 
 class _Ctx:
@@ -254,7 +234,7 @@ class _Ctx:
             raise _TooMany
 
     def wrong_type(self, path: _Path, expected: str, value: object) -> None:
-        self.error(path, f"expected {expected}, got {_type_name(value)}")
+        self.error(path, jsonpath.expected(expected, value))
 
 
 def _check_object(
@@ -440,7 +420,7 @@ def _validate_document(ctx: _Ctx, data: bytes, out: list[tuple[int, Rule]]) -> N
     if doc is _INVALID:
         return
     if type(doc) is not dict:
-        ctx.error(None, f"expected a JSON object at the top level, got {_type_name(doc)}")
+        ctx.error(None, jsonpath.expected("a JSON object at the top level", doc))
         return
     # A document of another schema version may be shaped differently: say only that.
     if "schema_version" not in doc:
