@@ -255,6 +255,9 @@ class LockfileGraph:
     # classic): the first importer's edges are then a guess and ``direct`` is unknown, until
     # ``lockfiles.with_manifest`` takes them from the package.json beside the lockfile.
     roots_known: bool = True
+    # Entries that could not be read exactly (the rest of the file was): each an error of the
+    # scan, "<JSON/YAML path>: <why>", so the exit code is never 0 on them.
+    entry_errors: Sequence[str] = ()
 
     @cached_property
     def table(self) -> PackageTable:

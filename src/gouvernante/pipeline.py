@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import os
 import posixpath
+import re
 import sys
 import time
 from collections import deque
@@ -77,6 +78,7 @@ class FileOutcome:
     packages: int = 0
     error: ScanIssue | None = None
     notes: tuple[ScanIssue, ...] = field(default_factory=tuple)
+    entry_errors: tuple[ScanIssue, ...] = ()  # entries not read; the rest of the file was
 
 
 def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
@@ -101,6 +103,10 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
     folders = [imp.folder for imp in graph.importers if imp.folder]
     local.update(imp.label for imp in graph.importers if imp.folder and imp.label in rule_names)
     notes = tuple(ScanIssue(task.display, n) for n in graph.notes)
+    entry_errors = [ScanIssue(task.display, e) for e in graph.entry_errors]
+    bad_name = _control_in_names(table.names)
+    if bad_name is not None:
+        return FileOutcome(task, error=ScanIssue(task.display, bad_name))
     return FileOutcome(
         task,
         format=graph.format,
@@ -112,6 +118,7 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
         workspace_globs=tuple(graph.workspaces),
         packages=len(graph.packages),
         notes=notes,
+        entry_errors=tuple(entry_errors),
     )
 
 
@@ -128,6 +135,20 @@ def _with_manifest_beside(graph: LockfileGraph, path: str) -> LockfileGraph:
     except GouvernanteError:
         return graph
     return with_manifest(graph, manifest)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _control_in_names(names: Sequence[str]) -> str | None:
+    """A package name holding NUL or another control character cannot be one npm installs: the
+    file is refused (the name is not echoed)."""
+    if _CONTROL.search(" ".join(names)) is None:  # one pass over every name: the common case
+        return None
+    for position, name in enumerate(names):
+        if _CONTROL.search(name) is not None:
+            return f"package entry {position + 1}: a control character in its name"
+    return None
 
 
 _WORKER_INDEX: RuleIndex | None = None
@@ -326,6 +347,12 @@ def _resolve_declared(
                 )
             elif projects and hit.field == "peerDependencies":
                 message = f"{what}, but {by} does not install this peer dependency"
+            elif hit.undecided:
+                message = (
+                    f"{hit.name} is declared as {hit.finding.declared_range!r} (a dist-tag, git,"
+                    f" tarball or file: dependency) and {hit.finding.rule_id} names it: it cannot"
+                    " be decided offline; lock it and scan the lockfile"
+                )
             else:
                 findings.append(hit.finding)
                 continue
@@ -418,6 +445,7 @@ def run_scan(
         packages += out.packages
         findings.extend(out.findings)
         notes.extend(out.notes)
+        errors.extend(out.entry_errors)
     declared_findings, declared_notes = _resolve_declared(outcomes, root)
     findings.extend(declared_findings)
     notes.extend(declared_notes)

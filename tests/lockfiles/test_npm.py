@@ -682,7 +682,7 @@ def test_deep_nesting_is_a_lockfile_error_or_a_result(depth: int) -> None:
         assert len(result.packages) == levels
         assert result.details.edges()["node_modules/a"] == []
         assert result.details.line_of("node_modules/a") == 2
-    deep_deps = lock({"node_modules/a": {"version": "1", "dependencies": {"b": "JUNK"}}})
+    deep_deps = lock({"node_modules/a": {"version": "1.0.0", "dependencies": {"b": "JUNK"}}})
     deep_deps = deep_deps.replace(b'"JUNK"', junk)
     try:
         graph = npm.parse(deep_deps, "package-lock.json")

@@ -104,11 +104,12 @@ def test_declared_ranges_intersect_with_npm_default_semantics() -> None:
     tag = DeclaredDependency("example-utils", "latest", "dependencies")
     aliased = DeclaredDependency("example-utils", "2.3.x", "devDependencies", alias="eu")
     hits = match_declared([risky, safe, tag, aliased], idx, "package.json")
-    assert [(h.finding.declared_range, h.finding.match) for h in hits] == [
-        ("^2.3.0", MatchKind.DECLARED_RANGE),
-        ("2.3.x", MatchKind.DECLARED_RANGE),
+    assert [(h.finding.declared_range, h.finding.match, h.undecided) for h in hits] == [
+        ("^2.3.0", MatchKind.DECLARED_RANGE, False),
+        ("latest", MatchKind.DECLARED_RANGE, True),  # a dist-tag: a note when nothing locks it
+        ("2.3.x", MatchKind.DECLARED_RANGE, False),
     ]
-    assert "as alias eu" in hits[1].finding.description
+    assert "as alias eu" in hits[2].finding.description
 
 
 def test_generic_table_of_built_packages_matches_like_a_list() -> None:

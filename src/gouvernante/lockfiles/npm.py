@@ -119,7 +119,7 @@ def parse(data: bytes, path: str) -> LockfileGraph:
             json_path="lockfileVersion",
         )
     if lock.packages is not None and version != 1:
-        return _parse_packages(lock, lock.packages, data, fmt)
+        return _parse_packages(lock, lock.packages, data, fmt, path)
     if version == 3:
         raise LockfileError(path, "lockfileVersion 3 file without a packages map")
     return _parse_v1(lock, data, path, fmt)
@@ -152,16 +152,19 @@ def _lockfile_version_of(data: bytes) -> object:
 
 
 def _parse_packages(
-    lock: _Lock, entries: dict[str, _Entry], data: bytes, fmt: LockfileFormat
+    lock: _Lock, entries: dict[str, _Entry], data: bytes, fmt: LockfileFormat, path: str
 ) -> LockfileGraph:
+    entries = _normalised_keys(entries, path)
     ids: list[str] = []
     names: list[str] = []
     extra: list[LockedPackage] = []  # links, folders, version-less git/tarball entries
     links: dict[str, str] = {}  # link id -> target folder id
     folders: list[str] = []
     skipped: list[str] = []
+    bad_versions: list[str] = []
     add_id = ids.append
     add_name = names.append
+    semver = _SEMVER.fullmatch
     # The hot loop (tens of thousands of entries): a plain entry only gets its name here; the
     # package itself is built if the matcher asks for it.
     for key, entry in entries.items():
@@ -188,6 +191,15 @@ def _parse_packages(
                 extra.append(
                     LockedPackage(key, name, guessed, source, entry.integrity, entry.resolved)
                 )
+            continue
+        if semver(entry.version) is None:  # "latest", "1.3.0.0", "=1.3.0", "": never skipped
+            name = entry.name or key[cut + 13 :]
+            guessed = _version_from_tarball(entry.resolved or "", name)
+            if semver(guessed) is None:
+                bad_versions.append(key)
+                continue
+            source = _classify(entry.resolved or "", name, guessed)
+            extra.append(LockedPackage(key, name, guessed, source, entry.integrity, entry.resolved))
             continue
         add_id(key)
         add_name(entry.name or key[cut + 13 :])
@@ -216,8 +228,43 @@ def _parse_packages(
     notes = _skip_note(len(skipped))
     if skipped:  # husks are no nodes: nothing may resolve to them
         entries = {k: v for k, v in entries.items() if k not in set(skipped)}
+    if bad_versions:  # entries not read are no nodes either
+        unread = set(bad_versions)
+        entries = {k: v for k, v in entries.items() if k not in unread}
     details = _PackagesDetails(entries, links, data)
-    return LockfileGraph(fmt, table, importers, (), details, notes)
+    errors = tuple(
+        f"packages[{key!r}]: version is not a semver version and no registry tarball URL gives"
+        " one: this entry cannot be checked"
+        for key in bad_versions
+    )
+    return LockfileGraph(fmt, table, importers, (), details, notes, entry_errors=errors)
+
+
+# A version npm writes: x.y.z with an optional prerelease/build (semver 2.0, loose on leading 0s).
+_SEMVER = re.compile(r"v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
+
+
+def _normalised_keys(entries: dict[str, _Entry], path: str) -> dict[str, _Entry]:
+    """Keys as npm installs them: ``node_modules/x/../pkg``, ``node_modules//pkg``,
+    ``node_modules/./pkg`` and a trailing ``/`` name the folder ``node_modules/pkg``. The map is
+    returned as it is when no key needs it (the common case)."""
+    if not any(("/." in k or "//" in k or k.endswith("/") or k.startswith("./")) for k in entries):
+        return entries
+    out: dict[str, _Entry] = {}
+    for key, entry in entries.items():
+        norm = posixpath.normpath(key) if key else key
+        if norm in (".", "..") or norm.startswith("../") or norm.startswith("/"):
+            raise LockfileError(
+                path, "package key outside the project", json_path=f"packages[{key!r}]"
+            )
+        if norm in out and out[norm] != entry:
+            raise LockfileError(
+                path,
+                f"two entries install to the same folder {norm!r}",
+                json_path=f"packages[{key!r}]",
+            )
+        out[norm] = entry
+    return out
 
 
 def _table(

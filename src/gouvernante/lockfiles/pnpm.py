@@ -62,6 +62,17 @@ def sniff(head: bytes) -> bool:
     return False
 
 
+_BODY_KEYS = (
+    "importers",
+    "packages",
+    "snapshots",
+    "specifiers",
+    "dependencies",
+    "devDependencies",
+    "optionalDependencies",
+)
+
+
 def parse(data: bytes, path: str) -> LockfileGraph:
     """Parse a pnpm-lock.yaml; raise ``LockfileError`` naming ``path`` on anything unexpected."""
     try:
@@ -75,6 +86,10 @@ def parse(data: bytes, path: str) -> LockfileGraph:
     docs = _load_documents(text, path)
     main = docs[-1]
     graph = _Lockfile(main, path, text)
+    if not any(key in main for key in _BODY_KEYS):
+        # pnpm writes "importers" (or, before 9.0 for a single project, "specifiers" and the
+        # dependency maps) even for a project without dependencies: a header alone is a cut file
+        raise LockfileError(path, "a lockfile header with no importers or packages (truncated?)")
     if len(docs) > 1:
         # pnpm 10+ may write an "env lockfile" document (config dependencies, the package
         # manager itself) before the project's lockfile: those packages are installed too.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from gouvernante.errors import SemverError
 from gouvernante.match.paths import GraphView, dependency_paths
@@ -17,7 +17,7 @@ from gouvernante.model import (
     MatchKind,
     Source,
 )
-from gouvernante.rules.index import RuleIndex
+from gouvernante.rules.index import RuleIndex, VersionEntry
 from gouvernante.rules.model import Rule
 from gouvernante.semver import Range, intersects, parse_range, try_parse_version
 from gouvernante.vocab import LockfileEcosystem
@@ -173,6 +173,9 @@ class DeclaredHit:
     finding: Finding
     name: str
     field: str = "dependencies"  # the package.json field that declares it
+    # A dist-tag, git URL, tarball URL or ``file:`` spec: nothing to intersect offline; a note
+    # when no lockfile decides (``finding`` says which rule names the package).
+    undecided: bool = False
 
 
 def _declared_range(spec: str) -> Range | None:
@@ -193,6 +196,8 @@ def match_declared(
             continue
         declared_range = _declared_range(dep.spec)
         seen_rules: set[str] = set()
+        if declared_range is None and entries:
+            out.extend(_not_a_range(dep, entries, display_path))
         for entry in entries or ():
             prule = entry.package_rule
             if declared_range is None or entry.rule.id in seen_rules:
@@ -218,6 +223,40 @@ def match_declared(
                 )
             )
     return out
+
+
+_LOCAL_SPECS = ("workspace:", "link:", "portal:")
+_TARBALL_FILE = re.compile(r"-(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)\.(?:tgz|tar\.gz|tar)$")
+
+
+def _not_a_range(
+    dep: DeclaredDependency, entries: Sequence[VersionEntry], display_path: str
+) -> list[DeclaredHit]:
+    """A spec that is no range: a workspace/link is local (nothing to say); a tarball whose
+    file name carries a version the rule affects is a finding; anything else (dist-tag, git,
+    other tarballs, ``file:``) cannot be decided offline."""
+    spec = dep.spec.strip()
+    if not spec or spec.startswith(_LOCAL_SPECS):
+        return []
+    tarball = _TARBALL_FILE.search(spec.partition("?")[0].partition("#")[0])
+    version = try_parse_version(tarball.group(1)) if tarball else None
+    hits: list[DeclaredHit] = []
+    for entry in entries:
+        prule = entry.package_rule
+        if version is not None:
+            for expr, rng in zip(prule.affected_versions, prule.ranges, strict=True):
+                if rng.test(version, include_prerelease=True):
+                    finding = _declared_finding(entry.rule, dep, display_path, expr)
+                    hits.append(DeclaredHit(finding, dep.name, dep.field))
+                    break
+        else:
+            finding = replace(
+                _declared_finding(entry.rule, dep, display_path, None),
+                match=MatchKind.DECLARED_RANGE,
+                description=f"package.json declares {dep.name} as {spec!r}: not decidable offline",
+            )
+            hits.append(DeclaredHit(finding, dep.name, dep.field, undecided=True))
+    return hits
 
 
 def _declared_finding(

@@ -1,0 +1,144 @@
+"""Inputs a package manager would install from are never read as clean by mistake: npm keys npm
+normalises, versions that are not semver, package.json specs that are no range, cut pnpm files,
+control characters in names."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gouvernante.errors import LockfileError
+from gouvernante.lockfiles import parse_bytes
+from gouvernante.model import MatchKind
+from gouvernante.pipeline import ScanRequest, run_scan
+from gouvernante.rules.model import PackageRule, Rule, RuleKind, RuleSet
+from gouvernante.vocab import Severity
+from helpers import run_cli
+
+
+def _rules(name: str = "evil", expr: str = "=1.0.0") -> RuleSet:
+    rule = Rule(
+        id="T-1",
+        title="t",
+        kind=RuleKind.MALICIOUS_PACKAGE,
+        ecosystem="npm",
+        severity=Severity.HIGH,
+        source="t.json",
+        package_rules=(PackageRule(name, (expr,), frozenset()),),
+    )
+    return RuleSet((rule,), ("t.json",))
+
+
+def _npm(entries: dict[str, object]) -> bytes:
+    return json.dumps({"lockfileVersion": 3, "packages": {"": {"name": "app"}, **entries}}).encode()
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "node_modules/x/../evil",
+        "node_modules//evil",
+        "node_modules/evil/",
+        "node_modules/./evil",
+        "./node_modules/evil",
+    ],
+)
+def test_npm_keys_resolve_to_the_folder_npm_installs(key: str) -> None:
+    graph = parse_bytes(_npm({key: {"version": "1.0.0"}}), "p", "package-lock.json")
+    assert [(p.id, p.name, p.version) for p in graph.table] == [
+        ("node_modules/evil", "evil", "1.0.0")
+    ]
+
+
+def test_two_keys_for_one_folder_with_different_contents_are_an_error() -> None:
+    data = _npm(
+        {"node_modules/evil": {"version": "1.0.0"}, "node_modules//evil": {"version": "2.0.0"}}
+    )
+    with pytest.raises(LockfileError, match="same folder"):
+        parse_bytes(data, "p", "package-lock.json")
+
+
+@pytest.mark.parametrize(
+    ("name", "version", "resolved"),
+    [
+        ("evil", "latest", "https://registry.npmjs.org/evil/-/evil-1.0.0.tgz"),
+        ("evil", "1.3.0.0", "https://mirror.corp.example/npm/evil/-/evil-1.0.0.tgz"),
+        ("evil", "=1.3.0", "http://localhost:4873/evil/-/evil-1.0.0.tgz"),
+        ("@s/evil", "", "https://registry.yarnpkg.com/@s/evil/-/evil-1.0.0.tgz"),
+    ],
+)
+def test_a_version_that_is_not_semver_is_taken_from_resolved(
+    name: str, version: str, resolved: str
+) -> None:
+    data = _npm({f"node_modules/{name}": {"version": version, "resolved": resolved}})
+    graph = parse_bytes(data, "p", "package-lock.json")
+    assert [(p.name, p.version) for p in graph.table] == [(name, "1.0.0")]
+    assert not graph.entry_errors
+
+
+@pytest.mark.parametrize("version", ["latest", "1.3.0.0", "=1.3.0", ""])
+def test_a_version_nobody_can_read_is_an_error_exit_1(tmp_path: Path, version: str) -> None:
+    (tmp_path / "package-lock.json").write_bytes(
+        _npm({"node_modules/evil": {"version": version}, "node_modules/ok": {"version": "1.0.0"}})
+    )
+    result = run_scan(ScanRequest(directory=str(tmp_path)), _rules())
+    assert len(result.errors) == 1 and "node_modules/evil" in result.errors[0].message
+    assert result.stats.packages_scanned == 1  # the rest of the file is read
+    cli = run_cli("-dir", str(tmp_path), "-json", cwd=tmp_path)
+    assert cli.returncode == 1, cli.stdout + cli.stderr
+
+
+def _manifest_scan(tmp_path: Path, spec: str) -> tuple[list[str], list[str]]:
+    (tmp_path / "package.json").write_text(json.dumps({"dependencies": {"evil": spec}}))
+    result = run_scan(ScanRequest(directory=str(tmp_path)), _rules())
+    return [f.match.value for f in result.findings], [n.message for n in result.notes]
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "latest",
+        "next",
+        "git+https://github.com/x/evil.git",
+        "file:../evil",
+        "https://cdn.example/evil.tgz",
+    ],
+)
+def test_a_spec_that_is_no_range_is_a_note_naming_the_package(tmp_path: Path, spec: str) -> None:
+    findings, notes = _manifest_scan(tmp_path, spec)
+    assert findings == []
+    assert any("evil" in n and "cannot be decided offline" in n for n in notes)
+
+
+def test_a_tarball_url_naming_an_affected_version_is_a_finding(tmp_path: Path) -> None:
+    findings, _ = _manifest_scan(tmp_path, "https://registry.example/evil/-/evil-1.0.0.tgz")
+    assert findings == [MatchKind.DECLARED_RANGE.value]
+    findings, notes = _manifest_scan(tmp_path, "https://registry.example/evil/-/evil-2.0.0.tgz")
+    assert findings == [] and notes == []
+
+
+def test_workspace_specs_say_nothing(tmp_path: Path) -> None:
+    assert _manifest_scan(tmp_path, "workspace:*") == ([], [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["lockfileVersion: '9.0'\n", "lockfileVersion: '6.0'\n\nsettings:\n  autoInstallPeers: true\n"],
+)
+def test_a_pnpm_header_alone_is_an_error(text: str) -> None:
+    with pytest.raises(LockfileError, match="no importers or packages"):
+        parse_bytes(text.encode(), "p", "pnpm-lock.yaml")
+
+
+@pytest.mark.parametrize("name", ["ev\\u0000il", "ev\\u001bil", "evil\\u007f"])
+def test_a_control_character_in_a_name_is_an_error(tmp_path: Path, name: str) -> None:
+    entry = '{"name": "' + name + '", "version": "1.0.0"}'
+    (tmp_path / "package-lock.json").write_text(
+        '{"lockfileVersion": 3, "packages": {"node_modules/x": ' + entry + "}}"
+    )
+    result = run_scan(ScanRequest(directory=str(tmp_path)), _rules())
+    assert [e.message for e in result.errors] == [
+        "package entry 1: a control character in its name"
+    ]
