@@ -719,7 +719,9 @@ def test_other_formats_fixtures_are_not_sniffed_as_npm() -> None:
     others = [
         f
         for f in (FIXTURES.parent).glob("*/*/*")
-        if f.parent.parent.name != "npm" and f.name not in ("expected.json", "generate.sh")
+        if f.is_file()  # fixture folders may hold a project (package.json, packages/...)
+        and f.parent.parent.name != "npm"
+        and f.name not in ("expected.json", "generate.sh")
     ]
     for path in others:
         assert not npm.sniff(path.read_bytes()[:8192]), path
