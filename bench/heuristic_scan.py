@@ -1,13 +1,14 @@
 """Heuristic engine speed: ``scan_tree`` per 1,000 installed packages next to a plain read of the
 same files, same run.
 
-    PYTHONPATH=src python bench/heuristic_scan.py [TREE] [--workers 2] [--repeat 3]
+    PYTHONPATH=src python bench/heuristic_scan.py [TREE...] [--workers 2] [--repeat 3]
         [--packages 1000] [--keep]
 
-TREE is an installed ``node_modules`` (e.g. the one ``scripts/heuristic-fp/run.sh`` leaves in its
-work folder). Without it a synthetic tree of ``--packages`` packages is built from realistic
-library code (a few hundred KB per 100 packages, some install scripts, some bundles), with the
-recall fixtures planted so there are findings.
+TREE is an installed ``node_modules`` (e.g. some of the FP corpus trees that
+``scripts/heuristic-fp/build_corpus.py`` installs: WORKDIR/trees/*/node_modules); several are
+scanned as one run, each name@version once. Without TREE a synthetic tree of ``--packages``
+packages is built from realistic library code (a few hundred KB per 100 packages, some install
+scripts, some bundles), with the recall fixtures planted so there are findings.
 
 The baseline walks the same package folders with the engine's own file selection and reads every
 selected file's bytes (``open``/``read``, nothing else). Both run ``--repeat`` times after one
@@ -25,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from gouvernante.heuristic import engine, scan_tree
+from gouvernante.heuristic import engine
 from gouvernante.heuristic import files as files_mod
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,10 +86,11 @@ def build_tree(root: Path, packages: int, seed: int = 11) -> None:
         shutil.copytree(RECALL / case, nm / f"planted-{case}")
 
 
-def plain_read(tree: str) -> tuple[int, int]:
+def plain_read(trees: list[str]) -> tuple[int, int]:
     stats = files_mod.Stats()
     files = total = 0
-    for pkg in engine.unique_packages(tree, stats):
+    seen: set[tuple[str, ...]] = set()
+    for pkg in [p for tree in trees for p in engine.unique_packages(tree, stats, seen)]:
         for path, _shebang in files_mod.package_files(pkg, stats):
             with open(path, "rb") as fh:
                 total += len(fh.read())
@@ -98,7 +100,7 @@ def plain_read(tree: str) -> tuple[int, int]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("tree", nargs="?")
+    ap.add_argument("tree", nargs="*")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--packages", type=int, default=1000)
@@ -106,31 +108,35 @@ def main() -> int:
     args = ap.parse_args()
 
     tmp: str | None = None
-    tree = args.tree
-    if tree is None:
+    trees: list[str] = list(args.tree)
+    if not trees:
         tmp = tempfile.mkdtemp(prefix="heuristic-bench-")
         build_tree(Path(tmp), args.packages)
-        tree = tmp
+        trees = [tmp]
     try:
-        packages = engine.count_packages(tree)
-        files, size = plain_read(tree)  # warm-up
+        seen: set[tuple[str, ...]] = set()
+        packages = sum(len(engine.unique_packages(t, None, seen)) for t in trees)
+        files, size = plain_read(trees)  # warm-up
         read_best = scan_best = float("inf")
         hits_n = 0
         for _ in range(args.repeat):
             t0 = time.perf_counter()
-            plain_read(tree)
+            plain_read(trees)
             read_best = min(read_best, time.perf_counter() - t0)
             t0 = time.perf_counter()
-            hits, _notes = scan_tree(tree, workers=args.workers)
+            hits, _notes = engine.scan_trees(trees, workers=args.workers)
             scan_best = min(scan_best, time.perf_counter() - t0)
             hits_n = len(hits)
         per_k = 1000 / max(packages, 1)
-        print(f"tree: {tree}")
+        print(f"trees: {', '.join(trees)}")
         print(f"packages: {packages}, code files: {files}, {size / 1e6:.1f} MB, hits: {hits_n}")
-        print(f"plain read : {read_best:.2f} s  ({read_best * per_k:.2f} s per 1,000 packages)")
         print(
-            f"scan_tree  : {scan_best:.2f} s  ({scan_best * per_k:.2f} s per 1,000 packages, "
-            f"workers={args.workers})"
+            f"plain read : {read_best:.2f} s  ({read_best * per_k:.2f} s per 1,000 packages, "
+            f"{1000 * read_best / max(packages, 1):.2f} ms per package)"
+        )
+        print(
+            f"scan       : {scan_best:.2f} s  ({scan_best * per_k:.2f} s per 1,000 packages, "
+            f"{1000 * scan_best / max(packages, 1):.2f} ms per package, workers={args.workers})"
         )
         print(f"ratio scan/read: {scan_best / read_best:.1f}x")
     finally:
