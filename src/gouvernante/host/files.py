@@ -12,6 +12,7 @@ from gouvernante.errors import InputError
 from gouvernante.fs.read import describe_mode, open_regular
 from gouvernante.host.context import HostContext
 from gouvernante.host.paths import UnsetVariable, expand, glob_paths, is_project_relative
+from gouvernante.match.hits import rule_finding
 from gouvernante.model import (
     CheckOutcome,
     Finding,
@@ -160,14 +161,11 @@ def indicator_finding(
     """A ``host_indicator`` finding (every indicator type)."""
     if ind.notes:
         text += f" ({ind.notes})"
-    return Finding(
-        rule_id=rule.id,
-        rule_title=rule.title,
-        severity=rule.severity,
-        type=FindingType.HOST_INDICATOR,
-        match=match,
-        description=text,
-        remediation=rule.remediation.text() if rule.remediation else None,
+    return rule_finding(
+        rule,
+        FindingType.HOST_INDICATOR,
+        match,
+        text,
         path=path,
         hashes=hashes,
         indicator=ind.describe(),

@@ -5,7 +5,7 @@ The matching itself is ``scan.match.package_hits``, the same test applied to loc
 
 from __future__ import annotations
 
-from gouvernante.match.hits import PackageHit, package_hits
+from gouvernante.match.hits import PackageHit, package_hits, rule_finding
 from gouvernante.model import Finding, FindingType, MatchKind
 
 __all__ = ["SCRIPTS_NOTE", "PackageHit", "package_finding", "package_hits"]
@@ -36,14 +36,11 @@ def package_finding(
         text += f"; it declares install scripts ({', '.join(install_scripts)}): {SCRIPTS_NOTE}"
     elif kind is FindingType.CACHED:
         text += "; it was downloaded to this machine, check where it was installed"
-    return Finding(
-        rule_id=rule.id,
-        rule_title=rule.title,
-        severity=rule.severity,
-        type=kind,
-        match=hit.match,
-        description=text,
-        remediation=rule.remediation.text() if rule.remediation else None,
+    return rule_finding(
+        rule,
+        kind,
+        hit.match,
+        text,
         package=name,
         version=version or None,
         matched_expression=hit.expression,

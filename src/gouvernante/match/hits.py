@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import TypedDict, Unpack
 
 from gouvernante.errors import SemverError
 from gouvernante.match.paths import GraphView, dependency_paths
@@ -12,7 +13,9 @@ from gouvernante.model import (
     DeclaredDependency,
     Finding,
     FindingType,
+    HashResult,
     LockedPackage,
+    LockfileFormat,
     LockfileGraph,
     MatchKind,
     Source,
@@ -135,6 +138,46 @@ def match_graph(graph: LockfileGraph, index: RuleIndex, display_path: str) -> li
     return [_finding(hit, graph, display_path, view) for hit in hits.values()]
 
 
+class Place(TypedDict, total=False):
+    """What a rule matched and where: the ``Finding`` fields beyond the rule and the reason."""
+
+    package: str
+    version: str | None
+    declared_range: str
+    matched_expression: str | None
+    source: Source
+    resolved: str | None
+    lockfile: str
+    lockfile_format: LockfileFormat
+    path: str | None
+    line: int | None
+    dependency_paths: tuple[tuple[str, ...], ...]
+    more_paths: int
+    direct: bool | None
+    install_scripts: tuple[str, ...]
+    hashes: tuple[HashResult, ...]
+    indicator: str
+    confidence: str | None
+
+
+def rule_finding(
+    rule: Rule, kind: FindingType, match: MatchKind, description: str, **place: Unpack[Place]
+) -> Finding:
+    """The one way a rule's hit becomes a ``Finding`` (lockfile, package.json, installed, cached
+    and host-indicator findings): the rule's id, title, severity and remediation, the reason,
+    and what matched where."""
+    return Finding(
+        rule_id=rule.id,
+        rule_title=rule.title,
+        severity=rule.severity,
+        type=kind,
+        match=match,
+        description=description,
+        remediation=rule.remediation.text() if rule.remediation else None,
+        **place,
+    )
+
+
 def _finding(hit: _Hit, graph: LockfileGraph, display_path: str, view: GraphView) -> Finding:
     paths = dependency_paths(graph, hit.node_ids, view)
     line = None
@@ -142,16 +185,12 @@ def _finding(hit: _Hit, graph: LockfileGraph, display_path: str, view: GraphView
         line = graph.details.line_of(node_id)
         if line is not None:
             break
-    rule = hit.rule
     pkg = hit.package
-    return Finding(
-        rule_id=rule.id,
-        rule_title=rule.title,
-        severity=rule.severity,
-        type=FindingType.PACKAGE,
-        match=hit.match,
-        description=_describe(hit),
-        remediation=rule.remediation.text() if rule.remediation else None,
+    return rule_finding(
+        hit.rule,
+        FindingType.PACKAGE,
+        hit.match,
+        _describe(hit),
         package=pkg.name,
         version=pkg.version or None,
         matched_expression=hit.expression,
@@ -270,14 +309,11 @@ def _declared_finding(
             f"declares {dep.name}{alias} with range {dep.spec!r} in {dep.field}, which can"
             f" resolve to a release affected by {rule.id} ({expression})"
         )
-    return Finding(
-        rule_id=rule.id,
-        rule_title=rule.title,
-        severity=rule.severity,
-        type=FindingType.PACKAGE,
-        match=MatchKind.DROPPER if expression is None else MatchKind.DECLARED_RANGE,
-        description=f"package.json {why}; no lockfile of this project resolves it",
-        remediation=rule.remediation.text() if rule.remediation else None,
+    return rule_finding(
+        rule,
+        FindingType.PACKAGE,
+        MatchKind.DROPPER if expression is None else MatchKind.DECLARED_RANGE,
+        f"package.json {why}; no lockfile of this project resolves it",
         package=dep.name,
         declared_range=dep.spec,
         matched_expression=expression,
