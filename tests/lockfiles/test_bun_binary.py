@@ -187,6 +187,63 @@ def test_sniff() -> None:
         bun_binary.parse(b"garbage", "x/bun.lockb")
 
 
+# --- resolution kinds the fixtures do not have (git, folders, local tarballs) -------------
+
+
+def _inline(text: str) -> bytes:
+    raw = text.encode()
+    assert len(raw) <= 8
+    return raw.ljust(8, b"\0")
+
+
+def _resolution_of(data: bytes | bytearray, name: str, major: int, minor: int) -> int:
+    """Offset of the (format 2) resolution of the npm package ``name@major.minor.x``."""
+    count, names_at, _ = _layout(data)
+    resolutions_at = names_at + 16 * count
+    for i in range(count):
+        at = resolutions_at + 64 * i
+        named = data[names_at + 8 * i : names_at + 8 * i + 8] == _inline(name)
+        if named and data[at] == 2 and struct.unpack_from("<2I", data, at + 16) == (major, minor):
+            return at
+    raise AssertionError(f"no {name}@{major}.{minor}")
+
+
+@pytest.mark.parametrize(
+    ("tag", "strings", "source", "resolved"),
+    [
+        (16, ["acme", "ms", "", "abc1234", "ms"], Source.GIT, "github:acme/ms#abc1234"),
+        (24, ["acme", "ms", "", "abc1234", "ms"], Source.GIT, "gitlab:acme/ms#abc1234"),
+        (32, ["", "h:r.git", "", "abc1234", "ms"], Source.GIT, "git+h:r.git#abc1234"),
+        (4, ["vendor/m"], Source.LOCAL, None),
+        (64, ["../ms"], Source.LOCAL, None),
+        (8, ["./ms.tgz"], Source.TARBALL, "./ms.tgz"),
+        (80, ["h/ms.tgz"], Source.TARBALL, "h/ms.tgz"),
+    ],
+)
+def test_other_resolution_kinds(
+    tag: int, strings: list[str], source: Source, resolved: str | None
+) -> None:
+    data = bytearray(_data("bun-1.1.38-lockb"))
+    at = _resolution_of(data, "ms", 2, 0)
+    data[at : at + 64] = bytes([tag]) + bytes(7) + b"".join(map(_inline, strings)).ljust(56, b"\0")
+    graph = bun_binary.parse(bytes(data), "bun.lockb")
+    (ms,) = [p for p in graph.packages if p.name == "ms" and p.source is not Source.REGISTRY]
+    assert (ms.source, ms.version, ms.resolved) == (source, "", resolved)
+    if source is Source.LOCAL:
+        assert ms.integrity is None
+    # still reached from the workspace that depends on it
+    assert dependency_paths(graph, [ms.id]).paths == (("@acme/core", "ms"),)
+
+
+@pytest.mark.parametrize("tag", [0, 1, 3, 100, 255])
+def test_unknown_or_misplaced_resolution_kinds_are_errors(tag: int) -> None:
+    data = bytearray(_data("bun-1.1.38-lockb"))
+    at = _resolution_of(data, "ms", 2, 0)
+    data[at] = tag
+    message = _error_for(data)
+    assert message.startswith(f"p/bun.lockb: byte {at}: ")
+
+
 # --- versions we do not know ------------------------------------------------------------
 
 
