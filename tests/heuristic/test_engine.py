@@ -290,3 +290,30 @@ def test_arbitrary_content_never_crashes(tmp_path: Path, body: bytes, manifest: 
         assert h.confidence in ("low", "medium", "high")
         assert len(h.excerpt) <= 160
         to_finding(h)
+
+
+def test_the_prefilter_fallback_gives_the_same_hits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the ahocorasick-rs wheel (one substring test per anchor), the same decisions."""
+    from gouvernante.heuristic import views
+
+    cases = [p for kind in ("recall", "benign") for p in sorted((FIXTURES / kind).iterdir())]
+
+    def hits() -> list[tuple[str, str, int]]:
+        return [
+            (h.pattern_id, h.confidence.value, h.line)
+            for case in cases
+            for h in scan_package_dir(str(case))
+        ]
+
+    assert views.accelerated()
+    fast = hits()
+    monkeypatch.setattr(views, "_acrs", None)
+    views._build_prefilter.cache_clear()
+    try:
+        assert not views.accelerated()
+        assert hits() == fast
+    finally:
+        monkeypatch.undo()
+        views._build_prefilter.cache_clear()
+    assert views.accelerated()
+    assert len(fast) > 30
