@@ -1,7 +1,9 @@
 """Safe reads of untrusted files: regular files only, size-capped, never blocking on FIFOs.
 
-The one implementation every reader uses (lockfiles, rule files, feeds, suppressions, reports,
-hashed host files). Messages name what the path is instead of a regular file.
+Every reader uses these (lockfiles, rule files, feeds, suppressions, reports, hashed host files,
+installed packages, caches, /proc). ``read_regular`` raises ``InputError`` for a file that must
+be read; ``read_small`` answers with the bytes or an ``Unread`` (why not) for the many small files
+a host scan looks at. Messages name what the path is instead of a regular file.
 """
 
 from __future__ import annotations
@@ -9,6 +11,9 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import assert_never
 
 from gouvernante.errors import InputError
 
@@ -137,3 +142,116 @@ def read_regular(
 def read_regular_file(path: str, max_bytes: int, display: str | None = None) -> bytes:
     """``read_regular`` without the file identity."""
     return read_regular(path, max_bytes, display)[0]
+
+
+class UnreadKind(StrEnum):
+    """Why ``read_small`` returned no bytes."""
+
+    ABSENT = "absent"  # nothing at the path
+    REFUSED = "refused"  # there, but not read on purpose: not a regular file, a link, too large
+    FAILED = "failed"  # could not be read (permission, I/O): whatever it holds is unchecked
+
+
+@dataclass(frozen=True, slots=True)
+class Unread:
+    """A file ``read_small`` did not read, and why."""
+
+    kind: UnreadKind
+    reason: str
+
+    @property
+    def is_error(self) -> bool:
+        """Could not be checked (an error), rather than absent or refused (a note at most)."""
+        match self.kind:
+            case UnreadKind.FAILED:
+                return True
+            case UnreadKind.ABSENT | UnreadKind.REFUSED:
+                return False
+            case _:
+                assert_never(self.kind)
+
+
+_ABSENT = Unread(UnreadKind.ABSENT, "absent")
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _refused(reason: str) -> Unread:
+    return Unread(UnreadKind.REFUSED, reason)
+
+
+def _failed(reason: str) -> Unread:
+    return Unread(UnreadKind.FAILED, reason)
+
+
+def _open_checked(path: str) -> int | Unread:
+    """An fd of ``path`` opened without blocking, or why it was not.
+
+    The open does not follow a symlink; a symlink is opened only when ``stat`` shows it leads to
+    a regular file, so a symlink to a FIFO or a device is never opened and a loop is reported.
+    """
+    try:
+        return os.open(path, _FLAGS | _NOFOLLOW)
+    except FileNotFoundError:
+        return _ABSENT
+    except OSError as exc:
+        code = exc.errno
+        if code == errno.ENOTDIR:
+            return _ABSENT
+        if code == errno.EACCES:
+            return _failed("permission denied")
+        if not _NOFOLLOW or code not in (errno.ELOOP, errno.EMLINK):
+            return _failed(f"cannot open: {exc.strerror or exc}")
+    try:  # a symlink
+        st = os.stat(path)
+    except FileNotFoundError:
+        return _refused("a dangling symlink, skipped")
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return _refused("a symlink loop, skipped")
+        return _failed(f"cannot open: {exc.strerror or exc}")
+    if not stat.S_ISREG(st.st_mode):
+        return _refused(f"a symlink to {describe_mode(st.st_mode)}, not a regular file: skipped")
+    try:
+        return os.open(path, _FLAGS)
+    except OSError as exc:
+        return _failed(f"cannot open: {exc.strerror or exc}")
+
+
+def read_small(path: str, cap: int, head: int | None = None) -> bytes | Unread:
+    """The bytes of a regular file of at most ``cap`` bytes (only the first ``head`` bytes when
+    given), or why they were not read.
+
+    Opened non-blocking and checked with ``fstat`` before any read: a FIFO, a device or a socket
+    is closed unread, an oversized (or sparse) file is refused by its size.
+    """
+    fd = _open_checked(path)
+    if isinstance(fd, Unread):
+        return fd
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return _refused(f"{describe_mode(st.st_mode)}, not a regular file: skipped")
+        if head is None and st.st_size > cap:
+            return _refused(f"too large ({st.st_size} bytes; the limit is {cap}), skipped")
+        limit = cap if head is None else min(head, cap)
+        want = limit if head is not None else st.st_size
+        first = os.read(fd, want + 1)
+        if len(first) <= want and (head is None or len(first) < want):
+            return first  # a short read of a regular file: the whole file
+        if head is not None:
+            return first[:head]
+        chunks: list[bytes] = [first]
+        total = len(first)
+        while total <= limit:
+            chunk = os.read(fd, max(want - total + 1, 65536))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > limit:
+            return _refused(f"grew past {limit} bytes while read, skipped")
+        return b"".join(chunks)
+    except OSError as exc:
+        return _failed(f"cannot read: {exc.strerror or exc}")
+    finally:
+        os.close(fd)

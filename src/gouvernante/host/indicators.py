@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from gouvernante.fs.read import read_small
 from gouvernante.host.context import HostContext
 from gouvernante.host.files import indicator_finding
-from gouvernante.host.reader import read_small
 from gouvernante.model import CheckOutcome, Finding, HostCheck, MatchKind
 from gouvernante.rules.defang import refang
 from gouvernante.rules.model import HostIndicator, IndicatorType, OperatingSystem, Rule
@@ -328,7 +328,7 @@ def list_connections(ctx: HostContext) -> ConnectionTable:
                 checked.append(path)
                 conns.extend(parse_proc_net(data, path))
             else:
-                unchecked.append(f"{path} ({data or 'absent'})")
+                unchecked.append(f"{path} ({data.reason})")
         return ConnectionTable(tuple(conns), tuple(checked), tuple(unchecked))
     psutil = _psutil()
     if psutil is None:
@@ -361,7 +361,7 @@ class HostsEntry:
 def read_hosts(path: str) -> tuple[list[HostsEntry], str | None]:
     data = read_small(path, MAX_HOSTS_FILE)
     if not isinstance(data, bytes):
-        return [], data or "absent"
+        return [], data.reason
     entries: list[HostsEntry] = []
     for number, raw in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
         fields = raw.split("#", 1)[0].split()

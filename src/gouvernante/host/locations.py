@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from gouvernante.fs.read import read_small
 from gouvernante.host.context import HostContext
 from gouvernante.host.paths import glob_paths
-from gouvernante.host.reader import read_small
 from gouvernante.rules.model import OperatingSystem
 
 MAX_RC_BYTES = 1024 * 1024
