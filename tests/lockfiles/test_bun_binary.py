@@ -471,6 +471,14 @@ def test_overlapping_strings_are_bounded() -> None:
             strings.get(size + 8 * k, "version")
 
 
+def test_a_changed_version_is_caught_by_its_tarball_url() -> None:
+    data = bytearray(_data("bun-1.1.38-lockb"))
+    at = _resolution_of(data, "debug", 4, 3)
+    struct.pack_into("<I", data, at + 16, 5)  # debug 4.3.4 -> 5.3.4: a rule on 4.3.4 would miss
+    message = _error_for(data)
+    assert message == f"p/bun.lockb: byte {at + 8}: package version does not match its tarball URL"
+
+
 def test_unknown_section_before_the_end_of_data() -> None:
     data = bytearray(_data("bun-1.0.0-lockb"))  # no optional sections: add an unknown one
     end = struct.unpack_from("<Q", data, END_FIELD)[0]

@@ -37,6 +37,7 @@ import base64
 import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles._bun_wyhash import wyhash11
@@ -425,6 +426,20 @@ class _Resolved:
     resolved: str | None = None
 
 
+def _check_tarball_version(reader: _Reader, name: str, version: str, url: str, at: int) -> None:
+    """A registry tarball URL (``.../<name>/-/<name>-<version>.tgz``) names the version too: the
+    two must agree. Nothing else in the file checks a version, so a changed digit is caught
+    here for every package of a registry that uses npm's tarball paths."""
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    prefix = f"/-/{name.rpartition('/')[2]}-"
+    start = path.rfind(prefix)
+    if start < 0 or not path.endswith(".tgz"):
+        return  # not npm's tarball path: nothing to compare
+    named = unquote(path[start + len(prefix) : -4])
+    if named[:1].isdigit() and "/" not in named and named != version:
+        raise reader.fail(at, "package version does not match its tarball URL")
+
+
 def _resolution(reader: _Reader, strings: _Strings, name: str, at: int) -> _Resolved | None:
     """None for the root package."""
     tag = reader.data[at]
@@ -432,6 +447,7 @@ def _resolution(reader: _Reader, strings: _Strings, name: str, at: int) -> _Reso
     if tag == _NPM:
         version = _version(reader, strings, value + 8)
         url = strings.get(value, "tarball URL")
+        _check_tarball_version(reader, name, version, url, value + 8)
         return _Resolved(version, Source.REGISTRY, version, url or None)
     if tag == _ROOT:
         return None
