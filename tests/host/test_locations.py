@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gouvernante.host.context import HostContext
-from gouvernante.host.installed import decode_manifest, manifest_name_version
 from gouvernante.host.locations import LocationKind, host_locations, read_rc
+from gouvernante.lockfiles.package_json import manifest_release, read_manifest
 from gouvernante.rules.model import OperatingSystem
 
 
@@ -78,13 +78,13 @@ def test_symlinked_global_folder_is_followed(h: Any, tmp_path: Path, no_system: 
 
 
 def test_manifest_reader() -> None:
-    assert manifest_name_version(b'\xef\xbb\xbf{"name":"a","version":"1.0.0"}') == ("a", "1.0.0")
-    assert manifest_name_version(b'{"name":"a","version":1}') is None
-    assert decode_manifest(b"[]") is None
-    assert decode_manifest(b'{"scripts":' + b"[" * 100_000 + b"]" * 100_000 + b"}") is None
+    assert manifest_release(b'\xef\xbb\xbf{"name":"a","version":"1.0.0"}') == ("a", "1.0.0")
+    assert manifest_release(b'{"name":"a","version":1}') is None
+    assert read_manifest(b"[]") is None
+    assert read_manifest(b'{"scripts":' + b"[" * 100_000 + b"]" * 100_000 + b"}") is None
 
 
 @given(st.binary(max_size=300))
 def test_manifest_reader_never_raises(data: bytes) -> None:
-    decode_manifest(data)
-    manifest_name_version(data)
+    read_manifest(data)
+    manifest_release(data)

@@ -16,12 +16,9 @@ from collections.abc import Iterable
 from urllib.parse import unquote
 
 from gouvernante.fs.walk import walk
-from gouvernante.host.installed import (
-    MAX_MANIFEST_BYTES,
-    manifest_name_version,
-    scan_tree,
-)
+from gouvernante.host.installed import MAX_MANIFEST_BYTES, scan_tree
 from gouvernante.host.reader import Collector
+from gouvernante.lockfiles.package_json import manifest_release
 from gouvernante.model import FindingType
 from gouvernante.semver import try_parse_version
 from gouvernante.vocab import LockfileEcosystem
@@ -266,7 +263,7 @@ def _pnpm_index(path: str, expected: str | None, collector: Collector, where: st
         data = collector.read(path, MAX_INDEX_BYTES)
         if data is None:
             return
-        release = manifest_name_version(data)
+        release = manifest_release(data)
     if release is None:
         return
     name, version = release
@@ -327,7 +324,7 @@ def _yarn_classic_release(pkg: str, collector: Collector) -> tuple[str, str] | N
                 return name, version
     manifest_path = os.path.join(pkg, "package.json")
     data = collector.read(manifest_path, MAX_MANIFEST_BYTES)
-    return manifest_name_version(data) if data is not None else None
+    return manifest_release(data) if data is not None else None
 
 
 # --- yarn berry ---------------------------------------------------------------------------

@@ -13,10 +13,9 @@ import errno
 import os
 import stat
 
-import msgspec
-
 from gouvernante.fs.walk import walk
 from gouvernante.host.reader import Collector
+from gouvernante.lockfiles.package_json import read_manifest
 from gouvernante.model import FindingType
 from gouvernante.vocab import LockfileEcosystem
 
@@ -25,32 +24,6 @@ INSTALL_SCRIPTS = ("preinstall", "install", "postinstall")
 # Virtual stores holding ``<name>@<version>/node_modules/<name>`` folders.
 VIRTUAL_STORES = frozenset({".pnpm", ".bun"})
 _NM = "node_modules"
-
-
-class _Manifest(msgspec.Struct):
-    name: object = None
-    version: object = None
-    scripts: object = None
-
-
-_DECODER = msgspec.json.Decoder(_Manifest)
-
-
-def decode_manifest(data: bytes) -> _Manifest | None:
-    """The name, version and scripts of a package.json; None when it is not a JSON object."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return _DECODER.decode(data)
-    except (msgspec.MsgspecError, RecursionError, ValueError):
-        return None
-
-
-def manifest_name_version(data: bytes) -> tuple[str, str] | None:
-    m = decode_manifest(data)
-    if m is None or not isinstance(m.name, str) or not isinstance(m.version, str):
-        return None
-    return m.name, m.version
 
 
 def list_dir(path: str, collector: Collector) -> tuple[tuple[str, ...], list[str]] | None:
@@ -139,7 +112,7 @@ class _TreeScan:
         self.push(path + os.sep + _NM)
         if data is None:
             return
-        manifest = decode_manifest(data)
+        manifest = read_manifest(data)
         if manifest is None:
             collector.skipped(manifest_path, "not a JSON object: package skipped")
             return

@@ -68,17 +68,40 @@ def parse(data: bytes, path: str) -> LockfileGraph:
     )
 
 
-class _NameOnly(msgspec.Struct):
+class PackageManifest(msgspec.Struct):
+    """What the scanners read from a package's own package.json (installed packages, caches,
+    the manifest beside a lockfile). Any JSON kind is accepted here; users check the kind."""
+
     name: object = None
+    version: object = None
+    scripts: object = None
+
+
+_MANIFEST = msgspec.json.Decoder(PackageManifest)
+
+
+def read_manifest(data: bytes) -> PackageManifest | None:
+    """The one lenient package.json decoder: None when ``data`` is not a JSON object (a BOM is
+    allowed; nesting too deep, bad UTF-8 or numbers out of range are "not a manifest")."""
+    try:
+        return _MANIFEST.decode(data.removeprefix(b"\xef\xbb\xbf"))
+    except (msgspec.MsgspecError, RecursionError, ValueError):
+        return None
 
 
 def manifest_name(data: bytes) -> str | None:
     """The ``name`` of a package.json, or None (also when it does not decode)."""
-    try:
-        value = msgspec.json.decode(data.removeprefix(b"\xef\xbb\xbf"), type=_NameOnly).name
-    except (msgspec.MsgspecError, ValueError, RecursionError):
-        return None
+    manifest = read_manifest(data)
+    value = manifest.name if manifest is not None else None
     return value if isinstance(value, str) and value else None
+
+
+def manifest_release(data: bytes) -> tuple[str, str] | None:
+    """The ``name`` and ``version`` strings of a package.json, or None."""
+    manifest = read_manifest(data)
+    if manifest is None or not isinstance(manifest.name, str):
+        return None
+    return (manifest.name, manifest.version) if isinstance(manifest.version, str) else None
 
 
 def with_manifest(graph: LockfileGraph, manifest: LockfileGraph) -> LockfileGraph:
