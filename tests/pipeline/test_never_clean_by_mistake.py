@@ -142,3 +142,32 @@ def test_a_control_character_in_a_name_is_an_error(tmp_path: Path, name: str) ->
     assert [e.message for e in result.errors] == [
         "package entry 1: a control character in its name"
     ]
+
+
+YARN_FIXTURES = Path(__file__).parents[1] / "lockfiles" / "fixtures" / "yarn"
+
+
+@pytest.mark.parametrize("case", ["classic-1.22", "berry-2.4", "berry-3.8", "berry-4.18"])
+def test_a_yarn_entry_cut_out_is_an_error(case: str) -> None:
+    """Every entry whose name has no other entry and that something depends on: cut it out and
+    the file is refused (a dependency resolves to no entry), never read as a smaller lockfile."""
+    text = (YARN_FIXTURES / case / "yarn.lock").read_text()
+    lines = text.split("\n")
+    full = parse_bytes(text.encode(), "yarn.lock")
+    names = [p.name for p in full.table]
+    edges = full.details.edges()
+    entries = {p.id for p in full.table}  # yarn classic's root is no entry: its edges a guess
+    depended = {c for parent, children in edges.items() if parent in entries for c in children}
+    tried = 0
+    for package in full.table:
+        line = full.details.line_of(package.id)
+        if line is None or package.id not in depended or names.count(package.name) != 1:
+            continue
+        end = line
+        while end < len(lines) and lines[end].strip():
+            end += 1
+        cut = "\n".join(lines[: line - 1] + lines[end:])
+        with pytest.raises(LockfileError, match="resolves to no entry"):
+            parse_bytes(cut.encode(), "yarn.lock")
+        tried += 1
+    assert tried >= 3

@@ -41,6 +41,7 @@ from gouvernante.lockfiles._yarn_common import (
     DQ,
     YarnDetails,
     by_name_fallback,
+    check_references,
     classify,
     has_protocol,
     link_children,
@@ -351,6 +352,8 @@ def _metadata_version(parsed: _Parsed, path: str) -> None:
 
 def _assemble(parsed: _Parsed, path: str) -> LockfileGraph:
     _metadata_version(parsed, path)
+    keys = ["" if key == "__metadata" else key for key in parsed.keys]
+    check_references(keys, parsed.lines, parsed.deps_of, path, npm_default=True)
     packages: list[LockedPackage] = []
     importers: list[Importer] = []
     entry_ids: list[str] = []  # one per top-level key; "" for __metadata

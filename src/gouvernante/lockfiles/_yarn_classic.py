@@ -33,6 +33,7 @@ from gouvernante.lockfiles._yarn_common import (
     YarnDetails,
     alias_target,
     by_name_fallback,
+    check_references,
     classify,
     link_children,
     unquote_dq,
@@ -100,6 +101,13 @@ def parse_classic(text: str, path: str, *, has_marker: bool) -> LockfileGraph:
     entries, entry_text = found
     if not entries.ids and not has_marker:
         raise LockfileError(path, "not a yarn lockfile: no '# yarn lockfile v1' and no entries")
+    check_references(
+        [", ".join(d) for d in entries.descriptors],
+        entries.lines,
+        lambda index: _entry_deps(entry_text(index)),
+        path,
+        npm_default=False,
+    )
 
     root_deps: list[tuple[str, str]] = []
     known: list[bool] = []

@@ -126,6 +126,48 @@ def link_children(
     return children
 
 
+def check_references(
+    keys: Sequence[str],
+    lines: Sequence[int],
+    deps_of: Callable[[int], Sequence[tuple[str, str]]],
+    path: str,
+    *,
+    npm_default: bool,
+) -> None:
+    """Every dependency of every entry must name an entry: a file cut between two entries, or
+    an entry deleted by hand, is an error, not a smaller lockfile.
+
+    ``keys`` are the entries' headers (descriptors joined by ``,``; ``""`` for a key that is no
+    entry). A dependency resolves when its descriptor heads an entry (berry: also with the
+    ``npm:`` protocol it implies), or, as with ``resolutions`` overrides that rewrite the entry
+    but not the dependent's range, when some entry has its name.
+    """
+    descriptors: set[str] = set()
+    names: set[str] = set()
+    for key in keys:
+        for descriptor in _DESCRIPTOR_SPLIT.split(key.strip()):
+            if descriptor:
+                descriptors.add(descriptor)
+                names.add(split_at_version(descriptor)[0])
+    for index, key in enumerate(keys):
+        if not key:
+            continue
+        for name, range_ in deps_of(index):
+            if f"{name}@{range_}" in descriptors or name in names:
+                continue
+            if npm_default and f"{name}@npm:{range_}" in descriptors:
+                continue
+            raise LockfileError(
+                path,
+                "a dependency of this entry resolves to no entry of the file (truncated or"
+                " edited lockfile?)",
+                json_path=f"line {lines[index]}",
+            )
+
+
+_DESCRIPTOR_SPLIT = re.compile(r" *, *")
+
+
 def by_name_fallback(descriptor_owner: Mapping[str, str]) -> dict[str, str | None]:
     """name -> the one entry id whose descriptors use that name (None when ambiguous).
 
