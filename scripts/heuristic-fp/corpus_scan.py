@@ -35,13 +35,13 @@ def half_of(name: str) -> str:
     return HALVES[hashlib.sha256(name.encode("utf-8")).digest()[0] & 1]
 
 
-def corpus(work: Path) -> dict[str, list[tuple[str, str]]]:
+def corpus(work: Path, pattern: str = "*") -> dict[str, list[tuple[str, str]]]:
     """Package folders per half: (folder, name@version), each name@version once."""
     stats = Stats()
     seen: set[tuple[str, ...]] = set()
     names: set[str] = set()
     out: dict[str, list[tuple[str, str]]] = {h: [] for h in HALVES}
-    for tree in sorted((work / "trees").iterdir()):
+    for tree in sorted((work / "trees").glob(pattern)):
         nm = tree / "node_modules"
         if not nm.is_dir():
             continue
@@ -94,8 +94,9 @@ def main() -> int:
     ap.add_argument("--half", choices=HALVES, action="append")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--json")
+    ap.add_argument("--trees", default="*", help="only these batch folders (a glob)")
     args = ap.parse_args()
-    halves = corpus(Path(args.workdir))
+    halves = corpus(Path(args.workdir), args.trees)
     total = sum(len(v) for v in halves.values())
     out = [f"corpus: {total} distinct name@version packages", ""]
     dump: dict[str, object] = {"packages": total}

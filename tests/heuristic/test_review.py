@@ -64,3 +64,12 @@ def test_high_confidence_still_makes_exit_2(tmp_path: Path) -> None:
     r = run_cli("-dir", ".", "-heuristic", cwd=root)
     assert r.returncode == 2, r.stdout + r.stderr
     assert r.stdout.rstrip().splitlines()[-1].startswith("AFFECTED: 1 finding (1 critical)")
+
+
+def test_sarif_shows_a_review_item_as_a_note(tmp_path: Path) -> None:
+    root = _project(tmp_path, MEDIUM_ONLY)
+    r = run_cli("-dir", ".", "-heuristic", "-format", "sarif", cwd=root)
+    assert r.returncode == 0, r.stdout + r.stderr
+    [result] = json.loads(r.stdout)["runs"][0]["results"]
+    assert result["ruleId"] == "GH-INSTALL-RUNTIME-DOWNLOAD"
+    assert result["level"] == "note"

@@ -233,7 +233,8 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
     out: dict[str, Any] = {
         "ruleId": f.rule_id,
         "ruleIndex": rule_index,
-        "level": LEVEL[f.severity],
+        # a heuristic review item does not count: a note, whatever its severity
+        "level": "note" if f.review else LEVEL[f.severity],
         "message": {"text": shown(_message(f))},
     }
     where = f.lockfile or f.path
