@@ -12,7 +12,9 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from typing import assert_never
 
+from gouvernante.fs.npm_layout import NODE_MODULES, Entry, entry_kind
 from gouvernante.fs.walk import walk
 from gouvernante.host.reader import Collector
 from gouvernante.lockfiles.package_json import read_manifest
@@ -21,9 +23,7 @@ from gouvernante.vocab import LockfileEcosystem
 
 MAX_MANIFEST_BYTES = 8 * 1024 * 1024
 INSTALL_SCRIPTS = ("preinstall", "install", "postinstall")
-# Virtual stores holding ``<name>@<version>/node_modules/<name>`` folders.
-VIRTUAL_STORES = frozenset({".pnpm", ".bun"})
-_NM = "node_modules"
+_NM = NODE_MODULES
 
 
 def list_dir(path: str, collector: Collector) -> tuple[tuple[str, ...], list[str]] | None:
@@ -92,18 +92,22 @@ class _TreeScan:
                 continue
             for d in listing[1]:
                 path = nm + sep + d
-                first = d[0]
-                if first == ".":
-                    if d in VIRTUAL_STORES:
+                kind = entry_kind(d)
+                match kind:
+                    case Entry.PACKAGE:
+                        self.package(path, d)
+                    case Entry.SCOPE:
+                        scope = list_dir(path, collector)
+                        for sub in scope[1] if scope else ():
+                            self.package(path + sep + sub, f"{d}/{sub}")
+                    case Entry.STORE:
                         store = list_dir(path, collector)
                         for entry in store[1] if store else ():
                             self.push(path + sep + entry + sep + _NM)
-                elif first == "@":
-                    scope = list_dir(path, collector)
-                    for sub in scope[1] if scope else ():
-                        self.package(path + sep + sub, f"{d}/{sub}")
-                else:
-                    self.package(path, d)
+                    case Entry.OTHER:
+                        pass
+                    case _:
+                        assert_never(kind)
 
     def package(self, path: str, folder: str) -> None:
         collector = self.collector
