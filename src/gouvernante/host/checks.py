@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import assert_never
 
 from gouvernante.fs.walk import SKIP_DIRS, walk
 from gouvernante.host.caches import (
@@ -123,18 +124,21 @@ def scan_projects(project_dirs: Sequence[str], collector: Collector) -> None:
 
 def scan_host_locations(ctx: HostContext, collector: Collector) -> None:
     for loc in host_locations(ctx):
-        if loc.kind is LocationKind.INSTALLED:
-            scan_tree(loc.path, collector, where=f"{loc.label} {loc.path}")
-        elif loc.kind is LocationKind.NPM_CACHE:
-            scan_npm_cache(loc.path, collector)
-        elif loc.kind is LocationKind.PNPM_STORE:
-            scan_pnpm_store(loc.path, collector)
-        elif loc.kind is LocationKind.YARN_CACHE:
-            scan_yarn_classic_cache(loc.path, collector)
-        elif loc.kind is LocationKind.BERRY_CACHE:
-            scan_berry_cache(loc.path, collector, f"the yarn berry cache {loc.path}")
-        else:
-            scan_bun_cache(loc.path, collector)
+        match loc.kind:
+            case LocationKind.INSTALLED:
+                scan_tree(loc.path, collector, where=f"{loc.label} {loc.path}")
+            case LocationKind.NPM_CACHE:
+                scan_npm_cache(loc.path, collector)
+            case LocationKind.PNPM_STORE:
+                scan_pnpm_store(loc.path, collector)
+            case LocationKind.YARN_CACHE:
+                scan_yarn_classic_cache(loc.path, collector)
+            case LocationKind.BERRY_CACHE:
+                scan_berry_cache(loc.path, collector, f"the yarn berry cache {loc.path}")
+            case LocationKind.BUN_CACHE:
+                scan_bun_cache(loc.path, collector)
+            case _:
+                assert_never(loc.kind)
 
 
 def _capped(notes: list[ScanIssue]) -> tuple[ScanIssue, ...]:

@@ -15,7 +15,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, assert_never
 from urllib.parse import urlsplit
 
 from gouvernante.fs.read import read_small
@@ -631,19 +631,20 @@ def run_other_indicators(
     net: NetworkState | None = None
     out: list[IndicatorOutcome] = []
     for rule, ind in items:
-        if ind.type is IndicatorType.PROCESS or ind.type is IndicatorType.ENVIRONMENT:
-            if table is None:
-                table = list_processes(ctx)
-            if ind.type is IndicatorType.PROCESS:
-                out.append(check_process(rule, ind, ctx, table))
-            else:
-                out.append(check_environment(rule, ind, ctx, table))
-        elif ind.type is IndicatorType.NETWORK:
-            if net is None:
-                net = network_state(ctx)
-            out.append(check_network(rule, ind, net))
-        elif ind.type is IndicatorType.REGISTRY:
-            out.append(check_registry(rule, ind, ctx))
-        else:
-            out.append(_skipped(rule, ind, f"{ind.type.value} indicators are not supported"))
+        match ind.type:
+            case IndicatorType.PROCESS | IndicatorType.ENVIRONMENT:
+                if table is None:
+                    table = list_processes(ctx)
+                check = check_process if ind.type is IndicatorType.PROCESS else check_environment
+                out.append(check(rule, ind, ctx, table))
+            case IndicatorType.NETWORK:
+                if net is None:
+                    net = network_state(ctx)
+                out.append(check_network(rule, ind, net))
+            case IndicatorType.REGISTRY:
+                out.append(check_registry(rule, ind, ctx))
+            case IndicatorType.FILE:  # checked by host.files, never passed here
+                out.append(_skipped(rule, ind, "file indicators are checked by the file check"))
+            case _:
+                assert_never(ind.type)
     return out
