@@ -65,9 +65,11 @@ def planted(text: str) -> str:
     return out
 
 
-def variant(text: str, repo: int, commit: int) -> bytes:
-    """Distinct bytes per repository and commit, same meaning: trailing blank lines whose
-    lengths spell the numbers (every format tolerates trailing whitespace)."""
+def variant(text: str, repo: int, commit: int, name: str) -> bytes:
+    """Distinct bytes per repository and commit, same meaning: a comment line in the YAML-like
+    formats (where the writers put theirs), trailing whitespace in the JSON ones."""
+    if name.endswith((".yaml", ".lock")) and name != "bun.lock":
+        return f"# variant {repo}.{commit}\n{text}".encode()
     return (
         text.rstrip("\n")
         + "\n"
@@ -104,7 +106,12 @@ def make_repo(target: Path, n: int, commits: int, sources: Sequence[Path]) -> No
         body = planted(text) if kind == 1 and commits // 2 <= c < commits // 2 + 3 else text
         parent = f":{mark - 1}" if c else None
         stream += _commit(
-            "refs/heads/main", mark, start + c * 3 * 3600, path, variant(body, n, c), parent
+            "refs/heads/main",
+            mark,
+            start + c * 3 * 3600,
+            path,
+            variant(body, n, c, source.name),
+            parent,
         )
     main_marks = mark
     for branch, at, extra in (("develop", commits - 3, 2), ("feature/x", commits - 5, 1)):
@@ -117,7 +124,7 @@ def make_repo(target: Path, n: int, commits: int, sources: Sequence[Path]) -> No
                 mark,
                 start + (at + e) * 3 * 3600 + 600,
                 path,
-                variant(body, n, 100 + mark),
+                variant(body, n, 100 + mark, source.name),
                 parent,
             )
             parent = f":{mark}"
@@ -140,7 +147,9 @@ def move_main(repo: Path, n: int, when: int) -> None:
     source = PLANT_SOURCE if n % 20 in (0, 1) else real_lockfiles()[n % len(real_lockfiles())]
     text = source.read_text(encoding="utf-8")
     path = ("app/" if n % 3 == 0 else "") + source.name
-    stream = _commit("refs/heads/main", 1, when, path, variant(text, n, 999), "refs/heads/main^0")
+    stream = _commit(
+        "refs/heads/main", 1, when, path, variant(text, n, 999, source.name), "refs/heads/main^0"
+    )
     subprocess.run(
         ["git", "fast-import", "--quiet", "--force"],
         cwd=repo,

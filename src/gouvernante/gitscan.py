@@ -114,6 +114,7 @@ class ProjectIndicator:
     pattern: str
     regex: re.Pattern[str]
     answerable: bool  # only looks inside .github folders: answered from recorded files
+    note: str = ""  # what is said when it is not answerable
 
 
 def project_indicators(rules: Iterable[Rule]) -> list[ProjectIndicator]:
@@ -123,13 +124,16 @@ def project_indicators(rules: Iterable[Rule]) -> list[ProjectIndicator]:
         for ind in rule.host_indicators:
             if ind.type is not IndicatorType.FILE:
                 continue
-            pattern = indicator_pattern(ind).replace("\\", "/").strip("/")
-            if not is_project_relative(pattern):
+            written = indicator_pattern(ind).replace("\\", "/")
+            if not is_project_relative(written):
                 continue
-            first = pattern.split("/", 1)[0]
-            out.append(
-                ProjectIndicator(rule, ind, pattern, _glob_regex(pattern), first == ".github")
+            pattern = written.strip("/")
+            answerable = pattern.split("/", 1)[0] == GITHUB_DIR
+            note = (
+                f"{rule.id}: indicator {ind.describe()} is checked on checkouts only"
+                " (-git and -inventory look inside .github folders)"
             )
+            out.append(ProjectIndicator(rule, ind, pattern, _glob_regex(pattern), answerable, note))
     return out
 
 
@@ -146,6 +150,11 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
         parts.append(rx + "/")
     body = "".join(parts).removesuffix("/")
     return re.compile(body)
+
+
+def indicator_notes(indicators: Sequence[ProjectIndicator]) -> list[ScanIssue]:
+    """Once per scan: the project indicators a git tree cannot answer."""
+    return [ScanIssue(ind.rule.source, ind.note) for ind in indicators if not ind.answerable]
 
 
 def _indicator_matches(
@@ -179,19 +188,16 @@ def indicator_findings(
     indicators: Sequence[ProjectIndicator],
     snapshot: Snapshot,
     read_blob: Callable[[str], bytes] | None,
-) -> tuple[list[Finding], list[str]]:
+) -> list[Finding]:
     """Findings of project file indicators on one snapshot's recorded files. ``read_blob`` hashes
     files for indicators with hashes (None: an inventory, which keeps no file content)."""
     findings: list[Finding] = []
-    notes: list[str] = []
-    dirs = _project_dirs(snapshot)
+    if not any(_in_github(f.path) for f in snapshot.files):
+        indicators = [ind for ind in indicators if not ind.answerable]  # nothing to match
+    dirs = _project_dirs(snapshot) if indicators else []
     for ind in indicators:
         if not ind.answerable:
-            notes.append(
-                f"{ind.rule.id}: indicator {ind.indicator.describe()} is checked on checkouts"
-                " only (git scans look at .github folders)"
-            )
-            continue
+            continue  # said once per scan: indicator_notes
         for path, file in _indicator_matches(ind, snapshot, dirs):
             kind = "folder" if file is None else "file"
             if file is not None and file.mode == SYMLINK_MODE:
@@ -229,7 +235,7 @@ def indicator_findings(
                     commit=snapshot.commit,
                 )
             )
-    return findings, notes
+    return findings
 
 
 # --- placing blob matches -----------------------------------------------------------------
@@ -285,12 +291,11 @@ def snapshot_findings(
                 ),
             )
         placed.append(PlacedMatch("/" + posixpath.dirname(file.path), shown, m))
-    declared, declared_notes = resolve_declared(placed, "/")
-    out.findings.extend(declared)
-    out.notes.extend(ScanIssue(p, msg) for p, msg in declared_notes)
-    ind_findings, ind_notes = indicator_findings(indicators, snapshot, read_blob)
-    out.findings.extend(ind_findings)
-    out.notes.extend(ScanIssue(f"{snapshot.repository}@{snapshot.ref}", n) for n in ind_notes)
+    if any(p.match.declared for p in placed):
+        declared, declared_notes = resolve_declared(placed, "/")
+        out.findings.extend(declared)
+        out.notes.extend(ScanIssue(p, msg) for p, msg in declared_notes)
+    out.findings.extend(indicator_findings(indicators, snapshot, read_blob))
     return out
 
 
@@ -590,6 +595,7 @@ def run_git_scan(request: GitScanRequest, rules: Sequence[Rule], index: RuleInde
     outcomes = match_blobs(listings, index, request.workers)
     out.blobs_parsed = len(outcomes)
     indicators = project_indicators(rules)
+    out.notes.extend(indicator_notes(indicators))
     stores: dict[str, ObjectStore] = {}
 
     def reader(repo: Repository) -> Callable[[str], bytes]:

@@ -95,6 +95,22 @@ def test_stale_and_unreadable_sources_are_said(tmp_path: Path) -> None:
     assert [f.version for f in broken.findings] == ["4.4.2"]  # what it knew stays
 
 
+def test_an_older_schema_is_migrated(tmp_path: Path) -> None:
+    from gouvernante.inventory.store import MIGRATIONS
+
+    db = str(tmp_path / "old.db")
+    with sqlite3.connect(db) as raw:
+        for statement in MIGRATIONS[1]:
+            raw.execute(statement)
+    with pytest.raises(SourceError, match="run inventory add to migrate"):
+        connect(db, create=False)
+    connect(db, create=True).close()
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("SELECT version FROM schema_info").fetchone() == (SCHEMA_VERSION,)
+        indexes = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        assert "packages_name_version" in indexes and "packages_name" not in indexes
+
+
 def test_schema_is_versioned_and_a_newer_one_refused(tmp_path: Path) -> None:
     db = str(tmp_path / "inv.db")
     connect(db, create=True).close()

@@ -5,9 +5,10 @@ numbers and no file content (hash indicators are not checked)."""
 from __future__ import annotations
 
 import fnmatch
+import posixpath
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -16,17 +17,19 @@ from gouvernante.gitscan import (
     BlobOutcome,
     GitScanOutput,
     Snapshot,
+    indicator_notes,
     lockfiles_of,
     project_indicators,
     snapshot_findings,
 )
 from gouvernante.inventory import graphs
 from gouvernante.inventory.store import connect
+from gouvernante.match.hits import package_hits
 from gouvernante.match.lockfile import LockfileMatch, match_lockfile
 from gouvernante.model import LockfileFormat, ScanIssue
 from gouvernante.rules.index import RuleIndex
 from gouvernante.rules.model import Rule
-from gouvernante.sources.git import TreeFile
+from gouvernante.sources.git import GITHUB_DIR, SYMLINK_MODE, TreeFile
 
 STALE_AFTER_SECONDS = 24 * 3600
 
@@ -56,7 +59,14 @@ def evaluate(request: InventoryRequest, rules: Sequence[Rule], index: RuleIndex)
         db.close()
     out.blobs_parsed = 0
     indicators = project_indicators(rules)
+    out.notes.extend(indicator_notes(indicators))
     for snap in snapshots:
+        quiet = _quiet(snap, outcomes)
+        if quiet is not None:  # nothing to place: counts only (most refs, most of the time)
+            out.lockfiles += quiet[0]
+            out.packages += quiet[1]
+            out.scanned.append(f"{snap.repository}@{snap.ref} ({snap.commit[:12]})")
+            continue
         placed = snapshot_findings(snap, outcomes, indicators, None)
         out.findings.extend(placed.findings)
         out.errors.extend(placed.errors)
@@ -66,6 +76,22 @@ def evaluate(request: InventoryRequest, rules: Sequence[Rule], index: RuleIndex)
         out.scanned.append(f"{snap.repository}@{snap.ref} ({snap.commit[:12]})")
     out.notes[:] = list(dict.fromkeys(out.notes))
     return out
+
+
+def _quiet(snap: Snapshot, outcomes: Mapping[BlobKey, BlobOutcome]) -> tuple[int, int] | None:
+    """(lockfiles, packages) of a ref with nothing to report, else None."""
+    lockfiles = packages = 0
+    for f in snap.files:
+        if GITHUB_DIR in f.path.split("/")[:-1]:
+            return None
+    for f in lockfiles_of(snap):
+        outcome = outcomes.get(BlobKey.of(f))
+        m = outcome.match if outcome is not None else None
+        if f.mode == SYMLINK_MODE or m is None or m.findings or m.declared or m.notes:
+            return None
+        lockfiles += 1
+        packages += m.packages
+    return lockfiles, packages
 
 
 def _snapshots(db: sqlite3.Connection, at: int, patterns: Sequence[str]) -> list[Snapshot]:
@@ -103,17 +129,42 @@ def _outcomes(
     wanted = {BlobKey.of(f) for snap in snapshots for f in lockfiles_of(snap)}
     db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_names (name TEXT PRIMARY KEY)")
     db.execute("DELETE FROM wanted_names")
-    db.executemany(
-        "INSERT OR IGNORE INTO wanted_names VALUES (?)",
-        [(n,) for n in (*index.names, *index.integrity)],
-    )
+    db.executemany("INSERT OR IGNORE INTO wanted_names VALUES (?)", [(n,) for n in index.names])
+    # Only a blob with a row some rule may hit (name and version, integrity, or a declared range
+    # naming a rule's package) is rebuilt and matched; the others are known clean without
+    # decoding. Versions are judged once per (name, version) for any package manager: a superset,
+    # the matcher then decides on the rebuilt graph.
     candidates = {
         row[0]
         for row in db.execute(
-            "SELECT DISTINCT p.blob_id FROM packages p JOIN wanted_names w"
-            " ON p.name = w.name OR p.integrity = w.name"
+            "SELECT DISTINCT blob_id FROM packages"
+            " WHERE declared = 1 AND name IN (SELECT name FROM wanted_names)"
         )
     }
+    for sri in index.integrity:
+        candidates.update(
+            row[0]
+            for row in db.execute(
+                "SELECT DISTINCT blob_id FROM packages WHERE integrity = ?", (sri,)
+            )
+        )
+    pairs = db.execute(
+        "SELECT DISTINCT name, version FROM packages"
+        " WHERE declared = 0 AND name IN (SELECT name FROM wanted_names)"
+    ).fetchall()
+    for pname, version in pairs:
+        if package_hits(index, pname, version, None):
+            candidates.update(
+                row[0]
+                for row in db.execute(
+                    "SELECT DISTINCT blob_id FROM packages"
+                    " WHERE name = ? AND version = ? AND declared = 0",
+                    (pname, version),
+                )
+            )
+    # What the other lockfiles of a ref resolve of the rules' names matters only beside a
+    # package.json whose declared ranges name them (the lockfile decides): read it for those.
+    present = _present_names(db, snapshots, candidates)
     outcomes: dict[BlobKey, BlobOutcome] = {}
     for blob_id, oid, name, fmt, packages, error, notes in db.execute(
         "SELECT id, oid, name, format, packages, error, notes FROM blobs"
@@ -129,11 +180,43 @@ def _outcomes(
         else:
             note_list = tuple(notes.split("\n")) if notes else ()
             outcomes[key] = BlobOutcome(
-                match=LockfileMatch(LockfileFormat(fmt), (), (), frozenset(), packages, note_list)
+                match=LockfileMatch(
+                    LockfileFormat(fmt),
+                    (),
+                    (),
+                    frozenset(present.get(blob_id, ())),
+                    packages,
+                    note_list,
+                )
             )
     for key in wanted - outcomes.keys():
         outcomes[key] = BlobOutcome(error="not in the inventory (run inventory add again)")
     return outcomes
+
+
+def _present_names(
+    db: sqlite3.Connection, snapshots: Sequence[Snapshot], candidates: set[int]
+) -> dict[int, set[str]]:
+    ids = {
+        (oid, name): blob_id for blob_id, oid, name in db.execute("SELECT id, oid, name FROM blobs")
+    }
+    needed: set[int] = set()
+    for snap in snapshots:
+        blob_ids = [ids.get((f.oid, posixpath.basename(f.path))) for f in lockfiles_of(snap)]
+        if any(
+            b in candidates and f.path.endswith("package.json")
+            for b, f in zip(blob_ids, lockfiles_of(snap), strict=True)
+        ):
+            needed.update(b for b in blob_ids if b is not None)
+    present: dict[int, set[str]] = {}
+    for blob_id in needed:
+        for (pname,) in db.execute(
+            "SELECT p.name FROM packages p JOIN wanted_names w ON p.name = w.name"
+            " WHERE p.blob_id = ? AND p.declared = 0",
+            (blob_id,),
+        ):
+            present.setdefault(blob_id, set()).add(pname)
+    return present
 
 
 def _freshness(

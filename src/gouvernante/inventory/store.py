@@ -11,7 +11,7 @@ import sqlite3
 
 from gouvernante.errors import SourceError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Migration n takes the schema from version n - 1 to n.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -77,6 +77,12 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE INDEX packages_name ON packages (name)",
         "CREATE INDEX packages_integrity ON packages (integrity)",
         "INSERT INTO schema_info (version) VALUES (1)",
+    ),
+    # 2: rule lookups join on (name, version); blobs' rows found by blob.
+    2: (
+        "CREATE INDEX packages_name_version ON packages (name, version)",
+        "CREATE INDEX packages_blob ON packages (blob_id)",
+        "DROP INDEX packages_name",
     ),
 }
 
