@@ -290,3 +290,17 @@ def test_schema_of_collect_input_is_the_report_type() -> None:
     import msgspec
 
     msgspec.convert(json.loads(FIXTURE.read_text()), Report)
+
+
+def test_output_is_written_whole_and_never_through_a_symlink(tmp_path: Path) -> None:
+    from gouvernante.cli import main
+
+    (tmp_path / "r.json").write_text(json.dumps(base()))
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("keep")
+    (tmp_path / "out.txt").symlink_to(target)
+    assert main(["collect", str(tmp_path / "r.json"), "-output", str(tmp_path / "out.txt")]) == 1
+    assert target.read_text() == "keep"
+    assert main(["collect", str(tmp_path / "r.json"), "-output", str(tmp_path / "ok.md")]) == 0
+    assert (tmp_path / "ok.md").read_text().startswith("gouvernante collect: 1 reports")
+    assert not list(tmp_path.glob(".*.tmp"))

@@ -18,7 +18,8 @@ from gouvernante.collect.html_page import render_html
 from gouvernante.collect.load import load_reports, parse_time
 from gouvernante.collect.render import render_json, render_markdown, render_text, status_line
 from gouvernante.collect.rollup import Status, rollup
-from gouvernante.errors import ReportError, UsageError
+from gouvernante.errors import UsageError
+from gouvernante.fs.write import write_report_file
 from gouvernante.report.text import terminal_safe
 
 EXIT_INCOMPLETE = EXIT_ERROR
@@ -88,11 +89,7 @@ def run(args: Sequence[str]) -> int:
     )
     text = _RENDERERS[ns.format](data)
     if ns.output:
-        try:
-            with open(ns.output, "w", encoding="utf-8") as fh:
-                fh.write(text)
-        except OSError as exc:
-            raise ReportError(ns.output, f"cannot write: {exc.strerror or exc}") from None
+        write_report_file(ns.output, text.encode("utf-8", "backslashreplace"))
         print(terminal_safe(f"{status_line(data)} (report: {ns.output})"))
     else:
         sys.stdout.write(text)
