@@ -208,31 +208,62 @@ def _resolution_of(data: bytes | bytearray, name: str, major: int, minor: int) -
     raise AssertionError(f"no {name}@{major}.{minor}")
 
 
-@pytest.mark.parametrize(
-    ("tag", "strings", "source", "resolved"),
-    [
-        (16, ["acme", "ms", "", "abc1234", "ms"], Source.GIT, "github:acme/ms#abc1234"),
-        (24, ["acme", "ms", "", "abc1234", "ms"], Source.GIT, "gitlab:acme/ms#abc1234"),
-        (32, ["", "h:r.git", "", "abc1234", "ms"], Source.GIT, "git+h:r.git#abc1234"),
-        (4, ["vendor/m"], Source.LOCAL, None),
-        (64, ["../ms"], Source.LOCAL, None),
-        (8, ["./ms.tgz"], Source.TARBALL, "./ms.tgz"),
-        (80, ["h/ms.tgz"], Source.TARBALL, "h/ms.tgz"),
-    ],
-)
-def test_other_resolution_kinds(
-    tag: int, strings: list[str], source: Source, resolved: str | None
-) -> None:
+def _dependency_of(data: bytes | bytearray, name: str, literal: str) -> int:
+    """Offset of the Dependency.External ``name`` with version literal ``literal``."""
+    _, _, arrays = _layout(data)
+    start, end = arrays[3]
+    for at in range(start, end, 26):
+        if data[at : at + 8] == _inline(name) and data[at + 18 : at + 26] == _inline(literal):
+            return at
+    raise AssertionError(f"no dependency {name}@{literal}")
+
+
+# (resolution tag, its strings, the dependency tag that asks for it, source, resolved)
+KINDS = [
+    (16, ["acme", "ms", "", "abc1234", "ms"], 8, Source.GIT, "github:acme/ms#abc1234"),
+    (24, ["acme", "ms", "", "abc1234", "ms"], 7, Source.GIT, "gitlab:acme/ms#abc1234"),
+    (32, ["", "h:r.git", "", "abc1234", "ms"], 7, Source.GIT, "git+h:r.git#abc1234"),
+    (4, ["vendor/m"], 4, Source.LOCAL, None),
+    (64, ["../ms"], 5, Source.LOCAL, None),
+    (8, ["./ms.tgz"], 3, Source.TARBALL, "./ms.tgz"),
+    (80, ["h/ms.tgz"], 3, Source.TARBALL, "h/ms.tgz"),
+    (72, ["ms"], 6, Source.LOCAL, None),
+]
+
+
+def _rewritten(tag: int, strings: list[str], asked_by: int | None) -> bytearray:
+    """bun-1.1.38-lockb with ms@2.0.0 (a dependency of @acme/core) made another kind."""
     data = bytearray(_data("bun-1.1.38-lockb"))
     at = _resolution_of(data, "ms", 2, 0)
     data[at : at + 64] = bytes([tag]) + bytes(7) + b"".join(map(_inline, strings)).ljust(56, b"\0")
-    graph = bun_binary.parse(bytes(data), "bun.lockb")
+    if asked_by is not None:
+        data[_dependency_of(data, "ms", "2.0.0") + 17] = asked_by
+    return data
+
+
+@pytest.mark.parametrize(("tag", "strings", "asked_by", "source", "resolved"), KINDS)
+def test_other_resolution_kinds(
+    tag: int, strings: list[str], asked_by: int, source: Source, resolved: str | None
+) -> None:
+    graph = bun_binary.parse(bytes(_rewritten(tag, strings, asked_by)), "bun.lockb")
     (ms,) = [p for p in graph.packages if p.name == "ms" and p.source is not Source.REGISTRY]
     assert (ms.source, ms.version, ms.resolved) == (source, "", resolved)
     if source is Source.LOCAL:
         assert ms.integrity is None
     # still reached from the workspace that depends on it
     assert dependency_paths(graph, [ms.id]).paths == (("@acme/core", "ms"),)
+
+
+@pytest.mark.parametrize(("tag", "strings", "asked_by", "source", "resolved"), KINDS)
+def test_a_kind_no_dependency_asks_for_is_an_error(
+    tag: int, strings: list[str], asked_by: int, source: Source, resolved: str | None
+) -> None:
+    """One changed byte must not turn a registry package into a local one (never matched)."""
+    data = _rewritten(tag, strings, None)  # @acme/core still asks for ms "2.0.0" from npm
+    at = _resolution_of(_data("bun-1.1.38-lockb"), "ms", 2, 0)
+    assert _error_for(data) == (
+        f"p/bun.lockb: byte {at}: no dependency asks for this kind of package"
+    )
 
 
 @pytest.mark.parametrize("tag", [0, 1, 3, 100, 255])
@@ -488,7 +519,11 @@ def test_unknown_section_before_the_end_of_data() -> None:
 
 
 _ORIGINAL = _data("bun-1.1.38-lockb")
-_ORIGINAL_NAMES = sorted(p.name for p in bun_binary.parse(_ORIGINAL, "bun.lockb").packages)
+_ORIGINAL_GRAPH = bun_binary.parse(_ORIGINAL, "bun.lockb")
+_ORIGINAL_NAMES = sorted(p.name for p in _ORIGINAL_GRAPH.packages)
+_ORIGINAL_REGISTRY = sorted(
+    (p.name, p.version) for p in _ORIGINAL_GRAPH.packages if p.source is Source.REGISTRY
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -511,10 +546,14 @@ def test_mutated_bytes_never_crash_hang_or_drop_packages(changes: list[tuple[int
         return
     finally:
         assert time.perf_counter() - started < 2
-    # A file that still reads has every package, under its own name (names are checked against
-    # their stored hashes; a changed version digit is not caught), and every edge lands on a
-    # package.
+    # A file that still reads has every package under its own name (names are checked against
+    # their stored hashes), every registry package at its own version (checked against its
+    # tarball URL) and still from the registry (a local or git package must be asked for by a
+    # dependency of that kind), and every edge lands on a package. What can still change
+    # unseen: an integrity digest, a workspace's version, a tarball URL.
     assert sorted(p.name for p in graph.packages) == _ORIGINAL_NAMES
+    registry = [(p.name, p.version) for p in graph.packages if p.source is Source.REGISTRY]
+    assert sorted(registry) == _ORIGINAL_REGISTRY
     nodes = {p.id for p in graph.packages} | {imp.id for imp in graph.importers}
     for parent, children in graph.details.edges().items():
         assert parent in nodes

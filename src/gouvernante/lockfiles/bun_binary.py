@@ -58,8 +58,9 @@ _U64 = struct.Struct("<Q")
 _SLICE = struct.Struct("<II")  # ExternalSlice: offset, length
 _NONE = 0xFFFFFFFF  # invalid package id: a dependency that was not resolved
 _ROOT_DEP = 0xFFFFFFFE  # the dependency id of the root install tree
-# Dependency.Behavior bits: prod 2, optional 4, dev 8, peer 16 (workspace 32 alone: a member of
-# the root's "workspaces", which is an importer of its own, not a dependency of the root).
+# Dependency.Behavior bits: prod 2, optional 4, dev 8, peer 16, workspace 32 (with none of the
+# others: a member of the root's "workspaces", which is an importer of its own, not a dependency
+# of the root; with them: a dependency declared by a workspace).
 _DEPENDS = 2 | 4 | 8 | 16
 _TREE = struct.Struct("<5I")  # id, dependency id, parent tree, hoisted dependencies slice
 
@@ -115,6 +116,20 @@ _NUMBERS = {2: struct.Struct("<3I4x"), 3: struct.Struct("<3Q")}
 _ROOT, _NPM, _FOLDER, _LOCAL_TARBALL = 1, 2, 4, 8
 _GITHUB, _GITLAB, _GIT = 16, 24, 32
 _SYMLINK, _WORKSPACE, _REMOTE_TARBALL = 64, 72, 80
+
+# Resolution tag -> the Dependency.Version tags that ask for it (tarball 3, folder 4, symlink 5,
+# workspace 6, git 7, github 8); registry packages (npm) may be asked for by any.
+_ASKED_BY: dict[int, frozenset[int]] = {
+    _WORKSPACE: frozenset({6}),
+    _FOLDER: frozenset({4}),
+    _SYMLINK: frozenset({5}),
+    _LOCAL_TARBALL: frozenset({3}),
+    _REMOTE_TARBALL: frozenset({3}),
+    _GITHUB: frozenset({7, 8}),
+    _GITLAB: frozenset({7, 8}),
+    _GIT: frozenset({7, 8}),
+}
+_LOCAL_KINDS = frozenset({_WORKSPACE, _FOLDER, _SYMLINK})
 
 _INTEGRITY = {1: ("sha1", 20), 2: ("sha256", 32), 3: ("sha384", 48), 4: ("sha512", 64)}
 
@@ -246,14 +261,25 @@ def parse(data: bytes, path: str) -> LockfileGraph:
         raise reader.fail(pos, "expected 0 after the buffers")
     pos += 8
     strings = _Strings(reader, string_bytes)
-    workspace_versions, pos = _sections(reader, pos, strings)
+    workspace_versions, sections, pos = _sections(reader, pos, strings)
     if pos != reader.size:
         raise reader.fail(pos, f"unrecognised data before the end of data; {HINT}")
 
     legacy = trees.count > 0 and reader.u32(trees.at(0) + 4, "root tree") != _ROOT_DEP
     _check_trees(reader, trees, hoisted, count if legacy else dependencies.count)
     return _graph(
-        _Layout(reader, count, columns, resolutions, dependencies, strings, workspace_versions)
+        _Layout(
+            reader,
+            count,
+            columns,
+            resolutions,
+            dependencies,
+            strings,
+            workspace_versions,
+            # overrides and catalogs let a dependency resolve to another kind of source than
+            # the one it names
+            rewired=bool(sections & {_TAG_OVERRIDES, _TAG_CATALOGS}),
+        )
     )
 
 
@@ -294,9 +320,11 @@ def _array(reader: _Reader, pos: int, item: int, what: str) -> tuple[_Array, int
     return _Array(start, (stop - start) // item, item), stop
 
 
-def _sections(reader: _Reader, pos: int, strings: _Strings) -> tuple[dict[int, str], int]:
+def _sections(
+    reader: _Reader, pos: int, strings: _Strings
+) -> tuple[dict[int, str], set[bytes], int]:
     """The optional tagged sections after the buffers, each known tag at most once; the
-    workspace versions by name hash, and where the known sections end."""
+    workspace versions by name hash, the tags seen, and where the known sections end."""
     versions: dict[int, str] = {}
     seen: set[bytes] = set()
     while reader.size - pos >= 8:
@@ -325,7 +353,7 @@ def _sections(reader: _Reader, pos: int, strings: _Strings) -> tuple[dict[int, s
         elif tag == _TAG_CONFIG_VERSION:
             reader.u64(pos, "config version")
             pos += 8
-    return versions, pos
+    return versions, seen, pos
 
 
 def _workspaces(reader: _Reader, pos: int, strings: _Strings, versions: dict[int, str]) -> int:
@@ -484,6 +512,7 @@ class _Layout:
     dependencies: _Array
     strings: _Strings
     workspace_versions: Mapping[int, str]  # name hash -> version
+    rewired: bool  # the file has overrides or catalogs
 
 
 def _graph(layout: _Layout) -> LockfileGraph:
@@ -539,6 +568,8 @@ def _edges(layout: _Layout, ids: Sequence[str]) -> dict[str, list[str]]:
     data, dependencies, resolutions = reader.data, layout.dependencies, layout.resolutions
     edges: dict[str, list[str]] = {}
     listed = 0
+    kinds = [data[columns["resolution"] + reader.resolution_size * i] for i in range(layout.count)]
+    asked = [kind in (_ROOT, _NPM) for kind in kinds]  # asked for by a dependency of its kind
     for i in range(layout.count):
         deps_at = columns["dependencies"] + 8 * i
         res_at = columns["resolutions"] + 8 * i
@@ -563,10 +594,26 @@ def _edges(layout: _Layout, ids: Sequence[str]) -> dict[str, list[str]]:
                 raise reader.fail(
                     target_at, f"dependency resolves to package {target}, which does not exist"
                 )
-            if target != i and data[dep_at + 16] & _DEPENDS:  # not a "workspaces" entry
+            behavior, wants = data[dep_at + 16], data[dep_at + 17]
+            entry = behavior & _DEPENDS == 0  # one of the root's "workspaces"
+            if wants in _ASKED_BY.get(kinds[target], ()) or (entry and kinds[target] == _WORKSPACE):
+                asked[target] = True
+            if target != i and behavior & _DEPENDS:  # not a "workspaces" entry
                 children[ids[target]] = None
         edges[ids[i]] = list(children)
+    _check_asked(layout, kinds, asked)
     return edges
+
+
+def _check_asked(layout: _Layout, kinds: Sequence[int], asked: Sequence[bool]) -> None:
+    """A package that is not from the registry (a workspace, a folder, a git repository...) is
+    there because some dependency names that kind of source. One that none asks for is a
+    damaged file: read as it stands, a registry package would be hidden as a local one."""
+    for i, ok in enumerate(asked):
+        if ok or (layout.rewired and kinds[i] not in _LOCAL_KINDS):
+            continue
+        at = layout.columns["resolution"] + layout.reader.resolution_size * i
+        raise layout.reader.fail(at, "no dependency asks for this kind of package")
 
 
 class BunBinaryDetails:
