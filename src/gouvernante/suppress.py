@@ -37,6 +37,7 @@ SUPPRESSION_FILE_VERSION = 1
 MAX_SUPPRESSION_BYTES = 4 * 1024 * 1024
 
 _MATCHERS = ("rule_id", "package", "path", "sha256")
+MAX_GLOB_CHARS = 1024
 _KEYS = frozenset({*_MATCHERS, "version", "reason", "expires"})
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -217,11 +218,15 @@ def _entry(item: object, index: int, path: str) -> Suppression:
         sha = sha.lower()
     glob = fields["path"]
     if glob is not None:
-        try:
-            _glob_regex(glob)
-        except re.error as exc:
+        if len(glob) > MAX_GLOB_CHARS:
             raise SuppressionError(
-                path, f"invalid glob: {exc}", json_path=f"{where}.path"
+                path, f"glob longer than {MAX_GLOB_CHARS} characters", json_path=f"{where}.path"
+            )
+        try:
+            _glob_tokens(glob)
+        except re.error:
+            raise SuppressionError(
+                path, "invalid glob: a [...] class is not valid", json_path=f"{where}.path"
             ) from None
     return Suppression(
         index=index,
@@ -250,11 +255,19 @@ def _date(text: str, path: str, json_path: str) -> date:
 # --- globs -------------------------------------------------------------------------------------
 
 
+# A glob is matched by simulating its automaton over the path, one character at a time: time is
+# bounded by len(path) x len(pattern) whatever the pattern holds (a backtracking regex could take
+# exponential time on ``*a*a*a*a*b``, and a suppression file comes with the repository scanned).
+_LIT, _ONE, _CLASS, _STAR, _GLOBSTAR, _DIRS = range(6)
+_Token = tuple[int, str | re.Pattern[str] | None]
+
+
 @lru_cache(maxsize=1024)
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    """``**`` spans directories, ``*`` and ``?`` stay within one, ``[...]`` is a class."""
+def _glob_tokens(pattern: str) -> tuple[_Token, ...]:
+    """``**/`` any folders (or none), ``**`` anything, ``*`` and ``?`` within one folder,
+    ``[...]`` a class of one character (``[!...]`` negated); an unclosed ``[`` is literal."""
     pat = pattern.replace("\\", "/")
-    out: list[str] = []
+    out: list[_Token] = []
     i = 0
     n = len(pat)
     while i < n:
@@ -263,14 +276,15 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
             if pat.startswith("**", i):
                 i += 2
                 if i < n and pat[i] == "/":
-                    out.append("(?:.*/)?")
+                    out.append((_DIRS, None))
                     i += 1
-                else:
-                    out.append(".*")
+                elif not out or out[-1][0] != _GLOBSTAR:
+                    out.append((_GLOBSTAR, None))
                 continue
-            out.append("[^/]*")
+            if not out or out[-1][0] not in (_STAR, _GLOBSTAR):
+                out.append((_STAR, None))
         elif c == "?":
-            out.append("[^/]")
+            out.append((_ONE, None))
         elif c == "[":
             start = i + 1
             if start < n and pat[start] == "!":
@@ -279,17 +293,62 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
                 start += 1
             end = pat.find("]", start)
             if end == -1:
-                out.append(re.escape(c))
+                out.append((_LIT, c))
             else:
                 body = pat[i + 1 : end]
                 if body.startswith("!"):
                     body = "^" + body[1:]
-                out.append("[" + body.replace("\\", "\\\\") + "]")
+                # One character against one class: constant time.
+                out.append((_CLASS, re.compile("[" + body.replace("\\", "\\\\") + "]", re.DOTALL)))
                 i = end
         else:
-            out.append(re.escape(c))
+            out.append((_LIT, c))
         i += 1
-    return re.compile("".join(out), re.DOTALL)
+    return tuple(out)
+
+
+def _glob_fullmatch(tokens: tuple[_Token, ...], text: str) -> bool:
+    m = len(tokens)
+
+    def closure(states: set[int]) -> set[int]:
+        todo = list(states)
+        while todo:
+            k = todo.pop()
+            if k < m and tokens[k][0] in (_STAR, _GLOBSTAR, _DIRS) and k + 1 not in states:
+                states.add(k + 1)
+                todo.append(k + 1)
+        return states
+
+    states = closure({0})
+    for ch in text:
+        nxt: set[int] = set()
+        for k in states:
+            if k == m:
+                continue
+            kind, data = tokens[k]
+            if kind == _LIT:
+                if ch == data:
+                    nxt.add(k + 1)
+            elif kind == _ONE:
+                if ch != "/":
+                    nxt.add(k + 1)
+            elif kind == _CLASS:
+                assert isinstance(data, re.Pattern)
+                if data.fullmatch(ch):
+                    nxt.add(k + 1)
+            elif kind == _STAR:
+                if ch != "/":
+                    nxt.add(k)
+            elif kind == _GLOBSTAR:
+                nxt.add(k)
+            else:  # _DIRS: anything that ends with "/"
+                nxt.add(k)
+                if ch == "/":
+                    nxt.add(k + 1)
+        if not nxt:
+            return False
+        states = closure(nxt)
+    return m in states
 
 
 def _normalize(path: str) -> str:
@@ -307,11 +366,11 @@ def glob_match(pattern: str, path: str) -> bool:
     """
     target = _normalize(path)
     pat = _normalize(pattern)
-    rx = _glob_regex(pat)
-    if rx.fullmatch(target):
+    tokens = _glob_tokens(pat)
+    if _glob_fullmatch(tokens, target):
         return True
     if "/" not in pat:
-        return rx.fullmatch(target.rsplit("/", 1)[-1]) is not None
+        return _glob_fullmatch(tokens, target.rsplit("/", 1)[-1])
     return False
 
 

@@ -1,0 +1,92 @@
+"""Bounded work on hostile input: suppression globs in time linear in the path (no backtracking),
+YAML alias amplification in pnpm files refused, each tripped limit a clear error naming the file.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gouvernante.errors import GouvernanteError, SuppressionError
+from gouvernante.lockfiles import parse_bytes
+from gouvernante.suppress import glob_match, parse_suppressions
+
+
+def reference_regex(pattern: str) -> re.Pattern[str]:
+    """The glob semantics as a (backtracking) regex: fine on the short inputs of the property."""
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        out.append({"*": "[^/]*", "?": "[^/]"}.get(c, re.escape(c)))
+        i += 1
+    return re.compile("".join(out), re.DOTALL)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(
+    pattern=st.text(alphabet="ab/*?.", max_size=10),
+    path=st.text(alphabet="ab/.", max_size=12),
+)
+def test_glob_agrees_with_the_regex_semantics(pattern: str, path: str) -> None:
+    if not pattern or "/" not in pattern:  # name-anywhere rule aside
+        return
+    norm_pattern, norm_path = pattern, path
+    while norm_pattern.startswith("./"):
+        norm_pattern = norm_pattern[2:]
+    while norm_path.startswith("./"):
+        norm_path = norm_path[2:]
+    expected = reference_regex(norm_pattern).fullmatch(norm_path) is not None
+    assert glob_match(pattern, path) is expected
+
+
+def test_hostile_globs_take_linear_time() -> None:
+    path = "a/" * 2000 + "a" * 5000
+    patterns = ["*a" * 40 + "b", "**/" * 40 + "*a*a*a*a*a*b", "**" * 50 + "x", "?*" * 200 + "b"]
+    start = time.perf_counter()
+    for pattern in patterns:
+        assert glob_match(pattern, path) is False
+    assert time.perf_counter() - start < 5.0
+
+
+def test_glob_length_is_capped() -> None:
+    doc = (
+        b'{"version": 1, "suppressions": [{"path": "' + b"*" * 5000 + b'", "reason": "r",'
+        b' "expires": "2099-01-01"}]}'
+    )
+    try:
+        parse_suppressions(doc, ".gouvernante-ignore.json")
+    except SuppressionError as exc:
+        assert exc.one_line().startswith(".gouvernante-ignore.json: suppressions[0].path: ")
+        assert "longer than 1024 characters" in exc.one_line()
+    else:
+        raise AssertionError("a 5000-character glob was accepted")
+
+
+def test_pnpm_alias_amplification_is_refused_quickly() -> None:
+    lines = ["lockfileVersion: '9.0'", "a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 30):
+        prev = f"*a{i - 1}"
+        lines.append(f"a{i}: &a{i} [{', '.join([prev] * 10)}]")
+    lines.append("importers:\n  .:\n    dependencies: *a29")
+    data = ("\n".join(lines) + "\n").encode()
+    start = time.perf_counter()
+    try:
+        parse_bytes(data, "bomb/pnpm-lock.yaml", "pnpm-lock.yaml")
+    except GouvernanteError as exc:
+        assert exc.one_line().startswith("bomb/pnpm-lock.yaml: line 2: ")
+        assert "anchors and aliases are not allowed" in exc.one_line()
+    else:
+        raise AssertionError("a YAML bomb was parsed")
+    assert time.perf_counter() - start < 2.0
