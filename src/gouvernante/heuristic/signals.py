@@ -7,6 +7,7 @@ expressions only one pattern uses live beside that pattern in ``families/``.
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Iterator
 from functools import cached_property
@@ -136,18 +137,41 @@ RX_SHUTDOWN = rx(
 )  # fmt: skip
 
 
-def sinks(t: TextView) -> Iterator[re.Match[str]]:
-    """eval / Function / vm / _compile call sites (word-bounded where it matters)."""
-    if not t.may(RX_EVAL_SINK):
-        return
-    text = t.text
-    for m in RX_EVAL_SINK.finditer(text):
-        first = text[m.start()]
-        if first in "eFn" and m.start() > 0:
-            before = text[m.start() - 1]
+# The alternatives of RX_EVAL_SINK, each searched alone (a literal-led pattern is a fast search;
+# the lookbehind alternation is tried at every position), merged in order of position. True: not
+# a sink when a word character, ``$`` or ``.`` comes right before (``isFunction(``, ``o.eval(``).
+_SINK_PARTS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
+    ("eval", re.compile(r"eval\s*\("), True),
+    ("Function", re.compile(r"new\s+Function\s*\("), True),
+    ("Function", re.compile(r"Function\s*\("), True),
+    ("Script", re.compile(r"new\s+(?:vm\.)?Script\s*\("), True),
+    ("vm.", re.compile(r"vm\.(?:runIn\w+|compileFunction)\s*\("), False),
+    ("runIn", re.compile(r"runIn(?:This|New)?Context\s*\("), False),
+    ("_compile", re.compile(r"\._compile\s*\("), False),
+)
+
+
+def _sink_part(text: str, part: re.Pattern[str], bounded: bool) -> Iterator[re.Match[str]]:
+    for m in part.finditer(text):
+        at = m.start()
+        if bounded and at > 0:
+            before = text[at - 1]
             if before.isalnum() or before in "_$.":
                 continue
         yield m
+
+
+def sinks(t: TextView) -> Iterator[re.Match[str]]:
+    """eval / Function / vm / _compile call sites, in order (word-bounded where it matters)."""
+    if not t.may(RX_EVAL_SINK):
+        return
+    text = t.text
+    parts = [_sink_part(text, rx_, b) for lit, rx_, b in _SINK_PARTS if lit in text]
+    end = -1
+    for m in heapq.merge(*parts, key=lambda m: m.start()):
+        if m.start() >= end:  # one call site once (``new Function(`` holds ``Function(``)
+            end = m.end()
+            yield m
 
 
 def first_sink(t: TextView) -> int | None:
