@@ -36,6 +36,7 @@ from gouvernante.report.model import (
     RuleCheck,
     Verdict,
     default_project,
+    root_label,
 )
 
 MAX_INPUT_BYTES = 256 * 1024 * 1024
@@ -195,7 +196,7 @@ def _record(report: Report, source: str, content: str) -> ReportRecord:
     computed = Verdict.FINDINGS if findings else (Verdict.ERROR if errors else Verdict.CLEAN)
     verdict = max(report.summary.verdict, computed, key=lambda v: v.rank)
     files = tuple(scan.files)
-    root = scan.root or ("lockfiles: " + ", ".join(files[:3]) if files else "(no root)")
+    root = root_label(scan.root, files)
     host = scan.host or "(unknown host)"
     return ReportRecord(
         source=source,

@@ -345,6 +345,11 @@ def default_project(host: str, root: str | None, files: list[str] | tuple[str, .
     ``-lockfile`` scans, the first files). ``collect`` uses the same for reports that record no
     ``scan.project``, so a report written before that field and one written after group
     together."""
-    if not root:
-        root = "lockfiles: " + ", ".join(files[:3]) if files else "(no root)"
-    return f"{host or '(unknown host)'}:{root}"
+    return f"{host or '(unknown host)'}:{root_label(root, files)}"
+
+
+def root_label(root: str | None, files: list[str] | tuple[str, ...]) -> str:
+    """What a scan covered: its root folder, else (``-lockfile`` scans) its first files."""
+    if root:
+        return root
+    return "lockfiles: " + ", ".join(files[:3]) if files else "(no root)"
