@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from gouvernante.cli._base import Parser, flag
-from gouvernante.errors import UsageError
+from gouvernante.errors import ReportError, UsageError
 from gouvernante.rules.defang import refang
 from gouvernante.rules.model import SCHEMA_VERSION, RuleKind
 from gouvernante.safetext import shown
@@ -315,21 +316,63 @@ def _new(ns: argparse.Namespace) -> int:
     data = (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
     from gouvernante.rules.loader import parse_rule_document  # noqa: PLC0415
 
-    target = Path(ns.output) / f"{ns.id}.json"
+    _check_id("new", ns.id)
+    target = _target_in(Path(ns.output), f"{ns.id}.json")
+    if target is None:
+        raise UsageError(f"rules new: --id {shown(ns.id)!r} is not a safe file name")
     _rules, errors = parse_rule_document(data, str(target))
     if errors:
         for err in errors:
-            print(f"error: {err.one_line()}", file=sys.stderr)
+            print(f"error: {shown(err.one_line())}", file=sys.stderr)
         return 1
-    if target.exists() and not ns.force:
+    if os.path.lexists(target) and not ns.force:
         raise UsageError(f"{target} exists; use --force to overwrite")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    _write_rule_file(target, data, overwrite=ns.force)
     tests = target.with_suffix(".tests")
     print(f"wrote {target}")
     print(f"next: put an affected lockfile in {tests}/affected/ and a clean one in {tests}/clean/,")
     print(f"      then run: gouvernante rules test {target}")
     return 0
+
+
+# -- where rule files go -------------------------------------------------------------------------
+
+# A rule id names its file: letters, digits, '.', '_' and '-', starting with a letter or digit, at
+# most 128 characters. No separator, no '..', nothing hidden, nothing a shell or a file system
+# treats specially, so ``--id`` (or a rule id from an imported feed) writes only inside the folder.
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+def safe_rule_id(rule_id: str) -> bool:
+    return _SAFE_ID.fullmatch(rule_id) is not None and ".." not in rule_id
+
+
+def _check_id(command: str, rule_id: str | None) -> None:
+    if rule_id is not None and not safe_rule_id(rule_id):
+        raise UsageError(
+            f"rules {command}: --id {shown(rule_id)!r} is not a safe file name (letters, digits,"
+            " '.', '_' and '-', starting with a letter or digit, at most 128 characters)"
+        )
+
+
+def _target_in(folder: Path, name: str) -> Path | None:
+    """``folder/name`` when ``name`` is a plain, safe file name ending in ``.json`` whose path
+    stays inside ``folder``; None otherwise."""
+    stem = name[: -len(".json")] if name.endswith(".json") else ""
+    if not stem or not safe_rule_id(stem):
+        return None
+    target = folder / name
+    if os.path.realpath(target.parent) != os.path.realpath(folder):
+        return None
+    return target
+
+
+def _write_rule_file(target: Path, data: bytes, *, overwrite: bool) -> None:
+    """Whole or not at all, never through a symlink (the report writer's guarantees)."""
+    from gouvernante.fs.write import write_report_file  # noqa: PLC0415
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_report_file(str(target), data, overwrite=overwrite)
 
 
 # -- import -------------------------------------------------------------------------------------
@@ -379,6 +422,7 @@ def _import(ns: argparse.Namespace) -> int:
     }
     if ns.narrow and ns.format != "osv":
         raise UsageError("rules import: --narrow applies to the osv format only")
+    _check_id("import", ns.id)
     result = import_feed(ns.format, ns.inputs, options)
     for w in result.warnings:
         print(f"warning: {shown(w)}", file=sys.stderr)
@@ -386,16 +430,27 @@ def _import(ns: argparse.Namespace) -> int:
     failed = False
     _remove_stale_parts(out, [name for name, _ in result.documents])
     for name, data in result.documents:
-        target = out / name
+        target = _target_in(out, name)
+        if target is None:  # a rule id from the feed that would leave the folder
+            failed = True
+            print(
+                f"error: {shown(name)!r}: not a safe file name (the feed's rule id?); not written",
+                file=sys.stderr,
+            )
+            continue
         _rules, errors = parse_rule_document(data, str(target))
         if errors:
             failed = True
             for err in errors:
-                print(f"error: {err.one_line()}", file=sys.stderr)
+                print(f"error: {shown(err.one_line())}", file=sys.stderr)
             continue
-        out.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        print(f"wrote {target}")
+        try:
+            _write_rule_file(target, data, overwrite=True)
+        except ReportError as exc:
+            failed = True
+            print(f"error: {shown(exc.one_line())}", file=sys.stderr)
+            continue
+        print(f"wrote {shown(str(target))}")
     if not result.documents:
         print("error: nothing to import", file=sys.stderr)
         return 1

@@ -489,6 +489,13 @@ def _rule(ctx: _Ctx, obj: Any, path: _Path) -> Rule | None:
     _check_object(ctx, obj, path, _RULE_FIELDS, _RULE_REQUIRED)
     rule_id = _field_text(ctx, obj, "id", path)
     title = _field_text(ctx, obj, "title", path)
+    # An id or a title is shown in every report: a control, bidi or invisible character there
+    # could forge what a reader sees (escaped everywhere anyway, but refused at the source).
+    for key, value in (("id", rule_id), ("title", title)):
+        if value is not None and not value.isprintable():
+            ctx.error((path, key), "must not contain control, bidi or invisible characters")
+            if key == "id":
+                rule_id = None
     kind = _field_enum(ctx, obj, "kind", path, _KINDS, label="kind")
     ecosystem = _field_enum(ctx, obj, "ecosystem", path, _ECOSYSTEMS, label="ecosystem")
     severity = _field_enum(ctx, obj, "severity", path, _SEVERITIES, label="severity")
