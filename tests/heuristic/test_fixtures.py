@@ -135,3 +135,21 @@ def test_same_code_outside_install_scripts_is_weaker(tmp_path: Path) -> None:
     del manifest["scripts"]
     (pkg / "package.json").write_text(json.dumps(manifest))
     assert scan_package_dir(str(pkg)) == []
+
+
+REVIEW = FIXTURES / "review"
+# Benign shapes that stay worth a look: reported, but only below high confidence (review items).
+REVIEW_EXPECTED: dict[str, dict[str, str]] = {
+    # reads workflow files, uses GITHUB_TOKEN, writes its own report: was high (critical)
+    "ci-diagnostics": {"GH-EXFIL-WORKFLOW-WRITE": "medium"},
+}
+
+
+def test_every_review_folder_has_expectations() -> None:
+    assert set(_cases(REVIEW)) == set(REVIEW_EXPECTED)
+
+
+@pytest.mark.parametrize("case", sorted(REVIEW_EXPECTED))
+def test_review_shapes_stay_below_high(case: str) -> None:
+    hits = scan_package_dir(str(REVIEW / case))
+    assert {h.pattern_id: h.confidence.value for h in hits} == REVIEW_EXPECTED[case]

@@ -290,6 +290,15 @@ class TextView:
                     found.append((m, self._map(m.start())))
         return found
 
+    def near(self, rx: re.Pattern[str], lo: int, hi: int) -> bool:
+        """Does ``rx`` match within text offsets [lo, hi) (a decoded match counts at the offset of
+        its literal)?"""
+        if not self.may(rx):
+            return False
+        if rx.search(self.text, max(0, lo), hi) is not None:
+            return True
+        return any(lo <= self._map(m.start()) < hi for m in rx.finditer(self.decoded))
+
     def iter_all(self, rx: re.Pattern[str]) -> Iterator[re.Match[str]]:
         if not self.may(rx):
             return

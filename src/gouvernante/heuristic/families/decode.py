@@ -133,6 +133,7 @@ CHARCODE_EXEC = Pattern(
 RX_DECIPHER = rx(r"createDecipher(?:iv)?\s*\(", anchors=("createdecipher",))
 RX_NPM_PKG_ENV = rx(r"npm_package_\w+", anchors=("npm_package_",))
 RX_COMPILE = rx(r"_compile\b", anchors=("_compile",))
+KEY_REACH = 2000  # characters between the decipher call and the npm_package_* key
 
 
 def _decrypt_exec(s: FileSignals) -> Detection | None:
@@ -141,7 +142,10 @@ def _decrypt_exec(s: FileSignals) -> Detection | None:
     if decipher is None:
         return None
     compile_at = t.search(RX_COMPILE)
-    keyed = t.search(RX_NPM_PKG_ENV) is not None
+    # the key comes from the host package's npm_package_* variables *at the call*: a bundle that
+    # reads npm_package_version somewhere and decrypts elsewhere is not keyed
+    at = decipher.start()
+    keyed = t.near(RX_NPM_PKG_ENV, at - KEY_REACH, at + KEY_REACH)
     if keyed and (compile_at is not None or s.eval_sink is not None):
         return found(HIGH, decipher.start())
     if compile_at is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from gouvernante.heuristic.signals import FileSignals
 from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
 from gouvernante.heuristic.views import rx
@@ -72,13 +74,30 @@ RX_GH_CONTENTS = rx(
 )
 
 
+RX_WRITE_CALL = re.compile(
+    r"(?:writeFile(?:Sync)?|appendFile(?:Sync)?|createWriteStream|Bun\.write|outputFile(?:Sync)?)"
+    r"\s*\("
+)
+WRITE_REACH = 400  # characters from a write call to the workflow path it writes
+
+
 def _workflow_write(s: FileSignals) -> Detection | None:
     t = s.t
     at = t.search(RX_WORKFLOW)
-    if at is None or not (s.fs_write or t.find(RX_GH_CONTENTS)):
+    if at is None:
         return None
+    contents = t.find(RX_GH_CONTENTS) is not None
+    if not (s.fs_write or contents):
+        return None
+    # A workflow path right after a write call (or the contents API / git) is a workflow written;
+    # a tool that reads workflow files and writes some other file is only worth a look.
+    text = s.text
+    written = contents or any(
+        RX_WRITE_CALL.search(text, max(0, m.start() - WRITE_REACH), m.start())
+        for m in RX_WORKFLOW.finditer(text)
+    )
     strong = s.install or t.find(RX_TOJSON_SECRETS) is not None or s.gh_token
-    return found(HIGH if strong else MEDIUM, at)
+    return found(HIGH if strong and written else MEDIUM, at)
 
 
 WORKFLOW_WRITE = Pattern(
