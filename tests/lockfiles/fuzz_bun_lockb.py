@@ -4,9 +4,10 @@ by pytest). Usage, from the repository root::
     python tests/lockfiles/fuzz_bun_lockb.py [RUNS] [SEED] [CASE ...]
 
 Each run changes 1 to 4 random bytes of a fixture and parses it. It fails (exit 1) on anything
-but a ``LockfileError`` naming a byte offset, or a graph that lost a package or changed a
-package's name; it prints how many runs were errors, the same result, or a different version or
-integrity digest (bytes no check of the file covers), and the slowest parse.
+but a ``LockfileError`` naming a byte offset, or a graph that lost a package, changed a
+package's name, or changed the version or source of a registry package; it prints how many runs
+were errors, the same result, or another result in what no check of the file covers (an
+integrity digest, a workspace's version, a tarball URL), and the slowest parse.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles import bun_binary
+from gouvernante.model import Source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bun"
 MESSAGE = re.compile(r"x/bun\.lockb: (byte \d+: |not a bun\.lockb)[ -~]*")
@@ -28,9 +30,10 @@ def run(case: str, runs: int, seed: int) -> bool:
     original = (FIXTURES / case / "bun.lockb").read_bytes()
     graph = bun_binary.parse(original, "x/bun.lockb")
     names = sorted(p.name for p in graph.packages)
+    registry = sorted((p.name, p.version) for p in graph.packages if p.source is Source.REGISTRY)
     whole = sorted((p.id, p.name, p.version, p.source, p.integrity) for p in graph.packages)
     rng = random.Random(seed)
-    counts = {"error": 0, "same": 0, "other version or digest": 0}
+    counts = {"error": 0, "same": 0, "other digest, workspace version or URL": 0}
     slowest = 0.0
     ok = True
     for _ in range(runs):
@@ -55,8 +58,13 @@ def run(case: str, runs: int, seed: int) -> bool:
         if sorted(p.name for p in got.packages) != names:
             print(f"{case}: a package was lost or renamed")
             ok = False
+        if sorted((p.name, p.version) for p in got.packages if p.source is Source.REGISTRY) != (
+            registry
+        ):
+            print(f"{case}: a registry package changed version or source")
+            ok = False
         result = sorted((p.id, p.name, p.version, p.source, p.integrity) for p in got.packages)
-        counts["same" if result == whole else "other version or digest"] += 1
+        counts["same" if result == whole else "other digest, workspace version or URL"] += 1
     shares = ", ".join(f"{k} {100 * v / runs:.0f}%" for k, v in counts.items())
     print(f"{case}: {runs} runs: {shares}; slowest parse {slowest * 1000:.0f} ms")
     return ok

@@ -455,17 +455,16 @@ class _Resolved:
 
 
 def _check_tarball_version(reader: _Reader, name: str, version: str, url: str, at: int) -> None:
-    """A registry tarball URL (``.../<name>/-/<name>-<version>.tgz``) names the version too: the
-    two must agree. Nothing else in the file checks a version, so a changed digit is caught
-    here for every package of a registry that uses npm's tarball paths."""
-    path = url.split("?", 1)[0].split("#", 1)[0]
-    prefix = f"/-/{name.rpartition('/')[2]}-"
-    start = path.rfind(prefix)
-    if start < 0 or not path.endswith(".tgz"):
-        return  # not npm's tarball path: nothing to compare
-    named = unquote(path[start + len(prefix) : -4])
-    if named[:1].isdigit() and "/" not in named and named != version:
-        raise reader.fail(at, "package version does not match its tarball URL")
+    """A registry tarball URL (``.../<name>/-/<name>-<version>.tgz``, the name with or without
+    its scope) names the version too: the two must agree. Nothing else in the file checks a
+    version, so a changed digit is caught here for every registry that uses npm's paths."""
+    path = unquote(url.split("?", 1)[0].split("#", 1)[0])
+    for named in (name, name.rpartition("/")[2]):
+        start = path.rfind(f"/-/{named}-")
+        if start >= 0:
+            if path[start + len(named) + 4 :] != f"{version}.tgz":
+                raise reader.fail(at, "package version does not match its tarball URL")
+            return
 
 
 def _resolution(reader: _Reader, strings: _Strings, name: str, at: int) -> _Resolved | None:
