@@ -142,6 +142,8 @@ REVIEW = FIXTURES / "review"
 REVIEW_EXPECTED: dict[str, dict[str, str]] = {
     # reads workflow files, uses GITHUB_TOKEN, writes its own report: was high (critical)
     "ci-diagnostics": {"GH-EXFIL-WORKFLOW-WRITE": "medium"},
+    # a deploy CLI's skip list of credential files, a tunnel host in its help: were high (critical)
+    "deploy-cli-ignores": {"GH-CRED-FILE-HARVEST": "medium", "GH-EXFIL-WEBHOOK": "medium"},
 }
 
 

@@ -94,6 +94,10 @@ RX_CRED_FILE = rx(
              "'.env", '".env', "/.env", "\\.env", "wallet.dat", "local extension settings",
              "solana", ".electrum", "keystore", "exodus"),
 )  # fmt: skip
+# Entries of an ignore list: credential paths listed beside them are being left out, not read.
+RX_SKIP_LIST = re.compile(r"['\"`/]node_modules['\"`/]|\.DS_Store\b|Thumbs\.db\b|['\"`]\.git['\"`]")
+SKIP_REACH = 200  # characters around a credential path
+
 # Host names with a bounded tail ([\w.-]{0,100}): an unbounded one is quadratic on a long run of
 # repeated host names in a minified bundle.
 RX_EXFIL_HOST = rx(
@@ -244,12 +248,23 @@ class FileSignals:
         return cats, min((at for _m, at in found), default=None)
 
     @cached_property
+    def cred_skip_list(self) -> bool:
+        """Are the credential files named only in a skip list (next to ``node_modules``,
+        ``.DS_Store``, ``.git``...: what an uploader or watcher leaves out)?"""
+        found = [at for m, at in self.t.first_of_each(RX_CRED_FILE) if m.lastgroup]
+        text = self.text
+        return bool(found) and all(
+            RX_SKIP_LIST.search(text, max(0, at - SKIP_REACH), at + SKIP_REACH) for at in found
+        )
+
+    @cached_property
     def exfil(self) -> int | None:
         return self.t.search(RX_EXFIL_HOST)
 
     @cached_property
     def secrets_touched(self) -> bool:
-        return bool(self.env[0]) or self.env_dump is not None or bool(self.cred[0])
+        files = bool(self.cred[0]) and not self.cred_skip_list
+        return bool(self.env[0]) or self.env_dump is not None or files
 
     @cached_property
     def gh_token(self) -> bool:

@@ -47,7 +47,9 @@ ENV_HARVEST = Pattern(
 def _file_harvest(s: FileSignals) -> Detection | None:
     cats, at = s.cred
     if (len(cats - {"dotenv"}) >= 2 or len(cats) >= 3) and s.net is not None:
-        return found(HIGH if _strong_context(s) else MEDIUM, at)
+        # named only in a skip list (an uploader's or watcher's ignores): worth a look at most
+        strong = _strong_context(s) and not s.cred_skip_list
+        return found(HIGH if strong else MEDIUM, at)
     return None
 
 
