@@ -510,6 +510,32 @@ def test_a_changed_version_is_caught_by_its_tarball_url() -> None:
     assert message == f"p/bun.lockb: byte {at + 16}: package version does not match its tarball URL"
 
 
+@pytest.mark.parametrize(
+    ("name", "version", "url", "agrees"),
+    [
+        ("debug", "4.3.4", "https://registry.npmjs.org/debug/-/debug-4.3.4.tgz", True),
+        ("debug", "4.3.5", "https://registry.npmjs.org/debug/-/debug-4.3.4.tgz", False),
+        ("debug", "4.3.4", "https://registry.npmjs.org/debug/-/debug-4.3.4.tgzx", False),
+        ("@b/c-f", "7.0.0", "https://r.example/@b/c-f/-/c-f-7.0.0.tgz", True),
+        ("@b/c-f", "7.0.1", "https://r.example/@b/c-f/-/c-f-7.0.0.tgz", False),
+        ("@b/c-f", "7.0.0", "https://r.example/api/npm/@b/c-f/-/@b/c-f-7.0.0.tgz", True),
+        ("x", "1.0.0-rc.1", "https://r.example/x/-/x-1.0.0-rc.1.tgz?token=1#frag", True),
+        ("x", "1.0.0+b.2", "https://r.example/x/-/x-1.0.0%2Bb.2.tgz", True),
+        # not npm's tarball path, or the name of another package: nothing to compare
+        ("x", "1.0.0", "https://r.example/files/x.tgz", True),
+        ("x", "1.0.0", "https://r.example/x/-/x-old-2.0.0.tgz", True),
+        ("x", "1.0.0", "", True),
+    ],
+)
+def test_version_against_tarball_url(name: str, version: str, url: str, agrees: bool) -> None:
+    reader = bun_binary._Reader(bytes(64), "p/bun.lockb")
+    if agrees:
+        bun_binary._check_tarball_version(reader, name, version, url, 8)
+    else:
+        with pytest.raises(LockfileError, match=r"byte 8: package version does not match"):
+            bun_binary._check_tarball_version(reader, name, version, url, 8)
+
+
 def test_unknown_section_before_the_end_of_data() -> None:
     data = bytearray(_data("bun-1.0.0-lockb"))  # no optional sections: add an unknown one
     end = struct.unpack_from("<Q", data, END_FIELD)[0]

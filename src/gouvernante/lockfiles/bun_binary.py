@@ -461,8 +461,9 @@ def _check_tarball_version(reader: _Reader, name: str, version: str, url: str, a
     path = unquote(url.split("?", 1)[0].split("#", 1)[0])
     for named in (name, name.rpartition("/")[2]):
         start = path.rfind(f"/-/{named}-")
-        if start >= 0:
-            if path[start + len(named) + 4 :] != f"{version}.tgz":
+        rest = path[start + len(named) + 4 :]
+        if start >= 0 and rest[:1].isdigit():  # not "<name>-other-1.0.0.tgz": another name
+            if rest != f"{version}.tgz":
                 raise reader.fail(at, "package version does not match its tarball URL")
             return
 
