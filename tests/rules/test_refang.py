@@ -33,10 +33,8 @@ def test_refang(defanged: str, plain: str) -> None:
 
 
 def test_every_writer_and_reader_uses_the_one_refang() -> None:
-    assert rules_cli.refang is refang
-    assert indicators.refang is refang
-    assert csvfeed.refang is refang
-    assert osv.refang is refang
+    for module in (rules_cli, indicators, csvfeed, osv):
+        assert vars(module)["refang"] is refang, module.__name__
 
 
 def test_dot_spelled_out_is_a_network_indicator_the_scanner_parses() -> None:
