@@ -134,7 +134,8 @@ def _with_manifest_beside(graph: LockfileGraph, path: str) -> LockfileGraph:
         manifest = parse_manifest(data, manifest_path)
     except GouvernanteError:
         return graph
-    return with_manifest(graph, manifest)
+    folder = os.path.dirname(path) or "."
+    return with_manifest(graph, manifest, set(_workspace_names(folder, manifest.workspaces)))
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

@@ -171,3 +171,31 @@ def test_a_yarn_entry_cut_out_is_an_error(case: str) -> None:
             parse_bytes(cut.encode(), "yarn.lock")
         tried += 1
     assert tried >= 3
+
+
+NPM_FIXTURES = Path(__file__).parents[1] / "lockfiles" / "fixtures" / "npm"
+
+
+@pytest.mark.parametrize("case", ["yarn", "npm6"])
+def test_a_declared_dependency_the_lockfile_does_not_lock_is_an_error(
+    tmp_path: Path, case: str
+) -> None:
+    """npm v1 and yarn classic record no root: the package.json beside them says what must be
+    locked, so a root dependency cut out of the file (or never locked) is an error."""
+    if case == "yarn":
+        text = (YARN_FIXTURES / "classic-1.22" / "yarn.lock").read_text()
+        start = text.index("\ndebug@4.3.4:\n")
+        end = text.index("\n\n", start + 2)
+        (tmp_path / "yarn.lock").write_text(text[:start] + text[end:])
+    else:
+        lock = json.loads((NPM_FIXTURES / "npm6-v1" / "package-lock.json").read_text())
+        del lock["dependencies"]["debug"]
+        (tmp_path / "package-lock.json").write_text(json.dumps(lock))
+    (tmp_path / "package.json").write_text(
+        json.dumps({"name": "app", "dependencies": {"debug": "4.3.4", "local": "file:./x"}})
+    )
+    result = run_scan(ScanRequest(directory=str(tmp_path)), _rules("debug", "=4.3.4"))
+    assert [e.message for e in result.errors] == [
+        "package.json dependencies['debug']: the lockfile has no entry for it"
+        " (truncated or out-of-date lockfile)"
+    ]

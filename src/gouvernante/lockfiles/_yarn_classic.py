@@ -111,15 +111,18 @@ def parse_classic(text: str, path: str, *, has_marker: bool) -> LockfileGraph:
 
     root_deps: list[tuple[str, str]] = []
     known: list[bool] = []
+    root_children: list[str | None] = []  # one per root dependency, None when unresolved
 
     def build_edges() -> dict[str, list[str]]:
-        return _classic_edges(entries, entry_text, root_deps if known else None)
+        return _classic_edges(entries, entry_text, root_deps if known else None, root_children)
 
     return LockfileGraph(
         format=LockfileFormat.YARN_CLASSIC,
         packages=entries.packages,
         importers=(Importer(ROOT_ID, ROOT_ID, ""),),
-        details=_ClassicDetails(entries.ids, entries.lines, build_edges, root_deps, known),
+        details=_ClassicDetails(
+            entries.ids, entries.lines, build_edges, root_deps, known, root_children
+        ),
         roots_known=False,
     )
 
@@ -127,7 +130,7 @@ def parse_classic(text: str, path: str, *, has_marker: bool) -> LockfileGraph:
 class _ClassicDetails(YarnDetails):
     """yarn.lock records no root: the package.json beside it may give the root's edges."""
 
-    __slots__ = ("_known", "_root_deps")
+    __slots__ = ("_known", "_root_children", "_root_deps")
 
     def __init__(
         self,
@@ -136,10 +139,12 @@ class _ClassicDetails(YarnDetails):
         build: Callable[[], dict[str, list[str]]],
         root_deps: list[tuple[str, str]],
         known: list[bool],
+        root_children: list[str | None],
     ) -> None:
         super().__init__(ids, lines, build)
         self._root_deps = root_deps
         self._known = known
+        self._root_children: list[str | None] = root_children
 
     def set_root_dependencies(self, deps: Sequence[tuple[str, str, str]]) -> None:
         """``(key, name, range)`` as the package.json declares them; an alias is looked up as
@@ -149,6 +154,16 @@ class _ClassicDetails(YarnDetails):
         ]
         self._known[:] = [True]
         self._edges = None
+
+    def unresolved_roots(self) -> list[str]:
+        """The root dependency keys no entry resolves."""
+        edges = self.edges()
+        resolved = set(edges.get(ROOT_ID, ()))
+        missing: list[str] = []
+        for (key, _), child in zip(self._root_deps, self._root_children, strict=False):
+            if child is None or child not in resolved:
+                missing.append(key)
+        return missing
 
 
 def _block_field(block: str, needle: str, path: str, line: int) -> str | None:
@@ -313,6 +328,7 @@ def _classic_edges(
     entries: _Entries,
     entry_text: Callable[[int], str],
     root_deps: Sequence[tuple[str, str]] | None = None,
+    root_children: list[str | None] | None = None,
 ) -> dict[str, list[str]]:
     """Every entry's children; the root's are the entries ``root_deps`` name when given, else
     the entries nothing depends on (a guess)."""
@@ -341,6 +357,8 @@ def _classic_edges(
         depended.update(children)
     if root_deps is not None:
         edges[ROOT_ID] = link_children(root_deps, lookup)
+        if root_children is not None:
+            root_children[:] = [lookup(name, range_) for name, range_ in root_deps]
     else:
         edges[ROOT_ID] = _roots(entries.ids, edges, depended)
     return edges

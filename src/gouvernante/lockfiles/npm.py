@@ -605,6 +605,10 @@ class _V1Details:
         self._root_keys = [key for key, _, _ in deps]
         self._edges = None
 
+    def unresolved_roots(self) -> list[str]:
+        """The root dependency keys with no top-level entry (read, with a version)."""
+        return [k for k in self._root_keys or () if f"node_modules/{k}" not in self._requires]
+
     def edges(self) -> Mapping[str, Sequence[str]]:
         if self._edges is None:
             self._edges = self._build_edges()

@@ -11,12 +11,15 @@ verbatim for the matcher to judge.
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import replace
 
 import msgspec
 
+from gouvernante.errors import SemverError
 from gouvernante.lockfiles._common import json_errors, shape_error
 from gouvernante.model import DeclaredDependency, Importer, LockfileFormat, LockfileGraph
+from gouvernante.semver import parse_range
 
 DEPENDENCY_FIELDS = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
 
@@ -104,27 +107,47 @@ def manifest_release(data: bytes) -> tuple[str, str] | None:
     return (manifest.name, manifest.version) if isinstance(manifest.version, str) else None
 
 
-def with_manifest(graph: LockfileGraph, manifest: LockfileGraph) -> LockfileGraph:
+def with_manifest(
+    graph: LockfileGraph, manifest: LockfileGraph, workspaces: Container[str] = ()
+) -> LockfileGraph:
     """``graph`` with the project's own dependencies taken from ``manifest``, the package.json
     beside the lockfile, when the lockfile does not record them (npm v1, yarn classic): the
     root's edges go to the entries the manifest names (peer dependencies aside: npm 6 and yarn 1
-    do not install them), so ``direct`` is known. Other graphs are returned as they are."""
+    do not install them), so ``direct`` is known. Other graphs are returned as they are.
+
+    A registry range the manifest declares that the lockfile does not lock (``workspaces``
+    aside) is an entry error: the file was cut, or is out of date, and cannot say what is
+    installed."""
     setter = getattr(graph.details, "set_root_dependencies", None)
     if graph.roots_known or not callable(setter) or not graph.importers:
         return graph
-    setter(
-        [
-            (dep.alias or dep.name, dep.name, dep.spec)
-            for dep in manifest.declared
-            if dep.field != "peerDependencies"
-        ]
-    )
+    deps = [dep for dep in manifest.declared if dep.field != "peerDependencies"]
+    setter([(dep.alias or dep.name, dep.name, dep.spec) for dep in deps])
     root, *rest = graph.importers
     label = manifest.importers[0].label if manifest.importers else root.label
     if label == "(root)":
         label = root.label
     importers = (Importer(root.id, label, root.folder), *rest)
-    return replace(graph, importers=importers, roots_known=True)
+    errors = list(graph.entry_errors)
+    unresolved = getattr(graph.details, "unresolved_roots", None)
+    if callable(unresolved):
+        missing = set(unresolved())
+        for dep in deps:
+            key = dep.alias or dep.name
+            if key in missing and dep.name not in workspaces and _is_range(dep.spec):
+                errors.append(
+                    f"package.json {dep.field}[{key!r}]: the lockfile has no entry for it"
+                    " (truncated or out-of-date lockfile)"
+                )
+    return replace(graph, importers=importers, roots_known=True, entry_errors=tuple(errors))
+
+
+def _is_range(spec: str) -> bool:
+    try:
+        parse_range(spec)
+    except SemverError:
+        return False
+    return True
 
 
 def workspace_globs(value: object) -> tuple[str, ...]:

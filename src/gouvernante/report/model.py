@@ -137,7 +137,7 @@ class ReportFinding(_Struct, kw_only=True, frozen=True):
     more_dependency_paths: int = 0
     # lockfile findings: true/false, or null when unknown (the lockfile does not record the
     # project's own dependencies and no package.json is beside it); absent for other findings
-    direct: bool | None | msgspec.UnsetType = msgspec.UNSET
+    direct: bool | msgspec.UnsetType | None = msgspec.UNSET
     install_scripts: list[str] = []
     hashes: list[Hash] = []
     description: str
@@ -233,7 +233,7 @@ def report_finding(f: Finding) -> ReportFinding:
     )
 
 
-def _direct(f: Finding) -> bool | None | msgspec.UnsetType:
+def _direct(f: Finding) -> bool | msgspec.UnsetType | None:
     """Known, or null ("unknown") for a package resolved by a lockfile; absent otherwise."""
     if f.direct is not None:
         return f.direct
