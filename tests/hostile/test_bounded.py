@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import time
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gouvernante.errors import GouvernanteError, SuppressionError
@@ -34,7 +34,13 @@ def reference_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out), re.DOTALL)
 
 
-@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 @given(
     pattern=st.text(alphabet="ab/*?.", max_size=10),
     path=st.text(alphabet="ab/.", max_size=12),

@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""Run the whole hostile suite and print what held.
+
+    python scripts/hostile-suite.py            # everything (about a minute on two busy cores)
+    python scripts/hostile-suite.py --quick    # the pytest part only
+
+Two parts:
+
+1. ``tests/hostile`` under pytest, one line per class of attack: planted symlinks (an ``.npmrc``,
+   ``/proc/self/environ``, a private key, ``/dev/zero``), names that are not UTF-8, parse errors
+   that must not quote a file, forged reports (controls, bidi, invisible characters, Markdown
+   links, table breaks), report writes (disk full through a small RLIMIT_FSIZE, symlinked
+   targets, ``auto``), signals (SIGTERM/SIGINT during a parallel scan), bounded work (globs,
+   YAML alias bombs), rule ids.
+2. Live trials the test suite cannot afford: a scan writing a large JSON report is killed with
+   SIGKILL and SIGTERM at spread-out moments; after each, the report is either absent or whole
+   (valid JSON), and after SIGTERM no temporary file is left (SIGKILL cannot clean up: any
+   ``.*.tmp`` it leaves is counted and shown, the report itself is never partial).
+
+Exit status 0 when everything held, 1 otherwise. Needs Linux (``/proc``, ``RLIMIT_FSIZE``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+GROUPS = {
+    "test_symlinks_and_names": "planted symlinks, non-UTF-8 names (CLI, every format)",
+    "test_no_echo": "parse errors never quote the file (secrets generated per run)",
+    "test_render_hostile": "reports cannot be forged (property tests on every renderer)",
+    "test_report_writes": "report writes: disk full (RLIMIT_FSIZE), symlinks, auto, stops",
+    "test_signals": "SIGTERM / SIGINT during a parallel scan",
+    "test_bounded": "bounded work: globs, YAML alias bombs, limits",
+    "test_rule_ids": "rule ids and titles, --id as a file name",
+}
+
+
+def run_pytest() -> bool:
+    with tempfile.TemporaryDirectory() as tmp:
+        xml_path = Path(tmp) / "junit.xml"
+        env = {**os.environ, "CI": "1"}  # derandomised Hypothesis examples
+        started = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "tests/hostile",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                f"--junitxml={xml_path}",
+            ],
+            cwd=ROOT,
+            env=env,
+            check=False,
+            stdout=subprocess.DEVNULL,
+        )
+        elapsed = time.perf_counter() - started
+        tree = ET.parse(xml_path)
+    results: dict[str, list[tuple[str, bool]]] = {}
+    for case in tree.iter("testcase"):
+        module = case.get("classname", "").rsplit(".", 1)[-1]
+        ok = not any(child.tag in ("failure", "error") for child in case)
+        if any(child.tag == "skipped" for child in case):
+            continue
+        results.setdefault(module, []).append((case.get("name", "?"), ok))
+    print(f"== pytest tests/hostile ({elapsed:.0f} s)")
+    all_ok = True
+    for module, label in GROUPS.items():
+        cases = results.get(module, [])
+        passed = sum(ok for _, ok in cases)
+        state = "ok  " if cases and passed == len(cases) else "FAIL"
+        all_ok &= state == "ok  "
+        print(f"  {state} {passed:3d}/{len(cases):<3d} {label}")
+        for name, ok in cases:
+            if not ok:
+                print(f"         failed: {name}")
+    return all_ok
+
+
+def _big_project(root: Path) -> None:
+    rule = {
+        "schema_version": "1.0.0",
+        "rules": [
+            {
+                "id": "SUITE-1",
+                "title": "Suite",
+                "kind": "compromised-release",
+                "ecosystem": "npm",
+                "severity": "high",
+                "package_rules": [{"package_name": "evil", "affected_versions": ["1.0.0"]}],
+            }
+        ],
+    }
+    names = [f"evil{i}" for i in range(1500)]
+    rule["rules"][0]["package_rules"] = [  # type: ignore[index]
+        {"package_name": name, "affected_versions": ["1.0.0"]} for name in names
+    ]
+    (root / "rule.json").write_text(json.dumps(rule))
+    packages: dict[str, object] = {"": {"name": "p"}}
+    for name in names:
+        packages[f"node_modules/{name}"] = {"version": "1.0.0"}
+    lock = {"name": "p", "lockfileVersion": 3, "packages": packages}
+    for n in range(12):
+        folder = root / "repo" / f"p{n}"
+        folder.mkdir(parents=True)
+        (folder / "package-lock.json").write_text(json.dumps(lock))
+
+
+def live_kills() -> bool:
+    """SIGKILL / SIGTERM at spread-out moments of a scan that writes a big JSON report."""
+    print("== live: kill a scan while it writes a report")
+    all_ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        _big_project(root)
+        cmd = [
+            sys.executable, "-m", "gouvernante", "-rules", "rule.json", "-dir", "repo",
+            "-recursive", "-output", "out/report.json", "-workers", "2",
+        ]  # fmt: skip
+        started = time.perf_counter()
+        subprocess.run(cmd, cwd=root, check=False, capture_output=True)
+        full = time.perf_counter() - started
+        size = (root / "out" / "report.json").stat().st_size if (root / "out").exists() else 0
+        if not size:
+            (root / "out").mkdir(exist_ok=True)
+            subprocess.run(cmd, cwd=root, check=False, capture_output=True)
+            size = (root / "out" / "report.json").stat().st_size
+        print(f"  a full run takes {full:.1f} s and writes a {size // 1024} KiB report")
+        for sig in (signal.SIGKILL, signal.SIGTERM):
+            whole = absent = leftovers = bad = 0
+            for k in range(8):
+                out = root / "out"
+                for p in out.iterdir():
+                    p.unlink()
+                proc = subprocess.Popen(
+                    cmd, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+                )
+                time.sleep(full * (0.55 + 0.07 * k))
+                proc.send_signal(sig)
+                proc.wait(timeout=60)
+                report = out / "report.json"
+                if report.exists():
+                    try:
+                        json.loads(report.read_bytes())
+                        whole += 1
+                    except ValueError:
+                        bad += 1
+                else:
+                    absent += 1
+                leftovers += sum(1 for p in out.iterdir() if p.name.endswith(".tmp"))
+            ok = bad == 0 and (sig == signal.SIGKILL or leftovers == 0)
+            all_ok &= ok
+            print(
+                f"  {'ok  ' if ok else 'FAIL'} {sig.name}: 8 runs, {whole} whole report(s),"
+                f" {absent} absent, {bad} partial, {leftovers} temporary file(s) left"
+            )
+    return all_ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="the pytest part only")
+    args = parser.parse_args()
+    if not sys.platform.startswith("linux"):
+        print("the hostile suite needs Linux (/proc, RLIMIT_FSIZE)", file=sys.stderr)
+        return 1
+    ok = run_pytest()
+    if not args.quick:
+        ok &= live_kills()
+    print("ALL HELD" if ok else "SOMETHING DID NOT HOLD")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
