@@ -132,7 +132,7 @@ class _ClassicDetails(YarnDetails):
 
     __slots__ = ("_known", "_root_children", "_root_deps")
 
-    def __init__(
+    def __init__(  # noqa: PLR0917 - built by parse_classic only
         self,
         ids: list[str],
         lines: list[int],
