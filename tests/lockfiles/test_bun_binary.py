@@ -507,7 +507,10 @@ def test_a_changed_version_is_caught_by_its_tarball_url() -> None:
     at = _resolution_of(data, "debug", 4, 3)
     struct.pack_into("<I", data, at + 16, 5)  # debug 4.3.4 -> 5.3.4: a rule on 4.3.4 would miss
     message = _error_for(data)
-    assert message == f"p/bun.lockb: byte {at + 16}: package version does not match its tarball URL"
+    assert (
+        message
+        == f"p/bun.lockb: byte {at + 16}: package name and version do not match its tarball URL"
+    )
 
 
 @pytest.mark.parametrize(
@@ -519,11 +522,14 @@ def test_a_changed_version_is_caught_by_its_tarball_url() -> None:
         ("@b/c-f", "7.0.0", "https://r.example/@b/c-f/-/c-f-7.0.0.tgz", True),
         ("@b/c-f", "7.0.1", "https://r.example/@b/c-f/-/c-f-7.0.0.tgz", False),
         ("@b/c-f", "7.0.0", "https://r.example/api/npm/@b/c-f/-/@b/c-f-7.0.0.tgz", True),
+        ("@b/c-f", "7.0.0", "https://r.example/@b/c-f/-/other-7.0.0.tgz", False),
         ("x", "1.0.0-rc.1", "https://r.example/x/-/x-1.0.0-rc.1.tgz?token=1#frag", True),
         ("x", "1.0.0+b.2", "https://r.example/x/-/x-1.0.0%2Bb.2.tgz", True),
-        # not npm's tarball path, or the name of another package: nothing to compare
+        ("x", "1.0.0", "https://r.example/x/-/x-old-1.0.0.tgz", False),  # another package
+        ("x", "1.0.0", "https://registry.npmjs.org/is-odd/-/is-odd-3.0.1.tgz", False),
+        # not npm's tarball path: nothing to compare
         ("x", "1.0.0", "https://r.example/files/x.tgz", True),
-        ("x", "1.0.0", "https://r.example/x/-/x-old-2.0.0.tgz", True),
+        ("x", "1.0.0", "https://npm.pkg.github.com/download/@o/x/1.0.0/0123abcd", True),
         ("x", "1.0.0", "", True),
     ],
 )
@@ -532,7 +538,7 @@ def test_version_against_tarball_url(name: str, version: str, url: str, agrees: 
     if agrees:
         bun_binary._check_tarball_version(reader, name, version, url, 8)
     else:
-        with pytest.raises(LockfileError, match=r"byte 8: package version does not match"):
+        with pytest.raises(LockfileError, match=r"byte 8: package name and version do not match"):
             bun_binary._check_tarball_version(reader, name, version, url, 8)
 
 

@@ -455,17 +455,15 @@ class _Resolved:
 
 
 def _check_tarball_version(reader: _Reader, name: str, version: str, url: str, at: int) -> None:
-    """A registry tarball URL (``.../<name>/-/<name>-<version>.tgz``, the name with or without
-    its scope) names the version too: the two must agree. Nothing else in the file checks a
-    version, so a changed digit is caught here for every registry that uses npm's paths."""
+    """A registry tarball URL in npm's form (``.../<name>/-/<name>-<version>.tgz``, the file
+    named without the scope) names the package and its version too: they must agree. Nothing
+    else in the file checks a version, so a changed digit is caught here for every registry
+    that uses npm's paths."""
     path = unquote(url.split("?", 1)[0].split("#", 1)[0])
-    for named in (name, name.rpartition("/")[2]):
-        start = path.rfind(f"/-/{named}-")
-        rest = path[start + len(named) + 4 :]
-        if start >= 0 and rest[:1].isdigit():  # not "<name>-other-1.0.0.tgz": another name
-            if rest != f"{version}.tgz":
-                raise reader.fail(at, "package version does not match its tarball URL")
-            return
+    if "/-/" not in path:
+        return  # another registry layout: nothing to compare
+    if path.rpartition("/")[2] != f"{name.rpartition('/')[2]}-{version}.tgz":
+        raise reader.fail(at, "package name and version do not match its tarball URL")
 
 
 def _resolution(reader: _Reader, strings: _Strings, name: str, at: int) -> _Resolved | None:
@@ -532,8 +530,11 @@ def _packages(layout: _Layout) -> tuple[list[str], list[LockedPackage], list[Imp
     taken: set[str] = {""}
     for i in range(layout.count):
         name_at = columns["name"] + 8 * i
-        name = strings.get(name_at, "package name")
         res_at = columns["resolution"] + reader.resolution_size * i
+        if reader.data[res_at] == _ROOT:
+            name = strings.get(name_at, "package name")
+        else:  # checked first: the other checks name the package
+            name = strings.name(name_at, columns["name_hash"] + 8 * i, "package name")
         resolved = _resolution(reader, strings, name, res_at)
         if (resolved is None) != (i == 0):
             raise reader.fail(res_at, "the root project must be the first package, and only it")
@@ -541,7 +542,6 @@ def _packages(layout: _Layout) -> tuple[list[str], list[LockedPackage], list[Imp
             ids.append("")
             importers.append(Importer("", name or "(root)"))
             continue
-        strings.name(name_at, columns["name_hash"] + 8 * i, "package name")
         node = f"{name}@{resolved.spec}"
         if node in taken:
             node = f"{node}#{i}"
