@@ -48,6 +48,7 @@ from gouvernante.sources.git import (
     Repository,
     TreeFile,
     find_repositories,
+    heads_from_files,
     list_refs,
     lockfile_history,
     read_ref_files,
@@ -384,7 +385,10 @@ def list_repository(
                     snapshots.append(Snapshot(repo.display, label, commit, when, files))
             else:
                 known = request.known.get(repo.gitdir, frozenset())
-                for head in list_refs(repo, request.ref_patterns, notes):
+                heads = heads_from_files(repo, reader, request.ref_patterns, notes)
+                if heads is None:
+                    heads = list_refs(repo, request.ref_patterns, notes)
+                for head in heads:
                     files = () if head.commit in known else reader.lockfiles(head.tree)
                     snapshots.append(
                         Snapshot(repo.display, head.short, head.commit, head.time, files)

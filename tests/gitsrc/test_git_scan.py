@@ -179,16 +179,44 @@ def test_not_a_repository_without_recursive_is_an_error(
 
 def test_ref_files_agree_with_git(tmp_path: Path) -> None:
     """The inventory's no-git shortcut reads packed and loose refs as git does."""
-    from gouvernante.sources.git import list_refs, read_ref_files, repository_at, short_ref
+    from gouvernante.sources.git import (
+        ObjectStore,
+        heads_from_files,
+        list_refs,
+        read_ref_files,
+        repository_at,
+        short_ref,
+    )
 
     org, r, _c = _org(tmp_path)
     bare = org / "team" / "app.git"
     r.git("tag", "light")
-    r.git("push", "-q", str(bare), "light", "main:refs/heads/loose/one")
+    r.git("tag", "-a", "v2", "-m", "annotated, pushed loose (not peeled in packed-refs)")
+    r.git("push", "-q", str(bare), "light", "v2", "main:refs/heads/loose/one")
     repo = repository_at(str(bare), "app")
     assert repo is not None
     from_files = read_ref_files(repo)
     assert from_files is not None
     by_git = {h.short: h.commit for h in list_refs(repo, (), [])}
-    assert {short_ref(name): peeled or oid for name, oid, peeled in from_files} == by_git
-    assert "loose/one" in by_git and "tags/v1" in by_git
+    assert {short_ref(name) for name, _oid, _peeled in from_files} == set(by_git)
+    assert "loose/one" in by_git and "tags/v1" in by_git and "tags/v2" in by_git
+    with ObjectStore(repo) as store:
+        fast = heads_from_files(repo, store, (), [])
+    assert fast is not None
+    assert sorted(fast, key=lambda h: h.name) == sorted(
+        list_refs(repo, (), []), key=lambda h: h.name
+    )
+
+
+def test_collect_places_git_findings_in_repositories_not_on_the_host(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    org, _r, _c = _org(tmp_path)
+    rules = write_rules(tmp_path)
+    report = tmp_path / "org.json"
+    assert main(["-rules", str(rules), "-git", str(org), "-recursive", "-output", str(report)]) == 2
+    capsys.readouterr()
+    assert main(["collect", str(report)]) == 2
+    out = capsys.readouterr().out
+    assert "hosts affected now: none" in out
+    assert "1 project(s) and 0 host(s) affected now" in out

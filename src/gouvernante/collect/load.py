@@ -65,6 +65,12 @@ class FindingRecord:
     type: FindingType
     what: str
     where: str
+    in_repository: bool = False  # from -git/-inventory: a file in a repository, not on a host
+
+    @property
+    def on_host(self) -> bool:
+        """Found on the scanning host itself (installs, caches, host indicators)."""
+        return self.type in HOST_TYPES and not self.in_repository
 
 
 @dataclass(frozen=True)
@@ -140,8 +146,15 @@ def _finding(f: ReportFinding) -> FindingRecord:
     where = f.lockfile or f.path or ""
     if where and f.line is not None and f.lockfile:
         where = f"{where}:{f.line}"
+    if f.repository is not None:
+        where = f"{f.repository}@{f.ref or '?'}:{where}"
     return FindingRecord(
-        rule_id=f.rule_id, severity=f.severity.value, type=f.type, what=what, where=where
+        rule_id=f.rule_id,
+        severity=f.severity.value,
+        type=f.type,
+        what=what,
+        where=where,
+        in_repository=f.repository is not None,
     )
 
 
@@ -210,7 +223,7 @@ def _record(report: Report, source: str, content: str) -> ReportRecord:
         findings=tuple(findings),
         suppressed=suppressed,
         errors=errors,
-        host_scan=report.host_checks is not None or any(f.type in HOST_TYPES for f in findings),
+        host_scan=report.host_checks is not None or any(f.on_host for f in findings),
         project=scan.project or default_project(scan.host, scan.root, files),
         digest=content,
         tool_version=report.tool.version,

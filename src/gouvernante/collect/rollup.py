@@ -32,7 +32,7 @@ from enum import StrEnum
 import msgspec
 
 from gouvernante import __version__
-from gouvernante.collect.load import HOST_TYPES, InputIssue, ReportRecord, format_time
+from gouvernante.collect.load import InputIssue, ReportRecord, format_time
 from gouvernante.report.model import RuleCheck
 
 ROLLUP_SCHEMA_VERSION = "1"
@@ -285,7 +285,7 @@ def _rule_rollup(
     hosts_affected = sorted(
         host
         for host, state in host_latest.items()
-        if any(f.rule_id == rule_id and f.type in HOST_TYPES for f in state.report.findings)
+        if any(f.rule_id == rule_id and f.on_host for f in state.report.findings)
     )
     first_scan = min((r.started_at for r in all_relevant), default=None)
     not_scanned = buckets[ProjectStatus.NOT_SCANNED]

@@ -301,6 +301,67 @@ def read_ref_files(repo: Repository) -> list[tuple[str, str, str | None]] | None
     )
 
 
+def heads_from_files(
+    repo: Repository, store: ObjectStore, patterns: Sequence[str], notes: list[tuple[str, str]]
+) -> list[RefHead] | None:
+    """``list_refs`` without ``for-each-ref``: the ref files read directly (``read_ref_files``)
+    and commits, trees and times from the repository's ``cat-file`` process. None when the ref
+    files cannot be read that way (then ``list_refs``)."""
+    refs = read_ref_files(repo)
+    if refs is None:
+        return None
+    wanted = [
+        (name, oid, peeled)
+        for name, oid, peeled in refs
+        if not patterns
+        or any(
+            fnmatch.fnmatchcase(short_ref(name), p) or fnmatch.fnmatchcase(name, p)
+            for p in patterns
+        )
+    ]
+    targets = list(dict.fromkeys(peeled or oid for _n, oid, peeled in wanted))
+    objects = dict(zip(targets, store.read_any(targets, 1 << 20), strict=True))
+    heads: list[RefHead] = []
+    for name, oid, peeled in wanted:
+        target = peeled or oid
+        got = objects[target]
+        if isinstance(got, SourceError):
+            raise got
+        kind, data = got
+        for _ in range(8):  # an annotated tag (of a tag...) the packed-refs did not peel
+            if kind != "tag":
+                break
+            fields = _header_fields(data)
+            target = fields.get("object", "")
+            if not _OID.fullmatch(target):
+                raise SourceError(repo.display, f"tag {oid}: no object line")
+            again = store.read_any([target], 1 << 20)[0]
+            if isinstance(again, SourceError):
+                raise again
+            kind, data = again
+        if kind != "commit":
+            notes.append((f"{repo.display}@{short_ref(name)}", f"points at a {kind}: skipped"))
+            continue
+        fields = _header_fields(data)
+        tree = fields.get("tree", "")
+        when = fields.get("committer", "").rsplit(" ", 2)
+        if not _OID.fullmatch(tree) or len(when) != 3 or not when[1].isdigit():
+            raise SourceError(repo.display, f"commit {target}: malformed header")
+        heads.append(RefHead(name, short_ref(name), target, tree, int(when[1])))
+    return heads
+
+
+def _header_fields(data: bytes) -> dict[str, str]:
+    """The header lines of a commit or tag object (first occurrence of each key)."""
+    head = data.split(b"\n\n", 1)[0].decode("utf-8", "surrogateescape")
+    fields: dict[str, str] = {}
+    for line in head.split("\n"):
+        key, _, value = line.partition(" ")
+        if key and not line.startswith(" "):
+            fields.setdefault(key, value)
+    return fields
+
+
 def resolve_commit(repo: Repository, revision: str) -> tuple[str, str, int]:
     """(commit, tree, committer time) of a revision name (``main``, ``HEAD~2``, an id)."""
     if revision.startswith("-"):
@@ -371,9 +432,11 @@ class ObjectStore:
         if proc.stdin is not None:
             with contextlib.suppress(OSError):
                 proc.stdin.close()
-        proc.wait()  # cat-file ends at the end of its input; the deadline timer kills it else
         if proc.stdout is not None:
             proc.stdout.close()
+        # cat-file ends at the end of its input: reaped later rather than waited for here.
+        _EXITING.append(proc)
+        _reap()
 
     def read(self, oid: str, expected: str, limit: int) -> bytes:
         """The content of one object of type ``expected`` (at most ``limit`` bytes)."""
@@ -383,10 +446,11 @@ class ObjectStore:
         return got
 
     def read_many(
-        self, oids: Sequence[str], expected: str, limit: int
+        self, oids: Sequence[str], expected: str, limit: int, kinds: list[str] | None = None
     ) -> list[bytes | SourceError]:
         """Several objects in one round trip: the requests are written by a thread while the
-        answers are read here, so neither side waits on a full pipe."""
+        answers are read here, so neither side waits on a full pipe. ``expected`` "" takes any
+        type (each one appended to ``kinds``)."""
         proc = self._start()
         stdin: IO[bytes] | None = proc.stdin
         stdout: IO[bytes] | None = proc.stdout
@@ -404,19 +468,29 @@ class ObjectStore:
         else:
             writer = threading.Thread(target=send, daemon=True)
             writer.start()
-        out = [self._answer(stdout, oid, expected, limit) for oid in oids]
+        out = [self._answer(stdout, oid, expected, limit, kinds) for oid in oids]
         if writer is not None:
             writer.join()
         return out
 
+    def read_any(self, oids: Sequence[str], limit: int) -> list[tuple[str, bytes] | SourceError]:
+        """Objects of any type, with their type."""
+        kinds: list[str] = []
+        got = self.read_many(oids, "", limit, kinds)
+        return [
+            g if isinstance(g, SourceError) else (k, g) for g, k in zip(got, kinds, strict=True)
+        ]
+
     def _answer(
-        self, stdout: IO[bytes], oid: str, expected: str, limit: int
+        self, stdout: IO[bytes], oid: str, expected: str, limit: int, kinds: list[str] | None
     ) -> bytes | SourceError:
         try:
             header = stdout.readline()
         except (OSError, ValueError):
             header = b""
         parts = header.split()
+        if len(parts) != 3 and kinds is not None:
+            kinds.append("")
         if len(parts) == 2 and parts[1] == b"missing":
             return SourceError(self.repo.display, f"object {oid} is missing (partial clone?)")
         if len(parts) != 3:
@@ -424,9 +498,11 @@ class ObjectStore:
                 self.repo.display, f"git cat-file: no answer for {oid} (deadline or crash)"
             )
         kind, size = parts[1].decode("ascii"), int(parts[2])
-        if size > limit or kind != expected:
+        if kinds is not None:
+            kinds.append(kind)
+        if size > limit or (expected and kind != expected):
             _discard(stdout, size + 1)
-            if kind != expected:
+            if expected and kind != expected:
                 return SourceError(self.repo.display, f"object {oid} is a {kind}, not a {expected}")
             return SourceError(
                 self.repo.display, f"object {oid}: {size} bytes, more than the {limit} allowed"
@@ -553,6 +629,23 @@ class ObjectStore:
                 yield entry
                 if mode == TREE_MODE:
                     stack.append(entry)
+
+
+_EXITING: list[subprocess.Popen[bytes]] = []
+
+
+def _reap() -> None:
+    """Collect the cat-file processes that have ended (kill those lingering on)."""
+    still: list[subprocess.Popen[bytes]] = []
+    for proc in _EXITING:
+        if proc.poll() is None:
+            still.append(proc)
+    if len(still) > 64:  # never let many pile up
+        for proc in still:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=DEADLINE_SECONDS)
+        still = [p for p in still if p.poll() is None]
+    _EXITING[:] = still
 
 
 def _join(base: str, name: str) -> str:
