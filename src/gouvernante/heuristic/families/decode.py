@@ -62,6 +62,19 @@ DECODE_EXEC = Pattern(
     detect=_decode_exec,
 )
 
+# Base64 of files that are data, not code: wasm modules, images, fonts (their magic bytes).
+MEDIA_MAGIC = (
+    "AGFzbQ",  # \0asm: a wasm module
+    "iVBORw0KGgo",  # PNG
+    "/9j/",  # JPEG
+    "R0lGOD",  # GIF
+    "UklGR",  # RIFF (WebP)
+    "PHN2Zy",  # <svg
+    "AAABAA",  # ICO
+    "d09GR",  # wOFF / wOF2 fonts
+    "AAEAAA",  # TrueType
+    "T1RUTw",  # OpenType (OTTO)
+)
 RX_BLOB = re.compile(r"['\"`]([A-Za-z0-9+/]{1000,}={0,2}|(?:[0-9a-fA-F]{2}){600,})['\"`]")
 
 
@@ -72,7 +85,7 @@ def _blob_exec(s: FileSignals) -> Detection | None:
     blob = RX_BLOB.search(t.text)
     if (
         blob is not None
-        and not blob.group(1).startswith("AGFzbQ")  # a wasm module
+        and not blob.group(1).startswith(MEDIA_MAGIC)
         and t.find(RX_DECODE_ANY)
         and (s.eval_sink is not None or s.proc is not None)
         and near_sink(t, blob.start(), blob.end())
