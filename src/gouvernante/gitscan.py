@@ -52,6 +52,7 @@ from gouvernante.sources.git import (
     list_refs,
     lockfile_history,
     read_ref_files,
+    reap_all,
     resolve_commit,
     short_ref,
 )
@@ -483,8 +484,15 @@ def parallel_map(
     from gouvernante.procpool import process_pool  # noqa: PLC0415
 
     ctx = multiprocessing.get_context("fork")
-    with process_pool(count, mp_context=ctx) as pool:  # workers end with the scan
+    with process_pool(count, mp_context=ctx, initializer=_worker_init) as pool:
         yield from pool.map(fn, items, chunksize=max(1, min(16, len(items) // (count * 8))))
+
+
+def _worker_init() -> None:
+    """A pool worker waits for its git processes when it ends (workers end with the scan)."""
+    from multiprocessing.util import Finalize  # noqa: PLC0415
+
+    Finalize(None, reap_all, exitpriority=10)
 
 
 def worker_state(name: str) -> object:
@@ -633,6 +641,7 @@ def run_git_scan(request: GitScanRequest, rules: Sequence[Rule], index: RuleInde
     finally:
         for store in stores.values():
             store.close()
+        reap_all()
     out.notes[:] = list(dict.fromkeys(out.notes))
     return out
 

@@ -167,3 +167,29 @@ def test_inventory_answers_equal_git_answers(
     assert _comparable(stored.findings) == _comparable(direct.findings)
     assert sorted(stored.scanned) == sorted(direct.scanned)
     assert stored.errors == direct.errors
+
+
+def test_a_project_folder_is_a_source_too(tmp_path: Path) -> None:
+    rules, index = _rules(tmp_path)
+    project = tmp_path / "checkout"
+    (project / "web").mkdir(parents=True)
+    (project / "web" / "package-lock.json").write_text(lockfile("4.4.2", "web"))
+    (project / "package-lock.json").write_text(lockfile("4.4.1"))
+    db = str(tmp_path / "inv.db")
+    first = add(db, [], dirs=[str(project)], now=T0)
+    assert (first.repositories, first.refs_moved, first.blobs_parsed) == (1, 1, 2)
+    assert add(db, [], dirs=[str(project)], now=T0 + 10).refs_moved == 0
+    out = evaluate(InventoryRequest(db, now=T0 + 20), rules, index)
+    [finding] = out.findings
+    assert (finding.ref, finding.lockfile, finding.version) == (
+        "worktree",
+        "web/package-lock.json",
+        "4.4.2",
+    )
+    assert finding.repository is not None and finding.repository.endswith(f":{project}")
+    (project / "web" / "package-lock.json").write_text(lockfile("4.4.3", "web"))
+    moved = add(db, [], dirs=[str(project)], now=T0 + 30)
+    assert (moved.refs_moved, moved.blobs_parsed) == (1, 1)
+    assert evaluate(InventoryRequest(db, now=T0 + 40), rules, index).findings == []
+    then = evaluate(InventoryRequest(db, at=T0 + 15, now=T0 + 40), rules, index)
+    assert [f.version for f in then.findings] == ["4.4.2"]

@@ -1,4 +1,4 @@
-"""``gouvernante inventory add -db FILE -git PATH... [-recursive] [-ref GLOB]``.
+"""``gouvernante inventory add -db FILE [-git PATH...] [-dir DIR...] [-recursive] [-ref GLOB]``.
 
 Records what every ref of every repository resolves (see ``gouvernante.inventory``); then
 ``gouvernante -rules R -inventory FILE`` answers a rule without reading a repository.
@@ -32,6 +32,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="repository (bare mirror or clone), or with -recursive a folder of them; repeatable",
     )
+    flag(
+        p,
+        "dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a project folder (as -dir -recursive reads it) recorded as HOST:DIR; repeatable",
+    )
     flag(p, "recursive", action="store_true", help="every repository under each -git PATH")
     flag(p, "ref", action="append", default=[], metavar="GLOB", help="only refs matching GLOB")
     flag(p, "workers", type=int, default=None, metavar="N", help="processes (default: 2)")
@@ -40,13 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run(args: Sequence[str]) -> int:
     ns = build_parser().parse_args(list(args))
-    if not ns.git:
-        raise UsageError("inventory add: give at least one -git PATH")
+    if not ns.git and not ns.dir:
+        raise UsageError("inventory add: give at least one -git PATH or -dir DIR")
     from gouvernante.inventory.record import add  # noqa: PLC0415
 
     summary = add(
         ns.db,
         ns.git,
+        dirs=ns.dir,
         recursive=ns.recursive,
         ref_patterns=tuple(ns.ref),
         workers=ns.workers,

@@ -7,18 +7,23 @@ the inventory has never seen are parsed.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import socket
 import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from gouvernante.errors import GouvernanteError, SourceError
-from gouvernante.fs.read import MAX_LOCKFILE_BYTES
+from gouvernante.fs.read import MAX_LOCKFILE_BYTES, read_regular_file
+from gouvernante.fs.walk import walk
 from gouvernante.gitscan import (
     BLOB_BATCH,
     BlobKey,
     ListingRequest,
     RepoListing,
+    Snapshot,
     discover_repositories,
     list_repository,
     lockfiles_of,
@@ -28,8 +33,16 @@ from gouvernante.gitscan import (
 )
 from gouvernante.inventory import graphs
 from gouvernante.inventory.store import connect
+from gouvernante.lockfiles import LOCKFILE_NAMES
 from gouvernante.model import ScanIssue
-from gouvernante.sources.git import SYMLINK_MODE, ObjectStore, Repository
+from gouvernante.sources.git import (
+    GITHUB_DIR,
+    SYMLINK_MODE,
+    ObjectStore,
+    Repository,
+    TreeFile,
+    reap_all,
+)
 
 
 @dataclass(frozen=True)
@@ -77,6 +90,7 @@ def add(
     database: str,
     git_paths: Sequence[str],
     *,
+    dirs: Sequence[str] = (),
     recursive: bool = False,
     ref_patterns: tuple[str, ...] = (),
     workers: int | None = None,
@@ -99,6 +113,12 @@ def add(
         for listing, blobs in parallel_map(_add_job, repos, workers, state):
             listings.append(listing)
             new_blobs.extend(blobs)
+        for directory in dirs:
+            found, blobs = _directory(directory, have, stamp, summary)
+            if found is not None:
+                summary.repositories += 1
+                listings.append(found)
+                new_blobs.extend(blobs)
         summary.blobs_parsed = len(new_blobs)
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -111,8 +131,65 @@ def add(
             raise
     finally:
         db.close()
+        reap_all()
     summary.elapsed_s = time.perf_counter() - started
     return summary
+
+
+DIRECTORY_REF = "worktree"
+
+
+def _directory(
+    directory: str, have: frozenset[tuple[str, str]], now: int, summary: AddSummary
+) -> tuple[RepoListing | None, list[StoredBlob]]:
+    """A project folder as a source: ``host:/abs/dir`` at ref ``worktree``, its "commit" the
+    hash of what it holds (lockfiles and .github files found as ``-dir -recursive`` finds them),
+    so an unchanged folder is an unchanged ref."""
+    root = os.path.abspath(directory)
+    if not os.path.isdir(root):
+        summary.errors.append(ScanIssue(directory, "no such directory"))
+        return None, []
+    files: list[TreeFile] = []
+    contents: dict[str, bytes] = {}
+
+    def on_error(path: str, message: str) -> None:
+        summary.errors.append(ScanIssue(path, message))
+
+    for wd in walk(root, on_error=on_error):
+        rel_dir = os.path.relpath(wd.path, root).replace(os.sep, "/")
+        in_github = GITHUB_DIR in rel_dir.split("/")
+        for name in wd.files:
+            if name not in LOCKFILE_NAMES and not in_github:
+                continue
+            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+            if name in wd.links:
+                files.append(TreeFile(rel, SYMLINK_MODE, "0" * 40))
+                continue
+            try:
+                data = read_regular_file(os.path.join(wd.path, name), MAX_LOCKFILE_BYTES, rel)
+            except GouvernanteError as exc:
+                summary.errors.append(ScanIssue(os.path.join(directory, rel), exc.detail))
+                continue
+            oid = hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+            files.append(TreeFile(rel, "100644", oid))
+            if name in LOCKFILE_NAMES and not in_github:
+                contents[oid + "\0" + name] = data
+    digest = hashlib.sha1(usedforsecurity=False)
+    for f in sorted(files, key=lambda f: f.path):
+        digest.update(f"{f.mode} {f.path} {f.oid}\n".encode("utf-8", "surrogateescape"))
+    name = f"{_hostname()}:{root}"
+    snapshot = Snapshot(name, DIRECTORY_REF, digest.hexdigest(), now, tuple(files))
+    blobs: list[StoredBlob] = []
+    for key in dict.fromkeys(
+        BlobKey.of(f) for f in lockfiles_of(snapshot) if f.mode != SYMLINK_MODE
+    ):
+        if (key.oid, key.name) not in have:
+            blobs.append(_store_blob(contents[key.oid + "\0" + key.name], key))
+    return RepoListing(Repository(root, name, bare=True), (snapshot,)), blobs
+
+
+def _hostname() -> str:
+    return socket.gethostname()
 
 
 def _known_commits(

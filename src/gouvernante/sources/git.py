@@ -648,6 +648,17 @@ def _reap() -> None:
     _EXITING[:] = still
 
 
+def reap_all() -> None:
+    """Wait for every cat-file process closed so far (end of a scan)."""
+    for proc in _EXITING:
+        try:
+            proc.wait(timeout=DEADLINE_SECONDS)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    _EXITING.clear()
+
+
 def _join(base: str, name: str) -> str:
     return f"{base}/{name}" if base else name
 
