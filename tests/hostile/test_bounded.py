@@ -4,14 +4,18 @@ YAML alias amplification in pnpm files refused, each tripped limit a clear error
 
 from __future__ import annotations
 
+import json
 import re
 import time
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gouvernante.errors import GouvernanteError, SuppressionError
 from gouvernante.lockfiles import parse_bytes
+from gouvernante.rules.loader import load_rule_files
+from gouvernante.semver import parse_range, parse_version
 from gouvernante.suppress import glob_match, parse_suppressions
 
 
@@ -96,3 +100,45 @@ def test_pnpm_alias_amplification_is_refused_quickly() -> None:
     else:
         raise AssertionError("a YAML bomb was parsed")
     assert time.perf_counter() - start < 2.0
+
+
+def _big_rule(tmp: Path, count: int) -> Path:
+    versions = [f"{i // 1_000_000}.{(i // 1000) % 1000}.{i % 1000}" for i in range(count)]
+    versions.append(">=9.0.0 <9.1.0")
+    rule = {
+        "id": "BIG-1",
+        "title": "A million exact versions",
+        "kind": "compromised-release",
+        "ecosystem": "npm",
+        "severity": "high",
+        "package_rules": [{"package_name": "a", "affected_versions": versions}],
+    }
+    path = tmp / "big.json"
+    path.write_text(json.dumps({"schema_version": "1.0.0", "rules": [rule]}))
+    return path
+
+
+def test_a_million_exact_versions_load_in_about_a_second(tmp_path: Path) -> None:
+    path = _big_rule(tmp_path, 1_000_000)
+    start = time.process_time()  # CPU time: the machine may be shared
+    ruleset, errors = load_rule_files([str(path)])
+    loaded = time.process_time() - start
+    assert errors == []
+    prule = ruleset.rules[0].package_rules[0]
+    assert prule.first_match(parse_version("0.999.999")) == "0.999.999"
+    assert prule.first_match(parse_version("9.0.5")) == ">=9.0.0 <9.1.0"
+    assert prule.first_match(parse_version("1.0.0")) is None
+    assert prule.first_match(parse_version("0.0.1-beta")) is None  # =0.0.1 is no prerelease
+    assert loaded < 4.0, f"{loaded:.2f} s of CPU to load a million exact versions"
+
+
+def test_first_match_keeps_the_rule_order() -> None:
+    from gouvernante.rules.model import PackageRule
+
+    rule = PackageRule("a", ("^1.0.0", "=1.2.3", "1.2.3", "<1.0.0"), frozenset())
+    assert rule.first_match(parse_version("1.2.3")) == "^1.0.0"
+    rule = PackageRule("a", ("=1.2.3", "^1.0.0"), frozenset())
+    assert rule.first_match(parse_version("1.2.3")) == "=1.2.3"
+    assert rule.first_match(parse_version("1.5.0")) == "^1.0.0"
+    assert rule.first_intersecting(parse_range("~1.2.0")) == "=1.2.3"
+    assert rule.first_intersecting(parse_range("^2")) is None

@@ -22,7 +22,7 @@ from gouvernante.model import (
 )
 from gouvernante.rules.index import RuleIndex, VersionEntry
 from gouvernante.rules.model import Rule
-from gouvernante.semver import Range, intersects, parse_range, try_parse_version
+from gouvernante.semver import Range, parse_range, try_parse_version
 from gouvernante.vocab import LockfileEcosystem
 
 _WHITESPACE = re.compile(r"\s")
@@ -55,11 +55,10 @@ def package_hits(
                     continue
                 if ecosystem is not None and not prule.applies_to(ecosystem):
                     continue
-                for expr, rng in zip(prule.affected_versions, prule.ranges, strict=True):
-                    if rng.test(parsed, include_prerelease=True):
-                        hits.append(PackageHit(entry.rule, MatchKind.VERSION, expr))
-                        seen.add(entry.rule.id)
-                        break
+                expr = prule.first_match(parsed)
+                if expr is not None:
+                    hits.append(PackageHit(entry.rule, MatchKind.VERSION, expr))
+                    seen.add(entry.rule.id)
     for dentry in index.droppers.get(name, ()):
         hits.append(PackageHit(dentry.rule, MatchKind.DROPPER, None))
     return hits
@@ -241,17 +240,16 @@ def match_declared(
             prule = entry.package_rule
             if declared_range is None or entry.rule.id in seen_rules:
                 continue
-            for expr, rng in zip(prule.affected_versions, prule.ranges, strict=True):
-                if intersects(declared_range, rng):
-                    seen_rules.add(entry.rule.id)
-                    out.append(
-                        DeclaredHit(
-                            _declared_finding(entry.rule, dep, display_path, expr),
-                            dep.name,
-                            dep.field,
-                        )
+            expr = prule.first_intersecting(declared_range)
+            if expr is not None:
+                seen_rules.add(entry.rule.id)
+                out.append(
+                    DeclaredHit(
+                        _declared_finding(entry.rule, dep, display_path, expr),
+                        dep.name,
+                        dep.field,
                     )
-                    break
+                )
         for dentry in dropper_entries or ():
             if dentry.rule.id in seen_rules:
                 continue
@@ -283,11 +281,10 @@ def _not_a_range(
     for entry in entries:
         prule = entry.package_rule
         if version is not None:
-            for expr, rng in zip(prule.affected_versions, prule.ranges, strict=True):
-                if rng.test(version, include_prerelease=True):
-                    finding = _declared_finding(entry.rule, dep, display_path, expr)
-                    hits.append(DeclaredHit(finding, dep.name, dep.field))
-                    break
+            expr = prule.first_match(version)
+            if expr is not None:
+                finding = _declared_finding(entry.rule, dep, display_path, expr)
+                hits.append(DeclaredHit(finding, dep.name, dep.field))
         else:
             finding = replace(
                 _declared_finding(entry.rule, dep, display_path, None),

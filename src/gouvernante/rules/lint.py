@@ -6,10 +6,11 @@ and a scan must work offline; a version list that names nothing real simply neve
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 from gouvernante.errors import SemverError
-from gouvernante.rules.model import Rule, RuleKind
+from gouvernante.rules.model import EXACT_VERSION, Rule, RuleKind
 from gouvernante.semver import intersects, parse_range, parse_version
 from gouvernante.vocab import LockfileEcosystem
 
@@ -18,6 +19,8 @@ _PROBES = tuple(parse_version(v) for v in ("0.0.0", "0.1.0-alpha.1", "1.0.0", "9
 
 
 def _matches_everything(expr: str) -> bool:
+    if EXACT_VERSION.fullmatch(expr):
+        return False
     try:
         rng = parse_range(expr)
     except SemverError:  # the loader already reported invalid ranges
@@ -55,7 +58,7 @@ def rule_warnings(rules: Sequence[Rule]) -> list[str]:
             seen.setdefault(prule.package_name, []).extend(
                 (at, i, e) for e in prule.affected_versions
             )
-            dupes = {e for e in prule.affected_versions if prule.affected_versions.count(e) > 1}
+            dupes = {e for e, n in Counter(prule.affected_versions).items() if n > 1}
             for e in sorted(dupes):
                 out.append(f"{at}: {e!r} is listed more than once")
     return out

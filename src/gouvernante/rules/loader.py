@@ -32,6 +32,7 @@ from gouvernante.fs.decode import json_problem
 from gouvernante.fs.read import os_message, read_regular
 from gouvernante.fs.walk import find_files
 from gouvernante.rules.model import (
+    EXACT_VERSION,
     SCHEMA_VERSION,
     Alias,
     AliasType,
@@ -589,6 +590,8 @@ def _package_rule(ctx: _Ctx, obj: Any, path: _Path) -> PackageRule | None:
     if type(versions) is list and versions:
         for index, item in enumerate(versions):
             if type(item) is str and item and not item.isspace():
+                if EXACT_VERSION.fullmatch(item) is not None:
+                    continue  # an exact release: valid by its shape, never compiled
                 try:
                     _compile_range(item)  # validated now; compiled again (cached) on first use
                 except SemverError as exc:

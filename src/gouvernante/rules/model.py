@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from enum import StrEnum
 
-from gouvernante.semver import Range, parse_range
+from gouvernante.semver import Range, Version, intersects, parse_range
 from gouvernante.vocab import Confidence, LockfileEcosystem, Severity
 
 SCHEMA_VERSION = "1.0.0"
@@ -81,19 +82,74 @@ class Reference:
     type: ReferenceType | None = None  # None when the rule wrote a plain URL string
 
 
+# An exact release (``1.2.3`` or ``=1.2.3``, no prerelease): the common case of a compromise
+# advisory, looked up in a dictionary instead of compiled as a range, so a rule listing a million
+# versions loads and matches in about a second.
+EXACT_VERSION = re.compile(r"=?(0|[1-9][0-9]{0,15})\.(0|[1-9][0-9]{0,15})\.(0|[1-9][0-9]{0,15})")
+
+
 @dataclass(frozen=True, slots=True)
 class PackageRule:
     package_name: str
     affected_versions: tuple[str, ...]  # as written in the rule (validated by the loader)
     lockfile_ecosystems: frozenset[LockfileEcosystem]  # empty = every ecosystem
     notes: str | None = None
+    # ``affected_versions`` split: exact releases ("1.2.3" -> its first position) and the other
+    # expressions with their positions, so the first matching expression is the one the rule's
+    # order gives.
+    exact: dict[str, int] = field(init=False, repr=False, compare=False)
+    inexact: tuple[tuple[int, str], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        exact: dict[str, int] = {}
+        inexact: list[tuple[int, str]] = []
+        match = EXACT_VERSION.fullmatch
+        for position, expr in enumerate(self.affected_versions):
+            if match(expr) is None:
+                inexact.append((position, expr))
+            else:  # no leading zeros: the text is the canonical version
+                key = expr[1:] if expr[0] == "=" else expr
+                if key not in exact:
+                    exact[key] = position
+        object.__setattr__(self, "exact", exact)
+        object.__setattr__(self, "inexact", tuple(inexact))
 
     @property
     def ranges(self) -> tuple[Range, ...]:
         """Compiled ``affected_versions`` (same order). Compiled on first use and cached by
         ``parse_range``, so a pack of thousands of package rules loads without compiling the
-        ranges of packages no scanned lockfile contains."""
+        ranges of packages no scanned lockfile contains. (The matcher uses ``first_match``.)"""
         return tuple(parse_range(e) for e in self.affected_versions)
+
+    def first_match(self, version: Version) -> str | None:
+        """The first expression (in the rule's order) ``version`` satisfies, prereleases
+        included; None if none does."""
+        found = None
+        if not version.prerelease:
+            found = self.exact.get(f"{version.major}.{version.minor}.{version.patch}")
+        limit = found if found is not None else len(self.affected_versions)
+        for position, expr in self.inexact:
+            if position > limit:
+                break
+            if parse_range(expr).test(version, include_prerelease=True):
+                return expr
+        return self.affected_versions[found] if found is not None else None
+
+    def first_intersecting(self, declared: Range) -> str | None:
+        """The first expression (in the rule's order) some version of ``declared`` satisfies."""
+        candidates: list[tuple[int, str]] = []
+        for key, position in self.exact.items():
+            major, minor, patch = (int(p) for p in key.split("."))
+            if declared.test(Version(major, minor, patch)):
+                candidates.append((position, self.affected_versions[position]))
+                break  # dictionary order is the rule's order: the first exact hit is the earliest
+        for position, expr in self.inexact:
+            if candidates and position > candidates[0][0]:
+                break
+            if intersects(declared, parse_range(expr)):
+                candidates.append((position, expr))
+                break
+        return min(candidates)[1] if candidates else None
 
     def applies_to(self, ecosystem: LockfileEcosystem) -> bool:
         return not self.lockfile_ecosystems or ecosystem in self.lockfile_ecosystems
