@@ -256,7 +256,7 @@ top@^3.0.0:
   version "3.0.0"
   dependencies:
     "@scope/a" "^1.0.0"
-    b "~2.0.0"
+    b "^2.0.0"
 """
 
 
@@ -291,8 +291,13 @@ def test_classic_edges_cycles_and_name_fallback() -> None:
         "tar-dep@https://example.com/tar-dep-1.0.0.tgz",
     ]
     assert edges["b@^2.0.0"] == [a]  # a cycle a <-> b
-    # "b@~2.0.0" is not a key (e.g. a resolutions override): the only "b" entry is used.
     assert edges["top@^3.0.0"] == [a, "b@^2.0.0"]
+    # yarn 1 keys an entry by every range that asked for it, resolutions overrides included
+    # (tests/pipeline/fixtures/yarn1-resolutions): a range that is no key is a cut file
+    broken = CLASSIC.replace('    b "^2.0.0"\n', '    b "~2.0.0"\n')
+    assert broken != CLASSIC
+    with pytest.raises(LockfileError, match="resolves to no entry"):
+        _parse(broken)
     assert edges["(root)"] == [
         "other@git+https://github.com/owner/other.git#v1",
         "mine@file:./local/mine",

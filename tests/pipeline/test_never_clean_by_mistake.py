@@ -199,3 +199,12 @@ def test_a_declared_dependency_the_lockfile_does_not_lock_is_an_error(
         "package.json dependencies['debug']: the lockfile has no entry for it"
         " (truncated or out-of-date lockfile)"
     ]
+
+
+def test_yarn1_resolutions_keep_every_range_as_a_key() -> None:
+    """Made by the real yarn 1.22.22 (fixtures/yarn1-resolutions/make.sh): an override is keyed
+    by the dependent's range too, so the strict reference check reads it."""
+    folder = Path(__file__).parent / "fixtures" / "yarn1-resolutions"
+    graph = parse_bytes((folder / "yarn.lock").read_bytes(), "yarn.lock")
+    assert sorted((p.name, p.version) for p in graph.table) == [("debug", "2.6.9"), ("ms", "2.1.3")]
+    assert graph.details.edges()["debug@2.6.9"] == ["ms@2.0.0, ms@2.1.3"]

@@ -353,7 +353,14 @@ def _metadata_version(parsed: _Parsed, path: str) -> None:
 def _assemble(parsed: _Parsed, path: str) -> LockfileGraph:
     _metadata_version(parsed, path)
     keys = ["" if key == "__metadata" else key for key in parsed.keys]
-    check_references(keys, parsed.lines, parsed.deps_of, path, npm_default=True)
+    check_references(keys, parsed.lines, parsed.deps_of, path, berry=True)
+    if not any(keys):
+        # berry always locks at least the project itself: a header alone is a cut file
+        raise LockfileError(path, "no entries after __metadata (truncated file?)")
+    workspaces = [d for key in keys for d in _KEY_SPLIT.split(key.strip()) if "@workspace:" in d]
+    if workspaces and not any(d.endswith("@workspace:.") for d in workspaces):
+        # the project itself is always locked beside its workspaces: without it, the file is cut
+        raise LockfileError(path, "workspaces but no entry for the project itself (truncated?)")
     packages: list[LockedPackage] = []
     importers: list[Importer] = []
     entry_ids: list[str] = []  # one per top-level key; "" for __metadata

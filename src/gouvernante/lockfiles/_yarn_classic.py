@@ -106,7 +106,7 @@ def parse_classic(text: str, path: str, *, has_marker: bool) -> LockfileGraph:
         entries.lines,
         lambda index: _entry_deps(entry_text(index)),
         path,
-        npm_default=False,
+        berry=False,
     )
 
     root_deps: list[tuple[str, str]] = []

@@ -132,15 +132,16 @@ def check_references(
     deps_of: Callable[[int], Sequence[tuple[str, str]]],
     path: str,
     *,
-    npm_default: bool,
+    berry: bool,
 ) -> None:
     """Every dependency of every entry must name an entry: a file cut between two entries, or
     an entry deleted by hand, is an error, not a smaller lockfile.
 
     ``keys`` are the entries' headers (descriptors joined by ``,``; ``""`` for a key that is no
-    entry). A dependency resolves when its descriptor heads an entry (berry: also with the
-    ``npm:`` protocol it implies), or, as with ``resolutions`` overrides that rewrite the entry
-    but not the dependent's range, when some entry has its name.
+    entry). A dependency resolves when its descriptor heads an entry: yarn classic keys every
+    entry by the ranges that asked for it. Berry also writes ``npm:`` implied, and rewrites the
+    key of an entry that ``resolutions``, catalogs or workspaces decide while the dependent
+    keeps its range: there, an entry with the dependency's name is enough.
     """
     descriptors: set[str] = set()
     names: set[str] = set()
@@ -153,9 +154,9 @@ def check_references(
         if not key:
             continue
         for name, range_ in deps_of(index):
-            if f"{name}@{range_}" in descriptors or name in names:
+            if f"{name}@{range_}" in descriptors:
                 continue
-            if npm_default and f"{name}@npm:{range_}" in descriptors:
+            if berry and (name in names or f"{name}@npm:{range_}" in descriptors):
                 continue
             raise LockfileError(
                 path,
