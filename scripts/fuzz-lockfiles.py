@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Fuzz the lockfile parsers for longer than CI does.
+
+    python scripts/fuzz-lockfiles.py --minutes 5 [--seed 1] [--no-realworld]
+
+Every text lockfile of tests/lockfiles/fixtures (and, unless --no-realworld, the 21 real
+lockfiles of tests/realworld/data), damaged over and over: every cut of the file (in steps, finer
+on each round) and random mutations (a byte replaced, deleted or inserted, a line doubled or
+dropped). Each damaged file must give an error or a reading that keeps every package (cuts) or the
+planted finding (mutations outside its entry); never a traceback, never a hang (see
+tests/lockfiles/fuzzcore.py). Prints figures; exits 1 on any failure, listing them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "src"))
+
+from lockfiles.fuzzcore import (  # noqa: E402 - after the path set-up
+    Failure,
+    check,
+    fixture_paths,
+    load_case,
+    mutate,
+    truncations,
+)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--minutes", type=float, default=5.0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-realworld", action="store_true")
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    paths = fixture_paths(realworld=not args.no_realworld)
+    cases = [load_case(p, str(p.relative_to(ROOT))) for p in paths]
+    deadline = time.monotonic() + args.minutes * 60
+    counts: Counter[str] = Counter()
+    failures: dict[str, str] = {}
+    slowest = 0.0
+    rounds = 0
+    while time.monotonic() < deadline:
+        rounds += 1
+        for case in cases:
+            if time.monotonic() >= deadline:
+                break
+            # cuts: a random offset within a step that shrinks each round
+            step = max(1, len(case.data) // (50 * rounds))
+            for cut, where in truncations(case, step):
+                if rng.random() > 200 / max(200, len(case.data) // step):
+                    continue
+                counts["truncations"] += 1
+                try:
+                    verdict = check(case, cut, truncated=True, touched=where)
+                except Failure as exc:
+                    counts["failures"] += 1
+                    failures.setdefault(f"{case.label} cut", str(exc))
+                    continue
+                counts[f"cut->{verdict.kind}"] += 1
+                slowest = max(slowest, verdict.seconds)
+            for _ in range(200):
+                damaged, touched = mutate(
+                    case.data,
+                    rng.randrange(len(case.data)),
+                    rng.randrange(5),
+                    rng.randrange(-256, 64),
+                )
+                counts["mutations"] += 1
+                try:
+                    verdict = check(case, damaged, truncated=False, touched=touched)
+                except Failure as exc:
+                    counts["failures"] += 1
+                    failures.setdefault(f"{case.label} mutation", str(exc))
+                    continue
+                counts[f"mutation->{verdict.kind}"] += 1
+                slowest = max(slowest, verdict.seconds)
+    print(f"{len(cases)} lockfiles, {rounds} rounds, {args.minutes} min, seed {args.seed}")
+    for key in sorted(counts):
+        print(f"  {key}: {counts[key]}")
+    print(f"  slowest parse of a damaged file: {slowest:.3f}s")
+    for label, message in sorted(failures.items()):
+        print(f"FAIL {label}: {message}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

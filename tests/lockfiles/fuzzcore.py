@@ -1,0 +1,277 @@
+"""Damaged real lockfiles: the checks the fuzz test (``test_fuzz_lockfiles.py``, bounded) and the
+long run (``scripts/fuzz-lockfiles.py``) make on every truncation and mutation.
+
+A corpus entry is a real lockfile (the generated fixtures of ``fixtures/``, made by the real
+package managers; the long run adds the realworld set) with one of its registry packages planted
+as a rule, so the undamaged file has a finding. For a damaged copy:
+
+- never a traceback: parsing raises ``LockfileError`` or returns a graph, and matching works;
+- never a hang: every parse ends within ``TIME_LIMIT`` seconds;
+- a truncation (the file cut at any byte, trailing blanks aside) is an error or reads every
+  (name, version) pair of the whole file: never a silent partial read, so never exit 0;
+- a mutation outside the planted package's entry is an error, or still finds the planted
+  package (or reports the entry as unreadable): never exit 0 on it.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+from gouvernante.errors import LockfileError
+from gouvernante.lockfiles import parse_bytes
+from gouvernante.lockfiles.package_json import parse as parse_manifest
+from gouvernante.lockfiles.package_json import with_manifest
+from gouvernante.match.hits import match_graph
+from gouvernante.model import LockfileGraph, Source
+from gouvernante.rules.index import RuleIndex, build_index
+from gouvernante.rules.model import PackageRule, Rule, RuleKind
+from gouvernante.vocab import Severity
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REALWORLD = Path(__file__).parents[1] / "realworld" / "data"
+TIME_LIMIT = 20.0  # seconds for one parse of a damaged file (a real one takes well under 1)
+# bun.lockb is a binary format with its own fuzz test (fuzz_bun_lockb.py)
+TEXT_FORMATS = (
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "pnpm-lock.yaml",
+    "yarn.lock",
+    "bun.lock",
+)
+
+
+# The package.json the generate scripts wrote beside the npm v1 and yarn classic fixtures
+# (tests/lockfiles/fixtures/{npm,yarn}/generate.sh): these formats record no root, the
+# manifest says what must be locked.
+MANIFESTS: dict[str, dict[str, object]] = {
+    "npm6-v1": {
+        "name": "fixture-app",
+        "dependencies": {
+            "debug": "4.3.4",
+            "my-lodash": "npm:lodash@4.17.20",
+            "@babel/code-frame": "7.22.13",
+            "chalk": "4.1.2",
+            "react": "18.2.0",
+            "react-dom": "18.2.0",
+            "esbuild": "0.19.12",
+            "uuid": "8.3.0-beta.0",
+            "is-odd": "3.0.1",
+            "@acme/core": "file:packages/core",
+            "@acme/util": "file:packages/util",
+            "is-number": "file:packages/is-number",
+        },
+    },
+    "classic-1.22": {
+        "name": "fixture-app",
+        "workspaces": ["packages/*"],
+        "dependencies": {
+            "@babel/code-frame": "7.22.13",
+            "chalk": "4.1.2",
+            "debug": "4.3.4",
+            "esbuild": "0.19.12",
+            "ms": "3.0.0-canary.1",
+            "my-lodash": "npm:lodash@4.17.20",
+            "react": "18.2.0",
+            "react-dom": "18.2.0",
+        },
+    },
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    label: str
+    filename: str
+    data: bytes
+    manifest: LockfileGraph | None  # the package.json beside it, for formats with no root
+    pairs: frozenset[tuple[str, str]]  # (name, version) of every non-local package
+    planted: tuple[str, str]  # the package the planted rule names
+    span: tuple[int, int]  # byte range of the planted package's entry
+    index: RuleIndex
+
+
+class Hang(Exception):
+    pass
+
+
+class Failure(AssertionError):
+    pass
+
+
+def _on_alarm(signum: int, frame: FrameType | None) -> None:
+    raise Hang
+
+
+def pairs_of(graph: LockfileGraph) -> frozenset[tuple[str, str]]:
+    return frozenset(
+        (p.name, p.version) for p in graph.table if p.source is not Source.LOCAL and p.version
+    )
+
+
+def _rule_for(name: str, version: str) -> RuleIndex:
+    rule = Rule(
+        id="FUZZ-PLANTED",
+        title="planted",
+        kind=RuleKind.COMPROMISED_RELEASE,
+        ecosystem="npm",
+        severity=Severity.CRITICAL,
+        source="fuzz",
+        package_rules=(PackageRule(name, (f"={version}",), frozenset()),),
+    )
+    return build_index((rule,))
+
+
+def _entry_span(data: bytes, graph: LockfileGraph, node_id: str) -> tuple[int, int]:
+    """The bytes of the planted entry and of its two neighbours: a mutation there may rightly
+    change it (a dropped header merges the next entry's fields into it; a nested npm v1 entry
+    hangs from its parent's ``dependencies`` key). The whole file when lines are unknown."""
+    line = graph.details.line_of(node_id)
+    if line is None:
+        return (0, len(data))
+    lines = sorted({n for p in graph.table if (n := graph.details.line_of(p.id)) is not None})
+    at = lines.index(line)
+    starts = [0]
+    for i, byte in enumerate(data):
+        if byte == 10:
+            starts.append(i + 1)
+
+    def offset(n: int) -> int:
+        return starts[n - 1] if n - 1 < len(starts) else len(data)
+
+    begin = offset(lines[at - 1]) if at > 0 else 0
+    end = offset(lines[at + 2]) if at + 2 < len(lines) else len(data)
+    return (begin, end)
+
+
+def _manifest_for(path: Path) -> LockfileGraph | None:
+    beside = path.parent / "package.json"
+    if beside.is_file():
+        return parse_manifest(beside.read_bytes(), str(beside))
+    known = MANIFESTS.get(path.parent.name)
+    return None if known is None else parse_manifest(json.dumps(known).encode(), "package.json")
+
+
+def _parse(data: bytes, filename: str, manifest: LockfileGraph | None) -> LockfileGraph:
+    graph = parse_bytes(data, filename, filename)
+    if manifest is not None and not graph.roots_known:
+        # the workspaces of the realworld trees are ranges the lockfile need not lock
+        # every registry range of the manifest must be locked (the fixtures and realworld
+        # trees declare their workspaces with file:/workspace specs, never as ranges)
+        graph = with_manifest(graph, manifest, ())
+    return graph
+
+
+def load_case(path: Path, label: str | None = None) -> Case:
+    data = path.read_bytes()
+    manifest = _manifest_for(path)
+    graph = _parse(data, path.name, manifest)
+    registry = sorted(
+        (p for p in graph.table if p.source is Source.REGISTRY and p.version),
+        key=lambda p: (p.name, p.version, p.id),
+    )
+    # one from the middle of the file: a cut or a mutation may land before or after it
+    chosen = registry[len(registry) // 2]
+    planted = (chosen.name, chosen.version)
+    return Case(
+        label or str(path),
+        path.name,
+        data,
+        manifest,
+        pairs_of(graph),
+        planted,
+        _entry_span(data, graph, chosen.id),
+        _rule_for(*planted),
+    )
+
+
+def fixture_paths(*, realworld: bool = False) -> list[Path]:
+    paths = [
+        p
+        for p in sorted(FIXTURES.glob("*/*/*"))
+        if p.name in TEXT_FORMATS and (p.parent / "expected.json").is_file()
+    ]
+    if realworld and REALWORLD.is_dir():
+        for expected in sorted(REALWORLD.glob("*/expected.json")):
+            lockfile = expected.parent / json.loads(expected.read_text())["lockfile"]
+            if lockfile.name in TEXT_FORMATS:
+                paths.append(lockfile)
+    return paths
+
+
+@dataclass(frozen=True)
+class Verdict:
+    kind: str  # "error" | "read"
+    seconds: float
+
+
+def check(case: Case, damaged: bytes, *, truncated: bool, touched: tuple[int, int]) -> Verdict:
+    """Parse and match ``damaged``; raise ``Failure`` when a property does not hold."""
+    old = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, TIME_LIMIT)
+    started = time.perf_counter()
+    try:
+        graph = _parse(damaged, case.filename, case.manifest)
+        findings = match_graph(graph, case.index, case.filename)
+        pairs = pairs_of(graph)
+    except LockfileError:
+        return Verdict("error", time.perf_counter() - started)
+    except Hang:
+        raise Failure(f"{case.label}: no answer within {TIME_LIMIT}s") from None
+    except Exception as exc:
+        raise Failure(f"{case.label}: traceback {type(exc).__name__}: {exc}") from exc
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    seconds = time.perf_counter() - started
+    if graph.entry_errors:
+        return Verdict("error", seconds)  # the scan reports them: exit 1
+    if truncated:
+        missing = case.pairs - pairs
+        if missing:
+            raise Failure(
+                f"{case.label}: cut at byte {touched[0]} read as a smaller lockfile"
+                f" ({len(missing)} of {len(case.pairs)} packages missing, e.g. {min(missing)})"
+            )
+    elif not (touched[1] <= case.span[0] or touched[0] >= case.span[1]):
+        return Verdict("read", seconds)  # the planted entry itself was changed
+    if not any(f.package == case.planted[0] for f in findings):
+        raise Failure(
+            f"{case.label}: {'cut' if truncated else 'mutation'} at bytes {touched} outside the"
+            f" entry of {case.planted[0]}@{case.planted[1]} lost its finding (exit 0)"
+        )
+    return Verdict("read", seconds)
+
+
+def truncations(case: Case, step: int = 1) -> Iterator[tuple[bytes, tuple[int, int]]]:
+    """Every cut (every ``step`` bytes) that removes more than trailing blanks."""
+    end = len(case.data.rstrip())
+    for cut in range(0, end, step):
+        yield case.data[:cut], (cut, len(case.data))
+
+
+_INTERESTING = b"\n\t \"':,{}[]-@/#0123456789.^~*\x00\x1b\xff"
+
+
+def mutate(data: bytes, position: int, kind: int, value: int) -> tuple[bytes, tuple[int, int]]:
+    """One mutation at ``position``: replace, delete or insert a byte, repeat or drop a line."""
+    position %= max(1, len(data))
+    byte = _INTERESTING[value % len(_INTERESTING)] if value >= 0 else (-value) % 256
+    kind %= 5
+    if kind == 0:
+        return data[:position] + bytes([byte]) + data[position + 1 :], (position, position + 1)
+    if kind == 1:
+        return data[:position] + data[position + 1 :], (position, position + 1)
+    if kind == 2:
+        return data[:position] + bytes([byte]) + data[position:], (position, position + 1)
+    start = data.rfind(b"\n", 0, position) + 1
+    end = data.find(b"\n", position)
+    end = len(data) if end < 0 else end + 1
+    if kind == 3:  # the line written twice
+        return data[:end] + data[start:end] + data[end:], (start, end)
+    return data[:start] + data[end:], (start, end)  # the line dropped
