@@ -313,5 +313,30 @@ def sarif_dict(result: ScanResult) -> dict[str, Any]:
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
 
+# What code-scanning services ingest (GitLab drops a result whose rule name is over 255 characters
+# or whose description or message is over 1,024, and refuses a report when over half are dropped).
+# The whole text stays in ``help``, which has no such limit.
+_MAX_NAME = 255
+_MAX_TEXT = 1024
+
+
+def _cap(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def _fit_ingestion_limits(doc: dict[str, Any]) -> dict[str, Any]:
+    for run in doc.get("runs", ()):
+        for rule in run["tool"]["driver"].get("rules", ()):
+            rule["name"] = _cap(rule["name"], _MAX_NAME)
+            for key in ("shortDescription", "fullDescription"):
+                if key in rule:
+                    rule[key]["text"] = _cap(rule[key]["text"], _MAX_TEXT)
+        for item in (*run.get("results", ()), *run.get("invocations", ())):
+            if "message" in item:
+                item["message"]["text"] = _cap(item["message"]["text"], _MAX_TEXT)
+    return doc
+
+
 def render(result: ScanResult) -> str:
-    return json.dumps(sarif_dict(result), indent=2, ensure_ascii=False) + "\n"
+    doc = _fit_ingestion_limits(sarif_dict(result))
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
