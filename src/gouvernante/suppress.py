@@ -30,6 +30,7 @@ from gouvernante.errors import GouvernanteError, SemverError, SuppressionError
 from gouvernante.fs import jsonpath
 from gouvernante.fs.read import read_regular_file
 from gouvernante.model import Finding, FindingType, ScanIssue, ScanResult
+from gouvernante.safetext import capped
 from gouvernante.semver import Range, parse_range, try_parse_version
 
 SUPPRESSION_FILE_NAME = ".gouvernante-ignore.json"
@@ -144,12 +145,12 @@ def parse_suppressions(data: bytes, path: str) -> SuppressionSet:
         raise SuppressionError(path, jsonpath.expected("an object", doc), json_path="$")
     unknown = sorted(set(doc) - {"version", "suppressions", "$schema", "description"})
     if unknown:
-        raise SuppressionError(path, f"unknown key {unknown[0]!r}", json_path="$")
+        raise SuppressionError(path, f"unknown key {_key(unknown[0])}", json_path="$")
     version = doc.get("version")
     if version != SUPPRESSION_FILE_VERSION or isinstance(version, bool):
         raise SuppressionError(
             path,
-            f"unsupported version {version!r}: expected {SUPPRESSION_FILE_VERSION}",
+            f"unsupported version {_small(version)} (expected {SUPPRESSION_FILE_VERSION})",
             json_path="version",
         )
     items = doc.get("suppressions")
@@ -180,7 +181,7 @@ def _entry(item: object, index: int, path: str) -> Suppression:
     if unknown:
         raise SuppressionError(
             path,
-            f"unknown key {unknown[0]!r} (allowed: {', '.join(sorted(_KEYS))})",
+            f"unknown key {_key(unknown[0])} (allowed: {', '.join(sorted(_KEYS))})",
             json_path=where,
         )
     fields = {k: _string(item, k, path, where) for k in _KEYS}
@@ -200,8 +201,10 @@ def _entry(item: object, index: int, path: str) -> Suppression:
             raise SuppressionError(path, "a version needs a package", json_path=f"{where}.version")
         try:
             version_range = parse_range(version)
-        except SemverError as exc:
-            raise SuppressionError(path, exc.detail, json_path=f"{where}.version") from None
+        except SemverError:  # its message quotes the range: the file's text, not shown
+            raise SuppressionError(
+                path, "invalid range (not a valid npm version range)", json_path=f"{where}.version"
+            ) from None
     if not any(fields[k] is not None for k in _MATCHERS):
         raise SuppressionError(
             path,
@@ -241,15 +244,27 @@ def _entry(item: object, index: int, path: str) -> Suppression:
     )
 
 
+def _key(key: str) -> str:
+    """A key of the (repository's) file in a message: escaped and capped, never raw."""
+    return "'" + capped(key, 40).replace("'", "\\'") + "'"
+
+
+def _small(value: object) -> str:
+    """A version field in a message: a small integer as it is, anything else by its kind."""
+    if type(value) is int and 0 <= value <= 999:
+        return str(value)
+    return f"({jsonpath.kind(value)})"
+
+
 def _date(text: str, path: str, json_path: str) -> date:
     if not _DATE.fullmatch(text):
-        raise SuppressionError(
-            path, f"expected a YYYY-MM-DD date, found {text!r}", json_path=json_path
-        )
+        raise SuppressionError(path, "expected a YYYY-MM-DD date", json_path=json_path)
     try:
         return date.fromisoformat(text)
-    except ValueError as exc:
-        raise SuppressionError(path, f"invalid date {text!r}: {exc}", json_path=json_path) from None
+    except ValueError:
+        raise SuppressionError(
+            path, "invalid date (not a calendar date)", json_path=json_path
+        ) from None
 
 
 # --- globs -------------------------------------------------------------------------------------

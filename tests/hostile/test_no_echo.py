@@ -111,3 +111,31 @@ def test_parse_errors_never_quote_a_value(name: str) -> None:
                 assert piece not in exc.detail, (name, data[:60], exc.one_line())
             if exc.json_path and secret in exc.json_path:
                 assert f"['{secret}" in exc.json_path or f"/{secret}']" in exc.json_path
+
+
+def test_suppression_file_errors_never_quote_its_values() -> None:
+    from gouvernante.suppress import parse_suppressions
+
+    secret = fake_secret()
+    head = '{"version": 1, "suppressions": [{"reason": "r", '
+    docs = [
+        f'{{"version": "{secret}", "suppressions": []}}',
+        f'{{"version": 1, "{secret}": 1, "suppressions": []}}',
+        head + f'"expires": "2099-01-01", "{secret}": 1}}]}}',
+        head + f'"expires": "{secret}", "rule_id": "x"}}]}}',
+        head + '"expires": "2099-02-31", "rule_id": "x"}]}',
+        head + f'"expires": "2099-01-01", "package": "a", "version": ">={secret}"}}]}}',
+        head + f'"expires": "2099-01-01", "path": "[z-a{secret}]"}}]}}',
+        f"{secret}",
+    ]
+    for doc in docs:
+        try:
+            parse_suppressions(doc.encode(), ".gouvernante-ignore.json")
+        except GouvernanteError as exc:
+            message = exc.one_line()
+            assert message.startswith(".gouvernante-ignore.json: "), message
+            detail = exc.detail.replace(f"unknown key '{secret}'", "unknown key <k>")  # keys: named
+            for piece in _pieces(secret):
+                assert piece not in detail, message
+        else:
+            raise AssertionError(f"accepted: {doc}")

@@ -379,6 +379,13 @@ def _load_suppressions(explicit: str | None, scan_root: str | None) -> Suppressi
         candidate = os.path.join(scan_root, ".gouvernante-ignore.json")
         if os.path.lexists(candidate):
             path = candidate
+            if os.path.islink(candidate):  # the repository's file: not read through a link out
+                from gouvernante.errors import SuppressionError  # noqa: PLC0415
+                from gouvernante.fs.read import link_refusal  # noqa: PLC0415
+
+                refusal = link_refusal(candidate, scan_root)
+                if refusal is not None:
+                    raise SuppressionError(candidate, refusal)
     if path is None:
         return None
     from gouvernante.suppress import load_suppressions  # noqa: PLC0415
