@@ -4,7 +4,7 @@
 ``evaluate(case, mode)`` scans one case as a responder would, with a ``<name> *`` rule for every
 registry name the oracle lists and for every workspace name no registry pair has, and compares
 what the scanner resolves with the oracle. Shared by ``test_realworld.py`` and
-``scripts/realworld.py``.
+``scripts/realworld-check.py``.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ class Outcome:
     workspace_hits: tuple[str, ...]  # findings on a workspace-only name (never allowed)
     declared: tuple[str, ...]  # declared-range findings (a lockfile resolves every case)
     errors: tuple[str, ...]
+    expected_pairs: int = 0
 
     @property
     def exact(self) -> bool:
@@ -116,4 +117,5 @@ def evaluate(case: str, mode: str, *, declared_only: bool = False) -> Outcome:
         workspace_hits=tuple(sorted(workspace_hits)),
         declared=tuple(sorted(declared)),
         errors=tuple(f"{e.path}: {e.message}" for e in result.errors),
+        expected_pairs=len(pairs),
     )

@@ -8,7 +8,7 @@ say where each file comes from, at which commit, and how the oracle was made).
   every name a manifest declares and for every workspace name no registry pair has, the findings
   are exactly the oracle's pairs of those names; no declared-range finding, no workspace match.
 
-``scripts/realworld.py`` runs the full comparison (a rule for every name) in all three modes.
+``scripts/realworld-check.py`` runs the full comparison (a rule for every name) in all three modes.
 """
 
 from __future__ import annotations
