@@ -170,10 +170,10 @@ def _validate(ns: argparse.Namespace) -> int:
 
     ruleset, errors = load_rule_files(ns.paths)
     for err in errors:
-        print(f"error: {err.one_line()}")
+        print(shown(f"error: {err.one_line()}"))
     warnings = rule_warnings(ruleset.rules)
     for w in warnings:
-        print(f"warning: {w}")
+        print(shown(f"warning: {w}"))
     files = len(ruleset.sources)
     print(
         f"{files} file{'s' if files != 1 else ''}, {len(ruleset.rules)} valid rule"
@@ -542,7 +542,7 @@ def run_rule_tests(paths: Sequence[str]) -> tuple[list[str], int, int]:
 def _test(ns: argparse.Namespace) -> int:
     lines, ran, failed = run_rule_tests(ns.paths)
     for line in lines:
-        print(line)
+        print(shown(line))  # test cases are files: their names are shown escaped
     print(f"{ran - failed} passed, {failed} failed")
     if ran == 0:
         print("no test case ran", file=sys.stderr)

@@ -428,15 +428,19 @@ def _load_rules(paths: Sequence[str], with_builtin: bool) -> RuleSet | None:
             else:
                 rules.append(rule)
     if messages:
+        from gouvernante.safetext import shown  # noqa: PLC0415
+
         for message in messages:
-            print(f"gouvernante: {message}", file=sys.stderr)
+            print(shown(f"gouvernante: {message}"), file=sys.stderr)
         print(
             f"gouvernante: {len(messages)} rule error(s): not scanning with a partial rule set",
             file=sys.stderr,
         )
         return None
     if not rules:
-        print("gouvernante: no rules loaded from " + ", ".join(paths), file=sys.stderr)
+        from gouvernante.safetext import shown  # noqa: PLC0415
+
+        print(shown("gouvernante: no rules loaded from " + ", ".join(paths)), file=sys.stderr)
         return None
     return _RuleSet(tuple(rules), tuple(sources), builtin=builtin)
 
