@@ -50,27 +50,61 @@ _XRANGEPLAIN = (
     ")?)?"
 )
 
-# A full version: groups major, minor, patch, prerelease, build.
-FULL = re.compile(rf"^{_FULLPLAIN}\Z")
-# `[<>]?=?` then a full version, or the empty string (any version).
-COMPARATOR = re.compile(rf"^{_GTLT}{_S_OPT}({_FULLPLAIN})\Z|^\Z")
-# Groups: gtlt, M, m, p, prerelease, build.
-XRANGE = re.compile(rf"^{_GTLT}{_S_OPT}{_XRANGEPLAIN}\Z")
-TILDE = re.compile(rf"^(?:~>?){_XRANGEPLAIN}\Z")
-CARET = re.compile(rf"^(?:\^){_XRANGEPLAIN}\Z")
-TILDE_TRIM = re.compile(rf"({_S_OPT})(?:~>?){_S_ONE}")
-CARET_TRIM = re.compile(rf"({_S_OPT})(?:\^){_S_ONE}")
-# Groups: from, fM, fm, fp, fpr, fb, to, tM, tm, tp, tpr, tb.
-HYPHEN = re.compile(rf"^{_S_OPT}({_XRANGEPLAIN}){_S_ONE}-{_S_ONE}({_XRANGEPLAIN}){_S_OPT}\Z")
-STAR = re.compile(rf"(<|>)?=?{_S_OPT}\*")
-GTE0 = re.compile(rf"^{_S_OPT}>={_S_OPT}0\.0\.0{_S_OPT}\Z")
-GTE0_PRE = re.compile(rf"^{_S_OPT}>={_S_OPT}0\.0\.0-0{_S_OPT}\Z")
-# Bounded build metadata (removed once per comparator) and the unbounded one node strips globally
-# from every `||` part before anything else.
-BUILD = re.compile(_BUILD)
-BUILD_UNBOUNDED = re.compile(r"(?:\+([a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*))")
-WHITESPACE_RUN = re.compile(f"{_S}+")
-NUMERIC = re.compile(r"[0-9]+\Z")
+# The patterns are compiled on first use (module ``__getattr__``): a scan whose rules are exact
+# versions compiles none of them, and each costs 0.1-1 ms to compile at every process start.
+_SOURCES: dict[str, str] = {
+    # A full version: groups major, minor, patch, prerelease, build.
+    "FULL": rf"^{_FULLPLAIN}\Z",
+    # `[<>]?=?` then a full version, or the empty string (any version).
+    "COMPARATOR": rf"^{_GTLT}{_S_OPT}({_FULLPLAIN})\Z|^\Z",
+    # Groups: gtlt, M, m, p, prerelease, build.
+    "XRANGE": rf"^{_GTLT}{_S_OPT}{_XRANGEPLAIN}\Z",
+    "TILDE": rf"^(?:~>?){_XRANGEPLAIN}\Z",
+    "CARET": rf"^(?:\^){_XRANGEPLAIN}\Z",
+    "TILDE_TRIM": rf"({_S_OPT})(?:~>?){_S_ONE}",
+    "CARET_TRIM": rf"({_S_OPT})(?:\^){_S_ONE}",
+    # Groups: from, fM, fm, fp, fpr, fb, to, tM, tm, tp, tpr, tb.
+    "HYPHEN": rf"^{_S_OPT}({_XRANGEPLAIN}){_S_ONE}-{_S_ONE}({_XRANGEPLAIN}){_S_OPT}\Z",
+    "STAR": rf"(<|>)?=?{_S_OPT}\*",
+    "GTE0": rf"^{_S_OPT}>={_S_OPT}0\.0\.0{_S_OPT}\Z",
+    "GTE0_PRE": rf"^{_S_OPT}>={_S_OPT}0\.0\.0-0{_S_OPT}\Z",
+    # Bounded build metadata (removed once per comparator) and the unbounded one node strips
+    # globally from every `||` part before anything else.
+    "BUILD": _BUILD,
+    "BUILD_UNBOUNDED": r"(?:\+([a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*))",
+    "WHITESPACE_RUN": f"{_S}+",
+    "NUMERIC": r"[0-9]+\Z",
+}
+
+# Declared for the type checker only; the values come from ``__getattr__``.
+FULL: re.Pattern[str]
+COMPARATOR: re.Pattern[str]
+XRANGE: re.Pattern[str]
+TILDE: re.Pattern[str]
+CARET: re.Pattern[str]
+TILDE_TRIM: re.Pattern[str]
+CARET_TRIM: re.Pattern[str]
+HYPHEN: re.Pattern[str]
+STAR: re.Pattern[str]
+GTE0: re.Pattern[str]
+GTE0_PRE: re.Pattern[str]
+BUILD: re.Pattern[str]
+BUILD_UNBOUNDED: re.Pattern[str]
+WHITESPACE_RUN: re.Pattern[str]
+NUMERIC: re.Pattern[str]
+
+
+def __getattr__(name: str) -> re.Pattern[str]:
+    """Compile the pattern ``name`` once (then it is a plain module global)."""
+    compiled = globals().get(name)
+    if compiled is not None:
+        return compiled  # type: ignore[no-any-return]
+    source = _SOURCES.get(name)
+    if source is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    pattern = re.compile(source)
+    globals()[name] = pattern
+    return pattern
 
 
 def js_trim(text: str) -> str:
@@ -80,4 +114,4 @@ def js_trim(text: str) -> str:
 
 def js_split_ws(text: str) -> list[str]:
     """``text.split(/\\s+/)`` (an empty string gives ``[""]``, as in JavaScript)."""
-    return WHITESPACE_RUN.split(text)
+    return __getattr__("WHITESPACE_RUN").split(text)

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from gouvernante.errors import SemverError
-from gouvernante.semver._patterns import FULL, MAX_LENGTH, MAX_SAFE_INTEGER, NUMERIC, js_trim
+from gouvernante.semver import _patterns as p
+from gouvernante.semver._patterns import MAX_LENGTH, MAX_SAFE_INTEGER, js_trim
 
 # One prerelease identifier's sort key: numbers sort before words, numbers by value, words by
 # code unit. node-semver keeps a numeric identifier >= MAX_SAFE_INTEGER as a string and compares it
@@ -18,7 +19,7 @@ _Key = tuple[int, int, int, int, tuple[_IdKey, ...]]
 def _id_key(ident: int | str) -> _IdKey:
     if isinstance(ident, int):
         return (0, ident)
-    if NUMERIC.match(ident):
+    if p.NUMERIC.match(ident):
         return (0, float(ident))
     return (1, ident)
 
@@ -90,7 +91,7 @@ def _component(digits: str, text: str) -> int:
 
 
 def _prerelease_id(ident: str) -> int | str:
-    if NUMERIC.match(ident):
+    if p.NUMERIC.match(ident):
         value = int(ident)
         if value < MAX_SAFE_INTEGER:
             return value
@@ -107,7 +108,7 @@ def parse_version(text: str) -> Version:
         raise SemverError(f"invalid version {type(text).__name__}: not a string")
     if len(text) > MAX_LENGTH:
         raise SemverError(f'invalid version "{_short(text)}": longer than {MAX_LENGTH} characters')
-    match = FULL.match(js_trim(text))
+    match = p.FULL.match(js_trim(text))
     if match is None:
         raise SemverError(f'invalid version "{_short(text)}"')
     pre = match.group(4)

@@ -1,0 +1,77 @@
+"""Start-up benchmark: the CLI scanning a small package-lock (1,000 entries) against the bundled
+rule pack, next to ``python -c pass`` of the same interpreter, same run.
+
+    python bench/startup.py [--entries 1000] [--repeat 21]
+
+Runs interleave the two commands so a change of machine load hits both alike, and prints the
+medians of wall time and of CPU time (user + system of the child) and their ratios (target: CLI
+at most 3x a bare interpreter start).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from foundation_scan import make_lockfile  # noqa: E402
+
+
+def _run(cmd: list[str], ok: tuple[int, ...]) -> tuple[float, float]:
+    """Wall and CPU (user + system) seconds of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    r = subprocess.run(cmd, capture_output=True, check=False)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if r.returncode not in ok:
+        raise SystemExit(f"{cmd} failed ({r.returncode}): {r.stderr.decode()}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--entries", type=int, default=1000)
+    ap.add_argument("--repeat", type=int, default=21)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        lock = Path(tmp) / "package-lock.json"
+        make_lockfile(lock, args.entries)
+        scan = [sys.executable, "-m", "gouvernante", "-lockfile", str(lock)]
+        bare = [sys.executable, "-c", "pass"]
+        _run(scan, (0, 2))  # warm the page cache and .pyc files
+        _run(bare, (0,))
+        walls: dict[str, list[float]] = {"scan": [], "bare": []}
+        cpus: dict[str, list[float]] = {"scan": [], "bare": []}
+        for _ in range(args.repeat):
+            for name, cmd, ok in (("bare", bare, (0,)), ("scan", scan, (0, 2))):
+                wall, cpu = _run(cmd, ok)
+                walls[name].append(wall)
+                cpus[name].append(cpu)
+        wall_ratio = statistics.median(s / b for s, b in zip(walls["scan"], walls["bare"]))
+        cpu_ratio = statistics.median(
+            s / b for s, b in zip(cpus["scan"], cpus["bare"]) if b > 0
+        )
+        print(f"lockfile: {args.entries} entries; rules: the bundled pack; {args.repeat} pairs")
+        for name, label in (("bare", "python -c pass"), ("scan", "CLI scan")):
+            print(
+                f"{label:>15}: wall {statistics.median(walls[name]) * 1000:7.1f} ms,"
+                f" CPU {statistics.median(cpus[name]) * 1000:7.1f} ms (medians)"
+            )
+        print(f"ratio scan / bare, median of paired runs: wall {wall_ratio:.2f}, CPU {cpu_ratio:.2f}")
+        print("target: <= 3")
+    return 0
+
+
+if __name__ == "__main__":
+    # Time the tool as installed: with its bytecode cached (see foundation_scan.py).
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    raise SystemExit(main())
