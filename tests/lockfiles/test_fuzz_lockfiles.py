@@ -25,7 +25,7 @@ _CASES: dict[Path, Case] = {}
 # yarn berry rewrites the key of an entry that resolutions or catalogs decide while the dependent
 # keeps its range, so a dependency is also resolved by any entry of its name: a file cut between
 # two entries of one name (supports-color 5 kept, 7 cut off) still reads. Known, documented in
-# docs/decisions/0011-damaged-lockfiles.md; strict, so that a fix shows.
+# docs/decisions/0016-workspaces-direct-damaged-lockfiles.md; strict, so that a fix shows.
 BERRY_CUT_GAP = pytest.mark.xfail(
     strict=True, reason="berry: an entry cut off while another of its name stays is not seen"
 )
