@@ -197,6 +197,13 @@ def _outcomes(
 def _present_names(
     db: sqlite3.Connection, snapshots: Sequence[Snapshot], candidates: set[int]
 ) -> dict[int, set[str]]:
+    manifests = {
+        row[0]
+        for row in db.execute("SELECT id FROM blobs WHERE name = 'package.json'")
+        if row[0] in candidates
+    }
+    if not manifests:
+        return {}  # no declared range names a rule's package: nothing to resolve
     ids = {
         (oid, name): blob_id for blob_id, oid, name in db.execute("SELECT id, oid, name FROM blobs")
     }
