@@ -138,3 +138,14 @@ def test_json_report_says_null_for_unknown_and_omits_it_elsewhere(tmp_path: Path
     result = run_scan(ScanRequest(directory=str(tmp_path)), _rules())
     encoded = [json.loads(msgspec.json.encode(report_finding(f))) for f in result.findings]
     assert encoded and all(e.get("direct") is not None for e in encoded)
+
+
+def test_text_and_markdown_say_unknown(tmp_path: Path) -> None:
+    from gouvernante.report.markdown import _dependency
+    from gouvernante.report.text import _finding_lines
+
+    _project(tmp_path, "yarn-classic", with_manifest=False)
+    result = run_scan(ScanRequest(directory=str(tmp_path)), _rules())
+    finding = result.findings[0]
+    assert _dependency(finding) == "unknown"
+    assert any("direct or transitive: unknown" in line for line in _finding_lines(finding))

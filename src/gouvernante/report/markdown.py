@@ -89,7 +89,9 @@ def _dependency(f: Finding) -> str:
     if f.type is not FindingType.PACKAGE:
         return _KIND[f.type]
     if f.direct is None:
-        return "declared" if f.declared_range and not f.version else "-"
+        if f.declared_range and not f.version:
+            return "declared"
+        return "unknown" if f.lockfile_format is not None and f.version else "-"
     return "direct" if f.direct else "transitive"
 
 

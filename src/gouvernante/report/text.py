@@ -135,6 +135,8 @@ def _finding_lines(f: Finding, refs: Sequence[str] = ()) -> Iterable[str]:
             yield f"      ... and {f.more_paths} more path{'s' if f.more_paths != 1 else ''}"
     if f.direct is not None and f.type is FindingType.PACKAGE:
         yield f"      {'direct dependency' if f.direct else 'transitive dependency'}"
+    elif f.type is FindingType.PACKAGE and f.lockfile_format is not None and f.version:
+        yield "      direct or transitive: unknown (no package.json beside the lockfile)"
     if f.install_scripts:
         yield (
             f"      install scripts: {', '.join(f.install_scripts)} - they ran unless installs used"
