@@ -11,7 +11,7 @@ import sqlite3
 
 from gouvernante.errors import SourceError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Migration n takes the schema from version n - 1 to n.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -83,6 +83,11 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE INDEX packages_name_version ON packages (name, version)",
         "CREATE INDEX packages_blob ON packages (blob_id)",
         "DROP INDEX packages_name",
+    ),
+    # 3: evaluations read blobs' metadata and declared rows without touching the graphs.
+    3: (
+        "CREATE INDEX blobs_meta ON blobs (oid, name, format, packages, error, notes, id)",
+        "CREATE INDEX packages_declared ON packages (declared, name, blob_id)",
     ),
 }
 
