@@ -18,7 +18,6 @@ import pytest
 from gouvernante.cli import scan as scan_cli
 from gouvernante.cli._base import Stopped
 from gouvernante.errors import ReportError
-from gouvernante.fs import write as write_mod
 from gouvernante.fs.write import write_report_file
 
 RULE = {
@@ -159,7 +158,7 @@ def test_auto_never_overwrites(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     )
     assert first.read_text() == "mine\n"
     # A name that appears between the check and the write is not replaced either.
-    monkeypatch.setattr(scan_cli.os.path, "lexists", lambda _p: False)
+    monkeypatch.setattr("gouvernante.cli.scan.os.path.lexists", lambda _p: False)
     name = scan_cli._write_report("auto", "{}", "json")
     assert name == "gouvernante-report-20260102T030405Z-2.json"
     assert first.read_text() == "mine\n"
@@ -193,7 +192,7 @@ def test_stopped_mid_write_leaves_the_target_as_it_was(
             real_write(args[0], b"partial")  # type: ignore[arg-type]
         raise stop
 
-    monkeypatch.setattr(write_mod.os, where, fail)
+    monkeypatch.setattr(f"gouvernante.fs.write.os.{where}", fail)
     with pytest.raises(type(stop)):
         write_report_file(str(target), b"x" * 100_000)
     monkeypatch.undo()
@@ -219,8 +218,8 @@ def test_no_hard_link_fallback_removes_a_half_copy(
             raise OSError(28, "No space left on device")
         real_fsync(fd)
 
-    monkeypatch.setattr(write_mod.os, "link", no_link)
-    monkeypatch.setattr(write_mod.os, "fsync", fsync_fails_second_time)
+    monkeypatch.setattr("gouvernante.fs.write.os.link", no_link)
+    monkeypatch.setattr("gouvernante.fs.write.os.fsync", fsync_fails_second_time)
     target = tmp_path / "r.json"
     with pytest.raises(ReportError, match="no space left on the device"):
         write_report_file(str(target), b"{}", overwrite=False)

@@ -102,7 +102,7 @@ def test_stop_signal_ends_workers_and_leaves_no_report(
     time.sleep(0.3)
     assert proc.poll() is None, "the scan ended before the signal"
     proc.send_signal(sig)
-    stdout, stderr = proc.communicate(timeout=30)  # returns only once the pipes close
+    _stdout, stderr = proc.communicate(timeout=30)  # returns only once the pipes close
     assert proc.returncode == code, stderr
     assert f"stopped by {sig.name}".encode() in stderr
     assert b"Traceback" not in stderr
