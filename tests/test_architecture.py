@@ -24,7 +24,7 @@ FLOORS: tuple[frozenset[str], ...] = (
     frozenset({"lockfiles"}),
     frozenset({"match", "sources"}),
     frozenset({"host", "heuristic"}),
-    frozenset({"suppress", "report", "progress", "gitscan"}),
+    frozenset({"suppress", "report", "progress", "gitscan", "image"}),
     frozenset({"collect", "inventory"}),
     frozenset({"pipeline"}),
     frozenset({"cli"}),

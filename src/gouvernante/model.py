@@ -341,6 +341,9 @@ class Finding:
     repository: str | None = None
     ref: str | None = None  # main, tags/v1.2.0, remotes/origin/x
     commit: str | None = None
+    # -image: the image (archive and tag) and the layer (its diff_id) that wrote the file.
+    image: str | None = None
+    layer: str | None = None
     # -history: when the ref started and stopped resolving this version (RFC 3339 UTC).
     introduced_commit: str | None = None
     introduced_at: str | None = None

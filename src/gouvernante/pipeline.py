@@ -11,7 +11,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -593,6 +593,33 @@ def run_inventory_scan(request: InventoryRequest, ruleset: RuleSet) -> ScanResul
     started_at = _utc_now()
     out = evaluate(request, ruleset.rules, build_index(ruleset.rules))
     return _git_result((request.database,), ruleset, out.findings, out, started, started_at)
+
+
+def run_image_scan(paths: Sequence[str], ruleset: RuleSet) -> ScanResult:
+    """``-image``: each image's final filesystem, layers applied in memory (see ``image``)."""
+    from gouvernante.gitscan import GitScanOutput  # noqa: PLC0415
+    from gouvernante.image.scan import scan_images  # noqa: PLC0415
+
+    started = time.perf_counter()
+    started_at = _utc_now()
+    found = scan_images(paths, build_index(ruleset.rules))
+    if found.scanned:
+        found.notes.append(
+            ScanIssue(
+                ", ".join(paths),
+                f"{found.lockfiles} lockfiles, {found.installed} installed packages",
+            )
+        )
+    out = GitScanOutput(
+        findings=found.findings,
+        errors=found.errors,
+        notes=found.notes,
+        scanned=found.scanned,
+        lockfiles=found.lockfiles,
+        packages=found.packages,
+    )
+    result = _git_result(paths, ruleset, found.findings, out, started, started_at)
+    return replace(result, stats=replace(result.stats, installed_packages_scanned=found.installed))
 
 
 def _git_result(  # noqa: PLR0917 - one private helper of the two source scans

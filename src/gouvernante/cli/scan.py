@@ -101,6 +101,16 @@ def build_scan_parser() -> argparse.ArgumentParser:
         help="evaluate the rules against an inventory database (gouvernante inventory add)",
     )
     flag(p, "at", metavar="TIME", help="with -inventory, the refs as they were at TIME (UTC)")
+    flag(
+        p,
+        "image",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="scan a container image without a daemon: a docker save archive or an OCI image"
+        " layout (folder or tar); lockfiles and installed packages of its final filesystem;"
+        " repeatable",
+    )
     flag(p, "host", action="store_true", help="also check this machine: the rules' host indicators")
     flag(
         p,
@@ -238,6 +248,9 @@ def _scan(ns: argparse.Namespace) -> int:
     if ruleset is None:
         return EXIT_ERROR
     trace.debug("loaded %d rules from %s", len(ruleset.rules), ", ".join(ruleset.sources))
+    if ns.image:
+        result = _scan_images(ns, ruleset)
+        return _finish(ns, result, targets, explicit)
     if ns.git or ns.inventory:
         result = _scan_sources(ns, ruleset)
         return _finish(ns, result, targets, explicit)
@@ -301,6 +314,19 @@ def _scan_sources(ns: argparse.Namespace, ruleset: RuleSet) -> ScanResult:
         workers=ns.workers,
     )
     return run_git_scan(request, ruleset)
+
+
+def _scan_images(ns: argparse.Namespace, ruleset: RuleSet) -> ScanResult:
+    """``-image``: container images, each layer read from the archive in memory."""
+    from gouvernante.pipeline import run_image_scan  # noqa: PLC0415
+
+    if ns.git or ns.inventory or ns.lockfile or ns.host or ns.heuristic or ns.recursive:
+        raise UsageError(
+            "-image scans images: -git, -inventory, -lockfile, -host, -heuristic, -recursive"
+            " do not apply"
+        )
+    result = run_image_scan(tuple(ns.image), ruleset)
+    return dataclasses.replace(result, project=ns.project)
 
 
 def _time_flag(name: str, value: str | None) -> int | None:

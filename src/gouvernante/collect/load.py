@@ -148,13 +148,15 @@ def _finding(f: ReportFinding) -> FindingRecord:
         where = f"{where}:{f.line}"
     if f.repository is not None:
         where = f"{f.repository}@{f.ref or '?'}:{where}"
+    elif f.image is not None:  # -image: a file in an image, not on a host
+        where = f"{f.image}:{where}"
     return FindingRecord(
         rule_id=f.rule_id,
         severity=f.severity.value,
         type=f.type,
         what=what,
         where=where,
-        in_repository=f.repository is not None,
+        in_repository=f.repository is not None or f.image is not None,
     )
 
 

@@ -127,6 +127,8 @@ class ReportFinding(_Struct, kw_only=True, frozen=True):
     repository: str | None = None  # git sources: the repository, ref and commit of the finding
     ref: str | None = None
     commit: str | None = None
+    image: str | None = None  # -image: the image and the layer (diff_id) that wrote the file
+    layer: str | None = None
     introduced_commit: str | None = None  # -history: when the ref took the version in
     introduced_at: Timestamp | None = None
     removed_commit: str | None = None  # -history: when it left (past_package findings)
@@ -215,6 +217,8 @@ def report_finding(f: Finding) -> ReportFinding:
         repository=f.repository,
         ref=f.ref,
         commit=f.commit,
+        image=f.image,
+        layer=f.layer,
         introduced_commit=f.introduced_commit,
         introduced_at=f.introduced_at,
         removed_commit=f.removed_commit,

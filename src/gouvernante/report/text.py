@@ -57,6 +57,8 @@ def _where(f: Finding, refs: Sequence[str] = ()) -> str:
         place = f"{f.lockfile}:{f.line}" if f.line else f.lockfile
     if f.repository is not None:
         return f"{f.repository}@{', '.join(refs or [f.ref or '?'])}:{place}"
+    if f.image is not None:
+        return f"{f.image}:{place} (layer {f.layer or '?'})"
     return place
 
 

@@ -1,0 +1,1 @@
+"""Container images (``-image``): archives read in memory, layers applied, then scanned."""

@@ -1,0 +1,641 @@
+"""Container images read without a daemon and without extracting anything to disk.
+
+An image is a ``docker save`` archive (``manifest.json``) or an OCI image layout (``oci-layout``
+and ``index.json``), as a directory or a tar. Its layers are applied in order to an in-memory map
+``path -> Node`` (the layer that wrote the path, and where its bytes are): whiteouts
+(``.wh.NAME``) and opaque directories (``.wh..wh..opq``) remove what lower layers wrote, a
+non-directory hides a lower directory, hardlinks point at a path already in the map. Only the
+bytes of files the scan reads (lockfiles, package.json) are kept; the rest is a name.
+
+Hostile archives are refused with an error that names the member's index, never its bytes:
+absolute names and ``..`` (path traversal), more members than ``MAX_MEMBERS``, more decompressed
+bytes than ``MAX_LAYER_BYTES`` a layer or ``MAX_TOTAL_BYTES`` an image, a hardlink to a path not
+written before it, zstd or unknown layer media types. Symbolic links are recorded and never
+followed, so no link leads out of the image.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import posixpath
+import re
+import stat
+import tarfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import IO, BinaryIO, Protocol, cast
+
+from gouvernante.errors import SourceError
+
+MAX_LAYER_BYTES = 4 * 1024**3  # decompressed, one layer
+MAX_TOTAL_BYTES = 16 * 1024**3  # decompressed, every layer of one image
+MAX_MEMBERS = 2_000_000  # tar members, one image (outer archive and every layer)
+MAX_KEPT_BYTES = 512 * 1024**2  # bytes of lockfiles and package.json files kept in memory
+MAX_FILE_BYTES = 64 * 1024**2  # one kept file (a lockfile larger than this is an error)
+MAX_JSON_BYTES = 4 * 1024**2  # manifest.json, index.json, image manifests and configs
+MAX_INDEX_DEPTH = 4  # nested OCI indexes (multi-platform images)
+
+WHITEOUT = ".wh."
+OPAQUE = ".wh..wh..opq"
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}\Z")
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+_TAR_TYPES = frozenset(
+    {
+        "application/vnd.oci.image.layer.v1.tar",
+        "application/vnd.oci.image.layer.nondistributable.v1.tar",
+        "application/vnd.docker.image.rootfs.diff.tar",
+    }
+)
+_GZIP_TYPES = frozenset(
+    {
+        "application/vnd.oci.image.layer.v1.tar+gzip",
+        "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+        "application/vnd.docker.image.rootfs.diff.tar.gzip",
+        "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+    }
+)
+_MANIFEST_TYPES = frozenset(
+    {
+        "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+    }
+)
+_INDEX_TYPES = frozenset(
+    {
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+    }
+)
+
+
+class _Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class ImageError(SourceError):
+    """An image archive that cannot be read exactly (damaged, hostile or unsupported)."""
+
+
+class NodeKind(Enum):
+    FILE = "file"
+    DIR = "dir"
+    SYMLINK = "symlink"
+    OTHER = "other"  # devices, FIFOs
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """One path of the image's final filesystem: its kind, the layer that wrote it (index and
+    digest) and, for files the scan reads, the bytes (``None`` for the others)."""
+
+    kind: NodeKind
+    layer: int
+    digest: str
+    data: bytes | None = None
+    size: int = 0
+    source: tuple[int, int] = (-1, 0)  # (layer index, member number) holding a file's bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    digest: str  # the layer's diff_id: sha256 of its uncompressed tar
+    media_type: str | None  # None for docker-archive layers (sniffed)
+    open: Callable[[], BinaryIO]
+    expected_diff_id: str | None
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    label: str  # the archive, with the tag or manifest digest when it holds several images
+    layers: tuple[Layer, ...]
+
+
+@dataclass
+class Filesystem:
+    """The final filesystem of one image: paths are relative, without a leading slash."""
+
+    nodes: dict[str, Node] = field(default_factory=dict)
+    children: dict[str, set[str]] = field(default_factory=dict)
+    kept_bytes: int = 0
+
+    def add(self, path: str, node: Node) -> None:
+        if path in self.nodes and node.kind is not NodeKind.DIR:
+            self.remove_below(path, node.layer)
+        elif self.nodes.get(path, node).kind is not NodeKind.DIR:
+            self.remove(path)
+        self.nodes[path] = node
+        parent = posixpath.dirname(path)
+        self.children.setdefault(parent, set()).add(path)
+        while parent and parent not in self.nodes:
+            self.nodes[parent] = Node(NodeKind.DIR, node.layer, node.digest)
+            grand = posixpath.dirname(parent)
+            self.children.setdefault(grand, set()).add(parent)
+            parent = grand
+
+    def remove(self, path: str) -> None:
+        """``path`` and everything below it."""
+        todo = [path]
+        while todo:
+            p = todo.pop()
+            gone = self.nodes.pop(p, None)
+            if gone is not None and gone.data is not None:
+                self.kept_bytes -= len(gone.data)
+            todo.extend(self.children.pop(p, ()))
+        siblings = self.children.get(posixpath.dirname(path))
+        if siblings is not None:
+            siblings.discard(path)
+
+    def remove_below(self, path: str, layer: int) -> None:
+        """What lower layers (index < ``layer``) wrote below ``path``; ``path`` itself stays."""
+        for child in list(self.children.get(path, ())):
+            node = self.nodes.get(child)
+            if node is not None and node.layer < layer:
+                self.remove(child)
+            elif node is not None and node.kind is NodeKind.DIR:
+                self.remove_below(child, layer)
+
+
+# --- reading an archive -------------------------------------------------------------------
+
+
+class _Budget:
+    """Decompressed bytes and members counted across one image."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.total = 0
+        self.members = 0
+
+    def member(self, what: str) -> None:
+        self.members += 1
+        if self.members > MAX_MEMBERS:
+            raise ImageError(self.where, f"{what}: more than {MAX_MEMBERS} archive members")
+
+
+class _Counted:
+    """A read-only stream that hashes and counts what it hands out and stops at the caps."""
+
+    def __init__(self, raw: _Readable, budget: _Budget, what: str) -> None:
+        self.raw = raw
+        self.budget = budget
+        self.what = what
+        self.count = 0
+        self.sha = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        want = 1024 * 1024 if size is None or size < 0 else min(size, 1024 * 1024)
+        chunk = self.raw.read(want)
+        self.count += len(chunk)
+        self.budget.total += len(chunk)
+        if self.count > MAX_LAYER_BYTES:
+            raise ImageError(
+                self.budget.where, f"{self.what}: more than {MAX_LAYER_BYTES} bytes decompressed"
+            )
+        if self.budget.total > MAX_TOTAL_BYTES:
+            raise ImageError(
+                self.budget.where,
+                f"{self.what}: the layers decompress to more than {MAX_TOTAL_BYTES} bytes",
+            )
+        self.sha.update(chunk)
+        return chunk
+
+    def drain(self) -> None:
+        while self.read(1024 * 1024):
+            pass
+
+
+def member_path(name: str, where: str, what: str) -> str:
+    """A tar member's name as a relative path; absolute names and ``..`` are refused."""
+    if name.startswith("/") or ("\\" in name and name.startswith("\\")):
+        raise ImageError(where, f"{what}: an absolute name (path traversal refused)")
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if ".." in parts:
+        raise ImageError(where, f"{what}: a name with '..' (path traversal refused)")
+    if any("\x00" in p for p in parts):
+        raise ImageError(where, f"{what}: a NUL character in its name")
+    return "/".join(parts)
+
+
+def _whiteout(fs: Filesystem, target: str, position: int) -> None:
+    """What lower layers wrote at ``target`` goes; what this layer wrote there stays."""
+    node = fs.nodes.get(target)
+    if node is None:
+        return
+    if node.kind is NodeKind.DIR:
+        fs.remove_below(target, position)
+        if node.layer < position and not fs.children.get(target):
+            fs.remove(target)
+    elif node.layer < position:
+        fs.remove(target)
+
+
+def check_media_type(media: str | None, where: str, what: str) -> None:
+    """Plain and gzip tar layers only: zstd and unknown media types fail closed."""
+    if media is None or media in _TAR_TYPES or media in _GZIP_TYPES:
+        return
+    if "zstd" in media:
+        raise ImageError(where, f"{what}: zstd-compressed layers are not supported")
+    raise ImageError(where, f"{what}: unsupported layer media type {media!r}")
+
+
+def _layer_stream(layer: Layer, raw: BinaryIO, where: str, what: str) -> _Readable:
+    """The uncompressed tar stream of a layer: plain tar or gzip; zstd and unknown media types
+    are refused (fail closed)."""
+    head = raw.read(4)
+    rest = _Prefixed(head, raw)
+    media = layer.media_type
+    check_media_type(media, where, what)
+    if head.startswith(_ZSTD_MAGIC):
+        raise ImageError(where, f"{what}: zstd-compressed layers are not supported")
+    is_gzip = head.startswith(_GZIP_MAGIC)
+    if media in _GZIP_TYPES and not is_gzip:
+        raise ImageError(where, f"{what}: declared gzip, but the blob is not gzip data")
+    if media in _TAR_TYPES and is_gzip:
+        raise ImageError(where, f"{what}: declared an uncompressed tar, but the blob is gzip")
+    if is_gzip:
+        return gzip.GzipFile(fileobj=cast("IO[bytes]", rest), mode="rb")
+    return rest
+
+
+class _Prefixed:
+    """``head`` (already read) then the rest of ``raw``."""
+
+    def __init__(self, head: bytes, raw: BinaryIO) -> None:
+        self.head = head
+        self.raw = raw
+
+    def read(self, size: int = -1) -> bytes:
+        if self.head:
+            if size is None or size < 0:
+                out, self.head = self.head + self.raw.read(), b""
+                return out
+            out, self.head = self.head[:size], self.head[size:]
+            if len(out) < size:
+                out += self.raw.read(size - len(out))
+            return out
+        return self.raw.read(size)
+
+
+def read_layers(
+    spec: ImageSpec, where: str, keep: Callable[[str], bool], budget: _Budget | None = None
+) -> Filesystem:
+    """Apply every layer of ``spec`` in order; ``keep(path)`` says which files' bytes to keep."""
+    fs = Filesystem()
+    budget = budget or _Budget(where)
+    for position, layer in enumerate(spec.layers):
+        _apply(fs, position, layer, where, keep=keep, budget=budget)
+    # A hardlink named package.json (pnpm's store links) to a file whose name was not one to
+    # keep: its bytes are read in a second pass over the layer that holds them.
+    pending: dict[int, dict[int, list[str]]] = {}
+    for path, node in fs.nodes.items():
+        if node.kind is NodeKind.FILE and node.data is None and keep(path):
+            at, number = node.source
+            pending.setdefault(at, {}).setdefault(number, []).append(path)
+    for at, wanted in sorted(pending.items()):
+        for number, data in _fetch(spec.layers[at], at, where, set(wanted), _Budget(where)):
+            for path in wanted[number]:
+                fs.nodes[path] = replace(fs.nodes[path], data=data)
+                fs.kept_bytes += len(data)
+                if fs.kept_bytes > MAX_KEPT_BYTES:
+                    raise ImageError(
+                        where,
+                        f"more than {MAX_KEPT_BYTES} bytes of lockfiles and package.json files",
+                    )
+    return fs
+
+
+def _fetch(
+    layer: Layer, position: int, where: str, wanted: set[int], budget: _Budget
+) -> Iterator[tuple[int, bytes]]:
+    """The bytes of members ``wanted`` (by number) of one layer, already applied once."""
+    what = f"layer {position + 1} ({layer.digest})"
+    raw = layer.open()
+    try:
+        counted = _Counted(_layer_stream(layer, raw, where, what), budget, what)
+        with tarfile.open(fileobj=counted, mode="r|") as tar:  # type: ignore[call-overload]
+            for number, member in enumerate(tar, 1):
+                if number not in wanted:
+                    continue
+                if member.size > MAX_FILE_BYTES:
+                    raise ImageError(
+                        where, f"{what}, member {number}: larger than {MAX_FILE_BYTES} bytes"
+                    )
+                fobj = tar.extractfile(member)
+                data = fobj.read() if fobj is not None else b""
+                if len(data) != member.size:
+                    raise ImageError(where, f"{what}, member {number}: cut short")
+                yield number, data
+    except (tarfile.TarError, EOFError, OSError, zlib.error, ValueError) as exc:
+        raise ImageError(
+            where, f"{what}: not a readable tar layer ({type(exc).__name__})"
+        ) from None
+    finally:
+        raw.close()
+
+
+def _apply(
+    fs: Filesystem,
+    position: int,
+    layer: Layer,
+    where: str,
+    *,
+    keep: Callable[[str], bool],
+    budget: _Budget,
+) -> None:
+    what = f"layer {position + 1} ({layer.digest})"
+    digest = layer.digest
+    raw = layer.open()
+    try:
+        counted = _Counted(_layer_stream(layer, raw, where, what), budget, what)
+        try:
+            with tarfile.open(fileobj=counted, mode="r|") as tar:  # type: ignore[call-overload]
+                for number, member in enumerate(tar, 1):
+                    mwhat = f"{what}, member {number}"
+                    budget.member(mwhat)
+                    path = member_path(member.name, where, mwhat)
+                    if not path:
+                        continue  # the layer's root folder
+                    folder, _, base = path.rpartition("/")
+                    if base == OPAQUE:
+                        fs.remove_below(folder, position)
+                        continue
+                    if base.startswith(WHITEOUT):
+                        hidden = base[len(WHITEOUT) :]
+                        if not hidden:
+                            raise ImageError(where, f"{mwhat}: a whiteout without a name")
+                        target = f"{folder}/{hidden}" if folder else hidden
+                        _whiteout(fs, target, position)
+                        continue
+                    if member.isdir():
+                        fs.add(path, Node(NodeKind.DIR, position, digest))
+                    elif member.issym():
+                        fs.add(path, Node(NodeKind.SYMLINK, position, digest))
+                    elif member.islnk():
+                        link = member_path(member.linkname, where, f"{mwhat} (hardlink target)")
+                        source = fs.nodes.get(link)
+                        if source is None or source.kind is not NodeKind.FILE:
+                            raise ImageError(
+                                where,
+                                f"{mwhat}: a hardlink to a file not written before it",
+                            )
+                        data = source.data
+                        fs.add(
+                            path,
+                            Node(NodeKind.FILE, position, digest, data, source.size, source.source),
+                        )
+                        if data is not None:
+                            fs.kept_bytes += len(data)
+                    elif member.isreg():
+                        data = None
+                        if keep(path):
+                            if member.size > MAX_FILE_BYTES:
+                                raise ImageError(
+                                    where, f"{mwhat}: larger than {MAX_FILE_BYTES} bytes"
+                                )
+                            fobj = tar.extractfile(member)
+                            data = fobj.read() if fobj is not None else b""
+                            if len(data) != member.size:
+                                raise ImageError(where, f"{mwhat}: cut short")
+                            fs.kept_bytes += len(data)
+                            if fs.kept_bytes > MAX_KEPT_BYTES:
+                                raise ImageError(
+                                    where,
+                                    f"{mwhat}: more than {MAX_KEPT_BYTES} bytes of"
+                                    " lockfiles and package.json files",
+                                )
+                        fs.add(
+                            path,
+                            Node(
+                                NodeKind.FILE,
+                                position,
+                                digest,
+                                data,
+                                member.size,
+                                (position, number),
+                            ),
+                        )
+                    else:
+                        fs.add(path, Node(NodeKind.OTHER, position, digest))
+            counted.drain()
+        except ImageError:
+            raise
+        except (tarfile.TarError, EOFError, OSError, zlib.error, ValueError) as exc:
+            kind = type(exc).__name__
+            raise ImageError(where, f"{what}: not a readable tar layer ({kind})") from None
+    finally:
+        raw.close()
+    diff_id = "sha256:" + counted.sha.hexdigest()
+    if layer.expected_diff_id is not None and diff_id != layer.expected_diff_id:
+        raise ImageError(where, f"{what}: its content does not match the config's diff_id")
+
+
+# --- finding the images of an archive -----------------------------------------------------
+
+
+class _Store:
+    """Named blobs of an image archive: a directory or the members of an outer tar."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.tar: tarfile.TarFile | None = None
+        self.members: dict[str, tarfile.TarInfo] = {}
+        if os.path.isdir(path):
+            return
+        try:
+            self.tar = tarfile.open(path, mode="r:*")  # noqa: SIM115 - closed by close()
+            budget = _Budget(path)
+            for number, member in enumerate(self.tar, 1):
+                what = f"archive member {number}"
+                budget.member(what)
+                name = member_path(member.name, path, what)
+                if member.isreg() or member.issym() or member.islnk():
+                    self.members[name] = member
+        except ImageError:
+            self.close()
+            raise
+        except (tarfile.TarError, EOFError, OSError, zlib.error, ValueError) as exc:
+            self.close()
+            raise ImageError(path, f"not a readable image archive ({type(exc).__name__})") from None
+
+    def close(self) -> None:
+        if self.tar is not None:
+            self.tar.close()
+
+    def exists(self, name: str) -> bool:
+        if self.tar is None:
+            return os.path.isfile(os.path.join(self.path, name))
+        return name in self.members
+
+    def _member(self, name: str) -> tarfile.TarInfo:
+        member = self.members.get(name)
+        for _ in range(8):  # docker-archive's layer.tar links to the blob beside it
+            if member is None or member.isreg():
+                break
+            target = member.linkname
+            if member.issym():
+                target = posixpath.join(posixpath.dirname(name), target)
+            name = member_path(posixpath.normpath(target), self.path, f"archive member {name!r}")
+            member = self.members.get(name)
+        if member is None or not member.isreg():
+            raise ImageError(self.path, f"{name!r}: missing from the archive")
+        return member
+
+    def open(self, name: str) -> BinaryIO:
+        if self.tar is None:
+            full = os.path.join(self.path, *name.split("/"))
+            try:
+                st = os.lstat(full)
+                if not stat.S_ISREG(st.st_mode):
+                    raise ImageError(self.path, f"{name}: not a regular file")
+                return open(full, "rb")
+            except OSError as exc:
+                raise ImageError(self.path, f"{name}: cannot read ({exc.strerror})") from None
+        fobj = self.tar.extractfile(self._member(name))
+        if fobj is None:
+            raise ImageError(self.path, f"{name!r}: not a file")
+        return fobj  # type: ignore[return-value]
+
+    def json(self, name: str) -> object:
+        with self.open(name) as f:
+            data = f.read(MAX_JSON_BYTES + 1)
+        if len(data) > MAX_JSON_BYTES:
+            raise ImageError(self.path, f"{name}: larger than {MAX_JSON_BYTES} bytes")
+        try:
+            return json.loads(data)
+        except (ValueError, RecursionError) as exc:
+            raise ImageError(self.path, f"{name}: not JSON ({type(exc).__name__})") from None
+
+
+def _blob_name(digest: object, where: str, what: str) -> str:
+    if not isinstance(digest, str) or _DIGEST.match(digest) is None:
+        raise ImageError(where, f"{what}: not a sha256 digest")
+    return "blobs/sha256/" + digest[len("sha256:") :]
+
+
+def _obj(value: object, where: str, what: str) -> dict[str, object]:
+    if not isinstance(value, dict):
+        raise ImageError(where, f"{what}: not a JSON object")
+    return value
+
+
+def _list(value: object, where: str, what: str) -> list[object]:
+    if not isinstance(value, list):
+        raise ImageError(where, f"{what}: not a JSON array")
+    return value
+
+
+def _diff_ids(config: object, where: str, what: str) -> list[object]:
+    rootfs = _obj(_obj(config, where, what).get("rootfs"), where, f"{what}: rootfs")
+    return _list(rootfs.get("diff_ids"), where, f"{what}: rootfs.diff_ids")
+
+
+def _layer_opener(store: _Store, name: str) -> Callable[[], BinaryIO]:
+    return lambda: store.open(name)
+
+
+def _oci_images(store: _Store, where: str) -> Iterator[ImageSpec]:
+    index = _obj(store.json("index.json"), where, "index.json")
+    todo: list[tuple[dict[str, object], str, int]] = [
+        (_obj(d, where, f"index.json: manifests[{i}]"), f"index.json: manifests[{i}]", 0)
+        for i, d in enumerate(_list(index.get("manifests"), where, "index.json: manifests"))
+    ]
+    while todo:
+        desc, what, depth = todo.pop(0)
+        media = desc.get("mediaType")
+        name = _blob_name(desc.get("digest"), where, f"{what}.digest")
+        if media in _INDEX_TYPES:
+            if depth >= MAX_INDEX_DEPTH:
+                raise ImageError(where, f"{what}: indexes nested deeper than {MAX_INDEX_DEPTH}")
+            nested = _obj(store.json(name), where, name)
+            for i, d in enumerate(_list(nested.get("manifests"), where, f"{name}: manifests")):
+                todo.append(
+                    (
+                        _obj(d, where, f"{name}: manifests[{i}]"),
+                        f"{name}: manifests[{i}]",
+                        depth + 1,
+                    )
+                )
+            continue
+        if media not in _MANIFEST_TYPES:
+            raise ImageError(where, f"{what}: unsupported media type {media!r}")
+        manifest = _obj(store.json(name), where, name)
+        config_desc = _obj(manifest.get("config"), where, f"{name}: config")
+        config_name = _blob_name(config_desc.get("digest"), where, f"{name}: config.digest")
+        diff_ids = _diff_ids(store.json(config_name), where, config_name)
+        descs = _list(manifest.get("layers"), where, f"{name}: layers")
+        if len(descs) != len(diff_ids):
+            raise ImageError(where, f"{name}: {len(descs)} layers but {len(diff_ids)} diff_ids")
+        layers = []
+        for i, (ld, diff_id) in enumerate(zip(descs, diff_ids, strict=True)):
+            lwhat = f"{name}: layers[{i}]"
+            ldesc = _obj(ld, where, lwhat)
+            lmedia = ldesc.get("mediaType")
+            if not isinstance(lmedia, str):
+                raise ImageError(where, f"{lwhat}: no mediaType")
+            if not isinstance(diff_id, str) or _DIGEST.match(diff_id) is None:
+                raise ImageError(where, f"{config_name}: rootfs.diff_ids[{i}]: not a sha256 digest")
+            check_media_type(lmedia, where, lwhat)
+            blob = _blob_name(ldesc.get("digest"), where, f"{lwhat}.digest")
+            layers.append(Layer(diff_id, lmedia, _layer_opener(store, blob), diff_id))
+        annotations = desc.get("annotations")
+        ref = (
+            annotations.get("org.opencontainers.image.ref.name")
+            if isinstance(annotations, dict)
+            else None
+        )
+        label = f"{where}:{ref}" if isinstance(ref, str) and ref else f"{where}@{name[13:25]}"
+        yield ImageSpec(label, tuple(layers))
+
+
+def _docker_images(store: _Store, where: str) -> Iterator[ImageSpec]:
+    entries = _list(store.json("manifest.json"), where, "manifest.json")
+    for i, e in enumerate(entries):
+        what = f"manifest.json: [{i}]"
+        entry = _obj(e, where, what)
+        config = entry.get("Config")
+        if not isinstance(config, str):
+            raise ImageError(where, f"{what}.Config: not a string")
+        config_name = member_path(config, where, f"{what}.Config")
+        diff_ids = _diff_ids(store.json(config_name), where, config_name)
+        names = _list(entry.get("Layers"), where, f"{what}.Layers")
+        if len(names) != len(diff_ids):
+            raise ImageError(where, f"{what}: {len(names)} layers but {len(diff_ids)} diff_ids")
+        layers = []
+        for n, (layer_name, diff_id) in enumerate(zip(names, diff_ids, strict=True)):
+            if not isinstance(layer_name, str):
+                raise ImageError(where, f"{what}.Layers[{n}]: not a string")
+            if not isinstance(diff_id, str) or _DIGEST.match(diff_id) is None:
+                raise ImageError(where, f"{config_name}: rootfs.diff_ids[{n}]: not a sha256 digest")
+            lname = member_path(layer_name, where, f"{what}.Layers[{n}]")
+            layers.append(Layer(diff_id, None, _layer_opener(store, lname), diff_id))
+        tags = entry.get("RepoTags")
+        tag = tags[0] if isinstance(tags, list) and tags and isinstance(tags[0], str) else None
+        label = f"{where}:{tag}" if tag and len(entries) > 1 else where
+        yield ImageSpec(label, tuple(layers))
+
+
+def open_images(path: str) -> tuple[_Store, list[ImageSpec]]:
+    """The images of an archive or OCI layout folder; the store must be closed by the caller."""
+    store = _Store(path)
+    try:
+        if store.exists("oci-layout") and store.exists("index.json"):
+            images = list(_oci_images(store, path))
+        elif store.exists("manifest.json"):
+            images = list(_docker_images(store, path))
+        else:
+            raise ImageError(
+                path,
+                "neither an OCI image layout (oci-layout, index.json) nor a docker save"
+                " archive (manifest.json)",
+            )
+    except BaseException:
+        store.close()
+        raise
+    return store, images

@@ -1,0 +1,216 @@
+"""``-image``: the final filesystem of each image of an archive, matched like a scan.
+
+Lockfiles (and package.json files) outside ``node_modules`` go through the same parsers and
+matcher as a directory or git scan (``parse_bytes``, ``match_lockfile``, ``resolve_declared``);
+installed packages (``node_modules/<name>/package.json``, ``node_modules/@scope/<name>/...``, at
+any depth, so global installs under the image's own prefix such as ``/usr/local/lib/node_modules``
+count too) through the same exact-release test as ``-host`` (``package_hits``). Every finding
+names the image, the layer (its diff_id) that wrote the file, and the path in the image.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from gouvernante.errors import GouvernanteError
+from gouvernante.host.installed import INSTALL_SCRIPTS
+from gouvernante.host.matching import package_finding, package_hits
+from gouvernante.image.layers import (
+    Filesystem,
+    ImageError,
+    Node,
+    NodeKind,
+    open_images,
+    read_layers,
+)
+from gouvernante.lockfiles import LOCKFILE_NAMES, parse_bytes
+from gouvernante.lockfiles.package_json import manifest_name, read_manifest, with_manifest
+from gouvernante.lockfiles.package_json import parse as parse_manifest
+from gouvernante.match.lockfile import PlacedMatch, match_lockfile, resolve_declared
+from gouvernante.model import Finding, FindingType, LockfileGraph, ScanIssue
+from gouvernante.rules.index import RuleIndex
+
+NODE_MODULES = "node_modules"
+MANIFEST = "package.json"
+
+
+@dataclass
+class ImageScanOutput:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[ScanIssue] = field(default_factory=list)
+    notes: list[ScanIssue] = field(default_factory=list)
+    scanned: list[str] = field(default_factory=list)  # image labels and their lockfiles
+    lockfiles: int = 0
+    packages: int = 0
+    installed: int = 0
+
+
+def keep(path: str) -> bool:
+    """The files whose bytes the scan reads: lockfiles and package.json files."""
+    return path.rpartition("/")[2] in LOCKFILE_NAMES
+
+
+def installed_folder(path: str) -> str | None:
+    """``node_modules/<name>`` or ``node_modules/@scope/<name>`` for a package's package.json,
+    the folder name the package is installed under; else None."""
+    parts = path.split("/")
+    if len(parts) >= 3 and parts[-1] == MANIFEST and parts[-3] == NODE_MODULES:
+        name = parts[-2]
+        return None if name.startswith((".", "@")) else name
+    if len(parts) >= 4 and parts[-1] == MANIFEST and parts[-4] == NODE_MODULES:
+        scope, name = parts[-3], parts[-2]
+        return f"{scope}/{name}" if scope.startswith("@") and len(scope) > 1 else None
+    return None
+
+
+def scan_images(paths: Sequence[str], index: RuleIndex) -> ImageScanOutput:
+    out = ImageScanOutput()
+    for path in paths:
+        try:
+            store, images = open_images(path)
+        except ImageError as exc:
+            out.errors.append(ScanIssue(path, exc.detail))
+            continue
+        try:
+            for spec in images:
+                try:
+                    fs = read_layers(spec, path, keep)
+                except ImageError as exc:
+                    out.errors.append(ScanIssue(spec.label, exc.detail))
+                    continue
+                out.scanned.append(f"{spec.label} ({len(spec.layers)} layers)")
+                scan_filesystem(fs, spec.label, index, out)
+        finally:
+            store.close()
+    return out
+
+
+def scan_filesystem(fs: Filesystem, label: str, index: RuleIndex, out: ImageScanOutput) -> None:
+    placed: list[PlacedMatch] = []
+    layer_of: dict[str, Node] = {}
+    for path in sorted(fs.nodes):
+        node = fs.nodes[path]
+        base = path.rpartition("/")[2]
+        if base not in LOCKFILE_NAMES:
+            continue
+        shown = f"{label}:/{path}"
+        folder = installed_folder(path)
+        if folder is not None:
+            _installed(fs, path, node, folder, label, index, out)
+            continue
+        if NODE_MODULES in path.split("/")[:-1]:
+            continue  # a package's own lockfile or package.json: not what the image installed
+        if node.kind is NodeKind.SYMLINK:
+            out.errors.append(ScanIssue(shown, "a symbolic link in the image: not followed"))
+            continue
+        if node.kind is not NodeKind.FILE or node.data is None:
+            continue
+        try:
+            graph = parse_bytes(node.data, shown, base)
+        except GouvernanteError as exc:
+            where = f"{exc.json_path}: {exc.detail}" if exc.json_path else exc.detail
+            out.errors.append(ScanIssue(shown, where))
+            continue
+        if not graph.roots_known:
+            graph = _with_manifest_beside(fs, graph, path)
+        match = match_lockfile(graph, index, shown)
+        out.lockfiles += 1
+        out.packages += match.packages
+        out.notes.extend(ScanIssue(shown, n) for n in match.notes)
+        out.scanned.append(shown)
+        out.findings.extend(placed_finding(f, label, node, "/" + path) for f in match.findings)
+        layer_of["/" + path] = node
+        if match.declared:
+            declared = tuple(
+                replace(d, finding=placed_finding(d.finding, label, node, "/" + path))
+                for d in match.declared
+            )
+            match = replace(match, declared=declared)
+        placed.append(PlacedMatch("/" + posixpath.dirname(path), shown, match))
+    if any(p.match.declared for p in placed):
+        declared_findings, declared_notes = resolve_declared(placed, "/")
+        out.findings.extend(declared_findings)
+        out.notes.extend(ScanIssue(p, msg) for p, msg in declared_notes)
+
+
+def placed_finding(f: Finding, label: str, node: Node, path: str) -> Finding:
+    if f.type is FindingType.INSTALLED:
+        return replace(f, image=label, layer=node.digest, path=path)
+    return replace(f, lockfile=path, image=label, layer=node.digest)
+
+
+def _installed(  # noqa: PLR0917 - one private helper of scan_filesystem
+    fs: Filesystem,
+    path: str,
+    node: Node,
+    folder: str,
+    label: str,
+    index: RuleIndex,
+    out: ImageScanOutput,
+) -> None:
+    if node.kind is not NodeKind.FILE or node.data is None:
+        return  # a symlinked package (pnpm, bun, npm link): never followed, as with -host
+    manifest = read_manifest(node.data)
+    shown = f"{label}:/{path}"
+    if manifest is None:
+        out.notes.append(ScanIssue(shown, "not a JSON object: package skipped"))
+        return
+    out.installed += 1
+    name = manifest.name if isinstance(manifest.name, str) and manifest.name else folder
+    if name not in index.names:
+        return
+    version = manifest.version if isinstance(manifest.version, str) else ""
+    scripts: tuple[str, ...] = ()
+    if isinstance(manifest.scripts, dict):
+        declared = manifest.scripts
+        scripts = tuple(s for s in INSTALL_SCRIPTS if isinstance(declared.get(s), str))
+    package_dir = posixpath.dirname(path)
+    if not scripts and f"{package_dir}/binding.gyp" in fs.nodes:
+        scripts = ("install",)  # npm runs `node-gyp rebuild` for a binding.gyp
+    for hit in package_hits(index, name, version, None):
+        finding = package_finding(
+            hit,
+            kind=FindingType.INSTALLED,
+            name=name,
+            version=version,
+            path="/" + package_dir,
+            where=f"image {label}",
+            install_scripts=scripts,
+        )
+        out.findings.append(replace(finding, image=label, layer=node.digest))
+
+
+def _with_manifest_beside(fs: Filesystem, graph: LockfileGraph, path: str) -> LockfileGraph:
+    """npm v1 and yarn classic do not record the project's own dependencies: the package.json
+    beside the lockfile in the image does (as ``pipeline`` does on disk)."""
+    folder = posixpath.dirname(path)
+    node = fs.nodes.get(posixpath.join(folder, MANIFEST))
+    if node is None or node.data is None or path.endswith("/" + MANIFEST) or path == MANIFEST:
+        return graph
+    try:
+        manifest = parse_manifest(node.data, path)
+    except GouvernanteError:
+        return graph
+    return with_manifest(graph, manifest, set(_workspace_names(fs, folder, manifest.workspaces)))
+
+
+def _workspace_names(fs: Filesystem, folder: str, patterns: Sequence[str]) -> list[str]:
+    """Names of the package.json files of the workspace folders the patterns match."""
+    if not patterns:
+        return []
+    prefix = folder + "/" if folder else ""
+    names = []
+    for p, node in fs.nodes.items():
+        if not p.startswith(prefix) or not p.endswith("/" + MANIFEST) or node.data is None:
+            continue
+        sub = p[len(prefix) : -len(MANIFEST) - 1]
+        if NODE_MODULES in sub.split("/"):
+            continue
+        if any(fnmatch.fnmatchcase(sub, pat.strip("./").rstrip("/")) for pat in patterns):
+            name = manifest_name(node.data)
+            if name:
+                names.append(name)
+    return names

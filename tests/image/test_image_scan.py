@@ -1,0 +1,380 @@
+"""-image: images built by umoci and skopeo (fixtures/make-images.sh) and hostile archives built
+here, layer by layer, with tarfile."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from gouvernante.image import layers
+from gouvernante.image.scan import ImageScanOutput, installed_folder, scan_images
+from gouvernante.model import FindingType
+from gouvernante.rules.index import build_index
+from gouvernante.rules.loader import load_rules
+from helpers import run_cli
+
+FIXTURES = Path(__file__).parent / "fixtures"
+RULES = FIXTURES / "rules.json"
+# The layers' diff_ids (sha256 of each uncompressed layer tar), as skopeo wrote them.
+LAYER_1 = "sha256:c11c7d844684d698a7cdaabeb2d65bd63f24b991cab9b8143756fd51bd41c19f"
+LAYER_2 = "sha256:68be5f0430daaa5022da838a980b39e0d0f9c3726a630cd9e3510c9b77a354c4"
+LAYER_3 = "sha256:291b3fff73651750826804e1bb3dc6d3df6b721e9e6bfb1a347f66d6f7a30fec"
+
+
+def _scan(path: Path) -> ImageScanOutput:
+    return scan_images([str(path)], build_index(load_rules([str(RULES)]).rules))
+
+
+def _found(out: ImageScanOutput) -> set[tuple[str, str, str, str, str]]:
+    return {
+        (f.type.value, f.package or "", f.version or "", f.layer or "", f.lockfile or f.path or "")
+        for f in out.findings
+    }
+
+
+EXPECTED = {
+    # written by layer 1, still there
+    ("installed_package", "@evil/cli", "1.0.0", LAYER_1, "/usr/local/lib/node_modules/@evil/cli"),
+    # 2.3.1 from layer 1 replaced by 2.3.2 in layer 3: found once, at layer 3
+    ("installed_package", "example-utils", "2.3.2", LAYER_3, "/app/node_modules/example-utils"),
+    # the lockfile layer 2 added, and the package it locks, installed by layer 1
+    ("installed_package", "left-pad", "1.3.0", LAYER_1, "/app/node_modules/left-pad"),
+    ("package", "left-pad", "1.3.0", LAYER_2, "/app/package-lock.json"),
+    # gone-pkg 9.9.9 (layer 1) is removed by a whiteout in layer 2: not found
+}
+
+
+@pytest.mark.parametrize("name", ["oci", "image-oci.tar", "image-docker.tar"])
+def test_real_images_planted_packages_at_their_layer(name: str) -> None:
+    out = _scan(FIXTURES / name)
+    assert out.errors == []
+    assert _found(out) == EXPECTED
+    assert all(f.image and f.image.startswith(str(FIXTURES / name)) for f in out.findings)
+    assert out.installed == 4  # left-pad, example-utils, @evil/cli, npm
+    assert out.lockfiles == 2  # /app/package-lock.json, /app/package.json
+
+
+def test_cli_json_names_image_and_layer(tmp_path: Path) -> None:
+    report = tmp_path / "r.json"
+    proc = run_cli(
+        "-rules",
+        str(RULES),
+        "-image",
+        str(FIXTURES / "image-docker.tar"),
+        "-output",
+        str(report),
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 2, proc.stderr
+    findings = json.loads(report.read_text())["findings"]
+    evil = [f for f in findings if f["package"] == "@evil/cli"]
+    assert evil and evil[0]["layer"] == LAYER_1
+    assert evil[0]["image"] == str(FIXTURES / "image-docker.tar")
+    assert evil[0]["path"] == "/usr/local/lib/node_modules/@evil/cli"
+    assert not [f for f in findings if f["package"] == "gone-pkg"]
+
+
+def test_installed_folder() -> None:
+    assert installed_folder("app/node_modules/a/package.json") == "a"
+    assert installed_folder("node_modules/@s/a/package.json") == "@s/a"
+    assert installed_folder("usr/lib/node_modules/npm/node_modules/x/package.json") == "x"
+    assert installed_folder("app/node_modules/.bin/package.json") is None
+    assert installed_folder("app/node_modules/@s/package.json") is None
+    assert installed_folder("app/package.json") is None
+    assert installed_folder("app/node_modules/a/lib/package.json") is None
+
+
+# --- images built here -------------------------------------------------------------------
+
+Member = tuple[tarfile.TarInfo, bytes]
+
+
+def _file(name: str, data: bytes) -> Member:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    return info, data
+
+
+def _manifest(name: str, version: str) -> bytes:
+    return json.dumps({"name": name, "version": version}).encode()
+
+
+def _pkg(path: str, name: str, version: str) -> Member:
+    return _file(f"{path}/package.json", _manifest(name, version))
+
+
+def _link(name: str, target: str, kind: bytes) -> Member:
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.linkname = target
+    return info, b""
+
+
+def _dir(name: str) -> Member:
+    info = tarfile.TarInfo(name)
+    info.type = tarfile.DIRTYPE
+    return info, b""
+
+
+def _layer_tar(members: list[Member]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for info, data in members:
+            tar.addfile(info, io.BytesIO(data) if info.isreg() else None)
+    return buf.getvalue()
+
+
+def _docker(path: Path, layer_blobs: list[bytes], diff_ids: list[str] | None = None) -> Path:
+    """A docker save archive of the layer blobs (plain or gzip tars, or anything)."""
+    if diff_ids is None:
+        diff_ids = []
+        for blob in layer_blobs:
+            raw = gzip.decompress(blob) if blob[:2] == b"\x1f\x8b" else blob
+            diff_ids.append("sha256:" + hashlib.sha256(raw).hexdigest())
+    config = json.dumps({"rootfs": {"type": "layers", "diff_ids": diff_ids}}).encode()
+    names = [f"l{i}/layer.tar" for i in range(len(layer_blobs))]
+    manifest = [{"Config": "config.json", "RepoTags": ["t:1"], "Layers": names}]
+    outer = [_file("manifest.json", json.dumps(manifest).encode()), _file("config.json", config)]
+    outer += [_file(n, b) for n, b in zip(names, layer_blobs, strict=True)]
+    path.write_bytes(_layer_tar(outer))
+    return path
+
+
+def _image(tmp_path: Path, *layer_members: list[Member]) -> Path:
+    return _docker(tmp_path / "img.tar", [_layer_tar(m) for m in layer_members])
+
+
+RULE_NAMES = {"example-utils": "2.3.1", "gone-pkg": "9.9.9", "@evil/cli": "1.0.0"}
+
+
+def test_opaque_directory_hides_lower_layers_only(tmp_path: Path) -> None:
+    img = _image(
+        tmp_path,
+        [_pkg("app/node_modules/gone-pkg", "gone-pkg", "9.9.9")],
+        [
+            _file("app/node_modules/.wh..wh..opq", b""),
+            _pkg("app/node_modules/example-utils", "example-utils", "2.3.1"),
+        ],
+    )
+    assert {f.package for f in _scan(img).findings} == {"example-utils"}
+
+
+def test_whiteout_of_a_folder_and_a_file_over_a_folder(tmp_path: Path) -> None:
+    img = _image(
+        tmp_path,
+        [
+            _pkg("app/node_modules/gone-pkg", "gone-pkg", "9.9.9"),
+            _pkg("usr/local/lib/node_modules/@evil/cli", "@evil/cli", "1.0.0"),
+        ],
+        [_file("app/node_modules/.wh.gone-pkg", b""), _file("usr/local/lib/node_modules", b"x")],
+    )
+    out = _scan(img)
+    assert out.findings == [] and out.errors == []
+
+
+def test_whiteout_does_not_remove_what_its_own_layer_writes(tmp_path: Path) -> None:
+    img = _image(
+        tmp_path,
+        [_pkg("app/node_modules/gone-pkg", "gone-pkg", "1.0.0")],
+        [
+            _pkg("app/node_modules/gone-pkg", "gone-pkg", "9.9.9"),
+            _file("app/node_modules/.wh.gone-pkg", b""),
+        ],
+    )
+    assert [(f.package, f.version) for f in _scan(img).findings] == [("gone-pkg", "9.9.9")]
+
+
+def test_hardlink_to_an_earlier_member_is_read(tmp_path: Path) -> None:
+    img = _image(
+        tmp_path,
+        [_pkg("store/a", "example-utils", "2.3.1")],
+        [
+            _dir("app/node_modules/example-utils"),
+            _link(
+                "app/node_modules/example-utils/package.json",
+                "store/a/package.json",
+                tarfile.LNKTYPE,
+            ),
+        ],
+    )
+    out = _scan(img)
+    [finding] = out.findings
+    assert finding.package == "example-utils"
+    assert finding.type is FindingType.INSTALLED
+
+
+def test_symlinks_are_never_followed(tmp_path: Path) -> None:
+    img = _image(
+        tmp_path,
+        [
+            _link("app/node_modules/example-utils", "/usr/lib/example-utils", tarfile.SYMTYPE),
+            _link("app/node_modules/@evil", "../../../../../etc", tarfile.SYMTYPE),
+            _link("app/package-lock.json", "/proc/self/environ", tarfile.SYMTYPE),
+        ],
+    )
+    out = _scan(img)
+    assert out.findings == []
+    assert [e.message for e in out.errors] == ["a symbolic link in the image: not followed"]
+
+
+@pytest.mark.parametrize(
+    ("members", "message"),
+    [
+        ([_file("../etc/passwd", b"x")], "layer 1 (sha256:"),
+        ([_file("/etc/passwd", b"x")], "member 1: an absolute name (path traversal refused)"),
+        ([_dir("a"), _file("a/../../x", b"x")], "member 2: a name with '..'"),
+        (
+            [_link("app/package.json", "nowhere/package.json", tarfile.LNKTYPE)],
+            "member 1: a hardlink to a file not written before it",
+        ),
+        (
+            [
+                _link("app/package.json", "later", tarfile.LNKTYPE),
+                _file("later", b"{}"),
+            ],
+            "member 1: a hardlink to a file not written before it",
+        ),
+        (
+            [_link("app/package.json", "../../etc/shadow", tarfile.LNKTYPE)],
+            "member 1 (hardlink target): a name with '..'",
+        ),
+    ],
+)
+def test_hostile_layers_are_refused(tmp_path: Path, members: list[Member], message: str) -> None:
+    out = _scan(_image(tmp_path, members))
+    assert out.findings == []
+    [error] = out.errors
+    assert message in error.message
+    assert "passwd" not in error.message and "shadow" not in error.message
+
+
+def test_traversal_error_names_the_member(tmp_path: Path) -> None:
+    out = _scan(_image(tmp_path, [_dir("app"), _file("app/../../etc/x", b"x")]))
+    assert "member 2: a name with '..' (path traversal refused)" in out.errors[0].message
+
+
+def test_decompression_bomb_per_layer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(layers, "MAX_LAYER_BYTES", 256 * 1024)
+    bomb = gzip.compress(_layer_tar([_file("zeros", bytes(4 * 1024 * 1024))]), 9)
+    assert len(bomb) < 16 * 1024
+    out = _scan(_docker(tmp_path / "img.tar", [bomb]))
+    assert "more than 262144 bytes decompressed" in out.errors[0].message
+
+
+def test_decompression_total(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(layers, "MAX_TOTAL_BYTES", 300 * 1024)
+    blob = gzip.compress(_layer_tar([_file("zeros", bytes(200 * 1024))]))
+    out = _scan(_docker(tmp_path / "img.tar", [blob, blob]))
+    assert "layer 2" in out.errors[0].message
+    assert "decompress to more than 307200 bytes" in out.errors[0].message
+
+
+def test_member_count(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(layers, "MAX_MEMBERS", 50)
+    out = _scan(_image(tmp_path, [_file(f"f{i}", b"") for i in range(60)]))
+    assert "more than 50 archive members" in out.errors[0].message
+
+
+def test_zstd_and_garbage_layers_fail_closed(tmp_path: Path) -> None:
+    zstd = b"\x28\xb5\x2f\xfd" + bytes(64)
+    out = _scan(_docker(tmp_path / "z.tar", [zstd], ["sha256:" + "0" * 64]))
+    assert "zstd-compressed layers are not supported" in out.errors[0].message
+    out = _scan(
+        _docker(tmp_path / "g.tar", [b"\x1f\x8b" + b"garbage" * 50], ["sha256:" + "0" * 64])
+    )
+    assert "not a readable tar layer" in out.errors[0].message
+
+
+def test_diff_id_mismatch(tmp_path: Path) -> None:
+    blob = _layer_tar([_pkg("app/node_modules/gone-pkg", "gone-pkg", "9.9.9")])
+    out = _scan(_docker(tmp_path / "img.tar", [blob], ["sha256:" + "1" * 64]))
+    assert "does not match the config's diff_id" in out.errors[0].message
+    assert out.findings == []
+
+
+def _oci_dir(tmp_path: Path, layer_media: str, layer_digest: str) -> Path:
+    root = tmp_path / "oci"
+    blobs = root / "blobs" / "sha256"
+    blobs.mkdir(parents=True)
+
+    def put(data: bytes) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        (blobs / digest).write_bytes(data)
+        return "sha256:" + digest
+
+    config = put(json.dumps({"rootfs": {"diff_ids": ["sha256:" + "0" * 64]}}).encode())
+    manifest = put(
+        json.dumps(
+            {
+                "config": {"digest": config},
+                "layers": [{"mediaType": layer_media, "digest": layer_digest}],
+            }
+        ).encode()
+    )
+    (root / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
+    index = {
+        "manifests": [
+            {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": manifest}
+        ]
+    }
+    (root / "index.json").write_text(json.dumps(index))
+    return root
+
+
+def test_oci_unknown_media_type_and_bad_digest(tmp_path: Path) -> None:
+    digest = "sha256:" + "a" * 64
+    (tmp_path / "a").mkdir()
+    out = _scan(_oci_dir(tmp_path / "a", "application/vnd.oci.image.layer.v1.tar+zstd", digest))
+    assert "zstd" in out.errors[0].message
+    (tmp_path / "b").mkdir()
+    out = _scan(_oci_dir(tmp_path / "b", "application/x-strange", digest))
+    assert "unsupported layer media type" in out.errors[0].message
+    (tmp_path / "c").mkdir()
+    out = _scan(
+        _oci_dir(tmp_path / "c", "application/vnd.oci.image.layer.v1.tar", "sha256:../../x")
+    )
+    assert "not a sha256 digest" in out.errors[0].message
+
+
+def test_not_an_image(tmp_path: Path) -> None:
+    (tmp_path / "x.tar").write_bytes(b"not a tar at all" * 100)
+    assert "not a readable image archive" in _scan(tmp_path / "x.tar").errors[0].message
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert "neither an OCI image layout" in _scan(empty).errors[0].message
+
+
+def test_cli_hostile_archive_exit_1(tmp_path: Path) -> None:
+    img = _image(tmp_path, [_file("../../evil", b"x")])
+    proc = run_cli("-rules", str(RULES), "-image", str(img), cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "member 1: a name with '..' (path traversal refused)" in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_hardlink_to_a_store_file_is_read_in_a_second_pass(tmp_path: Path) -> None:
+    """pnpm hardlinks node_modules/.pnpm/.../package.json to its store's files, whose names are
+    hashes: when the store file comes first, its bytes are read again for the link."""
+    img = _image(
+        tmp_path,
+        [
+            _file("root/.pnpm-store/v3/files/ab/cdef", _manifest("example-utils", "2.3.1")),
+            _dir("app/node_modules/.pnpm/example-utils@2.3.1/node_modules/example-utils"),
+            _link(
+                "app/node_modules/.pnpm/example-utils@2.3.1/node_modules/example-utils/package.json",
+                "root/.pnpm-store/v3/files/ab/cdef",
+                tarfile.LNKTYPE,
+            ),
+        ],
+    )
+    out = _scan(img)
+    assert out.errors == []
+    [finding] = out.findings
+    assert (finding.package, finding.version) == ("example-utils", "2.3.1")
+    assert finding.path == "/app/node_modules/.pnpm/example-utils@2.3.1/node_modules/example-utils"
