@@ -42,6 +42,9 @@ def corpus(work: Path, pattern: str = "*") -> dict[str, list[tuple[str, str]]]:
     names: set[str] = set()
     out: dict[str, list[tuple[str, str]]] = {h: [] for h in HALVES}
     for tree in sorted((work / "trees").glob(pattern)):
+        batch = tree.with_name(tree.name[:4])  # b000a, b000ab ... belong to batch b000
+        if not (batch / ".done").exists():
+            continue  # an install still running (or stopped): its files may be half written
         nm = tree / "node_modules"
         if not nm.is_dir():
             continue
