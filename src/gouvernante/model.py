@@ -258,6 +258,11 @@ class LockfileGraph:
     # Entries that could not be read exactly (the rest of the file was): each an error of the
     # scan, "<JSON/YAML path>: <why>", so the exit code is never 0 on them.
     entry_errors: Sequence[str] = ()
+    # yarn berry: names a dependency reaches only through an entry its range does not accept,
+    # which the root package.json ``resolutions`` must explain (else the file was cut).
+    overridden: Sequence[str] = ()
+    # package.json only: the names its ``resolutions`` override.
+    resolutions: frozenset[str] = frozenset()
 
     @cached_property
     def table(self) -> PackageTable:

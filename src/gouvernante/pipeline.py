@@ -20,7 +20,7 @@ from gouvernante.errors import GouvernanteError
 from gouvernante.fs import globs
 from gouvernante.fs.read import MAX_LOCKFILE_BYTES, link_refusal, read_regular_file
 from gouvernante.lockfiles import LOCKFILE_NAMES, parse_bytes, parser_for_name
-from gouvernante.lockfiles.package_json import manifest_name, with_manifest
+from gouvernante.lockfiles.package_json import manifest_name, with_manifest, with_resolutions
 from gouvernante.lockfiles.package_json import parse as parse_manifest
 from gouvernante.model import (
     Finding,
@@ -90,7 +90,7 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
         # The position (line, byte, JSON/YAML path) is part of what the report says.
         where = f"{exc.json_path}: {exc.detail}" if exc.json_path else exc.detail
         return FileOutcome(task, error=ScanIssue(task.display, where))
-    if not graph.roots_known:
+    if not graph.roots_known or graph.overridden:
         graph = _with_manifest_beside(graph, task.path)
     findings = match_graph(graph, index, task.display)
     declared = tuple(match_declared(graph.declared, index, task.display))
@@ -128,12 +128,13 @@ def _with_manifest_beside(graph: LockfileGraph, path: str) -> LockfileGraph:
     reports an unreadable package.json by itself)."""
     manifest_path = os.path.join(os.path.dirname(path), "package.json")
     if os.path.basename(path) == "package.json" or not os.path.isfile(manifest_path):
-        return graph
+        return with_resolutions(graph, None)
     try:
         data = read_regular_file(manifest_path, MAX_LOCKFILE_BYTES, manifest_path)
         manifest = parse_manifest(data, manifest_path)
     except GouvernanteError:
-        return graph
+        return with_resolutions(graph, None)
+    graph = with_resolutions(graph, manifest)
     folder = os.path.dirname(path) or "."
     return with_manifest(graph, manifest, set(_workspace_names(folder, manifest.workspaces)))
 

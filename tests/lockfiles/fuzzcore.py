@@ -26,7 +26,7 @@ from types import FrameType
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles import parse_bytes
 from gouvernante.lockfiles.package_json import parse as parse_manifest
-from gouvernante.lockfiles.package_json import with_manifest
+from gouvernante.lockfiles.package_json import with_manifest, with_resolutions
 from gouvernante.match.hits import match_graph
 from gouvernante.model import LockfileGraph, Source
 from gouvernante.rules.index import RuleIndex, build_index
@@ -164,7 +164,8 @@ def _parse(data: bytes, filename: str, manifest: LockfileGraph | None) -> Lockfi
         # every registry range of the manifest must be locked (the fixtures and realworld
         # trees declare their workspaces with file:/workspace specs, never as ranges)
         graph = with_manifest(graph, manifest, ())
-    return graph
+    # berry: a dependency only an out-of-range entry answers needs the root resolutions
+    return with_resolutions(graph, manifest)
 
 
 def load_case(path: Path, label: str | None = None) -> Case:

@@ -22,14 +22,6 @@ PATHS = fixture_paths()
 IDS = [f"{p.parent.name}/{p.name}" for p in PATHS]
 _CASES: dict[Path, Case] = {}
 
-# yarn berry rewrites the key of an entry that resolutions or catalogs decide while the dependent
-# keeps its range, so a dependency is also resolved by any entry of its name: a file cut between
-# two entries of one name (supports-color 5 kept, 7 cut off) still reads. Known, documented in
-# docs/decisions/0016-workspaces-direct-damaged-lockfiles.md; strict, so that a fix shows.
-BERRY_CUT_GAP = pytest.mark.xfail(
-    strict=True, reason="berry: an entry cut off while another of its name stays is not seen"
-)
-
 
 def _case(path: Path) -> Case:
     if path not in _CASES:
@@ -51,10 +43,8 @@ def test_every_text_format_is_fuzzed() -> None:
 
 @pytest.mark.parametrize(
     "path",
-    [
-        pytest.param(p, id=i, marks=BERRY_CUT_GAP if p.parent.name.startswith("berry") else ())
-        for p, i in zip(PATHS, IDS, strict=True)
-    ],
+    PATHS,
+    ids=IDS,
 )
 def test_truncations(path: Path) -> None:
     case = _case(path)

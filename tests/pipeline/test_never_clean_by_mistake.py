@@ -208,3 +208,19 @@ def test_yarn1_resolutions_keep_every_range_as_a_key() -> None:
     graph = parse_bytes((folder / "yarn.lock").read_bytes(), "yarn.lock")
     assert sorted((p.name, p.version) for p in graph.table) == [("debug", "2.6.9"), ("ms", "2.1.3")]
     assert graph.details.edges()["debug@2.6.9"] == ["ms@2.0.0, ms@2.1.3"]
+
+
+def test_berry_override_needs_the_root_resolutions(tmp_path: Path) -> None:
+    """A berry dependency that only an out-of-range entry answers is a resolutions override, or a
+    file cut after the entry that answered it: the package.json beside decides."""
+    text = (YARN_FIXTURES / "berry-4.18" / "yarn.lock").read_text()
+    start = text.index('\n"supports-color@npm:^7.1.0":')
+    end = text.find("\n\n", start + 2)
+    (tmp_path / "yarn.lock").write_text(text[:start] + (text[end:] if end >= 0 else "\n"))
+    result = run_scan(ScanRequest(lockfiles=(str(tmp_path / "yarn.lock"),)), _rules())
+    assert any("supports-color" in e.message for e in result.errors)
+    (tmp_path / "package.json").write_text(
+        json.dumps({"name": "fixture-app", "resolutions": {"chalk/supports-color": "5.5.0"}})
+    )
+    result = run_scan(ScanRequest(lockfiles=(str(tmp_path / "yarn.lock"),)), _rules())
+    assert not result.errors

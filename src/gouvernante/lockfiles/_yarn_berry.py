@@ -353,7 +353,10 @@ def _metadata_version(parsed: _Parsed, path: str) -> None:
 def _assemble(parsed: _Parsed, path: str) -> LockfileGraph:
     _metadata_version(parsed, path)
     keys = ["" if key == "__metadata" else key for key in parsed.keys]
-    check_references(keys, parsed.lines, parsed.deps_of, path, berry=True)
+    versions = [fields.get("version", "") for fields in parsed.fields]
+    unverified = check_references(
+        keys, parsed.lines, parsed.deps_of, path, berry=True, versions=versions
+    )
     if not any(keys):
         # berry always locks at least the project itself: a header alone is a cut file
         raise LockfileError(path, "no entries after __metadata (truncated file?)")
@@ -405,6 +408,7 @@ def _assemble(parsed: _Parsed, path: str) -> LockfileGraph:
         importers=importers,
         details=YarnDetails(entry_ids, parsed.lines, build_edges),
         notes=(parsed.note,) if parsed.note else (),
+        overridden=tuple(unverified),
     )
 
 

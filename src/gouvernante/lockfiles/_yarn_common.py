@@ -7,9 +7,10 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import unquote
 
-from gouvernante.errors import LockfileError
+from gouvernante.errors import LockfileError, SemverError
 from gouvernante.lockfiles._common import split_at_version
 from gouvernante.model import Source
+from gouvernante.semver import parse_range, try_parse_version
 
 # A double-quoted string as both yarn formats write it (JSON-like escapes).
 DQ = r'"[^"\\]*(?:\\.[^"\\]*)*"'
@@ -133,7 +134,8 @@ def check_references(
     path: str,
     *,
     berry: bool,
-) -> None:
+    versions: Sequence[str] = (),
+) -> list[str]:
     """Every dependency of every entry must name an entry: a file cut between two entries, or
     an entry deleted by hand, is an error, not a smaller lockfile.
 
@@ -141,8 +143,12 @@ def check_references(
     entry). A dependency resolves when its descriptor heads an entry: yarn classic keys every
     entry by the ranges that asked for it. Berry also writes ``npm:`` implied, and rewrites the
     key of an entry that ``resolutions``, catalogs or workspaces decide while the dependent
-    keeps its range: there, an entry with the dependency's name is enough.
+    keeps its range: there, an entry with the dependency's name is enough when its version
+    satisfies the range, the range is no semver range (catalog:, link:) or the name is a
+    workspace; the names left (an override outside the range, or a cut file) are returned for
+    the root ``resolutions`` to decide.
     """
+    by_name: dict[str, list[str]] = {}
     descriptors: set[str] = set()
     names: set[str] = set()
     for key in keys:
@@ -150,13 +156,22 @@ def check_references(
             if descriptor:
                 descriptors.add(descriptor)
                 names.add(split_at_version(descriptor)[0])
+    for key, version in zip(keys, versions, strict=False):
+        for descriptor in _DESCRIPTOR_SPLIT.split(key.strip()):
+            if descriptor:
+                by_name.setdefault(split_at_version(descriptor)[0], []).append(version)
+    unverified: list[str] = []
     for index, key in enumerate(keys):
         if not key:
             continue
         for name, range_ in deps_of(index):
             if f"{name}@{range_}" in descriptors:
                 continue
-            if berry and (name in names or f"{name}@npm:{range_}" in descriptors):
+            if berry and f"{name}@npm:{range_}" in descriptors:
+                continue
+            if berry and name in names:
+                if not _accepted(range_, by_name.get(name, ())) and name not in unverified:
+                    unverified.append(name)
                 continue
             raise LockfileError(
                 path,
@@ -165,7 +180,26 @@ def check_references(
                 json_path=f"line {lines[index]}",
             )
 
+    return unverified
 
+
+def _accepted(range_: str, versions: Sequence[str]) -> bool:
+    """Does an entry of these versions answer this range (or can only the name tell)?"""
+    spec = range_[4:] if range_.startswith("npm:") else range_
+    try:
+        wanted = parse_range(spec)
+    except SemverError:
+        return True  # catalog:, link:, an alias, a git or tarball reference: the name decides
+    for version in versions:
+        if version == _LOCAL_VERSION:
+            return True  # a workspace
+        parsed = try_parse_version(version)
+        if parsed is not None and wanted.test(parsed, include_prerelease=True):
+            return True
+    return False
+
+
+_LOCAL_VERSION = "0.0.0-use.local"
 _DESCRIPTOR_SPLIT = re.compile(r" *, *")
 
 

@@ -31,6 +31,7 @@ class _Manifest(msgspec.Struct):
     optionalDependencies: dict[str, str] | None = None
     peerDependencies: dict[str, str] | None = None
     workspaces: object = None
+    resolutions: object = None
 
 
 _TOP_KEY = re.compile(
@@ -68,6 +69,7 @@ def parse(data: bytes, path: str) -> LockfileGraph:
         (Importer("", name, ""),),
         tuple(declared),
         workspaces=workspace_globs(manifest.workspaces),
+        resolutions=_resolution_names(manifest.resolutions),
     )
 
 
@@ -148,6 +150,38 @@ def _is_range(spec: str) -> bool:
     except SemverError:
         return False
     return True
+
+
+def with_resolutions(graph: LockfileGraph, manifest: LockfileGraph | None) -> LockfileGraph:
+    """A berry dependency that only an out-of-range entry answers is an override the root
+    ``resolutions`` must name; a name it does not (or with no package.json beside) is an entry
+    error: the entry that answered the range is missing, the file was cut or edited."""
+    if not graph.overridden:
+        return graph
+    named = manifest.resolutions if manifest is not None else frozenset()
+    errors = [
+        f"a dependency on {name} resolves only to an entry its range does not accept, and"
+        " no package.json resolutions entry names it (truncated or edited lockfile?)"
+        for name in graph.overridden
+        if name not in named
+    ]
+    if not errors:
+        return graph
+    return replace(graph, entry_errors=(*graph.entry_errors, *errors))
+
+
+def _resolution_names(value: object) -> frozenset[str]:
+    """The package each ``resolutions`` key overrides: the last descriptor of ``a/b@range``."""
+    if not isinstance(value, dict):
+        return frozenset()
+    names: set[str] = set()
+    for key in value:
+        if not isinstance(key, str) or not key:
+            continue
+        parts = key.split("/")
+        last = "/".join(parts[-2:]) if len(parts) > 1 and parts[-2].startswith("@") else parts[-1]
+        names.add(last[: last.find("@", 1)] if last.find("@", 1) > 0 else last)
+    return frozenset(names)
 
 
 def workspace_globs(value: object) -> tuple[str, ...]:
