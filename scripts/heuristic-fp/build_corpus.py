@@ -14,6 +14,10 @@ The names are installed in batches of ``--batch`` names, each batch its own tree
 fails is split in two until the name that fails is alone; such names are listed in
 ``WORKDIR/unavailable.txt`` (unpublished, security-held, platform-only packages ...).
 
+``--force`` lets npm install platform-specific packages (``@esbuild/darwin-x64`` ...) on this
+machine instead of failing the batch. ``--start``/``--prefix``/``--batch``/``--shard`` let several
+installers share the list (RESULT.md gives the exact commands of the measured corpus).
+
 Splitting into halves (tuning / held-out) happens per installed package, by name; see
 ``split.py``. Re-running resumes: a batch whose tree has ``.done`` is skipped.
 """
@@ -32,6 +36,7 @@ NPM_FLAGS = [
     "--no-audit",
     "--no-fund",
     "--legacy-peer-deps",
+    "--force",  # platform-specific packages (@esbuild/*, sharp's libvips...) install anyway
     "--loglevel=error",
 ]
 
@@ -96,6 +101,8 @@ def main() -> int:
     ap.add_argument("workdir")
     ap.add_argument("--limit", type=int, default=9000, help="names to install")
     ap.add_argument("--batch", type=int, default=150)
+    ap.add_argument("--start", type=int, default=0, help="skip this many names (earlier batches)")
+    ap.add_argument("--prefix", default="b", help="tree folder prefix (one per batch size)")
     ap.add_argument("--shard", default="0/1", help="i/n: install batches whose index %% n == i")
     args = ap.parse_args()
     work = Path(args.workdir).resolve()
@@ -105,8 +112,8 @@ def main() -> int:
     (work / "names.txt").write_text("\n".join(names) + "\n")
     print(f"{len(names)} names from {LIST_PACKAGE}", flush=True)
     bad: list[str] = []
-    for i in range(0, len(names), args.batch):
-        tree = work / "trees" / f"b{i // args.batch:03d}"
+    for i in range(args.start, len(names), args.batch):
+        tree = work / "trees" / f"{args.prefix}{i // args.batch:03d}"
         if (i // args.batch) % shards != shard or (tree / ".done").exists():
             continue
         chunk = names[i : i + args.batch]
