@@ -121,7 +121,7 @@ def _check_all(result: ScanResult) -> None:
     for fmt in ReportFormat:
         out = render(result, fmt)
         out.encode("utf-8")  # strict: no surrogate, no raw byte
-        if fmt in (ReportFormat.JSON, ReportFormat.SARIF):
+        if out.lstrip().startswith("{"):  # JSON formats (JSON, SARIF, and any later one)
             json.loads(out)
             continue
         for line in out.split("\n"):
