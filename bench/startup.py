@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from foundation_scan import make_lockfile  # noqa: E402
+from foundation_scan import make_lockfile
 
 
 def _run(cmd: list[str], ok: tuple[int, ...]) -> tuple[float, float]:
@@ -56,9 +56,11 @@ def main() -> int:
                 wall, cpu = _run(cmd, ok)
                 walls[name].append(wall)
                 cpus[name].append(cpu)
-        wall_ratio = statistics.median(s / b for s, b in zip(walls["scan"], walls["bare"]))
+        wall_ratio = statistics.median(
+            s / b for s, b in zip(walls["scan"], walls["bare"], strict=True)
+        )
         cpu_ratio = statistics.median(
-            s / b for s, b in zip(cpus["scan"], cpus["bare"]) if b > 0
+            s / b for s, b in zip(cpus["scan"], cpus["bare"], strict=True) if b > 0
         )
         print(f"lockfile: {args.entries} entries; rules: the bundled pack; {args.repeat} pairs")
         for name, label in (("bare", "python -c pass"), ("scan", "CLI scan")):
@@ -66,7 +68,9 @@ def main() -> int:
                 f"{label:>15}: wall {statistics.median(walls[name]) * 1000:7.1f} ms,"
                 f" CPU {statistics.median(cpus[name]) * 1000:7.1f} ms (medians)"
             )
-        print(f"ratio scan / bare, median of paired runs: wall {wall_ratio:.2f}, CPU {cpu_ratio:.2f}")
+        print(
+            f"ratio scan / bare, median of paired runs: wall {wall_ratio:.2f}, CPU {cpu_ratio:.2f}"
+        )
         print("target: <= 3")
     return 0
 

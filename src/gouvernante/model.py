@@ -412,6 +412,18 @@ class HostCheck:
 
 
 @dataclass(frozen=True)
+class ResolvedLockfile:
+    """One lockfile's resolved packages and dependency edges (node id -> node ids; importer ids
+    are nodes too), for SBOM output. Only collected when asked for: normal scans skip it."""
+
+    display: str
+    format: LockfileFormat
+    packages: tuple[LockedPackage, ...]
+    importers: tuple[Importer, ...]
+    edges: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True)
 class ScanStats:
     lockfiles_scanned: int = 0
     packages_scanned: int = 0
@@ -440,3 +452,5 @@ class ScanResult:
     suppression_notes: tuple[ScanIssue, ...] = ()  # expired and stale suppression entries
     host_scan: bool = False  # ran with -host (host indicators, installs, caches checked)
     project: str | None = None  # the project's identity (-project, CI repository, origin)
+    # What each lockfile resolved, kept only when a report needs it (-format cyclonedx).
+    resolved: tuple[ResolvedLockfile, ...] = ()

@@ -27,6 +27,7 @@ from gouvernante.model import (
     HostCheck,
     LockfileFormat,
     LockfileGraph,
+    ResolvedLockfile,
     ScanIssue,
     ScanResult,
     ScanStats,
@@ -56,6 +57,7 @@ class ScanRequest:
     heuristic: bool = False
     heuristic_review_counts: bool = False  # medium/low-confidence heuristic findings count too
     workers: int | None = None  # None: both cores when there are many files
+    resolved: bool = False  # keep each lockfile's packages and edges (SBOM output)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,7 @@ class FileTask:
     path: str  # as opened
     display: str  # as reported
     directory: str  # absolute directory of the file (project association)
+    keep_graph: bool = False  # return the resolved packages and edges (SBOM output)
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ class FileOutcome:
     error: ScanIssue | None = None
     notes: tuple[ScanIssue, ...] = field(default_factory=tuple)
     entry_errors: tuple[ScanIssue, ...] = ()  # entries not read; the rest of the file was
+    resolved: ResolvedLockfile | None = None  # with ``FileTask.keep_graph``
 
 
 def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
@@ -119,6 +123,18 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
         packages=len(graph.packages),
         notes=notes,
         entry_errors=tuple(entry_errors),
+        resolved=_resolved(graph, task.display) if task.keep_graph else None,
+    )
+
+
+def _resolved(graph: LockfileGraph, display: str) -> ResolvedLockfile:
+    edges = graph.details.edges()
+    return ResolvedLockfile(
+        display,
+        graph.format,
+        tuple(graph.table),
+        tuple(graph.importers),
+        tuple((node, tuple(targets)) for node, targets in edges.items()),
     )
 
 
@@ -434,6 +450,8 @@ def run_scan(
     notes: list[ScanIssue] = []
     index = build_index(ruleset.rules)
     tasks, root = discover(request, errors)
+    if request.resolved:
+        tasks = [replace(t, keep_graph=True) for t in tasks]
     trace.debug("found %d files to scan", len(tasks))
     outcomes = _scan_files(tasks, index, request.workers, progress)
     findings: list[Finding] = []
@@ -499,6 +517,7 @@ def run_scan(
         scan_root=root,
         hostname=_hostname(),
         host_scan=request.host,
+        resolved=tuple(o.resolved for o in outcomes if o.resolved is not None),
     )
 
 

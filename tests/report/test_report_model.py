@@ -11,7 +11,15 @@ import msgspec
 import pytest
 
 from gouvernante.model import ScanResult
-from gouvernante.report import ReportFormat, json_report, markdown, render, sarif, text
+from gouvernante.report import (
+    ReportFormat,
+    cyclonedx,
+    json_report,
+    markdown,
+    render,
+    sarif,
+    text,
+)
 from gouvernante.report.model import Report, report_schema
 
 HERE = Path(__file__).parent
@@ -23,12 +31,13 @@ GOLDEN = {
     ReportFormat.JSON: "sample.json",
     ReportFormat.SARIF: "sample.sarif",
     ReportFormat.MARKDOWN: "sample.md",
+    ReportFormat.CYCLONEDX: "sample.cdx.json",
 }
 
 
 @pytest.fixture(autouse=True)
 def _golden_version(monkeypatch: pytest.MonkeyPatch) -> None:
-    for module in (text, json_report, sarif, markdown):
+    for module in (text, json_report, sarif, markdown, cyclonedx):
         monkeypatch.setattr(module, "__version__", "0.0.0-golden")
 
 

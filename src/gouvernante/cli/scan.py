@@ -129,7 +129,7 @@ def build_scan_parser() -> argparse.ArgumentParser:
     flag(
         p,
         "format",
-        choices=["text", "json", "sarif", "markdown"],
+        choices=["text", "json", "sarif", "markdown", "cyclonedx"],
         default=None,
         help="report format (default text)",
     )
@@ -154,7 +154,7 @@ def build_scan_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="FILE|auto",
         help="write the report to FILE (repeatable: each file's format from its extension,"
-        " .json .sarif .md .txt), or to gouvernante-report-<UTC time>.<ext> with 'auto'",
+        " .json .sarif .md .txt .cdx.json), or to gouvernante-report-<UTC time>.<ext> with 'auto'",
     )
     flag(
         p,
@@ -220,7 +220,9 @@ def output_targets(outputs: Sequence[str], explicit: str | None) -> tuple[Output
             targets.append(OutputTarget(path, ReportFormat(explicit or "text")))
             continue
         ext = os.path.splitext(path)[1].lower()
-        if ext in _BY_EXTENSION:
+        if path.lower().endswith(".cdx.json"):
+            targets.append(OutputTarget(path, ReportFormat.CYCLONEDX))
+        elif ext in _BY_EXTENSION:
             targets.append(OutputTarget(path, ReportFormat(_BY_EXTENSION[ext])))
         elif len(outputs) == 1:
             targets.append(OutputTarget(path, ReportFormat.TEXT))
@@ -248,6 +250,11 @@ def _scan(ns: argparse.Namespace) -> int:
     if ruleset is None:
         return EXIT_ERROR
     trace.debug("loaded %d rules from %s", len(ruleset.rules), ", ".join(ruleset.sources))
+    sbom = any(t.format.value == "cyclonedx" for t in targets) or (
+        not targets and explicit == "cyclonedx"
+    )
+    if sbom and (ns.image or ns.git or ns.inventory):
+        raise UsageError("-format cyclonedx describes what a -dir or -lockfile scan resolved")
     if ns.image:
         result = _scan_images(ns, ruleset)
         return _finish(ns, result, targets, explicit)
@@ -263,6 +270,7 @@ def _scan(ns: argparse.Namespace) -> int:
         heuristic=ns.heuristic,
         heuristic_review_counts=ns.heuristic_review_counts,
         workers=ns.workers,
+        resolved=sbom,
     )
     suppressions = _load_suppressions(ns.ignore, ns.dir if not ns.lockfile else None)
     from gouvernante.progress import progress_for  # noqa: PLC0415

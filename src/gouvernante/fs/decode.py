@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 _BOM = b"\xef\xbb\xbf"
 
 
-@dataclass(frozen=True, slots=True)
-class DecodeProblem:
+class DecodeProblem(msgspec.Struct, frozen=True):
     """What is wrong with a document and where (``offset`` in bytes from the file's start)."""
 
     reason: str

@@ -11,9 +11,10 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import assert_never
+
+import msgspec
 
 from gouvernante.errors import InputError
 
@@ -152,8 +153,7 @@ class UnreadKind(StrEnum):
     FAILED = "failed"  # could not be read (permission, I/O): whatever it holds is unchecked
 
 
-@dataclass(frozen=True, slots=True)
-class Unread:
+class Unread(msgspec.Struct, frozen=True):
     """A file ``read_small`` did not read, and why."""
 
     kind: UnreadKind

@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+
+import msgspec
 
 # Folders that never hold a project's own lockfiles: dependency trees, VCS metadata, caches.
 SKIP_DIRS: frozenset[str] = frozenset(
@@ -40,8 +41,7 @@ SKIP_DIRS: frozenset[str] = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class WalkedDir:
+class WalkedDir(msgspec.Struct, frozen=True):
     path: str
     files: tuple[str, ...]  # names of entries that are files or symlinks (not dirs)
     links: frozenset[str] = frozenset()  # those of ``files`` that are symlinks

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from types import ModuleType
+
+import msgspec
 
 from gouvernante.errors import LockfileError
 from gouvernante.model import LockfileGraph
@@ -20,8 +21,7 @@ from gouvernante.model import LockfileGraph
 SNIFF_BYTES = 8192
 
 
-@dataclass(frozen=True, slots=True)
-class ParserSpec:
+class ParserSpec(msgspec.Struct, frozen=True):
     name: str  # short name used in messages: "npm", "pnpm", ...
     module: str  # module under gouvernante.lockfiles
     filenames: tuple[str, ...]  # names that select this parser without sniffing

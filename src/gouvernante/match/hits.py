@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TypedDict, Unpack
+
+import msgspec
 
 from gouvernante.errors import SemverError
 from gouvernante.match.paths import GraphView, dependency_paths
@@ -32,8 +34,7 @@ _SOURCE_NOTE = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class PackageHit:
+class PackageHit(msgspec.Struct, frozen=True):
     rule: Rule
     match: MatchKind
     expression: str | None  # the rule expression that matched; None for droppers
@@ -64,13 +65,12 @@ def package_hits(
     return hits
 
 
-@dataclass(slots=True)
-class _Hit:
+class _Hit(msgspec.Struct):
     rule: Rule
     match: MatchKind
     package: LockedPackage
     expression: str | None
-    node_ids: list[str] = field(default_factory=list)
+    node_ids: list[str] = msgspec.field(default_factory=list)
 
 
 def _describe(hit: _Hit) -> str:

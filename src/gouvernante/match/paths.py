@@ -17,7 +17,8 @@ Two searches give the same chains:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from gouvernante.model import LockfileGraph
 
@@ -27,8 +28,7 @@ MAX_NODES_AFTER_ROOT = 2_000  # ancestors visited before stopping once a root is
 MAX_NODES = 200_000  # hard cap on nodes visited
 
 
-@dataclass(frozen=True, slots=True)
-class PathResult:
+class PathResult(msgspec.Struct, frozen=True):
     paths: tuple[tuple[str, ...], ...]
     more: int  # paths found beyond those shown (counting stops at MAX_PATHS_COUNTED)
     direct: bool | None  # None when unknown: the file records no roots, or no chain was found
@@ -102,8 +102,7 @@ class GraphView:
         return label
 
 
-@dataclass(slots=True)
-class _Geodesics:
+class _Geodesics(msgspec.Struct):
     """What a search leaves for the enumeration: chain starts with their lengths, and for each
     node on a shortest chain its next nodes (``down``), ending at the ``ends``."""
 

@@ -15,6 +15,7 @@ class ReportFormat(StrEnum):
     JSON = "json"
     SARIF = "sarif"
     MARKDOWN = "markdown"
+    CYCLONEDX = "cyclonedx"
 
     @property
     def extension(self) -> str:
@@ -26,6 +27,7 @@ _EXTENSIONS = {
     ReportFormat.JSON: "json",
     ReportFormat.SARIF: "sarif",
     ReportFormat.MARKDOWN: "md",
+    ReportFormat.CYCLONEDX: "cdx.json",
 }
 
 # format -> module exposing ``render(result: ScanResult) -> str``
@@ -34,6 +36,7 @@ _RENDERERS = {
     ReportFormat.JSON: "json_report",
     ReportFormat.SARIF: "sarif",
     ReportFormat.MARKDOWN: "markdown",
+    ReportFormat.CYCLONEDX: "cyclonedx",
 }
 
 
@@ -46,6 +49,6 @@ def render(result: ScanResult, fmt: ReportFormat) -> str:
     module = importlib.import_module(f"gouvernante.report.{_RENDERERS[fmt]}")
     fn: Callable[[ScanResult], str] = module.render
     text = fn(result)
-    if fmt in (ReportFormat.JSON, ReportFormat.SARIF):
+    if fmt in (ReportFormat.JSON, ReportFormat.SARIF, ReportFormat.CYCLONEDX):
         return json_utf8_clean(text)
     return utf8_clean(text)

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from gouvernante.rules.model import DropperPackage, PackageRule, Rule
 
 
-@dataclass(frozen=True, slots=True)
-class VersionEntry:
+class VersionEntry(msgspec.Struct, frozen=True):
     rule: Rule
     package_rule: PackageRule
 
 
-@dataclass(frozen=True, slots=True)
-class DropperEntry:
+class DropperEntry(msgspec.Struct, frozen=True):
     rule: Rule
     dropper: DropperPackage
 
 
-@dataclass(frozen=True)
-class RuleIndex:
+class RuleIndex(msgspec.Struct, frozen=True):
     rules: tuple[Rule, ...]
     by_name: dict[str, tuple[VersionEntry, ...]]
     droppers: dict[str, tuple[DropperEntry, ...]]
