@@ -222,9 +222,7 @@ def _parse_packages(
             continue
         seen.add(target)
         folder = entries[target]
-        importers.append(
-            Importer(target, folder.name or link_names.get(target) or target, target)
-        )
+        importers.append(Importer(target, folder.name or link_names.get(target) or target, target))
     notes = _skip_note(len(skipped))
     if skipped:  # husks are no nodes: nothing may resolve to them
         entries = {k: v for k, v in entries.items() if k not in set(skipped)}

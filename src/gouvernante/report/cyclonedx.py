@@ -183,7 +183,6 @@ def _vulnerability(n: int, f: Finding, rule: Rule | None, ref: str | None) -> di
             _prop("match", f.match.value),
             _prop("counted", "true" if f.counted else "false"),
             *([_prop("where", where)] if (where := f.lockfile or f.path) else []),
-            *([_prop("rule_file", rule.source)] if rule is not None else []),
         ],
     }
     if f.remediation:
