@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -13,6 +14,8 @@ from collections.abc import Sequence
 
 from gouvernante.cli._base import EXIT_CLEAN, EXIT_ERROR, Stopped, install_stop_handlers
 from gouvernante.errors import GouvernanteError
+
+GC_THRESHOLD = 100_000  # new container objects between cyclic collections (``entry``)
 
 # command word -> (module exposing ``run(args) -> int``, one line for ``gouvernante -h``)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -39,7 +42,13 @@ def entry() -> None:
     """The console script and ``python -m gouvernante``: run, flush, and leave without tearing
     down the interpreter (freeing the objects of a 50,000-entry lockfile one by one costs more
     than a small scan). A stop signal (SIGINT, SIGTERM, SIGHUP) ends the run with 128 + its
-    number, after workers are terminated and no report is left half-written."""
+    number, after workers are terminated and no report is left half-written.
+
+    The cyclic garbage collector runs after 100,000 new container objects instead of 700: loading
+    rules and scanning a lockfile make next to no reference cycles, and with the default a small
+    scan spent ~10% of its time in ~60 collections. Long runs are still collected, every 100,000
+    allocations (``python -m gouvernante`` sets this before its first import)."""
+    gc.set_threshold(GC_THRESHOLD, 10, 10)
     install_stop_handlers()
     code = main()
     try:
