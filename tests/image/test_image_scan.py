@@ -378,3 +378,14 @@ def test_hardlink_to_a_store_file_is_read_in_a_second_pass(tmp_path: Path) -> No
     [finding] = out.findings
     assert (finding.package, finding.version) == ("example-utils", "2.3.1")
     assert finding.path == "/app/node_modules/.pnpm/example-utils@2.3.1/node_modules/example-utils"
+
+
+def test_compressed_outer_archive_is_read_and_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`docker save | gzip` is read as it is; listing it is bounded like a layer."""
+    packed = tmp_path / "img.tar.gz"
+    packed.write_bytes(gzip.compress((FIXTURES / "image-docker.tar").read_bytes()))
+    assert _found(_scan(packed)) == EXPECTED
+    monkeypatch.setattr(layers, "MAX_TOTAL_BYTES", 8 * 1024)
+    assert "the archive holds more than 8192 bytes" in _scan(packed).errors[0].message

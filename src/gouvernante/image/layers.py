@@ -455,6 +455,12 @@ class _Store:
                 what = f"archive member {number}"
                 budget.member(what)
                 name = member_path(member.name, path, what)
+                # Listing a compressed archive decompresses it: bounded like the layers.
+                budget.total += member.size
+                if budget.total > MAX_TOTAL_BYTES:
+                    raise ImageError(
+                        path, f"{what}: the archive holds more than {MAX_TOTAL_BYTES} bytes"
+                    )
                 if member.isreg() or member.issym() or member.islnk():
                     self.members[name] = member
         except ImageError:
