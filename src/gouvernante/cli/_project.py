@@ -17,7 +17,6 @@ import os
 import re
 import unicodedata
 from collections.abc import Mapping
-from urllib.parse import urlsplit
 
 from gouvernante.errors import GouvernanteError, UsageError
 from gouvernante.fs.read import read_regular_file
@@ -63,6 +62,8 @@ def _server_host(url: str | None) -> str | None:
     if not url:
         return None
     try:
+        from urllib.parse import urlsplit  # noqa: PLC0415 (rarely needed: not imported at start)
+
         host = urlsplit(url).hostname
     except ValueError:
         return None
@@ -87,6 +88,8 @@ def remote_identity(url: str) -> str | None:
     url = url.strip()
     if "://" in url:
         try:
+            from urllib.parse import urlsplit  # noqa: PLC0415
+
             parts = urlsplit(url)
             host = parts.hostname or ""  # without user:password@ and :port
         except ValueError:

@@ -7,7 +7,6 @@ byte offset, a line and column, and what was expected.
 
 from __future__ import annotations
 
-import json
 import re
 
 import msgspec
@@ -55,6 +54,8 @@ def json_problem(data: bytes | memoryview) -> DecodeProblem:
     text = data[skip:].decode("utf-8")
     if not text.strip():
         return DecodeProblem("invalid JSON: the document is empty")
+    import json  # noqa: PLC0415 (only when a document is refused: not on every scan's path)
+
     try:
         json.loads(text)
     except json.JSONDecodeError as exc:
