@@ -31,6 +31,7 @@ from gouvernante.fs import jsonpath
 from gouvernante.fs.decode import json_problem
 from gouvernante.fs.read import os_message, read_regular
 from gouvernante.fs.walk import find_files
+from gouvernante.rules import cache as rule_cache
 from gouvernante.rules.model import (
     EXACT_VERSION,
     SCHEMA_VERSION,
@@ -107,6 +108,7 @@ def load_rule_files(paths: Sequence[str]) -> tuple[RuleSet, list[RuleError]]:
     errors: list[RuleError] = []
     seen_ids: dict[str, tuple[str, str]] = {}  # id -> (file, json path)
     seen_files: set[tuple[int, int]] = set()
+    cache = rule_cache.cache_dir()
     for top in paths:
         for display, walk_error in _expand(top):
             if walk_error is not None:
@@ -121,7 +123,7 @@ def load_rule_files(paths: Sequence[str]) -> tuple[RuleSet, list[RuleError]]:
                 continue
             seen_files.add(identity)
             sources.append(display)
-            file_rules, file_errors = _parse_document(data, display)
+            file_rules, file_errors = _parse_cached(data, display, cache)
             errors.extend(file_errors)
             for index, rule in file_rules:
                 where = f"rules[{index}]"
@@ -139,6 +141,23 @@ def load_rule_files(paths: Sequence[str]) -> tuple[RuleSet, list[RuleError]]:
                 seen_ids[rule.id] = (display, where)
                 rules.append(rule)
     return RuleSet(rules=tuple(rules), sources=tuple(sources)), errors
+
+
+def _parse_cached(
+    data: bytes, display: str, cache: str | None
+) -> tuple[list[tuple[int, Rule]], list[RuleError]]:
+    """``_parse_document`` through the opt-in cache (``rules.cache``): a file validated without
+    an error before, with the same content, path and tool version, is decoded from its entry."""
+    if cache is None:
+        return _parse_document(data, display)
+    digest = rule_cache.content_hash(data)
+    cached = rule_cache.load(cache, display, digest)
+    if cached is not None:
+        return cached, []
+    rules, errors = _parse_document(data, display)
+    if not errors:
+        rule_cache.store(cache, display, digest, rules)
+    return rules, errors
 
 
 def read_rule_file(path: str) -> bytes:

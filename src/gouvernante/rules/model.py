@@ -77,12 +77,12 @@ _HEX_LENGTH = {
 }
 
 
-class Alias(msgspec.Struct, frozen=True):
+class Alias(msgspec.Struct, frozen=True, gc=False):
     type: AliasType
     value: str
 
 
-class Reference(msgspec.Struct, frozen=True):
+class Reference(msgspec.Struct, frozen=True, gc=False):
     url: str
     type: ReferenceType | None = None  # None when the rule wrote a plain URL string
 
@@ -174,17 +174,17 @@ class PackageRule(msgspec.Struct, frozen=True, dict=True):
         return not self.lockfile_ecosystems or ecosystem in self.lockfile_ecosystems
 
 
-class DropperPackage(msgspec.Struct, frozen=True):
+class DropperPackage(msgspec.Struct, frozen=True, gc=False):
     package_name: str
     notes: str | None = None
 
 
-class FileHash(msgspec.Struct, frozen=True):
+class FileHash(msgspec.Struct, frozen=True, gc=False):
     algorithm: HashAlgorithm
     value: str  # lower-case hex
 
 
-class HostIndicator(msgspec.Struct, frozen=True):
+class HostIndicator(msgspec.Struct, frozen=True, gc=False):
     type: IndicatorType
     oses: frozenset[OperatingSystem]  # empty = every OS
     path: str | None = None
@@ -203,7 +203,7 @@ class HostIndicator(msgspec.Struct, frozen=True):
         return f"{self.type.value} {self.value or self.path or ''}".rstrip()
 
 
-class Remediation(msgspec.Struct, frozen=True):
+class Remediation(msgspec.Struct, frozen=True, gc=False):
     summary: str | None = None
     steps: tuple[str, ...] = ()
 
@@ -213,7 +213,7 @@ class Remediation(msgspec.Struct, frozen=True):
         return " ".join(p if p.endswith(".") else p + "." for p in parts) or None
 
 
-class Rule(msgspec.Struct, frozen=True):
+class Rule(msgspec.Struct, frozen=True, gc=False):
     id: str
     title: str
     kind: RuleKind
@@ -232,7 +232,7 @@ class Rule(msgspec.Struct, frozen=True):
     bad_integrity: tuple[str, ...] = ()  # known-bad tarball integrity strings (``sha512-...``)
 
 
-class RuleSet(msgspec.Struct, frozen=True):
+class RuleSet(msgspec.Struct, frozen=True, gc=False):
     rules: tuple[Rule, ...]
     sources: tuple[str, ...]  # files loaded
     builtin: bool = False
