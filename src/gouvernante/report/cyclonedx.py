@@ -32,6 +32,7 @@ from gouvernante.model import (
 )
 from gouvernante.report.model import root_label
 from gouvernante.rules.model import Rule
+from gouvernante.safetext import name_bytes
 from gouvernante.vocab import Severity
 
 SPEC_VERSION = "1.6"
@@ -57,8 +58,13 @@ def purl(name: str, version: str) -> str:
     """``pkg:npm/<namespace>/<name>@<version>``, each part percent-encoded (``@`` of a scope as
     ``%40``)."""
     scope, _, bare = name.rpartition("/")
-    path = f"{quote(scope, safe='')}/{quote(bare, safe='')}" if scope else quote(bare, safe="")
-    return f"pkg:npm/{path}@{quote(version, safe='')}" if version else f"pkg:npm/{path}"
+    # A name that is not UTF-8 keeps its bytes, percent-encoded exactly (surrogateescape).
+    path = f"{_pct(scope)}/{_pct(bare)}" if scope else _pct(bare)
+    return f"pkg:npm/{path}@{_pct(version)}" if version else f"pkg:npm/{path}"
+
+
+def _pct(text: str) -> str:
+    return quote(name_bytes(text), safe="")
 
 
 def hashes(integrity: str | None) -> list[dict[str, str]]:
@@ -100,7 +106,7 @@ class _Bom:
             return ref
         ref = purl(pkg.name, pkg.version)
         if pkg.source is not Source.REGISTRY:
-            ref = f"{ref}?{pkg.source.value}={quote(pkg.resolved or pkg.id, safe='')}"
+            ref = f"{ref}?{pkg.source.value}={_pct(pkg.resolved or pkg.id)}"
         component = self.components.get(ref)
         if component is None:
             component = self.components[ref] = _component(pkg.name, pkg.version, ref)
