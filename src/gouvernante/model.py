@@ -1,6 +1,8 @@
 """Types shared by every role: lockfile graphs, findings, scan results.
 
-Everything that crosses a module boundary is a frozen dataclass or an enum. Parsers produce
+Everything that crosses a module boundary is a frozen dataclass, a frozen msgspec Struct (the
+small value classes built at every scan: no generated code at start-up, not tracked by the cyclic
+GC) or an enum. Parsers produce
 ``LockfileGraph``; the matcher turns graphs and rules into ``Finding``; renderers read
 ``ScanResult`` only.
 """
@@ -13,6 +15,8 @@ from enum import StrEnum
 from functools import cached_property
 from itertools import compress
 from typing import TYPE_CHECKING, Protocol, overload
+
+import msgspec
 
 from gouvernante.vocab import LockfileEcosystem, Severity
 
@@ -56,8 +60,7 @@ class Source(StrEnum):
     LOCAL = "local"  # workspace, link, file, portal
 
 
-@dataclass(frozen=True, slots=True)
-class LockedPackage:
+class LockedPackage(msgspec.Struct, frozen=True, gc=False):
     """One resolved package entry of a lockfile.
 
     ``id`` is the node id in the lockfile graph (unique within one lockfile): the npm
@@ -207,8 +210,7 @@ class Importer:
     folder: str | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
-class DeclaredDependency:
+class DeclaredDependency(msgspec.Struct, frozen=True, gc=False):
     """A dependency range declared in a package.json (``"my-lodash": "npm:lodash@^4"``)."""
 
     name: str  # real package name (alias resolved)
@@ -299,8 +301,7 @@ class MatchKind(StrEnum):
     PATTERN = "pattern"
 
 
-@dataclass(frozen=True, slots=True)
-class HashResult:
+class HashResult(msgspec.Struct, frozen=True, gc=False):
     algorithm: str
     expected: str
     matched: bool
@@ -386,8 +387,7 @@ class Finding:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class ScanIssue:
+class ScanIssue(msgspec.Struct, frozen=True, gc=False):
     """An error or note about one input: a file that could not be read, a format not supported."""
 
     path: str
@@ -400,8 +400,7 @@ class CheckOutcome(StrEnum):
     SKIPPED = "skipped"
 
 
-@dataclass(frozen=True, slots=True)
-class HostCheck:
+class HostCheck(msgspec.Struct, frozen=True, gc=False):
     """The outcome of one host indicator of one rule."""
 
     rule_id: str
@@ -423,8 +422,7 @@ class ResolvedLockfile:
     edges: tuple[tuple[str, tuple[str, ...]], ...]
 
 
-@dataclass(frozen=True)
-class ScanStats:
+class ScanStats(msgspec.Struct, frozen=True, gc=False):
     lockfiles_scanned: int = 0
     packages_scanned: int = 0
     rules_loaded: int = 0
