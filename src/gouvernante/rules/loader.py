@@ -14,6 +14,7 @@ any rule error exits 1).
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -102,7 +103,20 @@ def load_rule_files(paths: Sequence[str]) -> tuple[RuleSet, list[RuleError]]:
     A directory is searched recursively for ``*.json`` files in sorted order, without following
     symlinked directories and skipping hidden entries and ``*.tests`` directories. Rule ids must be
     unique across everything loaded; a duplicate is reported on the later file, naming the first.
+
+    The cyclic garbage collector is paused meanwhile: rules are acyclic, and with 100,000 of them
+    the collections walking the growing heap cost twice the load itself.
     """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_rule_files(paths)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _load_rule_files(paths: Sequence[str]) -> tuple[RuleSet, list[RuleError]]:
     rules: list[Rule] = []
     sources: list[str] = []
     errors: list[RuleError] = []
