@@ -29,7 +29,11 @@ def _validator() -> Draft7Validator:
     resources = []
     for name in ("bom-1.6", "spdx", "jsf-0.82"):
         schema = json.loads((SCHEMAS / f"{name}.SNAPSHOT.schema.json").read_text())
-        resources.append((f"{name}.SNAPSHOT.schema.json", Resource.from_contents(schema)))
+        file_name = f"{name}.SNAPSHOT.schema.json"
+        # the relative $refs resolve against the 1.6 schema's $id
+        resources.append(
+            (f"http://cyclonedx.org/schema/{file_name}", Resource.from_contents(schema))
+        )
         resources.append((schema["$id"], Resource.from_contents(schema)))
     registry: Registry[Any] = Registry().with_resources(resources)
     main = json.loads((SCHEMAS / "bom-1.6.SNAPSHOT.schema.json").read_text())
