@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
+import msgspec
+
 from gouvernante import trace
 from gouvernante.errors import GouvernanteError
 from gouvernante.fs import globs
@@ -639,7 +641,8 @@ def run_image_scan(paths: Sequence[str], ruleset: RuleSet) -> ScanResult:
         packages=found.packages,
     )
     result = _git_result(paths, ruleset, found.findings, out, started, started_at)
-    return replace(result, stats=replace(result.stats, installed_packages_scanned=found.installed))
+    stats = msgspec.structs.replace(result.stats, installed_packages_scanned=found.installed)
+    return replace(result, stats=stats)
 
 
 def _git_result(  # noqa: PLR0917 - one private helper of the two source scans
