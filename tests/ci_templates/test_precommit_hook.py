@@ -105,8 +105,9 @@ def test_switches_take_no_value() -> None:
 # One working value per value-taking flag; the test below fails when the parser gains a flag
 # that neither this table nor OTHER_SCAN_MODES knows, so a new flag gets exercised through the
 # hook too (or is named here as one that selects another kind of scan).
-# Flags that scan something other than the working tree's files (git refs, an inventory, images): the hook
-# hands them to the scan unchanged (test_every_value_flag_keeps_its_value), the scan decides.
+# Flags that scan something other than the working tree's files (git refs, an inventory, images):
+# the hook hands them to the scan unchanged (test_every_value_flag_keeps_its_value), the scan
+# decides.
 OTHER_SCAN_MODES = frozenset(
     {"git", "ref", "since", "diff", "diff-head", "inventory", "at", "image"}
 )
