@@ -401,7 +401,7 @@ _METADATA_FIELDS: Final = frozenset({"published_at", "last_updated_at"})
 # npm package names: what validate-npm-package-name accepts for new *or legacy* packages
 # (uppercase and the special characters ~'!()* are legacy-only but still exist on the registry).
 _NAME_CHARS = r"[A-Za-z0-9\-_.!~*'()]"
-_PACKAGE_NAME_RE: Final = re.compile(
+PACKAGE_NAME_RE: Final = re.compile(
     rf"@{_NAME_CHARS}+/{_NAME_CHARS}+|[A-Za-z0-9\-!~*'()]{_NAME_CHARS}*"
 )
 _HEX_RE: Final = re.compile(r"[0-9A-Fa-f]+")
@@ -596,7 +596,7 @@ def _rule(ctx: _Ctx, obj: Any, path: _Path) -> Rule | None:
 
 def _package_name(ctx: _Ctx, obj: dict[str, Any], path: _Path) -> str | None:
     name = obj.get("package_name")
-    if type(name) is str and _PACKAGE_NAME_RE.fullmatch(name) is not None:
+    if type(name) is str and PACKAGE_NAME_RE.fullmatch(name) is not None:
         return name
     if "package_name" in obj:
         name_path: _Path = (path, "package_name")
@@ -615,7 +615,7 @@ def _package_rule(ctx: _Ctx, obj: Any, path: _Path) -> PackageRule | None:
     ):
         _check_object(ctx, obj, path, _PACKAGE_RULE_FIELDS, _PACKAGE_RULE_REQUIRED)
     name = obj.get("package_name")
-    if type(name) is not str or _PACKAGE_NAME_RE.fullmatch(name) is None:
+    if type(name) is not str or PACKAGE_NAME_RE.fullmatch(name) is None:
         name = _package_name(ctx, obj, path)
 
     ok = True

@@ -13,6 +13,7 @@ from typing import Any
 
 from gouvernante.errors import InputError, RuleError
 from gouvernante.fs.read import read_regular_file
+from gouvernante.rules.loader import PACKAGE_NAME_RE
 
 SCHEMA_VERSION = "1.0.0"
 
@@ -29,7 +30,6 @@ _EXACT_RE = re.compile(
 _COMPARATOR_RE = re.compile(r"^(>=|<=|>|<|=)?\s*v?(\S+)$")
 _OPERATOR_SPACE_RE = re.compile(r"(>=|<=|>|<|=)\s+")
 _HYPHEN_RE = re.compile(r"^v?(\S+)\s+(?:-|to)\s+v?(\S+)$", re.IGNORECASE)
-_NAME_RE = re.compile(r"^(?:@[A-Za-z0-9._~-]+/)?[A-Za-z0-9._~-]+$")
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
 _URL_RE = re.compile(r"https?://[^\s<>\"')\]]+")
 _VAR_PREFIX_RE = re.compile(r"^(?:%[A-Za-z_][A-Za-z0-9_]*%|\$[A-Za-z_][A-Za-z0-9_]*|\$\{[^}]+\})")
@@ -60,7 +60,9 @@ def is_exact_version(text: str) -> bool:
 
 
 def is_package_name(name: str) -> bool:
-    return len(name) <= 214 and _NAME_RE.match(name) is not None and not name.startswith(".")
+    """A name the rule loader accepts (one definition: ``loader.PACKAGE_NAME_RE``), at most 214
+    characters as npm allows."""
+    return len(name) <= 214 and PACKAGE_NAME_RE.fullmatch(name) is not None
 
 
 def version_expression(token: str) -> str | None:
