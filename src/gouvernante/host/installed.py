@@ -17,12 +17,11 @@ from typing import assert_never
 from gouvernante.fs.npm_layout import NODE_MODULES, Entry, entry_kind
 from gouvernante.fs.walk import walk
 from gouvernante.host.reader import Collector
-from gouvernante.lockfiles.package_json import read_manifest
+from gouvernante.lockfiles.package_json import installed_release, read_manifest
 from gouvernante.model import FindingType
 from gouvernante.vocab import LockfileEcosystem
 
 MAX_MANIFEST_BYTES = 8 * 1024 * 1024
-INSTALL_SCRIPTS = ("preinstall", "install", "postinstall")
 _NM = NODE_MODULES
 
 
@@ -124,16 +123,11 @@ class _TreeScan:
             collector.installed += 1
         else:
             collector.cache_entries += 1
-        name = manifest.name if isinstance(manifest.name, str) and manifest.name else folder
+        name, version, scripts = installed_release(
+            manifest, folder, lambda: os.path.isfile(os.path.join(path, "binding.gyp"))
+        )
         if name not in self.names:
             return
-        version = manifest.version if isinstance(manifest.version, str) else ""
-        scripts: tuple[str, ...] = ()
-        if isinstance(manifest.scripts, dict):
-            declared = manifest.scripts
-            scripts = tuple(s for s in INSTALL_SCRIPTS if isinstance(declared.get(s), str))
-        if not scripts and os.path.isfile(os.path.join(path, "binding.gyp")):
-            scripts = ("install",)  # npm runs `node-gyp rebuild` for a binding.gyp
         collector.report(
             name,
             version,

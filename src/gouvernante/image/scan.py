@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from gouvernante.errors import GouvernanteError
-from gouvernante.host.installed import INSTALL_SCRIPTS
 from gouvernante.host.matching import package_finding, package_hits
 from gouvernante.image.layers import (
     Filesystem,
@@ -27,7 +26,12 @@ from gouvernante.image.layers import (
     read_layers,
 )
 from gouvernante.lockfiles import LOCKFILE_NAMES, parse_bytes
-from gouvernante.lockfiles.package_json import manifest_name, read_manifest, with_manifest
+from gouvernante.lockfiles.package_json import (
+    installed_release,
+    manifest_name,
+    read_manifest,
+    with_manifest,
+)
 from gouvernante.lockfiles.package_json import parse as parse_manifest
 from gouvernante.match.lockfile import PlacedMatch, match_lockfile, resolve_declared
 from gouvernante.model import Finding, FindingType, LockfileGraph, ScanIssue
@@ -159,17 +163,12 @@ def _installed(  # noqa: PLR0917 - one private helper of scan_filesystem
         out.notes.append(ScanIssue(shown, "not a JSON object: package skipped"))
         return
     out.installed += 1
-    name = manifest.name if isinstance(manifest.name, str) and manifest.name else folder
+    package_dir = posixpath.dirname(path)
+    name, version, scripts = installed_release(
+        manifest, folder, lambda: f"{package_dir}/binding.gyp" in fs.nodes
+    )
     if name not in index.names:
         return
-    version = manifest.version if isinstance(manifest.version, str) else ""
-    scripts: tuple[str, ...] = ()
-    if isinstance(manifest.scripts, dict):
-        declared = manifest.scripts
-        scripts = tuple(s for s in INSTALL_SCRIPTS if isinstance(declared.get(s), str))
-    package_dir = posixpath.dirname(path)
-    if not scripts and f"{package_dir}/binding.gyp" in fs.nodes:
-        scripts = ("install",)  # npm runs `node-gyp rebuild` for a binding.gyp
     for hit in package_hits(index, name, version, None):
         finding = package_finding(
             hit,

@@ -11,7 +11,7 @@ verbatim for the matcher to judge.
 from __future__ import annotations
 
 import re
-from collections.abc import Container
+from collections.abc import Callable, Container
 from dataclasses import replace
 
 import msgspec
@@ -83,6 +83,27 @@ class PackageManifest(msgspec.Struct):
 
 
 _MANIFEST = msgspec.json.Decoder(PackageManifest)
+
+# The lifecycle scripts npm runs when it installs a package.
+INSTALL_SCRIPTS = ("preinstall", "install", "postinstall")
+
+
+def installed_release(
+    manifest: PackageManifest, folder: str, has_binding_gyp: Callable[[], bool]
+) -> tuple[str, str, tuple[str, ...]]:
+    """What an installed package folder holds: its name (the folder's when the manifest has
+    none), version (``""`` when absent) and the install scripts npm runs for it (a
+    ``binding.gyp`` beside the manifest means ``install``: npm runs ``node-gyp rebuild``). The
+    one reading of an installed manifest, for -host and for images."""
+    name = manifest.name if isinstance(manifest.name, str) and manifest.name else folder
+    version = manifest.version if isinstance(manifest.version, str) else ""
+    scripts: tuple[str, ...] = ()
+    if isinstance(manifest.scripts, dict):
+        declared = manifest.scripts
+        scripts = tuple(s for s in INSTALL_SCRIPTS if isinstance(declared.get(s), str))
+    if not scripts and has_binding_gyp():
+        scripts = ("install",)
+    return name, version, scripts
 
 
 def read_manifest(data: bytes) -> PackageManifest | None:
