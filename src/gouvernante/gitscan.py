@@ -731,7 +731,7 @@ class _Open:
     time: int | None
 
 
-def history_findings(
+def history_findings(  # noqa: C901 - listed in pyproject, to shrink
     listing: RepoListing,
     outcomes: Mapping[BlobKey, BlobOutcome],
     current: Mapping[tuple[str, str], Placed],

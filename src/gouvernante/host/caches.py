@@ -163,7 +163,7 @@ def _live_entry(lines: list[bytes], key: str) -> dict[str, object] | None:
     return last
 
 
-def scan_npm_cache(cache: str, collector: Collector) -> None:
+def scan_npm_cache(cache: str, collector: Collector) -> None:  # noqa: C901 - listed in pyproject, to shrink
     """``<cache>/_cacache/index-v5`` buckets and the npx trees in ``<cache>/_npx``."""
     index_dir = os.path.join(cache, "_cacache", "index-v5")
     names = collector.names

@@ -340,7 +340,7 @@ def _fetch(
         raw.close()
 
 
-def _apply(
+def _apply(  # noqa: C901 - listed in pyproject, to shrink
     fs: Filesystem,
     position: int,
     layer: Layer,

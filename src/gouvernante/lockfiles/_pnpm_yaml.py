@@ -50,7 +50,7 @@ _FLOW_BAD_START = frozenset("-:&*!|>%@`, ")
 _FLOW_BAD = re.compile(r"[\[\]{}?#,]|: |:$|^[-:&*!|>%@`]")
 
 
-def load_fast(text: str, keep: Mapping[str, frozenset[str]] | None = None) -> dict[str, Any]:
+def load_fast(text: str, keep: Mapping[str, frozenset[str]] | None = None) -> dict[str, Any]:  # noqa: C901 - listed in pyproject, to shrink
     """Load a pnpm-lock.yaml document (one document, a mapping at the top).
 
     ``keep`` maps a top-level section (``packages``) to the entry fields worth reading

@@ -338,7 +338,7 @@ class _Lockfile:
             version = version[:underscore]
         return body[:slash], version, _looks_like_version(version)
 
-    def _read_packages(self) -> None:
+    def _read_packages(self) -> None:  # noqa: C901 - listed in pyproject, to shrink
         path = self.path
         packages = self.packages
         node_deps = self.node_deps
@@ -395,7 +395,7 @@ class _Lockfile:
                 node_deps[key] = entry
         self.node_ids = {p.id for p in packages}
 
-    def _describe(self, key: str, entry: Any, section: str) -> LockedPackage:
+    def _describe(self, key: str, entry: Any, section: str) -> LockedPackage:  # noqa: C901 - listed in pyproject, to shrink
         """The package a ``packages`` entry describes, with ``key`` as its id."""
         if entry.__class__ is dict and "name" not in entry and "version" not in entry:
             # The common case: a registry package, {integrity: ...} and nothing else.

@@ -88,7 +88,7 @@ def _describe(hit: _Hit) -> str:
     return text + _SOURCE_NOTE.get(pkg.source, "")
 
 
-def match_graph(graph: LockfileGraph, index: RuleIndex, display_path: str) -> list[Finding]:
+def match_graph(graph: LockfileGraph, index: RuleIndex, display_path: str) -> list[Finding]:  # noqa: C901 - listed in pyproject, to shrink
     """Findings for every resolved package of one lockfile (one per rule, package, version)."""
     ecosystem = graph.format.ecosystem
     names = index.names

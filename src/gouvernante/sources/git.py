@@ -242,7 +242,7 @@ MAX_REF_FILE_BYTES = 64 * 1024 * 1024
 _OID = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
 
 
-def read_ref_files(repo: Repository) -> list[tuple[str, str, str | None]] | None:
+def read_ref_files(repo: Repository) -> list[tuple[str, str, str | None]] | None:  # noqa: C901 - listed in pyproject, to shrink
     """(ref name, object id, peeled commit or None) of the branches and tags, read from the
     ``packed-refs`` file and the loose refs without running git: the way an inventory refresh
     tells in microseconds that nothing moved. None whenever anything is unusual (another ref
