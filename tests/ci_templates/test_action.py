@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +26,7 @@ from ci_templates.ci_support import (
     ACTION,
     FIXTURES,
     REPO,
+    RUNBOOK,
     bash,
     flags_in,
     load_yaml,
@@ -417,3 +419,81 @@ def test_scanned_text_cannot_issue_workflow_commands(
         if line.strip().startswith("::") and not stop <= i <= resume:
             assert line.startswith("::notice title=gouvernante::"), line
     assert any("forged" in line for line in lines[stop:resume])
+
+
+# --- pull requests: only what the pull request brings in ------------------------------------
+
+_GIT_ENV = {
+    "GIT_CONFIG_GLOBAL": "/dev/null",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.invalid",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.invalid",
+    "PATH": os.environ["PATH"],
+}
+
+
+def _git(ws: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", *args], cwd=ws, env=_GIT_ENV, check=True, capture_output=True, text=True
+    )
+    return done.stdout.strip()
+
+
+def _pr_workspace(workspace: Path, base_lock: str, head_lock: str) -> tuple[Path, str]:
+    """The workspace as a clone: a base commit, then the pull request's head commit."""
+    lock = workspace / "app" / "package-lock.json"
+    _git(workspace, "init", "-q", "-b", "main")
+    shutil.copy(RUNBOOK / "test" / base_lock, lock)
+    _git(workspace, "add", ".")
+    _git(workspace, "commit", "-q", "-m", "base")
+    base = _git(workspace, "rev-parse", "HEAD")
+    shutil.copy(RUNBOOK / "test" / head_lock, lock)
+    (workspace / "README").write_text("the pull request\n")
+    _git(workspace, "add", ".")
+    _git(workspace, "commit", "-q", "-m", "head")
+    return workspace, base
+
+
+def _pr_event(base: str) -> dict[str, Any]:
+    return {"pull_request": {"head": {"repo": {"full_name": REPOSITORY}}, "base": {"sha": base}}}
+
+
+def test_a_pull_request_fails_on_what_it_brings_in(
+    tmp_path: Path, workspace: Path, shim: Path
+) -> None:
+    ws, base = _pr_workspace(workspace, "clean-lockfile.json", "affected-lockfile.json")
+    runner = ActionRunner(tmp_path, ws, shim, {"rules": "rules"}, _pr_event(base))
+    runner.run("rules")
+    scan = runner.run("scan")
+    assert scan.returncode == 0, scan.stderr
+    assert runner.step_outputs["scan"]["exit-code"] == "2"
+    assert "example-utils@2.3.1" in scan.stdout
+    assert "whole scan" not in scan.stdout
+
+
+def test_a_pull_request_is_not_blamed_for_what_main_had(
+    tmp_path: Path, workspace: Path, shim: Path
+) -> None:
+    ws, base = _pr_workspace(workspace, "affected-lockfile.json", "affected-lockfile.json")
+    runner = ActionRunner(tmp_path, ws, shim, {"rules": "rules"}, _pr_event(base))
+    runner.run("rules")
+    scan = runner.run("scan")
+    assert runner.step_outputs["scan"]["exit-code"] == "0", scan.stdout + scan.stderr
+    # the same checkout on a push is scanned whole, and is affected
+    (tmp_path / "push").mkdir()
+    push = ActionRunner(tmp_path / "push", ws, shim, {"rules": "rules"})
+    push.run("rules")
+    push.run("scan")
+    assert push.step_outputs["scan"]["exit-code"] == "2"
+
+
+def test_a_shallow_clone_falls_back_to_a_whole_scan(
+    tmp_path: Path, workspace: Path, shim: Path
+) -> None:
+    runner = ActionRunner(tmp_path, workspace, shim, {"rules": "rules"}, _pr_event("0" * 40))
+    runner.run("rules")
+    scan = runner.run("scan")
+    assert "whole scan: the pull request's base commit is not in the clone" in scan.stdout
+    assert runner.step_outputs["scan"]["exit-code"] == "2"

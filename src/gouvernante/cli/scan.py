@@ -255,11 +255,15 @@ def _scan(ns: argparse.Namespace) -> int:
     )
     if sbom and (ns.image or ns.git or ns.inventory):
         raise UsageError("-format cyclonedx describes what a -dir or -lockfile scan resolved")
-    if ns.image:
-        result = _scan_images(ns, ruleset)
-        return _finish(ns, result, targets, explicit)
-    if ns.git or ns.inventory:
-        result = _scan_sources(ns, ruleset)
+    if ns.image or ns.git or ns.inventory:
+        # An explicit -ignore applies in every mode (never silently dropped); the default
+        # .gouvernante-ignore.json belongs to a -dir scan's folder.
+        explicit_suppressions = _load_suppressions(ns.ignore, None)
+        result = _scan_images(ns, ruleset) if ns.image else _scan_sources(ns, ruleset)
+        if explicit_suppressions is not None:
+            from gouvernante.suppress import apply_suppressions  # noqa: PLC0415
+
+            result = apply_suppressions(result, explicit_suppressions)
         return _finish(ns, result, targets, explicit)
     project = _project(ns)
     request = ScanRequest(
