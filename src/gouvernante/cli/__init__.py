@@ -1,7 +1,7 @@
 """Command line: one module per command, one shared parser base (``_base``).
 
-``gouvernante [flags]`` scans (``cli.scan``); ``gouvernante rules ...`` and ``gouvernante collect
-...`` are the other commands. Nothing below this package prints or exits.
+``gouvernante [flags]`` scans (``cli.scan``); every other command is a word of ``COMMANDS``
+(``rules``, ``collect``, ``inventory``). Nothing below this package prints or exits.
 """
 
 from __future__ import annotations
