@@ -32,6 +32,7 @@ from gouvernante.model import LockfileGraph, Source
 from gouvernante.rules.index import RuleIndex, build_index
 from gouvernante.rules.model import PackageRule, Rule, RuleKind
 from gouvernante.vocab import Severity
+from lockfiles.fixture_manifests import BY_FIXTURE
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REALWORLD = Path(__file__).parents[1] / "realworld" / "data"
@@ -46,42 +47,8 @@ TEXT_FORMATS = (
 )
 
 
-# The package.json the generate scripts wrote beside the npm v1 and yarn classic fixtures
-# (tests/lockfiles/fixtures/{npm,yarn}/generate.sh): these formats record no root, the
-# manifest says what must be locked.
-MANIFESTS: dict[str, dict[str, object]] = {
-    "npm6-v1": {
-        "name": "fixture-app",
-        "dependencies": {
-            "debug": "4.3.4",
-            "my-lodash": "npm:lodash@4.17.20",
-            "@babel/code-frame": "7.22.13",
-            "chalk": "4.1.2",
-            "react": "18.2.0",
-            "react-dom": "18.2.0",
-            "esbuild": "0.19.12",
-            "uuid": "8.3.0-beta.0",
-            "is-odd": "3.0.1",
-            "@acme/core": "file:packages/core",
-            "@acme/util": "file:packages/util",
-            "is-number": "file:packages/is-number",
-        },
-    },
-    "classic-1.22": {
-        "name": "fixture-app",
-        "workspaces": ["packages/*"],
-        "dependencies": {
-            "@babel/code-frame": "7.22.13",
-            "chalk": "4.1.2",
-            "debug": "4.3.4",
-            "esbuild": "0.19.12",
-            "ms": "3.0.0-canary.1",
-            "my-lodash": "npm:lodash@4.17.20",
-            "react": "18.2.0",
-            "react-dom": "18.2.0",
-        },
-    },
-}
+# npm v1 and yarn classic record no root: the manifest beside the fixture says what must be locked.
+MANIFESTS = BY_FIXTURE
 
 
 @dataclass(frozen=True)

@@ -20,44 +20,10 @@ from gouvernante.model import MatchKind
 from gouvernante.pipeline import ScanRequest, run_scan
 from gouvernante.rules.model import PackageRule, Rule, RuleKind, RuleSet
 from gouvernante.vocab import Severity
+from lockfiles.fixture_manifests import NPM6_MANIFEST, YARN1_MANIFEST
 
 FIXTURES = Path(__file__).parents[1] / "lockfiles" / "fixtures"
 
-NPM6_MANIFEST = {  # tests/lockfiles/fixtures/npm/generate.sh, mode "file"
-    "name": "fixture-app",
-    "version": "1.0.0",
-    "private": True,
-    "dependencies": {
-        "debug": "4.3.4",
-        "my-lodash": "npm:lodash@4.17.20",
-        "@babel/code-frame": "7.22.13",
-        "chalk": "4.1.2",
-        "react": "18.2.0",
-        "react-dom": "18.2.0",
-        "esbuild": "0.19.12",
-        "uuid": "8.3.0-beta.0",
-        "is-odd": "3.0.1",
-        "@acme/core": "file:packages/core",
-        "@acme/util": "file:packages/util",
-        "is-number": "file:packages/is-number",
-    },
-}
-YARN1_MANIFEST = {  # tests/lockfiles/fixtures/yarn/generate.sh
-    "name": "fixture-app",
-    "version": "1.0.0",
-    "private": True,
-    "workspaces": ["packages/*"],
-    "dependencies": {
-        "@babel/code-frame": "7.22.13",
-        "chalk": "4.1.2",
-        "debug": "4.3.4",
-        "esbuild": "0.19.12",
-        "ms": "3.0.0-canary.1",
-        "my-lodash": "npm:lodash@4.17.20",
-        "react": "18.2.0",
-        "react-dom": "18.2.0",
-    },
-}
 CASES = {
     "npm6-v1": ("npm/npm6-v1/package-lock.json", NPM6_MANIFEST),
     "yarn-classic": ("yarn/classic-1.22/yarn.lock", YARN1_MANIFEST),
