@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
-import sqlite3
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from gouvernante.gitscan import (
     snapshot_findings,
 )
 from gouvernante.inventory import graphs
+from gouvernante.inventory.backend import Database
 from gouvernante.inventory.store import connect
 from gouvernante.match.hits import package_hits
 from gouvernante.match.lockfile import LockfileMatch, match_lockfile
@@ -94,7 +94,7 @@ def _quiet(snap: Snapshot, outcomes: Mapping[BlobKey, BlobOutcome]) -> tuple[int
     return lockfiles, packages
 
 
-def _snapshots(db: sqlite3.Connection, at: int, patterns: Sequence[str]) -> list[Snapshot]:
+def _snapshots(db: Database, at: int, patterns: Sequence[str]) -> list[Snapshot]:
     rows = db.execute(
         """SELECT r.name, s.ref, c.commit_id, c.committed_at, c.id, st.gone_at
         FROM sources s
@@ -124,12 +124,14 @@ def _snapshots(db: sqlite3.Connection, at: int, patterns: Sequence[str]) -> list
 
 
 def _outcomes(
-    db: sqlite3.Connection, snapshots: Sequence[Snapshot], index: RuleIndex
+    db: Database, snapshots: Sequence[Snapshot], index: RuleIndex
 ) -> dict[BlobKey, BlobOutcome]:
     wanted = {BlobKey.of(f) for snap in snapshots for f in lockfiles_of(snap)}
     db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_names (name TEXT PRIMARY KEY)")
     db.execute("DELETE FROM wanted_names")
-    db.executemany("INSERT OR IGNORE INTO wanted_names VALUES (?)", [(n,) for n in index.names])
+    db.executemany(
+        "INSERT INTO wanted_names VALUES (?) ON CONFLICT DO NOTHING", [(n,) for n in index.names]
+    )
     # Only a blob with a row some rule may hit (name and version, integrity, or a declared range
     # naming a rule's package) is rebuilt and matched; the others are known clean without
     # decoding. Versions are judged once per (name, version) for any package manager: a superset,
@@ -195,7 +197,7 @@ def _outcomes(
 
 
 def _present_names(
-    db: sqlite3.Connection, snapshots: Sequence[Snapshot], candidates: set[int]
+    db: Database, snapshots: Sequence[Snapshot], candidates: set[int]
 ) -> dict[int, set[str]]:
     manifests = {
         row[0]
@@ -226,9 +228,7 @@ def _present_names(
     return present
 
 
-def _freshness(
-    db: sqlite3.Connection, now: int, at: int, explicit_at: bool, out: GitScanOutput
-) -> None:
+def _freshness(db: Database, now: int, at: int, explicit_at: bool, out: GitScanOutput) -> None:
     for name, last_read, last_error in db.execute(
         "SELECT name, last_read_at, last_error FROM repositories ORDER BY name"
     ):

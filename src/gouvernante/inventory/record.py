@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
-import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from gouvernante.gitscan import (
     worker_state,
 )
 from gouvernante.inventory import graphs
+from gouvernante.inventory.backend import ConflictError, Database
 from gouvernante.inventory.store import connect
 from gouvernante.lockfiles import LOCKFILE_NAMES
 from gouvernante.model import ScanIssue
@@ -120,15 +120,7 @@ def add(
                 listings.append(found)
                 new_blobs.extend(blobs)
         summary.blobs_parsed = len(new_blobs)
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            _write_blobs(db, new_blobs)
-            for listing in listings:
-                _write_listing(db, listing, stamp, summary)
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+        _write(db, new_blobs, listings, stamp, summary)
     finally:
         db.close()
         reap_all()
@@ -192,9 +184,7 @@ def _hostname() -> str:
     return socket.gethostname()
 
 
-def _known_commits(
-    db: sqlite3.Connection, repos: Sequence[Repository]
-) -> dict[str, frozenset[str]]:
+def _known_commits(db: Database, repos: Sequence[Repository]) -> dict[str, frozenset[str]]:
     ids = {name: rid for rid, name in db.execute("SELECT id, name FROM repositories").fetchall()}
     known: dict[str, frozenset[str]] = {}
     for repo in repos:
@@ -243,9 +233,52 @@ def _add_job(repo: Repository) -> tuple[RepoListing, list[StoredBlob]]:
     return listing, blobs
 
 
-def _write_blobs(db: sqlite3.Connection, blobs: Sequence[StoredBlob]) -> None:
+WRITE_ATTEMPTS = 5
+
+
+def _write(
+    db: Database,
+    blobs: Sequence[StoredBlob],
+    listings: Sequence[RepoListing],
+    now: int,
+    summary: AddSummary,
+) -> None:
+    """All of one add in one transaction: a writer killed half-way leaves nothing behind.
+
+    Many writers may share a PostgreSQL inventory: blobs and repositories are unique keys
+    (``ON CONFLICT DO NOTHING``: a blob two writers parsed is stored once), a repository's row
+    is locked by its writer until commit (two writers of one repository take turns, so its ref
+    history gets no duplicate rows), and both are written in sorted order so writers lock in the
+    same order. Should the server still report a deadlock, the transaction runs again."""
+    blobs = sorted(blobs, key=lambda b: (b.key.oid, b.key.name))
+    listings = sorted(listings, key=lambda li: li.repository.display)
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        counts = AddSummary()
+        db.begin()
+        try:
+            _write_blobs(db, blobs)
+            for listing in listings:
+                _write_listing(db, listing, now, counts)
+            db.commit()
+        except ConflictError:
+            db.rollback()
+            if attempt == WRITE_ATTEMPTS:
+                raise
+            continue
+        except BaseException:
+            db.rollback()
+            raise
+        summary.refs += counts.refs
+        summary.refs_moved += counts.refs_moved
+        summary.refs_gone += counts.refs_gone
+        summary.errors.extend(counts.errors)
+        summary.notes.extend(counts.notes)
+        return
+
+
+def _write_blobs(db: Database, blobs: Sequence[StoredBlob]) -> None:
     for blob in blobs:
-        cur = db.execute(
+        blob_id = db.insert_id(
             "INSERT INTO blobs (oid, name, format, packages, error, notes, graph)"
             " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (oid, name) DO NOTHING",
             (
@@ -258,27 +291,25 @@ def _write_blobs(db: sqlite3.Connection, blobs: Sequence[StoredBlob]) -> None:
                 blob.graph,
             ),
         )
-        if cur.rowcount != 1:
-            continue  # the other process stored it
+        if blob_id is None:
+            continue  # another process (or writer) stored it
         db.executemany(
             "INSERT INTO packages (blob_id, name, version, integrity, declared)"
             " VALUES (?, ?, ?, ?, ?)",
-            [(cur.lastrowid, *row) for row in blob.rows],
+            [(blob_id, *row) for row in blob.rows],
         )
 
 
-def _row_id(db: sqlite3.Connection, select: str, insert: str, args: tuple[object, ...]) -> int:
+def _row_id(db: Database, select: str, insert: str, args: tuple[object, ...]) -> int:
+    """The id of a row found by ``select``, inserted (``ON CONFLICT DO NOTHING``) if absent."""
     row = db.execute(select, args).fetchone()
-    if row is not None:
-        return int(row[0])
-    cur = db.execute(insert, args)
-    assert cur.lastrowid is not None
-    return cur.lastrowid
+    if row is None:
+        db.execute(insert, args)
+        row = db.execute(select, args).fetchone()
+    return int(row[0])
 
 
-def _write_listing(
-    db: sqlite3.Connection, listing: RepoListing, now: int, summary: AddSummary
-) -> None:
+def _write_listing(db: Database, listing: RepoListing, now: int, summary: AddSummary) -> None:
     repo = listing.repository
     rid = _repository_id(db, repo)
     error = "; ".join(e.message for e in listing.errors) or None
@@ -298,12 +329,11 @@ def _write_listing(
             (rid, snap.commit),
         ).fetchone()
         if crow is None:
-            cur = db.execute(
+            commit_row = db.insert_id(
                 "INSERT INTO commits_seen (repository_id, commit_id, committed_at)"
                 " VALUES (?, ?, ?)",
                 (rid, snap.commit, snap.time),
             )
-            commit_row = cur.lastrowid
             db.executemany(
                 "INSERT INTO commit_files (commit_row, path, mode, oid) VALUES (?, ?, ?, ?)",
                 [(commit_row, f.path, f.mode, f.oid) for f in snap.files],
@@ -313,7 +343,8 @@ def _write_listing(
         sid = _row_id(
             db,
             "SELECT id FROM sources WHERE repository_id = ? AND ref = ?",
-            "INSERT INTO sources (repository_id, ref) VALUES (?, ?)",
+            "INSERT INTO sources (repository_id, ref) VALUES (?, ?)"
+            " ON CONFLICT (repository_id, ref) DO NOTHING",
             (rid, snap.ref),
         )
         seen_sources.add(sid)
@@ -344,13 +375,13 @@ def _write_listing(
             db.execute("UPDATE ref_states SET gone_at = ? WHERE id = ?", (now, last[0]))
 
 
-def _repository_id(db: sqlite3.Connection, repo: Repository) -> int:
-    row = db.execute("SELECT id FROM repositories WHERE name = ?", (repo.display,)).fetchone()
-    if row is not None:
-        db.execute("UPDATE repositories SET location = ? WHERE id = ?", (repo.gitdir, row[0]))
-        return int(row[0])
-    cur = db.execute(
-        "INSERT INTO repositories (name, location) VALUES (?, ?)", (repo.display, repo.gitdir)
+def _repository_id(db: Database, repo: Repository) -> int:
+    """The repository's row, made if new, and locked until this writer commits: the UPDATE
+    takes the row lock on PostgreSQL (SQLite has one writer at a time anyway)."""
+    db.execute(
+        "INSERT INTO repositories (name, location) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+        (repo.display, repo.gitdir),
     )
-    assert cur.lastrowid is not None
-    return cur.lastrowid
+    db.execute("UPDATE repositories SET location = ? WHERE name = ?", (repo.gitdir, repo.display))
+    row = db.execute("SELECT id FROM repositories WHERE name = ?", (repo.display,)).fetchone()
+    return int(row[0])
