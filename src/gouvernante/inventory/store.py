@@ -1,8 +1,9 @@
-"""The inventory database: SQLite (stdlib) in WAL mode, schema versioned and migrated here.
+"""The inventory's schema, versioned and migrated here, one definition for both engines.
 
 Plain SQL types (INTEGER, TEXT, BLOB), surrogate integer keys and no SQLite-only syntax in the
-tables, so the same schema can be created in PostgreSQL (BLOB as BYTEA, INTEGER PRIMARY KEY as
-an identity column) when a shared server is wanted.
+tables: ``backend`` renders the same statements for PostgreSQL (BLOB as BYTEA, INTEGER PRIMARY
+KEY as an identity column), so a SQLite file and a shared server hold the same schema at the
+same version, migrated by the same steps.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 
 from gouvernante.errors import SourceError
+from gouvernante.inventory.backend import Database, open_database
 
 SCHEMA_VERSION = 3
 
@@ -92,42 +94,51 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
 }
 
 
-def connect(path: str, *, create: bool) -> sqlite3.Connection:
-    """Open (and with ``create``, make or migrate) an inventory database."""
-    import os  # noqa: PLC0415
-
-    if not create and not os.path.isfile(path):
-        raise SourceError(path, "no such inventory (make one with: gouvernante inventory add)")
+def connect(location: str, *, create: bool) -> Database:
+    """Open (and with ``create``, make or migrate) an inventory: a SQLite file or a
+    ``postgresql://`` URL (see ``backend``). Two processes migrating at once do not both
+    migrate: the version is read again under the migration lock."""
+    db = open_database(location, create=create)
     try:
-        db = sqlite3.connect(path, timeout=30, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA foreign_keys=ON")
         version = _version(db)
+        if version > SCHEMA_VERSION:
+            raise SourceError(
+                db.location,
+                f"schema version {version} is newer than this gouvernante ({SCHEMA_VERSION})",
+            )
+        if version < SCHEMA_VERSION:
+            if not create:
+                raise SourceError(
+                    db.location, f"schema version {version}: run inventory add to migrate"
+                )
+            _migrate(db)
     except sqlite3.DatabaseError as exc:
-        raise SourceError(path, f"not an inventory database: {exc}") from None
-    if version > SCHEMA_VERSION:
-        raise SourceError(
-            path, f"schema version {version} is newer than this gouvernante ({SCHEMA_VERSION})"
-        )
-    if version < SCHEMA_VERSION:
-        if not create:
-            raise SourceError(path, f"schema version {version}: run inventory add to migrate")
+        db.close()
+        raise SourceError(db.location, f"not an inventory database: {exc}") from None
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _migrate(db: Database) -> None:
+    db.begin()
+    try:
+        db.lock_schema()
+        version = _version(db)  # another process may have migrated while we waited
         for target in range(version + 1, SCHEMA_VERSION + 1):
-            db.execute("BEGIN IMMEDIATE")
             for statement in MIGRATIONS[target]:
                 db.execute(statement)
             if target > 1:
                 db.execute("UPDATE schema_info SET version = ?", (target,))
-            db.execute("COMMIT")
-    return db
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
 
 
-def _version(db: sqlite3.Connection) -> int:
-    row = db.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_info'"
-    ).fetchone()
-    if row is None:
+def _version(db: Database) -> int:
+    if not db.has_table("schema_info"):
         return 0
     got = db.execute("SELECT version FROM schema_info").fetchone()
     return int(got[0]) if got else 0
