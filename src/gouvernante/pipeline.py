@@ -609,12 +609,17 @@ def run_git_scan(request: GitScanRequest, ruleset: RuleSet) -> ScanResult:
 
 def run_inventory_scan(request: InventoryRequest, ruleset: RuleSet) -> ScanResult:
     """``-inventory``: the rules against what the inventory recorded; no repository is read."""
+    from gouvernante.inventory.backend import is_postgres, shown_location  # noqa: PLC0415
     from gouvernante.inventory.evaluate import evaluate  # noqa: PLC0415
 
     started = time.perf_counter()
     started_at = _utc_now()
     out = evaluate(request, ruleset.rules, build_index(ruleset.rules))
-    return _git_result((request.database,), ruleset, out.findings, out, started, started_at)
+    shown = shown_location(request.database)  # a URL's password never reaches a report
+    result = _git_result((shown,), ruleset, out.findings, out, started, started_at)
+    if is_postgres(request.database):  # a server, not a path: named as given
+        result = replace(result, scan_root=shown)
+    return result
 
 
 def run_image_scan(paths: Sequence[str], ruleset: RuleSet) -> ScanResult:

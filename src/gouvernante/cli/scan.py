@@ -97,8 +97,9 @@ def build_scan_parser() -> argparse.ArgumentParser:
     flag(
         p,
         "inventory",
-        metavar="FILE",
-        help="evaluate the rules against an inventory database (gouvernante inventory add)",
+        metavar="DB",
+        help="evaluate the rules against an inventory (gouvernante inventory add): a SQLite"
+        " file or a postgresql:// URL",
     )
     flag(p, "at", metavar="TIME", help="with -inventory, the refs as they were at TIME (UTC)")
     flag(
