@@ -196,7 +196,7 @@ def test_load_rules_raises_with_every_error(tmp_path: Path) -> None:
 
 def test_load_rules_valid_pack() -> None:
     ruleset = load_rules([str(FIXTURES / "valid")])
-    assert len(ruleset.sources) == 5
+    assert len(ruleset.sources) == 6
     assert "SSC-2026-005" in {r.id for r in ruleset.rules}
 
 

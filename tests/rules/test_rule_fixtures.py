@@ -61,7 +61,9 @@ def test_valid_fixture_loads(path: Path) -> None:
     assert rules
     for rule in rules:
         assert rule.source == path.name
-        assert rule.package_rules or rule.dropper_packages or rule.host_indicators
+        assert (
+            rule.package_rules or rule.dropper_packages or rule.host_indicators or rule.file_hashes
+        )
 
 
 @pytest.mark.parametrize("path", INVALID, ids=lambda p: p.name)
@@ -238,3 +240,14 @@ def test_schema_agrees_on_invalid_fixture(validator: Any, path: Path) -> None:
         assert _schema_accepts(validator, path)  # ...and the schema, by design, cannot
     else:
         assert not _schema_accepts(validator, path)
+
+
+def test_hash_only_rule_fields() -> None:
+    rules, errors = _load(FIXTURES / "valid" / "hash-only.json")
+    assert errors == []
+    (rule,) = rules
+    assert rule.package_rules == () and rule.host_indicators == ()
+    (digest,) = rule.file_hashes
+    assert digest.algorithm is HashAlgorithm.SHA256
+    assert digest.value == "a68dd1e6a6e35ec3771e1f94fe796f55dfe65a2b94560516ff4ac189390dfa1c"
+    assert digest.notes is not None and digest.notes.startswith("bun bundle")

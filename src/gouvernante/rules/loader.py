@@ -38,6 +38,7 @@ from gouvernante.rules.model import (
     SCHEMA_VERSION,
     Alias,
     AliasType,
+    ContentHash,
     DropperPackage,
     FileHash,
     HashAlgorithm,
@@ -376,6 +377,7 @@ _RULE_FIELDS: Final = frozenset(
         "remediation",
         "metadata",
         "integrity",
+        "file_hashes",
     }
 )
 _RULE_REQUIRED: Final = ("id", "title", "kind", "ecosystem", "severity", "package_rules")
@@ -395,6 +397,7 @@ _INDICATOR_FIELDS: Final = frozenset(
 _INDICATOR_REQUIRED: Final = ("type",)
 _HASH_FIELDS: Final = frozenset({"algorithm", "value"})
 _HASH_REQUIRED: Final = ("algorithm", "value")
+_CONTENT_HASH_FIELDS: Final = frozenset({"algorithm", "value", "notes"})
 _REMEDIATION_FIELDS: Final = frozenset({"summary", "steps"})
 _METADATA_FIELDS: Final = frozenset({"published_at", "last_updated_at"})
 
@@ -557,12 +560,17 @@ def _rule(ctx: _Ctx, obj: Any, path: _Path) -> Rule | None:
         _metadata(ctx, obj["metadata"], (path, "metadata")) if "metadata" in obj else (None, None)
     )
     integrity = _items(ctx, obj, "integrity", path, _integrity)[0] if "integrity" in obj else []
+    file_hashes, raw_file_hashes = (
+        _items(ctx, obj, "file_hashes", path, _content_hash) if "file_hashes" in obj else ([], None)
+    )
 
     # A rule must detect something. The written spec asks for at least one package rule, but
-    # dropper-only and host-indicator-only rules are legitimate (the rule toolkit creates them).
-    if raw_package_rules == [] and not raw_droppers and not raw_indicators:
+    # dropper-only, host-indicator-only and hash-only rules are legitimate.
+    if raw_package_rules == [] and not raw_droppers and not raw_indicators and not raw_file_hashes:
         ctx.error(
-            path, "a rule needs at least one of package_rules, dropper_packages or host_indicators"
+            path,
+            "a rule needs at least one of package_rules, dropper_packages, host_indicators "
+            "or file_hashes",
         )
         return None
     if (
@@ -591,6 +599,7 @@ def _rule(ctx: _Ctx, obj: Any, path: _Path) -> Rule | None:
         published_at=published_at,
         last_updated_at=last_updated_at,
         bad_integrity=tuple(integrity),
+        file_hashes=tuple(file_hashes),
     )
 
 
@@ -778,6 +787,38 @@ def _hash(ctx: _Ctx, obj: Any, path: _Path) -> FileHash | None:
         )
         return None
     return FileHash(algorithm=algorithm, value=value.lower())
+
+
+def _content_hash(ctx: _Ctx, obj: Any, path: _Path) -> ContentHash | None:
+    """A ``file_hashes`` item: ``{"algorithm": "sha256", "value": <64 hex>, "notes"?}``. Only
+    SHA-256: every file of every installed package is a candidate, so one digest per file."""
+    if type(obj) is not dict:
+        ctx.wrong_type(path, "an object", obj)
+        return None
+    before = len(ctx.errors)
+    _check_object(ctx, obj, path, _CONTENT_HASH_FIELDS, _HASH_REQUIRED)
+    algorithm = obj.get("algorithm")
+    if "algorithm" in obj and algorithm != HashAlgorithm.SHA256.value:
+        if type(algorithm) is str:
+            ctx.error(
+                (path, "algorithm"),
+                f"invalid file_hashes algorithm {_q(algorithm)} (expected: sha256)",
+            )
+        else:
+            ctx.wrong_type((path, "algorithm"), "a string", algorithm)
+    notes = _field_text(ctx, obj, "notes", path)
+    value = obj.get("value")
+    if "value" in obj:
+        if type(value) is not str:
+            ctx.wrong_type((path, "value"), "a string", value)
+        elif len(value) != 64 or _HEX_RE.fullmatch(value) is None:
+            ctx.error(
+                (path, "value"),
+                f"invalid sha256 hash {_q(value)} (expected 64 hexadecimal characters)",
+            )
+    if len(ctx.errors) != before or type(value) is not str:
+        return None
+    return ContentHash(value=value.lower(), notes=notes)
 
 
 def _remediation(ctx: _Ctx, obj: Any, path: _Path) -> Remediation | None:

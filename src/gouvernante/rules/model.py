@@ -184,6 +184,15 @@ class FileHash(msgspec.Struct, frozen=True, gc=False):
     value: str  # lower-case hex
 
 
+class ContentHash(msgspec.Struct, frozen=True, gc=False):
+    """A payload's hash without a path (``file_hashes``): compared with the files of installed
+    and cached packages (``host.payloads``). SHA-256 only (the loader refuses other algorithms)."""
+
+    value: str  # lower-case hex, 64 characters
+    algorithm: HashAlgorithm = HashAlgorithm.SHA256
+    notes: str | None = None
+
+
 class HostIndicator(msgspec.Struct, frozen=True, gc=False):
     type: IndicatorType
     oses: frozenset[OperatingSystem]  # empty = every OS
@@ -230,6 +239,7 @@ class Rule(msgspec.Struct, frozen=True, gc=False):
     published_at: str | None = None
     last_updated_at: str | None = None
     bad_integrity: tuple[str, ...] = ()  # known-bad tarball integrity strings (``sha512-...``)
+    file_hashes: tuple[ContentHash, ...] = ()  # payload hashes without a path
 
 
 class RuleSet(msgspec.Struct, frozen=True, gc=False):

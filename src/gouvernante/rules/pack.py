@@ -17,6 +17,7 @@ from gouvernante.errors import RuleError
 from gouvernante.rules.model import (
     Alias,
     AliasType,
+    ContentHash,
     DropperPackage,
     FileHash,
     HashAlgorithm,
@@ -61,6 +62,12 @@ class _Hash(msgspec.Struct, forbid_unknown_fields=True):
     value: str
 
 
+class _ContentHash(msgspec.Struct, forbid_unknown_fields=True):
+    algorithm: HashAlgorithm
+    value: str
+    notes: str | None = None
+
+
 class _Indicator(msgspec.Struct, forbid_unknown_fields=True):
     type: IndicatorType
     path: str | None = None
@@ -97,6 +104,7 @@ class _Rule(msgspec.Struct, forbid_unknown_fields=True):
     remediation: _Remediation | None = None
     metadata: _Metadata | None = None
     integrity: list[str] = []
+    file_hashes: list[_ContentHash] = []
 
 
 class _Document(msgspec.Struct, forbid_unknown_fields=True):
@@ -159,6 +167,7 @@ def _rule(raw: _Rule, source: str) -> Rule:
         published_at=meta.published_at if meta else None,
         last_updated_at=meta.last_updated_at if meta else None,
         bad_integrity=tuple(raw.integrity),
+        file_hashes=tuple(ContentHash(h.value.lower(), notes=h.notes) for h in raw.file_hashes),
     )
 
 
