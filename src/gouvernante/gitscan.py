@@ -37,6 +37,7 @@ from gouvernante.model import (
     LockfileGraph,
     MatchKind,
     ScanIssue,
+    ScannedRef,
 )
 from gouvernante.rules.index import RuleIndex
 from gouvernante.rules.model import HostIndicator, IndicatorType, Rule
@@ -532,6 +533,7 @@ class GitScanOutput:
     errors: list[ScanIssue] = field(default_factory=list)
     notes: list[ScanIssue] = field(default_factory=list)
     scanned: list[str] = field(default_factory=list)  # repository@ref (commit)
+    refs: list[ScannedRef] = field(default_factory=list)  # the same refs, typed
     lockfiles: int = 0
     packages: int = 0
     blobs_parsed: int = 0
@@ -628,6 +630,7 @@ def run_git_scan(request: GitScanRequest, rules: Sequence[Rule], index: RuleInde
                 placed = snapshot_findings(snap, outcomes, indicators, reader(listing.repository))
                 per_snapshot[(snap.repository, snap.ref)] = placed
                 out.scanned.append(f"{snap.repository}@{snap.ref} ({snap.commit[:12]})")
+                out.refs.append(ScannedRef(snap.repository, snap.ref, snap.commit))
             if request.history:
                 out.findings.extend(
                     history_findings(listing, outcomes, per_snapshot, rules, out.notes)

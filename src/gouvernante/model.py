@@ -394,6 +394,14 @@ class ScanIssue(msgspec.Struct, frozen=True, gc=False):
     message: str
 
 
+class ScannedRef(msgspec.Struct, frozen=True, gc=False):
+    """One ref a ``-git`` or ``-inventory`` scan read: the repository, the ref and its commit."""
+
+    repository: str
+    ref: str
+    commit: str
+
+
 class CheckOutcome(StrEnum):
     FOUND = "found"
     CLEAN = "clean"
@@ -450,5 +458,6 @@ class ScanResult:
     suppression_notes: tuple[ScanIssue, ...] = ()  # expired and stale suppression entries
     host_scan: bool = False  # ran with -host (host indicators, installs, caches checked)
     project: str | None = None  # the project's identity (-project, CI repository, origin)
+    scanned_refs: tuple[ScannedRef, ...] = ()  # -git and -inventory: every ref read
     # What each lockfile resolved, kept only when a report needs it (-format cyclonedx).
     resolved: tuple[ResolvedLockfile, ...] = ()

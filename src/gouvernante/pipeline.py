@@ -670,6 +670,7 @@ def _git_result(  # noqa: PLR0917 - one private helper of the two source scans
             elapsed_ms=int((time.perf_counter() - started) * 1000),
         ),
         scanned_files=tuple(out.scanned),
+        scanned_refs=tuple(out.refs),
         rule_sources=ruleset.sources,
         builtin_rules=ruleset.builtin,
         rules=ruleset.rules,

@@ -220,3 +220,36 @@ def test_collect_places_git_findings_in_repositories_not_on_the_host(
     out = capsys.readouterr().out
     assert "hosts affected now: none" in out
     assert "1 project(s) and 0 host(s) affected now" in out
+
+
+def test_collect_counts_each_repository_of_an_org_scan_as_a_project(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One org-wide report answers for every repository it read: the affected one is affected,
+    a clean one is a clean project (not folded into one org-sized project)."""
+    org, _r, _c = _org(tmp_path)
+    clean = Repo(tmp_path / "clean-work")
+    clean.write("package-lock.json", lockfile("4.4.1"))
+    clean.commit("init")
+    mirror(clean.path, org / "team" / "lib.git")
+    rules = write_rules(tmp_path)
+    report = tmp_path / "org.json"
+    assert main(["-rules", str(rules), "-git", str(org), "-recursive", "-output", str(report)]) == 2
+    capsys.readouterr()
+    doc = json.loads(report.read_text(encoding="utf-8"))
+    refs = {(r["repository"].rsplit("/", 1)[-1], r["ref"]) for r in doc["scan"]["refs"]}
+    assert refs == {
+        ("app.git", "main"),
+        ("app.git", "side"),
+        ("app.git", "tags/v1"),
+        ("lib.git", "main"),
+    }
+    assert main(["collect", "-format", "json", str(report)]) == 2
+    data = json.loads(capsys.readouterr().out)
+    projects = {p["label"].rsplit("/", 1)[-1]: p for p in data["projects"]}
+    assert set(projects) == {"app.git", "lib.git"}
+    assert projects["app.git"]["affected_rules"] == ["GITTEST-001"]
+    assert projects["lib.git"]["affected_rules"] == []
+    assert projects["lib.git"]["latest_verdict"] == "clean"
+    rule = data["rules"][0]
+    assert (rule["projects"]["affected"], rule["projects"]["clean"]) == (1, 1)

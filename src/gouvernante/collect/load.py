@@ -17,7 +17,7 @@ import json
 import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import BinaryIO
 
@@ -166,8 +166,30 @@ def digest(doc: object) -> str:
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
+def to_records(doc: object, source: str) -> tuple[ReportRecord, ...] | InputIssue:
+    """One parsed JSON document -> its records (one per repository for ``-git`` and
+    ``-inventory`` reports, else one), or why it is not a report."""
+    report = _report(doc, source)
+    if isinstance(report, InputIssue):
+        return report
+    try:
+        return _per_repository(report, _record(report, source, digest(doc)))
+    except _Refused as exc:
+        return InputIssue(source, exc.message)
+
+
 def to_record(doc: object, source: str) -> ReportRecord | InputIssue:
-    """One parsed JSON document -> a report record, or why it is not one."""
+    """One parsed JSON document -> a report record (the whole scan), or why it is not one."""
+    report = _report(doc, source)
+    if isinstance(report, InputIssue):
+        return report
+    try:
+        return _record(report, source, digest(doc))
+    except _Refused as exc:
+        return InputIssue(source, exc.message)
+
+
+def _report(doc: object, source: str) -> Report | InputIssue:
     if not isinstance(doc, dict):
         return InputIssue(source, "not a JSON object: not a gouvernante report")
     tool = doc.get("tool")
@@ -180,10 +202,7 @@ def to_record(doc: object, source: str) -> ReportRecord | InputIssue:
     except msgspec.ValidationError as exc:
         path, reason = validation_problem(exc)
         return InputIssue(source, f"{path}: {reason}")
-    try:
-        return _record(report, source, digest(doc))
-    except _Refused as exc:
-        return InputIssue(source, exc.message)
+    return report
 
 
 def _record(report: Report, source: str, content: str) -> ReportRecord:
@@ -199,13 +218,7 @@ def _record(report: Report, source: str, content: str) -> ReportRecord:
         if entry.last_updated_at is not None:
             _time(entry.last_updated_at, f"{where}.last_updated_at")
         checks[entry.id] = None if entry.checks is None else frozenset(entry.checks)
-    findings: list[FindingRecord] = []
-    suppressed = 0
-    for f in report.findings:
-        if f.suppressed is not None:
-            suppressed += 1
-        elif not f.review:  # heuristic review items are listed by the scan, never counted
-            findings.append(_finding(f))
+    findings, suppressed = _open_findings(report.findings)
     errors = max(len(report.errors), report.summary.errors)
     # The stated verdict never hides what the report lists.
     computed = Verdict.FINDINGS if findings else (Verdict.ERROR if errors else Verdict.CLEAN)
@@ -232,6 +245,86 @@ def _record(report: Report, source: str, content: str) -> ReportRecord:
         files=files,
         rule_checks=checks,
     )
+
+
+def _open_findings(found: Iterable[ReportFinding]) -> tuple[list[FindingRecord], int]:
+    """The counted findings (suppressed and heuristic review items left out), and how many were
+    suppressed."""
+    findings: list[FindingRecord] = []
+    suppressed = 0
+    for f in found:
+        if f.suppressed is not None:
+            suppressed += 1
+        elif not f.review:  # heuristic review items are listed by the scan, never counted
+            findings.append(_finding(f))
+    return findings, suppressed
+
+
+def _within(path: str, repository: str) -> bool:
+    return path == repository or (path.startswith(repository) and path[len(repository)] in "@:/ ")
+
+
+def _per_repository(report: Report, whole: ReportRecord) -> tuple[ReportRecord, ...]:
+    """A ``-git`` or ``-inventory`` report as one project per repository it read.
+
+    An organisation-wide scan answers for every repository, clean ones included: each becomes
+    its own project, with its own findings and errors (an error's path starts with the
+    repository). What belongs to no repository read (an unreadable path, a rule problem) stays
+    with the scan's own project, so it is never dropped.
+    """
+    refs: dict[str, list[str]] = {}
+    for r in report.scan.refs:
+        refs.setdefault(r.repository, []).append(f"{r.repository}@{r.ref} ({r.commit[:12]})")
+    if not refs:
+        return (whole,)
+    owned_findings: dict[str, list[ReportFinding]] = {repo: [] for repo in refs}
+    rest_findings: list[ReportFinding] = []
+    for f in report.findings:
+        owned_findings.get(f.repository or "", rest_findings).append(f)
+    # Longest name first, so a repository whose name extends another's gets its own errors.
+    names = sorted(refs, key=len, reverse=True)
+    owned_errors: dict[str, int] = dict.fromkeys(refs, 0)
+    rest_errors = 0
+    for issue in report.errors:
+        owner = next((n for n in names if _within(issue.path, n)), None)
+        if owner is None:
+            rest_errors += 1
+        else:
+            owned_errors[owner] += 1
+    records: list[ReportRecord] = []
+    for repo, shown in refs.items():
+        findings, suppressed = _open_findings(owned_findings[repo])
+        errors = owned_errors[repo]
+        verdict = Verdict.FINDINGS if findings else (Verdict.ERROR if errors else Verdict.CLEAN)
+        records.append(
+            replace(
+                whole,
+                scan_id=f"{whole.scan_id}#{repo}",
+                verdict=verdict,
+                findings=tuple(findings),
+                suppressed=suppressed,
+                errors=errors,
+                host_scan=False,
+                project=repo,
+                files=tuple(shown),
+            )
+        )
+    # Summary counts beyond the listed errors (a report that capped its list) stay with the scan.
+    rest_errors += max(0, report.summary.errors - len(report.errors))
+    if rest_findings or rest_errors:
+        findings, suppressed = _open_findings(rest_findings)
+        verdict = Verdict.FINDINGS if findings else Verdict.ERROR
+        records.append(
+            replace(
+                whole,
+                verdict=verdict,
+                findings=tuple(findings),
+                suppressed=suppressed,
+                errors=rest_errors,
+                files=(),
+            )
+        )
+    return tuple(records)
 
 
 def _documents(data: bytes, source: str) -> Iterator[tuple[object, str] | InputIssue]:
@@ -307,10 +400,11 @@ def load_reports(inputs: Iterable[str], stdin: BinaryIO | None = None) -> Loaded
             if isinstance(item, InputIssue):
                 out.issues.append(item)
                 continue
-            rec = to_record(*item)
-            if isinstance(rec, InputIssue):
-                out.issues.append(rec)
+            records = to_records(*item)
+            if isinstance(records, InputIssue):
+                out.issues.append(records)
                 continue
+            rec = records[0]
             if rec.digest in seen:
                 out.duplicates += 1
                 continue
@@ -323,7 +417,7 @@ def load_reports(inputs: Iterable[str], stdin: BinaryIO | None = None) -> Loaded
                         f"same scan.id as {first.source} but different content: both kept",
                     )
                 )
-            out.reports.append(rec)
+            out.reports.extend(records)
 
     for inp in inputs:
         if inp == "-":

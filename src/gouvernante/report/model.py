@@ -74,6 +74,12 @@ class Tool(_Struct, kw_only=True, frozen=True):
     version: str
 
 
+class RefInfo(_Struct, kw_only=True, frozen=True):
+    repository: str
+    ref: str
+    commit: str
+
+
 class ScanInfo(_Struct, kw_only=True, frozen=True):
     id: str
     started_at: Timestamp
@@ -82,6 +88,8 @@ class ScanInfo(_Struct, kw_only=True, frozen=True):
     host: str
     files: list[str]
     project: str | None = None  # the project's identity (-project, CI repository, origin remote)
+    # -git and -inventory: every ref read (a clean ref is a clean project in ``collect``)
+    refs: list[RefInfo] = []
 
 
 class LoadedRule(_Struct, kw_only=True, frozen=True):
@@ -286,6 +294,10 @@ def build_report(result: ScanResult, version: str) -> Report:
             files=list(result.scanned_files),
             project=result.project
             or default_project(result.hostname, result.scan_root, result.scanned_files),
+            refs=[
+                RefInfo(repository=r.repository, ref=r.ref, commit=r.commit)
+                for r in result.scanned_refs
+            ],
         ),
         rules=RulesInfo(
             builtin=result.builtin_rules,
