@@ -5,9 +5,8 @@ numbers and no file content (hash indicators are not checked)."""
 from __future__ import annotations
 
 import fnmatch
-import posixpath
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -17,16 +16,16 @@ from gouvernante.gitscan import (
     GitScanOutput,
     Snapshot,
     indicator_notes,
-    lockfiles_of,
     project_indicators,
     snapshot_findings,
 )
 from gouvernante.inventory import graphs
 from gouvernante.inventory.backend import Database
 from gouvernante.inventory.store import connect
+from gouvernante.lockfiles import LOCKFILE_NAMES
 from gouvernante.match.hits import package_hits
 from gouvernante.match.lockfile import LockfileMatch, match_lockfile
-from gouvernante.model import LockfileFormat, ScanIssue
+from gouvernante.model import LockfileFormat, ScanIssue, ScannedRef
 from gouvernante.rules.index import RuleIndex
 from gouvernante.rules.model import Rule
 from gouvernante.sources.git import GITHUB_DIR, SYMLINK_MODE, TreeFile
@@ -47,116 +46,190 @@ def _when(ts: int) -> str:
 
 
 def evaluate(request: InventoryRequest, rules: Sequence[Rule], index: RuleIndex) -> GitScanOutput:
+    """The work follows what is distinct, not the number of refs x rules: the rules' names go
+    into a temporary table joined on the packages' (name, version) index, so only lockfile
+    contents with a row some rule may hit are decoded and matched (once each); every commit is
+    judged once however many refs point at it; a ref at a commit with nothing to report costs
+    its counts only."""
     out = GitScanOutput()
     now = int(time.time()) if request.now is None else request.now
     at = request.at if request.at is not None else now
+    indicators = project_indicators(rules)
+    github_matters = any(ind.answerable for ind in indicators)
     db = connect(request.database, create=False)
     try:
-        snapshots = _snapshots(db, at, request.ref_patterns)
-        outcomes = _outcomes(db, snapshots, index)
+        refs = _refs(db, at, request.ref_patterns)
+        files = _commit_files(db, {row[4] for row in refs})
+        blobs = _blob_meta(db)
+        hits = _hit_blobs(db, index)
+        quiet: dict[int, tuple[int, int] | None] = {}
+        for crow in files:
+            quiet[crow] = _quiet(files[crow], blobs, hits, github_matters)
+        loud = {crow for crow, counts in quiet.items() if counts is None}
+        outcomes = _outcomes(db, [files[c] for c in loud], blobs, hits, index)
         _freshness(db, now, at, request.at is not None, out)
     finally:
         db.close()
     out.blobs_parsed = 0
-    indicators = project_indicators(rules)
     out.notes.extend(indicator_notes(indicators))
-    for snap in snapshots:
-        quiet = _quiet(snap, outcomes)
-        if quiet is not None:  # nothing to place: counts only (most refs, most of the time)
-            out.lockfiles += quiet[0]
-            out.packages += quiet[1]
-            out.scanned.append(f"{snap.repository}@{snap.ref} ({snap.commit[:12]})")
+    for name, ref, commit, committed, crow in refs:
+        out.scanned.append(f"{name}@{ref} ({commit[:12]})")
+        out.refs.append(ScannedRef(name, ref, commit))
+        counts = quiet.get(crow, (0, 0))
+        if counts is not None:  # nothing to place: counts only (most refs, most of the time)
+            out.lockfiles += counts[0]
+            out.packages += counts[1]
             continue
+        snap = Snapshot(name, ref, commit, committed, tuple(TreeFile(*f) for f in files[crow]))
         placed = snapshot_findings(snap, outcomes, indicators, None)
         out.findings.extend(placed.findings)
         out.errors.extend(placed.errors)
         out.notes.extend(placed.notes)
         out.lockfiles += placed.lockfiles
         out.packages += placed.packages
-        out.scanned.append(f"{snap.repository}@{snap.ref} ({snap.commit[:12]})")
     out.notes[:] = list(dict.fromkeys(out.notes))
     return out
 
 
-def _quiet(snap: Snapshot, outcomes: Mapping[BlobKey, BlobOutcome]) -> tuple[int, int] | None:
-    """(lockfiles, packages) of a ref with nothing to report, else None."""
+RefRow = tuple[str, str, str, int, int]  # repository, ref, commit, committed_at, commit row
+FileRow = tuple[str, str, str]  # path, mode, oid
+BlobMeta = tuple[int, int, bool]  # blob id, packages, has an error or notes
+
+
+def _refs(db: Database, at: int, patterns: Sequence[str]) -> list[RefRow]:
+    """Each source's state at ``at``: the newest ref_states row first seen by then, unless the
+    ref was gone by then."""
+    latest: dict[int, tuple[int, int, int, int | None]] = {}
+    for sid, sid_row, first, crow, gone in db.execute(
+        "SELECT source_id, id, first_seen_at, commit_row, gone_at FROM ref_states"
+        " WHERE first_seen_at <= ?",
+        (at,),
+    ):
+        seen = latest.get(sid)
+        if seen is None or (first, sid_row) > (seen[0], seen[1]):
+            latest[sid] = (first, sid_row, crow, gone)
+    commits = {
+        crow: (commit, committed)
+        for crow, commit, committed in db.execute(
+            "SELECT id, commit_id, committed_at FROM commits_seen"
+        )
+    }
+    rows: list[RefRow] = []
+    for sid, name, ref in db.execute(
+        "SELECT s.id, r.name, s.ref FROM sources s"
+        " JOIN repositories r ON r.id = s.repository_id ORDER BY r.name, s.ref"
+    ):
+        state = latest.get(sid)
+        if state is None or (state[3] is not None and state[3] <= at):
+            continue
+        if patterns and not any(fnmatch.fnmatchcase(ref, p) for p in patterns):
+            continue
+        commit, committed = commits[state[2]]
+        rows.append((name, ref, commit, committed, state[2]))
+    return rows
+
+
+def _commit_files(db: Database, wanted: set[int]) -> dict[int, list[FileRow]]:
+    files: dict[int, list[FileRow]] = {crow: [] for crow in wanted}
+    for crow, path, mode, oid in db.execute(
+        "SELECT commit_row, path, mode, oid FROM commit_files ORDER BY commit_row, path"
+    ):
+        got = files.get(crow)
+        if got is not None:
+            got.append((path, mode, oid))
+    return files
+
+
+def _blob_meta(db: Database) -> dict[tuple[str, str], BlobMeta]:
+    return {
+        (oid, name): (blob_id, packages, bool(flagged))
+        for oid, name, blob_id, packages, flagged in db.execute(
+            "SELECT oid, name, id, packages, CASE WHEN error IS NULL AND format IS NOT NULL"
+            " AND notes IS NULL THEN 0 ELSE 1 END FROM blobs"
+        )
+    }
+
+
+def _is_lockfile(path: str) -> tuple[bool, bool, str]:
+    """(inside a .github folder, a lockfile outside one, its file name)."""
+    name = path.rpartition("/")[2]
+    in_github = f"{GITHUB_DIR}/" in path and GITHUB_DIR in path.split("/")[:-1]
+    return in_github, not in_github and name in LOCKFILE_NAMES, name
+
+
+def _quiet(
+    files: Sequence[FileRow],
+    blobs: Mapping[tuple[str, str], BlobMeta],
+    hits: set[int],
+    github_matters: bool,
+) -> tuple[int, int] | None:
+    """(lockfiles, packages) of a commit with nothing to report at any ref, else None: it has
+    a lockfile some rule may hit, that could not be read, with notes, or a symbolic link, or
+    files under .github that a rule's indicator may name."""
     lockfiles = packages = 0
-    for f in snap.files:
-        if GITHUB_DIR in f.path.split("/")[:-1]:
+    for path, mode, oid in files:
+        in_github, lockfile, name = _is_lockfile(path)
+        if in_github and github_matters:
             return None
-    for f in lockfiles_of(snap):
-        outcome = outcomes.get(BlobKey.of(f))
-        m = outcome.match if outcome is not None else None
-        if f.mode == SYMLINK_MODE or m is None or m.findings or m.declared or m.notes:
+        if not lockfile:
+            continue
+        meta = blobs.get((oid, name))
+        if meta is None or mode == SYMLINK_MODE or meta[2] or meta[0] in hits:
             return None
         lockfiles += 1
-        packages += m.packages
+        packages += meta[1]
     return lockfiles, packages
 
 
-def _snapshots(db: Database, at: int, patterns: Sequence[str]) -> list[Snapshot]:
-    rows = db.execute(
-        """SELECT r.name, s.ref, c.commit_id, c.committed_at, c.id, st.gone_at
-        FROM sources s
-        JOIN repositories r ON r.id = s.repository_id
-        JOIN ref_states st ON st.id = (
-            SELECT id FROM ref_states WHERE source_id = s.id AND first_seen_at <= ?
-            ORDER BY first_seen_at DESC, id DESC LIMIT 1)
-        JOIN commits_seen c ON c.id = st.commit_row
-        ORDER BY r.name, s.ref""",
-        (at,),
-    ).fetchall()
-    chosen = [
-        row
-        for row in rows
-        if (row[5] is None or row[5] > at)
-        and (not patterns or any(fnmatch.fnmatchcase(row[1], p) for p in patterns))
-    ]
-    files: dict[int, list[TreeFile]] = {}
-    for commit_row, path, mode, oid in db.execute(
-        "SELECT commit_row, path, mode, oid FROM commit_files ORDER BY commit_row, path"
-    ):
-        files.setdefault(commit_row, []).append(TreeFile(path, mode, oid))
-    return [
-        Snapshot(name, ref, commit, committed, tuple(files.get(crow, ())))
-        for name, ref, commit, committed, crow, _gone in chosen
-    ]
+# The rules' names and integrity values, as temporary tables the package rows are joined on.
+_TEMP_TABLES = {
+    "wanted_names": (
+        "CREATE TEMP TABLE IF NOT EXISTS wanted_names (name TEXT PRIMARY KEY)",
+        "DELETE FROM wanted_names",
+        "INSERT INTO wanted_names (name) VALUES (?)",
+    ),
+    "wanted_integrity": (
+        "CREATE TEMP TABLE IF NOT EXISTS wanted_integrity (integrity TEXT PRIMARY KEY)",
+        "DELETE FROM wanted_integrity",
+        "INSERT INTO wanted_integrity (integrity) VALUES (?)",
+    ),
+}
 
 
-def _outcomes(
-    db: Database, snapshots: Sequence[Snapshot], index: RuleIndex
-) -> dict[BlobKey, BlobOutcome]:
-    wanted = {BlobKey.of(f) for snap in snapshots for f in lockfiles_of(snap)}
-    db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_names (name TEXT PRIMARY KEY)")
-    db.execute("DELETE FROM wanted_names")
-    db.executemany(
-        "INSERT INTO wanted_names VALUES (?) ON CONFLICT DO NOTHING", [(n,) for n in index.names]
-    )
-    # Only a blob with a row some rule may hit (name and version, integrity, or a declared range
-    # naming a rule's package) is rebuilt and matched; the others are known clean without
-    # decoding. Versions are judged once per (name, version) for any package manager: a superset,
-    # the matcher then decides on the rebuilt graph.
-    candidates = {
+def _fill(db: Database, table: str, values: Iterable[str]) -> None:
+    create, empty, insert = _TEMP_TABLES[table]
+    db.execute(create)
+    db.execute(empty)
+    db.executemany(insert, [(v,) for v in set(values)])
+
+
+def _hit_blobs(db: Database, index: RuleIndex) -> set[int]:
+    """Blobs with a row some rule may hit: a resolved (name, version) a rule names (judged
+    once per distinct pair, for any package manager: a superset, the matcher then decides on
+    the rebuilt graph), a bad integrity, or a declared range naming a rule's package."""
+    _fill(db, "wanted_names", index.names)
+    _fill(db, "wanted_integrity", index.integrity)
+    hits = {
         row[0]
         for row in db.execute(
-            "SELECT DISTINCT blob_id FROM packages"
-            " WHERE declared = 1 AND name IN (SELECT name FROM wanted_names)"
+            "SELECT DISTINCT p.blob_id FROM wanted_names w"
+            " JOIN packages p ON p.declared = 1 AND p.name = w.name"
         )
     }
-    for sri in index.integrity:
-        candidates.update(
-            row[0]
-            for row in db.execute(
-                "SELECT DISTINCT blob_id FROM packages WHERE integrity = ?", (sri,)
-            )
+    hits.update(
+        row[0]
+        for row in db.execute(
+            "SELECT DISTINCT p.blob_id FROM wanted_integrity w"
+            " JOIN packages p ON p.integrity = w.integrity"
         )
+    )
     pairs = db.execute(
-        "SELECT DISTINCT name, version FROM packages"
-        " WHERE declared = 0 AND name IN (SELECT name FROM wanted_names)"
+        "SELECT DISTINCT p.name, p.version FROM wanted_names w"
+        " JOIN packages p ON p.name = w.name WHERE p.declared = 0"
     ).fetchall()
     for pname, version in pairs:
         if package_hits(index, pname, version, None):
-            candidates.update(
+            hits.update(
                 row[0]
                 for row in db.execute(
                     "SELECT DISTINCT blob_id FROM packages"
@@ -164,21 +237,38 @@ def _outcomes(
                     (pname, version),
                 )
             )
-    # What the other lockfiles of a ref resolve of the rules' names matters only beside a
-    # package.json whose declared ranges name them (the lockfile decides): read it for those.
-    present = _present_names(db, snapshots, candidates)
+    return hits
+
+
+def _outcomes(
+    db: Database,
+    commits: Sequence[Sequence[FileRow]],
+    blobs: Mapping[tuple[str, str], BlobMeta],
+    hits: set[int],
+    index: RuleIndex,
+) -> dict[BlobKey, BlobOutcome]:
+    """The outcome of each lockfile blob of the commits that have something to report."""
+    keys: dict[BlobKey, int | None] = {}
+    for files in commits:
+        for path, _mode, oid in files:
+            _in_github, lockfile, name = _is_lockfile(path)
+            if lockfile:
+                meta = blobs.get((oid, name))
+                keys[BlobKey(oid, name)] = None if meta is None else meta[0]
+    present = _present_names(db, commits, blobs, hits)
     outcomes: dict[BlobKey, BlobOutcome] = {}
-    for blob_id, oid, name, fmt, packages, error, notes in db.execute(
-        "SELECT id, oid, name, format, packages, error, notes FROM blobs"
-    ):
-        key = BlobKey(oid, name)
-        if key not in wanted:
+    for key, blob_id in keys.items():
+        if blob_id is None:
+            outcomes[key] = BlobOutcome(error="not in the inventory (run inventory add again)")
             continue
+        fmt, packages, error, notes = db.execute(
+            "SELECT format, packages, error, notes FROM blobs WHERE id = ?", (blob_id,)
+        ).fetchone()
         if error is not None or fmt is None:
             outcomes[key] = BlobOutcome(error=error or "not parsed")
-        elif blob_id in candidates:
+        elif blob_id in hits:
             (data,) = db.execute("SELECT graph FROM blobs WHERE id = ?", (blob_id,)).fetchone()
-            outcomes[key] = BlobOutcome(match=match_lockfile(graphs.decode(data), index, name))
+            outcomes[key] = BlobOutcome(match=match_lockfile(graphs.decode(data), index, key.name))
         else:
             note_list = tuple(notes.split("\n")) if notes else ()
             outcomes[key] = BlobOutcome(
@@ -191,32 +281,29 @@ def _outcomes(
                     note_list,
                 )
             )
-    for key in wanted - outcomes.keys():
-        outcomes[key] = BlobOutcome(error="not in the inventory (run inventory add again)")
     return outcomes
 
 
 def _present_names(
-    db: Database, snapshots: Sequence[Snapshot], candidates: set[int]
+    db: Database,
+    commits: Sequence[Sequence[FileRow]],
+    blobs: Mapping[tuple[str, str], BlobMeta],
+    hits: set[int],
 ) -> dict[int, set[str]]:
-    manifests = {
-        row[0]
-        for row in db.execute("SELECT id FROM blobs WHERE name = 'package.json'")
-        if row[0] in candidates
-    }
-    if not manifests:
-        return {}  # no declared range names a rule's package: nothing to resolve
-    ids = {
-        (oid, name): blob_id for blob_id, oid, name in db.execute("SELECT id, oid, name FROM blobs")
-    }
+    """What the other lockfiles of a commit resolve of the rules' names matters only beside a
+    package.json whose declared ranges name them (the lockfile decides): read it for those."""
     needed: set[int] = set()
-    for snap in snapshots:
-        blob_ids = [ids.get((f.oid, posixpath.basename(f.path))) for f in lockfiles_of(snap)]
-        if any(
-            b in candidates and f.path.endswith("package.json")
-            for b, f in zip(blob_ids, lockfiles_of(snap), strict=True)
-        ):
-            needed.update(b for b in blob_ids if b is not None)
+    for files in commits:
+        ids: list[int] = []
+        manifest_hit = False
+        for path, _mode, oid in files:
+            _in_github, lockfile, name = _is_lockfile(path)
+            meta = blobs.get((oid, name)) if lockfile else None
+            if meta is not None:
+                ids.append(meta[0])
+                manifest_hit = manifest_hit or (name == "package.json" and meta[0] in hits)
+        if manifest_hit:
+            needed.update(ids)
     present: dict[int, set[str]] = {}
     for blob_id in needed:
         for (pname,) in db.execute(
