@@ -492,6 +492,15 @@ def run_scan(
         h_findings, h_notes = _run_heuristics(roots, request.heuristic_review_counts)
         findings.extend(h_findings)
         notes.extend(h_notes)
+        if not request.host and any(r.file_hashes for r in ruleset.rules):
+            # -host compares payload hashes itself (with global installs and caches)
+            from gouvernante.host.checks import run_payload_scan  # noqa: PLC0415
+
+            project_dirs = sorted({t.directory for t in tasks} | ({root} if root else set()))
+            pr = run_payload_scan(ruleset.rules, project_dirs)
+            findings.extend(pr.findings)
+            errors.extend(pr.errors)
+            notes.extend(pr.notes)
     if progress is not None:
         progress.finish()
     findings.sort(key=Finding.sort_key)
@@ -510,6 +519,7 @@ def run_scan(
         ),
         scanned_files=tuple(t.display for t in tasks),
         rule_sources=ruleset.sources,
+        rule_files=ruleset.files,
         builtin_rules=ruleset.builtin,
         host_checks=tuple(host_checks),
         rules=ruleset.rules,
@@ -672,6 +682,7 @@ def _git_result(  # noqa: PLR0917 - one private helper of the two source scans
         scanned_files=tuple(out.scanned),
         scanned_refs=tuple(out.refs),
         rule_sources=ruleset.sources,
+        rule_files=ruleset.files,
         builtin_rules=ruleset.builtin,
         rules=ruleset.rules,
         scan_id=_uuid4(),

@@ -8,6 +8,7 @@ blobs are never read.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -198,16 +199,15 @@ def scan_npm_cache(cache: str, collector: Collector) -> None:  # noqa: C901 - li
                     if releases:
                         candidates[key] = releases
                 for key, releases in candidates.items():
-                    if _live_entry(lines, key) is None:
-                        continue
-                    for name, version in releases:
-                        collector.report(
-                            name,
-                            version,
-                            bucket,
-                            kind=FindingType.CACHED,
+                    live = _live_entry(lines, key)
+                    if live is not None:
+                        _cached_tarball(
+                            cache,
+                            bucket=bucket,
+                            entry=live,
+                            releases=releases,
+                            collector=collector,
                             where=f"{where} (index key {key})",
-                            ecosystem=LockfileEcosystem.NPM,
                         )
     npx = os.path.join(cache, "_npx")
     for entry in _listdir(npx, collector):
@@ -215,6 +215,52 @@ def scan_npm_cache(cache: str, collector: Collector) -> None:  # noqa: C901 - li
             tree = os.path.join(entry.path, "node_modules")
             if os.path.isdir(tree):
                 scan_tree(tree, collector, kind=FindingType.CACHED, where="the npx cache")
+
+
+def content_path(cache: str, integrity: str) -> str | None:
+    """Where ``_cacache`` keeps the content of an integrity string: ``content-v2/<algorithm>/
+    <hex[0:2]>/<hex[2:4]>/<hex[4:]>`` (the first hash of a multi-hash string)."""
+    algorithm, dash, b64 = integrity.strip().partition(" ")[0].partition("-")
+    if not dash or algorithm not in ("sha512", "sha384", "sha256", "sha1"):
+        return None
+    try:
+        digest = base64.b64decode(b64, validate=True).hex()
+    except ValueError:
+        return None
+    if len(digest) < 8:
+        return None
+    return os.path.join(
+        cache, "_cacache", "content-v2", algorithm, digest[:2], digest[2:4], digest[4:]
+    )
+
+
+def _cached_tarball(
+    cache: str,
+    *,
+    bucket: str,
+    entry: dict[str, object],
+    releases: list[tuple[str, str]],
+    collector: Collector,
+    where: str,
+) -> None:
+    """A live index entry for rule-named releases: a finding when the version matches, and its
+    tarball's files compared with the rules' payload hashes."""
+    for name, version in releases:
+        collector.report(
+            name,
+            version,
+            bucket,
+            kind=FindingType.CACHED,
+            where=where,
+            ecosystem=LockfileEcosystem.NPM,
+        )
+    integrity = entry.get("integrity")
+    if collector.payloads is None or not isinstance(integrity, str):
+        return
+    content = content_path(cache, integrity)
+    if content is not None and os.path.isfile(content):
+        name, version = releases[0]
+        collector.payloads.tarball(content, name, version, where)
 
 
 # --- pnpm store ---------------------------------------------------------------------------
@@ -298,6 +344,8 @@ def scan_yarn_classic_cache(cache: str, collector: Collector) -> None:
         for name, version in _split_slug_version(stem, table):
             pkg = os.path.join(entry.path, "node_modules", *name.split("/"))
             release = _yarn_classic_release(pkg, collector)
+            if collector.payloads is not None and release is not None and release[0] == name:
+                collector.payloads.package_dir(pkg, name, release[1], FindingType.CACHED, where)
             if release == (name, version):
                 collector.report(
                     name,
@@ -354,6 +402,8 @@ def scan_berry_cache(cache: str, collector: Collector, where: str) -> None:
         if not entry.name.endswith(".zip"):
             continue
         collector.cache_entries += 1
+        if collector.payloads is not None:
+            collector.payloads.zip_archive(entry.path, where)
         for name, version in berry_zip_releases(entry.name, table):
             collector.report(
                 name,
@@ -380,6 +430,8 @@ def scan_bun_cache(cache: str, collector: Collector) -> None:
             return
         collector.cache_entries += 1
         name = f"{scope}/{m.group(1)}" if scope else m.group(1)
+        if name in names and collector.payloads is not None:
+            collector.payloads.package_dir(entry.path, name, m.group(2), FindingType.CACHED, where)
         if name in names:
             collector.report(
                 name,
@@ -404,6 +456,7 @@ def scan_bun_cache(cache: str, collector: Collector) -> None:
 __all__ = [
     "berry_zip_releases",
     "cache_key_releases",
+    "content_path",
     "scan_berry_cache",
     "scan_bun_cache",
     "scan_npm_cache",

@@ -20,6 +20,7 @@ from gouvernante.host.files import check_file_indicator
 from gouvernante.host.indicators import run_other_indicators
 from gouvernante.host.installed import scan_tree
 from gouvernante.host.locations import LocationKind, host_locations
+from gouvernante.host.payloads import PayloadScanner
 from gouvernante.host.reader import Collector
 from gouvernante.model import CheckOutcome, Finding, FindingType, HostCheck, ScanIssue
 from gouvernante.rules.index import build_index
@@ -154,18 +155,44 @@ def run_host_scan(
     """Installed packages (projects and global installs), caches, then the host indicators."""
     index = build_index(tuple(rules))
     collector = Collector(index)
-    if collector.names:
+    payloads = PayloadScanner(rules)
+    if payloads:
+        collector.payloads = payloads
+    if collector.names or payloads:
         scan_projects(project_dirs, collector)
         scan_host_locations(ctx, collector)
     else:
         collector.skipped("-host", "no rule names a package: installs and caches not scanned")
     indicator_findings, checks = run_indicator_checks(rules, ctx, project_dirs)
-    findings = _dedupe(collector.findings) + indicator_findings
+    findings = _dedupe(collector.findings) + _dedupe(payloads.findings) + indicator_findings
+    notes = [*collector.notes, *payloads.notes]
+    if payloads:
+        notes.append(payloads.summary("-host"))
     return HostScanResult(
         findings=tuple(findings),
         checks=tuple(checks),
-        errors=tuple(collector.errors),
-        notes=_capped(collector.notes),
+        errors=tuple(collector.errors + payloads.errors),
+        notes=_capped(notes),
+        installed_packages=collector.installed,
+        cache_entries=collector.cache_entries,
+    )
+
+
+def run_payload_scan(rules: Sequence[Rule], project_dirs: Sequence[str]) -> HostScanResult:
+    """The rules' ``file_hashes`` against the scanned projects' installed packages (their
+    ``node_modules`` trees, yarn berry zips and unplugged packages): ``-heuristic`` without
+    ``-host``. Only hash findings are kept (installed versions are -host's job)."""
+    collector = Collector(build_index(tuple(rules)))
+    payloads = PayloadScanner(rules)
+    if not payloads:
+        return HostScanResult((), (), (), (), 0, 0)
+    collector.payloads = payloads
+    scan_projects(project_dirs, collector)
+    return HostScanResult(
+        findings=tuple(payloads.findings),
+        checks=(),
+        errors=tuple(collector.errors + payloads.errors),
+        notes=_capped([*payloads.notes, payloads.summary("-heuristic")]),
         installed_packages=collector.installed,
         cache_entries=collector.cache_entries,
     )

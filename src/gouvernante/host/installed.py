@@ -126,6 +126,8 @@ class _TreeScan:
         name, version, scripts = installed_release(
             manifest, folder, lambda: os.path.isfile(os.path.join(path, "binding.gyp"))
         )
+        if collector.payloads is not None:
+            collector.payloads.package_dir(path, name, version or None, self.kind, self.where)
         if name not in self.names:
             return
         collector.report(

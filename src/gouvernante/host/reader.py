@@ -4,12 +4,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from gouvernante.fs.read import Unread, UnreadKind, read_small
 from gouvernante.host.matching import package_finding, package_hits
 from gouvernante.model import Finding, FindingType, ScanIssue
 from gouvernante.rules.index import RuleIndex
 from gouvernante.vocab import LockfileEcosystem
+
+
+class PayloadHook(Protocol):
+    """Where the scanners hand each package they meet for payload hashing (``host.payloads``)."""
+
+    def package_dir(
+        self, path: str, name: str | None, version: str | None, kind: FindingType, where: str
+    ) -> None: ...
+
+    def zip_archive(self, path: str, where: str) -> None: ...
+
+    def tarball(self, path: str, name: str, version: str, where: str) -> None: ...
 
 
 @dataclass
@@ -23,6 +36,7 @@ class Collector:
     notes: list[ScanIssue] = field(default_factory=list)
     installed: int = 0
     cache_entries: int = 0
+    payloads: PayloadHook | None = None  # set when some rule has file_hashes
 
     def __post_init__(self) -> None:
         self.names = self.index.names

@@ -1,0 +1,309 @@
+"""SHA-256 of candidate files and archive members, for payload hashes without a path.
+
+Bounded and measured: only *candidate* files are hashed (``is_candidate``: script and binary
+suffixes, and names without a suffix), only up to ``MAX_HASHED_FILE_BYTES``; each file is hashed
+once per run, keyed by (device, inode, size, mtime): a hard link, a location reached twice or a
+pnpm store file linked into many projects costs one read. Archives (yarn berry zips, npm cache
+tarballs) are read in memory, never extracted, within ``ArchiveLimits``; a hostile or damaged
+archive raises ``InputError`` naming the archive (and a member by its position), never its bytes.
+"""
+
+from __future__ import annotations
+
+import errno
+import gzip
+import hashlib
+import io
+import os
+import stat
+import tarfile
+import time
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Final
+
+from gouvernante.errors import InputError
+from gouvernante.fs.read import Unread, UnreadKind, describe_mode, os_message
+
+__all__ = [
+    "CANDIDATE_SUFFIXES",
+    "MAX_HASHED_FILE_BYTES",
+    "ArchiveLimits",
+    "ContentHasher",
+    "HashStats",
+    "is_candidate",
+    "tar_members",
+    "zip_members",
+]
+
+# Payloads seen in npm compromises are a few MB (Shai-Hulud's bundle.js ~3.6 MB, its bun bundle
+# ~10 MB); 16 MiB leaves room and keeps native binaries of tools (esbuild ~10 MB, but also 100+ MB
+# browsers and compilers) from dominating the cost.
+MAX_HASHED_FILE_BYTES: Final = 16 * 1024 * 1024
+# Scripts any runtime or shell starts, and native binaries; a name without a suffix is a
+# candidate too (a dropped binary, a shebang script). Typings and source maps never are.
+CANDIDATE_SUFFIXES: Final = (
+    ".js", ".cjs", ".mjs", ".jsx", ".ts", ".cts", ".mts", ".tsx",
+    ".sh", ".bash", ".zsh", ".ps1", ".psm1", ".bat", ".cmd", ".py", ".vbs",
+    ".exe", ".dll", ".so", ".dylib", ".node", ".bin", ".wasm",
+)  # fmt: skip
+_NEVER: Final = (".d.ts", ".d.mts", ".d.cts", ".map")
+_FLAGS: Final = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+_CHUNK: Final = 1 << 20
+
+
+def is_candidate(name: str) -> bool:
+    """Is a file of this name hashed? (its size is checked separately)"""
+    low = name.lower()
+    if low.endswith(_NEVER):
+        return False
+    if low.endswith(CANDIDATE_SUFFIXES):
+        return True
+    return "." not in low.lstrip(".")
+
+
+@dataclass(frozen=True)
+class ArchiveLimits:
+    """What an archive may hold before it is refused (a zip or gzip bomb, a damaged file)."""
+
+    max_archive_bytes: int = 256 * 1024 * 1024  # the archive file itself
+    max_members: int = 100_000
+    max_total_bytes: int = 1024 * 1024 * 1024  # uncompressed bytes read from one archive
+    max_ratio: int = 200  # declared uncompressed / archive size, above 64 MiB declared
+
+
+@dataclass
+class HashStats:
+    files: int = 0  # files read and hashed
+    bytes: int = 0
+    reused: int = 0  # the same file met again: its digest reused, not read
+    over_cap: int = 0  # candidates larger than the cap: not hashed
+    archives: int = 0
+    members: int = 0  # archive members hashed
+    member_bytes: int = 0
+    seconds: float = 0.0
+
+    def summary(self, cap: int) -> str:
+        text = (
+            f"content hashes: {self.files} files ({self.bytes // 1024} KB) and "
+            f"{self.members} members of {self.archives} archives "
+            f"({self.member_bytes // 1024} KB) hashed in {self.seconds:.2f} s"
+        )
+        if self.reused:
+            text += f"; {self.reused} met again, not re-read"
+        if self.over_cap:
+            text += f"; {self.over_cap} larger than {cap // (1024 * 1024)} MiB not hashed"
+        return text
+
+
+@dataclass
+class ContentHasher:
+    """SHA-256 of files, each file once per run (the digest is kept by file identity)."""
+
+    cap: int = MAX_HASHED_FILE_BYTES
+    limits: ArchiveLimits = field(default_factory=ArchiveLimits)
+    stats: HashStats = field(default_factory=HashStats)
+    _digests: dict[tuple[int, int, int, int], str] = field(default_factory=dict)
+    _archives: set[tuple[int, int, int, int]] = field(default_factory=set)
+
+    def file(self, path: str) -> str | Unread | None:
+        """The hex SHA-256 of a regular file; None when it is over the cap; ``Unread`` when it
+        is not a regular file or cannot be read (symlinks are never followed)."""
+        try:
+            fd = os.open(path, _FLAGS)
+        except OSError as exc:
+            return _unopened(exc)
+        started = time.perf_counter()
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                return Unread(UnreadKind.REFUSED, f"{describe_mode(st.st_mode)}: not hashed")
+            if st.st_size > self.cap:
+                self.stats.over_cap += 1
+                return None
+            key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+            known = self._digests.get(key)
+            if known is not None:
+                self.stats.reused += 1
+                return known
+            digest = hashlib.sha256()
+            total = 0
+            while chunk := os.read(fd, _CHUNK):
+                total += len(chunk)
+                if total > self.cap:  # grew while read
+                    self.stats.over_cap += 1
+                    return None
+                digest.update(chunk)
+            hexdigest = self._digests[key] = digest.hexdigest()
+            self.stats.files += 1
+            self.stats.bytes += total
+            return hexdigest
+        except OSError as exc:
+            return Unread(UnreadKind.FAILED, f"cannot read: {os_message(exc)}")
+        finally:
+            os.close(fd)
+            self.stats.seconds += time.perf_counter() - started
+
+    def member(self, data: bytes) -> str:
+        """The hex SHA-256 of an archive member's bytes."""
+        started = time.perf_counter()
+        hexdigest = hashlib.sha256(data).hexdigest()
+        self.stats.members += 1
+        self.stats.member_bytes += len(data)
+        self.stats.seconds += time.perf_counter() - started
+        return hexdigest
+
+    def first_visit(self, path: str) -> bool:
+        """True the first time this archive (by identity) is met; False after, or if it is gone."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+        if key in self._archives:
+            self.stats.reused += 1
+            return False
+        self._archives.add(key)
+        self.stats.archives += 1
+        return True
+
+
+def _unopened(exc: OSError) -> Unread | None:
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        return Unread(UnreadKind.ABSENT, "absent")
+    if exc.errno in (errno.ELOOP, errno.EMLINK):
+        return Unread(UnreadKind.REFUSED, "a symlink: not followed, not hashed")
+    if exc.errno == errno.EISDIR:
+        return Unread(UnreadKind.REFUSED, "a directory: not hashed")
+    return Unread(UnreadKind.FAILED, f"cannot open: {os_message(exc)}")
+
+
+def _archive_bytes(path: str, limits: ArchiveLimits) -> bytes:
+    try:
+        fd = os.open(path, _FLAGS)
+    except OSError as exc:
+        raise InputError(path, os_message(exc)) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(path, f"not a regular file ({describe_mode(st.st_mode)})")
+        if st.st_size > limits.max_archive_bytes:
+            raise InputError(
+                path, f"archive larger than {limits.max_archive_bytes // (1024 * 1024)} MiB"
+            )
+        chunks: list[bytes] = []
+        total = 0
+        while chunk := os.read(fd, _CHUNK):
+            total += len(chunk)
+            if total > limits.max_archive_bytes:
+                raise InputError(path, "archive grew while read")
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise InputError(path, os_message(exc)) from None
+    finally:
+        os.close(fd)
+
+
+def zip_members(path: str, cap: int, limits: ArchiveLimits) -> Iterator[tuple[str, bytes | None]]:
+    """(member name, bytes) of each candidate file member of a zip, in archive order; bytes is
+    None for a member over ``cap`` (not read). Raises ``InputError`` for a damaged or hostile
+    archive (the members before the problem were yielded)."""
+    data = _archive_bytes(path, limits)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        raise InputError(path, f"not a readable zip archive ({type(exc).__name__})") from None
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > limits.max_members:
+            raise InputError(path, f"refused: more than {limits.max_members} zip members")
+        declared = sum(i.file_size for i in infos)
+        if declared > 64 * 1024 * 1024 and declared > limits.max_ratio * max(len(data), 1):
+            raise InputError(path, "refused: declared sizes far beyond the archive's (a zip bomb?)")
+        total = 0
+        for position, info in enumerate(infos):
+            name = info.filename
+            if info.is_dir() or not is_candidate(name.rpartition("/")[2]):
+                continue
+            if info.file_size > cap:
+                yield name, None
+                continue
+            try:
+                with archive.open(info) as member:
+                    body = member.read(cap + 1)
+            except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError) as exc:
+                raise InputError(
+                    path, f"zip member #{position} cannot be read ({type(exc).__name__})"
+                ) from None
+            total += len(body)
+            if total > limits.max_total_bytes:
+                raise InputError(
+                    path,
+                    f"refused: more than {limits.max_total_bytes // (1024 * 1024)} MiB "
+                    "uncompressed",
+                )
+            yield name, body if len(body) <= cap else None
+
+
+class _Budget(io.RawIOBase):
+    """A decompressed stream that refuses to give more than ``limit`` bytes."""
+
+    def __init__(self, inner: gzip.GzipFile, limit: int) -> None:
+        self.inner = inner
+        self.left = limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        want = min(len(buffer), self.left + 1)
+        chunk = self.inner.read(want)
+        if len(chunk) > self.left:
+            raise _OverBudget
+        self.left -= len(chunk)
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+class _OverBudget(Exception):
+    pass
+
+
+def tar_members(path: str, cap: int, limits: ArchiveLimits) -> Iterator[tuple[str, bytes | None]]:
+    """(member name, bytes) of each candidate regular file of a gzipped tarball (an npm package),
+    streamed; bytes is None over ``cap``. Raises ``InputError`` as ``zip_members`` does."""
+    data = _archive_bytes(path, limits)
+    stream = io.BufferedReader(
+        _Budget(gzip.GzipFile(fileobj=io.BytesIO(data)), limits.max_total_bytes)
+    )
+    position = -1
+    try:
+        with tarfile.open(fileobj=stream, mode="r|") as archive:
+            for position, info in enumerate(archive):
+                if position >= limits.max_members:
+                    raise InputError(path, f"refused: more than {limits.max_members} members")
+                if not info.isreg() or not is_candidate(info.name.rpartition("/")[2]):
+                    continue
+                if info.size > cap:
+                    yield info.name, None
+                    continue
+                member = archive.extractfile(info)
+                yield info.name, member.read() if member is not None else b""
+    except _OverBudget:
+        raise InputError(
+            path,
+            f"refused: more than {limits.max_total_bytes // (1024 * 1024)} MiB uncompressed",
+        ) from None
+    except (tarfile.TarError, zlib.error, gzip.BadGzipFile, EOFError, OSError) as exc:
+        where = f"member #{position + 1}" if position >= 0 else "its start"
+        raise InputError(
+            path, f"not a readable gzipped tarball at {where} ({type(exc).__name__})"
+        ) from None

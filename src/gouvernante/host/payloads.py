@@ -1,0 +1,189 @@
+"""Payload hashes without a path (a rule's ``file_hashes``) against installed and cached packages.
+
+The installed-package and cache scanners call this module for every package they meet (a
+``PayloadHook`` on the ``Collector``), so no folder is listed twice: the files of each package
+folder (its own, never a nested ``node_modules``, never through a symlink), every member of a yarn
+berry zip, and the members of an npm cache tarball of a package some rule names. Which files and
+how much: ``fs.digest``. A match is an ``installed_package`` or ``cached_package`` finding with
+match ``hash`` naming the file (``ARCHIVE!/MEMBER`` inside an archive).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator, Sequence
+
+from gouvernante.errors import InputError
+from gouvernante.fs.digest import ContentHasher, is_candidate, tar_members, zip_members
+from gouvernante.fs.read import Unread
+from gouvernante.fs.walk import walk
+from gouvernante.match.hits import Place, rule_finding
+from gouvernante.model import Finding, FindingType, HashResult, MatchKind, ScanIssue
+from gouvernante.rules.model import ContentHash, Rule
+
+__all__ = ["PayloadScanner", "payload_table"]
+
+_BERRY_VERSION = re.compile(r"-npm-(.+?)-[0-9a-f]{10}-[0-9a-z]+\.zip$")
+_PRUNE = frozenset({"node_modules", ".git"})
+MAX_FILES_PER_PACKAGE = 50_000
+
+# member name -> (package, version) it belongs to
+_Owner = Callable[[str], tuple[str | None, str | None]]
+
+
+def payload_table(rules: Sequence[Rule]) -> dict[str, list[tuple[Rule, ContentHash]]]:
+    """SHA-256 hex -> the rules (and entries) naming it."""
+    table: dict[str, list[tuple[Rule, ContentHash]]] = {}
+    for rule in rules:
+        for entry in rule.file_hashes:
+            table.setdefault(entry.value, []).append((rule, entry))
+    return table
+
+
+class PayloadScanner:
+    """Hashes what the host scanners hand it; findings, errors and a measured summary."""
+
+    def __init__(
+        self,
+        rules: Sequence[Rule],
+        hasher: ContentHasher | None = None,
+    ) -> None:
+        self.table = payload_table(rules)
+        self.hasher = hasher or ContentHasher()
+        self.findings: list[Finding] = []
+        self.errors: list[ScanIssue] = []
+        self.notes: list[ScanIssue] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.table)
+
+    # --- what the scanners call ----------------------------------------------------------
+
+    def package_dir(
+        self, path: str, name: str | None, version: str | None, kind: FindingType, where: str
+    ) -> None:
+        """The files of one package folder (installed, or an unpacked cache entry)."""
+        hasher = self.hasher
+        for file_path in self._files(path):
+            got = hasher.file(file_path)
+            if got is None:
+                continue
+            if isinstance(got, Unread):
+                if got.is_error:
+                    self.errors.append(ScanIssue(file_path, got.reason))
+                continue
+            if got in self.table:
+                self._found(
+                    got, shown=file_path, name=name, version=version, kind=kind, where=where
+                )
+
+    def zip_archive(self, path: str, where: str) -> None:
+        """Every candidate member of a yarn berry zip (``node_modules/<name>/...`` inside)."""
+        if not self.hasher.first_visit(path):
+            return
+        m = _BERRY_VERSION.search(os.path.basename(path))
+        version = m.group(1) if m else None
+        members = zip_members(path, self.hasher.cap, self.hasher.limits)
+        self._members(path, members, lambda member: (_zip_package(member), version), where)
+
+    def tarball(self, path: str, name: str, version: str, where: str) -> None:
+        """Every candidate member of a cached package tarball (``package/...`` inside)."""
+        if not self.hasher.first_visit(path):
+            return
+        members = tar_members(path, self.hasher.cap, self.hasher.limits)
+        self._members(path, members, lambda _member: (name, version), where)
+
+    def summary(self, flag: str) -> ScanIssue:
+        """The measured cost, as a note of the scan flag that ran it."""
+        return ScanIssue(flag, self.hasher.stats.summary(self.hasher.cap))
+
+    # --- internals -----------------------------------------------------------------------
+
+    def _files(self, pkg_dir: str) -> Iterator[str]:
+        count = 0
+        for wd in walk(
+            pkg_dir,
+            prune=lambda name, _path: name in _PRUNE,
+            on_error=lambda p, msg: self.errors.append(ScanIssue(p, msg)),
+        ):
+            for file_name in wd.files:
+                if file_name in wd.links or not is_candidate(file_name):
+                    continue
+                count += 1
+                if count > MAX_FILES_PER_PACKAGE:
+                    self.notes.append(
+                        ScanIssue(
+                            pkg_dir,
+                            f"more than {MAX_FILES_PER_PACKAGE} candidate files: the rest were "
+                            "not hashed",
+                        )
+                    )
+                    return
+                yield os.path.join(wd.path, file_name)
+
+    def _members(
+        self,
+        path: str,
+        members: Iterator[tuple[str, bytes | None]],
+        owner: _Owner,
+        where: str,
+    ) -> None:
+        hasher = self.hasher
+        try:
+            for member, body in members:
+                if body is None:
+                    hasher.stats.over_cap += 1
+                    continue
+                digest = hasher.member(body)
+                if digest in self.table:
+                    name, version = owner(member)
+                    shown = f"{path}!/{member}"
+                    self._found(
+                        digest,
+                        shown=shown,
+                        name=name,
+                        version=version,
+                        kind=FindingType.CACHED,
+                        where=where,
+                    )
+        except InputError as exc:
+            self.errors.append(ScanIssue(path, exc.detail))
+
+    def _found(
+        self,
+        digest: str,
+        *,
+        shown: str,
+        name: str | None,
+        version: str | None,
+        kind: FindingType,
+        where: str,
+    ) -> None:
+        owner = f"{name}@{version}" if name and version else name or "an unnamed package"
+        verb = "installed" if kind is FindingType.INSTALLED else "cached"
+        for rule, entry in self.table[digest]:
+            text = (
+                f"{shown} has the SHA-256 of a payload named by {rule.id}; it is part of "
+                f"{owner}, {verb} in {where}"
+            )
+            if entry.notes:
+                text += f" ({entry.notes})"
+            place: Place = {"path": shown, "hashes": (HashResult("sha256", digest, True),)}
+            if name:
+                place["package"] = name
+                place["version"] = version
+            self.findings.append(rule_finding(rule, kind, MatchKind.HASH, text, **place))
+
+
+def _zip_package(member: str) -> str | None:
+    """The package a berry zip member belongs to: ``node_modules/@s/n/x.js`` -> ``@s/n``."""
+    parts = member.split("/")
+    try:
+        at = len(parts) - 1 - parts[::-1].index("node_modules")
+    except ValueError:
+        return None
+    rest = parts[at + 1 : -1]
+    if rest and rest[0].startswith("@") and len(rest) >= 2:
+        return f"{rest[0]}/{rest[1]}"
+    return rest[0] if rest else None
