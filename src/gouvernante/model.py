@@ -21,7 +21,7 @@ import msgspec
 from gouvernante.vocab import LockfileEcosystem, Severity
 
 if TYPE_CHECKING:
-    from gouvernante.rules.model import Rule
+    from gouvernante.rules.model import Rule, RuleFile
 
 
 class LockfileFormat(StrEnum):
@@ -450,6 +450,7 @@ class ScanResult:
     builtin_rules: bool = False
     host_checks: tuple[HostCheck, ...] = ()
     rules: tuple[Rule, ...] = ()
+    rule_files: tuple[RuleFile, ...] = ()  # path, content hash and counts of each rule file
     scan_id: str = ""
     started_at: str = ""  # RFC 3339 UTC
     finished_at: str = ""

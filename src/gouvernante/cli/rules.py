@@ -517,7 +517,7 @@ def run_rule_tests(paths: Sequence[str]) -> tuple[list[str], int, int]:
                 if case.is_dir()
                 else ScanRequest(lockfiles=(str(case),))
             )
-            result = run_scan(request, RuleSet(ruleset.rules, ruleset.sources))
+            result = run_scan(request, RuleSet(ruleset.rules, ruleset.sources, files=ruleset.files))
             hits = [f for f in result.findings if f.rule_id in ids]
             problem = None
             if result.errors:

@@ -24,7 +24,7 @@ from gouvernante.vocab import Severity
 if TYPE_CHECKING:
     from gouvernante.model import ScanResult
     from gouvernante.report import ReportFormat
-    from gouvernante.rules.model import Rule, RuleSet
+    from gouvernante.rules.model import Rule, RuleFile, RuleSet
     from gouvernante.suppress import SuppressionSet
 
 __all__ = ["EXIT_CLEAN", "EXIT_ERROR", "EXIT_FINDINGS", "build_scan_parser", "exit_code", "run"]
@@ -445,6 +445,7 @@ def _load_rules(paths: Sequence[str], with_builtin: bool) -> RuleSet | None:
     builtin = not paths or with_builtin
     rules: list[Rule] = []
     sources: list[str] = []
+    files: tuple[RuleFile, ...] = ()
     messages: list[str] = []
     if paths:
         from gouvernante.rules.loader import load_rule_files  # noqa: PLC0415
@@ -453,6 +454,7 @@ def _load_rules(paths: Sequence[str], with_builtin: bool) -> RuleSet | None:
         messages.extend(err.one_line() for err in errors)
         rules.extend(user.rules)
         sources.extend(user.sources)
+        files = user.files
     if builtin:
         from gouvernante.rules.pack import load_pack  # noqa: PLC0415
 
@@ -481,7 +483,7 @@ def _load_rules(paths: Sequence[str], with_builtin: bool) -> RuleSet | None:
 
         print(shown("gouvernante: no rules loaded from " + ", ".join(paths)), file=sys.stderr)
         return None
-    return _RuleSet(tuple(rules), tuple(sources), builtin=builtin)
+    return _RuleSet(tuple(rules), tuple(sources), builtin=builtin, files=files)
 
 
 def _write_stdout(text: str) -> None:

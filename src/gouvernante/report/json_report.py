@@ -44,11 +44,13 @@ def render(result: ScanResult) -> str:
     """The report as indented JSON text. msgspec writes it (a report listing 100,000 rules took
     ~2 s in the stdlib's pure-Python indenting encoder); the text is the stdlib's
     ``json.dumps(indent=2, ensure_ascii=False)`` but for floats' exponents (``1e100``, not
-    ``1e+100``). A string msgspec cannot encode (a lone surrogate from an undecodable name) falls
-    back to the stdlib, which the renderers' hostile-input tests cover."""
-    doc = report_dict(result)
+    ``1e+100``). The report's Structs are encoded directly (no intermediate dicts). A string
+    msgspec cannot encode (a lone surrogate from an undecodable name) falls back to the stdlib,
+    which the renderers' hostile-input tests cover."""
+    report = build_report(result, __version__)
     try:
-        text = msgspec.json.format(msgspec.json.encode(doc), indent=2).decode("utf-8")
+        text = msgspec.json.format(msgspec.json.encode(report), indent=2).decode("utf-8")
     except (msgspec.EncodeError, UnicodeError, ValueError, TypeError, OverflowError):
+        doc: dict[str, Any] = msgspec.to_builtins(report)
         text = json.dumps(doc, indent=2, ensure_ascii=False)
     return text + "\n"

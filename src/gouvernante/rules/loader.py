@@ -50,6 +50,7 @@ from gouvernante.rules.model import (
     ReferenceType,
     Remediation,
     Rule,
+    RuleFile,
     RuleKind,
     RuleSet,
 )
@@ -120,6 +121,7 @@ def load_rule_files(paths: Sequence[str]) -> tuple[RuleSet, list[RuleError]]:
 def _load_rule_files(paths: Sequence[str]) -> tuple[RuleSet, list[RuleError]]:
     rules: list[Rule] = []
     sources: list[str] = []
+    files: list[RuleFile] = []
     errors: list[RuleError] = []
     seen_ids: dict[str, tuple[str, str]] = {}  # id -> (file, json path)
     seen_files: set[tuple[int, int]] = set()
@@ -138,8 +140,10 @@ def _load_rule_files(paths: Sequence[str]) -> tuple[RuleSet, list[RuleError]]:
                 continue
             seen_files.add(identity)
             sources.append(display)
-            file_rules, file_errors = _parse_cached(data, display, cache)
+            digest = rule_cache.content_hash(data)
+            file_rules, file_errors = _parse_cached(data, display, digest, cache)
             errors.extend(file_errors)
+            kept = len(rules)
             for index, rule in file_rules:
                 where = f"rules[{index}]"
                 first = seen_ids.get(rule.id)
@@ -155,17 +159,25 @@ def _load_rule_files(paths: Sequence[str]) -> tuple[RuleSet, list[RuleError]]:
                     continue
                 seen_ids[rule.id] = (display, where)
                 rules.append(rule)
-    return RuleSet(rules=tuple(rules), sources=tuple(sources)), errors
+            files.append(
+                RuleFile(
+                    path=display,
+                    sha256=digest,
+                    rules=len(rules) - kept,
+                    packages=sum(len(r.package_rules) for r in rules[kept:]),
+                )
+            )
+    return RuleSet(rules=tuple(rules), sources=tuple(sources), files=tuple(files)), errors
 
 
 def _parse_cached(
-    data: bytes, display: str, cache: str | None
+    data: bytes, display: str, digest: str, cache: str | None
 ) -> tuple[list[tuple[int, Rule]], list[RuleError]]:
     """``_parse_document`` through the opt-in cache (``rules.cache``): a file validated without
-    an error before, with the same content, path and tool version, is decoded from its entry."""
+    an error before, with the same content (``digest``), path and tool version, is decoded from
+    its entry."""
     if cache is None:
         return _parse_document(data, display)
-    digest = rule_cache.content_hash(data)
     cached = rule_cache.load(cache, display, digest)
     if cached is not None:
         return cached, []

@@ -242,7 +242,18 @@ class Rule(msgspec.Struct, frozen=True, gc=False):
     file_hashes: tuple[ContentHash, ...] = ()  # payload hashes without a path
 
 
+class RuleFile(msgspec.Struct, frozen=True, gc=False):
+    """One rule file as loaded: the path it is reported under, the SHA-256 of its bytes, and how
+    many rules and package rules it gave (the JSON report's ``rules.sets``)."""
+
+    path: str
+    sha256: str
+    rules: int
+    packages: int
+
+
 class RuleSet(msgspec.Struct, frozen=True, gc=False):
     rules: tuple[Rule, ...]
     sources: tuple[str, ...]  # files loaded
     builtin: bool = False
+    files: tuple[RuleFile, ...] = ()  # the user's rule files (not the bundled pack)
