@@ -50,6 +50,7 @@ def run(args: Sequence[str]) -> int:
     ns = build_parser().parse_args(list(args))
     if not ns.git and not ns.dir:
         raise UsageError("inventory add: give at least one -git PATH or -dir DIR")
+    from gouvernante.inventory.backend import shown_location  # noqa: PLC0415
     from gouvernante.inventory.record import add  # noqa: PLC0415
 
     summary = add(
@@ -64,7 +65,7 @@ def run(args: Sequence[str]) -> int:
         print(shown(f"gouvernante: {issue.path}: {issue.message}"), file=sys.stderr)
     print(
         shown(
-            f"inventory {ns.db}: {summary.repositories} repositories, {summary.refs} refs"
+            f"inventory {shown_location(ns.db)}: {summary.repositories} repositories, {summary.refs} refs"
             f" ({summary.refs_moved} new or moved, {summary.refs_gone} gone),"
             f" {summary.blobs_parsed} new lockfile contents parsed in {summary.elapsed_s:.1f} s"
         )
