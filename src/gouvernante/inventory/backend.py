@@ -21,7 +21,7 @@ import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from gouvernante.errors import SourceError
 
@@ -68,12 +68,18 @@ def shown_location(location: str) -> str:
         userinfo = userinfo.split(":", 1)[0] + ":" + HIDDEN
     netloc = f"{userinfo}@{hosts}" if at else hosts
     query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if any(k in SECRET_PARAMETERS for k, _ in pairs):
         query = urlencode(
             [(k, HIDDEN if k in SECRET_PARAMETERS else v) for k, v in pairs], safe="*"
         )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    # Not urlunsplit: it would turn postgresql:///db (no host: the local socket) into
+    # postgresql:/db.
+    return (
+        f"{parts.scheme}://{netloc}{parts.path}"
+        + (f"?{query}" if query else "")
+        + (f"#{parts.fragment}" if parts.fragment else "")
+    )
 
 
 def _secrets(location: str) -> list[str]:
@@ -250,8 +256,14 @@ class PostgresDatabase(Database):
         self.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
 
     def has_table(self, name: str) -> bool:
-        row = self.execute("SELECT to_regclass(?) IS NOT NULL", (name,)).fetchone()
-        return bool(row[0])
+        # A catalog query, not to_regclass(): after waiting on the migration lock, only a query
+        # with a fresh snapshot sees the tables another process just committed.
+        row = self.execute(
+            "SELECT 1 FROM pg_catalog.pg_tables"
+            " WHERE schemaname = current_schema() AND tablename = ?",
+            (name,),
+        ).fetchone()
+        return row is not None
 
     def close(self) -> None:
         self.raw.close()
