@@ -33,10 +33,13 @@ class LockfileFormat(StrEnum):
     YARN_BERRY = "yarn-berry"
     BUN = "bun-lock"
     BUN_BINARY = "bun-lockb"
+    CYCLONEDX = "cyclonedx"  # an SBOM (inventory add -sbom): which package manager is unknown
+    SPDX = "spdx"
 
     @property
-    def ecosystem(self) -> LockfileEcosystem:
-        return _FORMAT_ECOSYSTEM[self]
+    def ecosystem(self) -> LockfileEcosystem | None:
+        """The package manager family; None for an SBOM (every rule applies)."""
+        return _FORMAT_ECOSYSTEM.get(self)
 
 
 _FORMAT_ECOSYSTEM = {

@@ -1,12 +1,17 @@
-"""The SBOM fixtures made by real generators (fixtures/make-sboms.sh) from the npm lockfile
-fixtures, and the facts an ``inventory add -sbom`` reader must handle (not built yet, issue 16):
+"""The SBOM fixtures made by real generators (fixtures/make-sboms.sh) from lockfiles, and the
+reader ``inventory add -sbom`` uses (``gouvernante.lockfiles.sbom``): every SBOM imports to the
+package set our lockfile parser gives for the lockfile it was made from.
+
+Facts of the generators the reader handles:
 
 - the release is in the purl, not in ``name``: npm's own ``npm sbom`` writes an alias's name
   (``my-lodash``) as ``name`` and the real package only in the purl (``pkg:npm/lodash@4.17.20``);
 - workspaces come out with registry-looking purls (``pkg:npm/%40acme/core@1.0.0``; a workspace
-  named like a registry package, ``is-number@99.0.0``, too): they must not be read as registry
-  releases (a workspace is not the registry package of the same name);
-- with ``--package-lock-only`` there are no hashes.
+  named like a registry package, ``is-number@99.0.0``, too): cdxgen marks them
+  (``cdx:npm:isWorkspace``), cyclonedx-npm and npm sbom only leave out their hash and download
+  location, which they write for every registry release;
+- bundled dependencies (npm@10.9.2's) have no hash of their own either: they are registry
+  releases, told apart by ``cdx:npm:package:bundled`` or their nested lockfile path.
 """
 
 from __future__ import annotations
@@ -20,12 +25,19 @@ from urllib.parse import unquote
 import pytest
 
 from gouvernante.lockfiles import parse_bytes
+from gouvernante.lockfiles.sbom import SbomKind, parse_sbom
 from gouvernante.model import Source
 from report.test_cyclonedx import _validator
 
 HERE = Path(__file__).parent / "fixtures"
 LOCKS = Path(__file__).parents[1] / "lockfiles" / "fixtures" / "npm"
 CASES = ["npm11-v3", "npm8-v2"]
+LOCKFILE_OF = {
+    "npm11-v3": LOCKS / "npm11-v3" / "package-lock.json",
+    "npm8-v2": LOCKS / "npm8-v2" / "package-lock.json",
+    "bundled": HERE / "bundled" / "package-lock.json",
+}
+SBOMS = ["cyclonedx-npm.cdx", "npm-sbom.cdx", "npm-sbom.spdx", "cdxgen.cdx"]
 WORKSPACES = {("@acme/core", "1.0.0"), ("@acme/util", "1.0.0"), ("is-number", "99.0.0")}
 
 
@@ -42,9 +54,65 @@ def _purl_release(purl: str) -> tuple[str, str]:
 
 
 def _lockfile_set(case: str) -> set[tuple[str, str]]:
-    data = (LOCKS / case / "package-lock.json").read_bytes()
+    data = LOCKFILE_OF[case].read_bytes()
     graph = parse_bytes(data, "package-lock.json", "package-lock.json")
     return {(p.name, p.version) for p in graph.table if p.source is not Source.LOCAL}
+
+
+def _lockfile_integrity(case: str) -> dict[tuple[str, str], str]:
+    graph = parse_bytes(LOCKFILE_OF[case].read_bytes(), "package-lock.json", "package-lock.json")
+    return {(p.name, p.version): p.integrity for p in graph.table if p.integrity}
+
+
+@pytest.mark.parametrize("case", sorted(LOCKFILE_OF))
+@pytest.mark.parametrize("generator", SBOMS)
+def test_sbom_imports_to_the_lockfile_package_set(case: str, generator: str) -> None:
+    sbom = parse_sbom((HERE / f"{case}.{generator}.json").read_bytes(), "bom.json")
+    packages = sbom.graph.packages
+    registry = {(p.name, p.version) for p in packages if p.source is not Source.LOCAL}
+    local = {(p.name, p.version) for p in packages if p.source is Source.LOCAL}
+    # The documented exceptions: the project itself is the subject, not a package; the
+    # workspaces are read as local packages (never matched), except from cyclonedx-npm, which
+    # gives no evidence that tells them from a registry release (npm@10.9.2 in the bundled case
+    # has neither hash nor download location there either): registry releases then.
+    workspaces = WORKSPACES if case != "bundled" else set()
+    if generator == "cyclonedx-npm.cdx":
+        assert registry == _lockfile_set(case) | workspaces
+        assert local == set()
+        assert any("neither a hash nor a download location" in n for n in sbom.graph.notes)
+    else:
+        assert registry == _lockfile_set(case)
+        assert local == workspaces
+    assert sbom.ignored == sbom.without_purl == 0
+    assert sbom.kind is (SbomKind.SPDX if generator.endswith("spdx") else SbomKind.CYCLONEDX)
+    assert sbom.subject is not None and sbom.subject.split("@")[0] in {
+        "fixture-app",
+        "bundle-case",
+        case,  # npm sbom's CycloneDX names the project by its folder
+    }
+
+
+@pytest.mark.parametrize("case", sorted(LOCKFILE_OF))
+@pytest.mark.parametrize("generator", SBOMS)
+def test_sbom_hashes_are_the_lockfile_integrity(case: str, generator: str) -> None:
+    sbom = parse_sbom((HERE / f"{case}.{generator}.json").read_bytes(), "bom.json")
+    locked = _lockfile_integrity(case)
+    with_hash = [p for p in sbom.graph.packages if p.integrity]
+    # bundled: only npm@10.9.2 has a hash of its own, and cyclonedx-npm leaves it out (no
+    # ``resolved`` in its lockfile entry)
+    minimum = 20 if case != "bundled" else int(generator != "cyclonedx-npm.cdx")
+    assert len(with_hash) >= minimum
+    for p in with_hash:
+        assert p.integrity == locked[(p.name, p.version)]
+
+
+@pytest.mark.parametrize("generator", SBOMS)
+def test_sbom_dependency_edges_start_at_the_project(generator: str) -> None:
+    sbom = parse_sbom((HERE / f"npm11-v3.{generator}.json").read_bytes(), "bom.json")
+    [root] = sbom.graph.importers
+    names = {p.id: p.name for p in sbom.graph.packages}
+    direct = {names[n] for n in sbom.graph.details.edges()[root.id]}
+    assert {"chalk", "debug", "lodash", "react", "uuid"} <= direct
 
 
 @pytest.mark.parametrize("case", CASES)

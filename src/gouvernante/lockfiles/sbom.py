@@ -1,0 +1,667 @@
+"""SBOMs as package sets: CycloneDX JSON (1.4, 1.5, 1.6) and SPDX JSON (2.2, 2.3).
+
+What a build pipeline's SBOM says was resolved, read into the same ``LockfileGraph`` a lockfile
+parser returns, so ``inventory add -sbom`` records it like any lockfile and the same matcher
+answers rules against it. Decision record: docs/decisions/0020-sbom-and-report-sources.md.
+
+- A package's identity is its purl (``pkg:npm/%40scope/name@version``), never ``name``:
+  ``npm sbom`` writes an alias's name (``my-lodash``) there. Only ``pkg:npm`` purls count; other
+  components are ignored and counted, components without any purl are counted and said so.
+- Hashes (CycloneDX ``hashes`` and a ``distribution`` reference's hashes, SPDX ``checksums``)
+  become lockfile-style integrity (``sha512-<base64>``) for the integrity rules.
+- The document's subject (CycloneDX ``metadata.component``, SPDX's single described package) is
+  the project itself, like a lockfile's root: not a resolved package.
+- Workspaces and links come out with registry-looking purls. They are read as local packages
+  (``Source.LOCAL``, never matched) only on positive evidence: cdxgen's ``cdx:npm:isWorkspace``
+  or ``cdx:npm:isLink``; or, from ``npm sbom`` (which writes every locked integrity as a hash),
+  neither a hash nor a download location on a component that is not a bundled dependency (the
+  ``cdx:npm:package:bundled`` property, or a lockfile path inside another package's
+  ``node_modules``). Otherwise every ``pkg:npm`` component is a registry release (never a wrong
+  clean: ``@cyclonedx/cyclonedx-npm`` leaves the hash out of a registry release whose lockfile
+  entry has no ``resolved``, exactly as for a workspace), and a note counts the ones that carry
+  neither a hash nor a download location.
+- Bounded: nesting deeper than ``MAX_DEPTH`` (CycloneDX ``components`` in components) or more
+  than ``MAX_COMPONENTS`` entries is refused. A malformed npm purl or hash refuses the SBOM,
+  naming the JSON path (``components[12].purl``), never the value.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeVar
+from urllib.parse import unquote
+
+import msgspec
+
+from gouvernante.errors import LockfileError
+from gouvernante.lockfiles._common import json_errors, shape_error
+from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
+from gouvernante.rules.loader import PACKAGE_NAME_RE
+
+MAX_DEPTH = 32
+MAX_COMPONENTS = 2_000_000
+CYCLONEDX_VERSIONS = ("1.4", "1.5", "1.6")
+SPDX_VERSIONS = ("SPDX-2.2", "SPDX-2.3")
+
+_SRI_ALGORITHMS = {  # CycloneDX / SPDX algorithm -> (SRI prefix, digest bytes)
+    "SHA-1": ("sha1", 20),
+    "SHA1": ("sha1", 20),
+    "SHA-256": ("sha256", 32),
+    "SHA256": ("sha256", 32),
+    "SHA-384": ("sha384", 48),
+    "SHA384": ("sha384", 48),
+    "SHA-512": ("sha512", 64),
+    "SHA512": ("sha512", 64),
+}
+_HEX = re.compile(r"[0-9A-Fa-f]+")
+_VERSION_OK = re.compile(r"[^\s\x00-\x1f\x7f]{1,256}")
+_NESTED = re.compile(r"(?:^|/)node_modules/.*/node_modules/")
+BUNDLED_PROPERTY = "cdx:npm:package:bundled"
+PATH_PROPERTY = "cdx:npm:package:path"
+LOCAL_PROPERTIES = frozenset({"cdx:npm:isWorkspace", "cdx:npm:isLink"})
+NO_ASSERTION = "NOASSERTION"
+_T = TypeVar("_T")
+
+
+class SbomKind(StrEnum):
+    CYCLONEDX = "cyclonedx"
+    SPDX = "spdx"
+
+
+# --- the shapes read (unknown fields are skipped) -------------------------------------------
+
+
+class _Hash(msgspec.Struct, frozen=True):
+    alg: str = ""
+    content: str = ""
+
+
+class _ExternalReference(msgspec.Struct, frozen=True):
+    type: str = ""
+    url: str = ""
+    hashes: list[_Hash] = []
+
+
+class _Property(msgspec.Struct, frozen=True):
+    name: str = ""
+    value: str | None = None
+
+
+class _Component(msgspec.Struct, frozen=True, rename={"bom_ref": "bom-ref"}):
+    type: str = ""
+    name: str = ""
+    version: str | None = None
+    purl: str | None = None
+    bom_ref: str | None = None
+    hashes: list[_Hash] = []
+    externalReferences: list[_ExternalReference] = []
+    properties: list[_Property] = []
+    components: list[_Component] = []
+
+
+class _Dependency(msgspec.Struct, frozen=True):
+    ref: str
+    dependsOn: list[str] = []
+
+
+class _Tool(msgspec.Struct, frozen=True):
+    vendor: str | None = None
+    group: str | None = None
+    name: str | None = None
+    version: str | None = None
+
+
+class _Tools(msgspec.Struct, frozen=True):
+    components: list[_Tool] = []
+
+
+class _Metadata(msgspec.Struct, frozen=True):
+    component: _Component | None = None
+    tools: list[_Tool] | _Tools | None = None
+
+
+class _Bom(msgspec.Struct, frozen=True):
+    metadata: _Metadata | None = None
+    components: list[_Component] = []
+    dependencies: list[_Dependency] = []
+
+
+class _Checksum(msgspec.Struct, frozen=True):
+    algorithm: str = ""
+    checksumValue: str = ""
+
+
+class _SpdxRef(msgspec.Struct, frozen=True):
+    referenceCategory: str = ""
+    referenceType: str = ""
+    referenceLocator: str = ""
+
+
+class _Package(msgspec.Struct, frozen=True):
+    SPDXID: str = ""
+    name: str = ""
+    downloadLocation: str | None = None
+    packageFileName: str | None = None
+    checksums: list[_Checksum] = []
+    externalRefs: list[_SpdxRef] = []
+
+
+class _Relationship(msgspec.Struct, frozen=True):
+    spdxElementId: str = ""
+    relatedSpdxElement: str = ""
+    relationshipType: str = ""
+
+
+class _CreationInfo(msgspec.Struct, frozen=True):
+    creators: list[str] = []
+
+
+class _Spdx(msgspec.Struct, frozen=True):
+    SPDXID: str = ""
+    creationInfo: _CreationInfo | None = None
+    documentDescribes: list[str] = []
+    packages: list[_Package] = []
+    relationships: list[_Relationship] = []
+
+
+class _Head(msgspec.Struct, frozen=True):
+    bomFormat: object = None
+    specVersion: object = None
+    spdxVersion: object = None
+
+
+# --- what is returned -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sbom:
+    """One SBOM read: its package graph and what was not taken from it."""
+
+    kind: SbomKind
+    spec_version: str
+    graph: LockfileGraph
+    subject: str | None  # the project the SBOM describes, "name@version" (for display)
+    generator: str | None  # the first tool named, "name version"
+    npm_components: int  # pkg:npm entries read (registry releases and local ones)
+    local: int  # of those, workspaces and links (not matched against rules)
+    ignored: int  # components of another ecosystem
+    without_purl: int  # components with no purl: their ecosystem is unknown
+
+
+@dataclass(frozen=True)
+class Purl:
+    name: str
+    version: str
+    qualifiers: tuple[tuple[str, str], ...]
+
+
+class _Refused(Exception):
+    """A malformed value, with the JSON path where it is (the value is never shown)."""
+
+    def __init__(self, json_path: str, message: str) -> None:
+        super().__init__(message)
+        self.json_path = json_path
+        self.message = message
+
+
+def parse_purl(purl: str, json_path: str) -> Purl | None:
+    """``pkg:npm/...`` as (name, version, qualifiers); None for another package type."""
+    scheme, colon, rest = purl.partition(":")
+    if not colon or scheme.lower() != "pkg":
+        raise _Refused(json_path, "not a package URL (pkg:TYPE/...)")
+    rest = rest.lstrip("/")
+    kind, slash, rest = rest.partition("/")
+    if not slash or not kind:
+        raise _Refused(json_path, "package URL without a type and name")
+    if kind.lower() != "npm":
+        return None
+    rest = rest.partition("#")[0]
+    rest, _, query = rest.partition("?")
+    namespace, _, last = rest.rstrip("/").rpartition("/")
+    at = last.rfind("@")
+    if at <= 0:
+        raise _Refused(json_path, "npm package URL without a version")
+    name, version = unquote(last[:at]), unquote(last[at + 1 :])
+    if namespace:
+        scope = unquote(namespace)
+        if "/" in scope or not scope.startswith("@"):
+            raise _Refused(json_path, "npm package URL whose namespace is not an @scope")
+        name = f"{scope}/{name}"
+    if PACKAGE_NAME_RE.fullmatch(name) is None:
+        raise _Refused(json_path, "npm package URL whose name is not an npm package name")
+    if _VERSION_OK.fullmatch(version) is None:
+        raise _Refused(json_path, "npm package URL whose version is empty or not one word")
+    return Purl(name, version, _qualifiers(query, json_path))
+
+
+def _qualifiers(query: str, json_path: str) -> tuple[tuple[str, str], ...]:
+    out: list[tuple[str, str]] = []
+    for item in query.split("&") if query else ():
+        key, eq, value = item.partition("=")
+        if not eq or not key:
+            raise _Refused(json_path, "package URL qualifier without key=value")
+        out.append((key.lower(), unquote(value)))
+    return tuple(out)
+
+
+def integrity_of(alg: str, content: str, json_path: str) -> str | None:
+    """A hex digest as SRI (``sha512-<base64>``); None for an algorithm npm does not use."""
+    spec = _SRI_ALGORITHMS.get(alg.upper())
+    if spec is None:
+        return None
+    prefix, size = spec
+    if len(content) != 2 * size or _HEX.fullmatch(content) is None:
+        raise _Refused(json_path, f"not a hex {alg.upper()} digest")
+    try:
+        raw = binascii.unhexlify(content)
+    except binascii.Error:  # pragma: no cover - the pattern above admits only hex
+        raise _Refused(json_path, "not a hex digest") from None
+    return f"{prefix}-{base64.b64encode(raw).decode('ascii')}"
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def sniff(head: bytes) -> bool:
+    return b'"bomFormat"' in head or b'"spdxVersion"' in head
+
+
+def parse_sbom(data: bytes, path: str) -> Sbom:
+    """Read ``data`` as a CycloneDX or SPDX JSON SBOM; ``path`` is used in messages only."""
+    with json_errors(path, data):
+        try:
+            head = msgspec.json.decode(data, type=_Head)
+        except msgspec.ValidationError:
+            raise LockfileError(path, "not an SBOM: the document is not a JSON object") from None
+    try:
+        if head.bomFormat == "CycloneDX":
+            if head.specVersion not in CYCLONEDX_VERSIONS:
+                raise LockfileError(
+                    path, "CycloneDX specVersion not supported (read: 1.4, 1.5, 1.6)"
+                )
+            return _cyclonedx(data, path, str(head.specVersion))
+        if head.spdxVersion is not None and head.bomFormat is None:
+            if head.spdxVersion not in SPDX_VERSIONS:
+                raise LockfileError(path, "SPDX spdxVersion not supported (read: 2.2, 2.3)")
+            return _spdx(data, path, str(head.spdxVersion))
+    except _Refused as exc:
+        raise LockfileError(path, exc.message, json_path=exc.json_path) from None
+    raise LockfileError(path, "not a CycloneDX or SPDX JSON SBOM (no bomFormat or spdxVersion)")
+
+
+def _decode(data: bytes, path: str, kind: type[_T], what: str) -> _T:
+    with json_errors(path, data):
+        try:
+            return msgspec.json.decode(data, type=kind)
+        except msgspec.ValidationError as exc:
+            raise shape_error(path, exc, what) from None
+
+
+class _Builder:
+    """Packages, ids and counts of one SBOM as they are read."""
+
+    def __init__(self, npm_made: bool) -> None:
+        self.npm_made = npm_made
+        self.packages: list[LockedPackage] = []
+        self.ids: set[str] = set()
+        self.local = self.ignored = self.without_purl = self.unprovenanced = self.bundled = 0
+        self.marked = 0  # local by the generator's own mark
+
+    def node_id(self, wanted: str | None, json_path: str) -> str:
+        node = wanted if wanted and wanted not in self.ids else json_path
+        self.ids.add(node)
+        return node
+
+    def add(
+        self,
+        node: str,
+        purl: Purl,
+        *,
+        integrity: list[str],
+        located: bool,
+        bundled: bool,
+        marked_local: bool = False,
+    ) -> None:
+        vcs = dict(purl.qualifiers).get("vcs_url")
+        source = Source.GIT if vcs else Source.REGISTRY
+        if not integrity and not located:
+            if marked_local:
+                source = Source.LOCAL
+                self.marked += 1
+            elif not self.npm_made:
+                self.unprovenanced += 1
+            elif bundled:
+                self.bundled += 1
+            else:
+                source = Source.LOCAL
+                self.local += 1
+        sri = " ".join(dict.fromkeys(integrity)) or None
+        self.packages.append(LockedPackage(node, purl.name, purl.version, source, sri, vcs))
+
+    def notes(self, generator: str | None) -> list[str]:
+        out: list[str] = []
+        if self.marked:
+            out.append(
+                f"{self.marked} npm components read as workspaces or links (marked so by"
+                f" {generator}): not matched against rules"
+            )
+        if self.local:
+            out.append(
+                f"{self.local} npm components without a hash or download location read as"
+                f" workspaces or links ({generator} writes a hash for every locked registry"
+                " release): not matched against rules"
+            )
+        if self.bundled:
+            out.append(
+                f"{self.bundled} bundled npm components (no hash of their own: they come inside"
+                " their parent's tarball) taken as registry releases"
+            )
+        if self.unprovenanced:
+            out.append(
+                f"{self.unprovenanced} npm components carry neither a hash nor a download"
+                " location: taken as registry releases (a workspace named like a registry"
+                " package cannot be told apart in this SBOM)"
+            )
+        if self.ignored:
+            out.append(f"{self.ignored} components of other ecosystems ignored (not pkg:npm)")
+        if self.without_purl:
+            out.append(
+                f"{self.without_purl} components without a package URL not read"
+                " (their ecosystem is unknown)"
+            )
+        return out
+
+
+def _walk(items: Sequence[_Component], json_path: str) -> Iterator[tuple[_Component, str]]:
+    stack: list[tuple[Sequence[_Component], str, int]] = [(items, json_path, 0)]
+    count = 0
+    while stack:
+        children, where, depth = stack.pop()
+        if depth >= MAX_DEPTH:
+            raise _Refused(where, f"components nested deeper than {MAX_DEPTH}")
+        for i, component in enumerate(children):
+            count += 1
+            if count > MAX_COMPONENTS:
+                raise _Refused(where, f"more than {MAX_COMPONENTS} components")
+            here = f"{where}[{i}]"
+            yield component, here
+            if component.components:
+                stack.append((component.components, f"{here}.components", depth + 1))
+
+
+def _cdx_tools(meta: _Metadata | None) -> list[_Tool]:
+    if meta is None or meta.tools is None:
+        return []
+    return meta.tools.components if isinstance(meta.tools, _Tools) else list(meta.tools)
+
+
+def _cdx_npm_tool(tools: Sequence[_Tool]) -> _Tool | None:
+    """The tool entry of ``npm sbom``, which writes the lockfile's integrity as a hash of every
+    package that has one. Not ``@cyclonedx/cyclonedx-npm``: it writes a hash only beside a
+    download URL, and a lockfile entry may have integrity without ``resolved`` (npm@10.9.2 in
+    tests/sbom/fixtures/bundled)."""
+    for tool in tools:
+        if tool.vendor == "npm" and tool.name == "cli":
+            return tool
+    return None
+
+
+def _tool_label(tool: _Tool) -> str:
+    name = f"{tool.group}/{tool.name}" if tool.group else f"{tool.vendor or ''} {tool.name}"
+    return f"{name.strip()} {tool.version or ''}".strip()[:80]
+
+
+def _cdx_hashes(component: _Component, where: str) -> tuple[list[str], bool]:
+    found: list[str] = []
+    for j, h in enumerate(component.hashes):
+        sri = integrity_of(h.alg, h.content, f"{where}.hashes[{j}].content")
+        if sri is not None:
+            found.append(sri)
+    located = False
+    for j, ref in enumerate(component.externalReferences):
+        if ref.type != "distribution":
+            continue
+        located = located or bool(ref.url)
+        for k, h in enumerate(ref.hashes):
+            at = f"{where}.externalReferences[{j}].hashes[{k}].content"
+            sri = integrity_of(h.alg, h.content, at)
+            if sri is not None:
+                found.append(sri)
+    return found, located
+
+
+def _cdx_marked_local(component: _Component) -> bool:
+    """cdxgen's own marks of a workspace or link (``cdx:npm:isWorkspace``, ``cdx:npm:isLink``)."""
+    return any(
+        prop.name in LOCAL_PROPERTIES and prop.value == "true" for prop in component.properties
+    )
+
+
+def _cdx_bundled(component: _Component) -> bool:
+    for prop in component.properties:
+        if prop.name == BUNDLED_PROPERTY and prop.value == "true":
+            return True
+        if prop.name == PATH_PROPERTY and prop.value and _NESTED.search(prop.value):
+            return True
+    return False
+
+
+def _cyclonedx(data: bytes, path: str, spec: str) -> Sbom:
+    bom = _decode(data, path, _Bom, "CycloneDX")
+    tools = _cdx_tools(bom.metadata)
+    npm_tool = _cdx_npm_tool(tools)
+    named = npm_tool or next((t for t in tools if t.name == "cyclonedx-npm"), None)
+    named = named or next((t for t in tools if t.name), None)
+    generator = _tool_label(named) if named is not None else None
+    build = _Builder(npm_tool is not None)
+    root = bom.metadata.component if bom.metadata is not None else None
+    root_ref = root.bom_ref if root is not None else None
+    if root_ref:
+        build.ids.add(root_ref)
+    by_ref: dict[str, str] = {}
+    for component, where in _walk(bom.components, "components"):
+        if root_ref and component.bom_ref == root_ref:
+            continue  # the subject listed again
+        if component.purl is None:
+            build.without_purl += 1
+            continue
+        purl = parse_purl(component.purl, f"{where}.purl")
+        if purl is None:
+            build.ignored += 1
+            continue
+        integrity, located = _cdx_hashes(component, where)
+        node = build.node_id(component.bom_ref, where)
+        if component.bom_ref:
+            by_ref.setdefault(component.bom_ref, node)
+        bundled = _cdx_bundled(component)
+        build.add(
+            node,
+            purl,
+            integrity=integrity,
+            located=located,
+            bundled=bundled,
+            marked_local=_cdx_marked_local(component),
+        )
+    edges: dict[str, list[str]] = {}
+    for dep in bom.dependencies:
+        source = root_ref if dep.ref == root_ref else by_ref.get(dep.ref)
+        if source is None:
+            continue
+        targets = [by_ref[t] for t in dep.dependsOn if t in by_ref]
+        edges.setdefault(source, []).extend(targets)
+    importers = [Importer(root_ref, _label(root))] if root is not None and root_ref else []
+    subject = _subject(root.name, root.version) if root is not None else None
+    return _result(
+        SbomKind.CYCLONEDX,
+        spec,
+        build,
+        edges=edges,
+        importers=importers,
+        subject=subject,
+        generator=generator,
+    )
+
+
+def _label(root: _Component | None) -> str:
+    return root.name if root is not None and root.name else "(the SBOM's subject)"
+
+
+def _subject(name: str, version: str | None) -> str | None:
+    if not name:
+        return None
+    return f"{name}@{version}" if version else name
+
+
+class _Edges:
+    def __init__(self, edges: dict[str, list[str]]) -> None:
+        self._edges = edges
+
+    def edges(self) -> dict[str, list[str]]:
+        return self._edges
+
+    def line_of(self, node_id: str) -> int | None:
+        return None
+
+
+def _result(
+    kind: SbomKind,
+    spec: str,
+    build: _Builder,
+    *,
+    edges: dict[str, list[str]],
+    importers: list[Importer],
+    subject: str | None,
+    generator: str | None,
+) -> Sbom:
+    fmt = LockfileFormat.CYCLONEDX if kind is SbomKind.CYCLONEDX else LockfileFormat.SPDX
+    graph = LockfileGraph(
+        format=fmt,
+        packages=build.packages,
+        importers=importers,
+        details=_Edges({k: list(dict.fromkeys(v)) for k, v in edges.items()}),
+        notes=build.notes(generator),
+        roots_known=bool(importers),
+    )
+    return Sbom(
+        kind,
+        spec,
+        graph,
+        subject,
+        generator,
+        len(build.packages),
+        build.local + build.marked,
+        build.ignored,
+        build.without_purl,
+    )
+
+
+# --- SPDX ------------------------------------------------------------------------------------
+
+_DEPENDS = frozenset({"DEPENDS_ON", "CONTAINS"})
+_DEPENDENCY_OF = frozenset(
+    {
+        "DEPENDENCY_OF",
+        "DEV_DEPENDENCY_OF",
+        "OPTIONAL_DEPENDENCY_OF",
+        "PROVIDED_DEPENDENCY_OF",
+        "TEST_DEPENDENCY_OF",
+        "RUNTIME_DEPENDENCY_OF",
+        "BUILD_DEPENDENCY_OF",
+        "CONTAINED_BY",
+    }
+)
+
+
+def _spdx_generator(doc: _Spdx) -> str | None:
+    for creator in doc.creationInfo.creators if doc.creationInfo is not None else ():
+        if creator.startswith("Tool:"):
+            return creator[len("Tool:") :].strip()[:80] or None
+    return None
+
+
+def _spdx_described(doc: _Spdx) -> list[str]:
+    described = list(doc.documentDescribes)
+    for rel in doc.relationships:
+        if rel.relationshipType == "DESCRIBES" and rel.spdxElementId == doc.SPDXID:
+            described.append(rel.relatedSpdxElement)
+        elif rel.relationshipType == "DESCRIBED_BY" and rel.relatedSpdxElement == doc.SPDXID:
+            described.append(rel.spdxElementId)
+    return list(dict.fromkeys(described))
+
+
+def _spdx_purls(package: _Package, where: str) -> Iterator[Purl]:
+    for j, ref in enumerate(package.externalRefs):
+        if ref.referenceType != "purl":
+            continue
+        purl = parse_purl(ref.referenceLocator, f"{where}.externalRefs[{j}].referenceLocator")
+        if purl is not None:
+            yield purl
+
+
+def _spdx(data: bytes, path: str, spec: str) -> Sbom:
+    doc = _decode(data, path, _Spdx, "SPDX")
+    if len(doc.packages) > MAX_COMPONENTS:
+        raise _Refused("packages", f"more than {MAX_COMPONENTS} packages")
+    generator = _spdx_generator(doc)
+    build = _Builder(generator is not None and generator.startswith("npm/cli"))
+    described = _spdx_described(doc)
+    root = described[0] if len(described) == 1 else None
+    subject: str | None = None
+    nodes: dict[str, list[str]] = {}
+    for i, package in enumerate(doc.packages):
+        where = f"packages[{i}]"
+        if root is not None and root == package.SPDXID:
+            subject = package.name or None
+            continue
+        has_purl = any(r.referenceType == "purl" for r in package.externalRefs)
+        if not has_purl:
+            build.without_purl += 1
+            continue
+        purls = list(_spdx_purls(package, where))
+        if not purls:
+            build.ignored += 1
+            continue
+        integrity = [
+            sri
+            for j, c in enumerate(package.checksums)
+            if (sri := integrity_of(c.algorithm, c.checksumValue, f"{where}.checksums[{j}]"))
+        ]
+        located = package.downloadLocation not in (None, "", NO_ASSERTION, "NONE")
+        bundled = bool(package.packageFileName and _NESTED.search(package.packageFileName))
+        for k, purl in enumerate(purls):
+            node = build.node_id(package.SPDXID if k == 0 else None, f"{where}#{k}")
+            nodes.setdefault(package.SPDXID, []).append(node)
+            build.add(node, purl, integrity=integrity, located=located, bundled=bundled)
+    edges = _spdx_edges(doc, nodes, root)
+    importers = [Importer(root, subject or "(the SBOM's subject)")] if root is not None else []
+    return _result(
+        SbomKind.SPDX,
+        spec,
+        build,
+        edges=edges,
+        importers=importers,
+        subject=subject,
+        generator=generator,
+    )
+
+
+def _spdx_edges(doc: _Spdx, nodes: dict[str, list[str]], root: str | None) -> dict[str, list[str]]:
+    def ids(element: str) -> list[str]:
+        return [root] if element == root and root is not None else nodes.get(element, [])
+
+    edges: dict[str, list[str]] = {}
+    for rel in doc.relationships:
+        if rel.relationshipType in _DEPENDS:
+            parent, child = rel.spdxElementId, rel.relatedSpdxElement
+        elif rel.relationshipType in _DEPENDENCY_OF:
+            parent, child = rel.relatedSpdxElement, rel.spdxElementId
+        else:
+            continue
+        for p in ids(parent):
+            edges.setdefault(p, []).extend(c for c in ids(child) if c != p)
+    return edges
