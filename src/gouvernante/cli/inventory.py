@@ -1,8 +1,13 @@
-"""``gouvernante inventory add -db FILE [-git PATH...] [-dir DIR...] [-recursive] [-ref GLOB]``.
+"""``gouvernante inventory add -db FILE [-git PATH...] [-dir DIR...] [-recursive] [-ref GLOB]
+[-shard I/N]``, ``gouvernante inventory merge -db TARGET SHARD...`` and
+``gouvernante inventory shard -shard I/N LIST``.
 
-Records what every ref of every repository resolves (see ``gouvernante.inventory``); then
-``gouvernante -rules R -inventory FILE`` answers a rule without reading a repository.
-Exit codes: 0 recorded, 1 some repository could not be read (the rest is recorded).
+``add`` records what every ref of every repository resolves (see ``gouvernante.inventory``); then
+``gouvernante -rules R -inventory FILE`` answers a rule without reading a repository. ``-shard I/N``
+keeps job I of N to its part of the organisation; ``merge`` joins the jobs' inventories; ``shard``
+prints the lines of a repository list that job I of N mirrors (docs/ci.md, organisation fan-out).
+Exit codes: 0 done, 1 some repository could not be read (the rest is recorded), a shard could not
+be merged (nothing is), or a bad list.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from collections.abc import Sequence
 
 from gouvernante.cli._base import EXIT_CLEAN, EXIT_ERROR, Parser, flag
 from gouvernante.errors import UsageError
+from gouvernante.inventory.shard import parse_shard
 from gouvernante.safetext import shown
 
 
@@ -22,8 +28,19 @@ def build_parser() -> argparse.ArgumentParser:
         description="Record what every branch and tag of many repositories resolves, so that"
         " 'gouvernante -rules R -inventory FILE' answers a new rule in seconds.",
     )
-    p.add_argument("action", choices=["add"], help="add: read repositories into the inventory")
-    flag(p, "db", required=True, metavar="FILE", help="the inventory (SQLite; made if missing)")
+    p.add_argument(
+        "action",
+        choices=["add", "merge", "shard"],
+        help="add: read repositories into the inventory; merge: join inventories made apart"
+        " (-db TARGET SHARD...); shard: the names of a repository list in shard -shard I/N",
+    )
+    p.add_argument(
+        "inputs",
+        nargs="*",
+        metavar="FILE",
+        help="merge: the shard inventories (SQLite files); shard: one repository list",
+    )
+    flag(p, "db", metavar="FILE", help="the inventory (SQLite; made if missing)")
     flag(
         p,
         "git",
@@ -43,11 +60,31 @@ def build_parser() -> argparse.ArgumentParser:
     flag(p, "recursive", action="store_true", help="every repository under each -git PATH")
     flag(p, "ref", action="append", default=[], metavar="GLOB", help="only refs matching GLOB")
     flag(p, "workers", type=int, default=None, metavar="N", help="processes (default: 2)")
+    flag(
+        p,
+        "shard",
+        default=None,
+        metavar="I/N",
+        help="only the repositories of shard I of N (stable by name; see docs/org-scan.md)",
+    )
     return p
 
 
 def run(args: Sequence[str]) -> int:
-    ns = build_parser().parse_args(list(args))
+    ns = build_parser().parse_intermixed_args(list(args))  # shard files after the flags
+    if ns.action == "merge":
+        return _merge(ns)
+    if ns.action == "shard":
+        return _shard(ns)
+    if ns.inputs:
+        raise UsageError("inventory add: repositories are given with -git PATH or -dir DIR")
+    if ns.db is None:
+        raise UsageError("inventory add: -db is required")
+    shard = None
+    if ns.shard is not None:
+        shard = parse_shard(ns.shard)
+        if ns.dir:
+            raise UsageError("inventory add: -shard splits -git repositories, not -dir folders")
     if not ns.git and not ns.dir:
         raise UsageError("inventory add: give at least one -git PATH or -dir DIR")
     from gouvernante.inventory.backend import shown_location  # noqa: PLC0415
@@ -60,6 +97,7 @@ def run(args: Sequence[str]) -> int:
         recursive=ns.recursive,
         ref_patterns=tuple(ns.ref),
         workers=ns.workers,
+        shard=shard,
     )
     for issue in summary.errors:
         print(shown(f"gouvernante: {issue.path}: {issue.message}"), file=sys.stderr)
@@ -71,3 +109,40 @@ def run(args: Sequence[str]) -> int:
         )
     )
     return EXIT_ERROR if summary.errors else EXIT_CLEAN
+
+
+def _merge(ns: argparse.Namespace) -> int:
+    if ns.db is None or not ns.inputs:
+        raise UsageError("inventory merge: give -db TARGET and at least one shard inventory")
+    if ns.git or ns.dir or ns.shard or ns.ref:
+        raise UsageError("inventory merge: takes -db TARGET and shard files only")
+    from gouvernante.inventory.backend import shown_location  # noqa: PLC0415
+    from gouvernante.inventory.merge import merge  # noqa: PLC0415
+
+    summary = merge(ns.db, ns.inputs)
+    for error in summary.errors:
+        print(shown(f"gouvernante: {error.one_line()}"), file=sys.stderr)
+    if summary.errors:
+        print(shown(f"inventory {shown_location(ns.db)}: nothing merged"), file=sys.stderr)
+        return EXIT_ERROR
+    print(
+        shown(
+            f"inventory {shown_location(ns.db)}: {summary.shards} shards merged:"
+            f" {summary.repositories} new repositories, {summary.refs} new refs,"
+            f" {summary.ref_states} new ref states, {summary.commits} new commits,"
+            f" {summary.blobs} new lockfile contents in {summary.elapsed_s:.1f} s"
+        )
+    )
+    return EXIT_CLEAN
+
+
+def _shard(ns: argparse.Namespace) -> int:
+    if ns.shard is None or len(ns.inputs) != 1:
+        raise UsageError("inventory shard: give -shard I/N and one repository list file")
+    shard = parse_shard(ns.shard)
+    from gouvernante.inventory.shard import read_list  # noqa: PLC0415
+
+    for name in read_list(ns.inputs[0]):
+        if shard.holds(name):
+            print(name)
+    return EXIT_CLEAN

@@ -86,3 +86,16 @@ def decode(data: bytes) -> LockfileGraph:
         details=_Edges(g.edges),
         notes=g.notes,
     )
+
+
+PackageRow = tuple[str, str, str | None, int]  # name, version, integrity, declared (0/1)
+
+
+def package_rows(graph: LockfileGraph) -> tuple[PackageRow, ...]:
+    """The ``packages`` rows of a lockfile's graph, the rule lookups' index: every locked package
+    but a project's own (local) ones, then the declared ranges of a package.json; once each."""
+    rows: list[PackageRow] = [
+        (p.name, p.version, p.integrity, 0) for p in graph.table if p.source.value != "local"
+    ]
+    rows.extend((d.name, d.spec, None, 1) for d in graph.declared)
+    return tuple(dict.fromkeys(rows))

@@ -32,6 +32,7 @@ from gouvernante.gitscan import (
 )
 from gouvernante.inventory import graphs
 from gouvernante.inventory.backend import ConflictError, Database
+from gouvernante.inventory.shard import Shard, repository_name
 from gouvernante.inventory.store import connect
 from gouvernante.lockfiles import LOCKFILE_NAMES
 from gouvernante.model import ScanIssue
@@ -73,8 +74,6 @@ def _store_blob(data: bytes, key: BlobKey) -> StoredBlob:
         graph = parse_blob(data, key)
     except GouvernanteError as exc:
         return StoredBlob(key, None, 0, exc.detail, None, None, ())
-    rows = [(p.name, p.version, p.integrity, 0) for p in graph.table if p.source.value != "local"]
-    rows.extend((d.name, d.spec, None, 1) for d in graph.declared)
     return StoredBlob(
         key,
         graph.format.value,
@@ -82,7 +81,7 @@ def _store_blob(data: bytes, key: BlobKey) -> StoredBlob:
         None,
         "\n".join(graph.notes) or None,
         graphs.encode(graph),
-        tuple(dict.fromkeys(rows)),
+        graphs.package_rows(graph),
     )
 
 
@@ -95,6 +94,7 @@ def add(
     ref_patterns: tuple[str, ...] = (),
     workers: int | None = None,
     now: int | None = None,
+    shard: Shard | None = None,
 ) -> AddSummary:
     started = time.perf_counter()
     stamp = int(time.time()) if now is None else now
@@ -102,6 +102,8 @@ def add(
     db = connect(database, create=True)
     try:
         repos = discover_repositories(git_paths, recursive, summary.errors)
+        if shard is not None:  # this job's part of the organisation (inventory/shard.py)
+            repos = [r for r in repos if shard.holds(_shard_name(r, git_paths))]
         summary.repositories = len(repos)
         known = _known_commits(db, repos)
         request = ListingRequest(ref_patterns, known=known)
@@ -126,6 +128,13 @@ def add(
         reap_all()
     summary.elapsed_s = time.perf_counter() - started
     return summary
+
+
+def _shard_name(repo: Repository, git_paths: Sequence[str]) -> str:
+    for root in git_paths:
+        if repo.display == root or repo.display.startswith(root.rstrip("/") + "/"):
+            return repository_name(root, repo.display)
+    return repository_name(repo.display, repo.display)
 
 
 DIRECTORY_REF = "worktree"
