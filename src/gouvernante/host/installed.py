@@ -16,6 +16,7 @@ from typing import assert_never
 
 from gouvernante.fs.npm_layout import NODE_MODULES, Entry, entry_kind
 from gouvernante.fs.walk import walk
+from gouvernante.host.install_state import RecordedTree, pnpm_managed, read_hidden_lockfile
 from gouvernante.host.reader import Collector
 from gouvernante.lockfiles.package_json import installed_release, read_manifest
 from gouvernante.model import FindingType
@@ -47,6 +48,9 @@ class _TreeScan:
     the entries of its ``@scope`` folders and of its ``.pnpm`` / ``.bun`` virtual stores, and
     the ``node_modules`` folder inside each package (probed with ``lstat``, which also gives the
     (device, inode) that stops a bind-mount loop). A package's own files are never listed.
+
+    A package.json is read only when what the package manager recorded (``install_state``)
+    does not already say that the folder holds no package a rule names.
     """
 
     def __init__(
@@ -61,10 +65,14 @@ class _TreeScan:
         self.where = where
         self.ecosystem = ecosystem
         self.names = collector.names
-        self.stack: list[str] = []
+        self.stack: list[tuple[str, bool]] = []  # (node_modules folder, in pnpm's store)
         self.seen: set[tuple[int, int]] = set()
+        self.recorded: RecordedTree | None = None
+        self.pnpm = False
+        # Hashing reads every package's files anyway; the hint only saves manifest reads.
+        self.hints = collector.payloads is None
 
-    def push(self, path: str, *, follow: bool = False) -> None:
+    def push(self, path: str, *, follow: bool = False, store: bool = False) -> None:
         try:
             st = os.stat(path) if follow else os.lstat(path)
         except FileNotFoundError:
@@ -78,14 +86,17 @@ class _TreeScan:
         key = (st.st_dev, st.st_ino)
         if key not in self.seen:
             self.seen.add(key)
-            self.stack.append(path)
+            self.stack.append((path, store))
 
     def run(self, root: str) -> None:
         self.push(root, follow=True)  # a location may itself be a symlink; nothing below it
+        if self.hints and self.stack:
+            self.recorded = read_hidden_lockfile(root)
+            self.pnpm = pnpm_managed(root)
         collector = self.collector
         sep = os.sep
         while self.stack:
-            nm = self.stack.pop()
+            nm, in_store = self.stack.pop()
             listing = list_dir(nm, collector)
             if listing is None:
                 continue
@@ -94,21 +105,56 @@ class _TreeScan:
                 kind = entry_kind(d)
                 match kind:
                     case Entry.PACKAGE:
-                        self.package(path, d)
+                        self.package(path, d, in_store)
                     case Entry.SCOPE:
                         scope = list_dir(path, collector)
                         for sub in scope[1] if scope else ():
-                            self.package(path + sep + sub, f"{d}/{sub}")
+                            self.package(path + sep + sub, f"{d}/{sub}", in_store)
                     case Entry.STORE:
                         store = list_dir(path, collector)
+                        pnpm = self.pnpm and d == ".pnpm"
                         for entry in store[1] if store else ():
-                            self.push(path + sep + entry + sep + _NM)
+                            self.push(path + sep + entry + sep + _NM, store=pnpm)
                     case Entry.OTHER:
                         pass
                     case _:
                         assert_never(kind)
 
-    def package(self, path: str, folder: str) -> None:
+    def package(self, path: str, folder: str, in_store: bool) -> None:
+        if self.hints and folder not in self.names:
+            if in_store:  # pnpm's store: the folder is the package's real name
+                self._counted()
+                self.push(path + os.sep + _NM)
+                return
+            if self.recorded is not None and self._vouched(path, self.recorded):
+                return
+        self._read(path, folder)
+
+    def _vouched(self, path: str, recorded: RecordedTree) -> bool:
+        """Counted from npm's hidden lockfile: its entry for this folder, written after the
+        folder last changed, names no package a rule is about."""
+        key = recorded.key(path)
+        if key is None:
+            return False
+        try:
+            mtime_ns = os.lstat(path).st_mtime_ns
+        except OSError:
+            return False
+        release = recorded.vouches_for(key, mtime_ns)
+        if release is None or release[0] in self.names:
+            return False
+        self._counted()
+        if key in recorded.nested:
+            self.push(path + os.sep + _NM)
+        return True
+
+    def _counted(self) -> None:
+        if self.kind is FindingType.INSTALLED:
+            self.collector.installed += 1
+        else:
+            self.collector.cache_entries += 1
+
+    def _read(self, path: str, folder: str) -> None:
         collector = self.collector
         manifest_path = path + os.sep + "package.json"
         data = collector.read(manifest_path, MAX_MANIFEST_BYTES)
@@ -119,10 +165,7 @@ class _TreeScan:
         if manifest is None:
             collector.skipped(manifest_path, "not a JSON object: package skipped")
             return
-        if self.kind is FindingType.INSTALLED:
-            collector.installed += 1
-        else:
-            collector.cache_entries += 1
+        self._counted()
         name, version, scripts = installed_release(
             manifest, folder, lambda: os.path.isfile(os.path.join(path, "binding.gyp"))
         )

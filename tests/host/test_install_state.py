@@ -1,0 +1,251 @@
+"""Installed trees read with the package managers' own records (``host.install_state``).
+
+Fixtures: ``fixtures/installed`` (made by ``generate.sh`` with npm 11 and pnpm 9, pruned to
+package.json files and the records). Git keeps no modification times, so each test sets them:
+"installed" means every folder is older than npm's hidden lockfile, as npm leaves a tree.
+
+The one rule checked everywhere: the answer (findings, installed count) is the one reading every
+package.json gives; the records only spare reads of packages no rule names.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gouvernante.host import installed
+from gouvernante.host.install_state import HIDDEN_LOCKFILE
+from gouvernante.host.installed import scan_tree
+from gouvernante.host.reader import Collector
+from gouvernante.rules.index import build_index
+from host import conftest as h
+
+FIXTURES = Path(__file__).parent / "fixtures" / "installed"
+T_INSTALL = 1_700_000_000  # every folder and file
+T_RECORD = T_INSTALL + 60  # npm writes its hidden lockfile last
+
+
+def _installed(tmp_path: Path, case: str) -> Path:
+    project = tmp_path / case
+    shutil.copytree(FIXTURES / case, project, symlinks=True)
+    _set_times(project, T_INSTALL)
+    hidden = project / "node_modules" / HIDDEN_LOCKFILE
+    if hidden.exists():
+        os.utime(hidden, (T_RECORD, T_RECORD))
+    return project / "node_modules"
+
+
+def _set_times(root: Path, when: int) -> None:
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            path = os.path.join(dirpath, name)
+            if not os.path.islink(path):
+                os.utime(path, (when, when))
+    os.utime(root, (when, when))
+
+
+def _scan(root: Path, names: Iterable[tuple[str, str]]) -> tuple[list[str], int, int]:
+    """(findings as name@version path, installed count, package.json reads)."""
+    rules = tuple(h.make_rule(f"R-{i}", [pkg]) for i, pkg in enumerate(names))
+    collector = Collector(build_index(rules))
+    reads = 0
+    plain_read = collector.read
+
+    def counting_read(path: str, cap: int, head: int | None = None) -> bytes | None:
+        nonlocal reads
+        if path.endswith("package.json"):
+            reads += 1
+        return plain_read(path, cap, head)
+
+    collector.read = counting_read  # type: ignore[method-assign]
+    scan_tree(str(root), collector, where="test")
+    found = sorted(
+        f"{f.package}@{f.version} {os.path.relpath(f.path or '', root)}" for f in collector.findings
+    )
+    return found, collector.installed, reads
+
+
+def test_npm_hidden_lockfile_spares_every_read_of_unnamed_packages(tmp_path: Path) -> None:
+    root = _installed(tmp_path, "npm11")
+    found, count, reads = _scan(root, [("ms", "=2.1.3")])
+    assert found == ["ms@2.1.3 ms"]
+    assert count == 7
+    # Only ms (named by the rule) and tiny-ms (recorded as ms: an alias) are read.
+    assert reads == 2
+
+
+def test_npm_alias_is_found_through_the_hidden_lockfile_name(tmp_path: Path) -> None:
+    root = _installed(tmp_path, "npm11")
+    found, _count, reads = _scan(root, [("ms", "=2.1.2")])
+    assert found == ["ms@2.1.2 tiny-ms"]
+    assert reads == 2
+
+
+def test_nested_packages_are_reached_only_where_recorded(tmp_path: Path) -> None:
+    root = _installed(tmp_path, "npm11")
+    found, count, _reads = _scan(root, [("is-number", "=6.0.0")])
+    assert found == ["is-number@6.0.0 is-odd/node_modules/is-number"]
+    assert count == 7
+
+
+def test_a_folder_changed_after_the_hidden_lockfile_is_read(tmp_path: Path) -> None:
+    """is-odd's folder replaced by a package a rule names, after npm wrote its record: the
+    record no longer vouches for it, so its package.json decides."""
+    root = _installed(tmp_path, "npm11")
+    manifest = root / "is-odd" / "package.json"
+    manifest.write_text(json.dumps({"name": "axios", "version": "1.14.1"}))
+    os.utime(root / "is-odd", (T_RECORD + 5, T_RECORD + 5))
+    found, _count, _reads = _scan(root, [("axios", "=1.14.1")])
+    assert found == ["axios@1.14.1 is-odd"]
+
+
+def test_a_folder_the_hidden_lockfile_does_not_list_is_read(tmp_path: Path) -> None:
+    root = _installed(tmp_path, "npm11")
+    h.write_package(root / "sneaky", "axios", "1.14.1")
+    _set_times(root / "sneaky", T_INSTALL)  # even dated before the record
+    found, count, _reads = _scan(root, [("axios", "=1.14.1")])
+    assert found == ["axios@1.14.1 sneaky"]
+    assert count == 8
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b"",
+        b"{",
+        b'{"packages": []}',
+        b'{"packages": {"node_modules/debug": {"name": 7}}}',
+        b"\xff\xfe",
+    ],
+)
+def test_a_hidden_lockfile_that_does_not_decode_is_ignored(tmp_path: Path, damage: bytes) -> None:
+    root = _installed(tmp_path, "npm11")
+    (root / HIDDEN_LOCKFILE).write_bytes(damage)
+    os.utime(root / HIDDEN_LOCKFILE, (T_RECORD, T_RECORD))
+    found, count, reads = _scan(root, [("ms", "=2.1.2")])
+    assert found == ["ms@2.1.2 tiny-ms"]
+    assert (count, reads) == (7, 7)
+
+
+def test_a_hidden_lockfile_dated_in_the_future_vouches_for_nothing(tmp_path: Path) -> None:
+    root = _installed(tmp_path, "npm11")
+    future = 4_000_000_000
+    os.utime(root / HIDDEN_LOCKFILE, (future, future))
+    _found, _count, reads = _scan(root, [("ms", "=2.1.2")])
+    assert reads == 7
+
+
+def test_pnpm_store_folders_name_their_packages(tmp_path: Path) -> None:
+    root = _installed(tmp_path, "pnpm9")
+    found, count, reads = _scan(root, [("ms", "=2.1.2"), ("is-number", "=6.0.0")])
+    assert found == [
+        "is-number@6.0.0 .pnpm/is-number@6.0.0/node_modules/is-number",
+        "ms@2.1.2 .pnpm/ms@2.1.2/node_modules/ms",
+    ]
+    assert count == 7
+    assert reads == 4  # the two ms and the two is-number folders
+
+
+def test_without_pnpm_state_every_store_package_is_read(tmp_path: Path) -> None:
+    root = _installed(tmp_path, "pnpm9")
+    (root / ".modules.yaml").unlink()
+    _found, count, reads = _scan(root, [("ms", "=2.1.2")])
+    assert (count, reads) == (7, 7)
+
+
+def test_hashing_reads_every_manifest(tmp_path: Path) -> None:
+    """With file-hash rules each package's files are read anyway; no hint is taken."""
+    root = _installed(tmp_path, "npm11")
+    rules = (h.make_rule("R", [("ms", "=2.1.3")]),)
+    collector = Collector(build_index(rules))
+    seen: list[str] = []
+
+    class Hook:
+        def package_dir(self, path: str, name: str | None, *_args: object) -> None:
+            seen.append(os.path.relpath(path, root))
+
+        def zip_archive(self, path: str, where: str) -> None:
+            raise AssertionError
+
+        def tarball(self, path: str, name: str, version: str, where: str) -> None:
+            raise AssertionError
+
+    collector.payloads = Hook()
+    scan_tree(str(root), collector, where="test")
+    assert len(seen) == 7
+    assert installed.MAX_MANIFEST_BYTES > 0
+
+
+# --- property: whatever the record says, the answer is the full reading's ------------------
+
+_NAMES = ("alpha", "beta", "@s/gamma", "delta")
+
+
+@st.composite
+def _trees(draw: st.DrawFn) -> tuple[list[tuple[str, str, str, int]], dict[str, object], int]:
+    """Folders (key, real name, version, mtime offset) and a hidden lockfile that may lie."""
+    folders: list[tuple[str, str, str, int]] = []
+    used: set[str] = set()
+    for _ in range(draw(st.integers(1, 6))):
+        folder = draw(st.sampled_from(_NAMES))
+        parent = draw(st.sampled_from([""] + [k for k, *_ in folders if "/node_modules/" not in k]))
+        key = f"{parent}/node_modules/{folder}" if parent else f"node_modules/{folder}"
+        if key in used:
+            continue
+        used.add(key)
+        name = draw(st.sampled_from((folder, *_NAMES)))  # an alias now and then
+        version = draw(st.sampled_from(("1.0.0", "2.0.0")))
+        folders.append((key, name, version, draw(st.sampled_from((-10, 10)))))
+    packages: dict[str, object] = {}
+    for key, name, version, _offset in folders:
+        if draw(st.booleans()):  # recorded, truthfully or not
+            entry: dict[str, object] = {"version": draw(st.sampled_from((version, "9.9.9")))}
+            recorded = draw(st.sampled_from((name, *_NAMES)))
+            if recorded != key.rpartition("node_modules/")[2]:
+                entry["name"] = recorded
+            packages[key] = entry
+    truthful = draw(st.booleans())
+    if truthful:
+        packages = {}
+        for key, name, version, _offset in folders:
+            entry = {"version": version}
+            if name != key.rpartition("node_modules/")[2]:
+                entry["name"] = name
+            packages[key] = entry
+    return folders, {"lockfileVersion": 3, "packages": packages}, int(truthful)
+
+
+@pytest.mark.property
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(tree=_trees(), named=st.sampled_from(_NAMES))
+def test_records_never_change_the_answer_when_true_or_outdated(
+    tmp_path_factory: pytest.TempPathFactory,
+    tree: tuple[list[tuple[str, str, str, int]], dict[str, object], int],
+    named: str,
+) -> None:
+    """A true record gives the full reading's answer whatever the times; a record older than
+    every folder gives it whatever the record says."""
+    folders, record, truthful = tree
+    base = tmp_path_factory.mktemp("tree")
+    for key, name, version, _offset in folders:
+        h.write_package(base / key, name, version)
+    _set_times(base, T_INSTALL)
+    for key, _name, _version, offset in folders:
+        # True record: folders dated around the install, before it. Other: every folder newer.
+        when = T_INSTALL + offset if truthful else T_RECORD + 10
+        os.utime(base / key, (when, when))
+    full = _scan(base / "node_modules", [(named, "*")])
+    (base / "node_modules" / HIDDEN_LOCKFILE).write_text(json.dumps(record))
+    os.utime(base / "node_modules" / HIDDEN_LOCKFILE, (T_RECORD, T_RECORD))
+    hinted = _scan(base / "node_modules", [(named, "*")])
+    assert hinted[:2] == full[:2]
+    assert hinted[2] <= full[2]
