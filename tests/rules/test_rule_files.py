@@ -220,3 +220,28 @@ def test_utf8_bom_is_tolerated(tmp_path: Path) -> None:
     ruleset, errors = load_rule_files([str(path)])
     assert errors == []
     assert [r.id for r in ruleset.rules] == ["TEST-MIN-001"]
+
+
+def test_cached_entry_repeating_an_id_keeps_the_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache entry is only written for a file without errors, so it never repeats an id; one
+    that does anyway (a tampered or foreign entry of the right hash) is worded like a file's own
+    duplicate, never loaded twice."""
+    from gouvernante.rules import cache as rule_cache
+
+    path = _write(tmp_path / "a.json", "X", "Y")
+    cache = tmp_path / "cache"
+    ruleset, errors = load_rule_files([str(path)])
+    assert not errors
+    data = path.read_bytes()
+    digest = rule_cache.content_hash(data)
+    rule_x, rule_y = ruleset.rules
+    rule_cache.store(str(cache), str(path), digest, [(0, rule_x), (1, rule_y), (2, rule_x)])
+    monkeypatch.setenv(rule_cache.ENV, str(cache))
+    again, errors = load_rule_files([str(path)])
+    assert [r.id for r in again.rules] == ["X", "Y"]
+    assert _messages(errors) == [
+        f'{path}: rules[2].id: duplicate rule id "X" (first defined in {path} at rules[0])'
+    ]
+    assert again.files[0].rules == 2

@@ -123,7 +123,8 @@ def _load_rule_files(paths: Sequence[str]) -> tuple[RuleSet, list[RuleError]]:
     sources: list[str] = []
     files: list[RuleFile] = []
     errors: list[RuleError] = []
-    seen_ids: dict[str, tuple[str, str]] = {}  # id -> (file, json path)
+    seen_ids: set[str] = set()
+    loaded: list[tuple[str, list[tuple[int, Rule]]]] = []  # (file, its rules): who came first
     seen_files: set[tuple[int, int]] = set()
     cache = rule_cache.cache_dir()
     for top in paths:
@@ -143,31 +144,70 @@ def _load_rule_files(paths: Sequence[str]) -> tuple[RuleSet, list[RuleError]]:
             digest = rule_cache.content_hash(data)
             file_rules, file_errors = _parse_cached(data, display, digest, cache)
             errors.extend(file_errors)
-            kept = len(rules)
-            for index, rule in file_rules:
-                where = f"rules[{index}]"
-                first = seen_ids.get(rule.id)
-                if first is not None:
-                    errors.append(
-                        RuleError(
-                            display,
-                            f"duplicate rule id {_q(rule.id)} (first defined in "
-                            f"{first[0]} at {first[1]})",
-                            json_path=f"{where}.id",
-                        )
-                    )
-                    continue
-                seen_ids[rule.id] = (display, where)
-                rules.append(rule)
+            loaded.append((display, file_rules))
+            kept = _add_rules(
+                display, file_rules, rules=rules, seen_ids=seen_ids, loaded=loaded, errors=errors
+            )
             files.append(
                 RuleFile(
                     path=display,
                     sha256=digest,
-                    rules=len(rules) - kept,
-                    packages=sum(len(r.package_rules) for r in rules[kept:]),
+                    rules=len(kept),
+                    packages=sum(map(len, [r.package_rules for r in kept])),
                 )
             )
     return RuleSet(rules=tuple(rules), sources=tuple(sources), files=tuple(files)), errors
+
+
+def _add_rules(
+    display: str,
+    file_rules: list[tuple[int, Rule]],
+    *,
+    rules: list[Rule],
+    seen_ids: set[str],
+    loaded: list[tuple[str, list[tuple[int, Rule]]]],
+    errors: list[RuleError],
+) -> list[Rule]:
+    """Append one file's rules to ``rules`` and return them, leaving out (as errors) ids an earlier
+    file (or this one: ``loaded`` ends with it) defined. A document does not repeat an id itself
+    (``_parse_document`` refuses that), so the common case is two set operations; the first
+    definition is looked up only to word an error."""
+    ids = [rule.id for _, rule in file_rules]
+    before = len(seen_ids)
+    if seen_ids.isdisjoint(ids):
+        seen_ids.update(ids)
+        if len(seen_ids) == before + len(ids):
+            kept = [rule for _, rule in file_rules]
+            rules.extend(kept)
+            return kept
+        seen_ids.difference_update(ids)  # the file repeats an id (a cache entry could)
+    kept = []
+    for index, rule in file_rules:
+        if rule.id in seen_ids:
+            first_file, first_index = _first_definition(rule.id, loaded)
+            errors.append(
+                RuleError(
+                    display,
+                    f"duplicate rule id {_q(rule.id)} (first defined in "
+                    f"{first_file} at rules[{first_index}])",
+                    json_path=f"rules[{index}].id",
+                )
+            )
+            continue
+        seen_ids.add(rule.id)
+        kept.append(rule)
+    rules.extend(kept)
+    return kept
+
+
+def _first_definition(
+    rule_id: str, loaded: list[tuple[str, list[tuple[int, Rule]]]]
+) -> tuple[str, int]:
+    for display, file_rules in loaded:
+        for index, rule in file_rules:
+            if rule.id == rule_id:
+                return display, index
+    return "?", -1  # not reached: every id in ``seen_ids`` came from ``loaded``
 
 
 def _parse_cached(
