@@ -2,7 +2,8 @@
 # A throwaway PostgreSQL server for the tests (tests/inventory/test_postgres*.py), from Debian's
 # `postgresql` package: a cluster initdb'd in DIR, listening on 127.0.0.1:PORT only, a role with a
 # random password (scram-sha-256 over TCP, so the password path is what the tests exercise).
-#   scripts/postgres-test-server.sh start DIR [PORT]   prints the URL on stdout (last line)
+#   scripts/postgres-test-server.sh start DIR [PORT]   prints the URL on stdout (a free port
+#                                                      unless PORT is given)
 #   scripts/postgres-test-server.sh stop DIR
 # Run as root, the server runs as the `postgres` user the package creates (PostgreSQL refuses
 # to run as root); as another user, it runs as that user. The newest installed major is used.
@@ -10,7 +11,7 @@ set -euo pipefail
 
 action=${1:?start|stop}
 dir=${2:?directory}
-port=${3:-55432}
+port=${3:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 if [ -z "$bindir" ]; then
