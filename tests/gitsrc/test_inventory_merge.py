@@ -64,7 +64,7 @@ def _answer(out: GitScanOutput) -> tuple[object, ...]:
     )
 
 
-def _evaluate(tmp_path: Path, db: Path, **kw: int) -> tuple[object, ...]:
+def _evaluate(tmp_path: Path, db: Path | str, **kw: int) -> tuple[object, ...]:
     ruleset, errors = load_rule_files([str(write_rules(tmp_path))])
     assert errors == []
     request = InventoryRequest(str(db), **kw)  # type: ignore[arg-type]
@@ -164,11 +164,20 @@ def test_merge_is_idempotent_and_order_free(tmp_path: Path) -> None:
 def test_fresh_shards_each_run_keep_the_history_of_a_persistent_merge(tmp_path: Path) -> None:
     """Run 1 and run 2 of the fan-out, each with fresh shards merged into the same target,
     against one inventory that read the organisation twice: same history, same -at answers."""
+    merged = tmp_path / "merged.sqlite"
+    whole, t1 = two_runs(tmp_path, str(merged))
+    assert _rows(merged) == _rows(whole)
+    for kw in ({"now": t1}, {"now": t1, "at": T0 + 10}, {"now": t1, "at": t1}):
+        assert _evaluate(tmp_path, merged, **kw) == _evaluate(tmp_path, whole, **kw)
+
+
+def two_runs(tmp_path: Path, target: str) -> tuple[Path, int]:
+    """Two fan-out runs merged into ``target``, and one inventory that read the same
+    organisation at the same two times; returns it and the second run's time."""
     org, repos = _org(tmp_path)
     whole = tmp_path / "whole.sqlite"
-    merged = tmp_path / "merged.sqlite"
     add(str(whole), [str(org)], recursive=True, workers=1, now=T0)
-    merge(str(merged), [str(s) for s in _shards(org, tmp_path / "run1", T0)])
+    assert merge(target, [str(s) for s in _shards(org, tmp_path / "run1", T0)]).errors == []
     # between the runs: main fixed in r1, topic deleted in r4, topic force-pushed in r0
     r1 = repos["team1/r1"]
     r1.write("package-lock.json", lockfile("4.4.3", name="app1"))
@@ -182,10 +191,8 @@ def test_fresh_shards_each_run_keep_the_history_of_a_persistent_merge(tmp_path: 
     r0.git("push", "-q", "--force", str(org / "team0" / "r0.git"), "topic")
     t1 = T0 + 3600
     add(str(whole), [str(org)], recursive=True, workers=1, now=t1)
-    merge(str(merged), [str(s) for s in _shards(org, tmp_path / "run2", t1)])
-    assert _rows(merged) == _rows(whole)
-    for kw in ({"now": t1}, {"now": t1, "at": T0 + 10}, {"now": t1, "at": t1}):
-        assert _evaluate(tmp_path, merged, **kw) == _evaluate(tmp_path, whole, **kw)
+    assert merge(target, [str(s) for s in _shards(org, tmp_path / "run2", t1)]).errors == []
+    return whole, t1
 
 
 def test_a_failed_read_in_a_shard_is_not_hidden_by_the_merge(tmp_path: Path) -> None:
