@@ -25,12 +25,13 @@ from gouvernante import __version__
 from gouvernante.rules.model import Rule
 
 ENV = "GOUVERNANTE_RULE_CACHE"
-FORMAT = 1
+FORMAT = 2  # 2: rules as arrays (rules.model), their indexes apart
 
 
 class _Entry(msgspec.Struct, array_like=True):
     content_sha256: str
-    rules: list[tuple[int, Rule]]  # (index in the file's ``rules`` array, rule)
+    indexes: list[int]  # of each rule in the file's ``rules`` array
+    rules: list[Rule]
 
 
 _DECODER = msgspec.msgpack.Decoder(_Entry)
@@ -73,12 +74,12 @@ def load(directory: str, display: str, digest: str) -> list[tuple[int, Rule]] | 
             entry = _DECODER.decode(fh.read())
     except (OSError, msgspec.DecodeError, ValueError, TypeError, RecursionError):
         return None
-    if entry.content_sha256 != digest:
+    if entry.content_sha256 != digest or len(entry.indexes) != len(entry.rules):
         return None
-    for _, rule in entry.rules:
+    for rule in entry.rules:
         if rule.source != display:
             return None
-    return entry.rules
+    return list(zip(entry.indexes, entry.rules, strict=True))
 
 
 def store(directory: str, display: str, digest: str, rules: list[tuple[int, Rule]]) -> None:
@@ -88,7 +89,7 @@ def store(directory: str, display: str, digest: str, rules: list[tuple[int, Rule
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(folder, mode=0o700, exist_ok=True)
-        data = _ENCODER.encode(_Entry(digest, rules))
+        data = _ENCODER.encode(_Entry(digest, [i for i, _ in rules], [r for _, r in rules]))
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         try:
             with os.fdopen(fd, "wb") as fh:
