@@ -306,3 +306,30 @@ def test_no_password_in_any_message_log_line_or_report(
         connect(wrong, create=True)
     assert secret not in caught.value.one_line()
     assert caught.value.path == shown_location(wrong)
+
+
+@pytest.mark.parametrize("inventory", [False, True])
+def test_the_driver_is_not_imported_unless_a_postgresql_url_is_used(
+    tmp_path: Path, inventory: bool
+) -> None:
+    """psycopg costs 100+ ms to import (decision 0019): a scan, or a SQLite inventory, never
+    pays for it."""
+    (tmp_path / "package-lock.json").write_text(lockfile("4.4.1"), encoding="utf-8")
+    args = ["-rules", str(write_rules(tmp_path))]
+    if inventory:
+        db = str(tmp_path / "inv.db")
+        add(db, [], dirs=[str(tmp_path)], now=T0)
+        args += ["-inventory", db]
+    else:
+        args += ["-dir", str(tmp_path)]
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "gouvernante", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
+    assert "gouvernante.cli" in imported
+    assert not {m for m in imported if m.split(".")[0] == "psycopg"}
