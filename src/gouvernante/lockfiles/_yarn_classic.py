@@ -38,7 +38,13 @@ from gouvernante.lockfiles._yarn_common import (
     link_children,
     unquote_dq,
 )
-from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph
+from gouvernante.model import (
+    Importer,
+    LockedPackage,
+    LockfileFormat,
+    LockfileGraph,
+    PackageTable,
+)
 
 ROOT_ID = "(root)"
 
@@ -63,32 +69,79 @@ def _unquote(token: str, path: str, line: int) -> str:
 
 
 class _Entries:
-    """The entries of one file, in order, duplicates (same header twice) dropped."""
+    """The entries of one file, in order, duplicates (same header twice) dropped; a package is
+    built when asked for (``package``), from fields read already or from its block's text."""
 
-    __slots__ = ("descriptors", "ids", "lines", "packages", "seen")
+    __slots__ = (
+        "descriptors",
+        "fields",
+        "ids",
+        "lines",
+        "names",
+        "path",
+        "ranges",
+        "seen",
+        "texts",
+    )
 
-    def __init__(self) -> None:
-        self.packages: list[LockedPackage] = []
+    def __init__(self, path: str) -> None:
+        self.path = path
         self.ids: list[str] = []
+        self.names: list[str] = []
+        self.ranges: list[str] = []  # the first descriptor's range (the package's source)
         self.lines: list[int] = []  # 1-based line of each header
         self.descriptors: list[list[str]] = []
+        self.fields: list[tuple[str, str | None, str | None] | None] = []
+        self.texts: list[str] = []  # the block of each entry (fast path only)
         self.seen: set[str] = set()
 
-    def add(self, descs: list[str], line: int, fields: tuple[str, str | None, str | None]) -> bool:
+    def add(
+        self, descs: list[str], line: int, fields: tuple[str, str | None, str | None] | None
+    ) -> bool:
+        """``fields`` (version, resolved, integrity) None: read from the text when needed."""
         entry_id = ", ".join(descs)
         if entry_id in self.seen:  # yarn merges an entry written twice
             return False
         self.seen.add(entry_id)
-        version, resolved, integrity = fields
         name, range_ = split_at_version(descs[0])
-        real_name = alias_target(name, range_)[0]
-        self.packages.append(
-            LockedPackage(entry_id, real_name, version, classify(range_), integrity, resolved)
-        )
+        self.names.append(alias_target(name, range_)[0])
+        self.ranges.append(range_)
         self.ids.append(entry_id)
         self.lines.append(line)
         self.descriptors.append(descs)
+        self.fields.append(fields)
         return True
+
+    def fields_of(self, index: int) -> tuple[str, str | None, str | None]:
+        fields = self.fields[index]
+        if fields is None:
+            block, line = self.texts[index], self.lines[index]
+            version = _block_field(block, _NEEDLES[0], self.path, line) or ""
+            resolved = _block_field(block, _NEEDLES[1], self.path, line)
+            integrity = _block_field(block, _NEEDLES[2], self.path, line)
+            fields = (version, resolved, integrity)
+        return fields
+
+    def package(self, index: int) -> LockedPackage:
+        version, resolved, integrity = self.fields_of(index)
+        source = classify(self.ranges[index])
+        return LockedPackage(
+            self.ids[index], self.names[index], version, source, integrity, resolved
+        )
+
+    @property
+    def packages(self) -> list[LockedPackage]:
+        """Every package, built (tests compare the two readers with it)."""
+        return [self.package(i) for i in range(len(self.ids))]
+
+    def table(self) -> PackageTable:
+        return PackageTable(
+            self.ids,
+            self.names,
+            self.package,
+            lambda: [self.fields_of(i)[2] for i in range(len(self.ids))],
+            lambda i: self.fields_of(i)[0],
+        )
 
 
 def parse_classic(text: str, path: str, *, has_marker: bool) -> LockfileGraph:
@@ -101,13 +154,11 @@ def parse_classic(text: str, path: str, *, has_marker: bool) -> LockfileGraph:
     entries, entry_text = found
     if not entries.ids and not has_marker:
         raise LockfileError(path, "not a yarn lockfile: no '# yarn lockfile v1' and no entries")
-    check_references(
-        [", ".join(d) for d in entries.descriptors],
-        entries.lines,
-        lambda index: _entry_deps(entry_text(index)),
-        path,
-        berry=False,
-    )
+    keys = [", ".join(d) for d in entries.descriptors]
+    if not _references_resolve(text, keys):  # else the exact check says which entry
+        check_references(
+            keys, entries.lines, lambda index: _entry_deps(entry_text(index)), path, berry=False
+        )
 
     root_deps: list[tuple[str, str]] = []
     known: list[bool] = []
@@ -118,7 +169,7 @@ def parse_classic(text: str, path: str, *, has_marker: bool) -> LockfileGraph:
 
     return LockfileGraph(
         format=LockfileFormat.YARN_CLASSIC,
-        packages=entries.packages,
+        packages=entries.table() if entries.ids else [],
         importers=(Importer(ROOT_ID, ROOT_ID, ""),),
         details=_ClassicDetails(
             entries.ids, entries.lines, build_edges, root_deps, known, root_children
@@ -178,9 +229,12 @@ def _block_field(block: str, needle: str, path: str, line: int) -> str | None:
 
 
 def _blocks(text: str, path: str) -> tuple[_Entries, Callable[[int], str]] | None:
-    """The fast path; None when the file is not in yarn's exact layout."""
-    entries = _Entries()
-    texts: list[str] = []
+    """The fast path; None when the file is not in yarn's exact layout. Without a backslash in
+    the file no field can fail to read, so a block's version, resolved and integrity are read
+    when its package is built (the few a scan looks at), not here."""
+    entries = _Entries(path)
+    texts = entries.texts
+    lazy = "\\" not in text
     line = 1
     block_re = _BLOCK
     for block in text.split("\n\n"):
@@ -191,12 +245,18 @@ def _blocks(text: str, path: str) -> tuple[_Entries, Callable[[int], str]] | Non
         else:
             header_line = line + match.group(1).count("\n")
             descs = [_unquote(t, path, header_line) for t in _TOKEN.findall(match.group(2))]
-            version = _block_field(block, _NEEDLES[0], path, header_line)
-            if version is None:
-                return None  # the line parser reports it
-            resolved = _block_field(block, _NEEDLES[1], path, header_line)
-            integrity = _block_field(block, _NEEDLES[2], path, header_line)
-            if entries.add(descs, header_line, (version, resolved, integrity)):
+            if lazy:
+                if _NEEDLES[0] not in block:
+                    return None  # no version: the line parser reports it
+                fields = None
+            else:
+                version = _block_field(block, _NEEDLES[0], path, header_line)
+                if version is None:
+                    return None  # the line parser reports it
+                resolved = _block_field(block, _NEEDLES[1], path, header_line)
+                integrity = _block_field(block, _NEEDLES[2], path, header_line)
+                fields = (version, resolved, integrity)
+            if entries.add(descs, header_line, fields):
                 texts.append(block)
         line += block.count("\n") + 2
     return entries, texts.__getitem__
@@ -205,7 +265,7 @@ def _blocks(text: str, path: str) -> tuple[_Entries, Callable[[int], str]] | Non
 def _lines(text: str, path: str) -> tuple[_Entries, Callable[[int], str]]:  # noqa: C901 - listed in pyproject, to shrink
     """The line-by-line reader: any layout yarn accepts, exact errors for the rest."""
     lines = text.split("\n")
-    entries = _Entries()
+    entries = _Entries(path)
     spans: list[tuple[int, int]] = []
     header_index = -1
     header_descs: list[str] = []
@@ -284,6 +344,34 @@ def _lines(text: str, path: str) -> tuple[_Entries, Callable[[int], str]]:  # no
         return "\n".join(lines[start:end])
 
     return entries, entry_text
+
+
+# A dependency line as yarn writes it: four spaces, the name (quoted or not, no space in it), one
+# or more spaces, the range (quoted, or one token). ``_dep_line`` reads such a line the same way.
+_DEP_LINE = re.compile(r'\n    (?:"([^"\s]+)"|([^"\s]+)) +(?:"([^"\n]*)"|([^"\s]+))[ \t]*(?=\n|$)')
+
+
+def _references_resolve(text: str, keys: Sequence[str]) -> bool:
+    """Does every dependency line of the file name an entry? One pass over the whole text: True
+    only when it surely does (``check_references`` would pass); False sends the caller to the
+    exact check, which names the entry that fails (or passes, when this pass was unsure).
+
+    Every line indented by four spaces is taken as a dependency (a superset of the lines the
+    exact check reads: those inside ``dependencies`` and ``optionalDependencies`` blocks), and
+    every such line must have the plain form above, without escapes."""
+    if "\\" in text or text.startswith("    "):
+        return False
+    found = _DEP_LINE.findall(text)
+    if len(found) != text.count("\n    "):
+        return False
+    descriptors: set[str] = set()
+    for key in keys:
+        descriptors.update(_DESCRIPTOR_SPLIT.split(key.strip()))
+    wanted = {f"{qname or name}@{qrange or range_}" for qname, name, qrange, range_ in found}
+    return wanted <= descriptors
+
+
+_DESCRIPTOR_SPLIT = re.compile(r" *, *")
 
 
 def _dep_line(line: str) -> tuple[str, str] | None:

@@ -246,7 +246,13 @@ def _normalised_keys(entries: dict[str, _Entry], path: str) -> dict[str, _Entry]
     """Keys as npm installs them: ``node_modules/x/../pkg``, ``node_modules//pkg``,
     ``node_modules/./pkg`` and a trailing ``/`` name the folder ``node_modules/pkg``. The map is
     returned as it is when no key needs it (the common case)."""
-    if not any(("/." in k or "//" in k or k.endswith("/") or k.startswith("./")) for k in entries):
+    joined = "\n".join(entries)  # four searches in all rather than four per key
+    if joined.count("\n") != len(entries) - 1:  # a key holds a newline: key by key
+        odd = any("/." in k or "//" in k or k.endswith("/") or k.startswith("./") for k in entries)
+    else:
+        odd = "/." in joined or "//" in joined or "/\n" in joined or "\n./" in joined
+        odd = odd or joined.endswith("/") or joined.startswith("./")
+    if not odd:
         return entries
     out: dict[str, _Entry] = {}
     for key, entry in entries.items():
