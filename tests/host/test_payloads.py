@@ -1,0 +1,414 @@
+"""Payload hashes without a path (``file_hashes``): installed trees, global installs, yarn berry
+zips and npm cache tarballs, each file hashed once.
+
+The package is harmless: two files whose SHA-256 a test rule lists. Its npm tarball, project
+install, global install and npm cache are made by real npm at test time (offline, from a local
+tarball); the yarn berry zip was made by real yarn 4 (``fixtures/payloads/generate.sh``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gouvernante.fs import digest as digest_module
+from gouvernante.fs.digest import ArchiveLimits, ContentHasher, is_candidate
+from gouvernante.host.checks import run_host_scan, run_payload_scan
+from gouvernante.host.context import HostContext
+from gouvernante.host.payloads import PayloadScanner
+from gouvernante.model import FindingType, MatchKind
+from gouvernante.pipeline import ScanRequest, run_scan
+from gouvernante.rules.loader import load_rules
+from gouvernante.rules.model import (
+    ContentHash,
+    OperatingSystem,
+    PackageRule,
+    Rule,
+    RuleKind,
+    RuleSet,
+)
+from gouvernante.vocab import Severity
+
+FIXTURES = Path(__file__).parent / "fixtures" / "payloads"
+BERRY_ZIP = next((FIXTURES / "berry-cache").glob("payload-demo-*.zip"))
+# The same bytes generate.sh writes.
+BUNDLE = b'/* gouvernante test payload: harmless */\nconsole.log("bundle");\n'
+SETUP = b'#!/bin/sh\necho "gouvernante test payload: harmless"\n'
+BUNDLE_SHA = hashlib.sha256(BUNDLE).hexdigest()
+SETUP_SHA = hashlib.sha256(SETUP).hexdigest()
+
+NPM = shutil.which("npm")
+needs_npm = pytest.mark.skipif(NPM is None, reason="npm is not on PATH")
+
+
+def hash_rule(rule_id: str = "R-HASH") -> Rule:
+    return Rule(
+        id=rule_id,
+        title="payload files",
+        kind=RuleKind.MALICIOUS_PACKAGE,
+        ecosystem="npm",
+        severity=Severity.CRITICAL,
+        package_rules=(),
+        source="test.json",
+        file_hashes=(
+            ContentHash(BUNDLE_SHA, notes="bundle.js"),
+            ContentHash(SETUP_SHA, notes="setup_bun"),
+        ),
+    )
+
+
+def naming_rule() -> Rule:
+    """Names the package (a version no test installs): its cached tarballs get opened."""
+    return Rule(
+        id="R-NAME",
+        title="names payload-demo",
+        kind=RuleKind.COMPROMISED_RELEASE,
+        ecosystem="npm",
+        severity=Severity.HIGH,
+        package_rules=(PackageRule("payload-demo", ("=9.9.9",), frozenset()),),
+        source="test.json",
+    )
+
+
+def write_payload_package(folder: Path) -> Path:
+    (folder / "dist").mkdir(parents=True, exist_ok=True)
+    (folder / "package.json").write_text(
+        '{"name":"payload-demo","version":"1.0.0","main":"index.js"}\n'
+    )
+    (folder / "index.js").write_text("module.exports = 1;\n")
+    (folder / "dist" / "bundle.js").write_bytes(BUNDLE)
+    (folder / "setup_bun").write_bytes(SETUP)
+    return folder
+
+
+def _npm(args: list[str], cwd: Path, home: Path) -> None:
+    assert NPM is not None
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(home),
+        "npm_config_cache": str(home / "npm-cache"),
+        "npm_config_update_notifier": "false",
+        "npm_config_audit": "false",
+        "npm_config_fund": "false",
+        "npm_config_ignore_scripts": "true",
+    }
+    subprocess.run([NPM, *args], cwd=cwd, env=env, check=True, capture_output=True, timeout=120)
+
+
+@pytest.fixture
+def tarball(tmp_path: Path) -> Path:
+    src = write_payload_package(tmp_path / "src")
+    _npm(["pack", "--pack-destination", str(tmp_path)], src, tmp_path / "pack-home")
+    tgz = tmp_path / "payload-demo-1.0.0.tgz"
+    assert tgz.is_file()
+    return tgz
+
+
+def _ctx(tmp_path: Path, no_system: str, **env: str) -> HostContext:
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    return HostContext(home=str(home), os=OperatingSystem.LINUX, env=env, system_root=no_system)
+
+
+def _hash_hits(findings: Any) -> set[tuple[FindingType, str, str | None, str]]:
+    out = set()
+    for f in findings:
+        if f.match is MatchKind.HASH:
+            assert f.hashes and f.hashes[0].matched and f.hashes[0].algorithm == "sha256"
+            out.add((f.type, f.rule_id, f.package, f.path))
+    return out
+
+
+@needs_npm
+def test_real_npm_project_install(tmp_path: Path, tarball: Path, no_system: str) -> None:
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "package.json").write_text('{"name":"app","version":"1.0.0"}')
+    _npm(["install", str(tarball), "--offline"], proj, tmp_path / "npm-home")
+    pkg = proj / "node_modules" / "payload-demo"
+    result = run_host_scan([hash_rule()], _ctx(tmp_path, no_system), [str(proj)])
+    assert _hash_hits(result.findings) == {
+        (FindingType.INSTALLED, "R-HASH", "payload-demo", str(pkg / "dist" / "bundle.js")),
+        (FindingType.INSTALLED, "R-HASH", "payload-demo", str(pkg / "setup_bun")),
+    }
+    finding = next(f for f in result.findings if f.path and f.path.endswith("bundle.js"))
+    assert finding.version == "1.0.0" and finding.severity is Severity.CRITICAL
+    assert "payload named by R-HASH" in finding.description
+    assert result.errors == ()
+    assert any("content hashes: 3 files" in n.message for n in result.notes)
+
+
+@needs_npm
+def test_real_npm_global_install(tmp_path: Path, tarball: Path, no_system: str) -> None:
+    prefix = tmp_path / "prefix"
+    _npm(["install", "-g", str(tarball), "--offline", "--prefix", str(prefix)], tmp_path, tmp_path)
+    ctx = _ctx(tmp_path, no_system, NPM_CONFIG_PREFIX=str(prefix))
+    result = run_host_scan([hash_rule()], ctx, [])
+    pkg = prefix / "lib" / "node_modules" / "payload-demo"
+    assert _hash_hits(result.findings) == {
+        (FindingType.INSTALLED, "R-HASH", "payload-demo", str(pkg / "dist" / "bundle.js")),
+        (FindingType.INSTALLED, "R-HASH", "payload-demo", str(pkg / "setup_bun")),
+    }
+    assert "npm global prefix" in next(iter(result.findings)).description
+
+
+def test_real_yarn_berry_zip_project_and_global_cache(tmp_path: Path, no_system: str) -> None:
+    proj = tmp_path / "proj"
+    (proj / ".yarn" / "cache").mkdir(parents=True)
+    shutil.copy(BERRY_ZIP, proj / ".yarn" / "cache" / BERRY_ZIP.name)
+    home = tmp_path / "home"
+    (home / ".yarn" / "berry" / "cache").mkdir(parents=True)
+    global_zip = home / ".yarn" / "berry" / "cache" / BERRY_ZIP.name
+    shutil.copy(BERRY_ZIP, global_zip)
+    result = run_host_scan([hash_rule()], _ctx(tmp_path, no_system), [str(proj)])
+    member = "!/node_modules/payload-demo/dist/bundle.js"
+    hits = _hash_hits(result.findings)
+    assert (
+        FindingType.CACHED,
+        "R-HASH",
+        "payload-demo",
+        str(proj / ".yarn" / "cache" / BERRY_ZIP.name) + member,
+    ) in hits
+    assert (FindingType.CACHED, "R-HASH", "payload-demo", str(global_zip) + member) in hits
+    assert len(hits) == 4  # bundle.js and setup_bun, in both copies
+    assert result.errors == ()
+
+
+@needs_npm
+def test_real_npm_cache_tarball_of_a_named_package(
+    tmp_path: Path, tarball: Path, no_system: str
+) -> None:
+    cache = tmp_path / "npm-cache"
+    env = {"npm_config_cache": str(cache)}
+    _npm(["cache", "add", str(tarball), "--offline", "--cache", str(cache)], tmp_path, tmp_path)
+    ctx = _ctx(tmp_path, no_system, **env)
+    # No rule names payload-demo: its cached tarball is not opened.
+    alone = run_host_scan([hash_rule()], ctx, [])
+    assert _hash_hits(alone.findings) == set()
+    named = run_host_scan([hash_rule(), naming_rule()], ctx, [])
+    hits = _hash_hits(named.findings)
+    assert {p.rpartition("!/")[2] for _, _, _, p in hits} == {
+        "package/dist/bundle.js",
+        "package/setup_bun",
+    }
+    assert all("/_cacache/content-v2/sha512/" in p for _, _, _, p in hits)
+    assert {(t, r, n) for t, r, n, _ in hits} == {(FindingType.CACHED, "R-HASH", "payload-demo")}
+    assert named.errors == ()
+
+
+def test_heuristic_alone_checks_the_project_trees(tmp_path: Path) -> None:
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "package.json").write_text('{"name":"app","version":"1.0.0"}')
+    write_payload_package(proj / "node_modules" / "payload-demo")
+    (proj / ".yarn" / "cache").mkdir(parents=True)
+    shutil.copy(BERRY_ZIP, proj / ".yarn" / "cache" / BERRY_ZIP.name)
+    result = run_scan(
+        ScanRequest(directory=str(proj), heuristic=True, workers=1),
+        RuleSet((hash_rule(),), ("test.json",)),
+    )
+    hits = _hash_hits(result.findings)
+    assert len(hits) == 4
+    assert {t for t, _, _, _ in hits} == {FindingType.INSTALLED, FindingType.CACHED}
+    assert any(n.path == "-heuristic" and "content hashes" in n.message for n in result.notes)
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """Counts SHA-256 objects made by fs.digest: one per file or member hashed."""
+    calls: list[int] = []
+    real = hashlib.sha256
+
+    def counting(*args: Any) -> Any:
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(digest_module, "_sha256", counting)
+    yield calls
+
+
+def test_nothing_is_hashed_twice(tmp_path: Path, no_system: str, counted: list[int]) -> None:
+    """A hard-linked file in two packages (pnpm's store), a global install reached through two
+    configured names, a project under another project and the same zip met twice: one hash each."""
+    proj = tmp_path / "proj"
+    first = write_payload_package(proj / "node_modules" / "payload-demo")
+    second = proj / "node_modules" / "other" / "dist"
+    second.mkdir(parents=True)
+    (proj / "node_modules" / "other" / "package.json").write_text(
+        '{"name":"other","version":"2.0.0"}'
+    )
+    os.link(first / "dist" / "bundle.js", second / "bundle.js")
+    (proj / ".yarn" / "cache").mkdir(parents=True)
+    shutil.copy(BERRY_ZIP, proj / ".yarn" / "cache" / BERRY_ZIP.name)
+    prefix = tmp_path / "prefix"
+    write_payload_package(prefix / "lib" / "node_modules" / "payload-demo")
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / ".npmrc").write_text(f"prefix={prefix}\n")
+    ctx = _ctx(tmp_path, no_system, NPM_CONFIG_PREFIX=str(prefix))
+    result = run_host_scan([hash_rule()], ctx, [str(proj), str(proj / "node_modules" / "other")])
+    # Candidates: the project's index.js, bundle.js (linked twice), setup_bun; the prefix's three;
+    # the zip's three members. package.json files are no candidates.
+    assert len(counted) == 3 + 3 + 3
+    assert len(_hash_hits(result.findings)) == 2 + 1 + 2 + 2
+
+
+def test_host_and_heuristic_hash_once(tmp_path: Path, no_system: str, counted: list[int]) -> None:
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "package.json").write_text('{"name":"app","version":"1.0.0"}')
+    write_payload_package(proj / "node_modules" / "payload-demo")
+    request = ScanRequest(directory=str(proj), heuristic=True, host=True, workers=1)
+    result = run_scan(request, RuleSet((hash_rule(),), ("t.json",)), _ctx(tmp_path, no_system))
+    assert len(counted) == 3
+    assert len(_hash_hits(result.findings)) == 2
+
+
+def test_candidates_and_bounds(tmp_path: Path) -> None:
+    assert is_candidate("bundle.js") and is_candidate("setup_bun") and is_candidate("x.node")
+    assert not is_candidate("index.d.ts") and not is_candidate("a.js.map")
+    assert not is_candidate("package.json") and not is_candidate("README.md")
+    pkg = write_payload_package(tmp_path / "node_modules" / "payload-demo")
+    (pkg / "dist" / "link.js").symlink_to(pkg / "dist" / "bundle.js")
+    big = pkg / "big.js"
+    big.write_bytes(b"x" * 200)
+    scanner = PayloadScanner([hash_rule()], ContentHasher(cap=100))
+    scanner.package_dir(str(pkg), "payload-demo", "1.0.0", FindingType.INSTALLED, "here")
+    assert {f.path for f in scanner.findings} == {
+        str(pkg / "dist" / "bundle.js"),
+        str(pkg / "setup_bun"),
+    }  # the symlink is not followed
+    stats = scanner.hasher.stats
+    assert (stats.files, stats.over_cap) == (3, 1)
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def _tgz(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+SECRET = b"SECRET-BYTES-NEVER-SHOWN"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "limits", "expected"),
+    [
+        ("bomb.zip", _zip({"n/a.js": b"\0" * (80 << 20)}), ArchiveLimits(), "zip bomb"),
+        (
+            "many.zip",
+            _zip({f"n/{i}.js": SECRET for i in range(20)}),
+            ArchiveLimits(max_members=10),
+            "more than 10 zip members",
+        ),
+        ("junk.zip", SECRET * 10, ArchiveLimits(), "not a readable zip archive"),
+        (
+            "total.zip",
+            _zip({f"n/{i}.js": SECRET * 100 for i in range(5)}),
+            ArchiveLimits(max_total_bytes=5000),
+            "MiB uncompressed",
+        ),
+        (
+            "budget.tgz",
+            _tgz({"package/a.js": SECRET * 1000}),
+            ArchiveLimits(max_total_bytes=4096),
+            "MiB uncompressed",
+        ),
+        ("junk.tgz", SECRET * 10, ArchiveLimits(), "not a readable gzipped tarball"),
+        (
+            "cut.tgz",
+            _tgz({"package/a.js": SECRET * 1000})[:100],
+            ArchiveLimits(),
+            "not a readable gzipped tarball",
+        ),
+    ],
+)
+def test_hostile_archives_are_refused_by_name(
+    tmp_path: Path, name: str, data: bytes, limits: ArchiveLimits, expected: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    scanner = PayloadScanner([hash_rule()], ContentHasher(limits=limits))
+    if name.endswith(".zip"):
+        scanner.zip_archive(str(path), "here")
+    else:
+        scanner.tarball(str(path), "payload-demo", "1.0.0", "here")
+    (error,) = scanner.errors
+    assert error.path == str(path)
+    assert expected in error.message
+    assert "SECRET" not in error.message
+    assert scanner.findings == []
+
+
+def test_crc_damage_names_the_member_by_position(tmp_path: Path) -> None:
+    data = bytearray(
+        zipfile_stored({"node_modules/x/a.js": b"a" * 100, "node_modules/x/b.js": BUNDLE})
+    )
+    at = data.index(BUNDLE)
+    data[at] ^= 0xFF
+    path = tmp_path / "crc.zip"
+    path.write_bytes(bytes(data))
+    scanner = PayloadScanner([hash_rule()])
+    scanner.zip_archive(str(path), "here")
+    (error,) = scanner.errors
+    assert error.message == "zip member #1 cannot be read (BadZipFile)"
+
+
+def zipfile_stored(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def test_heuristic_only_without_hashes_does_nothing(tmp_path: Path) -> None:
+    result = run_payload_scan([naming_rule()], [str(tmp_path)])
+    assert (result.findings, result.errors, result.notes) == ((), (), ())
+
+
+def test_rule_file_round_trip(tmp_path: Path) -> None:
+    """A rule file with file_hashes, loaded strictly, finds the payload (the documented form)."""
+    rules_file = tmp_path / "r.json"
+    doc = {
+        "schema_version": "1.0.0",
+        "rules": [
+            {
+                "id": "R-FILE",
+                "title": "payload",
+                "kind": "malicious-package",
+                "ecosystem": "npm",
+                "severity": "high",
+                "package_rules": [],
+                "file_hashes": [{"algorithm": "sha256", "value": BUNDLE_SHA.upper()}],
+            }
+        ],
+    }
+    rules_file.write_text(json.dumps(doc))
+    ruleset = load_rules([str(rules_file)])
+    write_payload_package(tmp_path / "proj" / "node_modules" / "payload-demo")
+    result = run_payload_scan(ruleset.rules, [str(tmp_path / "proj")])
+    (finding,) = result.findings
+    assert finding.rule_id == "R-FILE" and finding.severity is Severity.HIGH
