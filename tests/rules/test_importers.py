@@ -365,8 +365,31 @@ def test_csv_ioc_table() -> None:
     assert registry["value"].endswith("\\Run\\Updater")
     text = "\n".join(result.warnings)
     assert "placeholder" in text
-    assert "sha256 fcb81618" in text
+    assert rule["file_hashes"] == [
+        {
+            "algorithm": "sha256",
+            "value": "fcb81618bb15edfdedfb638b4c08a2af9cac9ecfa551af135a8402bf980375cf",
+            "notes": "Linux payload",
+        }
+    ]
+    assert "sha256" not in text
     assert "'user-agent' skipped" in text
+
+
+def test_csv_sha256_rows_become_file_hashes() -> None:
+    """The sha256 rows of DataDog's axios IOC table (indicators-of-compromise,
+    axios-npm-supply-chain-compromise_iocs.csv, Apache-2.0), plus a repeat in capitals, a cut
+    value and an md5: the rule carries each hash once, the others are warned about."""
+    result = import_feed(
+        "csv", [fx("csv", "datadog_axios_hashes.csv")], {"reference": "https://x.example"}
+    )
+    validate(result)
+    rule = rules_of(result)["datadog-axios-hashes"]
+    assert [h["value"][:8] for h in rule["file_hashes"]] == ["92ff0877", "617b67a8", "fcb81618"]
+    assert rule["file_hashes"][0]["notes"].startswith("macOS second-stage payload")
+    text = "\n".join(result.warnings)
+    assert "'fcb81618' is not 64 hexadecimal characters" in text
+    assert "md5 d41d8cd98f00b204e9800998ecf8427e names no file" in text
 
 
 def test_csv_artifact_table_skips_other_ecosystems() -> None:

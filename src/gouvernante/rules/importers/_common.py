@@ -215,6 +215,7 @@ def make_rule(
     integrity: Sequence[str] = (),
     remediation: JSONDict | None = None,
     metadata: JSONDict | None = None,
+    file_hashes: Sequence[JSONDict] = (),
 ) -> JSONDict:
     """A rule dict in the canonical key order; empty optional fields are left out."""
     rule: JSONDict = {
@@ -233,6 +234,7 @@ def make_rule(
         ("dropper_packages", list(dropper_packages)),
         ("host_indicators", list(host_indicators)),
         ("integrity", sorted(set(integrity))),
+        ("file_hashes", list(file_hashes)),
         ("remediation", remediation),
         ("metadata", metadata),
     )
@@ -337,6 +339,7 @@ def feed_rule(
     options: Mapping[str, str],
     urls: Sequence[str] = (),
     host_indicators: Sequence[JSONDict] = (),
+    file_hashes: Sequence[JSONDict] = (),
     warnings: list[str],
 ) -> JSONDict:
     """The one rule a CSV or list feed (or one section of a list) becomes."""
@@ -362,5 +365,6 @@ def feed_rule(
         refs=refs,
         package_rules=package_rules,
         host_indicators=host_indicators,
+        file_hashes=file_hashes,
         remediation=dict(REMEDIATION_MALICIOUS if every else REMEDIATION_COMPROMISED),
     )

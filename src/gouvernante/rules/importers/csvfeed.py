@@ -7,7 +7,7 @@ Recognised layouts (header names are matched case-insensitively):
 * ``artifact_type,name,affected_versions``: rows of other ecosystems are skipped;
 * ``type,indicator,context``: domains, IPs, URLs -> network indicators, file paths -> file
   indicators, registry keys -> registry indicators, ``npm`` rows (``name@version``) -> package
-  rules.
+  rules, ``sha256`` rows (which name no file) -> the rule's ``file_hashes``.
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ _NETWORK_TYPES = {
     "uri": "URL",
 }
 _FILE_TYPES = {"filepath", "file path", "file", "path", "filename", "file name"}
+_SHA256_RE = re.compile(r"[0-9A-Fa-f]{64}")
 _REGISTRY_TYPES = {"registry", "registry key", "regkey"}
 _OS_PREFIX_RE = re.compile(r"^\s*(macos|mac os|osx|os x|darwin|windows|linux)\s*:", re.IGNORECASE)
 _OS_NAMES = {
@@ -104,6 +105,7 @@ class _CsvImport:
         self.options = options
         self.packages = PackageCollector()
         self.hosts: list[JSONDict] = []
+        self.hashes: dict[str, JSONDict] = {}  # lower-case hex -> file_hashes entry
         self._host_keys: set[tuple[str, str, str]] = set()
         self.warnings: list[str] = []
         self.skipped: Counter[str] = Counter()
@@ -162,7 +164,7 @@ class _CsvImport:
             self._package_table(name_col, version_col, _column(header, _ECOSYSTEM_COLUMNS), body)
         for kind, count in sorted(self.skipped.items()):
             self.warnings.append(f"{self.path}: {count} row(s) of type {kind!r} skipped")
-        if not self.packages and not self.hosts:
+        if not self.packages and not self.hosts and not self.hashes:
             self.warnings.append(f"{self.path}: nothing to import")
             return None
         stem = os.path.splitext(self.name)[0]
@@ -173,6 +175,7 @@ class _CsvImport:
             packages=self.packages,
             options=self.options,
             host_indicators=self.hosts,
+            file_hashes=list(self.hashes.values()),
             warnings=self.warnings,
         )
 
@@ -225,13 +228,29 @@ class _CsvImport:
                 cut = value.rfind("@")
                 name, version = (value[:cut], value[cut + 1 :]) if cut > 0 else (value, "")
                 self.add_versions(line, name.strip(), version)
-            elif kind in ("md5", "sha1", "sha256", "sha512"):
+            elif kind == "sha256":
+                self._sha256(line, value, context)
+            elif kind in ("md5", "sha1", "sha512"):
                 self.warn(
                     line,
-                    f"{kind} {value} names no file; add it to a file indicator by hand",
+                    f"{kind} {value} names no file (only sha256 is compared with package "
+                    "files); add it to a file indicator by hand",
                 )
             else:
                 self.skipped[kind or "(empty)"] += 1
+
+    def _sha256(self, line: int, value: str, context: str) -> None:
+        """A payload hash without a path: an entry of the rule's ``file_hashes``."""
+        if _SHA256_RE.fullmatch(value) is None:
+            self.warn(line, f"sha256 {value!r} is not 64 hexadecimal characters, skipped")
+            return
+        key = value.lower()
+        if key in self.hashes:
+            return
+        entry: JSONDict = {"algorithm": "sha256", "value": key}
+        if context:
+            entry["notes"] = context
+        self.hashes[key] = entry
 
     def _file(self, line: int, value: str, context: str) -> None:
         if "<" in value or ">" in value or "*" in value:
