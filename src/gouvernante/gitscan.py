@@ -91,11 +91,17 @@ class BlobOutcome:
     error: str | None = None  # why the blob could not be read or parsed (no path, no bytes)
 
 
+# The mode of a file ``inventory add -sbom`` recorded: an SBOM read as one lockfile (a mode git
+# never writes, so nothing in a repository is ever taken for one).
+SBOM_MODE = "sbom"
+
+
 def lockfiles_of(snapshot: Snapshot) -> list[TreeFile]:
     return [
         f
         for f in snapshot.files
-        if posixpath.basename(f.path) in LOCKFILE_NAMES and not _in_github(f.path)
+        if f.mode == SBOM_MODE
+        or (posixpath.basename(f.path) in LOCKFILE_NAMES and not _in_github(f.path))
     ]
 
 

@@ -18,6 +18,7 @@ from gouvernante.inventory.evaluate import InventoryRequest, evaluate
 from gouvernante.inventory.merge import merge
 from gouvernante.inventory.record import add
 from gouvernante.inventory.shard import Shard
+from gouvernante.inventory.store import SCHEMA_VERSION
 from gouvernante.rules.index import build_index
 from gouvernante.rules.loader import load_rule_files
 
@@ -237,8 +238,8 @@ def test_an_older_shard_schema_merges_and_a_newer_one_is_refused(tmp_path: Path)
     target = tmp_path / "merged.sqlite"
     refused = merge(str(target), [str(old), str(new)])
     assert [e.one_line() for e in refused.errors] == [
-        f"{new}: schema version 99 is newer than this gouvernante's (3): merge with the"
-        " gouvernante that wrote it"
+        f"{new}: schema version 99 is newer than this gouvernante's ({SCHEMA_VERSION}):"
+        " merge with the gouvernante that wrote it"
     ]
     assert not target.exists()  # nothing written when a shard is refused
     assert merge(str(target), [str(old)]).errors == []
@@ -283,7 +284,7 @@ EXPECTED = {
     "extra_table": "not a gouvernante inventory (tables of another schema)",
     "view": "not a gouvernante inventory (holds views or triggers)",
     "trigger": "not a gouvernante inventory (holds views or triggers)",
-    "columns": "table repositories: not the columns of an inventory of schema 3",
+    "columns": f"table repositories: not the columns of an inventory of schema {SCHEMA_VERSION}",
     "kind": "table repositories row 1: column last_read_at is not int",
     "graph": "table blobs row id 1: the lockfile graph does not decode",
     "dangling": "table ref_states row id 1: refers to a source or commit it does not hold",

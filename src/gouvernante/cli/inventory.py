@@ -1,8 +1,9 @@
-"""``gouvernante inventory add -db FILE [-git PATH...] [-dir DIR...] [-recursive] [-ref GLOB]
-[-shard I/N]``, ``gouvernante inventory merge -db TARGET SHARD...`` and
+"""``gouvernante inventory add -db FILE [-git PATH...] [-dir DIR...] [-sbom FILE...] [-recursive]
+[-ref GLOB] [-shard I/N] [REPORT.json...]``, ``gouvernante inventory merge -db TARGET SHARD...`` and
 ``gouvernante inventory shard -shard I/N LIST``.
 
-``add`` records what every ref of every repository resolves (see ``gouvernante.inventory``); then
+``add`` records what every ref of every repository resolves (see ``gouvernante.inventory``), what
+SBOMs (``-sbom``) list and which scans JSON reports describe (``inventory.external``); then
 ``gouvernante -rules R -inventory FILE`` answers a rule without reading a repository. ``-shard I/N``
 keeps job I of N to its part of the organisation; ``merge`` joins the jobs' inventories; ``shard``
 prints the lines of a repository list that job I of N mirrors (docs/ci.md, organisation fan-out).
@@ -38,7 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
         "inputs",
         nargs="*",
         metavar="FILE",
-        help="merge: the shard inventories (SQLite files); shard: one repository list",
+        help="add: JSON reports of scans (-output report.json), recorded as sources whose"
+        " packages are unknown; merge: the shard inventories (SQLite files); shard: one"
+        " repository list",
     )
     flag(p, "db", metavar="FILE", help="the inventory (SQLite; made if missing)")
     flag(
@@ -56,6 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="DIR",
         help="a project folder (as -dir -recursive reads it) recorded as HOST:DIR; repeatable",
+    )
+    flag(
+        p,
+        "sbom",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a CycloneDX (1.4-1.6) or SPDX (2.3) JSON SBOM, recorded as HOST:FILE; repeatable",
     )
     flag(p, "recursive", action="store_true", help="every repository under each -git PATH")
     flag(p, "ref", action="append", default=[], metavar="GLOB", help="only refs matching GLOB")
@@ -76,17 +87,23 @@ def run(args: Sequence[str]) -> int:
         return _merge(ns)
     if ns.action == "shard":
         return _shard(ns)
-    if ns.inputs:
-        raise UsageError("inventory add: repositories are given with -git PATH or -dir DIR")
+    return _add(ns)
+
+
+def _add(ns: argparse.Namespace) -> int:
     if ns.db is None:
         raise UsageError("inventory add: -db is required")
     shard = None
     if ns.shard is not None:
         shard = parse_shard(ns.shard)
-        if ns.dir:
-            raise UsageError("inventory add: -shard splits -git repositories, not -dir folders")
-    if not ns.git and not ns.dir:
-        raise UsageError("inventory add: give at least one -git PATH or -dir DIR")
+        if ns.dir or ns.sbom or ns.inputs:
+            raise UsageError(
+                "inventory add: -shard splits -git repositories, not -dir folders, SBOMs or reports"
+            )
+    if not ns.git and not ns.dir and not ns.sbom and not ns.inputs:
+        raise UsageError(
+            "inventory add: give at least one -git PATH, -dir DIR, -sbom FILE or REPORT.json"
+        )
     from gouvernante.inventory.backend import shown_location  # noqa: PLC0415
     from gouvernante.inventory.record import add  # noqa: PLC0415
 
@@ -98,14 +115,22 @@ def run(args: Sequence[str]) -> int:
         ref_patterns=tuple(ns.ref),
         workers=ns.workers,
         shard=shard,
+        sboms=ns.sbom,
+        reports=ns.inputs,
     )
     for issue in summary.errors:
         print(shown(f"gouvernante: {issue.path}: {issue.message}"), file=sys.stderr)
+    extra = ""
+    if ns.sbom:
+        extra += f", {summary.sboms} SBOMs"
+    if ns.inputs:
+        extra += f", {summary.reports} reports ({summary.reports_new} new; packages unknown)"
     print(
         shown(
-            f"inventory {shown_location(ns.db)}: {summary.repositories} repositories, {summary.refs} refs"
-            f" ({summary.refs_moved} new or moved, {summary.refs_gone} gone),"
-            f" {summary.blobs_parsed} new lockfile contents parsed in {summary.elapsed_s:.1f} s"
+            f"inventory {shown_location(ns.db)}: {summary.repositories} repositories,"
+            f" {summary.refs} refs ({summary.refs_moved} new or moved, {summary.refs_gone} gone),"
+            f" {summary.blobs_parsed} new lockfile contents parsed{extra}"
+            f" in {summary.elapsed_s:.1f} s"
         )
     )
     return EXIT_ERROR if summary.errors else EXIT_CLEAN
@@ -114,7 +139,7 @@ def run(args: Sequence[str]) -> int:
 def _merge(ns: argparse.Namespace) -> int:
     if ns.db is None or not ns.inputs:
         raise UsageError("inventory merge: give -db TARGET and at least one shard inventory")
-    if ns.git or ns.dir or ns.shard or ns.ref:
+    if ns.git or ns.dir or ns.sbom or ns.shard or ns.ref:
         raise UsageError("inventory merge: takes -db TARGET and shard files only")
     from gouvernante.inventory.backend import shown_location  # noqa: PLC0415
     from gouvernante.inventory.merge import merge  # noqa: PLC0415

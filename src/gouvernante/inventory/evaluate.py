@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from gouvernante.gitscan import (
+    SBOM_MODE,
     BlobKey,
     BlobOutcome,
     GitScanOutput,
@@ -21,6 +22,7 @@ from gouvernante.gitscan import (
 )
 from gouvernante.inventory import graphs
 from gouvernante.inventory.backend import Database
+from gouvernante.inventory.external import reports_at
 from gouvernante.inventory.store import connect
 from gouvernante.lockfiles import LOCKFILE_NAMES
 from gouvernante.match.hits import package_hits
@@ -68,6 +70,7 @@ def evaluate(request: InventoryRequest, rules: Sequence[Rule], index: RuleIndex)
         loud = {crow for crow, counts in quiet.items() if counts is None}
         outcomes = _outcomes(db, [files[c] for c in loud], blobs, hits, index)
         _freshness(db, now, at, request.at is not None, out)
+        _unanswerable_reports(db, at, request.ref_patterns, out)
     finally:
         db.close()
     out.blobs_parsed = 0
@@ -150,9 +153,11 @@ def _blob_meta(db: Database) -> dict[tuple[str, str], BlobMeta]:
     }
 
 
-def _is_lockfile(path: str) -> tuple[bool, bool, str]:
-    """(inside a .github folder, a lockfile outside one, its file name)."""
+def _is_lockfile(path: str, mode: str) -> tuple[bool, bool, str]:
+    """(inside a .github folder, a lockfile outside one or an SBOM, its file name)."""
     name = path.rpartition("/")[2]
+    if mode == SBOM_MODE:
+        return False, True, name
     in_github = f"{GITHUB_DIR}/" in path and GITHUB_DIR in path.split("/")[:-1]
     return in_github, not in_github and name in LOCKFILE_NAMES, name
 
@@ -168,7 +173,7 @@ def _quiet(
     files under .github that a rule's indicator may name."""
     lockfiles = packages = 0
     for path, mode, oid in files:
-        in_github, lockfile, name = _is_lockfile(path)
+        in_github, lockfile, name = _is_lockfile(path, mode)
         if in_github and github_matters:
             return None
         if not lockfile:
@@ -250,8 +255,8 @@ def _outcomes(
     """The outcome of each lockfile blob of the commits that have something to report."""
     keys: dict[BlobKey, int | None] = {}
     for files in commits:
-        for path, _mode, oid in files:
-            _in_github, lockfile, name = _is_lockfile(path)
+        for path, mode, oid in files:
+            _in_github, lockfile, name = _is_lockfile(path, mode)
             if lockfile:
                 meta = blobs.get((oid, name))
                 keys[BlobKey(oid, name)] = None if meta is None else meta[0]
@@ -296,8 +301,8 @@ def _present_names(
     for files in commits:
         ids: list[int] = []
         manifest_hit = False
-        for path, _mode, oid in files:
-            _in_github, lockfile, name = _is_lockfile(path)
+        for path, mode, oid in files:
+            _in_github, lockfile, name = _is_lockfile(path, mode)
             meta = blobs.get((oid, name)) if lockfile else None
             if meta is not None:
                 ids.append(meta[0])
@@ -344,5 +349,24 @@ def _freshness(db: Database, now: int, at: int, explicit_at: bool, out: GitScanO
                 "before the inventory's first record"
                 + (f" ({_when(first)})" if first is not None else "")
                 + ": nothing is known about that time",
+            )
+        )
+
+
+def _unanswerable_reports(
+    db: Database, at: int, patterns: Sequence[str], out: GitScanOutput
+) -> None:
+    """Sources known only from a JSON report: it holds findings, not the package set, so no
+    rule can be answered from it. Each is an error (never a clean source) naming the scan."""
+    if patterns:
+        return  # -ref narrows to refs: a report has none
+    for r in reports_at(db, at):
+        out.errors.append(
+            ScanIssue(
+                r.name,
+                f"known only from a JSON report (scan of {r.host} at {_when(r.started_at)}:"
+                f" {r.files} files, verdict {r.verdict}, {r.findings} findings then): a report"
+                " holds findings, not the package set, so it cannot answer these rules; record"
+                " the source itself (inventory add -dir, -git or -sbom)",
             )
         )

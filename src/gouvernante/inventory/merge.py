@@ -81,6 +81,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     ),
 }
 _KINDS: dict[str, type] = {"int": int, "text": str, "bytes": bytes}
+_REPORTS = "report_sources"  # schema 4: JSON reports as sources (inventory/external.py)
 
 
 @dataclass
@@ -236,8 +237,15 @@ def _check_schema(path: str, db: sqlite3.Connection) -> None:
             f"schema version {version} is older than this gouvernante merges ({OLDEST_MERGED}):"
             " make the shard again with this gouvernante",
         )
-    if tables - set(TABLES) - {"sqlite_sequence", "sqlite_stat1", "sqlite_stat4"}:
+    if tables - set(TABLES) - {"sqlite_sequence", "sqlite_stat1", "sqlite_stat4", _REPORTS}:
         raise SourceError(path, "not a gouvernante inventory (tables of another schema)")
+    if _REPORTS in tables and db.execute("SELECT 1 FROM report_sources LIMIT 1").fetchone():
+        # Not merged (yet): dropping them would turn sources -inventory cannot answer into none.
+        raise SourceError(
+            path,
+            "holds JSON report sources, which merge does not carry over: add those reports"
+            " to the target with inventory add REPORT.json",
+        )
     for table, columns in TABLES.items():
         got = [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
         if got != [name for name, _kind in columns]:

@@ -32,6 +32,12 @@ from gouvernante.gitscan import (
 )
 from gouvernante.inventory import graphs
 from gouvernante.inventory.backend import ConflictError, Database
+from gouvernante.inventory.external import (
+    ReportSource,
+    report_source,
+    sbom_source,
+    write_reports,
+)
 from gouvernante.inventory.shard import Shard, repository_name
 from gouvernante.inventory.store import connect
 from gouvernante.lockfiles import LOCKFILE_NAMES
@@ -67,6 +73,9 @@ class AddSummary:
     errors: list[ScanIssue] = field(default_factory=list)
     notes: list[ScanIssue] = field(default_factory=list)
     elapsed_s: float = 0.0
+    sboms: int = 0  # -sbom files recorded (readable or not)
+    reports: int = 0  # JSON reports read; reports_new of them not seen before
+    reports_new: int = 0
 
 
 def _store_blob(data: bytes, key: BlobKey) -> StoredBlob:
@@ -95,6 +104,8 @@ def add(
     workers: int | None = None,
     now: int | None = None,
     shard: Shard | None = None,
+    sboms: Sequence[str] = (),
+    reports: Sequence[str] = (),
 ) -> AddSummary:
     started = time.perf_counter()
     stamp = int(time.time()) if now is None else now
@@ -121,8 +132,12 @@ def add(
                 summary.repositories += 1
                 listings.append(found)
                 new_blobs.extend(blobs)
+        for path in sboms:
+            _sbom(path, have, stamp, summary, listings=listings, blobs=new_blobs)
         summary.blobs_parsed = len(new_blobs)
         _write(db, new_blobs, listings, stamp, summary)
+        if reports:
+            _reports(db, reports, stamp, summary)
     finally:
         db.close()
         reap_all()
@@ -191,6 +206,63 @@ def _directory(
 
 def _hostname() -> str:
     return socket.gethostname()
+
+
+def _sbom(
+    path: str,
+    have: frozenset[tuple[str, str]],
+    now: int,
+    summary: AddSummary,
+    *,
+    listings: list[RepoListing],
+    blobs: list[StoredBlob],
+) -> None:
+    """An SBOM file as a source (``inventory.external``); one that does not read as an SBOM is
+    recorded with its error, so -inventory says so, and is an error of this add too."""
+    found = sbom_source(path, _hostname(), now)
+    if isinstance(found, ScanIssue):
+        summary.errors.append(found)
+        return
+    summary.sboms += 1
+    listings.append(found.listing)
+    if found.error is not None:
+        summary.errors.append(ScanIssue(path, found.error))
+    if (found.key.oid, found.key.name) in have:
+        return
+    graph = found.graph
+    if graph is None:
+        blobs.append(StoredBlob(found.key, None, 0, found.error, None, None, ()))
+        return
+    blobs.append(
+        StoredBlob(
+            found.key,
+            graph.format.value,
+            len(graph.packages),
+            None,
+            "\n".join(graph.notes) or None,
+            graphs.encode(graph),
+            graphs.package_rows(graph),
+        )
+    )
+
+
+def _reports(db: Database, paths: Sequence[str], now: int, summary: AddSummary) -> None:
+    """JSON reports as sources without a package set (``inventory.external``)."""
+    read: list[ReportSource] = []
+    for path in paths:
+        got = report_source(path, _hostname())
+        if isinstance(got, ScanIssue):
+            summary.errors.append(got)
+        else:
+            read.append(got)
+    summary.reports = len(read)
+    db.begin()
+    try:
+        summary.reports_new = write_reports(db, read, now)
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
 
 
 def _known_commits(db: Database, repos: Sequence[Repository]) -> dict[str, frozenset[str]]:

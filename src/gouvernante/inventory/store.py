@@ -13,7 +13,7 @@ import sqlite3
 from gouvernante.errors import SourceError
 from gouvernante.inventory.backend import Database, open_database
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Migration n takes the schema from version n - 1 to n.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -90,6 +90,26 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     3: (
         "CREATE INDEX blobs_meta ON blobs (oid, name, format, packages, error, notes, id)",
         "CREATE INDEX packages_declared ON packages (declared, name, blob_id)",
+    ),
+    # 4: JSON scan reports as sources (inventory add REPORT.json): what was scanned, when, with
+    # what verdict; no package set (a report holds findings), so -inventory cannot answer them.
+    4: (
+        """CREATE TABLE report_sources (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            location TEXT NOT NULL,
+            scan_id TEXT NOT NULL,
+            host TEXT NOT NULL,
+            root TEXT,
+            started_at INTEGER NOT NULL,
+            finished_at INTEGER NOT NULL,
+            added_at INTEGER NOT NULL,
+            files TEXT NOT NULL,
+            verdict TEXT NOT NULL,
+            findings INTEGER NOT NULL,
+            rules TEXT NOT NULL,
+            UNIQUE (scan_id, name)
+        )""",
     ),
 }
 

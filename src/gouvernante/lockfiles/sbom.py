@@ -145,6 +145,7 @@ class _SpdxRef(msgspec.Struct, frozen=True):
 class _Package(msgspec.Struct, frozen=True):
     SPDXID: str = ""
     name: str = ""
+    versionInfo: str | None = None
     downloadLocation: str | None = None
     packageFileName: str | None = None
     checksums: list[_Checksum] = []
@@ -616,7 +617,7 @@ def _spdx(data: bytes, path: str, spec: str) -> Sbom:
     for i, package in enumerate(doc.packages):
         where = f"packages[{i}]"
         if root is not None and root == package.SPDXID:
-            subject = package.name or None
+            subject = _subject(package.name, package.versionInfo)
             continue
         has_purl = any(r.referenceType == "purl" for r in package.externalRefs)
         if not has_purl:

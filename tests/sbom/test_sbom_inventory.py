@@ -1,0 +1,200 @@
+"""``inventory add -sbom`` and ``inventory add REPORT.json``: SBOMs answer rules like the lockfile
+they were made from; an unreadable SBOM is an error of its source; a JSON report, which holds
+findings and not the package set, is a source ``-inventory`` lists as not answerable (never
+clean)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from gouvernante.cli import main
+from gouvernante.inventory.evaluate import InventoryRequest, evaluate
+from gouvernante.inventory.record import add
+from gouvernante.rules.index import RuleIndex, build_index
+from gouvernante.rules.loader import load_rule_files
+from gouvernante.rules.model import Rule
+
+HERE = Path(__file__).parent / "fixtures"
+LOCK = Path(__file__).parents[1] / "lockfiles" / "fixtures" / "npm" / "npm11-v3"
+T0 = 1788868800
+RULES = {
+    "schema_version": "1.0.0",
+    "rules": [
+        {
+            "id": "SBOM-TEST-1",
+            "title": "lodash 4.17.20, and a registry is-number 99.0.0 (a workspace's name)",
+            "kind": "compromised-release",
+            "ecosystem": "npm",
+            "severity": "critical",
+            "package_rules": [
+                {"package_name": "lodash", "affected_versions": ["=4.17.20"]},
+                {"package_name": "is-number", "affected_versions": ["=99.0.0"]},
+                {"package_name": "ms", "affected_versions": ["=2.0.0"]},
+            ],
+        }
+    ],
+}
+
+
+OTHER_RULES = {
+    "schema_version": "1.0.0",
+    "rules": [
+        {
+            "id": "SBOM-TEST-0",
+            "title": "a package none of the fixtures holds",
+            "kind": "compromised-release",
+            "ecosystem": "npm",
+            "severity": "high",
+            "package_rules": [{"package_name": "left-pad", "affected_versions": ["=9.9.9"]}],
+        }
+    ],
+}
+
+
+def _rules(tmp_path: Path) -> tuple[tuple[Rule, ...], RuleIndex]:
+    path = tmp_path / "rules.json"
+    path.write_text(json.dumps(RULES), encoding="utf-8")
+    ruleset, errors = load_rule_files([str(path)])
+    assert errors == []
+    return ruleset.rules, build_index(ruleset.rules)
+
+
+def _answers(db: str, rules: tuple[Rule, ...], index: RuleIndex) -> set[tuple[str, str, str]]:
+    out = evaluate(InventoryRequest(db, now=T0 + 10), rules, index)
+    assert out.errors == []
+    return {(f.rule_id, f.package or "", f.version or "") for f in out.findings}
+
+
+@pytest.mark.parametrize(
+    "sbom", ["npm-sbom.cdx", "npm-sbom.spdx", "cdxgen.cdx", "cyclonedx-npm.cdx"]
+)
+def test_an_sbom_answers_like_the_lockfile_it_was_made_from(tmp_path: Path, sbom: str) -> None:
+    rules, index = _rules(tmp_path)
+    project = tmp_path / "checkout"
+    project.mkdir()
+    shutil.copy(LOCK / "package-lock.json", project / "package-lock.json")
+    by_dir = str(tmp_path / "dir.db")
+    add(by_dir, [], dirs=[str(project)], now=T0)
+    by_sbom = str(tmp_path / "sbom.db")
+    path = tmp_path / f"app.{sbom}.json"
+    shutil.copy(HERE / f"npm11-v3.{sbom}.json", path)
+    summary = add(by_sbom, [], sboms=[str(path)], now=T0)
+    assert (summary.sboms, summary.errors, summary.refs) == (1, [], 1)
+    expected = _answers(by_dir, rules, index)
+    assert ("SBOM-TEST-1", "lodash", "4.17.20") in expected  # behind the my-lodash alias
+    assert ("SBOM-TEST-1", "ms", "2.0.0") in expected  # inside a workspace
+    got = _answers(by_sbom, rules, index)
+    if sbom == "cyclonedx-npm.cdx":
+        # the one documented exception: cyclonedx-npm gives no evidence that tells a workspace
+        # from a registry release, so the workspace is-number@99.0.0 is reported (never a
+        # wrong clean the other way round)
+        assert got == expected | {("SBOM-TEST-1", "is-number", "99.0.0")}
+    else:
+        assert got == expected
+    out = evaluate(InventoryRequest(by_sbom, now=T0 + 10), rules, index)
+    assert {f.ref for f in out.findings} == {
+        "sbom:npm11-v3@1.0.0" if sbom == "npm-sbom.cdx" else "sbom:fixture-app@1.0.0"
+    }
+    assert {f.lockfile for f in out.findings} == {path.name}
+    assert all(f.repository and f.repository.endswith(f":{path}") for f in out.findings)
+
+
+def test_a_new_sbom_at_the_same_path_moves_the_source(tmp_path: Path) -> None:
+    rules, index = _rules(tmp_path)
+    db = str(tmp_path / "inv.db")
+    path = tmp_path / "bom.json"
+    shutil.copy(HERE / "npm11-v3.npm-sbom.spdx.json", path)
+    first = add(db, [], sboms=[str(path)], now=T0)
+    assert (first.refs_moved, first.blobs_parsed) == (1, 1)
+    assert add(db, [], sboms=[str(path)], now=T0 + 1).blobs_parsed == 0
+    shutil.copy(HERE / "bundled.npm-sbom.spdx.json", path)
+    moved = add(db, [], sboms=[str(path)], now=T0 + 5)
+    assert (moved.refs_moved, moved.refs_gone, moved.blobs_parsed) == (1, 1, 1)
+    assert _answers(db, rules, index) == set()
+    then = evaluate(InventoryRequest(db, at=T0 + 2, now=T0 + 10), rules, index)
+    assert {f.package for f in then.findings} == {"lodash", "ms"}
+
+
+def test_an_unreadable_sbom_is_an_error_of_its_source_never_clean(tmp_path: Path) -> None:
+    rules, index = _rules(tmp_path)
+    doc = json.loads((HERE / "npm11-v3.npm-sbom.cdx.json").read_text())
+    doc["components"][3]["purl"] = "pkg:npm/%40evil/x@"  # no version
+    path = tmp_path / "bad.cdx.json"
+    path.write_text(json.dumps(doc))
+    db = str(tmp_path / "inv.db")
+    summary = add(db, [], sboms=[str(path), str(tmp_path / "missing.json")], now=T0)
+    assert summary.sboms == 1
+    messages = [f"{e.path}: {e.message}" for e in summary.errors]
+    assert any("components[3].purl: npm package URL whose version is empty" in m for m in messages)
+    assert any("missing.json" in m for m in messages)
+    assert not any("evil" in m for m in messages)  # the value is never shown
+    out = evaluate(InventoryRequest(db, now=T0 + 10), rules, index)
+    assert out.findings == []
+    [error] = out.errors
+    assert "components[3].purl" in error.message
+
+
+def _report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """A real scan's JSON report (the CLI on a lockfile fixture)."""
+    project = tmp_path / "laptop-project"
+    project.mkdir()
+    shutil.copy(LOCK / "package-lock.json", project / "package-lock.json")
+    rules = tmp_path / "old-rules.json"
+    rules.write_text(json.dumps(OTHER_RULES), encoding="utf-8")
+    report = tmp_path / "report.json"
+    code = main(["-rules", str(rules), "-dir", str(project), "-output", str(report)])
+    capsys.readouterr()
+    assert code == 0, code
+    return report
+
+
+def test_a_json_report_is_a_source_that_cannot_answer_a_new_rule(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules, index = _rules(tmp_path)
+    report = _report(tmp_path, capsys)
+    db = str(tmp_path / "inv.db")
+    summary = add(db, [], reports=[str(report), str(report)], now=T0)
+    assert (summary.reports, summary.reports_new, summary.errors) == (2, 1, [])
+    assert add(db, [], reports=[str(report)], now=T0 + 1).reports_new == 0
+    row = sqlite3.connect(db).execute("SELECT name, host, files FROM report_sources").fetchone()
+    assert row[0].endswith(":" + str(tmp_path / "laptop-project"))
+    assert json.loads(row[2]) == ["package-lock.json"]
+    out = evaluate(InventoryRequest(db, now=2**40), rules, index)
+    # The laptop resolved lodash 4.17.20, but the report cannot say so: never a clean answer.
+    assert out.findings == []
+    [error] = out.errors
+    assert error.path == row[0]
+    assert "known only from a JSON report" in error.message
+    assert "cannot answer these rules" in error.message
+    # Before the scan, nothing was known: no source then.
+    assert evaluate(InventoryRequest(db, at=1, now=2**40), rules, index).errors == []
+
+
+def test_cli_inventory_add_sbom_and_report_then_inventory_exit_codes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = _report(tmp_path, capsys)
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps(RULES), encoding="utf-8")
+    db = str(tmp_path / "inv.db")
+    sbom = HERE / "npm11-v3.cdxgen.cdx.json"
+    assert main(["inventory", "add", "-db", db, "-sbom", str(sbom)]) == 0
+    assert "1 SBOMs" in capsys.readouterr().out
+    assert main(["-rules", str(rules), "-inventory", db]) == 2  # findings
+    capsys.readouterr()
+    assert main(["inventory", "add", "-db", db, str(report)]) == 0
+    assert "1 reports (1 new; packages unknown)" in capsys.readouterr().out
+    empty = tmp_path / "none.json"
+    empty.write_text(json.dumps(OTHER_RULES), encoding="utf-8")
+    assert main(["-rules", str(empty), "-inventory", db]) == 1  # the report source: an error
+    assert "known only from a JSON report" in capsys.readouterr().err
+    assert main(["inventory", "add", "-db", db, str(sbom.parent / "bundled")]) == 1
+    assert main(["inventory", "add", "-db", db, "-sbom", str(rules)]) == 1
+    err = capsys.readouterr().err
+    assert "not a CycloneDX or SPDX JSON SBOM" in err
