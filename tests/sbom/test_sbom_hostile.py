@@ -176,7 +176,7 @@ def _containers(node: Any, out: list[tuple[Any, Any]]) -> None:
 
 @st.composite
 def _mutated(draw: st.DrawFn) -> dict[str, Any]:
-    doc = copy.deepcopy(draw(st.sampled_from([CDX, SPDX])))
+    doc: dict[str, Any] = copy.deepcopy(draw(st.sampled_from([CDX, SPDX])))
     spots: list[tuple[Any, Any]] = []
     _containers(doc, spots)
     for _ in range(draw(st.integers(1, 4))):
