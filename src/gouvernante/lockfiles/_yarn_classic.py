@@ -160,61 +160,71 @@ def parse_classic(text: str, path: str, *, has_marker: bool) -> LockfileGraph:
             keys, entries.lines, lambda index: _entry_deps(entry_text(index)), path, berry=False
         )
 
-    root_deps: list[tuple[str, str]] = []
-    known: list[bool] = []
-    root_children: list[str | None] = []  # one per root dependency, None when unresolved
-
-    def build_edges() -> dict[str, list[str]]:
-        return _classic_edges(entries, entry_text, root_deps if known else None, root_children)
-
     return LockfileGraph(
         format=LockfileFormat.YARN_CLASSIC,
         packages=entries.table() if entries.ids else [],
         importers=(Importer(ROOT_ID, ROOT_ID, ""),),
-        details=_ClassicDetails(
-            entries.ids, entries.lines, build_edges, root_deps, known, root_children
-        ),
+        details=_ClassicDetails(entries, entry_text),
         roots_known=False,
     )
 
 
 class _ClassicDetails(YarnDetails):
-    """yarn.lock records no root: the package.json beside it may give the root's edges."""
+    """yarn.lock records no root: the package.json beside it may give the root's edges.
 
-    __slots__ = ("_known", "_root_children", "_root_deps")
+    A dependency path search asks for the children of the nodes it visits (``children_of``):
+    only those entries' dependency lines are read. ``edges()`` reads every entry's."""
 
-    def __init__(  # noqa: PLR0917 - built by parse_classic only
-        self,
-        ids: list[str],
-        lines: list[int],
-        build: Callable[[], dict[str, list[str]]],
-        root_deps: list[tuple[str, str]],
-        known: list[bool],
-        root_children: list[str | None],
-    ) -> None:
-        super().__init__(ids, lines, build)
-        self._root_deps = root_deps
-        self._known = known
-        self._root_children: list[str | None] = root_children
+    __slots__ = ("_entries", "_entry_text", "_lookup", "_positions", "_root_deps")
+
+    def __init__(self, entries: _Entries, entry_text: Callable[[int], str]) -> None:
+        super().__init__(entries.ids, entries.lines, self._build_edges)
+        self._entries = entries
+        self._entry_text = entry_text
+        self._root_deps: list[tuple[str, str]] | None = None  # None: not known
+        self._lookup: Callable[[str, str], str | None] | None = None
+        self._positions: dict[str, int] | None = None
 
     def set_root_dependencies(self, deps: Sequence[tuple[str, str, str]]) -> None:
         """``(key, name, range)`` as the package.json declares them; an alias is looked up as
         yarn writes it (``key@npm:name@range``)."""
-        self._root_deps[:] = [
+        self._root_deps = [
             (key, rng if key == name else f"npm:{name}@{rng}") for key, name, rng in deps
         ]
-        self._known[:] = [True]
         self._edges = None
 
     def unresolved_roots(self) -> list[str]:
         """The root dependency keys no entry resolves."""
-        edges = self.edges()
-        resolved = set(edges.get(ROOT_ID, ()))
-        missing: list[str] = []
-        for (key, _), child in zip(self._root_deps, self._root_children, strict=False):
-            if child is None or child not in resolved:
-                missing.append(key)
-        return missing
+        lookup = self._resolver()
+        return [key for key, rng in self._root_deps or () if lookup(key, rng) is None]
+
+    def children_of(self, node_id: str) -> list[str]:
+        """What ``node_id`` depends on, as ``edges()[node_id]`` says, reading only its entry."""
+        if self._edges is not None:
+            return list(self._edges.get(node_id, ()))
+        lookup = self._resolver()
+        if node_id == ROOT_ID:
+            if self._root_deps is None:  # the guessed roots need every entry's edges
+                return list(self.edges().get(ROOT_ID, ()))
+            return link_children(self._root_deps, lookup)
+        if self._positions is None:
+            ids = self._entries.ids
+            self._positions = dict(zip(ids, range(len(ids)), strict=True))
+        index = self._positions.get(node_id)
+        if index is None:
+            return []
+        children = link_children(_entry_deps(self._entry_text(index)), lookup)
+        if node_id in children:
+            children.remove(node_id)
+        return children
+
+    def _resolver(self) -> Callable[[str, str], str | None]:
+        if self._lookup is None:
+            self._lookup = _resolver(self._entries)
+        return self._lookup
+
+    def _build_edges(self) -> dict[str, list[str]]:
+        return _classic_edges(self._entries, self._entry_text, self._resolver(), self._root_deps)
 
 
 def _block_field(block: str, needle: str, path: str, line: int) -> str | None:
@@ -412,14 +422,9 @@ def _entry_deps(text: str) -> list[tuple[str, str]]:
     return deps
 
 
-def _classic_edges(
-    entries: _Entries,
-    entry_text: Callable[[int], str],
-    root_deps: Sequence[tuple[str, str]] | None = None,
-    root_children: list[str | None] | None = None,
-) -> dict[str, list[str]]:
-    """Every entry's children; the root's are the entries ``root_deps`` name when given, else
-    the entries nothing depends on (a guess)."""
+def _resolver(entries: _Entries) -> Callable[[str, str], str | None]:
+    """``(name, range)`` -> the entry yarn resolves it to: the entry keyed by that descriptor,
+    else the one entry of that name (``resolutions`` rewrite keys, not dependents' ranges)."""
     owner: dict[str, str] = {}
     for entry_id, descs in zip(entries.ids, entries.descriptors, strict=True):
         for descriptor in descs:
@@ -435,6 +440,17 @@ def _classic_edges(
             hit = by_name.get(name)
         return hit
 
+    return lookup
+
+
+def _classic_edges(
+    entries: _Entries,
+    entry_text: Callable[[int], str],
+    lookup: Callable[[str, str], str | None],
+    root_deps: Sequence[tuple[str, str]] | None = None,
+) -> dict[str, list[str]]:
+    """Every entry's children; the root's are the entries ``root_deps`` name when given, else
+    the entries nothing depends on (a guess)."""
     edges: dict[str, list[str]] = {}
     depended: set[str] = set()
     for index, entry_id in enumerate(entries.ids):
@@ -445,8 +461,6 @@ def _classic_edges(
         depended.update(children)
     if root_deps is not None:
         edges[ROOT_ID] = link_children(root_deps, lookup)
-        if root_children is not None:
-            root_children[:] = [lookup(name, range_) for name, range_ in root_deps]
     else:
         edges[ROOT_ID] = _roots(entries.ids, edges, depended)
     return edges
