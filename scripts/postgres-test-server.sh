@@ -43,6 +43,7 @@ start)
     PGOPTIONS="-c client_min_messages=warning" as_owner "$bindir/psql" -h "$dir" -p "$port" -U postgres -d postgres -qAt -v ON_ERROR_STOP=1 \
         -c "DROP DATABASE IF EXISTS gouvernante" -c "DROP ROLE IF EXISTS gouvernante" \
         -c "CREATE ROLE gouvernante LOGIN CREATEDB PASSWORD '$password'" \
+        -c "GRANT pg_signal_backend TO gouvernante" \
         -c "CREATE DATABASE gouvernante OWNER gouvernante" >&2
     echo "postgresql://gouvernante:$password@127.0.0.1:$port/gouvernante"
     ;;

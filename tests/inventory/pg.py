@@ -7,6 +7,7 @@ where they fail: CI cannot skip them silently."""
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,8 +52,23 @@ def fresh_database(admin: str) -> Iterator[str]:
     try:
         yield with_database(admin, name)
     finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop(admin, name)
+
+
+def _drop(admin: str, name: str) -> None:
+    """DROP DATABASE, retried: a session of another role (a writer a test killed, not yet gone)
+    can make even WITH (FORCE) fail for a moment."""
+    import psycopg
+
+    for attempt in range(50):
+        try:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except psycopg.Error:
+            if attempt == 49:
+                raise
+            time.sleep(0.2)
 
 
 def counts(url: str) -> dict[str, int]:
