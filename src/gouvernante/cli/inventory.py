@@ -43,7 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
         " packages are unknown; merge: the shard inventories (SQLite files); shard: one"
         " repository list",
     )
-    flag(p, "db", metavar="FILE", help="the inventory (SQLite; made if missing)")
+    flag(
+        p,
+        "db",
+        metavar="DB",
+        help="the inventory: a SQLite file or a postgresql:// URL (shared by many writers);"
+        " made or migrated if needed",
+    )
     flag(
         p,
         "git",
