@@ -174,6 +174,26 @@ def test_a_json_report_is_a_source_that_cannot_answer_a_new_rule(
     assert "cannot answer these rules" in error.message
     # Before the scan, nothing was known: no source then.
     assert evaluate(InventoryRequest(db, at=1, now=2**40), rules, index).errors == []
+    # Once the folder itself is recorded (HOST:ROOT, the name the report gave it), it answers.
+    add(db, [], dirs=[str(tmp_path / "laptop-project")], now=2**39)
+    answered = evaluate(InventoryRequest(db, now=2**39 + 1), rules, index)
+    assert answered.errors == []
+    assert {(f.repository, f.package) for f in answered.findings} == {
+        (row[0], "lodash"),
+        (row[0], "ms"),
+    }
+
+
+def test_an_sbom_over_the_size_limit_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("gouvernante.inventory.external.MAX_SBOM_BYTES", 1000)
+    db = str(tmp_path / "inv.db")
+    summary = add(db, [], sboms=[str(HERE / "npm11-v3.cdxgen.cdx.json")], now=T0)
+    assert summary.sboms == 0
+    [error] = summary.errors
+    assert error.message.startswith("file is too large (")
+    assert error.message.endswith("the limit is 1000 bytes)")
 
 
 def test_cli_inventory_add_sbom_and_report_then_inventory_exit_codes(

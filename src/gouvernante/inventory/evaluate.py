@@ -70,7 +70,7 @@ def evaluate(request: InventoryRequest, rules: Sequence[Rule], index: RuleIndex)
         loud = {crow for crow, counts in quiet.items() if counts is None}
         outcomes = _outcomes(db, [files[c] for c in loud], blobs, hits, index)
         _freshness(db, now, at, request.at is not None, out)
-        _unanswerable_reports(db, at, request.ref_patterns, out)
+        _unanswerable_reports(db, at, request.ref_patterns, {row[0] for row in refs}, out)
     finally:
         db.close()
     out.blobs_parsed = 0
@@ -354,13 +354,17 @@ def _freshness(db: Database, now: int, at: int, explicit_at: bool, out: GitScanO
 
 
 def _unanswerable_reports(
-    db: Database, at: int, patterns: Sequence[str], out: GitScanOutput
+    db: Database, at: int, patterns: Sequence[str], answered: set[str], out: GitScanOutput
 ) -> None:
     """Sources known only from a JSON report: it holds findings, not the package set, so no
-    rule can be answered from it. Each is an error (never a clean source) naming the scan."""
+    rule can be answered from it. Each is an error (never a clean source) naming the scan,
+    unless the inventory also holds the same source's package sets (``-dir`` names a folder
+    ``HOST:ROOT`` as a report does): then those answer it."""
     if patterns:
         return  # -ref narrows to refs: a report has none
     for r in reports_at(db, at):
+        if r.name in answered:
+            continue
         out.errors.append(
             ScanIssue(
                 r.name,
