@@ -412,3 +412,30 @@ def test_rule_file_round_trip(tmp_path: Path) -> None:
     result = run_payload_scan(ruleset.rules, [str(tmp_path / "proj")])
     (finding,) = result.findings
     assert finding.rule_id == "R-FILE" and finding.severity is Severity.HIGH
+
+
+def test_every_report_format_names_the_archive_member(tmp_path: Path) -> None:
+    from gouvernante.report import ReportFormat, render
+
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "package.json").write_text('{"name":"app","version":"1.0.0"}')
+    (proj / ".yarn" / "cache").mkdir(parents=True)
+    shutil.copy(BERRY_ZIP, proj / ".yarn" / "cache" / BERRY_ZIP.name)
+    result = run_scan(
+        ScanRequest(directory=str(proj), heuristic=True, workers=1),
+        RuleSet((hash_rule(),), ("test.json",)),
+    )
+    assert len(_hash_hits(result.findings)) == 2
+    member = f"{BERRY_ZIP.name}!/node_modules/payload-demo/dist/bundle.js"
+    for fmt in ReportFormat:
+        text = render(result, fmt)
+        if fmt is ReportFormat.MARKDOWN:  # cells are cut at 160 characters
+            assert ".zip!/node_modules/payload-demo/" in text
+        else:
+            assert member in text, fmt
+        if fmt in (ReportFormat.TEXT, ReportFormat.JSON, ReportFormat.SARIF):
+            assert BUNDLE_SHA in text, fmt
+    sarif = json.loads(render(result, ReportFormat.SARIF))
+    (run,) = sarif["runs"]
+    assert {r["ruleId"] for r in run["results"]} == {"R-HASH"}
