@@ -15,6 +15,9 @@ import pytest
 from gouvernante.cli import main
 from gouvernante.inventory.evaluate import InventoryRequest, evaluate
 from gouvernante.inventory.record import add
+from gouvernante.lockfiles import parse_bytes
+from gouvernante.lockfiles.sbom import parse_sbom
+from gouvernante.model import Source
 from gouvernante.rules.index import RuleIndex, build_index
 from gouvernante.rules.loader import load_rule_files
 from gouvernante.rules.model import Rule
@@ -218,3 +221,21 @@ def test_cli_inventory_add_sbom_and_report_then_inventory_exit_codes(
     assert main(["inventory", "add", "-db", db, "-sbom", str(rules)]) == 1
     err = capsys.readouterr().err
     assert "not a CycloneDX or SPDX JSON SBOM" in err
+
+
+def test_our_own_cyclonedx_output_reads_back_to_the_lockfile_package_set(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps(OTHER_RULES), encoding="utf-8")
+    out = tmp_path / "own.cdx.json"
+    lock = LOCK / "package-lock.json"
+    assert main(["-rules", str(rules), "-lockfile", str(lock), "-format", "cyclonedx",
+                 "-output", str(out)]) == 0  # fmt: skip
+    capsys.readouterr()
+    sbom = parse_sbom(out.read_bytes(), str(out))
+    graph = parse_bytes(lock.read_bytes(), "package-lock.json")
+    expected = {(p.name, p.version) for p in graph.table if p.source is not Source.LOCAL}
+    assert {(p.name, p.version) for p in sbom.graph.packages} == expected
+    # workspaces and importers carry no purl in our output: counted, not read
+    assert sbom.without_purl > 0 and sbom.local == 0
