@@ -263,6 +263,16 @@ def test_nothing_is_hashed_twice(tmp_path: Path, no_system: str, counted: list[i
     assert len(_hash_hits(result.findings)) == 2 + 1 + 2 + 2
 
 
+def test_a_folder_met_again_is_not_listed_again(tmp_path: Path, counted: list[int]) -> None:
+    pkg = write_payload_package(tmp_path / "node_modules" / "payload-demo")
+    scanner = PayloadScanner([hash_rule()])
+    for where in ("first", "second"):
+        scanner.package_dir(str(pkg), "payload-demo", "1.0.0", FindingType.INSTALLED, where)
+    assert len(counted) == 3 and scanner.folders_again == 1
+    assert len(scanner.findings) == 2
+    assert "1 package folders met again" in scanner.summary("-host").message
+
+
 def test_host_and_heuristic_hash_once(tmp_path: Path, no_system: str, counted: list[int]) -> None:
     proj = tmp_path / "proj"
     proj.mkdir()

@@ -54,6 +54,8 @@ class PayloadScanner:
         self.findings: list[Finding] = []
         self.errors: list[ScanIssue] = []
         self.notes: list[ScanIssue] = []
+        self._folders: set[tuple[int, int]] = set()
+        self.folders_again = 0
 
     def __bool__(self) -> bool:
         return bool(self.table)
@@ -63,7 +65,17 @@ class PayloadScanner:
     def package_dir(
         self, path: str, name: str | None, version: str | None, kind: FindingType, where: str
     ) -> None:
-        """The files of one package folder (installed, or an unpacked cache entry)."""
+        """The files of one package folder (installed, or an unpacked cache entry); a folder
+        met again (the same tree reached through two locations) is not listed again."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            return  # gone since it was listed: the scanner reading its manifest said so
+        folder = (st.st_dev, st.st_ino)
+        if folder in self._folders:
+            self.folders_again += 1
+            return
+        self._folders.add(folder)
         hasher = self.hasher
         for file_path in self._files(path):
             got = hasher.file(file_path)
@@ -96,7 +108,10 @@ class PayloadScanner:
 
     def summary(self, flag: str) -> ScanIssue:
         """The measured cost, as a note of the scan flag that ran it."""
-        return ScanIssue(flag, self.hasher.stats.summary(self.hasher.cap))
+        text = self.hasher.stats.summary(self.hasher.cap)
+        if self.folders_again:
+            text += f"; {self.folders_again} package folders met again, not listed again"
+        return ScanIssue(flag, text)
 
     # --- internals -----------------------------------------------------------------------
 
