@@ -10,7 +10,7 @@ GC) or an enum. Parsers produce
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 from itertools import compress
@@ -195,7 +195,6 @@ class PackageTable(Sequence[LockedPackage]):
         return self._positions.get(node_id)
 
 
-@dataclass(frozen=True, slots=True)
 class Importer:
     """A root of the dependency graph: the project itself or one workspace.
 
@@ -206,11 +205,43 @@ class Importer:
     ``folder`` is the importer's directory relative to the lockfile's (``""`` for the project
     itself, ``"packages/core"`` for a workspace) when the lockfile records it, else ``None``;
     it is derived from the id, so it takes no part in equality.
+
+    Written out (frozen, slotted) rather than generated: every scan imports this module, and the
+    dataclass code generator cost ~1.5 ms for this class alone.
     """
+
+    __slots__ = ("folder", "id", "label")
+    __match_args__ = ("id", "label", "folder")
 
     id: str
     label: str
-    folder: str | None = field(default=None, compare=False)
+    folder: str | None
+
+    def __init__(self, id: str, label: str, folder: str | None = None) -> None:
+        object.__setattr__(self, "id", id)
+        object.__setattr__(self, "label", label)
+        object.__setattr__(self, "folder", folder)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Importer)
+        return (self.id, self.label) == (other.id, other.label)
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.label))
+
+    def __repr__(self) -> str:
+        return f"Importer(id={self.id!r}, label={self.label!r}, folder={self.folder!r})"
+
+    def __reduce__(self) -> tuple[type[Importer], tuple[str, str, str | None]]:
+        return (Importer, (self.id, self.label, self.folder))
 
 
 class DeclaredDependency(msgspec.Struct, frozen=True, gc=False):
@@ -244,15 +275,17 @@ class NoDetails:
         return None
 
 
-@dataclass(frozen=True)
-class LockfileGraph:
-    """What a parser returns: the resolved packages of one file, its roots and lazy details."""
+class LockfileGraph(msgspec.Struct, frozen=True, dict=True):
+    """What a parser returns: the resolved packages of one file, its roots and lazy details.
+
+    A frozen msgspec Struct (``dict=True`` for the cached ``table``): change one with
+    ``msgspec.structs.replace``."""
 
     format: LockfileFormat
     packages: Sequence[LockedPackage]
     importers: Sequence[Importer] = ()
     declared: Sequence[DeclaredDependency] = ()
-    details: GraphDetails = field(default_factory=NoDetails)
+    details: GraphDetails = msgspec.field(default_factory=NoDetails)
     notes: Sequence[str] = ()
     # package.json only: its ``workspaces`` globs (array or ``{"packages": [...]}`` form).
     workspaces: Sequence[str] = ()
@@ -421,8 +454,7 @@ class HostCheck(msgspec.Struct, frozen=True, gc=False):
     reason: str | None = None
 
 
-@dataclass(frozen=True)
-class ResolvedLockfile:
+class ResolvedLockfile(msgspec.Struct, frozen=True, gc=False):
     """One lockfile's resolved packages and dependency edges (node id -> node ids; importer ids
     are nodes too), for SBOM output. Only collected when asked for: normal scans skip it."""
 
@@ -450,10 +482,10 @@ class ScanResult:
     stats: ScanStats
     scanned_files: tuple[str, ...] = ()
     rule_sources: tuple[str, ...] = ()
+    rule_files: tuple[RuleFile, ...] = ()  # path, content hash and counts of each rule file
     builtin_rules: bool = False
     host_checks: tuple[HostCheck, ...] = ()
     rules: tuple[Rule, ...] = ()
-    rule_files: tuple[RuleFile, ...] = ()  # path, content hash and counts of each rule file
     scan_id: str = ""
     started_at: str = ""  # RFC 3339 UTC
     finished_at: str = ""

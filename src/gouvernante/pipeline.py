@@ -11,7 +11,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -50,8 +50,7 @@ from gouvernante.match.hits import DeclaredHit, match_declared, match_graph
 PARALLEL_MIN_FILES = 8
 
 
-@dataclass(frozen=True)
-class ScanRequest:
+class ScanRequest(msgspec.Struct, frozen=True, gc=False):
     directory: str = "."
     lockfiles: tuple[str, ...] = ()
     recursive: bool = False
@@ -62,16 +61,14 @@ class ScanRequest:
     resolved: bool = False  # keep each lockfile's packages and edges (SBOM output)
 
 
-@dataclass(frozen=True, slots=True)
-class FileTask:
+class FileTask(msgspec.Struct, frozen=True, gc=False):
     path: str  # as opened
     display: str  # as reported
     directory: str  # absolute directory of the file (project association)
     keep_graph: bool = False  # return the resolved packages and edges (SBOM output)
 
 
-@dataclass(frozen=True)
-class FileOutcome:
+class FileOutcome(msgspec.Struct, frozen=True, gc=False):
     task: FileTask
     format: LockfileFormat | None = None
     findings: tuple[Finding, ...] = ()
@@ -82,7 +79,7 @@ class FileOutcome:
     workspace_globs: tuple[str, ...] = ()  # package.json ``workspaces``
     packages: int = 0
     error: ScanIssue | None = None
-    notes: tuple[ScanIssue, ...] = field(default_factory=tuple)
+    notes: tuple[ScanIssue, ...] = ()
     entry_errors: tuple[ScanIssue, ...] = ()  # entries not read; the rest of the file was
     resolved: ResolvedLockfile | None = None  # with ``FileTask.keep_graph``
 
@@ -453,7 +450,7 @@ def run_scan(
     index = build_index(ruleset.rules)
     tasks, root = discover(request, errors)
     if request.resolved:
-        tasks = [replace(t, keep_graph=True) for t in tasks]
+        tasks = [msgspec.structs.replace(t, keep_graph=True) for t in tasks]
     trace.debug("found %d files to scan", len(tasks))
     outcomes = _scan_files(tasks, index, request.workers, progress)
     findings: list[Finding] = []

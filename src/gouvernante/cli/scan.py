@@ -11,9 +11,10 @@ import dataclasses
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from gouvernante import __version__, trace
 from gouvernante.cli import commands_help
@@ -192,8 +193,7 @@ def run(args: Sequence[str]) -> int:
     return _scan(ns)
 
 
-@dataclass(frozen=True, slots=True)
-class OutputTarget:
+class OutputTarget(msgspec.Struct, frozen=True, gc=False):
     """One report to write: where, and in which format."""
 
     path: str  # a file name, or "auto"

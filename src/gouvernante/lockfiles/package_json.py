@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Container
-from dataclasses import replace
 
 import msgspec
+from msgspec.structs import replace
 
 from gouvernante.errors import SemverError
 from gouvernante.lockfiles._common import json_errors, shape_error
