@@ -1,11 +1,12 @@
 """Start-up benchmark: the CLI scanning a small package-lock (1,000 entries) against the bundled
 rule pack, next to ``python -c pass`` of the same interpreter, same run.
 
-    python bench/startup.py [--entries 1000] [--repeat 21]
+    python bench/startup.py [--entries 1000] [--repeat 21] [--compare-src OTHER/src]
 
 Runs interleave the two commands so a change of machine load hits both alike, and prints the
 medians of wall time and of CPU time (user + system of the child) and their ratios (target: CLI
-at most 3x a bare interpreter start).
+at most 3x a bare interpreter start). ``--compare-src`` also times another tree of the tool (e.g.
+``git archive COMMIT src | tar -x -C /tmp/old``, then ``/tmp/old/src``) in the same runs.
 """
 
 from __future__ import annotations
@@ -34,11 +35,13 @@ def _make_lockfile(path: Path, entries: int) -> None:
     module.make_lockfile(path, entries)
 
 
-def _run(cmd: list[str], ok: tuple[int, ...]) -> tuple[float, float]:
+def _run(
+    cmd: list[str], ok: tuple[int, ...], env: dict[str, str] | None = None
+) -> tuple[float, float]:
     """Wall and CPU (user + system) seconds of one child process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    r = subprocess.run(cmd, capture_output=True, check=False)
+    r = subprocess.run(cmd, capture_output=True, check=False, env=env)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if r.returncode not in ok:
@@ -51,36 +54,43 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--entries", type=int, default=1000)
     ap.add_argument("--repeat", type=int, default=21)
+    ap.add_argument("--compare-src", help="another tree's src/ folder, timed in the same runs")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         lock = Path(tmp) / "package-lock.json"
         _make_lockfile(lock, args.entries)
         scan = [sys.executable, "-m", "gouvernante", "-lockfile", str(lock)]
         bare = [sys.executable, "-c", "pass"]
-        _run(scan, (0, 2))  # warm the page cache and .pyc files
-        _run(bare, (0,))
-        walls: dict[str, list[float]] = {"scan": [], "bare": []}
-        cpus: dict[str, list[float]] = {"scan": [], "bare": []}
+        runs: list[tuple[str, list[str], tuple[int, ...], dict[str, str] | None]] = [
+            ("bare", bare, (0,), None),
+            ("scan", scan, (0, 2), None),
+        ]
+        if args.compare_src:
+            other = {**os.environ, "PYTHONPATH": os.path.abspath(args.compare_src)}
+            runs.append(("other", scan, (0, 2), other))
+        for _, cmd, ok, env in runs:  # warm the page cache and .pyc files
+            _run(cmd, ok, env)
+        walls: dict[str, list[float]] = {name: [] for name, *_ in runs}
+        cpus: dict[str, list[float]] = {name: [] for name, *_ in runs}
         for _ in range(args.repeat):
-            for name, cmd, ok in (("bare", bare, (0,)), ("scan", scan, (0, 2))):
-                wall, cpu = _run(cmd, ok)
+            for name, cmd, ok, env in runs:
+                wall, cpu = _run(cmd, ok, env)
                 walls[name].append(wall)
                 cpus[name].append(cpu)
-        wall_ratio = statistics.median(
-            s / b for s, b in zip(walls["scan"], walls["bare"], strict=True)
-        )
-        cpu_ratio = statistics.median(
-            s / b for s, b in zip(cpus["scan"], cpus["bare"], strict=True) if b > 0
-        )
-        print(f"lockfile: {args.entries} entries; rules: the bundled pack; {args.repeat} pairs")
-        for name, label in (("bare", "python -c pass"), ("scan", "CLI scan")):
-            print(
-                f"{label:>15}: wall {statistics.median(walls[name]) * 1000:7.1f} ms,"
-                f" CPU {statistics.median(cpus[name]) * 1000:7.1f} ms (medians)"
+        print(f"lockfile: {args.entries} entries; rules: the bundled pack; {args.repeat} runs each")
+        labels = {"bare": "python -c pass", "scan": "CLI scan", "other": "CLI (other src)"}
+        for name, *_ in runs:
+            wall_ratio = statistics.median(
+                s / b for s, b in zip(walls[name], walls["bare"], strict=True)
             )
-        print(
-            f"ratio scan / bare, median of paired runs: wall {wall_ratio:.2f}, CPU {cpu_ratio:.2f}"
-        )
+            cpu_ratio = statistics.median(
+                s / b for s, b in zip(cpus[name], cpus["bare"], strict=True) if b > 0
+            )
+            print(
+                f"{labels[name]:>15}: wall {statistics.median(walls[name]) * 1000:7.1f} ms,"
+                f" CPU {statistics.median(cpus[name]) * 1000:7.1f} ms (medians);"
+                f" / bare (median of paired runs): wall {wall_ratio:.2f}, CPU {cpu_ratio:.2f}"
+            )
         print("target: <= 3")
     return 0
 
