@@ -101,34 +101,24 @@ BlobMeta = tuple[int, int, bool]  # blob id, packages, has an error or notes
 
 def _refs(db: Database, at: int, patterns: Sequence[str]) -> list[RefRow]:
     """Each source's state at ``at``: the newest ref_states row first seen by then, unless the
-    ref was gone by then."""
-    latest: dict[int, tuple[int, int, int, int | None]] = {}
-    for sid, sid_row, first, crow, gone in db.execute(
-        "SELECT source_id, id, first_seen_at, commit_row, gone_at FROM ref_states"
-        " WHERE first_seen_at <= ?",
+    ref was gone by then (one query; the newest state found through ref_states' index)."""
+    rows: list[RefRow] = []
+    for name, ref, commit, committed, crow, gone in db.execute(
+        """SELECT r.name, s.ref, c.commit_id, c.committed_at, c.id, st.gone_at
+        FROM sources s
+        JOIN repositories r ON r.id = s.repository_id
+        JOIN ref_states st ON st.id = (
+            SELECT id FROM ref_states WHERE source_id = s.id AND first_seen_at <= ?
+            ORDER BY first_seen_at DESC, id DESC LIMIT 1)
+        JOIN commits_seen c ON c.id = st.commit_row
+        ORDER BY r.name, s.ref""",
         (at,),
     ):
-        seen = latest.get(sid)
-        if seen is None or (first, sid_row) > (seen[0], seen[1]):
-            latest[sid] = (first, sid_row, crow, gone)
-    commits = {
-        crow: (commit, committed)
-        for crow, commit, committed in db.execute(
-            "SELECT id, commit_id, committed_at FROM commits_seen"
-        )
-    }
-    rows: list[RefRow] = []
-    for sid, name, ref in db.execute(
-        "SELECT s.id, r.name, s.ref FROM sources s"
-        " JOIN repositories r ON r.id = s.repository_id ORDER BY r.name, s.ref"
-    ):
-        state = latest.get(sid)
-        if state is None or (state[3] is not None and state[3] <= at):
+        if gone is not None and gone <= at:
             continue
         if patterns and not any(fnmatch.fnmatchcase(ref, p) for p in patterns):
             continue
-        commit, committed = commits[state[2]]
-        rows.append((name, ref, commit, committed, state[2]))
+        rows.append((name, ref, commit, committed, crow))
     return rows
 
 
@@ -201,11 +191,37 @@ _TEMP_TABLES = {
 }
 
 
+def _fill_ids(db: Database, ids: Iterable[int], hits: set[int]) -> None:
+    """The blobs to read, and whether their graph is wanted (a candidate's only)."""
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_blobs (id INTEGER PRIMARY KEY, hit INTEGER)")
+    db.execute("DELETE FROM wanted_blobs")
+    db.executemany(
+        "INSERT INTO wanted_blobs (id, hit) VALUES (?, ?)",
+        [(i, int(i in hits)) for i in set(ids)],
+    )
+
+
 def _fill(db: Database, table: str, values: Iterable[str]) -> None:
     create, empty, insert = _TEMP_TABLES[table]
     db.execute(create)
     db.execute(empty)
     db.executemany(insert, [(v,) for v in set(values)])
+
+
+# The distinct (name, version) pairs of the rules' names, one index seek each (a loose index
+# scan: the next version of a name is the smallest one above the last), instead of reading
+# every row of a popular name (debug: one per lockfile). Declared rows (version = their
+# range) come along: no range parses as a version, and the blobs are then looked up with
+# declared = 0.
+_DISTINCT_VERSIONS = """WITH RECURSIVE v (name, version) AS (
+    SELECT w.name, (SELECT MIN(p.version) FROM packages p WHERE p.name = w.name)
+    FROM wanted_names w
+    UNION ALL
+    SELECT v.name,
+        (SELECT MIN(p.version) FROM packages p WHERE p.name = v.name AND p.version > v.version)
+    FROM v WHERE v.version IS NOT NULL
+)
+SELECT name, version FROM v WHERE version IS NOT NULL"""
 
 
 def _hit_blobs(db: Database, index: RuleIndex) -> set[int]:
@@ -217,30 +233,29 @@ def _hit_blobs(db: Database, index: RuleIndex) -> set[int]:
     hits = {
         row[0]
         for row in db.execute(
-            "SELECT DISTINCT p.blob_id FROM wanted_names w"
-            " JOIN packages p ON p.declared = 1 AND p.name = w.name"
+            "SELECT DISTINCT p.blob_id FROM wanted_names w CROSS JOIN packages p"
+            " WHERE p.declared = 1 AND p.name = w.name"
         )
     }
-    hits.update(
-        row[0]
-        for row in db.execute(
-            "SELECT DISTINCT p.blob_id FROM wanted_integrity w"
-            " JOIN packages p ON p.integrity = w.integrity"
+    if index.integrity:  # (CROSS JOIN: from the few rule values to the rows, never the reverse)
+        hits.update(
+            row[0]
+            for row in db.execute(
+                "SELECT DISTINCT p.blob_id FROM wanted_integrity w CROSS JOIN packages p"
+                " WHERE p.integrity = w.integrity"
+            )
         )
-    )
-    pairs = db.execute(
-        "SELECT DISTINCT p.name, p.version FROM wanted_names w"
-        " JOIN packages p ON p.name = w.name WHERE p.declared = 0"
-    ).fetchall()
-    for pname, version in pairs:
+    for pname, version in db.execute(_DISTINCT_VERSIONS).fetchall():
         if package_hits(index, pname, version, None):
+            # (declared tested here: in SQL it would steer the lookup to the declared index,
+            # every row of the name instead of those of the version)
             hits.update(
-                row[0]
-                for row in db.execute(
-                    "SELECT DISTINCT blob_id FROM packages"
-                    " WHERE name = ? AND version = ? AND declared = 0",
+                blob_id
+                for blob_id, declared in db.execute(
+                    "SELECT blob_id, declared FROM packages WHERE name = ? AND version = ?",
                     (pname, version),
                 )
+                if not declared
             )
     return hits
 
@@ -261,19 +276,32 @@ def _outcomes(
                 meta = blobs.get((oid, name))
                 keys[BlobKey(oid, name)] = None if meta is None else meta[0]
     present = _present_names(db, commits, blobs, hits)
+    _fill_ids(db, (b for b in keys.values() if b is not None), hits)
+    stored = {
+        row[0]: row[1:]
+        for row in db.execute(
+            "SELECT b.id, b.format, b.packages, b.error, b.notes,"
+            " CASE WHEN w.hit = 1 THEN b.graph ELSE NULL END"
+            " FROM wanted_blobs w CROSS JOIN blobs b WHERE b.id = w.id"
+        )
+    }
     outcomes: dict[BlobKey, BlobOutcome] = {}
+    matched: dict[tuple[bytes, str], LockfileMatch] = {}
     for key, blob_id in keys.items():
-        if blob_id is None:
+        if blob_id is None or blob_id not in stored:
             outcomes[key] = BlobOutcome(error="not in the inventory (run inventory add again)")
             continue
-        fmt, packages, error, notes = db.execute(
-            "SELECT format, packages, error, notes FROM blobs WHERE id = ?", (blob_id,)
-        ).fetchone()
+        fmt, packages, error, notes, data = stored[blob_id]
         if error is not None or fmt is None:
             outcomes[key] = BlobOutcome(error=error or "not parsed")
         elif blob_id in hits:
-            (data,) = db.execute("SELECT graph FROM blobs WHERE id = ?", (blob_id,)).fetchone()
-            outcomes[key] = BlobOutcome(match=match_lockfile(graphs.decode(data), index, key.name))
+            # Contents that differ only in layout store the same graph: matched once.
+            match = matched.get((data, key.name))
+            if match is None:
+                match = matched[(data, key.name)] = match_lockfile(
+                    graphs.decode(data), index, key.name
+                )
+            outcomes[key] = BlobOutcome(match=match)
         else:
             note_list = tuple(notes.split("\n")) if notes else ()
             outcomes[key] = BlobOutcome(
