@@ -29,7 +29,6 @@ from collections.abc import Callable, Sequence
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles._common import split_at_version
 from gouvernante.lockfiles._yarn_common import (
-    DQ,
     YarnDetails,
     alias_target,
     by_name_fallback,
@@ -48,8 +47,11 @@ from gouvernante.model import (
 
 ROOT_ID = "(root)"
 
-_KEY = rf'(?:{DQ}|[^\s",:#][^\s",:]*)'
-_VALUE = rf'(?:{DQ}|[^\s"]+)'
+# A double-quoted string on one line (the block reader must not let one run over a line end,
+# which the line reader never sees).
+_DQ = r'"[^"\\\n]*(?:\\[^\n][^"\\\n]*)*"'
+_KEY = rf'(?:{_DQ}|[^\s",:#][^\s",:]*)'
+_VALUE = rf'(?:{_DQ}|[^\s"]+)'
 _HEADER = re.compile(rf"{_KEY}(?:, *{_KEY})*:[ \t]*")
 _TOKEN = re.compile(_KEY)
 # "  key value" or "  key:" (opens a block); indentation is checked separately.

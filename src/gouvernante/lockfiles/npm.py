@@ -246,13 +246,7 @@ def _normalised_keys(entries: dict[str, _Entry], path: str) -> dict[str, _Entry]
     """Keys as npm installs them: ``node_modules/x/../pkg``, ``node_modules//pkg``,
     ``node_modules/./pkg`` and a trailing ``/`` name the folder ``node_modules/pkg``. The map is
     returned as it is when no key needs it (the common case)."""
-    joined = "\n".join(entries)  # four searches in all rather than four per key
-    if joined.count("\n") != len(entries) - 1:  # a key holds a newline: key by key
-        odd = any("/." in k or "//" in k or k.endswith("/") or k.startswith("./") for k in entries)
-    else:
-        odd = "/." in joined or "//" in joined or "/\n" in joined or "\n./" in joined
-        odd = odd or joined.endswith("/") or joined.startswith("./")
-    if not odd:
+    if not _odd_keys(entries):
         return entries
     out: dict[str, _Entry] = {}
     for key, entry in entries.items():
@@ -269,6 +263,21 @@ def _normalised_keys(entries: dict[str, _Entry], path: str) -> dict[str, _Entry]
             )
         out[norm] = entry
     return out
+
+
+def _odd_keys(keys: Iterable[str]) -> bool:
+    """Does a key need normalising? Four searches over the keys joined by newlines rather than
+    four per key (the same answer unless a key holds a newline: then key by key)."""
+    keys = list(keys)
+    joined = "\n".join(keys)
+    if joined.count("\n") != len(keys) - 1:
+        return _odd_keys_one_by_one(keys)
+    odd = "/." in joined or "//" in joined or "/\n" in joined or "\n./" in joined
+    return odd or joined.endswith("/") or joined.startswith("./")
+
+
+def _odd_keys_one_by_one(keys: Iterable[str]) -> bool:
+    return any("/." in k or "//" in k or k.endswith("/") or k.startswith("./") for k in keys)
 
 
 def _table(
