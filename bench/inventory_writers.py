@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -60,7 +62,9 @@ def _drop(admin: str, url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _writers(db: str, jobs: list[list[str]], workers: int | None) -> float:
+def _writers(db: str, jobs: list[list[str]], workers: int | None) -> tuple[float, float]:
+    """Wall time and the writers' CPU time (their processes and git's; not the server's)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     procs = []
     for paths in jobs:
@@ -74,7 +78,23 @@ def _writers(db: str, jobs: list[list[str]], workers: int | None) -> float:
         _out, err = proc.communicate()
         if proc.returncode != 0:
             raise SystemExit(f"writer failed ({proc.returncode}): {err.decode()[-800:]}")
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+
+
+def _evaluate(db: str) -> tuple[float, str]:
+    """``-inventory`` with the bundled pack: wall time and the findings count."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "gouvernante", "-inventory", db, "-json"],
+        capture_output=True,
+        check=False,
+    )
+    wall = time.perf_counter() - started
+    if done.returncode not in (0, 2):
+        raise SystemExit(f"-inventory failed: {done.stderr.decode()[-800:]}")
+    return wall, f"{json.loads(done.stdout)['summary']['total_findings']} findings"
 
 
 def _counts(location: str) -> dict[str, int]:
@@ -101,9 +121,11 @@ def main() -> int:
         print(f"org: {args.repos} repositories built in {time.perf_counter() - t0:.1f} s")
         paths = [str(org_scan.repo_path(org, n)) for n in range(args.repos)]
         reference = str(Path(work) / "reference.db")
-        t = _writers(reference, [paths], None)
+        t, cpu = _writers(reference, [paths], None)
         expected = _counts(reference)
-        print(f"SQLite, 1 writer (2 workers): {t:.1f} s  rows {expected}")
+        print(f"SQLite, 1 writer (2 workers): {t:.1f} s (CPU {cpu:.1f} s)  rows {expected}")
+        t, found = _evaluate(reference)
+        print(f"SQLite, -inventory with the bundled pack: {t:.2f} s, {found}")
         runs = (
             ("1 writer, 1 worker", [paths], 1),
             ("1 writer, 2 workers", [paths], None),
@@ -113,12 +135,18 @@ def main() -> int:
         for label, jobs, workers in runs:
             db = _database(admin)
             try:
-                t = _writers(db, jobs, workers)
+                t, cpu = _writers(db, jobs, workers)
                 got = _counts(db)
+                evaluated = _evaluate(db) if workers is None else None
             finally:
                 _drop(admin, db)
             verdict = "same rows as SQLite" if got == expected else f"DIFFERENT rows: {got}"
-            print(f"PostgreSQL, {label}: {t:.1f} s  {verdict}")
+            print(f"PostgreSQL, {label}: {t:.1f} s (writers' CPU {cpu:.1f} s)  {verdict}")
+            if evaluated is not None:
+                print(
+                    f"PostgreSQL, -inventory with the bundled pack: {evaluated[0]:.2f} s,"
+                    f" {evaluated[1]}"
+                )
     return 0
 
 
