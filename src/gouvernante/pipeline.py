@@ -39,6 +39,7 @@ from gouvernante.rules.index import RuleIndex, build_index
 from gouvernante.rules.model import RuleSet
 
 if TYPE_CHECKING:
+    from gouvernante.fs.digest import ContentHasher
     from gouvernante.gitscan import GitScanOutput, GitScanRequest
     from gouvernante.host.checks import HostScanResult
     from gouvernante.host.context import HostContext
@@ -472,32 +473,37 @@ def run_scan(
         notes.append(ScanIssue(request.directory, "no lockfile or package.json found"))
     host_checks: list[HostCheck] = []
     installed = cached = 0
+    project_dirs = sorted({t.directory for t in tasks} | ({root} if root else set()))
+    # Payload hashes (file_hashes): -heuristic hashes the files it reads whole, so it runs first
+    # and the payload pass (-host's, or its own without -host) does not read them again.
+    digests: dict[tuple[int, int, int, int], str] | None = (
+        {} if request.heuristic and any(r.file_hashes for r in ruleset.rules) else None
+    )
+    h_findings: list[Finding] = []
+    h_notes: list[ScanIssue] = []
+    if request.heuristic:
+        roots = _heuristic_roots(tasks, root, host if request.host else None, request.host)
+        h_findings, h_notes = _run_heuristics(roots, request.heuristic_review_counts, digests)
     if request.host:
         from gouvernante.host.context import HostContext  # noqa: PLC0415 - only with -host
 
         ctx = host or HostContext.current()
-        project_dirs = sorted({t.directory for t in tasks} | ({root} if root else set()))
-        scanner = host_scanner or _default_host_scanner
-        hr = scanner(ruleset, ctx, project_dirs)
+        if host_scanner is not None:
+            hr = host_scanner(ruleset, ctx, project_dirs)
+        else:
+            hr = _default_host_scanner(ruleset, ctx, project_dirs, digests)
         findings.extend(hr.findings)
         host_checks = list(hr.checks)
         errors.extend(hr.errors)
         notes.extend(hr.notes)
         installed, cached = hr.installed_packages, hr.cache_entries
-    if request.heuristic:
-        roots = _heuristic_roots(tasks, root, host if request.host else None, request.host)
-        h_findings, h_notes = _run_heuristics(roots, request.heuristic_review_counts)
-        findings.extend(h_findings)
-        notes.extend(h_notes)
-        if not request.host and any(r.file_hashes for r in ruleset.rules):
-            # -host compares payload hashes itself (with global installs and caches)
-            from gouvernante.host.checks import run_payload_scan  # noqa: PLC0415
-
-            project_dirs = sorted({t.directory for t in tasks} | ({root} if root else set()))
-            pr = run_payload_scan(ruleset.rules, project_dirs)
-            findings.extend(pr.findings)
-            errors.extend(pr.errors)
-            notes.extend(pr.notes)
+    findings.extend(h_findings)
+    notes.extend(h_notes)
+    if digests is not None and not request.host:
+        pr = _payload_scan(ruleset, project_dirs, digests)
+        findings.extend(pr.findings)
+        errors.extend(pr.errors)
+        notes.extend(pr.notes)
     if progress is not None:
         progress.finish()
     findings.sort(key=Finding.sort_key)
@@ -574,24 +580,48 @@ def _heuristic_roots(
 
 
 def _run_heuristics(
-    roots: Sequence[str], review_counts: bool = False
+    roots: Sequence[str],
+    review_counts: bool = False,
+    digests: dict[tuple[int, int, int, int], str] | None = None,
 ) -> tuple[list[Finding], list[ScanIssue]]:
     if not roots:
         return [], [ScanIssue(".", "heuristic: no installed packages (node_modules) to look at")]
     from gouvernante.heuristic.engine import scan_trees, to_finding  # noqa: PLC0415
 
-    hits, tree_notes = scan_trees(roots, workers=2)
+    hits, tree_notes = scan_trees(roots, workers=2, digests=digests)
     where = roots[0] if len(roots) == 1 else f"{len(roots)} node_modules trees"
     findings = [to_finding(h, review_counts=review_counts) for h in hits]
     return findings, [ScanIssue(where, n) for n in tree_notes]
 
 
 def _default_host_scanner(
-    ruleset: RuleSet, ctx: HostContext, project_dirs: Sequence[str]
+    ruleset: RuleSet,
+    ctx: HostContext,
+    project_dirs: Sequence[str],
+    digests: dict[tuple[int, int, int, int], str] | None = None,
 ) -> HostScanResult:
     from gouvernante.host.checks import run_host_scan  # noqa: PLC0415 - only with -host
 
-    return run_host_scan(ruleset.rules, ctx, project_dirs)
+    return run_host_scan(ruleset.rules, ctx, project_dirs, _seeded_hasher(digests))
+
+
+def _payload_scan(
+    ruleset: RuleSet, project_dirs: Sequence[str], digests: dict[tuple[int, int, int, int], str]
+) -> HostScanResult:
+    """-heuristic without -host: the rules' file_hashes against the projects' installs."""
+    from gouvernante.host.checks import run_payload_scan  # noqa: PLC0415
+
+    return run_payload_scan(ruleset.rules, project_dirs, _seeded_hasher(digests))
+
+
+def _seeded_hasher(digests: dict[tuple[int, int, int, int], str] | None) -> ContentHasher | None:
+    if digests is None:
+        return None
+    from gouvernante.fs.digest import ContentHasher as Hasher  # noqa: PLC0415
+
+    hasher = Hasher()
+    hasher.seed(digests)
+    return hasher
 
 
 def run_git_scan(request: GitScanRequest, ruleset: RuleSet) -> ScanResult:

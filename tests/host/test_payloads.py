@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from gouvernante.fs import digest as digest_module
@@ -273,15 +274,44 @@ def test_a_folder_met_again_is_not_listed_again(tmp_path: Path, counted: list[in
     assert "1 package folders met again" in scanner.summary("-host").message
 
 
-def test_host_and_heuristic_hash_once(tmp_path: Path, no_system: str, counted: list[int]) -> None:
+@pytest.mark.parametrize("host", [True, False])
+def test_heuristic_reads_are_hashed_once(
+    tmp_path: Path, no_system: str, counted: list[int], monkeypatch: pytest.MonkeyPatch, host: bool
+) -> None:
+    """-heuristic hashes the code files it reads whole; the payload pass (-host's, or its own)
+    reads only the rest: here a 3 MiB bundle the heuristic samples (head and tail)."""
+    from gouvernante.heuristic import files as heuristic_files
+
+    real = hashlib.sha256
+    in_heuristic: list[int] = []
+
+    def counting(*args: Any) -> Any:
+        in_heuristic.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(heuristic_files, "_sha256", counting)
     proj = tmp_path / "proj"
     proj.mkdir()
     (proj / "package.json").write_text('{"name":"app","version":"1.0.0"}')
-    write_payload_package(proj / "node_modules" / "payload-demo")
-    request = ScanRequest(directory=str(proj), heuristic=True, host=True, workers=1)
-    result = run_scan(request, RuleSet((hash_rule(),), ("t.json",)), _ctx(tmp_path, no_system))
-    assert len(counted) == 3
-    assert len(_hash_hits(result.findings)) == 2
+    pkg = write_payload_package(proj / "node_modules" / "payload-demo")
+    big = b"/* big */" + b"x" * (3 << 20)
+    (pkg / "dist" / "big.js").write_bytes(big)
+    rule = hash_rule()
+    rule = msgspec.structs.replace(
+        rule, file_hashes=(*rule.file_hashes, ContentHash(hashlib.sha256(big).hexdigest()))
+    )
+    request = ScanRequest(directory=str(proj), heuristic=True, host=host, workers=1)
+    result = run_scan(request, RuleSet((rule,), ("t.json",)), _ctx(tmp_path, no_system))
+    assert (len(in_heuristic), len(counted)) == (3, 1)  # index.js, bundle.js, setup_bun; big.js
+    assert {p.rpartition("/")[2] for _, _, _, p in _hash_hits(result.findings)} == {
+        "bundle.js",
+        "setup_bun",
+        "big.js",
+    }
+    (summary,) = [n for n in result.notes if "content hashes" in n.message]
+    assert summary.path == ("-host" if host else "-heuristic")
+    assert "content hashes: 1 files (3072 KB)" in summary.message
+    assert "3 hashed by -heuristic as it read them" in summary.message
 
 
 def test_candidates_and_bounds(tmp_path: Path) -> None:

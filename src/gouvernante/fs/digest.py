@@ -20,7 +20,7 @@ import tarfile
 import time
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -85,6 +85,7 @@ class HashStats:
     files: int = 0  # files read and hashed
     bytes: int = 0
     reused: int = 0  # the same file met again: its digest reused, not read
+    shared: int = 0  # hashed by -heuristic as it read the file: not read again
     over_cap: int = 0  # candidates larger than the cap: not hashed
     archives: int = 0
     members: int = 0  # archive members hashed
@@ -97,6 +98,8 @@ class HashStats:
             f"{self.members} members of {self.archives} archives "
             f"({self.member_bytes // 1024} KB) hashed in {self.seconds:.2f} s"
         )
+        if self.shared:
+            text += f"; {self.shared} hashed by -heuristic as it read them"
         if self.reused:
             text += f"; {self.reused} met again, not re-read"
         if self.over_cap:
@@ -113,6 +116,14 @@ class ContentHasher:
     stats: HashStats = field(default_factory=HashStats)
     _digests: dict[tuple[int, int, int, int], str] = field(default_factory=dict)
     _archives: set[tuple[int, int, int, int]] = field(default_factory=set)
+    _shared: set[tuple[int, int, int, int]] = field(default_factory=set)
+
+    def seed(self, digests: Mapping[tuple[int, int, int, int], str]) -> None:
+        """Digests another reader made of the bytes it read whole (``-heuristic``), by file
+        identity: those files are not read again."""
+        for key, value in digests.items():
+            self._digests.setdefault(key, value)
+        self._shared.update(digests)
 
     def file(self, path: str) -> str | Unread | None:
         """The hex SHA-256 of a regular file; None when it is over the cap; ``Unread`` when it
@@ -132,7 +143,11 @@ class ContentHasher:
             key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
             known = self._digests.get(key)
             if known is not None:
-                self.stats.reused += 1
+                if key in self._shared:
+                    self._shared.discard(key)  # met again later: then it is a reuse
+                    self.stats.shared += 1
+                else:
+                    self.stats.reused += 1
                 return known
             digest = _sha256()
             total = 0

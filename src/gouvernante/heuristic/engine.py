@@ -30,6 +30,7 @@ from gouvernante.heuristic.files import (
     MAX_FILES_PER_PACKAGE,
     SAMPLE_HEAD_BYTES,
     SAMPLE_TAIL_BYTES,
+    Digests,
     Stats,
     is_binary,
     load_manifest,
@@ -97,7 +98,7 @@ class HeuristicHit:
 # one package
 
 
-def _scan_package(pkg_dir: str, stats: Stats) -> list[HeuristicHit]:
+def _scan_package(pkg_dir: str, stats: Stats, digests: Digests | None = None) -> list[HeuristicHit]:
     pkg_real = os.path.realpath(pkg_dir)
     loaded = load_manifest(pkg_dir, stats)
     manifest, manifest_raw = loaded if loaded is not None else ({}, "")
@@ -111,7 +112,7 @@ def _scan_package(pkg_dir: str, stats: Stats) -> list[HeuristicHit]:
 
     def read_text(real: str) -> str | None:
         if real not in read:
-            read[real] = read_sampled(real, MAX_FILE_BYTES, stats)
+            read[real] = read_sampled(real, MAX_FILE_BYTES, stats, digests)
         got = read[real]
         if got is None or is_binary(got[0]):
             return None
@@ -148,7 +149,7 @@ def _scan_package(pkg_dir: str, stats: Stats) -> list[HeuristicHit]:
     prefix = len(pkg_dir)
     for path, needs_shebang in package_files(pkg_dir, stats):
         real = pkg_real + path[prefix:] if path.startswith(pkg_dir) else os.path.realpath(path)
-        got = read.pop(real) if real in read else read_sampled(path, MAX_FILE_BYTES, stats)
+        got = read.pop(real) if real in read else read_sampled(path, MAX_FILE_BYTES, stats, digests)
         if got is None:
             continue
         data, sampled = got
@@ -253,10 +254,38 @@ def _hidden_lock_integrity(root: str, stats: Stats) -> dict[str, str]:
     return out
 
 
-def _worker(pkg_dir: str) -> tuple[list[HeuristicHit], dict[str, int]]:
+_Entry = tuple[tuple[int, int, int, int], str]  # a file's identity and its SHA-256
+_Result = tuple[list[HeuristicHit], dict[str, int], list[_Entry]]
+
+
+def _worker(pkg_dir: str) -> _Result:
     stats = Stats()
     hits = _scan_package(pkg_dir, stats)
-    return hits, dict(stats.counts)
+    return hits, dict(stats.counts), []
+
+
+class _DigestLog(dict[tuple[int, int, int, int], str]):
+    """This process's digests of the files it read whole; ``new`` is what the caller has not
+    been sent yet. Kept across the packages one process scans: a file met twice is hashed once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.new: list[_Entry] = []
+
+    def __setitem__(self, key: tuple[int, int, int, int], value: str) -> None:
+        super().__setitem__(key, value)
+        self.new.append((key, value))
+
+
+_LOG = _DigestLog()
+
+
+def _hashing_worker(pkg_dir: str) -> _Result:
+    """``_worker``, also hashing the files read whole (a rule has ``file_hashes``)."""
+    stats = Stats()
+    hits = _scan_package(pkg_dir, stats, _LOG)
+    new, _LOG.new = _LOG.new, []
+    return hits, dict(stats.counts), new
 
 
 def unique_packages(
@@ -289,7 +318,9 @@ def scan_tree(root: str, *, workers: int = 2) -> tuple[list[HeuristicHit], list[
     return scan_trees([root], workers=workers)
 
 
-def scan_trees(roots: Sequence[str], *, workers: int = 2) -> tuple[list[HeuristicHit], list[str]]:
+def scan_trees(
+    roots: Sequence[str], *, workers: int = 2, digests: Digests | None = None
+) -> tuple[list[HeuristicHit], list[str]]:
     """Scan every package folder under ``roots`` once; returns hits and human-readable notes.
 
     Package folders are the folders holding a package.json directly under a ``node_modules``
@@ -297,29 +328,44 @@ def scan_trees(roots: Sequence[str], *, workers: int = 2) -> tuple[list[Heuristi
     entries, and ``root`` itself. The same name@version (and integrity, when npm's hidden lockfile
     or ``_integrity`` says it) is scanned once. With ``workers > 1`` and a big tree, packages are
     spread over that many processes.
+
+    With ``digests`` (a rule has ``file_hashes``), the SHA-256 of every code file read whole is
+    added to it by file identity, for the payload pass (``host.payloads``) to reuse.
     """
     stats = Stats()
     seen: set[tuple[str, ...]] = set()  # shared, so a package is scanned once per run
     todo = [pkg for root in roots for pkg in unique_packages(root, stats, seen)]
-    return scan_package_dirs(todo, workers=workers, stats=stats)
+    return scan_package_dirs(todo, workers=workers, stats=stats, digests=digests)
 
 
 def scan_package_dirs(
-    todo: Sequence[str], *, workers: int = 2, stats: Stats | None = None
+    todo: Sequence[str],
+    *,
+    workers: int = 2,
+    stats: Stats | None = None,
+    digests: Digests | None = None,
 ) -> tuple[list[HeuristicHit], list[str]]:
     """Scan these package folders (already de-duplicated); hits and notes."""
     hits: list[HeuristicHit] = []
     counts: Counter[str] = Counter(stats.counts if stats is not None else ())
+    if digests is not None:
+        _LOG.clear()  # this process's log starts with this scan
+        _LOG.new = []
+    worker = _worker if digests is None else _hashing_worker
     if workers > 1 and len(todo) >= PARALLEL_THRESHOLD:
         with process_pool(workers) as pool:  # workers end with the scan (signals too)
-            for got_hits, got_counts in pool.map(_worker, todo, chunksize=8):
+            for got_hits, got_counts, got_digests in pool.map(worker, todo, chunksize=8):
                 hits += got_hits
                 counts.update(got_counts)
+                if digests is not None:
+                    digests.update(got_digests)
     else:
         for pkg_dir in todo:
-            got_hits, got_counts = _worker(pkg_dir)
+            got_hits, got_counts, got_digests = worker(pkg_dir)
             hits += got_hits
             counts.update(got_counts)
+            if digests is not None:
+                digests.update(got_digests)
     hits.sort(key=lambda h: (h.file, h.line, h.pattern_id))
     return hits, _notes(len(todo), counts)
 

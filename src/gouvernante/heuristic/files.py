@@ -8,6 +8,7 @@ guards loops) and symlinked files are skipped.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import stat
@@ -19,6 +20,7 @@ from gouvernante.fs.walk import walk
 
 __all__ = [
     "MAX_FILE_BYTES",
+    "Digests",
     "Stats",
     "is_binary",
     "load_manifest",
@@ -26,6 +28,11 @@ __all__ = [
     "read_sampled",
     "str_field",
 ]
+
+# (device, inode, size, mtime_ns) -> hex SHA-256 of the file's bytes (fs.digest's key)
+Digests = dict[tuple[int, int, int, int], str]
+
+_sha256 = hashlib.sha256  # one name, so a test can count the digests made
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # larger files are sampled (head + tail)
 SAMPLE_HEAD_BYTES = 1024 * 1024
@@ -55,9 +62,15 @@ class Stats:
         self.counts[key] += n
 
 
-def read_sampled(path: str, limit: int, stats: Stats) -> tuple[bytes, bool] | None:
+def read_sampled(
+    path: str, limit: int, stats: Stats, digests: Digests | None = None
+) -> tuple[bytes, bool] | None:
     """Bytes of a regular file (head+tail sample when larger than ``limit``), and whether it was
-    sampled; None if unreadable or not a regular file."""
+    sampled; None if unreadable or not a regular file.
+
+    With ``digests`` (a rule has ``file_hashes``), a file read whole gets its SHA-256 recorded
+    under its (device, inode, size, mtime) as ``fstat`` gave them for these bytes, so the payload
+    pass (``host.payloads``) does not read it again; a file already recorded is not hashed again."""
     try:
         fd = os.open(path, _FLAGS)
     except OSError:
@@ -70,7 +83,12 @@ def read_sampled(path: str, limit: int, stats: Stats) -> tuple[bytes, bool] | No
             return None
         size = st.st_size
         if size <= limit:
-            return _read_all(fd, size), False
+            data = _read_all(fd, size)
+            if digests is not None and len(data) == size:
+                key = (st.st_dev, st.st_ino, size, st.st_mtime_ns)
+                if key not in digests:
+                    digests[key] = _sha256(data).hexdigest()
+            return data, False
         head = _read_all(fd, SAMPLE_HEAD_BYTES)
         os.lseek(fd, max(size - SAMPLE_TAIL_BYTES, SAMPLE_HEAD_BYTES), os.SEEK_SET)
         tail = _read_all(fd, SAMPLE_TAIL_BYTES)

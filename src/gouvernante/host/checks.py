@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import assert_never
 
+from gouvernante.fs.digest import ContentHasher
 from gouvernante.fs.walk import SKIP_DIRS, walk
 from gouvernante.host.caches import (
     scan_berry_cache,
@@ -150,12 +151,16 @@ def _capped(notes: list[ScanIssue]) -> tuple[ScanIssue, ...]:
 
 
 def run_host_scan(
-    rules: Sequence[Rule], ctx: HostContext, project_dirs: Sequence[str]
+    rules: Sequence[Rule],
+    ctx: HostContext,
+    project_dirs: Sequence[str],
+    hasher: ContentHasher | None = None,
 ) -> HostScanResult:
-    """Installed packages (projects and global installs), caches, then the host indicators."""
+    """Installed packages (projects and global installs), caches, then the host indicators.
+    ``hasher``: the payload hashes' (seeded with what -heuristic hashed as it read)."""
     index = build_index(tuple(rules))
     collector = Collector(index)
-    payloads = PayloadScanner(rules)
+    payloads = PayloadScanner(rules, hasher)
     if payloads:
         collector.payloads = payloads
     if collector.names or payloads:
@@ -178,12 +183,14 @@ def run_host_scan(
     )
 
 
-def run_payload_scan(rules: Sequence[Rule], project_dirs: Sequence[str]) -> HostScanResult:
+def run_payload_scan(
+    rules: Sequence[Rule], project_dirs: Sequence[str], hasher: ContentHasher | None = None
+) -> HostScanResult:
     """The rules' ``file_hashes`` against the scanned projects' installed packages (their
     ``node_modules`` trees, yarn berry zips and unplugged packages): ``-heuristic`` without
     ``-host``. Only hash findings are kept (installed versions are -host's job)."""
     collector = Collector(build_index(tuple(rules)))
-    payloads = PayloadScanner(rules)
+    payloads = PayloadScanner(rules, hasher)
     if not payloads:
         return HostScanResult((), (), (), (), 0, 0)
     collector.payloads = payloads
