@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -69,6 +70,21 @@ def load_names(work: Path, limit: int) -> list[str]:
     return names[:limit]
 
 
+_NPM_NAMED = re.compile(
+    r"'(?P<a>(?:@[^/'\s]+/)?[^@'\s]+)@[^']*' (?:is not in this registry|could not be found)"
+    r"|Unsupported platform for (?P<b>(?:@[^/\s]+/)?[^@\s]+)@"
+)
+
+
+def _failing_name(stderr: str, names: list[str]) -> str | None:
+    """The requested name npm reports as missing (E404) or unsupported, if it is one of ours."""
+    for m in _NPM_NAMED.finditer(stderr):
+        name = m.group("a") or m.group("b")
+        if name in names:
+            return name
+    return None
+
+
 def install(tree: Path, names: list[str], bad: list[str]) -> list[str]:
     """Install ``names`` into ``tree``; return the names installed (failing ones go to ``bad``)."""
     if not names:
@@ -85,6 +101,13 @@ def install(tree: Path, names: list[str], bad: list[str]) -> list[str]:
     )
     if proc.returncode == 0:
         return names
+    named = _failing_name(proc.stderr, names)
+    if named is not None and len(names) > 1:
+        # npm named the requested package it could not get: drop it and retry, cheaper than
+        # splitting the batch (a failing dependency is not named this way: that case splits).
+        bad.append(named)
+        print(f"  unavailable: {named}: {proc.stderr.strip().splitlines()[:1]}", flush=True)
+        return install(tree, [n for n in names if n != named], bad)
     if len(names) == 1:
         bad.append(names[0])
         print(f"  unavailable: {names[0]}: {proc.stderr.strip().splitlines()[:1]}", flush=True)

@@ -35,6 +35,20 @@ def half_of(name: str) -> str:
     return HALVES[hashlib.sha256(name.encode("utf-8")).digest()[0] & 1]
 
 
+def finished(tree: Path) -> bool:
+    """Whether the install into ``tree`` finished.
+
+    A batch whose installer finished has ``.done`` (b000a, b000ab ... belong to batch b000). A
+    split part of a batch that is not done counts when npm wrote both lockfiles, which it does
+    only once an install succeeded (a failed or interrupted one leaves no node_modules at all).
+    """
+    if (tree.with_name(tree.name[:4]) / ".done").exists():
+        return True
+    return (tree / "package-lock.json").is_file() and (
+        tree / "node_modules" / ".package-lock.json"
+    ).is_file()
+
+
 def corpus(work: Path, pattern: str = "*") -> dict[str, list[tuple[str, str]]]:
     """Package folders per half: (folder, name@version), each name@version once."""
     stats = Stats()
@@ -42,8 +56,7 @@ def corpus(work: Path, pattern: str = "*") -> dict[str, list[tuple[str, str]]]:
     names: set[str] = set()
     out: dict[str, list[tuple[str, str]]] = {h: [] for h in HALVES}
     for tree in sorted((work / "trees").glob(pattern)):
-        batch = tree.with_name(tree.name[:4])  # b000a, b000ab ... belong to batch b000
-        if not (batch / ".done").exists():
+        if not finished(tree):
             continue  # an install still running (or stopped): its files may be half written
         nm = tree / "node_modules"
         if not nm.is_dir():

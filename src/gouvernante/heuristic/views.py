@@ -32,19 +32,27 @@ except ImportError:  # pragma: no cover - exercised where the wheel is missing
 
 __all__ = ["TextView", "build_view", "plain_view", "rx"]
 
-_ANCHORS: dict[re.Pattern[str], frozenset[str]] = {}  # checked against the lowered text
-_ANCHORS_CS: dict[re.Pattern[str], tuple[str, ...]] = {}  # checked against the text as is
-# Top-level alternatives of an anchored regex, each compiled alone with the literal it starts
-# with (lower case; None when it starts with a class or an assertion). ``re`` searches a pattern
-# that starts with a literal quickly; an alternation of such patterns it tries at every position.
-_BRANCHES: dict[re.Pattern[str], tuple[tuple[re.Pattern[str], str | None], ...]] = {}
+# The tables are keyed by ``id(pattern)``: hashing a compiled pattern hashes its whole compiled
+# code (microseconds for a big alternation), and the lookups run several times per file. The
+# patterns are kept alive in ``_REGISTERED``, so their ids stay theirs.
+_REGISTERED: list[re.Pattern[str]] = []
+_ANCHORS: dict[int, frozenset[str]] = {}  # checked against the lowered text
+_ANCHORS_CS: dict[int, tuple[str, ...]] = {}  # checked against the text as is
+# Top-level alternatives of an anchored regex, each compiled alone with the literals one of which
+# its every match contains (lower case; None when no such literal is known, see
+# ``_required_literals``). ``re`` searches a pattern that starts with a literal quickly; an
+# alternation of such patterns it tries at every position.
+_BRANCHES: dict[int, tuple[tuple[re.Pattern[str], frozenset[str] | None], ...]] = {}
 MIN_BRANCH_LITERAL = 3
-# Leading literals too common in JavaScript to be worth a prefilter entry (they would flood the
-# automaton with matches): their branches are always searched when the regex's anchors occur.
+MIN_INNER_LITERAL = 4
+# Literals too common in JavaScript to be worth a prefilter entry (they would flood the automaton
+# with matches): a branch holding no other literal is always searched when the regex's anchors
+# occur.
 COMMON_LITERALS = frozenset(
     {"tar", "new", "from", "import", "require(", "object.", "object.defineproperty(", "npm",
      "github.com", ".config", "config.", "json.stringify(", "process.env.", ".tostring(",
-     "string.fromcharcode", "bun", "http", "git", "launch", "country", "systemd"}
+     "string.fromcharcode", "bun", "http", "git", "launch", "country", "systemd", "auth",
+     "token", "pack", "user"}
 )  # fmt: skip
 
 
@@ -64,16 +72,19 @@ def rx(
     absent (same leftmost match: the earliest start wins, ties go to the first branch).
     """
     compiled = re.compile(pattern, flags)
+    key = id(compiled)
+    if anchors is not None or case_anchors is not None:
+        _REGISTERED.append(compiled)
     if anchors is not None:
         assert all(a == a.lower() for a in anchors), pattern
-        _ANCHORS[compiled] = frozenset(anchors)
+        _ANCHORS[key] = frozenset(anchors)
         parts = _top_level_branches(pattern)
         if len(parts) > 1:
-            _BRANCHES[compiled] = tuple(
-                (re.compile(part, flags), _leading_literal(part)) for part in parts
+            _BRANCHES[key] = tuple(
+                (re.compile(part, flags), _required_literals(part)) for part in parts
             )
     if case_anchors is not None:
-        _ANCHORS_CS[compiled] = case_anchors
+        _ANCHORS_CS[key] = case_anchors
     return compiled
 
 
@@ -105,37 +116,117 @@ def _top_level_branches(pattern: str) -> list[str]:
 
 _GROUP_OPEN = re.compile(r"\((?:\?P<\w+>|\?:)?")
 _LITERAL_ESCAPES = frozenset(".()[]{}|?*+^$\\/-'\"`~")
+_NUMERIC_ESCAPES = frozenset("xuUN0123456789")  # escapes longer than two characters
 
 
-def _leading_literal(branch: str) -> str | None:
-    """The literal every match of ``branch`` starts with (lower case, at least 3 characters)."""
-    opener = _GROUP_OPEN.match(branch)
-    if opener is not None:  # a group around the whole branch: look inside when it has no "|"
-        inner = branch[opener.end() :]
-        if len(_top_level_branches(inner.rsplit(")", 1)[0])) > 1:
-            return None
-        branch = inner
-    out: list[str] = []
+def _class_end(pattern: str, i: int) -> int:
+    """Index just past the character class that opens at ``pattern[i]``."""
+    j = i + 1
+    if pattern[j : j + 1] == "^":
+        j += 1
+    if pattern[j : j + 1] == "]":
+        j += 1
+    while j < len(pattern) and pattern[j] != "]":
+        j += 2 if pattern[j] == "\\" else 1
+    return j + 1
+
+
+def _group_end(pattern: str, i: int) -> int:
+    """Index just past the group that opens at ``pattern[i]`` (len(pattern) if unbalanced)."""
+    depth, j = 0, i
+    while j < len(pattern):
+        c = pattern[j]
+        if c == "\\":
+            j += 2
+            continue
+        if c == "[":
+            j = _class_end(pattern, j)
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+        j += 1
+    return len(pattern)
+
+
+def _quantifier_end(pattern: str, i: int) -> int:
+    """Index just past the quantifier at ``pattern[i]`` (``i`` when there is none)."""
+    c = pattern[i : i + 1]
+    if c in ("?", "*", "+"):
+        j = i + 1
+    elif c == "{" and re.match(r"\{\d*(?:,\d*)?\}", pattern[i:]):
+        j = pattern.index("}", i) + 1
+    else:
+        return i
+    return j + 1 if pattern[j : j + 1] in ("?", "+") else j  # lazy / possessive
+
+
+def _literal_runs(branch: str) -> list[str]:
+    """Runs of literal characters every match of ``branch`` (no top-level ``|``) contains, each
+    as consecutive text: an atom that may be absent or repeated, a class, a group or an assertion
+    ends a run; an escape this parser does not read ends the scan."""
+    runs: list[str] = []
+    cur: list[str] = []
     i = 0
     while i < len(branch):
         c = branch[i]
+        atom: str | None
         if c == "\\":
             nxt = branch[i + 1 : i + 2]
-            if nxt not in _LITERAL_ESCAPES:
+            if nxt in _NUMERIC_ESCAPES or not nxt:
                 break
-            ch, width = nxt, 2
-        elif c in ".()[]{}|?*+^$":
-            break
+            atom, i = (nxt if nxt in _LITERAL_ESCAPES else None), i + 2
+        elif c == "[":
+            atom, i = None, _class_end(branch, i)
+        elif c == "(":
+            atom, i = None, _group_end(branch, i)
+        elif c in ".^$":
+            atom, i = None, i + 1
+        elif c in "?*+{|)":
+            break  # not a pattern this parser reads
         else:
-            ch, width = c, 1
-        if branch[i + width : i + width + 1] in ("?", "*", "{"):
-            break  # this character may be absent or repeated
-        out.append(ch)
-        i += width
-    literal = "".join(out).lower()
-    if len(literal) < MIN_BRANCH_LITERAL or literal in COMMON_LITERALS:
-        return None
-    return literal
+            atom, i = c, i + 1
+        q = _quantifier_end(branch, i)
+        if q > i:
+            if atom is not None and branch[i] == "+":
+                cur.append(atom)  # present at least once; what follows need not be adjacent
+            atom, i = None, q
+        if atom is None:
+            runs.append("".join(cur))
+            cur = []
+        else:
+            cur.append(atom)
+    runs.append("".join(cur))
+    return runs  # runs[0] is the literal the branch starts with ("" when none)
+
+
+def _required_literals(branch: str) -> frozenset[str] | None:
+    """Literals one of which every match of ``branch`` contains (lower case, not too common);
+    None when there is no such set. A group around the whole branch is looked into, and when it
+    is an alternation, every alternative must have its literal."""
+    opener = _GROUP_OPEN.match(branch)
+    if opener is not None and _group_end(branch, 0) == len(branch):
+        alternatives = _top_level_branches(branch[opener.end() : -1])
+        found = [_required_literal(alt) for alt in alternatives]
+        if any(lit is None for lit in found):
+            return None
+        return frozenset(lit for lit in found if lit is not None)
+    lit = _required_literal(branch)
+    return None if lit is None else frozenset([lit])
+
+
+def _required_literal(branch: str) -> str | None:
+    """A literal every match of ``branch`` contains (lower case, not too common): the one it
+    starts with (at least 3 characters), else its longest run of literal characters that it is
+    sure to hold (at least 4 characters, the first of the longest)."""
+    runs = [r.lower() for r in _literal_runs(branch)]
+    if len(runs[0]) >= MIN_BRANCH_LITERAL and runs[0] not in COMMON_LITERALS:
+        return runs[0]  # the literal the branch starts with
+    inner = [r for r in runs if len(r) >= MIN_INNER_LITERAL and r not in COMMON_LITERALS]
+    return max(inner, key=len, default=None)  # the first of the longest
 
 
 @dataclass(frozen=True)
@@ -165,11 +256,18 @@ def _build_prefilter(_registered: int) -> _Prefilter:
     for anchors in _ANCHORS.values():
         words |= anchors
     for branches in _BRANCHES.values():
-        words |= {lit for _b, lit in branches if lit is not None}
+        for _b, lits in branches:
+            words |= lits or frozenset()
     ordered = tuple(sorted(words))
     automaton: object | None = None
     if _acrs is not None:
-        automaton = _acrs.AhoCorasick(list(ordered), matchkind=_acrs.MatchKind.Standard)
+        # A DFA: a few hundred anchors make a small one, and it scans about twice as fast as
+        # the NFA the library would pick for that many (measured on the FP corpus).
+        automaton = _acrs.AhoCorasick(
+            list(ordered),
+            matchkind=_acrs.MatchKind.Standard,
+            implementation=_acrs.Implementation.DFA,
+        )
     return _Prefilter(ordered, automaton)
 
 
@@ -190,14 +288,15 @@ class TextView:
     url_decoded: int | None = None
     low: str = ""
     present: frozenset[str] | None = None  # anchors found; None: decide per regex, lazily
-    _may: dict[re.Pattern[str], bool] = field(default_factory=dict)
+    _may: dict[int, bool] = field(default_factory=dict)  # by id(pattern)
 
     def may(self, rx: re.Pattern[str]) -> bool:
         """Can ``rx`` match here at all (one of its anchors occurs)?"""
-        got = self._may.get(rx)
+        key = id(rx)
+        got = self._may.get(key)
         if got is not None:
             return got
-        anchors = _ANCHORS.get(rx)
+        anchors = _ANCHORS.get(key)
         if anchors is not None:
             if self.present is not None:
                 ok = not anchors.isdisjoint(self.present)
@@ -205,21 +304,21 @@ class TextView:
                 low = self.low
                 ok = any(a in low for a in anchors)
         else:
-            cs = _ANCHORS_CS.get(rx)
+            cs = _ANCHORS_CS.get(key)
             if cs is not None:
                 text = self.text
                 ok = any(a in text for a in cs)
             else:
                 ok = True
-        self._may[rx] = ok
+        self._may[key] = ok
         return ok
 
     def _branches(self, rx: re.Pattern[str]) -> list[re.Pattern[str]] | None:
         present = self.present
-        branches = _BRANCHES.get(rx)
+        branches = _BRANCHES.get(id(rx))
         if present is None or branches is None:
             return None
-        return [b for b, lit in branches if lit is None or lit in present]
+        return [b for b, lits in branches if lits is None or not lits.isdisjoint(present)]
 
     def _search(self, rx: re.Pattern[str], text: str) -> re.Match[str] | None:
         branches = self._branches(rx)

@@ -1,0 +1,75 @@
+"""The anchor prefilter: the literals it skips a regex branch on must be in every match."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gouvernante.heuristic import patterns  # noqa: F401 - registers every pattern's regexes
+from gouvernante.heuristic import views
+from gouvernante.heuristic.views import _literal_runs, _required_literals, build_view
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.mark.parametrize(
+    ("branch", "runs"),
+    [
+        (r"abcd+efgh", ["abcd", "efgh"]),  # the repeated d ends the run: "abcdd" is not "abcde"
+        (r"x?abcd", ["", "abcd"]),
+        (r"foo{2}bar", ["fo", "bar"]),
+        (r"abc\x41def", ["abc"]),  # an escape longer than two characters ends the scan
+        (r"['\"]\.npmrc\b", ["", ".npmrc"]),
+        (r"a(?:b|c)de\s*fgh", ["a", "de", "fgh"]),
+        (r"ab[c]]de", ["ab", "]de"]),
+        (r"wallet\.dat\b", ["wallet.dat"]),
+    ],
+)
+def test_literal_runs(branch: str, runs: list[str]) -> None:
+    assert [r for r in _literal_runs(branch) if r] == [r for r in runs if r]
+    assert _literal_runs(branch)[0] == runs[0]
+
+
+@pytest.mark.parametrize(
+    ("branch", "literals"),
+    [
+        (r"\.kube[/\\]+config\b", {".kube"}),  # the leading literal first
+        (r"['\"/\\~]\.npmrc\b", {".npmrc"}),  # else the longest run inside
+        (r"(?P<ssh>['\"/\\~]\.ssh\b|id_(?:rsa|ed25519|ecdsa)\b)", {".ssh", "id_"}),
+        (r"(?P<x>['\"]\.ssh\b|[ab]c)", None),  # one alternative without a literal: no set
+        (r"npm\s+pack\b", None),  # only common words
+        (r"(?:curl|wget)\b\s+x", None),  # a group is not looked into unless it is the branch
+        (r"Local Extension Settings", {"local extension settings"}),
+    ],
+)
+def test_required_literals(branch: str, literals: set[str] | None) -> None:
+    got = _required_literals(branch)
+    assert (None if got is None else set(got)) == literals
+
+
+def _fixture_texts() -> list[str]:
+    out = []
+    for path in sorted(FIXTURES.rglob("*")):
+        if path.is_file() and path.suffix in (".js", ".cjs", ".mjs", ".sh", ".ps1", ".json"):
+            out.append(path.read_text(encoding="utf-8", errors="replace"))
+    return out
+
+
+def test_every_branch_match_holds_one_of_its_literals() -> None:
+    """Over every fixture, each match of a registered branch contains one of the literals the
+    prefilter would skip that branch on (so skipping never loses a match)."""
+    texts = _fixture_texts()
+    assert texts
+    checked = 0
+    for branches in views._BRANCHES.values():
+        for branch, lits in branches:
+            if lits is None:
+                continue
+            for text in texts:
+                view = build_view(text)
+                for hay in (view.text, view.decoded):
+                    for m in branch.finditer(hay):
+                        assert any(lit in m.group(0).lower() for lit in lits), branch.pattern
+                        checked += 1
+    assert checked > 50
