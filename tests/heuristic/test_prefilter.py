@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from gouvernante.heuristic import patterns  # noqa: F401 - registers every pattern's regexes
-from gouvernante.heuristic import views
+from gouvernante.heuristic import (
+    patterns,  # noqa: F401 - registers every pattern's regexes
+    views,
+)
 from gouvernante.heuristic.views import _literal_runs, _required_literals, build_view
 
 FIXTURES = Path(__file__).parent / "fixtures"
