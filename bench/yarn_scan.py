@@ -1,19 +1,26 @@
 """Time the yarn.lock parsers on synthetic monorepo-sized lockfiles.
 
     PYTHONPATH=src python bench/yarn_scan.py [--entries 6000] [--repeat 5]
+    python bench/yarn_scan.py --floor --entries 50000 [--repeat 5]
 
 Builds a classic and a berry lockfile with ``--entries`` packages (scoped and unscoped names,
 several descriptors per entry, 0-6 dependencies each, dependenciesMeta/peerDependencies blocks
 on some berry entries), then prints the best-of-N CPU time of our ``parse`` and of ``edges()``, and
 for berry the time PyYAML's CSafeLoader takes to load the same bytes.
+
+``--floor``: the whole CLI on the classic file with an 800-package rule set (half of it names
+packages of the file) against issue 17's floor for yarn headers (start, read, one regex over the
+headers, intersection with the rule names; ``floor.py``), medians of interleaved runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
 import yaml
 
@@ -110,7 +117,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--entries", type=int, default=6000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--floor", action="store_true", help="CLI against the floor program")
     args = parser.parse_args()
+    if args.floor:
+        floor_ratio(args.entries, args.repeat)
+        return
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     for kind, data in (
         ("classic", make_classic(args.entries)),
@@ -145,6 +156,35 @@ def main() -> None:
                 f"{'':8} yaml.load({loader.__name__}) of the same bytes: {load_s * 1e3:7.1f} ms"
                 f" ({load_s / parse_s:.0f}x our parse)"
             )
+
+
+def floor_ratio(entries: int, repeat: int) -> None:
+    import tempfile
+    from pathlib import Path
+
+    floor = _load_floor()
+    rules_of = floor.load_sibling("foundation_scan").make_rules
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        lock = root / "yarn.lock"
+        lock.write_bytes(make_classic(entries))
+        (root / "rules").mkdir()
+        rules_of(root / "rules", [_name(i) for i in range(entries)])
+        ratio = floor.compare(lock, root / "rules", floor.YARN_CLASSIC_HEADER, repeat)
+        print(f"yarn classic, {entries} entries, {lock.stat().st_size / 1e6:.1f} MB; 800 rules")
+        print("\n".join(ratio.lines(2.0)))
+
+
+def _load_floor() -> Any:
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("floor", Path(__file__).parent / "floor.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["floor"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
 
 
 if __name__ == "__main__":

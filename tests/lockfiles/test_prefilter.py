@@ -1,9 +1,10 @@
 """The lockfile fast paths read exactly what the exact paths read (decision 0023).
 
 Fast paths: yarn classic's block reader with fields read when a package is built, its one-pass
-check that every dependency names an entry, and its dependency paths that read only the entries
-the search visits (``children_of``); npm's odd-key test over the joined keys. Exact paths: the
-line reader, the per-entry reference check, every edge built, the key-by-key test.
+check that every dependency names an entry, its dependencies read by one regex a block, and its
+dependency paths that read only the entries the search visits (``children_of``); npm's odd-key
+test over the joined keys. Exact paths: the line reader, the per-entry reference check, the line
+by line dependency reader, every edge built, the key-by-key test.
 
 For every text lockfile under ``tests/`` (the generated fixtures and the realworld trees) and for
 truncated, mutated and escaped copies of the fixtures, both paths must give the same outcome:
@@ -42,6 +43,7 @@ def _exact_paths() -> Iterator[None]:
         patch.setattr(_yarn_classic, "_blocks", lambda text, path: None)
         patch.setattr(_yarn_classic, "_references_resolve", lambda text, keys: False)
         patch.delattr(_yarn_classic._ClassicDetails, "children_of")
+        patch.setattr(_yarn_classic, "_block_deps", lambda block: None)
         patch.setattr(npm, "_odd_keys", npm._odd_keys_one_by_one)
         yield
 
@@ -118,6 +120,11 @@ def test_the_fast_paths_are_taken() -> None:
     assert found is not None
     keys = [", ".join(d) for d in found[0].descriptors]
     assert _yarn_classic._references_resolve(text, keys)
+    blocks = found[0].texts
+    assert any(_yarn_classic._block_deps(block) for block in blocks)
+    for block in blocks:
+        fast = _yarn_classic._block_deps(block)
+        assert fast is None or fast == _yarn_classic._entry_deps(block)
     assert not npm._odd_keys(["", "node_modules/a", "node_modules/@s/b/node_modules/c"])
     assert npm._odd_keys(["", "node_modules/a/"]) and npm._odd_keys(["./x"])
 

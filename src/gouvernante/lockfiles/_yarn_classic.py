@@ -157,16 +157,24 @@ def parse_classic(text: str, path: str, *, has_marker: bool) -> LockfileGraph:
     if not entries.ids and not has_marker:
         raise LockfileError(path, "not a yarn lockfile: no '# yarn lockfile v1' and no entries")
     keys = [", ".join(d) for d in entries.descriptors]
-    if not _references_resolve(text, keys):  # else the exact check says which entry
+    plain = _references_resolve(text, keys)
+    if not plain:  # the exact check says which entry
         check_references(
             keys, entries.lines, lambda index: _entry_deps(entry_text(index)), path, berry=False
         )
+
+    def deps_of(index: int) -> list[tuple[str, str]]:
+        if plain and entries.texts:  # every dependency line has the plain form, no escapes
+            found = _block_deps(entries.texts[index])
+            if found is not None:
+                return found
+        return _entry_deps(entry_text(index))
 
     return LockfileGraph(
         format=LockfileFormat.YARN_CLASSIC,
         packages=entries.table() if entries.ids else [],
         importers=(Importer(ROOT_ID, ROOT_ID, ""),),
-        details=_ClassicDetails(entries, entry_text),
+        details=_ClassicDetails(entries, deps_of),
         roots_known=False,
     )
 
@@ -177,12 +185,12 @@ class _ClassicDetails(YarnDetails):
     A dependency path search asks for the children of the nodes it visits (``children_of``):
     only those entries' dependency lines are read. ``edges()`` reads every entry's."""
 
-    __slots__ = ("_entries", "_entry_text", "_lookup", "_positions", "_root_deps")
+    __slots__ = ("_deps_of", "_entries", "_lookup", "_positions", "_root_deps")
 
-    def __init__(self, entries: _Entries, entry_text: Callable[[int], str]) -> None:
+    def __init__(self, entries: _Entries, deps_of: Callable[[int], list[tuple[str, str]]]) -> None:
         super().__init__(entries.ids, entries.lines, self._build_edges)
         self._entries = entries
-        self._entry_text = entry_text
+        self._deps_of = deps_of
         self._root_deps: list[tuple[str, str]] | None = None  # None: not known
         self._lookup: Callable[[str, str], str | None] | None = None
         self._positions: dict[str, int] | None = None
@@ -215,7 +223,7 @@ class _ClassicDetails(YarnDetails):
         index = self._positions.get(node_id)
         if index is None:
             return []
-        children = link_children(_entry_deps(self._entry_text(index)), lookup)
+        children = link_children(self._deps_of(index), lookup)
         if node_id in children:
             children.remove(node_id)
         return children
@@ -226,7 +234,7 @@ class _ClassicDetails(YarnDetails):
         return self._lookup
 
     def _build_edges(self) -> dict[str, list[str]]:
-        return _classic_edges(self._entries, self._entry_text, self._resolver(), self._root_deps)
+        return _classic_edges(self._entries, self._deps_of, self._resolver(), self._root_deps)
 
 
 def _block_field(block: str, needle: str, path: str, line: int) -> str | None:
@@ -407,6 +415,28 @@ def _dep_line(line: str) -> tuple[str, str] | None:
         return None
 
 
+# The dependencies block of an entry in yarn's layout: its key, then its lines of four spaces.
+_DEPS_SECTION = re.compile(r"\n  dependencies:[ \t]*((?:\n    [^\n]*)+)")
+
+
+def _block_deps(block: str) -> list[tuple[str, str]] | None:
+    """``_entry_deps`` of a block of yarn's layout in a file whose every four-space line has the
+    plain dependency form (``_references_resolve`` said so), by one regex; None when the block
+    has optional dependencies or several dependency blocks (``_entry_deps`` reads those)."""
+    if "\n  optionalDependencies:" in block:
+        return None
+    count = block.count("\n  dependencies:")
+    if count == 0:
+        return []
+    match = _DEPS_SECTION.search(block)
+    if count > 1 or match is None:
+        return None
+    return [
+        (qname or name, qrange or range_)
+        for qname, name, qrange, range_ in _DEP_LINE.findall(match.group(1))
+    ]
+
+
 def _entry_deps(text: str) -> list[tuple[str, str]]:
     deps: list[tuple[str, str]] = []
     for needle in _DEP_NEEDLES:
@@ -447,7 +477,7 @@ def _resolver(entries: _Entries) -> Callable[[str, str], str | None]:
 
 def _classic_edges(
     entries: _Entries,
-    entry_text: Callable[[int], str],
+    deps_of: Callable[[int], list[tuple[str, str]]],
     lookup: Callable[[str, str], str | None],
     root_deps: Sequence[tuple[str, str]] | None = None,
 ) -> dict[str, list[str]]:
@@ -456,7 +486,7 @@ def _classic_edges(
     edges: dict[str, list[str]] = {}
     depended: set[str] = set()
     for index, entry_id in enumerate(entries.ids):
-        children = link_children(_entry_deps(entry_text(index)), lookup)
+        children = link_children(deps_of(index), lookup)
         if entry_id in children:
             children.remove(entry_id)
         edges[entry_id] = children

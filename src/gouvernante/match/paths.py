@@ -61,6 +61,14 @@ class GraphView:
         self._children: dict[str, Sequence[str]] = {}  # fast_children, for the next finding
         self._edges: Mapping[str, Sequence[str]] | None = None
         self._parents: dict[str, list[str]] | None = None
+        self._searches: dict[str, _Levels] = {}  # forward searches, shared by the findings
+
+    def levels_from(self, importer: str) -> _Levels:
+        """The breadth-first levels from ``importer``, as far as a finding has needed them."""
+        levels = self._searches.get(importer)
+        if levels is None:
+            levels = self._searches[importer] = _Levels(importer, self.children_of)
+        return levels
 
     def children_of(self, node_id: str) -> Sequence[str]:
         if self._fast_children is not None:
@@ -128,30 +136,55 @@ def dependency_paths(
     return _chains(view, found)
 
 
+class _Levels:
+    """A breadth-first search from one importer, level by level, kept for the next finding of
+    the lockfile (a big lockfile's findings would otherwise each walk the same levels again)."""
+
+    __slots__ = ("_children_of", "dist", "levels", "preds")
+
+    def __init__(self, importer: str, children_of: Callable[[str], Sequence[str]]) -> None:
+        self._children_of = children_of
+        self.dist: dict[str, int] = {importer: 0}
+        self.preds: dict[str, list[str]] = {}  # node -> its parents one level up
+        self.levels: list[list[str]] = [[importer]]
+
+    def level(self, depth: int) -> list[str] | None:
+        """The nodes at ``depth`` (None once the search has ended: no nodes left, or too many
+        visited)."""
+        dist = self.dist
+        preds = self.preds
+        children_of = self._children_of
+        while len(self.levels) <= depth:
+            last = self.levels[-1]
+            if not last or len(dist) > MAX_NODES:
+                return None
+            at = len(self.levels)
+            nxt: list[str] = []
+            for node in last:
+                for child in children_of(node):
+                    if child not in dist:
+                        dist[child] = at
+                        preds[child] = [node]
+                        nxt.append(child)
+                    elif dist[child] == at and node not in preds[child]:
+                        preds[child].append(node)
+            self.levels.append(nxt)
+        return self.levels[depth]
+
+
 def _forward(view: GraphView, importer: str, targets: Sequence[str]) -> _Geodesics | None:
     """Breadth-first from the one importer until a level holds a target."""
     wanted = set(targets)
-    dist: dict[str, int] = {importer: 0}
-    preds: dict[str, list[str]] = {}  # node -> its parents one level up
-    level = [importer]
+    search = view.levels_from(importer)
     depth = 0
     ends: list[str] = []
-    children_of = view.children_of
-    while level and not ends and len(dist) <= MAX_NODES:
+    while not ends:
         depth += 1
-        nxt: list[str] = []
-        for node in level:
-            for child in children_of(node):
-                if child not in dist:
-                    dist[child] = depth
-                    preds[child] = [node]
-                    nxt.append(child)
-                elif dist[child] == depth and node not in preds[child]:
-                    preds[child].append(node)
-        ends = [n for n in nxt if n in wanted]
-        level = nxt
-    if not ends:
-        return None
+        level = search.level(depth)
+        if level is None:
+            return None
+        ends = [n for n in level if n in wanted]
+    preds = search.preds
     # Keep the edges that lie on a shortest chain: walk back from the targets reached.
     down: dict[str, list[str]] = {}
     on_chain = set(ends)
