@@ -84,7 +84,7 @@ def heuristic(roots: list[str], with_hashes: bool) -> tuple[float, str]:
     started = time.perf_counter()
     for project in projects:
         result = run_scan(ScanRequest(directory=project, heuristic=True, workers=2), rules)
-        note += " ".join(n.message for n in result.notes if "content hashes" in n.message)
+        note += "".join(f"\n    {n.message}" for n in result.notes if "content hash" in n.message)
     return time.perf_counter() - started, note
 
 

@@ -128,6 +128,15 @@ class ContentHasher:
     def file(self, path: str) -> str | Unread | None:
         """The hex SHA-256 of a regular file; None when it is over the cap; ``Unread`` when it
         is not a regular file or cannot be read (symlinks are never followed)."""
+        if self._digests:  # a file met before (or hashed by -heuristic): one lstat, no open
+            try:
+                st = os.lstat(path)
+            except OSError as exc:
+                return _unopened(exc)
+            if stat.S_ISREG(st.st_mode):
+                known = self._known((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns))
+                if known is not None:
+                    return known
         try:
             fd = os.open(path, _FLAGS)
         except OSError as exc:
@@ -141,13 +150,8 @@ class ContentHasher:
                 self.stats.over_cap += 1
                 return None
             key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-            known = self._digests.get(key)
+            known = self._known(key)
             if known is not None:
-                if key in self._shared:
-                    self._shared.discard(key)  # met again later: then it is a reuse
-                    self.stats.shared += 1
-                else:
-                    self.stats.reused += 1
                 return known
             digest = _sha256()
             total = 0
@@ -166,6 +170,16 @@ class ContentHasher:
         finally:
             os.close(fd)
             self.stats.seconds += time.perf_counter() - started
+
+    def _known(self, key: tuple[int, int, int, int]) -> str | None:
+        known = self._digests.get(key)
+        if known is not None:
+            if key in self._shared:
+                self._shared.discard(key)  # met again later: then it is a reuse
+                self.stats.shared += 1
+            else:
+                self.stats.reused += 1
+        return known
 
     def member(self, data: bytes) -> str:
         """The hex SHA-256 of an archive member's bytes."""
