@@ -14,6 +14,7 @@ import pytest
 
 from gouvernante.cli import main
 from gouvernante.inventory.evaluate import InventoryRequest, evaluate
+from gouvernante.inventory.merge import merge
 from gouvernante.inventory.record import add
 from gouvernante.lockfiles import parse_bytes
 from gouvernante.lockfiles.sbom import parse_sbom
@@ -239,3 +240,30 @@ def test_our_own_cyclonedx_output_reads_back_to_the_lockfile_package_set(
     assert {(p.name, p.version) for p in sbom.graph.packages} == expected
     # workspaces and importers carry no purl in our output: counted, not read
     assert sbom.without_purl > 0 and sbom.local == 0
+
+
+def test_merge_carries_sboms_and_report_sources(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules, index = _rules(tmp_path)
+    report = _report(tmp_path, capsys)
+    sbom = tmp_path / "bom.json"
+    shutil.copy(HERE / "npm11-v3.cdxgen.cdx.json", sbom)
+    one, two, both = (str(tmp_path / n) for n in ("one.db", "two.db", "both.db"))
+    add(one, [], sboms=[str(sbom)], now=T0)
+    add(two, [], reports=[str(report)], now=T0)
+    add(both, [], sboms=[str(sbom)], reports=[str(report)], now=T0)
+    target = str(tmp_path / "merged.db")
+    for _ in range(2):  # idempotent
+        summary = merge(target, [one, two])
+        assert summary.errors == []
+    now = 2**40
+
+    def answer(db: str) -> tuple[set[tuple[str | None, str | None]], list[str]]:
+        out = evaluate(InventoryRequest(db, now=now), rules, index)
+        return {(f.ref, f.package) for f in out.findings}, [e.path for e in out.errors]
+
+    assert answer(target) == answer(both)
+    assert len(answer(target)[1]) == 1  # the report's project: not answerable
+    rows = sqlite3.connect(target).execute("SELECT COUNT(*) FROM report_sources").fetchone()
+    assert rows == (1,)

@@ -83,6 +83,24 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
 }
 _KINDS: dict[str, type] = {"int": int, "text": str, "bytes": bytes}
 _REPORTS = "report_sources"  # schema 4: JSON reports as sources (inventory/external.py)
+# Tables a shard of an older schema lacks: checked and merged when present.
+LATER_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
+    _REPORTS: (
+        ("id", "int"),
+        ("name", "text"),
+        ("location", "text"),
+        ("scan_id", "text"),
+        ("host", "text"),
+        ("root", "text?"),
+        ("started_at", "int"),
+        ("finished_at", "int"),
+        ("added_at", "int"),
+        ("files", "text"),
+        ("verdict", "text"),
+        ("findings", "int"),
+        ("rules", "text"),
+    ),
+}
 
 
 @dataclass
@@ -125,6 +143,7 @@ class _Shard:
     commits: dict[int, tuple[int, str, int]] = field(default_factory=dict)
     files: dict[int, list[tuple[str, str, str]]] = field(default_factory=dict)
     states: list[_State] = field(default_factory=list)
+    reports: list[tuple[object, ...]] = field(default_factory=list)  # report_sources, no id
 
 
 def merge(target: str, shards: Sequence[str]) -> MergeSummary:
@@ -243,16 +262,15 @@ def _check_schema(path: str, db: sqlite3.Connection) -> None:
             f"schema version {version} is older than this gouvernante merges ({OLDEST_MERGED}):"
             " make the shard again with this gouvernante",
         )
-    if tables - set(TABLES) - {"sqlite_sequence", "sqlite_stat1", "sqlite_stat4", _REPORTS}:
+    if (
+        tables
+        - set(TABLES)
+        - set(LATER_TABLES)
+        - {"sqlite_sequence", "sqlite_stat1", "sqlite_stat4"}
+    ):
         raise SourceError(path, "not a gouvernante inventory (tables of another schema)")
-    if _REPORTS in tables and db.execute("SELECT 1 FROM report_sources LIMIT 1").fetchone():
-        # Not merged (yet): dropping them would turn sources -inventory cannot answer into none.
-        raise SourceError(
-            path,
-            "holds JSON report sources, which merge does not carry over: add those reports"
-            " to the target with inventory add REPORT.json",
-        )
-    for table, columns in TABLES.items():
+    later = {t: c for t, c in LATER_TABLES.items() if t in tables}
+    for table, columns in {**TABLES, **later}.items():
         got = [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
         if got != [name for name, _kind in columns]:
             raise SourceError(
@@ -264,7 +282,7 @@ def _rows(
     path: str, db: sqlite3.Connection, table: str, order: str
 ) -> Iterator[tuple[object, ...]]:
     """Every row of ``table``, each value checked against its column's kind."""
-    columns = TABLES[table]
+    columns = TABLES[table] if table in TABLES else LATER_TABLES[table]
     names = ", ".join(name for name, _kind in columns)
     query = f"SELECT {names} FROM {table} ORDER BY {order}"  # noqa: S608 - our own constants
     for number, row in enumerate(db.execute(query), 1):
@@ -332,6 +350,11 @@ def _read_tables(s: _Shard) -> None:
         if s.sources[sid][0] != s.commits[crow][0]:
             raise SourceError(p, f"table ref_states row id {st_id}: commit of another repository")
         s.states.append(_State(sid, crow, first, last, gone))
+    has_reports = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (_REPORTS,)
+    ).fetchone()
+    if has_reports:
+        s.reports.extend(row[1:] for row in _rows(p, db, _REPORTS, "id"))
 
 
 def _blobs(s: _Shard) -> Iterator[_BlobRow]:
@@ -390,6 +413,13 @@ def _merge_one(db: Database, s: _Shard, summary: MergeSummary) -> None:
         _replay(db, source_ids[state.source], commit_ids[state.commit], state, summary)
     for rid, repo in s.repos.items():
         _mark_gone(db, repo, repo_id=repo_ids[rid], previous_read=previous_read[rid], s=s, rid=rid)
+    for report in s.reports:  # JSON reports as sources: once per scan id and project
+        db.execute(
+            "INSERT INTO report_sources (name, location, scan_id, host, root, started_at,"
+            " finished_at, added_at, files, verdict, findings, rules)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scan_id, name) DO NOTHING",
+            report,
+        )
 
 
 def _merge_blobs(db: Database, s: _Shard, summary: MergeSummary) -> None:
