@@ -83,6 +83,22 @@ def _writers(db: str, jobs: list[list[str]], workers: int | None) -> tuple[float
     return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
+def _server_cpu(admin: str) -> float | None:
+    """CPU seconds the local server's processes used so far (the postmaster's own and its
+    reaped backends'), from /proc; None when the server is not a local process we can read."""
+    try:
+        with psycopg.connect(admin) as conn:
+            row = conn.execute("SELECT pg_backend_pid()").fetchone()
+        assert row is not None
+        backend = Path(f"/proc/{row[0]}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = Path(f"/proc/{backend[1]}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError, psycopg.Error):
+        return None
+    # after the ")": state ppid ... utime(11) stime(12) cutime(13) cstime(14), in clock ticks
+    ticks = os.sysconf("SC_CLK_TCK")
+    return sum(int(f) for f in fields[11:15]) / ticks
+
+
 def _evaluate(db: str) -> tuple[float, str]:
     """``-inventory`` with the bundled pack: wall time and the findings count."""
     started = time.perf_counter()
@@ -135,13 +151,20 @@ def main() -> int:
         for label, jobs, workers in runs:
             db = _database(admin)
             try:
+                server_before = _server_cpu(admin)
                 t, cpu = _writers(db, jobs, workers)
+                server_after = _server_cpu(admin)
                 got = _counts(db)
                 evaluated = _evaluate(db) if workers is None else None
             finally:
                 _drop(admin, db)
             verdict = "same rows as SQLite" if got == expected else f"DIFFERENT rows: {got}"
-            print(f"PostgreSQL, {label}: {t:.1f} s (writers' CPU {cpu:.1f} s)  {verdict}")
+            server = (
+                f", server's {server_after - server_before:.1f} s"
+                if server_before is not None and server_after is not None
+                else ""
+            )
+            print(f"PostgreSQL, {label}: {t:.1f} s (CPU: writers' {cpu:.1f} s{server})  {verdict}")
             if evaluated is not None:
                 print(
                     f"PostgreSQL, -inventory with the bundled pack: {evaluated[0]:.2f} s,"
