@@ -79,10 +79,18 @@ def help_width() -> int:
     return _help_width[0]
 
 
-def _formatter(cls: type[argparse.HelpFormatter]) -> Any:
-    def make(prog: str) -> argparse.HelpFormatter:
-        return cls(prog, width=help_width())
+def _formatter(cls: Any) -> Any:
+    """``cls`` (a HelpFormatter class) made with ``help_width()``; a factory made here already
+    (a parser built from another's ``formatter_class``) is kept as it is."""
+    if getattr(cls, "fixed_width", False):
+        return cls
 
+    def make(prog: str, **kwargs: Any) -> argparse.HelpFormatter:
+        kwargs.setdefault("width", help_width())
+        made: argparse.HelpFormatter = cls(prog, **kwargs)
+        return made
+
+    make.fixed_width = True  # type: ignore[attr-defined]
     return make
 
 
