@@ -183,6 +183,8 @@ def test_real_yarn_berry_zip_project_and_global_cache(tmp_path: Path, no_system:
     ) in hits
     assert (FindingType.CACHED, "R-HASH", "payload-demo", str(global_zip) + member) in hits
     assert len(hits) == 4  # bundle.js and setup_bun, in both copies
+    # a file: zip has no version in its name: read from the package.json inside
+    assert {f.version for f in result.findings if f.match is MatchKind.HASH} == {"1.0.0"}
     assert result.errors == ()
 
 

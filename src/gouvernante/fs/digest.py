@@ -35,6 +35,7 @@ __all__ = [
     "HashStats",
     "is_candidate",
     "tar_members",
+    "zip_member",
     "zip_members",
 ]
 
@@ -281,6 +282,23 @@ def zip_members(path: str, cap: int, limits: ArchiveLimits) -> Iterator[tuple[st
                     "uncompressed",
                 )
             yield name, body if len(body) <= cap else None
+
+
+def zip_member(path: str, member: str, cap: int, limits: ArchiveLimits) -> bytes | None:
+    """One member's bytes (a package.json, to name the package a match belongs to); None when
+    absent, larger than ``cap`` or unreadable (the archive was read once already: its errors
+    were reported then)."""
+    try:
+        data = _archive_bytes(path, limits)
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            info = archive.getinfo(member)
+            if info.file_size > cap:
+                return None
+            with archive.open(info) as stream:
+                body = stream.read(cap + 1)
+    except (InputError, KeyError, zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError):
+        return None
+    return body if len(body) <= cap else None
 
 
 class _Budget(io.RawIOBase):

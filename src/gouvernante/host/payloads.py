@@ -15,9 +15,16 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 
 from gouvernante.errors import InputError
-from gouvernante.fs.digest import ContentHasher, is_candidate, tar_members, zip_members
+from gouvernante.fs.digest import (
+    ContentHasher,
+    is_candidate,
+    tar_members,
+    zip_member,
+    zip_members,
+)
 from gouvernante.fs.read import Unread
 from gouvernante.fs.walk import walk
+from gouvernante.lockfiles.package_json import manifest_release
 from gouvernante.match.hits import Place, rule_finding
 from gouvernante.model import Finding, FindingType, HashResult, MatchKind, ScanIssue
 from gouvernante.rules.model import ContentHash, Rule
@@ -96,8 +103,22 @@ class PayloadScanner:
             return
         m = _BERRY_VERSION.search(os.path.basename(path))
         version = m.group(1) if m else None
+
+        def owner(member: str) -> tuple[str | None, str | None]:
+            name = _zip_package(member)
+            if name is None or version is not None:
+                return name, version
+            # file:, patch:, git: zips carry no version in their name: the package.json inside
+            manifest = zip_member(
+                path, f"node_modules/{name}/package.json", 1 << 20, self.hasher.limits
+            )
+            release = manifest_release(manifest) if manifest is not None else None
+            return (
+                (name, release[1]) if release is not None and release[0] == name else (name, None)
+            )
+
         members = zip_members(path, self.hasher.cap, self.hasher.limits)
-        self._members(path, members, lambda member: (_zip_package(member), version), where)
+        self._members(path, members, owner, where)
 
     def tarball(self, path: str, name: str, version: str, where: str) -> None:
         """Every candidate member of a cached package tarball (``package/...`` inside)."""
