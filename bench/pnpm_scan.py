@@ -1,11 +1,16 @@
 """Time the pnpm-lock.yaml parser against PyYAML's libyaml loader on the same synthetic file.
 
     PYTHONPATH=src python bench/pnpm_scan.py [--packages 6000] [--repeat 5]
+    python bench/pnpm_scan.py --floor --packages 50000 [--repeat 5]
 
 Builds a lockfileVersion 9.0 file shaped like a real monorepo's (workspaces, scoped packages,
 peer-suffixed snapshots, integrity hashes, engines/cpu/os, optional and transitive peer
 dependencies), then reports the best of ``--repeat`` runs of ``yaml.load(CSafeLoader)``, of our
 ``parse`` and of the first ``details.edges()`` call.
+
+``--floor``: the whole CLI with an 800-package rule set (half of it names packages of the file)
+against issue 17's floor for pnpm keys (start, read, one regex over the package keys,
+intersection with the rule names; ``floor.py``), medians of interleaved runs.
 """
 
 from __future__ import annotations
@@ -119,7 +124,11 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--packages", type=int, default=6000)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--floor", action="store_true", help="CLI against the floor program")
     args = ap.parse_args()
+    if args.floor:
+        floor_ratio(args.packages, args.repeat)
+        return 0
     data = synthetic_lockfile(args.packages)
     loader = getattr(yaml, "CSafeLoader", None)
     if loader is None:
@@ -153,6 +162,28 @@ def main() -> int:
         " bundled rule pack, report included)"
     )
     return 0 if scan_s <= yaml_s else 2
+
+
+def floor_ratio(count: int, repeat: int) -> None:
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("floor", Path(__file__).parent / "floor.py")
+    assert spec is not None and spec.loader is not None
+    floor = importlib.util.module_from_spec(spec)
+    sys.modules["floor"] = floor  # dataclasses look their module up
+    spec.loader.exec_module(floor)
+    rules_of = floor.load_sibling("foundation_scan").make_rules
+    names = [f"@scope{i % 40}/lib-{i}" if i % 4 == 0 else f"pkg-{i}" for i in range(count)]
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        lock = root / "pnpm-lock.yaml"
+        lock.write_bytes(synthetic_lockfile(count))
+        (root / "rules").mkdir()
+        rules_of(root / "rules", names)
+        ratio = floor.compare(lock, root / "rules", floor.PNPM_KEY, repeat)
+        print(f"pnpm-lock 9.0, {count} packages, {lock.stat().st_size / 1e6:.1f} MB; 800 rules")
+        print("\n".join(ratio.lines(2.0)))
 
 
 def cli_scan(data: bytes, repeat: int) -> float:
