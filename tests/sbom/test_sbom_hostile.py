@@ -240,3 +240,10 @@ def test_garbage_never_crashes_the_reader(data: bytes) -> None:
         parse_sbom(b'{"bomFormat": "CycloneDX", "specVersion": "1.6", ' + data, "bom.json")
     with contextlib.suppress(LockfileError):
         parse_sbom(data, "bom.json")
+
+
+def test_the_subject_is_bounded() -> None:
+    doc = copy.deepcopy(CDX)
+    doc["metadata"]["component"]["name"] = "x" * 100_000
+    sbom = parse_sbom(json.dumps(doc).encode(), "bom.json")
+    assert sbom.subject is not None and len(sbom.subject) == 200

@@ -512,10 +512,13 @@ def _label(root: _Component | None) -> str:
     return root.name if root is not None and root.name else "(the SBOM's subject)"
 
 
+MAX_SUBJECT = 200  # the subject names a ref: bounded, whatever the SBOM holds
+
+
 def _subject(name: str, version: str | None) -> str | None:
     if not name:
         return None
-    return f"{name}@{version}" if version else name
+    return (f"{name}@{version}" if version else name)[:MAX_SUBJECT]
 
 
 class _Edges:
