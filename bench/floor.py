@@ -34,6 +34,7 @@ print(len(names.intersection(k.decode() for k in keys)))
 """
 
 # One entry header of each format, group 1 the (first) package name.
+NPM_KEY = r'"(?:[^"]*/)?node_modules/((?:@[^/"]+/)?[^/"]+)":'  # foundation_scan.py's floor
 YARN_CLASSIC_HEADER = r'^"?((?:@[^/\s"]+/)?[^@\s"/]+)@'
 PNPM_KEY = r"^  '?/?((?:@[^/\s']+/)?[^@\s'/]+)@"
 
@@ -55,9 +56,20 @@ class Ratio:
     floor_wall: float
     cli_cpu: float
     floor_cpu: float
+    before_wall: float | None = None  # the CLI of an older tree (``--before SRC``)
+    before_cpu: float | None = None
 
     def lines(self, target: float) -> list[str]:
+        before = []
+        if self.before_wall is not None and self.before_cpu is not None:
+            before = [
+                f"CLI of the older tree (--before):        {self.before_wall * 1e3:7.1f} ms wall,"
+                f" {self.before_cpu * 1e3:8.1f} ms CPU; ratio to the floor"
+                f" {self.before_wall / self.floor_wall:.2f} wall,"
+                f" {self.before_cpu / self.floor_cpu:.2f} CPU"
+            ]
         return [
+            *before,
             f"floor (start, read, one regex, names): {self.floor_wall * 1e3:8.1f} ms wall,"
             f" {self.floor_cpu * 1e3:8.1f} ms CPU",
             f"full CLI scan (process start included): {self.cli_wall * 1e3:7.1f} ms wall,"
@@ -67,11 +79,13 @@ class Ratio:
         ]
 
 
-def _run(cmd: list[str], ok: tuple[int, ...]) -> tuple[float, float]:
+def _run(cmd: list[str], ok: tuple[int, ...], pythonpath: str | None = None) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     # The tool as installed: with its bytecode cached (any PYTHONDONTWRITEBYTECODE recompiles).
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    if pythonpath is not None:
+        env["PYTHONPATH"] = pythonpath
     r = subprocess.run(cmd, capture_output=True, check=False, env=env)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -81,8 +95,11 @@ def _run(cmd: list[str], ok: tuple[int, ...]) -> tuple[float, float]:
     return wall, cpu
 
 
-def compare(lockfile: Path, rules: Path, header: str, repeat: int) -> Ratio:
-    """Medians of ``repeat`` interleaved runs of the CLI and of the floor."""
+def compare(
+    lockfile: Path, rules: Path, header: str, repeat: int, before: str | None = None
+) -> Ratio:
+    """Medians of ``repeat`` interleaved runs of the CLI and of the floor (and of the CLI with
+    ``PYTHONPATH=before``, an older tree's ``src``, when given)."""
     rule_files = sorted(str(p) for p in rules.glob("*.json"))
     cli = [sys.executable, "-m", "gouvernante", "-rules", str(rules), "-lockfile", str(lockfile)]
     cli.append("-json")
@@ -91,12 +108,17 @@ def compare(lockfile: Path, rules: Path, header: str, repeat: int) -> Ratio:
     _run(floor, (0,))
     cli_t: list[tuple[float, float]] = []
     floor_t: list[tuple[float, float]] = []
+    before_t: list[tuple[float, float]] = []
     for _ in range(repeat):
         cli_t.append(_run(cli, (0, 2)))
         floor_t.append(_run(floor, (0,)))
+        if before is not None:
+            before_t.append(_run(cli, (0, 2), before))
     return Ratio(
         statistics.median(w for w, _ in cli_t),
         statistics.median(w for w, _ in floor_t),
         statistics.median(c for _, c in cli_t),
         statistics.median(c for _, c in floor_t),
+        statistics.median(w for w, _ in before_t) if before_t else None,
+        statistics.median(c for _, c in before_t) if before_t else None,
     )

@@ -130,11 +130,38 @@ def _time(fn: object, repeat: int) -> float:
     return statistics.median(times)
 
 
+def _before_after(entries: int, repeat: int, before: str) -> int:
+    """The CLI of this tree and of ``before`` (``PYTHONPATH``) against the floor, interleaved."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("floor", Path(__file__).parent / "floor.py")
+    assert spec is not None and spec.loader is not None
+    floor = importlib.util.module_from_spec(spec)
+    sys.modules["floor"] = floor  # dataclasses look their module up
+    spec.loader.exec_module(floor)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        lock = root / "package-lock.json"
+        names = make_lockfile(lock, entries)
+        (root / "rules").mkdir()
+        make_rules(root / "rules", names)
+        ratio = floor.compare(lock, root / "rules", floor.NPM_KEY, repeat, before)
+        print(f"package-lock v3, {entries} entries, {lock.stat().st_size / 1e6:.1f} MB; 800 rules")
+        print("\n".join(ratio.lines(1.6)))
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--entries", type=int, default=52_000)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument(
+        "--before",
+        help="an older tree's src: only the CLI of both trees and the floor, timed by floor.py",
+    )
     args = ap.parse_args()
+    if args.before:
+        return _before_after(args.entries, args.repeat, args.before)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         lock = root / "package-lock.json"

@@ -125,9 +125,10 @@ def main() -> int:
     ap.add_argument("--packages", type=int, default=6000)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--floor", action="store_true", help="CLI against the floor program")
+    ap.add_argument("--before", help="with --floor: an older tree's src, timed the same way")
     args = ap.parse_args()
     if args.floor:
-        floor_ratio(args.packages, args.repeat)
+        floor_ratio(args.packages, args.repeat, args.before)
         return 0
     data = synthetic_lockfile(args.packages)
     loader = getattr(yaml, "CSafeLoader", None)
@@ -164,7 +165,7 @@ def main() -> int:
     return 0 if scan_s <= yaml_s else 2
 
 
-def floor_ratio(count: int, repeat: int) -> None:
+def floor_ratio(count: int, repeat: int, before: str | None = None) -> None:
     import importlib.util
     from pathlib import Path
 
@@ -181,7 +182,7 @@ def floor_ratio(count: int, repeat: int) -> None:
         lock.write_bytes(synthetic_lockfile(count))
         (root / "rules").mkdir()
         rules_of(root / "rules", names)
-        ratio = floor.compare(lock, root / "rules", floor.PNPM_KEY, repeat)
+        ratio = floor.compare(lock, root / "rules", floor.PNPM_KEY, repeat, before)
         print(f"pnpm-lock 9.0, {count} packages, {lock.stat().st_size / 1e6:.1f} MB; 800 rules")
         print("\n".join(ratio.lines(2.0)))
 

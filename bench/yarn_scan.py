@@ -118,9 +118,10 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=6000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--floor", action="store_true", help="CLI against the floor program")
+    parser.add_argument("--before", help="with --floor: an older tree's src, timed the same way")
     args = parser.parse_args()
     if args.floor:
-        floor_ratio(args.entries, args.repeat)
+        floor_ratio(args.entries, args.repeat, args.before)
         return
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     for kind, data in (
@@ -158,7 +159,7 @@ def main() -> None:
             )
 
 
-def floor_ratio(entries: int, repeat: int) -> None:
+def floor_ratio(entries: int, repeat: int, before: str | None = None) -> None:
     import tempfile
     from pathlib import Path
 
@@ -170,7 +171,7 @@ def floor_ratio(entries: int, repeat: int) -> None:
         lock.write_bytes(make_classic(entries))
         (root / "rules").mkdir()
         rules_of(root / "rules", [_name(i) for i in range(entries)])
-        ratio = floor.compare(lock, root / "rules", floor.YARN_CLASSIC_HEADER, repeat)
+        ratio = floor.compare(lock, root / "rules", floor.YARN_CLASSIC_HEADER, repeat, before)
         print(f"yarn classic, {entries} entries, {lock.stat().st_size / 1e6:.1f} MB; 800 rules")
         print("\n".join(ratio.lines(2.0)))
 
