@@ -258,7 +258,12 @@ def test_nothing_is_hashed_twice(tmp_path: Path, no_system: str, counted: list[i
     write_payload_package(prefix / "lib" / "node_modules" / "payload-demo")
     (tmp_path / "home").mkdir()
     (tmp_path / "home" / ".npmrc").write_text(f"prefix={prefix}\n")
-    ctx = _ctx(tmp_path, no_system, NPM_CONFIG_PREFIX=str(prefix))
+    ctx = _ctx(
+        tmp_path,
+        no_system,
+        NPM_CONFIG_PREFIX=str(prefix),
+        YARN_CACHE_FOLDER=str(proj / ".yarn" / "cache"),  # the project's zips, met again
+    )
     result = run_host_scan([hash_rule()], ctx, [str(proj), str(proj / "node_modules" / "other")])
     # Candidates: the project's index.js, bundle.js (linked twice), setup_bun; the prefix's three;
     # the zip's three members. package.json files are no candidates.

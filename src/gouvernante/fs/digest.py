@@ -110,7 +110,9 @@ class HashStats:
 
 @dataclass
 class ContentHasher:
-    """SHA-256 of files, each file once per run (the digest is kept by file identity)."""
+    """SHA-256 of files, each file once per run: the digest of a hard-linked file is kept by file
+    identity (a file with one link can only be met again through a folder met again, which
+    ``host.payloads`` skips), and ``seed`` takes the digests -heuristic made as it read."""
 
     cap: int = MAX_HASHED_FILE_BYTES
     limits: ArchiveLimits = field(default_factory=ArchiveLimits)
@@ -162,7 +164,11 @@ class ContentHasher:
                     self.stats.over_cap += 1
                     return None
                 digest.update(chunk)
-            hexdigest = self._digests[key] = digest.hexdigest()
+            hexdigest = digest.hexdigest()
+            # Only a hard link can be met again under another folder (a folder met again is
+            # skipped whole), so only those are kept: small memory on a host of many files.
+            if st.st_nlink > 1:
+                self._digests[key] = hexdigest
             self.stats.files += 1
             self.stats.bytes += total
             return hexdigest
