@@ -266,7 +266,10 @@ def _scan(ns: argparse.Namespace) -> int:
 
             result = apply_suppressions(result, explicit_suppressions)
         return _finish(ns, result, targets, explicit)
-    project = _project(ns)
+    # Only the JSON report and the CycloneDX SBOM name the project: a text-only scan does not
+    # look for a git remote.
+    formats = {t.format.value for t in targets} if targets else {explicit or "text"}
+    project = ns.project if formats <= {"text", "markdown", "sarif"} else _project(ns)
     request = ScanRequest(
         directory=ns.dir,
         lockfiles=tuple(ns.lockfile),
