@@ -1,9 +1,10 @@
 """Payload hashes without a path (``file_hashes``): installed trees, global installs, yarn berry
-zips and npm cache tarballs, each file hashed once.
+zips, npm cache tarballs and the pnpm store, each file hashed once.
 
 The package is harmless: two files whose SHA-256 a test rule lists. Its npm tarball, project
 install, global install and npm cache are made by real npm at test time (offline, from a local
-tarball); the yarn berry zip was made by real yarn 4 (``fixtures/payloads/generate.sh``).
+tarball); the yarn berry zip was made by real yarn 4 (``fixtures/payloads/generate.sh``), the
+pnpm store by real pnpm 10 (``fixtures/payloads/generate_pnpm.py``).
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ BUNDLE = b'/* gouvernante test payload: harmless */\nconsole.log("bundle");\n'
 SETUP = b'#!/bin/sh\necho "gouvernante test payload: harmless"\n'
 BUNDLE_SHA = hashlib.sha256(BUNDLE).hexdigest()
 SETUP_SHA = hashlib.sha256(SETUP).hexdigest()
+BUNDLE_SHA512 = hashlib.sha512(BUNDLE).hexdigest()  # the pnpm store's file names
+SETUP_SHA512 = hashlib.sha512(SETUP).hexdigest()
 
 NPM = shutil.which("npm")
 needs_npm = pytest.mark.skipif(NPM is None, reason="npm is not on PATH")
@@ -208,6 +211,26 @@ def test_real_npm_cache_tarball_of_a_named_package(
     assert all("/_cacache/content-v2/sha512/" in p for _, _, _, p in hits)
     assert {(t, r, n) for t, r, n, _ in hits} == {(FindingType.CACHED, "R-HASH", "payload-demo")}
     assert named.errors == ()
+
+
+def test_real_pnpm_store_of_a_named_package(tmp_path: Path, no_system: str) -> None:
+    """pnpm 10's store (fixtures/payloads/generate_pnpm.py): the index file of a rule-named
+    package lists its files; their content-addressed copies are hashed."""
+    home = tmp_path / "home"
+    shutil.copytree(FIXTURES / "pnpm-store", home / ".pnpm-store")
+    ctx = _ctx(tmp_path, no_system)
+    assert _hash_hits(run_host_scan([hash_rule()], ctx, []).findings) == set()
+    result = run_host_scan([hash_rule(), naming_rule()], ctx, [])
+    hits = _hash_hits(result.findings)
+    files = home / ".pnpm-store" / "v10" / "files"
+    assert {p for _, _, _, p in hits} == {
+        str(files / BUNDLE_SHA512[:2] / BUNDLE_SHA512[2:]),
+        str(files / SETUP_SHA512[:2] / SETUP_SHA512[2:]),
+    }
+    assert {(t, n) for t, _, n, _ in hits} == {(FindingType.CACHED, "payload-demo")}
+    bundle = next(f for f in result.findings if f.path and BUNDLE_SHA512[2:] in f.path)
+    assert "the pnpm store's copy of dist/bundle.js" in bundle.description
+    assert bundle.version == "1.0.0" and result.errors == ()
 
 
 def test_heuristic_alone_checks_the_project_trees(tmp_path: Path) -> None:

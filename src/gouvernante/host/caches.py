@@ -314,6 +314,8 @@ def _pnpm_index(path: str, expected: str | None, collector: Collector, where: st
         return
     name, version = release
     if name in collector.names and (expected is None or expected == name):
+        if collector.payloads is not None:
+            collector.payloads.pnpm_index(path, name, version, where)
         collector.report(
             name,
             version,

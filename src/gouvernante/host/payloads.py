@@ -10,6 +10,8 @@ match ``hash`` naming the file (``ARCHIVE!/MEMBER`` inside an archive).
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -22,7 +24,7 @@ from gouvernante.fs.digest import (
     zip_member,
     zip_members,
 )
-from gouvernante.fs.read import Unread
+from gouvernante.fs.read import Unread, read_small
 from gouvernante.fs.walk import walk
 from gouvernante.lockfiles.package_json import manifest_release
 from gouvernante.match.hits import Place, rule_finding
@@ -34,6 +36,7 @@ __all__ = ["PayloadScanner", "payload_table"]
 _BERRY_VERSION = re.compile(r"-npm-(.+?)-[0-9a-f]{10}-[0-9a-z]+\.zip$")
 _PRUNE = frozenset({"node_modules", ".git"})
 MAX_FILES_PER_PACKAGE = 50_000
+MAX_INDEX_BYTES = 64 * 1024 * 1024  # a pnpm index file (as host.caches)
 
 # member name -> (package, version) it belongs to
 _Owner = Callable[[str], tuple[str | None, str | None]]
@@ -127,6 +130,42 @@ class PayloadScanner:
         members = tar_members(path, self.hasher.cap, self.hasher.limits)
         self._members(path, members, lambda _member: (name, version), where)
 
+    def pnpm_index(self, path: str, name: str, version: str, where: str) -> None:
+        """The store's copies of the files a pnpm index file lists (``files: {member: {integrity,
+        mode, size}}``): content-addressed at ``<store>/vN/files/<hex[:2]>/<hex[2:]>`` (``-exec``
+        for an executable), hashed like installed files (they are hard-linked into installs)."""
+        data = read_small(path, MAX_INDEX_BYTES)
+        if not isinstance(data, bytes):
+            if data.is_error:
+                self.errors.append(ScanIssue(path, data.reason))
+            return
+        try:
+            index = json.loads(data)
+        except (ValueError, RecursionError):
+            self.errors.append(ScanIssue(path, "not a JSON document: its files were not compared"))
+            return
+        files = index.get("files") if isinstance(index, dict) else None
+        if not isinstance(files, dict):
+            return
+        version_dir = os.path.dirname(os.path.dirname(os.path.dirname(path)))
+        for member, meta in files.items():
+            content = _store_file(version_dir, member, meta, self.hasher.cap)
+            if content is None:
+                continue
+            got = self.hasher.file(content)
+            if isinstance(got, str) and got in self.table:
+                self._found(
+                    got,
+                    shown=content,
+                    label=f"{content} (the pnpm store's copy of {member})",
+                    name=name,
+                    version=version,
+                    kind=FindingType.CACHED,
+                    where=where,
+                )
+            elif isinstance(got, Unread) and got.is_error:
+                self.errors.append(ScanIssue(content, got.reason))
+
     def summary(self, flag: str) -> ScanIssue:
         """The measured cost, as a note of the scan flag that ran it."""
         text = self.hasher.stats.summary(self.hasher.cap)
@@ -195,12 +234,13 @@ class PayloadScanner:
         version: str | None,
         kind: FindingType,
         where: str,
+        label: str | None = None,
     ) -> None:
         owner = f"{name}@{version}" if name and version else name or "an unnamed package"
         verb = "installed" if kind is FindingType.INSTALLED else "cached"
         for rule, entry in self.table[digest]:
             text = (
-                f"{shown} has the SHA-256 of a payload named by {rule.id}; it is part of "
+                f"{label or shown} has the SHA-256 of a payload named by {rule.id}; it is part of "
                 f"{owner}, {verb} in {where}"
             )
             if entry.notes:
@@ -210,6 +250,30 @@ class PayloadScanner:
                 place["package"] = name
                 place["version"] = version
             self.findings.append(rule_finding(rule, kind, MatchKind.HASH, text, **place))
+
+
+def _store_file(version_dir: str, member: str, meta: object, cap: int) -> str | None:
+    """Where the pnpm store keeps a listed file, if it is a candidate within the cap."""
+    if not isinstance(member, str) or not isinstance(meta, dict):
+        return None
+    if not is_candidate(member.rpartition("/")[2]):
+        return None
+    size, integrity, mode = meta.get("size"), meta.get("integrity"), meta.get("mode")
+    if not isinstance(size, int) or size > cap or not isinstance(integrity, str):
+        return None
+    algorithm, dash, b64 = integrity.partition("-")
+    if algorithm != "sha512" or not dash:
+        return None
+    try:
+        digest = base64.b64decode(b64, validate=True).hex()
+    except ValueError:
+        return None
+    if len(digest) != 128:
+        return None
+    path = os.path.join(version_dir, "files", digest[:2], digest[2:])
+    if isinstance(mode, int) and mode & 0o111 and os.path.lexists(path + "-exec"):
+        return path + "-exec"
+    return path
 
 
 def _zip_package(member: str) -> str | None:

@@ -24,6 +24,8 @@ class PayloadHook(Protocol):
 
     def tarball(self, path: str, name: str, version: str, where: str) -> None: ...
 
+    def pnpm_index(self, path: str, name: str, version: str, where: str) -> None: ...
+
 
 @dataclass
 class Collector:
