@@ -75,6 +75,16 @@ def test_one_schema_rendered_for_postgresql() -> None:
     )
 
 
+def test_without_the_driver_the_error_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # import psycopg -> ImportError
+    with pytest.raises(SourceError) as caught:
+        connect("postgresql://u:s3cret@db.example/inv", create=False)
+    assert caught.value.path == "postgresql://u:***@db.example/inv"
+    assert "pip install 'gouvernante[postgresql]'" in caught.value.detail
+
+
 # -- against the server ---------------------------------------------------------------------
 
 
