@@ -3,8 +3,10 @@
 Fast paths: yarn classic's block reader with fields read when a package is built, its one-pass
 check that every dependency names an entry, its dependencies read by one regex a block, and its
 dependency paths that read only the entries the search visits (``children_of``); npm's odd-key
-test over the joined keys. Exact paths: the line reader, the per-entry reference check, the line
-by line dependency reader, every edge built, the key-by-key test.
+test over the joined keys and its big-file path (entries kept as JSON text, checked by the typed
+decoder a chunk at a time, decoded when looked up; taken here whatever the size). Exact paths:
+the line reader, the per-entry reference check, the line by line dependency reader, every edge
+built, the key-by-key test, the whole-file decode.
 
 For every text lockfile under ``tests/`` (the generated fixtures and the realworld trees) and for
 truncated, mutated and escaped copies of the fixtures, both paths must give the same outcome:
@@ -26,7 +28,7 @@ from hypothesis import strategies as st
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles import _yarn_classic, npm
 from gouvernante.match.hits import match_graph
-from gouvernante.model import LockfileGraph, Source
+from gouvernante.model import LockfileFormat, LockfileGraph, Source
 from gouvernante.rules.index import RuleIndex, build_index
 from gouvernante.rules.model import PackageRule, Rule, RuleKind
 from gouvernante.vocab import Severity
@@ -45,6 +47,14 @@ def _exact_paths() -> Iterator[None]:
         patch.delattr(_yarn_classic._ClassicDetails, "children_of")
         patch.setattr(_yarn_classic, "_block_deps", lambda block: None)
         patch.setattr(npm, "_odd_keys", npm._odd_keys_one_by_one)
+        yield
+
+
+@contextlib.contextmanager
+def _fast_paths() -> Iterator[None]:
+    """npm's big-file path (entries checked a chunk at a time, decoded on lookup) for any size."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(npm, "LEAN_BYTES", 0)
         yield
 
 
@@ -97,7 +107,8 @@ def _same_both_ways(data: bytes, filename: str, manifest: LockfileGraph | None, 
     index = _index_for(reference, seed) if reference is not None else build_index(())
     with _exact_paths():
         exact = _outcome(data, filename, manifest, index)
-    fast = _outcome(data, filename, manifest, index)
+    with _fast_paths():
+        fast = _outcome(data, filename, manifest, index)
     assert fast == exact
     return str(exact[0])  # type: ignore[index]
 
@@ -127,6 +138,10 @@ def test_the_fast_paths_are_taken() -> None:
         assert fast is None or fast == _yarn_classic._entry_deps(block)
     assert not npm._odd_keys(["", "node_modules/a", "node_modules/@s/b/node_modules/c"])
     assert npm._odd_keys(["", "node_modules/a/"]) and npm._odd_keys(["./x"])
+    lock = next(p for p in FIXTURE_PATHS if p.name == "package-lock.json" and "v3" in str(p))
+    data = lock.read_bytes()
+    assert npm._parse_lean(data, LockfileFormat.PACKAGE_LOCK, "package-lock.json") is not None
+    assert npm._parse_lean(data[:-20], LockfileFormat.PACKAGE_LOCK, "package-lock.json") is None
 
 
 _ESCAPES = ((b"@", b"\\u0040"), (b"/", b"\\/"), (b"a", b"\\u0061"), (b"-", b"\\u002d"))

@@ -30,7 +30,7 @@ import bisect
 import posixpath
 import re
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import msgspec
 
@@ -86,6 +86,49 @@ class _Lock(msgspec.Struct):
     dependencies: msgspec.Raw = _NO_RAW
 
 
+class _LockRaw(msgspec.Struct):
+    """``_Lock`` with each entry kept as its JSON text (the big-file path)."""
+
+    lockfileVersion: int | None = None
+    name: str | None = None
+    packages: dict[str, msgspec.Raw] | None = None
+    dependencies: msgspec.Raw = _NO_RAW
+
+
+class _LazyEntries(Mapping[str, _Entry]):
+    """The ``packages`` map of a big file: an entry is decoded each time it is looked up (a scan
+    looks up a few), so the decoded map never sits in memory whole."""
+
+    __slots__ = ("_raws",)
+
+    def __init__(self, raws: dict[str, msgspec.Raw]) -> None:
+        self._raws = raws
+
+    def __getitem__(self, key: str) -> _Entry:
+        return _ENTRY_DECODER.decode(self._raws[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raws)
+
+    def __len__(self) -> int:
+        return len(self._raws)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._raws
+
+    def without(self, keys: set[str]) -> _LazyEntries:
+        return _LazyEntries({k: v for k, v in self._raws.items() if k not in keys})
+
+
+_ENTRY_DECODER = msgspec.json.Decoder(_Entry)
+_CHUNK_DECODER = msgspec.json.Decoder(list[_Entry])
+# Files above this size take the big-file path: entries kept as JSON text and checked by the
+# typed decoder a chunk at a time (peak memory about the file and its keys, not every entry
+# decoded at once); smaller ones are decoded whole, which is faster.
+LEAN_BYTES = 32 * 1024 * 1024
+_CHUNK = 4096
+
+
 class _VersionOnly(msgspec.Struct):
     lockfileVersion: object = None
 
@@ -110,6 +153,10 @@ def parse(data: bytes, path: str) -> LockfileGraph:
     )
     if data.startswith(b"\xef\xbb\xbf"):
         data = b"   " + data[3:]  # keep byte offsets (and so line numbers) unchanged
+    if len(data) > LEAN_BYTES:
+        graph = _parse_lean(data, fmt, path)
+        if graph is not None:
+            return graph
     lock = _decode(data, path)
     version = lock.lockfileVersion
     if version not in _SUPPORTED:
@@ -151,10 +198,55 @@ def _lockfile_version_of(data: bytes) -> object:
 # lockfileVersion 2 and 3: the flat ``packages`` map
 
 
+def _parse_lean(data: bytes, fmt: LockfileFormat, path: str) -> LockfileGraph | None:
+    """The big-file path: the same graph as ``_parse_packages`` after a whole-file decode, or
+    None when the file needs that path (damaged: it words the error; keys to normalise; v1)."""
+    try:
+        lock = msgspec.json.decode(data, type=_LockRaw)
+    except (msgspec.MsgspecError, ValueError, RecursionError):
+        return None
+    raws = lock.packages
+    if raws is None or lock.lockfileVersion not in (2, 3) or _odd_keys(raws):
+        return None
+    header = _Lock(lock.lockfileVersion, lock.name, None, lock.dependencies)
+    try:
+        return _parse_packages(
+            header, _LazyEntries(raws), data, fmt, path, pairs=_checked_entries(raws)
+        )
+    except _WholeDecodeNeeded:
+        return None
+
+
+class _WholeDecodeNeeded(Exception):
+    """An entry the typed decoder refuses: the whole-file decode words the error."""
+
+
+def _checked_entries(raws: dict[str, msgspec.Raw]) -> Iterator[tuple[str, _Entry]]:
+    """Every entry checked and decoded by the typed decoder as the whole-file decode would, a
+    chunk at a time (only one chunk decoded at once)."""
+    keys = list(raws)
+    values = list(raws.values())
+    for start in range(0, len(values), _CHUNK):
+        chunk = b"[" + b",".join(values[start : start + _CHUNK]) + b"]"
+        try:
+            decoded = _CHUNK_DECODER.decode(chunk)
+        except (msgspec.MsgspecError, ValueError, RecursionError):
+            raise _WholeDecodeNeeded from None
+        yield from zip(keys[start : start + _CHUNK], decoded, strict=True)
+
+
 def _parse_packages(
-    lock: _Lock, entries: dict[str, _Entry], data: bytes, fmt: LockfileFormat, path: str
+    lock: _Lock,
+    entries: Mapping[str, _Entry],
+    data: bytes,
+    fmt: LockfileFormat,
+    path: str,
+    *,
+    pairs: Iterable[tuple[str, _Entry]] | None = None,
 ) -> LockfileGraph:
-    entries = _normalised_keys(entries, path)
+    """``pairs``: the entries in file order, when ``entries`` decodes them on lookup."""
+    if isinstance(entries, dict):
+        entries = _normalised_keys(entries, path)
     ids: list[str] = []
     names: list[str] = []
     extra: list[LockedPackage] = []  # links, folders, version-less git/tarball entries
@@ -167,7 +259,7 @@ def _parse_packages(
     semver = _SEMVER.fullmatch
     # The hot loop (tens of thousands of entries): a plain entry only gets its name here; the
     # package itself is built if the matcher asks for it.
-    for key, entry in entries.items():
+    for key, entry in pairs if pairs is not None else entries.items():
         cut = key.rfind("node_modules/")
         if cut < 0 or entry.version is None or entry.link:
             if not key:
@@ -224,11 +316,8 @@ def _parse_packages(
         folder = entries[target]
         importers.append(Importer(target, folder.name or link_names.get(target) or target, target))
     notes = _skip_note(len(skipped))
-    if skipped:  # husks are no nodes: nothing may resolve to them
-        entries = {k: v for k, v in entries.items() if k not in set(skipped)}
-    if bad_versions:  # entries not read are no nodes either
-        unread = set(bad_versions)
-        entries = {k: v for k, v in entries.items() if k not in unread}
+    if skipped or bad_versions:  # husks and entries not read are no nodes: nothing resolves to them
+        entries = _without(entries, set(skipped) | set(bad_versions))
     details = _PackagesDetails(entries, links, data)
     errors = tuple(
         f"packages[{key!r}]: version is not a semver version and no registry tarball URL gives"
@@ -240,6 +329,12 @@ def _parse_packages(
 
 # A version npm writes: x.y.z with an optional prerelease/build (semver 2.0, loose on leading 0s).
 _SEMVER = re.compile(r"v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
+
+
+def _without(entries: Mapping[str, _Entry], keys: set[str]) -> Mapping[str, _Entry]:
+    if isinstance(entries, _LazyEntries):
+        return entries.without(keys)
+    return {k: v for k, v in entries.items() if k not in keys}
 
 
 def _normalised_keys(entries: dict[str, _Entry], path: str) -> dict[str, _Entry]:
@@ -281,7 +376,7 @@ def _odd_keys_one_by_one(keys: Iterable[str]) -> bool:
 
 
 def _table(
-    entries: dict[str, _Entry], ids: list[str], names: list[str], extra: list[LockedPackage]
+    entries: Mapping[str, _Entry], ids: list[str], names: list[str], extra: list[LockedPackage]
 ) -> PackageTable:
     """Plain registry entries first (built on demand), then the others (built already)."""
     plain = len(ids)
@@ -341,7 +436,7 @@ def _skip_note_v1(skipped: int) -> tuple[str, ...]:
 class _PackagesDetails:
     """Edges and lines of a v2/v3 lockfile, computed on first use."""
 
-    def __init__(self, entries: dict[str, _Entry], links: dict[str, str], data: bytes) -> None:
+    def __init__(self, entries: Mapping[str, _Entry], links: dict[str, str], data: bytes) -> None:
         self._entries = entries
         self._links = links
         self._data = data
