@@ -476,6 +476,9 @@ class ScanStats(msgspec.Struct, frozen=True, gc=False):
 
 @dataclass(frozen=True)
 class ScanResult:
+    """Everything a scan found and did, for the renderers. (A docstring keeps the dataclass code
+    generator from importing ``inspect`` to write one from the signature.)"""
+
     findings: tuple[Finding, ...]
     errors: tuple[ScanIssue, ...]
     notes: tuple[ScanIssue, ...]

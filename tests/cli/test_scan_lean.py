@@ -4,6 +4,9 @@ remote read from .git/config) is looked up for the JSON report and the CycloneDX
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -42,3 +45,50 @@ def test_json_report_names_the_project(
     assert main(["-rules", RULES, "-lockfile", LOCK, "-json"]) == 0
     assert calls == [None]
     assert json.loads(capsys.readouterr().out)["scan"]["project"] == "example.test/org/app"
+
+
+_SMALL_SCAN = """
+import sys
+from gouvernante.cli import main
+code = main(["-rules", sys.argv[1], "-lockfile", sys.argv[2]])
+print(code, *sorted(m for m in ("inspect", "typing_extensions", "shutil") if m in sys.modules))
+"""
+
+
+def test_small_scan_imports_no_inspect_nor_typing_extensions() -> None:
+    """Start-up (decision 0024): neither is needed by a small scan; each cost ~0.7x a bare start."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONPATH"] = str(Path(_project.__file__).resolve().parents[2])
+    r = subprocess.run(
+        [sys.executable, "-c", _SMALL_SCAN, RULES, LOCK],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split()[-1] == "0", r.stdout
+
+
+_LATER_IMPORTS = """
+import sys
+import gouvernante, dataclasses
+assert "inspect" not in sys.modules
+@dataclasses.dataclass
+class NoDoc:
+    x: int
+import inspect, typing_extensions
+assert NoDoc.__doc__ == "NoDoc(x: int)", NoDoc.__doc__
+assert dataclasses.inspect.signature is inspect.signature
+assert typing_extensions.Literal is not None
+print("ok")
+"""
+
+
+def test_hidden_modules_import_normally_afterwards() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONPATH"] = str(Path(_project.__file__).resolve().parents[2])
+    r = subprocess.run(
+        [sys.executable, "-c", _LATER_IMPORTS], capture_output=True, text=True, check=False, env=env
+    )
+    assert r.stdout.strip() == "ok", r.stderr
