@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from gitsrc.gitrepo import Repo, lockfile, mirror, write_rules
+from gitsrc.gitrepo import lockfile, write_rules
 from gouvernante.cli import main
 from gouvernante.errors import SourceError
 from gouvernante.inventory.backend import (
@@ -26,9 +26,8 @@ from gouvernante.inventory.backend import (
 )
 from gouvernante.inventory.record import add
 from gouvernante.inventory.store import SCHEMA_VERSION, connect
+from inventory.orgs import T0, dump, org, writer
 from inventory.pg import TABLES, admin_url, counts, fresh_database
-
-T0 = 1788868800
 
 
 @pytest.fixture
@@ -137,77 +136,14 @@ def test_eight_processes_migrating_at_once_migrate_once(pg: str) -> None:
         db.close()
 
 
-def _org(tmp_path: Path, n: int) -> list[str]:
-    """``n`` bare repositories: main, a topic branch and a tag; one lockfile content shared by
-    every repository's topic branch (one blob for all), one of its own on main."""
-    paths: list[str] = []
-    for k in range(n):
-        r = Repo(tmp_path / "work" / f"r{k}")
-        r.write("package-lock.json", lockfile(f"4.{k}.1", f"app{k}"))
-        r.commit("init", at=T0 + k)
-        r.git("tag", "v1")
-        r.git("checkout", "-q", "-b", "topic")
-        r.write("web/package-lock.json", lockfile("4.4.2", "web"))
-        r.commit("topic", at=T0 + 100 + k)
-        r.git("checkout", "-q", "main")
-        paths.append(str(mirror(r.path, tmp_path / "org" / f"r{k}.git")))
-    return paths
-
-
-def _writer(url: str, paths: list[str]) -> subprocess.Popen[str]:
-    args = ["inventory", "add", "-db", url, "-workers", "1"]
-    for p in paths:
-        args += ["-git", p]
-    return subprocess.Popen(
-        [sys.executable, "-m", "gouvernante", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def _dump(location: str) -> dict[str, object]:
-    """What an inventory holds, without its surrogate ids and times."""
-    db = connect(location, create=False)
-    try:
-        return {
-            "refs": sorted(
-                db.execute(
-                    "SELECT r.name, s.ref, c.commit_id, st.gone_at FROM ref_states st"
-                    " JOIN sources s ON s.id = st.source_id"
-                    " JOIN repositories r ON r.id = s.repository_id"
-                    " JOIN commits_seen c ON c.id = st.commit_row"
-                ).fetchall()
-            ),
-            "files": sorted(
-                db.execute(
-                    "SELECT c.commit_id, f.path, f.mode, f.oid FROM commit_files f"
-                    " JOIN commits_seen c ON c.id = f.commit_row"
-                ).fetchall()
-            ),
-            "blobs": sorted(
-                db.execute("SELECT oid, name, format, packages, error, graph FROM blobs")
-            ),
-            "packages": sorted(
-                db.execute(
-                    "SELECT b.oid, b.name, p.name, p.version, p.integrity, p.declared"
-                    " FROM packages p JOIN blobs b ON b.id = p.blob_id"
-                ).fetchall(),
-                key=repr,
-            ),
-        }
-    finally:
-        db.close()
-
-
 def test_eight_concurrent_writers_lose_and_duplicate_nothing(pg: str, tmp_path: Path) -> None:
-    paths = _org(tmp_path, 16)
+    paths = org(tmp_path, 16)
     shared, own = paths[:8], paths[8:]
     # Writer i: four of the eight shared repositories (each one written by four writers at
     # once) and one repository of its own; every topic branch holds the same blob.
     jobs = [[shared[(i + k) % 8] for k in range(4)] + [own[i]] for i in range(8)]
     connect(pg, create=True).close()
-    writers = [_writer(pg, job) for job in jobs]
+    writers = [writer(pg, job) for job in jobs]
     for w in writers:
         out, err = w.communicate(timeout=300)
         assert w.returncode == 0, err
@@ -223,7 +159,7 @@ def test_eight_concurrent_writers_lose_and_duplicate_nothing(pg: str, tmp_path: 
         "commit_files": 16 + 32,  # main: one lockfile; topic: two
         "packages": 17 * 2,  # debug and ms in each lockfile
     }
-    assert _dump(pg) == _dump(reference)
+    assert dump(pg) == dump(reference)
 
 
 def _waiting_writer(watch: object, database: str) -> int | None:
@@ -243,20 +179,20 @@ def test_a_writer_killed_mid_transaction_leaves_nothing_and_a_rerun_completes(
 ) -> None:
     import psycopg
 
-    paths = _org(tmp_path, 3)
+    paths = org(tmp_path, 3)
     connect(pg, create=True).close()
     database = pg.rsplit("/", 1)[1]
     with psycopg.connect(pg, autocommit=True) as watch, psycopg.connect(pg) as holder:
         # The writer will block on its first read of ref_states, after its blobs, packages,
         # repositories, commits and sources are inserted (uncommitted).
         holder.execute("LOCK TABLE ref_states IN ACCESS EXCLUSIVE MODE")
-        writer = _writer(pg, paths)
+        victim = writer(pg, paths)
         deadline = time.monotonic() + 120
         pid = None
-        while pid is None and time.monotonic() < deadline and writer.poll() is None:
+        while pid is None and time.monotonic() < deadline and victim.poll() is None:
             time.sleep(0.1)
             pid = _waiting_writer(watch, database)
-        assert pid is not None, writer.communicate()
+        assert pid is not None, victim.communicate()
         written = {
             r[0]
             for r in watch.execute(
@@ -266,8 +202,8 @@ def test_a_writer_killed_mid_transaction_leaves_nothing_and_a_rerun_completes(
             )
         }
         assert {"blobs", "packages", "repositories", "commits_seen", "sources"} <= written
-        os.kill(writer.pid, signal.SIGKILL)
-        writer.communicate()
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.communicate()
         holder.rollback()  # the lock goes; the server finds its client gone
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -276,12 +212,12 @@ def test_a_writer_killed_mid_transaction_leaves_nothing_and_a_rerun_completes(
                 break
             time.sleep(0.1)
     assert counts(pg) == dict.fromkeys(TABLES, 0)
-    rerun = _writer(pg, paths)
+    rerun = writer(pg, paths)
     _out, err = rerun.communicate(timeout=120)
     assert rerun.returncode == 0, err
     reference = str(tmp_path / "reference.db")
     add(reference, paths, workers=1)
-    assert _dump(pg) == _dump(reference)
+    assert dump(pg) == dump(reference)
 
 
 def _password(url: str) -> str:
@@ -294,7 +230,7 @@ def test_no_password_in_any_message_log_line_or_report(
     pg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     secret = _password(pg)
-    [repo] = _org(tmp_path, 1)
+    [repo] = org(tmp_path, 1)
     rules = str(write_rules(tmp_path))
     report = tmp_path / "report.json"
     assert main(["inventory", "add", "-db", pg, "-git", repo]) == 0
