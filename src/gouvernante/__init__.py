@@ -20,15 +20,20 @@ class _LazyModule(_ModuleType):
 
 def _import_hiding(module: str, hidden: str, *, lazy: bool) -> None:
     """Import ``module`` with ``hidden`` unavailable (``lazy``: standing in, imported on first
-    use), unless either is imported already; ``hidden`` imports normally afterwards."""
+    use), unless either is imported already; ``hidden`` imports normally afterwards. Should a
+    version of ``module`` need ``hidden`` after all, it is imported again the usual way."""
     if module in _sys.modules or hidden in _sys.modules:
         return
     _sys.modules[hidden] = _LazyModule(hidden) if lazy else None  # type: ignore[assignment]
     try:
         __import__(module)
+    except ImportError:
+        for name in [m for m in _sys.modules if m == module or m.startswith(module + ".")]:
+            del _sys.modules[name]
     finally:
         if _sys.modules.get(hidden, 0) is None or isinstance(_sys.modules.get(hidden), _LazyModule):
             del _sys.modules[hidden]
+    __import__(module)
 
 
 # Start-up (docs/decisions/0024-startup.md): every scan imports msgspec and dataclasses. msgspec
