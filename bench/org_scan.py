@@ -1,23 +1,31 @@
 """An organisation of bare repositories made from the real lockfile fixtures, scanned the ways
 docs/org-scan.md describes, with the clone-and-scan baseline measured in the same run.
 
-    python bench/org_scan.py [--repos 200] [--commits 20] [--keep DIR] [--no-baseline]
+    python bench/org_scan.py [--repos 200] [--commits 20] [--keep DIR] [--steps a,b,...]
+        [--osv FEED] [--db FILE] [--src SRC] [--no-baseline]
 
-Each repository (``org/team-NN/repo-NNNN.git``, bare, made with ``git fast-import``) has a
-``main`` branch of ``--commits`` commits that each rewrite the lockfile (a real fixture made by
-npm, pnpm, yarn or bun; each repository's and each commit's bytes distinct, so nothing is
-shared by accident), and two side branches (``develop``, ``feature/x``). 5% of repositories hold
-debug@4.4.2 (GOUV-2025-CHALK-DEBUG in the bundled pack) on ``feature/x`` now; another 5% held it on
-``main`` for three commits around the rule's published_at and removed it.
+Each repository (``org{N}/team-NN/repo-NNNNN.git``, bare) has a ``main`` branch of ``--commits``
+commits that each rewrite the lockfile (a real fixture made by npm, pnpm, yarn or bun; each
+repository's and each commit's bytes distinct, so nothing is shared by accident), and two side
+branches (``develop``, ``feature/x``). 5% of repositories hold debug@4.4.2
+(GOUV-2025-CHALK-DEBUG in the bundled pack) on ``feature/x`` now; another 5% held it on ``main``
+for three commits around the rule's published_at and removed it. Two ``git fast-import``
+processes write every repository's objects into two stores next to the organisation; each
+repository is a skeleton with its own refs and the store as its alternate object directory
+(10,000 repositories in about 95 s). With ``--keep DIR`` the organisation is made once and
+reused.
 
-Measured, wall clock, both cores (the tool's default):
-  1. ``inventory add -git ORG -recursive``, first time;
-  2. the same after 1% of the repositories' ``main`` moved by one commit;
-  3. ``-inventory`` with the bundled pack (and ``-at`` a day earlier);
-  4. ``-git ORG -recursive -history`` (no inventory);
-  5. baseline: ``git clone`` of every repository, then ``-dir CHECKOUTS -recursive`` (one scan
-     over all checkouts: the most favourable form of "clone and scan each one", default branch
-     only, no history).
+Steps (``--steps``, in order; wall clock and CPU of the tool and its git processes):
+  add        ``inventory add -git ORG -recursive`` into a new inventory;
+  refresh    the same after 1% of the refs (that many ``main`` branches) moved by one commit;
+  inventory  ``-inventory`` with the bundled pack;
+  osv        ``-inventory`` with the rules ``rules import osv`` makes of ``--osv FEED`` (a folder,
+             .zip or .tar.xz of OSV records, e.g. /work/shared/ossf/npm-20k.tar.xz), imported once;
+  history    ``-git ORG -recursive -history`` (no inventory);
+  baseline   ``git clone`` of every repository, then ``-dir CHECKOUTS -recursive`` (one scan over
+             all checkouts: the most favourable form of "clone and scan each one", default
+             branch only, no history), and the ratio of ``history`` to it.
+``--src`` runs another checkout's ``src/`` (a before/after comparison on the same organisation).
 """
 
 from __future__ import annotations
@@ -183,7 +191,12 @@ def move_main(repo: Path, n: int, when: int) -> None:
     text = source.read_text(encoding="utf-8")
     path = ("app/" if n % 3 == 0 else "") + source.name
     stream = _commit(
-        "refs/heads/main", 1, when, path, variant(text, n, 999, source.name), "refs/heads/main^0"
+        "refs/heads/main",
+        1,
+        when,
+        path,
+        variant(text, n, 200 + when % 50, source.name),
+        "refs/heads/main^0",
     )
     subprocess.run(
         ["git", "fast-import", "--quiet", "--force"],
