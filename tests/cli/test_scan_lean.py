@@ -92,3 +92,21 @@ def test_hidden_modules_import_normally_afterwards() -> None:
         [sys.executable, "-c", _LATER_IMPORTS], capture_output=True, text=True, check=False, env=env
     )
     assert r.stdout.strip() == "ok", r.stderr
+
+
+def test_a_module_needing_the_hidden_one_is_imported_normally(tmp_path: Path) -> None:
+    (tmp_path / "needs_hidden.py").write_text("import colorsys\nVALUE = colorsys.ONE_THIRD\n")
+    script = (
+        "import sys, gouvernante\n"
+        "assert 'colorsys' not in sys.modules\n"
+        "gouvernante._import_hiding('needs_hidden', 'colorsys', lazy=False)\n"
+        "import needs_hidden, colorsys\n"
+        "print(needs_hidden.VALUE == colorsys.ONE_THIRD)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    src = Path(_project.__file__).resolve().parents[2]
+    env["PYTHONPATH"] = os.pathsep.join([str(src), str(tmp_path)])
+    r = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, env=env
+    )
+    assert r.stdout.strip() == "True", r.stderr
