@@ -58,7 +58,6 @@ class GraphView:
         self._fast_children: Callable[[str], Sequence[str]] | None = (
             fast_children if callable(fast_children) else None
         )
-        self._children: dict[str, Sequence[str]] = {}  # fast_children, for the next finding
         self._edges: Mapping[str, Sequence[str]] | None = None
         self._parents: dict[str, list[str]] | None = None
         self._searches: dict[str, _Levels] = {}  # forward searches, shared by the findings
@@ -71,11 +70,8 @@ class GraphView:
         return levels
 
     def children_of(self, node_id: str) -> Sequence[str]:
-        if self._fast_children is not None:
-            children = self._children.get(node_id)
-            if children is None:
-                children = self._children[node_id] = self._fast_children(node_id)
-            return children
+        if self._fast_children is not None:  # each node once: the search is shared (_Levels)
+            return self._fast_children(node_id)
         if self._edges is None:
             self._edges = self._graph.details.edges()
         return self._edges.get(node_id, ())
@@ -145,7 +141,8 @@ class _Levels:
     def __init__(self, importer: str, children_of: Callable[[str], Sequence[str]]) -> None:
         self._children_of = children_of
         self.dist: dict[str, int] = {importer: 0}
-        self.preds: dict[str, list[str]] = {}  # node -> its parents one level up
+        # node -> its parents one level up: one parent as itself (most nodes), several as a list
+        self.preds: dict[str, str | list[str]] = {}
         self.levels: list[list[str]] = [[importer]]
 
     def level(self, depth: int) -> list[str] | None:
@@ -164,10 +161,15 @@ class _Levels:
                 for child in children_of(node):
                     if child not in dist:
                         dist[child] = at
-                        preds[child] = [node]
+                        preds[child] = node
                         nxt.append(child)
-                    elif dist[child] == at and node not in preds[child]:
-                        preds[child].append(node)
+                    elif dist[child] == at:
+                        known = preds[child]
+                        if isinstance(known, str):
+                            if known != node:
+                                preds[child] = [known, node]
+                        elif node not in known:
+                            known.append(node)
             self.levels.append(nxt)
         return self.levels[depth]
 
@@ -191,7 +193,8 @@ def _forward(view: GraphView, importer: str, targets: Sequence[str]) -> _Geodesi
     todo = list(ends)
     while todo:
         node = todo.pop()
-        for parent in preds.get(node, ()):
+        parents = preds.get(node, ())
+        for parent in (parents,) if isinstance(parents, str) else parents:
             down.setdefault(parent, []).append(node)
             if parent not in on_chain:
                 on_chain.add(parent)
