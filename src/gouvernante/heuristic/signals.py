@@ -20,9 +20,12 @@ RX_NET = rx(
     r"|import\s*\(\s*['\"](?:node:)?https?['\"]\s*\)"
     r"|fetch\s*\(|XMLHttpRequest|axios|new\s+WebSocket|https?\.(?:get|request)\s*\("
     r"|curl\s+-|wget\s+-|Invoke-(?:WebRequest|RestMethod)|Net\.WebClient|iwr\s+https?:|irm\s+https?:",
-    anchors=("http", "'net'", '"net"', ":net", "'tls'", '"tls"', ":tls", "dgram", "fetch",
-             "xmlhttprequest", "axios", "websocket", "curl", "wget", "invoke-", "webclient",
-             "iwr", "irm"),
+    # Not "http" alone: every URL has it. A module name is followed by its quote, a call by
+    # ".get("/".request(".
+    anchors=("http'", 'http"', "https'", 'https"', "http2", "http.get", "https.get",
+             "http.request", "https.request", "'net'", '"net"', ":net", "'tls'", '"tls"', ":tls",
+             "dgram", "fetch", "xmlhttprequest", "axios", "websocket", "curl", "wget", "invoke-",
+             "webclient", "iwr", "irm"),
 )  # fmt: skip
 RX_PROC = rx(
     r"require\(\s*['\"](?:node:)?child_process['\"]\s*\)|from\s+['\"](?:node:)?child_process['\"]"

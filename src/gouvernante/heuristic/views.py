@@ -293,16 +293,16 @@ class TextView:
     def may(self, rx: re.Pattern[str]) -> bool:
         """Can ``rx`` match here at all (one of its anchors occurs)?"""
         key = id(rx)
+        anchors = _ANCHORS.get(key)
+        present = self.present
+        if anchors is not None and present is not None:
+            return not anchors.isdisjoint(present)  # cheaper than a cache lookup
         got = self._may.get(key)
         if got is not None:
             return got
-        anchors = _ANCHORS.get(key)
-        if anchors is not None:
-            if self.present is not None:
-                ok = not anchors.isdisjoint(self.present)
-            else:
-                low = self.low
-                ok = any(a in low for a in anchors)
+        if anchors is not None:  # no one-pass prefilter: one substring test per anchor
+            low = self.low
+            ok = any(a in low for a in anchors)
         else:
             cs = _ANCHORS_CS.get(key)
             if cs is not None:
