@@ -31,6 +31,7 @@ import posixpath
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import islice
 
 import msgspec
 
@@ -224,15 +225,13 @@ class _WholeDecodeNeeded(Exception):
 def _checked_entries(raws: dict[str, msgspec.Raw]) -> Iterator[tuple[str, _Entry]]:
     """Every entry checked and decoded by the typed decoder as the whole-file decode would, a
     chunk at a time (only one chunk decoded at once)."""
-    keys = list(raws)
-    values = list(raws.values())
-    for start in range(0, len(values), _CHUNK):
-        chunk = b"[" + b",".join(values[start : start + _CHUNK]) + b"]"
+    items = iter(raws.items())
+    while chunk := list(islice(items, _CHUNK)):
         try:
-            decoded = _CHUNK_DECODER.decode(chunk)
+            decoded = _CHUNK_DECODER.decode(b"[" + b",".join(raw for _, raw in chunk) + b"]")
         except (msgspec.MsgspecError, ValueError, RecursionError):
             raise _WholeDecodeNeeded from None
-        yield from zip(keys[start : start + _CHUNK], decoded, strict=True)
+        yield from zip((key for key, _ in chunk), decoded, strict=True)
 
 
 def _parse_packages(
