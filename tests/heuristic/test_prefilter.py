@@ -1,7 +1,9 @@
-"""The anchor prefilter: the literals it skips a regex branch on must be in every match."""
+"""The anchor prefilter: the literals it skips a regex branch on must be in every match; a big
+bundle costs linear time."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,8 @@ from gouvernante.heuristic import (
     patterns,  # noqa: F401 - registers every pattern's regexes
     views,
 )
+from gouvernante.heuristic.install import detect_file
+from gouvernante.heuristic.signals import FileSignals
 from gouvernante.heuristic.views import _literal_runs, _required_literals, build_view
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -75,3 +79,32 @@ def test_every_branch_match_holds_one_of_its_literals() -> None:
                         assert any(lit in m.group(0).lower() for lit in lits), branch.pattern
                         checked += 1
     assert checked > 50
+
+
+# A minified-bundle shape dense in what the patterns look for (module names, sinks, decodable
+# literals, concatenations, credential paths, a host name), written here, not copied.
+_BUNDLE_CHUNK = (
+    'var a=require("http"),b=require("child_process");fetch(u).then(r=>r.json());'
+    'x=s.charCodeAt(i)^k;y="ab"+"cd"+"ef";isFunction(f)&&g.eval(s);z="QUJDREVGR0hJSktM";'
+    'p=".aws/config",q="~/.ssh/id_rsa";t=process.env.NPM_TOKEN;curl -s https://x.y/a |'
+    'w=require(m(n));new Function("return this")();webhook.site;'
+)
+
+
+def _bundle_cost(repeat: int, install: bool) -> float:
+    text = _BUNDLE_CHUNK * repeat
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.process_time()
+        detect_file(FileSignals(build_view(text), install=install))
+        best = min(best, time.process_time() - t0)
+    return best
+
+
+@pytest.mark.parametrize("install", [False, True])
+def test_big_bundle_costs_linear_time(install: bool) -> None:
+    """Four times the bundle (0.3 MB -> 1.2 MB, under the sampling limit) costs about four times
+    the time, not sixteen."""
+    small = _bundle_cost(1000, install)
+    big = _bundle_cost(4000, install)
+    assert big < 8 * small, (small, big)
