@@ -242,7 +242,7 @@ MAX_REF_FILE_BYTES = 64 * 1024 * 1024
 _OID = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
 
 
-def read_ref_files(repo: Repository) -> list[tuple[str, str, str | None]] | None:  # noqa: C901 - listed in pyproject, to shrink
+def read_ref_files(repo: Repository) -> list[tuple[str, str, str | None]] | None:
     """(ref name, object id, peeled commit or None) of the branches and tags, read from the
     ``packed-refs`` file and the loose refs without running git: the way an inventory refresh
     tells in microseconds that nothing moved. None whenever anything is unusual (another ref
@@ -276,29 +276,74 @@ def read_ref_files(repo: Repository) -> list[tuple[str, str, str | None]] | None
         refs[name] = (oid, None)
         last = name
     for namespace in namespaces:
-        top = os.path.join(repo.gitdir, *namespace.rstrip("/").split("/"))
-        for wd in walk(top, prune=lambda _n, _p: False):
-            for name in wd.files:
-                if name in wd.links:
-                    return None
-                full = os.path.join(wd.path, name)
-                try:
-                    with open(full, "rb") as fh:
-                        content = fh.read(200).decode("ascii", "replace").strip()
-                except OSError:
-                    return None
-                ref = os.path.relpath(full, repo.gitdir).replace(os.sep, "/")
-                if content.startswith("ref: "):
-                    if ref.endswith("/HEAD") and ref.startswith("refs/remotes/"):
-                        refs.pop(ref, None)
-                        continue
-                    return None
-                if not _OID.fullmatch(content):
-                    return None
-                refs[ref] = (content, None)
+        if not _read_loose_refs(repo.gitdir, namespace.rstrip("/"), refs):
+            return None
     return sorted(
         (name, oid, peeled) for name, (oid, peeled) in refs.items() if name.startswith(namespaces)
     )
+
+
+MAX_LOOSE_REFS = 100_000
+
+
+def _read_loose_refs(gitdir: str, namespace: str, refs: dict[str, tuple[str, str | None]]) -> bool:
+    """Loose refs of one namespace into ``refs`` (they override packed ones); False when one is
+    unusual (a symbolic ref other than a remote's HEAD, not an object id, unreadable)."""
+    loose = _loose_refs(gitdir, namespace)
+    if loose is None:
+        return False
+    for ref in loose:
+        try:
+            with open(os.path.join(gitdir, *ref.split("/")), "rb") as fh:
+                content = fh.read(200).decode("ascii", "replace").strip()
+        except OSError:
+            return False
+        if content.startswith("ref: "):
+            if ref.endswith("/HEAD") and ref.startswith("refs/remotes/"):
+                refs.pop(ref, None)
+                continue
+            return False
+        if not _OID.fullmatch(content):
+            return False
+        refs[ref] = (content, None)
+    return True
+
+
+def _loose_refs(gitdir: str, namespace: str) -> list[str] | None:
+    """The loose refs below ``gitdir/namespace`` (``refs/heads/a/b``), by ``scandir`` alone: a
+    repository refresh reads thousands of these folders, mostly empty. None when anything is
+    not a plain folder or regular file (a symlink, a FIFO that would block a read), or when
+    there are too many: the caller asks git."""
+    found: list[str] = []
+    stack = [namespace]
+    while stack:
+        rel = stack.pop()
+        folder = os.path.join(gitdir, *rel.split("/"))
+        if rel == namespace and os.path.islink(folder):
+            return None  # the namespace itself a symlink: pointing who knows where
+        try:
+            entries = list(os.scandir(folder))
+        except (FileNotFoundError, NotADirectoryError):
+            if rel == namespace:
+                continue  # no such namespace: no loose refs
+            return None
+        except OSError:
+            return None
+        for entry in entries:
+            try:
+                if entry.is_symlink():
+                    return None
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(f"{rel}/{entry.name}")
+                elif entry.is_file(follow_symlinks=False):
+                    found.append(f"{rel}/{entry.name}")
+                else:
+                    return None
+            except OSError:
+                return None
+        if len(found) + len(stack) > MAX_LOOSE_REFS:
+            return None
+    return found
 
 
 def heads_from_files(
