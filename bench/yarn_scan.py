@@ -119,9 +119,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--floor", action="store_true", help="CLI against the floor program")
     parser.add_argument("--before", help="with --floor: an older tree's src, timed the same way")
+    parser.add_argument(
+        "--manifest",
+        action="store_true",
+        help="with --floor: a package.json beside the file naming its top-level entries",
+    )
     args = parser.parse_args()
     if args.floor:
-        floor_ratio(args.entries, args.repeat, args.before)
+        floor_ratio(args.entries, args.repeat, args.before, manifest=args.manifest)
         return
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     for kind, data in (
@@ -159,7 +164,9 @@ def main() -> None:
             )
 
 
-def floor_ratio(entries: int, repeat: int, before: str | None = None) -> None:
+def floor_ratio(
+    entries: int, repeat: int, before: str | None = None, *, manifest: bool = False
+) -> None:
     import tempfile
     from pathlib import Path
 
@@ -169,11 +176,29 @@ def floor_ratio(entries: int, repeat: int, before: str | None = None) -> None:
         root = Path(tmp)
         lock = root / "yarn.lock"
         lock.write_bytes(make_classic(entries))
+        if manifest:  # the project's own dependencies: the entries nothing depends on
+            (root / "package.json").write_text(_manifest_of(lock.read_bytes()))
         (root / "rules").mkdir()
         rules_of(root / "rules", [_name(i) for i in range(entries)])
         ratio = floor.compare(lock, root / "rules", floor.YARN_CLASSIC_HEADER, repeat, before)
-        print(f"yarn classic, {entries} entries, {lock.stat().st_size / 1e6:.1f} MB; 800 rules")
+        beside = ", package.json beside" if manifest else ""
+        print(
+            f"yarn classic, {entries} entries, {lock.stat().st_size / 1e6:.1f} MB;"
+            f" 800 rules{beside}"
+        )
         print("\n".join(ratio.lines(2.0)))
+
+
+def _manifest_of(data: bytes) -> str:
+    import json
+
+    graph = yarn.parse(data, "yarn.lock")
+    deps: dict[str, str] = {}
+    for entry_id in graph.details.edges()["(root)"]:
+        first = entry_id.split(", ")[0]
+        at = first.find("@", 1)
+        deps[first[:at]] = first[at + 1 :]
+    return json.dumps({"name": "bench-app", "version": "1.0.0", "dependencies": deps})
 
 
 def _load_floor() -> Any:
