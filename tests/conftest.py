@@ -3,6 +3,9 @@
 Locally every run draws new examples, which is how fuzzing finds bugs (two were found that way).
 Under CI (``CI`` set, as ``.ci/run`` is run) the examples are derandomized: the gate a change must
 pass is the same on every run, and a failure there reproduces exactly.
+
+No per-example deadline anywhere: on a shared 2-core machine an example's wall time says more
+about the load than about the code (a bound on work is tested with ratios where it matters).
 """
 
 from __future__ import annotations
@@ -12,9 +15,9 @@ import os
 import pytest
 from hypothesis import settings
 
-settings.register_profile("ci", derandomize=True, database=None)
-if os.environ.get("CI"):
-    settings.load_profile("ci")
+settings.register_profile("local", deadline=None)
+settings.register_profile("ci", derandomize=True, database=None, deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "local")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -244,7 +244,7 @@ RULE = fields(
 )
 
 
-@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(RULE)
 def test_schema_and_loader_agree(rule: dict[str, Any]) -> None:
     doc = {"schema_version": "1.0.0", "rules": [rule]}
