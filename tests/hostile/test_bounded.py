@@ -103,7 +103,7 @@ def test_pnpm_alias_amplification_is_refused_quickly() -> None:
         lines.append(f"a{i}: &a{i} [{', '.join([prev] * 10)}]")
     lines.append("importers:\n  .:\n    dependencies: *a29")
     data = ("\n".join(lines) + "\n").encode()
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: the machine's load does not count
     try:
         parse_bytes(data, "bomb/pnpm-lock.yaml", "pnpm-lock.yaml")
     except GouvernanteError as exc:
@@ -111,7 +111,7 @@ def test_pnpm_alias_amplification_is_refused_quickly() -> None:
         assert "anchors and aliases are not allowed" in exc.one_line()
     else:
         raise AssertionError("a YAML bomb was parsed")
-    assert time.perf_counter() - start < 2.0
+    assert time.process_time() - start < 2.0
 
 
 def _big_rule(tmp: Path, count: int) -> Path:

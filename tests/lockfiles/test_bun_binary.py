@@ -568,7 +568,7 @@ def test_mutated_bytes_never_crash_hang_or_drop_packages(changes: list[tuple[int
     data = bytearray(_ORIGINAL)
     for at, value in changes:
         data[at] = value
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: the machine's load does not count
     try:
         graph = bun_binary.parse(bytes(data), "bun.lockb")
     except LockfileError as exc:
@@ -577,7 +577,7 @@ def test_mutated_bytes_never_crash_hang_or_drop_packages(changes: list[tuple[int
         )
         return
     finally:
-        assert time.perf_counter() - started < 2
+        assert time.process_time() - started < 2
     # A file that still reads has every package under its own name (names are checked against
     # their stored hashes), every registry package at its own version (checked against its
     # tarball URL) and still from the registry (a local or git package must be asked for by a
