@@ -13,7 +13,10 @@ action=${1:?start|stop}
 dir=${2:?directory}
 port=${3:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 
-bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+# The server's own folder (the client package alone also makes a bin/ folder, without postgres).
+bindir=$(ls /usr/lib/postgresql/*/bin/postgres 2>/dev/null | sort -V | tail -n 1 || true)
+bindir=${bindir%/postgres}
+[ -x "$bindir/initdb" ] || bindir=
 if [ -z "$bindir" ]; then
     echo "no PostgreSQL server installed (apt-get install postgresql)" >&2
     exit 1
