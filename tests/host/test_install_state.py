@@ -1,8 +1,9 @@
 """Installed trees read with the package managers' own records (``host.install_state``).
 
-Fixtures: ``fixtures/installed`` (made by ``generate.sh`` with npm 11 and pnpm 9, pruned to
-package.json files and the records). Git keeps no modification times, so each test sets them:
-"installed" means every folder is older than npm's hidden lockfile, as npm leaves a tree.
+Fixtures: ``fixtures/installed`` (made by ``generate.sh`` with npm 11, pnpm 9 and yarn 4, pruned
+to package.json files and the records). Git keeps no modification times, so each test sets them:
+"installed" means every folder is older than npm's hidden lockfile or yarn's install state, as
+npm and yarn leave a tree.
 
 The one rule checked everywhere: the answer (findings, installed count) is the one reading every
 package.json gives; the records only spare reads of packages no rule names.
@@ -21,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gouvernante.host import installed
-from gouvernante.host.install_state import HIDDEN_LOCKFILE
+from gouvernante.host.install_state import HIDDEN_LOCKFILE, YARN_STATE
 from gouvernante.host.installed import scan_tree
 from gouvernante.host.reader import Collector
 from gouvernante.rules.index import build_index
@@ -36,9 +37,10 @@ def _installed(tmp_path: Path, case: str) -> Path:
     project = tmp_path / case
     shutil.copytree(FIXTURES / case, project, symlinks=True)
     _set_times(project, T_INSTALL)
-    hidden = project / "node_modules" / HIDDEN_LOCKFILE
-    if hidden.exists():
-        os.utime(hidden, (T_RECORD, T_RECORD))
+    for record in (HIDDEN_LOCKFILE, YARN_STATE):
+        hidden = project / "node_modules" / record
+        if hidden.exists():
+            os.utime(hidden, (T_RECORD, T_RECORD))
     return project / "node_modules"
 
 
@@ -186,6 +188,147 @@ def test_hashing_reads_every_manifest(tmp_path: Path) -> None:
     assert installed.MAX_MANIFEST_BYTES > 0
 
 
+# --- yarn berry's install state (node_modules/.yarn-state.yml) ---------------------------------
+
+
+def _yarn4(tmp_path: Path) -> Path:
+    return _installed(tmp_path, "yarn4")
+
+
+def _rewrite_state(root: Path, old: str, new: str) -> None:
+    state = root / YARN_STATE
+    text = state.read_text()
+    assert old in text
+    state.write_text(text.replace(old, new))
+    os.utime(state, (T_RECORD, T_RECORD))
+
+
+def test_yarn_state_spares_every_read_of_unnamed_packages(tmp_path: Path) -> None:
+    root = _yarn4(tmp_path)
+    found, count, reads = _scan(root, [("ms", "=2.1.3")])
+    assert found == ["ms@2.1.3 ms"]
+    assert count == 7
+    # Only ms (named by the rule) and tiny-ms (recorded as ms@npm:2.1.2: an alias) are read.
+    assert reads == 2
+
+
+def test_yarn_alias_is_found_through_its_locator(tmp_path: Path) -> None:
+    root = _yarn4(tmp_path)
+    found, _count, reads = _scan(root, [("ms", "=2.1.2")])
+    assert found == ["ms@2.1.2 tiny-ms"]
+    assert reads == 2
+
+
+def test_yarn_nested_packages_are_reached_where_recorded(tmp_path: Path) -> None:
+    root = _yarn4(tmp_path)
+    found, count, reads = _scan(root, [("is-number", "=6.0.0")])
+    assert found == ["is-number@6.0.0 is-odd/node_modules/is-number"]
+    assert (count, reads) == (7, 2)
+
+
+def test_yarn_folder_changed_after_the_state_is_read(tmp_path: Path) -> None:
+    root = _yarn4(tmp_path)
+    (root / "is-odd" / "package.json").write_text(
+        json.dumps({"name": "axios", "version": "1.14.1"})
+    )
+    os.utime(root / "is-odd", (T_RECORD + 5, T_RECORD + 5))
+    found, _count, _reads = _scan(root, [("axios", "=1.14.1")])
+    assert found == ["axios@1.14.1 is-odd"]
+
+
+def test_yarn_folder_the_state_does_not_list_is_read(tmp_path: Path) -> None:
+    root = _yarn4(tmp_path)
+    h.write_package(root / "sneaky", "axios", "1.14.1")
+    _set_times(root / "sneaky", T_INSTALL)
+    found, count, _reads = _scan(root, [("axios", "=1.14.1")])
+    assert found == ["axios@1.14.1 sneaky"]
+    assert count == 8
+
+
+@pytest.mark.parametrize(
+    "locator",
+    [
+        "debug@workspace:packages/debug",
+        "debug@https://example.invalid/debug.tgz",
+        "debug@github:someone/debug#commit=abc",
+        "debug@patch:other@npm%3A4.4.1#patch",
+        "debug@npm:^4",
+    ],
+)
+def test_yarn_locators_other_than_registry_packages_vouch_for_nothing(
+    tmp_path: Path, locator: str
+) -> None:
+    """A workspace, link, git or tarball dependency's folder is named by its package.json."""
+    root = _yarn4(tmp_path)
+    state = (root / YARN_STATE).read_text()
+    old = next(line for line in state.splitlines() if line.startswith('"debug@'))
+    _rewrite_state(root, old, json.dumps(locator) + ":")
+    (root / "debug" / "package.json").write_text(json.dumps({"name": "ms", "version": "2.1.2"}))
+    found, _count, reads = _scan(root, [("ms", "=2.1.2")])
+    assert found == ["ms@2.1.2 debug", "ms@2.1.2 tiny-ms"]
+    assert reads == 3
+
+
+def test_yarn_patched_registry_package_is_vouched_for(tmp_path: Path) -> None:
+    root = _yarn4(tmp_path)
+    _rewrite_state(
+        root,
+        '"is-odd@npm:3.0.1":',
+        '"is-odd@patch:is-odd@npm%3A3.0.1#~/.yarn/patches/is-odd.patch::version=3.0.1&hash=1":',
+    )
+    _found, count, reads = _scan(root, [("ms", "=2.1.3")])
+    assert (count, reads) == (7, 2)
+
+
+def test_yarn_folder_recorded_for_two_packages_is_read(tmp_path: Path) -> None:
+    root = _yarn4(tmp_path)
+    _rewrite_state(
+        root,
+        '    - "node_modules/is-odd"\n',
+        '    - "node_modules/is-odd"\n    - "node_modules/debug"\n',
+    )
+    _found, count, reads = _scan(root, [("ms", "=2.1.3")])
+    assert (count, reads) == (7, 3)  # ms, tiny-ms and debug
+
+
+_STATE_DAMAGE = [
+    ("", ""),
+    ("__metadata:\n  version: 1\n", "__metadata:\n  version: 2\n"),
+    ("__metadata:", "metadata:"),
+    ('    - "node_modules/debug"', "    - node_modules/debug"),
+    ('    - "node_modules/debug"', '\t- "node_modules/debug"'),
+    ('    - "node_modules/debug"', '    - "node_modules/debug" # x'),
+    ('    - "node_modules/debug"', '    - "node_modules/\\qdebug"'),
+    ('  locations:\n    - "node_modules/debug"', '  where:\n    - "node_modules/debug"'),
+    ('"is-odd@npm:3.0.1":', '"ms@npm:2.1.3":'),  # a repeated key
+    ('"is-odd@npm:3.0.1":', '"is-odd@npm:3.0.1": {}'),
+    ("\n", "\r\n"),
+]
+
+
+@pytest.mark.parametrize(("old", "new"), _STATE_DAMAGE)
+def test_yarn_state_not_laid_out_as_yarn_writes_it_is_ignored(
+    tmp_path: Path, old: str, new: str
+) -> None:
+    root = _yarn4(tmp_path)
+    if old:
+        _rewrite_state(root, old, new)
+    else:
+        (root / YARN_STATE).write_bytes(b"\xff\xfe")
+        os.utime(root / YARN_STATE, (T_RECORD, T_RECORD))
+    found, count, reads = _scan(root, [("ms", "=2.1.2")])
+    assert found == ["ms@2.1.2 tiny-ms"]
+    assert (count, reads) == (7, 7)
+
+
+def test_yarn_state_dated_in_the_future_vouches_for_nothing(tmp_path: Path) -> None:
+    root = _yarn4(tmp_path)
+    future = 4_000_000_000
+    os.utime(root / YARN_STATE, (future, future))
+    _found, _count, reads = _scan(root, [("ms", "=2.1.2")])
+    assert reads == 7
+
+
 # --- property: whatever the record says, the answer is the full reading's ------------------
 
 _NAMES = ("alpha", "beta", "@s/gamma", "delta")
@@ -225,18 +368,36 @@ def _trees(draw: st.DrawFn) -> tuple[list[tuple[str, str, str, int]], dict[str, 
     return folders, {"lockfileVersion": 3, "packages": packages}, int(truthful)
 
 
+def _as_yarn_state(record: dict[str, object]) -> str:
+    """A hidden lockfile's packages written the way yarn berry writes its install state."""
+    packages = record["packages"]
+    assert isinstance(packages, dict)
+    locations: dict[str, list[str]] = {}
+    for key, entry in packages.items():
+        name = entry.get("name") or key.rpartition("node_modules/")[2]
+        locations.setdefault(f"{name}@npm:{entry['version']}", []).append(key)
+    blocks = [
+        f"{json.dumps(locator)}:\n  locations:\n"
+        + "".join(f"    - {json.dumps(k)}\n" for k in keys)
+        for locator, keys in sorted(locations.items())
+    ]
+    return "# generated\n\n__metadata:\n  version: 1\n  nmMode: classic\n\n" + "\n".join(blocks)
+
+
 @pytest.mark.property
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(tree=_trees(), named=st.sampled_from(_NAMES))
+@given(tree=_trees(), named=st.sampled_from(_NAMES), yarn=st.booleans())
 def test_records_never_change_the_answer_when_true_or_outdated(
     tmp_path_factory: pytest.TempPathFactory,
     tree: tuple[list[tuple[str, str, str, int]], dict[str, object], int],
     named: str,
+    yarn: bool,
 ) -> None:
     """A true record gives the full reading's answer whatever the times; a record older than
-    every folder gives it whatever the record says."""
+    every folder gives it whatever the record says. The record is npm's hidden lockfile or the
+    same packages as yarn's install state."""
     folders, record, truthful = tree
     base = tmp_path_factory.mktemp("tree")
     for key, name, version, _offset in folders:
@@ -247,8 +408,11 @@ def test_records_never_change_the_answer_when_true_or_outdated(
         when = T_INSTALL + offset if truthful else T_RECORD + 10
         os.utime(base / key, (when, when))
     full = _scan(base / "node_modules", [(named, "*")])
-    (base / "node_modules" / HIDDEN_LOCKFILE).write_text(json.dumps(record))
-    os.utime(base / "node_modules" / HIDDEN_LOCKFILE, (T_RECORD, T_RECORD))
+    name = YARN_STATE if yarn else HIDDEN_LOCKFILE
+    (base / "node_modules" / name).write_text(
+        _as_yarn_state(record) if yarn else json.dumps(record)
+    )
+    os.utime(base / "node_modules" / name, (T_RECORD, T_RECORD))
     hinted = _scan(base / "node_modules", [(named, "*")])
     assert hinted[:2] == full[:2]
     assert hinted[2] <= full[2]

@@ -5,20 +5,29 @@ reading package.json files that cannot matter.
   per installed folder (``node_modules/a/node_modules/b``), with the package's ``name`` when it
   differs from the folder's (aliases, git and tarball dependencies). npm itself trusts it only
   while no package folder is newer than it; so do we, folder by folder.
+- yarn berry with ``nodeLinker: node-modules`` writes ``node_modules/.yarn-state.yml``:
+  each package's *locator* (``name@npm:1.0.0``; the real package even behind an alias, the
+  alias folder being one of its ``locations``) and the folders it is installed in. It is read
+  line by line against the one shape yarn writes; anything else and the record is ignored. Only
+  registry packages (``npm:``, possibly ``virtual:`` or ``patch:`` of one) are taken from it:
+  workspaces, links, git and tarball dependencies are named by their package.json.
 - pnpm places every package in its virtual store as ``.pnpm/<id>/node_modules/<name>``, always
   under the package's real name (an alias is a symlink elsewhere), so the folder names it.
 
 A package is identified from these without opening its package.json only when no name it could
 carry (its folder's, the recorded one) is a name any rule is about; a package a rule names is
 always read from its own package.json, as is any folder these files do not describe, or describe
-from before the folder last changed. Hidden lockfiles that do not decode exactly are ignored.
+from before the folder last changed. Records that do not decode exactly are ignored.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import time
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 import msgspec
 
@@ -26,7 +35,9 @@ from gouvernante.fs.read import read_small
 
 HIDDEN_LOCKFILE = ".package-lock.json"
 PNPM_STATE = ".modules.yaml"
+YARN_STATE = ".yarn-state.yml"
 MAX_HIDDEN_LOCKFILE_BYTES = 128 * 1024 * 1024
+MAX_YARN_STATE_BYTES = 64 * 1024 * 1024
 # A hidden lockfile dated in the future (clock skew, or a hand-set time) vouches for nothing.
 _FUTURE_SLACK_NS = 24 * 3600 * 10**9
 _NM_PREFIX = "node_modules/"
@@ -47,8 +58,9 @@ _DECODER = msgspec.json.Decoder(_HiddenLockfile)
 
 @dataclass(frozen=True, slots=True)
 class RecordedTree:
-    """npm's hidden lockfile of the ``node_modules`` folder ``root``: folder key (its path from
-    the project folder, ``/``-separated: ``node_modules/a/node_modules/b``) -> (name, version).
+    """What npm's hidden lockfile or yarn's install state records of the ``node_modules`` folder
+    ``root``: folder key (its path from the project folder, ``/``-separated:
+    ``node_modules/a/node_modules/b``) -> (name, version), and the record's modification time.
     ``nested``: the keys that have packages in a ``node_modules`` folder of their own."""
 
     root: str
@@ -57,18 +69,24 @@ class RecordedTree:
     nested: frozenset[str]
 
     def key(self, path: str) -> str | None:
-        """The hidden lockfile's key for the package folder ``path`` under ``root``."""
+        """The record's key for the package folder ``path`` under ``root``."""
         if not path.startswith(self.root) or path[len(self.root) : len(self.root) + 1] != os.sep:
             return None
         rel = path[len(self.root) + 1 :]
         return _NM_PREFIX + (rel.replace(os.sep, "/") if os.sep != "/" else rel)
 
     def vouches_for(self, key: str, folder_mtime_ns: int) -> tuple[str, str] | None:
-        """(name, version) the hidden lockfile records for ``key``, if the folder has not
+        """(name, version) the record has for ``key``, if the folder has not
         changed since it was written."""
         if folder_mtime_ns > self.mtime_ns:
             return None
         return self.packages.get(key)
+
+
+def read_recorded_tree(root: str) -> RecordedTree | None:
+    """The package manager's record of the ``node_modules`` folder ``root``: npm's hidden
+    lockfile, else yarn berry's install state; None when neither is there and usable."""
+    return read_hidden_lockfile(root) or read_yarn_state(root)
 
 
 def read_hidden_lockfile(root: str) -> RecordedTree | None:
@@ -86,16 +104,179 @@ def read_hidden_lockfile(root: str) -> RecordedTree | None:
     if mtime_ns > time.time_ns() + _FUTURE_SLACK_NS:
         return None
     packages: dict[str, tuple[str, str]] = {}
-    nested: set[str] = set()
     for key, entry in doc.packages.items():
         if not key.startswith(_NM_PREFIX) or entry.link:
             continue  # the project itself, a workspace folder, or a symlink (never followed)
         folder = key.rpartition(_NM_PREFIX)[2]
         packages[key] = (entry.name or folder, entry.version or "")
+    return _tree(root, mtime_ns, packages)
+
+
+def _tree(root: str, mtime_ns: int, packages: dict[str, tuple[str, str]]) -> RecordedTree:
+    nested: set[str] = set()
+    for key in packages:
         parent = key.rpartition("/" + _NM_PREFIX)[0]
         if parent:
             nested.add(parent)
     return RecordedTree(root, mtime_ns, packages, frozenset(nested))
+
+
+# --- yarn berry's install state -------------------------------------------------------------
+#
+# The one shape yarn writes (a comment header, then blocks separated by blank lines):
+#
+#     __metadata:
+#       version: 1
+#       nmMode: classic
+#
+#     "ms@npm:2.1.2":
+#       locations:
+#         - "node_modules/tiny-ms"
+#       aliases:
+#         - "..."
+#
+# Keys and list items are JSON strings; a line of any other form, a repeated key, a block
+# without locations or a metadata version other than 1 and the whole record is ignored.
+
+_DQ = r'"[^"\\\x00-\x1f]*(?:\\.[^"\\\x00-\x1f]*)*"'
+_STATE_KEY = re.compile(rf"({_DQ}):")
+_STATE_FIELD = re.compile(r"  (locations|aliases):")
+_STATE_ITEM = re.compile(rf"    - ({_DQ})")
+_STATE_META = re.compile(r"  ([A-Za-z][A-Za-z0-9]*): ([A-Za-z0-9][A-Za-z0-9._-]*)")
+_PACKAGE_NAME = re.compile(r"(?:@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9._~-][a-z0-9._~-]*", re.IGNORECASE)
+_VERSION = re.compile(r"[0-9A-Za-z.+-]+")
+_YARN_STATE_VERSION = "1"
+
+
+class _Refused(Exception):
+    """The install state is not in the shape yarn writes."""
+
+
+def read_yarn_state(root: str) -> RecordedTree | None:
+    """yarn berry's install state of the ``node_modules`` folder ``root``, or None when there is
+    none, it cannot be read, or it is not laid out exactly as yarn writes it (then every
+    package.json is read). Folders recorded for two packages are vouched for by neither."""
+    path = os.path.join(root, YARN_STATE)
+    data = read_small(path, MAX_YARN_STATE_BYTES)
+    if not isinstance(data, bytes):
+        return None
+    try:
+        mtime_ns = os.stat(path).st_mtime_ns
+        blocks = _state_blocks(data.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, _Refused):
+        return None
+    if mtime_ns > time.time_ns() + _FUTURE_SLACK_NS:
+        return None
+    packages: dict[str, tuple[str, str]] = {}
+    shared: set[str] = set()
+    for locator, (locations, aliases) in blocks.items():
+        release = _registry_release(locator)
+        if release is None or any(_alias_name(a) != release[0] for a in aliases):
+            release = None  # not a registry package: named by its package.json
+        for location in locations:
+            if location in packages or location in shared:
+                shared.add(location)
+                packages.pop(location, None)
+            elif release is not None and location.startswith(_NM_PREFIX):
+                packages[location] = release
+            else:
+                shared.add(location)  # not vouched for, by this or a later block
+    return _tree(root, mtime_ns, packages)
+
+
+def _state_blocks(text: str) -> dict[str, tuple[list[str], list[str]]]:
+    """locator -> (locations, aliases), or ``_Refused``."""
+    lines = text.removeprefix("\ufeff").split("\n")
+    at = 0
+    while at < len(lines) and (lines[at].startswith("#") or not lines[at]):
+        at += 1
+    at = _state_metadata(lines, at)
+    blocks: dict[str, tuple[list[str], list[str]]] = {}
+    while at < len(lines):
+        line = lines[at]
+        at += 1
+        if not line:
+            continue
+        key = _STATE_KEY.fullmatch(line)
+        if key is None:
+            raise _Refused
+        locator = json.loads(key.group(1))
+        if not isinstance(locator, str) or locator in blocks:
+            raise _Refused
+        at, fields = _state_fields(lines, at)
+        if "locations" not in fields:
+            raise _Refused
+        blocks[locator] = (fields["locations"], fields.get("aliases", []))
+    return blocks
+
+
+def _state_metadata(lines: list[str], at: int) -> int:
+    if at >= len(lines) or lines[at] != "__metadata:":
+        raise _Refused
+    at += 1
+    meta: dict[str, str] = {}
+    while at < len(lines) and lines[at]:
+        field = _STATE_META.fullmatch(lines[at])
+        if field is None or field.group(1) in meta:
+            raise _Refused
+        meta[field.group(1)] = field.group(2)
+        at += 1
+    if meta.get("version") != _YARN_STATE_VERSION:
+        raise _Refused
+    return at
+
+
+def _state_fields(lines: list[str], at: int) -> tuple[int, dict[str, list[str]]]:
+    fields: dict[str, list[str]] = {}
+    items: list[str] | None = None
+    while at < len(lines) and lines[at]:
+        line = lines[at]
+        at += 1
+        item = _STATE_ITEM.fullmatch(line)
+        if item is not None and items is not None:
+            value = json.loads(item.group(1))
+            if not isinstance(value, str):
+                raise _Refused
+            items.append(value)
+            continue
+        field = _STATE_FIELD.fullmatch(line)
+        if field is None or field.group(1) in fields:
+            raise _Refused
+        items = fields[field.group(1)] = []
+    return at, fields
+
+
+def _split_locator(locator: str) -> tuple[str, str] | None:
+    """(name, reference) of ``name@reference`` (the name may be ``@scope/name``)."""
+    at = locator.find("@", 1)
+    if at < 0 or not _PACKAGE_NAME.fullmatch(locator[:at]):
+        return None
+    return locator[:at], locator[at + 1 :]
+
+
+def _registry_release(locator: str) -> tuple[str, str] | None:
+    """(name, version) of a registry package's locator: ``name@npm:1.0.0``, its peer-dependency
+    copies ``name@virtual:<hash>#npm:1.0.0`` and patched copies
+    ``name@patch:name@npm%3A1.0.0#<patch>``; None for anything else."""
+    split = _split_locator(locator)
+    if split is None:
+        return None
+    name, reference = split
+    if reference.startswith("virtual:"):
+        reference = reference.partition("#")[2]
+    if reference.startswith("patch:"):
+        inner = _split_locator(unquote(reference[len("patch:") :].partition("#")[0]))
+        if inner is None or inner[0] != name:
+            return None
+        reference = inner[1]
+    if not reference.startswith("npm:") or not _VERSION.fullmatch(reference[len("npm:") :]):
+        return None
+    return name, reference[len("npm:") :]
+
+
+def _alias_name(locator: str) -> str | None:
+    split = _split_locator(locator)
+    return None if split is None else split[0]
 
 
 def pnpm_managed(root: str) -> bool:

@@ -16,7 +16,7 @@ from typing import assert_never
 
 from gouvernante.fs.npm_layout import NODE_MODULES, Entry, entry_kind
 from gouvernante.fs.walk import walk
-from gouvernante.host.install_state import RecordedTree, pnpm_managed, read_hidden_lockfile
+from gouvernante.host.install_state import RecordedTree, pnpm_managed, read_recorded_tree
 from gouvernante.host.reader import Collector
 from gouvernante.lockfiles.package_json import installed_release, read_manifest
 from gouvernante.model import FindingType
@@ -91,7 +91,7 @@ class _TreeScan:
     def run(self, root: str) -> None:
         self.push(root, follow=True)  # a location may itself be a symlink; nothing below it
         if self.hints and self.stack:
-            self.recorded = read_hidden_lockfile(root)
+            self.recorded = read_recorded_tree(root)
             self.pnpm = pnpm_managed(root)
         collector = self.collector
         sep = os.sep
@@ -131,8 +131,9 @@ class _TreeScan:
         self._read(path, folder)
 
     def _vouched(self, path: str, recorded: RecordedTree) -> bool:
-        """Counted from npm's hidden lockfile: its entry for this folder, written after the
-        folder last changed, names no package a rule is about."""
+        """Counted from the package manager's record (npm's hidden lockfile, yarn's install
+        state): its entry for this folder, written after the folder last changed, names no
+        package a rule is about."""
         key = recorded.key(path)
         if key is None:
             return False
