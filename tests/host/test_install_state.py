@@ -280,6 +280,30 @@ def test_yarn_patched_registry_package_is_vouched_for(tmp_path: Path) -> None:
     assert (count, reads) == (7, 2)
 
 
+# The project's block when a dependency has commands, as yarn 4.18.1 wrote it for a project
+# depending on semver 7.6.0.
+_BIN_BLOCK = '    - ""\n  bin:\n    ".":\n      "semver": "semver/bin/semver.js"\n'
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('    - ""\n', _BIN_BLOCK),
+        (
+            '    - "node_modules/@sindresorhus/is"\n',
+            '    - "node_modules/@sindresorhus/is"\n  aliases:\n    - "virtual:0a1b#npm:4.6.0"\n',
+        ),
+    ],
+)
+def test_yarn_state_with_every_field_yarn_writes_is_used(
+    tmp_path: Path, old: str, new: str
+) -> None:
+    root = _yarn4(tmp_path)
+    _rewrite_state(root, old, new)
+    _found, count, reads = _scan(root, [("ms", "=2.1.3")])
+    assert (count, reads) == (7, 2)
+
+
 def test_yarn_folder_recorded_for_two_packages_is_read(tmp_path: Path) -> None:
     root = _yarn4(tmp_path)
     _rewrite_state(
@@ -303,6 +327,9 @@ _STATE_DAMAGE = [
     ('"is-odd@npm:3.0.1":', '"ms@npm:2.1.3":'),  # a repeated key
     ('"is-odd@npm:3.0.1":', '"is-odd@npm:3.0.1": {}'),
     ("\n", "\r\n"),
+    ('    - ""\n', '    - ""\n  bin:\n      "semver": "semver/bin/semver.js"\n'),
+    ('    - ""\n', _BIN_BLOCK + '    - "node_modules/ms"\n'),
+    ('    - ""\n', _BIN_BLOCK.replace('    ".":', '    ".": {}')),
 ]
 
 

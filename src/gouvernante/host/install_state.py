@@ -129,19 +129,31 @@ def _tree(root: str, mtime_ns: int, packages: dict[str, tuple[str, str]]) -> Rec
 #       version: 1
 #       nmMode: classic
 #
+#     "app@workspace:.":
+#       locations:
+#         - ""
+#       bin:
+#         ".":
+#           "semver": "semver/bin/semver.js"
+#
 #     "ms@npm:2.1.2":
 #       locations:
 #         - "node_modules/tiny-ms"
 #       aliases:
-#         - "..."
+#         - "virtual:<hash>#npm:2.1.2"
 #
-# Keys and list items are JSON strings; a line of any other form, a repeated key, a block
-# without locations or a metadata version other than 1 and the whole record is ignored.
+# (yarn 2.4 to 4.x, checked with 2.4.2, 3.8.7 and 4.18.1.) Keys and strings are JSON strings;
+# ``aliases`` are other references of the same package. A line of any other form, a repeated
+# key, a block without locations or a metadata version other than 1 and the whole record is
+# ignored. yarn rewrites the file only when its content changes: a reinstall that changes
+# nothing leaves it older than the folders, which are then read.
 
 _DQ = r'"[^"\\\x00-\x1f]*(?:\\.[^"\\\x00-\x1f]*)*"'
 _STATE_KEY = re.compile(rf"({_DQ}):")
-_STATE_FIELD = re.compile(r"  (locations|aliases):")
+_STATE_FIELD = re.compile(r"  (locations|aliases|bin):")
 _STATE_ITEM = re.compile(rf"    - ({_DQ})")
+_STATE_BIN_FOLDER = re.compile(rf"    ({_DQ}):")
+_STATE_BIN = re.compile(rf"      ({_DQ}): ({_DQ})")
 _STATE_META = re.compile(r"  ([A-Za-z][A-Za-z0-9]*): ([A-Za-z0-9][A-Za-z0-9._-]*)")
 _PACKAGE_NAME = re.compile(r"(?:@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9._~-][a-z0-9._~-]*", re.IGNORECASE)
 _VERSION = re.compile(r"[0-9A-Za-z.+-]+")
@@ -169,10 +181,8 @@ def read_yarn_state(root: str) -> RecordedTree | None:
         return None
     packages: dict[str, tuple[str, str]] = {}
     shared: set[str] = set()
-    for locator, (locations, aliases) in blocks.items():
-        release = _registry_release(locator)
-        if release is None or any(_alias_name(a) != release[0] for a in aliases):
-            release = None  # not a registry package: named by its package.json
+    for locator, locations in blocks.items():
+        release = _registry_release(locator)  # None: named by its package.json
         for location in locations:
             if location in packages or location in shared:
                 shared.add(location)
@@ -184,14 +194,14 @@ def read_yarn_state(root: str) -> RecordedTree | None:
     return _tree(root, mtime_ns, packages)
 
 
-def _state_blocks(text: str) -> dict[str, tuple[list[str], list[str]]]:
-    """locator -> (locations, aliases), or ``_Refused``."""
+def _state_blocks(text: str) -> dict[str, list[str]]:
+    """locator -> its locations, or ``_Refused``."""
     lines = text.removeprefix("\ufeff").split("\n")
     at = 0
     while at < len(lines) and (lines[at].startswith("#") or not lines[at]):
         at += 1
     at = _state_metadata(lines, at)
-    blocks: dict[str, tuple[list[str], list[str]]] = {}
+    blocks: dict[str, list[str]] = {}
     while at < len(lines):
         line = lines[at]
         at += 1
@@ -200,13 +210,13 @@ def _state_blocks(text: str) -> dict[str, tuple[list[str], list[str]]]:
         key = _STATE_KEY.fullmatch(line)
         if key is None:
             raise _Refused
-        locator = json.loads(key.group(1))
-        if not isinstance(locator, str) or locator in blocks:
+        locator = _dq(key.group(1))
+        if locator in blocks:
             raise _Refused
         at, fields = _state_fields(lines, at)
         if "locations" not in fields:
             raise _Refused
-        blocks[locator] = (fields["locations"], fields.get("aliases", []))
+        blocks[locator] = fields["locations"]
     return blocks
 
 
@@ -227,23 +237,48 @@ def _state_metadata(lines: list[str], at: int) -> int:
 
 
 def _state_fields(lines: list[str], at: int) -> tuple[int, dict[str, list[str]]]:
+    """The fields of one block (``locations``, ``aliases``: lists of strings; ``bin``, only
+    on the project's own block: folder -> {command: file}, kept as its folders)."""
     fields: dict[str, list[str]] = {}
-    items: list[str] | None = None
+    field: str | None = None
     while at < len(lines) and lines[at]:
         line = lines[at]
         at += 1
-        item = _STATE_ITEM.fullmatch(line)
-        if item is not None and items is not None:
-            value = json.loads(item.group(1))
-            if not isinstance(value, str):
-                raise _Refused
-            items.append(value)
+        if field is not None and _field_member(field, line, fields[field]):
             continue
-        field = _STATE_FIELD.fullmatch(line)
-        if field is None or field.group(1) in fields:
+        match = _STATE_FIELD.fullmatch(line)
+        if match is None or match.group(1) in fields:
             raise _Refused
-        items = fields[field.group(1)] = []
+        field = match.group(1)
+        fields[field] = []
     return at, fields
+
+
+def _field_member(field: str, line: str, items: list[str]) -> bool:
+    """Is ``line`` a member of ``field`` (appended to ``items``)?"""
+    if field != "bin":
+        item = _STATE_ITEM.fullmatch(line)
+        if item is None:
+            return False
+        items.append(_dq(item.group(1)))
+        return True
+    command = _STATE_BIN.fullmatch(line)
+    if command is not None and items:
+        _dq(command.group(1))
+        _dq(command.group(2))
+        return True
+    folder = _STATE_BIN_FOLDER.fullmatch(line)
+    if folder is None:
+        return False
+    items.append(_dq(folder.group(1)))
+    return True
+
+
+def _dq(token: str) -> str:
+    value = json.loads(token)
+    if not isinstance(value, str):
+        raise _Refused
+    return value
 
 
 def _split_locator(locator: str) -> tuple[str, str] | None:
@@ -272,11 +307,6 @@ def _registry_release(locator: str) -> tuple[str, str] | None:
     if not reference.startswith("npm:") or not _VERSION.fullmatch(reference[len("npm:") :]):
         return None
     return name, reference[len("npm:") :]
-
-
-def _alias_name(locator: str) -> str | None:
-    split = _split_locator(locator)
-    return None if split is None else split[0]
 
 
 def pnpm_managed(root: str) -> bool:
