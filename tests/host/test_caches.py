@@ -21,6 +21,7 @@ from gouvernante.host.caches import (
     cache_key_releases,
     scan_bun_cache,
     scan_npm_cache,
+    scan_pnpm_store,
     scan_yarn_classic_cache,
     tarball_url_release,
 )
@@ -151,6 +152,48 @@ def test_bun_cache_counts_each_entry_once(h: Any, tmp_path: Path) -> None:
     scan_bun_cache(str(cache), c)
     assert h.found(c.findings) == {("cached_package", "R-AXIOS", "axios", "1.14.1", str(real))}
     assert c.cache_entries == 1
+
+
+def test_pnpm_store_ids_with_and_without_a_name(h: Any, tmp_path: Path) -> None:
+    """pnpm 7+ files the index of a package with no integrity as ``vN/<package id>/integrity
+    [-not-built].json`` and pnpm 10 a ``file:`` tarball's as ``index/xx/<hash>-<path>.json``: an
+    id naming a package is opened only for a rule name, one naming none (a URL, a path) has its
+    head read; a symlinked folder or index file is not followed."""
+    v10 = tmp_path / "store" / "v10"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "integrity.json").write_text('{"name":"atrix","version":"1.0.0"}')
+
+    def put(relative: str, text: str = "") -> Path:
+        path = v10 / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        return path
+
+    by_path = put("index/aa/" + "a" * 62 + "-file+..+axios.tgz.json", AXIOS_INDEX)
+    url = "https+++registry.npmjs.org+@ctrl+tinycolor+-+tinycolor-4.1.1.tgz"
+    by_url = put(f"index/bb/{'b' * 62}-{url}.json", TINY_INDEX)
+    by_id = put("@ctrl+tinycolor@4.1.1/integrity-not-built.json", TINY_INDEX)
+    no_name = put("axios@1.14.1/integrity.json", '{"files":{}}')
+    put("lodash@4.17.21/integrity.json", AXIOS_INDEX)  # not opened: the id names lodash
+    put("tmp/_tmp_1/integrity.json", AXIOS_INDEX)  # pnpm's unpacking folder
+    (v10 / "atrix@1.0.0").symlink_to(outside)
+    put("atrix@2.0.0/x")
+    (v10 / "atrix@2.0.0" / "integrity.json").symlink_to(outside / "integrity.json")
+    c = collector(h)
+    scan_pnpm_store(str(tmp_path / "store"), c)
+    assert h.found(c.findings) == {
+        ("cached_package", "R-AXIOS", "axios", "1.14.1", str(by_path)),
+        ("cached_package", "R-TINY", "@ctrl/tinycolor", "4.1.1", str(by_url)),
+        ("cached_package", "R-TINY", "@ctrl/tinycolor", "4.1.1", str(by_id)),
+        ("cached_package", "R-AXIOS", "axios", "1.14.1", str(no_name)),
+    }
+    assert c.errors == [] and c.notes == []
+    assert c.cache_entries == 5  # 2 in index/, 2 id folders with an index, lodash by its id
+
+
+AXIOS_INDEX = '{"name":"axios","version":"1.14.1","files":{}}'
+TINY_INDEX = '{"name":"@ctrl/tinycolor","version":"4.1.1","files":{}}'
 
 
 @given(st.text(max_size=200))

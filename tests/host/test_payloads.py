@@ -4,7 +4,8 @@ zips, npm cache tarballs and the pnpm store, each file hashed once.
 The package is harmless: two files whose SHA-256 a test rule lists. Its npm tarball, project
 install, global install and npm cache are made by real npm at test time (offline, from a local
 tarball); the yarn berry zip was made by real yarn 4 (``fixtures/payloads/generate.sh``), the
-pnpm store by real pnpm 10 (``fixtures/payloads/generate_pnpm.py``).
+pnpm store by real pnpm 10 (``fixtures/payloads/generate_pnpm.py``), the store of packages with no
+integrity by real pnpm 9 and 10 (``fixtures/payloads/generate_pnpm_nointegrity.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ import pytest
 
 from gouvernante.fs import digest as digest_module
 from gouvernante.fs.digest import ArchiveLimits, ContentHasher, is_candidate
+from gouvernante.fs.read import read_small
+from gouvernante.host import reader as reader_module
 from gouvernante.host.checks import run_host_scan, run_payload_scan
 from gouvernante.host.context import HostContext
 from gouvernante.host.payloads import PayloadScanner
@@ -231,6 +234,95 @@ def test_real_pnpm_store_of_a_named_package(tmp_path: Path, no_system: str) -> N
     bundle = next(f for f in result.findings if f.path and BUNDLE_SHA512[2:] in f.path)
     assert "the pnpm store's copy of dist/bundle.js" in bundle.description
     assert bundle.version == "1.0.0" and result.errors == ()
+
+
+NOINTEG_STORE = FIXTURES / "pnpm-store-nointegrity"  # generate_pnpm_nointegrity.py
+
+
+def nointeg_rule() -> Rule:
+    """Names the cached releases of two packages whose registry entries had no integrity."""
+    return Rule(
+        id="R-NOINTEG",
+        title="names packages cached with no integrity",
+        kind=RuleKind.COMPROMISED_RELEASE,
+        ecosystem="npm",
+        severity=Severity.HIGH,
+        package_rules=(
+            PackageRule("@demo/payload-nointeg", ("=2.0.0",), frozenset()),
+            PackageRule("url-payload", ("=3.0.0",), frozenset()),
+        ),
+        source="test.json",
+    )
+
+
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths the host collector reads (index files of the pnpm store among them)."""
+    paths: list[str] = []
+    real = read_small
+
+    def counting(path: str, cap: int, head: int | None = None) -> Any:
+        paths.append(path)
+        return real(path, cap, head)
+
+    monkeypatch.setattr(reader_module, "read_small", counting)
+    return paths
+
+
+def test_real_pnpm_store_of_packages_with_no_integrity(
+    tmp_path: Path, no_system: str, opened: list[str]
+) -> None:
+    """pnpm 9 and 10 (fixtures/payloads/generate_pnpm_nointegrity.py) file the index of a package
+    with no integrity as ``vN/<package id>/integrity-not-built.json``: the rule-named scoped
+    package (id from its name) and the one installed from a tarball URL (name only in the file)
+    are cached findings in both stores, and their payload files are found; ``other-nointeg``,
+    named by no rule, holds the same files but its index is never opened."""
+    store = tmp_path / "home" / ".pnpm-store"
+    shutil.copytree(NOINTEG_STORE, store)
+    result = run_host_scan([hash_rule(), nointeg_rule()], _ctx(tmp_path, no_system), [])
+    assert result.errors == ()
+    versions = {
+        (f.type, f.package, f.version, os.path.relpath(f.path or "", store))
+        for f in result.findings
+        if f.match is not MatchKind.HASH
+    }
+    url_id = next(p.name for p in (store / "v10").iterdir() if p.name.startswith("http+"))
+    assert versions == {
+        (FindingType.CACHED, name, version, f"{v}/{pid}/integrity-not-built.json")
+        for v in ("v3", "v10")
+        for name, version, pid in (
+            ("@demo/payload-nointeg", "2.0.0", "@demo+payload-nointeg@2.0.0"),
+            ("url-payload", "3.0.0", url_id),
+        )
+    }
+    hits = _hash_hits(result.findings)
+    assert {(t, n) for t, _, n, _ in hits} == {
+        (FindingType.CACHED, "@demo/payload-nointeg"),
+        (FindingType.CACHED, "url-payload"),
+    }
+    assert {os.path.relpath(p, store) for _, _, _, p in hits} == {
+        f"{v}/files/{sha[:2]}/{sha[2:]}"
+        for v in ("v3", "v10")
+        for sha in (BUNDLE_SHA512, SETUP_SHA512)
+    }
+    assert opened and not [p for p in opened if "other-nointeg" in p]
+
+
+def test_pnpm_index_with_no_name_takes_the_path_s(tmp_path: Path, no_system: str) -> None:
+    """An index file that carries no name (pnpm before 8) is the release its folder names; one
+    naming another package is not taken for the folder's."""
+    store = tmp_path / "home" / ".pnpm-store" / "v3"
+    plain = store / "@demo+payload-nointeg@2.0.0" / "integrity.json"
+    plain.parent.mkdir(parents=True)
+    plain.write_text('{"files":{}}')
+    other = store / "url-payload@3.0.0" / "integrity-not-built.json"
+    other.parent.mkdir(parents=True)
+    other.write_text('{"name":"someone-else","version":"3.0.0","files":{}}')
+    result = run_host_scan([nointeg_rule()], _ctx(tmp_path, no_system), [])
+    assert [(f.package, f.version, f.path) for f in result.findings] == [
+        ("@demo/payload-nointeg", "2.0.0", str(plain))
+    ]
+    assert result.errors == ()
 
 
 def test_heuristic_alone_checks_the_project_trees(tmp_path: Path) -> None:

@@ -1,9 +1,9 @@
 """Package-manager caches: an entry is a finding only when its exact name and version match.
 
 Each reader takes the names it can from file names or index entries first and opens a file only
-for a candidate whose name is one the rules look for (the pnpm v3 store, whose index files carry
-no name in their file name, is the exception: each index file's first bytes are read). Content
-blobs are never read.
+for a candidate whose name is one the rules look for (a pnpm index file whose path carries no
+package name - every v3 one, a tarball URL's, a git repository's - is the exception: its first
+bytes are read). Content blobs are never read.
 """
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ import hashlib
 import json
 import os
 import re
+import stat
 from collections.abc import Iterable
 from urllib.parse import unquote
 
 from gouvernante.fs.walk import walk
 from gouvernante.host.installed import MAX_MANIFEST_BYTES, scan_tree
+from gouvernante.host.payloads import PNPM_ID_INDEXES
 from gouvernante.host.reader import Collector
 from gouvernante.lockfiles.package_json import manifest_release
 from gouvernante.model import FindingType
@@ -30,6 +32,8 @@ _PNPM_HEAD = re.compile(rb'^\{"name":"((?:[^"\\]|\\.)*)","version":"((?:[^"\\]|\
 _BERRY_TAIL = re.compile(r"^(.+)-[0-9a-f]{10}-[0-9a-z]+\.zip$")
 _BUN_ENTRY = re.compile(r"^(.+?)@([^@/]+)@@@\d+$")
 _HEX = re.compile(r"^[0-9a-f]+$")
+_PNPM_NAME = re.compile(r"^(?:@[^/@+\s]+/)?[^/@+\s][^/@+\s]*$")
+_PNPM_STORE_DIRS = frozenset({"files", "index", "tmp"})
 _NO_PRUNE = lambda _name, _path: False  # noqa: E731 - a walk that enters every directory
 
 
@@ -267,9 +271,16 @@ def _cached_tarball(
 
 
 def scan_pnpm_store(store: str, collector: Collector) -> None:
-    """``<store>/v3/files/xx/<hash>-index.json`` (pnpm 7-9) and ``<store>/v10/index/xx/
-    <hash>-<name, / as +>@<version>.json`` (pnpm 10+): one index file per package release."""
-    names = collector.names
+    """One index file per package release, in each ``<store>/vN``:
+
+    - ``files/xx/<hash>-index.json`` (pnpm 7-9, a registry package with an integrity);
+    - ``index/xx/<hash>-<package id>.json`` (pnpm 10+; the id of a registry package is
+      ``<name, / as +>@<version>``; a ``file:`` tarball's is its path, ``/`` as ``+``);
+    - ``<package id>/integrity.json`` or ``integrity-not-built.json`` (pnpm 7+: a package with no
+      integrity - a registry entry without ``dist.integrity``, a tarball URL, a git repository).
+
+    A file whose id names a package is opened only for a rule name; one whose id names none (a
+    URL, a path, a name pnpm shortened with a hash) has its first KiB read, like a v3 file."""
     where = f"the pnpm store {store}"
     for vdir in _listdir(store, collector):
         if not (vdir.name[:1] == "v" and vdir.name[1:].isdigit() and _is_dir(vdir)):
@@ -285,19 +296,68 @@ def scan_pnpm_store(store: str, collector: Collector) -> None:
         if os.path.isdir(index_dir):
             for wd in walk(index_dir, prune=_NO_PRUNE, on_error=collector.dir_error):
                 for fname in wd.files:
-                    if not fname.endswith(".json"):
-                        continue
-                    collector.cache_entries += 1
-                    _, dash, rest = fname[:-5].partition("-")
-                    at = rest.rfind("@")
-                    if not dash or at <= 0:
-                        continue
-                    name = rest[:at].replace("+", "/")
-                    if name in names:
-                        _pnpm_index(os.path.join(wd.path, fname), name, collector, where)
+                    if fname.endswith(".json"):
+                        collector.cache_entries += 1
+                        _, dash, package_id = fname[:-5].partition("-")
+                        if dash:
+                            _pnpm_by_id(os.path.join(wd.path, fname), package_id, collector, where)
+        _pnpm_id_dirs(vdir.path, collector, where)
 
 
-def _pnpm_index(path: str, expected: str | None, collector: Collector, where: str) -> None:
+def _pnpm_id_dirs(version_dir: str, collector: Collector, where: str) -> None:
+    """``<vN>/<package id>/integrity[-not-built].json``: the index of a package with no
+    integrity (not followed through a symlink)."""
+    for entry in _listdir(version_dir, collector):
+        if entry.name in _PNPM_STORE_DIRS or not _is_dir(entry):
+            continue
+        release = _pnpm_id_release(entry.name)
+        if release is not None and release[0] not in collector.names:
+            collector.cache_entries += 1
+            continue  # a registry package the rules do not name: its folder is not even listed
+        for index_name in PNPM_ID_INDEXES:
+            path = os.path.join(entry.path, index_name)
+            try:
+                st = os.lstat(path)
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                collector.dir_error(path, f"cannot stat: {exc.strerror or exc}")
+                continue
+            if stat.S_ISREG(st.st_mode):
+                collector.cache_entries += 1
+                _pnpm_by_id(path, entry.name, collector, where)
+
+
+def _pnpm_by_id(path: str, package_id: str, collector: Collector, where: str) -> None:
+    release = _pnpm_id_release(package_id)
+    if release is None:
+        _pnpm_index(path, None, collector, where)
+    elif release[0] in collector.names:
+        _pnpm_index(path, release, collector, where)
+
+
+def _pnpm_id_release(package_id: str) -> tuple[str, str] | None:
+    """``<name, / as +>@<version>`` (a registry package's id in the store) as (name, version);
+    None for any other id (a URL, a path, a git repository, a name shortened with a hash)."""
+    at = package_id.rfind("@")
+    if at <= 0:
+        return None
+    name, version = package_id[:at], package_id[at + 1 :]
+    if name.startswith("@"):
+        scope, plus, base = name[1:].partition("+")
+        if not (scope and plus and base) or "+" in base:
+            return None
+        name = f"@{scope}/{base}"
+    if not _PNPM_NAME.match(name) or try_parse_version(version) is None:
+        return None
+    return name, version
+
+
+def _pnpm_index(
+    path: str, expected: tuple[str, str] | None, collector: Collector, where: str
+) -> None:
+    """Report the release an index file records; ``expected`` is the one its path names (the
+    file must then name the same package, or name none: pnpm before 8 wrote no name)."""
     head = collector.read(path, MAX_INDEX_BYTES, head=1024)
     if head is None:
         return
@@ -309,11 +369,11 @@ def _pnpm_index(path: str, expected: str | None, collector: Collector, where: st
         data = collector.read(path, MAX_INDEX_BYTES)
         if data is None:
             return
-        release = manifest_release(data)
+        release = manifest_release(data) or expected
     if release is None:
         return
     name, version = release
-    if name in collector.names and (expected is None or expected == name):
+    if name in collector.names and (expected is None or expected[0] == name):
         if collector.payloads is not None:
             collector.payloads.pnpm_index(path, name, version, where)
         collector.report(

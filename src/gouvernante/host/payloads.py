@@ -37,6 +37,9 @@ _BERRY_VERSION = re.compile(r"-npm-(.+?)-[0-9a-f]{10}-[0-9a-z]+\.zip$")
 _PRUNE = frozenset({"node_modules", ".git"})
 MAX_FILES_PER_PACKAGE = 50_000
 MAX_INDEX_BYTES = 64 * 1024 * 1024  # a pnpm index file (as host.caches)
+# the index of a pnpm package with no integrity: ``vN/<package id>/<one of these>`` (with
+# ``integrity.json`` when pnpm ran its scripts, ``integrity-not-built.json`` when not)
+PNPM_ID_INDEXES = ("integrity.json", "integrity-not-built.json")
 
 # member name -> (package, version) it belongs to
 _Owner = Callable[[str], tuple[str | None, str | None]]
@@ -131,7 +134,8 @@ class PayloadScanner:
         self._members(path, members, lambda _member: (name, version), where)
 
     def pnpm_index(self, path: str, name: str, version: str, where: str) -> None:
-        """The store's copies of the files a pnpm index file lists (``files: {member: {integrity,
+        """The store's copies of the files a pnpm index file (``vN/{index,files}/xx/<file>`` or
+        ``vN/<package id>/integrity[-not-built].json``) lists (``files: {member: {integrity,
         mode, size}}``): content-addressed at ``<store>/vN/files/<hex[:2]>/<hex[2:]>`` (``-exec``
         for an executable), hashed like installed files (they are hard-linked into installs)."""
         data = read_small(path, MAX_INDEX_BYTES)
@@ -147,7 +151,9 @@ class PayloadScanner:
         files = index.get("files") if isinstance(index, dict) else None
         if not isinstance(files, dict):
             return
-        version_dir = os.path.dirname(os.path.dirname(os.path.dirname(path)))
+        version_dir = os.path.dirname(os.path.dirname(path))  # vN/<package id>/<index>
+        if os.path.basename(path) not in PNPM_ID_INDEXES:
+            version_dir = os.path.dirname(version_dir)  # vN/{index,files}/xx/<index>
         for member, meta in files.items():
             content = _store_file(version_dir, member, meta, self.hasher.cap)
             if content is None:
