@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -22,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gouvernante.host import installed
-from gouvernante.host.install_state import HIDDEN_LOCKFILE, YARN_STATE
+from gouvernante.host.install_state import HIDDEN_LOCKFILE, YARN_STATE, read_yarn_state
 from gouvernante.host.installed import scan_tree
 from gouvernante.host.reader import Collector
 from gouvernante.rules.index import build_index
@@ -293,6 +295,8 @@ _BIN_BLOCK = '    - ""\n  bin:\n    ".":\n      "semver": "semver/bin/semver.js"
             '    - "node_modules/@sindresorhus/is"\n',
             '    - "node_modules/@sindresorhus/is"\n  aliases:\n    - "virtual:0a1b#npm:4.6.0"\n',
         ),
+        ('    - "node_modules/debug"', '    - "node_modules/\\u0064ebug"'),  # JSON escapes
+        ('"is-odd@npm:3.0.1"', '"is-odd\\u0040npm:3.0.1"'),
     ],
 )
 def test_yarn_state_with_every_field_yarn_writes_is_used(
@@ -346,6 +350,36 @@ def test_yarn_state_not_laid_out_as_yarn_writes_it_is_ignored(
     found, count, reads = _scan(root, [("ms", "=2.1.2")])
     assert found == ["ms@2.1.2 tiny-ms"]
     assert (count, reads) == (7, 7)
+
+
+@pytest.mark.property
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_a_mutated_yarn_state_is_read_or_ignored_never_an_error(data: st.DataObject) -> None:
+    """Any edit of a real install state: a tree or None, never an exception."""
+    text = (FIXTURES / "yarn4" / "node_modules" / YARN_STATE).read_bytes()
+    at = data.draw(st.integers(0, len(text)))
+    cut = data.draw(st.integers(0, 8))
+    insert = data.draw(st.binary(max_size=8) | st.sampled_from([b'"', b"\\", b"\n", b"  ", b"- "]))
+    mutated = text[:at] + insert + text[at + cut :]
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / YARN_STATE).write_bytes(mutated)
+        tree = read_yarn_state(tmp)
+    assert tree is None or all(key.startswith("node_modules/") for key in tree.packages)
+
+
+def test_a_hostile_yarn_state_is_refused_in_bounded_time(tmp_path: Path) -> None:
+    """Long runs of what the grammar almost accepts cost linear time (possessive repeats)."""
+    head = "__metadata:\n  version: 1\n\n"
+    for body in (
+        '"a' + "\\n" * 200_000 + ":\n",
+        '"a@npm:1":\n  locations:\n' + '    - "x"\n' * 100_000 + "  bin:\n" + "    - \n",
+        ("\n" + '"a@npm:1":\n  locations:\n    - "node_modules/a"\n') * 50_000 + "x",
+    ):
+        (tmp_path / YARN_STATE).write_text(head + body)
+        start = time.process_time()
+        assert read_yarn_state(str(tmp_path)) is None
+        assert time.process_time() - start < 2.0
 
 
 def test_yarn_state_dated_in_the_future_vouches_for_nothing(tmp_path: Path) -> None:

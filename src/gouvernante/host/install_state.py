@@ -148,16 +148,32 @@ def _tree(root: str, mtime_ns: int, packages: dict[str, tuple[str, str]]) -> Rec
 # ignored. yarn rewrites the file only when its content changes: a reinstall that changes
 # nothing leaves it older than the folders, which are then read.
 
-_DQ = r'"[^"\\\x00-\x1f]*(?:\\.[^"\\\x00-\x1f]*)*"'
-_STATE_KEY = re.compile(rf"({_DQ}):")
-_STATE_FIELD = re.compile(r"  (locations|aliases|bin):")
-_STATE_ITEM = re.compile(rf"    - ({_DQ})")
-_STATE_BIN_FOLDER = re.compile(rf"    ({_DQ}):")
-_STATE_BIN = re.compile(rf"      ({_DQ}): ({_DQ})")
-_STATE_META = re.compile(r"  ([A-Za-z][A-Za-z0-9]*): ([A-Za-z0-9][A-Za-z0-9._-]*)")
-_PACKAGE_NAME = re.compile(r"(?:@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9._~-][a-z0-9._~-]*", re.IGNORECASE)
+# A JSON string (yarn writes every key and string with ``JSON.stringify``).
+_DQ = r'"[^"\\\x00-\x1f]*+(?:\\(?:["\\/bfnrt]|u[0-9A-Fa-f]{4})[^"\\\x00-\x1f]*+)*+"'
+_STATE_HEAD = re.compile(
+    r"\ufeff?(?:#[^\n]*+\n|\n)*+__metadata:\n"
+    r"((?:  [A-Za-z][A-Za-z0-9]*+: [A-Za-z0-9][A-Za-z0-9._-]*+\n)++)"
+)
+# The blocks, their fields in the order yarn writes them, and nothing else.
+_STATE_BODY = re.compile(
+    rf"(?:\n{_DQ}:\n  locations:\n(?:    - {_DQ}\n)*+"
+    rf"(?:  aliases:\n(?:    - {_DQ}\n)*+)?"
+    rf"(?:  bin:\n(?:    {_DQ}:\n(?:      {_DQ}: {_DQ}\n)*+)*+)?)*+\n*+"
+)
+_NAME = r"(?:@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9._~-][a-z0-9._~-]*"
+_PACKAGE_NAME = re.compile(_NAME, re.IGNORECASE)
 _VERSION = re.compile(r"[0-9A-Za-z.+-]+")
+# Most locators: a registry package or a peer-dependency copy of one (``virtual:<hash>#``).
+_NPM_LOCATOR = re.compile(rf"({_NAME})@(?:virtual:[0-9a-f]+#)?npm:([0-9A-Za-z.+-]+)", re.I)
+# In a text _STATE_BODY matched: each block's locator (with name and version when it is a plain
+# ``_NPM_LOCATOR``) and its locations (the one location of a block with nothing else, or the
+# ``    - "..."`` lines).
+_STATE_ENTRY = re.compile(
+    rf'\n(?=("(?i:({_NAME}))@(?:virtual:[0-9a-f]+#)?npm:([0-9A-Za-z.+-]+)")?)({_DQ}):'
+    rf'\n  locations:\n(?:    - "([^"\\\x00-\x1f]++)"\n(?=\n|\Z)|((?:    - {_DQ}\n)*+))'
+)
 _YARN_STATE_VERSION = "1"
+_ITEM_PREFIX = len("    - ")
 
 
 class _Refused(Exception):
@@ -167,22 +183,63 @@ class _Refused(Exception):
 def read_yarn_state(root: str) -> RecordedTree | None:
     """yarn berry's install state of the ``node_modules`` folder ``root``, or None when there is
     none, it cannot be read, or it is not laid out exactly as yarn writes it (then every
-    package.json is read). Folders recorded for two packages are vouched for by neither."""
+    package.json is read)."""
     path = os.path.join(root, YARN_STATE)
     data = read_small(path, MAX_YARN_STATE_BYTES)
     if not isinstance(data, bytes):
         return None
     try:
         mtime_ns = os.stat(path).st_mtime_ns
-        blocks = _state_blocks(data.decode("utf-8"))
+        packages = _state_packages(_state_entries(data.decode("utf-8")))
     except (OSError, UnicodeDecodeError, ValueError, _Refused):
         return None
     if mtime_ns > time.time_ns() + _FUTURE_SLACK_NS:
         return None
+    return _tree(root, mtime_ns, packages)
+
+
+def _state_entries(text: str) -> list[tuple[str, str, str, str, str, str]]:
+    """(locator, locations) of each block, as written (JSON strings; ``    - "..."`` lines), or
+    ``_Refused``: the text must be the header, then blocks, nothing else."""
+    head = _STATE_HEAD.match(text)
+    if head is None:
+        raise _Refused
+    meta: dict[str, str] = {}
+    for line in head.group(1).splitlines():
+        key, _, value = line.strip().partition(": ")
+        if key in meta:
+            raise _Refused
+        meta[key] = value
+    if meta.get("version") != _YARN_STATE_VERSION:
+        raise _Refused
+    at = head.end()
+    if _STATE_BODY.fullmatch(text, at) is None:
+        raise _Refused
+    entries: list[tuple[str, str, str, str, str, str]] = _STATE_ENTRY.findall(text, at)
+    if len(entries) != text.count('\n"', at):
+        raise _Refused
+    return entries
+
+
+def _state_packages(
+    entries: list[tuple[str, str, str, str, str, str]],
+) -> dict[str, tuple[str, str]]:
+    """Folder key -> (name, version) of the registry packages; a folder recorded for two
+    packages, or for a package that is not from the registry, is vouched for by none."""
     packages: dict[str, tuple[str, str]] = {}
     shared: set[str] = set()
-    for locator, locations in blocks.items():
-        release = _registry_release(locator)  # None: named by its package.json
+    seen: set[str] = set()
+    for fast, name, version, key, single, listed in entries:
+        locator = key[1:-1] if "\\" not in key else _dq(key)
+        if locator in seen:
+            raise _Refused
+        seen.add(locator)
+        # None: not a registry package, named by its package.json
+        release = (name, version) if fast else _registry_release(locator)
+        if single:
+            locations = [single]
+        else:
+            locations = [_dq(item[_ITEM_PREFIX:]) for item in listed.split("\n")[:-1]]
         for location in locations:
             if location in packages or location in shared:
                 shared.add(location)
@@ -191,90 +248,13 @@ def read_yarn_state(root: str) -> RecordedTree | None:
                 packages[location] = release
             else:
                 shared.add(location)  # not vouched for, by this or a later block
-    return _tree(root, mtime_ns, packages)
-
-
-def _state_blocks(text: str) -> dict[str, list[str]]:
-    """locator -> its locations, or ``_Refused``."""
-    lines = text.removeprefix("\ufeff").split("\n")
-    at = 0
-    while at < len(lines) and (lines[at].startswith("#") or not lines[at]):
-        at += 1
-    at = _state_metadata(lines, at)
-    blocks: dict[str, list[str]] = {}
-    while at < len(lines):
-        line = lines[at]
-        at += 1
-        if not line:
-            continue
-        key = _STATE_KEY.fullmatch(line)
-        if key is None:
-            raise _Refused
-        locator = _dq(key.group(1))
-        if locator in blocks:
-            raise _Refused
-        at, fields = _state_fields(lines, at)
-        if "locations" not in fields:
-            raise _Refused
-        blocks[locator] = fields["locations"]
-    return blocks
-
-
-def _state_metadata(lines: list[str], at: int) -> int:
-    if at >= len(lines) or lines[at] != "__metadata:":
-        raise _Refused
-    at += 1
-    meta: dict[str, str] = {}
-    while at < len(lines) and lines[at]:
-        field = _STATE_META.fullmatch(lines[at])
-        if field is None or field.group(1) in meta:
-            raise _Refused
-        meta[field.group(1)] = field.group(2)
-        at += 1
-    if meta.get("version") != _YARN_STATE_VERSION:
-        raise _Refused
-    return at
-
-
-def _state_fields(lines: list[str], at: int) -> tuple[int, dict[str, list[str]]]:
-    """The fields of one block (``locations``, ``aliases``: lists of strings; ``bin``, only
-    on the project's own block: folder -> {command: file}, kept as its folders)."""
-    fields: dict[str, list[str]] = {}
-    field: str | None = None
-    while at < len(lines) and lines[at]:
-        line = lines[at]
-        at += 1
-        if field is not None and _field_member(field, line, fields[field]):
-            continue
-        match = _STATE_FIELD.fullmatch(line)
-        if match is None or match.group(1) in fields:
-            raise _Refused
-        field = match.group(1)
-        fields[field] = []
-    return at, fields
-
-
-def _field_member(field: str, line: str, items: list[str]) -> bool:
-    """Is ``line`` a member of ``field`` (appended to ``items``)?"""
-    if field != "bin":
-        item = _STATE_ITEM.fullmatch(line)
-        if item is None:
-            return False
-        items.append(_dq(item.group(1)))
-        return True
-    command = _STATE_BIN.fullmatch(line)
-    if command is not None and items:
-        _dq(command.group(1))
-        _dq(command.group(2))
-        return True
-    folder = _STATE_BIN_FOLDER.fullmatch(line)
-    if folder is None:
-        return False
-    items.append(_dq(folder.group(1)))
-    return True
+    return packages
 
 
 def _dq(token: str) -> str:
+    """The value of a ``_DQ`` token."""
+    if "\\" not in token:
+        return token[1:-1]
     value = json.loads(token)
     if not isinstance(value, str):
         raise _Refused
@@ -293,6 +273,10 @@ def _registry_release(locator: str) -> tuple[str, str] | None:
     """(name, version) of a registry package's locator: ``name@npm:1.0.0``, its peer-dependency
     copies ``name@virtual:<hash>#npm:1.0.0`` and patched copies
     ``name@patch:name@npm%3A1.0.0#<patch>``; None for anything else."""
+    plain = _NPM_LOCATOR.fullmatch(locator)
+    if plain is not None:
+        name, version = plain.groups()
+        return name, version
     split = _split_locator(locator)
     if split is None:
         return None
