@@ -369,7 +369,7 @@ def _pnpm_index(
         data = collector.read(path, MAX_INDEX_BYTES)
         if data is None:
             return
-        release = manifest_release(data) or expected
+        release = manifest_release(data) or expected or _pnpm_listed_manifest(path, data, collector)
     if release is None:
         return
     name, version = release
@@ -384,6 +384,33 @@ def _pnpm_index(
             where=where,
             ecosystem=LockfileEcosystem.PNPM,
         )
+
+
+def _pnpm_listed_manifest(path: str, index: bytes, collector: Collector) -> tuple[str, str] | None:
+    """The release of the ``package.json`` an index file lists, from the store's copy: pnpm 8
+    writes no name in the index of a package from a tarball URL, whose id names none either."""
+    try:
+        doc = json.loads(index)
+    except (ValueError, RecursionError):
+        return None
+    files = doc.get("files") if isinstance(doc, dict) else None
+    meta = files.get("package.json") if isinstance(files, dict) else None
+    integrity = meta.get("integrity") if isinstance(meta, dict) else None
+    if not isinstance(integrity, str) or not integrity.startswith("sha512-"):
+        return None
+    try:
+        digest = base64.b64decode(integrity[7:], validate=True).hex()
+    except ValueError:
+        return None
+    if len(digest) != 128:
+        return None
+    version_dir = os.path.dirname(os.path.dirname(path))  # vN/<package id>/<index>
+    if os.path.basename(path) not in PNPM_ID_INDEXES:
+        version_dir = os.path.dirname(version_dir)  # vN/{index,files}/xx/<index>
+    data = collector.read(
+        os.path.join(version_dir, "files", digest[:2], digest[2:]), MAX_MANIFEST_BYTES
+    )
+    return manifest_release(data) if data is not None else None
 
 
 # --- yarn classic -------------------------------------------------------------------------
