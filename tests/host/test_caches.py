@@ -17,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gouvernante.host.caches import (
+    _pnpm_id_release,
     berry_zip_releases,
     cache_key_releases,
     scan_bun_cache,
@@ -190,6 +191,32 @@ def test_pnpm_store_ids_with_and_without_a_name(h: Any, tmp_path: Path) -> None:
     }
     assert c.errors == [] and c.notes == []
     assert c.cache_entries == 5  # 2 in index/, 2 id folders with an index, lodash by its id
+
+
+@pytest.mark.parametrize(
+    ("package_id", "expected"),
+    [
+        ("axios@1.14.1", ("axios", "1.14.1")),
+        ("@ctrl+tinycolor@4.1.1", ("@ctrl/tinycolor", "4.1.1")),
+        ("127.0.0.1+4873+axios@1.14.1", None),  # pnpm 8: the registry host first
+        ("@127.0.0.1+4873+tarballs@axios-1.14.1.tgz", None),  # pnpm 8: a tarball URL
+        ("https+++host+axios+-+axios-1.14.1.tgz", None),
+        ("file+..+axios.tgz", None),
+        ("Axios@1.14.1_abcdefghijklmnopqrstuvwxyz", None),  # shortened with a hash
+        ("@ctrl+@1.0.0", None),
+        ("@1.0.0", None),
+    ],
+)
+def test_pnpm_id_release(package_id: str, expected: tuple[str, str] | None) -> None:
+    assert _pnpm_id_release(package_id) == expected
+
+
+@given(st.text(max_size=120))
+def test_pnpm_id_release_reads_back_the_id(package_id: str) -> None:
+    release = _pnpm_id_release(package_id)
+    if release is not None:
+        name, version = release
+        assert "+" not in name and f"{name.replace('/', '+')}@{version}" == package_id
 
 
 AXIOS_INDEX = '{"name":"axios","version":"1.14.1","files":{}}'
