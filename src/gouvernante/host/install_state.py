@@ -199,8 +199,9 @@ def read_yarn_state(root: str) -> RecordedTree | None:
 
 
 def _state_entries(text: str) -> list[tuple[str, str, str, str, str, str]]:
-    """(locator, locations) of each block, as written (JSON strings; ``    - "..."`` lines), or
-    ``_Refused``: the text must be the header, then blocks, nothing else."""
+    """One ``_STATE_ENTRY`` match per block (locator token, as written, with its name and
+    version when plain; its one location or its location lines), or ``_Refused``: the text
+    must be the header, then blocks, nothing else."""
     head = _STATE_HEAD.match(text)
     if head is None:
         raise _Refused
