@@ -240,7 +240,7 @@ NOINTEG_STORE = FIXTURES / "pnpm-store-nointegrity"  # generate_pnpm_nointegrity
 
 
 def nointeg_rule() -> Rule:
-    """Names the cached releases of two packages whose registry entries had no integrity."""
+    """Names the cached releases of packages pnpm stored with no integrity."""
     return Rule(
         id="R-NOINTEG",
         title="names packages cached with no integrity",
@@ -250,6 +250,7 @@ def nointeg_rule() -> Rule:
         package_rules=(
             PackageRule("@demo/payload-nointeg", ("=2.0.0",), frozenset()),
             PackageRule("url-payload", ("=3.0.0",), frozenset()),
+            PackageRule("git-payload", ("=4.0.0",), frozenset()),
         ),
         source="test.json",
     )
@@ -275,12 +276,13 @@ def test_real_pnpm_store_of_packages_with_no_integrity(
 ) -> None:
     """pnpm 8, 9 and 10 (fixtures/payloads/generate_pnpm_nointegrity.py) file the index of a
     package with no integrity as ``vN/<package id>/integrity-not-built.json``: the rule-named
-    scoped package and the one installed from a tarball URL are cached findings in each store,
-    and their payload files are found. pnpm 9-10 ids ``<name, / as +>@<version>`` name the
-    package: ``other-nointeg``'s (no rule names it; it holds the same files) is never opened.
-    pnpm 8's ids start with the registry host, and a URL's names no package: only the first KiB
-    of those is read (pnpm 8's index of the URL's package has no name either: the store's copy
-    of the package.json it lists names it)."""
+    scoped package and those installed from a tarball URL and a git repository are cached
+    findings in each store, and their payload files are found. pnpm 9-10 ids
+    ``<name, / as +>@<version>`` name the package: ``other-nointeg``'s (no rule names it; it
+    holds the same files) is never opened. pnpm 8's ids start with the registry host, and a
+    URL's or a repository's name no package: only the first KiB of those is read (pnpm 8's index
+    of the URL's package has no name either: the store's copy of the package.json it lists
+    names it)."""
     store = tmp_path / "home" / ".pnpm-store"
     shutil.copytree(NOINTEG_STORE, store)
     result = run_host_scan([hash_rule(), nointeg_rule()], _ctx(tmp_path, no_system), [])
@@ -294,18 +296,23 @@ def test_real_pnpm_store_of_packages_with_no_integrity(
     for index in store.glob("v*/*/integrity-not-built.json"):
         package_id = index.parent.name
         if "other-nointeg" not in package_id:
-            name, version = (
-                ("@demo/payload-nointeg", "2.0.0")
-                if "payload-nointeg" in package_id
-                else ("url-payload", "3.0.0")
+            name, version = next(
+                release
+                for key, release in (
+                    ("payload-nointeg", ("@demo/payload-nointeg", "2.0.0")),
+                    ("url-payload", ("url-payload", "3.0.0")),
+                    ("git-payload", ("git-payload", "4.0.0")),
+                )
+                if key in package_id
             )
             expected.add((FindingType.CACHED, name, version, str(index.relative_to(store))))
-    assert len(expected) == 6  # pnpm 8 and 9 share v3
+    assert len(expected) == 8  # pnpm 8 and 9 share v3; pnpm 8 installed no git dependency
     assert versions == expected
     hits = _hash_hits(result.findings)
     assert {(t, n) for t, _, n, _ in hits} == {
         (FindingType.CACHED, "@demo/payload-nointeg"),
         (FindingType.CACHED, "url-payload"),
+        (FindingType.CACHED, "git-payload"),
     }
     assert {os.path.relpath(p, store) for _, _, _, p in hits} == {
         f"{v}/files/{sha[:2]}/{sha[2:]}"
