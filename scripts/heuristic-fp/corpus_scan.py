@@ -111,7 +111,17 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--json")
     ap.add_argument("--trees", default="*", help="only these batch folders (a glob)")
+    ap.add_argument(
+        "--list-trees",
+        action="store_true",
+        help="print the node_modules of every finished tree (for bench/heuristic_scan.py) and stop",
+    )
     args = ap.parse_args()
+    if args.list_trees:
+        for tree in sorted((Path(args.workdir) / "trees").glob(args.trees)):
+            if finished(tree) and (tree / "node_modules").is_dir():
+                print(tree / "node_modules")
+        return 0
     halves = corpus(Path(args.workdir), args.trees)
     total = sum(len(v) for v in halves.values())
     out = [f"corpus: {total} distinct name@version packages", ""]
