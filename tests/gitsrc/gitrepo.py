@@ -138,3 +138,31 @@ def mirror(source: Path, target: Path) -> Path:
         env=GIT_ENV,
     )
     return target
+
+
+# One step of a generated organisation's repository: (where: "main", "side" or "tag", the debug
+# version its lockfile takes, the folder of that lockfile ("" or "web/"), whether a worm
+# workflow is added).
+OrgStep = tuple[str, str, str, bool]
+
+
+def make_org(tmp_path: Path, org_steps: list[list[OrgStep]]) -> Path:
+    """Bare mirrors under ``tmp_path/org`` (``team{n % 2}/r{n}.git``), one per step list: each
+    starts clean on ``main`` and commits its steps (branching to ``side``, tagging ``v{k}``)."""
+    org = tmp_path / "org"
+    for n, steps in enumerate(org_steps):
+        r = Repo(tmp_path / f"w{n}")
+        r.write("package-lock.json", lockfile("4.4.1"))
+        r.commit("init")
+        for k, (where, version, folder, worm) in enumerate(steps):
+            if where == "tag":
+                r.git("tag", f"v{k}")
+                continue
+            r.git("checkout", "-q", "-B" if where == "side" else "-q", where)
+            r.write(f"{folder}package-lock.json", lockfile(version, f"p{k}"))
+            if worm:
+                r.write(".github/workflows/worm.yml", "on: push\n")
+            r.commit(f"step {k}")
+        r.git("checkout", "-q", "main")
+        mirror(r.path, org / f"team{n % 2}" / f"r{n}.git")
+    return org

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitsrc.gitrepo import Repo, lockfile, mirror, write_rules
+from gitsrc.gitrepo import Repo, lockfile, make_org, mirror, write_rules
 from gouvernante.errors import SourceError
 from gouvernante.gitscan import GitScanRequest, run_git_scan
 from gouvernante.inventory.evaluate import InventoryRequest, evaluate
@@ -144,22 +144,7 @@ def test_inventory_answers_equal_git_answers(
 ) -> None:
     tmp_path = tmp_path_factory.mktemp("org")
     rules, index = _rules(tmp_path)
-    org = tmp_path / "org"
-    for n, steps in enumerate(org_steps):
-        r = Repo(tmp_path / f"w{n}")
-        r.write("package-lock.json", lockfile("4.4.1"))
-        r.commit("init")
-        for k, (where, version, folder, worm) in enumerate(steps):
-            if where == "tag":
-                r.git("tag", f"v{k}")
-                continue
-            r.git("checkout", "-q", "-B" if where == "side" else "-q", where)
-            r.write(f"{folder}package-lock.json", lockfile(version, f"p{k}"))
-            if worm:
-                r.write(".github/workflows/worm.yml", "on: push\n")
-            r.commit(f"step {k}")
-        r.git("checkout", "-q", "main")
-        mirror(r.path, org / f"team{n % 2}" / f"r{n}.git")
+    org = make_org(tmp_path, org_steps)
     direct = run_git_scan(GitScanRequest((str(org),), recursive=True, workers=1), rules, index)
     db = str(tmp_path / "inv.db")
     add(db, [str(org)], recursive=True, workers=1)

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitsrc.gitrepo import Repo, lockfile, mirror, write_rules
+from gitsrc.gitrepo import Repo, make_org, mirror, write_rules
 from gouvernante.cli import main
 from gouvernante.gitscan import GitScanOutput
 from gouvernante.inventory.backend import shown_location
@@ -55,22 +55,7 @@ def test_sqlite_and_postgresql_answer_alike(
     ruleset, errors = load_rule_files([str(write_rules(tmp_path))])
     assert errors == []
     index = build_index(ruleset.rules)
-    org = tmp_path / "org"
-    for n, steps in enumerate(org_steps):
-        r = Repo(tmp_path / f"w{n}")
-        r.write("package-lock.json", lockfile("4.4.1"))
-        r.commit("init")
-        for k, (where, version, folder, worm) in enumerate(steps):
-            if where == "tag":
-                r.git("tag", f"v{k}")
-                continue
-            r.git("checkout", "-q", "-B" if where == "side" else "-q", where)
-            r.write(f"{folder}package-lock.json", lockfile(version, f"p{k}"))
-            if worm:
-                r.write(".github/workflows/worm.yml", "on: push\n")
-            r.commit(f"step {k}")
-        r.git("checkout", "-q", "main")
-        mirror(r.path, org / f"team{n % 2}" / f"r{n}.git")
+    org = make_org(tmp_path, org_steps)
     lite = str(tmp_path / "inv.db")
     with fresh_database(admin) as server:
         answers = []
