@@ -60,16 +60,37 @@ def test_scan_tree_finds_nested_scoped_and_pnpm_layouts(tmp_path: Path) -> None:
     assert any("scanned 5 package folders" in n for n in notes)
 
 
-def test_scan_tree_scans_each_name_version_once(tmp_path: Path) -> None:
+def test_scan_tree_scans_each_release_with_a_known_integrity_once(tmp_path: Path) -> None:
     nm = tmp_path / "node_modules"
     _pkg(nm / "a", "dup", scripts=EVIL_SCRIPTS)
     _pkg(nm / "b" / "node_modules" / "dup", "dup", scripts=EVIL_SCRIPTS)
     _pkg(nm / "c" / "node_modules" / "dup", "dup", "2.0.0", scripts=EVIL_SCRIPTS)
     _pkg(nm / "b", "b")
     _pkg(nm / "c", "c")
+    lock = {
+        "packages": {
+            "node_modules/a": {"integrity": "sha512-SAME"},
+            "node_modules/b/node_modules/dup": {"integrity": "sha512-SAME"},
+            "node_modules/c/node_modules/dup": {"integrity": "sha512-OTHER"},
+        }
+    }
+    (nm / ".package-lock.json").write_text(json.dumps(lock))
     hits, notes = scan_tree(str(tmp_path), workers=1)
     assert sorted((h.package, h.version) for h in hits) == [("dup", "1.0.0"), ("dup", "2.0.0")]
-    assert any("1 duplicate" in n for n in notes)
+    assert any("1 copies of a release (same integrity) scanned once" in n for n in notes)
+
+
+def test_a_package_posing_as_a_scanned_release_is_scanned(tmp_path: Path) -> None:
+    """Without an integrity, a package.json's name and version are only claims: a payload that
+    copies a benign release's manifest is still scanned (never skipped as a duplicate)."""
+    benign = tmp_path / "one" / "node_modules" / "lodash"
+    _pkg(benign, "lodash", "4.17.21", files={"index.js": "module.exports = 1;\n"})
+    poser = tmp_path / "two" / "node_modules" / "lodash"
+    _pkg(poser, "lodash", "4.17.21", scripts=EVIL_SCRIPTS)
+    for order in ([tmp_path / "one", tmp_path / "two"], [tmp_path / "two", tmp_path / "one"]):
+        hits, _notes = engine.scan_trees([str(p) for p in order], workers=1)
+        assert [(h.package, h.version) for h in hits] == [("lodash", "4.17.21")]
+        assert hits[0].file.startswith(str(poser))
 
 
 def test_integrity_from_hidden_lockfile_keeps_different_tarballs_apart(tmp_path: Path) -> None:

@@ -291,15 +291,17 @@ def _hashing_worker(pkg_dir: str) -> _Result:
 def unique_packages(
     root: str, stats: Stats | None = None, seen: set[tuple[str, ...]] | None = None
 ) -> list[str]:
-    """The package folders under ``root`` that a scan looks at: each name@version(+integrity)
-    once (``seen`` carries that across roots)."""
+    """The package folders under ``root`` that a scan looks at: a release with a known integrity
+    (npm's hidden lockfile, ``_integrity``) once (``seen`` carries that across roots); a folder
+    without one every time, since its package.json can claim any name and version (a payload
+    posing as a release already scanned would otherwise be skipped)."""
     stats = Stats() if stats is None else stats
     integrity = _hidden_lock_integrity(root, stats)
     seen = set() if seen is None else seen
     todo: list[str] = []
     for pkg_dir in _discover(root, stats):
         ident = _identity(pkg_dir, integrity, stats)
-        if ident is not None:
+        if ident is not None and ident[2]:
             if ident in seen:
                 stats.add("duplicates")
                 continue
@@ -325,9 +327,9 @@ def scan_trees(
 
     Package folders are the folders holding a package.json directly under a ``node_modules``
     (scoped or not, at any depth, including pnpm's ``.pnpm`` store and yarn's cache), bun cache
-    entries, and ``root`` itself. The same name@version (and integrity, when npm's hidden lockfile
-    or ``_integrity`` says it) is scanned once. With ``workers > 1`` and a big tree, packages are
-    spread over that many processes.
+    entries, and ``root`` itself. A release with a known integrity (npm's hidden lockfile,
+    ``_integrity``) is scanned once; without one, every copy is scanned. With ``workers > 1`` and
+    a big tree, packages are spread over that many processes.
 
     With ``digests`` (a rule has ``file_hashes``), the SHA-256 of every code file read whole is
     added to it by file identity, for the payload pass (``host.payloads``) to reuse.
@@ -377,7 +379,7 @@ def _notes(packages: int, counts: Counter[str]) -> list[str]:
     ]
     if counts["duplicates"]:
         notes.append(
-            f"heuristic: {counts['duplicates']} duplicate name@version folders scanned once"
+            f"heuristic: {counts['duplicates']} copies of a release (same integrity) scanned once"
         )
     if counts["sampled"]:
         notes.append(
