@@ -34,14 +34,37 @@ def test_heuristic_without_node_modules_is_clean_with_a_note(tmp_path: Path) -> 
     assert "no installed packages" in r.stdout
 
 
-def test_a_package_installed_in_two_projects_is_scanned_once(tmp_path: Path) -> None:
+def _two_projects(tmp_path: Path, integrity: str | None) -> str:
     case = sorted(p for p in RECALL.iterdir() if p.is_dir())[0]
-    name = json.loads((case / "package.json").read_text())["name"]
+    name: str = json.loads((case / "package.json").read_text())["name"]
     for project in ("a", "b"):
         target = tmp_path / project / "node_modules" / name
         shutil.copytree(case, target, ignore=shutil.ignore_patterns("expected*.json"))
         (tmp_path / project / "package.json").write_text('{"name": "p", "version": "1.0.0"}')
+        if integrity is not None:  # npm's hidden lockfile, as npm writes it after an install
+            lock = {"packages": {f"node_modules/{name}": {"integrity": integrity}}}
+            (tmp_path / project / "node_modules" / ".package-lock.json").write_text(
+                json.dumps(lock)
+            )
+    return name
+
+
+def _heuristic_paths(tmp_path: Path) -> set[str]:
     r = run_cli("-dir", ".", "-recursive", "-heuristic", "-json", cwd=tmp_path)
     assert r.returncode == 2, r.stderr
-    paths = {f["path"] for f in json.loads(r.stdout)["findings"] if f["type"] == "heuristic"}
+    return {f["path"] for f in json.loads(r.stdout)["findings"] if f["type"] == "heuristic"}
+
+
+def test_a_release_installed_in_two_projects_is_scanned_once(tmp_path: Path) -> None:
+    """The same integrity in both projects' hidden lockfiles: one release, scanned once."""
+    _two_projects(tmp_path, "sha512-c2FtZQ==")
+    paths = _heuristic_paths(tmp_path)
     assert paths and all(p.startswith(str(tmp_path / "a")) for p in paths), paths
+
+
+def test_copies_without_an_integrity_are_each_scanned(tmp_path: Path) -> None:
+    """No integrity: a package.json's name and version are claims, so each copy is scanned and
+    each location reported."""
+    _two_projects(tmp_path, None)
+    paths = _heuristic_paths(tmp_path)
+    assert {Path(p).relative_to(tmp_path).parts[0] for p in paths} == {"a", "b"}, paths
