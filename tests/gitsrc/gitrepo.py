@@ -9,6 +9,8 @@ import os
 import subprocess
 from pathlib import Path
 
+from hypothesis import strategies as st
+
 RULE_ID = "GITTEST-001"
 GIT_ENV = {
     "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -141,9 +143,25 @@ def mirror(source: Path, target: Path) -> Path:
 
 
 # One step of a generated organisation's repository: (where: "main", "side" or "tag", the debug
-# version its lockfile takes, the folder of that lockfile ("" or "web/"), whether a worm
+# version its lockfile takes, the folder of that lockfile ("", "web/", "a/b/"), whether a worm
 # workflow is added).
 OrgStep = tuple[str, str, str, bool]
+ORG_VERSIONS = ("4.4.1", "4.4.2", "4.4.3")
+# Organisations for the property tests: 1-3 repositories of 1-4 steps each.
+ORG_STEPS = st.lists(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["main", "side", "tag"]),
+            st.sampled_from(ORG_VERSIONS),
+            st.sampled_from(["", "web/", "a/b/"]),
+            st.booleans(),  # plant the worm workflow
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    min_size=1,
+    max_size=3,
+)
 
 
 def make_org(tmp_path: Path, org_steps: list[list[OrgStep]]) -> Path:

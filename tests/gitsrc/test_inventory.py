@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from gitsrc.gitrepo import Repo, lockfile, make_org, mirror, write_rules
+from gitsrc.gitrepo import ORG_STEPS, Repo, lockfile, make_org, mirror, write_rules
 from gouvernante.errors import SourceError
 from gouvernante.gitscan import GitScanRequest, run_git_scan
 from gouvernante.inventory.evaluate import InventoryRequest, evaluate
@@ -124,21 +123,12 @@ def test_schema_is_versioned_and_a_newer_one_refused(tmp_path: Path) -> None:
         connect(str(tmp_path / "missing.db"), create=False)
 
 
-VERSIONS = ("4.4.1", "4.4.2", "4.4.3")
-step = st.tuples(
-    st.sampled_from(["main", "side", "tag"]),
-    st.sampled_from(VERSIONS),
-    st.sampled_from(["", "web/", "a/b/"]),
-    st.booleans(),  # plant the worm workflow
-)
-
-
 @settings(
     max_examples=6,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(st.lists(st.lists(step, min_size=1, max_size=4), min_size=1, max_size=3))
+@given(ORG_STEPS)
 def test_inventory_answers_equal_git_answers(
     tmp_path_factory: pytest.TempPathFactory, org_steps: list[list[tuple[str, str, str, bool]]]
 ) -> None:

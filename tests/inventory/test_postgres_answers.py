@@ -12,9 +12,8 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from gitsrc.gitrepo import Repo, make_org, mirror, write_rules
+from gitsrc.gitrepo import ORG_STEPS, Repo, make_org, mirror, write_rules
 from gouvernante.cli import main
 from gouvernante.gitscan import GitScanOutput
 from gouvernante.inventory.backend import shown_location
@@ -27,14 +26,6 @@ from inventory.pg import admin_url, fresh_database
 T0 = 1788868800
 FIXTURES = Path(__file__).resolve().parents[1] / "lockfiles" / "fixtures"
 
-VERSIONS = ("4.4.1", "4.4.2", "4.4.3")
-step = st.tuples(
-    st.sampled_from(["main", "side", "tag"]),
-    st.sampled_from(VERSIONS),
-    st.sampled_from(["", "web/", "a/b/"]),
-    st.booleans(),  # plant the worm workflow
-)
-
 
 def _answer(out: GitScanOutput) -> tuple[object, ...]:
     return (out.findings, out.errors, out.notes, out.scanned, out.lockfiles, out.packages)
@@ -46,7 +37,7 @@ def _answer(out: GitScanOutput) -> tuple[object, ...]:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(st.lists(st.lists(step, min_size=1, max_size=4), min_size=1, max_size=3))
+@given(ORG_STEPS)
 def test_sqlite_and_postgresql_answer_alike(
     tmp_path_factory: pytest.TempPathFactory, org_steps: list[list[tuple[str, str, str, bool]]]
 ) -> None:
