@@ -488,7 +488,7 @@ class ScanResult:
     rule_files: tuple[RuleFile, ...] = ()  # path, content hash and counts of each rule file
     builtin_rules: bool = False
     host_checks: tuple[HostCheck, ...] = ()
-    rules: tuple[Rule, ...] = ()
+    rules: Sequence[Rule] = ()  # a tuple, or the rule cache's lazily decoded CachedRules
     scan_id: str = ""
     started_at: str = ""  # RFC 3339 UTC
     finished_at: str = ""

@@ -36,7 +36,7 @@ from gouvernante.model import (
     Source,
 )
 from gouvernante.rules.index import RuleIndex, build_index
-from gouvernante.rules.model import RuleSet
+from gouvernante.rules.model import RuleSet, any_file_hashes
 
 if TYPE_CHECKING:
     from gouvernante.fs.digest import ContentHasher
@@ -477,7 +477,7 @@ def run_scan(
     # Payload hashes (file_hashes): -heuristic hashes the files it reads whole, so it runs first
     # and the payload pass (-host's, or its own without -host) does not read them again.
     digests: dict[tuple[int, int, int, int], str] | None = (
-        {} if request.heuristic and any(r.file_hashes for r in ruleset.rules) else None
+        {} if request.heuristic and any_file_hashes(ruleset.rules) else None
     )
     h_findings: list[Finding] = []
     h_notes: list[ScanIssue] = []

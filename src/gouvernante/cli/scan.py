@@ -446,7 +446,7 @@ def _load_rules(paths: Sequence[str], with_builtin: bool) -> RuleSet | None:
     from gouvernante.rules.model import RuleSet as _RuleSet  # noqa: PLC0415
 
     builtin = not paths or with_builtin
-    rules: list[Rule] = []
+    rules: Sequence[Rule] = ()
     sources: list[str] = []
     files: tuple[RuleFile, ...] = ()
     messages: list[str] = []
@@ -455,22 +455,30 @@ def _load_rules(paths: Sequence[str], with_builtin: bool) -> RuleSet | None:
 
         user, errors = load_rule_files(paths)
         messages.extend(err.one_line() for err in errors)
-        rules.extend(user.rules)
+        rules = user.rules  # cached rules stay undecoded (rules.cache)
         sources.extend(user.sources)
         files = user.files
     if builtin:
+        from gouvernante.rules.model import rule_ids  # noqa: PLC0415
         from gouvernante.rules.pack import load_pack  # noqa: PLC0415
 
         pack = load_pack(builtin_rules_dir())
-        seen = {r.id: r.source for r in rules}
+        seen = {rule_id: n for n, rule_id in enumerate(rule_ids(rules))}
+        kept: list[Rule] = []
         for rule in pack.rules:
             if rule.id in seen:
                 messages.append(
-                    f"{seen[rule.id]}: rule id {rule.id!r} is also a bundled rule"
+                    f"{rules[seen[rule.id]].source}: rule id {rule.id!r} is also a bundled rule"
                     " (rename it, or drop -builtin-rules)"
                 )
             else:
-                rules.append(rule)
+                kept.append(rule)
+        if rules:
+            from gouvernante.rules.cache import concat  # noqa: PLC0415
+
+            rules = concat(rules, tuple(kept))
+        else:
+            rules = tuple(kept)
     if messages:
         from gouvernante.safetext import shown  # noqa: PLC0415
 
@@ -486,7 +494,7 @@ def _load_rules(paths: Sequence[str], with_builtin: bool) -> RuleSet | None:
 
         print(shown("gouvernante: no rules loaded from " + ", ".join(paths)), file=sys.stderr)
         return None
-    return _RuleSet(tuple(rules), tuple(sources), builtin=builtin, files=files)
+    return _RuleSet(rules, tuple(sources), builtin=builtin, files=files)
 
 
 def _write_stdout(text: str) -> None:

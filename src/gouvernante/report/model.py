@@ -9,6 +9,7 @@ except in ``summary``, which always lists every count.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated, Final, Literal
 
@@ -25,7 +26,7 @@ from gouvernante.model import (
     ScanResult,
     Source,
 )
-from gouvernante.rules.model import Rule
+from gouvernante.rules.model import CHECKS_HOST, CHECKS_PACKAGES, Rule, rule_flags, rule_summaries
 from gouvernante.vocab import Severity
 
 REPORT_SCHEMA_VERSION: Final = "1"
@@ -267,32 +268,34 @@ def _direct(f: Finding) -> bool | msgspec.UnsetType | None:
 
 
 def rule_checks(rule: Rule) -> list[RuleCheck]:
+    return _checks(rule_flags(rule))
+
+
+def _checks(flags: int) -> list[RuleCheck]:
     checks: list[RuleCheck] = []
-    if rule.package_rules or rule.dropper_packages or rule.bad_integrity:
+    if flags & CHECKS_PACKAGES:
         checks.append(RuleCheck.PACKAGES)
-    if rule.host_indicators:
+    if flags & CHECKS_HOST:
         checks.append(RuleCheck.HOST)
     return checks
 
 
-def _loaded(rules: tuple[Rule, ...]) -> list[LoadedRule]:
+def _loaded(rules: Sequence[Rule]) -> list[LoadedRule]:
     """``rules.loaded``: one entry per rule, with the four possible ``checks`` lists shared
-    (a 100,000-rule feed builds 100,000 entries)."""
-    shared: dict[tuple[bool, bool], list[RuleCheck]] = {}
+    (a 100,000-rule feed builds 100,000 entries). Cached rules are listed from their cache
+    entries' heads, without decoding them."""
+    shared: dict[int, list[RuleCheck]] = {}
     out: list[LoadedRule] = []
-    for r in rules:
-        key = (
-            bool(r.package_rules or r.dropper_packages or r.bad_integrity),
-            bool(r.host_indicators),
-        )
+    for rule_id, published_at, last_updated_at, flags in rule_summaries(rules):
+        key = flags & (CHECKS_PACKAGES | CHECKS_HOST)
         checks = shared.get(key)
         if checks is None:
-            checks = shared[key] = rule_checks(r)
+            checks = shared[key] = _checks(key)
         out.append(
             LoadedRule(
-                id=r.id,
-                published_at=r.published_at,
-                last_updated_at=r.last_updated_at,
+                id=rule_id,
+                published_at=published_at,
+                last_updated_at=last_updated_at,
                 checks=checks,
             )
         )

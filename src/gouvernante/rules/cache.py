@@ -1,41 +1,293 @@
-"""Opt-in cache of validated rule files (decision 0018).
+"""Opt-in cache of validated rule files (decisions 0018, 0024), read lazily.
 
-A rule file the strict loader accepted without an error is stored as its typed rules (msgpack of
-the rule model's Structs) under ``<cache dir>/rules/<key>.msgpack``. The key is a SHA-256 over the
-tool version, the cache format, the path the rules are reported under and the file's content
-hash; the entry repeats the content hash, which is compared before use. Loading a 100,000-package
-rule set then costs one typed decode instead of the strict validation.
+A rule file the strict loader accepted without an error is stored under
+``<cache dir>/rules/<key>.msgpack``. The key is a SHA-256 over the tool version, the cache format,
+the path the rules are reported under and the file's content hash. An entry is::
+
+    MAGIC (8 bytes) | SHA-256 of the rest (32) | head length (4, little-endian) | head | rules
+
+``head`` (msgpack) holds what a scan needs without the rules themselves: the content hash and path
+(compared before use), each rule's id, position in the file, timestamps and what it checks (the
+JSON report's ``rules.loaded``), the package names, dropper names and integrity strings it names
+with the rule's position (the index), and where each rule starts in ``rules``. ``rules`` is one
+msgpack array of the rule model's Structs: a rule is decoded only when something asks for it (a
+lockfile holds its package name, a renderer lists it), or all of them in one call. Loading a
+100,000-package rule set then builds 100,000 ids and names instead of about a million objects.
+
+The checksum covers everything after it, so a truncated, damaged or foreign entry is a miss before
+anything is used (never a partial rule set, never an error); it is no MAC: whoever can write the
+cache folder can write a matching checksum (decision 0018: the folder is trusted like the user's
+own files).
 
 Nothing is written unless ``GOUVERNANTE_RULE_CACHE`` asks for it (a scan writes nothing outside
 its requested outputs): ``1`` (or ``on``) means ``$XDG_CACHE_HOME/gouvernante`` (else
 ``~/.cache/gouvernante``), any other value that is an absolute path names the folder. A file with
-an error is never cached (its errors are worded by the strict loader every time). Any problem
-reading an entry (missing, truncated, foreign, other version, decode error) is a miss; a problem
-writing one is ignored.
+an error is never cached (its errors are worded by the strict loader every time). A problem
+writing an entry is ignored.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+from array import array
+from bisect import bisect_right
+from collections.abc import Iterator, Sequence
+from typing import Any, Final, overload
 
 import msgspec
 
 from gouvernante import __version__
-from gouvernante.rules.model import Rule
+from gouvernante.errors import RuleError
+from gouvernante.rules.model import LazyRules, Rule, rule_flags
 
 ENV = "GOUVERNANTE_RULE_CACHE"
-FORMAT = 2  # 2: rules as arrays (rules.model), their indexes apart
+FORMAT = 3  # 3: a head read at load, the rules decoded on use; 2: every rule decoded at load
+_MAGIC: Final = b"GOUVRC\x00\x03"
+_PREFIX: Final = len(_MAGIC) + 32 + 4
 
 
-class _Entry(msgspec.Struct, array_like=True):
+class _Head(msgspec.Struct, array_like=True):
     content_sha256: str
-    indexes: list[int]  # of each rule in the file's ``rules`` array
-    rules: list[Rule]
+    source: str  # the path the rules are reported under
+    ids: list[str]
+    indexes: bytes  # array("I"): each rule's position in the file's ``rules`` array
+    offsets: bytes  # array("I"): where each rule starts in the rules region, and where it ends
+    published: list[str | None]
+    updated: list[str | None]
+    flags: bytes  # one byte per rule: rules.model.CHECKS_*
+    names: list[str]  # every package rule's package name, in rule order
+    name_rules: bytes  # array("I"): the rule (position in this entry) of each name
+    droppers: list[str]
+    dropper_rules: bytes
+    integrity: list[str]
+    integrity_rules: bytes
 
 
-_DECODER = msgspec.msgpack.Decoder(_Entry)
+_HEAD_DECODER = msgspec.msgpack.Decoder(_Head)
+_RULE_DECODER = msgspec.msgpack.Decoder(Rule)
+_RULES_DECODER = msgspec.msgpack.Decoder(list[Rule])
 _ENCODER = msgspec.msgpack.Encoder()
+
+
+def _u32(data: bytes) -> array[int]:
+    out = array("I")
+    out.frombytes(data)
+    return out
+
+
+def _packed(values: Sequence[int]) -> bytes:
+    return array("I", values).tobytes()
+
+
+class CachedFile:
+    """One cached rule file: its head decoded, its rules decoded on first use."""
+
+    __slots__ = (
+        "_base",
+        "_data",
+        "_offsets",
+        "_rules",
+        "dropper_rules",
+        "droppers",
+        "flags",
+        "ids",
+        "indexes",
+        "integrity",
+        "integrity_rules",
+        "name_rules",
+        "names",
+        "published",
+        "source",
+        "updated",
+    )
+
+    def __init__(self, head: _Head, data: bytes, base: int) -> None:
+        self._data = data
+        self._base = base
+        self.source = head.source
+        self.ids = head.ids
+        self.indexes = _u32(head.indexes)
+        self._offsets = _u32(head.offsets)
+        self.published = head.published
+        self.updated = head.updated
+        self.flags = head.flags
+        self.names = head.names
+        self.name_rules = _u32(head.name_rules)
+        self.droppers = head.droppers
+        self.dropper_rules = _u32(head.dropper_rules)
+        self.integrity = head.integrity
+        self.integrity_rules = _u32(head.integrity_rules)
+        self._rules: list[Rule | None] | None = None
+
+    def _consistent(self) -> bool:
+        n = len(self.ids)
+        offsets = self._offsets
+        return (
+            len(self.indexes) == n
+            and len(self.published) == n
+            and len(self.updated) == n
+            and len(self.flags) == n
+            and len(offsets) == n + 1
+            and offsets[0] == _array_header_size(n)
+            and self._base + offsets[-1] == len(self._data)
+            and len(self.name_rules) == len(self.names)
+            and len(self.dropper_rules) == len(self.droppers)
+            and len(self.integrity_rules) == len(self.integrity)
+            # positions are written in rule order: the last one is the largest
+            and all(
+                a[-1] < n for a in (self.name_rules, self.dropper_rules, self.integrity_rules) if a
+            )
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def rule(self, position: int) -> Rule:
+        rules = self._rules
+        if rules is None:
+            rules = self._rules = [None] * len(self.ids)
+        rule = rules[position]
+        if rule is None:
+            start = self._base + self._offsets[position]
+            end = self._base + self._offsets[position + 1]
+            try:
+                rule = _RULE_DECODER.decode(memoryview(self._data)[start:end])
+            except (msgspec.DecodeError, ValueError, TypeError) as exc:
+                raise self._broken(position) from exc
+            self._check(position, rule)
+            rules[position] = rule
+        return rule
+
+    def all(self) -> list[Rule]:
+        """Every rule, decoded in one call (the first time nothing was decoded yet)."""
+        rules = self._rules
+        if rules is not None and None not in rules:
+            return rules  # type: ignore[return-value]  # no None left
+        if rules is None and self.ids:
+            try:
+                decoded = _RULES_DECODER.decode(memoryview(self._data)[self._base :])
+            except (msgspec.DecodeError, ValueError, TypeError) as exc:
+                raise self._broken(0) from exc
+            if len(decoded) != len(self.ids):
+                raise self._broken(0)
+            for position, rule in enumerate(decoded):
+                self._check(position, rule)
+            self._rules = list(decoded)
+            return decoded
+        return [self.rule(p) for p in range(len(self.ids))]
+
+    def _check(self, position: int, rule: Rule) -> None:
+        if rule.id != self.ids[position] or rule.source != self.source:
+            raise self._broken(position)
+
+    def _broken(self, position: int) -> RuleError:
+        # Not reached unless the tool wrote a wrong entry: the checksum was verified at load.
+        return RuleError(
+            self.source,
+            f"rule cache entry does not match its head (rules[{self.indexes[position]}]);"
+            f" remove the folder named by {ENV}",
+            json_path=f"rules[{self.indexes[position]}]",
+        )
+
+
+def _array_header_size(n: int) -> int:
+    return 1 if n < 16 else 3 if n < 0x10000 else 5
+
+
+def _array_header(n: int) -> bytes:
+    """msgpack's header of an array of ``n`` items (fixarray, array 16, array 32)."""
+    if n < 16:
+        return bytes((0x90 | n,))
+    if n < 0x10000:
+        return b"\xdc" + n.to_bytes(2, "big")
+    return b"\xdd" + n.to_bytes(4, "big")
+
+
+class CachedRules(LazyRules):
+    """A loaded rule set whose cached files are decoded on use (a ``Sequence[Rule]``: equal to a
+    tuple of the same rules). ``parts`` are cached files and tuples of rules, in load order."""
+
+    __slots__ = ("_len", "_parts", "_starts")
+
+    def __init__(self, parts: Sequence[CachedFile | tuple[Rule, ...]]) -> None:
+        self._parts = [p for p in parts if len(p)]
+        self._starts: list[int] = []
+        total = 0
+        for part in self._parts:
+            self._starts.append(total)
+            total += len(part)
+        self._len = total
+
+    @property
+    def parts(self) -> list[CachedFile | tuple[Rule, ...]]:
+        return self._parts
+
+    @property
+    def starts(self) -> list[int]:
+        """The position of each part's first rule."""
+        return self._starts
+
+    def __len__(self) -> int:
+        return self._len
+
+    @overload
+    def __getitem__(self, index: int) -> Rule: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Rule]: ...
+
+    def __getitem__(self, index: int | slice) -> Rule | Sequence[Rule]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(self._len)))
+        if index < 0:
+            index += self._len
+        if not 0 <= index < self._len:
+            raise IndexError("rule index out of range")
+        k = bisect_right(self._starts, index) - 1
+        part = self._parts[k]
+        offset = index - self._starts[k]
+        return part[offset] if isinstance(part, tuple) else part.rule(offset)
+
+    def __iter__(self) -> Iterator[Rule]:
+        for part in self._parts:
+            yield from (part if isinstance(part, tuple) else part.all())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, (str, bytes)):
+            return NotImplemented
+        return len(other) == self._len and all(a == b for a, b in zip(self, other, strict=True))
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"CachedRules({self._len} rules)"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (tuple, (tuple(self),))
+
+    def ids(self) -> list[str]:
+        out: list[str] = []
+        for part in self._parts:
+            out.extend(part.ids if isinstance(part, CachedFile) else (r.id for r in part))
+        return out
+
+    def summaries(self) -> Iterator[tuple[str, str | None, str | None, int]]:
+        """Each rule's id, ``published_at``, ``last_updated_at`` and ``CHECKS_*`` flags."""
+        for part in self._parts:
+            if isinstance(part, CachedFile):
+                yield from zip(part.ids, part.published, part.updated, part.flags, strict=True)
+            else:
+                for r in part:
+                    yield r.id, r.published_at, r.last_updated_at, rule_flags(r)
+
+
+def concat(first: Sequence[Rule], second: tuple[Rule, ...]) -> Sequence[Rule]:
+    """``first`` then ``second``, cached rules kept lazy."""
+    if isinstance(first, CachedRules):
+        return CachedRules([*first.parts, second])
+    return (*first, *second)
 
 
 def cache_dir(env: dict[str, str] | None = None) -> str | None:
@@ -66,20 +318,29 @@ def _entry_path(directory: str, display: str, digest: str) -> str:
     return os.path.join(directory, "rules", key + ".msgpack")
 
 
-def load(directory: str, display: str, digest: str) -> list[tuple[int, Rule]] | None:
-    """The cached rules of the file ``display`` whose content hash is ``digest``; None on a miss."""
+def load(directory: str, display: str, digest: str) -> CachedFile | None:
+    """The cached rules of the file ``display`` whose content hash is ``digest``; None on a miss
+    (missing, truncated, damaged, foreign, of another file or format)."""
     path = _entry_path(directory, display, digest)
     try:
         with open(path, "rb") as fh:
-            entry = _DECODER.decode(fh.read())
-    except (OSError, msgspec.DecodeError, ValueError, TypeError, RecursionError):
+            data = fh.read()
+    except OSError:
         return None
-    if entry.content_sha256 != digest or len(entry.indexes) != len(entry.rules):
+    if len(data) < _PREFIX or data[: len(_MAGIC)] != _MAGIC:
         return None
-    for rule in entry.rules:
-        if rule.source != display:
-            return None
-    return list(zip(entry.indexes, entry.rules, strict=True))
+    view = memoryview(data)
+    if hashlib.sha256(view[len(_MAGIC) + 32 :]).digest() != data[len(_MAGIC) : len(_MAGIC) + 32]:
+        return None
+    size = int.from_bytes(data[_PREFIX - 4 : _PREFIX], "little")
+    try:
+        head = _HEAD_DECODER.decode(view[_PREFIX : _PREFIX + size])
+    except (msgspec.DecodeError, ValueError, TypeError, RecursionError):
+        return None
+    if head.content_sha256 != digest or head.source != display:
+        return None
+    cached = CachedFile(head, data, _PREFIX + size)
+    return cached if cached._consistent() else None
 
 
 def store(directory: str, display: str, digest: str, rules: list[tuple[int, Rule]]) -> None:
@@ -89,7 +350,7 @@ def store(directory: str, display: str, digest: str, rules: list[tuple[int, Rule
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(folder, mode=0o700, exist_ok=True)
-        data = _ENCODER.encode(_Entry(digest, [i for i, _ in rules], [r for _, r in rules]))
+        data = _encode(display, digest, rules)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         try:
             with os.fdopen(fd, "wb") as fh:
@@ -98,5 +359,64 @@ def store(directory: str, display: str, digest: str, rules: list[tuple[int, Rule
         finally:
             if os.path.lexists(tmp):
                 os.unlink(tmp)
-    except (OSError, TypeError, ValueError):
+    except (OSError, TypeError, ValueError, OverflowError):
         return
+
+
+def _encode(display: str, digest: str, rules: list[tuple[int, Rule]]) -> bytes:
+    encoded = [_ENCODER.encode(rule) for _, rule in rules]
+    region = bytearray(_array_header(len(encoded)))
+    offsets: list[int] = []
+    for item in encoded:
+        offsets.append(len(region))
+        region += item
+    offsets.append(len(region))
+    names: list[str] = []
+    name_rules: list[int] = []
+    droppers: list[str] = []
+    dropper_rules: list[int] = []
+    integrity: list[str] = []
+    integrity_rules: list[int] = []
+    for position, (_, rule) in enumerate(rules):
+        for prule in rule.package_rules:
+            names.append(prule.package_name)
+            name_rules.append(position)
+        for dropper in rule.dropper_packages:
+            droppers.append(dropper.package_name)
+            dropper_rules.append(position)
+        for sri in rule.bad_integrity:
+            integrity.append(sri)
+            integrity_rules.append(position)
+    head = _ENCODER.encode(
+        _Head(
+            content_sha256=digest,
+            source=display,
+            ids=[r.id for _, r in rules],
+            indexes=_packed([i for i, _ in rules]),
+            offsets=_packed(offsets),
+            published=[r.published_at for _, r in rules],
+            updated=[r.last_updated_at for _, r in rules],
+            flags=bytes(rule_flags(r) for _, r in rules),
+            names=names,
+            name_rules=_packed(name_rules),
+            droppers=droppers,
+            dropper_rules=_packed(dropper_rules),
+            integrity=integrity,
+            integrity_rules=_packed(integrity_rules),
+        )
+    )
+    body = len(head).to_bytes(4, "little") + head + region
+    return _MAGIC + hashlib.sha256(body).digest() + body
+
+
+__all__ = [
+    "ENV",
+    "FORMAT",
+    "CachedFile",
+    "CachedRules",
+    "cache_dir",
+    "concat",
+    "content_hash",
+    "load",
+    "store",
+]

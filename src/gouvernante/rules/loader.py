@@ -119,12 +119,12 @@ def load_rule_files(paths: Sequence[str]) -> tuple[RuleSet, list[RuleError]]:
 
 
 def _load_rule_files(paths: Sequence[str]) -> tuple[RuleSet, list[RuleError]]:
-    rules: list[Rule] = []
+    parts: list[rule_cache.CachedFile | list[Rule]] = []  # each file's rules, in order
     sources: list[str] = []
     files: list[RuleFile] = []
     errors: list[RuleError] = []
     seen_ids: set[str] = set()
-    loaded: list[tuple[str, list[tuple[int, Rule]]]] = []  # (file, its rules): who came first
+    loaded: list[tuple[str, Sequence[int], Sequence[str]]] = []  # (file, indexes, ids)
     seen_files: set[tuple[int, int]] = set()
     cache = rule_cache.cache_dir()
     for top in paths:
@@ -142,45 +142,58 @@ def _load_rule_files(paths: Sequence[str]) -> tuple[RuleSet, list[RuleError]]:
             seen_files.add(identity)
             sources.append(display)
             digest = rule_cache.content_hash(data)
-            file_rules, file_errors = _parse_cached(data, display, digest, cache)
-            errors.extend(file_errors)
-            loaded.append((display, file_rules))
-            kept = _add_rules(
-                display, file_rules, rules=rules, seen_ids=seen_ids, loaded=loaded, errors=errors
+            cached = rule_cache.load(cache, display, digest) if cache is not None else None
+            if cached is not None and _add_ids(cached.ids, seen_ids):
+                loaded.append((display, cached.indexes, cached.ids))
+                parts.append(cached)
+                files.append(RuleFile(display, digest, len(cached), len(cached.names)))
+                continue
+            if cached is not None:  # it repeats an id: word the duplicates as for a file
+                file_rules = list(zip(cached.indexes, cached.all(), strict=True))
+            else:
+                file_rules, file_errors = _parse_cached(data, display, digest, cache)
+                errors.extend(file_errors)
+            loaded.append(
+                (display, [i for i, _ in file_rules], [rule.id for _, rule in file_rules])
             )
+            kept = _add_rules(display, file_rules, seen_ids=seen_ids, loaded=loaded, errors=errors)
+            parts.append(kept)
             files.append(
-                RuleFile(
-                    path=display,
-                    sha256=digest,
-                    rules=len(kept),
-                    packages=sum(map(len, [r.package_rules for r in kept])),
-                )
+                RuleFile(display, digest, len(kept), sum(len(r.package_rules) for r in kept))
             )
-    return RuleSet(rules=tuple(rules), sources=tuple(sources), files=tuple(files)), errors
+    rules: Sequence[Rule] = tuple(rule for part in parts if isinstance(part, list) for rule in part)
+    if any(isinstance(part, rule_cache.CachedFile) for part in parts):
+        rules = rule_cache.CachedRules(
+            [p if isinstance(p, rule_cache.CachedFile) else tuple(p) for p in parts]
+        )
+    return RuleSet(rules=rules, sources=tuple(sources), files=tuple(files)), errors
+
+
+def _add_ids(ids: list[str], seen_ids: set[str]) -> bool:
+    """Add ``ids`` to ``seen_ids`` if none is there yet and none repeats; else change nothing."""
+    before = len(seen_ids)
+    if seen_ids.isdisjoint(ids):
+        seen_ids.update(ids)
+        if len(seen_ids) == before + len(ids):
+            return True
+        seen_ids.difference_update(ids)  # the list repeats an id (a cache entry could)
+    return False
 
 
 def _add_rules(
     display: str,
     file_rules: list[tuple[int, Rule]],
     *,
-    rules: list[Rule],
     seen_ids: set[str],
-    loaded: list[tuple[str, list[tuple[int, Rule]]]],
+    loaded: list[tuple[str, Sequence[int], Sequence[str]]],
     errors: list[RuleError],
 ) -> list[Rule]:
-    """Append one file's rules to ``rules`` and return them, leaving out (as errors) ids an earlier
-    file (or this one: ``loaded`` ends with it) defined. A document does not repeat an id itself
-    (``_parse_document`` refuses that), so the common case is two set operations; the first
-    definition is looked up only to word an error."""
-    ids = [rule.id for _, rule in file_rules]
-    before = len(seen_ids)
-    if seen_ids.isdisjoint(ids):
-        seen_ids.update(ids)
-        if len(seen_ids) == before + len(ids):
-            kept = [rule for _, rule in file_rules]
-            rules.extend(kept)
-            return kept
-        seen_ids.difference_update(ids)  # the file repeats an id (a cache entry could)
+    """One file's rules, leaving out (as errors) ids an earlier file (or this one: ``loaded``
+    ends with it) defined. A document does not repeat an id itself (``_parse_document`` refuses
+    that), so the common case is two set operations; the first definition is looked up only to
+    word an error."""
+    if _add_ids([rule.id for _, rule in file_rules], seen_ids):
+        return [rule for _, rule in file_rules]
     kept = []
     for index, rule in file_rules:
         if rule.id in seen_ids:
@@ -196,16 +209,15 @@ def _add_rules(
             continue
         seen_ids.add(rule.id)
         kept.append(rule)
-    rules.extend(kept)
     return kept
 
 
 def _first_definition(
-    rule_id: str, loaded: list[tuple[str, list[tuple[int, Rule]]]]
+    rule_id: str, loaded: list[tuple[str, Sequence[int], Sequence[str]]]
 ) -> tuple[str, int]:
-    for display, file_rules in loaded:
-        for index, rule in file_rules:
-            if rule.id == rule_id:
+    for display, indexes, ids in loaded:
+        for index, other in zip(indexes, ids, strict=True):
+            if other == rule_id:
                 return display, index
     return "?", -1  # not reached: every id in ``seen_ids`` came from ``loaded``
 
@@ -213,16 +225,10 @@ def _first_definition(
 def _parse_cached(
     data: bytes, display: str, digest: str, cache: str | None
 ) -> tuple[list[tuple[int, Rule]], list[RuleError]]:
-    """``_parse_document`` through the opt-in cache (``rules.cache``): a file validated without
-    an error before, with the same content (``digest``), path and tool version, is decoded from
-    its entry."""
-    if cache is None:
-        return _parse_document(data, display)
-    cached = rule_cache.load(cache, display, digest)
-    if cached is not None:
-        return cached, []
+    """``_parse_document``, its result stored in the opt-in cache (``rules.cache``) when it has
+    no error and a cache is asked for."""
     rules, errors = _parse_document(data, display)
-    if not errors:
+    if cache is not None and not errors:
         rule_cache.store(cache, display, digest, rules)
     return rules, errors
 

@@ -9,6 +9,8 @@ package rules per scan). Equality, hashing and ``repr`` cover the declared field
 from __future__ import annotations
 
 import re
+from abc import abstractmethod
+from collections.abc import Iterator, Sequence
 from enum import StrEnum
 
 import msgspec
@@ -248,6 +250,59 @@ class Rule(msgspec.Struct, frozen=True, gc=False, array_like=True, omit_defaults
     file_hashes: tuple[ContentHash, ...] = ()  # payload hashes without a path
 
 
+# What a rule checks, as flags (the rule cache keeps them per rule, the JSON report lists them).
+CHECKS_PACKAGES = 1  # package rules, dropper packages or bad integrity strings
+CHECKS_HOST = 2  # host indicators
+CHECKS_FILE_HASHES = 4  # payload hashes
+
+
+def rule_flags(rule: Rule) -> int:
+    """``rule``'s ``CHECKS_*`` flags."""
+    return (
+        (
+            CHECKS_PACKAGES
+            if rule.package_rules or rule.dropper_packages or rule.bad_integrity
+            else 0
+        )
+        | (CHECKS_HOST if rule.host_indicators else 0)
+        | (CHECKS_FILE_HASHES if rule.file_hashes else 0)
+    )
+
+
+class LazyRules(Sequence[Rule]):
+    """Rules decoded on use (the rule cache's ``CachedRules``): what the report and the index
+    need of every rule is told without decoding it."""
+
+    __slots__ = ()
+
+    @abstractmethod
+    def ids(self) -> list[str]:
+        """Every rule's id, in order."""
+
+    @abstractmethod
+    def summaries(self) -> Iterator[tuple[str, str | None, str | None, int]]:
+        """Each rule's id, ``published_at``, ``last_updated_at`` and ``CHECKS_*`` flags."""
+
+
+def rule_ids(rules: Sequence[Rule]) -> list[str]:
+    """The rules' ids (without decoding lazy rules)."""
+    return rules.ids() if isinstance(rules, LazyRules) else [r.id for r in rules]
+
+
+def rule_summaries(rules: Sequence[Rule]) -> Iterator[tuple[str, str | None, str | None, int]]:
+    """Each rule's id, timestamps and ``CHECKS_*`` flags (without decoding lazy rules)."""
+    if isinstance(rules, LazyRules):
+        return rules.summaries()
+    return ((r.id, r.published_at, r.last_updated_at, rule_flags(r)) for r in rules)
+
+
+def any_file_hashes(rules: Sequence[Rule]) -> bool:
+    """Whether a rule has payload hashes (``file_hashes``), without decoding lazy rules."""
+    if isinstance(rules, LazyRules):
+        return any(flags & CHECKS_FILE_HASHES for _, _, _, flags in rules.summaries())
+    return any(r.file_hashes for r in rules)
+
+
 class RuleFile(msgspec.Struct, frozen=True, gc=False):
     """One rule file as loaded: the path it is reported under, the SHA-256 of its bytes, and how
     many rules and package rules it gave (the JSON report's ``rules.sets``)."""
@@ -259,7 +314,8 @@ class RuleFile(msgspec.Struct, frozen=True, gc=False):
 
 
 class RuleSet(msgspec.Struct, frozen=True, gc=False):
-    rules: tuple[Rule, ...]
+    # A tuple, or the rule cache's ``CachedRules`` (decoded on use; equal to the same tuple).
+    rules: Sequence[Rule]
     sources: tuple[str, ...]  # files loaded
     builtin: bool = False
     files: tuple[RuleFile, ...] = ()  # the user's rule files (not the bundled pack)
