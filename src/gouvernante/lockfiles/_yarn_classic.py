@@ -23,8 +23,12 @@ nothing else reaches): dependency paths start at the top-most entry.
 
 from __future__ import annotations
 
+import operator
 import re
-from collections.abc import Callable, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Sequence
+from itertools import accumulate, chain, count, repeat
+from typing import cast
 
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles._common import split_at_version
@@ -58,7 +62,12 @@ _TOKEN = re.compile(_KEY)
 _FIELD = re.compile(rf" +({_KEY})(?:[ \t]+({_VALUE})|(:))[ \t]*")
 # One entry block exactly as yarn writes it, comments and blank lines first.
 _L4 = rf"\n    {_KEY}[ \t]+{_VALUE}[ \t]*"
-_L2 = rf"\n  [A-Za-z_][A-Za-z0-9_]*(?:[ \t]+{_VALUE}[ \t]*|:[ \t]*(?:{_L4})++)"
+# Only the two dependency maps open a block of four-space lines (all yarn 1 writes): so every
+# four-space line of a file the block reader takes is a dependency (``_Links`` counts on it).
+_L2 = (
+    rf"\n  (?:[A-Za-z_][A-Za-z0-9_]*[ \t]+{_VALUE}[ \t]*"
+    rf"|(?:dependencies|optionalDependencies):[ \t]*(?:{_L4})++)"
+)
 _BLOCK = re.compile(rf"((?:#[^\n]*\n|\n)*)({_KEY}(?:, *{_KEY})*):[ \t]*(?:{_L2})++\n*")
 _NO_ENTRY = re.compile(r"(?:#[^\n]*\n|\n)*(?:#[^\n]*)?")
 _NEEDLES = ("\n  version ", "\n  resolved ", "\n  integrity ")
@@ -75,6 +84,8 @@ class _Entries:
     built when asked for (``package``), from fields read already or from its block's text."""
 
     __slots__ = (
+        "block_entry",
+        "blocks",
         "descriptors",
         "fields",
         "ids",
@@ -95,6 +106,10 @@ class _Entries:
         self.descriptors: list[list[str]] = []
         self.fields: list[tuple[str, str | None, str | None] | None] = []
         self.texts: list[str] = []  # the block of each entry (fast path only)
+        # fast path: every entry block in file order (a header written twice too) and the
+        # position of its entry (-1: the second of a header written twice, which yarn drops)
+        self.blocks: list[str] = []
+        self.block_entry: list[int] = []
         self.seen: set[str] = set()
 
     def add(
@@ -157,7 +172,8 @@ def parse_classic(text: str, path: str, *, has_marker: bool) -> LockfileGraph:
     if not entries.ids and not has_marker:
         raise LockfileError(path, "not a yarn lockfile: no '# yarn lockfile v1' and no entries")
     keys = [", ".join(d) for d in entries.descriptors]
-    plain = _references_resolve(text, keys)
+    dep_lines = _references_resolve(text, keys)
+    plain = bool(dep_lines)
     if not plain:  # the exact check says which entry
         check_references(
             keys, entries.lines, lambda index: _entry_deps(entry_text(index)), path, berry=False
@@ -174,7 +190,11 @@ def parse_classic(text: str, path: str, *, has_marker: bool) -> LockfileGraph:
         format=LockfileFormat.YARN_CLASSIC,
         packages=entries.table() if entries.ids else [],
         importers=(Importer(ROOT_ID, ROOT_ID, ""),),
-        details=_ClassicDetails(entries, deps_of),
+        details=_ClassicDetails(
+            entries,
+            deps_of,
+            dep_lines if isinstance(dep_lines, _DepLines) and entries.blocks else None,
+        ),
         roots_known=False,
     )
 
@@ -182,18 +202,42 @@ def parse_classic(text: str, path: str, *, has_marker: bool) -> LockfileGraph:
 class _ClassicDetails(YarnDetails):
     """yarn.lock records no root: the package.json beside it may give the root's edges.
 
-    A dependency path search asks for the children of the nodes it visits (``children_of``):
-    only those entries' dependency lines are read. ``edges()`` reads every entry's."""
+    In a file the block reader took whose dependency lines the one-pass check read
+    (``dep_lines``), a dependency path is searched backward from the package (``parents_of``,
+    ``search_backward``) over every dependency as entry positions (``_Links``), the root's
+    children being the package.json's entries or, without one, the entries nothing depends on
+    (plus one entry per cycle they do not reach). Otherwise the search goes forward and asks
+    for the children of the nodes it visits (``children_of``): only those entries' dependency
+    lines are read. ``edges()`` reads every entry's."""
 
-    __slots__ = ("_deps_of", "_entries", "_lookup", "_positions", "_root_deps")
+    __slots__ = (
+        "_dep_lines",
+        "_deps_of",
+        "_entries",
+        "_links",
+        "_lookup",
+        "_owner",
+        "_positions",
+        "_root_deps",
+        "_root_set",
+    )
 
-    def __init__(self, entries: _Entries, deps_of: Callable[[int], list[tuple[str, str]]]) -> None:
+    def __init__(
+        self,
+        entries: _Entries,
+        deps_of: Callable[[int], list[tuple[str, str]]],
+        dep_lines: _DepLines | None = None,
+    ) -> None:
         super().__init__(entries.ids, entries.lines, self._build_edges)
         self._entries = entries
         self._deps_of = deps_of
+        self._dep_lines = dep_lines
         self._root_deps: list[tuple[str, str]] | None = None  # None: not known
         self._lookup: Callable[[str, str], str | None] | None = None
+        self._owner: dict[str, int] | None = None
         self._positions: dict[str, int] | None = None
+        self._links: _Links | None = None
+        self._root_set: set[int] | None = None
 
     def set_root_dependencies(self, deps: Sequence[tuple[str, str, str]]) -> None:
         """``(key, name, range)`` as the package.json declares them; an alias is looked up as
@@ -202,6 +246,7 @@ class _ClassicDetails(YarnDetails):
             (key, rng if key == name else f"npm:{name}@{rng}") for key, name, rng in deps
         ]
         self._edges = None
+        self._root_set = None
 
     def unresolved_roots(self) -> list[str]:
         """The root dependency keys no entry resolves."""
@@ -217,10 +262,7 @@ class _ClassicDetails(YarnDetails):
             if self._root_deps is None:  # the guessed roots need every entry's edges
                 return list(self.edges().get(ROOT_ID, ()))
             return link_children(self._root_deps, lookup)
-        if self._positions is None:
-            ids = self._entries.ids
-            self._positions = dict(zip(ids, range(len(ids)), strict=True))
-        index = self._positions.get(node_id)
+        index = self._position(node_id)
         if index is None:
             return []
         children = link_children(self._deps_of(index), lookup)
@@ -228,13 +270,161 @@ class _ClassicDetails(YarnDetails):
             children.remove(node_id)
         return children
 
+    @property
+    def search_backward(self) -> bool:
+        """Can ``parents_of`` answer (every dependency known as entry positions)?"""
+        return self._get_links() is not None
+
+    def parents_of(self, node_id: str) -> list[str]:
+        """Who depends on ``node_id``, as ``edges()`` says: the entries with a dependency line
+        resolving to it, and the root when it is one of the root's children."""
+        links = self._get_links()
+        index = self._position(node_id)
+        if links is None or index is None:
+            return []
+        ids = self._entries.ids
+        parents = [ids[parent] for parent in links.parents(index)]
+        if index in self._get_root_set(links):
+            parents.append(ROOT_ID)
+        return parents
+
+    def line_of(self, node_id: str) -> int | None:
+        index = self._position(node_id) if node_id else None
+        return None if index is None else self._entries.lines[index]
+
+    def _position(self, node_id: str) -> int | None:
+        if self._positions is None:
+            ids = self._entries.ids
+            self._positions = dict(zip(ids, range(len(ids)), strict=True))
+        return self._positions.get(node_id)
+
+    def _get_links(self) -> _Links | None:
+        if self._links is None and self._dep_lines is not None:
+            self._links = _links(self._entries, self._dep_lines.descriptors, self._owners())
+            self._dep_lines = None  # built (or not buildable) once
+        return self._links
+
+    def _get_root_set(self, links: _Links) -> set[int]:
+        if self._root_set is None:
+            if self._root_deps is None:
+                self._root_set = set(links.guessed_roots())
+            else:
+                children = link_children(self._root_deps, self._resolver())
+                self._root_set = {cast(int, self._position(child)) for child in children}
+        return self._root_set
+
+    def _owners(self) -> dict[str, int]:
+        """descriptor -> the position of the first entry it heads."""
+        if self._owner is None:  # built from the last entry up: the first one stays
+            descriptors = self._entries.descriptors[::-1]
+            positions = range(len(descriptors) - 1, -1, -1)
+            self._owner = dict(
+                zip(
+                    chain.from_iterable(descriptors),
+                    chain.from_iterable(map(repeat, positions, map(len, descriptors))),
+                    strict=True,
+                )
+            )
+        return self._owner
+
     def _resolver(self) -> Callable[[str, str], str | None]:
         if self._lookup is None:
-            self._lookup = _resolver(self._entries)
+            self._lookup = _resolver(self._entries.ids, self._owners())
         return self._lookup
 
     def _build_edges(self) -> dict[str, list[str]]:
         return _classic_edges(self._entries, self._deps_of, self._resolver(), self._root_deps)
+
+
+class _Links:
+    """Every dependency of a file the block reader took, as entry positions: dependency line
+    ``k`` of entry ``src[k]`` resolves to entry ``dst[k]`` (``src`` -1: a header written twice,
+    which yarn drops), and entry ``i``'s lines are ``start[i]:end[i]``. Built from the one-pass
+    reference check's descriptors and each block's count of four-space lines (the block reader
+    takes no other kind); who depends on what is indexed on first use."""
+
+    __slots__ = ("_reverse", "dst", "end", "src", "start")
+
+    def __init__(self, src: list[int], dst: list[int], start: list[int], end: list[int]) -> None:
+        self.src = src
+        self.dst = dst
+        self.start = start
+        self.end = end
+        self._reverse: list[int] | None = None  # built by parents()
+
+    def parents(self, index: int) -> list[int]:
+        """The entries with a dependency resolving to entry ``index`` (itself left out)."""
+        reverse = self._reverse
+        width = len(self.dst)
+        if reverse is None:  # line k as dst[k] * width + k, sorted: one run per child
+            reverse = list(map(operator.add, map(operator.mul, self.dst, repeat(width)), count()))
+            reverse.sort()
+            self._reverse = reverse
+        low = bisect_left(reverse, index * width)
+        high = bisect_left(reverse, (index + 1) * width, low)
+        src = self.src
+        found = [src[code - index * width] for code in reverse[low:high]]
+        return [p for p in dict.fromkeys(found) if p >= 0 and p != index]
+
+    def guessed_roots(self) -> list[int]:
+        """``_roots`` over these edges: the entries nothing else depends on, then one entry of
+        each cycle still unreached, in file order."""
+        src, dst = self.src, self.dst
+        if -1 in src or any(map(operator.eq, src, dst)):
+            depended = {
+                child for parent, child in zip(src, dst, strict=True) if 0 <= parent != child
+            }
+        else:
+            depended = set(dst)
+        everything = set(range(len(self.start)))
+        roots = sorted(everything - depended)
+        reached = set(roots)
+        self._reach(roots, reached)
+        for entry in sorted(everything - reached):
+            if entry not in reached:  # a cycle nothing reaches: its first entry in the file
+                roots.append(entry)
+                reached.add(entry)
+                self._reach([entry], reached)
+        return roots
+
+    def _reach(self, frontier: Iterable[int], reached: set[int]) -> None:
+        """Add to ``reached`` every entry below ``frontier``, a level at a time."""
+        lines_of = self.dst.__getitem__
+        start, end = self.start.__getitem__, self.end.__getitem__
+        while True:
+            level = list(frontier)
+            below = set(
+                chain.from_iterable(map(lines_of, map(slice, map(start, level), map(end, level))))
+            )
+            below -= reached
+            if not below:
+                return
+            reached |= below
+            frontier = below
+
+
+def _links(entries: _Entries, descriptors: list[str], owner: dict[str, int]) -> _Links | None:
+    """None when a dependency's descriptor heads no entry as written (the reference check split
+    a header that holds a comma): the forward search reads those entries exactly."""
+    found = list(map(owner.get, descriptors))
+    if None in found:
+        return None
+    dst = cast(list[int], found)
+    counts = list(map(str.count, entries.blocks, repeat("\n    ")))
+    if sum(counts) != len(dst):  # pragma: no cover - the block reader takes no other line
+        return None
+    block_entry = entries.block_entry
+    src = list(chain.from_iterable(map(repeat, block_entry, counts)))
+    offsets = list(accumulate(counts, initial=0))
+    if len(block_entry) == len(entries.ids):  # no header written twice: block i is entry i
+        return _Links(src, dst, offsets[:-1], offsets[1:])
+    start = [0] * len(entries.ids)
+    end = [0] * len(entries.ids)
+    for block, index in enumerate(block_entry):
+        if index >= 0:
+            start[index] = offsets[block]
+            end[index] = offsets[block + 1]
+    return _Links(src, dst, start, end)
 
 
 def _block_field(block: str, needle: str, path: str, line: int) -> str | None:
@@ -276,8 +466,12 @@ def _blocks(text: str, path: str) -> tuple[_Entries, Callable[[int], str]] | Non
                 resolved = _block_field(block, _NEEDLES[1], path, header_line)
                 integrity = _block_field(block, _NEEDLES[2], path, header_line)
                 fields = (version, resolved, integrity)
+            entries.blocks.append(block)
             if entries.add(descs, header_line, fields):
+                entries.block_entry.append(len(texts))
                 texts.append(block)
+            else:
+                entries.block_entry.append(-1)
         line += block.count("\n") + 2
     return entries, texts.__getitem__
 
@@ -371,24 +565,34 @@ def _lines(text: str, path: str) -> tuple[_Entries, Callable[[int], str]]:  # no
 _DEP_LINE = re.compile(r'\n    (?:"([^"\s]+)"|([^"\s]+)) +(?:"([^"\n]*)"|([^"\s]+))[ \t]*(?=\n|$)')
 
 
-def _references_resolve(text: str, keys: Sequence[str]) -> bool:
-    """Does every dependency line of the file name an entry? One pass over the whole text: True
-    only when it surely does (``check_references`` would pass); False sends the caller to the
-    exact check, which names the entry that fails (or passes, when this pass was unsure).
+class _DepLines:
+    """Every dependency line of a file, as the descriptor it names (``name@range``), in file
+    order: what ``_references_resolve`` read, kept for ``_Links``."""
+
+    __slots__ = ("descriptors",)
+
+    def __init__(self, descriptors: list[str]) -> None:
+        self.descriptors = descriptors
+
+
+def _references_resolve(text: str, keys: Sequence[str]) -> _DepLines | None:
+    """Does every dependency line of the file name an entry? One pass over the whole text: an
+    answer only when it surely does (``check_references`` would pass); None sends the caller to
+    the exact check, which names the entry that fails (or passes, when this pass was unsure).
 
     Every line indented by four spaces is taken as a dependency (a superset of the lines the
     exact check reads: those inside ``dependencies`` and ``optionalDependencies`` blocks), and
     every such line must have the plain form above, without escapes."""
     if "\\" in text or text.startswith("    "):
-        return False
+        return None
     found = _DEP_LINE.findall(text)
     if len(found) != text.count("\n    "):
-        return False
-    descriptors: set[str] = set()
-    for key in keys:
-        descriptors.update(_DESCRIPTOR_SPLIT.split(key.strip()))
-    wanted = {f"{qname or name}@{qrange or range_}" for qname, name, qrange, range_ in found}
-    return wanted <= descriptors
+        return None
+    wanted = [f"{qname or name}@{qrange or range_}" for qname, name, qrange, range_ in found]
+    # the pieces of every header, as check_references splits each (one split of them joined:
+    # a stripped key neither starts nor ends with a space the separator could take)
+    descriptors = set(_DESCRIPTOR_SPLIT.split(", ".join(map(str.strip, keys))))
+    return _DepLines(wanted) if descriptors.issuperset(wanted) else None
 
 
 _DESCRIPTOR_SPLIT = re.compile(r" *, *")
@@ -454,23 +658,20 @@ def _entry_deps(text: str) -> list[tuple[str, str]]:
     return deps
 
 
-def _resolver(entries: _Entries) -> Callable[[str, str], str | None]:
-    """``(name, range)`` -> the entry yarn resolves it to: the entry keyed by that descriptor,
-    else the one entry of that name (``resolutions`` rewrite keys, not dependents' ranges)."""
-    owner: dict[str, str] = {}
-    for entry_id, descs in zip(entries.ids, entries.descriptors, strict=True):
-        for descriptor in descs:
-            owner.setdefault(descriptor, entry_id)
+def _resolver(ids: Sequence[str], owner: dict[str, int]) -> Callable[[str, str], str | None]:
+    """``(name, range)`` -> the entry yarn resolves it to: the entry keyed by that descriptor
+    (``owner``: descriptor -> position of the first entry it heads), else the one entry of that
+    name (``resolutions`` rewrite keys, not dependents' ranges)."""
     by_name: dict[str, str | None] | None = None
 
     def lookup(name: str, range_: str) -> str | None:
         nonlocal by_name
         hit = owner.get(f"{name}@{range_}")
-        if hit is None:
-            if by_name is None:
-                by_name = by_name_fallback(owner)
-            hit = by_name.get(name)
-        return hit
+        if hit is not None:
+            return ids[hit]
+        if by_name is None:
+            by_name = by_name_fallback({d: ids[i] for d, i in owner.items()})
+        return by_name.get(name)
 
     return lookup
 

@@ -11,7 +11,9 @@ Two searches give the same chains:
   visited are resolved;
 - a lockfile with several importers is searched backward from the package, so that each
   workspace's nearest chain is found; that needs to know who depends on what, which costs a pass
-  over every dependency map of the file.
+  over every dependency map of the file. A parser that knows who depends on what cheaply says so
+  (``search_backward``): its single-importer files are searched backward too, up to the level
+  where the importer is met, which visits the package's nearest ancestors only.
 """
 
 from __future__ import annotations
@@ -61,6 +63,10 @@ class GraphView:
         self._edges: Mapping[str, Sequence[str]] | None = None
         self._parents: dict[str, list[str]] | None = None
         self._searches: dict[str, _Levels] = {}  # forward searches, shared by the findings
+        # the parser's parents_of is cheap: search back from each package, even from one importer
+        self.backward = self._fast_parents is not None and bool(
+            getattr(details, "search_backward", False)
+        )
 
     def levels_from(self, importer: str) -> _Levels:
         """The breadth-first levels from ``importer``, as far as a finding has needed them."""
@@ -123,10 +129,10 @@ def dependency_paths(
         return PathResult((), 0, None)
     view = view if view is not None else GraphView(graph)
     targets = list(dict.fromkeys(node_ids))
-    if len(view.importers) == 1:
+    if len(view.importers) == 1 and not view.backward:
         found = _forward(view, next(iter(view.importers)), targets)
     else:
-        found = _backward(view, targets)
+        found = _backward(view, targets, first_importer=len(view.importers) == 1)
     if found is None:
         return PathResult((), 0, None)
     return _chains(view, found)
@@ -202,9 +208,14 @@ def _forward(view: GraphView, importer: str, targets: Sequence[str]) -> _Geodesi
     return _Geodesics({importer: depth}, down, set(ends))
 
 
-def _backward(view: GraphView, targets: Sequence[str]) -> _Geodesics | None:
+def _backward(
+    view: GraphView, targets: Sequence[str], *, first_importer: bool = False
+) -> _Geodesics | None:
     """One breadth-first search back from the targets gives every ancestor's distance to them;
-    a chain starts at the first importer met (the workspace, in monorepos)."""
+    a chain starts at the first importer met (the workspace, in monorepos).
+
+    ``first_importer``: stop after the level where an importer is first met (a single importer:
+    the chains are then the forward search's, every shortest one from it)."""
     importers = view.importers
     dist: dict[str, int] = dict.fromkeys(targets, 0)
     down: dict[str, list[str]] = {}  # node -> its children one step closer to a target
@@ -227,6 +238,11 @@ def _backward(view: GraphView, targets: Sequence[str]) -> _Geodesics | None:
                     down[parent].append(node)
         depth += 1
         level = nxt
+        if first_importer:
+            met = [node for node in nxt if node in importers]
+            if met:
+                reached = met
+                break
         # Stop once the nearest roots are found and either enough of them or enough work is done:
         # further levels only add longer chains to a big, highly connected graph.
         if reached and (len(reached) >= MAX_PATHS_SHOWN or len(dist) > MAX_NODES_AFTER_ROOT):
