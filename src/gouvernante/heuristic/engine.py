@@ -12,18 +12,18 @@ Nothing here executes scanned code. How a package is judged:
    Each hit carries the confidence of the form that matched, and its severity follows that
    confidence (``patterns.severity_for``).
 
-This module is the driver: package discovery, one read per file, hits, notes, findings.
+This module is the driver: one read per file, hits, notes, findings. Package folders, their
+manifests and their code files are found by one walk (``discover.py``).
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from gouvernante.fs.walk import walk
+from gouvernante.heuristic.discover import PackageJob, discover, job_for
 from gouvernante.heuristic.excerpt import excerpt, line_of
 from gouvernante.heuristic.files import (
     MAX_FILE_BYTES,
@@ -33,12 +33,9 @@ from gouvernante.heuristic.files import (
     Digests,
     Stats,
     is_binary,
-    load_manifest,
-    package_files,
     read_sampled,
-    str_field,
 )
-from gouvernante.heuristic.install import analyze_commands, detect_file, install_commands, reachable
+from gouvernante.heuristic.install import analyze_commands, detect_file, reachable
 from gouvernante.heuristic.patterns import PATTERNS, severity_for
 from gouvernante.heuristic.signals import FileSignals
 from gouvernante.heuristic.unit import Detection
@@ -98,13 +95,12 @@ class HeuristicHit:
 # one package
 
 
-def _scan_package(pkg_dir: str, stats: Stats, digests: Digests | None = None) -> list[HeuristicHit]:
-    pkg_real = os.path.realpath(pkg_dir)
-    loaded = load_manifest(pkg_dir, stats)
-    manifest, manifest_raw = loaded if loaded is not None else ({}, "")
-    name = str_field(manifest, "name")
-    version = str_field(manifest, "version")
-    cmds = install_commands(manifest)
+def _scan_package(
+    job: PackageJob, stats: Stats, digests: Digests | None = None
+) -> list[HeuristicHit]:
+    pkg_dir, pkg_real, manifest = job.path, job.real, job.manifest
+    name, version, cmds = manifest.name, manifest.version, list(manifest.commands)
+    manifest_raw = manifest.raw
 
     # Files an install script runs are read while following them; the scan below reuses the
     # bytes, so every file is read once.
@@ -146,9 +142,9 @@ def _scan_package(pkg_dir: str, stats: Stats, digests: Digests | None = None) ->
         for pid, d in hits:
             emit(pid, d, manifest_path, line, excerpt(f"{hook}: {commands[hook]}", 0))
 
-    prefix = len(pkg_dir)
-    for path, needs_shebang in package_files(pkg_dir, stats):
-        real = pkg_real + path[prefix:] if path.startswith(pkg_dir) else os.path.realpath(path)
+    join = os.path.join
+    for rel, needs_shebang in _files_of(job):
+        path, real = join(pkg_dir, rel), join(pkg_real, rel)
         got = read.pop(real) if real in read else read_sampled(path, MAX_FILE_BYTES, stats, digests)
         if got is None:
             continue
@@ -176,6 +172,14 @@ def _scan_package(pkg_dir: str, stats: Stats, digests: Digests | None = None) ->
     return found
 
 
+def _files_of(job: PackageJob) -> Iterator[tuple[str, bool]]:
+    """(path relative to the package, needs_shebang) of the package's code files."""
+    for rel in job.files:
+        yield rel, False
+    for rel in job.shebang:
+        yield rel, True
+
+
 def _manifest_line(raw: str, hook: str) -> int:
     idx = raw.find(f'"{hook}"')
     return line_of(raw, idx) if idx >= 0 else 1
@@ -183,84 +187,26 @@ def _manifest_line(raw: str, hook: str) -> int:
 
 def scan_package_dir(pkg_dir: str) -> list[HeuristicHit]:
     """Heuristic hits in one installed package folder (the folder holding its package.json)."""
-    return _scan_package(pkg_dir, Stats())
+    stats = Stats()
+    return _scan_package(job_for(pkg_dir, stats), stats)
 
 
 # --------------------------------------------------------------------------------------------
 # trees
 
 
-def _is_package_dir(path: str, parent: str, is_root: bool) -> bool:
-    if is_root:
-        return True
-    pname = os.path.basename(parent)
-    if pname == "node_modules":
-        return True
-    if pname.startswith("@") and os.path.basename(os.path.dirname(parent)) == "node_modules":
-        return True
-    return "@@@" in os.path.basename(path)  # bun's install cache layout
-
-
-def _discover(root: str, stats: Stats) -> Iterator[str]:
-    """Every package folder under root; symlinked directories are not followed."""
-    walker = walk(
-        root,
-        prune=lambda name, _path: name == ".git",
-        on_error=lambda _path, _msg: stats.add("unreadable_dirs"),
-    )
-    for wd in walker:
-        if "package.json" in wd.files and _is_package_dir(
-            wd.path, os.path.dirname(wd.path), wd.path == root
-        ):
-            yield wd.path
-
-
-def _identity(pkg_dir: str, integrity: dict[str, str], stats: Stats) -> tuple[str, ...] | None:
-    loaded = load_manifest(pkg_dir, stats)
-    if loaded is None:
-        return None
-    manifest = loaded[0]
-    name = str_field(manifest, "name")
-    version = str_field(manifest, "version")
-    if name is None or version is None:
-        return None
-    integ = str_field(manifest, "_integrity") or integrity.get(os.path.abspath(pkg_dir), "")
-    return (name, version, integ)
-
-
-def _hidden_lock_integrity(root: str, stats: Stats) -> dict[str, str]:
-    """Integrity per installed folder from npm's node_modules/.package-lock.json files."""
-    out: dict[str, str] = {}
-    candidates = [os.path.join(root, "node_modules", ".package-lock.json")]
-    if os.path.basename(root) == "node_modules":
-        candidates.append(os.path.join(root, ".package-lock.json"))
-    for lock in candidates:
-        got = read_sampled(lock, 64 * 1024 * 1024, stats)
-        if got is None or got[1]:
-            continue
-        try:
-            data = json.loads(got[0])
-        except (ValueError, RecursionError):
-            continue
-        pkgs = data.get("packages") if isinstance(data, dict) else None
-        if not isinstance(pkgs, dict):
-            continue
-        base = os.path.dirname(os.path.dirname(lock))
-        for key, entry in pkgs.items():
-            if isinstance(key, str) and isinstance(entry, dict):
-                integ = entry.get("integrity")
-                if isinstance(integ, str):
-                    out[os.path.abspath(os.path.join(base, key))] = integ
-    return out
-
-
 _Entry = tuple[tuple[int, int, int, int], str]  # a file's identity and its SHA-256
 _Result = tuple[list[HeuristicHit], dict[str, int], list[_Entry]]
 
 
-def _worker(pkg_dir: str) -> _Result:
+def _job(item: str | PackageJob, stats: Stats) -> PackageJob:
+    return job_for(item, stats) if isinstance(item, str) else item
+
+
+def _worker(item: str | PackageJob) -> _Result:
+    """Scan one package: a job from discovery, or a bare folder (read and listed here)."""
     stats = Stats()
-    hits = _scan_package(pkg_dir, stats)
+    hits = _scan_package(_job(item, stats), stats)
     return hits, dict(stats.counts), []
 
 
@@ -280,10 +226,10 @@ class _DigestLog(dict[tuple[int, int, int, int], str]):
 _LOG = _DigestLog()
 
 
-def _hashing_worker(pkg_dir: str) -> _Result:
+def _hashing_worker(item: str | PackageJob) -> _Result:
     """``_worker``, also hashing the files read whole (a rule has ``file_hashes``)."""
     stats = Stats()
-    hits = _scan_package(pkg_dir, stats, _LOG)
+    hits = _scan_package(_job(item, stats), stats, _LOG)
     new, _LOG.new = _LOG.new, []
     return hits, dict(stats.counts), new
 
@@ -294,20 +240,8 @@ def unique_packages(
     """The package folders under ``root`` that a scan looks at: a release with a known integrity
     (npm's hidden lockfile, ``_integrity``) once (``seen`` carries that across roots); a folder
     without one every time, since its package.json can claim any name and version (a payload
-    posing as a release already scanned would otherwise be skipped)."""
-    stats = Stats() if stats is None else stats
-    integrity = _hidden_lock_integrity(root, stats)
-    seen = set() if seen is None else seen
-    todo: list[str] = []
-    for pkg_dir in _discover(root, stats):
-        ident = _identity(pkg_dir, integrity, stats)
-        if ident is not None and ident[2]:
-            if ident in seen:
-                stats.add("duplicates")
-                continue
-            seen.add(ident)
-        todo.append(pkg_dir)
-    return todo
+    posing as a release already scanned would otherwise be skipped). See ``discover``."""
+    return [job.path for job in discover(root, stats, seen)]
 
 
 def count_packages(root: str) -> int:
@@ -336,18 +270,19 @@ def scan_trees(
     """
     stats = Stats()
     seen: set[tuple[str, ...]] = set()  # shared, so a package is scanned once per run
-    todo = [pkg for root in roots for pkg in unique_packages(root, stats, seen)]
+    todo = [job for root in roots for job in discover(root, stats, seen)]
     return scan_package_dirs(todo, workers=workers, stats=stats, digests=digests)
 
 
 def scan_package_dirs(
-    todo: Sequence[str],
+    todo: Sequence[str | PackageJob],
     *,
     workers: int = 2,
     stats: Stats | None = None,
     digests: Digests | None = None,
 ) -> tuple[list[HeuristicHit], list[str]]:
-    """Scan these package folders (already de-duplicated); hits and notes."""
+    """Scan these package folders (already de-duplicated; discovery's jobs or bare folders);
+    hits and notes."""
     hits: list[HeuristicHit] = []
     counts: Counter[str] = Counter(stats.counts if stats is not None else ())
     if digests is not None:
@@ -362,8 +297,8 @@ def scan_package_dirs(
                 if digests is not None:
                     digests.update(got_digests)
     else:
-        for pkg_dir in todo:
-            got_hits, got_counts, got_digests = worker(pkg_dir)
+        for item in todo:
+            got_hits, got_counts, got_digests = worker(item)
             hits += got_hits
             counts.update(got_counts)
             if digests is not None:

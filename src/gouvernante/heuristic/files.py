@@ -23,6 +23,7 @@ __all__ = [
     "Digests",
     "Stats",
     "is_binary",
+    "is_code_file",
     "load_manifest",
     "package_files",
     "read_sampled",
@@ -138,7 +139,7 @@ def str_field(data: dict[str, object], key: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _is_code_file(name: str) -> bool | None:
+def is_code_file(name: str) -> bool | None:
     """True: scan; False: skip; None: scan only if it starts with a shebang."""
     low = name.lower()
     if low.endswith(SKIP_SUFFIXES):
@@ -160,7 +161,7 @@ def package_files(pkg_dir: str, stats: Stats) -> Iterator[tuple[str, bool]]:
         for name in wd.files:
             if name in wd.links:
                 continue
-            kind = _is_code_file(name)
+            kind = is_code_file(name)
             if kind is False:
                 continue
             emitted += 1
