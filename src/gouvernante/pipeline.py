@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from itertools import islice
 from typing import TYPE_CHECKING, Protocol
 
 import msgspec
@@ -158,10 +159,19 @@ def _with_manifest_beside(graph: LockfileGraph, path: str) -> LockfileGraph:
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+_NAMES_AT_ONCE = 16_384
+
+
 def _control_in_names(names: Sequence[str]) -> str | None:
     """A package name holding NUL or another control character cannot be one npm installs: the
     file is refused (the name is not echoed)."""
-    if _CONTROL.search(" ".join(names)) is None:  # one pass over every name: the common case
+    # One pass over the names joined, a slice at a time: a big lockfile's names column may be
+    # computed as it is read (npm's big-file path), and joined whole it would be held at once.
+    names_left = iter(names)
+    while chunk := list(islice(names_left, _NAMES_AT_ONCE)):
+        if _CONTROL.search(" ".join(chunk)) is not None:
+            break
+    else:  # the common case
         return None
     for position, name in enumerate(names):
         if _CONTROL.search(name) is not None:

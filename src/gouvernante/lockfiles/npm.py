@@ -30,8 +30,12 @@ import bisect
 import posixpath
 import re
 import sys
+from array import array
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from itertools import islice
+from itertools import chain, islice
+from operator import itemgetter, methodcaller
+from typing import cast, overload
 
 import msgspec
 
@@ -97,28 +101,52 @@ class _LockRaw(msgspec.Struct):
 
 
 class _LazyEntries(Mapping[str, _Entry]):
-    """The ``packages`` map of a big file: an entry is decoded each time it is looked up (a scan
-    looks up a few), so the decoded map never sits in memory whole."""
+    """The ``packages`` map of a big file: where each entry's JSON text lies in the file's bytes;
+    an entry is decoded each time it is looked up (a scan looks up a few), so the decoded map
+    never sits in memory whole, nor one object per entry beyond its key.
 
-    __slots__ = ("_raws",)
+    The index maps a key to its group of ``_GROUP`` consecutive entries (one int object per
+    group, not per entry: 200,000 ints are 6 MiB); the key's place in its group is found among
+    the group's keys."""
 
-    def __init__(self, raws: dict[str, msgspec.Raw]) -> None:
-        self._raws = raws
+    __slots__ = ("_data", "_ends", "_index", "_keys", "_starts")
+
+    def __init__(self, data: bytes, index: dict[str, int], keys: list[str]) -> None:
+        self._data = data
+        self._index = index  # key -> its group (filled by ``_checked_entries``)
+        self._keys = keys  # the keys in file order, the same string objects as ``index``'s
+        offsets = "q" if len(data) >= 1 << 31 else "i"
+        self._starts = array(offsets)
+        self._ends = array(offsets)
+
+    def _position(self, key: str) -> int:
+        first = self._index[key] * _GROUP
+        return self._keys.index(key, first, first + _GROUP)
 
     def __getitem__(self, key: str) -> _Entry:
-        return _ENTRY_DECODER.decode(self._raws[key])
+        at = self._position(key)
+        return _ENTRY_DECODER.decode(self._data[self._starts[at] : self._ends[at]])
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._raws)
+        return iter(self._index)
 
     def __len__(self) -> int:
-        return len(self._raws)
+        return len(self._index)
 
     def __contains__(self, key: object) -> bool:
-        return key in self._raws
+        return key in self._index
+
+    def key_of(self, key: str) -> str:
+        """The map's own string for ``key`` (a dependency path keeps the nodes it visits: one
+        copy of each id, not one more per visit)."""
+        return self._keys[self._position(key)]
 
     def without(self, keys: set[str]) -> _LazyEntries:
-        return _LazyEntries({k: v for k, v in self._raws.items() if k not in keys})
+        """The map less ``keys``, in place: no second index (the keys dropped are entries no
+        package of the table is built from)."""
+        for key in keys:
+            self._index.pop(key, None)
+        return self
 
 
 _ENTRY_DECODER = msgspec.json.Decoder(_Entry)
@@ -127,7 +155,8 @@ _CHUNK_DECODER = msgspec.json.Decoder(list[_Entry])
 # typed decoder a chunk at a time (peak memory about the file and its keys, not every entry
 # decoded at once); smaller ones are decoded whole, which is faster.
 LEAN_BYTES = 32 * 1024 * 1024
-_CHUNK = 4096
+_CHUNK = 1024
+_GROUP = 16  # entries per group of the big-file path's index
 
 
 class _VersionOnly(msgspec.Struct):
@@ -201,37 +230,87 @@ def _lockfile_version_of(data: bytes) -> object:
 
 def _parse_lean(data: bytes, fmt: LockfileFormat, path: str) -> LockfileGraph | None:
     """The big-file path: the same graph as ``_parse_packages`` after a whole-file decode, or
-    None when the file needs that path (damaged: it words the error; keys to normalise; v1)."""
+    None when the file needs that path (damaged: it words the error; keys to normalise; v1; an
+    entry not found where the walk over the bytes expects it)."""
     try:
         lock = msgspec.json.decode(data, type=_LockRaw)
     except (msgspec.MsgspecError, ValueError, RecursionError):
         return None
     raws = lock.packages
-    if raws is None or lock.lockfileVersion not in (2, 3) or _odd_keys(raws):
+    opening = _PACKAGES_OPEN.search(data)
+    if raws is None or lock.lockfileVersion not in (2, 3) or opening is None:
         return None
     header = _Lock(lock.lockfileVersion, lock.name, None, lock.dependencies)
+    del lock
+    # The decoded map becomes the index (key -> position): each entry's JSON text is dropped
+    # once its place in the bytes is known, a chunk at a time.
+    index = cast("dict[str, int]", raws)
+    entries = _LazyEntries(data, index, list(raws))
+    named: dict[str, str] = {}
+    pairs = _checked_entries(raws, entries, opening.end(), named)
+    del raws
     try:
-        return _parse_packages(
-            header, _LazyEntries(raws), data, fmt, path, pairs=_checked_entries(raws)
-        )
+        return _parse_packages(header, entries, data, fmt, path, pairs=pairs, named=named)
     except _WholeDecodeNeeded:
         return None
 
 
+# Where the ``packages`` object opens; the walk over its entries checks that every entry's text
+# is found there, so a ``"packages"`` elsewhere (say inside a string) only sends the file to the
+# whole-file decode.
+_PACKAGES_OPEN = re.compile(rb'"packages"[ \t\r\n]*:[ \t\r\n]*\{')
+_CLOSE = re.compile(rb"[ \t\r\n]*\}")
+
+
 class _WholeDecodeNeeded(Exception):
-    """An entry the typed decoder refuses: the whole-file decode words the error."""
+    """An entry the typed decoder refuses, or not where the walk expects it: the whole-file
+    decode words the error (or reads the file)."""
 
 
-def _checked_entries(raws: dict[str, msgspec.Raw]) -> Iterator[tuple[str, _Entry]]:
+def _checked_entries(
+    raws: dict[str, msgspec.Raw], entries: _LazyEntries, pos: int, named: dict[str, str]
+) -> Iterator[tuple[str, _Entry]]:
     """Every entry checked and decoded by the typed decoder as the whole-file decode would, a
-    chunk at a time (only one chunk decoded at once)."""
+    chunk at a time (only one chunk decoded at once); meanwhile each entry's text is located in
+    the bytes (``entries`` gets its offsets, ``raws`` its group instead of its text) and the
+    entries that carry a ``name`` are noted in ``named``.
+
+    An entry's text starts at the first ``{`` after the previous one's end and must be byte for
+    byte the text the decoder kept (so a ``{`` in a key, an entry that is not an object, a
+    repeated key just send the file to the whole-file decode); after the last one, the map
+    closes."""
+    data = entries._data
+    find = data.find
+    found = data.startswith
+    starts = entries._starts
+    ends = entries._ends
+    index = cast("dict[str, object]", raws)
+    at = group = 0
     items = iter(raws.items())
     while chunk := list(islice(items, _CHUNK)):
+        if _odd_keys(key for key, _ in chunk):
+            raise _WholeDecodeNeeded
+        for key, raw in chunk:
+            start = find(b"{", pos)
+            pos = start + len(raw)
+            if start < 0 or not found(raw, start):
+                raise _WholeDecodeNeeded
+            starts.append(start)
+            ends.append(pos)
+            if at % _GROUP == 0:
+                group = at // _GROUP  # one int object for the group's keys
+            index[key] = group
+            at += 1
         try:
             decoded = _CHUNK_DECODER.decode(b"[" + b",".join(raw for _, raw in chunk) + b"]")
         except (msgspec.MsgspecError, ValueError, RecursionError):
             raise _WholeDecodeNeeded from None
-        yield from zip((key for key, _ in chunk), decoded, strict=True)
+        for (key, _), entry in zip(chunk, decoded, strict=True):
+            if entry.name:
+                named[key] = entry.name
+            yield key, entry
+    if _CLOSE.match(data, pos) is None:
+        raise _WholeDecodeNeeded
 
 
 def _parse_packages(
@@ -242,8 +321,11 @@ def _parse_packages(
     path: str,
     *,
     pairs: Iterable[tuple[str, _Entry]] | None = None,
+    named: dict[str, str] | None = None,
 ) -> LockfileGraph:
-    """``pairs``: the entries in file order, when ``entries`` decodes them on lookup."""
+    """``pairs``: the entries in file order, when ``entries`` decodes them on lookup; ``named``:
+    then filled (as ``pairs`` is read) with the entries that carry a ``name``, and the names
+    column is derived from the keys instead of holding a string per entry."""
     if isinstance(entries, dict):
         entries = _normalised_keys(entries, path)
     ids: list[str] = []
@@ -254,7 +336,7 @@ def _parse_packages(
     skipped: list[str] = []
     bad_versions: list[str] = []
     add_id = ids.append
-    add_name = names.append
+    add_name = names.append if named is None else _DISCARD
     semver = _SEMVER.fullmatch
     # The hot loop (tens of thousands of entries): a plain entry only gets its name here; the
     # package itself is built if the matcher asks for it.
@@ -302,7 +384,7 @@ def _parse_packages(
         extra.append(
             LockedPackage(key, name, entry.version or "", Source.LOCAL, None, entry.resolved)
         )
-    table = _table(entries, ids, names, extra)
+    table = _table(entries, ids, names if named is None else _KeyNames(ids, named), extra)
 
     root = entries.get("")
     root_name = lock.name or (root.name if root is not None else None)
@@ -324,6 +406,59 @@ def _parse_packages(
         for key in bad_versions
     )
     return LockfileGraph(fmt, table, importers, (), details, notes, entry_errors=errors)
+
+
+_DISCARD = deque[str](maxlen=0).append  # the big-file path keeps no name per entry
+
+
+class _KeyNames(Sequence[str]):
+    """The names column of the big-file path: a plain entry's name is the last part of its key
+    (``node_modules/a/node_modules/b`` -> ``b``) unless the entry has a ``name`` (an alias), as
+    the parse loop reads it, computed when asked instead of held (one string per entry); then
+    the names of the other packages (``extend``)."""
+
+    __slots__ = ("_ids", "_named", "_others", "_plain")
+
+    def __init__(self, ids: list[str], named: dict[str, str]) -> None:
+        self._ids = ids
+        self._plain = len(ids)
+        self._named = named
+        self._others: list[str] = []
+
+    def extend(self, names: Iterable[str]) -> None:
+        self._others.extend(names)
+
+    def __len__(self) -> int:
+        return self._plain + len(self._others)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(len(self))[index]]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("names index out of range")
+        if index >= self._plain:
+            return self._others[index - self._plain]
+        key = self._ids[index]
+        return self._named.get(key) or key[key.rfind("node_modules/") + 13 :]
+
+    def __iter__(self) -> Iterator[str]:
+        ids = self._ids
+        tails = map(_LAST, map(_AFTER_NODE_MODULES, islice(ids, self._plain)))
+        if self._named:  # it holds no empty name: get(key, tail) is "name or tail"
+            tails = map(self._named.get, islice(ids, self._plain), tails)
+        return chain(tails, self._others)
+
+
+_AFTER_NODE_MODULES = methodcaller("rpartition", "node_modules/")
+_LAST = itemgetter(2)
 
 
 # A version npm writes: x.y.z with an optional prerelease/build (semver 2.0, loose on leading 0s).
@@ -375,7 +510,10 @@ def _odd_keys_one_by_one(keys: Iterable[str]) -> bool:
 
 
 def _table(
-    entries: Mapping[str, _Entry], ids: list[str], names: list[str], extra: list[LockedPackage]
+    entries: Mapping[str, _Entry],
+    ids: list[str],
+    names: list[str] | _KeyNames,
+    extra: list[LockedPackage],
 ) -> PackageTable:
     """Plain registry entries first (built on demand), then the others (built already)."""
     plain = len(ids)
@@ -444,6 +582,7 @@ class _PackagesDetails:
         self._marks: list[tuple[int, int]] = [(0, 1)]  # (byte offset, line) pairs seen
         self._by_dep_name: dict[str, list[str]] | None = None
         self._link_sources: dict[str, list[str]] = {}
+        self._key_of = entries.key_of if isinstance(entries, _LazyEntries) else None
 
     def edges(self) -> Mapping[str, Sequence[str]]:
         if self._edges is None:
@@ -479,6 +618,8 @@ class _PackagesDetails:
                     if child != node_id and child not in children:
                         children.append(child)
                     break
+        if self._key_of is not None:
+            return list(map(self._key_of, children))
         return children
 
     def parents_of(self, node_id: str) -> list[str]:
