@@ -56,12 +56,13 @@ class _Head(msgspec.Struct, array_like=True):
     published: list[str | None]
     updated: list[str | None]
     flags: bytes  # one byte per rule: rules.model.CHECKS_*
-    names: list[str]  # every package rule's package name, in rule order
-    name_rules: bytes  # array("I"): the rule (position in this entry) of each name
-    droppers: list[str]
-    dropper_rules: bytes
-    integrity: list[str]
-    integrity_rules: bytes
+    package_rules: int  # how many (the report's ``rules.sets``)
+    # Each package name, dropper name and integrity string, with the position of the rule (in
+    # this entry) naming it, or the positions of the rules (in order; a rule naming it twice is
+    # there twice): decoded by msgspec as the dictionaries the index looks names up in.
+    packages: dict[str, int | list[int]]
+    droppers: dict[str, int | list[int]]
+    integrity: dict[str, int | list[int]]
 
 
 _HEAD_DECODER = msgspec.msgpack.Decoder(_Head)
@@ -88,15 +89,13 @@ class CachedFile:
         "_data",
         "_offsets",
         "_rules",
-        "dropper_rules",
         "droppers",
         "flags",
         "ids",
         "indexes",
         "integrity",
-        "integrity_rules",
-        "name_rules",
-        "names",
+        "package_rules",
+        "packages",
         "published",
         "source",
         "updated",
@@ -112,12 +111,10 @@ class CachedFile:
         self.published = head.published
         self.updated = head.updated
         self.flags = head.flags
-        self.names = head.names
-        self.name_rules = _u32(head.name_rules)
+        self.package_rules = head.package_rules
+        self.packages = head.packages
         self.droppers = head.droppers
-        self.dropper_rules = _u32(head.dropper_rules)
         self.integrity = head.integrity
-        self.integrity_rules = _u32(head.integrity_rules)
         self._rules: list[Rule | None] | None = None
 
     def _consistent(self) -> bool:
@@ -131,13 +128,6 @@ class CachedFile:
             and len(offsets) == n + 1
             and offsets[0] == _array_header_size(n)
             and self._base + offsets[-1] == len(self._data)
-            and len(self.name_rules) == len(self.names)
-            and len(self.dropper_rules) == len(self.droppers)
-            and len(self.integrity_rules) == len(self.integrity)
-            # positions are written in rule order: the last one is the largest
-            and all(
-                a[-1] < n for a in (self.name_rules, self.dropper_rules, self.integrity_rules) if a
-            )
         )
 
     def __len__(self) -> int:
@@ -363,6 +353,16 @@ def store(directory: str, display: str, digest: str, rules: list[tuple[int, Rule
         return
 
 
+def _add(table: dict[str, int | list[int]], key: str, position: int) -> None:
+    got = table.get(key)
+    if got is None:
+        table[key] = position
+    elif isinstance(got, list):
+        got.append(position)
+    else:
+        table[key] = [got, position]
+
+
 def _encode(display: str, digest: str, rules: list[tuple[int, Rule]]) -> bytes:
     encoded = [_ENCODER.encode(rule) for _, rule in rules]
     region = bytearray(_array_header(len(encoded)))
@@ -371,22 +371,16 @@ def _encode(display: str, digest: str, rules: list[tuple[int, Rule]]) -> bytes:
         offsets.append(len(region))
         region += item
     offsets.append(len(region))
-    names: list[str] = []
-    name_rules: list[int] = []
-    droppers: list[str] = []
-    dropper_rules: list[int] = []
-    integrity: list[str] = []
-    integrity_rules: list[int] = []
+    packages: dict[str, int | list[int]] = {}
+    droppers: dict[str, int | list[int]] = {}
+    integrity: dict[str, int | list[int]] = {}
     for position, (_, rule) in enumerate(rules):
         for prule in rule.package_rules:
-            names.append(prule.package_name)
-            name_rules.append(position)
+            _add(packages, prule.package_name, position)
         for dropper in rule.dropper_packages:
-            droppers.append(dropper.package_name)
-            dropper_rules.append(position)
+            _add(droppers, dropper.package_name, position)
         for sri in rule.bad_integrity:
-            integrity.append(sri)
-            integrity_rules.append(position)
+            _add(integrity, sri, position)
     head = _ENCODER.encode(
         _Head(
             content_sha256=digest,
@@ -397,12 +391,10 @@ def _encode(display: str, digest: str, rules: list[tuple[int, Rule]]) -> bytes:
             published=[r.published_at for _, r in rules],
             updated=[r.last_updated_at for _, r in rules],
             flags=bytes(rule_flags(r) for _, r in rules),
-            names=names,
-            name_rules=_packed(name_rules),
+            package_rules=sum(len(r.package_rules) for _, r in rules),
+            packages=packages,
             droppers=droppers,
-            dropper_rules=_packed(dropper_rules),
             integrity=integrity,
-            integrity_rules=_packed(integrity_rules),
         )
     )
     body = len(head).to_bytes(4, "little") + head + region

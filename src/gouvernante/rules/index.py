@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 import msgspec
 
+from gouvernante.errors import RuleError
 from gouvernante.rules.model import DropperPackage, LazyRules, PackageRule, Rule
 
 if TYPE_CHECKING:
@@ -42,27 +43,37 @@ _E = TypeVar("_E")
 _V = TypeVar("_V")
 
 
+# Positions of the rules naming a key, per part of a rule set: (first rule's position, number of
+# rules, key -> position or positions in the part). A cache entry's tables are used as decoded.
+_Tables = list[tuple[int, int, dict[str, int | list[int]]]]
+
+
 class _Lazy(Mapping[str, tuple[_V, ...]], Generic[_V]):
-    """Keys to rule positions; a key's entries are built by ``make`` on first look-up."""
+    """A key's entries, built by ``make`` from the positions of the rules naming it (in order) on
+    first look-up; the keys are those of the parts' tables."""
 
-    __slots__ = ("_built", "_make", "_positions")
+    __slots__ = ("_built", "_keys", "_make", "_tables")
 
-    def __init__(
-        self,
-        positions: dict[str, int | list[int]],
-        make: Callable[[str, int | list[int]], tuple[_V, ...]],
-    ) -> None:
-        self._positions = positions
+    def __init__(self, tables: _Tables, make: Callable[[str, list[int]], tuple[_V, ...]]) -> None:
+        self._tables = [t for t in tables if t[2]]
         self._make = make
         self._built: dict[str, tuple[_V, ...]] = {}
+        self._keys: frozenset[str] | None = None
 
     def get(self, key: str, default: object = None) -> tuple[_V, ...] | None:  # type: ignore[override]
         built = self._built.get(key)
         if built is None:
-            found = self._positions.get(key)
-            if found is None:
+            positions: list[int] = []
+            for start, count, table in self._tables:
+                found = table.get(key)
+                if found is not None:
+                    for position in [found] if isinstance(found, int) else found:
+                        if not 0 <= position < count:
+                            raise RuleError("rule cache", f"position {position} out of range")
+                        positions.append(start + position)
+            if not positions:
                 return default  # type: ignore[return-value]
-            built = self._built[key] = self._make(key, found)
+            built = self._built[key] = self._make(key, positions)
         return built
 
     def __getitem__(self, key: str) -> tuple[_V, ...]:
@@ -71,14 +82,22 @@ class _Lazy(Mapping[str, tuple[_V, ...]], Generic[_V]):
             raise KeyError(key)
         return built
 
+    def keys_set(self) -> frozenset[str]:
+        keys = self._keys
+        if keys is None:
+            keys = self._keys = frozenset().union(*(t for _, _, t in self._tables))
+        return keys
+
     def __contains__(self, key: object) -> bool:
-        return key in self._positions
+        return any(key in table for _, _, table in self._tables)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._positions)
+        if len(self._tables) == 1:
+            return iter(self._tables[0][2])
+        return iter(dict.fromkeys(k for _, _, t in self._tables for k in t))
 
     def __len__(self) -> int:
-        return len(self._positions)
+        return len(self._tables[0][2]) if len(self._tables) == 1 else len(self.keys_set())
 
 
 def _add(table: dict[str, _E | list[_E]], key: str, entry: _E) -> None:
@@ -133,64 +152,70 @@ def _build_index(rules: tuple[Rule, ...]) -> RuleIndex:
     )
 
 
-def _positions(rules: CachedRules) -> tuple[dict[str, int | list[int]], ...]:
-    """Each package name, dropper name and integrity string, with the positions of the rules
-    naming it, in rule order (a rule naming it twice is there twice)."""
-    tables: tuple[dict[str, int | list[int]], ...] = ({}, {}, {})
-    by_name, droppers, integrity = tables
+def _tables(rules: CachedRules) -> tuple[_Tables, _Tables, _Tables]:
+    """Package names, dropper names and integrity strings, part by part: a cache entry's as
+    decoded, a tuple of rules' (the bundled pack after a feed) built here."""
+    by_name: _Tables = []
+    droppers: _Tables = []
+    integrity: _Tables = []
     for start, part in zip(rules.starts, rules.parts, strict=True):
         if not isinstance(part, tuple):
-            columns = (
-                (by_name, part.names, part.name_rules),
-                (droppers, part.droppers, part.dropper_rules),
-                (integrity, part.integrity, part.integrity_rules),
-            )
-            for table, keys, positions in columns:
-                for key, position in zip(keys, positions, strict=True):
-                    _add(table, key, start + position)
+            by_name.append((start, len(part), part.packages))
+            droppers.append((start, len(part), part.droppers))
+            integrity.append((start, len(part), part.integrity))
             continue
-        for position, rule in enumerate(part, start):
+        tables: tuple[dict[str, int | list[int]], ...] = ({}, {}, {})
+        for position, rule in enumerate(part):
             for prule in rule.package_rules:
-                _add(by_name, prule.package_name, position)
+                _add(tables[0], prule.package_name, position)
             for dropper in rule.dropper_packages:
-                _add(droppers, dropper.package_name, position)
+                _add(tables[1], dropper.package_name, position)
             for sri in rule.bad_integrity:
-                _add(integrity, sri, position)
-    return tables
+                _add(tables[2], sri, position)
+        for out, table in zip((by_name, droppers, integrity), tables, strict=True):
+            out.append((start, len(part), table))
+    return by_name, droppers, integrity
 
 
-def _unique(found: int | list[int]) -> list[int]:
-    if isinstance(found, int):
-        return [found]
-    return list(dict.fromkeys(found))  # a rule naming a package twice: its entries once
+def _broken(rule: Rule, key: str) -> RuleError:
+    # Not reached unless the tool wrote a wrong entry (its checksum is verified at load).
+    return RuleError(rule.source, f"rule cache entry does not match rule {rule.id} ({key!r})")
 
 
 def _lazy_index(rules: CachedRules) -> RuleIndex:
-    by_name, droppers, integrity = _positions(rules)
+    by_name, droppers, integrity = _tables(rules)
 
-    def versions(name: str, found: int | list[int]) -> tuple[VersionEntry, ...]:
-        return tuple(
-            VersionEntry(rule, prule)
-            for rule in map(rules.__getitem__, _unique(found))
-            for prule in rule.package_rules
-            if prule.package_name == name
-        )
+    def versions(name: str, positions: list[int]) -> tuple[VersionEntry, ...]:
+        out: list[VersionEntry] = []
+        for rule in map(rules.__getitem__, dict.fromkeys(positions)):
+            found = [VersionEntry(rule, p) for p in rule.package_rules if p.package_name == name]
+            if not found:
+                raise _broken(rule, name)
+            out.extend(found)
+        return tuple(out)
 
-    def dropper_entries(name: str, found: int | list[int]) -> tuple[DropperEntry, ...]:
-        return tuple(
-            DropperEntry(rule, dropper)
-            for rule in map(rules.__getitem__, _unique(found))
-            for dropper in rule.dropper_packages
-            if dropper.package_name == name
-        )
+    def dropper_entries(name: str, positions: list[int]) -> tuple[DropperEntry, ...]:
+        out: list[DropperEntry] = []
+        for rule in map(rules.__getitem__, dict.fromkeys(positions)):
+            found = [DropperEntry(rule, d) for d in rule.dropper_packages if d.package_name == name]
+            if not found:
+                raise _broken(rule, name)
+            out.extend(found)
+        return tuple(out)
 
-    def integrity_rules(_sri: str, found: int | list[int]) -> tuple[Rule, ...]:
-        return tuple(map(rules.__getitem__, [found] if isinstance(found, int) else found))
+    def integrity_rules(sri: str, positions: list[int]) -> tuple[Rule, ...]:
+        out = tuple(map(rules.__getitem__, positions))
+        for rule in out:
+            if sri not in rule.bad_integrity:
+                raise _broken(rule, sri)
+        return out
 
+    by_name_table = _Lazy(by_name, versions)
+    dropper_table = _Lazy(droppers, dropper_entries)
     return RuleIndex(
         rules=rules,
-        by_name=_Lazy(by_name, versions),
-        droppers=_Lazy(droppers, dropper_entries),
+        by_name=by_name_table,
+        droppers=dropper_table,
         integrity=_Lazy(integrity, integrity_rules),
-        names=frozenset(by_name) | frozenset(droppers),
+        names=by_name_table.keys_set() | dropper_table.keys_set(),
     )

@@ -146,7 +146,7 @@ def _load_rule_files(paths: Sequence[str]) -> tuple[RuleSet, list[RuleError]]:
             if cached is not None and _add_ids(cached.ids, seen_ids):
                 loaded.append((display, cached.indexes, cached.ids))
                 parts.append(cached)
-                files.append(RuleFile(display, digest, len(cached), len(cached.names)))
+                files.append(RuleFile(display, digest, len(cached), cached.package_rules))
                 continue
             if cached is not None:  # it repeats an id: word the duplicates as for a file
                 file_rules = list(zip(cached.indexes, cached.all(), strict=True))
