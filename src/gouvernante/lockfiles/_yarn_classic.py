@@ -27,7 +27,7 @@ import operator
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
-from itertools import accumulate, chain, count, repeat
+from itertools import accumulate, chain, compress, count, repeat
 from typing import cast
 
 from gouvernante.errors import LockfileError
@@ -439,9 +439,73 @@ def _block_field(block: str, needle: str, path: str, line: int) -> str | None:
 
 
 def _blocks(text: str, path: str) -> tuple[_Entries, Callable[[int], str]] | None:
-    """The fast path; None when the file is not in yarn's exact layout. Without a backslash in
-    the file no field can fail to read, so a block's version, resolved and integrity are read
-    when its package is built (the few a scan looks at), not here."""
+    """The fast path; None when the file is not in yarn's exact layout (the line reader reads
+    it). A file without a backslash or NUL is read a column at a time (``_block_columns``)."""
+    if "\\" not in text and "\x00" not in text:
+        found = _block_columns(text, path)
+        if found is not _ONE_BY_ONE:
+            return cast("tuple[_Entries, Callable[[int], str]] | None", found)
+    return _blocks_one_by_one(text, path)
+
+
+_ONE_BY_ONE = object()  # _block_columns: a header written twice, read block by block instead
+_KEY_OR_NL = re.compile(rf"{_KEY}|\n")
+# split_at_version over lines: the name runs to the first "@" after its first character
+_NAME_RANGE = re.compile(r"^(.?[^@\n]*)@?(.*)$", re.MULTILINE)
+
+
+def _block_columns(text: str, path: str) -> tuple[_Entries, Callable[[int], str]] | object | None:
+    """``_blocks_one_by_one`` for a file without a backslash or NUL, each step done for every
+    entry at once: the block grammar by ``map``, header lines from each block's line count,
+    the headers' tokens by one regex over them joined, unquoted by dropping every ``"`` (no
+    escape can hide one), names and ranges by one regex over the first descriptors."""
+    blocks = text.split("\n\n")
+    matches = list(map(_BLOCK.fullmatch, blocks))
+    if None in matches:
+        for at in compress(range(len(blocks)), map(operator.not_, matches)):
+            if _NO_ENTRY.fullmatch(blocks[at]) is None:
+                return None
+    kept = list(compress(blocks, matches))
+    if not all(map(operator.contains, kept, repeat(_NEEDLES[0]))):
+        return None  # an entry without a version: the line reader reports it
+    found = [m for m in matches if m is not None]
+    heights = map(operator.add, map(str.count, blocks, repeat("\n")), repeat(2))
+    lines = list(compress(accumulate(heights, initial=1), matches))
+    for at in compress(range(len(kept)), map(str.startswith, kept, repeat(("#", "\n")))):
+        lines[at] += found[at].group(1).count("\n")  # comments above the header
+    headers = list(map(operator.methodcaller("group", 2), found))
+    tokens = "\x00".join(_KEY_OR_NL.findall("\n".join(headers))).replace('"', "")
+    per_header = tokens.split("\x00\n\x00")
+    ids = tokens.replace("\x00\n\x00", "\n").replace("\x00", ", ").split("\n")
+    if len(per_header) != len(kept) or len(ids) != len(kept):  # pragma: no cover - guard
+        return None
+    if len(set(ids)) != len(ids):
+        return _ONE_BY_ONE
+    descriptors = list(map(str.split, per_header, repeat("\x00")))
+    firsts = "\n".join(map(operator.itemgetter(0), descriptors))
+    split = _NAME_RANGE.findall(firsts)
+    if len(split) != len(kept):  # pragma: no cover - guard
+        return None
+    names = list(map(operator.itemgetter(0), split))
+    ranges = list(map(operator.itemgetter(1), split))
+    for at in compress(range(len(ranges)), map(str.startswith, ranges, repeat("npm:"))):
+        names[at] = alias_target(names[at], ranges[at])[0]
+    entries = _Entries(path)
+    entries.ids = ids
+    entries.names = names
+    entries.ranges = ranges
+    entries.lines = lines
+    entries.descriptors = descriptors
+    entries.fields = [None] * len(ids)
+    entries.texts = entries.blocks = kept
+    entries.block_entry = list(range(len(ids)))
+    return entries, kept.__getitem__
+
+
+def _blocks_one_by_one(text: str, path: str) -> tuple[_Entries, Callable[[int], str]] | None:
+    """The fast path block by block; None when the file is not in yarn's exact layout. Without
+    a backslash in the file no field can fail to read, so a block's version, resolved and
+    integrity are read when its package is built (the few a scan looks at), not here."""
     entries = _Entries(path)
     texts = entries.texts
     lazy = "\\" not in text
