@@ -37,14 +37,17 @@ RX_LOCAL_REF = re.compile(
 RX_SHELL_SEP = re.compile(r"&&|\|\||;|\n")
 
 
+# (pattern id, file detector) in table order, looked up once rather than once per file
+_FILE_DETECTORS = tuple((p.id, p.detect) for p in PATTERNS.values() if p.detect is not None)
+
+
 def detect_file(s: FileSignals) -> list[tuple[str, Detection]]:
     """Every pattern's file detector over one file, in table order."""
     out: list[tuple[str, Detection]] = []
-    for p in PATTERNS.values():
-        if p.detect is not None:
-            got = p.detect(s)
-            if got is not None:
-                out.append((p.id, got))
+    for pid, detect in _FILE_DETECTORS:
+        got = detect(s)
+        if got is not None:
+            out.append((pid, got))
     return out
 
 
