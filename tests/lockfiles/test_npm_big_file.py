@@ -1,0 +1,211 @@
+"""npm's big-file path (files over ``npm.LEAN_BYTES``): entries located in the file's bytes.
+
+The path keeps, per entry, its key and where its JSON text lies in the bytes (checked byte for
+byte against the text the decoder kept), derives the names column from the keys and decodes an
+entry when it is looked up (decision 0007). It must give what the whole-file decode gives, and
+hand the file to that decode whenever the walk over the bytes does not find an entry where it
+expects it. ``test_prefilter.py`` compares both paths on every fixture and on mutated copies;
+this file checks that the path is really taken, its refusals, and its parts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gouvernante.errors import LockfileError
+from gouvernante.lockfiles import npm
+from gouvernante.model import LockfileFormat, LockfileGraph
+from gouvernante.pipeline import _control_in_names
+from lockfiles.fuzzcore import fixture_paths
+
+NPM_PATHS = [
+    p
+    for p in fixture_paths(realworld=True)
+    if p.name in ("package-lock.json", "npm-shrinkwrap.json")
+    and json.loads(p.read_bytes()).get("lockfileVersion") in (2, 3)
+]
+_FMT = LockfileFormat.PACKAGE_LOCK
+
+
+def _lock(packages: Mapping[str, Any], **top: Any) -> bytes:
+    body: dict[str, Any] = {"name": "app", "version": "1.0.0", "lockfileVersion": 3, **top}
+    body["packages"] = {"": {"name": "app", "version": "1.0.0"}, **packages}
+    return json.dumps(body, indent=2).encode()
+
+
+def _picture(graph: LockfileGraph) -> object:
+    """Everything a scan reads from a graph: packages, names column, notes, errors, importers,
+    every edge, the line of every node."""
+    table = graph.table
+    edges = graph.details.edges()
+    return (
+        [(p.id, p.name, p.version, p.source, p.integrity, p.resolved) for p in table],
+        list(table.names),
+        [table.version(i) for i in range(len(table))],
+        list(table.integrity()),
+        graph.notes,
+        graph.entry_errors,
+        graph.importers,
+        {k: list(v) for k, v in edges.items()},
+        {node: graph.details.line_of(node) for node in edges},
+    )
+
+
+def _whole(data: bytes, path: str = "package-lock.json") -> object:
+    try:
+        return _picture(npm.parse(data, path))
+    except LockfileError as exc:
+        return ("error", str(exc), exc.json_path)
+
+
+@pytest.mark.parametrize("path", NPM_PATHS, ids=[p.parent.name for p in NPM_PATHS])
+def test_every_v2_v3_lockfile_takes_the_path_and_reads_the_same(path: Path) -> None:
+    data = path.read_bytes()
+    graph = npm._parse_lean(data, _FMT, path.name)
+    assert graph is not None  # taken, not handed to the whole-file decode
+    assert _picture(graph) == _whole(data, path.name)
+
+
+def _lean_graph(data: bytes) -> LockfileGraph:
+    graph = npm._parse_lean(data, _FMT, "package-lock.json")
+    assert graph is not None
+    return graph
+
+
+# Aliases (an entry's own ``name``), nested copies, a workspace and its link, a husk (skipped), a
+# version-less git entry, an entry whose version no semver reads (an entry error).
+_MIXED = _lock(
+    {
+        "node_modules/lodash": {"version": "4.17.21", "dependencies": {"b": "^1.0.0"}},
+        "node_modules/my-alias": {"name": "real-name", "version": "2.0.0"},
+        "node_modules/b": {"version": "1.0.0", "dependencies": {"my-alias": "npm:real-name@2"}},
+        "node_modules/b/node_modules/lodash": {"version": "3.10.1"},
+        "node_modules/@s/c": {"version": "1.2.3", "integrity": "sha512-AAAA"},
+        "node_modules/husk": {},
+        "node_modules/from-git": {"resolved": "git+ssh://git@example.com/x.git#abc"},
+        "node_modules/odd": {"version": "latest"},
+        "node_modules/ws": {"resolved": "packages/ws", "link": True},
+        "packages/ws": {"name": "ws-pkg", "version": "0.1.0", "dependencies": {"lodash": "*"}},
+    }
+)
+
+
+def test_names_versions_edges_and_lines_as_the_whole_file_decode() -> None:
+    graph = _lean_graph(_MIXED)
+    assert _picture(graph) == _whole(_MIXED)
+    names = graph.table.names
+    assert isinstance(names, npm._KeyNames)
+    as_list = list(names)
+    assert "real-name" in as_list and "my-alias" not in as_list
+    assert [names[i] for i in range(len(names))] == as_list
+    assert names[-1] == as_list[-1] and names[1:3] == as_list[1:3]
+    with pytest.raises(IndexError):
+        names[len(names)]
+    assert graph.notes == ("skipped 1 entries with no version, no resolved and no link",)
+    assert len(graph.entry_errors) == 1
+
+
+def test_a_path_search_keeps_the_maps_own_key_strings() -> None:
+    graph = _lean_graph(_MIXED)
+    details = graph.details
+    assert isinstance(details, npm._PackagesDetails)
+    entries = details._entries
+    assert isinstance(entries, npm._LazyEntries)
+    own = {id(key) for key in entries._keys}
+    whole = npm.parse(_MIXED, "package-lock.json").details
+    assert isinstance(whole, npm._PackagesDetails)
+    visited = 0
+    assert details.children_of("node_modules/ws") == ["packages/ws"]  # a link: its target
+    for node in ("", "node_modules/lodash", "node_modules/b", "packages/ws"):
+        children = details.children_of(node)
+        assert children == whole.children_of(node)
+        assert all(id(child) in own for child in children)
+        visited += len(children)
+    assert visited == 3
+    assert "node_modules/husk" not in entries  # dropped from the index, in place
+
+
+def _refusals() -> Iterator[tuple[str, bytes]]:
+    entry = {"version": "1.0.0"}
+    plain = {"node_modules/a": entry, "node_modules/b": {"version": "2.0.0"}}
+    body = _lock(plain).decode()
+    yield (
+        "repeated key, other text",
+        body.replace(
+            '"node_modules/b": {',
+            '"node_modules/a": {"version": "9.9.9"},\n    "node_modules/b": {',
+        ).encode(),
+    )
+    yield (
+        "repeated key, same text",
+        body.replace(
+            '"node_modules/b": {',
+            '"node_modules/a": {\n      "version": "1.0.0"\n    },\n    "node_modules/b": {',
+        ).encode(),
+    )
+    yield "brace in a key", _lock({"node_modules/a{": entry, **plain})
+    yield "packages inside an earlier value", _lock(plain, x={"packages": {"": {}}})
+    yield "an entry that is not an object", _lock({"node_modules/s": "1.0.0", **plain})
+    yield "an entry of the wrong shape", _lock({"node_modules/n": {"version": 1}, **plain})
+    yield "keys to normalise", _lock({"node_modules/x/../a2": entry, **plain})
+    yield "lockfileVersion 1", json.dumps({"lockfileVersion": 1, "dependencies": {}}).encode()
+    yield "no packages map", json.dumps({"lockfileVersion": 3}).encode()
+    yield "cut short", _lock(plain)[:-30]
+
+
+@pytest.mark.parametrize("case", list(_refusals()), ids=[label for label, _ in _refusals()])
+def test_the_whole_file_decode_takes_what_the_walk_does_not_find(case: tuple[str, bytes]) -> None:
+    _, data = case
+    assert npm._parse_lean(data, _FMT, "package-lock.json") is None
+    whole = _whole(data)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(npm, "LEAN_BYTES", 0)
+        assert _whole(data) == whole
+
+
+def test_every_chunk_is_checked() -> None:
+    """An entry of the wrong type past the first chunk still sends the file to the whole-file
+    decode, which words the error with its JSON path."""
+    packages: dict[str, Any] = {f"node_modules/p{i}": {"version": "1.0.0"} for i in range(2500)}
+    packages["node_modules/p2400"] = {"version": "1.0.0", "resolved": 7}
+    data = _lock(packages)
+    assert npm._parse_lean(data, _FMT, "package-lock.json") is None
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(npm, "LEAN_BYTES", 0)
+        with pytest.raises(LockfileError) as caught:
+            npm.parse(data, "package-lock.json")
+    assert caught.value.json_path == "packages[...].resolved"
+    assert str(caught.value).startswith("package-lock.json: packages[...].resolved: ")
+    with pytest.raises(LockfileError) as whole:
+        npm.parse(data, "package-lock.json")
+    assert str(whole.value) == str(caught.value)
+
+
+def test_many_entries_in_many_groups() -> None:
+    """Lookups through the group index (16 keys a group) over several chunks."""
+    packages = {
+        f"node_modules/p{i}": {"version": f"1.0.{i}", "dependencies": {f"p{i + 1}": "*"}}
+        for i in range(3000)
+    }
+    data = _lock(packages)
+    graph = _lean_graph(data)
+    assert _picture(graph) == _whole(data)
+    entries = graph.details._entries  # type: ignore[attr-defined]
+    for i in (0, 15, 16, 1023, 1024, 2999):
+        assert entries[f"node_modules/p{i}"].version == f"1.0.{i}"
+    with pytest.raises(KeyError):
+        entries["node_modules/p3000"]
+
+
+def test_a_control_character_is_found_in_any_slice_of_the_names() -> None:
+    names = [f"pkg-{i}" for i in range(40_000)]
+    assert _control_in_names(names) is None
+    names[-1] = "bad\x07name"
+    found = _control_in_names(names)
+    assert found == "package entry 40000: a control character in its name"
+    assert "bad" not in found
