@@ -1,0 +1,323 @@
+"""yarn classic's dependency paths around the hits read what every edge built reads (0027).
+
+The fast path (the block reader a column at a time, the one-pass reference check, who depends
+on what as entry positions, the guessed roots by set operations, the backward search from each
+finding) is compared with the exact one (the line reader, the per-entry reference check, every
+edge built, the forward search from the root) on every yarn classic lockfile under ``tests/``
+and on quoted, unquoted, escaped, spaced, duplicated, self-dependent, cyclic and otherwise odd
+copies of them: the same error (message and position), or the same packages and the same
+findings (paths, path counts, lines, ``direct``), with and without the package.json beside.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gouvernante.errors import LockfileError
+from gouvernante.lockfiles import _yarn_classic
+from gouvernante.match.hits import match_graph
+from gouvernante.model import LockfileGraph, Source
+from gouvernante.rules.index import RuleIndex, build_index
+from gouvernante.rules.model import PackageRule, Rule, RuleKind
+from gouvernante.vocab import Severity
+from lockfiles.fuzzcore import _manifest_for, _parse, mutate
+
+TESTS = Path(__file__).resolve().parent.parent
+
+
+def _classic_paths() -> list[Path]:
+    return [
+        path
+        for path in sorted(TESTS.rglob("yarn.lock"))
+        if b"__metadata:" not in path.read_bytes() and "/.hypothesis/" not in str(path)
+    ]
+
+
+CLASSIC = _classic_paths()
+SMALL = [p for p in CLASSIC if p.stat().st_size < 100_000]
+
+
+@contextlib.contextmanager
+def _exact() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_yarn_classic, "_blocks", lambda text, path: None)
+        patch.setattr(_yarn_classic, "_references_resolve", lambda text, keys: None)
+        patch.delattr(_yarn_classic._ClassicDetails, "children_of")
+        patch.delattr(_yarn_classic._ClassicDetails, "parents_of")
+        patch.setattr(_yarn_classic, "_block_deps", lambda block: None)
+        yield
+
+
+def _index(graph: LockfileGraph, limit: int, seed: int) -> RuleIndex:
+    registry = sorted(
+        {(p.name, p.version) for p in graph.table if p.source is not Source.LOCAL and p.version}
+    )
+    chosen = random.Random(seed).sample(registry, min(limit, len(registry)))
+    rule = Rule(
+        id="AROUND-1",
+        title="planted",
+        kind=RuleKind.COMPROMISED_RELEASE,
+        ecosystem="npm",
+        severity=Severity.CRITICAL,
+        source="test",
+        package_rules=tuple(PackageRule(n, (f"={v}",), frozenset()) for n, v in chosen),
+    )
+    return build_index((rule,))
+
+
+def _outcome(data: bytes, manifest: LockfileGraph | None, index: RuleIndex) -> object:
+    try:
+        graph = _parse(data, "yarn.lock", manifest)
+        findings = match_graph(graph, index, "yarn.lock")
+    except LockfileError as exc:
+        return ("error", str(exc), exc.json_path)
+    packages = sorted(
+        (p.id, p.name, p.version, p.source, p.integrity, p.resolved) for p in graph.table
+    )
+    return ("read", packages, sorted(findings, key=repr))
+
+
+def _same(data: bytes, manifest: LockfileGraph | None, *, limit: int = 400, seed: int = 0) -> str:
+    with _exact():
+        try:
+            reference = _parse(data, "yarn.lock", manifest)
+        except LockfileError:
+            reference = None
+        index = _index(reference, limit, seed) if reference is not None else build_index(())
+        exact = _outcome(data, manifest, index)
+    fast = _outcome(data, manifest, index)
+    assert fast == exact
+    return str(exact[0])  # type: ignore[index]
+
+
+@pytest.mark.parametrize("path", CLASSIC, ids=[str(p.relative_to(TESTS)) for p in CLASSIC])
+def test_every_classic_lockfile_same_paths_both_ways(path: Path) -> None:
+    data = path.read_bytes()
+    limit = 400 if len(data) < 100_000 else 60
+    manifest = _manifest_for(path)
+    assert _same(data, manifest, limit=limit) == "read"
+    if manifest is not None:
+        assert _same(data, None, limit=limit, seed=1) == "read"
+
+
+def _check_parents(graph: LockfileGraph) -> None:
+    """Who depends on each entry, the root included, is what every edge built says."""
+    details = graph.details
+    assert isinstance(details, _yarn_classic._ClassicDetails)
+    reversed_edges: dict[str, set[str]] = {}
+    for parent, children in details.edges().items():
+        for child in children:
+            reversed_edges.setdefault(child, set()).add(parent)
+    for node in details._entries.ids:
+        found = details.parents_of(node)
+        assert len(found) == len(set(found))
+        assert set(found) == reversed_edges.get(node, set()), node
+
+
+@pytest.mark.parametrize("path", CLASSIC, ids=[str(p.relative_to(TESTS)) for p in CLASSIC])
+def test_parents_and_guessed_roots_are_the_edges_reversed(path: Path) -> None:
+    """The fast path is taken (else the comparisons above compare the exact path with itself),
+    and its parents and roots are every edge built, reversed."""
+    for manifest in (_manifest_for(path), None):
+        graph = _parse(path.read_bytes(), "yarn.lock", manifest)
+        assert getattr(graph.details, "search_backward", False)
+        _check_parents(graph)
+
+
+# --- odd copies -------------------------------------------------------------------------------
+
+_HEADER = re.compile(r"^(?=[^\s#])(.*):[ \t]*$", re.MULTILINE)
+
+
+def _quote_all(text: str, rng: random.Random) -> str:
+    def quote(match: re.Match[str]) -> str:
+        tokens = [t if t.startswith('"') else f'"{t}"' for t in match.group(1).split(", ")]
+        return ", ".join(tokens) + ":"
+
+    return _HEADER.sub(quote, text)
+
+
+def _unquote_all(text: str, rng: random.Random) -> str:
+    def unquote(match: re.Match[str]) -> str:
+        tokens = [
+            t[1:-1] if t.startswith('"') and not re.search(r'[\s,:#"\\]', t[1:-1]) else t
+            for t in match.group(1).split(", ")
+        ]
+        return ", ".join(tokens) + ":"
+
+    return _HEADER.sub(unquote, text)
+
+
+def _spaced(text: str, rng: random.Random) -> str:
+    """Header descriptors separated by "," and ",   " (both read by yarn)."""
+    return _HEADER.sub(lambda m: m.group(1).replace(", ", rng.choice([",", ",   "])) + ":", text)
+
+
+def _escaped(text: str, rng: random.Random) -> str:
+    """One character of a quoted header token written as a JSON escape."""
+    quoted = [m for m in re.finditer(r'^"[^"\n]*?([a-z])', text, re.MULTILINE)]
+    if not quoted:
+        return text
+    at = rng.choice(quoted).start(1)
+    return text[:at] + f"\\u{ord(text[at]):04x}" + text[at + 1 :]
+
+
+def _blocks_of(text: str) -> list[str]:
+    return [b for b in text.split("\n\n") if _HEADER.search(b)]
+
+
+def _duplicated(text: str, rng: random.Random) -> str:
+    blocks = _blocks_of(text)
+    return text.rstrip("\n") + "\n\n" + rng.choice(blocks).strip("\n") + "\n" if blocks else text
+
+
+def _first_descriptor(block: str) -> tuple[str, str] | None:
+    header = _HEADER.search(block)
+    if header is None:
+        return None
+    first = header.group(1).split(", ")[0].strip('"')
+    at = first.find("@", 1)
+    return (first[:at], first[at + 1 :]) if at > 0 else None
+
+
+def _with_dependency(block: str, name: str, range_: str) -> str:
+    line = f'    "{name}" "{range_}"'
+    if "\n  dependencies:" in block:
+        return block.replace("\n  dependencies:", "\n  dependencies:\n" + line, 1)
+    return block.rstrip("\n") + "\n  dependencies:\n" + line
+
+
+def _self_dependent(text: str, rng: random.Random) -> str:
+    blocks = text.split("\n\n")
+    candidates = [i for i, b in enumerate(blocks) if _first_descriptor(b)]
+    if not candidates:
+        return text
+    at = rng.choice(candidates)
+    name, range_ = _first_descriptor(blocks[at]) or ("", "")
+    blocks[at] = _with_dependency(blocks[at], name, range_)
+    return "\n\n".join(blocks)
+
+
+def _orphan_cycle(text: str, rng: random.Random) -> str:
+    """Two entries depending on each other that nothing reaches, one of them on an entry of
+    the file: without a package.json the first is a guessed root, one step above that entry."""
+    targets = [d for d in map(_first_descriptor, text.split("\n\n")) if d]
+    if not targets:
+        return text
+    name, range_ = rng.choice(targets)
+    cycle = (
+        '"zz-cycle-a@^1.0.0":\n  version "1.0.0"\n  dependencies:\n    zz-cycle-b "^1.0.0"\n'
+        f'    "{name}" "{range_}"\n\n'
+        '"zz-cycle-b@^1.0.0":\n  version "1.0.0"\n  dependencies:\n    zz-cycle-a "^1.0.0"\n'
+    )
+    return text.rstrip("\n") + "\n\n" + cycle
+
+
+def _optional(text: str, rng: random.Random) -> str:
+    spots = [m.start() for m in re.finditer(r"\n  dependencies:", text)]
+    if not spots:
+        return text
+    at = rng.choice(spots)
+    return text[:at] + "\n  optionalDependencies:" + text[at + len("\n  dependencies:") :]
+
+
+def _peer(text: str, rng: random.Random) -> str:
+    """A block yarn 1 does not write (the line reader takes the file)."""
+    blocks = text.split("\n\n")
+    candidates = [i for i, b in enumerate(blocks) if _first_descriptor(b)]
+    if not candidates:
+        return text
+    at = rng.choice(candidates)
+    blocks[at] = blocks[at].rstrip("\n") + '\n  peerDependencies:\n    react "^18.0.0"'
+    return "\n\n".join(blocks)
+
+
+def _commented(text: str, rng: random.Random) -> str:
+    spots = [m.start() for m in _HEADER.finditer(text)]
+    if not spots:
+        return text
+    at = rng.choice(spots)
+    return text[:at] + "# a note above an entry\n" + text[at:]
+
+
+def _trailing(text: str, rng: random.Random) -> str:
+    return re.sub(
+        r"^(    \S+ \S+)$",
+        lambda m: m.group(1) + rng.choice(["", " ", "\t"]),
+        text,
+        flags=re.MULTILINE,
+    )
+
+
+_ODD: tuple[Callable[[str, random.Random], str], ...] = (
+    _quote_all,
+    _unquote_all,
+    _spaced,
+    _escaped,
+    _duplicated,
+    _self_dependent,
+    _orphan_cycle,
+    _optional,
+    _peer,
+    _commented,
+    _trailing,
+)
+
+
+@pytest.mark.property
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    which=st.sampled_from(SMALL),
+    odd=st.lists(st.sampled_from(_ODD), min_size=1, max_size=3),
+    seed=st.integers(min_value=0, max_value=10_000),
+    damage=st.none()
+    | st.tuples(st.integers(0, 1 << 16), st.integers(0, 4), st.integers(-255, 255)),
+    with_manifest=st.booleans(),
+)
+def test_odd_copies_same_paths_both_ways(
+    *,
+    which: Path,
+    odd: list[Callable[[str, random.Random], str]],
+    seed: int,
+    damage: tuple[int, int, int] | None,
+    with_manifest: bool,
+) -> None:
+    rng = random.Random(seed)
+    text = which.read_text()
+    for change in odd:
+        text = change(text, rng)
+    data = text.encode()
+    if damage is not None:
+        data = mutate(data, *damage)[0]
+    manifest = _manifest_for(which) if with_manifest else None
+    if _same(data, manifest, seed=seed) == "read":
+        graph = _parse(data, "yarn.lock", manifest)
+        if getattr(graph.details, "search_backward", False):
+            _check_parents(graph)
+
+
+def test_each_odd_copy_is_read_and_compared() -> None:
+    """Every change keeps the fixture a yarn lockfile that both paths read (so the property
+    test above compares findings, not two errors), and the ones yarn 1 writes keep the fast
+    path."""
+    path = next(p for p in SMALL if "classic" in str(p))
+    manifest = _manifest_for(path)
+    for change in _ODD:
+        text = change(path.read_text(), random.Random(3))
+        assert text != path.read_text(), change.__name__
+        assert _same(text.encode(), manifest) == "read", change.__name__
+        assert _same(text.encode(), None, seed=2) == "read", change.__name__
+        graph = _parse(text.encode(), "yarn.lock", None)
+        fast = getattr(graph.details, "search_backward", False)
+        assert fast is (change not in (_escaped, _peer)), change.__name__
+        if fast:
+            _check_parents(graph)
+            _check_parents(_parse(text.encode(), "yarn.lock", manifest))
