@@ -251,3 +251,23 @@ def test_duplicate_across_cached_files_is_an_error_as_without_cache(
         assert len(errors) == 30
         assert cached.rules == strict.rules
         assert cached.files == strict.files
+
+
+def test_rules_decoded_on_use_are_kept_when_all_are_decoded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rule decoded for a look-up is the object a later full iteration gives (the index and a
+    renderer never hold two copies), and the rest is decoded in one call."""
+    rules = _generated(tmp_path / "rules", rules=100, files=2)
+    cache = tmp_path / "cache"
+    strict = _load([str(rules)], None, monkeypatch)
+    _load([str(rules)], cache, monkeypatch)
+    cached = _load([str(rules)], cache, monkeypatch).rules
+    assert isinstance(cached, rule_cache.CachedRules)
+    early = [cached[5], cached[70], cached[-1]]
+    every = list(cached)
+    assert every == list(strict.rules)
+    assert every[5] is early[0] and every[70] is early[1] and every[-1] is early[2]
+    assert list(cached)[40] is every[40]
+    with pytest.raises(IndexError):
+        cached[100]

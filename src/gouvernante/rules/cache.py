@@ -85,6 +85,7 @@ class CachedFile:
     """One cached rule file: its head decoded, its rules decoded on first use."""
 
     __slots__ = (
+        "_all",
         "_base",
         "_data",
         "_offsets",
@@ -116,6 +117,7 @@ class CachedFile:
         self.droppers = head.droppers
         self.integrity = head.integrity
         self._rules: list[Rule | None] | None = None
+        self._all: list[Rule] | None = None  # once every rule is decoded
 
     def _consistent(self) -> bool:
         n = len(self.ids)
@@ -150,22 +152,25 @@ class CachedFile:
         return rule
 
     def all(self) -> list[Rule]:
-        """Every rule, decoded in one call (the first time nothing was decoded yet)."""
-        rules = self._rules
-        if rules is not None and None not in rules:
-            return rules  # type: ignore[return-value]  # no None left
-        if rules is None and self.ids:
-            try:
-                decoded = _RULES_DECODER.decode(memoryview(self._data)[self._base :])
-            except (msgspec.DecodeError, ValueError, TypeError) as exc:
-                raise self._broken(0) from exc
-            if len(decoded) != len(self.ids):
-                raise self._broken(0)
-            for position, rule in enumerate(decoded):
-                self._check(position, rule)
-            self._rules = list(decoded)
-            return decoded
-        return [self.rule(p) for p in range(len(self.ids))]
+        """Every rule, decoded in one call (rules decoded before are kept, not built twice)."""
+        if self._all is not None:
+            return self._all
+        if not self.ids:
+            self._all = []
+            return self._all
+        try:
+            decoded = _RULES_DECODER.decode(memoryview(self._data)[self._base :])
+        except (msgspec.DecodeError, ValueError, TypeError) as exc:
+            raise self._broken(0) from exc
+        if len(decoded) != len(self.ids):
+            raise self._broken(0)
+        for position, rule in enumerate(decoded):
+            self._check(position, rule)
+        if self._rules is not None:
+            decoded = [old or new for old, new in zip(self._rules, decoded, strict=True)]
+        self._all = decoded
+        self._rules = list[Rule | None](decoded)
+        return decoded
 
     def _check(self, position: int, rule: Rule) -> None:
         if rule.id != self.ids[position] or rule.source != self.source:
