@@ -19,8 +19,12 @@ import pytest
 
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles import npm
+from gouvernante.match.hits import match_graph
 from gouvernante.model import LockfileFormat, LockfileGraph
 from gouvernante.pipeline import _control_in_names
+from gouvernante.rules.index import build_index
+from gouvernante.rules.model import Rule, RuleKind
+from gouvernante.vocab import Severity
 from lockfiles.fuzzcore import fixture_paths
 
 NPM_PATHS = [
@@ -209,3 +213,44 @@ def test_a_control_character_is_found_in_any_slice_of_the_names() -> None:
     found = _control_in_names(names)
     assert found == "package entry 40000: a control character in its name"
     assert "bad" not in found
+
+
+def test_the_integrity_column_is_read_a_chunk_at_a_time() -> None:
+    packages: dict[str, Any] = {
+        f"node_modules/p{i}": {"version": "1.0.0", "integrity": f"sha512-{i}"} for i in range(2100)
+    }
+    packages["node_modules/p7"] = {"version": "1.0.0"}
+    packages["node_modules/git"] = {"resolved": "git+https://example.com/g.git", "integrity": "x"}
+    data = _lock(packages)
+    graph = _lean_graph(data)
+    column = graph.table.integrity()
+    assert isinstance(column, npm._IntegrityColumn)
+    whole = list(npm.parse(data, "package-lock.json").table.integrity())
+    assert list(column) == whole and len(column) == len(whole) == 2101
+    assert [column[i] for i in (0, 7, 2099, -1)] == [whole[i] for i in (0, 7, 2099, -1)]
+    assert column[-1] == "x" and column[7] is None and column[1:3] == whole[1:3]
+    with pytest.raises(IndexError):
+        column[2101]
+
+
+def test_an_integrity_rule_finds_the_same_entries_both_ways() -> None:
+    packages: dict[str, Any] = {
+        f"node_modules/p{i}": {"version": "1.0.0", "integrity": f"sha512-{i % 700}"}
+        for i in range(1500)
+    }
+    data = _lock(packages)
+    rule = Rule(
+        id="INTEGRITY-1",
+        title="bad tarball",
+        kind=RuleKind.MALICIOUS_PACKAGE,
+        ecosystem="npm",
+        severity=Severity.CRITICAL,
+        package_rules=(),
+        source="test",
+        bad_integrity=("sha512-5", "sha512-699"),
+    )
+    index = build_index((rule,))
+    whole = match_graph(npm.parse(data, "package-lock.json"), index, "package-lock.json")
+    lean = match_graph(_lean_graph(data), index, "package-lock.json")
+    assert sorted(lean, key=repr) == sorted(whole, key=repr)
+    assert len(whole) == 5  # p5, p705, p1405, p699, p1399

@@ -539,8 +539,11 @@ def _table(
             source = _classify(resolved, name, version)
         return LockedPackage(key, name, version, source, entry.integrity, resolved)
 
-    def integrity() -> list[str | None]:
-        return [entries[key].integrity for key in ids[:plain]] + [p.integrity for p in extra]
+    def integrity() -> Sequence[str | None]:
+        others = [p.integrity for p in extra]
+        if isinstance(entries, _LazyEntries):
+            return _IntegrityColumn(entries, ids, plain, others)
+        return [entries[key].integrity for key in ids[:plain]] + others
 
     def version(i: int) -> str:
         return (entries[ids[i]].version or "") if i < plain else extra[i - plain].version
@@ -548,6 +551,61 @@ def _table(
     ids.extend(p.id for p in extra)
     names.extend(p.name for p in extra)
     return PackageTable(ids, names, build, integrity, version)
+
+
+class _Integrity(msgspec.Struct, gc=False):
+    integrity: str | None = None
+
+
+_INTEGRITY_DECODER = msgspec.json.Decoder(list[_Integrity])
+
+
+class _IntegrityColumn(Sequence[str | None]):
+    """The integrity column of the big-file path (asked for when a rule lists integrity hashes):
+    read from the entries' text a chunk at a time as it is iterated, not held (one string per
+    entry); then the other packages' (``others``)."""
+
+    __slots__ = ("_entries", "_ids", "_others", "_plain")
+
+    def __init__(
+        self, entries: _LazyEntries, ids: list[str], plain: int, others: list[str | None]
+    ) -> None:
+        self._entries = entries
+        self._ids = ids
+        self._plain = plain
+        self._others = others
+
+    def __len__(self) -> int:
+        return self._plain + len(self._others)
+
+    @overload
+    def __getitem__(self, index: int) -> str | None: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str | None]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str | None] | None:
+        if isinstance(index, slice):
+            return [self[i] for i in range(len(self))[index]]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("integrity index out of range")
+        if index >= self._plain:
+            return self._others[index - self._plain]
+        return self._entries[self._ids[index]].integrity
+
+    def __iter__(self) -> Iterator[str | None]:
+        entries = self._entries
+        data = entries._data
+        starts = entries._starts
+        ends = entries._ends
+        keys = iter(map(entries._position, islice(self._ids, self._plain)))
+        while chunk := list(islice(keys, _CHUNK)):
+            text = b",".join([data[starts[at] : ends[at]] for at in chunk])
+            for found in _INTEGRITY_DECODER.decode(b"[" + text + b"]"):
+                yield found.integrity
+        yield from self._others
 
 
 def _link_target(resolved: str | None, entries: Mapping[str, object]) -> str | None:
