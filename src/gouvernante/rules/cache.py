@@ -369,12 +369,12 @@ def _add(table: dict[str, int | list[int]], key: str, position: int) -> None:
 
 
 def _encode(display: str, digest: str, rules: list[tuple[int, Rule]]) -> bytes:
-    encoded = [_ENCODER.encode(rule) for _, rule in rules]
-    region = bytearray(_array_header(len(encoded)))
+    region = bytearray(_array_header(len(rules)))
     offsets: list[int] = []
-    for item in encoded:
+    encode_into = _ENCODER.encode_into
+    for _, rule in rules:
         offsets.append(len(region))
-        region += item
+        encode_into(rule, region, -1)  # appended
     offsets.append(len(region))
     packages: dict[str, int | list[int]] = {}
     droppers: dict[str, int | list[int]] = {}
