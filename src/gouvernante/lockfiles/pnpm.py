@@ -21,14 +21,22 @@ steps outside what pnpm writes.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from gouvernante.errors import LockfileError
 from gouvernante.fs.decode import yaml_reason
-from gouvernante.lockfiles import _pnpm_yaml
+from gouvernante.lockfiles import _pnpm_lines, _pnpm_yaml
 from gouvernante.lockfiles._common import split_at_version, version_label
-from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
+from gouvernante.model import (
+    Importer,
+    LockedPackage,
+    LockfileFormat,
+    LockfileGraph,
+    PackageTable,
+    Source,
+)
 from gouvernante.safetext import key_segment
 
 _DEP_FIELDS = ("dependencies", "devDependencies", "optionalDependencies")
@@ -83,6 +91,9 @@ def parse(data: bytes, path: str) -> LockfileGraph:
         # pnpm ends its lockfiles with a newline; without one the last value may be cut short
         # (``name: left-p``) and still be valid YAML.
         raise LockfileError(path, "the file does not end with a newline (truncated file?)")
+    fast = _read_lines(text, path)
+    if fast is not None:
+        return fast
     docs = _load_documents(text, path)
     main = docs[-1]
     graph = _Lockfile(main, path, text)
@@ -227,31 +238,28 @@ def _looks_like_version(version: str) -> bool:
     return bool(version) and ":" not in version and "/" not in version
 
 
+def _lockfile_kind(doc: dict[str, Any], path: str) -> int:
+    """5, 6 or 9: the shape of the file's keys, from its ``lockfileVersion``."""
+    raw_version = doc.get("lockfileVersion")
+    if raw_version.__class__ not in (str, int, float) or isinstance(raw_version, bool):
+        raise LockfileError(path, "missing or invalid lockfileVersion", json_path="lockfileVersion")
+    major = str(raw_version).split(".", 1)[0]
+    if major in ("5", "6", "9"):
+        return int(major)
+    raise LockfileError(
+        path,
+        f"unsupported pnpm lockfileVersion {version_label(raw_version)}",
+        json_path="lockfileVersion",
+    )
+
+
 class _Lockfile:
     """One loaded pnpm lockfile document, turned into packages now and edges on demand."""
 
     def __init__(self, doc: dict[str, Any], path: str, text: str) -> None:
         self.path = path
         self.text = text
-        raw_version = doc.get("lockfileVersion")
-        if raw_version.__class__ not in (str, int, float) or isinstance(raw_version, bool):
-            raise LockfileError(
-                path, "missing or invalid lockfileVersion", json_path="lockfileVersion"
-            )
-        version = str(raw_version)
-        major = version.split(".", 1)[0]
-        if major == "5":
-            self.kind = 5
-        elif major == "6":
-            self.kind = 6
-        elif major == "9":
-            self.kind = 9
-        else:
-            raise LockfileError(
-                path,
-                f"unsupported pnpm lockfileVersion {version_label(raw_version)}",
-                json_path="lockfileVersion",
-            )
+        self.kind = _lockfile_kind(doc, path)
         self.packages_map = _mapping(doc.get("packages"), path, "packages")
         self.snapshots_map = _mapping(doc.get("snapshots"), path, "snapshots")
         self.importers_map = self._read_importers(doc)
@@ -580,6 +588,22 @@ class _Lockfile:
         return edges
 
 
+# A key whose parenthesised suffix is one or more groups (nested three deep at most): the key
+# without them is what ``_strip_peers`` returns; other keys are left for it.
+_PEER_SUFFIX = re.compile(r"^([^\n()]+)(?:\((?:[^\n()]|\((?:[^\n()]|\([^\n()]*\))*\))*\))+$", re.M)
+
+
+def _strip_all_peers(keys: list[str]) -> list[str]:
+    """``_strip_peers`` of each key, most of them by one regex pass."""
+    if not keys:
+        return []
+    heads = _PEER_SUFFIX.sub(r"\1", "\n".join(keys)).split("\n")
+    return [
+        _strip_peers(key) if head[-1:] == ")" else head
+        for key, head in zip(keys, heads, strict=True)
+    ]
+
+
 def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items)) if len(items) > 1 else items
 
@@ -668,3 +692,235 @@ def _line_key(s: str) -> str | None:
         return s[:i]
     s = s.rstrip()
     return s[:-1] if s.endswith(":") else None
+
+
+# --------------------------------------------------------------------------------------------
+# The line reader's path (decision 0028): the big sections as columns, packages built when asked
+# for, edges read only for the nodes a path search visits.
+
+
+def _read_lines(text: str, path: str) -> LockfileGraph | None:
+    """The graph from ``_pnpm_lines`` (``None``: the full loader reads the file, and words any
+    error; this path never raises one itself)."""
+    document = _pnpm_lines.read(text, _KEEP)
+    if document is None:
+        return None
+    if not document.sections and not any(key in document.doc for key in _BODY_KEYS):
+        return None
+    try:
+        return _LineLockfile(document, path, text).to_graph()
+    except LockfileError:
+        return None
+
+
+class _LineLockfile(_Lockfile):
+    """A ``_Lockfile`` over the columns of ``_pnpm_lines``: the same packages, links, checks and
+    edges, with ``packages`` a ``PackageTable`` whose packages are built on demand."""
+
+    def __init__(self, document: _pnpm_lines.Document, path: str, text: str) -> None:
+        self.path = path
+        self.text = text
+        doc = document.doc
+        self.kind = _lockfile_kind(doc, path)
+        empty = _pnpm_lines.Section(0, 0)
+        self.psec = document.sections.get("packages", empty)
+        self.ssec = document.sections.get("snapshots", empty)
+        self.packages_map = {}
+        self.snapshots_map = {}
+        self.importers_map = self._read_importers(doc)
+        self.packages = []
+        self.node_deps = {}
+        self.links = {}
+        self.extra_importer_deps = []
+        self.deps_section = self.ssec if self.kind == 9 else self.psec
+        self._infos: dict[str, LockedPackage] = {}
+        self._special: dict[str, LockedPackage] = {}
+        if self.kind == 9:
+            self._columns_9()
+        else:
+            self._columns_6()
+        self._read_links()
+        self._check_importer_references()
+
+    def _entry(self, section: _pnpm_lines.Section, i: int) -> Any:
+        loaded = section.loaded.get(i)
+        if loaded is not None:
+            return loaded
+        integrity = section.integrity[i]
+        entry: dict[str, Any] = {"resolution": {"integrity": integrity}} if integrity else {}
+        if section is self.deps_section:
+            entry.update(_pnpm_lines.entry_deps(section.bodies[i]))
+        return entry
+
+    def _describe_all_unusual(self) -> None:
+        """Entries with an unusual resolution (or none) described now: any error is found."""
+        psec = self.psec
+        keys = psec.keys
+        describe = self._describe
+        unusual = [i for i, integrity in enumerate(psec.integrity) if not integrity]
+        for i in sorted({*unusual, *psec.loaded}):
+            self._special[keys[i]] = describe(keys[i], self._entry(psec, i), "packages")
+
+    def _columns_9(self) -> None:
+        psec = self.psec
+        ssec = self.ssec
+        if psec.keys and not ssec.keys:
+            raise LockfileError(self.path, "packages without snapshots", json_path="snapshots")
+        self._describe_all_unusual()
+        skeys = ssec.keys
+        peer_keys = [k for k in skeys if k[-1] == ")"]
+        heads = _strip_all_peers(peer_keys)
+        names: Sequence[str] = ssec.names
+        special = self._special
+        if special:
+            patched = list(names)
+            index = ssec.index
+            for key, info in special.items():
+                if key in index:
+                    patched[index[key]] = info.name
+            for key, head in zip(peer_keys, heads, strict=True):
+                if head in special:
+                    patched[index[key]] = special[head].name
+            names = patched
+        ids: Sequence[str] = skeys
+        only = psec.index.keys() - ssec.index.keys() - set(heads)
+        if only:
+            ids = [*skeys, *(k for k in psec.keys if k in only)]
+            names = [*names, *(self._info(k).name for k in ids[len(skeys) :])]
+        self._ids = ids
+        self._names = names
+        self.node_ids = set(ids)
+
+    def _columns_6(self) -> None:
+        psec = self.psec
+        describe = self._describe
+        packages = [describe(k, self._entry(psec, i), "packages") for i, k in enumerate(psec.keys)]
+        self.packages = packages
+        self._ids = [p.id for p in packages]
+        self._names = [p.name for p in packages]
+        self.node_ids = set(self._ids)
+
+    def _info(self, pkg_key: str) -> LockedPackage:
+        """The package a 9.0 ``packages`` key describes (or its key, when it has no entry)."""
+        info = self._special.get(pkg_key) or self._infos.get(pkg_key)
+        if info is None:
+            position = self.psec.index.get(pkg_key)
+            if position is not None:
+                info = self._describe(pkg_key, self._entry(self.psec, position), "packages")
+            else:
+                name, version, registry = self._key_name_version(pkg_key)
+                info = LockedPackage(pkg_key, name, version if registry else "")
+            self._infos[pkg_key] = info
+        return info
+
+    def _package(self, i: int) -> LockedPackage:
+        if self.kind != 9:
+            return self.packages[i]
+        keys = self.ssec.keys
+        if i >= len(keys):
+            return self._info(self._ids[i])
+        key = keys[i]
+        info = self._info(_strip_peers(key) if key[-1] == ")" else key)
+        if info.id == key:
+            return info
+        return LockedPackage(
+            key, info.name, info.version, info.source, info.integrity, info.resolved
+        )
+
+    def to_graph(self) -> LockfileGraph:
+        links = list(self.links.values())
+        ids = self._ids
+        names = self._names
+        package = self._package
+        if links:
+            link_ids = {p.id for p in links}
+            keep = [i for i, key in enumerate(ids) if key not in link_ids]
+            positions = [-1 - n for n in range(len(links))] + keep
+            ids = [p.id for p in links] + [ids[i] for i in keep]
+            names = [p.name for p in links] + [names[i] for i in keep]
+
+            def build(i: int) -> LockedPackage:
+                at = positions[i]
+                return links[-1 - at] if at < 0 else package(at)
+        else:
+            build = package
+        table = PackageTable(ids, names, build)
+        link_names = {p.id: p.name for p in links}
+        importers = [
+            Importer(
+                _IMPORTER + key,
+                "(root)" if key == "." else link_names.get(_IMPORTER + key, key),
+                "" if key == "." else key,
+            )
+            for key in self.importers_map
+        ]
+        return LockfileGraph(
+            format=LockfileFormat.PNPM,
+            packages=table,
+            importers=importers,
+            details=_LineDetails(self),
+        )
+
+    def build_edges(self) -> dict[str, list[str]]:
+        if not self.node_deps:
+            section = self.deps_section
+            entry = self._entry
+            self.node_deps = {key: entry(section, i) for i, key in enumerate(section.keys)}
+        return super().build_edges()
+
+    def children_of(self, node: str) -> list[str] | None:
+        """The children ``build_edges`` gives ``node``, reading only its entry (``None`` when
+        only the whole build can tell)."""
+        if node[:9] == _IMPORTER:
+            entry: Any = self.importers_map.get(node[9:])
+            base = node[9:]
+            refs = list(_importer_refs(entry)) if entry is not None else []
+        else:
+            position = self.deps_section.index.get(node)
+            if position is None:
+                return None if node[:5] == "link:" else []
+            entry = self._entry(self.deps_section, position)
+            base = "."
+            refs = [
+                (name, ref)
+                for field in _NODE_DEP_FIELDS
+                if entry.get(field).__class__ is dict
+                for name, ref in entry[field].items()
+                if ref.__class__ is str and name.__class__ is str
+            ]
+        children: list[str] = []
+        nodes = self.node_ids
+        for name, ref in refs:
+            key = self._ref_to_key(name, ref)
+            if key is None:
+                children.append(self._add_link(base, name, ref))
+            elif key[:9] == _IMPORTER or key[:5] == "link:":
+                return None
+            elif key in nodes:
+                children.append(key)
+        return _unique(children)
+
+
+class _LineDetails(_PnpmDetails):
+    def __init__(self, lockfile: _LineLockfile) -> None:
+        super().__init__(lockfile)
+        self._line_lockfile = lockfile
+        self._lookups = 0
+
+    def children_of(self, node_id: str) -> Sequence[str]:
+        if self._edges is None:
+            children = self._line_lockfile.children_of(node_id)
+            if children is not None:
+                return children
+        return self.edges().get(node_id, ())
+
+    def line_of(self, node_id: str) -> int | None:
+        self._lookups += 1
+        if self._lines is not None or self._lookups > 8 or node_id.startswith(_IMPORTER):
+            return super().line_of(node_id)
+        lockfile = self._line_lockfile
+        if lockfile.kind == 9:
+            found = _pnpm_lines.key_line(self._text, lockfile.ssec, node_id)
+            if found is not None:
+                return found
+        return _pnpm_lines.key_line(self._text, lockfile.psec, node_id)

@@ -1,0 +1,247 @@
+"""Read the big sections of a pnpm-lock.yaml (``packages:``, ``snapshots:``) by regex, into columns.
+
+pnpm writes these sections in one regular shape: entries at two spaces (``  name@1.2.3:`` or
+``  'name@1.2.3': {}``), their fields at four (``    resolution: {integrity: sha512-...}``,
+``    dependencies:``), dependency lines at six (``      name: 1.2.3``). One regular expression
+a section checks every line against that shape and returns, per entry, its key, its field lines
+and the integrity of the common ``resolution: {integrity: ...}``. It is strict: a line of any
+other shape (a flow or block construct it does not know, odd quoting, a comment, a tab or
+control character, a blank line inside an entry, a key YAML reads as null or a boolean ...) makes
+``read`` return ``None`` and the caller reads the file with ``_pnpm_yaml.load_fast`` (and PyYAML)
+as before. Whatever ``read`` accepts, ``load_fast`` reads the same way: the regex accepts a
+subset of what it accepts, and the fields it skips are the fields ``load_fast`` skips (the rest of
+the file, and entries with unusual fields, are read by ``load_fast`` itself).
+
+How a section is known to be whole: every match starts at a line start and ends where the next
+entry's key line begins (or at the section's end); anywhere the entry pattern does not match, the
+one-character alternative does, and any such match sends the file to the full loader.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from gouvernante.lockfiles import _pnpm_yaml
+
+_C = r"\x00-\x1f\x7f"  # control characters: refused anywhere in the file (one pass, in C)
+_NOT_SCALAR = r"(?!(?:[nN]ull|NULL|[tT]rue|TRUE|[fF]alse|FALSE|~):)"
+# First character of a plain key or value: not a YAML indicator, space or quote.
+_FIRST = r"[^\n '\"\-?:,\[\]{}#&*!|>%@`]"
+_PLAIN_KEY = rf"{_NOT_SCALAR}{_FIRST}[^\n :]*(?::[^\n :]+)*"
+# name: reference (plain, not ending with ':'; or single-quoted without '' escapes)
+_DEP_LINE = rf"      (?:'[^'\n]+'|{_PLAIN_KEY}): (?:'[^'\n]*'|{_FIRST}[^\n ]*(?<!:))\n"
+_KEPT = r"(?:resolution|name|version|dependencies|optionalDependencies):"
+_ENTRY = re.compile(
+    # the key line: '  key:' or '  key: {}', the key quoted or plain (checked after, in bulk);
+    # its name part is what ``split_at_version`` takes from a pnpm 9 key
+    rf"(?<=\n)(?:  (')?(?=(?(1)[^'\n]|{_FIRST}))((@?[^@\n]*)[^\n]*)(?(1)')"
+    r":(?: \{\}\n|\n("
+    # its fields: a plain resolution, dependency maps, fields load_fast skips (with what is
+    # indented below them), or another kept field (the entry is then read by load_fast)
+    r"(?:    resolution: \{integrity: ([A-Za-z0-9+/=]+-[^\n]*)\}\n(?!      )"
+    rf"|    (?:dependencies|optionalDependencies):\n(?:{_DEP_LINE})+(?!      )"
+    rf"|    (?!{_KEPT})[a-zA-Z]+:(?: [^\n]*)?\n(?:      [^\n]*\n)*"
+    rf"|    ({_KEPT})[^\n]*\n(?:      [^\n]*\n)*"
+    r")++))\n*(?=  [^ \n]|\Z)|([\s\S]))"
+)
+_TOP_LINE = re.compile(r"\n[^ \n#]")  # a comment line stays inside (and is refused)
+_ASCII_LINE = bytes(range(0x20, 0x7F)) + b"\n"
+_SRI_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-\n"
+_SRI = re.compile(r"[A-Za-z0-9+/=]+-[A-Za-z0-9+/=\-]*")
+_SCALAR_WORDS = frozenset(_pnpm_yaml._SCALARS)
+_DEP_FIELD = re.compile(r"^    (dependencies|optionalDependencies):\n((?:      [^\n]*\n)+)", re.M)
+_DEP = re.compile(r"^      (?:'([^'\n]+)'|([^ \n]+)): ([^\n]*)$", re.M)
+_SECTIONS = ("packages", "snapshots")
+
+
+class Section:
+    """One big section as columns, in file order: the entries' keys, whether each was quoted,
+    their name part (see ``_ENTRY``), the text of their field lines, the integrity of a plain
+    ``resolution`` ('' when the entry has another resolution or none); ``index`` maps a key to
+    its position and ``loaded`` holds the entries read by ``load_fast`` (those with a kept field
+    of another shape)."""
+
+    __slots__ = (
+        "bodies",
+        "end",
+        "index",
+        "integrity",
+        "keys",
+        "loaded",
+        "names",
+        "quotes",
+        "start",
+    )
+
+    def __init__(self, start: int, end: int) -> None:
+        self.start = start  # the section's first entry line (offsets in the text)
+        self.end = end
+        self.keys: Sequence[str] = ()
+        self.quotes: Sequence[str] = ()
+        self.names: Sequence[str] = ()
+        self.bodies: Sequence[str] = ()
+        self.integrity: Sequence[str] = ()
+        self.index: dict[str, int] = {}
+        self.loaded: dict[int, dict[str, Any]] = {}
+
+
+class Document:
+    """A pnpm lockfile document read by ``read``: ``doc`` is everything but the big sections
+    (read by ``load_fast``), ``sections`` the big sections present."""
+
+    __slots__ = ("doc", "sections")
+
+    def __init__(self, doc: dict[str, Any], sections: dict[str, Section]) -> None:
+        self.doc = doc
+        self.sections = sections
+
+
+def _plain_text(text: str) -> bool:
+    """No control character (but the line end), no character YAML reads specially."""
+    if text.isascii():
+        return not text.encode("ascii").translate(None, _ASCII_LINE)
+    return not _pnpm_yaml._has_odd_chars(text)
+
+
+def read(text: str, keep: Mapping[str, frozenset[str]]) -> Document | None:
+    """The document, or ``None`` when anything is not in the shape this reader knows (the file is
+    then read by the full loader, which also words any error)."""
+    if not _plain_text(text):
+        return None
+    cuts: list[tuple[int, int, str]] = []
+    for name in _SECTIONS:
+        header = f"\n{name}:\n"
+        at = text.find(header)
+        if at < 0:
+            continue
+        body = at + len(header)
+        top = _TOP_LINE.search(text, body - 1)
+        end = top.start() + 1 if top is not None else len(text)
+        if "#" in text[body:end] and " #" in text[body:end]:
+            return None  # perhaps a comment, which load_fast refuses
+        cuts.append((at + 1, end, name))
+    cuts.sort()
+    rest: list[str] = []
+    last = 0
+    for begin, end, _name in cuts:
+        if begin < last:
+            return None
+        rest.append(text[last:begin])
+        last = end
+    rest.append(text[last:])
+    small = "".join(rest)
+    if small.startswith("---") or "\n---" in small or "\n..." in small:
+        return None
+    try:
+        doc = _pnpm_yaml.load_fast(small, keep)
+    except _pnpm_yaml.Unsupported:
+        return None
+    if any(name in doc for name in _SECTIONS):  # another form, or twice: the full loader
+        return None
+    sections: dict[str, Section] = {}
+    for begin, end, name in cuts:
+        section = _read_section(text, begin + len(name) + 2, end, name, keep)
+        if section is None:
+            return None
+        sections[name] = section
+    return Document(doc, sections)
+
+
+def _read_section(
+    text: str, start: int, end: int, name: str, keep: Mapping[str, frozenset[str]]
+) -> Section | None:
+    while start < end and text[start] == "\n":
+        start += 1
+    section = Section(start, end)
+    if start >= end:
+        return section
+    rows = _ENTRY.findall(text, start, end)
+    quotes, keys, names, bodies, integrity, kept, bad = zip(*rows, strict=True)
+    if any(bad):
+        return None
+    joined = "\n".join(keys)
+    if "'" in joined or " " in joined:  # a quote inside a key, a space: the full loader
+        return None
+    index = dict(zip(keys, range(len(keys)), strict=True))
+    if len(index) != len(keys) or not _SCALAR_WORDS.isdisjoint(index):
+        return None  # a key twice, or one YAML reads as null or a boolean
+    if "(" in joined or ")" in joined:
+        names_joined = "\n".join(names)
+        if "(" in names_joined or ")" in names_joined:
+            return None
+    section.keys = keys
+    section.quotes = quotes
+    section.names = names
+    section.bodies = bodies
+    section.index = index
+    unusual = any(kept)
+    if not _all_sri(integrity):
+        integrity = tuple(v if not v or _SRI.fullmatch(v) else "" for v in integrity)
+        unusual = True
+    section.integrity = integrity
+    if unusual:  # entries with another resolution (or another kept field): read by load_fast
+        for i, flag in enumerate(kept):
+            if flag or (rows[i][4] and not integrity[i]):
+                entry = _load_entry(name, keys[i], quotes[i] == "'", bodies[i], keep)
+                if entry is None:
+                    return None
+                section.loaded[i] = entry
+    return section
+
+
+def _all_sri(values: Sequence[str]) -> bool:
+    """Whether every (non-empty) integrity holds only the characters of an SRI hash."""
+    joined = "\n".join(values)
+    if not joined.isascii():
+        return False
+    return not joined.encode("ascii").translate(None, _SRI_CHARS)
+
+
+def _load_entry(
+    section: str, key: str, quoted: bool, body: str, keep: Mapping[str, frozenset[str]]
+) -> dict[str, Any] | None:
+    """One entry read by ``load_fast``, exactly as it reads it inside the whole file."""
+    written = f"'{key}'" if quoted else key
+    try:
+        doc = _pnpm_yaml.load_fast(f"{section}:\n  {written}:\n{body}", keep)
+    except _pnpm_yaml.Unsupported:
+        return None
+    entry = doc.get(section, {}).get(key)
+    return entry if entry.__class__ is dict else None
+
+
+def entry_deps(body: str) -> dict[str, dict[str, Any]]:
+    """The ``dependencies`` and ``optionalDependencies`` maps of an entry's field lines (checked
+    by ``_ENTRY``), as ``load_fast`` reads them: a field or name given twice keeps its first
+    place and its last value; ``null``/``true``... are not strings."""
+    out: dict[str, dict[str, Any]] = {}
+    if "ependencies:\n" not in body:
+        return out
+    scalars = _pnpm_yaml._SCALARS
+    for field, lines in _DEP_FIELD.findall(body):
+        deps: dict[str, Any] = {}
+        for quoted, plain, value in _DEP.findall(lines):
+            if value[:1] == "'":
+                deps[quoted or plain] = value[1:-1]
+            else:
+                deps[quoted or plain] = scalars.get(value, value)
+        out[field] = deps
+    return out
+
+
+def key_line(text: str, section: Section, key: str) -> int | None:
+    """The 1-based line of ``key``'s entry line in ``section``."""
+    position = section.index.get(key)
+    if position is None:
+        return None
+    written = f"'{key}'" if section.quotes[position] else key
+    needle = f"\n  {written}:"
+    at = text.find(needle, section.start - 1, section.end)
+    while at >= 0:
+        after = text[at + len(needle) : at + len(needle) + 1]
+        if after in (" ", "\n"):
+            return text.count("\n", 0, at + 1) + 1
+        at = text.find(needle, at + 1, section.end)
+    return None

@@ -1,0 +1,192 @@
+"""pnpm's line reader (``_pnpm_lines``, decision 0028) reads exactly what the full loader reads.
+
+Every pnpm-lock.yaml under ``tests/`` (the generated fixtures and the realworld trees), and
+copies of them truncated, mutated byte by byte or line by line, with keys quoted, unquoted or
+double-quoted, with comments, tabs, flow mappings, blank lines, anchors, duplicate entries..., is
+read both ways: by the line reader (which hands the file to the full loader when it is unsure),
+and by the full loader alone. Both must give the same error (message and YAML path), or the same
+packages and the same findings (dependency paths, lines and ``direct``) for rules naming
+packages of the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gouvernante.errors import LockfileError
+from gouvernante.lockfiles import _pnpm_lines, parse_bytes, pnpm
+from gouvernante.match.hits import match_graph
+from gouvernante.match.paths import GraphView
+from gouvernante.model import LockfileGraph, Source
+from gouvernante.rules.index import RuleIndex, build_index
+from gouvernante.rules.model import PackageRule, Rule, RuleKind
+from gouvernante.vocab import Severity
+from lockfiles.fuzzcore import fixture_paths, mutate
+
+PNPM_PATHS = [p for p in fixture_paths(realworld=True) if p.name == "pnpm-lock.yaml"]
+
+
+def _label(path: Path) -> str:
+    folder = path.parent.parent.name if path.parent.name == "tree" else path.parent.name
+    return folder
+
+
+@contextlib.contextmanager
+def _full_loader() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pnpm, "_read_lines", lambda text, path: None)
+        yield
+
+
+def _index_for(graph: LockfileGraph, seed: int) -> RuleIndex:
+    table = graph.table
+    registry = sorted(
+        {(p.name, p.version) for p in table if p.source is not Source.LOCAL and p.version}
+    )
+    chosen = random.Random(seed).sample(registry, min(6, len(registry)))
+    integrity = sorted({p.integrity for p in table if p.integrity})
+    hashes = random.Random(seed).sample(integrity, min(2, len(integrity)))
+    rule = Rule(
+        id="PNPM-LINES-1",
+        title="planted",
+        kind=RuleKind.COMPROMISED_RELEASE,
+        ecosystem="npm",
+        severity=Severity.CRITICAL,
+        source="test",
+        package_rules=tuple(PackageRule(n, (f"={v}",), frozenset()) for n, v in chosen),
+        bad_integrity=tuple(hashes),
+    )
+    return build_index((rule,))
+
+
+def _outcome(data: bytes, index: RuleIndex) -> object:
+    try:
+        graph = parse_bytes(data, "pnpm-lock.yaml")
+        findings = match_graph(graph, index, "pnpm-lock.yaml")
+    except LockfileError as exc:
+        return ("error", str(exc), exc.json_path)
+    packages = [(p.id, p.name, p.version, p.source, p.integrity, p.resolved) for p in graph.table]
+    importers = [(i.id, i.label, i.folder) for i in graph.importers]
+    return ("read", packages, importers, tuple(graph.notes), sorted(findings, key=repr))
+
+
+def _same_both_ways(data: bytes, seed: int) -> str:
+    with _full_loader():
+        try:
+            reference: LockfileGraph | None = parse_bytes(data, "pnpm-lock.yaml")
+        except LockfileError:
+            reference = None
+    index = _index_for(reference, seed) if reference is not None else build_index(())
+    with _full_loader():
+        exact = _outcome(data, index)
+    fast = _outcome(data, index)
+    assert fast == exact
+    return str(exact[0])  # type: ignore[index]
+
+
+@pytest.mark.parametrize("path", PNPM_PATHS, ids=[_label(p) for p in PNPM_PATHS])
+def test_every_pnpm_lockfile_reads_the_same_both_ways(path: Path) -> None:
+    data = path.read_bytes()
+    for seed in (1, 2, 3):
+        assert _same_both_ways(data, seed) == "read"
+
+
+@pytest.mark.parametrize("path", PNPM_PATHS, ids=[_label(p) for p in PNPM_PATHS])
+def test_children_read_per_entry_are_the_edges(path: Path) -> None:
+    text = path.read_bytes().decode("utf-8-sig")
+    graph = pnpm._read_lines(text, "pnpm-lock.yaml")
+    if graph is None:
+        pytest.skip("not in the shape the line reader takes")
+    edges = parse_bytes(path.read_bytes(), "pnpm-lock.yaml").details.edges()
+    details: Any = graph.details
+    view = GraphView(graph)
+    for node in edges:
+        assert list(details.children_of(node)) == list(edges[node]), node
+        assert list(view.children_of(node)) == list(edges[node])
+
+
+def test_the_line_reader_takes_the_fixtures() -> None:
+    """Else this file would compare the full loader with itself."""
+    taken = [
+        p
+        for p in PNPM_PATHS
+        if _pnpm_lines.read(p.read_text(encoding="utf-8-sig"), pnpm._KEEP) is not None
+    ]
+    assert len(taken) >= len(PNPM_PATHS) - 1
+    assert any("snapshots:" in p.read_text() for p in taken)
+    assert any("lockfileVersion: 5" in p.read_text() for p in taken)
+
+
+def _edit(data: bytes, position: int, kind: int, rng: random.Random) -> bytes:
+    """One pnpm-shaped edit of the line at ``position``."""
+    text = data.decode("utf-8", "replace")
+    lines = text.split("\n")
+    at = position % max(1, len(lines))
+    line = lines[at]
+    key = re.match(r"^( *)('?)([^' :][^:']*)\2:(.*)$", line)
+    if kind == 0 and key:  # quote or unquote the key
+        indent, quote, body, rest = key.groups()
+        lines[at] = f"{indent}{body if quote else repr(body)}:{rest}"
+    elif kind == 1 and key:  # a double-quoted key
+        indent, _, body, rest = key.groups()
+        lines[at] = f'{indent}"{body}":{rest}'
+    elif kind == 2:  # a comment line, or a comment after the content
+        lines[at] = line + " # note" if rng.random() < 0.5 else "# note\n" + line
+    elif kind == 3:  # a tab, a carriage return, a BOM, a control character
+        lines[at] = line + rng.choice(["\t", "\r", "\ufeff", "\x07", "\u2028", "\xa0"])
+    elif kind == 4 and key and key.group(4) == "":  # an empty mapping written in flow style
+        lines[at] = line + " {}"
+    elif kind == 5:  # a blank line, or one of spaces
+        lines.insert(at, rng.choice(["", "   ", "  "]))
+    elif kind == 6 and key:  # the value quoted
+        indent, quote, body, rest = key.groups()
+        if rest.startswith(" ") and len(rest) > 1:
+            lines[at] = f"{indent}{quote}{body}{quote}: '{rest[1:]}'"
+    elif kind == 7:  # another entry with the same key, or the line again
+        lines.insert(at, line)
+    elif kind == 8 and key:  # an anchor or an alias
+        lines[at] = line + rng.choice([" &a", " *a"])
+    elif kind == 9:  # indentation off by one
+        lines[at] = " " + line
+    elif kind == 10 and key:  # a key YAML reads as a scalar
+        indent, _, _, rest = key.groups()
+        lines[at] = f"{indent}{rng.choice(['null', 'true', '~', 'False'])}:{rest}"
+    elif kind == 11:  # a flow resolution with more fields
+        lines[at] = line.replace("{integrity: ", "{tarball: https://x/-/y-1.0.0.tgz, integrity: ")
+    return "\n".join(lines).encode()
+
+
+@pytest.mark.property
+@settings(
+    max_examples=int(__import__("os").environ.get("PNPM_EX", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(
+    which=st.sampled_from(PNPM_PATHS[:5] or PNPM_PATHS),
+    position=st.integers(min_value=0, max_value=1 << 20),
+    kind=st.integers(min_value=0, max_value=17),
+    value=st.integers(min_value=-255, max_value=255),
+    seed=st.integers(min_value=0, max_value=1000),
+)
+def test_edited_files_read_the_same_both_ways(
+    *, which: Path, position: int, kind: int, value: int, seed: int
+) -> None:
+    data = which.read_bytes()
+    rng = random.Random(seed)
+    if kind < 12:
+        damaged = _edit(data, position, kind, rng)
+    elif kind == 12:  # cut anywhere
+        damaged = data[: position % max(1, len(data))]
+    else:
+        damaged = mutate(data, position, kind - 13, value)[0]
+    _same_both_ways(damaged, seed)
