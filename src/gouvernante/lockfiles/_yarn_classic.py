@@ -171,7 +171,7 @@ def parse_classic(text: str, path: str, *, has_marker: bool) -> LockfileGraph:
     entries, entry_text = found
     if not entries.ids and not has_marker:
         raise LockfileError(path, "not a yarn lockfile: no '# yarn lockfile v1' and no entries")
-    keys = [", ".join(d) for d in entries.descriptors]
+    keys = entries.ids  # each entry's descriptors joined by ", "
     dep_lines = _references_resolve(text, keys)
     plain = bool(dep_lines)
     if not plain:  # the exact check says which entry
