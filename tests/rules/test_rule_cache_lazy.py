@@ -21,6 +21,8 @@ from gouvernante.rules import cache as rule_cache
 from gouvernante.rules.index import build_index
 from gouvernante.rules.loader import load_rule_files
 from gouvernante.rules.model import Rule, RuleSet, any_file_hashes, rule_ids, rule_summaries
+from gouvernante.rules.pack import load_pack
+from helpers import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 PACK = ROOT / "src" / "gouvernante" / "rules" / "builtin"
@@ -186,8 +188,6 @@ def test_generated_10k_rules_lazily_are_the_strict_rule_set(
 def test_cached_and_bundled_rules_together(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A cached feed with the bundled pack after it (``-rules X -builtin-rules``): one
     sequence, the feed's rules still undecoded, the same index as the strict rules."""
-    from gouvernante.rules.pack import load_pack
-
     rules = _generated(tmp_path / "rules", rules=300)
     cache = tmp_path / "cache"
     strict = _load([str(rules)], None, monkeypatch)
@@ -271,3 +271,50 @@ def test_rules_decoded_on_use_are_kept_when_all_are_decoded(
     assert list(cached)[40] is every[40]
     with pytest.raises(IndexError):
         cached[100]
+
+
+def _cli_report(out: Path) -> Any:
+    report = json.loads(out.read_text(encoding="utf-8"))
+    for key in ("id", "started_at", "finished_at"):
+        report["scan"].pop(key, None)
+    report["summary"].pop("elapsed_ms", None)
+    return report
+
+
+def test_cli_with_cached_rules_and_the_bundled_pack(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``-rules FEED -builtin-rules``: the same exit code, report and messages without the
+    cache, filling it, and from it; a feed rule reusing a bundled id is refused the same way."""
+    rules = _generated(tmp_path / "rules", rules=400, files=2)
+    monkeypatch.delenv(rule_cache.ENV, raising=False)
+    strict = _load([str(rules)], None, monkeypatch)
+    pack = load_pack(str(PACK)).rules
+    project = _project(tmp_path / "project", (*strict.rules, *pack))
+    runs = []
+    for n, cache in enumerate((None, tmp_path / "cache", tmp_path / "cache")):
+        if cache is None:
+            monkeypatch.delenv(rule_cache.ENV, raising=False)
+        else:
+            monkeypatch.setenv(rule_cache.ENV, str(cache))
+        out = tmp_path / f"out-{n}.json"
+        args = ("-rules", str(rules), "-builtin-rules", "-json", "-output", str(out))
+        done = run_cli(*args, "-dir", str(project), cwd=tmp_path)
+        runs.append((done.returncode, _cli_report(out), done.stderr))
+    assert runs[0][0] == 2 and runs[0][1]["findings"]
+    assert runs[1] == runs[0] and runs[2] == runs[0]
+    assert len(runs[0][1]["rules"]["loaded"]) == 400 + len(pack)
+
+    clash = tmp_path / "clash.json"
+    doc = json.loads((PACK / "incidents.json").read_text(encoding="utf-8"))
+    clash.write_text(json.dumps({**doc, "rules": doc["rules"][:1]}), encoding="utf-8")
+    messages = []
+    for cache in (None, tmp_path / "cache", tmp_path / "cache"):
+        if cache is None:
+            monkeypatch.delenv(rule_cache.ENV, raising=False)
+        else:
+            monkeypatch.setenv(rule_cache.ENV, str(cache))
+        done = run_cli("-rules", str(clash), "-builtin-rules", "-dir", str(project), cwd=tmp_path)
+        messages.append((done.returncode, done.stderr))
+    assert messages[0][0] == 1 and "is also a bundled rule" in messages[0][1]
+    assert messages[1] == messages[0] and messages[2] == messages[0]

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
@@ -308,7 +309,10 @@ def content_hash(data: bytes) -> str:
 
 def _entry_path(directory: str, display: str, digest: str) -> str:
     key = hashlib.sha256(
-        f"{__version__}\0{FORMAT}\0{display}\0{digest}".encode("utf-8", "surrogateescape")
+        # (the byte order: the head's position arrays are in the machine's own)
+        f"{__version__}\0{FORMAT}\0{sys.byteorder}\0{display}\0{digest}".encode(
+            "utf-8", "surrogateescape"
+        )
     ).hexdigest()
     return os.path.join(directory, "rules", key + ".msgpack")
 

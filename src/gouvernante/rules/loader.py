@@ -108,6 +108,9 @@ def load_rule_files(paths: Sequence[str]) -> tuple[RuleSet, list[RuleError]]:
 
     The cyclic garbage collector is paused meanwhile: rules are acyclic, and with 100,000 of them
     the collections walking the growing heap cost twice the load itself.
+
+    With the opt-in cache (``rules.cache``), a file validated before is not decoded: the rule
+    set's ``rules`` is then a ``CachedRules`` (decoded on use, equal to the same tuple).
     """
     paused = gc.isenabled()
     gc.disable()
