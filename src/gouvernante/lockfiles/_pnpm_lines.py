@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from gouvernante.lockfiles import _pnpm_yaml
@@ -34,19 +35,21 @@ _PLAIN_KEY = rf"{_NOT_SCALAR}{_FIRST}[^\n :]*(?::[^\n :]+)*"
 _DEP_LINE = rf"      (?:'[^'\n]+'|{_PLAIN_KEY}): (?:'[^'\n]*'|{_FIRST}[^\n ]*(?<!:))\n"
 _KEPT = r"(?:resolution|name|version|dependencies|optionalDependencies):"
 _ENTRY = re.compile(
-    # the key line: '  key:' or '  key: {}', the key quoted or plain (checked after, in bulk);
-    # its name part is what ``split_at_version`` takes from a pnpm 9 key
-    rf"(?<=\n)(?:  (')?(?=(?(1)[^'\n]|{_FIRST}))((@?[^@\n]*)[^\n]*)(?(1)')"
-    r":(?: \{\}\n|\n("
-    # its fields: a plain resolution, dependency maps, fields load_fast skips (with what is
-    # indented below them), or another kept field (the entry is then read by load_fast)
-    r"(?:    resolution: \{integrity: ([A-Za-z0-9+/=]+-[^\n]*)\}\n(?!      )"
-    rf"|    (?:dependencies|optionalDependencies):\n(?:{_DEP_LINE})+(?!      )"
-    rf"|    (?!{_KEPT})[a-zA-Z]+:(?: [^\n]*)?\n(?:      [^\n]*\n)*"
-    rf"|    ({_KEPT})[^\n]*\n(?:      [^\n]*\n)*"
-    r")++))\n*(?=  [^ \n]|\Z)|([\s\S]))"
+    # the key line: '  key:' or '  key: {}', the key single-quoted or plain, with no quote
+    # inside (what else a key must not hold is checked after, over all keys at once)
+    rf"(?<=\n)(?:  ('[^'\n]+'|{_FIRST}[^'\n]*)"
+    r":(?: \{\}\n|\n"
+    # its fields: a plain resolution, dependency maps, another kept field (the entry is then
+    # read by load_fast), or a field load_fast skips (with what is indented below it)
+    r"(?:    (?:resolution: \{integrity: ([A-Za-z0-9+/=]+-[^\n]*)\}\n(?!      )"
+    rf"|(?:dependencies|optionalDependencies):\n(?:{_DEP_LINE})+(?!      )"
+    rf"|({_KEPT})[^\n]*\n(?:      [^\n]*\n)*"
+    rf"|{_NOT_SCALAR}[a-zA-Z]+:(?: [^\n]*)?\n(?:      [^\n]*\n)*"
+    r"))+)\n*(?=  [^ \n]|\Z)|([\s\S]))"
 )
 _TOP_LINE = re.compile(r"\n[^ \n#]")  # a comment line stays inside (and is refused)
+_KEY_LINE = re.compile(r"\n  (?=[^ \n])")
+_NAME = re.compile(r"^@?[^@\n]*", re.M)
 _ASCII_LINE = bytes(range(0x20, 0x7F)) + b"\n"
 _SRI_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-\n"
 _SRI = re.compile(r"[A-Za-z0-9+/=]+-[A-Za-z0-9+/=\-]*")
@@ -54,37 +57,76 @@ _SCALAR_WORDS = frozenset(_pnpm_yaml._SCALARS)
 _DEP_FIELD = re.compile(r"^    (dependencies|optionalDependencies):\n((?:      [^\n]*\n)+)", re.M)
 _DEP = re.compile(r"^      (?:'([^'\n]+)'|([^ \n]+)): ([^\n]*)$", re.M)
 _SECTIONS = ("packages", "snapshots")
+_INTEGRITY = itemgetter(1)
+_KEPT_FIELD = itemgetter(2)
+_BAD = itemgetter(3)
 
 
 class Section:
-    """One big section as columns, in file order: the entries' keys, whether each was quoted,
-    their name part (see ``_ENTRY``), the text of their field lines, the integrity of a plain
-    ``resolution`` ('' when the entry has another resolution or none); ``index`` maps a key to
-    its position and ``loaded`` holds the entries read by ``load_fast`` (those with a kept field
-    of another shape)."""
+    """One big section as columns, in file order: the entries' keys (``keyset`` the same as a
+    set), the integrity of a plain ``resolution`` ('' when the entry has another resolution or
+    none), and the entries read by ``load_fast`` (those with a kept field of another shape), by
+    position. The entries' text, their name parts and positions are worked out when asked."""
 
     __slots__ = (
-        "bodies",
+        "_index",
+        "_offsets",
+        "_text",
         "end",
-        "index",
         "integrity",
         "keys",
+        "keyset",
         "loaded",
-        "names",
-        "quotes",
         "start",
+        "unquoted",
     )
 
-    def __init__(self, start: int, end: int) -> None:
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self._text = text
         self.start = start  # the section's first entry line (offsets in the text)
         self.end = end
-        self.keys: Sequence[str] = ()
-        self.quotes: Sequence[str] = ()
-        self.names: Sequence[str] = ()
-        self.bodies: Sequence[str] = ()
+        self.keys: list[str] = []
+        self.keyset: set[str] = set()
+        self.unquoted = ""  # the keys, one a line
         self.integrity: Sequence[str] = ()
-        self.index: dict[str, int] = {}
         self.loaded: dict[int, dict[str, Any]] = {}
+        self._index: dict[str, int] | None = None
+        self._offsets: list[int] | None = None
+
+    def position(self, key: str) -> int | None:
+        if self._index is None:
+            self._index = dict(zip(self.keys, range(len(self.keys)), strict=True))
+        return self._index.get(key)
+
+    def names(self) -> list[str] | None:
+        """The name part of each key: up to its first '@' after the first character (what
+        ``split_at_version`` takes); ``None`` if one holds a parenthesis."""
+        if not self.keys:
+            return []
+        names: list[str] = _NAME.findall(self.unquoted)
+        joined = "\n".join(names)
+        if "(" in joined or ")" in joined:
+            return None
+        return names
+
+    def block(self, i: int) -> str:
+        """The text of entry ``i``: its key line, its field lines (and blank lines after)."""
+        if self._offsets is None:
+            found = _KEY_LINE.finditer(self._text, self.start - 1, self.end)
+            offsets = [m.start() + 1 for m in found]
+            self._offsets = [o for o in offsets if o < self.end]
+            self._offsets.append(self.end)
+        return self._text[self._offsets[i] : self._offsets[i + 1]]
+
+    def body(self, i: int) -> str:
+        """The field lines of entry ``i``."""
+        return self.block(i).partition("\n")[2]
+
+    def line(self, i: int) -> int:
+        """The 1-based line of entry ``i``'s key."""
+        self.block(i)
+        assert self._offsets is not None
+        return self._text.count("\n", 0, self._offsets[i]) + 1
 
 
 class Document:
@@ -119,7 +161,7 @@ def read(text: str, keep: Mapping[str, frozenset[str]]) -> Document | None:
         body = at + len(header)
         top = _TOP_LINE.search(text, body - 1)
         end = top.start() + 1 if top is not None else len(text)
-        if "#" in text[body:end] and " #" in text[body:end]:
+        if text.find("#", body, end) >= 0 and text.find(" #", body, end) >= 0:
             return None  # perhaps a comment, which load_fast refuses
         cuts.append((at + 1, end, name))
     cuts.sort()
@@ -154,37 +196,33 @@ def _read_section(
 ) -> Section | None:
     while start < end and text[start] == "\n":
         start += 1
-    section = Section(start, end)
+    section = Section(text, start, end)
     if start >= end:
         return section
     rows = _ENTRY.findall(text, start, end)
-    quotes, keys, names, bodies, integrity, kept, bad = zip(*rows, strict=True)
-    if any(bad):
+    if any(map(_BAD, rows)):
         return None
-    joined = "\n".join(keys)
-    if "'" in joined or " " in joined:  # a quote inside a key, a space: the full loader
+    joined = "\n".join([row[0] for row in rows])
+    unquoted = joined.replace("'", "")
+    if " " in unquoted:  # a space in a key: the full loader
         return None
-    index = dict(zip(keys, range(len(keys)), strict=True))
-    if len(index) != len(keys) or not _SCALAR_WORDS.isdisjoint(index):
+    keys = unquoted.split("\n")
+    keyset = set(keys)
+    if len(keyset) != len(keys) or not _SCALAR_WORDS.isdisjoint(keyset):
         return None  # a key twice, or one YAML reads as null or a boolean
-    if "(" in joined or ")" in joined:
-        names_joined = "\n".join(names)
-        if "(" in names_joined or ")" in names_joined:
-            return None
     section.keys = keys
-    section.quotes = quotes
-    section.names = names
-    section.bodies = bodies
-    section.index = index
-    unusual = any(kept)
+    section.keyset = keyset
+    section.unquoted = unquoted
+    integrity = list(map(_INTEGRITY, rows))
+    unusual = any(map(_KEPT_FIELD, rows))
     if not _all_sri(integrity):
-        integrity = tuple(v if not v or _SRI.fullmatch(v) else "" for v in integrity)
+        integrity = [v if not v or _SRI.fullmatch(v) else "" for v in integrity]
         unusual = True
     section.integrity = integrity
     if unusual:  # entries with another resolution (or another kept field): read by load_fast
-        for i, flag in enumerate(kept):
-            if flag or (rows[i][4] and not integrity[i]):
-                entry = _load_entry(name, keys[i], quotes[i] == "'", bodies[i], keep)
+        for i, row in enumerate(rows):
+            if row[2] or (row[1] and not integrity[i]):
+                entry = _load_entry(name, keys[i], section.block(i), keep)
                 if entry is None:
                     return None
                 section.loaded[i] = entry
@@ -200,12 +238,11 @@ def _all_sri(values: Sequence[str]) -> bool:
 
 
 def _load_entry(
-    section: str, key: str, quoted: bool, body: str, keep: Mapping[str, frozenset[str]]
+    section: str, key: str, block: str, keep: Mapping[str, frozenset[str]]
 ) -> dict[str, Any] | None:
     """One entry read by ``load_fast``, exactly as it reads it inside the whole file."""
-    written = f"'{key}'" if quoted else key
     try:
-        doc = _pnpm_yaml.load_fast(f"{section}:\n  {written}:\n{body}", keep)
+        doc = _pnpm_yaml.load_fast(f"{section}:\n{block}", keep)
     except _pnpm_yaml.Unsupported:
         return None
     entry = doc.get(section, {}).get(key)
@@ -229,19 +266,3 @@ def entry_deps(body: str) -> dict[str, dict[str, Any]]:
                 deps[quoted or plain] = scalars.get(value, value)
         out[field] = deps
     return out
-
-
-def key_line(text: str, section: Section, key: str) -> int | None:
-    """The 1-based line of ``key``'s entry line in ``section``."""
-    position = section.index.get(key)
-    if position is None:
-        return None
-    written = f"'{key}'" if section.quotes[position] else key
-    needle = f"\n  {written}:"
-    at = text.find(needle, section.start - 1, section.end)
-    while at >= 0:
-        after = text[at + len(needle) : at + len(needle) + 1]
-        if after in (" ", "\n"):
-            return text.count("\n", 0, at + 1) + 1
-        at = text.find(needle, at + 1, section.end)
-    return None

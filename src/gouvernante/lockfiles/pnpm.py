@@ -722,9 +722,8 @@ class _LineLockfile(_Lockfile):
         self.text = text
         doc = document.doc
         self.kind = _lockfile_kind(doc, path)
-        empty = _pnpm_lines.Section(0, 0)
-        self.psec = document.sections.get("packages", empty)
-        self.ssec = document.sections.get("snapshots", empty)
+        self.psec = document.sections.get("packages") or _pnpm_lines.Section(text, 0, 0)
+        self.ssec = document.sections.get("snapshots") or _pnpm_lines.Section(text, 0, 0)
         self.packages_map = {}
         self.snapshots_map = {}
         self.importers_map = self._read_importers(doc)
@@ -735,6 +734,7 @@ class _LineLockfile(_Lockfile):
         self.deps_section = self.ssec if self.kind == 9 else self.psec
         self._infos: dict[str, LockedPackage] = {}
         self._special: dict[str, LockedPackage] = {}
+        self._peer_heads: dict[str, str] = {}
         if self.kind == 9:
             self._columns_9()
         else:
@@ -749,7 +749,7 @@ class _LineLockfile(_Lockfile):
         integrity = section.integrity[i]
         entry: dict[str, Any] = {"resolution": {"integrity": integrity}} if integrity else {}
         if section is self.deps_section:
-            entry.update(_pnpm_lines.entry_deps(section.bodies[i]))
+            entry.update(_pnpm_lines.entry_deps(section.body(i)))
         return entry
 
     def _describe_all_unusual(self) -> None:
@@ -757,8 +757,10 @@ class _LineLockfile(_Lockfile):
         psec = self.psec
         keys = psec.keys
         describe = self._describe
-        unusual = [i for i, integrity in enumerate(psec.integrity) if not integrity]
-        for i in sorted({*unusual, *psec.loaded}):
+        unusual = set(psec.loaded)
+        if "" in psec.integrity:
+            unusual.update(i for i, integrity in enumerate(psec.integrity) if not integrity)
+        for i in sorted(unusual):
             self._special[keys[i]] = describe(keys[i], self._entry(psec, i), "packages")
 
     def _columns_9(self) -> None:
@@ -770,26 +772,27 @@ class _LineLockfile(_Lockfile):
         skeys = ssec.keys
         peer_keys = [k for k in skeys if k[-1] == ")"]
         heads = _strip_all_peers(peer_keys)
-        names: Sequence[str] = ssec.names
+        self._peer_heads = dict(zip(peer_keys, heads, strict=True))
+        names = ssec.names()
+        if names is None:
+            raise LockfileError(self.path, "a parenthesis in a package name")
         special = self._special
         if special:
-            patched = list(names)
-            index = ssec.index
-            for key, info in special.items():
-                if key in index:
-                    patched[index[key]] = info.name
-            for key, head in zip(peer_keys, heads, strict=True):
-                if head in special:
-                    patched[index[key]] = special[head].name
-            names = patched
-        ids: Sequence[str] = skeys
-        only = psec.index.keys() - ssec.index.keys() - set(heads)
+            for j, key in enumerate(skeys):
+                info = special.get(self._peer_heads.get(key, key))
+                if info is not None:
+                    names[j] = info.name
+        ids = skeys
+        only = psec.keyset - ssec.keyset - set(heads)
         if only:
-            ids = [*skeys, *(k for k in psec.keys if k in only)]
-            names = [*names, *(self._info(k).name for k in ids[len(skeys) :])]
+            extra = [k for k in psec.keys if k in only]
+            ids = [*skeys, *extra]
+            names.extend(self._info(k).name for k in extra)
+            self.node_ids = ssec.keyset | only
+        else:
+            self.node_ids = ssec.keyset
         self._ids = ids
         self._names = names
-        self.node_ids = set(ids)
 
     def _columns_6(self) -> None:
         psec = self.psec
@@ -804,7 +807,7 @@ class _LineLockfile(_Lockfile):
         """The package a 9.0 ``packages`` key describes (or its key, when it has no entry)."""
         info = self._special.get(pkg_key) or self._infos.get(pkg_key)
         if info is None:
-            position = self.psec.index.get(pkg_key)
+            position = self.psec.position(pkg_key)
             if position is not None:
                 info = self._describe(pkg_key, self._entry(self.psec, position), "packages")
             else:
@@ -820,18 +823,48 @@ class _LineLockfile(_Lockfile):
         if i >= len(keys):
             return self._info(self._ids[i])
         key = keys[i]
-        info = self._info(_strip_peers(key) if key[-1] == ")" else key)
+        info = self._info(self._peer_heads.get(key, key))
         if info.id == key:
             return info
         return LockedPackage(
             key, info.name, info.version, info.source, info.integrity, info.resolved
         )
 
+    def _version(self, i: int) -> str:
+        """The version of position ``i``, without building the package."""
+        if self.kind != 9:
+            return self.packages[i].version
+        keys = self.ssec.keys
+        if i >= len(keys):
+            return self._info(self._ids[i]).version
+        key = keys[i]
+        pkg_key = self._peer_heads.get(key, key)
+        info = self._special.get(pkg_key)
+        if info is not None:
+            return info.version
+        _name, version, registry = self._key_name_version(pkg_key)
+        return version if registry else ""
+
+    def _integrity(self) -> list[str | None]:
+        """The integrity column, without building the packages."""
+        if self.kind != 9:
+            return [p.integrity for p in self.packages]
+        psec = self.psec
+        by_key: dict[str, str | None] = dict(zip(psec.keys, psec.integrity, strict=True))
+        for key, info in self._special.items():
+            by_key[key] = info.integrity
+        heads = self._peer_heads
+        column = [by_key.get(heads.get(key, key)) for key in self.ssec.keys]
+        column.extend(self._info(key).integrity for key in self._ids[len(column) :])
+        return column
+
     def to_graph(self) -> LockfileGraph:
         links = list(self.links.values())
-        ids = self._ids
-        names = self._names
+        ids: Sequence[str] = self._ids
+        names: Sequence[str] = self._names
         package = self._package
+        version = self._version
+        integrity = self._integrity
         if links:
             link_ids = {p.id for p in links}
             keep = [i for i, key in enumerate(ids) if key not in link_ids]
@@ -842,9 +875,18 @@ class _LineLockfile(_Lockfile):
             def build(i: int) -> LockedPackage:
                 at = positions[i]
                 return links[-1 - at] if at < 0 else package(at)
+
+            def version_at(i: int) -> str:
+                at = positions[i]
+                return "" if at < 0 else version(at)
+
+            def integrity_column() -> list[str | None]:
+                column = integrity()
+                return [None if at < 0 else column[at] for at in positions]
+
+            table = PackageTable(ids, names, build, integrity_column, version_at)
         else:
-            build = package
-        table = PackageTable(ids, names, build)
+            table = PackageTable(ids, names, package, integrity, version)
         link_names = {p.id: p.name for p in links}
         importers = [
             Importer(
@@ -876,7 +918,7 @@ class _LineLockfile(_Lockfile):
             base = node[9:]
             refs = list(_importer_refs(entry)) if entry is not None else []
         else:
-            position = self.deps_section.index.get(node)
+            position = self.deps_section.position(node)
             if position is None:
                 return None if node[:5] == "link:" else []
             entry = self._entry(self.deps_section, position)
@@ -919,8 +961,9 @@ class _LineDetails(_PnpmDetails):
         if self._lines is not None or self._lookups > 8 or node_id.startswith(_IMPORTER):
             return super().line_of(node_id)
         lockfile = self._line_lockfile
-        if lockfile.kind == 9:
-            found = _pnpm_lines.key_line(self._text, lockfile.ssec, node_id)
-            if found is not None:
-                return found
-        return _pnpm_lines.key_line(self._text, lockfile.psec, node_id)
+        sections = (lockfile.ssec, lockfile.psec) if lockfile.kind == 9 else (lockfile.psec,)
+        for section in sections:
+            position = section.position(node_id)
+            if position is not None:
+                return section.line(position)
+        return None
