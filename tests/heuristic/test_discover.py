@@ -187,3 +187,13 @@ def test_unreadable_folders_are_counted_once(tmp_path: Path) -> None:
         assert stats.counts["unreadable_dirs"] == 1
     finally:
         (pkg / "lib").chmod(0o755)
+
+
+def test_an_absent_hidden_lockfile_is_not_an_unreadable_entry(tmp_path: Path) -> None:
+    nm = tmp_path / "node_modules"
+    _pkg(nm / "x", "x")
+    hits, notes = engine.scan_trees([str(nm)], workers=1)  # as the scan passes its roots
+    assert hits == [] and not any("unreadable" in n for n in notes)
+    (nm / ".package-lock.json").mkdir()  # there, but not a file: counted
+    _hits, notes = engine.scan_trees([str(nm)], workers=1)
+    assert any("skipped 1 unreadable or non-regular entries" in n for n in notes)

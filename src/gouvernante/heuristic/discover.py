@@ -130,7 +130,11 @@ def hidden_lock_integrity(root: str, stats: Stats) -> dict[str, str]:
     if os.path.basename(root) == "node_modules":
         candidates.append(os.path.join(root, ".package-lock.json"))
     for lock in candidates:
-        got = read_sampled(lock, MAX_HIDDEN_LOCK_BYTES, stats)
+        tried = Stats()
+        got = read_sampled(lock, MAX_HIDDEN_LOCK_BYTES, tried)
+        if got is None and not os.path.lexists(lock):
+            continue  # no hidden lockfile here (most candidates): not an unreadable entry
+        stats.counts.update(tried.counts)
         if got is None or got[1]:
             continue
         try:
