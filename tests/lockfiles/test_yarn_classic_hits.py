@@ -257,6 +257,26 @@ def _trailing(text: str, rng: random.Random) -> str:
     )
 
 
+def _glued(text: str, rng: random.Random) -> str:
+    """A header glued to the end of a field line: the line reader refuses the file, so must
+    the fast path (an entry is whole lines)."""
+    spots = [m.end() for m in re.finditer(r'^  version "[^"\n]*"', text, re.MULTILINE)]
+    if not spots:
+        return text
+    at = rng.choice(spots)
+    return text[:at] + '"glued@^1.0.0":\n  version "1.0.0"' + text[at:]
+
+
+def _blank_inside(text: str, rng: random.Random) -> str:
+    """A blank line inside an entry (yarn reads it; the entry's later fields stay its own)."""
+    spots = [m.start() for m in re.finditer(r"\n  (?:resolved|integrity|dependencies)", text)]
+    if not spots:
+        return text
+    at = rng.choice(spots)
+    return text[:at] + "\n" + text[at:]
+
+
+_REFUSED = (_glued,)
 _ODD: tuple[Callable[[str, random.Random], str], ...] = (
     _quote_all,
     _unquote_all,
@@ -269,6 +289,7 @@ _ODD: tuple[Callable[[str, random.Random], str], ...] = (
     _peer,
     _commented,
     _trailing,
+    _blank_inside,
 )
 
 
@@ -276,7 +297,7 @@ _ODD: tuple[Callable[[str, random.Random], str], ...] = (
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     which=st.sampled_from(SMALL),
-    odd=st.lists(st.sampled_from(_ODD), min_size=1, max_size=3),
+    odd=st.lists(st.sampled_from(_ODD + _REFUSED), min_size=1, max_size=3),
     seed=st.integers(min_value=0, max_value=10_000),
     damage=st.none()
     | st.tuples(st.integers(0, 1 << 16), st.integers(0, 4), st.integers(-255, 255)),
@@ -304,6 +325,12 @@ def test_odd_copies_same_paths_both_ways(
             _check_parents(graph)
 
 
+def test_a_glued_header_is_refused_both_ways() -> None:
+    path = next(p for p in SMALL if "classic" in str(p))
+    text = _glued(path.read_text(), random.Random(1))
+    assert _same(text.encode(), None) == "error"
+
+
 def test_each_odd_copy_is_read_and_compared() -> None:
     """Every change keeps the fixture a yarn lockfile that both paths read (so the property
     test above compares findings, not two errors), and the ones yarn 1 writes keep the fast
@@ -317,7 +344,7 @@ def test_each_odd_copy_is_read_and_compared() -> None:
         assert _same(text.encode(), None, seed=2) == "read", change.__name__
         graph = _parse(text.encode(), "yarn.lock", None)
         fast = getattr(graph.details, "search_backward", False)
-        assert fast is (change not in (_escaped, _peer)), change.__name__
+        assert fast is (change not in (_escaped, _peer, _blank_inside)), change.__name__
         if fast:
             _check_parents(graph)
             _check_parents(_parse(text.encode(), "yarn.lock", manifest))

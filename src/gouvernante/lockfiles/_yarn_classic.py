@@ -449,6 +449,9 @@ def _blocks(text: str, path: str) -> tuple[_Entries, Callable[[int], str]] | Non
 
 
 _ONE_BY_ONE = object()  # _block_columns: a header written twice, read block by block instead
+# One entry: comments and blank lines above it, its header, its lines to the blank lines after
+# it (the block grammar, ending at a line end: an entry is whole lines).
+_ENTRY = re.compile(rf"((?:#[^\n]*\n|\n)*)({_KEY}(?:, *{_KEY})*)(:[ \t]*(?:{_L2})++(?:\n+|\Z))")
 _KEY_OR_NL = re.compile(rf"{_KEY}|\n")
 # split_at_version over lines: the name runs to the first "@" after its first character
 _NAME_RANGE = re.compile(r"^(.?[^@\n]*)@?(.*)$", re.MULTILINE)
@@ -456,24 +459,23 @@ _NAME_RANGE = re.compile(r"^(.?[^@\n]*)@?(.*)$", re.MULTILINE)
 
 def _block_columns(text: str, path: str) -> tuple[_Entries, Callable[[int], str]] | object | None:
     """``_blocks_one_by_one`` for a file without a backslash or NUL, each step done for every
-    entry at once: the block grammar by ``map``, header lines from each block's line count,
-    the headers' tokens by one regex over them joined, unquoted by dropping every ``"`` (no
-    escape can hide one), names and ranges by one regex over the first descriptors."""
-    blocks = text.split("\n\n")
-    matches = list(map(_BLOCK.fullmatch, blocks))
-    if None in matches:
-        for at in compress(range(len(blocks)), map(operator.not_, matches)):
-            if _NO_ENTRY.fullmatch(blocks[at]) is None:
-                return None
-    kept = list(compress(blocks, matches))
+    entry at once: one ``re.split`` over the text by the entry grammar (``_ENTRY``) gives each
+    entry's comments, header and body, with nothing left between two entries (anything else is
+    left there, and sends the file to the line reader); header lines from the newlines before
+    them; the headers' tokens by one regex over them joined, unquoted by dropping every ``"``
+    (no escape can hide one); names and ranges by one regex over the first descriptors."""
+    pieces = _ENTRY.split(text)
+    kept = pieces[3::4]  # ":" and the lines below the header, to the blank lines after them
+    if not kept:
+        return _ONE_BY_ONE  # no entry: nothing to gain
+    if any(pieces[4:-1:4]) or _NO_ENTRY.fullmatch(pieces[0]) is None:
+        return None
+    if _NO_ENTRY.fullmatch(pieces[-1]) is None:
+        return None
     if not all(map(operator.contains, kept, repeat(_NEEDLES[0]))):
         return None  # an entry without a version: the line reader reports it
-    found = [m for m in matches if m is not None]
-    heights = map(operator.add, map(str.count, blocks, repeat("\n")), repeat(2))
-    lines = list(compress(accumulate(heights, initial=1), matches))
-    for at in compress(range(len(kept)), map(str.startswith, kept, repeat(("#", "\n")))):
-        lines[at] += found[at].group(1).count("\n")  # comments above the header
-    headers = list(map(operator.methodcaller("group", 2), found))
+    lines = list(accumulate(map(str.count, pieces, repeat("\n")), initial=1))[2::4]
+    headers = pieces[2::4]
     tokens = "\x00".join(_KEY_OR_NL.findall("\n".join(headers))).replace('"', "")
     per_header = tokens.split("\x00\n\x00")
     ids = tokens.replace("\x00\n\x00", "\n").replace("\x00", ", ").split("\n")
