@@ -33,8 +33,8 @@ import sys
 from array import array
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from itertools import chain, islice
-from operator import itemgetter, methodcaller
+from itertools import chain, islice, repeat
+from operator import add, attrgetter, itemgetter, methodcaller
 from typing import cast, overload
 
 import msgspec
@@ -136,11 +136,6 @@ class _LazyEntries(Mapping[str, _Entry]):
     def __contains__(self, key: object) -> bool:
         return key in self._index
 
-    def key_of(self, key: str) -> str:
-        """The map's own string for ``key`` (a dependency path keeps the nodes it visits: one
-        copy of each id, not one more per visit)."""
-        return self._keys[self._position(key)]
-
     def without(self, keys: set[str]) -> _LazyEntries:
         """The map less ``keys``, in place: no second index (the keys dropped are entries no
         package of the table is built from)."""
@@ -151,12 +146,12 @@ class _LazyEntries(Mapping[str, _Entry]):
 
 _ENTRY_DECODER = msgspec.json.Decoder(_Entry)
 _CHUNK_DECODER = msgspec.json.Decoder(list[_Entry])
-# Files above this size take the big-file path: entries kept as JSON text and checked by the
-# typed decoder a chunk at a time (peak memory about the file and its keys, not every entry
-# decoded at once); smaller ones are decoded whole, which is faster.
+# Files above this size take the big-file path: entries checked by the typed decoder a chunk at a
+# time and then known by where their text lies in the bytes (peak memory about the file and its
+# keys, not every entry decoded at once); smaller ones are decoded whole, which is faster.
 LEAN_BYTES = 32 * 1024 * 1024
 _CHUNK = 1024
-_GROUP = 16  # entries per group of the big-file path's index
+_GROUP = 16  # entries per group of the big-file path's index (_CHUNK is a multiple of it)
 
 
 class _VersionOnly(msgspec.Struct):
@@ -272,8 +267,8 @@ def _checked_entries(
 ) -> Iterator[tuple[str, _Entry]]:
     """Every entry checked and decoded by the typed decoder as the whole-file decode would, a
     chunk at a time (only one chunk decoded at once); meanwhile each entry's text is located in
-    the bytes (``entries`` gets its offsets, ``raws`` its group instead of its text) and the
-    entries that carry a ``name`` are noted in ``named``.
+    the bytes (``entries`` gets its offsets, ``raws`` the key's group instead of its text) and
+    the entries that carry a ``name`` are noted in ``named``.
 
     An entry's text starts at the first ``{`` after the previous one's end and must be byte for
     byte the text the decoder kept (so a ``{`` in a key, an entry that is not an object, a
@@ -283,34 +278,41 @@ def _checked_entries(
     find = data.find
     found = data.startswith
     starts = entries._starts
-    ends = entries._ends
+    all_keys = entries._keys
     index = cast("dict[str, object]", raws)
-    at = group = 0
-    items = iter(raws.items())
-    while chunk := list(islice(items, _CHUNK)):
-        if _odd_keys(key for key, _ in chunk):
+    at = 0
+    texts = iter(raws.values())
+    while chunk := list(islice(texts, _CHUNK)):
+        keys = all_keys[at : at + len(chunk)]
+        if _odd_keys(keys):
             raise _WholeDecodeNeeded
-        for key, raw in chunk:
+        add_start = starts.append
+        for raw in chunk:
             start = find(b"{", pos)
-            pos = start + len(raw)
             if start < 0 or not found(raw, start):
                 raise _WholeDecodeNeeded
-            starts.append(start)
-            ends.append(pos)
-            if at % _GROUP == 0:
-                group = at // _GROUP  # one int object for the group's keys
-            index[key] = group
-            at += 1
+            pos = start + len(raw)
+            add_start(start)
+        entries._ends.extend(map(add, starts[at:], map(len, chunk)))
         try:
-            decoded = _CHUNK_DECODER.decode(b"[" + b",".join(raw for _, raw in chunk) + b"]")
+            decoded = _CHUNK_DECODER.decode(b"[" + b",".join(chunk) + b"]")
         except (msgspec.MsgspecError, ValueError, RecursionError):
             raise _WholeDecodeNeeded from None
-        for (key, _), entry in zip(chunk, decoded, strict=True):
-            if entry.name:
-                named[key] = entry.name
-            yield key, entry
+        # Each key's text gives way to its group: one int object for ``_GROUP`` keys (``at`` is
+        # a multiple of ``_CHUNK``, itself one of ``_GROUP``; the last group may be short).
+        groups = range(at // _GROUP, (at + len(chunk) + _GROUP - 1) // _GROUP)
+        grouped = chain.from_iterable(map(repeat, groups, repeat(_GROUP)))
+        index.update(zip(keys, grouped, strict=False))
+        del chunk
+        if any(map(_NAME_OF, decoded)):  # the root, workspaces, aliases: a few
+            named.update((key, e.name) for key, e in zip(keys, decoded, strict=True) if e.name)
+        yield from zip(keys, decoded, strict=True)
+        at += len(keys)
     if _CLOSE.match(data, pos) is None:
         raise _WholeDecodeNeeded
+
+
+_NAME_OF = attrgetter("name")
 
 
 def _parse_packages(
@@ -422,7 +424,9 @@ class _KeyNames(Sequence[str]):
     def __init__(self, ids: list[str], named: dict[str, str]) -> None:
         self._ids = ids
         self._plain = len(ids)
-        self._named = named
+        # Only entries inside node_modules can be plain ones (not the root, not a workspace):
+        # without an alias among them, a pass over the names is a pass over the keys.
+        self._named = {k: v for k, v in named.items() if "node_modules/" in k}
         self._others: list[str] = []
 
     def extend(self, names: Iterable[str]) -> None:
@@ -640,7 +644,12 @@ class _PackagesDetails:
         self._marks: list[tuple[int, int]] = [(0, 1)]  # (byte offset, line) pairs seen
         self._by_dep_name: dict[str, list[str]] | None = None
         self._link_sources: dict[str, list[str]] = {}
-        self._key_of = entries.key_of if isinstance(entries, _LazyEntries) else None
+        # Membership tests go to the big-file path's index itself (a dict: no Python call).
+        self._groups: dict[str, int] = {}
+        self._keys: list[str] | None = None
+        if isinstance(entries, _LazyEntries):
+            self._groups = entries._index
+            self._keys = entries._keys
 
     def edges(self) -> Mapping[str, Sequence[str]]:
         if self._edges is None:
@@ -667,6 +676,8 @@ class _PackagesDetails:
                 return []
         else:
             return []
+        if self._keys is not None:
+            return self._children_named(node_id, names, self._keys)
         children: list[str] = []
         folders = _lookup_folders(node_id)
         for name in names:
@@ -676,8 +687,26 @@ class _PackagesDetails:
                     if child != node_id and child not in children:
                         children.append(child)
                     break
-        if self._key_of is not None:
-            return list(map(self._key_of, children))
+        return children
+
+    def _children_named(self, node_id: str, names: list[str], keys: list[str]) -> list[str]:
+        """``children_of`` on the big-file path: the index looked up directly, and each child
+        given as the map's own string (a path search keeps the nodes it visits: one copy of
+        each id, not one more per visit)."""
+        group_of = self._groups.get
+        find = keys.index
+        children: list[str] = []
+        folders = _lookup_folders(node_id)
+        for name in names:
+            for folder in folders:
+                child = folder + name
+                group = group_of(child)
+                if group is not None:
+                    first = group * _GROUP
+                    child = keys[find(child, first, first + _GROUP)]
+                    if child != node_id and child not in children:
+                        children.append(child)
+                    break
         return children
 
     def parents_of(self, node_id: str) -> list[str]:
