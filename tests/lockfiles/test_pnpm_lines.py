@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import random
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -190,3 +191,49 @@ def test_edited_files_read_the_same_both_ways(
     else:
         damaged = mutate(data, position, kind - 13, value)[0]
     _same_both_ways(damaged, seed)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "    dependencies:\n      a: 1.0.0\n" * 4000 + "     odd\n",
+        "    engines: x\n      y\n" * 4000 + "   odd\n",
+        "    resolution: {integrity: sha512-x}\n" * 4000 + "     odd\n",
+        "  a:b:c:d:e:f:g:h" * 20000 + "\n",
+    ],
+)
+def test_a_refused_section_costs_linear_time(body: str) -> None:
+    """No reading of an entry is tried again another way (the field patterns exclude each
+    other): refusing a long odd entry is one pass, and the full loader then decides."""
+    text = f"lockfileVersion: '9.0'\n\nsnapshots:\n\n  a@1.0.0:\n{body}"
+    started = time.process_time()
+    assert _pnpm_lines.read(text, pnpm._KEEP) is None
+    assert time.process_time() - started < 1.0
+
+
+def test_plain_and_odd_entries_read_by_their_loader() -> None:
+    """A tarball resolution, a named entry, a scalar dependency: ``load_fast`` reads those
+    entries; the rest of the section stays columns."""
+    text = (
+        "lockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    dependencies:\n"
+        "      a:\n        specifier: ^1.0.0\n        version: 1.0.0\n"
+        "      b:\n        specifier: https://x/b.tgz\n        version: https://x/b.tgz\n\n"
+        "packages:\n\n  a@1.0.0:\n    resolution: {integrity: sha512-aaa}\n"
+        "    engines: {node: '>=14'}\n\n"
+        "  b@https://x/b.tgz:\n    resolution: {tarball: https://x/b.tgz}\n"
+        "    name: b\n    version: 2.0.0\n\n"
+        "snapshots:\n\n  a@1.0.0:\n    dependencies:\n      b: https://x/b.tgz\n"
+        "      c: 'null'\n      d: null\n\n  b@https://x/b.tgz: {}\n"
+    )
+    document = _pnpm_lines.read(text, pnpm._KEEP)
+    assert document is not None
+    packages = document.sections["packages"]
+    assert packages.keys == ["a@1.0.0", "b@https://x/b.tgz"]
+    assert list(packages.loaded) == [1]
+    assert packages.loaded[1]["name"] == "b"
+    assert _pnpm_lines.entry_deps(document.sections["snapshots"].body(0)) == {
+        "dependencies": {"b": "https://x/b.tgz", "c": "null", "d": None}
+    }
+    _same_both_ways(text.encode(), 1)
+    graph = parse_bytes(text.encode(), "pnpm-lock.yaml")
+    assert [(p.name, p.version) for p in graph.table] == [("a", "1.0.0"), ("b", "2.0.0")]

@@ -34,6 +34,11 @@ _PLAIN_KEY = rf"{_NOT_SCALAR}{_FIRST}[^\n :]*(?::[^\n :]+)*"
 # name: reference (plain, not ending with ':'; or single-quoted without '' escapes)
 _DEP_LINE = rf"      (?:'[^'\n]+'|{_PLAIN_KEY}): (?:'[^'\n]*'|{_FIRST}[^\n ]*(?<!:))\n"
 _KEPT = r"(?:resolution|name|version|dependencies|optionalDependencies):"
+_PLAIN_RESOLUTION = r"resolution: \{integrity: ([A-Za-z0-9+/=]+-[^\n]*)\}\n(?!      )"
+_DEP_MAP = rf"(?:dependencies|optionalDependencies):\n(?:{_DEP_LINE})+(?!      )"
+_PLAIN_OR_DEPS = _PLAIN_RESOLUTION.replace("(", "(?:", 1) + "|" + _DEP_MAP  # no group
+# One entry. The alternatives for a field exclude each other, so that an entry that does not
+# match is given up after work linear in its lines (no backtracking from one reading to another).
 _ENTRY = re.compile(
     # the key line: '  key:' or '  key: {}', the key single-quoted or plain, with no quote
     # inside (what else a key must not hold is checked after, over all keys at once)
@@ -41,11 +46,12 @@ _ENTRY = re.compile(
     r":(?: \{\}\n|\n"
     # its fields: a plain resolution, dependency maps, another kept field (the entry is then
     # read by load_fast), or a field load_fast skips (with what is indented below it)
-    r"(?:    (?:resolution: \{integrity: ([A-Za-z0-9+/=]+-[^\n]*)\}\n(?!      )"
-    rf"|(?:dependencies|optionalDependencies):\n(?:{_DEP_LINE})+(?!      )"
-    rf"|({_KEPT})[^\n]*\n(?:      [^\n]*\n)*"
-    rf"|{_NOT_SCALAR}[a-zA-Z]+:(?: [^\n]*)?\n(?:      [^\n]*\n)*"
-    r"))+)\n*(?=  [^ \n]|\Z)|([\s\S]))"
+    rf"(?:    (?:{_PLAIN_RESOLUTION}"
+    rf"|{_DEP_MAP}"
+    rf"|(?!{_PLAIN_OR_DEPS})({_KEPT})[^\n]*\n(?:      [^\n]*\n)*"
+    rf"|(?!{_KEPT}){_NOT_SCALAR}[a-zA-Z]+:(?: [^\n]*)?\n(?:      [^\n]*\n)*"
+    # then blank lines up to the next entry; anything else: the rest is not read
+    r"))+)\n*(?=  [^ \n]|\Z)|([\s\S]+))"
 )
 _TOP_LINE = re.compile(r"\n[^ \n#]")  # a comment line stays inside (and is refused)
 _KEY_LINE = re.compile(r"\n  (?=[^ \n])")
@@ -199,7 +205,10 @@ def _read_section(
     section = Section(text, start, end)
     if start >= end:
         return section
-    rows = _ENTRY.findall(text, start, end)
+    try:
+        rows = _ENTRY.findall(text, start, end)
+    except (SystemError, RecursionError):  # the re module's own limits: the full loader
+        return None
     if any(map(_BAD, rows)):
         return None
     joined = "\n".join([row[0] for row in rows])
