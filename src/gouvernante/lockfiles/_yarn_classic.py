@@ -300,7 +300,9 @@ class _ClassicDetails(YarnDetails):
 
     def _get_links(self) -> _Links | None:
         if self._links is None and self._dep_lines is not None:
-            self._links = _links(self._entries, self._dep_lines.descriptors, self._owners())
+            self._links = _links(self._entries, self._dep_lines)
+            if self._links is not None and self._owner is None:
+                self._owner = self._dep_lines.owner  # the same lookup: pieces = descriptors
             self._dep_lines = None  # built (or not buildable) once
         return self._links
 
@@ -403,13 +405,13 @@ class _Links:
             frontier = below
 
 
-def _links(entries: _Entries, descriptors: list[str], owner: dict[str, int]) -> _Links | None:
-    """None when a dependency's descriptor heads no entry as written (the reference check split
-    a header that holds a comma): the forward search reads those entries exactly."""
-    found = list(map(owner.get, descriptors))
-    if None in found:
+def _links(entries: _Entries, dep_lines: _DepLines) -> _Links | None:
+    """None when a header holds a descriptor with ``", "`` inside (a quoted token): the pieces
+    the reference check looked up are then not the descriptors; the forward search reads those
+    entries exactly."""
+    if dep_lines.pieces != sum(map(len, entries.descriptors)):
         return None
-    dst = cast(list[int], found)
+    dst = dep_lines.targets
     counts = list(map(str.count, entries.blocks, repeat("\n    ")))
     if sum(counts) != len(dst):  # pragma: no cover - the block reader takes no other line
         return None
@@ -632,13 +634,17 @@ _DEP_LINE = re.compile(r'\n    (?:"([^"\s]+)"|([^"\s]+)) +(?:"([^"\n]*)"|([^"\s]
 
 
 class _DepLines:
-    """Every dependency line of a file, as the descriptor it names (``name@range``), in file
-    order: what ``_references_resolve`` read, kept for ``_Links``."""
+    """Every dependency line of a file, in file order, as the position of the entry it resolves
+    to (``targets``), and the lookup that said so (``owner``: descriptor -> position of the
+    first entry it heads, over the pieces ``check_references`` splits the headers into); what
+    ``_references_resolve`` read, kept for ``_Links``."""
 
-    __slots__ = ("descriptors",)
+    __slots__ = ("owner", "pieces", "targets")
 
-    def __init__(self, descriptors: list[str]) -> None:
-        self.descriptors = descriptors
+    def __init__(self, targets: list[int], owner: dict[str, int], pieces: int) -> None:
+        self.targets = targets
+        self.owner = owner
+        self.pieces = pieces  # how many descriptors the headers were split into
 
 
 def _references_resolve(text: str, keys: Sequence[str]) -> _DepLines | None:
@@ -648,17 +654,38 @@ def _references_resolve(text: str, keys: Sequence[str]) -> _DepLines | None:
 
     Every line indented by four spaces is taken as a dependency (a superset of the lines the
     exact check reads: those inside ``dependencies`` and ``optionalDependencies`` blocks), and
-    every such line must have the plain form above, without escapes."""
+    every such line must have the plain form above, without escapes. The descriptors are looked
+    up in the headers' pieces, split as ``check_references`` splits them (``, *`` around each
+    comma of a stripped key: here only keys whose every comma is ``", "`` exactly, which a
+    plain split takes apart the same way)."""
     if "\\" in text or text.startswith("    "):
         return None
     found = _DEP_LINE.findall(text)
     if len(found) != text.count("\n    "):
         return None
+    joined = ", ".join(keys)
+    separators = joined.count(", ")
+    if (
+        joined.count(",") != separators
+        or " ," in joined
+        or ",  " in joined
+        or list(map(str.strip, keys)) != list(keys)
+    ):
+        return None
+    pieces = [key.split(", ") for key in reversed(keys)]  # from the last: the first one stays
+    positions = range(len(keys) - 1, -1, -1)
+    owner = dict(
+        zip(
+            chain.from_iterable(pieces),
+            chain.from_iterable(map(repeat, positions, map(len, pieces))),
+            strict=True,
+        )
+    )
     wanted = [f"{qname or name}@{qrange or range_}" for qname, name, qrange, range_ in found]
-    # the pieces of every header, as check_references splits each (one split of them joined:
-    # a stripped key neither starts nor ends with a space the separator could take)
-    descriptors = set(_DESCRIPTOR_SPLIT.split(", ".join(map(str.strip, keys))))
-    return _DepLines(wanted) if descriptors.issuperset(wanted) else None
+    targets = list(map(owner.get, wanted))
+    if None in targets:
+        return None
+    return _DepLines(cast(list[int], targets), owner, separators + 1)
 
 
 _DESCRIPTOR_SPLIT = re.compile(r" *, *")
