@@ -152,7 +152,10 @@ def _refusals() -> Iterator[tuple[str, bytes]]:
             '"node_modules/a": {\n      "version": "1.0.0"\n    },\n    "node_modules/b": {',
         ).encode(),
     )
-    yield "brace in a key", _lock({"node_modules/a{": entry, **plain})
+    # Another layout (one space of indent): the places are looked for entry by entry, at the
+    # first "{" after the previous entry, which is inside the key.
+    braced: dict[str, Any] = {"lockfileVersion": 3, "packages": {"": {}, "node_modules/a{": entry}}
+    yield "brace in a key", json.dumps(braced, indent=1).encode()
     yield "packages inside an earlier value", _lock(plain, x={"packages": {"": {}}})
     yield "an entry that is not an object", _lock({"node_modules/s": "1.0.0", **plain})
     yield "an entry of the wrong shape", _lock({"node_modules/n": {"version": 1}, **plain})
@@ -254,3 +257,45 @@ def test_an_integrity_rule_finds_the_same_entries_both_ways() -> None:
     lean = match_graph(_lean_graph(data), index, "package-lock.json")
     assert sorted(lean, key=repr) == sorted(whole, key=repr)
     assert len(whole) == 5  # p5, p705, p1405, p699, p1399
+
+
+def _layouts() -> Iterator[tuple[str, bytes]]:
+    packages: dict[str, Any] = {
+        f"node_modules/p{i}": {"version": "1.0.0", "dependencies": {f"p{i + 1}": "^1"}}
+        for i in range(2500)
+    }
+    packages["node_modules/caf\u00e9"] = {"version": "1.0.0"}  # a key longer in bytes
+    packages["node_modules/p1500"] = {"version": "1.0.0", "name": "al{ias"}
+    body = {"name": "app", "lockfileVersion": 3, "packages": {"": {"name": "app"}, **packages}}
+    yield "npm's", json.dumps(body, indent=2, ensure_ascii=False).encode()
+    yield "escaped", json.dumps(body, indent=2).encode()
+    yield "one space", json.dumps(body, indent=1).encode()
+    yield "tabs and CRLF", json.dumps(body, indent="\t").replace("\n", "\r\n").encode()
+    yield "compact", json.dumps(body, separators=(",", ":")).encode()
+    yield (
+        "brace in keys",
+        json.dumps(
+            {**body, "packages": {**body["packages"], "node_modules/{x}": {"version": "2.0.0"}}},
+            indent=2,
+        ).encode(),
+    )
+
+
+@pytest.mark.parametrize("case", list(_layouts()), ids=[label for label, _ in _layouts()])
+def test_any_layout_is_read_the_same(case: tuple[str, bytes]) -> None:
+    """The places of the entries are guessed from npm's layout and checked; another layout, a
+    key not written as itself, a brace in a key are found entry by entry or refused."""
+    _, data = case
+    graph = npm._parse_lean(data, _FMT, "package-lock.json")
+    whole = _whole(data)
+    if graph is not None:
+        assert _picture(graph) == whole
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(npm, "LEAN_BYTES", 0)
+        assert _whole(data) == whole
+
+
+def test_npm_layouts_are_taken() -> None:
+    for label, data in _layouts():
+        if label != "brace in keys":
+            assert npm._parse_lean(data, _FMT, "package-lock.json") is not None, label

@@ -33,7 +33,7 @@ import sys
 from array import array
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from itertools import chain, islice, repeat
+from itertools import accumulate, chain, islice, repeat
 from operator import add, attrgetter, itemgetter, methodcaller
 from typing import cast, overload
 
@@ -275,25 +275,19 @@ def _checked_entries(
     repeated key just send the file to the whole-file decode); after the last one, the map
     closes."""
     data = entries._data
-    find = data.find
-    found = data.startswith
-    starts = entries._starts
     all_keys = entries._keys
     index = cast("dict[str, object]", raws)
     at = 0
+    gap = _NPM_GAP
     texts = iter(raws.values())
     while chunk := list(islice(texts, _CHUNK)):
         keys = all_keys[at : at + len(chunk)]
         if _odd_keys(keys):
             raise _WholeDecodeNeeded
-        add_start = starts.append
-        for raw in chunk:
-            start = find(b"{", pos)
-            if start < 0 or not found(raw, start):
-                raise _WholeDecodeNeeded
-            pos = start + len(raw)
-            add_start(start)
-        entries._ends.extend(map(add, starts[at:], map(len, chunk)))
+        starts, gap = _starts_of(data, chunk, keys, pos, gap)
+        entries._starts.extend(starts)
+        entries._ends.extend(map(add, starts, map(len, chunk)))
+        pos = entries._ends[-1]
         try:
             decoded = _CHUNK_DECODER.decode(b"[" + b",".join(chunk) + b"]")
         except (msgspec.MsgspecError, ValueError, RecursionError):
@@ -313,6 +307,40 @@ def _checked_entries(
 
 
 _NAME_OF = attrgetter("name")
+# npm's layout between two entries: ``,\n    "`` + the key + ``": `` (the key's length + 10).
+_NPM_GAP = 10
+
+
+def _starts_of(
+    data: bytes, texts: list[msgspec.Raw], keys: list[str], pos: int, gap: int
+) -> tuple[list[int], int]:
+    """Where each of ``texts`` (consecutive entries' JSON text, keys ``keys``) starts in
+    ``data`` from ``pos`` on, each found byte for byte there; and the gap between an entry's end
+    and the next one's text, less the key's length, for the next chunk to guess with.
+
+    The places are guessed first (the gap of the layout seen so far, a key written as itself
+    in quotes) and checked all at once; else each text is looked for after the previous one:
+    at the first ``{``. Not found: ``_WholeDecodeNeeded``."""
+    find = data.find
+    found = data.startswith
+    first = find(b"{", pos)
+    if first < 0:
+        raise _WholeDecodeNeeded
+    lengths = list(map(len, texts))
+    steps = map(add, lengths[:-1], map(add, map(len, keys[1:]), repeat(gap)))
+    guess = list(accumulate(steps, initial=first))
+    if all(map(found, texts, guess)):
+        return guess, gap
+    starts: list[int] = []
+    for text, length in zip(texts, lengths, strict=True):
+        start = find(b"{", pos)
+        if start < 0 or not found(text, start):
+            raise _WholeDecodeNeeded
+        starts.append(start)
+        pos = start + length
+    if len(starts) > 1:
+        gap = starts[1] - starts[0] - lengths[0] - len(keys[1])
+    return starts, gap
 
 
 def _parse_packages(
