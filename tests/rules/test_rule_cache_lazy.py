@@ -5,8 +5,10 @@ rule set, index, findings and reports as the strict loader, on the bundled pack 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +70,8 @@ def _generated(folder: Path, rules: int = 10_000, files: int = 3, seed: int = 11
             if k % 23 == 0:
                 rule["host_indicators"] = [{"type": "file", "path": f"/tmp/ioc-{k}"}]
             if k % 29 == 0:
-                rule["file_hashes"] = [{"algorithm": "sha256", "value": f"{k:064x}"}]
+                digest = hashlib.sha256(f"payload {k}\n".encode()).hexdigest()
+                rule["file_hashes"] = [{"algorithm": "sha256", "value": digest}]
             if k % 2 == 0:
                 rule["metadata"] = {"published_at": f"2026-0{1 + k % 9}-01T00:00:00Z"}
             out.append(rule)
@@ -318,3 +321,42 @@ def test_cli_with_cached_rules_and_the_bundled_pack(
         messages.append((done.returncode, done.stderr))
     assert messages[0][0] == 1 and "is also a bundled rule" in messages[0][1]
     assert messages[1] == messages[0] and messages[2] == messages[0]
+
+
+def test_host_scan_with_cached_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``-host`` (installed packages, payload hashes, host indicators) from cached rules: the
+    same findings, checks and notes as from the strict loader's."""
+    from gouvernante.host.checks import run_host_scan
+    from gouvernante.host.context import HostContext
+    from gouvernante.rules.model import OperatingSystem
+
+    rules = _generated(tmp_path / "rules", rules=600, files=2)
+    cache = tmp_path / "cache"
+    strict = _load([str(rules)], None, monkeypatch)
+    _load([str(rules)], cache, monkeypatch)
+    cached = _load([str(rules)], cache, monkeypatch)
+    project = tmp_path / "project"
+    for n, rule in enumerate(strict.rules[:300]):
+        prule = rule.package_rules[0]
+        folder = project / "node_modules" / prule.package_name
+        folder.mkdir(parents=True, exist_ok=True)
+        version = next(iter(prule.exact), "0.0.99") if n % 2 else "0.0.99"
+        manifest = {"name": prule.package_name, "version": version}
+        (folder / "package.json").write_text(json.dumps(manifest), encoding="utf-8")
+        (folder / "index.js").write_text(f"payload {n}\n", encoding="utf-8")
+    (tmp_path / "home").mkdir()
+    (tmp_path / "root").mkdir()
+    ctx = HostContext(
+        home=str(tmp_path / "home"), os=OperatingSystem.LINUX, system_root=str(tmp_path / "root")
+    )
+    from_strict = run_host_scan(strict.rules, ctx, [str(project)])
+    from_cache = run_host_scan(cached.rules, ctx, [str(project)])
+    timed = re.compile(r"in [0-9.]+ s")
+    for field in ("findings", "checks", "errors", "installed_packages", "cache_entries"):
+        assert getattr(from_cache, field) == getattr(from_strict, field), field
+    assert [(n.path, timed.sub("", n.message)) for n in from_cache.notes] == [
+        (n.path, timed.sub("", n.message)) for n in from_strict.notes
+    ]
+    kinds = {f.match for f in from_strict.findings}
+    assert len(kinds) >= 2, kinds  # versions and payload hashes
+    assert len(from_strict.checks) == sum(bool(r.host_indicators) for r in strict.rules)

@@ -25,7 +25,14 @@ from gouvernante.host.payloads import PayloadScanner
 from gouvernante.host.reader import Collector
 from gouvernante.model import CheckOutcome, Finding, FindingType, HostCheck, ScanIssue
 from gouvernante.rules.index import build_index
-from gouvernante.rules.model import HostIndicator, IndicatorType, Rule
+from gouvernante.rules.model import (
+    CHECKS_FILE_HASHES,
+    CHECKS_HOST,
+    HostIndicator,
+    IndicatorType,
+    Rule,
+    rules_checking,
+)
 
 # Walking a project for its node_modules folders stops after this many directories.
 MAX_PROJECT_DIRS = 200_000
@@ -158,9 +165,9 @@ def run_host_scan(
 ) -> HostScanResult:
     """Installed packages (projects and global installs), caches, then the host indicators.
     ``hasher``: the payload hashes' (seeded with what -heuristic hashed as it read)."""
-    index = build_index(tuple(rules))
+    index = build_index(rules)  # cached rules: decoded for the names met (rules.index)
     collector = Collector(index)
-    payloads = PayloadScanner(rules, hasher)
+    payloads = PayloadScanner(rules_checking(rules, CHECKS_FILE_HASHES), hasher)
     if payloads:
         collector.payloads = payloads
     if collector.names or payloads:
@@ -168,7 +175,9 @@ def run_host_scan(
         scan_host_locations(ctx, collector)
     else:
         collector.skipped("-host", "no rule names a package: installs and caches not scanned")
-    indicator_findings, checks = run_indicator_checks(rules, ctx, project_dirs)
+    indicator_findings, checks = run_indicator_checks(
+        rules_checking(rules, CHECKS_HOST), ctx, project_dirs
+    )
     findings = _dedupe(collector.findings) + _dedupe(payloads.findings) + indicator_findings
     notes = [*collector.notes, *payloads.notes]
     if payloads:
@@ -189,8 +198,8 @@ def run_payload_scan(
     """The rules' ``file_hashes`` against the scanned projects' installed packages (their
     ``node_modules`` trees, yarn berry zips and unplugged packages): ``-heuristic`` without
     ``-host``. Only hash findings are kept (installed versions are -host's job)."""
-    collector = Collector(build_index(tuple(rules)))
-    payloads = PayloadScanner(rules, hasher)
+    collector = Collector(build_index(rules))
+    payloads = PayloadScanner(rules_checking(rules, CHECKS_FILE_HASHES), hasher)
     if not payloads:
         return HostScanResult((), (), (), (), 0, 0)
     collector.payloads = payloads

@@ -296,6 +296,14 @@ def rule_summaries(rules: Sequence[Rule]) -> Iterator[tuple[str, str | None, str
     return ((r.id, r.published_at, r.last_updated_at, rule_flags(r)) for r in rules)
 
 
+def rules_checking(rules: Sequence[Rule], flag: int) -> Sequence[Rule]:
+    """The rules whose ``CHECKS_*`` flags include ``flag``, in order; lazy rules are told apart
+    without decoding the others (plain rules are returned as they are: callers skip the rest)."""
+    if isinstance(rules, LazyRules):
+        return [rules[n] for n, (_, _, _, flags) in enumerate(rules.summaries()) if flags & flag]
+    return rules
+
+
 def any_file_hashes(rules: Sequence[Rule]) -> bool:
     """Whether a rule has payload hashes (``file_hashes``), without decoding lazy rules."""
     if isinstance(rules, LazyRules):
