@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import operator
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
-from itertools import accumulate, chain, compress, count, repeat
+from itertools import accumulate, chain, compress, repeat
 from typing import cast
 
 from gouvernante.errors import LockfileError
@@ -352,20 +352,18 @@ class _Links:
         self.dst = dst
         self.start = start
         self.end = end
-        self._reverse: list[int] | None = None  # built by parents()
+        self._reverse: tuple[list[int], list[int]] | None = None  # built by parents()
 
     def parents(self, index: int) -> list[int]:
         """The entries with a dependency resolving to entry ``index`` (itself left out)."""
-        reverse = self._reverse
-        width = len(self.dst)
-        if reverse is None:  # line k as dst[k] * width + k, sorted: one run per child
-            reverse = list(map(operator.add, map(operator.mul, self.dst, repeat(width)), count()))
-            reverse.sort()
-            self._reverse = reverse
-        low = bisect_left(reverse, index * width)
-        high = bisect_left(reverse, (index + 1) * width, low)
+        if self._reverse is None:  # the lines in the order of the entry they resolve to
+            order = sorted(range(len(self.dst)), key=self.dst.__getitem__)
+            self._reverse = (order, list(map(self.dst.__getitem__, order)))
+        order, targets = self._reverse
+        low = bisect_left(targets, index)
+        high = bisect_right(targets, index, low)
         src = self.src
-        found = [src[code - index * width] for code in reverse[low:high]]
+        found = [src[line] for line in order[low:high]]
         return [p for p in dict.fromkeys(found) if p >= 0 and p != index]
 
     def guessed_roots(self) -> list[int]:
