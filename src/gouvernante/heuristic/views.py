@@ -42,7 +42,16 @@ _ANCHORS_CS: dict[int, tuple[str, ...]] = {}  # checked against the text as is
 # its every match contains (lower case; None when no such literal is known, see
 # ``_required_literals``). ``re`` searches a pattern that starts with a literal quickly; an
 # alternation of such patterns it tries at every position.
-_BRANCHES: dict[int, tuple[tuple[re.Pattern[str], frozenset[str] | None], ...]] = {}
+_BranchTable = dict[int, tuple[tuple[re.Pattern[str], frozenset[str] | None], ...]]
+_BRANCHES: _BranchTable = {}
+# The same for a first match only (``TextView._search``), with a branch that starts with a group of
+# literal alternatives (``(?:curl|wget)\b...``) split into one branch per alternative: ``re`` tries
+# such a group at every position holding one of their first characters, a literal-led branch it
+# finds with a fast literal search. The leftmost match is the same (earliest start, ties to the
+# first branch, in the group's order). ``first_of_each`` keeps ``_BRANCHES``: it takes one match
+# per branch, and splitting would report more.
+_SEARCH_BRANCHES: _BranchTable = {}
+_PURE_LITERAL = re.compile(r"(?:[A-Za-z0-9_\- ]|\\[.\-/])+")
 MIN_BRANCH_LITERAL = 3
 MIN_INNER_LITERAL = 4
 # Literals too common in JavaScript to be worth a prefilter entry (they would flood the automaton
@@ -83,9 +92,29 @@ def rx(
             _BRANCHES[key] = tuple(
                 (re.compile(part, flags), _required_literals(part)) for part in parts
             )
+        split = [(alt, part) for part in parts for alt in _literal_led(part)]
+        if len(split) > len(parts):  # each keeps its branch's literals: no new prefilter words
+            _SEARCH_BRANCHES[key] = tuple(
+                (re.compile(alt, flags), _required_literals(part)) for alt, part in split
+            )
     if case_anchors is not None:
         _ANCHORS_CS[key] = case_anchors
     return compiled
+
+
+def _literal_led(branch: str) -> list[str]:
+    """``branch``, or one branch per alternative when it starts with a non-capturing group of
+    literal alternatives that is not repeated: ``(?:curl|wget)\\b.*`` is ``curl\\b.*`` or
+    ``wget\\b.*``, tried in that order at each position, as ``re`` tries the group's."""
+    if not branch.startswith("(?:"):
+        return [branch]
+    end = _group_end(branch, 0)
+    if end > len(branch) or _quantifier_end(branch, end) > end:
+        return [branch]
+    alternatives = _top_level_branches(branch[3 : end - 1])
+    if len(alternatives) < 2 or not all(_PURE_LITERAL.fullmatch(a) for a in alternatives):
+        return [branch]
+    return [alt + branch[end:] for alt in alternatives]
 
 
 def _top_level_branches(pattern: str) -> list[str]:
@@ -255,9 +284,10 @@ def _build_prefilter(_registered: int) -> _Prefilter:
     words: set[str] = set()
     for anchors in _ANCHORS.values():
         words |= anchors
-    for branches in _BRANCHES.values():
-        for _b, lits in branches:
-            words |= lits or frozenset()
+    for table in (_BRANCHES, _SEARCH_BRANCHES):
+        for branches in table.values():
+            for _b, lits in branches:
+                words |= lits or frozenset()
     ordered = tuple(sorted(words))
     automaton: object | None = None
     if _acrs is not None:
@@ -313,15 +343,22 @@ class TextView:
         self._may[key] = ok
         return ok
 
-    def _branches(self, rx: re.Pattern[str]) -> list[re.Pattern[str]] | None:
+    def _branches(
+        self, rx: re.Pattern[str], first: _BranchTable | None = None
+    ) -> list[re.Pattern[str]] | None:
+        """The branches of ``rx`` worth searching (from ``first`` if it has them, else from
+        ``_BRANCHES``); None to search ``rx`` whole."""
         present = self.present
-        branches = _BRANCHES.get(id(rx))
+        key = id(rx)
+        branches = first.get(key) if first is not None else None
+        if branches is None:
+            branches = _BRANCHES.get(key)
         if present is None or branches is None:
             return None
         return [b for b, lits in branches if lits is None or not lits.isdisjoint(present)]
 
     def _search(self, rx: re.Pattern[str], text: str) -> re.Match[str] | None:
-        branches = self._branches(rx)
+        branches = self._branches(rx, _SEARCH_BRANCHES)
         if branches is None:
             return rx.search(text)
         best: re.Match[str] | None = None
