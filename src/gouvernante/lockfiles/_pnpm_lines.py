@@ -30,7 +30,7 @@ _C = r"\x00-\x1f\x7f"  # control characters: refused anywhere in the file (one p
 _NOT_SCALAR = r"(?!(?:[nN]ull|NULL|[tT]rue|TRUE|[fF]alse|FALSE|~):)"
 # First character of a plain key or value: not a YAML indicator, space or quote.
 _FIRST = r"[^\n '\"\-?:,\[\]{}#&*!|>%@`]"
-_PLAIN_KEY = rf"{_NOT_SCALAR}{_FIRST}[^\n :]*(?::[^\n :]+)*"
+_PLAIN_KEY = rf"{_NOT_SCALAR}{_FIRST}[^\n :]*"  # (a ':' in a dependency's name: refused)
 # name: reference (plain, not ending with ':'; or single-quoted without '' escapes)
 _DEP_LINE = rf"      (?:'[^'\n]+'|{_PLAIN_KEY}): (?:'[^'\n]*'|{_FIRST}[^\n ]*(?<!:))\n"
 _KEPT = r"(?:resolution|name|version|dependencies|optionalDependencies):"
@@ -44,16 +44,15 @@ _ENTRY = re.compile(
     # inside (what else a key must not hold is checked after, over all keys at once)
     rf"(?<=\n)(?:  ('[^'\n]+'|{_FIRST}[^'\n]*)"
     r":(?: \{\}\n|\n"
-    # its fields: a plain resolution, dependency maps, another kept field (the entry is then
-    # read by load_fast), or a field load_fast skips (with what is indented below it)
+    # its fields: a plain resolution, dependency maps, a field load_fast skips (with what is
+    # indented below it), or another kept field (the entry is then read by load_fast)
     rf"(?:    (?:{_PLAIN_RESOLUTION}"
     rf"|{_DEP_MAP}"
-    rf"|(?!{_PLAIN_OR_DEPS})({_KEPT})[^\n]*\n(?:      [^\n]*\n)*"
     rf"|(?!{_KEPT}){_NOT_SCALAR}[a-zA-Z]+:(?: [^\n]*)?\n(?:      [^\n]*\n)*"
+    rf"|(?!{_PLAIN_OR_DEPS})({_KEPT})[^\n]*\n(?:      [^\n]*\n)*"
     # then blank lines up to the next entry; anything else: the rest is not read
     r"))+)\n*(?=  [^ \n]|\Z)|([\s\S]+))"
 )
-_TOP_LINE = re.compile(r"\n[^ \n#]")  # a comment line stays inside (and is refused)
 _KEY_LINE = re.compile(r"\n  (?=[^ \n])")
 _NAME = re.compile(r"^@?[^@\n]*", re.M)
 _ASCII_LINE = bytes(range(0x20, 0x7F)) + b"\n"
@@ -63,6 +62,7 @@ _SCALAR_WORDS = frozenset(_pnpm_yaml._SCALARS)
 _DEP_FIELD = re.compile(r"^    (dependencies|optionalDependencies):\n((?:      [^\n]*\n)+)", re.M)
 _DEP = re.compile(r"^      (?:'([^'\n]+)'|([^ \n]+)): ([^\n]*)$", re.M)
 _SECTIONS = ("packages", "snapshots")
+_KEY = itemgetter(0)
 _INTEGRITY = itemgetter(1)
 _KEPT_FIELD = itemgetter(2)
 _BAD = itemgetter(3)
@@ -158,19 +158,18 @@ def read(text: str, keep: Mapping[str, frozenset[str]]) -> Document | None:
     then read by the full loader, which also words any error)."""
     if not _plain_text(text):
         return None
+    headers = sorted((text.find(f"\n{name}:\n"), name) for name in _SECTIONS)
     cuts: list[tuple[int, int, str]] = []
-    for name in _SECTIONS:
-        header = f"\n{name}:\n"
-        at = text.find(header)
+    for n, (at, name) in enumerate(headers):
         if at < 0:
             continue
-        body = at + len(header)
-        top = _TOP_LINE.search(text, body - 1)
-        end = top.start() + 1 if top is not None else len(text)
+        body = at + len(name) + 3
+        # pnpm writes these sections last: one ends where the next begins (a line of the top
+        # level in between, or after, is refused by the section's pattern)
+        end = headers[n + 1][0] + 1 if n + 1 < len(headers) else len(text)
         if text.find("#", body, end) >= 0 and text.find(" #", body, end) >= 0:
             return None  # perhaps a comment, which load_fast refuses
         cuts.append((at + 1, end, name))
-    cuts.sort()
     rest: list[str] = []
     last = 0
     for begin, end, _name in cuts:
@@ -211,7 +210,7 @@ def _read_section(
         return None
     if any(map(_BAD, rows)):
         return None
-    joined = "\n".join([row[0] for row in rows])
+    joined = "\n".join(map(_KEY, rows))
     unquoted = joined.replace("'", "")
     if " " in unquoted:  # a space in a key: the full loader
         return None

@@ -593,11 +593,17 @@ class _Lockfile:
 _PEER_SUFFIX = re.compile(r"^([^\n()]+)(?:\((?:[^\n()]|\((?:[^\n()]|\([^\n()]*\))*\))*\))+$", re.M)
 
 
+_FLAT_PEERS = re.compile(r"(?:[^\n()]+(?:\([^\n()]*\))+\n)*")
+
+
 def _strip_all_peers(keys: list[str]) -> list[str]:
     """``_strip_peers`` of each key, most of them by one regex pass."""
     if not keys:
         return []
-    heads = _PEER_SUFFIX.sub(r"\1", "\n".join(keys)).split("\n")
+    joined = "\n".join(keys)
+    if _FLAT_PEERS.fullmatch(joined + "\n"):  # each suffix groups without parentheses inside
+        return [key[: key.index("(")] for key in keys]
+    heads = _PEER_SUFFIX.sub(r"\1", joined).split("\n")
     return [
         _strip_peers(key) if head[-1:] == ")" else head
         for key, head in zip(keys, heads, strict=True)
