@@ -276,7 +276,26 @@ def _blank_inside(text: str, rng: random.Random) -> str:
     return text[:at] + "\n" + text[at:]
 
 
-_REFUSED = (_glued,)
+_ODD_LINES = (
+    '    a:b "^1.0.0"',
+    '    "a b" "^1.0.0"',
+    '     indented "^1.0.0"',
+    "    #x 1",
+    "    x",
+)
+
+
+def _odd_dependency(text: str, rng: random.Random) -> str:
+    """A four-space line of another form than yarn writes: refused by the line reader, or read
+    by the exact path only (the fast one reads the file again with the block grammar)."""
+    spots = [m.end() for m in re.finditer(r"\n  dependencies:", text)]
+    if not spots:
+        return text
+    at = rng.choice(spots)
+    return text[:at] + "\n" + rng.choice(_ODD_LINES) + text[at:]
+
+
+_REFUSED = (_glued, _odd_dependency)
 _ODD: tuple[Callable[[str, random.Random], str], ...] = (
     _quote_all,
     _unquote_all,
@@ -329,6 +348,14 @@ def test_a_glued_header_is_refused_both_ways() -> None:
     path = next(p for p in SMALL if "classic" in str(p))
     text = _glued(path.read_text(), random.Random(1))
     assert _same(text.encode(), None) == "error"
+
+
+@pytest.mark.parametrize("line", _ODD_LINES)
+def test_an_odd_dependency_line_reads_the_same_both_ways(line: str) -> None:
+    path = next(p for p in SMALL if "classic" in str(p))
+    text = path.read_text().replace("\n  dependencies:", "\n  dependencies:\n" + line, 1)
+    assert _same(text.encode(), None) in ("read", "error")
+    assert _same(text.encode(), _manifest_for(path)) in ("read", "error")
 
 
 def test_each_odd_copy_is_read_and_compared() -> None:

@@ -84,6 +84,7 @@ class _Entries:
     built when asked for (``package``), from fields read already or from its block's text."""
 
     __slots__ = (
+        "any_four_space_line",
         "block_entry",
         "blocks",
         "descriptors",
@@ -111,6 +112,9 @@ class _Entries:
         self.blocks: list[str] = []
         self.block_entry: list[int] = []
         self.seen: set[str] = set()
+        # read by _ENTRY, whose four-space lines may be any line (_references_resolve's regex
+        # reads them, or parse_classic reads the file again)
+        self.any_four_space_line = False
 
     def add(
         self, descs: list[str], line: int, fields: tuple[str, str | None, str | None] | None
@@ -173,6 +177,13 @@ def parse_classic(text: str, path: str, *, has_marker: bool) -> LockfileGraph:
         raise LockfileError(path, "not a yarn lockfile: no '# yarn lockfile v1' and no entries")
     keys = entries.ids  # each entry's descriptors joined by ", "
     dep_lines = _references_resolve(text, keys)
+    if not dep_lines and entries.any_four_space_line:  # the block grammar says, line by line
+        try:
+            found = _blocks_one_by_one(text, path)
+        except LockfileError:  # pragma: no cover - no backslash: no token fails to read
+            found = None
+        entries, entry_text = found if found is not None else _lines(text, path)
+        keys = entries.ids
     plain = bool(dep_lines)
     if not plain:  # the exact check says which entry
         check_references(
@@ -451,7 +462,15 @@ def _blocks(text: str, path: str) -> tuple[_Entries, Callable[[int], str]] | Non
 _ONE_BY_ONE = object()  # _block_columns: a header written twice, read block by block instead
 # One entry: comments and blank lines above it, its header, its lines to the blank lines after
 # it (the block grammar, ending at a line end: an entry is whole lines).
-_ENTRY = re.compile(rf"((?:#[^\n]*\n|\n)*)({_KEY}(?:, *{_KEY})*)(:[ \t]*(?:{_L2})++(?:\n+|\Z))")
+# Its four-space lines are any line: each is then read by ``_DEP_LINE`` (the block grammar's
+# form, narrower), or ``parse_classic`` reads the file again with the block grammar.
+_L2_ANY4 = (
+    rf"\n  (?:[A-Za-z_][A-Za-z0-9_]*[ \t]+{_VALUE}[ \t]*"
+    rf"|(?:dependencies|optionalDependencies):[ \t]*(?:\n    [^\n]*)++)"
+)
+_ENTRY = re.compile(
+    rf"((?:#[^\n]*\n|\n)*)({_KEY}(?:, *{_KEY})*)(:[ \t]*(?:{_L2_ANY4})++(?:\n+|\Z))"
+)
 _KEY_OR_NL = re.compile(rf"{_KEY}|\n")
 # split_at_version over lines: the name runs to the first "@" after its first character
 _NAME_RANGE = re.compile(r"^(.?[^@\n]*)@?(.*)$", re.MULTILINE)
@@ -501,6 +520,7 @@ def _block_columns(text: str, path: str) -> tuple[_Entries, Callable[[int], str]
     entries.fields = [None] * len(ids)
     entries.texts = entries.blocks = kept
     entries.block_entry = list(range(len(ids)))
+    entries.any_four_space_line = True
     return entries, kept.__getitem__
 
 
@@ -628,7 +648,10 @@ def _lines(text: str, path: str) -> tuple[_Entries, Callable[[int], str]]:  # no
 
 # A dependency line as yarn writes it: four spaces, the name (quoted or not, no space in it), one
 # or more spaces, the range (quoted, or one token). ``_dep_line`` reads such a line the same way.
-_DEP_LINE = re.compile(r'\n    (?:"([^"\s]+)"|([^"\s]+)) +(?:"([^"\n]*)"|([^"\s]+))[ \t]*(?=\n|$)')
+# Every such line (without a backslash) has the block grammar's form (``_L4``).
+_DEP_LINE = re.compile(
+    r'\n    (?:"([^"\s]+)"|([^\s",:#][^\s",:]*)) +(?:"([^"\n]*)"|([^"\s]+))[ \t]*(?=\n|$)'
+)
 
 
 class _DepLines:
