@@ -28,6 +28,7 @@ writing an entry is ignored.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import sys
@@ -159,14 +160,20 @@ class CachedFile:
         if not self.ids:
             self._all = []
             return self._all
+        paused = gc.isenabled()
+        gc.disable()  # the rules are acyclic: collections would only walk the growing heap
         try:
             decoded = _RULES_DECODER.decode(memoryview(self._data)[self._base :])
         except (msgspec.DecodeError, ValueError, TypeError) as exc:
             raise self._broken(0) from exc
+        finally:
+            if paused:
+                gc.enable()
         if len(decoded) != len(self.ids):
             raise self._broken(0)
-        for position, rule in enumerate(decoded):
-            self._check(position, rule)
+        source = self.source
+        if [r.id for r in decoded] != self.ids or any(r.source != source for r in decoded):
+            raise self._broken(0)
         if self._rules is not None:
             decoded = [old or new for old, new in zip(self._rules, decoded, strict=True)]
         self._all = decoded
