@@ -44,7 +44,7 @@ def _label(path: Path) -> str:
 @contextlib.contextmanager
 def _full_loader() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(pnpm, "_read_lines", lambda text, path: None)
+        patch.setattr(pnpm, "_read_lines", lambda text, path, data=None: None)
         yield
 
 
@@ -237,3 +237,20 @@ def test_plain_and_odd_entries_read_by_their_loader() -> None:
     _same_both_ways(text.encode(), 1)
     graph = parse_bytes(text.encode(), "pnpm-lock.yaml")
     assert [(p.name, p.version) for p in graph.table] == [("a", "1.0.0"), ("b", "2.0.0")]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: b"\xef\xbb\xbf" + d,  # a byte-order mark
+        lambda d: d.replace(b"\n", b"\r\n"),  # Windows line ends
+        lambda d: d.replace(b"\nsnapshots:\n", b"\nsnapshots:\n  # a comment\n", 1),
+        lambda d: d.replace(b"\npackages:\n", b"\nother: x\npackages:\n", 1),
+        lambda d: d + b"settings:\n  a: b\n",  # a section after the big ones
+        lambda d: d.replace(b"\npackages:\n", b"\npackages: {}\npackages:\n", 1),
+        lambda d: d.replace(b"  ", b"\t", 1),
+    ],
+)
+def test_whole_file_changes_read_the_same_both_ways(change: Any) -> None:
+    for path in PNPM_PATHS[:5]:
+        _same_both_ways(change(path.read_bytes()), 1)

@@ -146,17 +146,22 @@ class Document:
         self.sections = sections
 
 
-def _plain_text(text: str) -> bool:
-    """No control character (but the line end), no character YAML reads specially."""
+def _plain_text(text: str, data: bytes | None) -> bool:
+    """No control character (but the line end), no character YAML reads specially (``data``:
+    the bytes ``text`` was decoded from, perhaps with a byte-order mark)."""
     if text.isascii():
-        return not text.encode("ascii").translate(None, _ASCII_LINE)
+        if data is None or len(data) != len(text):
+            data = text.encode("ascii")  # (or the mark: the text is what counts)
+        return not data.translate(None, _ASCII_LINE)
     return not _pnpm_yaml._has_odd_chars(text)
 
 
-def read(text: str, keep: Mapping[str, frozenset[str]]) -> Document | None:
+def read(
+    text: str, keep: Mapping[str, frozenset[str]], data: bytes | None = None
+) -> Document | None:
     """The document, or ``None`` when anything is not in the shape this reader knows (the file is
     then read by the full loader, which also words any error)."""
-    if not _plain_text(text):
+    if not _plain_text(text, data):
         return None
     headers = sorted((text.find(f"\n{name}:\n"), name) for name in _SECTIONS)
     cuts: list[tuple[int, int, str]] = []

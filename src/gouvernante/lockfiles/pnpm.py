@@ -91,7 +91,7 @@ def parse(data: bytes, path: str) -> LockfileGraph:
         # pnpm ends its lockfiles with a newline; without one the last value may be cut short
         # (``name: left-p``) and still be valid YAML.
         raise LockfileError(path, "the file does not end with a newline (truncated file?)")
-    fast = _read_lines(text, path)
+    fast = _read_lines(text, path, data)
     if fast is not None:
         return fast
     docs = _load_documents(text, path)
@@ -705,10 +705,10 @@ def _line_key(s: str) -> str | None:
 # for, edges read only for the nodes a path search visits.
 
 
-def _read_lines(text: str, path: str) -> LockfileGraph | None:
+def _read_lines(text: str, path: str, data: bytes | None = None) -> LockfileGraph | None:
     """The graph from ``_pnpm_lines`` (``None``: the full loader reads the file, and words any
     error; this path never raises one itself)."""
-    document = _pnpm_lines.read(text, _KEEP)
+    document = _pnpm_lines.read(text, _KEEP, data)
     if document is None:
         return None
     if not document.sections and not any(key in document.doc for key in _BODY_KEYS):
