@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import pickle
 import random
 import re
 from pathlib import Path
@@ -153,6 +154,8 @@ def _same_everywhere(
             assert lazy_table.get(key) == eager_table[key] == lazy_table[key]
         assert lazy_table.get("no such key") is None
         assert "no such key" not in lazy_table
+    # As pickled for workers started by spawn (not Linux): a plain index.
+    assert pickle.loads(pickle.dumps(lazy)) == eager
 
     # A scan: the same findings and reports.
     project = _project(tmp_path / "project", strict.rules)
@@ -162,6 +165,9 @@ def _same_everywhere(
     assert from_cache.findings == from_strict.findings
     assert from_strict.findings, "the project should hit some rules"
     assert report_dict(from_cache) == report_dict(from_strict)
+    two_workers = msgspec.structs.replace(request, workers=2)  # forked: the index inherited
+    forked = _fixed(run_scan(two_workers, _load([str(rules_path)], cache, monkeypatch)))
+    assert forked.findings == from_strict.findings
     for fmt in ReportFormat:
         assert render(from_cache, fmt) == render(from_strict, fmt), fmt
 

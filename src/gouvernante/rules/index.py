@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import msgspec
 
@@ -98,6 +98,10 @@ class _Lazy(Mapping[str, tuple[_V, ...]], Generic[_V]):
 
     def __len__(self) -> int:
         return len(self._tables[0][2]) if len(self._tables) == 1 else len(self.keys_set())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled (for workers started by ``spawn``, not Linux's ``fork``) as a plain dict."""
+        return (dict, ({key: self[key] for key in self},))
 
 
 def _add(table: dict[str, _E | list[_E]], key: str, entry: _E) -> None:
