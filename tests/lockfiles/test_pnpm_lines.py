@@ -254,3 +254,20 @@ def test_plain_and_odd_entries_read_by_their_loader() -> None:
 def test_whole_file_changes_read_the_same_both_ways(change: Any) -> None:
     for path in PNPM_PATHS[:5]:
         _same_both_ways(change(path.read_bytes()), 1)
+
+
+def test_a_package_no_snapshot_names_is_listed_both_ways() -> None:
+    """A snapshot naming a key missing from ``packages`` while a ``packages`` entry is named by
+    no snapshot: both are packages of the file (the full path once skipped the second when the
+    counts matched; found by the edit test)."""
+    text = (
+        b"lockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    dependencies:\n"
+        b"      a:\n        specifier: ^1.0.0\n        version: 1.0.0\n\n"
+        b"packages:\n\n  b@1.0.0:\n    resolution: {integrity: sha512-bbb}\n\n"
+        b"snapshots:\n\n  a@1.0.0: {}\n"
+    )
+    for fast in (True, False):
+        with contextlib.nullcontext() if fast else _full_loader():
+            graph = parse_bytes(text, "pnpm-lock.yaml")
+        assert sorted(p.id for p in graph.table) == ["a@1.0.0", "b@1.0.0"]
+    _same_both_ways(text, 1)
