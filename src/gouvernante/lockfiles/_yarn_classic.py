@@ -11,14 +11,16 @@ Layout (yarn 1 writes nothing else)::
       dependencies:
         "@babel/highlight" "^7.22.13"
 
-The fast path splits the text at blank lines and checks each entry block against one compiled
-grammar of those lines; a file that does not fit (hand edits, blank lines inside entries,
-errors) is read again line by line, which also gives exact error messages.
+The fast path checks every entry against one compiled grammar of those lines (a file without a
+backslash: one ``re.split`` of the whole text, every step then done for all entries at once;
+else block by block); a file that does not fit (hand edits, blank lines inside entries, errors)
+is read again line by line, which also gives exact error messages.
 
 Node id = the entry's descriptors, unquoted, joined by ``", "``. The file records neither the
 project's own dependencies nor its workspaces, so the graph gets one synthetic importer
 ``(root)`` whose children are the entries no other entry depends on (plus one entry per cycle
-nothing else reaches): dependency paths start at the top-most entry.
+nothing else reaches): dependency paths start at the top-most entry. They are searched backward
+from each finding over every dependency held as entry positions (decision 0027).
 """
 
 from __future__ import annotations
