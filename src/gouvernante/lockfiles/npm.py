@@ -237,8 +237,8 @@ def _parse_lean(data: bytes, fmt: LockfileFormat, path: str) -> LockfileGraph | 
         return None
     header = _Lock(lock.lockfileVersion, lock.name, None, lock.dependencies)
     del lock
-    # The decoded map becomes the index (key -> position): each entry's JSON text is dropped
-    # once its place in the bytes is known, a chunk at a time.
+    # The decoded map becomes the index (key -> group of _GROUP keys): each entry's JSON text
+    # is dropped once its place in the bytes is known, a chunk at a time.
     index = cast("dict[str, int]", raws)
     entries = _LazyEntries(data, index, list(raws))
     named: dict[str, str] = {}
@@ -270,10 +270,10 @@ def _checked_entries(
     the bytes (``entries`` gets its offsets, ``raws`` the key's group instead of its text) and
     the entries that carry a ``name`` are noted in ``named``.
 
-    An entry's text starts at the first ``{`` after the previous one's end and must be byte for
-    byte the text the decoder kept (so a ``{`` in a key, an entry that is not an object, a
-    repeated key just send the file to the whole-file decode); after the last one, the map
-    closes."""
+    Each entry's text must be found byte for byte, where ``_starts_of`` guesses or searches it,
+    as the decoder kept it (an entry not found - a ``{`` in a key the search meets, an entry
+    that is not an object, a repeated key - sends the file to the whole-file decode); after the
+    last one, the map closes."""
     data = entries._data
     all_keys = entries._keys
     index = cast("dict[str, object]", raws)
