@@ -151,9 +151,8 @@ def _load_rule_files(paths: Sequence[str]) -> tuple[RuleSet, list[RuleError]]:
                 parts.append(cached)
                 files.append(RuleFile(display, digest, len(cached), cached.package_rules))
                 continue
-            if cached is not None:  # it repeats an id: word the duplicates as for a file
-                file_rules = list(zip(cached.indexes, cached.all(), strict=True))
-            else:
+            file_rules = _decoded(cached) if cached is not None else None
+            if file_rules is None:
                 file_rules, file_errors = _parse_cached(data, display, digest, cache)
                 errors.extend(file_errors)
             loaded.append(
@@ -170,6 +169,15 @@ def _load_rule_files(paths: Sequence[str]) -> tuple[RuleSet, list[RuleError]]:
             [p if isinstance(p, rule_cache.CachedFile) else tuple(p) for p in parts]
         )
     return RuleSet(rules=rules, sources=tuple(sources), files=tuple(files)), errors
+
+
+def _decoded(cached: rule_cache.CachedFile) -> list[tuple[int, Rule]] | None:
+    """A cached file's rules when it repeats an id (to word the duplicates as for a file); None
+    if they do not decode as its head says (a miss: the file is validated again)."""
+    try:
+        return list(zip(cached.indexes, cached.all(), strict=True))
+    except RuleError:
+        return None
 
 
 def _add_ids(ids: list[str], seen_ids: set[str]) -> bool:
