@@ -300,3 +300,16 @@ def test_npm_layouts_are_taken() -> None:
     for label, data in _layouts():
         taken = npm._parse_lean(data, _FMT, "package-lock.json") is not None
         assert taken == (label != "brace in a key, searched"), label
+
+
+def test_a_byte_order_mark_is_read_past_without_a_copy() -> None:
+    data = b"\xef\xbb\xbf" + _MIXED
+    assert npm._parse_lean(data, _FMT, "package-lock.json") is None  # not JSON from byte 0
+    graph = npm._parse_lean(data, _FMT, "package-lock.json", 3)
+    assert graph is not None
+    whole = _whole(data)  # the mark replaced by spaces: same offsets, same lines
+    assert _picture(graph) == whole
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(npm, "LEAN_BYTES", 0)
+        assert _whole(data) == whole
+        assert _whole(data[:-5]) == _whole(b"   " + _MIXED[:-5])  # damaged: worded the same

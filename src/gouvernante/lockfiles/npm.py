@@ -176,12 +176,13 @@ def parse(data: bytes, path: str) -> LockfileGraph:
         if path.replace("\\", "/").endswith("npm-shrinkwrap.json")
         else LockfileFormat.PACKAGE_LOCK
     )
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = b"   " + data[3:]  # keep byte offsets (and so line numbers) unchanged
+    bom = data.startswith(b"\xef\xbb\xbf")
     if len(data) > LEAN_BYTES:
-        graph = _parse_lean(data, fmt, path)
+        graph = _parse_lean(data, fmt, path, 3 if bom else 0)  # no copy of a big file
         if graph is not None:
             return graph
+    if bom:
+        data = b"   " + data[3:]  # keep byte offsets (and so line numbers) unchanged
     lock = _decode(data, path)
     version = lock.lockfileVersion
     if version not in _SUPPORTED:
@@ -223,12 +224,13 @@ def _lockfile_version_of(data: bytes) -> object:
 # lockfileVersion 2 and 3: the flat ``packages`` map
 
 
-def _parse_lean(data: bytes, fmt: LockfileFormat, path: str) -> LockfileGraph | None:
+def _parse_lean(data: bytes, fmt: LockfileFormat, path: str, skip: int = 0) -> LockfileGraph | None:
     """The big-file path: the same graph as ``_parse_packages`` after a whole-file decode, or
     None when the file needs that path (damaged: it words the error; keys to normalise; v1; an
-    entry not found where the walk over the bytes expects it)."""
+    entry not found where the walk over the bytes expects it). ``skip``: the length of a
+    byte-order mark, decoded past (offsets stay those of ``data``; the mark holds no newline)."""
     try:
-        lock = msgspec.json.decode(data, type=_LockRaw)
+        lock = msgspec.json.decode(memoryview(data)[skip:] if skip else data, type=_LockRaw)
     except (msgspec.MsgspecError, ValueError, RecursionError):
         return None
     raws = lock.packages
