@@ -330,6 +330,9 @@ class _ClassicDetails(YarnDetails):
 
     def _owners(self) -> dict[str, int]:
         """descriptor -> the position of the first entry it heads."""
+        lines = self._dep_lines
+        if self._owner is None and lines is not None and _same_pieces(self._entries, lines):
+            self._owner = lines.owner  # the reference check's lookup, over the same descriptors
         if self._owner is None:  # built from the last entry up: the first one stays
             descriptors = self._entries.descriptors[::-1]
             positions = range(len(descriptors) - 1, -1, -1)
@@ -416,11 +419,16 @@ class _Links:
             frontier = below
 
 
+def _same_pieces(entries: _Entries, dep_lines: _DepLines) -> bool:
+    """Are the pieces the reference check split the headers into the entries' descriptors (no
+    descriptor holds ``", "``, as a quoted token may)?"""
+    return dep_lines.pieces == sum(map(len, entries.descriptors))
+
+
 def _links(entries: _Entries, dep_lines: _DepLines) -> _Links | None:
-    """None when a header holds a descriptor with ``", "`` inside (a quoted token): the pieces
-    the reference check looked up are then not the descriptors; the forward search reads those
-    entries exactly."""
-    if dep_lines.pieces != sum(map(len, entries.descriptors)):
+    """None when the pieces the reference check looked up are not the descriptors: the forward
+    search reads those entries exactly."""
+    if not _same_pieces(entries, dep_lines):
         return None
     dst = dep_lines.targets
     counts = list(map(str.count, entries.blocks, repeat("\n    ")))
