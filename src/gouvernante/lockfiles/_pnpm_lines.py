@@ -20,6 +20,7 @@ one-character alternative does, and any such match sends the file to the full lo
 from __future__ import annotations
 
 import re
+from bisect import bisect_right, insort
 from collections.abc import Mapping, Sequence
 from operator import itemgetter
 from typing import Any
@@ -76,6 +77,7 @@ class Section:
 
     __slots__ = (
         "_index",
+        "_lines",
         "_offsets",
         "_text",
         "end",
@@ -98,6 +100,7 @@ class Section:
         self.loaded: dict[int, dict[str, Any]] = {}
         self._index: dict[str, int] | None = None
         self._offsets: list[int] | None = None
+        self._lines: list[tuple[int, int]] = [(0, 1)]  # (offset, its line), sorted
 
     def position(self, key: str) -> int | None:
         if self._index is None:
@@ -129,10 +132,16 @@ class Section:
         return self.block(i).partition("\n")[2]
 
     def line(self, i: int) -> int:
-        """The 1-based line of entry ``i``'s key."""
+        """The 1-based line of entry ``i``'s key (line ends counted from the nearest offset
+        already known, not from the start each time)."""
         self.block(i)
         assert self._offsets is not None
-        return self._text.count("\n", 0, self._offsets[i]) + 1
+        offset = self._offsets[i]
+        known = self._lines
+        base, number = known[bisect_right(known, (offset, 0)) - 1]
+        number += self._text.count("\n", base, offset)
+        insort(known, (offset, number))
+        return number
 
 
 class Document:
