@@ -3,8 +3,9 @@
 pnpm writes these sections in one regular shape: entries at two spaces (``  name@1.2.3:`` or
 ``  'name@1.2.3': {}``), their fields at four (``    resolution: {integrity: sha512-...}``,
 ``    dependencies:``), dependency lines at six (``      name: 1.2.3``). One regular expression
-a section checks every line against that shape and returns, per entry, its key, its field lines
-and the integrity of the common ``resolution: {integrity: ...}``. It is strict: a line of any
+a section checks every line against that shape and returns, per entry, its key and the
+integrity of the common ``resolution: {integrity: ...}`` (an entry's text is found again when a
+dependency path or a line number needs it). It is strict: a line of any
 other shape (a flow or block construct it does not know, odd quoting, a comment, a tab or
 control character, a blank line inside an entry, a key YAML reads as null or a boolean ...) makes
 ``read`` return ``None`` and the caller reads the file with ``_pnpm_yaml.load_fast`` (and PyYAML)
@@ -13,8 +14,9 @@ subset of what it accepts, and the fields it skips are the fields ``load_fast`` 
 the file, and entries with unusual fields, are read by ``load_fast`` itself).
 
 How a section is known to be whole: every match starts at a line start and ends where the next
-entry's key line begins (or at the section's end); anywhere the entry pattern does not match, the
-one-character alternative does, and any such match sends the file to the full loader.
+entry's key line begins (or at the section's end); where the entry pattern does not match, the
+other alternative takes the rest of the section, which sends the file to the full loader.
+Control characters are refused by one pass over the file's bytes, before any pattern runs.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ from typing import Any
 
 from gouvernante.lockfiles import _pnpm_yaml
 
-_C = r"\x00-\x1f\x7f"  # control characters: refused anywhere in the file (one pass, in C)
 _NOT_SCALAR = r"(?!(?:[nN]ull|NULL|[tT]rue|TRUE|[fF]alse|FALSE|~):)"
 # First character of a plain key or value: not a YAML indicator, space or quote.
 _FIRST = r"[^\n '\"\-?:,\[\]{}#&*!|>%@`]"

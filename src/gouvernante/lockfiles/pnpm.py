@@ -15,7 +15,10 @@ workspaces) are ``importer:<path>``. ``link:`` references become LOCAL packages 
 importer id of the folder they point to (``link:<path>`` for folders that are not importers).
 
 The YAML is read by the fast subset loader of ``_pnpm_yaml`` and by PyYAML only when the file
-steps outside what pnpm writes.
+steps outside what pnpm writes. Before both, ``_pnpm_lines`` reads the big ``packages`` and
+``snapshots`` sections of a file in pnpm's own layout into columns (decision 0028): packages are
+then built when the matcher asks for them and a path search reads only the entries it visits;
+whenever that reader is unsure, the file is read as above.
 """
 
 from __future__ import annotations
