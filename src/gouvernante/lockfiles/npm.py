@@ -32,7 +32,7 @@ import re
 import sys
 from array import array
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import accumulate, chain, islice, repeat
 from operator import add, attrgetter, itemgetter, methodcaller
 from typing import cast, overload
@@ -125,6 +125,15 @@ class _LazyEntries(Mapping[str, _Entry]):
 
     def __getitem__(self, key: str) -> _Entry:
         at = self._position(key)
+        return _ENTRY_DECODER.decode(self._data[self._starts[at] : self._ends[at]])
+
+    def entry(self, key: str) -> _Entry | None:
+        """``get(key)`` in one call (a path search asks for every node it visits)."""
+        group = self._index.get(key)
+        if group is None:
+            return None
+        first = group * _GROUP
+        at = self._keys.index(key, first, first + _GROUP)
         return _ENTRY_DECODER.decode(self._data[self._starts[at] : self._ends[at]])
 
     def __iter__(self) -> Iterator[str]:
@@ -677,9 +686,11 @@ class _PackagesDetails:
         # Membership tests go to the big-file path's index itself (a dict: no Python call).
         self._groups: dict[str, int] = {}
         self._keys: list[str] | None = None
+        self._entry_of: Callable[[str], _Entry | None] = entries.get
         if isinstance(entries, _LazyEntries):
             self._groups = entries._index
             self._keys = entries._keys
+            self._entry_of = entries.entry
 
     def edges(self) -> Mapping[str, Sequence[str]]:
         if self._edges is None:
@@ -693,7 +704,7 @@ class _PackagesDetails:
         """What ``node_id`` depends on, each name resolved as require() would: only this
         node's dependency maps are decoded."""
         entries = self._entries
-        entry = entries.get(node_id)
+        entry = self._entry_of(node_id)
         if entry is None or entry.link or node_id in self._links:
             target = self._links.get(node_id)
             return [target] if target is not None else []
