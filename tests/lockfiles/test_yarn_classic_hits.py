@@ -295,7 +295,27 @@ def _odd_dependency(text: str, rng: random.Random) -> str:
     return text[:at] + "\n" + rng.choice(_ODD_LINES) + text[at:]
 
 
-_REFUSED = (_glued, _odd_dependency)
+def _non_ascii(text: str, rng: random.Random) -> str:
+    """A non-ASCII character in a quoted value (the grammar then tests whitespace as Unicode
+    does, not as the ASCII bitmap)."""
+    spots = [m.end() for m in re.finditer(r'^  resolved "', text, re.MULTILINE)]
+    if not spots:
+        return text
+    at = rng.choice(spots)
+    return text[:at] + "\u00e9" + text[at:]
+
+
+def _odd_space(text: str, rng: random.Random) -> str:
+    """A character str.isspace() calls whitespace inside an unquoted value: refused both ways
+    (an ASCII one, a Latin-1 one, a wider one)."""
+    spots = [m.end() for m in re.finditer(r"^  integrity sha", text, re.MULTILINE)]
+    if not spots:
+        return text
+    at = rng.choice(spots)
+    return text[:at] + rng.choice(["\x1c", "\x1f", "\xa0", "\u2003", "\x85"]) + text[at:]
+
+
+_REFUSED = (_glued, _odd_dependency, _odd_space)
 _ODD: tuple[Callable[[str, random.Random], str], ...] = (
     _quote_all,
     _unquote_all,
@@ -309,6 +329,7 @@ _ODD: tuple[Callable[[str, random.Random], str], ...] = (
     _commented,
     _trailing,
     _blank_inside,
+    _non_ascii,
 )
 
 
@@ -356,6 +377,13 @@ def test_an_odd_dependency_line_reads_the_same_both_ways(line: str) -> None:
     text = path.read_text().replace("\n  dependencies:", "\n  dependencies:\n" + line, 1)
     assert _same(text.encode(), None) in ("read", "error")
     assert _same(text.encode(), _manifest_for(path)) in ("read", "error")
+
+
+@pytest.mark.parametrize("space", ["\x1c", "\x1f", "\xa0", "\u2003", "\x85"])
+def test_a_unicode_space_in_a_value_is_refused_both_ways(space: str) -> None:
+    path = next(p for p in SMALL if "classic" in str(p))
+    text = path.read_text().replace("\n  integrity sha", f"\n  integrity sh{space}a", 1)
+    assert _same(text.encode(), None) == "error"
 
 
 def test_each_odd_copy_is_read_and_compared() -> None:

@@ -470,16 +470,26 @@ def _blocks(text: str, path: str) -> tuple[_Entries, Callable[[int], str]] | Non
 
 
 _ONE_BY_ONE = object()  # _block_columns: a header written twice, read block by block instead
+
+
 # One entry: comments and blank lines above it, its header, its lines to the blank lines after
 # it (the block grammar, ending at a line end: an entry is whole lines).
 # Its four-space lines are any line: each is then read by ``_DEP_LINE`` (the block grammar's
 # form, narrower), or ``parse_classic`` reads the file again with the block grammar.
-_L2_ANY4 = (
-    rf"\n  (?:[A-Za-z_][A-Za-z0-9_]*[ \t]+{_VALUE}[ \t]*"
-    rf"|(?:dependencies|optionalDependencies):[ \t]*(?:\n    [^\n]*)++)"
-)
-_ENTRY = re.compile(
-    rf"((?:#[^\n]*\n|\n)*)({_KEY}(?:, *{_KEY})*)(:[ \t]*(?:{_L2_ANY4})++(?:\n+|\Z))"
+def _entry_grammar(key: str, value: str) -> re.Pattern[str]:
+    lines = (
+        rf"\n  (?:(?:dependencies|optionalDependencies):[ \t]*(?:\n    [^\n]*)++"
+        rf"|[A-Za-z_][A-Za-z0-9_]*[ \t]+{value}[ \t]*)"
+    )
+    return re.compile(rf"((?:#[^\n]*\n|\n)*)({key}(?:, *{key})*)(:[ \t]*(?:{lines})++(?:\n+|\Z))")
+
+
+# ``\s`` of a str pattern is a category tested a character at a time; in an ASCII text it is
+# exactly these characters (what str.isspace says below 128), which sre tests as one bitmap.
+_ASCII_SPACE = r" \t\n\r\f\v\x1c-\x1f"
+_ENTRY = _entry_grammar(_KEY, _VALUE)
+_ENTRY_ASCII = _entry_grammar(
+    rf'(?:{_DQ}|[^{_ASCII_SPACE}",:#][^{_ASCII_SPACE}",:]*)', rf'(?:{_DQ}|[^{_ASCII_SPACE}"]+)'
 )
 _KEY_OR_NL = re.compile(rf"{_KEY}|\n")
 # split_at_version over lines: the name runs to the first "@" after its first character
@@ -493,7 +503,7 @@ def _block_columns(text: str, path: str) -> tuple[_Entries, Callable[[int], str]
     left there, and sends the file to the line reader); header lines from the newlines before
     them; the headers' tokens by one regex over them joined, unquoted by dropping every ``"``
     (no escape can hide one); names and ranges by one regex over the first descriptors."""
-    pieces = _ENTRY.split(text)
+    pieces = (_ENTRY_ASCII if text.isascii() else _ENTRY).split(text)
     kept = pieces[3::4]  # ":" and the lines below the header, to the blank lines after them
     if not kept:
         return _ONE_BY_ONE  # no entry: nothing to gain
@@ -662,6 +672,7 @@ def _lines(text: str, path: str) -> tuple[_Entries, Callable[[int], str]]:  # no
 _DEP_LINE = re.compile(
     r'\n    (?:"([^"\s]+)"|([^\s",:#][^\s",:]*)) +(?:"([^"\n]*)"|([^"\s]+))[ \t]*(?=\n|$)'
 )
+_DEP_LINE_ASCII = re.compile(_DEP_LINE.pattern.replace(r"\s", _ASCII_SPACE))
 
 
 class _DepLines:
@@ -691,7 +702,7 @@ def _references_resolve(text: str, keys: Sequence[str]) -> _DepLines | None:
     plain split takes apart the same way)."""
     if "\\" in text or text.startswith("    "):
         return None
-    found = _DEP_LINE.findall(text)
+    found = (_DEP_LINE_ASCII if text.isascii() else _DEP_LINE).findall(text)
     if len(found) != text.count("\n    "):
         return None
     joined = ", ".join(keys)
