@@ -91,6 +91,11 @@ def test_every_branch_match_holds_one_of_its_literals() -> None:
         (r"(?:a|b\s)c", [r"(?:a|b\s)c"]),  # an alternative that is not a literal
         (r"(?P<x>a|b)c", [r"(?P<x>a|b)c"]),  # a capturing group
         (r"x(?:a|b)", [r"x(?:a|b)"]),
+        (r"['\"/\\~]\.rc", [r"'\.rc", r'"\.rc', r"/\.rc", r"\\\.rc", r"\~\.rc"]),
+        (r"[ab]?c", [r"[ab]?c"]),
+        (r"[^ab]c", [r"[^ab]c"]),
+        (r"[a-c]d", [r"[a-c]d"]),
+        (r"[\w.]d", [r"[\w.]d"]),
     ],
 )
 def test_literal_led_split(branch: str, split: list[str]) -> None:
@@ -104,6 +109,7 @@ _SPLIT_CASES = [
     "del /s /q %USERPROFILE%\\x; DEL /F /S y; crontab -e; SCHTASKS /create /tn x",
     "powershell -enc QUJDREVGR0hJSktMTU5PUA==; x",
     "PowerShell.exe -EncodedCommand QUJDREVGR0hJSktMTU5PUA==",
+    "spawn('npm', ['publish', '--access', 'public']); x('~/.bashrc', \"/.zshrc\")",
 ]
 
 

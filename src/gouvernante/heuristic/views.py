@@ -102,19 +102,54 @@ def rx(
     return compiled
 
 
+MAX_SPLIT_CHARS = 8
+
+
 def _literal_led(branch: str) -> list[str]:
     """``branch``, or one branch per alternative when it starts with a non-capturing group of
-    literal alternatives that is not repeated: ``(?:curl|wget)\\b.*`` is ``curl\\b.*`` or
-    ``wget\\b.*``, tried in that order at each position, as ``re`` tries the group's."""
-    if not branch.startswith("(?:"):
+    literal alternatives, or a class of a few literal characters, that is not repeated:
+    ``(?:curl|wget)\\b.*`` is ``curl\\b.*`` or ``wget\\b.*``, tried in that order at each
+    position as ``re`` tries the group's; ``['"]x`` is ``'x`` or ``"x`` (one character: never
+    both at one position)."""
+    if branch.startswith("(?:"):
+        end = _group_end(branch, 0)
+        alternatives = _top_level_branches(branch[3 : end - 1])
+        if not all(_PURE_LITERAL.fullmatch(a) for a in alternatives):
+            return [branch]
+    elif branch.startswith("["):
+        end = _class_end(branch, 0)
+        chars = _class_chars(branch[1 : end - 1])
+        if chars is None or len(chars) > MAX_SPLIT_CHARS:
+            return [branch]
+        alternatives = [re.escape(c) for c in chars]
+    else:
         return [branch]
-    end = _group_end(branch, 0)
-    if end > len(branch) or _quantifier_end(branch, end) > end:
-        return [branch]
-    alternatives = _top_level_branches(branch[3 : end - 1])
-    if len(alternatives) < 2 or not all(_PURE_LITERAL.fullmatch(a) for a in alternatives):
+    if end > len(branch) or _quantifier_end(branch, end) > end or len(alternatives) < 2:
         return [branch]
     return [alt + branch[end:] for alt in alternatives]
+
+
+def _class_chars(body: str) -> list[str] | None:
+    """The characters a class body (between its brackets) matches, when it only lists literal
+    characters (no negation, range, class escape or nested set); None otherwise."""
+    if body.startswith("^"):
+        return None
+    chars: list[str] = []
+    i = 0
+    while i < len(body):
+        c = body[i]
+        if c == "\\":
+            nxt = body[i + 1 : i + 2]
+            if not nxt or nxt.isalnum():
+                return None  # \s, \w, \n, \x41 ...: not one literal character
+            c, i = nxt, i + 2
+        elif c == "[" or (c == "-" and 0 < i < len(body) - 1):
+            return None
+        else:
+            i += 1
+        if c not in chars:
+            chars.append(c)
+    return chars
 
 
 def _top_level_branches(pattern: str) -> list[str]:
