@@ -12,6 +12,7 @@ packages of the file.
 from __future__ import annotations
 
 import contextlib
+import os
 import random
 import re
 import time
@@ -34,6 +35,8 @@ from gouvernante.vocab import Severity
 from lockfiles.fuzzcore import fixture_paths, mutate
 
 PNPM_PATHS = [p for p in fixture_paths(realworld=True) if p.name == "pnpm-lock.yaml"]
+# Edited files drawn per run; set the variable higher for a longer search (600 and 800 passed).
+_EXAMPLES = int(os.environ.get("GOUVERNANTE_PNPM_EXAMPLES", "60"))
 
 
 def _label(path: Path) -> str:
@@ -168,7 +171,7 @@ def _edit(data: bytes, position: int, kind: int, rng: random.Random) -> bytes:
 
 @pytest.mark.property
 @settings(
-    max_examples=int(__import__("os").environ.get("PNPM_EX", "60")),
+    max_examples=_EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
