@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import random
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -403,3 +404,28 @@ def test_each_odd_copy_is_read_and_compared() -> None:
         if fast:
             _check_parents(graph)
             _check_parents(_parse(text.encode(), "yarn.lock", manifest))
+
+
+_ENTRY_TEXT = '# yarn lockfile v1\n\na@^1.0.0:\n  version "1.0.0"\n\n'
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "a" * 1_000_000 + "\n",  # one long line that is no header, tried from each position
+        "#c\n" * 200_000 + "junk\n",  # a comment run before a line that is no entry
+        "x, " * 300_000 + "\n",
+        '"' + "q" * 1_000_000 + "\n",
+        'b@^1.0.0:\n  version "1.0.0" ' + "z" * 1_000_000 + "\n",
+    ],
+    ids=["long-line", "comment-run", "commas", "open-quote", "long-value"],
+)
+def test_hostile_text_is_refused_in_linear_time(tail: str) -> None:
+    """The column reader's search starts only at line starts and leaves comments between
+    entries: a megabyte of hostile text costs one pass (a search retried from every position
+    of a line or a comment run would take minutes), and the file is refused."""
+    data = (_ENTRY_TEXT + tail).encode()
+    started = time.process_time()
+    with pytest.raises(LockfileError):
+        _parse(data, "yarn.lock", None)
+    assert time.process_time() - started < 5.0

@@ -472,8 +472,10 @@ def _blocks(text: str, path: str) -> tuple[_Entries, Callable[[int], str]] | Non
 _ONE_BY_ONE = object()  # _block_columns: a header written twice, read block by block instead
 
 
-# One entry: comments and blank lines above it, its header, its lines to the blank lines after
-# it (the block grammar, ending at a line end: an entry is whole lines).
+# One entry: its header, its lines to the blank lines after it (the block grammar, starting and
+# ending at a line end: an entry is whole lines). It can start only at a line start, and the
+# comments above it are left between entries: a search over hostile text then tries each line
+# once (a comment run or a long line tried again from each of its positions is quadratic).
 # Its four-space lines are any line: each is then read by ``_DEP_LINE`` (the block grammar's
 # form, narrower), or ``parse_classic`` reads the file again with the block grammar.
 def _entry_grammar(key: str, value: str) -> re.Pattern[str]:
@@ -481,7 +483,7 @@ def _entry_grammar(key: str, value: str) -> re.Pattern[str]:
         rf"\n  (?:(?:dependencies|optionalDependencies):[ \t]*(?:\n    [^\n]*)++"
         rf"|[A-Za-z_][A-Za-z0-9_]*[ \t]+{value}[ \t]*)"
     )
-    return re.compile(rf"((?:#[^\n]*\n|\n)*)({key}(?:, *{key})*)(:[ \t]*(?:{lines})++(?:\n+|\Z))")
+    return re.compile(rf"(?:(?<=\n)|\A)({key}(?:, *{key})*)(:[ \t]*(?:{lines})++(?:\n+|\Z))")
 
 
 # ``\s`` of a str pattern is a category tested a character at a time; in an ASCII text it is
@@ -499,22 +501,23 @@ _NAME_RANGE = re.compile(r"^(.?[^@\n]*)@?(.*)$", re.MULTILINE)
 def _block_columns(text: str, path: str) -> tuple[_Entries, Callable[[int], str]] | object | None:
     """``_blocks_one_by_one`` for a file without a backslash or NUL, each step done for every
     entry at once: one ``re.split`` over the text by the entry grammar (``_ENTRY``) gives each
-    entry's comments, header and body, with nothing left between two entries (anything else is
-    left there, and sends the file to the line reader); header lines from the newlines before
-    them; the headers' tokens by one regex over them joined, unquoted by dropping every ``"``
-    (no escape can hide one); names and ranges by one regex over the first descriptors."""
+    entry's header and body, with only comments and blank lines left between two entries
+    (anything else is left there, and sends the file to the line reader); header lines from
+    the newlines before them; the headers' tokens by one regex over them joined, unquoted by
+    dropping every ``"`` (no escape can hide one); names and ranges by one regex over the first
+    descriptors."""
     pieces = (_ENTRY_ASCII if text.isascii() else _ENTRY).split(text)
-    kept = pieces[3::4]  # ":" and the lines below the header, to the blank lines after them
+    kept = pieces[2::3]  # ":" and the lines below the header, to the blank lines after them
     if not kept:
         return _ONE_BY_ONE  # no entry: nothing to gain
-    if any(pieces[4:-1:4]) or _NO_ENTRY.fullmatch(pieces[0]) is None:
-        return None
-    if _NO_ENTRY.fullmatch(pieces[-1]) is None:
-        return None
+    no_entry = _NO_ENTRY.fullmatch
+    for between in filter(None, pieces[::3]):  # comments and blank lines only
+        if no_entry(between) is None:
+            return None
     if not all(map(operator.contains, kept, repeat(_NEEDLES[0]))):
         return None  # an entry without a version: the line reader reports it
-    lines = list(accumulate(map(str.count, pieces, repeat("\n")), initial=1))[2::4]
-    headers = pieces[2::4]
+    lines = list(accumulate(map(str.count, pieces, repeat("\n")), initial=1))[1 : len(pieces) : 3]
+    headers = pieces[1::3]
     tokens = "\x00".join(_KEY_OR_NL.findall("\n".join(headers))).replace('"', "")
     per_header = tokens.split("\x00\n\x00")
     ids = tokens.replace("\x00\n\x00", "\n").replace("\x00", ", ").split("\n")
