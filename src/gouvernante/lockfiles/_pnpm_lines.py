@@ -37,7 +37,9 @@ _PLAIN_KEY = rf"{_NOT_SCALAR}{_FIRST}[^\n :]*"  # (a ':' in a dependency's name:
 _DEP_LINE = rf"      (?:'[^'\n]+'|{_PLAIN_KEY}): (?:'[^'\n]*'|{_FIRST}[^\n ]*(?<!:))\n"
 _KEPT = r"(?:resolution|name|version|dependencies|optionalDependencies):"
 _PLAIN_RESOLUTION = r"resolution: \{integrity: ([A-Za-z0-9+/=]+-[^\n]*)\}\n(?!      )"
-_DEP_MAP = rf"(?:dependencies|optionalDependencies):\n(?:{_DEP_LINE})+(?!      )"
+# (possessive repeats only where they hold no capture group: CPython 3.11's re raised
+# "The span of capturing group is wrong" for one around capture groups)
+_DEP_MAP = rf"(?:dependencies|optionalDependencies):\n(?:{_DEP_LINE})++(?!      )"
 _PLAIN_OR_DEPS = _PLAIN_RESOLUTION.replace("(", "(?:", 1) + "|" + _DEP_MAP  # no group
 # One entry. The alternatives for a field exclude each other, so that an entry that does not
 # match is given up after work linear in its lines (no backtracking from one reading to another).
@@ -50,8 +52,8 @@ _ENTRY = re.compile(
     # indented below it), or another kept field (the entry is then read by load_fast)
     rf"(?:    (?:{_PLAIN_RESOLUTION}"
     rf"|{_DEP_MAP}"
-    rf"|(?!{_KEPT}){_NOT_SCALAR}[a-zA-Z]+:(?: [^\n]*)?\n(?:      [^\n]*\n)*"
-    rf"|(?!{_PLAIN_OR_DEPS})({_KEPT})[^\n]*\n(?:      [^\n]*\n)*"
+    rf"|(?!{_KEPT}){_NOT_SCALAR}[a-zA-Z]+:(?: [^\n]*)?\n(?:      [^\n]*\n)*+"
+    rf"|(?!{_PLAIN_OR_DEPS})({_KEPT})[^\n]*\n(?:      [^\n]*\n)*+"
     # then blank lines up to the next entry; anything else: the rest is not read
     r"))+)\n*(?=  [^ \n]|\Z)|([\s\S]+))"
 )
