@@ -49,3 +49,38 @@ def test_unreadable_directory_is_reported_and_walk_continues(tmp_path: Path) -> 
         locked.chmod(0o755)
     assert str(tmp_path / "open") in seen
     assert errors and errors[0][0] == str(locked)
+
+
+def test_prune_is_asked_about_a_folders_children_before_the_folder_is_yielded(
+    tmp_path: Path,
+) -> None:
+    """Callers record what their prune sees (``-host`` notes the node_modules it skips) and read
+    that record when the folder comes out: the order is part of the contract."""
+    (tmp_path / "a" / "node_modules").mkdir(parents=True)
+    asked: list[str] = []
+
+    def prune(name: str, path: str) -> bool:
+        asked.append(path)
+        return name == "node_modules"
+
+    for wd in walk(str(tmp_path), prune=prune):
+        if wd.path == str(tmp_path / "a"):
+            assert str(tmp_path / "a" / "node_modules") in asked
+
+
+def test_list_dir_is_the_one_listing_walk_and_the_heuristic_share(tmp_path: Path) -> None:
+    from gouvernante.fs.walk import list_dir
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "f.js").write_text("x")
+    os.symlink(tmp_path / "sub", tmp_path / "dirlink")
+    seen: set[tuple[int, int]] = set()
+    listing = list_dir(str(tmp_path), seen)
+    assert listing is not None
+    files, links, subdirs = listing
+    assert sorted(files) == ["dirlink", "f.js"]  # a symlinked folder is a file, never entered
+    assert links == ["dirlink"]
+    assert [e.name for e in subdirs] == ["sub"]
+    assert list_dir(str(tmp_path), seen) is None  # met again: a loop
+    with pytest.raises(OSError):
+        list_dir(str(tmp_path / "missing"), seen)

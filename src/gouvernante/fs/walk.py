@@ -65,43 +65,56 @@ def walk(
     while stack:
         current = stack.pop()
         try:
-            st = os.stat(current)
+            listing = list_dir(current, seen)
         except OSError as exc:
             if on_error:
                 on_error(current, f"cannot read directory: {exc.strerror or exc}")
             continue
-        key = (st.st_dev, st.st_ino)
-        if key in seen:
+        if listing is None:
             continue
-        seen.add(key)
-        files: list[str] = []
-        links: list[str] = []
-        subdirs: list[str] = []
-        try:
-            with os.scandir(current) as it:
-                for entry in it:
-                    try:
-                        is_dir = entry.is_dir(follow_symlinks=False)
-                    except OSError:
-                        is_dir = False
-                    if is_dir:
-                        if recursive and not skip(entry.name, entry.path):
-                            subdirs.append(entry.path)
-                    else:
-                        files.append(entry.name)
-                        try:
-                            if entry.is_symlink():
-                                links.append(entry.name)
-                        except OSError:
-                            links.append(entry.name)
-        except OSError as exc:
-            if on_error:
-                on_error(current, f"cannot read directory: {exc.strerror or exc}")
-            continue
+        files, links, entries = listing
+        # ``prune`` is asked before the folder is yielded (callers' prunes may record what they see)
+        subdirs = [e.path for e in entries if not skip(e.name, e.path)] if recursive else []
         files.sort()
         yield WalkedDir(current, tuple(files), frozenset(links))
         subdirs.sort(reverse=True)
         stack.extend(subdirs)
+
+
+def list_dir(
+    path: str, seen: set[tuple[int, int]]
+) -> tuple[list[str], list[str], list[os.DirEntry[str]]] | None:
+    """One folder's listing, the one place a folder is listed: (names of entries that are not
+    folders, those of them that are symlinks, the sub-folders' entries), in directory order.
+
+    Entry types come from the listing (no ``stat`` per entry); symlinked folders count as files,
+    never as sub-folders. ``seen`` holds the (device, inode) of folders already listed: ``None``
+    for one met again (a loop through a bind mount). ``OSError`` when the folder cannot be read.
+    """
+    st = os.stat(path)
+    key = (st.st_dev, st.st_ino)
+    if key in seen:
+        return None
+    seen.add(key)
+    files: list[str] = []
+    links: list[str] = []
+    subdirs: list[os.DirEntry[str]] = []
+    with os.scandir(path) as it:
+        for entry in it:
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                subdirs.append(entry)
+                continue
+            files.append(entry.name)
+            try:
+                if entry.is_symlink():
+                    links.append(entry.name)
+            except OSError:
+                links.append(entry.name)
+    return files, links, subdirs
 
 
 def is_regular_file(path: str) -> bool:

@@ -28,6 +28,7 @@ import json
 import os
 from typing import NamedTuple
 
+from gouvernante.fs.walk import list_dir
 from gouvernante.heuristic.files import (
     MAX_FILES_PER_PACKAGE,
     Stats,
@@ -269,38 +270,15 @@ class _Walk:
         """(files, symlinks among them, sub-folders as (name, path)); None if unreadable or
         already visited. ``.git`` is never entered."""
         try:
-            st = os.stat(path)
+            listing = list_dir(path, visited)
         except OSError:
             self.stats.add("unreadable_dirs")
             return None
-        key = (st.st_dev, st.st_ino)
-        if key in visited:
+        if listing is None:
             return None
-        visited.add(key)
-        files: list[str] = []
-        links: set[str] = set()
-        subdirs: list[tuple[str, str]] = []
-        try:
-            with os.scandir(path) as it:
-                for entry in it:
-                    try:
-                        is_dir = entry.is_dir(follow_symlinks=False)
-                    except OSError:
-                        is_dir = False
-                    if is_dir:
-                        if entry.name != ".git":
-                            subdirs.append((entry.name, entry.path))
-                        continue
-                    files.append(entry.name)
-                    try:
-                        if entry.is_symlink():
-                            links.add(entry.name)
-                    except OSError:
-                        links.add(entry.name)
-        except OSError:
-            self.stats.add("unreadable_dirs")
-            return None
-        return files, links, subdirs
+        files, links, entries = listing
+        subdirs = [(e.name, e.path) for e in entries if e.name != ".git"]
+        return files, set(links), subdirs
 
 
 def discover(
