@@ -41,7 +41,7 @@ import msgspec
 
 from gouvernante import __version__
 from gouvernante.errors import RuleError
-from gouvernante.rules.model import LazyRules, Rule, rule_flags
+from gouvernante.rules.model import LazyRules, Rule, add_entry, rule_flags
 
 ENV = "GOUVERNANTE_RULE_CACHE"
 FORMAT = 3  # 3: a head read at load, the rules decoded on use; 2: every rule decoded at load
@@ -369,16 +369,6 @@ def store(directory: str, display: str, digest: str, rules: list[tuple[int, Rule
         return
 
 
-def _add(table: dict[str, int | list[int]], key: str, position: int) -> None:
-    got = table.get(key)
-    if got is None:
-        table[key] = position
-    elif isinstance(got, list):
-        got.append(position)
-    else:
-        table[key] = [got, position]
-
-
 def _encode(display: str, digest: str, rules: list[tuple[int, Rule]]) -> bytes:
     region = bytearray(_array_header(len(rules)))
     offsets: list[int] = []
@@ -392,11 +382,11 @@ def _encode(display: str, digest: str, rules: list[tuple[int, Rule]]) -> bytes:
     integrity: dict[str, int | list[int]] = {}
     for position, (_, rule) in enumerate(rules):
         for prule in rule.package_rules:
-            _add(packages, prule.package_name, position)
+            add_entry(packages, prule.package_name, position)
         for dropper in rule.dropper_packages:
-            _add(droppers, dropper.package_name, position)
+            add_entry(droppers, dropper.package_name, position)
         for sri in rule.bad_integrity:
-            _add(integrity, sri, position)
+            add_entry(integrity, sri, position)
     head = _ENCODER.encode(
         _Head(
             content_sha256=digest,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import msgspec
 
 from gouvernante.errors import RuleError
-from gouvernante.rules.model import DropperPackage, LazyRules, PackageRule, Rule
+from gouvernante.rules.model import DropperPackage, LazyRules, PackageRule, Rule, add_entry
 
 if TYPE_CHECKING:
     from gouvernante.rules.cache import CachedRules
@@ -104,18 +104,6 @@ class _Lazy(Mapping[str, tuple[_V, ...]], Generic[_V]):
         return (dict, ({key: self[key] for key in self},))
 
 
-def _add(table: dict[str, _E | list[_E]], key: str, entry: _E) -> None:
-    """One entry under ``key``: most keys get one, kept bare until a second comes (a 100,000-
-    package feed then builds 100,000 entries, not 100,000 lists too)."""
-    got = table.get(key)
-    if got is None:
-        table[key] = entry
-    elif isinstance(got, list):
-        got.append(entry)
-    else:
-        table[key] = [got, entry]
-
-
 def _frozen(table: dict[str, _E | list[_E]]) -> dict[str, tuple[_E, ...]]:
     return {k: tuple(v) if isinstance(v, list) else (v,) for k, v in table.items()}
 
@@ -142,11 +130,11 @@ def _build_index(rules: tuple[Rule, ...]) -> RuleIndex:
     integrity: dict[str, Rule | list[Rule]] = {}
     for rule in rules:
         for prule in rule.package_rules:
-            _add(by_name, prule.package_name, VersionEntry(rule, prule))
+            add_entry(by_name, prule.package_name, VersionEntry(rule, prule))
         for dropper in rule.dropper_packages:
-            _add(droppers, dropper.package_name, DropperEntry(rule, dropper))
+            add_entry(droppers, dropper.package_name, DropperEntry(rule, dropper))
         for sri in rule.bad_integrity:
-            _add(integrity, sri, rule)
+            add_entry(integrity, sri, rule)
     return RuleIndex(
         rules=rules,
         by_name=_frozen(by_name),
@@ -171,11 +159,11 @@ def _tables(rules: CachedRules) -> tuple[_Tables, _Tables, _Tables]:
         tables: tuple[dict[str, int | list[int]], ...] = ({}, {}, {})
         for position, rule in enumerate(part):
             for prule in rule.package_rules:
-                _add(tables[0], prule.package_name, position)
+                add_entry(tables[0], prule.package_name, position)
             for dropper in rule.dropper_packages:
-                _add(tables[1], dropper.package_name, position)
+                add_entry(tables[1], dropper.package_name, position)
             for sri in rule.bad_integrity:
-                _add(tables[2], sri, position)
+                add_entry(tables[2], sri, position)
         for out, table in zip((by_name, droppers, integrity), tables, strict=True):
             out.append((start, len(part), table))
     return by_name, droppers, integrity

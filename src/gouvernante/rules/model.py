@@ -12,6 +12,7 @@ import re
 from abc import abstractmethod
 from collections.abc import Iterator, Sequence
 from enum import StrEnum
+from typing import TypeVar
 
 import msgspec
 
@@ -327,3 +328,19 @@ class RuleSet(msgspec.Struct, frozen=True, gc=False):
     sources: tuple[str, ...]  # files loaded
     builtin: bool = False
     files: tuple[RuleFile, ...] = ()  # the user's rule files (not the bundled pack)
+
+
+_E = TypeVar("_E")
+
+
+def add_entry(table: dict[str, _E | list[_E]], key: str, entry: _E) -> None:
+    """One entry under ``key`` of a name table (the index's, the rule cache's): most keys get one,
+    kept bare until a second comes (a 100,000-package feed then builds 100,000 entries, not
+    100,000 lists too)."""
+    got = table.get(key)
+    if got is None:
+        table[key] = entry
+    elif isinstance(got, list):
+        got.append(entry)
+    else:
+        table[key] = [got, entry]
