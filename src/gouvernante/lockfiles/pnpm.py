@@ -26,7 +26,7 @@ from __future__ import annotations
 import gc
 import posixpath
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from gouvernante.errors import LockfileError
@@ -539,15 +539,7 @@ class _Lockfile:
         packages = list(self.links.values())
         seen = {p.id for p in packages}
         packages.extend(p for p in self.packages if p.id not in seen)
-        names = {p.id: p.name for p in self.links.values()}
-        importers = [
-            Importer(
-                _IMPORTER + key,
-                "(root)" if key == "." else names.get(_IMPORTER + key, key),
-                "" if key == "." else key,
-            )
-            for key in self.importers_map
-        ]
+        importers = _importer_list(self.importers_map, self.links.values())
         return LockfileGraph(
             format=LockfileFormat.PNPM,
             packages=packages,
@@ -906,15 +898,7 @@ class _LineLockfile(_Lockfile):
             table = PackageTable(ids, names, build, integrity_column, version_at)
         else:
             table = PackageTable(ids, names, package, integrity, version)
-        link_names = {p.id: p.name for p in links}
-        importers = [
-            Importer(
-                _IMPORTER + key,
-                "(root)" if key == "." else link_names.get(_IMPORTER + key, key),
-                "" if key == "." else key,
-            )
-            for key in self.importers_map
-        ]
+        importers = _importer_list(self.importers_map, links)
         return LockfileGraph(
             format=LockfileFormat.PNPM,
             packages=table,
@@ -986,3 +970,18 @@ class _LineDetails(_PnpmDetails):
             if position is not None:
                 return section.line(position)
         return None
+
+
+def _importer_list(
+    importers_map: Mapping[str, object], links: Iterable[LockedPackage]
+) -> list[Importer]:
+    """The importers, named by the workspace link that points at each (the root is ``(root)``)."""
+    link_names = {p.id: p.name for p in links}
+    return [
+        Importer(
+            _IMPORTER + key,
+            "(root)" if key == "." else link_names.get(_IMPORTER + key, key),
+            "" if key == "." else key,
+        )
+        for key in importers_map
+    ]
