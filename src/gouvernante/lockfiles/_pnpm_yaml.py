@@ -224,7 +224,14 @@ def _flow_map(v: str) -> dict[str, Any]:
     if "," not in inner and inner[-1:] == "'" and inner.count("'") == 2:
         # The common one-pair mapping with a quoted value: {node: '>=14'}
         key, sep, val = inner.partition(": ")
-        if sep and val[:1] == "'" and key and not _FLOW_BAD.search(key) and key not in _SCALARS:
+        if (
+            sep
+            and val[:1] == "'"
+            and key
+            and key[0] not in _QUOTES  # {"node: '>=6'} is an unterminated quote, not a key
+            and not _FLOW_BAD.search(key)
+            and key not in _SCALARS
+        ):
             return {key: val[1:-1]}
     if "'" in inner or '"' in inner:
         items = _flow_tokens(inner, True)
