@@ -25,6 +25,7 @@ from each finding over every dependency held as entry positions (decision 0027).
 
 from __future__ import annotations
 
+import gc
 import operator
 import re
 from bisect import bisect_left, bisect_right
@@ -168,6 +169,20 @@ class _Entries:
 
 
 def parse_classic(text: str, path: str, *, has_marker: bool) -> LockfileGraph:
+    """The graph of a classic ``yarn.lock``. The cyclic garbage collector is paused while the
+    file is read: its columns are hundreds of thousands of new objects without a cycle among
+    them, which would otherwise set off collections that find nothing (as pnpm's line reader,
+    decision 0028)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _parse_classic(text, path, has_marker=has_marker)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _parse_classic(text: str, path: str, *, has_marker: bool) -> LockfileGraph:
     try:
         found = _blocks(text, path)
     except LockfileError:
@@ -717,12 +732,15 @@ def _references_resolve(text: str, keys: Sequence[str]) -> _DepLines | None:
         or list(map(str.strip, keys)) != list(keys)
     ):
         return None
-    pieces = [key.split(", ") for key in reversed(keys)]  # from the last: the first one stays
+    # every key's pieces, from the last key: the first entry a descriptor heads stays; each
+    # key has one more piece than its separators (one split of the joined keys, not one a key)
+    pieces = joined.split(", ")[::-1] if keys else []
+    per_key = map(str.count, reversed(keys), repeat(", "))
     positions = range(len(keys) - 1, -1, -1)
     owner = dict(
         zip(
-            chain.from_iterable(pieces),
-            chain.from_iterable(map(repeat, positions, map(len, pieces))),
+            pieces,
+            chain.from_iterable(map(repeat, positions, map(operator.add, per_key, repeat(1)))),
             strict=True,
         )
     )
