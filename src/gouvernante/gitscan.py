@@ -22,6 +22,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
+import msgspec
+
 from gouvernante import trace
 from gouvernante.errors import GouvernanteError, SourceError
 from gouvernante.fs.read import MAX_LOCKFILE_BYTES
@@ -237,7 +239,7 @@ def indicator_findings(
             )
             finding = indicator_finding(ind.rule, ind.indicator, match, text, path, hashes=hashes)
             findings.append(
-                replace(
+                msgspec.structs.replace(
                     finding,
                     repository=snapshot.repository,
                     ref=snapshot.ref,
@@ -292,7 +294,7 @@ def snapshot_findings(
             m = replace(
                 m,
                 declared=tuple(
-                    replace(
+                    msgspec.structs.replace(
                         d,
                         finding=_placed(d.finding, snapshot, file.path),
                     )
@@ -309,7 +311,7 @@ def snapshot_findings(
 
 
 def _placed(f: Finding, snapshot: Snapshot, path: str) -> Finding:
-    return replace(
+    return msgspec.structs.replace(
         f, lockfile=path, repository=snapshot.repository, ref=snapshot.ref, commit=snapshot.commit
     )
 
@@ -676,10 +678,10 @@ def _diff(per_snapshot: Mapping[tuple[str, str], Placed], out: GitScanOutput) ->
     after = {finding_identity(f) for f in head.findings}
     for f in head.findings:
         if finding_identity(f) not in before:
-            out.findings.append(replace(f, change=DiffChange.ADDED))
+            out.findings.append(msgspec.structs.replace(f, change=DiffChange.ADDED))
     for f in base.findings:
         if finding_identity(f) not in after:
-            out.findings.append(replace(f, change=DiffChange.REMOVED))
+            out.findings.append(msgspec.structs.replace(f, change=DiffChange.REMOVED))
     _merge_issues(head, out)
     out.errors.extend(e for e in base.errors if e not in head.errors)
 
@@ -771,7 +773,7 @@ def history_findings(  # noqa: C901 - listed in pyproject, to shrink
                 for f in outcome.match.findings:
                     found.setdefault(
                         _hit_key(f),
-                        replace(
+                        msgspec.structs.replace(
                             f,
                             lockfile=path,
                             repository=listing.repository.display,
@@ -807,7 +809,7 @@ def history_findings(  # noqa: C901 - listed in pyproject, to shrink
             started_at = open_hits.get(_hit_key(found))
             rule = by_id.get(found.rule_id)
             if found.type is FindingType.PACKAGE and started_at is not None:
-                found = replace(  # noqa: PLW2901
+                found = msgspec.structs.replace(  # noqa: PLW2901
                     found,
                     introduced_commit=started_at.commit,
                     introduced_at=utc(started_at.time) if started_at.time is not None else None,
@@ -824,7 +826,7 @@ def _past(started: _Open, commit: str, when: int, ref: str, rule: Rule | None) -
     f = started.finding
     window = _window_text(started.time, when)
     what = f"{f.package}@{f.version}" if f.version else (f.package or f.rule_id)
-    return replace(
+    return msgspec.structs.replace(
         f,
         type=FindingType.PAST_PACKAGE,
         description=(

@@ -1,8 +1,9 @@
 """Types shared by every role: lockfile graphs, findings, scan results.
 
-Everything that crosses a module boundary is a frozen dataclass, a frozen msgspec Struct (the
-small value classes built at every scan: no generated code at start-up, not tracked by the cyclic
-GC) or an enum. Parsers produce
+Everything that crosses a module boundary is a frozen msgspec Struct (no generated code at
+start-up; the small value classes are not tracked by the cyclic GC), a written-out slotted class
+or an enum: a scan imports no ``dataclasses`` (decision 0024); change one with
+``msgspec.structs.replace``. Parsers produce
 ``LockfileGraph``; the matcher turns graphs and rules into ``Finding``; renderers read
 ``ScanResult`` only.
 """
@@ -10,7 +11,6 @@ GC) or an enum. Parsers produce
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 from itertools import compress
@@ -343,8 +343,7 @@ class HashResult(msgspec.Struct, frozen=True, gc=False):
     matched: bool
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(msgspec.Struct, frozen=True, gc=False):
     """One reason to act: a rule matched something at a place.
 
     Fields that do not apply stay ``None`` / empty and are omitted from the JSON report.
@@ -474,10 +473,8 @@ class ScanStats(msgspec.Struct, frozen=True, gc=False):
     cache_entries_scanned: int = 0
 
 
-@dataclass(frozen=True)
-class ScanResult:
-    """Everything a scan found and did, for the renderers. (A docstring keeps the dataclass code
-    generator from importing ``inspect`` to write one from the signature.)"""
+class ScanResult(msgspec.Struct, frozen=True):
+    """Everything a scan found and did, for the renderers."""
 
     findings: tuple[Finding, ...]
     errors: tuple[ScanIssue, ...]

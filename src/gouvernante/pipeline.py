@@ -11,7 +11,6 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from itertools import islice
 from typing import TYPE_CHECKING, Protocol
@@ -665,7 +664,7 @@ def run_inventory_scan(request: InventoryRequest, ruleset: RuleSet) -> ScanResul
     shown = shown_location(request.database)  # a URL's password never reaches a report
     result = _git_result((shown,), ruleset, out.findings, out, started, started_at)
     if is_postgres(request.database):  # a server, not a path: named as given
-        result = replace(result, scan_root=shown)
+        result = msgspec.structs.replace(result, scan_root=shown)
     return result
 
 
@@ -694,7 +693,7 @@ def run_image_scan(paths: Sequence[str], ruleset: RuleSet) -> ScanResult:
     )
     result = _git_result(paths, ruleset, found.findings, out, started, started_at)
     stats = msgspec.structs.replace(result.stats, installed_packages_scanned=found.installed)
-    return replace(result, stats=stats)
+    return msgspec.structs.replace(result, stats=stats)
 
 
 def _git_result(  # noqa: PLR0917 - one private helper of the two source scans

@@ -21,10 +21,12 @@ import json
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
+
+import msgspec
 
 from gouvernante.errors import GouvernanteError, SemverError, SuppressionError
 from gouvernante.fs import jsonpath
@@ -435,7 +437,7 @@ def apply_suppressions(
         for e in expired:
             if e.matches(f, sha_of):
                 expired_hits[e.index] = expired_hits.get(e.index, 0) + 1
-        findings.append(replace(f, suppressed=reason) if reason is not None else f)
+        findings.append(msgspec.structs.replace(f, suppressed=reason) if reason is not None else f)
     notes: list[ScanIssue] = list(result.suppression_notes)
     for e in sset.entries:
         if e in expired:
@@ -456,4 +458,4 @@ def apply_suppressions(
             notes.append(
                 ScanIssue(sset.path, f"{e.describe()}: stale, matched no finding: remove it")
             )
-    return replace(result, findings=tuple(findings), suppression_notes=tuple(notes))
+    return msgspec.structs.replace(result, findings=tuple(findings), suppression_notes=tuple(notes))

@@ -4,11 +4,11 @@ answers like a direct -git scan of the same organisation."""
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from msgspec.structs import replace
 
 from gitsrc.gitrepo import ORG_STEPS, Repo, lockfile, make_org, mirror, write_rules
 from gouvernante.errors import SourceError

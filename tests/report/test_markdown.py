@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from gouvernante.model import ScanResult, ScanStats
@@ -49,9 +49,9 @@ def test_content(sample: ScanResult) -> None:
 def test_cap_and_count_of_the_rest(sample: ScanResult) -> None:
     base = sample.findings[0]
     many = tuple(
-        dataclasses.replace(base, package=f"pkg-{i:03d}", suppressed=None) for i in range(80)
+        msgspec.structs.replace(base, package=f"pkg-{i:03d}", suppressed=None) for i in range(80)
     )
-    text = markdown.render(dataclasses.replace(sample, findings=many))
+    text = markdown.render(msgspec.structs.replace(sample, findings=many))
     rows = [line for line in text.splitlines() if line.startswith("| **critical**")]
     assert len(rows) == markdown.MAX_ROWS
     assert f"… and {80 - markdown.MAX_ROWS} more findings" in text
@@ -59,13 +59,13 @@ def test_cap_and_count_of_the_rest(sample: ScanResult) -> None:
 
 
 def test_cells_are_escaped(sample: ScanResult) -> None:
-    evil = dataclasses.replace(
+    evil = msgspec.structs.replace(
         sample.findings[0],
         package="a|b",
         remediation="<script>alert(1)</script> | pipe\nnew line",
         suppressed=None,
     )
-    text = markdown.render(dataclasses.replace(sample, findings=(evil,)))
+    text = markdown.render(msgspec.structs.replace(sample, findings=(evil,)))
     row = next(line for line in text.splitlines() if "a\\|b" in line)
     assert "<script>" not in text
     assert "\\<script\\>" in row

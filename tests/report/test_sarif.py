@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from pathlib import Path
 from typing import Any
 
 import jsonschema
+import msgspec
 import pytest
 
 from gouvernante.model import Finding, ScanResult
@@ -107,9 +107,11 @@ def test_sample_validates_and_has_what_github_needs(sample: ScanResult) -> None:
 
 
 def test_fingerprints_are_stable_and_distinct(sample: ScanResult) -> None:
-    moved = dataclasses.replace(
+    moved = msgspec.structs.replace(
         sample,
-        findings=tuple(dataclasses.replace(f, line=(f.line or 0) + 40) for f in sample.findings),
+        findings=tuple(
+            msgspec.structs.replace(f, line=(f.line or 0) + 40) for f in sample.findings
+        ),
         scan_id="another-run",
         started_at="2026-05-01T00:00:00Z",
     )
@@ -184,7 +186,7 @@ def test_every_lockfile_format_points_at_the_entry_line(
 
 
 def test_findings_without_loaded_rule_get_a_rule_entry(sample: ScanResult) -> None:
-    lone = dataclasses.replace(sample, rules=())
+    lone = msgspec.structs.replace(sample, rules=())
     doc = json.loads(sarif.render(lone))
     validate(doc)
     ids = [r["id"] for r in doc["runs"][0]["tool"]["driver"]["rules"]]
@@ -192,8 +194,8 @@ def test_findings_without_loaded_rule_get_a_rule_entry(sample: ScanResult) -> No
 
 
 def test_messages_name_the_package(sample: ScanResult) -> None:
-    f: Finding = dataclasses.replace(sample.findings[0], description="matched a rule")
-    res = sarif.sarif_dict(dataclasses.replace(sample, findings=(f,)))["runs"][0]["results"][0]
+    f: Finding = msgspec.structs.replace(sample.findings[0], description="matched a rule")
+    res = sarif.sarif_dict(msgspec.structs.replace(sample, findings=(f,)))["runs"][0]["results"][0]
     assert res["message"]["text"] == f"{f.package}@{f.version}: matched a rule."
 
 
@@ -201,8 +203,8 @@ def test_heuristic_pattern_rule_entry_comes_from_the_pattern_table(sample: ScanR
     from gouvernante.heuristic.patterns import PATTERNS
 
     pattern = next(iter(PATTERNS.values()))
-    f = dataclasses.replace(sample.findings[0], rule_id=pattern.id, rule_title="x")
-    doc = sarif.sarif_dict(dataclasses.replace(sample, findings=(f,), rules=()))
+    f = msgspec.structs.replace(sample.findings[0], rule_id=pattern.id, rule_title="x")
+    doc = sarif.sarif_dict(msgspec.structs.replace(sample, findings=(f,), rules=()))
     validate(doc)
     (entry,) = doc["runs"][0]["tool"]["driver"]["rules"]
     assert entry["id"] == pattern.id

@@ -4,7 +4,6 @@ rule set, index, findings and reports as the strict loader, on the bundled pack 
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import pickle
@@ -115,7 +114,9 @@ def _project(folder: Path, rules: tuple[Rule, ...], seed: int = 3) -> Path:
 def _fixed(result: ScanResult) -> ScanResult:
     """``result`` without what differs between two runs (id, times)."""
     stats = msgspec.structs.replace(result.stats, elapsed_ms=0)
-    return dataclasses.replace(result, scan_id="id", started_at="t", finished_at="t", stats=stats)
+    return msgspec.structs.replace(
+        result, scan_id="id", started_at="t", finished_at="t", stats=stats
+    )
 
 
 def _load(paths: list[str], cache: Path | None, monkeypatch: pytest.MonkeyPatch) -> RuleSet:

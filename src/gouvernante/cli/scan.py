@@ -7,7 +7,6 @@ Exit codes: 0 clean, 1 error (nothing found but something could not be scanned, 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import sys
 from collections.abc import Sequence
@@ -284,7 +283,7 @@ def _scan(ns: argparse.Namespace) -> int:
     from gouvernante.progress import progress_for  # noqa: PLC0415
 
     result = run_scan(request, ruleset, progress=progress_for())
-    result = dataclasses.replace(result, project=project)
+    result = msgspec.structs.replace(result, project=project)
     if suppressions is not None:
         from gouvernante.suppress import apply_suppressions  # noqa: PLC0415
 
@@ -342,7 +341,7 @@ def _scan_images(ns: argparse.Namespace, ruleset: RuleSet) -> ScanResult:
             " do not apply"
         )
     result = run_image_scan(tuple(ns.image), ruleset)
-    return dataclasses.replace(result, project=ns.project)
+    return msgspec.structs.replace(result, project=ns.project)
 
 
 def _time_flag(name: str, value: str | None) -> int | None:

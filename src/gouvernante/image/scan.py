@@ -15,6 +15,8 @@ import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+import msgspec
+
 from gouvernante.errors import GouvernanteError
 from gouvernante.host.matching import package_finding, package_hits
 from gouvernante.image.layers import (
@@ -129,7 +131,9 @@ def scan_filesystem(fs: Filesystem, label: str, index: RuleIndex, out: ImageScan
         layer_of["/" + path] = node
         if match.declared:
             declared = tuple(
-                replace(d, finding=placed_finding(d.finding, label, node, "/" + path))
+                msgspec.structs.replace(
+                    d, finding=placed_finding(d.finding, label, node, "/" + path)
+                )
                 for d in match.declared
             )
             match = replace(match, declared=declared)
@@ -142,8 +146,8 @@ def scan_filesystem(fs: Filesystem, label: str, index: RuleIndex, out: ImageScan
 
 def placed_finding(f: Finding, label: str, node: Node, path: str) -> Finding:
     if f.type is FindingType.INSTALLED:
-        return replace(f, image=label, layer=node.digest, path=path)
-    return replace(f, lockfile=path, image=label, layer=node.digest)
+        return msgspec.structs.replace(f, image=label, layer=node.digest, path=path)
+    return msgspec.structs.replace(f, lockfile=path, image=label, layer=node.digest)
 
 
 def _installed(  # noqa: PLR0917 - one private helper of scan_filesystem
@@ -179,7 +183,7 @@ def _installed(  # noqa: PLR0917 - one private helper of scan_filesystem
             where=f"image {label}",
             install_scripts=scripts,
         )
-        out.findings.append(replace(finding, image=label, layer=node.digest))
+        out.findings.append(msgspec.structs.replace(finding, image=label, layer=node.digest))
 
 
 def _with_manifest_beside(fs: Filesystem, graph: LockfileGraph, path: str) -> LockfileGraph:

@@ -36,8 +36,9 @@ from __future__ import annotations
 import base64
 import struct
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from urllib.parse import unquote
+
+import msgspec
 
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles._bun_wyhash import wyhash11
@@ -170,8 +171,7 @@ class _Reader:
         return value
 
 
-@dataclass(frozen=True, slots=True)
-class _Array:
+class _Array(msgspec.Struct, frozen=True, gc=False):
     """One serialized array: where its items are and how many there are."""
 
     start: int
@@ -444,8 +444,7 @@ def _integrity(reader: _Reader, at: int) -> str | None:
     return f"{algorithm}-{base64.b64encode(digest).decode('ascii')}"
 
 
-@dataclass(frozen=True, slots=True)
-class _Resolved:
+class _Resolved(msgspec.Struct, frozen=True, gc=False):
     """What a package's resolution says: its version, source, and text form."""
 
     version: str
@@ -499,8 +498,7 @@ def _resolution(reader: _Reader, strings: _Strings, name: str, at: int) -> _Reso
     raise reader.fail(at, f"unsupported resolution kind {tag}")
 
 
-@dataclass(frozen=True, slots=True)
-class _Layout:
+class _Layout(msgspec.Struct, frozen=True):
     """Where everything the graph is built from lies in the file."""
 
     reader: _Reader

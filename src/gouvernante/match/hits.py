@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from typing import TypedDict, Unpack
 
 import msgspec
@@ -204,8 +203,7 @@ def _finding(hit: _Hit, graph: LockfileGraph, display_path: str, view: GraphView
     )
 
 
-@dataclass(frozen=True, slots=True)
-class DeclaredHit:
+class DeclaredHit(msgspec.Struct, frozen=True, gc=False):
     """A package.json range that could resolve to an affected release (or names a dropper)."""
 
     finding: Finding
@@ -286,7 +284,7 @@ def _not_a_range(
                 finding = _declared_finding(entry.rule, dep, display_path, expr)
                 hits.append(DeclaredHit(finding, dep.name, dep.field))
         else:
-            finding = replace(
+            finding = msgspec.structs.replace(
                 _declared_finding(entry.rule, dep, display_path, None),
                 match=MatchKind.DECLARED_RANGE,
                 description=f"package.json declares {dep.name} as {spec!r}: not decidable offline",

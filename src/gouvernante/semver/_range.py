@@ -12,13 +12,12 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 from gouvernante.errors import SemverError
 from gouvernante.semver import _patterns as p
 from gouvernante.semver._trim import trim_comparator_whitespace
-from gouvernante.semver._version import Version, _Key, parse_version, try_parse_version
+from gouvernante.semver._version import Version, _Frozen, _Key, parse_version, try_parse_version
 
 _NULL_SET = "<0.0.0-0"
 # node-semver has no limit on a range's length. Real ranges are far shorter; a hostile package.json
@@ -31,14 +30,42 @@ class _Invalid(Exception):
     """Internal: the range does not parse (node-semver throws a TypeError)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Comparator:
+class Comparator(_Frozen):
     """One desugared comparator: ``operator`` is ``""`` (equal), ``<``, ``<=``, ``>`` or ``>=``;
     ``version`` is ``None`` for the comparator that matches anything (node's ``ANY``)."""
+
+    __slots__ = ("operator", "value", "version")
+    __match_args__ = ("operator", "version", "value")
 
     operator: str
     version: Version | None
     value: str  # node-semver's ``comparator.value``: operator + canonical version, "" for ANY
+
+    def __init__(self, operator: str, version: Version | None, value: str) -> None:
+        object.__setattr__(self, "operator", operator)
+        object.__setattr__(self, "version", version)
+        object.__setattr__(self, "value", value)
+
+    def _fields(self) -> tuple[str, Version | None, str]:
+        return (self.operator, self.version, self.value)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Comparator)
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"Comparator(operator={self.operator!r}, version={self.version!r},"
+            f" value={self.value!r})"
+        )
+
+    def __reduce__(self) -> tuple[type[Comparator], tuple[str, Version | None, str]]:
+        return (Comparator, self._fields())
 
 
 _OPS: dict[str, Callable[[_Key, _Key], bool]] = {
@@ -264,26 +291,44 @@ def _short(text: str) -> str:
     return text if len(text) <= 200 else text[:200] + "..."
 
 
-@dataclass(frozen=True, slots=True)
-class Range:
-    """An npm range; ``raw`` is the text as written. Invalid text raises ``SemverError``."""
+class Range(_Frozen):
+    """An npm range; ``raw`` is the text as written. Invalid text raises ``SemverError``.
+    Equality, hashing and ``repr`` use ``raw`` only."""
+
+    __slots__ = ("_plain", "_pre", "_sets_pre", "raw", "sets")
+    __match_args__ = ("raw",)
 
     raw: str
-    sets: tuple[tuple[Comparator, ...], ...] = field(init=False, repr=False, compare=False)
-    _sets_pre: tuple[tuple[Comparator, ...], ...] | None = field(
-        init=False, repr=False, compare=False
-    )
-    _plain: tuple[_CompiledSet, ...] = field(init=False, repr=False, compare=False)
-    _pre: tuple[_CompiledSet, ...] = field(init=False, repr=False, compare=False)
+    sets: tuple[tuple[Comparator, ...], ...]
+    _sets_pre: tuple[tuple[Comparator, ...], ...] | None
+    _plain: tuple[_CompiledSet, ...]
+    _pre: tuple[_CompiledSet, ...]
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.raw, str):
-            raise SemverError(f"invalid range {type(self.raw).__name__}: not a string")
-        sets, sets_pre = _desugar_both(self.raw)
-        object.__setattr__(self, "sets", sets)
-        object.__setattr__(self, "_sets_pre", sets_pre)
-        object.__setattr__(self, "_plain", _compile(sets))
-        object.__setattr__(self, "_pre", _compile(sets_pre) if sets_pre is not None else ())
+    def __init__(self, raw: str) -> None:
+        if not isinstance(raw, str):
+            raise SemverError(f"invalid range {type(raw).__name__}: not a string")
+        sets, sets_pre = _desugar_both(raw)
+        init = object.__setattr__
+        init(self, "raw", raw)
+        init(self, "sets", sets)
+        init(self, "_sets_pre", sets_pre)
+        init(self, "_plain", _compile(sets))
+        init(self, "_pre", _compile(sets_pre) if sets_pre is not None else ())
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Range)
+        return self.raw == other.raw
+
+    def __hash__(self) -> int:
+        return hash((self.raw,))
+
+    def __repr__(self) -> str:
+        return f"Range(raw={self.raw!r})"
+
+    def __reduce__(self) -> tuple[type[Range], tuple[str]]:
+        return (Range, (self.raw,))
 
     def test(self, version: Version, *, include_prerelease: bool = False) -> bool:
         """node-semver ``range.test(version)`` with the given ``includePrerelease`` option."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 from gouvernante.errors import SemverError
@@ -24,29 +23,65 @@ def _id_key(ident: int | str) -> _IdKey:
     return (1, ident)
 
 
-@dataclass(frozen=True, eq=False, slots=True)
-class Version:
+class _Frozen:
+    """Written-out frozen value classes (no ``dataclasses`` at start-up, decision 0024): fields
+    are set once in ``__init__`` through ``object.__setattr__``."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}")
+
+
+class Version(_Frozen):
     """A version; equality, hashing and ordering follow semver 2 precedence (build ignored).
 
     ``str(v)`` is node-semver's canonical ``version`` string (no ``v``, no build metadata).
     """
 
+    __slots__ = ("_key", "_release", "build", "major", "minor", "patch", "prerelease")
+    __match_args__ = ("major", "minor", "patch", "prerelease", "build")
+
     major: int
     minor: int
     patch: int
-    prerelease: tuple[int | str, ...] = ()
-    build: tuple[str, ...] = ()
-    _key: _Key = field(init=False, repr=False, compare=False)
-    _release: tuple[int, int, int] = field(init=False, repr=False, compare=False)
+    prerelease: tuple[int | str, ...]
+    build: tuple[str, ...]
+    _key: _Key
+    _release: tuple[int, int, int]
 
-    def __post_init__(self) -> None:
-        release = (self.major, self.minor, self.patch)
-        object.__setattr__(self, "_release", release)
-        if self.prerelease:
-            pre = tuple(_id_key(i) for i in self.prerelease)
-            object.__setattr__(self, "_key", (*release, 0, pre))
+    def __init__(
+        self,
+        major: int,
+        minor: int,
+        patch: int,
+        prerelease: tuple[int | str, ...] = (),
+        build: tuple[str, ...] = (),
+    ) -> None:
+        init = object.__setattr__
+        init(self, "major", major)
+        init(self, "minor", minor)
+        init(self, "patch", patch)
+        init(self, "prerelease", prerelease)
+        init(self, "build", build)
+        release = (major, minor, patch)
+        init(self, "_release", release)
+        if prerelease:
+            init(self, "_key", (*release, 0, tuple(_id_key(i) for i in prerelease)))
         else:
-            object.__setattr__(self, "_key", (*release, 1, ()))
+            init(self, "_key", (*release, 1, ()))
+
+    def __repr__(self) -> str:
+        return (
+            f"Version(major={self.major!r}, minor={self.minor!r}, patch={self.patch!r},"
+            f" prerelease={self.prerelease!r}, build={self.build!r})"
+        )
+
+    def __reduce__(self) -> tuple[type[Version], tuple[object, ...]]:
+        return (Version, (self.major, self.minor, self.patch, self.prerelease, self.build))
 
     def __str__(self) -> str:
         text = f"{self.major}.{self.minor}.{self.patch}"
