@@ -429,3 +429,62 @@ def test_hostile_text_is_refused_in_linear_time(tail: str) -> None:
     with pytest.raises(LockfileError):
         _parse(data, "yarn.lock", None)
     assert time.process_time() - started < 5.0
+
+
+def _check_guessed_roots(text: str) -> None:
+    """``is_guessed_root`` (the search back from each entry, the chains it keeps, the bound on
+    ancestors asked) says what ``guessed_roots`` says of every entry, asked in file order and
+    in reverse (what is kept between questions differs), bounded or not."""
+    for bound in (0, 1, 3, _yarn_classic._ANCESTORS_ASKED):
+        for backwards in (False, True):
+            graph = _parse(text.encode(), "yarn.lock", None)
+            details = graph.details
+            assert isinstance(details, _yarn_classic._ClassicDetails)
+            links = details._get_links()
+            assert links is not None
+            roots = set(links.guessed_roots())
+            order = range(len(details._entries.ids))
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(_yarn_classic, "_ANCESTORS_ASKED", bound)
+                for index in reversed(order) if backwards else order:
+                    assert links.is_guessed_root(index) is (index in roots), (bound, index)
+
+
+@pytest.mark.parametrize("path", SMALL, ids=[str(p.relative_to(TESTS)) for p in SMALL])
+def test_guessed_roots_asked_one_entry_at_a_time(path: Path) -> None:
+    text = path.read_text()
+    _check_guessed_roots(text)
+    _check_guessed_roots(_orphan_cycle(text, random.Random(5)))
+
+
+def test_guessed_roots_below_a_cycle_nothing_reaches() -> None:
+    """A cycle nothing reaches (its first entry in the file is the root), an entry below it,
+    and a root above an entry that the cycle reaches too."""
+    entries = [
+        ("c@^1.0.0", ["d", "e"]),
+        ("d@^1.0.0", ["c"]),
+        ("e@^1.0.0", ["f"]),
+        ("f@^1.0.0", []),
+        ("r@^1.0.0", ["f", "g"]),
+        ("g@^1.0.0", ["g"]),
+        ("h@^1.0.0", ["h", "c"]),
+    ]
+    blocks = ["# yarn lockfile v1\n"]
+    for descriptor, deps in entries:
+        lines = [f'{descriptor}:\n  version "1.0.0"']
+        if deps:
+            lines.append("  dependencies:" + "".join(f'\n    {d} "^1.0.0"' for d in deps))
+        blocks.append("\n".join(lines) + "\n")
+    text = "\n".join(blocks)
+    _check_guessed_roots(text)
+    graph = _parse(text.encode(), "yarn.lock", None)
+    links = graph.details._get_links()  # type: ignore[attr-defined]
+    assert [i for i in range(len(entries)) if links.is_guessed_root(i)] == [4, 6]
+    _check_parents(graph)
+    orphan = text.replace('    h "^1.0.0"\n    c "^1.0.0"', '    h "^1.0.0"')
+    assert orphan != text
+    _check_guessed_roots(orphan)
+    graph = _parse(orphan.encode(), "yarn.lock", None)
+    links = graph.details._get_links()  # type: ignore[attr-defined]
+    assert [i for i in range(len(entries)) if links.is_guessed_root(i)] == [0, 4, 6]
+    _check_parents(graph)

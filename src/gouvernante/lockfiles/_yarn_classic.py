@@ -311,8 +311,12 @@ class _ClassicDetails(YarnDetails):
         if links is None or index is None:
             return []
         ids = self._entries.ids
-        parents = [ids[parent] for parent in links.parents(index)]
-        if index in self._get_root_set(links):
+        above = links.parents(index)
+        parents = [ids[parent] for parent in above]
+        if self._root_deps is None:  # guessed: asked of this entry's ancestors, not every entry
+            if links.is_guessed_root(index, above):
+                parents.append(ROOT_ID)
+        elif index in self._get_root_set(links):
             parents.append(ROOT_ID)
         return parents
 
@@ -369,6 +373,11 @@ class _ClassicDetails(YarnDetails):
         return _classic_edges(self._entries, self._deps_of, self._resolver(), self._root_deps)
 
 
+# How many of an entry's ancestors ``_Links.is_guessed_root`` asks about before it computes
+# every entry's reach instead (the bound on the search back: the answer is the same either way).
+_ANCESTORS_ASKED = 1_000
+
+
 class _Links:
     """Every dependency of a file the block reader took, as entry positions: dependency line
     ``k`` of entry ``src[k]`` resolves to entry ``dst[k]`` (``src`` -1: a header written twice,
@@ -376,7 +385,7 @@ class _Links:
     reference check's descriptors and each block's count of four-space lines (the block reader
     takes no other kind); who depends on what is indexed on first use."""
 
-    __slots__ = ("_reverse", "dst", "end", "src", "start")
+    __slots__ = ("_guessed", "_reached", "_reverse", "dst", "end", "src", "start")
 
     def __init__(self, src: list[int], dst: list[int], start: list[int], end: list[int]) -> None:
         self.src = src
@@ -384,6 +393,8 @@ class _Links:
         self.start = start
         self.end = end
         self._reverse: tuple[list[int], list[int]] | None = None  # built by parents()
+        self._reached: set[int] = set()  # entries an entry nothing depends on is known to reach
+        self._guessed: set[int] | None = None  # guessed_roots(), when an entry needed it
 
     def parents(self, index: int) -> list[int]:
         """The entries with a dependency resolving to entry ``index`` (itself left out)."""
@@ -392,10 +403,47 @@ class _Links:
             self._reverse = (order, list(map(self.dst.__getitem__, order)))
         order, targets = self._reverse
         low = bisect_left(targets, index)
-        high = bisect_right(targets, index, low)
-        src = self.src
-        found = [src[line] for line in order[low:high]]
-        return [p for p in dict.fromkeys(found) if p >= 0 and p != index]
+        found = list(map(self.src.__getitem__, order[low : bisect_right(targets, index, low)]))
+        if -1 in found or index in found:  # a header written twice, a self-dependency
+            return [p for p in dict.fromkeys(found) if p >= 0 and p != index]
+        return list(dict.fromkeys(found))
+
+    def is_guessed_root(self, index: int, parents: list[int] | None = None) -> bool:
+        """``index in guessed_roots()``, answered from the entry's ancestors: an entry nothing
+        depends on is a root; an entry below one (an ancestor with no parent: the search back
+        stops at the first one met) is not, as that root reaches it, and neither is any entry
+        of the chain between them (kept: the next question is often about one of them). Only
+        an entry none of whose ancestors is such a root (a cycle nothing reaches, or below
+        one), or one with more than ``_ANCESTORS_ASKED`` ancestors asked before one is met,
+        needs every entry's reach (``guessed_roots``), once. ``parents``: ``parents(index)``,
+        if known."""
+        above = self.parents(index) if parents is None else parents
+        if not above:
+            return True
+        reached = self._reached
+        if index in reached:
+            return False
+        came = {index: index}  # each ancestor met -> the entry below it it was met from
+        level = [(index, above)]
+        while level and len(came) <= _ANCESTORS_ASKED:
+            ahead: list[tuple[int, list[int]]] = []
+            for child, ups in level:
+                for entry in ups:
+                    if entry in came:
+                        continue
+                    came[entry] = child
+                    entry_parents = self.parents(entry)
+                    if not entry_parents or entry in reached:  # a root reaches the chain down
+                        below = entry
+                        while below != index:
+                            below = came[below]
+                            reached.add(below)
+                        return False
+                    ahead.append((entry, entry_parents))
+            level = ahead
+        if self._guessed is None:
+            self._guessed = set(self.guessed_roots())
+        return index in self._guessed
 
     def guessed_roots(self) -> list[int]:
         """``_roots`` over these edges: the entries nothing else depends on, then one entry of
