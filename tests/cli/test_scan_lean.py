@@ -50,25 +50,41 @@ def test_json_report_names_the_project(
 _SMALL_SCAN = """
 import sys
 from gouvernante.cli import main
-code = main(["-rules", sys.argv[1], "-lockfile", sys.argv[2]])
-LEAN = ("inspect", "typing_extensions", "shutil", "dataclasses")
+code = main([*(["-rules", sys.argv[1]] if sys.argv[1] else []), "-lockfile", sys.argv[2]])
+LEAN = ("inspect", "typing_extensions", "shutil", "dataclasses", *sys.argv[3:])
 print(code, *sorted(m for m in LEAN if m in sys.modules))
 """
 
 
-def test_small_scan_imports_no_inspect_typing_extensions_nor_dataclasses() -> None:
-    """Start-up (decision 0024): none is needed by a small scan; ``inspect`` and
-    ``typing_extensions`` each cost ~0.7x a bare start, ``dataclasses`` (with ``inspect``) and
-    its code generator for the scan's classes another ~0.8x."""
+def _small_scan(rules: str, lockfile: str, *also_unused: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["PYTHONPATH"] = str(Path(_project.__file__).resolve().parents[2])
-    r = subprocess.run(
-        [sys.executable, "-c", _SMALL_SCAN, RULES, LOCK],
+    return subprocess.run(
+        [sys.executable, "-c", _SMALL_SCAN, rules, lockfile, *also_unused],
         capture_output=True,
         text=True,
         check=False,
         env=env,
     )
+
+
+def test_small_scan_imports_only_what_it_uses() -> None:
+    """Start-up (decision 0024): none is needed by a small scan; ``inspect`` and
+    ``typing_extensions`` each cost ~0.7x a bare start, ``dataclasses`` (with ``inspect``) and
+    its code generator for the scan's classes another ~0.8x."""
+    r = _small_scan(RULES, LOCK)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split()[-1] == "0", r.stdout
+
+
+def test_bundled_pack_scan_without_named_packages_imports_no_semver(tmp_path: Path) -> None:
+    """The bundled pack (exact versions) against a lockfile naming none of its packages needs no
+    range parser: ``gouvernante.semver`` is imported by the first package a rule names."""
+    lock = tmp_path / "package-lock.json"
+    packages = {"": {"name": "app", "dependencies": {"left-pad": "1.3.0"}}}
+    packages["node_modules/left-pad"] = {"version": "1.3.0"}
+    lock.write_text(json.dumps({"name": "app", "lockfileVersion": 3, "packages": packages}))
+    r = _small_scan("", str(lock), "gouvernante.semver")
     assert r.returncode == 0, r.stderr
     assert r.stdout.split()[-1] == "0", r.stdout
 

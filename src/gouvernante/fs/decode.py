@@ -72,10 +72,12 @@ def json_problem(data: bytes | memoryview) -> DecodeProblem:
     return DecodeProblem("invalid JSON: a value is not strict JSON (NaN, huge number, or lone \\u)")
 
 
-_YAML_TOKEN = re.compile(r"'(<[a-z ]+>)'")
-_YAML_PUNCT = re.compile(r"'([^\w\s'\\]{1,2})'")
-_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
-_PLAIN_REASON = re.compile(r"[a-z <>,:()-]*")
+# Compiled on first use (``re``'s own cache): only a refused YAML document needs them, and each
+# compile is paid at every process start otherwise (decision 0024).
+_YAML_NAMED = r"'(<[a-z ]+>)'"
+_YAML_PUNCT = r"'([^\w\s'\\]{1,2})'"
+_QUOTED = r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\""
+_PLAIN_REASON = r"[a-z <>,:()-]*"
 
 
 def yaml_reason(problem: str | None) -> str:
@@ -94,9 +96,9 @@ def yaml_reason(problem: str | None) -> str:
         kept.append(match.group(1))
         return "<kept>"
 
-    text = _YAML_PUNCT.sub(keep, _YAML_TOKEN.sub(keep, problem))
-    text = " ".join(_QUOTED.sub("", text).split())
-    if not text or len(text) > 100 or _PLAIN_REASON.fullmatch(text) is None:
+    text = re.sub(_YAML_PUNCT, keep, re.sub(_YAML_NAMED, keep, problem))
+    text = " ".join(re.sub(_QUOTED, "", text).split())
+    if not text or len(text) > 100 or re.fullmatch(_PLAIN_REASON, text) is None:
         return "syntax error"
     for piece in kept:
         text = text.replace("<kept>", piece if piece.startswith("<") else f"'{piece}'", 1)

@@ -41,11 +41,12 @@ def json_errors(
         raise LockfileError(path, problem.message(), json_path=json_path) from None
 
 
-_EXPECTED = re.compile(
+# Compiled on first use (``re``'s own cache): only a refused file needs them (decision 0024).
+_EXPECTED = (
     r"Expected `[a-z| ]+`, got `[a-z]+`"
     r"|Expected `[a-z| ]+` of (?:at least |at most )?length [0-9]+, got [0-9]+"
 )
-_MISSING = re.compile(r"Object missing required field `[A-Za-z0-9_$]+`")
+_MISSING = r"Object missing required field `[A-Za-z0-9_$]+`"
 
 
 def shape_error(path: str, exc: msgspec.ValidationError, what: str) -> LockfileError:
@@ -56,7 +57,7 @@ def shape_error(path: str, exc: msgspec.ValidationError, what: str) -> LockfileE
     quote the file, so it becomes ``a value of the wrong kind``. msgspec writes dictionary keys as
     ``[...]``, so the path holds only field names of our schema and array indexes."""
     message, _, where = str(exc).partition(" - at `$")
-    if _EXPECTED.fullmatch(message) is None and _MISSING.fullmatch(message) is None:
+    if re.fullmatch(_EXPECTED, message) is None and re.fullmatch(_MISSING, message) is None:
         message = "a value of the wrong kind"
     json_path = where.rstrip("`").lstrip(".") or None
     if json_path is not None and re.fullmatch(r"[A-Za-z0-9_$.\[\]]*", json_path) is None:

@@ -19,7 +19,6 @@ from msgspec.structs import replace
 from gouvernante.errors import SemverError
 from gouvernante.lockfiles._common import json_errors, shape_error
 from gouvernante.model import DeclaredDependency, Importer, LockfileFormat, LockfileGraph
-from gouvernante.semver import parse_range
 
 DEPENDENCY_FIELDS = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
 
@@ -166,6 +165,8 @@ def with_manifest(
 
 
 def _is_range(spec: str) -> bool:
+    from gouvernante.semver import parse_range  # noqa: PLC0415 - only for a manifest's ranges
+
     try:
         parse_range(spec)
     except SemverError:

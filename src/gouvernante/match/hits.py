@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TypedDict, Unpack
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 import msgspec
 
@@ -23,8 +23,10 @@ from gouvernante.model import (
 )
 from gouvernante.rules.index import RuleIndex, VersionEntry
 from gouvernante.rules.model import Rule
-from gouvernante.semver import Range, parse_range, try_parse_version
 from gouvernante.vocab import LockfileEcosystem
+
+if TYPE_CHECKING:
+    from gouvernante.semver import Range
 
 _WHITESPACE = re.compile(r"\s")
 _SOURCE_NOTE = {
@@ -46,6 +48,10 @@ def package_hits(
     hits: list[PackageHit] = []
     entries = index.by_name.get(name)
     if entries is not None and version:
+        # semver is imported by the first package a rule names (decision 0024: a scan whose
+        # lockfile holds none never loads it)
+        from gouvernante.semver import try_parse_version  # noqa: PLC0415
+
         parsed = try_parse_version(version)
         if parsed is not None:
             seen: set[str] = set()
@@ -215,6 +221,8 @@ class DeclaredHit(msgspec.Struct, frozen=True, gc=False):
 
 
 def _declared_range(spec: str) -> Range | None:
+    from gouvernante.semver import parse_range  # noqa: PLC0415 - see package_hits
+
     try:
         return parse_range(spec)
     except SemverError:
@@ -274,6 +282,8 @@ def _not_a_range(
     if not spec or spec.startswith(_LOCAL_SPECS):
         return []
     tarball = _TARBALL_FILE.search(spec.partition("?")[0].partition("#")[0])
+    from gouvernante.semver import try_parse_version  # noqa: PLC0415 - see package_hits
+
     version = try_parse_version(tarball.group(1)) if tarball else None
     hits: list[DeclaredHit] = []
     for entry in entries:

@@ -12,12 +12,14 @@ import re
 from abc import abstractmethod
 from collections.abc import Iterator, Sequence
 from enum import StrEnum
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import msgspec
 
-from gouvernante.semver import Range, Version, intersects, parse_range
 from gouvernante.vocab import Confidence, LockfileEcosystem, Severity
+
+if TYPE_CHECKING:
+    from gouvernante.semver import Range, Version
 
 SCHEMA_VERSION = "1.0.0"
 
@@ -147,11 +149,15 @@ class PackageRule(msgspec.Struct, frozen=True, dict=True, array_like=True):
         """Compiled ``affected_versions`` (same order). Compiled on first use and cached by
         ``parse_range``, so a pack of thousands of package rules loads without compiling the
         ranges of packages no scanned lockfile contains. (The matcher uses ``first_match``.)"""
+        from gouvernante.semver import parse_range  # noqa: PLC0415 - semver: on first use
+
         return tuple(parse_range(e) for e in self.affected_versions)
 
     def first_match(self, version: Version) -> str | None:
         """The first expression (in the rule's order) ``version`` satisfies, prereleases
         included; None if none does."""
+        from gouvernante.semver import parse_range  # noqa: PLC0415 - imported with ``version``
+
         found = None
         if not version.prerelease:
             found = self.exact.get(f"{version.major}.{version.minor}.{version.patch}")
@@ -165,6 +171,8 @@ class PackageRule(msgspec.Struct, frozen=True, dict=True, array_like=True):
 
     def first_intersecting(self, declared: Range) -> str | None:
         """The first expression (in the rule's order) some version of ``declared`` satisfies."""
+        from gouvernante.semver import Version, intersects, parse_range  # noqa: PLC0415
+
         candidates: list[tuple[int, str]] = []
         for key, position in self.exact.items():
             major, minor, patch = (int(p) for p in key.split("."))
