@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from gouvernante.match.hits import match_declared, match_graph
 from gouvernante.model import (
     DeclaredDependency,
@@ -79,6 +81,28 @@ def test_integrity_matches_whatever_the_name_and_version() -> None:
         MatchKind.INTEGRITY,
         BAD_SRI,
     )
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        f"{BAD_SRI} sha1-abc=",
+        f"sha1-abc=\t{BAD_SRI}",
+        f"sha1-abc=\u00a0{BAD_SRI}",  # any whitespace ``\s`` knows, not only ASCII
+        f"sha1-abc=\u2003{BAD_SRI}",
+        f" {BAD_SRI}",  # the only whitespace, at the start of the joined column
+        f"{BAD_SRI}\n",  # ... or at its end
+    ],
+)
+def test_integrity_among_several_hashes_whatever_the_whitespace(value: str) -> None:
+    """The matcher looks for several hashes in one entry only when the column holds whitespace
+    somewhere (one split of the joined column): every separator kind still splits."""
+    r = rule(bad_integrity=(BAD_SRI,))
+    clean = LockedPackage("m", "innocent", "1.0.0", integrity="sha512-" + "B" * 86 + "==")
+    listed = LockedPackage("n", "p", "1.0.0", integrity=value)
+    for order in ((clean, listed), (listed, clean)):
+        (f,) = match_graph(graph(*order), build_index((r,)), "x")
+        assert (f.package, f.matched_expression) == ("p", BAD_SRI)
 
 
 def test_lockfile_ecosystems_limit_formats() -> None:

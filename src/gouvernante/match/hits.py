@@ -120,12 +120,18 @@ def match_graph(graph: LockfileGraph, index: RuleIndex, display_path: str) -> li
         for hit in found:
             add(hit.rule, hit.match, pkg, hit.expression)
     if integrity:
-        for position, value in enumerate(table.integrity()):
+        column = table.integrity()
+        # One split of the column joined (``str.split`` and ``\s`` agree on whitespace; NUL is
+        # none): usually no entry holds several hashes, and then a set look-up per entry is all,
+        # not a regex search each (~0.6 ms per 1,000 entries).
+        joined = "\x00".join(filter(None, column))
+        several = joined.split() != [joined]
+        for position, value in enumerate(column):
             if not value:
                 continue
             if value in integrity:
                 sris = [value]
-            elif _WHITESPACE.search(value):  # several hashes
+            elif several and _WHITESPACE.search(value):  # several hashes
                 sris = [sri for sri in value.split() if sri in integrity]
             else:
                 continue
