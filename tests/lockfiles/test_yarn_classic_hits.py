@@ -488,3 +488,39 @@ def test_guessed_roots_below_a_cycle_nothing_reaches() -> None:
     links = graph.details._get_links()  # type: ignore[attr-defined]
     assert [i for i in range(len(entries)) if links.is_guessed_root(i)] == [0, 4, 6]
     _check_parents(graph)
+
+
+_HEADER_TOKEN = st.one_of(
+    st.from_regex(r'[^\s",:#\\][^\s",:\\]{0,6}', fullmatch=True),
+    st.from_regex(r'"[^"\\\n]{0,6}"', fullmatch=True),
+    st.sampled_from(['"a, b@1"', '"a,b@1"', '""', '"a@ 1"', '", "', "a@1", '"@s/a@^1"']),
+)
+
+
+@pytest.mark.property
+@settings(max_examples=80, deadline=None)
+@given(
+    headers=st.lists(
+        st.tuples(
+            st.lists(_HEADER_TOKEN, min_size=1, max_size=4),
+            st.lists(st.sampled_from([", ", ",", ",  "]), min_size=3, max_size=3),
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_header_tokens_without_the_regex_are_the_regexs(
+    headers: list[tuple[list[str], list[str]]],
+) -> None:
+    """The headers' ids and tokens read by dropping the quotes (every comma outside them,
+    written ``", "``) are what the token regex reads; a quoted comma or another spacing reads
+    by the regex."""
+    lines = []
+    for tokens, separators in headers:
+        line = tokens[0]
+        for token, separator in zip(tokens[1:], separators, strict=False):
+            line += separator + token
+        lines.append(line)
+    joined = "\n".join(lines)
+    assert all(_yarn_classic._ENTRY.fullmatch(line + ':\n  version "1"') for line in lines)
+    assert _yarn_classic._header_tokens(joined) == _yarn_classic._header_tokens_read(joined)

@@ -580,15 +580,11 @@ def _block_columns(text: str, path: str) -> tuple[_Entries, Callable[[int], str]
     if not all(map(operator.contains, kept, repeat(_NEEDLES[0]))):
         return None  # an entry without a version: the line reader reports it
     lines = list(accumulate(map(str.count, pieces, repeat("\n")), initial=1))[1 : len(pieces) : 3]
-    headers = pieces[1::3]
-    tokens = "\x00".join(_KEY_OR_NL.findall("\n".join(headers))).replace('"', "")
-    per_header = tokens.split("\x00\n\x00")
-    ids = tokens.replace("\x00\n\x00", "\n").replace("\x00", ", ").split("\n")
-    if len(per_header) != len(kept) or len(ids) != len(kept):  # pragma: no cover - guard
+    descriptors, ids = _header_tokens("\n".join(pieces[1::3]))
+    if len(descriptors) != len(kept) or len(ids) != len(kept):  # pragma: no cover - guard
         return None
     if len(set(ids)) != len(ids):
         return _ONE_BY_ONE
-    descriptors = list(map(str.split, per_header, repeat("\x00")))
     firsts = "\n".join(map(operator.itemgetter(0), descriptors))
     split = _NAME_RANGE.findall(firsts)
     if len(split) != len(kept):  # pragma: no cover - guard
@@ -608,6 +604,30 @@ def _block_columns(text: str, path: str) -> tuple[_Entries, Callable[[int], str]
     entries.block_entry = list(range(len(ids)))
     entries.any_four_space_line = True
     return entries, kept.__getitem__
+
+
+def _header_tokens(headers: str) -> tuple[list[list[str]], list[str]]:
+    """Each header's tokens (its descriptors) and its id (the tokens joined by ``", "``), from
+    the headers (the entry grammar's, no backslash) joined by newlines. Tokens are unquoted by
+    dropping every ``"``. When every comma is outside the quotes and written ``", "``, the
+    commas are the separators: the ids are the headers without their quotes; else one regex
+    reads the tokens (``_header_tokens_read``)."""
+    if (
+        headers.count(",") == headers.count(", ")
+        and ",  " not in headers
+        and "," not in "".join(headers.split('"')[1::2])
+    ):
+        ids = headers.replace('"', "").split("\n")
+        return list(map(str.split, ids, repeat(", "))), ids
+    return _header_tokens_read(headers)
+
+
+def _header_tokens_read(headers: str) -> tuple[list[list[str]], list[str]]:
+    """``_header_tokens`` by one regex over the headers (any comma, any quoted token)."""
+    tokens = "\x00".join(_KEY_OR_NL.findall(headers)).replace('"', "")
+    per_header = tokens.split("\x00\n\x00")
+    ids = tokens.replace("\x00\n\x00", "\n").replace("\x00", ", ").split("\n")
+    return list(map(str.split, per_header, repeat("\x00"))), ids
 
 
 def _blocks_one_by_one(text: str, path: str) -> tuple[_Entries, Callable[[int], str]] | None:
