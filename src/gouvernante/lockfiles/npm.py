@@ -26,11 +26,9 @@ Decisions:
 
 from __future__ import annotations
 
-import bisect
 import posixpath
 import re
 import sys
-from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import accumulate, chain, islice, repeat
@@ -115,6 +113,8 @@ class _LazyEntries(Mapping[str, _Entry]):
         self._data = data
         self._index = index  # key -> its group (filled by ``_checked_entries``)
         self._keys = keys  # the keys in file order, the same string objects as ``index``'s
+        from array import array  # noqa: PLC0415 - the big-file path only (decision 0024)
+
         offsets = "q" if len(data) >= 1 << 31 else "i"
         self._starts = array(offsets)
         self._ends = array(offsets)
@@ -167,8 +167,10 @@ class _VersionOnly(msgspec.Struct):
     lockfileVersion: object = None
 
 
-_LOCKFILE_VERSION = re.compile(rb'"lockfileVersion"\s*:\s*-?\d')
-_BUN_WORKSPACES = re.compile(rb'"workspaces"\s*:\s*\{\s*""\s*:')
+# Patterns off a small file's path (content sniffing, the big-file path, v1 lines) are compiled on
+# first use by ``re``'s cache, not at every process start (decision 0024).
+_LOCKFILE_VERSION = rb'"lockfileVersion"\s*:\s*-?\d'
+_BUN_WORKSPACES = rb'"workspaces"\s*:\s*\{\s*""\s*:'
 
 
 def sniff(head: bytes) -> bool:
@@ -176,7 +178,7 @@ def sniff(head: bytes) -> bool:
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not text.startswith(b"{"):
         return False
-    return bool(_LOCKFILE_VERSION.search(text)) and not _BUN_WORKSPACES.search(text)
+    return bool(re.search(_LOCKFILE_VERSION, text)) and not re.search(_BUN_WORKSPACES, text)
 
 
 def parse(data: bytes, path: str) -> LockfileGraph:
@@ -243,7 +245,7 @@ def _parse_lean(data: bytes, fmt: LockfileFormat, path: str, skip: int = 0) -> L
     except (msgspec.MsgspecError, ValueError, RecursionError):
         return None
     raws = lock.packages
-    opening = _PACKAGES_OPEN.search(data)
+    opening = re.search(_PACKAGES_OPEN, data)
     if raws is None or lock.lockfileVersion not in (2, 3) or opening is None:
         return None
     header = _Lock(lock.lockfileVersion, lock.name, None, lock.dependencies)
@@ -264,8 +266,8 @@ def _parse_lean(data: bytes, fmt: LockfileFormat, path: str, skip: int = 0) -> L
 # Where the ``packages`` object opens; the walk over its entries checks that every entry's text
 # is found there, so a ``"packages"`` elsewhere (say inside a string) only sends the file to the
 # whole-file decode.
-_PACKAGES_OPEN = re.compile(rb'"packages"[ \t\r\n]*:[ \t\r\n]*\{')
-_CLOSE = re.compile(rb"[ \t\r\n]*\}")
+_PACKAGES_OPEN = rb'"packages"[ \t\r\n]*:[ \t\r\n]*\{'
+_CLOSE = rb"[ \t\r\n]*\}"
 
 
 class _WholeDecodeNeeded(Exception):
@@ -313,7 +315,7 @@ def _checked_entries(
             named.update((key, e.name) for key, e in zip(keys, decoded, strict=True) if e.name)
         yield from zip(keys, decoded, strict=True)
         at += len(keys)
-    if _CLOSE.match(data, pos) is None:
+    if re.compile(_CLOSE).match(data, pos) is None:
         raise _WholeDecodeNeeded
 
 
@@ -819,6 +821,8 @@ class _PackagesDetails:
 
     def _line_at(self, pos: int) -> int:
         """1-based line of a byte offset, counting on from the nearest offset already known."""
+        import bisect  # noqa: PLC0415 - only when a finding is placed (decision 0024)
+
         marks = self._marks
         at = bisect.bisect_right(marks, (pos, sys.maxsize)) - 1
         start, line = marks[at]
@@ -1034,7 +1038,7 @@ def _reachable(starts: Iterable[str], edges: Mapping[str, Sequence[str]]) -> set
     return seen
 
 
-_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[{}\[\]:]')
+_TOKEN = rb'"(?:[^"\\]|\\.)*"|[{}\[\]:]'
 _OTHER, _ROOT, _DEPS, _ENTRY = 0, 1, 2, 3
 
 
@@ -1047,7 +1051,7 @@ def _v1_lines(data: bytes) -> dict[str, int]:
     last_pos = 0
     key: bytes = b""
     key_pos = 0
-    for match in _TOKEN.finditer(data):
+    for match in re.finditer(_TOKEN, data):
         token = match.group()
         first = token[:1]
         if first == b'"':
