@@ -392,18 +392,19 @@ class _Links:
         self.dst = dst
         self.start = start
         self.end = end
-        self._reverse: tuple[list[int], list[int]] | None = None  # built by parents()
+        self._reverse: list[int] | None = None  # the lines by the entry they resolve to
         self._reached: set[int] = set()  # entries an entry nothing depends on is known to reach
         self._guessed: set[int] | None = None  # guessed_roots(), when an entry needed it
 
     def parents(self, index: int) -> list[int]:
         """The entries with a dependency resolving to entry ``index`` (itself left out)."""
+        target = self.dst.__getitem__
         if self._reverse is None:  # the lines in the order of the entry they resolve to
-            order = sorted(range(len(self.dst)), key=self.dst.__getitem__)
-            self._reverse = (order, list(map(self.dst.__getitem__, order)))
-        order, targets = self._reverse
-        low = bisect_left(targets, index)
-        found = list(map(self.src.__getitem__, order[low : bisect_right(targets, index, low)]))
+            self._reverse = sorted(range(len(self.dst)), key=target)
+        order = self._reverse
+        low = bisect_left(order, index, key=target)
+        high = bisect_right(order, index, low, key=target)
+        found = list(map(self.src.__getitem__, order[low:high]))
         if -1 in found or index in found:  # a header written twice, a self-dependency
             return [p for p in dict.fromkeys(found) if p >= 0 and p != index]
         return list(dict.fromkeys(found))
