@@ -385,7 +385,7 @@ class _Links:
     reference check's descriptors and each block's count of four-space lines (the block reader
     takes no other kind); who depends on what is indexed on first use."""
 
-    __slots__ = ("_guessed", "_reached", "_reverse", "dst", "end", "src", "start")
+    __slots__ = ("_depended", "_guessed", "_reached", "_reverse", "dst", "end", "src", "start")
 
     def __init__(self, src: list[int], dst: list[int], start: list[int], end: list[int]) -> None:
         self.src = src
@@ -395,6 +395,7 @@ class _Links:
         self._reverse: list[int] | None = None  # the lines by the entry they resolve to
         self._reached: set[int] = set()  # entries an entry nothing depends on is known to reach
         self._guessed: set[int] | None = None  # guessed_roots(), when an entry needed it
+        self._depended: set[int] | None = None  # built by depended()
 
     def parents(self, index: int) -> list[int]:
         """The entries with a dependency resolving to entry ``index`` (itself left out)."""
@@ -411,53 +412,59 @@ class _Links:
 
     def is_guessed_root(self, index: int, parents: list[int] | None = None) -> bool:
         """``index in guessed_roots()``, answered from the entry's ancestors: an entry nothing
-        depends on is a root; an entry below one (an ancestor with no parent: the search back
-        stops at the first one met) is not, as that root reaches it, and neither is any entry
-        of the chain between them (kept: the next question is often about one of them). Only
-        an entry none of whose ancestors is such a root (a cycle nothing reaches, or below
-        one), or one with more than ``_ANCESTORS_ASKED`` ancestors asked before one is met,
-        needs every entry's reach (``guessed_roots``), once. ``parents``: ``parents(index)``,
-        if known."""
-        above = self.parents(index) if parents is None else parents
-        if not above:
+        depends on (not in ``depended``) is a root; an entry below one (an ancestor with no
+        parent: the search back stops at the first one met) is not, as that root reaches it,
+        and neither is any entry of the chain between them (kept: the next question is often
+        about one of them). Only an entry none of whose ancestors is such a root (a cycle
+        nothing reaches, or below one), or one with more than ``_ANCESTORS_ASKED`` ancestors
+        asked before one is met, needs every entry's reach (``guessed_roots``), once.
+        ``parents``: ``parents(index)``, if known."""
+        depended = self.depended()
+        if index not in depended:
             return True
         reached = self._reached
         if index in reached:
             return False
         came = {index: index}  # each ancestor met -> the entry below it it was met from
-        level = [(index, above)]
+        level = [index]
         while level and len(came) <= _ANCESTORS_ASKED:
-            ahead: list[tuple[int, list[int]]] = []
-            for child, ups in level:
+            ahead: list[int] = []
+            for child in level:
+                ups = parents if child == index and parents is not None else self.parents(child)
                 for entry in ups:
                     if entry in came:
                         continue
                     came[entry] = child
-                    entry_parents = self.parents(entry)
-                    if not entry_parents or entry in reached:  # a root reaches the chain down
+                    if entry not in depended or entry in reached:  # a root reaches the chain
                         below = entry
                         while below != index:
                             below = came[below]
                             reached.add(below)
                         return False
-                    ahead.append((entry, entry_parents))
+                    ahead.append(entry)
             level = ahead
         if self._guessed is None:
             self._guessed = set(self.guessed_roots())
         return index in self._guessed
 
+    def depended(self) -> set[int]:
+        """The entries another entry depends on (a self-dependency, a header written twice
+        left out): every entry else is a guessed root."""
+        if self._depended is None:
+            src, dst = self.src, self.dst
+            if -1 in src or any(map(operator.eq, src, dst)):
+                self._depended = {
+                    child for parent, child in zip(src, dst, strict=True) if 0 <= parent != child
+                }
+            else:
+                self._depended = set(dst)
+        return self._depended
+
     def guessed_roots(self) -> list[int]:
         """``_roots`` over these edges: the entries nothing else depends on, then one entry of
         each cycle still unreached, in file order."""
-        src, dst = self.src, self.dst
-        if -1 in src or any(map(operator.eq, src, dst)):
-            depended = {
-                child for parent, child in zip(src, dst, strict=True) if 0 <= parent != child
-            }
-        else:
-            depended = set(dst)
         everything = set(range(len(self.start)))
-        roots = sorted(everything - depended)
+        roots = sorted(everything - self.depended())
         reached = set(roots)
         self._reach(roots, reached)
         for entry in sorted(everything - reached):
