@@ -36,9 +36,10 @@ from gouvernante.vocab import Confidence, LockfileEcosystem, Severity
 
 
 class _PackageRule(msgspec.Struct, forbid_unknown_fields=True):
+    # Decoded straight into the rule model's types: the pack has thousands of package rules.
     package_name: str
-    affected_versions: list[str]
-    lockfile_ecosystems: list[LockfileEcosystem] = []
+    affected_versions: tuple[str, ...]
+    lockfile_ecosystems: frozenset[LockfileEcosystem] = frozenset()
     notes: str | None = None
 
 
@@ -144,12 +145,7 @@ def _rule(raw: _Rule, source: str) -> Rule:
         ecosystem=raw.ecosystem,
         severity=raw.severity,
         package_rules=tuple(
-            PackageRule(
-                p.package_name,
-                tuple(p.affected_versions),
-                frozenset(p.lockfile_ecosystems),
-                p.notes,
-            )
+            PackageRule(p.package_name, p.affected_versions, p.lockfile_ecosystems, p.notes)
             for p in raw.package_rules
         ),
         source=source,
