@@ -525,3 +525,20 @@ def test_header_tokens_without_the_regex_are_the_regexs(
     joined = "\n".join(lines)
     assert all(_yarn_classic._ENTRY.fullmatch(line + ':\n  version "1"') for line in lines)
     assert _yarn_classic._header_tokens(joined) == _yarn_classic._header_tokens_read(joined)
+
+
+def test_header_lines_are_counted_when_first_asked() -> None:
+    """The column reader counts header lines only when one is asked (a finding, an error):
+    a clean scan leaves them uncounted, and once counted they are the line reader's."""
+    path = next(p for p in SMALL if "classic" in str(p))
+    text = path.read_text()
+    found = _yarn_classic._blocks(text, "yarn.lock")
+    assert found is not None
+    entries = found[0]
+    graph = _parse(text.encode(), "yarn.lock", None)
+    assert match_graph(graph, build_index(()), "yarn.lock") == []
+    assert graph.details._entries._lines is None  # type: ignore[attr-defined]
+    assert entries._lines is None
+    assert entries.lines == _yarn_classic._lines(text, "yarn.lock")[0].lines
+    first = entries.ids[0]
+    assert graph.details.line_of(first) == entries.lines[0]

@@ -29,9 +29,9 @@ import gc
 import operator
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate, chain, compress, repeat
-from typing import cast
+from typing import cast, overload
 
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles._common import split_at_version
@@ -87,13 +87,14 @@ class _Entries:
     built when asked for (``package``), from fields read already or from its block's text."""
 
     __slots__ = (
+        "_line_source",
+        "_lines",
         "any_four_space_line",
         "block_entry",
         "blocks",
         "descriptors",
         "fields",
         "ids",
-        "lines",
         "names",
         "path",
         "ranges",
@@ -106,7 +107,8 @@ class _Entries:
         self.ids: list[str] = []
         self.names: list[str] = []
         self.ranges: list[str] = []  # the first descriptor's range (the package's source)
-        self.lines: list[int] = []  # 1-based line of each header
+        self._lines: list[int] | None = []  # 1-based line of each header (``lines``)
+        self._line_source: Callable[[], list[int]] | None = None  # computes them if None
         self.descriptors: list[list[str]] = []
         self.fields: list[tuple[str, str | None, str | None] | None] = []
         self.texts: list[str] = []  # the block of each entry (fast path only)
@@ -135,6 +137,20 @@ class _Entries:
         self.descriptors.append(descs)
         self.fields.append(fields)
         return True
+
+    @property
+    def lines(self) -> list[int]:
+        """The 1-based line of each header; the column reader counts them when first asked
+        (a finding's line, an error): a clean scan never asks."""
+        lines = self._lines
+        if lines is None:
+            lines = self._lines = cast("Callable[[], list[int]]", self._line_source)()
+            self._line_source = None
+        return lines
+
+    def lines_counted_later(self, count: Callable[[], list[int]]) -> None:
+        self._lines = None
+        self._line_source = count
 
     def fields_of(self, index: int) -> tuple[str, str | None, str | None]:
         fields = self.fields[index]
@@ -227,6 +243,30 @@ def _parse_classic(text: str, path: str, *, has_marker: bool) -> LockfileGraph:
     )
 
 
+class _HeaderLines(Sequence[int]):
+    """``entries.lines``, counted when first read."""
+
+    __slots__ = ("_entries",)
+
+    def __init__(self, entries: _Entries) -> None:
+        self._entries = entries
+
+    def __len__(self) -> int:
+        return len(self._entries.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[int]: ...
+
+    def __getitem__(self, index: int | slice) -> int | list[int]:
+        return self._entries.lines[index]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._entries.lines)
+
+
 class _ClassicDetails(YarnDetails):
     """yarn.lock records no root: the package.json beside it may give the root's edges.
 
@@ -256,7 +296,7 @@ class _ClassicDetails(YarnDetails):
         deps_of: Callable[[int], list[tuple[str, str]]],
         dep_lines: _DepLines | None = None,
     ) -> None:
-        super().__init__(entries.ids, entries.lines, self._build_edges)
+        super().__init__(entries.ids, _HeaderLines(entries), self._build_edges)
         self._entries = entries
         self._deps_of = deps_of
         self._dep_lines = dep_lines
@@ -587,7 +627,6 @@ def _block_columns(text: str, path: str) -> tuple[_Entries, Callable[[int], str]
             return None
     if not all(map(operator.contains, kept, repeat(_NEEDLES[0]))):
         return None  # an entry without a version: the line reader reports it
-    lines = list(accumulate(map(str.count, pieces, repeat("\n")), initial=1))[1 : len(pieces) : 3]
     descriptors, ids = _header_tokens("\n".join(pieces[1::3]))
     if len(descriptors) != len(kept) or len(ids) != len(kept):  # pragma: no cover - guard
         return None
@@ -605,7 +644,11 @@ def _block_columns(text: str, path: str) -> tuple[_Entries, Callable[[int], str]
     entries.ids = ids
     entries.names = names
     entries.ranges = ranges
-    entries.lines = lines
+    entries.lines_counted_later(
+        lambda: list(accumulate(map(str.count, pieces, repeat("\n")), initial=1))[
+            1 : len(pieces) : 3
+        ]
+    )
     entries.descriptors = descriptors
     entries.fields = [None] * len(ids)
     entries.texts = entries.blocks = kept
