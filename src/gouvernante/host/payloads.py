@@ -15,6 +15,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from gouvernante.errors import InputError
 from gouvernante.fs.digest import (
@@ -27,9 +28,12 @@ from gouvernante.fs.digest import (
 from gouvernante.fs.read import Unread, read_small
 from gouvernante.fs.walk import walk
 from gouvernante.lockfiles.package_json import manifest_release
-from gouvernante.match.hits import Place, rule_finding
+from gouvernante.match.hits import rule_finding
 from gouvernante.model import Finding, FindingType, HashResult, MatchKind, ScanIssue
 from gouvernante.rules.model import ContentHash, Rule
+
+if TYPE_CHECKING:
+    from gouvernante.match.hits import Place
 
 __all__ = ["PayloadScanner", "payload_table"]
 
