@@ -131,3 +131,15 @@ def test_a_module_needing_the_hidden_one_is_imported_normally(tmp_path: Path) ->
         [sys.executable, "-c", script], capture_output=True, text=True, check=False, env=env
     )
     assert r.stdout.strip() == "True", r.stderr
+
+
+YARN_FIXTURES = Path(__file__).parent.parent / "lockfiles" / "fixtures" / "yarn"
+
+
+@pytest.mark.parametrize("version", ["classic-1.22", "berry-3.8"])
+def test_yarn_scan_imports_no_json(version: str) -> None:
+    """The yarn readers decode a quoted string with ``json`` only when it holds an escape; the
+    fixtures (made by yarn) hold none, so ``json`` is not imported (decision 0024, ~1 ms)."""
+    r = _small_scan("", str(YARN_FIXTURES / version / "yarn.lock"), "json")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split()[-1] == "0", r.stdout

@@ -28,7 +28,6 @@ for aliases); workspaces (``name@workspace:path``) are LOCAL nodes and the impor
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -88,6 +87,8 @@ def _scalar(token: str) -> str:
         return token
     if "\\" not in token:
         return token[1:-1]
+    import json  # noqa: PLC0415 - only for an escape (decision 0024: not at every start)
+
     try:
         value = json.loads(token, strict=False)
     except ValueError:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import unquote
@@ -28,6 +27,8 @@ def unquote_dq(token: str, path: str, line: int) -> str:
     """The value of a double-quoted token (quotes included); JSON escapes are decoded."""
     if "\\" not in token:
         return token[1:-1]
+    import json  # noqa: PLC0415 - only for an escape (decision 0024: not at every start)
+
     try:
         value = json.loads(token, strict=False)
     except ValueError:
