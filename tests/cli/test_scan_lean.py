@@ -137,9 +137,10 @@ YARN_FIXTURES = Path(__file__).parent.parent / "lockfiles" / "fixtures" / "yarn"
 
 
 @pytest.mark.parametrize("version", ["classic-1.22", "berry-3.8"])
-def test_yarn_scan_imports_no_json(version: str) -> None:
-    """The yarn readers decode a quoted string with ``json`` only when it holds an escape; the
-    fixtures (made by yarn) hold none, so ``json`` is not imported (decision 0024, ~1 ms)."""
-    r = _small_scan("", str(YARN_FIXTURES / version / "yarn.lock"), "json")
+def test_yarn_scan_imports_no_json_nor_urllib(version: str) -> None:
+    """The yarn readers decode a quoted string with ``json`` only when it holds an escape, and
+    URL-decode only a ``patch:`` locator; the fixtures (made by yarn) hold neither where it is
+    read, so neither module is imported (decision 0024, ~1 ms each)."""
+    r = _small_scan("", str(YARN_FIXTURES / version / "yarn.lock"), "json", "urllib.parse")
     assert r.returncode == 0, r.stderr
     assert r.stdout.split()[-1] == "0", r.stdout

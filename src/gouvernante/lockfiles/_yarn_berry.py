@@ -31,7 +31,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
-from urllib.parse import unquote
 
 from gouvernante.errors import LockfileError
 from gouvernante.fs.decode import yaml_reason
@@ -427,6 +426,8 @@ def _berry_edges(
             if range_.startswith("patch:") and "builtin<" in range_:
                 # yarn applies its built-in compat patches (fsevents, resolve, typescript) to the
                 # plain descriptor: the dependent still says "resolve@npm:^1.22.8".
+                from urllib.parse import unquote  # noqa: PLC0415 - patches only (decision 0024)
+
                 inner = unquote(range_[6:].split("#", 1)[0])
                 builtin_patch.setdefault(inner, entry_id)
     by_name: dict[str, str | None] | None = None

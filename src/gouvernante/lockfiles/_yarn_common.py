@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from urllib.parse import unquote
 
 from gouvernante.errors import LockfileError, SemverError
 from gouvernante.lockfiles._common import split_at_version
@@ -56,6 +55,8 @@ def classify(reference: str) -> Source:
     if reference[:1] in _SEMVER_START or reference.startswith("npm:"):
         return Source.REGISTRY
     while reference.startswith("patch:"):  # a patch of the (URL-encoded) locator it wraps
+        from urllib.parse import unquote  # noqa: PLC0415 - patches only (decision 0024)
+
         reference = split_at_version(unquote(reference[6:].split("#", 1)[0]))[1]
     if reference[:1] in _SEMVER_START or reference.startswith("npm:"):
         return Source.REGISTRY
