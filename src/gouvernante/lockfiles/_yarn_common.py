@@ -8,7 +8,6 @@ from collections.abc import Callable, Mapping, Sequence
 from gouvernante.errors import LockfileError, SemverError
 from gouvernante.lockfiles._common import split_at_version
 from gouvernante.model import Source
-from gouvernante.semver import parse_range, try_parse_version
 
 # A double-quoted string as both yarn formats write it (JSON-like escapes).
 DQ = r'"[^"\\]*(?:\\.[^"\\]*)*"'
@@ -187,6 +186,9 @@ def check_references(
 
 def _accepted(range_: str, versions: Sequence[str]) -> bool:
     """Does an entry of these versions answer this range (or can only the name tell)?"""
+    from gouvernante.semver import parse_range, try_parse_version  # noqa: PLC0415 - see below
+
+    # semver on first use (decision 0024): only berry's overridden or cut dependencies get here.
     spec = range_[4:] if range_.startswith("npm:") else range_
     try:
         wanted = parse_range(spec)
