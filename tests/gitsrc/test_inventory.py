@@ -27,7 +27,7 @@ T0 = 1788868800
 def _rules(tmp_path: Path) -> tuple[tuple[Rule, ...], RuleIndex]:
     ruleset, errors = load_rule_files([str(write_rules(tmp_path))])
     assert errors == []
-    return ruleset.rules, build_index(ruleset.rules)
+    return tuple(ruleset.rules), build_index(ruleset.rules)
 
 
 def _comparable(findings: list[Finding]) -> list[Finding]:

@@ -28,7 +28,7 @@ RULES = HERE / "fixtures" / "rules.json"
 def load_rules() -> tuple[Rule, ...]:
     ruleset, errors = load_rule_files([str(RULES)])
     assert errors == []
-    return ruleset.rules
+    return tuple(ruleset.rules)
 
 
 def sample_result() -> ScanResult:

@@ -65,7 +65,7 @@ def _rules(tmp_path: Path) -> tuple[tuple[Rule, ...], RuleIndex]:
     path.write_text(json.dumps(RULES), encoding="utf-8")
     ruleset, errors = load_rule_files([str(path)])
     assert errors == []
-    return ruleset.rules, build_index(ruleset.rules)
+    return tuple(ruleset.rules), build_index(ruleset.rules)
 
 
 def _answers(db: str, rules: tuple[Rule, ...], index: RuleIndex) -> set[tuple[str, str, str]]:
