@@ -421,8 +421,9 @@ def test_errors(text: str, detail: str, json_path: str | None) -> None:
     assert info.value.json_path == json_path
 
 
-def test_malformed_info_object_only_loses_its_edges() -> None:
-    # INFO objects are decoded lazily, for edges only: a malformed one cannot hide a package.
+def test_malformed_info_object_is_an_entry_error() -> None:
+    # a malformed INFO object hides no package, but what its entry depends on cannot be
+    # checked against the file: an entry error (exit 1), the packages still read
     text = _lock(
         '"a": ["a@1.0.0", "", {"dependencies": []}, ""], "b": ["b@1.0.0", "", {}, ""]',
         workspaces='"": {"dependencies": {"a": "1", "b": "1"}}',
@@ -430,6 +431,74 @@ def test_malformed_info_object_only_loses_its_edges() -> None:
     graph = _parse(text)
     assert [(p.id, p.version) for p in graph.packages] == [("a", "1.0.0"), ("b", "1.0.0")]
     assert graph.details.edges() == {"a": [], "b": [], "": ["a", "b"]}
+    assert len(graph.entry_errors) == 1
+    assert graph.entry_errors[0].startswith("packages['a']: malformed dependencies object")
+
+
+@pytest.mark.parametrize(
+    ("packages", "workspaces", "where"),
+    [
+        # the "packages" key damaged: msgspec would ignore it as an unknown field
+        ("", '"": {"dependencies": {"a": "1"}}', "workspaces['']"),
+        ('"b": ["b@1.0.0", "", {}, ""]', '"": {"devDependencies": {"a": "1"}}', "workspaces['']"),
+        (
+            '"a": ["a@1.0.0", "", {"dependencies": {"gone": "^2"}}, ""]',
+            '"": {"dependencies": {"a": "1"}}',
+            "packages['a']",
+        ),
+        (
+            '"a": ["a@1.0.0", "", {"optionalDependencies": {"gone": "^2"}}, ""]',
+            '"": {"dependencies": {"a": "1"}}',
+            "packages['a']",
+        ),
+        (
+            '"w": ["w@workspace:packages/w"]',
+            '"": {"name": "app"}, "packages/w": {"name": "w", "dependencies": {"gone": "1"}}',
+            "workspaces['packages/w']",
+        ),
+    ],
+)
+def test_dependency_with_no_entry_is_an_entry_error(
+    packages: str, workspaces: str, where: str
+) -> None:
+    graph = _parse(_lock(packages, workspaces))
+    assert len(graph.entry_errors) == 1, graph.entry_errors
+    error = graph.entry_errors[0]
+    assert error.startswith(f"{where}.dependencies[") and "resolves to no entry" in error
+
+
+def test_dependency_answered_up_the_nesting_or_as_a_peer_is_no_error() -> None:
+    text = _lock(
+        '"a": ["a@1.0.0", "", {"dependencies": {"c": "1"}, "peerDependencies": {"p": "1"}}, ""],'
+        ' "a/c": ["c@1.0.0", "", {"dependencies": {"d": "1"}}, ""],'
+        ' "d": ["d@1.0.0", "", {}, ""]',
+        workspaces='"": {"dependencies": {"a": "1"}, "peerDependencies": {"q": "1"}}',
+    )
+    assert _parse(text).entry_errors == ()
+
+
+@pytest.mark.parametrize("case", TEXT_CASES)
+def test_every_dropped_entry_a_dependency_names_is_an_error(case: str) -> None:
+    # a package entry line removed (a hand edit, a bad merge): what depended on it is unanswered
+    lines = (FIXTURES / case / "bun.lock").read_bytes().split(b"\n")
+    graph = parse_bytes(b"\n".join(lines), "bun.lock")
+    assert graph.entry_errors == ()
+    keys = set(_by_id(graph))
+    required = {dep for deps in graph.details.edges().values() for dep in deps}
+    checked = 0
+    for number, line in enumerate(lines):
+        key = line.strip().partition(b'":')[0].removeprefix(b'"').decode()
+        top_level = key.count("/") == (1 if key.startswith("@") else 0)
+        # a top-level entry no nested entry of its name shadows: nothing else can answer
+        entry = line.rstrip().endswith(b"],")  # not a dependency line of a workspace
+        if not entry or key not in required or not top_level:
+            continue
+        if any(k.endswith(f"/{key}") for k in keys):
+            continue
+        damaged = parse_bytes(b"\n".join(lines[:number] + lines[number + 1 :]), "bun.lock")
+        assert damaged.entry_errors, key
+        checked += 1
+    assert checked >= 5
 
 
 def test_bad_utf8() -> None:

@@ -243,7 +243,10 @@ def parse(data: bytes, path: str) -> LockfileGraph:
                 Importer(workspace_keys.get(folder, folder), ws.name or folder, folder)
             )
     details = BunDetails(text, lock, workspace_keys)
-    return LockfileGraph(LockfileFormat.BUN, packages, importers, details=details)
+    errors = tuple(details.unresolved())
+    return LockfileGraph(
+        LockfileFormat.BUN, packages, importers, details=details, entry_errors=errors
+    )
 
 
 def _decode(data: bytes, path: str) -> _Lock:
@@ -337,6 +340,43 @@ class BunDetails:
             chains[node] = chain
         return chain
 
+    def unresolved(self) -> list[str]:
+        """A dependency or optional dependency (bun locks those of every platform) that no
+        entry answers, and an entry whose dependencies cannot be read: the file was cut or
+        edited, and the missing entries could be the compromised ones. A peer may be left
+        to the dependent's parent. Most names have a top-level entry, which always answers
+        (node's lookup ends there): the chain is walked only for the others."""
+        entries = self._lock.packages
+        problems: list[str] = []
+
+        def check(start: str | None, groups: Sequence[Mapping[str, str]], where: str) -> None:
+            for deps in groups:
+                for dep in deps:
+                    if dep in entries:
+                        continue
+                    if not any(f"{prefix}/{dep}" in entries for prefix in self._prefixes(start)):
+                        problems.append(
+                            f"{where}{key_segment(dep)}: this dependency resolves to no entry"
+                            " of packages (truncated or edited lockfile?)"
+                        )
+
+        for key, entry in entries.items():
+            meta = _meta_of(entry)
+            if meta is None:
+                problems.append(
+                    f"{_entry_path(key)}: malformed dependencies object, so what this entry"
+                    " depends on cannot be checked"
+                )
+            elif meta.dependencies or meta.optionalDependencies:
+                groups = (meta.dependencies, meta.optionalDependencies)
+                check(key, groups, f"{_entry_path(key)}.dependencies")
+        for folder, ws in self._lock.workspaces.items():
+            node = self._workspace_keys.get(folder, folder)
+            start = None if folder == "" else node if node in entries else (ws.name or folder)
+            groups = (ws.dependencies, ws.devDependencies, ws.optionalDependencies)
+            check(start, groups, f"workspaces{key_segment(folder)}.dependencies")
+        return problems
+
     def _children(self, start: str | None, groups: Sequence[Mapping[str, str]]) -> list[str]:
         """Where each dependency of the package at ``start`` resolves (None: the root)."""
         entries = self._lock.packages
@@ -422,9 +462,12 @@ class BunDetails:
         return lines
 
 
+_NO_INFO = _Meta()  # a tuple without an INFO object: no dependencies
+
+
 def _meta_of(entry: _Entry) -> _Meta | None:
-    """The INFO object of a tuple; None when it has none or it is malformed (edges are then
-    left out for that package: its dependencies cannot be known)."""
+    """The INFO object of a tuple (``_NO_INFO`` when it has none); None when it is malformed:
+    its dependencies cannot be known (``unresolved`` makes that an entry error)."""
     if isinstance(entry.e1, _Meta):
         return entry.e1
     raw = entry.e2
@@ -433,7 +476,7 @@ def _meta_of(entry: _Entry) -> _Meta | None:
             return _META_DECODER.decode(raw)
         except (msgspec.DecodeError, RecursionError):
             return None
-    return None
+    return _NO_INFO
 
 
 def _unquote(raw: str) -> str | None:
