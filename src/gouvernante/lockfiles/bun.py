@@ -368,8 +368,8 @@ class BunDetails:
                     " depends on cannot be checked"
                 )
             elif meta.dependencies or meta.optionalDependencies:
-                groups = (meta.dependencies, meta.optionalDependencies)
-                check(key, groups, f"{_entry_path(key)}.dependencies")
+                wanted = (meta.dependencies, meta.optionalDependencies)
+                check(key, wanted, f"{_entry_path(key)}.dependencies")
         for folder, ws in self._lock.workspaces.items():
             node = self._workspace_keys.get(folder, folder)
             start = None if folder == "" else node if node in entries else (ws.name or folder)
