@@ -288,6 +288,7 @@ def snapshot_findings(
         out.lockfiles += 1
         out.packages += m.packages
         out.notes.extend(ScanIssue(shown, n) for n in m.notes)
+        out.errors.extend(ScanIssue(shown, e) for e in m.entry_errors)
         here = replace_many(m.findings, snapshot, file.path)
         out.findings.extend(here)
         if m.declared:

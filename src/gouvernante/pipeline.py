@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from gouvernante.host.context import HostContext
     from gouvernante.inventory.evaluate import InventoryRequest
 from gouvernante.fs.walk import walk
-from gouvernante.match.hits import DeclaredHit, match_declared, match_graph
+from gouvernante.match.hits import DeclaredHit, entry_errors, match_declared, match_graph
 
 # Below this many files, a process pool costs more than it saves.
 PARALLEL_MIN_FILES = 8
@@ -107,7 +107,7 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
     folders = [imp.folder for imp in graph.importers if imp.folder]
     local.update(imp.label for imp in graph.importers if imp.folder and imp.label in rule_names)
     notes = tuple(ScanIssue(task.display, n) for n in graph.notes)
-    entry_errors = [ScanIssue(task.display, e) for e in graph.entry_errors]
+    errors = [ScanIssue(task.display, e) for e in entry_errors(graph, index)]
     bad_name = _control_in_names(table.names)
     if bad_name is not None:
         return FileOutcome(task, error=ScanIssue(task.display, bad_name))
@@ -122,7 +122,7 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
         workspace_globs=tuple(graph.workspaces),
         packages=len(graph.packages),
         notes=notes,
-        entry_errors=tuple(entry_errors),
+        entry_errors=tuple(errors),
         resolved=_resolved(graph, task.display) if task.keep_graph else None,
     )
 

@@ -3,6 +3,7 @@ answers like a direct -git scan of the same organisation."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from gouvernante.inventory.evaluate import InventoryRequest, evaluate
 from gouvernante.inventory.record import add
 from gouvernante.inventory.store import SCHEMA_VERSION, connect
 from gouvernante.model import Finding
+from gouvernante.pipeline import ScanRequest, run_scan
 from gouvernante.rules.index import RuleIndex, build_index
 from gouvernante.rules.loader import load_rule_files
 from gouvernante.rules.model import Rule
@@ -168,3 +170,75 @@ def test_a_project_folder_is_a_source_too(tmp_path: Path) -> None:
     assert evaluate(InventoryRequest(db, now=T0 + 40), rules, index).findings == []
     then = evaluate(InventoryRequest(db, at=T0 + 15, now=T0 + 40), rules, index)
     assert [f.version for f in then.findings] == ["4.4.2"]
+
+
+def _npm_lock(ms: str) -> tuple[str, str]:
+    """``lockfile("4.4.2")`` with ms at a version npm's reader refuses (its entry error)."""
+    doc = json.loads(lockfile("4.4.2"))
+    doc["packages"]["node_modules/ms"]["version"] = ms
+    del doc["packages"]["node_modules/ms"]["resolved"]
+    return "package-lock.json", json.dumps(doc, indent=2) + "\n"
+
+
+def _pnpm_lock(debug: str) -> tuple[str, str]:
+    """A pnpm 9 lockfile whose debug entry reads as ``debug``: pnpm's reader takes any version
+    in a key, so a damaged one is the matcher's to refuse when a rule names the package."""
+    text = f"""lockfileVersion: '9.0'
+
+importers:
+
+  .:
+    dependencies:
+      debug:
+        specifier: ^4.4.0
+        version: '{debug}'
+
+packages:
+
+  'debug@{debug}':
+    resolution: {{integrity: sha512-{"C" * 86}==}}
+
+snapshots:
+
+  'debug@{debug}': {{}}
+"""
+    return "pnpm-lock.yaml", text
+
+
+@pytest.mark.parametrize(
+    ("file", "found", "wanted"),
+    [
+        # ms: not semver, no tarball URL to read one from: the reader's entry error; the
+        # finding on debug stands (exit 2, the error listed)
+        (_npm_lock("latest"), 1, "packages['node_modules/ms']: version is not a semver"),
+        # debug: read, but a rule names it and "{.4.2" (a damaged 4.4.2) cannot be checked
+        (
+            _pnpm_lock("{.4.2"),
+            0,
+            "a rule names debug, but this entry's version is not a semver version",
+        ),
+    ],
+    ids=["npm", "pnpm"],
+)
+def test_unreadable_entries_are_errors_in_every_mode(
+    tmp_path: Path, file: tuple[str, str], found: int, wanted: str
+) -> None:
+    """A -git scan, an inventory and a checkout scan of the same file all report the entries
+    that could not be read or checked (before, -git and -inventory dropped them: exit 0)."""
+    name, text = file
+    rules, index = _rules(tmp_path)
+    r = Repo(tmp_path / "work")
+    r.write(name, text)
+    r.commit("init", at=T0)
+    org = tmp_path / "org"
+    mirror(r.path, org / "app.git")
+    direct = run_git_scan(GitScanRequest((str(org),), recursive=True, workers=1), rules, index)
+    db = str(tmp_path / "inv.db")
+    add(db, [str(org)], recursive=True, workers=1, now=T0 + 10)
+    stored = evaluate(InventoryRequest(db, now=T0 + 20), rules, index)
+    ruleset, _ = load_rule_files([str(write_rules(tmp_path))])
+    checkout = run_scan(ScanRequest(lockfiles=(str(r.path / name),)), ruleset)
+    for result in (direct, stored, checkout):
+        assert len(result.findings) == found
+        [error] = result.errors
+        assert wanted in error.message

@@ -216,33 +216,28 @@ def test_a_failed_read_in_a_shard_is_not_hidden_by_the_merge(tmp_path: Path) -> 
     assert any("team0/r0.git" in e and "last read" in e for e in errors)  # type: ignore[attr-defined]
 
 
-def test_an_older_shard_schema_merges_and_a_newer_one_is_refused(tmp_path: Path) -> None:
+def test_a_shard_of_an_older_or_newer_schema_is_refused(tmp_path: Path) -> None:
     org, _repos = _org(tmp_path)
     shards = _shards(org, tmp_path / "run1", T0)
     old, new = shards[0], shards[1]
-    _sql(  # as version 1 wrote it: the same tables, fewer indexes
+    _sql(  # as version 4 wrote it: no blobs.entry_errors (which entries could not be read)
         old,
-        *(
-            f"DROP INDEX {index}"
-            for index in (
-                "packages_name_version",
-                "packages_blob",
-                "blobs_meta",
-                "packages_declared",
-            )
-        ),
-        "CREATE INDEX packages_name ON packages (name)",
-        "UPDATE schema_info SET version = 1",
+        "DROP INDEX blobs_meta",
+        "ALTER TABLE blobs DROP COLUMN entry_errors",
+        "CREATE INDEX blobs_meta ON blobs (oid, name, format, packages, error, notes, id)",
+        "UPDATE schema_info SET version = 4",
     )
     _sql(new, "UPDATE schema_info SET version = 99")
     target = tmp_path / "merged.sqlite"
     refused = merge(str(target), [str(old), str(new)])
     assert [e.one_line() for e in refused.errors] == [
+        f"{old}: schema version 4 is older than this gouvernante merges ({SCHEMA_VERSION}):"
+        " make the shard again with this gouvernante",
         f"{new}: schema version 99 is newer than this gouvernante's ({SCHEMA_VERSION}):"
-        " merge with the gouvernante that wrote it"
+        " merge with the gouvernante that wrote it",
     ]
     assert not target.exists()  # nothing written when a shard is refused
-    assert merge(str(target), [str(old)]).errors == []
+    assert merge(str(target), [str(shards[2])]).errors == []
 
 
 def _hostile(tmp_path: Path, good: Path) -> dict[str, Path]:

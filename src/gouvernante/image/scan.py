@@ -126,6 +126,7 @@ def scan_filesystem(fs: Filesystem, label: str, index: RuleIndex, out: ImageScan
         out.lockfiles += 1
         out.packages += match.packages
         out.notes.extend(ScanIssue(shown, n) for n in match.notes)
+        out.errors.extend(ScanIssue(shown, e) for e in match.entry_errors)
         out.scanned.append(shown)
         out.findings.extend(placed_finding(f, label, node, "/" + path) for f in match.findings)
         layer_of["/" + path] = node

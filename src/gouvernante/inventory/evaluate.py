@@ -96,7 +96,7 @@ def evaluate(request: InventoryRequest, rules: Sequence[Rule], index: RuleIndex)
 
 RefRow = tuple[str, str, str, int, int]  # repository, ref, commit, committed_at, commit row
 FileRow = tuple[str, str, str]  # path, mode, oid
-BlobMeta = tuple[int, int, bool]  # blob id, packages, has an error or notes
+BlobMeta = tuple[int, int, bool]  # blob id, packages, has an error, entry errors or notes
 
 
 def _refs(db: Database, at: int, patterns: Sequence[str]) -> list[RefRow]:
@@ -138,7 +138,7 @@ def _blob_meta(db: Database) -> dict[tuple[str, str], BlobMeta]:
         (oid, name): (blob_id, packages, bool(flagged))
         for oid, name, blob_id, packages, flagged in db.execute(
             "SELECT oid, name, id, packages, CASE WHEN error IS NULL AND format IS NOT NULL"
-            " AND notes IS NULL THEN 0 ELSE 1 END FROM blobs"
+            " AND notes IS NULL AND entry_errors IS NULL THEN 0 ELSE 1 END FROM blobs"
         )
     }
 
@@ -245,8 +245,12 @@ def _hit_blobs(db: Database, index: RuleIndex) -> set[int]:
                 " WHERE p.integrity = w.integrity"
             )
         )
+    from gouvernante.semver import try_parse_version  # noqa: PLC0415 - on first use
+
     for pname, version in db.execute(_DISTINCT_VERSIONS).fetchall():
-        if package_hits(index, pname, version, None):
+        # a version no rule can be checked against is the matcher's to report (entry_errors)
+        unchecked = pname in index.by_name and version and try_parse_version(version) is None
+        if unchecked or package_hits(index, pname, version, None):
             # (declared tested here: in SQL it would steer the lookup to the declared index,
             # every row of the name instead of those of the version)
             hits.update(
@@ -280,26 +284,28 @@ def _outcomes(
     stored = {
         row[0]: row[1:]
         for row in db.execute(
-            "SELECT b.id, b.format, b.packages, b.error, b.notes,"
+            "SELECT b.id, b.format, b.packages, b.error, b.notes, b.entry_errors,"
             " CASE WHEN w.hit = 1 THEN b.graph ELSE NULL END"
             " FROM wanted_blobs w CROSS JOIN blobs b WHERE b.id = w.id"
         )
     }
     outcomes: dict[BlobKey, BlobOutcome] = {}
-    matched: dict[tuple[bytes, str], LockfileMatch] = {}
+    matched: dict[tuple[bytes, str, tuple[str, ...]], LockfileMatch] = {}
     for key, blob_id in keys.items():
         if blob_id is None or blob_id not in stored:
             outcomes[key] = BlobOutcome(error="not in the inventory (run inventory add again)")
             continue
-        fmt, packages, error, notes, data = stored[blob_id]
+        fmt, packages, error, notes, recorded, data = stored[blob_id]
+        # the entries the parser could not read when the blob was recorded
+        unread = tuple(recorded.split("\n")) if recorded else ()
         if error is not None or fmt is None:
             outcomes[key] = BlobOutcome(error=error or "not parsed")
         elif blob_id in hits:
             # Contents that differ only in layout store the same graph: matched once.
-            match = matched.get((data, key.name))
+            match = matched.get((data, key.name, unread))
             if match is None:
-                match = matched[(data, key.name)] = match_lockfile(
-                    graphs.decode(data), index, key.name
+                match = matched[(data, key.name, unread)] = match_lockfile(
+                    graphs.decode(data, unread), index, key.name
                 )
             outcomes[key] = BlobOutcome(match=match)
         else:
@@ -312,6 +318,7 @@ def _outcomes(
                     frozenset(present.get(blob_id, ())),
                     packages,
                     note_list,
+                    unread,
                 )
             )
     return outcomes

@@ -70,7 +70,8 @@ class _Edges:
         return None
 
 
-def decode(data: bytes) -> LockfileGraph:
+def decode(data: bytes, entry_errors: Sequence[str] = ()) -> LockfileGraph:
+    """The stored graph, with the entry errors recorded beside it (the ``blobs`` row's)."""
     g = _DECODER.decode(data)
     packages = [
         LockedPackage(i, n, v, Source(s), integ, res)
@@ -85,6 +86,7 @@ def decode(data: bytes) -> LockfileGraph:
         declared=[DeclaredDependency(n, s, f, a) for n, s, f, a in g.declared],
         details=_Edges(g.edges),
         notes=g.notes,
+        entry_errors=tuple(entry_errors),
     )
 
 

@@ -32,9 +32,9 @@ from gouvernante.inventory import graphs
 from gouvernante.inventory.backend import Database
 from gouvernante.inventory.store import SCHEMA_VERSION, connect
 
-# The oldest schema whose tables a merge reads as they are (2 and 3 only added indexes; 4 added
-# report_sources, which a shard must not hold: see _check_schema).
-OLDEST_MERGED = 1
+# The oldest schema whose tables a merge reads as they are (5 added blobs.entry_errors: an older
+# shard does not know which entries its parsers could not read, so it is made again).
+OLDEST_MERGED = 5
 _HEADER = b"SQLite format 3\x00"
 
 # Each table's columns, in order, with the kind of value each holds ("?" : may be NULL).
@@ -71,6 +71,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("error", "text?"),
         ("notes", "text?"),
         ("graph", "bytes?"),
+        ("entry_errors", "text?"),
     ),
     "commit_files": (("commit_row", "int"), ("path", "text"), ("mode", "text"), ("oid", "text")),
     "packages": (
@@ -317,7 +318,7 @@ def _missing(path: str, table: str, row_id: object, what: str) -> SourceError:
 
 _RepoRow = tuple[int, str, str, int | None, str | None]
 _StateRow = tuple[int, int, int, int, int, int | None]
-_BlobRow = tuple[int, str, str, str | None, int, str | None, str | None, bytes | None]
+_BlobRow = tuple[int, str, str, str | None, int, str | None, str | None, bytes | None, str | None]
 
 
 def _read_tables(s: _Shard) -> None:
@@ -360,7 +361,7 @@ def _read_tables(s: _Shard) -> None:
 def _blobs(s: _Shard) -> Iterator[_BlobRow]:
     """The shard's lockfile contents (a row with neither a graph nor an error is refused)."""
     for row in cast(Iterator[_BlobRow], _rows(s.path, s.db, "blobs", "id")):
-        bid, _oid, _name, fmt, _count, error, _notes, graph = row
+        bid, _oid, _name, fmt, _count, error, _notes, graph, _entry_errors = row
         if error is None and (fmt is None or graph is None):
             raise SourceError(s.path, f"table blobs row id {bid}: neither a graph nor an error")
         yield row
@@ -427,7 +428,7 @@ def _merge_blobs(db: Database, s: _Shard, summary: MergeSummary) -> None:
         (oid, name): (bid, fmt)
         for bid, oid, name, fmt in db.execute("SELECT id, oid, name, format FROM blobs")
     }
-    for shard_id, oid, name, fmt, count, error, notes, graph in _blobs(s):
+    for shard_id, oid, name, fmt, count, error, notes, graph, entry_errors in _blobs(s):
         known = have.get((oid, name))
         if known is not None and (known[1] is not None or fmt is None):
             continue  # the target has it (a parsed content is never replaced by an error)
@@ -436,19 +437,19 @@ def _merge_blobs(db: Database, s: _Shard, summary: MergeSummary) -> None:
             if graph is not None and error is None
             else ()
         )
-        values = (fmt, count, error, notes, graph)
+        values = (fmt, count, error, notes, graph, entry_errors)
         if known is None:
             bid = _insert(
                 db,
-                "INSERT INTO blobs (oid, name, format, packages, error, notes, graph)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO blobs (oid, name, format, packages, error, notes, graph,"
+                " entry_errors) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (oid, name, *values),
             )
         else:  # the target could not read it; this shard could
             bid = known[0]
             db.execute(
-                "UPDATE blobs SET format = ?, packages = ?, error = ?, notes = ?, graph = ?"
-                " WHERE id = ?",
+                "UPDATE blobs SET format = ?, packages = ?, error = ?, notes = ?, graph = ?,"
+                " entry_errors = ? WHERE id = ?",
                 (*values, bid),
             )
             db.execute("DELETE FROM packages WHERE blob_id = ?", (bid,))

@@ -61,6 +61,7 @@ class StoredBlob:
     notes: str | None
     graph: bytes | None
     rows: tuple[tuple[str, str, str | None, int], ...]  # name, version, integrity, declared
+    entry_errors: str | None = None  # one a line, as notes
 
 
 @dataclass
@@ -91,6 +92,7 @@ def _store_blob(data: bytes, key: BlobKey) -> StoredBlob:
         "\n".join(graph.notes) or None,
         graphs.encode(graph),
         graphs.package_rows(graph),
+        "\n".join(graph.entry_errors) or None,
     )
 
 
@@ -244,6 +246,7 @@ def _sbom(
             "\n".join(graph.notes) or None,
             graphs.encode(graph),
             graphs.package_rows(graph),
+            "\n".join(graph.entry_errors) or None,
         )
     )
 
@@ -395,8 +398,8 @@ def _drop_package_indexes(db: Database, blobs: Sequence[StoredBlob]) -> list[str
 def _write_blobs(db: Database, blobs: Sequence[StoredBlob]) -> None:
     for blob in blobs:
         blob_id = db.insert_id(
-            "INSERT INTO blobs (oid, name, format, packages, error, notes, graph)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (oid, name) DO NOTHING",
+            "INSERT INTO blobs (oid, name, format, packages, error, notes, graph, entry_errors)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (oid, name) DO NOTHING",
             (
                 blob.key.oid,
                 blob.key.name,
@@ -405,6 +408,7 @@ def _write_blobs(db: Database, blobs: Sequence[StoredBlob]) -> None:
                 blob.error,
                 blob.notes,
                 blob.graph,
+                blob.entry_errors,
             ),
         )
         if blob_id is None:

@@ -13,7 +13,7 @@ import sqlite3
 from gouvernante.errors import SourceError
 from gouvernante.inventory.backend import Database, open_database
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Migration n takes the schema from version n - 1 to n.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -110,6 +110,14 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
             rules TEXT NOT NULL,
             UNIQUE (scan_id, name)
         )""",
+    ),
+    # 5: the entries a parser could not read or check (``LockfileGraph.entry_errors``): errors
+    # of every scan of the blob, findings kept. Blobs recorded before have none recorded.
+    5: (
+        "ALTER TABLE blobs ADD COLUMN entry_errors TEXT",
+        "DROP INDEX blobs_meta",
+        "CREATE INDEX blobs_meta ON blobs"
+        " (oid, name, format, packages, error, notes, entry_errors, id)",
     ),
 }
 

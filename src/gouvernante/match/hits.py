@@ -150,6 +150,35 @@ def match_graph(graph: LockfileGraph, index: RuleIndex, display_path: str) -> li
     return [_finding(hit, graph, display_path, view) for hit in hits.values()]
 
 
+def entry_errors(graph: LockfileGraph, index: RuleIndex) -> list[str]:
+    """The file's entry errors, and each package a rule names by version whose version is not
+    semver (a damaged or hand-edited entry: ``{.22.13``): no version rule can be checked
+    against it, so it is an error of the scan, never a silent miss. Named by position (line,
+    else node id), never by the version's text."""
+    errors = list(graph.entry_errors)
+    table = graph.table
+    by_name = index.by_name
+    positions = [i for i in table.positions_named(by_name) if table.version(i)]
+    if not positions:
+        return errors
+    from gouvernante.safetext import key_segment, shown  # noqa: PLC0415 - errors only
+    from gouvernante.semver import try_parse_version  # noqa: PLC0415 - see package_hits
+
+    for position in positions:
+        if try_parse_version(table.version(position)) is not None:
+            continue
+        pkg = table[position]
+        if pkg.source is Source.LOCAL:
+            continue
+        line = graph.details.line_of(pkg.id)
+        where = f"line {line}" if line is not None else f"packages{key_segment(pkg.id)}"
+        errors.append(
+            f"{where}: a rule names {shown(pkg.name)}, but this entry's version is not a semver"
+            " version: it cannot be checked"
+        )
+    return errors
+
+
 if TYPE_CHECKING:  # a type only: creating a TypedDict class costs ~0.2 ms at every start
 
     class Place(TypedDict, total=False):

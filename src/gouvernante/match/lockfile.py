@@ -7,7 +7,7 @@ import posixpath
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from gouvernante.match.hits import DeclaredHit, match_declared, match_graph
+from gouvernante.match.hits import DeclaredHit, entry_errors, match_declared, match_graph
 from gouvernante.model import Finding, LockfileFormat, LockfileGraph, Source
 from gouvernante.rules.index import RuleIndex
 
@@ -20,6 +20,9 @@ class LockfileMatch:
     present_names: frozenset[str]  # rule-named packages the file resolves (registry or git)
     packages: int
     notes: tuple[str, ...]
+    # entries not read or not checkable: errors of the scan (exit 1 unless findings), the rest
+    # of the file was read
+    entry_errors: tuple[str, ...] = ()
 
 
 def match_lockfile(graph: LockfileGraph, index: RuleIndex, display: str) -> LockfileMatch:
@@ -32,7 +35,13 @@ def match_lockfile(graph: LockfileGraph, index: RuleIndex, display: str) -> Lock
         if pkg.source is not Source.LOCAL
     )
     return LockfileMatch(
-        graph.format, tuple(findings), declared, present, len(graph.packages), tuple(graph.notes)
+        graph.format,
+        tuple(findings),
+        declared,
+        present,
+        len(graph.packages),
+        tuple(graph.notes),
+        tuple(entry_errors(graph, index)),
     )
 
 
