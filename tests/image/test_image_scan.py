@@ -389,3 +389,22 @@ def test_compressed_outer_archive_is_read_and_bounded(
     assert _found(_scan(packed)) == EXPECTED
     monkeypatch.setattr(layers, "MAX_TOTAL_BYTES", 8 * 1024)
     assert "the archive holds more than 8192 bytes" in _scan(packed).errors[0].message
+
+
+def test_a_lockfile_entry_that_cannot_be_read_is_an_error(tmp_path: Path) -> None:
+    # an npm entry with no semver version and no tarball URL: the reader's entry error, which
+    # -image listed nowhere before (exit 0 on that file)
+    lock = {
+        "name": "app",
+        "lockfileVersion": 3,
+        "packages": {
+            "": {"name": "app", "dependencies": {"example-utils": "^2.3.0"}},
+            "node_modules/example-utils": {"version": "latest"},
+        },
+    }
+    img = _image(tmp_path, [_file("app/package-lock.json", json.dumps(lock).encode())])
+    out = _scan(img)
+    assert out.findings == []
+    [error] = out.errors
+    assert error.path.endswith(":/app/package-lock.json")
+    assert error.message.startswith("packages['node_modules/example-utils']: version is not")
