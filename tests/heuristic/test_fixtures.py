@@ -144,6 +144,9 @@ REVIEW_EXPECTED: dict[str, dict[str, str]] = {
     "ci-diagnostics": {"GH-EXFIL-WORKFLOW-WRITE": "medium"},
     # a deploy CLI's skip list of credential files, a tunnel host in its help: were high (critical)
     "deploy-cli-ignores": {"GH-CRED-FILE-HARVEST": "medium", "GH-EXFIL-WEBHOOK": "medium"},
+    # install-reachable library (via the CLI the postinstall runs) naming where its daemon's
+    # service unit lives, spawning the daemon: was high (unseen sample, 2026-12-04)
+    "service-manager-cli": {"GH-PERSIST-SERVICE": "medium"},
 }
 
 

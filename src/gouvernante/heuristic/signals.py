@@ -114,6 +114,15 @@ RX_EXFIL_HOST = rx(
              "ghostbin", "transfer.sh", "0x0.st", "ngrok", "interact.sh", "oast.",
              "burpcollaborator", "canarytokens"),
 )  # fmt: skip
+MAX_HOSTS = 200  # collection-host matches looked at per file
+
+
+def _wildcard(text: str, at: int) -> bool:
+    """Is the host at ``at`` the tail of a wildcard pattern (``*.ngrok-free.app``,
+    ``*.pipedream.net``)?"""
+    return text[max(0, at - 2) : at] == "*." or text[at - 1 : at] == "*"
+
+
 RX_GH_TOKEN_SRC = rx(
     r"GITHUB_TOKEN\b|GH_TOKEN\b|gh\s+auth\s+token\b|ghp_|gho_|\.git-credentials\b"
     r"|\.config[/\\]+gh[/\\]+hosts\.yml",
@@ -282,7 +291,19 @@ class FileSignals:
 
     @_Once
     def exfil(self) -> int | None:
-        return self.t.search(RX_EXFIL_HOST)
+        """The first collection host named as a destination: a wildcard host pattern
+        (``https://*.ngrok-free.app`` in an allowed-origins list) names no host to send to."""
+        t = self.t
+        first = t.search(RX_EXFIL_HOST)
+        if first is None or not _wildcard(t.text, first):
+            return first  # (a decoded host maps to its literal, which holds no "*.")
+        for view, mapped in ((t.text, False), (t.decoded, True)):
+            for count, m in enumerate(RX_EXFIL_HOST.finditer(view)):
+                if count >= MAX_HOSTS:
+                    break
+                if not _wildcard(view, m.start()):
+                    return t.map_decoded(m.start()) if mapped else m.start()
+        return None
 
     @_Once
     def secrets_touched(self) -> bool:

@@ -438,6 +438,10 @@ class TextView:
         i = bisect.bisect_right(self.dec_starts, pos) - 1
         return self.dec_offsets[max(i, 0)]
 
+    def map_decoded(self, pos: int) -> int:
+        """The text offset of the literal that decoded to ``pos`` of the decoded view."""
+        return self._map(pos)
+
     def first_of_each(self, rx: re.Pattern[str]) -> list[tuple[re.Match[str], int]]:
         """For an alternation: the first match of each alternative that matches (in the text,
         else in the decoded view), with its offset in the text. Without the branch index it is

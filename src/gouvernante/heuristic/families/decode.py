@@ -6,7 +6,7 @@ import re
 
 from gouvernante.heuristic.signals import RX_DECODE_ANY, FileSignals, near_sink, sinks
 from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
-from gouvernante.heuristic.views import rx
+from gouvernante.heuristic.views import TextView, rx
 from gouvernante.vocab import Severity
 
 RX_DECODE_NEAR = re.compile(
@@ -116,15 +116,35 @@ RX_XOR_BUILDER = rx(
 )
 
 
+# What turns XORed character codes back into text. A string hash (FNV-1a, murmur, CRC-32, djb2)
+# XORs char codes too, but into a number: no text is built from the result.
+RX_TO_TEXT = re.compile(r"fromCharCode|fromCodePoint|TextDecoder|Buffer\.from\s*\(")
+TEXT_REACH = 400  # characters between the XOR and the call that builds text from it
+MAX_XOR = 200  # XOR sites looked at per file
+
+
+def _xor_decoder(t: TextView) -> int | None:
+    """The first XOR of character codes whose result is turned back into text nearby."""
+    if not t.may(RX_XOR_BUILDER):
+        return None
+    text = t.text
+    for count, m in enumerate(RX_XOR_BUILDER.finditer(text)):
+        if count >= MAX_XOR:
+            break
+        if RX_TO_TEXT.search(text, max(0, m.start() - TEXT_REACH), m.end() + TEXT_REACH):
+            return m.start()
+    return None
+
+
 def _charcode_exec(s: FileSignals) -> Detection | None:
     if s.proc is None:
         return None
-    xor = s.t.find(RX_XOR_BUILDER)
+    xor = _xor_decoder(s.t)
     if xor is None:
         return None
     strong = s.install or s.t.strong_decoded is not None
     if strong or s.net is not None or s.eval_sink is not None:
-        return found(HIGH if strong else MEDIUM, xor.start())
+        return found(HIGH if strong else MEDIUM, xor)
     return None
 
 
@@ -147,6 +167,7 @@ RX_DECIPHER = rx(r"createDecipher(?:iv)?\s*\(", anchors=("createdecipher",))
 RX_NPM_PKG_ENV = rx(r"npm_package_\w+", anchors=("npm_package_",))
 RX_COMPILE = rx(r"_compile\b", anchors=("_compile",))
 KEY_REACH = 2000  # characters between the decipher call and the npm_package_* key
+COMPILE_REACH = 4000  # characters between the decipher call and ``_compile`` (unkeyed form)
 
 
 def _decrypt_exec(s: FileSignals) -> Detection | None:
@@ -161,7 +182,9 @@ def _decrypt_exec(s: FileSignals) -> Detection | None:
     keyed = t.near(RX_NPM_PKG_ENV, at - KEY_REACH, at + KEY_REACH)
     if keyed and (compile_at is not None or s.eval_sink is not None):
         return found(HIGH, decipher.start())
-    if compile_at is not None:
+    # without the key: worth a look when the module compiler is at hand, not when a bundle
+    # vendors a decrypting helper (AES-GCM settings, certificates) far from its module loader
+    if compile_at is not None and t.near(RX_COMPILE, at - COMPILE_REACH, at + COMPILE_REACH):
         return found(MEDIUM, decipher.start())
     return None
 

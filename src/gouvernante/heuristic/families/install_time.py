@@ -14,7 +14,7 @@ from gouvernante.heuristic.signals import (
     inline_snippets,
 )
 from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
-from gouvernante.heuristic.views import build_view, rx
+from gouvernante.heuristic.views import TextView, build_view, rx
 from gouvernante.vocab import Severity
 
 RX_EXEC_CALL_BEFORE = re.compile(r"(?:exec\w*|spawn\w*|execa|system)\s*\(\s*[^()\n]{0,60}$")
@@ -163,11 +163,36 @@ RX_LOLBIN = rx(
 RX_LOLBIN_WORD = re.compile(r"(?:rundll32|regsvr32|mshta|certutil|bitsadmin)\b", re.IGNORECASE)
 
 
+# Windows Script Host given a script of the package's own folder (``cscript //nologo
+# __dirname + '\\read.js'``): a console or prompt helper, and the script is scanned as a file of
+# the package. Outside install-time code it is not reported; a DLL loader or downloader is.
+RX_SCRIPT_HOST = re.compile(r"[wc]script", re.IGNORECASE)
+RX_OWN_FILE = re.compile(r"__dirname\b|import\.meta\.(?:dirname|url)\b")
+OWN_REACH = 120  # characters from the script host to the package-relative script it is given
+MAX_LOLBINS = 50
+
+
+def _foreign_lolbin(t: TextView) -> int | None:
+    """The first LOLBin named that is not a script host running one of the package's scripts."""
+    text = t.text
+    for count, m in enumerate(RX_LOLBIN.finditer(text)):
+        if count >= MAX_LOLBINS:
+            break
+        after = text[m.end() : m.end() + OWN_REACH].split("}", 1)[0]  # same block only
+        if not (RX_SCRIPT_HOST.search(m.group(0)) and RX_OWN_FILE.search(after)):
+            return m.start()
+    hidden = RX_LOLBIN.search(t.decoded) if t.decoded else None
+    return t.map_decoded(hidden.start()) if hidden is not None else None
+
+
 def _lolbin(s: FileSignals) -> Detection | None:
     at = s.t.search(RX_LOLBIN)
     if at is None or s.proc is None:
         return None
-    return found(HIGH if s.install or s.t.strong_decoded is not None else MEDIUM, at)
+    if s.install or s.t.strong_decoded is not None:
+        return found(HIGH, at)
+    at = _foreign_lolbin(s.t)
+    return found(MEDIUM, at) if at is not None else None
 
 
 def _lolbin_command(cmd: str) -> Detection | None:

