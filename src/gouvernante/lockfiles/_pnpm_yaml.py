@@ -145,6 +145,8 @@ def load_fast(text: str, keep: Mapping[str, frozenset[str]] | None = None) -> di
             elif depth == 3 and fields is not None and key not in fields:
                 skip_ind = ind
                 continue
+            if depth < 3 and key in cur:  # a section or an entry given twice: see load_yaml
+                raise Unsupported("a key given twice")
             if value:
                 cur[key] = value_of(value)
             else:
@@ -343,6 +345,29 @@ def load_yaml(text: str) -> Any:
     return yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader subclass
 
 
+def _refuse_repeated_key(loader: Any, node: Any) -> None:
+    """A key given twice in ``node`` (a mapping) is an error naming its line.
+
+    js-yaml, which pnpm reads its lockfile with, throws on any key given twice ("duplicated
+    mapping key"); PyYAML, like ``load_fast`` before, kept the last value: a second
+    ``packages:`` section hid every entry of the first (a CLEAN scan of a file pnpm refuses).
+    Checked for the top level and the sections' entries, as ``load_fast`` does (deeper, in an
+    entry's fields or a dependency map, the last value is still read: decision 0029)."""
+    import yaml  # noqa: PLC0415
+
+    if not isinstance(node, yaml.MappingNode):
+        return
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key.__class__ in (str, bool) or key is None:
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a mapping key given twice", key_node.start_mark
+                )
+            seen.add(key)
+
+
 class AnchorRefused(Exception):
     """A YAML anchor or alias (``&a`` / ``*a``): ``line`` is where it is, when known."""
 
@@ -362,7 +387,11 @@ def _loader_class() -> Any:
         base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
         class _PnpmLoader(base):  # type: ignore[misc]
-            pass
+            def construct_document(self, node: Any) -> Any:
+                _refuse_repeated_key(self, node)
+                for _, value in node.value if isinstance(node, yaml.MappingNode) else ():
+                    _refuse_repeated_key(self, value)
+                return super().construct_document(node)
 
         resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}
         null_re = re.compile(r"^(?:~|null|Null|NULL|)$")

@@ -1,0 +1,376 @@
+"""Lockfiles nobody here wrote, read the way an attacker or a bad merge would shape them: a
+compromised package present in the file must be found or the file refused (exit 2 or 1), never a
+CLEAN (exit 0). Each case is run end to end (``gouvernante -rules R -lockfile F``).
+
+What the real tools do, which decides "refuse" over "read like the tool":
+- pnpm reads its lockfile with js-yaml's default ``load``, which throws on a mapping key given
+  twice, and refuses a dependency reference with no entry ("Broken lockfile: no entry for").
+- bun refuses a ``packages`` key given twice ("Duplicate package path") and a non-optional
+  dependency no entry answers.
+- npm reads ``package-lock.json`` with ``JSON.parse`` (a repeated key: the last one wins, as
+  here) and reports a dependency no entry answers as ``missing`` (``npm ls``); ``npm install``
+  then resolves it from the registry: what is installed is not in the file.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gouvernante.cli import main
+
+RULES = {
+    "schema_version": "1.0.0",
+    "rules": [
+        {
+            "id": "HOSTILE-1",
+            "title": "Compromised evil release",
+            "kind": "compromised-release",
+            "ecosystem": "npm",
+            "severity": "critical",
+            "package_rules": [{"package_name": "evil", "affected_versions": ["=1.0.1"]}],
+            "metadata": {"published_at": "2025-09-08T12:00:00Z"},
+        }
+    ],
+}
+
+CLEAN, ERROR, FINDINGS = 0, 1, 2
+
+
+def _scan(tmp_path: Path, name: str, data: str | bytes) -> int:
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps(RULES), encoding="utf-8")
+    folder = tmp_path / "project"
+    folder.mkdir(exist_ok=True)
+    lockfile = folder / name
+    lockfile.write_bytes(data.encode() if isinstance(data, str) else data)
+    return main(["-rules", str(rules), "-lockfile", str(lockfile)])
+
+
+# --------------------------------------------------------------------------------------------
+# pnpm: a key given twice (pnpm refuses the file)
+
+_PNPM9_HEAD = """lockfileVersion: '9.0'
+
+settings:
+  autoInstallPeers: true
+  excludeLinksFromLockfile: false
+
+importers:
+
+  .:
+    dependencies:
+      ok:
+        specifier: ^1.0.0
+        version: 1.0.0
+"""
+
+_PNPM9_SECTIONS_TWICE = (
+    _PNPM9_HEAD
+    + """
+packages:
+
+  evil@1.0.1:
+    resolution: {integrity: sha512-BBBB}
+
+snapshots:
+
+  evil@1.0.1: {}
+
+packages:
+
+  ok@1.0.0:
+    resolution: {integrity: sha512-AAAA}
+
+snapshots:
+
+  ok@1.0.0: {}
+"""
+)
+
+_PNPM6_SECTION_TWICE = """lockfileVersion: '6.0'
+
+dependencies:
+  ok:
+    specifier: ^1.0.0
+    version: 1.0.0
+
+packages:
+
+  /evil@1.0.1:
+    resolution: {integrity: sha512-BBBB}
+    dev: false
+
+packages:
+
+  /ok@1.0.0:
+    resolution: {integrity: sha512-AAAA}
+    dev: false
+"""
+
+_PNPM9_ENTRY_TWICE = """
+packages:
+
+  ok@1.0.0:
+    resolution: {integrity: sha512-AAAA}
+
+snapshots:
+
+  ok@1.0.0:
+    dependencies:
+      evil: 1.0.1
+
+  ok@1.0.0: {}
+"""
+
+_PNPM9_IMPORTER_DEP_TWICE = (
+    _PNPM9_HEAD
+    + """      ok:
+        specifier: ^1.0.0
+        version: 1.0.1
+
+packages:
+
+  ok@1.0.0:
+    resolution: {integrity: sha512-AAAA}
+
+  ok@1.0.1:
+    resolution: {integrity: sha512-AAAA}
+
+snapshots:
+
+  ok@1.0.0: {}
+
+  ok@1.0.1: {}
+"""
+)
+
+_PNPM9_SNAPSHOT_DEP_TWICE = (
+    _PNPM9_HEAD
+    + """
+packages:
+
+  evil@1.0.0:
+    resolution: {integrity: sha512-AAAA}
+
+  evil@1.0.1:
+    resolution: {integrity: sha512-BBBB}
+
+  ok@1.0.0:
+    resolution: {integrity: sha512-AAAA}
+
+snapshots:
+
+  evil@1.0.0: {}
+
+  evil@1.0.1: {}
+
+  ok@1.0.0:
+    dependencies:
+      evil: 1.0.1
+      evil: 1.0.0
+"""
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        _PNPM9_SECTIONS_TWICE,
+        _PNPM6_SECTION_TWICE,
+        _PNPM9_SECTIONS_TWICE.replace("\n", "\r\n"),  # the PyYAML path
+        _PNPM6_SECTION_TWICE.replace("  /ok@", "  # c\n  /ok@"),  # a comment: PyYAML too
+        _PNPM9_HEAD + _PNPM9_ENTRY_TWICE,
+        (_PNPM9_HEAD + _PNPM9_ENTRY_TWICE).replace("\n", "\r\n"),
+    ],
+    ids=["v9-sections", "v6-section", "crlf", "comment", "v9-entry", "v9-entry-crlf"],
+)
+def test_pnpm_key_given_twice_is_refused(tmp_path: Path, text: str) -> None:
+    assert _scan(tmp_path, "pnpm-lock.yaml", text) == ERROR
+
+
+@pytest.mark.parametrize(
+    "text", [_PNPM9_IMPORTER_DEP_TWICE, _PNPM9_SNAPSHOT_DEP_TWICE], ids=["importer", "snapshot"]
+)
+def test_pnpm_dependency_named_twice_still_finds_every_entry(tmp_path: Path, text: str) -> None:
+    """Deeper than an entry, a key given twice is read as before (the last value; pnpm refuses
+    the file): every entry is still a package, so nothing is hidden (decision 0029)."""
+    assert _scan(tmp_path, "pnpm-lock.yaml", text) != CLEAN or "evil" not in text
+
+
+# --------------------------------------------------------------------------------------------
+# pnpm: a dependency reference no entry answers (pnpm refuses the file)
+
+_PNPM9_DROPPED = (
+    _PNPM9_HEAD
+    + """
+packages:
+
+  ok@1.0.0:
+    resolution: {integrity: sha512-AAAA}
+
+snapshots:
+
+  ok@1.0.0:
+    dependencies:
+      evil: 1.0.1
+"""
+)
+
+_PNPM6_DROPPED = """lockfileVersion: '6.0'
+
+dependencies:
+  ok:
+    specifier: ^1.0.0
+    version: 1.0.0
+
+packages:
+
+  /ok@1.0.0:
+    resolution: {integrity: sha512-AAAA}
+    dependencies:
+      evil: 1.0.1
+    dev: false
+"""
+
+_PNPM5_DROPPED = """lockfileVersion: 5.4
+
+specifiers:
+  ok: ^1.0.0
+
+dependencies:
+  ok: 1.0.0
+
+packages:
+
+  /ok/1.0.0:
+    resolution: {integrity: sha512-AAAA}
+    dependencies:
+      evil: 1.0.1
+    dev: false
+"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="not fixed yet: a snapshot's dependency with no entry reads CLEAN (decision 0029)",
+)
+@pytest.mark.parametrize(
+    "text",
+    [
+        _PNPM9_DROPPED,
+        _PNPM6_DROPPED,
+        _PNPM5_DROPPED,
+        _PNPM9_DROPPED.replace("\n", "\r\n"),
+        _PNPM9_DROPPED.replace("      evil: 1.0.1", "      evil: 1.0.1(peer@1.0.0)"),
+        _PNPM9_DROPPED.replace("    dependencies:", "    optionalDependencies:"),
+    ],
+    ids=["v9", "v6", "v5.4", "v9-crlf", "v9-peer-suffix", "v9-optional"],
+)
+def test_pnpm_dependency_without_entry_is_refused(tmp_path: Path, text: str) -> None:
+    assert _scan(tmp_path, "pnpm-lock.yaml", text) == ERROR
+
+
+def test_pnpm_link_dependency_needs_no_entry(tmp_path: Path) -> None:
+    text = _PNPM9_DROPPED.replace("      evil: 1.0.1", "      evil: link:../evil")
+    assert _scan(tmp_path, "pnpm-lock.yaml", text) == CLEAN
+
+
+# --------------------------------------------------------------------------------------------
+# bun.lock: a packages key given twice (bun refuses: "Duplicate package path")
+
+_BUN_TWICE = """{
+  "lockfileVersion": 1,
+  "workspaces": {
+    "": {
+      "name": "app",
+      "dependencies": {
+        "evil": "^1.0.0",
+      },
+    },
+  },
+  "packages": {
+    "evil": ["evil@1.0.1", "", {}, "sha512-AAAA"],
+
+    "evil": ["evil@1.0.0", "", {}, "sha512-BBBB"],
+  }
+}
+"""
+
+
+@pytest.mark.xfail(
+    strict=True, reason="not fixed yet: msgspec keeps the last of a repeated key (decision 0029)"
+)
+@pytest.mark.parametrize(
+    "text",
+    [
+        _BUN_TWICE,
+        # both on one line, and the key written with an escape
+        _BUN_TWICE.replace('"sha512-AAAA"],\n\n    "evil"', '"sha512-AAAA"], "\\u0065vil"'),
+        # a workspace given twice: the first one's dependencies are lost
+        _BUN_TWICE.replace('"workspaces": {', '"workspaces": {\n    "": {"name": "x"},'),
+    ],
+    ids=["lines", "one-line-escaped", "workspace"],
+)
+def test_bun_key_given_twice_is_refused(tmp_path: Path, text: str) -> None:
+    assert _scan(tmp_path, "bun.lock", text) == ERROR
+
+
+# --------------------------------------------------------------------------------------------
+# npm v2/v3: a dependency no entry answers (npm ls: "missing"; npm install fetches it)
+
+
+def _npm(packages: dict[str, object], version: int = 3, root_deps: bool = True) -> str:
+    root: dict[str, object] = {"name": "app", "version": "1.0.0"}
+    if root_deps:
+        root["dependencies"] = {"evil": "^1.0.0"}
+    doc = {
+        "name": "app",
+        "version": "1.0.0",
+        "lockfileVersion": version,
+        "requires": True,
+        "packages": {"": root, **packages},
+    }
+    return json.dumps(doc, indent=2)
+
+
+_A = {"version": "1.0.0", "resolved": "https://registry.npmjs.org/a/-/a-1.0.0.tgz"}
+
+
+@pytest.mark.xfail(
+    strict=True, reason="not fixed yet: no check that a dependency names an entry (decision 0029)"
+)
+@pytest.mark.parametrize(
+    "text",
+    [
+        _npm({}),
+        _npm({}, version=2),
+        _npm({"node_modules/evil": {**_A, "dependencies": {"evil-dep": "^1.0.0"}}}),
+        # a workspace's dependency (its own node_modules, then the root's: neither has it)
+        _npm(
+            {
+                "node_modules/ws": {"resolved": "packages/ws", "link": True},
+                "packages/ws": {"name": "ws", "dependencies": {"evil": "^1.0.0"}},
+                "packages/ws/node_modules/other": _A,
+            },
+            root_deps=False,
+        ),
+    ],
+    ids=["v3-root", "v2-root", "v3-transitive", "v3-workspace"],
+)
+def test_npm_dependency_without_entry_is_an_error(tmp_path: Path, text: str) -> None:
+    assert _scan(tmp_path, "package-lock.json", text) == ERROR
+
+
+def test_npm_unanswered_optional_and_peer_dependencies_are_not_errors(tmp_path: Path) -> None:
+    """npm leaves other platforms' optional dependencies out of some lockfiles (npm/cli#4828)
+    and does not always install peers: neither is a sign of a cut file."""
+    evil = {
+        "version": "1.0.0",
+        "resolved": "https://registry.npmjs.org/evil/-/evil-1.0.0.tgz",
+        "optionalDependencies": {"evil-linux-x64": "1.0.0"},
+        "peerDependencies": {"react": "*"},
+    }
+    assert _scan(tmp_path, "package-lock.json", _npm({"node_modules/evil": evil})) == CLEAN
