@@ -28,9 +28,10 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import IO, BinaryIO, Protocol, cast
+from typing import IO, BinaryIO, Protocol, Self, cast
 
 from gouvernante.errors import SourceError
+from gouvernante.safetext import capped
 
 MAX_LAYER_BYTES = 4 * 1024**3  # decompressed, one layer
 MAX_TOTAL_BYTES = 16 * 1024**3  # decompressed, every layer of one image
@@ -39,6 +40,8 @@ MAX_KEPT_BYTES = 512 * 1024**2  # bytes of lockfiles and package.json files kept
 MAX_FILE_BYTES = 64 * 1024**2  # one kept file (a lockfile larger than this is an error)
 MAX_JSON_BYTES = 4 * 1024**2  # manifest.json, index.json, image manifests and configs
 MAX_INDEX_DEPTH = 4  # nested OCI indexes (multi-platform images)
+MAX_HEADER_BYTES = 1024 * 1024  # one GNU long name or pax header, read whole into memory
+MAX_LABEL_CHARS = 256  # an image's tag or ref name, as shown in findings
 
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
@@ -81,6 +84,53 @@ class _Readable(Protocol):
 
 class ImageError(SourceError):
     """An image archive that cannot be read exactly (damaged, hostile or unsupported)."""
+
+
+class _BadHeader(tarfile.TarError):
+    """A tar header ``tarfile`` would read whole into memory (a GNU long name, a pax header)
+    larger than ``MAX_HEADER_BYTES``, or a damaged header after the first member."""
+
+
+_LONG_HEADERS = frozenset(
+    {
+        tarfile.GNUTYPE_LONGNAME,
+        tarfile.GNUTYPE_LONGLINK,
+        tarfile.XHDTYPE,
+        tarfile.XGLTYPE,
+        tarfile.SOLARIS_XHDTYPE,
+    }
+)
+
+
+# (tarfile's own subclasses of HeaderError, which its type stubs do not list)
+_DAMAGED_HEADER = frozenset({"InvalidHeaderError", "TruncatedHeaderError"})
+
+
+class _BoundedTarInfo(tarfile.TarInfo):
+    """``tarfile``'s member reader with two refusals of its own.
+
+    ``tarfile`` reads a long-name or pax header whole, whatever size the header declares: a
+    gzip layer of a few megabytes declaring a 4 GiB long name would take 4 GiB of memory. And
+    a damaged header after the first member ends the archive without a word (the members after
+    it would be missing, never said). Both are errors here.
+    """
+
+    @classmethod
+    def fromtarfile(cls, archive: tarfile.TarFile) -> Self:
+        try:
+            return super().fromtarfile(archive)
+        except tarfile.HeaderError as exc:
+            # A zero block (the end) and a clean end of data stay the end of the archive; a
+            # bad checksum or a header cut short is damage (at offset 0: not a tar at all,
+            # which ``tarfile`` says itself, or tries gzip next).
+            if archive.offset == 0 or type(exc).__name__ not in _DAMAGED_HEADER:
+                raise
+            raise _BadHeader("a damaged member header") from None
+
+    def _proc_member(self, archive: tarfile.TarFile) -> tarfile.TarInfo:
+        if self.type in _LONG_HEADERS and self.size > MAX_HEADER_BYTES:
+            raise _BadHeader(f"a member header larger than {MAX_HEADER_BYTES} bytes")
+        return super()._proc_member(archive)  # type: ignore[misc, no-any-return]
 
 
 class NodeKind(Enum):
@@ -242,7 +292,7 @@ def check_media_type(media: str | None, where: str, what: str) -> None:
         return
     if "zstd" in media:
         raise ImageError(where, f"{what}: zstd-compressed layers are not supported")
-    raise ImageError(where, f"{what}: unsupported layer media type {media!r}")
+    raise ImageError(where, f"{what}: unsupported layer media type")
 
 
 def _layer_stream(layer: Layer, raw: BinaryIO, where: str, what: str) -> _Readable:
@@ -319,7 +369,9 @@ def _fetch(
     raw = layer.open()
     try:
         counted = _Counted(_layer_stream(layer, raw, where, what), budget, what)
-        with tarfile.open(fileobj=counted, mode="r|") as tar:  # type: ignore[call-overload]
+        with tarfile.open(  # type: ignore[call-overload]
+            fileobj=counted, mode="r|", tarinfo=_BoundedTarInfo
+        ) as tar:
             for number, member in enumerate(tar, 1):
                 if number not in wanted:
                     continue
@@ -332,6 +384,8 @@ def _fetch(
                 if len(data) != member.size:
                     raise ImageError(where, f"{what}, member {number}: cut short")
                 yield number, data
+    except _BadHeader as exc:
+        raise ImageError(where, f"{what}: {exc}") from None
     except (tarfile.TarError, EOFError, OSError, zlib.error, ValueError) as exc:
         raise ImageError(
             where, f"{what}: not a readable tar layer ({type(exc).__name__})"
@@ -355,7 +409,9 @@ def _apply(  # noqa: C901 - listed in pyproject, to shrink
     try:
         counted = _Counted(_layer_stream(layer, raw, where, what), budget, what)
         try:
-            with tarfile.open(fileobj=counted, mode="r|") as tar:  # type: ignore[call-overload]
+            with tarfile.open(  # type: ignore[call-overload]
+                fileobj=counted, mode="r|", tarinfo=_BoundedTarInfo
+            ) as tar:
                 for number, member in enumerate(tar, 1):
                     mwhat = f"{what}, member {number}"
                     budget.member(mwhat)
@@ -426,6 +482,8 @@ def _apply(  # noqa: C901 - listed in pyproject, to shrink
             counted.drain()
         except ImageError:
             raise
+        except _BadHeader as exc:
+            raise ImageError(where, f"{what}: {exc}") from None
         except (tarfile.TarError, EOFError, OSError, zlib.error, ValueError) as exc:
             kind = type(exc).__name__
             raise ImageError(where, f"{what}: not a readable tar layer ({kind})") from None
@@ -449,7 +507,9 @@ class _Store:
         if os.path.isdir(path):
             return
         try:
-            self.tar = tarfile.open(path, mode="r:*")  # noqa: SIM115 - closed by close()
+            self.tar = tarfile.open(  # noqa: SIM115 - closed by close()
+                path, mode="r:*", tarinfo=_BoundedTarInfo
+            )
             budget = _Budget(path)
             for number, member in enumerate(self.tar, 1):
                 what = f"archive member {number}"
@@ -466,6 +526,9 @@ class _Store:
         except ImageError:
             self.close()
             raise
+        except _BadHeader as exc:
+            self.close()
+            raise ImageError(path, f"not a readable image archive: {exc}") from None
         except (tarfile.TarError, EOFError, OSError, zlib.error, ValueError) as exc:
             self.close()
             raise ImageError(path, f"not a readable image archive ({type(exc).__name__})") from None
@@ -479,7 +542,10 @@ class _Store:
             return os.path.isfile(os.path.join(self.path, name))
         return name in self.members
 
-    def _member(self, name: str) -> tarfile.TarInfo:
+    # ``name`` comes from the archive's own JSON (manifest.json's Config and Layers): messages
+    # name it by ``what``, where it was read (``manifest.json: [0].Layers[2]``), never by itself.
+
+    def _member(self, name: str, what: str) -> tarfile.TarInfo:
         member = self.members.get(name)
         for _ in range(8):  # docker-archive's layer.tar links to the blob beside it
             if member is None or member.isreg():
@@ -487,36 +553,45 @@ class _Store:
             target = member.linkname
             if member.issym():
                 target = posixpath.join(posixpath.dirname(name), target)
-            name = member_path(posixpath.normpath(target), self.path, f"archive member {name!r}")
+            name = member_path(posixpath.normpath(target), self.path, f"{what}: a link's target")
             member = self.members.get(name)
         if member is None or not member.isreg():
-            raise ImageError(self.path, f"{name!r}: missing from the archive")
+            raise ImageError(self.path, f"{what}: missing from the archive")
         return member
 
-    def open(self, name: str) -> BinaryIO:
+    def _open_file(self, name: str, what: str) -> BinaryIO:
+        """A file of an image layout folder: a regular file, not through a symlinked folder
+        that leads out of the layout."""
+        full = os.path.join(self.path, *name.split("/"))
+        try:
+            top = os.path.realpath(self.path)
+            if os.path.commonpath([top, os.path.realpath(full)]) != top:
+                raise ImageError(self.path, f"{what}: outside the image folder (a symlink)")
+            st = os.lstat(full)
+            if not stat.S_ISREG(st.st_mode):
+                raise ImageError(self.path, f"{what}: not a regular file")
+            return open(full, "rb")
+        except (OSError, ValueError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else None
+            raise ImageError(self.path, f"{what}: cannot read ({reason or 'error'})") from None
+
+    def open(self, name: str, what: str) -> BinaryIO:
         if self.tar is None:
-            full = os.path.join(self.path, *name.split("/"))
-            try:
-                st = os.lstat(full)
-                if not stat.S_ISREG(st.st_mode):
-                    raise ImageError(self.path, f"{name}: not a regular file")
-                return open(full, "rb")
-            except OSError as exc:
-                raise ImageError(self.path, f"{name}: cannot read ({exc.strerror})") from None
-        fobj = self.tar.extractfile(self._member(name))
+            return self._open_file(name, what)
+        fobj = self.tar.extractfile(self._member(name, what))
         if fobj is None:
-            raise ImageError(self.path, f"{name!r}: not a file")
+            raise ImageError(self.path, f"{what}: not a file")
         return fobj  # type: ignore[return-value]
 
-    def json(self, name: str) -> object:
-        with self.open(name) as f:
+    def json(self, name: str, what: str) -> object:
+        with self.open(name, what) as f:
             data = f.read(MAX_JSON_BYTES + 1)
         if len(data) > MAX_JSON_BYTES:
-            raise ImageError(self.path, f"{name}: larger than {MAX_JSON_BYTES} bytes")
+            raise ImageError(self.path, f"{what}: larger than {MAX_JSON_BYTES} bytes")
         try:
             return json.loads(data)
         except (ValueError, RecursionError) as exc:
-            raise ImageError(self.path, f"{name}: not JSON ({type(exc).__name__})") from None
+            raise ImageError(self.path, f"{what}: not JSON ({type(exc).__name__})") from None
 
 
 def _blob_name(digest: object, where: str, what: str) -> str:
@@ -542,12 +617,12 @@ def _diff_ids(config: object, where: str, what: str) -> list[object]:
     return _list(rootfs.get("diff_ids"), where, f"{what}: rootfs.diff_ids")
 
 
-def _layer_opener(store: _Store, name: str) -> Callable[[], BinaryIO]:
-    return lambda: store.open(name)
+def _layer_opener(store: _Store, name: str, what: str) -> Callable[[], BinaryIO]:
+    return lambda: store.open(name, what)
 
 
 def _oci_images(store: _Store, where: str) -> Iterator[ImageSpec]:
-    index = _obj(store.json("index.json"), where, "index.json")
+    index = _obj(store.json("index.json", "index.json"), where, "index.json")
     todo: list[tuple[dict[str, object], str, int]] = [
         (_obj(d, where, f"index.json: manifests[{i}]"), f"index.json: manifests[{i}]", 0)
         for i, d in enumerate(_list(index.get("manifests"), where, "index.json: manifests"))
@@ -559,7 +634,7 @@ def _oci_images(store: _Store, where: str) -> Iterator[ImageSpec]:
         if media in _INDEX_TYPES:
             if depth >= MAX_INDEX_DEPTH:
                 raise ImageError(where, f"{what}: indexes nested deeper than {MAX_INDEX_DEPTH}")
-            nested = _obj(store.json(name), where, name)
+            nested = _obj(store.json(name, name), where, name)
             for i, d in enumerate(_list(nested.get("manifests"), where, f"{name}: manifests")):
                 todo.append(
                     (
@@ -570,11 +645,11 @@ def _oci_images(store: _Store, where: str) -> Iterator[ImageSpec]:
                 )
             continue
         if media not in _MANIFEST_TYPES:
-            raise ImageError(where, f"{what}: unsupported media type {media!r}")
-        manifest = _obj(store.json(name), where, name)
+            raise ImageError(where, f"{what}: unsupported media type")
+        manifest = _obj(store.json(name, name), where, name)
         config_desc = _obj(manifest.get("config"), where, f"{name}: config")
         config_name = _blob_name(config_desc.get("digest"), where, f"{name}: config.digest")
-        diff_ids = _diff_ids(store.json(config_name), where, config_name)
+        diff_ids = _diff_ids(store.json(config_name, config_name), where, config_name)
         descs = _list(manifest.get("layers"), where, f"{name}: layers")
         if len(descs) != len(diff_ids):
             raise ImageError(where, f"{name}: {len(descs)} layers but {len(diff_ids)} diff_ids")
@@ -589,19 +664,26 @@ def _oci_images(store: _Store, where: str) -> Iterator[ImageSpec]:
                 raise ImageError(where, f"{config_name}: rootfs.diff_ids[{i}]: not a sha256 digest")
             check_media_type(lmedia, where, lwhat)
             blob = _blob_name(ldesc.get("digest"), where, f"{lwhat}.digest")
-            layers.append(Layer(diff_id, lmedia, _layer_opener(store, blob), diff_id))
+            layers.append(Layer(diff_id, lmedia, _layer_opener(store, blob, blob), diff_id))
         annotations = desc.get("annotations")
         ref = (
             annotations.get("org.opencontainers.image.ref.name")
             if isinstance(annotations, dict)
             else None
         )
-        label = f"{where}:{ref}" if isinstance(ref, str) and ref else f"{where}@{name[13:25]}"
+        label = (
+            f"{where}:{_label(ref)}" if isinstance(ref, str) and ref else f"{where}@{name[13:25]}"
+        )
         yield ImageSpec(label, tuple(layers))
 
 
+def _label(name: str) -> str:
+    """An image's tag or ref name as its findings show it: a name, escaped and capped."""
+    return capped(name, MAX_LABEL_CHARS)
+
+
 def _docker_images(store: _Store, where: str) -> Iterator[ImageSpec]:
-    entries = _list(store.json("manifest.json"), where, "manifest.json")
+    entries = _list(store.json("manifest.json", "manifest.json"), where, "manifest.json")
     for i, e in enumerate(entries):
         what = f"manifest.json: [{i}]"
         entry = _obj(e, where, what)
@@ -609,7 +691,8 @@ def _docker_images(store: _Store, where: str) -> Iterator[ImageSpec]:
         if not isinstance(config, str):
             raise ImageError(where, f"{what}.Config: not a string")
         config_name = member_path(config, where, f"{what}.Config")
-        diff_ids = _diff_ids(store.json(config_name), where, config_name)
+        config_what = f"{what}.Config"
+        diff_ids = _diff_ids(store.json(config_name, config_what), where, config_what)
         names = _list(entry.get("Layers"), where, f"{what}.Layers")
         if len(names) != len(diff_ids):
             raise ImageError(where, f"{what}: {len(names)} layers but {len(diff_ids)} diff_ids")
@@ -618,12 +701,13 @@ def _docker_images(store: _Store, where: str) -> Iterator[ImageSpec]:
             if not isinstance(layer_name, str):
                 raise ImageError(where, f"{what}.Layers[{n}]: not a string")
             if not isinstance(diff_id, str) or _DIGEST.match(diff_id) is None:
-                raise ImageError(where, f"{config_name}: rootfs.diff_ids[{n}]: not a sha256 digest")
-            lname = member_path(layer_name, where, f"{what}.Layers[{n}]")
-            layers.append(Layer(diff_id, None, _layer_opener(store, lname), diff_id))
+                raise ImageError(where, f"{config_what}: rootfs.diff_ids[{n}]: not a sha256 digest")
+            lwhat = f"{what}.Layers[{n}]"
+            lname = member_path(layer_name, where, lwhat)
+            layers.append(Layer(diff_id, None, _layer_opener(store, lname, lwhat), diff_id))
         tags = entry.get("RepoTags")
         tag = tags[0] if isinstance(tags, list) and tags and isinstance(tags[0], str) else None
-        label = f"{where}:{tag}" if tag and len(entries) > 1 else where
+        label = f"{where}:{_label(tag)}" if tag and len(entries) > 1 else where
         yield ImageSpec(label, tuple(layers))
 
 
