@@ -55,6 +55,19 @@ def decode_text(data: bytes, path: str) -> str:
         raise FeedError(path, f"not valid UTF-8 (byte {exc.start})") from None
 
 
+def quoted(value: object, limit: int = 80) -> str:
+    """A feed value named in a warning: quoted (``repr``: invisible characters escaped), cut to
+    ``limit`` characters. Feeds are third-party files: a 100 MB cell must not become a 100 MB
+    warning. A value that is not a string, a number, a boolean or null is named by its kind."""
+    if isinstance(value, str):
+        text = repr(value[:limit])
+    elif value is None or isinstance(value, (bool, int, float)):
+        text = repr(value)
+    else:
+        return f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def is_exact_version(text: str) -> bool:
     return _EXACT_RE.match(text) is not None
 

@@ -28,6 +28,7 @@ from gouvernante.rules.importers._common import (
     feed_rule,
     is_host_absolute,
     is_package_name,
+    quoted,
     read_input,
     slug,
     split_path,
@@ -115,7 +116,7 @@ class _CsvImport:
 
     def add_versions(self, line: int, name: str, cell: str) -> None:
         if not is_package_name(name):
-            self.warn(line, f"package name {name!r} skipped")
+            self.warn(line, f"package name {quoted(name)} skipped")
             return
         tokens = split_version_cell(cell)
         if not tokens:
@@ -125,7 +126,7 @@ class _CsvImport:
         for token in tokens:
             expression = version_expression(token)
             if expression is None:
-                self.warn(line, f"{name}: version {token!r} is not usable, skipped")
+                self.warn(line, f"{name}: version {quoted(token)} is not usable, skipped")
             else:
                 self.packages.add(name, expression)
 
@@ -141,10 +142,14 @@ class _CsvImport:
 
     def run(self) -> JSONDict | None:
         text = decode_text(read_input(self.path), self.path)
+        reader = csv.reader(io.StringIO(text, newline=""))
         try:
-            rows = list(csv.reader(io.StringIO(text, newline="")))
-        except csv.Error as exc:
-            raise FeedError(self.path, f"not a readable CSV file: {exc}") from None
+            rows = list(reader)
+        except csv.Error:
+            # (the reason, never the cell: a NUL byte, a field over the size limit, ...)
+            raise FeedError(
+                self.path, f"not a readable CSV file (line {reader.line_num})"
+            ) from None
         start = next((i for i, row in enumerate(rows) if any(c.strip() for c in row)), None)
         if start is None:
             raise FeedError(self.path, "empty CSV file")
@@ -158,12 +163,12 @@ class _CsvImport:
             if name_col is None or version_col is None:
                 raise FeedError(
                     self.path,
-                    f"unrecognised CSV header {rows[start]!r}: expected a package name and a "
+                    f"unrecognised CSV header (line {start + 1}): expected a package name and a "
                     "version column, or type,indicator,context",
                 )
             self._package_table(name_col, version_col, _column(header, _ECOSYSTEM_COLUMNS), body)
         for kind, count in sorted(self.skipped.items()):
-            self.warnings.append(f"{self.path}: {count} row(s) of type {kind!r} skipped")
+            self.warnings.append(f"{self.path}: {count} row(s) of type {quoted(kind)} skipped")
         if not self.packages and not self.hosts and not self.hashes:
             self.warnings.append(f"{self.path}: nothing to import")
             return None
@@ -242,7 +247,7 @@ class _CsvImport:
     def _sha256(self, line: int, value: str, context: str) -> None:
         """A payload hash without a path: an entry of the rule's ``file_hashes``."""
         if _SHA256_RE.fullmatch(value) is None:
-            self.warn(line, f"sha256 {value!r} is not 64 hexadecimal characters, skipped")
+            self.warn(line, f"sha256 {quoted(value)} is not 64 hexadecimal characters, skipped")
             return
         key = value.lower()
         if key in self.hashes:
@@ -254,11 +259,11 @@ class _CsvImport:
 
     def _file(self, line: int, value: str, context: str) -> None:
         if "<" in value or ">" in value or "*" in value:
-            self.warn(line, f"file path {value!r} holds a placeholder or pattern, skipped")
+            self.warn(line, f"file path {quoted(value)} holds a placeholder or pattern, skipped")
             return
         directory, file_name = split_path(value)
         if not file_name:
-            self.warn(line, f"file path {value!r} names no file, skipped")
+            self.warn(line, f"file path {quoted(value)} names no file, skipped")
             return
         indicator: JSONDict = {"type": "file"}
         if directory is not None:

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from gouvernante.fs.decode import json_problem
 from gouvernante.fs.walk import find_files
 from gouvernante.rules.defang import refang
 from gouvernante.rules.importers._common import (
@@ -38,6 +39,7 @@ from gouvernante.rules.importers._common import (
     is_exact_version,
     is_package_name,
     make_rule,
+    quoted,
     read_input,
     references,
 )
@@ -49,6 +51,7 @@ from gouvernante.rules.importers._osv_ranges import (
     coverage,
     covers_everything,
 )
+from gouvernante.safetext import capped
 from gouvernante.semver import Version, try_parse_version
 
 # Largest OSV record (file or zip member) we read; real npm records are a few KiB.
@@ -134,12 +137,6 @@ def _dict(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _q(value: object, limit: int = 80) -> str:
-    """A record value quoted for a warning, cut to ``limit`` characters (records are untrusted)."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def _version(text: object) -> Version | None:
     """A usable npm version (``1.2.3``, ``v1.2.3``, surrounding blanks) or ``None``."""
     if not isinstance(text, str) or len(text) > 256:
@@ -194,7 +191,7 @@ class _RecordConverter:
             rng = _dict(raw_rng)
             rtype = rng.get("type")
             if rtype not in ("SEMVER", "ECOSYSTEM"):
-                warn(f"{name}: ranges[{index}] of type {_q(rtype)} skipped")
+                warn(f"{name}: ranges[{index}] of type {quoted(rtype)} skipped")
                 continue
             events: list[Event] = []
             for raw_event in _list(rng.get("events")):
@@ -216,14 +213,14 @@ class _RecordConverter:
                         events.append(Event(kind, version))
                     elif kind is EventKind.INTRODUCED:
                         warn(
-                            f"{name}: ranges[{index}]: introduced {_q(value)} is not a version; "
-                            'read as "0" (every earlier version affected too)'
+                            f"{name}: ranges[{index}]: introduced {quoted(value)} is not a"
+                            ' version; read as "0" (every earlier version affected too)'
                         )
                         events.append(Event(kind, None))
                     else:
                         warn(
-                            f"{name}: ranges[{index}]: {kind.value} {_q(value)} is not a version; "
-                            "dropped (the range extends past it)"
+                            f"{name}: ranges[{index}]: {kind.value} {quoted(value)} is not a"
+                            " version; dropped (the range extends past it)"
                         )
             parsed = OsvRange(tuple(events))
             only_starts = events and all(e.kind is EventKind.INTRODUCED for e in events)
@@ -245,7 +242,7 @@ class _RecordConverter:
                 continue
             parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]
             if not parts or ".." in parts or path.startswith(("/", "\\", "~")):
-                self.warn(f"{name}: evidence file path {_q(path)} skipped")
+                self.warn(f"{name}: evidence file path {quoted(path)} skipped")
                 continue
             hosts.append(
                 {
@@ -267,12 +264,12 @@ class _RecordConverter:
             if sri is not None and _SHA512_SRI_RE.match(sri):
                 integrity.add(sri)
             elif sri is not None:
-                self.warn(f"{name}: malformed sha512 integrity {_q(sri)} skipped")
+                self.warn(f"{name}: malformed sha512 integrity {quoted(sri)} skipped")
             if sha1 is not None and _SHA1_RE.match(sha1):
                 # npm 6 era lockfiles record only sha1 integrity: keep it as an SRI string too
                 integrity.add("sha1-" + base64.b64encode(bytes.fromhex(sha1)).decode("ascii"))
             elif sha1 is not None:
-                self.warn(f"{name}: malformed sha1 hash {_q(sha1)} skipped")
+                self.warn(f"{name}: malformed sha1 hash {quoted(sha1)} skipped")
 
     def _network(self, hosts: list[JSONDict]) -> None:
         iocs = _dict(_dict(self.record.get("database_specific")).get("iocs"))
@@ -314,7 +311,7 @@ class _RecordConverter:
                 others.add(ecosystem)
                 continue
             if name is None or not is_package_name(name):
-                self.warn(f"npm package name {_q(package.get('name'))} skipped")
+                self.warn(f"npm package name {quoted(package.get('name'))} skipped")
                 continue
             pkg = packages.setdefault(name, _Package())
             for version in _list(affected.get("versions")):
@@ -323,7 +320,7 @@ class _RecordConverter:
                 if text is not None and parsed is not None and is_exact_version(text.strip()):
                     pkg.listed.add(parsed)
                 else:
-                    self.warn(f"{name}: version {_q(version)} is not an exact version, skipped")
+                    self.warn(f"{name}: version {quoted(version)} is not an exact version, skipped")
             pkg.ranges.extend(self._read_ranges(name, _list(affected.get("ranges"))))
             indicators = _dict(_dict(affected.get("database_specific")).get("indicators"))
             self._read_indicators(name, indicators, hosts, integrity)
@@ -425,7 +422,7 @@ class _RecordConverter:
             if stamp and _RFC3339_RE.match(stamp):
                 metadata[dst] = stamp
             elif stamp:
-                self.warn(f"{src} timestamp {_q(stamp)} is not RFC 3339; left out")
+                self.warn(f"{src} timestamp {quoted(stamp)} is not RFC 3339; left out")
         summary = details.strip()[:MAX_SUMMARY_CHARS] if details else None
         return make_rule(
             rule_id=rec_id,
@@ -450,8 +447,8 @@ class _RecordConverter:
 def _records_from_json(data: bytes, where: str) -> Iterator[Mapping[str, Any]]:
     try:
         doc = json.loads(decode_text(data, where))
-    except (ValueError, RecursionError) as exc:
-        raise FeedError(where, f"not valid JSON: {exc}") from None
+    except (ValueError, RecursionError):
+        raise FeedError(where, json_problem(data).message()) from None
     if isinstance(doc, dict) and isinstance(doc.get("vulns"), list):
         doc = doc["vulns"]
     items = doc if isinstance(doc, list) else [doc]
@@ -486,7 +483,7 @@ def _zip_members(path: str) -> Iterator[tuple[str, bytes]]:
             for info in members:
                 if not info.filename.lower().endswith(".json"):
                     continue
-                where = f"{path}:{info.filename}"
+                where = f"{path}:{capped(info.filename, 200)}"
                 if info.file_size > MAX_RECORD_BYTES:
                     raise FeedError(where, f"member too large ({info.file_size} bytes)")
                 total += info.file_size
@@ -499,10 +496,15 @@ def _zip_members(path: str) -> Iterator[tuple[str, bytes]]:
                 yield where, data
     except FeedError:
         raise
+    # zipfile's messages quote member names ("Bad CRC-32 for file 'x'"): the kind only.
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError) as exc:
-        raise FeedError(path, f"not a readable zip archive: {exc}") from None
+        raise FeedError(path, f"not a readable zip archive ({type(exc).__name__})") from None
     except (RuntimeError, NotImplementedError, ValueError) as exc:
-        raise FeedError(path, f"cannot extract: {exc}") from None
+        raise FeedError(
+            path,
+            f"cannot extract (encrypted or compressed with an unsupported method;"
+            f" {type(exc).__name__})",
+        ) from None
     except OSError as exc:
         raise FeedError(path, f"cannot read: {exc.strerror or exc}") from None
 

@@ -25,6 +25,7 @@ from gouvernante.rules.importers._common import (
     find_urls,
     is_exact_version,
     is_package_name,
+    quoted,
     read_input,
     slug,
     split_version_cell,
@@ -116,14 +117,14 @@ class _ListImport:
     def _entry(self, number: int, entry: str) -> None:
         parts = _split_entry(entry)
         if parts is None:
-            self.warn(number, f"line {entry!r} is not name@version or name:version, skipped")
+            self.warn(number, f"line {quoted(entry)} is not name@version or name:version, skipped")
             return
         ecosystem, name, version = parts
         if ecosystem != "npm":
             self.skipped[ecosystem] += 1
             return
         if not is_package_name(name):
-            self.warn(number, f"package name {name!r} skipped")
+            self.warn(number, f"package name {quoted(name)} skipped")
             return
         packages = self.sections[-1].packages
         tokens = split_version_cell(version)
@@ -133,7 +134,7 @@ class _ListImport:
         for token in tokens:
             expression = version_expression(token)
             if expression is None:
-                self.warn(number, f"{name}: version {token!r} is not usable, skipped")
+                self.warn(number, f"{name}: version {quoted(token)} is not usable, skipped")
             else:
                 packages.add(name, expression)
 
@@ -176,7 +177,8 @@ class _ListImport:
             if not section.packages:
                 if section.title is not None:
                     self.warnings.append(
-                        f"{self.path}:{section.line}: section {title!r} has no npm entry, skipped"
+                        f"{self.path}:{section.line}: section {quoted(title)} has no npm entry,"
+                        " skipped"
                     )
                 continue
             rule_id = f"{base_id}-{slug(title)[:_MAX_ID_SLUG].strip('-') or 'section'}"
