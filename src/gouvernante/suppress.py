@@ -143,6 +143,8 @@ def parse_suppressions(data: bytes, path: str) -> SuppressionSet:
         ) from None
     except RecursionError:
         raise SuppressionError(path, "invalid JSON: nested too deeply") from None
+    except ValueError:  # an integer literal of more than 4300 digits
+        raise SuppressionError(path, "invalid JSON: a number out of range") from None
     if not isinstance(doc, dict):
         raise SuppressionError(path, jsonpath.expected("an object", doc), json_path="$")
     unknown = sorted(set(doc) - {"version", "suppressions", "$schema", "description"})

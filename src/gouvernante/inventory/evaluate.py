@@ -5,11 +5,16 @@ numbers and no file content (hash indicators are not checked)."""
 from __future__ import annotations
 
 import fnmatch
+import sqlite3
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import msgspec
+
+from gouvernante import trace
+from gouvernante.errors import SourceError
 from gouvernante.gitscan import (
     SBOM_MODE,
     BlobKey,
@@ -21,7 +26,7 @@ from gouvernante.gitscan import (
     snapshot_findings,
 )
 from gouvernante.inventory import graphs
-from gouvernante.inventory.backend import Database
+from gouvernante.inventory.backend import Database, shown_location
 from gouvernante.inventory.external import reports_at
 from gouvernante.inventory.store import connect
 from gouvernante.lockfiles import LOCKFILE_NAMES
@@ -48,6 +53,29 @@ def _when(ts: int) -> str:
 
 
 def evaluate(request: InventoryRequest, rules: Sequence[Rule], index: RuleIndex) -> GitScanOutput:
+    """The answer of the inventory ``request.database`` (see ``_evaluate``).
+
+    A SQLite column holds whatever was written into it: a damaged or hand-edited inventory (a
+    time that is text, a graph that is not msgpack, a page that does not read) is an error
+    naming the database, never a traceback and never a partial answer. The kind of problem is
+    said, not the value (``-trace`` shows where it was met)."""
+    try:
+        return _evaluate(request, rules, index)
+    except (TypeError, ValueError, KeyError, IndexError, msgspec.MsgspecError) as exc:
+        trace.debug("inventory %s: %r", shown_location(request.database), exc)
+        raise SourceError(
+            shown_location(request.database),
+            f"damaged inventory: a stored value of the wrong type or shape"
+            f" ({type(exc).__name__}); run inventory add again into a new database",
+        ) from None
+    except sqlite3.DatabaseError as exc:
+        raise SourceError(
+            shown_location(request.database),
+            f"damaged inventory: a read failed ({type(exc).__name__})",
+        ) from None
+
+
+def _evaluate(request: InventoryRequest, rules: Sequence[Rule], index: RuleIndex) -> GitScanOutput:
     """The work follows what is distinct, not the number of refs x rules: the rules' names go
     into a temporary table joined on the packages' (name, version) index, so only lockfile
     contents with a row some rule may hit are decoded and matched (once each); every commit is
@@ -360,6 +388,8 @@ def _freshness(db: Database, now: int, at: int, explicit_at: bool, out: GitScanO
         "SELECT name, last_read_at, last_error FROM repositories ORDER BY name"
     ):
         if last_error is not None:
+            if not isinstance(last_error, str):
+                raise TypeError("repositories.last_error")
             out.errors.append(
                 ScanIssue(
                     name, f"the inventory's last read of this repository failed: {last_error}"

@@ -169,4 +169,8 @@ def _version(db: Database) -> int:
     if not db.has_table("schema_info"):
         return 0
     got = db.execute("SELECT version FROM schema_info").fetchone()
-    return int(got[0]) if got else 0
+    if got is None:
+        return 0
+    if type(got[0]) is not int:  # SQLite keeps any value: text, a blob, a real
+        raise SourceError(db.location, "not an inventory database (schema_info.version)")
+    return got[0]

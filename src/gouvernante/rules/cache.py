@@ -41,12 +41,16 @@ import msgspec
 
 from gouvernante import __version__
 from gouvernante.errors import RuleError
+from gouvernante.fs.read import read_small
 from gouvernante.rules.model import LazyRules, Rule, add_entry, rule_flags
 
 ENV = "GOUVERNANTE_RULE_CACHE"
 FORMAT = 3  # 3: a head read at load, the rules decoded on use; 2: every rule decoded at load
 _MAGIC: Final = b"GOUVRC\x00\x03"
 _PREFIX: Final = len(_MAGIC) + 32 + 4
+# Largest entry read: twice the largest rule file the loader reads (``loader.MAX_FILE_BYTES``,
+# 64 MiB); an entry is smaller than its JSON file.
+MAX_ENTRY_BYTES: Final = 128 * 1024 * 1024
 
 
 class _Head(msgspec.Struct, array_like=True):
@@ -328,10 +332,10 @@ def load(directory: str, display: str, digest: str) -> CachedFile | None:
     """The cached rules of the file ``display`` whose content hash is ``digest``; None on a miss
     (missing, truncated, damaged, foreign, of another file or format)."""
     path = _entry_path(directory, display, digest)
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError:
+    # Non-blocking, regular files only, bounded: a FIFO, a device or a link to one planted in
+    # the folder, or a file that grows while read, is a miss, never a hang or a full memory.
+    data = read_small(path, MAX_ENTRY_BYTES)
+    if not isinstance(data, bytes):
         return None
     if len(data) < _PREFIX or data[: len(_MAGIC)] != _MAGIC:
         return None
