@@ -147,6 +147,8 @@ REVIEW_EXPECTED: dict[str, dict[str, str]] = {
     # install-reachable library (via the CLI the postinstall runs) naming where its daemon's
     # service unit lives, spawning the daemon: was high (unseen sample, 2026-12-04)
     "service-manager-cli": {"GH-PERSIST-SERVICE": "medium"},
+    # an install step putting a toolchain's bin folder on PATH from ~/.zshrc, ~/.bashrc: was high
+    "toolchain-path-installer": {"GH-PERSIST-SHELL-RC": "medium"},
 }
 
 

