@@ -193,3 +193,49 @@ def test_certutil_downloading_or_decoding_stays_a_review_item(tmp_path: Path) ->
     code = "require('child_process').execSync('certutil -decode in.txt out.exe');\n"
     (tmp_path / "b").mkdir()
     assert _scan_code(tmp_path / "b", code).get("GH-INSTALL-LOLBIN") == "medium"
+
+
+ABORT_POLYFILL = """(function (self) {
+  if (!self.fetch) {
+    console.warn('fetch() is not available, cannot install the abort polyfill');
+    return;
+  }
+  var realFetch = self.fetch;
+  var fetch = function (input, init) {
+    if (init && init.signal && init.signal.aborted) return Promise.reject(new Error('Aborted'));
+    return realFetch(input, init);
+  };
+  self.fetch = fetch;
+})(typeof self !== 'undefined' ? self : globalThis);
+"""
+_TOKENS = ", ".join(f'"0x{i:040x}"' for i in range(1, 11))
+WALLET_MODULE = (
+    "var ADDRESS = /^0x[a-fA-F0-9]{40}$/;\n"
+    "function isAddress(a) { return ADDRESS.test(a); }\n"
+    "function connect() { return window.ethereum.request({ method: 'eth_requestAccounts' }); }\n"
+    "var TOKENS = [" + _TOKENS + "];\n"
+)
+FILLER = "function helper%d(a, b) { return a == null ? b : String(a).trim() || b; }\n"
+
+
+def _bundle(tmp_path: Path, filler_chars: int) -> dict[str, str]:
+    from gouvernante.heuristic.families.wallet import WALLET_REACH
+
+    filler = "".join(FILLER % i for i in range(filler_chars // 60 + 1))
+    assert filler_chars == 0 or len(filler) > WALLET_REACH
+    code = ABORT_POLYFILL + filler[:filler_chars] + WALLET_MODULE
+    return _scan_code(tmp_path, code)
+
+
+def test_a_bundles_fetch_wrapper_far_from_its_wallet_modules_is_not_a_drainer(
+    tmp_path: Path,
+) -> None:
+    """A web3 bundle: an abort-controller polyfill wraps fetch, far away a wallet module checks
+    addresses and lists tokens (truffle's bundle, unseen sample 2026-12-04: was high)."""
+    from gouvernante.heuristic.families.wallet import WALLET_REACH
+
+    assert "GH-WALLET-HIJACK" not in _bundle(tmp_path, WALLET_REACH + 2000)
+
+
+def test_the_same_parts_together_are_a_drainer(tmp_path: Path) -> None:
+    assert _bundle(tmp_path, 0).get("GH-WALLET-HIJACK") == "high"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from gouvernante.heuristic.signals import FileSignals
 from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
@@ -38,12 +39,13 @@ RX_MISSING_FETCH = re.compile(
 RX_FETCH_OR = re.compile(r"\s*(?:window|self|globalThis|global)\.fetch\s*\|\|")
 GUARD_REACH = 120  # characters between the "no fetch here" test and the assignment
 MAX_OVERRIDES = 50
+WALLET_REACH = 128_000  # characters around an override where the drainer's other parts must be
 
 
-def _override(t: TextView) -> int | None:
-    """The first network API override that is not a polyfill filling a missing fetch."""
+def _overrides(t: TextView) -> Iterator[int]:
+    """Network API overrides that are not a polyfill filling a missing fetch."""
     if not t.may(RX_NET_OVERRIDE):
-        return None
+        return
     text = t.text
     for count, m in enumerate(RX_NET_OVERRIDE.finditer(text)):
         if count >= MAX_OVERRIDES:
@@ -53,23 +55,32 @@ def _override(t: TextView) -> int | None:
             or RX_FETCH_OR.match(text, m.end())
         ):
             continue
-        return m.start()
-    return None
+        yield m.start()
 
 
-def _wallet_hijack(s: FileSignals) -> Detection | None:
-    override = _override(s.t)
-    if override is None:
-        return None
-    text = s.text
-    chains = sum(1 for r in (RX_ADDR_ETH, RX_ADDR_B58, RX_ADDR_BECH32) if r.search(text))
-    addr_list = len({m.group(0).lower() for m in RX_ADDR_LITERAL.finditer(text)}) >= 8
-    hook = s.t.find(RX_ETH_HOOK) is not None
+def _confidence_at(text: str, override: int) -> Detection | None:
+    """The drainer's parts (address patterns or lists, a wallet hook) around one override: one
+    payload holds them together; a bundle's fetch wrapper (an abort-controller polyfill) and its
+    wallet modules sit far apart."""
+    region = text[max(0, override - WALLET_REACH) : override + WALLET_REACH]
+    chains = sum(1 for r in (RX_ADDR_ETH, RX_ADDR_B58, RX_ADDR_BECH32) if r.search(region))
+    addr_list = len({m.group(0).lower() for m in RX_ADDR_LITERAL.finditer(region)}) >= 8
+    hook = RX_ETH_HOOK.search(region) is not None
     if (chains or addr_list) and (hook or chains >= 2 or addr_list):
         return found(HIGH, override)
     if chains:
         return found(MEDIUM, override)
     return None
+
+
+def _wallet_hijack(s: FileSignals) -> Detection | None:
+    best: Detection | None = None
+    for override in _overrides(s.t):
+        got = _confidence_at(s.text, override)
+        if got is not None and got.confidence is HIGH:
+            return got
+        best = best or got
+    return best
 
 
 WALLET_HIJACK = Pattern(
