@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from gouvernante.cli import main
+from gouvernante.lockfiles import npm
 
 RULES = {
     "schema_version": "1.0.0",
@@ -339,9 +340,7 @@ def _npm(packages: dict[str, object], version: int = 3, root_deps: bool = True) 
 _A = {"version": "1.0.0", "resolved": "https://registry.npmjs.org/a/-/a-1.0.0.tgz"}
 
 
-@pytest.mark.xfail(
-    strict=True, reason="not fixed yet: no check that a dependency names an entry (decision 0029)"
-)
+@pytest.mark.parametrize("lean", [False, True], ids=["whole-decode", "big-file-path"])
 @pytest.mark.parametrize(
     "text",
     [
@@ -360,8 +359,29 @@ _A = {"version": "1.0.0", "resolved": "https://registry.npmjs.org/a/-/a-1.0.0.tg
     ],
     ids=["v3-root", "v2-root", "v3-transitive", "v3-workspace"],
 )
-def test_npm_dependency_without_entry_is_an_error(tmp_path: Path, text: str) -> None:
+def test_npm_dependency_without_entry_is_an_error(
+    tmp_path: Path, text: str, lean: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if lean:  # the big-file path (entries kept as text) for any size
+        monkeypatch.setattr(npm, "LEAN_BYTES", 0)
     assert _scan(tmp_path, "package-lock.json", text) == ERROR
+
+
+def test_npm_dependency_answered_up_the_folders_is_no_error(tmp_path: Path) -> None:
+    # a workspace's dependency answered by the root's node_modules, a nested one by its own
+    text = _npm(
+        {
+            "node_modules/ws": {"resolved": "packages/ws", "link": True},
+            "packages/ws": {"name": "ws", "devDependencies": {"a": "^1.0.0"}},
+            "node_modules/a": {**_A, "dependencies": {"b": "^2.0.0"}},
+            "node_modules/a/node_modules/b": {
+                "version": "2.0.0",
+                "resolved": "https://registry.npmjs.org/b/-/b-2.0.0.tgz",
+            },
+        },
+        root_deps=False,
+    )
+    assert _scan(tmp_path, "package-lock.json", text) == CLEAN
 
 
 def test_npm_unanswered_optional_and_peer_dependencies_are_not_errors(tmp_path: Path) -> None:

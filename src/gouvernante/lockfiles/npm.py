@@ -47,6 +47,7 @@ from gouvernante.model import (
     PackageTable,
     Source,
 )
+from gouvernante.safetext import key_segment
 
 _NO_RAW = msgspec.Raw(b"")
 
@@ -255,10 +256,13 @@ def _parse_lean(data: bytes, fmt: LockfileFormat, path: str, skip: int = 0) -> L
     index = cast("dict[str, int]", raws)
     entries = _LazyEntries(data, index, list(raws))
     named: dict[str, str] = {}
-    pairs = _checked_entries(raws, entries, opening.end(), named)
+    declared = _Declared()
+    pairs = _checked_entries(raws, entries, opening.end(), named, declared)
     del raws
     try:
-        return _parse_packages(header, entries, data, fmt, path, pairs=pairs, named=named)
+        return _parse_packages(
+            header, entries, data, fmt, path, pairs=pairs, named=named, declared=declared
+        )
     except _WholeDecodeNeeded:
         return None
 
@@ -276,7 +280,11 @@ class _WholeDecodeNeeded(Exception):
 
 
 def _checked_entries(
-    raws: dict[str, msgspec.Raw], entries: _LazyEntries, pos: int, named: dict[str, str]
+    raws: dict[str, msgspec.Raw],
+    entries: _LazyEntries,
+    pos: int,
+    named: dict[str, str],
+    declared: _Declared,
 ) -> Iterator[tuple[str, _Entry]]:
     """Every entry checked and decoded by the typed decoder as the whole-file decode would, a
     chunk at a time (only one chunk decoded at once); meanwhile each entry's text is located in
@@ -311,6 +319,7 @@ def _checked_entries(
         grouped = chain.from_iterable(map(repeat, groups, repeat(_GROUP)))
         index.update(zip(keys, grouped, strict=False))
         del chunk
+        declared.add(decoded)  # (decoded here: the chunk's bytes are not kept)
         if any(map(_NAME_OF, decoded)):  # the root, workspaces, aliases: a few
             named.update((key, e.name) for key, e in zip(keys, decoded, strict=True) if e.name)
         yield from zip(keys, decoded, strict=True)
@@ -365,6 +374,7 @@ def _parse_packages(
     *,
     pairs: Iterable[tuple[str, _Entry]] | None = None,
     named: dict[str, str] | None = None,
+    declared: _Declared | None = None,
 ) -> LockfileGraph:
     """``pairs``: the entries in file order, when ``entries`` decodes them on lookup; ``named``:
     then filled (as ``pairs`` is read) with the entries that carry a ``name``, and the names
@@ -440,15 +450,107 @@ def _parse_packages(
         folder = entries[target]
         importers.append(Importer(target, folder.name or link_names.get(target) or target, target))
     notes = _skip_note(len(skipped))
-    if skipped or bad_versions:  # husks and entries not read are no nodes: nothing resolves to them
-        entries = _without(entries, set(skipped) | set(bad_versions))
-    details = _PackagesDetails(entries, links, data)
-    errors = tuple(
+    errors = [
         f"packages[{key!r}]: version is not a semver version and no registry tarball URL gives"
         " one: this entry cannot be checked"
         for key in bad_versions
-    )
-    return LockfileGraph(fmt, table, importers, (), details, notes, entry_errors=errors)
+    ]
+    # (before the husks and unread entries go: an entry answers its dependents, read or not)
+    errors.extend(_unanswered(entries, links, folders, declared))
+    if skipped or bad_versions:  # husks and entries not read are no nodes: nothing resolves to them
+        entries = _without(entries, set(skipped) | set(bad_versions))
+    details = _PackagesDetails(entries, links, data)
+    return LockfileGraph(fmt, table, importers, (), details, notes, entry_errors=tuple(errors))
+
+
+_NAMES_DECODER = msgspec.json.Decoder(dict[str, msgspec.Raw])
+
+
+def _declared_maps(key: str, entry: _Entry) -> tuple[tuple[str, msgspec.Raw], ...]:
+    """The dependency maps of an entry that npm installs whole: a package's ``dependencies``,
+    and a folder's (the root, a workspace) ``devDependencies`` too. Optional and peer
+    dependencies may be left unanswered (a platform's package, a peer the parent provides)."""
+    if key.startswith("node_modules/") or "/node_modules/" in key:
+        return (("dependencies", entry.dependencies),)
+    return (("dependencies", entry.dependencies), ("devDependencies", entry.devDependencies))
+
+
+def _unanswered(
+    entries: Mapping[str, _Entry],
+    links: Mapping[str, str],
+    folders: Sequence[str],
+    declared: _Declared | None,
+) -> list[str]:
+    """Every dependency no entry answers (``_Declared``); ``declared``: the names the big-file
+    path collected as it checked the entries, else they are collected here."""
+    if declared is None:
+        declared = _Declared()
+        declared.add(entries.values())
+    for key in ("", *folders):  # the root's and workspaces' devDependencies are installed too
+        folder = entries.get(key)
+        if folder is not None and folder.devDependencies:
+            declared.add_map(folder.devDependencies)
+    return declared.unanswered(entries, links)
+
+
+class _Declared:
+    """The names the entries depend on (``_declared_maps``), collected as the parse reads
+    them, then checked: each must be answered by an entry, as require() looks up (npm ls calls
+    one that is not "missing", and npm install fetches whatever the registry serves for it). A
+    file cut, edited or badly merged may have lost the entry of the very package a rule names.
+    Cost: the names of every ``dependencies`` map decoded (~0.8 us an entry)."""
+
+    __slots__ = ("_bad", "_names")
+
+    def __init__(self) -> None:
+        self._names: set[str] = set()
+        self._bad: bool = False  # a map that is no object of names: worded by ``unanswered``
+
+    def add(self, entries: Iterable[_Entry]) -> None:
+        update = self._names.update
+        decode = _NAMES_DECODER.decode
+        try:
+            for entry in entries:
+                if entry.dependencies and not entry.link:
+                    update(decode(entry.dependencies))
+        except (msgspec.MsgspecError, ValueError, RecursionError):
+            self._bad = True
+
+    def add_map(self, raw: msgspec.Raw) -> None:
+        try:
+            self._names.update(_NAMES_DECODER.decode(raw))
+        except (msgspec.MsgspecError, ValueError, RecursionError):
+            self._bad = True
+
+    def unanswered(self, entries: Mapping[str, _Entry], links: Mapping[str, str]) -> list[str]:
+        # A top-level entry answers any dependency of its name (require() ends there): only the
+        # others are resolved, dependent by dependent (rare but for monorepos), and a map that
+        # did not decode is worded there.
+        missing = {name for name in self._names if "node_modules/" + name not in entries}
+        if not missing and not self._bad:
+            return []
+        errors: list[str] = []
+        decode = _NAMES_DECODER.decode
+        for key, entry in entries.items():
+            if entry.link or key in links:
+                continue
+            for field, raw in _declared_maps(key, entry):
+                if not raw:
+                    continue
+                try:
+                    names = decode(raw)
+                except (msgspec.MsgspecError, ValueError, RecursionError):
+                    where = f"packages{key_segment(key)}.{field}"
+                    errors.append(f"{where}: not an object of dependency names")
+                    continue
+                for name in missing.intersection(names):
+                    if _resolve(key, name, entries) is None:
+                        errors.append(
+                            f"packages{key_segment(key)}.{field}{key_segment(name)}: no entry"
+                            " answers this dependency (npm ls: missing; a cut, edited or badly"
+                            " merged lockfile?)"
+                        )
+        return errors
 
 
 _DISCARD = deque[str](maxlen=0).append  # the big-file path keeps no name per entry
