@@ -42,6 +42,7 @@ GROUPS = {
     "test_signals": "SIGTERM / SIGINT during a parallel scan",
     "test_bounded": "bounded work: globs, YAML alias bombs, limits",
     "test_rule_ids": "rule ids and titles, --id as a file name",
+    "test_input_readers": "every input reader fed garbage: no traceback, no planted bytes echoed",
 }
 
 
