@@ -394,3 +394,21 @@ def test_npm_unanswered_optional_and_peer_dependencies_are_not_errors(tmp_path: 
         "peerDependencies": {"react": "*"},
     }
     assert _scan(tmp_path, "package-lock.json", _npm({"node_modules/evil": evil})) == CLEAN
+
+
+@pytest.mark.parametrize("lean", [False, True], ids=["whole-decode", "big-file-path"])
+@pytest.mark.parametrize(
+    "key", ["node_modules\\evil", "node_modules\\a\\node_modules\\evil", "node_modules/a\\..\\evil"]
+)
+def test_npm_windows_separator_in_a_key_is_the_package_npm_installs(
+    tmp_path: Path, key: str, lean: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """npm on Windows installs ``node_modules\\evil`` as ``node_modules/evil``: read as a folder
+    of the project, the compromised package scanned CLEAN."""
+    if lean:
+        monkeypatch.setattr(npm, "LEAN_BYTES", 0)
+    evil = {"version": "1.0.1", "resolved": "https://registry.npmjs.org/evil/-/evil-1.0.1.tgz"}
+    packages: dict[str, object] = {key: evil}
+    if "\\a\\" in key:
+        packages["node_modules/a"] = _A
+    assert _scan(tmp_path, "package-lock.json", _npm(packages, root_deps=False)) == FINDINGS

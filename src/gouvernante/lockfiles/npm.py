@@ -620,13 +620,14 @@ def _without(entries: Mapping[str, _Entry], keys: set[str]) -> Mapping[str, _Ent
 
 def _normalised_keys(entries: dict[str, _Entry], path: str) -> dict[str, _Entry]:
     """Keys as npm installs them: ``node_modules/x/../pkg``, ``node_modules//pkg``,
-    ``node_modules/./pkg`` and a trailing ``/`` name the folder ``node_modules/pkg``. The map is
-    returned as it is when no key needs it (the common case)."""
+    ``node_modules/./pkg``, a trailing ``/`` and ``node_modules\\pkg`` (a Windows separator, as
+    npm on Windows reads it) name the folder ``node_modules/pkg``. The map is returned as it is
+    when no key needs it (the common case)."""
     if not _odd_keys(entries):
         return entries
     out: dict[str, _Entry] = {}
     for key, entry in entries.items():
-        norm = posixpath.normpath(key) if key else key
+        norm = posixpath.normpath(key.replace("\\", "/")) if key else key
         if norm in (".", "..") or norm.startswith("../") or norm.startswith("/"):
             raise LockfileError(
                 path, "package key outside the project", json_path=f"packages[{key!r}]"
@@ -648,12 +649,14 @@ def _odd_keys(keys: Iterable[str]) -> bool:
     joined = "\n".join(keys)
     if joined.count("\n") != len(keys) - 1:
         return _odd_keys_one_by_one(keys)
-    odd = "/." in joined or "//" in joined or "/\n" in joined or "\n./" in joined
+    odd = "/." in joined or "//" in joined or "/\n" in joined or "\n./" in joined or "\\" in joined
     return odd or joined.endswith("/") or joined.startswith("./")
 
 
 def _odd_keys_one_by_one(keys: Iterable[str]) -> bool:
-    return any("/." in k or "//" in k or k.endswith("/") or k.startswith("./") for k in keys)
+    return any(
+        "/." in k or "//" in k or "\\" in k or k.endswith("/") or k.startswith("./") for k in keys
+    )
 
 
 def _table(
