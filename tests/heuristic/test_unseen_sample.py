@@ -33,6 +33,11 @@ DECODERS = {
         "let s = '';\n"
         "for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i] ^ k.charCodeAt(i % 5));\n"
     ),
+    "cycled-key": (
+        "let s = '';\n"
+        "for (let i = 0; i < d.length; i++)\n"
+        "  s += String.fromCharCode(d.charCodeAt(i) ^ k.charCodeAt(i % k.length));\n"
+    ),
     "buffer": (
         "const out = [];\n"
         "for (let i = 0; i < enc.length; i++) out.push(enc.charCodeAt(i) ^ 23);\n"

@@ -120,6 +120,12 @@ RX_XOR_BUILDER = rx(
 # XORs char codes too, but into a number: no text is built from the result.
 RX_TO_TEXT = re.compile(r"fromCharCode|fromCodePoint|TextDecoder|Buffer\.from\s*\(")
 TEXT_REACH = 400  # characters between the XOR and the call that builds text from it
+# ``a.charCodeAt(i) ^ b.charCodeAt(i)``: two strings of one length combined byte by byte, what the
+# byte-string crypto of bundled libraries does (node-forge's masks); a decoder cycles a short key
+# (``k.charCodeAt(i % k.length)``) or uses a constant.
+RX_SAME_INDEX = re.compile(
+    r"\.charCodeAt\s*\(\s*([\w$]+)\s*\)\s*\^\s*[\w$.]+\.charCodeAt\s*\(\s*\1\s*\)"
+)
 MAX_XOR = 200  # XOR sites looked at per file
 
 
@@ -131,6 +137,8 @@ def _xor_decoder(t: TextView) -> int | None:
     for count, m in enumerate(RX_XOR_BUILDER.finditer(text)):
         if count >= MAX_XOR:
             break
+        if RX_SAME_INDEX.match(text, max(0, m.start() - 1)):
+            continue  # two byte strings XORed position by position: a mask (PSS, OAEP, xorBytes)
         if RX_TO_TEXT.search(text, max(0, m.start() - TEXT_REACH), m.end() + TEXT_REACH):
             return m.start()
     return None
