@@ -6,7 +6,7 @@ import re
 
 from gouvernante.heuristic.signals import FileSignals
 from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
-from gouvernante.heuristic.views import rx
+from gouvernante.heuristic.views import TextView, rx
 from gouvernante.vocab import Severity
 
 RX_AI_FLAG = rx(
@@ -26,9 +26,32 @@ RX_SECRET_PROMPT = rx(
 )  # fmt: skip
 
 
+LAUNCH_REACH = 300  # characters between the CLI's name and the flag it is started with
+MAX_FLAGS = 50
+
+
+def _launch(t: TextView) -> int | None:
+    """A flag given to an AI CLI named beside it (``{cmd: "gemini", args: ["--yolo", ...]}``,
+    ``claude --dangerously-skip-permissions -p``). The CLI's own help and option checks name its
+    flags far from any command that starts it."""
+    if t.search(RX_AI_FLAG) is None:
+        return None
+    text = t.text
+    for count, m in enumerate(RX_AI_FLAG.finditer(text)):
+        if count >= MAX_FLAGS:
+            break
+        lo, hi = max(0, m.start() - LAUNCH_REACH), m.end() + LAUNCH_REACH
+        if RX_AI_CLI.search(text, lo, hi):
+            return m.start()
+    flag = RX_AI_FLAG.search(t.decoded) if t.decoded else None
+    return t.map_decoded(flag.start()) if flag is not None else None
+
+
 def _ai_agent(s: FileSignals) -> Detection | None:
-    at = s.t.search(RX_AI_FLAG)
-    if at is None or s.t.search(RX_AI_CLI) is None or s.proc is None:
+    if s.proc is None or s.t.search(RX_AI_CLI) is None:
+        return None
+    at = _launch(s.t)
+    if at is None:
         return None
     strong = s.install or s.t.find(RX_SECRET_PROMPT) is not None
     return found(HIGH if strong else MEDIUM, at)
