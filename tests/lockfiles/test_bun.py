@@ -580,3 +580,22 @@ def test_mutated_real_files(case: str, where: int, junk: bytes) -> None:
     data = (FIXTURES / case / "bun.lock").read_bytes()
     at = where % len(data)
     _exercise(data[:at] + junk + data[at + len(junk) :])
+
+
+@pytest.mark.parametrize("case", TEXT_CASES)
+def test_a_key_given_twice_is_refused_in_any_layout(case: str) -> None:
+    # bun's layout (one member a line) is checked line by line; any other (here: minified) is
+    # read again with every member kept. The real files have no repeated key either way.
+    text = (FIXTURES / case / "bun.lock").read_text()
+    minified = json.dumps(json.loads(bun_lock.strip_jsonc(text)), separators=(",", ":"))
+    assert bun_lock._layout_keys(bun_lock.strip_jsonc(text)) is not None
+    assert bun_lock._layout_keys(minified) is None
+    for layout in (text, minified):
+        assert len(_parse(layout).packages) == len(_load(case)[1].packages)
+    line = next(ln for ln in text.split("\n") if ln.startswith('    "is-odd": ['))
+    twice = text.replace(line, f"{line}\n{line}")
+    twice_minified = minified.replace('"packages":{', '"packages":{"is-odd":["x@1.0.0"],')
+    for damaged in (twice, twice_minified):
+        with pytest.raises(LockfileError, match="a package key given twice") as info:
+            _parse(damaged)
+        assert info.value.json_path == "packages['is-odd']"

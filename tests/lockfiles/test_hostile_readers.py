@@ -301,9 +301,6 @@ _BUN_TWICE = """{
 """
 
 
-@pytest.mark.xfail(
-    strict=True, reason="not fixed yet: msgspec keeps the last of a repeated key (decision 0029)"
-)
 @pytest.mark.parametrize(
     "text",
     [

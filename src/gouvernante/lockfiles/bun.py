@@ -186,13 +186,22 @@ def _cut(text: str, spans: Sequence[tuple[int, int]]) -> str:
 
 def parse(data: bytes, path: str) -> LockfileGraph:
     text = decode_text(data, path)
-    lock = _decode(strip_jsonc(text).encode("utf-8"), path)
+    stripped = strip_jsonc(text)
+    lock = _decode(stripped.encode("utf-8"), path)
     if lock.lockfileVersion not in SUPPORTED_VERSIONS:
         raise LockfileError(
             path,
             f"unsupported bun.lock version {version_label(lock.lockfileVersion)}"
             " (supported: 0, 1, 2)",
             json_path="lockfileVersion",
+        )
+    repeated = _repeated_package_key(stripped, len(lock.packages))
+    if repeated is not None:
+        raise LockfileError(
+            path,
+            "a package key given twice (bun refuses the file; the decoder would keep the last"
+            " entry only: a hand-edited or badly merged lockfile)",
+            json_path=_entry_path(repeated),
         )
 
     versions_by_folder = {folder: ws.version or "" for folder, ws in lock.workspaces.items()}
@@ -247,6 +256,80 @@ def parse(data: bytes, path: str) -> LockfileGraph:
     return LockfileGraph(
         LockfileFormat.BUN, packages, importers, details=details, entry_errors=errors
     )
+
+
+# bun's layout of the packages object: its opening line, then one member a line.
+_PACKAGES_OPENING = re.compile(r'^  "packages"[ \t]*:[ \t]*\{[ \t]*\n', re.M)
+_MEMBER = re.compile(r'[ \t]*("[^"\\\n]*(?:\\.[^"\\\n]*)*")[ \t]*:[ \t]*(\[[^\n]*\])[ \t]*,?[ \t]*')
+_RAW_LIST = msgspec.json.Decoder(list[msgspec.Raw])
+
+
+def _repeated_package_key(stripped: str, decoded: int) -> str | None:
+    """A key the ``packages`` object holds twice (the decoder keeps the last value only, so the
+    first entry would be lost: bun itself refuses such a file, "Duplicate package path"), or
+    None. In bun's layout (one member a line) the keys are read line by line; any other layout
+    is read again by ``json`` with every member kept."""
+    keys = _layout_keys(stripped)
+    if keys is None or len(keys) < decoded:
+        return _repeated_by_json(stripped)
+    return _first_repeat(keys) if len(keys) > decoded else None
+
+
+def _first_repeat(keys: Sequence[str]) -> str | None:
+    seen: set[str] = set()
+    for key in keys:
+        if key in seen:
+            return key
+        seen.add(key)
+    return None
+
+
+def _layout_keys(stripped: str) -> list[str] | None:
+    """The ``packages`` keys in file order when each member stands alone on its line, else
+    None. A line whose value is not one JSON value (two members on it) fails the decode."""
+    opening = _PACKAGES_OPENING.search(stripped)
+    if opening is None:
+        return None
+    end = stripped.find("\n  }", opening.end() - 1)
+    if end < 0:
+        return None
+    keys: list[str] = []
+    values: list[str] = []
+    for line in stripped[opening.end() : end + 1].split("\n"):
+        if not line or line.isspace():
+            continue
+        member = _MEMBER.fullmatch(line)
+        if member is None:
+            return None
+        raw, value = member.groups()
+        key = raw[1:-1] if "\\" not in raw else _unquote(raw)
+        if key is None:
+            return None
+        keys.append(key)
+        values.append(value)
+    try:
+        _RAW_LIST.decode(("[" + ",".join(values) + "]").encode("utf-8"))
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    return keys
+
+
+def _repeated_by_json(stripped: str) -> str | None:
+    """The exact reading, for a file not in bun's layout: every object's members kept."""
+    repeats: dict[int, str] = {}
+
+    def members(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        out = dict(pairs)
+        if len(out) != len(pairs):
+            repeats[id(out)] = _first_repeat([key for key, _ in pairs]) or ""
+        return out
+
+    try:
+        doc = json.loads(stripped, object_pairs_hook=members)
+    except (ValueError, RecursionError):
+        return None  # the decoder already read it: not reached
+    packages = doc.get("packages") if isinstance(doc, dict) else None
+    return repeats.get(id(packages)) if packages is not None else None
 
 
 def _decode(data: bytes, path: str) -> _Lock:
