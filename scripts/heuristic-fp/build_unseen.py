@@ -88,6 +88,7 @@ def cmd_scan(work: Path, out: Path, src: str | None) -> int:
     corpus = set(load_names(work, CORPUS_LIMIT))
     top = set((work / "unseen-names.txt").read_text(encoding="utf-8").split())
     packages: set[str] = set()
+    picked_versions: set[str] = set()
     findings: dict[tuple[str, ...], dict[str, object]] = {}
     elapsed = 0.0
     scanned_folders = 0
@@ -108,7 +109,12 @@ def cmd_scan(work: Path, out: Path, src: str | None) -> int:
         n_tree = sum(int(m.group(1)) for n in notes if (m := RX_FOLDERS.search(n)))
         scanned_folders += n_tree
         print(f"{tree.name}: {n_tree} package folders, {dt:.1f} s", flush=True)
-        packages.update(installed(tree))
+        got = installed(tree)
+        packages.update(got)
+        for ident, folder in got.items():
+            name = ident.rsplit("@", 1)[0]
+            if name in top and folder == str(tree / "node_modules" / name):
+                picked_versions.add(ident)
         for f in data["findings"]:
             if f.get("type") != "heuristic":
                 continue
@@ -123,12 +129,21 @@ def cmd_scan(work: Path, out: Path, src: str | None) -> int:
         f"{len(unseen)} of them have a name not on the corpus list; "
         f"{len(top & names)} picked names installed"
     )
-    print(f"scan time: {elapsed:.1f} s for {scanned_folders} package folders (all trees)")
-    high = [f for f in findings.values() if f.get("confidence") == "high"]
-    per = 1000 / len(packages) if packages else 0.0
-    print(f"high (verdict-changing): {len(high)} = {len(high) * per:.2f} per 1,000")
-    review = len(findings) - len(high)
-    print(f"review: {review} = {review * per:.2f} per 1,000")
+    (work / "picked-versions.txt").write_text("\n".join(sorted(picked_versions)) + "\n")
+    per_pkg = 1000 * elapsed / scanned_folders if scanned_folders else 0.0
+    print(
+        f"scan time: {elapsed:.1f} s wall for {scanned_folders} package folders (all trees, "
+        f"a release in several trees counted in each) = {per_pkg:.2f} ms per package folder"
+    )
+    for label, idents in (("all", packages), ("names not on the corpus list", unseen)):
+        hits = [f for f in findings.values() if f"{f.get('package')}@{f.get('version')}" in idents]
+        high = [f for f in hits if f.get("confidence") == "high"]
+        per = 1000 / len(idents) if idents else 0.0
+        print(
+            f"{label}: {len(idents)} packages; high (verdict-changing) {len(high)} = "
+            f"{len(high) * per:.2f} per 1,000; review {len(hits) - len(high)} = "
+            f"{(len(hits) - len(high)) * per:.2f} per 1,000"
+        )
     for (rule, pkg, ver, rel, line), f in sorted(findings.items()):
         side = "unseen" if pkg not in corpus else "corpus-listed"
         print(f"| {f.get('confidence')} | {rule} | {pkg}@{ver} ({side}) | {rel}:{line} |")
