@@ -157,10 +157,10 @@ def entry_errors(graph: LockfileGraph, index: RuleIndex) -> list[str]:
     else node id), never by the version's text."""
     errors = list(graph.entry_errors)
     table = graph.table
-    by_name = index.by_name
-    positions = [i for i in table.positions_named(by_name) if table.version(i)]
+    positions = [i for i in table.positions_named(index.names) if table.version(i)]
     if not positions:
         return errors
+    by_name = index.by_name  # (a dropper matches any version: only version rules need one)
     from gouvernante.safetext import key_segment, shown  # noqa: PLC0415 - errors only
     from gouvernante.semver import try_parse_version  # noqa: PLC0415 - see package_hits
 
@@ -168,7 +168,7 @@ def entry_errors(graph: LockfileGraph, index: RuleIndex) -> list[str]:
         if try_parse_version(table.version(position)) is not None:
             continue
         pkg = table[position]
-        if pkg.source is Source.LOCAL:
+        if pkg.source is Source.LOCAL or pkg.name not in by_name:
             continue
         line = graph.details.line_of(pkg.id)
         where = f"line {line}" if line is not None else f"packages{key_segment(pkg.id)}"
