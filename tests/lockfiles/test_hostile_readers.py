@@ -409,3 +409,21 @@ def test_npm_windows_separator_in_a_key_is_the_package_npm_installs(
     if "\\a\\" in key:
         packages["node_modules/a"] = _A
     assert _scan(tmp_path, "package-lock.json", _npm(packages, root_deps=False)) == FINDINGS
+
+
+def test_npm_a_malformed_map_does_not_stop_the_dependency_check() -> None:
+    """A dependencies value that is no object is an entry error, and the entries after it are
+    still checked (the names are collected in one pass that such a map interrupts)."""
+    text = _npm(
+        {
+            "node_modules/a": {**_A, "dependencies": "not a map"},
+            "node_modules/b": {**_A, "dependencies": {"evil": "^1.0.0"}},
+        },
+        root_deps=False,
+    )
+    graph = npm.parse(text.encode(), "package-lock.json")
+    assert list(graph.entry_errors) == [
+        "packages['node_modules/a'].dependencies: not an object of dependency names",
+        "packages['node_modules/b'].dependencies['evil']: no entry answers this dependency"
+        " (npm ls: missing; a cut, edited or badly merged lockfile?)",
+    ]

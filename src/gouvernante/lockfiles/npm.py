@@ -529,6 +529,8 @@ class _Declared:
         missing = {name for name in self._names if "node_modules/" + name not in entries}
         if not missing and not self._bad:
             return []
+        # a map that did not decode stopped the collection: every name is looked at then
+        everything = self._bad
         errors: list[str] = []
         decode = _NAMES_DECODER.decode
         for key, entry in entries.items():
@@ -543,7 +545,7 @@ class _Declared:
                     where = f"packages{key_segment(key)}.{field}"
                     errors.append(f"{where}: not an object of dependency names")
                     continue
-                for name in missing.intersection(names):
+                for name in names if everything else missing.intersection(names):
                     if _resolve(key, name, entries) is None:
                         errors.append(
                             f"packages{key_segment(key)}.{field}{key_segment(name)}: no entry"
