@@ -134,20 +134,37 @@ def main() -> int:
     names = load_names(work, args.limit)
     (work / "names.txt").write_text("\n".join(names) + "\n")
     print(f"{len(names)} names from {LIST_PACKAGE}", flush=True)
+    install_batches(
+        work,
+        names,
+        start=args.start,
+        batch=args.batch,
+        folder=f"{args.prefix}{{:03d}}",
+        shard=(shard, shards),
+    )
+    return 0
+
+
+def install_batches(
+    work: Path, names: list[str], *, start: int, batch: int, folder: str, shard: tuple[int, int]
+) -> None:
+    """Install ``names[start:]`` a batch at a time into ``work/trees/<folder.format(batch
+    index)>``, the batches whose index is ``shard[0]`` modulo ``shard[1]``; a finished batch is
+    marked ``.done`` and skipped when run again; names npm could not install are appended to
+    ``unavailable-<shard>.txt``."""
     bad: list[str] = []
-    for i in range(args.start, len(names), args.batch):
-        tree = work / "trees" / f"{args.prefix}{i // args.batch:03d}"
-        if (i // args.batch) % shards != shard or (tree / ".done").exists():
+    for i in range(start, len(names), batch):
+        tree = work / "trees" / folder.format(i // batch)
+        if (i // batch) % shard[1] != shard[0] or (tree / ".done").exists():
             continue
-        chunk = names[i : i + args.batch]
+        chunk = names[i : i + batch]
         print(f"batch {tree.name}: {len(chunk)} names", flush=True)
         install(tree, chunk, bad)
         tree.mkdir(parents=True, exist_ok=True)
         (tree / ".done").write_text("")
-        with open(work / f"unavailable-{shard}.txt", "a", encoding="utf-8") as fh:
+        with open(work / f"unavailable-{shard[0]}.txt", "a", encoding="utf-8") as fh:
             fh.writelines(f"{n}\n" for n in bad)
         bad.clear()
-    return 0
 
 
 if __name__ == "__main__":

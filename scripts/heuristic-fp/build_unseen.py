@@ -30,11 +30,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from build_corpus import install, load_names  # noqa: E402
+from build_corpus import install_batches, load_names  # noqa: E402
 from corpus_scan import finished  # noqa: E402
 
 CORPUS_LIMIT = 9000  # build_corpus.py's --limit default: the names.txt of the corpus
-GOUVERNANTE = "/work/venv/bin/gouvernante"
 RX_FOLDERS = re.compile(r"heuristic: scanned (\d+) package folders")
 
 
@@ -52,19 +51,7 @@ def cmd_install(work: Path, batch: int, shard: str) -> int:
     names = [n for n in names if n not in corpus]
     (work / "unseen-names.txt").write_text("\n".join(names) + "\n")
     i_shard, n_shards = (int(x) for x in shard.split("/"))
-    bad: list[str] = []
-    for i in range(0, len(names), batch):
-        tree = work / "trees" / f"u{i // batch:02d}"
-        if (i // batch) % n_shards != i_shard or (tree / ".done").exists():
-            continue
-        chunk = names[i : i + batch]
-        print(f"batch {tree.name}: {len(chunk)} names", flush=True)
-        install(tree, chunk, bad)
-        tree.mkdir(parents=True, exist_ok=True)
-        (tree / ".done").write_text("")
-        with open(work / f"unavailable-{i_shard}.txt", "a", encoding="utf-8") as fh:
-            fh.writelines(f"{n}\n" for n in bad)
-        bad.clear()
+    install_batches(work, names, start=0, batch=batch, folder="u{:02d}", shard=(i_shard, n_shards))
     return 0
 
 
@@ -98,7 +85,17 @@ def cmd_scan(work: Path, out: Path, src: str | None) -> int:
         report = out / f"{tree.name}.json"
         t0 = time.perf_counter()
         subprocess.run(
-            [GOUVERNANTE, "-heuristic", "-dir", str(tree), "-json", "-output", str(report)],
+            [
+                sys.executable,
+                "-m",
+                "gouvernante",
+                "-heuristic",
+                "-dir",
+                str(tree),
+                "-json",
+                "-output",
+                str(report),
+            ],
             check=False,
             env={**os.environ, "PYTHONPATH": src} if src else None,
         )
