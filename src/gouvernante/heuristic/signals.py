@@ -288,13 +288,8 @@ class FileSignals:
     def env_dump(self) -> int | None:
         """The whole environment read; not the variables of one prefix (``Object.keys(
         process.env).filter(k => /^debug_/i.test(k))``: debug's options, a bundler's VITE_*)."""
-        t = self.t
-        if not t.may(RX_ENV_DUMP):
-            return None
-        text = t.text
-        for count, m in enumerate(RX_ENV_DUMP.finditer(text)):
-            if count >= MAX_DUMPS:
-                break
+        text = self.t.text
+        for m in self.t.matches(RX_ENV_DUMP, MAX_DUMPS):
             if not RX_PREFIX_FILTER.match(text, m.end()):
                 return m.start()
         return None
@@ -323,12 +318,12 @@ class FileSignals:
         first = t.search(RX_EXFIL_HOST)
         if first is None or not _not_destination(t.text, first):
             return first  # (a decoded host maps to its literal, which holds no "*.")
-        for view, mapped in ((t.text, False), (t.decoded, True)):
-            for count, m in enumerate(RX_EXFIL_HOST.finditer(view)):
-                if count >= MAX_HOSTS:
-                    break
-                if not _not_destination(view, m.start()):
-                    return t.map_decoded(m.start()) if mapped else m.start()
+        for m in t.matches(RX_EXFIL_HOST, MAX_HOSTS):
+            if not _not_destination(t.text, m.start()):
+                return m.start()
+        for m in t.matches(RX_EXFIL_HOST, MAX_HOSTS, decoded=True):
+            if not _not_destination(t.decoded, m.start()):
+                return t.map_decoded(m.start())
         return None
 
     @_Once

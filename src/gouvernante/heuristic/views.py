@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import islice
 from types import ModuleType
 
 _acrs: ModuleType | None
@@ -473,6 +474,15 @@ class TextView:
         if rx.search(self.text, max(0, lo), hi) is not None:
             return True
         return any(lo <= self._map(m.start()) < hi for m in rx.finditer(self.decoded))
+
+    def matches(
+        self, rx: re.Pattern[str], limit: int, *, decoded: bool = False
+    ) -> Iterator[re.Match[str]]:
+        """The first ``limit`` matches in the text (``decoded``: in the decoded view, offsets of
+        that view), none when ``rx`` cannot match here: bounded work for the patterns that judge
+        each match by its surroundings, whatever a hostile file repeats."""
+        if self.may(rx):
+            yield from islice(rx.finditer(self.decoded if decoded else self.text), limit)
 
     def iter_all(self, rx: re.Pattern[str]) -> Iterator[re.Match[str]]:
         if not self.may(rx):

@@ -34,16 +34,12 @@ def _launch(t: TextView) -> int | None:
     """A flag given to an AI CLI named beside it (``{cmd: "gemini", args: ["--yolo", ...]}``,
     ``claude --dangerously-skip-permissions -p``). The CLI's own help and option checks name its
     flags far from any command that starts it."""
-    if t.search(RX_AI_FLAG) is None:
-        return None
     text = t.text
-    for count, m in enumerate(RX_AI_FLAG.finditer(text)):
-        if count >= MAX_FLAGS:
-            break
+    for m in t.matches(RX_AI_FLAG, MAX_FLAGS):
         lo, hi = max(0, m.start() - LAUNCH_REACH), m.end() + LAUNCH_REACH
         if RX_AI_CLI.search(text, lo, hi):
             return m.start()
-    flag = RX_AI_FLAG.search(t.decoded) if t.decoded else None
+    flag = next(t.matches(RX_AI_FLAG, 1, decoded=True), None)
     return t.map_decoded(flag.start()) if flag is not None else None
 
 

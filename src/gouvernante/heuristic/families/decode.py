@@ -131,12 +131,8 @@ MAX_XOR = 200  # XOR sites looked at per file
 
 def _xor_decoder(t: TextView) -> int | None:
     """The first XOR of character codes whose result is turned back into text nearby."""
-    if not t.may(RX_XOR_BUILDER):
-        return None
     text = t.text
-    for count, m in enumerate(RX_XOR_BUILDER.finditer(text)):
-        if count >= MAX_XOR:
-            break
+    for m in t.matches(RX_XOR_BUILDER, MAX_XOR):
         if RX_SAME_INDEX.match(text, max(0, m.start() - 1)):
             continue  # two byte strings XORed position by position: a mask (PSS, OAEP, xorBytes)
         if RX_TO_TEXT.search(text, max(0, m.start() - TEXT_REACH), m.end() + TEXT_REACH):

@@ -180,16 +180,14 @@ RX_CERTUTIL_ABUSE = re.compile(
 def _foreign_lolbin(t: TextView) -> int | None:
     """The first LOLBin named that is not a script host running one of the package's scripts."""
     text = t.text
-    for count, m in enumerate(RX_LOLBIN.finditer(text)):
-        if count >= MAX_LOLBINS:
-            break
+    for m in t.matches(RX_LOLBIN, MAX_LOLBINS):
         name = m.group(0).lower()
         if "certutil" in name and not RX_CERTUTIL_ABUSE.search(text):
             continue  # certificate stores (NSS certutil of dev-certificate tools, -addstore)
         after = text[m.end() : m.end() + OWN_REACH].split("}", 1)[0]  # same block only
         if not (RX_SCRIPT_HOST.search(name) and RX_OWN_FILE.search(after)):
             return m.start()
-    hidden = RX_LOLBIN.search(t.decoded) if t.decoded else None
+    hidden = next(t.matches(RX_LOLBIN, 1, decoded=True), None)
     return t.map_decoded(hidden.start()) if hidden is not None else None
 
 

@@ -44,12 +44,8 @@ WALLET_REACH = 128_000  # characters around an override where the drainer's othe
 
 def _overrides(t: TextView) -> Iterator[int]:
     """Network API overrides that are not a polyfill filling a missing fetch."""
-    if not t.may(RX_NET_OVERRIDE):
-        return
     text = t.text
-    for count, m in enumerate(RX_NET_OVERRIDE.finditer(text)):
-        if count >= MAX_OVERRIDES:
-            break
+    for m in t.matches(RX_NET_OVERRIDE, MAX_OVERRIDES):
         if "fetch" in m.group(0) and (
             RX_MISSING_FETCH.search(text, max(0, m.start() - GUARD_REACH), m.start())
             or RX_FETCH_OR.match(text, m.end())
