@@ -41,7 +41,7 @@ from gouvernante.inventory.external import (
 from gouvernante.inventory.shard import Shard, repository_name
 from gouvernante.inventory.store import connect
 from gouvernante.lockfiles import LOCKFILE_NAMES
-from gouvernante.model import ScanIssue
+from gouvernante.model import LockfileGraph, ScanIssue
 from gouvernante.sources.git import (
     GITHUB_DIR,
     SYMLINK_MODE,
@@ -84,6 +84,12 @@ def _store_blob(data: bytes, key: BlobKey) -> StoredBlob:
         graph = parse_blob(data, key)
     except GouvernanteError as exc:
         return StoredBlob(key, None, 0, exc.detail, None, None, ())
+    return _parsed_blob(key, graph)
+
+
+def _parsed_blob(key: BlobKey, graph: LockfileGraph) -> StoredBlob:
+    """A content as the inventory keeps it: its graph, package rows, notes and the entries its
+    parser could not read (one a line)."""
     return StoredBlob(
         key,
         graph.format.value,
@@ -237,18 +243,7 @@ def _sbom(
     if graph is None:
         blobs.append(StoredBlob(found.key, None, 0, found.error, None, None, ()))
         return
-    blobs.append(
-        StoredBlob(
-            found.key,
-            graph.format.value,
-            len(graph.packages),
-            None,
-            "\n".join(graph.notes) or None,
-            graphs.encode(graph),
-            graphs.package_rows(graph),
-            "\n".join(graph.entry_errors) or None,
-        )
-    )
+    blobs.append(_parsed_blob(found.key, graph))
 
 
 def _reports(db: Database, paths: Sequence[str], now: int, summary: AddSummary) -> None:
