@@ -58,7 +58,8 @@ _LOCAL_PREFIXES = ("workspace:", "link:", "file:", "root:", "portal:")
 _COMMA = re.compile(r",(?=\s*[}\]])")
 _LINE_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(")?')  # group 1: the string is closed
 # A package entry as bun writes it: a key at the start of a line mapped to an array.
-_ENTRY_LINE = re.compile(r'[ \t]*("[^"\\]*(?:\\.[^"\\]*)*")[ \t]*:[ \t]*\[')
+_KEY = r'("[^"\\\n]*(?:\\.[^"\\\n]*)*")'  # a quoted key on one line (group)
+_ENTRY_LINE = re.compile(rf"[ \t]*{_KEY}[ \t]*:[ \t]*\[")
 _ROOT_LINE = re.compile(r'[ \t]*""[ \t]*:[ \t]*\{')
 
 
@@ -260,7 +261,7 @@ def parse(data: bytes, path: str) -> LockfileGraph:
 
 # bun's layout of the packages object: its opening line, then one member a line.
 _PACKAGES_OPENING = re.compile(r'^  "packages"[ \t]*:[ \t]*\{[ \t]*\n', re.M)
-_MEMBER = re.compile(r'[ \t]*("[^"\\\n]*(?:\\.[^"\\\n]*)*")[ \t]*:[ \t]*(\[[^\n]*\])[ \t]*,?[ \t]*')
+_MEMBER = re.compile(rf"[ \t]*{_KEY}[ \t]*:[ \t]*(\[[^\n]*\])[ \t]*,?[ \t]*")
 _RAW_LIST = msgspec.json.Decoder(list[msgspec.Raw])
 
 
