@@ -254,10 +254,6 @@ packages:
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not fixed yet: a snapshot's dependency with no entry reads CLEAN (decision 0029)",
-)
 @pytest.mark.parametrize(
     "text",
     [

@@ -3,9 +3,11 @@
 pnpm writes these sections in one regular shape: entries at two spaces (``  name@1.2.3:`` or
 ``  'name@1.2.3': {}``), their fields at four (``    resolution: {integrity: sha512-...}``,
 ``    dependencies:``), dependency lines at six (``      name: 1.2.3``). One regular expression
-a section checks every line against that shape and returns, per entry, its key and the
-integrity of the common ``resolution: {integrity: ...}`` (an entry's text is found again when a
-dependency path or a line number needs it). It is strict: a line of any
+a section checks every line against that shape and returns, per entry, its key, the
+integrity of the common ``resolution: {integrity: ...}`` and its dependency maps' lines (an
+entry's text is found again when a dependency path or a line number needs it); the distinct
+dependency lines of the section are then checked against their grammar at once (a line is
+repeated across entries, four times on average in the benchmark's file). It is strict: a line of any
 other shape (a flow or block construct it does not know, odd quoting, a comment, a tab or
 control character, a blank line inside an entry, a key YAML reads as null or a boolean ...) makes
 ``read`` return ``None`` and the caller reads the file with ``_pnpm_yaml.load_fast`` (and PyYAML)
@@ -32,15 +34,30 @@ from gouvernante.lockfiles import _pnpm_yaml
 _NOT_SCALAR = r"(?!(?:[nN]ull|NULL|[tT]rue|TRUE|[fF]alse|FALSE|~):)"
 # First character of a plain key or value: not a YAML indicator, space or quote.
 _FIRST = r"[^\n '\"\-?:,\[\]{}#&*!|>%@`]"
-_PLAIN_KEY = rf"{_NOT_SCALAR}{_FIRST}[^\n :]*"  # (a ':' in a dependency's name: refused)
-# name: reference (plain, not ending with ':'; or single-quoted without '' escapes)
-_DEP_LINE = rf"      (?:'[^'\n]+'|{_PLAIN_KEY}): (?:'[^'\n]*'|{_FIRST}[^\n ]*(?<!:))\n"
+# A dependency line, ``name: reference``: the name plain or single-quoted, the reference plain
+# (not ending with ':') or single-quoted; neither holds a space or a quote (so that the quotes
+# are all quoting and dropping them reads the line as YAML does) nor the name a ':' (so that
+# the first ': ' of a line ends its name). Checked once per distinct line (``_read_section``).
+_DEP_NAME = rf"(?:'[^\n '\":]+'|{_NOT_SCALAR}{_FIRST}[^\n '\":]*)"
+_DEP_LINE = rf"      {_DEP_NAME}: (?:'[^\n '\"]*'|{_FIRST}[^\n '\"]*(?<!:))\n"
+_ONE_DEP_LINE = re.compile(_DEP_LINE)
+# A reference with no '@', '/' or ':' before its peer suffix (if any): a version, in every
+# lockfile version the key ``name@reference`` (``/name@reference`` in 6.x; see ``pnpm.py``).
+_PLAIN_REF = r"[^\n '\"@/:(]*(?:\([^\n '\"]*)?"
+_PLAIN_REF_LINES = re.compile(
+    rf"(?:      {_DEP_NAME}: (?:'{_PLAIN_REF}'|(?={_FIRST}){_PLAIN_REF}(?<!:))\n)*+"
+)
 _KEPT = r"(?:resolution|name|version|dependencies|optionalDependencies):"
 _PLAIN_RESOLUTION = r"resolution: \{integrity: ([A-Za-z0-9+/=]+-[^\n]*)\}\n(?!      )"
+# A dependency map's lines, taken whole (their grammar is checked after, distinct lines only).
 # (possessive repeats only where they hold no capture group: CPython 3.11's re raised
 # "The span of capturing group is wrong" for one around capture groups)
-_DEP_MAP = rf"(?:dependencies|optionalDependencies):\n(?:{_DEP_LINE})++(?!      )"
-_PLAIN_OR_DEPS = _PLAIN_RESOLUTION.replace("(", "(?:", 1) + "|" + _DEP_MAP  # no group
+_DEP_BLOCK = r"(?:      [^\n]*\n)++"
+_DEP_MAPS = rf"dependencies:\n({_DEP_BLOCK})|optionalDependencies:\n({_DEP_BLOCK})"
+_PLAIN_OR_DEPS = (  # no group
+    _PLAIN_RESOLUTION.replace("(", "(?:", 1)
+    + rf"|(?:dependencies|optionalDependencies):\n{_DEP_BLOCK}"
+)
 # One entry. The alternatives for a field exclude each other, so that an entry that does not
 # match is given up after work linear in its lines (no backtracking from one reading to another).
 _ENTRY = re.compile(
@@ -51,7 +68,7 @@ _ENTRY = re.compile(
     # its fields: a plain resolution, dependency maps, a field load_fast skips (with what is
     # indented below it), or another kept field (the entry is then read by load_fast)
     rf"(?:    (?:{_PLAIN_RESOLUTION}"
-    rf"|{_DEP_MAP}"
+    rf"|{_DEP_MAPS}"
     rf"|(?!{_KEPT}){_NOT_SCALAR}[a-zA-Z]+:(?: [^\n]*)?\n(?:      [^\n]*\n)*+"
     rf"|(?!{_PLAIN_OR_DEPS})({_KEPT})[^\n]*\n(?:      [^\n]*\n)*+"
     # then blank lines up to the next entry; anything else: the rest is not read
@@ -68,26 +85,32 @@ _DEP = re.compile(r"^      (?:'([^'\n]+)'|([^ \n]+)): ([^\n]*)$", re.M)
 _SECTIONS = ("packages", "snapshots")
 _KEY = itemgetter(0)
 _INTEGRITY = itemgetter(1)
-_KEPT_FIELD = itemgetter(2)
-_BAD = itemgetter(3)
+_DEPENDENCIES = itemgetter(2)
+_OPTIONAL = itemgetter(3)
+_KEPT_FIELD = itemgetter(4)
+_BAD = itemgetter(5)
+_CHUNK = 2048
 
 
 class Section:
     """One big section as columns, in file order: the entries' keys (``keyset`` the same as a
     set), the integrity of a plain ``resolution`` ('' when the entry has another resolution or
-    none), and the entries read by ``load_fast`` (those with a kept field of another shape), by
-    position. The entries' text, their name parts and positions are worked out when asked."""
+    none), the entries read by ``load_fast`` (those with a kept field of another shape), by
+    position, and the distinct lines of the dependency maps (``dep_lines``). The entries' text,
+    their name parts and positions are worked out when asked."""
 
     __slots__ = (
         "_index",
         "_lines",
         "_offsets",
         "_text",
+        "dep_lines",
         "end",
         "integrity",
         "keys",
         "keyset",
         "loaded",
+        "other_refs",
         "start",
         "unquoted",
     )
@@ -99,6 +122,9 @@ class Section:
         self.keys: list[str] = []
         self.keyset: set[str] = set()
         self.unquoted = ""  # the keys, one a line
+        # every distinct line of the entries' dependency maps, each ending with a line end
+        self.dep_lines = ""
+        self.other_refs: list[str] = []  # those lines whose reference is no plain version
         self.integrity: Sequence[str] = ()
         self.loaded: dict[int, dict[str, Any]] = {}
         self._index: dict[str, int] | None = None
@@ -235,9 +261,21 @@ def _read_section(
     keyset = set(keys)
     if len(keyset) != len(keys) or not _SCALAR_WORDS.isdisjoint(keyset):
         return None  # a key twice, or one YAML reads as null or a boolean
+    lines: set[str] = set()
+    for at in range(0, len(rows), _CHUNK):  # (a chunk at a time: a lower peak of memory)
+        chunk = rows[at : at + _CHUNK]
+        lines.update("".join(map(_DEPENDENCIES, chunk)).split("\n"))
+        lines.update("".join(map(_OPTIONAL, chunk)).split("\n"))
+    lines.discard("")
+    dep_lines = "\n".join(lines) + "\n" if lines else ""
+    others = _other_ref_lines(dep_lines)
+    if others is None:
+        return None
     section.keys = keys
     section.keyset = keyset
     section.unquoted = unquoted
+    section.dep_lines = dep_lines
+    section.other_refs = others
     integrity = list(map(_INTEGRITY, rows))
     unusual = any(map(_KEPT_FIELD, rows))
     if not _all_sri(integrity):
@@ -246,12 +284,32 @@ def _read_section(
     section.integrity = integrity
     if unusual:  # entries with another resolution (or another kept field): read by load_fast
         for i, row in enumerate(rows):
-            if row[2] or (row[1] and not integrity[i]):
+            if row[4] or (row[1] and not integrity[i]):
                 entry = _load_entry(name, keys[i], section.block(i), keep)
                 if entry is None:
                     return None
                 section.loaded[i] = entry
     return section
+
+
+def _other_ref_lines(lines: str) -> list[str] | None:
+    """The lines of ``lines`` (dependency lines, each ending with a line end) whose reference
+    is not a plain version (``_PLAIN_REF``), without their line end; ``None`` if a line is not
+    in the dependency line grammar. (One pass of the plain lines' pattern between them.)"""
+    others: list[str] = []
+    at = 0
+    end = len(lines)
+    plain = _PLAIN_REF_LINES.match
+    other = _ONE_DEP_LINE.match
+    while True:
+        at = plain(lines, at).end()  # type: ignore[union-attr]  # (``*+``: always a match)
+        if at == end:
+            return others
+        found = other(lines, at)
+        if found is None:
+            return None
+        others.append(lines[at : found.end() - 1])
+        at = found.end()
 
 
 def _all_sri(values: Sequence[str]) -> bool:
@@ -272,6 +330,17 @@ def _load_entry(
         return None
     entry = doc.get(section, {}).get(key)
     return entry if entry.__class__ is dict else None
+
+
+def dep_line(line: str) -> tuple[str, Any]:
+    """The name and reference of one dependency line (``_DEP_LINE`` without its line end), as
+    ``load_fast`` reads them."""
+    name, _sep, value = line[6:].partition(": ")
+    if name[:1] == "'":
+        name = name[1:-1]
+    if value[:1] == "'":
+        return name, value[1:-1]
+    return name, _pnpm_yaml._SCALARS.get(value, value)
 
 
 def entry_deps(body: str) -> dict[str, dict[str, Any]]:

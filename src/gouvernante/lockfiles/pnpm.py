@@ -117,9 +117,12 @@ def parse(data: bytes, path: str) -> LockfileGraph:
 # Loading
 
 
+_DOCUMENT_START = re.compile(r"(?:^|\n)---\r?\n")
+
+
 def _load_documents(text: str, path: str) -> list[dict[str, Any]]:
     """The YAML documents of the file (pnpm writes one, or two separated by ``---``)."""
-    if text.startswith("---\n") or "\n---\n" in text:
+    if _DOCUMENT_START.search(text) is not None:
         parts = [p for p in _split_documents(text) if p.strip()]
     else:
         parts = [text]
@@ -163,7 +166,7 @@ def _split_documents(text: str) -> list[str]:
     parts: list[str] = []
     current: list[str] = []
     for line in text.split("\n"):
-        if line in ("---", "..."):
+        if line in ("---", "...", "---\r", "...\r"):  # (CRLF line ends too)
             parts.append("\n".join(current))
             current = []
         else:
@@ -520,6 +523,39 @@ class _Lockfile:
                             json_path=f"importers{key_segment(importer)}.{field}{key_segment(name)}",
                         )
 
+    def _unanswered(self, entries: Iterable[tuple[str, Any]]) -> list[str]:
+        """Every dependency reference of ``entries`` (key, entry) that no entry answers: pnpm
+        refuses such a file ("Broken lockfile: no entry for ..."), and a cut, edited or badly
+        merged file may have lost the very entry a rule names (decision 0029). Each an entry
+        error naming the dependency; a ``link:`` needs no entry."""
+        section = "snapshots" if self.kind == 9 else "packages"
+        nodes = self.node_ids
+        ref_to_key = self._ref_to_key
+        answered: dict[tuple[str, str], bool] = {}
+        errors: list[str] = []
+        for key, entry in entries:
+            if entry.__class__ is not dict:
+                continue
+            for field in _NODE_DEP_FIELDS:
+                deps = entry.get(field)
+                if deps.__class__ is not dict:
+                    continue
+                for name, ref in deps.items():
+                    if name.__class__ is str and ref.__class__ is str:
+                        ok = answered.get((name, ref))
+                        if ok is None:
+                            target = ref_to_key(name, ref)
+                            ok = answered[name, ref] = target is None or target in nodes
+                        if ok:
+                            continue
+                        why = "no entry answers this dependency (pnpm refuses the file: cut,"
+                        why += " edited or badly merged?)"
+                    else:
+                        why = "not a dependency reference"
+                    where = f"{section}{key_segment(key)}.{field}{key_segment(str(name))}"
+                    errors.append(f"{where}: {why}")
+        return errors
+
     # ----------------------------------------------------------------------------------------
 
     def merge_env_document(self, other: _Lockfile) -> None:
@@ -545,6 +581,7 @@ class _Lockfile:
             packages=packages,
             importers=importers,
             details=_PnpmDetails(self),
+            entry_errors=tuple(self._unanswered(self.node_deps.items())),
         )
 
     def build_edges(self) -> dict[str, list[str]]:
@@ -724,6 +761,24 @@ def _read_lines(text: str, path: str, data: bytes | None = None) -> LockfileGrap
             gc.enable()
 
 
+# A 5.x dependency line whose reference is a key, or a link (``_ref_to_key``), not a version
+# the key is built from (group 1: the line; ``_pnpm_lines``' grammar: no ':' in the name, no
+# space or quote in either token but the quoting).
+_V5_KEY_REFERENCE = re.compile(r"\n(      [^\n:]*: '?(?:link:|npm:|file:|[^\n/]*/)[^\n]*)")
+
+
+def _reference_keys(lines: str, kind: int) -> list[str]:
+    """The key each dependency line of ``lines`` (each ending with a line end) points at if its
+    reference is a version: ``name@reference`` (9), ``/name@reference`` (6), ``/name/reference``
+    (5). (For the other lines, a string ``_check_references`` takes back out.)"""
+    joined = lines[:-1].replace("      ", "").replace(": ", "/" if kind == 5 else "@")
+    if "'" in joined:
+        joined = joined.replace("'", "")
+    if kind != 9:
+        joined = "/" + joined.replace("\n", "\n/")
+    return joined.split("\n")
+
+
 class _LineLockfile(_Lockfile):
     """A ``_Lockfile`` over the columns of ``_pnpm_lines``: the same packages, links, checks and
     edges, with ``packages`` a ``PackageTable`` whose packages are built on demand."""
@@ -752,6 +807,42 @@ class _LineLockfile(_Lockfile):
             self._columns_6()
         self._read_links()
         self._check_importer_references()
+        self._errors = self._check_references()
+
+    def _check_references(self) -> list[str]:
+        """``_unanswered`` for the whole deps section, done over its distinct dependency lines
+        at once: a line ``name: reference`` whose reference is a version (with peers) points
+        at ``name@reference`` (``/name@...``, ``/name/...``), which is checked for all such
+        lines by one set difference; the others (aliases, links, paths: few) are read one by
+        one. Only when one is not answered are the entries read one by one, to word the
+        errors; entries read by ``load_fast`` are always (their maps may not be in the lines)."""
+        section = self.deps_section
+        text = section.dep_lines
+        kind = self.kind
+        odd = section.other_refs
+        if kind == 5 and text:  # (a 5.x reference with a '/' anywhere is a key)
+            odd = _V5_KEY_REFERENCE.findall("\n" + text)
+        nodes = self.node_ids
+        suspect = False
+        for line in odd:
+            name, ref = _pnpm_lines.dep_line(line)
+            if ref.__class__ is not str:
+                suspect = True
+                break
+            target = self._ref_to_key(name, ref)
+            if target is not None and target not in nodes:
+                suspect = True
+                break
+        if not suspect and text:
+            missing = set(_reference_keys(text, kind)).difference(nodes)
+            if odd and missing:
+                missing.difference_update(_reference_keys("\n".join(odd) + "\n", kind))
+            suspect = bool(missing)
+        if suspect:
+            entry = self._entry
+            return self._unanswered((k, entry(section, i)) for i, k in enumerate(section.keys))
+        loaded = section.loaded
+        return self._unanswered((section.keys[i], loaded[i]) for i in sorted(loaded))
 
     def _entry(self, section: _pnpm_lines.Section, i: int) -> Any:
         loaded = section.loaded.get(i)
@@ -904,6 +995,7 @@ class _LineLockfile(_Lockfile):
             packages=table,
             importers=importers,
             details=_LineDetails(self),
+            entry_errors=tuple(self._errors),
         )
 
     def build_edges(self) -> dict[str, list[str]]:
