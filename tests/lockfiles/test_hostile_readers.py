@@ -196,8 +196,10 @@ def test_pnpm_key_given_twice_is_refused(tmp_path: Path, text: str) -> None:
     "text", [_PNPM9_IMPORTER_DEP_TWICE, _PNPM9_SNAPSHOT_DEP_TWICE], ids=["importer", "snapshot"]
 )
 def test_pnpm_dependency_named_twice_still_finds_every_entry(tmp_path: Path, text: str) -> None:
-    """Deeper than an entry, a key given twice is read as before (the last value; pnpm refuses
-    the file): every entry is still a package, so nothing is hidden (decision 0029)."""
+    """A dependency named twice in one map is read last-wins (pnpm refuses the file): every
+    entry is still a package and the first reference is still checked (it must point at an
+    entry), so nothing is hidden (decision 0029). A field given twice in an entry is refused:
+    test_pnpm_references.py."""
     assert _scan(tmp_path, "pnpm-lock.yaml", text) != CLEAN or "evil" not in text
 
 

@@ -1073,3 +1073,9 @@ def test_fast_loader_on_pyyaml_dumps(doc: dict[str, Any]) -> None:
         except _pnpm_yaml.Unsupported:
             continue
         assert fast == _pnpm_yaml.load_yaml(text), text
+
+
+def test_a_flow_key_with_a_space_before_its_colon_reads_as_pyyaml_reads_it() -> None:
+    # Found by test_fast_loader_on_mutated_fixture: the one-pair shortcut kept the space.
+    text = "engines: {node : '>=12'}\n"
+    assert _pnpm_yaml.load_fast(text) == _pnpm_yaml.load_yaml(text) == {"engines": {"node": ">=12"}}

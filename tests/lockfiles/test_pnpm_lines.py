@@ -202,6 +202,9 @@ def test_edited_files_read_the_same_both_ways(
         "    dependencies:\n      a: 1.0.0\n" * 4000 + "     odd\n",
         "    engines: x\n      y\n" * 4000 + "   odd\n",
         "    resolution: {integrity: sha512-x}\n" * 4000 + "     odd\n",
+        "    resolution: {integrity: sha512-x}\n" + "    engines: x\n" * 16000 + "     odd\n",
+        "    dependencies:\n      a: 1.0.0\n    cpu: [x]\n" * 8000 + "     odd\n",
+        ("    dependencies:\n      a: 1.0.0\n" + "    engines: x\n" * 100) * 160 + "     odd\n",
         "  a:b:c:d:e:f:g:h" * 20000 + "\n",
     ],
 )

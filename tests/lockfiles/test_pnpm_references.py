@@ -220,3 +220,37 @@ def test_v6_reference_forms(dep: str, answered: bool, crlf: bool) -> None:
         text = text.replace("\n", "\r\n")
     errors = _errors(text.encode())
     assert errors == () if answered else (isinstance(errors, tuple) and len(errors) == 1)
+
+
+def test_a_name_given_twice_still_has_its_first_reference_checked() -> None:
+    """``load_fast`` keeps a repeated name's last value (pnpm refuses the file): the line of
+    its first one, pointing at no entry, is still an error."""
+    text = _V9.replace("DEP", "evil: 1.0.1\n      evil: 2.0.0").replace(
+        "  real@2.0.0: {}", "  real@2.0.0: {}\n\n  evil@2.0.0: {}"
+    )
+    errors = _errors(text.encode())
+    assert isinstance(errors, tuple) and len(errors) == 1, errors
+    assert "names a dependency twice" in errors[0]
+
+
+@pytest.mark.parametrize(
+    ("section", "field"),
+    [
+        ("snapshots", "    dependencies:\n      evil: 1.0.1\n"),
+        ("snapshots", "    optionalDependencies:\n      evil: 1.0.1\n"),
+        ("packages", "    resolution: {integrity: sha512-BBBB}\n"),
+    ],
+    ids=["dependencies", "optionalDependencies", "resolution"],
+)
+@pytest.mark.parametrize("crlf", [False, True], ids=["lines", "full-loader"])
+def test_a_field_given_twice_in_an_entry_is_refused(section: str, field: str, crlf: bool) -> None:
+    """pnpm (js-yaml) refuses a key given twice; read last-wins, a first ``dependencies``
+    would hide its references from the check above."""
+    text = _V9.replace("DEP", "real: 2.0.0")
+    entry = f"{section}:\n\n  ok@1.0.0:\n"
+    assert text.count(entry) == 1
+    second = field.replace("evil: 1.0.1", "real: 2.0.0").replace("BBBB", "AAAA")
+    text = text.replace(entry, entry + field + second)
+    if crlf:
+        text = text.replace("\n", "\r\n")
+    assert isinstance(_errors(text.encode()), str)

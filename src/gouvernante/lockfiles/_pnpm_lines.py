@@ -48,12 +48,19 @@ _PLAIN_REF_LINES = re.compile(
     rf"(?:      {_DEP_NAME}: (?:'{_PLAIN_REF}'|(?={_FIRST}){_PLAIN_REF}(?<!:))\n)*+"
 )
 _KEPT = r"(?:resolution|name|version|dependencies|optionalDependencies):"
-_PLAIN_RESOLUTION = r"resolution: \{integrity: ([A-Za-z0-9+/=]+-[^\n]*)\}\n(?!      )"
+_PLAIN_RESOLUTION = (  # (given twice in an entry: not read here, as for a dependency map)
+    r"resolution: \{integrity: ([A-Za-z0-9+/=]+-[^\n]*)\}\n(?!      )"
+    r"(?!(?:    [^\n]*\n)*?    resolution:)"
+)
 # A dependency map's lines, taken whole (their grammar is checked after, distinct lines only).
 # (possessive repeats only where they hold no capture group: CPython 3.11's re raised
 # "The span of capturing group is wrong" for one around capture groups)
 _DEP_BLOCK = r"(?:      [^\n]*\n)++"
-_DEP_MAPS = rf"dependencies:\n({_DEP_BLOCK})|optionalDependencies:\n({_DEP_BLOCK})"
+# (a map given twice in an entry is not read here: the loaders refuse it, as pnpm does)
+_DEP_MAPS = (
+    rf"dependencies:\n({_DEP_BLOCK})(?!(?:    [^\n]*\n)*?    dependencies:\n)"
+    rf"|optionalDependencies:\n({_DEP_BLOCK})(?!(?:    [^\n]*\n)*?    optionalDependencies:\n)"
+)
 _PLAIN_OR_DEPS = (  # no group
     _PLAIN_RESOLUTION.replace("(", "(?:", 1)
     + rf"|(?:dependencies|optionalDependencies):\n{_DEP_BLOCK}"

@@ -145,7 +145,7 @@ def load_fast(text: str, keep: Mapping[str, frozenset[str]] | None = None) -> di
             elif depth == 3 and fields is not None and key not in fields:
                 skip_ind = ind
                 continue
-            if depth < 3 and key in cur:  # a section or an entry given twice: see load_yaml
+            if depth < 4 and key in cur:  # a key given twice (but a dependency's): load_yaml
                 raise Unsupported("a key given twice")
             if value:
                 cur[key] = value_of(value)
@@ -230,6 +230,7 @@ def _flow_map(v: str) -> dict[str, Any]:
             sep
             and val[:1] == "'"
             and key
+            and key[-1] != " "  # {node : '>=6'}: PyYAML's key is 'node' (the general way)
             and key[0] not in _QUOTES  # {"node: '>=6'} is an unterminated quote, not a key
             and not _FLOW_BAD.search(key)
             and key not in _SCALARS
@@ -350,9 +351,11 @@ def _refuse_repeated_key(loader: Any, node: Any) -> None:
 
     js-yaml, which pnpm reads its lockfile with, throws on any key given twice ("duplicated
     mapping key"); PyYAML, like ``load_fast`` before, kept the last value: a second
-    ``packages:`` section hid every entry of the first (a CLEAN scan of a file pnpm refuses).
-    Checked for the top level and the sections' entries, as ``load_fast`` does (deeper, in an
-    entry's fields or a dependency map, the last value is still read: decision 0029)."""
+    ``packages:`` section hid every entry of the first (a CLEAN scan of a file pnpm refuses),
+    a second ``dependencies:`` of an entry the references of the first. Checked for the top
+    level, the sections' entries and their fields, as ``load_fast`` does; a dependency name
+    given twice in one map is read last-wins by every reader (the reference of the first is
+    still checked: ``pnpm._check_references``; decision 0029)."""
     import yaml  # noqa: PLC0415
 
     if not isinstance(node, yaml.MappingNode):
@@ -388,9 +391,17 @@ def _loader_class() -> Any:
 
         class _PnpmLoader(base):  # type: ignore[misc]
             def construct_document(self, node: Any) -> Any:
-                _refuse_repeated_key(self, node)
-                for _, value in node.value if isinstance(node, yaml.MappingNode) else ():
-                    _refuse_repeated_key(self, value)
+                # the top level, the sections' entries and the entries' fields, as load_fast
+                level = [node]
+                for _depth in range(3):
+                    for mapping in level:
+                        _refuse_repeated_key(self, mapping)
+                    level = [
+                        value
+                        for mapping in level
+                        if isinstance(mapping, yaml.MappingNode)
+                        for _, value in mapping.value
+                    ]
                 return super().construct_document(node)
 
         resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}

@@ -840,7 +840,13 @@ class _LineLockfile(_Lockfile):
             suspect = bool(missing)
         if suspect:
             entry = self._entry
-            return self._unanswered((k, entry(section, i)) for i, k in enumerate(section.keys))
+            errors = self._unanswered((k, entry(section, i)) for i, k in enumerate(section.keys))
+            # (a line not in any entry's map as read: a name given twice in one map, whose
+            # last value is kept; pnpm refuses such a file)
+            return errors or [
+                f"{'snapshots' if kind == 9 else 'packages'}: a dependency line points at no"
+                " entry, in a map that names a dependency twice (pnpm refuses the file)"
+            ]
         loaded = section.loaded
         return self._unanswered((section.keys[i], loaded[i]) for i in sorted(loaded))
 
