@@ -31,7 +31,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate, chain, compress, repeat
-from typing import cast, overload
+from typing import TypeVar, cast, overload
 
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles._common import split_at_version
@@ -87,17 +87,19 @@ class _Entries:
     built when asked for (``package``), from fields read already or from its block's text."""
 
     __slots__ = (
+        "_descriptors",
         "_line_source",
         "_lines",
+        "_ranges",
         "any_four_space_line",
         "block_entry",
         "blocks",
-        "descriptors",
+        "dependency_counts",
+        "dependency_lines",
         "fields",
         "ids",
         "names",
         "path",
-        "ranges",
         "seen",
         "texts",
     )
@@ -106,20 +108,26 @@ class _Entries:
         self.path = path
         self.ids: list[str] = []
         self.names: list[str] = []
-        self.ranges: list[str] = []  # the first descriptor's range (the package's source)
+        # the first descriptor's range (the package's source); None: read when asked
+        self._ranges: list[str] | None = []
         self._lines: list[int] | None = []  # 1-based line of each header (``lines``)
         self._line_source: Callable[[], list[int]] | None = None  # computes them if None
-        self.descriptors: list[list[str]] = []
+        # each entry's descriptors; None: its id split at ", " (computed when first asked)
+        self._descriptors: list[list[str]] | None = []
         self.fields: list[tuple[str, str | None, str | None] | None] = []
         self.texts: list[str] = []  # the block of each entry (fast path only)
         # fast path: every entry block in file order (a header written twice too) and the
         # position of its entry (-1: the second of a header written twice, which yarn drops)
         self.blocks: list[str] = []
-        self.block_entry: list[int] = []
+        self.block_entry: Sequence[int] = []
         self.seen: set[str] = set()
         # read by _ENTRY, whose four-space lines may be any line (_references_resolve's regex
         # reads them, or parse_classic reads the file again)
         self.any_four_space_line = False
+        # _canonical_columns: every four-space line of the file, in order (each with the
+        # newline before it), and how many each block holds
+        self.dependency_lines: str | None = None
+        self.dependency_counts: Callable[[], list[int]] | None = None
 
     def add(
         self, descs: list[str], line: int, fields: tuple[str, str | None, str | None] | None
@@ -152,19 +160,70 @@ class _Entries:
         self._lines = None
         self._line_source = count
 
+    @property
+    def descriptors(self) -> list[list[str]]:
+        """Each entry's descriptors (unquoted header tokens), in header order."""
+        descriptors = self._descriptors
+        if descriptors is None:
+            descriptors = self._descriptors = list(map(str.split, self.ids, repeat(", ")))
+        return descriptors
+
+    @descriptors.setter
+    def descriptors(self, value: list[list[str]] | None) -> None:
+        """None: every entry's descriptors are its id split at ``", "`` (no token holds one)."""
+        self._descriptors = value
+
+    @property
+    def ranges(self) -> list[str]:
+        """Each entry's first descriptor's range."""
+        ranges = self._ranges
+        if ranges is None:
+            ranges = self._ranges = list(map(self.range_of, range(len(self.ids))))
+        return ranges
+
+    @ranges.setter
+    def ranges(self, value: list[str] | None) -> None:
+        """None: each read from the entry's first descriptor when asked (``range_of``)."""
+        self._ranges = value
+
+    def range_of(self, index: int) -> str:
+        if self._ranges is None:
+            return split_at_version(self.descriptors_of(index)[0])[1]
+        return self._ranges[index]
+
+    def descriptors_of(self, index: int) -> list[str]:
+        """``self.descriptors[index]``, without building every entry's."""
+        if self._descriptors is None:
+            return self.ids[index].split(", ")
+        return self._descriptors[index]
+
+    def piece_count(self) -> int:
+        """``sum(map(len, self.descriptors))``, without building them when they are the ids
+        split at ``", "``."""
+        if self._descriptors is None:
+            return ", ".join(self.ids).count(", ") + 1 if self.ids else 0
+        return sum(map(len, self._descriptors))
+
     def fields_of(self, index: int) -> tuple[str, str | None, str | None]:
         fields = self.fields[index]
         if fields is None:
-            block, line = self.texts[index], self.lines[index]
-            version = _block_field(block, _NEEDLES[0], self.path, line) or ""
-            resolved = _block_field(block, _NEEDLES[1], self.path, line)
-            integrity = _block_field(block, _NEEDLES[2], self.path, line)
+            block = self.texts[index]
+            version = self._field(index, block, _NEEDLES[0]) or ""
+            resolved = self._field(index, block, _NEEDLES[1])
+            integrity = self._field(index, block, _NEEDLES[2])
             fields = (version, resolved, integrity)
         return fields
 
+    def _field(self, index: int, block: str, needle: str) -> str | None:
+        """A field of a block; its header line is counted only for an escape's error."""
+        raw = _block_raw_field(block, needle)
+        if raw is None or raw[0] != '"':
+            return raw
+        return raw[1:-1] if "\\" not in raw else unquote_dq(raw, self.path, self.lines[index])
+
     def package(self, index: int) -> LockedPackage:
         version, resolved, integrity = self.fields_of(index)
-        source = classify(self.ranges[index])
+        source = classify(self.range_of(index))
         return LockedPackage(
             self.ids[index], self.names[index], version, source, integrity, resolved
         )
@@ -184,18 +243,26 @@ class _Entries:
         )
 
 
-def parse_classic(text: str, path: str, *, has_marker: bool) -> LockfileGraph:
-    """The graph of a classic ``yarn.lock``. The cyclic garbage collector is paused while the
-    file is read: its columns are hundreds of thousands of new objects without a cycle among
-    them, which would otherwise set off collections that find nothing (as pnpm's line reader,
-    decision 0028)."""
+_T = TypeVar("_T")
+
+
+def _gc_paused(build: Callable[[], _T]) -> _T:
+    """``build()`` with the cyclic garbage collector paused: the columns of a file (and the
+    indexes built over them for its findings) are hundreds of thousands of new objects without
+    a cycle among them, which would otherwise set off collections that find nothing (as pnpm's
+    line reader, decision 0028)."""
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _parse_classic(text, path, has_marker=has_marker)
+        return build()
     finally:
         if collecting:
             gc.enable()
+
+
+def parse_classic(text: str, path: str, *, has_marker: bool) -> LockfileGraph:
+    """The graph of a classic ``yarn.lock`` (read with the cyclic garbage collector paused)."""
+    return _gc_paused(lambda: _parse_classic(text, path, has_marker=has_marker))
 
 
 def _parse_classic(text: str, path: str, *, has_marker: bool) -> LockfileGraph:
@@ -209,7 +276,8 @@ def _parse_classic(text: str, path: str, *, has_marker: bool) -> LockfileGraph:
     if not entries.ids and not has_marker:
         raise LockfileError(path, "not a yarn lockfile: no '# yarn lockfile v1' and no entries")
     keys = entries.ids  # each entry's descriptors joined by ", "
-    dep_lines = _references_resolve(text, keys)
+    lines = entries.dependency_lines  # every four-space line, when the reader kept them
+    dep_lines = _references_resolve(text if lines is None else lines, keys)
     if not dep_lines and entries.any_four_space_line:  # the block grammar says, line by line
         try:
             found = _blocks_one_by_one(text, path)
@@ -285,6 +353,7 @@ class _ClassicDetails(YarnDetails):
         "_links",
         "_lookup",
         "_owner",
+        "_owner_lines",
         "_positions",
         "_root_deps",
         "_root_set",
@@ -303,6 +372,7 @@ class _ClassicDetails(YarnDetails):
         self._root_deps: list[tuple[str, str]] | None = None  # None: not known
         self._lookup: Callable[[str, str], str | None] | None = None
         self._owner: dict[str, int] | None = None
+        self._owner_lines: _DepLines | None = None
         self._positions: dict[str, int] | None = None
         self._links: _Links | None = None
         self._root_set: set[int] | None = None
@@ -372,9 +442,10 @@ class _ClassicDetails(YarnDetails):
 
     def _get_links(self) -> _Links | None:
         if self._links is None and self._dep_lines is not None:
-            self._links = _links(self._entries, self._dep_lines)
-            if self._links is not None and self._owner is None:
-                self._owner = self._dep_lines.owner  # the same lookup: pieces = descriptors
+            dep_lines = self._dep_lines
+            self._links = _gc_paused(lambda: _links(self._entries, dep_lines))
+            if self._links is not None:
+                self._owner_lines = self._dep_lines  # the same lookup: pieces = descriptors
             self._dep_lines = None  # built (or not buildable) once
         return self._links
 
@@ -389,7 +460,7 @@ class _ClassicDetails(YarnDetails):
 
     def _owners(self) -> dict[str, int]:
         """descriptor -> the position of the first entry it heads."""
-        lines = self._dep_lines
+        lines = self._owner_lines or self._dep_lines
         if self._owner is None and lines is not None and _same_pieces(self._entries, lines):
             self._owner = lines.owner  # the reference check's lookup, over the same descriptors
         if self._owner is None:  # built from the last entry up: the first one stays
@@ -419,48 +490,108 @@ _ANCESTORS_ASKED = 1_000
 
 
 class _Links:
-    """Every dependency of a file the block reader took, as entry positions: dependency line
-    ``k`` of entry ``src[k]`` resolves to entry ``dst[k]`` (``src`` -1: a header written twice,
-    which yarn drops), and entry ``i``'s lines are ``start[i]:end[i]``. Built from the one-pass
-    reference check's descriptors and each block's count of four-space lines (the block reader
-    takes no other kind); who depends on what is indexed on first use."""
+    """Every dependency of a file the block reader took. Line ``k`` (in file order) of block
+    ``b`` (``ends[b - 1] <= k < ends[b]``) belongs to entry ``block_entry[b]`` (-1: the second
+    of a header written twice, which yarn drops) and resolves to the entry its key names
+    (``lines[k]``, read by the one-pass reference check). Who depends on an entry is asked by
+    the keys that name it (``keys_of``: possible when no descriptor heads two entries), the
+    lines of each key grouped on first use; ``full`` gives every line as entry positions
+    (``src``, ``dst``, each entry's lines ``start[i]:end[i]``) when every entry's reach is
+    needed, or when a descriptor heads two entries (only the first is resolved to)."""
 
-    __slots__ = ("_depended", "_guessed", "_reached", "_reverse", "dst", "end", "src", "start")
+    __slots__ = (
+        "_block_entry",
+        "_by_key",
+        "_ends",
+        "_full",
+        "_guessed",
+        "_keys_of",
+        "_lines",
+        "_parents",
+        "_reached",
+        "_reverse",
+        "_src_dst",
+    )
 
-    def __init__(self, src: list[int], dst: list[int], start: list[int], end: list[int]) -> None:
-        self.src = src
-        self.dst = dst
-        self.start = start
-        self.end = end
+    def __init__(
+        self,
+        lines: list[str],
+        counts: list[int],
+        block_entry: Sequence[int],
+        keys_of: Callable[[int], Iterable[str]] | None,
+        full: Callable[[], tuple[list[int], list[int], list[int], list[int]]],
+    ) -> None:
+        self._lines = lines
+        self._ends = list(accumulate(counts))
+        self._block_entry = block_entry
+        self._keys_of = keys_of
+        self._full = full
+        self._by_key: dict[str, list[int]] | None = None  # key -> its lines
+        self._src_dst: tuple[list[int], list[int], list[int], list[int]] | None = None
         self._reverse: list[int] | None = None  # the lines by the entry they resolve to
+        self._parents: dict[int, list[int]] = {}  # parents() asked already
         self._reached: set[int] = set()  # entries an entry nothing depends on is known to reach
         self._guessed: set[int] | None = None  # guessed_roots(), when an entry needed it
-        self._depended: set[int] | None = None  # built by depended()
+
+    def columns(self) -> tuple[list[int], list[int], list[int], list[int]]:
+        """``src``, ``dst``, ``start``, ``end``: every line as entry positions."""
+        if self._src_dst is None:
+            self._src_dst = _gc_paused(self._full)
+        return self._src_dst
 
     def parents(self, index: int) -> list[int]:
         """The entries with a dependency resolving to entry ``index`` (itself left out)."""
-        target = self.dst.__getitem__
-        if self._reverse is None:  # the lines in the order of the entry they resolve to
-            self._reverse = sorted(range(len(self.dst)), key=target)
-        order = self._reverse
-        low = bisect_left(order, index, key=target)
-        high = bisect_right(order, index, low, key=target)
-        found = list(map(self.src.__getitem__, order[low:high]))
-        if -1 in found or index in found:  # a header written twice, a self-dependency
-            return [p for p in dict.fromkeys(found) if p >= 0 and p != index]
-        return list(dict.fromkeys(found))
+        found = self._parents.get(index)
+        if found is not None:
+            return found
+        if self._keys_of is not None:
+            by_key = self._lines_by_key()
+            lines = sorted(chain.from_iterable(map(by_key.get, self._keys_of(index), repeat(()))))
+            entry_of = self._block_entry.__getitem__
+            ends = self._ends
+            above = [entry_of(bisect_right(ends, line)) for line in lines]
+        else:
+            src, dst, _, _ = self.columns()
+            target = dst.__getitem__
+            if self._reverse is None:  # the lines in the order of the entry they resolve to
+                self._reverse = sorted(range(len(dst)), key=target)
+            order = self._reverse
+            low = bisect_left(order, index, key=target)
+            high = bisect_right(order, index, low, key=target)
+            above = list(map(src.__getitem__, order[low:high]))
+        if -1 in above or index in above:  # a header written twice, a self-dependency
+            found = [p for p in dict.fromkeys(above) if p >= 0 and p != index]
+        else:
+            found = list(dict.fromkeys(above))
+        self._parents[index] = found
+        return found
+
+    def _lines_by_key(self) -> dict[str, list[int]]:
+        if self._by_key is None:
+            self._by_key = _gc_paused(self._group_lines)
+        return self._by_key
+
+    def _group_lines(self) -> dict[str, list[int]]:
+        by_key: dict[str, list[int]] = {}
+        get = by_key.get
+        for line, key in enumerate(self._lines):
+            got = get(key)
+            if got is None:
+                by_key[key] = [line]
+            else:
+                got.append(line)
+        return by_key
 
     def is_guessed_root(self, index: int, parents: list[int] | None = None) -> bool:
         """``index in guessed_roots()``, answered from the entry's ancestors: an entry nothing
-        depends on (not in ``depended``) is a root; an entry below one (an ancestor with no
-        parent: the search back stops at the first one met) is not, as that root reaches it,
-        and neither is any entry of the chain between them (kept: the next question is often
-        about one of them). Only an entry none of whose ancestors is such a root (a cycle
-        nothing reaches, or below one), or one with more than ``_ANCESTORS_ASKED`` ancestors
-        asked before one is met, needs every entry's reach (``guessed_roots``), once.
-        ``parents``: ``parents(index)``, if known."""
-        depended = self.depended()
-        if index not in depended:
+        depends on (no parent) is a root; an entry below one (an ancestor with no parent: the
+        search back stops at the first one met) is not, as that root reaches it, and neither
+        is any entry of the chain between them (kept: the next question is often about one of
+        them). Only an entry none of whose ancestors is such a root (a cycle nothing reaches,
+        or below one), or one with more than ``_ANCESTORS_ASKED`` ancestors asked before one
+        is met, needs every entry's reach (``guessed_roots``), once. ``parents``:
+        ``parents(index)``, if known."""
+        if not (parents if parents is not None else self.parents(index)):
             return True
         reached = self._reached
         if index in reached:
@@ -475,7 +606,7 @@ class _Links:
                     if entry in came:
                         continue
                     came[entry] = child
-                    if entry not in depended or entry in reached:  # a root reaches the chain
+                    if entry in reached or not self.parents(entry):  # a root reaches the chain
                         below = entry
                         while below != index:
                             below = came[below]
@@ -490,20 +621,15 @@ class _Links:
     def depended(self) -> set[int]:
         """The entries another entry depends on (a self-dependency, a header written twice
         left out): every entry else is a guessed root."""
-        if self._depended is None:
-            src, dst = self.src, self.dst
-            if -1 in src or any(map(operator.eq, src, dst)):
-                self._depended = {
-                    child for parent, child in zip(src, dst, strict=True) if 0 <= parent != child
-                }
-            else:
-                self._depended = set(dst)
-        return self._depended
+        src, dst, _, _ = self.columns()
+        if -1 in src or any(map(operator.eq, src, dst)):
+            return {child for parent, child in zip(src, dst, strict=True) if 0 <= parent != child}
+        return set(dst)
 
     def guessed_roots(self) -> list[int]:
         """``_roots`` over these edges: the entries nothing else depends on, then one entry of
         each cycle still unreached, in file order."""
-        everything = set(range(len(self.start)))
+        everything = set(range(len(self.columns()[2])))
         roots = sorted(everything - self.depended())
         reached = set(roots)
         self._reach(roots, reached)
@@ -516,8 +642,9 @@ class _Links:
 
     def _reach(self, frontier: Iterable[int], reached: set[int]) -> None:
         """Add to ``reached`` every entry below ``frontier``, a level at a time."""
-        lines_of = self.dst.__getitem__
-        start, end = self.start.__getitem__, self.end.__getitem__
+        _, dst, start_of, end_of = self.columns()
+        lines_of = dst.__getitem__
+        start, end = start_of.__getitem__, end_of.__getitem__
         while True:
             level = list(frontier)
             below = set(
@@ -533,7 +660,7 @@ class _Links:
 def _same_pieces(entries: _Entries, dep_lines: _DepLines) -> bool:
     """Are the pieces the reference check split the headers into the entries' descriptors (no
     descriptor holds ``", "``, as a quoted token may)?"""
-    return dep_lines.pieces == sum(map(len, entries.descriptors))
+    return dep_lines.pieces == entries.piece_count()
 
 
 def _links(entries: _Entries, dep_lines: _DepLines) -> _Links | None:
@@ -541,31 +668,44 @@ def _links(entries: _Entries, dep_lines: _DepLines) -> _Links | None:
     search reads those entries exactly."""
     if not _same_pieces(entries, dep_lines):
         return None
-    dst = dep_lines.targets
-    counts = list(map(str.count, entries.blocks, repeat("\n    ")))
-    if sum(counts) != len(dst):  # pragma: no cover - the block reader takes no other line
+    if entries.dependency_counts is not None:
+        counts = entries.dependency_counts()
+    else:
+        counts = list(map(str.count, entries.blocks, repeat("\n    ")))
+    if sum(counts) != len(dep_lines.lines):  # pragma: no cover - the block reader takes no other
         return None
     block_entry = entries.block_entry
-    src = list(chain.from_iterable(map(repeat, block_entry, counts)))
-    offsets = list(accumulate(counts, initial=0))
-    if len(block_entry) == len(entries.ids):  # no header written twice: block i is entry i
-        return _Links(src, dst, offsets[:-1], offsets[1:])
-    start = [0] * len(entries.ids)
-    end = [0] * len(entries.ids)
-    for block, index in enumerate(block_entry):
-        if index >= 0:
-            start[index] = offsets[block]
-            end[index] = offsets[block + 1]
-    return _Links(src, dst, start, end)
+
+    def full() -> tuple[list[int], list[int], list[int], list[int]]:
+        dst = dep_lines.targets
+        src = list(chain.from_iterable(map(repeat, block_entry, counts)))
+        offsets = list(accumulate(counts, initial=0))
+        if len(block_entry) == len(entries.ids):  # no header written twice: block i is entry i
+            return src, dst, offsets[:-1], offsets[1:]
+        start = [0] * len(entries.ids)
+        end = [0] * len(entries.ids)
+        for block, index in enumerate(block_entry):
+            if index >= 0:
+                start[index] = offsets[block]
+                end[index] = offsets[block + 1]
+        return src, dst, start, end
+
+    keys_of = dep_lines.keys_of(entries.descriptors_of) if dep_lines.unique_pieces() else None
+    return _Links(dep_lines.lines, counts, block_entry, keys_of, full)
 
 
-def _block_field(block: str, needle: str, path: str, line: int) -> str | None:
+def _block_raw_field(block: str, needle: str) -> str | None:
+    """The last ``needle`` line's value as written (quotes kept), None without one."""
     at = block.rfind(needle)
     if at < 0:
         return None
     end = block.find("\n", at + 1)
-    raw = block[at + len(needle) : end if end >= 0 else None].strip()
-    if raw[0] != '"':
+    return block[at + len(needle) : end if end >= 0 else None].strip()
+
+
+def _block_field(block: str, needle: str, path: str, line: int) -> str | None:
+    raw = _block_raw_field(block, needle)
+    if raw is None or raw[0] != '"':
         return raw
     return raw[1:-1] if "\\" not in raw else unquote_dq(raw, path, line)
 
@@ -616,7 +756,11 @@ def _block_columns(text: str, path: str) -> tuple[_Entries, Callable[[int], str]
     (anything else is left there, and sends the file to the line reader); header lines from
     the newlines before them; the headers' tokens by one regex over them joined, unquoted by
     dropping every ``"`` (no escape can hide one); names and ranges by one regex over the first
-    descriptors."""
+    descriptors. A file in yarn's own layout exactly is read by ``_canonical_columns``."""
+    if text.isascii():
+        found = _canonical_columns(text, path)
+        if found is not None:
+            return found
     pieces = (_ENTRY_ASCII if text.isascii() else _ENTRY).split(text)
     kept = pieces[2::3]  # ":" and the lines below the header, to the blank lines after them
     if not kept:
@@ -636,6 +780,20 @@ def _block_columns(text: str, path: str) -> tuple[_Entries, Callable[[int], str]
     split = _NAME_RANGE.findall(firsts)
     if len(split) != len(kept):  # pragma: no cover - guard
         return None
+    entries = _columns(path, ids, split)
+    entries.lines_counted_later(
+        lambda: list(accumulate(map(str.count, pieces, repeat("\n")), initial=1))[
+            1 : len(pieces) : 3
+        ]
+    )
+    entries.descriptors = descriptors
+    entries.texts = entries.blocks = kept
+    return entries, kept.__getitem__
+
+
+def _columns(path: str, ids: list[str], split: list[tuple[str, str]]) -> _Entries:
+    """The entries of the column readers: ids, and each first descriptor's name and range
+    (``split``) of which an ``npm:`` alias's target names the package."""
     names = list(map(operator.itemgetter(0), split))
     ranges = list(map(operator.itemgetter(1), split))
     for at in compress(range(len(ranges)), map(str.startswith, ranges, repeat("npm:"))):
@@ -644,17 +802,109 @@ def _block_columns(text: str, path: str) -> tuple[_Entries, Callable[[int], str]
     entries.ids = ids
     entries.names = names
     entries.ranges = ranges
-    entries.lines_counted_later(
-        lambda: list(accumulate(map(str.count, pieces, repeat("\n")), initial=1))[
-            1 : len(pieces) : 3
-        ]
-    )
-    entries.descriptors = descriptors
     entries.fields = [None] * len(ids)
-    entries.texts = entries.blocks = kept
-    entries.block_entry = list(range(len(ids)))
+    entries.block_entry = range(len(ids))
     entries.any_four_space_line = True
-    return entries, kept.__getitem__
+    return entries
+
+
+# One entry in yarn's own layout, as ``yarn install`` writes it (ASCII): the blank line before
+# it, its header, its ``version`` line first, ``key value`` lines (one space, nothing after the
+# value), then its ``dependencies`` and ``optionalDependencies`` blocks, in that order, each
+# line of which is kept (groups 3 and 4); the newline after it is left to the blank line of the
+# next entry. The file splits into comment lines and blank lines, these entries, and nothing
+# between two (no comment, no blank line but one), then newlines: each is an ``_ENTRY`` match
+# and ``_block_columns`` would read the same. It can start only after a blank line, which a
+# search finds without trying each position of a line.
+_C_KEY = rf'(?:"[^"\n]*"|[^{_ASCII_SPACE}",:#][^{_ASCII_SPACE}",:]*)'
+_C_VALUE = rf'(?:"[^"\n]*"|[^{_ASCII_SPACE}"]+)'
+_C_ENTRY = re.compile(
+    rf"\n\n({_C_KEY}(?:, *{_C_KEY})*):"
+    rf"(\n  version {_C_VALUE}(?:\n  [A-Za-z_][A-Za-z0-9_]* {_C_VALUE})*+"
+    r"(?:\n  dependencies:((?:\n    [^\n]*)++))?"
+    r"(?:\n  optionalDependencies:((?:\n    [^\n]*)++))?)(?=\n)"
+)
+_PREAMBLE = re.compile(r"(?:#[^\n]*\n|\n)*+")
+# each id's first descriptor's name (split_at_version), ids whose descriptors hold no comma
+_ID_NAME = re.compile(r"^([^,\n]?[^@,\n]*)", re.MULTILINE)
+
+
+def _canonical_columns(text: str, path: str) -> tuple[_Entries, Callable[[int], str]] | object:
+    """``_block_columns`` of an ASCII text in yarn's own layout (``_C_ENTRY``), by one split of
+    the whole text; None for any other text. The pieces are each entry's header, body (from
+    the newline after its header's colon to the blank line after it) and dependency lines;
+    header lines are counted from the bodies' newlines when first asked, descriptors split from
+    the ids and ranges read from them when first asked."""
+    start = cast(re.Match[str], _PREAMBLE.match(text)).end()
+    if start < 2 or text[start - 2 : start] != "\n\n" or start == len(text):
+        return None
+    pieces = _C_ENTRY.split(text)
+    if (
+        len(pieces[0]) != start - 2  # the preamble holds no entry start
+        or any(pieces[5:-1:5])  # nothing between two entries
+        or pieces[-1].strip("\n")  # newlines after the last one
+        or not pieces[-1]
+    ):
+        return None
+    headers = "\n".join(pieces[1::5])
+    bodies = pieces[2::5]
+    if _plain_commas(headers):
+        ids_text = headers.replace('"', "")
+        ids = ids_text.split("\n")
+        names = _ID_NAME.findall(ids_text)
+        descriptors = None
+        ranges = None
+    else:
+        descriptors, ids = _header_tokens_read(headers)
+        split = _NAME_RANGE.findall("\n".join(map(operator.itemgetter(0), descriptors)))
+        names = list(map(operator.itemgetter(0), split))
+        ranges = list(map(operator.itemgetter(1), split))
+    if not len(ids) == len(bodies) == len(names):  # pragma: no cover - guard
+        return None
+    if len(set(ids)) != len(ids):
+        return _ONE_BY_ONE
+    entries = _Entries(path)
+    entries.ids = ids
+    entries.names = names
+    entries.descriptors = descriptors
+    entries.ranges = ranges
+    if "npm:" in headers:  # an alias names its target package
+        for at in compress(range(len(ids)), map(operator.contains, ids, repeat("npm:"))):
+            name, range_ = split_at_version(entries.descriptors_of(at)[0])
+            names[at] = alias_target(name, range_)[0]
+    entries.fields = [None] * len(ids)
+    entries.block_entry = range(len(ids))
+    entries.any_four_space_line = True
+    first = pieces[0].count("\n") + 3  # the blank line and the header's own
+
+    def count_lines() -> list[int]:
+        steps = map(operator.add, map(str.count, bodies[:-1], repeat("\n")), repeat(2))
+        return list(accumulate(steps, initial=first))
+
+    entries.lines_counted_later(count_lines)
+    entries.texts = entries.blocks = bodies
+    dependencies = [block or "" for block in pieces[3::5]]
+    optional = [block or "" for block in pieces[4::5]]
+    entries.dependency_lines = "".join(
+        chain.from_iterable(zip(dependencies, optional, strict=True))
+    )
+    entries.dependency_counts = lambda: list(
+        map(
+            operator.add,
+            map(str.count, dependencies, repeat("\n")),
+            map(str.count, optional, repeat("\n")),
+        )
+    )
+    return entries, bodies.__getitem__
+
+
+def _plain_commas(headers: str) -> bool:
+    """Is every comma of these headers outside the quotes and written ``", "``?"""
+    return (
+        headers.count(",") == headers.count(", ")
+        and ",  " not in headers
+        and "," not in "".join(headers.split('"')[1::2])
+    )
 
 
 def _header_tokens(headers: str) -> tuple[list[list[str]], list[str]]:
@@ -663,11 +913,7 @@ def _header_tokens(headers: str) -> tuple[list[list[str]], list[str]]:
     dropping every ``"``. When every comma is outside the quotes and written ``", "``, the
     commas are the separators: the ids are the headers without their quotes; else one regex
     reads the tokens (``_header_tokens_read``)."""
-    if (
-        headers.count(",") == headers.count(", ")
-        and ",  " not in headers
-        and "," not in "".join(headers.split('"')[1::2])
-    ):
+    if _plain_commas(headers):
         ids = headers.replace('"', "").split("\n")
         return list(map(str.split, ids, repeat(", "))), ids
     return _header_tokens_read(headers)
@@ -687,6 +933,8 @@ def _blocks_one_by_one(text: str, path: str) -> tuple[_Entries, Callable[[int], 
     integrity are read when its package is built (the few a scan looks at), not here."""
     entries = _Entries(path)
     texts = entries.texts
+    block_entry: list[int] = []
+    entries.block_entry = block_entry
     lazy = "\\" not in text
     line = 1
     block_re = _BLOCK
@@ -711,10 +959,10 @@ def _blocks_one_by_one(text: str, path: str) -> tuple[_Entries, Callable[[int], 
                 fields = (version, resolved, integrity)
             entries.blocks.append(block)
             if entries.add(descs, header_line, fields):
-                entries.block_entry.append(len(texts))
+                block_entry.append(len(texts))
                 texts.append(block)
             else:
-                entries.block_entry.append(-1)
+                block_entry.append(-1)
         line += block.count("\n") + 2
     return entries, texts.__getitem__
 
@@ -812,18 +1060,115 @@ _DEP_LINE = re.compile(
 _DEP_LINE_ASCII = re.compile(_DEP_LINE.pattern.replace(r"\s", _ASCII_SPACE))
 
 
+# The content of every four-space line (what follows its four spaces).
+_DEP_CONTENT = re.compile(r"\n    ([^\n]*)")
+# A dependency line's content as yarn writes it, in an ASCII text: the name (quoted or not, no
+# space in it), one space, the range quoted, neither starting nor ending with a space. Such a
+# line is what ``_DEP_LINE`` reads, and only its separator is a space between two quotes (when
+# the name is quoted) or before one: ``_plain_descriptors`` reads it with three replacements.
+_P_NAME = rf'(?:"[^"{_ASCII_SPACE}]+"|[^{_ASCII_SPACE}",:#][^{_ASCII_SPACE}",:]*)'
+_P_RANGE = rf'"(?:[^"{_ASCII_SPACE}](?:[^"\n]*[^"{_ASCII_SPACE}])?)?"'
+_PLAIN_DEPS = re.compile(rf"(?:{_P_NAME} {_P_RANGE}\n)*+{_P_NAME} {_P_RANGE}")
+
+
 class _DepLines:
-    """Every dependency line of a file, in file order, as the position of the entry it resolves
-    to (``targets``), and the lookup that said so (``owner``: descriptor -> position of the
-    first entry it heads, over the pieces ``check_references`` splits the headers into); what
-    ``_references_resolve`` read, kept for ``_Links``."""
+    """Every dependency line of a file, in file order, as what the one-pass reference check
+    read (``lines``: each line's descriptor ``name@range``, or its content when ``distinct``
+    and ``descriptors`` say which descriptor each content reads as); the lookup ``owner``
+    (descriptor -> position of the first entry it heads, over the pieces ``check_references``
+    splits the headers into) and the entry each line resolves to (``targets``) are built when
+    ``_Links`` asks."""
 
-    __slots__ = ("owner", "pieces", "targets")
+    __slots__ = (
+        "_joined",
+        "_keys",
+        "_owner",
+        "_targets",
+        "_unique",
+        "descriptors",
+        "distinct",
+        "lines",
+        "pieces",
+    )
 
-    def __init__(self, targets: list[int], owner: dict[str, int], pieces: int) -> None:
-        self.targets = targets
-        self.owner = owner
-        self.pieces = pieces  # how many descriptors the headers were split into
+    def __init__(
+        self,
+        keys: Sequence[str],
+        joined: str,
+        lines: list[str],
+        distinct: list[str] | None,
+        descriptors: list[str],
+    ) -> None:
+        self._keys = keys
+        self._joined = joined  # the keys joined by ", "
+        self.lines = lines
+        self.distinct = distinct  # None: ``lines`` are descriptors, ``descriptors`` distinct
+        self.descriptors = descriptors
+        self.pieces = joined.count(", ") + 1  # how many descriptors the headers hold
+        self._owner: dict[str, int] | None = None
+        self._targets: list[int] | None = None
+        self._unique: bool | None = None
+
+    def resolves(self) -> bool:
+        """Does every line's descriptor head an entry?"""
+        pieces = set(self._joined.split(", "))
+        self._unique = len(pieces) == self.pieces
+        return pieces.issuperset(self.descriptors)
+
+    def unique_pieces(self) -> bool:
+        """Does no descriptor head two entries (each names the one entry it heads)?"""
+        if self._unique is None:
+            self._unique = len(set(self._joined.split(", "))) == self.pieces
+        return self._unique
+
+    def keys_of(self, descriptors_of: Callable[[int], list[str]]) -> Callable[[int], Iterable[str]]:
+        """entry position -> the keys of ``lines`` naming one of its descriptors."""
+        if self.distinct is None:
+            return descriptors_of
+        one = dict(zip(self.descriptors, self.distinct, strict=True))
+        if len(one) == len(self.distinct):  # each descriptor written one way
+            return lambda index: [one[d] for d in descriptors_of(index) if d in one]
+        written: dict[str, list[str]] = {}
+        for content, descriptor in zip(self.distinct, self.descriptors, strict=True):
+            written.setdefault(descriptor, []).append(content)
+        return lambda index: chain.from_iterable(
+            map(written.get, descriptors_of(index), repeat(()))
+        )
+
+    @property
+    def owner(self) -> dict[str, int]:
+        """descriptor -> the position of the first entry it heads. Built from the last key:
+        the first entry a descriptor heads stays; each key has one more piece than its
+        ``", "`` separators (one split of the joined keys, not one a key)."""
+        if self._owner is None:
+            keys = self._keys
+            pieces = self._joined.split(", ")[::-1]
+            per_key = map(str.count, reversed(keys), repeat(", "))
+            positions = range(len(keys) - 1, -1, -1)
+            self._owner = dict(
+                zip(
+                    pieces,
+                    chain.from_iterable(
+                        map(repeat, positions, map(operator.add, per_key, repeat(1)))
+                    ),
+                    strict=True,
+                )
+            )
+        return self._owner
+
+    @property
+    def targets(self) -> list[int]:
+        """The position of the entry each line resolves to."""
+        if self._targets is None:
+            owner = self.owner
+            if self.distinct is None:
+                found = _looked_up(owner, self.lines)
+            else:
+                positions = cast(list[int], _looked_up(owner, self.descriptors))
+                by_content = dict(zip(self.distinct, positions, strict=True))
+                found = _looked_up(by_content, self.lines)
+            self._targets = cast(list[int], found)  # resolves(): every one is found
+        return self._targets
 
 
 def _references_resolve(text: str, keys: Sequence[str]) -> _DepLines | None:
@@ -833,39 +1178,44 @@ def _references_resolve(text: str, keys: Sequence[str]) -> _DepLines | None:
 
     Every line indented by four spaces is taken as a dependency (a superset of the lines the
     exact check reads: those inside ``dependencies`` and ``optionalDependencies`` blocks), and
-    every such line must have the plain form above, without escapes. The descriptors are looked
-    up in the headers' pieces, split as ``check_references`` splits them (``, *`` around each
-    comma of a stripped key: here only keys whose every comma is ``", "`` exactly, which a
+    every such line must have the plain form of ``_DEP_LINE``, without escapes. The distinct
+    lines are read as descriptors (``_plain_descriptors``, else each line by ``_DEP_LINE``) and
+    must be pieces of the headers, split as ``check_references`` splits them (``, *`` around
+    each comma of a stripped key: here only keys whose every comma is ``", "`` exactly, which a
     plain split takes apart the same way)."""
-    if "\\" in text or text.startswith("    "):
-        return None
-    found = (_DEP_LINE_ASCII if text.isascii() else _DEP_LINE).findall(text)
-    if len(found) != text.count("\n    "):
+    if "\\" in text or text.startswith("    ") or not keys:
         return None
     joined = ", ".join(keys)
-    separators = joined.count(", ")
     if (
-        joined.count(",") != separators
+        joined.count(",") != joined.count(", ")
         or " ," in joined
         or ",  " in joined
         or list(map(str.strip, keys)) != list(keys)
     ):
         return None
-    # every key's pieces, from the last key: the first entry a descriptor heads stays; each
-    # key has one more piece than its separators (one split of the joined keys, not one a key)
-    pieces = joined.split(", ")[::-1] if keys else []
-    per_key = map(str.count, reversed(keys), repeat(", "))
-    positions = range(len(keys) - 1, -1, -1)
-    owner = dict(
-        zip(
-            pieces,
-            chain.from_iterable(map(repeat, positions, map(operator.add, per_key, repeat(1)))),
-            strict=True,
-        )
-    )
-    wanted = [f"{qname or name}@{qrange or range_}" for qname, name, qrange, range_ in found]
-    targets = _looked_up(owner, wanted)
-    return None if targets is None else _DepLines(targets, owner, separators + 1)
+    contents = _DEP_CONTENT.findall(text)
+    distinct = list(dict.fromkeys(contents))
+    descriptors = _plain_descriptors(distinct)
+    if descriptors is not None:
+        found = _DepLines(keys, joined, contents, distinct, descriptors)
+    else:
+        lines = (_DEP_LINE_ASCII if text.isascii() else _DEP_LINE).findall(text)
+        if len(lines) != len(contents):
+            return None
+        wanted = [f"{qname or name}@{qrange or range_}" for qname, name, qrange, range_ in lines]
+        found = _DepLines(keys, joined, wanted, None, list(dict.fromkeys(wanted)))
+    return found if found.resolves() else None
+
+
+def _plain_descriptors(contents: list[str]) -> list[str] | None:
+    """Each dependency line's descriptor (``name@range``), from its content, when every one is
+    written as yarn writes it (``_PLAIN_DEPS``); else None."""
+    if not contents:
+        return []
+    joined = "\n".join(contents)
+    if not joined.isascii() or _PLAIN_DEPS.fullmatch(joined) is None:
+        return None
+    return joined.replace('" "', "@").replace(' "', "@").replace('"', "").split("\n")
 
 
 def _looked_up(owner: dict[str, int], wanted: list[str]) -> list[int] | None:
