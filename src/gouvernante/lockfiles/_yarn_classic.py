@@ -816,13 +816,16 @@ def _columns(path: str, ids: list[str], split: list[tuple[str, str]]) -> _Entrie
 # between two (no comment, no blank line but one), then newlines: each is an ``_ENTRY`` match
 # and ``_block_columns`` would read the same. It can start only after a blank line, which a
 # search finds without trying each position of a line.
-_C_KEY = rf'(?:"[^"\n]*"|[^{_ASCII_SPACE}",:#][^{_ASCII_SPACE}",:]*)'
-_C_VALUE = rf'(?:"[^"\n]*"|[^{_ASCII_SPACE}"]+)'
+# Printable ASCII only, written as ranges (sre tests one bitmap a character: faster than the
+# negated classes of _ENTRY), and possessive: every class here stops at the character after it.
+# Narrower than _ENTRY's (no tab, no control character), so such a file is read as before.
+_C_KEY = r'(?:"[ !#-~]*+"|[!$-+\--9;-~][!#-+\--9;-~]*+)'  # [^\s",:#][^\s",:]* or quoted
+_C_VALUE = r'(?:"[ !#-~]*+"|[!#-~]++)'  # [^\s"]+ or quoted
 _C_ENTRY = re.compile(
-    rf"\n\n({_C_KEY}(?:, *{_C_KEY})*):"
-    rf"(\n  version {_C_VALUE}(?:\n  [A-Za-z_][A-Za-z0-9_]* {_C_VALUE})*+"
-    r"(?:\n  dependencies:((?:\n    [^\n]*)++))?"
-    r"(?:\n  optionalDependencies:((?:\n    [^\n]*)++))?)(?=\n)"
+    rf"\n\n({_C_KEY}(?:, *{_C_KEY})*+):"
+    rf"(\n  version {_C_VALUE}(?:\n  [A-Za-z_][A-Za-z0-9_]*+ {_C_VALUE})*+"
+    r"(?:\n  dependencies:((?:\n    [^\n]*+)++))?"
+    r"(?:\n  optionalDependencies:((?:\n    [^\n]*+)++))?)(?=\n)"
 )
 _PREAMBLE = re.compile(r"(?:#[^\n]*\n|\n)*+")
 # each id's first descriptor's name (split_at_version), ids whose descriptors hold no comma
@@ -1066,8 +1069,8 @@ _DEP_CONTENT = re.compile(r"\n    ([^\n]*)")
 # space in it), one space, the range quoted, neither starting nor ending with a space. Such a
 # line is what ``_DEP_LINE`` reads, and only its separator is a space between two quotes (when
 # the name is quoted) or before one: ``_plain_descriptors`` reads it with three replacements.
-_P_NAME = rf'(?:"[^"{_ASCII_SPACE}]+"|[^{_ASCII_SPACE}",:#][^{_ASCII_SPACE}",:]*)'
-_P_RANGE = rf'"(?:[^"{_ASCII_SPACE}](?:[^"\n]*[^"{_ASCII_SPACE}])?)?"'
+_P_NAME = r'(?:"[!#-~]++"|[!$-+\--9;-~][!#-+\--9;-~]*+)'  # printable ASCII (see _C_KEY)
+_P_RANGE = r'"(?:[!#-~](?:[ !#-~]*[!#-~])?)?"'
 _PLAIN_DEPS = re.compile(rf"(?:{_P_NAME} {_P_RANGE}\n)*+{_P_NAME} {_P_RANGE}")
 
 
