@@ -254,3 +254,15 @@ def test_a_field_given_twice_in_an_entry_is_refused(section: str, field: str, cr
     if crlf:
         text = text.replace("\n", "\r\n")
     assert isinstance(_errors(text.encode()), str)
+
+
+def test_a_file_cut_among_the_snapshots_lists_some_errors_and_counts_the_rest() -> None:
+    entries = "".join(f"  dep{i}@1.0.0: {{}}\n\n" for i in range(200))
+    deps = "\n".join(f"      dep{i}: 1.0.0" for i in range(200))
+    text = _V9.replace("DEP", deps.lstrip()).replace("  real@2.0.0: {}\n", entries[:-1])
+    assert _errors(text.encode()) == ()
+    cut = text[: text.index("  dep60@1.0.0")]  # (as a cut file: every later entry gone)
+    for variant in (cut, cut.replace("\n", "\r\n")):
+        errors = _errors(variant.encode())
+        assert isinstance(errors, tuple) and len(errors) == 51, errors
+        assert errors[-1] == "snapshots: 90 more dependencies no entry answers (not listed)"

@@ -47,6 +47,8 @@ _DEP_FIELDS = ("dependencies", "devDependencies", "optionalDependencies")
 # Importers may also hold the dependencies of pnpm itself (the "env" document of pnpm 10+).
 _IMPORTER_DEP_FIELDS = (*_DEP_FIELDS, "configDependencies", "packageManagerDependencies")
 _NODE_DEP_FIELDS = ("dependencies", "optionalDependencies")
+# The unanswered dependencies an error lists one by one (a cut file may have thousands).
+_MAX_LISTED = 50
 _GIT_TARBALL_HOSTS = (
     "https://codeload.github.com/",
     "https://gitlab.com/",
@@ -533,6 +535,7 @@ class _Lockfile:
         ref_to_key = self._ref_to_key
         answered: dict[tuple[str, str], bool] = {}
         errors: list[str] = []
+        more = 0
         for key, entry in entries:
             if entry.__class__ is not dict:
                 continue
@@ -552,8 +555,13 @@ class _Lockfile:
                         why += " edited or badly merged?)"
                     else:
                         why = "not a dependency reference"
-                    where = f"{section}{key_segment(key)}.{field}{key_segment(str(name))}"
-                    errors.append(f"{where}: {why}")
+                    if len(errors) < _MAX_LISTED:
+                        where = f"{section}{key_segment(key)}.{field}{key_segment(str(name))}"
+                        errors.append(f"{where}: {why}")
+                    else:
+                        more += 1
+        if more:
+            errors.append(f"{section}: {more} more dependencies no entry answers (not listed)")
         return errors
 
     # ----------------------------------------------------------------------------------------
