@@ -527,6 +527,11 @@ def test_a_changed_version_is_caught_by_its_tarball_url() -> None:
         ("x", "1.0.0+b.2", "https://r.example/x/-/x-1.0.0%2Bb.2.tgz", True),
         ("x", "1.0.0", "https://r.example/x/-/x-old-1.0.0.tgz", False),  # another package
         ("x", "1.0.0", "https://registry.npmjs.org/is-odd/-/is-odd-3.0.1.tgz", False),
+        # the folder names the package too (decision 0030): a scope put before the name, or
+        # another package's folder holding a file of this name
+        ("x", "1.0.0", "https://registry.npmjs.org/@evil/x/-/x-1.0.0.tgz", False),
+        ("x", "1.0.0", "https://registry.npmjs.org/evil/-/x-1.0.0.tgz", False),
+        ("@b/c-f", "7.0.0", "https://r.example/@b%2fc-f/-/c-f-7.0.0.tgz", True),
         # not npm's tarball path: nothing to compare
         ("x", "1.0.0", "https://r.example/files/x.tgz", True),
         ("x", "1.0.0", "https://npm.pkg.github.com/download/@o/x/1.0.0/0123abcd", True),

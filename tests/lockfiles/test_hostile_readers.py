@@ -333,6 +333,7 @@ def _npm(packages: dict[str, object], version: int = 3, root_deps: bool = True) 
 
 
 _A = {"version": "1.0.0", "resolved": "https://registry.npmjs.org/a/-/a-1.0.0.tgz"}
+_B = {"version": "1.0.0", "resolved": "https://registry.npmjs.org/b/-/b-1.0.0.tgz"}
 
 
 @pytest.mark.parametrize("lean", [False, True], ids=["whole-decode", "big-file-path"])
@@ -415,7 +416,7 @@ def test_npm_a_malformed_map_does_not_stop_the_dependency_check() -> None:
     text = _npm(
         {
             "node_modules/a": {**_A, "dependencies": "not a map"},
-            "node_modules/b": {**_A, "dependencies": {"evil": "^1.0.0"}},
+            "node_modules/b": {**_B, "dependencies": {"evil": "^1.0.0"}},
         },
         root_deps=False,
     )

@@ -326,7 +326,8 @@ def test_v3_sources_and_names() -> None:
             "node_modules/git-no-version": {"resolved": "git+https://host/r.git#aa"},
         }
     )
-    packages = by_id(npm.parse(data, "package-lock.json"))
+    graph = npm.parse(data, "package-lock.json")
+    packages = by_id(graph)
     expected = {
         "node_modules/from-git": ("from-git", "1.0.0", Source.GIT),
         "node_modules/gh": ("gh", "2.0.0", Source.GIT),
@@ -334,7 +335,8 @@ def test_v3_sources_and_names() -> None:
         "node_modules/local-tgz": ("local-tgz", "1.0.0", Source.LOCAL),
         "node_modules/@s/mirrored": ("@s/mirrored", "3.0.0", Source.REGISTRY),
         "node_modules/@s/escaped": ("@s/escaped", "1.0.0", Source.REGISTRY),
-        "node_modules/wrong-version": ("wrong-version", "1.0.0", Source.TARBALL),
+        # (by_id keeps the last package of an id: here the one the URL names, decision 0030)
+        "node_modules/wrong-version": ("wrong-version", "9.9.9", Source.TARBALL),
         "node_modules/no-resolved": ("no-resolved", "4.0.0", Source.REGISTRY),
         "node_modules/parent": ("parent", "1.0.0", Source.REGISTRY),
         "node_modules/parent/node_modules/bundled": ("bundled", "1.1.0", Source.REGISTRY),
@@ -345,6 +347,14 @@ def test_v3_sources_and_names() -> None:
     assert {k: (p.name, p.version, p.source) for k, p in packages.items()} == expected
     assert packages["node_modules/@s/mirrored"].integrity == "sha512-abc"
     assert packages["node_modules/no-resolved"].resolved is None
+    # npm downloads the URL: 9.9.9 is installed; the entry's own version is kept too
+    wrong = [(p.version, p.source) for p in graph.packages if p.id == "node_modules/wrong-version"]
+    assert wrong == [("1.0.0", Source.TARBALL), ("9.9.9", Source.TARBALL)]
+    assert graph.entry_errors == (
+        "packages['node_modules/wrong-version'].resolved: the registry tarball of another package"
+        " or version than this entry's; npm installs what the URL names (lockfile injection or a"
+        " bad merge?)",
+    )
 
 
 def test_v3_entry_without_version_or_resolved_is_skipped_with_a_note() -> None:

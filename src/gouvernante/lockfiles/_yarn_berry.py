@@ -35,6 +35,7 @@ from typing import Any
 from gouvernante.errors import LockfileError
 from gouvernante.fs.decode import yaml_reason
 from gouvernante.lockfiles._common import split_at_version
+from gouvernante.lockfiles._tarball_url import registry_identity
 from gouvernante.lockfiles._yarn_common import (
     DQ,
     YarnDetails,
@@ -368,6 +369,7 @@ def _assemble(parsed: _Parsed, path: str) -> LockfileGraph:
     importers: list[Importer] = []
     entry_ids: list[str] = []  # one per top-level key; "" for __metadata
     seen: set[str] = set()
+    fetched = _Fetched()
     for key, line, fields in zip(parsed.keys, parsed.lines, parsed.fields, strict=True):
         if key == "__metadata":
             entry_ids.append("")
@@ -398,6 +400,8 @@ def _assemble(parsed: _Parsed, path: str) -> LockfileGraph:
                     importers.append(importer)
         resolved = reference if source in (Source.GIT, Source.TARBALL) else None
         packages.append(LockedPackage(resolution, name, version, source, None, resolved))
+        fetched.check(resolution, line, name, version, reference)
+    packages.extend(fetched.packages)
 
     def build_edges() -> dict[str, list[str]]:
         return _berry_edges(parsed.keys, entry_ids, parsed.deps_of)
@@ -408,8 +412,66 @@ def _assemble(parsed: _Parsed, path: str) -> LockfileGraph:
         importers=importers,
         details=YarnDetails(entry_ids, parsed.lines, build_edges),
         notes=(parsed.note,) if parsed.note else (),
+        entry_errors=tuple(fetched.errors),
         overridden=tuple(unverified),
     )
+
+
+class _Fetched:
+    """Entries whose resolution fetches another package or version than the entry says
+    (decision 0030). What berry installs is its locator: an ``npm:`` reference is fetched as
+    that version of the name (its ``version`` field is the manifest's, informational), a
+    ``::__archiveUrl=`` binding from that URL instead, a ``patch:`` reference is the package
+    it wraps with the patch applied. Each such package joins the graph under the entry's
+    resolution, so a rule that names it finds it, and the entry is an error."""
+
+    __slots__ = ("errors", "packages")
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+        self.packages: list[LockedPackage] = []
+
+    def check(self, node: str, line: int, name: str, version: str, reference: str) -> None:
+        if not reference.startswith(("npm:", "patch:")):
+            return
+        if reference.startswith("npm:") and "::" not in reference and reference[4:] == version:
+            return  # the common case
+        found = [f for f in _fetched(name, reference) if (f[0], f[1]) != (name, version)]
+        if not found:
+            return
+        self.errors.append(
+            f"line {line}: the resolution fetches another package or version than this entry"
+            " says (its npm version, the package a patch wraps or an archive URL); yarn"
+            " installs what the resolution names (lockfile injection or a bad merge?)"
+        )
+        for found_name, found_version, url in found:
+            source = Source.REGISTRY if url is None else Source.TARBALL
+            self.packages.append(LockedPackage(node, found_name, found_version, source, None, url))
+
+
+_PATCH_DEPTH = 4  # patch: of a patch: ... (yarn writes one level)
+
+
+def _fetched(name: str, reference: str, depth: int = 0) -> list[tuple[str, str, str | None]]:
+    """``(name, version, archive URL or None)`` of what berry fetches for a locator's
+    ``npm:`` or ``patch:`` reference; a URL that is no registry tarball names nothing."""
+    from urllib.parse import unquote  # noqa: PLC0415 - not on the common path (decision 0024)
+
+    if reference.startswith("patch:") and depth < _PATCH_DEPTH:
+        inner_name, inner = split_at_version(unquote(reference[6:].partition("#")[0]))
+        return _fetched(inner_name, inner, depth + 1)
+    if not reference.startswith("npm:"):
+        return []
+    body, _, params = reference[4:].partition("::")
+    found: list[tuple[str, str, str | None]] = [(name, body.strip().lstrip("=v"), None)]
+    for param in params.split("&") if params else ():
+        key, _, value = param.partition("=")
+        if key == "__archiveUrl":
+            url = unquote(value)
+            identity = registry_identity(url)
+            if identity is not None:
+                found.append((*identity, url))
+    return found
 
 
 def _berry_edges(

@@ -33,6 +33,7 @@ import msgspec
 from gouvernante.errors import LockfileError
 from gouvernante.fs.decode import json_problem
 from gouvernante.lockfiles._common import decode_text, shape_error, version_label
+from gouvernante.lockfiles._tarball_url import registry_identity
 from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
 from gouvernante.safetext import key_segment
 
@@ -209,6 +210,7 @@ def parse(data: bytes, path: str) -> LockfileGraph:
     packages: list[LockedPackage] = []
     workspace_keys: dict[str, str] = {}  # workspace folder -> its key in "packages"
     registry_pkg = Source.REGISTRY
+    urls = _Urls()
     for key, entry in lock.packages.items():
         ident = entry.ident
         at = ident.find("@", 1)
@@ -224,6 +226,8 @@ def parse(data: bytes, path: str) -> LockfileGraph:
             if integrity is not None and not integrity.startswith(_INTEGRITY_PREFIXES):
                 integrity = None
             packages.append(LockedPackage(key, name, spec, registry_pkg, integrity, resolved))
+            if resolved is not None:  # the tarball URL bun downloads ("": its default registry)
+                urls.check(key, name, spec, resolved, integrity)
             continue
         if spec.startswith(_LOCAL_PREFIXES):
             folder = spec.partition(":")[2]
@@ -241,6 +245,7 @@ def parse(data: bytes, path: str) -> LockfileGraph:
         elif "://" in spec or spec.endswith(_TARBALL_SUFFIXES):
             version = _tarball_version(name, spec)
             packages.append(LockedPackage(key, name, version, Source.TARBALL, integrity, spec))
+            urls.check(key, name, version, spec, integrity, spec=True)
         else:
             raise LockfileError(path, "unrecognised resolution", json_path=_entry_path(key, 0))
 
@@ -252,11 +257,53 @@ def parse(data: bytes, path: str) -> LockfileGraph:
             importers.append(
                 Importer(workspace_keys.get(folder, folder), ws.name or folder, folder)
             )
+    packages.extend(urls.packages)
     details = BunDetails(text, lock, workspace_keys)
-    errors = tuple(details.unresolved())
+    errors = (*urls.errors, *details.unresolved())
     return LockfileGraph(
         LockfileFormat.BUN, packages, importers, details=details, entry_errors=errors
     )
+
+
+class _Urls:
+    """Entries whose tarball URL is the registry tarball of another package or version
+    (decision 0030): bun downloads the URL (the registry element of an npm tuple, the
+    resolution of a tarball one) and checks it against the file's own integrity, so what the
+    URL names is installed at the entry's key. That package joins the graph under the entry's
+    key, so a rule that names it finds it; for an npm tuple the entry is an error too (a
+    tarball resolution is the dependency's own spec: its key may name any package)."""
+
+    __slots__ = ("errors", "packages")
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+        self.packages: list[LockedPackage] = []
+
+    def check(
+        self,
+        key: str,
+        name: str,
+        version: str,
+        url: str,
+        integrity: str | None,
+        *,
+        spec: bool = False,
+    ) -> None:
+        if url == f"{_NPMJS}{name}/-/{name.rpartition('/')[2]}-{version}.tgz":
+            return
+        found = registry_identity(url)
+        if found is None or found == (name, version):
+            return
+        if not spec:
+            self.errors.append(
+                f"{_entry_path(key, 1)}: the registry tarball of another package or version than"
+                " this entry's; bun installs what the URL names (lockfile injection or a bad"
+                " merge?)"
+            )
+        self.packages.append(LockedPackage(key, found[0], found[1], Source.TARBALL, integrity, url))
+
+
+_NPMJS = "https://registry.npmjs.org/"
 
 
 # bun's layout of the packages object: its opening line, then one member a line.

@@ -36,12 +36,12 @@ from __future__ import annotations
 import base64
 import struct
 from collections.abc import Mapping, Sequence
-from urllib.parse import unquote
 
 import msgspec
 
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles._bun_wyhash import wyhash11
+from gouvernante.lockfiles._tarball_url import registry_identity
 from gouvernante.lockfiles.bun import _tarball_version
 from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
 
@@ -454,14 +454,13 @@ class _Resolved(msgspec.Struct, frozen=True, gc=False):
 
 
 def _check_tarball_version(reader: _Reader, name: str, version: str, url: str, at: int) -> None:
-    """A registry tarball URL in npm's form (``.../<name>/-/<name>-<version>.tgz``, the file
-    named without the scope) names the package and its version too: they must agree. Nothing
-    else in the file checks a version, so a changed digit is caught here for every registry
-    that uses npm's paths."""
-    path = unquote(url.split("?", 1)[0].split("#", 1)[0])
-    if "/-/" not in path:
-        return  # another registry layout: nothing to compare
-    if path.rpartition("/")[2] != f"{name.rpartition('/')[2]}-{version}.tgz":
+    """A registry tarball URL (``<registry>/<name>/-/<name>-<version>.tgz``, the file named
+    without the scope) names the package and its version too, and bun downloads that URL: they
+    must agree (decision 0030: what another name's URL names is installed under this one).
+    Nothing else in the file checks a version, so a changed digit is caught here for every
+    registry that uses npm's paths."""
+    found = registry_identity(url)
+    if found is not None and found != (name, version):
         raise reader.fail(at, "package name and version do not match its tarball URL")
 
 

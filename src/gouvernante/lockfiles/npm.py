@@ -17,6 +17,9 @@ Decisions:
   ``version``). With a ``resolved`` (git, tarball) it is kept with version ``""`` (or the
   version a registry-style tarball file name carries).
 - ``inBundle``/``bundled`` entries are REGISTRY packages (they come inside their parent's tarball).
+- ``resolved`` is what npm downloads: a registry tarball URL of another name or version than the
+  entry's (after an alias's ``name``) adds the package it names under the entry's id and is an
+  entry error (decision 0030, ``_Urls``).
 - Only the fields needed are decoded (``msgspec`` structs) and packages are built on demand
   (``PackageTable``); dependency maps stay raw JSON until a dependency path asks for a node's
   children or parents (or for ``edges()``), and line numbers are located in the text on demand.
@@ -39,6 +42,7 @@ import msgspec
 
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles._common import json_errors, shape_error, version_label
+from gouvernante.lockfiles._tarball_url import registry_identity
 from gouvernante.model import (
     Importer,
     LockedPackage,
@@ -383,52 +387,42 @@ def _parse_packages(
         entries = _normalised_keys(entries, path)
     ids: list[str] = []
     names: list[str] = []
-    extra: list[LockedPackage] = []  # links, folders, version-less git/tarball entries
-    links: dict[str, str] = {}  # link id -> target folder id
-    folders: list[str] = []
-    skipped: list[str] = []
+    others = _Others(entries)
+    extra = others.extra  # links, folders, version-less git/tarball entries
+    links = others.links  # link id -> target folder id
+    folders = others.folders
+    urls = others.urls
     bad_versions: list[str] = []
     add_id = ids.append
     add_name = names.append if named is None else _DISCARD
     semver = _SEMVER.fullmatch
+    valid: set[str] = set()  # versions found semver: many entries share one
+    add_valid = valid.add
+    base = _NPMJS
     # The hot loop (tens of thousands of entries): a plain entry only gets its name here; the
     # package itself is built if the matcher asks for it.
     for key, entry in pairs if pairs is not None else entries.items():
         cut = key.rfind("node_modules/")
-        if cut < 0 or entry.version is None or entry.link:
-            if not key:
-                continue
-            if entry.link:
-                target = _link_target(entry.resolved, entries)
-                if target is not None:
-                    links[key] = target
-                name = entry.name or (key[cut + 13 :] if cut >= 0 else key.rpartition("/")[2])
-                version = entry.version or ""
-                extra.append(LockedPackage(key, name, version, Source.LOCAL, None, entry.resolved))
-            elif cut < 0:
-                folders.append(key)  # named below, once links are known
-            elif entry.resolved is None:
-                skipped.append(key)
-            else:
-                # No version but a git/tarball source: keep it, version from the URL if any.
-                name = entry.name or key[cut + 13 :]
-                guessed = _version_from_tarball(entry.resolved, name)
-                source = _classify(entry.resolved, name, guessed)
-                extra.append(
-                    LockedPackage(key, name, guessed, source, entry.integrity, entry.resolved)
-                )
+        version = entry.version
+        if cut < 0 or version is None or entry.link:
+            if key:  # (the root is the first importer)
+                others.add(key, cut, entry)
             continue
-        if semver(entry.version) is None:  # "latest", "1.3.0.0", "=1.3.0", "": never skipped
-            name = entry.name or key[cut + 13 :]
-            guessed = _version_from_tarball(entry.resolved or "", name)
-            if semver(guessed) is None:
-                bad_versions.append(key)
+        if version not in valid:
+            if semver(version) is None:  # "latest", "1.3.0.0", "=1.3.0", "": never skipped
+                if not urls.guessed(key, entry, entry.name or key[cut + 13 :], extra):
+                    bad_versions.append(key)
                 continue
-            source = _classify(entry.resolved or "", name, guessed)
-            extra.append(LockedPackage(key, name, guessed, source, entry.integrity, entry.resolved))
-            continue
+            add_valid(version)
         add_id(key)
-        add_name(entry.name or key[cut + 13 :])
+        name = entry.name or key[cut + 13 :]
+        add_name(name)
+        # What npm downloads is ``resolved``: this name's and version's tarball URL at the
+        # registry, one string built and compared; anything else (a scoped name among them) is
+        # looked at by ``_Urls.check``.
+        resolved = entry.resolved
+        if resolved != f"{base}{name}/-/{name}-{version}.tgz" and resolved is not None:
+            base = urls.check(key, entry, name, version, base) or base
 
     link_names = {target: key.rpartition("node_modules/")[2] for key, target in links.items()}
     for key in folders:
@@ -437,6 +431,7 @@ def _parse_packages(
         extra.append(
             LockedPackage(key, name, entry.version or "", Source.LOCAL, None, entry.resolved)
         )
+    extra.extend(urls.packages)
     table = _table(entries, ids, names if named is None else _KeyNames(ids, named), extra)
 
     root = entries.get("")
@@ -449,18 +444,130 @@ def _parse_packages(
         seen.add(target)
         folder = entries[target]
         importers.append(Importer(target, folder.name or link_names.get(target) or target, target))
+    skipped = others.skipped
     notes = _skip_note(len(skipped))
     errors = [
         f"packages[{key!r}]: version is not a semver version and no registry tarball URL gives"
         " one: this entry cannot be checked"
         for key in bad_versions
     ]
+    errors.extend(urls.errors)
     # (before the husks and unread entries go: an entry answers its dependents, read or not)
     errors.extend(_unanswered(entries, links, folders, declared))
     if skipped or bad_versions:  # husks and entries not read are no nodes: nothing resolves to them
         entries = _without(entries, set(skipped) | set(bad_versions))
     details = _PackagesDetails(entries, links, data)
     return LockfileGraph(fmt, table, importers, (), details, notes, entry_errors=tuple(errors))
+
+
+_NPMJS = "https://registry.npmjs.org/"
+
+
+class _Others:
+    """The entries of ``packages`` that are no plain registry package, sorted as the parse
+    meets them: links, folders (the root's and workspaces'), husks, version-less entries."""
+
+    __slots__ = ("_entries", "extra", "folders", "links", "skipped", "urls")
+
+    def __init__(self, entries: Mapping[str, _Entry]) -> None:
+        self._entries = entries
+        self.extra: list[LockedPackage] = []  # links, folders, version-less git/tarball entries
+        self.links: dict[str, str] = {}  # link id -> target folder id
+        self.folders: list[str] = []
+        self.skipped: list[str] = []
+        self.urls = _Urls()
+
+    def add(self, key: str, cut: int, entry: _Entry) -> None:
+        """An entry outside ``node_modules`` (``cut`` < 0), or a link, or one with no version."""
+        if entry.link:
+            target = _link_target(entry.resolved, self._entries)
+            if target is not None:
+                self.links[key] = target
+            name = entry.name or (key[cut + 13 :] if cut >= 0 else key.rpartition("/")[2])
+            version = entry.version or ""
+            self.extra.append(LockedPackage(key, name, version, Source.LOCAL, None, entry.resolved))
+        elif cut < 0:
+            self.folders.append(key)  # named below, once links are known
+        elif entry.resolved is None:
+            self.skipped.append(key)
+        else:  # no version but a git/tarball source: kept, version from the URL if any
+            self.urls.guessed(key, entry, entry.name or key[cut + 13 :], self.extra)
+
+
+class _Urls:
+    """The entries whose ``resolved`` is a registry tarball URL of another package or version
+    than the entry's (decision 0030): npm installs what the URL names under the entry's folder
+    (``npm ci`` checks the tarball against the lockfile's own integrity, nothing else). Each
+    is an entry error, and the URL's package is a package of the graph too, under the entry's
+    node id, so a rule that names it finds it. An alias names its real package (``name``), so
+    its URL agrees."""
+
+    __slots__ = ("errors", "packages")
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+        self.packages: list[LockedPackage] = []
+
+    def guessed(self, key: str, entry: _Entry, name: str, extra: list[LockedPackage]) -> bool:
+        """An entry with no version, or not a semver one, but a ``resolved``: its version from
+        a registry-style tarball URL, its source from the URL (appended to ``extra``). False
+        when its version is not semver and the URL gives none: the entry cannot be checked."""
+        resolved = entry.resolved or ""
+        guessed = _version_from_tarball(resolved, name)
+        self.check(key, entry, name, guessed)
+        if entry.version is not None and _SEMVER.fullmatch(guessed) is None:
+            return False
+        source = _classify(resolved, name, guessed)
+        extra.append(LockedPackage(key, name, guessed, source, entry.integrity, entry.resolved))
+        return True
+
+    def check(self, key: str, entry: _Entry, name: str, version: str, base: str = "") -> str | None:
+        """Look at one entry's URL; returns the registry base it agrees with (the part before
+        the name), for the next entries' one-string comparison, else None. ``base``: the one
+        the caller compared with, for a scoped name (its file name has no scope)."""
+        resolved = entry.resolved
+        if resolved is None or entry.inBundle:  # a bundled package comes in its parent's tarball
+            return None
+        if base and resolved == f"{base}{name}/-/{name.rpartition('/')[2]}-{version}.tgz":
+            return None
+        where = f"packages{key_segment(key)}.resolved"
+        if not self.url(key, resolved, entry.integrity, name, version, where=where):
+            return None
+        tail = f"{name}/-/{name.rpartition('/')[2]}-{version}.tgz"
+        base = resolved[: -len(tail)]
+        # A base whose last segment could be a scope would name a scoped package with an
+        # unscoped name after it: never learned (those URLs stay with this slow check).
+        last = base[:-1].rpartition("/")[2]
+        if resolved.endswith(tail) and base.endswith("/") and "@" not in last and "%" not in last:
+            return base
+        return None
+
+    def url(
+        self,
+        key: str,
+        url: str,
+        integrity: str | None,
+        name: str,
+        version: str,
+        *,
+        where: str | None,
+    ) -> bool:
+        """Does ``url`` name ``name``@``version`` (True), or no package at all? Else the
+        package it names joins the graph and, when ``where`` (the JSON path) is given, the
+        entry is an error: None for a URL that is the entry's own spec (v1's URL
+        dependencies, whose folder may have any name)."""
+        found = registry_identity(url)
+        if found is None:  # git, a file server, file: ... nothing named
+            return False
+        if found == (name, version):
+            return True
+        if where is not None:
+            self.errors.append(
+                f"{where}: the registry tarball of another package or version than this entry's;"
+                " npm installs what the URL names (lockfile injection or a bad merge?)"
+            )
+        self.packages.append(LockedPackage(key, found[0], found[1], Source.TARBALL, integrity, url))
+        return False
 
 
 _NAMES_DECODER = msgspec.json.Decoder(dict[str, msgspec.Raw])
@@ -1030,6 +1137,7 @@ def _parse_v1(lock: _Lock, data: bytes, path: str, fmt: LockfileFormat) -> Lockf
         deps = decoded or {}
     packages: list[LockedPackage] = []
     requires: dict[str, msgspec.Raw] = {}
+    urls = _Urls()
     skipped = 0
     stack: list[tuple[str, dict[str, _V1Entry]]] = [("", deps)]
     while stack:
@@ -1042,12 +1150,30 @@ def _parse_v1(lock: _Lock, data: bytes, path: str, fmt: LockfileFormat) -> Lockf
                 skipped += 1
                 continue
             requires[node_id] = entry.requires
-            packages.append(_v1_package(node_id, key, entry))
+            package = _v1_package(node_id, key, entry)
+            packages.append(package)
+            _v1_url(urls, package, entry)
+    packages.extend(urls.packages)
     importers = [Importer("", lock.name or _ROOT_LABEL, "")]
     details = _V1Details(requires, data)
+    notes = _skip_note_v1(skipped)
     return LockfileGraph(
-        fmt, packages, importers, (), details, _skip_note_v1(skipped), roots_known=False
+        fmt, packages, importers, (), details, notes, roots_known=False, entry_errors=urls.errors
     )
+
+
+def _v1_url(urls: _Urls, package: LockedPackage, entry: _V1Entry) -> None:
+    """A v1 entry's URL against its package (decision 0030): ``resolved`` is what npm 6
+    downloads; a ``version`` that is a URL (a URL dependency) is the entry's own spec, so its
+    folder may bear another name than the package it names (no error then)."""
+    url = entry.resolved or entry.version or ""
+    if entry.bundled or package.source in (Source.LOCAL, Source.GIT) or "/-/" not in url:
+        return
+    where = None
+    if entry.resolved is not None and "://" not in (entry.version or ""):
+        segments = package.id.removeprefix("node_modules/").split("/node_modules/")
+        where = f"dependencies{'.dependencies'.join(map(key_segment, segments))}.resolved"
+    urls.url(package.id, url, entry.integrity, package.name, package.version, where=where)
 
 
 def _suffix(json_path: str | None) -> str:

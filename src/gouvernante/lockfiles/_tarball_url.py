@@ -1,0 +1,56 @@
+"""The package and version a registry tarball URL names (decision 0030).
+
+npm (``resolved``), bun (the registry element of a package tuple, a tarball resolution) and yarn
+berry (``__archiveUrl``) download the URL the lockfile gives, whatever the entry's key, name or
+version say; the integrity they check is the lockfile's own. So an entry whose URL is the
+registry tarball of another package installs that package. Every npm registry (npmjs.org, yarn's
+mirror, Verdaccio, Nexus, Artifactory, GitLab, CodeArtifact) serves tarballs at
+``<base>/<name>/-/<file>.tgz``: the name is the path's last segment, or its last two when the
+next to last is a scope (``@s/x``, also ``@s%2fx`` and ``%40s%2fx``), and the file is
+``<name without scope>-<version>.tgz`` (Artifactory and GitLab: ``@s/x-<version>.tgz``). Other
+URLs (git, GitHub/codeload archives, plain file servers, ``file:``) name no package: none is
+derived from them.
+"""
+
+from __future__ import annotations
+
+
+def registry_identity(url: str) -> tuple[str, str] | None:
+    """``(name, version)`` of an http(s) URL laid out as a registry tarball (a ``/-/`` in its
+    path); the version is ``""`` when the file name is not ``<name>-<version>.tgz`` (the path
+    then names a package whose tarball it does not hold). None for any other URL."""
+    if not url[:8].lower().startswith(("https://", "http://")):
+        return None
+    path = url.partition("?")[0].partition("#")[0]
+    path = path[path.index("://") + 3 :].partition("/")[2]
+    head, sep, file = path.rpartition("/-/")
+    if not sep:
+        return None
+    escaped = "%" in path
+    if escaped:
+        from urllib.parse import unquote  # noqa: PLC0415 - escaped URLs only (decision 0024)
+
+        parts = [unquote(part) for part in head.split("/")]
+        file = unquote(file)
+    else:
+        parts = head.split("/")
+    name = parts[-1]
+    if not name:
+        return None
+    if "/" not in name and len(parts) > 1 and parts[-2].startswith("@"):
+        name = f"{parts[-2]}/{name}"
+    if file.endswith(".tgz"):
+        stem = file[:-4]
+        for prefix in (f"{name.rpartition('/')[2]}-", f"{name}-"):
+            if stem.startswith(prefix) and len(stem) > len(prefix):
+                return name, stem[len(prefix) :]
+    return name, ""
+
+
+def disagrees(url: str, name: str, version: str) -> tuple[str, str] | None:
+    """The identity ``url`` names when it is a registry tarball URL of another package or
+    version than ``name``@``version``, else None."""
+    found = registry_identity(url)
+    if found is None or found == (name, version):
+        return None
+    return found
