@@ -406,7 +406,8 @@ def test_berry_legitimate_resolutions(
 _REAL = sorted(
     p
     for p in FIXTURES.rglob("*")
-    if p.name in ("package-lock.json", "npm-shrinkwrap.json", "bun.lock", "bun.lockb")
+    if p.name
+    in ("package-lock.json", "npm-shrinkwrap.json", "bun.lock", "bun.lockb", "pnpm-lock.yaml")
     or (p.name == "yarn.lock" and "berry" in p.parent.name)
 )
 _NPM_URL = re.compile(r"https://registry\.npmjs\.org/(@[^/\"]+/)?([^/\"]+)/-/([^\"]+)")
@@ -464,6 +465,116 @@ def test_real_files_on_a_private_registry_stay_clean(
 
 def test_every_format_is_moved() -> None:
     assert {p.name for p in _MOVED} == {"package-lock.json", "bun.lock", "yarn.lock"}
+
+
+# --------------------------------------------------------------------------------------------
+# pnpm: ``resolution: {integrity, tarball}`` (pnpm downloads the tarball URL)
+
+_PNPM9 = """lockfileVersion: '9.0'
+
+settings:
+  autoInstallPeers: true
+  excludeLinksFromLockfile: false
+
+importers:
+
+  .:
+    dependencies:
+      left-pad:
+        specifier: REF
+        version: REF
+
+packages:
+
+  KEY:
+    resolution: {integrity: sha512-AAAA, tarball: URL}
+
+snapshots:
+
+  KEY: {}
+"""
+
+_PNPM6 = """lockfileVersion: '6.0'
+
+dependencies:
+  left-pad:
+    specifier: 1.3.0
+    version: 1.3.0
+
+packages:
+
+  /left-pad@1.3.0:
+    resolution: {integrity: sha512-AAAA, tarball: URL}
+    dev: false
+"""
+
+
+def _pnpm9(url: str, key: str = "left-pad@1.3.0", ref: str = "1.3.0") -> str:
+    return _PNPM9.replace("KEY", key).replace("REF", ref).replace("URL", url)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        _pnpm9(EVIL_URL),
+        _pnpm9(f"{_ART}/evil/-/evil-1.0.1.tgz"),
+        _PNPM6.replace("URL", EVIL_URL),
+        _pnpm9(EVIL_URL).replace("\n", "\r\n"),  # the full loader
+    ],
+    ids=["v9", "v9-artifactory", "v6", "v9-crlf"],
+)
+def test_pnpm_a_tarball_naming_another_package_is_found(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str
+) -> None:
+    scan = _scan(tmp_path, capsys, "pnpm-lock.yaml", text)
+    assert scan.code == FINDINGS
+    assert ("evil", "1.0.1") in scan.findings
+    assert len(scan.errors) == 1 and "resolution.tarball" in scan.errors[0]
+    assert "evil" not in scan.errors[0]
+
+
+def test_pnpm_a_snapshot_with_peers_is_found_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = _pnpm9(EVIL_URL).replace(
+        "snapshots:\n\n  left-pad@1.3.0: {}", "snapshots:\n\n  left-pad@1.3.0(react@18.2.0): {}"
+    )
+    text = text.replace("version: 1.3.0", "version: 1.3.0(react@18.2.0)")
+    scan = _scan(tmp_path, capsys, "pnpm-lock.yaml", text)
+    assert scan.code == FINDINGS and ("evil", "1.0.1") in scan.findings
+
+
+def test_pnpm_a_url_dependency_is_its_own_spec(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A dependency written as a URL: its key is the URL; what the URL names is installed and
+    matched, and it is no error (the project asked for that URL)."""
+    key = f"left-pad@{EVIL_URL}"
+    text = _pnpm9(EVIL_URL, key=key, ref=EVIL_URL).replace(
+        "tarball: URL}", "tarball: URL}\n    version: 1.0.1"
+    )
+    text = text.replace(f"{key}:\n    resolution", f"'{key}':\n    resolution")
+    text = text.replace(f"  {key}: {{}}", f"  '{key}': {{}}")
+    scan = _scan(tmp_path, capsys, "pnpm-lock.yaml", text)
+    assert (scan.code, scan.errors) == (FINDINGS, [])
+    assert ("evil", "1.0.1") in scan.findings
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        LEFT_PAD_URL,
+        f"{_ART}/left-pad/-/left-pad-1.3.0.tgz",
+        "https://codeload.github.com/x/left-pad/tar.gz/0123456789abcdef",
+        "https://files.acme.test/left-pad.tgz",
+    ],
+    ids=["npmjs", "artifactory", "codeload", "file-server"],
+)
+def test_pnpm_tarballs_that_name_the_entry_or_nothing_are_clean(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str
+) -> None:
+    scan = _scan(tmp_path, capsys, "pnpm-lock.yaml", _pnpm9(url))
+    assert (scan.code, scan.errors) == (CLEAN, [])
 
 
 # --------------------------------------------------------------------------------------------

@@ -26,13 +26,14 @@ from __future__ import annotations
 import gc
 import posixpath
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from gouvernante.errors import LockfileError
 from gouvernante.fs.decode import yaml_reason
 from gouvernante.lockfiles import _pnpm_lines, _pnpm_yaml
 from gouvernante.lockfiles._common import split_at_version, version_label
+from gouvernante.lockfiles._tarball_url import registry_identity
 from gouvernante.model import (
     Importer,
     LockedPackage,
@@ -279,6 +280,7 @@ class _Lockfile:
         self.node_deps: dict[str, dict[str, Any]] = {}
         self.links: dict[str, LockedPackage] = {}
         self.extra_importer_deps: list[tuple[str, str, str]] = []
+        self.injected: dict[str, tuple[LockedPackage, str | None]] = {}
         self._read_packages()
         self._read_links()
         self._check_importer_references()
@@ -474,7 +476,58 @@ class _Lockfile:
                     json_path=where,
                 )
             version = ""
+        if tarball is not None and source is not Source.LOCAL:
+            self._check_tarball(
+                key, name, version, url=tarball, integrity=integrity, registry=registry, where=where
+            )
         return LockedPackage(key, name, version, source, integrity, resolved)
+
+    def _check_tarball(
+        self,
+        key: str,
+        name: str,
+        version: str,
+        *,
+        url: str,
+        integrity: str | None,
+        registry: bool,
+        where: str,
+    ) -> None:
+        """An entry whose ``resolution.tarball`` is the registry tarball of another package or
+        version (decision 0030): pnpm downloads the URL and checks it against the file's own
+        integrity, so what it names is installed. That package joins the graph under the
+        entry's key (``injected``), so a rule naming it finds it; for a registry key
+        (``name@version``) the entry is an error too (a URL key is the dependency's own spec,
+        which may name any package)."""
+        found = registry_identity(url)
+        if found is None or found == (name, version) or key in self.injected:
+            return
+        error = None
+        if registry:
+            error = (
+                f"{where}.resolution.tarball: the registry tarball of another package or version"
+                " than this entry's; pnpm installs what the URL names (lockfile injection or a"
+                " bad merge?)"
+            )
+        package = LockedPackage(key, found[0], found[1], Source.TARBALL, integrity, url)
+        self.injected[key] = (package, error)
+
+    def _injected_packages(self, ids: Iterable[str]) -> list[LockedPackage]:
+        """The packages ``injected`` adds, one for each node (of ``ids``) its entry is (9.0: each
+        snapshot of the package, with its peers)."""
+        injected = self.injected
+        out: list[LockedPackage] = []
+        for node in ids:
+            found = injected.get(_strip_peers(node) if node[-1:] == ")" else node)
+            if found is not None:
+                p = found[0]
+                out.append(
+                    LockedPackage(node, p.name, p.version, p.source, p.integrity, p.resolved)
+                )
+        return out
+
+    def _injection_errors(self) -> list[str]:
+        return [error for _package, error in self.injected.values() if error is not None]
 
     def _read_links(self) -> None:
         """LOCAL packages for the ``link:`` dependencies of importers (workspaces, folders)."""
@@ -584,12 +637,17 @@ class _Lockfile:
         seen = {p.id for p in packages}
         packages.extend(p for p in self.packages if p.id not in seen)
         importers = _importer_list(self.importers_map, self.links.values())
+        if self.injected:
+            packages.extend(self._injected_packages([p.id for p in self.packages]))
         return LockfileGraph(
             format=LockfileFormat.PNPM,
             packages=packages,
             importers=importers,
             details=_PnpmDetails(self),
-            entry_errors=tuple(self._unanswered(self.node_deps.items())),
+            entry_errors=(
+                *self._injection_errors(),
+                *self._unanswered(self.node_deps.items()),
+            ),
         )
 
     def build_edges(self) -> dict[str, list[str]]:
@@ -805,6 +863,7 @@ class _LineLockfile(_Lockfile):
         self.node_deps = {}
         self.links = {}
         self.extra_importer_deps = []
+        self.injected = {}
         self.deps_section = self.ssec if self.kind == 9 else self.psec
         self._infos: dict[str, LockedPackage] = {}
         self._special: dict[str, LockedPackage] = {}
@@ -978,38 +1037,47 @@ class _LineLockfile(_Lockfile):
         links = list(self.links.values())
         ids: Sequence[str] = self._ids
         names: Sequence[str] = self._names
-        package = self._package
-        version = self._version
-        integrity = self._integrity
+        package: Callable[[int], LockedPackage] = self._package
+        version: Callable[[int], str] = self._version
+        integrity: Callable[[], list[str | None]] = self._integrity
         if links:
             link_ids = {p.id for p in links}
             keep = [i for i, key in enumerate(ids) if key not in link_ids]
             positions = [-1 - n for n in range(len(links))] + keep
             ids = [p.id for p in links] + [ids[i] for i in keep]
             names = [p.name for p in links] + [names[i] for i in keep]
+            package_of, version_of, integrity_of = package, version, integrity
 
             def build(i: int) -> LockedPackage:
                 at = positions[i]
-                return links[-1 - at] if at < 0 else package(at)
+                return links[-1 - at] if at < 0 else package_of(at)
 
             def version_at(i: int) -> str:
                 at = positions[i]
-                return "" if at < 0 else version(at)
+                return "" if at < 0 else version_of(at)
 
             def integrity_column() -> list[str | None]:
-                column = integrity()
+                column = integrity_of()
                 return [None if at < 0 else column[at] for at in positions]
 
-            table = PackageTable(ids, names, build, integrity_column, version_at)
-        else:
-            table = PackageTable(ids, names, package, integrity, version)
+            package, version, integrity = build, version_at, integrity_column
+        if self.injected:
+            ids, names, package, version, integrity = _with_extra(
+                ids,
+                names,
+                package=package,
+                version=version,
+                integrity=integrity,
+                extra=self._injected_packages(ids),
+            )
+        table = PackageTable(ids, names, package, integrity, version)
         importers = _importer_list(self.importers_map, links)
         return LockfileGraph(
             format=LockfileFormat.PNPM,
             packages=table,
             importers=importers,
             details=_LineDetails(self),
-            entry_errors=tuple(self._errors),
+            entry_errors=(*self._injection_errors(), *self._errors),
         )
 
     def build_edges(self) -> dict[str, list[str]]:
@@ -1050,6 +1118,42 @@ class _LineLockfile(_Lockfile):
             elif key in nodes:
                 children.append(key)
         return _unique(children)
+
+
+def _with_extra(
+    ids: Sequence[str],
+    names: Sequence[str],
+    *,
+    package: Callable[[int], LockedPackage],
+    version: Callable[[int], str],
+    integrity: Callable[[], list[str | None]],
+    extra: Sequence[LockedPackage],
+) -> tuple[
+    list[str],
+    list[str],
+    Callable[[int], LockedPackage],
+    Callable[[int], str],
+    Callable[[], list[str | None]],
+]:
+    """The columns of a ``PackageTable`` with ``extra`` packages after the others."""
+    base = len(ids)
+
+    def package_at(i: int) -> LockedPackage:
+        return extra[i - base] if i >= base else package(i)
+
+    def version_at(i: int) -> str:
+        return extra[i - base].version if i >= base else version(i)
+
+    def integrity_column() -> list[str | None]:
+        return [*integrity(), *(p.integrity for p in extra)]
+
+    return (
+        [*ids, *(p.id for p in extra)],
+        [*names, *(p.name for p in extra)],
+        package_at,
+        version_at,
+        integrity_column,
+    )
 
 
 class _LineDetails(_PnpmDetails):
