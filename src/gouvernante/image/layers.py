@@ -7,6 +7,13 @@ and ``index.json``), as a directory or a tar. Its layers are applied in order to
 non-directory hides a lower directory, hardlinks point at a path already in the map. Only the
 bytes of files the scan reads (lockfiles, package.json) are kept; the rest is a name.
 
+Every blob read is checked, as it is read, against the digest that names it (decision 0032):
+an OCI manifest, nested index and config against their descriptors in the document above them,
+a docker-archive config against the digest its name carries, each layer's uncompressed content
+against the config's ``rootfs.diff_ids`` and an OCI layer's blob against its descriptor. A
+mismatch is an error naming where that digest was read (``index.json: manifests[0]``), so the
+scan reads the image its names say, or nothing.
+
 Hostile archives are refused with an error that names the member's index, never its bytes:
 absolute names and ``..`` (path traversal), more members than ``MAX_MEMBERS``, more decompressed
 bytes than ``MAX_LAYER_BYTES`` a layer or ``MAX_TOTAL_BYTES`` an image, a hardlink to a path not
@@ -31,6 +38,7 @@ from enum import Enum
 from typing import IO, BinaryIO, Protocol, Self, cast
 
 from gouvernante.errors import SourceError
+from gouvernante.image.seekgzip import SeekableGzip
 from gouvernante.safetext import capped
 
 MAX_LAYER_BYTES = 4 * 1024**3  # decompressed, one layer
@@ -155,10 +163,17 @@ class Node:
 
 @dataclass(frozen=True, slots=True)
 class Layer:
+    """One layer as the image's manifest and config name it. Reading it checks its content
+    against ``digest`` (the config's diff_id) and, for an OCI layer, its blob against the
+    manifest's descriptor (``blob_digest``, ``blob_size``)."""
+
     digest: str  # the layer's diff_id: sha256 of its uncompressed tar
     media_type: str | None  # None for docker-archive layers (sniffed)
     open: Callable[[], BinaryIO]
-    expected_diff_id: str | None
+    named_at: str  # where the manifest names it: ``manifest.json: [0].Layers[2]``
+    diff_id_at: str  # where the config gives its diff_id: ``...: rootfs.diff_ids[2]``
+    blob_digest: str | None = None  # OCI: the descriptor's digest of the (compressed) blob
+    blob_size: int | None = None  # OCI: the descriptor's size of the blob
 
 
 @dataclass(frozen=True)
@@ -295,29 +310,77 @@ def check_media_type(media: str | None, where: str, what: str) -> None:
     raise ImageError(where, f"{what}: unsupported layer media type")
 
 
-def _layer_stream(layer: Layer, raw: BinaryIO, where: str, what: str) -> _Readable:
-    """The uncompressed tar stream of a layer: plain tar or gzip; zstd and unknown media types
-    are refused (fail closed)."""
-    head = raw.read(4)
-    rest = _Prefixed(head, raw)
-    media = layer.media_type
-    check_media_type(media, where, what)
-    if head.startswith(_ZSTD_MAGIC):
-        raise ImageError(where, f"{what}: zstd-compressed layers are not supported")
-    is_gzip = head.startswith(_GZIP_MAGIC)
-    if media in _GZIP_TYPES and not is_gzip:
-        raise ImageError(where, f"{what}: declared gzip, but the blob is not gzip data")
-    if media in _TAR_TYPES and is_gzip:
-        raise ImageError(where, f"{what}: declared an uncompressed tar, but the blob is gzip")
-    if is_gzip:
-        return gzip.GzipFile(fileobj=cast("IO[bytes]", rest), mode="rb")
-    return rest
+class _Hashed:
+    """The raw bytes of a compressed blob (``head`` already read), hashed and counted as they
+    are read."""
+
+    def __init__(self, raw: BinaryIO, head: bytes) -> None:
+        self.raw = raw
+        self.count = len(head)
+        self.sha = hashlib.sha256(head)
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.raw.read(size)
+        self.count += len(chunk)
+        self.sha.update(chunk)
+        return chunk
+
+
+class _LayerReader:
+    """The uncompressed tar stream of a layer (plain tar or gzip; zstd and unknown media types
+    are refused: fail closed), hashed as it is read, and the check of what was read against the
+    digests that name it once the stream has been read to its end."""
+
+    def __init__(self, layer: Layer, raw: BinaryIO, budget: _Budget, what: str) -> None:
+        where = budget.where
+        head = raw.read(4)
+        media = layer.media_type
+        check_media_type(media, where, what)
+        if head.startswith(_ZSTD_MAGIC):
+            raise ImageError(where, f"{what}: zstd-compressed layers are not supported")
+        is_gzip = head.startswith(_GZIP_MAGIC)
+        if media in _GZIP_TYPES and not is_gzip:
+            raise ImageError(where, f"{what}: declared gzip, but the blob is not gzip data")
+        if media in _TAR_TYPES and is_gzip:
+            raise ImageError(where, f"{what}: declared an uncompressed tar, but the blob is gzip")
+        # A plain tar's blob is its content: one hash serves for both digests.
+        self.blob = _Hashed(raw, head) if is_gzip else None
+        rest = _Prefixed(head, self.blob or raw)
+        stream = gzip.GzipFile(fileobj=cast("IO[bytes]", rest), mode="rb") if is_gzip else rest
+        self.counted = _Counted(stream, budget, what)
+        self.layer = layer
+        self.what = what
+
+    def verify(self) -> None:
+        """Read what is left (the tar's end blocks, the gzip trailer) and compare: the
+        uncompressed content with the config's diff_id, the blob with its descriptor."""
+        self.counted.drain()
+        blob = self.blob
+        if blob is not None:
+            while blob.read(1024 * 1024):
+                pass
+        layer, where, what = self.layer, self.counted.budget.where, self.what
+        content = "sha256:" + self.counted.sha.hexdigest()
+        if content != layer.digest:
+            raise ImageError(
+                where,
+                f"{what}: its content does not match the config's diff_id"
+                f" ({layer.diff_id_at}; the layer is {layer.named_at})",
+            )
+        stored = "sha256:" + blob.sha.hexdigest() if blob is not None else content
+        if layer.blob_digest is not None and stored != layer.blob_digest:
+            raise ImageError(
+                where, f"{what}: its blob does not match its digest ({layer.named_at}.digest)"
+            )
+        size = blob.count if blob is not None else self.counted.count
+        if layer.blob_size is not None and size != layer.blob_size:
+            raise ImageError(where, f"{what}: its size does not match {layer.named_at}.size")
 
 
 class _Prefixed:
     """``head`` (already read) then the rest of ``raw``."""
 
-    def __init__(self, head: bytes, raw: BinaryIO) -> None:
+    def __init__(self, head: bytes, raw: _Readable) -> None:
         self.head = head
         self.raw = raw
 
@@ -368,9 +431,9 @@ def _fetch(
     what = f"layer {position + 1} ({layer.digest})"
     raw = layer.open()
     try:
-        counted = _Counted(_layer_stream(layer, raw, where, what), budget, what)
+        reader = _LayerReader(layer, raw, budget, what)
         with tarfile.open(  # type: ignore[call-overload]
-            fileobj=counted, mode="r|", tarinfo=_BoundedTarInfo
+            fileobj=reader.counted, mode="r|", tarinfo=_BoundedTarInfo
         ) as tar:
             for number, member in enumerate(tar, 1):
                 if number not in wanted:
@@ -384,6 +447,8 @@ def _fetch(
                 if len(data) != member.size:
                     raise ImageError(where, f"{what}, member {number}: cut short")
                 yield number, data
+        # Read again, so checked again: the layer may have changed since the first pass.
+        reader.verify()
     except _BadHeader as exc:
         raise ImageError(where, f"{what}: {exc}") from None
     except (tarfile.TarError, EOFError, OSError, zlib.error, ValueError) as exc:
@@ -407,10 +472,10 @@ def _apply(  # noqa: C901 - listed in pyproject, to shrink
     digest = layer.digest
     raw = layer.open()
     try:
-        counted = _Counted(_layer_stream(layer, raw, where, what), budget, what)
+        reader = _LayerReader(layer, raw, budget, what)
         try:
             with tarfile.open(  # type: ignore[call-overload]
-                fileobj=counted, mode="r|", tarinfo=_BoundedTarInfo
+                fileobj=reader.counted, mode="r|", tarinfo=_BoundedTarInfo
             ) as tar:
                 for number, member in enumerate(tar, 1):
                     mwhat = f"{what}, member {number}"
@@ -479,7 +544,7 @@ def _apply(  # noqa: C901 - listed in pyproject, to shrink
                         )
                     else:
                         fs.add(path, Node(NodeKind.OTHER, position, digest))
-            counted.drain()
+            reader.verify()
         except ImageError:
             raise
         except _BadHeader as exc:
@@ -489,9 +554,6 @@ def _apply(  # noqa: C901 - listed in pyproject, to shrink
             raise ImageError(where, f"{what}: not a readable tar layer ({kind})") from None
     finally:
         raw.close()
-    diff_id = "sha256:" + counted.sha.hexdigest()
-    if layer.expected_diff_id is not None and diff_id != layer.expected_diff_id:
-        raise ImageError(where, f"{what}: its content does not match the config's diff_id")
 
 
 # --- finding the images of an archive -----------------------------------------------------
@@ -503,12 +565,19 @@ class _Store:
     def __init__(self, path: str) -> None:
         self.path = path
         self.tar: tarfile.TarFile | None = None
+        self.file: BinaryIO | None = None
         self.members: dict[str, tarfile.TarInfo] = {}
         if os.path.isdir(path):
             return
         try:
+            self.file = open(path, "rb")  # noqa: SIM115 - closed by close()
+            # ``docker save | gzip``: members are read out of archive order, and tarfile's own
+            # gzip reader decompresses from the start on each backward seek.
+            is_gzip = self.file.read(2) == _GZIP_MAGIC
+            self.file.seek(0)
+            outer = cast("IO[bytes]", SeekableGzip(self.file)) if is_gzip else self.file
             self.tar = tarfile.open(  # noqa: SIM115 - closed by close()
-                path, mode="r:*", tarinfo=_BoundedTarInfo
+                fileobj=outer, mode="r:" if is_gzip else "r:*", tarinfo=_BoundedTarInfo
             )
             budget = _Budget(path)
             for number, member in enumerate(self.tar, 1):
@@ -536,6 +605,8 @@ class _Store:
     def close(self) -> None:
         if self.tar is not None:
             self.tar.close()
+        if self.file is not None:
+            self.file.close()
 
     def exists(self, name: str) -> bool:
         if self.tar is None:
@@ -583,21 +654,67 @@ class _Store:
             raise ImageError(self.path, f"{what}: not a file")
         return fobj  # type: ignore[return-value]
 
-    def json(self, name: str, what: str) -> object:
+    def json(self, name: str, what: str, expect: _Blob | None = None) -> object:
+        """The JSON document ``name``; with ``expect``, its bytes must be the blob it names."""
         with self.open(name, what) as f:
             data = f.read(MAX_JSON_BYTES + 1)
         if len(data) > MAX_JSON_BYTES:
             raise ImageError(self.path, f"{what}: larger than {MAX_JSON_BYTES} bytes")
+        if expect is not None:
+            expect.check(data, self.path)
         try:
             return json.loads(data)
         except (ValueError, RecursionError) as exc:
             raise ImageError(self.path, f"{what}: not JSON ({type(exc).__name__})") from None
 
 
+@dataclass(frozen=True, slots=True)
+class _Blob:
+    """What names a blob: its digest, its size if the descriptor gives one, and where they
+    were read (``index.json: manifests[0]``), which is what a mismatch names."""
+
+    digest: str
+    size: int | None
+    at: str
+
+    def check(self, data: bytes, where: str) -> None:
+        if "sha256:" + hashlib.sha256(data).hexdigest() != self.digest:
+            raise ImageError(where, f"{self.at}: the blob does not match its digest")
+        if self.size is not None and len(data) != self.size:
+            raise ImageError(where, f"{self.at}: the blob's size does not match {self.at}.size")
+
+
 def _blob_name(digest: object, where: str, what: str) -> str:
     if not isinstance(digest, str) or _DIGEST.match(digest) is None:
         raise ImageError(where, f"{what}: not a sha256 digest")
     return "blobs/sha256/" + digest[len("sha256:") :]
+
+
+def _descriptor(desc: dict[str, object], where: str, what: str) -> tuple[str, _Blob]:
+    """An OCI descriptor's blob: its name in the layout, and what its content must match."""
+    digest = desc.get("digest")
+    name = _blob_name(digest, where, f"{what}.digest")
+    size = desc.get("size")
+    if size is not None and (type(size) is not int or size < 0):
+        raise ImageError(where, f"{what}.size: not a size")
+    return name, _Blob(cast("str", digest), size, what)
+
+
+# Names a docker-archive's manifest.json gives its config, each the sha256 of the config (the
+# image ID): docker 25 and later, docker before 25 and skopeo, crane.
+_CONFIG_NAMES = (
+    re.compile(r"blobs/sha256/([0-9a-f]{64})\Z"),
+    re.compile(r"([0-9a-f]{64})\.json\Z"),
+    re.compile(r"sha256:([0-9a-f]{64})\Z"),
+)
+
+
+def _named_digest(name: str) -> str | None:
+    for pattern in _CONFIG_NAMES:
+        found = pattern.match(name)
+        if found is not None:
+            return "sha256:" + found[1]
+    return None
 
 
 def _obj(value: object, where: str, what: str) -> dict[str, object]:
@@ -622,6 +739,8 @@ def _layer_opener(store: _Store, name: str, what: str) -> Callable[[], BinaryIO]
 
 
 def _oci_images(store: _Store, where: str) -> Iterator[ImageSpec]:
+    """Every image index.json leads to. index.json is the root, which nothing names; each blob
+    read below it must match the digest (and size) of the descriptor that names it."""
     index = _obj(store.json("index.json", "index.json"), where, "index.json")
     todo: list[tuple[dict[str, object], str, int]] = [
         (_obj(d, where, f"index.json: manifests[{i}]"), f"index.json: manifests[{i}]", 0)
@@ -630,11 +749,11 @@ def _oci_images(store: _Store, where: str) -> Iterator[ImageSpec]:
     while todo:
         desc, what, depth = todo.pop(0)
         media = desc.get("mediaType")
-        name = _blob_name(desc.get("digest"), where, f"{what}.digest")
+        name, blob = _descriptor(desc, where, what)
         if media in _INDEX_TYPES:
             if depth >= MAX_INDEX_DEPTH:
                 raise ImageError(where, f"{what}: indexes nested deeper than {MAX_INDEX_DEPTH}")
-            nested = _obj(store.json(name, name), where, name)
+            nested = _obj(store.json(name, name, blob), where, name)
             for i, d in enumerate(_list(nested.get("manifests"), where, f"{name}: manifests")):
                 todo.append(
                     (
@@ -646,25 +765,7 @@ def _oci_images(store: _Store, where: str) -> Iterator[ImageSpec]:
             continue
         if media not in _MANIFEST_TYPES:
             raise ImageError(where, f"{what}: unsupported media type")
-        manifest = _obj(store.json(name, name), where, name)
-        config_desc = _obj(manifest.get("config"), where, f"{name}: config")
-        config_name = _blob_name(config_desc.get("digest"), where, f"{name}: config.digest")
-        diff_ids = _diff_ids(store.json(config_name, config_name), where, config_name)
-        descs = _list(manifest.get("layers"), where, f"{name}: layers")
-        if len(descs) != len(diff_ids):
-            raise ImageError(where, f"{name}: {len(descs)} layers but {len(diff_ids)} diff_ids")
-        layers = []
-        for i, (ld, diff_id) in enumerate(zip(descs, diff_ids, strict=True)):
-            lwhat = f"{name}: layers[{i}]"
-            ldesc = _obj(ld, where, lwhat)
-            lmedia = ldesc.get("mediaType")
-            if not isinstance(lmedia, str):
-                raise ImageError(where, f"{lwhat}: no mediaType")
-            if not isinstance(diff_id, str) or _DIGEST.match(diff_id) is None:
-                raise ImageError(where, f"{config_name}: rootfs.diff_ids[{i}]: not a sha256 digest")
-            check_media_type(lmedia, where, lwhat)
-            blob = _blob_name(ldesc.get("digest"), where, f"{lwhat}.digest")
-            layers.append(Layer(diff_id, lmedia, _layer_opener(store, blob, blob), diff_id))
+        manifest = _obj(store.json(name, name, blob), where, name)
         annotations = desc.get("annotations")
         ref = (
             annotations.get("org.opencontainers.image.ref.name")
@@ -674,7 +775,45 @@ def _oci_images(store: _Store, where: str) -> Iterator[ImageSpec]:
         label = (
             f"{where}:{_label(ref)}" if isinstance(ref, str) and ref else f"{where}@{name[13:25]}"
         )
-        yield ImageSpec(label, tuple(layers))
+        yield ImageSpec(label, _oci_layers(store, where, name, manifest))
+
+
+def _oci_layers(
+    store: _Store, where: str, name: str, manifest: dict[str, object]
+) -> tuple[Layer, ...]:
+    """The layers of the image manifest ``name``, with their diff_ids from its config."""
+    config_at = f"{name}: config"
+    config_name, config_blob = _descriptor(
+        _obj(manifest.get("config"), where, config_at), where, config_at
+    )
+    diff_ids = _diff_ids(store.json(config_name, config_name, config_blob), where, config_name)
+    descs = _list(manifest.get("layers"), where, f"{name}: layers")
+    if len(descs) != len(diff_ids):
+        raise ImageError(where, f"{name}: {len(descs)} layers but {len(diff_ids)} diff_ids")
+    layers = []
+    for i, (ld, diff_id) in enumerate(zip(descs, diff_ids, strict=True)):
+        lwhat = f"{name}: layers[{i}]"
+        ldesc = _obj(ld, where, lwhat)
+        lmedia = ldesc.get("mediaType")
+        if not isinstance(lmedia, str):
+            raise ImageError(where, f"{lwhat}: no mediaType")
+        diff_id_at = f"{config_name}: rootfs.diff_ids[{i}]"
+        if not isinstance(diff_id, str) or _DIGEST.match(diff_id) is None:
+            raise ImageError(where, f"{diff_id_at}: not a sha256 digest")
+        check_media_type(lmedia, where, lwhat)
+        blob_name, blob = _descriptor(ldesc, where, lwhat)
+        layers.append(
+            Layer(
+                diff_id,
+                lmedia,
+                _layer_opener(store, blob_name, blob_name),
+                lwhat,
+                diff_id_at,
+                blob.digest,
+                blob.size,
+            )
+        )
+    return tuple(layers)
 
 
 def _label(name: str) -> str:
@@ -692,7 +831,11 @@ def _docker_images(store: _Store, where: str) -> Iterator[ImageSpec]:
             raise ImageError(where, f"{what}.Config: not a string")
         config_name = member_path(config, where, f"{what}.Config")
         config_what = f"{what}.Config"
-        diff_ids = _diff_ids(store.json(config_name, config_what), where, config_what)
+        # The config's name is its digest (the image ID) in what docker, skopeo and crane write.
+        named = _named_digest(config_name)
+        expect = _Blob(named, None, config_what) if named is not None else None
+        config_doc = store.json(config_name, config_what, expect)
+        diff_ids = _diff_ids(config_doc, where, config_what)
         names = _list(entry.get("Layers"), where, f"{what}.Layers")
         if len(names) != len(diff_ids):
             raise ImageError(where, f"{what}: {len(names)} layers but {len(diff_ids)} diff_ids")
@@ -700,11 +843,13 @@ def _docker_images(store: _Store, where: str) -> Iterator[ImageSpec]:
         for n, (layer_name, diff_id) in enumerate(zip(names, diff_ids, strict=True)):
             if not isinstance(layer_name, str):
                 raise ImageError(where, f"{what}.Layers[{n}]: not a string")
+            diff_id_at = f"{config_what}: rootfs.diff_ids[{n}]"
             if not isinstance(diff_id, str) or _DIGEST.match(diff_id) is None:
-                raise ImageError(where, f"{config_what}: rootfs.diff_ids[{n}]: not a sha256 digest")
+                raise ImageError(where, f"{diff_id_at}: not a sha256 digest")
             lwhat = f"{what}.Layers[{n}]"
             lname = member_path(layer_name, where, lwhat)
-            layers.append(Layer(diff_id, None, _layer_opener(store, lname, lwhat), diff_id))
+            opener = _layer_opener(store, lname, lwhat)
+            layers.append(Layer(diff_id, None, opener, lwhat, diff_id_at))
         tags = entry.get("RepoTags")
         tag = tags[0] if isinstance(tags, list) and tags and isinstance(tags[0], str) else None
         label = f"{where}:{_label(tag)}" if tag and len(entries) > 1 else where

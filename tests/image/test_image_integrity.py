@@ -1,0 +1,376 @@
+"""-image reads the image its names say: every blob is checked against the digest that names it
+(OCI descriptors, docker-archive config names, the config's diff_ids), a mismatch is an error
+naming the position of that digest, never the blob's bytes. And a gzip-compressed outer
+archive (``docker save | gzip``) is read like the plain one. Images are built here with tarfile,
+as docker save 25 and later and skopeo write them (blobs sorted by digest, index.json last)."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import tarfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from gouvernante.image import layers
+from gouvernante.image.scan import ImageScanOutput, scan_images
+from gouvernante.rules.index import build_index
+from gouvernante.rules.loader import load_rules
+from helpers import run_cli
+
+RULES = Path(__file__).parent / "fixtures" / "rules.json"
+MARKER = "EVIL-7f3a"
+GZIP_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
+TAR_LAYER = "application/vnd.oci.image.layer.v1.tar"
+MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+INDEX = "application/vnd.oci.image.index.v1+json"
+
+
+def _scan(path: Path) -> ImageScanOutput:
+    return scan_images([str(path)], build_index(load_rules([str(RULES)]).rules))
+
+
+def _tar(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def _digest(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def _pkg(name: str, version: str) -> dict[str, bytes]:
+    manifest = json.dumps({"name": name, "version": version}).encode()
+    return {f"app/node_modules/{name}/package.json": manifest}
+
+
+# Three layers: the second installs a package the rules name (example-utils 2.3.1).
+LAYERS = [
+    _tar({"etc/os-release": b"ID=test\n", f"opt/{MARKER}": MARKER.encode() * 50}),
+    _tar(_pkg("example-utils", "2.3.1")),
+    _tar({"app/index.js": b"module.exports = 1;\n" * 200}),
+]
+
+
+@dataclass
+class Oci:
+    """An OCI image layout: blobs by digest, and the index that names the manifest."""
+
+    layer_tars: list[bytes]
+    gzip_layers: bool = True
+    blobs: dict[str, bytes] = field(default_factory=dict)
+    layer_digests: list[str] = field(default_factory=list)
+    config: str = ""
+    manifest: str = ""
+    index: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        media = GZIP_LAYER if self.gzip_layers else TAR_LAYER
+        descs = []
+        for t in self.layer_tars:
+            blob = gzip.compress(t, 6, mtime=0) if self.gzip_layers else t
+            descs.append({"mediaType": media, "digest": self.put(blob), "size": len(blob)})
+        self.layer_digests = [str(d["digest"]) for d in descs]
+        diff_ids = [_digest(t) for t in self.layer_tars]
+        config = json.dumps({"rootfs": {"type": "layers", "diff_ids": diff_ids}}).encode()
+        self.config = self.put(config)
+        self.set_manifest(
+            {
+                "schemaVersion": 2,
+                "mediaType": MANIFEST,
+                "config": {"digest": self.config, "size": len(config)},
+                "layers": descs,
+            }
+        )
+
+    def put(self, data: bytes) -> str:
+        digest = _digest(data)
+        self.blobs[digest] = data
+        return digest
+
+    def set_manifest(self, manifest: dict[str, object]) -> None:
+        data = json.dumps(manifest).encode()
+        self.manifest = self.put(data)
+        self.index = {
+            "schemaVersion": 2,
+            "manifests": [{"mediaType": MANIFEST, "digest": self.manifest, "size": len(data)}],
+        }
+
+    def manifest_doc(self) -> dict[str, object]:
+        doc = json.loads(self.blobs[self.manifest])
+        assert isinstance(doc, dict)
+        return doc
+
+    def tar(self) -> bytes:
+        members = {f"blobs/sha256/{d[7:]}": b for d, b in sorted(self.blobs.items())}
+        members["index.json"] = json.dumps(self.index).encode()
+        members["oci-layout"] = b'{"imageLayoutVersion": "1.0.0"}'
+        return _tar(members)
+
+    def write(self, path: Path) -> Path:
+        path.write_bytes(self.tar())
+        return path
+
+
+def _where(oci: Oci) -> str:
+    return f"blobs/sha256/{oci.manifest[7:]}"
+
+
+def test_an_intact_image_is_read(tmp_path: Path) -> None:
+    for gz in (True, False):
+        out = _scan(Oci(LAYERS, gzip_layers=gz).write(tmp_path / f"img{gz}.tar"))
+        assert out.errors == []
+        assert [(f.package, f.version) for f in out.findings] == [("example-utils", "2.3.1")]
+
+
+def test_a_recompressed_layer_blob_is_refused(tmp_path: Path) -> None:
+    """Same content (same diff_id), another blob than the manifest names: refused."""
+    oci = Oci(LAYERS)
+    oci.blobs[oci.layer_digests[1]] = gzip.compress(LAYERS[1], 1, mtime=1)
+    out = _scan(oci.write(tmp_path / "img.tar"))
+    assert out.findings == []
+    [error] = out.errors
+    assert error.message == (
+        f"layer 2 ({_digest(LAYERS[1])}): its blob does not match its digest"
+        f" ({_where(oci)}: layers[1].digest)"
+    )
+
+
+def test_a_layer_swapped_for_another_is_refused_through_the_cli(tmp_path: Path) -> None:
+    """The layer that installs the compromised package replaced by a clean one: an error, exit
+    1, never a clean scan; the message names the positions, never the blob's bytes."""
+    oci = Oci(LAYERS)
+    clean = gzip.compress(_tar({f"app/{MARKER}": MARKER.encode()}), 6, mtime=0)
+    oci.blobs[oci.layer_digests[1]] = clean
+    proc = run_cli("-rules", str(RULES), "-image", str(oci.write(tmp_path / "i.tar")), cwd=tmp_path)
+    assert proc.returncode == 1
+    text = proc.stdout + proc.stderr
+    assert (
+        f"layer 2 ({_digest(LAYERS[1])}): its content does not match the config's diff_id"
+        f" (blobs/sha256/{oci.config[7:]}: rootfs.diff_ids[1]; the layer is {_where(oci)}:"
+        " layers[1])"
+    ) in text
+    assert MARKER not in text
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_layer_blob_of_another_size_is_refused(tmp_path: Path) -> None:
+    oci = Oci(LAYERS)
+    manifest = oci.manifest_doc()
+    layer_descs = manifest["layers"]
+    assert isinstance(layer_descs, list)
+    layer_descs[2]["size"] += 1
+    oci.set_manifest(manifest)
+    [error] = _scan(oci.write(tmp_path / "img.tar")).errors
+    assert error.message.endswith(f"its size does not match {_where(oci)}: layers[2].size")
+
+
+@pytest.mark.parametrize("size", ["12", -1, 1.5, True])
+def test_a_size_that_is_not_a_size_is_refused(tmp_path: Path, size: object) -> None:
+    oci = Oci(LAYERS)
+    manifest = oci.manifest_doc()
+    config = manifest["config"]
+    assert isinstance(config, dict)
+    config["size"] = size
+    oci.set_manifest(manifest)
+    [error] = _scan(oci.write(tmp_path / "img.tar")).errors
+    assert error.message == f"{_where(oci)}: config.size: not a size"
+
+
+def test_a_manifest_changed_under_its_digest_is_refused(tmp_path: Path) -> None:
+    """index.json names the manifest by digest: a manifest rewritten in place (here without the
+    layer that installs the package, and its diff_id) is not the image's manifest."""
+    oci = Oci(LAYERS)
+    manifest = oci.manifest_doc()
+    layer_descs = manifest["layers"]
+    assert isinstance(layer_descs, list)
+    del layer_descs[1]
+    oci.blobs[oci.manifest] = json.dumps(manifest).encode()
+    out = _scan(oci.write(tmp_path / "img.tar"))
+    assert out.findings == []
+    assert [e.message for e in out.errors] == [
+        "index.json: manifests[0]: the blob does not match its digest"
+    ]
+
+
+def test_a_config_changed_under_its_digest_is_refused(tmp_path: Path) -> None:
+    oci = Oci(LAYERS)
+    config = json.loads(oci.blobs[oci.config])
+    config["rootfs"]["diff_ids"][1] = _digest(_tar({MARKER: b""}))
+    oci.blobs[oci.config] = json.dumps(config).encode()
+    out = _scan(oci.write(tmp_path / "img.tar"))
+    assert out.findings == []
+    assert [e.message for e in out.errors] == [
+        f"{_where(oci)}: config: the blob does not match its digest"
+    ]
+
+
+def test_a_manifest_of_another_size_is_refused(tmp_path: Path) -> None:
+    oci = Oci(LAYERS)
+    manifests = oci.index["manifests"]
+    assert isinstance(manifests, list)
+    manifests[0]["size"] -= 1
+    [error] = _scan(oci.write(tmp_path / "img.tar")).errors
+    assert error.message == (
+        "index.json: manifests[0]: the blob's size does not match index.json: manifests[0].size"
+    )
+
+
+def test_a_nested_index_changed_under_its_digest_is_refused(tmp_path: Path) -> None:
+    oci = Oci(LAYERS)
+    nested = json.dumps({"manifests": oci.index["manifests"], "n": 1}).encode()
+    digest = oci.put(nested)
+    oci.index = {"manifests": [{"mediaType": INDEX, "digest": digest, "size": len(nested)}]}
+    assert len(_scan(oci.write(tmp_path / "good.tar")).findings) == 1
+    oci.blobs[digest] = nested.replace(b'"n": 1', b'"n": 2')
+    out = _scan(oci.write(tmp_path / "img.tar"))
+    assert out.findings == []
+    assert [e.message for e in out.errors] == [
+        "index.json: manifests[0]: the blob does not match its digest"
+    ]
+
+
+# --- docker save archives: the config's name is its digest (the image ID) -------------------
+
+
+def _docker(path: Path, config_name: str, *, config: bytes | None = None) -> Path:
+    diff_ids = [_digest(t) for t in LAYERS]
+    good = json.dumps({"rootfs": {"type": "layers", "diff_ids": diff_ids}}).encode()
+    name = config_name.format(hex=_digest(good)[7:])
+    names = [f"{_digest(t)[7:]}.tar" for t in LAYERS]
+    entry = {"Config": name, "RepoTags": ["t:1"], "Layers": names}
+    members = {name: config if config is not None else good}
+    members.update(zip(names, LAYERS, strict=True))
+    members["manifest.json"] = json.dumps([entry]).encode()
+    path.write_bytes(_tar(members))
+    return path
+
+
+NAMES = ["blobs/sha256/{hex}", "{hex}.json", "sha256:{hex}"]
+
+
+@pytest.mark.parametrize("config_name", NAMES)
+def test_docker_config_named_by_its_digest(tmp_path: Path, config_name: str) -> None:
+    out = _scan(_docker(tmp_path / "good.tar", config_name))
+    assert out.errors == []
+    assert len(out.findings) == 1
+    fake = json.dumps({"rootfs": {"diff_ids": [_digest(LAYERS[0])]}, MARKER: 1}).encode()
+    out = _scan(_docker(tmp_path / "bad.tar", config_name, config=fake))
+    assert out.findings == []
+    assert [e.message for e in out.errors] == [
+        "manifest.json: [0].Config: the blob does not match its digest"
+    ]
+
+
+def test_docker_layer_swapped_names_its_position(tmp_path: Path) -> None:
+    path = _docker(tmp_path / "img.tar", "{hex}.json")
+    data = path.read_bytes().replace(b"2.3.1", b"2.3.0")  # inside layer 2's package.json
+    path.write_bytes(data)
+    out = _scan(path)
+    assert out.findings == []
+    [error] = out.errors
+    assert error.message == (
+        f"layer 2 ({_digest(LAYERS[1])}): its content does not match the config's diff_id"
+        " (manifest.json: [0].Config: rootfs.diff_ids[1]; the layer is manifest.json:"
+        " [0].Layers[1])"
+    )
+
+
+def test_a_layer_changed_between_the_two_passes_is_refused(tmp_path: Path) -> None:
+    """A hardlinked package.json is read in a second pass over its layer: that read is checked
+    too (an OCI folder's blob may be rewritten while the scan runs)."""
+    first = _tar({"store/x": b'{"name":"example-utils","version":"2.3.1"}'})
+    links = io.BytesIO()
+    with tarfile.open(fileobj=links, mode="w") as tar:
+        info = tarfile.TarInfo("app/node_modules/example-utils/package.json")
+        info.type = tarfile.LNKTYPE
+        info.linkname = "store/x"
+        tar.addfile(info)
+    opened: list[int] = []
+
+    def opener() -> io.BytesIO:
+        opened.append(1)
+        if len(opened) == 1:
+            return io.BytesIO(first)
+        return io.BytesIO(first.replace(b"2.3.1", b"6.6.6"))
+
+    spec = layers.ImageSpec(
+        "img",
+        (
+            layers.Layer(_digest(first), None, opener, "here: [0]", "there: [0]"),
+            layers.Layer(
+                _digest(links.getvalue()),
+                None,
+                lambda: io.BytesIO(links.getvalue()),
+                "here: [1]",
+                "there: [1]",
+            ),
+        ),
+    )
+    with pytest.raises(layers.ImageError) as caught:
+        layers.read_layers(spec, "img", lambda p: p.endswith("package.json"))
+    assert len(opened) == 2
+    assert "layer 1" in caught.value.detail
+    assert "does not match the config's diff_id (there: [0]; the layer is here: [0])" in (
+        caught.value.detail
+    )
+
+
+# --- a gzip-compressed outer archive ------------------------------------------------------
+
+
+def _many_layers(count: int) -> Oci:
+    tars = [_tar({f"layer{i}/data": bytes([i]) * 300_000}) for i in range(count)]
+    tars.append(LAYERS[1])
+    return Oci(tars, gzip_layers=False)
+
+
+def test_gzip_outer_archive_read_out_of_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blobs sorted by digest, layers read in layer order, the index last: many backward and
+    forward seeks in the outer gzip stream, each resumed from a nearby decompressor copy."""
+    from gouvernante.image import seekgzip
+
+    monkeypatch.setattr(seekgzip, "FIRST_SPACING", 64 * 1024)
+    monkeypatch.setattr(seekgzip, "MAX_POINTS", 16)
+    oci = _many_layers(24)
+    plain = oci.write(tmp_path / "img.tar")
+    packed = tmp_path / "img.tar.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes(), 6))
+    want = _scan(plain)
+    got = _scan(packed)
+    assert got.errors == [] == want.errors
+    assert [(f.package, f.layer) for f in got.findings] == [
+        (f.package, f.layer) for f in want.findings
+    ]
+    assert got.findings[0].layer == _digest(LAYERS[1])
+    # pigz and concatenated files: several gzip members
+    data = plain.read_bytes()
+    cut = len(data) // 3
+    packed.write_bytes(b"".join(gzip.compress(p) for p in (data[:cut], data[cut:])))
+    assert len(_scan(packed).findings) == 1
+
+
+@pytest.mark.parametrize("damage", ["cut", "crc"])
+def test_a_damaged_gzip_outer_archive_is_an_error(tmp_path: Path, damage: str) -> None:
+    packed = bytearray(gzip.compress(_many_layers(3).tar(), 6))
+    if damage == "cut":
+        del packed[len(packed) * 2 // 3 :]
+    else:
+        packed[-8] ^= 0x01  # the CRC-32 of the uncompressed data
+    (tmp_path / "img.tar.gz").write_bytes(bytes(packed))
+    proc = run_cli("-rules", str(RULES), "-image", str(tmp_path / "img.tar.gz"), cwd=tmp_path)
+    assert proc.returncode == 1
+    text = proc.stdout + proc.stderr
+    assert "not a readable image archive" in text or "not a readable tar layer" in text
+    assert "Traceback" not in proc.stderr
