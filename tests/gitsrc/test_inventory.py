@@ -242,3 +242,43 @@ def test_unreadable_entries_are_errors_in_every_mode(
         assert len(result.findings) == found
         [error] = result.errors
         assert wanted in error.message
+
+
+def _npm_injected() -> tuple[str, str]:
+    """``lockfile("4.4.1")`` whose ms entry downloads debug 4.4.2's tarball (decision 0030)."""
+    doc = json.loads(lockfile("4.4.1"))
+    doc["packages"]["node_modules/ms"]["resolved"] = (
+        "https://registry.npmjs.org/debug/-/debug-4.4.2.tgz"
+    )
+    return "package-lock.json", json.dumps(doc, indent=2) + "\n"
+
+
+def _pnpm_injected() -> tuple[str, str]:
+    name, text = _pnpm_lock("4.4.1")
+    url = "https://registry.npmjs.org/debug/-/debug-4.4.2.tgz"
+    return name, text.replace("==}\n", "==, tarball: " + url + "}\n")
+
+
+@pytest.mark.parametrize("file", [_npm_injected(), _pnpm_injected()], ids=["npm", "pnpm"])
+def test_an_injected_tarball_is_found_in_every_mode(tmp_path: Path, file: tuple[str, str]) -> None:
+    """An entry whose registry tarball URL names another package: that package is found and the
+    entry is an error in a -git scan, an inventory and a checkout scan alike (the inventory's
+    index of names holds the URL's package too)."""
+    name, text = file
+    assert "tarball: https" in text or name == "package-lock.json"
+    rules, index = _rules(tmp_path)
+    r = Repo(tmp_path / "work")
+    r.write(name, text)
+    r.commit("init", at=T0)
+    org = tmp_path / "org"
+    mirror(r.path, org / "app.git")
+    direct = run_git_scan(GitScanRequest((str(org),), recursive=True, workers=1), rules, index)
+    db = str(tmp_path / "inv.db")
+    add(db, [str(org)], recursive=True, workers=1, now=T0 + 10)
+    stored = evaluate(InventoryRequest(db, now=T0 + 20), rules, index)
+    ruleset, _ = load_rule_files([str(write_rules(tmp_path))])
+    checkout = run_scan(ScanRequest(lockfiles=(str(r.path / name),)), ruleset)
+    for result in (direct, stored, checkout):
+        assert [(f.package, f.version) for f in result.findings] == [("debug", "4.4.2")]
+        [error] = result.errors
+        assert "another package or version" in error.message
