@@ -50,6 +50,7 @@ from gouvernante.model import (
     LockfileFormat,
     LockfileGraph,
     PackageTable,
+    Source,
 )
 
 ROOT_ID = "(root)"
@@ -102,6 +103,7 @@ class _Entries:
         "path",
         "seen",
         "texts",
+        "url_suspects",
     )
 
     def __init__(self, path: str) -> None:
@@ -128,6 +130,8 @@ class _Entries:
         # newline before it), and how many each block holds
         self.dependency_lines: str | None = None
         self.dependency_counts: Callable[[], list[int]] | None = None
+        # _canonical_columns: the entries whose URL its layout check did not vouch for
+        self.url_suspects: Sequence[int] | None = None
 
     def add(
         self, descs: list[str], line: int, fields: tuple[str, str | None, str | None] | None
@@ -233,14 +237,57 @@ class _Entries:
         """Every package, built (tests compare the two readers with it)."""
         return [self.package(i) for i in range(len(self.ids))]
 
-    def table(self) -> PackageTable:
+    def table(self, extra: Sequence[LockedPackage] = ()) -> PackageTable:
+        """The entries as a table, then ``extra`` (the packages their URLs name)."""
+        size = len(self.ids)
+        if not extra:
+            return PackageTable(
+                self.ids,
+                self.names,
+                self.package,
+                lambda: [self.fields_of(i)[2] for i in range(size)],
+                lambda i: self.fields_of(i)[0],
+            )
         return PackageTable(
-            self.ids,
-            self.names,
-            self.package,
-            lambda: [self.fields_of(i)[2] for i in range(len(self.ids))],
-            lambda i: self.fields_of(i)[0],
+            [*self.ids, *(p.id for p in extra)],
+            [*self.names, *(p.name for p in extra)],
+            lambda i: self.package(i) if i < size else extra[i - size],
+            lambda: [*(self.fields_of(i)[2] for i in range(size)), *(p.integrity for p in extra)],
+            lambda i: self.fields_of(i)[0] if i < size else extra[i - size].version,
         )
+
+    def url_packages(self) -> tuple[list[LockedPackage], list[str]]:
+        """The packages the entries' ``resolved`` URLs name when a URL is the registry tarball
+        of another package or version than the entry's (yarn downloads the URL and checks it
+        against the lockfile's own integrity, nothing else: lockfile injection), each under
+        its entry's node id so that a rule naming it finds it, and one entry error each
+        (unless the URL is the entry's own range: a tarball URL dependency may bear any
+        name). An alias names its target package, so its URL agrees (decision 0031)."""
+        suspects = range(len(self.ids)) if self.url_suspects is None else self.url_suspects
+        extra: list[LockedPackage] = []
+        errors: list[str] = []
+        if not suspects:
+            return extra, errors
+        from gouvernante.lockfiles._tarball_url import registry_identity  # noqa: PLC0415
+        from gouvernante.semver import try_parse_version  # noqa: PLC0415
+
+        for index in suspects:
+            version, resolved, integrity = self.fields_of(index)
+            found = registry_identity(resolved) if resolved else None
+            if found is None or found == (self.names[index], version):
+                continue
+            name, named = found  # a version no rule can be checked against: the name only
+            named = named if try_parse_version(named) is not None else ""
+            extra.append(
+                LockedPackage(self.ids[index], name, named, Source.TARBALL, integrity, resolved)
+            )
+            if cast(str, resolved).partition("#")[0] != self.range_of(index).partition("#")[0]:
+                errors.append(
+                    f"line {self.lines[index]}: resolved is the registry tarball of another"
+                    " package or version than this entry's; yarn installs what the URL names"
+                    " (lockfile injection or a bad merge?)"
+                )
+        return extra, errors
 
 
 _T = TypeVar("_T")
@@ -298,9 +345,10 @@ def _parse_classic(text: str, path: str, *, has_marker: bool) -> LockfileGraph:
                 return found
         return _entry_deps(entry_text(index))
 
+    extra, url_errors = entries.url_packages()
     return LockfileGraph(
         format=LockfileFormat.YARN_CLASSIC,
-        packages=entries.table() if entries.ids else [],
+        packages=entries.table(extra) if entries.ids else [],
         importers=(Importer(ROOT_ID, ROOT_ID, ""),),
         details=_ClassicDetails(
             entries,
@@ -308,6 +356,7 @@ def _parse_classic(text: str, path: str, *, has_marker: bool) -> LockfileGraph:
             dep_lines if isinstance(dep_lines, _DepLines) and entries.blocks else None,
         ),
         roots_known=False,
+        entry_errors=tuple(url_errors),
     )
 
 
@@ -809,24 +858,57 @@ def _columns(path: str, ids: list[str], split: list[tuple[str, str]]) -> _Entrie
 
 
 # One entry in yarn's own layout, as ``yarn install`` writes it (ASCII): the blank line before
-# it, its header, its ``version`` line first, ``key value`` lines (one space, nothing after the
-# value), then its ``dependencies`` and ``optionalDependencies`` blocks, in that order, each
-# line of which is kept (groups 3 and 4); the newline after it is left to the blank line of the
-# next entry. The file splits into comment lines and blank lines, these entries, and nothing
-# between two (no comment, no blank line but one), then newlines: each is an ``_ENTRY`` match
-# and ``_block_columns`` would read the same. It can start only after a blank line, which a
-# search finds without trying each position of a line.
+# it, its header, its ``version`` line first, then ``uid`` and ``resolved`` lines if any, other
+# ``key value`` lines (one space, nothing after the value), then its ``dependencies`` and
+# ``optionalDependencies`` blocks, in that order, each line of which is kept (groups ``deps``
+# and ``optional``); the newline after it is left to the blank line of the next entry. The file
+# splits into comment lines and blank lines, these entries, and nothing between two (no comment,
+# no blank line but one), then newlines: each is an ``_ENTRY`` match and ``_block_columns``
+# would read the same. It can start only after a blank line, which a search finds without
+# trying each position of a line.
 # Printable ASCII only, written as ranges (sre tests one bitmap a character: faster than the
 # negated classes of _ENTRY), and possessive: every class here stops at the character after it.
 # Narrower than _ENTRY's (no tab, no control character), so such a file is read as before.
 _C_KEY = r'(?:"[ !#-~]*+"|[!$-+\--9;-~][!#-+\--9;-~]*+)'  # [^\s",:#][^\s",:]* or quoted
 _C_VALUE = r'(?:"[ !#-~]*+"|[!#-~]++)'  # [^\s"]+ or quoted
-_C_ENTRY = re.compile(
-    rf"\n\n({_C_KEY}(?:, *{_C_KEY})*+):"
-    rf"(\n  version {_C_VALUE}(?:\n  [A-Za-z_][A-Za-z0-9_]*+ {_C_VALUE})*+"
-    r"(?:\n  dependencies:((?:\n    [^\n]*+)++))?"
-    r"(?:\n  optionalDependencies:((?:\n    [^\n]*+)++))?)(?=\n)"
+# The ``resolved`` URL is read too (decision 0031), at no other cost than the backreferences:
+# the first descriptor's package name (``name``: the alias's target for ``x@npm:target@range``)
+# is taken by a look-ahead at the header (``scope``, ``base``), the version from its line, and
+# the URL is one that ``registry_identity`` says names that package and version (``<host>/
+# [<path>/]<name>/-/<base>-<version>.tgz``, no query, no escape, no path segment starting with
+# "@" before an unscoped name), or one that names no package (no "/-/", or no http(s) URL).
+# Any other URL, quoted or not, is kept (``odd``) and looked at by ``url_packages``; a name the
+# look-ahead reads otherwise than the names column (checked) makes its entry looked at too.
+_N = r"[!$&-+\--.0-9;->A-~]"  # a name's characters (no @ / % ? # : , " or space)
+_U = r"[!$&-.0->@-~]"  # a URL's characters before its fragment (no / % ? # " or space)
+_V = r"[!$&-.0-9;->@-~]"  # a version's (no / % ? # : " or space)
+_C_NAME = (
+    rf'(?:(?="?(?:{_N}++@npm:|@{_N}++/{_N}++@npm:)?'
+    rf"(?P<name>(?:(?P<scope>@{_N}++)/)?(?P<base>{_N}++))@))?"
 )
+_C_TARBALL = r"(?(scope)(?P=scope)/)(?P=base)/-/(?P=base)-(?P=version)\.tgz(?:#[!#-~]*+)?"
+_C_RESOLVED = (
+    r'\n  resolved (?:"(?:(?:https://registry\.yarnpkg\.com|https://registry\.npmjs\.org)/'
+    rf"{_C_TARBALL}|https?://{_U}++(?:/[!$&-.0->A-~]{_U}*+)*?/{_C_TARBALL}"
+    r'|(?:[ !#-.0-~]++|/(?!-/))*+|(?![Hh][Tt][Tt][Pp][Ss]?://)[ !#-~]*+)"'
+    rf"|(?P<odd>{_C_VALUE}))"
+)
+_C_ENTRY = re.compile(
+    rf"\n\n{_C_NAME}(?P<header>{_C_KEY}(?:, *{_C_KEY})*+):"
+    rf'(?P<body>\n  version (?:"(?P<version>{_V}*+)"|{_C_VALUE})(?:\n  uid {_C_VALUE})?'
+    rf"(?:{_C_RESOLVED})?"
+    rf"(?:\n  (?!version |uid |resolved )[A-Za-z_][A-Za-z0-9_]*+ {_C_VALUE})*+"
+    r"(?:\n  dependencies:(?P<deps>(?:\n    [^\n]*+)++))?"
+    r"(?:\n  optionalDependencies:(?P<optional>(?:\n    [^\n]*+)++))?)(?=\n)"
+)
+_GROUPS = _C_ENTRY.groups + 1  # the text before an entry, then _C_ENTRY's groups
+
+
+def _piece(group: str) -> int:
+    """Where ``group`` of an entry is among the pieces of ``_C_ENTRY.split``."""
+    return _C_ENTRY.groupindex[group]
+
+
 _PREAMBLE = re.compile(r"(?:#[^\n]*\n|\n)*+")
 # each id's first descriptor's name (split_at_version), ids whose descriptors hold no comma
 _ID_NAME = re.compile(r"^([^,\n]?[^@,\n]*)", re.MULTILINE)
@@ -844,13 +926,13 @@ def _canonical_columns(text: str, path: str) -> tuple[_Entries, Callable[[int], 
     pieces = _C_ENTRY.split(text)
     if (
         len(pieces[0]) != start - 2  # the preamble holds no entry start
-        or any(pieces[5:-1:5])  # nothing between two entries
+        or any(pieces[_GROUPS:-1:_GROUPS])  # nothing between two entries
         or pieces[-1].strip("\n")  # newlines after the last one
         or not pieces[-1]
     ):
         return None
-    headers = "\n".join(pieces[1::5])
-    bodies = pieces[2::5]
+    headers = "\n".join(pieces[_piece("header") :: _GROUPS])
+    bodies = pieces[_piece("body") :: _GROUPS]
     if _plain_commas(headers):
         ids_text = headers.replace('"', "")
         ids = ids_text.split("\n")
@@ -886,8 +968,11 @@ def _canonical_columns(text: str, path: str) -> tuple[_Entries, Callable[[int], 
 
     entries.lines_counted_later(count_lines)
     entries.texts = entries.blocks = bodies
-    dependencies = [block or "" for block in pieces[3::5]]
-    optional = [block or "" for block in pieces[4::5]]
+    odd = map(operator.is_not, pieces[_piece("odd") :: _GROUPS], repeat(None))
+    read_as = map(operator.ne, pieces[_piece("name") :: _GROUPS], names)
+    entries.url_suspects = list(compress(range(len(ids)), map(operator.or_, odd, read_as)))
+    dependencies = [block or "" for block in pieces[_piece("deps") :: _GROUPS]]
+    optional = [block or "" for block in pieces[_piece("optional") :: _GROUPS]]
     entries.dependency_lines = "".join(
         chain.from_iterable(zip(dependencies, optional, strict=True))
     )
