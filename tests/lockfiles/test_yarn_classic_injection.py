@@ -340,3 +340,20 @@ def test_an_injected_package_is_a_package_of_the_table() -> None:
     assert [(p.id, p.name, p.version, p.source, p.resolved) for p in built] == [
         (evil.id, evil.name, evil.version, evil.source, evil.resolved)
     ]
+
+
+@pytest.mark.property
+@settings(max_examples=300, deadline=None)
+@given(
+    seed=st.integers(min_value=0, max_value=100_000),
+    name=st.sampled_from([*_NAMES, "@s/x"]),
+    version=st.sampled_from([*_VERSIONS, "", "1/2", "1.0.0%2f"]),
+)
+def test_the_quick_look_says_agree_only_when_the_url_names_the_entry(
+    seed: int, name: str, version: str
+) -> None:
+    """``_names_entry`` (the one-by-one look's shortcut) never vouches for a URL that
+    ``registry_identity`` reads as another package or version."""
+    url = _url(random.Random(seed), name, version)
+    if _yarn_classic._names_entry(url, name, version):
+        assert registry_identity(url) in (None, (name, version)), url

@@ -271,23 +271,55 @@ class _Entries:
         from gouvernante.lockfiles._tarball_url import registry_identity  # noqa: PLC0415
         from gouvernante.semver import try_parse_version  # noqa: PLC0415
 
+        names = self.names
         for index in suspects:
-            version, resolved, integrity = self.fields_of(index)
-            found = registry_identity(resolved) if resolved else None
-            if found is None or found == (self.names[index], version):
+            version, resolved = self._version_resolved(index)
+            if (
+                not resolved
+                or "/-/" not in resolved
+                or _names_entry(resolved, names[index], version)
+            ):
                 continue
+            found = registry_identity(resolved)
+            if found is None or found == (names[index], version):
+                continue
+            integrity = self.fields_of(index)[2]
             name, named = found  # a version no rule can be checked against: the name only
             named = named if try_parse_version(named) is not None else ""
             extra.append(
                 LockedPackage(self.ids[index], name, named, Source.TARBALL, integrity, resolved)
             )
-            if cast(str, resolved).partition("#")[0] != self.range_of(index).partition("#")[0]:
+            if resolved.partition("#")[0] != self.range_of(index).partition("#")[0]:
                 errors.append(
                     f"line {self.lines[index]}: resolved is the registry tarball of another"
                     " package or version than this entry's; yarn installs what the URL names"
                     " (lockfile injection or a bad merge?)"
                 )
         return extra, errors
+
+    def _version_resolved(self, index: int) -> tuple[str, str | None]:
+        """``fields_of(index)[:2]``, without reading the integrity of a block."""
+        fields = self.fields[index]
+        if fields is not None:
+            return fields[0], fields[1]
+        block = self.texts[index]
+        return self._field(index, block, _NEEDLES[0]) or "", self._field(index, block, _NEEDLES[1])
+
+
+def _names_entry(url: str, name: str, version: str) -> bool:
+    """Is ``url`` surely ``<http(s)://host>[/<path>]/<name>/-/<unscoped name>-<version>.tgz``
+    (a fragment allowed), which ``registry_identity`` reads as ``(name, version)``? False
+    when unsure (a query, an escape, a "/" in the version, a segment starting with "@" before
+    an unscoped name, ...): ``registry_identity`` reads it then."""
+    path = url.partition("#")[0]
+    tail = f"/{name}/-/{name.rpartition('/')[2]}-{version}.tgz"
+    if "?" in path or "%" in path or "/" in version or not path.endswith(tail):
+        return False
+    head = path[: -len(tail)]
+    scheme, sep, rest = head.partition("://")
+    if not sep or scheme.lower() not in ("http", "https") or not rest or rest[0] == "/":
+        return False
+    return "/" in name or not rest.rpartition("/")[2].startswith("@") or "/" not in rest
 
 
 _T = TypeVar("_T")
