@@ -12,6 +12,9 @@ from gouvernante.errors import SemverError
 from gouvernante.semver import (
     Range,
     Version,
+    _patterns,
+    _range,
+    _version,
     intersects,
     parse_range,
     parse_version,
@@ -174,3 +177,63 @@ def test_over_long_range_is_rejected() -> None:
     with pytest.raises(SemverError, match="longer than 8192 characters"):
         parse_range(text)
     assert satisfies("1.0.0", text) is False
+
+
+# The shortcut for ranges of plain comparators and plain versions (no pattern compiled) against
+# node-semver's steps one by one: the same comparator sets, with and without includePrerelease,
+# and the same versions; any other text is left to the full reading.
+
+_NUMBERS = st.one_of(
+    st.sampled_from(["0", "1", "01", "00", "10", "999999999999999", "9999999999999999"]),
+    st.integers(0, 30).map(str),
+)
+_OPERATORS = st.sampled_from([">=", "<=", ">", "<", "=", "", "=>", "==", "~", "^", "v"])
+_RELEASES = st.one_of(
+    st.builds(lambda a, b, c: f"{a}.{b}.{c}", _NUMBERS, _NUMBERS, _NUMBERS),
+    st.sampled_from(["1.2", "1.2.3.4", "1.2.x", "1.2.3-0", "1.2.3+b", "1.٢.3", ""]),
+)
+_TOKENS = st.builds(lambda op, rel: op + rel, _OPERATORS, _RELEASES)
+_SEPARATORS = st.sampled_from([" ", " ", " ", "  ", " || ", "||", " - ", "\t"])
+
+
+@st.composite
+def _plain_like_ranges(draw: st.DrawFn) -> str:
+    tokens: list[str] = draw(st.lists(_TOKENS, min_size=1, max_size=5))
+    text = tokens[0]
+    for token in tokens[1:]:
+        text += draw(_SEPARATORS) + token
+    return text
+
+
+def _sets_or_error(text: str, inc_pr: bool) -> object:
+    try:
+        return _range._desugar_in_full(text, inc_pr)
+    except (_range._Invalid, ValueError):
+        return "invalid"
+
+
+@pytest.mark.property
+@given(_plain_like_ranges(), st.booleans())
+@settings(max_examples=600)
+def test_plain_ranges_read_as_node_semver_reads_them(text: str, inc_pr: bool) -> None:
+    fast = _range._plain_sets(text, inc_pr)
+    if fast is not None:
+        assert fast == _sets_or_error(text, inc_pr)
+
+
+@pytest.mark.property
+@given(_RELEASES)
+def test_plain_versions_read_as_the_full_pattern_reads_them(text: str) -> None:
+    release = _version.plain_release(text)
+    if release is not None:
+        match = _patterns.FULL.match(text)
+        assert match is not None and not match.group(4) and not match.group(5)
+        assert release == (int(match.group(1)), int(match.group(2)), int(match.group(3)))
+
+
+def test_plain_shortcut_is_taken_for_the_common_shapes() -> None:
+    for text in (">=11.29.0 <11.30.0", "=1.2.3", "1.2.3 || >=2.0.0 <2.1.0", ">=0.0.0"):
+        for inc_pr in (False, True):
+            assert _range._plain_sets(text, inc_pr) == _sets_or_error(text, inc_pr), text
+    assert _range._plain_sets("^1.2.3", False) is None
+    assert _range._plain_sets("1.2.3 - 2.0.0", False) is None

@@ -17,7 +17,14 @@ from functools import lru_cache
 from gouvernante.errors import SemverError
 from gouvernante.semver import _patterns as p
 from gouvernante.semver._trim import trim_comparator_whitespace
-from gouvernante.semver._version import Version, _Frozen, _Key, parse_version, try_parse_version
+from gouvernante.semver._version import (
+    Version,
+    _Frozen,
+    _Key,
+    parse_version,
+    plain_release,
+    try_parse_version,
+)
 
 _NULL_SET = "<0.0.0-0"
 # node-semver has no limit on a range's length. Real ranges are far shorter; a hostile package.json
@@ -245,8 +252,52 @@ def _parse_part(part: str, inc_pr: bool) -> list[Comparator]:
     return list(by_value.values())
 
 
+_PLAIN_OPERATORS = (">=", "<=", ">", "<", "=", "")
+
+
+def _plain_sets(text: str, inc_pr: bool) -> tuple[tuple[Comparator, ...], ...] | None:
+    """``_desugar`` of a range written only as plain comparators (``>=1.2.3 <1.3.0``,
+    ``=1.2.3 || 2.0.0``: an operator or none, three plain numbers; one space between two
+    comparators, `` || `` between two sets), which every rewriting of node-semver leaves as
+    they are but ``>=0.0.0`` (any version, without ``includePrerelease``); None for any other
+    text (``_desugar`` then reads it in full). No pattern is compiled for these: most rule
+    ranges are of this shape (a property test compares the two readings)."""
+    sets: list[tuple[Comparator, ...]] = []
+    for part in text.split(" || "):
+        by_value: dict[str, Comparator] = {}
+        for token in part.split(" "):
+            operator = next(o for o in _PLAIN_OPERATORS if token.startswith(o))
+            release = plain_release(token[len(operator) :])
+            if release is None:
+                return None
+            if operator == "=":
+                operator = ""
+            if operator == ">=" and release == (0, 0, 0) and not inc_pr:
+                by_value[""] = Comparator("", None, "")
+                continue
+            version = Version(*release, (), ())
+            value = operator + str(version)
+            by_value[value] = Comparator(operator, version, value)
+        if len(by_value) > 1:
+            by_value.pop("", None)
+        sets.append(tuple(by_value.values()))
+    if len(sets) > 1:
+        for comps in sets:
+            if len(comps) == 1 and comps[0].value == "":
+                return (comps,)
+    return tuple(sets)
+
+
 def _desugar(text: str, inc_pr: bool) -> tuple[tuple[Comparator, ...], ...]:
     """node-semver ``new Range(text, {includePrerelease})``.set; raises ``_Invalid``."""
+    plain = _plain_sets(text, inc_pr)
+    if plain is not None:
+        return plain
+    return _desugar_in_full(text, inc_pr)
+
+
+def _desugar_in_full(text: str, inc_pr: bool) -> tuple[tuple[Comparator, ...], ...]:
+    """``_desugar`` for any text, node-semver's steps one by one."""
     if len(text) > MAX_RANGE_LENGTH:
         raise _Invalid(text)
     raw = p.WHITESPACE_RUN.sub(" ", p.js_trim(text))

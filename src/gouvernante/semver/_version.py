@@ -133,6 +133,20 @@ def _prerelease_id(ident: str) -> int | str:
     return ident
 
 
+def plain_release(text: str) -> tuple[int, int, int] | None:
+    """``major.minor.patch`` of a version written as three plain numbers and nothing else (no
+    leading zero, at most 15 digits each: below ``MAX_SAFE_INTEGER``), which the ``FULL`` pattern
+    reads the same way; None for anything else (it is then read by the pattern). Most versions
+    and rule bounds are of this shape: no pattern is compiled for them (decision 0024)."""
+    parts = text.split(".")
+    if len(parts) != 3 or not text.isascii():
+        return None
+    for part in parts:
+        if not part.isdigit() or len(part) > 15 or (part[0] == "0" and len(part) > 1):
+            return None
+    return int(parts[0]), int(parts[1]), int(parts[2])
+
+
 def parse_version(text: str) -> Version:
     """Parse like ``semver.parse(text)`` (``loose: false``); raise ``SemverError`` when invalid.
 
@@ -143,6 +157,9 @@ def parse_version(text: str) -> Version:
         raise SemverError(f"invalid version {type(text).__name__}: not a string")
     if len(text) > MAX_LENGTH:
         raise SemverError(f'invalid version "{_short(text)}": longer than {MAX_LENGTH} characters')
+    plain = plain_release(text)
+    if plain is not None:
+        return Version(*plain, (), ())
     match = p.FULL.match(js_trim(text))
     if match is None:
         raise SemverError(f'invalid version "{_short(text)}"')
