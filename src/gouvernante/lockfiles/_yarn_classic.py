@@ -25,6 +25,7 @@ from each finding over every dependency held as entry positions (decision 0027).
 
 from __future__ import annotations
 
+import functools
 import gc
 import operator
 import re
@@ -72,7 +73,7 @@ _L2 = (
     rf"\n  (?:[A-Za-z_][A-Za-z0-9_]*[ \t]+{_VALUE}[ \t]*"
     rf"|(?:dependencies|optionalDependencies):[ \t]*(?:{_L4})++)"
 )
-_BLOCK = re.compile(rf"((?:#[^\n]*\n|\n)*)({_KEY}(?:, *{_KEY})*):[ \t]*(?:{_L2})++\n*")
+_BLOCK = rf"((?:#[^\n]*\n|\n)*)({_KEY}(?:, *{_KEY})*):[ \t]*(?:{_L2})++\n*"  # see _block_grammar
 _NO_ENTRY = re.compile(r"(?:#[^\n]*\n|\n)*(?:#[^\n]*)?")
 _NEEDLES = ("\n  version ", "\n  resolved ", "\n  integrity ")
 _DEP_NEEDLES = ("\n  dependencies:", "\n  optionalDependencies:")
@@ -1047,6 +1048,12 @@ def _header_tokens_read(headers: str) -> tuple[list[list[str]], list[str]]:
     return list(map(str.split, per_header, repeat("\x00"))), ids
 
 
+@functools.cache
+def _block_grammar() -> re.Pattern[str]:
+    """``_BLOCK`` compiled when first used (a few ms: only files the column readers refuse)."""
+    return re.compile(_BLOCK)
+
+
 def _blocks_one_by_one(text: str, path: str) -> tuple[_Entries, Callable[[int], str]] | None:
     """The fast path block by block; None when the file is not in yarn's exact layout. Without
     a backslash in the file no field can fail to read, so a block's version, resolved and
@@ -1057,7 +1064,7 @@ def _blocks_one_by_one(text: str, path: str) -> tuple[_Entries, Callable[[int], 
     entries.block_entry = block_entry
     lazy = "\\" not in text
     line = 1
-    block_re = _BLOCK
+    block_re = _block_grammar()
     for block in text.split("\n\n"):
         match = block_re.fullmatch(block)
         if match is None:
@@ -1202,12 +1209,12 @@ class _DepLines:
     __slots__ = (
         "_joined",
         "_keys",
+        "_lines",
         "_owner",
         "_targets",
         "_unique",
         "descriptors",
         "distinct",
-        "lines",
         "pieces",
     )
 
@@ -1215,19 +1222,26 @@ class _DepLines:
         self,
         keys: Sequence[str],
         joined: str,
-        lines: list[str],
+        lines: list[str] | Callable[[], list[str]],
         distinct: list[str] | None,
         descriptors: list[str],
     ) -> None:
         self._keys = keys
         self._joined = joined  # the keys joined by ", "
-        self.lines = lines
+        self._lines = lines  # or what reads them again (_Links only)
         self.distinct = distinct  # None: ``lines`` are descriptors, ``descriptors`` distinct
         self.descriptors = descriptors
         self.pieces = joined.count(", ") + 1  # how many descriptors the headers hold
         self._owner: dict[str, int] | None = None
         self._targets: list[int] | None = None
         self._unique: bool | None = None
+
+    @property
+    def lines(self) -> list[str]:
+        """Each line's key: its content, or its descriptor when ``distinct`` is None."""
+        if callable(self._lines):
+            self._lines = self._lines()
+        return self._lines
 
     def resolves(self) -> bool:
         """Does every line's descriptor head an entry?"""
@@ -1313,11 +1327,11 @@ def _references_resolve(text: str, keys: Sequence[str]) -> _DepLines | None:
         or list(map(str.strip, keys)) != list(keys)
     ):
         return None
-    contents = _DEP_CONTENT.findall(text)
-    distinct = list(dict.fromkeys(contents))
+    contents = _four_space_lines(text)
+    distinct = list(set(contents))
     descriptors = _plain_descriptors(distinct)
-    if descriptors is not None:
-        found = _DepLines(keys, joined, contents, distinct, descriptors)
+    if descriptors is not None:  # the lines are read again if _Links asks (memory: freed now)
+        found = _DepLines(keys, joined, lambda: _four_space_lines(text), distinct, descriptors)
     else:
         lines = (_DEP_LINE_ASCII if text.isascii() else _DEP_LINE).findall(text)
         if len(lines) != len(contents):
@@ -1325,6 +1339,14 @@ def _references_resolve(text: str, keys: Sequence[str]) -> _DepLines | None:
         wanted = [f"{qname or name}@{qrange or range_}" for qname, name, qrange, range_ in lines]
         found = _DepLines(keys, joined, wanted, None, list(dict.fromkeys(wanted)))
     return found if found.resolves() else None
+
+
+def _four_space_lines(text: str) -> list[str]:
+    """The content of every four-space line (``_DEP_CONTENT``); one split when the text holds
+    nothing else (the dependency lines ``_canonical_columns`` kept)."""
+    if text.startswith("\n    ") and text.count("\n") == text.count("\n    "):
+        return text.split("\n    ")[1:]
+    return _DEP_CONTENT.findall(text)
 
 
 def _plain_descriptors(contents: list[str]) -> list[str] | None:

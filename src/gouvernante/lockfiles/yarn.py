@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 
 from gouvernante.lockfiles._common import decode_text
-from gouvernante.lockfiles._yarn_berry import parse_berry
 from gouvernante.lockfiles._yarn_classic import parse_classic
 from gouvernante.model import LockfileGraph
 
@@ -40,5 +39,7 @@ def parse(data: bytes, path: str) -> LockfileGraph:
     text = decode_text(data, path)
     classic_marker = _leading_comments_mark_classic(text)
     if not classic_marker and _BERRY_TEXT.search(text) is not None:
+        from gouvernante.lockfiles._yarn_berry import parse_berry  # noqa: PLC0415 - berry only
+
         return parse_berry(text, path)
     return parse_classic(text, path, has_marker=classic_marker)
