@@ -22,7 +22,12 @@ from gouvernante.errors import GouvernanteError
 from gouvernante.fs import globs
 from gouvernante.fs.read import MAX_LOCKFILE_BYTES, link_refusal, read_regular_file
 from gouvernante.lockfiles import LOCKFILE_NAMES, parse_bytes, parser_for_name
-from gouvernante.lockfiles.package_json import manifest_name, with_manifest, with_resolutions
+from gouvernante.lockfiles.package_json import (
+    OVERRIDE_FIELDS,
+    manifest_name,
+    with_manifest,
+    with_resolutions,
+)
 from gouvernante.lockfiles.package_json import parse as parse_manifest
 from gouvernante.model import (
     Finding,
@@ -335,7 +340,8 @@ def _resolve_declared(
     holds as a registry package; a name that is one of the project's own workspaces (a link, a
     pnpm ``link:``, a berry ``workspace:`` entry, or for yarn classic, which writes no workspace
     into yarn.lock, a package.json the root ``workspaces`` globs name) is no registry package at
-    all; and a peer dependency the lockfile does not install is not installed.
+    all; and a peer dependency or an override's package the lockfile does not install is not
+    installed.
     """
     locks: dict[str, list[FileOutcome]] = {}
     manifests: dict[str, FileOutcome] = {}
@@ -374,6 +380,8 @@ def _resolve_declared(
                 )
             elif projects and hit.field == "peerDependencies":
                 message = f"{what}, but {by} does not install this peer dependency"
+            elif projects and hit.field in OVERRIDE_FIELDS:
+                message = f"{what}, but {by} does not install it: the override forces nothing"
             elif hit.undecided:
                 message = (
                     f"{hit.name} is declared as {hit.finding.declared_range!r} (a dist-tag, git,"

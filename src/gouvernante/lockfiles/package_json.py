@@ -2,10 +2,14 @@
 
 ``parse`` returns no resolved packages, one importer (the project) and one
 ``DeclaredDependency`` per entry of ``dependencies``, ``devDependencies``,
-``optionalDependencies`` and ``peerDependencies``, in that order and in file order within each.
-Aliases (``"my-lodash": "npm:lodash@^4.17.0"``) are resolved to the real name with the alias
-kept; every other spec (git, ``file:``, ``link:``, ``workspace:``, URLs, dist-tags) is kept
-verbatim for the matcher to judge.
+``optionalDependencies`` and ``peerDependencies``, in that order and in file order within each,
+then one per version an override forces (npm and bun ``overrides``, yarn and bun
+``resolutions``, ``pnpm.overrides``): a package manager installs that version wherever the
+package is in the tree, a direct dependency's own range aside for yarn and pnpm.
+Aliases (``"my-lodash": "npm:lodash@^4.17.0"``, ``NPM:`` too, as npm reads it) are resolved to
+the real name with the alias kept; yarn berry's ``npm:<range>`` is the key's own range; every
+other spec (git, ``file:``, ``link:``, ``workspace:``, URLs, dist-tags) is kept verbatim for the
+matcher to judge.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from gouvernante.lockfiles._common import json_errors, shape_error
 from gouvernante.model import DeclaredDependency, Importer, LockfileFormat, LockfileGraph
 
 DEPENDENCY_FIELDS = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
+# The fields of the declared dependencies an override stands for (``DeclaredDependency.field``).
+OVERRIDE_FIELDS = ("overrides", "resolutions", "pnpm.overrides")
 
 
 class _Manifest(msgspec.Struct):
@@ -31,6 +37,8 @@ class _Manifest(msgspec.Struct):
     peerDependencies: dict[str, str] | None = None
     workspaces: object = None
     resolutions: object = None
+    overrides: object = None
+    pnpm: object = None
 
 
 _TOP_KEY = re.compile(
@@ -61,6 +69,13 @@ def parse(data: bytes, path: str) -> LockfileGraph:
             continue
         for key, spec in deps.items():
             declared.append(declared_dependency(key, spec, field))
+    pnpm = manifest.pnpm.get("overrides") if isinstance(manifest.pnpm, dict) else None
+    for field, value in zip(
+        OVERRIDE_FIELDS, (manifest.overrides, manifest.resolutions, pnpm), strict=True
+    ):
+        declared.extend(
+            declared_dependency(name, spec, field) for name, spec in overridden_versions(value)
+        )
     name = manifest.name if isinstance(manifest.name, str) and manifest.name else "(root)"
     return LockfileGraph(
         LockfileFormat.PACKAGE_JSON,
@@ -143,7 +158,7 @@ def with_manifest(
     setter = getattr(graph.details, "set_root_dependencies", None)
     if graph.roots_known or not callable(setter) or not graph.importers:
         return graph
-    deps = [dep for dep in manifest.declared if dep.field != "peerDependencies"]
+    deps = [dep for dep in manifest.declared if dep.field in _ROOT_FIELDS]
     setter([(dep.alias or dep.name, dep.name, dep.spec) for dep in deps])
     root, *rest = graph.importers
     label = manifest.importers[0].label if manifest.importers else root.label
@@ -162,6 +177,9 @@ def with_manifest(
                     " (truncated or out-of-date lockfile)"
                 )
     return replace(graph, importers=importers, roots_known=True, entry_errors=tuple(errors))
+
+
+_ROOT_FIELDS = frozenset(DEPENDENCY_FIELDS) - {"peerDependencies"}
 
 
 def _is_range(spec: str) -> bool:
@@ -193,17 +211,57 @@ def with_resolutions(graph: LockfileGraph, manifest: LockfileGraph | None) -> Lo
 
 
 def _resolution_names(value: object) -> frozenset[str]:
-    """The package each ``resolutions`` key overrides: the last descriptor of ``a/b@range``."""
+    """The package each ``resolutions`` key overrides."""
     if not isinstance(value, dict):
         return frozenset()
-    names: set[str] = set()
-    for key in value:
-        if not isinstance(key, str) or not key:
+    return frozenset(name for key in value if isinstance(key, str) and (name := _target(key)))
+
+
+# pnpm's parent>child delimiter: a '>' after a character that cannot end a range's operator
+# (``a@>1`` and ``a@1 || >2`` are one selector); as @pnpm/parse-overrides splits.
+_PNPM_DELIMITER = re.compile(r"[^ |@]>")
+
+
+def _target(key: str) -> str:
+    """The package an override key names: pnpm's child in ``a>b``, the last of yarn's
+    ``a/**/b`` (a ``@scope/name`` is one), without its ``@range`` (npm ``b@1``, berry
+    ``b@npm:1``)."""
+    delimiter = _PNPM_DELIMITER.search(key)
+    last = (key[delimiter.start() + 2 :] if delimiter else key).strip()
+    parts = last.split("/")
+    last = "/".join(parts[-2:]) if len(parts) > 1 and parts[-2].startswith("@") else parts[-1]
+    at = last.find("@", 1)
+    return last[:at] if at > 0 else last
+
+
+MAX_OVERRIDE_DEPTH = 64
+
+
+def _forces_a_version(spec: str) -> bool:
+    text = spec.strip()
+    return bool(text) and text != "-" and not text.startswith("$")
+
+
+def overridden_versions(value: object) -> list[tuple[str, str]]:
+    """(package, spec) for each version an override map forces: npm's nested ``overrides``
+    (``{"a": {".": "1", "b": "2"}}``: a at 1, b at 2 below a), and the flat maps of yarn
+    ``resolutions`` and ``pnpm.overrides``. A reference to a direct dependency's range (npm
+    ``$name``) and pnpm's ``-`` (remove) force no version; other shapes are not overrides."""
+    out: list[tuple[str, str]] = []
+    stack: list[tuple[str, object, int]] = [("", value, 0)]
+    while stack:
+        parent, node, depth = stack.pop()
+        if not isinstance(node, dict) or depth > MAX_OVERRIDE_DEPTH:
             continue
-        parts = key.split("/")
-        last = "/".join(parts[-2:]) if len(parts) > 1 and parts[-2].startswith("@") else parts[-1]
-        names.add(last[: last.find("@", 1)] if last.find("@", 1) > 0 else last)
-    return frozenset(names)
+        for key, spec in node.items():
+            if not isinstance(key, str):
+                continue
+            name = parent if key == "." else _target(key)
+            if isinstance(spec, dict):
+                stack.append((name, spec, depth + 1))
+            elif isinstance(spec, str) and name and _forces_a_version(spec):
+                out.append((name, spec))
+    return out
 
 
 def workspace_globs(value: object) -> tuple[str, ...]:
@@ -217,12 +275,17 @@ def workspace_globs(value: object) -> tuple[str, ...]:
 
 
 def declared_dependency(key: str, spec: str, field: str) -> DeclaredDependency:
-    """One manifest entry; ``npm:<name>[@<range>]`` specs become the real name plus the alias."""
-    if spec.startswith("npm:"):
+    """One manifest entry; ``npm:<name>[@<range>]`` specs become the real name plus the alias
+    (the prefix in any case: npm-package-arg lowercases it). A target with no name that is a
+    range (``npm:^1.2.0``) is yarn berry's npm protocol: the key's own range (npm and pnpm would
+    look for a package named like the range, which nobody publishes)."""
+    if spec[:4].lower() == "npm:":
         target = spec[4:].strip()
         cut = target.rfind("@")
         if cut > 0:
             return DeclaredDependency(target[:cut], target[cut + 1 :], field, key)
+        if target and cut < 0 and _is_range(target):
+            return DeclaredDependency(key, target, field, key)
         if target:
             return DeclaredDependency(target, "*", field, key)
     return DeclaredDependency(key, spec, field)

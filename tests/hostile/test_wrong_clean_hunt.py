@@ -1,0 +1,159 @@
+"""The inputs around the lockfile readers, hunted for wrong CLEANs (decision 0033): which files a
+directory scan takes, which refs a git scan reads, what an SBOM names, what a package.json makes
+a package manager install. Rule: ``evil`` (and ``@evil/x``) ``=1.0.1``; each case a tiny
+hand-made input run end to end through ``gouvernante.cli.main``: the compromised release is
+found (exit 2) or the input refused (exit 1), never a CLEAN (exit 0), and what a package manager
+would not install is no finding.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gouvernante.cli import main
+
+RULES = {
+    "schema_version": "1.0.0",
+    "rules": [
+        {
+            "id": "HUNT-1",
+            "title": "Compromised evil releases",
+            "kind": "compromised-release",
+            "ecosystem": "npm",
+            "severity": "critical",
+            "package_rules": [
+                {"package_name": "evil", "affected_versions": ["=1.0.1"]},
+                {"package_name": "@evil/x", "affected_versions": ["=1.0.1"]},
+            ],
+            "metadata": {"published_at": "2025-09-08T12:00:00Z"},
+        }
+    ],
+}
+
+CLEAN, ERROR, FINDINGS = 0, 1, 2
+
+
+def _rules(tmp_path: Path) -> str:
+    path = tmp_path / "rules.json"
+    path.write_text(json.dumps(RULES), encoding="utf-8")
+    return str(path)
+
+
+def _project(tmp_path: Path, files: dict[str, str]) -> Path:
+    folder = tmp_path / "project"
+    for name, text in files.items():
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    return folder
+
+
+def _scan_dir(tmp_path: Path, files: dict[str, str], *flags: str) -> int:
+    folder = _project(tmp_path, files)
+    return main(["-rules", _rules(tmp_path), "-dir", str(folder), *flags])
+
+
+def _lock(*packages: tuple[str, str]) -> str:
+    """A minimal npm v3 lockfile of a project depending on ``packages``."""
+    entries: dict[str, object] = {
+        "": {"name": "app", "version": "1.0.0", "dependencies": {n: v for n, v in packages}}
+    }
+    for name, version in packages:
+        base = name.rsplit("/", 1)[-1]
+        entries[f"node_modules/{name}"] = {
+            "version": version,
+            "resolved": f"https://registry.npmjs.org/{name}/-/{base}-{version}.tgz",
+            "integrity": "sha512-" + "A" * 86,
+        }
+    doc = {"name": "app", "version": "1.0.0", "lockfileVersion": 3, "packages": entries}
+    return json.dumps(doc)
+
+
+def _manifest(**fields: object) -> str:
+    return json.dumps({"name": "app", "version": "1.0.0", **fields})
+
+
+# --------------------------------------------------------------------------------------------
+# package.json: what an override, a resolution or an npm: spec makes a package manager install
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        # pnpm and yarn apply an override to a direct dependency too
+        {"dependencies": {"evil": "1.0.0"}, "pnpm": {"overrides": {"evil": "1.0.1"}}},
+        {"dependencies": {"evil": "1.0.0"}, "resolutions": {"evil": "1.0.1"}},
+        {"resolutions": {"**/@evil/x": "1.0.1"}},
+        {"resolutions": {"foo/evil": "^1.0.0"}},
+        {"resolutions": {"evil@npm:1.0.0": "npm:1.0.1"}},
+        # npm (and bun) overrides: flat, nested below a parent, "." for the parent itself
+        {"dependencies": {"foo": "1.0.0"}, "overrides": {"evil": "1.0.1"}},
+        {"overrides": {"foo@1": {"evil@1.0.0": "1.0.1"}}},
+        {"overrides": {"@evil/x": {".": "1.0.1", "bar": "2.0.0"}}},
+        {"overrides": {"good": "npm:evil@1.0.1"}},
+        # pnpm selectors: parent>child, a range with '>' inside a selector
+        {"pnpm": {"overrides": {"foo@>1>evil@<1.0.1": "1.0.1"}}},
+        {"pnpm": {"overrides": {"evil@>=1.0.0": "1.0.1"}}},
+    ],
+)
+def test_an_override_forcing_a_compromised_version_is_found_without_a_lockfile(
+    tmp_path: Path, fields: dict[str, object]
+) -> None:
+    """It read CLEAN: only the four dependency fields were read."""
+    assert _scan_dir(tmp_path, {"package.json": _manifest(**fields)}) == FINDINGS
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"overrides": {"evil": "1.0.0"}},  # pinned to a safe version: the usual mitigation
+        {"overrides": {"evil": "$evil"}, "dependencies": {"evil": "1.0.0"}},
+        {"pnpm": {"overrides": {"evil": "-"}}},  # pnpm: removed from the tree
+        {"overrides": {"evil": "npm:empty-npm-package@1.0.0"}},
+        {"resolutions": {"evil-not": "1.0.1"}, "overrides": {"evil": {"foo": "1.0.1"}}},
+    ],
+)
+def test_an_override_to_a_safe_version_or_another_package_is_no_finding(
+    tmp_path: Path, fields: dict[str, object]
+) -> None:
+    assert _scan_dir(tmp_path, {"package.json": _manifest(**fields)}) == CLEAN
+
+
+def test_an_override_the_lockfile_does_not_install_is_a_note_and_one_it_does_defers(
+    tmp_path: Path,
+) -> None:
+    """With a lockfile the lockfile decides: a package it does not hold is not installed."""
+    manifest = _manifest(dependencies={"ok": "^1.0.0"}, overrides={"evil": "1.0.1"})
+    assert _scan_dir(tmp_path, {"package.json": manifest, "package-lock.json": _lock()}) == CLEAN
+    clean = {"package.json": manifest, "package-lock.json": _lock(("evil", "1.0.0"))}
+    assert _scan_dir(tmp_path / "b", clean) == CLEAN
+    bad = {"package.json": manifest, "package-lock.json": _lock(("evil", "1.0.1"))}
+    assert _scan_dir(tmp_path / "c", bad) == FINDINGS
+
+
+@pytest.mark.parametrize(
+    "dependencies",
+    [
+        {"x": "NPM:evil@1.0.1"},  # npm-package-arg lowercases the prefix
+        {"x": "Npm:@evil/x@^1.0.0"},
+        {"evil": "npm:1.0.1"},  # yarn berry: the npm protocol with the key's own range
+        {"@evil/x": "npm:^1.0.0"},
+    ],
+)
+def test_npm_protocol_specs_npm_or_berry_reads_are_found(
+    tmp_path: Path, dependencies: dict[str, str]
+) -> None:
+    """Both read CLEAN: a case-sensitive ``npm:`` prefix, and ``npm:<range>`` taken for an
+    alias of a package named like the range."""
+    assert _scan_dir(tmp_path, {"package.json": _manifest(dependencies=dependencies)}) == FINDINGS
+
+
+def test_a_key_given_twice_reads_the_last_as_json_parse_does(tmp_path: Path) -> None:
+    """npm reads package.json with JSON.parse (the last of a repeated key wins), as here."""
+    last_bad = '{"name": "a", "dependencies": {}, "dependencies": {"evil": "1.0.1"}}'
+    assert _scan_dir(tmp_path, {"package.json": last_bad}) == FINDINGS
+    last_good = '{"name": "a", "dependencies": {"evil": "1.0.1", "evil": "2.0.0"}}'
+    assert _scan_dir(tmp_path / "b", {"package.json": last_good}) == CLEAN
