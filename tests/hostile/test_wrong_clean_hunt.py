@@ -157,3 +157,93 @@ def test_a_key_given_twice_reads_the_last_as_json_parse_does(tmp_path: Path) -> 
     assert _scan_dir(tmp_path, {"package.json": last_bad}) == FINDINGS
     last_good = '{"name": "a", "dependencies": {"evil": "1.0.1", "evil": "2.0.0"}}'
     assert _scan_dir(tmp_path / "b", {"package.json": last_good}) == CLEAN
+
+
+# --------------------------------------------------------------------------------------------
+# SBOMs (inventory add -sbom, then -inventory): every npm component named is read, or refused
+
+
+def _scan_sbom(tmp_path: Path, doc: dict[str, object]) -> int:
+    sbom = tmp_path / "bom.json"
+    sbom.write_text(json.dumps(doc), encoding="utf-8")
+    db = str(tmp_path / "inventory.sqlite")
+    assert main(["inventory", "add", "-db", db, "-sbom", str(sbom)]) == CLEAN
+    return main(["-rules", _rules(tmp_path), "-inventory", db])
+
+
+def _cdx(**fields: object) -> dict[str, object]:
+    return {"bomFormat": "CycloneDX", "specVersion": "1.5", **fields}
+
+
+def _spdx(packages: list[dict[str, object]], **fields: object) -> dict[str, object]:
+    doc: dict[str, object] = {
+        "SPDXID": "SPDXRef-DOCUMENT",
+        "spdxVersion": "SPDX-2.3",
+        "creationInfo": {"creators": ["Tool: hand-made"]},
+        "packages": packages,
+    }
+    return {**doc, **fields}
+
+
+def _ref(purl: str, kind: str = "purl") -> dict[str, str]:
+    return {"referenceCategory": "PACKAGE-MANAGER", "referenceType": kind, "referenceLocator": purl}
+
+
+_SUBJECT = {"bom-ref": "app", "name": "app", "purl": "pkg:npm/app@1.0.0"}
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        # components nested in the subject (read CLEAN: only the BOM's components were walked)
+        _cdx(metadata={"component": {**_SUBJECT, "components": [{"purl": "pkg:npm/evil@1.0.1"}]}}),
+        # another package given the subject's bom-ref (read CLEAN: skipped as the subject)
+        _cdx(
+            metadata={"component": _SUBJECT},
+            components=[{"bom-ref": "app", "name": "x", "purl": "pkg:npm/%40evil/x@1.0.1"}],
+        ),
+        # SPDX: a package sharing the described package's SPDXID (read CLEAN: skipped)
+        _spdx(
+            [
+                {"SPDXID": "SPDXRef-app", "name": "app", "externalRefs": [_ref("pkg:npm/app@1")]},
+                {
+                    "SPDXID": "SPDXRef-app",
+                    "name": "x",
+                    "externalRefs": [_ref("pkg:npm/evil@1.0.1")],
+                },
+            ],
+            documentDescribes=["SPDXRef-app"],
+        ),
+        # SPDX: the reference type spelled in capitals (read CLEAN: "no package URL")
+        _spdx(
+            [
+                {
+                    "SPDXID": "SPDXRef-x",
+                    "name": "x",
+                    "externalRefs": [_ref("pkg:npm/evil@1.0.1", "PURL")],
+                }
+            ]
+        ),
+        # held before: encodings and parts of a purl
+        _cdx(components=[{"purl": "pkg:NPM/%40evil/x@1.0.1?repository_url=https%3A%2F%2Fr#lib/a"}]),
+        _cdx(components=[{"purl": "pkg:npm/%40evil%2Fx@1.0.1"}]),
+        _cdx(components=[{"name": "other", "version": "9.9.9", "purl": "pkg:npm/evil@1.0.1"}]),
+        _cdx(
+            components=[
+                {"purl": "pkg:npm/ok@1.0.0", "components": [{"purl": "pkg:npm/evil@1.0.1"}]}
+            ]
+        ),
+    ],
+)
+def test_an_sbom_naming_a_compromised_release_finds_it(
+    tmp_path: Path, doc: dict[str, object]
+) -> None:
+    assert _scan_sbom(tmp_path, doc) == FINDINGS
+
+
+def test_the_subject_listed_again_is_still_not_a_package(tmp_path: Path) -> None:
+    """The project the SBOM describes is its root, not a registry release: listed again among
+    the components (same bom-ref, same purl) it is still skipped."""
+    subject = {"bom-ref": "evil", "name": "evil", "purl": "pkg:npm/evil@1.0.1"}
+    doc = _cdx(metadata={"component": subject}, components=[subject])
+    assert _scan_sbom(tmp_path, doc) == CLEAN

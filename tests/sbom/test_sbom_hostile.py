@@ -198,20 +198,25 @@ def _npm_expected(doc: dict[str, Any]) -> int:
             if isinstance(rel, dict) and rel.get("relationshipType") == "DESCRIBES":
                 described.append(rel.get("relatedSpdxElement"))
         root = described[0] if len(set(described)) == 1 else None
+        packages = doc.get("packages") or []
+        if [p.get("SPDXID", "") for p in packages].count(root) != 1:
+            root = None  # an id several packages share is no one's: each is read
         return sum(
             1
-            for p in doc.get("packages") or []
+            for p in packages
             if p.get("SPDXID", "") != root
             for r in p.get("externalRefs") or []
-            if r.get("referenceType") == "purl" and NPM.match(r.get("referenceLocator", ""))
+            if str(r.get("referenceType")).lower() == "purl"
+            and NPM.match(r.get("referenceLocator", ""))
         )
-    root = ((doc.get("metadata") or {}).get("component") or {}).get("bom-ref")
+    subject = (doc.get("metadata") or {}).get("component") or {}
+    root = subject.get("bom-ref")
     count = 0
-    stack = list(doc.get("components") or [])
+    stack = list(doc.get("components") or []) + list(subject.get("components") or [])
     while stack:
         c = stack.pop()
         stack.extend(c.get("components") or [])
-        if root and c.get("bom-ref") == root:
+        if root and c.get("bom-ref") == root and c.get("purl") == subject.get("purl"):
             continue
         purl = c.get("purl")
         count += isinstance(purl, str) and NPM.match(purl) is not None

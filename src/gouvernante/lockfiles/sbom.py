@@ -395,6 +395,15 @@ def _walk(items: Sequence[_Component], json_path: str) -> Iterator[tuple[_Compon
                 stack.append((component.components, f"{here}.components", depth + 1))
 
 
+def _cdx_components(bom: _Bom) -> Iterator[tuple[_Component, str]]:
+    """Every component: the BOM's, and those nested in the subject (a monorepo's packages, as
+    some generators write them), each with its JSON path."""
+    yield from _walk(bom.components, "components")
+    root = bom.metadata.component if bom.metadata is not None else None
+    if root is not None and root.components:
+        yield from _walk(root.components, "metadata.component.components")
+
+
 def _cdx_tools(meta: _Metadata | None) -> list[_Tool]:
     if meta is None or meta.tools is None:
         return []
@@ -462,12 +471,13 @@ def _cyclonedx(data: bytes, path: str, spec: str) -> Sbom:
     build = _Builder(npm_tool is not None)
     root = bom.metadata.component if bom.metadata is not None else None
     root_ref = root.bom_ref if root is not None else None
+    root_purl = root.purl if root is not None else None
     if root_ref:
         build.ids.add(root_ref)
     by_ref: dict[str, str] = {}
-    for component, where in _walk(bom.components, "components"):
-        if root_ref and component.bom_ref == root_ref:
-            continue  # the subject listed again
+    for component, where in _cdx_components(bom):
+        if root_ref and component.bom_ref == root_ref and component.purl == root_purl:
+            continue  # the subject listed again (another package with its bom-ref is read)
         if component.purl is None:
             build.without_purl += 1
             continue
@@ -598,9 +608,14 @@ def _spdx_described(doc: _Spdx) -> list[str]:
     return list(dict.fromkeys(described))
 
 
+def _is_purl_ref(ref: _SpdxRef) -> bool:
+    """A package URL reference (SPDX spells the type ``purl``; read in any case)."""
+    return ref.referenceType.lower() == "purl"
+
+
 def _spdx_purls(package: _Package, where: str) -> Iterator[Purl]:
     for j, ref in enumerate(package.externalRefs):
-        if ref.referenceType != "purl":
+        if not _is_purl_ref(ref):
             continue
         purl = parse_purl(ref.referenceLocator, f"{where}.externalRefs[{j}].referenceLocator")
         if purl is not None:
@@ -615,14 +630,17 @@ def _spdx(data: bytes, path: str, spec: str) -> Sbom:
     build = _Builder(generator is not None and generator.startswith("npm/cli"))
     described = _spdx_described(doc)
     root = described[0] if len(described) == 1 else None
+    # The subject is the one package with the described id: ids are unique in SPDX, and when
+    # several packages share it none is taken for the subject (each is read).
+    subject_count = [package.SPDXID for package in doc.packages].count(root) if root else 0
     subject: str | None = None
     nodes: dict[str, list[str]] = {}
     for i, package in enumerate(doc.packages):
         where = f"packages[{i}]"
-        if root is not None and root == package.SPDXID:
+        if root is not None and root == package.SPDXID and subject_count == 1:
             subject = _subject(package.name, package.versionInfo)
             continue
-        has_purl = any(r.referenceType == "purl" for r in package.externalRefs)
+        has_purl = any(_is_purl_ref(r) for r in package.externalRefs)
         if not has_purl:
             build.without_purl += 1
             continue
