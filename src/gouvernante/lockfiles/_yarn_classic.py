@@ -32,7 +32,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate, chain, compress, repeat
-from typing import TypeVar, cast, overload
+from typing import Any, TypeVar, cast, overload
 
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles._common import split_at_version
@@ -118,10 +118,10 @@ class _Entries:
         # each entry's descriptors; None: its id split at ", " (computed when first asked)
         self._descriptors: list[list[str]] | None = []
         self.fields: list[tuple[str, str | None, str | None] | None] = []
-        self.texts: list[str] = []  # the block of each entry (fast path only)
+        self.texts: Sequence[str] = []  # the block of each entry (fast path only)
         # fast path: every entry block in file order (a header written twice too) and the
         # position of its entry (-1: the second of a header written twice, which yarn drops)
-        self.blocks: list[str] = []
+        self.blocks: Sequence[str] = []
         self.block_entry: Sequence[int] = []
         self.seen: set[str] = set()
         # read by _ENTRY, whose four-space lines may be any line (_references_resolve's regex
@@ -340,30 +340,39 @@ def _gc_paused(build: Callable[[], _T]) -> _T:
             gc.enable()
 
 
-def parse_classic(text: str, path: str, *, has_marker: bool) -> LockfileGraph:
-    """The graph of a classic ``yarn.lock`` (read with the cyclic garbage collector paused)."""
+def parse_classic(text: str | bytes, path: str, *, has_marker: bool) -> LockfileGraph:
+    """The graph of a classic ``yarn.lock`` (read with the cyclic garbage collector paused).
+    ``text`` may be the file's bytes when they are ASCII: the yarn-layout reader reads them as
+    they are, and they are decoded only for another reader (the file is not held twice)."""
     return _gc_paused(lambda: _parse_classic(text, path, has_marker=has_marker))
 
 
-def _parse_classic(text: str, path: str, *, has_marker: bool) -> LockfileGraph:
+def _parse_classic(source: str | bytes, path: str, *, has_marker: bool) -> LockfileGraph:
+    decoded: list[str] = []
+
+    def text() -> str:
+        if not decoded:
+            decoded.append(source if isinstance(source, str) else source.decode("ascii"))
+        return decoded[0]
+
     try:
-        found = _blocks(text, path)
+        found = _blocks(source, path)
     except LockfileError:
         found = None  # the line parser reports it with the exact line
     if found is None:
-        found = _lines(text, path)
+        found = _lines(text(), path)
     entries, entry_text = found
     if not entries.ids and not has_marker:
         raise LockfileError(path, "not a yarn lockfile: no '# yarn lockfile v1' and no entries")
     keys = entries.ids  # each entry's descriptors joined by ", "
     lines = entries.dependency_lines  # every four-space line, when the reader kept them
-    dep_lines = _references_resolve(text if lines is None else lines, keys)
+    dep_lines = _references_resolve(text() if lines is None else lines, keys)
     if not dep_lines and entries.any_four_space_line:  # the block grammar says, line by line
         try:
-            found = _blocks_one_by_one(text, path)
+            found = _blocks_one_by_one(text(), path)
         except LockfileError:  # pragma: no cover - no backslash: no token fails to read
             found = None
-        entries, entry_text = found if found is not None else _lines(text, path)
+        entries, entry_text = found if found is not None else _lines(text(), path)
         keys = entries.ids
     plain = bool(dep_lines)
     if not plain:  # the exact check says which entry
@@ -577,7 +586,7 @@ class _Links:
     of a header written twice, which yarn drops) and resolves to the entry its key names
     (``lines[k]``, read by the one-pass reference check). Who depends on an entry is asked by
     the keys that name it (``keys_of``: possible when no descriptor heads two entries), the
-    lines of each key grouped on first use; ``full`` gives every line as entry positions
+    lines sorted by key on first use; ``full`` gives every line as entry positions
     (``src``, ``dst``, each entry's lines ``start[i]:end[i]``) when every entry's reach is
     needed, or when a descriptor heads two entries (only the first is resolved to)."""
 
@@ -587,6 +596,7 @@ class _Links:
         "_ends",
         "_full",
         "_guessed",
+        "_keys",
         "_keys_of",
         "_lines",
         "_parents",
@@ -597,18 +607,22 @@ class _Links:
 
     def __init__(
         self,
-        lines: list[str],
+        lines: Callable[[], list[str]],
+        keys: list[str],
         counts: list[int],
         block_entry: Sequence[int],
+        *,
         keys_of: Callable[[int], Iterable[str]] | None,
         full: Callable[[], tuple[list[int], list[int], list[int], list[int]]],
     ) -> None:
-        self._lines = lines
+        self._lines = lines  # each line's key
+        self._keys = keys  # the distinct keys
         self._ends = list(accumulate(counts))
         self._block_entry = block_entry
         self._keys_of = keys_of
         self._full = full
-        self._by_key: dict[str, list[int]] | None = None  # key -> its lines
+        # key -> its number; each line's key number; the lines sorted by it
+        self._by_key: tuple[dict[str, int], list[int], list[int]] | None = None
         self._src_dst: tuple[list[int], list[int], list[int], list[int]] | None = None
         self._reverse: list[int] | None = None  # the lines by the entry they resolve to
         self._parents: dict[int, list[int]] = {}  # parents() asked already
@@ -627,8 +641,15 @@ class _Links:
         if found is not None:
             return found
         if self._keys_of is not None:
-            by_key = self._lines_by_key()
-            lines = sorted(chain.from_iterable(map(by_key.get, self._keys_of(index), repeat(()))))
+            numbers, number_of, order = self._lines_by_key()
+            key = number_of.__getitem__
+            lines = []
+            for number in map(numbers.get, self._keys_of(index)):
+                if number is None:  # a descriptor no line names
+                    continue
+                low = bisect_left(order, number, key=key)
+                lines.extend(order[low : bisect_right(order, number, low, key=key)])
+            lines.sort()
             entry_of = self._block_entry.__getitem__
             ends = self._ends
             above = [entry_of(bisect_right(ends, line)) for line in lines]
@@ -648,21 +669,17 @@ class _Links:
         self._parents[index] = found
         return found
 
-    def _lines_by_key(self) -> dict[str, list[int]]:
+    def _lines_by_key(self) -> tuple[dict[str, int], list[int], list[int]]:
         if self._by_key is None:
-            self._by_key = _gc_paused(self._group_lines)
+            self._by_key = _gc_paused(self._sort_lines)
         return self._by_key
 
-    def _group_lines(self) -> dict[str, list[int]]:
-        by_key: dict[str, list[int]] = {}
-        get = by_key.get
-        for line, key in enumerate(self._lines):
-            got = get(key)
-            if got is None:
-                by_key[key] = [line]
-            else:
-                got.append(line)
-        return by_key
+    def _sort_lines(self) -> tuple[dict[str, int], list[int], list[int]]:
+        """Each key's number, each line's key number, the lines sorted by it (the sort of a
+        column of integers, not a loop over the lines)."""
+        numbers = dict(zip(self._keys, range(len(self._keys)), strict=True))
+        number_of = list(map(numbers.__getitem__, self._lines()))
+        return numbers, number_of, sorted(range(len(number_of)), key=number_of.__getitem__)
 
     def is_guessed_root(self, index: int, parents: list[int] | None = None) -> bool:
         """``index in guessed_roots()``, answered from the entry's ancestors: an entry nothing
@@ -688,7 +705,7 @@ class _Links:
                     if entry in came:
                         continue
                     came[entry] = child
-                    if entry in reached or not self.parents(entry):  # a root reaches the chain
+                    if entry in reached or not self._named(entry):  # a root reaches the chain
                         below = entry
                         while below != index:
                             below = came[below]
@@ -699,6 +716,14 @@ class _Links:
         if self._guessed is None:
             self._guessed = set(self.guessed_roots())
         return index in self._guessed
+
+    def _named(self, index: int) -> bool:
+        """Does a dependency line name entry ``index``? (False: a guessed root. True and no
+        parent: only its own line names it, its parents are read next and the search goes
+        on, or every entry's reach answers.)"""
+        if self._keys_of is None:
+            return index in self.depended()
+        return any(map(self._lines_by_key()[0].__contains__, self._keys_of(index)))
 
     def depended(self) -> set[int]:
         """The entries another entry depends on (a self-dependency, a header written twice
@@ -773,7 +798,8 @@ def _links(entries: _Entries, dep_lines: _DepLines) -> _Links | None:
         return src, dst, start, end
 
     keys_of = dep_lines.keys_of(entries.descriptors_of) if dep_lines.unique_pieces() else None
-    return _Links(dep_lines.lines, counts, block_entry, keys_of, full)
+    keys = dep_lines.descriptors if dep_lines.distinct is None else dep_lines.distinct
+    return _Links(lambda: dep_lines.lines, keys, counts, block_entry, keys_of=keys_of, full=full)
 
 
 def _block_raw_field(block: str, needle: str) -> str | None:
@@ -792,11 +818,22 @@ def _block_field(block: str, needle: str, path: str, line: int) -> str | None:
     return raw[1:-1] if "\\" not in raw else unquote_dq(raw, path, line)
 
 
-def _blocks(text: str, path: str) -> tuple[_Entries, Callable[[int], str]] | None:
+def _blocks(text: str | bytes, path: str) -> tuple[_Entries, Callable[[int], str]] | None:
     """The fast path; None when the file is not in yarn's exact layout (the line reader reads
-    it). A file without a backslash or NUL is read a column at a time (``_block_columns``)."""
+    it). A file without a backslash or NUL is read a column at a time (``_block_columns``);
+    ASCII bytes (``parse_classic``) by the yarn-layout reader, else decoded first."""
+    canonical = True
+    if isinstance(text, bytes):
+        if b"\\" not in text and b"\x00" not in text:
+            found = _canonical_columns(text, path)
+            if found is _ONE_BY_ONE:
+                return _blocks_one_by_one(text.decode("ascii"), path)
+            if found is not None:
+                return cast("tuple[_Entries, Callable[[int], str]]", found)
+        text = text.decode("ascii")
+        canonical = False  # (refused already)
     if "\\" not in text and "\x00" not in text:
-        found = _block_columns(text, path)
+        found = _block_columns(text, path, canonical=canonical)
         if found is not _ONE_BY_ONE:
             return cast("tuple[_Entries, Callable[[int], str]] | None", found)
     return _blocks_one_by_one(text, path)
@@ -831,7 +868,9 @@ _KEY_OR_NL = re.compile(rf"{_KEY}|\n")
 _NAME_RANGE = re.compile(r"^(.?[^@\n]*)@?(.*)$", re.MULTILINE)
 
 
-def _block_columns(text: str, path: str) -> tuple[_Entries, Callable[[int], str]] | object | None:
+def _block_columns(
+    text: str, path: str, *, canonical: bool = True
+) -> tuple[_Entries, Callable[[int], str]] | object | None:
     """``_blocks_one_by_one`` for a file without a backslash or NUL, each step done for every
     entry at once: one ``re.split`` over the text by the entry grammar (``_ENTRY``) gives each
     entry's header and body, with only comments and blank lines left between two entries
@@ -839,7 +878,7 @@ def _block_columns(text: str, path: str) -> tuple[_Entries, Callable[[int], str]
     the newlines before them; the headers' tokens by one regex over them joined, unquoted by
     dropping every ``"`` (no escape can hide one); names and ranges by one regex over the first
     descriptors. A file in yarn's own layout exactly is read by ``_canonical_columns``."""
-    if text.isascii():
+    if canonical and text.isascii():
         found = _canonical_columns(text, path)
         if found is not None:
             return found
@@ -934,6 +973,7 @@ _C_ENTRY = re.compile(
     r"(?:\n  dependencies:(?P<deps>(?:\n    [^\n]*+)++))?"
     r"(?:\n  optionalDependencies:(?P<optional>(?:\n    [^\n]*+)++))?)(?=\n)"
 )
+_C_ENTRY_BYTES = re.compile(_C_ENTRY.pattern.encode())
 _GROUPS = _C_ENTRY.groups + 1  # the text before an entry, then _C_ENTRY's groups
 
 
@@ -943,28 +983,40 @@ def _piece(group: str) -> int:
 
 
 _PREAMBLE = re.compile(r"(?:#[^\n]*\n|\n)*+")
+_PREAMBLE_BYTES = re.compile(_PREAMBLE.pattern.encode())
 # each id's first descriptor's name (split_at_version), ids whose descriptors hold no comma
 _ID_NAME = re.compile(r"^([^,\n]?[^@,\n]*)", re.MULTILINE)
 
 
-def _canonical_columns(text: str, path: str) -> tuple[_Entries, Callable[[int], str]] | object:
+def _canonical_columns(
+    text: str | bytes, path: str
+) -> tuple[_Entries, Callable[[int], str]] | object:
     """``_block_columns`` of an ASCII text in yarn's own layout (``_C_ENTRY``), by one split of
-    the whole text; None for any other text. The pieces are each entry's header, body (from
-    the newline after its header's colon to the blank line after it) and dependency lines;
-    header lines are counted from the bodies' newlines when first asked, descriptors split from
-    the ids and ranges read from them when first asked."""
-    start = cast(re.Match[str], _PREAMBLE.match(text)).end()
-    if start < 2 or text[start - 2 : start] != "\n\n" or start == len(text):
-        return None
-    pieces = _C_ENTRY.split(text)
+    the whole text (or of its bytes, decoded a piece at a time); None for any other text. The
+    pieces are each entry's header, body (from the newline after its header's colon to the
+    blank line after it) and dependency lines; header lines are counted from the bodies'
+    newlines when first asked, descriptors split from the ids and ranges read from them when
+    first asked."""
+    if isinstance(text, bytes):
+        pieces: list[Any] = _C_ENTRY_BYTES.split(text)
+        start = cast(re.Match[bytes], _PREAMBLE_BYTES.match(text)).end()
+        blank: Any = b"\n\n"
+        newline: Any = b"\n"
+    else:
+        pieces = _C_ENTRY.split(text)
+        start = cast(re.Match[str], _PREAMBLE.match(text)).end()
+        blank, newline = "\n\n", "\n"
     if (
-        len(pieces[0]) != start - 2  # the preamble holds no entry start
+        start < 2
+        or text[start - 2 : start] != blank
+        or start == len(text)
+        or len(pieces[0]) != start - 2  # the preamble holds no entry start
         or any(pieces[_GROUPS:-1:_GROUPS])  # nothing between two entries
-        or pieces[-1].strip("\n")  # newlines after the last one
+        or pieces[-1].strip(newline)  # newlines after the last one
         or not pieces[-1]
     ):
         return None
-    headers = "\n".join(pieces[_piece("header") :: _GROUPS])
+    headers = _ascii(newline.join(pieces[_piece("header") :: _GROUPS]))
     bodies = pieces[_piece("body") :: _GROUPS]
     if _plain_commas(headers):
         ids_text = headers.replace('"', "")
@@ -993,30 +1045,70 @@ def _canonical_columns(text: str, path: str) -> tuple[_Entries, Callable[[int], 
     entries.fields = [None] * len(ids)
     entries.block_entry = range(len(ids))
     entries.any_four_space_line = True
-    first = pieces[0].count("\n") + 3  # the blank line and the header's own
+    first = pieces[0].count(newline) + 3  # the blank line and the header's own
 
     def count_lines() -> list[int]:
-        steps = map(operator.add, map(str.count, bodies[:-1], repeat("\n")), repeat(2))
-        return list(accumulate(steps, initial=first))
+        counts = map(operator.methodcaller("count", newline), bodies[:-1])
+        return list(accumulate(map(operator.add, counts, repeat(2)), initial=first))
 
     entries.lines_counted_later(count_lines)
-    entries.texts = entries.blocks = bodies
-    odd = map(operator.is_not, pieces[_piece("odd") :: _GROUPS], repeat(None))
-    read_as = map(operator.ne, pieces[_piece("name") :: _GROUPS], names)
-    entries.url_suspects = list(compress(range(len(ids)), map(operator.or_, odd, read_as)))
-    dependencies = [block or "" for block in pieces[_piece("deps") :: _GROUPS]]
-    optional = [block or "" for block in pieces[_piece("optional") :: _GROUPS]]
-    entries.dependency_lines = "".join(
-        chain.from_iterable(zip(dependencies, optional, strict=True))
-    )
-    entries.dependency_counts = lambda: list(
-        map(
-            operator.add,
-            map(str.count, dependencies, repeat("\n")),
-            map(str.count, optional, repeat("\n")),
+    texts: Sequence[str] = bodies if isinstance(text, str) else _Decoded(bodies)
+    entries.texts = entries.blocks = texts
+    entries.url_suspects = _url_suspects(pieces, names)
+    dependencies = [block or newline[:0] for block in pieces[_piece("deps") :: _GROUPS]]
+    optional = [block or newline[:0] for block in pieces[_piece("optional") :: _GROUPS]]
+    both = zip(dependencies, optional, strict=True)
+    entries.dependency_lines = _ascii(newline[:0].join(chain.from_iterable(both)))
+    count = type(newline).count
+    if any(optional):
+        entries.dependency_counts = lambda: list(
+            map(
+                operator.add,
+                map(count, dependencies, repeat(newline)),
+                map(count, optional, repeat(newline)),
+            )
         )
-    )
-    return entries, bodies.__getitem__
+    else:
+        entries.dependency_counts = lambda: list(map(count, dependencies, repeat(newline)))
+    return entries, texts.__getitem__
+
+
+def _ascii(piece: str | bytes) -> str:
+    return piece if isinstance(piece, str) else piece.decode("ascii")
+
+
+def _url_suspects(pieces: list[Any], names: list[str]) -> list[int]:
+    """The entries whose URL ``_C_ENTRY`` did not vouch for: one it kept (``odd``), or one
+    whose name its look-ahead read otherwise than the names column (or could not read)."""
+    odd = map(operator.is_not, pieces[_piece("odd") :: _GROUPS], repeat(None))
+    read = pieces[_piece("name") :: _GROUPS]
+    if None not in read and "\n".join(map(_ascii, read)) == "\n".join(names):
+        return list(compress(range(len(names)), odd))
+    other = map(operator.ne, [None if n is None else _ascii(n) for n in read], names)
+    return list(compress(range(len(names)), map(operator.or_, odd, other)))
+
+
+class _Decoded(Sequence[str]):
+    """ASCII bytes pieces read as text, each when asked."""
+
+    __slots__ = ("_pieces",)
+
+    def __init__(self, pieces: list[bytes]) -> None:
+        self._pieces = pieces
+
+    def __len__(self) -> int:
+        return len(self._pieces)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [piece.decode("ascii") for piece in self._pieces[index]]
+        return self._pieces[index].decode("ascii")
 
 
 def _plain_commas(headers: str) -> bool:
@@ -1059,7 +1151,10 @@ def _blocks_one_by_one(text: str, path: str) -> tuple[_Entries, Callable[[int], 
     a backslash in the file no field can fail to read, so a block's version, resolved and
     integrity are read when its package is built (the few a scan looks at), not here."""
     entries = _Entries(path)
-    texts = entries.texts
+    texts: list[str] = []
+    blocks: list[str] = []
+    entries.texts = texts
+    entries.blocks = blocks
     block_entry: list[int] = []
     entries.block_entry = block_entry
     lazy = "\\" not in text
@@ -1084,7 +1179,7 @@ def _blocks_one_by_one(text: str, path: str) -> tuple[_Entries, Callable[[int], 
                 resolved = _block_field(block, _NEEDLES[1], path, header_line)
                 integrity = _block_field(block, _NEEDLES[2], path, header_line)
                 fields = (version, resolved, integrity)
-            entries.blocks.append(block)
+            blocks.append(block)
             if entries.add(descs, header_line, fields):
                 block_entry.append(len(texts))
                 texts.append(block)
@@ -1209,12 +1304,12 @@ class _DepLines:
     __slots__ = (
         "_joined",
         "_keys",
-        "_lines",
         "_owner",
         "_targets",
         "_unique",
         "descriptors",
         "distinct",
+        "lines",
         "pieces",
     )
 
@@ -1222,26 +1317,19 @@ class _DepLines:
         self,
         keys: Sequence[str],
         joined: str,
-        lines: list[str] | Callable[[], list[str]],
+        lines: list[str],
         distinct: list[str] | None,
         descriptors: list[str],
     ) -> None:
         self._keys = keys
         self._joined = joined  # the keys joined by ", "
-        self._lines = lines  # or what reads them again (_Links only)
+        self.lines = lines  # each line's key: its content, or its descriptor (distinct None)
         self.distinct = distinct  # None: ``lines`` are descriptors, ``descriptors`` distinct
         self.descriptors = descriptors
         self.pieces = joined.count(", ") + 1  # how many descriptors the headers hold
         self._owner: dict[str, int] | None = None
         self._targets: list[int] | None = None
         self._unique: bool | None = None
-
-    @property
-    def lines(self) -> list[str]:
-        """Each line's key: its content, or its descriptor when ``distinct`` is None."""
-        if callable(self._lines):
-            self._lines = self._lines()
-        return self._lines
 
     def resolves(self) -> bool:
         """Does every line's descriptor head an entry?"""
@@ -1330,8 +1418,8 @@ def _references_resolve(text: str, keys: Sequence[str]) -> _DepLines | None:
     contents = _four_space_lines(text)
     distinct = list(set(contents))
     descriptors = _plain_descriptors(distinct)
-    if descriptors is not None:  # the lines are read again if _Links asks (memory: freed now)
-        found = _DepLines(keys, joined, lambda: _four_space_lines(text), distinct, descriptors)
+    if descriptors is not None:
+        found = _DepLines(keys, joined, contents, distinct, descriptors)
     else:
         lines = (_DEP_LINE_ASCII if text.isascii() else _DEP_LINE).findall(text)
         if len(lines) != len(contents):

@@ -36,6 +36,8 @@ def _leading_comments_mark_classic(text: str) -> bool:
 
 
 def parse(data: bytes, path: str) -> LockfileGraph:
+    if data.isascii() and b"\r" not in data:  # decode_text would change nothing: read as bytes
+        return _parse_ascii(data, path)
     text = decode_text(data, path)
     classic_marker = _leading_comments_mark_classic(text)
     if not classic_marker and _BERRY_TEXT.search(text) is not None:
@@ -43,3 +45,26 @@ def parse(data: bytes, path: str) -> LockfileGraph:
 
         return parse_berry(text, path)
     return parse_classic(text, path, has_marker=classic_marker)
+
+
+# _BERRY_TEXT for ASCII bytes: ``\s`` of a str pattern (bytes patterns leave out \x1c-\x1f)
+_BERRY_ASCII = re.compile(rb"^__metadata:(?:[ \t\n\r\f\v\x1c-\x1f]|$)", re.MULTILINE)
+
+
+def _parse_ascii(data: bytes, path: str) -> LockfileGraph:
+    """``parse`` of an ASCII file without decoding it whole: a classic file in yarn's own layout
+    is read from its bytes (decision 0031); the head's lines, where the marker may be, are
+    decoded alone."""
+    end = 0
+    for _ in range(64):  # the lines _leading_comments_mark_classic looks at
+        at = data.find(b"\n", end)
+        if at < 0:
+            end = len(data)
+            break
+        end = at + 1
+    classic_marker = _leading_comments_mark_classic(data[:end].decode("ascii"))
+    if not classic_marker and _BERRY_ASCII.search(data) is not None:
+        from gouvernante.lockfiles._yarn_berry import parse_berry  # noqa: PLC0415 - berry only
+
+        return parse_berry(data.decode("ascii"), path)
+    return parse_classic(data, path, has_marker=classic_marker)
