@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from gitsrc.gitrepo import Repo, mirror
 from gouvernante.cli import main
+from gouvernante.sources.git import list_refs, read_ref_files, repository_at
 
 RULES = {
     "schema_version": "1.0.0",
@@ -247,3 +249,84 @@ def test_the_subject_listed_again_is_still_not_a_package(tmp_path: Path) -> None
     subject = {"bom-ref": "evil", "name": "evil", "purl": "pkg:npm/evil@1.0.1"}
     doc = _cdx(metadata={"component": subject}, components=[subject])
     assert _scan_sbom(tmp_path, doc) == CLEAN
+
+
+# --------------------------------------------------------------------------------------------
+# -git: what a checkout of the repository would install is read, whichever ref leads to it
+
+
+def _repo_with_evil_off_branch(tmp_path: Path) -> tuple[Repo, str]:
+    """main locks ok@1.0.0; a commit no branch or tag points at locks evil@1.0.1."""
+    r = Repo(tmp_path / "repo")
+    r.write("package-lock.json", _lock(("ok", "1.0.0")))
+    r.commit("clean")
+    r.write("package-lock.json", _lock(("evil", "1.0.1")))
+    evil = r.commit("evil")
+    r.git("reset", "-q", "--hard", "HEAD~1")
+    return r, evil
+
+
+def _scan_git(tmp_path: Path, path: Path, *flags: str) -> int:
+    return main(["-rules", _rules(tmp_path), "-git", str(path), *flags])
+
+
+def test_a_symbolic_branch_to_a_ref_outside_the_namespaces_is_read(tmp_path: Path) -> None:
+    """``refs/heads/feature`` -> ``refs/other/evil``: ``git checkout feature`` installs evil;
+    symbolic refs were all skipped as "listed under their target" (CLEAN)."""
+    r, evil = _repo_with_evil_off_branch(tmp_path)
+    r.git("update-ref", "refs/other/evil", evil)
+    r.git("symbolic-ref", "refs/heads/feature", "refs/other/evil")
+    assert _scan_git(tmp_path, r.path) == FINDINGS
+    bare = mirror(r.path, tmp_path / "mirror.git")  # a mirror resolves it: a plain branch there
+    assert _scan_git(tmp_path, bare, "-ref", "feature") == FINDINGS
+
+
+def test_a_detached_head_of_a_clone_is_read(tmp_path: Path) -> None:
+    """A CI checkout of a commit, or a clone left on one: what the work tree installs (CLEAN
+    before: only branches and tags were read). Read by git's listing and by the ref files."""
+    r, evil = _repo_with_evil_off_branch(tmp_path)
+    r.git("checkout", "-q", "--detach", evil)
+    assert _scan_git(tmp_path, r.path) == FINDINGS
+    assert _scan_git(tmp_path, r.path, "-ref", "HEAD") == FINDINGS
+    assert _scan_git(tmp_path, r.path, "-ref", "main") == CLEAN
+    repo = repository_at(str(r.path), "repo")
+    assert repo is not None
+    files = read_ref_files(repo)
+    assert files is not None and ("HEAD", evil, None) in files
+    assert [h.short for h in list_refs(repo, (), [])] == ["main", "HEAD"]
+
+
+def test_head_pointing_outside_the_namespaces_is_read(tmp_path: Path) -> None:
+    r, evil = _repo_with_evil_off_branch(tmp_path)
+    r.git("update-ref", "refs/other/evil", evil)
+    r.git("symbolic-ref", "HEAD", "refs/other/evil")
+    assert _scan_git(tmp_path, r.path) == FINDINGS
+
+
+def test_head_on_a_branch_or_on_its_commit_adds_no_ref(tmp_path: Path) -> None:
+    """No second reading of the same commit: an attached HEAD, a detached one where a branch
+    stands, an unborn branch."""
+    r, _evil = _repo_with_evil_off_branch(tmp_path)
+    repo = repository_at(str(r.path), "repo")
+    assert repo is not None
+    assert [h.short for h in list_refs(repo, (), [])] == ["main"]
+    r.git("checkout", "-q", "--detach", "main")
+    assert [h.short for h in list_refs(repo, (), [])] == ["main"]
+    assert [n for n, _o, _p in read_ref_files(repo) or ()] == ["refs/heads/main"]
+    r.git("checkout", "-q", "--orphan", "unborn")
+    assert [h.short for h in list_refs(repo, (), [])] == ["main"]
+
+
+def test_a_lockfile_stored_as_a_git_lfs_pointer_is_an_error(tmp_path: Path) -> None:
+    """Without the LFS object the blob is a pointer: an error naming the file, never 0
+    packages."""
+    r = Repo(tmp_path / "repo")
+    pointer = (
+        "version https://git-lfs.github.com/spec/v1\n"
+        "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
+        "size 12345\n"
+    )
+    for name in ("package-lock.json", "pnpm-lock.yaml", "yarn.lock", "bun.lock", "package.json"):
+        r.write(f"{name.replace('.', '-')}/{name}", pointer)
+    r.commit("lfs pointers")
+    assert _scan_git(tmp_path, r.path) == ERROR

@@ -213,29 +213,103 @@ def list_refs(
     repo: Repository, patterns: Sequence[str], notes: list[tuple[str, str]]
 ) -> list[RefHead]:
     """Branch and tag heads (and remote-tracking branches of a clone) that point at commits,
-    narrowed to those whose short or full name matches one of ``patterns`` (all when empty)."""
-    namespaces = ["refs/heads", "refs/tags"] + ([] if repo.bare else ["refs/remotes"])
+    narrowed to those whose short or full name matches one of ``patterns`` (all when empty),
+    and HEAD when it stands where none of them does (``checked_out_head``).
+
+    A symbolic branch (``refs/heads/b`` -> another ref) is read under its own name unless the
+    ref it names is read itself: ``git checkout b`` checks out that ref's commit, whatever
+    namespace it lives in."""
+    namespaces = _namespaces(repo)
     out = run_git(repo, "for-each-ref", f"--format={_REF_FORMAT}", *namespaces)
     heads: list[RefHead] = []
+    symbolic: list[tuple[str, RefHead]] = []
+    listed: set[str] = set()
     for line in out.decode("utf-8", "surrogateescape").splitlines():
         fields = line.split("\0")
         if len(fields) != 10:
             raise SourceError(repo.display, "git for-each-ref: unexpected output")
         oid, kind, peeled, peeled_kind, tree, peeled_tree, when, peeled_when, symref, name = fields
-        if symref:
-            continue  # refs/remotes/origin/HEAD: the branch it names is listed itself
-        short = short_ref(name)
-        if patterns and not any(
-            fnmatch.fnmatchcase(short, p) or fnmatch.fnmatchcase(name, p) for p in patterns
-        ):
-            continue
         if kind == "tag" and peeled_kind == "commit":
             oid, tree, when = peeled, peeled_tree, peeled_when
         elif kind != "commit":
-            notes.append((f"{repo.display}@{short}", f"points at a {peeled_kind or kind}: skipped"))
+            if _selected(name, patterns):
+                notes.append(
+                    (
+                        f"{repo.display}@{short_ref(name)}",
+                        f"points at a {peeled_kind or kind}: skipped",
+                    )
+                )
             continue
-        heads.append(RefHead(name, short, oid, tree, int(when or 0)))
-    return heads
+        head = RefHead(name, short_ref(name), oid, tree, int(when or 0))
+        if symref:
+            symbolic.append((symref, head))
+            continue
+        listed.add(name)
+        if _selected(name, patterns):
+            heads.append(head)
+    selected = {h.name for h in heads}
+    heads.extend(
+        h for target, h in symbolic if target not in selected and _selected(h.name, patterns)
+    )
+    checked_out = checked_out_head(repo, listed, {h.commit for h in heads}, patterns)
+    return [*heads, checked_out] if checked_out is not None else heads
+
+
+def _namespaces(repo: Repository) -> list[str]:
+    return ["refs/heads", "refs/tags"] + ([] if repo.bare else ["refs/remotes"])
+
+
+def _selected(name: str, patterns: Sequence[str]) -> bool:
+    short = short_ref(name)
+    return not patterns or any(
+        fnmatch.fnmatchcase(short, p) or fnmatch.fnmatchcase(name, p) for p in patterns
+    )
+
+
+HEAD = "HEAD"
+_REFTABLE_STUB = "refs/heads/.invalid"  # what HEAD says in a reftable repository
+
+
+def read_head_file(gitdir: str) -> str | None:
+    """What the ``HEAD`` file holds (``ref: <name>`` or an object id), or None when it is not a
+    small regular file (a symlinked HEAD of old git, a FIFO): then git is asked."""
+    path = os.path.join(gitdir, HEAD)
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > 1024:
+            return None
+        with open(path, "rb") as fh:
+            return fh.read(1024).decode("ascii", "replace").strip()
+    except OSError:
+        return None
+
+
+def checked_out_head(
+    repo: Repository, listed: set[str], commits: set[str], patterns: Sequence[str]
+) -> RefHead | None:
+    """HEAD as a ref of its own when it stands where none of the refs read does (``commits``):
+    detached (a CI checkout of a commit, a clone left on an old commit) or naming a ref outside
+    the scanned namespaces. None when it names a ``listed`` branch or an unborn one."""
+    if not _selected(HEAD, patterns):
+        return None
+    content = read_head_file(repo.gitdir)
+    detached = content is not None and _OID.fullmatch(content) is not None
+    if detached and content in commits:
+        return None
+    if content is not None and content.startswith("ref: "):
+        target = content[len("ref: ") :].strip()
+        inside = target.startswith(tuple(f"{n}/" for n in _namespaces(repo)))
+        if target in listed or (inside and target != _REFTABLE_STUB):
+            return None  # a listed branch, or an unborn one: nothing else is checked out
+    try:
+        commit, tree, when = resolve_commit(repo, HEAD)
+    except SourceError:
+        if detached:
+            raise  # a detached HEAD at a missing commit: a broken repository
+        return None  # HEAD names no commit (unborn): nothing is checked out
+    if commit in commits:
+        return None
+    return RefHead(HEAD, HEAD, commit, tree, when)
 
 
 MAX_REF_FILE_BYTES = 64 * 1024 * 1024
@@ -244,7 +318,8 @@ _OID = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
 
 def read_ref_files(repo: Repository) -> list[tuple[str, str, str | None]] | None:
     """(ref name, object id, peeled commit or None) of the branches and tags, read from the
-    ``packed-refs`` file and the loose refs without running git: the way an inventory refresh
+    ``packed-refs`` file and the loose refs without running git, and ``HEAD`` when it is
+    detached where none of them stands (as ``list_refs``): the way an inventory refresh
     tells in microseconds that nothing moved. None whenever anything is unusual (another ref
     storage, a symbolic branch, a file that does not parse): the caller asks git instead."""
     if os.path.exists(os.path.join(repo.gitdir, "reftable")):
@@ -278,9 +353,27 @@ def read_ref_files(repo: Repository) -> list[tuple[str, str, str | None]] | None
     for namespace in namespaces:
         if not _read_loose_refs(repo.gitdir, namespace.rstrip("/"), refs):
             return None
-    return sorted(
+    found = sorted(
         (name, oid, peeled) for name, (oid, peeled) in refs.items() if name.startswith(namespaces)
     )
+    return _with_head(repo, found, namespaces)
+
+
+def _with_head(
+    repo: Repository, found: list[tuple[str, str, str | None]], namespaces: tuple[str, ...]
+) -> list[tuple[str, str, str | None]] | None:
+    """``found`` and a detached HEAD where no listed ref stands; None when HEAD names a ref
+    outside ``namespaces`` or is unusual (git resolves it: ``checked_out_head``)."""
+    head = read_head_file(repo.gitdir)
+    if head is None:
+        return None
+    if head.startswith("ref: "):
+        return found if head[len("ref: ") :].strip().startswith(namespaces) else None
+    if _OID.fullmatch(head) is None:
+        return None
+    if head not in {peeled or oid for _name, oid, peeled in found}:
+        found.append((HEAD, head, None))
+    return found
 
 
 MAX_LOOSE_REFS = 100_000
@@ -352,6 +445,8 @@ def heads_from_files(
     """``list_refs`` without ``for-each-ref``: the ref files read directly (``read_ref_files``)
     and commits, trees and times from the repository's ``cat-file`` process. None when the ref
     files cannot be read that way (then ``list_refs``)."""
+    if patterns and _selected(HEAD, patterns):
+        return None  # HEAD asked for by name: where it stands is compared with the refs asked for
     refs = read_ref_files(repo)
     if refs is None:
         return None
