@@ -14,6 +14,10 @@ Node ids are the package keys (5.x/6.x) or snapshot keys (9.0); importers (the p
 workspaces) are ``importer:<path>``. ``link:`` references become LOCAL packages whose id is the
 importer id of the folder they point to (``link:<path>`` for folders that are not importers).
 
+Every dependency reference of an entry must be answered by an entry (pnpm refuses the file
+otherwise: "Broken lockfile: no entry for"): one that is not is an entry error (decision 0029),
+as is a ``resolution.tarball`` that is the registry tarball of another package (decision 0030).
+
 The YAML is read by the fast subset loader of ``_pnpm_yaml`` and by PyYAML only when the file
 steps outside what pnpm writes. Before both, ``_pnpm_lines`` reads the big ``packages`` and
 ``snapshots`` sections of a file in pnpm's own layout into columns (decision 0028): packages are
