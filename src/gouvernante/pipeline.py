@@ -21,7 +21,7 @@ from gouvernante import trace
 from gouvernante.errors import GouvernanteError
 from gouvernante.fs import globs
 from gouvernante.fs.read import MAX_LOCKFILE_BYTES, link_refusal, read_regular_file
-from gouvernante.lockfiles import LOCKFILE_NAMES, parse_bytes, parser_for_name
+from gouvernante.lockfiles import parse_bytes, parser_for_name
 from gouvernante.lockfiles.package_json import (
     OVERRIDE_FIELDS,
     manifest_name,
@@ -42,6 +42,7 @@ from gouvernante.model import (
 )
 from gouvernante.rules.index import RuleIndex, build_index
 from gouvernante.rules.model import RuleSet, any_file_hashes
+from gouvernante.sources.names import lockfile_name
 
 if TYPE_CHECKING:
     from gouvernante.fs.digest import ContentHasher
@@ -72,6 +73,11 @@ class FileTask(msgspec.Struct, frozen=True, gc=False):
     display: str  # as reported
     directory: str  # absolute directory of the file (project association)
     keep_graph: bool = False  # return the resolved packages and edges (SBOM output)
+    kind: str = ""  # the well-known name whose parser reads it ("": the file's own name)
+
+    @property
+    def parser_name(self) -> str:
+        return self.kind or os.path.basename(self.path)
 
 
 class FileOutcome(msgspec.Struct, frozen=True, gc=False):
@@ -94,13 +100,13 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
     """Read, parse and match one lockfile or package.json."""
     try:
         data = read_regular_file(task.path, MAX_LOCKFILE_BYTES, task.display)
-        graph = parse_bytes(data, task.display, os.path.basename(task.path))
+        graph = parse_bytes(data, task.display, task.parser_name)
     except GouvernanteError as exc:
         # The position (line, byte, JSON/YAML path) is part of what the report says.
         where = f"{exc.json_path}: {exc.detail}" if exc.json_path else exc.detail
         return FileOutcome(task, error=ScanIssue(task.display, where))
     if not graph.roots_known or graph.overridden:
-        graph = _with_manifest_beside(graph, task.path)
+        graph = _with_manifest_beside(graph, task)
     findings = match_graph(graph, index, task.display)
     declared = tuple(match_declared(graph.declared, index, task.display))
     rule_names = index.names
@@ -143,12 +149,13 @@ def _resolved(graph: LockfileGraph, display: str) -> ResolvedLockfile:
     )
 
 
-def _with_manifest_beside(graph: LockfileGraph, path: str) -> LockfileGraph:
+def _with_manifest_beside(graph: LockfileGraph, task: FileTask) -> LockfileGraph:
     """npm v1 and yarn classic do not record the project's own dependencies: the package.json
     beside the lockfile does. Without a readable one, ``direct`` stays unknown (the -dir scan
     reports an unreadable package.json by itself)."""
+    path = task.path
     manifest_path = os.path.join(os.path.dirname(path), "package.json")
-    if os.path.basename(path) == "package.json" or not os.path.isfile(manifest_path):
+    if task.parser_name == "package.json" or not os.path.isfile(manifest_path):
         return with_resolutions(graph, None)
     try:
         data = read_regular_file(manifest_path, MAX_LOCKFILE_BYTES, manifest_path)
@@ -242,7 +249,7 @@ def _iter_scan_files(
     global _WORKER_INDEX  # noqa: PLW0603 - inherited by forked workers without pickling
     _WORKER_INDEX = index
     # Import the parsers these files need before forking, so workers do not each import them.
-    for name in {os.path.basename(t.path) for t in tasks}:
+    for name in {t.parser_name for t in tasks}:
         spec = parser_for_name(name)
         if spec is not None:
             spec.load()
@@ -312,14 +319,15 @@ def discover(request: ScanRequest, errors: list[ScanIssue]) -> tuple[list[FileTa
 
     for wd in walk(root, recursive=request.recursive, on_error=on_error):
         for name in wd.files:
-            if name in LOCKFILE_NAMES:
+            kind = lockfile_name(name)
+            if kind is not None:
                 full = os.path.join(wd.path, name)
                 if name in wd.links:
                     refusal = link_refusal(full, root)
                     if refusal is not None:  # an error naming the link, never a silent skip
                         errors.append(ScanIssue(_display(full, root), refusal))
                         continue
-                tasks.append(FileTask(full, _display(full, root), wd.path))
+                tasks.append(FileTask(full, _display(full, root), wd.path, kind=kind))
     return tasks, root
 
 

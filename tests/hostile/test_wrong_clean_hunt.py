@@ -15,6 +15,7 @@ import pytest
 
 from gitsrc.gitrepo import Repo, mirror
 from gouvernante.cli import main
+from gouvernante.fs.read import MAX_LOCKFILE_BYTES
 from gouvernante.sources.git import list_refs, read_ref_files, repository_at
 
 RULES = {
@@ -159,6 +160,78 @@ def test_a_key_given_twice_reads_the_last_as_json_parse_does(tmp_path: Path) -> 
     assert _scan_dir(tmp_path, {"package.json": last_bad}) == FINDINGS
     last_good = '{"name": "a", "dependencies": {"evil": "1.0.1", "evil": "2.0.0"}}'
     assert _scan_dir(tmp_path / "b", {"package.json": last_good}) == CLEAN
+
+
+# --------------------------------------------------------------------------------------------
+# -dir: every file a package manager reads as its lockfile is taken, whatever its spelling
+
+_PNPM9_EVIL = """lockfileVersion: '9.0'
+
+importers:
+
+  .:
+    dependencies:
+      evil:
+        specifier: ^1.0.0
+        version: 1.0.1
+
+packages:
+
+  evil@1.0.1:
+    resolution: {integrity: sha512-AAAA}
+
+snapshots:
+
+  evil@1.0.1: {}
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        # another case: what npm opens as package-lock.json on macOS and Windows (read CLEAN)
+        ("Package-Lock.json", _lock(("evil", "1.0.1"))),
+        ("NPM-SHRINKWRAP.JSON", _lock(("@evil/x", "1.0.1"))),
+        ("PNPM-Lock.yaml", _PNPM9_EVIL),
+        # pnpm's git branch lockfiles (gitBranchLockfile: feature/1 -> feature!1) (read CLEAN)
+        ("pnpm-lock.feature!1.yaml", _PNPM9_EVIL),
+        ("pnpm-lock.release-2.0.yaml", _PNPM9_EVIL),
+    ],
+)
+def test_a_lockfile_under_a_name_a_package_manager_reads_is_scanned(
+    tmp_path: Path, name: str, text: str
+) -> None:
+    files = {"package.json": _manifest(dependencies={"ok": "^1.0.0"}), f"web/{name}": text}
+    assert _scan_dir(tmp_path, files, "-recursive") == FINDINGS
+
+
+def test_files_no_package_manager_reads_are_not_lockfiles(tmp_path: Path) -> None:
+    evil = _lock(("evil", "1.0.1"))
+    files = {
+        "package-lock.json.bak": evil,
+        "pnpm-lock.yaml.orig": _PNPM9_EVIL,
+        "pnpm-lock..yaml": _PNPM9_EVIL,
+        "my-package-lock.json": evil,
+        "package.json": _manifest(),
+    }
+    assert _scan_dir(tmp_path, files) == CLEAN
+
+
+def test_npm_shrinkwrap_beside_package_lock_is_read_too(tmp_path: Path) -> None:
+    """npm installs from npm-shrinkwrap.json when both exist: both are read, so a clean
+    package-lock.json never hides it."""
+    files = {
+        "package-lock.json": _lock(("ok", "1.0.0")),
+        "npm-shrinkwrap.json": _lock(("evil", "1.0.1")),
+    }
+    assert _scan_dir(tmp_path, files) == FINDINGS
+
+
+def test_a_lockfile_over_the_size_limit_is_an_error_not_a_skip(tmp_path: Path) -> None:
+    folder = _project(tmp_path, {"package.json": _manifest()})
+    with (folder / "package-lock.json").open("wb") as fh:
+        fh.truncate(MAX_LOCKFILE_BYTES + 1)  # sparse: refused by its size, never read
+    assert main(["-rules", _rules(tmp_path), "-dir", str(folder)]) == ERROR
 
 
 # --------------------------------------------------------------------------------------------
