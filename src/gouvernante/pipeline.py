@@ -657,7 +657,7 @@ def run_git_scan(request: GitScanRequest, ruleset: RuleSet) -> ScanResult:
     started_at = _utc_now()
     out = scan_repositories(request, ruleset.rules, build_index(ruleset.rules))
     if not out.scanned and not out.errors:
-        out.notes.append(ScanIssue(", ".join(request.paths), "no branch or tag found"))
+        _nothing_answered(", ".join(request.paths), request.ref_patterns, False, out)
     if out.scanned:
         out.notes.append(
             ScanIssue(
@@ -669,6 +669,21 @@ def run_git_scan(request: GitScanRequest, ruleset: RuleSet) -> ScanResult:
     return _git_result(request.paths, ruleset, out.findings, out, started, started_at)
 
 
+def _nothing_answered(
+    where: str, ref_patterns: Sequence[str], at: bool, out: GitScanOutput
+) -> None:
+    """No ref was read: a repository or inventory without any is a note (nothing to scan);
+    refs asked for with ``-ref`` that none matches, or an ``-at`` time the inventory knows
+    nothing of, are errors: the question was not answered, which is not a CLEAN."""
+    if ref_patterns:
+        patterns = " ".join(ref_patterns)
+        out.errors.append(ScanIssue(where, f"no branch or tag matches -ref {patterns}"))
+    elif at:
+        out.errors.append(ScanIssue(where, "no ref recorded at the -at time: nothing is known"))
+    else:
+        out.notes.append(ScanIssue(where, "no branch or tag found"))
+
+
 def run_inventory_scan(request: InventoryRequest, ruleset: RuleSet) -> ScanResult:
     """``-inventory``: the rules against what the inventory recorded; no repository is read."""
     from gouvernante.inventory.backend import is_postgres, shown_location  # noqa: PLC0415
@@ -678,6 +693,8 @@ def run_inventory_scan(request: InventoryRequest, ruleset: RuleSet) -> ScanResul
     started_at = _utc_now()
     out = evaluate(request, ruleset.rules, build_index(ruleset.rules))
     shown = shown_location(request.database)  # a URL's password never reaches a report
+    if not out.scanned and not out.errors:
+        _nothing_answered(shown, request.ref_patterns, request.at is not None, out)
     result = _git_result((shown,), ruleset, out.findings, out, started, started_at)
     if is_postgres(request.database):  # a server, not a path: named as given
         result = msgspec.structs.replace(result, scan_root=shown)

@@ -403,3 +403,21 @@ def test_a_lockfile_stored_as_a_git_lfs_pointer_is_an_error(tmp_path: Path) -> N
         r.write(f"{name.replace('.', '-')}/{name}", pointer)
     r.commit("lfs pointers")
     assert _scan_git(tmp_path, r.path) == ERROR
+
+
+def test_refs_asked_for_that_do_not_exist_are_an_error_not_a_clean(tmp_path: Path) -> None:
+    """``-ref mian`` (a typo) scanned nothing and said CLEAN; so did an inventory asked about a
+    time before its first record. A repository with no ref at all is still a note."""
+    r = Repo(tmp_path / "repo")
+    r.write("package-lock.json", _lock(("evil", "1.0.1")))
+    r.commit("evil")
+    assert _scan_git(tmp_path, r.path, "-ref", "mian") == ERROR
+    assert _scan_git(tmp_path, r.path, "-ref", "main") == FINDINGS
+    db = str(tmp_path / "inventory.sqlite")
+    assert main(["inventory", "add", "-db", db, "-git", str(r.path)]) == CLEAN
+    rules = _rules(tmp_path)
+    assert main(["-rules", rules, "-inventory", db, "-ref", "mian"]) == ERROR
+    assert main(["-rules", rules, "-inventory", db, "-at", "2001-01-01T00:00:00Z"]) == ERROR
+    assert main(["-rules", rules, "-inventory", db]) == FINDINGS
+    empty = Repo(tmp_path / "empty")
+    assert _scan_git(tmp_path, empty.path) == CLEAN
