@@ -31,7 +31,7 @@ import operator
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import accumulate, chain, compress, repeat
+from itertools import accumulate, chain, compress, count, repeat
 from typing import Any, TypeVar, cast, overload
 
 from gouvernante.errors import LockfileError
@@ -201,6 +201,10 @@ class _Entries:
         if self._descriptors is None:
             return self.ids[index].split(", ")
         return self._descriptors[index]
+
+    def split_ids(self) -> bool:
+        """Are the descriptors the ids split at ``", "`` (not built yet)?"""
+        return self._descriptors is None
 
     def piece_count(self) -> int:
         """``sum(map(len, self.descriptors))``, without building them when they are the ids
@@ -585,43 +589,43 @@ class _Links:
     ``b`` (``ends[b - 1] <= k < ends[b]``) belongs to entry ``block_entry[b]`` (-1: the second
     of a header written twice, which yarn drops) and resolves to the entry its key names
     (``lines[k]``, read by the one-pass reference check). Who depends on an entry is asked by
-    the keys that name it (``keys_of``: possible when no descriptor heads two entries), the
-    lines sorted by key on first use; ``full`` gives every line as entry positions
+    its descriptors (``descriptors_of``: possible when no descriptor heads two entries), each
+    line numbered by the descriptor it reads as and the lines sorted by that number on first
+    use; ``full`` gives every line as entry positions
     (``src``, ``dst``, each entry's lines ``start[i]:end[i]``) when every entry's reach is
     needed, or when a descriptor heads two entries (only the first is resolved to)."""
 
     __slots__ = (
         "_block_entry",
         "_by_key",
+        "_descriptors_of",
         "_ends",
         "_full",
         "_guessed",
-        "_keys",
-        "_keys_of",
         "_lines",
         "_parents",
         "_reached",
+        "_read_as",
         "_reverse",
         "_src_dst",
     )
 
     def __init__(
         self,
-        lines: Callable[[], list[str]],
-        keys: list[str],
+        dep_lines: _DepLines,
         counts: list[int],
         block_entry: Sequence[int],
         *,
-        keys_of: Callable[[int], Iterable[str]] | None,
+        descriptors_of: Callable[[int], list[str]] | None,
         full: Callable[[], tuple[list[int], list[int], list[int], list[int]]],
     ) -> None:
-        self._lines = lines  # each line's key
-        self._keys = keys  # the distinct keys
+        self._lines = dep_lines.lines  # each line's key
+        self._read_as = dep_lines  # (each key's descriptor)
         self._ends = list(accumulate(counts))
         self._block_entry = block_entry
-        self._keys_of = keys_of
+        self._descriptors_of = descriptors_of
         self._full = full
-        # key -> its number; each line's key number; the lines sorted by it
+        # descriptor -> its number; each line's number; the lines sorted by it
         self._by_key: tuple[dict[str, int], list[int], list[int]] | None = None
         self._src_dst: tuple[list[int], list[int], list[int], list[int]] | None = None
         self._reverse: list[int] | None = None  # the lines by the entry they resolve to
@@ -640,11 +644,11 @@ class _Links:
         found = self._parents.get(index)
         if found is not None:
             return found
-        if self._keys_of is not None:
+        if self._descriptors_of is not None:
             numbers, number_of, order = self._lines_by_key()
             key = number_of.__getitem__
             lines = []
-            for number in map(numbers.get, self._keys_of(index)):
+            for number in map(numbers.get, self._descriptors_of(index)):
                 if number is None:  # a descriptor no line names
                     continue
                 low = bisect_left(order, number, key=key)
@@ -675,10 +679,16 @@ class _Links:
         return self._by_key
 
     def _sort_lines(self) -> tuple[dict[str, int], list[int], list[int]]:
-        """Each key's number, each line's key number, the lines sorted by it (the sort of a
-        column of integers, not a loop over the lines)."""
-        numbers = dict(zip(self._keys, range(len(self._keys)), strict=True))
-        number_of = list(map(numbers.__getitem__, self._lines()))
+        """Each descriptor's number, each line's (its key's descriptor's), the lines sorted by
+        it (the sort of a column of integers, not a loop over the lines)."""
+        read_as = self._read_as
+        numbers = dict(zip(dict.fromkeys(read_as.descriptors), count()))
+        if read_as.distinct is None:  # the keys are the descriptors
+            of_key = numbers
+        else:
+            read = map(numbers.__getitem__, read_as.descriptors)
+            of_key = dict(zip(read_as.distinct, read, strict=True))
+        number_of = list(map(of_key.__getitem__, self._lines))
         return numbers, number_of, sorted(range(len(number_of)), key=number_of.__getitem__)
 
     def is_guessed_root(self, index: int, parents: list[int] | None = None) -> bool:
@@ -721,9 +731,9 @@ class _Links:
         """Does a dependency line name entry ``index``? (False: a guessed root. True and no
         parent: only its own line names it, its parents are read next and the search goes
         on, or every entry's reach answers.)"""
-        if self._keys_of is None:
+        if self._descriptors_of is None:
             return index in self.depended()
-        return any(map(self._lines_by_key()[0].__contains__, self._keys_of(index)))
+        return any(map(self._lines_by_key()[0].__contains__, self._descriptors_of(index)))
 
     def depended(self) -> set[int]:
         """The entries another entry depends on (a self-dependency, a header written twice
@@ -766,8 +776,9 @@ class _Links:
 
 def _same_pieces(entries: _Entries, dep_lines: _DepLines) -> bool:
     """Are the pieces the reference check split the headers into the entries' descriptors (no
-    descriptor holds ``", "``, as a quoted token may)?"""
-    return dep_lines.pieces == entries.piece_count()
+    descriptor holds ``", "``, as a quoted token may)? Surely when the descriptors are the ids
+    split at ``", "``, as the reference check split them."""
+    return entries.split_ids() or dep_lines.pieces == entries.piece_count()
 
 
 def _links(entries: _Entries, dep_lines: _DepLines) -> _Links | None:
@@ -797,9 +808,8 @@ def _links(entries: _Entries, dep_lines: _DepLines) -> _Links | None:
                 end[index] = offsets[block + 1]
         return src, dst, start, end
 
-    keys_of = dep_lines.keys_of(entries.descriptors_of) if dep_lines.unique_pieces() else None
-    keys = dep_lines.descriptors if dep_lines.distinct is None else dep_lines.distinct
-    return _Links(lambda: dep_lines.lines, keys, counts, block_entry, keys_of=keys_of, full=full)
+    descriptors_of = entries.descriptors_of if dep_lines.unique_pieces() else None
+    return _Links(dep_lines, counts, block_entry, descriptors_of=descriptors_of, full=full)
 
 
 def _block_raw_field(block: str, needle: str) -> str | None:
@@ -1058,7 +1068,7 @@ def _canonical_columns(
     dependencies = [block or newline[:0] for block in pieces[_piece("deps") :: _GROUPS]]
     optional = [block or newline[:0] for block in pieces[_piece("optional") :: _GROUPS]]
     both = zip(dependencies, optional, strict=True)
-    entries.dependency_lines = _ascii(newline[:0].join(chain.from_iterable(both)))
+    entries.dependency_lines = _DependencyLines(_ascii(newline[:0].join(chain.from_iterable(both))))
     count = type(newline).count
     if any(optional):
         entries.dependency_counts = lambda: list(
@@ -1320,13 +1330,15 @@ class _DepLines:
         lines: list[str],
         distinct: list[str] | None,
         descriptors: list[str],
+        *,
+        separators: int,
     ) -> None:
         self._keys = keys
         self._joined = joined  # the keys joined by ", "
         self.lines = lines  # each line's key: its content, or its descriptor (distinct None)
         self.distinct = distinct  # None: ``lines`` are descriptors, ``descriptors`` distinct
         self.descriptors = descriptors
-        self.pieces = joined.count(", ") + 1  # how many descriptors the headers hold
+        self.pieces = separators + 1  # how many descriptors the headers hold
         self._owner: dict[str, int] | None = None
         self._targets: list[int] | None = None
         self._unique: bool | None = None
@@ -1342,20 +1354,6 @@ class _DepLines:
         if self._unique is None:
             self._unique = len(set(self._joined.split(", "))) == self.pieces
         return self._unique
-
-    def keys_of(self, descriptors_of: Callable[[int], list[str]]) -> Callable[[int], Iterable[str]]:
-        """entry position -> the keys of ``lines`` naming one of its descriptors."""
-        if self.distinct is None:
-            return descriptors_of
-        one = dict(zip(self.descriptors, self.distinct, strict=True))
-        if len(one) == len(self.distinct):  # each descriptor written one way
-            return lambda index: [one[d] for d in descriptors_of(index) if d in one]
-        written: dict[str, list[str]] = {}
-        for content, descriptor in zip(self.distinct, self.descriptors, strict=True):
-            written.setdefault(descriptor, []).append(content)
-        return lambda index: chain.from_iterable(
-            map(written.get, descriptors_of(index), repeat(()))
-        )
 
     @property
     def owner(self) -> dict[str, int]:
@@ -1408,8 +1406,9 @@ def _references_resolve(text: str, keys: Sequence[str]) -> _DepLines | None:
     if "\\" in text or text.startswith("    ") or not keys:
         return None
     joined = ", ".join(keys)
+    separators = joined.count(", ")
     if (
-        joined.count(",") != joined.count(", ")
+        joined.count(",") != separators
         or " ," in joined
         or ",  " in joined
         or list(map(str.strip, keys)) != list(keys)
@@ -1419,22 +1418,29 @@ def _references_resolve(text: str, keys: Sequence[str]) -> _DepLines | None:
     distinct = list(set(contents))
     descriptors = _plain_descriptors(distinct)
     if descriptors is not None:
-        found = _DepLines(keys, joined, contents, distinct, descriptors)
+        found = _DepLines(keys, joined, contents, distinct, descriptors, separators=separators)
     else:
         lines = (_DEP_LINE_ASCII if text.isascii() else _DEP_LINE).findall(text)
         if len(lines) != len(contents):
             return None
         wanted = [f"{qname or name}@{qrange or range_}" for qname, name, qrange, range_ in lines]
-        found = _DepLines(keys, joined, wanted, None, list(dict.fromkeys(wanted)))
+        distinct_wanted = list(dict.fromkeys(wanted))
+        found = _DepLines(keys, joined, wanted, None, distinct_wanted, separators=separators)
     return found if found.resolves() else None
 
 
 def _four_space_lines(text: str) -> list[str]:
-    """The content of every four-space line (``_DEP_CONTENT``); one split when the text holds
-    nothing else (the dependency lines ``_canonical_columns`` kept)."""
-    if text.startswith("\n    ") and text.count("\n") == text.count("\n    "):
+    """The content of every four-space line (``_DEP_CONTENT``); one split of the dependency
+    lines ``_canonical_columns`` kept (nothing else in them)."""
+    if isinstance(text, _DependencyLines):
         return text.split("\n    ")[1:]
     return _DEP_CONTENT.findall(text)
+
+
+class _DependencyLines(str):
+    """Text whose every line is a four-space line, each with the newline before it."""
+
+    __slots__ = ()
 
 
 def _plain_descriptors(contents: list[str]) -> list[str] | None:
