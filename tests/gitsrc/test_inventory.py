@@ -282,3 +282,36 @@ def test_an_injected_tarball_is_found_in_every_mode(tmp_path: Path, file: tuple[
         assert [(f.package, f.version) for f in result.findings] == [("debug", "4.4.2")]
         [error] = result.errors
         assert "another package or version" in error.message
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"overrides": {"debug": "4.4.2"}}, {"peerDependencies": {"debug": "4.4.2"}}],
+    ids=["override", "peer"],
+)
+def test_an_override_or_peer_the_lockfile_does_not_install_is_a_note_in_every_mode(
+    tmp_path: Path, extra: dict[str, object]
+) -> None:
+    """A package.json override (or peer) of a package its lockfile does not install forces
+    nothing: a note, as under -dir, also in a -git scan and an inventory (they made it a
+    finding, exit 2, on a clean lockfile)."""
+    doc = json.loads(lockfile("4.4.1"))
+    del doc["packages"]["node_modules/debug"]
+    doc["packages"][""]["dependencies"] = {"ms": "^2.1.3"}
+    manifest = {"name": "app", "version": "1.0.0", "dependencies": {"ms": "^2.1.3"}, **extra}
+    rules, index = _rules(tmp_path)
+    r = Repo(tmp_path / "work")
+    r.write("package-lock.json", json.dumps(doc, indent=2) + "\n")
+    r.write("package.json", json.dumps(manifest, indent=2) + "\n")
+    r.commit("init", at=T0)
+    org = tmp_path / "org"
+    mirror(r.path, org / "app.git")
+    direct = run_git_scan(GitScanRequest((str(org),), recursive=True, workers=1), rules, index)
+    db = str(tmp_path / "inv.db")
+    add(db, [str(org)], recursive=True, workers=1, now=T0 + 10)
+    stored = evaluate(InventoryRequest(db, now=T0 + 20), rules, index)
+    ruleset, _ = load_rule_files([str(write_rules(tmp_path))])
+    checkout = run_scan(ScanRequest(directory=str(r.path)), ruleset)
+    for result in (direct, stored, checkout):
+        assert not result.findings
+        assert not result.errors

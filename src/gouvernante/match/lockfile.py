@@ -7,6 +7,7 @@ import posixpath
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from gouvernante.lockfiles.package_json import OVERRIDE_FIELDS
 from gouvernante.match.hits import DeclaredHit, entry_errors, match_declared, match_graph
 from gouvernante.model import Finding, LockfileFormat, LockfileGraph, Source
 from gouvernante.rules.index import RuleIndex
@@ -83,16 +84,21 @@ def resolve_declared(
             if root is None or directory in (root, parent):
                 break
             directory = parent
+        by = ", ".join(lockfile_names)
         for hit in p.match.declared:
+            what = (
+                f"declared range {hit.finding.declared_range!r} of {hit.name} could match"
+                f" {hit.finding.rule_id} ({hit.finding.matched_expression or 'dropper'})"
+            )
             if hit.name in resolved:
-                notes.append(
-                    (
-                        p.display,
-                        f"declared range {hit.finding.declared_range!r} of {hit.name} could match"
-                        f" {hit.finding.rule_id} ({hit.finding.matched_expression or 'dropper'}),"
-                        f" but {', '.join(lockfile_names)} resolves it: the lockfile decides",
-                    )
-                )
+                notes.append((p.display, f"{what}, but {by} resolves it: the lockfile decides"))
+            elif lockfile_names and hit.field == "peerDependencies":
+                # (as pipeline._resolve_declared: what the project's lockfile does not install
+                # is not installed)
+                notes.append((p.display, f"{what}, but {by} does not install this peer dependency"))
+            elif lockfile_names and hit.field in OVERRIDE_FIELDS:
+                message = f"{what}, but {by} does not install it: the override forces nothing"
+                notes.append((p.display, message))
             else:
                 findings.append(hit.finding)
     return findings, notes
