@@ -29,7 +29,7 @@ from gouvernante.errors import GouvernanteError, SourceError
 from gouvernante.fs.read import MAX_LOCKFILE_BYTES
 from gouvernante.host.files import indicator_finding, indicator_pattern
 from gouvernante.host.paths import is_project_relative
-from gouvernante.lockfiles import LOCKFILE_NAMES, parse_bytes
+from gouvernante.lockfiles import parse_bytes
 from gouvernante.match.lockfile import LockfileMatch, PlacedMatch, match_lockfile, resolve_declared
 from gouvernante.model import (
     DiffChange,
@@ -59,6 +59,7 @@ from gouvernante.sources.git import (
     resolve_commit,
     short_ref,
 )
+from gouvernante.sources.names import lockfile_name
 
 MAX_INDICATOR_BYTES = 16 * 1024 * 1024
 # A compromised release is usually live hours to days before the advisory: an exposure window
@@ -84,7 +85,10 @@ class BlobKey:
 
     @staticmethod
     def of(file: TreeFile) -> BlobKey:
-        return BlobKey(file.oid, posixpath.basename(file.path))
+        # (the well-known name whose parser reads it: ``Package-Lock.json``, a pnpm branch
+        # lockfile; decision 0033)
+        base = posixpath.basename(file.path)
+        return BlobKey(file.oid, lockfile_name(base) or base)
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,7 @@ def lockfiles_of(snapshot: Snapshot) -> list[TreeFile]:
         f
         for f in snapshot.files
         if f.mode == SBOM_MODE
-        or (posixpath.basename(f.path) in LOCKFILE_NAMES and not _in_github(f.path))
+        or (lockfile_name(posixpath.basename(f.path)) is not None and not _in_github(f.path))
     ]
 
 

@@ -315,3 +315,32 @@ def test_an_override_or_peer_the_lockfile_does_not_install_is_a_note_in_every_mo
     for result in (direct, stored, checkout):
         assert not result.findings
         assert not result.errors
+
+
+@pytest.mark.parametrize(
+    "file",
+    [("Package-Lock.json", lockfile("4.4.2")), ("pnpm-lock.feature.yaml", _pnpm_lock("4.4.2")[1])],
+    ids=["case", "pnpm-branch-lockfile"],
+)
+def test_a_lockfile_under_another_name_a_package_manager_reads_is_read_in_every_mode(
+    tmp_path: Path, file: tuple[str, str]
+) -> None:
+    """``Package-Lock.json`` (npm opens it as package-lock.json on macOS and Windows) and a pnpm
+    branch lockfile (pnpm installs from it on that branch) are read with the well-known name's
+    parser by a -git scan, an inventory and a checkout scan alike (decision 0033)."""
+    name, text = file
+    rules, index = _rules(tmp_path)
+    r = Repo(tmp_path / "work")
+    r.write(name, text)
+    r.commit("init", at=T0)
+    org = tmp_path / "org"
+    mirror(r.path, org / "app.git")
+    direct = run_git_scan(GitScanRequest((str(org),), recursive=True, workers=1), rules, index)
+    db = str(tmp_path / "inv.db")
+    add(db, [str(org)], recursive=True, workers=1, now=T0 + 10)
+    stored = evaluate(InventoryRequest(db, now=T0 + 20), rules, index)
+    ruleset, _ = load_rule_files([str(write_rules(tmp_path))])
+    checkout = run_scan(ScanRequest(directory=str(r.path)), ruleset)
+    for result in (direct, stored, checkout):
+        assert [(f.package, f.version) for f in result.findings] == [("debug", "4.4.2")]
+        assert not result.errors

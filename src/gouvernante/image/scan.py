@@ -27,7 +27,7 @@ from gouvernante.image.layers import (
     open_images,
     read_layers,
 )
-from gouvernante.lockfiles import LOCKFILE_NAMES, parse_bytes
+from gouvernante.lockfiles import parse_bytes
 from gouvernante.lockfiles.package_json import (
     installed_release,
     manifest_name,
@@ -38,6 +38,7 @@ from gouvernante.lockfiles.package_json import parse as parse_manifest
 from gouvernante.match.lockfile import PlacedMatch, match_lockfile, resolve_declared
 from gouvernante.model import Finding, FindingType, LockfileGraph, ScanIssue
 from gouvernante.rules.index import RuleIndex
+from gouvernante.sources.names import lockfile_name
 
 NODE_MODULES = "node_modules"
 MANIFEST = "package.json"
@@ -56,7 +57,7 @@ class ImageScanOutput:
 
 def keep(path: str) -> bool:
     """The files whose bytes the scan reads: lockfiles and package.json files."""
-    return path.rpartition("/")[2] in LOCKFILE_NAMES
+    return lockfile_name(path.rpartition("/")[2]) is not None
 
 
 def installed_folder(path: str) -> str | None:
@@ -99,8 +100,8 @@ def scan_filesystem(fs: Filesystem, label: str, index: RuleIndex, out: ImageScan
     layer_of: dict[str, Node] = {}
     for path in sorted(fs.nodes):
         node = fs.nodes[path]
-        base = path.rpartition("/")[2]
-        if base not in LOCKFILE_NAMES:
+        base = lockfile_name(path.rpartition("/")[2])
+        if base is None:
             continue
         shown = f"{label}:/{path}"
         folder = installed_folder(path)

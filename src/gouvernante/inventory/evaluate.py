@@ -29,13 +29,13 @@ from gouvernante.inventory import graphs
 from gouvernante.inventory.backend import Database, shown_location
 from gouvernante.inventory.external import reports_at
 from gouvernante.inventory.store import connect
-from gouvernante.lockfiles import LOCKFILE_NAMES
 from gouvernante.match.hits import package_hits
 from gouvernante.match.lockfile import LockfileMatch, match_lockfile
 from gouvernante.model import LockfileFormat, ScanIssue, ScannedRef
 from gouvernante.rules.index import RuleIndex
 from gouvernante.rules.model import Rule
 from gouvernante.sources.git import GITHUB_DIR, SYMLINK_MODE, TreeFile
+from gouvernante.sources.names import lockfile_name
 
 STALE_AFTER_SECONDS = 24 * 3600
 
@@ -177,7 +177,8 @@ def _is_lockfile(path: str, mode: str) -> tuple[bool, bool, str]:
     if mode == SBOM_MODE:
         return False, True, name
     in_github = f"{GITHUB_DIR}/" in path and GITHUB_DIR in path.split("/")[:-1]
-    return in_github, not in_github and name in LOCKFILE_NAMES, name
+    known = lockfile_name(name)
+    return in_github, not in_github and known is not None, known or name
 
 
 def _quiet(

@@ -40,7 +40,6 @@ from gouvernante.inventory.external import (
 )
 from gouvernante.inventory.shard import Shard, repository_name
 from gouvernante.inventory.store import connect
-from gouvernante.lockfiles import LOCKFILE_NAMES
 from gouvernante.model import LockfileGraph, ScanIssue
 from gouvernante.sources.git import (
     GITHUB_DIR,
@@ -50,6 +49,7 @@ from gouvernante.sources.git import (
     TreeFile,
     reap_all,
 )
+from gouvernante.sources.names import lockfile_name
 
 
 @dataclass(frozen=True)
@@ -185,7 +185,8 @@ def _directory(
         rel_dir = os.path.relpath(wd.path, root).replace(os.sep, "/")
         in_github = GITHUB_DIR in rel_dir.split("/")
         for name in wd.files:
-            if name not in LOCKFILE_NAMES and not in_github:
+            known = lockfile_name(name)
+            if known is None and not in_github:
                 continue
             rel = name if rel_dir == "." else f"{rel_dir}/{name}"
             if name in wd.links:
@@ -198,8 +199,8 @@ def _directory(
                 continue
             oid = hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
             files.append(TreeFile(rel, "100644", oid))
-            if name in LOCKFILE_NAMES and not in_github:
-                contents[oid + "\0" + name] = data
+            if known is not None and not in_github:
+                contents[oid + "\0" + known] = data
     digest = hashlib.sha1(usedforsecurity=False)
     for f in sorted(files, key=lambda f: f.path):
         digest.update(f"{f.mode} {f.path} {f.oid}\n".encode("utf-8", "surrogateescape"))

@@ -28,6 +28,7 @@ from gouvernante import trace
 from gouvernante.errors import SourceError
 from gouvernante.fs.walk import SKIP_DIRS, walk
 from gouvernante.lockfiles import LOCKFILE_NAMES
+from gouvernante.sources.names import lockfile_name
 
 GIT = "git"
 DEADLINE_SECONDS = 600.0  # one repository's reading, whatever its config does
@@ -62,7 +63,11 @@ _OVERRIDES = (
     "fetch.writeCommitGraph=false",
     "credential.helper=",
 )
-_LOCKFILE_PATHSPECS = tuple(f":(glob)**/{name}" for name in sorted(LOCKFILE_NAMES))
+# (in any case, and pnpm's branch lockfiles: ``sources.names.lockfile_name``)
+_LOCKFILE_PATHSPECS = (
+    *(f":(glob,icase)**/{name}" for name in sorted(LOCKFILE_NAMES)),
+    ":(glob,icase)**/pnpm-lock.*.yaml",
+)
 
 
 def git_environment(gitdir: str) -> dict[str, str]:
@@ -723,7 +728,7 @@ class ObjectStore:
                     continue
                 for sub in self.lockfiles(oid, depth + 1):
                     found.append(TreeFile(f"{name}/{sub.path}", sub.mode, sub.oid))
-            elif name in LOCKFILE_NAMES and mode != GITLINK_MODE:
+            elif lockfile_name(name) is not None and mode != GITLINK_MODE:
                 found.append(TreeFile(name, mode, oid))
         result = tuple(found)
         self._lockfiles[tree] = result
@@ -875,7 +880,7 @@ def lockfile_history(
             if len(fields) != 5 or _skipped(path):
                 continue
             name = path.rsplit("/", 1)[-1]
-            if name not in LOCKFILE_NAMES:
+            if lockfile_name(name) is None:
                 continue
             _old_mode, new_mode, _old, new, status = fields
             deleted = status.startswith("D") or new_mode == "000000"
