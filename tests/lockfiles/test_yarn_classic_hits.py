@@ -28,6 +28,7 @@ from gouvernante.match.hits import match_graph
 from gouvernante.model import LockfileGraph, Source
 from gouvernante.rules.index import RuleIndex, build_index
 from gouvernante.rules.model import PackageRule, Rule, RuleKind
+from gouvernante.semver import try_parse_version
 from gouvernante.vocab import Severity
 from lockfiles.fuzzcore import _manifest_for, _parse, mutate
 
@@ -58,8 +59,14 @@ def _exact() -> Iterator[None]:
 
 
 def _index(graph: LockfileGraph, limit: int, seed: int) -> RuleIndex:
+    # (versions that parse only: a damaged one such as ":.1.4" makes no valid "=" rule; such an
+    # entry is the matcher's error when a rule names the package, tested elsewhere)
     registry = sorted(
-        {(p.name, p.version) for p in graph.table if p.source is not Source.LOCAL and p.version}
+        {
+            (p.name, p.version)
+            for p in graph.table
+            if p.source is not Source.LOCAL and try_parse_version(p.version) is not None
+        }
     )
     chosen = random.Random(seed).sample(registry, min(limit, len(registry)))
     rule = Rule(
