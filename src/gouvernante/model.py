@@ -80,7 +80,12 @@ class LockedPackage(msgspec.Struct, frozen=True, gc=False):
     resolved: str | None = None
 
 
+# Lookups answered by scanning the ids before an index is built: a scan of a small table costs
+# less than an index, but a few scans of a 50,000-id table already cost more (yarn classic's
+# paths asked 32: ~80 M instructions).
 _SCANS_BEFORE_INDEX = 32
+_BIG_TABLE = 5000
+_SCANS_OF_A_BIG_TABLE = 4
 
 
 class PackageTable(Sequence[LockedPackage]):
@@ -184,7 +189,8 @@ class PackageTable(Sequence[LockedPackage]):
         """Position of the package with this node id (the first, if a parser repeated one)."""
         if self._positions is None:
             self._lookups += 1
-            if self._lookups <= _SCANS_BEFORE_INDEX:  # a few labels: a scan costs less
+            limit = _SCANS_BEFORE_INDEX if len(self.ids) < _BIG_TABLE else _SCANS_OF_A_BIG_TABLE
+            if self._lookups <= limit:  # a few labels: a scan costs less
                 try:
                     return self.ids.index(node_id)
                 except ValueError:
