@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -205,6 +206,28 @@ snapshots:
     return "pnpm-lock.yaml", text
 
 
+def _every_mode(tmp_path: Path, files: dict[str, str], *, whole: bool = False) -> list[Any]:
+    """The same files committed in one repository, answered by a -git scan, an inventory and a
+    scan of the checkout (the files given as lockfiles, or the folder when ``whole``)."""
+    rules, index = _rules(tmp_path)
+    r = Repo(tmp_path / "work")
+    for name, text in files.items():
+        r.write(name, text)
+    r.commit("init", at=T0)
+    org = tmp_path / "org"
+    mirror(r.path, org / "app.git")
+    direct = run_git_scan(GitScanRequest((str(org),), recursive=True, workers=1), rules, index)
+    db = str(tmp_path / "inv.db")
+    add(db, [str(org)], recursive=True, workers=1, now=T0 + 10)
+    stored = evaluate(InventoryRequest(db, now=T0 + 20), rules, index)
+    ruleset, _ = load_rule_files([str(write_rules(tmp_path))])
+    if whole:
+        request = ScanRequest(directory=str(r.path))
+    else:
+        request = ScanRequest(lockfiles=tuple(str(r.path / name) for name in files))
+    return [direct, stored, run_scan(request, ruleset)]
+
+
 @pytest.mark.parametrize(
     ("file", "found", "wanted"),
     [
@@ -226,19 +249,7 @@ def test_unreadable_entries_are_errors_in_every_mode(
     """A -git scan, an inventory and a checkout scan of the same file all report the entries
     that could not be read or checked (before, -git and -inventory dropped them: exit 0)."""
     name, text = file
-    rules, index = _rules(tmp_path)
-    r = Repo(tmp_path / "work")
-    r.write(name, text)
-    r.commit("init", at=T0)
-    org = tmp_path / "org"
-    mirror(r.path, org / "app.git")
-    direct = run_git_scan(GitScanRequest((str(org),), recursive=True, workers=1), rules, index)
-    db = str(tmp_path / "inv.db")
-    add(db, [str(org)], recursive=True, workers=1, now=T0 + 10)
-    stored = evaluate(InventoryRequest(db, now=T0 + 20), rules, index)
-    ruleset, _ = load_rule_files([str(write_rules(tmp_path))])
-    checkout = run_scan(ScanRequest(lockfiles=(str(r.path / name),)), ruleset)
-    for result in (direct, stored, checkout):
+    for result in _every_mode(tmp_path, {name: text}):
         assert len(result.findings) == found
         [error] = result.errors
         assert wanted in error.message
@@ -266,19 +277,7 @@ def test_an_injected_tarball_is_found_in_every_mode(tmp_path: Path, file: tuple[
     index of names holds the URL's package too)."""
     name, text = file
     assert "tarball: https" in text or name == "package-lock.json"
-    rules, index = _rules(tmp_path)
-    r = Repo(tmp_path / "work")
-    r.write(name, text)
-    r.commit("init", at=T0)
-    org = tmp_path / "org"
-    mirror(r.path, org / "app.git")
-    direct = run_git_scan(GitScanRequest((str(org),), recursive=True, workers=1), rules, index)
-    db = str(tmp_path / "inv.db")
-    add(db, [str(org)], recursive=True, workers=1, now=T0 + 10)
-    stored = evaluate(InventoryRequest(db, now=T0 + 20), rules, index)
-    ruleset, _ = load_rule_files([str(write_rules(tmp_path))])
-    checkout = run_scan(ScanRequest(lockfiles=(str(r.path / name),)), ruleset)
-    for result in (direct, stored, checkout):
+    for result in _every_mode(tmp_path, {name: text}):
         assert [(f.package, f.version) for f in result.findings] == [("debug", "4.4.2")]
         [error] = result.errors
         assert "another package or version" in error.message
@@ -299,20 +298,14 @@ def test_an_override_or_peer_the_lockfile_does_not_install_is_a_note_in_every_mo
     del doc["packages"]["node_modules/debug"]
     doc["packages"][""]["dependencies"] = {"ms": "^2.1.3"}
     manifest = {"name": "app", "version": "1.0.0", "dependencies": {"ms": "^2.1.3"}, **extra}
-    rules, index = _rules(tmp_path)
-    r = Repo(tmp_path / "work")
-    r.write("package-lock.json", json.dumps(doc, indent=2) + "\n")
-    r.write("package.json", json.dumps(manifest, indent=2) + "\n")
-    r.commit("init", at=T0)
-    org = tmp_path / "org"
-    mirror(r.path, org / "app.git")
-    direct = run_git_scan(GitScanRequest((str(org),), recursive=True, workers=1), rules, index)
-    db = str(tmp_path / "inv.db")
-    add(db, [str(org)], recursive=True, workers=1, now=T0 + 10)
-    stored = evaluate(InventoryRequest(db, now=T0 + 20), rules, index)
-    ruleset, _ = load_rule_files([str(write_rules(tmp_path))])
-    checkout = run_scan(ScanRequest(directory=str(r.path)), ruleset)
-    for result in (direct, stored, checkout):
+    for result in _every_mode(
+        tmp_path,
+        {
+            "package-lock.json": json.dumps(doc, indent=2) + "\n",
+            "package.json": json.dumps(manifest, indent=2) + "\n",
+        },
+        whole=True,
+    ):
         assert not result.findings
         assert not result.errors
 
@@ -329,18 +322,6 @@ def test_a_lockfile_under_another_name_a_package_manager_reads_is_read_in_every_
     branch lockfile (pnpm installs from it on that branch) are read with the well-known name's
     parser by a -git scan, an inventory and a checkout scan alike (decision 0033)."""
     name, text = file
-    rules, index = _rules(tmp_path)
-    r = Repo(tmp_path / "work")
-    r.write(name, text)
-    r.commit("init", at=T0)
-    org = tmp_path / "org"
-    mirror(r.path, org / "app.git")
-    direct = run_git_scan(GitScanRequest((str(org),), recursive=True, workers=1), rules, index)
-    db = str(tmp_path / "inv.db")
-    add(db, [str(org)], recursive=True, workers=1, now=T0 + 10)
-    stored = evaluate(InventoryRequest(db, now=T0 + 20), rules, index)
-    ruleset, _ = load_rule_files([str(write_rules(tmp_path))])
-    checkout = run_scan(ScanRequest(directory=str(r.path)), ruleset)
-    for result in (direct, stored, checkout):
+    for result in _every_mode(tmp_path, {name: text}, whole=True):
         assert [(f.package, f.version) for f in result.findings] == [("debug", "4.4.2")]
         assert not result.errors
