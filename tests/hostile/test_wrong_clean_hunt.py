@@ -421,3 +421,17 @@ def test_refs_asked_for_that_do_not_exist_are_an_error_not_a_clean(tmp_path: Pat
     assert main(["-rules", rules, "-inventory", db]) == FINDINGS
     empty = Repo(tmp_path / "empty")
     assert _scan_git(tmp_path, empty.path) == CLEAN
+
+
+def test_an_override_finding_does_not_say_the_package_is_direct(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An override forces a version wherever the package is in the tree: whether it is a direct
+    dependency is not known from the manifest (``direct`` unknown); a declared dependency is."""
+    manifest = _manifest(dependencies={"@evil/x": "1.0.1"}, overrides={"evil": "1.0.1"})
+    capsys.readouterr()
+    code = _scan_dir(tmp_path, {"package.json": manifest}, "-json")
+    report = json.loads(capsys.readouterr().out)
+    assert code == FINDINGS
+    direct = {f["package"]: f.get("direct") for f in report["findings"]}
+    assert direct == {"evil": None, "@evil/x": True}

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from gouvernante.errors import SemverError
+from gouvernante.lockfiles.package_json import OVERRIDE_FIELDS
 from gouvernante.match.paths import GraphView, dependency_paths
 from gouvernante.model import (
     DeclaredDependency,
@@ -362,5 +363,7 @@ def _declared_finding(
         declared_range=dep.spec,
         matched_expression=expression,
         lockfile=display_path,
-        direct=True,
+        # an override forces a version wherever the package is in the tree: direct or not is
+        # not known from the manifest (``None``); the other fields declare direct dependencies
+        direct=None if dep.field in OVERRIDE_FIELDS else True,
     )
