@@ -14,6 +14,8 @@ derived from them.
 
 from __future__ import annotations
 
+from gouvernante.model import LockedPackage, Source
+
 
 def registry_identity(url: str) -> tuple[str, str] | None:
     """``(name, version)`` of an http(s) URL laid out as a registry tarball (a ``/-/`` in its
@@ -47,10 +49,21 @@ def registry_identity(url: str) -> tuple[str, str] | None:
     return name, ""
 
 
-def disagrees(url: str, name: str, version: str) -> tuple[str, str] | None:
-    """The identity ``url`` names when it is a registry tarball URL of another package or
-    version than ``name``@``version``, else None."""
+def injected(
+    key: str, name: str, version: str, url: str, integrity: str | None
+) -> LockedPackage | None:
+    """The package ``url`` installs at node ``key`` when it is the registry tarball of another
+    package or version than ``name``@``version`` (source ``tarball``, the URL its ``resolved``);
+    None when it names this one, or no package at all."""
     found = registry_identity(url)
     if found is None or found == (name, version):
         return None
-    return found
+    return LockedPackage(key, found[0], found[1], Source.TARBALL, integrity, url)
+
+
+def injection_error(where: str, tool: str) -> str:
+    """The entry error of an entry whose URL ``injected`` a package (``where``: its position)."""
+    return (
+        f"{where}: the registry tarball of another package or version than this entry's; {tool}"
+        " installs what the URL names (lockfile injection or a bad merge?)"
+    )

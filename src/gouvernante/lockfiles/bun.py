@@ -33,7 +33,7 @@ import msgspec
 from gouvernante.errors import LockfileError
 from gouvernante.fs.decode import json_problem
 from gouvernante.lockfiles._common import decode_text, shape_error, version_label
-from gouvernante.lockfiles._tarball_url import registry_identity
+from gouvernante.lockfiles._tarball_url import injected, injection_error
 from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
 from gouvernante.safetext import key_segment
 
@@ -291,16 +291,12 @@ class _Urls:
     ) -> None:
         if url == f"{_NPMJS}{name}/-/{name.rpartition('/')[2]}-{version}.tgz":
             return
-        found = registry_identity(url)
-        if found is None or found == (name, version):
+        package = injected(key, name, version, url, integrity)
+        if package is None:
             return
         if not spec:
-            self.errors.append(
-                f"{_entry_path(key, 1)}: the registry tarball of another package or version than"
-                " this entry's; bun installs what the URL names (lockfile injection or a bad"
-                " merge?)"
-            )
-        self.packages.append(LockedPackage(key, found[0], found[1], Source.TARBALL, integrity, url))
+            self.errors.append(injection_error(_entry_path(key, 1), "bun"))
+        self.packages.append(package)
 
 
 _NPMJS = "https://registry.npmjs.org/"

@@ -42,7 +42,7 @@ import msgspec
 
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles._common import json_errors, shape_error, version_label
-from gouvernante.lockfiles._tarball_url import registry_identity
+from gouvernante.lockfiles._tarball_url import injection_error, registry_identity
 from gouvernante.model import (
     Importer,
     LockedPackage,
@@ -562,10 +562,7 @@ class _Urls:
         if found == (name, version):
             return True
         if where is not None:
-            self.errors.append(
-                f"{where}: the registry tarball of another package or version than this entry's;"
-                " npm installs what the URL names (lockfile injection or a bad merge?)"
-            )
+            self.errors.append(injection_error(where, "npm"))
         self.packages.append(LockedPackage(key, found[0], found[1], Source.TARBALL, integrity, url))
         return False
 

@@ -37,7 +37,7 @@ from gouvernante.errors import LockfileError
 from gouvernante.fs.decode import yaml_reason
 from gouvernante.lockfiles import _pnpm_lines, _pnpm_yaml
 from gouvernante.lockfiles._common import split_at_version, version_label
-from gouvernante.lockfiles._tarball_url import registry_identity
+from gouvernante.lockfiles._tarball_url import injected, injection_error
 from gouvernante.model import (
     Importer,
     LockedPackage,
@@ -193,6 +193,25 @@ def _mapping(value: Any, path: str, where: str) -> dict[str, Any]:
         raise LockfileError(path, "expected a mapping", json_path=where)
     result: dict[str, Any] = value
     return result
+
+
+def _node_refs(entry: Any) -> Iterator[tuple[str, Any, Any]]:
+    """(field, name, reference) of each line of a package entry's dependency maps, as read."""
+    if entry.__class__ is not dict:
+        return
+    for field in _NODE_DEP_FIELDS:
+        deps = entry.get(field)
+        if deps.__class__ is dict:
+            for name, ref in deps.items():
+                yield field, name, ref
+
+
+def _str_refs(entry: Any) -> Iterator[tuple[str, str]]:
+    """(name, reference) of each dependency of a package entry that is text (the others are
+    ``_unanswered``'s errors)."""
+    for _field, name, ref in _node_refs(entry):
+        if name.__class__ is str and ref.__class__ is str:
+            yield name, ref
 
 
 def _importer_refs(entry: Any) -> Iterator[tuple[str, str]]:
@@ -503,18 +522,12 @@ class _Lockfile:
         entry's key (``injected``), so a rule naming it finds it; for a registry key
         (``name@version``) the entry is an error too (a URL key is the dependency's own spec,
         which may name any package)."""
-        found = registry_identity(url)
-        if found is None or found == (name, version) or key in self.injected:
+        if key in self.injected:
             return
-        error = None
-        if registry:
-            error = (
-                f"{where}.resolution.tarball: the registry tarball of another package or version"
-                " than this entry's; pnpm installs what the URL names (lockfile injection or a"
-                " bad merge?)"
-            )
-        package = LockedPackage(key, found[0], found[1], Source.TARBALL, integrity, url)
-        self.injected[key] = (package, error)
+        package = injected(key, name, version, url, integrity)
+        if package is not None:
+            where = f"{where}.resolution.tarball"
+            self.injected[key] = (package, injection_error(where, "pnpm") if registry else None)
 
     def _injected_packages(self, ids: Iterable[str]) -> list[LockedPackage]:
         """The packages ``injected`` adds, one for each node (of ``ids``) its entry is (9.0: each
@@ -582,41 +595,40 @@ class _Lockfile:
                             json_path=f"importers{key_segment(importer)}.{field}{key_segment(name)}",
                         )
 
+    @property
+    def _deps_section_name(self) -> str:
+        """The section whose entries hold the dependency maps."""
+        return "snapshots" if self.kind == 9 else "packages"
+
     def _unanswered(self, entries: Iterable[tuple[str, Any]]) -> list[str]:
         """Every dependency reference of ``entries`` (key, entry) that no entry answers: pnpm
         refuses such a file ("Broken lockfile: no entry for ..."), and a cut, edited or badly
         merged file may have lost the very entry a rule names (decision 0029). Each an entry
         error naming the dependency; a ``link:`` needs no entry."""
-        section = "snapshots" if self.kind == 9 else "packages"
+        section = self._deps_section_name
         nodes = self.node_ids
         ref_to_key = self._ref_to_key
         answered: dict[tuple[str, str], bool] = {}
         errors: list[str] = []
         more = 0
         for key, entry in entries:
-            if entry.__class__ is not dict:
-                continue
-            for field in _NODE_DEP_FIELDS:
-                deps = entry.get(field)
-                if deps.__class__ is not dict:
-                    continue
-                for name, ref in deps.items():
-                    if name.__class__ is str and ref.__class__ is str:
-                        ok = answered.get((name, ref))
-                        if ok is None:
-                            target = ref_to_key(name, ref)
-                            ok = answered[name, ref] = target is None or target in nodes
-                        if ok:
-                            continue
-                        why = "no entry answers this dependency (pnpm refuses the file: cut,"
-                        why += " edited or badly merged?)"
-                    else:
-                        why = "not a dependency reference"
-                    if len(errors) < _MAX_LISTED:
-                        where = f"{section}{key_segment(key)}.{field}{key_segment(str(name))}"
-                        errors.append(f"{where}: {why}")
-                    else:
-                        more += 1
+            for field, name, ref in _node_refs(entry):
+                if name.__class__ is str and ref.__class__ is str:
+                    ok = answered.get((name, ref))
+                    if ok is None:
+                        target = ref_to_key(name, ref)
+                        ok = answered[name, ref] = target is None or target in nodes
+                    if ok:
+                        continue
+                    why = "no entry answers this dependency (pnpm refuses the file: cut,"
+                    why += " edited or badly merged?)"
+                else:
+                    why = "not a dependency reference"
+                if len(errors) < _MAX_LISTED:
+                    where = f"{section}{key_segment(key)}.{field}{key_segment(str(name))}"
+                    errors.append(f"{where}: {why}")
+                else:
+                    more += 1
         if more:
             errors.append(f"{section}: {more} more dependencies no entry answers (not listed)")
         return errors
@@ -675,20 +687,13 @@ class _Lockfile:
                 edges.setdefault(_IMPORTER + importer, []).append(key)
         for node, entry in self.node_deps.items():
             children = []
-            if entry.__class__ is dict:
-                for field in _NODE_DEP_FIELDS:
-                    deps = entry.get(field)
-                    if deps.__class__ is not dict:
-                        continue
-                    for name, ref in deps.items():
-                        if ref.__class__ is not str or name.__class__ is not str:
-                            continue
-                        key = ref_to_key(name, ref)
-                        if key is None:
-                            key = add_link(".", name, ref)
-                            nodes.add(key)
-                        if key in nodes:
-                            children.append(key)
+            for name, ref in _str_refs(entry):
+                key = ref_to_key(name, ref)
+                if key is None:
+                    key = add_link(".", name, ref)
+                    nodes.add(key)
+                if key in nodes:
+                    children.append(key)
             edges[node] = _unique(children)
         return edges
 
@@ -915,8 +920,8 @@ class _LineLockfile(_Lockfile):
             # (a line not in any entry's map as read: a name given twice in one map, whose
             # last value is kept; pnpm refuses such a file)
             return errors or [
-                f"{'snapshots' if kind == 9 else 'packages'}: a dependency line points at no"
-                " entry, in a map that names a dependency twice (pnpm refuses the file)"
+                f"{self._deps_section_name}: a dependency line points at no entry, in a map"
+                " that names a dependency twice (pnpm refuses the file)"
             ]
         loaded = section.loaded
         return self._unanswered((section.keys[i], loaded[i]) for i in sorted(loaded))
@@ -1104,13 +1109,7 @@ class _LineLockfile(_Lockfile):
                 return None if node[:5] == "link:" else []
             entry = self._entry(self.deps_section, position)
             base = "."
-            refs = [
-                (name, ref)
-                for field in _NODE_DEP_FIELDS
-                if entry.get(field).__class__ is dict
-                for name, ref in entry[field].items()
-                if ref.__class__ is str and name.__class__ is str
-            ]
+            refs = list(_str_refs(entry))
         children: list[str] = []
         nodes = self.node_ids
         for name, ref in refs:
