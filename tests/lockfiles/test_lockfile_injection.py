@@ -15,37 +15,18 @@ import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gouvernante.cli import main
 from gouvernante.lockfiles import npm
 from gouvernante.lockfiles._tarball_url import registry_identity
+from lockfiles.injection_scan import Scan, scan_lockfile
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
-RULES = {
-    "schema_version": "1.0.0",
-    "rules": [
-        {
-            "id": "INJECT-1",
-            "title": "Compromised releases",
-            "kind": "compromised-release",
-            "ecosystem": "npm",
-            "severity": "critical",
-            "package_rules": [
-                {"package_name": "evil", "affected_versions": ["=1.0.1"]},
-                {"package_name": "@evil/left-pad", "affected_versions": ["=1.3.0"]},
-                {"package_name": "left-pad", "affected_versions": ["=1.2.0"]},
-            ],
-            "metadata": {"published_at": "2025-09-08T12:00:00Z"},
-        }
-    ],
-}
 
 CLEAN, ERROR, FINDINGS = 0, 1, 2
 NPMJS = "https://registry.npmjs.org"
@@ -53,23 +34,8 @@ EVIL_URL = f"{NPMJS}/evil/-/evil-1.0.1.tgz"
 LEFT_PAD_URL = f"{NPMJS}/left-pad/-/left-pad-1.3.0.tgz"
 
 
-class Scan:
-    def __init__(self, code: int, report: dict[str, Any]) -> None:
-        self.code = code
-        self.findings = {(f["package"], f["version"]) for f in report["findings"]}
-        self.errors = [e["message"] for e in report["errors"]]
-
-
 def _scan(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, data: str | bytes) -> Scan:
-    rules = tmp_path / "rules.json"
-    rules.write_text(json.dumps(RULES), encoding="utf-8")
-    folder = tmp_path / "project"
-    folder.mkdir(exist_ok=True)
-    lockfile = folder / name
-    lockfile.write_bytes(data.encode() if isinstance(data, str) else data)
-    capsys.readouterr()
-    code = main(["-rules", str(rules), "-lockfile", str(lockfile), "-json"])
-    return Scan(code, json.loads(capsys.readouterr().out))
+    return scan_lockfile(tmp_path, capsys, name, data)
 
 
 # --------------------------------------------------------------------------------------------

@@ -11,20 +11,18 @@ each reader, and a property test compares the pass with the one-by-one look at e
 
 from __future__ import annotations
 
-import json
 import random
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gouvernante.cli import main
 from gouvernante.lockfiles import _yarn_classic
 from gouvernante.lockfiles._tarball_url import registry_identity
 from gouvernante.model import LockedPackage, Source
+from lockfiles.injection_scan import Scan, scan_lockfile
 
 TESTS = Path(__file__).resolve().parent.parent
 CLEAN, ERROR, FINDINGS = 0, 1, 2
@@ -32,24 +30,6 @@ NPMJS = "https://registry.npmjs.org"
 YARNPKG = "https://registry.yarnpkg.com"
 EVIL_URL = f"{YARNPKG}/evil/-/evil-1.0.1.tgz#0123456789abcdef0123456789abcdef01234567"
 SHA = "#" + "ab" * 20
-RULES = {
-    "schema_version": "1.0.0",
-    "rules": [
-        {
-            "id": "INJECT-Y1",
-            "title": "Compromised releases",
-            "kind": "compromised-release",
-            "ecosystem": "npm",
-            "severity": "critical",
-            "package_rules": [
-                {"package_name": "evil", "affected_versions": ["=1.0.1"]},
-                {"package_name": "@evil/left-pad", "affected_versions": ["=1.3.0"]},
-                {"package_name": "left-pad", "affected_versions": ["=1.2.0"]},
-            ],
-            "metadata": {"published_at": "2025-09-08T12:00:00Z"},
-        }
-    ],
-}
 
 
 def _entry(header: str, version: str, resolved: str | None, deps: tuple[str, ...] = ()) -> str:
@@ -89,23 +69,8 @@ def _readers(text: str) -> dict[str, str]:
     return {"yarn layout": text, "comment between": commented, "line reader": blank}
 
 
-class Scan:
-    def __init__(self, code: int, report: dict[str, Any]) -> None:
-        self.code = code
-        self.findings = {(f["package"], f["version"]) for f in report["findings"]}
-        self.errors = [e["message"] for e in report["errors"]]
-
-
 def _scan(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str) -> Scan:
-    rules = tmp_path / "rules.json"
-    rules.write_text(json.dumps(RULES), encoding="utf-8")
-    folder = tmp_path / "project"
-    folder.mkdir(exist_ok=True)
-    lockfile = folder / "yarn.lock"
-    lockfile.write_text(text, encoding="utf-8")
-    capsys.readouterr()
-    code = main(["-rules", str(rules), "-lockfile", str(lockfile), "-json"])
-    return Scan(code, json.loads(capsys.readouterr().out))
+    return scan_lockfile(tmp_path, capsys, "yarn.lock", text)
 
 
 _INJECTED: dict[str, tuple[str, tuple[str, str]]] = {
