@@ -5,8 +5,11 @@ parser returns, so ``inventory add -sbom`` records it like any lockfile and the 
 answers rules against it. Decision record: docs/decisions/0020-sbom-and-report-sources.md.
 
 - A package's identity is its purl (``pkg:npm/%40scope/name@version``), never ``name``:
-  ``npm sbom`` writes an alias's name (``my-lodash``) there. Only ``pkg:npm`` purls count; other
-  components are ignored and counted, components without any purl are counted and said so.
+  ``npm sbom`` writes an alias's name (``my-lodash``) there. Only the spelling of a purl's name
+  comes from ``name`` when the two differ by case alone: the purl spec lowercases npm names
+  (``pkg:npm/jsonstream`` for the registry's ``JSONStream``), rules use the registry's. Only
+  ``pkg:npm`` purls count; other components are ignored and counted, components without any
+  purl are counted and said so.
 - Hashes (CycloneDX ``hashes`` and a ``distribution`` reference's hashes, SPDX ``checksums``)
   become lockfile-style integrity (``sha512-<base64>``) for the integrity rules.
 - The document's subject (CycloneDX ``metadata.component``, SPDX's single described package) is
@@ -94,6 +97,7 @@ class _Property(msgspec.Struct, frozen=True):
 
 class _Component(msgspec.Struct, frozen=True, rename={"bom_ref": "bom-ref"}):
     type: str = ""
+    group: str = ""
     name: str = ""
     version: str | None = None
     purl: str | None = None
@@ -238,6 +242,16 @@ def parse_purl(purl: str, json_path: str) -> Purl | None:
     if _VERSION_OK.fullmatch(version) is None:
         raise _Refused(json_path, "npm package URL whose version is empty or not one word")
     return Purl(name, version, _qualifiers(query, json_path))
+
+
+def _spelled(purl: Purl, name: str) -> Purl:
+    """The purl with the package's registry spelling: the purl spec lowercases npm names
+    (``pkg:npm/jsonstream@1.3.5`` for ``JSONStream``, as cdxgen and syft write them), so when the
+    component's own name equals the purl's ignoring case, that name is the package's (an alias
+    ``npm sbom`` writes there differs by more than case and is left aside)."""
+    if name != purl.name and name.lower() == purl.name.lower():
+        return Purl(name, purl.version, purl.qualifiers)
+    return purl
 
 
 def _qualifiers(query: str, json_path: str) -> tuple[tuple[str, str], ...]:
@@ -485,6 +499,8 @@ def _cyclonedx(data: bytes, path: str, spec: str) -> Sbom:
         if purl is None:
             build.ignored += 1
             continue
+        full_name = f"{component.group}/{component.name}" if component.group else component.name
+        purl = _spelled(purl, full_name)
         integrity, located = _cdx_hashes(component, where)
         node = build.node_id(component.bom_ref, where)
         if component.bom_ref:
@@ -655,7 +671,8 @@ def _spdx(data: bytes, path: str, spec: str) -> Sbom:
         ]
         located = package.downloadLocation not in (None, "", NO_ASSERTION, "NONE")
         bundled = bool(package.packageFileName and _NESTED.search(package.packageFileName))
-        for k, purl in enumerate(purls):
+        for k, written in enumerate(purls):
+            purl = _spelled(written, package.name)
             node = build.node_id(package.SPDXID if k == 0 else None, f"{where}#{k}")
             nodes.setdefault(package.SPDXID, []).append(node)
             build.add(node, purl, integrity=integrity, located=located, bundled=bundled)
