@@ -65,6 +65,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "decode-eval": {"GH-DECODE-EXEC": "high", "GH-DECODE-BLOB-EXEC": "medium"},
     "cred-file-harvest": {"GH-CRED-FILE-HARVEST": "high"},
     "persist-service": {"GH-PERSIST-SERVICE": "high"},
+    # the scanner step outside the install scripts: downloaded, run on the home folder, sent out
+    "secret-scanner-runtime": {"GH-CRED-SCANNER": "high"},
 }
 
 
@@ -149,6 +151,9 @@ REVIEW_EXPECTED: dict[str, dict[str, str]] = {
     "service-manager-cli": {"GH-PERSIST-SERVICE": "medium"},
     # an install step putting a toolchain's bin folder on PATH from ~/.zshrc, ~/.bashrc: was high
     "toolchain-path-installer": {"GH-PERSIST-SHELL-RC": "medium"},
+    # runs the installed trufflehog on the working tree in a bundle with an update check: was high
+    # (the runner alone, benign/secret-scan-command, is silent; @dotenvx/dotenvx, 2026-12-03)
+    "scanner-cli-with-network": {"GH-CRED-SCANNER": "medium"},
 }
 
 

@@ -69,12 +69,60 @@ FILE_HARVEST = Pattern(
 )
 
 RX_SCANNER = rx(r"(?:trufflehog|gitleaks)\b", re.IGNORECASE, anchors=("trufflehog", "gitleaks"))
+# The scanner fetched rather than found installed: a release, archive or install-script URL naming
+# it, or a platform archive name (``trufflehog_3.90.0_linux_amd64.tar.gz``). A bare project URL
+# (an "install it from ..." hint) is no download.
+RX_SCANNER_DOWNLOAD = rx(
+    r"https?://[^\s'\"`]{0,120}(?:trufflehog|gitleaks)[^\s'\"`]{0,160}"
+    r"(?:/releases|/download|install\.sh|\.tar\.gz|\.tgz|\.zip)"
+    r"|(?:trufflehog|gitleaks)_[\w.${}-]{0,60}(?:linux|darwin|windows|amd64|arm64|x64)",
+    re.IGNORECASE,
+    anchors=("trufflehog", "gitleaks"),
+)
+# What the scanner is pointed at, beside its name: the home folder or the root of the disk (a
+# sweep for every token on the machine), not the repository the user runs a command in.
+RX_SWEEP_TARGET = re.compile(
+    r"homedir\s*\(|\benv\.(?:HOME|USERPROFILE)\b|\$\{?HOME\b|%USERPROFILE%|['\"`]~/?['\"`]"
+    r"|(?:\bfilesystem|\bdir|--source|\s-s)[\s'\",=]+/[\s'\"`]"
+)
+SWEEP_REACH = 400  # characters either side of the scanner's name
+MAX_SCANNER_NAMES = 20  # mentions looked at per file
+
+
+def _scanner_swept(s: FileSignals) -> bool:
+    """Is the scanner pointed at the home folder or the disk's root near one of its mentions?"""
+    text = s.text
+    for m in s.t.matches(RX_SCANNER, MAX_SCANNER_NAMES):
+        at = m.start()
+        if RX_SWEEP_TARGET.search(text, max(0, at - SWEEP_REACH), at + SWEEP_REACH):
+            return True
+    return False
+
+
+def _scanner_sends(s: FileSignals) -> bool:
+    """Could the results leave: a collection host, or secrets of several providers (or the whole
+    environment, or several kinds of credential file) beside network code."""
+    if s.exfil is not None:
+        return True
+    if s.net is None:
+        return False
+    cats = s.cred[0] - {"dotenv"}
+    return len(s.env[0]) >= 2 or s.env_dump is not None or len(cats) >= 2
 
 
 def _scanner(s: FileSignals) -> Detection | None:
     at = s.t.search(RX_SCANNER)
-    if at is not None and (s.proc is not None or s.net is not None):
+    if at is None or (s.proc is None and s.net is None):
+        return None
+    decoded = s.t.decoded  # the name in an encoded or split literal: hidden from a reader
+    hidden = bool(decoded) and RX_SCANNER.search(decoded) is not None
+    downloaded = s.net is not None and s.t.find(RX_SCANNER_DOWNLOAD) is not None
+    if s.install or hidden or downloaded or _scanner_swept(s) or _scanner_sends(s):
         return found(HIGH, at)
+    if s.proc is not None and s.net is not None:
+        return found(MEDIUM, at)
+    # A command that runs the scanner the user installed, on the repository, when asked
+    # (``dotenvx ext scan`` runs gitleaks): nothing fetched, nothing swept, nothing sent.
     return None
 
 
@@ -84,8 +132,10 @@ SCANNER = Pattern(
     confidence=HIGH,
     title="Package downloads or runs a secret scanner (trufflehog, gitleaks)",
     why=(
-        "A dependency has no reason to run trufflehog or gitleaks on the machine that "
-        "installs it; Shai-Hulud fetched trufflehog to sweep the disk for tokens."
+        "A dependency has no reason to fetch trufflehog or gitleaks, run it at install time, "
+        "sweep the home folder with it or send its results out; Shai-Hulud fetched trufflehog "
+        "to sweep the disk for tokens. A command that runs the scanner the user installed on "
+        "the user's repository, on request, is not reported."
     ),
     origin="Shai-Hulud (Sep 2025): bundle.js downloaded and ran trufflehog",
     reference=(
