@@ -410,7 +410,10 @@ def _projects_of(
     manifests: dict[str, FileOutcome],
 ) -> list[tuple[str, list[FileOutcome]]]:
     """(project folder, its lockfiles) for every project the manifest in ``directory`` belongs
-    to: its own folder's, and a parent's that has it as a workspace."""
+    to: its own folder's, and a parent's that has it as a workspace. With ``root`` None
+    (``-lockfile``: ``locks`` holds only the files named) every folder above is looked at, as
+    with ``-dir`` up to its root: a workspace member's manifest given with its root's lockfile
+    (the pre-commit hook does) is judged by that lockfile."""
     found: list[tuple[str, list[FileOutcome]]] = []
     current = directory
     while True:
@@ -426,7 +429,7 @@ def _projects_of(
             ):
                 found.append((current, here))
         parent = os.path.dirname(current)
-        if root is None or current in (root, parent):
+        if current in (root, parent):
             return found
         current = parent
 

@@ -61,9 +61,26 @@ def split_args(argv: Sequence[str]) -> tuple[list[str], list[str]]:
 
 def _looks_like_changed_file(word: str) -> bool:
     """A path pre-commit passed that happens to start with ``-`` (``-web/package.json``)."""
-    from gouvernante.lockfiles import LOCKFILE_NAMES  # noqa: PLC0415
+    from gouvernante.sources.names import lockfile_name  # noqa: PLC0415
 
-    return os.path.basename(word) in LOCKFILE_NAMES and os.path.lexists(word)
+    return lockfile_name(os.path.basename(word)) is not None and os.path.lexists(word)
+
+
+def _lockfiles_in(folder: str) -> list[str]:
+    """The lockfiles of ``folder`` by the names the directory scan reads (``Package-Lock.json``,
+    ``pnpm-lock.<branch>.yaml``... : ``sources.names.lockfile_name``), in name order."""
+    from gouvernante.sources.names import lockfile_name  # noqa: PLC0415
+
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return []  # not listable: the changed manifest is still scanned (and says so if unreadable)
+    return [
+        path
+        for name in names
+        if lockfile_name(name) not in (None, MANIFEST)
+        and os.path.isfile(path := os.path.join(folder, name))
+    ]
 
 
 def files_to_scan(changed: Iterable[str], root: str) -> list[str]:
@@ -73,9 +90,8 @@ def files_to_scan(changed: Iterable[str], root: str) -> list[str]:
     project's own and are left out, as ``-dir`` would.
     """
     from gouvernante.fs.walk import SKIP_DIRS  # noqa: PLC0415
-    from gouvernante.lockfiles import LOCKFILE_NAMES  # noqa: PLC0415
+    from gouvernante.sources.names import lockfile_name  # noqa: PLC0415
 
-    lockfile_names = sorted(LOCKFILE_NAMES - {MANIFEST})
     top = os.path.normpath(root)
     out: list[str] = []
     seen: set[str] = set()
@@ -91,11 +107,11 @@ def files_to_scan(changed: Iterable[str], root: str) -> list[str]:
         if not _under(path, top) or any(part in SKIP_DIRS for part in _parts(path, top)):
             continue
         add(path)
-        if os.path.basename(path) != MANIFEST:
+        if lockfile_name(os.path.basename(path)) != MANIFEST:
             continue
         folder = os.path.dirname(path) or os.curdir
         while True:
-            present = [p for n in lockfile_names if os.path.isfile(p := os.path.join(folder, n))]
+            present = _lockfiles_in(folder)
             for lock in present:
                 add(os.path.normpath(lock))
             parent = os.path.dirname(folder) or os.curdir

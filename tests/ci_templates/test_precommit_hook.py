@@ -38,6 +38,7 @@ from gouvernante import precommit
 from gouvernante.cli._base import value_flags
 from gouvernante.cli.scan import build_scan_parser
 from gouvernante.lockfiles import LOCKFILE_NAMES
+from gouvernante.sources.names import lockfile_name
 
 DEBUG = FIXTURES / "debug-bump"
 RULE = "GOUV-2025-CHALK-DEBUG"
@@ -71,6 +72,57 @@ def test_hook_definition() -> None:
         assert pattern.search(f"apps/web/{name}"), name
     for other in ("package-lock.json.bak", "my-yarn.lock", "src/package.jsonc", "Cargo.lock"):
         assert not pattern.search(other), other
+    # the hook hands pre-commit exactly the names the directory scan reads (sources.names)
+    for name in (
+        *SAME_NAMES,
+        "pnpm-lock..yaml",
+        "pnpm-lock.a b.yaml",
+        "yarn.lock.orig",
+        "bun.lockbx",
+        "Cargo.lock",
+    ):
+        assert bool(pattern.search(f"web/{name}")) == (lockfile_name(name) is not None), name
+
+
+# Names the scan reads with a well-known parser: another case, pnpm's git branch lockfiles.
+SAME_NAMES = (
+    "Package-Lock.json",
+    "NPM-SHRINKWRAP.JSON",
+    "Yarn.lock",
+    "BUN.LOCKB",
+    "Package.json",
+    "pnpm-lock.feature!x.yaml",
+    "pnpm-lock.release-1.2_x.yaml",
+    "PNPM-LOCK.YAML",
+)
+
+
+def test_changed_lockfiles_by_every_name_the_scan_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A manifest-only commit brings the lockfiles beside it by the scan's names, not only the
+    well-known spellings (they were left out: the manifest's range was judged alone)."""
+    _project(tmp_path, "affected")
+    (tmp_path / "package-lock.json").rename(tmp_path / "Package-Lock.json")
+    member = tmp_path / "web"
+    member.mkdir()
+    shutil.copy(tmp_path / "Package-Lock.json", member / "pnpm-lock.feature!x.yaml")
+    (member / "package.json").write_text("{}")
+    monkeypatch.chdir(tmp_path)
+    assert precommit.files_to_scan(["package.json", "web/package.json"], ".") == [
+        "package.json",
+        "Package-Lock.json",
+        "web/package.json",
+        "web/pnpm-lock.feature!x.yaml",
+    ]
+    # a changed file whose path starts with '-' is told from a flag by the same names
+    (tmp_path / "-app").mkdir()
+    shutil.copy(tmp_path / "Package-Lock.json", tmp_path / "-app" / "Package-Lock.json")
+    assert precommit.split_args(["-fail-on", "high", "-app/Package-Lock.json"]) == (
+        ["-fail-on", "high"],
+        ["-app/Package-Lock.json"],
+    )
+    assert precommit.main(["web/package.json"]) == 2  # the branch lockfile pins debug 4.4.2
 
 
 # --- arguments --------------------------------------------------------------------------------
@@ -207,20 +259,31 @@ def test_a_workspace_member_brings_the_root_lockfile(
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline._resolve_declared: in -lockfile mode a manifest is matched only with the"
-    " lockfiles of its own folder, not those of the folders above (a workspace root), as -dir does",
-)
+@pytest.mark.parametrize("variant", ["clean", "affected"])
 def test_a_workspace_member_bump_is_judged_with_the_root_lockfile(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variant: str
 ) -> None:
-    _project(tmp_path, "clean")
+    """In -lockfile mode (what the hook runs) a member's manifest was matched only with the
+    lockfiles of its own folder: its range was a finding even when the root lockfile pins a
+    safe release. The workspace is what npm 7+ writes for ``workspaces: ["packages/*"]`` (the
+    root entry's ``workspaces``, a link and the member's folder entry), added to the fixture."""
+    _project(tmp_path, variant)
+    lock_path = tmp_path / "package-lock.json"
+    lock = json.loads(lock_path.read_text())
+    lock["packages"][""]["workspaces"] = ["packages/*"]
+    lock["packages"]["node_modules/ui"] = {"resolved": "packages/ui", "link": True}
+    lock["packages"]["packages/ui"] = {"name": "ui", "dependencies": {"debug": "^4.4.1"}}
+    lock_path.write_text(json.dumps(lock, indent=2) + "\n")
     member = tmp_path / "packages" / "ui"
     member.mkdir(parents=True)
     (member / "package.json").write_text('{"name": "ui", "dependencies": {"debug": "^4.4.1"}}')
     monkeypatch.chdir(tmp_path)
-    assert precommit.main(["packages/ui/package.json"]) == 0
+    assert precommit.main(["packages/ui/package.json"]) == (0 if variant == "clean" else 2)
+    # a folder that is no workspace of the root is not judged by the root's lockfile
+    other = tmp_path / "tools" / "x"
+    other.mkdir(parents=True)
+    (other / "package.json").write_text('{"name": "x", "dependencies": {"debug": "^4.4.1"}}')
+    assert precommit.main(["tools/x/package.json"]) == 2
 
 
 def test_files_outside_the_project_or_in_skipped_folders(
