@@ -392,14 +392,18 @@ def _parse_classic(source: str | bytes, path: str, *, has_marker: bool) -> Lockf
         return _entry_deps(entry_text(index))
 
     extra, url_errors = entries.url_packages()
+    table = entries.table(extra) if entries.ids else None
     return LockfileGraph(
         format=LockfileFormat.YARN_CLASSIC,
-        packages=entries.table(extra) if entries.ids else [],
+        packages=table if table is not None else [],
         importers=(Importer(ROOT_ID, ROOT_ID, ""),),
         details=_ClassicDetails(
             entries,
             deps_of,
             dep_lines if isinstance(dep_lines, _DepLines) and entries.blocks else None,
+            # the table's index (an id's first position: the entry, before the packages its
+            # URL names) is the entries' own
+            table.position_of if table is not None else _nowhere,
         ),
         roots_known=False,
         entry_errors=tuple(url_errors),
@@ -449,7 +453,7 @@ class _ClassicDetails(YarnDetails):
         "_lookup",
         "_owner",
         "_owner_lines",
-        "_positions",
+        "_position",
         "_root_deps",
         "_root_set",
     )
@@ -458,17 +462,18 @@ class _ClassicDetails(YarnDetails):
         self,
         entries: _Entries,
         deps_of: Callable[[int], list[tuple[str, str]]],
-        dep_lines: _DepLines | None = None,
+        dep_lines: _DepLines | None,
+        position_of: Callable[[str], int | None],
     ) -> None:
         super().__init__(entries.ids, _HeaderLines(entries), self._build_edges)
         self._entries = entries
         self._deps_of = deps_of
         self._dep_lines = dep_lines
+        self._position = position_of  # an entry's position by its id
         self._root_deps: list[tuple[str, str]] | None = None  # None: not known
         self._lookup: Callable[[str, str], str | None] | None = None
         self._owner: dict[str, int] | None = None
         self._owner_lines: _DepLines | None = None
-        self._positions: dict[str, int] | None = None
         self._links: _Links | None = None
         self._root_set: set[int] | None = None
 
@@ -529,12 +534,6 @@ class _ClassicDetails(YarnDetails):
         index = self._position(node_id) if node_id else None
         return None if index is None else self._entries.lines[index]
 
-    def _position(self, node_id: str) -> int | None:
-        if self._positions is None:
-            ids = self._entries.ids
-            self._positions = dict(zip(ids, range(len(ids)), strict=True))
-        return self._positions.get(node_id)
-
     def _get_links(self) -> _Links | None:
         if self._links is None and self._dep_lines is not None:
             dep_lines = self._dep_lines
@@ -577,6 +576,10 @@ class _ClassicDetails(YarnDetails):
 
     def _build_edges(self) -> dict[str, list[str]]:
         return _classic_edges(self._entries, self._deps_of, self._resolver(), self._root_deps)
+
+
+def _nowhere(node_id: str) -> int | None:
+    return None
 
 
 # How many of an entry's ancestors ``_Links.is_guessed_root`` asks about before it computes
@@ -1056,31 +1059,36 @@ def _canonical_columns(
     entries.block_entry = range(len(ids))
     entries.any_four_space_line = True
     first = pieces[0].count(newline) + 3  # the blank line and the header's own
+    count = type(newline).count
 
     def count_lines() -> list[int]:
-        counts = map(operator.methodcaller("count", newline), bodies[:-1])
-        return list(accumulate(map(operator.add, counts, repeat(2)), initial=first))
+        # header i: the first's line, two more an entry above (blank line, header), and the
+        # newlines of every body above
+        above = accumulate(map(count, bodies[:-1], repeat(newline)), initial=0)
+        return list(map(operator.add, above, range(first, first + 2 * len(bodies), 2)))
 
     entries.lines_counted_later(count_lines)
     texts: Sequence[str] = bodies if isinstance(text, str) else _Decoded(bodies)
     entries.texts = entries.blocks = texts
     entries.url_suspects = _url_suspects(pieces, names)
-    dependencies = [block or newline[:0] for block in pieces[_piece("deps") :: _GROUPS]]
-    optional = [block or newline[:0] for block in pieces[_piece("optional") :: _GROUPS]]
-    both = zip(dependencies, optional, strict=True)
-    entries.dependency_lines = _DependencyLines(_ascii(newline[:0].join(chain.from_iterable(both))))
-    count = type(newline).count
-    if any(optional):
-        entries.dependency_counts = lambda: list(
-            map(
-                operator.add,
-                map(count, dependencies, repeat(newline)),
-                map(count, optional, repeat(newline)),
-            )
-        )
+    dependencies = pieces[_piece("deps") :: _GROUPS]  # None: the entry has no such block
+    optional = pieces[_piece("optional") :: _GROUPS]
+    if optional.count(None) == len(optional):
+        lines = newline[:0].join(filter(None, dependencies))
+        entries.dependency_counts = lambda: _newlines(dependencies, newline)
     else:
-        entries.dependency_counts = lambda: list(map(count, dependencies, repeat(newline)))
+        both = chain.from_iterable(zip(dependencies, optional, strict=True))
+        lines = newline[:0].join(filter(None, both))
+        entries.dependency_counts = lambda: list(
+            map(operator.add, _newlines(dependencies, newline), _newlines(optional, newline))
+        )
+    entries.dependency_lines = _DependencyLines(_ascii(lines))
     return entries, texts.__getitem__
+
+
+def _newlines(blocks: list[Any], newline: Any) -> list[int]:
+    """How many newlines each block holds (None: no block, none)."""
+    return [0 if block is None else block.count(newline) for block in blocks]
 
 
 def _ascii(piece: str | bytes) -> str:
@@ -1092,7 +1100,8 @@ def _url_suspects(pieces: list[Any], names: list[str]) -> list[int]:
     whose name its look-ahead read otherwise than the names column (or could not read)."""
     odd = map(operator.is_not, pieces[_piece("odd") :: _GROUPS], repeat(None))
     read = pieces[_piece("name") :: _GROUPS]
-    if None not in read and "\n".join(map(_ascii, read)) == "\n".join(names):
+    newline: Any = b"\n" if isinstance(pieces[0], bytes) else "\n"
+    if None not in read and _ascii(newline.join(read)) == "\n".join(names):
         return list(compress(range(len(names)), odd))
     other = map(operator.ne, [None if n is None else _ascii(n) for n in read], names)
     return list(compress(range(len(names)), map(operator.or_, odd, other)))
