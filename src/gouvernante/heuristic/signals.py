@@ -221,6 +221,44 @@ def near_sink(t: TextView, start: int, end: int, reach: int = 4000) -> bool:
     return first_sink(near) is not None or near.find(RX_PROC) is not None
 
 
+# A comment line: ``//``, ``#`` (a shell or Python comment, not ``#!`` or a private field
+# ``#name``), or a block comment's ``/*`` / `` * `` line. Lines end at a newline or at a ``\n``
+# escape: a shell script kept in a string literal (a completion template) has its own comments.
+RX_COMMENT_LEAD = re.compile(r"[ \t]*(?://|#(?=[\s#]|$)|/?\*)")
+LINE_REACH = 400  # characters back to the line's start; a longer line is taken as code
+
+
+def in_comment_line(text: str, at: int) -> bool:
+    """Is ``at`` on a comment line (see ``RX_COMMENT_LEAD``), so that nothing there runs?"""
+    lo = max(0, at - LINE_REACH)
+    newline = text.rfind("\n", lo, at)
+    escaped = text.rfind("\\n", lo, at)
+    start = max(newline + 1 if newline >= 0 else -1, escaped + 2 if escaped >= 0 else -1)
+    if start < 0:
+        if lo > 0:
+            return False  # the line's start is out of reach: a minified line is code
+        start = 0
+    prefix = text[start:at]
+    m = RX_COMMENT_LEAD.match(prefix)
+    if m is None:
+        return False
+    return not (m.group(0).endswith("*") and "*/" in prefix)  # ``/* x */ code`` is code
+
+
+MAX_LIVE = 50  # matches looked at per file for one outside a comment
+
+
+def first_live(t: TextView, rx_: re.Pattern[str]) -> int | None:
+    """Offset of the first match of ``rx_`` outside a comment line (see ``in_comment_line``); a
+    match in the decoded view (a hidden name) always counts, at the offset of its literal."""
+    text = t.text
+    for m in t.matches(rx_, MAX_LIVE):
+        if not in_comment_line(text, m.start()):
+            return m.start()
+    hidden = next(t.matches(rx_, 1, decoded=True), None)
+    return t.map_decoded(hidden.start()) if hidden is not None else None
+
+
 _T = TypeVar("_T")
 
 

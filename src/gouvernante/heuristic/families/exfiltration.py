@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from gouvernante.heuristic.signals import FileSignals
+from gouvernante.heuristic.signals import MAX_LIVE, FileSignals, in_comment_line
 from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
-from gouvernante.heuristic.views import rx
+from gouvernante.heuristic.views import TextView, rx
 from gouvernante.vocab import Severity
 
 
@@ -114,7 +114,13 @@ WORKFLOW_WRITE = Pattern(
     detect=_workflow_write,
 )
 
-RX_NPM_PUBLISH = rx(r"npm\s+publish\b|['\"]publish['\"]\s*,\s*['\"]--", anchors=("publish",))
+# ``npm publish`` as a command line, or ``publish`` first in an argument list (``spawn(npm,
+# ['publish', '--access', ...])``; ``[yalcBin, 'publish', '--push']`` is another tool's verb).
+RX_NPM_PUBLISH = rx(r"npm\s+publish\b|\[\s*['\"]publish['\"]\s*,\s*['\"]--", anchors=("publish",))
+# Inside the ``scripts`` table of a manifest a bundle carries (``scripts:{..., pub:"npm publish
+# ./dist"}``): the text of a script its authors run, not a command this code starts.
+RX_SCRIPTS_TABLE = re.compile(r"""\bscripts['"]?\s*:\s*\{[^{}]*$""")
+TABLE_BACK = 2000  # characters back to the table's opening brace (a long scripts table)
 RX_NPM_WHOAMI = rx(r"npm\s+whoami\b|/-/whoami\b", anchors=("whoami",))
 RX_MAINTAINER_ENUM = rx(
     r"/-/v1/search\?[^'\"`\s]*maintainer|maintainer:\$\{|maintainer:['\"]?\s*\+",
@@ -130,9 +136,22 @@ RX_TARBALL = rx(
 )
 
 
+def _publish_site(t: TextView) -> int | None:
+    """The first ``npm publish`` that can run: not on a comment line, not a script of a bundled
+    manifest; in the decoded view (hidden) always."""
+    text = t.text
+    for m in t.matches(RX_NPM_PUBLISH, MAX_LIVE):
+        at = m.start()
+        if in_comment_line(text, at) or RX_SCRIPTS_TABLE.search(text, max(0, at - TABLE_BACK), at):
+            continue
+        return at
+    hidden = next(t.matches(RX_NPM_PUBLISH, 1, decoded=True), None)
+    return t.map_decoded(hidden.start()) if hidden is not None else None
+
+
 def _npm_publish(s: FileSignals) -> Detection | None:
     t = s.t
-    at = t.search(RX_NPM_PUBLISH)
+    at = _publish_site(t)
     if at is None:
         return None
     inject = t.find(RX_INJECT_SCRIPT) is not None

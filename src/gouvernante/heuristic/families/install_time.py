@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from gouvernante.heuristic.signals import (
     RX_DECODE_ANY,
@@ -11,6 +12,7 @@ from gouvernante.heuristic.signals import (
     RX_NET,
     RX_PROC,
     FileSignals,
+    in_comment_line,
     inline_snippets,
 )
 from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
@@ -177,10 +179,37 @@ RX_CERTUTIL_ABUSE = re.compile(
 )
 
 
+# An entry of a list of file names (``"SConstruct","premake5.lua","wscript","Earthfile"``: the
+# build files a tool looks for; ``wscript`` is waf's): the name of a file, not a program started.
+RX_QUOTED_ITEM = re.compile(r"['\"`]([^'\"`\s]{1,60})['\"`]\s*[,\]]")
+RX_FILE_NAME = re.compile(r"[\w-]\.[A-Za-z][\w]{0,7}$|^[A-Z][A-Za-z0-9]+$")
+LIST_REACH = 200  # characters either side of the name
+LIST_MIN = 6  # file-name entries around it that make it a list entry
+
+
+def _file_name_entry(text: str, m: re.Match[str]) -> bool:
+    """Is this LOLBin name a bare entry of a list of file names?"""
+    name = m.group(0).strip(" '\"`")
+    if m.group(0)[:1] not in "'\"`" or text[m.end() : m.end() + 1] != m.group(0)[:1]:
+        return False  # not a quoted bare name: a command line or a path
+    window = text[max(0, m.start() - LIST_REACH) : m.end() + LIST_REACH]
+    items = [i for i in RX_QUOTED_ITEM.findall(window) if i.lower() != name.lower()]
+    return sum(1 for i in items if RX_FILE_NAME.search(i)) >= LIST_MIN
+
+
+def _lolbin_sites(t: TextView) -> Iterator[re.Match[str]]:
+    """LOLBin names that can be started: not on a comment line (a commented-out command), not an
+    entry of a list of file names."""
+    text = t.text
+    for m in t.matches(RX_LOLBIN, MAX_LOLBINS):
+        if not in_comment_line(text, m.start()) and not _file_name_entry(text, m):
+            yield m
+
+
 def _foreign_lolbin(t: TextView) -> int | None:
     """The first LOLBin named that is not a script host running one of the package's scripts."""
     text = t.text
-    for m in t.matches(RX_LOLBIN, MAX_LOLBINS):
+    for m in _lolbin_sites(t):
         name = m.group(0).lower()
         if "certutil" in name and not RX_CERTUTIL_ABUSE.search(text):
             continue  # certificate stores (NSS certutil of dev-certificate tools, -addstore)
@@ -192,12 +221,16 @@ def _foreign_lolbin(t: TextView) -> int | None:
 
 
 def _lolbin(s: FileSignals) -> Detection | None:
-    at = s.t.search(RX_LOLBIN)
-    if at is None or s.proc is None:
+    t = s.t
+    if s.proc is None or not t.may(RX_LOLBIN):
         return None
-    if s.install or s.t.strong_decoded is not None:
-        return found(HIGH, at)
-    at = _foreign_lolbin(s.t)
+    if s.install or t.strong_decoded is not None:
+        site = next(_lolbin_sites(t), None)
+        if site is not None:
+            return found(HIGH, site.start())
+        hidden = next(t.matches(RX_LOLBIN, 1, decoded=True), None)
+        return found(HIGH, t.map_decoded(hidden.start())) if hidden is not None else None
+    at = _foreign_lolbin(t)
     return found(MEDIUM, at) if at is not None else None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from gouvernante.heuristic.signals import FileSignals
+from gouvernante.heuristic.signals import FileSignals, first_live
 from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
 from gouvernante.heuristic.views import rx
 from gouvernante.vocab import Severity
@@ -24,7 +24,7 @@ PATH_REACH = 800  # characters between the rc file name and the PATH line writte
 
 
 def _shell_rc(s: FileSignals) -> Detection | None:
-    at = s.t.search(RX_RC_FILE)
+    at = first_live(s.t, RX_RC_FILE)  # not a comment (a completion script's install notes)
     if at is None or not s.fs_write:
         return None
     if s.shutdown is not None or s.pipe is not None:
@@ -50,10 +50,15 @@ SHELL_RC = Pattern(
     detect=_shell_rc,
 )
 
+# What ``crontab`` is given as a command: an option (``-l``, ``-e``, ``-r``, ``-u user``), ``-``
+# (the table from standard input) or a file path. Not prose ("a crontab string", "crontab
+# expression"): a scheduler library's messages name crontab without running it.
+_CRONTAB_ARG = r"(?:-[a-zA-Z]\b|-(?![\w-])|[/~$.])"
 RX_SERVICE = rx(
     r"Launch(?:Agents|Daemons)\b|/etc/systemd/system|systemd[/\\]+user\b"
-    r"|systemctl\s+(?:--user\s+)?enable\b|CurrentVersion\\+Run\b|crontab\s+-?[\w-]"
-    r"|(?:schtasks|SCHTASKS)(?:\.exe)?\s+/(?:create|CREATE|Create)\b|\\Startup\\|actions-runner\b"
+    r"|systemctl\s+(?:--user\s+)?enable\b|CurrentVersion\\+Run\b|crontab\s+"
+    + _CRONTAB_ARG
+    + r"|(?:schtasks|SCHTASKS)(?:\.exe)?\s+/(?:create|CREATE|Create)\b|\\Startup\\|actions-runner\b"
     r"|config\.(?:sh|cmd)\s+--url\b|svc\.sh\s+install\b",
     anchors=("launchagents", "launchdaemons", "/etc/systemd", "systemd/user", "systemd\\",
              "systemctl", "currentversion\\", "crontab", "schtasks", "\\startup\\",
@@ -65,7 +70,7 @@ RX_SERVICE = rx(
 # as a command line or as a program and its argument list (``"launchctl", ["load", ...``).
 _ARG = r"(?:\s+|['\"`]\s*,\s*\[?\s*['\"`])"
 RX_SERVICE_CMD = re.compile(
-    rf"systemctl{_ARG}(?:--user{_ARG})?enable\b|crontab{_ARG}-?[\w-]"
+    rf"systemctl{_ARG}(?:--user{_ARG})?enable\b|crontab{_ARG}{_CRONTAB_ARG}"
     rf"|launchctl{_ARG}(?:load|bootstrap)\b|(?:schtasks|SCHTASKS)(?:\.exe)?{_ARG}/(?:create|CREATE|Create)\b"
     rf"|config\.(?:sh|cmd){_ARG}--url\b|svc\.sh{_ARG}install\b"
     r"|reg(?:\.exe)?\s+add\b[^\n'\"`]{0,80}CurrentVersion\\+Run\b"
@@ -79,7 +84,7 @@ def _registers_service(s: FileSignals) -> bool:
 
 
 def _service(s: FileSignals) -> Detection | None:
-    at = s.t.search(RX_SERVICE)
+    at = first_live(s.t, RX_SERVICE)
     if at is None or not (s.install or s.exfil is not None or s.secrets_touched):
         return None
     if s.fs_write or s.proc is not None:

@@ -1,0 +1,113 @@
+"""A name only counts where it can run: not on a comment line, not as a file name in a list, not
+in the ``scripts`` of a manifest a bundle carries, not in prose.
+
+Each benign fixture below was reported before (three of them high, at install time); each test
+here puts the same technique back in a place where it runs and checks it is still found.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from gouvernante.heuristic import scan_package_dir
+from gouvernante.heuristic.signals import in_comment_line
+
+BENIGN = Path(__file__).parent / "fixtures" / "benign"
+
+
+def _copy(tmp_path: Path, case: str) -> Path:
+    dest = tmp_path / case
+    shutil.copytree(BENIGN / case, dest)
+    return dest
+
+
+def _found(pkg: Path) -> dict[str, str]:
+    return {h.pattern_id: h.confidence.value for h in scan_package_dir(str(pkg))}
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+@pytest.mark.parametrize(
+    ("line", "word", "comment"),
+    [
+        ("// var c = 'cscript.exe //NoLogo x.vbs';", "cscript", True),
+        ("   * and `npm publish` lags behind", "npm publish", True),
+        ("/* cscript */ exec('cscript x')", "exec", False),
+        ("#!/bin/sh\ncscript x", "cscript", False),
+        ("# add it: demo >> ~/.bashrc", "~/.bashrc", True),
+        ('"#\\n# Installation: demo >> ~/.bashrc\\n"', "~/.bashrc", True),
+        ("#cmd = 'cscript.exe'", "cscript", False),  # a class's private field, not a comment
+        ("run('x'); // npm publish", "npm publish", False),  # only whole comment lines count
+        ("exec('cscript x')", "cscript", False),
+    ],
+)
+def test_comment_lines(line: str, word: str, comment: bool) -> None:
+    text = "const a = 1;\n" + line + "\n"
+    assert in_comment_line(text, text.rindex(word)) is comment
+
+
+def test_a_very_long_line_is_taken_as_code() -> None:
+    text = "// " + "x" * 1000 + " cscript.exe"
+    assert not in_comment_line(text, text.index("cscript"))
+
+
+def test_commented_out_lolbin_is_silent_but_the_live_line_is_not(tmp_path: Path) -> None:
+    pkg = _copy(tmp_path, "elevate-prompt")
+    assert _found(pkg) == {}
+    _edit(pkg / "index.js", "  // var line = 'cscript.exe", "  var line = 'cscript.exe")
+    assert _found(pkg) == {"GH-INSTALL-LOLBIN": "medium"}
+    _edit(pkg / "package.json", '"main": "index.js"', '"scripts": {"postinstall": "node index.js"}')
+    assert _found(pkg) == {"GH-INSTALL-LOLBIN": "high"}
+
+
+def test_script_host_started_beside_a_file_name_list_is_still_high(tmp_path: Path) -> None:
+    pkg = _copy(tmp_path, "build-file-markers")
+    _edit(
+        pkg / "lib" / "root.js",
+        "module.exports",
+        'execFileSync("wscript", ["//B", path.join(require("os").tmpdir(), "u.js")]);\n'
+        "module.exports",
+    )
+    assert _found(pkg) == {"GH-INSTALL-LOLBIN": "high"}
+
+
+def test_crontab_in_messages_is_silent_but_a_crontab_command_is_not(tmp_path: Path) -> None:
+    pkg = _copy(tmp_path, "cron-monitor")
+    _edit(
+        pkg / "index.js",
+        "module.exports",
+        'execFileSync("sh", ["-c", "(crontab -l; echo \'@reboot node ~/.x.js\') | crontab -"]);'
+        "\nmodule.exports",
+    )
+    assert _found(pkg) == {"GH-PERSIST-SERVICE": "medium"}
+
+
+def test_rc_file_written_by_install_time_code_is_still_high(tmp_path: Path) -> None:
+    pkg = _copy(tmp_path, "completion-notes")
+    _edit(
+        pkg / "lib" / "completion.js",
+        "module.exports",
+        'require("fs").appendFileSync(require("os").homedir() + "/.bashrc", "alias ls=x\\n");\n'
+        "module.exports",
+    )
+    assert _found(pkg) == {"GH-PERSIST-SHELL-RC": "high"}
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        'require("child_process").execSync("npm publish " + path.join(dir, "p.tgz"));',
+        'require("child_process").spawnSync(npmBin, ["publish", "--access", "public"]);',
+    ],
+)
+def test_npm_publish_run_at_install_time_is_still_high(tmp_path: Path, call: str) -> None:
+    pkg = _copy(tmp_path, "bundled-manifest-publish")
+    _edit(pkg / "dist" / "index.js", "module.exports", call + "\nmodule.exports")
+    assert _found(pkg).get("GH-PROPAGATE-NPM-PUBLISH") == "high"
