@@ -111,3 +111,37 @@ def test_npm_publish_run_at_install_time_is_still_high(tmp_path: Path, call: str
     pkg = _copy(tmp_path, "bundled-manifest-publish")
     _edit(pkg / "dist" / "index.js", "module.exports", call + "\nmodule.exports")
     assert _found(pkg).get("GH-PROPAGATE-NPM-PUBLISH") == "high"
+
+
+def test_private_folders_an_indexer_skips_are_not_read(tmp_path: Path) -> None:
+    """A list of folders never walked names .ssh/.aws/.azure beside test fixtures and mocks: left
+    out, not read. Read elsewhere in the file, they count again (one decoy list hides nothing)."""
+    pkg = _copy(tmp_path, "indexer-skip-folders")
+    assert _found(pkg) == {}
+    _edit(
+        pkg / "dist" / "cli.js",
+        "main(process.cwd());",
+        "const home = require('os').homedir();\n"
+        "const keys = fs.readFileSync(path.join(home, '.ssh', 'id_rsa'), 'utf8');\n"
+        "const cloud = fs.readFileSync(path.join(home, '.azure/', 'msal_token_cache.json'));\n"
+        "main(process.cwd());",
+    )
+    assert _found(pkg) == {"GH-CRED-FILE-HARVEST": "medium"}
+    manifest = pkg / "package.json"
+    _edit(
+        manifest,
+        '"bin": { "idx": "dist/cli.js" }',
+        '"scripts": {"postinstall": "node dist/cli.js"}',
+    )
+    assert _found(pkg) == {"GH-CRED-FILE-HARVEST": "high"}
+
+
+def test_a_skip_list_in_install_time_code_stays_a_review_item(tmp_path: Path) -> None:
+    pkg = _copy(tmp_path, "indexer-skip-folders")
+    manifest = pkg / "package.json"
+    _edit(
+        manifest,
+        '"bin": { "idx": "dist/cli.js" }',
+        '"scripts": {"postinstall": "node dist/cli.js"}',
+    )
+    assert _found(pkg) == {"GH-CRED-FILE-HARVEST": "medium"}

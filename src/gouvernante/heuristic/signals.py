@@ -105,7 +105,13 @@ RX_PREFIX_FILTER = re.compile(
 )
 MAX_DUMPS = 50
 # Entries of an ignore list: credential paths listed beside them are being left out, not read.
-RX_SKIP_LIST = re.compile(r"['\"`/]node_modules['\"`/]|\.DS_Store\b|Thumbs\.db\b|['\"`]\.git['\"`]")
+# Beside the usual ones, folders no stealer wants (test fixtures and mocks, Python and Bower
+# caches, virtual environments): a code indexer's list of folders it never walks.
+RX_SKIP_LIST = re.compile(
+    r"['\"`/]node_modules['\"`/]|\.DS_Store\b|Thumbs\.db\b|['\"`]\.git['\"`]"
+    r"|['\"`](?:__pycache__|__mocks__|__fixtures__|bower_components|\.pytest_cache|\.mypy_cache"
+    r"|\.tox|\.venv)['\"`]"
+)
 SKIP_REACH = 200  # characters around a credential path
 
 # Host names with a bounded tail ([\w.-]{0,100}): an unbounded one is quadratic on a long run of

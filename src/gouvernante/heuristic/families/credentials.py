@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from gouvernante.heuristic.signals import FileSignals
+from gouvernante.heuristic.signals import RX_CRED_FILE, RX_SKIP_LIST, SKIP_REACH, FileSignals
 from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
 from gouvernante.heuristic.views import rx
 from gouvernante.vocab import Severity
@@ -44,13 +44,45 @@ ENV_HARVEST = Pattern(
 )
 
 
+MAX_CRED_MENTIONS = 200  # credential-path mentions looked at per file
+
+
+def _enough_kinds(kinds: set[str]) -> bool:
+    return len(kinds - {"dotenv"}) >= 2 or len(kinds) >= 3
+
+
+def _kinds_read(s: FileSignals) -> tuple[set[str], int | None]:
+    """Kinds of credential file named somewhere outside a skip list (any of the first mentions),
+    and the first such place; a kind named in the decoded view (hidden) is always read."""
+    text = s.text
+    kinds: set[str] = set()
+    first: int | None = None
+    for m in s.t.matches(RX_CRED_FILE, MAX_CRED_MENTIONS):
+        kind, at = m.lastgroup, m.start()
+        if kind is None or kind in kinds:
+            continue
+        if RX_SKIP_LIST.search(text, max(0, at - SKIP_REACH), at + SKIP_REACH):
+            continue  # left out by an uploader's, watcher's or indexer's ignore list
+        kinds.add(kind)
+        first = at if first is None else min(first, at)
+    for m in s.t.matches(RX_CRED_FILE, MAX_CRED_MENTIONS, decoded=True):
+        if m.lastgroup is not None and m.lastgroup not in kinds:
+            kinds.add(m.lastgroup)
+            at = s.t.map_decoded(m.start())
+            first = at if first is None else min(first, at)
+    return kinds, first
+
+
 def _file_harvest(s: FileSignals) -> Detection | None:
     cats, at = s.cred
-    if (len(cats - {"dotenv"}) >= 2 or len(cats) >= 3) and s.net is not None:
-        # named only in a skip list (an uploader's or watcher's ignores): worth a look at most
-        strong = _strong_context(s) and not s.cred_skip_list
-        return found(HIGH if strong else MEDIUM, at)
-    return None
+    if not _enough_kinds(cats) or s.net is None:
+        return None
+    read, read_at = _kinds_read(s)
+    if _enough_kinds(read):
+        return found(HIGH if _strong_context(s) else MEDIUM, read_at)
+    # the rest named only in skip lists: worth a look only where the file runs at install or
+    # names a collection host
+    return found(MEDIUM, at) if _strong_context(s) else None
 
 
 FILE_HARVEST = Pattern(
