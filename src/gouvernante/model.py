@@ -257,6 +257,7 @@ class DeclaredDependency(msgspec.Struct, frozen=True, gc=False):
     spec: str  # the npm range, alias prefix removed
     field: str  # dependencies | devDependencies | optionalDependencies | peerDependencies
     alias: str | None = None
+    catalog: str | None = None  # the pnpm ``catalog:`` reference ``spec`` was read from
 
 
 class GraphDetails(Protocol):

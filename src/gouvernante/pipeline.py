@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 import msgspec
 
 from gouvernante import trace
-from gouvernante.errors import GouvernanteError
+from gouvernante.errors import GouvernanteError, LockfileError
 from gouvernante.fs import globs
 from gouvernante.fs.read import MAX_LOCKFILE_BYTES, link_refusal, read_regular_file
 from gouvernante.lockfiles import parse_bytes, parser_for_name
@@ -74,6 +74,7 @@ class FileTask(msgspec.Struct, frozen=True, gc=False):
     directory: str  # absolute directory of the file (project association)
     keep_graph: bool = False  # return the resolved packages and edges (SBOM output)
     kind: str = ""  # the well-known name whose parser reads it ("": the file's own name)
+    root: str = ""  # the -dir scan root ("": -lockfile, whose files are each their own)
 
     @property
     def parser_name(self) -> str:
@@ -107,6 +108,9 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
         return FileOutcome(task, error=ScanIssue(task.display, where))
     if not graph.roots_known or graph.overridden:
         graph = _with_manifest_beside(graph, task)
+    catalog_errors: list[str] = []
+    if graph.format is LockfileFormat.PACKAGE_JSON and graph.declared:
+        graph = _with_catalogs(graph, task, catalog_errors)
     findings = match_graph(graph, index, task.display)
     declared = tuple(match_declared(graph.declared, index, task.display))
     rule_names = index.names
@@ -119,6 +123,7 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
     local.update(imp.label for imp in graph.importers if imp.folder and imp.label in rule_names)
     notes = tuple(ScanIssue(task.display, n) for n in graph.notes)
     errors = [ScanIssue(task.display, e) for e in entry_errors(graph, index)]
+    errors.extend(ScanIssue(task.display, e) for e in catalog_errors)
     bad_name = _control_in_names(table.names)
     if bad_name is not None:
         return FileOutcome(task, error=ScanIssue(task.display, bad_name))
@@ -167,10 +172,53 @@ def _with_manifest_beside(graph: LockfileGraph, task: FileTask) -> LockfileGraph
     return with_manifest(graph, manifest, set(_workspace_names(folder, manifest.workspaces)))
 
 
+def _with_catalogs(graph: LockfileGraph, task: FileTask, errors: list[str]) -> LockfileGraph:
+    """A manifest's pnpm ``catalog:`` references replaced by the ranges of the nearest
+    pnpm-workspace.yaml at or above its folder (as pnpm finds its workspace; up to the -dir
+    root, every folder above with -lockfile). One that cannot be read leaves them as written
+    (notes: not decidable); with -lockfile, where that file is no scanned file reporting its own
+    error, its error is an entry error of the manifest."""
+    from gouvernante.lockfiles import pnpm_workspace  # noqa: PLC0415 - only for catalog: refs
+
+    if not pnpm_workspace.uses_catalogs(graph) or os.path.basename(task.path) == (
+        pnpm_workspace.WORKSPACE_FILE
+    ):
+        return graph
+    folder = task.directory
+    while True:
+        path = os.path.join(folder, pnpm_workspace.WORKSPACE_FILE)
+        if os.path.lexists(path):
+            break
+        parent = os.path.dirname(folder)
+        if folder in (task.root, parent):
+            return graph
+        folder = parent
+    shown = posixpath.normpath(
+        posixpath.join(
+            posixpath.dirname(task.display),
+            os.path.relpath(path, task.directory).replace(os.sep, "/"),
+        )
+    )
+    try:
+        if os.path.islink(path):
+            refusal = link_refusal(path, task.root or folder)
+            if refusal is not None:
+                raise LockfileError(shown, refusal)
+        data = read_regular_file(path, pnpm_workspace.MAX_WORKSPACE_BYTES, shown)
+        workspace = pnpm_workspace.read(data, shown)
+    except GouvernanteError as exc:
+        if not task.root:
+            where = f"{exc.json_path}: {exc.detail}" if exc.json_path else exc.detail
+            errors.append(f"{shown}: {where}; its catalog: references are not checked")
+        return graph
+    return pnpm_workspace.with_catalogs(graph, workspace)
+
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 _NAMES_AT_ONCE = 16_384
+_WORKSPACE_FILE = "pnpm-workspace.yaml"
 
 
 def _control_in_names(names: Sequence[str]) -> str | None:
@@ -327,7 +375,7 @@ def discover(request: ScanRequest, errors: list[ScanIssue]) -> tuple[list[FileTa
                     if refusal is not None:  # an error naming the link, never a silent skip
                         errors.append(ScanIssue(_display(full, root), refusal))
                         continue
-                tasks.append(FileTask(full, _display(full, root), wd.path, kind=kind))
+                tasks.append(FileTask(full, _display(full, root), wd.path, kind=kind, root=root))
     return tasks, root
 
 
@@ -355,7 +403,8 @@ def _resolve_declared(
     manifests: dict[str, FileOutcome] = {}
     for out in outcomes:
         if out.format is LockfileFormat.PACKAGE_JSON:
-            manifests.setdefault(out.task.directory, out)
+            if out.task.parser_name != _WORKSPACE_FILE:  # (its globs are pnpm's own)
+                manifests.setdefault(out.task.directory, out)
         elif out.format is not None:
             locks.setdefault(out.task.directory, []).append(out)
     own_workspaces = _WorkspaceNames(manifests)
@@ -391,16 +440,25 @@ def _resolve_declared(
             elif projects and hit.field in OVERRIDE_FIELDS:
                 message = f"{what}, but {by} does not install it: the override forces nothing"
             elif hit.undecided:
-                message = (
-                    f"{hit.name} is declared as {hit.finding.declared_range!r} (a dist-tag, git,"
-                    f" tarball or file: dependency) and {hit.finding.rule_id} names it: it cannot"
-                    " be decided offline; lock it and scan the lockfile"
-                )
+                message = _undecided_note(hit)
             else:
                 findings.append(hit.finding)
                 continue
             notes.append(ScanIssue(out.task.display, message))
     return findings, notes
+
+
+def _undecided_note(hit: DeclaredHit) -> str:
+    spec = hit.finding.declared_range or ""
+    what = (
+        "a pnpm catalog entry no pnpm-workspace.yaml of this project defines"
+        if spec.startswith("catalog:")
+        else "a dist-tag, git, tarball or file: dependency"
+    )
+    return (
+        f"{hit.name} is declared as {spec!r} ({what}) and {hit.finding.rule_id} names it: it"
+        " cannot be decided offline; lock it and scan the lockfile"
+    )
 
 
 def _projects_of(

@@ -47,6 +47,8 @@ PARSERS: tuple[ParserSpec, ...] = (
     ParserSpec("pnpm", "pnpm", ("pnpm-lock.yaml",)),
     ParserSpec("yarn", "yarn", ("yarn.lock",)),
     ParserSpec("package.json", "package_json", ("package.json",)),
+    # by name only (never sniffed): a manifest whose declared dependencies are its overrides
+    ParserSpec("pnpm-workspace.yaml", "pnpm_workspace", ("pnpm-workspace.yaml",)),
 )
 
 _BY_NAME = {filename: spec for spec in PARSERS for filename in spec.filenames}

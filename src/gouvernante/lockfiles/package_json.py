@@ -26,7 +26,10 @@ from gouvernante.model import DeclaredDependency, Importer, LockfileFormat, Lock
 
 DEPENDENCY_FIELDS = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
 # The fields of the declared dependencies an override stands for (``DeclaredDependency.field``).
-OVERRIDE_FIELDS = ("overrides", "resolutions", "pnpm.overrides")
+_MANIFEST_OVERRIDES = ("overrides", "resolutions", "pnpm.overrides")
+# pnpm 10's ``overrides`` in pnpm-workspace.yaml (lockfiles.pnpm_workspace)
+WORKSPACE_OVERRIDES = "pnpm-workspace.yaml overrides"
+OVERRIDE_FIELDS = (*_MANIFEST_OVERRIDES, WORKSPACE_OVERRIDES)
 
 
 class _Manifest(msgspec.Struct):
@@ -71,7 +74,7 @@ def parse(data: bytes, path: str) -> LockfileGraph:
             declared.append(declared_dependency(key, spec, field))
     pnpm = manifest.pnpm.get("overrides") if isinstance(manifest.pnpm, dict) else None
     for field, value in zip(
-        OVERRIDE_FIELDS, (manifest.overrides, manifest.resolutions, pnpm), strict=True
+        _MANIFEST_OVERRIDES, (manifest.overrides, manifest.resolutions, pnpm), strict=True
     ):
         declared.extend(
             declared_dependency(name, spec, field) for name, spec in overridden_versions(value)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from gouvernante.errors import SemverError
-from gouvernante.lockfiles.package_json import OVERRIDE_FIELDS
+from gouvernante.lockfiles.package_json import OVERRIDE_FIELDS, WORKSPACE_OVERRIDES
 from gouvernante.match.paths import GraphView, dependency_paths
 from gouvernante.model import (
     DeclaredDependency,
@@ -337,28 +337,38 @@ def _not_a_range(
             finding = msgspec.structs.replace(
                 _declared_finding(entry.rule, dep, display_path, None),
                 match=MatchKind.DECLARED_RANGE,
-                description=f"package.json declares {dep.name} as {spec!r}: not decidable offline",
+                description=f"{_declared_in(dep)[0]} declares {dep.name} as {spec!r}:"
+                " not decidable offline",
             )
             hits.append(DeclaredHit(finding, dep.name, dep.field, undecided=True))
     return hits
+
+
+def _declared_in(dep: DeclaredDependency) -> tuple[str, str]:
+    """(the file, its field) that declares ``dep``, as a finding words them."""
+    if dep.field == WORKSPACE_OVERRIDES:
+        return "pnpm-workspace.yaml", "overrides"
+    return "package.json", dep.field
 
 
 def _declared_finding(
     rule: Rule, dep: DeclaredDependency, display_path: str, expression: str | None
 ) -> Finding:
     alias = f" (as alias {dep.alias})" if dep.alias else ""
+    catalog = f" (from {dep.catalog!r} in pnpm-workspace.yaml)" if dep.catalog else ""
+    manifest, field = _declared_in(dep)
     if expression is None:
         why = f"declares the dropper package {dep.name}{alias} named by {rule.id}"
     else:
         why = (
-            f"declares {dep.name}{alias} with range {dep.spec!r} in {dep.field}, which can"
+            f"declares {dep.name}{alias} with range {dep.spec!r}{catalog} in {field}, which can"
             f" resolve to a release affected by {rule.id} ({expression})"
         )
     return rule_finding(
         rule,
         FindingType.PACKAGE,
         MatchKind.DROPPER if expression is None else MatchKind.DECLARED_RANGE,
-        f"package.json {why}; no lockfile of this project resolves it",
+        f"{manifest} {why}; no lockfile of this project resolves it",
         package=dep.name,
         declared_range=dep.spec,
         matched_expression=expression,

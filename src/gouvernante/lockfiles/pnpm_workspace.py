@@ -1,0 +1,157 @@
+"""``pnpm-workspace.yaml``: pnpm's catalogs and, since pnpm 10, its overrides.
+
+- ``catalog:`` (the default catalog) and ``catalogs: {name: {...}}`` map a package to the range
+  a manifest's ``"axios": "catalog:"`` (or ``catalog:name``) stands for: ``with_catalogs`` puts
+  that range in place of the reference, so a declared-range check judges what pnpm would
+  install. A reference the file does not answer (no such catalog, no entry for the package, no
+  workspace file) stays as written: the matcher makes it a note that it cannot be decided.
+- ``overrides:`` forces versions like ``pnpm.overrides`` in package.json (pnpm 10 moved them
+  here): ``parse`` reads the file as a manifest whose declared dependencies are those versions
+  (field ``WORKSPACE_OVERRIDES``), with ``package_json.overridden_versions``.
+
+The file is read with the pnpm lockfile's YAML reader (``_pnpm_yaml``: its fast subset, else
+PyYAML refusing anchors, aliases and repeated keys) within ``MAX_WORKSPACE_BYTES``; anything else
+than the expected shape is an error naming the file and the YAML path. Decision record:
+docs/decisions/0036-pnpm-workspace-sbom-case-submodules.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from msgspec.structs import replace
+
+from gouvernante.errors import LockfileError
+from gouvernante.lockfiles import _pnpm_yaml
+from gouvernante.lockfiles.package_json import (
+    WORKSPACE_OVERRIDES,
+    declared_dependency,
+    overridden_versions,
+)
+from gouvernante.model import DeclaredDependency, Importer, LockfileFormat, LockfileGraph
+from gouvernante.safetext import key_segment
+
+WORKSPACE_FILE = "pnpm-workspace.yaml"
+# Real files are a few kilobytes; a bigger one is refused before PyYAML builds it.
+MAX_WORKSPACE_BYTES = 4 * 1024 * 1024
+CATALOG_PREFIX = "catalog:"
+DEFAULT_CATALOG = "default"
+
+
+class Workspace(msgspec.Struct, frozen=True):
+    """What a pnpm-workspace.yaml says about dependencies."""
+
+    catalogs: dict[str, dict[str, str]]  # catalog name ("default" for ``catalog:``) -> entries
+    overrides: tuple[tuple[str, str], ...]  # (package, spec) each override forces
+    packages: tuple[str, ...]  # the workspace globs
+
+
+def sniff(head: bytes) -> bool:
+    """Never by content: only a file of this name is a workspace file."""
+    return False
+
+
+def read(data: bytes, path: str) -> Workspace:
+    """The catalogs, overrides and package globs of a pnpm-workspace.yaml; ``LockfileError``
+    naming ``path`` and the YAML path when it is not valid YAML of that shape."""
+    if len(data) > MAX_WORKSPACE_BYTES:
+        raise LockfileError(path, f"larger than {MAX_WORKSPACE_BYTES} bytes; not read")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LockfileError(path, f"not valid UTF-8 (byte {exc.start})") from None
+    doc = _load(text, path)
+    if doc is None:
+        return Workspace({}, (), ())  # an empty file (pnpm reads it as no settings)
+    if doc.__class__ is not dict:
+        raise LockfileError(path, "not a pnpm-workspace.yaml (the top level is not a mapping)")
+    catalogs: dict[str, dict[str, str]] = {}
+    default = doc.get("catalog")
+    if default is not None:
+        catalogs[DEFAULT_CATALOG] = _entries(default, path, "catalog")
+    for name, entries in _mapping(doc.get("catalogs"), path, "catalogs").items():
+        where = f"catalogs{key_segment(name)}"
+        if name.__class__ is not str:
+            raise LockfileError(path, "a catalog name that is not a string", json_path=where)
+        if name == DEFAULT_CATALOG and DEFAULT_CATALOG in catalogs:
+            # pnpm refuses the default catalog defined twice
+            raise LockfileError(
+                path, "the default catalog is defined by both catalog and catalogs", json_path=where
+            )
+        catalogs[name] = _entries(entries, path, where)
+    overrides = _mapping(doc.get("overrides"), path, "overrides")
+    _entries(overrides, path, "overrides")
+    packages = doc.get("packages")
+    globs = tuple(p for p in packages if p.__class__ is str) if packages.__class__ is list else ()
+    return Workspace(catalogs, tuple(overridden_versions(overrides)), globs)
+
+
+def parse(data: bytes, path: str) -> LockfileGraph:
+    """The file as a manifest: no packages, and the versions its ``overrides`` force."""
+    workspace = read(data, path)
+    declared = [
+        declared_dependency(name, spec, WORKSPACE_OVERRIDES) for name, spec in workspace.overrides
+    ]
+    declared = [resolve_catalog(dep, workspace) or dep for dep in declared]
+    return LockfileGraph(
+        LockfileFormat.PACKAGE_JSON,
+        (),
+        (Importer("", "(root)", ""),),
+        tuple(declared),
+        workspaces=workspace.packages,
+    )
+
+
+def uses_catalogs(graph: LockfileGraph) -> bool:
+    return any(dep.spec.startswith(CATALOG_PREFIX) for dep in graph.declared)
+
+
+def resolve_catalog(dep: DeclaredDependency, workspace: Workspace) -> DeclaredDependency | None:
+    """The dependency with the range its ``catalog:`` reference stands for, or None (not a
+    catalog reference, or one the workspace does not answer). The entry is looked up by the
+    manifest's key, as pnpm does; its value may itself be an ``npm:`` alias."""
+    if not dep.spec.startswith(CATALOG_PREFIX):
+        return None
+    name = dep.spec[len(CATALOG_PREFIX) :].strip() or DEFAULT_CATALOG
+    key = dep.alias or dep.name
+    spec = workspace.catalogs.get(name, {}).get(key)
+    if spec is None or spec.startswith(CATALOG_PREFIX):
+        return None
+    resolved = declared_dependency(key, spec, dep.field)
+    return replace(resolved, catalog=dep.spec)
+
+
+def with_catalogs(graph: LockfileGraph, workspace: Workspace) -> LockfileGraph:
+    """``graph`` (a package.json) with each ``catalog:`` reference the workspace answers
+    replaced by the range it stands for."""
+    declared = tuple(resolve_catalog(dep, workspace) or dep for dep in graph.declared)
+    return replace(graph, declared=declared)
+
+
+def _load(text: str, path: str) -> Any:
+    from gouvernante.lockfiles.pnpm import _load_yaml  # noqa: PLC0415 - one YAML error wording
+
+    try:
+        return _pnpm_yaml.load_fast(text) if text.strip() else None
+    except _pnpm_yaml.Unsupported:
+        return _load_yaml(text, path)
+
+
+def _mapping(value: Any, path: str, where: str) -> dict[Any, Any]:
+    if value is None:
+        return {}
+    if value.__class__ is not dict:
+        raise LockfileError(path, "expected a mapping", json_path=where)
+    result: dict[Any, Any] = value
+    return result
+
+
+def _entries(value: Any, path: str, where: str) -> dict[str, str]:
+    """A catalog's (or the overrides') package -> spec map: strings only."""
+    out: dict[str, str] = {}
+    for key, spec in _mapping(value, path, where).items():
+        if key.__class__ is not str or spec.__class__ is not str:
+            raise LockfileError(path, "expected a string", json_path=f"{where}{key_segment(key)}")
+        out[key] = spec
+    return out

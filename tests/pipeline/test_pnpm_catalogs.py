@@ -1,0 +1,185 @@
+"""pnpm catalogs and pnpm-workspace.yaml overrides, end to end with ``gouvernante.cli.main``.
+
+``"axios": "catalog:"`` was only a note ("cannot be decided offline") even when the workspace's
+catalog says ``^1.14.0``; pnpm 10's ``overrides`` in pnpm-workspace.yaml were not read at all. A
+declared-range check of a catalog reference now finds what it finds for the catalog's range, and
+an override there is a declared version like package.json ``pnpm.overrides``."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitsrc.gitrepo import Repo, mirror
+from gouvernante.cli import main
+
+RULES = {
+    "schema_version": "1.0.0",
+    "rules": [
+        {
+            "id": "AXIOS-1",
+            "title": "axios 1.14.1",
+            "kind": "compromised-release",
+            "ecosystem": "npm",
+            "severity": "critical",
+            "package_rules": [
+                {"package_name": "axios", "affected_versions": [">=1.14.1 <1.14.2"]},
+                {"package_name": "lodash", "affected_versions": ["=4.17.99"]},
+            ],
+        }
+    ],
+}
+WORKSPACE = """packages:
+  - packages/*
+catalog:
+  axios: ^1.14.0   # what the members say "catalog:" for
+catalogs:
+  legacy:
+    axios: ^0.27.0
+overrides:
+  lodash: 4.17.99
+"""
+PNPM9_LOCK = Path(__file__).parents[1] / "lockfiles" / "fixtures" / "pnpm" / "pnpm9"
+
+
+def _scan(tmp_path: Path, *args: str) -> tuple[int, dict[str, Any]]:
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps(RULES), encoding="utf-8")
+    report = tmp_path / "report.json"
+    code = main(["-rules", str(rules), *args, "-json", "-output", str(report)])
+    return code, json.loads(report.read_text(encoding="utf-8"))
+
+
+def _found(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    return sorted(
+        (f["lockfile"], f["package"], f["declared_range"], f["match"]) for f in report["findings"]
+    )
+
+
+def _notes(report: dict[str, Any]) -> list[str]:
+    return [f"{n['path']}: {n['message']}" for n in report["notes"]]
+
+
+def _project(root: Path, deps: dict[str, str], workspace: str = WORKSPACE) -> Path:
+    (root / "packages" / "app").mkdir(parents=True)
+    (root / "pnpm-workspace.yaml").write_text(workspace, encoding="utf-8")
+    (root / "package.json").write_text('{"name": "root", "private": true}', encoding="utf-8")
+    app = root / "packages" / "app" / "package.json"
+    app.write_text(json.dumps({"name": "app", "dependencies": deps}), encoding="utf-8")
+    return root
+
+
+def test_a_catalog_reference_is_judged_like_the_catalogs_range(tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "package.json").write_text('{"dependencies": {"axios": "^1.14.0"}}')
+    code, expected = _scan(tmp_path, "-dir", str(plain))
+    assert code == 2
+    repo = _project(tmp_path / "repo", {"axios": "catalog:"})
+    code, report = _scan(tmp_path, "-dir", str(repo), "-recursive")
+    assert code == 2
+    (axios,) = [f for f in report["findings"] if f["package"] == "axios"]
+    (plain_axios,) = expected["findings"]
+    for key in ("rule_id", "package", "declared_range", "matched_expression", "match", "direct"):
+        assert axios[key] == plain_axios[key], key
+    assert axios["lockfile"] == "packages/app/package.json"
+    assert "'^1.14.0' (from 'catalog:' in pnpm-workspace.yaml)" in axios["description"]
+
+
+def test_named_catalogs_and_catalogs_that_do_not_answer(tmp_path: Path) -> None:
+    repo = _project(tmp_path / "repo", {"axios": "catalog:legacy"})
+    code, report = _scan(tmp_path, "-dir", str(repo), "-recursive")
+    # ^0.27.0 cannot reach 1.14.1: nothing about axios (the override of lodash is found)
+    assert [f["package"] for f in report["findings"]] == ["lodash"]
+    assert not [n for n in _notes(report) if "axios" in n]
+    for spec in ("catalog:nope", "catalog:"):
+        repo = _project(tmp_path / spec.replace(":", "-"), {"axios": spec}, "catalog: {}\n")
+        code, report = _scan(tmp_path, "-dir", str(repo), "-recursive")
+        assert code == 0 and report["findings"] == []
+        assert _notes(report) == [
+            f"packages/app/package.json: axios is declared as {spec!r} (a pnpm catalog entry no"
+            " pnpm-workspace.yaml of this project defines) and AXIOS-1 names it: it cannot be"
+            " decided offline; lock it and scan the lockfile"
+        ]
+
+
+def test_workspace_overrides_are_declared_versions(tmp_path: Path) -> None:
+    repo = _project(tmp_path / "repo", {"left-pad": "^1.0.0"})
+    code, report = _scan(tmp_path, "-dir", str(repo))
+    assert code == 2
+    (finding,) = report["findings"]
+    assert (finding["lockfile"], finding["package"], finding["declared_range"]) == (
+        "pnpm-workspace.yaml",
+        "lodash",
+        "4.17.99",
+    )
+    assert finding.get("direct") is None  # an override forces a version wherever it is
+    assert finding["description"].startswith(
+        "pnpm-workspace.yaml declares lodash with range '4.17.99' in overrides"
+    )
+    # with a lockfile (a real pnpm 9 one, which resolves lodash), the lockfile decides
+    shutil.copy(PNPM9_LOCK / "pnpm-lock.yaml", repo / "pnpm-lock.yaml")
+    code, report = _scan(tmp_path, "-dir", str(repo))
+    assert [f for f in report["findings"] if f["package"] == "lodash"] == []
+    assert _notes(report) == [
+        "pnpm-workspace.yaml: declared range '4.17.99' of lodash could match AXIOS-1 (=4.17.99),"
+        " but pnpm-lock.yaml resolves it: the lockfile decides"
+    ]
+
+
+def test_lockfile_mode_finds_the_workspace_above_the_manifest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = _project(tmp_path / "repo", {"axios": "catalog:"})
+    monkeypatch.chdir(tmp_path)
+    code, report = _scan(tmp_path, "-lockfile", "repo/packages/app/package.json")
+    assert code == 2
+    assert _found(report) == [
+        ("repo/packages/app/package.json", "axios", "^1.14.0", "declared-range")
+    ]
+    # a hostile workspace file: refused, named with its line, never quoted
+    secret = "t0p-s3cret-v4lue"
+    (repo / "pnpm-workspace.yaml").write_text(f"catalog:\n  axios: &a {secret}\n  b: *a\n")
+    code, report = _scan(tmp_path, "-lockfile", "repo/packages/app/package.json")
+    assert code == 1
+    assert [(e["path"], e["message"]) for e in report["errors"]] == [
+        (
+            "repo/packages/app/package.json",
+            "repo/pnpm-workspace.yaml: line 2: YAML anchors and aliases are not allowed (pnpm"
+            " never writes them); its catalog: references are not checked",
+        )
+    ]
+    assert secret not in json.dumps(report)
+
+
+def test_dir_mode_reports_a_hostile_workspace_file_once(tmp_path: Path) -> None:
+    repo = _project(tmp_path / "repo", {"axios": "catalog:"}, "catalog:\n  axios: [^1.14.0]\n")
+    code, report = _scan(tmp_path, "-dir", str(repo), "-recursive")
+    assert code == 1
+    assert [(e["path"], e["message"]) for e in report["errors"]] == [
+        ("pnpm-workspace.yaml", "catalog['axios']: expected a string")
+    ]
+
+
+def test_the_workspace_is_looked_for_inside_the_scan_root_only(tmp_path: Path) -> None:
+    repo = _project(tmp_path / "repo", {"axios": "catalog:"})
+    code, report = _scan(tmp_path, "-dir", str(repo / "packages" / "app"))
+    assert code == 0 and report["findings"] == []
+    assert [n for n in _notes(report) if "a pnpm catalog entry" in n]
+
+
+def test_git_scans_read_workspace_overrides(tmp_path: Path) -> None:
+    r = Repo(tmp_path / "work")
+    r.write("pnpm-workspace.yaml", WORKSPACE)
+    r.write("package.json", '{"name": "root"}')
+    r.commit("init")
+    mirror(r.path, tmp_path / "app.git")
+    code, report = _scan(tmp_path, "-git", str(tmp_path / "app.git"))
+    assert code == 2
+    assert [(f["lockfile"], f["package"]) for f in report["findings"]] == [
+        ("pnpm-workspace.yaml", "lodash")
+    ]
