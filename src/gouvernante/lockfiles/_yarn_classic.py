@@ -31,7 +31,7 @@ import operator
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import accumulate, chain, compress, count, repeat
+from itertools import accumulate, chain, compress, repeat
 from typing import Any, TypeVar, cast, overload
 
 from gouvernante.errors import LockfileError
@@ -582,6 +582,10 @@ def _nowhere(node_id: str) -> int | None:
     return None
 
 
+# The bits of a key's hash ``_Links`` sorts the lines by: one CPython integer digit (30 bits),
+# which the sort compares fastest.
+_HASH_BITS = (1 << 30) - 1
+
 # How many of an entry's ancestors ``_Links.is_guessed_root`` asks about before it computes
 # every entry's reach instead (the bound on the search back: the answer is the same either way).
 _ANCESTORS_ASKED = 1_000
@@ -592,9 +596,9 @@ class _Links:
     ``b`` (``ends[b - 1] <= k < ends[b]``) belongs to entry ``block_entry[b]`` (-1: the second
     of a header written twice, which yarn drops) and resolves to the entry its key names
     (``lines[k]``, read by the one-pass reference check). Who depends on an entry is asked by
-    its descriptors (``descriptors_of``: possible when no descriptor heads two entries), each
-    line numbered by the descriptor it reads as and the lines sorted by that number on first
-    use; ``full`` gives every line as entry positions
+    its descriptors (``descriptors_of``: possible when no descriptor heads two entries): the
+    lines whose key is one of the keys read as those descriptors, found in the lines sorted by
+    their keys' hashes on first use; ``full`` gives every line as entry positions
     (``src``, ``dst``, each entry's lines ``start[i]:end[i]``) when every entry's reach is
     needed, or when a descriptor heads two entries (only the first is resolved to)."""
 
@@ -628,8 +632,8 @@ class _Links:
         self._block_entry = block_entry
         self._descriptors_of = descriptors_of
         self._full = full
-        # descriptor -> its number; each line's number; the lines sorted by it
-        self._by_key: tuple[dict[str, int], list[int], list[int]] | None = None
+        # descriptor -> the keys read as it; each line's key's hash; the lines sorted by it
+        self._by_key: tuple[dict[str, Sequence[str]], list[int], list[int]] | None = None
         self._src_dst: tuple[list[int], list[int], list[int], list[int]] | None = None
         self._reverse: list[int] | None = None  # the lines by the entry they resolve to
         self._parents: dict[int, list[int]] = {}  # parents() asked already
@@ -648,14 +652,17 @@ class _Links:
         if found is not None:
             return found
         if self._descriptors_of is not None:
-            numbers, number_of, order = self._lines_by_key()
-            key = number_of.__getitem__
-            lines = []
-            for number in map(numbers.get, self._descriptors_of(index)):
-                if number is None:  # a descriptor no line names
-                    continue
-                low = bisect_left(order, number, key=key)
-                lines.extend(order[low : bisect_right(order, number, low, key=key)])
+            keys_of, hash_of, order = self._lines_by_key()
+            key = hash_of.__getitem__
+            line_key = self._lines.__getitem__
+            lines: list[int] = []
+            for descriptor in self._descriptors_of(index):
+                for line_key_read in keys_of.get(descriptor, ()):  # none: no line names it
+                    wanted = hash(line_key_read) & _HASH_BITS
+                    low = bisect_left(order, wanted, key=key)
+                    same_hash = order[low : bisect_right(order, wanted, low, key=key)]
+                    same = map(line_key_read.__eq__, map(line_key, same_hash))
+                    lines.extend(compress(same_hash, same))
             lines.sort()
             entry_of = self._block_entry.__getitem__
             ends = self._ends
@@ -676,23 +683,25 @@ class _Links:
         self._parents[index] = found
         return found
 
-    def _lines_by_key(self) -> tuple[dict[str, int], list[int], list[int]]:
+    def _lines_by_key(self) -> tuple[dict[str, Sequence[str]], list[int], list[int]]:
         if self._by_key is None:
             self._by_key = _gc_paused(self._sort_lines)
         return self._by_key
 
-    def _sort_lines(self) -> tuple[dict[str, int], list[int], list[int]]:
-        """Each descriptor's number, each line's (its key's descriptor's), the lines sorted by
-        it (the sort of a column of integers, not a loop over the lines)."""
+    def _sort_lines(self) -> tuple[dict[str, Sequence[str]], list[int], list[int]]:
+        """The keys read as each descriptor; each line's key's hash (cut to one machine digit,
+        so that the sort compares small integers; lines of other keys with the same cut hash
+        are told apart by their key when asked); the lines sorted by it. The sort of a column
+        of integers the keys' cached hashes give: no dictionary lookup a line."""
         read_as = self._read_as
-        numbers = dict(zip(dict.fromkeys(read_as.descriptors), count()))
-        if read_as.distinct is None:  # the keys are the descriptors
-            of_key = numbers
-        else:
-            read = map(numbers.__getitem__, read_as.descriptors)
-            of_key = dict(zip(read_as.distinct, read, strict=True))
-        number_of = list(map(of_key.__getitem__, self._lines))
-        return numbers, number_of, sorted(range(len(number_of)), key=number_of.__getitem__)
+        keys = read_as.distinct if read_as.distinct is not None else read_as.descriptors
+        keys_of: dict[str, Sequence[str]] = dict(zip(read_as.descriptors, zip(keys), strict=True))
+        if len(keys_of) != len(keys):  # a descriptor read from two keys (a quoted name, ...)
+            keys_of = {}
+            for line_key, descriptor in zip(keys, read_as.descriptors, strict=True):
+                cast(list[str], keys_of.setdefault(descriptor, [])).append(line_key)
+        hash_of = list(map(operator.and_, map(hash, self._lines), repeat(_HASH_BITS)))
+        return keys_of, hash_of, sorted(range(len(hash_of)), key=hash_of.__getitem__)
 
     def is_guessed_root(self, index: int, parents: list[int] | None = None) -> bool:
         """``index in guessed_roots()``, answered from the entry's ancestors: an entry nothing
