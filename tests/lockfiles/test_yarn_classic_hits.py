@@ -549,3 +549,32 @@ def test_header_lines_are_counted_when_first_asked() -> None:
     assert entries.lines == _yarn_classic._lines(text, "yarn.lock")[0].lines
     first = entries.ids[0]
     assert graph.details.line_of(first) == entries.lines[0]
+
+
+@pytest.mark.parametrize("bits", [0, 1, (1 << 30) - 1])
+def test_parents_by_hash_tell_colliding_keys_apart(bits: int) -> None:
+    """Who depends on an entry is found in the lines sorted by their key's hash, cut to
+    ``_HASH_BITS``: with every key's cut hash the same (0 bits) or two values, the keys are
+    told apart by comparing them, and the parents are still every edge built, reversed. Two
+    keys read as one descriptor (the name quoted and not) name the same entry."""
+    blocks = ["# yarn lockfile v1\n"]
+    for descriptor, deps in [
+        ("a@^1.0.0", ['"b" "^1.0.0"', 'c "^1.0.0"']),
+        ("b@^1.0.0", ['c "^1.0.0"']),
+        ("c@^1.0.0", []),
+        ("d@^1.0.0", ['b "^1.0.0"', '"c" "^1.0.0"', 'd "^1.0.0"']),
+    ]:
+        lines = [f'{descriptor}:\n  version "1.0.0"']
+        if deps:
+            lines.append("  dependencies:" + "".join(f"\n    {d}" for d in deps))
+        blocks.append("\n".join(lines) + "\n")
+    texts = ["\n".join(blocks)] + [path.read_text() for path in SMALL[:4]]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_yarn_classic, "_HASH_BITS", bits)
+        for text in texts:
+            graph = _parse(text.encode(), "yarn.lock", None)
+            assert getattr(graph.details, "search_backward", False)
+            _check_parents(graph)
+    graph = _parse(texts[0].encode(), "yarn.lock", None)
+    assert graph.details.parents_of("b@^1.0.0") == ["a@^1.0.0", "d@^1.0.0"]  # type: ignore[attr-defined]
+    assert graph.details.parents_of("c@^1.0.0") == ["a@^1.0.0", "b@^1.0.0", "d@^1.0.0"]  # type: ignore[attr-defined]
