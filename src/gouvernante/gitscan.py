@@ -45,6 +45,7 @@ from gouvernante.rules.index import RuleIndex
 from gouvernante.rules.model import HostIndicator, IndicatorType, Rule
 from gouvernante.sources.git import (
     GITHUB_DIR,
+    GITLINK_MODE,
     SYMLINK_MODE,
     CommitChanges,
     ObjectStore,
@@ -107,7 +108,26 @@ def lockfiles_of(snapshot: Snapshot) -> list[TreeFile]:
         f
         for f in snapshot.files
         if f.mode == SBOM_MODE
-        or (lockfile_name(posixpath.basename(f.path)) is not None and not _in_github(f.path))
+        or (
+            f.mode != GITLINK_MODE
+            and lockfile_name(posixpath.basename(f.path)) is not None
+            and not _in_github(f.path)
+        )
+    ]
+
+
+def submodule_notes(snapshot: Snapshot) -> list[ScanIssue]:
+    """One note per submodule (gitlink) of the snapshot's tree, naming its path and commit: its
+    files live in another repository, which is neither fetched nor read. Named without the ref,
+    so refs that share a submodule commit share the note."""
+    return [
+        ScanIssue(
+            f"{snapshot.repository}:{f.path}",
+            f"a git submodule at commit {f.oid}: not scanned (its files are in another"
+            " repository; scan that repository with -git)",
+        )
+        for f in snapshot.files
+        if f.mode == GITLINK_MODE
     ]
 
 
@@ -312,6 +332,7 @@ def snapshot_findings(
         out.findings.extend(declared)
         out.notes.extend(ScanIssue(p, msg) for p, msg in declared_notes)
     out.findings.extend(indicator_findings(indicators, snapshot, read_blob))
+    out.notes.extend(submodule_notes(snapshot))
     return out
 
 

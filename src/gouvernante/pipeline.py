@@ -43,6 +43,11 @@ from gouvernante.model import (
 from gouvernante.rules.index import RuleIndex, build_index
 from gouvernante.rules.model import RuleSet, any_file_hashes
 from gouvernante.sources.names import lockfile_name
+from gouvernante.sources.submodules import (
+    GITMODULES,
+    MAX_GITMODULES_BYTES,
+    unchecked_submodules,
+)
 
 if TYPE_CHECKING:
     from gouvernante.fs.digest import ContentHasher
@@ -339,8 +344,11 @@ def _iter_scan_files(
             refill()
 
 
-def discover(request: ScanRequest, errors: list[ScanIssue]) -> tuple[list[FileTask], str | None]:
-    """The files to scan and the scan root (None in ``-lockfile`` mode)."""
+def discover(
+    request: ScanRequest, errors: list[ScanIssue], notes: list[ScanIssue] | None = None
+) -> tuple[list[FileTask], str | None]:
+    """The files to scan and the scan root (None in ``-lockfile`` mode); ``notes`` gets the
+    git submodules of a ``-recursive`` walk that are not checked out (nothing of them read)."""
     if request.lockfiles:
         tasks = []
         cwd = os.getcwd()
@@ -366,6 +374,8 @@ def discover(request: ScanRequest, errors: list[ScanIssue]) -> tuple[list[FileTa
         errors.append(ScanIssue(_display(path, root), message))
 
     for wd in walk(root, recursive=request.recursive, on_error=on_error):
+        if request.recursive and notes is not None and GITMODULES in wd.files:
+            notes.extend(_unchecked_submodules(wd.path, root, GITMODULES in wd.links))
         for name in wd.files:
             kind = lockfile_name(name)
             if kind is not None:
@@ -377,6 +387,25 @@ def discover(request: ScanRequest, errors: list[ScanIssue]) -> tuple[list[FileTa
                         continue
                 tasks.append(FileTask(full, _display(full, root), wd.path, kind=kind, root=root))
     return tasks, root
+
+
+def _unchecked_submodules(folder: str, root: str, linked: bool) -> list[ScanIssue]:
+    path = os.path.join(folder, GITMODULES)
+    shown = _display(path, root)
+    try:
+        if linked:
+            raise LockfileError(shown, "is a symbolic link; not read")
+        data = read_regular_file(path, MAX_GITMODULES_BYTES, shown)
+    except GouvernanteError as exc:
+        return [ScanIssue(shown, f"{exc.detail}: the submodules it may name are not checked")]
+    return [
+        ScanIssue(
+            _display(os.path.join(folder, rel), root),
+            "a git submodule (.gitmodules) that is not checked out: not scanned (git submodule"
+            " update --init, or scan its repository with -git)",
+        )
+        for rel in unchecked_submodules(folder, data)
+    ]
 
 
 def _display(path: str, root: str) -> str:
@@ -535,7 +564,7 @@ def run_scan(
     errors: list[ScanIssue] = []
     notes: list[ScanIssue] = []
     index = build_index(ruleset.rules)
-    tasks, root = discover(request, errors)
+    tasks, root = discover(request, errors, notes)
     if request.resolved:
         tasks = [msgspec.structs.replace(t, keep_graph=True) for t in tasks]
     trace.debug("found %d files to scan", len(tasks))

@@ -34,7 +34,7 @@ from gouvernante.match.lockfile import LockfileMatch, match_lockfile
 from gouvernante.model import LockfileFormat, ScanIssue, ScannedRef
 from gouvernante.rules.index import RuleIndex
 from gouvernante.rules.model import Rule
-from gouvernante.sources.git import GITHUB_DIR, SYMLINK_MODE, TreeFile
+from gouvernante.sources.git import GITHUB_DIR, GITLINK_MODE, SYMLINK_MODE, TreeFile
 from gouvernante.sources.names import lockfile_name
 
 STALE_AFTER_SECONDS = 24 * 3600
@@ -177,7 +177,7 @@ def _is_lockfile(path: str, mode: str) -> tuple[bool, bool, str]:
     if mode == SBOM_MODE:
         return False, True, name
     in_github = f"{GITHUB_DIR}/" in path and GITHUB_DIR in path.split("/")[:-1]
-    known = lockfile_name(name)
+    known = lockfile_name(name) if mode != GITLINK_MODE else None
     return in_github, not in_github and known is not None, known or name
 
 
@@ -189,9 +189,11 @@ def _quiet(
 ) -> tuple[int, int] | None:
     """(lockfiles, packages) of a commit with nothing to report at any ref, else None: it has
     a lockfile some rule may hit, that could not be read, with notes, or a symbolic link, or
-    files under .github that a rule's indicator may name."""
+    files under .github that a rule's indicator may name, or a submodule (a note)."""
     lockfiles = packages = 0
     for path, mode, oid in files:
+        if mode == GITLINK_MODE:
+            return None
         in_github, lockfile, name = _is_lockfile(path, mode)
         if in_github and github_matters:
             return None

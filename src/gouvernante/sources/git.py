@@ -62,6 +62,9 @@ _OVERRIDES = (
     "maintenance.auto=false",
     "fetch.writeCommitGraph=false",
     "credential.helper=",
+    # submodules: nothing here recurses into them, and a repository's config may not say otherwise
+    "submodule.recurse=false",
+    "diff.submodule=short",
 )
 # (in any case, and pnpm's branch lockfiles: ``sources.names.lockfile_name``)
 _LOCKFILE_PATHSPECS = (
@@ -709,7 +712,9 @@ class ObjectStore:
         """Lockfiles and package.json files at any depth below ``tree`` (dependency and VCS
         folders skipped, as on disk), and every file inside a ``.github`` folder (where rules'
         project indicators point: worm workflows). Symlinks are returned too, so the caller
-        refuses a symlinked lockfile."""
+        refuses a symlinked lockfile, and so are submodules (gitlinks, ``GITLINK_MODE``, whose
+        oid is the submodule's commit, an object of another repository): the caller says they
+        were not scanned."""
         got = self._lockfiles.get(tree)
         if got is not None:
             return got
@@ -728,7 +733,7 @@ class ObjectStore:
                     continue
                 for sub in self.lockfiles(oid, depth + 1):
                     found.append(TreeFile(f"{name}/{sub.path}", sub.mode, sub.oid))
-            elif lockfile_name(name) is not None and mode != GITLINK_MODE:
+            elif mode == GITLINK_MODE or lockfile_name(name) is not None:
                 found.append(TreeFile(name, mode, oid))
         result = tuple(found)
         self._lockfiles[tree] = result

@@ -1,0 +1,171 @@
+"""Git submodules are said, never silently skipped, and never fetched or run.
+
+A submodule's files live in another repository: ``-git`` (and ``-inventory``) see only its
+gitlink (path and commit) and a ``-dir -recursive`` scan of a clone made without
+``--recurse-submodules`` sees an empty folder. Both were skipped without a word, so a user could
+believe the submodule's lockfiles were scanned. Now each is a note naming the submodule's path
+(and its commit for -git); a submodule that is checked out is scanned like any folder. The
+repository's config asks for recursion into submodules and arms every hook: nothing fires,
+nothing is fetched."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitsrc.gitrepo import Repo, lockfile, mirror, write_rules
+from gitsrc.test_hostile_repository import _arm, _trap
+from gouvernante.cli import main
+from gouvernante.sources.submodules import submodule_paths, unchecked_submodules
+
+
+def _with_submodule(tmp_path: Path) -> tuple[Repo, str]:
+    """work/ (a clean lockfile) with vendor/sub, a submodule whose lockfile pins debug 4.4.2."""
+    sub = Repo(tmp_path / "sub")
+    sub.write("package-lock.json", lockfile("4.4.2", "sub"))
+    sub_commit = sub.commit("sub")
+    r = Repo(tmp_path / "work")
+    r.write("package-lock.json", lockfile("4.4.1"))
+    r.git("-c", "protocol.file.allow=always", "submodule", "--quiet", "add", "../sub", "vendor/sub")
+    r.commit("init")
+    return r, sub_commit
+
+
+def _scan(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
+    code = main([*args, "-json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def _notes(report: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(n["path"], n["message"]) for n in report["notes"]]
+
+
+def test_git_scans_name_each_submodule_and_its_commit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    r, sub_commit = _with_submodule(tmp_path)
+    r.git("checkout", "-q", "-b", "side")
+    r.commit("side")
+    bare = mirror(r.path, tmp_path / "org" / "app.git")
+    markers, evil = _trap(tmp_path)
+    _arm(bare, evil, tmp_path)
+    for key, value in (
+        ("submodule.recurse", "true"),
+        ("fetch.recurseSubmodules", "true"),
+        ("diff.submodule", "log"),
+        ("status.submoduleSummary", "true"),
+    ):
+        subprocess.run(["git", "config", "--file", str(bare / "config"), key, value], check=True)
+    rules = write_rules(tmp_path)
+    note = (
+        f"{bare}:vendor/sub",
+        f"a git submodule at commit {sub_commit}: not scanned (its files are in another"
+        " repository; scan that repository with -git)",
+    )
+    for extra in ([], ["-history"]):
+        code, report = _scan(capsys, "-rules", str(rules), "-git", str(bare), *extra)
+        assert code == 0, report
+        # one note for both refs (they share the submodule's commit); the sub's debug 4.4.2 unseen
+        assert [n for n in _notes(report) if "submodule" in n[1]] == [note]
+        assert report["findings"] == []
+    db = str(tmp_path / "inv.sqlite")
+    assert main(["inventory", "add", "-db", db, "-git", str(bare)]) == 0
+    capsys.readouterr()
+    code, report = _scan(capsys, "-rules", str(rules), "-inventory", db)
+    assert code == 0
+    ((path, message),) = [n for n in _notes(report) if "submodule" in n[1]]
+    assert path.endswith(f"{bare.name}:vendor/sub") and message == note[1]
+    assert sorted(p.name for p in markers.iterdir()) == []  # no hook, no program ran
+    assert not (bare / "modules").exists()  # nothing was fetched
+
+
+def test_a_checkout_names_submodules_that_are_not_checked_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    r, _ = _with_submodule(tmp_path)
+    clone = tmp_path / "clone"
+    subprocess.run(
+        ["git", "-c", "core.hooksPath=/dev/null", "clone", "-q", str(r.path), str(clone)],
+        check=True,
+        capture_output=True,
+        env=r.env(),
+    )
+    assert list((clone / "vendor" / "sub").iterdir()) == []  # what git leaves: an empty folder
+    rules = write_rules(tmp_path)
+    code, report = _scan(capsys, "-rules", str(rules), "-dir", str(clone), "-recursive")
+    assert code == 0
+    assert _notes(report) == [
+        (
+            "vendor/sub",
+            "a git submodule (.gitmodules) that is not checked out: not scanned (git submodule"
+            " update --init, or scan its repository with -git)",
+        )
+    ]
+    # not -recursive: no sub-folder is scanned anyway, nothing to say
+    code, report = _scan(capsys, "-rules", str(rules), "-dir", str(clone))
+    assert _notes(report) == []
+    # checked out, it is a folder like any other: scanned, and its debug 4.4.2 found
+    subprocess.run(
+        ["git", "-c", "protocol.file.allow=always", "submodule", "--quiet", "update", "--init"],
+        cwd=clone,
+        check=True,
+        capture_output=True,
+        env=r.env(),
+    )
+    code, report = _scan(capsys, "-rules", str(rules), "-dir", str(clone), "-recursive")
+    assert code == 2
+    assert [f["lockfile"] for f in report["findings"]] == ["vendor/sub/package-lock.json"]
+    assert [n for n in _notes(report) if "submodule" in n[1]] == []
+
+
+def test_gitmodules_paths_are_read_as_git_writes_them() -> None:
+    data = b"""# comment
+[submodule "a"]
+\tpath = vendor/a
+\turl = https://example.com/a.git
+; another comment
+[submodule "b"]
+\tPath = "libs/b c"
+[core]
+\tpath = not/a/submodule
+[submodule "a-again"]
+\tpath = vendor/a
+"""
+    assert submodule_paths(data) == ["vendor/a", "libs/b c"]
+
+
+def test_only_paths_inside_the_folder_are_checked(tmp_path: Path) -> None:
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "x").write_text("x")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "file").write_text("x")
+    os.symlink(tmp_path / "full", tmp_path / "link")
+    data = "".join(
+        f'[submodule "{p}"]\n\tpath = {p}\n'
+        for p in ("full", "empty", "absent", "file", "link", "../up", "/abs", "a/../full")
+    ).encode()
+    assert unchecked_submodules(str(tmp_path), data) == ["empty", "absent", "file", "link"]
+
+
+def test_a_symlinked_gitmodules_is_not_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = tmp_path / "secret"
+    secret.write_text('[submodule "s"]\n\tpath = t0p-s3cret\n')
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "package-lock.json").write_text(lockfile("4.4.1"))
+    os.symlink(secret, project / ".gitmodules")
+    code, report = _scan(
+        capsys, "-rules", str(write_rules(tmp_path)), "-dir", str(project), "-recursive"
+    )
+    assert code == 0
+    assert _notes(report) == [
+        (".gitmodules", "is a symbolic link; not read: the submodules it may name are not checked")
+    ]
+    assert "t0p-s3cret" not in json.dumps(report)
