@@ -183,3 +183,40 @@ def test_git_scans_read_workspace_overrides(tmp_path: Path) -> None:
     assert [(f["lockfile"], f["package"]) for f in report["findings"]] == [
         ("pnpm-workspace.yaml", "lodash")
     ]
+
+
+VUE_CORE = Path(__file__).parents[1] / "realworld" / "data" / "pnpm9-vue-core" / "tree"
+
+
+def test_a_real_workspace_answers_its_members_catalog_references(tmp_path: Path) -> None:
+    """vue-core's own pnpm-workspace.yaml (tests/realworld/data/pnpm9-vue-core, see its
+    source.json) and compiler-core's package.json (``"@babel/parser": "catalog:"``), without the
+    lockfile: judged as the catalog's ``^7.29.8``."""
+    tree = tmp_path / "vue"
+    (tree / "packages" / "compiler-core").mkdir(parents=True)
+    shutil.copy(VUE_CORE / "pnpm-workspace.yaml", tree / "pnpm-workspace.yaml")
+    shutil.copy(
+        VUE_CORE / "packages" / "compiler-core" / "package.json",
+        tree / "packages" / "compiler-core" / "package.json",
+    )
+    rules = tmp_path / "rules.json"
+    rule = {
+        "id": "BABEL-1",
+        "title": "a @babel/parser release above the catalog's floor, and one below it",
+        "kind": "compromised-release",
+        "ecosystem": "npm",
+        "severity": "high",
+        "package_rules": [
+            {"package_name": "@babel/parser", "affected_versions": ["=7.30.0", "=7.20.0"]}
+        ],
+    }
+    rules.write_text(json.dumps({"schema_version": "1.0.0", "rules": [rule]}), encoding="utf-8")
+    report = tmp_path / "report.json"
+    code = main(
+        ["-rules", str(rules), "-dir", str(tree), "-recursive", "-json", "-output", str(report)]
+    )
+    assert code == 2
+    found = json.loads(report.read_text(encoding="utf-8"))["findings"]
+    assert [(f["package"], f["declared_range"], f["matched_expression"]) for f in found] == [
+        ("@babel/parser", "^7.29.8", "=7.30.0")
+    ]
