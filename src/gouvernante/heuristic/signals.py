@@ -258,9 +258,13 @@ def first_live(t: TextView, rx_: re.Pattern[str]) -> int | None:
     """Offset of the first match of ``rx_`` outside a comment line (see ``in_comment_line``); a
     match in the decoded view (a hidden name) always counts, at the offset of its literal."""
     text = t.text
-    for m in t.matches(rx_, MAX_LIVE):
-        if not in_comment_line(text, m.start()):
-            return m.start()
+    first = t.find(rx_)  # the fast search (branch by branch); most first matches are code
+    if first is not None and not in_comment_line(text, first.start()):
+        return first.start()
+    if first is not None:
+        for m in t.matches(rx_, MAX_LIVE):
+            if not in_comment_line(text, m.start()):
+                return m.start()
     hidden = next(t.matches(rx_, 1, decoded=True), None)
     return t.map_decoded(hidden.start()) if hidden is not None else None
 

@@ -24,8 +24,10 @@ PATH_REACH = 800  # characters between the rc file name and the PATH line writte
 
 
 def _shell_rc(s: FileSignals) -> Detection | None:
+    if not s.t.may(RX_RC_FILE) or not s.fs_write:
+        return None
     at = first_live(s.t, RX_RC_FILE)  # not a comment (a completion script's install notes)
-    if at is None or not s.fs_write:
+    if at is None:
         return None
     if s.shutdown is not None or s.pipe is not None:
         return found(HIGH, at)
@@ -84,10 +86,10 @@ def _registers_service(s: FileSignals) -> bool:
 
 
 def _service(s: FileSignals) -> Detection | None:
-    at = first_live(s.t, RX_SERVICE)
-    if at is None or not (s.install or s.exfil is not None or s.secrets_touched):
+    if not s.t.may(RX_SERVICE) or not (s.install or s.exfil is not None or s.secrets_touched):
         return None
-    if s.fs_write or s.proc is not None:
+    at = first_live(s.t, RX_SERVICE)
+    if at is not None and (s.fs_write or s.proc is not None):
         # install-reachable code that only names where services live (a CLI whose library the
         # install step loads, with a `service install` command for the user) is worth a look
         return found(HIGH if s.install and _registers_service(s) else MEDIUM, at)
