@@ -1139,12 +1139,16 @@ class _Decoded(Sequence[str]):
         return self._pieces[index].decode("ascii")
 
 
+# text whose quoted parts (its quotes paired, as header tokens pair them) hold no comma
+_NO_QUOTED_COMMA = re.compile(r'(?:[^"]++|"[^",]*+")*+')
+
+
 def _plain_commas(headers: str) -> bool:
     """Is every comma of these headers outside the quotes and written ``", "``?"""
     return (
         headers.count(",") == headers.count(", ")
         and ",  " not in headers
-        and "," not in "".join(headers.split('"')[1::2])
+        and _NO_QUOTED_COMMA.fullmatch(headers) is not None
     )
 
 
@@ -1429,7 +1433,7 @@ def _references_resolve(text: str, keys: Sequence[str]) -> _DepLines | None:
         joined.count(",") != separators
         or " ," in joined
         or ",  " in joined
-        or list(map(str.strip, keys)) != list(keys)
+        or not all(map(operator.eq, map(str.strip, keys), keys))
     ):
         return None
     contents = _four_space_lines(text)
