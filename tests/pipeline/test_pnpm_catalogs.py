@@ -220,3 +220,17 @@ def test_a_real_workspace_answers_its_members_catalog_references(tmp_path: Path)
     assert [(f["package"], f["declared_range"], f["matched_expression"]) for f in found] == [
         ("@babel/parser", "^7.29.8", "=7.30.0")
     ]
+
+
+def test_the_workspace_file_adds_no_project_to_an_sbom(tmp_path: Path) -> None:
+    """Its overrides are declared versions, but it is no project of its own: the SBOM of a
+    folder with a package.json and a pnpm-workspace.yaml lists one application."""
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "pnpm-workspace.yaml").write_text("overrides:\n  lodash: 4.17.21\n")
+    (tmp_path / "p" / "package.json").write_text('{"name": "root"}')
+    sbom = tmp_path / "out.cdx.json"
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps(RULES), encoding="utf-8")
+    assert main(["-rules", str(rules), "-dir", str(tmp_path / "p"), "-output", str(sbom)]) == 0
+    components = json.loads(sbom.read_text(encoding="utf-8"))["components"]
+    assert [(c["type"], c["name"]) for c in components] == [("application", "root")]

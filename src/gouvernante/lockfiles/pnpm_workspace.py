@@ -29,7 +29,7 @@ from gouvernante.lockfiles.package_json import (
     declared_dependency,
     overridden_versions,
 )
-from gouvernante.model import DeclaredDependency, Importer, LockfileFormat, LockfileGraph
+from gouvernante.model import DeclaredDependency, LockfileFormat, LockfileGraph
 from gouvernante.safetext import key_segment
 
 WORKSPACE_FILE = "pnpm-workspace.yaml"
@@ -88,7 +88,8 @@ def read(data: bytes, path: str) -> Workspace:
 
 
 def parse(data: bytes, path: str) -> LockfileGraph:
-    """The file as a manifest: no packages, and the versions its ``overrides`` force."""
+    """The file as a manifest: no packages, and the versions its ``overrides`` force; no
+    importer either (the project is its package.json's: an SBOM lists it once)."""
     workspace = read(data, path)
     declared = [
         declared_dependency(name, spec, WORKSPACE_OVERRIDES) for name, spec in workspace.overrides
@@ -97,7 +98,7 @@ def parse(data: bytes, path: str) -> LockfileGraph:
     return LockfileGraph(
         LockfileFormat.PACKAGE_JSON,
         (),
-        (Importer("", "(root)", ""),),
+        (),
         tuple(declared),
         workspaces=workspace.packages,
     )
