@@ -308,6 +308,10 @@ class LockfileGraph(msgspec.Struct, frozen=True, dict=True):
     overridden: Sequence[str] = ()
     # package.json only: the names its ``resolutions`` override.
     resolutions: frozenset[str] = frozenset()
+    # Folders (relative to the lockfile's) of local directory packages whose dependencies the
+    # lockfile resolves (``file:`` directories; berry ``portal:``): the package.json in one is
+    # judged by this lockfile, as a workspace's is. npm records them as importers.
+    local_folders: Sequence[str] = ()
 
     @cached_property
     def table(self) -> PackageTable:

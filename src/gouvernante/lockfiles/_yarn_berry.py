@@ -35,6 +35,7 @@ from typing import Any
 from gouvernante.errors import LockfileError
 from gouvernante.fs.decode import yaml_reason
 from gouvernante.lockfiles._common import split_at_version
+from gouvernante.lockfiles._local_folder import local_folder
 from gouvernante.lockfiles._tarball_url import registry_identity
 from gouvernante.lockfiles._yarn_common import (
     DQ,
@@ -367,6 +368,7 @@ def _assemble(parsed: _Parsed, path: str) -> LockfileGraph:
         raise LockfileError(path, "workspaces but no entry for the project itself (truncated?)")
     packages: list[LockedPackage] = []
     importers: list[Importer] = []
+    local_folders: list[str] = []
     entry_ids: list[str] = []  # one per top-level key; "" for __metadata
     seen: set[str] = set()
     fetched = _Fetched()
@@ -398,6 +400,10 @@ def _assemble(parsed: _Parsed, path: str) -> LockfileGraph:
                     importers.insert(0, importer)
                 else:
                     importers.append(importer)
+            elif reference.startswith(("file:", "portal:")):
+                local = _local_folder(reference)
+                if local is not None:
+                    local_folders.append(local)
         resolved = reference if source in (Source.GIT, Source.TARBALL) else None
         packages.append(LockedPackage(resolution, name, version, source, None, resolved))
         fetched.check(resolution, line, name, version, reference)
@@ -414,7 +420,25 @@ def _assemble(parsed: _Parsed, path: str) -> LockfileGraph:
         notes=(parsed.note,) if parsed.note else (),
         entry_errors=tuple(fetched.errors),
         overridden=tuple(unverified),
+        local_folders=tuple(local_folders),
     )
+
+
+def _local_folder(reference: str) -> str | None:
+    """The folder of a ``file:`` directory or ``portal:`` reference
+    (``file:./dir#./dir::hash=...&locator=root%40workspace%3A.``), relative to the lockfile's:
+    its path is relative to the workspace its ``locator`` names (another locator: None)."""
+    from urllib.parse import unquote  # noqa: PLC0415 - not on the common path (decision 0024)
+
+    body, _, params = reference.partition("::")
+    path = body.partition(":")[2].partition("#")[0]
+    for param in params.split("&") if params else ():
+        key, _, value = param.partition("=")
+        if key == "locator":
+            owner = split_at_version(unquote(value))[1]
+            if owner.startswith("workspace:"):
+                return local_folder(path, owner[len("workspace:") :])
+    return None
 
 
 class _Fetched:

@@ -33,6 +33,7 @@ import msgspec
 from gouvernante.errors import LockfileError
 from gouvernante.fs.decode import json_problem
 from gouvernante.lockfiles._common import decode_text, shape_error, version_label
+from gouvernante.lockfiles._local_folder import local_folder
 from gouvernante.lockfiles._tarball_url import injected, injection_error
 from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
 from gouvernante.safetext import key_segment
@@ -209,6 +210,7 @@ def parse(data: bytes, path: str) -> LockfileGraph:
     versions_by_folder = {folder: ws.version or "" for folder, ws in lock.workspaces.items()}
     packages: list[LockedPackage] = []
     workspace_keys: dict[str, str] = {}  # workspace folder -> its key in "packages"
+    local_specs: list[str] = []  # workspace:, link:, file: ... resolutions
     registry_pkg = Source.REGISTRY
     urls = _Urls()
     for key, entry in lock.packages.items():
@@ -238,6 +240,7 @@ def parse(data: bytes, path: str) -> LockfileGraph:
             packages.append(
                 LockedPackage(key, name, versions_by_folder.get(folder, ""), Source.LOCAL)
             )
+            local_specs.append(spec)
             continue
         integrity = _integrity(entry, path, key)
         if spec.startswith(_GIT_PREFIXES):
@@ -261,7 +264,12 @@ def parse(data: bytes, path: str) -> LockfileGraph:
     details = BunDetails(text, lock, workspace_keys)
     errors = (*urls.errors, *details.unresolved())
     return LockfileGraph(
-        LockfileFormat.BUN, packages, importers, details=details, entry_errors=errors
+        LockfileFormat.BUN,
+        packages,
+        importers,
+        details=details,
+        entry_errors=errors,
+        local_folders=_file_folders(local_specs),
     )
 
 
@@ -612,3 +620,9 @@ def _unquote(raw: str) -> str | None:
     except ValueError:
         return None
     return value if isinstance(value, str) else None
+
+
+def _file_folders(specs: Sequence[str]) -> tuple[str, ...]:
+    """The folders of the ``file:`` directory packages (their dependencies are locked here)."""
+    found = (local_folder(spec[5:]) for spec in specs if spec.startswith("file:"))
+    return tuple(dict.fromkeys(f for f in found if f is not None))

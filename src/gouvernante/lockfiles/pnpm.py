@@ -37,6 +37,7 @@ from gouvernante.errors import LockfileError
 from gouvernante.fs.decode import yaml_reason
 from gouvernante.lockfiles import _pnpm_lines, _pnpm_yaml
 from gouvernante.lockfiles._common import split_at_version, version_label
+from gouvernante.lockfiles._local_folder import local_folder
 from gouvernante.lockfiles._tarball_url import injected, injection_error
 from gouvernante.model import (
     Importer,
@@ -297,6 +298,7 @@ class _Lockfile:
         self.snapshots_map = _mapping(doc.get("snapshots"), path, "snapshots")
         self.importers_map = self._read_importers(doc)
         self.packages: list[LockedPackage] = []
+        self.local_folders: list[str] = []  # file: directories (``_describe``)
         self.node_ids: set[str] = set()
         # Node id -> its raw entry (whose dependency maps are resolved only when edges are
         # asked for).
@@ -472,6 +474,9 @@ class _Lockfile:
             or (tarball is not None and tarball.startswith("file:"))
         ):
             source = Source.LOCAL
+            directory = resolution.get("directory") if res_type == "directory" else None
+            if directory.__class__ is str and (folder := local_folder(directory)) is not None:
+                self.local_folders.append(folder)
         elif res_type == "git" or (res_type is None and "repo" in resolution):
             source = Source.GIT
             repo = _opt_text(resolution.get("repo"), path, f"{where}.resolution.repo")
@@ -664,6 +669,7 @@ class _Lockfile:
                 *self._injection_errors(),
                 *self._unanswered(self.node_deps.items()),
             ),
+            local_folders=tuple(self.local_folders),
         )
 
     def build_edges(self) -> dict[str, list[str]]:
@@ -867,6 +873,7 @@ class _LineLockfile(_Lockfile):
         self.ssec = document.sections.get("snapshots") or _pnpm_lines.Section(text, 0, 0)
         self.packages_map = {}
         self.snapshots_map = {}
+        self.local_folders = []
         self.importers_map = self._read_importers(doc)
         self.packages = []
         self.node_deps = {}
@@ -1087,6 +1094,7 @@ class _LineLockfile(_Lockfile):
             importers=importers,
             details=_LineDetails(self),
             entry_errors=(*self._injection_errors(), *self._errors),
+            local_folders=tuple(self.local_folders),
         )
 
     def build_edges(self) -> dict[str, list[str]]:
