@@ -585,6 +585,9 @@ def _nowhere(node_id: str) -> int | None:
 # The bits of a key's hash ``_Links`` sorts the lines by: one CPython integer digit (30 bits),
 # which the sort compares fastest.
 _HASH_BITS = (1 << 30) - 1
+# ``_Links._sort_lines``: descriptor -> the key read as it, -> its other keys; each line's
+# key's cut hash; the lines sorted by it
+_ByKey = tuple[dict[str, str], dict[str, list[str]], list[int], list[int]]
 
 # How many of an entry's ancestors ``_Links.is_guessed_root`` asks about before it computes
 # every entry's reach instead (the bound on the search back: the answer is the same either way).
@@ -632,8 +635,7 @@ class _Links:
         self._block_entry = block_entry
         self._descriptors_of = descriptors_of
         self._full = full
-        # descriptor -> the keys read as it; each line's key's hash; the lines sorted by it
-        self._by_key: tuple[dict[str, Sequence[str]], list[int], list[int]] | None = None
+        self._by_key: _ByKey | None = None
         self._src_dst: tuple[list[int], list[int], list[int], list[int]] | None = None
         self._reverse: list[int] | None = None  # the lines by the entry they resolve to
         self._parents: dict[int, list[int]] = {}  # parents() asked already
@@ -652,12 +654,15 @@ class _Links:
         if found is not None:
             return found
         if self._descriptors_of is not None:
-            keys_of, hash_of, order = self._lines_by_key()
+            key_of, more_keys, hash_of, order = self._lines_by_key()
             key = hash_of.__getitem__
             line_key = self._lines.__getitem__
             lines: list[int] = []
             for descriptor in self._descriptors_of(index):
-                for line_key_read in keys_of.get(descriptor, ()):  # none: no line names it
+                first = key_of.get(descriptor)
+                if first is None:  # no line names it
+                    continue
+                for line_key_read in (first, *more_keys.get(descriptor, ())):
                     wanted = hash(line_key_read) & _HASH_BITS
                     low = bisect_left(order, wanted, key=key)
                     same_hash = order[low : bisect_right(order, wanted, low, key=key)]
@@ -683,25 +688,27 @@ class _Links:
         self._parents[index] = found
         return found
 
-    def _lines_by_key(self) -> tuple[dict[str, Sequence[str]], list[int], list[int]]:
+    def _lines_by_key(self) -> _ByKey:
         if self._by_key is None:
             self._by_key = _gc_paused(self._sort_lines)
         return self._by_key
 
-    def _sort_lines(self) -> tuple[dict[str, Sequence[str]], list[int], list[int]]:
-        """The keys read as each descriptor; each line's key's hash (cut to one machine digit,
+    def _sort_lines(self) -> _ByKey:
+        """The key read as each descriptor, and its other keys when several are (a name quoted
+        and not); each line's key's hash (cut to one machine digit,
         so that the sort compares small integers; lines of other keys with the same cut hash
         are told apart by their key when asked); the lines sorted by it. The sort of a column
         of integers the keys' cached hashes give: no dictionary lookup a line."""
         read_as = self._read_as
         keys = read_as.distinct if read_as.distinct is not None else read_as.descriptors
-        keys_of: dict[str, Sequence[str]] = dict(zip(read_as.descriptors, zip(keys), strict=True))
-        if len(keys_of) != len(keys):  # a descriptor read from two keys (a quoted name, ...)
-            keys_of = {}
+        key_of = dict(zip(read_as.descriptors, keys, strict=True))  # (the last key of each)
+        more_keys: dict[str, list[str]] = {}
+        if len(key_of) != len(keys):  # a descriptor read from two keys
             for line_key, descriptor in zip(keys, read_as.descriptors, strict=True):
-                cast(list[str], keys_of.setdefault(descriptor, [])).append(line_key)
+                if line_key != key_of[descriptor]:
+                    more_keys.setdefault(descriptor, []).append(line_key)
         hash_of = list(map(operator.and_, map(hash, self._lines), repeat(_HASH_BITS)))
-        return keys_of, hash_of, sorted(range(len(hash_of)), key=hash_of.__getitem__)
+        return key_of, more_keys, hash_of, sorted(range(len(hash_of)), key=hash_of.__getitem__)
 
     def is_guessed_root(self, index: int, parents: list[int] | None = None) -> bool:
         """``index in guessed_roots()``, answered from the entry's ancestors: an entry nothing
