@@ -247,6 +247,43 @@ def test_plain_and_odd_entries_read_by_their_loader() -> None:
     assert [(p.name, p.version) for p in graph.table] == [("a", "1.0.0"), ("b", "2.0.0")]
 
 
+_ODD_AND_PLAIN = (
+    "lockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    dependencies:\n"
+    "      a:\n        specifier: ^1.0.0\n        version: 1.0.0\n\n"
+    "packages:\n\n  a@1.0.0:\n    resolution: {integrity: sha512-aaa}\n"
+    "    engines: {node: '>=14'}\n\n"
+    "  b@https://x/b.tgz:\n    resolution: {tarball: https://x/b.tgz}\n    name: b\n\n"
+    "snapshots:\n\n  a@1.0.0:\n    dependencies:\n      b: https://x/b.tgz\n"
+    "    optionalDependencies:\n      b: https://x/b.tgz\n    optional: true\n\n"
+    "  b@https://x/b.tgz: {}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("after", "field"),
+    [
+        ("    engines: {node: '>=14'}\n", "    resolution: {integrity: sha512-bbb}\n"),
+        ("  a@1.0.0:\n", "    resolution: {integrity: sha512-bbb}\n"),
+        ("  a@1.0.0:\n", "    resolution: {integrity: sha512-bbb}\n    cpu: [x]\n"),
+        ("    optional: true\n", "    dependencies:\n      c: 1.0.0\n"),
+        ("snapshots:\n\n  a@1.0.0:\n", "    optionalDependencies:\n      c: 1.0.0\n"),
+        ("    optional: true\n", "    optionalDependencies:\n      c: 1.0.0\n"),
+    ],
+)
+def test_a_field_read_twice_in_an_entry_sends_the_file_to_the_full_loader(
+    after: str, field: str
+) -> None:
+    """The entry pattern reads a field into its group once: a second one (before or after
+    other fields, next to an entry read by load_fast) is no line it reads, which sends the
+    file to the full loader (read last-wins, the first would be hidden)."""
+    assert _pnpm_lines.read(_ODD_AND_PLAIN, pnpm._KEEP) is not None
+    at = _ODD_AND_PLAIN.index(after) + len(after)
+    text = _ODD_AND_PLAIN[:at] + field + _ODD_AND_PLAIN[at:]
+    assert _pnpm_lines.read(text, pnpm._KEEP) is None
+    with pytest.raises(LockfileError, match="twice"):
+        parse_bytes(text.encode(), "pnpm-lock.yaml")
+
+
 @pytest.mark.parametrize(
     "change",
     [

@@ -48,22 +48,21 @@ _PLAIN_REF_LINES = re.compile(
     rf"(?:      {_DEP_NAME}: (?:'{_PLAIN_REF}'|(?={_FIRST}){_PLAIN_REF}(?<!:))\n)*+"
 )
 _KEPT = r"(?:resolution|name|version|dependencies|optionalDependencies):"
-_PLAIN_RESOLUTION = (  # (given twice in an entry: not read here, as for a dependency map)
-    r"resolution: \{integrity: ([A-Za-z0-9+/=]+-[^\n]*)\}\n(?!      )"
-    r"(?!(?:    [^\n]*\n)*?    resolution:)"
-)
+# A field the entry pattern reads into a group (``_ENTRY``'s groups 2, 3 and 4) is not read
+# again once its group holds something (``(?(2)(?!))``): given twice in an entry, it is not read
+# here, and the loaders refuse the entry, as pnpm does.
+_PLAIN_RESOLUTION = r"resolution: (?(2)(?!))\{integrity: ([A-Za-z0-9+/=]+-[^\n]*)\}\n(?!      )"
 # A dependency map's lines, taken whole (their grammar is checked after, distinct lines only).
 # (possessive repeats only where they hold no capture group: CPython 3.11's re raised
 # "The span of capturing group is wrong" for one around capture groups)
 _DEP_BLOCK = r"(?:      [^\n]*\n)++"
-# (a map given twice in an entry is not read here: the loaders refuse it, as pnpm does)
 _DEP_MAPS = (
-    rf"dependencies:\n({_DEP_BLOCK})(?!(?:    [^\n]*\n)*?    dependencies:\n)"
-    rf"|optionalDependencies:\n({_DEP_BLOCK})(?!(?:    [^\n]*\n)*?    optionalDependencies:\n)"
+    rf"dependencies:\n(?(3)(?!))({_DEP_BLOCK})"
+    rf"|optionalDependencies:\n(?(4)(?!))({_DEP_BLOCK})"
 )
-_PLAIN_OR_DEPS = (  # no group
-    _PLAIN_RESOLUTION.replace("(", "(?:", 1)
-    + rf"|(?:dependencies|optionalDependencies):\n{_DEP_BLOCK}"
+_PLAIN_OR_DEPS = (  # no group (and read or not before)
+    r"resolution: \{integrity: [A-Za-z0-9+/=]+-[^\n]*\}\n(?!      )"
+    rf"|(?:dependencies|optionalDependencies):\n{_DEP_BLOCK}"
 )
 # One entry. The alternatives for a field exclude each other, so that an entry that does not
 # match is given up after work linear in its lines (no backtracking from one reading to another).

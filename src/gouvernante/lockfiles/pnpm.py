@@ -852,9 +852,15 @@ def _reference_keys(lines: str, kind: int) -> list[str]:
     """The key each dependency line of ``lines`` (each ending with a line end) points at if its
     reference is a version: ``name@reference`` (9), ``/name@reference`` (6), ``/name/reference``
     (5). (For the other lines, a string ``_check_references`` takes back out.)"""
-    joined = lines[:-1].replace("      ", "").replace(": ", "/" if kind == 5 else "@")
+    joined = lines.replace(": ", "/" if kind == 5 else "@")
     if "'" in joined:
         joined = joined.replace("'", "")
+    if kind == 9 and joined.isascii():
+        # (no white space but the indents and line ends then: ``_pnpm_lines`` refuses other
+        # control characters, and its grammar spaces in a line but the separator; one split
+        # at white space is cheaper than dropping each indent)
+        return joined.split()
+    joined = joined[:-1].replace("      ", "")
     if kind != 9:
         joined = "/" + joined.replace("\n", "\n/")
     return joined.split("\n")
