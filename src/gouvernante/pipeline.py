@@ -125,6 +125,7 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
     for pkg in map(table.__getitem__, table.positions_named(rule_names)):
         (local if pkg.source is Source.LOCAL else present).add(pkg.name)
     folders = [imp.folder for imp in graph.importers if imp.folder]
+    folders.extend(graph.local_folders)  # file: directories it locks (decision 0038)
     local.update(imp.label for imp in graph.importers if imp.folder and imp.label in rule_names)
     notes = tuple(ScanIssue(task.display, n) for n in graph.notes)
     errors = [ScanIssue(task.display, e) for e in entry_errors(graph, index)]
