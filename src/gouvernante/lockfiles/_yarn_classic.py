@@ -695,10 +695,10 @@ class _Links:
 
     def _sort_lines(self) -> _ByKey:
         """The key read as each descriptor, and its other keys when several are (a name quoted
-        and not); each line's key's hash (cut to one machine digit,
-        so that the sort compares small integers; lines of other keys with the same cut hash
-        are told apart by their key when asked); the lines sorted by it. The sort of a column
-        of integers the keys' cached hashes give: no dictionary lookup a line."""
+        and not); each line's key's hash, cut to one integer digit so that the sort compares
+        small integers (lines of another key with the same cut hash are told apart by their key
+        when asked); the lines sorted by it. The keys' hashes are cached: no dictionary lookup
+        a line."""
         read_as = self._read_as
         keys = read_as.distinct if read_as.distinct is not None else read_as.descriptors
         key_of = dict(zip(read_as.descriptors, keys, strict=True))  # (the last key of each)
