@@ -923,10 +923,12 @@ class _LineLockfile(_Lockfile):
                 suspect = True
                 break
         if not suspect and text:
-            missing = set(_reference_keys(text, kind)).difference(nodes)
-            if odd and missing:
-                missing.difference_update(_reference_keys("\n".join(odd) + "\n", kind))
-            suspect = bool(missing)
+            keys = _reference_keys(text, kind)
+            if not nodes.issuperset(keys):  # (no set of them built when all are answered)
+                missing = set(keys).difference(nodes)
+                if odd:
+                    missing.difference_update(_reference_keys("\n".join(odd) + "\n", kind))
+                suspect = bool(missing)
         if suspect:
             entry = self._entry
             errors = self._unanswered((k, entry(section, i)) for i, k in enumerate(section.keys))
