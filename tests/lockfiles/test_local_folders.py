@@ -1,8 +1,8 @@
 """The folders of ``file:`` directory packages (berry: also ``portal:``) a lockfile records
 (``LockfileGraph.local_folders``): their dependencies are installed and locked by the project's
 lockfile, so a package.json there is judged by it under ``-dir -recursive``, as a workspace's is
-(npm records such folders as importers). Shapes as yarn 4, pnpm 9 and bun 1.2 write them; a
-``link:`` target, a tarball and a folder outside the lockfile's name none."""
+(npm records such folders as importers). Shapes as yarn 1.22, yarn 4, pnpm 9 and bun 1.2 write
+them; a ``link:`` target, a tarball and a folder outside the lockfile's name none."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ def test_the_folder_is_read_from_the_lockfile(which: str) -> None:
     ("which", "old", "new"),
     [
         # a link: target's dependencies are not installed by the project's lockfile
+        ("yarn.lock", '"loc@file:./vendor/loc"', '"loc@link:./vendor/loc"'),
         ("bun.lock", '"loc@file:vendor/loc"', '"loc@link:vendor/loc"'),
+        ("yarn.lock", '"loc@file:./vendor/loc"', '"loc@file:./vendor/loc.tgz"'),
         # a tarball is no folder, one outside the lockfile's is never scanned with it
         ("bun.lock", '"loc@file:vendor/loc"', '"loc@file:vendor/loc.tgz"'),
         ("berry/yarn.lock", "loc@file:./vendor/loc#", "loc@file:../loc#"),

@@ -1,9 +1,9 @@
 """A ``file:`` directory dependency (berry: also ``portal:``) is installed with its dependencies,
 which the project's lockfile resolves: under ``-dir -recursive`` the package.json in that folder
 is judged by the lockfile, as a workspace's is (decision 0038). Its ranges were findings ("no
-lockfile of this project resolves it", exit 2) on a clean project with berry, pnpm and bun (npm
-records such a folder as an importer and was right). The same manifest in a folder the lockfile
-does not name stays a finding."""
+lockfile of this project resolves it", exit 2) on a clean project with yarn 1, berry, pnpm and
+bun (npm records such a folder as an importer and was right). The same manifest in a folder the
+lockfile does not name stays a finding."""
 
 from __future__ import annotations
 

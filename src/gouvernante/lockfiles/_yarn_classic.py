@@ -36,6 +36,7 @@ from typing import Any, TypeVar, cast, overload
 
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles._common import split_at_version
+from gouvernante.lockfiles._local_folder import local_folder
 from gouvernante.lockfiles._yarn_common import (
     YarnDetails,
     alias_target,
@@ -407,7 +408,26 @@ def _parse_classic(source: str | bytes, path: str, *, has_marker: bool) -> Lockf
         ),
         roots_known=False,
         entry_errors=tuple(url_errors),
+        local_folders=_file_folders(entries),
     )
+
+
+def _file_folders(entries: _Entries) -> tuple[str, ...]:
+    """The folders of the ``file:`` directory entries (their dependencies are locked here,
+    decision 0038), the path as the project's package.json gives it, read from the lockfile's
+    folder."""
+    ids = entries.ids
+    if "@file:" not in "\n".join(ids):
+        return ()
+    found: dict[str, None] = {}
+    for index, key in enumerate(ids):
+        if "@file:" in key:
+            for descriptor in entries.descriptors_of(index):
+                spec = split_at_version(descriptor)[1]
+                folder = local_folder(spec[5:]) if spec.startswith("file:") else None
+                if folder is not None:
+                    found[folder] = None
+    return tuple(found)
 
 
 class _HeaderLines(Sequence[int]):
