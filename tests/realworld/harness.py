@@ -87,15 +87,16 @@ def evaluate(case: str, mode: str, *, declared_only: bool = False) -> Outcome:
         registry_names &= declared_names(case)
         pairs = {(n, v) for n, v in pairs if n in registry_names}
     names = sorted(registry_names | set(workspace_only))
-    tree = DATA / case / "tree"
+    lockfile = DATA / case / expected["lockfile"]
+    folder = lockfile.parent  # the tree's root, or the lockfile's folder in the repository
     with tempfile.TemporaryDirectory() as tmp:
         rules_path = Path(tmp) / "rules.json"
         rules_path.write_text(json.dumps(_rules(names)))
         ruleset = load_rules([str(rules_path)])
     if mode == "lockfile":
-        request = ScanRequest(lockfiles=(str(tree / Path(expected["lockfile"]).name),), workers=1)
+        request = ScanRequest(lockfiles=(str(lockfile),), workers=1)
     else:
-        request = ScanRequest(directory=str(tree), recursive=mode == "recursive", workers=1)
+        request = ScanRequest(directory=str(folder), recursive=mode == "recursive", workers=1)
     result = run_scan(request, ruleset)
     resolved: set[tuple[str, str]] = set()
     workspace_hits: list[str] = []

@@ -1,4 +1,4 @@
-"""The public realworld set: 23 lockfiles committed by the maintainers of 14 public repositories,
+"""The public realworld set: 24 lockfiles committed by the maintainers of 15 public repositories,
 with their manifests and an oracle from the package managers' own reading code (``data/``,
 copied from the project's shared ``realworld`` set; ``data/README.md`` and ``data/index.json``
 say where each file comes from, at which commit, and how the oracle was made).
@@ -25,7 +25,7 @@ CASES = case_ids()
 
 
 def test_the_set_is_complete() -> None:
-    assert len(CASES) == 23
+    assert len(CASES) == 24
     for case in CASES:
         assert (DATA / case / "expected.json").is_file()
 
