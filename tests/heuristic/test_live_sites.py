@@ -7,6 +7,7 @@ here puts the same technique back in a place where it runs and checks it is stil
 
 from __future__ import annotations
 
+import base64
 import shutil
 from pathlib import Path
 
@@ -145,3 +146,35 @@ def test_a_skip_list_in_install_time_code_stays_a_review_item(tmp_path: Path) ->
         '"scripts": {"postinstall": "node dist/cli.js"}',
     )
     assert _found(pkg) == {"GH-CRED-FILE-HARVEST": "medium"}
+
+
+def test_a_workflow_named_in_comments_is_not_written_but_a_write_is_found(tmp_path: Path) -> None:
+    pkg = _copy(tmp_path, "test-notes-workflow")
+    assert _found(pkg) == {}
+    spec = pkg / "test" / "copy.spec.js"
+    _edit(
+        spec,
+        "fs.copyFileSync(src, dest)",
+        "fs.copyFileSync(src, dest)\n"
+        "  fs.writeFileSync(path.join(dir, '.github/workflows/ci.yaml'), 'on: push')",
+    )
+    assert _found(pkg) == {"GH-EXFIL-WORKFLOW-WRITE": "medium"}  # a write, at run time
+    manifest = pkg / "package.json"
+    _edit(
+        manifest,
+        '"description"',
+        '"scripts": {"postinstall": "node test/copy.spec.js"},\n  "description"',
+    )
+    assert _found(pkg) == {"GH-EXFIL-WORKFLOW-WRITE": "high"}  # the same write at install time
+
+
+def test_a_hidden_workflow_path_in_a_commented_file_still_counts(tmp_path: Path) -> None:
+    pkg = _copy(tmp_path, "test-notes-workflow")
+    hidden = base64.b64encode(b".github/workflows/x.yml").decode()
+    _edit(
+        pkg / "test" / "copy.spec.js",
+        "fs.copyFileSync(src, dest)",
+        f"fs.copyFileSync(src, dest)\n  fs.writeFileSync(Buffer.from('{hidden}', 'base64')"
+        ".toString(), 'x')",
+    )
+    assert _found(pkg) == {"GH-EXFIL-WORKFLOW-WRITE": "medium"}

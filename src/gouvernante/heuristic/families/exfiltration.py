@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from gouvernante.heuristic.signals import MAX_LIVE, FileSignals, in_comment_line
+from gouvernante.heuristic.signals import MAX_LIVE, FileSignals, first_live, in_comment_line
 from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
 from gouvernante.heuristic.views import TextView, rx
 from gouvernante.vocab import Severity
@@ -83,11 +83,16 @@ WRITE_REACH = 400  # characters from a write call to the workflow path it writes
 
 def _workflow_write(s: FileSignals) -> Detection | None:
     t = s.t
-    at = t.search(RX_WORKFLOW)
-    if at is None:
+    if not t.may(RX_WORKFLOW):
         return None
     contents = t.find(RX_GH_CONTENTS) is not None
     if not (s.fs_write or contents):
+        return None
+    # The workflow path where code can use it: a comment naming the CI workflow that runs these
+    # tests (`// .github/workflows/test.yaml runs this on Windows too`) writes nothing. A path
+    # hidden in an encoded literal always counts.
+    at = first_live(t, RX_WORKFLOW)
+    if at is None:
         return None
     # A workflow path right after a write call (or the contents API / git) is a workflow written;
     # a tool that reads workflow files and writes some other file is only worth a look.
@@ -95,6 +100,7 @@ def _workflow_write(s: FileSignals) -> Detection | None:
     written = contents or any(
         RX_WRITE_CALL.search(text, max(0, m.start() - WRITE_REACH), m.start())
         for m in RX_WORKFLOW.finditer(text)
+        if not in_comment_line(text, m.start())
     )
     strong = s.install or t.find(RX_TOJSON_SECRETS) is not None or s.gh_token
     return found(HIGH if strong and written else MEDIUM, at)
