@@ -49,8 +49,12 @@ def finished(tree: Path) -> bool:
     ).is_file()
 
 
-def corpus(work: Path, pattern: str = "*") -> dict[str, list[tuple[str, str]]]:
-    """Package folders per half: (folder, name@version), each name@version once."""
+def corpus(
+    work: Path, pattern: str = "*", exclude: set[str] | None = None
+) -> dict[str, list[tuple[str, str]]]:
+    """Package folders per half: (folder, name@version), each name@version once, leaving out
+    the name@version in ``exclude`` (another corpus's packages: a new sample counts only what
+    is new to it)."""
     stats = Stats()
     seen: set[tuple[str, ...]] = set()
     names: set[str] = set()
@@ -71,6 +75,8 @@ def corpus(work: Path, pattern: str = "*") -> dict[str, list[tuple[str, str]]]:
                 continue
             ident = f"{name}@{version}"
             if ident in names:  # same name@version, other integrity: scanned once here
+                continue
+            if exclude is not None and ident in exclude:
                 continue
             names.add(ident)
             out[half_of(name)].append((pkg, ident))
@@ -112,6 +118,12 @@ def main() -> int:
     ap.add_argument("--json")
     ap.add_argument("--trees", default="*", help="only these batch folders (a glob)")
     ap.add_argument(
+        "--exclude-corpus",
+        action="append",
+        default=[],
+        help="WORKDIR of another corpus: its name@version are left out (a new sample)",
+    )
+    ap.add_argument(
         "--list-trees",
         action="store_true",
         help="print the node_modules of every finished tree (for bench/heuristic_scan.py) and stop",
@@ -122,9 +134,17 @@ def main() -> int:
             if finished(tree) and (tree / "node_modules").is_dir():
                 print(tree / "node_modules")
         return 0
-    halves = corpus(Path(args.workdir), args.trees)
+    exclude: set[str] | None = None
+    if args.exclude_corpus:
+        exclude = set()
+        for other in args.exclude_corpus:
+            for items in corpus(Path(other)).values():
+                exclude.update(ident for _, ident in items)
+    halves = corpus(Path(args.workdir), args.trees, exclude)
     total = sum(len(v) for v in halves.values())
     out = [f"corpus: {total} distinct name@version packages", ""]
+    if exclude is not None:
+        out[0] += f" (leaving out {len(exclude)} of {', '.join(args.exclude_corpus)})"
     dump: dict[str, object] = {"packages": total}
     for half in args.half or HALVES:
         dirs = [d for d, _ in halves[half]]
