@@ -115,6 +115,9 @@ def test_spdx_takes_the_packages_spelling_of_a_lowercased_purl() -> None:
         ("jsonstream", "pkg:npm/jsonstream@1.3.5", "jsonstream"),
         # a purl that keeps the case is read as it is
         ("whatever", "pkg:npm/JSONStream@1.3.5", "JSONStream"),
+        # a letter str.lower() folds to ASCII (the Kelvin sign to k) is no npm spelling: the
+        # purl names the package (taking the name made pkg:npm/kit a package no rule names)
+        ("\u212ait", "pkg:npm/kit@1.3.5", "kit"),
     ],
 )
 def test_only_a_difference_of_case_takes_the_components_name(

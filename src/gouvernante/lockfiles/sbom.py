@@ -248,8 +248,10 @@ def _spelled(purl: Purl, name: str) -> Purl:
     """The purl with the package's registry spelling: the purl spec lowercases npm names
     (``pkg:npm/jsonstream@1.3.5`` for ``JSONStream``, as cdxgen and syft write them), so when the
     component's own name equals the purl's ignoring case, that name is the package's (an alias
-    ``npm sbom`` writes there differs by more than case and is left aside)."""
-    if name != purl.name and name.lower() == purl.name.lower():
+    ``npm sbom`` writes there differs by more than case and is left aside). ASCII case only:
+    ``str.lower`` also folds other letters to ASCII ones (the Kelvin sign to ``k``), and a name
+    spelled that way matched no rule."""
+    if name != purl.name and name.isascii() and name.lower() == purl.name.lower():
         return Purl(name, purl.version, purl.qualifiers)
     return purl
 
