@@ -178,3 +178,28 @@ def test_a_hidden_workflow_path_in_a_commented_file_still_counts(tmp_path: Path)
         ".toString(), 'x')",
     )
     assert _found(pkg) == {"GH-EXFIL-WORKFLOW-WRITE": "medium"}
+
+
+def test_a_browser_opener_is_not_a_lolbin_but_rundll32_elsewhere_is(tmp_path: Path) -> None:
+    """``rundll32 url.dll,FileProtocolHandler URL`` beside ``xdg-open`` opens a page; a DLL
+    loaded by rundll32 in the same install-time file, or url.dll starting a file with no other
+    platform's opener near, is still high."""
+    pkg = _copy(tmp_path, "browser-opener")
+    assert _found(pkg) == {}
+    cli = pkg / "lib" / "cli.js"
+    _edit(
+        cli,
+        "async function login",
+        "function helper() {\n"
+        "  spawn('rundll32', [require('node:path').join(__dirname, 'helper.dll') + ',main'])\n"
+        "}\n\nasync function login",
+    )
+    assert _found(pkg) == {"GH-INSTALL-LOLBIN": "high"}
+
+
+def test_url_dll_starting_a_file_without_an_opener_switch_stays_high(tmp_path: Path) -> None:
+    pkg = _copy(tmp_path, "browser-opener")
+    cli = pkg / "lib" / "cli.js"
+    text = cli.read_text().replace("xdg-open", "sensible-browser")
+    cli.write_text(text)
+    assert _found(pkg) == {"GH-INSTALL-LOLBIN": "high"}

@@ -197,13 +197,34 @@ def _file_name_entry(text: str, m: re.Match[str]) -> bool:
     return sum(1 for i in items if RX_FILE_NAME.search(i)) >= LIST_MIN
 
 
+# ``rundll32 url.dll,FileProtocolHandler URL`` beside ``xdg-open`` (and ``open``): the Windows
+# branch of a "open this page in the browser" helper, a login or docs link of a CLI. Both names
+# must be near: ``url.dll`` alone also starts a file, a lone opener is no platform switch.
+RX_URL_HANDLER = re.compile(
+    r"""['"`]?[\s,\[]*['"`]?\s*url\.dll\s*,\s*FileProtocolHandler\b""", re.IGNORECASE
+)
+RX_XDG_OPEN = re.compile(r"""['"`]xdg-open\b""")
+OPENER_REACH = 300  # characters either side of rundll32 to the other platforms' openers
+
+
+def _url_opener(text: str, m: re.Match[str]) -> bool:
+    """Is this ``rundll32`` the Windows branch of a browser opener?"""
+    if "rundll32" not in m.group(0).lower():
+        return False
+    if not RX_URL_HANDLER.match(text, m.end(), m.end() + 40):
+        return False
+    lo, hi = max(0, m.start() - OPENER_REACH), m.end() + OPENER_REACH
+    return RX_XDG_OPEN.search(text, lo, hi) is not None
+
+
 def _lolbin_sites(t: TextView) -> Iterator[re.Match[str]]:
     """LOLBin names that can be started: not on a comment line (a commented-out command), not an
-    entry of a list of file names."""
+    entry of a list of file names, not the Windows branch of a browser opener."""
     text = t.text
     for m in t.matches(RX_LOLBIN, MAX_LOLBINS):
-        if not in_comment_line(text, m.start()) and not _file_name_entry(text, m):
-            yield m
+        if in_comment_line(text, m.start()) or _file_name_entry(text, m) or _url_opener(text, m):
+            continue
+        yield m
 
 
 def _foreign_lolbin(t: TextView) -> int | None:
