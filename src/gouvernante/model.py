@@ -312,6 +312,10 @@ class LockfileGraph(msgspec.Struct, frozen=True, dict=True):
     # lockfile resolves (``file:`` directories; berry ``portal:``): the package.json in one is
     # judged by this lockfile, as a workspace's is. npm records them as importers.
     local_folders: Sequence[str] = ()
+    # pnpm: (name, node id) of each dependency a package bundles in its tarball
+    # (``bundledDependencies``), whose version no lockfile records; name '' when it bundles
+    # every dependency (``bundledDependencies: true``).
+    bundled: Sequence[tuple[str, str]] = ()
 
     @cached_property
     def table(self) -> PackageTable:

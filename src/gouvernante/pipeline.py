@@ -56,7 +56,13 @@ if TYPE_CHECKING:
     from gouvernante.host.context import HostContext
     from gouvernante.inventory.evaluate import InventoryRequest
 from gouvernante.fs.walk import walk
-from gouvernante.match.hits import DeclaredHit, entry_errors, match_declared, match_graph
+from gouvernante.match.hits import (
+    DeclaredHit,
+    bundled_notes,
+    entry_errors,
+    match_declared,
+    match_graph,
+)
 
 # Below this many files, a process pool costs more than it saves.
 PARALLEL_MIN_FILES = 8
@@ -127,7 +133,7 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
     folders = [imp.folder for imp in graph.importers if imp.folder]
     folders.extend(graph.local_folders)  # file: directories it locks (decision 0038)
     local.update(imp.label for imp in graph.importers if imp.folder and imp.label in rule_names)
-    notes = tuple(ScanIssue(task.display, n) for n in graph.notes)
+    notes = tuple(ScanIssue(task.display, n) for n in (*graph.notes, *bundled_notes(graph, index)))
     errors = [ScanIssue(task.display, e) for e in entry_errors(graph, index)]
     errors.extend(ScanIssue(task.display, e) for e in catalog_errors)
     bad_name = _control_in_names(table.names)

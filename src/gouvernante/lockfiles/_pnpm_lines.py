@@ -47,7 +47,7 @@ _PLAIN_REF = r"[^\n '\"@/:(]*(?:\([^\n '\"]*)?"
 _PLAIN_REF_LINES = re.compile(
     rf"(?:      {_DEP_NAME}: (?:'{_PLAIN_REF}'|(?={_FIRST}){_PLAIN_REF}(?<!:))\n)*+"
 )
-_KEPT = r"(?:resolution|name|version|dependencies|optionalDependencies):"
+_KEPT = r"(?:resolution|name|version|bundledDependencies|dependencies|optionalDependencies):"
 # A field the entry pattern reads into a group (``_ENTRY``'s groups 2, 3 and 4) is not read
 # again once its group holds something (``(?(2)(?!))``): given twice in an entry, it is not read
 # here, and the loaders refuse the entry, as pnpm does.

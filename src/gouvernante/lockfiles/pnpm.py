@@ -61,11 +61,12 @@ _GIT_TARBALL_HOSTS = (
     "https://bitbucket.org/",
 )
 _IMPORTER = "importer:"
+_BUNDLED = "bundledDependencies"
 # The entry fields the parser reads; the fast loader skips the others (engines, cpu, os,
 # peerDependencies, transitivePeerDependencies...) without building them.
 _KEEP: dict[str, frozenset[str]] = {
     "importers": frozenset(_IMPORTER_DEP_FIELDS),
-    "packages": frozenset(("resolution", "name", "version", *_NODE_DEP_FIELDS)),
+    "packages": frozenset(("resolution", "name", "version", _BUNDLED, *_NODE_DEP_FIELDS)),
     "snapshots": frozenset(_NODE_DEP_FIELDS),
 }
 
@@ -299,6 +300,7 @@ class _Lockfile:
         self.importers_map = self._read_importers(doc)
         self.packages: list[LockedPackage] = []
         self.local_folders: list[str] = []  # file: directories (``_describe``)
+        self.bundled: list[tuple[str, str]] = []  # (``_describe``)
         self.node_ids: set[str] = set()
         # Node id -> its raw entry (whose dependency maps are resolved only when edges are
         # asked for).
@@ -443,6 +445,8 @@ class _Lockfile:
 
     def _describe(self, key: str, entry: Any, section: str) -> LockedPackage:  # noqa: C901 - listed in pyproject, to shrink
         """The package a ``packages`` entry describes, with ``key`` as its id."""
+        if entry.__class__ is dict and _BUNDLED in entry:
+            self._read_bundled(key, entry[_BUNDLED], f"{section}{key_segment(key)}.{_BUNDLED}")
         if entry.__class__ is dict and "name" not in entry and "version" not in entry:
             # The common case: a registry package, {integrity: ...} and nothing else.
             resolution = entry.get("resolution")
@@ -509,6 +513,17 @@ class _Lockfile:
                 key, name, version, url=tarball, integrity=integrity, registry=registry, where=where
             )
         return LockedPackage(key, name, version, source, integrity, resolved)
+
+    def _read_bundled(self, key: str, value: Any, where: str) -> None:
+        """The names a package bundles in its tarball (``key``: its ``packages`` key); their
+        versions are nowhere in the file, so a rule naming one is a note of the scan
+        (``match.hits.bundled_notes``)."""
+        if value is True:
+            self.bundled.append(("", key))
+        elif value.__class__ is list and all(name.__class__ is str and name for name in value):
+            self.bundled.extend((name, key) for name in value)
+        elif value is not False:
+            raise LockfileError(self.path, "expected a list of package names", json_path=where)
 
     def _check_tarball(
         self,
@@ -670,6 +685,7 @@ class _Lockfile:
                 *self._unanswered(self.node_deps.items()),
             ),
             local_folders=tuple(self.local_folders),
+            bundled=tuple(self.bundled),
         )
 
     def build_edges(self) -> dict[str, list[str]]:
@@ -880,6 +896,7 @@ class _LineLockfile(_Lockfile):
         self.packages_map = {}
         self.snapshots_map = {}
         self.local_folders = []
+        self.bundled = []
         self.importers_map = self._read_importers(doc)
         self.packages = []
         self.node_deps = {}
@@ -1103,6 +1120,7 @@ class _LineLockfile(_Lockfile):
             details=_LineDetails(self),
             entry_errors=(*self._injection_errors(), *self._errors),
             local_folders=tuple(self.local_folders),
+            bundled=tuple(self.bundled),
         )
 
     def build_edges(self) -> dict[str, list[str]]:

@@ -180,6 +180,30 @@ def entry_errors(graph: LockfileGraph, index: RuleIndex) -> list[str]:
     return errors
 
 
+def bundled_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
+    """A package a rule names that an entry bundles in its tarball (pnpm's
+    ``bundledDependencies``): the lockfile records no version of it, so the file cannot say
+    whether the bundled copy is affected. A note naming the entry by position, for every such
+    entry by its YAML path (and each entry that bundles every dependency, whose names the file
+    does not give)."""
+    if not graph.bundled:
+        return []
+    from gouvernante.safetext import key_segment  # noqa: PLC0415 - notes only
+
+    names = index.names
+    notes = []
+    for name, node in graph.bundled:
+        if name and name not in names:
+            continue
+        what = f"{name} is bundled" if name else "every dependency is bundled (names not given)"
+        notes.append(
+            f"packages{key_segment(node)}.bundledDependencies: {what} inside this package's"
+            " tarball and the lockfile records no version of it: not checked here (scan the"
+            " installed node_modules: -host, or -dir on an installed project)"
+        )
+    return notes
+
+
 if TYPE_CHECKING:  # a type only: creating a TypedDict class costs ~0.2 ms at every start
 
     class Place(TypedDict, total=False):

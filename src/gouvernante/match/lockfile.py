@@ -8,7 +8,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from gouvernante.lockfiles.package_json import OVERRIDE_FIELDS
-from gouvernante.match.hits import DeclaredHit, entry_errors, match_declared, match_graph
+from gouvernante.match.hits import (
+    DeclaredHit,
+    bundled_notes,
+    entry_errors,
+    match_declared,
+    match_graph,
+)
 from gouvernante.model import Finding, LockfileFormat, LockfileGraph, Source
 from gouvernante.rules.index import RuleIndex
 
@@ -41,7 +47,7 @@ def match_lockfile(graph: LockfileGraph, index: RuleIndex, display: str) -> Lock
         declared,
         present,
         len(graph.packages),
-        tuple(graph.notes),
+        (*graph.notes, *bundled_notes(graph, index)),
         tuple(entry_errors(graph, index)),
     )
 
