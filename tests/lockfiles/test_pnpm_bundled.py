@@ -119,8 +119,7 @@ def test_every_dependency_bundled_is_one_unnamed_entry() -> None:
     assert notes == [
         "packages['wasm-thing@1.0.0'].bundledDependencies: every dependency is bundled (names"
         " not given) inside this package's tarball and the lockfile records no version of it:"
-        " not checked here (scan the installed node_modules: -host, or -dir on an installed"
-        " project)"
+        " not checked here (scan the installed node_modules with -host)"
     ]
 
 

@@ -199,7 +199,7 @@ def bundled_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
         notes.append(
             f"packages{key_segment(node)}.bundledDependencies: {what} inside this package's"
             " tarball and the lockfile records no version of it: not checked here (scan the"
-            " installed node_modules: -host, or -dir on an installed project)"
+            " installed node_modules with -host)"
         )
     return notes
 
