@@ -29,6 +29,7 @@ from gouvernante.lockfiles.package_json import (
     declared_dependency,
     overridden_versions,
 )
+from gouvernante.lockfiles.pnpm import _load_yaml, _mapping
 from gouvernante.model import DeclaredDependency, LockfileFormat, LockfileGraph
 from gouvernante.safetext import key_segment
 
@@ -131,21 +132,10 @@ def with_catalogs(graph: LockfileGraph, workspace: Workspace) -> LockfileGraph:
 
 
 def _load(text: str, path: str) -> Any:
-    from gouvernante.lockfiles.pnpm import _load_yaml  # noqa: PLC0415 - one YAML error wording
-
     try:
         return _pnpm_yaml.load_fast(text) if text.strip() else None
     except _pnpm_yaml.Unsupported:
         return _load_yaml(text, path)
-
-
-def _mapping(value: Any, path: str, where: str) -> dict[Any, Any]:
-    if value is None:
-        return {}
-    if value.__class__ is not dict:
-        raise LockfileError(path, "expected a mapping", json_path=where)
-    result: dict[Any, Any] = value
-    return result
 
 
 def _entries(value: Any, path: str, where: str) -> dict[str, str]:
