@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from gouvernante.host.checks import HostScanResult
     from gouvernante.host.context import HostContext
     from gouvernante.inventory.evaluate import InventoryRequest
+    from gouvernante.lockfiles.pnpm_workspace import Workspace
 from gouvernante.fs.walk import walk
 from gouvernante.match.hits import (
     DeclaredHit,
@@ -216,14 +217,45 @@ def _with_catalogs(graph: LockfileGraph, task: FileTask, errors: list[str]) -> L
             refusal = link_refusal(path, task.root or folder)
             if refusal is not None:
                 raise LockfileError(shown, refusal)
-        data = read_regular_file(path, pnpm_workspace.MAX_WORKSPACE_BYTES, shown)
-        workspace = pnpm_workspace.read(data, shown)
+        workspace = _catalog_file(path, shown)
     except GouvernanteError as exc:
         if not task.root:
             where = f"{exc.json_path}: {exc.detail}" if exc.json_path else exc.detail
             errors.append(f"{shown}: {where}; its catalog: references are not checked")
         return graph
     return pnpm_workspace.with_catalogs(graph, workspace)
+
+
+# The pnpm-workspace.yaml files ``_with_catalogs`` read in this scan (``_scan_files`` empties
+# it; forked workers start from that), by identity: the manifests of a workspace share one,
+# which is parsed once, not once per manifest (a 4 MiB one under 200 manifests took a minute).
+# A file that could not be read is kept as (YAML path, detail), worded again for each manifest.
+_CATALOG_FILES: dict[tuple[int, int, int, int], Workspace | tuple[str | None, str]] = {}
+_CATALOG_FILES_KEPT = 16
+
+
+def _catalog_file(path: str, shown: str) -> Workspace:
+    from gouvernante.lockfiles import pnpm_workspace  # noqa: PLC0415 - only for catalog: refs
+
+    try:
+        st = os.stat(path)
+        key: tuple[int, int, int, int] | None = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    except OSError:
+        key = None  # (the read below says why)
+    got = _CATALOG_FILES.get(key) if key is not None else None
+    if got is None:
+        try:
+            data = read_regular_file(path, pnpm_workspace.MAX_WORKSPACE_BYTES, shown)
+            got = pnpm_workspace.read(data, shown)
+        except GouvernanteError as exc:
+            got = (exc.json_path, exc.detail)
+        if key is not None:
+            if len(_CATALOG_FILES) >= _CATALOG_FILES_KEPT:
+                _CATALOG_FILES.clear()
+            _CATALOG_FILES[key] = got
+    if isinstance(got, tuple):
+        raise LockfileError(shown, got[1], json_path=got[0])
+    return got
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -274,6 +306,7 @@ def _scan_files(
     progress: Progress | None = None,
 ) -> list[FileOutcome]:
     """Outcomes in the order of ``tasks``, whichever process scanned them."""
+    _CATALOG_FILES.clear()
     outcomes: list[FileOutcome | None] = [None] * len(tasks)
     found = 0
     for done, (position, outcome) in enumerate(_iter_scan_files(tasks, index, workers), 1):
