@@ -241,3 +241,17 @@ def test_many_printed_pipes_hide_nothing(tmp_path: Path) -> None:
     check = pkg / "scripts" / "check.js"
     check.write_text(notes + check.read_text())
     assert _found(pkg) == {"GH-INSTALL-FETCH-EXEC": "high"}
+
+
+def test_link_selectors_in_base64_are_not_hidden_urls_but_a_url_is(tmp_path: Path) -> None:
+    """An ad-block detector's base64 link selectors (``a[href^="https://..."]``) are compared
+    with the page; a base64 URL beside the same fetch is still a hidden endpoint."""
+    pkg = _copy(tmp_path, "adblock-selectors")
+    assert _found(pkg) == {}
+    url = base64.b64encode(b"https://collect.example.invalid/p").decode()
+    _edit(
+        pkg / "dist" / "detect.js",
+        "async function report(endpoint) {",
+        f"async function report(endpoint = fromB64('{url}')) {{",
+    )
+    assert _found(pkg) == {"GH-OBFUSCATED-NAMES": "medium"}

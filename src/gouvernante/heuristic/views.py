@@ -514,6 +514,12 @@ RX_STRONG_TOKEN = re.compile(
     r"|api\.github\.com|webhook|\bFunction\b|\.bashrc|\.zshrc|process\.env|mainModule"
 )
 RX_URLISH = re.compile(r"https?://|ipgeolocation|\.onion\b")
+# A CSS attribute selector on links (``a[href^="https://ads.example/"]``): the filter lists an
+# ad-block detector hides in base64 so that the blockers do not strip them. The URL is compared
+# with the page's links, never fetched.
+RX_URL_SELECTOR = re.compile(
+    r"""[\w.#:-]*\[\s*(?:href|src|action|data-[\w-]+)\s*[~|^$*]?=\s*["']?https?://[^\]]*\]"""
+)
 RX_PRINTABLE = re.compile(r"[\t\n\r\x20-\x7e]+")
 
 
@@ -551,7 +557,11 @@ def build_view(text: str) -> TextView:  # noqa: C901 - listed in pyproject, to s
         if RX_STRONG_TOKEN.search(decoded):
             if t.strong_decoded is None:
                 t.strong_decoded = offset
-        elif RX_URLISH.search(decoded) and t.url_decoded is None:
+        elif (
+            t.url_decoded is None
+            and RX_URLISH.search(decoded)
+            and not RX_URL_SELECTOR.fullmatch(decoded)
+        ):
             t.url_decoded = offset
 
     lits: list[tuple[str, int]] = []
