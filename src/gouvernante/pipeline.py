@@ -438,13 +438,17 @@ def _unchecked_submodules(folder: str, root: str, linked: bool) -> list[ScanIssu
         data = read_regular_file(path, MAX_GITMODULES_BYTES, shown)
     except GouvernanteError as exc:
         return [ScanIssue(shown, f"{exc.detail}: the submodules it may name are not checked")]
+    how = "not scanned (git submodule update --init, or scan its repository with -git)"
     return [
         ScanIssue(
             _display(os.path.join(folder, rel), root),
-            "a git submodule (.gitmodules) that is not checked out: not scanned (git submodule"
-            " update --init, or scan its repository with -git)",
+            f"a git submodule (.gitmodules) that is not checked out: {how}",
         )
-        for rel in unchecked_submodules(folder, data)
+        if rel is not None
+        else ScanIssue(
+            shown, f"line {line}: a git submodule whose path holds nothing (not checked out): {how}"
+        )
+        for rel, line in unchecked_submodules(folder, data)
     ]
 
 

@@ -149,7 +149,40 @@ def test_only_paths_inside_the_folder_are_checked(tmp_path: Path) -> None:
         f'[submodule "{p}"]\n\tpath = {p}\n'
         for p in ("full", "empty", "absent", "file", "link", "../up", "/abs", "a/../full")
     ).encode()
-    assert unchecked_submodules(str(tmp_path), data) == ["empty", "absent", "file", "link"]
+    # (each submodule takes two lines: its path is on line 2, 4, 6 ...)
+    assert unchecked_submodules(str(tmp_path), data) == [
+        ("empty", 4),
+        (None, 6),  # nothing there: the path is only text of the file, not echoed
+        ("file", 8),
+        ("link", 10),
+    ]
+
+
+def test_a_path_with_nothing_there_is_named_by_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A path of .gitmodules that names nothing on disk is only text of the file: the note
+    names the file and line, never that text (it was echoed whole, up to the 1 MiB bound)."""
+    project = tmp_path / "project"
+    (project / "vendor" / "empty").mkdir(parents=True)
+    (project / "package-lock.json").write_text(lockfile("4.4.1"))
+    (project / ".gitmodules").write_text(
+        '[submodule "e"]\n\tpath = vendor/empty\n'
+        '[submodule "x"]\n\turl = x\n\tpath = "n0t-th3re all clear ' + "A" * 5000 + '"\n'
+    )
+    code, report = _scan(
+        capsys, "-rules", str(write_rules(tmp_path)), "-dir", str(project), "-recursive"
+    )
+    assert code == 0
+    how = "not scanned (git submodule update --init, or scan its repository with -git)"
+    assert _notes(report) == [
+        ("vendor/empty", f"a git submodule (.gitmodules) that is not checked out: {how}"),
+        (
+            ".gitmodules",
+            f"line 5: a git submodule whose path holds nothing (not checked out): {how}",
+        ),
+    ]
+    assert "n0t-th3re" not in json.dumps(report)
 
 
 def test_a_symlinked_gitmodules_is_not_read(

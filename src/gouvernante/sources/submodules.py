@@ -22,9 +22,14 @@ def submodule_paths(data: bytes) -> list[str]:
     """The ``path`` values of a ``.gitmodules`` file (git config syntax), in file order, each
     once. A value git would unquote differently (escapes) is taken as written: at worst a path
     that does not exist, reported as not checked out."""
-    out: dict[str, None] = {}
+    return list(_paths_and_lines(data))
+
+
+def _paths_and_lines(data: bytes) -> dict[str, int]:
+    """``submodule_paths`` with the line (from 1) that first gives each."""
+    out: dict[str, int] = {}
     in_submodule = False
-    for raw in data.decode("utf-8", "surrogateescape").splitlines():
+    for number, raw in enumerate(data.decode("utf-8", "surrogateescape").split("\n"), 1):
         line = raw.strip()
         if not line or line[0] in "#;":
             continue
@@ -38,23 +43,26 @@ def submodule_paths(data: bytes) -> list[str]:
         if len(value) >= 2 and value[0] == value[-1] == '"':
             value = value[1:-1]
         if value:
-            out[value] = None
+            out.setdefault(value, number)
         if len(out) >= MAX_SUBMODULES:
             break
-    return list(out)
+    return out
 
 
-def unchecked_submodules(folder: str, data: bytes) -> list[str]:
-    """The submodule paths of ``folder``'s ``.gitmodules`` (``data``) with nothing checked out
-    there: missing, an empty folder, or not a folder. A path leaving ``folder`` (absolute,
-    ``..``) is no submodule git would create, and is left out."""
-    missing: list[str] = []
-    for rel in submodule_paths(data):
+def unchecked_submodules(folder: str, data: bytes) -> list[tuple[str | None, int]]:
+    """The submodules of ``folder``'s ``.gitmodules`` (``data``) with nothing checked out at
+    their path: (the path, its line) when something is there (an empty folder, or not a
+    folder), (None, its line) when nothing is: such a path is only text of the file, which is
+    not echoed (a note names the line). A path leaving ``folder`` (absolute, ``..``) is no
+    submodule git would create, and is left out."""
+    missing: list[tuple[str | None, int]] = []
+    for rel, line in _paths_and_lines(data).items():
         norm = posixpath.normpath(rel)
         if norm.startswith(("/", "../")) or norm in ("..", ".") or "\x00" in norm:
             continue
-        if not _has_entries(os.path.join(folder, *norm.split("/"))):
-            missing.append(norm)
+        path = os.path.join(folder, *norm.split("/"))
+        if not _has_entries(path):
+            missing.append((norm if os.path.lexists(path) else None, line))
     return missing
 
 
