@@ -255,3 +255,18 @@ def test_link_selectors_in_base64_are_not_hidden_urls_but_a_url_is(tmp_path: Pat
         f"async function report(endpoint = fromB64('{url}')) {{",
     )
     assert _found(pkg) == {"GH-OBFUSCATED-NAMES": "medium"}
+
+
+def test_reading_the_own_manifest_does_not_run_its_main_but_requiring_it_does(
+    tmp_path: Path,
+) -> None:
+    """``require('./package.json')`` in a preinstall reads data; the bundle its ``main`` names
+    is install-time code only when the script loads it."""
+    pkg = _copy(tmp_path, "manifest-require")
+    assert _found(pkg) == {}
+    _edit(
+        pkg / "preinstall.js",
+        "const manifest = require('./package.json')",
+        "const manifest = require('./package.json')\n  require('./lib/cli.js')",
+    )
+    assert _found(pkg) == {"GH-INSTALL-DOWNLOAD-EXEC": "medium"}

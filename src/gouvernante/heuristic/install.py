@@ -128,6 +128,11 @@ def reachable(
         depth += 1
         nxt: list[str] = []
         for path in frontier:
+            if path.endswith(".json"):
+                # ``require('./package.json')`` reads data: the files its ``main`` and ``bin``
+                # name do not run because the manifest was read (yarn's preinstall reads its
+                # version and so marked the whole CLI bundle install-time).
+                continue
             text = read_text(path)
             if text is None:
                 continue
