@@ -270,3 +270,22 @@ def test_reading_the_own_manifest_does_not_run_its_main_but_requiring_it_does(
         "const manifest = require('./package.json')\n  require('./lib/cli.js')",
     )
     assert _found(pkg) == {"GH-INSTALL-DOWNLOAD-EXEC": "medium"}
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "require('node:child_process').execSync('npm publish')",
+        "require('node:child_process').exec('cd pkg && npm publish --access public')",
+        "console.log('publishing the new release'); require('node:child_process')"
+        ".execSync('npm publish')",
+        "require('node:child_process').execSync('set -e\\\\nnpm publish to the registry')",
+    ],
+)
+def test_npm_publish_in_prose_is_not_run_but_a_command_is(tmp_path: Path, call: str) -> None:
+    """Option descriptions and messages naming `npm publish` in a sentence publish nothing; the
+    command given to a process call in the same install-time file is high."""
+    pkg = _copy(tmp_path, "publish-prose")
+    assert _found(pkg) == {}
+    _edit(pkg / "lib" / "postinstall.js", "if (unknown.length)", f"{call}\nif (unknown.length)")
+    assert _found(pkg)["GH-PROPAGATE-NPM-PUBLISH"] == "high"

@@ -142,13 +142,38 @@ RX_TARBALL = rx(
 )
 
 
+# Prose naming the command (``'Allow npm publish for this publisher'``, ``"a broken `npm
+# publish`. Please ..."``): three words in a row before it on its line or right after it (a
+# command is followed by its options or a folder), and nothing before it on the line that runs a
+# command or chains one (an exec/spawn call, a shell operator).
+RX_PROSE_BEFORE = re.compile(r"[A-Za-z]{2,} [A-Za-z]{2,},? [A-Za-z]{2,}")
+RX_PROSE_AFTER = re.compile(r"`? [A-Za-z]{2,} [A-Za-z]{2,} [A-Za-z]{2,}")
+RX_RUNS_BEFORE = re.compile(r"exec|spawn|system|run|&&|\|\||[;|]|\$\(|\\n")
+PROSE_BACK = 80  # characters before the command on its line
+
+
+def _in_prose(text: str, m: re.Match[str]) -> bool:
+    at = m.start()
+    lo = max(0, at - PROSE_BACK)
+    nl = text.rfind("\n", lo, at)
+    before = text[nl + 1 if nl >= 0 else lo : at]
+    if RX_RUNS_BEFORE.search(before) is not None:
+        return False
+    return (
+        RX_PROSE_BEFORE.search(before) is not None
+        or RX_PROSE_AFTER.match(text, m.end(), m.end() + 40) is not None
+    )
+
+
 def _publish_site(t: TextView) -> int | None:
     """The first ``npm publish`` that can run: not on a comment line, not a script of a bundled
-    manifest; in the decoded view (hidden) always."""
+    manifest, not named in prose; in the decoded view (hidden) always."""
     text = t.text
     for m in t.matches(RX_NPM_PUBLISH, MAX_LIVE):
         at = m.start()
         if in_comment_line(text, at) or RX_SCRIPTS_TABLE.search(text, max(0, at - TABLE_BACK), at):
+            continue
+        if _in_prose(text, m):
             continue
         return at
     hidden = next(t.matches(RX_NPM_PUBLISH, 1, decoded=True), None)
