@@ -6,9 +6,10 @@ module tells the two apart with the scan command's own parser (a flag that takes
 value, in every spelling: ``-fail-on high``, ``--fail-on high``, ``--fail-on=high``), then runs one
 scan with each file as ``-lockfile``.
 
-A changed ``package.json`` is judged with its project's lockfiles even when they are not in the
-commit: the lockfiles in the manifest's own folder (or, for a workspace member without one, in the
-nearest folder above that has one) are scanned with it, so a range bump that the lockfile already
+A changed ``package.json`` (or ``pnpm-workspace.yaml``, whose overrides are declared versions
+too) is judged with its project's lockfiles even when they are not in the commit: the lockfiles
+in the manifest's own folder (or, for a workspace member without one, in the nearest folder
+above that has one) are scanned with it, so a range bump that the lockfile already
 pins to a safe release passes, and one whose lockfile pins a compromised release fails.
 
 ``-dir DIR`` in ``args`` makes DIR the project root the hook judges: changed files outside it are
@@ -25,6 +26,9 @@ from collections.abc import Iterable, Sequence
 from gouvernante.errors import UsageError
 
 MANIFEST = "package.json"
+# The files whose declared versions (overrides) the project's lockfile decides, as a manifest's:
+# one changed alone brings the lockfiles, as ``-dir`` judges it with them.
+_MANIFESTS = (MANIFEST, "pnpm-workspace.yaml")
 IGNORE_FILE = ".gouvernante-ignore.json"
 
 
@@ -107,7 +111,7 @@ def files_to_scan(changed: Iterable[str], root: str) -> list[str]:
         if not _under(path, top) or any(part in SKIP_DIRS for part in _parts(path, top)):
             continue
         add(path)
-        if lockfile_name(os.path.basename(path)) != MANIFEST:
+        if lockfile_name(os.path.basename(path)) not in _MANIFESTS:
             continue
         folder = os.path.dirname(path) or os.curdir
         while True:

@@ -35,6 +35,7 @@ from ci_templates.ci_support import (
     snapshot_repository,
 )
 from gouvernante import precommit
+from gouvernante.cli import main
 from gouvernante.cli._base import value_flags
 from gouvernante.cli.scan import build_scan_parser
 from gouvernante.lockfiles import LOCKFILE_NAMES
@@ -284,6 +285,30 @@ def test_a_workspace_member_bump_is_judged_with_the_root_lockfile(
     other.mkdir(parents=True)
     (other / "package.json").write_text('{"name": "x", "dependencies": {"debug": "^4.4.1"}}')
     assert precommit.main(["tools/x/package.json"]) == 2
+
+
+def test_a_pnpm_workspace_file_brings_its_lockfile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pnpm-workspace.yaml's overrides are declared versions the project's lockfile decides, as
+    a package.json's: changed alone, it was judged alone, so an override of a package the
+    lockfile does not install was a finding (exit 2) where -dir says it forces nothing."""
+    _project(tmp_path, "clean")
+    (tmp_path / "pnpm-workspace.yaml").write_text("overrides:\n  axios: 1.14.1\n")
+    monkeypatch.chdir(tmp_path)
+    assert precommit.files_to_scan(["pnpm-workspace.yaml"], ".") == [
+        "pnpm-workspace.yaml",
+        "package-lock.json",
+    ]
+    assert precommit.main(["pnpm-workspace.yaml"]) == 0
+    assert "package-lock.json does not install it: the override forces nothing" in (
+        capsys.readouterr().out
+    )
+    assert main(["-dir", str(tmp_path)]) == 0
+    # an override of a package the lockfile installs: the lockfile decides (here debug 4.4.1)
+    (tmp_path / "pnpm-workspace.yaml").write_text("overrides:\n  debug: 4.4.2\n")
+    assert precommit.main(["pnpm-workspace.yaml"]) == 0
+    assert "package-lock.json resolves it: the lockfile decides" in capsys.readouterr().out
 
 
 def test_files_outside_the_project_or_in_skipped_folders(
