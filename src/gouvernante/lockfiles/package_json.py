@@ -50,9 +50,13 @@ _TOP_KEY = re.compile(
 
 
 def sniff(head: bytes) -> bool:
-    """A JSON object without ``lockfileVersion`` that has a package.json field near the top."""
+    """A JSON object without ``lockfileVersion`` that has a package.json field near the top.
+    Not an SBOM (``bomFormat``, ``spdxVersion``: its ``name`` and ``version`` are the
+    document's), which read as a manifest was 0 packages, CLEAN, with ``-lockfile``."""
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not text.startswith(b"{") or b'"lockfileVersion"' in text:
+        return False
+    if b'"bomFormat"' in text or b'"spdxVersion"' in text:
         return False
     return bool(_TOP_KEY.search(text))
 
