@@ -199,3 +199,9 @@ def test_the_scan_notes_a_rule_named_bundled_package(
     notes = [n for n in report["notes"] if "bundledDependencies" in str(n)]
     assert len(notes) == 1
     assert "packages['wasm-thing@1.0.0'].bundledDependencies: tslib is bundled" in str(notes[0])
+
+
+def test_a_name_listed_twice_is_one_note() -> None:
+    text = V9.replace("{bundled}\n", "      - tslib\n      - tslib\n")
+    graph = pnpm.parse(text.encode(), "pnpm-lock.yaml")
+    assert len(bundled_notes(graph, build_index([_rule("tslib")]))) == 1

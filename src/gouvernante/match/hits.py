@@ -192,7 +192,7 @@ def bundled_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
 
     names = index.names
     notes = []
-    for name, node in graph.bundled:
+    for name, node in dict.fromkeys(graph.bundled):  # (a name listed twice: one note)
         if name and name not in names:
             continue
         what = f"{name} is bundled" if name else "every dependency is bundled (names not given)"
