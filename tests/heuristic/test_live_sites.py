@@ -289,3 +289,20 @@ def test_npm_publish_in_prose_is_not_run_but_a_command_is(tmp_path: Path, call: 
     assert _found(pkg) == {}
     _edit(pkg / "lib" / "postinstall.js", "if (unknown.length)", f"{call}\nif (unknown.length)")
     assert _found(pkg)["GH-PROPAGATE-NPM-PUBLISH"] == "high"
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        "require('node:child_process').execSync(installScript)",
+        "console.log(require('node:child_process').execSync(installScript))",
+    ],
+)
+def test_an_installer_command_in_a_variable_runs_once_it_is_used_as_a_command(
+    tmp_path: Path, use: str
+) -> None:
+    """The installer line kept in a variable that only an error message shows is instructions;
+    the same variable given to a process call (alone or inside a message) runs it."""
+    pkg = _copy(tmp_path, "install-hint-message")
+    _edit(pkg / "scripts" / "check.js", "  throw new Error(", f"  {use}\n  throw new Error(")
+    assert _found(pkg)["GH-INSTALL-FETCH-EXEC"] == "high"

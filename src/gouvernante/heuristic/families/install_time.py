@@ -30,7 +30,7 @@ RX_MESSAGE_CALL = re.compile(
     r"(?:\bconsole\.(?:log|error|warn|info)|\bprocess\.std(?:out|err)\.write|\bnew\s+\w*Error)"
     r"\s*\("
 )
-RX_RUNS_CODE = re.compile(r"exec|spawn|system|eval|Function|require|import|\$\(|`")
+RX_RUNS_CODE = re.compile(r"exec|spawn|system|eval|Function|require|import|\$\(")
 MESSAGE_REACH = 300  # characters back from the command to the message call
 
 
@@ -45,6 +45,29 @@ def _in_message(text: str, at: int) -> bool:
     return ";" not in between and RX_RUNS_CODE.search(between) is None
 
 
+# The command kept in a variable on its line (``let installScript = win ? '... | iex' : '... |
+# bash'``) and that variable used only in messages (``throw new Error(`install it with:
+# ${installScript}`)``): instructions too. Any other use (``execSync(installScript)``) runs it.
+RX_ASSIGNED = re.compile(r"\b(?:let|const|var)\s+([A-Za-z_$][\w$]*)\s*=(?!=)[^;\n]*$")
+MAX_USES = 20  # uses of the variable looked at; past them it counts as run
+
+
+def _shown_only(text: str, at: int) -> bool:
+    line_start = text.rfind("\n", max(0, at - MESSAGE_REACH), at) + 1
+    m = RX_ASSIGNED.search(text, line_start or max(0, at - MESSAGE_REACH), at)
+    if m is None:
+        return False
+    rx_use = re.compile(rf"(?<![\w$.]){re.escape(m.group(1))}(?![\w$])")
+    uses = 0
+    for use in rx_use.finditer(text):
+        if use.start() == m.start(1):
+            continue
+        uses += 1
+        if uses > MAX_USES or not _in_message(text, use.start()):
+            return False
+    return uses > 0
+
+
 def _live_pipe(s: FileSignals) -> re.Match[str] | None:
     """The first download piped into a shell that can run: not on a comment line, not in a
     message shown to the user. Past ``MAX_PIPES`` such notes the first one counts (many
@@ -56,7 +79,8 @@ def _live_pipe(s: FileSignals) -> re.Match[str] | None:
     seen = 0
     for m in s.t.matches(RX_FETCH_PIPE, MAX_PIPES):
         seen += 1
-        if not in_comment_line(text, m.start()) and not _in_message(text, m.start()):
+        at = m.start()
+        if not (in_comment_line(text, at) or _in_message(text, at) or _shown_only(text, at)):
             return m
     return first if seen >= MAX_PIPES else None
 
