@@ -515,10 +515,11 @@ RX_STRONG_TOKEN = re.compile(
 )
 RX_URLISH = re.compile(r"https?://|ipgeolocation|\.onion\b")
 # A CSS attribute selector on links (``a[href^="https://ads.example/"]``): the filter lists an
-# ad-block detector hides in base64 so that the blockers do not strip them. The URL is compared
-# with the page's links, never fetched.
+# ad-block detector hides in base64 so that the blockers do not strip them (more attribute tests may
+# follow: `[style="..."]`). The URL is compared with the page's links, never fetched.
 RX_URL_SELECTOR = re.compile(
     r"""[\w.#:-]*\[\s*(?:href|src|action|data-[\w-]+)\s*[~|^$*]?=\s*["']?https?://[^\]]*\]"""
+    r"""(?:\[[\w-]+\s*[~|^$*]?=\s*"[^"\]]*"\])*"""
 )
 RX_PRINTABLE = re.compile(r"[\t\n\r\x20-\x7e]+")
 
