@@ -183,9 +183,9 @@ def entry_errors(graph: LockfileGraph, index: RuleIndex) -> list[str]:
 def bundled_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
     """A package a rule names that an entry bundles in its tarball (pnpm's
     ``bundledDependencies``): the lockfile records no version of it, so the file cannot say
-    whether the bundled copy is affected. A note naming the entry by position, for every such
-    entry by its YAML path (and each entry that bundles every dependency, whose names the file
-    does not give)."""
+    whether the bundled copy is affected. One note for each entry bundling it, naming the
+    entry's YAML path; and one for each entry that bundles every dependency (``true``: the file
+    gives no names)."""
     if not graph.bundled:
         return []
     from gouvernante.safetext import key_segment  # noqa: PLC0415 - notes only
