@@ -274,7 +274,10 @@ class _Entries:
         errors: list[str] = []
         if not suspects:
             return extra, errors
-        from gouvernante.lockfiles._tarball_url import registry_identity  # noqa: PLC0415
+        from gouvernante.lockfiles._tarball_url import (  # noqa: PLC0415
+            injection_error,
+            registry_identity,
+        )
         from gouvernante.semver import try_parse_version  # noqa: PLC0415
 
         names = self.names
@@ -296,11 +299,7 @@ class _Entries:
                 LockedPackage(self.ids[index], name, named, Source.TARBALL, integrity, resolved)
             )
             if resolved.partition("#")[0] != self.range_of(index).partition("#")[0]:
-                errors.append(
-                    f"line {self.lines[index]}: resolved is the registry tarball of another"
-                    " package or version than this entry's; yarn installs what the URL names"
-                    " (lockfile injection or a bad merge?)"
-                )
+                errors.append(injection_error(f"line {self.lines[index]}: resolved", "yarn"))
         return extra, errors
 
     def _version_resolved(self, index: int) -> tuple[str, str | None]:
