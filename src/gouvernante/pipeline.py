@@ -21,7 +21,7 @@ from gouvernante import trace
 from gouvernante.errors import GouvernanteError, LockfileError
 from gouvernante.fs import globs
 from gouvernante.fs.read import MAX_LOCKFILE_BYTES, link_refusal, read_regular_file
-from gouvernante.lockfiles import parse_bytes, parser_for_name
+from gouvernante.lockfiles import PNPM_WORKSPACE, parse_bytes, parser_for_name
 from gouvernante.lockfiles.package_json import (
     OVERRIDE_FIELDS,
     manifest_name,
@@ -193,13 +193,11 @@ def _with_catalogs(graph: LockfileGraph, task: FileTask, errors: list[str]) -> L
     error, its error is an entry error of the manifest."""
     from gouvernante.lockfiles import pnpm_workspace  # noqa: PLC0415 - only for catalog: refs
 
-    if not pnpm_workspace.uses_catalogs(graph) or os.path.basename(task.path) == (
-        pnpm_workspace.WORKSPACE_FILE
-    ):
+    if not pnpm_workspace.uses_catalogs(graph) or task.parser_name == PNPM_WORKSPACE:
         return graph
     folder = task.directory
     while True:
-        path = os.path.join(folder, pnpm_workspace.WORKSPACE_FILE)
+        path = os.path.join(folder, PNPM_WORKSPACE)
         if os.path.lexists(path):
             break
         parent = os.path.dirname(folder)
@@ -262,7 +260,6 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 _NAMES_AT_ONCE = 16_384
-_WORKSPACE_FILE = "pnpm-workspace.yaml"
 
 
 def _control_in_names(names: Sequence[str]) -> str | None:
@@ -476,7 +473,7 @@ def _resolve_declared(
     manifests: dict[str, FileOutcome] = {}
     for out in outcomes:
         if out.format is LockfileFormat.PACKAGE_JSON:
-            if out.task.parser_name != _WORKSPACE_FILE:  # (its globs are pnpm's own)
+            if out.task.parser_name != PNPM_WORKSPACE:  # (its globs are pnpm's own)
                 manifests.setdefault(out.task.directory, out)
         elif out.format is not None:
             locks.setdefault(out.task.directory, []).append(out)

@@ -26,9 +26,6 @@ from collections.abc import Iterable, Sequence
 from gouvernante.errors import UsageError
 
 MANIFEST = "package.json"
-# The files whose declared versions (overrides) the project's lockfile decides, as a manifest's:
-# one changed alone brings the lockfiles, as ``-dir`` judges it with them.
-_MANIFESTS = (MANIFEST, "pnpm-workspace.yaml")
 IGNORE_FILE = ".gouvernante-ignore.json"
 
 
@@ -94,8 +91,12 @@ def files_to_scan(changed: Iterable[str], root: str) -> list[str]:
     project's own and are left out, as ``-dir`` would.
     """
     from gouvernante.fs.walk import SKIP_DIRS  # noqa: PLC0415
+    from gouvernante.lockfiles import PNPM_WORKSPACE  # noqa: PLC0415
     from gouvernante.sources.names import lockfile_name  # noqa: PLC0415
 
+    # The files whose declared versions (overrides) the project's lockfile decides, as a
+    # manifest's: one changed alone brings the lockfiles, as ``-dir`` judges it with them.
+    manifests = (MANIFEST, PNPM_WORKSPACE)
     top = os.path.normpath(root)
     out: list[str] = []
     seen: set[str] = set()
@@ -111,7 +112,7 @@ def files_to_scan(changed: Iterable[str], root: str) -> list[str]:
         if not _under(path, top) or any(part in SKIP_DIRS for part in _parts(path, top)):
             continue
         add(path)
-        if lockfile_name(os.path.basename(path)) not in _MANIFESTS:
+        if lockfile_name(os.path.basename(path)) not in manifests:
             continue
         folder = os.path.dirname(path) or os.curdir
         while True:

@@ -19,6 +19,8 @@ from gouvernante.model import LockfileGraph
 
 # How many leading bytes ``sniff`` functions get.
 SNIFF_BYTES = 8192
+# pnpm's workspace file: catalogs and (pnpm 10) overrides, read by name only.
+PNPM_WORKSPACE = "pnpm-workspace.yaml"
 
 
 class ParserSpec(msgspec.Struct, frozen=True):
@@ -48,7 +50,7 @@ PARSERS: tuple[ParserSpec, ...] = (
     ParserSpec("yarn", "yarn", ("yarn.lock",)),
     ParserSpec("package.json", "package_json", ("package.json",)),
     # by name only (never sniffed): a manifest whose declared dependencies are its overrides
-    ParserSpec("pnpm-workspace.yaml", "pnpm_workspace", ("pnpm-workspace.yaml",)),
+    ParserSpec(PNPM_WORKSPACE, "pnpm_workspace", (PNPM_WORKSPACE,)),
 )
 
 _BY_NAME = {filename: spec for spec in PARSERS for filename in spec.filenames}

@@ -23,7 +23,7 @@ import msgspec
 from msgspec.structs import replace
 
 from gouvernante.errors import LockfileError
-from gouvernante.lockfiles import _pnpm_yaml
+from gouvernante.lockfiles import PNPM_WORKSPACE, _pnpm_yaml
 from gouvernante.lockfiles.package_json import (
     WORKSPACE_OVERRIDES,
     declared_dependency,
@@ -33,7 +33,7 @@ from gouvernante.lockfiles.pnpm import _load_yaml, _mapping
 from gouvernante.model import DeclaredDependency, LockfileFormat, LockfileGraph
 from gouvernante.safetext import key_segment
 
-WORKSPACE_FILE = "pnpm-workspace.yaml"
+WORKSPACE_FILE = PNPM_WORKSPACE
 # Real files are a few kilobytes; a bigger one is refused before PyYAML builds it.
 MAX_WORKSPACE_BYTES = 4 * 1024 * 1024
 CATALOG_PREFIX = "catalog:"

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from gouvernante.errors import SemverError
+from gouvernante.lockfiles import PNPM_WORKSPACE
 from gouvernante.lockfiles.package_json import OVERRIDE_FIELDS, WORKSPACE_OVERRIDES
 from gouvernante.match.paths import GraphView, dependency_paths
 from gouvernante.model import (
@@ -371,7 +372,7 @@ def _not_a_range(
 def _declared_in(dep: DeclaredDependency) -> tuple[str, str]:
     """(the file, its field) that declares ``dep``, as a finding words them."""
     if dep.field == WORKSPACE_OVERRIDES:
-        return "pnpm-workspace.yaml", "overrides"
+        return PNPM_WORKSPACE, "overrides"
     return "package.json", dep.field
 
 
