@@ -107,13 +107,18 @@ def lockfiles_of(snapshot: Snapshot) -> list[TreeFile]:
     return [
         f
         for f in snapshot.files
-        if f.mode == SBOM_MODE
-        or (
-            f.mode != GITLINK_MODE
-            and lockfile_name(posixpath.basename(f.path)) is not None
-            and not _in_github(f.path)
-        )
+        if f.mode == SBOM_MODE or known_lockfile(f.path, f.mode) is not None
     ]
+
+
+def known_lockfile(path: str, mode: str) -> str | None:
+    """The well-known name whose parser reads the tree file at ``path`` (``lockfile_name``:
+    ``Package-Lock.json``, a pnpm branch lockfile; decision 0033), or None: no lockfile's name,
+    a submodule (gitlink), or a file under a .github folder (never a project's lockfile)."""
+    if mode == GITLINK_MODE:
+        return None
+    known = lockfile_name(posixpath.basename(path))
+    return known if known is None or not in_github(path) else None
 
 
 def submodule_notes(snapshot: Snapshot) -> list[ScanIssue]:
@@ -131,8 +136,9 @@ def submodule_notes(snapshot: Snapshot) -> list[ScanIssue]:
     ]
 
 
-def _in_github(path: str) -> bool:
-    return GITHUB_DIR in path.split("/")[:-1]
+def in_github(path: str) -> bool:
+    """Is ``path`` (a tree path) inside a .github folder?"""
+    return f"{GITHUB_DIR}/" in path and GITHUB_DIR in path.split("/")[:-1]
 
 
 def parse_blob(data: bytes, key: BlobKey) -> LockfileGraph:
@@ -196,7 +202,7 @@ def _indicator_matches(
     ind: ProjectIndicator, snapshot: Snapshot, project_dirs: Sequence[str]
 ) -> list[tuple[str, TreeFile | None]]:
     """(path, file or None for a folder) that the indicator names in one snapshot."""
-    recorded = {f.path: f for f in snapshot.files if _in_github(f.path)}
+    recorded = {f.path: f for f in snapshot.files if in_github(f.path)}
     folders: set[str] = set()
     for path in recorded:
         parts = path.split("/")
@@ -227,7 +233,7 @@ def indicator_findings(
     """Findings of project file indicators on one snapshot's recorded files. ``read_blob`` hashes
     files for indicators with hashes (None: an inventory, which keeps no file content)."""
     findings: list[Finding] = []
-    if not any(_in_github(f.path) for f in snapshot.files):
+    if not any(in_github(f.path) for f in snapshot.files):
         indicators = [ind for ind in indicators if not ind.answerable]  # nothing to match
     dirs = _project_dirs(snapshot) if indicators else []
     for ind in indicators:

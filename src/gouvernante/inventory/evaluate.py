@@ -21,7 +21,9 @@ from gouvernante.gitscan import (
     BlobOutcome,
     GitScanOutput,
     Snapshot,
+    in_github,
     indicator_notes,
+    known_lockfile,
     project_indicators,
     snapshot_findings,
 )
@@ -34,8 +36,7 @@ from gouvernante.match.lockfile import LockfileMatch, match_lockfile
 from gouvernante.model import LockfileFormat, ScanIssue, ScannedRef
 from gouvernante.rules.index import RuleIndex
 from gouvernante.rules.model import Rule
-from gouvernante.sources.git import GITHUB_DIR, GITLINK_MODE, SYMLINK_MODE, TreeFile
-from gouvernante.sources.names import lockfile_name
+from gouvernante.sources.git import GITLINK_MODE, SYMLINK_MODE, TreeFile
 
 STALE_AFTER_SECONDS = 24 * 3600
 
@@ -172,13 +173,14 @@ def _blob_meta(db: Database) -> dict[tuple[str, str], BlobMeta]:
 
 
 def _is_lockfile(path: str, mode: str) -> tuple[bool, bool, str]:
-    """(inside a .github folder, a lockfile outside one or an SBOM, its file name)."""
-    name = path.rpartition("/")[2]
+    """(inside a .github folder, a lockfile outside one or an SBOM, the name its parser is
+    chosen by: ``gitscan.known_lockfile``'s, an SBOM's file name; '' for another file)."""
     if mode == SBOM_MODE:
-        return False, True, name
-    in_github = f"{GITHUB_DIR}/" in path and GITHUB_DIR in path.split("/")[:-1]
-    known = lockfile_name(name) if mode != GITLINK_MODE else None
-    return in_github, not in_github and known is not None, known or name
+        return False, True, path.rpartition("/")[2]
+    known = known_lockfile(path, mode)
+    if known is not None:
+        return False, True, known
+    return in_github(path), False, ""
 
 
 def _quiet(
