@@ -47,6 +47,10 @@ def _edit(path: Path, old: str, new: str) -> None:
         ("#cmd = 'cscript.exe'", "cscript", False),  # a class's private field, not a comment
         ("run('x'); // npm publish", "npm publish", False),  # only whole comment lines count
         ("exec('cscript x')", "cscript", False),
+        # a string ending in an escaped newline and a '#', then code on the same line: the quote
+        # closes the string, so what follows runs
+        ('const s = "a\\n# "; exec("cscript x")', "cscript", False),
+        ("const s = 'a\\n# '; exec(`npm publish`)", "npm publish", False),
     ],
 )
 def test_comment_lines(line: str, word: str, comment: bool) -> None:

@@ -232,6 +232,7 @@ def near_sink(t: TextView, start: int, end: int, reach: int = 4000) -> bool:
 # escape: a shell script kept in a string literal (a completion template) has its own comments.
 RX_COMMENT_LEAD = re.compile(r"[ \t]*(?://|#(?=[\s#]|$)|/?\*)")
 LINE_REACH = 400  # characters back to the line's start; a longer line is taken as code
+RX_QUOTE = re.compile(r"[\"'`]")
 
 
 def in_comment_line(text: str, at: int) -> bool:
@@ -247,6 +248,9 @@ def in_comment_line(text: str, at: int) -> bool:
     prefix = text[start:at]
     m = RX_COMMENT_LEAD.match(prefix)
     if m is None:
+        return False
+    if escaped >= 0 and start == escaped + 2 and RX_QUOTE.search(prefix):
+        # a quote after the ``\n`` escape may close the string: ``"\n# "; exec(...)`` is code
         return False
     return not (m.group(0).endswith("*") and "*/" in prefix)  # ``/* x */ code`` is code
 
