@@ -29,8 +29,15 @@ from gouvernante.errors import GouvernanteError, SourceError
 from gouvernante.fs.read import MAX_LOCKFILE_BYTES
 from gouvernante.host.files import indicator_finding, indicator_pattern
 from gouvernante.host.paths import is_project_relative
-from gouvernante.lockfiles import parse_bytes
-from gouvernante.match.lockfile import LockfileMatch, PlacedMatch, match_lockfile, resolve_declared
+from gouvernante.lockfiles import PNPM_WORKSPACE, parse_bytes
+from gouvernante.match.lockfile import (
+    Catalogs,
+    LockfileMatch,
+    PlacedMatch,
+    match_lockfile,
+    resolve_declared,
+    with_workspace_catalogs,
+)
 from gouvernante.model import (
     DiffChange,
     Finding,
@@ -143,6 +150,21 @@ def in_github(path: str) -> bool:
 
 def parse_blob(data: bytes, key: BlobKey) -> LockfileGraph:
     return parse_bytes(data, key.name, key.name)
+
+
+def parse_blob_catalogs(data: bytes, key: BlobKey) -> tuple[LockfileGraph, Catalogs | None]:
+    """``parse_blob``, and for a pnpm-workspace.yaml its catalogs (the ranges the ``catalog:``
+    references of the manifests below it stand for); None for any other file."""
+    if key.name != PNPM_WORKSPACE:
+        return parse_blob(data, key), None
+    from gouvernante.lockfiles import pnpm_workspace  # noqa: PLC0415 - workspace files only
+
+    graph, workspace = pnpm_workspace.parse_with_workspace(data, key.name)
+    return graph, workspace.catalogs
+
+
+def is_workspace_file(file: TreeFile) -> bool:
+    return file.mode != SBOM_MODE and BlobKey.of(file).name == PNPM_WORKSPACE
 
 
 # --- indicators ---------------------------------------------------------------------------
@@ -300,21 +322,32 @@ def snapshot_findings(
     outcomes: Mapping[BlobKey, BlobOutcome],
     indicators: Sequence[ProjectIndicator],
     read_blob: Callable[[str], bytes] | None,
+    index: RuleIndex,
 ) -> Placed:
     """The findings, errors and notes of one ref from the matches of its blobs."""
     out = Placed()
     placed: list[PlacedMatch] = []
+    read: list[tuple[TreeFile, LockfileMatch]] = []
+    workspaces: dict[str, LockfileMatch | None] = {}
     for file in lockfiles_of(snapshot):
         shown = where(snapshot, file.path)
+        outcome = outcomes.get(BlobKey.of(file))
+        match = outcome.match if outcome is not None and file.mode != SYMLINK_MODE else None
+        if is_workspace_file(file):  # (one not read answers nothing: its refs stay undecided)
+            workspaces.setdefault("/" + posixpath.dirname(file.path), match)
         if file.mode == SYMLINK_MODE:
             out.errors.append(ScanIssue(shown, "a symbolic link in the repository: not followed"))
-            continue
-        outcome = outcomes.get(BlobKey.of(file))
-        if outcome is None or outcome.match is None:
+        elif match is None:
             reason = outcome.error if outcome is not None else "not read"
             out.errors.append(ScanIssue(shown, reason or "not read"))
-            continue
-        m = outcome.match
+        else:
+            read.append((file, match))
+    for file, found in read:
+        shown = where(snapshot, file.path)
+        directory = "/" + posixpath.dirname(file.path)
+        m, error = with_workspace_catalogs(found, directory, file.path, workspaces, index, "/")
+        if error is not None:
+            out.errors.append(ScanIssue(shown, error))
         out.lockfiles += 1
         out.packages += m.packages
         out.notes.extend(ScanIssue(shown, n) for n in m.notes)
@@ -332,7 +365,7 @@ def snapshot_findings(
                     for d in m.declared
                 ),
             )
-        placed.append(PlacedMatch("/" + posixpath.dirname(file.path), shown, m))
+        placed.append(PlacedMatch(directory, shown, m))
     if any(p.match.declared for p in placed):
         declared, declared_notes = resolve_declared(placed, "/")
         out.findings.extend(declared)
@@ -496,10 +529,13 @@ def read_blobs(
 
 def blob_outcome(data: bytes, key: BlobKey, index: RuleIndex) -> BlobOutcome:
     try:
-        graph = parse_blob(data, key)
+        graph, catalogs = parse_blob_catalogs(data, key)
     except GouvernanteError as exc:
         return BlobOutcome(error=exc.detail)
-    return BlobOutcome(match=match_lockfile(graph, index, key.name))
+    workspace = key.name == PNPM_WORKSPACE
+    return BlobOutcome(
+        match=match_lockfile(graph, index, key.name, workspace=workspace, catalogs=catalogs)
+    )
 
 
 # --- parallel map -------------------------------------------------------------------------
@@ -667,7 +703,9 @@ def run_git_scan(request: GitScanRequest, rules: Sequence[Rule], index: RuleInde
             out.errors.extend(listing.errors)
             out.notes.extend(listing.notes)
             for snap in listing.snapshots:
-                placed = snapshot_findings(snap, outcomes, indicators, reader(listing.repository))
+                placed = snapshot_findings(
+                    snap, outcomes, indicators, reader(listing.repository), index
+                )
                 per_snapshot[(snap.repository, snap.ref)] = placed
                 out.scanned.append(f"{snap.repository}@{snap.ref} ({snap.commit[:12]})")
                 out.refs.append(ScannedRef(snap.repository, snap.ref, snap.commit))

@@ -60,9 +60,11 @@ from gouvernante.fs.walk import walk
 from gouvernante.match.hits import (
     DeclaredHit,
     bundled_notes,
+    declared_what,
     entry_errors,
     match_declared,
     match_graph,
+    undecided_note,
 )
 
 # Below this many files, a process pool costs more than it saves.
@@ -494,10 +496,7 @@ def _resolve_declared(
                 lockfile_names.append(lock.task.display)
         by = ", ".join(lockfile_names)
         for hit in out.declared:
-            what = (
-                f"declared range {hit.finding.declared_range!r} of {hit.name} could match"
-                f" {hit.finding.rule_id} ({hit.finding.matched_expression or 'dropper'})"
-            )
+            what = declared_what(hit)
             if hit.name in resolved:
                 message = f"{what}, but {by} resolves it: the lockfile decides"
             elif hit.name in local or any(hit.name in own_workspaces(d) for d, _ in projects):
@@ -510,25 +509,12 @@ def _resolve_declared(
             elif projects and hit.field in OVERRIDE_FIELDS:
                 message = f"{what}, but {by} does not install it: the override forces nothing"
             elif hit.undecided:
-                message = _undecided_note(hit)
+                message = undecided_note(hit)
             else:
                 findings.append(hit.finding)
                 continue
             notes.append(ScanIssue(out.task.display, message))
     return findings, notes
-
-
-def _undecided_note(hit: DeclaredHit) -> str:
-    spec = hit.finding.declared_range or ""
-    what = (
-        "a pnpm catalog entry no pnpm-workspace.yaml of this project defines"
-        if spec.startswith("catalog:")
-        else "a dist-tag, git, tarball or file: dependency"
-    )
-    return (
-        f"{hit.name} is declared as {spec!r} ({what}) and {hit.finding.rule_id} names it: it"
-        " cannot be decided offline; lock it and scan the lockfile"
-    )
 
 
 def _projects_of(

@@ -27,7 +27,7 @@ from gouvernante.image.layers import (
     open_images,
     read_layers,
 )
-from gouvernante.lockfiles import parse_bytes
+from gouvernante.lockfiles import PNPM_WORKSPACE, parse_bytes
 from gouvernante.lockfiles.package_json import (
     installed_release,
     manifest_name,
@@ -35,7 +35,13 @@ from gouvernante.lockfiles.package_json import (
     with_manifest,
 )
 from gouvernante.lockfiles.package_json import parse as parse_manifest
-from gouvernante.match.lockfile import PlacedMatch, match_lockfile, resolve_declared
+from gouvernante.match.lockfile import (
+    LockfileMatch,
+    PlacedMatch,
+    match_lockfile,
+    resolve_declared,
+    with_workspace_catalogs,
+)
 from gouvernante.model import Finding, FindingType, LockfileGraph, ScanIssue
 from gouvernante.rules.index import RuleIndex
 from gouvernante.sources.names import lockfile_name
@@ -96,41 +102,37 @@ def scan_images(paths: Sequence[str], index: RuleIndex) -> ImageScanOutput:
 
 
 def scan_filesystem(fs: Filesystem, label: str, index: RuleIndex, out: ImageScanOutput) -> None:
-    placed: list[PlacedMatch] = []
-    layer_of: dict[str, Node] = {}
+    read: list[tuple[str, Node, LockfileMatch]] = []
+    workspaces: dict[str, LockfileMatch | None] = {}
     for path in sorted(fs.nodes):
         node = fs.nodes[path]
         base = lockfile_name(path.rpartition("/")[2])
         if base is None:
             continue
-        shown = f"{label}:/{path}"
         folder = installed_folder(path)
         if folder is not None:
             _installed(fs, path, node, folder, label, index, out)
             continue
         if NODE_MODULES in path.split("/")[:-1]:
             continue  # a package's own lockfile or package.json: not what the image installed
-        if node.kind is NodeKind.SYMLINK:
-            out.errors.append(ScanIssue(shown, "a symbolic link in the image: not followed"))
-            continue
-        if node.kind is not NodeKind.FILE or node.data is None:
-            continue
-        try:
-            graph = parse_bytes(node.data, shown, base)
-        except GouvernanteError as exc:
-            where = f"{exc.json_path}: {exc.detail}" if exc.json_path else exc.detail
-            out.errors.append(ScanIssue(shown, where))
-            continue
-        if not graph.roots_known:
-            graph = _with_manifest_beside(fs, graph, path)
-        match = match_lockfile(graph, index, shown)
+        match = _lockfile(fs, path, node, base, f"{label}:/{path}", index, out)
+        if base == PNPM_WORKSPACE:  # (one not read answers nothing: its refs stay undecided)
+            workspaces.setdefault("/" + posixpath.dirname(path), match)
+        if match is not None:
+            read.append((path, node, match))
+    placed: list[PlacedMatch] = []
+    for path, node, found in read:
+        shown = f"{label}:/{path}"
+        directory = "/" + posixpath.dirname(path)
+        match, error = with_workspace_catalogs(found, directory, shown, workspaces, index, "/")
+        if error is not None:
+            out.errors.append(ScanIssue(shown, error))
         out.lockfiles += 1
         out.packages += match.packages
         out.notes.extend(ScanIssue(shown, n) for n in match.notes)
         out.errors.extend(ScanIssue(shown, e) for e in match.entry_errors)
         out.scanned.append(shown)
         out.findings.extend(placed_finding(f, label, node, "/" + path) for f in match.findings)
-        layer_of["/" + path] = node
         if match.declared:
             declared = tuple(
                 msgspec.structs.replace(
@@ -139,11 +141,46 @@ def scan_filesystem(fs: Filesystem, label: str, index: RuleIndex, out: ImageScan
                 for d in match.declared
             )
             match = replace(match, declared=declared)
-        placed.append(PlacedMatch("/" + posixpath.dirname(path), shown, match))
+        placed.append(PlacedMatch(directory, shown, match))
     if any(p.match.declared for p in placed):
         declared_findings, declared_notes = resolve_declared(placed, "/")
         out.findings.extend(declared_findings)
         out.notes.extend(ScanIssue(p, msg) for p, msg in declared_notes)
+
+
+def _lockfile(  # noqa: PLR0917 - one private helper of scan_filesystem
+    fs: Filesystem,
+    path: str,
+    node: Node,
+    base: str,
+    shown: str,
+    index: RuleIndex,
+    out: ImageScanOutput,
+) -> LockfileMatch | None:
+    """The match of one lockfile or manifest of the image, or None (an error said why, or not
+    a file)."""
+    if node.kind is NodeKind.SYMLINK:
+        out.errors.append(ScanIssue(shown, "a symbolic link in the image: not followed"))
+        return None
+    if node.kind is not NodeKind.FILE or node.data is None:
+        return None
+    catalogs = None
+    try:
+        if base == PNPM_WORKSPACE:
+            from gouvernante.lockfiles import pnpm_workspace  # noqa: PLC0415 - workspace only
+
+            graph, workspace = pnpm_workspace.parse_with_workspace(node.data, shown)
+            catalogs = workspace.catalogs
+        else:
+            graph = parse_bytes(node.data, shown, base)
+    except GouvernanteError as exc:
+        where = f"{exc.json_path}: {exc.detail}" if exc.json_path else exc.detail
+        out.errors.append(ScanIssue(shown, where))
+        return None
+    if not graph.roots_known:
+        graph = _with_manifest_beside(fs, graph, path)
+    workspace_file = base == PNPM_WORKSPACE
+    return match_lockfile(graph, index, shown, workspace=workspace_file, catalogs=catalogs)
 
 
 def placed_finding(f: Finding, label: str, node: Node, path: str) -> Finding:

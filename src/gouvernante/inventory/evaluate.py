@@ -31,7 +31,8 @@ from gouvernante.inventory import graphs
 from gouvernante.inventory.backend import Database, shown_location
 from gouvernante.inventory.external import reports_at
 from gouvernante.inventory.store import connect
-from gouvernante.match.hits import package_hits
+from gouvernante.lockfiles import PNPM_WORKSPACE
+from gouvernante.match.hits import capitalised_names, package_hits
 from gouvernante.match.lockfile import LockfileMatch, match_lockfile
 from gouvernante.model import LockfileFormat, ScanIssue, ScannedRef
 from gouvernante.rules.index import RuleIndex
@@ -113,7 +114,7 @@ def _evaluate(request: InventoryRequest, rules: Sequence[Rule], index: RuleIndex
             out.packages += counts[1]
             continue
         snap = Snapshot(name, ref, commit, committed, tuple(TreeFile(*f) for f in files[crow]))
-        placed = snapshot_findings(snap, outcomes, indicators, None)
+        placed = snapshot_findings(snap, outcomes, indicators, None, index)
         out.findings.extend(placed.findings)
         out.errors.extend(placed.errors)
         out.notes.extend(placed.notes)
@@ -260,14 +261,15 @@ SELECT name, version FROM v WHERE version IS NOT NULL"""
 def _hit_blobs(db: Database, index: RuleIndex) -> set[int]:
     """Blobs with a row some rule may hit: a resolved (name, version) a rule names (judged
     once per distinct pair, for any package manager: a superset, the matcher then decides on
-    the rebuilt graph), a bad integrity, or a declared range naming a rule's package."""
+    the rebuilt graph), a bad integrity, or a declared range (or a bundled name: a note)
+    naming a rule's package."""
     _fill(db, "wanted_names", index.names)
     _fill(db, "wanted_integrity", index.integrity)
     hits = {
         row[0]
         for row in db.execute(
             "SELECT DISTINCT p.blob_id FROM wanted_names w CROSS JOIN packages p"
-            " WHERE p.declared = 1 AND p.name = w.name"
+            " WHERE p.declared >= 1 AND p.name = w.name"
         )
     }
     if index.integrity:  # (CROSS JOIN: from the few rule values to the rows, never the reverse)
@@ -276,6 +278,14 @@ def _hit_blobs(db: Database, index: RuleIndex) -> set[int]:
             for row in db.execute(
                 "SELECT DISTINCT p.blob_id FROM wanted_integrity w CROSS JOIN packages p"
                 " WHERE p.integrity = w.integrity"
+            )
+        )
+    # an SBOM may list a name a rule spells with capitals in lowercase (``lowercased_names``)
+    for lowered in capitalised_names(index):
+        hits.update(
+            row[0]
+            for row in db.execute(
+                "SELECT DISTINCT blob_id FROM packages WHERE name = ? AND declared = 0", (lowered,)
             )
         )
     from gouvernante.semver import try_parse_version  # noqa: PLC0415 - on first use
@@ -313,6 +323,7 @@ def _outcomes(
                 meta = blobs.get((oid, name))
                 keys[BlobKey(oid, name)] = None if meta is None else meta[0]
     present = _present_names(db, commits, blobs, hits)
+    hits = hits | _workspace_context(commits, blobs, hits)
     _fill_ids(db, (b for b in keys.values() if b is not None), hits)
     stored = {
         row[0]: row[1:]
@@ -337,8 +348,9 @@ def _outcomes(
             # Contents that differ only in layout store the same graph: matched once.
             match = matched.get((data, key.name, unread))
             if match is None:
+                graph, catalogs = graphs.decode_with_catalogs(data, unread)
                 match = matched[(data, key.name, unread)] = match_lockfile(
-                    graphs.decode(data, unread), index, key.name
+                    graph, index, key.name, workspace=key.name == PNPM_WORKSPACE, catalogs=catalogs
                 )
             outcomes[key] = BlobOutcome(match=match)
         else:
@@ -352,9 +364,37 @@ def _outcomes(
                     packages,
                     note_list,
                     unread,
+                    workspace=key.name == PNPM_WORKSPACE,
                 )
             )
     return outcomes
+
+
+def _workspace_context(
+    commits: Sequence[Sequence[FileRow]], blobs: Mapping[tuple[str, str], BlobMeta], hits: set[int]
+) -> set[int]:
+    """The manifests and pnpm-workspace.yaml files whose graphs are read beside a hit: in a
+    commit with a workspace file, a manifest's ``catalog:`` reference is judged by its
+    catalogs, which may name a rule's package under another name (an ``npm:`` alias), and the
+    manifest may name one the catalog does not (then the catalogs say what it stands for)."""
+    wanted: set[int] = set()
+    for files in commits:
+        ids: list[int] = []
+        workspace = hit = False
+        for path, mode, oid in files:
+            _in_github, lockfile, name = _is_lockfile(path, mode)
+            meta = blobs.get((oid, name)) if lockfile and mode != SBOM_MODE else None
+            if meta is None or name not in _CATALOG_FILES:
+                continue
+            ids.append(meta[0])
+            workspace = workspace or name == PNPM_WORKSPACE
+            hit = hit or meta[0] in hits
+        if workspace and hit:
+            wanted.update(ids)
+    return wanted
+
+
+_CATALOG_FILES = frozenset({"package.json", PNPM_WORKSPACE})
 
 
 def _present_names(

@@ -1,8 +1,10 @@
 """A lockfile graph as stored in the inventory (msgpack) and rebuilt for the same matcher.
 
 What is kept: every package (node id, name, version, source, integrity, resolved URL), the
-importers, the edges, the declared ranges of a package.json, the parser's notes. What is not:
-line numbers (a finding from the inventory has no ``line``) and the file's bytes.
+importers, the edges, the declared ranges of a package.json, the parser's notes, and since
+schema 6 a pnpm-workspace.yaml's catalogs and the names pnpm entries bundle
+(``bundledDependencies``). What is not: line numbers (a finding from the inventory has no
+``line``) and the file's bytes.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 import msgspec
 
+from gouvernante.match.lockfile import Catalogs
 from gouvernante.model import (
     DeclaredDependency,
     Importer,
@@ -33,13 +36,17 @@ class StoredGraph(msgspec.Struct, array_like=True, frozen=True):
     edges: dict[str, list[str]]
     declared: list[tuple[str, str, str, str | None]]
     notes: list[str]
+    # (schema 6; a graph recorded before has neither: its catalogs are not known, None)
+    catalogs: dict[str, dict[str, str]] | None = None  # pnpm-workspace.yaml only
+    bundled: list[tuple[str, str]] = msgspec.field(default_factory=list)
 
 
 _ENCODER = msgspec.msgpack.Encoder()
 _DECODER = msgspec.msgpack.Decoder(StoredGraph)
 
 
-def encode(graph: LockfileGraph) -> bytes:
+def encode(graph: LockfileGraph, catalogs: Catalogs | None = None) -> bytes:
+    """``catalogs``: a pnpm-workspace.yaml's (``gitscan.parse_blob_catalogs``), else None."""
     table = graph.table
     packages = list(table)
     return _ENCODER.encode(
@@ -55,6 +62,8 @@ def encode(graph: LockfileGraph) -> bytes:
             edges={k: list(v) for k, v in graph.details.edges().items()},
             declared=[(d.name, d.spec, d.field, d.alias) for d in graph.declared],
             notes=list(graph.notes),
+            catalogs=None if catalogs is None else {k: dict(v) for k, v in catalogs.items()},
+            bundled=[(name, node) for name, node in graph.bundled],
         )
     )
 
@@ -72,6 +81,14 @@ class _Edges:
 
 def decode(data: bytes, entry_errors: Sequence[str] = ()) -> LockfileGraph:
     """The stored graph, with the entry errors recorded beside it (the ``blobs`` row's)."""
+    return decode_with_catalogs(data, entry_errors)[0]
+
+
+def decode_with_catalogs(
+    data: bytes, entry_errors: Sequence[str] = ()
+) -> tuple[LockfileGraph, Catalogs | None]:
+    """``decode``, and the catalogs stored with a pnpm-workspace.yaml (None: another file, or
+    one recorded before schema 6)."""
     g = _DECODER.decode(data)
     packages = [
         LockedPackage(i, n, v, Source(s), integ, res)
@@ -79,7 +96,7 @@ def decode(data: bytes, entry_errors: Sequence[str] = ()) -> LockfileGraph:
             g.ids, g.names, g.versions, g.sources, g.integrity, g.resolved, strict=True
         )
     ]
-    return LockfileGraph(
+    graph = LockfileGraph(
         format=LockfileFormat(g.format),
         packages=packages,
         importers=[Importer(i, label) for i, label in g.importers],
@@ -87,17 +104,34 @@ def decode(data: bytes, entry_errors: Sequence[str] = ()) -> LockfileGraph:
         details=_Edges(g.edges),
         notes=g.notes,
         entry_errors=tuple(entry_errors),
+        bundled=tuple((name, node) for name, node in g.bundled),
     )
+    return graph, g.catalogs
 
 
 PackageRow = tuple[str, str, str | None, int]  # name, version, integrity, declared (0/1)
 
 
-def package_rows(graph: LockfileGraph) -> tuple[PackageRow, ...]:
+def package_rows(graph: LockfileGraph, catalogs: Catalogs | None = None) -> tuple[PackageRow, ...]:
     """The ``packages`` rows of a lockfile's graph, the rule lookups' index: every locked package
-    but a project's own (local) ones, then the declared ranges of a package.json; once each."""
+    but a project's own (local) ones, then the declared ranges of a package.json (and of a
+    pnpm-workspace.yaml: its overrides, and its catalogs' entries, each by the package it
+    names, an ``npm:`` alias's too: a manifest's ``catalog:`` reference is judged as that
+    range), then the names pnpm entries bundle (declared = 2, no version: a note when a rule
+    names one); once each."""
     rows: list[PackageRow] = [
         (p.name, p.version, p.integrity, 0) for p in graph.table if p.source.value != "local"
     ]
     rows.extend((d.name, d.spec, None, 1) for d in graph.declared)
+    if catalogs:
+        from gouvernante.lockfiles.package_json import declared_dependency  # noqa: PLC0415
+
+        for entries in catalogs.values():
+            for key, spec in entries.items():
+                dep = declared_dependency(key, spec, "catalog")
+                rows.append((dep.name, dep.spec, None, 1))
+    rows.extend((name, "", None, BUNDLED_ROW) for name, _node in graph.bundled if name)
     return tuple(dict.fromkeys(rows))
+
+
+BUNDLED_ROW = 2  # ``packages.declared`` of a name an entry bundles (a note's lookup row)

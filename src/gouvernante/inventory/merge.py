@@ -33,8 +33,9 @@ from gouvernante.inventory.backend import Database
 from gouvernante.inventory.store import SCHEMA_VERSION, connect
 
 # The oldest schema whose tables a merge reads as they are (5 added blobs.entry_errors: an older
-# shard does not know which entries its parsers could not read, so it is made again).
-OLDEST_MERGED = 5
+# shard does not know which entries its parsers could not read; 6, the catalogs and bundled names
+# in the graphs: it cannot answer catalog: references; so it is made again).
+OLDEST_MERGED = 6
 _HEADER = b"SQLite format 3\x00"
 
 # Each table's columns, in order, with the kind of value each holds ("?" : may be NULL).
@@ -371,14 +372,14 @@ def _decoded_rows(
     path: str, bid: object, fmt: str | None, data: bytes
 ) -> tuple[graphs.PackageRow, ...]:
     try:
-        graph = graphs.decode(data)
+        graph, catalogs = graphs.decode_with_catalogs(data)
     except (msgspec.DecodeError, msgspec.ValidationError, ValueError, TypeError):
         raise SourceError(
             path, f"table blobs row id {bid}: the lockfile graph does not decode"
         ) from None
     if graph.format.value != fmt:
         raise SourceError(path, f"table blobs row id {bid}: format differs from its graph's")
-    return graphs.package_rows(graph)
+    return graphs.package_rows(graph, catalogs)
 
 
 # --- writing into the target --------------------------------------------------------------

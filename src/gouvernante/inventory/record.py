@@ -27,7 +27,7 @@ from gouvernante.gitscan import (
     list_repository,
     lockfiles_of,
     parallel_map,
-    parse_blob,
+    parse_blob_catalogs,
     worker_state,
 )
 from gouvernante.inventory import graphs
@@ -40,7 +40,10 @@ from gouvernante.inventory.external import (
 )
 from gouvernante.inventory.shard import Shard, repository_name
 from gouvernante.inventory.store import connect
+from gouvernante.match.hits import bundled_notes
+from gouvernante.match.lockfile import Catalogs
 from gouvernante.model import LockfileGraph, ScanIssue
+from gouvernante.rules.index import build_index
 from gouvernante.sources.git import (
     GITHUB_DIR,
     SYMLINK_MODE,
@@ -81,25 +84,34 @@ class AddSummary:
 
 def _store_blob(data: bytes, key: BlobKey) -> StoredBlob:
     try:
-        graph = parse_blob(data, key)
+        graph, catalogs = parse_blob_catalogs(data, key)
     except GouvernanteError as exc:
         return StoredBlob(key, None, 0, exc.detail, None, None, ())
-    return _parsed_blob(key, graph)
+    return _parsed_blob(key, graph, catalogs)
 
 
-def _parsed_blob(key: BlobKey, graph: LockfileGraph) -> StoredBlob:
-    """A content as the inventory keeps it: its graph, package rows, notes and the entries its
-    parser could not read (one a line)."""
+def _parsed_blob(
+    key: BlobKey, graph: LockfileGraph, catalogs: Catalogs | None = None
+) -> StoredBlob:
+    """A content as the inventory keeps it: its graph (with a pnpm-workspace.yaml's
+    ``catalogs``), package rows, notes and the entries its parser could not read (one a line).
+    The notes are those any scan of it gives whatever the rules (the parser's, and an entry
+    bundling every dependency: ``bundled_notes`` with no rule); a note a rule's name calls for
+    is the matcher's, from the graph."""
+    notes = [*graph.notes, *bundled_notes(graph, _NO_RULES)] if graph.bundled else graph.notes
     return StoredBlob(
         key,
         graph.format.value,
         len(graph.packages),
         None,
-        "\n".join(graph.notes) or None,
-        graphs.encode(graph),
-        graphs.package_rows(graph),
+        "\n".join(notes) or None,
+        graphs.encode(graph, catalogs),
+        graphs.package_rows(graph, catalogs),
         "\n".join(graph.entry_errors) or None,
     )
+
+
+_NO_RULES = build_index(())
 
 
 def add(

@@ -13,7 +13,7 @@ import sqlite3
 from gouvernante.errors import SourceError
 from gouvernante.inventory.backend import Database, open_database
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Migration n takes the schema from version n - 1 to n.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -119,6 +119,12 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE INDEX blobs_meta ON blobs"
         " (oid, name, format, packages, error, notes, entry_errors, id)",
     ),
+    # 6: no table changes: the stored graphs (``graphs.StoredGraph``) hold a pnpm-workspace.yaml's
+    # catalogs and the names pnpm entries bundle, with their ``packages`` rows (catalog entries
+    # as declared ranges, bundled names as declared = 2). Graphs recorded before hold neither: a
+    # catalog: reference they would answer is an error of the scan; an older gouvernante refuses
+    # the inventory by its version rather than reading graphs it does not know as damaged.
+    6: (),
 }
 
 

@@ -91,18 +91,25 @@ def read(data: bytes, path: str) -> Workspace:
 def parse(data: bytes, path: str) -> LockfileGraph:
     """The file as a manifest: no packages, and the versions its ``overrides`` force; no
     importer either (the project is its package.json's: an SBOM lists it once)."""
+    return parse_with_workspace(data, path)[0]
+
+
+def parse_with_workspace(data: bytes, path: str) -> tuple[LockfileGraph, Workspace]:
+    """``parse``, and what ``read`` reads (the catalogs a source without a file system, a git
+    tree, an image, an inventory, gives the manifests below it), from one read."""
     workspace = read(data, path)
     declared = [
         declared_dependency(name, spec, WORKSPACE_OVERRIDES) for name, spec in workspace.overrides
     ]
     declared = [resolve_catalog(dep, workspace) or dep for dep in declared]
-    return LockfileGraph(
+    graph = LockfileGraph(
         LockfileFormat.PACKAGE_JSON,
         (),
         (),
         tuple(declared),
         workspaces=workspace.packages,
     )
+    return graph, workspace
 
 
 def uses_catalogs(graph: LockfileGraph) -> bool:

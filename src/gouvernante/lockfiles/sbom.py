@@ -328,10 +328,12 @@ class _Builder:
         self.ids: set[str] = set()
         self.local = self.ignored = self.without_purl = self.unprovenanced = self.bundled = 0
         self.marked = 0  # local by the generator's own mark
+        self.paths: dict[str, str] = {}  # node id -> the component's JSON path
 
     def node_id(self, wanted: str | None, json_path: str) -> str:
         node = wanted if wanted and wanted not in self.ids else json_path
         self.ids.add(node)
+        self.paths.setdefault(node, json_path)
         return node
 
     def add(
@@ -550,14 +552,22 @@ def _subject(name: str, version: str | None) -> str | None:
 
 
 class _Edges:
-    def __init__(self, edges: dict[str, list[str]]) -> None:
+    def __init__(self, edges: dict[str, list[str]], paths: dict[str, str]) -> None:
         self._edges = edges
+        self.paths = paths
 
     def edges(self) -> dict[str, list[str]]:
         return self._edges
 
     def line_of(self, node_id: str) -> int | None:
         return None
+
+
+def component_path(graph: LockfileGraph, node_id: str) -> str | None:
+    """The JSON path (``components[3]``, ``packages[7]#0``) of the component an SBOM's graph
+    read as ``node_id``; None for a graph not read here (one an inventory rebuilt)."""
+    details = graph.details
+    return details.paths.get(node_id) if isinstance(details, _Edges) else None
 
 
 def _result(
@@ -575,7 +585,7 @@ def _result(
         format=fmt,
         packages=build.packages,
         importers=importers,
-        details=_Edges({k: list(dict.fromkeys(v)) for k, v in edges.items()}),
+        details=_Edges({k: list(dict.fromkeys(v)) for k, v in edges.items()}, build.paths),
         notes=build.notes(generator),
         roots_known=bool(importers),
     )

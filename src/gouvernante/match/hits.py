@@ -159,6 +159,8 @@ def entry_errors(graph: LockfileGraph, index: RuleIndex) -> list[str]:
     else node id), never by the version's text."""
     errors = list(graph.entry_errors)
     table = graph.table
+    if graph.format in _SBOM_FORMATS:
+        errors.extend(lowercased_names(graph, index))
     positions = [i for i in table.positions_named(index.names) if table.version(i)]
     if not positions:
         return errors
@@ -177,6 +179,47 @@ def entry_errors(graph: LockfileGraph, index: RuleIndex) -> list[str]:
         errors.append(
             f"{where}: a rule names {shown(pkg.name)}, but this entry's version is not a semver"
             " version: it cannot be checked"
+        )
+    return errors
+
+
+_SBOM_FORMATS = frozenset({LockfileFormat.CYCLONEDX, LockfileFormat.SPDX})
+
+
+def capitalised_names(index: RuleIndex) -> dict[str, str]:
+    """Lowercased spelling -> the rule's spelling, of the names rules give with capitals (old
+    registry packages: ``JSONStream``, ``Base64``; npm refuses capitals in new names)."""
+    names = (*index.by_name, *index.droppers)
+    return {n.lower(): n for n in names if n.isascii() and n != n.lower()}
+
+
+def lowercased_names(graph: LockfileGraph, index: RuleIndex) -> list[str]:
+    """An SBOM component spelled in lowercase (purl and ``name`` both: the purl spec lowercases
+    npm names, and some producers write the purl's spelling as the name) whose name a rule
+    spells with capitals, at a version the rule affects (any, for a dropper): ``jsonstream`` is
+    a package of its own on the registry (1.0.3 only) and ``JSONStream`` another, so the SBOM
+    cannot say which it lists. An error naming the component by its JSON path: not found, not
+    CLEAN. A version the capitalised package's rule does not affect is nothing either way."""
+    folded = capitalised_names(index)
+    if not folded:
+        return []
+    from gouvernante.lockfiles.sbom import component_path  # noqa: PLC0415 - SBOMs only
+    from gouvernante.safetext import shown  # noqa: PLC0415 - errors only
+
+    table = graph.table
+    errors: list[str] = []
+    for position in table.positions_named(folded):
+        pkg = table[position]
+        spelled = folded[pkg.name]
+        if pkg.source is Source.LOCAL or not package_hits(index, spelled, pkg.version, None):
+            continue
+        where = component_path(graph, pkg.id)
+        what = f"{shown(pkg.name)}@{shown(pkg.version)}"
+        errors.append(
+            f"{where + ': ' if where else ''}{what} is spelled in lowercase, as package URLs"
+            f" write npm names, and a rule names {shown(spelled)} at this version: the registry"
+            f" holds both spellings as different packages, and the SBOM does not say which this"
+            " is; not checked (read the project's lockfile)"
         )
     return errors
 
@@ -283,6 +326,35 @@ class DeclaredHit(msgspec.Struct, frozen=True, gc=False):
     # A dist-tag, git URL, tarball URL or ``file:`` spec: nothing to intersect offline; a note
     # when no lockfile decides (``finding`` says which rule names the package).
     undecided: bool = False
+
+
+CATALOG_PREFIX = "catalog:"  # a pnpm catalog reference (``catalog:``, ``catalog:NAME``)
+
+
+def declared_what(hit: DeclaredHit) -> str:
+    """How a note about a declared range names it: range, package, rule, rule expression."""
+    matched = hit.finding.matched_expression
+    if matched is None:
+        matched = "dropper" if hit.finding.match is MatchKind.DROPPER else "not decidable offline"
+    return (
+        f"declared range {hit.finding.declared_range!r} of {hit.name} could match"
+        f" {hit.finding.rule_id} ({matched})"
+    )
+
+
+def undecided_note(hit: DeclaredHit) -> str:
+    """The note for a spec no offline check can decide (dist-tag, git, tarball, ``file:``, a
+    catalog entry no workspace file defines) when no lockfile of the project decides it."""
+    spec = hit.finding.declared_range or ""
+    what = (
+        "a pnpm catalog entry no pnpm-workspace.yaml of this project defines"
+        if spec.startswith(CATALOG_PREFIX)
+        else "a dist-tag, git, tarball or file: dependency"
+    )
+    return (
+        f"{hit.name} is declared as {spec!r} ({what}) and {hit.finding.rule_id} names it: it"
+        " cannot be decided offline; lock it and scan the lockfile"
+    )
 
 
 def _declared_range(spec: str) -> Range | None:

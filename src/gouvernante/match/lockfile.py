@@ -4,19 +4,31 @@ package.json ranges. Shared by directory scans, git scans and the inventory. Pur
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from gouvernante.lockfiles.package_json import OVERRIDE_FIELDS
 from gouvernante.match.hits import (
+    CATALOG_PREFIX,
     DeclaredHit,
     bundled_notes,
+    declared_what,
     entry_errors,
     match_declared,
     match_graph,
+    undecided_note,
 )
-from gouvernante.model import Finding, LockfileFormat, LockfileGraph, Source
+from gouvernante.model import (
+    DeclaredDependency,
+    Finding,
+    LockfileFormat,
+    LockfileGraph,
+    Source,
+)
 from gouvernante.rules.index import RuleIndex
+
+# A pnpm-workspace.yaml's catalogs: catalog name ("default" for ``catalog:``) -> package -> range.
+Catalogs = Mapping[str, Mapping[str, str]]
 
 
 @dataclass(frozen=True)
@@ -30,9 +42,26 @@ class LockfileMatch:
     # entries not read or not checkable: errors of the scan (exit 1 unless findings), the rest
     # of the file was read
     entry_errors: tuple[str, ...] = ()
+    # package.json: its pnpm ``catalog:`` references (any name: a catalog entry may be an npm:
+    # alias of a package a rule names), judged by ``with_workspace_catalogs`` once the file's
+    # place (and so its nearest pnpm-workspace.yaml) is known
+    catalog_refs: tuple[DeclaredDependency, ...] = ()
+    # pnpm-workspace.yaml: True, with its catalogs (None: not known, an inventory recorded the
+    # file before they were kept)
+    workspace: bool = False
+    catalogs: Catalogs | None = None
 
 
-def match_lockfile(graph: LockfileGraph, index: RuleIndex, display: str) -> LockfileMatch:
+def match_lockfile(
+    graph: LockfileGraph,
+    index: RuleIndex,
+    display: str,
+    *,
+    workspace: bool = False,
+    catalogs: Catalogs | None = None,
+) -> LockfileMatch:
+    """``workspace``: the file is a pnpm-workspace.yaml, whose ``catalogs`` answer the
+    ``catalog:`` references of the manifests below it."""
     findings = match_graph(graph, index, display)
     declared = tuple(match_declared(graph.declared, index, display))
     table = graph.table
@@ -49,7 +78,63 @@ def match_lockfile(graph: LockfileGraph, index: RuleIndex, display: str) -> Lock
         len(graph.packages),
         (*graph.notes, *bundled_notes(graph, index)),
         tuple(entry_errors(graph, index)),
+        catalog_refs=tuple(d for d in graph.declared if d.spec.startswith(CATALOG_PREFIX))
+        if not workspace
+        else (),
+        workspace=workspace,
+        catalogs=catalogs,
     )
+
+
+def with_workspace_catalogs(  # noqa: PLR0917 - one pure step of three placing codes
+    match: LockfileMatch,
+    directory: str,
+    display: str,
+    workspaces: Mapping[str, LockfileMatch | None],
+    index: RuleIndex,
+    root: str | None,
+    dirname: Callable[[str], str] = posixpath.dirname,
+) -> tuple[LockfileMatch, str | None]:
+    """A manifest's match with its ``catalog:`` references judged as the ranges the nearest
+    pnpm-workspace.yaml at or above ``directory`` (up to ``root``; None: every folder above)
+    gives them, as pnpm finds its workspace and as a ``-dir`` scan judges them
+    (``pipeline._with_catalogs``). ``workspaces``: the workspace files by folder, None for one
+    that could not be read (its own error is reported; the references stay as written, so
+    not decidable: notes). Returns the match and an error: the nearest file's catalogs are not
+    known (an inventory recorded it before they were kept) while a reference a rule may name
+    was to be judged by them."""
+    if not match.catalog_refs or not workspaces:
+        return match, None
+    current = directory
+    while current not in workspaces:
+        parent = dirname(current)
+        if (root is not None and current == root) or parent == current:
+            return match, None
+        current = parent
+    workspace = workspaces[current]
+    if workspace is None:
+        return match, None
+    undecided = [h for h in match.declared if _from_catalog(h)]
+    if workspace.catalogs is None:
+        if not undecided:
+            return match, None
+        names = ", ".join(sorted({h.name for h in undecided}))
+        return match, (
+            f"its catalog: references ({names}) are not checked: the inventory recorded the"
+            " pnpm-workspace.yaml that answers them without its catalogs (recorded by an older"
+            " gouvernante; inventory add into a new database records them)"
+        )
+    from gouvernante.lockfiles import pnpm_workspace  # noqa: PLC0415 - catalog: refs only
+
+    answers = pnpm_workspace.Workspace({k: dict(v) for k, v in workspace.catalogs.items()}, (), ())
+    resolved = [pnpm_workspace.resolve_catalog(d, answers) or d for d in match.catalog_refs]
+    kept = tuple(h for h in match.declared if not _from_catalog(h))
+    judged = tuple(match_declared(resolved, index, display))
+    return replace(match, declared=kept + judged, catalog_refs=()), None
+
+
+def _from_catalog(hit: DeclaredHit) -> bool:
+    return (hit.finding.declared_range or "").startswith(CATALOG_PREFIX)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +177,7 @@ def resolve_declared(
             directory = parent
         by = ", ".join(lockfile_names)
         for hit in p.match.declared:
-            what = (
-                f"declared range {hit.finding.declared_range!r} of {hit.name} could match"
-                f" {hit.finding.rule_id} ({hit.finding.matched_expression or 'dropper'})"
-            )
+            what = declared_what(hit)
             if hit.name in resolved:
                 notes.append((p.display, f"{what}, but {by} resolves it: the lockfile decides"))
             elif lockfile_names and hit.field == "peerDependencies":
@@ -105,6 +187,8 @@ def resolve_declared(
             elif lockfile_names and hit.field in OVERRIDE_FIELDS:
                 message = f"{what}, but {by} does not install it: the override forces nothing"
                 notes.append((p.display, message))
+            elif hit.undecided:  # (as pipeline._resolve_declared: a note, not a finding)
+                notes.append((p.display, undecided_note(hit)))
             else:
                 findings.append(hit.finding)
     return findings, notes
