@@ -497,6 +497,38 @@ def test_guessed_roots_below_a_cycle_nothing_reaches() -> None:
     _check_parents(graph)
 
 
+def _hand_made(entries: list[tuple[str, list[str]]]) -> str:
+    blocks = ["# yarn lockfile v1\n"]
+    for descriptor, deps in entries:
+        lines = [f'{descriptor}:\n  version "1.0.0"']
+        if deps:
+            lines.append("  dependencies:" + "".join(f'\n    {d} "^1.0.0"' for d in deps))
+        blocks.append("\n".join(lines) + "\n")
+    return "\n".join(blocks)
+
+
+def test_guessed_roots_of_cycles_whose_first_entry_is_far_up() -> None:
+    """An entry with an ancestor above it in the file is no guessed root (by its turn that
+    ancestor is reached or a root), whether the ancestor is its parent or further up; the
+    first entry of a cycle nothing reaches has none and is the root. Two such cycles, one
+    written top to bottom and one bottom to top, a third reached from one of them."""
+    entries = [
+        ("x@^1.0.0", ["y"]),  # cycle x -> y -> z -> x: x is its root
+        ("z@^1.0.0", ["x"]),  # its ancestor above: x, a grandparent (z <- y <- x)
+        ("p@^1.0.0", ["q"]),  # cycle p -> q -> p, written with q below
+        ("y@^1.0.0", ["z", "s"]),
+        ("q@^1.0.0", ["p"]),
+        ("s@^1.0.0", ["t"]),  # below the first cycle, in a cycle of its own with t
+        ("t@^1.0.0", ["s"]),
+    ]
+    text = _hand_made(entries)
+    _check_guessed_roots(text)
+    graph = _parse(text.encode(), "yarn.lock", None)
+    links = graph.details._get_links()  # type: ignore[attr-defined]
+    assert [i for i in range(len(entries)) if links.is_guessed_root(i)] == [0, 2]
+    _check_parents(graph)
+
+
 # no backslash and no NUL: the column reader reads only such text (``_blocks``)
 _HEADER_TOKEN = st.one_of(
     st.from_regex(r'[^\s",:#\\\x00][^\s",:\\\x00]{0,6}', fullmatch=True),

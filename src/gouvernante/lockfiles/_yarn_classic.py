@@ -30,7 +30,7 @@ import gc
 import operator
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import accumulate, chain, compress, repeat
 from typing import Any, TypeVar, cast, overload
 
@@ -91,6 +91,7 @@ class _Entries:
 
     __slots__ = (
         "_descriptors",
+        "_line_at",
         "_line_source",
         "_lines",
         "_ranges",
@@ -116,6 +117,7 @@ class _Entries:
         self._ranges: list[str] | None = []
         self._lines: list[int] | None = []  # 1-based line of each header (``lines``)
         self._line_source: Callable[[], list[int]] | None = None  # computes them if None
+        self._line_at: Callable[[int], int] | None = None  # computes one (lines_counted_later)
         # each entry's descriptors; None: its id split at ", " (computed when first asked)
         self._descriptors: list[list[str]] | None = []
         self.fields: list[tuple[str, str | None, str | None] | None] = []
@@ -162,9 +164,19 @@ class _Entries:
             self._line_source = None
         return lines
 
-    def lines_counted_later(self, count: Callable[[], list[int]]) -> None:
+    def lines_counted_later(
+        self, count: Callable[[], list[int]], one: Callable[[int], int] | None = None
+    ) -> None:
+        """``count()`` gives every header's line, ``one(index)`` one header's (a finding's)."""
         self._lines = None
         self._line_source = count
+        self._line_at = one
+
+    def line_at(self, index: int) -> int:
+        """``lines[index]``, without counting every header's line when the reader can tell."""
+        if self._lines is None and self._line_at is not None:
+            return self._line_at(index)
+        return self.lines[index]
 
     @property
     def descriptors(self) -> list[list[str]]:
@@ -229,7 +241,7 @@ class _Entries:
         raw = _block_raw_field(block, needle)
         if raw is None or raw[0] != '"':
             return raw
-        return raw[1:-1] if "\\" not in raw else unquote_dq(raw, self.path, self.lines[index])
+        return raw[1:-1] if "\\" not in raw else unquote_dq(raw, self.path, self.line_at(index))
 
     def package(self, index: int) -> LockedPackage:
         version, resolved, integrity = self.fields_of(index)
@@ -299,7 +311,7 @@ class _Entries:
                 LockedPackage(self.ids[index], name, named, Source.TARBALL, integrity, resolved)
             )
             if resolved.partition("#")[0] != self.range_of(index).partition("#")[0]:
-                errors.append(injection_error(f"line {self.lines[index]}: resolved", "yarn"))
+                errors.append(injection_error(f"line {self.line_at(index)}: resolved", "yarn"))
         return extra, errors
 
     def _version_resolved(self, index: int) -> tuple[str, str | None]:
@@ -484,7 +496,9 @@ class _ClassicDetails(YarnDetails):
         dep_lines: _DepLines | None,
         position_of: Callable[[str], int | None],
     ) -> None:
-        super().__init__(entries.ids, _HeaderLines(entries), self._build_edges)
+        # (edges() builds them: a bound method kept here would be a reference cycle, and the
+        # graph's columns would wait for the cyclic collector instead of going when dropped)
+        super().__init__(entries.ids, _HeaderLines(entries), _no_edges)
         self._entries = entries
         self._deps_of = deps_of
         self._dep_lines = dep_lines
@@ -551,7 +565,7 @@ class _ClassicDetails(YarnDetails):
 
     def line_of(self, node_id: str) -> int | None:
         index = self._position(node_id) if node_id else None
-        return None if index is None else self._entries.lines[index]
+        return None if index is None else self._entries.line_at(index)
 
     def _get_links(self) -> _Links | None:
         if self._links is None and self._dep_lines is not None:
@@ -593,8 +607,16 @@ class _ClassicDetails(YarnDetails):
             self._lookup = _resolver(self._entries.ids, self._owners())
         return self._lookup
 
-    def _build_edges(self) -> dict[str, list[str]]:
-        return _classic_edges(self._entries, self._deps_of, self._resolver(), self._root_deps)
+    def edges(self) -> Mapping[str, Sequence[str]]:
+        if self._edges is None:
+            self._edges = _classic_edges(
+                self._entries, self._deps_of, self._resolver(), self._root_deps
+            )
+        return self._edges
+
+
+def _no_edges() -> dict[str, list[str]]:  # pragma: no cover - _ClassicDetails.edges builds them
+    raise AssertionError("_ClassicDetails builds its edges itself")
 
 
 def _nowhere(node_id: str) -> int | None:
@@ -734,33 +756,37 @@ class _Links:
         depends on (no parent) is a root; an entry below one (an ancestor with no parent: the
         search back stops at the first one met) is not, as that root reaches it, and neither
         is any entry of the chain between them (kept: the next question is often about one of
-        them). Only an entry none of whose ancestors is such a root (a cycle nothing reaches,
-        or below one), or one with more than ``_ANCESTORS_ASKED`` ancestors asked before one
-        is met, needs every entry's reach (``guessed_roots``), once. ``parents``:
-        ``parents(index)``, if known."""
+        them). Nor is an entry with an ancestor above it in the file: ``guessed_roots`` takes
+        the unreached entries in file order, and by this entry's turn that ancestor is reached
+        or a root, which reaches this entry. The ancestors are searched depth first, so that
+        a parent above the entry (most often met first) ends the search at once. Only an entry
+        none of whose ancestors is such a root or above it (a cycle nothing reaches, or below
+        one), or one with more than ``_ANCESTORS_ASKED`` ancestors asked before one is met,
+        needs every entry's reach (``guessed_roots``), once. ``parents``: ``parents(index)``,
+        if known."""
         if not (parents if parents is not None else self.parents(index)):
             return True
         reached = self._reached
         if index in reached:
             return False
         came = {index: index}  # each ancestor met -> the entry below it it was met from
-        level = [index]
-        while level and len(came) <= _ANCESTORS_ASKED:
-            ahead: list[int] = []
-            for child in level:
-                ups = parents if child == index and parents is not None else self.parents(child)
-                for entry in ups:
-                    if entry in came:
-                        continue
-                    came[entry] = child
-                    if entry in reached or not self._named(entry):  # a root reaches the chain
-                        below = entry
-                        while below != index:
-                            below = came[below]
-                            reached.add(below)
-                        return False
-                    ahead.append(entry)
-            level = ahead
+        todo = [index]
+        while todo and len(came) <= _ANCESTORS_ASKED:
+            child = todo.pop()
+            ups = parents if child == index and parents is not None else self.parents(child)
+            if any(map(index.__gt__, ups)):  # an ancestor above it in the file
+                return False
+            for entry in ups:
+                if entry in came:
+                    continue
+                came[entry] = child
+                if entry in reached or not self._named(entry):  # a root reaches the chain
+                    below = entry
+                    while below != index:
+                        below = came[below]
+                        reached.add(below)
+                    return False
+                todo.append(entry)
         if self._guessed is None:
             self._guessed = set(self.guessed_roots())
         return index in self._guessed
@@ -1102,7 +1128,7 @@ def _canonical_columns(
         above = accumulate(map(count, bodies[:-1], repeat(newline)), initial=0)
         return list(map(operator.add, above, range(first, first + 2 * len(bodies), 2)))
 
-    entries.lines_counted_later(count_lines)
+    entries.lines_counted_later(count_lines, _HeaderLine(bodies, first, newline))
     texts: Sequence[str] = bodies if isinstance(text, str) else _Decoded(bodies)
     entries.texts = entries.blocks = texts
     entries.url_suspects = _url_suspects(pieces, names)
@@ -1119,6 +1145,40 @@ def _canonical_columns(
         )
     entries.dependency_lines = _DependencyLines(_ascii(lines))
     return entries, texts.__getitem__
+
+
+class _HeaderLine:
+    """The line of one header of ``_canonical_columns`` (``first``, two more an entry above,
+    and the newlines of the bodies above it), counted from the nearest header asked before (a
+    scan asks for its findings' few), not for every header."""
+
+    __slots__ = ("_above", "_asked", "_bodies", "_first", "_newline")
+
+    def __init__(self, bodies: list[Any], first: int, newline: Any) -> None:
+        self._bodies = bodies
+        self._first = first
+        self._newline = newline
+        self._asked = [0]  # the headers whose newlines above are known, in order
+        self._above = {0: 0}  # header -> the newlines of the bodies above it
+
+    def __call__(self, index: int) -> int:
+        above = self._above
+        found = above.get(index)
+        if found is None:
+            asked = self._asked
+            bodies = self._bodies
+            count = type(self._newline).count
+            newline = repeat(self._newline)
+            at = bisect_right(asked, index)
+            low = asked[at - 1]
+            high = asked[at] if at < len(asked) else None
+            if high is not None and high - index < index - low:
+                found = above[high] - sum(map(count, bodies[index:high], newline))
+            else:
+                found = above[low] + sum(map(count, bodies[low:index], newline))
+            above[index] = found
+            asked.insert(at, index)
+        return self._first + 2 * index + found
 
 
 def _newlines(blocks: list[Any], newline: Any) -> list[int]:
