@@ -406,7 +406,7 @@ def _assemble(parsed: _Parsed, path: str) -> LockfileGraph:
                     local_folders.append(local)
         resolved = reference if source in (Source.GIT, Source.TARBALL) else None
         packages.append(LockedPackage(resolution, name, version, source, None, resolved))
-        fetched.check(resolution, line, name, version, reference)
+        fetched.check(resolution, line, name, version, reference, key)
     packages.extend(fetched.packages)
 
     def build_edges() -> dict[str, list[str]]:
@@ -445,9 +445,12 @@ class _Fetched:
     """Entries whose resolution fetches another package or version than the entry says
     (decision 0030). What berry installs is its locator: an ``npm:`` reference is fetched as
     that version of the name (its ``version`` field is the manifest's, informational), a
-    ``::__archiveUrl=`` binding from that URL instead, a ``patch:`` reference is the package
-    it wraps with the patch applied. Each such package joins the graph under the entry's
-    resolution, so a rule that names it finds it, and the entry is an error."""
+    ``::__archiveUrl=`` binding from that URL instead, an ``http(s):`` reference from its own
+    URL (berry's tarball fetcher; a registry tarball's URL names its package), a ``patch:``
+    reference is the package it wraps with the patch applied. Each such package joins the
+    graph under the entry's resolution, so a rule that names it finds it, and the entry is an
+    error, unless the URL is what the entry's key asks for (a dependency on that URL,
+    ``"tb@https://.../left-pad-1.3.0.tgz"``, as npm's URL dependencies: no error)."""
 
     __slots__ = ("errors", "packages")
 
@@ -455,22 +458,37 @@ class _Fetched:
         self.errors: list[str] = []
         self.packages: list[LockedPackage] = []
 
-    def check(self, node: str, line: int, name: str, version: str, reference: str) -> None:
-        if not reference.startswith(("npm:", "patch:")):
+    def check(  # noqa: PLR0917 - an entry's resolution facts and its key
+        self, node: str, line: int, name: str, version: str, reference: str, key: str
+    ) -> None:
+        if not reference.startswith(("npm:", "patch:")) and not _is_url(reference):
             return
         if reference.startswith("npm:") and "::" not in reference and reference[4:] == version:
             return  # the common case
         found = [f for f in _fetched(name, reference) if (f[0], f[1]) != (name, version)]
         if not found:
             return
-        self.errors.append(
-            f"line {line}: the resolution fetches another package or version than this entry"
-            " says (its npm version, the package a patch wraps or an archive URL); yarn"
-            " installs what the resolution names (lockfile injection or a bad merge?)"
-        )
+        if not all(url is not None and _asked_for(url, key) for _, _, url in found):
+            self.errors.append(
+                f"line {line}: the resolution fetches another package or version than this"
+                " entry says (its npm version, the package a patch wraps or an archive URL);"
+                " yarn installs what the resolution names (lockfile injection or a bad merge?)"
+            )
         for found_name, found_version, url in found:
             source = Source.REGISTRY if url is None else Source.TARBALL
             self.packages.append(LockedPackage(node, found_name, found_version, source, None, url))
+
+
+def _is_url(reference: str) -> bool:
+    return reference[:8].lower().startswith(("https://", "http://"))
+
+
+def _asked_for(url: str, key: str) -> bool:
+    """Does a descriptor of the entry's key name ``url`` (itself, or URL-encoded in the
+    ``patch:`` of it)? Then the URL is the dependency's own spec, not an injected one."""
+    from urllib.parse import unquote  # noqa: PLC0415 - URL references only (decision 0024)
+
+    return any(url in unquote(d) for d in _KEY_SPLIT.split(key.strip()))
 
 
 _PATCH_DEPTH = 4  # patch: of a patch: ... (yarn writes one level)
@@ -478,12 +496,16 @@ _PATCH_DEPTH = 4  # patch: of a patch: ... (yarn writes one level)
 
 def _fetched(name: str, reference: str, depth: int = 0) -> list[tuple[str, str, str | None]]:
     """``(name, version, archive URL or None)`` of what berry fetches for a locator's
-    ``npm:`` or ``patch:`` reference; a URL that is no registry tarball names nothing."""
+    ``npm:``, ``http(s):`` or ``patch:`` reference; a URL that is no registry tarball names
+    nothing."""
     from urllib.parse import unquote  # noqa: PLC0415 - not on the common path (decision 0024)
 
     if reference.startswith("patch:") and depth < _PATCH_DEPTH:
         inner_name, inner = split_at_version(unquote(reference[6:].partition("#")[0]))
         return _fetched(inner_name, inner, depth + 1)
+    if _is_url(reference):  # berry's tarball fetcher downloads the URL itself
+        identity = registry_identity(reference)
+        return [(*identity, reference)] if identity is not None else []
     if not reference.startswith("npm:"):
         return []
     body, _, params = reference[4:].partition("::")
