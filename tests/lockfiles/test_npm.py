@@ -943,3 +943,55 @@ def test_entry_lines_in_any_order_match_a_plain_count(case: str) -> None:
         line = graph.details.line_of(node_id)
         assert line is not None
         assert text.splitlines()[line - 1].strip().startswith(json.dumps(node_id) + ":")
+
+
+# ---------------------------------------------------------------------------------------------
+# The odd-key test over the joined keys (one regex for "/.", "//" and a trailing "/") answers as
+# the key-by-key test does, wherever in the list the odd key is.
+
+_PLAIN_KEYS = ["", "node_modules/a", "node_modules/@s/b", "node_modules/a/node_modules/c.d"]
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        "node_modules/./a",
+        "node_modules/../a",
+        "node_modules/.a",
+        "node_modules//a",
+        "node_modules/a/",
+        "./node_modules/a",
+        "node_modules\\a",
+        "node_modules/a\n/",
+    ],
+)
+@pytest.mark.parametrize("at", [0, 2, 4])
+def test_npm_odd_key_found_anywhere_in_the_list(odd: str, at: int) -> None:
+    keys = [*_PLAIN_KEYS]
+    keys.insert(at, odd)
+    assert npm._odd_keys(keys) and npm._odd_keys_one_by_one(keys)
+    assert not npm._odd_keys(_PLAIN_KEYS)
+
+
+@pytest.mark.property
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="ab./\\\n@", max_size=8), max_size=6))
+def test_npm_odd_keys_joined_same_as_one_by_one(keys: list[str]) -> None:
+    assert npm._odd_keys(keys) == npm._odd_keys_one_by_one(keys)
+
+
+def test_npm_scoped_names_at_a_learned_registry_base_are_no_error() -> None:
+    """A scoped entry's URL is compared in the parse loop with the registry base learned so far
+    (its file name has no scope); one naming another package is still an error."""
+    base = "https://npm.acme.test/repo/"
+    data = lock(
+        {
+            "": {"name": "app", "dependencies": {"a": "1", "@s/b": "2", "@s/c": "3"}},
+            "node_modules/a": {"version": "1.0.0", "resolved": f"{base}a/-/a-1.0.0.tgz"},
+            "node_modules/@s/b": {"version": "2.0.0", "resolved": f"{base}@s/b/-/b-2.0.0.tgz"},
+            "node_modules/@s/c": {"version": "3.0.0", "resolved": f"{base}@s/x/-/x-3.0.0.tgz"},
+        }
+    )
+    graph = npm.parse(data, "package-lock.json")
+    assert [e.split("]")[0] for e in graph.entry_errors] == ["packages['node_modules/@s/c'"]
+    assert ("@s/x", "3.0.0") in {(p.name, p.version) for p in graph.packages}

@@ -421,7 +421,15 @@ def _parse_packages(
         # registry, one string built and compared; anything else (a scoped name among them) is
         # looked at by ``_Urls.check``.
         resolved = entry.resolved
-        if resolved != f"{base}{name}/-/{name}-{version}.tgz" and resolved is not None:
+        # (a scoped name's file name has no scope: one more comparison before the slow check)
+        if (
+            resolved != f"{base}{name}/-/{name}-{version}.tgz"
+            and resolved is not None
+            and (
+                name[:1] != "@"
+                or resolved != f"{base}{name}/-/{name.rpartition('/')[2]}-{version}.tgz"
+            )
+        ):
             base = urls.check(key, entry, name, version, base) or base
 
     link_names = {target: key.rpartition("node_modules/")[2] for key, target in links.items()}
@@ -630,7 +638,8 @@ class _Declared:
         # A top-level entry answers any dependency of its name (require() ends there): only the
         # others are resolved, dependent by dependent (rare but for monorepos), and a map that
         # did not decode is worded there.
-        missing = {name for name in self._names if "node_modules/" + name not in entries}
+        keys = entries._index if isinstance(entries, _LazyEntries) else entries  # (no call a test)
+        missing = {name for name in self._names if "node_modules/" + name not in keys}
         if not missing and not self._bad:
             return []
         # a map that did not decode stopped the collection: every name is looked at then
@@ -749,14 +758,20 @@ def _normalised_keys(entries: dict[str, _Entry], path: str) -> dict[str, _Entry]
 
 
 def _odd_keys(keys: Iterable[str]) -> bool:
-    """Does a key need normalising? Four searches over the keys joined by newlines rather than
-    four per key (the same answer unless a key holds a newline: then key by key)."""
+    """Does a key need normalising? Three searches over the keys joined by newlines rather than
+    four per key (the same answer unless a key holds a newline: then key by key). A ``/``
+    followed by ``.``, ``/`` or a line end is one regex search: ``"/." in joined`` and the
+    like cost ~2 ms each over 55,000 keys, as ``/`` is in every key (10 ms in all, now 4)."""
     keys = list(keys)
     joined = "\n".join(keys)
     if joined.count("\n") != len(keys) - 1:
         return _odd_keys_one_by_one(keys)
-    odd = "/." in joined or "//" in joined or "/\n" in joined or "\n./" in joined or "\\" in joined
-    return odd or joined.endswith("/") or joined.startswith("./")
+    odd = "\\" in joined or re.search(_ODD_SLASH, joined) or re.search(_DOT_FIRST, joined)
+    return bool(odd) or joined.endswith("/") or joined.startswith("./")
+
+
+_ODD_SLASH = r"/[./\n]"  # "/.", "//", a key ending with "/" (but the last)
+_DOT_FIRST = r"\n\./"  # a key starting with "./" (but the first)
 
 
 def _odd_keys_one_by_one(keys: Iterable[str]) -> bool:
