@@ -1,7 +1,9 @@
-"""The public realworld set: 24 lockfiles committed by the maintainers of 15 public repositories,
-with their manifests and an oracle from the package managers' own reading code (``data/``,
-copied from the project's shared ``realworld`` set; ``data/README.md`` and ``data/index.json``
-say where each file comes from, at which commit, and how the oracle was made).
+"""The public realworld set: 24 lockfiles committed by the maintainers of 15 public repositories
+and 16 that npm registry tarballs carry (published shrinkwraps and lockfiles, and those of
+bundled dependencies: ``data/_tools/registry_cases.json``), with their manifests and an oracle
+from the package managers' own reading code (``data/``, the first 21 copied from the project's
+shared ``realworld`` set; ``data/README.md`` and ``data/index.json`` say where each file comes
+from, at which commit or in which tarball, and how the oracle was made).
 
 - ``-lockfile``: the parser resolves exactly the oracle's (name, version) pairs.
 - ``-dir`` and ``-dir -recursive``: the manifests add nothing wrong: with a ``<name> *`` rule for
@@ -25,7 +27,7 @@ CASES = case_ids()
 
 
 def test_the_set_is_complete() -> None:
-    assert len(CASES) == 24
+    assert len(CASES) == 40
     for case in CASES:
         assert (DATA / case / "expected.json").is_file()
 
