@@ -610,3 +610,38 @@ def test_parents_by_hash_tell_colliding_keys_apart(bits: int) -> None:
     graph = _parse(texts[0].encode(), "yarn.lock", None)
     assert graph.details.parents_of("b@^1.0.0") == ["a@^1.0.0", "d@^1.0.0"]  # type: ignore[attr-defined]
     assert graph.details.parents_of("c@^1.0.0") == ["a@^1.0.0", "b@^1.0.0", "d@^1.0.0"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("one_by_one", [0, 1, 3, _yarn_classic._FOUND_ONE_BY_ONE])
+def test_bodies_and_header_lines_found_when_asked(one_by_one: int) -> None:
+    """The yarn-layout reader copies no entry's body: each is found in the text when asked
+    (from the nearest entry found before, or every entry's start at once past a bound), as
+    is its header's line; asked in any order, from the bytes or the text, they are the
+    file's own (the text between the header line and the blank line after it, the line
+    reader's lines)."""
+    paths = [p for p in SMALL if p.read_text().isascii()]
+    assert paths
+    rng = random.Random(7)
+    taken = 0
+    for path in paths:
+        text = path.read_text()
+        expected_lines = _yarn_classic._lines(text, "yarn.lock")[0].lines
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(_yarn_classic, "_FOUND_ONE_BY_ONE", one_by_one)
+            for source in (text, text.encode()):
+                found = _yarn_classic._canonical_columns(source, "yarn.lock")
+                if not isinstance(found, tuple):
+                    continue
+                taken += 1
+                entries, _ = found
+                bodies = entries.texts
+                assert isinstance(bodies, _yarn_classic._Bodies)
+                chunks = re.split(r"\n\n(?=[^\n])", text)[1:]
+                expected = ["\n" + c.partition("\n")[2].rstrip("\n") for c in chunks]
+                order = list(range(len(expected)))
+                rng.shuffle(order)
+                assert [bodies[i] for i in order] == [expected[i] for i in order]
+                rng.shuffle(order)
+                assert [entries.line_at(i) for i in order] == [expected_lines[i] for i in order]
+                assert entries.lines == expected_lines
+    assert taken >= 4

@@ -1015,7 +1015,9 @@ def _columns(path: str, ids: list[str], split: list[tuple[str, str]]) -> _Entrie
 # Printable ASCII only, written as ranges (sre tests one bitmap a character: faster than the
 # negated classes of _ENTRY), and possessive: every class here stops at the character after it.
 # Narrower than _ENTRY's (no tab, no control character), so such a file is read as before.
-_C_KEY = r'(?:"[ !#-~]*+"|[!$-+\--9;-~][!#-+\--9;-~]*+)'  # [^\s",:#][^\s",:]* or quoted
+# (a quoted key holds no comma here: every comma of a header is then a separator, written
+# ", " when ``_canonical_columns`` splits the ids at it; _ENTRY reads a quoted comma)
+_C_KEY = r'(?:"[ !#-+\--~]*+"|[!$-+\--9;-~][!#-+\--9;-~]*+)'  # [^\s",:#][^\s",:]* or quoted
 _C_VALUE = r'(?:"[ !#-~]*+"|[!#-~]++)'  # [^\s"]+ or quoted
 # The ``resolved`` URL is read too (decision 0031), at no other cost than the backreferences:
 # the first descriptor's package name (``name``: the alias's target for ``x@npm:target@range``)
@@ -1041,7 +1043,7 @@ _C_RESOLVED = (
 )
 _C_ENTRY = re.compile(
     rf"\n\n{_C_NAME}(?P<header>{_C_KEY}(?:, *{_C_KEY})*+):"
-    rf'(?P<body>\n  version (?:"(?P<version>{_V}*+)"|{_C_VALUE})(?:\n  uid {_C_VALUE})?'
+    rf'(?:\n  version (?:"(?P<version>{_V}*+)"|{_C_VALUE})(?:\n  uid {_C_VALUE})?'
     rf"(?:{_C_RESOLVED})?"
     rf"(?:\n  (?!version |uid |resolved )[A-Za-z_][A-Za-z0-9_]*+ {_C_VALUE})*+"
     r"(?:\n  dependencies:(?P<deps>(?:\n    [^\n]*+)++))?"
@@ -1067,10 +1069,9 @@ def _canonical_columns(
 ) -> tuple[_Entries, Callable[[int], str]] | object:
     """``_block_columns`` of an ASCII text in yarn's own layout (``_C_ENTRY``), by one split of
     the whole text (or of its bytes, decoded a piece at a time); None for any other text. The
-    pieces are each entry's header, body (from the newline after its header's colon to the
-    blank line after it) and dependency lines; header lines are counted from the bodies'
-    newlines when first asked, descriptors split from the ids and ranges read from them when
-    first asked."""
+    pieces are each entry's header and dependency lines (its body is not copied: an entry's
+    body and header line are found in the text when asked, ``_Bodies``), descriptors split
+    from the ids and ranges read from them when first asked."""
     if isinstance(text, bytes):
         pieces: list[Any] = _C_ENTRY_BYTES.split(text)
         start = cast(re.Match[bytes], _PREAMBLE_BYTES.match(text)).end()
@@ -1090,9 +1091,10 @@ def _canonical_columns(
         or not pieces[-1]
     ):
         return None
-    headers = _ascii(newline.join(pieces[_piece("header") :: _GROUPS]))
-    bodies = pieces[_piece("body") :: _GROUPS]
-    if _plain_commas(headers):
+    raw_headers = pieces[_piece("header") :: _GROUPS]
+    headers = _ascii(newline.join(raw_headers))
+    # every comma is a separator (_C_KEY): each written ", " exactly, or the tokens are read
+    if headers.count(",") == headers.count(", ") and ",  " not in headers:
         ids_text = headers.replace('"', "")
         ids = ids_text.split("\n")
         names = _ID_NAME.findall(ids_text)
@@ -1103,7 +1105,7 @@ def _canonical_columns(
         split = _NAME_RANGE.findall("\n".join(map(operator.itemgetter(0), descriptors)))
         names = list(map(operator.itemgetter(0), split))
         ranges = list(map(operator.itemgetter(1), split))
-    if not len(ids) == len(bodies) == len(names):  # pragma: no cover - guard
+    if not len(ids) == len(raw_headers) == len(names):  # pragma: no cover - guard
         return None
     if len(set(ids)) != len(ids):
         return _ONE_BY_ONE
@@ -1119,18 +1121,9 @@ def _canonical_columns(
     entries.fields = [None] * len(ids)
     entries.block_entry = range(len(ids))
     entries.any_four_space_line = True
-    first = pieces[0].count(newline) + 3  # the blank line and the header's own
-    count = type(newline).count
-
-    def count_lines() -> list[int]:
-        # header i: the first's line, two more an entry above (blank line, header), and the
-        # newlines of every body above
-        above = accumulate(map(count, bodies[:-1], repeat(newline)), initial=0)
-        return list(map(operator.add, above, range(first, first + 2 * len(bodies), 2)))
-
-    entries.lines_counted_later(count_lines, _HeaderLine(bodies, first, newline))
-    texts: Sequence[str] = bodies if isinstance(text, str) else _Decoded(bodies)
-    entries.texts = entries.blocks = texts
+    bodies = _Bodies(text, raw_headers, len(pieces[0]), len(text) - len(pieces[-1]))
+    entries.lines_counted_later(bodies.lines, bodies.line)
+    entries.texts = entries.blocks = bodies
     entries.url_suspects = _url_suspects(pieces, names)
     dependencies = pieces[_piece("deps") :: _GROUPS]  # None: the entry has no such block
     optional = pieces[_piece("optional") :: _GROUPS]
@@ -1144,41 +1137,122 @@ def _canonical_columns(
             map(operator.add, _newlines(dependencies, newline), _newlines(optional, newline))
         )
     entries.dependency_lines = _DependencyLines(_ascii(lines))
-    return entries, texts.__getitem__
+    return entries, bodies.__getitem__
 
 
-class _HeaderLine:
-    """The line of one header of ``_canonical_columns`` (``first``, two more an entry above,
-    and the newlines of the bodies above it), counted from the nearest header asked before (a
-    scan asks for its findings' few), not for every header."""
+# Where an entry of ``_canonical_columns``'s text starts: its blank line (none inside an entry,
+# none between two, and the preamble's are followed by a comment or another newline)
+_ENTRY_START = re.compile(r"\n\n(?=[^\n])")
+_ENTRY_START_BYTES = re.compile(_ENTRY_START.pattern.encode())
+# How many entries ``_Bodies`` finds one by one (each from the nearest one found before)
+# before it finds every entry's start at once.
+_FOUND_ONE_BY_ONE = 2048
 
-    __slots__ = ("_above", "_asked", "_bodies", "_first", "_newline")
 
-    def __init__(self, bodies: list[Any], first: int, newline: Any) -> None:
-        self._bodies = bodies
-        self._first = first
-        self._newline = newline
-        self._asked = [0]  # the headers whose newlines above are known, in order
-        self._above = {0: 0}  # header -> the newlines of the bodies above it
+class _Bodies(Sequence[str]):
+    """Each entry's body in a text ``_canonical_columns`` read (from the newline after its
+    header's colon to the blank line after it, as ``_C_ENTRY`` matched it) and its header's
+    line, found in the text when asked instead of copied for every entry. Entry ``i`` starts
+    at the first ``"\n\n" + header + ":\n"`` after the start of an entry above it (in that
+    text a blank line followed by anything but a newline starts an entry and nothing else, and
+    no two headers are the same), searched from the nearest entry found before (a scan asks
+    for the entries a rule names, in file order, and its findings' lines); past
+    ``_FOUND_ONE_BY_ONE`` entries, every entry's start is found at once."""
 
-    def __call__(self, index: int) -> int:
-        above = self._above
-        found = above.get(index)
+    __slots__ = (
+        "_asked",
+        "_colon",
+        "_end",
+        "_every",
+        "_headers",
+        "_lines",
+        "_newline",
+        "_starts",
+        "_text",
+    )
+
+    def __init__(self, text: str | bytes, headers: list[Any], first: int, end: int) -> None:
+        self._text: Any = text
+        self._headers = headers  # each entry's header as written
+        self._end = end  # where the newlines after the last entry start
+        self._newline: Any = "\n" if isinstance(text, str) else b"\n"
+        self._colon: Any = ":\n" if isinstance(text, str) else b":\n"
+        self._starts = {0: first}  # entry -> where it starts (its blank line)
+        self._asked = [0]  # the entries whose start is known, in order
+        self._lines = {0: text.count(self._newline, 0, first) + 3}  # type: ignore[arg-type]
+        self._every: list[int] | None = None
+
+    def __len__(self) -> int:
+        return len(self._headers)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(len(self))[index]]
+        begin = self.start(index) + len(self._headers[index]) + 3  # "\n\n", header, ":"
+        end = self._text.find(self._newline * 2, begin)
+        return _ascii(self._text[begin : end if end >= 0 else self._end])
+
+    def start(self, index: int) -> int:
+        """Where entry ``index`` starts (its blank line)."""
+        if self._every is not None:
+            return self._every[index]
+        found = self._starts.get(index)
+        if found is not None:
+            return found
+        asked = self._asked
+        if len(asked) > _FOUND_ONE_BY_ONE:
+            return self.every_start()[index]
+        at = bisect_right(asked, index)
+        low = self._starts[asked[at - 1]]
+        high = self._starts[asked[at]] if at < len(asked) else self._end
+        newline = self._newline
+        needle = newline * 2 + self._headers[index] + self._colon
+        found = cast(int, self._text.find(needle, low, high))
+        if found < 0:  # pragma: no cover - every entry's needle is in the text
+            raise AssertionError("an entry of the split is not in the text")
+        self._starts[index] = found
+        asked.insert(at, index)
+        return found
+
+    def every_start(self) -> list[int]:
+        """Where each entry starts, found at once."""
+        if self._every is None:
+            search = _ENTRY_START if isinstance(self._text, str) else _ENTRY_START_BYTES
+            every = [match.start() for match in search.finditer(self._text, self._starts[0])]
+            if len(every) != len(self._headers):  # pragma: no cover - see the class
+                raise AssertionError("the entries of the split are not the text's")
+            self._every = every
+        return self._every
+
+    def line(self, index: int) -> int:
+        """The line of entry ``index``'s header, counted from the nearest one known."""
+        lines = self._lines
+        found = lines.get(index)
         if found is None:
-            asked = self._asked
-            bodies = self._bodies
-            count = type(self._newline).count
-            newline = repeat(self._newline)
-            at = bisect_right(asked, index)
-            low = asked[at - 1]
-            high = asked[at] if at < len(asked) else None
-            if high is not None and high - index < index - low:
-                found = above[high] - sum(map(count, bodies[index:high], newline))
+            at = self.start(index)
+            known = sorted(lines)
+            where = bisect_right(known, index)
+            low = known[where - 1]
+            count = self._text.count
+            if where < len(known) and known[where] - index < index - low:
+                high = known[where]
+                found = lines[high] - count(self._newline, at, self.start(high))
             else:
-                found = above[low] + sum(map(count, bodies[low:index], newline))
-            above[index] = found
-            asked.insert(at, index)
-        return self._first + 2 * index + found
+                found = lines[low] + count(self._newline, self.start(low), at)
+            lines[index] = found
+        return found
+
+    def lines(self) -> list[int]:
+        """Every header's line."""
+        starts = self.every_start()
+        newlines = map(self._text.count, repeat(self._newline), chain((0,), starts), starts)
+        return list(map(operator.add, accumulate(newlines), repeat(3)))
 
 
 def _newlines(blocks: list[Any], newline: Any) -> list[int]:
@@ -1200,29 +1274,6 @@ def _url_suspects(pieces: list[Any], names: list[str]) -> list[int]:
         return list(compress(range(len(names)), odd))
     other = map(operator.ne, [None if n is None else _ascii(n) for n in read], names)
     return list(compress(range(len(names)), map(operator.or_, odd, other)))
-
-
-class _Decoded(Sequence[str]):
-    """ASCII bytes pieces read as text, each when asked."""
-
-    __slots__ = ("_pieces",)
-
-    def __init__(self, pieces: list[bytes]) -> None:
-        self._pieces = pieces
-
-    def __len__(self) -> int:
-        return len(self._pieces)
-
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[str]: ...
-
-    def __getitem__(self, index: int | slice) -> str | list[str]:
-        if isinstance(index, slice):
-            return [piece.decode("ascii") for piece in self._pieces[index]]
-        return self._pieces[index].decode("ascii")
 
 
 # text whose quoted parts (its quotes paired, as header tokens pair them) hold no comma
