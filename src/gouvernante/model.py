@@ -105,6 +105,7 @@ class PackageTable(Sequence[LockedPackage]):
         "_integrity",
         "_integrity_of",
         "_lookups",
+        "_named",
         "_positions",
         "_version_of",
         "ids",
@@ -130,6 +131,7 @@ class PackageTable(Sequence[LockedPackage]):
         self._integrity: Sequence[str | None] | None = None
         self._positions: dict[str, int] | None = None
         self._lookups = 0
+        self._named: tuple[frozenset[str], tuple[int, ...]] | None = None
 
     @classmethod
     def of(cls, packages: Sequence[LockedPackage]) -> PackageTable:
@@ -175,9 +177,17 @@ class PackageTable(Sequence[LockedPackage]):
             return self._version_of(index)
         return self[index].version
 
-    def positions_named(self, wanted: Container[str]) -> list[int]:
-        """Positions of the packages whose name is in ``wanted``."""
-        return list(compress(range(len(self.names)), map(wanted.__contains__, self.names)))
+    def positions_named(self, wanted: Container[str]) -> Sequence[int]:
+        """Positions of the packages whose name is in ``wanted``. A scan asks with its rule
+        index's (frozen) name set several times (matching, entry errors, the pipeline's notes):
+        that answer is kept, one pass over the names column instead of three."""
+        named = self._named
+        if named is not None and named[0] is wanted:
+            return named[1]
+        found = tuple(compress(range(len(self.names)), map(wanted.__contains__, self.names)))
+        if type(wanted) is frozenset:
+            self._named = (wanted, found)
+        return found
 
     def integrity(self) -> Sequence[str | None]:
         if self._integrity is None:

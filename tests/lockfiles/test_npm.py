@@ -564,7 +564,7 @@ def test_v3_table_builds_packages_on_demand_with_columns_that_agree() -> None:
     assert table[-1] == built[-1] and table[0:2] == built[0:2]
     assert table[2].source is Source.GIT
     assert {table[i].source for i in table.positions_named({"ws"})} == {Source.LOCAL}
-    assert table.positions_named({"b", "absent"}) == [1]
+    assert list(table.positions_named({"b", "absent"})) == [1]
     assert table.position_of("node_modules/g") == 2 and table.position_of("nope") is None
     with pytest.raises(IndexError):
         table[len(table)]

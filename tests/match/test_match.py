@@ -145,9 +145,27 @@ def test_generic_table_of_built_packages_matches_like_a_list() -> None:
     table = PackageTable.of(pkgs)
     assert PackageTable.of(table) is table
     assert list(table) == pkgs and table[-1] == pkgs[-1] and table[1:] == pkgs[1:]
-    assert table.positions_named({"left-pad"}) == [0, 1]
+    assert list(table.positions_named({"left-pad"})) == [0, 1]
     assert table.version(2) == "2.0.0"
     assert table.position_of("c") == 2 and table.position_of("zz") is None
     assert list(table.integrity()) == [None, None, None]
     graph = LockfileGraph(LockfileFormat.PNPM, pkgs)
     assert graph.table is graph.table and list(graph.table) == pkgs  # wrapped once per graph
+
+
+def test_positions_named_kept_for_the_same_frozen_set_only() -> None:
+    """A scan asks the table three times with its index's frozen name set: one pass, one
+    answer; another set (or a mutable one) is asked afresh."""
+    pkgs = [
+        LockedPackage(id=f"node_modules/{n}", name=n, version="1.0.0", source=Source.REGISTRY)
+        for n in ("a", "b", "a")
+    ]
+    table = PackageTable.of(pkgs)
+    wanted = frozenset({"a"})
+    first = table.positions_named(wanted)
+    assert list(first) == [0, 2] and table.positions_named(wanted) is first
+    assert list(table.positions_named(frozenset({"b"}))) == [1]
+    mutable = {"a"}
+    assert list(table.positions_named(mutable)) == [0, 2]
+    mutable.add("b")
+    assert list(table.positions_named(mutable)) == [0, 1, 2]
