@@ -20,7 +20,7 @@ from collections.abc import Callable, Container
 import msgspec
 from msgspec.structs import replace
 
-from gouvernante.errors import SemverError
+from gouvernante.errors import LockfileError, SemverError
 from gouvernante.lockfiles._common import json_errors, shape_error
 from gouvernante.model import DeclaredDependency, Importer, LockfileFormat, LockfileGraph
 
@@ -32,12 +32,17 @@ WORKSPACE_OVERRIDES = "pnpm-workspace.yaml overrides"
 OVERRIDE_FIELDS = (*_MANIFEST_OVERRIDES, WORKSPACE_OVERRIDES)
 
 
+# A dependency field: a mapping of names to specs. An empty array (``"devDependencies": []``,
+# written by hand or by old tools) names nothing: npm, pnpm and yarn read it as no dependency.
+_Deps = dict[str, str] | list[msgspec.Raw] | None
+
+
 class _Manifest(msgspec.Struct):
     name: object = None
-    dependencies: dict[str, str] | None = None
-    devDependencies: dict[str, str] | None = None
-    optionalDependencies: dict[str, str] | None = None
-    peerDependencies: dict[str, str] | None = None
+    dependencies: _Deps = None
+    devDependencies: _Deps = None
+    optionalDependencies: _Deps = None
+    peerDependencies: _Deps = None
     workspaces: object = None
     resolutions: object = None
     overrides: object = None
@@ -71,9 +76,15 @@ def parse(data: bytes, path: str) -> LockfileGraph:
         raise shape_error(path, exc, "package.json") from None
     declared: list[DeclaredDependency] = []
     for field in DEPENDENCY_FIELDS:
-        deps: dict[str, str] | None = getattr(manifest, field)
+        deps: _Deps = getattr(manifest, field)
         if not deps:
             continue
+        if isinstance(deps, list):  # npm would make edges named "0", "1"...: not read
+            raise LockfileError(
+                path,
+                "unexpected package.json shape: Expected `object | null`, got `array`",
+                json_path=field,
+            )
         for key, spec in deps.items():
             declared.append(declared_dependency(key, spec, field))
     pnpm = manifest.pnpm.get("overrides") if isinstance(manifest.pnpm, dict) else None
