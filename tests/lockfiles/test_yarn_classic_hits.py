@@ -645,3 +645,37 @@ def test_bodies_and_header_lines_found_when_asked(one_by_one: int) -> None:
                 assert [entries.line_at(i) for i in order] == [expected_lines[i] for i in order]
                 assert entries.lines == expected_lines
     assert taken >= 4
+
+
+@pytest.mark.parametrize("unnamed", [False, True])
+def test_names_from_the_look_ahead_are_the_name_column(unnamed: bool) -> None:
+    """The yarn-layout reader takes the names its header look-ahead read where an id starts
+    with its name and ``@``, and reads the others (an alias, whose look-ahead reads its
+    target; the npm protocol spelled out) as the general column reader does: the same names,
+    packages and URL checks; with a header the look-ahead reads no name in, every name is
+    read as before."""
+    entries = [
+        '"@s/a@^1.0.0"',
+        "b@^1.0.0, b@~1.0.1",
+        '"c-alias@npm:c@^1.0.0"',
+        '"d@npm:^1.0.0"',
+        '"e-alias@npm:@s/e@^2.0.0"',
+        '"c@npm:c@^1.0.0"',
+    ]
+    if unnamed:
+        entries.append("f")
+    blocks = ["# yarn lockfile v1\n"]
+    for header in entries:
+        blocks.append(f'{header}:\n  version "1.0.0"\n')
+    text = "\n".join(blocks)
+    fast = _yarn_classic._canonical_columns(text.encode(), "yarn.lock")
+    assert isinstance(fast, tuple)
+    general = _yarn_classic._block_columns(text, "yarn.lock", canonical=False)
+    assert isinstance(general, tuple)
+    assert (
+        fast[0].names
+        == general[0].names
+        == ["@s/a", "b", "c", "d", "@s/e", "c"] + (["f"] if unnamed else [])
+    )
+    assert fast[0].packages == general[0].packages
+    assert fast[0].url_packages() == general[0].url_packages()

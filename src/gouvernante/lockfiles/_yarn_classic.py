@@ -1093,11 +1093,12 @@ def _canonical_columns(
         return None
     raw_headers = pieces[_piece("header") :: _GROUPS]
     headers = _ascii(newline.join(raw_headers))
+    read = _names_read(pieces, newline)
     # every comma is a separator (_C_KEY): each written ", " exactly, or the tokens are read
     if headers.count(",") == headers.count(", ") and ",  " not in headers:
         ids_text = headers.replace('"', "")
         ids = ids_text.split("\n")
-        names = _ID_NAME.findall(ids_text)
+        names = _names_column(ids, ids_text, read)
         descriptors = None
         ranges = None
     else:
@@ -1115,6 +1116,8 @@ def _canonical_columns(
     entries.descriptors = descriptors
     entries.ranges = ranges
     if "npm:" in headers:  # an alias names its target package
+        if names is read:
+            names = entries.names = list(read)
         for at in compress(range(len(ids)), map(operator.contains, ids, repeat("npm:"))):
             name, range_ = split_at_version(entries.descriptors_of(at)[0])
             names[at] = alias_target(name, range_)[0]
@@ -1124,7 +1127,7 @@ def _canonical_columns(
     bodies = _Bodies(text, raw_headers, len(pieces[0]), len(text) - len(pieces[-1]))
     entries.lines_counted_later(bodies.lines, bodies.line)
     entries.texts = entries.blocks = bodies
-    entries.url_suspects = _url_suspects(pieces, names)
+    entries.url_suspects = _url_suspects(pieces, names, read)
     dependencies = pieces[_piece("deps") :: _GROUPS]  # None: the entry has no such block
     optional = pieces[_piece("optional") :: _GROUPS]
     if optional.count(None) == len(optional):
@@ -1264,15 +1267,44 @@ def _ascii(piece: str | bytes) -> str:
     return piece if isinstance(piece, str) else piece.decode("ascii")
 
 
-def _url_suspects(pieces: list[Any], names: list[str]) -> list[int]:
-    """The entries whose URL ``_C_ENTRY`` did not vouch for: one it kept (``odd``), or one
-    whose name its look-ahead read otherwise than the names column (or could not read)."""
-    odd = map(operator.is_not, pieces[_piece("odd") :: _GROUPS], repeat(None))
+def _names_read(pieces: list[Any], newline: Any) -> list[str] | None:
+    """The name ``_C_ENTRY``'s look-ahead read in each header (None when one read none)."""
     read = pieces[_piece("name") :: _GROUPS]
-    newline: Any = b"\n" if isinstance(pieces[0], bytes) else "\n"
-    if None not in read and _ascii(newline.join(read)) == "\n".join(names):
+    if None in read:
+        return None
+    return _ascii(newline.join(read)).split("\n")
+
+
+def _names_column(ids: list[str], ids_text: str, read: list[str] | None) -> list[str]:
+    """Each id's first descriptor's name (``_ID_NAME``), from the names the look-ahead read
+    (``read``, returned as it is when it is the column) where an id starts with its name and
+    ``@``: ``_ID_NAME`` reads the same there (such a name holds no ``@`` but a scope's first,
+    and no comma). Any other id (an alias's look-ahead reads its target) by ``_ID_NAME``."""
+    if read is None or len(read) != len(ids):
+        return cast(list[str], _ID_NAME.findall(ids_text))
+    agree = list(map(str.startswith, ids, map(operator.add, read, repeat("@"))))
+    if all(agree):
+        return read
+    names = list(read)
+    match = _ID_NAME.match
+    for at in compress(range(len(ids)), map(operator.not_, agree)):
+        names[at] = cast(re.Match[str], match(ids[at])).group(1)
+    return names
+
+
+def _url_suspects(pieces: list[Any], names: list[str], read: list[str] | None) -> list[int]:
+    """The entries whose URL ``_C_ENTRY`` did not vouch for: one it kept (``odd``), or one
+    whose name its look-ahead read otherwise than the names column (``read``: those names,
+    None when one read none)."""
+    odd = map(operator.is_not, pieces[_piece("odd") :: _GROUPS], repeat(None))
+    if read is names:  # (the column is what the look-ahead read)
         return list(compress(range(len(names)), odd))
-    other = map(operator.ne, [None if n is None else _ascii(n) for n in read], names)
+    looked: list[str | None] = (
+        [None if n is None else _ascii(n) for n in pieces[_piece("name") :: _GROUPS]]
+        if read is None
+        else list(read)
+    )
+    other = map(operator.ne, looked, names)
     return list(compress(range(len(names)), map(operator.or_, odd, other)))
 
 
