@@ -9,7 +9,8 @@ Cause: ``match.lockfile.resolve_declared`` (the git and inventory path) treats a
 only when a lockfile holds it as a registry package (``present_names``); it does not know the
 lockfile's workspaces and links (``local_names``, importer folders, yarn 1's root ``workspaces``
 globs), which ``pipeline._resolve_declared`` (the ``-dir`` path) consults. The two copies of that
-rule drifted apart.
+rule drifted apart. ``-inventory`` answers from the same function: the same finding, whether
+the inventory recorded the project with ``-dir`` or ``-git``.
 """
 
 from __future__ import annotations
@@ -96,3 +97,16 @@ def test_git_scan_knows_the_workspace_too(
 ) -> None:
     rules, repo = _project(tmp_path)
     assert _findings(capsys, "-rules", str(rules), "-git", str(repo)) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="-inventory: match.lockfile.resolve_declared ignores the lockfile's workspaces",
+)
+def test_an_inventory_knows_the_workspace_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules, repo = _project(tmp_path)
+    db = tmp_path / "inventory.db"
+    assert main(["inventory", "add", "-db", str(db), "-dir", str(repo)]) == 0
+    assert _findings(capsys, "-rules", str(rules), "-inventory", str(db)) == []
