@@ -1130,7 +1130,7 @@ def _canonical_columns(
     entries.url_suspects = _url_suspects(pieces, names, read)
     dependencies = pieces[_piece("deps") :: _GROUPS]  # None: the entry has no such block
     optional = pieces[_piece("optional") :: _GROUPS]
-    if optional.count(None) == len(optional):
+    if not any(optional):  # (a block is never empty: truth tests, not == None a piece)
         lines = newline[:0].join(filter(None, dependencies))
         entries.dependency_counts = lambda: _newlines(dependencies, newline)
     else:
@@ -1270,7 +1270,7 @@ def _ascii(piece: str | bytes) -> str:
 def _names_read(pieces: list[Any], newline: Any) -> list[str] | None:
     """The name ``_C_ENTRY``'s look-ahead read in each header (None when one read none)."""
     read = pieces[_piece("name") :: _GROUPS]
-    if None in read:
+    if not all(read):  # (a name is never empty: truth tests, not == None a piece)
         return None
     return _ascii(newline.join(read)).split("\n")
 
