@@ -96,17 +96,24 @@ _BODY_KEYS = (
 
 def parse(data: bytes, path: str) -> LockfileGraph:
     """Parse a pnpm-lock.yaml; raise ``LockfileError`` naming ``path`` on anything unexpected."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise LockfileError(path, f"not valid UTF-8 (byte {exc.start})") from None
-    if text and text[-1] != "\n":
+    # An ASCII file is not decoded whole unless the full loader reads it: the line reader
+    # reads its bytes (decision 0040).
+    text: str | None = None
+    if not data.isascii():
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise LockfileError(path, f"not valid UTF-8 (byte {exc.start})") from None
+    last = text[-1:] if text is not None else data[-1:].decode("ascii")
+    if last and last != "\n":
         # pnpm ends its lockfiles with a newline; without one the last value may be cut short
         # (``name: left-p``) and still be valid YAML.
         raise LockfileError(path, "the file does not end with a newline (truncated file?)")
     fast = _read_lines(text, path, data)
     if fast is not None:
         return fast
+    if text is None:
+        text = data.decode("ascii")
     docs = _load_documents(text, path)
     main = docs[-1]
     graph = _Lockfile(main, path, text)
@@ -311,6 +318,10 @@ class _Lockfile:
         self._read_packages()
         self._read_links()
         self._check_importer_references()
+
+    def source_text(self) -> str:
+        """The file's text (after a byte-order mark)."""
+        return self.text
 
     # ----------------------------------------------------------------------------------------
 
@@ -753,7 +764,7 @@ def _unique(items: list[str]) -> list[str]:
 class _PnpmDetails:
     def __init__(self, lockfile: _Lockfile) -> None:
         self._lockfile: _Lockfile | None = lockfile
-        self._text = lockfile.text
+        self._source = lockfile
         self._kind = lockfile.kind
         self._edges: dict[str, list[str]] | None = None
         self._lines: dict[tuple[str, str], int] | None = None
@@ -766,7 +777,7 @@ class _PnpmDetails:
 
     def line_of(self, node_id: str) -> int | None:
         if self._lines is None:
-            self._lines = _index_lines(self._text)
+            self._lines = _index_lines(self._source.source_text())
         lines = self._lines
         if node_id.startswith(_IMPORTER):
             importer = node_id[len(_IMPORTER) :]
@@ -837,7 +848,7 @@ def _line_key(s: str) -> str | None:
 # for, edges read only for the nodes a path search visits.
 
 
-def _read_lines(text: str, path: str, data: bytes | None = None) -> LockfileGraph | None:
+def _read_lines(text: str | None, path: str, data: bytes | None = None) -> LockfileGraph | None:
     """The graph from ``_pnpm_lines`` (``None``: the full loader reads the file, and words any
     error; this path never raises one itself). The cyclic garbage collector is paused while
     it runs: the columns are hundreds of thousands of new objects without a cycle among them,
@@ -845,7 +856,7 @@ def _read_lines(text: str, path: str, data: bytes | None = None) -> LockfileGrap
     collecting = gc.isenabled()
     gc.disable()
     try:
-        document = _pnpm_lines.read(text, _KEEP, data)
+        document = _pnpm_lines.read(text, _KEEP, data, heads=_strip_all_peers)
         if document is None:
             return None
         if not document.sections and not any(key in document.doc for key in _BODY_KEYS):
@@ -862,6 +873,10 @@ def _read_lines(text: str, path: str, data: bytes | None = None) -> LockfileGrap
 # the key is built from (group 1: the line; ``_pnpm_lines``' grammar: no ':' in the name, no
 # space or quote in either token but the quoting).
 _V5_KEY_REFERENCE = re.compile(r"\n(      [^\n:]*: '?(?:link:|npm:|file:|[^\n/]*/)[^\n]*)")
+
+
+# The characters of dependency lines whose reference keys ``_check_references`` makes at once.
+_REFERENCE_PART = 1 << 16
 
 
 def _reference_keys(lines: str, kind: int) -> list[str]:
@@ -886,13 +901,14 @@ class _LineLockfile(_Lockfile):
     """A ``_Lockfile`` over the columns of ``_pnpm_lines``: the same packages, links, checks and
     edges, with ``packages`` a ``PackageTable`` whose packages are built on demand."""
 
-    def __init__(self, document: _pnpm_lines.Document, path: str, text: str) -> None:
+    def __init__(self, document: _pnpm_lines.Document, path: str, text: str | None) -> None:
         self.path = path
-        self.text = text
+        self._source_text = text
+        self._data = document.data
         doc = document.doc
         self.kind = _lockfile_kind(doc, path)
-        self.psec = document.sections.get("packages") or _pnpm_lines.Section(text, 0, 0)
-        self.ssec = document.sections.get("snapshots") or _pnpm_lines.Section(text, 0, 0)
+        self.psec = document.sections.get("packages") or _pnpm_lines.Section(self._data, 0, 0)
+        self.ssec = document.sections.get("snapshots") or _pnpm_lines.Section(self._data, 0, 0)
         self.packages_map = {}
         self.snapshots_map = {}
         self.local_folders = []
@@ -914,6 +930,12 @@ class _LineLockfile(_Lockfile):
         self._read_links()
         self._check_importer_references()
         self._errors = self._check_references()
+
+    def source_text(self) -> str:
+        """The file's text, decoded when first asked for (the reader read its bytes)."""
+        if self._source_text is None:
+            self._source_text = self._data.decode("utf-8")
+        return self._source_text
 
     def _check_references(self) -> list[str]:
         """``_unanswered`` for the whole deps section, done over its distinct dependency lines
@@ -940,13 +962,19 @@ class _LineLockfile(_Lockfile):
                 suspect = True
                 break
         if not suspect and text:
-            keys = _reference_keys(text, kind)
-            if not nodes.issuperset(keys):  # (no set of them built when all are answered)
-                missing = set(keys).difference(nodes)
-                if odd:
-                    missing.difference_update(_reference_keys("\n".join(odd) + "\n", kind))
-                suspect = bool(missing)
+            missing: set[str] = set()
+            at = 0
+            while at < len(text):  # (a part at a time: its keys are dropped before the next)
+                stop = text.find("\n", at + _REFERENCE_PART) + 1 or len(text)
+                keys = _reference_keys(text[at:stop], kind)
+                if not nodes.issuperset(keys):  # (no set of them built when all are answered)
+                    missing.update(set(keys).difference(nodes))
+                at = stop
+            if missing and odd:
+                missing.difference_update(_reference_keys("\n".join(odd) + "\n", kind))
+            suspect = bool(missing)
         if suspect:
+            section.integrity_column()  # (read once for all, not by entry)
             entry = self._entry
             errors = self._unanswered((k, entry(section, i)) for i, k in enumerate(section.keys))
             # (a line not in any entry's map as read: a name given twice in one map, whose
@@ -962,7 +990,7 @@ class _LineLockfile(_Lockfile):
         loaded = section.loaded.get(i)
         if loaded is not None:
             return loaded
-        integrity = section.integrity[i]
+        integrity = section.integrity_at(i)
         entry: dict[str, Any] = {"resolution": {"integrity": integrity}} if integrity else {}
         if section is self.deps_section:
             entry.update(_pnpm_lines.entry_deps(section.body(i)))
@@ -974,8 +1002,7 @@ class _LineLockfile(_Lockfile):
         keys = psec.keys
         describe = self._describe
         unusual = set(psec.loaded)
-        if "" in psec.integrity:
-            unusual.update(i for i, integrity in enumerate(psec.integrity) if not integrity)
+        unusual.update(psec.without_resolution())
         for i in sorted(unusual):
             self._special[keys[i]] = describe(keys[i], self._entry(psec, i), "packages")
 
@@ -986,9 +1013,11 @@ class _LineLockfile(_Lockfile):
             raise LockfileError(self.path, "packages without snapshots", json_path="snapshots")
         self._describe_all_unusual()
         skeys = ssec.keys
-        peer_keys = [k for k in skeys if k[-1] == ")"]
-        heads = _strip_all_peers(peer_keys)
-        self._peer_heads = dict(zip(peer_keys, heads, strict=True))
+        peer_heads = ssec.peer_heads
+        if peer_heads is None:
+            peer_keys = [k for k in skeys if k[-1] == ")"]
+            peer_heads = dict(zip(peer_keys, _strip_all_peers(peer_keys), strict=True))
+        self._peer_heads = peer_heads
         names = ssec.names()
         if names is None:
             raise LockfileError(self.path, "a parenthesis in a package name")
@@ -999,7 +1028,8 @@ class _LineLockfile(_Lockfile):
                 if info is not None:
                     names[j] = info.name
         ids = skeys
-        only = psec.keyset - ssec.keyset - set(heads)
+        # (``follows``: every packages key is a snapshot's without its peers)
+        only = set() if psec.follows else psec.keyset - ssec.keyset - set(peer_heads.values())
         if only:
             extra = [k for k in psec.keys if k in only]
             ids = [*skeys, *extra]
@@ -1013,17 +1043,24 @@ class _LineLockfile(_Lockfile):
     def _columns_6(self) -> None:
         psec = self.psec
         describe = self._describe
+        psec.integrity_column()  # (read once for all, not by entry)
         packages = [describe(k, self._entry(psec, i), "packages") for i, k in enumerate(psec.keys)]
         self.packages = packages
         self._ids = [p.id for p in packages]
         self._names = [p.name for p in packages]
         self.node_ids = set(self._ids)
 
-    def _info(self, pkg_key: str) -> LockedPackage:
-        """The package a 9.0 ``packages`` key describes (or its key, when it has no entry)."""
+    def _info(self, pkg_key: str, near: int = -1) -> LockedPackage:
+        """The package a 9.0 ``packages`` key describes (or its key, when it has no entry);
+        ``near``: where the key may be in ``packages`` (pnpm writes both sections in the same
+        order: the same position, when no package has several snapshots)."""
         info = self._special.get(pkg_key) or self._infos.get(pkg_key)
         if info is None:
-            position = self.psec.position(pkg_key)
+            keys = self.psec.keys
+            if 0 <= near < len(keys) and keys[near] == pkg_key:
+                position: int | None = near
+            else:
+                position = self.psec.position(pkg_key)
             if position is not None:
                 info = self._describe(pkg_key, self._entry(self.psec, position), "packages")
             else:
@@ -1039,7 +1076,7 @@ class _LineLockfile(_Lockfile):
         if i >= len(keys):
             return self._info(self._ids[i])
         key = keys[i]
-        info = self._info(self._peer_heads.get(key, key))
+        info = self._info(self._peer_heads.get(key, key), i)
         if info.id == key:
             return info
         return LockedPackage(
@@ -1066,7 +1103,7 @@ class _LineLockfile(_Lockfile):
         if self.kind != 9:
             return [p.integrity for p in self.packages]
         psec = self.psec
-        by_key: dict[str, str | None] = dict(zip(psec.keys, psec.integrity, strict=True))
+        by_key: dict[str, str | None] = dict(zip(psec.keys, psec.integrity_column(), strict=True))
         for key, info in self._special.items():
             by_key[key] = info.integrity
         heads = self._peer_heads
@@ -1127,6 +1164,7 @@ class _LineLockfile(_Lockfile):
         if not self.node_deps:
             section = self.deps_section
             entry = self._entry
+            section.integrity_column()  # (read once for all, not by entry)
             self.node_deps = {key: entry(section, i) for i, key in enumerate(section.keys)}
         return super().build_edges()
 
