@@ -170,6 +170,9 @@ _RESOLUTION_C = "    resolution: {integrity: sha1-cccc}\n"
         ),
         lambda t: t.replace("{integrity: sha1-cccc}", "{tarball: https://x/-/c-1.0.0.tgz}"),
         lambda t: t.replace("{integrity: sha1-cccc}", "{integrity: sha1-cc, tarball: x}"),
+        # a key quoted that pnpm would not quote (its entry is found another way)
+        lambda t: t.replace("\n  a@1.0.0:\n    res", "\n  'a@1.0.0':\n    res"),
+        lambda t: t.replace("\n  c@1.0.0:\n    res", "\n  'c@1.0.0':\n    res"),
         # non-ASCII text: a key, a folder, a dependency name
         lambda t: t.replace("c@1.0.0", "cé@1.0.0").replace("      c:", "      cé:"),
         lambda t: t.replace("  .:\n", "  .:\n    dependencies: {}\n  pkgs/émoji🙂:\n"),
@@ -188,10 +191,12 @@ def test_small_files_read_the_same_every_way(change: Callable[[str], str]) -> No
     _same_both_ways(b"\xef\xbb\xbf" + data, 2)
 
 
-def test_integrity_found_by_key_in_its_part() -> None:
+@pytest.mark.parametrize("quoted", ["", "c@1.0.0"])
+def test_integrity_found_by_key_in_its_part(quoted: str) -> None:
     """A 9.0 ``packages`` entry's integrity is read from its own key line's entry, whichever
     part holds it and whether the key is quoted."""
-    data = _V9.encode()
+    text = _V9.replace(f"\n  {quoted}:\n", f"\n  '{quoted}':\n") if quoted else _V9
+    data = text.encode()
     for span in (1, 40, 1 << 16):
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(_pnpm_lines, "_SPAN", span)

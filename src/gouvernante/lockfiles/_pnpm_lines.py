@@ -101,7 +101,14 @@ _ENTRY_B = _ENTRY.encode("ascii")
 # dependency lines, whose other groups are empty; its groups: the key, and the lines of the two
 # dependency maps. An entry in any other layout: group 1 is empty, and the section is read by
 # ``_ENTRY`` (which reads or refuses it as before).
-_S_SKIP = rf"    (?!{_KEPT}){_NOT_SCALAR}[a-zA-Z]++:(?: [^\n]*+)?+\n(?:      [^\n]*+\n)*+"
+# (a field neither kept nor a word YAML reads as null or a boolean: ``(?!{_KEPT})`` and
+# ``_NOT_SCALAR`` as one look-ahead whose alternatives each start with a literal, which the
+# ``re`` engine rules out at their first character)
+_S_NOT_KEPT = (
+    r"(?!(?:resolution|name|version|bundledDependencies|dependencies|optionalDependencies"
+    r"|null|Null|NULL|true|True|TRUE|false|False|FALSE|~):)"
+)
+_S_SKIP = rf"    {_S_NOT_KEPT}[a-zA-Z]++:(?: [^\n]*+)?+\n(?:      [^\n]*+\n)*+"
 _S_MAPS = (
     r"(?:    dependencies:\n((?:      [^\n]*+\n)++))?+"
     r"(?:    optionalDependencies:\n((?:      [^\n]*+\n)++))?+"
@@ -158,6 +165,7 @@ class Section:
         "_column",
         "_general",
         "_index",
+        "_key_lines",
         "_lines",
         "_offsets",
         "_text",
@@ -196,6 +204,10 @@ class Section:
         # (``resolutions``: ``packages``, read when asked) or none has one (``snapshots``).
         self.parts: tuple[list[int], list[int]] = ([], [])
         self._general: dict[int, list[str]] = {}
+        # a part -> where its key lines are, found once when asked; ``None``: the part's keys
+        # are quoted when, and only when, they start with '@' (as pnpm writes them), and a key
+        # line is found by one search for it
+        self._key_lines: dict[int, list[int] | None] = {}
         self.resolutions = False
         self._column: list[str] | None = None
         self.loaded: dict[int, dict[str, Any]] = {}
@@ -230,17 +242,23 @@ class Section:
             return general[i - first]
         if not self.resolutions:
             return ""
-        # the entry's key line, searched for in the part that holds it (a key line is the
-        # entry's key, plain or quoted, at two spaces: one line holds each key)
-        key = self.keys[i].encode("utf-8")
         text = self._text
-        for quote in (b"'", b"") if key[:1] == b"@" else (b"", b"'"):  # (pnpm quotes '@...')
-            line = b"\n  %s%s%s:\n    resolution: {integrity: " % (quote, key, quote)
-            at = text.find(line, begin - 1, stop)
-            if at >= 0:
-                at += len(line)
-                return text[at : text.index(b"}\n", at, stop)].decode("utf-8")
-        raise AssertionError("pnpm line reader: an entry's key line was not found")
+        starts = self._key_lines.get(part)
+        if part in self._key_lines and starts is None:
+            # the entry's key line, searched for in the part that holds it (one line holds
+            # each key; the part holds at most _SPAN bytes before it)
+            key = self.keys[i].encode("utf-8")
+            quote = b"'" if key[:1] == b"@" else b""
+            at = text.find(b"\n  %s%s%s:\n" % (quote, key, quote), begin - 1, stop)
+        else:
+            if starts is None:
+                found = _KEY_LINE.finditer(text, begin - 1, stop)
+                starts = self._key_lines[part] = [m.start() for m in found]
+            at = starts[i - first]
+        if at < 0:  # (never: the key is the part's)
+            raise AssertionError("pnpm line reader: an entry's key line was not found")
+        at = text.index(b"\n", at + 1) + len(b"\n    resolution: {integrity: ")
+        return text[at : text.index(b"}\n", at, stop)].decode("utf-8")
 
     def integrity_column(self) -> list[str]:
         """``integrity_at`` of every entry, in order (kept: ``integrity_at`` then reads it)."""
@@ -543,6 +561,9 @@ def _read_parts(
             if found is not None:
                 stop = found.start() + 1
         read = None if strict is None else _strict_part(data, (at, stop), strict, keys, lines)
+        if read is not None and read < 0:  # (its keys are quoted as pnpm quotes them)
+            section._key_lines[len(offsets)] = None
+            read = -read
         if read is None:  # an entry in another layout: the part is read by ``_ENTRY``
             rows = re.compile(_ENTRY_B).findall(data, at, stop)
             if any(map(_BAD, rows)):
@@ -570,20 +591,24 @@ def _strict_part(
     keys: list[str],
     lines: set[bytes],
 ) -> int | None:
-    """The entries of a part read by ``strict`` (their number; ``None`` if one is in another
+    """The entries of a part read by ``strict`` (their number, negative when the keys quoted
+    are those that start with '@', as pnpm writes them; ``None`` if an entry is in another
     layout), their keys joined added to ``keys``, their dependency lines to ``lines``."""
     rows = strict.findall(data, *bounds)
     if strict.groups == 1:
         if not rows[-1]:
             return None
-        keys.append(b"\n".join(rows).replace(b"'", b"").decode("utf-8"))
-        return len(rows)
-    if not rows[-1][0]:
-        return None
-    keys.append(b"\n".join(map(_KEY, rows)).replace(b"'", b"").decode("utf-8"))
-    lines.update(b"".join(map(_S_DEPENDENCIES, rows)).split(b"\n"))
-    lines.update(b"".join(map(_S_OPTIONAL, rows)).split(b"\n"))
-    return len(rows)
+        joined = b"\n".join(rows)
+    else:
+        if not rows[-1][0]:
+            return None
+        joined = b"\n".join(map(_KEY, rows))
+        lines.update(b"".join(map(_S_DEPENDENCIES, rows)).split(b"\n"))
+        lines.update(b"".join(map(_S_OPTIONAL, rows)).split(b"\n"))
+    keys.append(joined.replace(b"'", b"").decode("utf-8"))
+    # (a key holds no quote but its quoting, and a plain key starts with no '@')
+    quoted_at = joined.count(b"\n'@") + (joined[:2] == b"'@")
+    return -len(rows) if joined.count(b"'") == 2 * quoted_at else len(rows)
 
 
 def _general_integrity(rows: list[Any]) -> list[str]:
