@@ -19,6 +19,14 @@ How a section is known to be whole: every match starts at a line start and ends 
 entry's key line begins (or at the section's end); where the entry pattern does not match, the
 other alternative takes the rest of the section, which sends the file to the full loader.
 Control characters are refused by one pass over the file's bytes, before any pattern runs.
+
+Decision 0040: the patterns run on the file's bytes (an ASCII file is never decoded whole), a
+part of a section (``_SPAN`` bytes, up to the next key line) at a time. A part is read first by
+a strict pattern of the layout pnpm writes (fields in pnpm's order, no other kept field), which
+keeps only the keys and the dependency lines; a part with an entry in another layout is read by
+the general pattern above, as before. A 9.0 ``packages`` entry's integrity is read from the
+file when a package is built, and its keys are the snapshots' keys without their peers when
+they follow them (no second copy).
 """
 
 from __future__ import annotations
