@@ -10,6 +10,7 @@ comparisons with the full loader are ``test_pnpm_lines.py``'s (they now go throu
 
 from __future__ import annotations
 
+import os
 import random
 import re
 from collections.abc import Callable
@@ -24,7 +25,8 @@ from gouvernante.lockfiles import _pnpm_lines, parse_bytes, pnpm
 from lockfiles.fuzzcore import mutate
 from lockfiles.test_pnpm_lines import PNPM_PATHS, _edit, _label, _same_both_ways
 
-_EXAMPLES = 40
+# Edited files drawn per run (the same variable as test_pnpm_lines.py sets it higher).
+_EXAMPLES = int(os.environ.get("GOUVERNANTE_PNPM_EXAMPLES", "40"))
 
 
 def _columns(data: bytes, *, strict: bool) -> object:
