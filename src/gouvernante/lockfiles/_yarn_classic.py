@@ -1167,8 +1167,10 @@ class _Bodies(Sequence[str]):
         "_colon",
         "_end",
         "_every",
+        "_every_line",
         "_headers",
         "_lines",
+        "_lines_asked",
         "_newline",
         "_starts",
         "_text",
@@ -1183,7 +1185,9 @@ class _Bodies(Sequence[str]):
         self._starts = {0: first}  # entry -> where it starts (its blank line)
         self._asked = [0]  # the entries whose start is known, in order
         self._lines = {0: text.count(self._newline, 0, first) + 3}  # type: ignore[arg-type]
+        self._lines_asked = [0]  # the entries whose header line is known, in order
         self._every: list[int] | None = None
+        self._every_line: list[int] | None = None
 
     def __len__(self) -> int:
         return len(self._headers)
@@ -1234,12 +1238,17 @@ class _Bodies(Sequence[str]):
         return self._every
 
     def line(self, index: int) -> int:
-        """The line of entry ``index``'s header, counted from the nearest one known."""
+        """The line of entry ``index``'s header, counted from the nearest one known (past
+        ``_FOUND_ONE_BY_ONE`` of them, every header's line is counted at once)."""
         lines = self._lines
         found = lines.get(index)
         if found is None:
+            known = self._lines_asked
+            if len(known) > _FOUND_ONE_BY_ONE:
+                if self._every_line is None:
+                    self._every_line = self.lines()
+                return self._every_line[index]
             at = self.start(index)
-            known = sorted(lines)
             where = bisect_right(known, index)
             low = known[where - 1]
             count = self._text.count
@@ -1249,6 +1258,7 @@ class _Bodies(Sequence[str]):
             else:
                 found = lines[low] + count(self._newline, self.start(low), at)
             lines[index] = found
+            known.insert(where, index)
         return found
 
     def lines(self) -> list[int]:
