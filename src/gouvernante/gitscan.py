@@ -26,10 +26,11 @@ import msgspec
 
 from gouvernante import trace
 from gouvernante.errors import GouvernanteError, SourceError
+from gouvernante.fs import globs
 from gouvernante.fs.read import MAX_LOCKFILE_BYTES
 from gouvernante.host.files import indicator_finding, indicator_pattern
 from gouvernante.host.paths import is_project_relative
-from gouvernante.lockfiles import PNPM_WORKSPACE, parse_bytes
+from gouvernante.lockfiles import PNPM_WORKSPACE, needs_manifest, parse_bytes, with_manifest_beside
 from gouvernante.match.lockfile import (
     Catalogs,
     LockfileMatch,
@@ -90,6 +91,11 @@ class Snapshot:
 class BlobKey:
     oid: str
     name: str  # the file name picks the parser: the same bytes may be two formats
+    # A lockfile read with the package.json beside it (``match.lockfile.with_manifest_beside``):
+    # that manifest's oid ('-': none, or not read) and the names of the workspaces its globs
+    # name; both empty for the blob read alone
+    beside: str = ""
+    members: tuple[str, ...] = ()
 
     @staticmethod
     def of(file: TreeFile) -> BlobKey:
@@ -103,11 +109,82 @@ class BlobKey:
 class BlobOutcome:
     match: LockfileMatch | None = None
     error: str | None = None  # why the blob could not be read or parsed (no path, no bytes)
+    # the lockfile is read with the package.json beside it (``paired_key``): this outcome is
+    # of the blob alone, the one at a place is under that key
+    needs_manifest: bool = False
+
+
+NO_MANIFEST = "-"
+
+
+def paired_key(
+    file: TreeFile,
+    snapshot: Snapshot,
+    outcomes: Mapping[BlobKey, BlobOutcome],
+    manifests: Mapping[str, tuple[TreeFile, LockfileMatch | None]] | None = None,
+) -> BlobKey | None:
+    """The key of ``file``'s outcome read with the package.json beside it in ``snapshot``, or
+    None when its blob is read alone (roots recorded, or not read). ``manifests``: the
+    snapshot's package.json files by folder (``manifests_of``), made once per snapshot."""
+    key = BlobKey.of(file)
+    outcome = outcomes.get(key)
+    if outcome is None or not outcome.needs_manifest:
+        return None
+    if manifests is None:
+        manifests = manifests_of(snapshot, outcomes)
+    folder = posixpath.dirname(file.path)
+    beside = manifests.get(folder)
+    if beside is None or beside[1] is None:
+        return BlobKey(key.oid, key.name, NO_MANIFEST)
+    patterns = beside[1].workspace_globs
+    members = sorted(
+        {
+            m.manifest_name
+            for d, (_f, m) in manifests.items()
+            if patterns
+            and m is not None
+            and m.manifest_name
+            and d != folder
+            and (not folder or d.startswith(folder + "/"))
+            and globs.matches(d[len(folder) + 1 :] if folder else d, patterns)
+        }
+    )
+    return BlobKey(key.oid, key.name, beside[0].oid, tuple(members))
+
+
+def manifests_of(
+    snapshot: Snapshot, outcomes: Mapping[BlobKey, BlobOutcome]
+) -> dict[str, tuple[TreeFile, LockfileMatch | None]]:
+    """The package.json files of a snapshot by folder, with their matches (None: not read)."""
+    found: dict[str, tuple[TreeFile, LockfileMatch | None]] = {}
+    for file in snapshot.files:
+        if file.mode in (SBOM_MODE, GITLINK_MODE) or posixpath.basename(file.path) != MANIFEST:
+            continue
+        outcome = outcomes.get(BlobKey.of(file))
+        match = outcome.match if outcome is not None and file.mode != SYMLINK_MODE else None
+        found[posixpath.dirname(file.path)] = (file, match)
+    return found
+
+
+MANIFEST = "package.json"
 
 
 # The mode of a file ``inventory add -sbom`` recorded: an SBOM read as one lockfile (a mode git
 # never writes, so nothing in a repository is ever taken for one).
 SBOM_MODE = "sbom"
+# The mode ``inventory add`` writes for a lockfile (in place of its own) read with the
+# package.json beside it: the oid is that reading's (``stored_oid``), which the
+# inventory's evaluation reads (a regular file). A mode git never writes.
+PAIRED_MODE = "paired"
+
+
+def stored_oid(key: BlobKey) -> str:
+    """The ``blobs.oid`` the inventory keeps a paired key's content under: the lockfile's oid,
+    the manifest's and a digest of the workspace names (a blob oid holds no ``+``)."""
+    if not key.beside:
+        return key.oid
+    members = hashlib.sha256("\n".join(key.members).encode()).hexdigest()[:16]
+    return f"{key.oid}+{key.beside}+{members}"
 
 
 def lockfiles_of(snapshot: Snapshot) -> list[TreeFile]:
@@ -313,6 +390,9 @@ class Placed:
     packages: int = 0
 
 
+_NOT_PAIRED = BlobOutcome(error="not read with the package.json beside it (run the scan again)")
+
+
 def where(snapshot: Snapshot, path: str) -> str:
     return f"{snapshot.repository}@{snapshot.ref}:{path}"
 
@@ -329,9 +409,15 @@ def snapshot_findings(
     placed: list[PlacedMatch] = []
     read: list[tuple[TreeFile, LockfileMatch]] = []
     workspaces: dict[str, LockfileMatch | None] = {}
+    manifests = manifests_of(snapshot, outcomes)
     for file in lockfiles_of(snapshot):
         shown = where(snapshot, file.path)
         outcome = outcomes.get(BlobKey.of(file))
+        paired = paired_key(file, snapshot, outcomes, manifests)
+        if paired is not None:
+            # (read with its manifest: never the blob alone, which misses the manifest's
+            # dependencies the lockfile does not lock)
+            outcome = outcomes.get(paired, _NOT_PAIRED)
         match = outcome.match if outcome is not None and file.mode != SYMLINK_MODE else None
         if is_workspace_file(file):  # (one not read answers nothing: its refs stay undecided)
             workspaces.setdefault("/" + posixpath.dirname(file.path), match)
@@ -501,11 +587,18 @@ BLOB_BATCH = 32  # blobs asked for in one round trip
 def read_blob_outcomes(
     repo: Repository, keys: Sequence[BlobKey], index: RuleIndex
 ) -> list[BlobOutcome]:
-    """Parse and match blobs of one repository (each key once)."""
+    """Parse and match blobs of one repository (each key once); a paired key's lockfile with
+    the package.json it names."""
+    wanted = sorted({k.beside for k in keys if k.beside and k.beside != NO_MANIFEST})
+    manifests = {
+        key.oid: data
+        for key, data in read_blobs(repo, [BlobKey(oid, MANIFEST) for oid in wanted])
+        if not isinstance(data, SourceError)
+    }
     return [
         BlobOutcome(error=data.detail)
         if isinstance(data, SourceError)
-        else blob_outcome(data, key, index)
+        else blob_outcome(data, key, index, manifests.get(key.beside))
         for key, data in read_blobs(repo, keys)
     ]
 
@@ -527,15 +620,33 @@ def read_blobs(
         yield from ((k, exc) for k in keys[done:])
 
 
-def blob_outcome(data: bytes, key: BlobKey, index: RuleIndex) -> BlobOutcome:
+def blob_outcome(
+    data: bytes, key: BlobKey, index: RuleIndex, manifest: bytes | None = None
+) -> BlobOutcome:
+    """A blob's match; with ``key.beside``, read with that package.json (``manifest``: its
+    bytes, None when there is none or it was not read)."""
     try:
         graph, catalogs = parse_blob_catalogs(data, key)
     except GouvernanteError as exc:
         return BlobOutcome(error=exc.detail)
+    pending = needs_manifest(graph)
+    if key.beside:
+        graph = with_manifest_beside(graph, _manifest(manifest), key.members)
+        pending = False
     workspace = key.name == PNPM_WORKSPACE
     return BlobOutcome(
-        match=match_lockfile(graph, index, key.name, workspace=workspace, catalogs=catalogs)
+        match=match_lockfile(graph, index, key.name, workspace=workspace, catalogs=catalogs),
+        needs_manifest=pending,
     )
+
+
+def _manifest(data: bytes | None) -> LockfileGraph | None:
+    if data is None:
+        return None
+    try:
+        return parse_blob(data, BlobKey("", MANIFEST))
+    except GouvernanteError:
+        return None  # (its own error is the manifest's, reported where it is placed)
 
 
 # --- parallel map -------------------------------------------------------------------------
@@ -645,13 +756,47 @@ def match_blobs(
     by_repo: dict[str, tuple[Repository, list[BlobKey]]] = {}
     for key, repo in owner.items():
         by_repo.setdefault(repo.gitdir, (repo, []))[1].append(key)
+    outcomes = _run_blob_jobs(by_repo, index, workers)
+    # npm v1, yarn classic (and a berry entry only an override explains) are read again with
+    # the package.json beside them at each place (``paired_key``), as -dir reads them
+    paired: dict[str, tuple[Repository, list[BlobKey]]] = {}
+    for listing in listings:
+        for snap in _all_snapshots(listing):
+            for key in _paired_keys(snap, outcomes):
+                if key not in outcomes:
+                    outcomes[key] = BlobOutcome(error="not read")  # (once per key)
+                    repo = listing.repository
+                    paired.setdefault(repo.gitdir, (repo, []))[1].append(key)
+    outcomes.update(_run_blob_jobs(paired, index, workers))
+    trace.debug("%d distinct lockfile blobs parsed", len(outcomes))
+    return outcomes
+
+
+def _paired_keys(snap: Snapshot, outcomes: Mapping[BlobKey, BlobOutcome]) -> list[BlobKey]:
+    """The paired keys (``paired_key``) of a snapshot's lockfiles read with their manifest."""
+    manifests: dict[str, tuple[TreeFile, LockfileMatch | None]] | None = None
+    keys: list[BlobKey] = []
+    for file in lockfiles_of(snap):
+        outcome = outcomes.get(BlobKey.of(file))
+        if outcome is None or not outcome.needs_manifest or file.mode == SYMLINK_MODE:
+            continue
+        if manifests is None:
+            manifests = manifests_of(snap, outcomes)
+        key = paired_key(file, snap, outcomes, manifests)
+        if key is not None:
+            keys.append(key)
+    return keys
+
+
+def _run_blob_jobs(
+    by_repo: Mapping[str, tuple[Repository, list[BlobKey]]], index: RuleIndex, workers: int | None
+) -> dict[BlobKey, BlobOutcome]:
     jobs = [(repo, tuple(keys)) for repo, keys in by_repo.values()]
     outcomes: dict[BlobKey, BlobOutcome] = {}
     for (_repo, keys), results in zip(
         jobs, parallel_map(_blobs_one, jobs, workers, {"index": index}), strict=True
     ):
         outcomes.update(zip(keys, results, strict=True))
-    trace.debug("%d distinct lockfile blobs parsed", len(outcomes))
     return outcomes
 
 

@@ -21,13 +21,14 @@ from gouvernante import trace
 from gouvernante.errors import GouvernanteError, LockfileError
 from gouvernante.fs import globs
 from gouvernante.fs.read import MAX_LOCKFILE_BYTES, link_refusal, read_regular_file
-from gouvernante.lockfiles import PNPM_WORKSPACE, parse_bytes, parser_for_name
-from gouvernante.lockfiles.package_json import (
-    OVERRIDE_FIELDS,
-    manifest_name,
-    with_manifest,
-    with_resolutions,
+from gouvernante.lockfiles import (
+    PNPM_WORKSPACE,
+    needs_manifest,
+    parse_bytes,
+    parser_for_name,
+    with_manifest_beside,
 )
+from gouvernante.lockfiles.package_json import OVERRIDE_FIELDS, manifest_name
 from gouvernante.lockfiles.package_json import parse as parse_manifest
 from gouvernante.model import (
     Finding,
@@ -120,7 +121,7 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
         # The position (line, byte, JSON/YAML path) is part of what the report says.
         where = f"{exc.json_path}: {exc.detail}" if exc.json_path else exc.detail
         return FileOutcome(task, error=ScanIssue(task.display, where))
-    if not graph.roots_known or graph.overridden:
+    if needs_manifest(graph):
         graph = _with_manifest_beside(graph, task)
     catalog_errors: list[str] = []
     if graph.format is LockfileFormat.PACKAGE_JSON and graph.declared:
@@ -171,20 +172,20 @@ def _resolved(graph: LockfileGraph, display: str) -> ResolvedLockfile:
 
 def _with_manifest_beside(graph: LockfileGraph, task: FileTask) -> LockfileGraph:
     """npm v1 and yarn classic do not record the project's own dependencies: the package.json
-    beside the lockfile does. Without a readable one, ``direct`` stays unknown (the -dir scan
-    reports an unreadable package.json by itself)."""
+    beside the lockfile does (``match.lockfile.with_manifest_beside``, as every mode reads it).
+    Without a readable one, ``direct`` stays unknown (the -dir scan reports an unreadable
+    package.json by itself)."""
     path = task.path
     manifest_path = os.path.join(os.path.dirname(path), "package.json")
     if task.parser_name == "package.json" or not os.path.isfile(manifest_path):
-        return with_resolutions(graph, None)
+        return with_manifest_beside(graph, None)
     try:
         data = read_regular_file(manifest_path, MAX_LOCKFILE_BYTES, manifest_path)
         manifest = parse_manifest(data, manifest_path)
     except GouvernanteError:
-        return with_resolutions(graph, None)
-    graph = with_resolutions(graph, manifest)
+        return with_manifest_beside(graph, None)
     folder = os.path.dirname(path) or "."
-    return with_manifest(graph, manifest, set(_workspace_names(folder, manifest.workspaces)))
+    return with_manifest_beside(graph, manifest, set(_workspace_names(folder, manifest.workspaces)))
 
 
 def _with_catalogs(graph: LockfileGraph, task: FileTask, errors: list[str]) -> LockfileGraph:

@@ -10,7 +10,6 @@ names the image, the layer (its diff_id) that wrote the file, and the path in th
 
 from __future__ import annotations
 
-import fnmatch
 import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field, replace
 import msgspec
 
 from gouvernante.errors import GouvernanteError
+from gouvernante.fs import globs
 from gouvernante.host.matching import package_finding, package_hits
 from gouvernante.image.layers import (
     Filesystem,
@@ -27,12 +27,11 @@ from gouvernante.image.layers import (
     open_images,
     read_layers,
 )
-from gouvernante.lockfiles import PNPM_WORKSPACE, parse_bytes
+from gouvernante.lockfiles import PNPM_WORKSPACE, needs_manifest, parse_bytes, with_manifest_beside
 from gouvernante.lockfiles.package_json import (
     installed_release,
     manifest_name,
     read_manifest,
-    with_manifest,
 )
 from gouvernante.lockfiles.package_json import parse as parse_manifest
 from gouvernante.match.lockfile import (
@@ -177,7 +176,7 @@ def _lockfile(  # noqa: PLR0917 - one private helper of scan_filesystem
         where = f"{exc.json_path}: {exc.detail}" if exc.json_path else exc.detail
         out.errors.append(ScanIssue(shown, where))
         return None
-    if not graph.roots_known:
+    if needs_manifest(graph):
         graph = _with_manifest_beside(fs, graph, path)
     workspace_file = base == PNPM_WORKSPACE
     return match_lockfile(graph, index, shown, workspace=workspace_file, catalogs=catalogs)
@@ -230,13 +229,16 @@ def _with_manifest_beside(fs: Filesystem, graph: LockfileGraph, path: str) -> Lo
     beside the lockfile in the image does (as ``pipeline`` does on disk)."""
     folder = posixpath.dirname(path)
     node = fs.nodes.get(posixpath.join(folder, MANIFEST))
-    if node is None or node.data is None or path.endswith("/" + MANIFEST) or path == MANIFEST:
+    if path.endswith("/" + MANIFEST) or path == MANIFEST:
         return graph
+    if node is None or node.kind is not NodeKind.FILE or node.data is None:
+        return with_manifest_beside(graph, None)
     try:
         manifest = parse_manifest(node.data, path)
     except GouvernanteError:
-        return graph
-    return with_manifest(graph, manifest, set(_workspace_names(fs, folder, manifest.workspaces)))
+        return with_manifest_beside(graph, None)
+    members = _workspace_names(fs, folder, manifest.workspaces)
+    return with_manifest_beside(graph, manifest, members)
 
 
 def _workspace_names(fs: Filesystem, folder: str, patterns: Sequence[str]) -> list[str]:
@@ -251,7 +253,7 @@ def _workspace_names(fs: Filesystem, folder: str, patterns: Sequence[str]) -> li
         sub = p[len(prefix) : -len(MANIFEST) - 1]
         if NODE_MODULES in sub.split("/"):
             continue
-        if any(fnmatch.fnmatchcase(sub, pat.strip("./").rstrip("/")) for pat in patterns):
+        if globs.matches(sub, patterns):
             name = manifest_name(node.data)
             if name:
                 names.append(name)

@@ -16,6 +16,7 @@ import msgspec
 from gouvernante import trace
 from gouvernante.errors import SourceError
 from gouvernante.gitscan import (
+    PAIRED_MODE,
     SBOM_MODE,
     BlobKey,
     BlobOutcome,
@@ -94,11 +95,12 @@ def _evaluate(request: InventoryRequest, rules: Sequence[Rule], index: RuleIndex
         files = _commit_files(db, {row[4] for row in refs})
         blobs = _blob_meta(db)
         hits = _hit_blobs(db, index)
+        lockfile_of = _paired_hits(blobs, hits)
         quiet: dict[int, tuple[int, int] | None] = {}
         for crow in files:
             quiet[crow] = _quiet(files[crow], blobs, hits, github_matters)
         loud = {crow for crow, counts in quiet.items() if counts is None}
-        outcomes = _outcomes(db, [files[c] for c in loud], blobs, hits, index)
+        outcomes = _outcomes(db, [files[c] for c in loud], blobs, hits, index, lockfile_of)
         _freshness(db, now, at, request.at is not None, out)
         _unanswerable_reports(db, at, request.ref_patterns, {row[0] for row in refs}, out)
     finally:
@@ -153,14 +155,33 @@ def _refs(db: Database, at: int, patterns: Sequence[str]) -> list[RefRow]:
 
 
 def _commit_files(db: Database, wanted: set[int]) -> dict[int, list[FileRow]]:
+    """Each commit's files; a lockfile that ``inventory add`` read with the package.json beside
+    it (``PAIRED_MODE``) under that reading's oid, as -git reads it."""
     files: dict[int, list[FileRow]] = {crow: [] for crow in wanted}
     for crow, path, mode, oid in db.execute(
         "SELECT commit_row, path, mode, oid FROM commit_files ORDER BY commit_row, path"
     ):
         got = files.get(crow)
         if got is not None:
-            got.append((path, mode, oid))
+            got.append((path, REGULAR_MODE if mode == PAIRED_MODE else mode, oid))
     return files
+
+
+REGULAR_MODE = "100644"
+
+
+def _paired_hits(blobs: Mapping[tuple[str, str], BlobMeta], hits: set[int]) -> dict[int, int]:
+    """(paired content -> its lockfile's content) by blob id; a paired content some rule may hit
+    (its lockfile's) is added to ``hits``."""
+    lockfile_of: dict[int, int] = {}
+    for (oid, name), meta in blobs.items():
+        if "+" in oid:
+            lock = blobs.get((oid.partition("+")[0], name))
+            if lock is not None:
+                lockfile_of[meta[0]] = lock[0]
+                if lock[0] in hits:
+                    hits.add(meta[0])
+    return lockfile_of
 
 
 def _blob_meta(db: Database) -> dict[tuple[str, str], BlobMeta]:
@@ -307,12 +328,13 @@ def _hit_blobs(db: Database, index: RuleIndex) -> set[int]:
     return hits
 
 
-def _outcomes(
+def _outcomes(  # noqa: PLR0917 - one private step of _evaluate
     db: Database,
     commits: Sequence[Sequence[FileRow]],
     blobs: Mapping[tuple[str, str], BlobMeta],
     hits: set[int],
     index: RuleIndex,
+    lockfile_of: Mapping[int, int],
 ) -> dict[BlobKey, BlobOutcome]:
     """The outcome of each lockfile blob of the commits that have something to report."""
     keys: dict[BlobKey, int | None] = {}
@@ -322,9 +344,12 @@ def _outcomes(
             if lockfile:
                 meta = blobs.get((oid, name))
                 keys[BlobKey(oid, name)] = None if meta is None else meta[0]
-    present = _present_names(db, commits, blobs, hits)
-    hits = hits | _workspace_context(commits, blobs, hits)
-    _fill_ids(db, (b for b in keys.values() if b is not None), hits)
+    hits = hits | _project_context(commits, blobs, hits) | _workspace_context(commits, blobs, hits)
+    wanted = {b for b in keys.values() if b is not None}
+    hits |= {b for b in wanted if lockfile_of.get(b, -1) in hits}
+    wanted |= {lockfile_of[b] for b in wanted if b in lockfile_of}
+    hits |= {lockfile_of[b] for b in wanted if b in lockfile_of and b in hits}
+    _fill_ids(db, wanted, hits)
     stored = {
         row[0]: row[1:]
         for row in db.execute(
@@ -334,7 +359,7 @@ def _outcomes(
         )
     }
     outcomes: dict[BlobKey, BlobOutcome] = {}
-    matched: dict[tuple[bytes, str, tuple[str, ...]], LockfileMatch] = {}
+    matched: dict[tuple[bytes, str, tuple[str, ...], bytes | None], LockfileMatch] = {}
     for key, blob_id in keys.items():
         if blob_id is None or blob_id not in stored:
             outcomes[key] = BlobOutcome(error="not in the inventory (run inventory add again)")
@@ -345,11 +370,16 @@ def _outcomes(
         if error is not None or fmt is None:
             outcomes[key] = BlobOutcome(error=error or "not parsed")
         elif blob_id in hits:
+            lock = stored.get(lockfile_of.get(blob_id, -1))
             # Contents that differ only in layout store the same graph: matched once.
-            match = matched.get((data, key.name, unread))
+            cache_key = (data, key.name, unread, lock[-1] if lock is not None else None)
+            match = matched.get(cache_key)
             if match is None:
-                graph, catalogs = graphs.decode_with_catalogs(data, unread)
-                match = matched[(data, key.name, unread)] = match_lockfile(
+                if lock is not None and lock[-1] is not None:  # read with its manifest
+                    graph, catalogs = graphs.decode_paired(lock[-1], data, unread), None
+                else:
+                    graph, catalogs = graphs.decode_with_catalogs(data, unread)
+                match = matched[cache_key] = match_lockfile(
                     graph, index, key.name, workspace=key.name == PNPM_WORKSPACE, catalogs=catalogs
                 )
             outcomes[key] = BlobOutcome(match=match)
@@ -360,7 +390,7 @@ def _outcomes(
                     LockfileFormat(fmt),
                     (),
                     (),
-                    frozenset(present.get(blob_id, ())),
+                    frozenset(),
                     packages,
                     note_list,
                     unread,
@@ -397,14 +427,14 @@ def _workspace_context(
 _CATALOG_FILES = frozenset({"package.json", PNPM_WORKSPACE})
 
 
-def _present_names(
-    db: Database,
-    commits: Sequence[Sequence[FileRow]],
-    blobs: Mapping[tuple[str, str], BlobMeta],
-    hits: set[int],
-) -> dict[int, set[str]]:
-    """What the other lockfiles of a commit resolve of the rules' names matters only beside a
-    package.json whose declared ranges name them (the lockfile decides): read it for those."""
+def _project_context(
+    commits: Sequence[Sequence[FileRow]], blobs: Mapping[tuple[str, str], BlobMeta], hits: set[int]
+) -> set[int]:
+    """The contents whose graphs are read beside a package.json whose declared ranges name a
+    rule's package: every lockfile and manifest of its commit, which say whether a lockfile of
+    its project resolves the name, whether the name is one of the project's workspaces, and
+    which lockfiles are of its project at all (their importer and ``file:`` folders, the
+    ``workspaces`` globs and names of the manifests), as -dir and -git judge it."""
     needed: set[int] = set()
     for files in commits:
         ids: list[int] = []
@@ -417,15 +447,7 @@ def _present_names(
                 manifest_hit = manifest_hit or (name == "package.json" and meta[0] in hits)
         if manifest_hit:
             needed.update(ids)
-    present: dict[int, set[str]] = {}
-    for blob_id in needed:
-        for (pname,) in db.execute(
-            "SELECT p.name FROM packages p JOIN wanted_names w ON p.name = w.name"
-            " WHERE p.blob_id = ? AND p.declared = 0",
-            (blob_id,),
-        ):
-            present.setdefault(blob_id, set()).add(pname)
-    return present
+    return needed
 
 
 def _freshness(db: Database, now: int, at: int, explicit_at: bool, out: GitScanOutput) -> None:

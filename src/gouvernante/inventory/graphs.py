@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 import msgspec
 
+from gouvernante.lockfiles import needs_manifest
 from gouvernante.match.lockfile import Catalogs
 from gouvernante.model import (
     DeclaredDependency,
@@ -39,6 +40,16 @@ class StoredGraph(msgspec.Struct, array_like=True, frozen=True):
     # (schema 6; a graph recorded before has neither: its catalogs are not known, None)
     catalogs: dict[str, dict[str, str]] | None = None  # pnpm-workspace.yaml only
     bundled: list[tuple[str, str]] = msgspec.field(default_factory=list)
+    # What places a manifest in a lockfile's project and reads a lockfile with the package.json
+    # beside it, as -dir does: each importer's folder (None: not recorded), the ``file:``
+    # folders, a package.json's ``workspaces`` globs and ``resolutions`` names, whether the
+    # file records the project's own dependencies, and berry's override-only names
+    folders: list[str | None] = msgspec.field(default_factory=list)
+    local_folders: list[str] = msgspec.field(default_factory=list)
+    workspaces: list[str] = msgspec.field(default_factory=list)
+    roots_known: bool = True
+    overridden: list[str] = msgspec.field(default_factory=list)
+    resolutions: list[str] = msgspec.field(default_factory=list)
 
 
 _ENCODER = msgspec.msgpack.Encoder()
@@ -64,7 +75,51 @@ def encode(graph: LockfileGraph, catalogs: Catalogs | None = None) -> bytes:
             notes=list(graph.notes),
             catalogs=None if catalogs is None else {k: dict(v) for k, v in catalogs.items()},
             bundled=[(name, node) for name, node in graph.bundled],
+            folders=[i.folder for i in graph.importers],
+            local_folders=list(graph.local_folders),
+            workspaces=list(graph.workspaces),
+            roots_known=graph.roots_known,
+            overridden=list(graph.overridden),
+            resolutions=sorted(graph.resolutions),
         )
+    )
+
+
+def encode_paired(graph: LockfileGraph) -> bytes:
+    """What a lockfile read with the package.json beside it (``with_manifest_beside``) adds to
+    its stored graph (``encode``): the root importer, as the manifest names it, and the root's
+    edges, which the manifest's dependencies decide (the entry errors it adds are the ``blobs``
+    row's). No package: those are the lockfile's own row's."""
+    roots = list(graph.importers[:1])
+    return _ENCODER.encode(
+        StoredGraph(
+            format=graph.format.value,
+            ids=[],
+            names=[],
+            versions=[],
+            sources=[],
+            integrity=[],
+            resolved=[],
+            importers=[(root.id, root.label) for root in roots],
+            edges={root.id: list(graph.details.edges().get(root.id, ())) for root in roots},
+            declared=[],
+            notes=[],
+        )
+    )
+
+
+def decode_paired(lockfile: bytes, paired: bytes, entry_errors: Sequence[str]) -> LockfileGraph:
+    """The lockfile's stored graph read with the package.json beside it (``encode_paired``)."""
+    graph, _catalogs = decode_with_catalogs(lockfile, entry_errors)
+    pair = _DECODER.decode(paired)
+    importers = list(graph.importers)
+    edges = dict(graph.details.edges())
+    for root_id, label in pair.importers[:1]:
+        if importers and importers[0].id == root_id:
+            importers[0] = Importer(root_id, label, importers[0].folder)
+        edges[root_id] = pair.edges.get(root_id, [])
+    return msgspec.structs.replace(
+        graph, importers=importers, details=_Edges(edges), roots_known=True
     )
 
 
@@ -99,12 +154,22 @@ def decode_with_catalogs(
     graph = LockfileGraph(
         format=LockfileFormat(g.format),
         packages=packages,
-        importers=[Importer(i, label) for i, label in g.importers],
+        importers=[
+            Importer(i, label, folder)
+            for (i, label), folder in zip(
+                g.importers, g.folders or [None] * len(g.importers), strict=True
+            )
+        ],
         declared=[DeclaredDependency(n, s, f, a) for n, s, f, a in g.declared],
         details=_Edges(g.edges),
         notes=g.notes,
         entry_errors=tuple(entry_errors),
         bundled=tuple((name, node) for name, node in g.bundled),
+        local_folders=g.local_folders,
+        workspaces=g.workspaces,
+        roots_known=g.roots_known,
+        overridden=g.overridden,
+        resolutions=frozenset(g.resolutions),
     )
     return graph, g.catalogs
 
@@ -131,7 +196,13 @@ def package_rows(graph: LockfileGraph, catalogs: Catalogs | None = None) -> tupl
                 dep = declared_dependency(key, spec, "catalog")
                 rows.append((dep.name, dep.spec, None, 1))
     rows.extend((name, "", None, BUNDLED_ROW) for name, _node in graph.bundled if name)
+    if needs_manifest(graph):
+        rows.append(("", "", None, BESIDE_ROW))
     return tuple(dict.fromkeys(rows))
 
 
 BUNDLED_ROW = 2  # ``packages.declared`` of a name an entry bundles (a note's lookup row)
+# ``packages.declared`` of the one row (name '') of a lockfile read with the package.json
+# beside it (``match.lockfile.needs_manifest``): ``inventory add`` finds by it the contents
+# it pairs with a new commit's manifest without decoding them
+BESIDE_ROW = 3

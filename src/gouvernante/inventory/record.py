@@ -11,23 +11,32 @@ import hashlib
 import os
 import socket
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from gouvernante.errors import GouvernanteError, SourceError
 from gouvernante.fs.read import MAX_LOCKFILE_BYTES, read_regular_file
 from gouvernante.fs.walk import walk
 from gouvernante.gitscan import (
     BLOB_BATCH,
+    MANIFEST,
+    PAIRED_MODE,
+    SBOM_MODE,
     BlobKey,
+    BlobOutcome,
     ListingRequest,
     RepoListing,
     Snapshot,
+    blob_outcome,
     discover_repositories,
     list_repository,
     lockfiles_of,
+    manifests_of,
+    paired_key,
     parallel_map,
+    parse_blob,
     parse_blob_catalogs,
+    stored_oid,
     worker_state,
 )
 from gouvernante.inventory import graphs
@@ -40,12 +49,14 @@ from gouvernante.inventory.external import (
 )
 from gouvernante.inventory.shard import Shard, repository_name
 from gouvernante.inventory.store import connect
+from gouvernante.lockfiles import with_manifest_beside
 from gouvernante.match.hits import bundled_notes
 from gouvernante.match.lockfile import Catalogs
 from gouvernante.model import LockfileGraph, ScanIssue
 from gouvernante.rules.index import build_index
 from gouvernante.sources.git import (
     GITHUB_DIR,
+    GITLINK_MODE,
     SYMLINK_MODE,
     ObjectStore,
     Repository,
@@ -80,6 +91,75 @@ class AddSummary:
     sboms: int = 0  # -sbom files recorded (readable or not)
     reports: int = 0  # JSON reports read; reports_new of them not seen before
     reports_new: int = 0
+
+
+def _needs_manifest(blob: StoredBlob) -> bool:
+    return any(row[3] == graphs.BESIDE_ROW for row in blob.rows)
+
+
+def _with_pairs(
+    snapshot: Snapshot,
+    read: Callable[[Sequence[str]], Mapping[str, bytes]],
+    needs: Callable[[BlobKey], bool],
+    have: frozenset[tuple[str, str]],
+) -> tuple[Snapshot, list[StoredBlob]]:
+    """The snapshot with a ``PAIRED_MODE`` file for each lockfile read with the package.json
+    beside it (npm v1, yarn classic, berry overrides: ``match.lockfile.needs_manifest``), and
+    the contents of those pairs the inventory does not hold yet (``graphs.encode_paired``), as
+    ``gitscan.match_blobs`` pairs them for -git. ``read``: bytes by oid (an oid not read is
+    left out)."""
+    candidates = [
+        f for f in lockfiles_of(snapshot) if f.mode != SYMLINK_MODE and needs(BlobKey.of(f))
+    ]
+    if not candidates:
+        return snapshot, []
+    manifest_files = [
+        f
+        for f in snapshot.files
+        if f.mode not in (SYMLINK_MODE, SBOM_MODE, GITLINK_MODE)
+        and f.path.rpartition("/")[2] == MANIFEST
+    ]
+    data = read(sorted({f.oid for f in manifest_files}))
+    outcomes: dict[BlobKey, BlobOutcome] = {}
+    for f in manifest_files:
+        if f.oid in data:
+            outcomes[BlobKey.of(f)] = blob_outcome(data[f.oid], BlobKey.of(f), _NO_RULES)
+    for f in candidates:
+        outcomes[BlobKey.of(f)] = BlobOutcome(needs_manifest=True)
+    manifests = manifests_of(snapshot, outcomes)
+    rows: dict[str, TreeFile] = {}
+    blobs: list[StoredBlob] = []
+    for f in candidates:
+        key = paired_key(f, snapshot, outcomes, manifests)
+        if key is None:
+            continue
+        stored = BlobKey(stored_oid(key), key.name)
+        rows[f.path] = TreeFile(f.path, PAIRED_MODE, stored.oid)
+        if (stored.oid, stored.name) in have or stored in _PARSED_HERE:
+            continue
+        _PARSED_HERE.add(stored)
+        lock = read([key.oid]).get(key.oid)
+        if lock is None:
+            blobs.append(StoredBlob(stored, None, 0, "not read", None, None, ()))
+            continue
+        blobs.append(_store_paired(lock, key, data.get(key.beside), stored))
+    return replace(snapshot, files=tuple(rows.get(f.path, f) for f in snapshot.files)), blobs
+
+
+def _store_paired(lock: bytes, key: BlobKey, manifest: bytes | None, stored: BlobKey) -> StoredBlob:
+    try:
+        graph = parse_blob(lock, BlobKey(key.oid, key.name))
+    except GouvernanteError as exc:
+        return StoredBlob(stored, None, 0, exc.detail, None, None, ())
+    beside = None
+    if manifest is not None:
+        try:
+            beside = parse_blob(manifest, BlobKey(key.beside, MANIFEST))
+        except GouvernanteError:
+            beside = None  # (its own error is the manifest's row's)
+    graph = with_manifest_beside(graph, beside, key.members)
+    parsed = _parsed_blob(stored, graph)
+    return replace(parsed, graph=graphs.encode_paired(graph), rows=())
 
 
 def _store_blob(data: bytes, key: BlobKey) -> StoredBlob:
@@ -141,15 +221,23 @@ def add(
         known = _known_commits(db, repos)
         request = ListingRequest(ref_patterns, known=known)
         have = frozenset(db.execute("SELECT oid, name FROM blobs").fetchall())
+        beside = frozenset(  # (the contents read with the package.json beside them)
+            tuple(row)
+            for row in db.execute(
+                "SELECT b.oid, b.name FROM packages p JOIN blobs b ON b.id = p.blob_id"
+                " WHERE p.name = '' AND p.declared = ?",
+                (graphs.BESIDE_ROW,),
+            ).fetchall()
+        )
         _PARSED_HERE.clear()
         listings: list[RepoListing] = []
         new_blobs: list[StoredBlob] = []
-        state = {"request": request, "have": have}
+        state = {"request": request, "have": have, "beside": beside}
         for listing, blobs in parallel_map(_add_job, repos, workers, state):
             listings.append(listing)
             new_blobs.extend(blobs)
         for directory in dirs:
-            found, blobs = _directory(directory, have, stamp, summary)
+            found, blobs = _directory(directory, have, beside, stamp, summary)
             if found is not None:
                 summary.repositories += 1
                 listings.append(found)
@@ -178,7 +266,11 @@ DIRECTORY_REF = "worktree"
 
 
 def _directory(
-    directory: str, have: frozenset[tuple[str, str]], now: int, summary: AddSummary
+    directory: str,
+    have: frozenset[tuple[str, str]],
+    beside: frozenset[tuple[str, str]],
+    now: int,
+    summary: AddSummary,
 ) -> tuple[RepoListing | None, list[StoredBlob]]:
     """A project folder as a source: ``host:/abs/dir`` at ref ``worktree``, its "commit" the
     hash of what it holds (lockfiles and .github files found as ``-dir -recursive`` finds them),
@@ -224,6 +316,15 @@ def _directory(
     ):
         if (key.oid, key.name) not in have:
             blobs.append(_store_blob(contents[key.oid + "\0" + key.name], key))
+    needs = beside | {(b.key.oid, b.key.name) for b in blobs if _needs_manifest(b)}
+    by_oid = {k.partition("\0")[0]: v for k, v in contents.items()}
+    snapshot, pairs = _with_pairs(
+        snapshot,
+        lambda oids: {o: by_oid[o] for o in oids if o in by_oid},
+        lambda k: (k.oid, k.name) in needs,
+        have,
+    )
+    blobs.extend(pairs)
     return RepoListing(Repository(root, name, bare=True), (snapshot,)), blobs
 
 
@@ -301,7 +402,9 @@ def _add_job(repo: Repository) -> tuple[RepoListing, list[StoredBlob]]:
     blob in one run; it is stored once."""
     request = worker_state("request")
     have = worker_state("have")
+    beside = worker_state("beside")
     assert isinstance(request, ListingRequest) and isinstance(have, frozenset)
+    assert isinstance(beside, frozenset)
     with ObjectStore(repo) as store:
         listing = list_repository(repo, request, store)
         keys = [
@@ -324,7 +427,18 @@ def _add_job(repo: Repository) -> tuple[RepoListing, list[StoredBlob]]:
                     blobs.append(StoredBlob(key, None, 0, data.detail, None, None, ()))
                 else:
                     blobs.append(_store_blob(data, key))
-    return listing, blobs
+        needs = beside | {(b.key.oid, b.key.name) for b in blobs if _needs_manifest(b)}
+
+        def read(oids: Sequence[str]) -> dict[str, bytes]:
+            got = store.read_many(list(oids), "blob", MAX_LOCKFILE_BYTES)
+            return {o: d for o, d in zip(oids, got, strict=True) if isinstance(d, bytes)}
+
+        snapshots = []
+        for snap in listing.snapshots:
+            with_pairs, pairs = _with_pairs(snap, read, lambda k: (k.oid, k.name) in needs, have)
+            snapshots.append(with_pairs)
+            blobs.extend(pairs)
+    return replace(listing, snapshots=tuple(snapshots)), blobs
 
 
 WRITE_ATTEMPTS = 5

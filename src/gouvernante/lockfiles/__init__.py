@@ -9,13 +9,13 @@ never pays for the YAML parser.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from types import ModuleType
 
 import msgspec
 
 from gouvernante.errors import LockfileError
-from gouvernante.model import LockfileGraph
+from gouvernante.model import LockfileFormat, LockfileGraph
 
 # How many leading bytes ``sniff`` functions get.
 SNIFF_BYTES = 8192
@@ -91,3 +91,33 @@ def parse_bytes(data: bytes, path: str, filename: str | None = None) -> Lockfile
         # The exception's text could quote the file: only its kind is named.
         kind = type(exc).__name__
         raise LockfileError(path, f"cannot parse {spec.name} file ({kind})") from None
+
+
+def needs_manifest(graph: LockfileGraph) -> bool:
+    """Is the package.json beside this lockfile part of reading it (``with_manifest_beside``)?"""
+    return graph.format is not LockfileFormat.PACKAGE_JSON and (
+        not graph.roots_known or bool(graph.overridden)
+    )
+
+
+def with_manifest_beside(
+    graph: LockfileGraph, manifest: LockfileGraph | None, members: Collection[str] = ()
+) -> LockfileGraph:
+    """A lockfile read with the package.json beside it (None: none, or not readable), as every
+    mode reads it (-dir, -git, -image, the inventory): npm v1 and yarn classic record not the
+    project's own dependencies, the manifest does (``direct``; a registry range it declares
+    that the lockfile does not lock, ``members`` aside, is an entry error: truncated or
+    out-of-date lockfile); a berry entry only an override explains needs the manifest's
+    ``resolutions`` to name it. ``members``: the names of the workspaces the manifest's
+    ``workspaces`` globs name."""
+    if not needs_manifest(graph):
+        return graph
+    from gouvernante.lockfiles.package_json import (  # noqa: PLC0415 - these files only
+        with_manifest,
+        with_resolutions,
+    )
+
+    graph = with_resolutions(graph, manifest)
+    if manifest is None:
+        return graph
+    return with_manifest(graph, manifest, set(members))
