@@ -11,6 +11,9 @@ lockfile's workspaces and links (``local_names``, importer folders, yarn 1's roo
 globs), which ``pipeline._resolve_declared`` (the ``-dir`` path) consults. The two copies of that
 rule drifted apart. ``-inventory`` answers from the same function: the same finding, whether
 the inventory recorded the project with ``-dir`` or ``-git``.
+
+Fixed by 322ce27 (decision 0043, amended): the placing step knows each lockfile's workspace and
+``file:`` folders and the root's globs, as ``-dir`` does; these tests were strict xfails before.
 """
 
 from __future__ import annotations
@@ -88,10 +91,6 @@ def test_dir_scan_knows_the_workspace(tmp_path: Path, capsys: pytest.CaptureFixt
     assert _findings(capsys, "-rules", str(rules), "-dir", str(repo)) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="-git: match.lockfile.resolve_declared ignores the lockfile's workspaces (local_names)",
-)
 def test_git_scan_knows_the_workspace_too(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -99,10 +98,6 @@ def test_git_scan_knows_the_workspace_too(
     assert _findings(capsys, "-rules", str(rules), "-git", str(repo)) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="-inventory: match.lockfile.resolve_declared ignores the lockfile's workspaces",
-)
 def test_an_inventory_knows_the_workspace_too(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
