@@ -98,6 +98,7 @@ class _Entries:
         "any_four_space_line",
         "block_entry",
         "blocks",
+        "dependency_blocks",
         "dependency_counts",
         "dependency_lines",
         "fields",
@@ -134,6 +135,8 @@ class _Entries:
         # newline before it), and how many each block holds
         self.dependency_lines: str | None = None
         self.dependency_counts: Callable[[], list[int]] | None = None
+        # _canonical_columns: an entry's dependency lines (its two blocks' four-space lines)
+        self.dependency_blocks: Callable[[int], str] | None = None
         # _canonical_columns: the entries whose URL its layout check did not vouch for
         self.url_suspects: Sequence[int] | None = None
 
@@ -397,6 +400,8 @@ def _parse_classic(source: str | bytes, path: str, *, has_marker: bool) -> Lockf
         )
 
     def deps_of(index: int) -> list[tuple[str, str]]:
+        if plain and entries.dependency_blocks is not None:  # (the plain form, see below)
+            return _plain_deps(entries.dependency_blocks(index))
         if plain and entries.texts:  # every dependency line has the plain form, no escapes
             found = _block_deps(entries.texts[index])
             if found is not None:
@@ -1130,6 +1135,9 @@ def _canonical_columns(
     entries.url_suspects = _url_suspects(pieces, names, read)
     dependencies = pieces[_piece("deps") :: _GROUPS]  # None: the entry has no such block
     optional = pieces[_piece("optional") :: _GROUPS]
+    entries.dependency_blocks = lambda index: _ascii(
+        (dependencies[index] or newline[:0]) + (optional[index] or newline[:0])
+    )
     if not any(optional):  # (a block is never empty: truth tests, not == None a piece)
         lines = newline[:0].join(filter(None, dependencies))
         entries.dependency_counts = lambda: _newlines(dependencies, newline)
@@ -1202,7 +1210,11 @@ class _Bodies(Sequence[str]):
         if isinstance(index, slice):
             return [self[i] for i in range(len(self))[index]]
         begin = self.start(index) + len(self._headers[index]) + 3  # "\n\n", header, ":"
-        end = self._text.find(self._newline * 2, begin)
+        every = self._every
+        if every is not None:  # it ends where the next one starts
+            end = every[index + 1] if index + 1 < len(every) else self._end
+        else:
+            end = self._text.find(self._newline * 2, begin)
         return _ascii(self._text[begin : end if end >= 0 else self._end])
 
     def start(self, index: int) -> int:
@@ -1693,6 +1705,16 @@ def _dep_line(line: str) -> tuple[str, str] | None:
 
 # The dependencies block of an entry in yarn's layout: its key, then its lines of four spaces.
 _DEPS_SECTION = re.compile(r"\n  dependencies:[ \t]*((?:\n    [^\n]*)+)")
+
+
+def _plain_deps(lines: str) -> list[tuple[str, str]]:
+    """``_entry_deps`` of an entry's dependency lines (its ``dependencies`` block's, then its
+    ``optionalDependencies`` block's, each with the newline before it) when every four-space
+    line of the file has the plain dependency form (``_block_deps``)."""
+    return [
+        (qname or name, qrange or range_)
+        for qname, name, qrange, range_ in _DEP_LINE.findall(lines)
+    ]
 
 
 def _block_deps(block: str) -> list[tuple[str, str]] | None:
