@@ -10,17 +10,23 @@ what the scanner resolves with the oracle. Shared by ``test_realworld.py`` and
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from gouvernante.gitscan import GitScanOutput, GitScanRequest, run_git_scan
 from gouvernante.lockfiles import parse_bytes
-from gouvernante.model import Finding, MatchKind, Source
+from gouvernante.model import Finding, MatchKind, ScanResult, Source
 from gouvernante.pipeline import ScanRequest, run_scan
+from gouvernante.rules.index import build_index
 from gouvernante.rules.loader import load_rules
+from gouvernante.rules.model import RuleSet
 
 DATA = Path(__file__).parent / "data"
-MODES = ("lockfile", "dir", "recursive")
+MODES = ("lockfile", "dir", "recursive", "git")
 
 
 def case_ids() -> list[str]:
@@ -65,6 +71,28 @@ def _label(f: Finding) -> str:
     return f"{f.lockfile}: {f.package}@{f.version or f.declared_range} ({f.match.value})"
 
 
+_GIT_ENV = {
+    "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_AUTHOR_NAME": "realworld",
+    "GIT_AUTHOR_EMAIL": "realworld@example.invalid",
+    "GIT_COMMITTER_NAME": "realworld",
+    "GIT_COMMITTER_EMAIL": "realworld@example.invalid",
+}
+
+
+def _git_scan(folder: Path, ruleset: RuleSet, tmp: Path) -> GitScanOutput:
+    """``-git`` on a repository whose one commit holds the case's tree (from the lockfile's
+    folder down, as ``-dir`` sees it)."""
+    repo = tmp / "repo"
+    shutil.copytree(folder, repo)
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "case"]):
+        subprocess.run(["git", *args], cwd=repo, env=_GIT_ENV, check=True, capture_output=True)
+    request = GitScanRequest(paths=(str(repo),), workers=1)
+    return run_git_scan(request, ruleset.rules, build_index(ruleset.rules))
+
+
 def declared_names(case: str) -> set[str]:
     """Every name a package.json of the case's tree declares (aliases resolved)."""
     names: set[str] = set()
@@ -93,11 +121,15 @@ def evaluate(case: str, mode: str, *, declared_only: bool = False) -> Outcome:
         rules_path = Path(tmp) / "rules.json"
         rules_path.write_text(json.dumps(_rules(names)))
         ruleset = load_rules([str(rules_path)])
-    if mode == "lockfile":
-        request = ScanRequest(lockfiles=(str(lockfile),), workers=1)
-    else:
-        request = ScanRequest(directory=str(folder), recursive=mode == "recursive", workers=1)
-    result = run_scan(request, ruleset)
+        result: ScanResult | GitScanOutput
+        if mode == "git":
+            result = _git_scan(folder, ruleset, Path(tmp))
+        elif mode == "lockfile":
+            result = run_scan(ScanRequest(lockfiles=(str(lockfile),), workers=1), ruleset)
+        else:
+            recursive = mode == "recursive"
+            request = ScanRequest(directory=str(folder), recursive=recursive, workers=1)
+            result = run_scan(request, ruleset)
     resolved: set[tuple[str, str]] = set()
     workspace_hits: list[str] = []
     declared: list[str] = []
