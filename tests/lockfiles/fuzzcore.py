@@ -135,6 +135,10 @@ def _parse(data: bytes, filename: str, manifest: LockfileGraph | None) -> Lockfi
     return with_resolutions(graph, manifest)
 
 
+class NothingToPlant(ValueError):
+    """The lockfile resolves no registry package: there is no finding to plant in it."""
+
+
 def load_case(path: Path, label: str | None = None) -> Case:
     data = path.read_bytes()
     manifest = _manifest_for(path)
@@ -143,6 +147,8 @@ def load_case(path: Path, label: str | None = None) -> Case:
         (p for p in graph.table if p.source is Source.REGISTRY and p.version),
         key=lambda p: (p.name, p.version, p.id),
     )
+    if not registry:  # a lockfile of workspaces only (a realworld case): nothing to plant
+        raise NothingToPlant(label or str(path))
     # one from the middle of the file: a cut or a mutation may land before or after it
     chosen = registry[len(registry) // 2]
     planted = (chosen.name, chosen.version)
