@@ -15,7 +15,7 @@ import stat
 from typing import assert_never
 
 from gouvernante.fs.npm_layout import NODE_MODULES, Entry, entry_kind
-from gouvernante.fs.walk import walk
+from gouvernante.fs.walk import list_dir as walk_list_dir
 from gouvernante.host.install_state import RecordedTree, pnpm_managed, read_recorded_tree
 from gouvernante.host.reader import Collector
 from gouvernante.lockfiles.package_json import installed_release, read_manifest
@@ -27,18 +27,19 @@ _NM = NODE_MODULES
 
 
 def list_dir(path: str, collector: Collector) -> tuple[tuple[str, ...], list[str]] | None:
-    """(file names, sub-directory names) of one directory, through ``scan.walk``; None when it
-    cannot be read (reported by the walker). Symlinked directories count as files."""
-    dirs: list[str] = []
-
-    def capture(name: str, _path: str) -> bool:
-        dirs.append(name)
-        return True  # listed, not entered
-
-    for wd in walk(path, prune=capture, on_error=collector.dir_error):
-        dirs.sort()
-        return wd.files, dirs
-    return None
+    """(file names, sub-directory names, sorted) of one directory (``fs.walk.list_dir``: entry
+    types from the listing, symlinked directories counted as files); None when it cannot be
+    read, reported to the collector as a walk reports it."""
+    try:
+        listing = walk_list_dir(path, set())
+    except OSError as exc:
+        collector.dir_error(path, f"cannot read directory: {exc.strerror or exc}")
+        return None
+    if listing is None:  # (a fresh set: never)
+        return None
+    files, _links, entries = listing
+    files.sort()
+    return tuple(files), sorted(e.name for e in entries)
 
 
 class _TreeScan:
