@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles import _yarn_classic
+from gouvernante.lockfiles.package_json import parse as parse_manifest
 from gouvernante.match.hits import match_graph
 from gouvernante.model import LockfileGraph, Source
 from gouvernante.rules.index import RuleIndex, build_index
@@ -679,3 +680,31 @@ def test_names_from_the_look_ahead_are_the_name_column(unnamed: bool) -> None:
     )
     assert fast[0].packages == general[0].packages
     assert fast[0].url_packages() == general[0].url_packages()
+
+
+def test_a_descriptor_heading_two_entries_names_the_first() -> None:
+    """yarn resolves a descriptor to the first entry whose header lists it: with a descriptor
+    in two headers (alone in one, beside another in the other, in both orders), the fast
+    reader's lookup (built in any order only when no descriptor heads two entries) resolves
+    the dependencies and the package.json's as the exact reader does."""
+    for first, second in [
+        ("a@^1.0.0", "a@^1.0.0, a@~1.0.0"),
+        ("a@^1.0.0, a@~1.0.0", "a@^1.0.0"),
+    ]:
+        text = _hand_made(
+            [(first, ["b"]), ("b@^1.0.0", []), (second, []), ("c@^1.0.0", ["a"])]
+        ).replace('version "1.0.0"', 'version "1.0.1"', 3)
+        fast = _parse(text.encode(), "yarn.lock", None)
+        with _exact():
+            exact = _parse(text.encode(), "yarn.lock", None)
+        assert fast.details.edges() == exact.details.edges()
+        assert fast.details.edges()["c@^1.0.0"] == [first]
+        manifest = parse_manifest(
+            b'{"name": "p", "version": "1.0.0", "dependencies": {"a": "^1.0.0"}}',
+            "package.json",
+        )
+        fast = _parse(text.encode(), "yarn.lock", manifest)
+        with _exact():
+            exact = _parse(text.encode(), "yarn.lock", manifest)
+        assert fast.details.edges() == exact.details.edges()
+        assert fast.details.edges()["(root)"] == [first]

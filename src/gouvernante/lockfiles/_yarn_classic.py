@@ -1570,19 +1570,40 @@ class _DepLines:
 
     @property
     def owner(self) -> dict[str, int]:
-        """descriptor -> the position of the first entry it heads. Built from the last key:
-        the first entry a descriptor heads stays; each key has one more piece than its
-        ``", "`` separators (one split of the joined keys, not one a key)."""
+        """descriptor -> the position of the first entry it heads. When no descriptor heads
+        two entries, the keys without a separator are their own descriptor (their strings,
+        hashed already) and only the others are split; else built from the last key: the
+        first entry a descriptor heads stays; each key has one more piece than its ``", "``
+        separators (one split of the joined keys, not one a key)."""
         if self._owner is None:
             keys = self._keys
+            if self.unique_pieces():  # (any order then)
+                several = list(map(operator.contains, keys, repeat(", ")))
+                one = list(map(operator.not_, several))
+                owner = dict(zip(compress(keys, one), compress(range(len(keys)), one), strict=True))
+                split = list(compress(keys, several))
+                if split:
+                    per_key = map(str.count, split, repeat(", "))
+                    positions = compress(range(len(keys)), several)
+                    owner.update(
+                        zip(
+                            ", ".join(split).split(", "),
+                            chain.from_iterable(
+                                map(repeat, positions, map(operator.add, per_key, repeat(1)))
+                            ),
+                            strict=True,
+                        )
+                    )
+                self._owner = owner
+                return owner
             pieces = self._joined.split(", ")[::-1]
             per_key = map(str.count, reversed(keys), repeat(", "))
-            positions = range(len(keys) - 1, -1, -1)
+            upwards = range(len(keys) - 1, -1, -1)
             self._owner = dict(
                 zip(
                     pieces,
                     chain.from_iterable(
-                        map(repeat, positions, map(operator.add, per_key, repeat(1)))
+                        map(repeat, upwards, map(operator.add, per_key, repeat(1)))
                     ),
                     strict=True,
                 )
