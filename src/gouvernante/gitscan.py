@@ -25,7 +25,7 @@ from typing import TypeVar
 import msgspec
 
 from gouvernante import trace
-from gouvernante.errors import GouvernanteError, SourceError
+from gouvernante.errors import GouvernanteError, LockfileError, SourceError
 from gouvernante.fs import globs
 from gouvernante.fs.read import MAX_LOCKFILE_BYTES
 from gouvernante.host.files import indicator_finding, indicator_pattern
@@ -55,6 +55,8 @@ from gouvernante.sources.git import (
     GITHUB_DIR,
     GITLINK_MODE,
     SYMLINK_MODE,
+    YARNRC_LOCK_MODE,
+    YARNRC_REFUSED_MODE,
     CommitChanges,
     ObjectStore,
     Repository,
@@ -69,6 +71,7 @@ from gouvernante.sources.git import (
     short_ref,
 )
 from gouvernante.sources.names import lockfile_name
+from gouvernante.sources.yarnrc import YARN_LOCK, YARNRC, lockfile_setting
 
 MAX_INDICATOR_BYTES = 16 * 1024 * 1024
 # A compromised release is usually live hours to days before the advisory: an exposure window
@@ -102,7 +105,7 @@ class BlobKey:
         # (the well-known name whose parser reads it: ``Package-Lock.json``, a pnpm branch
         # lockfile; decision 0033)
         base = posixpath.basename(file.path)
-        return BlobKey(file.oid, lockfile_name(base) or base)
+        return BlobKey(file.oid, _NAMED.get(file.mode) or lockfile_name(base) or base)
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,12 @@ def manifests_of(
 
 
 MANIFEST = "package.json"
+# The parser of a file by the mode the tree walk marks it with (``sources.git``)
+_NAMED = {YARNRC_LOCK_MODE: YARN_LOCK, YARNRC_REFUSED_MODE: YARNRC}
+YARNRC_REFUSED = (
+    "a symbolic link, or its lockfileFilename names a symbolic link, a folder or a submodule"
+    " (the project's lockfile): not read"
+)
 
 
 # The mode of a file ``inventory add -sbom`` recorded: an SBOM read as one lockfile (a mode git
@@ -176,6 +185,16 @@ SBOM_MODE = "sbom"
 # package.json beside it: the oid is that reading's (``stored_oid``), which the
 # inventory's evaluation reads (a regular file). A mode git never writes.
 PAIRED_MODE = "paired"
+# The same for a lockfile yarn berry's ``lockfileFilename`` names (``YARNRC_LOCK_MODE``): the
+# pairing keeps the mark (decision 0044).
+PAIRED_YARNRC_MODE = "paired-yarnrc"
+# What each paired mode stands for once its reading is found again.
+UNPAIRED_MODES = {PAIRED_MODE: "100644", PAIRED_YARNRC_MODE: YARNRC_LOCK_MODE}
+
+
+def paired_mode(mode: str) -> str:
+    """The mode ``inventory add`` writes for a file of ``mode`` read with its package.json."""
+    return PAIRED_YARNRC_MODE if mode == YARNRC_LOCK_MODE else PAIRED_MODE
 
 
 def stored_oid(key: BlobKey) -> str:
@@ -201,6 +220,8 @@ def known_lockfile(path: str, mode: str) -> str | None:
     a submodule (gitlink), or a file under a .github folder (never a project's lockfile)."""
     if mode == GITLINK_MODE:
         return None
+    if mode in _NAMED:  # (decision 0044: what a .yarnrc.yml names, or itself refused)
+        return _NAMED[mode]
     known = lockfile_name(posixpath.basename(path))
     return known if known is None or not in_github(path) else None
 
@@ -226,6 +247,9 @@ def in_github(path: str) -> bool:
 
 
 def parse_blob(data: bytes, key: BlobKey) -> LockfileGraph:
+    if key.name == YARNRC:  # (a refused one, ``YARNRC_REFUSED_MODE``: its reason, with the line)
+        lockfile_setting(data, key.name)
+        raise LockfileError(key.name, YARNRC_REFUSED)
     return parse_bytes(data, key.name, key.name)
 
 
@@ -973,8 +997,9 @@ def history_findings(  # noqa: C901 - listed in pyproject, to shrink
         if placed is None:
             continue
         state: dict[str, TreeFile] = {}
-        if hist.boundary is not None:
-            state = {f.path: f for f in lockfiles_of(hist.boundary)}
+        if hist.boundary is not None:  # (a lockfile a .yarnrc.yml names: not followed back)
+            state = {f.path: f for f in lockfiles_of(hist.boundary) if f.mode not in _NAMED}
+        notes.extend(_unfollowed(listing, ref))
         open_hits: dict[HitKey, _Open] = {}
 
         def hits_of(
@@ -1035,6 +1060,22 @@ def history_findings(  # noqa: C901 - listed in pyproject, to shrink
             dated_current.append(found)
         placed.findings[:] = dated_current
     return dated
+
+
+def _unfollowed(listing: RepoListing, ref: str) -> list[ScanIssue]:
+    """-history follows lockfiles by their well-known names: one yarn berry's
+    ``lockfileFilename`` names is read at the ref's head only (decision 0044)."""
+    return [
+        ScanIssue(
+            where(snap, f.path),
+            "named by .yarnrc.yml (lockfileFilename): read at the ref's head; -history does not"
+            " follow its past (its findings carry no introduced_at)",
+        )
+        for snap in listing.snapshots
+        if snap.ref == ref
+        for f in snap.files
+        if f.mode == YARNRC_LOCK_MODE
+    ]
 
 
 def _past(started: _Open, commit: str, when: int, ref: str, rule: Rule | None) -> Finding:

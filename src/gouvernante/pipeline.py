@@ -49,6 +49,13 @@ from gouvernante.sources.submodules import (
     MAX_GITMODULES_BYTES,
     unchecked_submodules,
 )
+from gouvernante.sources.yarnrc import (
+    MAX_YARNRC_BYTES,
+    NOT_A_FILE,
+    YARN_LOCK,
+    YARNRC,
+    named_lockfile,
+)
 
 if TYPE_CHECKING:
     from gouvernante.fs.digest import ContentHasher
@@ -57,7 +64,7 @@ if TYPE_CHECKING:
     from gouvernante.host.context import HostContext
     from gouvernante.inventory.evaluate import InventoryRequest
     from gouvernante.lockfiles.pnpm_workspace import Workspace
-from gouvernante.fs.walk import walk
+from gouvernante.fs.walk import WalkedDir, walk
 from gouvernante.match.hits import (
     DeclaredHit,
     bundled_notes,
@@ -426,7 +433,41 @@ def discover(
                         errors.append(ScanIssue(_display(full, root), refusal))
                         continue
                 tasks.append(FileTask(full, _display(full, root), wd.path, kind=kind, root=root))
+        if YARNRC in wd.files:
+            named = _named_lockfile(wd, root, errors)
+            if named is not None:
+                tasks.append(named)
     return tasks, root
+
+
+def _named_lockfile(wd: WalkedDir, root: str, errors: list[ScanIssue]) -> FileTask | None:
+    """The lockfile yarn berry's ``lockfileFilename`` (the folder's ``.yarnrc.yml``) names,
+    read as a yarn.lock, under the walk's symlink rules (decision 0044). A ``.yarnrc.yml`` not
+    read, or a setting refused, is an error naming it; a name with nothing there is nothing
+    (yarn would create it: the package.json is judged alone, as without a lockfile)."""
+    path = os.path.join(wd.path, YARNRC)
+    shown = _display(path, root)
+    try:
+        refusal = link_refusal(path, root) if YARNRC in wd.links else None
+        if refusal is not None:
+            raise LockfileError(shown, refusal)
+        name = named_lockfile(read_regular_file(path, MAX_YARNRC_BYTES, shown), shown)
+    except GouvernanteError as exc:
+        errors.append(ScanIssue(shown, exc.detail))
+        return None
+    if name is None:
+        return None
+    full = os.path.join(wd.path, name)
+    if name not in wd.files:
+        if os.path.lexists(full):
+            errors.append(ScanIssue(shown, NOT_A_FILE))
+        return None
+    full_shown = _display(full, root)
+    refusal = link_refusal(full, root) if name in wd.links else None
+    if refusal is not None:
+        errors.append(ScanIssue(full_shown, refusal))
+        return None
+    return FileTask(full, full_shown, wd.path, kind=YARN_LOCK, root=root)
 
 
 def _unchecked_submodules(folder: str, root: str, linked: bool) -> list[ScanIssue]:

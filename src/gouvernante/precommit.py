@@ -67,25 +67,60 @@ def _looks_like_changed_file(word: str) -> bool:
     return lockfile_name(os.path.basename(word)) is not None and os.path.lexists(word)
 
 
-def _lockfiles_in(folder: str) -> list[str]:
+def _lockfiles_in(folder: str, errors: list[str]) -> list[str]:
     """The lockfiles of ``folder`` by the names the directory scan reads (``Package-Lock.json``,
-    ``pnpm-lock.<branch>.yaml``... : ``sources.names.lockfile_name``), in name order."""
+    ``pnpm-lock.<branch>.yaml``... : ``sources.names.lockfile_name``), in name order, then the
+    one its ``.yarnrc.yml`` names (``_named_lockfile``)."""
     from gouvernante.sources.names import lockfile_name  # noqa: PLC0415
+    from gouvernante.sources.yarnrc import YARNRC  # noqa: PLC0415
 
     try:
         names = sorted(os.listdir(folder))
     except OSError:
         return []  # not listable: the changed manifest is still scanned (and says so if unreadable)
-    return [
+    found = [
         path
         for name in names
         if lockfile_name(name) not in (None, MANIFEST)
         and os.path.isfile(path := os.path.join(folder, name))
     ]
+    named = _named_lockfile(folder, errors) if YARNRC in names else None
+    return [*found, named] if named is not None else found
 
 
-def files_to_scan(changed: Iterable[str], root: str) -> list[str]:
-    """The changed lockfiles and manifests under ``root``, plus each manifest's project lockfiles.
+def _named_lockfile(folder: str, errors: list[str]) -> str | None:
+    """The lockfile yarn berry's ``lockfileFilename`` (``folder``'s ``.yarnrc.yml``) names, as
+    ``-dir`` finds it (decision 0044): scanned as ``-lockfile``, whose parser reads it by its
+    content. A ``.yarnrc.yml`` not read (or naming a folder) is an error ("path: reason")."""
+    from gouvernante.errors import GouvernanteError  # noqa: PLC0415
+    from gouvernante.fs.read import read_regular_file  # noqa: PLC0415
+    from gouvernante.sources.yarnrc import (  # noqa: PLC0415
+        MAX_YARNRC_BYTES,
+        NOT_A_FILE,
+        YARNRC,
+        named_lockfile,
+    )
+
+    path = os.path.join(folder, YARNRC)
+    try:
+        if os.path.islink(path):
+            raise GouvernanteError(path, "is a symbolic link; not read")
+        name = named_lockfile(read_regular_file(path, MAX_YARNRC_BYTES, path), path)
+    except GouvernanteError as exc:
+        errors.append(f"{path}: {exc.detail}")
+        return None
+    if name is None:
+        return None
+    full = os.path.join(folder, name)
+    if os.path.lexists(full) and not os.path.isfile(full):
+        errors.append(f"{path}: {NOT_A_FILE}")
+        return None
+    return full if os.path.lexists(full) else None
+
+
+def files_to_scan(changed: Iterable[str], root: str, errors: list[str] | None = None) -> list[str]:
+    """The changed lockfiles and manifests under ``root``, plus each manifest's project lockfiles
+    (``errors``: the ``.yarnrc.yml`` files not read while looking for them).
 
     Files under a folder the directory scan skips (``node_modules``, ``.git``, ...) are not a
     project's own and are left out, as ``-dir`` would.
@@ -116,7 +151,7 @@ def files_to_scan(changed: Iterable[str], root: str) -> list[str]:
             continue
         folder = os.path.dirname(path) or os.curdir
         while True:
-            present = _lockfiles_in(folder)
+            present = _lockfiles_in(folder, [] if errors is None else errors)
             for lock in present:
                 add(os.path.normpath(lock))
             parent = os.path.dirname(folder) or os.curdir
@@ -140,8 +175,9 @@ def _parts(path: str, root: str) -> list[str]:
     return rel.split(os.sep)[:-1]
 
 
-def build_argv(argv: Sequence[str]) -> list[str] | None:
-    """The scan command line for the hook's ``argv``; None when no changed file is the hook's."""
+def build_argv(argv: Sequence[str], errors: list[str] | None = None) -> list[str] | None:
+    """The scan command line for the hook's ``argv``; None when no changed file is the hook's.
+    ``errors``: what was not read while choosing the files (``files_to_scan``)."""
     from gouvernante.cli.scan import build_scan_parser  # noqa: PLC0415
 
     flags, changed = split_args(argv)
@@ -149,7 +185,7 @@ def build_argv(argv: Sequence[str]) -> list[str] | None:
         return flags
     ns, _unknown = build_scan_parser().parse_known_args(flags)
     root = ns.dir
-    files = files_to_scan(changed, root)
+    files = files_to_scan(changed, root, errors)
     if not files and not ns.lockfile:
         return None
     extra: list[str] = []
@@ -165,14 +201,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     from gouvernante.cli import main as cli_main  # noqa: PLC0415
 
     args = list(sys.argv[1:] if argv is None else argv)
+    errors: list[str] = []
     try:
-        scan_argv = build_argv(args)
+        scan_argv = build_argv(args, errors)
     except UsageError:
         # let the command report its own usage error, worded as for any other run
         return cli_main(split_args(args)[0])
-    if scan_argv is None:
-        return 0
-    return cli_main(scan_argv)
+    code = 0 if scan_argv is None else cli_main(scan_argv)
+    for error in errors:  # (a project's lockfile not found: never a silent pass)
+        print(f"gouvernante-pre-commit: error: {error}", file=sys.stderr)
+    return code or (1 if errors else 0)
 
 
 def entry() -> None:

@@ -1,13 +1,13 @@
 """yarn berry lets a project name its lockfile: ``.yarnrc.yml``'s ``lockfileFilename``
-(yarnpkg/berry itself keeps ``berry.lock``). ``-dir`` picks lockfiles by their well-known names
-only, so such a project is scanned as its package.json alone: a compromised transitive package
-of ``berry.lock`` is a wrong CLEAN ("Scanned 1 file (0 packages) ... CLEAN"), with nothing saying
+(yarnpkg/berry itself keeps ``berry.lock``). ``-dir`` picked lockfiles by their well-known names
+only, so such a project was scanned as its package.json alone: a compromised transitive package
+of ``berry.lock`` was a wrong CLEAN ("Scanned 1 file (0 packages) ... CLEAN"), with nothing saying
 that the project's lockfile was not read. The lockfile itself reads fine with ``-lockfile
 berry.lock`` (the format is sniffed from the content).
 
-Cause: the folder walk (``-dir``, and ``-git``'s ``known_lockfile``) never reads
-``.yarnrc.yml``; the fix belongs there (read the named file as a berry lockfile when it is inside
-the scanned folder, or at least an error naming it).
+Cause: the folder walk (``-dir``, and ``-git``'s ``known_lockfile``) never read
+``.yarnrc.yml``. Fixed in every source (decision 0044; every mode:
+tests/pipeline/test_yarnrc_lockfile.py).
 """
 
 from __future__ import annotations
@@ -95,9 +95,6 @@ def test_the_named_lockfile_reads_with_lockfile(
     )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="-dir does not read .yarnrc.yml lockfileFilename: berry.lock is skipped"
-)
 def test_dir_is_never_clean_when_the_project_names_its_lockfile(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

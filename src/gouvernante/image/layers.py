@@ -32,7 +32,7 @@ import re
 import stat
 import tarfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import IO, BinaryIO, Protocol, Self, cast
@@ -397,18 +397,26 @@ class _Prefixed:
 
 
 def read_layers(
-    spec: ImageSpec, where: str, keep: Callable[[str], bool], budget: _Budget | None = None
+    spec: ImageSpec,
+    where: str,
+    keep: Callable[[str], bool],
+    budget: _Budget | None = None,
+    later: Callable[[Filesystem], Collection[str]] | None = None,
 ) -> Filesystem:
-    """Apply every layer of ``spec`` in order; ``keep(path)`` says which files' bytes to keep."""
+    """Apply every layer of ``spec`` in order; ``keep(path)`` says which files' bytes to keep,
+    ``later(fs)`` which more once the final filesystem is known (what a kept file names: the
+    lockfile a ``.yarnrc.yml`` names, whichever layer wrote it)."""
     fs = Filesystem()
     budget = budget or _Budget(where)
     for position, layer in enumerate(spec.layers):
         _apply(fs, position, layer, where, keep=keep, budget=budget)
+    more = later(fs) if later is not None else ()
     # A hardlink named package.json (pnpm's store links) to a file whose name was not one to
-    # keep: its bytes are read in a second pass over the layer that holds them.
+    # keep, and a file ``later`` names: its bytes are read in a second pass over the layer that
+    # holds them.
     pending: dict[int, dict[int, list[str]]] = {}
     for path, node in fs.nodes.items():
-        if node.kind is NodeKind.FILE and node.data is None and keep(path):
+        if node.kind is NodeKind.FILE and node.data is None and (keep(path) or path in more):
             at, number = node.source
             pending.setdefault(at, {}).setdefault(number, []).append(path)
     for at, wanted in sorted(pending.items()):

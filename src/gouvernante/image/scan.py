@@ -44,6 +44,7 @@ from gouvernante.match.lockfile import (
 from gouvernante.model import Finding, FindingType, LockfileGraph, ScanIssue
 from gouvernante.rules.index import RuleIndex
 from gouvernante.sources.names import lockfile_name
+from gouvernante.sources.yarnrc import NOT_A_FILE, YARN_LOCK, YARNRC, named_lockfile
 
 NODE_MODULES = "node_modules"
 MANIFEST = "package.json"
@@ -61,8 +62,49 @@ class ImageScanOutput:
 
 
 def keep(path: str) -> bool:
-    """The files whose bytes the scan reads: lockfiles and package.json files."""
-    return lockfile_name(path.rpartition("/")[2]) is not None
+    """The files whose bytes the scan reads: lockfiles and package.json files, and yarn's
+    ``.yarnrc.yml`` (the lockfile it names is read in a second pass: ``named_lockfiles``)."""
+    base = path.rpartition("/")[2]
+    return base == YARNRC or lockfile_name(base) is not None
+
+
+def named_lockfiles(
+    fs: Filesystem, label: str = "", errors: list[ScanIssue] | None = None
+) -> dict[str, str]:
+    """The lockfiles yarn berry's ``lockfileFilename`` names (a ``.yarnrc.yml`` outside
+    ``node_modules``, decision 0044), by path, with the parser they are read with; ``errors``
+    gets a ``.yarnrc.yml`` not read (a symbolic link, a setting refused) or naming a folder."""
+    found: dict[str, str] = {}
+
+    def refuse(path: str, reason: str) -> None:
+        if errors is not None:
+            errors.append(ScanIssue(f"{label}:/{path}", reason))
+
+    for path, node in fs.nodes.items():
+        folder, _, base = path.rpartition("/")
+        if base != YARNRC or NODE_MODULES in path.split("/")[:-1]:
+            continue
+        if node.kind is NodeKind.SYMLINK:
+            refuse(path, "a symbolic link in the image: not followed")
+            continue
+        if node.kind is not NodeKind.FILE or node.data is None:
+            continue
+        try:
+            name = named_lockfile(node.data, f"{label}:/{path}")
+        except GouvernanteError as exc:
+            refuse(path, exc.detail)
+            continue
+        if name is None:
+            continue
+        target = f"{folder}/{name}" if folder else name
+        named = fs.nodes.get(target)
+        if named is None:
+            continue  # (nothing there: yarn would create it)
+        if named.kind in (NodeKind.FILE, NodeKind.SYMLINK):
+            found[target] = YARN_LOCK  # (a link: refused where lockfiles are read)
+        else:
+            refuse(path, NOT_A_FILE)
+    return found
 
 
 def installed_folder(path: str) -> str | None:
@@ -89,7 +131,7 @@ def scan_images(paths: Sequence[str], index: RuleIndex) -> ImageScanOutput:
         try:
             for spec in images:
                 try:
-                    fs = read_layers(spec, path, keep)
+                    fs = read_layers(spec, path, keep, later=named_lockfiles)
                 except ImageError as exc:
                     out.errors.append(ScanIssue(spec.label, exc.detail))
                     continue
@@ -103,9 +145,10 @@ def scan_images(paths: Sequence[str], index: RuleIndex) -> ImageScanOutput:
 def scan_filesystem(fs: Filesystem, label: str, index: RuleIndex, out: ImageScanOutput) -> None:
     read: list[tuple[str, Node, LockfileMatch]] = []
     workspaces: dict[str, LockfileMatch | None] = {}
+    named = named_lockfiles(fs, label, out.errors)
     for path in sorted(fs.nodes):
         node = fs.nodes[path]
-        base = lockfile_name(path.rpartition("/")[2])
+        base = named.get(path) or lockfile_name(path.rpartition("/")[2])
         if base is None:
             continue
         folder = installed_folder(path)

@@ -16,8 +16,8 @@ import msgspec
 from gouvernante import trace
 from gouvernante.errors import SourceError
 from gouvernante.gitscan import (
-    PAIRED_MODE,
     SBOM_MODE,
+    UNPAIRED_MODES,
     BlobKey,
     BlobOutcome,
     GitScanOutput,
@@ -156,18 +156,15 @@ def _refs(db: Database, at: int, patterns: Sequence[str]) -> list[RefRow]:
 
 def _commit_files(db: Database, wanted: set[int]) -> dict[int, list[FileRow]]:
     """Each commit's files; a lockfile that ``inventory add`` read with the package.json beside
-    it (``PAIRED_MODE``) under that reading's oid, as -git reads it."""
+    it (``PAIRED_MODE``, ``PAIRED_YARNRC_MODE``) under that reading's oid, as -git reads it."""
     files: dict[int, list[FileRow]] = {crow: [] for crow in wanted}
     for crow, path, mode, oid in db.execute(
         "SELECT commit_row, path, mode, oid FROM commit_files ORDER BY commit_row, path"
     ):
         got = files.get(crow)
         if got is not None:
-            got.append((path, REGULAR_MODE if mode == PAIRED_MODE else mode, oid))
+            got.append((path, UNPAIRED_MODES.get(mode, mode), oid))
     return files
-
-
-REGULAR_MODE = "100644"
 
 
 def _paired_hits(blobs: Mapping[tuple[str, str], BlobMeta], hits: set[int]) -> dict[int, int]:

@@ -16,11 +16,10 @@ from dataclasses import dataclass, field, replace
 
 from gouvernante.errors import GouvernanteError, SourceError
 from gouvernante.fs.read import MAX_LOCKFILE_BYTES, read_regular_file
-from gouvernante.fs.walk import walk
+from gouvernante.fs.walk import WalkedDir, walk
 from gouvernante.gitscan import (
     BLOB_BATCH,
     MANIFEST,
-    PAIRED_MODE,
     SBOM_MODE,
     BlobKey,
     BlobOutcome,
@@ -33,6 +32,7 @@ from gouvernante.gitscan import (
     lockfiles_of,
     manifests_of,
     paired_key,
+    paired_mode,
     parallel_map,
     parse_blob,
     parse_blob_catalogs,
@@ -58,12 +58,15 @@ from gouvernante.sources.git import (
     GITHUB_DIR,
     GITLINK_MODE,
     SYMLINK_MODE,
+    YARNRC_LOCK_MODE,
+    YARNRC_REFUSED_MODE,
     ObjectStore,
     Repository,
     TreeFile,
     reap_all,
 )
 from gouvernante.sources.names import lockfile_name
+from gouvernante.sources.yarnrc import MAX_YARNRC_BYTES, YARN_LOCK, YARNRC, named_lockfile
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,7 @@ def _with_pairs(
     needs: Callable[[BlobKey], bool],
     have: frozenset[tuple[str, str]],
 ) -> tuple[Snapshot, list[StoredBlob]]:
-    """The snapshot with a ``PAIRED_MODE`` file for each lockfile read with the package.json
+    """The snapshot with a ``paired_mode`` file for each lockfile read with the package.json
     beside it (npm v1, yarn classic, berry overrides: ``match.lockfile.needs_manifest``), and
     the contents of those pairs the inventory does not hold yet (``graphs.encode_paired``), as
     ``gitscan.match_blobs`` pairs them for -git. ``read``: bytes by oid (an oid not read is
@@ -134,7 +137,7 @@ def _with_pairs(
         if key is None:
             continue
         stored = BlobKey(stored_oid(key), key.name)
-        rows[f.path] = TreeFile(f.path, PAIRED_MODE, stored.oid)
+        rows[f.path] = TreeFile(f.path, paired_mode(f.mode), stored.oid)
         if (stored.oid, stored.name) in have or stored in _PARSED_HERE:
             continue
         _PARSED_HERE.add(stored)
@@ -255,6 +258,47 @@ def add(
     return summary
 
 
+def _blob_oid(data: bytes) -> str:
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+def _named_lockfile(
+    wd: WalkedDir, rel_dir: str, directory: str, summary: AddSummary
+) -> list[tuple[TreeFile, str, bytes]]:
+    """A folder's ``.yarnrc.yml`` as ``ObjectStore.lockfiles`` records it in a tree (decision
+    0044): the lockfile its ``lockfileFilename`` names (``YARNRC_LOCK_MODE``, read as a
+    yarn.lock), itself when it cannot be followed exactly (``YARNRC_REFUSED_MODE``: a symbolic
+    link, a setting not read, a name that is a link or a folder), or nothing; each with the
+    parser name and bytes its content is stored under."""
+    rel = YARNRC if rel_dir == "." else f"{rel_dir}/{YARNRC}"
+    data = b""
+    name = None
+    if YARNRC not in wd.links:
+        try:
+            data = read_regular_file(os.path.join(wd.path, YARNRC), MAX_YARNRC_BYTES, rel)
+            name = named_lockfile(data, rel)
+        except GouvernanteError:
+            pass  # (refused: the stored content's error says why, with the line)
+        else:
+            if name is None:
+                return []
+    refused = [(TreeFile(rel, YARNRC_REFUSED_MODE, _blob_oid(data)), YARNRC, data)]
+    if name is None:
+        return refused
+    full = os.path.join(wd.path, name)
+    if name not in wd.files:
+        return refused if os.path.lexists(full) else []
+    if name in wd.links:
+        return refused
+    shown = name if rel_dir == "." else f"{rel_dir}/{name}"
+    try:
+        lock = read_regular_file(full, MAX_LOCKFILE_BYTES, shown)
+    except GouvernanteError as exc:
+        summary.errors.append(ScanIssue(os.path.join(directory, shown), exc.detail))
+        return []
+    return [(TreeFile(shown, YARNRC_LOCK_MODE, _blob_oid(lock)), YARN_LOCK, lock)]
+
+
 def _shard_name(repo: Repository, git_paths: Sequence[str]) -> str:
     for root in git_paths:
         if repo.display == root or repo.display.startswith(root.rstrip("/") + "/"):
@@ -301,10 +345,14 @@ def _directory(
             except GouvernanteError as exc:
                 summary.errors.append(ScanIssue(os.path.join(directory, rel), exc.detail))
                 continue
-            oid = hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+            oid = _blob_oid(data)
             files.append(TreeFile(rel, "100644", oid))
             if known is not None and not in_github:
                 contents[oid + "\0" + known] = data
+        if YARNRC in wd.files and not in_github:
+            for f, name, data in _named_lockfile(wd, rel_dir, directory, summary):
+                files.append(f)
+                contents[f.oid + "\0" + name] = data
     digest = hashlib.sha1(usedforsecurity=False)
     for f in sorted(files, key=lambda f: f.path):
         digest.update(f"{f.mode} {f.path} {f.oid}\n".encode("utf-8", "surrogateescape"))

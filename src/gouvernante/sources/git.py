@@ -25,10 +25,11 @@ from dataclasses import dataclass
 from typing import IO
 
 from gouvernante import trace
-from gouvernante.errors import SourceError
+from gouvernante.errors import LockfileError, SourceError
 from gouvernante.fs.walk import SKIP_DIRS, walk
 from gouvernante.lockfiles import LOCKFILE_NAMES
 from gouvernante.sources.names import lockfile_name
+from gouvernante.sources.yarnrc import MAX_YARNRC_BYTES, YARNRC, named_lockfile
 
 GIT = "git"
 DEADLINE_SECONDS = 600.0  # one repository's reading, whatever its config does
@@ -40,6 +41,13 @@ MAX_CACHED_TREES = 200_000
 TREE_MODE = "40000"
 SYMLINK_MODE = "120000"
 GITLINK_MODE = "160000"
+BLOB_MODES = ("100644", "100755")
+# Modes git never writes (decision 0044), so a tree entry is never taken for one: a regular file
+# yarn berry's ``lockfileFilename`` names (the ``.yarnrc.yml`` beside it), read as a yarn.lock;
+# and a ``.yarnrc.yml`` whose setting is not read (or is a symbolic link, or names one, a folder
+# or a submodule), an error of the scan at its path whose reason its blob gives again.
+YARNRC_LOCK_MODE = "yarnrc"
+YARNRC_REFUSED_MODE = "yarnrc-refused"
 GITHUB_DIR = ".github"
 
 # Settings of a repository's own config that these commands could turn into a program run, a
@@ -735,9 +743,32 @@ class ObjectStore:
                     found.append(TreeFile(f"{name}/{sub.path}", sub.mode, sub.oid))
             elif mode == GITLINK_MODE or lockfile_name(name) is not None:
                 found.append(TreeFile(name, mode, oid))
+            elif name == YARNRC:
+                found.extend(self._named_lockfile(tree, mode, oid))
         result = tuple(found)
         self._lockfiles[tree] = result
         return result
+
+    def _named_lockfile(self, tree: str, mode: str, oid: str) -> list[TreeFile]:
+        """The file a tree's ``.yarnrc.yml`` (``mode``, ``oid``) names as the project's lockfile
+        (``YARNRC_LOCK_MODE``), the ``.yarnrc.yml`` itself when it cannot be followed exactly
+        (``YARNRC_REFUSED_MODE``), or nothing (no setting, or nothing of that name: yarn would
+        create it)."""
+        refused = [TreeFile(YARNRC, YARNRC_REFUSED_MODE, oid)]
+        if mode not in BLOB_MODES:
+            return refused
+        try:
+            name = named_lockfile(self.read(oid, "blob", MAX_YARNRC_BYTES), YARNRC)
+        except (SourceError, LockfileError):
+            return refused
+        if name is None:
+            return []
+        entry = next((e for e in self.tree(tree) if e[1] == name), None)
+        if entry is None:
+            return []
+        if entry[0] not in BLOB_MODES:
+            return refused
+        return [TreeFile(name, YARNRC_LOCK_MODE, entry[2])]
 
     def glob(self, tree: str, pattern: str) -> tuple[list[TreeFile], bool]:
         """Entries of ``tree`` matching a '/'-separated pattern (``*``, ``?``, ``[..]``, ``**``)

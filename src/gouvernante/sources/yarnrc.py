@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 
 from gouvernante.errors import LockfileError
+from gouvernante.sources.names import lockfile_name
 
 YARNRC = ".yarnrc.yml"
 SETTING = "lockfileFilename"
@@ -70,3 +71,17 @@ def lockfile_setting(data: bytes, display: str) -> str | None:
             raise LockfileError(display, f"{where}: {SETTING} names a folder, not a file")
         found = name
     return found
+
+
+# The parser a named lockfile is read with: yarn writes it as it writes ``yarn.lock``.
+YARN_LOCK = "yarn.lock"
+# Why a named lockfile that is there is not read (the source says which file).
+NOT_A_FILE = f"its {SETTING} names a folder or a special file (the project's lockfile): not read"
+
+
+def named_lockfile(data: bytes, display: str) -> str | None:
+    """The file name ``.yarnrc.yml`` gives the project's lockfile when a source must add it to
+    what it finds by name: None when it sets none, or names a file the well-known names already
+    pick (``yarn.lock``, read as such). ``LockfileError`` as ``lockfile_setting``."""
+    name = lockfile_setting(data, display)
+    return None if name is None or lockfile_name(name) is not None else name
