@@ -708,3 +708,17 @@ def test_a_descriptor_heading_two_entries_names_the_first() -> None:
             exact = _parse(text.encode(), "yarn.lock", manifest)
         assert fast.details.edges() == exact.details.edges()
         assert fast.details.edges()["(root)"] == [first]
+
+
+@pytest.mark.property
+@settings(max_examples=300, deadline=None)
+@given(range_=st.text(alphabet=' a"\t~!#\x7f', max_size=6))
+def test_a_plain_range_is_quoted_printable_text_without_outer_spaces(range_: str) -> None:
+    """The plain dependency form's range: printable ASCII without a quote, neither starting
+    nor ending with a space (empty allowed), between two quotes: what ``_dep_line`` reads
+    as the same range after its strip."""
+    plain = range_ == "" or (
+        all(" " <= c <= "~" and c != '"' for c in range_) and range_[0] != " " and range_[-1] != " "
+    )
+    line = f'a "{range_}"'
+    assert (_yarn_classic._PLAIN_DEPS.fullmatch(line) is not None) is plain

@@ -1512,7 +1512,7 @@ _DEP_CONTENT = re.compile(r"\n    ([^\n]*)")
 # line is what ``_DEP_LINE`` reads, and only its separator is a space between two quotes (when
 # the name is quoted) or before one: ``_plain_descriptors`` reads it with three replacements.
 _P_NAME = r'(?:"[!#-~]++"|[!$-+\--9;-~][!#-+\--9;-~]*+)'  # printable ASCII (see _C_KEY)
-_P_RANGE = r'"(?:[!#-~](?:[ !#-~]*[!#-~])?)?"'
+_P_RANGE = r'"(?:[!#-~][ !#-~]*+(?<! ))?"'  # (possessive: the last one is no space)
 _PLAIN_DEPS = re.compile(rf"(?:{_P_NAME} {_P_RANGE}\n)*+{_P_NAME} {_P_RANGE}")
 
 
