@@ -1318,9 +1318,11 @@ def _url_suspects(pieces: list[Any], names: list[str], read: list[str] | None) -
     """The entries whose URL ``_C_ENTRY`` did not vouch for: one it kept (``odd``), or one
     whose name its look-ahead read otherwise than the names column (``read``: those names,
     None when one read none)."""
-    odd = map(operator.is_not, pieces[_piece("odd") :: _GROUPS], repeat(None))
+    kept = pieces[_piece("odd") :: _GROUPS]
+    odd = map(operator.is_not, kept, repeat(None))
     if read is names:  # (the column is what the look-ahead read)
-        return list(compress(range(len(names)), odd))
+        # (a kept URL is never empty: a truth test first, not a comparison a piece)
+        return list(compress(range(len(names)), odd)) if any(kept) else []
     looked: list[str | None] = (
         [None if n is None else _ascii(n) for n in pieces[_piece("name") :: _GROUPS]]
         if read is None
