@@ -367,6 +367,7 @@ def parse_classic(text: str | bytes, path: str, *, has_marker: bool) -> Lockfile
 
 
 def _parse_classic(source: str | bytes, path: str, *, has_marker: bool) -> LockfileGraph:
+    _check_end(source, path)
     decoded: list[str] = []
 
     def text() -> str:
@@ -426,6 +427,35 @@ def _parse_classic(source: str | bytes, path: str, *, has_marker: bool) -> Lockf
         entry_errors=tuple(url_errors),
         local_folders=_file_folders(entries),
     )
+
+
+# The last line yarn writes is a field of the last entry (or the marker comment of a file with
+# no entry): a block header ending the file (``  dependencies:``) is a cut one.
+_ENDS_IN_BLOCK_HEADER = re.compile(r"\n {2}(?:dependencies|optionalDependencies):[ \t]*\n\Z")
+_ENDS_IN_BLOCK_HEADER_BYTES = re.compile(_ENDS_IN_BLOCK_HEADER.pattern.encode())
+
+
+def _check_end(source: str | bytes, path: str) -> None:
+    """yarn ends the file with a newline, after a whole entry: a file cut inside a line (a
+    partial line, or blanks after the last newline) or after a block header that lost its lines
+    is refused, not read as a lockfile with fewer packages. (A cut exactly at a line end within
+    the last entry's fields, or between entries no kept line refers to, leaves a file yarn
+    itself would read as whole: no reader can tell it from one.)"""
+    if not source:
+        return
+    tail = source[-256:]
+    if isinstance(tail, str):
+        end_ok, header = tail.endswith("\n"), _ENDS_IN_BLOCK_HEADER.search(tail) is not None
+    else:
+        end_ok = tail.endswith(b"\n")
+        header = _ENDS_IN_BLOCK_HEADER_BYTES.search(tail) is not None
+    if not end_ok:
+        raise LockfileError(path, "the file does not end with a newline (truncated file?)")
+    if header:
+        line = source.count("\n" if isinstance(source, str) else b"\n")  # type: ignore[arg-type]
+        raise LockfileError(
+            path, f"line {line}: a dependency block with no dependency ends the file (truncated?)"
+        )
 
 
 def _file_folders(entries: _Entries) -> tuple[str, ...]:
