@@ -21,7 +21,8 @@ from gouvernante.sources.yarnrc import MAX_YARNRC_BYTES, lockfile_setting
         ("\ufeff'lockfileFilename' : yarn.lock", "yarn.lock"),
         ("nodeLinker: node-modules\n", None),
         ("# lockfileFilename: berry.lock\n", None),  # a comment
-        ("packageExtensions:\n  lockfileFilename: x\n", None),  # a nested key, not the setting
+        ("a: 1\n  # lockfileFilename: berry.lock\n", None),  # an indented comment
+        ("lockfileFilename: berry.lock\t# a comment\n", "berry.lock"),
         ("", None),
     ],
 )
@@ -39,6 +40,14 @@ def test_setting_read(text: str, name: str | None) -> None:
         ("lockfileFilename: a.lock\nlockfileFilename: b.lock\n", "line 2"),
         ("lockfileFilename:\n", "line 1"),
         ("lockfileFilename: berry.lock extra\n", "line 1"),
+        # YAML reads each of these as the top-level setting; they were read as no setting (or
+        # as another name), so the project's lockfile was never read
+        ("lockfileFilename: berry.lock#x\n", "line 1"),  # '#' without a space: part of the name
+        ("  lockfileFilename: berry.lock\n  nodeLinker: pnp\n", "line 1"),  # indented whole
+        ("a: 1\n{lockfileFilename: berry.lock}\n", "line 2"),  # a flow mapping
+        ("? lockfileFilename\n: berry.lock\n", "line 1"),  # an explicit key
+        ("a: 1\rlockfileFilename: berry.lock\r", "line 1"),  # lines ended by CR alone
+        ("packageExtensions:\n  lockfileFilename: berry.lock\n", "line 2"),  # nested: refused
     ],
 )
 def test_setting_not_read_exactly_is_an_error_naming_the_line(text: str, where: str) -> None:

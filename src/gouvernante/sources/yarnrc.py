@@ -9,10 +9,11 @@ images, the inventory) asks ``lockfile_setting`` for the name when a folder hold
 ``.yarnrc.yml``, and reads that file as a yarn lockfile.
 
 Only the top-level key is a setting. The file is not parsed as YAML: a line ``lockfileFilename:
-<name>`` at column 0 (key and value plain or quoted, a trailing comment allowed) is read; any
-other line naming the key at column 0 (a block scalar, a flow mapping, an escape) is refused
-with an error naming the file and line, never a silent default. Indented mentions are nested
-keys of another setting (``packageExtensions``...), not this one.
+<name>`` at column 0 (key and value plain or quoted, a trailing comment after a space allowed)
+is read; any other line naming the key (a block scalar, a flow mapping, an escape, a value with
+a ``#`` YAML keeps, or an indented line: YAML reads a document indented whole as a top-level
+mapping, and no setting of yarn nests a key of that name) is refused with an error naming the
+file and line, never a silent default. A comment line naming it is a comment.
 """
 
 from __future__ import annotations
@@ -38,9 +39,10 @@ _LINE = re.compile(
     + _NAME.encode()
     + rb")\"|'(?P<sq>"
     + _NAME.encode()
-    + rb")')[ \t]*(?:#[^\r\n]*)?\r?"
+    + rb")')(?:[ \t]+(?:#[^\r\n]*)?)?\r?"
 )
-_MENTION = re.compile(rb"^" + _KEY + rb"[ \t]*:", re.MULTILINE)
+# Any line naming the key (but a comment line): the setting line, or one not read exactly.
+_MENTION = re.compile(rb"^(?![ \t]*#)[^\n]*lockfileFilename", re.MULTILINE)
 
 
 def lockfile_setting(data: bytes, display: str) -> str | None:
