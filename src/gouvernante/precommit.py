@@ -128,6 +128,7 @@ def files_to_scan(changed: Iterable[str], root: str, errors: list[str] | None = 
     from gouvernante.fs.walk import SKIP_DIRS  # noqa: PLC0415
     from gouvernante.lockfiles import PNPM_WORKSPACE  # noqa: PLC0415
     from gouvernante.sources.names import lockfile_name  # noqa: PLC0415
+    from gouvernante.sources.yarnrc import YARNRC  # noqa: PLC0415
 
     # The files whose declared versions (overrides) the project's lockfile decides, as a
     # manifest's: one changed alone brings the lockfiles, as ``-dir`` judges it with them.
@@ -146,10 +147,21 @@ def files_to_scan(changed: Iterable[str], root: str, errors: list[str] | None = 
         path = os.path.normpath(raw)
         if not _under(path, top) or any(part in SKIP_DIRS for part in _parts(path, top)):
             continue
-        add(path)
-        if lockfile_name(os.path.basename(path)) not in manifests:
-            continue
+        base = os.path.basename(path)
         folder = os.path.dirname(path) or os.curdir
+        known = lockfile_name(base)
+        if known is None:
+            # the hook also gets ``.yarnrc.yml`` and ``*.lock`` files (.pre-commit-hooks.yaml):
+            # a lockfile yarn berry's ``lockfileFilename`` names, by its folder's setting
+            named = _named_lockfile(folder, [] if errors is None else errors)
+            if base == YARNRC and named is not None:
+                add(named)
+            elif named is not None and _same(named, path):
+                add(path)
+            continue
+        add(path)
+        if known not in manifests:
+            continue
         while True:
             present = _lockfiles_in(folder, [] if errors is None else errors)
             for lock in present:

@@ -71,18 +71,20 @@ def test_hook_definition() -> None:
     for name in sorted(LOCKFILE_NAMES):
         assert pattern.search(name), name
         assert pattern.search(f"apps/web/{name}"), name
-    for other in ("package-lock.json.bak", "my-yarn.lock", "src/package.jsonc", "Cargo.lock"):
+    for other in ("package-lock.json.bak", "src/package.jsonc", "yarn.lock.orig", ".yarnrc.yaml"):
         assert not pattern.search(other), other
-    # the hook hands pre-commit exactly the names the directory scan reads (sources.names)
+    # the hook hands pre-commit the names the directory scan reads (sources.names), and the
+    # files that may be a lockfile by a folder's .yarnrc.yml (files_to_scan keeps only those)
     for name in (
         *SAME_NAMES,
         "pnpm-lock..yaml",
         "pnpm-lock.a b.yaml",
         "yarn.lock.orig",
         "bun.lockbx",
-        "Cargo.lock",
     ):
         assert bool(pattern.search(f"web/{name}")) == (lockfile_name(name) is not None), name
+    for name in (".yarnrc.yml", "berry.lock", "Cargo.lock", "my-yarn.lock"):
+        assert pattern.search(f"web/{name}"), name
 
 
 # Names the scan reads with a well-known parser: another case, pnpm's git branch lockfiles.
@@ -240,6 +242,32 @@ def test_a_manifest_brings_its_lockfile(tmp_path: Path, monkeypatch: pytest.Monk
     ]
     # a changed lockfile alone is judged alone
     assert precommit.files_to_scan(["web/package-lock.json"], ".") == ["web/package-lock.json"]
+
+
+def test_yarnrc_named_lockfiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """yarn berry's ``lockfileFilename`` (decision 0044): a changed ``berry.lock`` is scanned
+    when its folder's .yarnrc.yml names it, a changed .yarnrc.yml brings it, a manifest brings
+    it; another ``*.lock`` (the hook's pattern passes them all) is left out."""
+    web = tmp_path / "web"
+    _project(web, "clean")
+    (web / "package-lock.json").unlink()
+    (web / ".yarnrc.yml").write_text("lockfileFilename: berry.lock\n")
+    (web / "berry.lock").write_text("")
+    (web / "Gemfile.lock").write_text("")
+    monkeypatch.chdir(tmp_path)
+    assert precommit.files_to_scan(["web/berry.lock", "web/Gemfile.lock"], ".") == [
+        "web/berry.lock"
+    ]
+    assert precommit.files_to_scan(["web/.yarnrc.yml"], ".") == ["web/berry.lock"]
+    assert precommit.files_to_scan(["web/package.json"], ".") == [
+        "web/package.json",
+        "web/berry.lock",
+    ]
+    (web / ".yarnrc.yml").write_text("lockfileFilename: >-\n  berry.lock\n")
+    errors: list[str] = []
+    assert precommit.files_to_scan(["web/berry.lock"], ".", errors) == []
+    assert len(errors) == 1 and errors[0].startswith(str(Path("web") / ".yarnrc.yml"))
+    assert "line 1" in errors[0] and "berry" not in errors[0].partition(": ")[2]
 
 
 def test_a_workspace_member_brings_the_root_lockfile(
