@@ -137,3 +137,13 @@ def test_entry_of_other_content_is_not_used(tmp_path: Path, cached: Path) -> Non
     ruleset, errors = load_rule_files([str(b)])
     assert not errors
     assert ruleset.rules[0].package_rules[0].package_name == "pkg-b"
+
+
+@pytest.mark.parametrize("size", [0, 1, 1000, 1024 * 1024, 1024 * 1024 + 1, 3 * 1024 * 1024])
+def test_content_hash_is_sha256_on_both_sides_of_the_builtin_limit(size: int) -> None:
+    """Small rule files are hashed by the interpreter's built-in SHA-256, big ones by OpenSSL's:
+    the same digest either way (the report's ``rules.sets`` and the cache key)."""
+    import hashlib
+
+    data = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    assert rule_cache.content_hash(data) == hashlib.sha256(data).hexdigest()

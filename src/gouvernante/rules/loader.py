@@ -15,7 +15,6 @@ any rule error exits 1).
 from __future__ import annotations
 
 import gc
-import json
 import os
 import re
 import stat
@@ -314,6 +313,8 @@ def _q(text: str, limit: int = 80) -> str:
     """Quote a user-provided string for a message: JSON escapes, long values shortened."""
     if len(text) > limit:
         text = text[:limit] + "..."
+    import json  # noqa: PLC0415 - messages only (~2 ms at start-up)
+
     return json.dumps(text, ensure_ascii=False)
 
 
