@@ -144,3 +144,11 @@ def test_yarn_scan_imports_no_json_nor_urllib(version: str) -> None:
     r = _small_scan("", str(YARN_FIXTURES / version / "yarn.lock"), "json", "urllib.parse")
     assert r.returncode == 0, r.stderr
     assert r.stdout.split()[-1] == "0", r.stdout
+
+
+def test_rules_scan_imports_neither_openssl_nor_json() -> None:
+    """A ``-rules`` scan of small rule files hashes them with the interpreter's built-in SHA-256
+    (``hashlib`` loads OpenSSL: ~3.5 ms) and imports ``json`` only to word a rule error."""
+    r = _small_scan(RULES, LOCK, "hashlib", "_hashlib", "json")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split()[-1] == "0", r.stdout

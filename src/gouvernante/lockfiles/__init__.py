@@ -15,6 +15,7 @@ from types import ModuleType
 import msgspec
 
 from gouvernante.errors import LockfileError
+from gouvernante.lockfiles import _sniff
 from gouvernante.model import LockfileFormat, LockfileGraph
 
 # How many leading bytes ``sniff`` functions get.
@@ -37,8 +38,15 @@ class ParserSpec(msgspec.Struct, frozen=True):
         return fn
 
     def sniff(self, head: bytes) -> bool:
-        fn: Callable[[bytes], bool] = self.load().sniff
+        light = _LIGHT_SNIFFERS.get(self.module)  # (no import of the reader: ``_sniff``)
+        fn: Callable[[bytes], bool] = light if light is not None else self.load().sniff
         return fn(head)
+
+
+_LIGHT_SNIFFERS: dict[str, Callable[[bytes], bool]] = {
+    "bun_binary": _sniff.bun_binary,
+    "bun": _sniff.bun,
+}
 
 
 # Order matters for content sniffing: the most specific formats first; package.json last.

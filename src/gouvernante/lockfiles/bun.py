@@ -32,6 +32,7 @@ import msgspec
 
 from gouvernante.errors import LockfileError
 from gouvernante.fs.decode import json_problem
+from gouvernante.lockfiles import _sniff
 from gouvernante.lockfiles._common import decode_text, shape_error, version_label
 from gouvernante.lockfiles._local_folder import local_folder
 from gouvernante.lockfiles._tarball_url import injected, injection_error
@@ -40,9 +41,6 @@ from gouvernante.safetext import key_segment
 
 SUPPORTED_VERSIONS = frozenset({0, 1, 2})
 
-# Content detection: a JSON object whose "workspaces" is an object starting with the "" (root) key.
-_GAP = rb"(?:\s|//[^\n]*\n|/\*(?:[^*]|\*(?!/))*\*/)*"
-_SNIFF = re.compile(rb'"workspaces"' + _GAP + rb":" + _GAP + rb"\{" + _GAP + rb'""' + _GAP + rb":")
 
 # JSONC -> JSON. Strings are matched first and put back unchanged (group 1), so a "//" or a
 # ", }" inside a string is never touched; everything else the patterns match is dropped. An
@@ -114,7 +112,7 @@ _LONG_LINE = 1 << 14
 
 
 def sniff(head: bytes) -> bool:
-    return b'"lockfileVersion"' in head and _SNIFF.search(head) is not None
+    return _sniff.bun(head)  # (in ``_sniff``: detection imports nothing of this module)
 
 
 def strip_jsonc(text: str) -> str:

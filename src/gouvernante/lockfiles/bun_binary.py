@@ -40,12 +40,13 @@ from collections.abc import Mapping, Sequence
 import msgspec
 
 from gouvernante.errors import LockfileError
+from gouvernante.lockfiles import _sniff
 from gouvernante.lockfiles._bun_wyhash import wyhash11
 from gouvernante.lockfiles._tarball_url import registry_identity
 from gouvernante.lockfiles.bun import _tarball_version
 from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
 
-MAGIC = b"#!/usr/bin/env bun\nbun-lockfile-format-v0\n"
+MAGIC = _sniff.BUN_BINARY_MAGIC
 
 HINT = (
     "bun.lockb is bun's binary lockfile; convert it with "
@@ -136,7 +137,7 @@ _INTEGRITY = {1: ("sha1", 20), 2: ("sha256", 32), 3: ("sha384", 48), 4: ("sha512
 
 
 def sniff(head: bytes) -> bool:
-    return head.startswith(MAGIC)
+    return _sniff.bun_binary(head)  # (in ``_sniff``: detection imports nothing of this module)
 
 
 class _Reader:
