@@ -42,7 +42,8 @@ def _cut_after(marker: bytes, extra: int = 0) -> bytes:
         (_cut_after(b'f79a7"\n', 2), "does not end with a newline"),  # blanks after it
         (_cut_after(b"  dependencies:\n"), "line 12: a dependency block with no dependency"),
         (_cut_after(b"  dependencies:\n   "), "does not end with a newline"),
-        (_cut_after(b'version "0.0.7'), "does not end with a newline"),
+        # a quote left open: the line's own error comes first
+        (_cut_after(b'version "0.0.7'), "line 10: expected a 'key value' field line"),
     ],
 )
 def test_a_cut_end_is_refused(cut: bytes, why: str, crlf: bool) -> None:

@@ -367,7 +367,6 @@ def parse_classic(text: str | bytes, path: str, *, has_marker: bool) -> Lockfile
 
 
 def _parse_classic(source: str | bytes, path: str, *, has_marker: bool) -> LockfileGraph:
-    _check_end(source, path)
     decoded: list[str] = []
 
     def text() -> str:
@@ -384,6 +383,7 @@ def _parse_classic(source: str | bytes, path: str, *, has_marker: bool) -> Lockf
     entries, entry_text = found
     if not entries.ids and not has_marker:
         raise LockfileError(path, "not a yarn lockfile: no '# yarn lockfile v1' and no entries")
+    _check_end(source, path)  # (a cut file's own line error, if any, was raised first)
     keys = entries.ids  # each entry's descriptors joined by ", "
     lines = entries.dependency_lines  # every four-space line, when the reader kept them
     dep_lines = _references_resolve(text() if lines is None else lines, keys)
