@@ -212,6 +212,31 @@ def test_integrity_found_by_key_in_its_part(quoted: str) -> None:
         }
 
 
+def _scoped_packages(count: int) -> bytes:
+    """A 9.0 file of ``count`` scoped packages (keys quoted as pnpm quotes them)."""
+    keys = [f"'@s/p{i}@1.0.0'" for i in range(count)]
+    packages = "".join(
+        f"  {key}:\n    resolution: {{integrity: sha512-{i:06d}}}\n\n" for i, key in enumerate(keys)
+    )
+    snapshots = "".join(f"  {key}: {{}}\n\n" for key in keys)
+    head = "lockfileVersion: '9.0'\n\nimporters:\n\n  .: {}\n\n"
+    return f"{head}packages:\n\n{packages}snapshots:\n\n{snapshots}".encode()
+
+
+def test_integrity_of_every_entry_finds_each_parts_key_lines_once() -> None:
+    """A scan with thousands of findings asks every entry's integrity: past a bound, a part's key
+    lines are found once instead of one search of up to a part per entry (same answers)."""
+    data = _scoped_packages(3 * _pnpm_lines._SEARCHES)
+    document = _pnpm_lines.read(None, pnpm._KEEP, data, heads=pnpm._strip_all_peers)
+    assert document is not None
+    section = document.sections["packages"]
+    assert set(section._key_lines.values()) == {None}  # (keys quoted as pnpm quotes them)
+    got = [section.integrity_at(i) for i in range(len(section.keys))]
+    assert got == [f"sha512-{i:06d}" for i in range(len(section.keys))]
+    assert section._searches == _pnpm_lines._SEARCHES
+    assert all(section._key_lines.values())  # each part's key lines, found once
+
+
 def test_an_ascii_file_is_not_decoded_whole() -> None:
     """The reader keeps the bytes; the text is decoded when a line index needs it."""
     graph = pnpm._read_lines(None, "pnpm-lock.yaml", _V9.encode())

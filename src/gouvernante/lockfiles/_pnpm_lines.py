@@ -159,6 +159,9 @@ _OPTIONAL = itemgetter(3)
 _KEPT_FIELD = itemgetter(4)
 _BAD = itemgetter(5)
 _CHUNK = 2048
+# Key lines searched for one at a time before each part's are found at once: a search costs up to
+# a part, so thousands of them (one per finding) cost more than finding every key line once.
+_SEARCHES = 256
 
 
 class Section:
@@ -176,6 +179,7 @@ class Section:
         "_key_lines",
         "_lines",
         "_offsets",
+        "_searches",
         "_text",
         "dep_lines",
         "end",
@@ -216,6 +220,7 @@ class Section:
         # are quoted when, and only when, they start with '@' (as pnpm writes them), and a key
         # line is found by one search for it
         self._key_lines: dict[int, list[int] | None] = {}
+        self._searches = 0  # key lines searched for one by one (``integrity_at``)
         self.resolutions = False
         self._column: list[str] | None = None
         self.loaded: dict[int, dict[str, Any]] = {}
@@ -252,9 +257,11 @@ class Section:
             return ""
         text = self._text
         starts = self._key_lines.get(part)
-        if part in self._key_lines and starts is None:
+        if part in self._key_lines and starts is None and self._searches < _SEARCHES:
             # the entry's key line, searched for in the part that holds it (one line holds
-            # each key; the part holds at most _SPAN bytes before it)
+            # each key; the part holds at most _SPAN bytes before it); past ``_SEARCHES`` of
+            # them (a scan with thousands of findings), each part's key lines are found once
+            self._searches += 1
             key = self.keys[i].encode("utf-8")
             quote = b"'" if key[:1] == b"@" else b""
             at = text.find(b"\n  %s%s%s:\n" % (quote, key, quote), begin - 1, stop)
