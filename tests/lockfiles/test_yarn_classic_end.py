@@ -1,12 +1,17 @@
-"""A yarn.lock (v1) cut at its end is refused: yarn ends the file with a newline after a whole
-entry. Found by ``scripts/fuzz-lockfiles.py`` on the realworld case yarn1-combined-stream (three
-entries; ``far`` alone depends on ``oop``): cut inside far's last line, or after its
-``dependencies:`` header, the file read as two packages, ``oop`` gone without a word."""
+"""A yarn.lock (v1) cut at its end is an error of the scan (the packages read are still
+matched): yarn ends the file with a newline after a whole entry. Found by
+``scripts/fuzz-lockfiles.py`` on the realworld case yarn1-combined-stream (three entries; ``far``
+alone depends on ``oop``): cut inside far's last line, or after its ``dependencies:`` header, the
+file read as two packages, ``oop`` gone without a word."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+from gouvernante.cli import main
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles import parse_bytes
 
@@ -38,20 +43,61 @@ def _cut_after(marker: bytes, extra: int = 0) -> bytes:
 @pytest.mark.parametrize(
     ("cut", "why"),
     [
-        (_cut_after(b'f79a7"'), "does not end with a newline"),  # inside the line's end
-        (_cut_after(b'f79a7"\n', 2), "does not end with a newline"),  # blanks after it
+        (_cut_after(b'f79a7"'), "the file does not end with a newline"),  # inside the line
+        (_cut_after(b'f79a7"\n', 2), "the file does not end with a newline"),  # blanks after it
         (_cut_after(b"  dependencies:\n"), "line 12: a dependency block with no dependency"),
-        (_cut_after(b"  dependencies:\n   "), "does not end with a newline"),
-        # a quote left open: the line's own error comes first
-        (_cut_after(b'version "0.0.7'), "line 10: expected a 'key value' field line"),
+        (_cut_after(b"  dependencies:\n   "), "the file does not end with a newline"),
     ],
 )
-def test_a_cut_end_is_refused(cut: bytes, why: str, crlf: bool) -> None:
+def test_a_cut_end_is_an_error_of_the_scan(cut: bytes, why: str, crlf: bool) -> None:
+    """The packages read are kept (a finding among them is still reported); the cut is an
+    entry error, so the scan never ends CLEAN on it."""
     data = cut.replace(b"\n", b"\r\n") if crlf else cut
-    with pytest.raises(LockfileError, match=why) as caught:
-        parse_bytes(data, "app/yarn.lock")
-    assert str(caught.value).startswith("app/yarn.lock: ")
-    assert "oop" not in str(caught.value) and "far" not in str(caught.value)
+    graph = parse_bytes(data, "app/yarn.lock")
+    assert [e for e in graph.entry_errors if e.startswith(why)] == list(graph.entry_errors)
+    assert len(graph.entry_errors) == 1
+    assert "oop" not in graph.entry_errors[0] and "far" not in graph.entry_errors[0]
+    assert {p.name for p in graph.packages} == {"delayed-stream", "far"}
+
+
+def test_a_quote_left_open_is_the_line_s_own_error() -> None:
+    with pytest.raises(LockfileError, match="line 10: expected a 'key value' field line"):
+        parse_bytes(_cut_after(b'version "0.0.7'), "app/yarn.lock")
+
+
+RULES = {
+    "schema_version": "1.0.0",
+    "rules": [
+        {
+            "id": f"CUT-{name}",
+            "title": f"{name} {version}",
+            "kind": "compromised-release",
+            "ecosystem": "npm",
+            "severity": "high",
+            "package_rules": [{"package_name": name, "affected_versions": [f"={version}"]}],
+        }
+        for name, version in (("delayed-stream", "1.0.0"), ("oop", "0.0.3"))
+    ],
+}
+
+
+def test_the_cli_keeps_the_finding_and_reports_the_cut(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps(RULES))
+    lock = tmp_path / "yarn.lock"
+    lock.write_bytes(_cut_after(b'f79a7"'))
+    assert main(["-rules", str(rules), "-lockfile", str(lock), "-json"]) == 2
+    report = json.loads(capsys.readouterr().out)
+    assert [f["package"] for f in report["findings"]] == ["delayed-stream"]
+    assert [e["message"] for e in report["errors"]] == [
+        "the file does not end with a newline (truncated file?)"
+    ]
+    only_oop = {**RULES, "rules": RULES["rules"][1:]}
+    rules.write_text(json.dumps(only_oop))
+    assert main(["-rules", str(rules), "-lockfile", str(lock)]) == 1  # never CLEAN
+    capsys.readouterr()
 
 
 def test_the_whole_file_and_trailing_blank_lines_read() -> None:

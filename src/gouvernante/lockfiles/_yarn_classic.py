@@ -383,7 +383,7 @@ def _parse_classic(source: str | bytes, path: str, *, has_marker: bool) -> Lockf
     entries, entry_text = found
     if not entries.ids and not has_marker:
         raise LockfileError(path, "not a yarn lockfile: no '# yarn lockfile v1' and no entries")
-    _check_end(source, path)  # (a cut file's own line error, if any, was raised first)
+    cut_end = _cut_end(source)  # (a cut file's own line error, if any, was raised first)
     keys = entries.ids  # each entry's descriptors joined by ", "
     lines = entries.dependency_lines  # every four-space line, when the reader kept them
     dep_lines = _references_resolve(text() if lines is None else lines, keys)
@@ -424,7 +424,7 @@ def _parse_classic(source: str | bytes, path: str, *, has_marker: bool) -> Lockf
             table.position_of if table is not None else _nowhere,
         ),
         roots_known=False,
-        entry_errors=tuple(url_errors),
+        entry_errors=(*url_errors, *cut_end),
         local_folders=_file_folders(entries),
     )
 
@@ -435,14 +435,15 @@ _ENDS_IN_BLOCK_HEADER = re.compile(r"\n {2}(?:dependencies|optionalDependencies)
 _ENDS_IN_BLOCK_HEADER_BYTES = re.compile(_ENDS_IN_BLOCK_HEADER.pattern.encode())
 
 
-def _check_end(source: str | bytes, path: str) -> None:
+def _cut_end(source: str | bytes) -> tuple[str, ...]:
     """yarn ends the file with a newline, after a whole entry: a file cut inside a line (a
     partial line, or blanks after the last newline) or after a block header that lost its lines
-    is refused, not read as a lockfile with fewer packages. (A cut exactly at a line end within
-    the last entry's fields, or between entries no kept line refers to, leaves a file yarn
-    itself would read as whole: no reader can tell it from one.)"""
+    is an error of the scan, whatever the rest reads (the packages read are still matched: a
+    finding is kept, and without one the exit code is not 0). (A cut exactly at a line end
+    within the last entry's fields, or between entries no kept line refers to, leaves a file
+    yarn itself reads as whole: no reader can tell it from one.)"""
     if not source:
-        return
+        return ()
     tail = source[-256:]
     if isinstance(tail, str):
         end_ok, header = tail.endswith("\n"), _ENDS_IN_BLOCK_HEADER.search(tail) is not None
@@ -450,12 +451,11 @@ def _check_end(source: str | bytes, path: str) -> None:
         end_ok = tail.endswith(b"\n")
         header = _ENDS_IN_BLOCK_HEADER_BYTES.search(tail) is not None
     if not end_ok:
-        raise LockfileError(path, "the file does not end with a newline (truncated file?)")
+        return ("the file does not end with a newline (truncated file?)",)
     if header:
         line = source.count("\n" if isinstance(source, str) else b"\n")  # type: ignore[arg-type]
-        raise LockfileError(
-            path, f"line {line}: a dependency block with no dependency ends the file (truncated?)"
-        )
+        return (f"line {line}: a dependency block with no dependency ends the file (truncated?)",)
+    return ()
 
 
 def _file_folders(entries: _Entries) -> tuple[str, ...]:
