@@ -229,7 +229,7 @@ def _cut_no_reader_can_see(case: Case, damaged: bytes, missing: frozenset[tuple[
     """A yarn.lock cut exactly at a line end, whose lost packages no kept byte names: yarn
     itself reads such a prefix as a whole lockfile (the last entry's remaining fields and the
     entries only it needed are gone, and nothing left refers to them), so no reader can tell.
-    Everything else a cut loses must be refused (``_yarn_classic._check_end``: a partial line,
+    Everything else a cut loses must be an error (``_yarn_classic._cut_end``: a partial line,
     blanks after the last newline, a block header that lost its lines)."""
     if case.filename != "yarn.lock" or not damaged.endswith(b"\n"):
         return False
