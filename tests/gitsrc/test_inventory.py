@@ -325,3 +325,31 @@ def test_a_lockfile_under_another_name_a_package_manager_reads_is_read_in_every_
     for result in _every_mode(tmp_path, {name: text}, whole=True):
         assert [(f.package, f.version) for f in result.findings] == [("debug", "4.4.2")]
         assert not result.errors
+
+
+def test_an_older_schema_holding_commits_is_refused_not_migrated(tmp_path: Path) -> None:
+    """Its commits were read alone (no package.json beside an npm v1 / yarn classic lockfile, no
+    catalogs, no .yarnrc.yml names) and are never read again: migrated, it answered CLEAN where
+    -git finds. Refused, by -inventory and inventory add alike; one without commits migrates."""
+    from gouvernante.inventory.store import MIGRATIONS
+
+    db = str(tmp_path / "old.db")
+    with sqlite3.connect(db) as raw:
+        for version in range(1, 6):
+            for statement in MIGRATIONS[version]:
+                raw.execute(statement)
+        raw.execute("UPDATE schema_info SET version = 5")
+        raw.execute("INSERT INTO repositories (id, name, location) VALUES (1, 'r', '/r')")
+        raw.execute(
+            "INSERT INTO commits_seen (repository_id, commit_id, committed_at) VALUES (1, 'c', 0)"
+        )
+    for create in (False, True):
+        with pytest.raises(SourceError, match="schema version 5: its recorded commits") as caught:
+            connect(db, create=create)
+        assert "record the organisation again into a new inventory" in str(caught.value)
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("SELECT version FROM schema_info").fetchone() == (5,)
+        raw.execute("DELETE FROM commits_seen")
+    connect(db, create=True).close()
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("SELECT version FROM schema_info").fetchone() == (SCHEMA_VERSION,)

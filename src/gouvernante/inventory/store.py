@@ -141,6 +141,7 @@ def connect(location: str, *, create: bool) -> Database:
                 f"schema version {version} is newer than this gouvernante ({SCHEMA_VERSION})",
             )
         if version < SCHEMA_VERSION:
+            _refuse_untrusted_commits(db, version)
             if not create:
                 raise SourceError(
                     db.location, f"schema version {version}: run inventory add to migrate"
@@ -155,11 +156,36 @@ def connect(location: str, *, create: bool) -> Database:
     return db
 
 
+# The oldest schema whose recorded commits are still read as this gouvernante reads them:
+# before 6 a lockfile was stored read alone (npm v1, yarn classic: no package.json beside,
+# decision 0043), with no catalogs, workspace folders or .yarnrc.yml-named lockfiles (0044), and
+# the commits already recorded are never read again. Migrating such an inventory answered
+# CLEAN where -git finds (the reviewer's run, 2026-12-05): it is refused instead, as merge
+# refuses shards older than 6.
+OLDEST_MIGRATED_WITH_COMMITS = 6
+
+
+def _refuse_untrusted_commits(db: Database, version: int) -> None:
+    if (
+        version < OLDEST_MIGRATED_WITH_COMMITS
+        and db.has_table("commits_seen")
+        and db.execute("SELECT 1 FROM commits_seen LIMIT 1").fetchone() is not None
+    ):
+        raise SourceError(
+            db.location,
+            f"schema version {version}: its recorded commits were read by an older gouvernante"
+            " in ways this one does not trust (lockfiles read without their package.json, no"
+            " pnpm catalogs, no .yarnrc.yml lockfile names): record the organisation again into"
+            " a new inventory (inventory add -db NEW ...)",
+        )
+
+
 def _migrate(db: Database) -> None:
     db.begin()
     try:
         db.lock_schema()
         version = _version(db)  # another process may have migrated while we waited
+        _refuse_untrusted_commits(db, version)
         for target in range(version + 1, SCHEMA_VERSION + 1):
             for statement in MIGRATIONS[target]:
                 db.execute(statement)
