@@ -12,9 +12,8 @@ BUN_BINARY_MAGIC = b"#!/usr/bin/env bun\nbun-lockfile-format-v0\n"
 
 # bun.lock: a JSON object whose "workspaces" is an object starting with the "" (root) key.
 _GAP = rb"(?:\s|//[^\n]*\n|/\*(?:[^*]|\*(?!/))*\*/)*"
-_BUN_WORKSPACES = re.compile(
-    rb'"workspaces"' + _GAP + rb":" + _GAP + rb"\{" + _GAP + rb'""' + _GAP + rb":"
-)
+# (compiled on first use, by ``re``'s cache: a file named package-lock.json is never sniffed)
+_BUN_WORKSPACES = rb'"workspaces"' + _GAP + rb":" + _GAP + rb"\{" + _GAP + rb'""' + _GAP + rb":"
 
 
 def bun_binary(head: bytes) -> bool:
@@ -22,4 +21,4 @@ def bun_binary(head: bytes) -> bool:
 
 
 def bun(head: bytes) -> bool:
-    return b'"lockfileVersion"' in head and _BUN_WORKSPACES.search(head) is not None
+    return b'"lockfileVersion"' in head and re.search(_BUN_WORKSPACES, head) is not None

@@ -31,7 +31,8 @@ MAX_YARNRC_BYTES = 1024 * 1024
 _KEY = rb"""(?:lockfileFilename|"lockfileFilename"|'lockfileFilename')"""
 # A value yarn would read as the same plain string: plain, or quoted without escapes.
 _NAME = r"""[A-Za-z0-9_@+~-][A-Za-z0-9_.@+~-]*"""
-_LINE = re.compile(
+# (patterns compiled on first use, by ``re``'s cache: most scans meet no .yarnrc.yml)
+_LINE = (
     _KEY
     + rb"[ \t]*:[ \t]*(?:(?P<plain>"
     + _NAME.encode()
@@ -42,7 +43,7 @@ _LINE = re.compile(
     + rb")')(?:[ \t]+(?:#[^\r\n]*)?)?\r?"
 )
 # Any line naming the key (but a comment line): the setting line, or one not read exactly.
-_MENTION = re.compile(rb"^(?![ \t]*#)[^\n]*lockfileFilename", re.MULTILINE)
+_MENTION = rb"^(?![ \t]*#)[^\n]*lockfileFilename"
 
 
 def lockfile_setting(data: bytes, display: str) -> str | None:
@@ -54,11 +55,11 @@ def lockfile_setting(data: bytes, display: str) -> str | None:
         raise LockfileError(display, f"larger than {MAX_YARNRC_BYTES} bytes; not read")
     data = data.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark: the first key follows it
     found: str | None = None
-    for mention in _MENTION.finditer(data):
+    for mention in re.finditer(_MENTION, data, re.MULTILINE):
         line = data.count(b"\n", 0, mention.start()) + 1
         end = data.find(b"\n", mention.start())
         text = data[mention.start() : end if end >= 0 else len(data)]
-        exact = _LINE.fullmatch(text)
+        exact = re.fullmatch(_LINE, text)
         where = f"line {line}"
         if exact is None:
             raise LockfileError(
