@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gouvernante.gitscan import GitScanOutput, GitScanRequest, run_git_scan
+from gouvernante.inventory import evaluate as inventory_evaluate
+from gouvernante.inventory.record import add
 from gouvernante.lockfiles import parse_bytes
 from gouvernante.model import Finding, MatchKind, ScanResult, Source
 from gouvernante.pipeline import ScanRequest, run_scan
@@ -26,7 +28,7 @@ from gouvernante.rules.loader import load_rules
 from gouvernante.rules.model import RuleSet
 
 DATA = Path(__file__).parent / "data"
-MODES = ("lockfile", "dir", "recursive", "git")
+MODES = ("lockfile", "dir", "recursive", "git", "inventory")
 
 
 def case_ids() -> list[str]:
@@ -82,15 +84,24 @@ _GIT_ENV = {
 }
 
 
-def _git_scan(folder: Path, ruleset: RuleSet, tmp: Path) -> GitScanOutput:
+def _git_scan(
+    folder: Path, ruleset: RuleSet, tmp: Path, *, inventory: bool = False
+) -> GitScanOutput:
     """``-git`` on a repository whose one commit holds the case's tree (from the lockfile's
-    folder down, as ``-dir`` sees it)."""
+    folder down, as ``-dir`` sees it); ``inventory``: that repository recorded with ``inventory
+    add`` into a fresh SQLite inventory, answered by ``-inventory``."""
     repo = tmp / "repo"
     shutil.copytree(folder, repo)
     for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "case"]):
         subprocess.run(["git", *args], cwd=repo, env=_GIT_ENV, check=True, capture_output=True)
-    request = GitScanRequest(paths=(str(repo),), workers=1)
-    return run_git_scan(request, ruleset.rules, build_index(ruleset.rules))
+    index = build_index(ruleset.rules)
+    if inventory:
+        database = str(tmp / "inventory.db")
+        summary = add(database, [str(repo)], workers=1)
+        assert not summary.errors, summary.errors
+        asked = inventory_evaluate.InventoryRequest(database)
+        return inventory_evaluate.evaluate(asked, ruleset.rules, index)
+    return run_git_scan(GitScanRequest(paths=(str(repo),), workers=1), ruleset.rules, index)
 
 
 def declared_names(case: str) -> set[str]:
@@ -122,8 +133,8 @@ def evaluate(case: str, mode: str, *, declared_only: bool = False) -> Outcome:
         rules_path.write_text(json.dumps(_rules(names)))
         ruleset = load_rules([str(rules_path)])
         result: ScanResult | GitScanOutput
-        if mode == "git":
-            result = _git_scan(folder, ruleset, Path(tmp))
+        if mode in ("git", "inventory"):
+            result = _git_scan(folder, ruleset, Path(tmp), inventory=mode == "inventory")
         elif mode == "lockfile":
             result = run_scan(ScanRequest(lockfiles=(str(lockfile),), workers=1), ruleset)
         else:
