@@ -153,6 +153,8 @@ def files_to_scan(changed: Iterable[str], root: str, errors: list[str] | None = 
         if known is None:
             # the hook also gets ``.yarnrc.yml`` and ``*.lock`` files (.pre-commit-hooks.yaml):
             # a lockfile yarn berry's ``lockfileFilename`` names, by its folder's setting
+            if not os.path.lexists(os.path.join(folder, YARNRC)):
+                continue  # Gemfile.lock, Cargo.lock...: no setting names it
             named = _named_lockfile(folder, [] if errors is None else errors)
             if base == YARNRC and named is not None:
                 add(named)

@@ -268,6 +268,13 @@ def test_yarnrc_named_lockfiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert precommit.files_to_scan(["web/berry.lock"], ".", errors) == []
     assert len(errors) == 1 and errors[0].startswith(str(Path("web") / ".yarnrc.yml"))
     assert "line 1" in errors[0] and "berry" not in errors[0].partition(": ")[2]
+    # a folder without .yarnrc.yml: its *.lock files are no one's lockfile, and no error
+    api = tmp_path / "api"
+    _project(api, "clean")
+    (api / "Gemfile.lock").write_text("")
+    errors = []
+    assert precommit.files_to_scan(["api/Gemfile.lock"], ".", errors) == []
+    assert errors == []
 
 
 def test_a_workspace_member_brings_the_root_lockfile(
