@@ -6,13 +6,14 @@ shared ``realworld`` set; ``data/README.md`` and ``data/index.json`` say where e
 from, at which commit or in which tarball, and how the oracle was made).
 
 - ``-lockfile``: the parser resolves exactly the oracle's (name, version) pairs.
-- ``-dir``, ``-dir -recursive``, ``-git`` (the tree committed to a fresh repository) and
-  ``-inventory`` (that repository recorded by ``inventory add``): the manifests add nothing
-  wrong: with a ``<name> *`` rule for every name a manifest declares and for every workspace
-  name no registry pair has, the findings are exactly the oracle's pairs of those names; no
-  declared-range finding, no workspace match.
+- ``-dir``, ``-dir -recursive``, ``-git`` (the tree committed to a fresh repository),
+  ``-inventory`` (that repository recorded by ``inventory add``) and ``-image`` (a docker save
+  archive holding the tree under /app): the manifests add nothing wrong: with a ``<name> *``
+  rule for every name a manifest declares and for every workspace name no registry pair has,
+  the findings are exactly the oracle's pairs of those names; no declared-range finding, no
+  workspace match.
 
-``scripts/realworld-check.py`` runs the full comparison (a rule for every name) in all five modes.
+``scripts/realworld-check.py`` runs the full comparison (a rule for every name) in all six modes.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def test_lockfile_reads_exactly_the_oracle(case: str) -> None:
     assert resolved == {(n, v) for n, v in expected["packages"]}
 
 
-@pytest.mark.parametrize("mode", ["dir", "recursive", "git", "inventory"])
+@pytest.mark.parametrize("mode", ["dir", "recursive", "git", "inventory", "image"])
 @pytest.mark.parametrize("case", CASES)
 def test_dir_scan_adds_nothing_to_the_lockfile(case: str, mode: str) -> None:
     outcome = evaluate(case, mode, declared_only=True)
