@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""The realworld set (tests/realworld/data, 21 real lockfiles of 12 public repositories with an
-oracle from the package managers' own code) in full, in every mode.
+"""The realworld set (tests/realworld/data: 40 real lockfiles, 24 from 15 public repositories and
+16 from npm registry tarballs, each with an oracle from the package managers' own code) in full,
+in every mode.
 
-    python scripts/realworld-check.py [lockfile dir recursive]
+    python scripts/realworld-check.py [lockfile dir recursive git inventory image]
 
 For each case and mode: a `<name> *` rule for every registry name the oracle lists and for every
 workspace name no registry pair has; the (name, version) pairs the scan reports must equal the
