@@ -28,8 +28,9 @@ from gouvernante.lockfiles import (
     parser_for_name,
     with_manifest_beside,
 )
-from gouvernante.lockfiles.package_json import OVERRIDE_FIELDS, manifest_name
+from gouvernante.lockfiles.package_json import manifest_name
 from gouvernante.lockfiles.package_json import parse as parse_manifest
+from gouvernante.match.placing import WorkspaceMembers, judge_declared, projects_of
 from gouvernante.model import (
     Finding,
     HostCheck,
@@ -68,11 +69,9 @@ from gouvernante.fs.walk import WalkedDir, walk
 from gouvernante.match.hits import (
     DeclaredHit,
     bundled_notes,
-    declared_what,
     entry_errors,
     match_declared,
     match_graph,
-    undecided_note,
 )
 
 # Below this many files, a process pool costs more than it saves.
@@ -513,103 +512,40 @@ def _resolve_declared(
     all; and a peer dependency or an override's package the lockfile does not install is not
     installed.
     """
-    locks: dict[str, list[FileOutcome]] = {}
+    locks: dict[str, list[tuple[str, FileOutcome]]] = {}
     manifests: dict[str, FileOutcome] = {}
     for out in outcomes:
         if out.format is LockfileFormat.PACKAGE_JSON:
             if out.task.parser_name != PNPM_WORKSPACE:  # (its globs are pnpm's own)
                 manifests.setdefault(out.task.directory, out)
         elif out.format is not None:
-            locks.setdefault(out.task.directory, []).append(out)
-    own_workspaces = _WorkspaceNames(manifests)
+            locks.setdefault(out.task.directory, []).append((out.task.display, out))
+    members = WorkspaceMembers(manifests, _workspace_names)
     findings: list[Finding] = []
     notes: list[ScanIssue] = []
     for out in outcomes:
         if not out.declared:
             continue
-        projects = _projects_of(out.task.directory, root, locks, manifests)
-        resolved: set[str] = set()
-        local: set[str] = set()
-        lockfile_names: list[str] = []
-        for _, project_locks in projects:
-            for lock in project_locks:
-                resolved |= lock.present_names
-                local |= lock.local_names
-                lockfile_names.append(lock.task.display)
-        by = ", ".join(lockfile_names)
-        for hit in out.declared:
-            what = declared_what(hit)
-            if hit.name in resolved:
-                message = f"{what}, but {by} resolves it: the lockfile decides"
-            elif hit.name in local or any(hit.name in own_workspaces(d) for d, _ in projects):
-                message = (
-                    f"{what}, but {hit.name} is a workspace of this project ({by}):"
-                    " not a registry package"
-                )
-            elif projects and hit.field == "peerDependencies":
-                message = f"{what}, but {by} does not install this peer dependency"
-            elif projects and hit.field in OVERRIDE_FIELDS:
-                message = f"{what}, but {by} does not install it: the override forces nothing"
-            elif hit.undecided:
-                message = undecided_note(hit)
-            else:
-                findings.append(hit.finding)
-                continue
-            notes.append(ScanIssue(out.task.display, message))
+        projects = projects_of(
+            out.task.directory, root, locks, manifests, relative=_relative, dirname=os.path.dirname
+        )
+        found, messages = judge_declared(out.declared, projects, members)
+        findings.extend(found)
+        notes.extend(ScanIssue(out.task.display, message) for message in messages)
     return findings, notes
 
 
-def _projects_of(
-    directory: str,
-    root: str | None,
-    locks: dict[str, list[FileOutcome]],
-    manifests: dict[str, FileOutcome],
-) -> list[tuple[str, list[FileOutcome]]]:
-    """(project folder, its lockfiles) for every project the manifest in ``directory`` belongs
-    to: its own folder's, and a parent's that has it as a workspace. With ``root`` None
-    (``-lockfile``: ``locks`` holds only the files named) every folder above is looked at, as
-    with ``-dir`` up to its root: a workspace member's manifest given with its root's lockfile
-    (the pre-commit hook does) is judged by that lockfile."""
-    found: list[tuple[str, list[FileOutcome]]] = []
-    current = directory
-    while True:
-        here = locks.get(current)
-        if here:
-            rel = "" if current == directory else os.path.relpath(directory, current)
-            rel = rel.replace(os.sep, "/")
-            manifest = manifests.get(current)
-            if (
-                not rel
-                or any(rel in lock.workspace_dirs for lock in here)
-                or (manifest is not None and globs.matches(rel, manifest.workspace_globs))
-            ):
-                found.append((current, here))
-        parent = os.path.dirname(current)
-        if current in (root, parent):
-            return found
-        current = parent
+def _relative(directory: str, folder: str) -> str:
+    return os.path.relpath(directory, folder).replace(os.sep, "/")
 
 
-class _WorkspaceNames:
+def _workspace_names(directory: str, patterns: Sequence[str]) -> frozenset[str]:
     """The package names of a project's workspaces as its package.json ``workspaces`` globs
-    name them, read from disk on first need (yarn classic records none in yarn.lock)."""
-
-    def __init__(self, manifests: dict[str, FileOutcome]) -> None:
-        self._manifests = manifests
-        self._names: dict[str, frozenset[str]] = {}
-
-    def __call__(self, directory: str) -> frozenset[str]:
-        names = self._names.get(directory)
-        if names is None:
-            manifest = self._manifests.get(directory)
-            patterns = manifest.workspace_globs if manifest is not None else ()
-            names = self._names[directory] = frozenset(_workspace_names(directory, patterns))
-        return names
+    name them, read from disk (yarn classic records none in yarn.lock)."""
+    return frozenset(_named_folders(directory, patterns))
 
 
-def _workspace_names(directory: str, patterns: Sequence[str]) -> Iterator[str]:
-    if not patterns:
-        return
+def _named_folders(directory: str, patterns: Sequence[str]) -> Iterator[str]:
     for folder in globs.expand(directory, patterns):
         path = os.path.join(directory, folder, "package.json")
         try:

@@ -2,7 +2,7 @@
 
 A ``file:`` directory dependency (and a berry ``portal:``) is installed with its dependencies,
 which the project's lockfile resolves: the package.json in that folder is then judged by this
-lockfile, as a workspace's is (``pipeline._projects_of``). A tarball, an absolute path or a
+lockfile, as a workspace's is (``match.placing.projects_of``). A tarball, an absolute path or a
 folder outside the lockfile's is no such folder.
 """
 

@@ -8,17 +8,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from gouvernante.fs import globs
-from gouvernante.lockfiles.package_json import OVERRIDE_FIELDS
 from gouvernante.match.hits import (
     CATALOG_PREFIX,
     DeclaredHit,
     bundled_notes,
-    declared_what,
     entry_errors,
     match_declared,
     match_graph,
-    undecided_note,
 )
+from gouvernante.match.placing import WorkspaceMembers, judge_declared, projects_of
 from gouvernante.model import (
     DeclaredDependency,
     Finding,
@@ -51,8 +49,8 @@ class LockfileMatch:
     # file before they were kept)
     workspace: bool = False
     catalogs: Catalogs | None = None
-    # What places a manifest in this lockfile's project, as ``pipeline._projects_of`` does on
-    # disk: the folders (relative to the lockfile's, normalised) of the importers and ``file:``
+    # What places a manifest in this lockfile's project (``match.placing.projects_of``): the
+    # folders (relative to the lockfile's, normalised) of the importers and ``file:``
     # directories it records; and the rule-named packages that are the project's own
     # (workspaces, links: no registry package)
     workspace_dirs: frozenset[str] = frozenset()
@@ -198,50 +196,38 @@ def resolve_declared(
     one the package.json beside it names in ``workspaces``). A name one of them resolves is the
     lockfile's to decide; a name that is one of the project's own workspaces is no registry
     package. Returns findings and notes ``(display, message)``."""
-    lock_dirs: dict[str, list[PlacedMatch]] = {}
-    manifests: dict[str, PlacedMatch] = {}
+    locks: dict[str, list[tuple[str, LockfileMatch]]] = {}
+    manifests: dict[str, LockfileMatch] = {}
     for p in placed:
         if p.match.format is not LockfileFormat.PACKAGE_JSON:
-            lock_dirs.setdefault(p.directory, []).append(p)
+            locks.setdefault(p.directory, []).append((p.display, p.match))
         elif not p.match.workspace:  # (a pnpm-workspace.yaml's globs are pnpm's own)
-            manifests.setdefault(p.directory, p)
-    members = _MemberNames(manifests)
+            manifests.setdefault(p.directory, p.match)
+
+    def names_of(folder: str, patterns: Sequence[str]) -> frozenset[str]:
+        """The names of the manifests placed below ``folder`` that its globs name."""
+        below = folder.rstrip("/") + "/"
+        return frozenset(
+            m.manifest_name
+            for d, m in manifests.items()
+            if m.manifest_name
+            and d != folder
+            and d.startswith(below)
+            and globs.matches(_relative(d, folder), patterns)
+        )
+
+    members = WorkspaceMembers(manifests, names_of)
     findings: list[Finding] = []
     notes: list[tuple[str, str]] = []
     for p in placed:
         if not p.match.declared:
             continue
-        projects = _projects_of(p.directory, root, lock_dirs, manifests, dirname)
-        resolved: set[str] = set()
-        local: set[str] = set()
-        lockfile_names: list[str] = []
-        for _, locks in projects:
-            for lock in locks:
-                resolved |= lock.match.present_names
-                local |= lock.match.local_names
-                lockfile_names.append(lock.display)
-        by = ", ".join(lockfile_names)
-        for hit in p.match.declared:
-            what = declared_what(hit)
-            if hit.name in resolved:
-                notes.append((p.display, f"{what}, but {by} resolves it: the lockfile decides"))
-            elif hit.name in local or any(hit.name in members(d) for d, _ in projects):
-                message = (
-                    f"{what}, but {hit.name} is a workspace of this project ({by}):"
-                    " not a registry package"
-                )
-                notes.append((p.display, message))
-            elif projects and hit.field == "peerDependencies":
-                # (as pipeline._resolve_declared: what the project's lockfile does not install
-                # is not installed)
-                notes.append((p.display, f"{what}, but {by} does not install this peer dependency"))
-            elif projects and hit.field in OVERRIDE_FIELDS:
-                message = f"{what}, but {by} does not install it: the override forces nothing"
-                notes.append((p.display, message))
-            elif hit.undecided:  # (as pipeline._resolve_declared: a note, not a finding)
-                notes.append((p.display, undecided_note(hit)))
-            else:
-                findings.append(hit.finding)
+        projects = projects_of(
+            p.directory, root, locks, manifests, relative=_relative, dirname=dirname
+        )
+        found, messages = judge_declared(p.match.declared, projects, members)
+        findings.extend(found)
+        notes.extend((p.display, message) for message in messages)
     return findings, notes
 
 
@@ -250,56 +236,3 @@ def _relative(directory: str, folder: str) -> str:
     if directory == folder:
         return ""
     return posixpath.relpath(directory, folder)
-
-
-def _projects_of(
-    directory: str,
-    root: str | None,
-    lock_dirs: Mapping[str, list[PlacedMatch]],
-    manifests: Mapping[str, PlacedMatch],
-    dirname: Callable[[str], str],
-) -> list[tuple[str, list[PlacedMatch]]]:
-    """(folder, its lockfiles) of every project the manifest in ``directory`` belongs to: its
-    own folder's, and a folder above's that has it as a workspace (``pipeline._projects_of``)."""
-    found: list[tuple[str, list[PlacedMatch]]] = []
-    current = directory
-    while True:
-        here = lock_dirs.get(current)
-        if here:
-            rel = _relative(directory, current)
-            manifest = manifests.get(current)
-            if (
-                not rel
-                or any(rel in lock.match.workspace_dirs for lock in here)
-                or (manifest is not None and globs.matches(rel, manifest.match.workspace_globs))
-            ):
-                found.append((current, here))
-        parent = dirname(current)
-        if root is None or current in (root, parent):
-            return found
-        current = parent
-
-
-class _MemberNames:
-    """The names of the package.json files a project's ``workspaces`` globs name, from the
-    manifests placed beside it (yarn classic records no workspace in yarn.lock)."""
-
-    def __init__(self, manifests: Mapping[str, PlacedMatch]) -> None:
-        self._manifests = manifests
-        self._names: dict[str, frozenset[str]] = {}
-
-    def __call__(self, folder: str) -> frozenset[str]:
-        names = self._names.get(folder)
-        if names is None:
-            own = self._manifests.get(folder)
-            patterns = own.match.workspace_globs if own is not None else ()
-            names = self._names[folder] = frozenset(
-                m.match.manifest_name
-                for d, m in self._manifests.items()
-                if patterns
-                and m.match.manifest_name
-                and d != folder
-                and d.startswith(folder.rstrip("/") + "/")
-                and globs.matches(_relative(d, folder), patterns)
-            )
-        return names
