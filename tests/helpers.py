@@ -1,12 +1,18 @@
-"""Shared by the tests that run the command line (``tests`` is on ``pythonpath``)."""
+"""Shared by the tests that run the command line or build images (``tests`` is on
+``pythonpath``)."""
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
 import subprocess
 import sys
+import tarfile
 from collections import deque
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 
 def run_cli(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -38,3 +44,48 @@ def shortest_path(edges: Mapping[str, Sequence[str]], start: str, goal: str) -> 
                 previous[child] = node
                 todo.append(child)
     return []
+
+
+def tar_bytes(members: Mapping[str, bytes]) -> bytes:
+    """An uncompressed tar of regular files (name -> bytes), in this order."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def docker_save(path: Path, layers: Sequence[Mapping[str, bytes]]) -> Path:
+    """A ``docker save`` archive at ``path`` whose layers hold these files (path in the image ->
+    bytes), applied in this order; the diff_ids as docker writes them."""
+    blobs = [tar_bytes(files) for files in layers]
+    diff_ids = ["sha256:" + hashlib.sha256(b).hexdigest() for b in blobs]
+    config = json.dumps({"rootfs": {"type": "layers", "diff_ids": diff_ids}}).encode()
+    names = [f"l{i}/layer.tar" for i in range(len(blobs))]
+    manifest = [{"Config": "config.json", "RepoTags": ["t:1"], "Layers": names}]
+    outer = {"manifest.json": json.dumps(manifest).encode(), "config.json": config}
+    path.write_bytes(tar_bytes({**outer, **dict(zip(names, blobs, strict=True))}))
+    return path
+
+
+def scan_report(tmp_path: Path, rules: object, *args: str) -> tuple[int, dict[str, Any]]:
+    """Exit code and JSON report of a scan (in process) with ``rules`` written to a file."""
+    from gouvernante.cli import main
+
+    rules_path = tmp_path / "rules.json"
+    rules_path.write_text(json.dumps(rules), encoding="utf-8")
+    report = tmp_path / "report.json"
+    code = main(["-rules", str(rules_path), *args, "-json", "-output", str(report)])
+    return code, json.loads(report.read_text(encoding="utf-8"))
+
+
+def tree_relative(where: str) -> str:
+    """A finding's or note's file relative to the scanned tree, whatever the mode shows before
+    it (git: ``repo@ref:path``; a folder recorded by the inventory: ``host:dir@worktree:path``;
+    image: ``image:/app/path``)."""
+    for marker in ("@main:", "@worktree:", ":/app/"):
+        if marker in where:
+            return where.rpartition(marker)[2]
+    return where.removeprefix("/app/")

@@ -16,11 +16,8 @@ it does not lock was no error (exit 0 where -dir exits 1)."""
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import sqlite3
-import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +26,7 @@ import pytest
 from gitsrc.gitrepo import Repo, mirror
 from gouvernante.cli import main
 from gouvernante.inventory import graphs
+from helpers import docker_save, scan_report, tree_relative
 
 RULES = {
     "schema_version": "1.0.0",
@@ -416,50 +414,13 @@ ERRORS["a berry entry only an override the manifest does not name explains"] = [
 ]
 
 
-def _layer(files: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
-def _image(path: Path, files: dict[str, str]) -> Path:
-    """A docker save archive of one layer holding the tree under /app."""
-    layer = _layer({f"app/{rel}": text.encode() for rel, text in files.items()})
-    diff_id = "sha256:" + hashlib.sha256(layer).hexdigest()
-    config = json.dumps({"rootfs": {"type": "layers", "diff_ids": [diff_id]}}).encode()
-    manifest = [{"Config": "config.json", "RepoTags": ["t:1"], "Layers": ["l0/layer.tar"]}]
-    outer = {"manifest.json": json.dumps(manifest).encode(), "config.json": config}
-    path.write_bytes(_layer({**outer, "l0/layer.tar": layer}))
-    return path
-
-
-def _scan(tmp_path: Path, *args: str) -> tuple[int, dict[str, Any]]:
-    rules = tmp_path / "rules.json"
-    rules.write_text(json.dumps(RULES), encoding="utf-8")
-    report = tmp_path / "report.json"
-    code = main(["-rules", str(rules), *args, "-json", "-output", str(report)])
-    return code, json.loads(report.read_text(encoding="utf-8"))
-
-
-def _relative(where: str) -> str:
-    """A finding's or note's file, relative to the tree (git: repo@ref:path; image: image:/app/)."""
-    for marker in ("@main:", ":/app/"):
-        if marker in where:
-            return where.rpartition(marker)[2]
-    return where.removeprefix("/app/")
-
-
 def _answer(report: dict[str, Any]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     findings = sorted(
-        (_relative(f["lockfile"]), f"{f['package']} {f.get('declared_range') or f['version']}")
+        (tree_relative(f["lockfile"]), f"{f['package']} {f.get('declared_range') or f['version']}")
         for f in report["findings"]
     )
     notes = sorted(
-        (_relative(n["path"]), n["message"])
+        (tree_relative(n["path"]), n["message"])
         for n in report["notes"]
         if not n["message"].startswith(("1 refs,", "2 lockfiles,", "1 lockfiles,", "3 lockfiles"))
         and "lockfiles," not in n["message"]
@@ -476,12 +437,13 @@ def _modes(tmp_path: Path, files: dict[str, str]) -> dict[str, tuple[int, dict[s
     git = mirror(repo.path, tmp_path / "tree.git")
     db = str(tmp_path / "inventory.sqlite")
     assert main(["inventory", "add", "-db", db, "-git", str(git)]) == 0
-    image = _image(tmp_path / "image.tar", {"package.json": ROOT, **files})
+    tree = {"package.json": ROOT, **files}
+    image = docker_save(tmp_path / "image.tar", [{f"app/{r}": t.encode() for r, t in tree.items()}])
     return {
-        "-dir": _scan(tmp_path, "-dir", str(repo.path), "-recursive"),
-        "-git": _scan(tmp_path, "-git", str(git)),
-        "-inventory": _scan(tmp_path, "-inventory", db),
-        "-image": _scan(tmp_path, "-image", str(image)),
+        "-dir": scan_report(tmp_path, RULES, "-dir", str(repo.path), "-recursive"),
+        "-git": scan_report(tmp_path, RULES, "-git", str(git)),
+        "-inventory": scan_report(tmp_path, RULES, "-inventory", db),
+        "-image": scan_report(tmp_path, RULES, "-image", str(image)),
     }
 
 
@@ -495,7 +457,7 @@ def test_every_mode_answers_as_the_directory_scan(tmp_path: Path, case: str) -> 
         assert len(got_notes) == len(expected), (mode, got_notes)
         for (path, text), (want_path, start) in zip(got_notes, expected, strict=True):
             assert (path, text[: len(start)]) == (want_path, start), mode
-        errors = sorted((_relative(e["path"]), e["message"]) for e in report["errors"])
+        errors = sorted((tree_relative(e["path"]), e["message"]) for e in report["errors"])
         want_errors = sorted(ERRORS.get(case, []))
         assert len(errors) == len(want_errors), (mode, errors)
         for (path, text), (want_path, start) in zip(errors, want_errors, strict=True):
@@ -521,7 +483,7 @@ def test_an_inventory_recorded_without_catalogs_says_so(tmp_path: Path) -> None:
         graph = graphs.decode(data)
         raw.execute("UPDATE blobs SET graph = ? WHERE id = ?", (graphs.encode(graph), blob_id))
         raw.execute("DELETE FROM packages WHERE blob_id = ? AND version != ''", (blob_id,))
-    code, report = _scan(tmp_path, "-inventory", str(db))
+    code, report = scan_report(tmp_path, RULES, "-inventory", str(db))
     assert code == 1
     assert report["findings"] == []
     ((path, message),) = [(e["path"], e["message"]) for e in report["errors"]]
@@ -534,7 +496,7 @@ TRUNCATED_ERROR = ("yarn.lock", f"package.json dependencies['axios']: {TRUNCATED
 
 
 def _errors(report: dict[str, Any]) -> list[tuple[str, str]]:
-    return sorted((_relative(e["path"]), e["message"]) for e in report["errors"])
+    return sorted((tree_relative(e["path"]), e["message"]) for e in report["errors"])
 
 
 def test_a_merged_inventory_reads_the_lockfile_with_its_manifest(tmp_path: Path) -> None:
@@ -556,7 +518,7 @@ def test_a_merged_inventory_reads_the_lockfile_with_its_manifest(tmp_path: Path)
             (paired,) = raw.execute("SELECT COUNT(*) FROM blobs WHERE oid LIKE '%+%'").fetchone()
         assert modes == [("package.json", "100644"), ("yarn.lock", "paired")]
         assert paired == 1
-        code, report = _scan(tmp_path, "-inventory", str(db))
+        code, report = scan_report(tmp_path, RULES, "-inventory", str(db))
         assert (code, _errors(report)) == (1, [TRUNCATED_ERROR])
 
 
@@ -583,7 +545,7 @@ def test_a_new_commit_with_the_same_pair_stores_no_new_content(tmp_path: Path) -
     with sqlite3.connect(db) as raw:
         (paired,) = raw.execute("SELECT COUNT(*) FROM blobs WHERE oid LIKE '%+%'").fetchone()
     assert paired == 2
-    code, report = _scan(tmp_path, "-inventory", str(db))
+    code, report = scan_report(tmp_path, RULES, "-inventory", str(db))
     assert (code, _errors(report)) == (0, [])
 
 
@@ -594,7 +556,7 @@ def test_inventory_add_dir_reads_the_lockfile_with_its_manifest(tmp_path: Path) 
         (tmp_path / "tree" / rel).write_text(text, encoding="utf-8")
     db = tmp_path / "inventory.sqlite"
     assert main(["inventory", "add", "-db", str(db), "-dir", str(tmp_path / "tree")]) == 0
-    code, report = _scan(tmp_path, "-inventory", str(db))
+    code, report = scan_report(tmp_path, RULES, "-inventory", str(db))
     assert code == 1
     assert [(e["path"].rpartition(":")[2], e["message"]) for e in report["errors"]] == [
         TRUNCATED_ERROR

@@ -10,12 +10,9 @@ an error naming it and the line; a setting naming a file that is not there chang
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import os
 import sqlite3
-import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +23,7 @@ from gouvernante import precommit
 from gouvernante.cli import main
 from gouvernante.gitscan import PAIRED_YARNRC_MODE
 from gouvernante.sources.git import YARNRC_LOCK_MODE, YARNRC_REFUSED_MODE
+from helpers import docker_save, scan_report, tree_relative
 
 RULES = {
     "schema_version": "1.0.0",
@@ -138,43 +136,11 @@ def _tree(files: dict[str, str]) -> dict[str, str]:
     return {"web/package.json": APP} | {f"web/{rel}": text for rel, text in files.items()}
 
 
-def _layer(files: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
 def _image(path: Path, layers: list[dict[str, str]]) -> Path:
     """A docker save archive whose layers hold these files under /app, in this order."""
-    blobs = [
-        _layer({f"app/{rel}": text.encode() for rel, text in files.items()}) for files in layers
-    ]
-    diff_ids = ["sha256:" + hashlib.sha256(b).hexdigest() for b in blobs]
-    config = json.dumps({"rootfs": {"type": "layers", "diff_ids": diff_ids}}).encode()
-    names = [f"l{i}/layer.tar" for i in range(len(blobs))]
-    manifest = [{"Config": "config.json", "RepoTags": ["t:1"], "Layers": names}]
-    outer = {"manifest.json": json.dumps(manifest).encode(), "config.json": config}
-    path.write_bytes(_layer({**outer, **dict(zip(names, blobs, strict=True))}))
-    return path
-
-
-def _scan(tmp_path: Path, *args: str) -> tuple[int, dict[str, Any]]:
-    rules = tmp_path / "rules.json"
-    rules.write_text(json.dumps(RULES), encoding="utf-8")
-    report = tmp_path / "report.json"
-    code = main(["-rules", str(rules), *args, "-json", "-output", str(report)])
-    return code, json.loads(report.read_text(encoding="utf-8"))
-
-
-def _relative(where: str) -> str:
-    for marker in ("@main:", "@worktree:", ":/app/"):
-        if marker in where:
-            return where.rpartition(marker)[2]
-    return where.removeprefix("/app/")
+    return docker_save(
+        path, [{f"app/{rel}": text.encode() for rel, text in files.items()} for files in layers]
+    )
 
 
 def _modes(tmp_path: Path, files: dict[str, str]) -> dict[str, tuple[int, dict[str, Any]]]:
@@ -188,20 +154,20 @@ def _modes(tmp_path: Path, files: dict[str, str]) -> dict[str, tuple[int, dict[s
     main(["inventory", "add", "-db", from_dir, "-dir", str(repo.path)])
     image = _image(tmp_path / "image.tar", [files])
     return {
-        "-dir": _scan(tmp_path, "-dir", str(repo.path), "-recursive"),
-        "-git": _scan(tmp_path, "-git", str(git)),
-        "-inventory (git)": _scan(tmp_path, "-inventory", from_git),
-        "-inventory (dir)": _scan(tmp_path, "-inventory", from_dir),
-        "-image": _scan(tmp_path, "-image", str(image)),
+        "-dir": scan_report(tmp_path, RULES, "-dir", str(repo.path), "-recursive"),
+        "-git": scan_report(tmp_path, RULES, "-git", str(git)),
+        "-inventory (git)": scan_report(tmp_path, RULES, "-inventory", from_git),
+        "-inventory (dir)": scan_report(tmp_path, RULES, "-inventory", from_dir),
+        "-image": scan_report(tmp_path, RULES, "-image", str(image)),
     }
 
 
 def _answer(code: int, report: dict[str, Any]) -> Case | tuple[int, list[Any], list[Any]]:
     findings = sorted(
-        (_relative(f["lockfile"]), f"{f['package']} {f.get('declared_range') or f['version']}")
+        (tree_relative(f["lockfile"]), f"{f['package']} {f.get('declared_range') or f['version']}")
         for f in report["findings"]
     )
-    errors = sorted((_relative(e["path"]), e["message"]) for e in report["errors"])
+    errors = sorted((tree_relative(e["path"]), e["message"]) for e in report["errors"])
     return code, findings, errors
 
 
@@ -245,7 +211,7 @@ def test_the_inventory_keeps_the_mark_of_a_paired_named_lockfile(tmp_path: Path)
         ("web/berry.lock", YARNRC_LOCK_MODE),
         ("web/package.json", "100644"),
     ]
-    code, report = _scan(tmp_path, "-inventory", str(db))
+    code, report = scan_report(tmp_path, RULES, "-inventory", str(db))
     assert _answer(code, report)[:2] == (2, [("web/berry.lock", "ms 2.1.2")])
     assert [(p, m[:7]) for p, m in _answer(code, report)[2]] == [
         ("bad/.yarnrc.yml", "line 1:"),
@@ -260,7 +226,7 @@ def test_a_named_lockfile_in_a_lower_layer_than_its_yarnrc(tmp_path: Path) -> No
     lock = {k: v for k, v in files.items() if k.endswith("berry.lock")}
     rest = {k: v for k, v in files.items() if k not in lock}
     image = _image(tmp_path / "image.tar", [lock, rest])
-    code, report = _scan(tmp_path, "-image", str(image))
+    code, report = scan_report(tmp_path, RULES, "-image", str(image))
     assert _answer(code, report) == (2, [("web/berry.lock", "ms 2.1.2")], [])
 
 
@@ -273,12 +239,12 @@ def test_symbolic_links_follow_each_source_s_rules(tmp_path: Path) -> None:
     repo.write("web/real.lock", BERRY)
     os.symlink("real.lock", repo.path / "web" / "berry.lock")
     repo.commit("init")
-    code, report = _scan(tmp_path, "-dir", str(repo.path), "-recursive")
+    code, report = scan_report(tmp_path, RULES, "-dir", str(repo.path), "-recursive")
     assert _answer(code, report) == (2, [("web/berry.lock", "ms 2.1.2")], [])
-    code, report = _scan(tmp_path, "-git", str(repo.path))
+    code, report = scan_report(tmp_path, RULES, "-git", str(repo.path))
     assert code == 1
     assert report["findings"] == []
-    ((path, message),) = [(_relative(e["path"]), e["message"]) for e in report["errors"]]
+    ((path, message),) = [(tree_relative(e["path"]), e["message"]) for e in report["errors"]]
     assert path == "web/.yarnrc.yml"
     assert "symbolic link" in message
 
@@ -288,7 +254,7 @@ def test_a_yarnrc_that_is_a_folder_name_is_an_error(tmp_path: Path) -> None:
     (project / "berry.lock").mkdir(parents=True)
     (project / "package.json").write_text(APP, encoding="utf-8")
     (project / ".yarnrc.yml").write_text(NAMES_BERRY, encoding="utf-8")
-    code, report = _scan(tmp_path, "-dir", str(project))
+    code, report = scan_report(tmp_path, RULES, "-dir", str(project))
     assert code == 1
     assert [(e["path"], e["message"][:40]) for e in report["errors"]] == [
         (".yarnrc.yml", "its lockfileFilename names a folder or a")
@@ -300,10 +266,10 @@ def test_history_says_the_named_lockfile_s_past_is_not_followed(tmp_path: Path) 
     for rel, text in _tree(CASES["the named lockfile is read"][0]).items():
         repo.write(rel, text)
     repo.commit("init")
-    code, report = _scan(tmp_path, "-git", str(repo.path), "-history")
+    code, report = scan_report(tmp_path, RULES, "-git", str(repo.path), "-history")
     assert _answer(code, report) == (2, [("web/berry.lock", "ms 2.1.2")], [])
     assert [
-        n["message"][:30] for n in report["notes"] if _relative(n["path"]) == "web/berry.lock"
+        n["message"][:30] for n in report["notes"] if tree_relative(n["path"]) == "web/berry.lock"
     ] == ["named by .yarnrc.yml (lockfile"]
 
 

@@ -9,13 +9,10 @@ what the scanner resolves with the oracle. Shared by ``test_realworld.py`` and
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import os
 import shutil
 import subprocess
-import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +26,7 @@ from gouvernante.pipeline import ScanRequest, run_image_scan, run_scan
 from gouvernante.rules.index import build_index
 from gouvernante.rules.loader import load_rules
 from gouvernante.rules.model import RuleSet
+from helpers import docker_save
 
 DATA = Path(__file__).parent / "data"
 MODES = ("lockfile", "dir", "recursive", "git", "inventory", "image")
@@ -108,27 +106,10 @@ def _git_scan(
 
 
 def _image(folder: Path, tmp: Path) -> Path:
-    """A ``docker save`` archive of one layer holding the case's tree under ``/app`` (regular
-    files only, as the tree holds; the digests as docker writes them)."""
-
-    def tar(members: dict[str, bytes]) -> bytes:
-        buf = io.BytesIO()
-        with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as out:
-            for name, data in members.items():
-                info = tarfile.TarInfo(name)
-                info.size, info.mode = len(data), 0o644
-                out.addfile(info, io.BytesIO(data))
-        return buf.getvalue()
-
+    """A ``docker save`` archive of one layer holding the case's tree under ``/app``."""
     files = sorted(f for f in folder.rglob("*") if f.is_file())
-    layer = tar({f"app/{f.relative_to(folder).as_posix()}": f.read_bytes() for f in files})
-    diff_id = "sha256:" + hashlib.sha256(layer).hexdigest()
-    config = json.dumps({"rootfs": {"type": "layers", "diff_ids": [diff_id]}}).encode()
-    manifest = [{"Config": "config.json", "RepoTags": ["case:1"], "Layers": ["l0/layer.tar"]}]
-    outer = {"manifest.json": json.dumps(manifest).encode(), "config.json": config}
-    path = tmp / "image.tar"
-    path.write_bytes(tar({**outer, "l0/layer.tar": layer}))
-    return path
+    layer = {f"app/{f.relative_to(folder).as_posix()}": f.read_bytes() for f in files}
+    return docker_save(tmp / "image.tar", [layer])
 
 
 def declared_names(case: str) -> set[str]:
