@@ -191,7 +191,7 @@ def _with_manifest_beside(graph: LockfileGraph, task: FileTask) -> LockfileGraph
     except GouvernanteError:
         return with_manifest_beside(graph, None)
     folder = os.path.dirname(path) or "."
-    return with_manifest_beside(graph, manifest, set(_workspace_names(folder, manifest.workspaces)))
+    return with_manifest_beside(graph, manifest, _workspace_names(folder, manifest.workspaces))
 
 
 def _with_catalogs(graph: LockfileGraph, task: FileTask, errors: list[str]) -> LockfileGraph:
