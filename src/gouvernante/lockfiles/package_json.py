@@ -8,8 +8,9 @@ then one per version an override forces (npm and bun ``overrides``, yarn and bun
 package is in the tree, a direct dependency's own range aside for yarn and pnpm.
 Aliases (``"my-lodash": "npm:lodash@^4.17.0"``, ``NPM:`` too, as npm reads it) are resolved to
 the real name with the alias kept; yarn berry's ``npm:<range>`` is the key's own range; every
-other spec (git, ``file:``, ``link:``, ``workspace:``, URLs, dist-tags) is kept verbatim for the
-matcher to judge.
+registry tarball URL (``<registry>/<name>/-/<name>-<version>.tgz``) is the package it names, under
+any key, with the key kept as the alias; every other spec (git, ``file:``, ``link:``,
+``workspace:``, other URLs, dist-tags) is kept verbatim for the matcher to judge.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from msgspec.structs import replace
 
 from gouvernante.errors import LockfileError, SemverError
 from gouvernante.lockfiles._common import json_errors, shape_error
+from gouvernante.lockfiles._tarball_url import registry_identity
 from gouvernante.model import DeclaredDependency, Importer, LockfileFormat, LockfileGraph
 
 DEPENDENCY_FIELDS = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
@@ -306,4 +308,11 @@ def declared_dependency(key: str, spec: str, field: str) -> DeclaredDependency:
             return DeclaredDependency(key, target, field, key)
         if target:
             return DeclaredDependency(target, "*", field, key)
+    if spec[:8].lower().startswith(("https://", "http://")):
+        # A registry tarball URL installs the package it names, whatever the key: an alias
+        # (``"a": "https://registry.npmjs.org/evil/-/evil-1.0.1.tgz"`` is evil@1.0.1 in
+        # node_modules/a), judged as that package's tarball (decision 0030's reading).
+        found = registry_identity(spec.strip())
+        if found is not None and found[0] != key:
+            return DeclaredDependency(found[0], spec, field, key)
     return DeclaredDependency(key, spec, field)
