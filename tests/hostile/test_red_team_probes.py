@@ -71,3 +71,45 @@ def test_a_registry_tarball_url_under_another_key_is_the_package_it_names(
     while npm installs the tarball's package (evil@1.0.1) in node_modules/a."""
     manifest = {"name": "app", "version": "1.0.0", field: {"a": url}}
     assert _scan(tmp_path, {"package.json": json.dumps(manifest)}) == expected
+
+
+# --------------------------------------------------------------------------------------------
+# bun.lock: a key given twice anywhere (not only a package key) is refused
+
+_BUN_GOOD = '"good": ["good@1.0.0", "", {}, "sha512-AAAA"],'
+_BUN_GOOD_TO_EVIL = (
+    '"good": ["good@1.0.0", "", {"dependencies": {"evil": "1.0.1"}}, "sha512-AAAA"],'
+)
+_BUN_EVIL = '"evil": ["evil@1.0.1", "", {}, "sha512-AAAA"],'
+
+
+def _bun_lock(workspaces: list[str], packages: list[list[str]]) -> str:
+    lines = ["{", '  "lockfileVersion": 1,']
+    for deps in workspaces:
+        lines += ['  "workspaces": {', '    "": {', '      "name": "app",']
+        lines += ['      "dependencies": {', f"        {deps}", "      },", "    },", "  },"]
+    for entries in packages:
+        lines += ['  "packages": {', *(f"    {e}" for e in entries), "  },"]
+    return "\n".join([*lines, "}", ""])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the first "packages" holds evil (bun's JSON objects answer a key's first member), the
+        # decoder kept the last: CLEAN
+        _bun_lock(['"good": "1.0.0",'], [[_BUN_GOOD_TO_EVIL, _BUN_EVIL], [_BUN_GOOD]]),
+        _bun_lock(['"evil": "1.0.1",', '"good": "1.0.0",'], [[_BUN_GOOD, _BUN_EVIL]]),
+        # the same, minified (not bun's layout)
+        "".join(
+            _bun_lock(['"good": "1.0.0"'], [[_BUN_GOOD_TO_EVIL, _BUN_EVIL], [_BUN_GOOD]])
+            .replace(",\n  }", "}")
+            .replace(",\n      }", "}")
+            .replace(",\n    }", "}")
+            .split("\n")
+        ).replace("],}", "]}"),
+    ],
+)
+def test_a_bun_lock_holding_a_key_twice_is_refused(tmp_path: Path, text: str) -> None:
+    """It read CLEAN: only a key repeated inside ``packages`` was looked for."""
+    assert _scan(tmp_path, {"bun.lock": text}) == ERROR

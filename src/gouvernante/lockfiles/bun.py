@@ -196,13 +196,17 @@ def parse(data: bytes, path: str) -> LockfileGraph:
             " (supported: 0, 1, 2)",
             json_path="lockfileVersion",
         )
-    repeated = _repeated_package_key(stripped, len(lock.packages))
+    repeated = _repeated_key(stripped, len(lock.packages))
     if repeated is not None:
+        where, package_key = repeated
         raise LockfileError(
             path,
             "a package key given twice (bun refuses the file; the decoder would keep the last"
-            " entry only: a hand-edited or badly merged lockfile)",
-            json_path=_entry_path(repeated),
+            " entry only: a hand-edited or badly merged lockfile)"
+            if package_key
+            else "a key given twice (which one a reader keeps differs: a hand-edited or badly"
+            " merged lockfile, not read)",
+            json_path=where,
         )
 
     versions_by_folder = {folder: ws.version or "" for folder, ws in lock.workspaces.items()}
@@ -314,15 +318,20 @@ _MEMBER = re.compile(rf"[ \t]*{_KEY}[ \t]*:[ \t]*(\[[^\n]*\])[ \t]*,?[ \t]*")
 _RAW_LIST = msgspec.json.Decoder(list[msgspec.Raw])
 
 
-def _repeated_package_key(stripped: str, decoded: int) -> str | None:
-    """A key the ``packages`` object holds twice (the decoder keeps the last value only, so the
-    first entry would be lost: bun itself refuses such a file, "Duplicate package path"), or
-    None. In bun's layout (one member a line) the keys are read line by line; any other layout
-    is read again by ``json`` with every member kept."""
-    keys = _layout_keys(stripped)
-    if keys is None or len(keys) < decoded:
-        return _repeated_by_json(stripped)
-    return _first_repeat(keys) if len(keys) > decoded else None
+def _repeated_key(stripped: str, decoded: int) -> tuple[str, bool] | None:
+    """The JSON path of a key some object holds twice, and whether it is a ``packages`` key;
+    None when every key is given once. The decoder keeps the last value only, so the first
+    would be lost: bun itself refuses a repeated package key ("Duplicate package path"), and a
+    repeated ``packages``, ``workspaces`` or workspace field (a bad merge) would be read as its
+    last copy while another reader may take the first. In bun's layout (one package a line)
+    the package keys are read line by line and, when they are as many as the decoder kept, the
+    rest of the document (small) by ``json`` with every member kept; otherwise the whole
+    document is read that way."""
+    span = _packages_span(stripped)
+    keys = _layout_keys(stripped) if span is not None else None
+    if span is None or keys is None or len(keys) != decoded:
+        return _repeated_by_json(stripped)  # (a repeat somewhere: the exact reading says where)
+    return _repeated_by_json(stripped[: span[0]] + stripped[span[1] :])
 
 
 def _first_repeat(keys: Sequence[str]) -> str | None:
@@ -334,18 +343,25 @@ def _first_repeat(keys: Sequence[str]) -> str | None:
     return None
 
 
-def _layout_keys(stripped: str) -> list[str] | None:
-    """The ``packages`` keys in file order when each member stands alone on its line, else
-    None. A line whose value is not one JSON value (two members on it) fails the decode."""
+def _packages_span(stripped: str) -> tuple[int, int] | None:
+    """Where the members of the ``packages`` object are, in bun's layout (its opening line,
+    then one member a line up to its closing line); None when it is not laid out so."""
     opening = _PACKAGES_OPENING.search(stripped)
     if opening is None:
         return None
     end = stripped.find("\n  }", opening.end() - 1)
-    if end < 0:
+    return None if end < 0 else (opening.end(), end + 1)
+
+
+def _layout_keys(stripped: str) -> list[str] | None:
+    """The ``packages`` keys in file order when each member stands alone on its line, else
+    None. A line whose value is not one JSON value (two members on it) fails the decode."""
+    span = _packages_span(stripped)
+    if span is None:
         return None
     keys: list[str] = []
     values: list[str] = []
-    for line in stripped[opening.end() : end + 1].split("\n"):
+    for line in stripped[span[0] : span[1]].split("\n"):
         if not line or line.isspace():
             continue
         member = _MEMBER.fullmatch(line)
@@ -364,8 +380,9 @@ def _layout_keys(stripped: str) -> list[str] | None:
     return keys
 
 
-def _repeated_by_json(stripped: str) -> str | None:
-    """The exact reading, for a file not in bun's layout: every object's members kept."""
+def _repeated_by_json(stripped: str) -> tuple[str, bool] | None:
+    """The exact reading: every object's members kept; the first object (depth first, in file
+    order) that holds a key twice, as (JSON path of the repeated key, is a ``packages`` key)."""
     repeats: dict[int, str] = {}
 
     def members(pairs: list[tuple[str, object]]) -> dict[str, object]:
@@ -378,8 +395,34 @@ def _repeated_by_json(stripped: str) -> str | None:
         doc = json.loads(stripped, object_pairs_hook=members)
     except (ValueError, RecursionError):
         return None  # the decoder already read it: not reached
+    if not repeats:
+        return None
     packages = doc.get("packages") if isinstance(doc, dict) else None
-    return repeats.get(id(packages)) if packages is not None else None
+    if packages is not None and id(packages) in repeats:
+        return _entry_path(repeats[id(packages)]), True
+    stack: list[tuple[object, str]] = [(doc, "")]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, dict):
+            key = repeats.get(id(node))
+            if key is not None:
+                return _member_path(where, key), False
+            stack.extend((v, _member_path(where, k)) for k, v in reversed(node.items()))
+        elif isinstance(node, list):
+            stack.extend((v, f"{where}[{i}]") for i, v in reversed(list(enumerate(node))))
+    return None  # pragma: no cover - a repeat is in some object of the document
+
+
+def _member_path(where: str, key: str) -> str:
+    """``where.key`` for a field name (``workspaces``), ``where['key']`` for any other key."""
+    if key in _FIELDS:
+        return f"{where}.{key}" if where else key
+    return f"{where}{key_segment(key)}"
+
+
+_FIELDS = frozenset(
+    {"lockfileVersion", "workspaces", "packages", "name", "version", *_Workspace.__struct_fields__}
+)
 
 
 def _decode(data: bytes, path: str) -> _Lock:
