@@ -113,3 +113,58 @@ def _bun_lock(workspaces: list[str], packages: list[list[str]]) -> str:
 def test_a_bun_lock_holding_a_key_twice_is_refused(tmp_path: Path, text: str) -> None:
     """It read CLEAN: only a key repeated inside ``packages`` was looked for."""
     assert _scan(tmp_path, {"bun.lock": text}) == ERROR
+
+
+# --------------------------------------------------------------------------------------------
+# installed packages (-host, -image): a package.json that does not say which release is there
+
+
+_DAMAGED_MANIFESTS = [
+    b'{"name": "evil", "version": "1.0.1"',  # cut
+    b'{"name": "evil"}',  # no version
+    b'{"name": "evil", "version": 1.01}',  # not a string
+    b'{"name": "evil", "version": "latest"}',  # not semver
+]
+
+
+@pytest.mark.parametrize("manifest", _DAMAGED_MANIFESTS)
+def test_an_installed_package_of_unknown_release_is_an_error(
+    tmp_path: Path, manifest: bytes
+) -> None:
+    """It read CLEAN: a package.json that is not a JSON object was a note ("package skipped"),
+    and a rule-named package without a semver version matched nothing, silently."""
+    from gouvernante.host.installed import scan_tree
+    from gouvernante.host.reader import Collector
+    from gouvernante.rules.index import build_index
+    from gouvernante.rules.loader import load_rules
+
+    folder = tmp_path / "node_modules" / "evil"
+    folder.mkdir(parents=True)
+    (folder / "package.json").write_bytes(manifest)
+    collector = Collector(build_index(load_rules([_rules(tmp_path)]).rules))
+    scan_tree(str(tmp_path / "node_modules"), collector, where="test")
+    assert not collector.findings
+    assert [e.path for e in collector.errors] == [str(folder / "package.json")]
+    for shown in ('"', "{", "1.01", "latest"):  # named by its path, its bytes not echoed
+        assert shown not in collector.errors[0].message
+
+
+@pytest.mark.parametrize("manifest", _DAMAGED_MANIFESTS)
+def test_an_image_package_of_unknown_release_is_an_error(tmp_path: Path, manifest: bytes) -> None:
+    from helpers import docker_save
+
+    image = docker_save(
+        tmp_path / "image.tar",
+        [{"usr/lib/node_modules/evil/package.json": manifest}],
+    )
+    assert main(["-rules", _rules(tmp_path), "-image", str(image)]) == ERROR
+
+
+def test_an_installed_package_a_rule_does_not_name_may_have_any_version(tmp_path: Path) -> None:
+    from helpers import docker_save
+
+    image = docker_save(
+        tmp_path / "image.tar",
+        [{"usr/lib/node_modules/good/package.json": b'{"name": "good", "version": "x"}'}],
+    )
+    assert main(["-rules", _rules(tmp_path), "-image", str(image)]) == CLEAN

@@ -17,12 +17,16 @@ from typing import assert_never
 from gouvernante.fs.npm_layout import NODE_MODULES, Entry, entry_kind
 from gouvernante.fs.walk import list_dir as walk_list_dir
 from gouvernante.host.install_state import RecordedTree, pnpm_managed, read_recorded_tree
+from gouvernante.host.matching import unknown_version
 from gouvernante.host.reader import Collector
 from gouvernante.lockfiles.package_json import installed_release, read_manifest
 from gouvernante.model import FindingType
 from gouvernante.vocab import LockfileEcosystem
 
 MAX_MANIFEST_BYTES = 8 * 1024 * 1024
+# A package folder whose package.json does not decode: which package it holds is unknown (node
+# cannot load it either, but its files are there), so the tree is not clean.
+NOT_A_MANIFEST = "not a JSON object: the package installed here is unknown (damaged package.json?)"
 _NM = NODE_MODULES
 
 
@@ -165,7 +169,7 @@ class _TreeScan:
             return
         manifest = read_manifest(data)
         if manifest is None:
-            collector.skipped(manifest_path, "not a JSON object: package skipped")
+            collector.dir_error(manifest_path, NOT_A_MANIFEST)
             return
         self._counted()
         name, version, scripts = installed_release(
@@ -175,6 +179,9 @@ class _TreeScan:
             collector.payloads.package_dir(path, name, version or None, self.kind, self.where)
         if name not in self.names:
             return
+        unknown = unknown_version(collector.index, name, version)
+        if unknown is not None:
+            collector.dir_error(manifest_path, unknown)
         collector.report(
             name,
             version,

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from gouvernante.match.hits import PackageHit, package_hits, rule_finding
 from gouvernante.model import Finding, FindingType, MatchKind
+from gouvernante.rules.index import RuleIndex
 
-__all__ = ["SCRIPTS_NOTE", "PackageHit", "package_finding", "package_hits"]
+__all__ = ["SCRIPTS_NOTE", "PackageHit", "package_finding", "package_hits", "unknown_version"]
 
 SCRIPTS_NOTE = "install scripts ran unless installs used --ignore-scripts: assume code execution"
 
@@ -46,4 +47,21 @@ def package_finding(
         matched_expression=hit.expression,
         path=path,
         install_scripts=install_scripts,
+    )
+
+
+def unknown_version(index: RuleIndex, name: str, version: str) -> str | None:
+    """The error of an installed package a package rule names whose package.json gives no
+    version that can be read (absent, not a string, not semver): no rule can be decided for
+    it, so it is not clean. None when the version reads or no package rule names ``name``
+    (a dropper's any version is a finding anyway)."""
+    if not index.by_name.get(name):
+        return None
+    from gouvernante.semver import try_parse_version  # noqa: PLC0415 - see match.package_hits
+
+    if version and try_parse_version(version) is not None:
+        return None
+    return (
+        f"{name} is installed here with no version its package.json gives as semver: whether"
+        " the rules naming it affect it is unknown"
     )

@@ -18,7 +18,8 @@ import msgspec
 
 from gouvernante.errors import GouvernanteError
 from gouvernante.fs import globs
-from gouvernante.host.matching import package_finding, package_hits
+from gouvernante.host.installed import NOT_A_MANIFEST
+from gouvernante.host.matching import package_finding, package_hits, unknown_version
 from gouvernante.image.layers import (
     Filesystem,
     ImageError,
@@ -245,7 +246,7 @@ def _installed(  # noqa: PLR0917 - one private helper of scan_filesystem
     manifest = read_manifest(node.data)
     shown = f"{label}:/{path}"
     if manifest is None:
-        out.notes.append(ScanIssue(shown, "not a JSON object: package skipped"))
+        out.errors.append(ScanIssue(shown, NOT_A_MANIFEST))
         return
     out.installed += 1
     package_dir = posixpath.dirname(path)
@@ -254,6 +255,9 @@ def _installed(  # noqa: PLR0917 - one private helper of scan_filesystem
     )
     if name not in index.names:
         return
+    unknown = unknown_version(index, name, version)
+    if unknown is not None:
+        out.errors.append(ScanIssue(shown, unknown))
     for hit in package_hits(index, name, version, None):
         finding = package_finding(
             hit,
