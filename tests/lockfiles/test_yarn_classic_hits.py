@@ -395,6 +395,27 @@ def test_a_unicode_space_in_a_value_is_refused_both_ways(space: str) -> None:
     assert _same(text.encode(), None) == "error"
 
 
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("\n  integrity ", "\n  integrity\t"),
+        ("\n  resolved ", "\n  resolved \t"),
+        ("\n  integrity ", "\n  integrity sha1-AAAA\n  integrity\t"),
+        ("\n  version ", '\n  version "0.0.1"\n  version\t'),
+    ],
+)
+def test_a_tab_after_a_field_key_reads_the_same_both_ways(old: str, new: str) -> None:
+    """A tab between a field's key and its value (the line reader's ``[ \\t]+``), alone or
+    after the same field written with a space: the block readers read its value, the last one
+    (a tab-separated integrity read as none left a rule by integrity unmatched)."""
+    path = next(p for p in SMALL if "classic" in str(p))
+    text = path.read_text().replace(old, new)
+    assert _same(text.encode(), None) == "read"
+    graph = _parse(text.encode(), "yarn.lock", None)
+    exact = _yarn_classic._lines(text, "yarn.lock")[0].packages
+    assert sorted(map(repr, graph.table)) == sorted(map(repr, exact))
+
+
 def test_each_odd_copy_is_read_and_compared() -> None:
     """Every change keeps the fixture a yarn lockfile that both paths read (so the property
     test above compares findings, not two errors), and the ones yarn 1 writes keep the fast

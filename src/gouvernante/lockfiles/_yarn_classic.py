@@ -912,8 +912,10 @@ def _links(entries: _Entries, dep_lines: _DepLines) -> _Links | None:
 
 
 def _block_raw_field(block: str, needle: str) -> str | None:
-    """The last ``needle`` line's value as written (quotes kept), None without one."""
-    at = block.rfind(needle)
+    """The last ``needle`` line's value as written (quotes kept), None without one. The key
+    may be followed by a tab as well as a space (the grammars' ``[ \t]+``, as the line reader
+    reads it): ``needle`` ends with the space, its tab form is looked for too."""
+    at = max(block.rfind(needle), block.rfind(needle[:-1] + "\t"))
     if at < 0:
         return None
     end = block.find("\n", at + 1)
