@@ -168,3 +168,37 @@ def test_an_installed_package_a_rule_does_not_name_may_have_any_version(tmp_path
         [{"usr/lib/node_modules/good/package.json": b'{"name": "good", "version": "x"}'}],
     )
     assert main(["-rules", _rules(tmp_path), "-image", str(image)]) == CLEAN
+
+
+# --------------------------------------------------------------------------------------------
+# -image: a whiteout hides what lower layers wrote, never what its own layer wrote before it
+
+_EVIL = b'{"name": "evil", "version": "1.0.1"}'
+_SAFE = b'{"name": "evil", "version": "1.0.0"}'
+_GOOD = b'{"name": "good", "version": "1.0.0"}'
+_NM = "usr/lib/node_modules"
+
+
+@pytest.mark.parametrize(
+    ("upper", "expected"),
+    [
+        # the layer rewrites evil, then marks node_modules opaque (OCI: lower layers only)
+        ({f"{_NM}/evil/package.json": _EVIL, f"{_NM}/.wh..wh..opq": b""}, FINDINGS),
+        ({f"{_NM}/evil/package.json": _EVIL, f"{_NM}/.wh.evil": b""}, FINDINGS),
+        ({f"{_NM}/evil/package.json": _EVIL, f"{_NM}/evil/.wh..wh..opq": b""}, FINDINGS),
+        # what the lower layer wrote is hidden
+        ({f"{_NM}/.wh..wh..opq": b"", f"{_NM}/good/package.json": _GOOD}, CLEAN),
+        ({f"{_NM}/good/package.json": _GOOD, f"{_NM}/.wh..wh..opq": b""}, CLEAN),
+        ({f"{_NM}/.wh.evil": b""}, CLEAN),
+    ],
+)
+def test_a_whiteout_after_a_member_of_its_own_layer_keeps_it(
+    tmp_path: Path, upper: dict[str, bytes], expected: int
+) -> None:
+    """It read CLEAN: an opaque marker removed every lower-layer folder below it with all it
+    held, the files its own layer had just written there included."""
+    from helpers import docker_save
+
+    lower = _EVIL if expected == CLEAN else _SAFE
+    image = docker_save(tmp_path / "image.tar", [{f"{_NM}/evil/package.json": lower}, upper])
+    assert main(["-rules", _rules(tmp_path), "-image", str(image)]) == expected

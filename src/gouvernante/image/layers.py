@@ -218,13 +218,25 @@ class Filesystem:
             siblings.discard(path)
 
     def remove_below(self, path: str, layer: int) -> None:
-        """What lower layers (index < ``layer``) wrote below ``path``; ``path`` itself stays."""
-        for child in list(self.children.get(path, ())):
-            node = self.nodes.get(child)
-            if node is not None and node.layer < layer:
-                self.remove(child)
-            elif node is not None and node.kind is NodeKind.DIR:
-                self.remove_below(child, layer)
+        """What lower layers (index < ``layer``) wrote below ``path``; ``path`` itself stays.
+        A lower layer's folder holding what this layer or a later one wrote keeps that (the
+        OCI rule: a whiteout hides lower layers only, whatever the member order in the tar)."""
+        todo = [path]
+        dirs: list[str] = []  # lower-layer folders emptied, removed deepest first if empty
+        while todo:
+            for child in list(self.children.get(todo.pop(), ())):
+                node = self.nodes.get(child)
+                if node is None:
+                    continue
+                if node.kind is NodeKind.DIR:
+                    todo.append(child)
+                    if node.layer < layer:
+                        dirs.append(child)
+                elif node.layer < layer:
+                    self.remove(child)
+        for folder in reversed(dirs):
+            if not self.children.get(folder):
+                self.remove(folder)
 
 
 # --- reading an archive -------------------------------------------------------------------
