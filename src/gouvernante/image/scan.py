@@ -232,6 +232,12 @@ def placed_finding(f: Finding, label: str, node: Node, path: str) -> Finding:
     return msgspec.structs.replace(f, lockfile=path, image=label, layer=node.digest)
 
 
+# node follows a package.json that is a symbolic link; links in an image are never followed
+LINKED_MANIFEST = (
+    "a symbolic link in the image: not followed, so the package installed here is unknown"
+)
+
+
 def _installed(  # noqa: PLR0917 - one private helper of scan_filesystem
     fs: Filesystem,
     path: str,
@@ -241,10 +247,14 @@ def _installed(  # noqa: PLR0917 - one private helper of scan_filesystem
     index: RuleIndex,
     out: ImageScanOutput,
 ) -> None:
-    if node.kind is not NodeKind.FILE or node.data is None:
-        return  # a symlinked package (pnpm, bun, npm link): never followed, as with -host
-    manifest = read_manifest(node.data)
     shown = f"{label}:/{path}"
+    if node.kind is NodeKind.SYMLINK:
+        # (a symlinked package folder has no node below it: never followed, as with -host)
+        out.errors.append(ScanIssue(shown, LINKED_MANIFEST))
+        return
+    if node.kind is not NodeKind.FILE or node.data is None:
+        return
+    manifest = read_manifest(node.data)
     if manifest is None:
         out.errors.append(ScanIssue(shown, NOT_A_MANIFEST))
         return
