@@ -238,3 +238,86 @@ def test_an_image_package_json_that_is_a_symlink_is_an_error(tmp_path: Path, tar
     files = {"opt/real.json": _EVIL, f"{_NM}/evil/real.json": _EVIL}
     image = _image_with_links(tmp_path / "i.tar", files, {f"{_NM}/evil/package.json": target})
     assert main(["-rules", _rules(tmp_path), "-image", str(image)]) == ERROR
+
+
+# --------------------------------------------------------------------------------------------
+# -image: buildkit's attestation manifests (in-toto statements, no filesystem) in an OCI index
+
+_IN_TOTO = "application/vnd.in-toto+json"
+_TAR = "application/vnd.oci.image.layer.v1.tar"
+
+
+def _oci_layout(root: Path, images: list[tuple[bytes, str, dict[str, str]]]) -> Path:
+    """An OCI layout folder: one manifest per (layer blob, layer media type, annotations)."""
+    import hashlib
+
+    blobs = root / "blobs" / "sha256"
+    blobs.mkdir(parents=True)
+
+    def put(data: bytes) -> tuple[str, int]:
+        digest = hashlib.sha256(data).hexdigest()
+        (blobs / digest).write_bytes(data)
+        return "sha256:" + digest, len(data)
+
+    manifests = []
+    for layer, media, marks in images:
+        layer_digest, layer_size = put(layer)
+        config = {"rootfs": {"type": "layers", "diff_ids": [layer_digest]}}
+        config_digest, config_size = put(json.dumps(config).encode())
+        manifest = {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {
+                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "digest": config_digest,
+                "size": config_size,
+            },
+            "layers": [{"mediaType": media, "digest": layer_digest, "size": layer_size}],
+        }
+        digest, size = put(json.dumps(manifest).encode())
+        manifests.append(
+            {
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "digest": digest,
+                "size": size,
+                "annotations": marks,
+            }
+        )
+    (root / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
+    (root / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": manifests}))
+    return root
+
+
+def _attestation_of(image_digest: str) -> dict[str, str]:
+    return {
+        "vnd.docker.reference.type": "attestation-manifest",
+        "vnd.docker.reference.digest": image_digest,
+    }
+
+
+@pytest.mark.parametrize(
+    ("manifest", "attestation_media", "expected"),
+    [
+        (_GOOD, _IN_TOTO, CLEAN),  # was ERROR: "unsupported layer media type"
+        (_EVIL, _IN_TOTO, FINDINGS),
+        (_GOOD, "application/x-strange", ERROR),  # not an attestation's layer: refused as before
+        # ... and that other manifest's error no longer hides the image's finding (was ERROR:
+        # the first unreadable manifest ended the reading of the whole index)
+        (_EVIL, "application/x-strange", FINDINGS),
+    ],
+)
+def test_an_attestation_manifest_is_not_an_image(
+    tmp_path: Path, manifest: bytes, attestation_media: str, expected: int
+) -> None:
+    from helpers import tar_bytes
+
+    layer = tar_bytes({"usr/lib/node_modules/x/package.json": manifest})
+    statement = b'{"_type": "https://in-toto.io/Statement/v0.1", "predicateType": "x"}'
+    oci = _oci_layout(
+        tmp_path / "oci",
+        [
+            (layer, _TAR, {"org.opencontainers.image.ref.name": "latest"}),
+            (statement, attestation_media, _attestation_of("sha256:" + "0" * 64)),
+        ],
+    )
+    assert main(["-rules", _rules(tmp_path), "-image", str(oci)]) == expected

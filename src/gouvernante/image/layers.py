@@ -48,6 +48,7 @@ MAX_KEPT_BYTES = 512 * 1024**2  # bytes of lockfiles and package.json files kept
 MAX_FILE_BYTES = 64 * 1024**2  # one kept file (a lockfile larger than this is an error)
 MAX_JSON_BYTES = 4 * 1024**2  # manifest.json, index.json, image manifests and configs
 MAX_INDEX_DEPTH = 4  # nested OCI indexes (multi-platform images)
+_IN_TOTO = "application/vnd.in-toto"  # attestation layers: application/vnd.in-toto+json
 MAX_HEADER_BYTES = 1024 * 1024  # one GNU long name or pax header, read whole into memory
 MAX_LABEL_CHARS = 256  # an image's tag or ref name, as shown in findings
 
@@ -180,6 +181,9 @@ class Layer:
 class ImageSpec:
     label: str  # the archive, with the tag or manifest digest when it holds several images
     layers: tuple[Layer, ...]
+    # An image of the archive that cannot be read (its manifest, config or layer list): an
+    # error of its own, so the archive's other images are still scanned
+    error: ImageError | None = None
 
 
 @dataclass
@@ -768,34 +772,66 @@ def _oci_images(store: _Store, where: str) -> Iterator[ImageSpec]:
     ]
     while todo:
         desc, what, depth = todo.pop(0)
-        media = desc.get("mediaType")
-        name, blob = _descriptor(desc, where, what)
-        if media in _INDEX_TYPES:
-            if depth >= MAX_INDEX_DEPTH:
-                raise ImageError(where, f"{what}: indexes nested deeper than {MAX_INDEX_DEPTH}")
-            nested = _obj(store.json(name, name, blob), where, name)
-            for i, d in enumerate(_list(nested.get("manifests"), where, f"{name}: manifests")):
-                todo.append(
-                    (
-                        _obj(d, where, f"{name}: manifests[{i}]"),
-                        f"{name}: manifests[{i}]",
-                        depth + 1,
-                    )
-                )
+        try:
+            spec = _oci_descriptor(store, where, desc=desc, what=what, depth=depth, todo=todo)
+        except ImageError as exc:  # this image (or nested index) only: the others are read
+            yield ImageSpec(f"{where} ({what})", (), exc)
             continue
-        if media not in _MANIFEST_TYPES:
-            raise ImageError(where, f"{what}: unsupported media type")
-        manifest = _obj(store.json(name, name, blob), where, name)
-        annotations = desc.get("annotations")
-        ref = (
-            annotations.get("org.opencontainers.image.ref.name")
-            if isinstance(annotations, dict)
-            else None
+        if spec is not None:
+            yield spec
+
+
+def _oci_descriptor(
+    store: _Store,
+    where: str,
+    *,
+    desc: dict[str, object],
+    what: str,
+    depth: int,
+    todo: list[tuple[dict[str, object], str, int]],
+) -> ImageSpec | None:
+    """The image one index entry names; None for a nested index (its entries go to ``todo``)
+    and for an attestation manifest."""
+    media = desc.get("mediaType")
+    name, blob = _descriptor(desc, where, what)
+    if media in _INDEX_TYPES:
+        if depth >= MAX_INDEX_DEPTH:
+            raise ImageError(where, f"{what}: indexes nested deeper than {MAX_INDEX_DEPTH}")
+        nested = _obj(store.json(name, name, blob), where, name)
+        for i, d in enumerate(_list(nested.get("manifests"), where, f"{name}: manifests")):
+            todo.append(
+                (_obj(d, where, f"{name}: manifests[{i}]"), f"{name}: manifests[{i}]", depth + 1)
+            )
+        return None
+    if media not in _MANIFEST_TYPES:
+        raise ImageError(where, f"{what}: unsupported media type")
+    manifest = _obj(store.json(name, name, blob), where, name)
+    annotations = desc.get("annotations")
+    annotations = annotations if isinstance(annotations, dict) else {}
+    if _attestation(annotations, manifest):
+        return None
+    ref = annotations.get("org.opencontainers.image.ref.name")
+    label = f"{where}:{_label(ref)}" if isinstance(ref, str) and ref else f"{where}@{name[13:25]}"
+    return ImageSpec(label, _oci_layers(store, where, name, manifest))
+
+
+def _attestation(annotations: dict[object, object], manifest: dict[str, object]) -> bool:
+    """buildkit's attestation manifest (provenance, SBOM) beside an image in an index: marked
+    ``vnd.docker.reference.type: attestation-manifest``, its layers in-toto statements (JSON,
+    no filesystem). Only both together: a marked manifest with any other layer is read."""
+    if annotations.get("vnd.docker.reference.type") != "attestation-manifest":
+        return False
+    layers = manifest.get("layers")
+    return (
+        isinstance(layers, list)
+        and bool(layers)
+        and all(
+            isinstance(layer, dict)
+            and isinstance(layer.get("mediaType"), str)
+            and str(layer.get("mediaType")).startswith(_IN_TOTO)
+            for layer in layers
         )
-        label = (
-            f"{where}:{_label(ref)}" if isinstance(ref, str) and ref else f"{where}@{name[13:25]}"
-        )
-        yield ImageSpec(label, _oci_layers(store, where, name, manifest))
+    )
 
 
 def _oci_layers(
@@ -845,35 +881,43 @@ def _docker_images(store: _Store, where: str) -> Iterator[ImageSpec]:
     entries = _list(store.json("manifest.json", "manifest.json"), where, "manifest.json")
     for i, e in enumerate(entries):
         what = f"manifest.json: [{i}]"
-        entry = _obj(e, where, what)
-        config = entry.get("Config")
-        if not isinstance(config, str):
-            raise ImageError(where, f"{what}.Config: not a string")
-        config_name = member_path(config, where, f"{what}.Config")
-        config_what = f"{what}.Config"
-        # The config's name is its digest (the image ID) in what docker, skopeo and crane write.
-        named = _named_digest(config_name)
-        expect = _Blob(named, None, config_what) if named is not None else None
-        config_doc = store.json(config_name, config_what, expect)
-        diff_ids = _diff_ids(config_doc, where, config_what)
-        names = _list(entry.get("Layers"), where, f"{what}.Layers")
-        if len(names) != len(diff_ids):
-            raise ImageError(where, f"{what}: {len(names)} layers but {len(diff_ids)} diff_ids")
-        layers = []
-        for n, (layer_name, diff_id) in enumerate(zip(names, diff_ids, strict=True)):
-            if not isinstance(layer_name, str):
-                raise ImageError(where, f"{what}.Layers[{n}]: not a string")
-            diff_id_at = f"{config_what}: rootfs.diff_ids[{n}]"
-            if not isinstance(diff_id, str) or _DIGEST.match(diff_id) is None:
-                raise ImageError(where, f"{diff_id_at}: not a sha256 digest")
-            lwhat = f"{what}.Layers[{n}]"
-            lname = member_path(layer_name, where, lwhat)
-            opener = _layer_opener(store, lname, lwhat)
-            layers.append(Layer(diff_id, None, opener, lwhat, diff_id_at))
-        tags = entry.get("RepoTags")
-        tag = tags[0] if isinstance(tags, list) and tags and isinstance(tags[0], str) else None
-        label = f"{where}:{_label(tag)}" if tag and len(entries) > 1 else where
-        yield ImageSpec(label, tuple(layers))
+        try:
+            yield _docker_image(store, where, e, what, len(entries))
+        except ImageError as exc:  # this image only: the others are read
+            yield ImageSpec(f"{where} ({what})", (), exc)
+
+
+def _docker_image(store: _Store, where: str, e: object, what: str, count: int) -> ImageSpec:
+    """One entry of a docker save archive's manifest.json."""
+    entry = _obj(e, where, what)
+    config = entry.get("Config")
+    if not isinstance(config, str):
+        raise ImageError(where, f"{what}.Config: not a string")
+    config_name = member_path(config, where, f"{what}.Config")
+    config_what = f"{what}.Config"
+    # The config's name is its digest (the image ID) in what docker, skopeo and crane write.
+    named = _named_digest(config_name)
+    expect = _Blob(named, None, config_what) if named is not None else None
+    config_doc = store.json(config_name, config_what, expect)
+    diff_ids = _diff_ids(config_doc, where, config_what)
+    names = _list(entry.get("Layers"), where, f"{what}.Layers")
+    if len(names) != len(diff_ids):
+        raise ImageError(where, f"{what}: {len(names)} layers but {len(diff_ids)} diff_ids")
+    layers = []
+    for n, (layer_name, diff_id) in enumerate(zip(names, diff_ids, strict=True)):
+        if not isinstance(layer_name, str):
+            raise ImageError(where, f"{what}.Layers[{n}]: not a string")
+        diff_id_at = f"{config_what}: rootfs.diff_ids[{n}]"
+        if not isinstance(diff_id, str) or _DIGEST.match(diff_id) is None:
+            raise ImageError(where, f"{diff_id_at}: not a sha256 digest")
+        lwhat = f"{what}.Layers[{n}]"
+        lname = member_path(layer_name, where, lwhat)
+        opener = _layer_opener(store, lname, lwhat)
+        layers.append(Layer(diff_id, None, opener, lwhat, diff_id_at))
+    tags = entry.get("RepoTags")
+    tag = tags[0] if isinstance(tags, list) and tags and isinstance(tags[0], str) else None
+    label = f"{where}:{_label(tag)}" if tag and count > 1 else where
+    return ImageSpec(label, tuple(layers))
 
 
 def open_images(path: str) -> tuple[_Store, list[ImageSpec]]:

@@ -131,6 +131,9 @@ def scan_images(paths: Sequence[str], index: RuleIndex) -> ImageScanOutput:
             continue
         try:
             for spec in images:
+                if spec.error is not None:  # this image only: the others are scanned
+                    out.errors.append(ScanIssue(path, spec.error.detail))
+                    continue
                 try:
                     fs = read_layers(spec, path, keep, later=named_lockfiles)
                 except ImageError as exc:
