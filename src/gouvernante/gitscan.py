@@ -597,7 +597,7 @@ def list_repository(
 def _history(
     repo: Repository, store: ObjectStore, ref: str, commit: str, request: ListingRequest
 ) -> RefHistory:
-    boundary_commit, commits = lockfile_history(repo, commit, request.since)
+    boundary_commit, commits = lockfile_history(repo, commit, request.since, store)
     boundary = None
     if boundary_commit is not None:
         b_commit, b_tree, b_time = resolve_commit(repo, boundary_commit)
@@ -775,8 +775,8 @@ def match_blobs(
             for commit in hist.commits:
                 for change in commit.changes:
                     if change.oid is not None and change.mode != SYMLINK_MODE:
-                        key = BlobKey(change.oid, posixpath.basename(change.path))
-                        owner.setdefault(key, listing.repository)
+                        file = TreeFile(change.path, change.mode, change.oid)
+                        owner.setdefault(BlobKey.of(file), listing.repository)
     by_repo: dict[str, tuple[Repository, list[BlobKey]]] = {}
     for key, repo in owner.items():
         by_repo.setdefault(repo.gitdir, (repo, []))[1].append(key)
@@ -997,9 +997,10 @@ def history_findings(  # noqa: C901 - listed in pyproject, to shrink
         if placed is None:
             continue
         state: dict[str, TreeFile] = {}
-        if hist.boundary is not None:  # (a lockfile a .yarnrc.yml names: not followed back)
-            state = {f.path: f for f in lockfiles_of(hist.boundary) if f.mode not in _NAMED}
-        notes.extend(_unfollowed(listing, ref))
+        if hist.boundary is not None:  # (a lockfile a .yarnrc.yml names too: decision 0044)
+            state = {
+                f.path: f for f in lockfiles_of(hist.boundary) if f.mode != YARNRC_REFUSED_MODE
+            }
         open_hits: dict[HitKey, _Open] = {}
 
         def hits_of(
@@ -1060,22 +1061,6 @@ def history_findings(  # noqa: C901 - listed in pyproject, to shrink
             dated_current.append(found)
         placed.findings[:] = dated_current
     return dated
-
-
-def _unfollowed(listing: RepoListing, ref: str) -> list[ScanIssue]:
-    """-history follows lockfiles by their well-known names: one yarn berry's
-    ``lockfileFilename`` names is read at the ref's head only (decision 0044)."""
-    return [
-        ScanIssue(
-            where(snap, f.path),
-            "named by .yarnrc.yml (lockfileFilename): read at the ref's head; -history does not"
-            " follow its past (its findings carry no introduced_at)",
-        )
-        for snap in listing.snapshots
-        if snap.ref == ref
-        for f in snap.files
-        if f.mode == YARNRC_LOCK_MODE
-    ]
 
 
 def _past(started: _Open, commit: str, when: int, ref: str, rule: Rule | None) -> Finding:

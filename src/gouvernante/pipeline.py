@@ -53,9 +53,11 @@ from gouvernante.sources.submodules import (
 from gouvernante.sources.yarnrc import (
     MAX_YARNRC_BYTES,
     NOT_A_FILE,
+    NOT_A_FILE_INHERITED,
     YARN_LOCK,
     YARNRC,
-    named_lockfile,
+    inherit,
+    inherited_above,
 )
 
 if TYPE_CHECKING:
@@ -419,6 +421,10 @@ def discover(
     def on_error(path: str, message: str) -> None:
         errors.append(ScanIssue(_display(path, root), message))
 
+    # yarn berry's lockfileFilename, as each folder inherits it (from above the root too)
+    above, unread = inherited_above(root)
+    errors.extend(ScanIssue(path, reason) for path, reason in unread)
+    names: dict[str, str | None] = {}
     for wd in walk(root, recursive=request.recursive, on_error=on_error):
         if request.recursive and notes is not None and GITMODULES in wd.files:
             notes.extend(_unchecked_submodules(wd.path, root, GITMODULES in wd.links))
@@ -432,34 +438,62 @@ def discover(
                         errors.append(ScanIssue(_display(full, root), refusal))
                         continue
                 tasks.append(FileTask(full, _display(full, root), wd.path, kind=kind, root=root))
-        if YARNRC in wd.files:
-            named = _named_lockfile(wd, root, errors)
-            if named is not None:
-                tasks.append(named)
+        named = _named_lockfile(wd, root, _folder_name(wd, root, names, above, errors), errors)
+        if named is not None:
+            tasks.append(named)
     return tasks, root
 
 
-def _named_lockfile(wd: WalkedDir, root: str, errors: list[ScanIssue]) -> FileTask | None:
-    """The lockfile yarn berry's ``lockfileFilename`` (the folder's ``.yarnrc.yml``) names,
-    read as a yarn.lock, under the walk's symlink rules (decision 0044). A ``.yarnrc.yml`` not
-    read, or a setting refused, is an error naming it; a name with nothing there is nothing
-    (yarn would create it: the package.json is judged alone, as without a lockfile)."""
+def _folder_name(
+    wd: WalkedDir,
+    root: str,
+    names: dict[str, str | None],
+    above: str | None,
+    errors: list[ScanIssue],
+) -> str | None:
+    """The lockfile name yarn berry uses in ``wd`` (``names``: each folder walked so far, the
+    walk going top-down; ``above``: the root's parent's)."""
+    name = names.get(os.path.dirname(wd.path), above)
+    if YARNRC in wd.files:
+        name = _folder_setting(wd, root, name, errors)
+    names[wd.path] = name
+    return name
+
+
+def _folder_setting(
+    wd: WalkedDir, root: str, parent: str | None, errors: list[ScanIssue]
+) -> str | None:
+    """The lockfile name yarn berry uses in ``wd`` (``yarnrc.inherit``), its ``.yarnrc.yml``
+    read under the walk's symlink rules; one not read, or a setting refused, is an error naming
+    it (and its folder's projects get no name: that error stands for them)."""
     path = os.path.join(wd.path, YARNRC)
     shown = _display(path, root)
     try:
         refusal = link_refusal(path, root) if YARNRC in wd.links else None
         if refusal is not None:
             raise LockfileError(shown, refusal)
-        name = named_lockfile(read_regular_file(path, MAX_YARNRC_BYTES, shown), shown)
+        return inherit(parent, read_regular_file(path, MAX_YARNRC_BYTES, shown), shown)
     except GouvernanteError as exc:
         errors.append(ScanIssue(shown, exc.detail))
         return None
+
+
+def _named_lockfile(
+    wd: WalkedDir, root: str, name: str | None, errors: list[ScanIssue]
+) -> FileTask | None:
+    """The lockfile ``name`` (yarn berry's ``lockfileFilename``, set by the folder's
+    ``.yarnrc.yml`` or one above) in ``wd``, read as a yarn.lock, under the walk's symlink
+    rules (decision 0044). A name with nothing there is nothing (yarn would create it: the
+    package.json is judged alone, as without a lockfile)."""
     if name is None:
         return None
     full = os.path.join(wd.path, name)
     if name not in wd.files:
         if os.path.lexists(full):
-            errors.append(ScanIssue(shown, NOT_A_FILE))
+            if YARNRC in wd.files:
+                errors.append(ScanIssue(_display(os.path.join(wd.path, YARNRC), root), NOT_A_FILE))
+            else:
+                errors.append(ScanIssue(_display(full, root), NOT_A_FILE_INHERITED))
         return None
     full_shown = _display(full, root)
     refusal = link_refusal(full, root) if name in wd.links else None

@@ -67,55 +67,106 @@ def _looks_like_changed_file(word: str) -> bool:
     return lockfile_name(os.path.basename(word)) is not None and os.path.lexists(word)
 
 
-def _lockfiles_in(folder: str, errors: list[str]) -> list[str]:
+class _YarnNames:
+    """The lockfile name yarn berry's ``lockfileFilename`` gives each folder (decision 0044),
+    as ``-dir`` reads it: the ``.yarnrc.yml`` of the folder and of each one above, the closer
+    first (``yarnrc.inherit``), those above ``top`` too (``yarnrc.inherited_above``). A file
+    not read is an error ("path: reason", once) and its folder's projects get no name."""
+
+    def __init__(self, top: str, errors: list[str]) -> None:
+        self.top = os.path.abspath(top)
+        self.errors = errors
+        self.names: dict[str, str | None] = {}
+
+    def of(self, folder: str, shown: str) -> str | None:
+        """``folder``'s name (``shown``: how its path is written in an error)."""
+        from gouvernante.errors import GouvernanteError  # noqa: PLC0415
+        from gouvernante.fs.read import read_regular_file  # noqa: PLC0415
+        from gouvernante.sources.yarnrc import (  # noqa: PLC0415
+            MAX_YARNRC_BYTES,
+            YARNRC,
+            inherit,
+            inherited_above,
+        )
+
+        key = os.path.abspath(folder)
+        if key in self.names:
+            return self.names[key]
+        if key == self.top or not _under(key, self.top):
+            parent, unread = inherited_above(key)
+            self.errors.extend(f"{path}: {reason}" for path, reason in unread)
+        else:
+            parent = self.of(os.path.dirname(key), os.path.dirname(shown) or os.curdir)
+        name = parent
+        path = os.path.join(shown, YARNRC)
+        if os.path.lexists(path):
+            try:
+                if os.path.islink(path):
+                    raise GouvernanteError(path, "is a symbolic link; not read")
+                name = inherit(parent, read_regular_file(path, MAX_YARNRC_BYTES, path), path)
+            except GouvernanteError as exc:
+                self.errors.append(f"{path}: {exc.detail}")
+                name = None
+        self.names[key] = name
+        return name
+
+
+def _lockfiles_in(folder: str, names: _YarnNames) -> list[str]:
     """The lockfiles of ``folder`` by the names the directory scan reads (``Package-Lock.json``,
     ``pnpm-lock.<branch>.yaml``... : ``sources.names.lockfile_name``), in name order, then the
-    one its ``.yarnrc.yml`` names (``_named_lockfile``)."""
+    one yarn berry's ``lockfileFilename`` names (``_named_lockfile``)."""
     from gouvernante.sources.names import lockfile_name  # noqa: PLC0415
-    from gouvernante.sources.yarnrc import YARNRC  # noqa: PLC0415
 
     try:
-        names = sorted(os.listdir(folder))
+        listed = sorted(os.listdir(folder))
     except OSError:
         return []  # not listable: the changed manifest is still scanned (and says so if unreadable)
     found = [
         path
-        for name in names
+        for name in listed
         if lockfile_name(name) not in (None, MANIFEST)
         and os.path.isfile(path := os.path.join(folder, name))
     ]
-    named = _named_lockfile(folder, errors) if YARNRC in names else None
+    named = _named_lockfile(folder, names)
     return [*found, named] if named is not None else found
 
 
-def _named_lockfile(folder: str, errors: list[str]) -> str | None:
-    """The lockfile yarn berry's ``lockfileFilename`` (``folder``'s ``.yarnrc.yml``) names, as
-    ``-dir`` finds it (decision 0044): scanned as ``-lockfile``, whose parser reads it by its
-    content. A ``.yarnrc.yml`` not read (or naming a folder) is an error ("path: reason")."""
-    from gouvernante.errors import GouvernanteError  # noqa: PLC0415
-    from gouvernante.fs.read import read_regular_file  # noqa: PLC0415
+def _named_lockfile(folder: str, names: _YarnNames) -> str | None:
+    """The lockfile yarn berry's ``lockfileFilename`` (``folder``'s ``.yarnrc.yml`` or one
+    above) names, as ``-dir`` finds it (decision 0044): scanned as ``-lockfile``, whose parser
+    reads it by its content. One that is a folder is an error ("path: reason")."""
     from gouvernante.sources.yarnrc import (  # noqa: PLC0415
-        MAX_YARNRC_BYTES,
         NOT_A_FILE,
+        NOT_A_FILE_INHERITED,
         YARNRC,
-        named_lockfile,
     )
 
-    path = os.path.join(folder, YARNRC)
-    try:
-        if os.path.islink(path):
-            raise GouvernanteError(path, "is a symbolic link; not read")
-        name = named_lockfile(read_regular_file(path, MAX_YARNRC_BYTES, path), path)
-    except GouvernanteError as exc:
-        errors.append(f"{path}: {exc.detail}")
-        return None
+    name = names.of(folder, folder)
     if name is None:
         return None
     full = os.path.join(folder, name)
     if os.path.lexists(full) and not os.path.isfile(full):
-        errors.append(f"{path}: {NOT_A_FILE}")
+        own = os.path.join(folder, YARNRC)
+        if os.path.lexists(own):
+            names.errors.append(f"{own}: {NOT_A_FILE}")
+        else:
+            names.errors.append(f"{full}: {NOT_A_FILE_INHERITED}")
         return None
     return full if os.path.lexists(full) else None
+
+
+def _named_below(folder: str, names: _YarnNames) -> list[str]:
+    """The lockfiles yarn berry's ``lockfileFilename`` names in ``folder`` and every folder
+    below it (a changed ``.yarnrc.yml`` sets the name of all of them), as ``-dir -recursive``
+    walks them."""
+    from gouvernante.fs.walk import walk  # noqa: PLC0415
+
+    found: list[str] = []
+    for wd in walk(folder):
+        named = _named_lockfile(wd.path, names)
+        if named is not None:
+            found.append(named)
+    return found
 
 
 def files_to_scan(changed: Iterable[str], root: str, errors: list[str] | None = None) -> list[str]:
@@ -130,6 +181,7 @@ def files_to_scan(changed: Iterable[str], root: str, errors: list[str] | None = 
     from gouvernante.sources.names import lockfile_name  # noqa: PLC0415
     from gouvernante.sources.yarnrc import YARNRC  # noqa: PLC0415
 
+    names = _YarnNames(root, [] if errors is None else errors)
     # The files whose declared versions (overrides) the project's lockfile decides, as a
     # manifest's: one changed alone brings the lockfiles, as ``-dir`` judges it with them.
     manifests = (MANIFEST, PNPM_WORKSPACE)
@@ -152,20 +204,19 @@ def files_to_scan(changed: Iterable[str], root: str, errors: list[str] | None = 
         known = lockfile_name(base)
         if known is None:
             # the hook also gets ``.yarnrc.yml`` and ``*.lock`` files (.pre-commit-hooks.yaml):
-            # a lockfile yarn berry's ``lockfileFilename`` names, by its folder's setting
-            if not os.path.lexists(os.path.join(folder, YARNRC)):
-                continue  # Gemfile.lock, Cargo.lock...: no setting names it
-            named = _named_lockfile(folder, [] if errors is None else errors)
-            if base == YARNRC and named is not None:
-                add(named)
-            elif named is not None and _same(named, path):
-                add(path)
+            # a lockfile yarn berry's ``lockfileFilename`` names, by its folder's setting (or
+            # one above); a changed .yarnrc.yml brings those of its folder and all below
+            if base == YARNRC:
+                for named in _named_below(folder, names):
+                    add(os.path.normpath(named))
+            elif _same(_named_lockfile(folder, names) or top, path):
+                add(path)  # (else Gemfile.lock, Cargo.lock...: no setting names it)
             continue
         add(path)
         if known not in manifests:
             continue
         while True:
-            present = _lockfiles_in(folder, [] if errors is None else errors)
+            present = _lockfiles_in(folder, names)
             for lock in present:
                 add(os.path.normpath(lock))
             parent = os.path.dirname(folder) or os.curdir

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -261,23 +262,157 @@ def test_a_yarnrc_that_is_a_folder_name_is_an_error(tmp_path: Path) -> None:
     ]
 
 
-def test_history_says_the_named_lockfile_s_past_is_not_followed(tmp_path: Path) -> None:
+def _modes_and_history(tmp_path: Path, files: dict[str, str]) -> dict[str, Any]:
+    modes = _modes(tmp_path, files)
+    modes["-git -history"] = scan_report(
+        tmp_path, RULES, "-git", str(tmp_path / "tree.git"), "-history"
+    )
+    return modes
+
+
+# yarn reads the .yarnrc.yml of the project's folder and of every folder above it, the closer
+# setting first (amendment 2026-12-05): files of the whole tree, findings, errors
+INHERITED: dict[str, Case] = {
+    "a setting of the repository's root names a nested project's lockfile": (
+        {
+            ".yarnrc.yml": NAMES_BERRY,
+            "tools/x/package.json": APP,
+            "tools/x/berry.lock": BERRY,
+        },
+        [("tools/x/berry.lock", "ms 2.1.2")],
+        [],
+    ),
+    "a .yarnrc.yml between them without the key passes the setting on": (
+        {
+            ".yarnrc.yml": NAMES_BERRY,
+            "tools/.yarnrc.yml": "nodeLinker: pnp\n",
+            "tools/x/package.json": APP,
+            "tools/x/berry.lock": BERRY,
+        },
+        [("tools/x/berry.lock", "ms 2.1.2")],
+        [],
+    ),
+    "a closer setting wins": (
+        {
+            ".yarnrc.yml": "lockfileFilename: other.lock\n",
+            "tools/.yarnrc.yml": NAMES_BERRY,
+            "tools/x/package.json": APP,
+            "tools/x/berry.lock": BERRY,
+        },
+        [("tools/x/berry.lock", "ms 2.1.2")],
+        [],
+    ),
+    "a setting above not read exactly is an error naming its line": (
+        {
+            ".yarnrc.yml": "lockfileFilename: >-\n  berry.lock\n",
+            "tools/x/package.json": APP,
+            "tools/x/berry.lock": BERRY,
+        },
+        [],
+        [(".yarnrc.yml", "line 1: a lockfileFilename setting not read exactly")],
+    ),
+    "the key spelled with a YAML escape is an error naming its line": (
+        {
+            ".yarnrc.yml": 'nodeLinker: pnp\n"lockfile\\x46ilename": berry.lock\n',
+            "package.json": APP,
+            "berry.lock": BERRY,
+        },
+        [],
+        [(".yarnrc.yml", "line 2: the lockfileFilename key spelled with an escape")],
+    ),
+}
+
+
+def _check(modes: dict[str, Any], findings: list[Any], errors: list[Any]) -> None:
+    for mode, (code, report) in modes.items():
+        got_code, got_findings, got_errors = _answer(code, report)
+        assert got_findings == findings, mode
+        assert len(got_errors) == len(errors), (mode, got_errors)
+        for (path, text), (want_path, start) in zip(got_errors, errors, strict=True):
+            assert (path, text[: len(start)]) == (want_path, start), mode
+            assert "berry.lock" not in text and "x46" not in text, mode  # (never the bytes)
+        assert got_code == (2 if findings else 1 if errors else 0), mode
+
+
+@pytest.mark.parametrize("case", sorted(INHERITED))
+def test_every_mode_reads_a_setting_from_a_folder_above(tmp_path: Path, case: str) -> None:
+    files, findings, errors = INHERITED[case]
+    _check(_modes_and_history(tmp_path, files), findings, errors)
+
+
+def test_the_tree_cache_is_keyed_by_the_inherited_name(tmp_path: Path) -> None:
+    """-git remembers each subtree's lockfiles: the same subtree (one oid) under a folder
+    without setting and under one whose .yarnrc.yml names berry.lock is two answers."""
+    project = {"package.json": APP, "berry.lock": BERRY}
+    files = {f"a/p/{rel}": text for rel, text in project.items()}
+    files |= {f"b/p/{rel}": text for rel, text in project.items()}
+    files["b/.yarnrc.yml"] = NAMES_BERRY
+    _check(_modes_and_history(tmp_path, files), [("b/p/berry.lock", "ms 2.1.2")], [])
+
+
+def test_dir_reads_the_settings_above_the_scanned_folder(tmp_path: Path) -> None:
+    """yarn run in tools/x reads the repository root's .yarnrc.yml: so do -dir and
+    ``inventory add -dir`` given tools/x (read only; nothing written there)."""
+    files = INHERITED["a setting of the repository's root names a nested project's lockfile"][0]
+    for rel, text in files.items():
+        (tmp_path / "tree" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "tree" / rel).write_text(text, encoding="utf-8")
+    project = tmp_path / "tree" / "tools" / "x"
+    before = sorted(p.name for p in (tmp_path / "tree").iterdir())
+    code, report = scan_report(tmp_path, RULES, "-dir", str(project))
+    assert _answer(code, report) == (2, [("berry.lock", "ms 2.1.2")], [])
+    db = str(tmp_path / "dir.sqlite")
+    main(["inventory", "add", "-db", db, "-dir", str(project)])
+    code, report = scan_report(tmp_path, RULES, "-inventory", db)
+    assert _answer(code, report)[:2] == (2, [("berry.lock", "ms 2.1.2")])
+    assert sorted(p.name for p in (tmp_path / "tree").iterdir()) == before
+    (tmp_path / "tree" / ".yarnrc.yml").write_text("lockfileFilename: [a]\n", encoding="utf-8")
+    code, report = scan_report(tmp_path, RULES, "-dir", str(project))
+    assert code == 1 and report["findings"] == []
+    assert [(e["path"], e["message"][:7]) for e in report["errors"]] == [
+        (str(tmp_path / "tree" / ".yarnrc.yml"), "line 1:")
+    ]
+
+
+def test_history_follows_each_commit_s_own_yarnrc(tmp_path: Path) -> None:
+    """-history reads the lockfile each commit's own .yarnrc.yml files name (any folder above
+    it): a compromised berry.lock the setting later stops naming is a past finding; it was
+    followed at the head only, so nothing was found."""
     repo = Repo(tmp_path / "tree")
-    for rel, text in _tree(CASES["the named lockfile is read"][0]).items():
-        repo.write(rel, text)
-    repo.commit("init")
-    code, report = scan_report(tmp_path, RULES, "-git", str(repo.path), "-history")
-    assert _answer(code, report) == (2, [("web/berry.lock", "ms 2.1.2")], [])
-    assert [
-        n["message"][:30] for n in report["notes"] if tree_relative(n["path"]) == "web/berry.lock"
-    ] == ["named by .yarnrc.yml (lockfile"]
+    repo.write(".yarnrc.yml", NAMES_BERRY)
+    repo.write("tools/x/package.json", APP)
+    repo.write("tools/x/berry.lock", BERRY)
+    first = repo.commit("berry.lock, named at the root")
+    repo.write(".yarnrc.yml", "lockfileFilename: new.lock\n")
+    repo.write("tools/x/new.lock", BERRY.replace("2.1.2", "2.1.3"))
+    second = repo.commit("another name; berry.lock left behind")
+    at_second = datetime.fromtimestamp(repo.time, UTC).isoformat()
+    repo.write("tools/x/berry.lock", BERRY.replace("debug", "debug2"))
+    repo.commit("the old file changes: no lockfile now")
+    for since in ([], ["-since", at_second]):
+        code, report = scan_report(tmp_path, RULES, "-git", str(repo.path), "-history", *since)
+        past = [
+            (f["type"], tree_relative(f["lockfile"]), f["version"], f.get("introduced_commit"))
+            for f in report["findings"]
+        ]
+        want_start = first if not since else None
+        assert past == [("past_package", "tools/x/berry.lock", "2.1.2", want_start)], since
+        assert [f["removed_commit"] for f in report["findings"]] == [second]
+        assert code == 2
 
 
 # --- the pre-commit hook --------------------------------------------------------------------
 
 
-def _hook(tmp_path: Path, files: dict[str, str], capsys: pytest.CaptureFixture[str]) -> Any:
-    for rel, text in _tree(files).items():
+def _hook(
+    tmp_path: Path,
+    files: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+    changed: str = "web/package.json",
+    *,
+    whole: bool = False,
+) -> Any:
+    for rel, text in (files if whole else _tree(files)).items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text, encoding="utf-8")
     rules = tmp_path / "rules.json"
@@ -286,7 +421,7 @@ def _hook(tmp_path: Path, files: dict[str, str], capsys: pytest.CaptureFixture[s
     os.chdir(tmp_path)
     try:
         capsys.readouterr()
-        code = precommit.main(["-rules", str(rules), "-json", "web/package.json"])
+        code = precommit.main(["-rules", str(rules), "-json", changed])
     finally:
         os.chdir(cwd)
     out = capsys.readouterr()
@@ -308,3 +443,14 @@ def test_precommit_an_unread_setting_is_an_error(
     code, findings, err = _hook(tmp_path, files, capsys)
     assert (code, findings) == (1, [])
     assert f"web{os.sep}.yarnrc.yml: line 2: a lockfileFilename setting" in err
+
+
+@pytest.mark.parametrize("changed", ["tools/x/package.json", ".yarnrc.yml", "tools/x/berry.lock"])
+def test_precommit_a_setting_above_names_the_lockfile(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], changed: str
+) -> None:
+    """A changed manifest or lockfile of tools/x, or the root's .yarnrc.yml that names every
+    folder's lockfile below it, brings tools/x/berry.lock."""
+    files = INHERITED["a setting of the repository's root names a nested project's lockfile"][0]
+    code, findings, _err = _hook(tmp_path, files, capsys, changed, whole=True)
+    assert (code, findings) == (2, ["ms@2.1.2"])

@@ -11,7 +11,7 @@ names the image, the layer (its diff_id) that wrote the file, and the path in th
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import msgspec
@@ -45,7 +45,15 @@ from gouvernante.match.lockfile import (
 from gouvernante.model import Finding, FindingType, LockfileGraph, ScanIssue
 from gouvernante.rules.index import RuleIndex
 from gouvernante.sources.names import lockfile_name
-from gouvernante.sources.yarnrc import NOT_A_FILE, YARN_LOCK, YARNRC, named_lockfile
+from gouvernante.sources.yarnrc import (
+    NOT_A_FILE,
+    NOT_A_FILE_INHERITED,
+    YARN_LOCK,
+    YARNRC,
+    Setting,
+    folder_name,
+    lockfile_setting,
+)
 
 NODE_MODULES = "node_modules"
 MANIFEST = "package.json"
@@ -72,40 +80,61 @@ def keep(path: str) -> bool:
 def named_lockfiles(
     fs: Filesystem, label: str = "", errors: list[ScanIssue] | None = None
 ) -> dict[str, str]:
-    """The lockfiles yarn berry's ``lockfileFilename`` names (a ``.yarnrc.yml`` outside
-    ``node_modules``, decision 0044), by path, with the parser they are read with; ``errors``
-    gets a ``.yarnrc.yml`` not read (a symbolic link, a setting refused) or naming a folder."""
-    found: dict[str, str] = {}
+    """The lockfiles yarn berry's ``lockfileFilename`` names (decision 0044), by path, with
+    the parser they are read with: a file of a folder whose name, from the closest
+    ``.yarnrc.yml`` at or above it that sets one (``yarnrc.inherit``; none inside
+    ``node_modules``), is its own. ``errors`` gets a ``.yarnrc.yml`` not read (a symbolic link,
+    a setting refused) and a name that is a folder or a special file."""
 
     def refuse(path: str, reason: str) -> None:
         if errors is not None:
             errors.append(ScanIssue(f"{label}:/{path}", reason))
 
+    settings = _yarnrc_settings(fs, label, refuse)
+    wanted = {s[0] for s in settings.values() if s is not None and s[0] is not None}
+    if not wanted:
+        return {}
+    names: dict[str, str | None] = {}  # each folder's name, found going up
+    found: dict[str, str] = {}
+    for path, node in fs.nodes.items():
+        folder, _, base = path.rpartition("/")
+        if base not in wanted or NODE_MODULES in path.split("/")[:-1]:
+            continue
+        if folder_name(folder, settings, names) != base:
+            continue
+        if node.kind in (NodeKind.FILE, NodeKind.SYMLINK):
+            found[path] = YARN_LOCK  # (a link: refused where lockfiles are read)
+        elif folder in settings:
+            refuse(f"{folder}/{YARNRC}" if folder else YARNRC, NOT_A_FILE)
+        else:
+            refuse(path, NOT_A_FILE_INHERITED)
+    return found
+
+
+def _yarnrc_settings(
+    fs: Filesystem, label: str, refuse: Callable[[str, str], None]
+) -> dict[str, Setting]:
+    """Each folder whose ``.yarnrc.yml`` sets ``lockfileFilename`` or is not read (refused)."""
+    settings: dict[str, Setting] = {}
     for path, node in fs.nodes.items():
         folder, _, base = path.rpartition("/")
         if base != YARNRC or NODE_MODULES in path.split("/")[:-1]:
             continue
         if node.kind is NodeKind.SYMLINK:
             refuse(path, "a symbolic link in the image: not followed")
+            settings[folder] = None
             continue
         if node.kind is not NodeKind.FILE or node.data is None:
             continue
         try:
-            name = named_lockfile(node.data, f"{label}:/{path}")
+            setting = lockfile_setting(node.data, f"{label}:/{path}")
         except GouvernanteError as exc:
             refuse(path, exc.detail)
+            settings[folder] = None
             continue
-        if name is None:
-            continue
-        target = f"{folder}/{name}" if folder else name
-        named = fs.nodes.get(target)
-        if named is None:
-            continue  # (nothing there: yarn would create it)
-        if named.kind in (NodeKind.FILE, NodeKind.SYMLINK):
-            found[target] = YARN_LOCK  # (a link: refused where lockfiles are read)
-        else:
-            refuse(path, NOT_A_FILE)
-    return found
+        if setting is not None:
+            settings[folder] = (None if lockfile_name(setting) is not None else setting,)
+    return settings
 
 
 def installed_folder(path: str) -> str | None:

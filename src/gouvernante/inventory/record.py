@@ -66,7 +66,13 @@ from gouvernante.sources.git import (
     reap_all,
 )
 from gouvernante.sources.names import lockfile_name
-from gouvernante.sources.yarnrc import MAX_YARNRC_BYTES, YARN_LOCK, YARNRC, named_lockfile
+from gouvernante.sources.yarnrc import (
+    MAX_YARNRC_BYTES,
+    YARN_LOCK,
+    YARNRC,
+    inherit,
+    inherited_above,
+)
 
 
 @dataclass(frozen=True)
@@ -262,35 +268,66 @@ def _blob_oid(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
-def _named_lockfile(
-    wd: WalkedDir, rel_dir: str, directory: str, summary: AddSummary
-) -> list[tuple[TreeFile, str, bytes]]:
-    """A folder's ``.yarnrc.yml`` as ``ObjectStore.lockfiles`` records it in a tree (decision
-    0044): the lockfile its ``lockfileFilename`` names (``YARNRC_LOCK_MODE``, read as a
-    yarn.lock), itself when it cannot be followed exactly (``YARNRC_REFUSED_MODE``: a symbolic
-    link, a setting not read, a name that is a link or a folder), or nothing; each with the
-    parser name and bytes its content is stored under."""
+def _folder_setting(
+    wd: WalkedDir, rel_dir: str, parent: str | None
+) -> tuple[str | None, list[tuple[TreeFile, str, bytes]]]:
+    """A folder's ``.yarnrc.yml`` as ``ObjectStore.lockfiles`` reads it in a tree (decision
+    0044): the lockfile name of the folder's projects (``yarnrc.inherit``, ``parent`` being its
+    parent's) and, when it cannot be read exactly (a symbolic link, a setting not read), itself
+    in ``YARNRC_REFUSED_MODE`` with the parser name and bytes its content is stored under (its
+    projects get no name: that error stands for them)."""
     rel = YARNRC if rel_dir == "." else f"{rel_dir}/{YARNRC}"
     data = b""
-    name = None
     if YARNRC not in wd.links:
         try:
             data = read_regular_file(os.path.join(wd.path, YARNRC), MAX_YARNRC_BYTES, rel)
-            name = named_lockfile(data, rel)
+            return inherit(parent, data, rel), []
         except GouvernanteError:
             pass  # (refused: the stored content's error says why, with the line)
-        else:
-            if name is None:
-                return []
-    refused = [(TreeFile(rel, YARNRC_REFUSED_MODE, _blob_oid(data)), YARNRC, data)]
+    return None, [(TreeFile(rel, YARNRC_REFUSED_MODE, _blob_oid(data)), YARNRC, data)]
+
+
+def _yarnrc_files(
+    wd: WalkedDir,
+    rel_dir: str,
+    *,
+    names: dict[str, str | None],
+    above: str | None,
+    directory: str,
+    summary: AddSummary,
+) -> list[tuple[TreeFile, str, bytes]]:
+    """The files yarn berry's ``lockfileFilename`` adds in ``wd`` (``names``: the name of each
+    folder walked so far, the walk going top-down; ``above``: the root's parent's)."""
+    name = names.get(os.path.dirname(wd.path), above)
+    found: list[tuple[TreeFile, str, bytes]] = []
+    if YARNRC in wd.files:
+        name, found = _folder_setting(wd, rel_dir, name)
+    names[wd.path] = name
+    return found + _named_lockfile(wd, rel_dir, name, directory, summary)
+
+
+def _named_lockfile(
+    wd: WalkedDir, rel_dir: str, name: str | None, directory: str, summary: AddSummary
+) -> list[tuple[TreeFile, str, bytes]]:
+    """The file ``name`` (yarn berry's ``lockfileFilename``, from the folder's ``.yarnrc.yml``
+    or one above) as ``ObjectStore.lockfiles`` records it: the lockfile (``YARNRC_LOCK_MODE``,
+    read as a yarn.lock); when it is a link or a folder, the folder's ``.yarnrc.yml`` or,
+    without one, the entry itself in ``YARNRC_REFUSED_MODE``; nothing when there is none."""
     if name is None:
-        return refused
+        return []
     full = os.path.join(wd.path, name)
-    if name not in wd.files:
-        return refused if os.path.lexists(full) else []
-    if name in wd.links:
-        return refused
     shown = name if rel_dir == "." else f"{rel_dir}/{name}"
+    if name not in wd.files or name in wd.links:
+        if not os.path.lexists(full):
+            return []
+        if YARNRC not in wd.files:
+            return [(TreeFile(shown, YARNRC_REFUSED_MODE, _blob_oid(b"")), YARNRC, b"")]
+        rel = YARNRC if rel_dir == "." else f"{rel_dir}/{YARNRC}"
+        try:
+            data = read_regular_file(os.path.join(wd.path, YARNRC), MAX_YARNRC_BYTES, rel)
+        except GouvernanteError:
+            data = b""
+        return [(TreeFile(rel, YARNRC_REFUSED_MODE, _blob_oid(data)), YARNRC, data)]
     try:
         lock = read_regular_file(full, MAX_LOCKFILE_BYTES, shown)
     except GouvernanteError as exc:
@@ -329,6 +366,9 @@ def _directory(
     def on_error(path: str, message: str) -> None:
         summary.errors.append(ScanIssue(path, message))
 
+    above, unread = inherited_above(root)  # (yarn berry's lockfileFilename, as -dir reads it)
+    summary.errors.extend(ScanIssue(path, reason) for path, reason in unread)
+    names: dict[str, str | None] = {}
     for wd in walk(root, on_error=on_error):
         rel_dir = os.path.relpath(wd.path, root).replace(os.sep, "/")
         in_github = GITHUB_DIR in rel_dir.split("/")
@@ -349,8 +389,10 @@ def _directory(
             files.append(TreeFile(rel, "100644", oid))
             if known is not None and not in_github:
                 contents[oid + "\0" + known] = data
-        if YARNRC in wd.files and not in_github:
-            for f, name, data in _named_lockfile(wd, rel_dir, directory, summary):
+        if not in_github:
+            for f, name, data in _yarnrc_files(
+                wd, rel_dir, names=names, above=above, directory=directory, summary=summary
+            ):
                 files.append(f)
                 contents[f.oid + "\0" + name] = data
     digest = hashlib.sha1(usedforsecurity=False)

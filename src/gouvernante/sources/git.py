@@ -20,16 +20,23 @@ import re
 import stat
 import subprocess
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Literal
 
 from gouvernante import trace
 from gouvernante.errors import LockfileError, SourceError
 from gouvernante.fs.walk import SKIP_DIRS, walk
 from gouvernante.lockfiles import LOCKFILE_NAMES
 from gouvernante.sources.names import lockfile_name
-from gouvernante.sources.yarnrc import MAX_YARNRC_BYTES, YARNRC, named_lockfile
+from gouvernante.sources.yarnrc import (
+    MAX_YARNRC_BYTES,
+    YARNRC,
+    Setting,
+    folder_name,
+    inherit,
+    setting_of,
+)
 
 GIT = "git"
 DEADLINE_SECONDS = 600.0  # one repository's reading, whatever its config does
@@ -550,7 +557,10 @@ class ObjectStore:
         self._deadline = deadline
         self._proc: subprocess.Popen[bytes] | None = None  # started on the first read
         self._timer: threading.Timer | None = None
-        self._lockfiles: dict[str, tuple[TreeFile, ...]] = {}
+        # (a subtree's lockfiles depend on the lockfile name it inherits: yarn berry's
+        # ``lockfileFilename`` from a ``.yarnrc.yml`` above; decision 0044)
+        self._lockfiles: dict[tuple[str, str | None], tuple[TreeFile, ...]] = {}
+        self._walked: set[str] = set()  # subtrees walked under some inherited name
         self._trees: dict[str, list[tuple[str, str, str]]] = {}
         self._entries = 0
 
@@ -683,7 +693,7 @@ class ObjectStore:
                 if entries is None:
                     return  # the cache is full: the walk reads the rest one by one
                 for mode, name, oid in entries:
-                    if mode == TREE_MODE and name not in SKIP_DIRS and oid not in self._lockfiles:
+                    if mode == TREE_MODE and name not in SKIP_DIRS and oid not in self._walked:
                         nxt[oid] = None
             level = list(nxt)
 
@@ -716,22 +726,26 @@ class ObjectStore:
             self._trees[oid] = entries
         return entries
 
-    def lockfiles(self, tree: str, depth: int = 0) -> tuple[TreeFile, ...]:
+    def lockfiles(
+        self, tree: str, depth: int = 0, inherited: str | None = None
+    ) -> tuple[TreeFile, ...]:
         """Lockfiles and package.json files at any depth below ``tree`` (dependency and VCS
         folders skipped, as on disk), and every file inside a ``.github`` folder (where rules'
         project indicators point: worm workflows). Symlinks are returned too, so the caller
         refuses a symlinked lockfile, and so are submodules (gitlinks, ``GITLINK_MODE``, whose
         oid is the submodule's commit, an object of another repository): the caller says they
-        were not scanned."""
-        got = self._lockfiles.get(tree)
+        were not scanned. ``inherited``: the lockfile name yarn berry's ``lockfileFilename``
+        gives ``tree``'s parent (``yarnrc.inherit``; None at a commit's root)."""
+        got = self._lockfiles.get((tree, inherited))
         if got is not None:
             return got
         if depth == 0:
             self._prefetch(tree)
         if depth > MAX_DEPTH:
             raise SourceError(self.repo.display, f"folders nested more than {MAX_DEPTH} deep")
-        found: list[TreeFile] = []
-        for mode, name, oid in self.tree(tree):
+        entries = self.tree(tree)
+        named, found = self._setting(entries, inherited)
+        for mode, name, oid in entries:
             if mode == TREE_MODE:
                 if name == GITHUB_DIR:
                     base = TreeFile(name, mode, oid)
@@ -739,36 +753,52 @@ class ObjectStore:
                     continue
                 if name in SKIP_DIRS:
                     continue
-                for sub in self.lockfiles(oid, depth + 1):
+                for sub in self.lockfiles(oid, depth + 1, named):
                     found.append(TreeFile(f"{name}/{sub.path}", sub.mode, sub.oid))
             elif mode == GITLINK_MODE or lockfile_name(name) is not None:
                 found.append(TreeFile(name, mode, oid))
-            elif name == YARNRC:
-                found.extend(self._named_lockfile(tree, mode, oid))
+        if named is not None:
+            found.extend(self._named_lockfile(entries, named))
         result = tuple(found)
-        self._lockfiles[tree] = result
+        self._lockfiles[(tree, inherited)] = result
+        self._walked.add(tree)
         return result
 
-    def _named_lockfile(self, tree: str, mode: str, oid: str) -> list[TreeFile]:
-        """The file a tree's ``.yarnrc.yml`` (``mode``, ``oid``) names as the project's lockfile
-        (``YARNRC_LOCK_MODE``), the ``.yarnrc.yml`` itself when it cannot be followed exactly
-        (``YARNRC_REFUSED_MODE``), or nothing (no setting, or nothing of that name: yarn would
-        create it)."""
+    def _setting(
+        self, entries: list[tuple[str, str, str]], inherited: str | None
+    ) -> tuple[str | None, list[TreeFile]]:
+        """The lockfile name of a tree's projects (``yarnrc.inherit``) and, when its
+        ``.yarnrc.yml`` cannot be read exactly (a link, a setting refused), that file in
+        ``YARNRC_REFUSED_MODE`` (its blob's outcome is the error; its projects get no name)."""
+        entry = next((e for e in entries if e[1] == YARNRC), None)
+        if entry is None:
+            return inherited, []
+        mode, _name, oid = entry
         refused = [TreeFile(YARNRC, YARNRC_REFUSED_MODE, oid)]
         if mode not in BLOB_MODES:
-            return refused
+            return None, refused
         try:
-            name = named_lockfile(self.read(oid, "blob", MAX_YARNRC_BYTES), YARNRC)
+            return inherit(inherited, self.read(oid, "blob", MAX_YARNRC_BYTES), YARNRC), []
         except (SourceError, LockfileError):
-            return refused
-        if name is None:
-            return []
-        entry = next((e for e in self.tree(tree) if e[1] == name), None)
+            return None, refused
+
+    def _named_lockfile(self, entries: list[tuple[str, str, str]], name: str) -> list[TreeFile]:
+        """The file ``name`` (yarn berry's ``lockfileFilename``, from the tree's ``.yarnrc.yml``
+        or one above) as the tree's project's lockfile (``YARNRC_LOCK_MODE``); when it is a
+        link, a folder or a submodule, the tree's ``.yarnrc.yml`` or, without one, the entry
+        itself in ``YARNRC_REFUSED_MODE`` (an error); nothing when there is no such entry (yarn
+        would create it)."""
+        entry = next((e for e in entries if e[1] == name), None)
         if entry is None:
             return []
-        if entry[0] not in BLOB_MODES:
-            return refused
-        return [TreeFile(name, YARNRC_LOCK_MODE, entry[2])]
+        if entry[0] in BLOB_MODES:
+            return [TreeFile(name, YARNRC_LOCK_MODE, entry[2])]
+        own = next((e for e in entries if e[1] == YARNRC), None)
+        return [
+            TreeFile(name, YARNRC_REFUSED_MODE, entry[2])
+            if own is None
+            else TreeFile(YARNRC, YARNRC_REFUSED_MODE, own[2])
+        ]
 
     def glob(self, tree: str, pattern: str) -> tuple[list[TreeFile], bool]:
         """Entries of ``tree`` matching a '/'-separated pattern (``*``, ``?``, ``[..]``, ``**``)
@@ -874,12 +904,52 @@ def _skipped(path: str) -> bool:
 
 
 def lockfile_history(
-    repo: Repository, commit: str, since: int | None
+    repo: Repository, commit: str, since: int | None, store: ObjectStore | None = None
 ) -> tuple[str | None, list[CommitChanges]]:
     """The first-parent commits of ``commit`` that changed a lockfile, oldest first, with what
     they changed (against their first parent: what the ref itself went through). With
     ``since``, only commits from then on, and the commit the ref stood at before (None when
-    the history starts after ``since``)."""
+    the history starts after ``since``). With ``store``, a lockfile yarn berry's
+    ``lockfileFilename`` names is followed too, by each commit's own ``.yarnrc.yml`` files
+    (``YARNRC_LOCK_MODE``; ``_follow_named``)."""
+    boundary: str | None = None
+    if since is not None:
+        before = run_git(
+            repo,
+            "rev-list",
+            "--first-parent",
+            "-1",
+            f"--before=@{since - 1}",
+            "--end-of-options",
+            commit,
+        )
+        boundary = before.decode("ascii").strip() or None
+    if store is None:
+        return boundary, _log(repo, commit, since, ())
+    commits = _log(repo, commit, since, (YARNRC,))
+    at_boundary = _boundary_files(repo, boundary) if boundary is not None else {}
+    settings = _Settings(store)
+    names = settings.names(
+        [f.oid for f in at_boundary.values() if f.path.endswith(YARNRC)]
+        + [
+            c.oid
+            for entry in commits
+            for c in entry.changes
+            if c.oid is not None and c.path.rpartition("/")[2] == YARNRC
+        ]
+    )
+    if not names:
+        return boundary, [_without_yarnrc(entry) for entry in commits]
+    if boundary is not None:
+        at_boundary = _boundary_files(repo, boundary, names)
+    commits = _log(repo, commit, since, (YARNRC, *sorted(names)))
+    return boundary, _follow_named(commits, at_boundary, names, settings)
+
+
+def _log(
+    repo: Repository, commit: str, since: int | None, more: tuple[str, ...]
+) -> list[CommitChanges]:
+    """``git log --raw`` of the lockfiles (well-known names, and the file names ``more``)."""
     args = [
         "log",
         "--first-parent",
@@ -895,7 +965,8 @@ def lockfile_history(
     ]
     if since is not None:
         args.append(f"--since=@{since}")
-    out = run_git(repo, *args, "--end-of-options", commit, "--", *_LOCKFILE_PATHSPECS)
+    extra = tuple(f":(glob)**/{name}" for name in more)
+    out = run_git(repo, *args, "--end-of-options", commit, "--", *_LOCKFILE_PATHSPECS, *extra)
     commits: list[CommitChanges] = []
     current: tuple[str, int] | None = None
     changes: list[FileChange] = []
@@ -916,7 +987,7 @@ def lockfile_history(
             if len(fields) != 5 or _skipped(path):
                 continue
             name = path.rsplit("/", 1)[-1]
-            if lockfile_name(name) is None:
+            if lockfile_name(name) is None and name not in more:
                 continue
             _old_mode, new_mode, _old, new, status = fields
             deleted = status.startswith("D") or new_mode == "000000"
@@ -924,16 +995,116 @@ def lockfile_history(
     if current is not None:
         commits.append(CommitChanges(current[0], current[1], tuple(changes)))
     commits.reverse()
-    boundary: str | None = None
-    if since is not None:
-        before = run_git(
-            repo,
-            "rev-list",
-            "--first-parent",
-            "-1",
-            f"--before=@{since - 1}",
-            "--end-of-options",
-            commit,
-        )
-        boundary = before.decode("ascii").strip() or None
-    return boundary, commits
+    return commits
+
+
+def _without_yarnrc(entry: CommitChanges) -> CommitChanges:
+    kept = tuple(c for c in entry.changes if c.path.rpartition("/")[2] != YARNRC)
+    return CommitChanges(entry.commit, entry.time, kept)
+
+
+def _boundary_files(
+    repo: Repository, commit: str, names: frozenset[str] = frozenset()
+) -> dict[str, TreeFile]:
+    """The ``.yarnrc.yml`` files of ``commit``'s tree, and the files named ``names``."""
+    out = run_git(repo, "ls-tree", "-r", "-z", "--full-tree", "--end-of-options", commit)
+    found: dict[str, TreeFile] = {}
+    for line in out.split(b"\0"):
+        head, _, raw = line.partition(b"\t")
+        fields = head.decode("ascii", "replace").split(" ")
+        path = raw.decode("utf-8", "surrogateescape")
+        base = path.rpartition("/")[2]
+        if len(fields) == 3 and (base == YARNRC or base in names) and not _skipped(path):
+            found[path] = TreeFile(path, fields[0], fields[2])
+    return found
+
+
+class _Settings:
+    """Each ``.yarnrc.yml`` blob's ``yarnrc.Setting`` (False: it sets no name), read once."""
+
+    def __init__(self, store: ObjectStore) -> None:
+        self.store = store
+        self.read: dict[str, Setting | Literal[False]] = {}
+
+    def names(self, oids: Sequence[str]) -> frozenset[str]:
+        """The lockfile names these blobs set (well-known ones left out)."""
+        missing = list(dict.fromkeys(o for o in oids if o not in self.read))
+        for start in range(0, len(missing), 32):
+            batch = missing[start : start + 32]
+            got = self.store.read_many(batch, "blob", MAX_YARNRC_BYTES)
+            for oid, data in zip(batch, got, strict=True):
+                self.read[oid] = None if isinstance(data, SourceError) else setting_of(data, YARNRC)
+        return frozenset(s[0] for o in oids if (s := self.read.get(o)) and s[0] is not None)
+
+    def of(self, files: Mapping[str, TreeFile]) -> dict[str, Setting]:
+        """The settings of a tree's folders (``yarnrc.folder_name``), from its ``.yarnrc.yml``
+        files (a link, or one not read: refused)."""
+        found: dict[str, Setting] = {}
+        for path, file in files.items():
+            folder, _, base = path.rpartition("/")
+            if base != YARNRC:
+                continue
+            setting = self.read.get(file.oid) if file.mode in BLOB_MODES else None
+            if setting is not False:
+                found[folder] = setting
+        return found
+
+
+def _named_in(
+    files: Mapping[str, TreeFile], names: frozenset[str], settings: _Settings
+) -> dict[str, TreeFile]:
+    """The files of ``files`` (a tree's ``.yarnrc.yml`` files and files named ``names``) that
+    are their folder's lockfile by yarn berry's ``lockfileFilename``, as ``YARNRC_LOCK_MODE``
+    (a link, a folder or a submodule of that name is left out: ``-history`` follows what it can
+    read, and the tree walk of the ref's head says the rest)."""
+    by_folder = settings.of(files)
+    memo: dict[str, str | None] = {}
+    found: dict[str, TreeFile] = {}
+    for path, file in files.items():
+        folder, _, base = path.rpartition("/")
+        if (
+            base in names
+            and file.mode in BLOB_MODES
+            and folder_name(folder, by_folder, memo) == base
+        ):
+            found[path] = TreeFile(path, YARNRC_LOCK_MODE, file.oid)
+    return found
+
+
+def _follow_named(
+    commits: Sequence[CommitChanges],
+    at_boundary: Mapping[str, TreeFile],
+    names: frozenset[str],
+    settings: _Settings,
+) -> list[CommitChanges]:
+    """Each commit's changes with its ``.yarnrc.yml`` files and files of the ``names`` turned
+    into the changes of the lockfiles they make (``_named_in``, by that commit's own tree):
+    a named lockfile appears, changes or goes as its content or any setting above it does."""
+    files = dict(at_boundary)
+    named = _named_in(files, names, settings)
+    out: list[CommitChanges] = []
+    for entry in commits:
+        kept: list[FileChange] = []
+        touched = False
+        for change in entry.changes:
+            base = change.path.rpartition("/")[2]
+            if base != YARNRC and base not in names:
+                kept.append(change)
+                continue
+            touched = True
+            if change.oid is None:
+                files.pop(change.path, None)
+            else:
+                files[change.path] = TreeFile(change.path, change.mode, change.oid)
+        if touched:
+            now = _named_in(files, names, settings)
+            gone = sorted(named.keys() - now.keys())
+            kept.extend(FileChange(path, YARNRC_LOCK_MODE, None) for path in gone)
+            kept.extend(
+                FileChange(path, f.mode, f.oid)
+                for path, f in sorted(now.items())
+                if named.get(path) != f
+            )
+            named = now
+        out.append(CommitChanges(entry.commit, entry.time, tuple(kept)))
+    return out
