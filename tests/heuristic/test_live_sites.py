@@ -118,6 +118,51 @@ def test_npm_publish_run_at_install_time_is_still_high(tmp_path: Path, call: str
     assert _found(pkg).get("GH-PROPAGATE-NPM-PUBLISH") == "high"
 
 
+@pytest.mark.parametrize(
+    "code",
+    [
+        # the table closed, then the command given to a process call
+        'require("child_process").execSync("npm publish ./dist");',
+        # a script injected into an existing manifest object is not a bundled table
+        'pkg.scripts = { postinstall: "npm publish --access public" };',
+        'let run = { cmd: "npm publish" }; require("child_process").execSync(run.cmd);',
+    ],
+)
+def test_a_manifest_inlined_as_variables_publishes_nothing_but_a_command_does(
+    tmp_path: Path, code: str
+) -> None:
+    """A JSON plugin's ``var scripts = {... pub: "npm publish ./dist"}`` (prettier's bundles carry
+    editorconfig's manifest so) is a table of scripts, silent even at install time; a publish
+    outside such a declared table stays high."""
+    pkg = _copy(tmp_path, "rollup-json-manifest")
+    assert _found(pkg) == {}
+    _edit(pkg / "dist" / "index.js", "function describe", f"{code}\nfunction describe")
+    assert _found(pkg).get("GH-PROPAGATE-NPM-PUBLISH") == "high"
+
+
+@pytest.mark.parametrize("install", [False, True])
+def test_usage_examples_publish_nothing_but_a_command_does(tmp_path: Path, install: bool) -> None:
+    """A CLI's help examples (``examples: [[description, command]]``, ``.example(command, desc)``)
+    naming ``npm publish`` beside a registry login check and tarball packing run nothing (the yarn
+    release bundle pdfkit ships was a review item), even when its file runs at install time; the
+    command given to a process call in the same file is found: high at install time, else medium
+    (beside the login check and the packing)."""
+    pkg = _copy(tmp_path, "usage-examples-publish")
+    if install:
+        _edit(
+            pkg / "package.json",
+            '"version": "1.0.0",',
+            '"version": "1.0.0", "scripts": {"postinstall": "node lib/cli.js"},',
+        )
+    assert _found(pkg) == {}
+    _edit(
+        pkg / "lib" / "cli.js",
+        "module.exports",
+        "require('child_process').execSync('npm publish --tag next');\nmodule.exports",
+    )
+    assert _found(pkg)["GH-PROPAGATE-NPM-PUBLISH"] == ("high" if install else "medium")
+
+
 def test_private_folders_an_indexer_skips_are_not_read(tmp_path: Path) -> None:
     """A list of folders never walked names .ssh/.aws/.azure beside test fixtures and mocks: left
     out, not read. Read elsewhere in the file, they count again (one decoy list hides nothing)."""

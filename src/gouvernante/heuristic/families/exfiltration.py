@@ -124,9 +124,24 @@ WORKFLOW_WRITE = Pattern(
 # ['publish', '--access', ...])``; ``[yalcBin, 'publish', '--push']`` is another tool's verb).
 RX_NPM_PUBLISH = rx(r"npm\s+publish\b|\[\s*['\"]publish['\"]\s*,\s*['\"]--", anchors=("publish",))
 # Inside the ``scripts`` table of a manifest a bundle carries (``scripts:{..., pub:"npm publish
-# ./dist"}``): the text of a script its authors run, not a command this code starts.
-RX_SCRIPTS_TABLE = re.compile(r"""\bscripts['"]?\s*:\s*\{[^{}]*$""")
+# ./dist"}``, or declared on its own as a JSON plugin inlines a manifest field by field, ``var
+# scripts = {...}``, ``scripts$1`` when renamed): the text of a script its authors run, not a
+# command this code starts. An assignment to an existing object's ``scripts`` is not a table.
+RX_SCRIPTS_TABLE = re.compile(
+    r"""(?:\bscripts['"]?\s*:|\b(?:var|let|const)\s+scripts(?:\$\d+)?\s*=)\s*\{[^{}]*$"""
+)
 TABLE_BACK = 2000  # characters back to the table's opening brace (a long scripts table)
+# A usage example a CLI prints in its help: the command line of an ``examples: [[description,
+# command], ...]`` table (clipanion's, as in the yarn release bundles packages vendor), or the
+# first argument of yargs' ``.example(command, description)``; the string the command is in
+# begins at the end of the match.
+RX_USAGE_EXAMPLE = re.compile(
+    r"""(?:\bexamples\s*:\s*\[\s*(?:\[\s*(?P<q1>['"`])(?:(?!(?P=q1))[^\\\n]|\\.)*(?P=q1)\s*,\s*"""
+    r"""(?P<q2>['"`])(?:(?!(?P=q2))[^\\\n]|\\.)*(?P=q2)\s*\]\s*,\s*)*"""
+    r"""\[\s*(?P<q3>['"`])(?:(?!(?P=q3))[^\\\n]|\\.)*(?P=q3)\s*,\s*"""
+    r"""|\.example\s*\(\s*)(?P<q4>['"`])[^'"`\n]*$"""
+)
+EXAMPLE_BACK = 1000  # characters back to the examples table's opening bracket
 RX_NPM_WHOAMI = rx(r"npm\s+whoami\b|/-/whoami\b", anchors=("whoami",))
 RX_MAINTAINER_ENUM = rx(
     r"/-/v1/search\?[^'\"`\s]*maintainer|maintainer:\$\{|maintainer:['\"]?\s*\+",
@@ -172,6 +187,8 @@ def _publish_site(t: TextView) -> int | None:
     for m in t.matches(RX_NPM_PUBLISH, MAX_LIVE):
         at = m.start()
         if in_comment_line(text, at) or RX_SCRIPTS_TABLE.search(text, max(0, at - TABLE_BACK), at):
+            continue
+        if RX_USAGE_EXAMPLE.search(text, max(0, at - EXAMPLE_BACK), at):
             continue
         if _in_prose(text, m):
             continue
