@@ -321,3 +321,26 @@ def test_an_attestation_manifest_is_not_an_image(
         ],
     )
     assert main(["-rules", _rules(tmp_path), "-image", str(oci)]) == expected
+
+
+def test_a_bun_lock_too_deep_to_check_its_keys_is_refused() -> None:
+    """It read CLEAN: nesting the decoder takes but ``json`` does not (its recursion limit,
+    lower under a deep call stack) made the key check answer 'no key given twice'."""
+    from gouvernante.errors import LockfileError
+    from gouvernante.lockfiles import bun
+
+    def text(depth: int) -> bytes:
+        deep = '{"a":' * depth + "1" + "}" * depth
+        body = '{"lockfileVersion":1,"packages":{"evil":["evil@1.0.1","",%s,"sha512-AAAA"]},'
+        return (body % deep + '"packages":{}}').encode()
+
+    depth = 2000
+    while depth > 0:  # the deepest nesting the decoder reads
+        try:
+            bun._decode(text(depth), "bun.lock")
+            break
+        except LockfileError:
+            depth -= 1
+    for nested in range(depth, depth - 40, -1):  # json's limit is a few frames lower
+        with pytest.raises(LockfileError):
+            bun.parse(text(nested), "bun.lock")

@@ -196,7 +196,7 @@ def parse(data: bytes, path: str) -> LockfileGraph:
             " (supported: 0, 1, 2)",
             json_path="lockfileVersion",
         )
-    repeated = _repeated_key(stripped, len(lock.packages))
+    repeated = _repeated_key(stripped, len(lock.packages), path)
     if repeated is not None:
         where, package_key = repeated
         raise LockfileError(
@@ -318,7 +318,7 @@ _MEMBER = re.compile(rf"[ \t]*{_KEY}[ \t]*:[ \t]*(\[[^\n]*\])[ \t]*,?[ \t]*")
 _RAW_LIST = msgspec.json.Decoder(list[msgspec.Raw])
 
 
-def _repeated_key(stripped: str, decoded: int) -> tuple[str, bool] | None:
+def _repeated_key(stripped: str, decoded: int, path: str) -> tuple[str, bool] | None:
     """The JSON path of a key some object holds twice, and whether it is a ``packages`` key;
     None when every key is given once. The decoder keeps the last value only, so the first
     would be lost: bun itself refuses a repeated package key ("Duplicate package path"), and a
@@ -329,9 +329,12 @@ def _repeated_key(stripped: str, decoded: int) -> tuple[str, bool] | None:
     document is read that way."""
     span = _packages_span(stripped)
     keys = _layout_keys(stripped) if span is not None else None
-    if span is None or keys is None or len(keys) != decoded:
-        return _repeated_by_json(stripped)  # (a repeat somewhere: the exact reading says where)
-    return _repeated_by_json(stripped[: span[0]] + stripped[span[1] :])
+    try:
+        if span is None or keys is None or len(keys) != decoded:
+            return _repeated_by_json(stripped)  # (a repeat somewhere: the exact reading says where)
+        return _repeated_by_json(stripped[: span[0]] + stripped[span[1] :])
+    except _TooDeep:  # never "no key given twice" for a document not read whole
+        raise LockfileError(path, "nesting too deep to parse") from None
 
 
 def _first_repeat(keys: Sequence[str]) -> str | None:
@@ -380,6 +383,10 @@ def _layout_keys(stripped: str) -> list[str] | None:
     return keys
 
 
+class _TooDeep(Exception):
+    """Nesting ``json`` cannot follow: whether every key is given once is unknown."""
+
+
 def _repeated_by_json(stripped: str) -> tuple[str, bool] | None:
     """The exact reading: every object's members kept; the first object (depth first, in file
     order) that holds a key twice, as (JSON path of the repeated key, is a ``packages`` key)."""
@@ -393,8 +400,10 @@ def _repeated_by_json(stripped: str) -> tuple[str, bool] | None:
 
     try:
         doc = json.loads(stripped, object_pairs_hook=members)
-    except (ValueError, RecursionError):
-        return None  # the decoder already read it: not reached
+    except RecursionError:  # (nesting the decoder took): its keys cannot all be checked
+        raise _TooDeep from None
+    except ValueError:  # pragma: no cover - the decoder already read it
+        return None
     if not repeats:
         return None
     packages = doc.get("packages") if isinstance(doc, dict) else None
