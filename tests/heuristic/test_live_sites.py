@@ -163,6 +163,30 @@ def test_usage_examples_publish_nothing_but_a_command_does(tmp_path: Path, insta
     assert _found(pkg)["GH-PROPAGATE-NPM-PUBLISH"] == ("high" if install else "medium")
 
 
+@pytest.mark.parametrize(
+    "dump",
+    [
+        "Object.keys(process.env).forEach((k) => { sent += k + '=' + process.env[k]; });",
+        # the prefix dropped, every other variable kept
+        "Object.keys(process.env).forEach((k) => { if (k.indexOf('npm_') === 0) return; "
+        "sent += process.env[k]; });",
+        "Object.entries(process.env).reduce((a, [k, v]) => a + k + v, '');",
+        "JSON.stringify(process.env);",
+    ],
+)
+def test_variables_of_one_prefix_are_no_dump_but_the_whole_environment_is(
+    tmp_path: Path, dump: str
+) -> None:
+    """Walking the keys to keep npm's ``npm_config_*`` settings (an early return on ``indexOf(p)
+    !== 0``, an anchored test in ``reduce``) reads one prefix, silent at install time beside a
+    download (next's bundled @vercel/nft, prisma's CLI); a walk keeping every variable in the same
+    install-time file is a dump, high."""
+    pkg = _copy(tmp_path, "env-prefix-select")
+    assert _found(pkg) == {}
+    _edit(pkg / "lib" / "setup.js", "module.exports", f"let sent = '';\n{dump}\nmodule.exports")
+    assert _found(pkg).get("GH-CRED-ENV-HARVEST") == "high"
+
+
 def test_private_folders_an_indexer_skips_are_not_read(tmp_path: Path) -> None:
     """A list of folders never walked names .ssh/.aws/.azure beside test fixtures and mocks: left
     out, not read. Read elsewhere in the file, they count again (one decoy list hides nothing)."""

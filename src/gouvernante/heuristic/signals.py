@@ -97,11 +97,16 @@ RX_CRED_FILE = rx(
              "'.env", '".env', "/.env", "\\.env", "wallet.dat", "local extension settings",
              "solana", ".electrum", "keystore", "exodus"),
 )  # fmt: skip
-# ``.filter(`` on the keys with a test anchored at the start of the name (a regex ``/^…/`` or
-# ``startsWith``): the variables of one prefix, not a dump.
+# A walk of the keys (``.filter(``, ``.forEach(``, ``.reduce(``, ``.find(``, ``.some(``,
+# ``.every(``) whose callback first tests the name against its start (a regex ``/^…/``,
+# ``startsWith``, ``indexOf(…) === 0``, or ``!== 0`` before an early return; ``=== 0`` before one
+# drops a prefix and keeps the rest): the variables of one prefix, not a dump (npm's own
+# ``npm_config_*`` settings read by a bundler or an ORM's CLI).
 RX_PREFIX_FILTER = re.compile(
-    r"\s*\.\s*filter\s*\(\s*(?:\(?\s*\[?\s*[\w$]+(?:\s*,\s*[\w$]+)?\s*\]?\s*\)?\s*=>|function\s*\([^)]*\)\s*\{)"
-    r"[^;]{0,40}?(?:/\^[\w$-]|\.startsWith\s*\()"
+    r"\s*\.\s*(?:filter|forEach|reduce|find|some|every)\s*\("
+    r"\s*(?:\(?\s*\[?\s*[\w$]+(?:\s*,\s*[\w$]+)?\s*\]?\s*\)?\s*=>|function\s*\([^)]*\)\s*\{)"
+    r"[^;]{0,40}?(?:/\^[\w$-]|\.startsWith\s*\(|\.indexOf\s*\([^()]{1,40}\)\s*"
+    r"(?:!==?\s*0\s*\)\s*return\b|===?\s*0\b(?!\s*\)\s*return\b)))"
 )
 MAX_DUMPS = 50
 # Entries of an ignore list: credential paths listed beside them are being left out, not read.
