@@ -120,11 +120,20 @@ class FileOutcome(msgspec.Struct, frozen=True, gc=False):
     resolved: ResolvedLockfile | None = None  # with ``FileTask.keep_graph``
 
 
+# The last file's bytes and graph, freed when the next file is read instead of when its scan
+# returns: freeing a 55,000-entry package-lock's objects one by one takes ~8 ms, and the
+# command line leaves by ``os._exit`` (``cli.entry``), so a one-file scan never pays it. At
+# most one file is held beyond its scan, and none while the next one is parsed.
+_last_file: list[object] = []
+
+
 def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
     """Read, parse and match one lockfile or package.json."""
+    _last_file.clear()
     try:
         data = read_regular_file(task.path, MAX_LOCKFILE_BYTES, task.display)
         graph = parse_bytes(data, task.display, task.parser_name)
+        _last_file.extend((data, graph))
     except GouvernanteError as exc:
         # The position (line, byte, JSON/YAML path) is part of what the report says.
         where = f"{exc.json_path}: {exc.detail}" if exc.json_path else exc.detail
@@ -268,6 +277,9 @@ def _catalog_file(path: str, shown: str) -> Workspace:
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# The same characters as a deletion table: an ASCII text translated without them keeps its
+# length unless it holds one (~0.15 ms for 16,384 names joined, where the search takes ~0.9).
+_WITHOUT_CONTROL = str.maketrans("", "", "".join(map(chr, (*range(0x20), 0x7F))))
 
 
 _NAMES_AT_ONCE = 16_384
@@ -280,7 +292,11 @@ def _control_in_names(names: Sequence[str]) -> str | None:
     # computed as it is read (npm's big-file path), and joined whole it would be held at once.
     names_left = iter(names)
     while chunk := list(islice(names_left, _NAMES_AT_ONCE)):
-        if _CONTROL.search(" ".join(chunk)) is not None:
+        joined = " ".join(chunk)
+        if joined.isascii():
+            if len(joined.translate(_WITHOUT_CONTROL)) != len(joined):
+                break
+        elif _CONTROL.search(joined) is not None:
             break
     else:  # the common case
         return None
