@@ -12,6 +12,10 @@ unassigned code points): ``\\x1b``, ``\\u202e``, ``\\U000e0041``; an undecodable
 the byte (``\\xff``). Printable text, backslashes included, is left as it is, so an ordinary
 name reads the same everywhere.
 
+``without_credentials(text)`` masks the user information of every URL (``https://TOKEN@host``
+becomes ``https://***@host``): lockfiles, manifests and installed trees carry registry and git URLs
+with tokens in them, and a report goes to code scanning, chat and tickets.
+
 ``capped(text, limit)`` is ``shown`` cut to ``limit`` characters with an ellipsis and the full
 length, for keys from a file named in an error message.
 """
@@ -57,6 +61,35 @@ def key_segment(key: object, limit: int = 64) -> str:
         return f"[<{type(key).__name__}>]"
     body = capped(key, limit).replace("'", "\\'")
     return f"['{body}']"
+
+
+# scheme://userinfo@host: the netloc runs to the first "/", "?", "#", white space or quote; its
+# user information is everything before the LAST "@" in it (as URL parsers read it), so a
+# password holding a raw "@" is masked whole. Backslashes stop it too (a JSON escape).
+_URL_USERINFO = re.compile(r"""([A-Za-z][A-Za-z0-9+.\-]*://)([^/?#\s"'<>\\`]*)@""")
+
+# The same URL percent-encoded inside another (a purl's vcs_url qualifier): scheme%3A%2F%2F, the
+# netloc up to an encoded "/", "?" or "#", its user information before the last "%40".
+_ENCODED_URL_USERINFO = re.compile(
+    r"""([A-Za-z][A-Za-z0-9+.\-]*%3[Aa]%2[Ff]%2[Ff])((?:(?!%2[Ff]|%3[Ff]|%23)[^/?#&\s"'<>\\`])*)%40"""
+)
+
+
+def _mask_userinfo(match: re.Match[str]) -> str:
+    if match.group(2) == "git":  # ssh://git@host/...: a fixed user name, no secret
+        return match.group(0)
+    at = match.group(0)[match.end(2) - match.start() :]  # "@" or "%40"
+    return f"{match.group(1)}***{at}"
+
+
+def without_credentials(text: str) -> str:
+    """``text`` with the user information of every ``scheme://user:password@host`` URL written
+    as ``***`` (``git@`` kept), also where the URL is percent-encoded (``%3A%2F%2F...%40``)."""
+    if "://" in text:
+        text = _URL_USERINFO.sub(_mask_userinfo, text)
+    if "%2F%2F" in text or "%2f%2f" in text:
+        text = _ENCODED_URL_USERINFO.sub(_mask_userinfo, text)
+    return text
 
 
 def utf8_clean(text: str) -> str:

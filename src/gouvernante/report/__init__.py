@@ -7,7 +7,7 @@ from collections.abc import Callable
 from enum import StrEnum
 
 from gouvernante.model import ScanResult
-from gouvernante.safetext import json_utf8_clean, utf8_clean
+from gouvernante.safetext import json_utf8_clean, utf8_clean, without_credentials
 
 
 class ReportFormat(StrEnum):
@@ -45,10 +45,13 @@ def render(result: ScanResult, fmt: ReportFormat) -> str:
 
     A name that is not UTF-8 travels as a ``surrogateescape`` string; in the report its bytes are
     written as visible escapes (``\\xff``: in JSON and SARIF, a JSON string holding a backslash),
-    never as raw bytes or lone surrogate escapes (which strict JSON readers refuse)."""
+    never as raw bytes or lone surrogate escapes (which strict JSON readers refuse).
+
+    The user information of every URL in it (a token in a lockfile's ``resolved``, a manifest's
+    git spec, an installed package's ``_resolved``) is masked: ``https://***@host/...``."""
     module = importlib.import_module(f"gouvernante.report.{_RENDERERS[fmt]}")
     fn: Callable[[ScanResult], str] = module.render
-    text = fn(result)
+    text = without_credentials(fn(result))
     if fmt in (ReportFormat.JSON, ReportFormat.SARIF, ReportFormat.CYCLONEDX):
         return json_utf8_clean(text)
     return utf8_clean(text)

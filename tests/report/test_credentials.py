@@ -1,0 +1,91 @@
+"""A token in a URL the scan read (a lockfile's ``resolved``, a manifest's git spec) never
+reaches a report: every format masks the URL's user information (``safetext.without_credentials``,
+applied by ``report.render``). Cases from the red-team probes of 2026-12-05."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gouvernante.cli import main
+from gouvernante.safetext import without_credentials
+
+RULES = {
+    "schema_version": "1.0.0",
+    "rules": [
+        {
+            "id": "CRED-1",
+            "title": "Compromised evil releases",
+            "kind": "compromised-release",
+            "ecosystem": "npm",
+            "severity": "critical",
+            "package_rules": [{"package_name": "evil", "affected_versions": ["=1.0.1"]}],
+        }
+    ],
+}
+SECRET = "SECRETTOKEN1"
+FORMATS = ("text", "json", "sarif", "markdown", "cyclonedx")
+
+
+def _report(tmp_path: Path, fmt: str, *args: str) -> tuple[int, str]:
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps(RULES), encoding="utf-8")
+    out = tmp_path / f"report.{fmt}"
+    code = main(["-rules", str(rules), *args, "-format", fmt, "-output", str(out)])
+    return code, out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_token_in_a_lockfiles_resolved_url_is_masked(tmp_path: Path, fmt: str) -> None:
+    url = f"git+https://x-access-token:{SECRET}@github.com/x/evil.git#0123456789abcdef"
+    lock = {
+        "name": "app",
+        "lockfileVersion": 3,
+        "requires": True,
+        "packages": {
+            "": {"name": "app", "dependencies": {"evil": "github:x/evil"}},
+            "node_modules/evil": {"version": "1.0.1", "resolved": url},
+        },
+    }
+    (tmp_path / "package-lock.json").write_text(json.dumps(lock), encoding="utf-8")
+    code, text = _report(tmp_path, fmt, "-lockfile", str(tmp_path / "package-lock.json"))
+    assert code == 2
+    assert "evil" in text
+    assert SECRET not in text
+    if fmt in ("json", "sarif", "cyclonedx"):
+        json.loads(text)  # still a JSON document
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_token_in_a_manifests_git_spec_is_masked(tmp_path: Path, fmt: str) -> None:
+    spec = f"git+https://user:{SECRET}@github.com/x/evil.git"
+    (tmp_path / "package.json").write_text(
+        json.dumps({"name": "app", "dependencies": {"evil": spec}}), encoding="utf-8"
+    )
+    _code, text = _report(tmp_path, fmt, "-dir", str(tmp_path))
+    assert SECRET not in text
+    if fmt in ("text", "json"):  # the formats that list notes
+        assert "***@github.com/x/evil.git" in text  # the note still says which spec it is
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("git+https://u:tok@github.com/a.git", "git+https://***@github.com/a.git"),
+        ("https://TOKEN@registry.example/x.tgz", "https://***@registry.example/x.tgz"),
+        ("https://u:p@ss@host/x", "https://***@host/x"),  # a raw @ in the password
+        ("ssh://git@github.com/a/b.git", "ssh://git@github.com/a/b.git"),
+        (
+            "https://registry.npmjs.org/a/-/a-1.0.0.tgz",
+            "https://registry.npmjs.org/a/-/a-1.0.0.tgz",
+        ),
+        ("evil@1.0.1 and https://h/x?u=a@b", "evil@1.0.1 and https://h/x?u=a@b"),
+        ('"resolved": "https://t@h/x"', '"resolved": "https://***@h/x"'),
+        ("vcs_url=git%2Bhttps%3A%2F%2Fu%3Atok%40h%2Fa", "vcs_url=git%2Bhttps%3A%2F%2F***%40h%2Fa"),
+        ("x=https%3A%2F%2Fh%2Fp%40q", "x=https%3A%2F%2Fh%2Fp%40q"),  # an encoded @ in the path
+    ],
+)
+def test_without_credentials(text: str, masked: str) -> None:
+    assert without_credentials(text) == masked
