@@ -132,8 +132,8 @@ class _Entries:
         # reads them, or parse_classic reads the file again)
         self.any_four_space_line = False
         # _canonical_columns: every four-space line of the file, in order (each with the
-        # newline before it), and how many each block holds
-        self.dependency_lines: str | None = None
+        # newline before it; the file's bytes when it read bytes), and how many each block holds
+        self.dependency_lines: str | bytes | None = None
         self.dependency_counts: Callable[[], list[int]] | None = None
         # _canonical_columns: an entry's dependency lines (its two blocks' four-space lines)
         self.dependency_blocks: Callable[[int], str] | None = None
@@ -236,7 +236,8 @@ class _Entries:
             version = self._field(index, block, _NEEDLES[0]) or ""
             resolved = self._field(index, block, _NEEDLES[1])
             integrity = self._field(index, block, _NEEDLES[2])
-            fields = (version, resolved, integrity)
+            # (kept: a scan asks a named entry's version, its package, then its version again)
+            fields = self.fields[index] = (version, resolved, integrity)
         return fields
 
     def _field(self, index: int, block: str, needle: str) -> str | None:
@@ -1179,7 +1180,8 @@ def _canonical_columns(
         entries.dependency_counts = lambda: list(
             map(operator.add, _newlines(dependencies, newline), _newlines(optional, newline))
         )
-    entries.dependency_lines = _DependencyLines(_ascii(lines))
+    # (bytes are kept as they are: the reference check splits them, no decoded copy)
+    entries.dependency_lines = lines if isinstance(lines, bytes) else _DependencyLines(lines)
     return entries, bodies.__getitem__
 
 
@@ -1574,8 +1576,8 @@ class _DepLines:
         self,
         keys: Sequence[str],
         joined: str,
-        lines: list[str],
-        distinct: list[str] | None,
+        lines: list[Any],
+        distinct: list[Any] | None,
         descriptors: list[str],
         *,
         separators: int,
@@ -1659,7 +1661,7 @@ class _DepLines:
         return self._targets
 
 
-def _references_resolve(text: str, keys: Sequence[str]) -> _DepLines | None:
+def _references_resolve(text: str | bytes, keys: Sequence[str]) -> _DepLines | None:
     """Does every dependency line of the file name an entry? One pass over the whole text: an
     answer only when it surely does (``check_references`` would pass); None sends the caller to
     the exact check, which names the entry that fails (or passes, when this pass was unsure).
@@ -1670,8 +1672,12 @@ def _references_resolve(text: str, keys: Sequence[str]) -> _DepLines | None:
     lines are read as descriptors (``_plain_descriptors``, else each line by ``_DEP_LINE``) and
     must be pieces of the headers, split as ``check_references`` splits them (``, *`` around
     each comma of a stripped key: here only keys whose every comma is ``", "`` exactly, which a
-    plain split takes apart the same way)."""
-    if "\\" in text or text.startswith("    ") or not keys:
+    plain split takes apart the same way). ``bytes`` are the dependency lines
+    ``_canonical_columns`` kept of an ASCII file (as ``_DependencyLines``)."""
+    if isinstance(text, bytes):
+        if b"\\" in text or not keys:  # pragma: no cover - the file has no backslash
+            return None
+    elif "\\" in text or text.startswith("    ") or not keys:
         return None
     joined = ", ".join(keys)
     separators = joined.count(", ")
@@ -1688,6 +1694,7 @@ def _references_resolve(text: str, keys: Sequence[str]) -> _DepLines | None:
     if descriptors is not None:
         found = _DepLines(keys, joined, contents, distinct, descriptors, separators=separators)
     else:
+        text = _ascii(text)
         lines = (_DEP_LINE_ASCII if text.isascii() else _DEP_LINE).findall(text)
         if len(lines) != len(contents):
             return None
@@ -1697,12 +1704,18 @@ def _references_resolve(text: str, keys: Sequence[str]) -> _DepLines | None:
     return found if found.resolves() else None
 
 
-def _four_space_lines(text: str) -> list[str]:
+def _four_space_lines(text: str | bytes) -> list[Any]:
     """The content of every four-space line (``_DEP_CONTENT``); one split of the dependency
-    lines ``_canonical_columns`` kept (nothing else in them)."""
-    if isinstance(text, _DependencyLines):
-        return text.split("\n    ")[1:]
-    return _DEP_CONTENT.findall(text)
+    lines ``_canonical_columns`` kept (nothing else in them; each line's newline before it)."""
+    contents: list[Any]
+    if isinstance(text, bytes):
+        contents = text.split(b"\n    ")
+    elif isinstance(text, _DependencyLines):
+        contents = text.split("\n    ")
+    else:
+        return _DEP_CONTENT.findall(text)
+    del contents[0]  # (the text starts with a line's newline: nothing before it)
+    return contents
 
 
 class _DependencyLines(str):
@@ -1711,18 +1724,24 @@ class _DependencyLines(str):
     __slots__ = ()
 
 
-def _plain_descriptors(contents: list[str]) -> list[str] | None:
+def _plain_descriptors(contents: list[Any]) -> list[str] | None:
     """Each dependency line's descriptor (``name@range``), from its content, when every one is
-    written as yarn writes it (``_PLAIN_DEPS``); else None."""
+    written as yarn writes it (``_PLAIN_DEPS``); else None. (ASCII bytes are decoded joined.)"""
     if not contents:
         return []
-    joined = "\n".join(contents)
+    if isinstance(contents[0], bytes):
+        raw = b"\n".join(contents)
+        if not raw.isascii():  # pragma: no cover - bytes come from an ASCII file
+            return None
+        joined = raw.decode("ascii")
+    else:
+        joined = "\n".join(contents)
     if not joined.isascii() or _PLAIN_DEPS.fullmatch(joined) is None:
         return None
     return joined.replace('" "', "@").replace(' "', "@").replace('"', "").split("\n")
 
 
-def _looked_up(owner: dict[str, int], wanted: list[str]) -> list[int] | None:
+def _looked_up(owner: Mapping[Any, int], wanted: Sequence[Any]) -> list[int] | None:
     """``[owner[w] for w in wanted]`` (one ``itemgetter`` call: no Python call per item), None
     when one is missing."""
     if len(wanted) < 2:
