@@ -634,6 +634,49 @@ def test_parents_by_hash_tell_colliding_keys_apart(bits: int) -> None:
     assert graph.details.parents_of("c@^1.0.0") == ["a@^1.0.0", "b@^1.0.0", "d@^1.0.0"]  # type: ignore[attr-defined]
 
 
+_AT_NAMES = ["a", "@s/a", "a@b", "@s/a@b", "a@", "@@", "7z"]
+_AT_RANGES = ["^1.0.0", "npm:x@1", "npm:@s/x@^2", "git+ssh://git@h/r#1", "", "1 || 2", "@"]
+
+
+@pytest.mark.property
+@settings(max_examples=60, deadline=None)
+@given(
+    entries=st.lists(
+        st.tuples(st.sampled_from(_AT_NAMES), st.sampled_from(_AT_RANGES)),
+        min_size=2,
+        max_size=6,
+        unique=True,
+    ),
+    picks=st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5), st.booleans()), max_size=12),
+)
+def test_parents_by_content_read_every_way_a_line_is_written(
+    entries: list[tuple[str, str]], picks: list[tuple[int, int, bool]]
+) -> None:
+    """Who depends on an entry is asked by the contents a line reading as one of its
+    descriptors may have (its name up to any "@" of the descriptor, quoted or not, then the
+    range quoted): names and ranges holding "@" (a scope, an npm alias, a git URL), empty
+    ranges, the name quoted on one line and not on the next; the parents are every edge
+    built, reversed, and the guessed roots the same."""
+    deps: dict[int, list[str]] = {}
+    for parent, child, quoted in picks:
+        if parent < len(entries) and child < len(entries):
+            name, range_ = entries[child]
+            written = f'"{name}"' if quoted or not name[0].isalnum() else name
+            deps.setdefault(parent, []).append(f'{written} "{range_}"')
+    blocks = ["# yarn lockfile v1\n"]
+    for index, (name, range_) in enumerate(entries):
+        lines = [f'"{name}@{range_}":\n  version "1.0.0"']
+        if deps.get(index):
+            lines.append("  dependencies:" + "".join(f"\n    {d}" for d in deps[index]))
+        blocks.append("\n".join(lines) + "\n")
+    data = "\n".join(blocks).encode()
+    if _same(data, None) != "read":
+        return
+    graph = _parse(data, "yarn.lock", None)
+    if getattr(graph.details, "search_backward", False):
+        _check_parents(graph)
+
+
 @pytest.mark.parametrize("one_by_one", [0, 1, 3, _yarn_classic._FOUND_ONE_BY_ONE])
 def test_bodies_and_header_lines_found_when_asked(one_by_one: int) -> None:
     """The yarn-layout reader copies no entry's body: each is found in the text when asked

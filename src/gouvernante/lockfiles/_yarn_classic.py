@@ -30,7 +30,7 @@ import gc
 import operator
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from itertools import accumulate, chain, compress, repeat
 from typing import Any, TypeVar, cast, overload
 
@@ -662,9 +662,8 @@ def _nowhere(node_id: str) -> int | None:
 # The bits of a key's hash ``_Links`` sorts the lines by: one CPython integer digit (30 bits),
 # which the sort compares fastest.
 _HASH_BITS = (1 << 30) - 1
-# ``_Links._sort_lines``: descriptor -> the key read as it, -> its other keys; each line's
-# key's cut hash; the lines sorted by it
-_ByKey = tuple[dict[str, str], dict[str, list[str]], list[int], list[int]]
+# ``_Links._sort_lines``: each line's key's cut hash; the lines sorted by it
+_ByKey = tuple[list[int], list[int]]
 
 # How many of an entry's ancestors ``_Links.is_guessed_root`` asks about before it computes
 # every entry's reach instead (the bound on the search back: the answer is the same either way).
@@ -685,6 +684,7 @@ class _Links:
     __slots__ = (
         "_block_entry",
         "_by_key",
+        "_bytes_keys",
         "_descriptors_of",
         "_ends",
         "_full",
@@ -707,6 +707,7 @@ class _Links:
         full: Callable[[], tuple[list[int], list[int], list[int], list[int]]],
     ) -> None:
         self._lines = dep_lines.lines  # each line's key
+        self._bytes_keys = bool(self._lines) and isinstance(self._lines[0], bytes)
         self._read_as = dep_lines  # (each key's descriptor)
         self._ends = list(accumulate(counts))
         self._block_entry = block_entry
@@ -731,20 +732,7 @@ class _Links:
         if found is not None:
             return found
         if self._descriptors_of is not None:
-            key_of, more_keys, hash_of, order = self._lines_by_key()
-            key = hash_of.__getitem__
-            line_key = self._lines.__getitem__
-            lines: list[int] = []
-            for descriptor in self._descriptors_of(index):
-                first = key_of.get(descriptor)
-                if first is None:  # no line names it
-                    continue
-                for line_key_read in (first, *more_keys.get(descriptor, ())):
-                    wanted = hash(line_key_read) & _HASH_BITS
-                    low = bisect_left(order, wanted, key=key)
-                    same_hash = order[low : bisect_right(order, wanted, low, key=key)]
-                    same = map(line_key_read.__eq__, map(line_key, same_hash))
-                    lines.extend(compress(same_hash, same))
+            lines = list(chain.from_iterable(map(self._lines_of, self._descriptors_of(index))))
             lines.sort()
             entry_of = self._block_entry.__getitem__
             ends = self._ends
@@ -765,27 +753,54 @@ class _Links:
         self._parents[index] = found
         return found
 
+    def _lines_of(self, descriptor: str) -> list[int]:
+        """The lines whose key reads as ``descriptor``: the lines of each key that does (see
+        ``_line_keys``), found among the lines of its key's cut hash, then compared."""
+        hash_of, order = self._lines_by_key()
+        cut = hash_of.__getitem__
+        line_key = self._lines.__getitem__
+        found: list[int] = []
+        for key in self._line_keys(descriptor):
+            wanted = hash(key) & _HASH_BITS
+            low = bisect_left(order, wanted, key=cut)
+            same_hash = order[low : bisect_right(order, wanted, low, key=cut)]
+            found.extend(compress(same_hash, map(key.__eq__, map(line_key, same_hash))))
+        return found
+
+    def _line_keys(self, descriptor: str) -> list[Any]:
+        """The keys of the lines that read as ``descriptor``. The keys are the descriptors
+        (``_DepLines.distinct`` None), or the lines' contents in yarn's plain form (see
+        ``_plain_descriptors``: a name, quoted or not, one space, the range quoted; no quote
+        and no space in either but the range's spaces): the content of a line that reads as
+        ``descriptor`` is then its name (the descriptor up to one of its "@" after the first
+        character) quoted or not, a space and the rest quoted, one of the contents the file's
+        lines hold (``distinct``). No table from descriptors to contents is built."""
+        distinct = self._read_as.distinct
+        if distinct is None:
+            return [descriptor]
+        keys: list[Any] = []
+        at = descriptor.find("@", 1)
+        while at >= 0:
+            name, range_ = descriptor[:at], descriptor[at + 1 :]
+            keys.append(f'{name} "{range_}"')
+            keys.append(f'"{name}" "{range_}"')
+            at = descriptor.find("@", at + 1)
+        if self._bytes_keys:
+            keys = [key.encode() for key in keys]
+        return [key for key in keys if key in distinct]
+
     def _lines_by_key(self) -> _ByKey:
         if self._by_key is None:
             self._by_key = _gc_paused(self._sort_lines)
         return self._by_key
 
     def _sort_lines(self) -> _ByKey:
-        """The key read as each descriptor, and its other keys when several are (a name quoted
-        and not); each line's key's hash, cut to one integer digit so that the sort compares
-        small integers (lines of another key with the same cut hash are told apart by their key
-        when asked); the lines sorted by it. The keys' hashes are cached: no dictionary lookup
-        a line."""
-        read_as = self._read_as
-        keys = read_as.distinct if read_as.distinct is not None else read_as.descriptors
-        key_of = dict(zip(read_as.descriptors, keys, strict=True))  # (the last key of each)
-        more_keys: dict[str, list[str]] = {}
-        if len(key_of) != len(keys):  # a descriptor read from two keys
-            for line_key, descriptor in zip(keys, read_as.descriptors, strict=True):
-                if line_key != key_of[descriptor]:
-                    more_keys.setdefault(descriptor, []).append(line_key)
+        """Each line's key's hash, cut to one integer digit so that the sort compares small
+        integers (lines of another key with the same cut hash are told apart by their key when
+        asked); the lines sorted by it. The keys' hashes are cached (the reference check's
+        set): no dictionary lookup a line."""
         hash_of = list(map(operator.and_, map(hash, self._lines), repeat(_HASH_BITS)))
-        return key_of, more_keys, hash_of, sorted(range(len(hash_of)), key=hash_of.__getitem__)
+        return hash_of, sorted(range(len(hash_of)), key=hash_of.__getitem__)
 
     def is_guessed_root(self, index: int, parents: list[int] | None = None) -> bool:
         """``index in guessed_roots()``, answered from the entry's ancestors: an entry nothing
@@ -833,7 +848,9 @@ class _Links:
         on, or every entry's reach answers.)"""
         if self._descriptors_of is None:
             return index in self.depended()
-        return any(map(self._lines_by_key()[0].__contains__, self._descriptors_of(index)))
+        if self._read_as.distinct is None:
+            return any(map(self._lines_of, self._descriptors_of(index)))
+        return any(map(self._line_keys, self._descriptors_of(index)))  # (contents held)
 
     def depended(self) -> set[int]:
         """The entries another entry depends on (a self-dependency, a header written twice
@@ -1554,8 +1571,9 @@ _PLAIN_DEPS = re.compile(rf"(?:{_P_NAME} {_P_RANGE}\n)*+{_P_NAME} {_P_RANGE}")
 
 class _DepLines:
     """Every dependency line of a file, in file order, as what the one-pass reference check
-    read (``lines``: each line's descriptor ``name@range``, or its content when ``distinct``
-    and ``descriptors`` say which descriptor each content reads as); the lookup ``owner``
+    read (``lines``: each line's descriptor ``name@range``, or its content when ``distinct``,
+    the set of contents, and ``descriptors``, in the set's order, say which descriptor each
+    content reads as); the lookup ``owner``
     (descriptor -> position of the first entry it heads, over the pieces ``check_references``
     splits the headers into) and the entry each line resolves to (``targets``) are built when
     ``_Links`` asks."""
@@ -1577,7 +1595,7 @@ class _DepLines:
         keys: Sequence[str],
         joined: str,
         lines: list[Any],
-        distinct: list[Any] | None,
+        distinct: set[Any] | None,
         descriptors: list[str],
         *,
         separators: int,
@@ -1689,7 +1707,7 @@ def _references_resolve(text: str | bytes, keys: Sequence[str]) -> _DepLines | N
     ):
         return None
     contents = _four_space_lines(text)
-    distinct = list(set(contents))
+    distinct = set(contents)  # (kept: ``_Links._line_keys``; the same order while unchanged)
     descriptors = _plain_descriptors(distinct)
     if descriptors is not None:
         found = _DepLines(keys, joined, contents, distinct, descriptors, separators=separators)
@@ -1724,12 +1742,12 @@ class _DependencyLines(str):
     __slots__ = ()
 
 
-def _plain_descriptors(contents: list[Any]) -> list[str] | None:
+def _plain_descriptors(contents: Collection[Any]) -> list[str] | None:
     """Each dependency line's descriptor (``name@range``), from its content, when every one is
     written as yarn writes it (``_PLAIN_DEPS``); else None. (ASCII bytes are decoded joined.)"""
     if not contents:
         return []
-    if isinstance(contents[0], bytes):
+    if isinstance(next(iter(contents)), bytes):
         raw = b"\n".join(contents)
         if not raw.isascii():  # pragma: no cover - bytes come from an ASCII file
             return None
