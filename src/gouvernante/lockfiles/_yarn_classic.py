@@ -57,15 +57,35 @@ from gouvernante.model import (
 
 ROOT_ID = "(root)"
 
+
+class _Lazy:
+    """A pattern compiled when first used: a file in yarn's own layout, read from its bytes,
+    needs none of the patterns of the other readers (~3 ms of every run's import). Each
+    attribute is looked up once, then kept in the instance (a method found as fast as the
+    pattern's own)."""
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self._source = (pattern, flags)
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(re.compile(*self._source), name)
+        setattr(self, name, value)
+        return value
+
+
+def _lazy(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    return cast("re.Pattern[str]", _Lazy(pattern, flags))
+
+
 # A double-quoted string on one line (the block reader must not let one run over a line end,
 # which the line reader never sees).
 _DQ = r'"[^"\\\n]*(?:\\[^\n][^"\\\n]*)*"'
 _KEY = rf'(?:{_DQ}|[^\s",:#][^\s",:]*)'
 _VALUE = rf'(?:{_DQ}|[^\s"]+)'
-_HEADER = re.compile(rf"{_KEY}(?:, *{_KEY})*:[ \t]*")
-_TOKEN = re.compile(_KEY)
+_HEADER = _lazy(rf"{_KEY}(?:, *{_KEY})*:[ \t]*")
+_TOKEN = _lazy(_KEY)
 # "  key value" or "  key:" (opens a block); indentation is checked separately.
-_FIELD = re.compile(rf" +({_KEY})(?:[ \t]+({_VALUE})|(:))[ \t]*")
+_FIELD = _lazy(rf" +({_KEY})(?:[ \t]+({_VALUE})|(:))[ \t]*")
 # One entry block exactly as yarn writes it, comments and blank lines first.
 _L4 = rf"\n    {_KEY}[ \t]+{_VALUE}[ \t]*"
 # Only the two dependency maps open a block of four-space lines (all yarn 1 writes): so every
@@ -75,7 +95,7 @@ _L2 = (
     rf"|(?:dependencies|optionalDependencies):[ \t]*(?:{_L4})++)"
 )
 _BLOCK = rf"((?:#[^\n]*\n|\n)*)({_KEY}(?:, *{_KEY})*):[ \t]*(?:{_L2})++\n*"  # see _block_grammar
-_NO_ENTRY = re.compile(r"(?:#[^\n]*\n|\n)*(?:#[^\n]*)?")
+_NO_ENTRY = _lazy(r"(?:#[^\n]*\n|\n)*(?:#[^\n]*)?")
 _NEEDLES = ("\n  version ", "\n  resolved ", "\n  integrity ")
 _DEP_NEEDLES = ("\n  dependencies:", "\n  optionalDependencies:")
 _CONFLICT = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
@@ -141,7 +161,10 @@ class _Entries:
         self.url_suspects: Sequence[int] | None = None
 
     def add(
-        self, descs: list[str], line: int, fields: tuple[str, str | None, str | None] | None
+        self,
+        descs: list[str],
+        line: int,
+        fields: tuple[str, str | None, str | None] | None,
     ) -> bool:
         """``fields`` (version, resolved, integrity) None: read from the text when needed."""
         entry_id = ", ".join(descs)
@@ -274,7 +297,10 @@ class _Entries:
             [*self.ids, *(p.id for p in extra)],
             [*self.names, *(p.name for p in extra)],
             lambda i: self.package(i) if i < size else extra[i - size],
-            lambda: [*(self.fields_of(i)[2] for i in range(size)), *(p.integrity for p in extra)],
+            lambda: [
+                *(self.fields_of(i)[2] for i in range(size)),
+                *(p.integrity for p in extra),
+            ],
             lambda i: self.fields_of(i)[0] if i < size else extra[i - size].version,
         )
 
@@ -398,7 +424,11 @@ def _parse_classic(source: str | bytes, path: str, *, has_marker: bool) -> Lockf
     plain = bool(dep_lines)
     if not plain:  # the exact check says which entry
         check_references(
-            keys, entries.lines, lambda index: _entry_deps(entry_text(index)), path, berry=False
+            keys,
+            entries.lines,
+            lambda index: _entry_deps(entry_text(index)),
+            path,
+            berry=False,
         )
 
     def deps_of(index: int) -> list[tuple[str, str]]:
@@ -432,8 +462,9 @@ def _parse_classic(source: str | bytes, path: str, *, has_marker: bool) -> Lockf
 
 # The last line yarn writes is a field of the last entry (or the marker comment of a file with
 # no entry): a block header ending the file (``  dependencies:``) is a cut one.
-_ENDS_IN_BLOCK_HEADER = re.compile(r"\n {2}(?:dependencies|optionalDependencies):[ \t]*\n\Z")
-_ENDS_IN_BLOCK_HEADER_BYTES = re.compile(_ENDS_IN_BLOCK_HEADER.pattern.encode())
+_ENDS_IN_BLOCK_HEADER_SOURCE = r"\n {2}(?:dependencies|optionalDependencies):[ \t]*\n\Z"
+_ENDS_IN_BLOCK_HEADER = _lazy(_ENDS_IN_BLOCK_HEADER_SOURCE)
+_ENDS_IN_BLOCK_HEADER_BYTES = re.compile(_ENDS_IN_BLOCK_HEADER_SOURCE.encode())
 
 
 def _cut_end(source: str | bytes) -> tuple[str, ...]:
@@ -447,7 +478,10 @@ def _cut_end(source: str | bytes) -> tuple[str, ...]:
         return ()
     tail = source[-256:]
     if isinstance(tail, str):
-        end_ok, header = tail.endswith("\n"), _ENDS_IN_BLOCK_HEADER.search(tail) is not None
+        end_ok, header = (
+            tail.endswith("\n"),
+            _ENDS_IN_BLOCK_HEADER.search(tail) is not None,
+        )
     else:
         end_ok = tail.endswith(b"\n")
         header = _ENDS_IN_BLOCK_HEADER_BYTES.search(tail) is not None
@@ -982,7 +1016,7 @@ def _entry_grammar(key: str, value: str) -> re.Pattern[str]:
         rf"\n  (?:(?:dependencies|optionalDependencies):[ \t]*(?:\n    [^\n]*)++"
         rf"|[A-Za-z_][A-Za-z0-9_]*[ \t]+{value}[ \t]*)"
     )
-    return re.compile(rf"(?:(?<=\n)|\A)({key}(?:, *{key})*)(:[ \t]*(?:{lines})++(?:\n+|\Z))")
+    return _lazy(rf"(?:(?<=\n)|\A)({key}(?:, *{key})*)(:[ \t]*(?:{lines})++(?:\n+|\Z))")
 
 
 # ``\s`` of a str pattern is a category tested a character at a time; in an ASCII text it is
@@ -990,11 +1024,12 @@ def _entry_grammar(key: str, value: str) -> re.Pattern[str]:
 _ASCII_SPACE = r" \t\n\r\f\v\x1c-\x1f"
 _ENTRY = _entry_grammar(_KEY, _VALUE)
 _ENTRY_ASCII = _entry_grammar(
-    rf'(?:{_DQ}|[^{_ASCII_SPACE}",:#][^{_ASCII_SPACE}",:]*)', rf'(?:{_DQ}|[^{_ASCII_SPACE}"]+)'
+    rf'(?:{_DQ}|[^{_ASCII_SPACE}",:#][^{_ASCII_SPACE}",:]*)',
+    rf'(?:{_DQ}|[^{_ASCII_SPACE}"]+)',
 )
-_KEY_OR_NL = re.compile(rf"{_KEY}|\n")
+_KEY_OR_NL = _lazy(rf"{_KEY}|\n")
 # split_at_version over lines: the name runs to the first "@" after its first character
-_NAME_RANGE = re.compile(r"^(.?[^@\n]*)@?(.*)$", re.MULTILINE)
+_NAME_RANGE = _lazy(r"^(.?[^@\n]*)@?(.*)$", re.MULTILINE)
 
 
 def _block_columns(
@@ -1096,7 +1131,7 @@ _C_RESOLVED = (
     r'|(?:[ !#-.0-~]++|/(?!-/))*+|(?![Hh][Tt][Tt][Pp][Ss]?://)[ !#-~]*+)"'
     rf"|(?P<odd>{_C_VALUE}))"
 )
-_C_ENTRY = re.compile(
+_C_ENTRY_SOURCE = (
     rf"\n\n{_C_NAME}(?P<header>{_C_KEY}(?:, *{_C_KEY})*+):"
     rf'(?:\n  version (?:"(?P<version>{_V}*+)"|{_C_VALUE})(?:\n  uid {_C_VALUE})?'
     rf"(?:{_C_RESOLVED})?"
@@ -1104,19 +1139,20 @@ _C_ENTRY = re.compile(
     r"(?:\n  dependencies:(?P<deps>(?:\n    [^\n]*+)++))?"
     r"(?:\n  optionalDependencies:(?P<optional>(?:\n    [^\n]*+)++))?)(?=\n)"
 )
-_C_ENTRY_BYTES = re.compile(_C_ENTRY.pattern.encode())
-_GROUPS = _C_ENTRY.groups + 1  # the text before an entry, then _C_ENTRY's groups
+_C_ENTRY = _lazy(_C_ENTRY_SOURCE)
+_C_ENTRY_BYTES = re.compile(_C_ENTRY_SOURCE.encode())
+_GROUPS = _C_ENTRY_BYTES.groups + 1  # the text before an entry, then _C_ENTRY's groups
 
 
 def _piece(group: str) -> int:
     """Where ``group`` of an entry is among the pieces of ``_C_ENTRY.split``."""
-    return _C_ENTRY.groupindex[group]
+    return _C_ENTRY_BYTES.groupindex[group]
 
 
-_PREAMBLE = re.compile(r"(?:#[^\n]*\n|\n)*+")
-_PREAMBLE_BYTES = re.compile(_PREAMBLE.pattern.encode())
+_PREAMBLE = _lazy(r"(?:#[^\n]*\n|\n)*+")
+_PREAMBLE_BYTES = re.compile(rb"(?:#[^\n]*\n|\n)*+")
 # each id's first descriptor's name (split_at_version), ids whose descriptors hold no comma
-_ID_NAME = re.compile(r"^([^,\n]?[^@,\n]*)", re.MULTILINE)
+_ID_NAME = _lazy(r"^([^,\n]?[^@,\n]*)", re.MULTILINE)
 
 
 def _canonical_columns(
@@ -1195,7 +1231,11 @@ def _canonical_columns(
         both = chain.from_iterable(zip(dependencies, optional, strict=True))
         lines = newline[:0].join(filter(None, both))
         entries.dependency_counts = lambda: list(
-            map(operator.add, _newlines(dependencies, newline), _newlines(optional, newline))
+            map(
+                operator.add,
+                _newlines(dependencies, newline),
+                _newlines(optional, newline),
+            )
         )
     # (bytes are kept as they are: the reference check splits them, no decoded copy)
     entries.dependency_lines = lines if isinstance(lines, bytes) else _DependencyLines(lines)
@@ -1204,8 +1244,8 @@ def _canonical_columns(
 
 # Where an entry of ``_canonical_columns``'s text starts: its blank line (none inside an entry,
 # none between two, and the preamble's are followed by a comment or another newline)
-_ENTRY_START = re.compile(r"\n\n(?=[^\n])")
-_ENTRY_START_BYTES = re.compile(_ENTRY_START.pattern.encode())
+_ENTRY_START = _lazy(r"\n\n(?=[^\n])")
+_ENTRY_START_BYTES = re.compile(rb"\n\n(?=[^\n])")
 # How many entries ``_Bodies`` finds one by one (each from the nearest one found before)
 # before it finds every entry's start at once.
 _FOUND_ONE_BY_ONE = 2048
@@ -1349,20 +1389,16 @@ def _names_read(pieces: list[Any], newline: Any) -> list[str] | None:
 
 
 def _names_column(ids: list[str], ids_text: str, read: list[str] | None) -> list[str]:
-    """Each id's first descriptor's name (``_ID_NAME``), from the names the look-ahead read
-    (``read``, returned as it is when it is the column) where an id starts with its name and
-    ``@``: ``_ID_NAME`` reads the same there (such a name holds no ``@`` but a scope's first,
-    and no comma). Any other id (an alias's look-ahead reads its target) by ``_ID_NAME``."""
+    """Each id's first descriptor's name (``_ID_NAME``): the names the look-ahead read
+    (``read``, returned as it is), when it read one in every header. It reads the name at the
+    header's start (after the quote ids drop) up to the ``@`` after it, as ``_ID_NAME`` does
+    (such a name holds no ``@`` but a scope's first, and no comma), except after an alias's
+    ``name@npm:``, where it reads the target: every such id holds ``npm:``, and the alias's
+    name is then set from its first descriptor (``alias_target``, ``_canonical_columns``).
+    Else every name by ``_ID_NAME``."""
     if read is None or len(read) != len(ids):
         return cast(list[str], _ID_NAME.findall(ids_text))
-    agree = list(map(str.startswith, ids, map(operator.add, read, repeat("@"))))
-    if all(agree):
-        return read
-    names = list(read)
-    match = _ID_NAME.match
-    for at in compress(range(len(ids)), map(operator.not_, agree)):
-        names[at] = cast(re.Match[str], match(ids[at])).group(1)
-    return names
+    return read
 
 
 def _url_suspects(pieces: list[Any], names: list[str], read: list[str] | None) -> list[int]:
@@ -1384,7 +1420,7 @@ def _url_suspects(pieces: list[Any], names: list[str], read: list[str] | None) -
 
 
 # text whose quoted parts (its quotes paired, as header tokens pair them) hold no comma
-_NO_QUOTED_COMMA = re.compile(r'(?:[^"]++|"[^",]*+")*+')
+_NO_QUOTED_COMMA = _lazy(r'(?:[^"]++|"[^",]*+")*+')
 
 
 def _plain_commas(headers: str) -> bool:
@@ -1496,7 +1532,9 @@ def _lines(text: str, path: str) -> tuple[_Entries, Callable[[int], str]]:  # no
         if first != " ":
             if line.startswith(_CONFLICT):
                 raise LockfileError(
-                    path, "unresolved merge conflict markers", json_path=f"line {index + 1}"
+                    path,
+                    "unresolved merge conflict markers",
+                    json_path=f"line {index + 1}",
                 )
             if _HEADER.fullmatch(line) is None:
                 raise LockfileError(
@@ -1552,14 +1590,16 @@ def _lines(text: str, path: str) -> tuple[_Entries, Callable[[int], str]]:  # no
 # A dependency line as yarn writes it: four spaces, the name (quoted or not, no space in it), one
 # or more spaces, the range (quoted, or one token). ``_dep_line`` reads such a line the same way.
 # Every such line (without a backslash) has the block grammar's form (``_L4``).
-_DEP_LINE = re.compile(
-    r'\n    (?:"([^"\s]+)"|([^\s",:#][^\s",:]*)) +(?:"([^"\n]*)"|([^"\s]+))[ \t]*(?=\n|$)'
+_DEP_LINE_SOURCE = (
+    r'\n    (?:"([^"\s]+)"|([^\s",:#][^\s",:]*)) +'
+    r'(?:"([^"\n]*)"|([^"\s]+))[ \t]*(?=\n|$)'
 )
-_DEP_LINE_ASCII = re.compile(_DEP_LINE.pattern.replace(r"\s", _ASCII_SPACE))
+_DEP_LINE = _lazy(_DEP_LINE_SOURCE)
+_DEP_LINE_ASCII = _lazy(_DEP_LINE_SOURCE.replace(r"\s", _ASCII_SPACE))
 
 
 # The content of every four-space line (what follows its four spaces).
-_DEP_CONTENT = re.compile(r"\n    ([^\n]*)")
+_DEP_CONTENT = _lazy(r"\n    ([^\n]*)")
 # A dependency line's content as yarn writes it, in an ASCII text: the name (quoted or not, no
 # space in it), one space, the range quoted, neither starting nor ending with a space. Such a
 # line is what ``_DEP_LINE`` reads, and only its separator is a space between two quotes (when
@@ -1634,7 +1674,13 @@ class _DepLines:
             if self.unique_pieces():  # (any order then)
                 several = list(map(operator.contains, keys, repeat(", ")))
                 one = list(map(operator.not_, several))
-                owner = dict(zip(compress(keys, one), compress(range(len(keys)), one), strict=True))
+                owner = dict(
+                    zip(
+                        compress(keys, one),
+                        compress(range(len(keys)), one),
+                        strict=True,
+                    )
+                )
                 split = list(compress(keys, several))
                 if split:
                     per_key = map(str.count, split, repeat(", "))
@@ -1643,7 +1689,11 @@ class _DepLines:
                         zip(
                             ", ".join(split).split(", "),
                             chain.from_iterable(
-                                map(repeat, positions, map(operator.add, per_key, repeat(1)))
+                                map(
+                                    repeat,
+                                    positions,
+                                    map(operator.add, per_key, repeat(1)),
+                                )
                             ),
                             strict=True,
                         )
@@ -1771,7 +1821,7 @@ def _looked_up(owner: Mapping[Any, int], wanted: Sequence[Any]) -> list[int] | N
         return None
 
 
-_DESCRIPTOR_SPLIT = re.compile(r" *, *")
+_DESCRIPTOR_SPLIT = _lazy(r" *, *")
 
 
 def _dep_line(line: str) -> tuple[str, str] | None:
@@ -1796,7 +1846,7 @@ def _dep_line(line: str) -> tuple[str, str] | None:
 
 
 # The dependencies block of an entry in yarn's layout: its key, then its lines of four spaces.
-_DEPS_SECTION = re.compile(r"\n  dependencies:[ \t]*((?:\n    [^\n]*)+)")
+_DEPS_SECTION = _lazy(r"\n  dependencies:[ \t]*((?:\n    [^\n]*)+)")
 
 
 def _plain_deps(lines: str) -> list[tuple[str, str]]:
