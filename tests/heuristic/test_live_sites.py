@@ -172,6 +172,9 @@ def test_usage_examples_publish_nothing_but_a_command_does(tmp_path: Path, insta
         "sent += process.env[k]; });",
         "Object.entries(process.env).reduce((a, [k, v]) => a + k + v, '');",
         "JSON.stringify(process.env);",
+        "for (const [k, v] of Object.entries(process.env)) sent += k + v;",
+        "for (const k of Object.keys(process.env)) { if (k.indexOf('npm_') === 0) continue; "
+        "sent += k; }",
     ],
 )
 def test_variables_of_one_prefix_are_no_dump_but_the_whole_environment_is(

@@ -99,15 +99,22 @@ RX_CRED_FILE = rx(
 )  # fmt: skip
 # A walk of the keys (``.filter(``, ``.forEach(``, ``.reduce(``, ``.find(``, ``.some(``,
 # ``.every(``) whose callback first tests the name against its start (a regex ``/^…/``,
-# ``startsWith``, ``indexOf(…) === 0``, or ``!== 0`` before an early return; ``=== 0`` before one
-# drops a prefix and keeps the rest): the variables of one prefix, not a dump (npm's own
-# ``npm_config_*`` settings read by a bundler or an ORM's CLI).
+# ``startsWith``, ``indexOf(…) === 0``, or ``!== 0`` before an early ``return``/``continue``;
+# ``=== 0`` before one drops a prefix and keeps the rest): the variables of one prefix, not a dump
+# (npm's own ``npm_config_*`` settings read by a bundler or an ORM's CLI).
+_PREFIX_TEST = (
+    r"(?:/\^[\w$-]|\.startsWith\s*\(|\.indexOf\s*\([^()]{1,40}\)\s*"
+    r"(?:!==?\s*0\s*\)\s*(?:return|continue)\b|===?\s*0\b(?!\s*\)\s*(?:return|continue)\b)))"
+)
 RX_PREFIX_FILTER = re.compile(
     r"\s*\.\s*(?:filter|forEach|reduce|find|some|every)\s*\("
-    r"\s*(?:\(?\s*\[?\s*[\w$]+(?:\s*,\s*[\w$]+)?\s*\]?\s*\)?\s*=>|function\s*\([^)]*\)\s*\{)"
-    r"[^;]{0,40}?(?:/\^[\w$-]|\.startsWith\s*\(|\.indexOf\s*\([^()]{1,40}\)\s*"
-    r"(?:!==?\s*0\s*\)\s*return\b|===?\s*0\b(?!\s*\)\s*return\b)))"
+    r"\s*\(?\s*(?:\(?\s*\[?\s*[\w$]+(?:\s*,\s*[\w$]+)?\s*\]?\s*\)?\s*=>|function\s*\([^)]*\)\s*\{)"
+    r"[^;]{0,40}?" + _PREFIX_TEST
 )
+# The same walk as a loop, ``for (const [k, v] of Object.entries(process.env)) { if
+# (k.startsWith("PLUGIN_")) ...``: the loop's head before the enumeration, its first test after.
+RX_FOR_OF_HEAD = re.compile(r"\bfor\s*\(\s*(?:const|let|var)?\s*[\w$\[\],\s]{1,40}[\s\]]of\s+$")
+RX_LOOP_PREFIX = re.compile(r"\s*\)\s*\{?[^;]{0,40}?" + _PREFIX_TEST)
 MAX_DUMPS = 50
 # Entries of an ignore list: credential paths listed beside them are being left out, not read.
 # Beside the usual ones, folders no stealer wants (test fixtures and mocks, Python and Bower
@@ -344,10 +351,14 @@ class FileSignals:
     @_Once
     def env_dump(self) -> int | None:
         """The whole environment read; not the variables of one prefix (``Object.keys(
-        process.env).filter(k => /^debug_/i.test(k))``: debug's options, a bundler's VITE_*)."""
+        process.env).filter(k => /^debug_/i.test(k))``: debug's options, a bundler's VITE_*; the
+        same test first in a ``forEach``/``reduce`` callback or a ``for … of`` loop)."""
         text = self.t.text
         for m in self.t.matches(RX_ENV_DUMP, MAX_DUMPS):
-            if not RX_PREFIX_FILTER.match(text, m.end()):
+            if RX_PREFIX_FILTER.match(text, m.end()):
+                continue
+            loop = RX_FOR_OF_HEAD.search(text, max(0, m.start() - 60), m.start())
+            if loop is None or not RX_LOOP_PREFIX.match(text, m.end()):
                 return m.start()
         return None
 
