@@ -33,10 +33,8 @@ import gc
 import importlib
 import os
 import sys
-from array import array
-from bisect import bisect_right
 from collections.abc import Iterator, Sequence
-from typing import Any, Final, Protocol, overload
+from typing import TYPE_CHECKING, Any, Final, Protocol, overload
 
 import msgspec
 
@@ -44,6 +42,9 @@ from gouvernante import __version__
 from gouvernante.errors import RuleError
 from gouvernante.fs.read import read_small
 from gouvernante.rules.model import LazyRules, Rule, add_entry, rule_flags
+
+if TYPE_CHECKING:
+    from array import array
 
 ENV = "GOUVERNANTE_RULE_CACHE"
 FORMAT = 3  # 3: a head read at load, the rules decoded on use; 2: every rule decoded at load
@@ -89,12 +90,16 @@ def _coders() -> tuple[
 
 
 def _u32(data: bytes) -> array[int]:
+    from array import array  # noqa: PLC0415 - cached rules only (every scan imports this module)
+
     out = array("I")
     out.frombytes(data)
     return out
 
 
 def _packed(values: Sequence[int]) -> bytes:
+    from array import array  # noqa: PLC0415 - cached rules only
+
     return array("I", values).tobytes()
 
 
@@ -262,6 +267,8 @@ class CachedRules(LazyRules):
             index += self._len
         if not 0 <= index < self._len:
             raise IndexError("rule index out of range")
+        from bisect import bisect_right  # noqa: PLC0415 - cached rules only
+
         k = bisect_right(self._starts, index) - 1
         part = self._parts[k]
         offset = index - self._starts[k]
