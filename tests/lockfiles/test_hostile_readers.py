@@ -426,3 +426,24 @@ def test_npm_a_malformed_map_does_not_stop_the_dependency_check() -> None:
         "packages['node_modules/b'].dependencies['evil']: no entry answers this dependency"
         " (npm ls: missing; a cut, edited or badly merged lockfile?)",
     ]
+
+
+@pytest.mark.parametrize("lean", [False, True], ids=["whole-decode", "big-file-path"])
+def test_npm_unanswered_dependencies_are_listed_in_the_map_order(
+    lean: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The errors of one map's missing names follow the map, not a set's order (which changed
+    with the process's hash seed: the same file's report differed from one run to the next)."""
+    if lean:
+        monkeypatch.setattr(npm, "LEAN_BYTES", 0)
+    missing = [f"gone-{n:02d}" for n in range(30)]
+    text = _npm(
+        {"node_modules/a": {**_A, "dependencies": dict.fromkeys(missing, "^1.0.0")}},
+        root_deps=False,
+    )
+    graph = npm.parse(text.encode(), "package-lock.json")
+    assert list(graph.entry_errors) == [
+        f"packages['node_modules/a'].dependencies['{name}']: no entry answers this dependency"
+        " (npm ls: missing; a cut, edited or badly merged lockfile?)"
+        for name in missing
+    ]
