@@ -124,6 +124,7 @@ class _Entries:
         "fields",
         "ids",
         "names",
+        "no_file_ids",
         "path",
         "seen",
         "texts",
@@ -159,6 +160,8 @@ class _Entries:
         self.dependency_blocks: Callable[[int], str] | None = None
         # _canonical_columns: the entries whose URL its layout check did not vouch for
         self.url_suspects: Sequence[int] | None = None
+        # _canonical_columns: no id holds "@file:" (its headers do not: _file_folders)
+        self.no_file_ids = False
 
     def add(
         self,
@@ -498,7 +501,7 @@ def _file_folders(entries: _Entries) -> tuple[str, ...]:
     decision 0038), the path as the project's package.json gives it, read from the lockfile's
     folder."""
     ids = entries.ids
-    if "@file:" not in "\n".join(ids):
+    if entries.no_file_ids or "@file:" not in "\n".join(ids):
         return ()
     found: dict[str, None] = {}
     for index, key in enumerate(ids):
@@ -1219,6 +1222,7 @@ def _canonical_columns(
     entries.lines_counted_later(bodies.lines, bodies.line)
     entries.texts = entries.blocks = bodies
     entries.url_suspects = _url_suspects(pieces, names, read)
+    entries.no_file_ids = "@file:" not in headers  # (the ids are its tokens, unquoted)
     dependencies = pieces[_piece("deps") :: _GROUPS]  # None: the entry has no such block
     optional = pieces[_piece("optional") :: _GROUPS]
     entries.dependency_blocks = lambda index: _ascii(
