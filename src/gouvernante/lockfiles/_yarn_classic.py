@@ -1389,7 +1389,9 @@ def _names_read(pieces: list[Any], newline: Any) -> list[str] | None:
     read = pieces[_piece("name") :: _GROUPS]
     if not all(read):  # (a name is never empty: truth tests, not == None a piece)
         return None
-    return _ascii(newline.join(read)).split("\n")
+    if isinstance(newline, bytes):  # each decoded (no joined copy, no split)
+        return list(map(bytes.decode, read))
+    return cast(list[str], read)
 
 
 def _names_column(ids: list[str], ids_text: str, read: list[str] | None) -> list[str]:
