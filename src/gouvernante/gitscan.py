@@ -981,6 +981,38 @@ class _Open:
     time: int | None
 
 
+class _Matched:
+    """The findings of each path of a ref's history whose file has some: a commit changes a
+    few files, and the others' are not looked up again (a long history costs its changes, not
+    commits x lockfiles)."""
+
+    def __init__(self, outcomes: Mapping[BlobKey, BlobOutcome], repository: str) -> None:
+        self.outcomes = outcomes
+        self.repository = repository
+        self.found: dict[str, Sequence[Finding]] = {}
+
+    def put(self, path: str, file: TreeFile | None) -> None:
+        """The file now at ``path`` (None: gone)."""
+        outcome = self.outcomes.get(BlobKey.of(file)) if file is not None else None
+        if outcome is None or outcome.match is None or not outcome.match.findings:
+            self.found.pop(path, None)
+        else:
+            self.found[path] = outcome.match.findings
+
+    def hits(self, ref: str, commit: str) -> dict[HitKey, Finding]:
+        """Each hit once, at the first path (in path order) whose file has it."""
+        found: dict[HitKey, Finding] = {}
+        for path in sorted(self.found):
+            for f in self.found[path]:
+                found.setdefault(
+                    _hit_key(f),
+                    msgspec.structs.replace(
+                        f, lockfile=path, repository=self.repository, ref=ref, commit=commit
+                    ),
+                )
+        return found
+
+
 def history_findings(  # noqa: C901 - listed in pyproject, to shrink
     listing: RepoListing,
     outcomes: Mapping[BlobKey, BlobOutcome],
@@ -996,44 +1028,20 @@ def history_findings(  # noqa: C901 - listed in pyproject, to shrink
         placed = current.get((listing.repository.display, ref))
         if placed is None:
             continue
-        state: dict[str, TreeFile] = {}
+        matched = _Matched(outcomes, listing.repository.display)
         if hist.boundary is not None:  # (a lockfile a .yarnrc.yml names too: decision 0044)
-            state = {
-                f.path: f for f in lockfiles_of(hist.boundary) if f.mode != YARNRC_REFUSED_MODE
-            }
+            for file in lockfiles_of(hist.boundary):
+                if file.mode != YARNRC_REFUSED_MODE:
+                    matched.put(file.path, file)
         open_hits: dict[HitKey, _Open] = {}
-
-        def hits_of(
-            files: Mapping[str, TreeFile], snapshot_ref: str, commit: str
-        ) -> dict[HitKey, Finding]:
-            found: dict[HitKey, Finding] = {}
-            for path, file in sorted(files.items()):
-                outcome = outcomes.get(BlobKey.of(file))
-                if outcome is None or outcome.match is None:
-                    continue
-                for f in outcome.match.findings:
-                    found.setdefault(
-                        _hit_key(f),
-                        msgspec.structs.replace(
-                            f,
-                            lockfile=path,
-                            repository=listing.repository.display,
-                            ref=snapshot_ref,
-                            commit=commit,
-                        ),
-                    )
-            return found
-
         if hist.boundary is not None:
-            for key, f in hits_of(state, ref, hist.boundary.commit).items():
+            for key, f in matched.hits(ref, hist.boundary.commit).items():
                 open_hits[key] = _Open(f, None, None)
         for commit in hist.commits:
             for change in commit.changes:
-                if change.oid is None:
-                    state.pop(change.path, None)
-                else:
-                    state[change.path] = TreeFile(change.path, change.mode, change.oid)
-            now = hits_of(state, ref, commit.commit)
+                put = None if change.oid is None else TreeFile(change.path, change.mode, change.oid)
+                matched.put(change.path, put)
+            now = matched.hits(ref, commit.commit)
             for key in list(open_hits):
                 if key not in now:
                     started = open_hits.pop(key)

@@ -1051,24 +1051,38 @@ class _Settings:
 
 
 def _named_in(
-    files: Mapping[str, TreeFile], names: frozenset[str], settings: _Settings
+    files: Mapping[str, TreeFile],
+    names: frozenset[str],
+    by_folder: Mapping[str, Setting],
+    memo: dict[str, str | None],
 ) -> dict[str, TreeFile]:
     """The files of ``files`` (a tree's ``.yarnrc.yml`` files and files named ``names``) that
-    are their folder's lockfile by yarn berry's ``lockfileFilename``, as ``YARNRC_LOCK_MODE``
-    (a link, a folder or a submodule of that name is left out: ``-history`` follows what it can
-    read, and the tree walk of the ref's head says the rest)."""
-    by_folder = settings.of(files)
-    memo: dict[str, str | None] = {}
+    are their folder's lockfile by yarn berry's ``lockfileFilename`` (``_named``)."""
     found: dict[str, TreeFile] = {}
     for path, file in files.items():
-        folder, _, base = path.rpartition("/")
-        if (
-            base in names
-            and file.mode in BLOB_MODES
-            and folder_name(folder, by_folder, memo) == base
-        ):
-            found[path] = TreeFile(path, YARNRC_LOCK_MODE, file.oid)
+        named = _named(path, file, names, by_folder, memo)
+        if named is not None:
+            found[path] = named
     return found
+
+
+def _named(
+    path: str,
+    file: TreeFile | None,
+    names: frozenset[str],
+    by_folder: Mapping[str, Setting],
+    memo: dict[str, str | None],
+) -> TreeFile | None:
+    """``file`` at ``path`` as its folder's lockfile (``YARNRC_LOCK_MODE``) when the folder's
+    setting (``by_folder``: each folder's, ``yarnrc.folder_name``) names it; else None (a
+    link, a folder or a submodule of that name too: ``-history`` follows what it can read, and
+    the tree walk of the ref's head says the rest)."""
+    if file is None or file.mode not in BLOB_MODES:
+        return None
+    folder, _, base = path.rpartition("/")
+    if base not in names or folder_name(folder, by_folder, memo) != base:
+        return None
+    return TreeFile(path, YARNRC_LOCK_MODE, file.oid)
 
 
 def _follow_named(
@@ -1078,33 +1092,46 @@ def _follow_named(
     settings: _Settings,
 ) -> list[CommitChanges]:
     """Each commit's changes with its ``.yarnrc.yml`` files and files of the ``names`` turned
-    into the changes of the lockfiles they make (``_named_in``, by that commit's own tree):
-    a named lockfile appears, changes or goes as its content or any setting above it does."""
+    into the changes of the lockfiles they make (``_named``, by that commit's own tree): a
+    named lockfile appears, changes or goes as its content or any setting above it does. A
+    commit that changes no ``.yarnrc.yml`` is looked at in the files it changes only."""
     files = dict(at_boundary)
-    named = _named_in(files, names, settings)
+    by_folder = settings.of(files)
+    memo: dict[str, str | None] = {}
+    named = _named_in(files, names, by_folder, memo)
     out: list[CommitChanges] = []
     for entry in commits:
         kept: list[FileChange] = []
-        touched = False
+        moved: list[str] = []
         for change in entry.changes:
             base = change.path.rpartition("/")[2]
             if base != YARNRC and base not in names:
                 kept.append(change)
                 continue
-            touched = True
+            moved.append(change.path)
             if change.oid is None:
                 files.pop(change.path, None)
             else:
                 files[change.path] = TreeFile(change.path, change.mode, change.oid)
-        if touched:
-            now = _named_in(files, names, settings)
+        if any(path.rpartition("/")[2] == YARNRC for path in moved):
+            by_folder, memo = settings.of(files), {}
+            now = _named_in(files, names, by_folder, memo)
             gone = sorted(named.keys() - now.keys())
-            kept.extend(FileChange(path, YARNRC_LOCK_MODE, None) for path in gone)
-            kept.extend(
-                FileChange(path, f.mode, f.oid)
-                for path, f in sorted(now.items())
-                if named.get(path) != f
-            )
+            came = sorted(path for path, f in now.items() if named.get(path) != f)
             named = now
+        else:
+            gone, came = [], []
+            for path in sorted(set(moved)):
+                got = _named(path, files.get(path), names, by_folder, memo)
+                if got == named.get(path):
+                    continue
+                if got is None:
+                    del named[path]
+                    gone.append(path)
+                else:
+                    named[path] = got
+                    came.append(path)
+        kept.extend(FileChange(path, YARNRC_LOCK_MODE, None) for path in gone)
+        kept.extend(FileChange(path, YARNRC_LOCK_MODE, named[path].oid) for path in came)
         out.append(CommitChanges(entry.commit, entry.time, tuple(kept)))
     return out
