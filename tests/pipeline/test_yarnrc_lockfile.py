@@ -231,6 +231,20 @@ def test_a_named_lockfile_in_a_lower_layer_than_its_yarnrc(tmp_path: Path) -> No
     assert _answer(code, report) == (2, [("web/berry.lock", "ms 2.1.2")], [])
 
 
+@pytest.mark.parametrize("rc_first", [True, False])
+def test_image_a_setting_above_in_another_layer(tmp_path: Path, rc_first: bool) -> None:
+    """-image: the .yarnrc.yml of a folder above, whichever layer wrote it, names the lockfile
+    of a project another layer wrote; a later layer's .yarnrc.yml replaces it."""
+    rc = {".yarnrc.yml": NAMES_BERRY}
+    project = {"tools/x/package.json": APP, "tools/x/berry.lock": BERRY}
+    layers = [rc, project] if rc_first else [project, rc]
+    code, report = scan_report(tmp_path, RULES, "-image", str(_image(tmp_path / "i.tar", layers)))
+    assert _answer(code, report) == (2, [("tools/x/berry.lock", "ms 2.1.2")], [])
+    later = [*layers, {".yarnrc.yml": "lockfileFilename: other.lock\n"}]
+    code, report = scan_report(tmp_path, RULES, "-image", str(_image(tmp_path / "j.tar", later)))
+    assert _answer(code, report) == (0, [], [])
+
+
 def test_symbolic_links_follow_each_source_s_rules(tmp_path: Path) -> None:
     """-dir follows a link inside the scanned tree (as for a lockfile); -git refuses it (an
     error at the .yarnrc.yml that names it), as it refuses a symlinked lockfile."""
@@ -389,15 +403,25 @@ def test_history_follows_each_commit_s_own_yarnrc(tmp_path: Path) -> None:
     at_second = datetime.fromtimestamp(repo.time, UTC).isoformat()
     repo.write("tools/x/berry.lock", BERRY.replace("debug", "debug2"))
     repo.commit("the old file changes: no lockfile now")
+    repo.write("tools/x/new.lock", BERRY)
+    fourth = repo.commit("the named lockfile alone changes: ms 2.1.2 again")
     for since in ([], ["-since", at_second]):
         code, report = scan_report(tmp_path, RULES, "-git", str(repo.path), "-history", *since)
-        past = [
-            (f["type"], tree_relative(f["lockfile"]), f["version"], f.get("introduced_commit"))
+        found = sorted(
+            (
+                f["type"],
+                tree_relative(f["lockfile"]),
+                f["version"],
+                f.get("introduced_commit"),
+                f.get("removed_commit"),
+            )
             for f in report["findings"]
-        ]
+        )
         want_start = first if not since else None
-        assert past == [("past_package", "tools/x/berry.lock", "2.1.2", want_start)], since
-        assert [f["removed_commit"] for f in report["findings"]] == [second]
+        assert found == [
+            ("package", "tools/x/new.lock", "2.1.2", fourth, None),
+            ("past_package", "tools/x/berry.lock", "2.1.2", want_start, second),
+        ], since
         assert code == 2
 
 
