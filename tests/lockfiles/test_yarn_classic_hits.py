@@ -677,6 +677,37 @@ def test_parents_by_content_read_every_way_a_line_is_written(
         _check_parents(graph)
 
 
+@pytest.mark.parametrize("tried", [0, 1, _yarn_classic._AT_SIGNS_TRIED])
+def test_parents_of_descriptors_with_many_at_signs(tried: int) -> None:
+    """A descriptor with more "@" than ``_AT_SIGNS_TRIED`` (each tried as its name's end would
+    be a copy of it: 300 "@" make 600) is looked up in a table of every line's descriptor,
+    built once: the parents are still every edge built, reversed."""
+    entries = [
+        ("a", "^1.0.0"),
+        ("@s/a@b", "npm:@s/x@^2"),
+        ("a@", "@" * 300),
+        ("7z", "git+ssh://git@h/r#1"),
+        ("@@", ""),
+    ]
+    blocks = ["# yarn lockfile v1\n"]
+    for index, (name, range_) in enumerate(entries):
+        lines = [f'"{name}@{range_}":\n  version "1.0.0"']
+        deps = []
+        for step, child in enumerate(entries[index + 1 :] + entries[:1]):
+            written = f'"{child[0]}"' if step % 2 or not child[0][0].isalnum() else child[0]
+            deps.append(f'{written} "{child[1]}"')
+        lines.append("  dependencies:" + "".join(f"\n    {d}" for d in deps))
+        blocks.append("\n".join(lines) + "\n")
+    texts = ["\n".join(blocks)] + [path.read_text() for path in SMALL[:3]]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_yarn_classic, "_AT_SIGNS_TRIED", tried)
+        for text in texts:
+            assert _same(text.encode(), None) == "read"
+            graph = _parse(text.encode(), "yarn.lock", None)
+            assert getattr(graph.details, "search_backward", False)
+            _check_parents(graph)
+
+
 @pytest.mark.parametrize("one_by_one", [0, 1, 3, _yarn_classic._FOUND_ONE_BY_ONE])
 def test_bodies_and_header_lines_found_when_asked(one_by_one: int) -> None:
     """The yarn-layout reader copies no entry's body: each is found in the text when asked

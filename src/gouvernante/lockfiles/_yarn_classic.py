@@ -705,6 +705,9 @@ _ByKey = tuple[list[int], list[int]]
 # How many of an entry's ancestors ``_Links.is_guessed_root`` asks about before it computes
 # every entry's reach instead (the bound on the search back: the answer is the same either way).
 _ANCESTORS_ASKED = 1_000
+# How many "@" of a descriptor ``_Links._line_keys`` tries as the end of its name before it
+# builds a table of every line's descriptor instead (the answer is the same either way).
+_AT_SIGNS_TRIED = 4
 
 
 class _Links:
@@ -726,6 +729,7 @@ class _Links:
         "_ends",
         "_full",
         "_guessed",
+        "_keys_table",
         "_lines",
         "_parents",
         "_reached",
@@ -756,6 +760,7 @@ class _Links:
         self._parents: dict[int, list[int]] = {}  # parents() asked already
         self._reached: set[int] = set()  # entries an entry nothing depends on is known to reach
         self._guessed: set[int] | None = None  # guessed_roots(), when an entry needed it
+        self._keys_table: dict[str, list[Any]] | None = None  # _keys_of()
 
     def columns(self) -> tuple[list[int], list[int], list[int], list[int]]:
         """``src``, ``dst``, ``start``, ``end``: every line as entry positions."""
@@ -811,10 +816,14 @@ class _Links:
         and no space in either but the range's spaces): the content of a line that reads as
         ``descriptor`` is then its name (the descriptor up to one of its "@" after the first
         character) quoted or not, a space and the rest quoted, one of the contents the file's
-        lines hold (``distinct``). No table from descriptors to contents is built."""
+        lines hold (``distinct``). No table from descriptors to contents is built, unless a
+        descriptor holds more than ``_AT_SIGNS_TRIED`` "@" (each would be a copy of it: a
+        hostile one of 100,000 "@" would cost their square): then the table, once."""
         distinct = self._read_as.distinct
         if distinct is None:
             return [descriptor]
+        if descriptor.count("@", 1) > _AT_SIGNS_TRIED:
+            return self._keys_of().get(descriptor, [])
         keys: list[Any] = []
         at = descriptor.find("@", 1)
         while at >= 0:
@@ -825,6 +834,17 @@ class _Links:
         if self._bytes_keys:
             keys = [key.encode() for key in keys]
         return [key for key in keys if key in distinct]
+
+    def _keys_of(self) -> dict[str, list[Any]]:
+        """Each descriptor -> the contents of the lines that read as it (built once)."""
+        if self._keys_table is None:
+            table: dict[str, list[Any]] = {}
+            read_as = self._read_as
+            contents = cast(set[Any], read_as.distinct)  # (in the descriptors' order)
+            for key, descriptor in zip(contents, read_as.descriptors, strict=True):
+                table.setdefault(descriptor, []).append(key)
+            self._keys_table = table
+        return self._keys_table
 
     def _lines_by_key(self) -> _ByKey:
         if self._by_key is None:
