@@ -138,3 +138,22 @@ def test_inherited_above_reads_every_folder_up_to_the_root(tmp_path: Path) -> No
     name, unread = inherited_above(str(mid / "leaf"))
     assert name is None
     assert [(p, m[:7]) for p, m in unread] == [(str(mid / ".yarnrc.yml"), "line 1:")]
+
+
+@pytest.mark.property
+@given(st.lists(st.sampled_from(["lit", "x", "u", "U"]), min_size=16, max_size=16), st.booleans())
+def test_the_key_spelled_with_any_escapes_is_refused(forms: list[str], cut: bool) -> None:
+    """Each letter of the key written as itself or as a YAML escape (at least one), optionally
+    with an escaped line break in the middle: never read as "no setting"."""
+    if all(f == "lit" for f in forms) and not cut:
+        forms[3] = "x"
+    spelled = {"lit": "{}", "x": "\\x{:02x}", "u": "\\u{:04x}", "U": "\\U{:08x}"}
+    letters = [
+        spelled[f].format(c if f == "lit" else ord(c))
+        for f, c in zip(forms, "lockfileFilename", strict=True)
+    ]
+    if cut:
+        letters.insert(8, "\\\n    ")
+    text = 'nodeLinker: pnp\n? "' + "".join(letters) + '"\n: berry.lock\n'
+    with pytest.raises(LockfileError, match="line 2"):
+        lockfile_setting(text.encode(), ".yarnrc.yml")
