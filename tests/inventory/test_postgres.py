@@ -42,10 +42,10 @@ def pg() -> Iterator[str]:
 @pytest.mark.parametrize(
     ("url", "shown"),
     [
-        ("postgresql://u:s3cret@db.example:5432/inv", "postgresql://u:***@db.example:5432/inv"),
-        ("postgres://u:p%40ss@h/inv?sslmode=require", "postgres://u:***@h/inv?sslmode=require"),
+        ("postgresql://u:s3cret@db.example:5432/inv", "postgresql://***@db.example:5432/inv"),
+        ("postgres://u:p%40ss@h/inv?sslmode=require", "postgres://***@h/inv?sslmode=require"),
         ("postgresql://h/inv?user=u&password=s3cret", "postgresql://h/inv?user=u&password=***"),
-        ("postgresql://u@h1:5432,h2:5433/inv", "postgresql://u@h1:5432,h2:5433/inv"),
+        ("postgresql://u@h1:5432,h2:5433/inv", "postgresql://***@h1:5432,h2:5433/inv"),
         ("postgresql:///inv", "postgresql:///inv"),
         ("inventory.db", "inventory.db"),
     ],
@@ -58,7 +58,7 @@ def test_driver_messages_are_scrubbed_of_raw_and_decoded_secrets() -> None:
     url = "postgresql://u:p%40ss@h/inv?sslpassword=k3y"
     message = f"failed for {url}: p@ss p%40ss k3y"
     assert scrubbed(message, url) == (
-        "failed for postgresql://u:***@h/inv?sslpassword=***: *** *** ***"
+        "failed for postgresql://***@h/inv?sslpassword=***: *** *** ***"
     )
 
 
@@ -80,7 +80,7 @@ def test_without_the_driver_the_error_says_what_to_install(
     monkeypatch.setitem(sys.modules, "psycopg", None)  # import psycopg -> ImportError
     with pytest.raises(SourceError) as caught:
         connect("postgresql://u:s3cret@db.example/inv", create=False)
-    assert caught.value.path == "postgresql://u:***@db.example/inv"
+    assert caught.value.path == "postgresql://***@db.example/inv"
     assert "pip install 'gouvernante[postgresql]'" in caught.value.detail
 
 

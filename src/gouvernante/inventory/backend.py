@@ -58,17 +58,17 @@ def is_postgres(location: str) -> bool:
 
 
 def shown_location(location: str) -> str:
-    """``location`` as it may be displayed: a URL's password (and sslpassword) replaced."""
+    """``location`` as it may be displayed: a URL's user information (user name and password:
+    a token may be either) and sslpassword replaced, as every report masks URLs
+    (``safetext.without_credentials``)."""
     if not is_postgres(location):
         return location
     try:
         parts = urlsplit(location)
     except ValueError:
         return location.split("://", 1)[0] + "://" + HIDDEN  # unparsable: show nothing of it
-    userinfo, at, hosts = parts.netloc.rpartition("@")
-    if at and ":" in userinfo:
-        userinfo = userinfo.split(":", 1)[0] + ":" + HIDDEN
-    netloc = f"{userinfo}@{hosts}" if at else hosts
+    _userinfo, at, hosts = parts.netloc.rpartition("@")
+    netloc = f"{HIDDEN}@{hosts}" if at else hosts
     query = parts.query
     pairs = parse_qsl(query, keep_blank_values=True)
     if any(k in SECRET_PARAMETERS for k, _ in pairs):
