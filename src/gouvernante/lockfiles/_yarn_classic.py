@@ -731,6 +731,7 @@ class _Links:
         "_guessed",
         "_keys_table",
         "_lines",
+        "_named_of",
         "_parents",
         "_reached",
         "_read_as",
@@ -761,6 +762,7 @@ class _Links:
         self._reached: set[int] = set()  # entries an entry nothing depends on is known to reach
         self._guessed: set[int] | None = None  # guessed_roots(), when an entry needed it
         self._keys_table: dict[str, list[Any]] | None = None  # _keys_of()
+        self._named_of: dict[int, bool] = {}  # _named() asked already
 
     def columns(self) -> tuple[list[int], list[int], list[int], list[int]]:
         """``src``, ``dst``, ``start``, ``end``: every line as entry positions."""
@@ -905,9 +907,14 @@ class _Links:
         on, or every entry's reach answers.)"""
         if self._descriptors_of is None:
             return index in self.depended()
-        if self._read_as.distinct is None:
-            return any(map(self._lines_of, self._descriptors_of(index)))
-        return any(map(self._line_keys, self._descriptors_of(index)))  # (contents held)
+        found = self._named_of.get(index)
+        if found is None:  # (kept: each search back asks again; the keys cost their length)
+            if self._read_as.distinct is None:
+                found = any(map(self._lines_of, self._descriptors_of(index)))
+            else:  # a content the file's lines hold
+                found = any(map(self._line_keys, self._descriptors_of(index)))
+            self._named_of[index] = found
+        return found
 
     def depended(self) -> set[int]:
         """The entries another entry depends on (a self-dependency, a header written twice
