@@ -134,10 +134,10 @@ TABLE_BACK = 2000  # characters back to the table's opening brace (a long script
 # A usage example a CLI prints in its help: the command line of an ``examples: [[description,
 # command], ...]`` table (clipanion's, as in the yarn release bundles packages vendor), or the
 # first argument of yargs' ``.example(command, description)``; the string the command is in
-# begins at the end of the match.
+# begins at the end of the match (pairs may end with a comma, as TypeScript's output writes them).
 RX_USAGE_EXAMPLE = re.compile(
     r"""(?:\bexamples\s*:\s*\[\s*(?:\[\s*(?P<q1>['"`])(?:(?!(?P=q1))[^\\\n]|\\.)*(?P=q1)\s*,\s*"""
-    r"""(?P<q2>['"`])(?:(?!(?P=q2))[^\\\n]|\\.)*(?P=q2)\s*\]\s*,\s*)*"""
+    r"""(?P<q2>['"`])(?:(?!(?P=q2))[^\\\n]|\\.)*(?P=q2)\s*,?\s*\]\s*,\s*)*"""
     r"""\[\s*(?P<q3>['"`])(?:(?!(?P=q3))[^\\\n]|\\.)*(?P=q3)\s*,\s*"""
     r"""|\.example\s*\(\s*)(?P<q4>['"`])[^'"`\n]*$"""
 )
