@@ -5,6 +5,7 @@ applied by ``report.render``). Cases from the red-team probes of 2026-12-05."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,33 @@ def test_a_token_in_a_manifests_git_spec_is_masked(tmp_path: Path, fmt: str) -> 
 )
 def test_without_credentials(text: str, masked: str) -> None:
     assert without_credentials(text) == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("HTTPS://TOK@host/x", "HTTPS://***@host/x"),
+        ("https://tok@[::1]:8080/x", "https://***@[::1]:8080/x"),
+        ("u=https%3a%2F%2ftok%40h%2Fa", "u=https%3a%2F%2f***%40h%2Fa"),  # mixed-case escapes
+    ],
+)
+def test_without_credentials_other_spellings(text: str, masked: str) -> None:
+    assert without_credentials(text) == masked
+
+
+def test_masking_takes_time_linear_in_the_text() -> None:
+    """A long run of scheme characters with no "://" after it (a hostile ``resolved`` URL's
+    file name) beside a URL elsewhere in the report: CPU time grows with the run's length, not
+    with its square (the scheme was matched whole from every start: a 80,000-letter run took 6 s,
+    a megabyte hours). A ratio of two lengths in one run, so machine load does not decide."""
+
+    def cpu_seconds(scale: int) -> float:
+        text = "see https://h/ and https://h/x/" + "a" * (20_000 * scale) + "%2F.tgz"
+        start = time.process_time()
+        assert without_credentials(text) == text
+        return time.process_time() - start
+
+    cpu_seconds(1)  # warm-up
+    short, long = cpu_seconds(1), cpu_seconds(4)
+    # 4x the length: linear is ~4x; quadratic would be ~16x. The 0.05 s absorbs timer noise.
+    assert long < 8 * short + 0.05, (short, long)
