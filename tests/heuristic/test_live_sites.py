@@ -175,6 +175,13 @@ def test_usage_examples_publish_nothing_but_a_command_does(tmp_path: Path, insta
         "for (const [k, v] of Object.entries(process.env)) sent += k + v;",
         "for (const k of Object.keys(process.env)) { if (k.indexOf('npm_') === 0) continue; "
         "sent += k; }",
+        # the same with startsWith or an anchored regex before the early exit
+        "Object.keys(process.env).forEach((k) => { if (k.startsWith('npm_')) return; "
+        "sent += process.env[k]; });",
+        "Object.keys(process.env).forEach(function (k) { if (/^npm_/i.test(k)) return; "
+        "sent += process.env[k]; });",
+        "for (const [k, v] of Object.entries(process.env)) { if (k.startsWith('npm_')) continue; "
+        "sent += k + v; }",
     ],
 )
 def test_variables_of_one_prefix_are_no_dump_but_the_whole_environment_is(

@@ -109,12 +109,31 @@ _PREFIX_TEST = (
 RX_PREFIX_FILTER = re.compile(
     r"\s*\.\s*(?:filter|forEach|reduce|find|some|every)\s*\("
     r"\s*\(?\s*(?:\(?\s*\[?\s*[\w$]+(?:\s*,\s*[\w$]+)?\s*\]?\s*\)?\s*=>|function\s*\([^)]*\)\s*\{)"
-    r"[^;]{0,40}?" + _PREFIX_TEST
+    r"[^;]{0,40}?(?P<test>" + _PREFIX_TEST + ")"
 )
 # The same walk as a loop, ``for (const [k, v] of Object.entries(process.env)) { if
 # (k.startsWith("PLUGIN_")) ...``: the loop's head before the enumeration, its first test after.
 RX_FOR_OF_HEAD = re.compile(r"\bfor\s*\(\s*(?:const|let|var)?\s*[\w$\[\],\s]{1,40}[\s\]]of\s+$")
-RX_LOOP_PREFIX = re.compile(r"\s*\)\s*\{?[^;]{0,40}?" + _PREFIX_TEST)
+RX_LOOP_PREFIX = re.compile(r"\s*\)\s*\{?[^;]{0,40}?(?P<test>" + _PREFIX_TEST + ")")
+# After a ``startsWith`` or ``/^…/`` test: the condition's end and an early exit (``if (k.
+# startsWith(p)) return;``); before it, a negation (``!k.startsWith(p)``, ``!/^p/.test(k)``).
+RX_EARLY_EXIT = re.compile(r"[^;{}]{0,80}?\)\s*(?:return|continue)\b")
+RX_NEGATED = re.compile(r"!\s*(?:[\w$]+(?:\[\d+\])?\s*)?$")
+
+
+def _keeps_one_prefix(text: str, m: re.Match[str] | None) -> bool:
+    """Whether a walk's prefix test ``m`` (``RX_PREFIX_FILTER``, ``RX_LOOP_PREFIX``) keeps the
+    variables of one prefix: a ``startsWith``/anchored-regex test before an early ``return`` or
+    ``continue`` drops that prefix and keeps every other variable unless it is negated (as
+    ``indexOf(p) === 0`` before one, which ``_PREFIX_TEST`` leaves out itself)."""
+    if m is None:
+        return False
+    test = m.group("test")
+    if test.startswith(".indexOf") or not RX_EARLY_EXIT.match(text, m.end()):
+        return True
+    return RX_NEGATED.search(text, max(0, m.start("test") - 40), m.start("test")) is not None
+
+
 MAX_DUMPS = 50
 # Entries of an ignore list: credential paths listed beside them are being left out, not read.
 # Beside the usual ones, folders no stealer wants (test fixtures and mocks, Python and Bower
@@ -355,10 +374,10 @@ class FileSignals:
         same test first in a ``forEach``/``reduce`` callback or a ``for … of`` loop)."""
         text = self.t.text
         for m in self.t.matches(RX_ENV_DUMP, MAX_DUMPS):
-            if RX_PREFIX_FILTER.match(text, m.end()):
+            if _keeps_one_prefix(text, RX_PREFIX_FILTER.match(text, m.end())):
                 continue
             loop = RX_FOR_OF_HEAD.search(text, max(0, m.start() - 60), m.start())
-            if loop is None or not RX_LOOP_PREFIX.match(text, m.end()):
+            if loop is None or not _keeps_one_prefix(text, RX_LOOP_PREFIX.match(text, m.end())):
                 return m.start()
         return None
 
