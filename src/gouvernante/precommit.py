@@ -89,25 +89,30 @@ class _YarnNames:
             inherited_above,
         )
 
+        # the folders up to one whose name is known, or to the top (the files above it read):
+        # then their names from the top down (a loop: a path of any depth)
+        met: list[tuple[str, str]] = []
         key = os.path.abspath(folder)
-        if key in self.names:
-            return self.names[key]
-        if key == self.top or not _under(key, self.top):
-            parent, unread = inherited_above(key)
-            self.errors.extend(f"{path}: {reason}" for path, reason in unread)
+        while key not in self.names:
+            met.append((key, shown))
+            if key == self.top or not _under(key, self.top):
+                name, unread = inherited_above(key)
+                self.errors.extend(f"{path}: {reason}" for path, reason in unread)
+                break
+            key, shown = os.path.dirname(key), os.path.dirname(shown) or os.curdir
         else:
-            parent = self.of(os.path.dirname(key), os.path.dirname(shown) or os.curdir)
-        name = parent
-        path = os.path.join(shown, YARNRC)
-        if os.path.lexists(path):
-            try:
-                if os.path.islink(path):
-                    raise GouvernanteError(path, "is a symbolic link; not read")
-                name = inherit(parent, read_regular_file(path, MAX_YARNRC_BYTES, path), path)
-            except GouvernanteError as exc:
-                self.errors.append(f"{path}: {exc.detail}")
-                name = None
-        self.names[key] = name
+            name = self.names[key]
+        for key, shown in reversed(met):
+            path = os.path.join(shown, YARNRC)
+            if os.path.lexists(path):
+                try:
+                    if os.path.islink(path):
+                        raise GouvernanteError(path, "is a symbolic link; not read")
+                    name = inherit(name, read_regular_file(path, MAX_YARNRC_BYTES, path), path)
+                except GouvernanteError as exc:
+                    self.errors.append(f"{path}: {exc.detail}")
+                    name = None
+            self.names[key] = name
         return name
 
 

@@ -277,6 +277,30 @@ def test_yarnrc_named_lockfiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert errors == []
 
 
+def test_a_lockfile_named_from_far_above_at_any_depth(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The name a .yarnrc.yml gives the folders below it reaches a folder 1,100 deep (the
+    folders met going up were asked recursively: RecursionError past ~1,000)."""
+    (tmp_path / ".yarnrc.yml").write_text("lockfileFilename: berry.lock\n")
+    deep = tmp_path
+    for _ in range(1_100):
+        deep /= "a"
+        deep.mkdir()
+    (deep / "berry.lock").write_text("")
+    monkeypatch.chdir(tmp_path)
+    changed = "/".join(["a"] * 1_100) + "/berry.lock"
+    errors: list[str] = []
+    try:
+        assert precommit.files_to_scan([changed], ".", errors) == [changed]
+        assert errors == []
+    finally:  # (pytest's clean-up of tmp_path is recursive: it cannot remove 1,100 levels)
+        (deep / "berry.lock").unlink()
+        while deep != tmp_path:
+            deep.rmdir()
+            deep = deep.parent
+
+
 def test_a_workspace_member_brings_the_root_lockfile(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
