@@ -164,6 +164,47 @@ def test_without_pnpm_state_every_store_package_is_read(tmp_path: Path) -> None:
     assert (count, reads) == (7, 7)
 
 
+# npm's isolated layout (--install-strategy=linked): node_modules/.store/<id>/node_modules/<name>,
+# a scoped package one folder deeper (.store/@types/node@<version>-<hash>/...), every other entry
+# a symlink into the store.
+_LINKED_ALL = [
+    "@types/node@26.6.11"
+    " .store/@types/node@26.6.11-wkjno_A_r9XL6TCsis9pTA/node_modules/@types/node",
+    "debug@2.6.9 .store/debug@2.6.9-83RI9T6skjDQROrOVAAgTQ/node_modules/debug",
+    "ms@2.0.0 .store/ms@2.0.0-4cO0ZloNu8RvnBPVrlAbKQ/node_modules/ms",
+    "ms@2.1.2 .store/ms@2.1.2-hXErYF6ZrdpweGIFHtnM4Q/node_modules/ms",
+    "ms@2.1.3 .store/ms@2.1.3-dMsxawcprWf7ZP5jTrgAlg/node_modules/ms",
+    "undici-types@8.9.0 .store/undici-types@8.9.0-Oa4buKzAO09ubDr1ni0DHw/node_modules/undici-types",
+]
+_LINKED_RULES = [
+    ("@types/node", "*"),
+    ("debug", "*"),
+    ("ms", "*"),
+    ("undici-types", "*"),
+]
+
+
+@pytest.mark.parametrize("hidden_lockfile", [True, False])
+def test_npm_linked_store_packages_are_each_found_once(
+    tmp_path: Path, hidden_lockfile: bool
+) -> None:
+    """Before: no .store package was found (the tree read CLEAN), the symlinks being skipped."""
+    root = _installed(tmp_path, "npm11-linked")
+    if not hidden_lockfile:
+        (root / HIDDEN_LOCKFILE).unlink()
+    found, count, _reads = _scan(root, _LINKED_RULES)
+    assert found == _LINKED_ALL
+    assert count == 6
+
+
+def test_npm_linked_store_hidden_lockfile_spares_unnamed_reads(tmp_path: Path) -> None:
+    root = _installed(tmp_path, "npm11-linked")
+    found, count, reads = _scan(root, [("ms", "=2.1.2")])
+    assert found == ["ms@2.1.2 .store/ms@2.1.2-hXErYF6ZrdpweGIFHtnM4Q/node_modules/ms"]
+    assert count == 6
+    assert reads == 3  # the three ms folders (one is recorded under the alias tiny-ms)
+
+
 def test_hashing_reads_every_manifest(tmp_path: Path) -> None:
     """With file-hash rules each package's files are read anyway; no hint is taken."""
     root = _installed(tmp_path, "npm11")

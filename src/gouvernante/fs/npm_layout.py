@@ -3,9 +3,11 @@ of installed trees (host installed-package and cache scanners, the heuristic sca
 
 npm, yarn classic, pnpm and bun put a package in ``node_modules/<name>`` or
 ``node_modules/@scope/<name>``; pnpm's and bun's virtual stores hold
-``node_modules/.pnpm/<id>/node_modules/<name>`` (and ``.bun``), the same rule one level down.
-Any other dot-entry of ``node_modules`` (``.bin``, ``.cache``, ``.package-lock.json``) is not a
-package.
+``node_modules/.pnpm/<id>/node_modules/<name>`` (and ``.bun``), the same rule one level down, and
+so does npm's isolated layout (``--install-strategy=linked``, npm 9.4+):
+``node_modules/.store/<name>@<version>-<hash>/node_modules/<name>``, a scoped package's entry in a
+scope folder of the store (``.store/@scope/<name>@<version>-<hash>/...``). Any other dot-entry
+of ``node_modules`` (``.bin``, ``.cache``, ``.package-lock.json``) is not a package.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import os
 from enum import StrEnum
 
 NODE_MODULES = "node_modules"
-VIRTUAL_STORES = frozenset({".pnpm", ".bun"})
+VIRTUAL_STORES = frozenset({".pnpm", ".bun", ".store"})
 
 
 class Entry(StrEnum):
@@ -22,7 +24,9 @@ class Entry(StrEnum):
 
     PACKAGE = "package"  # node_modules/<name>
     SCOPE = "scope"  # node_modules/@scope: its entries are packages
-    STORE = "store"  # node_modules/.pnpm, .bun: <id>/node_modules inside are trees of their own
+    STORE = (
+        "store"  # node_modules/.pnpm, .bun, .store: <id>/node_modules inside are trees of their own
+    )
     OTHER = "other"  # .bin, .cache, ...: never a package
 
 
@@ -30,6 +34,12 @@ def entry_kind(name: str) -> Entry:
     if name.startswith("."):
         return Entry.STORE if name in VIRTUAL_STORES else Entry.OTHER
     return Entry.SCOPE if name.startswith("@") else Entry.PACKAGE
+
+
+def is_store_scope(entry: str) -> bool:
+    """Is this entry of a virtual store a scope folder (npm's ``.store/@scope``, whose entries
+    are the store's ids), not an id (pnpm's ``@scope+name@1.0.0``, which names a version)?"""
+    return entry.startswith("@") and len(entry) > 1 and "@" not in entry[1:]
 
 
 def is_package_folder(path: str) -> bool:

@@ -3,8 +3,8 @@
 Folders are listed with ``scan.walk`` and symlinks are never followed, so pnpm's and bun's links
 into their virtual stores count once and a link loop cannot trap the scan. Only the folders that
 can hold packages are listed: ``node_modules`` itself, ``@scope`` folders, the virtual stores
-``.pnpm`` / ``.bun`` and the ``node_modules`` folder nested in a package; a package's own files
-(``lib/``, ``dist/``...) are never listed.
+``.pnpm`` / ``.bun`` / ``.store`` (npm's linked layout) and the ``node_modules`` folder nested in a
+package; a package's own files (``lib/``, ``dist/``...) are never listed.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import os
 import stat
 from typing import assert_never
 
-from gouvernante.fs.npm_layout import NODE_MODULES, Entry, entry_kind
+from gouvernante.fs.npm_layout import NODE_MODULES, Entry, entry_kind, is_store_scope
 from gouvernante.fs.walk import list_dir as walk_list_dir
 from gouvernante.host.install_state import RecordedTree, pnpm_managed, read_recorded_tree
 from gouvernante.host.matching import unknown_version
@@ -116,14 +116,24 @@ class _TreeScan:
                         for sub in scope[1] if scope else ():
                             self.package(path + sep + sub, f"{d}/{sub}", in_store)
                     case Entry.STORE:
-                        store = list_dir(path, collector)
-                        pnpm = self.pnpm and d == ".pnpm"
-                        for entry in store[1] if store else ():
-                            self.push(path + sep + entry + sep + _NM, store=pnpm)
+                        self.store(path, in_pnpm=self.pnpm and d == ".pnpm")
                     case Entry.OTHER:
                         pass
                     case _:
                         assert_never(kind)
+
+    def store(self, path: str, *, in_pnpm: bool) -> None:
+        """A virtual store: each id's ``node_modules``; a scope folder's ids (npm's
+        ``.store/@scope/<name>@<version>-<hash>``) one level down."""
+        sep = os.sep
+        store = list_dir(path, self.collector)
+        for entry in store[1] if store else ():
+            if is_store_scope(entry):
+                scope = list_dir(path + sep + entry, self.collector)
+                for sub in scope[1] if scope else ():
+                    self.push(path + sep + entry + sep + sub + sep + _NM, store=in_pnpm)
+            else:
+                self.push(path + sep + entry + sep + _NM, store=in_pnpm)
 
     def package(self, path: str, folder: str, in_store: bool) -> None:
         if self.hints and folder not in self.names:
