@@ -193,6 +193,11 @@ class Filesystem:
     nodes: dict[str, Node] = field(default_factory=dict)
     children: dict[str, set[str]] = field(default_factory=dict)
     kept_bytes: int = 0
+    # ``remove_below``: the layer being applied and the folders it has already cleared of what
+    # lower layers wrote (nothing lower comes back while it is applied): each folder is walked
+    # once a layer, however many whiteouts and opaque markers name it or a folder above it
+    cleared_layer: int = -1
+    cleared: set[str] = field(default_factory=set)
 
     def add(self, path: str, node: Node) -> None:
         if path in self.nodes and node.kind is not NodeKind.DIR:
@@ -225,6 +230,12 @@ class Filesystem:
         """What lower layers (index < ``layer``) wrote below ``path``; ``path`` itself stays.
         A lower layer's folder holding what this layer or a later one wrote keeps that (the
         OCI rule: a whiteout hides lower layers only, whatever the member order in the tar)."""
+        if self.cleared_layer != layer:
+            self.cleared_layer, self.cleared = layer, set()
+        cleared = self.cleared
+        if path in cleared:
+            return
+        cleared.add(path)
         todo = [path]
         dirs: list[str] = []  # lower-layer folders emptied, removed deepest first if empty
         while todo:
@@ -233,6 +244,9 @@ class Filesystem:
                 if node is None:
                     continue
                 if node.kind is NodeKind.DIR:
+                    if child in cleared:
+                        continue
+                    cleared.add(child)
                     todo.append(child)
                     if node.layer < layer:
                         dirs.append(child)
