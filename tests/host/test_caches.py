@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gouvernante.host import caches
 from gouvernante.host.caches import (
     _pnpm_id_release,
     berry_zip_releases,
@@ -153,6 +154,32 @@ def test_bun_cache_counts_each_entry_once(h: Any, tmp_path: Path) -> None:
     scan_bun_cache(str(cache), c)
     assert h.found(c.findings) == {("cached_package", "R-AXIOS", "axios", "1.14.1", str(real))}
     assert c.cache_entries == 1
+
+
+def test_pnpm_11_sqlite_store_index_is_an_error_not_a_clean_store(h: Any, tmp_path: Path) -> None:
+    """pnpm 11 and 12 (12.24.0 checked) index a store in ``v11/index.db`` (SQLite, with a
+    write-ahead log) and keep no ``-index.json`` file: before, such a store was scanned as
+    holding nothing, with no error."""
+    v11 = tmp_path / "store" / "v11"
+    (v11 / "files" / "00").mkdir(parents=True)
+    (v11 / "files" / "00" / ("ab" * 31)).write_bytes(b"module.exports = 1\n")
+    (v11 / "index.db").write_bytes(b"SQLite format 3\x00" + b"\x00" * 84)
+    (v11 / "index.db-wal").write_bytes(b"\x37\x7f\x06\x82" + b"\x00" * 28)
+    (v11 / "links" / "@" / "axios" / "1.14.1").mkdir(parents=True)
+    c = collector(h)
+    scan_pnpm_store(str(tmp_path / "store"), c)
+    assert [(e.path, e.message) for e in c.errors] == [
+        (str(v11 / "index.db"), caches.PNPM_SQLITE_UNREAD)
+    ]
+    assert c.findings == []
+
+
+def test_pnpm_store_index_db_that_is_not_a_file_is_not_an_index(h: Any, tmp_path: Path) -> None:
+    v11 = tmp_path / "store" / "v11"
+    (v11 / "index.db").mkdir(parents=True)
+    c = collector(h)
+    scan_pnpm_store(str(tmp_path / "store"), c)
+    assert c.errors == []
 
 
 def test_pnpm_store_ids_with_and_without_a_name(h: Any, tmp_path: Path) -> None:

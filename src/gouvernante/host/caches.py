@@ -34,7 +34,7 @@ _BERRY_TAIL = re.compile(r"^(.+)-[0-9a-f]{10}-[0-9a-z]+\.zip$")
 _BUN_ENTRY = re.compile(r"^(.+?)@([^@/]+)@@@\d+$")
 _HEX = re.compile(r"^[0-9a-f]+$")
 _PNPM_NAME = re.compile(r"^(?:@[^/@+\s]+/)?[^/@+\s][^/@+\s]*$")
-_PNPM_STORE_DIRS = frozenset({"files", "index", "tmp"})
+_PNPM_STORE_DIRS = frozenset({"files", "index", "tmp", "links", "projects"})
 _NO_PRUNE = lambda _name, _path: False  # noqa: E731 - a walk that enters every directory
 
 
@@ -303,6 +303,31 @@ def scan_pnpm_store(store: str, collector: Collector) -> None:
                         if dash:
                             _pnpm_by_id(os.path.join(wd.path, fname), package_id, collector, where)
         _pnpm_id_dirs(vdir.path, collector, where)
+        _pnpm_sqlite_index(vdir.path, collector)
+
+
+# pnpm 11+ keeps a store's package index in one SQLite database (``v11/index.db``, keys
+# ``<integrity>\t<name>@<version>``, values msgpack), written through a write-ahead log
+# (``index.db-wal``) that holds the newest entries until a checkpoint. It is not read (a read that
+# ignores the log is not exact, and SQLite's own reader writes to the ``-shm`` file): the store is
+# an error, never a clean result.
+PNPM_SQLITE_INDEX = "index.db"
+PNPM_SQLITE_UNREAD = (
+    "pnpm 11+ store index (SQLite) not read: the packages this store holds are not checked"
+)
+
+
+def _pnpm_sqlite_index(version_dir: str, collector: Collector) -> None:
+    path = os.path.join(version_dir, PNPM_SQLITE_INDEX)
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        collector.dir_error(path, f"cannot stat: {exc.strerror or exc}")
+        return
+    if stat.S_ISREG(st.st_mode):
+        collector.dir_error(path, PNPM_SQLITE_UNREAD)
 
 
 def _pnpm_id_dirs(version_dir: str, collector: Collector, where: str) -> None:
