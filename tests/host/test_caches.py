@@ -174,6 +174,30 @@ def test_pnpm_11_sqlite_store_index_is_an_error_not_a_clean_store(h: Any, tmp_pa
     assert c.findings == []
 
 
+def test_pnpm_global_virtual_store_links_are_installed_packages(h: Any, tmp_path: Path) -> None:
+    """pnpm 12.24.0 with enableGlobalVirtualStore: a project's node_modules holds only symlinks
+    to ``<store>/v11/links/<@ or @scope>/<name>/<version>/<hash>/node_modules/<name>`` (layout
+    as pnpm wrote it). Before, none of them was read."""
+    links = tmp_path / "store" / "v11" / "links"
+    axios = links / "@" / "axios" / "1.14.1" / ("7f" * 32) / "node_modules"
+    h.write_package(axios / "axios", "axios", "1.14.1")
+    (axios / "follow-redirects").symlink_to(tmp_path)  # a sibling link: not followed
+    scoped = links / "@ctrl" / "tinycolor" / "4.1.1" / ("e1" * 32) / "node_modules"
+    h.write_package(scoped / "@ctrl" / "tinycolor", "@ctrl/tinycolor", "4.1.1")
+    (links / "@" / "atrix").symlink_to(links / "@" / "axios")  # a linked name: not followed
+    c = collector(h)
+    scan_pnpm_store(str(tmp_path / "store"), c)
+    assert {(f.package, f.version, f.type) for f in c.findings} == {
+        ("axios", "1.14.1", FindingType.INSTALLED),
+        ("@ctrl/tinycolor", "4.1.1", FindingType.INSTALLED),
+    }
+    assert {f.path for f in c.findings} == {
+        str(axios / "axios"),
+        str(scoped / "@ctrl" / "tinycolor"),
+    }
+    assert c.errors == []
+
+
 def test_pnpm_store_index_db_that_is_not_a_file_is_not_an_index(h: Any, tmp_path: Path) -> None:
     v11 = tmp_path / "store" / "v11"
     (v11 / "index.db").mkdir(parents=True)

@@ -304,6 +304,28 @@ def scan_pnpm_store(store: str, collector: Collector) -> None:
                             _pnpm_by_id(os.path.join(wd.path, fname), package_id, collector, where)
         _pnpm_id_dirs(vdir.path, collector, where)
         _pnpm_sqlite_index(vdir.path, collector)
+        _pnpm_links(os.path.join(vdir.path, "links"), collector)
+
+
+def _pnpm_links(links: str, collector: Collector) -> None:
+    """pnpm's global virtual store (``enableGlobalVirtualStore``, pnpm 11+): the packages a
+    project's ``node_modules`` links to, installed once per store as
+    ``links/<@ or @scope>/<name>/<version>/<hash>/node_modules`` (a tree like ``.pnpm/<id>``; the
+    project holds only symlinks into it). Real folders only, each tree as installed packages."""
+    where = f"the pnpm global virtual store {links}"
+    for scope in _listdir(links, collector):
+        if not _is_dir(scope):
+            continue
+        for name in _listdir(scope.path, collector):
+            if not _is_dir(name):
+                continue
+            for version in _listdir(name.path, collector):
+                if not _is_dir(version):
+                    continue
+                for build in _listdir(version.path, collector):
+                    if _is_dir(build):
+                        tree = os.path.join(build.path, "node_modules")
+                        scan_tree(tree, collector, kind=FindingType.INSTALLED, where=where)
 
 
 # pnpm 11+ keeps a store's package index in one SQLite database (``v11/index.db``, keys
