@@ -85,11 +85,28 @@ def _mask_userinfo(match: re.Match[str]) -> str:
     return f"{match.group(1)}***{at}"
 
 
+# A query parameter (?name=value, &name=value): its name ends at the first character no name
+# holds, so each match scans its own characters only (linear in the text).
+_QUERY_PARAMETER = re.compile(r"""([?&;][A-Za-z0-9_.\-]{1,64}=)([^&#;\s"'<>\\`|]+)""")
+# Names a signed or authenticated URL keeps a secret under: token, access_token, _authToken, auth,
+# password, secret, X-Amz-Signature, X-Amz-Credential, sig, api_key, apikey, key.
+_SECRET_PARAMETER = re.compile(r"token|auth|passw|secret|signature|credential|sig|key", re.I)
+
+
+def _mask_parameter(match: re.Match[str]) -> str:
+    if _SECRET_PARAMETER.search(match.group(1)) is None:
+        return match.group(0)
+    return f"{match.group(1)}***"
+
+
 def without_credentials(text: str) -> str:
     """``text`` with the user information of every ``scheme://user:password@host`` URL written
-    as ``***`` (``git@`` kept), also where the URL is percent-encoded (``%3A%2F%2F...%40``)."""
+    as ``***`` (``git@`` kept), also where the URL is percent-encoded (``%3A%2F%2F...%40``), and
+    the value of every query parameter named like a secret (``?token=***``,
+    ``X-Amz-Signature=***``)."""
     if "://" in text:
         text = _URL_USERINFO.sub(_mask_userinfo, text)
+        text = _QUERY_PARAMETER.sub(_mask_parameter, text)
     if "%2" in text:  # (%2F%2F, %2f%2f, %2F%2f...)
         text = _ENCODED_URL_USERINFO.sub(_mask_userinfo, text)
     return text

@@ -98,6 +98,14 @@ def test_without_credentials(text: str, masked: str) -> None:
         ("HTTPS://TOK@host/x", "HTTPS://***@host/x"),
         ("https://tok@[::1]:8080/x", "https://***@[::1]:8080/x"),
         ("u=https%3a%2F%2ftok%40h%2Fa", "u=https%3a%2F%2f***%40h%2Fa"),  # mixed-case escapes
+        # query parameters named like a secret (a signed or token-carrying tarball URL)
+        ("https://h/x.tgz?token=abc&v=1", "https://h/x.tgz?token=***&v=1"),
+        ("https://h/p?q=1&_authToken=npm_1", "https://h/p?q=1&_authToken=***"),
+        (
+            "https://s3/x?X-Amz-Signature=ff&X-Amz-Date=2",
+            "https://s3/x?X-Amz-Signature=***&X-Amz-Date=2",
+        ),
+        ("https://h/x.tgz?v=1#sha1", "https://h/x.tgz?v=1#sha1"),
     ],
 )
 def test_without_credentials_other_spellings(text: str, masked: str) -> None:
