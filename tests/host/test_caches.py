@@ -26,6 +26,7 @@ from gouvernante.host.caches import (
     scan_pnpm_store,
     scan_yarn_classic_cache,
     tarball_url_release,
+    yarn_classic_slug,
 )
 from gouvernante.host.checks import run_host_scan
 from gouvernante.host.context import HostContext
@@ -128,6 +129,55 @@ def test_yarn_classic_needs_the_metadata_to_agree(h: Any, tmp_path: Path) -> Non
     c = collector(h)
     scan_yarn_classic_cache(str(cache), c)
     assert h.found(c.findings) == {("cached_package", "R-AXIOS", "axios", "1.14.1", str(ok))}
+
+
+def test_yarn_classic_cache_folder_names_as_yarn_writes_them(h: Any, tmp_path: Path) -> None:
+    """yarn 1.22.22 names a cache folder with every run of characters other than [@a-z0-9] as
+    one '-' (folders below as yarn wrote them from a loopback registry of the npm cache). Before,
+    a name with '.', '_' or capitals was looked for with only '/' replaced: never found."""
+    cache = tmp_path / "v6"
+    wanted = {
+        "@types/babel__core": (
+            "7.20.5",
+            "npm-@types-babel-core-7.20.5-" + "3d" * 20 + "-integrity",
+        ),
+        "engine.io": ("6.6.13", "npm-engine-io-6.6.13-" + "14" * 20 + "-integrity"),
+        "@nodelib/fs.scandir": ("2.1.5", "npm-@nodelib-fs-scandir-2.1.5-" + "76" * 20),
+        "JSONStream": ("1.3.5", "npm-tream-1.3.5-" + "3c" * 20 + "-integrity"),
+    }
+    for name, (version, folder) in wanted.items():
+        h.write_package(cache / folder / "node_modules" / name, name, version)
+    # engine-io (another name with the same slug) is not taken for engine.io, nor the reverse.
+    h.write_package(
+        cache / ("npm-engine-io-1.0.0-" + "ee" * 20) / "node_modules" / "engine-io",
+        "engine-io",
+        "1.0.0",
+    )
+    rules = tuple(
+        h.make_rule(f"R-{i}", [(name, "*")]) for i, name in enumerate([*wanted, "engine-io"])
+    )
+    c = Collector(build_index(rules))
+    scan_yarn_classic_cache(str(cache), c)
+    assert {(f.package, f.version) for f in c.findings} == {
+        *((name, version) for name, (version, _folder) in wanted.items()),
+        ("engine-io", "1.0.0"),
+    }
+    assert c.errors == []
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("axios", "axios"),
+        ("@ctrl/tinycolor", "@ctrl-tinycolor"),
+        ("@types/babel__core", "@types-babel-core"),
+        ("lodash.merge", "lodash-merge"),
+        ("JSONStream", "tream"),
+        ("-x-", "x"),
+    ],
+)
+def test_yarn_classic_slug(name: str, slug: str) -> None:
+    assert yarn_classic_slug(name) == slug
 
 
 def test_berry_idents_are_matched_against_rule_names() -> None:

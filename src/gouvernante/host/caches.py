@@ -69,6 +69,24 @@ def _slug_table(names: Iterable[str], scoped_keeps_at: bool) -> dict[str, list[s
     return table
 
 
+_YARN_CLASSIC_SLUG_RUN = re.compile(r"[^@a-z0-9]+")
+
+
+def yarn_classic_slug(name: str) -> str:
+    """The name as yarn classic writes it in a cache folder (``generateUniquePackageSlug``,
+    yarn 1.22.22): every run of characters other than ``@``, lowercase letters and digits
+    becomes one ``-``, then ``-`` is stripped from both ends: ``@types/babel__core`` ->
+    ``@types-babel-core``, ``engine.io`` -> ``engine-io``, ``JSONStream`` -> ``tream``."""
+    return _YARN_CLASSIC_SLUG_RUN.sub("-", name).strip("-")
+
+
+def _yarn_classic_table(names: Iterable[str]) -> dict[str, list[str]]:
+    table: dict[str, list[str]] = {}
+    for name in names:
+        table.setdefault(yarn_classic_slug(name), []).append(name)
+    return table
+
+
 def _split_slug_version(stem: str, table: dict[str, list[str]]) -> list[tuple[str, str]]:
     """Every (rule name, version) that ``<slug>-<version>`` can be read as."""
     out: list[tuple[str, str]] = []
@@ -465,8 +483,9 @@ def _pnpm_listed_manifest(path: str, index: bytes, collector: Collector) -> tupl
 
 
 def scan_yarn_classic_cache(cache: str, collector: Collector) -> None:
-    """``<cache>/npm-<name, / as ->-<version>-<hash>[-integrity]/node_modules/<name>/``."""
-    table = _slug_table(collector.names, scoped_keeps_at=True)
+    """``<cache>/npm-<name as yarn_classic_slug>-<version>-<hash>[-integrity]/node_modules/<name>/``
+    (the slug can be read as several names: the package's metadata decides)."""
+    table = _yarn_classic_table(collector.names)
     where = f"the yarn cache {cache}"
     for entry in _listdir(cache, collector):
         if not entry.name.startswith("npm-") or not _is_dir(entry):
