@@ -16,7 +16,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gouvernante.host import caches
 from gouvernante.host.caches import (
     _pnpm_id_release,
     berry_zip_releases,
@@ -206,10 +205,13 @@ def test_bun_cache_counts_each_entry_once(h: Any, tmp_path: Path) -> None:
     assert c.cache_entries == 1
 
 
-def test_pnpm_11_sqlite_store_index_is_an_error_not_a_clean_store(h: Any, tmp_path: Path) -> None:
+def test_pnpm_11_sqlite_store_index_not_read_is_an_error_not_a_clean_store(
+    h: Any, tmp_path: Path
+) -> None:
     """pnpm 11 and 12 (12.24.0 checked) index a store in ``v11/index.db`` (SQLite, with a
-    write-ahead log) and keep no ``-index.json`` file: before, such a store was scanned as
-    holding nothing, with no error."""
+    write-ahead log) and keep no ``-index.json`` file: one that cannot be read (here a header
+    with no page size) is an error naming the file and the byte, never a clean store. The index
+    that pnpm writes is read: tests/host/test_pnpm_sqlite.py."""
     v11 = tmp_path / "store" / "v11"
     (v11 / "files" / "00").mkdir(parents=True)
     (v11 / "files" / "00" / ("ab" * 31)).write_bytes(b"module.exports = 1\n")
@@ -219,7 +221,7 @@ def test_pnpm_11_sqlite_store_index_is_an_error_not_a_clean_store(h: Any, tmp_pa
     c = collector(h)
     scan_pnpm_store(str(tmp_path / "store"), c)
     assert [(e.path, e.message) for e in c.errors] == [
-        (str(v11 / "index.db"), caches.PNPM_SQLITE_UNREAD)
+        (str(v11 / "index.db"), "not a SQLite database (bad page size at byte 16)")
     ]
     assert c.findings == []
 

@@ -14,14 +14,19 @@ import hashlib
 import json
 import os
 import re
+import sqlite3
 import stat
 from collections.abc import Iterable
 from urllib.parse import unquote
 
+from gouvernante.errors import InputError
+from gouvernante.fs.read import read_regular_file
 from gouvernante.fs.walk import walk
+from gouvernante.host import msgpackr
 from gouvernante.host.installed import MAX_MANIFEST_BYTES, scan_tree
 from gouvernante.host.payloads import PNPM_ID_INDEXES
 from gouvernante.host.reader import Collector
+from gouvernante.host.sqlite_image import ImageError, apply_log, open_image
 from gouvernante.lockfiles.package_json import manifest_release
 from gouvernante.model import FindingType
 from gouvernante.semver import try_parse_version
@@ -296,7 +301,8 @@ def scan_pnpm_store(store: str, collector: Collector) -> None:
     - ``index/xx/<hash>-<package id>.json`` (pnpm 10+; the id of a registry package is
       ``<name, / as +>@<version>``; a ``file:`` tarball's is its path, ``/`` as ``+``);
     - ``<package id>/integrity.json`` or ``integrity-not-built.json`` (pnpm 7+: a package with no
-      integrity - a registry entry without ``dist.integrity``, a tarball URL, a git repository).
+      integrity - a registry entry without ``dist.integrity``, a tarball URL, a git repository);
+    - ``index.db`` (pnpm 11+: one SQLite row per package, read with its write-ahead log).
 
     A file whose id names a package is opened only for a rule name; one whose id names none (a
     URL, a path, a name pnpm shortened with a hash) has its first KiB read, like a v3 file."""
@@ -321,7 +327,7 @@ def scan_pnpm_store(store: str, collector: Collector) -> None:
                         if dash:
                             _pnpm_by_id(os.path.join(wd.path, fname), package_id, collector, where)
         _pnpm_id_dirs(vdir.path, collector, where)
-        _pnpm_sqlite_index(vdir.path, collector)
+        _pnpm_sqlite_index(vdir.path, collector, where)
         _pnpm_links(os.path.join(vdir.path, "links"), collector)
 
 
@@ -346,28 +352,132 @@ def _pnpm_links(links: str, collector: Collector) -> None:
                         scan_tree(tree, collector, kind=FindingType.INSTALLED, where=where)
 
 
-# pnpm 11+ keeps a store's package index in one SQLite database (``v11/index.db``, keys
-# ``<integrity>\t<name>@<version>``, values msgpack), written through a write-ahead log
-# (``index.db-wal``) that holds the newest entries until a checkpoint. It is not read (a read that
-# ignores the log is not exact, and SQLite's own reader writes to the ``-shm`` file): the store is
-# an error, never a clean result.
+# pnpm 11+ keeps a store's package index in one SQLite database (``v11/index.db``; pnpm 12.24.0
+# checked): table ``package_index(key TEXT PRIMARY KEY, data BLOB) WITHOUT ROWID``, one row per
+# package, keyed ``<integrity>\t<name>@<version>`` (``<integrity>\tfile:<path>`` for a local
+# tarball), the value msgpackr-with-records ``{algo, requiresBuild, manifest: {name, version,
+# ...}, files, tarIntegrity}``; ``package_index_alias(key, target)`` maps another integrity of
+# the same release to a row and adds no package. It is written through a write-ahead log
+# (``index.db-wal``) that holds the newest rows until a checkpoint. SQLite's reader would write the
+# ``-shm`` file (or, with ``immutable=1``, ignore the log), so both files are read as bytes, the
+# log's committed frames applied in memory (``host.sqlite_image``) and the image queried from
+# memory: nothing is written. Each file is read up to ``MAX_PNPM_SQLITE_BYTES``; anything not read
+# exactly (a file too large, a bad header, an unknown schema, a malformed page, a value that does
+# not decode) is an error naming the file and the row, never a clean store.
 PNPM_SQLITE_INDEX = "index.db"
-PNPM_SQLITE_UNREAD = (
-    "pnpm 11+ store index (SQLite) not read: the packages this store holds are not checked"
-)
+MAX_PNPM_SQLITE_BYTES = 256 * 1024 * 1024
 
 
-def _pnpm_sqlite_index(version_dir: str, collector: Collector) -> None:
-    path = os.path.join(version_dir, PNPM_SQLITE_INDEX)
+def _pnpm_sqlite_bytes(path: str, collector: Collector, required: bool) -> bytes | None:
+    """A regular file's bytes; ``b""`` for an absent optional one; None (an error) otherwise."""
     try:
         st = os.lstat(path)
     except FileNotFoundError:
-        return
+        if required:
+            return None
+        return b""
     except OSError as exc:
         collector.dir_error(path, f"cannot stat: {exc.strerror or exc}")
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        collector.dir_error(path, "not a regular file; the pnpm store index is not read")
+        return None
+    try:
+        return read_regular_file(path, MAX_PNPM_SQLITE_BYTES)
+    except InputError as exc:
+        collector.dir_error(path, exc.detail)
+        return None
+
+
+def _pnpm_sqlite_index(version_dir: str, collector: Collector, where: str) -> None:
+    path = os.path.join(version_dir, PNPM_SQLITE_INDEX)
+    try:
+        if stat.S_ISDIR(os.lstat(path).st_mode):
+            return
+    except FileNotFoundError:
         return
-    if stat.S_ISREG(st.st_mode):
-        collector.dir_error(path, PNPM_SQLITE_UNREAD)
+    except OSError:
+        pass  # reported by the read below
+    db = _pnpm_sqlite_bytes(path, collector, required=True)
+    wal = _pnpm_sqlite_bytes(path + "-wal", collector, required=False)
+    journal = _pnpm_sqlite_bytes(path + "-journal", collector, required=False)
+    if db is None or wal is None or journal is None:
+        return
+    if journal:
+        collector.dir_error(path + "-journal", "a rollback journal is not applied; not read")
+        return
+    try:
+        image = apply_log(db, wal)
+    except ImageError as exc:
+        collector.dir_error(path if exc.file == "db" else path + "-wal", exc.message)
+        return
+    try:
+        _pnpm_sqlite_rows(image, path, collector, where)
+    except sqlite3.Error as exc:
+        reason = getattr(exc, "sqlite_errorname", None) or type(exc).__name__
+        collector.dir_error(path, f"not read as a SQLite database ({reason})")
+
+
+def _pnpm_sqlite_rows(image: bytes, path: str, collector: Collector, where: str) -> None:
+    conn = open_image(image)
+    try:
+        kind = conn.execute("SELECT type FROM sqlite_master WHERE name = 'package_index'")
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(package_index)")]
+        if kind.fetchall() != [("table",)] or columns != ["key", "data"]:
+            collector.dir_error(path, "unknown schema (no table package_index(key, data))")
+            return
+        rows = conn.execute("SELECT key, data FROM package_index")
+        for number, (key, data) in enumerate(rows, start=1):
+            collector.cache_entries += 1
+            _pnpm_sqlite_row(key, data, f"{path}: package_index row {number}", collector, where)
+    finally:
+        conn.close()
+
+
+def _pnpm_sqlite_row(key: object, data: object, at: str, collector: Collector, where: str) -> None:
+    """One row: a key ``<integrity>\t<name>@<version>`` gives a candidate, decoded only for a
+    rule name and confirmed by the manifest in the value; any other key has its value decoded."""
+    if not isinstance(key, str) or not isinstance(data, bytes):
+        collector.dir_error(at, "key is not text or value is not a blob; not read")
+        return
+    expected = _pnpm_key_release(key.partition("\t")[2])
+    if expected is not None and expected[0] not in collector.names:
+        return
+    try:
+        value = msgpackr.unpack(data)
+    except ValueError as exc:
+        collector.dir_error(at, f"value not read: {exc}")
+        return
+    manifest = value.get("manifest") if isinstance(value, dict) else None
+    release = expected
+    if isinstance(manifest, dict):
+        name, version = manifest.get("name"), manifest.get("version")
+        if isinstance(name, str) and isinstance(version, str):
+            release = (name, version)
+    if release is None:
+        collector.dir_error(at, "names no package (neither its key nor its manifest)")
+        return
+    name, version = release
+    if name in collector.names and (expected is None or expected[0] == name):
+        collector.report(
+            name,
+            version,
+            at.partition(": ")[0],
+            kind=FindingType.CACHED,
+            where=where,
+            ecosystem=LockfileEcosystem.PNPM,
+        )
+
+
+def _pnpm_key_release(package_id: str) -> tuple[str, str] | None:
+    """``<name>@<version>`` (the package part of a pnpm 11+ index key) as (name, version)."""
+    at = package_id.rfind("@")
+    if at <= 0:
+        return None
+    name, version = package_id[:at], package_id[at + 1 :]
+    if not _PNPM_NAME.match(name) or try_parse_version(version) is None:
+        return None
+    return name, version
 
 
 def _pnpm_id_dirs(version_dir: str, collector: Collector, where: str) -> None:
