@@ -1,7 +1,7 @@
 """False-positive sweep: run the heuristic engine over every npm tarball in a local npm cache.
 
     nice -n 19 env PYTHONPATH=src python scripts/heuristic-sweep.py OUT.jsonl \
-        [--cache ~/.npm/_cacache] [--limit N] [--only NAME ...] [--summary]
+        [--cache ~/.npm/_cacache] [--limit N] [--only NAME ...] [--grep REGEX] [--summary]
 
 No network. The cache's index (``index-v5``) names each tarball by its registry URL; its content
 (``content-v2/<algo>/<hex>``) is the tarball. Each tarball is extracted into a temporary
@@ -20,13 +20,16 @@ Order: the well-known names in ``FIRST`` (popular packages, native-binary wrappe
 names by how many versions the cache holds (most first), then the rest. A rerun with the same
 OUT.jsonl skips the tarballs already recorded. ``--summary`` prints the high and review counts of
 OUT.jsonl per pattern and the packages with high hits; ``--recall tests/heuristic/fixtures/recall``
-prints what each recall fixture reads (the before/after figure of a rule change).
+prints what each recall fixture reads (the before/after figure of a rule change). ``--grep
+REGEX`` sweeps only the tarballs whose unpacked bytes match (the ones a rule change can touch; the
+others are not recorded).
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import gzip
 import json
 import os
 import re
@@ -35,6 +38,7 @@ import sys
 import tarfile
 import tempfile
 import time
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,6 +54,7 @@ from gouvernante.heuristic.views import TextView
 MAX_MEMBER = 64 * 1024 * 1024
 MAX_MEMBERS = 100_000
 MAX_TOTAL = 1024 * 1024 * 1024
+GREP_OVERLAP = 4096
 
 FIRST = (
     "react",
@@ -217,6 +222,23 @@ def content_path(cache: Path, integrity: str) -> Path | None:
         if p.is_file():
             return p
     return None
+
+
+def holds(tgz: Path, pattern: re.Pattern[bytes]) -> bool:
+    """Whether the unpacked tarball (its tar stream, members and headers alike) matches
+    ``pattern``: read in bounded chunks, each searched with the end of the one before (a match
+    up to ``GREP_OVERLAP`` bytes long is found across a chunk boundary); a bad archive holds
+    nothing."""
+    tail = b""
+    try:
+        with gzip.open(tgz, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                if pattern.search(tail + chunk):
+                    return True
+                tail = chunk[-GREP_OVERLAP:]
+    except (OSError, EOFError, zlib.error):
+        return False
+    return False
 
 
 def _wanted(name: str) -> bool:
@@ -400,6 +422,11 @@ def main() -> int:
         help="take every code file as install-reachable (what would be high if it ran at install)",
     )
     ap.add_argument("--rescan", action="store_true", help="ignore OUT.jsonl's records")
+    ap.add_argument(
+        "--grep",
+        type=lambda v: re.compile(v.encode()),
+        help="only the tarballs whose unpacked bytes match this regex (a rule change's subset)",
+    )
     args = ap.parse_args()
     if args.recall:
         recall(args.recall)
@@ -425,10 +452,13 @@ def main() -> int:
                 rec: dict[str, object] = {"url": url, "name": name}
                 if tgz is None:
                     rec["error"] = "content missing"
-                else:
+                elif args.grep is None or holds(tgz, args.grep):
                     rec.update(scan_one(tgz, name, work))
-                fh.write(json.dumps(rec) + "\n")
-                fh.flush()
+                else:
+                    rec = {}
+                if rec:
+                    fh.write(json.dumps(rec) + "\n")
+                    fh.flush()
                 if i % 200 == 0:
                     print(f"{i}/{len(todo)} {time.monotonic() - t0:.0f}s", file=sys.stderr)
     finally:

