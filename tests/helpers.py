@@ -46,21 +46,27 @@ def shortest_path(edges: Mapping[str, Sequence[str]], start: str, goal: str) -> 
     return []
 
 
-def tar_bytes(members: Mapping[str, bytes]) -> bytes:
-    """An uncompressed tar of regular files (name -> bytes), in this order."""
+def tar_bytes(members: Mapping[str, bytes], links: Mapping[str, str] | None = None) -> bytes:
+    """An uncompressed tar of regular files (name -> bytes), in this order, then of symbolic
+    links (name -> target)."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for name, data in members.items():
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
+        for name, target in (links or {}).items():
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname = tarfile.SYMTYPE, target
+            tar.addfile(info)
     return buf.getvalue()
 
 
-def docker_save(path: Path, layers: Sequence[Mapping[str, bytes]]) -> Path:
+def docker_save(path: Path, layers: Sequence[Mapping[str, bytes] | bytes]) -> Path:
     """A ``docker save`` archive at ``path`` whose layers hold these files (path in the image ->
-    bytes), applied in this order; the diff_ids as docker writes them."""
-    blobs = [tar_bytes(files) for files in layers]
+    bytes; or a layer's tar as it is, e.g. ``tar_bytes`` with links), applied in this order;
+    the diff_ids as docker writes them."""
+    blobs = [files if isinstance(files, bytes) else tar_bytes(files) for files in layers]
     diff_ids = ["sha256:" + hashlib.sha256(b).hexdigest() for b in blobs]
     config = json.dumps({"rootfs": {"type": "layers", "diff_ids": diff_ids}}).encode()
     names = [f"l{i}/layer.tar" for i in range(len(blobs))]

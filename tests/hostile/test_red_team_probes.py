@@ -204,39 +204,15 @@ def test_a_whiteout_after_a_member_of_its_own_layer_keeps_it(
     assert main(["-rules", _rules(tmp_path), "-image", str(image)]) == expected
 
 
-def _image_with_links(path: Path, files: dict[str, bytes], links: dict[str, str]) -> Path:
-    """A one-layer ``docker save`` archive: regular files, then symbolic links (path -> target)."""
-    import hashlib
-    import io
-    import tarfile
-
-    from helpers import tar_bytes
-
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-        for name, target in links.items():
-            info = tarfile.TarInfo(name)
-            info.type, info.linkname = tarfile.SYMTYPE, target
-            tar.addfile(info)
-    layer = buf.getvalue()
-    diff_id = "sha256:" + hashlib.sha256(layer).hexdigest()
-    config = json.dumps({"rootfs": {"type": "layers", "diff_ids": [diff_id]}}).encode()
-    manifest = [{"Config": "config.json", "RepoTags": ["t:1"], "Layers": ["l0/layer.tar"]}]
-    outer = {"manifest.json": json.dumps(manifest).encode(), "config.json": config}
-    path.write_bytes(tar_bytes({**outer, "l0/layer.tar": layer}))
-    return path
-
-
 @pytest.mark.parametrize("target", ["/opt/real.json", "real.json"])
 def test_an_image_package_json_that_is_a_symlink_is_an_error(tmp_path: Path, target: str) -> None:
     """It read CLEAN: node follows a package.json that is a link (-host reads it too); the
     image scan skipped it silently."""
+    from helpers import docker_save, tar_bytes
+
     files = {"opt/real.json": _EVIL, f"{_NM}/evil/real.json": _EVIL}
-    image = _image_with_links(tmp_path / "i.tar", files, {f"{_NM}/evil/package.json": target})
+    layer = tar_bytes(files, links={f"{_NM}/evil/package.json": target})
+    image = docker_save(tmp_path / "i.tar", [layer])
     assert main(["-rules", _rules(tmp_path), "-image", str(image)]) == ERROR
 
 

@@ -20,7 +20,7 @@ from gouvernante.image import layers
 from gouvernante.image.scan import ImageScanOutput, scan_images
 from gouvernante.rules.index import build_index
 from gouvernante.rules.loader import load_rules
-from helpers import run_cli
+from helpers import run_cli, tar_bytes
 
 RULES = Path(__file__).parent / "fixtures" / "rules.json"
 MARKER = "EVIL-7f3a"
@@ -34,16 +34,6 @@ def _scan(path: Path) -> ImageScanOutput:
     return scan_images([str(path)], build_index(load_rules([str(RULES)]).rules))
 
 
-def _tar(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
 def _digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
@@ -55,9 +45,9 @@ def _pkg(name: str, version: str) -> dict[str, bytes]:
 
 # Three layers: the second installs a package the rules name (example-utils 2.3.1).
 LAYERS = [
-    _tar({"etc/os-release": b"ID=test\n", f"opt/{MARKER}": MARKER.encode() * 50}),
-    _tar(_pkg("example-utils", "2.3.1")),
-    _tar({"app/index.js": b"module.exports = 1;\n" * 200}),
+    tar_bytes({"etc/os-release": b"ID=test\n", f"opt/{MARKER}": MARKER.encode() * 50}),
+    tar_bytes(_pkg("example-utils", "2.3.1")),
+    tar_bytes({"app/index.js": b"module.exports = 1;\n" * 200}),
 ]
 
 
@@ -114,7 +104,7 @@ class Oci:
         members = {f"blobs/sha256/{d[7:]}": b for d, b in sorted(self.blobs.items())}
         members["index.json"] = json.dumps(self.index).encode()
         members["oci-layout"] = b'{"imageLayoutVersion": "1.0.0"}'
-        return _tar(members)
+        return tar_bytes(members)
 
     def write(self, path: Path) -> Path:
         path.write_bytes(self.tar())
@@ -149,7 +139,7 @@ def test_a_layer_swapped_for_another_is_refused_through_the_cli(tmp_path: Path) 
     """The layer that installs the compromised package replaced by a clean one: an error, exit
     1, never a clean scan; the message names the positions, never the blob's bytes."""
     oci = Oci(LAYERS)
-    clean = gzip.compress(_tar({f"app/{MARKER}": MARKER.encode()}), 6, mtime=0)
+    clean = gzip.compress(tar_bytes({f"app/{MARKER}": MARKER.encode()}), 6, mtime=0)
     oci.blobs[oci.layer_digests[1]] = clean
     proc = run_cli("-rules", str(RULES), "-image", str(oci.write(tmp_path / "i.tar")), cwd=tmp_path)
     assert proc.returncode == 1
@@ -205,7 +195,7 @@ def test_a_manifest_changed_under_its_digest_is_refused(tmp_path: Path) -> None:
 def test_a_config_changed_under_its_digest_is_refused(tmp_path: Path) -> None:
     oci = Oci(LAYERS)
     config = json.loads(oci.blobs[oci.config])
-    config["rootfs"]["diff_ids"][1] = _digest(_tar({MARKER: b""}))
+    config["rootfs"]["diff_ids"][1] = _digest(tar_bytes({MARKER: b""}))
     oci.blobs[oci.config] = json.dumps(config).encode()
     out = _scan(oci.write(tmp_path / "img.tar"))
     assert out.findings == []
@@ -251,7 +241,7 @@ def _docker(path: Path, config_name: str, *, config: bytes | None = None) -> Pat
     members = {name: config if config is not None else good}
     members.update(zip(names, LAYERS, strict=True))
     members["manifest.json"] = json.dumps([entry]).encode()
-    path.write_bytes(_tar(members))
+    path.write_bytes(tar_bytes(members))
     return path
 
 
@@ -288,7 +278,7 @@ def test_docker_layer_swapped_names_its_position(tmp_path: Path) -> None:
 def test_a_layer_changed_between_the_two_passes_is_refused(tmp_path: Path) -> None:
     """A hardlinked package.json is read in a second pass over its layer: that read is checked
     too (an OCI folder's blob may be rewritten while the scan runs)."""
-    first = _tar({"store/x": b'{"name":"example-utils","version":"2.3.1"}'})
+    first = tar_bytes({"store/x": b'{"name":"example-utils","version":"2.3.1"}'})
     links = io.BytesIO()
     with tarfile.open(fileobj=links, mode="w") as tar:
         info = tarfile.TarInfo("app/node_modules/example-utils/package.json")
@@ -329,7 +319,7 @@ def test_a_layer_changed_between_the_two_passes_is_refused(tmp_path: Path) -> No
 
 
 def _many_layers(count: int) -> Oci:
-    tars = [_tar({f"layer{i}/data": bytes([i]) * 300_000}) for i in range(count)]
+    tars = [tar_bytes({f"layer{i}/data": bytes([i]) * 300_000}) for i in range(count)]
     tars.append(LAYERS[1])
     return Oci(tars, gzip_layers=False)
 
