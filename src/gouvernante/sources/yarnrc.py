@@ -176,14 +176,6 @@ NOT_A_FILE_INHERITED = (
 )
 
 
-def named_lockfile(data: bytes, display: str) -> str | None:
-    """The file name ``.yarnrc.yml`` gives the project's lockfile when a source must add it to
-    what it finds by name: None when it sets none, or names a file the well-known names already
-    pick (``yarn.lock``, read as such). ``LockfileError`` as ``lockfile_setting``."""
-    name = lockfile_setting(data, display)
-    return None if name is None or lockfile_name(name) is not None else name
-
-
 def inherit(parent: str | None, data: bytes, display: str) -> str | None:
     """The lockfile name a folder holding the ``.yarnrc.yml`` ``data`` (shown as ``display``)
     gives its projects, ``parent`` being its parent folder's (None: ``yarn.lock``, or a name
