@@ -880,7 +880,9 @@ def run_git_scan(request: GitScanRequest, rules: Sequence[Rule], index: RuleInde
                 out.refs.append(ScannedRef(snap.repository, snap.ref, snap.commit))
             if request.history:
                 out.findings.extend(
-                    history_findings(listing, outcomes, per_snapshot, rules, out.notes)
+                    history_findings(
+                        listing, outcomes, per_snapshot, rules, out.notes, errors=out.errors
+                    )
                 )
         if request.diff_base is not None:
             _diff(per_snapshot, out)
@@ -1019,11 +1021,17 @@ def history_findings(  # noqa: C901 - listed in pyproject, to shrink
     current: Mapping[tuple[str, str], Placed],
     rules: Sequence[Rule],
     notes: list[ScanIssue],
+    *,
+    errors: list[ScanIssue] | None = None,
 ) -> list[Finding]:
     """Per ref: each affected version's windows. The window still open at the ref's head dates
-    the current finding (``introduced_*``); closed windows become ``past_package`` findings."""
+    the current finding (``introduced_*``); closed windows become ``past_package`` findings.
+    A lockfile (or ``.yarnrc.yml``) of the walked history that could not be read is an error in
+    ``errors`` (once per path and content; the head's own are its snapshot's): what the ref
+    resolved while it was there is unknown, so the history cannot be called clean."""
     by_id = {r.id: r for r in rules}
     dated: list[Finding] = []
+    unread = _PastUnread(listing, outcomes)
     for ref, hist in listing.histories:
         placed = current.get((listing.repository.display, ref))
         if placed is None:
@@ -1031,6 +1039,7 @@ def history_findings(  # noqa: C901 - listed in pyproject, to shrink
         matched = _Matched(outcomes, listing.repository.display)
         if hist.boundary is not None:  # (a lockfile a .yarnrc.yml names too: decision 0044)
             for file in lockfiles_of(hist.boundary):
+                unread.check(file, hist.boundary.commit, hist.boundary.time)
                 if file.mode != YARNRC_REFUSED_MODE:
                     matched.put(file.path, file)
         open_hits: dict[HitKey, _Open] = {}
@@ -1040,6 +1049,8 @@ def history_findings(  # noqa: C901 - listed in pyproject, to shrink
         for commit in hist.commits:
             for change in commit.changes:
                 put = None if change.oid is None else TreeFile(change.path, change.mode, change.oid)
+                if put is not None:
+                    unread.check(put, commit.commit, commit.time)
                 matched.put(change.path, put)
             now = matched.hits(ref, commit.commit)
             for key in list(open_hits):
@@ -1068,7 +1079,41 @@ def history_findings(  # noqa: C901 - listed in pyproject, to shrink
                 )
             dated_current.append(found)
         placed.findings[:] = dated_current
+    if errors is not None:
+        errors.extend(unread.errors)
     return dated
+
+
+class _PastUnread:
+    """The lockfiles of a repository's walked history that could not be read: each (path,
+    content) once, not the ones some ref's head still holds (its snapshot reports those)."""
+
+    def __init__(self, listing: RepoListing, outcomes: Mapping[BlobKey, BlobOutcome]) -> None:
+        self.outcomes = outcomes
+        self.repository = listing.repository.display
+        self.seen = {
+            (file.path, file.oid) for snap in listing.snapshots for file in lockfiles_of(snap)
+        }
+        self.errors: list[ScanIssue] = []
+
+    def check(self, file: TreeFile, commit: str, when: int | None) -> None:
+        if (file.path, file.oid) in self.seen:
+            return
+        self.seen.add((file.path, file.oid))
+        shown = f"{self.repository}@{commit[:12]}:{file.path}"
+        at = f"in the history at commit {commit[:12]}" + (f" ({utc(when)})" if when else "")
+        if file.mode == SYMLINK_MODE:
+            reasons = ["a symbolic link in the repository: not followed"]
+        else:
+            outcome = self.outcomes.get(BlobKey.of(file))
+            if outcome is None or outcome.match is None:
+                reasons = [(outcome.error if outcome is not None else None) or "not read"]
+            else:
+                reasons = list(outcome.match.entry_errors)
+        self.errors.extend(
+            ScanIssue(shown, f"{reason} ({at}: what the ref resolved then is unknown)")
+            for reason in reasons
+        )
 
 
 def _past(started: _Open, commit: str, when: int, ref: str, rule: Rule | None) -> Finding:

@@ -127,3 +127,62 @@ def test_diff_reports_what_the_head_adds_and_removes(tmp_path: Path) -> None:
     assert [f.lockfile for f in findings if f.counts_at(Severity.LOW)] == ["b/package-lock.json"]
     unchanged = _scan(tmp_path, GitScanRequest((str(r.path),), diff_base="HEAD"))
     assert unchanged == []
+
+
+def _scan_out(tmp_path: Path, request: GitScanRequest) -> tuple[list[Finding], list[str]]:
+    ruleset, errors = load_rule_files([str(write_rules(tmp_path))])
+    assert errors == []
+    out = run_git_scan(request, ruleset.rules, build_index(ruleset.rules))
+    return out.findings, [f"{e.path}: {e.message}" for e in out.errors]
+
+
+def test_a_lockfile_of_the_history_not_read_is_an_error(tmp_path: Path) -> None:
+    """A past commit's lockfile that cannot be read (here cut inside the affected entry's
+    version) was skipped without a word: the history read CLEAN although the ref may have
+    resolved the affected version then. It is an error naming the commit and the file, never
+    its bytes; a -since after it was replaced leaves it out (before that, the ref held it at the
+    window's start: still an error); a file the head still holds is reported once, by the
+    head's snapshot."""
+    r = Repo(tmp_path / "work")
+    whole = lockfile("4.4.2")
+    r.write("package-lock.json", whole[: whole.index('"4.4.2"') + 3])
+    cut = r.commit("a lockfile cut in the affected entry", at=T0)
+    r.write("package-lock.json", lockfile("4.4.3"))
+    r.commit("fix", at=T0 + 3600)
+    r.write("web/package-lock.json", "{")
+    r.commit("a broken lockfile the head still holds", at=T0 + 7200)
+    findings, errors = _scan_out(tmp_path, GitScanRequest((str(r.path),), history=True))
+    assert findings == []
+    assert len(errors) == 2
+    past, head = sorted(errors)
+    assert past.startswith(f"{r.path}@{cut[:12]}:package-lock.json: invalid JSON")
+    assert f"in the history at commit {cut[:12]} (2026-09-08T12:00:00Z)" in past
+    assert "4.4" not in past.replace("4.4.2", "")  # (no bytes of the file; the rule is not named)
+    assert head.startswith(f"{r.path}@main:web/package-lock.json: ")
+    for since, want in ((T0 + 1800, 2), (T0 + 5400, 1)):
+        _, after = _scan_out(tmp_path, GitScanRequest((str(r.path),), history=True, since=since))
+        assert (
+            sorted(e.split(": ")[0] for e in after)[-want:]
+            == [
+                f"{r.path}@{cut[:12]}:package-lock.json",
+                f"{r.path}@main:web/package-lock.json",
+            ][-want:]
+        )
+        assert len(after) == want
+
+
+def test_a_yarnrc_of_the_history_not_read_is_an_error(tmp_path: Path) -> None:
+    """A past commit's .yarnrc.yml whose lockfileFilename cannot be read exactly (a key spelled
+    with an escape, which yarn reads) left that commit's named lockfile unknown without a word:
+    the history read CLEAN. It is an error with the line, at that commit."""
+    r = Repo(tmp_path / "work")
+    r.write(".yarnrc.yml", '"lockfile\\x46ilename": berry.lock\n')
+    r.write("package.json", '{"name": "app"}')
+    bad = r.commit("a setting refused", at=T0)
+    r.write(".yarnrc.yml", "nodeLinker: node-modules\n")
+    r.commit("the setting read", at=T0 + 3600)
+    findings, errors = _scan_out(tmp_path, GitScanRequest((str(r.path),), history=True))
+    assert findings == []
+    assert len(errors) == 1
+    assert errors[0].startswith(f"{r.path}@{bad[:12]}:.yarnrc.yml: line 1: ")
+    assert f"in the history at commit {bad[:12]}" in errors[0]

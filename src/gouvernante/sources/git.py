@@ -939,11 +939,30 @@ def lockfile_history(
         ]
     )
     if not names:
-        return boundary, [_without_yarnrc(entry) for entry in commits]
+        return boundary, [
+            _refused_kept(entry, _without_yarnrc(entry), settings) for entry in commits
+        ]
     if boundary is not None:
         at_boundary = _boundary_files(repo, boundary, names)
     commits = _log(repo, commit, since, (YARNRC, *sorted(names)))
-    return boundary, _follow_named(commits, at_boundary, names, settings)
+    followed = _follow_named(commits, at_boundary, names, settings)
+    return boundary, [_refused_kept(a, b, settings) for a, b in zip(commits, followed, strict=True)]
+
+
+def _refused_kept(logged: CommitChanges, kept: CommitChanges, settings: _Settings) -> CommitChanges:
+    """``kept`` with each ``.yarnrc.yml`` ``logged`` brings that is not read exactly (a
+    setting refused, a link) as a change in ``YARNRC_REFUSED_MODE``: its blob's outcome is the
+    error, so a history whose lockfile name is unknown for a while is not called clean."""
+    refused = tuple(
+        FileChange(c.path, YARNRC_REFUSED_MODE, c.oid)
+        for c in logged.changes
+        if c.oid is not None
+        and c.path.rpartition("/")[2] == YARNRC
+        and (c.mode not in BLOB_MODES or settings.read.get(c.oid) is None)
+    )
+    if not refused:
+        return kept
+    return CommitChanges(kept.commit, kept.time, kept.changes + refused)
 
 
 def _log(
