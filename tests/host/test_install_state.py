@@ -225,6 +225,9 @@ def test_hashing_reads_every_manifest(tmp_path: Path) -> None:
         def pnpm_index(self, path: str, name: str, version: str, where: str) -> None:
             raise AssertionError
 
+        def pnpm_record(self, *_args: object) -> None:
+            raise AssertionError
+
     collector.payloads = Hook()
     scan_tree(str(root), collector, where="test")
     assert len(seen) == 7

@@ -28,10 +28,12 @@ import pytest
 from gouvernante.fs import digest as digest_module
 from gouvernante.fs.digest import ArchiveLimits, ContentHasher, is_candidate
 from gouvernante.fs.read import read_small
+from gouvernante.host import msgpackr
 from gouvernante.host import reader as reader_module
 from gouvernante.host.checks import run_host_scan, run_payload_scan
 from gouvernante.host.context import HostContext
 from gouvernante.host.payloads import PayloadScanner
+from gouvernante.host.sqlite_image import apply_log, open_image
 from gouvernante.model import FindingType, MatchKind
 from gouvernante.pipeline import ScanRequest, run_scan
 from gouvernante.rules.loader import load_rules
@@ -234,6 +236,48 @@ def test_real_pnpm_store_of_a_named_package(tmp_path: Path, no_system: str) -> N
     bundle = next(f for f in result.findings if f.path and BUNDLE_SHA512[2:] in f.path)
     assert "the pnpm store's copy of dist/bundle.js" in bundle.description
     assert bundle.version == "1.0.0" and result.errors == ()
+
+
+def test_pnpm_11_store_files_of_a_named_package_are_hashed(tmp_path: Path, no_system: str) -> None:
+    """pnpm 11+ lists a package's files in its ``index.db`` row (a hex ``digest`` per file,
+    ``algo`` sha512) instead of an index file; the store keeps them at the same content-addressed
+    places. They were not hashed: a payload in the store of a rule-named package read CLEAN.
+    The index is pnpm 12.24.0's (fixtures/pnpm11-store/generate.sh); the content file of ms
+    2.1.3's index.js is replaced by the test payload."""
+    fixture = Path(__file__).parent / "fixtures" / "pnpm11-store"
+    v11 = tmp_path / "home" / ".pnpm-store" / "v11"
+    v11.mkdir(parents=True)
+    for name in ("index.db", "index.db-wal"):
+        shutil.copyfile(fixture / name, v11 / name)
+    image = apply_log((v11 / "index.db").read_bytes(), (v11 / "index.db-wal").read_bytes())
+    conn = open_image(image)
+    try:
+        rows: list[Any] = [
+            msgpackr.unpack(data)
+            for _key, data in conn.execute("SELECT key, data FROM package_index")
+        ]
+    finally:
+        conn.close()
+    ms = next(r for r in rows if r["manifest"]["name"] == "ms")
+    digest = ms["files"]["index.js"]["digest"]
+    content = v11 / "files" / digest[:2] / digest[2:]
+    content.parent.mkdir(parents=True)
+    content.write_bytes(BUNDLE)
+    names_ms = Rule(
+        id="R-NAME",
+        title="names ms",
+        kind=RuleKind.COMPROMISED_RELEASE,
+        ecosystem="npm",
+        severity=Severity.HIGH,
+        package_rules=(PackageRule("ms", ("=9.9.9",), frozenset()),),
+        source="test.json",
+    )
+    ctx = _ctx(tmp_path, no_system)
+    assert _hash_hits(run_host_scan([hash_rule()], ctx, []).findings) == set()
+    result = run_host_scan([hash_rule(), names_ms], ctx, [])
+    assert _hash_hits(result.findings) == {(FindingType.CACHED, "R-HASH", "ms", str(content))}
+    hit = next(f for f in result.findings if f.match is MatchKind.HASH)
+    assert "the pnpm store's copy of index.js" in hit.description and hit.version == "2.1.3"
 
 
 NOINTEG_STORE = FIXTURES / "pnpm-store-nointegrity"  # generate_pnpm_nointegrity.py

@@ -459,6 +459,9 @@ def _pnpm_sqlite_row(key: object, data: object, at: str, collector: Collector, w
         return
     name, version = release
     if name in collector.names and (expected is None or expected[0] == name):
+        if collector.payloads is not None:  # (files at <store>/v11/files/..., as before v11)
+            version_dir = os.path.dirname(at.partition(": ")[0])
+            collector.payloads.pnpm_record(version_dir, value, name, version, where)
         collector.report(
             name,
             version,

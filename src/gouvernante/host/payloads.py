@@ -152,14 +152,24 @@ class PayloadScanner:
         except (ValueError, RecursionError):
             self.errors.append(ScanIssue(path, "not a JSON document: its files were not compared"))
             return
-        files = index.get("files") if isinstance(index, dict) else None
-        if not isinstance(files, dict):
-            return
         version_dir = os.path.dirname(os.path.dirname(path))  # vN/<package id>/<index>
         if os.path.basename(path) not in PNPM_ID_INDEXES:
             version_dir = os.path.dirname(version_dir)  # vN/{index,files}/xx/<index>
+        self.pnpm_record(version_dir, index, name, version, where)
+
+    def pnpm_record(
+        self, version_dir: str, record: object, name: str, version: str, where: str
+    ) -> None:
+        """The store's copies of the files one package's index record lists: a v10-and-older
+        index file's JSON (``files: {member: {integrity: "sha512-<base64>", mode, size}}``) or
+        a pnpm 11+ ``index.db`` row's value (``algo: "sha512"``, ``files: {member: {digest:
+        <hex>, mode, size}}``). ``version_dir``: the store's ``vN`` folder."""
+        files = record.get("files") if isinstance(record, dict) else None
+        if not isinstance(files, dict):
+            return
+        algo = record.get("algo") if isinstance(record, dict) else None
         for member, meta in files.items():
-            content = _store_file(version_dir, member, meta, self.hasher.cap)
+            content = _store_file(version_dir, member, meta, self.hasher.cap, algo)
             if content is None:
                 continue
             got = self.hasher.file(content)
@@ -262,28 +272,45 @@ class PayloadScanner:
             self.findings.append(rule_finding(rule, kind, MatchKind.HASH, text, **place))
 
 
-def _store_file(version_dir: str, member: str, meta: object, cap: int) -> str | None:
-    """Where the pnpm store keeps a listed file, if it is a candidate within the cap."""
+def _store_file(
+    version_dir: str, member: str, meta: object, cap: int, algo: object = None
+) -> str | None:
+    """Where the pnpm store keeps a listed file, if it is a candidate within the cap: by its
+    ``integrity`` (v10 and older) or, with ``algo`` "sha512", its hex ``digest`` (pnpm 11+)."""
     if not isinstance(member, str) or not isinstance(meta, dict):
         return None
     if not is_candidate(member.rpartition("/")[2]):
         return None
-    size, integrity, mode = meta.get("size"), meta.get("integrity"), meta.get("mode")
-    if not isinstance(size, int) or size > cap or not isinstance(integrity, str):
+    size, mode = meta.get("size"), meta.get("mode")
+    if not isinstance(size, int) or size > cap:
         return None
-    algorithm, dash, b64 = integrity.partition("-")
-    if algorithm != "sha512" or not dash:
-        return None
-    try:
-        digest = base64.b64decode(b64, validate=True).hex()
-    except ValueError:
-        return None
-    if len(digest) != 128:
+    digest = _store_digest(meta, algo)
+    if digest is None:
         return None
     path = os.path.join(version_dir, "files", digest[:2], digest[2:])
     if isinstance(mode, int) and mode & 0o111 and os.path.lexists(path + "-exec"):
         return path + "-exec"
     return path
+
+
+def _store_digest(meta: dict[object, object], algo: object) -> str | None:
+    """A listed file's SHA-512 in hex (the store's file name), or None."""
+    integrity, hexdigest = meta.get("integrity"), meta.get("digest")
+    if isinstance(integrity, str):
+        algorithm, dash, b64 = integrity.partition("-")
+        if algorithm != "sha512" or not dash:
+            return None
+        try:
+            digest = base64.b64decode(b64, validate=True).hex()
+        except ValueError:
+            return None
+    elif isinstance(hexdigest, str) and algo == "sha512":
+        digest = hexdigest
+    else:
+        return None
+    if len(digest) != 128 or digest.strip("0123456789abcdef"):
+        return None
+    return digest
 
 
 def _zip_package(member: str) -> str | None:

@@ -26,6 +26,10 @@ class PayloadHook(Protocol):
 
     def pnpm_index(self, path: str, name: str, version: str, where: str) -> None: ...
 
+    def pnpm_record(
+        self, version_dir: str, record: object, name: str, version: str, where: str
+    ) -> None: ...
+
 
 @dataclass
 class Collector:
