@@ -456,11 +456,42 @@ def test_v2_without_packages_falls_back_to_dependencies() -> None:
     assert [(p.id, p.name, p.version) for p in graph.packages] == [("node_modules/a", "a", "1.0.0")]
 
 
-def test_v2_reads_packages_not_dependencies() -> None:
+def test_v2_reads_packages_and_what_its_legacy_tree_says_otherwise() -> None:
+    # npm 7+ installs ``packages``, npm 6 the legacy ``dependencies``: a legacy entry that says
+    # something else is npm 6's package there too, and an error
     body = json.loads(lock({"node_modules/a": {"version": "2.0.0"}}, version=2))
     body["dependencies"] = {"a": {"version": "1.0.0"}, "ghost": {"version": "9.9.9"}}
     graph = npm.parse(json.dumps(body).encode(), "package-lock.json")
-    assert [(p.name, p.version) for p in graph.packages] == [("a", "2.0.0")]
+    assert sorted((p.id, p.name, p.version) for p in graph.packages) == [
+        ("node_modules/a", "a", "1.0.0"),
+        ("node_modules/a", "a", "2.0.0"),
+        ("node_modules/ghost", "ghost", "9.9.9"),
+    ]
+    assert sorted(e.partition(":")[0] for e in graph.entry_errors) == [
+        "dependencies['a']",
+        "dependencies['ghost']",
+    ]
+
+
+def test_a_legacy_tree_agreeing_with_packages_adds_nothing() -> None:
+    packages = {
+        "node_modules/a": {"version": "2.0.0", "resolved": "https://r.example/a/-/a-2.0.0.tgz"},
+        "node_modules/al": {"name": "b", "version": "1.0.0"},
+        "node_modules/g": {"version": "1.0.0", "resolved": "git+ssh://git@github.com/u/g.git#abc"},
+        "node_modules/w": {"link": True, "resolved": "packages/w"},
+        "packages/w": {"name": "w", "version": "0.1.0"},
+        "packages/w/node_modules/c": {"version": "3.0.0"},
+    }
+    body = json.loads(lock(packages, version=2))
+    body["dependencies"] = {
+        "a": {"version": "2.0.0"},
+        "al": {"version": "npm:b@1.0.0"},
+        "g": {"version": "git+ssh://git@github.com/u/g.git#abc"},
+        "w": {"version": "file:packages/w", "dependencies": {"c": {"version": "3.0.0"}}},
+    }
+    graph = npm.parse(json.dumps(body).encode(), "package-lock.json")
+    assert graph.entry_errors == ()
+    assert len(graph.packages) == len(packages)
 
 
 def test_shrinkwrap_format_by_path_and_bom() -> None:

@@ -1,0 +1,90 @@
+"""Lockfile layouts a package manager still installs from and the readers read otherwise: each a
+tiny hand-made input run end to end through ``gouvernante.cli.main`` with a rule on ``evil``
+``=1.0.1``: the compromised release is found (exit 2) or the file refused (exit 1), never a
+CLEAN (exit 0). The layouts: an npm file with both layouts whose legacy ``dependencies`` tree
+(npm 6's) says another release than ``packages`` (npm 7+'s), and a v1 file with ``packages``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from gouvernante.cli import main
+
+RULES = {
+    "schema_version": "1.0.0",
+    "rules": [
+        {
+            "id": "HUNT-2",
+            "title": "Compromised evil releases",
+            "kind": "compromised-release",
+            "ecosystem": "npm",
+            "severity": "critical",
+            "package_rules": [{"package_name": "evil", "affected_versions": ["=1.0.1"]}],
+            "metadata": {"published_at": "2025-09-08T12:00:00Z"},
+        }
+    ],
+}
+
+CLEAN, ERROR, FINDINGS = 0, 1, 2
+_URL = "https://registry.npmjs.org/evil/-/evil-{}.tgz"
+
+
+def _scan(tmp_path: Path, files: dict[str, str]) -> int:
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps(RULES), encoding="utf-8")
+    folder = tmp_path / "project"
+    for name, text in files.items():
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    return main(["-rules", str(rules), "-dir", str(folder)])
+
+
+def _npm(version: int, packages: Mapping[str, object] | None, legacy: Mapping[str, object]) -> str:
+    doc: dict[str, object] = {"name": "app", "version": "1.0.0", "lockfileVersion": version}
+    if packages is not None:
+        doc["packages"] = {
+            "": {"name": "app", "version": "1.0.0", "dependencies": {"evil": "^1.0.0"}},
+            **packages,
+        }
+    doc["dependencies"] = legacy
+    return json.dumps(doc, indent=2)
+
+
+def _evil(version: str) -> dict[str, str]:
+    return {"version": version, "resolved": _URL.format(version)}
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_a_legacy_tree_naming_another_release_than_packages_is_found(
+    tmp_path: Path, version: int
+) -> None:
+    # npm 6 installs the legacy tree's evil 1.0.1; npm 7+ the packages map's 1.0.0
+    text = _npm(version, {"node_modules/evil": _evil("1.0.0")}, {"evil": _evil("1.0.1")})
+    assert _scan(tmp_path, {"package-lock.json": text}) == FINDINGS
+
+
+def test_a_legacy_entry_nested_under_a_link_is_found(tmp_path: Path) -> None:
+    packages = {
+        "node_modules/w": {"link": True, "resolved": "packages/w"},
+        "packages/w": {"name": "w", "version": "0.1.0"},
+        "packages/w/node_modules/evil": _evil("1.0.0"),
+    }
+    legacy = {"w": {"version": "file:packages/w", "dependencies": {"evil": _evil("1.0.1")}}}
+    text = _npm(2, packages, legacy)
+    assert _scan(tmp_path, {"package-lock.json": text}) == FINDINGS
+
+
+def test_a_v1_file_with_a_packages_map_is_read_as_npm_7_reads_it(tmp_path: Path) -> None:
+    # npm 7+ reads ``packages`` whatever lockfileVersion says; the legacy tree here is empty
+    text = _npm(1, {"node_modules/evil": _evil("1.0.1")}, {})
+    assert _scan(tmp_path, {"npm-shrinkwrap.json": text}) == FINDINGS
+
+
+def test_both_layouts_agreeing_on_a_safe_release_stay_clean(tmp_path: Path) -> None:
+    text = _npm(2, {"node_modules/evil": _evil("1.0.0")}, {"evil": _evil("1.0.0")})
+    assert _scan(tmp_path, {"package-lock.json": text}) == CLEAN
