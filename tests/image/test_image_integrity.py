@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import zstandard
 
 from gouvernante.image import layers
 from gouvernante.image.scan import ImageScanOutput, scan_images
@@ -26,6 +27,7 @@ RULES = Path(__file__).parent / "fixtures" / "rules.json"
 MARKER = "EVIL-7f3a"
 GZIP_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
 TAR_LAYER = "application/vnd.oci.image.layer.v1.tar"
+ZSTD_LAYER = "application/vnd.oci.image.layer.v1.tar+zstd"
 MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 INDEX = "application/vnd.oci.image.index.v1+json"
 
@@ -57,6 +59,7 @@ class Oci:
 
     layer_tars: list[bytes]
     gzip_layers: bool = True
+    zstd_layers: bool = False  # (instead of gzip)
     blobs: dict[str, bytes] = field(default_factory=dict)
     layer_digests: list[str] = field(default_factory=list)
     config: str = ""
@@ -64,10 +67,13 @@ class Oci:
     index: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        media = GZIP_LAYER if self.gzip_layers else TAR_LAYER
+        media = ZSTD_LAYER if self.zstd_layers else GZIP_LAYER if self.gzip_layers else TAR_LAYER
         descs = []
         for t in self.layer_tars:
-            blob = gzip.compress(t, 6, mtime=0) if self.gzip_layers else t
+            if self.zstd_layers:
+                blob = zstandard.ZstdCompressor(level=3).compress(t)
+            else:
+                blob = gzip.compress(t, 6, mtime=0) if self.gzip_layers else t
             descs.append({"mediaType": media, "digest": self.put(blob), "size": len(blob)})
         self.layer_digests = [str(d["digest"]) for d in descs]
         diff_ids = [_digest(t) for t in self.layer_tars]
@@ -364,3 +370,79 @@ def test_a_damaged_gzip_outer_archive_is_an_error(tmp_path: Path, damage: str) -
     text = proc.stdout + proc.stderr
     assert "not a readable image archive" in text or "not a readable tar layer" in text
     assert "Traceback" not in proc.stderr
+
+
+# --- zstd layers (OCI tar+zstd; podman's zstd:chunked: tests/image/test_image_scan.py) ---------
+
+
+def test_an_intact_zstd_image_is_read(tmp_path: Path) -> None:
+    out = _scan(Oci(LAYERS, zstd_layers=True).write(tmp_path / "img.tar"))
+    assert out.errors == []
+    assert [(f.package, f.version) for f in out.findings] == [("example-utils", "2.3.1")]
+
+
+def _with_layer_blob(oci: Oci, blob: bytes, media: str | None = None) -> Oci:
+    """``oci`` with layer 2's blob (and its descriptor's digest and size) replaced."""
+    doc = oci.manifest_doc()
+    descs = doc["layers"]
+    assert isinstance(descs, list)
+    descs[1] = {
+        "mediaType": media or descs[1]["mediaType"],
+        "digest": oci.put(blob),
+        "size": len(blob),
+    }
+    oci.set_manifest(doc)
+    return oci
+
+
+@pytest.mark.parametrize(
+    ("media", "blob", "message"),
+    [
+        # a descriptor that says zstd over a gzip blob, and the other way round
+        (ZSTD_LAYER, gzip.compress(LAYERS[1]), "declared zstd, but the blob is not zstd data"),
+        (GZIP_LAYER, zstandard.compress(LAYERS[1]), "declared gzip, but the blob is not gzip data"),
+        (
+            TAR_LAYER,
+            zstandard.compress(LAYERS[1]),
+            "declared an uncompressed tar, but the blob is zstd",
+        ),
+        # damaged frames: an error naming the layer, never its bytes
+        (ZSTD_LAYER, b"\x28\xb5\x2f\xfd" + b"\xff" * 64, "not a readable tar layer"),
+        # cut short: less content than the diff_id names
+        (ZSTD_LAYER, zstandard.compress(LAYERS[1])[:-8], "layer 2 ("),
+    ],
+    ids=["zstd-over-gzip", "gzip-over-zstd", "tar-over-zstd", "damaged", "cut"],
+)
+def test_zstd_layers_not_read_exactly_are_refused(
+    tmp_path: Path, media: str, blob: bytes, message: str
+) -> None:
+    oci = _with_layer_blob(Oci(LAYERS, zstd_layers=True), blob, media)
+    out = _scan(oci.write(tmp_path / "img.tar"))
+    assert out.findings == []
+    [error] = out.errors
+    assert message in error.message
+    assert MARKER not in error.message
+
+
+def test_a_zstd_window_over_the_cap_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A frame asking for a window larger than ``MAX_ZSTD_WINDOW`` is refused, not allocated."""
+    monkeypatch.setattr(layers, "MAX_ZSTD_WINDOW", 1 << 20)
+    params = zstandard.ZstdCompressionParameters(window_log=24)
+    blob = zstandard.ZstdCompressor(compression_params=params).compress(LAYERS[1] + bytes(1 << 23))
+    oci = _with_layer_blob(Oci(LAYERS, zstd_layers=True), blob)
+    out = _scan(oci.write(tmp_path / "img.tar"))
+    assert out.findings == []
+    assert "not a readable tar layer (ValueError)" in out.errors[0].message
+
+
+def test_a_zstd_bomb_stops_at_the_layer_cap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(layers, "MAX_LAYER_BYTES", 256 * 1024)
+    big = tar_bytes({"zeros": bytes(8 * 1024 * 1024)})
+    blob = zstandard.compress(big, 19)
+    assert len(blob) < 4 * 1024
+    out = _scan(Oci([LAYERS[0], big], zstd_layers=True).write(tmp_path / "img.tar"))
+    assert "more than 262144 bytes decompressed" in out.errors[0].message

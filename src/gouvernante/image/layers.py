@@ -17,7 +17,7 @@ scan reads the image its names say, or nothing.
 Hostile archives are refused with an error that names the member's index, never its bytes:
 absolute names and ``..`` (path traversal), more members than ``MAX_MEMBERS``, more decompressed
 bytes than ``MAX_LAYER_BYTES`` a layer or ``MAX_TOTAL_BYTES`` an image, a hardlink to a path not
-written before it, zstd or unknown layer media types. Symbolic links are recorded and never
+written before it, unknown layer media types. Symbolic links are recorded and never
 followed, so no link leads out of the image.
 """
 
@@ -73,6 +73,15 @@ _GZIP_TYPES = frozenset(
         "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
     }
 )
+_ZSTD_TYPES = frozenset(
+    {
+        "application/vnd.oci.image.layer.v1.tar+zstd",
+        "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
+    }
+)
+# A zstd frame may ask for a window up to 2 GiB (``--long=31``); what image tools write fits in
+# libzstd's own default limit (2^27), which bounds the memory a hostile layer can take.
+MAX_ZSTD_WINDOW = 1 << 27
 _MANIFEST_TYPES = frozenset(
     {
         "application/vnd.oci.image.manifest.v1+json",
@@ -332,12 +341,30 @@ def _whiteout(fs: Filesystem, target: str, position: int) -> None:
 
 
 def check_media_type(media: str | None, where: str, what: str) -> None:
-    """Plain and gzip tar layers only: zstd and unknown media types fail closed."""
-    if media is None or media in _TAR_TYPES or media in _GZIP_TYPES:
+    """Plain, gzip and zstd tar layers only: unknown media types fail closed."""
+    if media is None or media in _TAR_TYPES or media in _GZIP_TYPES or media in _ZSTD_TYPES:
         return
-    if "zstd" in media:
-        raise ImageError(where, f"{what}: zstd-compressed layers are not supported")
     raise ImageError(where, f"{what}: unsupported layer media type")
+
+
+class _Zstd:
+    """A zstd blob's content, every frame in turn (``zstd:chunked`` layers are many frames
+    and skippable ones), its window capped (``MAX_ZSTD_WINDOW``); damage is a ``ValueError``
+    (what the layer readers turn into an error naming the layer). A blob cut short ends its
+    content early: the content digest (the config's diff_id) then differs, an error."""
+
+    def __init__(self, raw: _Readable) -> None:
+        import zstandard  # noqa: PLC0415 - only for an image with a zstd layer
+
+        self.error = zstandard.ZstdError
+        decompressor = zstandard.ZstdDecompressor(max_window_size=MAX_ZSTD_WINDOW)
+        self.stream = decompressor.stream_reader(cast("IO[bytes]", raw), read_across_frames=True)
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self.stream.read(size)
+        except self.error:
+            raise ValueError("zstd data not readable") from None
 
 
 class _Hashed:
@@ -357,26 +384,33 @@ class _Hashed:
 
 
 class _LayerReader:
-    """The uncompressed tar stream of a layer (plain tar or gzip; zstd and unknown media types
-    are refused: fail closed), hashed as it is read, and the check of what was read against the
-    digests that name it once the stream has been read to its end."""
+    """The uncompressed tar stream of a layer (plain tar, gzip or zstd, as its media type says
+    and its first bytes agree; unknown media types are refused: fail closed), hashed as it is
+    read, and the check of what was read against the digests that name it once the stream has
+    been read to its end."""
 
     def __init__(self, layer: Layer, raw: BinaryIO, budget: _Budget, what: str) -> None:
         where = budget.where
         head = raw.read(4)
         media = layer.media_type
         check_media_type(media, where, what)
-        if head.startswith(_ZSTD_MAGIC):
-            raise ImageError(where, f"{what}: zstd-compressed layers are not supported")
         is_gzip = head.startswith(_GZIP_MAGIC)
+        is_zstd = head.startswith(_ZSTD_MAGIC)
         if media in _GZIP_TYPES and not is_gzip:
             raise ImageError(where, f"{what}: declared gzip, but the blob is not gzip data")
-        if media in _TAR_TYPES and is_gzip:
-            raise ImageError(where, f"{what}: declared an uncompressed tar, but the blob is gzip")
+        if media in _ZSTD_TYPES and not is_zstd:
+            raise ImageError(where, f"{what}: declared zstd, but the blob is not zstd data")
+        if media in _TAR_TYPES and (is_gzip or is_zstd):
+            kind = "gzip" if is_gzip else "zstd"
+            raise ImageError(where, f"{what}: declared an uncompressed tar, but the blob is {kind}")
         # A plain tar's blob is its content: one hash serves for both digests.
-        self.blob = _Hashed(raw, head) if is_gzip else None
+        self.blob = _Hashed(raw, head) if is_gzip or is_zstd else None
         rest = _Prefixed(head, self.blob or raw)
-        stream = gzip.GzipFile(fileobj=cast("IO[bytes]", rest), mode="rb") if is_gzip else rest
+        stream: _Readable = rest
+        if is_gzip:
+            stream = gzip.GzipFile(fileobj=cast("IO[bytes]", rest), mode="rb")
+        elif is_zstd:
+            stream = _Zstd(rest)
         self.counted = _Counted(stream, budget, what)
         self.layer = layer
         self.what = what
