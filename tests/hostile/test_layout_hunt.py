@@ -34,6 +34,7 @@ _URL = "https://registry.npmjs.org/evil/-/evil-{}.tgz"
 
 
 def _scan(tmp_path: Path, files: dict[str, str]) -> int:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     rules = tmp_path / "rules.json"
     rules.write_text(json.dumps(RULES), encoding="utf-8")
     folder = tmp_path / "project"
@@ -88,3 +89,40 @@ def test_a_v1_file_with_a_packages_map_is_read_as_npm_7_reads_it(tmp_path: Path)
 def test_both_layouts_agreeing_on_a_safe_release_stay_clean(tmp_path: Path) -> None:
     text = _npm(2, {"node_modules/evil": _evil("1.0.0")}, {"evil": _evil("1.0.0")})
     assert _scan(tmp_path, {"package-lock.json": text}) == CLEAN
+
+
+# pnpm 5-8 key a package from another registry host by the host and the path (dependency-path:
+# ``registry.example.com/evil/1.0.1``, 6.x ``.../evil@1.0.1``); pnpm writes its name and version
+# beside it, and reads them from the key when they are not there.
+_PNPM_HOST_KEY = """lockfileVersion: {version}
+
+specifiers:
+  evil: ^1.0.0
+
+dependencies:
+  evil: {key}
+
+packages:
+
+  {key}:
+    resolution: {{integrity: sha512-AAAA}}
+    dev: false
+"""
+
+
+@pytest.mark.parametrize(
+    ("version", "key"),
+    [
+        ("5.3", "registry.npmmirror.com/evil/1.0.1"),
+        ("5.4", "npm.example.com/evil/1.0.1_react@18.2.0"),
+        ("'6.0'", "registry.npmmirror.com/evil@1.0.1"),
+        ("'6.0'", "npm.example.com/evil@1.0.1(react@18.2.0)"),
+    ],
+)
+def test_a_pnpm_key_of_another_registry_host_names_its_package(
+    tmp_path: Path, version: str, key: str
+) -> None:
+    text = _PNPM_HOST_KEY.format(version=version, key=key)
+    assert _scan(tmp_path, {"pnpm-lock.yaml": text}) == FINDINGS
+    safe = text.replace("evil/1.0.1", "evil/1.0.0").replace("evil@1.0.1", "evil@1.0.0")
+    assert _scan(tmp_path / "safe", {"pnpm-lock.yaml": safe}) == CLEAN

@@ -380,7 +380,14 @@ class _Lockfile:
             name, version = split_at_version(_strip_peers(key))
             return name, version, _looks_like_version(version)
         if key[:1] != "/":
-            return "", "", False
+            # pnpm 5-8 key a package from another registry host ``host/name/1.0.0`` (5.x) or
+            # ``host/name@1.0.0`` (6.x), and read its name and version from it as from
+            # ``/name/...`` (dependency-path's parse) when the entry has no ``name``/``version``
+            host, _, rest = key.partition("/")
+            if not host or ":" in host or "@" in host or rest[:1] in ("", "/"):
+                return "", "", False
+            name, version, registry = self._key_name_version(f"/{rest}")
+            return (name, version, True) if registry else ("", "", False)
         body = key[1:]
         if kind == 6:
             name, version = split_at_version(_strip_peers(body))
