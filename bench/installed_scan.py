@@ -2,7 +2,7 @@
 folders, same run.
 
     PYTHONPATH=src python bench/installed_scan.py [--packages 20000] [--repeat 7] [--dir DIR]
-        [--yarn]
+        [--yarn] [--before OLDER/src] [--tree NODE_MODULES]...
 
 Builds ``--packages`` installed packages as npm and pnpm leave them: 8 npm projects (top-level,
 scoped and nested packages, npm's hidden lockfile ``node_modules/.package-lock.json`` written
@@ -13,8 +13,13 @@ projects (``.pnpm/<name>@<version>/node_modules/<name>`` with the top-level syml
 and a ``lib/`` folder. The bundled rules are loaded and two affected releases planted (one behind
 an npm alias). The baseline lists exactly the folders the scan must visit (node_modules, @scope
 folders, the pnpm store, each package's nested node_modules probe) with ``os.scandir`` and reads
-nothing. The two alternate ``--repeat`` times after a warm-up; medians and their ratio are printed
-(target: at most 2x), then the same scan with the records removed (every package.json read).
+nothing; since decision 0050 the scan lists every folder of a tree (a package's own folders may
+hold vendored ``node_modules``), so a second baseline lists every folder with ``os.scandir``, as
+``find`` would. The scans alternate with the baselines ``--repeat`` times after a warm-up;
+medians and their ratios are printed (target: at most 2x the every-folder listing), then the
+same scan with the records removed (every package.json read). ``--before SRC`` times an older
+tree's scan too, in a worker process of its own (``PYTHONPATH=SRC``), interleaved with the
+others; ``--tree`` times existing node_modules folders instead of the built ones.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import json
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,7 +38,7 @@ from pathlib import Path
 from gouvernante.host.install_state import HIDDEN_LOCKFILE, YARN_STATE
 from gouvernante.host.installed import scan_tree
 from gouvernante.host.reader import Collector
-from gouvernante.rules.index import build_index
+from gouvernante.rules.index import RuleIndex, build_index
 from gouvernante.rules.loader import load_rules
 
 BUILTIN = Path(__file__).resolve().parent.parent / "src" / "gouvernante" / "rules" / "builtin"
@@ -149,43 +155,115 @@ def listing(root: str) -> int:
     return seen
 
 
+def full_listing(root: str) -> int:
+    """Every folder under ``root`` listed with ``os.scandir``, symlinks not followed: what a
+    scan that must see any node_modules at any depth visits at least; nothing read."""
+    folders = 0
+    stack = [root]
+    while stack:
+        try:
+            it = os.scandir(stack.pop())
+        except OSError:
+            continue
+        with it:
+            for e in it:
+                if e.is_dir(follow_symlinks=False):
+                    folders += 1
+                    stack.append(e.path)
+    return folders
+
+
+def _index() -> RuleIndex:
+    return build_index(load_rules([str(BUILTIN)]).rules)
+
+
+def _scan(index: RuleIndex, roots: list[str]) -> Collector:
+    collector = Collector(index)
+    for r in roots:
+        scan_tree(r, collector, where="bench")
+    return collector
+
+
+def worker(roots: list[str]) -> int:
+    """``--worker``: one scan per line read, its time in seconds written back (the ``--before``
+    tree's scan, imported from ``PYTHONPATH``)."""
+    index = _index()
+    _scan(index, roots)
+    for _line in sys.stdin:
+        t0 = time.perf_counter()
+        result = _scan(index, roots)
+        elapsed = time.perf_counter() - t0
+        found = sorted(f"{f.package}@{f.version}" for f in result.findings)
+        print(json.dumps([elapsed, result.installed, found]), flush=True)
+    return 0
+
+
+def _median_ms(times: list[float]) -> str:
+    return f"{statistics.median(times) * 1000:.0f} ms"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--packages", type=int, default=20_000)
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--dir", help="build (and keep) the trees here; reused when built")
     ap.add_argument("--yarn", action="store_true", help="yarn's install state, not npm's record")
+    ap.add_argument("--before", help="an older tree's src: its scan timed the same way")
+    ap.add_argument("--tree", action="append", help="time this node_modules folder (repeatable)")
+    ap.add_argument("--worker", nargs="*", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.worker is not None:
+        return worker(args.worker)
     base = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="gouv-installed-"))
-    marker = base / "built.json"
-    built = args.packages if not args.yarn else [args.packages, "yarn"]
-    if not (marker.exists() and json.loads(marker.read_text()) == built):
-        shutil.rmtree(base, ignore_errors=True)
-        base.mkdir(parents=True)
-        build(base, args.packages, yarn=args.yarn)
-        marker.write_text(json.dumps(built))
-    roots = [str(p / "node_modules") for p in sorted(base.iterdir()) if p.is_dir()]
-    index = build_index(load_rules([str(BUILTIN)]).rules)
+    if args.tree:
+        roots = [os.path.abspath(t) for t in args.tree]
+    else:
+        marker = base / "built.json"
+        built = args.packages if not args.yarn else [args.packages, "yarn"]
+        if not (marker.exists() and json.loads(marker.read_text()) == built):
+            shutil.rmtree(base, ignore_errors=True)
+            base.mkdir(parents=True)
+            build(base, args.packages, yarn=args.yarn)
+            marker.write_text(json.dumps(built))
+        roots = [str(p / "node_modules") for p in sorted(base.iterdir()) if p.is_dir()]
+    index = _index()
+    old = None
+    if args.before:
+        env = dict(os.environ, PYTHONPATH=args.before)
+        cmd = [sys.executable, __file__, "--worker", *roots]
+        old = subprocess.Popen(
+            cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
 
-    def scan() -> Collector:
-        collector = Collector(index)
-        for r in roots:
-            scan_tree(r, collector, where="bench")
-        return collector
+    def old_scan() -> tuple[float, int, list[str]]:
+        assert old is not None and old.stdin is not None and old.stdout is not None
+        old.stdin.write("go\n")
+        old.stdin.flush()
+        elapsed, installed, found = json.loads(old.stdout.readline())
+        return float(elapsed), int(installed), list(found)
 
     try:
         folders = sum(listing(r) for r in roots)  # warm-up: the page cache holds both
-        result = scan()
-        base_t: list[float] = []
-        scan_t: list[float] = []
+        every = sum(full_listing(r) for r in roots)
+        result = _scan(index, roots)
+        times: dict[str, list[float]] = {"nm": [], "all": [], "scan": [], "old": []}
+        old_found: tuple[int, list[str]] | None = None
         for _ in range(args.repeat):
             t0 = time.perf_counter()
             sum(listing(r) for r in roots)
-            base_t.append(time.perf_counter() - t0)
+            times["nm"].append(time.perf_counter() - t0)
             t0 = time.perf_counter()
-            result = scan()
-            scan_t.append(time.perf_counter() - t0)
-        b, s = statistics.median(base_t), statistics.median(scan_t)
+            sum(full_listing(r) for r in roots)
+            times["all"].append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            result = _scan(index, roots)
+            times["scan"].append(time.perf_counter() - t0)
+            if old is not None:
+                elapsed, installed, found = old_scan()
+                times["old"].append(elapsed)
+                old_found = (installed, found)
+        nm_b, all_b = statistics.median(times["nm"]), statistics.median(times["all"])
+        s = statistics.median(times["scan"])
         hidden = [
             Path(r) / f for r in roots for f in (HIDDEN_LOCKFILE, YARN_STATE, ".modules.yaml")
         ]
@@ -196,7 +274,7 @@ def main() -> int:
             full_t = []
             for _ in range(max(3, args.repeat // 2)):
                 t0 = time.perf_counter()
-                full = scan()
+                full = _scan(index, roots)
                 full_t.append(time.perf_counter() - t0)
         finally:
             for p, data in saved.items():
@@ -204,17 +282,36 @@ def main() -> int:
                 os.utime(p)
         findings = sorted(f"{f.package}@{f.version}" for f in result.findings)
         assert findings == sorted(f"{f.package}@{f.version}" for f in full.findings)
-        print(
+        lines = [
             f"{result.installed} installed packages in {len(roots)} trees ({folders} package"
-            f" folders listed by the baseline); findings: {', '.join(findings)}\n"
-            f"os.scandir listing (median of {args.repeat}): {b * 1000:.0f} ms\n"
-            f"tree scan with the records (median): {s * 1000:.0f} ms"
-            f" -> {s / b:.2f}x (target <= 2x)\n"
-            f"tree scan reading every package.json (median): {statistics.median(full_t) * 1000:.0f}"
-            f" ms -> {statistics.median(full_t) / b:.2f}x"
+            f" folders listed by the node_modules baseline, {every} folders in all);"
+            f" findings: {', '.join(findings)}",
+            f"os.scandir of the node_modules folders (median of {args.repeat}):"
+            f" {_median_ms(times['nm'])}",
+            f"os.scandir of every folder (median): {_median_ms(times['all'])}",
+            f"tree scan with the records (median): {s * 1000:.0f} ms -> {s / all_b:.2f}x every"
+            f" folder (target <= 2x), {s / nm_b:.2f}x the node_modules folders",
+        ]
+        if old_found is not None:
+            o = statistics.median(times["old"])
+            lines.append(
+                f"--before tree scan (median): {o * 1000:.0f} ms -> {o / all_b:.2f}x every"
+                f" folder, {o / nm_b:.2f}x the node_modules folders; this tree / before:"
+                f" {s / o:.2f}x; before: {old_found[0]} installed, findings"
+                f" {', '.join(old_found[1]) or 'none'}"
+            )
+        f = statistics.median(full_t)
+        lines.append(
+            f"tree scan reading every package.json (median): {f * 1000:.0f} ms"
+            f" -> {f / all_b:.2f}x every folder"
         )
+        print("\n".join(lines))
     finally:
-        if not args.dir:
+        if old is not None:
+            assert old.stdin is not None
+            old.stdin.close()
+            old.wait()
+        if not args.dir and not args.tree:
             shutil.rmtree(base, ignore_errors=True)
     return 0
 

@@ -1,10 +1,17 @@
 """Installed packages: every package folder of a ``node_modules`` tree, named by its package.json.
 
-Folders are listed with ``scan.walk`` and symlinks are never followed, so pnpm's and bun's links
-into their virtual stores count once and a link loop cannot trap the scan. Only the folders that
-can hold packages are listed: ``node_modules`` itself, ``@scope`` folders, the virtual stores
-``.pnpm`` / ``.bun`` / ``.store`` (npm's linked layout) and the ``node_modules`` folder nested in a
-package; a package's own files (``lib/``, ``dist/``...) are never listed.
+A package folder is where ``-image`` finds one, by its place alone: ``.../node_modules/<name>``
+or ``.../node_modules/@scope/<name>`` (``<name>`` not starting with ``.`` or ``@``) at any depth
+under the scanned tree. So every folder of the tree is listed, a package's own files too: a
+package vendored in a package's sub-folder (pnpm's ``dist/node_modules``, npm's bundled trees, a
+``vendor/`` copy, a bundled dependency's own bundle) is an installed package like any other, and
+so are pnpm's, bun's and npm's virtual stores (``.pnpm/<id>/node_modules/<name>``) without a
+rule of their own. Folders are listed with ``os.scandir`` (entry types from the listing) and
+symlinks are never followed, so pnpm's and bun's links into their virtual stores count once and
+a link loop cannot trap the scan; each folder's (device, inode) is kept, so a bind mount met
+twice is listed once. A folder with no sub-folder is not listed where its link count says so
+exactly (ext2/3/4, XFS, tmpfs: 2 + its sub-folders), which spares most of a tree's listings
+(decision 0050).
 """
 
 from __future__ import annotations
@@ -12,10 +19,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from typing import assert_never
 
-from gouvernante.fs.npm_layout import NODE_MODULES, Entry, entry_kind, is_store_scope
-from gouvernante.fs.walk import list_dir as walk_list_dir
 from gouvernante.host.install_state import RecordedTree, pnpm_managed, read_recorded_tree
 from gouvernante.host.matching import unknown_version
 from gouvernante.host.reader import Collector
@@ -27,35 +31,53 @@ MAX_MANIFEST_BYTES = 8 * 1024 * 1024
 # A package folder whose package.json does not decode: which package it holds is unknown (node
 # cannot load it either, but its files are there), so the tree is not clean.
 NOT_A_MANIFEST = "not a JSON object: the package installed here is unknown (damaged package.json?)"
-_NM = NODE_MODULES
+_NM = "node_modules"
+# What a folder is to pnpm's store hint: the tree's own ``.pnpm``, one of its ids, the id's
+# ``node_modules`` (and a scope folder in it), whose packages pnpm names by folder.
+_PLAIN, _STORE, _ID, _IN_STORE = 0, 1, 2, 3
+# File systems whose folders' link count is exactly 2 + their sub-folders (a count that does not
+# fit is 1). Elsewhere (btrfs and overlayfs give 1; NFS, CIFS, FUSE... may give 2 whatever the
+# folder holds) every folder is listed.
+EXACT_LINK_COUNTS = frozenset({"ext2", "ext3", "ext4", "xfs", "tmpfs"})
+MOUNTINFO = "/proc/self/mountinfo"
+_MAX_MOUNTINFO_BYTES = 4 * 1024 * 1024
 
 
-def list_dir(path: str, collector: Collector) -> tuple[tuple[str, ...], list[str]] | None:
-    """(file names, sub-directory names, sorted) of one directory (``fs.walk.list_dir``: entry
-    types from the listing, symlinked directories counted as files); None when it cannot be
-    read, reported to the collector as a walk reports it."""
+def exact_link_count_devices(mountinfo: str = MOUNTINFO) -> frozenset[int]:
+    """The devices (``st_dev``) mounted with a file system of ``EXACT_LINK_COUNTS``, from the
+    kernel's mount table (Linux); none elsewhere, or when the table cannot be read. A line not
+    read (cut, or not as the kernel writes it) trusts nothing of its device."""
     try:
-        listing = walk_list_dir(path, set())
-    except OSError as exc:
-        collector.dir_error(path, f"cannot read directory: {exc.strerror or exc}")
-        return None
-    if listing is None:  # (a fresh set: never)
-        return None
-    files, _links, entries = listing
-    files.sort()
-    return tuple(files), sorted(e.name for e in entries)
+        with open(mountinfo, "rb") as fh:
+            data = fh.read(_MAX_MOUNTINFO_BYTES)
+    except OSError:
+        return frozenset()
+    devices: set[int] = set()
+    lines = data.split(b"\n")
+    if len(data) == _MAX_MOUNTINFO_BYTES:
+        lines.pop()  # maybe cut
+    for line in lines:
+        fields, sep, rest = line.partition(b" - ")
+        head = fields.split(b" ")
+        if (
+            not sep
+            or len(head) < 5
+            or rest.split(b" ", 1)[0].decode("ascii", "replace") not in (EXACT_LINK_COUNTS)
+        ):
+            continue
+        major, colon, minor = head[2].partition(b":")
+        if colon and major.isdigit() and minor.isdigit():
+            devices.add(os.makedev(int(major), int(minor)))
+    return frozenset(devices)
 
 
 class _TreeScan:
-    """One node_modules tree: a stack of node_modules folders, each listed once.
+    """One tree: a stack of folders, each listed once.
 
-    Only the places a package can be are looked at: each entry of a ``node_modules`` folder,
-    the entries of its ``@scope`` folders and of its ``.pnpm`` / ``.bun`` virtual stores, and
-    the ``node_modules`` folder inside each package (probed with ``lstat``, which also gives the
-    (device, inode) that stops a bind-mount loop). A package's own files are never listed.
-
-    A package.json is read only when what the package manager recorded (``install_state``)
-    does not already say that the folder holds no package a rule names.
+    A stack entry is (folder, its name, its parent's name, its place in pnpm's store). A folder
+    whose parent is named ``node_modules`` (or a scope folder in one) is a package: its
+    package.json is read when what the package manager recorded (``install_state``) does not
+    already say that it holds no package a rule names; then it is listed like any folder.
     """
 
     def __init__(
@@ -70,98 +92,118 @@ class _TreeScan:
         self.where = where
         self.ecosystem = ecosystem
         self.names = collector.names
-        self.stack: list[tuple[str, bool]] = []  # (node_modules folder, in pnpm's store)
+        self.stack: list[tuple[str, str, str, int]] = []
         self.seen: set[tuple[int, int]] = set()
         self.recorded: RecordedTree | None = None
         self.pnpm = False
         # Hashing reads every package's files anyway; the hint only saves manifest reads.
         self.hints = collector.payloads is None
+        self.exact = exact_link_count_devices() if os.name == "posix" else frozenset()
 
-    def push(self, path: str, *, follow: bool = False, store: bool = False) -> None:
+    def enter(self, path: str, *, follow: bool = False) -> os.stat_result | None:
+        """The folder's stat, once per (device, inode); None for a folder met before, a
+        symlink (``follow``: the scanned location itself may be one), a file, or nothing."""
         try:
-            st = os.stat(path) if follow else os.lstat(path)
+            st = os.stat(path, follow_symlinks=follow)
         except FileNotFoundError:
-            return
+            return None
         except OSError as exc:
             if exc.errno != errno.ENOTDIR:
                 self.collector.dir_error(path, f"cannot read directory: {exc.strerror or exc}")
-            return
+            return None
         if not stat.S_ISDIR(st.st_mode):
-            return  # a symlink (pnpm, bun, npm link) or a file: not followed
+            return None
         key = (st.st_dev, st.st_ino)
-        if key not in self.seen:
-            self.seen.add(key)
-            self.stack.append((path, store))
+        if key in self.seen:
+            return None
+        self.seen.add(key)
+        return st
+
+    def subdirs(self, path: str) -> list[str] | None:
+        """The names of the folder's sub-folders (symlinks left out), sorted."""
+        try:
+            with os.scandir(path) as it:
+                try:
+                    names = [e.name for e in it if e.is_dir(follow_symlinks=False)]
+                except OSError:  # an entry's type not read: the slow way, entry by entry
+                    names = None
+            if names is None:
+                names = self._subdirs_one_by_one(path)
+        except OSError as exc:
+            if exc.errno != errno.ENOENT:
+                self.collector.dir_error(path, f"cannot read directory: {exc.strerror or exc}")
+            return None
+        names.sort()
+        return names
+
+    def _subdirs_one_by_one(self, path: str) -> list[str]:
+        names: list[str] = []
+        with os.scandir(path) as it:
+            for entry in it:
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        names.append(entry.name)
+                except FileNotFoundError:
+                    continue
+                except OSError as exc:  # maybe a folder, not entered: the tree is not clean
+                    self.collector.dir_error(
+                        entry.path, f"cannot read directory: {exc.strerror or exc}"
+                    )
+        return names
 
     def run(self, root: str) -> None:
-        self.push(root, follow=True)  # a location may itself be a symlink; nothing below it
-        if self.hints and self.stack:
+        if self.enter(root, follow=True) is None:
+            return
+        if self.hints:
             self.recorded = read_recorded_tree(root)
             self.pnpm = pnpm_managed(root)
-        collector = self.collector
+        head, name = os.path.split(root)
+        self.stack.append((root, name, os.path.basename(head), _PLAIN))
+        store = root + os.sep + ".pnpm" if self.pnpm else None
         sep = os.sep
-        while self.stack:
-            nm, in_store = self.stack.pop()
-            listing = list_dir(nm, collector)
-            if listing is None:
+        stack = self.stack
+        exact = self.exact
+        while stack:
+            folder, name, parent, place = stack.pop()
+            names = self.subdirs(folder)
+            if not names:
                 continue
-            for d in listing[1]:
-                path = nm + sep + d
-                kind = entry_kind(d)
-                match kind:
-                    case Entry.PACKAGE:
-                        self.package(path, d, in_store)
-                    case Entry.SCOPE:
-                        scope = list_dir(path, collector)
-                        for sub in scope[1] if scope else ():
-                            self.package(path + sep + sub, f"{d}/{sub}", in_store)
-                    case Entry.STORE:
-                        self.store(path, in_pnpm=self.pnpm and d == ".pnpm")
-                    case Entry.OTHER:
-                        pass
-                    case _:
-                        assert_never(kind)
+            packages = name == _NM
+            scoped = not packages and name[:1] == "@" and len(name) > 1 and parent == _NM
+            in_store = place == _IN_STORE
+            for sub in reversed(names):  # popped in sorted order
+                path = folder + sep + sub
+                st = self.enter(path)
+                if st is None:
+                    continue
+                if packages and sub[0] not in ".@":
+                    self.package(path, sub, in_store, st)
+                elif scoped:
+                    self.package(path, f"{name}/{sub}", in_store, st)
+                if st.st_nlink != 2 or st.st_dev not in exact:  # (else: no sub-folder)
+                    stack.append((path, sub, name, _place(place, path, sub, store)))
 
-    def store(self, path: str, *, in_pnpm: bool) -> None:
-        """A virtual store: each id's ``node_modules``; a scope folder's ids (npm's
-        ``.store/@scope/<name>@<version>-<hash>``) one level down."""
-        sep = os.sep
-        store = list_dir(path, self.collector)
-        for entry in store[1] if store else ():
-            if is_store_scope(entry):
-                scope = list_dir(path + sep + entry, self.collector)
-                for sub in scope[1] if scope else ():
-                    self.push(path + sep + entry + sep + sub + sep + _NM, store=in_pnpm)
-            else:
-                self.push(path + sep + entry + sep + _NM, store=in_pnpm)
-
-    def package(self, path: str, folder: str, in_store: bool) -> None:
+    def package(self, path: str, folder: str, in_store: bool, st: os.stat_result) -> None:
         if self.hints and folder not in self.names:
             if in_store:  # pnpm's store: the folder is the package's real name
                 self._counted()
-                self.push(path + os.sep + _NM)
                 return
-            if self.recorded is not None and self._vouched(path, self.recorded):
+            if self.recorded is not None and self._vouched(path, self.recorded, st):
                 return
         self._read(path, folder)
 
-    def _vouched(self, path: str, recorded: RecordedTree) -> bool:
+    def _vouched(self, path: str, recorded: RecordedTree, st: os.stat_result) -> bool:
         """Counted from the package manager's record (npm's hidden lockfile, yarn's install
         state): its entry for this folder, written after the folder last changed, names no
-        package a rule is about."""
+        package a rule is about. (What the package's own folders hold is listed all the same:
+        a change deep in them changes no date of the folder.)"""
         key = recorded.key(path)
         if key is None:
             return False
-        try:
-            mtime_ns = os.lstat(path).st_mtime_ns
-        except OSError:
-            return False
-        release = recorded.vouches_for(key, mtime_ns)
+        release = recorded.vouches_for(key, st.st_mtime_ns)
         if release is None or release[0] in self.names:
             return False
         self._counted()
-        if key in recorded.nested:
-            self.push(path + os.sep + _NM)
         return True
 
     def _counted(self) -> None:
@@ -174,7 +216,6 @@ class _TreeScan:
         collector = self.collector
         manifest_path = path + os.sep + "package.json"
         data = collector.read(manifest_path, MAX_MANIFEST_BYTES)
-        self.push(path + os.sep + _NM)
         if data is None:
             return
         manifest = read_manifest(data)
@@ -213,3 +254,14 @@ def scan_tree(
 ) -> None:
     """Every package under the ``node_modules`` folder ``root`` (nested ones included)."""
     _TreeScan(collector, kind, where, ecosystem).run(root.rstrip(os.sep) or root)
+
+
+def _place(place: int, path: str, name: str, store: str | None) -> int:
+    """Where the folder ``path`` (named ``name``, in a folder at ``place``) is in pnpm's store."""
+    if place == _PLAIN:
+        return _STORE if path == store else _PLAIN
+    if place == _STORE:
+        return _ID
+    if place == _ID:
+        return _IN_STORE if name == _NM else _PLAIN
+    return _IN_STORE if name[:1] == "@" else _PLAIN  # a scope folder of the id's node_modules
