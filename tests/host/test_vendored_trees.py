@@ -324,3 +324,36 @@ def test_mount_table_devices_with_exact_link_counts(tmp_path: Path) -> None:
         os.makedev(0, 42),
     }
     assert installed.exact_link_count_devices(str(tmp_path / "none")) == frozenset()
+
+
+def test_payload_hashes_reach_a_vendored_package(tmp_path: Path, no_system: str) -> None:
+    """A rule's file_hashes against the files of a package vendored in dist/node_modules (the
+    vendoring package's own hash walk leaves every node_modules out)."""
+    import hashlib
+
+    from gouvernante.model import MatchKind
+    from gouvernante.rules.model import ContentHash, Rule, RuleKind
+    from gouvernante.vocab import Severity
+
+    payload = b"/* gouvernante test payload: harmless */\n"
+    rule = Rule(
+        id="R-HASH",
+        title="payload",
+        kind=RuleKind.MALICIOUS_PACKAGE,
+        ecosystem="npm",
+        severity=Severity.CRITICAL,
+        package_rules=(),
+        source="test.json",
+        file_hashes=(ContentHash(hashlib.sha256(payload).hexdigest()),),
+    )
+    proj = tmp_path / "proj"
+    h.write_package(proj / "node_modules" / "tool", "tool", "1.0.0")
+    evil = h.write_package(
+        proj / "node_modules" / "tool" / "dist" / "node_modules" / "evil", "evil", "1.0.1"
+    )
+    (evil / "bundle.js").write_bytes(payload)
+    (tmp_path / "home").mkdir()
+    ctx = HostContext(home=str(tmp_path / "home"), os=OperatingSystem.LINUX, system_root=no_system)
+    result = run_host_scan([rule], ctx, [str(proj)])
+    hits = [(f.package, f.path) for f in result.findings if f.match is MatchKind.HASH]
+    assert hits == [("evil", str(evil / "bundle.js"))]
