@@ -357,3 +357,86 @@ def test_payload_hashes_reach_a_vendored_package(tmp_path: Path, no_system: str)
     result = run_host_scan([rule], ctx, [str(proj)])
     hits = [(f.package, f.path) for f in result.findings if f.match is MatchKind.HASH]
     assert hits == [("evil", str(evil / "bundle.js"))]
+
+
+# --- global places holding package managers and node versions --------------------------------
+
+
+def _plant(root: Path) -> str:
+    """A package manager's package at ``root`` carrying evil@1.0.1 in dist/node_modules."""
+    h.write_package(root, "pnpm", "9.0.0")
+    return str(h.write_package(root / "dist" / "node_modules" / "evil", "evil", "1.0.1"))
+
+
+def test_linux_package_manager_and_node_version_folders(tmp_path: Path, no_system: str) -> None:
+    home = tmp_path / "home"
+    sysroot = Path(no_system)
+    want = {
+        # corepack (v1/<name>/<version>/, and the unversioned layout of older corepack)
+        _plant(home / ".cache" / "node" / "corepack" / "v1" / "pnpm" / "9.0.0"),
+        _plant(home / ".cache" / "node" / "corepack" / "yarn" / "1.22.22"),
+        # volta's package managers, and a package volta installed
+        _plant(home / ".volta" / "tools" / "image" / "pnpm" / "9.0.0"),
+        _plant(home / ".volta" / "tools" / "image" / "npm" / "10.0.0"),
+        _plant(home / ".volta/tools/image/packages/x/lib/node_modules/x"),
+        # pnpm env use, pnpm's own versions
+        _plant(home / ".local/share/pnpm/nodejs/20.0.0/lib/node_modules/npm"),
+        _plant(home / ".local/share/pnpm/.tools/pnpm/9.0.0/node_modules/pnpm"),
+        # nodenv, n, nvs, linuxbrew
+        _plant(home / ".nodenv/versions/20.0.0/lib/node_modules/npm"),
+        _plant(sysroot / "usr/local/n/versions/node/20.0.0/lib/node_modules/npm"),
+        _plant(home / ".nvs/node/20.0.0/x64/lib/node_modules/npm"),
+        _plant(sysroot / "home/linuxbrew/.linuxbrew/lib/node_modules/npm"),
+        # bun's global folder where BUN_INSTALL_GLOBAL_DIR puts it
+        _plant(tmp_path / "bun-global" / "node_modules" / "tool"),
+    }
+    ctx = HostContext(
+        home=str(home),
+        os=OperatingSystem.LINUX,
+        env={"BUN_INSTALL_GLOBAL_DIR": str(tmp_path / "bun-global")},
+        system_root=no_system,
+    )
+    result = run_host_scan([EVIL], ctx, [])
+    assert {f.path for f in result.findings} == want
+    assert result.errors == ()
+
+
+def test_configured_package_manager_and_node_version_folders(
+    tmp_path: Path, no_system: str
+) -> None:
+    env = {
+        "COREPACK_HOME": str(tmp_path / "cp"),
+        "VOLTA_HOME": str(tmp_path / "volta"),
+        "PNPM_HOME": str(tmp_path / "pnpm"),
+        "NODENV_ROOT": str(tmp_path / "nodenv"),
+        "N_PREFIX": str(tmp_path / "n-prefix"),
+        "NVS_HOME": str(tmp_path / "nvs"),
+    }
+    want = {
+        _plant(tmp_path / "cp" / "v1" / "pnpm" / "9.0.0"),
+        _plant(tmp_path / "volta" / "tools" / "image" / "pnpm" / "9.0.0"),
+        _plant(tmp_path / "pnpm" / ".tools" / "pnpm" / "9.0.0" / "node_modules" / "pnpm"),
+        _plant(tmp_path / "nodenv/versions/20.0.0/lib/node_modules/npm"),
+        _plant(tmp_path / "n-prefix/n/versions/node/20.0.0/lib/node_modules/npm"),
+        _plant(tmp_path / "nvs/node/20.0.0/arm64/lib/node_modules/npm"),
+    }
+    (tmp_path / "home").mkdir()
+    ctx = HostContext(
+        home=str(tmp_path / "home"), os=OperatingSystem.LINUX, env=env, system_root=no_system
+    )
+    result = run_host_scan([EVIL], ctx, [])
+    assert {f.path for f in result.findings} == want
+
+
+def test_windows_package_manager_and_node_version_folders(tmp_path: Path, no_system: str) -> None:
+    home = tmp_path / "Users" / "u"
+    local = home / "AppData" / "Local"
+    want = {
+        _plant(local / "node" / "corepack" / "v1" / "pnpm" / "9.0.0"),
+        _plant(local / "Volta" / "tools" / "image" / "npm" / "10.0.0"),
+        _plant(local / "pnpm" / "nodejs" / "20.0.0" / "node_modules" / "npm"),
+        _plant(local / "nvs" / "node" / "20.0.0" / "x64" / "node_modules" / "npm"),
+    }
+    ctx = HostContext(home=str(home), os=OperatingSystem.WINDOWS, env={}, system_root=no_system)
+    result = run_host_scan([EVIL], ctx, [])
+    assert {f.path for f in result.findings} == want

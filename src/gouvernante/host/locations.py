@@ -130,6 +130,8 @@ class _Finder:
                 self.add(inst, self.system("/opt/homebrew/lib/node_modules"), "homebrew")
             else:
                 self.add(inst, self.system("/usr/lib/node_modules"), "npm global (OS default)")
+                linuxbrew = self.system("/home/linuxbrew/.linuxbrew/lib/node_modules")
+                self.add(inst, linuxbrew, "homebrew")
         # Version managers: every installed node version has its own global node_modules.
         nvm = self.env("NVM_DIR") or self.home(".nvm")
         self.add(inst, os.path.join(nvm, "versions", "node", "*", "lib", "node_modules"), "nvm")
@@ -139,10 +141,10 @@ class _Finder:
         volta = self.env("VOLTA_HOME") or (
             os.path.join(self.localappdata(), "Volta") if self.win else self.home(".volta")
         )
-        for sub in ("packages", "node"):
-            base = os.path.join(volta, "tools", "image", sub, "*")
-            self.add(inst, os.path.join(base, "lib", "node_modules"), "volta")
-            self.add(inst, os.path.join(base, "node_modules"), "volta")
+        # packages/<tool>/, node/<version>/, and the package managers volta fetched, each the
+        # package itself (npm/<version>/node_modules, pnpm/<version>/dist/node_modules): one tree
+        self.add(inst, os.path.join(volta, "tools", "image"), "volta")
+        self.version_managers()
         fnm_dirs = [self.env("FNM_DIR"), self.home(".fnm")]
         if self.win:
             fnm_dirs.append(os.path.join(self.appdata(), "fnm"))
@@ -162,16 +164,42 @@ class _Finder:
         self.add(inst, os.path.join(mise, "installs", "node", "*", "lib", "node_modules"), "mise")
         for pnpm_home in self.pnpm_homes():
             self.add(inst, os.path.join(pnpm_home, "global", "*", "node_modules"), "pnpm global")
+            # pnpm env use: node versions; manage-package-manager-versions: pnpm itself
+            self.add(inst, os.path.join(pnpm_home, "nodejs"), "pnpm env")
+            self.add(inst, os.path.join(pnpm_home, ".tools"), "pnpm tools")
+        # corepack's package managers (v1/<name>/<version>/, the package itself)
+        corepack = self.env("COREPACK_HOME") or os.path.join(
+            self.env("XDG_CACHE_HOME", "LOCALAPPDATA")
+            or self.home(os.path.join("AppData", "Local") if self.win else ".cache"),
+            "node",
+            "corepack",
+        )
+        self.add(inst, corepack, "corepack")
         if self.win:
             yarn_global = os.path.join(self.localappdata(), "Yarn", "Data", "global")
         else:
             yarn_global = os.path.join(self.xdg("XDG_CONFIG_HOME", ".config"), "yarn", "global")
         self.add(inst, os.path.join(yarn_global, "node_modules"), "yarn global")
-        self.add(
-            inst,
-            os.path.join(self.bun_install(), "install", "global", "node_modules"),
-            "bun global",
+        bun_global = self.env("BUN_INSTALL_GLOBAL_DIR") or os.path.join(
+            self.bun_install(), "install", "global"
         )
+        self.add(inst, os.path.join(bun_global, "node_modules"), "bun global")
+
+    def version_managers(self) -> None:
+        """nodenv, n and nvs: each installed node version's own global node_modules."""
+        inst = LocationKind.INSTALLED
+        nodenv = self.env("NODENV_ROOT") or self.home(".nodenv")
+        self.add(inst, self.lib(os.path.join(nodenv, "versions", "*")), "nodenv")
+        n_prefix = self.env("N_PREFIX")
+        n_versions = os.path.join("n", "versions", "node", "*")
+        if n_prefix:
+            self.add(inst, self.lib(os.path.join(n_prefix, n_versions)), "n")
+        elif not self.win:
+            self.add(inst, self.system("/usr/local/" + n_versions + "/lib/node_modules"), "n")
+        nvs = self.env("NVS_HOME") or (
+            os.path.join(self.localappdata(), "nvs") if self.win else self.home(".nvs")
+        )
+        self.add(inst, self.lib(os.path.join(nvs, "node", "*", "*")), "nvs")
 
     def pnpm_homes(self) -> list[str]:
         homes = [self.env("PNPM_HOME")]
