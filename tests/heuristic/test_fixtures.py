@@ -67,6 +67,15 @@ EXPECTED: dict[str, dict[str, str]] = {
     "persist-service": {"GH-PERSIST-SERVICE": "high"},
     # the scanner step outside the install scripts: downloaded, run on the home folder, sent out
     "secret-scanner-runtime": {"GH-CRED-SCANNER": "high"},
+    # evasions of decision 0047's exemptions (decision 0051): the worm's commands kept in a
+    # scripts table and run from there, the environment in a payload object, a prefix walk whose
+    # else branch keeps every other variable
+    "shai-hulud-publish-table": {"GH-PROPAGATE-NPM-PUBLISH": "high"},
+    "s1ngularity-env-payload": {
+        "GH-CRED-ENV-HARVEST": "high",
+        "GH-INSTALL-DOWNLOAD-EXEC": "medium",
+    },
+    "env-walk-else": {"GH-CRED-ENV-HARVEST": "high"},
 }
 
 

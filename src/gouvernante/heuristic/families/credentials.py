@@ -20,8 +20,9 @@ def _env_harvest(s: FileSignals) -> Detection | None:
         return None
     if len(families) >= 3 or (s.install and len(families) >= 2):
         return found(HIGH if _strong_context(s) else MEDIUM, env_at)
-    if s.env_dump is not None and _strong_context(s):
-        return found(HIGH, s.env_dump)
+    dump = s.env_dump if s.env_dump is not None else s.env_sent
+    if dump is not None and _strong_context(s):
+        return found(HIGH, dump)
     return None
 
 
@@ -139,7 +140,8 @@ def _scanner_sends(s: FileSignals) -> bool:
     if s.net is None:
         return False
     cats = s.cred[0] - {"dotenv"}
-    return len(s.env[0]) >= 2 or s.env_dump is not None or len(cats) >= 2
+    dumped = s.env_dump is not None or s.env_sent is not None
+    return len(s.env[0]) >= 2 or dumped or len(cats) >= 2
 
 
 def _scanner(s: FileSignals) -> Detection | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 from gouvernante.heuristic.signals import MAX_LIVE, FileSignals, first_live, in_comment_line
 from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
@@ -128,7 +129,7 @@ RX_NPM_PUBLISH = rx(r"npm\s+publish\b|\[\s*['\"]publish['\"]\s*,\s*['\"]--", anc
 # scripts = {...}``, ``scripts$1`` when renamed): the text of a script its authors run, not a
 # command this code starts. An assignment to an existing object's ``scripts`` is not a table.
 RX_SCRIPTS_TABLE = re.compile(
-    r"""(?:\bscripts['"]?\s*:|\b(?:var|let|const)\s+scripts(?:\$\d+)?\s*=)\s*\{[^{}]*$"""
+    r"""(?:\bscripts['"]?\s*:|\b(?:var|let|const)\s+(?P<var>scripts(?:\$\d+)?)\s*=)\s*\{[^{}]*$"""
 )
 TABLE_BACK = 2000  # characters back to the table's opening brace (a long scripts table)
 # A usage example a CLI prints in its help: the command line of an ``examples: [[description,
@@ -147,8 +148,19 @@ RX_MAINTAINER_ENUM = rx(
     r"/-/v1/search\?[^'\"`\s]*maintainer|maintainer:\$\{|maintainer:['\"]?\s*\+",
     anchors=("maintainer",),
 )
+# A lifecycle script put into a manifest: one key assigned (``pkg.scripts.postinstall = …``), or a
+# whole table with an install key assigned to an object's ``scripts``, merged into it
+# (``Object.assign(pkg.scripts, {…})``) or spread with the old one (``scripts: {...pkg.scripts,
+# preinstall: …}``): the worm's step that makes the next install run it.
+_INSTALL_KEY = r"""[^{}]{0,400}?['"]?\b(?:pre|post)?install['"]?\s*:"""
 RX_INJECT_SCRIPT = rx(
-    r"scripts\s*\.\s*(?:pre|post)?install\s*=|scripts\s*\[\s*['\"](?:pre|post)?install['\"]\s*\]\s*=",
+    r"scripts\s*\.\s*(?:pre|post)?install\s*=|scripts\s*\[\s*['\"](?:pre|post)?install['\"]\s*\]\s*="
+    r"|\.\s*scripts\s*=\s*\{"
+    + _INSTALL_KEY
+    + r"|Object\.assign\(\s*[\w$.]*scripts\s*,\s*\{"
+    + _INSTALL_KEY
+    + r"|scripts['\"]?\s*:\s*\{\s*\.\.\."
+    + _INSTALL_KEY,
     anchors=("scripts",),
 )
 RX_TARBALL = rx(
@@ -180,15 +192,130 @@ def _in_prose(text: str, m: re.Match[str]) -> bool:
     )
 
 
-def _publish_site(t: TextView) -> int | None:
+# The functions that start a process with a command they are given.
+_PROCESS_FN = (
+    r"(?:exec(?:Sync|File|FileSync|a|aSync|aCommand|aCommandSync)?|spawn(?:Sync)?|system|sexec"
+    r"|fork)"
+)
+# A process call whose arguments name a word (``execSync(scripts.pub)``, ``(0, cp.execSync)(
+# usage.examples[0][1])``, zx's ``$`${scripts.pub}` ``): ``{word}`` is filled in per site.
+_RUNS_WORD = (
+    r"(?:\b" + _PROCESS_FN + r"\)?\s*\([^;{{}}]{{0,160}}?"
+    r"|\$`[^`]{{0,160}}?\$\{{[^}}]{{0,80}}?){word}"
+)
+# The table's entry holding the command: its key, right before the string.
+RX_ENTRY_KEY = re.compile(
+    r"""(?:(?<![\w$])(?P<key>[A-Za-z_$][\w$]*)|['"](?P<qkey>[\w$:-]+)['"])\s*:\s*['"`][^'"`\n]*$"""
+)
+# A table variable used other than as the value of a property or a shorthand (``scripts:
+# scripts``, ``{name, scripts}``: the manifest assembled), or the key of one (``scripts:``).
+RX_ASSEMBLED = re.compile(r"\s*[,}]")
+RX_KEY_AFTER = re.compile(r"\s*:(?!:)")
+RX_VALUE_BEFORE = re.compile(r"[:{,]\s*$")
+MAX_TABLE_USES = 30
+# ``example`` defined in the file (a method, a property, a function) with a process call in its
+# first lines: an exec wrapper named so, not yargs' help.
+RX_EXAMPLE_DEF = re.compile(
+    r"(?<![\w$])example\s*(?:[:=]\s*(?:async\s*)?(?:function\b[^{]{0,80}|\([^()]{0,80}\)\s*=>"
+    r"|[\w$]+\s*=>)|\([^()]{0,80}\)\s*\{)|function\s+example\s*\([^()]{0,80}\)"
+)
+RX_PROCESS_CALL = re.compile(r"\b" + _PROCESS_FN + r"\)?\s*\(")
+DEF_REACH = 300  # characters of an ``example`` definition's body looked at
+
+
+class _Reads:
+    """Whether a file reads its tables and examples as commands; each file-wide search is done
+    once per file (a hostile file may hold ``MAX_LIVE`` tables)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._runs: dict[tuple[str, bool], bool] = {}
+        self._vars: dict[str, bool] = {}
+        self._wrapper: bool | None = None
+
+    def runs(self, word: str, *, member: bool = False) -> bool:
+        """Does a process call's argument name ``word`` as code (``member``: as a property,
+        ``.pub`` or ``["pub"]``), not inside a string (``--no-scripts``)?"""
+        got = self._runs.get((word, member))
+        if got is None:
+            w = re.escape(word)
+            if member:
+                ref = rf"(?:\.\s*{w}(?![\w$])|\[\s*['\"]{w}['\"]\s*\])"
+            else:
+                ref = rf"(?<![\w$'\"`/-]){w}(?![\w$'\"`-])"
+            got = re.search(_RUNS_WORD.format(word=ref), self.text) is not None
+            self._runs[(word, member)] = got
+        return got
+
+    def variable(self, name: str) -> bool:
+        """Is the table variable ``name`` read other than into a manifest object?"""
+        got = self._vars.get(name)
+        if got is None:
+            got = self._vars[name] = _variable_read(self.text, name)
+        return got
+
+    def table(self, table: re.Match[str], at: int) -> bool:
+        """Is the scripts table holding the command at ``at`` read as commands: its variable
+        used other than into a manifest object, or its name or the command's key in a process
+        call?"""
+        name = table.group("var")
+        if name is not None and self.variable(name):
+            return True
+        entry = RX_ENTRY_KEY.search(self.text, max(0, at - 80), at)
+        key = (entry.group("key") or entry.group("qkey")) if entry is not None else None
+        return self.runs("scripts") or (key is not None and self.runs(key, member=True))
+
+    def example(self, example: re.Match[str]) -> bool:
+        """Is the usage example read as a command: the examples table in a process call, or
+        ``.example`` defined here as a function that starts a process?"""
+        if not example.group(0).startswith("."):
+            return self.runs("examples")
+        if self._wrapper is None:
+            text = self.text
+            self._wrapper = any(
+                RX_PROCESS_CALL.search(text, d.end(), d.end() + DEF_REACH)
+                for d in islice(RX_EXAMPLE_DEF.finditer(text), MAX_TABLE_USES)
+            )
+        return self._wrapper
+
+
+def _variable_read(text: str, name: str) -> bool:
+    """Is the table variable ``name`` read other than into a manifest object (past
+    ``MAX_TABLE_USES`` uses it counts as read)?"""
+    uses = re.finditer(rf"(?<![\w$.'\"`/-]){re.escape(name)}(?![\w$'\"`-])", text)
+    for i, use in enumerate(uses):
+        if i >= MAX_TABLE_USES:
+            return True
+        before = text[max(0, use.start() - 20) : use.start()]
+        if RX_KEY_AFTER.match(text, use.end()) or (
+            RX_VALUE_BEFORE.search(before) and RX_ASSEMBLED.match(text, use.end())
+        ):
+            continue  # a key, a value placed into an object, a shorthand
+        if RX_DECLARED.search(before) and RX_ASSIGN.match(text, use.end()):
+            continue  # the declaration
+        return True
+    return False
+
+
+RX_DECLARED = re.compile(r"(?:var|let|const)\s+$")
+RX_ASSIGN = re.compile(r"\s*=(?!=)")
+
+
+def _publish_site(t: TextView, data_is_help: bool = True) -> int | None:
     """The first ``npm publish`` that can run: not on a comment line, not a script of a bundled
-    manifest, not named in prose; in the decoded view (hidden) always."""
+    manifest or a usage example (while nothing reads them as commands and ``data_is_help``), not
+    named in prose; in the decoded view (hidden) always."""
     text = t.text
+    reads = _Reads(text)
     for m in t.matches(RX_NPM_PUBLISH, MAX_LIVE):
         at = m.start()
-        if in_comment_line(text, at) or RX_SCRIPTS_TABLE.search(text, max(0, at - TABLE_BACK), at):
+        if in_comment_line(text, at):
             continue
-        if RX_USAGE_EXAMPLE.search(text, max(0, at - EXAMPLE_BACK), at):
+        table = RX_SCRIPTS_TABLE.search(text, max(0, at - TABLE_BACK), at)
+        if table is not None and data_is_help and not reads.table(table, at):
+            continue
+        example = RX_USAGE_EXAMPLE.search(text, max(0, at - EXAMPLE_BACK), at)
+        if example is not None and data_is_help and not reads.example(example):
             continue
         if _in_prose(text, m):
             continue
@@ -199,11 +326,15 @@ def _publish_site(t: TextView) -> int | None:
 
 def _npm_publish(s: FileSignals) -> Detection | None:
     t = s.t
-    at = _publish_site(t)
-    if at is None:
+    if not t.may(RX_NPM_PUBLISH):
         return None
     inject = t.find(RX_INJECT_SCRIPT) is not None
     enum = t.search(RX_MAINTAINER_ENUM) is not None
+    # beside the worm's other steps (a script injected, a maintainer's packages listed), a
+    # command kept in a scripts table or a usage example is no help text
+    at = _publish_site(t, data_is_help=not (inject or enum))
+    if at is None:
+        return None
     if s.install or inject or enum:
         return found(HIGH, at)
     if t.search(RX_NPM_WHOAMI) is not None and t.find(RX_TARBALL):
