@@ -126,3 +126,17 @@ def test_a_pnpm_key_of_another_registry_host_names_its_package(
     assert _scan(tmp_path, {"pnpm-lock.yaml": text}) == FINDINGS
     safe = text.replace("evil/1.0.1", "evil/1.0.0").replace("evil@1.0.1", "evil@1.0.0")
     assert _scan(tmp_path / "safe", {"pnpm-lock.yaml": safe}) == CLEAN
+
+
+# npm v1: a ``requires`` no entry answers (npm 6 fetches whatever the registry serves for it) is
+# an error, as a v2/v3 dependency no entry answers is; one answered from a folder above is not.
+def test_a_v1_requires_no_entry_answers_is_an_error(tmp_path: Path) -> None:
+    legacy = {"a": {"version": "1.0.0", "requires": {"evil": "1.0.1"}}}
+    assert _scan(tmp_path, {"package-lock.json": _npm(1, None, legacy)}) == ERROR
+    answered = {
+        "a": {"version": "1.0.0", "requires": {"b": "1.0.0", "evil": "1.0.0"}},
+        "evil": {"version": "1.0.0"},
+        "b": {"version": "", "dependencies": {"c": {"version": "1.0.0"}}},  # a husk answers too
+    }
+    text = _npm(1, None, answered)
+    assert _scan(tmp_path / "answered", {"package-lock.json": text}) == CLEAN

@@ -35,7 +35,7 @@ import posixpath
 import re
 import sys
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from itertools import accumulate, chain, filterfalse, islice, repeat
 from operator import add, attrgetter, itemgetter, methodcaller
 from typing import cast, overload
@@ -1108,7 +1108,7 @@ def _dep_names(maps: Iterable[msgspec.Raw]) -> list[str]:
     return names
 
 
-def _resolve(location: str, name: str, nodes: Mapping[str, object]) -> str | None:
+def _resolve(location: str, name: str, nodes: Container[str]) -> str | None:
     """The node npm's require() would find for ``name`` from the folder ``location``."""
     for folder in _lookup_folders(location):
         candidate = folder + name
@@ -1174,6 +1174,7 @@ def _parse_v1(lock: _Lock, data: bytes, path: str, fmt: LockfileFormat) -> Lockf
         deps = decoded or {}
     packages: list[LockedPackage] = []
     requires: dict[str, msgspec.Raw] = {}
+    every: set[str] = set()  # (a husk answers its dependents too, as in v2/v3)
     urls = _Urls()
     skipped = 0
     stack: list[tuple[str, dict[str, _V1Entry]]] = [("", deps)]
@@ -1181,6 +1182,7 @@ def _parse_v1(lock: _Lock, data: bytes, path: str, fmt: LockfileFormat) -> Lockf
         parent, children = stack.pop()
         for key, entry in children.items():
             node_id = f"{parent}/node_modules/{key}" if parent else f"node_modules/{key}"
+            every.add(node_id)
             if entry.dependencies:
                 stack.append((node_id, entry.dependencies))
             if not entry.version:  # a husk, as in v2/v3 (its nested entries still count)
@@ -1194,9 +1196,43 @@ def _parse_v1(lock: _Lock, data: bytes, path: str, fmt: LockfileFormat) -> Lockf
     importers = [Importer("", lock.name or _ROOT_LABEL, "")]
     details = _V1Details(requires, data)
     notes = _skip_note_v1(skipped)
+    local = {p.id for p in packages if p.source is Source.LOCAL}
+    errors = [*urls.errors, *_v1_unanswered(requires, every, local)]
     return LockfileGraph(
-        fmt, packages, importers, (), details, notes, roots_known=False, entry_errors=urls.errors
+        fmt, packages, importers, (), details, notes, roots_known=False, entry_errors=errors
     )
+
+
+def _v1_where(node_id: str) -> str:
+    """The JSON path of a v1 entry from its node id."""
+    segments = node_id.removeprefix("node_modules/").split("/node_modules/")
+    return f"dependencies{'.dependencies'.join(map(key_segment, segments))}"
+
+
+def _v1_unanswered(
+    requires: Mapping[str, msgspec.Raw], every: set[str], local: set[str]
+) -> list[str]:
+    """Every name a v1 entry ``requires`` that no entry answers as require() looks up (npm 6
+    fetches whatever the registry serves for it, npm 7+ calls it missing): a file cut, edited or
+    badly merged may have lost the entry of the very package a rule names (as ``_unanswered``
+    for v2/v3). A link's (``file:``) are its folder's, not read here."""
+    errors: list[str] = []
+    decode = _NAMES_DECODER.decode
+    for node_id, raw in requires.items():
+        if not raw or node_id in local:
+            continue
+        try:
+            names = decode(raw)
+        except (msgspec.MsgspecError, ValueError, RecursionError):
+            errors.append(f"{_v1_where(node_id)}.requires: not an object of dependency names")
+            continue
+        for name in names:
+            if _resolve(node_id, name, every) is None:
+                errors.append(
+                    f"{_v1_where(node_id)}.requires{key_segment(name)}: no entry answers this"
+                    " dependency (npm ls: missing; a cut, edited or badly merged lockfile?)"
+                )
+    return errors
 
 
 _LEGACY_DECODER = msgspec.json.Decoder(dict[str, _V1Entry] | None)
@@ -1279,8 +1315,7 @@ def _v1_url(urls: _Urls, package: LockedPackage, entry: _V1Entry) -> None:
         return
     where = None
     if entry.resolved is not None and "://" not in (entry.version or ""):
-        segments = package.id.removeprefix("node_modules/").split("/node_modules/")
-        where = f"dependencies{'.dependencies'.join(map(key_segment, segments))}.resolved"
+        where = f"{_v1_where(package.id)}.resolved"
     urls.url(package.id, url, entry.integrity, package.name, package.version, where=where)
 
 
