@@ -344,6 +344,16 @@ def test_all_but_one_prefix_posted_at_install_time_is_high(tmp_path: Path) -> No
             "require('child_process').execSync(meta['scripts'].release);",
             True,
         ),
+        (
+            "const meta = { name: 'x', scripts: { pub: 'npm publish ./dist' } };\n"
+            "const cmd = meta.scripts.pub; require('child_process').execSync(cmd);",
+            True,
+        ),
+        (
+            "const meta = { name: 'x', scripts: { pub: 'npm publish ./dist' } };\n"
+            "for (const c of Object.values(meta.scripts)) require('child_process').execSync(c);",
+            True,
+        ),
         # a usage example run
         (
             "const usage = { examples: [['Publish', 'npm publish --access public']] };\n"

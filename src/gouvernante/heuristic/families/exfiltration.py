@@ -221,6 +221,11 @@ RX_EXAMPLE_DEF = re.compile(
 )
 RX_PROCESS_CALL = re.compile(r"\b" + _PROCESS_FN + r"\)?\s*\(")
 DEF_REACH = 300  # characters of an ``example`` definition's body looked at
+# A scripts table walked: its entries taken one by one (to run them, in a worm's hands).
+RX_TABLE_WALK = re.compile(
+    r"\b(?:values|entries|keys)\(\s*[\w$.]*\bscripts(?:\$\d+)?\s*\)"
+    r"|\bin\s+[\w$.]*\bscripts(?:\$\d+)?\s*\)"
+)
 
 
 class _Reads:
@@ -232,6 +237,7 @@ class _Reads:
         self._runs: dict[tuple[str, bool], bool] = {}
         self._vars: dict[str, bool] = {}
         self._wrapper: bool | None = None
+        self._walked: bool | None = None
 
     def runs(self, word: str, *, member: bool = False) -> bool:
         """Does a process call's argument name ``word`` as code (``member``: as a property,
@@ -263,7 +269,23 @@ class _Reads:
             return True
         entry = RX_ENTRY_KEY.search(self.text, max(0, at - 80), at)
         key = (entry.group("key") or entry.group("qkey")) if entry is not None else None
-        return self.runs("scripts") or (key is not None and self.runs(key, member=True))
+        if self.runs("scripts") or self.walked():
+            return True
+        return key is not None and (self.runs(key, member=True) or self.entry_read(key))
+
+    def walked(self) -> bool:
+        """Is a scripts table walked (``Object.values(meta.scripts)``, ``for (k in scripts)``)?"""
+        if self._walked is None:
+            self._walked = RX_TABLE_WALK.search(self.text) is not None
+        return self._walked
+
+    def entry_read(self, key: str) -> bool:
+        """Is the table's entry read as a value (``const c = meta.scripts.pub``), not assigned?"""
+        k = re.escape(key)
+        rx_read = (
+            rf"\bscripts(?:\$\d+)?\s*(?:\.\s*{k}(?![\w$])|\[\s*['\"]{k}['\"]\s*\])(?!\s*=(?!=))"
+        )
+        return re.search(rx_read, self.text) is not None
 
     def example(self, example: re.Match[str]) -> bool:
         """Is the usage example read as a command: the examples table in a process call, or
