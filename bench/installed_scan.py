@@ -19,7 +19,8 @@ hold vendored ``node_modules``), so a second baseline lists every folder with ``
 medians and their ratios are printed (target: at most 2x the every-folder listing), then the
 same scan with the records removed (every package.json read). ``--before SRC`` times an older
 tree's scan too, in a worker process of its own (``PYTHONPATH=SRC``), interleaved with the
-others; ``--tree`` times existing node_modules folders instead of the built ones.
+others; ``--tree`` times existing node_modules folders instead of the built ones (read only:
+the pass without records is left out).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from gouvernante.host.install_state import HIDDEN_LOCKFILE, YARN_STATE
@@ -190,16 +192,41 @@ def worker(roots: list[str]) -> int:
     index = _index()
     _scan(index, roots)
     for _line in sys.stdin:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         result = _scan(index, roots)
-        elapsed = time.perf_counter() - t0
+        elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
         found = sorted(f"{f.package}@{f.version}" for f in result.findings)
-        print(json.dumps([elapsed, result.installed, found]), flush=True)
+        print(json.dumps([elapsed, cpu, result.installed, found]), flush=True)
     return 0
 
 
 def _median_ms(times: list[float]) -> str:
     return f"{statistics.median(times) * 1000:.0f} ms"
+
+
+def _without_records(
+    index: RuleIndex, roots: list[str], repeat: int, result: Collector
+) -> list[float]:
+    """The scan's times with the package managers' records removed (every package.json read);
+    the same findings."""
+    hidden = [Path(r) / f for r in roots for f in (HIDDEN_LOCKFILE, YARN_STATE, ".modules.yaml")]
+    saved = {p: p.read_bytes() for p in hidden if p.exists()}
+    for p in saved:
+        p.unlink()
+    full_t: list[float] = []
+    try:
+        for _ in range(max(3, repeat // 2)):
+            t0 = time.perf_counter()
+            full = _scan(index, roots)
+            full_t.append(time.perf_counter() - t0)
+    finally:
+        for p, data in saved.items():
+            p.write_bytes(data)
+            os.utime(p)
+    assert sorted(f"{f.package}@{f.version}" for f in result.findings) == sorted(
+        f"{f.package}@{f.version}" for f in full.findings
+    )
+    return full_t
 
 
 def main() -> int:
@@ -235,53 +262,41 @@ def main() -> int:
             cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
 
-    def old_scan() -> tuple[float, int, list[str]]:
+    def old_scan() -> tuple[float, float, int, list[str]]:
         assert old is not None and old.stdin is not None and old.stdout is not None
         old.stdin.write("go\n")
         old.stdin.flush()
-        elapsed, installed, found = json.loads(old.stdout.readline())
-        return float(elapsed), int(installed), list(found)
+        elapsed, cpu, installed, found = json.loads(old.stdout.readline())
+        return float(elapsed), float(cpu), int(installed), list(found)
 
+    def timed(key: str, run: Callable[[], object]) -> None:
+        t0, c0 = time.perf_counter(), time.process_time()
+        run()
+        times[key].append(time.perf_counter() - t0)
+        cpu[key].append(time.process_time() - c0)
+
+    times: dict[str, list[float]] = {"nm": [], "all": [], "scan": [], "old": []}
+    cpu: dict[str, list[float]] = {"nm": [], "all": [], "scan": [], "old": []}
     try:
         folders = sum(listing(r) for r in roots)  # warm-up: the page cache holds both
         every = sum(full_listing(r) for r in roots)
         result = _scan(index, roots)
-        times: dict[str, list[float]] = {"nm": [], "all": [], "scan": [], "old": []}
         old_found: tuple[int, list[str]] | None = None
         for _ in range(args.repeat):
-            t0 = time.perf_counter()
-            sum(listing(r) for r in roots)
-            times["nm"].append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            sum(full_listing(r) for r in roots)
-            times["all"].append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            result = _scan(index, roots)
-            times["scan"].append(time.perf_counter() - t0)
+            timed("nm", lambda: sum(listing(r) for r in roots))
+            timed("all", lambda: sum(full_listing(r) for r in roots))
+            timed("scan", lambda: _scan(index, roots))
             if old is not None:
-                elapsed, installed, found = old_scan()
+                elapsed, used, installed, found = old_scan()
                 times["old"].append(elapsed)
+                cpu["old"].append(used)
                 old_found = (installed, found)
         nm_b, all_b = statistics.median(times["nm"]), statistics.median(times["all"])
         s = statistics.median(times["scan"])
-        hidden = [
-            Path(r) / f for r in roots for f in (HIDDEN_LOCKFILE, YARN_STATE, ".modules.yaml")
-        ]
-        saved = {p: p.read_bytes() for p in hidden if p.exists()}
-        for p in saved:
-            p.unlink()
-        try:
-            full_t = []
-            for _ in range(max(3, args.repeat // 2)):
-                t0 = time.perf_counter()
-                full = _scan(index, roots)
-                full_t.append(time.perf_counter() - t0)
-        finally:
-            for p, data in saved.items():
-                p.write_bytes(data)
-                os.utime(p)
+        full_t: list[float] = []
+        if not args.tree:  # (the records are removed for a while: only in trees built here)
+            full_t = _without_records(index, roots, args.repeat, result)
         findings = sorted(f"{f.package}@{f.version}" for f in result.findings)
-        assert findings == sorted(f"{f.package}@{f.version}" for f in full.findings)
         lines = [
             f"{result.installed} installed packages in {len(roots)} trees ({folders} package"
             f" folders listed by the node_modules baseline, {every} folders in all);"
@@ -292,6 +307,19 @@ def main() -> int:
             f"tree scan with the records (median): {s * 1000:.0f} ms -> {s / all_b:.2f}x every"
             f" folder (target <= 2x), {s / nm_b:.2f}x the node_modules folders",
         ]
+        med = {k: statistics.median(v) for k, v in cpu.items() if v}
+        lines.append(
+            "CPU time (median): node_modules listing {nm:.0f} ms, every folder {all:.0f} ms,"
+            " tree scan {scan:.0f} ms -> {r:.2f}x every folder".format(
+                r=med["scan"] / med["all"], **{k: v * 1000 for k, v in med.items()}
+            )
+            + (
+                f"; --before scan {med['old'] * 1000:.0f} ms -> this tree / before"
+                f" {med['scan'] / med['old']:.2f}x"
+                if "old" in med
+                else ""
+            )
+        )
         if old_found is not None:
             o = statistics.median(times["old"])
             lines.append(
@@ -300,11 +328,12 @@ def main() -> int:
                 f" {s / o:.2f}x; before: {old_found[0]} installed, findings"
                 f" {', '.join(old_found[1]) or 'none'}"
             )
-        f = statistics.median(full_t)
-        lines.append(
-            f"tree scan reading every package.json (median): {f * 1000:.0f} ms"
-            f" -> {f / all_b:.2f}x every folder"
-        )
+        if full_t:
+            f = statistics.median(full_t)
+            lines.append(
+                f"tree scan reading every package.json (median): {f * 1000:.0f} ms"
+                f" -> {f / all_b:.2f}x every folder"
+            )
         print("\n".join(lines))
     finally:
         if old is not None:
