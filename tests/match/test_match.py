@@ -130,7 +130,9 @@ def test_declared_ranges_intersect_with_npm_default_semantics() -> None:
     hits = match_declared([risky, safe, tag, aliased], idx, "package.json")
     assert [(h.finding.declared_range, h.finding.match, h.undecided) for h in hits] == [
         ("^2.3.0", MatchKind.DECLARED_RANGE, False),
-        ("latest", MatchKind.DECLARED_RANGE, True),  # a dist-tag: a note when nothing locks it
+        # a dist-tag: the tag can be moved to any release (an attacker's publish moves
+        # ``latest``), so it reaches the affected one as ``*`` does
+        ("latest", MatchKind.DECLARED_RANGE, False),
         ("2.3.x", MatchKind.DECLARED_RANGE, False),
     ]
     assert "as alias eu" in hits[2].finding.description

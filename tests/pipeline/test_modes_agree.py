@@ -5,7 +5,8 @@ same notes (decision 0043).
 pnpm ``catalog:`` references were judged as the catalog's range with -dir only; -git, -image and
 -inventory read each file alone and made any ``catalog:`` spec a rule names a finding: a catalog
 range that cannot reach the affected release, or one the lockfile pins to a safe version, was a
-bogus finding there; a dist-tag was a finding where -dir says it cannot be decided (a note). The
+bogus finding there; a dist-tag was a finding where -dir said it cannot be decided (a note; a
+finding in every mode since 2026-12-05, as the tag can be moved to the affected release). The
 inventory also dropped pnpm's ``bundledDependencies`` notes (decision 0039 left it).
 
 Amended: a lockfile in a folder above decided the ranges of any manifest below it outside -dir
@@ -218,10 +219,20 @@ CASES: dict[str, tuple[dict[str, str], list[tuple[str, str]], list[tuple[str, st
             )
         ],
     ),
-    "a dist-tag": (
+    "a dist-tag": (  # (the tag can be moved to the affected release, as ``*`` can reach it)
         {"packages/app/package.json": _app("latest")},
+        [("packages/app/package.json", "axios latest")],
         [],
-        [("packages/app/package.json", "axios is declared as 'latest' (a dist-tag, git")],
+    ),
+    "a git spec": (
+        {"packages/app/package.json": _app("github:axios/axios#v1.14.1")},
+        [],
+        [
+            (
+                "packages/app/package.json",
+                "axios is declared as 'github:axios/axios#v1.14.1' (a git, tarball",
+            )
+        ],
     ),
     "pnpm bundledDependencies": (
         {"pnpm-lock.yaml": LOCK_BUNDLES},

@@ -99,9 +99,9 @@ def _manifest_scan(tmp_path: Path, spec: str) -> tuple[list[str], list[str]]:
 @pytest.mark.parametrize(
     "spec",
     [
-        "latest",
-        "next",
         "git+https://github.com/x/evil.git",
+        "github:x/evil#v1",
+        "x/evil",
         "file:../evil",
         "https://cdn.example/evil.tgz",
     ],
@@ -110,6 +110,17 @@ def test_a_spec_that_is_no_range_is_a_note_naming_the_package(tmp_path: Path, sp
     findings, notes = _manifest_scan(tmp_path, spec)
     assert findings == []
     assert any("evil" in n and "cannot be decided offline" in n for n in notes)
+
+
+@pytest.mark.parametrize("spec", ["latest", "next", "beta-1", "LATEST"])
+def test_a_dist_tag_is_a_declared_range_finding(tmp_path: Path, spec: str) -> None:
+    """A registry dist-tag installs whatever release the tag points at when installed; a
+    compromise moves ``latest`` to the malicious release (and a dropper rule affects every
+    release). It was a note, so a project whose package.json said ``"evil": "latest"`` and no
+    lockfile read CLEAN; it is a finding as ``*`` is."""
+    findings, notes = _manifest_scan(tmp_path, spec)
+    assert findings == ["declared-range"]
+    assert not any("cannot be decided offline" in n for n in notes)
 
 
 def test_a_tarball_url_naming_an_affected_version_is_a_finding(tmp_path: Path) -> None:

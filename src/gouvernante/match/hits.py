@@ -323,7 +323,7 @@ class DeclaredHit(msgspec.Struct, frozen=True, gc=False):
     finding: Finding
     name: str
     field: str = "dependencies"  # the package.json field that declares it
-    # A dist-tag, git URL, tarball URL or ``file:`` spec: nothing to intersect offline; a note
+    # A git URL, tarball URL or ``file:`` spec: nothing to intersect offline; a note
     # when no lockfile decides (``finding`` says which rule names the package).
     undecided: bool = False
 
@@ -343,13 +343,13 @@ def declared_what(hit: DeclaredHit) -> str:
 
 
 def undecided_note(hit: DeclaredHit) -> str:
-    """The note for a spec no offline check can decide (dist-tag, git, tarball, ``file:``, a
+    """The note for a spec no offline check can decide (git, tarball, ``file:``, a
     catalog entry no workspace file defines) when no lockfile of the project decides it."""
     spec = hit.finding.declared_range or ""
     what = (
         "a pnpm catalog entry no pnpm-workspace.yaml of this project defines"
         if spec.startswith(CATALOG_PREFIX)
-        else "a dist-tag, git, tarball or file: dependency"
+        else "a git, tarball or file: dependency"
     )
     return (
         f"{hit.name} is declared as {spec!r} ({what}) and {hit.finding.rule_id} names it: it"
@@ -407,17 +407,24 @@ def match_declared(
 
 _LOCAL_SPECS = ("workspace:", "link:", "portal:")
 _TARBALL_FILE = re.compile(r"-(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)\.(?:tgz|tar\.gz|tar)$")
+# npm's registry dist-tag: what is no version, range, URL, path or alias and reads the same
+# after ``encodeURIComponent`` (npm-package-arg's test); git shorthands hold a ``/``.
+_DIST_TAG = re.compile(r"[A-Za-z0-9\-_.!~*'()]+")
 
 
 def _not_a_range(
     dep: DeclaredDependency, entries: Sequence[VersionEntry], display_path: str
 ) -> list[DeclaredHit]:
     """A spec that is no range: a workspace/link is local (nothing to say); a tarball whose
-    file name carries a version the rule affects is a finding; anything else (dist-tag, git,
-    other tarballs, ``file:``) cannot be decided offline."""
+    file name carries a version the rule affects is a finding; a registry dist-tag
+    (``latest``, ``next``) is too: the tag points at whatever release it is moved to (an
+    attacker's publish moves ``latest``), so it can be any affected one, as ``*`` can; the
+    rest (git, other tarballs, ``file:``) cannot be decided offline."""
     spec = dep.spec.strip()
     if not spec or spec.startswith(_LOCAL_SPECS):
         return []
+    if _DIST_TAG.fullmatch(spec):
+        return [_dist_tag_hit(dep, entry, display_path, spec) for entry in entries]
     tarball = _TARBALL_FILE.search(spec.partition("?")[0].partition("#")[0])
     from gouvernante.semver import try_parse_version  # noqa: PLC0415 - see package_hits
 
@@ -439,6 +446,21 @@ def _not_a_range(
             )
             hits.append(DeclaredHit(finding, dep.name, dep.field, undecided=True))
     return hits
+
+
+def _dist_tag_hit(
+    dep: DeclaredDependency, entry: VersionEntry, display_path: str, tag: str
+) -> DeclaredHit:
+    expression = entry.package_rule.affected_versions[0]
+    manifest, field = _declared_in(dep)
+    alias = f" (as alias {dep.alias})" if dep.alias else ""
+    finding = msgspec.structs.replace(
+        _declared_finding(entry.rule, dep, display_path, expression),
+        description=f"{manifest} declares {dep.name}{alias} as the dist-tag {tag!r} in {field}:"
+        f" it installs whatever release the registry's tag points at then, which can be one"
+        f" affected by {entry.rule.id} ({expression}); no lockfile of this project resolves it",
+    )
+    return DeclaredHit(finding, dep.name, dep.field)
 
 
 def _declared_in(dep: DeclaredDependency) -> tuple[str, str]:

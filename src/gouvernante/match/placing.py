@@ -77,7 +77,8 @@ def judge_declared(
     ``folder`` name (yarn classic writes no workspace into yarn.lock). A name a project's
     lockfile resolves is the lockfile's to decide; one of the project's own workspaces is no
     registry package; a peer dependency or an override's package the lockfile does not install
-    is not installed; a spec no lockfile decides offline (dist-tag, git) is a note."""
+    is not installed; a spec no lockfile decides offline (git, tarball, ``file:``) is a note
+    (a dist-tag is a finding: ``hits``)."""
     resolved: set[str] = set()
     local: set[str] = set()
     names: list[str] = []
