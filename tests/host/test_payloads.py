@@ -77,15 +77,15 @@ def hash_rule(rule_id: str = "R-HASH") -> Rule:
     )
 
 
-def naming_rule() -> Rule:
+def naming_rule(package: str = "payload-demo") -> Rule:
     """Names the package (a version no test installs): its cached tarballs get opened."""
     return Rule(
         id="R-NAME",
-        title="names payload-demo",
+        title=f"names {package}",
         kind=RuleKind.COMPROMISED_RELEASE,
         ecosystem="npm",
         severity=Severity.HIGH,
-        package_rules=(PackageRule("payload-demo", ("=9.9.9",), frozenset()),),
+        package_rules=(PackageRule(package, ("=9.9.9",), frozenset()),),
         source="test.json",
     )
 
@@ -263,18 +263,9 @@ def test_pnpm_11_store_files_of_a_named_package_are_hashed(tmp_path: Path, no_sy
     content = v11 / "files" / digest[:2] / digest[2:]
     content.parent.mkdir(parents=True)
     content.write_bytes(BUNDLE)
-    names_ms = Rule(
-        id="R-NAME",
-        title="names ms",
-        kind=RuleKind.COMPROMISED_RELEASE,
-        ecosystem="npm",
-        severity=Severity.HIGH,
-        package_rules=(PackageRule("ms", ("=9.9.9",), frozenset()),),
-        source="test.json",
-    )
     ctx = _ctx(tmp_path, no_system)
     assert _hash_hits(run_host_scan([hash_rule()], ctx, []).findings) == set()
-    result = run_host_scan([hash_rule(), names_ms], ctx, [])
+    result = run_host_scan([hash_rule(), naming_rule("ms")], ctx, [])
     assert _hash_hits(result.findings) == {(FindingType.CACHED, "R-HASH", "ms", str(content))}
     hit = next(f for f in result.findings if f.match is MatchKind.HASH)
     assert "the pnpm store's copy of index.js" in hit.description and hit.version == "2.1.3"
