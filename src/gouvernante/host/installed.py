@@ -93,7 +93,7 @@ class _TreeScan:
         self.ecosystem = ecosystem
         self.names = collector.names
         self.stack: list[tuple[str, str, str, int]] = []
-        self.seen: set[tuple[int, int]] = set()
+        self.seen: set[int] = set()  # (device << 128 | inode) of each folder entered
         self.recorded: RecordedTree | None = None
         self.pnpm = False
         # Hashing reads every package's files anyway; the hint only saves manifest reads.
@@ -113,7 +113,7 @@ class _TreeScan:
             return None
         if not stat.S_ISDIR(st.st_mode):
             return None
-        key = (st.st_dev, st.st_ino)
+        key = st.st_dev << 128 | st.st_ino
         if key in self.seen:
             return None
         self.seen.add(key)
