@@ -108,14 +108,14 @@ RX_SINK = re.compile(
 # ``typeof process < "u" && process.env`` are neither).
 RX_COPY_BEFORE = re.compile(
     r"(?:\.\.\.|Object\.assign\(\s*(?:\{\s*\}|[\w$]+)\s*,|structuredClone\(|[\w$'\"\]]\s*:"
-    r"|(?<![=!<>])=)\s*$"
+    r"|(?<![=!<>\]}])(?<![\]}]\s)=)\s*$"
 )
 RX_COPY_CALL = re.compile(r"(?:Object\.assign\(\s*\{\s*\}\s*,|structuredClone\()\s*$")
 # The holder a copy is put in: ``const loot = {...process.env}``, ``result.env = process.env``,
 # ``Object.assign(loot, process.env)``; its name is then looked for at a sink.
 RX_HOLDER = re.compile(
-    r"(?:(?<![\w$.])(?P<name>[\w$]+)(?:\s*\.\s*[\w$]+)*\s*=(?![=>])"
-    r"|Object\.assign\(\s*(?P<target>[\w$]+)\s*,)(?P<value>[^;]*)$"
+    r"(?<![\w$.])(?P<name>[\w$]+)(?:\s*\.\s*[\w$]+)*\s*=(?![=>])"
+    r"|Object\.assign\(\s*(?P<target>[\w$]+)\s*,"
 )
 SINK_BACK = 400  # characters back from the environment (or its holder) to a sink
 MAX_WHOLE = 200  # mentions of the whole environment looked at per file
@@ -418,22 +418,24 @@ def _inside_sink(text: str, at: int) -> bool:
 
 def _holder(text: str, at: int) -> str | None:
     """The variable the environment object at ``at`` is put in (``const loot = {...process.env``,
-    ``result.env = process.env``, ``Object.assign(loot, process.env)``), if any."""
+    ``result.env = process.env``, ``Object.assign(loot, process.env)``), if any: the nearest
+    assignment of the statement whose value holds it in object literals only (not in a call or
+    an array, not past its end: ``var {CI} = process.env, check = …`` puts it nowhere)."""
     lo = max(0, at - SINK_BACK)
     semi = text.rfind(";", lo, at)
-    holder = RX_HOLDER.search(text, semi + 1 if semi >= 0 else lo, at)
-    if holder is None:
-        return None
-    opened: list[str] = []  # the value's brackets still open at the environment
-    value = RX_COPY_CALL.sub("", holder.group("value"))  # the copy itself is what is given
-    for _at, op in _ops(value, 0):
-        if op in "([{":
-            opened.append(op)
-        elif op in ")]}" and opened:
-            opened.pop()
-    if any(op != "{" for op in opened):
-        return None  # inside a call or an array: not what the holder is given
-    return holder.group("name") or holder.group("target")
+    for holder in reversed(list(RX_HOLDER.finditer(text, semi + 1 if semi >= 0 else lo, at))):
+        value = RX_COPY_CALL.sub("", text[holder.end() : at])  # the copy is what is given
+        opened: list[str] = []  # the value's brackets still open at the environment
+        for _at, op in _ops(value, 0):
+            if op in "([{":
+                opened.append(op)
+            elif op in ")]}":
+                if not opened:
+                    return None  # the value ended before the environment
+                opened.pop()
+        if all(op == "{" for op in opened):
+            return holder.group("name") or holder.group("target")
+    return None
 
 
 def _holder_sent(text: str, name: str, at: int) -> int | None:
