@@ -284,6 +284,8 @@ def test_variables_of_one_prefix_are_no_dump_but_the_whole_environment_is(
         "sent = Object.keys(process.env).filter(function (k) { return k.startsWith('npm_') && "
         "k !== 'npm_token'; });",
         "sent = Reflect.ownKeys(process.env).filter((k) => /^npm_config_/.test(k));",
+        "for (const [k, v] of Object.entries(process.env)) {\n  if (k.startsWith('VITE_')) "
+        "conf[k] = v; // vite's || others'\n  /* nothing else */\n}",
         # the environment given to a worker (or a child process) is not sent
         "sent = new Worker('./x.js', {env: {...process.env, A: '1'}});",
         "const env = Object.assign({}, process.env, {A: '1'});\n"

@@ -238,12 +238,14 @@ RX_LEAD = re.compile(
     r"(?P<allow>[\w$.]+\s*\.\s*(?:some|find)\s*\(\s*\(?\s*[\w$]+\s*\)?\s*=>[\s(!]*)?"
     r"(?:[\w$]+(?:\s*(?:\.\s*[\w$]+|\[[^\[\]]{0,20}\]|\([^()]{0,20}\)))*\s*(?:\.\s*match\s*\(\s*)?)?"
 )
-# Strings (skipped) and the punctuation that ends or joins an expression or a statement.
+# Strings and comments (skipped) and the punctuation that ends or joins an expression or a
+# statement.
 RX_TOKEN = re.compile(
-    r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`"""
+    r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`|//[^\n]*|/\*[\s\S]*?\*/"""
     r"""|(?P<op>\|\||\?\?|\?\.|[()\[\]{}?:,;\n]|\belse\b)"""
 )
-RX_NEXT_IF = re.compile(r"[\s;]*(?P<lead>if\s*\([^;]{0,40}?)" + _TEST_START)
+RX_NEXT_IF = re.compile(r"(?P<lead>if\s*\([^;]{0,40}?)" + _TEST_START)
+RX_BETWEEN = re.compile(r"(?:\s|;|//[^\n]*|/\*(?:[^*]|\*(?!/)){0,400}\*/)*")  # between statements
 SCAN_REACH = 600  # characters after the test looked at; past them the walk counts as a dump
 MAX_NEXT_IFS = 8  # prefix tests in a row (``if (a) …; if (b) …``) judged in one body
 
@@ -347,9 +349,10 @@ def _only_statement(text: str, start: int, block: bool, depth: int) -> bool:
         return True
     if stop < 0 or RX_ELSE.match(text, stop):
         return False
-    if not block or text[stop : stop + 200].lstrip(" \t\r\n;").startswith("}"):
+    pos = RX_BETWEEN.match(text, stop, stop + SCAN_REACH).end()  # type: ignore[union-attr]
+    if not block or text.startswith("}", pos):
         return True  # the body is over (a loop without braces has one statement)
-    nxt = RX_NEXT_IF.match(text, stop)
+    nxt = RX_NEXT_IF.match(text, pos)
     return nxt is not None and depth < MAX_NEXT_IFS and _keeps_one_prefix(text, nxt, depth + 1)
 
 
