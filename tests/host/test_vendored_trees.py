@@ -440,3 +440,25 @@ def test_windows_package_manager_and_node_version_folders(tmp_path: Path, no_sys
     ctx = HostContext(home=str(home), os=OperatingSystem.WINDOWS, env={}, system_root=no_system)
     result = run_host_scan([EVIL], ctx, [])
     assert {f.path for f in result.findings} == want
+
+
+def test_global_folders_moved_by_a_setting(tmp_path: Path, no_system: str) -> None:
+    """pnpm's global-dir (environment, pnpm's rc) and yarn classic's global-folder
+    (YARN_GLOBAL_FOLDER, ~/.yarnrc) move the global installs: they are read where they went."""
+    home = tmp_path / "home"
+    (home / ".config" / "pnpm").mkdir(parents=True)
+    (home / ".config" / "pnpm" / "rc").write_text(f"global-dir={tmp_path / 'pnpm-rc-global'}\n")
+    (home / ".yarnrc").write_text('# yarn lockfile v1\nglobal-folder "~/yarn-global"\n')
+    want = {
+        _plant(tmp_path / "pnpm-env-global" / "5" / "node_modules" / "tool"),
+        _plant(tmp_path / "pnpm-rc-global" / "5" / "node_modules" / "tool"),
+        _plant(home / "yarn-global" / "node_modules" / "tool"),
+        _plant(tmp_path / "yarn-env-global" / "node_modules" / "tool"),
+    }
+    env = {
+        "npm_config_global_dir": str(tmp_path / "pnpm-env-global"),
+        "YARN_GLOBAL_FOLDER": str(tmp_path / "yarn-env-global"),
+    }
+    ctx = HostContext(home=str(home), os=OperatingSystem.LINUX, env=env, system_root=no_system)
+    result = run_host_scan([EVIL], ctx, [])
+    assert {f.path for f in result.findings} == want

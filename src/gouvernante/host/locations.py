@@ -63,6 +63,26 @@ def read_rc(path: str, ctx: HostContext) -> dict[str, str]:
     return out
 
 
+def read_yarnrc(path: str, ctx: HostContext) -> dict[str, str]:
+    """``key value`` lines of yarn classic's ``.yarnrc`` (the value maybe quoted), a leading
+    ``~`` expanded; anything else is left out."""
+    data = read_small(path, MAX_RC_BYTES)
+    if not isinstance(data, bytes):
+        return {}
+    out: dict[str, str] = {}
+    for raw in data.decode("utf-8", "replace").splitlines():
+        parts = raw.strip().split(None, 1)
+        if len(parts) != 2 or parts[0].startswith("#"):
+            continue
+        key, value = parts[0].strip("\"'"), parts[1].strip()
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        if value == "~" or value.startswith(("~/", "~\\")):
+            value = ctx.home + value[1:]
+        out[key] = value
+    return out
+
+
 class _Finder:
     def __init__(self, ctx: HostContext) -> None:
         self.ctx = ctx
@@ -180,6 +200,7 @@ class _Finder:
         else:
             yarn_global = os.path.join(self.xdg("XDG_CONFIG_HOME", ".config"), "yarn", "global")
         self.add(inst, os.path.join(yarn_global, "node_modules"), "yarn global")
+        self.configured_globals()
         bun_global = self.env("BUN_INSTALL_GLOBAL_DIR") or os.path.join(
             self.bun_install(), "install", "global"
         )
@@ -200,6 +221,34 @@ class _Finder:
             os.path.join(self.localappdata(), "nvs") if self.win else self.home(".nvs")
         )
         self.add(inst, self.lib(os.path.join(nvs, "node", "*", "*")), "nvs")
+
+    def pnpm_rc(self) -> dict[str, str]:
+        """pnpm's own global config file (``pnpm config set --global``)."""
+        if self.win:
+            rc = os.path.join(self.localappdata(), "pnpm", "config", "rc")
+        elif self.mac:
+            rc = self.home("Library", "Preferences", "pnpm", "rc")
+        else:
+            rc = os.path.join(self.xdg("XDG_CONFIG_HOME", ".config"), "pnpm", "rc")
+        return read_rc(rc, self.ctx)
+
+    def configured_globals(self) -> None:
+        """Global folders moved by a setting: pnpm's ``global-dir`` (environment, ~/.npmrc,
+        pnpm's rc) and yarn classic's ``global-folder`` (``YARN_GLOBAL_FOLDER``, ~/.yarnrc)."""
+        inst = LocationKind.INSTALLED
+        for value in (
+            self.env("NPM_CONFIG_GLOBAL_DIR", "npm_config_global_dir"),
+            self.npmrc.get("global-dir"),
+            self.pnpm_rc().get("global-dir"),
+        ):
+            if value:
+                self.add(inst, os.path.join(native(value), "*", "node_modules"), "pnpm global")
+        for value in (
+            self.env("YARN_GLOBAL_FOLDER"),
+            read_yarnrc(self.home(".yarnrc"), self.ctx).get("global-folder"),
+        ):
+            if value:
+                self.add(inst, os.path.join(native(value), "node_modules"), "yarn global")
 
     def pnpm_homes(self) -> list[str]:
         homes = [self.env("PNPM_HOME")]
@@ -226,13 +275,7 @@ class _Finder:
         store = LocationKind.PNPM_STORE
         configured = [self.env("NPM_CONFIG_STORE_DIR", "npm_config_store_dir")]
         configured.append(self.npmrc.get("store-dir"))
-        if self.win:
-            rc = os.path.join(self.localappdata(), "pnpm", "config", "rc")
-        elif self.mac:
-            rc = self.home("Library", "Preferences", "pnpm", "rc")
-        else:
-            rc = os.path.join(self.xdg("XDG_CONFIG_HOME", ".config"), "pnpm", "rc")
-        configured.append(read_rc(rc, self.ctx).get("store-dir"))
+        configured.append(self.pnpm_rc().get("store-dir"))
         for path in configured:
             if path:
                 self.add(store, native(path), "pnpm store (configured)")
