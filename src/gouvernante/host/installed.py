@@ -59,11 +59,8 @@ def exact_link_count_devices(mountinfo: str = MOUNTINFO) -> frozenset[int]:
     for line in lines:
         fields, sep, rest = line.partition(b" - ")
         head = fields.split(b" ")
-        if (
-            not sep
-            or len(head) < 5
-            or rest.split(b" ", 1)[0].decode("ascii", "replace") not in (EXACT_LINK_COUNTS)
-        ):
+        fs_type = rest.split(b" ", 1)[0].decode("ascii", "replace")
+        if not sep or len(head) < 5 or fs_type not in EXACT_LINK_COUNTS:
             continue
         major, colon, minor = head[2].partition(b":")
         if colon and major.isdigit() and minor.isdigit():
