@@ -29,6 +29,7 @@ import functools
 import gc
 import operator
 import re
+from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from itertools import accumulate, chain, compress, repeat
@@ -121,6 +122,7 @@ class _Entries:
         "dependency_blocks",
         "dependency_counts",
         "dependency_lines",
+        "dependency_runs",
         "fields",
         "ids",
         "names",
@@ -156,6 +158,9 @@ class _Entries:
         # newline before it; the file's bytes when it read bytes), and how many each block holds
         self.dependency_lines: str | bytes | None = None
         self.dependency_counts: Callable[[], list[int]] | None = None
+        # _canonical_columns: how many of those lines each block holding some holds, and the
+        # entry of each such block (None: every block's count, ``dependency_counts``)
+        self.dependency_runs: Callable[[], tuple[list[int], Sequence[int]]] | None = None
         # _canonical_columns: an entry's dependency lines (its two blocks' four-space lines)
         self.dependency_blocks: Callable[[int], str] | None = None
         # _canonical_columns: the entries whose URL its layout check did not vouch for
@@ -696,11 +701,14 @@ def _nowhere(node_id: str) -> int | None:
     return None
 
 
-# The bits of a key's hash ``_Links`` sorts the lines by: one CPython integer digit (30 bits),
-# which the sort compares fastest.
+# Who depends on an entry sorted the lines by their key's hash cut to these bits before decision
+# 0049; the lines are now chained by their key in a dictionary, which tells keys of the same
+# hash apart itself. Kept: test_parents_by_hash_tell_colliding_keys_apart sets it (and still
+# checks every parent against the edges built).
 _HASH_BITS = (1 << 30) - 1
-# ``_Links._sort_lines``: each line's key's cut hash; the lines sorted by it
-_ByKey = tuple[list[int], list[int]]
+# ``_Links._chain_lines``: each key -> its last line; each line -> the previous line of its key
+_Chains = tuple[dict[Any, int], "array[int]"]
+_NO_LINE = array("l", [-1])
 
 # How many of an entry's ancestors ``_Links.is_guessed_root`` asks about before it computes
 # every entry's reach instead (the bound on the search back: the answer is the same either way).
@@ -712,19 +720,21 @@ _AT_SIGNS_TRIED = 4
 
 class _Links:
     """Every dependency of a file the block reader took. Line ``k`` (in file order) of block
-    ``b`` (``ends[b - 1] <= k < ends[b]``) belongs to entry ``block_entry[b]`` (-1: the second
-    of a header written twice, which yarn drops) and resolves to the entry its key names
-    (``lines[k]``, read by the one-pass reference check). Who depends on an entry is asked by
-    its descriptors (``descriptors_of``: possible when no descriptor heads two entries): the
-    lines whose key is one of the keys read as those descriptors, found in the lines sorted by
-    their keys' hashes on first use; ``full`` gives every line as entry positions
-    (``src``, ``dst``, each entry's lines ``start[i]:end[i]``) when every entry's reach is
-    needed, or when a descriptor heads two entries (only the first is resolved to)."""
+    ``b`` (``ends[b - 1] <= k < ends[b]``; the blocks ``counts`` counts, which may leave out
+    those holding no line) belongs to entry ``block_entry[b]`` (-1: the second of a header
+    written twice, which yarn drops) and resolves to the entry its key names (``lines[k]``,
+    read by the one-pass reference check). Who depends on an entry is asked by its
+    descriptors (``descriptors_of``: possible when no descriptor heads two entries): the lines
+    whose key is one of the keys read as those descriptors, found by chaining each line to the
+    previous line of its key on first use (``_chain_lines``); ``full`` gives every line as
+    entry positions (``src``, ``dst``, each entry's lines ``start[i]:end[i]``) when every
+    entry's reach is needed, or when a descriptor heads two entries (only the first is
+    resolved to)."""
 
     __slots__ = (
         "_block_entry",
-        "_by_key",
         "_bytes_keys",
+        "_chains",
         "_descriptors_of",
         "_ends",
         "_full",
@@ -751,11 +761,11 @@ class _Links:
         self._lines = dep_lines.lines  # each line's key
         self._bytes_keys = bool(self._lines) and isinstance(self._lines[0], bytes)
         self._read_as = dep_lines  # (each key's descriptor)
-        self._ends = list(accumulate(counts))
+        self._ends = array("l", accumulate(counts))  # (machine integers, not objects)
         self._block_entry = block_entry
         self._descriptors_of = descriptors_of
         self._full = full
-        self._by_key: _ByKey | None = None
+        self._chains: _Chains | None = None
         self._src_dst: tuple[list[int], list[int], list[int], list[int]] | None = None
         self._reverse: list[int] | None = None  # the lines by the entry they resolve to
         self._parents: dict[int, list[int]] = {}  # parents() asked already
@@ -799,16 +809,14 @@ class _Links:
 
     def _lines_of(self, descriptor: str) -> list[int]:
         """The lines whose key reads as ``descriptor``: the lines of each key that does (see
-        ``_line_keys``), found among the lines of its key's cut hash, then compared."""
-        hash_of, order = self._lines_by_key()
-        cut = hash_of.__getitem__
-        line_key = self._lines.__getitem__
+        ``_line_keys``), from its last line back (``_line_chains``)."""
+        last, previous = self._line_chains()
         found: list[int] = []
         for key in self._line_keys(descriptor):
-            wanted = hash(key) & _HASH_BITS
-            low = bisect_left(order, wanted, key=cut)
-            same_hash = order[low : bisect_right(order, wanted, low, key=cut)]
-            found.extend(compress(same_hash, map(key.__eq__, map(line_key, same_hash))))
+            line = last.get(key, -1)
+            while line >= 0:
+                found.append(line)
+                line = previous[line]
         return found
 
     def _line_keys(self, descriptor: str) -> list[Any]:
@@ -848,18 +856,22 @@ class _Links:
             self._keys_table = table
         return self._keys_table
 
-    def _lines_by_key(self) -> _ByKey:
-        if self._by_key is None:
-            self._by_key = _gc_paused(self._sort_lines)
-        return self._by_key
+    def _line_chains(self) -> _Chains:
+        if self._chains is None:
+            self._chains = _gc_paused(self._chain_lines)
+        return self._chains
 
-    def _sort_lines(self) -> _ByKey:
-        """Each line's key's hash, cut to one integer digit so that the sort compares small
-        integers (lines of another key with the same cut hash are told apart by their key when
-        asked); the lines sorted by it. The keys' hashes are cached (the reference check's
-        set): no dictionary lookup a line."""
-        hash_of = list(map(operator.and_, map(hash, self._lines), repeat(_HASH_BITS)))
-        return hash_of, sorted(range(len(hash_of)), key=hash_of.__getitem__)
+    def _chain_lines(self) -> _Chains:
+        """Each key's last line, and each line's previous line of the same key (-1: none), in
+        one pass over the lines (their keys' hashes are cached: the reference check's set);
+        the line numbers of ``previous`` are machine integers, not objects."""
+        last: dict[Any, int] = {}
+        previous = array("l", _NO_LINE) * len(self._lines)
+        get = last.get
+        for line, key in enumerate(self._lines):
+            previous[line] = get(key, -1)
+            last[key] = line
+        return last, previous
 
     def is_guessed_root(self, index: int, parents: list[int] | None = None) -> bool:
         """``index in guessed_roots()``, answered from the entry's ancestors: an entry nothing
@@ -967,18 +979,18 @@ def _links(entries: _Entries, dep_lines: _DepLines) -> _Links | None:
     search reads those entries exactly."""
     if not _same_pieces(entries, dep_lines):
         return None
-    if entries.dependency_counts is not None:
-        counts = entries.dependency_counts()
-    else:
-        counts = list(map(str.count, entries.blocks, repeat("\n    ")))
+    block_entry = entries.block_entry
+    runs = entries.dependency_runs
+    # (the blocks holding lines only, when the reader tells them: no count of an empty one)
+    counts, owners = runs() if runs is not None else (_block_counts(entries), block_entry)
     if sum(counts) != len(dep_lines.lines):  # pragma: no cover - the block reader takes no other
         return None
-    block_entry = entries.block_entry
 
     def full() -> tuple[list[int], list[int], list[int], list[int]]:
+        every = counts if runs is None else _block_counts(entries)  # (every block's)
         dst = dep_lines.targets
-        src = list(chain.from_iterable(map(repeat, block_entry, counts)))
-        offsets = list(accumulate(counts, initial=0))
+        src = list(chain.from_iterable(map(repeat, block_entry, every)))
+        offsets = list(accumulate(every, initial=0))
         if len(block_entry) == len(entries.ids):  # no header written twice: block i is entry i
             return src, dst, offsets[:-1], offsets[1:]
         start = [0] * len(entries.ids)
@@ -990,7 +1002,14 @@ def _links(entries: _Entries, dep_lines: _DepLines) -> _Links | None:
         return src, dst, start, end
 
     descriptors_of = entries.descriptors_of if dep_lines.unique_pieces() else None
-    return _Links(dep_lines, counts, block_entry, descriptors_of=descriptors_of, full=full)
+    return _Links(dep_lines, counts, owners, descriptors_of=descriptors_of, full=full)
+
+
+def _block_counts(entries: _Entries) -> list[int]:
+    """How many dependency lines each block holds."""
+    if entries.dependency_counts is not None:
+        return entries.dependency_counts()
+    return list(map(str.count, entries.blocks, repeat("\n    ")))
 
 
 def _block_raw_field(block: str, needle: str) -> str | None:
@@ -1213,16 +1232,28 @@ def _canonical_columns(
     ):
         return None
     raw_headers = pieces[_piece("header") :: _GROUPS]
-    headers = _ascii(newline.join(raw_headers))
-    read = _names_read(pieces, newline)
+    raw_names = pieces[_piece("name") :: _GROUPS]
+    kept_urls = pieces[_piece("odd") :: _GROUPS]
+    dependencies = pieces[_piece("deps") :: _GROUPS]  # None: the entry has no such block
+    optional = pieces[_piece("optional") :: _GROUPS]
+    first, end = len(pieces[0]), len(text) - len(pieces[-1])
+    del pieces  # (the look-ahead's scope, base and version go before the columns are built)
+    joined = newline.join(raw_headers)
+    read = _names_read(raw_names, newline)
+    comma, separator, wide, quote = (
+        (b",", b", ", b",  ", b'"') if isinstance(joined, bytes) else (",", ", ", ",  ", '"')
+    )
     # every comma is a separator (_C_KEY): each written ", " exactly, or the tokens are read
-    if headers.count(",") == headers.count(", ") and ",  " not in headers:
-        ids_text = headers.replace('"', "")
+    if joined.count(comma) == joined.count(separator) and wide not in joined:
+        # (the quotes dropped before decoding: one copy fewer; a quote is only at a token's
+        # edge, so "npm:" and "@file:" are in the ids as in the headers)
+        headers = ids_text = _ascii(joined.replace(quote, joined[:0]))
         ids = ids_text.split("\n")
         names = _names_column(ids, ids_text, read)
         descriptors = None
         ranges = None
     else:
+        headers = _ascii(joined)
         descriptors, ids = _header_tokens_read(headers)
         split = _NAME_RANGE.findall("\n".join(map(operator.itemgetter(0), descriptors)))
         names = list(map(operator.itemgetter(0), split))
@@ -1245,19 +1276,21 @@ def _canonical_columns(
     entries.fields = [None] * len(ids)
     entries.block_entry = range(len(ids))
     entries.any_four_space_line = True
-    bodies = _Bodies(text, raw_headers, len(pieces[0]), len(text) - len(pieces[-1]))
+    bodies = _Bodies(text, raw_headers, first, end)
     entries.lines_counted_later(bodies.lines, bodies.line)
     entries.texts = entries.blocks = bodies
-    entries.url_suspects = _url_suspects(pieces, names, read)
-    entries.no_file_ids = "@file:" not in headers  # (the ids are its tokens, unquoted)
-    dependencies = pieces[_piece("deps") :: _GROUPS]  # None: the entry has no such block
-    optional = pieces[_piece("optional") :: _GROUPS]
+    entries.url_suspects = _url_suspects(kept_urls, raw_names, names, read)
+    entries.no_file_ids = "@file:" not in headers  # (the ids are their tokens, unquoted)
     entries.dependency_blocks = lambda index: _ascii(
         (dependencies[index] or newline[:0]) + (optional[index] or newline[:0])
     )
     if not any(optional):  # (a block is never empty: truth tests, not == None a piece)
         lines = newline[:0].join(filter(None, dependencies))
         entries.dependency_counts = lambda: _newlines(dependencies, newline)
+        entries.dependency_runs = lambda: (
+            list(map(type(newline).count, filter(None, dependencies), repeat(newline))),
+            array("l", compress(range(len(dependencies)), dependencies)),
+        )
     else:
         both = chain.from_iterable(zip(dependencies, optional, strict=True))
         lines = newline[:0].join(filter(None, both))
@@ -1411,9 +1444,9 @@ def _ascii(piece: str | bytes) -> str:
     return piece if isinstance(piece, str) else piece.decode("ascii")
 
 
-def _names_read(pieces: list[Any], newline: Any) -> list[str] | None:
-    """The name ``_C_ENTRY``'s look-ahead read in each header (None when one read none)."""
-    read = pieces[_piece("name") :: _GROUPS]
+def _names_read(read: list[Any], newline: Any) -> list[str] | None:
+    """The name ``_C_ENTRY``'s look-ahead read in each header (``read``, its pieces; None when
+    one read none)."""
     if not all(read):  # (a name is never empty: truth tests, not == None a piece)
         return None
     if isinstance(newline, bytes):  # each decoded (no joined copy, no split)
@@ -1434,19 +1467,18 @@ def _names_column(ids: list[str], ids_text: str, read: list[str] | None) -> list
     return read
 
 
-def _url_suspects(pieces: list[Any], names: list[str], read: list[str] | None) -> list[int]:
-    """The entries whose URL ``_C_ENTRY`` did not vouch for: one it kept (``odd``), or one
-    whose name its look-ahead read otherwise than the names column (``read``: those names,
-    None when one read none)."""
-    kept = pieces[_piece("odd") :: _GROUPS]
+def _url_suspects(
+    kept: list[Any], raw_names: list[Any], names: list[str], read: list[str] | None
+) -> list[int]:
+    """The entries whose URL ``_C_ENTRY`` did not vouch for: one it kept (``kept``, its ``odd``
+    pieces), or one whose name its look-ahead read otherwise than the names column (``read``:
+    those names decoded, None when one read none; ``raw_names``, its ``name`` pieces)."""
     odd = map(operator.is_not, kept, repeat(None))
     if read is names:  # (the column is what the look-ahead read)
         # (a kept URL is never empty: a truth test first, not a comparison a piece)
         return list(compress(range(len(names)), odd)) if any(kept) else []
     looked: list[str | None] = (
-        [None if n is None else _ascii(n) for n in pieces[_piece("name") :: _GROUPS]]
-        if read is None
-        else list(read)
+        [None if n is None else _ascii(n) for n in raw_names] if read is None else list(read)
     )
     other = map(operator.ne, looked, names)
     return list(compress(range(len(names)), map(operator.or_, odd, other)))
@@ -1635,8 +1667,9 @@ _DEP_LINE_ASCII = _lazy(_DEP_LINE_SOURCE.replace(r"\s", _ASCII_SPACE))
 _DEP_CONTENT = _lazy(r"\n    ([^\n]*)")
 # A dependency line's content as yarn writes it, in an ASCII text: the name (quoted or not, no
 # space in it), one space, the range quoted, neither starting nor ending with a space. Such a
-# line is what ``_DEP_LINE`` reads, and only its separator is a space between two quotes (when
-# the name is quoted) or before one: ``_plain_descriptors`` reads it with three replacements.
+# line is what ``_DEP_LINE`` reads, and only its separator is a space before a quote (no quote
+# is in a name or a range, no range ends with a space): ``_plain_descriptors`` reads it with two
+# replacements.
 _P_NAME = r'(?:"[!#-~]++"|[!$-+\--9;-~][!#-+\--9;-~]*+)'  # printable ASCII (see _C_KEY)
 _P_RANGE = r'"(?:[!#-~][ !#-~]*+(?<! ))?"'  # (possessive: the last one is no space)
 _PLAIN_DEPS = re.compile(rf"(?:{_P_NAME} {_P_RANGE}\n)*+{_P_NAME} {_P_RANGE}")
@@ -1652,12 +1685,12 @@ class _DepLines:
     ``_Links`` asks."""
 
     __slots__ = (
+        "_descriptors",
         "_joined",
         "_keys",
         "_owner",
         "_targets",
         "_unique",
-        "descriptors",
         "distinct",
         "lines",
         "pieces",
@@ -1674,25 +1707,46 @@ class _DepLines:
         separators: int,
     ) -> None:
         self._keys = keys
-        self._joined = joined  # the keys joined by ", "
+        # the keys joined by ", " (None once no descriptor is known to head two entries:
+        # ``owner`` then reads the keys)
+        self._joined: str | None = joined
         self.lines = lines  # each line's key: its content, or its descriptor (distinct None)
         self.distinct = distinct  # None: ``lines`` are descriptors, ``descriptors`` distinct
-        self.descriptors = descriptors
+        self._descriptors: list[str] | None = descriptors  # None: read again when asked
         self.pieces = separators + 1  # how many descriptors the headers hold
         self._owner: dict[str, int] | None = None
         self._targets: list[int] | None = None
         self._unique: bool | None = None
 
+    @property
+    def descriptors(self) -> list[str]:
+        """Each distinct key's descriptor, in the order of ``distinct`` (the distinct lines
+        when ``lines`` are descriptors). After the check (``resolves``) a scan seldom needs
+        them again (a descriptor of many "@", every line's target): they are read again then,
+        and their strings are not held meanwhile."""
+        descriptors = self._descriptors
+        if descriptors is None:
+            if self.distinct is None:
+                descriptors = list(dict.fromkeys(self.lines))
+            else:  # (a set's order is the same while it is unchanged)
+                descriptors = cast(list[str], _plain_descriptors(self.distinct))
+            self._descriptors = descriptors
+        return descriptors
+
     def resolves(self) -> bool:
         """Does every line's descriptor head an entry?"""
-        pieces = set(self._joined.split(", "))
+        pieces = set(cast(str, self._joined).split(", "))
         self._unique = len(pieces) == self.pieces
-        return pieces.issuperset(self.descriptors)
+        found = pieces.issuperset(self.descriptors)
+        if self._unique:
+            self._joined = None
+        self._descriptors = None
+        return found
 
     def unique_pieces(self) -> bool:
         """Does no descriptor head two entries (each names the one entry it heads)?"""
         if self._unique is None:
-            self._unique = len(set(self._joined.split(", "))) == self.pieces
+            self._unique = len(set(cast(str, self._joined).split(", "))) == self.pieces
         return self._unique
 
     @property
@@ -1733,7 +1787,7 @@ class _DepLines:
                     )
                 self._owner = owner
                 return owner
-            pieces = self._joined.split(", ")[::-1]
+            pieces = cast(str, self._joined).split(", ")[::-1]
             per_key = map(str.count, reversed(keys), repeat(", "))
             upwards = range(len(keys) - 1, -1, -1)
             self._owner = dict(
@@ -1839,7 +1893,8 @@ def _plain_descriptors(contents: Collection[Any]) -> list[str] | None:
         joined = "\n".join(contents)
     if not joined.isascii() or _PLAIN_DEPS.fullmatch(joined) is None:
         return None
-    return joined.replace('" "', "@").replace(' "', "@").replace('"', "").split("\n")
+    # (' "' is the separator only: no quote in a name or range; '"n" "r"' -> '"n"@r"')
+    return joined.replace(' "', "@").replace('"', "").split("\n")
 
 
 def _looked_up(owner: Mapping[Any, int], wanted: Sequence[Any]) -> list[int] | None:
