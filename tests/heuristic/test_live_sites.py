@@ -232,6 +232,8 @@ def test_usage_examples_publish_nothing_but_a_command_does(tmp_path: Path, insta
         "sent = Object.keys(process.env).filter((k) => k.startsWith('npm_') ? true : k);",
         "for (const k of Object.keys(process.env)) { if (!prefixes.some((p) => "
         "k.startsWith(p))) sent += process.env[k]; }",
+        "Object.keys(process.env).forEach((t) => { t.startsWith('__NEXT_PRIVATE') || "
+        "(sent += process.env[t]); });",
         # the names or the object walked another way, or the object itself sent (0051)
         "for (const k of Object.getOwnPropertyNames(process.env)) sent += k + process.env[k];",
         "sent = Reflect.ownKeys(process.env).map((k) => [k, process.env[k]]);",
@@ -286,6 +288,12 @@ def test_variables_of_one_prefix_are_no_dump_but_the_whole_environment_is(
         "sent = Reflect.ownKeys(process.env).filter((k) => /^npm_config_/.test(k));",
         "for (const [k, v] of Object.entries(process.env)) {\n  if (k.startsWith('VITE_')) "
         "conf[k] = v; // vite's || others'\n  /* nothing else */\n}",
+        # the other names only compared and deleted (next's restore of __NEXT_PRIVATE*)
+        "Object.keys(process.env).forEach((t) => { t.startsWith('__NEXT_PRIVATE') || "
+        "void 0 !== saved[t] && '' !== saved[t] || delete process.env[t]; });",
+        # variables destructured, not the object kept
+        "var { CI, HOME_URL = 'x' } = process.env, check = () => "
+        "https.request(HOME_URL).end(JSON.stringify({ ci: CI }));",
         # the environment given to a worker (or a child process) is not sent
         "sent = new Worker('./x.js', {env: {...process.env, A: '1'}});",
         "const env = Object.assign({}, process.env, {A: '1'});\n"
