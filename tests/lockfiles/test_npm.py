@@ -1026,3 +1026,31 @@ def test_npm_scoped_names_at_a_learned_registry_base_are_no_error() -> None:
     graph = npm.parse(data, "package-lock.json")
     assert [e.split("]")[0] for e in graph.entry_errors] == ["packages['node_modules/@s/c'"]
     assert ("@s/x", "3.0.0") in {(p.name, p.version) for p in graph.packages}
+
+
+def test_v1_unanswered_requires_are_listed_up_to_a_bound_then_counted() -> None:
+    requires = {f"x{i}": "1.0.0" for i in range(npm._MAX_LISTED + 10)}
+    graph = npm.parse(v1({"a": {"version": "1.0.0", "requires": requires}}), "package-lock.json")
+    assert len(graph.entry_errors) == npm._MAX_LISTED + 1
+    assert graph.entry_errors[-1] == "dependencies: 10 more requires no entry answers"
+
+
+def test_v1_requires_are_answered_as_require_looks_up_at_any_depth() -> None:
+    # a chain 300 deep: the deepest entry's requires are answered by the top level and by an
+    # entry nested in an enclosing one, not by one nested in a sibling's subtree
+    deepest: dict[str, Any] = {"version": "1.0.0", "requires": {"top": "1", "up": "1", "side": "1"}}
+    entry = deepest
+    for depth in range(300):
+        entry = {"version": "1.0.0", "dependencies": {f"c{depth}": entry}}
+        if depth == 150:
+            entry["dependencies"]["up"] = {"version": "1.0.0"}
+            entry["dependencies"]["sib"] = {
+                "version": "1.0.0",
+                "dependencies": {"side": {"version": "1.0.0"}},
+            }
+    graph = npm.parse(v1({"a": entry, "top": {"version": "1.0.0"}}), "package-lock.json")
+    assert len(graph.entry_errors) == 1
+    assert graph.entry_errors[0].endswith(
+        ".dependencies['c0'].requires['side']: no entry answers this dependency (npm ls:"
+        " missing; a cut, edited or badly merged lockfile?)"
+    )

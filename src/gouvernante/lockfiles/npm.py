@@ -34,7 +34,7 @@ from __future__ import annotations
 import posixpath
 import re
 import sys
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from itertools import accumulate, chain, filterfalse, islice, repeat
 from operator import add, attrgetter, itemgetter, methodcaller
@@ -1174,7 +1174,6 @@ def _parse_v1(lock: _Lock, data: bytes, path: str, fmt: LockfileFormat) -> Lockf
         deps = decoded or {}
     packages: list[LockedPackage] = []
     requires: dict[str, msgspec.Raw] = {}
-    every: set[str] = set()  # (a husk answers its dependents too, as in v2/v3)
     urls = _Urls()
     skipped = 0
     stack: list[tuple[str, dict[str, _V1Entry]]] = [("", deps)]
@@ -1182,7 +1181,6 @@ def _parse_v1(lock: _Lock, data: bytes, path: str, fmt: LockfileFormat) -> Lockf
         parent, children = stack.pop()
         for key, entry in children.items():
             node_id = f"{parent}/node_modules/{key}" if parent else f"node_modules/{key}"
-            every.add(node_id)
             if entry.dependencies:
                 stack.append((node_id, entry.dependencies))
             if not entry.version:  # a husk, as in v2/v3 (its nested entries still count)
@@ -1196,43 +1194,73 @@ def _parse_v1(lock: _Lock, data: bytes, path: str, fmt: LockfileFormat) -> Lockf
     importers = [Importer("", lock.name or _ROOT_LABEL, "")]
     details = _V1Details(requires, data)
     notes = _skip_note_v1(skipped)
-    local = {p.id for p in packages if p.source is Source.LOCAL}
-    errors = [*urls.errors, *_v1_unanswered(requires, every, local)]
+    errors = [*urls.errors, *_v1_unanswered(deps)]
     return LockfileGraph(
         fmt, packages, importers, (), details, notes, roots_known=False, entry_errors=errors
     )
 
 
+_MAX_LISTED = 50  # the unanswered v1 requires listed one by one (a cut file may have thousands)
+
+
+def _v1_unanswered(deps: dict[str, _V1Entry]) -> list[str]:
+    """Every name a v1 entry ``requires`` that no entry answers as require() looks up: the
+    entry's own nested entries, then each enclosing entry's, then the top level (npm 6 fetches
+    whatever the registry serves for it, npm 7+ calls it missing): a file cut, edited or badly
+    merged may have lost the entry of the very package a rule names (as ``_unanswered`` for
+    v2/v3). A husk answers too; a link's (``file:``) requires are its folder's, not read here.
+
+    One walk down the tree keeps a count of the names visible from where it is (each entry's
+    nested names added on the way down, taken off on the way up): each name is looked up once,
+    whatever the depth; the first ``_MAX_LISTED`` are listed, the rest counted."""
+    visible = Counter(list(deps))  # (a mapping would give its values as counts)
+    errors: list[str] = []
+    unlisted = 0
+    decode = _NAMES_DECODER.decode
+    # each frame: the entries left to visit at one level, the keys down to it, its names
+    stack: list[tuple[Iterator[tuple[str, _V1Entry]], list[str], Iterable[str]]]
+    stack = [(iter(deps.items()), [], ())]
+    while stack:
+        left, keys, names = stack[-1]
+        item = next(left, None)
+        if item is None:
+            stack.pop()
+            visible.subtract(names)
+            continue
+        key, entry = item
+        children = entry.dependencies or {}
+        names_below = list(children)
+        visible.update(names_below)
+        if entry.version and entry.requires and not entry.version.startswith("file:"):
+            try:
+                required: Iterable[str] = decode(entry.requires)
+            except (msgspec.MsgspecError, ValueError, RecursionError):
+                errors.append(f"{_v1_path([*keys, key])}.requires: not an object of names")
+                required = ()
+            for name in required:
+                if visible[name] > 0:
+                    continue
+                if len(errors) >= _MAX_LISTED:
+                    unlisted += 1
+                    continue
+                errors.append(
+                    f"{_v1_path([*keys, key])}.requires{key_segment(name)}: no entry answers"
+                    " this dependency (npm ls: missing; a cut, edited or badly merged lockfile?)"
+                )
+        stack.append((iter(children.items()), [*keys, key], names_below))
+    if unlisted:
+        errors.append(f"dependencies: {unlisted} more requires no entry answers")
+    return errors
+
+
+def _v1_path(keys: Sequence[str]) -> str:
+    """The JSON path of a v1 entry from its keys, top down."""
+    return f"dependencies{'.dependencies'.join(map(key_segment, keys))}"
+
+
 def _v1_where(node_id: str) -> str:
     """The JSON path of a v1 entry from its node id."""
-    segments = node_id.removeprefix("node_modules/").split("/node_modules/")
-    return f"dependencies{'.dependencies'.join(map(key_segment, segments))}"
-
-
-def _v1_unanswered(
-    requires: Mapping[str, msgspec.Raw], every: set[str], local: set[str]
-) -> list[str]:
-    """Every name a v1 entry ``requires`` that no entry answers as require() looks up (npm 6
-    fetches whatever the registry serves for it, npm 7+ calls it missing): a file cut, edited or
-    badly merged may have lost the entry of the very package a rule names (as ``_unanswered``
-    for v2/v3). A link's (``file:``) are its folder's, not read here."""
-    errors: list[str] = []
-    decode = _NAMES_DECODER.decode
-    for node_id, raw in requires.items():
-        if not raw or node_id in local:
-            continue
-        try:
-            names = decode(raw)
-        except (msgspec.MsgspecError, ValueError, RecursionError):
-            errors.append(f"{_v1_where(node_id)}.requires: not an object of dependency names")
-            continue
-        for name in names:
-            if _resolve(node_id, name, every) is None:
-                errors.append(
-                    f"{_v1_where(node_id)}.requires{key_segment(name)}: no entry answers this"
-                    " dependency (npm ls: missing; a cut, edited or badly merged lockfile?)"
-                )
-    return errors
+    return _v1_path(node_id.removeprefix("node_modules/").split("/node_modules/"))
 
 
 _LEGACY_DECODER = msgspec.json.Decoder(dict[str, _V1Entry] | None)
