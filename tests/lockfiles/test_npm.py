@@ -1054,3 +1054,13 @@ def test_v1_requires_are_answered_as_require_looks_up_at_any_depth() -> None:
         ".dependencies['c0'].requires['side']: no entry answers this dependency (npm ls:"
         " missing; a cut, edited or badly merged lockfile?)"
     )
+
+
+def test_legacy_entries_saying_otherwise_are_all_packages_and_listed_up_to_a_bound() -> None:
+    count = npm._MAX_LISTED + 5
+    body = json.loads(lock({}, version=2))
+    body["dependencies"] = {f"x{i}": {"version": "1.0.0"} for i in range(count)}
+    graph = npm.parse(json.dumps(body).encode(), "package-lock.json")
+    assert len([p for p in graph.packages if p.name.startswith("x")]) == count
+    assert len(graph.entry_errors) == npm._MAX_LISTED + 1
+    assert graph.entry_errors[-1] == "dependencies: 5 more legacy entries saying otherwise"

@@ -1302,6 +1302,7 @@ def _legacy(
         return ["dependencies: not the legacy tree npm 6 reads (an object of entries)"]
     get = entries.entry if isinstance(entries, _LazyEntries) else entries.get
     errors: list[str] = []
+    unlisted = 0
     stack: list[tuple[str, str, dict[str, _V1Entry]]] = [("", "dependencies", tree or {})]
     while stack:
         parent, where, children = stack.pop()
@@ -1316,11 +1317,16 @@ def _legacy(
                 stack.append((folder, f"{here}.dependencies", entry.dependencies))
             if version and not _agrees(version, found):
                 extra.append(_v1_package(node_id, key, entry))
-                errors.append(
-                    f"{here}: npm 6 installs this legacy entry, which says another package or"
-                    " version than the packages map at the same place (a hand edit or a bad"
-                    " merge?)"
-                )
+                if len(errors) < _MAX_LISTED:
+                    errors.append(
+                        f"{here}: npm 6 installs this legacy entry, which says another package"
+                        " or version than the packages map at the same place (a hand edit or a"
+                        " bad merge?)"
+                    )
+                else:
+                    unlisted += 1
+    if unlisted:
+        errors.append(f"dependencies: {unlisted} more legacy entries saying otherwise")
     return errors
 
 
