@@ -175,3 +175,26 @@ def test_golden_sample_is_valid() -> None:
     doc = json.loads((HERE / "golden" / "sample.cdx.json").read_text())
     assert not list(_validator().iter_errors(doc))
     assert len(doc["vulnerabilities"]) >= 3
+
+
+def test_a_scan_error_is_written_in_the_sbom(tmp_path: Path) -> None:
+    """A lockfile the scan could not read is absent from the SBOM: the SBOM says so, one
+    ``gouvernante:scan_error`` property per error, still valid under the official schema."""
+    good = tmp_path / "good"
+    cut = tmp_path / "cut"
+    good.mkdir()
+    cut.mkdir()
+    lock = (FIXTURES / "npm" / "npm11-v3" / "package-lock.json").read_bytes()
+    (good / "package-lock.json").write_bytes(lock)
+    (cut / "package-lock.json").write_bytes(lock[: len(lock) // 2])
+    ruleset = load_rules([str(RULES)])
+    request = ScanRequest(directory=str(tmp_path), recursive=True, resolved=True, workers=1)
+    result = run_scan(request, ruleset)
+    [error] = result.errors
+    doc: dict[str, Any] = json.loads(render(result, ReportFormat.CYCLONEDX))
+    assert not list(_validator().iter_errors(doc))
+    assert doc["metadata"]["properties"] == [
+        {"name": "gouvernante:scan_error", "value": f"{error.path}: {error.message}"}
+    ]
+    assert error.path.endswith("cut/package-lock.json")
+    assert any(c.get("purl") for c in doc["components"])  # the readable lockfile is there

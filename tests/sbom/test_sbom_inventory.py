@@ -242,6 +242,40 @@ def test_our_own_cyclonedx_output_reads_back_to_the_lockfile_package_set(
     assert sbom.without_purl > 0 and sbom.local == 0
 
 
+def test_our_sbom_of_a_scan_with_an_error_reads_back_as_an_error_never_clean(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A scan that could not read one lockfile writes an SBOM without it: ingested, that SBOM
+    is an error of its source (its findings kept), not a clean package set. (A real case: a
+    yarn 1 lockfile a scan refused; its SBOM, once ingested, answered CLEAN.)"""
+    rules, index = _rules(tmp_path)
+    rules_path = tmp_path / "rules.json"
+    project = tmp_path / "monorepo"
+    (project / "app").mkdir(parents=True)
+    (project / "cut").mkdir()
+    lock = (LOCK / "package-lock.json").read_bytes()
+    (project / "app" / "package-lock.json").write_bytes(lock)
+    (project / "cut" / "package-lock.json").write_bytes(lock[: len(lock) // 2])
+    out = tmp_path / "own.cdx.json"
+    code = main(["-rules", str(rules_path), "-dir", str(project), "-recursive",
+                 "-format", "cyclonedx", "-output", str(out)])  # fmt: skip
+    assert code == 2  # findings in app/, an error for cut/
+    capsys.readouterr()
+    db = str(tmp_path / "inv.db")
+    summary = add(db, [], sboms=[str(out)], now=T0)
+    assert (summary.sboms, summary.errors) == (1, [])
+    result = evaluate(InventoryRequest(db, now=T0 + 10), rules, index)
+    assert ("lodash", "4.17.20") in {(f.package, f.version) for f in result.findings}
+    [error] = result.errors
+    assert "metadata.properties[0]: the scan that wrote this SBOM could not read" in error.message
+    assert "cut" not in error.message  # the property's text is not echoed
+    assert main(["-rules", str(rules_path), "-inventory", db]) == 2
+    assert "could not read everything" in capsys.readouterr().err
+    empty = tmp_path / "none.json"
+    empty.write_text(json.dumps(OTHER_RULES), encoding="utf-8")
+    assert main(["-rules", str(empty), "-inventory", db]) == 1  # never clean
+
+
 def test_merge_carries_sboms_and_report_sources(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -67,6 +67,8 @@ _NESTED = re.compile(r"(?:^|/)node_modules/.*/node_modules/")
 BUNDLED_PROPERTY = "cdx:npm:package:bundled"
 PATH_PROPERTY = "cdx:npm:package:path"
 LOCAL_PROPERTIES = frozenset({"cdx:npm:isWorkspace", "cdx:npm:isLink"})
+# What ``-format cyclonedx`` writes in ``metadata.properties`` for each error of its scan.
+SCAN_ERROR_PROPERTY = "gouvernante:scan_error"
 NO_ASSERTION = "NOASSERTION"
 _T = TypeVar("_T")
 
@@ -127,6 +129,7 @@ class _Tools(msgspec.Struct, frozen=True):
 class _Metadata(msgspec.Struct, frozen=True):
     component: _Component | None = None
     tools: list[_Tool] | _Tools | None = None
+    properties: list[_Property] = []
 
 
 class _Bom(msgspec.Struct, frozen=True):
@@ -535,7 +538,22 @@ def _cyclonedx(data: bytes, path: str, spec: str) -> Sbom:
         importers=importers,
         subject=subject,
         generator=generator,
+        errors=_cdx_scan_errors(bom.metadata),
     )
+
+
+def _cdx_scan_errors(metadata: _Metadata | None) -> list[str]:
+    """One error per ``gouvernante:scan_error`` property of ``metadata``: the scan that wrote
+    this SBOM (``-format cyclonedx``) could not read everything, so the SBOM lacks what it
+    missed and is never a clean answer. Named by JSON path, never by the property's text."""
+    if metadata is None:
+        return []
+    return [
+        f"metadata.properties[{i}]: the scan that wrote this SBOM could not read everything"
+        f" ({SCAN_ERROR_PROPERTY}): what it missed is not in this SBOM"
+        for i, prop in enumerate(metadata.properties)
+        if prop.name == SCAN_ERROR_PROPERTY
+    ]
 
 
 def _label(root: _Component | None) -> str:
@@ -579,6 +597,7 @@ def _result(
     importers: list[Importer],
     subject: str | None,
     generator: str | None,
+    errors: Sequence[str] = (),
 ) -> Sbom:
     fmt = LockfileFormat.CYCLONEDX if kind is SbomKind.CYCLONEDX else LockfileFormat.SPDX
     graph = LockfileGraph(
@@ -588,6 +607,7 @@ def _result(
         details=_Edges({k: list(dict.fromkeys(v)) for k, v in edges.items()}, build.paths),
         notes=build.notes(generator),
         roots_known=bool(importers),
+        entry_errors=tuple(errors),
     )
     return Sbom(
         kind,

@@ -9,6 +9,9 @@
   each lockfile's importers.
 - ``vulnerabilities``: one per finding, ``id`` the rule, ``source`` the rule (and where it was
   loaded from), ``affects`` the package's component when the finding names a release.
+- ``metadata.properties``: one ``gouvernante:scan_error`` per error of the scan (a lockfile it
+  could not read, ``path: message``): the SBOM lacks what the scan missed, and ``inventory add
+  -sbom`` reads it back as an error of its source, never as a clean package set.
 
 Needs ``ScanResult.resolved``, which a scan fills only when this format is asked for.
 """
@@ -234,6 +237,10 @@ def bom(result: ScanResult) -> dict[str, Any]:
         ],
         "vulnerabilities": vulnerabilities,
     }
+    if result.errors:
+        doc["metadata"]["properties"] = [
+            _prop("scan_error", f"{e.path}: {e.message}") for e in result.errors
+        ]
     if _is_uuid4(result.scan_id):
         doc["serialNumber"] = f"urn:uuid:{result.scan_id}"
     if result.finished_at:
