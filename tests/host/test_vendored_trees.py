@@ -462,3 +462,29 @@ def test_global_folders_moved_by_a_setting(tmp_path: Path, no_system: str) -> No
     ctx = HostContext(home=str(home), os=OperatingSystem.LINUX, env=env, system_root=no_system)
     result = run_host_scan([EVIL], ctx, [])
     assert {f.path for f in result.findings} == want
+
+
+# --- a real global install: pnpm 12.24.0 by npm (fixtures/vendored/generate.sh) ---------------
+
+PNPM_GLOBAL = Path(__file__).parent / "fixtures" / "vendored" / "pnpm-global"
+
+
+def test_real_pnpm_global_install_bundled_packages_are_installed_packages() -> None:
+    """Every package -image would read in the same files (23 in pnpm/dist/node_modules and
+    pnpm/node_modules, and pnpm), each once; a rule for a bundled release finds it."""
+    root = PNPM_GLOBAL / "lib" / "node_modules"
+    places = sorted(
+        os.path.relpath(p.parent, root)
+        for p in root.rglob("package.json")
+        if installed_folder(p.relative_to(PNPM_GLOBAL).as_posix()) is not None
+    )
+    assert len(places) == 24
+    assert "pnpm/dist/node_modules/@isaacs/fs-minipass" in places
+    rule = h.make_rule("R-GFS", [("graceful-fs", "=4.2.12")])
+    collector = Collector(build_index((rule,)))
+    scan_tree(str(root), collector, where="test")
+    assert collector.installed == len(places)
+    assert [os.path.relpath(f.path or "", root) for f in collector.findings] == [
+        "pnpm/dist/node_modules/graceful-fs"
+    ]
+    assert collector.errors == []
