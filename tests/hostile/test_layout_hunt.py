@@ -140,3 +140,54 @@ def test_a_v1_requires_no_entry_answers_is_an_error(tmp_path: Path) -> None:
     }
     text = _npm(1, None, answered)
     assert _scan(tmp_path / "answered", {"package-lock.json": text}) == CLEAN
+
+
+# A pnpm registry key whose ``name`` field names another package: pnpm 8+ takes the name from
+# the key (dependency-path's parse), older pnpm from the field; both are found, and an error.
+_PNPM_NAMED = {
+    "9.0": """lockfileVersion: '9.0'
+
+importers:
+
+  .:
+    dependencies:
+      evil:
+        specifier: ^1.0.0
+        version: 1.0.1
+
+packages:
+
+  evil@1.0.1:
+    resolution: {integrity: sha512-AAAA}
+    name: good
+
+snapshots:
+
+  evil@1.0.1: {}
+""",
+    "6.0": """lockfileVersion: '6.0'
+
+dependencies:
+  evil:
+    specifier: ^1.0.0
+    version: 1.0.1
+
+packages:
+
+  /evil@1.0.1:
+    resolution: {integrity: sha512-AAAA}
+    name: good
+    version: 1.0.1
+    dev: false
+""",
+}
+
+
+@pytest.mark.parametrize("version", sorted(_PNPM_NAMED))
+def test_a_pnpm_name_field_naming_another_package_than_the_key_is_found(
+    tmp_path: Path, version: str
+) -> None:
+    text = _PNPM_NAMED[version]
+    assert _scan(tmp_path, {"pnpm-lock.yaml": text}) == FINDINGS
+    agreeing = text.replace("name: good", "name: evil").replace("1.0.1", "1.0.0")
+    assert _scan(tmp_path / "agreeing", {"pnpm-lock.yaml": agreeing}) == CLEAN

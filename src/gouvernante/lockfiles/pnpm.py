@@ -511,6 +511,7 @@ class _Lockfile:
             source = Source.GIT if tarball.startswith(_GIT_TARBALL_HOSTS) else Source.TARBALL
         else:
             source = Source.REGISTRY
+        key_name = name
         if field_name is not None:
             name = _text(field_name, path, f"{where}.name")
         elif not name:
@@ -526,6 +527,12 @@ class _Lockfile:
                     json_path=where,
                 )
             version = ""
+        if registry and name != key_name and key not in self.injected:
+            # pnpm 8+ takes a registry key's name from the key (dependency-path), older pnpm
+            # from ``name``: both are packages of the entry, and it is an error
+            named = LockedPackage(key, key_name, version, Source.REGISTRY, integrity, tarball)
+            error = f"{where}.name: another package than its key names (pnpm 8+ installs the key's)"
+            self.injected[key] = (named, error)
         if tarball is not None and source is not Source.LOCAL:
             self._check_tarball(
                 key, name, version, url=tarball, integrity=integrity, registry=registry, where=where
