@@ -21,6 +21,11 @@ class GouvernanteError(Exception):
         parts.append(self.detail)
         return ": ".join(parts).replace("\n", " ")
 
+    def located(self) -> str:
+        """The message without the file, as a report gives it beside the file's name: the
+        position inside the file (JSON/YAML path, ``line N``) first, when there is one."""
+        return f"{self.json_path}: {self.detail}" if self.json_path else self.detail
+
 
 class UsageError(GouvernanteError):
     """Bad command-line arguments."""

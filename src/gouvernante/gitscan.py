@@ -652,7 +652,7 @@ def blob_outcome(
     try:
         graph, catalogs = parse_blob_catalogs(data, key)
     except GouvernanteError as exc:
-        return BlobOutcome(error=exc.detail)
+        return BlobOutcome(error=exc.located())
     pending = needs_manifest(graph)
     if key.beside:
         graph = with_manifest_beside(graph, _manifest(manifest), key.members)

@@ -13,7 +13,8 @@ Amended: a lockfile in a folder above decided the ranges of any manifest below i
 (a wrong CLEAN for a folder that is no workspace of its project); a workspace named like a rule's
 package was a finding there; and -git and -inventory read a lockfile that does not record the
 project's own dependencies (yarn classic, npm v1) without the package.json beside it, so a range
-it does not lock was no error (exit 0 where -dir exits 1)."""
+it does not lock was no error (exit 0 where -dir exits 1). And -git, -history and -inventory
+gave a refused lockfile's message without its position (``packages[...].version``, ``line 4``)."""
 
 from __future__ import annotations
 
@@ -422,6 +423,22 @@ CASES["a berry entry only an override the manifest does not name explains"] = (
 )
 ERRORS["a berry entry only an override the manifest does not name explains"] = [
     ("yarn.lock", "a dependency on axios resolves only to an entry its range does not accept")
+]
+
+# A lockfile refused at a position: every mode names the position (JSON path, yarn line) before
+# the message, as -dir does (-git, -history and -inventory gave the message alone).
+CASES["a lockfile refused at a position"] = (
+    {
+        "package-lock.json": _npm_lock({"": {}, "node_modules/axios": {"version": 5}}),
+        "web/yarn.lock": "# yarn lockfile v1\n\n\naxios@^1:\n"
+        '  version "1.14.0"\n  dependencies:\n    tslib "^2"\n',
+    },
+    [],
+    [],
+)
+ERRORS["a lockfile refused at a position"] = [
+    ("package-lock.json", "packages[...].version: unexpected lockfile shape"),
+    ("web/yarn.lock", "line 4: a dependency of this entry resolves to no entry of the file"),
 ]
 
 

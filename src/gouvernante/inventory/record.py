@@ -159,7 +159,7 @@ def _store_paired(lock: bytes, key: BlobKey, manifest: bytes | None, stored: Blo
     try:
         graph = parse_blob(lock, BlobKey(key.oid, key.name))
     except GouvernanteError as exc:
-        return StoredBlob(stored, None, 0, exc.detail, None, None, ())
+        return StoredBlob(stored, None, 0, exc.located(), None, None, ())
     beside = None
     if manifest is not None:
         try:
@@ -175,7 +175,7 @@ def _store_blob(data: bytes, key: BlobKey) -> StoredBlob:
     try:
         graph, catalogs = parse_blob_catalogs(data, key)
     except GouvernanteError as exc:
-        return StoredBlob(key, None, 0, exc.detail, None, None, ())
+        return StoredBlob(key, None, 0, exc.located(), None, None, ())
     return _parsed_blob(key, graph, catalogs)
 
 
