@@ -17,6 +17,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -817,3 +818,75 @@ def test_a_plain_range_is_quoted_printable_text_without_outer_spaces(range_: str
     )
     line = f'a "{range_}"'
     assert (_yarn_classic._PLAIN_DEPS.fullmatch(line) is not None) is plain
+
+
+@pytest.mark.property
+@settings(max_examples=200, deadline=None)
+@given(keys=st.lists(st.sampled_from([b"a", b"b", b"c", b"", "a", "d"]), max_size=40))
+def test_line_chains_give_every_line_of_each_key(keys: list[bytes | str]) -> None:
+    """Who depends on an entry chains each dependency line to the previous line of the same
+    key (decision 0049): walked back from each key's last line, the chain gives every line of
+    that key, and no other."""
+    links = object.__new__(_yarn_classic._Links)
+    links._lines = list(keys)
+    last, previous = links._chain_lines()
+    walked: dict[bytes | str, list[int]] = {}
+    for key, line in last.items():
+        while line >= 0:
+            walked.setdefault(key, []).append(line)
+            line = previous[line]
+    expected: dict[bytes | str, list[int]] = {}
+    for line, key in enumerate(keys):
+        expected.setdefault(key, []).append(line)
+    assert {key: sorted(lines) for key, lines in walked.items()} == expected
+    assert all(lines == sorted(lines, reverse=True) for lines in walked.values())
+
+
+_PLAIN_NAMES = ["a", '"a"', '"@s/a"', "a-b.c", '"a@b"', "a@", "@s/a"]
+_PLAIN_RANGES = ['"^1.0.0"', '""', '"1 || 2"', '"npm:x@1"', '" 1"', '"1 "', "1", '"a "b"']
+
+
+@pytest.mark.property
+@settings(max_examples=200, deadline=None)
+@given(
+    lines=st.lists(
+        st.tuples(st.sampled_from(_PLAIN_NAMES), st.sampled_from(_PLAIN_RANGES)),
+        min_size=1,
+        max_size=8,
+    ),
+    as_bytes=st.booleans(),
+)
+def test_plain_descriptors_are_what_the_line_regex_reads(
+    lines: list[tuple[str, str]], as_bytes: bool
+) -> None:
+    """The plain form's descriptors (two replacements over the contents joined: the
+    separator is the only space before a quote) are what ``_DEP_LINE`` reads of each line,
+    for every content in the plain form; any other content is refused (None)."""
+    contents = [f"{name} {range_}" for name, range_ in lines]
+    found = _yarn_classic._plain_descriptors(
+        [c.encode() for c in contents] if as_bytes else contents
+    )
+    plain = all(_yarn_classic._PLAIN_DEPS.fullmatch(c) is not None for c in contents)
+    if not plain:
+        assert found is None
+        return
+    read = [_yarn_classic._DEP_LINE.findall(f"\n    {c}") for c in contents]
+    assert found == [f"{qn or n}@{qr or r}" for ((qn, n, qr, r),) in read]
+
+
+def test_the_checks_strings_are_read_again_when_asked() -> None:
+    """The reference check does not hold its descriptors nor the joined keys once it has
+    answered (decision 0049): asked again (a descriptor of many "@", every line's target),
+    the descriptors are read again from the distinct contents, in their order, and the
+    targets are the entries each line names."""
+    keys = ["a@^1.0.0", "b@^1.0.0, b@^1.1.0", "@s/c@2"]
+    text = b'\n    a "^1.0.0"\n    "b" "^1.1.0"\n    b "^1.0.0"\n    "@s/c" "2"\n    a "^1.0.0"'
+    found = _yarn_classic._references_resolve(text, keys)
+    assert found is not None
+    assert found._descriptors is None and found._joined is None
+    assert found.unique_pieces()
+    by_content = {b'a "^1.0.0"': "a@^1.0.0", b'"b" "^1.1.0"': "b@^1.1.0"}
+    by_content |= {b'b "^1.0.0"': "b@^1.0.0", b'"@s/c" "2"': "@s/c@2"}
+    assert found.descriptors == [by_content[c] for c in cast(set[bytes], found.distinct)]
+    assert found.targets == [0, 1, 1, 2, 0]
+    assert found.owner == {"a@^1.0.0": 0, "b@^1.0.0": 1, "b@^1.1.0": 1, "@s/c@2": 2}

@@ -122,7 +122,6 @@ class _Entries:
         "dependency_blocks",
         "dependency_counts",
         "dependency_lines",
-        "dependency_runs",
         "fields",
         "ids",
         "names",
@@ -158,9 +157,6 @@ class _Entries:
         # newline before it; the file's bytes when it read bytes), and how many each block holds
         self.dependency_lines: str | bytes | None = None
         self.dependency_counts: Callable[[], list[int]] | None = None
-        # _canonical_columns: how many of those lines each block holding some holds, and the
-        # entry of each such block (None: every block's count, ``dependency_counts``)
-        self.dependency_runs: Callable[[], tuple[list[int], Sequence[int]]] | None = None
         # _canonical_columns: an entry's dependency lines (its two blocks' four-space lines)
         self.dependency_blocks: Callable[[int], str] | None = None
         # _canonical_columns: the entries whose URL its layout check did not vouch for
@@ -720,10 +716,9 @@ _AT_SIGNS_TRIED = 4
 
 class _Links:
     """Every dependency of a file the block reader took. Line ``k`` (in file order) of block
-    ``b`` (``ends[b - 1] <= k < ends[b]``; the blocks ``counts`` counts, which may leave out
-    those holding no line) belongs to entry ``block_entry[b]`` (-1: the second of a header
-    written twice, which yarn drops) and resolves to the entry its key names (``lines[k]``,
-    read by the one-pass reference check). Who depends on an entry is asked by its
+    ``b`` (``ends[b - 1] <= k < ends[b]``) belongs to entry ``block_entry[b]`` (-1: the second
+    of a header written twice, which yarn drops) and resolves to the entry its key names
+    (``lines[k]``, read by the one-pass reference check). Who depends on an entry is asked by its
     descriptors (``descriptors_of``: possible when no descriptor heads two entries): the lines
     whose key is one of the keys read as those descriptors, found by chaining each line to the
     previous line of its key on first use (``_chain_lines``); ``full`` gives every line as
@@ -761,7 +756,7 @@ class _Links:
         self._lines = dep_lines.lines  # each line's key
         self._bytes_keys = bool(self._lines) and isinstance(self._lines[0], bytes)
         self._read_as = dep_lines  # (each key's descriptor)
-        self._ends = array("l", accumulate(counts))  # (machine integers, not objects)
+        self._ends = list(accumulate(counts))
         self._block_entry = block_entry
         self._descriptors_of = descriptors_of
         self._full = full
@@ -979,18 +974,18 @@ def _links(entries: _Entries, dep_lines: _DepLines) -> _Links | None:
     search reads those entries exactly."""
     if not _same_pieces(entries, dep_lines):
         return None
-    block_entry = entries.block_entry
-    runs = entries.dependency_runs
-    # (the blocks holding lines only, when the reader tells them: no count of an empty one)
-    counts, owners = runs() if runs is not None else (_block_counts(entries), block_entry)
+    if entries.dependency_counts is not None:
+        counts = entries.dependency_counts()
+    else:
+        counts = list(map(str.count, entries.blocks, repeat("\n    ")))
     if sum(counts) != len(dep_lines.lines):  # pragma: no cover - the block reader takes no other
         return None
+    block_entry = entries.block_entry
 
     def full() -> tuple[list[int], list[int], list[int], list[int]]:
-        every = counts if runs is None else _block_counts(entries)  # (every block's)
         dst = dep_lines.targets
-        src = list(chain.from_iterable(map(repeat, block_entry, every)))
-        offsets = list(accumulate(every, initial=0))
+        src = list(chain.from_iterable(map(repeat, block_entry, counts)))
+        offsets = list(accumulate(counts, initial=0))
         if len(block_entry) == len(entries.ids):  # no header written twice: block i is entry i
             return src, dst, offsets[:-1], offsets[1:]
         start = [0] * len(entries.ids)
@@ -1002,14 +997,7 @@ def _links(entries: _Entries, dep_lines: _DepLines) -> _Links | None:
         return src, dst, start, end
 
     descriptors_of = entries.descriptors_of if dep_lines.unique_pieces() else None
-    return _Links(dep_lines, counts, owners, descriptors_of=descriptors_of, full=full)
-
-
-def _block_counts(entries: _Entries) -> list[int]:
-    """How many dependency lines each block holds."""
-    if entries.dependency_counts is not None:
-        return entries.dependency_counts()
-    return list(map(str.count, entries.blocks, repeat("\n    ")))
+    return _Links(dep_lines, counts, block_entry, descriptors_of=descriptors_of, full=full)
 
 
 def _block_raw_field(block: str, needle: str) -> str | None:
@@ -1287,10 +1275,6 @@ def _canonical_columns(
     if not any(optional):  # (a block is never empty: truth tests, not == None a piece)
         lines = newline[:0].join(filter(None, dependencies))
         entries.dependency_counts = lambda: _newlines(dependencies, newline)
-        entries.dependency_runs = lambda: (
-            list(map(type(newline).count, filter(None, dependencies), repeat(newline))),
-            array("l", compress(range(len(dependencies)), dependencies)),
-        )
     else:
         both = chain.from_iterable(zip(dependencies, optional, strict=True))
         lines = newline[:0].join(filter(None, both))
