@@ -6,6 +6,8 @@ CLEAN (exit 0). The layouts: an npm file with both layouts whose legacy ``depend
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -191,3 +193,65 @@ def test_a_pnpm_name_field_naming_another_package_than_the_key_is_found(
     assert _scan(tmp_path, {"pnpm-lock.yaml": text}) == FINDINGS
     agreeing = text.replace("name: good", "name: evil").replace("1.0.1", "1.0.0")
     assert _scan(tmp_path / "agreeing", {"pnpm-lock.yaml": agreeing}) == CLEAN
+
+
+# An integrity-only rule (a known-bad tarball hash): a local tarball (file:) carrying it is that
+# tarball, which npm and pnpm check against it; a legacy entry whose hash differs from the
+# packages map's is what npm 6 checks its download against.
+_BAD = "sha512-" + base64.b64encode(hashlib.sha512(b"evil tarball").digest()).decode()
+_HASH_RULES = {
+    "schema_version": "1.0.0",
+    "rules": [
+        {
+            "id": "HUNT-3",
+            "title": "Known-bad tarball",
+            "kind": "compromised-release",
+            "ecosystem": "npm",
+            "severity": "critical",
+            "package_rules": [],
+            "dropper_packages": [{"package_name": "zz-unused"}],
+            "integrity": [_BAD],
+        }
+    ],
+}
+
+
+def _scan_hash(tmp_path: Path, name: str, text: str) -> int:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "rules.json").write_text(json.dumps(_HASH_RULES), encoding="utf-8")
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    return main(["-rules", str(tmp_path / "rules.json"), "-lockfile", str(tmp_path / name)])
+
+
+def test_a_local_tarball_with_a_listed_hash_is_found(tmp_path: Path) -> None:
+    entry = {"version": "2.0.0", "resolved": "file:vendor/x-2.0.0.tgz", "integrity": _BAD}
+    text = _npm(3, {"node_modules/x": entry}, {})
+    assert _scan_hash(tmp_path / "npm", "package-lock.json", text) == FINDINGS
+    pnpm = f"""lockfileVersion: '9.0'
+
+importers:
+
+  .:
+    dependencies:
+      x:
+        specifier: file:x.tgz
+        version: file:x.tgz
+
+packages:
+
+  x@file:x.tgz:
+    resolution: {{integrity: {_BAD}, tarball: file:x.tgz}}
+    version: 2.0.0
+
+snapshots:
+
+  x@file:x.tgz: {{}}
+"""
+    assert _scan_hash(tmp_path / "pnpm", "pnpm-lock.yaml", pnpm) == FINDINGS
+
+
+def test_a_legacy_entry_with_another_hash_than_packages_is_found(tmp_path: Path) -> None:
+    ok = "sha1-" + base64.b64encode(hashlib.sha1(b"x").digest()).decode()
+    packages = {"node_modules/x": {"version": "2.0.0", "integrity": ok}}
+    text = _npm(2, packages, {"x": {"version": "2.0.0", "integrity": _BAD}})
+    assert _scan_hash(tmp_path, "package-lock.json", text) == FINDINGS

@@ -1266,12 +1266,15 @@ def _v1_where(node_id: str) -> str:
 _LEGACY_DECODER = msgspec.json.Decoder(dict[str, _V1Entry] | None)
 
 
-def _agrees(version: str, entry: _Entry | None) -> bool:
-    """Does a legacy entry's ``version`` say what the ``packages`` entry at its place says (as
-    npm 7+ writes both: the version, an alias's ``npm:name@version``, a git or tarball URL
-    or a ``file:`` folder in ``resolved``)?"""
+def _agrees(legacy: _V1Entry, entry: _Entry | None) -> bool:
+    """Does a legacy entry say what the ``packages`` entry at its place says (as npm 7+ writes
+    both: the same integrity, and as version the version, an alias's ``npm:name@version``, a git
+    or tarball URL or a ``file:`` folder in ``resolved``)?"""
     if entry is None:
         return False
+    if legacy.integrity is not None and legacy.integrity != entry.integrity:
+        return False  # (npm 6 checks what it downloads against the legacy entry's hash)
+    version = legacy.version or ""
     if version in (entry.version, entry.resolved):
         return True
     if version.startswith("npm:"):
@@ -1315,7 +1318,7 @@ def _legacy(
                 # (what is nested under a link is under its target, as npm reads it)
                 folder = _legacy_folder(version, found) or node_id
                 stack.append((folder, f"{here}.dependencies", entry.dependencies))
-            if version and not _agrees(version, found):
+            if version and not _agrees(entry, found):
                 extra.append(_v1_package(node_id, key, entry))
                 if len(errors) < _MAX_LISTED:
                     errors.append(

@@ -97,7 +97,7 @@ def _describe(hit: _Hit) -> str:
     return text + _SOURCE_NOTE.get(pkg.source, "")
 
 
-def match_graph(graph: LockfileGraph, index: RuleIndex, display_path: str) -> list[Finding]:  # noqa: C901 - listed in pyproject, to shrink
+def match_graph(graph: LockfileGraph, index: RuleIndex, display_path: str) -> list[Finding]:
     """Findings for every resolved package of one lockfile (one per rule, package, version)."""
     ecosystem = graph.format.ecosystem
     names = index.names
@@ -139,9 +139,9 @@ def match_graph(graph: LockfileGraph, index: RuleIndex, display_path: str) -> li
                 sris = [sri for sri in value.split() if sri in integrity]
             else:
                 continue
+            # (a local package too: a file: tarball with a listed hash is that tarball, which
+            # npm and pnpm check against it; a folder carries no hash of its own)
             pkg = table[position]
-            if pkg.source is Source.LOCAL:
-                continue
             for sri in sris:
                 for rule in integrity[sri]:
                     add(rule, MatchKind.INTEGRITY, pkg, sri)
