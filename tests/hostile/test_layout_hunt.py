@@ -255,3 +255,13 @@ def test_a_legacy_entry_with_another_hash_than_packages_is_found(tmp_path: Path)
     packages = {"node_modules/x": {"version": "2.0.0", "integrity": ok}}
     text = _npm(2, packages, {"x": {"version": "2.0.0", "integrity": _BAD}})
     assert _scan_hash(tmp_path, "package-lock.json", text) == FINDINGS
+
+
+@pytest.mark.parametrize(
+    "written", [f"{_BAD}?opt", f"sha1-AAAAAAAAAAAAAAAAAAAAAAAAAAA= {_BAD}?a?b"]
+)
+def test_a_listed_hash_with_sri_options_is_found(tmp_path: Path, written: str) -> None:
+    # ssri reads a hash's options (``?...``) past it: npm checks the tarball against the hash
+    entry = {"version": "2.0.0", "integrity": written}
+    text = _npm(3, {"node_modules/x": entry}, {})
+    assert _scan_hash(tmp_path, "package-lock.json", text) == FINDINGS

@@ -128,15 +128,17 @@ def match_graph(graph: LockfileGraph, index: RuleIndex, display_path: str) -> li
         # One split of the column joined (``str.split`` and ``\s`` agree on whitespace; NUL is
         # none): usually no entry holds several hashes, and then a set look-up per entry is all,
         # not a regex search each (~0.6 ms per 1,000 entries).
+        # A hash may carry SRI options (``sha512-...?opt``), which ssri reads past: the hash is
+        # the part before them.
         joined = "\x00".join(filter(None, column))
-        several = joined.split() != [joined]
+        several = joined.split() != [joined] or "?" in joined
         for position, value in enumerate(column):
             if not value:
                 continue
             if value in integrity:
                 sris = [value]
-            elif several and _WHITESPACE.search(value):  # several hashes
-                sris = [sri for sri in value.split() if sri in integrity]
+            elif several and (_WHITESPACE.search(value) or "?" in value):  # several, options
+                sris = [h for sri in value.split() if (h := sri.partition("?")[0]) in integrity]
             else:
                 continue
             # (a local package too: a file: tarball with a listed hash is that tarball, which
