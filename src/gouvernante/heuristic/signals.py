@@ -250,6 +250,15 @@ SCAN_REACH = 600  # characters after the test looked at; past them the walk coun
 MAX_NEXT_IFS = 8  # prefix tests in a row (``if (a) …; if (b) …``) judged in one body
 
 
+RX_ESCAPED_SPACE = re.compile(r"\\[nrt]")
+
+
+def _unescaped(lead: str) -> str:
+    """The lead with ``\\n``, ``\\r``, ``\\t`` escapes as two spaces (code kept in a string:
+    webpack's eval devtool writes every module so)."""
+    return RX_ESCAPED_SPACE.sub("  ", lead)
+
+
 def _ops(text: str, i: int) -> Iterator[tuple[int, str]]:
     """(offset, operator) from ``i``: brackets, ``||``, ``??``, ``?``, ``:``, ``,``, ``;``, newline,
     ``else``; string literals skipped."""
@@ -271,7 +280,7 @@ def _only_under_test(
     """Whether nothing of the walk's expression runs outside the test that keeps the prefix: no
     ``||``/``??`` joining another selection, no ternary keeping both sides, nothing after a
     comma but the accumulator. In an ``if`` form, the offset where its head ends instead."""
-    head = m.group("lead")[lead.start("if") :] if lead.group("if") else m.group("lead")
+    head = lead.string[lead.start("if") :] if lead.group("if") else lead.string
     floor = sum(head.count(c) for c in ")]}") - sum(head.count(c) for c in "([{")
     level, ternary, joined = 0, -1, -1
     for at, op in _ops(text, end):
@@ -365,7 +374,7 @@ def _keeps_one_prefix(text: str, m: re.Match[str] | None, depth: int = 0) -> boo
     if m is None:
         return False
     found = _test_end(text, m)
-    lead = RX_LEAD.fullmatch(m.group("lead"))
+    lead = RX_LEAD.fullmatch(_unescaped(m.group("lead")))
     if found is None or lead is None:
         return False  # no test of one non-empty prefix, or not what the walk does first
     end, positive = found
@@ -419,7 +428,7 @@ def _inside_sink(text: str, at: int) -> bool:
     return False
 
 
-def _holder(text: str, at: int) -> str | None:
+def _holder(text: str, at: int) -> tuple[str, int] | None:
     """The variable the environment object at ``at`` is put in (``const loot = {...process.env``,
     ``result.env = process.env``, ``Object.assign(loot, process.env)``), if any: the nearest
     assignment of the statement whose value holds it in object literals only (not in a call or
@@ -437,16 +446,31 @@ def _holder(text: str, at: int) -> str | None:
                     return None  # the value ended before the environment
                 opened.pop()
         if all(op == "{" for op in opened):
-            return holder.group("name") or holder.group("target")
+            return holder.group("name") or holder.group("target"), holder.start()
     return None
 
 
-def _holder_sent(text: str, name: str, at: int) -> int | None:
+def _scope_end(text: str, at: int) -> int:
+    """Where the block holding ``at`` closes, within ``HOLDER_REACH`` characters: a minified
+    bundle gives the same short name to variables of other functions."""
+    level, end = 0, min(len(text), at + HOLDER_REACH)
+    for tok in RX_TOKEN.finditer(text, at, end):
+        op = tok.group("op")
+        if op is not None and op in "([{":
+            level += 1
+        elif op is not None and op in ")]}":
+            level -= 1
+            if level < 0:
+                return tok.start()
+    return end
+
+
+def _holder_sent(text: str, name: str, start: int) -> int | None:
     """The first use of the holder ``name``, whole (not ``env.options``), inside a sink
-    (``req.end(JSON.stringify(loot))``) among its first ``MAX_HOLDER_USES`` uses in the
-    ``HOLDER_REACH`` characters after ``at``."""
+    (``req.end(JSON.stringify(loot))``) among its first ``MAX_HOLDER_USES`` uses after its
+    assignment at ``start``, in the same block (``_scope_end``)."""
     whole = rf"(?<![\w$.]){re.escape(name)}(?![\w$]|\s*(?:\??\.|\[))"
-    uses = re.compile(whole).finditer(text, at, at + HOLDER_REACH)
+    uses = re.compile(whole).finditer(text, start, _scope_end(text, start))
     for use in islice(uses, MAX_HOLDER_USES):
         if _inside_sink(text, use.start()):
             return use.start()
@@ -715,11 +739,11 @@ class FileSignals:
                 continue  # a walk's argument, a fallback, a test: not the object passed on
             if _inside_sink(text, at):
                 return at
-            name = _holder(text, at)
-            if name is None or name in holders or len(holders) >= MAX_HOLDERS:
+            holder = _holder(text, at)
+            if holder is None or holder[0] in holders or len(holders) >= MAX_HOLDERS:
                 continue
-            holders.add(name)  # (its first assignment only: later ones are rarely far apart)
-            if _holder_sent(text, name, at) is not None:
+            holders.add(holder[0])  # (its first assignment only: later ones are rarely far apart)
+            if _holder_sent(text, *holder) is not None:
                 return at
         return None
 
