@@ -294,6 +294,12 @@ def test_variables_of_one_prefix_are_no_dump_but_the_whole_environment_is(
         # variables destructured, not the object kept
         "var { CI, HOME_URL = 'x' } = process.env, check = () => "
         "https.request(HOME_URL).end(JSON.stringify({ ci: CI }));",
+        # a module kept in a string by webpack's eval devtool (escaped newlines before the test)
+        'eval("sent = Object.keys(process.env).filter(function (key) {\\n  return '
+        '/^debug_/i.test(key);\\n});");',
+        # another function's variable of the same name serialized (minified bundles reuse names)
+        "function a() { let t = process.env; return t.HOME; }\n"
+        "function b(t) { return JSON.stringify(t); }",
         # the environment given to a worker (or a child process) is not sent
         "sent = new Worker('./x.js', {env: {...process.env, A: '1'}});",
         "const env = Object.assign({}, process.env, {A: '1'});\n"
