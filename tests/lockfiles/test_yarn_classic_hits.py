@@ -890,3 +890,26 @@ def test_the_checks_strings_are_read_again_when_asked() -> None:
     assert found.descriptors == [by_content[c] for c in cast(set[bytes], found.distinct)]
     assert found.targets == [0, 1, 1, 2, 0]
     assert found.owner == {"a@^1.0.0": 0, "b@^1.0.0": 1, "b@^1.1.0": 1, "@s/c@2": 2}
+
+
+@pytest.mark.parametrize("dep", ['a "1 "', 'a "1"'])
+@pytest.mark.parametrize("header", ['"a@1 "', 'b@2, "a@1 "', '" a@1"', '"a@1 ", b@2', "a@1, b@2"])
+def test_keys_with_spaces_at_their_edges_are_refused_from_bytes(header: str, dep: str) -> None:
+    """The one-pass check reads only stripped keys (``check_references`` strips them, so a key
+    ``"a@1 "`` does not head ``a "1 "``'s descriptor there): from a file read as bytes, a key
+    starting or ending with a space, first, last or alone, sends the file to the exact check,
+    as ``str.strip`` says of every key. (A shortcut reading only the keys joined's first and
+    last characters measured no CPU gain, decision 0049; this guards any such one.)"""
+    text = (  # (the header's entry last: a space ending its last key ends the keys joined)
+        f'# yarn lockfile v1\n\n\nc@1:\n  version "1.0.0"\n  dependencies:\n    {dep}\n\n'
+        f'{header}:\n  version "1.0.0"\n'
+    )
+    columns = _yarn_classic._canonical_columns(text.encode(), "yarn.lock")
+    assert isinstance(columns, tuple)
+    entries = columns[0]
+    assert entries.dependency_lines is not None
+    found = _yarn_classic._references_resolve(entries.dependency_lines, entries.ids)
+    if any(key.strip() != key or " ," in key for key in entries.ids):  # (" ,": not split)
+        assert found is None
+    else:
+        assert (found is not None) is (dep == 'a "1"')
