@@ -457,7 +457,56 @@ def discover(
         named = _named_lockfile(wd, root, _folder_name(wd, root, names, above, errors), errors)
         if named is not None:
             tasks.append(named)
+    if not request.recursive:
+        tasks.extend(_member_manifests(root, {t.path for t in tasks}, errors))
     return tasks, root
+
+
+MANIFEST = "package.json"
+
+
+def _member_manifests(root: str, taken: set[str], errors: list[ScanIssue]) -> list[FileTask]:
+    """Without ``-recursive``, the package.json of each workspace the root names (its
+    package.json ``workspaces``, its pnpm-workspace.yaml ``packages``): installing the root
+    installs their dependencies, so they are part of the project (before, a member declaring a
+    compromised release of a project with no lockfile read CLEAN). A root file that cannot be
+    read names none here (its own task reports it); links are refused as the walk refuses them."""
+    patterns: list[str] = []
+    for name, read in ((MANIFEST, _manifest_globs), (PNPM_WORKSPACE, _workspace_globs)):
+        path = os.path.join(root, name)
+        if os.path.isfile(path) and not os.path.islink(path):
+            try:
+                patterns.extend(read(read_regular_file(path, MAX_LOCKFILE_BYTES, name), name))
+            except GouvernanteError:
+                continue
+    # (inside the root only: a glob climbing out of it, "../*", or from "/" is not followed)
+    inside = [p for p in patterns if not p.lstrip("!").startswith("/") and ".." not in p.split("/")]
+    tasks: list[FileTask] = []
+    for member in globs.expand(root, inside) if inside else ():
+        if ".." in member.split("/"):
+            continue
+        folder = os.path.join(root, *member.split("/"))
+        full = os.path.join(folder, MANIFEST)
+        if full in taken or folder == root:
+            continue
+        shown = _display(full, root)
+        if os.path.islink(full):
+            refusal = link_refusal(full, root)
+            if refusal is not None:
+                errors.append(ScanIssue(shown, refusal))
+                continue
+        tasks.append(FileTask(full, shown, folder, kind=MANIFEST, root=root))
+    return tasks
+
+
+def _manifest_globs(data: bytes, shown: str) -> Sequence[str]:
+    return parse_manifest(data, shown).workspaces
+
+
+def _workspace_globs(data: bytes, shown: str) -> Sequence[str]:
+    from gouvernante.lockfiles import pnpm_workspace  # noqa: PLC0415 - a workspace root only
+
+    return pnpm_workspace.read(data, shown).packages
 
 
 def _folder_name(

@@ -265,3 +265,33 @@ def test_a_listed_hash_with_sri_options_is_found(tmp_path: Path, written: str) -
     entry = {"version": "2.0.0", "integrity": written}
     text = _npm(3, {"node_modules/x": entry}, {})
     assert _scan_hash(tmp_path, "package-lock.json", text) == FINDINGS
+
+
+# -dir without -recursive: installing the root installs its workspaces' dependencies, so the
+# package.json of each workspace the root names is read (inside the root only).
+@pytest.mark.parametrize(
+    "root",
+    [
+        {"package.json": json.dumps({"name": "app", "workspaces": ["packages/*"]})},
+        {"package.json": json.dumps({"name": "app", "workspaces": {"packages": ["packages/a"]}})},
+        {
+            "package.json": json.dumps({"name": "app"}),
+            "pnpm-workspace.yaml": "packages:\n  - packages/*\n",
+        },
+    ],
+)
+def test_a_workspace_member_of_a_project_without_lockfile_is_read(
+    tmp_path: Path, root: dict[str, str]
+) -> None:
+    member = {
+        "packages/a/package.json": json.dumps({"name": "a", "dependencies": {"evil": "1.0.1"}})
+    }
+    assert _scan(tmp_path, {**root, **member}) == FINDINGS
+
+
+def test_a_workspace_glob_climbing_out_of_the_root_is_not_followed(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "package.json").write_text(json.dumps({"dependencies": {"evil": "1.0.1"}}))
+    root = {"package.json": json.dumps({"name": "app", "workspaces": ["../*", "../outside"]})}
+    assert _scan(tmp_path, root) == CLEAN

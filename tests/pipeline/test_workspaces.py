@@ -97,7 +97,10 @@ def test_a_folder_outside_the_workspaces_is_not_covered(tmp_path: Path) -> None:
 def test_negated_glob_excludes_a_workspace(tmp_path: Path) -> None:
     _yarn_monorepo(tmp_path, ["packages/*", "!packages/util"])
     result = run_scan(ScanRequest(directory=str(tmp_path)), _rules("@acme/util"))
-    assert [f.package for f in result.findings] == ["@acme/util"]
+    # the root's and the app's (a workspace: read without -recursive too) registry dependency
+    assert [f.package for f in result.findings] == ["@acme/util", "@acme/util"]
+    recursive = run_scan(ScanRequest(directory=str(tmp_path), recursive=True), _rules("@acme/util"))
+    assert result.findings == recursive.findings
 
 
 def test_glob_matching() -> None:
