@@ -316,6 +316,10 @@ class LockfileGraph(msgspec.Struct, frozen=True, dict=True):
     # yarn berry: names a dependency reaches only through an entry its range does not accept,
     # which the root package.json ``resolutions`` must explain (else the file was cut).
     overridden: Sequence[str] = ()
+    # yarn classic: (name, line of the entry) of each dependency whose name heads no entry at
+    # all; yarn 1 writes no entry for a workspace, so only a workspace of that name in the
+    # package.json beside explains it (``lockfiles.with_manifest_beside``; else the file was cut).
+    unkeyed: Sequence[tuple[str, int]] = ()
     # package.json only: the names its ``resolutions`` override.
     resolutions: frozenset[str] = frozenset()
     # Folders (relative to the lockfile's) of local directory packages whose dependencies the

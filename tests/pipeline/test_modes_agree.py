@@ -438,7 +438,7 @@ CASES["a lockfile refused at a position"] = (
 )
 ERRORS["a lockfile refused at a position"] = [
     ("package-lock.json", "packages[...].version: unexpected lockfile shape"),
-    ("web/yarn.lock", "line 4: a dependency of this entry resolves to no entry of the file"),
+    ("web/yarn.lock", "line 4: a dependency on tslib resolves to no entry of the file, and"),
 ]
 
 

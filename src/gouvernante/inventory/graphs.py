@@ -50,6 +50,8 @@ class StoredGraph(msgspec.Struct, array_like=True, frozen=True):
     roots_known: bool = True
     overridden: list[str] = msgspec.field(default_factory=list)
     resolutions: list[str] = msgspec.field(default_factory=list)
+    # yarn classic's dependencies no entry answers, (name, line): a workspace's or an error
+    unkeyed: list[tuple[str, int]] = msgspec.field(default_factory=list)
 
 
 _ENCODER = msgspec.msgpack.Encoder()
@@ -81,6 +83,7 @@ def encode(graph: LockfileGraph, catalogs: Catalogs | None = None) -> bytes:
             roots_known=graph.roots_known,
             overridden=list(graph.overridden),
             resolutions=sorted(graph.resolutions),
+            unkeyed=[(name, line) for name, line in graph.unkeyed],
         )
     )
 
@@ -170,6 +173,7 @@ def decode_with_catalogs(
         roots_known=g.roots_known,
         overridden=g.overridden,
         resolutions=frozenset(g.resolutions),
+        unkeyed=tuple((name, line) for name, line in g.unkeyed),
     )
     return graph, g.catalogs
 

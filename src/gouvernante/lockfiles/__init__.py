@@ -104,7 +104,7 @@ def parse_bytes(data: bytes, path: str, filename: str | None = None) -> Lockfile
 def needs_manifest(graph: LockfileGraph) -> bool:
     """Is the package.json beside this lockfile part of reading it (``with_manifest_beside``)?"""
     return graph.format is not LockfileFormat.PACKAGE_JSON and (
-        not graph.roots_known or bool(graph.overridden)
+        not graph.roots_known or bool(graph.overridden) or bool(graph.unkeyed)
     )
 
 
@@ -126,6 +126,24 @@ def with_manifest_beside(
     )
 
     graph = with_resolutions(graph, manifest)
+    graph = _with_workspaces_unkeyed(graph, members if manifest is not None else ())
     if manifest is None:
         return graph
     return with_manifest(graph, manifest, set(members))
+
+
+def _with_workspaces_unkeyed(graph: LockfileGraph, members: Collection[str]) -> LockfileGraph:
+    """A yarn classic dependency no entry answers (``LockfileGraph.unkeyed``) is an entry error
+    from the reader on (so a reading that never pairs the file still refuses it), unless it is
+    one of the project's workspaces (``members``: yarn 1 links it and writes no entry)."""
+    if not graph.unkeyed:
+        return graph
+    from gouvernante.lockfiles._yarn_common import unkeyed_error  # noqa: PLC0415 - yarn 1 only
+
+    workspaces = set(members)
+    answered = {unkeyed_error(name, line) for name, line in graph.unkeyed if name in workspaces}
+    return msgspec.structs.replace(
+        graph,
+        unkeyed=(),
+        entry_errors=tuple(e for e in graph.entry_errors if e not in answered),
+    )

@@ -45,6 +45,7 @@ from gouvernante.lockfiles._yarn_common import (
     check_references,
     classify,
     link_children,
+    unkeyed_error,
     unquote_dq,
 )
 from gouvernante.model import (
@@ -426,6 +427,7 @@ def _parse_classic(source: str | bytes, path: str, *, has_marker: bool) -> Lockf
         entries, entry_text = found if found is not None else _lines(text(), path)
         keys = entries.ids
     plain = bool(dep_lines)
+    absent: list[tuple[str, int]] = []
     if not plain:  # the exact check says which entry
         check_references(
             keys,
@@ -433,6 +435,7 @@ def _parse_classic(source: str | bytes, path: str, *, has_marker: bool) -> Lockf
             lambda index: _entry_deps(entry_text(index)),
             path,
             berry=False,
+            absent=absent,
         )
 
     def deps_of(index: int) -> list[tuple[str, str]]:
@@ -446,6 +449,7 @@ def _parse_classic(source: str | bytes, path: str, *, has_marker: bool) -> Lockf
 
     extra, url_errors = entries.url_packages()
     table = entries.table(extra) if entries.ids else None
+    unkeyed = tuple(dict.fromkeys(absent))
     return LockfileGraph(
         format=LockfileFormat.YARN_CLASSIC,
         packages=table if table is not None else [],
@@ -459,8 +463,11 @@ def _parse_classic(source: str | bytes, path: str, *, has_marker: bool) -> Lockf
             table.position_of if table is not None else _nowhere,
         ),
         roots_known=False,
-        entry_errors=(*url_errors, *cut_end),
+        # (a dependency no entry answers: an error unless a workspace of the package.json
+        # beside is named so, ``lockfiles.with_manifest_beside``)
+        entry_errors=(*url_errors, *cut_end, *(unkeyed_error(n, line) for n, line in unkeyed)),
         local_folders=_file_folders(entries),
+        unkeyed=unkeyed,
     )
 
 

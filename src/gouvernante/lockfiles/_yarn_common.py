@@ -137,6 +137,7 @@ def check_references(
     *,
     berry: bool,
     versions: Sequence[str] = (),
+    absent: list[tuple[str, int]] | None = None,
 ) -> list[str]:
     """Every dependency of every entry must name an entry: a file cut between two entries, or
     an entry deleted by hand, is an error, not a smaller lockfile.
@@ -148,7 +149,10 @@ def check_references(
     keeps its range: there, an entry with the dependency's name is enough when its version
     satisfies the range, the range is no semver range (catalog:, link:) or the name is a
     workspace; the names left (an override outside the range, or a cut file) are returned for
-    the root ``resolutions`` to decide.
+    the root ``resolutions`` to decide. ``absent`` (yarn classic): a dependency whose name heads
+    no entry at all is listed there, with its entry's line, instead of refusing the file: yarn 1
+    writes no entry for a workspace, so only the package.json beside can say whether a
+    workspace of that name answers it (``LockfileGraph.unkeyed``).
     """
     by_name: dict[str, list[str]] = {}
     descriptors: set[str] = set()
@@ -174,6 +178,9 @@ def check_references(
             if berry and name in names:
                 if not _accepted(range_, by_name.get(name, ())) and name not in unverified:
                     unverified.append(name)
+                continue
+            if absent is not None and name not in names:
+                absent.append((name, lines[index]))
                 continue
             raise LockfileError(
                 path,
@@ -220,3 +227,13 @@ def by_name_fallback(descriptor_owner: Mapping[str, str]) -> dict[str, str | Non
         previous = owners.get(name, node)
         owners[name] = node if previous == node else None
     return owners
+
+
+def unkeyed_error(name: str, line: int) -> str:
+    """The entry error of a yarn classic dependency no entry answers (``LockfileGraph.unkeyed``),
+    which the reader gives and a workspace of that name takes back
+    (``lockfiles.with_manifest_beside``)."""
+    return (
+        f"line {line}: a dependency on {name} resolves to no entry of the file, and no"
+        " workspace of the package.json beside is named so (truncated or edited lockfile?)"
+    )
