@@ -115,6 +115,10 @@ class BlobOutcome:
     # the lockfile is read with the package.json beside it (``paired_key``): this outcome is
     # of the blob alone, the one at a place is under that key
     needs_manifest: bool = False
+    # entry errors of the blob alone that the package.json beside may take back (yarn classic:
+    # a dependency no entry answers, which a workspace of that name does): -history, which
+    # reads past blobs alone, does not report them
+    provisional: tuple[str, ...] = ()
 
 
 NO_MANIFEST = "-"
@@ -654,13 +658,19 @@ def blob_outcome(
     except GouvernanteError as exc:
         return BlobOutcome(error=exc.located())
     pending = needs_manifest(graph)
+    provisional: tuple[str, ...] = ()
     if key.beside:
         graph = with_manifest_beside(graph, _manifest(manifest), key.members)
         pending = False
+    elif graph.unkeyed:
+        from gouvernante.lockfiles._yarn_common import unkeyed_error  # noqa: PLC0415 - yarn 1
+
+        provisional = tuple(unkeyed_error(name, line) for name, line in graph.unkeyed)
     workspace = key.name == PNPM_WORKSPACE
     return BlobOutcome(
         match=match_lockfile(graph, index, key.name, workspace=workspace, catalogs=catalogs),
         needs_manifest=pending,
+        provisional=provisional,
     )
 
 
@@ -1109,7 +1119,7 @@ class _PastUnread:
             if outcome is None or outcome.match is None:
                 reasons = [(outcome.error if outcome is not None else None) or "not read"]
             else:
-                reasons = list(outcome.match.entry_errors)
+                reasons = [e for e in outcome.match.entry_errors if e not in outcome.provisional]
         self.errors.extend(
             ScanIssue(shown, f"{reason} ({at}: what the ref resolved then is unknown)")
             for reason in reasons
