@@ -177,7 +177,7 @@ class _Entries:
             return False
         self.seen.add(entry_id)
         name, range_ = split_at_version(descs[0])
-        self.names.append(alias_target(name, range_)[0])
+        self.names.append(entry_name(descs) if "npm:" in entry_id else name)
         self.ranges.append(range_)
         self.ids.append(entry_id)
         self.lines.append(line)
@@ -1120,13 +1120,24 @@ def _block_columns(
     return entries, kept.__getitem__
 
 
+def entry_name(descriptors: Sequence[str]) -> str:
+    """The package an entry holds: the target of the first ``npm:`` alias among the entry's
+    descriptors (``resolutions: {"x": "npm:y@1"}`` makes yarn write ``x@^2, "x@npm:y@1"``: the
+    entry is y's), else the first descriptor's name."""
+    for descriptor in descriptors:
+        name, range_ = split_at_version(descriptor)
+        if range_.startswith("npm:"):
+            return alias_target(name, range_)[0]
+    return split_at_version(descriptors[0])[0]
+
+
 def _columns(path: str, ids: list[str], split: list[tuple[str, str]]) -> _Entries:
     """The entries of the column readers: ids, and each first descriptor's name and range
     (``split``) of which an ``npm:`` alias's target names the package."""
     names = list(map(operator.itemgetter(0), split))
     ranges = list(map(operator.itemgetter(1), split))
-    for at in compress(range(len(ranges)), map(str.startswith, ranges, repeat("npm:"))):
-        names[at] = alias_target(names[at], ranges[at])[0]
+    for at in compress(range(len(ids)), map(operator.contains, ids, repeat("npm:"))):
+        names[at] = entry_name(ids[at].split(", "))
     entries = _Entries(path)
     entries.ids = ids
     entries.names = names
@@ -1266,8 +1277,7 @@ def _canonical_columns(
         if names is read:
             names = entries.names = list(read)
         for at in compress(range(len(ids)), map(operator.contains, ids, repeat("npm:"))):
-            name, range_ = split_at_version(entries.descriptors_of(at)[0])
-            names[at] = alias_target(name, range_)[0]
+            names[at] = entry_name(entries.descriptors_of(at))
     entries.fields = [None] * len(ids)
     entries.block_entry = range(len(ids))
     entries.any_four_space_line = True
