@@ -70,8 +70,8 @@ if TYPE_CHECKING:
 from gouvernante.fs.walk import WalkedDir, walk
 from gouvernante.match.hits import (
     DeclaredHit,
-    bundled_notes,
     entry_errors,
+    lockfile_notes,
     match_declared,
     match_graph,
 )
@@ -154,7 +154,7 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
     folders = [imp.folder for imp in graph.importers if imp.folder]
     folders.extend(graph.local_folders)  # file: directories it locks (decision 0038)
     local.update(imp.label for imp in graph.importers if imp.folder and imp.label in rule_names)
-    notes = tuple(ScanIssue(task.display, n) for n in (*graph.notes, *bundled_notes(graph, index)))
+    notes = tuple(ScanIssue(task.display, n) for n in lockfile_notes(graph, index))
     errors = [ScanIssue(task.display, e) for e in entry_errors(graph, index)]
     errors.extend(ScanIssue(task.display, e) for e in catalog_errors)
     bad_name = _control_in_names(table.names)

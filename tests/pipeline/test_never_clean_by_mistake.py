@@ -281,3 +281,47 @@ def test_berry_override_needs_the_root_resolutions(tmp_path: Path) -> None:
     )
     result = run_scan(ScanRequest(lockfiles=(str(tmp_path / "yarn.lock"),)), _rules())
     assert not result.errors
+
+
+# As an npm 6-style lockfileVersion 1 and bun 1.4.5 write them for a
+# dependency on a tarball URL ("ms": "http://host/dl/thing.tgz"); the host is made up.
+_URL = "http://cdn.example/dl/thing.tgz"
+_SRI = (
+    "sha512-tgp+dl5cGk28utYktBsrFqA7HKgrhgPsg6Z/EfhWI4gl1Hwq8B/"
+    "GmY/0oXZ6nF8hDVesS/FpnYaD/kOWhYQvyg=="
+)
+UNVERSIONED = {
+    "package-lock.json": json.dumps(
+        {
+            "name": "app",
+            "version": "1.0.0",
+            "lockfileVersion": 1,
+            "requires": True,
+            "dependencies": {"ms": {"version": _URL, "integrity": _SRI}},
+        },
+        indent=2,
+    ),
+    "bun.lock": (
+        '{\n  "lockfileVersion": 1,\n  "workspaces": {\n    "": {\n      "name": "app",\n'
+        f'      "dependencies": {{\n        "ms": "{_URL}",\n      }},\n    }},\n  }},\n'
+        f'  "packages": {{\n    "ms": ["ms@{_URL}", {{}}, "{_SRI}"],\n  }}\n}}\n'
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNVERSIONED))
+def test_a_rule_named_package_locked_to_a_url_without_a_version_is_a_note(
+    tmp_path: Path, name: str
+) -> None:
+    """npm v1 writes a tarball dependency's URL as its version; bun.lock records none: the file
+    cannot say whether ms 2.1.1 (installed) is the release a rule names. It read CLEAN with no
+    word (found by differential testing against the installed tree); now a note naming the
+    line, never the URL."""
+    (tmp_path / name).write_text(UNVERSIONED[name])
+    (tmp_path / "package.json").write_text(json.dumps({"dependencies": {"ms": _URL}}))
+    result = run_scan(ScanRequest(directory=str(tmp_path)), _rules("ms", "=2.1.1"))
+    assert result.findings == () or list(result.findings) == []
+    notes = [n.message for n in result.notes if n.path.endswith(name)]
+    assert len(notes) == 1 and notes[0].startswith("line ")
+    assert "ms is locked to a tarball URL with no version recorded, and T-1 names it" in notes[0]
+    assert "cdn.example" not in notes[0]

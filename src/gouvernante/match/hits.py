@@ -226,6 +226,40 @@ def lowercased_names(graph: LockfileGraph, index: RuleIndex) -> list[str]:
     return errors
 
 
+def lockfile_notes(graph: LockfileGraph, index: RuleIndex) -> tuple[str, ...]:
+    """Every note of one lockfile read against the rules: its parser's, the bundled packages a
+    rule names, and the rule-named packages locked with no version."""
+    return (*graph.notes, *bundled_notes(graph, index), *unversioned_notes(graph, index))
+
+
+def unversioned_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
+    """A package a rule names by version that the file locks to a tarball URL or a git
+    repository without recording its version (npm v1 writes the URL as the version; bun.lock
+    records none for such an entry): no version rule can be checked, so a note naming the
+    entry's position, never its URL (as a declared git or tarball spec is a note)."""
+    table = graph.table
+    by_name = index.by_name
+    positions = [i for i in table.positions_named(by_name) if not table.version(i)]
+    if not positions:
+        return []
+    from gouvernante.safetext import key_segment, shown  # noqa: PLC0415 - notes only
+
+    notes = []
+    for position in positions:
+        pkg = table[position]
+        if pkg.source is Source.LOCAL or pkg.source is Source.REGISTRY:
+            continue  # (a registry entry without a version is the readers' error)
+        line = graph.details.line_of(pkg.id)
+        where = f"line {line}" if line is not None else f"packages{key_segment(pkg.id)}"
+        rules = ", ".join(dict.fromkeys(e.rule.id for e in by_name[pkg.name]))
+        notes.append(
+            f"{where}: {shown(pkg.name)} is locked to a {pkg.source.value} URL with no version"
+            f" recorded, and {rules} names it: it cannot be decided offline (scan the installed"
+            " node_modules with -host)"
+        )
+    return notes
+
+
 def bundled_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
     """A package a rule names that an entry bundles in its tarball (pnpm's
     ``bundledDependencies``): the lockfile records no version of it, so the file cannot say

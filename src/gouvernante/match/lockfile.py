@@ -11,8 +11,8 @@ from gouvernante.fs import globs
 from gouvernante.match.hits import (
     CATALOG_PREFIX,
     DeclaredHit,
-    bundled_notes,
     entry_errors,
+    lockfile_notes,
     match_declared,
     match_graph,
 )
@@ -109,7 +109,7 @@ def match_lockfile(
         declared,
         present,
         len(graph.packages),
-        (*graph.notes, *bundled_notes(graph, index)),
+        lockfile_notes(graph, index),
         tuple(entry_errors(graph, index)),
         catalog_refs=tuple(d for d in graph.declared if d.spec.startswith(CATALOG_PREFIX))
         if not workspace
