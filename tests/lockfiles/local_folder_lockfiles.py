@@ -1,5 +1,6 @@
 """Lockfiles with a ``file:`` directory dependency ``loc`` (``vendor/loc``, itself depending on
-``ms@^2.1.3``, locked at 2.1.3), in the shapes yarn 1.22, yarn 4, pnpm 9 and bun 1.2 write;
+``ms@^2.1.3``, locked at 2.1.3), in the shapes yarn 1.22, yarn 4, pnpm 9, bun 1.2 and npm 6
+(lockfileVersion 1: npm 7+ records the folder as an importer instead) write;
 shared by ``test_local_folders`` (the folder the reader gives) and
 ``pipeline/test_file_dependency_manifests`` (the package.json there judged by the lockfile)."""
 
@@ -105,8 +106,32 @@ BUN = f"""{{
 }}
 """
 
+# npm 6's shape (as npm 11.19.1 reads and the differential helper's project wrote it): the
+# folder's entry is "version": "file:<path>" with its requires, its dependencies at the top.
+NPM_V1 = f"""{{
+  "name": "root",
+  "version": "1.0.0",
+  "lockfileVersion": 1,
+  "requires": true,
+  "dependencies": {{
+    "loc": {{
+      "version": "file:vendor/loc",
+      "requires": {{
+        "ms": "^2.1.3"
+      }}
+    }},
+    "ms": {{
+      "version": "2.1.3",
+      "resolved": "https://registry.npmjs.org/ms/-/ms-2.1.3.tgz",
+      "integrity": "{MS}"
+    }}
+  }}
+}}
+"""
+
 LOCKFILES = {
     "yarn.lock": YARN_CLASSIC,
+    "npm1/package-lock.json": NPM_V1,
     "berry/yarn.lock": BERRY,
     "pnpm-lock.yaml": PNPM,
     "bun.lock": BUN,

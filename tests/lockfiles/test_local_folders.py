@@ -28,6 +28,8 @@ def test_the_folder_is_read_from_the_lockfile(which: str) -> None:
         ("yarn.lock", '"loc@file:./vendor/loc"', '"loc@file:./vendor/loc.tgz"'),
         # a tarball is no folder, one outside the lockfile's is never scanned with it
         ("bun.lock", '"loc@file:vendor/loc"', '"loc@file:vendor/loc.tgz"'),
+        ("npm1/package-lock.json", '"file:vendor/loc"', '"file:vendor/loc.tgz"'),
+        ("npm1/package-lock.json", '"file:vendor/loc"', '"file:../loc"'),
         ("berry/yarn.lock", "loc@file:./vendor/loc#", "loc@file:../loc#"),
         ("pnpm-lock.yaml", "{directory: vendor/loc,", "{directory: ../loc,"),
     ],

@@ -44,6 +44,7 @@ import msgspec
 
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles._common import json_errors, shape_error, version_label
+from gouvernante.lockfiles._local_folder import local_folder
 from gouvernante.lockfiles._tarball_url import injection_error, registry_identity
 from gouvernante.model import (
     Importer,
@@ -1195,8 +1196,20 @@ def _parse_v1(lock: _Lock, data: bytes, path: str, fmt: LockfileFormat) -> Lockf
     details = _V1Details(requires, data)
     notes = _skip_note_v1(skipped)
     errors = [*urls.errors, *_v1_unanswered(deps)]
+    # a top-level file: directory (npm 6 installs its dependencies into this tree, as npm 7+
+    # records such a folder as an importer): its package.json is judged by this lockfile
+    specs = [entry.version or "" for entry in deps.values()]
+    folders = [f for spec in specs if spec[:5] == "file:" and (f := local_folder(spec[5:]))]
     return LockfileGraph(
-        fmt, packages, importers, (), details, notes, roots_known=False, entry_errors=errors
+        fmt,
+        packages,
+        importers,
+        (),
+        details,
+        notes,
+        roots_known=False,
+        entry_errors=errors,
+        local_folders=tuple(dict.fromkeys(folders)),
     )
 
 
