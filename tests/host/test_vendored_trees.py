@@ -488,3 +488,30 @@ def test_real_pnpm_global_install_bundled_packages_are_installed_packages() -> N
         "pnpm/dist/node_modules/graceful-fs"
     ]
     assert collector.errors == []
+
+
+@pytest.mark.parametrize(
+    ("store_id", "name", "found"),
+    [
+        ("evil@file+pk+evil", "evil", False),  # pnpm's id of a file: folder (pnpm 12.24.0)
+        ("evil@file+evil-1.0.1.tgz", "evil", False),  # of a file: tarball
+        ("evil@link+..+evil", "evil", False),
+        ("@s+evil@file+pk+evil", "@s/evil", False),
+        ("evil@1.0.1", "evil", True),  # the registry release
+        ("other@file+pk+evil", "evil", True),  # a registry dependency of a file: package
+        ("evil@1.0.1_file+x", "evil", True),
+    ],
+)
+def test_a_pnpm_file_dependency_is_not_the_registry_release(
+    tmp_path: Path, store_id: str, name: str, found: bool
+) -> None:
+    """pnpm installs a ``file:`` or ``link:`` package at ``.pnpm/<name>@file+<path>``: the
+    project's own copy, named like a registry package (the differential tester's
+    ``"debug": "file:./pk/debug"`` at 4.3.4 was reported as the registry's debug 4.3.4). As a
+    lockfile's local packages, it is not matched by name and version; the registry packages
+    beside it still are."""
+    folder = tmp_path / "node_modules" / ".pnpm" / store_id / "node_modules" / name
+    h.write_package(folder, name, "1.0.1")
+    found_paths, installed_count, errors = _scan(tmp_path / "node_modules")
+    assert (found_paths == [os.path.relpath(folder, tmp_path / "node_modules")]) is found
+    assert installed_count == 1 and errors == []

@@ -225,7 +225,7 @@ class _TreeScan:
         )
         if collector.payloads is not None:
             collector.payloads.package_dir(path, name, version or None, self.kind, self.where)
-        if name not in self.names:
+        if name not in self.names or _pnpm_local(path, name):
             return
         unknown = unknown_version(collector.index, name, version)
         if unknown is not None:
@@ -239,6 +239,20 @@ class _TreeScan:
             ecosystem=self.ecosystem,
             install_scripts=scripts,
         )
+
+
+def _pnpm_local(path: str, name: str) -> bool:
+    """Is ``path`` a package pnpm installed from a ``file:`` or ``link:`` folder or tarball
+    (``.pnpm/<name, / as +>@file+<path>/node_modules/<name>``)? Such a package is the project's
+    own copy, not the registry release of that name (as a lockfile's local packages are never
+    matched by name and version); its dependencies are ids of their own."""
+    parts = path.split(os.sep)
+    depth = name.count("/") + 1  # (a scoped package's folder is two parts)
+    if len(parts) < depth + 3 or parts[-depth - 1] != _NM or parts[-depth - 3] != ".pnpm":
+        return False
+    store_id = parts[-depth - 2]
+    base = name.replace("/", "+")
+    return store_id.startswith((f"{base}@file+", f"{base}@link+"))
 
 
 def scan_tree(
