@@ -445,3 +445,29 @@ def test_opaque_markers_walk_each_folder_once_a_layer() -> None:
     short, long = cpu_seconds(1_500), cpu_seconds(6_000)
     # 4x the depth: linear is ~4x; quadratic would be ~16x. The 0.05 s absorbs timer noise.
     assert long < 8 * short + 0.05, (short, long)
+
+
+def test_a_pnpm_file_dependency_in_an_image_is_not_the_registry_release(tmp_path: Path) -> None:
+    """As with -host: ``.pnpm/<name>@file+<path>/node_modules/<name>`` is the project's own
+    copy of a ``file:`` dependency, not the registry release of that name; the registry's
+    copy beside it is found."""
+    store = "app/node_modules/.pnpm"
+    img = _image(
+        tmp_path,
+        [
+            _pkg(
+                f"{store}/example-utils@file+pk+eu/node_modules/example-utils",
+                "example-utils",
+                "2.3.1",
+            ),
+            _pkg(f"{store}/@evil+cli@file+pk+cli/node_modules/@evil/cli", "@evil/cli", "1.0.0"),
+            _pkg(
+                f"{store}/example-utils@2.3.1/node_modules/example-utils", "example-utils", "2.3.1"
+            ),
+        ],
+    )
+    out = _scan(img)
+    assert out.errors == []
+    assert sorted((f.package, f.path) for f in out.findings) == [
+        ("example-utils", f"/{store}/example-utils@2.3.1/node_modules/example-utils")
+    ]

@@ -225,7 +225,7 @@ class _TreeScan:
         )
         if collector.payloads is not None:
             collector.payloads.package_dir(path, name, version or None, self.kind, self.where)
-        if name not in self.names or _pnpm_local(path, name):
+        if name not in self.names or pnpm_local_copy(path, name):
             return
         unknown = unknown_version(collector.index, name, version)
         if unknown is not None:
@@ -241,12 +241,13 @@ class _TreeScan:
         )
 
 
-def _pnpm_local(path: str, name: str) -> bool:
+def pnpm_local_copy(path: str, name: str, sep: str = os.sep) -> bool:
     """Is ``path`` a package pnpm installed from a ``file:`` or ``link:`` folder or tarball
     (``.pnpm/<name, / as +>@file+<path>/node_modules/<name>``)? Such a package is the project's
     own copy, not the registry release of that name (as a lockfile's local packages are never
-    matched by name and version); its dependencies are ids of their own."""
-    parts = path.split(os.sep)
+    matched by name and version); its dependencies are ids of their own. ``sep``: the path's
+    separator (``/`` for a path in an image)."""
+    parts = path.split(sep)
     depth = name.count("/") + 1  # (a scoped package's folder is two parts)
     if len(parts) < depth + 3 or parts[-depth - 1] != _NM or parts[-depth - 3] != ".pnpm":
         return False

@@ -18,7 +18,7 @@ import msgspec
 
 from gouvernante.errors import GouvernanteError
 from gouvernante.fs import globs
-from gouvernante.host.installed import NOT_A_MANIFEST
+from gouvernante.host.installed import NOT_A_MANIFEST, pnpm_local_copy
 from gouvernante.host.matching import package_finding, package_hits, unknown_version
 from gouvernante.image.layers import (
     Filesystem,
@@ -295,7 +295,7 @@ def _installed(  # noqa: PLR0917 - one private helper of scan_filesystem
     name, version, scripts = installed_release(
         manifest, folder, lambda: f"{package_dir}/binding.gyp" in fs.nodes
     )
-    if name not in index.names:
+    if name not in index.names or pnpm_local_copy(package_dir, name, "/"):
         return
     unknown = unknown_version(index, name, version)
     if unknown is not None:
