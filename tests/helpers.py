@@ -95,3 +95,25 @@ def tree_relative(where: str) -> str:
         if marker in where:
             return where.rpartition(marker)[2]
     return where.removeprefix("/app/")
+
+
+def compromised_rules(
+    rule_id: str, *packages: tuple[str, str], published_at: str | None = "2025-09-08T12:00:00Z"
+) -> dict[str, Any]:
+    """A rule file's document: one compromised-release rule of ``packages`` ((name, affected
+    expression) pairs; by default evil at =1.0.1), as the red-team and hostile-input tests
+    write it."""
+    rule: dict[str, Any] = {
+        "id": rule_id,
+        "title": "Compromised evil releases",
+        "kind": "compromised-release",
+        "ecosystem": "npm",
+        "severity": "critical",
+        "package_rules": [
+            {"package_name": name, "affected_versions": [expr]}
+            for name, expr in (packages or (("evil", "=1.0.1"),))
+        ],
+    }
+    if published_at is not None:
+        rule["metadata"] = {"published_at": published_at}
+    return {"schema_version": "1.0.0", "rules": [rule]}

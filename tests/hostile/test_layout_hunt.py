@@ -15,21 +15,9 @@ from pathlib import Path
 import pytest
 
 from gouvernante.cli import main
+from helpers import compromised_rules
 
-RULES = {
-    "schema_version": "1.0.0",
-    "rules": [
-        {
-            "id": "HUNT-2",
-            "title": "Compromised evil releases",
-            "kind": "compromised-release",
-            "ecosystem": "npm",
-            "severity": "critical",
-            "package_rules": [{"package_name": "evil", "affected_versions": ["=1.0.1"]}],
-            "metadata": {"published_at": "2025-09-08T12:00:00Z"},
-        }
-    ],
-}
+RULES = compromised_rules("HUNT-2")
 
 CLEAN, ERROR, FINDINGS = 0, 1, 2
 _URL = "https://registry.npmjs.org/evil/-/evil-{}.tgz"

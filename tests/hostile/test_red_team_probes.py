@@ -11,23 +11,9 @@ from pathlib import Path
 import pytest
 
 from gouvernante.cli import main
+from helpers import compromised_rules, docker_save, tar_bytes
 
-RULES = {
-    "schema_version": "1.0.0",
-    "rules": [
-        {
-            "id": "PROBE-1",
-            "title": "Compromised evil releases",
-            "kind": "compromised-release",
-            "ecosystem": "npm",
-            "severity": "critical",
-            "package_rules": [
-                {"package_name": "evil", "affected_versions": ["=1.0.1"]},
-                {"package_name": "@evil/x", "affected_versions": ["=1.0.1"]},
-            ],
-        }
-    ],
-}
+RULES = compromised_rules("PROBE-1", ("evil", "=1.0.1"), ("@evil/x", "=1.0.1"), published_at=None)
 
 CLEAN, ERROR, FINDINGS = 0, 1, 2
 
@@ -151,7 +137,6 @@ def test_an_installed_package_of_unknown_release_is_an_error(
 
 @pytest.mark.parametrize("manifest", _DAMAGED_MANIFESTS)
 def test_an_image_package_of_unknown_release_is_an_error(tmp_path: Path, manifest: bytes) -> None:
-    from helpers import docker_save
 
     image = docker_save(
         tmp_path / "image.tar",
@@ -161,7 +146,6 @@ def test_an_image_package_of_unknown_release_is_an_error(tmp_path: Path, manifes
 
 
 def test_an_installed_package_a_rule_does_not_name_may_have_any_version(tmp_path: Path) -> None:
-    from helpers import docker_save
 
     image = docker_save(
         tmp_path / "image.tar",
@@ -197,7 +181,6 @@ def test_a_whiteout_after_a_member_of_its_own_layer_keeps_it(
 ) -> None:
     """It read CLEAN: an opaque marker removed every lower-layer folder below it with all it
     held, the files its own layer had just written there included."""
-    from helpers import docker_save
 
     lower = _EVIL if expected == CLEAN else _SAFE
     image = docker_save(tmp_path / "image.tar", [{f"{_NM}/evil/package.json": lower}, upper])
@@ -208,7 +191,6 @@ def test_a_whiteout_after_a_member_of_its_own_layer_keeps_it(
 def test_an_image_package_json_that_is_a_symlink_is_an_error(tmp_path: Path, target: str) -> None:
     """It read CLEAN: node follows a package.json that is a link (-host reads it too); the
     image scan skipped it silently."""
-    from helpers import docker_save, tar_bytes
 
     files = {"opt/real.json": _EVIL, f"{_NM}/evil/real.json": _EVIL}
     layer = tar_bytes(files, links={f"{_NM}/evil/package.json": target})
@@ -285,7 +267,6 @@ def _attestation_of(image_digest: str) -> dict[str, str]:
 def test_an_attestation_manifest_is_not_an_image(
     tmp_path: Path, manifest: bytes, attestation_media: str, expected: int
 ) -> None:
-    from helpers import tar_bytes
 
     layer = tar_bytes({"usr/lib/node_modules/x/package.json": manifest})
     statement = b'{"_type": "https://in-toto.io/Statement/v0.1", "predicateType": "x"}'

@@ -17,24 +17,9 @@ from gitsrc.gitrepo import Repo, mirror
 from gouvernante.cli import main
 from gouvernante.fs.read import MAX_LOCKFILE_BYTES
 from gouvernante.sources.git import list_refs, read_ref_files, repository_at
+from helpers import compromised_rules
 
-RULES = {
-    "schema_version": "1.0.0",
-    "rules": [
-        {
-            "id": "HUNT-1",
-            "title": "Compromised evil releases",
-            "kind": "compromised-release",
-            "ecosystem": "npm",
-            "severity": "critical",
-            "package_rules": [
-                {"package_name": "evil", "affected_versions": ["=1.0.1"]},
-                {"package_name": "@evil/x", "affected_versions": ["=1.0.1"]},
-            ],
-            "metadata": {"published_at": "2025-09-08T12:00:00Z"},
-        }
-    ],
-}
+RULES = compromised_rules("HUNT-1", ("evil", "=1.0.1"), ("@evil/x", "=1.0.1"))
 
 CLEAN, ERROR, FINDINGS = 0, 1, 2
 

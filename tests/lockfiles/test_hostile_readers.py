@@ -21,21 +21,9 @@ import pytest
 
 from gouvernante.cli import main
 from gouvernante.lockfiles import npm
+from helpers import compromised_rules
 
-RULES = {
-    "schema_version": "1.0.0",
-    "rules": [
-        {
-            "id": "HOSTILE-1",
-            "title": "Compromised evil release",
-            "kind": "compromised-release",
-            "ecosystem": "npm",
-            "severity": "critical",
-            "package_rules": [{"package_name": "evil", "affected_versions": ["=1.0.1"]}],
-            "metadata": {"published_at": "2025-09-08T12:00:00Z"},
-        }
-    ],
-}
+RULES = compromised_rules("HOSTILE-1")
 
 CLEAN, ERROR, FINDINGS = 0, 1, 2
 

@@ -12,20 +12,9 @@ import pytest
 
 from gouvernante.cli import main
 from gouvernante.safetext import without_credentials
+from helpers import compromised_rules
 
-RULES = {
-    "schema_version": "1.0.0",
-    "rules": [
-        {
-            "id": "CRED-1",
-            "title": "Compromised evil releases",
-            "kind": "compromised-release",
-            "ecosystem": "npm",
-            "severity": "critical",
-            "package_rules": [{"package_name": "evil", "affected_versions": ["=1.0.1"]}],
-        }
-    ],
-}
+RULES = compromised_rules("CRED-1", published_at=None)
 SECRET = "SECRETTOKEN1"
 FORMATS = ("text", "json", "sarif", "markdown", "cyclonedx")
 
