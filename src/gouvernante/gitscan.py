@@ -30,7 +30,13 @@ from gouvernante.fs import globs
 from gouvernante.fs.read import MAX_LOCKFILE_BYTES
 from gouvernante.host.files import indicator_finding, indicator_pattern
 from gouvernante.host.paths import is_project_relative
-from gouvernante.lockfiles import PNPM_WORKSPACE, needs_manifest, parse_bytes, with_manifest_beside
+from gouvernante.lockfiles import (
+    MANIFEST,
+    PNPM_WORKSPACE,
+    needs_manifest,
+    parse_bytes,
+    with_manifest_beside,
+)
 from gouvernante.match.lockfile import (
     Catalogs,
     LockfileMatch,
@@ -173,7 +179,6 @@ def manifests_of(
     return found
 
 
-MANIFEST = "package.json"
 # The parser of a file by the mode the tree walk marks it with (``sources.git``)
 _NAMED = {YARNRC_LOCK_MODE: YARN_LOCK, YARNRC_REFUSED_MODE: YARNRC}
 YARNRC_REFUSED = (

@@ -22,6 +22,7 @@ from gouvernante.errors import GouvernanteError, LockfileError
 from gouvernante.fs import globs
 from gouvernante.fs.read import MAX_LOCKFILE_BYTES, link_refusal, read_regular_file
 from gouvernante.lockfiles import (
+    MANIFEST,
     PNPM_WORKSPACE,
     needs_manifest,
     parse_bytes,
@@ -460,9 +461,6 @@ def discover(
     if not request.recursive:
         tasks.extend(_member_manifests(root, {t.path for t in tasks}, errors))
     return tasks, root
-
-
-MANIFEST = "package.json"
 
 
 def _member_manifests(root: str, taken: set[str], errors: list[ScanIssue]) -> list[FileTask]:

@@ -28,7 +28,13 @@ from gouvernante.image.layers import (
     open_images,
     read_layers,
 )
-from gouvernante.lockfiles import PNPM_WORKSPACE, needs_manifest, parse_bytes, with_manifest_beside
+from gouvernante.lockfiles import (
+    MANIFEST,
+    PNPM_WORKSPACE,
+    needs_manifest,
+    parse_bytes,
+    with_manifest_beside,
+)
 from gouvernante.lockfiles.package_json import (
     installed_release,
     manifest_name,
@@ -56,7 +62,6 @@ from gouvernante.sources.yarnrc import (
 )
 
 NODE_MODULES = "node_modules"
-MANIFEST = "package.json"
 
 
 @dataclass

@@ -19,7 +19,6 @@ from gouvernante.fs.read import MAX_LOCKFILE_BYTES, read_regular_file
 from gouvernante.fs.walk import WalkedDir, walk
 from gouvernante.gitscan import (
     BLOB_BATCH,
-    MANIFEST,
     SBOM_MODE,
     BlobKey,
     BlobOutcome,
@@ -49,7 +48,7 @@ from gouvernante.inventory.external import (
 )
 from gouvernante.inventory.shard import Shard, repository_name
 from gouvernante.inventory.store import connect
-from gouvernante.lockfiles import with_manifest_beside
+from gouvernante.lockfiles import MANIFEST, with_manifest_beside
 from gouvernante.match.hits import bundled_notes
 from gouvernante.match.lockfile import Catalogs
 from gouvernante.model import LockfileGraph, ScanIssue

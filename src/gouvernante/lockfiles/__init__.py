@@ -22,6 +22,8 @@ from gouvernante.model import LockfileFormat, LockfileGraph
 SNIFF_BYTES = 8192
 # pnpm's workspace file: catalogs and (pnpm 10) overrides, read by name only.
 PNPM_WORKSPACE = "pnpm-workspace.yaml"
+# A project's manifest (its declared ranges; read beside an npm v1 or yarn classic lockfile).
+MANIFEST = "package.json"
 
 
 class ParserSpec(msgspec.Struct, frozen=True):

@@ -1352,8 +1352,7 @@ def _legacy_folder(version: str | None, entry: _Entry | None) -> str | None:
         return None
     if entry is not None and entry.link and entry.resolved:
         return entry.resolved
-    folder = posixpath.normpath(version[5:])
-    return None if folder.startswith("..") or folder == "." else folder
+    return local_folder(version[5:])
 
 
 def _v1_url(urls: _Urls, package: LockedPackage, entry: _V1Entry) -> None:
