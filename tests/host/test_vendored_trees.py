@@ -184,17 +184,15 @@ def test_host_scan_of_global_installs_finds_bundled_trees(tmp_path: Path, no_sys
 # --- -host sees what -image sees --------------------------------------------------------------
 
 _SEGMENTS = ["node_modules", "evil", "@s", ".pnpm", ".cache", "dist", "lib", "tool", "a@1.0.1"]
+# a tree: package.json files at up to 12 random paths of these segments
+_TREES = st.lists(
+    st.lists(st.sampled_from(_SEGMENTS), min_size=1, max_size=7), min_size=1, max_size=12
+)
 
 
 @pytest.mark.property
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.lists(
-        st.lists(st.sampled_from(_SEGMENTS), min_size=1, max_size=7),
-        min_size=1,
-        max_size=12,
-    )
-)
+@given(_TREES)
 def test_host_finds_exactly_the_packages_image_finds(paths: list[list[str]]) -> None:
     """Random trees of package.json files under a node_modules folder: the packages -host reads
     are the places -image's rule (``installed_folder``) calls packages."""
@@ -224,13 +222,7 @@ def test_host_finds_exactly_the_packages_image_finds(paths: list[list[str]]) -> 
 
 @pytest.mark.property
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.lists(
-        st.lists(st.sampled_from(_SEGMENTS), min_size=1, max_size=7),
-        min_size=1,
-        max_size=12,
-    )
-)
+@given(_TREES)
 def test_link_counts_trusted_or_not_give_the_same_answer(paths: list[list[str]]) -> None:
     """Every folder listed (no device trusted) or the folders without sub-folders skipped by
     their link count: the same packages."""
