@@ -33,6 +33,7 @@ class LockfileFormat(StrEnum):
     YARN_BERRY = "yarn-berry"
     BUN = "bun-lock"
     BUN_BINARY = "bun-lockb"
+    DENO = "deno-lock"  # npm packages only; no rule is limited to deno (every rule applies)
     CYCLONEDX = "cyclonedx"  # an SBOM (inventory add -sbom): which package manager is unknown
     SPDX = "spdx"
 

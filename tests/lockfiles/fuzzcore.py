@@ -44,6 +44,7 @@ TEXT_FORMATS = (
     "pnpm-lock.yaml",
     "yarn.lock",
     "bun.lock",
+    "deno.lock",
 )
 
 

@@ -40,4 +40,4 @@ def test_fixture_parses_to_expected_set(case: Path) -> None:
 
 def test_every_format_has_fixtures() -> None:
     formats = {c.parent.name for c in CASES}
-    assert formats >= {"npm", "pnpm", "yarn", "bun"}, formats
+    assert formats >= {"npm", "pnpm", "yarn", "bun", "deno"}, formats

@@ -37,6 +37,7 @@ def test_every_text_format_is_fuzzed() -> None:
         ("pnpm", "pnpm-lock.yaml"),
         ("yarn", "yarn.lock"),
         ("bun", "bun.lock"),
+        ("deno", "deno.lock"),
     }
     assert {p.parent.name for p in PATHS} >= {"npm6-v1", "npm8-v2", "npm11-v3", "pnpm6", "pnpm7"}
 

@@ -48,6 +48,7 @@ class ParserSpec(msgspec.Struct, frozen=True):
 _LIGHT_SNIFFERS: dict[str, Callable[[bytes], bool]] = {
     "bun_binary": _sniff.bun_binary,
     "bun": _sniff.bun,
+    "deno": _sniff.deno,
 }
 
 
@@ -58,6 +59,7 @@ PARSERS: tuple[ParserSpec, ...] = (
     ParserSpec("npm", "npm", ("package-lock.json", "npm-shrinkwrap.json")),
     ParserSpec("pnpm", "pnpm", ("pnpm-lock.yaml",)),
     ParserSpec("yarn", "yarn", ("yarn.lock",)),
+    ParserSpec("deno", "deno", ("deno.lock",)),
     ParserSpec("package.json", "package_json", ("package.json",)),
     # by name only (never sniffed): a manifest whose declared dependencies are its overrides
     ParserSpec(PNPM_WORKSPACE, "pnpm_workspace", (PNPM_WORKSPACE,)),

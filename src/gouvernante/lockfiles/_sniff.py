@@ -1,7 +1,8 @@
 """Content sniffing for the formats tried first (``lockfiles.detect`` asks bun.lockb, then
-bun.lock, before npm): byte checks that import nothing, so detecting a package-lock.json saved
-under another name (the runbook's ``affected-lockfile.json``) does not import the bun readers
-(``json``, ``base64``, ``struct``, their tables: ~3 ms)."""
+bun.lock, before npm) and for deno.lock (asked before package.json): byte checks that import
+nothing, so detecting a package-lock.json or a package.json saved under another name (the
+runbook's ``affected-lockfile.json``) does not import the bun or deno readers (``json``,
+``base64``, ``struct``, their tables: ~3 ms)."""
 
 from __future__ import annotations
 
@@ -22,3 +23,15 @@ def bun_binary(head: bytes) -> bool:
 
 def bun(head: bytes) -> bool:
     return b'"lockfileVersion"' in head and re.search(_BUN_WORKSPACES, head) is not None
+
+
+# deno.lock: a JSON object whose first member is a quoted-number "version", then a deno section.
+_DENO = (
+    rb'\{\s*"version"\s*:\s*"\d+"\s*,'
+    rb'\s*"(?:specifiers|npm|jsr|remote|redirects|packages|workspace)"'
+)
+
+
+def deno(head: bytes) -> bool:
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return re.match(_DENO, text) is not None

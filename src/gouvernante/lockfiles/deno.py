@@ -1,0 +1,401 @@
+"""deno.lock: the npm packages Deno resolved (lockfile versions 1 to 5; decision 0053).
+
+Shapes, as deno writes them (``tests/lockfiles/fixtures/deno/generate.sh``)::
+
+    v2 (deno 1.28-1.39)  {"version": "2", "remote": {...},
+                          "npm": {"specifiers": {"chalk@5": "chalk@5.0.1"},
+                                  "packages": {"chalk@5.0.1": {"integrity": "sha512-...",
+                                                               "dependencies": {"x": "x@1.0.0"}}}}}
+    v3 (deno 1.40-1.46)  {"version": "3",
+                          "packages": {"specifiers": {"npm:chalk@5": "npm:chalk@5.0.1"},
+                                       "npm": {<id>: <entry as v2>}}, ...}
+    v4 (deno 2.0-2.2)    {"version": "4", "specifiers": {"npm:chalk@5": "5.0.1"},
+                          "npm": {<id>: {"integrity": "...", "dependencies": ["x", ...]}},
+                          "workspace": {"dependencies": [...], "members": {...}}}
+    v5 (deno 2.3-)       v4, and per entry "optionalDependencies", "os", "cpu", "tarball", ...
+
+An id is ``<name>@<version>``, followed by ``_<peer id>...`` when deno resolved the package for
+particular peers (``react-dom@18.2.0_react@18.2.0``). A v4/v5 dependency is the bare name (the
+one entry of that name), an id, or ``<alias>@npm:<id>``; v2/v3 map each alias to an id. Version
+1 (deno before 1.28) records only remote module hashes: no npm package.
+
+Only npm packages are read: JSR packages (``jsr``) come from another registry, and ``remote``
+holds URL hashes (what an ``https:`` import of a CDN served is not matched: decision 0053).
+Every dependency and specifier must name an entry of the file, else it is an entry error: a cut
+or edited file could have lost the compromised entry.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+import msgspec
+
+from gouvernante.errors import LockfileError
+from gouvernante.lockfiles import _sniff
+from gouvernante.lockfiles._common import decode_text, json_errors, shape_error, version_label
+from gouvernante.lockfiles._tarball_url import injected, injection_error
+from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
+from gouvernante.safetext import key_segment
+
+SUPPORTED = ("1", "2", "3", "4", "5")
+ROOT_ID = ""  # the project's own node
+
+# A version as deno writes it in an id: plain semver (its ``parse_standard``), no leading "v".
+_VERSION = re.compile(r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
+
+
+class _Head(msgspec.Struct):
+    version: object = msgspec.UNSET  # (absent: version 1; null is no version at all)
+
+
+class _OldEntry(msgspec.Struct):
+    """A v2/v3 ``npm`` entry: dependencies as alias -> id."""
+
+    integrity: str | None = None
+    dependencies: dict[str, str] = {}
+
+
+class _Entry(msgspec.Struct):
+    """A v4/v5 ``npm`` entry: dependencies as names, ids or ``alias@npm:id``."""
+
+    integrity: str | None = None
+    dependencies: list[str] = []
+    optionalDependencies: list[str] = []
+    tarball: str | None = None
+
+
+class _V2Npm(msgspec.Struct, forbid_unknown_fields=True):
+    specifiers: dict[str, str] = {}
+    packages: dict[str, _OldEntry] = {}
+
+
+# The sections are closed sets (``forbid_unknown_fields``): a section under a key deno does not
+# write (a renamed "npm", "packages" or "specifiers") would hold entries nobody reads, so the
+# file is refused rather than read as having none.
+class _V2(msgspec.Struct, forbid_unknown_fields=True):
+    version: str
+    npm: _V2Npm = msgspec.field(default_factory=_V2Npm)
+    remote: dict[str, str] = {}
+
+
+class _V3Packages(msgspec.Struct, forbid_unknown_fields=True):
+    specifiers: dict[str, str] = {}
+    npm: dict[str, _OldEntry] = {}
+    jsr: msgspec.Raw = msgspec.Raw()
+
+
+class _V3(msgspec.Struct, forbid_unknown_fields=True):
+    version: str
+    packages: _V3Packages = msgspec.field(default_factory=_V3Packages)
+    redirects: msgspec.Raw = msgspec.Raw()
+    remote: msgspec.Raw = msgspec.Raw()
+    workspace: _Workspace | None = None
+
+
+class _Deps(msgspec.Struct):
+    dependencies: list[str] = []
+    devDependencies: list[str] = []
+    optionalDependencies: list[str] = []
+    peerDependencies: list[str] = []
+
+
+class _Member(msgspec.Struct):
+    dependencies: list[str] = []
+    packageJson: _Deps | None = None
+
+
+class _Workspace(msgspec.Struct):
+    dependencies: list[str] = []
+    packageJson: _Deps | None = None
+    members: dict[str, _Member] = {}
+    # local packages used in place of npm ones (``links``; ``patches`` in early v4)
+    links: dict[str, msgspec.Raw] = {}
+    patches: dict[str, msgspec.Raw] = {}
+
+
+class _V4(msgspec.Struct, forbid_unknown_fields=True):
+    version: str
+    specifiers: dict[str, str] = {}
+    jsr: msgspec.Raw = msgspec.Raw()
+    npm: dict[str, _Entry] = {}
+    redirects: msgspec.Raw = msgspec.Raw()
+    remote: msgspec.Raw = msgspec.Raw()
+    workspace: _Workspace | None = None
+
+
+_HEAD = msgspec.json.Decoder(_Head)
+_V1 = msgspec.json.Decoder(dict[str, str])
+_DECODERS: dict[str, msgspec.json.Decoder[_V2 | _V3 | _V4]] = {
+    "2": msgspec.json.Decoder(_V2),
+    "3": msgspec.json.Decoder(_V3),
+    "4": msgspec.json.Decoder(_V4),
+    "5": msgspec.json.Decoder(_V4),
+}
+
+
+def sniff(head: bytes) -> bool:
+    return _sniff.deno(head)  # (in ``_sniff``: detection imports nothing of this module)
+
+
+def parse(data: bytes, path: str) -> LockfileGraph:
+    body = decode_text(data, path).encode("utf-8")
+    with json_errors(path, body):
+        try:
+            head = _HEAD.decode(body)
+        except msgspec.ValidationError:
+            raise LockfileError(path, "not a JSON object (expected a deno.lock)") from None
+    version = head.version
+    if version is msgspec.UNSET:  # version 1: URL -> hash, nothing else
+        with json_errors(path, body):
+            try:
+                _V1.decode(body)
+            except msgspec.ValidationError as exc:
+                raise shape_error(path, exc, "deno.lock") from None
+        return LockfileGraph(LockfileFormat.DENO, (), (Importer(ROOT_ID, "(root)", ""),))
+    if not isinstance(version, str) or version not in _DECODERS:
+        raise LockfileError(
+            path,
+            f"unsupported deno.lock version {version_label(version)} (supported: "
+            + ", ".join(SUPPORTED)
+            + ")",
+            json_path="version",
+        )
+    with json_errors(path, body):
+        try:
+            lock = _DECODERS[version].decode(body)
+        except msgspec.ValidationError as exc:
+            raise _shape_error(path, exc) from None
+    if isinstance(lock, _V2):
+        return _Reader(body, "npm.packages").old(lock.npm.packages, lock.npm.specifiers, None, "")
+    if isinstance(lock, _V3):
+        return _Reader(body, "packages.npm").old(
+            lock.packages.npm, lock.packages.specifiers, lock.workspace, "npm:"
+        )
+    assert isinstance(lock, _V4)
+    return _Reader(body, "npm").new(lock)
+
+
+def _shape_error(path: str, exc: msgspec.ValidationError) -> LockfileError:
+    message = str(exc)
+    if not message.startswith("Object contains unknown field"):
+        return shape_error(path, exc, "deno.lock")
+    # (the key itself is the file's text: only where it is, never what, is said)
+    where = message.rpartition(" - at `$")[2].rstrip("`").lstrip(".")
+    if re.fullmatch(r"[A-Za-z0-9_.\[\]]*", where) is None:
+        where = ""
+    return LockfileError(
+        path,
+        "a key deno does not write at this level (renamed or edited?): what it holds would not"
+        " be read",
+        json_path=where or None,
+    )
+
+
+def split_id(node: str) -> tuple[str, str] | None:
+    """``(name, version)`` of an id (``@s/x@1.0.0_peer@2.0.0`` -> ``@s/x``, ``1.0.0``); None when
+    it is not ``<name>@<version>``."""
+    at = node.find("@", 1)
+    if at <= 0:
+        return None
+    version = node[at + 1 :].partition("_")[0]
+    if _VERSION.fullmatch(version) is None:
+        return None
+    return node[:at], version
+
+
+class _Reader:
+    def __init__(self, body: bytes, section: str) -> None:
+        self.body = body
+        self.section = section
+        self.errors: list[str] = []
+
+    def where(self, key: str) -> str:
+        return f"{self.section}{key_segment(key)}"
+
+    def packages(
+        self, entries: Mapping[str, _OldEntry | _Entry], local: frozenset[tuple[str, str]]
+    ) -> list[LockedPackage]:
+        out: list[LockedPackage] = []
+        for key, entry in entries.items():
+            found = split_id(key)
+            if found is None:
+                self.errors.append(
+                    f"{self.where(key)}: expected <name>@<version> (this entry is not read)"
+                )
+                continue
+            name, version = found
+            integrity = entry.integrity
+            tarball = entry.tarball if isinstance(entry, _Entry) else None
+            source = Source.LOCAL if (name, version) in local else Source.REGISTRY
+            out.append(LockedPackage(key, name, version, source, integrity, tarball))
+            if tarball is not None and source is Source.REGISTRY:
+                # deno downloads the URL it records (a registry not at its default address)
+                other = injected(key, name, version, tarball, integrity)
+                if other is not None:
+                    self.errors.append(injection_error(f"{self.where(key)}.tarball", "deno"))
+                    out.append(other)
+        return out
+
+    def target(self, node: str, entries: Mapping[str, object], where: str) -> str | None:
+        if node in entries:
+            return node
+        self.errors.append(
+            f"{where}: names no entry of {self.section} (truncated or edited lockfile?)"
+        )
+        return None
+
+    def old(
+        self,
+        entries: Mapping[str, _OldEntry],
+        specifiers: Mapping[str, str],
+        workspace: _Workspace | None,
+        prefix: str,
+    ) -> LockfileGraph:
+        """Versions 2 and 3: ids everywhere (``npm:``-prefixed in v3's specifiers)."""
+        packages = self.packages(entries, frozenset())
+        edges: dict[str, list[str]] = {}
+        for key, entry in entries.items():
+            targets = edges[key] = []
+            for alias, node in entry.dependencies.items():
+                found = self.target(
+                    node, entries, f"{self.where(key)}.dependencies{key_segment(alias)}"
+                )
+                if found is not None:
+                    targets.append(found)
+        spec_section = "packages.specifiers" if prefix else "npm.specifiers"
+        roots: list[str] = []
+        for spec, value in specifiers.items():
+            if prefix and not spec.startswith(prefix):
+                continue  # (jsr: and other registries)
+            node = value[len(prefix) :] if value.startswith(prefix) else value
+            found = self.target(node, entries, f"{spec_section}{key_segment(spec)}")
+            if found is not None:
+                roots.append(found)
+        edges[ROOT_ID] = roots
+        del workspace  # (v3 workspaces name specifiers only: every one is a root already)
+        return self.graph(packages, edges, [Importer(ROOT_ID, "(root)", "")])
+
+    def new(self, lock: _V4) -> LockfileGraph:
+        entries = lock.npm
+        workspace = lock.workspace
+        local = _linked(workspace) if workspace is not None else frozenset()
+        packages = self.packages(entries, local)
+        by_name: dict[str, list[str]] = {}
+        for pkg in packages:
+            if pkg.id in entries:
+                by_name.setdefault(pkg.name, []).append(pkg.id)
+        edges: dict[str, list[str]] = {}
+        for key, entry in entries.items():
+            targets = edges[key] = []
+            for field, deps in (
+                ("dependencies", entry.dependencies),
+                ("optionalDependencies", entry.optionalDependencies),
+            ):
+                for index, dep in enumerate(deps):
+                    found = self.dependency(
+                        dep, entries, by_name, f"{self.where(key)}.{field}[{index}]"
+                    )
+                    if found is not None:
+                        targets.append(found)
+        resolved: dict[str, str] = {}  # npm: specifier -> id
+        for spec, value in lock.specifiers.items():
+            if not spec.startswith("npm:"):
+                continue
+            name = spec[4:]
+            at = name.find("@", 1)
+            name = name if at < 0 else name[:at]
+            found = self.target(f"{name}@{value}", entries, f"specifiers{key_segment(spec)}")
+            if found is not None:
+                resolved[spec] = found
+        edges[ROOT_ID] = list(dict.fromkeys(resolved.values()))
+        importers = [Importer(ROOT_ID, "(root)", "")]
+        if workspace is not None:
+            for folder, member in workspace.members.items():
+                node = f"workspace:{folder}"
+                importers.append(Importer(node, folder, folder))
+                specs = [*member.dependencies]
+                if member.packageJson is not None:
+                    specs.extend(_declared(member.packageJson))
+                edges[node] = [resolved[s] for s in specs if s in resolved]
+        return self.graph(packages, edges, importers)
+
+    def dependency(
+        self,
+        dep: str,
+        entries: Mapping[str, _Entry],
+        by_name: Mapping[str, list[str]],
+        where: str,
+    ) -> str | None:
+        alias_at = dep.find("@npm:", 1)
+        if alias_at > 0:
+            return self.target(dep[alias_at + 5 :], entries, where)
+        if dep.find("@", 1) > 0:
+            return self.target(dep, entries, where)
+        named = by_name.get(dep, ())
+        if len(named) == 1:
+            return named[0]
+        self.errors.append(
+            f"{where}: names no entry of {self.section} (truncated or edited lockfile?)"
+            if not named
+            else f"{where}: a bare name with several entries of that name (edited lockfile?)"
+        )
+        return None
+
+    def graph(
+        self,
+        packages: Sequence[LockedPackage],
+        edges: Mapping[str, Sequence[str]],
+        importers: Sequence[Importer],
+    ) -> LockfileGraph:
+        return LockfileGraph(
+            LockfileFormat.DENO,
+            packages,
+            importers,
+            details=DenoDetails(self.body, edges),
+            entry_errors=tuple(dict.fromkeys(self.errors)),
+        )
+
+
+def _declared(deps: _Deps) -> Iterable[str]:
+    yield from deps.dependencies
+    yield from deps.devDependencies
+    yield from deps.optionalDependencies
+    yield from deps.peerDependencies
+
+
+def _linked(workspace: _Workspace) -> frozenset[tuple[str, str]]:
+    """(name, version) of the local packages a workspace links in place of npm ones (keys
+    ``npm:<name>@<version>``)."""
+    out: set[tuple[str, str]] = set()
+    for spec in (*workspace.links, *workspace.patches):
+        if spec.startswith("npm:"):
+            found = split_id(spec[4:])
+            if found is not None:
+                out.add(found)
+    return frozenset(out)
+
+
+class DenoDetails:
+    """Edges (computed while reading) and the line of each entry, found on first ask."""
+
+    def __init__(self, body: bytes, edges: Mapping[str, Sequence[str]]) -> None:
+        self._body = body
+        self._edges = edges
+
+    def edges(self) -> Mapping[str, Sequence[str]]:
+        return self._edges
+
+    def line_of(self, node_id: str) -> int | None:
+        if node_id not in self._edges or node_id == ROOT_ID or node_id.startswith("workspace:"):
+            return None
+        needle = msgspec.json.encode(node_id) + b":"
+        at = self._body.find(b"\n" + b" " * 4 + needle)
+        if at < 0:
+            at = self._body.find(needle)
+            if at < 0:
+                return None
+        else:
+            at += 1
+        return self._body.count(b"\n", 0, at) + 1
