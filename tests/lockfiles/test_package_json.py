@@ -163,3 +163,25 @@ def test_structured_garbage_gives_a_graph_or_a_lockfile_error(body: dict[str, An
             assert dep.spec == body[dep.field][dep.name]
         else:
             assert body[dep.field][dep.alias].startswith("npm:")
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        b'{"version": 4, "hashes": {"https://x/mod.ts": "abc"}}',  # another tool's lock
+        b'{"pins": [{"identity": "x", "state": {"version": "1.0.0"}}], "version": 2}',  # Swift
+        b'{"name": "app", "version": "1.0.0", "scripts": {"test": "jest"}}',
+    ],
+)
+def test_a_file_taken_for_a_manifest_by_content_must_declare_something(document: bytes) -> None:
+    """Sniffed as a package.json (a "name" or "version" field) but declaring no dependency,
+    workspace or resolution: another tool's file, never 0 packages and CLEAN."""
+    with pytest.raises(LockfileError, match="declares no dependency"):
+        parse_bytes(document, "some-lockfile.json")
+
+
+def test_a_package_json_by_name_may_declare_nothing() -> None:
+    graph = parse_bytes(b'{"name": "app", "version": "1.0.0"}', "package.json")
+    assert graph.declared == ()
+    sniffed = parse_bytes(b'{"name": "app", "dependencies": {"a": "1.0.0"}}', "manifest.json")
+    assert [d.name for d in sniffed.declared] == ["a"]

@@ -93,7 +93,7 @@ def parse_bytes(data: bytes, path: str, filename: str | None = None) -> Lockfile
     if spec is None:
         raise LockfileError(path, "not a recognised lockfile or package.json")
     try:
-        return spec.parse(data, path)
+        graph = spec.parse(data, path)
     except LockfileError:
         raise
     except RecursionError:
@@ -103,6 +103,21 @@ def parse_bytes(data: bytes, path: str, filename: str | None = None) -> Lockfile
         # The exception's text could quote the file: only its kind is named.
         kind = type(exc).__name__
         raise LockfileError(path, f"cannot parse {spec.name} file ({kind})") from None
+    if (
+        graph.format is LockfileFormat.PACKAGE_JSON
+        and name not in spec.filenames
+        and not graph.declared
+        and not graph.workspaces
+        and not graph.resolutions
+    ):
+        # Taken for a manifest by its content alone (a "name" or "version" field) and declaring
+        # nothing: most likely another tool's file (a deno.lock read so was 0 packages, CLEAN).
+        raise LockfileError(
+            path,
+            "read as a package.json by its content, but it declares no dependency: not a"
+            " lockfile or manifest this tool reads (another tool's file?)",
+        )
+    return graph
 
 
 def needs_manifest(graph: LockfileGraph) -> bool:
