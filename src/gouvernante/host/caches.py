@@ -37,6 +37,8 @@ MAX_INDEX_BYTES = 64 * 1024 * 1024
 _PNPM_HEAD = re.compile(rb'^\{"name":"((?:[^"\\]|\\.)*)","version":"((?:[^"\\]|\\.)*)"')
 _BERRY_TAIL = re.compile(r"^(.+)-[0-9a-f]{10}-[0-9a-z]+\.zip$")
 _BUN_ENTRY = re.compile(r"^(.+?)@([^@/]+)@@@\d+$")
+# deno: a version folder, "_<n>" after it for a copy deno made for other peers
+_DENO_VERSION = re.compile(r"^(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)(?:_\d+)?$")
 _HEX = re.compile(r"^[0-9a-f]+$")
 _PNPM_NAME = re.compile(r"^(?:@[^/@+\s]+/)?[^/@+\s][^/@+\s]*$")
 _PNPM_STORE_DIRS = frozenset({"files", "index", "tmp", "links", "projects"})
@@ -722,12 +724,52 @@ def scan_bun_cache(cache: str, collector: Collector) -> None:
             entry_dir(entry, None)
 
 
+# --- deno ---------------------------------------------------------------------------------
+
+
+def scan_deno_cache(cache: str, collector: Collector) -> None:
+    """deno's npm cache (decision 0053): ``<cache>/<registry host>/<name>/<version>[_<n>]/`` and
+    ``.../@scope/<name>/<version>/``, each an extracted package. Every package folder is an
+    entry; the version folders of the rule-named ones are read."""
+    names = collector.names
+    where = f"the deno npm cache {cache}"
+
+    def package(folder: str, name: str) -> None:
+        collector.cache_entries += 1
+        if name not in names:
+            return
+        for entry in _listdir(folder, collector):
+            m = _DENO_VERSION.match(entry.name)
+            if m is None or not _is_dir(entry):
+                continue
+            version = m.group(1)
+            if collector.payloads is not None:
+                collector.payloads.package_dir(entry.path, name, version, FindingType.CACHED, where)
+            collector.report(
+                name, version, entry.path, kind=FindingType.CACHED, where=where, ecosystem=None
+            )
+
+    for registry in _listdir(cache, collector):
+        if not _is_dir(registry):
+            continue
+        for entry in _listdir(registry.path, collector):
+            if not _is_dir(entry):
+                continue
+            if entry.name.startswith("@"):
+                for sub in _listdir(entry.path, collector):
+                    if _is_dir(sub):
+                        package(sub.path, f"{entry.name}/{sub.name}")
+            else:
+                package(entry.path, entry.name)
+
+
 __all__ = [
     "berry_zip_releases",
     "cache_key_releases",
     "content_path",
     "scan_berry_cache",
     "scan_bun_cache",
+    "scan_deno_cache",
     "scan_npm_cache",
     "scan_pnpm_store",
     "scan_yarn_classic_cache",

@@ -12,6 +12,7 @@ from gouvernante.fs.walk import SKIP_DIRS, walk
 from gouvernante.host.caches import (
     scan_berry_cache,
     scan_bun_cache,
+    scan_deno_cache,
     scan_npm_cache,
     scan_pnpm_store,
     scan_yarn_classic_cache,
@@ -146,6 +147,8 @@ def scan_host_locations(ctx: HostContext, collector: Collector) -> None:
                 scan_berry_cache(loc.path, collector, f"the yarn berry cache {loc.path}")
             case LocationKind.BUN_CACHE:
                 scan_bun_cache(loc.path, collector)
+            case LocationKind.DENO_CACHE:
+                scan_deno_cache(loc.path, collector)
             case _:
                 assert_never(loc.kind)
 

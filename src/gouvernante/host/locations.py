@@ -29,6 +29,7 @@ class LocationKind(StrEnum):
     YARN_CACHE = "yarn-cache"  # yarn classic (v6)
     BERRY_CACHE = "berry-cache"  # yarn berry zip cache
     BUN_CACHE = "bun-cache"
+    DENO_CACHE = "deno-cache"  # $DENO_DIR/npm
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,6 +307,15 @@ class _Finder:
             self.bun_install(), "install", "cache"
         )
         self.add(LocationKind.BUN_CACHE, bun_cache, "bun cache")
+
+        deno_dir = self.env("DENO_DIR") or (
+            os.path.join(self.localappdata(), "deno")
+            if self.win
+            else self.home("Library", "Caches", "deno")
+            if self.mac
+            else os.path.join(self.xdg("XDG_CACHE_HOME", ".cache"), "deno")
+        )
+        self.add(LocationKind.DENO_CACHE, os.path.join(native(deno_dir), "npm"), "deno npm cache")
 
 
 def host_locations(ctx: HostContext) -> list[Location]:
