@@ -132,7 +132,7 @@ def test_unknown_versions_are_refused(version: str) -> None:
 def test_version_1_holds_remote_hashes_only() -> None:
     data = b'{"https://deno.land/std@0.140.0/fs/mod.ts": "abc123"}'
     graph = parse_bytes(data, "deno.lock")
-    assert graph.packages == () and graph.entry_errors == ()
+    assert list(graph.packages) == [] and graph.entry_errors == ()
     with pytest.raises(LockfileError):
         parse_bytes(b'{"https://x/": {"evil@1.0.1": {}}}', "deno.lock")
 
@@ -207,3 +207,48 @@ def test_a_deno_lock_is_never_read_as_a_package_json() -> None:
     "version" field) with no dependencies: 0 packages, CLEAN."""
     data = _v5({"evil@1.0.1": {"integrity": INTEGRITY}}, {"npm:evil@1.0.1": "1.0.1"})
     assert ("evil", "1.0.1", Source.REGISTRY) in _pairs(data, "lock-copy.json")
+
+
+@pytest.mark.parametrize(
+    ("url", "release"),
+    [
+        ("https://esm.sh/axios@1.14.1", ("axios", "1.14.1")),
+        ("https://esm.sh/v135/axios@1.14.1/denonext/axios.mjs", ("axios", "1.14.1")),
+        ("https://esm.sh/stable/react@18.2.0/es2022/react.mjs", ("react", "18.2.0")),
+        ("https://esm.sh/*axios@1.14.1?target=deno", ("axios", "1.14.1")),
+        ("https://esm.sh/@ctrl/tinycolor@4.1.1", ("@ctrl/tinycolor", "4.1.1")),
+        ("https://cdn.jsdelivr.net/npm/@ctrl/tinycolor@4.1.1/+esm", ("@ctrl/tinycolor", "4.1.1")),
+        ("https://unpkg.com/axios@1.14.1/dist/axios.js", ("axios", "1.14.1")),
+        ("https://ga.jspm.io/npm:axios@1.14.1/index.js", ("axios", "1.14.1")),
+        ("https://cdn.skypack.dev/axios@1.14.1", ("axios", "1.14.1")),
+        ("https://esm.sh/%40ctrl%2Ftinycolor@4.1.1", ("@ctrl/tinycolor", "4.1.1")),
+        ("https://esm.sh/axios@1", None),  # a range: its redirect names the release
+        ("https://esm.sh/axios@^1.14.0", None),
+        ("https://esm.sh/gh/owner/repo@1.0.0/mod.ts", None),
+        ("https://deno.land/std@0.140.0/fs/mod.ts", None),  # not npm
+        ("https://example.com/axios@1.14.1", None),
+        ("https://cdn.jsdelivr.net/gh/owner/repo@1.0.0/x.js", None),
+    ],
+)
+def test_cdn_urls(url: str, release: tuple[str, str] | None) -> None:
+    from gouvernante.lockfiles.deno import cdn_release
+
+    assert cdn_release(url) == release
+
+
+@pytest.mark.parametrize("version", [None, "3", "4"])
+def test_an_https_import_of_an_npm_cdn_is_that_release(version: str | None) -> None:
+    """``import axios from "https://esm.sh/axios@1"`` runs axios's published code: deno records
+    the redirect to the release and the module's hash (decision 0053)."""
+    remote = {"https://esm.sh/v135/axios@1.14.1/denonext/axios.mjs": "abc"}
+    redirects = {"https://esm.sh/axios@1": "https://esm.sh/axios@1.14.1"}
+    if version is None:  # version 1: the remote map is the whole file
+        data = json.dumps(remote).encode()
+    else:
+        data = json.dumps({"version": version, "redirects": redirects, "remote": remote}).encode()
+    graph = parse_bytes(data, "deno.lock")
+    assert [(p.name, p.version, p.source) for p in graph.packages] == [
+        ("axios", "1.14.1", Source.REGISTRY)
+    ]
+    (node,) = graph.details.edges()[""]
+    assert graph.details.line_of(node) is not None

@@ -19,8 +19,9 @@ particular peers (``react-dom@18.2.0_react@18.2.0``). A v4/v5 dependency is the 
 one entry of that name), an id, or ``<alias>@npm:<id>``; v2/v3 map each alias to an id. Version
 1 (deno before 1.28) records only remote module hashes: no npm package.
 
-Only npm packages are read: JSR packages (``jsr``) come from another registry, and ``remote``
-holds URL hashes (what an ``https:`` import of a CDN served is not matched: decision 0053).
+Only npm packages are read: JSR packages (``jsr``) come from another registry. ``remote`` (and
+``redirects``) hold the URLs of ``https:`` imports: one of a known npm CDN naming an exact release
+(``https://esm.sh/axios@1.14.1``) is that release (``cdn_release``; decision 0053).
 Every dependency and specifier must name an entry of the file, else it is an entry error: a cut
 or edited file could have lost the compromised entry.
 """
@@ -78,6 +79,7 @@ class _V2(msgspec.Struct, forbid_unknown_fields=True):
     version: str
     npm: _V2Npm = msgspec.field(default_factory=_V2Npm)
     remote: dict[str, str] = {}
+    redirects: dict[str, str] = {}
 
 
 class _V3Packages(msgspec.Struct, forbid_unknown_fields=True):
@@ -89,8 +91,8 @@ class _V3Packages(msgspec.Struct, forbid_unknown_fields=True):
 class _V3(msgspec.Struct, forbid_unknown_fields=True):
     version: str
     packages: _V3Packages = msgspec.field(default_factory=_V3Packages)
-    redirects: msgspec.Raw = msgspec.Raw()
-    remote: msgspec.Raw = msgspec.Raw()
+    redirects: dict[str, str] = {}
+    remote: dict[str, str] = {}
     workspace: _Workspace | None = None
 
 
@@ -120,8 +122,8 @@ class _V4(msgspec.Struct, forbid_unknown_fields=True):
     specifiers: dict[str, str] = {}
     jsr: msgspec.Raw = msgspec.Raw()
     npm: dict[str, _Entry] = {}
-    redirects: msgspec.Raw = msgspec.Raw()
-    remote: msgspec.Raw = msgspec.Raw()
+    redirects: dict[str, str] = {}
+    remote: dict[str, str] = {}
     workspace: _Workspace | None = None
 
 
@@ -150,10 +152,11 @@ def parse(data: bytes, path: str) -> LockfileGraph:
     if version is msgspec.UNSET:  # version 1: URL -> hash, nothing else
         with json_errors(path, body):
             try:
-                _V1.decode(body)
+                remote = _V1.decode(body)
             except msgspec.ValidationError as exc:
                 raise shape_error(path, exc, "deno.lock") from None
-        return LockfileGraph(LockfileFormat.DENO, (), (Importer(ROOT_ID, "(root)", ""),))
+        reader = _Reader(body, "npm", remote)
+        return reader.graph([], {ROOT_ID: []}, [Importer(ROOT_ID, "(root)", "")])
     if not isinstance(version, str) or version not in _DECODERS:
         raise LockfileError(
             path,
@@ -167,14 +170,17 @@ def parse(data: bytes, path: str) -> LockfileGraph:
             lock = _DECODERS[version].decode(body)
         except msgspec.ValidationError as exc:
             raise _shape_error(path, exc) from None
+    urls = [*lock.remote, *lock.redirects, *lock.redirects.values()]
     if isinstance(lock, _V2):
-        return _Reader(body, "npm.packages").old(lock.npm.packages, lock.npm.specifiers, None, "")
+        return _Reader(body, "npm.packages", urls).old(
+            lock.npm.packages, lock.npm.specifiers, None, ""
+        )
     if isinstance(lock, _V3):
-        return _Reader(body, "packages.npm").old(
+        return _Reader(body, "packages.npm", urls).old(
             lock.packages.npm, lock.packages.specifiers, lock.workspace, "npm:"
         )
     assert isinstance(lock, _V4)
-    return _Reader(body, "npm").new(lock)
+    return _Reader(body, "npm", urls).new(lock)
 
 
 def _shape_error(path: str, exc: msgspec.ValidationError) -> LockfileError:
@@ -206,9 +212,10 @@ def split_id(node: str) -> tuple[str, str] | None:
 
 
 class _Reader:
-    def __init__(self, body: bytes, section: str) -> None:
+    def __init__(self, body: bytes, section: str, urls: Iterable[str]) -> None:
         self.body = body
         self.section = section
+        self.urls = urls
         self.errors: list[str] = []
 
     def where(self, key: str) -> str:
@@ -349,6 +356,10 @@ class _Reader:
         edges: Mapping[str, Sequence[str]],
         importers: Sequence[Importer],
     ) -> LockfileGraph:
+        served = _cdn_packages(self.urls)
+        if served:
+            packages = [*packages, *served]
+            edges = {**edges, ROOT_ID: [*edges.get(ROOT_ID, ()), *(p.id for p in served)]}
         return LockfileGraph(
             LockfileFormat.DENO,
             packages,
@@ -356,6 +367,65 @@ class _Reader:
             details=DenoDetails(self.body, edges),
             entry_errors=tuple(dict.fromkeys(self.errors)),
         )
+
+
+# npm CDNs: the host, then what precedes "<name>@<version>" in the path. Each serves the
+# registry release's own files (esm.sh and jspm build modules from them), so an https: import
+# of one runs that release's code.
+_CDNS = {
+    "esm.sh": "",
+    "cdn.esm.sh": "",
+    "cdn.jsdelivr.net": "npm/",
+    "fastly.jsdelivr.net": "npm/",
+    "gcore.jsdelivr.net": "npm/",
+    "unpkg.com": "",
+    "cdn.skypack.dev": "",
+    "ga.jspm.io": "npm:",
+    "jspm.dev": "npm:",
+}
+_ESM_SH_PREFIX = re.compile(r"(?:v\d+/|stable/)?\*?")
+_NAME = re.compile(r"(?:@[A-Za-z0-9._~-]+/)?[A-Za-z0-9._~-]+")
+
+
+def cdn_release(url: str) -> tuple[str, str] | None:
+    """``(name, version)`` of a URL of a known npm CDN naming an exact release
+    (``https://esm.sh/v135/axios@1.14.1/denonext/axios.mjs``,
+    ``https://cdn.jsdelivr.net/npm/@s/x@1.0.0/+esm``); None for any other URL or a range."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in ("https", "http"):
+        return None
+    host, _, path = rest.partition("/")
+    prefix = _CDNS.get(host.lower())
+    if prefix is None:
+        return None
+    path = path.partition("?")[0].partition("#")[0]
+    if "%" in path:
+        from urllib.parse import unquote  # noqa: PLC0415 - escaped URLs only (decision 0024)
+
+        path = unquote(path)
+    if not path.startswith(prefix):
+        return None
+    path = path[len(prefix) :]
+    if not prefix:
+        path = path[_ESM_SH_PREFIX.match(path).end() :]  # type: ignore[union-attr]
+    at = path.find("@", 1)
+    if at <= 0:
+        return None
+    name = path[:at]
+    version = path[at + 1 :].partition("/")[0]
+    if _NAME.fullmatch(name) is None or _VERSION.fullmatch(version) is None:
+        return None
+    return name, version
+
+
+def _cdn_packages(urls: Iterable[str]) -> list[LockedPackage]:
+    """One package per release the remote modules (and redirects) name, the first URL its id."""
+    out: dict[tuple[str, str], LockedPackage] = {}
+    for url in urls:
+        found = cdn_release(url)
+        if found is not None and found not in out:
+            out[found] = LockedPackage(url, found[0], found[1], Source.REGISTRY, None, url)
+    return list(out.values())
 
 
 def _declared(deps: _Deps) -> Iterable[str]:
@@ -388,7 +458,7 @@ class DenoDetails:
         return self._edges
 
     def line_of(self, node_id: str) -> int | None:
-        if node_id not in self._edges or node_id == ROOT_ID or node_id.startswith("workspace:"):
+        if node_id == ROOT_ID or node_id.startswith("workspace:"):
             return None
         needle = msgspec.json.encode(node_id) + b":"
         at = self._body.find(b"\n" + b" " * 4 + needle)
