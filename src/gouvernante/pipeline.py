@@ -22,6 +22,7 @@ from gouvernante.errors import GouvernanteError, LockfileError
 from gouvernante.fs import globs
 from gouvernante.fs.read import MAX_LOCKFILE_BYTES, link_refusal, read_regular_file
 from gouvernante.lockfiles import (
+    DENO_CONFIG,
     MANIFEST,
     PNPM_WORKSPACE,
     needs_manifest,
@@ -613,7 +614,7 @@ def _resolve_declared(
     manifests: dict[str, FileOutcome] = {}
     for out in outcomes:
         if out.format is LockfileFormat.PACKAGE_JSON:
-            if out.task.parser_name != PNPM_WORKSPACE:  # (its globs are pnpm's own)
+            if out.task.parser_name not in (PNPM_WORKSPACE, DENO_CONFIG):  # (not the manifest)
                 manifests.setdefault(out.task.directory, out)
         elif out.format is not None:
             locks.setdefault(out.task.directory, []).append((out.task.display, out))

@@ -13,12 +13,9 @@ RULES = compromised_rules("TEST-DENO", ("strip-ansi", "=6.0.1"), ("ms", "=2.1.3"
 
 
 def _project(root: Path) -> Path:
-    root.mkdir(parents=True)
-    shutil.copy(FIXTURE / "deno.lock", root / "deno.lock")
-    (root / "package.json").write_text(
-        '{"name": "app", "private": true,'
-        ' "dependencies": {"my-lodash": "npm:lodash@4.17.20", "ms": "2.1.3"}}'
-    )
+    """The project deno made the fixture from: deno.json, package.json, a member, deno.lock."""
+    shutil.copytree(FIXTURE, root)
+    (root / "expected.json").unlink()
     return root
 
 
@@ -49,3 +46,27 @@ def test_lockfile_under_another_name(tmp_path: Path) -> None:
     code, report = scan_report(tmp_path, RULES, "-lockfile", str(copy))
     assert code == 2
     assert report["summary"]["packages_scanned"] == 56
+
+
+def test_an_import_map_without_a_lockfile_declares_ranges(tmp_path: Path) -> None:
+    """deno.json alone (the lockfile not committed, or "lock": false): its npm: targets and npm
+    CDN URLs are declared ranges, judged as a package.json's are without a lockfile."""
+    project = _project(tmp_path / "app")
+    (project / "deno.lock").unlink()
+    (project / "package.json").unlink()
+    (project / "deno.json").write_text(
+        '{\n  // JSONC\n  "imports": {"ms": "npm:ms@^2.1.0", "strip": "npm:strip-ansi@6/x.js",'
+        ' "ax": "https://esm.sh/axios@1.14.1", "@std/path": "jsr:@std/path@1",},\n}'
+    )
+    rules = compromised_rules(
+        "TEST-DENO", ("strip-ansi", "=6.0.1"), ("ms", "=2.1.3"), ("axios", "=1.14.1")
+    )
+    code, report = scan_report(tmp_path, rules, "-dir", str(project))
+    assert code == 2
+    found = {(f["package"], f["declared_range"], f["match"]) for f in report["findings"]}
+    assert found == {
+        ("ms", "^2.1.0", "declared-range"),
+        ("strip-ansi", "6", "declared-range"),
+        ("axios", "1.14.1", "declared-range"),
+    }
+    assert all(f["description"].startswith("deno.json declares") for f in report["findings"])

@@ -92,8 +92,8 @@ def test_a_secret_file_under_a_lockfile_name_leaks_nothing(name: str) -> None:
             # (and any YAML mapping a pnpm-workspace.yaml: its other keys are pnpm settings)
             if name == "pnpm-workspace.yaml":
                 assert data.startswith((b"{", b"token:")), data[:6]
-            else:
-                assert name == "package.json" and data.startswith(b"{")
+            else:  # (a deno.json's other keys are deno settings)
+                assert name in ("package.json", "deno.json", "deno.jsonc") and data.startswith(b"{")
             continue
         assert message.startswith(f"dir/{name}: "), message
         for piece in _pieces(secret):

@@ -252,3 +252,39 @@ def test_an_https_import_of_an_npm_cdn_is_that_release(version: str | None) -> N
     ]
     (node,) = graph.details.edges()[""]
     assert graph.details.line_of(node) is not None
+
+
+@pytest.mark.parametrize(
+    ("key", "target", "declared"),
+    [
+        ("ms", "npm:ms@^2.1.0", ("ms", "^2.1.0", None)),
+        ("chalk/", "npm:/chalk@4.1.2/", ("chalk", "4.1.2", None)),
+        ("lod", "npm:lodash@4.17.20/fp", ("lodash", "4.17.20", "lod")),
+        ("x", "npm:@s/x@1.0.0/sub/path.js", ("@s/x", "1.0.0", "x")),
+        ("x", "npm:@s/x", ("@s/x", "*", "x")),
+        ("y", "npm:chalk/sub", ("chalk", "*", "y")),
+        ("ax", "https://esm.sh/axios@1.14.1", ("axios", "1.14.1", "ax")),
+        ("@std/path", "jsr:@std/path@1", None),
+        ("./a", "./a.ts", None),
+        ("z", "npm:@scope", None),
+    ],
+)
+def test_deno_json_import_targets(
+    key: str, target: str, declared: tuple[str, str, str | None] | None
+) -> None:
+    from gouvernante.lockfiles.deno_json import declared_import
+
+    dep = declared_import(key, target, "imports")
+    assert (None if dep is None else (dep.name, dep.spec, dep.alias)) == declared
+
+
+def test_deno_json_is_read_by_name_as_jsonc() -> None:
+    data = b'{\n // c\n "imports": {"a": "npm:a@1",},\n "scopes": {"./x/": {"b": "npm:b@2"}},\n}'
+    graph = parse_bytes(data, "deno.jsonc")
+    assert graph.format is LockfileFormat.PACKAGE_JSON
+    assert [(d.name, d.spec, d.field) for d in graph.declared] == [
+        ("a", "1", "imports"),
+        ("b", "2", "scopes"),
+    ]
+    sniffed = detect("other.json", data)  # (by name only)
+    assert sniffed is None or sniffed.name != "deno.json"

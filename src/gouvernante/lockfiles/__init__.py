@@ -22,6 +22,7 @@ from gouvernante.model import LockfileFormat, LockfileGraph
 SNIFF_BYTES = 8192
 # pnpm's workspace file: catalogs and (pnpm 10) overrides, read by name only.
 PNPM_WORKSPACE = "pnpm-workspace.yaml"
+DENO_CONFIG = "deno.json"
 # A project's manifest (its declared ranges; read beside an npm v1 or yarn classic lockfile).
 MANIFEST = "package.json"
 
@@ -63,6 +64,8 @@ PARSERS: tuple[ParserSpec, ...] = (
     ParserSpec("package.json", "package_json", ("package.json",)),
     # by name only (never sniffed): a manifest whose declared dependencies are its overrides
     ParserSpec(PNPM_WORKSPACE, "pnpm_workspace", (PNPM_WORKSPACE,)),
+    # by name only: a Deno project's import map (its npm: targets are declared ranges)
+    ParserSpec(DENO_CONFIG, "deno_json", (DENO_CONFIG, "deno.jsonc")),
 )
 
 _BY_NAME = {filename: spec for spec in PARSERS for filename in spec.filenames}

@@ -31,6 +31,7 @@ DEPENDENCY_FIELDS = ("dependencies", "devDependencies", "optionalDependencies", 
 _MANIFEST_OVERRIDES = ("overrides", "resolutions", "pnpm.overrides")
 # pnpm 10's ``overrides`` in pnpm-workspace.yaml (lockfiles.pnpm_workspace)
 WORKSPACE_OVERRIDES = "pnpm-workspace.yaml overrides"
+DENO_IMPORT_FIELDS = frozenset({"imports", "scopes"})  # a deno.json import map's (deno_json)
 OVERRIDE_FIELDS = (*_MANIFEST_OVERRIDES, WORKSPACE_OVERRIDES)
 
 

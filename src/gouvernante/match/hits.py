@@ -10,7 +10,11 @@ import msgspec
 
 from gouvernante.errors import SemverError
 from gouvernante.lockfiles import PNPM_WORKSPACE
-from gouvernante.lockfiles.package_json import OVERRIDE_FIELDS, WORKSPACE_OVERRIDES
+from gouvernante.lockfiles.package_json import (
+    DENO_IMPORT_FIELDS,
+    OVERRIDE_FIELDS,
+    WORKSPACE_OVERRIDES,
+)
 from gouvernante.match.paths import GraphView, dependency_paths
 from gouvernante.model import (
     DeclaredDependency,
@@ -503,6 +507,8 @@ def _declared_in(dep: DeclaredDependency) -> tuple[str, str]:
     """(the file, its field) that declares ``dep``, as a finding words them."""
     if dep.field == WORKSPACE_OVERRIDES:
         return PNPM_WORKSPACE, "overrides"
+    if dep.field in DENO_IMPORT_FIELDS:
+        return "deno.json", dep.field
     return "package.json", dep.field
 
 
