@@ -7,10 +7,11 @@ value, in every spelling: ``-fail-on high``, ``--fail-on high``, ``--fail-on=hig
 scan with each file as ``-lockfile``.
 
 A changed ``package.json`` (or ``pnpm-workspace.yaml``, whose overrides are declared versions
-too) is judged with its project's lockfiles even when they are not in the commit: the lockfiles
-in the manifest's own folder (or, for a workspace member without one, in the nearest folder
-above that has one) are scanned with it, so a range bump that the lockfile already
-pins to a safe release passes, and one whose lockfile pins a compromised release fails.
+too, or a Deno project's ``deno.json``, whose import map declares ranges) is judged with its
+project's lockfiles even when they are not in the commit: the lockfiles in the manifest's own
+folder (or, for a workspace member without one, in the nearest folder above that has one) are
+scanned with it, so a range bump that the lockfile already pins to a safe release passes, and
+one whose lockfile pins a compromised release fails.
 
 ``-dir DIR`` in ``args`` makes DIR the project root the hook judges: changed files outside it are
 left alone, the search for a manifest's lockfile stops there, and ``DIR/.gouvernante-ignore.json``
@@ -26,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from gouvernante.errors import UsageError
 
 MANIFEST = "package.json"
+DENO_CONFIGS = ("deno.json", "deno.jsonc")
 IGNORE_FILE = ".gouvernante-ignore.json"
 
 
@@ -129,7 +131,7 @@ def _lockfiles_in(folder: str, names: _YarnNames) -> list[str]:
     found = [
         path
         for name in listed
-        if lockfile_name(name) not in (None, MANIFEST)
+        if lockfile_name(name) not in (None, MANIFEST, *DENO_CONFIGS)
         and os.path.isfile(path := os.path.join(folder, name))
     ]
     named = _named_lockfile(folder, names)
@@ -189,7 +191,7 @@ def files_to_scan(changed: Iterable[str], root: str, errors: list[str] | None = 
     names = _YarnNames(root, [] if errors is None else errors)
     # The files whose declared versions (overrides) the project's lockfile decides, as a
     # manifest's: one changed alone brings the lockfiles, as ``-dir`` judges it with them.
-    manifests = (MANIFEST, PNPM_WORKSPACE)
+    manifests = (MANIFEST, PNPM_WORKSPACE, *DENO_CONFIGS)
     top = os.path.normpath(root)
     out: list[str] = []
     seen: set[str] = set()

@@ -244,6 +244,21 @@ def test_a_manifest_brings_its_lockfile(tmp_path: Path, monkeypatch: pytest.Monk
     assert precommit.files_to_scan(["web/package-lock.json"], ".") == ["web/package-lock.json"]
 
 
+def test_a_deno_config_brings_its_lockfile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Deno project's import map is judged with its deno.lock (decision 0053), and a changed
+    package.json does not bring the deno.json beside it (it is no lockfile)."""
+    app = tmp_path / "app"
+    app.mkdir()
+    for name in ("deno.jsonc", "deno.lock", "package.json"):
+        (app / name).write_text("{}")
+    monkeypatch.chdir(tmp_path)
+    assert precommit.files_to_scan(["app/deno.jsonc"], ".") == ["app/deno.jsonc", "app/deno.lock"]
+    assert precommit.files_to_scan(["app/package.json"], ".") == [
+        "app/package.json",
+        "app/deno.lock",
+    ]
+
+
 def test_yarnrc_named_lockfiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """yarn berry's ``lockfileFilename`` (decision 0044): a changed ``berry.lock`` is scanned
     when its folder's .yarnrc.yml names it, a changed .yarnrc.yml brings it, a manifest brings
