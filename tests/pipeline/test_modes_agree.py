@@ -425,8 +425,54 @@ ERRORS["a berry entry only an override the manifest does not name explains"] = [
     ("yarn.lock", "a dependency on axios resolves only to an entry its range does not accept")
 ]
 
+
 # A lockfile refused at a position: every mode names the position (JSON path, yarn line) before
 # the message, as -dir does (-git, -history and -inventory gave the message alone).
+def _deno_lock(version: str, **extra: object) -> str:
+    """A deno.lock v5 (decision 0053) locking axios at ``version``."""
+    return json.dumps(
+        {
+            "version": "5",
+            "specifiers": {"npm:axios@^1.14.0": version},
+            "npm": {f"axios@{version}": {"integrity": "sha512-" + "A" * 86 + "=="}},
+            **extra,
+        }
+    )
+
+
+_DENO_JSON = '{\n  // JSONC\n  "imports": {"axios": "npm:axios@^1.14.0",},\n}'
+
+# Deno projects (decision 0053): a deno.lock, and a deno.json import map judged like a manifest.
+CASES["a deno.lock pins the release"] = (
+    {"svc/deno.lock": _deno_lock("1.14.1"), "svc/deno.json": _DENO_JSON},
+    [("svc/deno.lock", "axios 1.14.1")],
+    [("svc/deno.json", "declared range '^1.14.0' of axios could match AXIOS-1 (=1.14.1), but")],
+)
+CASES["a deno.json range its deno.lock pins to a safe release"] = (
+    {"svc/deno.lock": _deno_lock("1.14.0"), "svc/deno.jsonc": _DENO_JSON},
+    [],
+    [("svc/deno.jsonc", "declared range '^1.14.0' of axios could match AXIOS-1 (=1.14.1), but")],
+)
+CASES["a deno.json without a lockfile"] = (
+    {"svc/deno.json": _DENO_JSON},
+    [("svc/deno.json", "axios ^1.14.0")],
+    [],
+)
+CASES["an esm.sh import in a deno.lock"] = (
+    {
+        "svc/deno.lock": json.dumps(
+            {
+                "version": "4",
+                "redirects": {"https://esm.sh/axios@1": "https://esm.sh/axios@1.14.1"},
+                "remote": {"https://esm.sh/v135/axios@1.14.1/denonext/axios.mjs": "abc"},
+            }
+        )
+    },
+    [("svc/deno.lock", "axios 1.14.1")],
+    [],
+)
+
+
 CASES["a lockfile refused at a position"] = (
     {
         "package-lock.json": _npm_lock({"": {}, "node_modules/axios": {"version": 5}}),

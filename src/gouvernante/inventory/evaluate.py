@@ -422,6 +422,8 @@ def _workspace_context(
 
 
 _CATALOG_FILES = frozenset({"package.json", PNPM_WORKSPACE})
+# files whose declared ranges a lockfile of their project decides (a Deno import map too: 0053)
+_DECLARING_FILES = frozenset({"package.json", "deno.json", "deno.jsonc"})
 
 
 def _project_context(
@@ -441,7 +443,7 @@ def _project_context(
             meta = blobs.get((oid, name)) if lockfile else None
             if meta is not None:
                 ids.append(meta[0])
-                manifest_hit = manifest_hit or (name == "package.json" and meta[0] in hits)
+                manifest_hit = manifest_hit or (name in _DECLARING_FILES and meta[0] in hits)
         if manifest_hit:
             needed.update(ids)
     return needed
