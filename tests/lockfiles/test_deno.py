@@ -288,3 +288,11 @@ def test_deno_json_is_read_by_name_as_jsonc() -> None:
     ]
     sniffed = detect("other.json", data)  # (by name only)
     assert sniffed is None or sniffed.name != "deno.json"
+
+
+def test_errors_are_listed_up_to_fifty_then_counted() -> None:
+    deps = [f"gone{i}@1.0.0" for i in range(5000)]
+    data = _v5({"a@1.0.0": {"integrity": INTEGRITY, "dependencies": deps}}, {})
+    errors = parse_bytes(data, "deno.lock").entry_errors
+    assert len(errors) == 51
+    assert errors[-1] == "npm: 4950 more entry errors (not listed)"

@@ -42,6 +42,7 @@ from gouvernante.safetext import key_segment
 
 SUPPORTED = ("1", "2", "3", "4", "5")
 ROOT_ID = ""  # the project's own node
+_MAX_LISTED = 50
 
 # A version as deno writes it in an id: plain semver (its ``parse_standard``), no leading "v".
 _VERSION = re.compile(r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
@@ -365,8 +366,16 @@ class _Reader:
             packages,
             importers,
             details=DenoDetails(self.body, edges),
-            entry_errors=tuple(dict.fromkeys(self.errors)),
+            entry_errors=self.listed_errors(),
         )
+
+    def listed_errors(self) -> tuple[str, ...]:
+        """The first ``_MAX_LISTED`` errors, then how many more (a cut file may have thousands)."""
+        errors = tuple(dict.fromkeys(self.errors))
+        if len(errors) <= _MAX_LISTED:
+            return errors
+        more = len(errors) - _MAX_LISTED
+        return (*errors[:_MAX_LISTED], f"{self.section}: {more} more entry errors (not listed)")
 
 
 # npm CDNs: the host, then what precedes "<name>@<version>" in the path. Each serves the
