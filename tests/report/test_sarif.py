@@ -175,7 +175,8 @@ def test_every_lockfile_format_points_at_the_entry_line(
             assert loc["artifactLocation"]["uri"] == "bun.lockb"
             assert "region" not in loc
         return
-    assert len(run["results"]) >= 3
+    # (deno-2.9.6-apps is another project: it holds two of the rules' releases, chalk and ms)
+    assert len(run["results"]) >= (2 if directory.name.endswith("-apps") else 3)
     for res in run["results"]:
         loc = res["locations"][0]["physicalLocation"]
         assert loc["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
