@@ -27,6 +27,7 @@ from gouvernante.host.installed import MAX_MANIFEST_BYTES, scan_tree
 from gouvernante.host.payloads import PNPM_ID_INDEXES
 from gouvernante.host.reader import Collector
 from gouvernante.host.sqlite_image import ImageError, apply_log, open_image
+from gouvernante.lockfiles.deno import exact_version
 from gouvernante.lockfiles.package_json import manifest_release
 from gouvernante.model import FindingType
 from gouvernante.semver import try_parse_version
@@ -37,8 +38,6 @@ MAX_INDEX_BYTES = 64 * 1024 * 1024
 _PNPM_HEAD = re.compile(rb'^\{"name":"((?:[^"\\]|\\.)*)","version":"((?:[^"\\]|\\.)*)"')
 _BERRY_TAIL = re.compile(r"^(.+)-[0-9a-f]{10}-[0-9a-z]+\.zip$")
 _BUN_ENTRY = re.compile(r"^(.+?)@([^@/]+)@@@\d+$")
-# deno: a version folder, "_<n>" after it for a copy deno made for other peers
-_DENO_VERSION = re.compile(r"^(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)(?:_\d+)?$")
 _HEX = re.compile(r"^[0-9a-f]+$")
 _PNPM_NAME = re.compile(r"^(?:@[^/@+\s]+/)?[^/@+\s][^/@+\s]*$")
 _PNPM_STORE_DIRS = frozenset({"files", "index", "tmp", "links", "projects"})
@@ -739,10 +738,14 @@ def scan_deno_cache(cache: str, collector: Collector) -> None:
         if name not in names:
             return
         for entry in _listdir(folder, collector):
-            m = _DENO_VERSION.match(entry.name)
-            if m is None or not _is_dir(entry):
+            # a version folder, "_<n>" after it for a copy deno made for other peers
+            version, sep, copy = entry.name.partition("_")
+            if (
+                not exact_version(version)
+                or (sep and not (copy.isascii() and copy.isdigit()))
+                or not _is_dir(entry)
+            ):
                 continue
-            version = m.group(1)
             if collector.payloads is not None:
                 collector.payloads.package_dir(entry.path, name, version, FindingType.CACHED, where)
             collector.report(

@@ -32,7 +32,7 @@ from gouvernante.inventory import graphs
 from gouvernante.inventory.backend import Database, shown_location
 from gouvernante.inventory.external import reports_at
 from gouvernante.inventory.store import connect
-from gouvernante.lockfiles import PNPM_WORKSPACE
+from gouvernante.lockfiles import LOCKFILE_NAMES, PNPM_WORKSPACE, parser_for_name
 from gouvernante.match.hits import capitalised_names, package_hits
 from gouvernante.match.lockfile import LockfileMatch, match_lockfile
 from gouvernante.model import LockfileFormat, ScanIssue, ScannedRef
@@ -422,8 +422,14 @@ def _workspace_context(
 
 
 _CATALOG_FILES = frozenset({"package.json", PNPM_WORKSPACE})
-# files whose declared ranges a lockfile of their project decides (a Deno import map too: 0053)
-_DECLARING_FILES = frozenset({"package.json", "deno.json", "deno.jsonc"})
+# files whose declared ranges a lockfile of their project decides: the manifests the parser
+# table reads as package.json and deno.json(c) (a Deno import map: decision 0053)
+_DECLARING_FILES = frozenset(
+    spec_name
+    for spec_name in LOCKFILE_NAMES
+    if (spec := parser_for_name(spec_name)) is not None
+    and spec.module in ("package_json", "deno_json")
+)
 
 
 def _project_context(

@@ -35,7 +35,12 @@ import msgspec
 
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles import _sniff
-from gouvernante.lockfiles._common import decode_text, json_errors, shape_error, version_label
+from gouvernante.lockfiles._common import (
+    json_errors,
+    shape_error,
+    split_at_version,
+    version_label,
+)
 from gouvernante.lockfiles._tarball_url import injected, injection_error
 from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
 from gouvernante.safetext import key_segment
@@ -143,7 +148,8 @@ def sniff(head: bytes) -> bool:
 
 
 def parse(data: bytes, path: str) -> LockfileGraph:
-    body = decode_text(data, path).encode("utf-8")
+    # (msgspec reads the bytes; json_errors words a refusal, invalid UTF-8 included)
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     with json_errors(path, body):
         try:
             head = _HEAD.decode(body)
@@ -173,12 +179,11 @@ def parse(data: bytes, path: str) -> LockfileGraph:
             raise _shape_error(path, exc) from None
     urls = [*lock.remote, *lock.redirects, *lock.redirects.values()]
     if isinstance(lock, _V2):
-        return _Reader(body, "npm.packages", urls).old(
-            lock.npm.packages, lock.npm.specifiers, None, ""
-        )
+        return _Reader(body, "npm.packages", urls).old(lock.npm.packages, lock.npm.specifiers, "")
     if isinstance(lock, _V3):
+        # (v3's workspace names specifiers only: every one is a root already)
         return _Reader(body, "packages.npm", urls).old(
-            lock.packages.npm, lock.packages.specifiers, lock.workspace, "npm:"
+            lock.packages.npm, lock.packages.specifiers, "npm:"
         )
     assert isinstance(lock, _V4)
     return _Reader(body, "npm", urls).new(lock)
@@ -200,16 +205,17 @@ def _shape_error(path: str, exc: msgspec.ValidationError) -> LockfileError:
     )
 
 
+def exact_version(text: str) -> bool:
+    """A version as deno writes it (plain semver, no leading "v")."""
+    return _VERSION.fullmatch(text) is not None
+
+
 def split_id(node: str) -> tuple[str, str] | None:
     """``(name, version)`` of an id (``@s/x@1.0.0_peer@2.0.0`` -> ``@s/x``, ``1.0.0``); None when
     it is not ``<name>@<version>``."""
-    at = node.find("@", 1)
-    if at <= 0:
-        return None
-    version = node[at + 1 :].partition("_")[0]
-    if _VERSION.fullmatch(version) is None:
-        return None
-    return node[:at], version
+    name, rest = split_at_version(node)
+    version = rest.partition("_")[0]
+    return (name, version) if rest and exact_version(version) else None
 
 
 class _Reader:
@@ -258,7 +264,6 @@ class _Reader:
         self,
         entries: Mapping[str, _OldEntry],
         specifiers: Mapping[str, str],
-        workspace: _Workspace | None,
         prefix: str,
     ) -> LockfileGraph:
         """Versions 2 and 3: ids everywhere (``npm:``-prefixed in v3's specifiers)."""
@@ -282,7 +287,6 @@ class _Reader:
             if found is not None:
                 roots.append(found)
         edges[ROOT_ID] = roots
-        del workspace  # (v3 workspaces name specifiers only: every one is a root already)
         return self.graph(packages, edges, [Importer(ROOT_ID, "(root)", "")])
 
     def new(self, lock: _V4) -> LockfileGraph:
@@ -311,9 +315,7 @@ class _Reader:
         for spec, value in lock.specifiers.items():
             if not spec.startswith("npm:"):
                 continue
-            name = spec[4:]
-            at = name.find("@", 1)
-            name = name if at < 0 else name[:at]
+            name = split_at_version(spec[4:])[0]
             found = self.target(f"{name}@{value}", entries, f"specifiers{key_segment(spec)}")
             if found is not None:
                 resolved[spec] = found
@@ -344,11 +346,9 @@ class _Reader:
         named = by_name.get(dep, ())
         if len(named) == 1:
             return named[0]
-        self.errors.append(
-            f"{where}: names no entry of {self.section} (truncated or edited lockfile?)"
-            if not named
-            else f"{where}: a bare name with several entries of that name (edited lockfile?)"
-        )
+        if not named:
+            return self.target(dep, entries, where)  # (no entry: its error)
+        self.errors.append(f"{where}: a bare name with several entries of that name (edited?)")
         return None
 
     def graph(
@@ -422,7 +422,7 @@ def cdn_release(url: str) -> tuple[str, str] | None:
         return None
     name = path[:at]
     version = path[at + 1 :].partition("/")[0]
-    if _NAME.fullmatch(name) is None or _VERSION.fullmatch(version) is None:
+    if _NAME.fullmatch(name) is None or not exact_version(version):
         return None
     return name, version
 
