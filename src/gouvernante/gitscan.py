@@ -41,6 +41,7 @@ from gouvernante.match.lockfile import (
     Catalogs,
     LockfileMatch,
     PlacedMatch,
+    add_catalog_source,
     match_lockfile,
     resolve_declared,
     with_workspace_catalogs,
@@ -263,10 +264,12 @@ def parse_blob(data: bytes, key: BlobKey) -> LockfileGraph:
 
 
 def parse_blob_catalogs(data: bytes, key: BlobKey) -> tuple[LockfileGraph, Catalogs | None]:
-    """``parse_blob``, and for a pnpm-workspace.yaml its catalogs (the ranges the ``catalog:``
-    references of the manifests below it stand for); None for any other file."""
+    """``parse_blob``, and the catalogs a pnpm-workspace.yaml or a package.json (bun's)
+    defines (the ranges the ``catalog:`` references of the manifests below it stand for); None
+    for any other file."""
     if key.name != PNPM_WORKSPACE:
-        return parse_blob(data, key), None
+        graph = parse_blob(data, key)
+        return graph, graph.catalogs
     from gouvernante.lockfiles import pnpm_workspace  # noqa: PLC0415 - workspace files only
 
     graph, workspace = pnpm_workspace.parse_with_workspace(data, key.name)
@@ -452,8 +455,9 @@ def snapshot_findings(
             # dependencies the lockfile does not lock)
             outcome = outcomes.get(paired, _NOT_PAIRED)
         match = outcome.match if outcome is not None and file.mode != SYMLINK_MODE else None
-        if is_workspace_file(file):  # (one not read answers nothing: its refs stay undecided)
-            workspaces.setdefault("/" + posixpath.dirname(file.path), match)
+        if file.mode != SBOM_MODE:  # (a workspace file not read answers nothing)
+            directory = "/" + posixpath.dirname(file.path)
+            add_catalog_source(workspaces, directory, match, workspace_file=is_workspace_file(file))
         if file.mode == SYMLINK_MODE:
             out.errors.append(ScanIssue(shown, "a symbolic link in the repository: not followed"))
         elif match is None:

@@ -268,7 +268,8 @@ class DeclaredDependency(msgspec.Struct, frozen=True, gc=False):
     spec: str  # the npm range, alias prefix removed
     field: str  # dependencies | devDependencies | optionalDependencies | peerDependencies
     alias: str | None = None
-    catalog: str | None = None  # the pnpm ``catalog:`` reference ``spec`` was read from
+    catalog: str | None = None  # the ``catalog:`` reference ``spec`` was read from
+    catalog_file: str | None = None  # the file defining it: pnpm-workspace.yaml, package.json
 
 
 class GraphDetails(Protocol):
@@ -331,6 +332,8 @@ class LockfileGraph(msgspec.Struct, frozen=True, dict=True):
     # (``bundledDependencies``), whose version no lockfile records; name '' when it bundles
     # every dependency (``bundledDependencies: true``).
     bundled: Sequence[tuple[str, str]] = ()
+    # package.json only: bun's catalogs (``package_json.bun_catalogs``), None when it has none
+    catalogs: Mapping[str, Mapping[str, str]] | None = None
 
     @cached_property
     def table(self) -> PackageTable:

@@ -68,7 +68,7 @@ if TYPE_CHECKING:
     from gouvernante.host.checks import HostScanResult
     from gouvernante.host.context import HostContext
     from gouvernante.inventory.evaluate import InventoryRequest
-    from gouvernante.lockfiles.pnpm_workspace import Workspace
+    from gouvernante.match.lockfile import Catalogs
 from gouvernante.fs.walk import WalkedDir, walk
 from gouvernante.match.hits import (
     DeclaredHit,
@@ -208,65 +208,83 @@ def _with_manifest_beside(graph: LockfileGraph, task: FileTask) -> LockfileGraph
 
 
 def _with_catalogs(graph: LockfileGraph, task: FileTask, errors: list[str]) -> LockfileGraph:
-    """A manifest's pnpm ``catalog:`` references replaced by the ranges of the nearest
-    pnpm-workspace.yaml at or above its folder (as pnpm finds its workspace; up to the -dir
-    root, every folder above with -lockfile). One that cannot be read leaves them as written
-    (notes: not decidable); with -lockfile, where that file is no scanned file reporting its own
-    error, its error is an entry error of the manifest."""
+    """A manifest's ``catalog:`` references replaced by the ranges of the nearest file defining
+    catalogs at or above its folder: a pnpm-workspace.yaml (as pnpm finds its workspace), else
+    a package.json with bun's catalogs (the workspace root's, this one's own included; decision
+    0054). Up to the -dir root, every folder above with -lockfile. One that cannot be read
+    leaves them as written (notes: not decidable); with -lockfile, where that file is no
+    scanned file reporting its own error, its error is an entry error of the manifest."""
     from gouvernante.lockfiles import pnpm_workspace  # noqa: PLC0415 - only for catalog: refs
 
     if not pnpm_workspace.uses_catalogs(graph) or task.parser_name == PNPM_WORKSPACE:
         return graph
+    own = os.path.basename(task.path) == MANIFEST
     folder = task.directory
     while True:
-        path = os.path.join(folder, PNPM_WORKSPACE)
-        if os.path.lexists(path):
-            break
+        catalogs: Catalogs | None = None
+        source = ""
+        if os.path.lexists(os.path.join(folder, PNPM_WORKSPACE)):
+            source = PNPM_WORKSPACE
+        elif own and folder == task.directory:  # (its own catalogs: read already)
+            catalogs = graph.catalogs
+        elif os.path.lexists(os.path.join(folder, MANIFEST)):
+            source = MANIFEST
+        if source:
+            try:
+                catalogs = _catalog_file(os.path.join(folder, source), folder, task)
+            except GouvernanteError as exc:
+                if not task.root:
+                    where = f"{exc.json_path}: {exc.detail}" if exc.json_path else exc.detail
+                    errors.append(f"{exc.path}: {where}; its catalog: references are not checked")
+                return graph
+        if catalogs is not None:
+            answers = pnpm_workspace.Workspace({k: dict(v) for k, v in catalogs.items()}, (), ())
+            return pnpm_workspace.with_catalogs(graph, answers, source or MANIFEST)
         parent = os.path.dirname(folder)
         if folder in (task.root, parent):
             return graph
         folder = parent
+
+
+# The files defining catalogs ``_with_catalogs`` read in this scan (``_scan_files`` empties
+# it; forked workers start from that), by identity: the manifests of a workspace share one,
+# which is parsed once, not once per manifest (a 4 MiB one under 200 manifests took a minute).
+# A file that could not be read is kept as (YAML path, detail), worded again for each manifest;
+# a package.json defining no catalogs as None.
+_CATALOG_FILES: dict[tuple[int, int, int, int], Catalogs | tuple[str | None, str] | None] = {}
+_CATALOG_FILES_KEPT = 16
+
+
+def _catalog_file(path: str, folder: str, task: FileTask) -> Catalogs | None:
+    """The catalogs of a pnpm-workspace.yaml or package.json (None: a package.json defining
+    none); ``LockfileError`` naming it as the manifest's report names files."""
+    from gouvernante.lockfiles import pnpm_workspace  # noqa: PLC0415 - only for catalog: refs
+
     shown = posixpath.normpath(
         posixpath.join(
             posixpath.dirname(task.display),
             os.path.relpath(path, task.directory).replace(os.sep, "/"),
         )
     )
-    try:
-        if os.path.islink(path):
-            refusal = link_refusal(path, task.root or folder)
-            if refusal is not None:
-                raise LockfileError(shown, refusal)
-        workspace = _catalog_file(path, shown)
-    except GouvernanteError as exc:
-        if not task.root:
-            where = f"{exc.json_path}: {exc.detail}" if exc.json_path else exc.detail
-            errors.append(f"{shown}: {where}; its catalog: references are not checked")
-        return graph
-    return pnpm_workspace.with_catalogs(graph, workspace)
-
-
-# The pnpm-workspace.yaml files ``_with_catalogs`` read in this scan (``_scan_files`` empties
-# it; forked workers start from that), by identity: the manifests of a workspace share one,
-# which is parsed once, not once per manifest (a 4 MiB one under 200 manifests took a minute).
-# A file that could not be read is kept as (YAML path, detail), worded again for each manifest.
-_CATALOG_FILES: dict[tuple[int, int, int, int], Workspace | tuple[str | None, str]] = {}
-_CATALOG_FILES_KEPT = 16
-
-
-def _catalog_file(path: str, shown: str) -> Workspace:
-    from gouvernante.lockfiles import pnpm_workspace  # noqa: PLC0415 - only for catalog: refs
-
+    if os.path.islink(path):
+        refusal = link_refusal(path, task.root or folder)
+        if refusal is not None:
+            raise LockfileError(shown, refusal)
     try:
         st = os.stat(path)
         key: tuple[int, int, int, int] | None = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
     except OSError:
         key = None  # (the read below says why)
-    got = _CATALOG_FILES.get(key) if key is not None else None
-    if got is None:
+    if key is not None and key in _CATALOG_FILES:
+        got = _CATALOG_FILES[key]
+    else:
         try:
-            data = read_regular_file(path, pnpm_workspace.MAX_WORKSPACE_BYTES, shown)
-            got = pnpm_workspace.read(data, shown)
+            if os.path.basename(path) == PNPM_WORKSPACE:
+                data = read_regular_file(path, pnpm_workspace.MAX_WORKSPACE_BYTES, shown)
+                got = pnpm_workspace.read(data, shown).catalogs
+            else:
+                data = read_regular_file(path, MAX_LOCKFILE_BYTES, shown)
+                got = parse_manifest(data, shown).catalogs
         except GouvernanteError as exc:
             got = (exc.json_path, exc.detail)
         if key is not None:

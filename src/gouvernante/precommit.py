@@ -11,7 +11,9 @@ too, or a Deno project's ``deno.json``, whose import map declares ranges) is jud
 project's lockfiles even when they are not in the commit: the lockfiles in the manifest's own
 folder (or, for a workspace member without one, in the nearest folder above that has one) are
 scanned with it, so a range bump that the lockfile already pins to a safe release passes, and
-one whose lockfile pins a compromised release fails.
+one whose lockfile pins a compromised release fails. A changed file that defines catalogs (a
+pnpm-workspace.yaml, a bun root package.json) also brings the manifests below it whose
+``catalog:`` references it answers.
 
 ``-dir DIR`` in ``args`` makes DIR the project root the hook judges: changed files outside it are
 left alone, the search for a manifest's lockfile stops there, and ``DIR/.gouvernante-ignore.json``
@@ -24,7 +26,7 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 
-from gouvernante.errors import UsageError
+from gouvernante.errors import GouvernanteError, UsageError
 
 MANIFEST = "package.json"
 DENO_CONFIGS = ("deno.json", "deno.jsonc")
@@ -222,6 +224,9 @@ def files_to_scan(changed: Iterable[str], root: str, errors: list[str] | None = 
         add(path)
         if known not in manifests:
             continue
+        if known in (MANIFEST, PNPM_WORKSPACE):
+            for user in _catalog_users(path, folder):
+                add(user)
         while True:
             present = _lockfiles_in(folder, names)
             for lock in present:
@@ -231,6 +236,40 @@ def files_to_scan(changed: Iterable[str], root: str, errors: list[str] | None = 
                 break
             folder = parent
     return out
+
+
+def _catalog_users(path: str, folder: str) -> list[str]:
+    """The manifests at or below ``folder`` whose ``catalog:`` references a changed file that
+    defines catalogs (a pnpm-workspace.yaml, a bun root package.json) may answer: a catalog
+    bumped alone changes what they declare. Conservative by bytes (any mention of ``catalog``),
+    never by running or fully reading the project; unreadable files are left to the scan."""
+    from gouvernante.fs.read import MAX_LOCKFILE_BYTES, read_regular_file  # noqa: PLC0415
+    from gouvernante.fs.walk import walk  # noqa: PLC0415
+
+    try:
+        if not _may_name_catalogs(read_regular_file(path, MAX_LOCKFILE_BYTES, path)):
+            return []
+    except GouvernanteError:
+        return []
+    users: list[str] = []
+    for walked in walk(folder):
+        if MANIFEST not in walked.files or MANIFEST in walked.links:
+            continue
+        manifest = os.path.normpath(os.path.join(walked.path, MANIFEST))
+        try:
+            data = read_regular_file(manifest, MAX_LOCKFILE_BYTES, manifest)
+        except GouvernanteError:
+            users.append(manifest)  # (the scan says why it cannot be read)
+            continue
+        if _may_name_catalogs(data):
+            users.append(manifest)
+    return users
+
+
+def _may_name_catalogs(data: bytes) -> bool:
+    """``catalog`` written plainly, or any escape (a JSON ``\\u0063atalog:``, a YAML
+    ``"\\x63atalog"`` key): the readers decode them."""
+    return b"catalog" in data or b"\\" in data
 
 
 def _same(a: str, b: str) -> bool:

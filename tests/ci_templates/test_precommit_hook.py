@@ -385,6 +385,49 @@ def test_a_pnpm_workspace_file_brings_its_lockfile(
     assert "package-lock.json resolves it: the lockfile decides" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("kind", ["pnpm", "bun"])
+def test_a_changed_catalog_brings_the_manifests_it_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """A catalog bumped alone (no lockfile in the project) changes what the members declare:
+    judged alone, the root file declared nothing and the commit passed; the members whose
+    ``catalog:`` references it answers now come with it (decision 0054)."""
+    for name, spec in (("app", "catalog:"), ("plain", "^1.13.0")):
+        member = tmp_path / "packages" / name
+        member.mkdir(parents=True)
+        (member / "package.json").write_text(json.dumps({"dependencies": {"axios": spec}}))
+    (tmp_path / "node_modules" / "x").mkdir(parents=True)
+    (tmp_path / "node_modules" / "x" / "package.json").write_text('{"a": "catalog:"}')
+    root = {"name": "root", "private": True, "workspaces": ["packages/*"]}
+    if kind == "pnpm":
+        changed = "pnpm-workspace.yaml"
+        (tmp_path / changed).write_text("catalog:\n  axios: ^1.14.0\n")
+    else:
+        changed = "package.json"
+        root["catalog"] = {"axios": "^1.14.0"}
+    (tmp_path / "package.json").write_text(json.dumps(root))
+    monkeypatch.chdir(tmp_path)
+    assert precommit.files_to_scan([changed], ".") == [changed, "packages/app/package.json"]
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps(_AXIOS_RULES))
+    assert precommit.main(["-rules", str(rules), changed]) == 2
+
+
+_AXIOS_RULES = {
+    "schema_version": "1.0.0",
+    "rules": [
+        {
+            "id": "AXIOS-1",
+            "title": "axios 1.14.1",
+            "kind": "compromised-release",
+            "ecosystem": "npm",
+            "severity": "critical",
+            "package_rules": [{"package_name": "axios", "affected_versions": ["=1.14.1"]}],
+        }
+    ],
+}
+
+
 def test_files_outside_the_project_or_in_skipped_folders(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -327,28 +327,32 @@ def test_a_lockfile_under_another_name_a_package_manager_reads_is_read_in_every_
         assert not result.errors
 
 
-def test_an_older_schema_holding_commits_is_refused_not_migrated(tmp_path: Path) -> None:
-    """Its commits were read alone (no package.json beside an npm v1 / yarn classic lockfile, no
-    catalogs, no .yarnrc.yml names) and are never read again: migrated, it answered CLEAN where
-    -git finds. Refused, by -inventory and inventory add alike; one without commits migrates."""
+@pytest.mark.parametrize("old", [5, 6])
+def test_an_older_schema_holding_commits_is_refused_not_migrated(tmp_path: Path, old: int) -> None:
+    """Its commits were read alone (before 6: no package.json beside an npm v1 / yarn classic
+    lockfile, no pnpm catalogs, no .yarnrc.yml names; before 7: no bun catalogs in a
+    package.json's graph) and are never read again: migrated, it answered CLEAN where -git
+    finds. Refused, by -inventory and inventory add alike; one without commits migrates."""
     from gouvernante.inventory.store import MIGRATIONS
 
     db = str(tmp_path / "old.db")
     with sqlite3.connect(db) as raw:
-        for version in range(1, 6):
+        for version in range(1, old + 1):
             for statement in MIGRATIONS[version]:
                 raw.execute(statement)
-        raw.execute("UPDATE schema_info SET version = 5")
+        raw.execute("UPDATE schema_info SET version = ?", (old,))
         raw.execute("INSERT INTO repositories (id, name, location) VALUES (1, 'r', '/r')")
         raw.execute(
             "INSERT INTO commits_seen (repository_id, commit_id, committed_at) VALUES (1, 'c', 0)"
         )
     for create in (False, True):
-        with pytest.raises(SourceError, match="schema version 5: its recorded commits") as caught:
+        with pytest.raises(
+            SourceError, match=f"schema version {old}: its recorded commits"
+        ) as caught:
             connect(db, create=create)
         assert "record the organisation again into a new inventory" in str(caught.value)
     with sqlite3.connect(db) as raw:
-        assert raw.execute("SELECT version FROM schema_info").fetchone() == (5,)
+        assert raw.execute("SELECT version FROM schema_info").fetchone() == (old,)
         raw.execute("DELETE FROM commits_seen")
     connect(db, create=True).close()
     with sqlite3.connect(db) as raw:

@@ -197,14 +197,14 @@ CASES: dict[str, tuple[dict[str, str], list[tuple[str, str]], list[tuple[str, st
         [
             (
                 "packages/app/package.json",
-                "axios is declared as 'catalog:nope' (a pnpm catalog entry",
+                "axios is declared as 'catalog:nope' (a catalog entry",
             )
         ],
     ),
     "no workspace file at all": (
         {"packages/app/package.json": _app("catalog:")},
         [],
-        [("packages/app/package.json", "axios is declared as 'catalog:' (a pnpm catalog entry")],
+        [("packages/app/package.json", "axios is declared as 'catalog:' (a catalog entry")],
     ),
     "the lockfile pins a safe version": (
         {
@@ -473,6 +473,57 @@ CASES["an esm.sh import in a deno.lock"] = (
 )
 
 
+def _bun_root(catalogs: dict[str, Any], **top: Any) -> str:
+    return json.dumps(
+        {"name": "root", "private": True, "workspaces": {"packages": ["packages/*"], **catalogs}}
+        | top
+    )
+
+
+# bun's catalogs live in the workspace root's package.json (decision 0054): -dir made them a
+# note ("cannot be decided offline"), exit 0, where the catalog's range reaches the release.
+CASES["a bun catalog range reaches the release"] = (
+    {
+        "package.json": _bun_root({"catalog": {"axios": "^1.14.0"}}),
+        "packages/app/package.json": _app("catalog:"),
+    },
+    [("packages/app/package.json", "axios ^1.14.0")],
+    [],
+)
+CASES["a bun named catalog cannot reach it"] = (
+    {
+        "package.json": _bun_root({"catalogs": {"old": {"axios": "~1.13.0"}}}),
+        "packages/app/package.json": _app("catalog:old"),
+    },
+    [],
+    [],
+)
+CASES["a bun top-level catalog the workspaces one replaces"] = (
+    {  # (bun 1.4.5: "axios@catalog: not in catalog": the top-level one is not read)
+        "package.json": _bun_root({"catalog": {"ms": "^2.1.0"}}, catalog={"axios": "^1.14.0"}),
+        "packages/app/package.json": _app("catalog:"),
+    },
+    [],
+    [("packages/app/package.json", "axios is declared as 'catalog:' (a catalog entry")],
+)
+CASES["a bun catalog the root's own dependency names"] = (
+    {
+        "package.json": _bun_root(
+            {}, catalog={"axios": "^1.14.0"}, dependencies={"axios": "catalog:"}
+        )
+    },
+    [("package.json", "axios ^1.14.0")],
+    [],
+)
+CASES["a pnpm workspace file beside a bun catalog"] = (
+    {  # (pnpm reads no catalogs from package.json: its own file answers)
+        "pnpm-workspace.yaml": _workspace("axios: ~1.13.0"),
+        "package.json": _bun_root({"catalog": {"axios": "^1.14.0"}}),
+        "packages/app/package.json": _app("catalog:"),
+    },
+    [],
+    [],
+)
 CASES["a lockfile refused at a position"] = (
     {
         "package-lock.json": _npm_lock({"": {}, "node_modules/axios": {"version": 5}}),

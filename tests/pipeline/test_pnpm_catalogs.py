@@ -103,8 +103,9 @@ def test_named_catalogs_and_catalogs_that_do_not_answer(tmp_path: Path) -> None:
         code, report = _scan(tmp_path, "-dir", str(repo), "-recursive")
         assert code == 0 and report["findings"] == []
         assert _notes(report) == [
-            f"packages/app/package.json: axios is declared as {spec!r} (a pnpm catalog entry no"
-            " pnpm-workspace.yaml of this project defines) and AXIOS-1 names it: it cannot be"
+            f"packages/app/package.json: axios is declared as {spec!r} (a catalog entry no"
+            " pnpm-workspace.yaml or root package.json of this project defines) and AXIOS-1 names"
+            " it: it cannot be"
             " decided offline; lock it and scan the lockfile"
         ]
 
@@ -171,7 +172,7 @@ def test_the_workspace_is_looked_for_inside_the_scan_root_only(tmp_path: Path) -
     repo = _project(tmp_path / "repo", {"axios": "catalog:"})
     code, report = _scan(tmp_path, "-dir", str(repo / "packages" / "app"))
     assert code == 0 and report["findings"] == []
-    assert [n for n in _notes(report) if "a pnpm catalog entry" in n]
+    assert [n for n in _notes(report) if "a catalog entry" in n]
 
 
 def test_git_scans_read_workspace_overrides(tmp_path: Path) -> None:

@@ -44,6 +44,7 @@ from gouvernante.lockfiles.package_json import parse as parse_manifest
 from gouvernante.match.lockfile import (
     LockfileMatch,
     PlacedMatch,
+    add_catalog_source,
     match_lockfile,
     resolve_declared,
     with_workspace_catalogs,
@@ -196,8 +197,12 @@ def scan_filesystem(fs: Filesystem, label: str, index: RuleIndex, out: ImageScan
         if NODE_MODULES in path.split("/")[:-1]:
             continue  # a package's own lockfile or package.json: not what the image installed
         match = _lockfile(fs, path, node, base, f"{label}:/{path}", index, out)
-        if base == PNPM_WORKSPACE:  # (one not read answers nothing: its refs stay undecided)
-            workspaces.setdefault("/" + posixpath.dirname(path), match)
+        add_catalog_source(  # (a workspace file not read answers nothing)
+            workspaces,
+            "/" + posixpath.dirname(path),
+            match,
+            workspace_file=base == PNPM_WORKSPACE,
+        )
         if match is not None:
             read.append((path, node, match))
     placed: list[PlacedMatch] = []

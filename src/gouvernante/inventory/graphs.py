@@ -3,8 +3,8 @@
 What is kept: every package (node id, name, version, source, integrity, resolved URL), the
 importers, the edges, the declared ranges of a package.json, the parser's notes, and since
 schema 6 a pnpm-workspace.yaml's catalogs and the names pnpm entries bundle
-(``bundledDependencies``). What is not: line numbers (a finding from the inventory has no
-``line``) and the file's bytes.
+(``bundledDependencies``), since 7 a package.json's bun catalogs. What is not: line numbers (a
+finding from the inventory has no ``line``) and the file's bytes.
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ class StoredGraph(msgspec.Struct, array_like=True, frozen=True):
     declared: list[tuple[str, str, str, str | None]]
     notes: list[str]
     # (schema 6; a graph recorded before has neither: its catalogs are not known, None)
-    catalogs: dict[str, dict[str, str]] | None = None  # pnpm-workspace.yaml only
+    # pnpm-workspace.yaml; a package.json's bun catalogs since schema 7 (decision 0054)
+    catalogs: dict[str, dict[str, str]] | None = None
     bundled: list[tuple[str, str]] = msgspec.field(default_factory=list)
     # What places a manifest in a lockfile's project and reads a lockfile with the package.json
     # beside it, as -dir does: each importer's folder (None: not recorded), the ``file:``
@@ -59,7 +60,8 @@ _DECODER = msgspec.msgpack.Decoder(StoredGraph)
 
 
 def encode(graph: LockfileGraph, catalogs: Catalogs | None = None) -> bytes:
-    """``catalogs``: a pnpm-workspace.yaml's (``gitscan.parse_blob_catalogs``), else None."""
+    """``catalogs``: a pnpm-workspace.yaml's or a package.json's
+    (``gitscan.parse_blob_catalogs``), else None."""
     table = graph.table
     packages = list(table)
     return _ENCODER.encode(
@@ -145,8 +147,8 @@ def decode(data: bytes, entry_errors: Sequence[str] = ()) -> LockfileGraph:
 def decode_with_catalogs(
     data: bytes, entry_errors: Sequence[str] = ()
 ) -> tuple[LockfileGraph, Catalogs | None]:
-    """``decode``, and the catalogs stored with a pnpm-workspace.yaml (None: another file, or
-    one recorded before schema 6)."""
+    """``decode``, and the catalogs stored with a pnpm-workspace.yaml or a package.json (None:
+    none, another file, or one recorded before schema 6, 7 for a package.json)."""
     g = _DECODER.decode(data)
     packages = [
         LockedPackage(i, n, v, Source(s), integ, res)

@@ -13,7 +13,7 @@ import sqlite3
 from gouvernante.errors import SourceError
 from gouvernante.inventory.backend import Database, open_database
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # Migration n takes the schema from version n - 1 to n.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -125,6 +125,10 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     # catalog: reference they would answer is an error of the scan; an older gouvernante refuses
     # the inventory by its version rather than reading graphs it does not know as damaged.
     6: (),
+    # 7: no table changes: a package.json's stored graph holds bun's catalogs (decision 0054),
+    # with their ``packages`` rows. Graphs recorded before hold none: a catalog: reference a
+    # bun root would answer read as undecidable (a note, CLEAN), so older commits are refused.
+    7: (),
 }
 
 
@@ -162,7 +166,7 @@ def connect(location: str, *, create: bool) -> Database:
 # the commits already recorded are never read again. Migrating such an inventory answered
 # CLEAN where -git finds (the reviewer's run, 2026-12-05): it is refused instead, as merge
 # refuses shards older than 6.
-OLDEST_MIGRATED_WITH_COMMITS = 6
+OLDEST_MIGRATED_WITH_COMMITS = 7
 
 
 def _refuse_untrusted_commits(db: Database, version: int) -> None:
@@ -175,8 +179,8 @@ def _refuse_untrusted_commits(db: Database, version: int) -> None:
             db.location,
             f"schema version {version}: its recorded commits were read by an older gouvernante"
             " in ways this one does not trust (lockfiles read without their package.json, no"
-            " pnpm catalogs, no .yarnrc.yml lockfile names): record the organisation again into"
-            " a new inventory (inventory add -db NEW ...)",
+            " pnpm or bun catalogs, no .yarnrc.yml lockfile names): record the organisation"
+            " again into a new inventory (inventory add -db NEW ...)",
         )
 
 

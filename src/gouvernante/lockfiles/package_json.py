@@ -25,6 +25,7 @@ from gouvernante.errors import LockfileError, SemverError
 from gouvernante.lockfiles._common import json_errors, shape_error
 from gouvernante.lockfiles._tarball_url import registry_identity
 from gouvernante.model import DeclaredDependency, Importer, LockfileFormat, LockfileGraph
+from gouvernante.safetext import key_segment
 
 DEPENDENCY_FIELDS = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
 # The fields of the declared dependencies an override stands for (``DeclaredDependency.field``).
@@ -50,6 +51,8 @@ class _Manifest(msgspec.Struct):
     resolutions: object = None
     overrides: object = None
     pnpm: object = None
+    catalog: object = None  # bun: a root package.json's catalogs (also under ``workspaces``)
+    catalogs: object = None
 
 
 _TOP_KEY = re.compile(
@@ -105,7 +108,61 @@ def parse(data: bytes, path: str) -> LockfileGraph:
         tuple(declared),
         workspaces=workspace_globs(manifest.workspaces),
         resolutions=_resolution_names(manifest.resolutions),
+        catalogs=bun_catalogs(manifest.workspaces, manifest.catalog, manifest.catalogs, path),
     )
+
+
+DEFAULT_CATALOG = "default"  # the catalog ``catalog:`` names (pnpm and bun)
+
+
+def bun_catalogs(
+    workspaces: object, catalog: object, catalogs: object, path: str
+) -> dict[str, dict[str, str]] | None:
+    """bun's catalogs, defined in the workspace root's package.json (decision 0054): catalog
+    name ("default" for ``catalog`` and ``catalog:``) -> package -> range; None when it defines
+    none. ``workspaces.catalog`` replaces a top-level ``catalog`` whole, ``workspaces.catalogs``
+    a top-level ``catalogs`` (as bun 1.4.5 reads them: an entry only the top-level one has is
+    "not in catalog"); a package in both ``catalog`` and ``catalogs.default`` is refused, as bun
+    refuses it. A value of another kind is an error naming its JSON path."""
+    where_default, where_named = "catalog", "catalogs"
+    if isinstance(workspaces, dict):
+        if "catalog" in workspaces:
+            catalog, where_default = workspaces["catalog"], "workspaces.catalog"
+        if "catalogs" in workspaces:
+            catalogs, where_named = workspaces["catalogs"], "workspaces.catalogs"
+    if catalog is None and catalogs is None:
+        return None
+    out: dict[str, dict[str, str]] = {}
+    if catalogs is not None:
+        for name, entries in _catalog_map(catalogs, path, where_named).items():
+            out[name] = _catalog_entries(entries, path, f"{where_named}{key_segment(name)}")
+    if catalog is not None:
+        entries = _catalog_entries(catalog, path, where_default)
+        named = out.setdefault(DEFAULT_CATALOG, {})
+        for key in entries:
+            if key in named:
+                raise LockfileError(
+                    path,
+                    f"defined in both {where_default} and {where_named}.default (bun refuses it)",
+                    json_path=f"{where_default}{key_segment(key)}",
+                )
+        named.update(entries)
+    return out
+
+
+def _catalog_map(value: object, path: str, where: str) -> dict[str, object]:
+    if not isinstance(value, dict):
+        raise LockfileError(path, "expected an object of catalogs", json_path=where)
+    return value
+
+
+def _catalog_entries(value: object, path: str, where: str) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise LockfileError(path, "expected an object of package ranges", json_path=where)
+    for key, spec in value.items():
+        if not isinstance(spec, str):
+            raise LockfileError(path, "expected a string", json_path=f"{where}{key_segment(key)}")
+    return value
 
 
 class PackageManifest(msgspec.Struct):

@@ -25,6 +25,7 @@ from msgspec.structs import replace
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles import PNPM_WORKSPACE, _pnpm_yaml
 from gouvernante.lockfiles.package_json import (
+    DEFAULT_CATALOG,
     WORKSPACE_OVERRIDES,
     declared_dependency,
     overridden_versions,
@@ -37,7 +38,6 @@ WORKSPACE_FILE = PNPM_WORKSPACE
 # Real files are a few kilobytes; a bigger one is refused before PyYAML builds it.
 MAX_WORKSPACE_BYTES = 4 * 1024 * 1024
 CATALOG_PREFIX = "catalog:"
-DEFAULT_CATALOG = "default"
 
 
 class Workspace(msgspec.Struct, frozen=True):
@@ -116,10 +116,13 @@ def uses_catalogs(graph: LockfileGraph) -> bool:
     return any(dep.spec.startswith(CATALOG_PREFIX) for dep in graph.declared)
 
 
-def resolve_catalog(dep: DeclaredDependency, workspace: Workspace) -> DeclaredDependency | None:
+def resolve_catalog(
+    dep: DeclaredDependency, workspace: Workspace, source: str = WORKSPACE_FILE
+) -> DeclaredDependency | None:
     """The dependency with the range its ``catalog:`` reference stands for, or None (not a
     catalog reference, or one the workspace does not answer). The entry is looked up by the
-    manifest's key, as pnpm does; its value may itself be an ``npm:`` alias."""
+    manifest's key, as pnpm and bun do; its value may itself be an ``npm:`` alias. ``source``:
+    the file that defines the catalogs (a bun root ``package.json``), as findings name it."""
     if not dep.spec.startswith(CATALOG_PREFIX):
         return None
     name = dep.spec[len(CATALOG_PREFIX) :].strip() or DEFAULT_CATALOG
@@ -128,13 +131,15 @@ def resolve_catalog(dep: DeclaredDependency, workspace: Workspace) -> DeclaredDe
     if spec is None or spec.startswith(CATALOG_PREFIX):
         return None
     resolved = declared_dependency(key, spec, dep.field)
-    return replace(resolved, catalog=dep.spec)
+    return replace(resolved, catalog=dep.spec, catalog_file=source)
 
 
-def with_catalogs(graph: LockfileGraph, workspace: Workspace) -> LockfileGraph:
+def with_catalogs(
+    graph: LockfileGraph, workspace: Workspace, source: str = WORKSPACE_FILE
+) -> LockfileGraph:
     """``graph`` (a package.json) with each ``catalog:`` reference the workspace answers
     replaced by the range it stands for."""
-    declared = tuple(resolve_catalog(dep, workspace) or dep for dep in graph.declared)
+    declared = tuple(resolve_catalog(dep, workspace, source) or dep for dep in graph.declared)
     return replace(graph, declared=declared)
 
 

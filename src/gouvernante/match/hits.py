@@ -387,7 +387,7 @@ def undecided_note(hit: DeclaredHit) -> str:
     catalog entry no workspace file defines) when no lockfile of the project decides it."""
     spec = hit.finding.declared_range or ""
     what = (
-        "a pnpm catalog entry no pnpm-workspace.yaml of this project defines"
+        "a catalog entry no pnpm-workspace.yaml or root package.json of this project defines"
         if spec.startswith(CATALOG_PREFIX)
         else "a git, tarball or file: dependency"
     )
@@ -516,7 +516,7 @@ def _declared_finding(
     rule: Rule, dep: DeclaredDependency, display_path: str, expression: str | None
 ) -> Finding:
     alias = f" (as alias {dep.alias})" if dep.alias else ""
-    catalog = f" (from {dep.catalog!r} in pnpm-workspace.yaml)" if dep.catalog else ""
+    catalog = f" (from {dep.catalog!r} in {dep.catalog_file})" if dep.catalog else ""
     manifest, field = _declared_in(dep)
     if expression is None:
         why = f"declares the dropper package {dep.name}{alias} named by {rule.id}"

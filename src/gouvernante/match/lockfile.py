@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from gouvernante.fs import globs
+from gouvernante.lockfiles import MANIFEST, PNPM_WORKSPACE
 from gouvernante.match.hits import (
     CATALOG_PREFIX,
     DeclaredHit,
@@ -93,7 +94,10 @@ def match_lockfile(
     catalogs: Catalogs | None = None,
 ) -> LockfileMatch:
     """``workspace``: the file is a pnpm-workspace.yaml, whose ``catalogs`` answer the
-    ``catalog:`` references of the manifests below it."""
+    ``catalog:`` references of the manifests below it; a package.json's own (bun's, decision
+    0054) are its graph's unless given."""
+    if catalogs is None:
+        catalogs = graph.catalogs
     findings = match_graph(graph, index, display)
     declared = tuple(match_declared(graph.declared, index, display))
     table = graph.table
@@ -133,9 +137,10 @@ def with_workspace_catalogs(  # noqa: PLR0917 - one pure step of three placing c
     dirname: Callable[[str], str] = posixpath.dirname,
 ) -> tuple[LockfileMatch, str | None]:
     """A manifest's match with its ``catalog:`` references judged as the ranges the nearest
-    pnpm-workspace.yaml at or above ``directory`` (up to ``root``; None: every folder above)
-    gives them, as pnpm finds its workspace and as a ``-dir`` scan judges them
-    (``pipeline._with_catalogs``). ``workspaces``: the workspace files by folder, None for one
+    file defining catalogs at or above ``directory`` (up to ``root``; None: every folder
+    above) gives them, as pnpm finds its workspace and as a ``-dir`` scan judges them
+    (``pipeline._with_catalogs``): a pnpm-workspace.yaml or a package.json with bun's catalogs.
+    ``workspaces``: those files by folder (``add_catalog_source``), None for one
     that could not be read (its own error is reported; the references stay as written, so
     not decidable: notes). Returns the match and an error: the nearest file's catalogs are not
     known (an inventory recorded it before they were kept) while a reference a rule may name
@@ -164,10 +169,28 @@ def with_workspace_catalogs(  # noqa: PLR0917 - one pure step of three placing c
     from gouvernante.lockfiles import pnpm_workspace  # noqa: PLC0415 - catalog: refs only
 
     answers = pnpm_workspace.Workspace({k: dict(v) for k, v in workspace.catalogs.items()}, (), ())
-    resolved = [pnpm_workspace.resolve_catalog(d, answers) or d for d in match.catalog_refs]
+    source = PNPM_WORKSPACE if workspace.workspace else MANIFEST
+    resolved = [pnpm_workspace.resolve_catalog(d, answers, source) or d for d in match.catalog_refs]
     kept = tuple(h for h in match.declared if not _from_catalog(h))
     judged = tuple(match_declared(resolved, index, display))
     return replace(match, declared=kept + judged, catalog_refs=()), None
+
+
+def add_catalog_source(
+    sources: dict[str, LockfileMatch | None],
+    directory: str,
+    match: LockfileMatch | None,
+    *,
+    workspace_file: bool,
+) -> None:
+    """Record a file of ``directory`` that defines catalogs for ``with_workspace_catalogs``: a
+    pnpm-workspace.yaml (``workspace_file``; None when it could not be read: it answers
+    nothing), else a package.json with bun's catalogs. In one folder the pnpm file wins (pnpm
+    reads no catalogs from package.json)."""
+    if workspace_file:
+        sources[directory] = match
+    elif match is not None and match.catalogs is not None and not match.workspace:
+        sources.setdefault(directory, match)
 
 
 def _from_catalog(hit: DeclaredHit) -> bool:

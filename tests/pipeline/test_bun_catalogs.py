@@ -1,0 +1,152 @@
+"""bun's catalogs (decision 0054): the ranges a workspace root's package.json gives its members'
+``catalog:`` references, read as bun reads them.
+
+Before, a bun workspace without a committed bun.lock whose member said ``"axios": "catalog:"``
+with ``"catalog": {"axios": "^1.14.0"}`` in the root was a note ("cannot be decided offline"),
+exit 0, CLEAN, where the same range written in the member is a finding. The fixture project is
+the one ``fixtures/bun-catalogs/generate.sh`` had bun 1.4.5 install; ``expected.json`` is what
+bun installed (from its bun.lock, not kept): the ``workspaces`` catalogs, not the top-level ones
+it ignores."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gouvernante.cli import main
+from gouvernante.errors import LockfileError
+from gouvernante.lockfiles import package_json
+
+FIXTURE = Path(__file__).parent / "fixtures" / "bun-catalogs"
+
+
+def _rules(*releases: str) -> dict[str, Any]:
+    rules = []
+    for i, release in enumerate(releases):
+        name, _, version = release.rpartition("@")
+        rules.append(
+            {
+                "id": f"BUN-CAT-{i}",
+                "title": release,
+                "kind": "compromised-release",
+                "ecosystem": "npm",
+                "severity": "high",
+                "package_rules": [{"package_name": name, "affected_versions": [f"={version}"]}],
+            }
+        )
+    return {"schema_version": "1.0.0", "rules": rules}
+
+
+def _scan(tmp_path: Path, rules: dict[str, Any], *args: str) -> tuple[int, dict[str, Any]]:
+    path = tmp_path / "rules.json"
+    path.write_text(json.dumps(rules), encoding="utf-8")
+    report = tmp_path / "report.json"
+    code = main(["-rules", str(path), *args, "-json", "-output", str(report)])
+    return code, json.loads(report.read_text(encoding="utf-8"))
+
+
+def _found(report: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return sorted((f["lockfile"], f["package"], f["declared_range"]) for f in report["findings"])
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURE / "project", root)
+    return root
+
+
+def _installed() -> list[str]:
+    expected = json.loads((FIXTURE / "expected.json").read_text(encoding="utf-8"))
+    # the releases bun installed for the catalog references (a nested copy, "debug/ms", is a
+    # dependency's own, which no manifest declares)
+    return sorted(v for k, v in expected["packages"].items() if "/" not in k)
+
+
+@pytest.mark.parametrize("recursive", [False, True])
+def test_catalog_references_are_the_ranges_bun_installed_from(
+    tmp_path: Path, project: Path, recursive: bool
+) -> None:
+    assert _installed() == ["debug@4.3.4", "is-number@7.0.0", "ms@2.0.0"]
+    args = ["-dir", str(project), *(["-recursive"] if recursive else [])]
+    code, report = _scan(tmp_path, _rules(*_installed()), *args)
+    assert code == 2
+    assert _found(report) == [
+        ("package.json", "is-number", "^7.0.0"),  # the root's own reference
+        ("packages/app/package.json", "debug", "4.3.4"),  # catalog:tools
+        ("packages/app/package.json", "ms", "2.0.0"),  # catalog:
+        ("packages/lib/package.json", "debug", "4.3.4"),  # "catalog: tools" (spaces cut)
+    ]
+    assert report["notes"] == []
+    why = {f["package"]: f["description"] for f in report["findings"]}
+    assert "(from 'catalog:' in package.json)" in why["ms"]
+
+
+def test_the_top_level_catalogs_bun_ignores_are_not_read(tmp_path: Path, project: Path) -> None:
+    """The top level says ms 2.1.3 and debug 4.3.1: bun installed 2.0.0 and 4.3.4 from the
+    ``workspaces`` ones, so a rule naming the top-level releases finds nothing."""
+    code, report = _scan(tmp_path, _rules("ms@2.1.3", "debug@4.3.1"), "-dir", str(project))
+    assert (code, report["findings"], report["notes"]) == (0, [], [])
+
+
+def test_a_member_scanned_alone_finds_the_root_above(tmp_path: Path, project: Path) -> None:
+    member = project / "packages" / "app" / "package.json"
+    code, report = _scan(tmp_path, _rules("ms@2.0.0"), "-lockfile", str(member))
+    assert code == 2
+    assert [(f["package"], f["declared_range"]) for f in report["findings"]] == [("ms", "2.0.0")]
+
+
+def test_an_unreadable_root_leaves_the_reference_undecided(tmp_path: Path, project: Path) -> None:
+    """With -lockfile the root is no scanned file reporting its own error: its error is the
+    manifest's (exit 1), naming its JSON path and never its bytes."""
+    root = project / "package.json"
+    doc = json.loads(root.read_text(encoding="utf-8"))
+    doc["workspaces"]["catalog"]["ms"] = ["SECRET-VALUE"]
+    root.write_text(json.dumps(doc), encoding="utf-8")
+    member = project / "packages" / "app" / "package.json"
+    code, report = _scan(tmp_path, _rules("ms@2.0.0"), "-lockfile", str(member))
+    assert code == 1 and report["findings"] == []
+    text = json.dumps(report)
+    assert "SECRET-VALUE" not in text
+    assert "workspaces.catalog['ms']: expected a string" in text
+
+
+def _catalogs(doc: dict[str, Any]) -> object:
+    return package_json.parse(json.dumps(doc).encode(), "package.json").catalogs
+
+
+def test_catalog_shapes() -> None:
+    assert _catalogs({"name": "x"}) is None
+    assert _catalogs({"catalog": {"a": "1"}}) == {"default": {"a": "1"}}
+    assert _catalogs({"workspaces": {"catalogs": {"default": {"a": "1"}, "t": {}}}}) == {
+        "default": {"a": "1"},
+        "t": {},
+    }
+    # the workspaces ones replace the top-level ones whole, kind by kind
+    doc = {
+        "workspaces": {"catalog": {"a": "1"}},
+        "catalog": {"b": "2"},
+        "catalogs": {"t": {"c": "3"}},
+    }
+    assert _catalogs(doc) == {"default": {"a": "1"}, "t": {"c": "3"}}
+
+
+@pytest.mark.parametrize(
+    ("doc", "where"),
+    [
+        ({"catalog": {"a": 1}}, "catalog['a']"),
+        ({"catalog": ["a"]}, "catalog"),
+        ({"workspaces": {"catalogs": {"t": "^1"}}}, "workspaces.catalogs['t']"),
+        ({"catalogs": []}, "catalogs"),
+        # bun refuses a package in both "catalog" and "catalogs.default"
+        ({"catalog": {"a": "1"}, "catalogs": {"default": {"a": "2"}}}, "catalog['a']"),
+    ],
+)
+def test_catalogs_of_another_shape_are_refused(doc: dict[str, Any], where: str) -> None:
+    with pytest.raises(LockfileError) as err:
+        _catalogs(doc)
+    assert err.value.json_path == where
