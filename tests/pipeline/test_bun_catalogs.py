@@ -105,14 +105,16 @@ def test_an_unreadable_root_leaves_the_reference_undecided(tmp_path: Path, proje
     manifest's (exit 1), naming its JSON path and never its bytes."""
     root = project / "package.json"
     doc = json.loads(root.read_text(encoding="utf-8"))
-    doc["workspaces"]["catalog"]["ms"] = ["SECRET-VALUE"]
-    root.write_text(json.dumps(doc), encoding="utf-8")
+    doc["description"] = "SECRET-VALUE"
+    root.write_bytes(json.dumps(doc).encode()[:-3])  # cut: not JSON
     member = project / "packages" / "app" / "package.json"
     code, report = _scan(tmp_path, _rules("ms@2.0.0"), "-lockfile", str(member))
     assert code == 1 and report["findings"] == []
     text = json.dumps(report)
     assert "SECRET-VALUE" not in text
-    assert "workspaces.catalog['ms']: expected a string" in text
+    (error,) = report["errors"]
+    assert error["path"].endswith("package.json")
+    assert "its catalog: references are not checked" in error["message"]
 
 
 def _catalogs(doc: dict[str, Any]) -> object:
@@ -135,18 +137,49 @@ def test_catalog_shapes() -> None:
     assert _catalogs(doc) == {"default": {"a": "1"}, "t": {"c": "3"}}
 
 
-@pytest.mark.parametrize(
-    ("doc", "where"),
-    [
-        ({"catalog": {"a": 1}}, "catalog['a']"),
-        ({"catalog": ["a"]}, "catalog"),
-        ({"workspaces": {"catalogs": {"t": "^1"}}}, "workspaces.catalogs['t']"),
-        ({"catalogs": []}, "catalogs"),
-        # bun refuses a package in both "catalog" and "catalogs.default"
-        ({"catalog": {"a": "1"}, "catalogs": {"default": {"a": "2"}}}, "catalog['a']"),
-    ],
-)
-def test_catalogs_of_another_shape_are_refused(doc: dict[str, Any], where: str) -> None:
+def test_catalogs_of_another_kind_define_nothing() -> None:
+    """As bun 1.4.5 reads them: a catalog that is not an object, an entry that is not a string
+    define nothing ("not in catalog"); a ``workspaces`` key present at all, even null or of
+    another kind, still replaces the top-level one."""
+    assert _catalogs({"catalog": "x"}) == {"default": {}}
+    assert _catalogs({"catalog": {"a": 1, "b": "2"}}) == {"default": {"b": "2"}}
+    assert _catalogs({"catalogs": {"t": "^1"}}) == {"t": {}, "default": {}}
+    assert _catalogs({"catalogs": []}) == {"default": {}}
+    doc = {"workspaces": {"catalog": "x"}, "catalog": {"a": "1"}}
+    assert _catalogs(doc) == {"default": {}}
+
+
+def test_a_package_in_both_default_catalogs_is_refused() -> None:
     with pytest.raises(LockfileError) as err:
-        _catalogs(doc)
-    assert err.value.json_path == where
+        _catalogs({"catalog": {"a": "1"}, "catalogs": {"default": {"a": "2"}}})
+    assert err.value.json_path == "catalog['a']"
+
+
+MIDDAY = Path(__file__).parent / "fixtures" / "bun-midday"
+
+
+def test_a_real_bun_workspace_without_its_lockfile(tmp_path: Path) -> None:
+    """midday-ai/midday's 39 manifests (SOURCE.md): 114 ``catalog:`` references answered by the
+    root's top-level ``catalog``. Before, each was a note and the scan of a rule naming every
+    release its bun.lock resolves for those 27 packages found only the 13 plain ranges; now each
+    reference is the catalog's range, and each range admits a release bun locked."""
+    locked = json.loads((MIDDAY / "locked.json").read_text(encoding="utf-8"))["locked"]
+    catalog = json.loads((MIDDAY / "tree" / "package.json").read_text(encoding="utf-8"))["catalog"]
+    assert sorted(locked) == sorted(catalog)
+    references = 0
+    for manifest in (MIDDAY / "tree").rglob("package.json"):
+        doc = json.loads(manifest.read_text(encoding="utf-8"))
+        for field in package_json.DEPENDENCY_FIELDS:
+            references += sum(
+                1 for spec in (doc.get(field) or {}).values() if spec.startswith("catalog:")
+            )
+    assert references == 114
+    rules = _rules(*(f"{name}@{v}" for name, versions in locked.items() for v in versions))
+    code, report = _scan(tmp_path, rules, "-dir", str(MIDDAY / "tree"), "-recursive")
+    assert code == 2 and report["errors"] == []
+    assert [n for n in report["notes"] if "catalog" in n["message"]] == []
+    from_catalog = [
+        f for f in report["findings"] if "(from 'catalog:' in package.json)" in f["description"]
+    ]
+    assert len(from_catalog) == references
+    assert all(f["declared_range"] == catalog[f["package"]] for f in from_catalog)

@@ -120,10 +120,11 @@ def bun_catalogs(
 ) -> dict[str, dict[str, str]] | None:
     """bun's catalogs, defined in the workspace root's package.json (decision 0054): catalog
     name ("default" for ``catalog`` and ``catalog:``) -> package -> range; None when it defines
-    none. ``workspaces.catalog`` replaces a top-level ``catalog`` whole, ``workspaces.catalogs``
-    a top-level ``catalogs`` (as bun 1.4.5 reads them: an entry only the top-level one has is
-    "not in catalog"); a package in both ``catalog`` and ``catalogs.default`` is refused, as bun
-    refuses it. A value of another kind is an error naming its JSON path."""
+    none. Read as bun 1.4.5 reads them: ``workspaces.catalog`` (present at all, even null)
+    replaces a top-level ``catalog`` whole, ``workspaces.catalogs`` a top-level ``catalogs``; a
+    value of another kind defines nothing (an entry that is not a string, a catalog that is not
+    an object: bun says "not in catalog"); a package in both ``catalog`` and
+    ``catalogs.default`` is refused, as bun refuses it (an error naming its JSON path)."""
     where_default, where_named = "catalog", "catalogs"
     if isinstance(workspaces, dict):
         if "catalog" in workspaces:
@@ -132,37 +133,27 @@ def bun_catalogs(
             catalogs, where_named = workspaces["catalogs"], "workspaces.catalogs"
     if catalog is None and catalogs is None:
         return None
-    out: dict[str, dict[str, str]] = {}
-    if catalogs is not None:
-        for name, entries in _catalog_map(catalogs, path, where_named).items():
-            out[name] = _catalog_entries(entries, path, f"{where_named}{key_segment(name)}")
-    if catalog is not None:
-        entries = _catalog_entries(catalog, path, where_default)
-        named = out.setdefault(DEFAULT_CATALOG, {})
-        for key in entries:
-            if key in named:
-                raise LockfileError(
-                    path,
-                    f"defined in both {where_default} and {where_named}.default (bun refuses it)",
-                    json_path=f"{where_default}{key_segment(key)}",
-                )
-        named.update(entries)
+    out = {
+        name: _catalog_entries(entries)
+        for name, entries in (catalogs.items() if isinstance(catalogs, dict) else ())
+    }
+    entries = _catalog_entries(catalog)
+    named = out.setdefault(DEFAULT_CATALOG, {})
+    for key in entries:
+        if key in named:
+            raise LockfileError(
+                path,
+                f"defined in both {where_default} and {where_named}.default (bun refuses it)",
+                json_path=f"{where_default}{key_segment(key)}",
+            )
+    named.update(entries)
     return out
 
 
-def _catalog_map(value: object, path: str, where: str) -> dict[str, object]:
+def _catalog_entries(value: object) -> dict[str, str]:
     if not isinstance(value, dict):
-        raise LockfileError(path, "expected an object of catalogs", json_path=where)
-    return value
-
-
-def _catalog_entries(value: object, path: str, where: str) -> dict[str, str]:
-    if not isinstance(value, dict):
-        raise LockfileError(path, "expected an object of package ranges", json_path=where)
-    for key, spec in value.items():
-        if not isinstance(spec, str):
-            raise LockfileError(path, "expected a string", json_path=f"{where}{key_segment(key)}")
-    return value
+        return {}
+    return {key: spec for key, spec in value.items() if isinstance(spec, str)}
 
 
 class PackageManifest(msgspec.Struct):
