@@ -490,6 +490,14 @@ CASES["a bun catalog range reaches the release"] = (
     [("packages/app/package.json", "axios ^1.14.0")],
     [],
 )
+CASES["an npm: alias in a bun catalog"] = (  # (the member names no rule's package itself)
+    {
+        "package.json": _bun_root({"catalog": {"my-http": "npm:axios@^1.14.0"}}),
+        "packages/app/package.json": _app("catalog:", "my-http"),
+    },
+    [("packages/app/package.json", "axios ^1.14.0")],
+    [],
+)
 CASES["a bun named catalog cannot reach it"] = (
     {
         "package.json": _bun_root({"catalogs": {"old": {"axios": "~1.13.0"}}}),
