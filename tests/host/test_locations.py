@@ -88,3 +88,40 @@ def test_manifest_reader() -> None:
 def test_manifest_reader_never_raises(data: bytes) -> None:
     read_manifest(data)
     manifest_release(data)
+
+
+def test_npm_global_and_builtin_config_prefixes(tmp_path: Path) -> None:
+    """npm also takes ``prefix`` from its global config (``<node prefix>/etc/npmrc``, e.g.
+    ``npm config set --global prefix``) and its builtin one (``npmrc`` in npm's own folder,
+    where distributions set it): global packages there were never looked at (a package
+    installed with ``npm i -g`` read CLEAN)."""
+    system = tmp_path / "system"
+    (system / "usr" / "etc").mkdir(parents=True)
+    builtin = system / "usr" / "local" / "lib" / "node_modules" / "npm"
+    builtin.mkdir(parents=True)
+    from_global, from_builtin, from_env = (tmp_path / name for name in ("g", "b", "e"))
+    for prefix in (from_global, from_builtin, from_env):
+        (prefix / "lib" / "node_modules").mkdir(parents=True)
+    (system / "usr" / "etc" / "npmrc").write_text(f"cafile=/x\nprefix={from_global}\n")
+    (builtin / "npmrc").write_text(f"prefix = {from_builtin}\n")
+    moved = tmp_path / "moved-npmrc"
+    moved.write_text(f"prefix={from_env}\n")
+    ctx = HostContext(
+        home=str(tmp_path / "home"),
+        os=OperatingSystem.LINUX,
+        env={"NPM_CONFIG_GLOBALCONFIG": str(moved)},
+        system_root=str(system),
+    )
+    got = {
+        (loc.path, loc.label)
+        for loc in host_locations(ctx)
+        if loc.kind is LocationKind.INSTALLED and str(tmp_path) in loc.path
+    }
+    assert got >= {
+        (str(from_env / "lib" / "node_modules"), f"npm global prefix ({moved})"),
+        (
+            str(from_global / "lib" / "node_modules"),
+            f"npm global prefix ({system / 'usr' / 'etc' / 'npmrc'})",
+        ),
+        (str(from_builtin / "lib" / "node_modules"), f"npm global prefix ({builtin / 'npmrc'})"),
+    }

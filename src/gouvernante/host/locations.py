@@ -140,6 +140,10 @@ class _Finder:
             self.add(inst, self.lib(prefix), "npm global prefix (NPM_CONFIG_PREFIX)")
         if self.npmrc.get("prefix"):
             self.add(inst, self.lib(native(self.npmrc["prefix"])), "npm global prefix (~/.npmrc)")
+        for rc in self.npm_config_files():
+            rc_prefix = read_rc(rc, self.ctx).get("prefix")
+            if rc_prefix:
+                self.add(inst, self.lib(native(rc_prefix)), f"npm global prefix ({rc})")
         if self.win:
             self.add(inst, os.path.join(self.appdata(), "npm", "node_modules"), "npm global")
             program_files = self.env("ProgramFiles")
@@ -206,6 +210,29 @@ class _Finder:
             self.bun_install(), "install", "global"
         )
         self.add(inst, os.path.join(bun_global, "node_modules"), "bun global")
+
+    def npm_config_files(self) -> list[str]:
+        """npm's global config (``globalconfig``: ``<node prefix>/etc/npmrc``, or where the
+        environment or ~/.npmrc moves it) and builtin config (the ``npmrc`` in npm's own
+        folder) of each node install looked for: either may set the ``prefix`` global packages
+        go to (``npm config set --global prefix``; a distribution's builtin file). Every one
+        found is read: scanning a folder too many never hides a package."""
+        files = [self.env("NPM_CONFIG_GLOBALCONFIG", "npm_config_globalconfig") or ""]
+        files.append(native(self.npmrc.get("globalconfig", "")))
+        if self.win:
+            prefixes = [os.path.join(self.appdata(), "npm")]
+            program_files = self.env("ProgramFiles")
+            if program_files:
+                prefixes.append(os.path.join(program_files, "nodejs"))
+        else:
+            prefixes = [self.system(p) for p in ("/usr/local", "/usr", "/opt/homebrew")]
+            prefixes.append(self.system("/home/linuxbrew/.linuxbrew"))
+            nvm = self.env("NVM_DIR") or self.home(".nvm")
+            prefixes.extend(glob_paths(os.path.join(nvm, "versions", "node", "*")).paths)
+        for prefix in prefixes:
+            files.append(os.path.join(prefix, "etc", "npmrc"))
+            files.append(os.path.join(self.lib(prefix), "npm", "npmrc"))
+        return [f for f in dict.fromkeys(files) if f and os.path.isfile(f)]
 
     def version_managers(self) -> None:
         """nodenv, n and nvs: each installed node version's own global node_modules."""
