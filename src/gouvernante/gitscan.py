@@ -38,15 +38,15 @@ from gouvernante.lockfiles import (
     with_manifest_beside,
 )
 from gouvernante.match.lockfile import (
-    Catalogs,
+    CatalogFiles,
     LockfileMatch,
     PlacedMatch,
-    add_catalog_source,
     match_lockfile,
     resolve_declared,
     with_workspace_catalogs,
 )
 from gouvernante.model import (
+    Catalogs,
     DiffChange,
     Finding,
     FindingType,
@@ -444,7 +444,7 @@ def snapshot_findings(
     out = Placed()
     placed: list[PlacedMatch] = []
     read: list[tuple[TreeFile, LockfileMatch]] = []
-    workspaces: dict[str, LockfileMatch | None] = {}
+    workspaces = CatalogFiles()
     manifests = manifests_of(snapshot, outcomes)
     for file in lockfiles_of(snapshot):
         shown = where(snapshot, file.path)
@@ -457,7 +457,7 @@ def snapshot_findings(
         match = outcome.match if outcome is not None and file.mode != SYMLINK_MODE else None
         if file.mode != SBOM_MODE:  # (a workspace file not read answers nothing)
             directory = "/" + posixpath.dirname(file.path)
-            add_catalog_source(workspaces, directory, match, workspace_file=is_workspace_file(file))
+            workspaces.add(directory, match, workspace_file=is_workspace_file(file))
         if file.mode == SYMLINK_MODE:
             out.errors.append(ScanIssue(shown, "a symbolic link in the repository: not followed"))
         elif match is None:

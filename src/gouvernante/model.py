@@ -261,6 +261,11 @@ class Importer:
         return (Importer, (self.id, self.label, self.folder))
 
 
+# Catalogs (pnpm-workspace.yaml's, a bun root package.json's): catalog name ("default" for
+# ``catalog:``) -> package -> range.
+Catalogs = Mapping[str, Mapping[str, str]]
+
+
 class DeclaredDependency(msgspec.Struct, frozen=True, gc=False):
     """A dependency range declared in a package.json (``"my-lodash": "npm:lodash@^4"``)."""
 
@@ -332,8 +337,11 @@ class LockfileGraph(msgspec.Struct, frozen=True, dict=True):
     # (``bundledDependencies``), whose version no lockfile records; name '' when it bundles
     # every dependency (``bundledDependencies: true``).
     bundled: Sequence[tuple[str, str]] = ()
+    # yarn berry: (name, line) of each ``catalog:`` dependency whose entry the file cannot
+    # tell (every entry of the name is another dependency's): an error when a rule names it
+    unverified_catalogs: Sequence[tuple[str, int]] = ()
     # package.json only: bun's catalogs (``package_json.bun_catalogs``), None when it has none
-    catalogs: Mapping[str, Mapping[str, str]] | None = None
+    catalogs: Catalogs | None = None
 
     @cached_property
     def table(self) -> PackageTable:

@@ -68,7 +68,7 @@ if TYPE_CHECKING:
     from gouvernante.host.checks import HostScanResult
     from gouvernante.host.context import HostContext
     from gouvernante.inventory.evaluate import InventoryRequest
-    from gouvernante.match.lockfile import Catalogs
+    from gouvernante.model import Catalogs
 from gouvernante.fs.walk import WalkedDir, walk
 from gouvernante.match.hits import (
     DeclaredHit,
@@ -208,56 +208,62 @@ def _with_manifest_beside(graph: LockfileGraph, task: FileTask) -> LockfileGraph
 
 
 def _with_catalogs(graph: LockfileGraph, task: FileTask, errors: list[str]) -> LockfileGraph:
-    """A manifest's ``catalog:`` references replaced by the ranges of the nearest file defining
-    catalogs at or above its folder: a pnpm-workspace.yaml (as pnpm finds its workspace), else
-    a package.json with bun's catalogs (the workspace root's, this one's own included; decision
-    0054). Up to the -dir root, every folder above with -lockfile. One that cannot be read
-    leaves them as written (notes: not decidable); with -lockfile, where that file is no
-    scanned file reporting its own error, its error is an entry error of the manifest."""
+    """A manifest's ``catalog:`` references replaced by the ranges they stand for: the nearest
+    pnpm-workspace.yaml's at or above its folder (as pnpm finds its workspace) and the bun
+    workspace root's (``match.lockfile.bun_root_catalogs``: the topmost package.json whose
+    ``workspaces`` name the folder; decision 0054), as ``answer_catalogs`` keeps them. Up to
+    the -dir root, every folder above with -lockfile. A pnpm file that cannot be read leaves
+    them as written (notes: not decidable), a package.json that cannot be read is no root;
+    with -lockfile, where such a file is no scanned file reporting its own error, its error is
+    an entry error of the manifest."""
     from gouvernante.lockfiles import pnpm_workspace  # noqa: PLC0415 - only for catalog: refs
+    from gouvernante.match.lockfile import bun_root_catalogs  # noqa: PLC0415 - idem
 
     if not pnpm_workspace.uses_catalogs(graph) or task.parser_name == PNPM_WORKSPACE:
         return graph
     own = os.path.basename(task.path) == MANIFEST
+    pnpm: Catalogs | None = None
     folder = task.directory
     while True:
-        catalogs: Catalogs | None = None
-        source = ""
-        if os.path.lexists(os.path.join(folder, PNPM_WORKSPACE)):
-            source = PNPM_WORKSPACE
-        elif own and folder == task.directory:  # (its own catalogs: read already)
-            catalogs = graph.catalogs
-        elif os.path.lexists(os.path.join(folder, MANIFEST)):
-            source = MANIFEST
-        if source:
-            try:
-                catalogs = _catalog_file(os.path.join(folder, source), folder, task)
-            except GouvernanteError as exc:
-                if not task.root:
-                    where = f"{exc.json_path}: {exc.detail}" if exc.json_path else exc.detail
-                    errors.append(f"{exc.path}: {where}; its catalog: references are not checked")
+        path = os.path.join(folder, PNPM_WORKSPACE)
+        if os.path.lexists(path):
+            got = _catalog_file(path, folder, task, errors)
+            if got is None:
                 return graph
-        if catalogs is not None:
-            answers = pnpm_workspace.Workspace({k: dict(v) for k, v in catalogs.items()}, (), ())
-            return pnpm_workspace.with_catalogs(graph, answers, source or MANIFEST)
+            pnpm = got[1]
+            break
         parent = os.path.dirname(folder)
         if folder in (task.root, parent):
-            return graph
+            break
         folder = parent
+
+    def root_at(where: str) -> tuple[Sequence[str], Catalogs | None] | None:
+        if own and where == task.directory:
+            return (graph.workspaces, graph.catalogs) if graph.workspaces else None
+        path = os.path.join(where, MANIFEST)
+        got = _catalog_file(path, where, task, errors) if os.path.lexists(path) else None
+        return got if got is not None and got[0] else None
+
+    bun = bun_root_catalogs(task.directory, root_at, task.root or None, os.path.dirname)
+    if pnpm is None and bun is None:
+        return graph
+    declared = tuple(pnpm_workspace.answer_catalogs(graph.declared, pnpm, bun))
+    return msgspec.structs.replace(graph, declared=declared)
 
 
 # The files defining catalogs ``_with_catalogs`` read in this scan (``_scan_files`` empties
 # it; forked workers start from that), by identity: the manifests of a workspace share one,
 # which is parsed once, not once per manifest (a 4 MiB one under 200 manifests took a minute).
-# A file that could not be read is kept as (YAML path, detail), worded again for each manifest;
-# a package.json defining no catalogs as None.
-_CATALOG_FILES: dict[tuple[int, int, int, int], Catalogs | tuple[str | None, str] | None] = {}
+# Each kept as (workspace globs, catalogs); one that could not be read as (YAML path, detail),
+# worded again for each manifest.
+_CatalogFile = tuple[tuple[str, ...], "Catalogs | None"]
+_CATALOG_FILES: dict[tuple[int, int, int, int], _CatalogFile | tuple[str | None, str]] = {}
 _CATALOG_FILES_KEPT = 16
 
 
-def _catalog_file(path: str, folder: str, task: FileTask) -> Catalogs | None:
-    """The catalogs of a pnpm-workspace.yaml or package.json (None: a package.json defining
-    none); ``LockfileError`` naming it as the manifest's report names files."""
+def _catalog_file(path: str, folder: str, task: FileTask, errors: list[str]) -> _CatalogFile | None:
+    """(workspace globs, catalogs) of a pnpm-workspace.yaml or package.json; None when it
+    cannot be read (with -lockfile its error is the manifest's: ``errors``)."""
     from gouvernante.lockfiles import pnpm_workspace  # noqa: PLC0415 - only for catalog: refs
 
     shown = posixpath.normpath(
@@ -266,33 +272,37 @@ def _catalog_file(path: str, folder: str, task: FileTask) -> Catalogs | None:
             os.path.relpath(path, task.directory).replace(os.sep, "/"),
         )
     )
-    if os.path.islink(path):
-        refusal = link_refusal(path, task.root or folder)
-        if refusal is not None:
-            raise LockfileError(shown, refusal)
     try:
         st = os.stat(path)
         key: tuple[int, int, int, int] | None = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
     except OSError:
         key = None  # (the read below says why)
-    if key is not None and key in _CATALOG_FILES:
-        got = _CATALOG_FILES[key]
-    else:
+    got = _CATALOG_FILES.get(key) if key is not None else None
+    if got is None:
         try:
+            if os.path.islink(path):
+                refusal = link_refusal(path, task.root or folder)
+                if refusal is not None:
+                    raise LockfileError(shown, refusal)
             if os.path.basename(path) == PNPM_WORKSPACE:
                 data = read_regular_file(path, pnpm_workspace.MAX_WORKSPACE_BYTES, shown)
-                got = pnpm_workspace.read(data, shown).catalogs
+                workspace = pnpm_workspace.read(data, shown)
+                got = (workspace.packages, workspace.catalogs)
             else:
                 data = read_regular_file(path, MAX_LOCKFILE_BYTES, shown)
-                got = parse_manifest(data, shown).catalogs
+                manifest = parse_manifest(data, shown)
+                got = (tuple(manifest.workspaces), manifest.catalogs)
         except GouvernanteError as exc:
             got = (exc.json_path, exc.detail)
         if key is not None:
             if len(_CATALOG_FILES) >= _CATALOG_FILES_KEPT:
                 _CATALOG_FILES.clear()
             _CATALOG_FILES[key] = got
-    if isinstance(got, tuple):
-        raise LockfileError(shown, got[1], json_path=got[0])
+    if isinstance(got[0], str) or got[0] is None:  # (an error: YAML path, detail)
+        if not task.root:
+            where = f"{got[0]}: {got[1]}" if got[0] else got[1]
+            errors.append(f"{shown}: {where}; its catalog: references are not checked")
+        return None
     return got
 
 

@@ -181,7 +181,10 @@ def fixture_paths(*, realworld: bool = False) -> list[Path]:
 
 @dataclass(frozen=True)
 class Verdict:
-    kind: str  # "error" | "read" | "unseeable" (a cut no reader can tell from a whole file)
+    # "error" | "read" | "unseeable" (a cut no reader can tell from a whole file) | "flagged"
+    # (every package the cut lost is one a yarn berry ``catalog:`` dependency may resolve to,
+    # which the file alone cannot tell: an error of any scan whose rules name it, decision 0054)
+    kind: str
     seconds: float
 
 
@@ -211,6 +214,8 @@ def check(case: Case, damaged: bytes, *, truncated: bool, touched: tuple[int, in
         missing = case.pairs - pairs
         if missing and _cut_no_reader_can_see(case, damaged, missing):
             return Verdict("unseeable", seconds)
+        if missing and {n for n, _v in missing} <= {n for n, _l in graph.unverified_catalogs}:
+            return Verdict("flagged", seconds)
         if missing:
             raise Failure(
                 f"{case.label}: cut at byte {touched[0]} read as a smaller lockfile"

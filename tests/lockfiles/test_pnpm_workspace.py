@@ -16,9 +16,9 @@ from gouvernante.lockfiles.package_json import parse as parse_manifest
 from gouvernante.lockfiles.pnpm_workspace import (
     MAX_WORKSPACE_BYTES,
     Workspace,
+    answer_catalogs,
     read,
     resolve_catalog,
-    with_catalogs,
 )
 from gouvernante.model import DeclaredDependency, LockfileFormat
 
@@ -79,7 +79,7 @@ def _manifest(deps: dict[str, str]) -> list[DeclaredDependency]:
     import json
 
     graph = parse_manifest(json.dumps({"dependencies": deps}).encode(), "package.json")
-    return list(with_catalogs(graph, read(WORKSPACE, "w")).declared)
+    return answer_catalogs(graph.declared, read(WORKSPACE, "w").catalogs, None)
 
 
 def test_catalog_references_become_the_catalogs_ranges() -> None:
@@ -107,9 +107,23 @@ def test_catalog_references_become_the_catalogs_ranges() -> None:
 def test_an_aliased_key_is_looked_up_by_the_key() -> None:
     ws = Workspace({"default": {"my-axios": "npm:axios@^1.14.0"}}, (), ())
     dep = DeclaredDependency("my-axios", "catalog:", "dependencies")
-    resolved = resolve_catalog(dep, ws)
+    resolved = resolve_catalog(dep, ws.catalogs)
     assert resolved is not None
     assert (resolved.name, resolved.spec, resolved.alias) == ("axios", "^1.14.0", "my-axios")
+
+
+def test_both_catalogs_answer_a_reference() -> None:
+    """A folder with both files: pnpm reads only its file, bun only the package.json; either
+    tool may install, so both ranges are judged (one when they agree; decision 0054)."""
+    dep = DeclaredDependency("axios", "catalog:", "dependencies")
+    both = answer_catalogs([dep], {"default": {"axios": "~1.13.0"}}, {"default": {"axios": "^1"}})
+    assert [(d.spec, d.catalog_file) for d in both] == [
+        ("~1.13.0", "pnpm-workspace.yaml"),
+        ("^1", "package.json"),
+    ]
+    same = answer_catalogs([dep], {"default": {"axios": "^1"}}, {"default": {"axios": "^1"}})
+    assert [(d.spec, d.catalog_file) for d in same] == [("^1", "pnpm-workspace.yaml")]
+    assert answer_catalogs([dep], {}, {"default": {}}) == [dep]
 
 
 SECRET = "s3cr3t-t0ken-value-XYZ"

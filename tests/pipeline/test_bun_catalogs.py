@@ -183,3 +183,30 @@ def test_a_real_bun_workspace_without_its_lockfile(tmp_path: Path) -> None:
     ]
     assert len(from_catalog) == references
     assert all(f["declared_range"] == catalog[f["package"]] for f in from_catalog)
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        # bun 1.4.5 keeps the first of a repeated key (and warns), npm's JSON.parse the last
+        ('{"catalog": {"axios": "^1.14.0"}, "catalog": {"axios": "1.14.0"}}', "catalog"),
+        ('{"workspaces": ["a"], "workspaces": ["b"]}', "workspaces"),
+        # a package twice in one catalog: bun refuses it ("Duplicate catalog")
+        ('{"workspaces": {"catalog": {"a": "1", "a": "2"}}}', "workspaces.catalog['a']"),
+        ('{"catalogs": {"t": {"a": "1", "a": "2"}}}', "catalogs['t']['a']"),
+        ('{"\\u0063atalog": {"a": "1"}, "catalog": {"a": "2"}}', "catalog"),
+    ],
+)
+def test_a_key_bun_and_npm_read_differently_is_refused(text: str, where: str) -> None:
+    with pytest.raises(LockfileError) as err:
+        package_json.parse(text.encode(), "package.json")
+    assert err.value.json_path == where
+    assert "SECRET" not in str(err.value)
+
+
+def test_a_catalog_reference_with_spaces_around_it() -> None:
+    """bun 1.4.5 installs the catalog's release for " catalog:" and "\\tcatalog:" (the red
+    team's c12): read as the reference, not as a spec no offline check can decide."""
+    doc = {"dependencies": {"a": " catalog:", "b": "\tcatalog:tools ", "c": "1.0.0"}}
+    graph = package_json.parse(json.dumps(doc).encode(), "package.json")
+    assert [d.spec for d in graph.declared] == ["catalog:", "catalog:tools", "1.0.0"]

@@ -524,14 +524,109 @@ CASES["a bun catalog the root's own dependency names"] = (
     [],
 )
 CASES["a pnpm workspace file beside a bun catalog"] = (
-    {  # (pnpm reads no catalogs from package.json: its own file answers)
+    {  # (pnpm reads only its file, bun only the package.json: either may install; both judged)
         "pnpm-workspace.yaml": _workspace("axios: ~1.13.0"),
         "package.json": _bun_root({"catalog": {"axios": "^1.14.0"}}),
+        "packages/app/package.json": _app("catalog:"),
+    },
+    [("packages/app/package.json", "axios ^1.14.0")],
+    [],
+)
+CASES["a pnpm workspace file without catalogs beside a bun catalog"] = (
+    {
+        "pnpm-workspace.yaml": "packages:\n  - packages/*\n",
+        "package.json": _bun_root({"catalog": {"axios": "^1.14.0"}}),
+        "packages/app/package.json": _app("catalog:"),
+    },
+    [("packages/app/package.json", "axios ^1.14.0")],
+    [],
+)
+# bun 1.4.5 reads the catalogs of the workspace root only (the topmost package.json whose
+# workspaces name the member), run at the root or in the member: a member's own catalog and an
+# intermediate package.json's are not read (the red team's c02, c03).
+CASES["a bun member's own catalog is not read"] = (
+    {
+        "package.json": _bun_root({"catalog": {"axios": "^1.14.0"}}),
+        "packages/app/package.json": json.dumps(
+            {"name": "app", "catalog": {"axios": "1.14.0"}, "dependencies": {"axios": "catalog:"}}
+        ),
+    },
+    [("packages/app/package.json", "axios ^1.14.0")],
+    [],
+)
+CASES["an intermediate package.json's catalog is not read"] = (
+    {
+        "package.json": json.dumps(
+            {
+                "name": "root",
+                "private": True,
+                "workspaces": ["packages/app"],
+                "catalog": {"axios": "~1.13.0"},
+            }
+        ),
+        "packages/package.json": json.dumps({"name": "mid", "catalog": {"axios": "^1.14.0"}}),
         "packages/app/package.json": _app("catalog:"),
     },
     [],
     [],
 )
+CASES["a catalog reference written with a leading space"] = (
+    {
+        "package.json": _bun_root({"catalog": {"axios": "^1.14.0"}}),
+        "packages/app/package.json": _app(" catalog:"),
+    },
+    [("packages/app/package.json", "axios ^1.14.0")],
+    [],
+)
+# yarn 4.10+ catalogs: app's "axios": "catalog:" entry (axios@npm:1.14.1, keyed by the range in
+# .yarnrc.yml) edited out; foo's own axios 1.13.0 was taken for it, CLEAN (decision 0054).
+BERRY_CATALOG_CUT = """__metadata:
+  version: 8
+  cacheKey: 10c0
+
+"app@workspace:packages/app":
+  version: 0.0.0-use.local
+  resolution: "app@workspace:packages/app"
+  dependencies:
+    axios: "catalog:"
+    foo: "npm:1.0.0"
+  languageName: unknown
+  linkType: soft
+
+"axios@npm:1.13.0":
+  version: 1.13.0
+  resolution: "axios@npm:1.13.0"
+  languageName: node
+  linkType: hard
+
+"foo@npm:1.0.0":
+  version: 1.0.0
+  resolution: "foo@npm:1.0.0"
+  dependencies:
+    axios: "npm:1.13.0"
+  languageName: node
+  linkType: hard
+
+"root@workspace:.":
+  version: 0.0.0-use.local
+  resolution: "root@workspace:."
+  languageName: unknown
+  linkType: soft
+"""
+CASES["a berry catalog entry edited out"] = (
+    {
+        "package.json": json.dumps({"name": "root", "workspaces": ["packages/*"]}),
+        "packages/app/package.json": json.dumps(
+            {"name": "app", "dependencies": {"axios": "catalog:", "foo": "1.0.0"}}
+        ),
+        "yarn.lock": BERRY_CATALOG_CUT,
+    },
+    [],
+    [("packages/app/package.json", "declared range 'catalog:' of axios could match AXIOS-1")],
+)
+ERRORS["a berry catalog entry edited out"] = [
+    ("yarn.lock", "line 5: a dependency on axios is a catalog: reference")
+]
 CASES["a lockfile refused at a position"] = (
     {
         "package-lock.json": _npm_lock({"": {}, "node_modules/axios": {"version": 5}}),

@@ -42,9 +42,9 @@ from gouvernante.lockfiles.package_json import (
 )
 from gouvernante.lockfiles.package_json import parse as parse_manifest
 from gouvernante.match.lockfile import (
+    CatalogFiles,
     LockfileMatch,
     PlacedMatch,
-    add_catalog_source,
     match_lockfile,
     resolve_declared,
     with_workspace_catalogs,
@@ -183,7 +183,7 @@ def scan_images(paths: Sequence[str], index: RuleIndex) -> ImageScanOutput:
 
 def scan_filesystem(fs: Filesystem, label: str, index: RuleIndex, out: ImageScanOutput) -> None:
     read: list[tuple[str, Node, LockfileMatch]] = []
-    workspaces: dict[str, LockfileMatch | None] = {}
+    workspaces = CatalogFiles()
     named = named_lockfiles(fs, label, out.errors)
     for path in sorted(fs.nodes):
         node = fs.nodes[path]
@@ -197,11 +197,8 @@ def scan_filesystem(fs: Filesystem, label: str, index: RuleIndex, out: ImageScan
         if NODE_MODULES in path.split("/")[:-1]:
             continue  # a package's own lockfile or package.json: not what the image installed
         match = _lockfile(fs, path, node, base, f"{label}:/{path}", index, out)
-        add_catalog_source(  # (a workspace file not read answers nothing)
-            workspaces,
-            "/" + posixpath.dirname(path),
-            match,
-            workspace_file=base == PNPM_WORKSPACE,
+        workspaces.add(  # (a workspace file not read answers nothing)
+            "/" + posixpath.dirname(path), match, workspace_file=base == PNPM_WORKSPACE
         )
         if match is not None:
             read.append((path, node, match))

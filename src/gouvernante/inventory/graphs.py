@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 import msgspec
 
 from gouvernante.lockfiles import needs_manifest
-from gouvernante.match.lockfile import Catalogs
 from gouvernante.model import (
+    Catalogs,
     DeclaredDependency,
     Importer,
     LockedPackage,
@@ -53,6 +53,8 @@ class StoredGraph(msgspec.Struct, array_like=True, frozen=True):
     resolutions: list[str] = msgspec.field(default_factory=list)
     # yarn classic's dependencies no entry answers, (name, line): a workspace's or an error
     unkeyed: list[tuple[str, int]] = msgspec.field(default_factory=list)
+    # yarn berry's catalog: dependencies whose entry the file cannot tell (schema 7)
+    unverified_catalogs: list[tuple[str, int]] = msgspec.field(default_factory=list)
 
 
 _ENCODER = msgspec.msgpack.Encoder()
@@ -86,6 +88,7 @@ def encode(graph: LockfileGraph, catalogs: Catalogs | None = None) -> bytes:
             overridden=list(graph.overridden),
             resolutions=sorted(graph.resolutions),
             unkeyed=[(name, line) for name, line in graph.unkeyed],
+            unverified_catalogs=[(name, line) for name, line in graph.unverified_catalogs],
         )
     )
 
@@ -176,6 +179,7 @@ def decode_with_catalogs(
         overridden=g.overridden,
         resolutions=frozenset(g.resolutions),
         unkeyed=tuple((name, line) for name, line in g.unkeyed),
+        unverified_catalogs=tuple((name, line) for name, line in g.unverified_catalogs),
     )
     return graph, g.catalogs
 

@@ -50,8 +50,7 @@ from gouvernante.inventory.shard import Shard, repository_name
 from gouvernante.inventory.store import connect
 from gouvernante.lockfiles import MANIFEST, with_manifest_beside
 from gouvernante.match.hits import bundled_notes
-from gouvernante.match.lockfile import Catalogs
-from gouvernante.model import LockfileGraph, ScanIssue
+from gouvernante.model import Catalogs, LockfileGraph, ScanIssue
 from gouvernante.rules.index import build_index
 from gouvernante.sources.git import (
     GITHUB_DIR,

@@ -356,8 +356,9 @@ def _assemble(parsed: _Parsed, path: str) -> LockfileGraph:
     _metadata_version(parsed, path)
     keys = ["" if key == "__metadata" else key for key in parsed.keys]
     versions = [fields.get("version", "") for fields in parsed.fields]
+    catalogs: list[tuple[str, int]] = []
     unverified = check_references(
-        keys, parsed.lines, parsed.deps_of, path, berry=True, versions=versions
+        keys, parsed.lines, parsed.deps_of, path, berry=True, versions=versions, catalogs=catalogs
     )
     if not any(keys):
         # berry always locks at least the project itself: a header alone is a cut file
@@ -421,6 +422,7 @@ def _assemble(parsed: _Parsed, path: str) -> LockfileGraph:
         entry_errors=tuple(fetched.errors),
         overridden=tuple(unverified),
         local_folders=tuple(local_folders),
+        unverified_catalogs=tuple(catalogs),
     )
 
 
@@ -520,6 +522,43 @@ def _fetched(name: str, reference: str, depth: int = 0) -> list[tuple[str, str, 
     return found
 
 
+class _Fallbacks:
+    """The entry a dependency whose descriptor heads none resolves to, worked out on first ask:
+    the one entry of its name (``resolutions`` rewrite the key, not the dependent's range); for
+    a ``catalog:`` range first the one of its name no other dependency's descriptor heads (yarn
+    writes no entry nothing refers to; the catalog's range, which keys it, is in .yarnrc.yml:
+    ``check_references``)."""
+
+    def __init__(self, owner: dict[str, str], entry_ids: Sequence[str], deps_of: DepsOf) -> None:
+        self._owner = owner
+        self._entry_ids = entry_ids
+        self._deps_of = deps_of
+        self._by_name: dict[str, str | None] | None = None
+        self._by_catalog: dict[str, str | None] | None = None
+
+    def of(self, name: str, range_: str) -> str | None:
+        if range_.startswith("catalog:"):
+            if self._by_catalog is None:
+                self._by_catalog = self._catalog_owners()
+            hit = self._by_catalog.get(name)
+            if hit is not None:
+                return hit
+        if self._by_name is None:
+            self._by_name = by_name_fallback(self._owner)
+        return self._by_name.get(name)
+
+    def _catalog_owners(self) -> dict[str, str | None]:
+        owner = self._owner
+        referenced: set[str] = set()
+        for index, entry_id in enumerate(self._entry_ids):
+            if entry_id:
+                for dep, range_ in self._deps_of(index):
+                    referenced.update(
+                        d for d in (f"{dep}@{range_}", f"{dep}@npm:{range_}") if d in owner
+                    )
+        return by_name_fallback({d: node for d, node in owner.items() if d not in referenced})
+
+
 def _berry_edges(
     keys: Sequence[str], entry_ids: Sequence[str], deps_of: DepsOf
 ) -> dict[str, list[str]]:
@@ -538,10 +577,9 @@ def _berry_edges(
 
                 inner = unquote(range_[6:].split("#", 1)[0])
                 builtin_patch.setdefault(inner, entry_id)
-    by_name: dict[str, str | None] | None = None
+    fallbacks = _Fallbacks(owner, entry_ids, deps_of)
 
     def lookup(name: str, range_: str) -> str | None:
-        nonlocal by_name
         candidates = [f"{name}@{range_}"]
         if not has_protocol(range_):
             candidates.append(f"{name}@npm:{range_}")
@@ -549,9 +587,7 @@ def _berry_edges(
             hit = builtin_patch.get(candidate) or owner.get(candidate)
             if hit is not None:
                 return hit
-        if by_name is None:
-            by_name = by_name_fallback(owner)
-        return by_name.get(name)
+        return fallbacks.of(name, range_)
 
     edges: dict[str, list[str]] = {}
     for index, entry_id in enumerate(entry_ids):

@@ -138,6 +138,7 @@ def check_references(
     berry: bool,
     versions: Sequence[str] = (),
     absent: list[tuple[str, int]] | None = None,
+    catalogs: list[tuple[str, int]] | None = None,
 ) -> list[str]:
     """Every dependency of every entry must name an entry: a file cut between two entries, or
     an entry deleted by hand, is an error, not a smaller lockfile.
@@ -149,7 +150,13 @@ def check_references(
     keeps its range: there, an entry with the dependency's name is enough when its version
     satisfies the range, the range is no semver range (catalog:, link:) or the name is a
     workspace; the names left (an override outside the range, or a cut file) are returned for
-    the root ``resolutions`` to decide. ``absent`` (yarn classic): a dependency whose name heads
+    the root ``resolutions`` to decide. ``catalogs`` (berry): a ``catalog:`` dependency's entry
+    is keyed by the catalog's range, which only ``.yarnrc.yml`` says (not read, decision 0054);
+    yarn writes no entry nothing refers to, so an entry of that name no other dependency's
+    descriptor heads is the one it resolves to. When every entry of the name is another
+    dependency's, the catalog's may have been cut (or the catalog names the same range): the
+    name and the dependent's line are listed there (an error when a rule names it).
+    ``absent`` (yarn classic): a dependency whose name heads
     no entry at all is listed there, with its entry's line, instead of refusing the file: yarn 1
     writes no entry for a workspace, so only the package.json beside can say whether a
     workspace of that name answers it (``LockfileGraph.unkeyed``).
@@ -157,24 +164,28 @@ def check_references(
     by_name: dict[str, list[str]] = {}
     descriptors: set[str] = set()
     names: set[str] = set()
-    for key in keys:
+    for index, key in enumerate(keys):
+        version = versions[index] if index < len(versions) else None
         for descriptor in _DESCRIPTOR_SPLIT.split(key.strip()):
             if descriptor:
                 descriptors.add(descriptor)
-                names.add(split_at_version(descriptor)[0])
-    for key, version in zip(keys, versions, strict=False):
-        for descriptor in _DESCRIPTOR_SPLIT.split(key.strip()):
-            if descriptor:
-                by_name.setdefault(split_at_version(descriptor)[0], []).append(version)
+                name = split_at_version(descriptor)[0]
+                names.add(name)
+                if version is not None:
+                    by_name.setdefault(name, []).append(version)
     unverified: list[str] = []
+    referenced: set[str] = set()
+    by_catalog: dict[str, int] = {}  # name -> line of the first entry with a catalog: on it
     for index, key in enumerate(keys):
         if not key:
             continue
         for name, range_ in deps_of(index):
-            if f"{name}@{range_}" in descriptors:
+            heading = _heading(name, range_, descriptors, berry=berry)
+            if heading is not None:
+                referenced.add(heading)
                 continue
-            if berry and f"{name}@npm:{range_}" in descriptors:
-                continue
+            if catalogs is not None and name in names and range_.startswith("catalog:"):
+                by_catalog.setdefault(name, lines[index])
             if berry and name in names:
                 if not _accepted(range_, by_name.get(name, ())) and name not in unverified:
                     unverified.append(name)
@@ -188,8 +199,29 @@ def check_references(
                 " edited lockfile?)",
                 json_path=f"line {lines[index]}",
             )
-
+    if catalogs is not None:
+        catalogs.extend(_unanswered_catalogs(by_catalog, descriptors, referenced))
     return unverified
+
+
+def _heading(name: str, range_: str, descriptors: set[str], *, berry: bool) -> str | None:
+    """The descriptor of the entry a dependency names exactly (berry writes ``npm:`` implied)."""
+    descriptor = f"{name}@{range_}"
+    if descriptor in descriptors:
+        return descriptor
+    descriptor = f"{name}@npm:{range_}"
+    return descriptor if berry and descriptor in descriptors else None
+
+
+def _unanswered_catalogs(
+    by_catalog: Mapping[str, int], descriptors: set[str], referenced: set[str]
+) -> list[tuple[str, int]]:
+    """The ``catalog:`` dependencies (name -> line) no entry of their name is left for: every
+    one is another dependency's (``check_references``)."""
+    if not by_catalog:
+        return []
+    left = {split_at_version(d)[0] for d in descriptors - referenced}
+    return [(name, line) for name, line in by_catalog.items() if name not in left]
 
 
 def _accepted(range_: str, versions: Sequence[str]) -> bool:

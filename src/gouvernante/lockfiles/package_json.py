@@ -108,8 +108,66 @@ def parse(data: bytes, path: str) -> LockfileGraph:
         tuple(declared),
         workspaces=workspace_globs(manifest.workspaces),
         resolutions=_resolution_names(manifest.resolutions),
-        catalogs=bun_catalogs(manifest.workspaces, manifest.catalog, manifest.catalogs, path),
+        catalogs=_catalogs_of(manifest, data, path),
     )
+
+
+# A key a package.json may hold twice that the package managers read differently: bun keeps the
+# first ``catalog``/``catalogs``/``workspaces`` and refuses a package twice in one catalog,
+# npm's JSON.parse (and msgspec) the last (the red team's c08, checked with bun 1.4.5).
+_CATALOG_KEYS = (b'"catalog"', b'"catalogs"', b'"workspaces"')
+
+
+def _catalogs_of(manifest: _Manifest, data: bytes, path: str) -> dict[str, dict[str, str]] | None:
+    """bun's catalogs (``bun_catalogs``); a file that defines some, or may repeat a key they
+    are read from, is read again keeping every member (a bun root is one file of a project)."""
+    catalogs = bun_catalogs(manifest.workspaces, manifest.catalog, manifest.catalogs, path)
+    if catalogs is not None or b"\\u" in data or any(data.count(key) > 1 for key in _CATALOG_KEYS):
+        where = _repeated_catalog_key(data)
+        if where is not None:
+            raise LockfileError(
+                path,
+                "a key given twice (bun reads the first, npm and this reader the last): which"
+                " catalogs or workspaces apply cannot be told",
+                json_path=where,
+            )
+    return catalogs
+
+
+class _Members(list[tuple[str, object]]):
+    """A JSON object's members in file order, repeats kept (``_repeated_catalog_key``)."""
+
+
+def _repeated_catalog_key(data: bytes) -> str | None:
+    """The JSON path of a key given twice in the top level, in ``workspaces`` or in a catalog
+    (the exact reading, every member kept: only when the bytes say one may be)."""
+    import json  # noqa: PLC0415 - only for a file that may repeat one of these keys
+
+    try:
+        doc = json.loads(data, object_pairs_hook=_Members)
+    except (ValueError, RecursionError):  # (msgspec read it: a nesting json cannot follow)
+        return None
+    todo: list[tuple[str, object, int]] = [("", doc, 0)]  # (path, value, depth)
+    while todo:
+        where, members, depth = todo.pop()
+        if not isinstance(members, _Members):
+            continue
+        seen: set[str] = set()
+        for key, value in members:
+            here = _member(where, key)
+            if key in seen:
+                return here
+            seen.add(key)
+            # the objects bun reads catalogs from: top level -> workspaces -> catalog(s) -> ...
+            if depth < 3 and (depth > 0 or key in ("catalog", "catalogs", "workspaces")):
+                todo.append((here, value, depth + 1))
+    return None
+
+
+def _member(where: str, key: str) -> str:
+    if key in ("catalog", "catalogs", "workspaces", "packages"):
+        return f"{where}.{key}" if where else key
+    return f"{where}{key_segment(key)}"
 
 
 DEFAULT_CATALOG = "default"  # the catalog ``catalog:`` names (pnpm and bun)
@@ -348,6 +406,8 @@ def declared_dependency(key: str, spec: str, field: str) -> DeclaredDependency:
     (the prefix in any case: npm-package-arg lowercases it). A target with no name that is a
     range (``npm:^1.2.0``) is yarn berry's npm protocol: the key's own range (npm and pnpm would
     look for a package named like the range, which nobody publishes)."""
+    if spec[:1].isspace() and spec.strip().startswith("catalog:"):
+        spec = spec.strip()  # bun 1.4.5 reads " catalog:", "\tcatalog:" as catalog references
     if spec[:4].lower() == "npm:":
         target = spec[4:].strip()
         cut = target.rfind("@")

@@ -17,13 +17,14 @@ docs/decisions/0036-pnpm-workspace-sbom-case-submodules.md.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import msgspec
 from msgspec.structs import replace
 
 from gouvernante.errors import LockfileError
-from gouvernante.lockfiles import PNPM_WORKSPACE, _pnpm_yaml
+from gouvernante.lockfiles import MANIFEST, PNPM_WORKSPACE, _pnpm_yaml
 from gouvernante.lockfiles.package_json import (
     DEFAULT_CATALOG,
     WORKSPACE_OVERRIDES,
@@ -31,7 +32,7 @@ from gouvernante.lockfiles.package_json import (
     overridden_versions,
 )
 from gouvernante.lockfiles.pnpm import _load_yaml, _mapping
-from gouvernante.model import DeclaredDependency, LockfileFormat, LockfileGraph
+from gouvernante.model import Catalogs, DeclaredDependency, LockfileFormat, LockfileGraph
 from gouvernante.safetext import key_segment
 
 WORKSPACE_FILE = PNPM_WORKSPACE
@@ -101,7 +102,7 @@ def parse_with_workspace(data: bytes, path: str) -> tuple[LockfileGraph, Workspa
     declared = [
         declared_dependency(name, spec, WORKSPACE_OVERRIDES) for name, spec in workspace.overrides
     ]
-    declared = [resolve_catalog(dep, workspace) or dep for dep in declared]
+    declared = [resolve_catalog(dep, workspace.catalogs) or dep for dep in declared]
     graph = LockfileGraph(
         LockfileFormat.PACKAGE_JSON,
         (),
@@ -117,30 +118,42 @@ def uses_catalogs(graph: LockfileGraph) -> bool:
 
 
 def resolve_catalog(
-    dep: DeclaredDependency, workspace: Workspace, source: str = WORKSPACE_FILE
+    dep: DeclaredDependency, catalogs: Catalogs, source: str = WORKSPACE_FILE
 ) -> DeclaredDependency | None:
     """The dependency with the range its ``catalog:`` reference stands for, or None (not a
-    catalog reference, or one the workspace does not answer). The entry is looked up by the
+    catalog reference, or one the catalogs do not answer). The entry is looked up by the
     manifest's key, as pnpm and bun do; its value may itself be an ``npm:`` alias. ``source``:
     the file that defines the catalogs (a bun root ``package.json``), as findings name it."""
     if not dep.spec.startswith(CATALOG_PREFIX):
         return None
     name = dep.spec[len(CATALOG_PREFIX) :].strip() or DEFAULT_CATALOG
     key = dep.alias or dep.name
-    spec = workspace.catalogs.get(name, {}).get(key)
+    spec = catalogs.get(name, {}).get(key)
     if spec is None or spec.startswith(CATALOG_PREFIX):
         return None
     resolved = declared_dependency(key, spec, dep.field)
     return replace(resolved, catalog=dep.spec, catalog_file=source)
 
 
-def with_catalogs(
-    graph: LockfileGraph, workspace: Workspace, source: str = WORKSPACE_FILE
-) -> LockfileGraph:
-    """``graph`` (a package.json) with each ``catalog:`` reference the workspace answers
-    replaced by the range it stands for."""
-    declared = tuple(resolve_catalog(dep, workspace, source) or dep for dep in graph.declared)
-    return replace(graph, declared=declared)
+def answer_catalogs(
+    declared: Iterable[DeclaredDependency], pnpm: Catalogs | None, bun: Catalogs | None
+) -> list[DeclaredDependency]:
+    """``declared`` with each ``catalog:`` reference replaced by the ranges it stands for:
+    the nearest pnpm-workspace.yaml's (``pnpm``) and the bun workspace root's (``bun``). Both
+    are kept when both answer with different ranges (pnpm reads only its file, bun only the
+    package.json: which tool installs is not known, and either range is installable); one
+    neither answers stays as written (a note: not decidable). Decision 0054."""
+    out: list[DeclaredDependency] = []
+    for dep in declared:
+        answers = [
+            answer
+            for catalogs, source in ((pnpm, WORKSPACE_FILE), (bun, MANIFEST))
+            if catalogs is not None and (answer := resolve_catalog(dep, catalogs, source))
+        ]
+        if len(answers) == 2 and answers[0].spec == answers[1].spec:
+            answers.pop()
+        out.extend(answers or (dep,))
+    return out
 
 
 def _load(text: str, path: str) -> Any:

@@ -29,6 +29,7 @@ from gouvernante.model import (
 )
 from gouvernante.rules.index import RuleIndex, VersionEntry
 from gouvernante.rules.model import Rule
+from gouvernante.safetext import capped
 from gouvernante.vocab import LockfileEcosystem
 
 if TYPE_CHECKING:
@@ -167,6 +168,14 @@ def entry_errors(graph: LockfileGraph, index: RuleIndex) -> list[str]:
     table = graph.table
     if graph.format in _SBOM_FORMATS:
         errors.extend(lowercased_names(graph, index))
+    errors.extend(
+        f"line {line}: a dependency on {name} is a catalog: reference, and every entry of"
+        f" {name} in the file is another dependency's: which release it resolves to cannot be"
+        " told without the catalog (.yarnrc.yml catalogs are not read; an entry cut or edited"
+        " out?)"
+        for name, line in graph.unverified_catalogs
+        if name in index.names
+    )
     positions = [i for i in table.positions_named(index.names) if table.version(i)]
     if not positions:
         return errors
@@ -516,7 +525,7 @@ def _declared_finding(
     rule: Rule, dep: DeclaredDependency, display_path: str, expression: str | None
 ) -> Finding:
     alias = f" (as alias {dep.alias})" if dep.alias else ""
-    catalog = f" (from {dep.catalog!r} in {dep.catalog_file})" if dep.catalog else ""
+    catalog = f" (from {capped(dep.catalog)!r} in {dep.catalog_file})" if dep.catalog else ""
     manifest, field = _declared_in(dep)
     if expression is None:
         why = f"declares the dropper package {dep.name}{alias} named by {rule.id}"

@@ -4,11 +4,10 @@ package.json ranges. Shared by directory scans, git scans and the inventory. Pur
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 from gouvernante.fs import globs
-from gouvernante.lockfiles import MANIFEST, PNPM_WORKSPACE
 from gouvernante.match.hits import (
     CATALOG_PREFIX,
     DeclaredHit,
@@ -19,6 +18,7 @@ from gouvernante.match.hits import (
 )
 from gouvernante.match.placing import WorkspaceMembers, judge_declared, projects_of
 from gouvernante.model import (
+    Catalogs,
     DeclaredDependency,
     Finding,
     LockfileFormat,
@@ -26,9 +26,6 @@ from gouvernante.model import (
     Source,
 )
 from gouvernante.rules.index import RuleIndex
-
-# A pnpm-workspace.yaml's catalogs: catalog name ("default" for ``catalog:``) -> package -> range.
-Catalogs = Mapping[str, Mapping[str, str]]
 
 
 @dataclass(frozen=True)
@@ -127,70 +124,108 @@ def match_lockfile(
     )
 
 
+@dataclass(slots=True)
+class CatalogFiles:
+    """The files of a tree (git commit, image) that may answer its manifests' ``catalog:``
+    references, by folder (absolute, in the form ``dirname`` of ``with_workspace_catalogs``
+    walks): each pnpm-workspace.yaml (None: not read, it answers nothing) and each package.json
+    with ``workspaces`` globs (a bun workspace root, whose catalogs answer its members')."""
+
+    pnpm: dict[str, LockfileMatch | None] = field(default_factory=dict)
+    roots: dict[str, LockfileMatch] = field(default_factory=dict)
+
+    def add(self, directory: str, match: LockfileMatch | None, *, workspace_file: bool) -> None:
+        if workspace_file:
+            self.pnpm[directory] = match
+        elif match is not None and match.workspace_globs and not match.workspace:
+            self.roots[directory] = match
+
+
+def bun_root_catalogs(
+    directory: str,
+    roots: Callable[[str], tuple[Sequence[str], Catalogs | None] | None],
+    root: str | None,
+    dirname: Callable[[str], str] = posixpath.dirname,
+) -> Catalogs | None:
+    """The catalogs bun answers a manifest of ``directory`` from: the topmost package.json at
+    or above it (up to ``root``; None: every folder above) whose ``workspaces`` globs name the
+    folder, or that is the manifest's own (a root's own dependencies use its catalogs). bun
+    1.4.5 climbs to the outermost root, run in a member or in a nested root, and reads no other
+    package.json's catalogs (decision 0054). ``roots(folder)``: that folder's package.json
+    (globs, catalogs), None when there is none with globs."""
+    found: Catalogs | None = None
+    current = directory
+    while True:
+        here = roots(current)
+        if here is not None:
+            patterns, catalogs = here
+            if current == directory or globs.matches(_relative(directory, current), patterns):
+                found = catalogs if catalogs is not None else {}
+        parent = dirname(current)
+        if (root is not None and current == root) or parent == current:
+            return found
+        current = parent
+
+
 def with_workspace_catalogs(  # noqa: PLR0917 - one pure step of three placing codes
     match: LockfileMatch,
     directory: str,
     display: str,
-    workspaces: Mapping[str, LockfileMatch | None],
+    files: CatalogFiles,
     index: RuleIndex,
     root: str | None,
     dirname: Callable[[str], str] = posixpath.dirname,
 ) -> tuple[LockfileMatch, str | None]:
     """A manifest's match with its ``catalog:`` references judged as the ranges the nearest
-    file defining catalogs at or above ``directory`` (up to ``root``; None: every folder
-    above) gives them, as pnpm finds its workspace and as a ``-dir`` scan judges them
-    (``pipeline._with_catalogs``): a pnpm-workspace.yaml or a package.json with bun's catalogs.
-    ``workspaces``: those files by folder (``add_catalog_source``), None for one
-    that could not be read (its own error is reported; the references stay as written, so
-    not decidable: notes). Returns the match and an error: the nearest file's catalogs are not
-    known (an inventory recorded it before they were kept) while a reference a rule may name
-    was to be judged by them."""
-    if not match.catalog_refs or not workspaces:
+    pnpm-workspace.yaml at or above ``directory`` and the bun workspace root
+    (``bun_root_catalogs``) give them (up to ``root``; None: every folder above), as a
+    ``-dir`` scan judges them (``pipeline._with_catalogs``). A pnpm file not read leaves them
+    as written (its own error is reported). Returns the match and an error: the nearest pnpm
+    file's catalogs are not known (an inventory recorded it before they were kept) while a
+    reference a rule may name was to be judged by them."""
+    if not match.catalog_refs:
         return match, None
+    pnpm: Catalogs | None = None
     current = directory
-    while current not in workspaces:
+    while True:
+        if current in files.pnpm:
+            workspace = files.pnpm[current]
+            if workspace is None:
+                return match, None
+            if workspace.catalogs is None:
+                return _unknown_catalogs(match)
+            pnpm = workspace.catalogs
+            break
         parent = dirname(current)
         if (root is not None and current == root) or parent == current:
-            return match, None
+            break
         current = parent
-    workspace = workspaces[current]
-    if workspace is None:
+
+    def root_at(folder: str) -> tuple[Sequence[str], Catalogs | None] | None:
+        found = files.roots.get(folder)
+        return None if found is None else (found.workspace_globs, found.catalogs)
+
+    bun = bun_root_catalogs(directory, root_at, root, dirname)
+    if pnpm is None and bun is None:
         return match, None
-    undecided = [h for h in match.declared if _from_catalog(h)]
-    if workspace.catalogs is None:
-        if not undecided:
-            return match, None
-        names = ", ".join(sorted({h.name for h in undecided}))
-        return match, (
-            f"its catalog: references ({names}) are not checked: the inventory recorded the"
-            " pnpm-workspace.yaml that answers them without its catalogs (recorded by an older"
-            " gouvernante; inventory add into a new database records them)"
-        )
     from gouvernante.lockfiles import pnpm_workspace  # noqa: PLC0415 - catalog: refs only
 
-    answers = pnpm_workspace.Workspace({k: dict(v) for k, v in workspace.catalogs.items()}, (), ())
-    source = PNPM_WORKSPACE if workspace.workspace else MANIFEST
-    resolved = [pnpm_workspace.resolve_catalog(d, answers, source) or d for d in match.catalog_refs]
+    resolved = pnpm_workspace.answer_catalogs(match.catalog_refs, pnpm, bun)
     kept = tuple(h for h in match.declared if not _from_catalog(h))
     judged = tuple(match_declared(resolved, index, display))
     return replace(match, declared=kept + judged, catalog_refs=()), None
 
 
-def add_catalog_source(
-    sources: dict[str, LockfileMatch | None],
-    directory: str,
-    match: LockfileMatch | None,
-    *,
-    workspace_file: bool,
-) -> None:
-    """Record a file of ``directory`` that defines catalogs for ``with_workspace_catalogs``: a
-    pnpm-workspace.yaml (``workspace_file``; None when it could not be read: it answers
-    nothing), else a package.json with bun's catalogs. In one folder the pnpm file wins (pnpm
-    reads no catalogs from package.json)."""
-    if workspace_file:
-        sources[directory] = match
-    elif match is not None and match.catalogs is not None and not match.workspace:
-        sources.setdefault(directory, match)
+def _unknown_catalogs(match: LockfileMatch) -> tuple[LockfileMatch, str | None]:
+    undecided = [h for h in match.declared if _from_catalog(h)]
+    if not undecided:
+        return match, None
+    names = ", ".join(sorted({h.name for h in undecided}))
+    return match, (
+        f"its catalog: references ({names}) are not checked: the inventory recorded the"
+        " pnpm-workspace.yaml that answers them without its catalogs (recorded by an older"
+        " gouvernante; inventory add into a new database records them)"
+    )
 
 
 def _from_catalog(hit: DeclaredHit) -> bool:
