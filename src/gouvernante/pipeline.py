@@ -501,11 +501,14 @@ def _member_manifests(root: str, taken: set[str], errors: list[ScanIssue]) -> li
     patterns: list[str] = []
     for name, read in ((MANIFEST, _manifest_globs), (PNPM_WORKSPACE, _workspace_globs)):
         path = os.path.join(root, name)
-        if os.path.isfile(path) and not os.path.islink(path):
-            try:
-                patterns.extend(read(read_regular_file(path, MAX_LOCKFILE_BYTES, name), name))
-            except GouvernanteError:
-                continue
+        if not os.path.isfile(path):
+            continue
+        if os.path.islink(path) and link_refusal(path, root) is not None:
+            continue  # (refused by its own task, as the walk refuses it)
+        try:
+            patterns.extend(read(read_regular_file(path, MAX_LOCKFILE_BYTES, name), name))
+        except GouvernanteError:
+            continue
     # (inside the root only: a glob climbing out of it, "../*", or from "/" is not followed)
     inside = [p for p in patterns if not p.lstrip("!").startswith("/") and ".." not in p.split("/")]
     tasks: list[FileTask] = []

@@ -277,6 +277,21 @@ def test_a_workspace_member_of_a_project_without_lockfile_is_read(
     assert _scan(tmp_path, {**root, **member}) == FINDINGS
 
 
+def test_a_root_package_json_linked_inside_the_tree_names_its_workspaces(tmp_path: Path) -> None:
+    """The walk scans a root package.json that is a link to a file inside the tree; its
+    workspaces were not read (the red team's c11c: exit 0, 1 file scanned)."""
+    member = json.dumps({"name": "a", "dependencies": {"evil": "1.0.1"}})
+    files = {
+        "root.json": json.dumps({"name": "app", "workspaces": ["packages/*"]}),
+        "packages/a/package.json": member,
+    }
+    for name, text in files.items():
+        (tmp_path / "project" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "project" / name).write_text(text, encoding="utf-8")
+    (tmp_path / "project" / "package.json").symlink_to("root.json")
+    assert _scan(tmp_path, {}) == FINDINGS
+
+
 def test_a_workspace_glob_climbing_out_of_the_root_is_not_followed(tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
