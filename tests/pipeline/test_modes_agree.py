@@ -578,6 +578,34 @@ CASES["a catalog reference written with a leading space"] = (
     [("packages/app/package.json", "axios ^1.14.0")],
     [],
 )
+# bun 1.4.5 flags a package inside its parent's tarball "bundled" but writes the registry's
+# release for it (npm 10.9.2's @npmcli/arborist: 8.0.5 written, 8.0.0 installed): the written
+# release is matched, the bundled copy a note, in every mode (decision 0054).
+BUN_BUNDLES = """{
+  "lockfileVersion": 1,
+  "workspaces": {
+    "": {
+      "name": "root",
+      "dependencies": {
+        "big": "1.0.0",
+      },
+    },
+  },
+  "packages": {
+    "big": ["big@1.0.0", "", { "dependencies": { "axios": "^1.14.0" } }, "sha512-AAAA"],
+
+    "big/axios": ["axios@1.14.1", "", { "bundled": true }, "sha512-BBBB"],
+  }
+}
+"""
+CASES["bun entries bundled in a tarball"] = (
+    {"bun.lock": BUN_BUNDLES},
+    [("bun.lock", "axios 1.14.1")],
+    [
+        ("bun.lock", "packages['big']: axios is bundled inside this package's tarball; bun.lock"),
+        ("bun.lock", "packages['big']: this package's tarball bundles its own dependencies"),
+    ],
+)
 # yarn 4.10+ catalogs: app's "axios": "catalog:" entry (axios@npm:1.14.1, keyed by the range in
 # .yarnrc.yml) edited out; foo's own axios 1.13.0 was taken for it, CLEAN (decision 0054).
 BERRY_CATALOG_CUT = """__metadata:

@@ -64,11 +64,13 @@ _ROOT_LINE = re.compile(r'[ \t]*""[ \t]*:[ \t]*\{')
 
 
 class _Meta(msgspec.Struct):
-    """The INFO object of a package tuple; only the fields that name dependencies."""
+    """The INFO object of a package tuple; only the fields that name dependencies, and whether
+    the package comes inside its parent's tarball (``bundled``)."""
 
     dependencies: dict[str, str] = {}
     optionalDependencies: dict[str, str] = {}
     peerDependencies: dict[str, str] = {}
+    bundled: object = False
 
 
 class _Entry(msgspec.Struct, array_like=True):
@@ -209,51 +211,8 @@ def parse(data: bytes, path: str) -> LockfileGraph:
             json_path=where,
         )
 
-    versions_by_folder = {folder: ws.version or "" for folder, ws in lock.workspaces.items()}
-    packages: list[LockedPackage] = []
-    workspace_keys: dict[str, str] = {}  # workspace folder -> its key in "packages"
-    local_specs: list[str] = []  # workspace:, link:, file: ... resolutions
-    registry_pkg = Source.REGISTRY
-    urls = _Urls()
-    for key, entry in lock.packages.items():
-        ident = entry.ident
-        at = ident.find("@", 1)
-        if at <= 0 or at == len(ident) - 1:
-            raise LockfileError(path, "expected name@resolution", json_path=_entry_path(key, 0))
-        name, spec = ident[:at], ident[at + 1 :]
-        first = spec[0]
-        if first.isdigit() or (first == "v" and _VERSION.fullmatch(spec)):
-            # The common case, kept short: ["name@1.2.3", "" | registry, {INFO}, "sha512-..."]
-            registry = entry.e1
-            resolved = registry if isinstance(registry, str) and registry else None
-            integrity = entry.e3
-            if integrity is not None and not integrity.startswith(_INTEGRITY_PREFIXES):
-                integrity = None
-            packages.append(LockedPackage(key, name, spec, registry_pkg, integrity, resolved))
-            if resolved is not None:  # the tarball URL bun downloads ("": its default registry)
-                urls.check(key, name, spec, resolved, integrity)
-            continue
-        if spec.startswith(_LOCAL_PREFIXES):
-            folder = spec.partition(":")[2]
-            if spec.startswith("workspace:"):
-                known = workspace_keys.get(folder)
-                if known is None or len(key) < len(known):
-                    workspace_keys[folder] = key
-            packages.append(
-                LockedPackage(key, name, versions_by_folder.get(folder, ""), Source.LOCAL)
-            )
-            local_specs.append(spec)
-            continue
-        integrity = _integrity(entry, path, key)
-        if spec.startswith(_GIT_PREFIXES):
-            packages.append(LockedPackage(key, name, "", Source.GIT, integrity, spec))
-        elif "://" in spec or spec.endswith(_TARBALL_SUFFIXES):
-            version = _tarball_version(name, spec)
-            packages.append(LockedPackage(key, name, version, Source.TARBALL, integrity, spec))
-            urls.check(key, name, version, spec, integrity, spec=True)
-        else:
-            raise LockfileError(path, "unrecognised resolution", json_path=_entry_path(key, 0))
-
+    read = _Read(lock, '"bundled"' in stripped, path)
+    packages, workspace_keys = read.packages, read.workspace_keys
     importers: list[Importer] = []
     for folder, ws in lock.workspaces.items():
         if folder == "":
@@ -262,17 +221,114 @@ def parse(data: bytes, path: str) -> LockfileGraph:
             importers.append(
                 Importer(workspace_keys.get(folder, folder), ws.name or folder, folder)
             )
-    packages.extend(urls.packages)
+    packages.extend(read.urls.packages)
     details = BunDetails(text, lock, workspace_keys)
-    errors = (*urls.errors, *details.unresolved())
+    errors = (*read.urls.errors, *details.unresolved())
     return LockfileGraph(
         LockfileFormat.BUN,
         packages,
         importers,
         details=details,
         entry_errors=errors,
-        local_folders=_file_folders(local_specs),
+        local_folders=_file_folders(read.local_specs),
+        bundled=tuple(read.bundled),
     )
+
+
+def _outermost(key: str, parents: set[str]) -> str | None:
+    """The outermost of ``parents`` that ``key`` is keyed under (``a/b/c`` under ``a``)."""
+    cut = key.find("/")
+    while cut > 0:
+        if key[:cut] in parents:
+            return key[:cut]
+        cut = key.find("/", cut + 1)
+    return None
+
+
+def _bundled_in(key: str, name: str, entry: _Entry) -> str | None:
+    """The key of the package whose tarball holds this entry's (``"bundled": true`` in its
+    INFO, under its parent's key), or None."""
+    meta = _meta_of(entry)
+    if meta is None or meta.bundled is not True or not key.endswith(f"/{name}"):
+        return None
+    return key.removesuffix(f"/{name}")
+
+
+class _Read:
+    """The packages of a decoded bun.lock, its workspaces' keys, its local resolutions, its
+    tarball URLs checked and the names its entries bundle (``"bundled": true``)."""
+
+    def __init__(self, lock: _Lock, maybe_bundled: bool, path: str) -> None:
+        versions_by_folder = {folder: ws.version or "" for folder, ws in lock.workspaces.items()}
+        self.packages: list[LockedPackage] = []
+        self.workspace_keys: dict[str, str] = {}  # workspace folder -> its key in "packages"
+        self.local_specs: list[str] = []  # workspace:, link:, file: ... resolutions
+        self.urls = _Urls()
+        # (name, key of the package whose tarball holds it)
+        self.bundled: list[tuple[str, str]] = []
+        packages, workspace_keys, local_specs = self.packages, self.workspace_keys, self.local_specs
+        urls, bundled, registry_pkg = self.urls, self.bundled, Source.REGISTRY
+        for key, entry in lock.packages.items():
+            ident = entry.ident
+            at = ident.find("@", 1)
+            if at <= 0 or at == len(ident) - 1:
+                raise LockfileError(path, "expected name@resolution", json_path=_entry_path(key, 0))
+            name, spec = ident[:at], ident[at + 1 :]
+            first = spec[0]
+            if first.isdigit() or (first == "v" and _VERSION.fullmatch(spec)):
+                # The common case, kept short: ["name@1.2.3", "" | registry, {INFO}, "sha512-..."]
+                parent = _bundled_in(key, name, entry) if maybe_bundled else None
+                if parent is not None:
+                    # bun installs the copy inside the parent's tarball (npm 10.9.2's
+                    # @npmcli/arborist 8.0.0) and writes here what the registry would resolve
+                    # (8.0.5): that release is matched as written (bun's own reading lists it),
+                    # the copy is a note when a rule names it (decision 0054)
+                    bundled.append((name, parent))
+                registry = entry.e1
+                resolved = registry if isinstance(registry, str) and registry else None
+                integrity = entry.e3
+                if integrity is not None and not integrity.startswith(_INTEGRITY_PREFIXES):
+                    integrity = None
+                packages.append(LockedPackage(key, name, spec, registry_pkg, integrity, resolved))
+                if resolved is not None:  # the tarball URL bun downloads ("": its default registry)
+                    urls.check(key, name, spec, resolved, integrity)
+                continue
+            if spec.startswith(_LOCAL_PREFIXES):
+                folder = spec.partition(":")[2]
+                if spec.startswith("workspace:"):
+                    known = workspace_keys.get(folder)
+                    if known is None or len(key) < len(known):
+                        workspace_keys[folder] = key
+                packages.append(
+                    LockedPackage(key, name, versions_by_folder.get(folder, ""), Source.LOCAL)
+                )
+                local_specs.append(spec)
+                continue
+            integrity = _integrity(entry, path, key)
+            if spec.startswith(_GIT_PREFIXES):
+                packages.append(LockedPackage(key, name, "", Source.GIT, integrity, spec))
+            elif "://" in spec or spec.endswith(_TARBALL_SUFFIXES):
+                version = _tarball_version(name, spec)
+                packages.append(LockedPackage(key, name, version, Source.TARBALL, integrity, spec))
+                urls.check(key, name, version, spec, integrity, spec=True)
+            else:
+                raise LockfileError(path, "unrecognised resolution", json_path=_entry_path(key, 0))
+        if bundled:
+            self._inside_tarballs()
+
+    def _inside_tarballs(self) -> None:
+        """Every registry entry keyed under a package that bundles (``npm/@npmcli/git``, a
+        dependency of a bundled one) is in that package's tarball too: bun 1.4.5 flags only the
+        bundled packages themselves yet writes registry releases for all of them, and installs
+        the tarball's copies (47 of the 149 entries under npm 10.9.2 named a release not
+        installed). Each is a bundled name too (a note when a rule names it), and the tarball
+        itself one (bun.lock does not list all it holds: 5 of npm 10.9.2's are not in it)."""
+        parents = {parent for _name, parent in self.bundled}
+        self.bundled.extend(("", parent) for parent in sorted(parents))
+        for package in self.packages:
+            owner = _outermost(package.id, parents) if package.source is Source.REGISTRY else None
+            if owner is not None:
+                self.bundled.append((package.name, owner))
 
 
 class _Urls:

@@ -289,6 +289,18 @@ def bundled_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
         if name and name not in names:
             continue
         what = f"{name} is bundled" if name else "every dependency is bundled (names not given)"
+        if graph.format is LockfileFormat.BUN:  # (bun writes the registry's release instead)
+            notes.append(
+                f"packages{key_segment(node)}: {name} is bundled inside this package's tarball;"
+                " bun.lock records a registry release for it (matched as written), which may"
+                " not be the bundled copy's: the copy is not checked here (scan the installed"
+                " node_modules with -host)"
+                if name
+                else f"packages{key_segment(node)}: this package's tarball bundles its own"
+                " dependencies, which bun.lock does not all list (and lists at the registry's"
+                " releases): not checked here (scan the installed node_modules with -host)"
+            )
+            continue
         notes.append(
             f"packages{key_segment(node)}.bundledDependencies: {what} inside this package's"
             " tarball and the lockfile records no version of it: not checked here (scan the"
