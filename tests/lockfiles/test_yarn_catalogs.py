@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from gouvernante.cli import main
+from gouvernante.errors import LockfileError
 from gouvernante.lockfiles import yarn
 from gouvernante.model import Source
 
@@ -105,3 +106,50 @@ def test_a_coincident_catalog_range_is_an_error_only_for_a_rule_naming_it(
     assert [e["message"][:45] for e in report["errors"]] == [
         "line 8: a dependency on is-number is a catalo"
     ]
+
+
+def _entry(descriptor: str, version: str) -> str:
+    name = descriptor.rpartition("@npm:")[0]
+    return (
+        f'"{descriptor}":\n  version: {version}\n  resolution: "{name}@npm:{version}"\n'
+        "  languageName: node\n  linkType: hard\n"
+    )
+
+
+def _workspace(name: str, spec: str) -> str:
+    return (
+        f'"{name}@workspace:packages/{name}":\n  version: 0.0.0-use.local\n'
+        f'  resolution: "{name}@workspace:packages/{name}"\n  dependencies:\n'
+        f'    ms: "{spec}"\n  languageName: unknown\n  linkType: soft\n'
+    )
+
+
+ROOT = (
+    '"root@workspace:.":\n  version: 0.0.0-use.local\n  resolution: "root@workspace:."\n'
+    "  languageName: unknown\n  linkType: soft\n"
+)
+HEADER = "__metadata:\n  version: 8\n  cacheKey: 10c0\n"
+
+
+def _berry(*entries: str) -> bytes:
+    return "\n".join((HEADER, *entries, ROOT)).encode()
+
+
+def test_two_catalogs_asking_for_one_name_need_an_entry_each() -> None:
+    """The red team's cut: the default catalog's ms entry edited out while a named catalog's
+    (``catalog:old``) is left; one entry no dependency heads answered both (CLEAN)."""
+    both = (_workspace("a", "catalog:"), _workspace("b", "catalog:old"))
+    intact = yarn.parse(
+        _berry(*both, _entry("ms@npm:2.1.1", "2.1.1"), _entry("ms@npm:2.1.3", "2.1.3")), "y"
+    )
+    assert list(intact.unverified_catalogs) == []
+    cut = yarn.parse(_berry(*both, _entry("ms@npm:2.1.1", "2.1.1")), "y")
+    assert [name for name, _line in cut.unverified_catalogs] == ["ms"]
+
+
+def test_an_entry_keyed_by_a_catalog_range_is_refused() -> None:
+    """yarn keys the entry by the catalog's range; ``ms@catalog:`` is a decoy a ``catalog:``
+    dependency would take as its own (the red team's, CLEAN before)."""
+    with pytest.raises(LockfileError) as err:
+        yarn.parse(_berry(_workspace("a", "catalog:"), _entry("ms@catalog:", "2.1.2")), "y")
+    assert "keyed by a catalog: range" in err.value.detail

@@ -356,6 +356,7 @@ def _assemble(parsed: _Parsed, path: str) -> LockfileGraph:
     _metadata_version(parsed, path)
     keys = ["" if key == "__metadata" else key for key in parsed.keys]
     versions = [fields.get("version", "") for fields in parsed.fields]
+    _catalog_keyed(keys, parsed.lines, path)
     catalogs: list[tuple[str, int]] = []
     unverified = check_references(
         keys, parsed.lines, parsed.deps_of, path, berry=True, versions=versions, catalogs=catalogs
@@ -520,6 +521,22 @@ def _fetched(name: str, reference: str, depth: int = 0) -> list[tuple[str, str, 
             if identity is not None:
                 found.append((*identity, url))
     return found
+
+
+def _catalog_keyed(keys: Sequence[str], lines: Sequence[int], path: str) -> None:
+    """yarn keys a ``catalog:`` dependency's entry by the catalog's range, never by
+    ``name@catalog:``: such a key (a decoy a ``catalog:`` dependency would take as its own
+    entry) is an edited file."""
+    for key, line in zip(keys, lines, strict=True):
+        if "@catalog:" in key and any(
+            split_at_version(d)[1].startswith("catalog:") for d in _KEY_SPLIT.split(key.strip())
+        ):
+            raise LockfileError(
+                path,
+                "an entry keyed by a catalog: range (yarn keys it by the catalog's range: an"
+                " edited lockfile?)",
+                json_path=f"line {line}",
+            )
 
 
 class _Fallbacks:

@@ -175,7 +175,8 @@ def check_references(
                     by_name.setdefault(name, []).append(version)
     unverified: list[str] = []
     referenced: set[str] = set()
-    by_catalog: dict[str, int] = {}  # name -> line of the first entry with a catalog: on it
+    # name -> (line of the first entry with a catalog: on it, the catalogs it is asked from)
+    by_catalog: dict[str, tuple[int, set[str]]] = {}
     for index, key in enumerate(keys):
         if not key:
             continue
@@ -185,7 +186,7 @@ def check_references(
                 referenced.add(heading)
                 continue
             if catalogs is not None and name in names and range_.startswith("catalog:"):
-                by_catalog.setdefault(name, lines[index])
+                by_catalog.setdefault(name, (lines[index], set()))[1].add(range_[8:].strip())
             if berry and name in names:
                 if not _accepted(range_, by_name.get(name, ())) and name not in unverified:
                     unverified.append(name)
@@ -214,14 +215,22 @@ def _heading(name: str, range_: str, descriptors: set[str], *, berry: bool) -> s
 
 
 def _unanswered_catalogs(
-    by_catalog: Mapping[str, int], descriptors: set[str], referenced: set[str]
+    by_catalog: Mapping[str, tuple[int, set[str]]], descriptors: set[str], referenced: set[str]
 ) -> list[tuple[str, int]]:
-    """The ``catalog:`` dependencies (name -> line) no entry of their name is left for: every
-    one is another dependency's (``check_references``)."""
+    """The ``catalog:`` dependencies (name -> line) fewer entries of their name are left for
+    than catalogs ask for it (``catalog:`` and ``catalog:old`` each key an entry of their own
+    range): the others are other dependencies' (``check_references``)."""
     if not by_catalog:
         return []
-    left = {split_at_version(d)[0] for d in descriptors - referenced}
-    return [(name, line) for name, line in by_catalog.items() if name not in left]
+    left: dict[str, int] = {}
+    for descriptor in descriptors - referenced:
+        name = split_at_version(descriptor)[0]
+        left[name] = left.get(name, 0) + 1
+    return [
+        (name, line)
+        for name, (line, asked) in by_catalog.items()
+        if left.get(name, 0) < len({a or "default" for a in asked})
+    ]
 
 
 def _accepted(range_: str, versions: Sequence[str]) -> bool:
