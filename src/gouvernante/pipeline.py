@@ -254,10 +254,10 @@ def _with_catalogs(graph: LockfileGraph, task: FileTask, errors: list[str]) -> L
 # The files defining catalogs ``_with_catalogs`` read in this scan (``_scan_files`` empties
 # it; forked workers start from that), by identity: the manifests of a workspace share one,
 # which is parsed once, not once per manifest (a 4 MiB one under 200 manifests took a minute).
-# Each kept as (workspace globs, catalogs); one that could not be read as (YAML path, detail),
-# worded again for each manifest.
+# Each kept as (workspace globs, catalogs); one that could not be read as its error, worded
+# again for each manifest.
 _CatalogFile = tuple[tuple[str, ...], "Catalogs | None"]
-_CATALOG_FILES: dict[tuple[int, int, int, int], _CatalogFile | tuple[str | None, str]] = {}
+_CATALOG_FILES: dict[tuple[int, int, int, int], _CatalogFile | GouvernanteError] = {}
 _CATALOG_FILES_KEPT = 16
 
 
@@ -293,14 +293,14 @@ def _catalog_file(path: str, folder: str, task: FileTask, errors: list[str]) -> 
                 manifest = parse_manifest(data, shown)
                 got = (tuple(manifest.workspaces), manifest.catalogs)
         except GouvernanteError as exc:
-            got = (exc.json_path, exc.detail)
+            got = exc
         if key is not None:
             if len(_CATALOG_FILES) >= _CATALOG_FILES_KEPT:
                 _CATALOG_FILES.clear()
             _CATALOG_FILES[key] = got
-    if isinstance(got[0], str) or got[0] is None:  # (an error: YAML path, detail)
+    if isinstance(got, GouvernanteError):
         if not task.root:
-            where = f"{got[0]}: {got[1]}" if got[0] else got[1]
+            where = f"{got.json_path}: {got.detail}" if got.json_path else got.detail
             errors.append(f"{shown}: {where}; its catalog: references are not checked")
         return None
     return got

@@ -40,6 +40,7 @@ from gouvernante.cli._base import value_flags
 from gouvernante.cli.scan import build_scan_parser
 from gouvernante.lockfiles import LOCKFILE_NAMES
 from gouvernante.sources.names import lockfile_name
+from helpers import compromised_rules
 
 DEBUG = FIXTURES / "debug-bump"
 RULE = "GOUV-2025-CHALK-DEBUG"
@@ -409,23 +410,8 @@ def test_a_changed_catalog_brings_the_manifests_it_answers(
     monkeypatch.chdir(tmp_path)
     assert precommit.files_to_scan([changed], ".") == [changed, "packages/app/package.json"]
     rules = tmp_path / "rules.json"
-    rules.write_text(json.dumps(_AXIOS_RULES))
+    rules.write_text(json.dumps(compromised_rules("AXIOS-1", ("axios", "=1.14.1"))))
     assert precommit.main(["-rules", str(rules), changed]) == 2
-
-
-_AXIOS_RULES = {
-    "schema_version": "1.0.0",
-    "rules": [
-        {
-            "id": "AXIOS-1",
-            "title": "axios 1.14.1",
-            "kind": "compromised-release",
-            "ecosystem": "npm",
-            "severity": "critical",
-            "package_rules": [{"package_name": "axios", "affected_versions": ["=1.14.1"]}],
-        }
-    ],
-}
 
 
 def test_files_outside_the_project_or_in_skipped_folders(

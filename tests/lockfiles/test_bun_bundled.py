@@ -14,9 +14,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from gouvernante.cli import main
 from gouvernante.lockfiles import parse_bytes
 from gouvernante.model import Source
+from helpers import compromised_rules, scan_report
 
 CASE = Path(__file__).parent / "fixtures" / "bun-bundled"
 
@@ -39,36 +39,8 @@ def test_bundled_entries_are_listed_as_written_and_named_as_bundled() -> None:
 
 
 def _scan(tmp_path: Path, version: str) -> tuple[int, dict[str, Any]]:
-    rules = {
-        "schema_version": "1.0.0",
-        "rules": [
-            {
-                "id": "ARB-1",
-                "title": "arborist",
-                "kind": "compromised-release",
-                "ecosystem": "npm",
-                "severity": "critical",
-                "package_rules": [
-                    {"package_name": "@npmcli/arborist", "affected_versions": [f"={version}"]}
-                ],
-            }
-        ],
-    }
-    (tmp_path / "rules.json").write_text(json.dumps(rules), encoding="utf-8")
-    out = tmp_path / "report.json"
-    lockfile = str(CASE / "bun.lock")
-    code = main(
-        [
-            "-rules",
-            str(tmp_path / "rules.json"),
-            "-lockfile",
-            lockfile,
-            "-json",
-            "-output",
-            str(out),
-        ]
-    )
-    return code, json.loads(out.read_text(encoding="utf-8"))
+    rules = compromised_rules("ARB-1", ("@npmcli/arborist", f"={version}"))
+    return scan_report(tmp_path, rules, "-lockfile", str(CASE / "bun.lock"))
 
 
 def test_a_bundled_package_is_a_note_whichever_release_a_rule_names(tmp_path: Path) -> None:

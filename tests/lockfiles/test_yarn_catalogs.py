@@ -15,37 +15,18 @@ from typing import Any
 
 import pytest
 
-from gouvernante.cli import main
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles import yarn
 from gouvernante.model import Source
+from helpers import compromised_rules, scan_report
 
 CASE = Path(__file__).parent / "fixtures" / "yarn-catalogs" / "berry-4.18"
 MS_2_1_3 = '"ms@npm:2.1.3":'
 
 
-def _rules(name: str, version: str) -> dict[str, Any]:
-    return {
-        "schema_version": "1.0.0",
-        "rules": [
-            {
-                "id": "CAT-1",
-                "title": f"{name} {version}",
-                "kind": "compromised-release",
-                "ecosystem": "npm",
-                "severity": "critical",
-                "package_rules": [{"package_name": name, "affected_versions": [f"={version}"]}],
-            }
-        ],
-    }
-
-
 def _scan(tmp_path: Path, lockfile: Path, name: str, version: str) -> tuple[int, dict[str, Any]]:
-    rules = tmp_path / "rules.json"
-    rules.write_text(json.dumps(_rules(name, version)), encoding="utf-8")
-    out = tmp_path / "report.json"
-    code = main(["-rules", str(rules), "-lockfile", str(lockfile), "-json", "-output", str(out)])
-    return code, json.loads(out.read_text(encoding="utf-8"))
+    rules = compromised_rules("CAT-1", (name, f"={version}"))
+    return scan_report(tmp_path, rules, "-lockfile", str(lockfile))
 
 
 def _cut(tmp_path: Path) -> Path:

@@ -17,36 +17,20 @@ from typing import Any
 
 import pytest
 
-from gouvernante.cli import main
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles import package_json
+from helpers import compromised_rules, scan_report
 
 FIXTURE = Path(__file__).parent / "fixtures" / "bun-catalogs"
 
 
 def _rules(*releases: str) -> dict[str, Any]:
-    rules = []
-    for i, release in enumerate(releases):
+    """One rule naming each ``name@version`` (several of a name: one expression)."""
+    by_name: dict[str, list[str]] = {}
+    for release in releases:
         name, _, version = release.rpartition("@")
-        rules.append(
-            {
-                "id": f"BUN-CAT-{i}",
-                "title": release,
-                "kind": "compromised-release",
-                "ecosystem": "npm",
-                "severity": "high",
-                "package_rules": [{"package_name": name, "affected_versions": [f"={version}"]}],
-            }
-        )
-    return {"schema_version": "1.0.0", "rules": rules}
-
-
-def _scan(tmp_path: Path, rules: dict[str, Any], *args: str) -> tuple[int, dict[str, Any]]:
-    path = tmp_path / "rules.json"
-    path.write_text(json.dumps(rules), encoding="utf-8")
-    report = tmp_path / "report.json"
-    code = main(["-rules", str(path), *args, "-json", "-output", str(report)])
-    return code, json.loads(report.read_text(encoding="utf-8"))
+        by_name.setdefault(name, []).append(f"={version}")
+    return compromised_rules("BUN-CAT-1", *((n, " || ".join(e)) for n, e in by_name.items()))
 
 
 def _found(report: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -73,7 +57,7 @@ def test_catalog_references_are_the_ranges_bun_installed_from(
 ) -> None:
     assert _installed() == ["debug@4.3.4", "is-number@7.0.0", "ms@2.0.0"]
     args = ["-dir", str(project), *(["-recursive"] if recursive else [])]
-    code, report = _scan(tmp_path, _rules(*_installed()), *args)
+    code, report = scan_report(tmp_path, _rules(*_installed()), *args)
     assert code == 2
     assert _found(report) == [
         ("package.json", "is-number", "^7.0.0"),  # the root's own reference
@@ -89,13 +73,13 @@ def test_catalog_references_are_the_ranges_bun_installed_from(
 def test_the_top_level_catalogs_bun_ignores_are_not_read(tmp_path: Path, project: Path) -> None:
     """The top level says ms 2.1.3 and debug 4.3.1: bun installed 2.0.0 and 4.3.4 from the
     ``workspaces`` ones, so a rule naming the top-level releases finds nothing."""
-    code, report = _scan(tmp_path, _rules("ms@2.1.3", "debug@4.3.1"), "-dir", str(project))
+    code, report = scan_report(tmp_path, _rules("ms@2.1.3", "debug@4.3.1"), "-dir", str(project))
     assert (code, report["findings"], report["notes"]) == (0, [], [])
 
 
 def test_a_member_scanned_alone_finds_the_root_above(tmp_path: Path, project: Path) -> None:
     member = project / "packages" / "app" / "package.json"
-    code, report = _scan(tmp_path, _rules("ms@2.0.0"), "-lockfile", str(member))
+    code, report = scan_report(tmp_path, _rules("ms@2.0.0"), "-lockfile", str(member))
     assert code == 2
     assert [(f["package"], f["declared_range"]) for f in report["findings"]] == [("ms", "2.0.0")]
 
@@ -108,7 +92,7 @@ def test_an_unreadable_root_leaves_the_reference_undecided(tmp_path: Path, proje
     doc["description"] = "SECRET-VALUE"
     root.write_bytes(json.dumps(doc).encode()[:-3])  # cut: not JSON
     member = project / "packages" / "app" / "package.json"
-    code, report = _scan(tmp_path, _rules("ms@2.0.0"), "-lockfile", str(member))
+    code, report = scan_report(tmp_path, _rules("ms@2.0.0"), "-lockfile", str(member))
     assert code == 1 and report["findings"] == []
     text = json.dumps(report)
     assert "SECRET-VALUE" not in text
@@ -175,7 +159,7 @@ def test_a_real_bun_workspace_without_its_lockfile(tmp_path: Path) -> None:
             )
     assert references == 114
     rules = _rules(*(f"{name}@{v}" for name, versions in locked.items() for v in versions))
-    code, report = _scan(tmp_path, rules, "-dir", str(MIDDAY / "tree"), "-recursive")
+    code, report = scan_report(tmp_path, rules, "-dir", str(MIDDAY / "tree"), "-recursive")
     assert code == 2 and report["errors"] == []
     assert [n for n in report["notes"] if "catalog" in n["message"]] == []
     from_catalog = [

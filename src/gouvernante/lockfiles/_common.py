@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from contextlib import contextmanager
 
 import msgspec
@@ -84,3 +84,65 @@ def split_at_version(spec: str) -> tuple[str, str]:
     if at < 0:
         return spec, ""
     return spec[:at], spec[at + 1 :]
+
+
+def first_repeated_key(
+    text: str | bytes,
+    fields: Container[str],
+    first: str | None = None,
+    within: Container[str] | None = None,
+) -> tuple[str, bool] | None:
+    """The exact reading of a JSON document, every object's members kept: the JSON path of a
+    key some object holds twice (the first such object, depth first in file order; the
+    top-level ``first`` object's before any other), and whether it is in that object; None when
+    every key is given once. A decoder keeps one of the values (msgspec and ``JSON.parse`` the
+    last, bun the first), so such a file reads differently by reader. ``fields``: the keys a
+    path names as ``.field`` (any other as ``['key']``); ``within``: the top-level keys whose
+    values are looked into (None: all), the top level itself always. ``RecursionError``: nesting
+    too deep for ``json`` to tell."""
+    import json  # noqa: PLC0415 - only for a file that may repeat a key
+
+    from gouvernante.safetext import key_segment  # noqa: PLC0415 - idem
+
+    repeats: dict[int, str] = {}
+
+    def members(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        out = dict(pairs)
+        if len(out) != len(pairs):
+            seen: set[str] = set()
+            for key, _value in pairs:
+                if key in seen:
+                    repeats[id(out)] = key
+                    break
+                seen.add(key)
+        return out
+
+    def member(where: str, key: str) -> str:
+        if key in fields:
+            return f"{where}.{key}" if where else key
+        return f"{where}{key_segment(key)}"
+
+    try:
+        doc = json.loads(text, object_pairs_hook=members)
+    except ValueError:  # pragma: no cover - the caller's decoder already read it
+        return None
+    if not repeats:
+        return None
+    top = doc.get(first) if first is not None and isinstance(doc, dict) else None
+    if top is not None and id(top) in repeats:
+        return member(str(first), repeats[id(top)]), True
+    stack: list[tuple[object, str]] = [(doc, "")]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, dict):
+            key = repeats.get(id(node))
+            if key is not None:
+                return member(where, key), False
+            stack.extend(
+                (v, member(where, k))
+                for k, v in reversed(node.items())
+                if where or within is None or k in within
+            )
+        elif isinstance(node, list):
+            stack.extend((v, f"{where}[{i}]") for i, v in reversed(list(enumerate(node))))
+    return None  # pragma: no cover - a repeat is in some object of the document

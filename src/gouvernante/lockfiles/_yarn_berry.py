@@ -44,6 +44,7 @@ from gouvernante.lockfiles._yarn_common import (
     check_references,
     classify,
     has_protocol,
+    heading,
     link_children,
 )
 from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
@@ -566,13 +567,12 @@ class _Fallbacks:
 
     def _catalog_owners(self) -> dict[str, str | None]:
         owner = self._owner
-        referenced: set[str] = set()
-        for index, entry_id in enumerate(self._entry_ids):
-            if entry_id:
-                for dep, range_ in self._deps_of(index):
-                    referenced.update(
-                        d for d in (f"{dep}@{range_}", f"{dep}@npm:{range_}") if d in owner
-                    )
+        referenced = {
+            heading(dep, range_, owner, berry=True)
+            for index, entry_id in enumerate(self._entry_ids)
+            if entry_id
+            for dep, range_ in self._deps_of(index)
+        }
         return by_name_fallback({d: node for d, node in owner.items() if d not in referenced})
 
 

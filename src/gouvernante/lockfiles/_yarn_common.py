@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 
 from gouvernante.errors import LockfileError, SemverError
 from gouvernante.lockfiles._common import split_at_version
@@ -181,9 +181,9 @@ def check_references(
         if not key:
             continue
         for name, range_ in deps_of(index):
-            heading = _heading(name, range_, descriptors, berry=berry)
-            if heading is not None:
-                referenced.add(heading)
+            answered = heading(name, range_, descriptors, berry=berry)
+            if answered is not None:
+                referenced.add(answered)
                 continue
             if catalogs is not None and name in names and range_.startswith("catalog:"):
                 by_catalog.setdefault(name, (lines[index], set()))[1].add(range_[8:].strip())
@@ -205,7 +205,7 @@ def check_references(
     return unverified
 
 
-def _heading(name: str, range_: str, descriptors: set[str], *, berry: bool) -> str | None:
+def heading(name: str, range_: str, descriptors: Container[str], *, berry: bool) -> str | None:
     """The descriptor of the entry a dependency names exactly (berry writes ``npm:`` implied)."""
     descriptor = f"{name}@{range_}"
     if descriptor in descriptors:

@@ -33,7 +33,12 @@ import msgspec
 from gouvernante.errors import LockfileError
 from gouvernante.fs.decode import json_problem
 from gouvernante.lockfiles import _sniff
-from gouvernante.lockfiles._common import decode_text, shape_error, version_label
+from gouvernante.lockfiles._common import (
+    decode_text,
+    first_repeated_key,
+    shape_error,
+    version_label,
+)
 from gouvernante.lockfiles._local_folder import local_folder
 from gouvernante.lockfiles._tarball_url import injected, injection_error
 from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
@@ -385,21 +390,14 @@ def _repeated_key(stripped: str, decoded: int, path: str) -> tuple[str, bool] | 
     document is read that way."""
     span = _packages_span(stripped)
     keys = _layout_keys(stripped) if span is not None else None
+    if span is not None and keys is not None and len(keys) == decoded:
+        text = stripped[: span[0]] + stripped[span[1] :]
+    else:
+        text = stripped  # (a repeat somewhere: the exact reading says where)
     try:
-        if span is None or keys is None or len(keys) != decoded:
-            return _repeated_by_json(stripped)  # (a repeat somewhere: the exact reading says where)
-        return _repeated_by_json(stripped[: span[0]] + stripped[span[1] :])
-    except _TooDeep:  # never "no key given twice" for a document not read whole
+        return first_repeated_key(text, _FIELDS, first="packages")
+    except RecursionError:  # never "no key given twice" for a document not read whole
         raise LockfileError(path, "nesting too deep to parse") from None
-
-
-def _first_repeat(keys: Sequence[str]) -> str | None:
-    seen: set[str] = set()
-    for key in keys:
-        if key in seen:
-            return key
-        seen.add(key)
-    return None
 
 
 def _packages_span(stripped: str) -> tuple[int, int] | None:
@@ -437,52 +435,6 @@ def _layout_keys(stripped: str) -> list[str] | None:
     except (msgspec.DecodeError, RecursionError):
         return None
     return keys
-
-
-class _TooDeep(Exception):
-    """Nesting ``json`` cannot follow: whether every key is given once is unknown."""
-
-
-def _repeated_by_json(stripped: str) -> tuple[str, bool] | None:
-    """The exact reading: every object's members kept; the first object (depth first, in file
-    order) that holds a key twice, as (JSON path of the repeated key, is a ``packages`` key)."""
-    repeats: dict[int, str] = {}
-
-    def members(pairs: list[tuple[str, object]]) -> dict[str, object]:
-        out = dict(pairs)
-        if len(out) != len(pairs):
-            repeats[id(out)] = _first_repeat([key for key, _ in pairs]) or ""
-        return out
-
-    try:
-        doc = json.loads(stripped, object_pairs_hook=members)
-    except RecursionError:  # (nesting the decoder took): its keys cannot all be checked
-        raise _TooDeep from None
-    except ValueError:  # pragma: no cover - the decoder already read it
-        return None
-    if not repeats:
-        return None
-    packages = doc.get("packages") if isinstance(doc, dict) else None
-    if packages is not None and id(packages) in repeats:
-        return _entry_path(repeats[id(packages)]), True
-    stack: list[tuple[object, str]] = [(doc, "")]
-    while stack:
-        node, where = stack.pop()
-        if isinstance(node, dict):
-            key = repeats.get(id(node))
-            if key is not None:
-                return _member_path(where, key), False
-            stack.extend((v, _member_path(where, k)) for k, v in reversed(node.items()))
-        elif isinstance(node, list):
-            stack.extend((v, f"{where}[{i}]") for i, v in reversed(list(enumerate(node))))
-    return None  # pragma: no cover - a repeat is in some object of the document
-
-
-def _member_path(where: str, key: str) -> str:
-    """``where.key`` for a field name (``workspaces``), ``where['key']`` for any other key."""
-    if key in _FIELDS:
-        return f"{where}.{key}" if where else key
-    return f"{where}{key_segment(key)}"
 
 
 _FIELDS = frozenset(

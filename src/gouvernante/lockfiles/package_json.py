@@ -22,7 +22,7 @@ import msgspec
 from msgspec.structs import replace
 
 from gouvernante.errors import LockfileError, SemverError
-from gouvernante.lockfiles._common import json_errors, shape_error
+from gouvernante.lockfiles._common import first_repeated_key, json_errors, shape_error
 from gouvernante.lockfiles._tarball_url import registry_identity
 from gouvernante.model import DeclaredDependency, Importer, LockfileFormat, LockfileGraph
 from gouvernante.safetext import key_segment
@@ -115,7 +115,9 @@ def parse(data: bytes, path: str) -> LockfileGraph:
 # A key a package.json may hold twice that the package managers read differently: bun keeps the
 # first ``catalog``/``catalogs``/``workspaces`` and refuses a package twice in one catalog,
 # npm's JSON.parse (and msgspec) the last (the red team's c08, checked with bun 1.4.5).
-_CATALOG_KEYS = (b'"catalog"', b'"catalogs"', b'"workspaces"')
+_CATALOG_FIELDS = frozenset({"catalog", "catalogs", "workspaces"})
+_CATALOG_KEYS = tuple(f'"{key}"'.encode() for key in sorted(_CATALOG_FIELDS))
+_PATH_FIELDS = frozenset({*_CATALOG_FIELDS, "packages"})  # named ``.field`` in a JSON path
 
 
 def _catalogs_of(manifest: _Manifest, data: bytes, path: str) -> dict[str, dict[str, str]] | None:
@@ -123,51 +125,18 @@ def _catalogs_of(manifest: _Manifest, data: bytes, path: str) -> dict[str, dict[
     are read from, is read again keeping every member (a bun root is one file of a project)."""
     catalogs = bun_catalogs(manifest.workspaces, manifest.catalog, manifest.catalogs, path)
     if catalogs is not None or b"\\u" in data or any(data.count(key) > 1 for key in _CATALOG_KEYS):
-        where = _repeated_catalog_key(data)
-        if where is not None:
+        try:
+            repeated = first_repeated_key(data, _PATH_FIELDS, within=_CATALOG_FIELDS)
+        except RecursionError:
+            raise LockfileError(path, "nesting too deep to parse") from None
+        if repeated is not None:
             raise LockfileError(
                 path,
                 "a key given twice (bun reads the first, npm and this reader the last): which"
                 " catalogs or workspaces apply cannot be told",
-                json_path=where,
+                json_path=repeated[0],
             )
     return catalogs
-
-
-class _Members(list[tuple[str, object]]):
-    """A JSON object's members in file order, repeats kept (``_repeated_catalog_key``)."""
-
-
-def _repeated_catalog_key(data: bytes) -> str | None:
-    """The JSON path of a key given twice in the top level, in ``workspaces`` or in a catalog
-    (the exact reading, every member kept: only when the bytes say one may be)."""
-    import json  # noqa: PLC0415 - only for a file that may repeat one of these keys
-
-    try:
-        doc = json.loads(data, object_pairs_hook=_Members)
-    except (ValueError, RecursionError):  # (msgspec read it: a nesting json cannot follow)
-        return None
-    todo: list[tuple[str, object, int]] = [("", doc, 0)]  # (path, value, depth)
-    while todo:
-        where, members, depth = todo.pop()
-        if not isinstance(members, _Members):
-            continue
-        seen: set[str] = set()
-        for key, value in members:
-            here = _member(where, key)
-            if key in seen:
-                return here
-            seen.add(key)
-            # the objects bun reads catalogs from: top level -> workspaces -> catalog(s) -> ...
-            if depth < 3 and (depth > 0 or key in ("catalog", "catalogs", "workspaces")):
-                todo.append((here, value, depth + 1))
-    return None
-
-
-def _member(where: str, key: str) -> str:
-    if key in ("catalog", "catalogs", "workspaces", "packages"):
-        return f"{where}.{key}" if where else key
-    return f"{where}{key_segment(key)}"
 
 
 DEFAULT_CATALOG = "default"  # the catalog ``catalog:`` names (pnpm and bun)
