@@ -655,6 +655,48 @@ CASES["a berry catalog entry edited out"] = (
 ERRORS["a berry catalog entry edited out"] = [
     ("yarn.lock", "line 5: a dependency on axios is a catalog: reference")
 ]
+YARN1_RESOLUTIONS = (
+    "# yarn lockfile v1\n\n\n"
+    'axios@1.14.1:\n  version "1.14.1"\n  dependencies:\n    tslib "^2.8.0"\n\n'
+    'axios@^1.14.0:\n  version "1.14.2"\n\n'
+    'tslib@^2.8.0:\n  version "2.8.9"\n'
+)
+CASES["a yarn 1 resolutions entry no dependency uses"] = (  # (yarn 1.22.22 installs 1.14.2 only)
+    {
+        "package.json": json.dumps(
+            {
+                "name": "root",
+                "dependencies": {"axios": "^1.14.0"},
+                "resolutions": {"axios": "1.14.1"},
+            }
+        ),
+        "yarn.lock": YARN1_RESOLUTIONS,
+    },
+    [],
+    [
+        ("yarn.lock", "line 4: axios@1.14.1 is in the lockfile only for the package.json's"),
+        ("yarn.lock", "line 12: tslib@2.8.9 is in the lockfile only for the package.json's"),
+        ("package.json", "declared range '1.14.1' of axios could match AXIOS-1 (=1.14.1), but"),
+        ("package.json", "declared range '^1.14.0' of axios could match AXIOS-1 (=1.14.1), but"),
+    ],
+)
+CASES["a yarn 1 resolutions entry a dependency uses"] = (  # (follow's axios ^1.0.0 takes it)
+    {
+        "package.json": json.dumps(
+            {
+                "name": "root",
+                "dependencies": {"follow": "1.0.0"},
+                "resolutions": {"axios": "1.14.1"},
+            }
+        ),
+        "yarn.lock": "# yarn lockfile v1\n\n\n"
+        'axios@1.14.1, axios@^1.0.0:\n  version "1.14.1"\n  dependencies:\n    tslib "^2.8.0"\n\n'
+        'follow@1.0.0:\n  version "1.0.0"\n  dependencies:\n    axios "^1.0.0"\n\n'
+        'tslib@^2.8.0:\n  version "2.8.9"\n',
+    },
+    [("yarn.lock", "axios 1.14.1"), ("yarn.lock", "tslib 2.8.9")],
+    [("package.json", "declared range '1.14.1' of axios could match AXIOS-1 (=1.14.1), but")],
+)
 CASES["a lockfile refused at a position"] = (
     {
         "package-lock.json": _npm_lock({"": {}, "node_modules/axios": {"version": 5}}),

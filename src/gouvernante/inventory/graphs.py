@@ -55,6 +55,8 @@ class StoredGraph(msgspec.Struct, array_like=True, frozen=True):
     unkeyed: list[tuple[str, int]] = msgspec.field(default_factory=list)
     # yarn berry's catalog: dependencies whose entry the file cannot tell (schema 7)
     unverified_catalogs: list[tuple[str, int]] = msgspec.field(default_factory=list)
+    # a paired graph's: yarn classic's entries written but not installed (none recorded before)
+    uninstalled: list[tuple[str, int | None]] = msgspec.field(default_factory=list)
 
 
 _ENCODER = msgspec.msgpack.Encoder()
@@ -112,6 +114,7 @@ def encode_paired(graph: LockfileGraph) -> bytes:
             edges={root.id: list(graph.details.edges().get(root.id, ())) for root in roots},
             declared=[],
             notes=[],
+            uninstalled=[(node, line) for node, line in graph.uninstalled],
         )
     )
 
@@ -127,7 +130,11 @@ def decode_paired(lockfile: bytes, paired: bytes, entry_errors: Sequence[str]) -
             importers[0] = Importer(root_id, label, importers[0].folder)
         edges[root_id] = pair.edges.get(root_id, [])
     return msgspec.structs.replace(
-        graph, importers=importers, details=_Edges(edges), roots_known=True
+        graph,
+        importers=importers,
+        details=_Edges(edges),
+        roots_known=True,
+        uninstalled=tuple((node, line) for node, line in pair.uninstalled),
     )
 
 

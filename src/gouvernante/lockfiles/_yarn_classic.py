@@ -648,6 +648,28 @@ class _ClassicDetails(YarnDetails):
         index = self._position(node_id) if node_id else None
         return None if index is None else self._entries.line_at(index)
 
+    def unreached(self, descriptors: Collection[str]) -> list[str]:
+        """The entries that only ``descriptors`` head and no dependency of the root reaches,
+        with what only they reach, in file order (none while the root's dependencies are not
+        known: ``set_root_dependencies``). yarn 1 writes an entry for every ``resolutions``
+        entry of the package.json, used or not, and the entries its dependencies need, but
+        installs only what the root's dependencies reach (measured with yarn 1.22.22)."""
+        if self._root_deps is None:
+            return []
+        wanted = set(descriptors)
+        owners = self._owners()
+        entries = self._entries
+        seeds = {owners[d] for d in wanted if d in owners}
+        starts = [
+            entries.ids[i] for i in sorted(seeds) if wanted.issuperset(entries.descriptors_of(i))
+        ]
+        if not starts:
+            return []
+        edges = self.edges()
+        installed = _reachable(edges, [ROOT_ID])
+        unused = _reachable(edges, starts, installed)
+        return [entry_id for entry_id in entries.ids if entry_id in unused]
+
     def _get_links(self) -> _Links | None:
         if self._links is None and self._dep_lines is not None:
             dep_lines = self._dep_lines
@@ -2027,21 +2049,26 @@ def _classic_edges(
 def _roots(ids: list[str], edges: dict[str, list[str]], depended: set[str]) -> list[str]:
     """Entries nothing depends on, then one entry of each cycle still unreached."""
     roots = [entry_id for entry_id in ids if entry_id not in depended]
-    reached: set[str] = set()
-
-    def reach(start: str) -> None:
-        stack = [start]
-        while stack:
-            node = stack.pop()
-            if node in reached:
-                continue
-            reached.add(node)
-            stack.extend(edges.get(node, ()))
-
-    for root in roots:
-        reach(root)
+    reached = _reachable(edges, roots)
     for entry_id in ids:
         if entry_id not in reached:
             roots.append(entry_id)
-            reach(entry_id)
+            reached |= _reachable(edges, [entry_id], reached)
     return roots
+
+
+def _reachable(
+    edges: Mapping[str, Sequence[str]], starts: Iterable[str], known: Collection[str] = ()
+) -> set[str]:
+    """The nodes ``starts`` reach (themselves included) that are not in ``known``, which
+    the walk does not enter."""
+    reached: set[str] = set()
+    stack = [start for start in starts if start not in known]
+    while stack:
+        node = stack.pop()
+        if node in reached:
+            continue
+        reached.add(node)
+        children = edges.get(node, ())
+        stack.extend([child for child in children if child not in known] if known else children)
+    return reached

@@ -272,7 +272,30 @@ def with_manifest(
                     f"package.json {dep.field}[{key!r}]: the lockfile has no entry for it"
                     " (truncated or out-of-date lockfile)"
                 )
-    return replace(graph, importers=importers, roots_known=True, entry_errors=tuple(errors))
+    return replace(
+        graph,
+        importers=importers,
+        roots_known=True,
+        entry_errors=tuple(errors),
+        uninstalled=_unused_resolutions(graph, manifest),
+    )
+
+
+def _unused_resolutions(
+    graph: LockfileGraph, manifest: LockfileGraph
+) -> tuple[tuple[str, int | None], ...]:
+    """yarn classic's entries for ``resolutions`` no dependency uses (``unreached``): not
+    installed. A workspace root's members declare dependencies of their own, which the root's
+    package.json does not list: none is taken for unused there."""
+    unreached = getattr(graph.details, "unreached", None)
+    if not manifest.resolutions or manifest.workspaces or not callable(unreached):
+        return ()
+    descriptors = [
+        f"{dep.name}@{dep.spec}" if dep.alias is None else f"{dep.alias}@npm:{dep.name}@{dep.spec}"
+        for dep in manifest.declared
+        if dep.field == "resolutions"
+    ]
+    return tuple((node, graph.details.line_of(node)) for node in unreached(descriptors))
 
 
 _ROOT_FIELDS = frozenset(DEPENDENCY_FIELDS) - {"peerDependencies"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -25,6 +25,7 @@ from gouvernante.model import (
     LockfileFormat,
     LockfileGraph,
     MatchKind,
+    PackageTable,
     Source,
 )
 from gouvernante.rules.index import RuleIndex, VersionEntry
@@ -109,7 +110,11 @@ def match_graph(graph: LockfileGraph, index: RuleIndex, display_path: str) -> li
     integrity = index.integrity
     hits: dict[tuple[str, str, str, MatchKind], _Hit] = {}
 
+    uninstalled = frozenset(node for node, _line in graph.uninstalled)
+
     def add(rule: Rule, match: MatchKind, pkg: LockedPackage, expression: str | None) -> None:
+        if pkg.id in uninstalled:  # (``uninstalled_notes`` says so)
+            return
         key = (rule.id, pkg.name, pkg.version, match)
         hit = hits.get(key)
         if hit is None:
@@ -129,34 +134,43 @@ def match_graph(graph: LockfileGraph, index: RuleIndex, display_path: str) -> li
         for hit in found:
             add(hit.rule, hit.match, pkg, hit.expression)
     if integrity:
-        column = table.integrity()
-        # One split of the column joined (``str.split`` and ``\s`` agree on whitespace; NUL is
-        # none): usually no entry holds several hashes, and then a set look-up per entry is all,
-        # not a regex search each (~0.6 ms per 1,000 entries).
-        # A hash may carry SRI options (``sha512-...?opt``), which ssri reads past: the hash is
-        # the part before them.
-        joined = "\x00".join(filter(None, column))
-        several = joined.split() != [joined] or "?" in joined
-        for position, value in enumerate(column):
-            if not value:
-                continue
-            if value in integrity:
-                sris = [value]
-            elif several and (_WHITESPACE.search(value) or "?" in value):  # several, options
-                sris = [h for sri in value.split() if (h := sri.partition("?")[0]) in integrity]
-            else:
-                continue
-            # (a local package too: a file: tarball with a listed hash is that tarball, which
-            # npm and pnpm check against it; a folder carries no hash of its own)
-            pkg = table[position]
-            for sri in sris:
-                for rule in integrity[sri]:
-                    add(rule, MatchKind.INTEGRITY, pkg, sri)
+        _integrity_hits(table, integrity, add)
 
     if not hits:
         return []
     view = GraphView(graph)
     return [_finding(hit, graph, display_path, view) for hit in hits.values()]
+
+
+def _integrity_hits(
+    table: PackageTable,
+    integrity: Mapping[str, tuple[Rule, ...]],
+    add: Callable[[Rule, MatchKind, LockedPackage, str | None], None],
+) -> None:
+    """Each package whose integrity column holds a hash a rule lists, to ``add``."""
+    column = table.integrity()
+    # One split of the column joined (``str.split`` and ``\s`` agree on whitespace; NUL is
+    # none): usually no entry holds several hashes, and then a set look-up per entry is all,
+    # not a regex search each (~0.6 ms per 1,000 entries).
+    # A hash may carry SRI options (``sha512-...?opt``), which ssri reads past: the hash is
+    # the part before them.
+    joined = "\x00".join(filter(None, column))
+    several = joined.split() != [joined] or "?" in joined
+    for position, value in enumerate(column):
+        if not value:
+            continue
+        if value in integrity:
+            sris = [value]
+        elif several and (_WHITESPACE.search(value) or "?" in value):  # several, options
+            sris = [h for sri in value.split() if (h := sri.partition("?")[0]) in integrity]
+        else:
+            continue
+        # (a local package too: a file: tarball with a listed hash is that tarball, which
+        # npm and pnpm check against it; a folder carries no hash of its own)
+        pkg = table[position]
+        for sri in sris:
+            for rule in integrity[sri]:
+                add(rule, MatchKind.INTEGRITY, pkg, sri)
 
 
 def entry_errors(graph: LockfileGraph, index: RuleIndex) -> list[str]:
@@ -242,7 +256,37 @@ def lowercased_names(graph: LockfileGraph, index: RuleIndex) -> list[str]:
 def lockfile_notes(graph: LockfileGraph, index: RuleIndex) -> tuple[str, ...]:
     """Every note of one lockfile read against the rules: its parser's, the bundled packages a
     rule names, and the rule-named packages locked with no version."""
-    return (*graph.notes, *bundled_notes(graph, index), *unversioned_notes(graph, index))
+    return (
+        *graph.notes,
+        *bundled_notes(graph, index),
+        *unversioned_notes(graph, index),
+        *uninstalled_notes(graph, index),
+    )
+
+
+def uninstalled_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
+    """An entry the package manager writes but does not install (yarn 1's entry for a
+    ``resolutions`` entry no dependency uses, and what only it needs) that a rule names: a note
+    saying it was not matched, by line, never a finding."""
+    if not graph.uninstalled:
+        return []
+    from gouvernante.safetext import key_segment, shown  # noqa: PLC0415 - notes only
+
+    table = graph.table
+    names = index.names
+    notes = []
+    for node, line in dict.fromkeys(graph.uninstalled):
+        position = table.position_of(node)
+        if position is None or table.names[position] not in names:
+            continue
+        pkg = table[position]
+        where = f"line {line}" if line is not None else f"packages{key_segment(pkg.id)}"
+        notes.append(
+            f"{where}: {shown(pkg.name)}@{shown(pkg.version)} is in the lockfile only for the"
+            " package.json's resolutions, and no dependency uses it: yarn 1 does not install"
+            " it (not matched)"
+        )
+    return notes
 
 
 def unversioned_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
