@@ -760,7 +760,7 @@ def run_scan(
     return ScanResult(
         findings=tuple(findings),
         errors=tuple(sorted(errors, key=lambda e: (e.path, e.message))),
-        notes=tuple(notes),
+        notes=tuple(dict.fromkeys(notes)),  # (a note said twice, once: as -git says it)
         stats=ScanStats(
             lockfiles_scanned=parsed,
             packages_scanned=packages,
@@ -965,7 +965,7 @@ def _git_result(  # noqa: PLR0917 - one private helper of the two source scans
     return ScanResult(
         findings=tuple(sorted(findings, key=Finding.sort_key)),
         errors=tuple(sorted(set(out.errors), key=lambda e: (e.path, e.message))),
-        notes=tuple(out.notes),
+        notes=tuple(dict.fromkeys(out.notes)),
         stats=ScanStats(
             lockfiles_scanned=out.lockfiles,
             packages_scanned=out.packages,

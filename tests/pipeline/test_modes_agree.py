@@ -697,6 +697,20 @@ CASES["a yarn 1 resolutions entry a dependency uses"] = (  # (follow's axios ^1.
     [("yarn.lock", "axios 1.14.1"), ("yarn.lock", "tslib 2.8.9")],
     [("package.json", "declared range '1.14.1' of axios could match AXIOS-1 (=1.14.1), but")],
 )
+CASES["a yarn 1 resolutions entry the root's own range uses"] = (  # (one note said twice: once)
+    {
+        "package.json": json.dumps(
+            {
+                "name": "root",
+                "dependencies": {"axios": "1.14.1"},
+                "resolutions": {"axios": "1.14.1"},
+            }
+        ),
+        "yarn.lock": YARN1_RESOLUTIONS,
+    },
+    [("yarn.lock", "axios 1.14.1"), ("yarn.lock", "tslib 2.8.9")],
+    [("package.json", "declared range '1.14.1' of axios could match AXIOS-1 (=1.14.1), but")],
+)
 CASES["a lockfile refused at a position"] = (
     {
         "package-lock.json": _npm_lock({"": {}, "node_modules/axios": {"version": 5}}),
