@@ -211,11 +211,13 @@ def _with_catalogs(graph: LockfileGraph, task: FileTask, errors: list[str]) -> L
     """A manifest's ``catalog:`` references replaced by the ranges they stand for: the nearest
     pnpm-workspace.yaml's at or above its folder (as pnpm finds its workspace) and the bun
     workspace root's (``match.lockfile.bun_root_catalogs``: the topmost package.json whose
-    ``workspaces`` name the folder; decision 0054), as ``answer_catalogs`` keeps them. Up to
-    the -dir root, every folder above with -lockfile. A pnpm file that cannot be read leaves
-    them as written (notes: not decidable), a package.json that cannot be read is no root;
-    with -lockfile, where such a file is no scanned file reporting its own error, its error is
-    an entry error of the manifest."""
+    ``workspaces`` name the folder; decision 0054), as ``answer_catalogs`` keeps them. Every
+    folder above is asked, above the -dir root too (a member scanned alone, ``-dir
+    packages/app`` or the default ``.`` in it, is answered as the whole tree's scan answers it:
+    its files above are read, never scanned as the tree's own). A pnpm file that cannot be read
+    leaves them as written (notes: not decidable), a package.json that cannot be read is no
+    root; where such a file is no scanned file reporting its own error (-lockfile, or above the
+    -dir root), its error is an entry error of the manifest."""
     from gouvernante.lockfiles import pnpm_workspace  # noqa: PLC0415 - only for catalog: refs
     from gouvernante.match.lockfile import bun_root_catalogs  # noqa: PLC0415 - idem
 
@@ -233,7 +235,7 @@ def _with_catalogs(graph: LockfileGraph, task: FileTask, errors: list[str]) -> L
             pnpm = got[1]
             break
         parent = os.path.dirname(folder)
-        if folder in (task.root, parent):
+        if folder == parent:
             break
         folder = parent
 
@@ -244,7 +246,7 @@ def _with_catalogs(graph: LockfileGraph, task: FileTask, errors: list[str]) -> L
         got = _catalog_file(path, where, task, errors) if os.path.lexists(path) else None
         return got if got is not None and got[0] else None
 
-    bun = bun_root_catalogs(task.directory, root_at, task.root or None, os.path.dirname)
+    bun = bun_root_catalogs(task.directory, root_at, None, os.path.dirname)
     if pnpm is None and bun is None:
         return graph
     declared = tuple(pnpm_workspace.answer_catalogs(graph.declared, pnpm, bun))
@@ -266,6 +268,8 @@ def _catalog_file(path: str, folder: str, task: FileTask, errors: list[str]) -> 
     cannot be read (with -lockfile its error is the manifest's: ``errors``)."""
     from gouvernante.lockfiles import pnpm_workspace  # noqa: PLC0415 - only for catalog: refs
 
+    root = task.root
+    in_tree = bool(root) and (folder == root or folder.startswith(root.rstrip(os.sep) + os.sep))
     shown = posixpath.normpath(
         posixpath.join(
             posixpath.dirname(task.display),
@@ -281,7 +285,7 @@ def _catalog_file(path: str, folder: str, task: FileTask, errors: list[str]) -> 
     if got is None:
         try:
             if os.path.islink(path):
-                refusal = link_refusal(path, task.root or folder)
+                refusal = link_refusal(path, task.root if in_tree else folder)
                 if refusal is not None:
                     raise LockfileError(shown, refusal)
             if os.path.basename(path) == PNPM_WORKSPACE:
@@ -299,7 +303,7 @@ def _catalog_file(path: str, folder: str, task: FileTask, errors: list[str]) -> 
                 _CATALOG_FILES.clear()
             _CATALOG_FILES[key] = got
     if isinstance(got, GouvernanteError):
-        if not task.root:
+        if not in_tree:  # (a scanned file says its own error)
             where = f"{got.json_path}: {got.detail}" if got.json_path else got.detail
             errors.append(f"{shown}: {where}; its catalog: references are not checked")
         return None

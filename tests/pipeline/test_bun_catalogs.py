@@ -84,6 +84,14 @@ def test_a_member_scanned_alone_finds_the_root_above(tmp_path: Path, project: Pa
     assert [(f["package"], f["declared_range"]) for f in report["findings"]] == [("ms", "2.0.0")]
 
 
+def test_a_member_scanned_as_a_folder_finds_the_root_above(tmp_path: Path, project: Path) -> None:
+    """``-dir`` on the member folder answers as -lockfile on its package.json does."""
+    member = project / "packages" / "app"
+    code, report = scan_report(tmp_path, _rules("ms@2.0.0"), "-dir", str(member))
+    assert code == 2
+    assert [(f["package"], f["declared_range"]) for f in report["findings"]] == [("ms", "2.0.0")]
+
+
 def test_an_unreadable_root_leaves_the_reference_undecided(tmp_path: Path, project: Path) -> None:
     """With -lockfile the root is no scanned file reporting its own error: its error is the
     manifest's (exit 1), naming its JSON path and never its bytes."""

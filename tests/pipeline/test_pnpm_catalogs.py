@@ -168,11 +168,29 @@ def test_dir_mode_reports_a_hostile_workspace_file_once(tmp_path: Path) -> None:
     ]
 
 
-def test_the_workspace_is_looked_for_inside_the_scan_root_only(tmp_path: Path) -> None:
+def test_a_member_scanned_alone_reads_the_workspace_above(tmp_path: Path) -> None:
+    """``-dir packages/app`` (or the default ``.`` run in the member) said the reference cannot
+    be decided, exit 0, where the whole tree's scan finds it: the walk stopped at the -dir root.
+    The workspace file above is read (never scanned as the tree's own)."""
     repo = _project(tmp_path / "repo", {"axios": "catalog:"})
+    code, whole = _scan(tmp_path, "-dir", str(repo), "-recursive")
+    code_alone, alone = _scan(tmp_path, "-dir", str(repo / "packages" / "app"))
+    assert (code, code_alone) == (2, 2)
+    assert [(f["package"], f["declared_range"]) for f in alone["findings"]] == [
+        (f["package"], f["declared_range"]) for f in whole["findings"] if f["package"] == "axios"
+    ]
+    assert alone["errors"] == [] and not [n for n in _notes(alone) if "a catalog entry" in n]
+
+
+def test_an_unreadable_workspace_above_the_scan_root_is_the_members_error(tmp_path: Path) -> None:
+    repo = _project(tmp_path / "repo", {"axios": "catalog:"}, "catalog:\n  axios: [SECRET-1\n")
     code, report = _scan(tmp_path, "-dir", str(repo / "packages" / "app"))
-    assert code == 0 and report["findings"] == []
-    assert [n for n in _notes(report) if "a catalog entry" in n]
+    assert code == 1 and report["findings"] == []
+    assert "SECRET-1" not in json.dumps(report)
+    ((path, message),) = [(e["path"], e["message"]) for e in report["errors"]]
+    assert path == "package.json"
+    assert message.startswith("../../pnpm-workspace.yaml: line ")
+    assert message.endswith("its catalog: references are not checked")
 
 
 def test_git_scans_read_workspace_overrides(tmp_path: Path) -> None:
