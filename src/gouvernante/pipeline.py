@@ -179,13 +179,16 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
 
 
 def _resolved(graph: LockfileGraph, display: str) -> ResolvedLockfile:
+    """What the SBOM lists: what the package manager installs (not yarn 1's entries for an
+    unused resolution: ``LockfileGraph.uninstalled``)."""
     edges = graph.details.edges()
+    skipped = {node for node, _line in graph.uninstalled}
     return ResolvedLockfile(
         display,
         graph.format,
-        tuple(graph.table),
+        tuple(p for p in graph.table if p.id not in skipped),
         tuple(graph.importers),
-        tuple((node, tuple(targets)) for node, targets in edges.items()),
+        tuple((node, tuple(targets)) for node, targets in edges.items() if node not in skipped),
     )
 
 

@@ -87,3 +87,14 @@ def test_a_workspace_root_takes_no_entry_as_unused(tmp_path: Path) -> None:
     code, report = scan_report(tmp_path, rules, "-dir", str(project))
     assert code == 2
     assert {(f["package"], f["version"]) for f in report["findings"]} == {("debug", "4.3.4")}
+
+
+def test_the_sbom_lists_what_yarn_installed(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(FIXTURES / "unused-with-deps", project)
+    out = tmp_path / "bom.cdx.json"
+    rules = compromised_rules("YARN-1", ("left-pad", "=9.9.9"))
+    scan_report(tmp_path, rules, "-dir", str(project), "-output", str(out))
+    bom = json.loads(out.read_text())
+    listed = {(c["name"], c["version"]) for c in bom["components"] if "version" in c}
+    assert listed == _installed("unused-with-deps")
