@@ -3,7 +3,7 @@ entries its dependencies need, but installs only what the project's dependencies
 resolution does not apply to a direct dependency). Such an entry was a finding: a bogus one
 (``semver@7.6.0`` written for ``"resolutions": {"semver": "7.6.0"}`` beside
 ``"semver": "^7.0.0"``, which yarn 1.22.22 installs as 7.8.6). Fixtures made by yarn 1.22.22
-(``fixtures/yarn1-resolutions/generate.sh``), each with what yarn installed."""
+(``fixtures/yarn1-unused-resolutions/generate.sh``), each with what yarn installed."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 
 from helpers import compromised_rules, scan_report
 
-FIXTURES = Path(__file__).parent / "fixtures" / "yarn1-resolutions"
+FIXTURES = Path(__file__).parent / "fixtures" / "yarn1-unused-resolutions"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
 # a header's first descriptor's name, then the entry's version (yarn 1's own layout)
 _ENTRY = re.compile(r'^"?(@?[^@\s"]+)@[^\n]*:\n  version "([^"]+)"', re.MULTILINE)
