@@ -343,9 +343,9 @@ class LockfileGraph(msgspec.Struct, frozen=True, dict=True):
     # package.json only: bun's catalogs (``package_json.bun_catalogs``), None when it has none
     catalogs: Catalogs | None = None
     # yarn classic read with its package.json: the entries yarn writes but does not install (a
-    # ``resolutions`` entry no dependency reaches, and what only it reaches), (node id, line):
-    # a note when a rule names one, never a finding
-    uninstalled: Sequence[tuple[str, int | None]] = ()
+    # ``resolutions`` entry no dependency reaches, and what only it reaches), by node id: still
+    # findings, which say so
+    uninstalled: Sequence[str] = ()
 
     @cached_property
     def table(self) -> PackageTable:

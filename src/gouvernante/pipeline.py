@@ -179,16 +179,13 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
 
 
 def _resolved(graph: LockfileGraph, display: str) -> ResolvedLockfile:
-    """What the SBOM lists: what the package manager installs (not yarn 1's entries for an
-    unused resolution: ``LockfileGraph.uninstalled``)."""
     edges = graph.details.edges()
-    skipped = {node for node, _line in graph.uninstalled}
     return ResolvedLockfile(
         display,
         graph.format,
-        tuple(p for p in graph.table if p.id not in skipped),
+        tuple(graph.table),
         tuple(graph.importers),
-        tuple((node, tuple(targets)) for node, targets in edges.items() if node not in skipped),
+        tuple((node, tuple(targets)) for node, targets in edges.items()),
     )
 
 

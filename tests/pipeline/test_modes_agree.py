@@ -672,10 +672,8 @@ CASES["a yarn 1 resolutions entry no dependency uses"] = (  # (yarn 1.22.22 inst
         ),
         "yarn.lock": YARN1_RESOLUTIONS,
     },
-    [],
+    [("yarn.lock", "axios 1.14.1"), ("yarn.lock", "tslib 2.8.9")],
     [
-        ("yarn.lock", "line 4: axios@1.14.1 is in the lockfile only for the package.json's"),
-        ("yarn.lock", "line 12: tslib@2.8.9 is in the lockfile only for the package.json's"),
         ("package.json", "declared range '1.14.1' of axios could match AXIOS-1 (=1.14.1), but"),
         ("package.json", "declared range '^1.14.0' of axios could match AXIOS-1 (=1.14.1), but"),
     ],
@@ -775,6 +773,23 @@ def test_every_mode_answers_as_the_directory_scan(tmp_path: Path, case: str) -> 
         for (path, text), (want_path, start) in zip(errors, want_errors, strict=True):
             assert (path, text[: len(start)]) == (want_path, start), mode
         assert code == (2 if findings else 1 if want_errors else 0), mode
+
+
+@pytest.mark.parametrize(
+    ("case", "said"),
+    [
+        ("a yarn 1 resolutions entry no dependency uses", True),
+        ("a yarn 1 resolutions entry a dependency uses", False),
+    ],
+)
+def test_every_mode_says_yarn_1_does_not_install_an_unused_resolution(
+    tmp_path: Path, case: str, said: bool
+) -> None:
+    files, _findings, _notes = CASES[case]
+    for mode, (code, report) in _modes(tmp_path, files).items():
+        assert code == 2, mode
+        told = ["yarn 1 does not install it" in f["description"] for f in report["findings"]]
+        assert told == [said] * len(told) and told, mode
 
 
 def test_an_inventory_recorded_without_catalogs_says_so(tmp_path: Path) -> None:

@@ -56,7 +56,7 @@ class StoredGraph(msgspec.Struct, array_like=True, frozen=True):
     # yarn berry's catalog: dependencies whose entry the file cannot tell (schema 7)
     unverified_catalogs: list[tuple[str, int]] = msgspec.field(default_factory=list)
     # a paired graph's: yarn classic's entries written but not installed (none recorded before)
-    uninstalled: list[tuple[str, int | None]] = msgspec.field(default_factory=list)
+    uninstalled: list[str] = msgspec.field(default_factory=list)
 
 
 _ENCODER = msgspec.msgpack.Encoder()
@@ -114,7 +114,7 @@ def encode_paired(graph: LockfileGraph) -> bytes:
             edges={root.id: list(graph.details.edges().get(root.id, ())) for root in roots},
             declared=[],
             notes=[],
-            uninstalled=[(node, line) for node, line in graph.uninstalled],
+            uninstalled=list(graph.uninstalled),
         )
     )
 
@@ -134,7 +134,7 @@ def decode_paired(lockfile: bytes, paired: bytes, entry_errors: Sequence[str]) -
         importers=importers,
         details=_Edges(edges),
         roots_known=True,
-        uninstalled=tuple((node, line) for node, line in pair.uninstalled),
+        uninstalled=tuple(pair.uninstalled),
     )
 
 

@@ -281,9 +281,7 @@ def with_manifest(
     )
 
 
-def _unused_resolutions(
-    graph: LockfileGraph, manifest: LockfileGraph
-) -> tuple[tuple[str, int | None], ...]:
+def _unused_resolutions(graph: LockfileGraph, manifest: LockfileGraph) -> tuple[str, ...]:
     """yarn classic's entries for ``resolutions`` no dependency uses (``unreached``): not
     installed. A workspace root's members declare dependencies of their own, which the root's
     package.json does not list: none is taken for unused there."""
@@ -295,7 +293,7 @@ def _unused_resolutions(
         for dep in manifest.declared
         if dep.field == "resolutions"
     ]
-    return tuple((node, graph.details.line_of(node)) for node in unreached(descriptors))
+    return tuple(unreached(descriptors))
 
 
 _ROOT_FIELDS = frozenset(DEPENDENCY_FIELDS) - {"peerDependencies"}

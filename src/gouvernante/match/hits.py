@@ -110,11 +110,7 @@ def match_graph(graph: LockfileGraph, index: RuleIndex, display_path: str) -> li
     integrity = index.integrity
     hits: dict[tuple[str, str, str, MatchKind], _Hit] = {}
 
-    uninstalled = frozenset(node for node, _line in graph.uninstalled)
-
     def add(rule: Rule, match: MatchKind, pkg: LockedPackage, expression: str | None) -> None:
-        if pkg.id in uninstalled:  # (``uninstalled_notes`` says so)
-            return
         key = (rule.id, pkg.name, pkg.version, match)
         hit = hits.get(key)
         if hit is None:
@@ -260,33 +256,7 @@ def lockfile_notes(graph: LockfileGraph, index: RuleIndex) -> tuple[str, ...]:
         *graph.notes,
         *bundled_notes(graph, index),
         *unversioned_notes(graph, index),
-        *uninstalled_notes(graph, index),
     )
-
-
-def uninstalled_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
-    """An entry the package manager writes but does not install (yarn 1's entry for a
-    ``resolutions`` entry no dependency uses, and what only it needs) that a rule names: a note
-    saying it was not matched, by line, never a finding."""
-    if not graph.uninstalled:
-        return []
-    from gouvernante.safetext import key_segment, shown  # noqa: PLC0415 - notes only
-
-    table = graph.table
-    names = index.names
-    notes = []
-    for node, line in dict.fromkeys(graph.uninstalled):
-        position = table.position_of(node)
-        if position is None or table.names[position] not in names:
-            continue
-        pkg = table[position]
-        where = f"line {line}" if line is not None else f"packages{key_segment(pkg.id)}"
-        notes.append(
-            f"{where}: {shown(pkg.name)}@{shown(pkg.version)} is in the lockfile only for the"
-            " package.json's resolutions, and no dependency uses it: yarn 1 does not install"
-            " it (not matched)"
-        )
-    return notes
 
 
 def unversioned_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
@@ -403,11 +373,14 @@ def _finding(hit: _Hit, graph: LockfileGraph, display_path: str, view: GraphView
         if line is not None:
             break
     pkg = hit.package
+    description = _describe(hit)
+    if graph.uninstalled and _only_uninstalled(graph, hit.node_ids):
+        description += _UNINSTALLED
     return rule_finding(
         hit.rule,
         FindingType.PACKAGE,
         hit.match,
-        _describe(hit),
+        description,
         package=pkg.name,
         version=pkg.version or None,
         matched_expression=hit.expression,
@@ -420,6 +393,20 @@ def _finding(hit: _Hit, graph: LockfileGraph, display_path: str, view: GraphView
         more_paths=paths.more,
         direct=paths.direct,
     )
+
+
+# yarn 1's entry for a resolutions entry no dependency uses (``LockfileGraph.uninstalled``):
+# still a finding (the project pins the release, and the next dependency on the package gets
+# it), saying why nothing installed it.
+_UNINSTALLED = (
+    "; yarn.lock holds it only for the package.json's resolutions, which no dependency uses:"
+    " yarn 1 does not install it now, but the resolution pins it (change the resolution)"
+)
+
+
+def _only_uninstalled(graph: LockfileGraph, node_ids: Sequence[str]) -> bool:
+    uninstalled = set(graph.uninstalled)
+    return all(node in uninstalled for node in node_ids)
 
 
 class DeclaredHit(msgspec.Struct, frozen=True, gc=False):
