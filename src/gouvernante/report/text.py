@@ -138,7 +138,10 @@ def _finding_lines(f: Finding, refs: Sequence[str] = ()) -> Iterable[str]:
     if f.direct is not None and f.type is FindingType.PACKAGE:
         yield f"      {'direct dependency' if f.direct else 'transitive dependency'}"
     elif f.type is FindingType.PACKAGE and f.lockfile_format is not None and f.version:
-        yield "      direct or transitive: unknown (no package.json beside the lockfile)"
+        yield (
+            "      direct or transitive: unknown (no package.json beside the lockfile, or no"
+            " dependency of it reaches this entry)"
+        )
     if f.install_scripts:
         yield (
             f"      install scripts: {', '.join(f.install_scripts)} - they ran unless installs used"
