@@ -70,6 +70,7 @@ from gouvernante.sources.git import (
     TreeFile,
     find_repositories,
     heads_from_files,
+    is_shallow,
     list_refs,
     lockfile_history,
     read_ref_files,
@@ -599,6 +600,15 @@ def list_repository(
         return RepoListing(repo, errors=(ScanIssue(repo.display, exc.detail),))
     if not snapshots and not request.revisions:
         notes.append((repo.display, "no branch or tag (an empty repository?)"))
+    if request.history and is_shallow(repo):
+        notes.append(
+            (
+                repo.display,
+                "a shallow clone: its history ends where the clone was cut (--depth), so"
+                " affected releases its lockfiles held before that are not known (scan a full"
+                " clone or mirror with -history)",
+            )
+        )
     return RepoListing(
         repo,
         tuple(snapshots),
@@ -647,12 +657,10 @@ def read_blobs(
     done = 0
     try:
         with ObjectStore(repo) as store:
-            for start in range(0, len(keys), BLOB_BATCH):
-                batch = keys[start : start + BLOB_BATCH]
-                got = store.read_many([k.oid for k in batch], "blob", MAX_LOCKFILE_BYTES)
-                for pair in zip(batch, got, strict=True):
-                    done += 1
-                    yield pair
+            got = store.read_each([k.oid for k in keys], "blob", MAX_LOCKFILE_BYTES, BLOB_BATCH)
+            for pair in zip(keys, got, strict=True):
+                done += 1
+                yield pair
     except SourceError as exc:
         yield from ((k, exc) for k in keys[done:])
 

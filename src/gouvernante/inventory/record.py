@@ -507,18 +507,16 @@ def _add_job(repo: Repository) -> tuple[RepoListing, list[StoredBlob]]:
         ]
         _PARSED_HERE.update(keys)
         blobs: list[StoredBlob] = []
-        for start in range(0, len(keys), BLOB_BATCH):
-            batch = keys[start : start + BLOB_BATCH]
-            got = store.read_many([k.oid for k in batch], "blob", MAX_LOCKFILE_BYTES)
-            for key, data in zip(batch, got, strict=True):
-                if isinstance(data, SourceError):
-                    blobs.append(StoredBlob(key, None, 0, data.detail, None, None, ()))
-                else:
-                    blobs.append(_store_blob(data, key))
+        got = store.read_each([k.oid for k in keys], "blob", MAX_LOCKFILE_BYTES, BLOB_BATCH)
+        for key, data in zip(keys, got, strict=True):
+            if isinstance(data, SourceError):
+                blobs.append(StoredBlob(key, None, 0, data.detail, None, None, ()))
+            else:
+                blobs.append(_store_blob(data, key))
         needs = beside | {(b.key.oid, b.key.name) for b in blobs if _needs_manifest(b)}
 
         def read(oids: Sequence[str]) -> dict[str, bytes]:
-            got = store.read_many(list(oids), "blob", MAX_LOCKFILE_BYTES)
+            got = store.read_each(list(oids), "blob", MAX_LOCKFILE_BYTES, BLOB_BATCH)
             return {o: d for o, d in zip(oids, got, strict=True) if isinstance(d, bytes)}
 
         snapshots = []

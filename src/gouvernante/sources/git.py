@@ -20,7 +20,7 @@ import re
 import stat
 import subprocess
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Literal
 
@@ -41,6 +41,9 @@ from gouvernante.sources.yarnrc import (
 GIT = "git"
 DEADLINE_SECONDS = 600.0  # one repository's reading, whatever its config does
 MAX_TREE_ENTRIES = 5_000_000  # tree entries read per repository before giving up
+# One tree object's size: a real folder of 100,000 files is ~6 MB; a bigger object (a few
+# compressed megabytes on disk can hold a gigabyte of tree) is refused before it is parsed.
+MAX_TREE_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 256  # nested folders
 MAX_GLOB_MATCHES = 10_000
 MAX_CACHED_TREES = 200_000
@@ -71,6 +74,10 @@ _OVERRIDES = (
     "protocol.allow=never",
     "log.showSignature=false",
     "log.follow=false",
+    # and settings that change what ``log --raw`` lists: the root commit's files (showRoot
+    # false hides the commit that added a lockfile), paths relative to a folder
+    "log.showRoot=true",
+    "diff.relative=false",
     "diff.renames=false",
     "diff.noprefix=false",
     "gc.auto=0",
@@ -83,8 +90,8 @@ _OVERRIDES = (
 )
 # (in any case, and pnpm's branch lockfiles: ``sources.names.lockfile_name``)
 _LOCKFILE_PATHSPECS = (
-    *(f":(glob,icase)**/{name}" for name in sorted(LOCKFILE_NAMES)),
-    ":(glob,icase)**/pnpm-lock.*.yaml",
+    *(f":(top,glob,icase)**/{name}" for name in sorted(LOCKFILE_NAMES)),
+    ":(top,glob,icase)**/pnpm-lock.*.yaml",
 )
 
 
@@ -96,6 +103,8 @@ def git_environment(gitdir: str) -> dict[str, str]:
         "GIT_CONFIG_NOSYSTEM": "1",
         "GIT_CONFIG_GLOBAL": os.devnull,
         "GIT_NO_REPLACE_OBJECTS": "1",
+        # (``info/grafts`` rewrites parents as replace objects do: an empty graft file instead)
+        "GIT_GRAFT_FILE": os.devnull,
         "GIT_TERMINAL_PROMPT": "0",
         "GIT_OPTIONAL_LOCKS": "0",
         "GIT_ATTR_NOSYSTEM": "1",
@@ -537,7 +546,43 @@ def resolve_commit(repo: Repository, revision: str) -> tuple[str, str, int]:
     return commit, tree, int(when)
 
 
+def is_shallow(repo: Repository) -> bool:
+    """Is the repository a shallow clone (its ``shallow`` file lists the commits whose parents
+    were not fetched)?"""
+    try:
+        return os.path.getsize(os.path.join(repo.gitdir, "shallow")) > 0
+    except OSError:
+        return False
+
+
 # --- objects ------------------------------------------------------------------------------
+
+# The modes git writes, as this module names them.
+_MODES = {
+    b"100644": "100644",
+    b"100755": "100755",
+    b"40000": TREE_MODE,
+    b"120000": SYMLINK_MODE,
+    b"160000": GITLINK_MODE,
+}
+
+
+def _canonical_mode(raw: bytes) -> str | None:
+    """A tree entry's mode as git reads it (``canon_mode``): any regular file is 100644 or
+    100755 (by its owner's execute bit), any folder 40000 (``040000`` zero-padded, which git
+    fsck only warns about and checks out as a folder), a link 120000, anything else a gitlink;
+    None for no octal number (git refuses the tree)."""
+    if not raw or len(raw) > 7 or not raw.isdigit() or b"8" in raw or b"9" in raw:
+        return None
+    value = int(raw, 8)
+    kind = stat.S_IFMT(value)
+    if kind == stat.S_IFREG:
+        return "100755" if value & 0o100 else "100644"
+    if kind == stat.S_IFDIR:
+        return TREE_MODE
+    if kind == stat.S_IFLNK:
+        return SYMLINK_MODE
+    return GITLINK_MODE
 
 
 @dataclass(frozen=True, slots=True)
@@ -611,12 +656,28 @@ class ObjectStore:
             raise got
         return got
 
+    def read_each(
+        self, oids: Sequence[str], expected: str, limit: int, batch: int = 32
+    ) -> Generator[bytes | SourceError]:
+        """Each object of ``oids`` in order, ``batch`` asked per round trip, each handed out
+        as soon as it is read: the caller holds one at a time (32 blobs of 500 MiB were held at
+        once when a round was read whole)."""
+        for start in range(0, len(oids), batch):
+            yield from self._stream(oids[start : start + batch], expected, limit, None)
+
     def read_many(
         self, oids: Sequence[str], expected: str, limit: int, kinds: list[str] | None = None
     ) -> list[bytes | SourceError]:
-        """Several objects in one round trip: the requests are written by a thread while the
-        answers are read here, so neither side waits on a full pipe. ``expected`` "" takes any
-        type (each one appended to ``kinds``)."""
+        """Several objects in one round trip. ``expected`` "" takes any type (each one appended
+        to ``kinds``)."""
+        return list(self._stream(oids, expected, limit, kinds))
+
+    def _stream(
+        self, oids: Sequence[str], expected: str, limit: int, kinds: list[str] | None
+    ) -> Generator[bytes | SourceError]:
+        """One round trip: the requests are written by a thread while the answers are read
+        here, so neither side waits on a full pipe. A caller that stops early leaves the rest
+        of the answers read and dropped, so the next round trip reads its own."""
         proc = self._start()
         stdin: IO[bytes] | None = proc.stdin
         stdout: IO[bytes] | None = proc.stdout
@@ -634,10 +695,17 @@ class ObjectStore:
         else:
             writer = threading.Thread(target=send, daemon=True)
             writer.start()
-        out = [self._answer(stdout, oid, expected, limit, kinds) for oid in oids]
-        if writer is not None:
-            writer.join()
-        return out
+        answered = 0
+        try:
+            for oid in oids:
+                got = self._answer(stdout, oid, expected, limit, kinds)
+                answered += 1
+                yield got
+        finally:
+            for oid in oids[answered:]:
+                self._answer(stdout, oid, expected, -1, None)
+            if writer is not None:
+                writer.join()
 
     def read_any(self, oids: Sequence[str], limit: int) -> list[tuple[str, bytes] | SourceError]:
         """Objects of any type, with their type."""
@@ -648,8 +716,14 @@ class ObjectStore:
         ]
 
     def _answer(
-        self, stdout: IO[bytes], oid: str, expected: str, limit: int, kinds: list[str] | None
+        self,
+        stdout: IO[bytes],
+        oid: str,
+        expected: str,
+        limit: int,
+        kinds: list[str] | None,
     ) -> bytes | SourceError:
+        """One answer of ``cat-file --batch`` (with ``limit`` -1, read and dropped)."""
         try:
             header = stdout.readline()
         except (OSError, ValueError):
@@ -683,7 +757,8 @@ class ObjectStore:
         level = [root]
         while level:
             missing = [t for t in level if t not in self._trees]
-            for oid, got in zip(missing, self.read_many(missing, "tree", 1 << 30), strict=True):
+            got_all = self.read_each(missing, "tree", MAX_TREE_BYTES)
+            for oid, got in zip(missing, got_all, strict=True):
                 if isinstance(got, SourceError):
                     raise got
                 self._parse_tree(oid, got)
@@ -702,26 +777,30 @@ class ObjectStore:
         cached = self._trees.get(oid)
         if cached is not None:
             return cached
-        return self._parse_tree(oid, self.read(oid, "tree", 1 << 30))
+        return self._parse_tree(oid, self.read(oid, "tree", MAX_TREE_BYTES))
 
     def _parse_tree(self, oid: str, data: bytes) -> list[tuple[str, str, str]]:
         entries: list[tuple[str, str, str]] = []
         raw = 32 if len(oid) == 64 else 20
         pos, end = 0, len(data)
+        room = MAX_TREE_ENTRIES - self._entries
         while pos < end:
             space = data.find(b" ", pos)
             nul = data.find(b"\0", space + 1)
             if space < 0 or nul < 0 or nul + 1 + raw > end:
                 raise SourceError(self.repo.display, f"tree {oid}: malformed at byte {pos}")
-            mode = data[pos:space].decode("ascii", "replace")
+            mode = _MODES.get(data[pos:space]) or _canonical_mode(data[pos:space])
+            if mode is None:
+                raise SourceError(self.repo.display, f"tree {oid}: malformed mode at byte {pos}")
             name = data[space + 1 : nul].decode("utf-8", "surrogateescape")
             entries.append((mode, name, data[nul + 1 : nul + 1 + raw].hex()))
             pos = nul + 1 + raw
+            if len(entries) > room:  # (counted as read: a huge tree is not built whole first)
+                raise SourceError(
+                    self.repo.display,
+                    f"more than {MAX_TREE_ENTRIES} tree entries: not scanned whole",
+                )
         self._entries += len(entries)
-        if self._entries > MAX_TREE_ENTRIES:
-            raise SourceError(
-                self.repo.display, f"more than {MAX_TREE_ENTRIES} tree entries: not scanned whole"
-            )
         if len(self._trees) < MAX_CACHED_TREES:
             self._trees[oid] = entries
         return entries
@@ -984,7 +1063,7 @@ def _log(
     ]
     if since is not None:
         args.append(f"--since=@{since}")
-    extra = tuple(f":(glob)**/{name}" for name in more)
+    extra = tuple(f":(top,glob)**/{name}" for name in more)
     out = run_git(repo, *args, "--end-of-options", commit, "--", *_LOCKFILE_PATHSPECS, *extra)
     commits: list[CommitChanges] = []
     current: tuple[str, int] | None = None
