@@ -23,12 +23,16 @@ from gouvernante.sources import git as gitsrc
 T0 = 1788868800
 
 
-def _scan(tmp_path: Path, path: Path, *, history: bool = False) -> tuple[list[str], list[str]]:
+def _scan(
+    tmp_path: Path, path: Path, *, history: bool = False, recursive: bool = False
+) -> tuple[list[str], list[str]]:
     """(finding types and lockfiles, error messages) of -git on ``path``."""
     ruleset, errors = load_rule_files([str(write_rules(tmp_path))])
     assert errors == []
     out = run_git_scan(
-        GitScanRequest((str(path),), history=history), ruleset.rules, build_index(ruleset.rules)
+        GitScanRequest((str(path),), history=history, recursive=recursive),
+        ruleset.rules,
+        build_index(ruleset.rules),
     )
     found = [f"{f.type.value} {f.lockfile}" for f in out.findings]
     return found, [e.message for e in out.errors] + [f"note: {n.message}" for n in out.notes]
@@ -165,3 +169,74 @@ def test_objects_are_handed_out_one_at_a_time(tmp_path: Path) -> None:
         assert store.read(oids[3], "blob", 1 << 20) == b"D" * 50
         too_big = store.read_many(oids[:3], "blob", 100)
         assert [isinstance(g, SourceError) for g in too_big] == [True, False, True]
+
+
+def test_recursive_finds_every_repository_git_would_read(tmp_path: Path) -> None:
+    """-git -recursive skipped, CLEAN and silent: a clone whose .git is a file (``git clone
+    --separate-git-dir``), a linked worktree, a bare repository whose objects folder is a
+    link, clones in folders named like ones the tree walks skip (.venv, node_modules), and
+    links to repositories. Each is read now, once."""
+    source = tmp_path / "source"
+    src = Repo(source)
+    src.write("package-lock.json", lockfile("4.4.2"))
+    src.commit("affected")
+    org = tmp_path / "org"
+    org.mkdir()
+    clone = ["git", "-c", "core.hooksPath=/dev/null", "clone", "-q"]
+    subprocess.run(
+        [
+            *clone,
+            "--separate-git-dir",
+            str(tmp_path / "store.git"),
+            str(source),
+            str(org / "gitfile"),
+        ],
+        check=True,
+    )
+    for name in (".venv", "node_modules"):
+        subprocess.run([*clone, str(source), str(org / name)], check=True)
+    bare = mirror(source, tmp_path / "bare.git")
+    moved = tmp_path / "objects-elsewhere"
+    (bare / "objects").rename(moved)
+    linked_objects = org / "linked-objects.git"
+    subprocess.run(["cp", "-a", str(bare), str(linked_objects)], check=True)
+    (linked_objects / "objects").symlink_to(moved)
+    outside = mirror(source, tmp_path / "outside.git")
+    (org / "team").mkdir()
+    (org / "team" / "link.git").symlink_to(outside)
+    ruleset, _errors = load_rule_files([str(write_rules(tmp_path))])
+    out = run_git_scan(
+        GitScanRequest((str(org),), recursive=True), ruleset.rules, build_index(ruleset.rules)
+    )
+    assert out.errors == []
+    assert sorted({f.repository.rpartition("/")[2] for f in out.findings if f.repository}) == [
+        ".venv",
+        "gitfile",
+        "link.git",
+        "linked-objects.git",
+        "node_modules",
+    ]
+    from gouvernante.sources.git import find_repositories
+
+    seen = [r.display for r in find_repositories(str(org), True, lambda p, m: None)]
+    assert [d.rpartition("/")[2] for d in seen] == [
+        ".venv",
+        "gitfile",
+        "linked-objects.git",
+        "node_modules",
+        "link.git",
+    ]
+
+
+def test_a_linked_worktree_is_its_repository_read_once(tmp_path: Path) -> None:
+    org = tmp_path / "org"
+    r = Repo(org / "main")
+    r.write("package-lock.json", lockfile("4.4.2"))
+    r.commit("affected")
+    r.git("worktree", "add", "-q", str(org / "wt"), "-b", "other")
+    from gouvernante.sources.git import find_repositories, repository_at
+
+    at = repository_at(str(org / "wt"), "wt")
+    assert at is not None and Path(at.gitdir).resolve() == (org / "main" / ".git").resolve()
+    repos = find_repositories(str(org), True, lambda p, m: None)
+    assert len(repos) == 1

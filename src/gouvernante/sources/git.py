@@ -158,26 +158,62 @@ class Repository:
 
 
 def _is_gitdir(path: str) -> bool:
+    """A git object store, as git itself finds one: ``HEAD`` a file (or, old style, a link),
+    ``objects`` and ``refs`` folders (links to folders too: git follows them)."""
     try:
         head = os.lstat(os.path.join(path, "HEAD"))
-        objects = os.lstat(os.path.join(path, "objects"))
-        refs = os.lstat(os.path.join(path, "refs"))
+        objects = os.stat(os.path.join(path, "objects"))
+        refs = os.stat(os.path.join(path, "refs"))
     except OSError:
         return False
     return (
-        stat.S_ISREG(head.st_mode) and stat.S_ISDIR(objects.st_mode) and stat.S_ISDIR(refs.st_mode)
+        (stat.S_ISREG(head.st_mode) or stat.S_ISLNK(head.st_mode))
+        and stat.S_ISDIR(objects.st_mode)
+        and stat.S_ISDIR(refs.st_mode)
     )
 
 
+# A ``.git`` file (``git clone --separate-git-dir``, submodules, linked worktrees) is one line.
+_GITFILE_MAX_BYTES = 4096
+
+
+def _gitfile_target(dotgit: str) -> str | None:
+    """The object store a ``.git`` file names (``gitdir: <path>``, relative to its folder); a
+    linked worktree's (``<repo>/.git/worktrees/<name>``) is its repository's, which its
+    ``commondir`` names. None when it names none."""
+    try:
+        with open(dotgit, "rb") as fh:
+            data = fh.read(_GITFILE_MAX_BYTES + 1)
+    except OSError:
+        return None
+    line = data.split(b"\n", 1)[0].rstrip(b"\r")
+    if len(data) > _GITFILE_MAX_BYTES or not line.startswith(b"gitdir: "):
+        return None
+    target = os.path.join(os.path.dirname(dotgit), os.fsdecode(line[len(b"gitdir: ") :]))
+    try:
+        with open(os.path.join(target, "commondir"), "rb") as fh:
+            common = fh.read(_GITFILE_MAX_BYTES).split(b"\n", 1)[0].rstrip(b"\r")
+        target = os.path.join(target, os.fsdecode(common))
+    except OSError:
+        pass  # (no commondir: the object store itself)
+    return os.path.normpath(target) if _is_gitdir(target) else None
+
+
 def repository_at(path: str, display: str) -> Repository | None:
-    """The repository whose object store is ``path`` (bare) or ``path/.git`` (a clone)."""
+    """The repository whose object store is ``path`` (bare), ``path/.git`` (a clone) or the
+    folder a ``path/.git`` file names (a clone made with ``--separate-git-dir``, a linked
+    worktree: its repository)."""
     dotgit = os.path.join(path, ".git")
     try:
-        is_dir = stat.S_ISDIR(os.lstat(dotgit).st_mode)
+        mode = os.lstat(dotgit).st_mode
     except OSError:
-        is_dir = False
-    if is_dir and _is_gitdir(dotgit):
+        mode = 0
+    if stat.S_ISDIR(mode) and _is_gitdir(dotgit):
         return Repository(os.path.abspath(dotgit), display, bare=False)
+    if stat.S_ISREG(mode):
+        target = _gitfile_target(dotgit)
+        if target is not None:
+            return Repository(os.path.abspath(target), display, bare=False)
     if _is_gitdir(path):
         return Repository(os.path.abspath(path), display, bare=True)
     return None
@@ -187,7 +223,9 @@ def find_repositories(
     path: str, recursive: bool, on_error: Callable[[str, str], None]
 ) -> list[Repository]:
     """``path`` itself when it is a repository; with ``recursive``, every repository below it
-    (not entering a repository once found, nor symlinked folders)."""
+    (not entering a repository once found, nor symlinked folders): one in a folder the tree
+    walks skip by name (``.venv``, ``node_modules``...) and one a symbolic link names are
+    repositories too (each object store read once)."""
     top = repository_at(path, path)
     if top is not None:
         return [top]
@@ -197,22 +235,30 @@ def find_repositories(
     if not recursive:
         on_error(path, "not a git repository (give -recursive to look for repositories in it)")
         return []
-    found: list[Repository] = []
+    found: dict[str, Repository] = {}
+
+    def shown(sub: str) -> str:
+        rel = os.path.relpath(sub, path).replace(os.sep, "/")
+        return f"{path.rstrip('/')}/{rel}"
+
+    def add(repo: Repository) -> None:
+        found.setdefault(os.path.realpath(repo.gitdir), repo)
 
     def prune(name: str, sub: str) -> bool:
-        if name in SKIP_DIRS:
-            return True
-        rel = os.path.relpath(sub, path).replace(os.sep, "/")
-        repo = repository_at(sub, f"{path.rstrip('/')}/{rel}")
+        repo = repository_at(sub, shown(sub))
         if repo is not None:
-            found.append(repo)
+            add(repo)
             return True
-        return False
+        return name in SKIP_DIRS
 
-    for _ in walk(path, prune=prune, on_error=on_error):
-        pass
-    found.sort(key=lambda r: r.display)
-    return found
+    for walked in walk(path, prune=prune, on_error=on_error):
+        for name in sorted(walked.links):
+            link = os.path.join(walked.path, name)
+            if os.path.isdir(link):  # (a link to a folder: never walked, but a repository is read)
+                repo = repository_at(link, shown(link))
+                if repo is not None:
+                    add(repo)
+    return sorted(found.values(), key=lambda r: r.display)
 
 
 # --- refs ---------------------------------------------------------------------------------
