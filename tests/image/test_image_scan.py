@@ -471,3 +471,108 @@ def test_a_pnpm_file_dependency_in_an_image_is_not_the_registry_release(tmp_path
     assert sorted((f.package, f.path) for f in out.findings) == [
         ("example-utils", f"/{store}/example-utils@2.3.1/node_modules/example-utils")
     ]
+
+
+# --- tar headers read as Go's archive/tar reads them (docker, containerd, podman) ----------
+
+_END = bytes(1024)  # a tar's two zero blocks
+
+
+def _blocks(members: list[Member]) -> bytes:
+    """The members' blocks, without the end blocks (raw headers go between them)."""
+    out = b""
+    for info, data in members:
+        out += info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
+        out += data + bytes(-len(data) % tarfile.BLOCKSIZE)
+    return out
+
+
+def _global(records: dict[str, str], name: str = "pax_global_header") -> bytes:
+    """A pax global header (typeflag 'g') carrying ``records``."""
+    header = tarfile.TarInfo.create_pax_global_header(records)
+    info = tarfile.TarInfo.frombuf(header[:512], "utf-8", "strict")
+    info.name = name
+    size = info.size
+    return info.tobuf(tarfile.USTAR_FORMAT)[:512] + header[512 : 512 + ((size + 511) // 512) * 512]
+
+
+def _raw_image(tmp_path: Path, *layer_bytes: bytes) -> Path:
+    return _docker(tmp_path / "img.tar", list(layer_bytes))
+
+
+EVIL_AT = "usr/local/lib/node_modules/@evil/cli"
+
+
+def test_a_pax_global_header_changes_no_member(tmp_path: Path) -> None:
+    """Python's tarfile copies a global header's records (``path``, ``size``) into every later
+    member; Go's reader, which the runtimes use, applies them to none. The members keep their
+    own names: the package is found where the runtime installs it."""
+    own = _pkg(EVIL_AT, "@evil/cli", "1.0.0")
+    own[0].pax_headers = {"comment": "a member with a pax header of its own"}
+    layer = (
+        _global({"path": "decoy/x", "comment": "global"})
+        + _blocks([own, _pkg("app/node_modules/example-utils", "example-utils", "2.3.1")])
+        + _END
+    )
+    out = _scan(_raw_image(tmp_path, layer))
+    assert out.errors == []
+    assert sorted((f.package, f.path) for f in out.findings) == [
+        ("@evil/cli", "/" + EVIL_AT),
+        ("example-utils", "/app/node_modules/example-utils"),
+    ]
+
+
+def test_a_pax_global_header_in_the_outer_archive_changes_no_member(tmp_path: Path) -> None:
+    img = _image(tmp_path, [_pkg("app/node_modules/example-utils", "example-utils", "2.3.1")])
+    img.write_bytes(_global({"path": "../x"}) + img.read_bytes())
+    out = _scan(img)
+    assert out.errors == []
+    assert [f.package for f in out.findings] == ["example-utils"]
+
+
+def test_a_pax_global_header_size_record_does_not_move_members(tmp_path: Path) -> None:
+    layer = (
+        _global({"size": "0"})
+        + _blocks([_pkg("app/node_modules/example-utils", "example-utils", "2.3.1")])
+        + _END
+    )
+    out = _scan(_raw_image(tmp_path, layer))
+    assert out.errors == []
+    assert [f.package for f in out.findings] == ["example-utils"]
+
+
+@pytest.mark.parametrize(
+    ("records", "name"),
+    [
+        ({"path": "app/node_modules/example-utils"}, "pax_global_header"),  # its pax name
+        ({}, "app/node_modules/example-utils/package.json"),  # its header's name
+        ({}, "app/node_modules/.wh.example-utils"),  # a whiteout's name
+        ({"path": ""}, "pax_global_header"),  # the root
+    ],
+)
+def test_a_pax_global_header_named_as_a_path_of_the_image_is_an_error(
+    tmp_path: Path, records: dict[str, str], name: str
+) -> None:
+    """moby's UnpackLayer and containerd remove what is at a global header's name (a whiteout
+    name: its target); docker's overlay2 driver skips it: runtimes differ, so an error."""
+    lower = _layer_tar([_pkg("app/node_modules/example-utils", "example-utils", "2.3.1")])
+    out = _scan(_raw_image(tmp_path, lower, _global(records, name) + _END))
+    assert out.findings == []
+    [error] = out.errors
+    assert "layer 2 (sha256:" in error.message
+    assert "member 1: a pax global header named as a path of the image" in error.message
+    assert "example-utils" not in error.message
+
+
+def test_a_pax_header_before_a_global_header_is_an_error(tmp_path: Path) -> None:
+    """Go drops a pax extended header that a global header follows; tarfile renames the global
+    header with it: neither reading is the other's, so an error."""
+    extended = tarfile.TarInfo("x")
+    extended.pax_headers = {"path": "app/node_modules/example-utils/package.json"}
+    xhdr = extended.tobuf(tarfile.PAX_FORMAT)[:-512]  # the pax header blocks only
+    layer = xhdr + _global({}) + _blocks([_file("y", b"")]) + _END
+    out = _scan(_raw_image(tmp_path, layer))
+    assert out.findings == []
+    [error] = out.errors
+    assert "layer 1 (sha256:" in error.message
+    assert "header (at byte 0 of the tar) followed by a pax global header" in error.message

@@ -148,7 +148,56 @@ class _BoundedTarInfo(tarfile.TarInfo):
     def _proc_member(self, archive: tarfile.TarFile) -> tarfile.TarInfo:
         if self.type in _LONG_HEADERS and self.size > MAX_HEADER_BYTES:
             raise _BadHeader(f"a member header larger than {MAX_HEADER_BYTES} bytes")
-        return super()._proc_member(archive)  # type: ignore[misc, no-any-return]
+        if self.type == tarfile.XGLTYPE:
+            return self._proc_global(archive)
+        member: tarfile.TarInfo = super()._proc_member(archive)  # type: ignore[misc]
+        if self.type in _LONG_HEADERS and member.type == tarfile.XGLTYPE:
+            # Go drops a pax or GNU long-name header a global header follows; tarfile would
+            # rename (or resize) the global header with it
+            raise _BadHeader(
+                f"a pax or long-name header (at byte {self.offset} of the tar) followed by a"
+                " pax global header"
+            )
+        return member
+
+    def _proc_global(self, archive: tarfile.TarFile) -> Self:
+        """A pax global header (typeflag 'g'), read as Go's ``archive/tar`` reads it: a member
+        of its own, named by its own ``path`` record (else its header's name), whose records
+        change no other member. ``tarfile`` would copy them (``path``, ``size``...) into every
+        later member, so another name, or other bytes, than the runtime reads."""
+        blocks = -(-self.size // tarfile.BLOCKSIZE) * tarfile.BLOCKSIZE
+        data = archive.fileobj.read(blocks)
+        if len(data) < self.size:
+            raise _BadHeader("a pax global header cut short")
+        path = _pax_path(data[: self.size])
+        if path is not None:
+            self.name = path
+        self.offset_data = archive.offset = archive.fileobj.tell()
+        return self
+
+
+def _pax_path(data: bytes) -> str | None:
+    """The last ``path`` record of pax records (``"%d %s=%s\n"``), as Go's ``parsePAX`` reads
+    them; records it would refuse are a damaged header."""
+    path = None
+    pos = 0
+    while pos < len(data):
+        space = data.find(b" ", pos, pos + 21)
+        digits = data[pos:space]
+        if space < 0 or not digits.isdigit():
+            raise _BadHeader("a damaged pax global header")
+        end = pos + int(digits)
+        if end <= space + 1 or end > len(data) or data[end - 1] != 0x0A:
+            raise _BadHeader("a damaged pax global header")
+        key, equals, value = data[space + 1 : end - 1].partition(b"=")
+        if not key or not equals or b"\0" in key:
+            raise _BadHeader("a damaged pax global header")
+        if key == b"path":
+            if b"\0" in value:
+                raise _BadHeader("a damaged pax global header")
+            path = value.decode("utf-8", "surrogateescape")
+        pos = end
+    return path
 
 
 class NodeKind(Enum):
@@ -338,6 +387,30 @@ def _whiteout(fs: Filesystem, target: str, position: int) -> None:
             fs.remove(target)
     elif node.layer < position:
         fs.remove(target)
+
+
+def _global_header(fs: Filesystem, name: str, where: str, what: str) -> None:
+    """A pax global header of a layer (read by ``_BoundedTarInfo``: Go's reader returns it as a
+    member named by its own ``path`` record). docker's overlay2 driver skips it; moby's
+    ``UnpackLayer`` (its other storage drivers) and containerd's ``applyNaive`` take its name
+    as any member's: a whiteout name removes its target, another name removes what is there,
+    then nothing is written. Those readings agree only when its name names nothing the image
+    holds (git archive's ``pax_global_header``): else an error, never one reading chosen."""
+    path = member_path(name, where, what)
+    folder, _, base = path.rpartition("/")
+    named = not path or base.startswith(WHITEOUT) or path in fs.nodes
+    while not named and folder:  # a symbolic link above: where it leads is not read
+        above = fs.nodes.get(folder)
+        if above is not None:
+            named = above.kind is not NodeKind.DIR
+            break
+        folder = folder.rpartition("/")[0]
+    if named:
+        raise ImageError(
+            where,
+            f"{what}: a pax global header named as a path of the image (container runtimes"
+            " differ on whether it removes what is there)",
+        )
 
 
 def check_media_type(media: str | None, where: str, what: str) -> None:
@@ -552,6 +625,9 @@ def _apply(  # noqa: C901 - listed in pyproject, to shrink
                 for number, member in enumerate(tar, 1):
                     mwhat = f"{what}, member {number}"
                     budget.member(mwhat)
+                    if member.type == tarfile.XGLTYPE:
+                        _global_header(fs, member.name, where, mwhat)
+                        continue
                     path = member_path(member.name, where, mwhat)
                     if not path:
                         continue  # the layer's root folder
@@ -655,6 +731,8 @@ class _Store:
             for number, member in enumerate(self.tar, 1):
                 what = f"archive member {number}"
                 budget.member(what)
+                if member.type == tarfile.XGLTYPE:
+                    continue  # (``docker load`` skips a pax global header: it names nothing)
                 name = member_path(member.name, path, what)
                 # Listing a compressed archive decompresses it: bounded like the layers.
                 budget.total += member.size
