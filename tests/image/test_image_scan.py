@@ -576,3 +576,104 @@ def test_a_pax_header_before_a_global_header_is_an_error(tmp_path: Path) -> None
     [error] = out.errors
     assert "layer 1 (sha256:" in error.message
     assert "header (at byte 0 of the tar) followed by a pax global header" in error.message
+
+
+def _header(
+    name: bytes,
+    data: bytes = b"",
+    *,
+    magic: bytes = b"",
+    prefix: bytes = b"",
+    atime: bytes = b"",
+    trailer: bytes = b"",
+) -> bytes:
+    """One raw tar header and its data: V7 (no magic), POSIX ustar (``ustar\\0`` ``00``), old
+    GNU (``ustar  \\0``, bytes 345-357 its atime) or star (``tar\\0`` at 508, atime at 476)."""
+    block = bytearray(512)
+    block[0 : len(name)] = name
+    block[100:108] = b"0000644\0"
+    block[108:116] = b"0000000\0"
+    block[116:124] = b"0000000\0"
+    block[124:136] = b"%011o\0" % len(data)
+    block[136:148] = b"00000000000\0"
+    block[156:157] = b"0"
+    block[257 : 257 + len(magic)] = magic
+    block[345 : 345 + len(prefix)] = prefix
+    at = 476 if trailer else 345
+    block[at : at + len(atime)] = atime
+    block[508 : 508 + len(trailer)] = trailer
+    block[148:156] = b" " * 8
+    block[148:156] = b"%06o\0 " % sum(block)
+    return bytes(block) + data + bytes(-len(data) % 512)
+
+
+_LOCK = json.dumps(
+    {
+        "name": "app",
+        "lockfileVersion": 3,
+        "packages": {
+            "": {"name": "app", "dependencies": {"left-pad": "1.3.0"}},
+            "node_modules/left-pad": {
+                "version": "1.3.0",
+                "resolved": "https://registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz",
+            },
+        },
+    }
+).encode()
+_USTAR = b"ustar\x0000"
+_GNU = b"ustar  \x00"
+_EXAMPLE = _manifest("example-utils", "2.3.1")
+
+
+def test_a_v7_header_has_no_prefix_field(tmp_path: Path) -> None:
+    """Bytes 345-500 of a header without the ustar magic are no name prefix for Go's reader
+    (or GNU tar): the lockfile is at the root, where the runtime writes it, not in a package
+    folder below node_modules (which tarfile made of it)."""
+    layer = _header(b"package-lock.json", _LOCK, prefix=b"node_modules/x") + _END
+    out = _scan(_raw_image(tmp_path, layer))
+    assert out.errors == []
+    assert [(f.package, f.lockfile) for f in out.findings] == [("left-pad", "/package-lock.json")]
+
+
+def test_a_v7_whiteout_removes_its_own_name_only(tmp_path: Path) -> None:
+    lower = _layer_tar([_pkg("app/node_modules/example-utils", "example-utils", "2.3.1")])
+    upper = _header(b".wh.example-utils", prefix=b"app/node_modules") + _END
+    out = _scan(_raw_image(tmp_path, lower, upper))
+    assert out.errors == []
+    assert [(f.package, f.path) for f in out.findings] == [
+        ("example-utils", "/app/node_modules/example-utils")
+    ]
+
+
+def test_an_old_gnu_header_keeps_its_atime_out_of_its_name(tmp_path: Path) -> None:
+    """GNU tar's own header (``ustar  \\0``) holds atime, ctime and sparse data where ustar has
+    its prefix (``tar --atime-preserve``, incremental dumps): the whiteout removes the package
+    (tarfile read it as ``14723506232/app/...``, removing nothing)."""
+    lower = _layer_tar([_pkg("app/node_modules/example-utils", "example-utils", "2.3.1")])
+    upper = (
+        _header(b"app/node_modules/.wh.example-utils", magic=_GNU, atime=b"14723506232\0") + _END
+    )
+    out = _scan(_raw_image(tmp_path, lower, upper))
+    assert out.errors == [] and out.findings == []
+
+
+def test_a_ustar_prefix_is_read_and_a_star_prefix_is_131_bytes(tmp_path: Path) -> None:
+    star_prefix = b"app/node_modules/example-utils".ljust(131, b"/")  # no NUL: the whole field
+    layer = (
+        _header(b"package.json", _EXAMPLE, magic=_USTAR, prefix=b"usr/node_modules/example-utils")
+        + _header(
+            b"package.json",
+            _EXAMPLE,
+            magic=_USTAR,
+            prefix=star_prefix,
+            atime=b"14723506232\0",
+            trailer=b"tar\0",
+        )
+        + _END
+    )
+    out = _scan(_raw_image(tmp_path, layer))
+    assert out.errors == []
+    assert sorted(f.path or "" for f in out.findings) == [
+        "/app/node_modules/example-utils",
+        "/usr/node_modules/example-utils",
+    ]

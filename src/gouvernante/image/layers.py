@@ -124,14 +124,44 @@ _LONG_HEADERS = frozenset(
 _DAMAGED_HEADER = frozenset({"InvalidHeaderError", "TruncatedHeaderError"})
 
 
+_USTAR_MAGIC = b"ustar\0"  # POSIX ustar and pax headers (bytes 257-263; GNU's is "ustar  \0")
+_STAR_TRAILER = b"tar\0"  # star's header (bytes 508-512)
+
+
+def _field(raw: bytes | bytearray, encoding: str, errors: str) -> str:
+    """A NUL-terminated header field, decoded as ``tarfile`` decodes the name."""
+    return raw.split(b"\0", 1)[0].decode(encoding, errors)
+
+
 class _BoundedTarInfo(tarfile.TarInfo):
-    """``tarfile``'s member reader with two refusals of its own.
+    """``tarfile``'s member reader with two refusals of its own, reading members as Go's
+    ``archive/tar`` does where ``tarfile`` differs (a name's prefix field: ``frombuf``; pax
+    global headers: ``_proc_global``).
 
     ``tarfile`` reads a long-name or pax header whole, whatever size the header declares: a
     gzip layer of a few megabytes declaring a 4 GiB long name would take 4 GiB of memory. And
     a damaged header after the first member ends the archive without a word (the members after
     it would be missing, never said). Both are errors here.
     """
+
+    @classmethod
+    def frombuf(cls, buf: bytes | bytearray, encoding: str, errors: str) -> Self:
+        """A header's fields, its name read as Go's ``archive/tar`` (docker, containerd,
+        podman) and GNU tar read it: ``tarfile`` joins bytes 345-500 to the name as a POSIX
+        prefix in any header, where Go joins a prefix only to a header with the ustar magic
+        (``ustar\\0``): a V7 header has none, and GNU's own header (``ustar  \\0``) keeps
+        atime, ctime and sparse data there (``tar --atime-preserve``, incremental dumps). A
+        star header (``tar\\0`` at 508) has a 131-byte prefix, then atime and ctime."""
+        member = super().frombuf(buf, encoding, errors)
+        prefix: bytes | bytearray = b""
+        if buf[257:263] == _USTAR_MAGIC:
+            prefix = buf[345:476] if buf[508:512] == _STAR_TRAILER else buf[345:500]
+        name = _field(buf[0:100], encoding, errors)
+        if member.isdir():
+            name = name.rstrip("/")
+        head = _field(prefix, encoding, errors)
+        member.name = f"{head}/{name}" if head else name
+        return member
 
     @classmethod
     def fromtarfile(cls, archive: tarfile.TarFile) -> Self:
