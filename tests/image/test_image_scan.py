@@ -677,3 +677,66 @@ def test_a_ustar_prefix_is_read_and_a_star_prefix_is_131_bytes(tmp_path: Path) -
         "/app/node_modules/example-utils",
         "/usr/node_modules/example-utils",
     ]
+
+
+# --- names and folders: bounded memory and time --------------------------------------------
+
+
+def _deep(top: str, length: int) -> str:
+    """A name ``top/a/a/.../a`` of ``length`` characters: one folder per two characters."""
+    name = top + "/a" * ((length - len(top)) // 2)
+    return name + "b" * (length - len(name))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        _deep("x", 4096),  # one byte over Linux's PATH_MAX less its NUL
+        _deep("x", 131_073),  # the red team's 65,536 folders (4.2 GB before)
+        "é" * 2048,  # 2,048 characters, 4,096 bytes
+    ],
+)
+def test_a_name_longer_than_a_path_can_be_is_an_error(tmp_path: Path, name: str) -> None:
+    out = _scan(_image(tmp_path, [_file("ok", b""), _file(name, b"")]))
+    assert out.findings == []
+    [error] = out.errors
+    assert "layer 1 (sha256:" in error.message
+    assert "member 2: a name longer than 4095 bytes" in error.message
+    assert "aaa" not in error.message and "/a/a" not in error.message and "é" not in error.message
+
+
+def test_a_name_as_long_as_a_path_can_be_is_read(tmp_path: Path) -> None:
+    top = _deep("app", 4095 - len("/node_modules/example-utils/package.json"))
+    out = _scan(
+        _image(tmp_path, [_pkg(top + "/node_modules/example-utils", "example-utils", "2.3.1")])
+    )
+    assert out.errors == []
+    [finding] = out.findings
+    assert finding.path == "/" + top + "/node_modules/example-utils"
+
+
+def test_the_paths_written_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each member's folders are kept whole (``a``, ``a/a``, ...): a deep name costs the square
+    of its depth. The characters and the paths written, implied folders too, are capped."""
+    deep = [_file(_deep(f"d{i}", 4095), b"") for i in range(8)]
+    monkeypatch.setattr(layers, "MAX_PATH_CHARS", 10 * 1024**2)  # each name: 4.2 M characters
+    out = _scan(_image(tmp_path, deep))
+    [error] = out.errors
+    assert "member 3: the paths the layers write (implied folders too) come to more than" in (
+        error.message
+    )
+    monkeypatch.setattr(layers, "MAX_PATH_CHARS", 512 * 1024**2)
+    monkeypatch.setattr(layers, "MAX_PATHS", 1000)  # a name 2,047 folders deep implies them all
+    [error] = _scan(_image(tmp_path, deep)).errors
+    assert "member 1: the layers write more than 1000 paths (implied folders too)" in error.message
+
+
+def test_a_folder_removed_and_written_again_counts_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(layers, "MAX_PATHS", 15)
+    tree = [_file(f"app/f{i}", b"") for i in range(10)]  # 11 paths with app/: 22 in all
+    out = _scan(_image(tmp_path, tree, [_file(".wh.app", b"")], tree))
+    [error] = out.errors
+    assert "layer 3 (sha256:" in error.message
+    assert "member 4: the layers write more than 15 paths" in error.message

@@ -51,6 +51,19 @@ MAX_INDEX_DEPTH = 4  # nested OCI indexes (multi-platform images)
 _IN_TOTO = "application/vnd.in-toto"  # attestation layers: application/vnd.in-toto+json
 MAX_HEADER_BYTES = 1024 * 1024  # one GNU long name or pax header, read whole into memory
 MAX_LABEL_CHARS = 256  # an image's tag or ref name, as shown in findings
+# A member's name, once normalized: Linux's PATH_MAX (4096 bytes with the final NUL). A runtime
+# creates each member by its whole path below the layer's folder, so it cannot create a longer
+# one (ENAMETOOLONG); it also caps a name's depth (2048 folders) and so what one member's
+# folders cost (the map keeps each folder as its whole path: ~4 MiB for the deepest name).
+MAX_NAME_BYTES = 4095
+# Paths the layers of one image write, every folder a member's name implies included, each time
+# it is written (a path removed and written again counts again): each costs its length and a
+# map entry, so these two bound memory and time whatever the names (one name 65,536 folders
+# deep took 4.2 GB before). At the caps a scan peaks at ~0.9 GB (2 million short paths) or
+# ~0.65 GB (512 Mi characters of deep ones), as large a real image would: 2 million paths of
+# 268 characters on average (pnpm's store paths run to ~150); MAX_MEMBERS bounds the members.
+MAX_PATHS = 2_000_000
+MAX_PATH_CHARS = 512 * 1024**2
 
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
@@ -286,16 +299,25 @@ class Filesystem:
     # once a layer, however many whiteouts and opaque markers name it or a folder above it
     cleared_layer: int = -1
     cleared: set[str] = field(default_factory=set)
+    # paths written, every implied folder too, and their characters (``MAX_PATHS``,
+    # ``MAX_PATH_CHARS``): never decreased, so they bound the time spent as well
+    created: int = 0
+    created_chars: int = 0
 
     def add(self, path: str, node: Node) -> None:
         if path in self.nodes and node.kind is not NodeKind.DIR:
             self.remove_below(path, node.layer)
         elif self.nodes.get(path, node).kind is not NodeKind.DIR:
             self.remove(path)
+        if path not in self.nodes:
+            self.created += 1
+            self.created_chars += len(path)
         self.nodes[path] = node
         parent = posixpath.dirname(path)
         self.children.setdefault(parent, set()).add(path)
         while parent and parent not in self.nodes:
+            self.created += 1
+            self.created_chars += len(parent)
             self.nodes[parent] = Node(NodeKind.DIR, node.layer, node.digest)
             grand = posixpath.dirname(parent)
             self.children.setdefault(grand, set()).add(parent)
@@ -395,7 +417,8 @@ class _Counted:
 
 
 def member_path(name: str, where: str, what: str) -> str:
-    """A tar member's name as a relative path; absolute names and ``..`` are refused."""
+    """A tar member's name as a relative path; absolute names, ``..`` and names longer than
+    ``MAX_NAME_BYTES`` are refused."""
     if name.startswith("/") or ("\\" in name and name.startswith("\\")):
         raise ImageError(where, f"{what}: an absolute name (path traversal refused)")
     parts = [p for p in name.split("/") if p not in ("", ".")]
@@ -403,7 +426,14 @@ def member_path(name: str, where: str, what: str) -> str:
         raise ImageError(where, f"{what}: a name with '..' (path traversal refused)")
     if any("\x00" in p for p in parts):
         raise ImageError(where, f"{what}: a NUL character in its name")
-    return "/".join(parts)
+    path = "/".join(parts)
+    if len(path) > MAX_NAME_BYTES or len(path.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
+        raise ImageError(
+            where,
+            f"{what}: a name longer than {MAX_NAME_BYTES} bytes (Linux's PATH_MAX: no runtime"
+            " creates it)",
+        )
+    return path
 
 
 def _whiteout(fs: Filesystem, target: str, position: int) -> None:
@@ -417,6 +447,19 @@ def _whiteout(fs: Filesystem, target: str, position: int) -> None:
             fs.remove(target)
     elif node.layer < position:
         fs.remove(target)
+
+
+def _check_created(fs: Filesystem, where: str, what: str) -> None:
+    if fs.created > MAX_PATHS:
+        raise ImageError(
+            where, f"{what}: the layers write more than {MAX_PATHS} paths (implied folders too)"
+        )
+    if fs.created_chars > MAX_PATH_CHARS:
+        raise ImageError(
+            where,
+            f"{what}: the paths the layers write (implied folders too) come to more than"
+            f" {MAX_PATH_CHARS} characters",
+        )
 
 
 def _global_header(fs: Filesystem, name: str, where: str, what: str) -> None:
@@ -563,6 +606,15 @@ class _Prefixed:
         return self.raw.read(size)
 
 
+def _each(tar: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
+    """The members of a layer read as a stream, each once. ``tarfile`` keeps every member it
+    has read (``TarFile.members``), which only random access needs: a layer of 2 million
+    members would keep them all (~1 GB) while it is read."""
+    while (member := tar.next()) is not None:
+        tar.members.clear()  # type: ignore[attr-defined]
+        yield member
+
+
 def read_layers(
     spec: ImageSpec,
     where: str,
@@ -610,7 +662,7 @@ def _fetch(
         with tarfile.open(  # type: ignore[call-overload]
             fileobj=reader.counted, mode="r|", tarinfo=_BoundedTarInfo
         ) as tar:
-            for number, member in enumerate(tar, 1):
+            for number, member in enumerate(_each(tar), 1):
                 if number not in wanted:
                     continue
                 if member.size > MAX_FILE_BYTES:
@@ -652,7 +704,7 @@ def _apply(  # noqa: C901 - listed in pyproject, to shrink
             with tarfile.open(  # type: ignore[call-overload]
                 fileobj=reader.counted, mode="r|", tarinfo=_BoundedTarInfo
             ) as tar:
-                for number, member in enumerate(tar, 1):
+                for number, member in enumerate(_each(tar), 1):
                     mwhat = f"{what}, member {number}"
                     budget.member(mwhat)
                     if member.type == tarfile.XGLTYPE:
@@ -722,6 +774,7 @@ def _apply(  # noqa: C901 - listed in pyproject, to shrink
                         )
                     else:
                         fs.add(path, Node(NodeKind.OTHER, position, digest))
+                    _check_created(fs, where, mwhat)
             reader.verify()
         except ImageError:
             raise
