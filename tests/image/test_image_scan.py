@@ -740,3 +740,28 @@ def test_a_folder_removed_and_written_again_counts_again(
     [error] = out.errors
     assert "layer 3 (sha256:" in error.message
     assert "member 4: the layers write more than 15 paths" in error.message
+
+
+@pytest.mark.parametrize(
+    ("members", "message"),
+    [
+        (
+            [
+                _file("oci-layout", b'{"imageLayoutVersion":"1.0.0"}'),
+                _file("index.json", b'{"schemaVersion":2,"manifests":[]}'),
+            ],
+            "no image in the archive (index.json leads to no image manifest)",
+        ),
+        ([_file("manifest.json", b"[]")], "no image in the archive (manifest.json lists none)"),
+    ],
+)
+def test_an_archive_with_no_image_is_an_error(
+    tmp_path: Path, members: list[Member], message: str
+) -> None:
+    """Nothing was scanned: never a clean result."""
+    img = tmp_path / "empty.tar"
+    img.write_bytes(_layer_tar(members))
+    assert [e.message for e in _scan(img).errors] == [message]
+    proc = run_cli("-rules", str(RULES), "-image", str(img), cwd=tmp_path)
+    assert proc.returncode == 1, proc.stdout
+    assert message in proc.stdout + proc.stderr

@@ -1135,14 +1135,18 @@ def open_images(path: str) -> tuple[_Store, list[ImageSpec]]:
     try:
         if store.exists("oci-layout") and store.exists("index.json"):
             images = list(_oci_images(store, path))
+            none = "index.json leads to no image manifest"
         elif store.exists("manifest.json"):
             images = list(_docker_images(store, path))
+            none = "manifest.json lists none"
         else:
             raise ImageError(
                 path,
                 "neither an OCI image layout (oci-layout, index.json) nor a docker save"
                 " archive (manifest.json)",
             )
+        if not images:  # nothing to scan: never a clean result
+            raise ImageError(path, f"no image in the archive ({none})")
     except BaseException:
         store.close()
         raise
