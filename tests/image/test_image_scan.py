@@ -548,6 +548,7 @@ def test_a_pax_global_header_size_record_does_not_move_members(tmp_path: Path) -
         ({}, "app/node_modules/example-utils/package.json"),  # its header's name
         ({}, "app/node_modules/.wh.example-utils"),  # a whiteout's name
         ({"path": ""}, "pax_global_header"),  # the root
+        ({}, "app/lnk/x"),  # below a symbolic link: where it leads is not read
     ],
 )
 def test_a_pax_global_header_named_as_a_path_of_the_image_is_an_error(
@@ -555,7 +556,12 @@ def test_a_pax_global_header_named_as_a_path_of_the_image_is_an_error(
 ) -> None:
     """moby's UnpackLayer and containerd remove what is at a global header's name (a whiteout
     name: its target); docker's overlay2 driver skips it: runtimes differ, so an error."""
-    lower = _layer_tar([_pkg("app/node_modules/example-utils", "example-utils", "2.3.1")])
+    lower = _layer_tar(
+        [
+            _pkg("app/node_modules/example-utils", "example-utils", "2.3.1"),
+            _link("app/lnk", "node_modules", tarfile.SYMTYPE),
+        ]
+    )
     out = _scan(_raw_image(tmp_path, lower, _global(records, name) + _END))
     assert out.findings == []
     [error] = out.errors
