@@ -252,11 +252,7 @@ def lowercased_names(graph: LockfileGraph, index: RuleIndex) -> list[str]:
 def lockfile_notes(graph: LockfileGraph, index: RuleIndex) -> tuple[str, ...]:
     """Every note of one lockfile read against the rules: its parser's, the bundled packages a
     rule names, and the rule-named packages locked with no version."""
-    return (
-        *graph.notes,
-        *bundled_notes(graph, index),
-        *unversioned_notes(graph, index),
-    )
+    return (*graph.notes, *bundled_notes(graph, index), *unversioned_notes(graph, index))
 
 
 def unversioned_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
