@@ -72,3 +72,23 @@ def test_mutations(index: int, position: int, kind: int, value: int) -> None:
     case = _case(PATHS[index])
     damaged, touched = mutate(case.data, position, kind, value)
     check(case, damaged, truncated=False, touched=touched)
+
+
+LINE_END_CASES = [
+    p
+    for p in PATHS
+    if p.parent.name in {"pnpm6", "pnpm7"} or (p.name == "yarn.lock" and "berry" in p.parent.name)
+]
+
+
+@pytest.mark.parametrize(
+    "path", LINE_END_CASES, ids=[f"{p.parent.name}/{p.name}" for p in LINE_END_CASES]
+)
+def test_every_cut_at_a_line_end(path: Path) -> None:
+    """The long fuzz run (seed 23, 2026-12-06) found cuts read as smaller lockfiles: a pnpm 5.x
+    file cut in its first importer's ``specifiers`` (every package lost), and a berry file cut
+    at the end of an entry before the project's own entry. Every line end of these files."""
+    case = _case(path)
+    ends = [i + 1 for i, byte in enumerate(case.data) if byte == 0x0A]
+    for end in ends[:-1]:
+        check(case, case.data[:end], truncated=True, touched=(end, len(case.data)))

@@ -585,12 +585,14 @@ __metadata: {version: 6, cacheKey: 8}
     resolution: "a@npm:1.0.0"
     dependencies: {b: ^2.0.0}
 "b@npm:^2.0.0": {version: 2.0.1, resolution: "b@npm:2.0.1"}
+"c@workspace:.": {version: 0.0.0-use.local, resolution: "c@workspace:."}
 """
     graph = _parse(text)
     assert graph.notes == (FALLBACK_NOTE,)
     assert [(p.id, p.name, p.version) for p in graph.packages] == [
         ("a@npm:1.0.0", "a", "1.0.0"),
         ("b@npm:2.0.1", "b", "2.0.1"),
+        ("c@workspace:.", "c", ""),
     ]
     assert graph.details.edges()["a@npm:1.0.0"] == ["b@npm:2.0.1"]
     assert graph.details.line_of("b@npm:2.0.1") == 6
@@ -776,6 +778,14 @@ def _berry_documents(draw: st.DrawFn) -> tuple[str, dict[str, list[str]]]:
                     "      optional: true",
                 ]
         out += ["  checksum: 10c0/abc", "  languageName: node", "  linkType: hard", ""]
+    # the project itself, which yarn always locks (its name sorts after every package's)
+    out += [
+        '"~root@workspace:.":',
+        "  version: 0.0.0-use.local",
+        '  resolution: "~root@workspace:."',
+    ]
+    out += ["  languageName: unknown", "  linkType: soft", ""]
+    expected["~root@workspace:."] = []
     return "\n".join(out), expected
 
 

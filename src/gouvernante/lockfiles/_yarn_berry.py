@@ -365,10 +365,6 @@ def _assemble(parsed: _Parsed, path: str) -> LockfileGraph:
     if not any(keys):
         # berry always locks at least the project itself: a header alone is a cut file
         raise LockfileError(path, "no entries after __metadata (truncated file?)")
-    workspaces = [d for key in keys for d in _KEY_SPLIT.split(key.strip()) if "@workspace:" in d]
-    if workspaces and not any(d.endswith("@workspace:.") for d in workspaces):
-        # the project itself is always locked beside its workspaces: without it, the file is cut
-        raise LockfileError(path, "workspaces but no entry for the project itself (truncated?)")
     packages: list[LockedPackage] = []
     importers: list[Importer] = []
     local_folders: list[str] = []
@@ -411,6 +407,11 @@ def _assemble(parsed: _Parsed, path: str) -> LockfileGraph:
         packages.append(LockedPackage(resolution, name, version, source, None, resolved))
         fetched.check(resolution, line, name, version, reference, key)
     packages.extend(fetched.packages)
+    if not importers or importers[0].id.rpartition("@")[2] != "workspace:.":
+        # yarn 2+ always locks the project itself (``name@workspace:.``, sorted among the
+        # other entries): without it, the file is cut or edited (a cut at an entry's end read
+        # as a whole, smaller lockfile; every berry file yarn 2.4-4.18 wrote here has it)
+        raise LockfileError(path, "no entry for the project itself (truncated or edited file?)")
 
     def build_edges() -> dict[str, list[str]]:
         return _berry_edges(parsed.keys, entry_ids, parsed.deps_of)

@@ -65,7 +65,7 @@ _BUNDLED = "bundledDependencies"
 # The entry fields the parser reads; the fast loader skips the others (engines, cpu, os,
 # peerDependencies, transitivePeerDependencies...) without building them.
 _KEEP: dict[str, frozenset[str]] = {
-    "importers": frozenset(_IMPORTER_DEP_FIELDS),
+    "importers": frozenset((*_IMPORTER_DEP_FIELDS, "specifiers")),
     "packages": frozenset(("resolution", "name", "version", _BUNDLED, *_NODE_DEP_FIELDS)),
     "snapshots": frozenset(_NODE_DEP_FIELDS),
 }
@@ -295,6 +295,33 @@ def _lockfile_kind(doc: dict[str, Any], path: str) -> int:
     )
 
 
+def _check_specifiers(entry: dict[str, Any], path: str, where: str) -> None:
+    """5.x lockfiles list an importer's ``specifiers`` apart from what they resolve to: pnpm
+    writes each in one of its dependency maps too (checked on every 5.x file made by pnpm 6 and
+    7 and the real ones we hold). A specifier none answers is a cut or edited file (a file cut
+    inside its first importer read as a project with no dependencies)."""
+    for field in ("specifiers", *_DEP_FIELDS):
+        if field in entry and entry[field] is None:
+            raise LockfileError(
+                path, "a key with no value (truncated file?)", json_path=f"{where}{field}"
+            )
+    specifiers = entry.get("specifiers")
+    if specifiers is None:
+        return
+    specifiers = _mapping(specifiers, path, f"{where}specifiers")
+    resolved: set[object] = set()
+    for field in _DEP_FIELDS:
+        resolved.update(_mapping(entry.get(field), path, f"{where}{field}"))
+    for name in specifiers:
+        if name not in resolved:
+            raise LockfileError(
+                path,
+                "a specifier no dependency map of its importer resolves (truncated or edited"
+                " file?)",
+                json_path=f"{where}specifiers{key_segment(str(name))}",
+            )
+
+
 class _Lockfile:
     """One loaded pnpm lockfile document, turned into packages now and edges on demand."""
 
@@ -328,14 +355,30 @@ class _Lockfile:
     def _read_importers(self, doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
         path = self.path
         importers: dict[str, dict[str, Any]] = {}
+        for field in ("importers", "specifiers", *_DEP_FIELDS):
+            if field in doc and doc[field] is None:
+                # pnpm writes ``{}`` or leaves a key out, never a key with no value: a cut file
+                raise LockfileError(path, "a key with no value (truncated file?)", json_path=field)
         if "importers" in doc:
+            if not doc["importers"]:  # (pnpm writes the project itself, ``.``, at least)
+                raise LockfileError(path, "no importer (truncated file?)", json_path="importers")
             for key, entry in _mapping(doc["importers"], path, "importers").items():
                 where = f"importers{key_segment(key)}"
+                if entry is None:  # (pnpm writes ``{}`` for an importer with no dependency)
+                    raise LockfileError(
+                        path, "an importer with no value (truncated file?)", json_path=where
+                    )
                 importers[_text(key, path, where)] = _mapping(entry, path, where)
         # Single-project 5.x/6.x lockfiles keep the project's dependencies at the top level.
         single = {field: doc[field] for field in _DEP_FIELDS if field in doc}
         if single or not importers:
             importers.setdefault(".", {}).update(single)
+        if "specifiers" in doc:
+            importers.setdefault(".", {})["specifiers"] = doc["specifiers"]
+        for key, entry in importers.items():
+            _check_specifiers(
+                entry, path, "" if "importers" not in doc else f"importers{key_segment(key)}."
+            )
         return importers
 
     def _ref_to_key(self, name: str, ref: str) -> str | None:
