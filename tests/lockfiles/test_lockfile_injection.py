@@ -184,15 +184,37 @@ def test_npm_aliases_and_scoped_names_are_legitimate(
             "version": "2.0.0",
             "resolved": "https://npm.acme.test/@s%2fy/-/y-2.0.0.tgz",
         },
-        # a bundled package comes in its parent's tarball: its URL is not fetched
-        "node_modules/@s/x/node_modules/b": {
-            "version": "1.0.0",
-            "resolved": f"{NPMJS}/other/-/other-1.0.0.tgz",
+    }
+    scan = _scan(tmp_path, capsys, "package-lock.json", _npm(packages))
+    assert (scan.code, scan.findings, scan.errors) == (FINDINGS, {("evil", "1.0.1")}, [])
+
+
+@pytest.mark.parametrize("lean", [False, True], ids=["whole-decode", "big-file-path"])
+def test_npm_an_in_bundle_flag_does_not_hide_a_url(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, lean: bool
+) -> None:
+    """npm 7+ reads whether a package is bundled from its parent, not from the lockfile's
+    ``inBundle``: with the flag on an entry its parent does not bundle, npm 11.19.1 ``npm ci``
+    fetched the URL (another package) and installed it; the flag hid it (CLEAN). The red team's
+    npm-inbundle2 of 2026-12-06."""
+    if lean:
+        monkeypatch.setattr(npm, "LEAN_BYTES", 0)
+    packages = {
+        "node_modules/is-odd": {
+            "version": "3.0.1",
+            "resolved": f"{NPMJS}/is-odd/-/is-odd-3.0.1.tgz",
+        },
+        "node_modules/is-odd/node_modules/left-pad": {
+            "version": "1.3.0",
+            "resolved": EVIL_URL,
             "inBundle": True,
         },
     }
     scan = _scan(tmp_path, capsys, "package-lock.json", _npm(packages))
-    assert (scan.code, scan.findings, scan.errors) == (FINDINGS, {("evil", "1.0.1")}, [])
+    assert (scan.code, scan.findings) == (FINDINGS, {("evil", "1.0.1")})
+    assert "packages['node_modules/is-odd/node_modules/left-pad'].resolved" in [
+        e.split(":")[0] for e in scan.errors
+    ]
 
 
 def _npm_v1(dependencies: Mapping[str, object]) -> str:
@@ -624,3 +646,66 @@ def test_each_disagreeing_url_is_an_error_and_a_package_on_both_paths(
         assert named <= {(p.name, p.version) for p in graph.packages}
         pictures.append(([(p.id, p.name, p.version) for p in graph.packages], graph.entry_errors))
     assert pictures[0] == pictures[1]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://registry.npmjs.org/evil/%2D/evil-1.0.1.tgz",
+        "https://registry.npmjs.org/evil%2F-%2Fevil-1.0.1.tgz",
+        "https://registry.npmjs.org/evil/-/evil-1.0.1%2Etgz",
+        "https://registry.npmjs.org/evil/-\t/evil-1.0.1.tgz",
+        "https://registry.npmjs.org/evil\\-\\evil-1.0.1.tgz",
+        "https:registry.npmjs.org/evil/-/evil-1.0.1.tgz",
+        "https:\\\\registry.npmjs.org\\evil\\-\\evil-1.0.1.tgz",
+        "HTTPS://registry.npmjs.org/evil/-/evil-1.0.1.tgz",
+        " https://registry.npmjs.org/evil/-/evil-1.0.1.tgz",
+    ],
+)
+def test_a_url_spelled_otherwise_is_the_same_url(url: str) -> None:
+    """The package managers' URL parsers (WHATWG's) and the registry read these as the registry
+    tarball of evil 1.0.1: npm 11.19.1, pnpm 9.15.9, yarn 1.22.22 and 4.18.1, bun 1.4.5 and deno
+    2.9.6 installed it from each form the red team of 2026-12-06 tried (%2D, %2F, a tab, a
+    backslash, no slashes), where only a literal "/-/" was looked for (CLEAN)."""
+    from gouvernante.lockfiles._tarball_url import may_name_a_package, registry_identity
+
+    assert may_name_a_package(url)
+    assert registry_identity(url) == ("evil", "1.0.1")
+
+
+def test_pnpm_tarballs_relative_to_the_registry() -> None:
+    from gouvernante.lockfiles._tarball_url import registry_identity
+    from gouvernante.lockfiles.pnpm import _absolute_tarball
+
+    for url in (
+        "evil/-/evil-1.0.1.tgz",
+        "/evil/-/evil-1.0.1.tgz",
+        "//registry.npmjs.org/evil/-/evil-1.0.1.tgz",
+    ):
+        assert registry_identity(_absolute_tarball(url)) == ("evil", "1.0.1")
+    assert _absolute_tarball("file:../x.tgz") == "file:../x.tgz"
+
+
+_YARN1 = (
+    "# yarn lockfile v1\n\n\nleft-pad@1.3.0:\n"
+    '  version "1.3.0"\n  resolved "URL"\n  integrity sha512-AAAA\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("yarn.lock", _YARN1.replace("URL", f"{NPMJS}/evil/%2D/evil-1.0.1.tgz#abc")),
+        ("yarn.lock", _YARN1.replace("URL", "https:registry.npmjs.org/evil/-/evil-1.0.1.tgz")),
+        ("pnpm-lock.yaml", _pnpm9("evil/-/evil-1.0.1.tgz")),
+        ("pnpm-lock.yaml", _pnpm9("//registry.npmjs.org/evil/%2D/evil-1.0.1.tgz")),
+        ("package-lock.json", _npm(_left_pad(f"{NPMJS}/evil\\-\\evil-1.0.1.tgz"))),
+    ],
+    ids=["yarn1-escaped", "yarn1-no-slashes", "pnpm-relative", "pnpm-escaped", "npm-backslash"],
+)
+def test_a_url_spelled_otherwise_is_found_in_the_lockfile(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, text: str
+) -> None:
+    scan = _scan(tmp_path, capsys, name, text)
+    assert scan.code == FINDINGS
+    assert ("evil", "1.0.1") in scan.findings

@@ -17,25 +17,47 @@ from __future__ import annotations
 from gouvernante.model import LockedPackage, Source
 
 
+def may_name_a_package(url: str) -> bool:
+    """Could ``registry_identity`` find a package in ``url``? False only for a URL with no
+    ``/-/``, no escape, no backslash and no tab or line break (the readers' cheap test before
+    the full one: most URLs of a lockfile are the entry's own registry tarball)."""
+    return "/-/" in url or "%" in url or "\\" in url or "\t" in url or "\n" in url or "\r" in url
+
+
+def _http_path(url: str) -> str | None:
+    """The path of an http(s) URL as the package managers' URL parsers (WHATWG's, node's
+    ``new URL``) and the registry read it, or None: spaces and control characters around it
+    dropped, tabs and line breaks anywhere removed, backslashes read as slashes, any number of
+    slashes after the scheme (``https:registry.npmjs.org/...``), the path percent-decoded as the
+    registry decodes it (``%2D``, ``%2F``), without its query and fragment."""
+    text = url.strip("".join(map(chr, range(0x21))))
+    if "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\t", "").replace("\n", "").replace("\r", "")
+    scheme, colon, rest = text.partition(":")
+    if not colon or scheme.lower() not in ("http", "https"):
+        return None
+    rest = rest.replace("\\", "/").lstrip("/")
+    path = rest.partition("/")[2].partition("?")[0].partition("#")[0]
+    if "%" in path:
+        from urllib.parse import unquote  # noqa: PLC0415 - escaped URLs only (decision 0024)
+
+        path = unquote(path)
+    return path
+
+
 def registry_identity(url: str) -> tuple[str, str] | None:
     """``(name, version)`` of an http(s) URL laid out as a registry tarball (a ``/-/`` in its
-    path); the version is ``""`` when the file name is not ``<name>-<version>.tgz`` (the path
-    then names a package whose tarball it does not hold). None for any other URL."""
-    if not url[:8].lower().startswith(("https://", "http://")):
+    path, read as ``_http_path`` reads it: an escaped or backslashed spelling is the same URL
+    to the package managers and the registry); the version is ``""`` when the file name is not
+    ``<name>-<version>.tgz`` (the path then names a package whose tarball it does not hold).
+    None for any other URL."""
+    path = _http_path(url)
+    if path is None:
         return None
-    path = url.partition("?")[0].partition("#")[0]
-    path = path[path.index("://") + 3 :].partition("/")[2]
     head, sep, file = path.rpartition("/-/")
     if not sep:
         return None
-    escaped = "%" in path
-    if escaped:
-        from urllib.parse import unquote  # noqa: PLC0415 - escaped URLs only (decision 0024)
-
-        parts = [unquote(part) for part in head.split("/")]
-        file = unquote(file)
-    else:
-        parts = head.split("/")
+    parts = head.split("/")
     name = parts[-1]
     if not name:
         return None

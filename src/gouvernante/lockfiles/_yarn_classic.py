@@ -323,6 +323,7 @@ class _Entries:
             return extra, errors
         from gouvernante.lockfiles._tarball_url import (  # noqa: PLC0415
             injection_error,
+            may_name_a_package,
             registry_identity,
         )
         from gouvernante.semver import try_parse_version  # noqa: PLC0415
@@ -332,7 +333,7 @@ class _Entries:
             version, resolved = self._version_resolved(index)
             if (
                 not resolved
-                or "/-/" not in resolved
+                or not may_name_a_package(resolved)
                 or _names_entry(resolved, names[index], version)
             ):
                 continue
@@ -1191,7 +1192,8 @@ _C_VALUE = r'(?:"[ !#-~]*+"|[!#-~]++)'  # [^\s"]+ or quoted
 # is taken by a look-ahead at the header (``scope``, ``base``), the version from its line, and
 # the URL is one that ``registry_identity`` says names that package and version (``<host>/
 # [<path>/]<name>/-/<base>-<version>.tgz``, no query, no escape, no path segment starting with
-# "@" before an unscoped name), or one that names no package (no "/-/", or no http(s) URL).
+# "@" before an unscoped name), or one that names no package (no "/-/", or no http(s) URL; no
+# "%" or backslash either: ``registry_identity`` reads ``%2D`` and ``\`` as the registry does).
 # Any other URL, quoted or not, is kept (``odd``) and looked at by ``url_packages``; a name the
 # look-ahead reads otherwise than the names column (checked) makes its entry looked at too.
 _N = r"[!$&-+\--.0-9;->A-~]"  # a name's characters (no @ / % ? # : , " or space)
@@ -1205,7 +1207,7 @@ _C_TARBALL = r"(?(scope)(?P=scope)/)(?P=base)/-/(?P=base)-(?P=version)\.tgz(?:#[
 _C_RESOLVED = (
     r'\n  resolved (?:"(?:(?:https://registry\.yarnpkg\.com|https://registry\.npmjs\.org)/'
     rf"{_C_TARBALL}|https?://{_U}++(?:/[!$&-.0->A-~]{_U}*+)*?/{_C_TARBALL}"
-    r'|(?:[ !#-.0-~]++|/(?!-/))*+|(?![Hh][Tt][Tt][Pp][Ss]?://)[ !#-~]*+)"'
+    r'|(?:[ !#$&-.0-\[\]-~]++|/(?!-/))*+|(?! *+[Hh][Tt][Tt][Pp][Ss]?:)[ !#$&-\[\]-~]*+)"'
     rf"|(?P<odd>{_C_VALUE}))"
 )
 _C_ENTRY_SOURCE = (

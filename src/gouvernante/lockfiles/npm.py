@@ -45,7 +45,11 @@ import msgspec
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles._common import json_errors, shape_error, version_label
 from gouvernante.lockfiles._local_folder import local_folder
-from gouvernante.lockfiles._tarball_url import injection_error, registry_identity
+from gouvernante.lockfiles._tarball_url import (
+    injection_error,
+    may_name_a_package,
+    registry_identity,
+)
 from gouvernante.model import (
     Importer,
     LockedPackage,
@@ -541,7 +545,7 @@ class _Urls:
         the name), for the next entries' one-string comparison, else None. ``base``: the one
         the caller compared with, for a scoped name (its file name has no scope)."""
         resolved = entry.resolved
-        if resolved is None or entry.inBundle:  # a bundled package comes in its parent's tarball
+        if resolved is None:  # (``inBundle`` too: npm 7+ fetches a URL whatever the flag says)
             return None
         if base and resolved == f"{base}{name}/-/{name.rpartition('/')[2]}-{version}.tgz":
             return None
@@ -1360,7 +1364,8 @@ def _v1_url(urls: _Urls, package: LockedPackage, entry: _V1Entry) -> None:
     downloads; a ``version`` that is a URL (a URL dependency) is the entry's own spec, so its
     folder may bear another name than the package it names (no error then)."""
     url = entry.resolved or entry.version or ""
-    if entry.bundled or package.source in (Source.LOCAL, Source.GIT) or "/-/" not in url:
+    # (``bundled`` too: npm downloads the URL unless the parent really bundles the package)
+    if package.source in (Source.LOCAL, Source.GIT) or not may_name_a_package(url):
         return
     where = None
     if entry.resolved is not None and "://" not in (entry.version or ""):

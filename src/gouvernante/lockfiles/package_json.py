@@ -407,7 +407,7 @@ def declared_dependency(key: str, spec: str, field: str) -> DeclaredDependency:
             return DeclaredDependency(key, target, field, key)
         if target:
             return DeclaredDependency(target, "*", field, key)
-    if spec[:8].lower().startswith(("https://", "http://")):
+    if spec.lstrip()[:6].lower().startswith(("https:", "http:")):
         # A registry tarball URL installs the package it names, whatever the key: an alias
         # (``"a": "https://registry.npmjs.org/evil/-/evil-1.0.1.tgz"`` is evil@1.0.1 in
         # node_modules/a), judged as that package's tarball (decision 0030's reading).

@@ -295,6 +295,19 @@ def _lockfile_kind(doc: dict[str, Any], path: str) -> int:
     )
 
 
+def _absolute_tarball(url: str) -> str:
+    """A ``resolution.tarball`` as pnpm fetches it: one with no scheme is relative to the
+    registry (pnpm 9.15.9 installs ``is-number/-/is-number-7.0.0.tgz``, ``/is-number/-/...``
+    and ``//registry.npmjs.org/...`` from it), read here against a stand-in registry so the
+    package it names is known."""
+    if url[:2] in ("//", "\\\\"):
+        return f"https:{url}"
+    head = url.partition("/")[0]
+    if ":" in head:  # (a scheme: https:, file:, git+ssh: ...)
+        return url
+    return f"https://registry.invalid/{url.lstrip('/')}"
+
+
 def _check_specifiers(entry: dict[str, Any], path: str, where: str) -> None:
     """5.x lockfiles list an importer's ``specifiers`` apart from what they resolve to: pnpm
     writes each in one of its dependency maps too (checked on every 5.x file made by pnpm 6 and
@@ -612,7 +625,7 @@ class _Lockfile:
         which may name any package)."""
         if key in self.injected:
             return
-        package = injected(key, name, version, url, integrity)
+        package = injected(key, name, version, _absolute_tarball(url), integrity)
         if package is not None:
             where = f"{where}.resolution.tarball"
             self.injected[key] = (package, injection_error(where, "pnpm") if registry else None)
