@@ -308,6 +308,14 @@ def _absolute_tarball(url: str) -> str:
     return f"https://registry.invalid/{url.lstrip('/')}"
 
 
+def _workspace_spec(value: Any) -> bool:
+    """Is a 6.0/9.0 importer dependency (``{specifier, version}``) a ``workspace:`` one?"""
+    if value.__class__ is not dict:
+        return False
+    specifier = value.get("specifier")
+    return specifier.__class__ is str and specifier.startswith("workspace:")
+
+
 def _check_specifiers(entry: dict[str, Any], path: str, where: str) -> None:
     """5.x lockfiles list an importer's ``specifiers`` apart from what they resolve to: pnpm
     writes each in one of its dependency maps too (checked on every 5.x file made by pnpm 6 and
@@ -656,7 +664,17 @@ class _Lockfile:
                 for name, value in _mapping(entry.get(field), path, where).items():
                     ref = self._dep_ref(name, value, f"{where}{key_segment(name)}")
                     if ref[:5] == "link:":
-                        self._add_link(importer, name, ref)
+                        node = self._add_link(importer, name, ref)
+                        if node[:5] == "link:" and _workspace_spec(value):
+                            # a workspace: dependency links to a workspace, which pnpm always
+                            # lists as an importer: without it the file was cut (a cut after
+                            # the first importer's link read as a project with nothing else)
+                            raise LockfileError(
+                                path,
+                                "a workspace: dependency links to no importer of the file"
+                                " (truncated or edited file?)",
+                                json_path=f"{where}{key_segment(name)}",
+                            )
 
     def _add_link(self, base: str, name: str, ref: str) -> str:
         target = posixpath.normpath(posixpath.join(base, ref[5:]))
