@@ -188,7 +188,7 @@ class _Finder:
         )
         self.add(inst, os.path.join(mise, "installs", "node", "*", "lib", "node_modules"), "mise")
         for pnpm_home in self.pnpm_homes():
-            self.add(inst, os.path.join(pnpm_home, "global", "*", "node_modules"), "pnpm global")
+            self.pnpm_global(os.path.join(pnpm_home, "global"))
             # pnpm env use: node versions; manage-package-manager-versions: pnpm itself
             self.add(inst, os.path.join(pnpm_home, "nodejs"), "pnpm env")
             self.add(inst, os.path.join(pnpm_home, ".tools"), "pnpm tools")
@@ -250,6 +250,14 @@ class _Finder:
         )
         self.add(inst, self.lib(os.path.join(nvs, "node", "*", "*")), "nvs")
 
+    def pnpm_global(self, global_dir: str) -> None:
+        """pnpm's global installs (``pnpm add -g``, pnpm 9 and 10): ``<global dir>/<layout>/``
+        holds a project whose ``node_modules`` only links to its virtual store one level up
+        (``virtualStoreDir: ../.pnpm``): ``.pnpm/<id>/node_modules/<name>``, the real folders."""
+        inst = LocationKind.INSTALLED
+        self.add(inst, os.path.join(global_dir, "*", "node_modules"), "pnpm global")
+        self.add(inst, os.path.join(global_dir, "*", ".pnpm"), "pnpm global")
+
     def pnpm_rc(self) -> dict[str, str]:
         """pnpm's own global config file (``pnpm config set --global``)."""
         if self.win:
@@ -270,7 +278,7 @@ class _Finder:
             self.pnpm_rc().get("global-dir"),
         ):
             if value:
-                self.add(inst, os.path.join(native(value), "*", "node_modules"), "pnpm global")
+                self.pnpm_global(native(value))
         for value in (
             self.env("YARN_GLOBAL_FOLDER"),
             read_yarnrc(self.home(".yarnrc"), self.ctx).get("global-folder"),
