@@ -40,3 +40,41 @@ def test_pnpm_global_virtual_store(h: Any, tmp_path: Path, no_system: str) -> No
     assert {p for _, _, p in got} == {str(moved / "global" / "5" / real.relative_to(layout))}
     got = _found(h, _linux(home, no_system, npm_config_global_dir=str(moved / "global")))
     assert len(got) == 1
+
+
+def test_yarn_classic_run_as_root(h: Any, tmp_path: Path) -> None:
+    # yarn 1.22.22 run as root (CI, containers) takes /usr/local/share as its home:
+    # `yarn global add axios` -> /usr/local/share/.config/yarn/global/node_modules/axios,
+    # its cache entry -> /usr/local/share/.cache/yarn/v6/npm-<name>-<version>-<sha1>-integrity.
+    system = tmp_path / "system"
+    share = system / "usr" / "local" / "share"
+    installed = h.write_package(
+        share / ".config" / "yarn" / "global" / "node_modules" / "axios", "axios", "1.14.1"
+    )
+    entry = share / ".cache" / "yarn" / "v6" / f"npm-axios-1.14.1-{'0' * 40}-integrity"
+    cached = h.write_package(entry / "node_modules" / "axios", "axios", "1.14.1")
+    ctx = HostContext(
+        home=str(tmp_path / "root"), os=OperatingSystem.LINUX, system_root=str(system)
+    )
+    assert _found(h, ctx) == {
+        ("installed_package", "axios", str(installed)),
+        ("cached_package", "axios", str(cached)),
+    }
+
+
+def test_yarn_global_under_xdg_data_home(h: Any, tmp_path: Path, no_system: str) -> None:
+    # yarn 1.22.22 with XDG_DATA_HOME set: `yarn global add` -> $XDG_DATA_HOME/yarn/global;
+    # yarn 4 (berry) with XDG_DATA_HOME set: its global cache -> $XDG_DATA_HOME/yarn/berry/cache.
+    home = tmp_path / "home"
+    data = home / ".local" / "share"
+    installed = h.write_package(
+        data / "yarn" / "global" / "node_modules" / "axios", "axios", "1.14.1"
+    )
+    berry = data / "yarn" / "berry" / "cache"
+    berry.mkdir(parents=True)
+    (berry / "axios-npm-1.14.1-060086935c-10c0.zip").write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    ctx = _linux(home, no_system, XDG_DATA_HOME=str(data))
+    assert _found(h, ctx) == {
+        ("installed_package", "axios", str(installed)),
+        ("cached_package", "axios", str(berry / "axios-npm-1.14.1-060086935c-10c0.zip")),
+    }

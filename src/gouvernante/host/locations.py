@@ -200,11 +200,8 @@ class _Finder:
             "corepack",
         )
         self.add(inst, corepack, "corepack")
-        if self.win:
-            yarn_global = os.path.join(self.localappdata(), "Yarn", "Data", "global")
-        else:
-            yarn_global = os.path.join(self.xdg("XDG_CONFIG_HOME", ".config"), "yarn", "global")
-        self.add(inst, os.path.join(yarn_global, "node_modules"), "yarn global")
+        for yarn_global in self.yarn_classic_dirs("data", "global"):
+            self.add(inst, os.path.join(yarn_global, "node_modules"), "yarn global")
         self.configured_globals()
         bun_global = self.env("BUN_INSTALL_GLOBAL_DIR") or os.path.join(
             self.bun_install(), "install", "global"
@@ -249,6 +246,27 @@ class _Finder:
             os.path.join(self.localappdata(), "nvs") if self.win else self.home(".nvs")
         )
         self.add(inst, self.lib(os.path.join(nvs, "node", "*", "*")), "nvs")
+
+    def yarn_classic_dirs(self, category: str, *parts: str) -> list[str]:
+        """yarn classic's ``data`` folder (global installs: ``global``) or ``cache`` folder
+        (``v6``), every place yarn 1.22.22 may put it (``constants.js``): ``$XDG_DATA_HOME/yarn``,
+        else its config folder ``~/.config/yarn`` (``$XDG_CONFIG_HOME/yarn`` also looked at);
+        ``$XDG_CACHE_HOME/yarn``, ``~/Library/Caches/Yarn`` (macOS), else ``~/.cache/yarn``. Run
+        as root (CI, containers) yarn's home is ``/usr/local/share``, not ``$HOME``."""
+        if self.win:
+            sub = "Data" if category == "data" else "Cache"
+            return [os.path.join(self.localappdata(), "Yarn", sub, *parts)]
+        homes = [self.home(), self.system("/usr/local/share")]
+        if category == "data":
+            dirs = [os.path.join(v, "yarn") for v in (self.env("XDG_DATA_HOME"),) if v]
+            dirs.append(os.path.join(self.xdg("XDG_CONFIG_HOME", ".config"), "yarn"))
+            dirs.extend(os.path.join(h, ".config", "yarn") for h in homes)
+        else:
+            dirs = [os.path.join(v, "yarn") for v in (self.env("XDG_CACHE_HOME"),) if v]
+            if self.mac:
+                dirs.extend(os.path.join(h, "Library", "Caches", "Yarn") for h in homes)
+            dirs.extend(os.path.join(h, ".cache", "yarn") for h in homes)
+        return [os.path.join(d, *parts) for d in dict.fromkeys(dirs)]
 
     def pnpm_global(self, global_dir: str) -> None:
         """pnpm's global installs (``pnpm add -g``, pnpm 9 and 10): ``<global dir>/<layout>/``
@@ -324,19 +342,21 @@ class _Finder:
             self.add(LocationKind.YARN_CACHE, yarn_folder, "yarn cache (YARN_CACHE_FOLDER)")
             self.add(LocationKind.YARN_CACHE, os.path.join(yarn_folder, "v6"), "yarn cache")
             self.add(LocationKind.BERRY_CACHE, yarn_folder, "yarn berry cache (YARN_CACHE_FOLDER)")
+        for classic in self.yarn_classic_dirs("cache", "v6"):
+            self.add(LocationKind.YARN_CACHE, classic, "yarn cache")
+        # yarn berry's globalFolder (getDefaultGlobalFolder, yarn 4.x): YARN_GLOBAL_FOLDER, else
+        # %LOCALAPPDATA%\Yarn\Berry, $XDG_DATA_HOME/yarn/berry or ~/.yarn/berry
+        berry_globals = [self.env("YARN_GLOBAL_FOLDER")]
         if self.win:
-            classic = os.path.join(self.localappdata(), "Yarn", "Cache", "v6")
-        elif self.mac:
-            classic = self.home("Library", "Caches", "Yarn", "v6")
+            berry_globals.append(os.path.join(self.localappdata(), "Yarn", "Berry"))
         else:
-            classic = os.path.join(self.xdg("XDG_CACHE_HOME", ".cache"), "yarn", "v6")
-        self.add(LocationKind.YARN_CACHE, classic, "yarn cache")
-        berry_global = self.env("YARN_GLOBAL_FOLDER") or (
-            os.path.join(self.localappdata(), "Yarn", "Berry")
-            if self.win
-            else self.home(".yarn", "berry")
-        )
-        self.add(LocationKind.BERRY_CACHE, os.path.join(berry_global, "cache"), "yarn berry cache")
+            xdg_data = self.env("XDG_DATA_HOME")
+            berry_globals.append(os.path.join(xdg_data, "yarn", "berry") if xdg_data else None)
+            berry_globals.append(self.home(".yarn", "berry"))
+        for berry_global in berry_globals:
+            if berry_global:
+                cache = os.path.join(berry_global, "cache")
+                self.add(LocationKind.BERRY_CACHE, cache, "yarn berry cache")
 
         bun_cache = self.env("BUN_INSTALL_CACHE_DIR") or os.path.join(
             self.bun_install(), "install", "cache"
