@@ -52,15 +52,21 @@ class HostScanResult:
 
 
 def run_indicator_checks(
-    rules: Sequence[Rule], ctx: HostContext, project_dirs: Sequence[str]
+    rules: Sequence[Rule],
+    ctx: HostContext,
+    project_dirs: Sequence[str],
+    errors: list[ScanIssue] | None = None,
 ) -> tuple[list[Finding], list[HostCheck]]:
-    """Every host indicator of every rule, one ``HostCheck`` each, in rule order."""
+    """Every host indicator of every rule, one ``HostCheck`` each, in rule order; ``errors``
+    gets what could not be checked whole (a file pattern cut at its limit)."""
     slots: list[tuple[list[Finding], HostCheck] | None] = []
     others: list[tuple[Rule, HostIndicator]] = []
     for rule in rules:
         for ind in rule.host_indicators:
             if ind.type is IndicatorType.FILE:
                 outcome = check_file_indicator(rule, ind, ctx, project_dirs)
+                if errors is not None:
+                    errors.extend(outcome.errors)
                 slots.append((list(outcome.findings), outcome.check))
             elif ind.oses and ctx.os not in ind.oses:
                 check = HostCheck(
@@ -114,9 +120,11 @@ def scan_projects(project_dirs: Sequence[str], collector: Collector) -> None:
             return name in SKIP_DIRS
 
         for count, _ in enumerate(walk(top, prune=prune, on_error=collector.dir_error), 1):
-            if count >= MAX_PROJECT_DIRS:
-                collector.skipped(
-                    top, f"stopped looking for node_modules folders after {count} directories"
+            if count >= MAX_PROJECT_DIRS:  # the folders past it were not looked at: not clean
+                collector.dir_error(
+                    top,
+                    f"stopped looking for node_modules folders after {count} directories: "
+                    "the packages installed in the rest of this folder were not checked",
                 )
                 break
         where = f"the project {top}"
@@ -178,8 +186,9 @@ def run_host_scan(
         scan_host_locations(ctx, collector)
     else:
         collector.skipped("-host", "no rule names a package: installs and caches not scanned")
+    indicator_errors: list[ScanIssue] = []
     indicator_findings, checks = run_indicator_checks(
-        rules_checking(rules, CHECKS_HOST), ctx, project_dirs
+        rules_checking(rules, CHECKS_HOST), ctx, project_dirs, indicator_errors
     )
     findings = _dedupe(collector.findings) + _dedupe(payloads.findings) + indicator_findings
     notes = [*collector.notes, *payloads.notes]
@@ -188,7 +197,7 @@ def run_host_scan(
     return HostScanResult(
         findings=tuple(findings),
         checks=tuple(checks),
-        errors=tuple(collector.errors + payloads.errors),
+        errors=tuple(collector.errors + payloads.errors + indicator_errors),
         notes=_capped(notes),
         installed_packages=collector.installed,
         cache_entries=collector.cache_entries,

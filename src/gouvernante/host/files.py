@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from gouvernante.errors import InputError
 from gouvernante.fs.read import describe_mode, open_regular
+from gouvernante.host import paths
 from gouvernante.host.context import HostContext
 from gouvernante.host.paths import UnsetVariable, expand, glob_paths, is_project_relative
 from gouvernante.match.hits import rule_finding
@@ -20,6 +21,7 @@ from gouvernante.model import (
     HashResult,
     HostCheck,
     MatchKind,
+    ScanIssue,
 )
 from gouvernante.rules.model import HostIndicator, IndicatorType, Rule
 
@@ -30,6 +32,14 @@ MAX_HASH_BYTES = 256 * 1024 * 1024
 class IndicatorOutcome:
     findings: tuple[Finding, ...]
     check: HostCheck
+    errors: tuple[ScanIssue, ...] = ()  # what was not checked (a pattern cut at a limit)
+
+
+def _truncated() -> str:
+    return (
+        f"pattern matched more than {paths.MAX_GLOB_MATCHES:,} paths (or walked "
+        f"{paths.MAX_GLOB_DIRS:,} folders): only the first were checked, the rest were not"
+    )
 
 
 def indicator_pattern(ind: HostIndicator) -> str:
@@ -98,19 +108,26 @@ def check_file_indicator(
                 ),
             )
     matches: list[str] = []
-    truncated = False
+    errors: list[ScanIssue] = []
     for base in bases:
         result = glob_paths(base)
         matches.extend(result.paths)
-        truncated = truncated or result.truncated
+        if result.truncated:  # the paths past the limit were not checked: never a clean one
+            errors.append(ScanIssue(base, f"{described} ({rule.id}): {_truncated()}"))
     findings: list[Finding] = []
     for path in matches:
         finding = _file_finding(rule, ind, path)
         if finding is not None:
             findings.append(finding)
-    outcome = CheckOutcome.FOUND if findings else CheckOutcome.CLEAN
-    reason = "pattern matched too many paths; results truncated" if truncated else None
-    return IndicatorOutcome(tuple(findings), HostCheck(rule.id, described, "file", outcome, reason))
+    if findings:
+        outcome, reason = CheckOutcome.FOUND, _truncated() if errors else None
+    elif errors:
+        outcome, reason = CheckOutcome.SKIPPED, _truncated()
+    else:
+        outcome, reason = CheckOutcome.CLEAN, None
+    return IndicatorOutcome(
+        tuple(findings), HostCheck(rule.id, described, "file", outcome, reason), tuple(errors)
+    )
 
 
 def _file_finding(rule: Rule, ind: HostIndicator, path: str) -> Finding | None:
