@@ -62,11 +62,13 @@ def _scan(root: Path, names: Iterable[tuple[str, str]]) -> tuple[list[str], int,
     reads = 0
     plain_read = collector.read
 
-    def counting_read(path: str, cap: int, head: int | None = None) -> bytes | None:
+    def counting_read(
+        path: str, cap: int, head: int | None = None, *, package: str | None = None
+    ) -> bytes | None:
         nonlocal reads
         if path.endswith("package.json"):
             reads += 1
-        return plain_read(path, cap, head)
+        return plain_read(path, cap, head, package=package)
 
     collector.read = counting_read  # type: ignore[method-assign]
     scan_tree(str(root), collector, where="test")

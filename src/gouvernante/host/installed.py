@@ -212,7 +212,8 @@ class _TreeScan:
     def _read(self, path: str, folder: str) -> None:
         collector = self.collector
         manifest_path = path + os.sep + "package.json"
-        data = collector.read(manifest_path, MAX_MANIFEST_BYTES)
+        # a folder named for a rule's package whose package.json is not read is an error
+        data = collector.read(manifest_path, MAX_MANIFEST_BYTES, package=folder)
         if data is None:
             return
         manifest = read_manifest(data)

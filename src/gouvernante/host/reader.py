@@ -53,12 +53,24 @@ class Collector:
     def skipped(self, path: str, reason: str) -> None:
         self.notes.append(ScanIssue(path, reason))
 
-    def read(self, path: str, cap: int, head: int | None = None) -> bytes | None:
-        """``read_small``, with a file that is there but not read recorded as ``unreadable``."""
+    def read(
+        self, path: str, cap: int, head: int | None = None, *, package: str | None = None
+    ) -> bytes | None:
+        """``read_small``, with a file that is there but not read recorded as ``unreadable``.
+        ``package``: the package folder ``path`` is the package.json of, as named by its place
+        (``node_modules/<package>``); when a rule names that package, a package.json not read -
+        absent too - is an error: the folder may hold an affected release, its version unknown."""
         data = read_small(path, cap, head)
         if isinstance(data, bytes):
             return data
-        if data.kind is not UnreadKind.ABSENT:
+        if package is not None and package in self.names:
+            why = "there is none" if data.kind is UnreadKind.ABSENT else data.reason
+            self.dir_error(
+                path,
+                f"{package} is installed here (by the folder's name) and its package.json was "
+                f"not read ({why}): which version it is, is unknown",
+            )
+        elif data.kind is not UnreadKind.ABSENT:
             self.unreadable(path, data)
         return None
 
