@@ -13,6 +13,8 @@ from gouvernante.host.checks import run_host_scan
 from gouvernante.host.context import HostContext
 from gouvernante.model import CheckOutcome
 from gouvernante.rules.model import (
+    FileHash,
+    HashAlgorithm,
     HostIndicator,
     IndicatorType,
     OperatingSystem,
@@ -95,3 +97,19 @@ def test_rule_named_folder_whose_package_json_is_not_read_is_an_error(
     assert "too large" in errors[str(big / "package.json")]
     assert "FIFO" in errors[str(fifo / "package.json")]
     assert [n.path for n in result.notes] == [str(other / "package.json")]
+
+
+def test_a_fifo_at_an_indicator_path_is_described_once(
+    h: Any, tmp_path: Path, no_system: str
+) -> None:
+    os.mkfifo(tmp_path / "drop")
+    digest = FileHash(HashAlgorithm.SHA256, "0" * 64)
+    dropped = HostIndicator(
+        IndicatorType.FILE, frozenset(), path=str(tmp_path / "drop"), hashes=(digest,)
+    )
+    result = run_host_scan(
+        [h.make_rule("R-F", indicators=[dropped])], _ctx(tmp_path, no_system), []
+    )
+    (finding,) = result.findings
+    assert "not hashed: it is a FIFO" in finding.description
+    assert "a a " not in finding.description

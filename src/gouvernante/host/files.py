@@ -147,7 +147,9 @@ def _file_finding(rule: Rule, ind: HostIndicator, path: str) -> Finding | None:
         kind = describe_mode(st.st_mode)
     if ind.hashes:
         if kind != "file":
-            note = f"; not hashed: it is a {kind}"
+            # (describe_mode's words come with their article: "a FIFO", "not a regular file")
+            what = kind if kind.startswith(("a ", "not ")) else f"a {kind}"
+            note = f"; not hashed: it is {what}"
         else:
             digests = hash_file(path, [h.algorithm.value for h in ind.hashes])
             if isinstance(digests, str):
