@@ -469,3 +469,24 @@ def test_real_npm_install_from_a_loopback_registry(
     }
     cached = [f for f in result.findings if f.type is FindingType.CACHED]
     assert len(cached) == 1 and "tinycolor-4.1.1.tgz" in cached[0].description
+
+
+def test_bun_cache_entry_from_another_registry(h: Any, tmp_path: Path) -> None:
+    # bun 1.3 (`bun install` with a registry other than registry.npmjs.org, as the red team
+    # made it): `<name>@<version>@@<registry host>@@@1`, its `<name>/<version>@@<host>@@@1` link
+    cache = tmp_path / "cache"
+    real = cache / "axios@1.14.1@@registry.yarnpkg.com@@@1"
+    real.mkdir(parents=True)
+    (cache / "axios").mkdir()
+    (cache / "axios" / "1.14.1@@registry.yarnpkg.com@@@1").symlink_to(real)
+    scoped = cache / "@ctrl" / "tinycolor@4.1.1@@npm.example.com:4873@@@1"
+    scoped.mkdir(parents=True)
+    near = cache / "atrix@1.0.1@@registry.yarnpkg.com@@@1"
+    near.mkdir()
+    c = collector(h)
+    scan_bun_cache(str(cache), c)
+    assert h.found(c.findings) == {
+        ("cached_package", "R-AXIOS", "axios", "1.14.1", str(real)),
+        ("cached_package", "R-TINY", "@ctrl/tinycolor", "4.1.1", str(scoped)),
+    }
+    assert c.cache_entries == 3

@@ -37,7 +37,9 @@ MAX_BUCKET_BYTES = 64 * 1024 * 1024
 MAX_INDEX_BYTES = 64 * 1024 * 1024
 _PNPM_HEAD = re.compile(rb'^\{"name":"((?:[^"\\]|\\.)*)","version":"((?:[^"\\]|\\.)*)"')
 _BERRY_TAIL = re.compile(r"^(.+)-[0-9a-f]{10}-[0-9a-z]+\.zip$")
-_BUN_ENTRY = re.compile(r"^(.+?)@([^@/]+)@@@\d+$")
+# <name>@<version>@@@<n>, and <name>@<version>@@<registry host>@@@<n> for a package from a
+# registry other than the default (bun 1.3: `is-number@7.0.0@@registry.yarnpkg.com@@@1`)
+_BUN_ENTRY = re.compile(r"^(.+?)@([^@/]+)(?:@@[^@/]+)?@@@\d+$")
 _HEX = re.compile(r"^[0-9a-f]+$")
 _PNPM_NAME = re.compile(r"^(?:@[^/@+\s]+/)?[^/@+\s][^/@+\s]*$")
 _PNPM_STORE_DIRS = frozenset({"files", "index", "tmp", "links", "projects"})
@@ -689,7 +691,8 @@ def scan_berry_cache(cache: str, collector: Collector, where: str) -> None:
 
 
 def scan_bun_cache(cache: str, collector: Collector) -> None:
-    """``<cache>/<name>@<version>@@@1/`` and ``<cache>/@scope/<name>@<version>@@@1/``; the
+    """``<cache>/<name>@<version>@@@1/`` and ``<cache>/@scope/<name>@<version>@@@1/`` (with
+    ``@@<registry host>`` before ``@@@1`` for a package from another registry); the
     ``<name>/<version>@@@1`` symlinks to them are not entries of their own."""
     names = collector.names
     where = f"the bun cache {cache}"
