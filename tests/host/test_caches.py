@@ -57,6 +57,14 @@ def collector(h: Any) -> Collector:
         ),
         ("https://registry.npmjs.org/axios", None),
         ("https://registry.npmjs.org/axios/-/other-1.0.0.tgz", None),
+        # GitLab's npm registry (the key npm 11 wrote for `npm install @types/ms` from it)
+        (
+            "http://127.0.0.1:48731/api/v4/projects/1/packages/npm/@types/ms/-/@types/ms-0.7.34.tgz",
+            ("@types/ms", "0.7.34"),
+        ),
+        ("https://gitlab.example/npm/@types/ms/-/@other/ms-0.7.34.tgz", None),
+        ("https://gitlab.example/npm/types/ms/-/@types/ms-0.7.34.tgz", None),
+        ("https://gitlab.example/npm/@types/ms/-/@types/x/ms-0.7.34.tgz", None),
     ],
 )
 def test_tarball_url_release(url: str, expected: tuple[str, str] | None) -> None:

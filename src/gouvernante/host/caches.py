@@ -113,7 +113,8 @@ def _split_slug_version(stem: str, table: dict[str, list[str]]) -> list[tuple[st
 
 
 def tarball_url_release(url: str) -> tuple[str, str] | None:
-    """``https://registry/<name>/-/<base>-<version>.tgz`` -> (name, version).
+    """``https://registry/<name>/-/<base>-<version>.tgz`` -> (name, version); GitLab's
+    ``.../@scope/<base>/-/@scope/<base>-<version>.tgz`` too.
 
     Plain string work (the registry may sit under any path prefix); only the two segments before
     ``/-/`` matter, percent-decoded (``@scope%2fname``).
@@ -121,7 +122,7 @@ def tarball_url_release(url: str) -> tuple[str, str] | None:
     for mark in ("?", "#"):
         url = url.partition(mark)[0]
     prefix, sep, file = url.rpartition("/-/")
-    if not sep or not file.endswith(".tgz") or "/" in file:
+    if not sep or not file.endswith(".tgz"):
         return None
     if "%" in prefix:
         prefix = unquote(prefix)
@@ -132,6 +133,13 @@ def tarball_url_release(url: str) -> tuple[str, str] | None:
     if scope.startswith("@"):
         name = f"{scope}/{name}"
     base = name.rpartition("/")[2]
+    if "/" in file:
+        # GitLab's registry names a scoped tarball with its scope: `@s/n/-/@s/n-1.0.0.tgz`
+        file_scope, _, file = file.partition("/")
+        if "%" in file_scope:
+            file_scope = unquote(file_scope)
+        if "/" in file or not scope.startswith("@") or file_scope != scope:
+            return None
     if not file.startswith(base + "-"):
         return None
     version = file[len(base) + 1 : -4]
