@@ -78,3 +78,45 @@ def test_yarn_global_under_xdg_data_home(h: Any, tmp_path: Path, no_system: str)
         ("installed_package", "axios", str(installed)),
         ("cached_package", "axios", str(berry / "axios-npm-1.14.1-060086935c-10c0.zip")),
     }
+
+
+def test_package_managers_kept_by_corepack_and_volta(
+    h: Any, tmp_path: Path, no_system: str
+) -> None:
+    # corepack 0.29 (`corepack pnpm@9.1.0 --version`): ~/.cache/node/corepack/v1/pnpm/9.1.0/
+    # is pnpm's tarball extracted, package.json at its top; volta 2 (`volta install
+    # yarn@1.22.19`): ~/.volta/tools/image/yarn/1.22.19/ likewise. Yarn 2+ under corepack is
+    # one yarn.js file and no package.json: nothing to read, no error.
+    home = tmp_path / "home"
+    corepack = home / ".cache" / "node" / "corepack" / "v1"
+    pnpm = h.write_package(corepack / "pnpm" / "9.1.0", "pnpm", "9.1.0")
+    h.write_package(corepack / "pnpm" / "9.1.0" / "dist" / "node_modules" / "ms", "ms", "2.1.3")
+    h.write_package(corepack / "pnpm" / "9.1.1", "pnpm", "9.1.1")
+    (corepack / "yarn" / "4.1.0").mkdir(parents=True)
+    (corepack / "yarn" / "4.1.0" / "yarn.js").write_text("// yarn\n")
+    yarn = h.write_package(
+        home / ".volta" / "tools" / "image" / "yarn" / "1.22.19", "yarn", "1.22.19"
+    )
+    rules = (
+        h.make_rule("R-PNPM", [("pnpm", "=9.1.0")]),
+        h.make_rule("R-YARN", [("yarn", "=1.22.19")]),
+        h.make_rule("R-MS", [("ms", "=2.1.3")]),
+    )
+    result = run_host_scan(rules, _linux(home, no_system), [])
+    assert result.errors == ()
+    assert {(f.rule_id, f.path) for f in result.findings} == {
+        ("R-PNPM", str(pnpm)),
+        ("R-YARN", str(yarn)),
+        ("R-MS", str(pnpm / "dist" / "node_modules" / "ms")),
+    }
+
+
+def test_n_prefix_and_nvm_under_xdg_config_home(h: Any, tmp_path: Path, no_system: str) -> None:
+    # n 9 with N_PREFIX: the active node goes to $N_PREFIX/lib/node_modules (`npm i -g` too);
+    # nvm 0.40's install.sh with XDG_CONFIG_HOME set installs into $XDG_CONFIG_HOME/nvm.
+    home = tmp_path / "home"
+    n_global = h.write_package(home / "n" / "lib" / "node_modules" / "axios", "axios", "1.14.1")
+    nvm = home / "cfg" / "nvm" / "versions" / "node" / "v20.11.0" / "lib" / "node_modules"
+    nvm_global = h.write_package(nvm / "atrix", "atrix", "1.0.0")
+    ctx = _linux(home, no_system, N_PREFIX=str(home / "n"), XDG_CONFIG_HOME=str(home / "cfg"))
+    assert {p for _, _, p in _found(h, ctx)} == {str(n_global), str(nvm_global)}

@@ -20,7 +20,7 @@ from gouvernante.host.caches import (
 from gouvernante.host.context import HostContext
 from gouvernante.host.files import check_file_indicator
 from gouvernante.host.indicators import run_other_indicators
-from gouvernante.host.installed import scan_tree
+from gouvernante.host.installed import scan_package_versions, scan_tree
 from gouvernante.host.locations import LocationKind, host_locations
 from gouvernante.host.payloads import PayloadScanner
 from gouvernante.host.reader import Collector
@@ -145,6 +145,8 @@ def scan_host_locations(ctx: HostContext, collector: Collector) -> None:
         match loc.kind:
             case LocationKind.INSTALLED:
                 scan_tree(loc.path, collector, where=f"{loc.label} {loc.path}")
+            case LocationKind.PACKAGE_VERSIONS:
+                scan_package_versions(loc.path, collector, where=f"{loc.label} {loc.path}")
             case LocationKind.NPM_CACHE:
                 scan_npm_cache(loc.path, collector)
             case LocationKind.PNPM_STORE:

@@ -269,6 +269,21 @@ def scan_tree(
     _TreeScan(collector, kind, where, ecosystem).run(root.rstrip(os.sep) or root)
 
 
+def scan_package_versions(root: str, collector: Collector, *, where: str) -> None:
+    """``<root>/<version>/``, each the package named ``root``'s last part with its package.json
+    at the top (corepack's ``v1/pnpm/9.1.0``, volta's ``tools/image/yarn/1.22.19``), read like
+    a ``node_modules/<name>`` folder (a release is the package.json's ``name`` and ``version``). The
+    package's own ``node_modules`` are scanned as a tree by the caller's location."""
+    name = os.path.basename(root.rstrip(os.sep))
+    scan = _TreeScan(collector, FindingType.INSTALLED, where, None)
+    scan.hints = False
+    for version in scan.subdirs(root) or []:
+        path = root + os.sep + version
+        # (no package.json: not such a package - corepack keeps yarn 2+ as one yarn.js file)
+        if os.path.lexists(path + os.sep + "package.json"):
+            scan._read(path, name)
+
+
 def _place(place: int, path: str, name: str, store: str | None) -> int:
     """Where the folder ``path`` (named ``name``, in a folder at ``place``) is in pnpm's store."""
     if place == _PLAIN:

@@ -24,6 +24,9 @@ _RC_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 class LocationKind(StrEnum):
     INSTALLED = "installed"  # a node_modules tree
+    # <dir>/<name>/<version>/: each version folder the package <name> itself, package.json at
+    # its top (corepack's and volta's package managers); their node_modules are INSTALLED too
+    PACKAGE_VERSIONS = "package-versions"
     NPM_CACHE = "npm-cache"  # holds _cacache and _npx
     PNPM_STORE = "pnpm-store"
     YARN_CACHE = "yarn-cache"  # yarn classic (v6)
@@ -158,18 +161,8 @@ class _Finder:
                 linuxbrew = self.system("/home/linuxbrew/.linuxbrew/lib/node_modules")
                 self.add(inst, linuxbrew, "homebrew")
         # Version managers: every installed node version has its own global node_modules.
-        nvm = self.env("NVM_DIR") or self.home(".nvm")
-        self.add(inst, os.path.join(nvm, "versions", "node", "*", "lib", "node_modules"), "nvm")
-        if self.win:
-            nvm_home = self.env("NVM_HOME") or os.path.join(self.appdata(), "nvm")
-            self.add(inst, os.path.join(nvm_home, "*", "node_modules"), "nvm-windows")
-        volta = self.env("VOLTA_HOME") or (
-            os.path.join(self.localappdata(), "Volta") if self.win else self.home(".volta")
-        )
-        # packages/<tool>/, node/<version>/, and the package managers volta fetched, each the
-        # package itself (npm/<version>/node_modules, pnpm/<version>/dist/node_modules): one tree
-        self.add(inst, os.path.join(volta, "tools", "image"), "volta")
         self.version_managers()
+        self.package_manager_images()
         fnm_dirs = [self.env("FNM_DIR"), self.home(".fnm")]
         if self.win:
             fnm_dirs.append(os.path.join(self.appdata(), "fnm"))
@@ -192,14 +185,6 @@ class _Finder:
             # pnpm env use: node versions; manage-package-manager-versions: pnpm itself
             self.add(inst, os.path.join(pnpm_home, "nodejs"), "pnpm env")
             self.add(inst, os.path.join(pnpm_home, ".tools"), "pnpm tools")
-        # corepack's package managers (v1/<name>/<version>/, the package itself)
-        corepack = self.env("COREPACK_HOME") or os.path.join(
-            self.env("XDG_CACHE_HOME", "LOCALAPPDATA")
-            or self.home(os.path.join("AppData", "Local") if self.win else ".cache"),
-            "node",
-            "corepack",
-        )
-        self.add(inst, corepack, "corepack")
         for yarn_global in self.yarn_classic_dirs("data", "global"):
             self.add(inst, os.path.join(yarn_global, "node_modules"), "yarn global")
         self.configured_globals()
@@ -224,21 +209,58 @@ class _Finder:
         else:
             prefixes = [self.system(p) for p in ("/usr/local", "/usr", "/opt/homebrew")]
             prefixes.append(self.system("/home/linuxbrew/.linuxbrew"))
-            nvm = self.env("NVM_DIR") or self.home(".nvm")
-            prefixes.extend(glob_paths(os.path.join(nvm, "versions", "node", "*")).paths)
+            for nvm in self.nvm_dirs():
+                prefixes.extend(glob_paths(os.path.join(nvm, "versions", "node", "*")).paths)
         for prefix in prefixes:
             files.append(os.path.join(prefix, "etc", "npmrc"))
             files.append(os.path.join(self.lib(prefix), "npm", "npmrc"))
         return [f for f in dict.fromkeys(files) if f and os.path.isfile(f)]
 
-    def version_managers(self) -> None:
-        """nodenv, n and nvs: each installed node version's own global node_modules."""
+    def package_manager_images(self) -> None:
+        """volta's and corepack's package managers, each ``<name>/<version>/`` the package
+        itself (package.json at its top), its bundled ``node_modules`` a tree."""
         inst = LocationKind.INSTALLED
+        volta = self.env("VOLTA_HOME") or (
+            os.path.join(self.localappdata(), "Volta") if self.win else self.home(".volta")
+        )
+        # packages/<tool>/, node/<version>/, and the package managers volta fetched
+        # (npm/<version>/node_modules, pnpm/<version>/dist/node_modules): one tree
+        self.add(inst, os.path.join(volta, "tools", "image"), "volta")
+        for tool in ("npm", "pnpm", "yarn"):
+            image = os.path.join(volta, "tools", "image", tool)
+            self.add(LocationKind.PACKAGE_VERSIONS, image, "volta")
+        # corepack's package managers (v1/<name>/<version>/)
+        corepack = self.env("COREPACK_HOME") or os.path.join(
+            self.env("XDG_CACHE_HOME", "LOCALAPPDATA")
+            or self.home(os.path.join("AppData", "Local") if self.win else ".cache"),
+            "node",
+            "corepack",
+        )
+        self.add(inst, corepack, "corepack")
+        self.add(LocationKind.PACKAGE_VERSIONS, os.path.join(corepack, "v1", "*"), "corepack")
+
+    def nvm_dirs(self) -> list[str]:
+        """``$NVM_DIR``, else where nvm's install script puts it: ``$XDG_CONFIG_HOME/nvm`` when
+        that is set (``~/.config/nvm`` looked at too), else ``~/.nvm``."""
+        dirs = [self.env("NVM_DIR"), os.path.join(self.xdg("XDG_CONFIG_HOME", ".config"), "nvm")]
+        dirs.append(self.home(".nvm"))
+        return [d for d in dict.fromkeys(dirs) if d]
+
+    def version_managers(self) -> None:
+        """nvm, nodenv, n and nvs: each installed node version's own global node_modules."""
+        inst = LocationKind.INSTALLED
+        for nvm in self.nvm_dirs():
+            self.add(inst, os.path.join(nvm, "versions", "node", "*", "lib", "node_modules"), "nvm")
+        if self.win:
+            nvm_home = self.env("NVM_HOME") or os.path.join(self.appdata(), "nvm")
+            self.add(inst, os.path.join(nvm_home, "*", "node_modules"), "nvm-windows")
         nodenv = self.env("NODENV_ROOT") or self.home(".nodenv")
         self.add(inst, self.lib(os.path.join(nodenv, "versions", "*")), "nodenv")
         n_prefix = self.env("N_PREFIX")
         n_versions = os.path.join("n", "versions", "node", "*")
         if n_prefix:
+            # the active version is installed into N_PREFIX itself, as into /usr/local
+            self.add(inst, self.lib(n_prefix), "n (N_PREFIX)")
             self.add(inst, self.lib(os.path.join(n_prefix, n_versions)), "n")
         elif not self.win:
             self.add(inst, self.system("/usr/local/" + n_versions + "/lib/node_modules"), "n")
