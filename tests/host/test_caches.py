@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import http.server
 import json
 import os
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -498,3 +500,44 @@ def test_bun_cache_entry_from_another_registry(h: Any, tmp_path: Path) -> None:
         ("cached_package", "R-TINY", "@ctrl/tinycolor", "4.1.1", str(scoped)),
     }
     assert c.cache_entries == 3
+
+
+def test_npm_cache_entry_with_a_listed_integrity_hash(h: Any, tmp_path: Path) -> None:
+    # npm 11's index lines: a registry tarball key, and `npm cache add ./renamed.tgz` (a
+    # `pacote:tarball:file:` key naming no package): both hold the tarball's integrity, the one
+    # the rule lists. A deleted entry (integrity null on its last line) is no finding.
+    bad = "sha512-" + base64.b64encode(b"\x01" * 64).decode()
+    other = "sha512-" + base64.b64encode(b"\x02" * 64).decode()
+    rule = msgspec.structs.replace(
+        h.make_rule("R-SRI", [("left-pad", "=1.3.0")]), bad_integrity=(bad,)
+    )
+    cache = tmp_path / "npm"
+    named = h.cacache_add(cache, h.tarball_key("is-number", "7.0.0"), integrity=bad)
+    renamed = h.cacache_add(cache, "pacote:tarball:file:renamed.tgz", integrity=f"{other} {bad}")
+    gone = "pacote:tarball:file:gone.tgz"
+    h.cacache_add(cache, gone, integrity=bad)
+    deleted = h.cacache_add(cache, gone, integrity=None)
+    h.cacache_add(cache, h.tarball_key("left-pad", "1.3.1"), integrity=other)
+    c = Collector(build_index((rule,)))
+    scan_npm_cache(str(cache), c)
+    assert {(f.package, f.version, f.path, f.match.value) for f in c.findings} == {
+        ("is-number", "7.0.0", str(named), "integrity"),
+        (None, None, str(renamed), "integrity"),
+    }
+    assert str(deleted) not in {f.path for f in c.findings}
+
+
+def test_a_rule_with_only_integrity_hashes_scans_the_caches(
+    h: Any, tmp_path: Path, no_system: str
+) -> None:
+    bad = "sha512-" + base64.b64encode(b"\x01" * 64).decode()
+    rule = msgspec.structs.replace(h.make_rule("R-SRI"), bad_integrity=(bad,))
+    home = tmp_path / "home"
+    bucket = h.cacache_add(home / ".npm", h.tarball_key("is-number", "7.0.0"), integrity=bad)
+    ctx = HostContext(home=str(home), os=OperatingSystem.LINUX, system_root=no_system)
+    (finding,) = run_host_scan([rule], ctx, []).findings
+    assert (finding.rule_id, finding.path, finding.matched_expression) == (
+        "R-SRI",
+        str(bucket),
+        bad,
+    )

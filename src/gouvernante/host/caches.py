@@ -16,7 +16,7 @@ import os
 import re
 import sqlite3
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from urllib.parse import unquote
 
 from gouvernante.errors import InputError
@@ -29,7 +29,9 @@ from gouvernante.host.reader import Collector
 from gouvernante.host.sqlite_image import ImageError, apply_log, open_image
 from gouvernante.lockfiles.deno import exact_version
 from gouvernante.lockfiles.package_json import manifest_release
-from gouvernante.model import FindingType
+from gouvernante.match.hits import rule_finding
+from gouvernante.model import FindingType, MatchKind
+from gouvernante.rules.model import Rule
 from gouvernante.semver import try_parse_version
 from gouvernante.vocab import LockfileEcosystem
 
@@ -208,6 +210,8 @@ def scan_npm_cache(cache: str, collector: Collector) -> None:  # noqa: C901 - li
     index_dir = os.path.join(cache, "_cacache", "index-v5")
     names = collector.names
     file_slugs = _slug_table(names, scoped_keeps_at=False)
+    bad_sris = collector.index.integrity  # rules' known-bad tarball hashes (``integrity``)
+    check_sris = bool(bad_sris)
     where = f"the npm cache {cache}"
     if os.path.isdir(index_dir):
         for wd in walk(index_dir, prune=_NO_PRUNE, on_error=collector.dir_error):
@@ -218,6 +222,7 @@ def scan_npm_cache(cache: str, collector: Collector) -> None:  # noqa: C901 - li
                     continue
                 lines = data.split(b"\n")
                 candidates: dict[str, list[tuple[str, str]]] = {}
+                listed: set[str] = set()  # keys with a line holding a hash a rule lists
                 for line in lines:
                     if not line:
                         continue
@@ -232,11 +237,19 @@ def scan_npm_cache(cache: str, collector: Collector) -> None:  # noqa: C901 - li
                     if end == -1:
                         continue
                     key = _decode_key(line[start:end])
-                    if key is None or key in candidates:
+                    if key is None:
+                        continue
+                    if check_sris and key not in listed and _listed_sris(line, bad_sris):
+                        listed.add(key)
+                    if key in candidates:
                         continue
                     releases = [r for r in cache_key_releases(key, file_slugs) if r[0] in names]
                     if releases:
                         candidates[key] = releases
+                for key in listed:
+                    _cached_bad_integrity(
+                        key, lines, bucket, collector, f"{where} (index key {key})"
+                    )
                 for key, releases in candidates.items():
                     live = _live_entry(lines, key)
                     if live is not None:
@@ -254,6 +267,64 @@ def scan_npm_cache(cache: str, collector: Collector) -> None:  # noqa: C901 - li
             tree = os.path.join(entry.path, "node_modules")
             if os.path.isdir(tree):
                 scan_tree(tree, collector, kind=FindingType.CACHED, where="the npx cache")
+
+
+_INTEGRITY_FIELD = b'"integrity":"'
+
+
+def _line_sris(text: str) -> list[str]:
+    """The hashes of an integrity string (several, space-separated; ``?options`` left out)."""
+    return [sri.partition("?")[0] for sri in text.split()]
+
+
+def _listed_sris(line: bytes, bad_sris: Mapping[str, tuple[Rule, ...]]) -> bool:
+    """Does this index line's ``integrity`` hold a hash a rule lists? (Read as bytes, before
+    the line is decoded: a hash is base64, never escaped.)"""
+    start = line.find(_INTEGRITY_FIELD)
+    if start == -1:
+        return False
+    start += len(_INTEGRITY_FIELD)
+    end = line.find(b'"', start)
+    if end == -1:
+        return False
+    text = line[start:end].decode("ascii", "replace")
+    return any(sri in bad_sris for sri in _line_sris(text))
+
+
+def _cached_bad_integrity(
+    key: str, lines: list[bytes], bucket: str, collector: Collector, where: str
+) -> None:
+    """A live index entry whose tarball's integrity is one a rule lists as malicious: a finding
+    whatever the key names (a renamed ``file:`` tarball, any registry)."""
+    live = _live_entry(lines, key)
+    integrity = live.get("integrity") if live is not None else None
+    if not isinstance(integrity, str):
+        return
+    releases = cache_key_releases(key, {})
+    name, version = releases[0] if releases else (None, None)
+    what = f"{name}@{version}" if name else "a tarball"
+    for sri in _line_sris(integrity):
+        for rule in collector.index.integrity.get(sri) or ():
+            text = (
+                f"{what} is cached in {where} at {bucket}: its integrity hash is one {rule.id}"
+                " lists as malicious (matched by content, whatever its name and version); it"
+                " was downloaded to this machine, check where it was installed"
+            )
+            kind, match = FindingType.CACHED, MatchKind.INTEGRITY
+            collector.findings.append(
+                rule_finding(rule, kind, match, text, matched_expression=sri, path=bucket)
+                if name is None
+                else rule_finding(
+                    rule,
+                    kind,
+                    match,
+                    text,
+                    package=name,
+                    version=version,
+                    matched_expression=sri,
+                    path=bucket,
+                )
+            )
 
 
 def content_path(cache: str, integrity: str) -> str | None:

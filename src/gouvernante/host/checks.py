@@ -183,7 +183,7 @@ def run_host_scan(
     payloads = PayloadScanner(rules_checking(rules, CHECKS_FILE_HASHES), hasher)
     if payloads:
         collector.payloads = payloads
-    if collector.names or payloads:
+    if collector.names or collector.index.integrity or payloads:
         scan_projects(project_dirs, collector)
         scan_host_locations(ctx, collector)
     else:
