@@ -115,6 +115,10 @@ def parse(data: bytes, path: str) -> LockfileGraph:
     if text is None:
         text = data.decode("ascii")
     docs = _load_documents(text, path)
+    if len(docs) == 1 and text.lstrip("\ufeff").startswith("---"):
+        # pnpm 10+ starts a file with ``---`` only for its env document, which the project's
+        # lockfile always follows: one document alone is a file cut after it
+        raise LockfileError(path, "an env document and no lockfile after it (truncated file?)")
     main = docs[-1]
     graph = _Lockfile(main, path, text)
     if not any(key in main for key in _BODY_KEYS):
@@ -309,11 +313,13 @@ def _absolute_tarball(url: str) -> str:
 
 
 def _workspace_spec(value: Any) -> bool:
-    """Is a 6.0/9.0 importer dependency (``{specifier, version}``) a ``workspace:`` one?"""
+    """Does a 6.0/9.0 importer dependency (``{specifier, version}``) linked to a folder ask for
+    a workspace package? Any specifier but a ``link:`` one (a folder named by its path) does:
+    ``workspace:``, or a range pnpm answered from the workspace (link-workspace-packages)."""
     if value.__class__ is not dict:
         return False
     specifier = value.get("specifier")
-    return specifier.__class__ is str and specifier.startswith("workspace:")
+    return specifier.__class__ is str and not specifier.startswith("link:")
 
 
 def _check_specifiers(entry: dict[str, Any], path: str, where: str) -> None:
@@ -580,6 +586,21 @@ class _Lockfile:
             name = _text(field_name, path, f"{where}.name")
         elif not name:
             name = (_name_from_tarball(tarball) if tarball else None) or key
+        if (
+            field_name is None
+            and field_version is None
+            and tarball is not None
+            and not registry
+            and source is not Source.LOCAL
+            and self.kind != 9
+        ):
+            # pnpm 6-8 write a URL entry's name and version after its resolution (its key is
+            # the URL's, not name and version): neither is a file cut right after that line
+            raise LockfileError(
+                path,
+                "a tarball entry with no name and no version (truncated file?)",
+                json_path=where,
+            )
         if field_version is not None:
             version = _text(field_version, path, f"{where}.version")
         elif not registry:
@@ -666,13 +687,14 @@ class _Lockfile:
                     if ref[:5] == "link:":
                         node = self._add_link(importer, name, ref)
                         if node[:5] == "link:" and _workspace_spec(value):
-                            # a workspace: dependency links to a workspace, which pnpm always
-                            # lists as an importer: without it the file was cut (a cut after
-                            # the first importer's link read as a project with nothing else)
+                            # a workspace package (a workspace: or range specifier answered
+                            # by a link), which pnpm always lists as an importer: without it
+                            # the file was cut (a cut after the first importer's link read as
+                            # a project with nothing else)
                             raise LockfileError(
                                 path,
-                                "a workspace: dependency links to no importer of the file"
-                                " (truncated or edited file?)",
+                                "a dependency linked to a workspace package no importer of the"
+                                " file lists (truncated or edited file?)",
                                 json_path=f"{where}{key_segment(name)}",
                             )
 
