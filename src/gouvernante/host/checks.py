@@ -141,7 +141,7 @@ def scan_projects(project_dirs: Sequence[str], collector: Collector) -> None:
 
 
 def scan_host_locations(ctx: HostContext, collector: Collector) -> None:
-    for loc in host_locations(ctx):
+    for loc in host_locations(ctx, collector.errors):
         match loc.kind:
             case LocationKind.INSTALLED:
                 scan_tree(loc.path, collector, where=f"{loc.label} {loc.path}")

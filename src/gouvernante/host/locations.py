@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from gouvernante.fs.read import read_small
+from gouvernante.host.configs import berry_rc_folders, bunfig_cache_dir, yarnrc_folder
 from gouvernante.host.context import HostContext
 from gouvernante.host.paths import glob_paths
+from gouvernante.model import ScanIssue
 from gouvernante.rules.model import OperatingSystem
 
 MAX_RC_BYTES = 1024 * 1024
@@ -88,8 +90,9 @@ def read_yarnrc(path: str, ctx: HostContext) -> dict[str, str]:
 
 
 class _Finder:
-    def __init__(self, ctx: HostContext) -> None:
+    def __init__(self, ctx: HostContext, errors: list[ScanIssue]) -> None:
         self.ctx = ctx
+        self.errors = errors
         self.win = ctx.os is OperatingSystem.WINDOWS
         self.mac = ctx.os is OperatingSystem.MACOS
         self.out: list[Location] = []
@@ -188,6 +191,16 @@ class _Finder:
         for yarn_global in self.yarn_classic_dirs("data", "global"):
             self.add(inst, os.path.join(yarn_global, "node_modules"), "yarn global")
         self.configured_globals()
+        # pre-commit's node hooks (language: node): a nodeenv per hook repository, the hook
+        # installed into it with `npm install -g` (pre-commit 3.x/4.x: $PRE_COMMIT_HOME, else
+        # $XDG_CACHE_HOME/pre-commit or ~/.cache/pre-commit on every OS)
+        pre_commit = self.env("PRE_COMMIT_HOME") or os.path.join(
+            self.xdg("XDG_CACHE_HOME", ".cache"), "pre-commit"
+        )
+        envs = os.path.join(pre_commit, "*", "node_env-*")
+        self.add(inst, self.lib(envs), "pre-commit")
+        if self.win:
+            self.add(inst, os.path.join(envs, "Scripts", "node_modules"), "pre-commit")
         bun_global = self.env("BUN_INSTALL_GLOBAL_DIR") or os.path.join(
             self.bun_install(), "install", "global"
         )
@@ -290,6 +303,23 @@ class _Finder:
             dirs.extend(os.path.join(h, ".cache", "yarn") for h in homes)
         return [os.path.join(d, *parts) for d in dict.fromkeys(dirs)]
 
+    def yarn_temp_caches(self) -> list[str]:
+        """yarn classic's fallbacks when its cache folder is not writable (yarn 1.22.22
+        ``getPreferredCacheDirectories``): ``<os.tmpdir()>/.yarn-cache-<uid>`` (not on Windows)
+        and ``<os.tmpdir()>/.yarn-cache``, each holding ``v6``; every uid's is looked at."""
+        if self.win:
+            temps = [self.env("TEMP", "TMP") or os.path.join(self.localappdata(), "Temp")]
+            names = [".yarn-cache"]
+        else:
+            temps = [self.env("TMPDIR") or "", self.system("/tmp")]  # noqa: S108 - read
+            names = [".yarn-cache-[0-9]*", ".yarn-cache"]
+        return [
+            os.path.join(t.rstrip("/\\") or os.sep, n, "v6")
+            for t in dict.fromkeys(temps)
+            if t
+            for n in names
+        ]
+
     def pnpm_global(self, global_dir: str) -> None:
         """pnpm's global installs (``pnpm add -g``, pnpm 9 and 10): ``<global dir>/<layout>/``
         holds a project whose ``node_modules`` only links to its virtual store one level up
@@ -359,31 +389,8 @@ class _Finder:
             self.add(store, os.path.join(pnpm_home, "store"), "pnpm store")
         self.add(store, self.home(".pnpm-store"), "pnpm store")
 
-        yarn_folder = self.env("YARN_CACHE_FOLDER")
-        if yarn_folder:
-            self.add(LocationKind.YARN_CACHE, yarn_folder, "yarn cache (YARN_CACHE_FOLDER)")
-            self.add(LocationKind.YARN_CACHE, os.path.join(yarn_folder, "v6"), "yarn cache")
-            self.add(LocationKind.BERRY_CACHE, yarn_folder, "yarn berry cache (YARN_CACHE_FOLDER)")
-        for classic in self.yarn_classic_dirs("cache", "v6"):
-            self.add(LocationKind.YARN_CACHE, classic, "yarn cache")
-        # yarn berry's globalFolder (getDefaultGlobalFolder, yarn 4.x): YARN_GLOBAL_FOLDER, else
-        # %LOCALAPPDATA%\Yarn\Berry, $XDG_DATA_HOME/yarn/berry or ~/.yarn/berry
-        berry_globals = [self.env("YARN_GLOBAL_FOLDER")]
-        if self.win:
-            berry_globals.append(os.path.join(self.localappdata(), "Yarn", "Berry"))
-        else:
-            xdg_data = self.env("XDG_DATA_HOME")
-            berry_globals.append(os.path.join(xdg_data, "yarn", "berry") if xdg_data else None)
-            berry_globals.append(self.home(".yarn", "berry"))
-        for berry_global in berry_globals:
-            if berry_global:
-                cache = os.path.join(berry_global, "cache")
-                self.add(LocationKind.BERRY_CACHE, cache, "yarn berry cache")
-
-        bun_cache = self.env("BUN_INSTALL_CACHE_DIR") or os.path.join(
-            self.bun_install(), "install", "cache"
-        )
-        self.add(LocationKind.BUN_CACHE, bun_cache, "bun cache")
+        self.yarn_caches()
+        self.bun_caches()
 
         deno_dir = self.env("DENO_DIR") or (
             os.path.join(self.localappdata(), "deno")
@@ -394,10 +401,59 @@ class _Finder:
         )
         self.add(LocationKind.DENO_CACHE, os.path.join(native(deno_dir), "npm"), "deno npm cache")
 
+    def yarn_caches(self) -> None:
+        """yarn classic's and yarn berry's caches."""
+        yarn_folder = self.env("YARN_CACHE_FOLDER")
+        if yarn_folder:
+            self.add(LocationKind.YARN_CACHE, yarn_folder, "yarn cache (YARN_CACHE_FOLDER)")
+            self.add(LocationKind.YARN_CACHE, os.path.join(yarn_folder, "v6"), "yarn cache")
+            self.add(LocationKind.BERRY_CACHE, yarn_folder, "yarn berry cache (YARN_CACHE_FOLDER)")
+        yarnrc = yarnrc_folder(self.home(".yarnrc"), "cache-folder", self.ctx.home, self.errors)
+        if yarnrc:
+            for path in (yarnrc, os.path.join(yarnrc, "v6")):
+                self.add(LocationKind.YARN_CACHE, path, "yarn cache (cache-folder in ~/.yarnrc)")
+        for classic in self.yarn_classic_dirs("cache", "v6"):
+            self.add(LocationKind.YARN_CACHE, classic, "yarn cache")
+        for fallback in self.yarn_temp_caches():
+            self.add(LocationKind.YARN_CACHE, fallback, "yarn cache (temp folder fallback)")
+        # yarn berry's globalFolder (getDefaultGlobalFolder, yarn 4.x): YARN_GLOBAL_FOLDER, else
+        # %LOCALAPPDATA%\Yarn\Berry, $XDG_DATA_HOME/yarn/berry or ~/.yarn/berry
+        berry_globals = [self.env("YARN_GLOBAL_FOLDER")]
+        if self.win:
+            berry_globals.append(os.path.join(self.localappdata(), "Yarn", "Berry"))
+        else:
+            xdg_data = self.env("XDG_DATA_HOME")
+            berry_globals.append(os.path.join(xdg_data, "yarn", "berry") if xdg_data else None)
+            berry_globals.append(self.home(".yarn", "berry"))
+        rc_name = self.env("YARN_RC_FILENAME") or ".yarnrc.yml"
+        berry_rc = berry_rc_folders(self.home(rc_name), self.ctx.getenv, self.errors)
+        if "cacheFolder" in berry_rc:
+            label = f"yarn berry cache (cacheFolder in ~/{rc_name})"
+            self.add(LocationKind.BERRY_CACHE, berry_rc["cacheFolder"], label)
+        berry_globals.append(berry_rc.get("globalFolder"))
+        for berry_global in berry_globals:
+            if berry_global:
+                cache = os.path.join(berry_global, "cache")
+                self.add(LocationKind.BERRY_CACHE, cache, "yarn berry cache")
 
-def host_locations(ctx: HostContext) -> list[Location]:
-    """Global installs and caches of this host that exist, in a stable order."""
-    finder = _Finder(ctx)
+    def bun_caches(self) -> None:
+        bun_cache = self.env("BUN_INSTALL_CACHE_DIR") or os.path.join(
+            self.bun_install(), "install", "cache"
+        )
+        self.add(LocationKind.BUN_CACHE, bun_cache, "bun cache")
+        # bun's global config: $XDG_CONFIG_HOME/.bunfig.toml, else ~/.bunfig.toml (bun 1.x)
+        bunfigs = [os.path.join(v, ".bunfig.toml") for v in (self.env("XDG_CONFIG_HOME"),) if v]
+        bunfigs.append(self.home(".bunfig.toml"))
+        for bunfig in dict.fromkeys(bunfigs):
+            bun_dir = bunfig_cache_dir(bunfig, self.ctx.home, self.errors)
+            if bun_dir:
+                self.add(LocationKind.BUN_CACHE, bun_dir, f"bun cache (install.cache in {bunfig})")
+
+
+def host_locations(ctx: HostContext, errors: list[ScanIssue] | None = None) -> list[Location]:
+    """Global installs and caches of this host that exist, in a stable order. ``errors`` gets
+    the config files that may move a cache and were not read exactly."""
+    finder = _Finder(ctx, errors if errors is not None else [])
     finder.installed()
     finder.caches()
     return finder.out

@@ -1,0 +1,213 @@
+"""Cache folders moved by a package manager's own config files, read (never by running the tool).
+
+yarn classic's ``.yarnrc`` (``cache-folder``), bun's ``bunfig.toml`` (``[install.cache] dir``,
+``[install] cache``) and yarn berry's ``.yarnrc.yml`` (``cacheFolder``, ``globalFolder``). A file
+that names one of these settings in a way not read exactly is an error naming the file and the
+line (or key): the cache it points to would not be scanned. Values are never echoed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from collections.abc import Callable
+
+from gouvernante.fs.read import UnreadKind, read_small
+from gouvernante.model import ScanIssue
+
+MAX_CONFIG_BYTES = 1024 * 1024
+
+# yarn 1's rc tokenizer (lockfile/parser.js, yarn 1.22.22): an unquoted value starts with a
+# letter, `/`, `.` or `-` and runs to a `:`, a space, a `,` or the line's end
+_YARN_UNQUOTED = re.compile(r"[A-Za-z/.\-][^:\s,]*")
+_YARN_KEY = re.compile(r'^(?:"((?:[^"\\]|\\.)*)"|([^\s:"]+))\s*:?\s*(.*)$')
+# yarn berry's environment references in .yarnrc.yml: ${NAME}, ${NAME:-default}, ${NAME-default}
+_BERRY_VAR = re.compile(r"\$\{([A-Za-z0-9_]+)(?:(:)?-([^}]*))?\}")
+_BERRY_KEY = re.compile(r"^([A-Za-z][A-Za-z0-9]*)\s*:(?:\s+(.*?))?\s*$")
+_TOML_LINE = re.compile(r"at line (\d+)")
+
+Getenv = Callable[[str], "str | None"]
+
+
+def _read(path: str, errors: list[ScanIssue], what: str) -> str | None:
+    data = read_small(path, MAX_CONFIG_BYTES)
+    if isinstance(data, bytes):
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            errors.append(
+                ScanIssue(path, f"{what} is not UTF-8: the cache folder it may set is unknown")
+            )
+            return None
+    if data.kind is not UnreadKind.ABSENT:
+        errors.append(
+            ScanIssue(
+                path, f"{what} was not read ({data.reason}): the cache folder it may set is unknown"
+            )
+        )
+    return None
+
+
+def _home_relative(value: str, base: str, home: str) -> str:
+    """``~`` and ``~/x`` from ``home``; a relative path from ``base``."""
+    if value == "~" or value.startswith(("~/", "~\\")):
+        return os.path.normpath(home + value[1:])
+    return os.path.normpath(os.path.join(base, value))
+
+
+def yarnrc_folder(path: str, key: str, home: str, errors: list[ScanIssue]) -> str | None:
+    """The ``key`` (``cache-folder``, ``global-folder``) of yarn classic's rc file ``path``, as
+    ``yarn config set`` writes it (``cache-folder "/path"``); also ``--cache-folder`` and
+    ``cache-folder: x``. The last line setting it wins, as in yarn's parser. ``~/`` is from the
+    home (yarn's ``resolveWithHome``); a relative path from the rc's folder."""
+    text = _read(path, errors, "yarn's rc file")
+    if text is None:
+        return None
+    found: str | None = None
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        m = _YARN_KEY.match(line)
+        if m is None:
+            if key in line:
+                errors.append(ScanIssue(path, f"line {number} mentions {key} and was not read"))
+            continue
+        name = m.group(2) if m.group(1) is None else m.group(1)
+        if name.removeprefix("--") != key:
+            continue
+        rest = m.group(3).strip()
+        value: str | None = None
+        if rest.startswith('"'):
+            end = re.match(r'"(?:[^"\\]|\\.)*"', rest)
+            if end is not None and end.end() == len(rest):
+                try:
+                    decoded = json.loads(rest)
+                except ValueError:
+                    decoded = None
+                value = decoded if isinstance(decoded, str) else None
+        elif _YARN_UNQUOTED.fullmatch(rest) or rest.startswith("~"):
+            value = rest
+        if not value:
+            errors.append(
+                ScanIssue(
+                    path, f"line {number}: the {key} value is not one this scan reads exactly"
+                )
+            )
+            continue
+        found = _home_relative(value, os.path.dirname(path), home)
+    return found
+
+
+def bunfig_cache_dir(path: str, home: str, errors: list[ScanIssue]) -> str | None:
+    """bun's cache folder set in ``bunfig.toml``: ``[install.cache] dir = "..."`` or
+    ``[install] cache = "..."`` (bun 1.x ``bunfig.zig``). ``~/`` from the home, a relative path
+    from the file's folder (both looked at by the caller's scan of what exists)."""
+    text = _read(path, errors, "bun's config file")
+    if text is None:
+        return None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        if "cache" in text:
+            line = _TOML_LINE.search(str(exc))
+            at = f"line {line.group(1)}" if line else "somewhere"
+            errors.append(
+                ScanIssue(
+                    path,
+                    f"not valid TOML ({at}) and it mentions a cache: the bun cache folder it "
+                    "may set is unknown",
+                )
+            )
+        return None
+    install = doc.get("install")
+    if not isinstance(install, dict):
+        return None
+    cache = install.get("cache")
+    value: object = None
+    key = "install.cache"
+    if isinstance(cache, dict):
+        key = "install.cache.dir"
+        value = cache.get("dir")
+    elif cache is not None and not isinstance(cache, bool):
+        value = cache
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        errors.append(ScanIssue(path, f"{key} is not a folder path this scan reads"))
+        return None
+    return _home_relative(value, os.path.dirname(path), home)
+
+
+def berry_rc_folders(path: str, getenv: Getenv, errors: list[ScanIssue]) -> dict[str, str]:
+    """``cacheFolder`` and ``globalFolder`` of a yarn berry ``.yarnrc.yml``: top-level
+    ``key: value`` lines (the value plain, single- or double-quoted), ``${VAR}`` and
+    ``${VAR:-default}`` expanded, a relative path from the file's folder (yarn 4.x). Any other
+    shape for those keys is an error naming the line."""
+    text = _read(path, errors, "yarn's .yarnrc.yml")
+    if text is None:
+        return {}
+    out: dict[str, str] = {}
+    wanted = ("cacheFolder", "globalFolder")
+    for number, raw in enumerate(text.splitlines(), 1):
+        if not any(k in raw for k in wanted):
+            continue
+        m = _BERRY_KEY.match(raw)
+        if m is None or m.group(1) not in wanted:
+            if raw[:1] not in " \t#" and raw.strip():
+                errors.append(
+                    ScanIssue(path, f"line {number} mentions a cache folder and was not read")
+                )
+            continue
+        key, value = m.group(1), _yaml_scalar(m.group(2) or "")
+        if value is not None:
+            value = _expand_berry(value, getenv)
+        if not value:
+            errors.append(
+                ScanIssue(
+                    path, f"line {number}: the {key} value is not one this scan reads exactly"
+                )
+            )
+            continue
+        out[key] = os.path.normpath(os.path.join(os.path.dirname(path), value))
+    return out
+
+
+def _yaml_scalar(text: str) -> str | None:
+    """A one-line YAML scalar: plain (a `` #`` comment after it dropped), ``'...'`` or
+    ``"..."`` (JSON-style escapes); anything else (a block, a flow, an anchor) is None."""
+    if text.startswith("'"):
+        m = re.fullmatch(r"'((?:[^']|'')*)'(\s+#.*)?", text)
+        return m.group(1).replace("''", "'") if m else None
+    if text.startswith('"'):
+        m = re.fullmatch(r'("(?:[^"\\]|\\.)*")(\s+#.*)?', text)
+        if m is None:
+            return None
+        try:
+            value = json.loads(m.group(1))
+        except ValueError:
+            return None
+        return value if isinstance(value, str) else None
+    value = re.split(r"\s+#", text, maxsplit=1)[0].strip()
+    if not value or value[0] in "|>[{&*!%@`\"'" or value in ("~", "null", "Null", "NULL"):
+        return None
+    return value
+
+
+def _expand_berry(value: str, getenv: Getenv) -> str | None:
+    missing = False
+
+    def sub(m: re.Match[str]) -> str:
+        nonlocal missing
+        got = getenv(m.group(1))
+        if m.group(3) is not None and (got is None or (m.group(2) and not got)):
+            return m.group(3)
+        if got is None:
+            missing = True  # yarn stops with an error: this file was not used as is
+            return ""
+        return got
+
+    out = _BERRY_VAR.sub(sub, value)
+    return None if missing else out
