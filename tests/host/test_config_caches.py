@@ -1,11 +1,12 @@
 """Caches moved by the package managers' own config files, yarn classic's temp-folder fallbacks,
-pre-commit's node environments.
+installs in folders the lockfile walk skips by name, and symlinked node_modules folders.
 
 Layouts are the ones the red team made with the real tools (yarn 1.22.22, bun 1.4.5, yarn
 4.18.1 via @yarnpkg/cli-dist, Next.js standalone output, nodeenv, pre-commit), rebuilt here."""
 
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,18 @@ def test_bunfig_not_toml_is_an_error_when_it_mentions_a_cache(
 # --- yarn berry: cacheFolder / globalFolder in .yarnrc.yml -----------------------------------
 
 
+def test_berry_project_cache_folder(h: Any, tmp_path: Path, no_system: str) -> None:
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / ".yarnrc.yml").write_text(
+        "enableGlobalCache: false\ncacheFolder: ./vendor/yarn-cache\n"
+    )
+    (project / "package.json").write_text('{"name":"p","private":true}')
+    zip_path = berry_zip(project / "vendor" / "yarn-cache", "b4686d0d30")
+    result = scan(h, tmp_path / "home", no_system, [str(project)])
+    assert paths(result) == {str(zip_path)}
+
+
 def test_berry_home_global_folder(h: Any, tmp_path: Path, no_system: str) -> None:
     home = tmp_path / "home"
     home.mkdir()
@@ -161,6 +174,22 @@ def test_berry_rc_value_not_read_exactly_is_an_error(
 # --- folders the lockfile walk skips by name -------------------------------------------------
 
 
+def test_installs_in_folders_the_lockfile_walk_skips(
+    h: Any, tmp_path: Path, no_system: str
+) -> None:
+    project = tmp_path / "proj"
+    # Next.js `output: "standalone"`: a traced copy of node_modules (an alias folder here)
+    nextjs = h.write_package(
+        project / "app" / ".next" / "standalone" / "node_modules" / "my-num", "is-number", "7.0.0"
+    )
+    # nodeenv 1.9 (`nodeenv -p` in a virtualenv): npm -g installs into <venv>/lib/node_modules
+    venv = h.write_package(
+        project / ".venv" / "lib" / "node_modules" / "is-number", "is-number", "7.0.0"
+    )
+    result = scan(h, tmp_path / "home", no_system, [str(project)])
+    assert paths(result) == {str(nextjs), str(venv)}
+
+
 def test_pre_commit_node_envs(h: Any, tmp_path: Path, no_system: str) -> None:
     home = tmp_path / "home"
     # pre-commit 4.x, a `language: node` hook: ~/.cache/pre-commit/<repo>/node_env-default
@@ -174,3 +203,39 @@ def test_pre_commit_node_envs(h: Any, tmp_path: Path, no_system: str) -> None:
         "7.0.0",
     )
     assert str(pkg2) in paths(scan(h, home, no_system, env={"PRE_COMMIT_HOME": str(moved)}))
+
+
+# --- symlinked node_modules ------------------------------------------------------------------
+
+
+def test_node_modules_symlink_inside_the_scanned_folder(
+    h: Any, tmp_path: Path, no_system: str
+) -> None:
+    project = tmp_path / "proj"
+    h.write_package(project / "deps-store" / "is-number", "is-number", "7.0.0")
+    (project / "app").mkdir()
+    (project / "app" / "node_modules").symlink_to(Path("..") / "deps-store")
+    (project / "app2").mkdir()
+    (project / "app2" / "node_modules").symlink_to(Path("..") / "deps-store")  # read once
+    result = scan(h, tmp_path / "home", no_system, [str(project)])
+    assert paths(result) == {str(project / "app" / "node_modules" / "is-number")}
+    assert result.errors == ()
+
+
+def test_node_modules_symlink_out_of_the_scanned_folder_is_not_followed(
+    h: Any, tmp_path: Path, no_system: str
+) -> None:
+    project = tmp_path / "proj"
+    project.mkdir()
+    outside = tmp_path / "outside"
+    h.write_package(outside / "is-number", "is-number", "7.0.0")
+    link = project / "node_modules"
+    link.symlink_to(outside)
+    result = scan(h, tmp_path / "home", no_system, [str(project)])
+    assert paths(result) == set()
+    (error,) = result.errors
+    assert error.path == str(link) and "outside the scanned folders" in error.message
+    # scanned as well, the target is inside: read, once
+    both = scan(h, tmp_path / "home", no_system, [str(project), str(outside)])
+    assert both.errors == ()
+    assert paths(both) == {os.path.join(str(link), "is-number")}

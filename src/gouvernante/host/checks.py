@@ -17,6 +17,7 @@ from gouvernante.host.caches import (
     scan_pnpm_store,
     scan_yarn_classic_cache,
 )
+from gouvernante.host.configs import berry_rc_folders, bunfig_cache_dir, yarnrc_folder
 from gouvernante.host.context import HostContext
 from gouvernante.host.files import check_file_indicator
 from gouvernante.host.indicators import run_other_indicators
@@ -102,11 +103,64 @@ def _top_dirs(project_dirs: Sequence[str]) -> list[str]:
     return tops
 
 
-def scan_projects(project_dirs: Sequence[str], collector: Collector) -> None:
-    """Every ``node_modules`` and ``.yarn`` folder in the scanned projects, at any depth."""
-    for top in _top_dirs(project_dirs):
+# Folders the -dir lockfile walk skips by name that the installed-package walk enters: they hold
+# real installs (Next.js `.next/standalone/node_modules`, a nodeenv `.venv/lib/node_modules`, a
+# tox env's, pre-commit's `.cache/pre-commit/*/node_env-*/lib/node_modules`).
+_HOST_ENTERS = frozenset({".next", ".nuxt", ".venv", ".tox", ".cache"})
+HOST_SKIP_DIRS = SKIP_DIRS - _HOST_ENTERS
+_CONFIG_FILES = frozenset({".yarnrc.yml", ".yarnrc", "bunfig.toml"})
+
+
+def _inside(path: str, tops: Sequence[str]) -> bool:
+    return any(path == t or path.startswith(t.rstrip(os.sep) + os.sep) for t in tops)
+
+
+def _project_configs(
+    folder: str, files: tuple[str, ...], collector: Collector, ctx: HostContext | None
+) -> list[str]:
+    """The cache folders a project's own config files move its package managers' caches to:
+    yarn berry's ``.yarnrc.yml`` (``cacheFolder``; ``globalFolder``'s ``cache``), yarn classic's
+    ``.yarnrc`` (``cache-folder``) and bun's ``bunfig.toml`` (``[install.cache] dir``). Returns
+    ``kind:path`` strings (berry, yarn, bun)."""
+    out: list[str] = []
+    home = ctx.home if ctx is not None else os.path.expanduser("~")
+    getenv = ctx.getenv if ctx is not None else os.environ.get
+    rc_name = getenv("YARN_RC_FILENAME") or ".yarnrc.yml"
+    if rc_name in files:
+        got = berry_rc_folders(os.path.join(folder, rc_name), getenv, collector.errors)
+        if "cacheFolder" in got:
+            out.append("berry:" + got["cacheFolder"])
+        if "globalFolder" in got:
+            out.append("berry:" + os.path.join(got["globalFolder"], "cache"))
+    if ".yarnrc" in files:
+        folder_rc = yarnrc_folder(
+            os.path.join(folder, ".yarnrc"), "cache-folder", home, collector.errors
+        )
+        if folder_rc:
+            out.extend(("yarn:" + folder_rc, "yarn:" + os.path.join(folder_rc, "v6")))
+    if "bunfig.toml" in files:
+        bun_dir = bunfig_cache_dir(os.path.join(folder, "bunfig.toml"), home, collector.errors)
+        if bun_dir:
+            out.append("bun:" + bun_dir)
+    return out
+
+
+def scan_projects(
+    project_dirs: Sequence[str], collector: Collector, ctx: HostContext | None = None
+) -> None:
+    """Every ``node_modules`` and ``.yarn`` folder in the scanned projects, at any depth; a
+    ``node_modules`` symlink to a folder inside the scanned folders read as installs; the caches
+    the projects' config files name."""
+    tops = _top_dirs(project_dirs)
+    rc_name = (ctx.getenv if ctx is not None else os.environ.get)("YARN_RC_FILENAME")
+    config_names = _CONFIG_FILES | {rc_name} if rc_name else _CONFIG_FILES
+    trees_seen: set[str] = set()
+    caches_seen: set[str] = set()
+    linked: list[tuple[str, str]] = []  # (link, where)
+    for top in tops:
         node_modules: list[str] = []
         yarn_dirs: list[str] = []
+        configured: list[str] = []
 
         def prune(
             name: str, path: str, nm: list[str] = node_modules, yd: list[str] = yarn_dirs
@@ -117,9 +171,13 @@ def scan_projects(project_dirs: Sequence[str], collector: Collector) -> None:
             if name == ".yarn":
                 yd.append(path)
                 return True
-            return name in SKIP_DIRS
+            return name in HOST_SKIP_DIRS
 
-        for count, _ in enumerate(walk(top, prune=prune, on_error=collector.dir_error), 1):
+        for count, wd in enumerate(walk(top, prune=prune, on_error=collector.dir_error), 1):
+            if "node_modules" in wd.links:
+                linked.append((os.path.join(wd.path, "node_modules"), f"the project {top}"))
+            if config_names.intersection(wd.files):
+                configured.extend(_project_configs(wd.path, wd.files, collector, ctx))
             if count >= MAX_PROJECT_DIRS:  # the folders past it were not looked at: not clean
                 collector.dir_error(
                     top,
@@ -129,15 +187,65 @@ def scan_projects(project_dirs: Sequence[str], collector: Collector) -> None:
                 break
         where = f"the project {top}"
         for nm in node_modules:
+            trees_seen.add(os.path.realpath(nm))
             scan_tree(nm, collector, where=where)
         for yarn in yarn_dirs:
-            scan_berry_cache(os.path.join(yarn, "cache"), collector, f"the yarn cache of {top}")
-            unplugged = os.path.join(yarn, "unplugged")
-            if os.path.isdir(unplugged):
-                for entry in sorted(os.listdir(unplugged)):
-                    tree = os.path.join(unplugged, entry, "node_modules")
-                    if os.path.isdir(tree) and not os.path.islink(tree):
-                        scan_tree(tree, collector, where=f"the unplugged packages of {top}")
+            caches_seen.add(os.path.realpath(os.path.join(yarn, "cache")))
+            _yarn_folder(yarn, top, collector)
+        _configured_caches(configured, top, caches_seen, collector)
+    for link, where in linked:
+        _linked_tree(link, tops, trees_seen, collector, where)
+
+
+def _yarn_folder(yarn: str, top: str, collector: Collector) -> None:
+    """A project's ``.yarn``: its berry cache and its unplugged packages."""
+    scan_berry_cache(os.path.join(yarn, "cache"), collector, f"the yarn cache of {top}")
+    unplugged = os.path.join(yarn, "unplugged")
+    if os.path.isdir(unplugged):
+        for entry in sorted(os.listdir(unplugged)):
+            tree = os.path.join(unplugged, entry, "node_modules")
+            if os.path.isdir(tree) and not os.path.islink(tree):
+                scan_tree(tree, collector, where=f"the unplugged packages of {top}")
+
+
+def _configured_caches(
+    configured: list[str], top: str, seen: set[str], collector: Collector
+) -> None:
+    for item in configured:
+        kind, _, path = item.partition(":")
+        real = os.path.realpath(path)
+        if real in seen or not os.path.isdir(path):
+            continue
+        seen.add(real)
+        if kind == "berry":
+            scan_berry_cache(path, collector, f"the yarn cache {path} (set in {top})")
+        elif kind == "yarn":
+            scan_yarn_classic_cache(path, collector)
+        else:
+            scan_bun_cache(path, collector)
+
+
+def _linked_tree(
+    link: str, tops: Sequence[str], seen: set[str], collector: Collector, where: str
+) -> None:
+    """A ``node_modules`` that is a symlink: its target read as that project's installs when it
+    is a folder inside the scanned folders (once); never followed out of them."""
+    target = os.path.realpath(link)
+    if not os.path.isdir(target):
+        collector.skipped(link, "a node_modules symlink to no folder: nothing installed there")
+        return
+    if not _inside(target, tops):
+        collector.dir_error(
+            link,
+            f"node_modules is a symlink to {target}, outside the scanned folders: not followed, "
+            "the packages installed there were not checked (scan that folder too)",
+        )
+        return
+    if target in seen:
+        return
+    seen.add(target)
+    # read through the link (the tree's root may be one): packages named as the project sees them
+    scan_tree(link, collector, where=f"{where} (node_modules linked to {target})")
 
 
 def scan_host_locations(ctx: HostContext, collector: Collector) -> None:
@@ -184,7 +292,7 @@ def run_host_scan(
     if payloads:
         collector.payloads = payloads
     if collector.names or collector.index.integrity or payloads:
-        scan_projects(project_dirs, collector)
+        scan_projects(project_dirs, collector, ctx)
         scan_host_locations(ctx, collector)
     else:
         collector.skipped("-host", "no rule names a package: installs and caches not scanned")
