@@ -389,6 +389,7 @@ def scan_pnpm_store(store: str, collector: Collector) -> None:
     A file whose id names a package is opened only for a rule name; one whose id names none (a
     URL, a path, a name pnpm shortened with a hash) has its first KiB read, like a v3 file."""
     where = f"the pnpm store {store}"
+    bad = _pnpm_bad_hexes(collector.index.integrity)
     for vdir in _listdir(store, collector):
         if not (vdir.name[:1] == "v" and vdir.name[1:].isdigit() and _is_dir(vdir)):
             continue
@@ -398,19 +399,90 @@ def scan_pnpm_store(store: str, collector: Collector) -> None:
                 for fname in wd.files:
                     if fname.endswith("-index.json"):
                         collector.cache_entries += 1
-                        _pnpm_index(os.path.join(wd.path, fname), None, collector, where)
+                        path = os.path.join(wd.path, fname)
+                        sri = bad.get(os.path.basename(wd.path) + fname[:-11]) if bad else None
+                        if sri is not None:
+                            _pnpm_bad_integrity(path, sri, None, collector, where)
+                        _pnpm_index(path, None, collector, where)
         index_dir = os.path.join(vdir.path, "index")
         if os.path.isdir(index_dir):
             for wd in walk(index_dir, prune=_NO_PRUNE, on_error=collector.dir_error):
                 for fname in wd.files:
                     if fname.endswith(".json"):
                         collector.cache_entries += 1
-                        _, dash, package_id = fname[:-5].partition("-")
+                        digest, dash, package_id = fname[:-5].partition("-")
+                        sri = bad.get(os.path.basename(wd.path) + digest) if bad else None
+                        if sri is not None:
+                            path = os.path.join(wd.path, fname)
+                            release = _pnpm_id_release(package_id)
+                            _pnpm_bad_integrity(path, sri, release, collector, where)
                         if dash:
                             _pnpm_by_id(os.path.join(wd.path, fname), package_id, collector, where)
         _pnpm_id_dirs(vdir.path, collector, where)
         _pnpm_sqlite_index(vdir.path, collector, where)
         _pnpm_links(os.path.join(vdir.path, "links"), collector)
+
+
+def _pnpm_bad_hexes(bad_sris: Mapping[str, tuple[Rule, ...]]) -> dict[str, str]:
+    """The hex digests pnpm names an index file by (``ssri``'s ``hexDigest`` of the package's
+    integrity: whole in ``v3/files/xx/<rest>-index.json``, its first 64 digits in pnpm 10's
+    ``v10/index/xx/<rest>-<id>.json``) -> the rule's integrity string."""
+    out: dict[str, str] = {}
+    for sri in bad_sris:
+        algorithm, dash, b64 = sri.partition("-")
+        if not dash or algorithm not in ("sha1", "sha256", "sha384", "sha512"):
+            continue
+        try:
+            digest = base64.b64decode(b64, validate=True).hex()
+        except ValueError:
+            continue
+        out[digest] = sri
+        out.setdefault(digest[:64], sri)
+    return out
+
+
+def _pnpm_bad_integrity(
+    path: str,
+    sri: str,
+    release: tuple[str, str] | None,
+    collector: Collector,
+    where: str,
+) -> None:
+    """A pnpm store index file named by an integrity a rule lists as malicious: the store holds
+    that tarball's files, whatever its name and version."""
+    if release is None:
+        head = collector.read(path, MAX_INDEX_BYTES, head=1024)
+        m = _PNPM_HEAD.match(head) if head is not None else None
+        if m is not None and b"\\" not in m.group(0):
+            release = (m.group(1).decode("utf-8", "replace"), m.group(2).decode("utf-8", "replace"))
+    _integrity_finding(path, sri, release, collector, where)
+
+
+def _integrity_finding(
+    path: str, sri: str, release: tuple[str, str] | None, collector: Collector, where: str
+) -> None:
+    what = f"{release[0]}@{release[1]}" if release else "a tarball"
+    for rule in collector.index.integrity.get(sri) or ():
+        text = (
+            f"{what} is cached in {where} at {path}: its integrity hash is one {rule.id}"
+            " lists as malicious (matched by content, whatever its name and version); it"
+            " was downloaded to this machine, check where it was installed"
+        )
+        kind, match = FindingType.CACHED, MatchKind.INTEGRITY
+        if release is None:
+            finding = rule_finding(rule, kind, match, text, matched_expression=sri, path=path)
+        else:
+            finding = rule_finding(
+                rule,
+                kind,
+                match,
+                text,
+                package=release[0],
+                version=release[1],
+                matched_expression=sri,
+                path=path,
+            )
+        collector.findings.append(finding)
 
 
 def _pnpm_links(links: str, collector: Collector) -> None:
@@ -522,7 +594,10 @@ def _pnpm_sqlite_row(key: object, data: object, at: str, collector: Collector, w
     if not isinstance(key, str) or not isinstance(data, bytes):
         collector.dir_error(at, "key is not text or value is not a blob; not read")
         return
-    expected = _pnpm_key_release(key.partition("\t")[2])
+    sri, _, package_id = key.partition("\t")
+    expected = _pnpm_key_release(package_id)
+    if sri in collector.index.integrity:
+        _integrity_finding(at.partition(": ")[0], sri, expected, collector, f"{where} ({at})")
     if expected is not None and expected[0] not in collector.names:
         return
     try:
@@ -682,6 +757,7 @@ def scan_yarn_classic_cache(cache: str, collector: Collector) -> None:
     (the slug can be read as several names: the package's metadata decides)."""
     table = _yarn_classic_table(collector.names)
     where = f"the yarn cache {cache}"
+    check_sris = bool(collector.index.integrity)
     for entry in _listdir(cache, collector):
         if not entry.name.startswith("npm-") or not _is_dir(entry):
             continue
@@ -692,6 +768,8 @@ def scan_yarn_classic_cache(cache: str, collector: Collector) -> None:
         stem, dash, digest = stem.rpartition("-")
         if not dash or not _HEX.match(digest):
             continue
+        if check_sris:
+            _yarn_classic_integrity(entry.path, digest, collector, where)
         for name, version in _split_slug_version(stem, table):
             pkg = os.path.join(entry.path, "node_modules", *name.split("/"))
             release = _yarn_classic_release(pkg, collector)
@@ -706,6 +784,61 @@ def scan_yarn_classic_cache(cache: str, collector: Collector) -> None:
                     where=where,
                     ecosystem=LockfileEcosystem.YARN,
                 )
+
+
+def _yarn_classic_integrity(folder: str, digest: str, collector: Collector, where: str) -> None:
+    """A yarn classic cache entry holding a tarball a rule lists by integrity: its folder name's
+    sha1 (the tarball's, from the resolved URL) or its ``.yarn-metadata.json``'s ``remote``
+    ``integrity`` / ``cacheIntegrity`` (yarn 1.22.22). Only when a rule lists integrity hashes:
+    one metadata read per entry."""
+    bad = collector.index.integrity
+    sris: list[str] = []
+    try:
+        sha1 = "sha1-" + base64.b64encode(bytes.fromhex(digest)).decode()
+    except ValueError:
+        sha1 = ""
+    if sha1 in bad:
+        sris.append(sha1)
+    release: tuple[str, str] | None = None
+    for pkg in _yarn_classic_packages(os.path.join(folder, "node_modules"), collector):
+        data = collector.read(os.path.join(pkg, ".yarn-metadata.json"), MAX_MANIFEST_BYTES)
+        try:
+            meta = json.loads(data) if data is not None else None
+        except (ValueError, RecursionError):
+            meta = None
+        if not isinstance(meta, dict):
+            continue
+        remote = meta.get("remote")
+        if isinstance(remote, dict):
+            for field in ("integrity", "cacheIntegrity"):
+                value = remote.get(field)
+                if isinstance(value, str):
+                    sris.extend(sri for sri in _line_sris(value) if sri in bad)
+        manifest = meta.get("manifest")
+        if isinstance(manifest, dict):
+            name, version = manifest.get("name"), manifest.get("version")
+            if isinstance(name, str) and isinstance(version, str):
+                release = (name, version)
+        if sris:
+            for sri in dict.fromkeys(sris):
+                _integrity_finding(pkg, sri, release, collector, where)
+            return
+    for sri in dict.fromkeys(sris):  # (the folder's name said so; no metadata read)
+        _integrity_finding(folder, sri, release, collector, where)
+
+
+def _yarn_classic_packages(modules: str, collector: Collector) -> list[str]:
+    """The package folder(s) of a yarn classic cache entry: ``node_modules/<name>`` or
+    ``node_modules/@scope/<name>``."""
+    out: list[str] = []
+    for entry in _listdir(modules, collector):
+        if not _is_dir(entry):
+            continue
+        if entry.name.startswith("@"):
+            out.extend(e.path for e in _listdir(entry.path, collector) if _is_dir(e))
+        elif not entry.name.startswith("."):
+            out.append(entry.path)
+    return out
 
 
 def _yarn_classic_release(pkg: str, collector: Collector) -> tuple[str, str] | None:
