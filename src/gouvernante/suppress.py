@@ -112,22 +112,29 @@ class Suppression:
 
 @dataclass(frozen=True)
 class SuppressionSet:
-    """A parsed suppression file; ``path`` is how it is shown in reports."""
+    """A parsed suppression file; ``path`` is how it is shown in reports. ``scanned_tree``: the
+    scanned folder's own ``.gouvernante-ignore.json`` (not ``-ignore FILE``), which the scanned
+    repository controls: it suppresses what that repository's files say (its lockfiles and
+    manifests, heuristics over its code), never what the machine holds (host indicators,
+    installed and cached packages) nor a known-malicious hash that matched (``_TREE_ONLY``)."""
 
     path: str
     entries: tuple[Suppression, ...]
+    scanned_tree: bool = False
 
 
 # --- loading -----------------------------------------------------------------------------------
 
 
-def load_suppressions(path: str) -> SuppressionSet:
-    """Read and validate a suppression file; raise ``SuppressionError`` when it is malformed."""
+def load_suppressions(path: str, *, scanned_tree: bool = False) -> SuppressionSet:
+    """Read and validate a suppression file; raise ``SuppressionError`` when it is malformed.
+    ``scanned_tree``: the scanned folder's own file (``SuppressionSet.scanned_tree``)."""
     try:
         data = read_regular_file(path, MAX_SUPPRESSION_BYTES)
     except GouvernanteError as exc:
         raise SuppressionError(path, exc.detail) from None
-    return parse_suppressions(data, path)
+    parsed = parse_suppressions(data, path)
+    return SuppressionSet(parsed.path, parsed.entries, scanned_tree) if scanned_tree else parsed
 
 
 def parse_suppressions(data: bytes, path: str) -> SuppressionSet:
@@ -396,6 +403,12 @@ def glob_match(pattern: str, path: str) -> bool:
 # --- applying ----------------------------------------------------------------------------------
 
 
+def _tree_may_suppress(f: Finding) -> bool:
+    """May the scanned repository's own file suppress ``f`` (``SuppressionSet.scanned_tree``)?
+    Not a finding about the machine, nor one whose known-malicious hash matched."""
+    return f.type not in _HOST_TYPES and not any(h.matched for h in f.hashes)
+
+
 def _default_sha256(path: str) -> str | None:
     from gouvernante.host.files import hash_file  # noqa: PLC0415 - only for sha256 entries
 
@@ -425,6 +438,7 @@ def apply_suppressions(
         return cache[p]
 
     active = [e for e in sset.entries if e.expires >= day]
+    refused: dict[int, int] = {}  # a tree's own entry matching what it may not suppress
     expired = [e for e in sset.entries if e.expires < day]
     used: dict[int, int] = {}
     expired_hits: dict[int, int] = {}
@@ -433,6 +447,9 @@ def apply_suppressions(
         reason: str | None = None
         for e in active:
             if e.matches(f, sha_of):
+                if sset.scanned_tree and not _tree_may_suppress(f):
+                    refused[e.index] = refused.get(e.index, 0) + 1
+                    continue
                 used[e.index] = used.get(e.index, 0) + 1
                 if reason is None:
                     reason = f"{e.reason} (until {e.expires.isoformat()})"
@@ -441,6 +458,16 @@ def apply_suppressions(
                 expired_hits[e.index] = expired_hits.get(e.index, 0) + 1
         findings.append(msgspec.structs.replace(f, suppressed=reason) if reason is not None else f)
     notes: list[ScanIssue] = list(result.suppression_notes)
+    for index, hits in sorted(refused.items()):
+        notes.append(
+            ScanIssue(
+                sset.path,
+                f"{sset.entries[index].describe()}: matches {hits} finding"
+                f"{'s' if hits != 1 else ''} about this machine or a known-malicious hash, which"
+                " the scanned folder's own file cannot suppress (still reported; a security"
+                " team's file passed with -ignore can)",
+            )
+        )
     for e in sset.entries:
         if e in expired:
             hits = expired_hits.get(e.index, 0)
@@ -456,7 +483,7 @@ def apply_suppressions(
                     f" suppressing{tail}",
                 )
             )
-        elif e.index not in used:
+        elif e.index not in used and e.index not in refused:
             notes.append(
                 ScanIssue(sset.path, f"{e.describe()}: stale, matched no finding: remove it")
             )

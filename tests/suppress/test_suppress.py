@@ -395,3 +395,53 @@ def test_any_entries_parse_or_raise_suppression_error(entries: list[dict[str, An
     except SuppressionError:
         return
     apply_suppressions(_result(_pkg(), _host()), sset, TODAY, file_sha256=lambda p: None)
+
+
+def test_the_scanned_folders_own_file_cannot_suppress_the_machine() -> None:
+    """A scanned repository ships its own .gouvernante-ignore.json: with ``{"path": "**"}`` it
+    silenced host indicators and a matched known-malicious hash (the red team's B1, B2 of
+    2026-12-06: CLEAN, exit 0). It now suppresses only what its own files say; the security
+    team's file (-ignore) still can, and the refused entry is said."""
+    from gouvernante.suppress import SuppressionSet
+
+    result = _result(_pkg(), _host(), _host("/tmp/x", matched=True))
+    entries = (_entry(path="**"), _entry(rule_id="SSC-1"))
+    tree = _sset(*entries)
+    tree = SuppressionSet(tree.path, tree.entries, scanned_tree=True)
+    got = apply_suppressions(result, tree, TODAY, file_sha256=lambda p: None)
+    assert [f.suppressed is not None for f in got.findings] == [True, False, False]
+    refused = [n.message for n in got.suppression_notes if "cannot suppress" in n.message]
+    assert len(refused) == 2 and not [n for n in got.suppression_notes if "stale" in n.message]
+    explicit = apply_suppressions(result, _sset(*entries), TODAY, file_sha256=lambda p: None)
+    assert [f.suppressed is not None for f in explicit.findings] == [True, True, True]
+
+
+def test_a_repository_file_does_not_hide_a_host_finding_end_to_end(tmp_path: Path) -> None:
+    project = tmp_path / "repo"
+    project.mkdir()
+    ioc = tmp_path / "ld.py"
+    ioc.write_text("x")
+    (project / "package.json").write_text('{"name": "p", "version": "1.0.0"}')
+    (project / ".gouvernante-ignore.json").write_text(
+        json.dumps({"version": 1, "suppressions": [_entry(path="**", expires="2099-12-31")]})
+    )
+    rules = {
+        "schema_version": "1.0.0",
+        "rules": [
+            {
+                "id": "H-1",
+                "title": "t",
+                "kind": "compromised-release",
+                "ecosystem": "npm",
+                "severity": "critical",
+                "package_rules": [
+                    {"package_name": "nothing-here", "affected_versions": ["=1.0.0"]}
+                ],
+                "host_indicators": [{"type": "file", "path": str(ioc)}],
+            }
+        ],
+    }
+    (tmp_path / "r.json").write_text(json.dumps(rules))
+    done = run_cli("-rules", str(tmp_path / "r.json"), "-dir", str(project), "-host", cwd=tmp_path)
+    assert done.returncode == EXIT_FINDINGS, done.stdout + done.stderr
+    assert "cannot suppress" in done.stdout

@@ -431,7 +431,8 @@ def _load_suppressions(explicit: str | None, scan_root: str | None) -> Suppressi
         return None
     from gouvernante.suppress import load_suppressions  # noqa: PLC0415
 
-    return load_suppressions(path)
+    # the scanned folder's own file: only what the repository may suppress (``scanned_tree``)
+    return load_suppressions(path, scanned_tree=explicit is None)
 
 
 def builtin_rules_dir() -> str:
