@@ -69,7 +69,7 @@ if TYPE_CHECKING:
     from gouvernante.host.context import HostContext
     from gouvernante.inventory.evaluate import InventoryRequest
     from gouvernante.model import Catalogs
-from gouvernante.fs.walk import WalkedDir, walk
+from gouvernante.fs.walk import SKIP_DIRS, WalkedDir, walk
 from gouvernante.match.hits import (
     DeclaredHit,
     entry_errors,
@@ -478,6 +478,8 @@ def discover(
     for wd in walk(root, recursive=request.recursive, on_error=on_error):
         if request.recursive and notes is not None and GITMODULES in wd.files:
             notes.extend(_unchecked_submodules(wd.path, root, GITMODULES in wd.links))
+        if request.recursive and wd.links:
+            errors.extend(_linked_projects(wd, root))
         for name in wd.files:
             kind = lockfile_name(name)
             if kind is not None:
@@ -491,13 +493,38 @@ def discover(
         named = _named_lockfile(wd, root, _folder_name(wd, root, names, above, errors), errors)
         if named is not None:
             tasks.append(named)
-    if not request.recursive:
-        tasks.extend(_member_manifests(root, {t.path for t in tasks}, errors))
+    # (with -recursive too: a member in a folder the walk skips by name, ".cache/app", is one
+    # the root's install installs; the walk's own members are taken already)
+    tasks.extend(_member_manifests(root, {t.path for t in tasks}, errors))
     return tasks, root
 
 
+def _linked_projects(wd: WalkedDir, root: str) -> list[ScanIssue]:
+    """A symbolic link to a folder holding a lockfile or a package.json at its top: the walk
+    never follows a linked folder, so the project there is not scanned; an error naming the
+    link (as for a linked lockfile), never a silent skip. Only its names are listed."""
+    out: list[ScanIssue] = []
+    for name in sorted(wd.links):
+        full = os.path.join(wd.path, name)
+        if name in SKIP_DIRS or not os.path.isdir(full):
+            continue
+        try:
+            held = [n for n in os.listdir(full) if n == MANIFEST or lockfile_name(n) is not None]
+        except OSError:
+            continue
+        if held:
+            out.append(
+                ScanIssue(
+                    _display(full, root),
+                    f"a symbolic link to a folder holding {sorted(held)[0]}: not followed (scan"
+                    " its target with -dir)",
+                )
+            )
+    return out
+
+
 def _member_manifests(root: str, taken: set[str], errors: list[ScanIssue]) -> list[FileTask]:
-    """Without ``-recursive``, the package.json of each workspace the root names (its
+    """The package.json of each workspace the root names (its
     package.json ``workspaces``, its pnpm-workspace.yaml ``packages``): installing the root
     installs their dependencies, so they are part of the project (before, a member declaring a
     compromised release of a project with no lockfile read CLEAN). A root file that cannot be
@@ -516,7 +543,14 @@ def _member_manifests(root: str, taken: set[str], errors: list[ScanIssue]) -> li
     # (inside the root only: a glob climbing out of it, "../*", or from "/" is not followed)
     inside = [p for p in patterns if not p.lstrip("!").startswith("/") and ".." not in p.split("/")]
     tasks: list[FileTask] = []
-    for member in globs.expand(root, inside) if inside else ():
+    problems: list[str] = []
+    members = globs.expand(root, inside, problems) if inside else []
+    shown_root = _display(os.path.join(root, MANIFEST), root)
+    errors.extend(
+        ScanIssue(shown_root, f"workspaces: {problem} (a member there is not scanned)")
+        for problem in problems
+    )
+    for member in members:
         if ".." in member.split("/"):
             continue
         folder = os.path.join(root, *member.split("/"))

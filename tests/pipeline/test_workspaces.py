@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,6 +16,7 @@ from gouvernante.model import MatchKind
 from gouvernante.pipeline import ScanRequest, run_scan
 from gouvernante.rules.model import PackageRule, Rule, RuleKind, RuleSet
 from gouvernante.vocab import Severity
+from helpers import compromised_rules, scan_report
 
 YARN_LOCK = """# yarn lockfile v1
 
@@ -120,3 +122,83 @@ def test_glob_expansion_skips_node_modules_and_hidden(tmp_path: Path) -> None:
         _write(tmp_path / folder / "package.json", {"name": folder})
     (tmp_path / "packages" / "nomanifest").mkdir()
     assert expand(str(tmp_path), ["packages/*", "node_modules/*", "packages/**"]) == ["packages/a"]
+
+
+# The red team of 2026-12-06 (npm 11.19.1 lists and installs each member below): a member the
+# walk or the glob listing skipped read CLEAN, exit 0.
+_AFFECTED_MEMBER = json.dumps({"name": "app", "dependencies": {"axios": "1.14.1"}})
+_AXIOS = (("axios", "=1.14.1"),)
+
+
+def _root(tmp_path: Path, globs: list[str]) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "package.json").write_text(json.dumps({"name": "root", "workspaces": globs}))
+    return root
+
+
+@pytest.mark.parametrize("folder", [".cache/app", ".yarn/app"])
+@pytest.mark.parametrize("recursive", [False, True])
+def test_a_member_in_a_folder_the_walk_skips(tmp_path: Path, folder: str, recursive: bool) -> None:
+    root = _root(tmp_path, [folder])
+    (root / folder).mkdir(parents=True)
+    (root / folder / "package.json").write_text(_AFFECTED_MEMBER)
+    args = ["-dir", str(root), *(["-recursive"] if recursive else [])]
+    code, report = scan_report(tmp_path, compromised_rules("AX", *_AXIOS), *args)
+    assert code == 2
+    assert [f["lockfile"] for f in report["findings"]] == [f"{folder}/package.json"]
+
+
+def test_a_symlinked_member_is_an_error(tmp_path: Path) -> None:
+    root = _root(tmp_path, ["packages/*"])
+    outside = tmp_path / "outside" / "app"
+    outside.mkdir(parents=True)
+    (outside / "package.json").write_text(_AFFECTED_MEMBER)
+    (root / "packages").mkdir()
+    (root / "packages" / "app").symlink_to(outside)
+    code, report = scan_report(tmp_path, compromised_rules("AX", *_AXIOS), "-dir", str(root))
+    assert code == 1
+    ((path, message),) = [(e["path"], e["message"]) for e in report["errors"]]
+    assert path == "package.json"
+    assert "packages/app: a symbolic link to a workspace folder, not followed" in message
+
+
+def test_a_glob_past_the_listing_limit_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gouvernante.fs import globs
+
+    monkeypatch.setattr(globs, "MAX_FOLDERS", 5)
+    root = _root(tmp_path, ["packages/*"])
+    for i in range(8):
+        (root / "packages" / f"p{i}").mkdir(parents=True)
+    (root / "packages" / "zzz").mkdir()
+    (root / "packages" / "zzz" / "package.json").write_text(_AFFECTED_MEMBER)
+    from gouvernante.pipeline import discover
+
+    errors: list[Any] = []
+    discover(ScanRequest(directory=str(root)), errors, [])
+    assert [e.message for e in errors] == [
+        "workspaces: more than 5 folders: the workspaces were not all listed (a member there is"
+        " not scanned)"
+    ]
+
+
+def test_a_linked_project_folder_is_an_error_with_recursive(tmp_path: Path) -> None:
+    root = tmp_path / "tree"
+    root.mkdir()
+    project = tmp_path / "elsewhere" / "proj"
+    project.mkdir(parents=True)
+    (project / "package.json").write_text(_AFFECTED_MEMBER)
+    (root / "proj").symlink_to(project)
+    code, report = scan_report(
+        tmp_path, compromised_rules("AX", *_AXIOS), "-dir", str(root), "-recursive"
+    )
+    assert code == 1
+    assert [(e["path"], e["message"]) for e in report["errors"]] == [
+        (
+            "proj",
+            "a symbolic link to a folder holding package.json: not followed (scan its"
+            " target with -dir)",
+        )
+    ]

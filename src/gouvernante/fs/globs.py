@@ -13,8 +13,10 @@ import os
 from collections.abc import Iterable, Sequence
 from fnmatch import fnmatchcase
 
-MAX_FOLDERS = 20_000
-MAX_DEPTH = 12
+# (a real monorepo's packages/** lists a few thousand; npm lists past any limit: reaching one is
+# said by ``expand``, never a silent short list)
+MAX_FOLDERS = 200_000
+MAX_DEPTH = 64
 _SKIP = frozenset({"node_modules", ".git", ".hg", ".svn"})
 
 
@@ -53,38 +55,64 @@ def matches(folder: str, patterns: Iterable[str]) -> bool:
     return included
 
 
-def expand(base: str, patterns: Sequence[str]) -> list[str]:
+def expand(base: str, patterns: Sequence[str], problems: list[str] | None = None) -> list[str]:
     """The folders under ``base`` (relative, ``/``-separated, sorted) that the globs name and that
-    hold a ``package.json``."""
+    hold a ``package.json``. ``problems`` gets why the list may be short, each once: a folder
+    that could not be listed, a symbolic link to a folder holding a ``package.json`` (not
+    followed), the ``MAX_FOLDERS`` or ``MAX_DEPTH`` limit reached (npm would list the folders
+    past them: the caller says the scan is incomplete, never clean)."""
     positive = [_segments(p) for p in patterns if not p.startswith("!")]
     found: set[str] = set()
     budget = [MAX_FOLDERS]
+    said: list[str] = [] if problems is None else problems
     for segments in positive:
         if segments:
-            _walk(base, "", segments, 0, found, budget)
+            _walk(base, "", segments, 0, found, budget, said)
     return sorted(f for f in found if matches(f, patterns))
 
 
-def _subfolders(base: str, rel: str, budget: list[int]) -> list[str]:
+def _say(problems: list[str], text: str) -> None:
+    if text not in problems:
+        problems.append(text)
+
+
+def _subfolders(base: str, rel: str, budget: list[int], problems: list[str]) -> list[str]:
+    folder = os.path.join(base, rel) if rel else base
+    names: list[str] = []
     try:
-        with os.scandir(os.path.join(base, rel) if rel else base) as it:
-            names = [
-                e.name
-                for e in it
-                if e.name not in _SKIP
-                and not e.name.startswith(".")
-                and e.is_dir(follow_symlinks=False)
-            ]
+        with os.scandir(folder) as it:
+            for e in it:
+                if e.name in _SKIP or e.name.startswith("."):
+                    continue
+                if e.is_dir(follow_symlinks=False):
+                    names.append(e.name)
+                elif e.is_symlink() and os.path.isfile(os.path.join(e.path, "package.json")):
+                    _say(
+                        problems,
+                        f"{rel + '/' if rel else ''}{e.name}: a symbolic link to a"
+                        " workspace folder, not followed",
+                    )
     except OSError:
+        _say(problems, f"{rel or '.'}: a folder that cannot be listed")
         return []
     budget[0] -= len(names)
     return sorted(names)
 
 
 def _walk(  # noqa: PLR0917 - a private recursive helper
-    base: str, rel: str, segments: Sequence[str], depth: int, found: set[str], budget: list[int]
+    base: str,
+    rel: str,
+    segments: Sequence[str],
+    depth: int,
+    found: set[str],
+    budget: list[int],
+    problems: list[str],
 ) -> None:
-    if budget[0] <= 0 or depth > MAX_DEPTH:
+    if budget[0] <= 0:
+        _say(problems, f"more than {MAX_FOLDERS} folders: the workspaces were not all listed")
+        return
+    if depth > MAX_DEPTH:
+        _say(problems, f"a workspace glob deeper than {MAX_DEPTH} folders: not followed")
         return
     if not segments:
         if rel and os.path.isfile(os.path.join(base, rel, "package.json")):
@@ -96,14 +124,17 @@ def _walk(  # noqa: PLR0917 - a private recursive helper
         return f"{rel}/{name}" if rel else name
 
     if head == "**":
-        _walk(base, rel, rest, depth, found, budget)  # zero segments
-        for name in _subfolders(base, rel, budget):
-            _walk(base, join(name), segments, depth + 1, found, budget)
+        _walk(base, rel, rest, depth, found, budget, problems)  # zero segments
+        for name in _subfolders(base, rel, budget, problems):
+            _walk(base, join(name), segments, depth + 1, found, budget, problems)
     elif any(c in head for c in "*?["):
-        for name in _subfolders(base, rel, budget):
+        for name in _subfolders(base, rel, budget, problems):
             if fnmatchcase(name, head):
-                _walk(base, join(name), rest, depth + 1, found, budget)
+                _walk(base, join(name), rest, depth + 1, found, budget, problems)
     elif head not in _SKIP:
         target = os.path.join(base, rel, head) if rel else os.path.join(base, head)
-        if os.path.isdir(target) and not os.path.islink(target):
-            _walk(base, join(head), rest, depth + 1, found, budget)
+        if os.path.islink(target):
+            if os.path.isdir(target):
+                _say(problems, f"{join(head)}: a symbolic link to a folder, not followed")
+        elif os.path.isdir(target):
+            _walk(base, join(head), rest, depth + 1, found, budget, problems)
