@@ -206,7 +206,7 @@ def files_to_scan(changed: Iterable[str], root: str, errors: list[str] | None = 
 
     for raw in changed:
         path = os.path.normpath(raw)
-        if not _under(path, top) or any(part in SKIP_DIRS for part in _parts(path, top)):
+        if not _under(path, top) or _skipped(path, top, SKIP_DIRS):
             continue
         base = os.path.basename(path)
         folder = os.path.dirname(path) or os.curdir
@@ -236,6 +236,42 @@ def files_to_scan(changed: Iterable[str], root: str, errors: list[str] | None = 
                 break
             folder = parent
     return out
+
+
+def _skipped(path: str, top: str, skip: frozenset[str]) -> bool:
+    """Is ``path`` in a folder ``-dir``'s walk skips by name, and no workspace member the scan
+    reads all the same (``_member_of_a_root``)?"""
+    return any(part in skip for part in _parts(path, top)) and not _member_of_a_root(path, top)
+
+
+def _member_of_a_root(path: str, top: str) -> bool:
+    """Is ``path`` a package.json a workspace root at or below ``top`` names (its
+    ``workspaces`` globs), though under a folder ``-dir``'s walk skips by name (``.cache/app``)?
+    Installing the root installs it: ``-dir`` reads it, so the hook judges it."""
+    if os.path.basename(path) != MANIFEST:
+        return False
+    from gouvernante.fs import globs  # noqa: PLC0415 - a changed file in a skipped folder only
+    from gouvernante.fs.read import MAX_LOCKFILE_BYTES, read_regular_file  # noqa: PLC0415
+    from gouvernante.lockfiles.package_json import parse as parse_manifest  # noqa: PLC0415
+
+    member = os.path.dirname(path)
+    folder = os.path.dirname(member)
+    while _under(folder, top):
+        root = os.path.join(folder, MANIFEST)
+        if os.path.isfile(root) and not os.path.islink(root):
+            try:
+                data = read_regular_file(root, MAX_LOCKFILE_BYTES, root)
+                patterns = parse_manifest(data, root).workspaces
+            except GouvernanteError:
+                patterns = ()  # (not read: names no member here; -dir says why)
+            rel = os.path.relpath(member, folder).replace(os.sep, "/")
+            if patterns and globs.matches(rel, patterns):
+                return True
+        parent = os.path.dirname(folder) or os.curdir
+        if _same(folder, top) or _same(parent, folder):
+            break
+        folder = parent
+    return False
 
 
 def _catalog_users(path: str, folder: str) -> list[str]:
