@@ -279,11 +279,22 @@ def test_hostile_strings_and_dates_never_crash_or_clear(
     data, issues = roll(*docs)
     if issues:
         assert data.summary.status is not Status.CLEAN
-    for text in (render_text(data), render_markdown(data)):
+    for text in (render_text(data), render_markdown(data), render_html(data)):
         text.encode("utf-8")
         assert _CONTROL.search(text) is None
     json.loads(render_json(data))
-    render_html(data).encode("utf-8")
+
+
+def test_html_escapes_control_and_bidi_characters_of_names_like_text() -> None:
+    hostile = "</script>\x1b[31m\u202eevil\r\n# H"
+    doc = base(project="p" + hostile, hit=True)
+    doc["scan"]["host"] = "h" + hostile
+    doc["scan"]["root"] = "/r" + hostile
+    data, _ = roll(doc)
+    page = render_html(data)
+    assert _CONTROL.search(page) is None
+    assert "\\x1b[31m\\u202eevil\\x0d\\x0a# H" in page  # shown as in text and Markdown
+    assert "</script>\\x1b" not in page and "&lt;/script&gt;\\x1b" in page
 
 
 def test_schema_of_collect_input_is_the_report_type() -> None:

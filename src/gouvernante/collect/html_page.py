@@ -18,6 +18,7 @@ import msgspec
 from gouvernante.collect.load import parse_time
 from gouvernante.collect.render import status_line
 from gouvernante.collect.rollup import Rollup, RuleRollup
+from gouvernante.safetext import shown
 
 _CSS = """
 :root { color-scheme: light; --bad: #b3261e; --ok: #1b6e3a; --warn: #8a5a00; --mute: #5f6368; }
@@ -100,7 +101,10 @@ _CSP = (
 
 
 def _e(value: object) -> str:
-    return escape(str(value), quote=True)
+    """HTML-escaped, after the escaping text and Markdown use (control, bidi and invisible
+    characters shown as ``\\x1b``, ``\\u202e``): a name from a report never reorders or hides
+    what the page shows."""
+    return escape(shown(str(value)), quote=True)
 
 
 def _fig(key: str, value: object, cls: str = "num") -> str:
