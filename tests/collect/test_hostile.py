@@ -315,3 +315,15 @@ def test_output_is_written_whole_and_never_through_a_symlink(tmp_path: Path) -> 
     assert main(["collect", str(tmp_path / "r.json"), "-output", str(tmp_path / "ok.md")]) == 0
     assert (tmp_path / "ok.md").read_text().startswith("gouvernante collect: 1 reports")
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_another_projects_later_published_at_never_unaffects_a_finding() -> None:
+    """A clean report of an unrelated project that says the rule was published later must not
+    turn an affected project into "not scanned" (redmix D/r3)."""
+    hit = base("a", started="2026-04-02T10:00:00Z", hit=True)
+    other = base("b", started="2026-04-03T10:00:00Z", project="github.com/other/unrelated")
+    other["rules"]["loaded"][0]["published_at"] = "2026-04-03T09:00:00Z"
+    data, _ = roll(hit, other)
+    assert data.summary.status is Status.AFFECTED
+    assert data.projects_affected_now == ["github.com/org/app"]
+    assert data.rules[0].affected_projects == ["github.com/org/app"]

@@ -4,8 +4,9 @@ A *project* is the identity a scan records (``scan.project``: ``-project``, the 
 the ``origin`` remote), else its (host, scan root). For each rule, only the reports of a project
 that checked the rule count ("relevant" reports): they loaded it, started at or after its
 ``published_at``, and could check it (a rule with only host indicators is checked by ``-host``
-scans only). The latest relevant report (by ``finished_at``; an exact tie goes to the worse
-outcome) decides the project's status for that rule:
+scans only); a report with a finding of the rule always counts. The latest relevant report
+(by ``finished_at``; an exact tie goes to the worse outcome) decides the project's status for
+that rule:
 
 * ``affected``: it has an unsuppressed finding of the rule;
 * ``errored``: no finding of the rule, but some inputs could not be scanned;
@@ -234,7 +235,9 @@ def _checked_by(rep: ReportRecord, checks: frozenset[RuleCheck] | None) -> bool:
 
 def _relevant(rep: ReportRecord, rule_id: str, info: _RuleInfo) -> bool:
     if any(f.rule_id == rule_id for f in rep.findings):
-        return info.published is None or rep.started_at >= info.published
+        # A finding always counts: the published_at another report states (any report, of any
+        # project, may say a later one) never turns an affected project into "not scanned".
+        return True
     loaded = rule_id in rep.rules
     return (
         loaded
