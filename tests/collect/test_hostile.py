@@ -14,7 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gouvernante.collect.html_page import render_html
-from gouvernante.collect.load import InputIssue, ReportRecord, load_reports, to_record
+from gouvernante.collect.load import (
+    InputIssue,
+    ReportRecord,
+    load_reports,
+    to_record,
+    to_records,
+)
 from gouvernante.collect.render import render_json, render_markdown, render_text
 from gouvernante.collect.rollup import Status, rollup
 from gouvernante.report.model import Report
@@ -209,7 +215,13 @@ def test_projects_group_by_identity_across_runners() -> None:
     two["scan"]["root"] = "/home/runner/work/app"
     data, _ = roll(one, two)
     assert [p.label for p in data.projects] == ["github.com/org/app"]
+    # another folder's clean scan does not answer for /w/app: still affected
+    assert data.rules[0].affected_projects == ["github.com/org/app"]
+    three = base("e", started="2026-04-04T10:00:00Z")
+    three["scan"]["host"] = "a-third-runner"  # the same folder on any runner answers for it
+    data, _ = roll(one, two, three)
     assert data.rules[0].remediated_projects == ["github.com/org/app"]
+    assert data.summary.status is Status.CLEAN
     old_one, old_two = base("c", project=None), base("d", project=None)
     old_two["scan"]["host"] = "another-runner"
     data, _ = roll(old_one, old_two)
@@ -327,3 +339,96 @@ def test_another_projects_later_published_at_never_unaffects_a_finding() -> None
     assert data.summary.status is Status.AFFECTED
     assert data.projects_affected_now == ["github.com/org/app"]
     assert data.rules[0].affected_projects == ["github.com/org/app"]
+
+
+def _status(*docs: dict[str, Any]) -> tuple[Status, list[str], list[str], str]:
+    """As ``collect`` reads them (``-git`` reports: one record per repository)."""
+    records: list[ReportRecord] = []
+    for i, doc in enumerate(docs):
+        recs = to_records(doc, f"r{i}")
+        assert not isinstance(recs, InputIssue), recs
+        records.extend(recs)
+    data = rollup(records, now=_now())
+    return (
+        data.summary.status,
+        data.rules[0].affected_projects,
+        data.rules[0].remediated_projects,
+        data.projects[0].latest_verdict,
+    )
+
+
+def test_a_later_clean_scan_of_another_folder_never_remediates_a_project() -> None:
+    """redmix D/reports: an affected scan of one folder, then a clean scan of another folder of
+    the same repository: the project stays affected (each scope counts)."""
+    hit = base("a", hit=True)
+    other = base("b", started="2026-04-03T10:00:00Z")
+    other["scan"]["root"] = "/w/app-clean-checkout"
+    affected: tuple[Status, list[str], list[str], str] = (
+        Status.AFFECTED,
+        ["github.com/org/app"],
+        [],
+        "findings",
+    )
+    assert _status(hit, other) == affected
+    again = base("c", started="2026-04-04T10:00:00Z")  # /w/app again, clean now
+    assert _status(hit, other, again) == (Status.CLEAN, [], ["github.com/org/app"], "clean")
+
+
+def test_lockfile_scans_of_other_files_never_supersede_each_other() -> None:
+    hit = base("a", hit=True)
+    hit["scan"].pop("root")
+    hit["scan"]["files"] = ["a/package-lock.json"]
+    other = base("b", started="2026-04-03T10:00:00Z")
+    other["scan"].pop("root")
+    other["scan"]["files"] = ["b/package-lock.json"]
+    assert _status(hit, other)[0] is Status.AFFECTED
+    same = copy.deepcopy(other)
+    same["scan"]["id"] = "c"
+    same["scan"]["files"] = ["a/package-lock.json"]
+    assert _status(hit, other, same)[0] is Status.CLEAN
+
+
+def test_a_later_scan_without_host_never_supersedes_a_host_scan() -> None:
+    """An installed package found with -host is not answered by a lockfile-only scan."""
+    hit = base("a", hit=True, host_checks=True)
+    hit["findings"][0]["type"] = "installed_package"
+    hit["findings"][0].pop("lockfile")
+    hit["findings"][0]["path"] = "/w/app/node_modules/pkg"
+    lockfile_only = base("b", started="2026-04-03T10:00:00Z")
+    status, affected, _, verdict = _status(hit, lockfile_only)
+    assert (status, affected, verdict) == (Status.AFFECTED, ["github.com/org/app"], "findings")
+    data, _ = roll(hit, lockfile_only)
+    assert data.hosts_affected_now == ["runner"]
+    host_again = base("c", started="2026-04-04T10:00:00Z", host_checks=True)
+    assert _status(hit, lockfile_only, host_again)[0] is Status.CLEAN
+
+
+def test_a_host_scan_of_another_folder_never_clears_the_host() -> None:
+    hit = base("a", hit=True, host_checks=True)
+    hit["findings"][0]["type"] = "installed_package"
+    other = base("b", started="2026-04-03T10:00:00Z", host_checks=True, project="github.com/o/b")
+    other["scan"]["root"] = "/w/b"
+    data, _ = roll(hit, other)
+    assert data.hosts_affected_now == ["runner"]
+
+
+def _git(scan_id: str, started: str, refs: list[str], hit_ref: str | None) -> dict[str, Any]:
+    doc = base(scan_id, started=started, hit=hit_ref is not None, project="scanner")
+    repo = "github.com/org/app"
+    doc["scan"]["refs"] = [{"repository": repo, "ref": r, "commit": "0" * 40} for r in refs]
+    for f in doc["findings"]:
+        f.update(repository=repo, ref=hit_ref, commit="0" * 40)
+    return doc
+
+
+def test_git_refs_are_scopes_of_their_own() -> None:
+    """-git: a later scan of main alone never answers for the feature branch found affected."""
+    both = _git("a", "2026-04-02T10:00:00Z", ["main", "feature"], "feature")
+    main_only = _git("b", "2026-04-03T10:00:00Z", ["main"], None)
+    status, affected, _, verdict = _status(both, main_only)
+    assert (status, affected, verdict) == (Status.AFFECTED, ["github.com/org/app"], "findings")
+    fixed = _git("c", "2026-04-04T10:00:00Z", ["feature"], None)
+    assert _status(both, main_only, fixed)[:3] == (Status.CLEAN, [], ["github.com/org/app"])
+    # one later scan of both refs answers for both
+    all_clean = _git("d", "2026-04-04T10:00:00Z", ["main", "feature"], None)
+    assert _status(both, main_only, all_clean)[0] is Status.CLEAN

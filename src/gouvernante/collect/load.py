@@ -66,6 +66,9 @@ class FindingRecord:
     what: str
     where: str
     in_repository: bool = False  # from -git/-inventory: a file in a repository, not on a host
+    # the scope (``scope_key``) it was found in when narrower than its report's: the ref of a
+    # -git/-inventory finding; None: every scope of its report
+    scope: str | None = None
 
     @property
     def on_host(self) -> bool:
@@ -95,11 +98,30 @@ class ReportRecord:
     files: tuple[str, ...] = field(default=())
     # loaded rule id -> what the rule can be checked by (None: the report does not say)
     rule_checks: dict[str, frozenset[RuleCheck] | None] = field(default_factory=dict)
+    # what was scanned (``scope_key``): a later report supersedes an earlier one of its project
+    # only for the scopes both cover (one per ref for -git/-inventory, else one)
+    scopes: tuple[str, ...] = ()
 
     @property
     def when(self) -> datetime:
         """When the scan's result was known: ``finished_at``, else ``started_at``."""
         return self.finished_at or self.started_at
+
+
+def scope_key(*parts: str) -> str:
+    """One thing a report scanned, as a comparable key: ``("root", ROOT)`` for a folder,
+    ``("files", ...)`` for ``-lockfile`` files, ``("host", HOST, ROOT)`` for a ``-host`` scan (it
+    answers for that machine), ``("ref", REPOSITORY, REF)`` for each ref of ``-git`` and
+    ``-inventory``."""
+    return json.dumps(parts, ensure_ascii=True)
+
+
+def _scope(host_scan: bool, host: str, root: str | None, files: tuple[str, ...]) -> str:
+    if host_scan:
+        return scope_key("host", host, root or "", *([] if root else sorted(files)))
+    if root:
+        return scope_key("root", root)
+    return scope_key("files", *sorted(files))
 
 
 def parse_time(value: object) -> datetime | None:
@@ -157,6 +179,7 @@ def _finding(f: ReportFinding) -> FindingRecord:
         what=what,
         where=where,
         in_repository=f.repository is not None or f.image is not None,
+        scope=None if f.repository is None else scope_key("ref", f.repository, f.ref or ""),
     )
 
 
@@ -226,6 +249,7 @@ def _record(report: Report, source: str, content: str) -> ReportRecord:
     files = tuple(scan.files)
     root = root_label(scan.root, files)
     host = scan.host or "(unknown host)"
+    host_scan = report.host_checks is not None or any(f.on_host for f in findings)
     return ReportRecord(
         source=source,
         scan_id=scan.id or f"{source}@{format_time(started)}",
@@ -238,12 +262,13 @@ def _record(report: Report, source: str, content: str) -> ReportRecord:
         findings=tuple(findings),
         suppressed=suppressed,
         errors=errors,
-        host_scan=report.host_checks is not None or any(f.on_host for f in findings),
+        host_scan=host_scan,
         project=scan.project or default_project(scan.host, scan.root, files),
         digest=content,
         tool_version=report.tool.version,
         files=files,
         rule_checks=checks,
+        scopes=(_scope(host_scan, host, scan.root, files),),
     )
 
 
@@ -273,8 +298,10 @@ def _per_repository(report: Report, whole: ReportRecord) -> tuple[ReportRecord, 
     with the scan's own project, so it is never dropped.
     """
     refs: dict[str, list[str]] = {}
+    ref_scopes: dict[str, list[str]] = {}
     for r in report.scan.refs:
         refs.setdefault(r.repository, []).append(f"{r.repository}@{r.ref} ({r.commit[:12]})")
+        ref_scopes.setdefault(r.repository, []).append(scope_key("ref", r.repository, r.ref))
     if not refs:
         return (whole,)
     owned_findings: dict[str, list[ReportFinding]] = {repo: [] for repo in refs}
@@ -294,6 +321,8 @@ def _per_repository(report: Report, whole: ReportRecord) -> tuple[ReportRecord, 
     records: list[ReportRecord] = []
     for repo, shown in refs.items():
         findings, suppressed = _open_findings(owned_findings[repo])
+        scopes = dict.fromkeys(ref_scopes[repo])
+        scopes.update(dict.fromkeys(f.scope for f in findings if f.scope is not None))
         errors = owned_errors[repo]
         verdict = Verdict.FINDINGS if findings else (Verdict.ERROR if errors else Verdict.CLEAN)
         records.append(
@@ -307,6 +336,7 @@ def _per_repository(report: Report, whole: ReportRecord) -> tuple[ReportRecord, 
                 host_scan=False,
                 project=repo,
                 files=tuple(shown),
+                scopes=tuple(scopes),
             )
         )
     # Summary counts beyond the listed errors (a report that capped its list) stay with the scan.

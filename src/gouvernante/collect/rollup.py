@@ -4,20 +4,24 @@ A *project* is the identity a scan records (``scan.project``: ``-project``, the 
 the ``origin`` remote), else its (host, scan root). For each rule, only the reports of a project
 that checked the rule count ("relevant" reports): they loaded it, started at or after its
 ``published_at``, and could check it (a rule with only host indicators is checked by ``-host``
-scans only); a report with a finding of the rule always counts. The latest relevant report
-(by ``finished_at``; an exact tie goes to the worse outcome) decides the project's status for
-that rule:
+scans only); a report with a finding of the rule always counts. A later report supersedes an
+earlier one only in the same *scope* (what both scanned: the scan root or ``-lockfile`` files,
+the host too for ``-host`` scans, each ref of ``-git``/``-inventory``; ``load.scope_key``): in
+each scope the latest relevant report (by ``finished_at``; an exact tie goes to the worse
+outcome) decides, and the project's status for the rule is
 
-* ``affected``: it has an unsuppressed finding of the rule;
-* ``errored``: no finding of the rule, but some inputs could not be scanned;
-* ``remediated``: clean now, and an earlier relevant report was affected;
+* ``affected``: some scope's latest report has an unsuppressed finding of the rule;
+* ``errored``: no scope affected, but some scope's latest report could not scan some input;
+* ``remediated``: every scope clean now, and an earlier relevant report was affected;
 * ``clean``: clean now, never affected;
 * ``not_scanned``: no relevant report yet.
 
-A *host* is affected by a rule when its latest relevant ``-host`` report has a host-level finding
-of it (host indicator, installed or cached package). The timeline per rule: published, first
-relevant scan, org-wide scan (every project scanned once: the runbook's target is within 1 hour of
-publication), and the last remediation once no project is affected any more.
+A *host* is affected by a rule when, for some scan root, its latest relevant ``-host`` report
+there has a host-level finding of it (host indicator, installed or cached package).
+
+The timeline per rule: published, first relevant scan, org-wide scan (every project scanned once:
+the runbook's target is within 1 hour of publication), and the last remediation once no project
+is affected any more.
 
 The roll-up is typed (``Rollup``); every renderer (text, Markdown, HTML, JSON) reads the same
 value, so the page shows the JSON's figures.
@@ -33,8 +37,14 @@ from enum import StrEnum
 import msgspec
 
 from gouvernante import __version__
-from gouvernante.collect.load import InputIssue, ReportRecord, format_time
-from gouvernante.report.model import RuleCheck
+from gouvernante.collect.load import (
+    FindingRecord,
+    InputIssue,
+    ReportRecord,
+    format_time,
+    scope_key,
+)
+from gouvernante.report.model import RuleCheck, Verdict
 
 ROLLUP_SCHEMA_VERSION = "1"
 TARGET = timedelta(hours=1)
@@ -188,6 +198,13 @@ class _State:
         return (self.report.when, _STATE_RANK[self.status], self.report.digest)
 
 
+def _scopes(rep: ReportRecord) -> tuple[str, ...]:
+    """What the report scanned: its scopes, and those its findings name (never none)."""
+    extra = [f.scope for f in rep.findings if f.scope is not None and f.scope not in rep.scopes]
+    scopes = rep.scopes + tuple(dict.fromkeys(extra))
+    return scopes or (scope_key("report", rep.host, rep.root),)
+
+
 def _state(report: ReportRecord, rule_id: str) -> _State:
     if any(f.rule_id == rule_id for f in report.findings):
         return _State(report, ProjectStatus.AFFECTED)
@@ -233,17 +250,66 @@ def _checked_by(rep: ReportRecord, checks: frozenset[RuleCheck] | None) -> bool:
     return RuleCheck.HOST in checks and rep.host_scan
 
 
+def _checks(rep: ReportRecord, rule_id: str, info: _RuleInfo) -> bool:
+    """Did this report check the rule: loaded it, started after it was published, could?"""
+    return (
+        rule_id in rep.rules
+        and (info.published is None or rep.started_at >= info.published)
+        and _checked_by(rep, info.checks)
+    )
+
+
 def _relevant(rep: ReportRecord, rule_id: str, info: _RuleInfo) -> bool:
+    """Does this report count for the rule: a finding of it, or it checked the rule?"""
     if any(f.rule_id == rule_id for f in rep.findings):
         # A finding always counts: the published_at another report states (any report, of any
         # project, may say a later one) never turns an affected project into "not scanned".
         return True
-    loaded = rule_id in rep.rules
-    return (
-        loaded
-        and (info.published is None or rep.started_at >= info.published)
-        and _checked_by(rep, info.checks)
-    )
+    return _checks(rep, rule_id, info)
+
+
+def _project_status(
+    relevant: Sequence[ReportRecord], rule_id: str, info: _RuleInfo
+) -> tuple[ProjectStatus, datetime | None]:
+    """A project's status for a rule, and when it was remediated (if it was).
+
+    Each scope (what a report scanned: a folder, lockfiles, a host, a ref) is decided by its own
+    latest report: a later report of another folder, ref or mode never supersedes it. Any
+    affected scope makes the project affected, else any errored one errored; it is remediated
+    when a scope was affected earlier and every scope is clean now.
+    """
+    per_scope: dict[str, list[_State]] = {}
+    for rep in relevant:
+        hit = {f.scope for f in rep.findings if f.rule_id == rule_id}
+        checked = _checks(rep, rule_id, info)  # where it found nothing: did it check the rule?
+        for scope in _scopes(rep):
+            if None in hit or scope in hit:
+                state = _State(rep, ProjectStatus.AFFECTED)
+            elif checked:
+                errored = rep.errors or rep.verdict == "error"
+                state = _State(rep, ProjectStatus.ERRORED if errored else ProjectStatus.CLEAN)
+            else:
+                continue
+            per_scope.setdefault(scope, []).append(state)
+    latest_statuses: set[ProjectStatus] = set()
+    fixed: list[datetime] = []
+    for states in per_scope.values():
+        states.sort(key=_State.order)
+        latest_statuses.add(states[-1].status)
+        if states[-1].status is not ProjectStatus.CLEAN:
+            continue
+        last_affected = max(
+            (i for i, s in enumerate(states) if s.status is ProjectStatus.AFFECTED), default=None
+        )
+        if last_affected is not None:
+            fix = next(s for s in states[last_affected + 1 :] if s.status is ProjectStatus.CLEAN)
+            fixed.append(fix.report.started_at)
+    for status in (ProjectStatus.AFFECTED, ProjectStatus.ERRORED):
+        if status in latest_statuses:
+            return status, None
+    if fixed:
+        return ProjectStatus.REMEDIATED, max(fixed)
+    return ProjectStatus.CLEAN, None
 
 
 def _rule_rollup(
@@ -256,7 +322,7 @@ def _rule_rollup(
     buckets: dict[ProjectStatus, list[str]] = {s: [] for s in ProjectStatus}
     first_scans: list[datetime] = []
     remediated_at: list[datetime] = []
-    host_latest: dict[str, _State] = {}
+    host_latest: dict[tuple[str, tuple[str, ...]], _State] = {}
     all_relevant: list[ReportRecord] = []
     for project, reports in by_project.items():
         relevant = [r for r in reports if _relevant(r, rule_id, info)]
@@ -266,29 +332,22 @@ def _rule_rollup(
             continue
         all_relevant.extend(relevant)
         first_scans.append(min(r.started_at for r in relevant))
-        states = sorted((_state(r, rule_id) for r in relevant), key=_State.order)
-        for s in states:
-            if s.report.host_scan:
-                prev = host_latest.get(s.report.host)
+        for s in sorted((_state(r, rule_id) for r in relevant), key=_State.order):
+            if s.report.host_scan:  # per host and what it scanned there
+                key = (s.report.host, _scopes(s.report))
+                prev = host_latest.get(key)
                 if prev is None or s.order() >= prev.order():
-                    host_latest[s.report.host] = s
-        latest = states[-1]
-        if latest.status is not ProjectStatus.CLEAN:
-            buckets[latest.status].append(label)
-            continue
-        last_affected = max(
-            (i for i, s in enumerate(states) if s.status is ProjectStatus.AFFECTED), default=None
-        )
-        if last_affected is None:
-            buckets[ProjectStatus.CLEAN].append(label)
-        else:
-            buckets[ProjectStatus.REMEDIATED].append(label)
-            fixed = next(s for s in states[last_affected + 1 :] if s.status is ProjectStatus.CLEAN)
-            remediated_at.append(fixed.report.started_at)
+                    host_latest[key] = s
+        status, fixed_at = _project_status(relevant, rule_id, info)
+        buckets[status].append(label)
+        if fixed_at is not None:
+            remediated_at.append(fixed_at)
     hosts_affected = sorted(
-        host
-        for host, state in host_latest.items()
-        if any(f.rule_id == rule_id and f.on_host for f in state.report.findings)
+        {
+            host
+            for (host, _), state in host_latest.items()
+            if any(f.rule_id == rule_id and f.on_host for f in state.report.findings)
+        }
     )
     first_scan = min((r.started_at for r in all_relevant), default=None)
     not_scanned = buckets[ProjectStatus.NOT_SCANNED]
@@ -350,17 +409,36 @@ def _report_order(rep: ReportRecord) -> tuple[datetime, int, int, str]:
 def _project_rollup(
     project: str, reports: list[ReportRecord], rules: dict[str, set[str]]
 ) -> ProjectRollup:
+    """The project's row: the latest report of each scope it was scanned in (a later scan of
+    another folder, ref or mode never hides an earlier one's findings), the worst of them first."""
+    latest_of: dict[str, ReportRecord] = {}
+    for rep in reports:
+        for scope in _scopes(rep):
+            prev = latest_of.get(scope)
+            if prev is None or _report_order(rep) >= _report_order(prev):
+                latest_of[scope] = rep
+    current = {id(r): r for r in latest_of.values()}.values()
+    findings: list[FindingRecord] = [
+        f
+        for rep in current
+        for f in rep.findings
+        if f.scope is None or latest_of.get(f.scope) is rep
+    ]
+    verdict = (
+        Verdict.FINDINGS if findings else max((r.verdict for r in current), key=lambda v: v.rank)
+    )
+    shown = max(current, key=lambda r: (r.verdict.rank, _report_order(r)))
     latest = max(reports, key=_report_order)
     label = project_label(project)
     affected = sorted(rid for rid, labels in rules.items() if label in labels)
     return ProjectRollup(
         label=label,
-        host=latest.host,
-        root=latest.root,
-        latest_verdict=latest.verdict.value,
-        open_findings=len(latest.findings),
-        suppressed_findings=latest.suppressed,
-        errors=latest.errors,
+        host=shown.host,
+        root=shown.root,
+        latest_verdict=verdict.value,
+        open_findings=len(findings),
+        suppressed_findings=sum(r.suppressed for r in current),
+        errors=sum(r.errors for r in current),
         last_scan_at=format_time(latest.started_at),
         last_scan_id=latest.scan_id,
         reports=len(reports),
@@ -373,7 +451,7 @@ def _project_rollup(
                 what=f.what,
                 where=f.where,
             )
-            for f in latest.findings[:50]
+            for f in findings[:50]
         ],
     )
 
