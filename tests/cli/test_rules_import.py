@@ -94,3 +94,22 @@ def test_big_feed_written_as_parts_and_stale_spelling_removed(
     _feed(feed, 3)
     assert run(["import", "osv", str(feed), "-o", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["feed.json"]
+
+
+def test_listed_versions_are_read_as_npm_does_and_never_dropped(tmp_path: Path) -> None:
+    """redmix C30: ``v1.3.0`` is left-pad 1.3.0 (in the runbook's lockfile): imported and found;
+    a listed version npm cannot read fails the import (exit 1), never a rule without it."""
+    lock = str(RUNBOOK / "test" / "affected-lockfile.json")
+    record = _record("MAL-2099-930", "left-pad", versions=["1.0.0", "v1.3.0", "1.2.0 "])
+    (tmp_path / "ok.json").write_text(json.dumps(record))
+    r = run_cli("rules", "import", "osv", "ok.json", "-o", "ok", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "warning" not in r.stderr
+    r = run_cli("-rules", "ok", "-lockfile", lock, cwd=tmp_path)
+    assert r.returncode == 2, r.stdout + r.stderr
+    bad = _record("MAL-2099-931", "left-pad", versions=["1.0.0", "=1.3.0"])
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    r = run_cli("rules", "import", "osv", "bad.json", "-o", "bad", cwd=tmp_path)
+    assert r.returncode == 1
+    assert "bad.json (MAL-2099-931): affected[0].versions[1]: '=1.3.0' is not a version" in r.stderr
+    assert not (tmp_path / "bad").exists()

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from gouvernante.errors import RuleError
 from gouvernante.rules.importers import ImportResult, import_feed
 from gouvernante.rules.importers import osv as osv_module
-from gouvernante.rules.importers._common import version_expression
+from gouvernante.rules.importers._common import MAX_WARNINGS_PER_KIND, version_expression
 
 FIXTURES = Path(__file__).parent / "fixtures" / "importers"
 
@@ -156,7 +156,7 @@ def test_osv_directory_of_records() -> None:
 
     text = "\n".join(result.warnings)
     assert "evidence file path '../../etc/passwd' skipped" in text
-    assert "'not-a-version' is not an exact version" in text
+    assert "is not a version" not in text  # " v2.0.1 " is 2.0.1, as node-semver reads it
     assert "MAL-2099-0004.json: no npm package with usable versions" in text
     assert "other ecosystems skipped: PyPI" in text
     assert "ranges[1] of type 'GIT' skipped" in text
@@ -214,7 +214,7 @@ def test_osv_wrong_types_are_warnings_not_crashes(tmp_path: Path) -> None:
         "affected": [
             "nope",
             {"package": 3},
-            {"package": {"ecosystem": "npm", "name": "ok-pkg"}, "versions": [1, None, "1.0.0"]},
+            {"package": {"ecosystem": "npm", "name": "ok-pkg"}, "versions": ["1.0.0"]},
             {"package": {"ecosystem": "npm", "name": "ok-pkg"}, "ranges": [{"events": "x"}, 5]},
         ],
         "references": [{"type": "WEB", "url": 7}, "x"],
@@ -227,6 +227,92 @@ def test_osv_wrong_types_are_warnings_not_crashes(tmp_path: Path) -> None:
     rule = rules_of(result)["MAL-2099-9"]
     assert versions(rule) == {"ok-pkg": ["=1.0.0"]}
     assert [h["value"] for h in rule["host_indicators"]] == ["a.example"]
+
+
+def test_osv_listed_versions_are_read_as_node_semver_valid_reads_them(tmp_path: Path) -> None:
+    """redmix C30: ``v1.14.1`` and ``1.14.3 `` are versions 1.14.1 and 1.14.3 to npm; dropping
+    them left lockfiles holding them clean."""
+    path = tmp_path / "r.json"
+    record = {
+        "id": "MAL-2099-30",
+        "affected": [
+            {
+                "package": {"ecosystem": "npm", "name": "axios"},
+                "versions": ["1.0.0", "v1.14.1", "1.14.3 ", "\t2.0.0-rc.1\n", "3.0.0+build"],
+            }
+        ],
+    }
+    path.write_text(json.dumps(record))
+    result = import_feed("osv", [str(path)])
+    assert versions(rules_of(result)["MAL-2099-30"]) == {
+        "axios": ["=1.0.0", "=1.14.1", "=1.14.3", "=2.0.0-rc.1", "=3.0.0"]
+    }
+    assert result.warnings == ()
+
+
+@pytest.mark.parametrize(
+    "bad", ["=1.14.2", "1.14", "V1.0.0", "not-a-version", "", 1, None, {"v": 1}, "1.0.0\u202e"]
+)
+def test_osv_a_listed_version_npm_cannot_read_fails_the_import(tmp_path: Path, bad: Any) -> None:
+    """Never dropped with a warning: the import fails naming the record and the JSON path."""
+    path = tmp_path / "r.json"
+    good = {"package": {"ecosystem": "npm", "name": "ok"}, "versions": ["1.0.0"]}
+    listed = {"package": {"ecosystem": "npm", "name": "axios"}, "versions": ["1.0.0", bad]}
+    path.write_text(
+        json.dumps([{"id": "MAL-2099-1", **good}, {"id": "MAL-2099-2", "affected": [good, listed]}])
+    )
+    with pytest.raises(RuleError) as info:
+        import_feed("osv", [str(path)])
+    message = str(info.value)
+    assert f"{path}:[1] (MAL-2099-2): affected[1].versions[1]: " in message
+    assert "not a version node-semver reads" in message
+    assert "\u202e" not in message  # escaped, never raw
+
+
+def test_osv_versions_that_are_not_a_list_fail_the_import(tmp_path: Path) -> None:
+    path = tmp_path / "r.json"
+    path.write_text(
+        json.dumps(
+            {
+                "id": "MAL-2099-3",
+                "affected": [
+                    {"package": {"ecosystem": "npm", "name": "axios"}, "versions": "1.14.1"}
+                ],
+            }
+        )
+    )
+    with pytest.raises(RuleError, match=r"affected\[0\]\.versions: expected a list"):
+        import_feed("osv", [str(path)])
+
+
+def test_osv_warnings_are_bounded_per_kind(tmp_path: Path) -> None:
+    """A feed of many broken records gives the first few warnings of each kind with their
+    positions, then a count: never one line (held in memory) per record."""
+    path = tmp_path / "r.json"
+    records: list[Any] = [{} for _ in range(500)]
+    records.append(
+        {
+            "id": "MAL-2099-4",
+            "affected": [{"package": {"ecosystem": "npm", "name": "p"}, "versions": ["1.0.0"]}],
+        }
+    )
+    path.write_text(json.dumps(records))
+    result = import_feed("osv", [str(path)])
+    assert "MAL-2099-4" in rules_of(result)
+    assert len(result.warnings) == MAX_WARNINGS_PER_KIND + 1
+    assert result.warnings[0] == f"{path}:[0]: record without a usable id skipped"
+    assert result.warnings[-1].startswith(
+        f"{500 - MAX_WARNINGS_PER_KIND} more warning(s) of kind 'record without id' not shown"
+        " (500 in all"
+    )
+
+
+def test_osv_a_file_of_too_many_items_is_refused(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setattr(osv_module, "MAX_RECORDS_PER_FILE", 10)
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps([{} for _ in range(11)]))
+    with pytest.raises(RuleError, match="holds 11 items, more than 10 records"):
+        import_feed("osv", [str(path)])
 
 
 def test_osv_fixed_and_last_affected_ranges(tmp_path: Path) -> None:

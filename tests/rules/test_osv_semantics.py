@@ -291,7 +291,8 @@ def test_warning_once_per_record_naming_the_other_record(tmp_path: Path) -> None
     ]
     result = import_feed("osv", [write(tmp_path / "feed.json", records)])
     assert result.warnings == (
-        f"{tmp_path / 'feed.json'} (MAL-2099-10): every version of popular (GHSA-2099-aaaa-bbbb "
+        f"{tmp_path / 'feed.json'}:[0] (MAL-2099-10): every version of popular "
+        "(GHSA-2099-aaaa-bbbb "
         "affects only =4.1.1 || =4.1.2) imported as affected, although the import says some "
         "releases are clean; check the record, or import with --narrow to keep only its listed "
         "versions and bounded windows",

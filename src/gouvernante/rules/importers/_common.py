@@ -40,6 +40,42 @@ class FeedError(RuleError):
     """A feed that cannot be imported (unreadable, wrong shape)."""
 
 
+# Warnings of one kind shown in full; the rest of that kind are counted (a hostile feed of a
+# million empty records must not become a million warnings, held in memory and printed).
+MAX_WARNINGS_PER_KIND = 20
+
+
+class WarningLog:
+    """Warnings as they are found, bounded: the first ``per_kind`` of each kind in full (with
+    the record and position they name), then only a count per kind."""
+
+    def __init__(self, per_kind: int = MAX_WARNINGS_PER_KIND) -> None:
+        self.per_kind = per_kind
+        self._shown: list[str] = []
+        self._counts: dict[str, int] = {}
+
+    def add(self, kind: str, message: str) -> None:
+        seen = self._counts.get(kind, 0)
+        self._counts[kind] = seen + 1
+        if seen < self.per_kind:
+            self._shown.append(message)
+
+    def extend(self, kind: str, messages: Iterable[str]) -> None:
+        for message in messages:
+            self.add(kind, message)
+
+    def lines(self) -> list[str]:
+        """The warnings shown, then one line per kind with more than were shown."""
+        out = list(self._shown)
+        for kind, count in self._counts.items():
+            if count > self.per_kind:
+                out.append(
+                    f"{count - self.per_kind} more warning(s) of kind {kind!r} not shown"
+                    f" ({count} in all; the first {self.per_kind} are above)"
+                )
+        return out
+
+
 def read_input(path: str, *, cap: int = MAX_INPUT_BYTES) -> bytes:
     """Read one regular file, refusing FIFOs, devices and files over ``cap`` bytes."""
     try:

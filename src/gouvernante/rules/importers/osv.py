@@ -33,10 +33,10 @@ from gouvernante.rules.importers._common import (
     SEVERITIES,
     FeedError,
     JSONDict,
+    WarningLog,
     checked_option,
     decode_text,
     expression_sort_key,
-    is_exact_version,
     is_package_name,
     make_rule,
     quoted,
@@ -61,6 +61,10 @@ MAX_ZIP_TOTAL_BYTES = 4 * 1024 * 1024 * 1024
 # Most members a zip may list (osv.dev's all-ecosystem export has well under a million records).
 MAX_ZIP_MEMBERS = 2_000_000
 MAX_SUMMARY_CHARS = 4000
+# Most records one JSON file (or zip member) may hold: an OSV file holds one record, an osv.dev
+# API answer a page of them; 8 MiB of real records is a few thousand. Beyond: refused, so an
+# 8 MiB array of ``{}`` costs neither minutes nor a warning per item.
+MAX_RECORDS_PER_FILE = 100_000
 
 _REFERENCE_TYPES = {
     "ADVISORY": "advisory",
@@ -166,6 +170,7 @@ class _RecordConverter:
         where: str,
         record: Mapping[str, Any],
         options: Mapping[str, str],
+        log: WarningLog,
         *,
         narrow: bool = False,
     ) -> None:
@@ -173,11 +178,11 @@ class _RecordConverter:
         self.record = record
         self.options = options
         self.narrow = narrow
-        self.warnings: list[str] = []
+        self.log = log
         self.outcome: RecordOutcome | None = None
 
-    def warn(self, message: str) -> None:
-        self.warnings.append(f"{self.where}: {message}")
+    def warn(self, kind: str, message: str) -> None:
+        self.log.add(kind, f"{self.where}: {message}")
 
     def _read_ranges(self, name: str, ranges: list[Any], *, quiet: bool = False) -> list[OsvRange]:
         """SEMVER/ECOSYSTEM ranges as events; an unreadable event widens, never narrows.
@@ -185,20 +190,23 @@ class _RecordConverter:
         An ``introduced`` that is not a version counts as ``"0"``; a ``fixed``,
         ``last_affected`` or ``limit`` that is not a version is dropped. Both are warned about.
         """
-        warn = (lambda _message: None) if quiet else self.warn
+        warn = (lambda _kind, _message: None) if quiet else self.warn
         out: list[OsvRange] = []
         for index, raw_rng in enumerate(ranges):
             rng = _dict(raw_rng)
             rtype = rng.get("type")
             if rtype not in ("SEMVER", "ECOSYSTEM"):
-                warn(f"{name}: ranges[{index}] of type {quoted(rtype)} skipped")
+                warn("range type", f"{name}: ranges[{index}] of type {quoted(rtype)} skipped")
                 continue
             events: list[Event] = []
             for raw_event in _list(rng.get("events")):
                 event = _dict(raw_event)
                 kinds = [k for k in _EVENT_KINDS if k.value in event]
                 if not kinds:
-                    warn(f"{name}: ranges[{index}]: event without a known key skipped")
+                    warn(
+                        "range event key",
+                        f"{name}: ranges[{index}]: event without a known key skipped",
+                    )
                 for kind in kinds:
                     value = event[kind.value]
                     sentinel = "0" if kind is EventKind.INTRODUCED else "*"
@@ -213,19 +221,24 @@ class _RecordConverter:
                         events.append(Event(kind, version))
                     elif kind is EventKind.INTRODUCED:
                         warn(
+                            "introduced not a version",
                             f"{name}: ranges[{index}]: introduced {quoted(value)} is not a"
-                            ' version; read as "0" (every earlier version affected too)'
+                            ' version; read as "0" (every earlier version affected too)',
                         )
                         events.append(Event(kind, None))
                     else:
                         warn(
+                            "range end not a version",
                             f"{name}: ranges[{index}]: {kind.value} {quoted(value)} is not a"
-                            " version; dropped (the range extends past it)"
+                            " version; dropped (the range extends past it)",
                         )
             parsed = OsvRange(tuple(events))
             only_starts = events and all(e.kind is EventKind.INTRODUCED for e in events)
             if not only_starts and coverage((parsed,), ()).nothing:
-                warn(f"{name}: ranges[{index}] affects no version (no usable introduced event)")
+                warn(
+                    "range affects nothing",
+                    f"{name}: ranges[{index}] affects no version (no usable introduced event)",
+                )
                 continue
             out.append(parsed)
         return out
@@ -238,11 +251,16 @@ class _RecordConverter:
             path = _str(item.get("path"))
             digest = _str(item.get("sha256"))
             if path is None or digest is None or not _SHA256_RE.match(digest):
-                self.warn(f"{name}: evidence file without a path and sha256 skipped")
+                self.warn(
+                    "evidence file incomplete",
+                    f"{name}: evidence file without a path and sha256 skipped",
+                )
                 continue
             parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]
             if not parts or ".." in parts or path.startswith(("/", "\\", "~")):
-                self.warn(f"{name}: evidence file path {quoted(path)} skipped")
+                self.warn(
+                    "evidence file path", f"{name}: evidence file path {quoted(path)} skipped"
+                )
                 continue
             hosts.append(
                 {
@@ -264,12 +282,14 @@ class _RecordConverter:
             if sri is not None and _SHA512_SRI_RE.match(sri):
                 integrity.add(sri)
             elif sri is not None:
-                self.warn(f"{name}: malformed sha512 integrity {quoted(sri)} skipped")
+                self.warn(
+                    "malformed sha512", f"{name}: malformed sha512 integrity {quoted(sri)} skipped"
+                )
             if sha1 is not None and _SHA1_RE.match(sha1):
                 # npm 6 era lockfiles record only sha1 integrity: keep it as an SRI string too
                 integrity.add("sha1-" + base64.b64encode(bytes.fromhex(sha1)).decode("ascii"))
             elif sha1 is not None:
-                self.warn(f"{name}: malformed sha1 hash {quoted(sha1)} skipped")
+                self.warn("malformed sha1", f"{name}: malformed sha1 hash {quoted(sha1)} skipped")
 
     def _network(self, hosts: list[JSONDict]) -> None:
         iocs = _dict(_dict(self.record.get("database_specific")).get("iocs"))
@@ -288,21 +308,45 @@ class _RecordConverter:
                     }
                 )
 
+    def _listed(self, path: str, versions: object) -> list[Version]:
+        """An npm package's ``versions``, each read as node-semver's ``valid`` reads it
+        (``1.2.3``, ``v1.2.3``, surrounding blanks). One it cannot read fails the import: dropped,
+        it would leave a malicious release out of the rule, and lockfiles holding it clean."""
+        if versions is None:
+            return []
+        at = path  # in the record (``self.where`` names the file and the record)
+        if not isinstance(versions, list):
+            raise FeedError(
+                self.where, f"{at}: expected a list of versions, got {quoted(versions)}"
+            )
+        out: list[Version] = []
+        for n, version in enumerate(versions):
+            parsed = _version(version)
+            if parsed is None:
+                raise FeedError(
+                    self.where,
+                    f"{at}[{n}]: {quoted(version)} is not a version node-semver reads"
+                    " (npm's valid()); not imported, rather than dropping an affected version:"
+                    " correct the record or leave it out",
+                )
+            out.append(parsed)
+        return out
+
     def convert(self) -> JSONDict | None:
         rec = self.record
         rec_id = _str(rec.get("id"))
         if rec_id is None or not _ID_RE.match(rec_id):
-            self.warn("record without a usable id skipped")
+            self.warn("record without id", "record without a usable id skipped")
             return None
         self.where = f"{self.where} ({rec_id})" if rec_id not in self.where else self.where
         if rec.get("withdrawn"):
-            self.warn("withdrawn record skipped")
+            self.warn("withdrawn record", "withdrawn record skipped")
             return None
         packages: dict[str, _Package] = {}
         hosts: list[JSONDict] = []
         integrity: set[str] = set()
         others: set[str] = set()
-        for raw_affected in _list(rec.get("affected")):
+        for index, raw_affected in enumerate(_list(rec.get("affected"))):
             affected = _dict(raw_affected)
             package = _dict(affected.get("package"))
             ecosystem = _str(package.get("ecosystem")) or "?"
@@ -311,21 +355,20 @@ class _RecordConverter:
                 others.add(ecosystem)
                 continue
             if name is None or not is_package_name(name):
-                self.warn(f"npm package name {quoted(package.get('name'))} skipped")
+                self.warn(
+                    "npm package name", f"npm package name {quoted(package.get('name'))} skipped"
+                )
                 continue
             pkg = packages.setdefault(name, _Package())
-            for version in _list(affected.get("versions")):
-                text = _str(version)
-                parsed = _version(text) if text is not None else None
-                if text is not None and parsed is not None and is_exact_version(text.strip()):
-                    pkg.listed.add(parsed)
-                else:
-                    self.warn(f"{name}: version {quoted(version)} is not an exact version, skipped")
+            pkg.listed.update(self._listed(f"affected[{index}].versions", affected.get("versions")))
             pkg.ranges.extend(self._read_ranges(name, _list(affected.get("ranges"))))
             indicators = _dict(_dict(affected.get("database_specific")).get("indicators"))
             self._read_indicators(name, indicators, hosts, integrity)
         if others:
-            self.warn(f"affected packages of other ecosystems skipped: {', '.join(sorted(others))}")
+            self.warn(
+                "other ecosystems",
+                f"affected packages of other ecosystems skipped: {', '.join(sorted(others))}",
+            )
         if len(packages) == 1:
             # malicious-packages records keep each source's own ranges; one package per record
             (pkg,) = packages.values()
@@ -339,7 +382,9 @@ class _RecordConverter:
             {"package_name": o.name, "affected_versions": list(o.expressions)} for o in outcomes
         ]
         if not package_rules:
-            self.warn("no npm package with usable versions; record skipped")
+            self.warn(
+                "no usable npm package", "no npm package with usable versions; record skipped"
+            )
             return None
         self.outcome = RecordOutcome(self.where, rec_id, tuple(outcomes))
         record_indicators = _dict(_dict(rec.get("database_specific")).get("indicators"))
@@ -422,7 +467,7 @@ class _RecordConverter:
             if stamp and _RFC3339_RE.match(stamp):
                 metadata[dst] = stamp
             elif stamp:
-                self.warn(f"{src} timestamp {quoted(stamp)} is not RFC 3339; left out")
+                self.warn("timestamp", f"{src} timestamp {quoted(stamp)} is not RFC 3339; left out")
         summary = details.strip()[:MAX_SUMMARY_CHARS] if details else None
         return make_rule(
             rule_id=rec_id,
@@ -444,19 +489,28 @@ class _RecordConverter:
         )
 
 
-def _records_from_json(data: bytes, where: str) -> Iterator[Mapping[str, Any]]:
+def _records_from_json(data: bytes, where: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(JSON path, record) of one file: one record, a list of them, or an API answer."""
     try:
         doc = json.loads(decode_text(data, where))
     except (ValueError, RecursionError):
         raise FeedError(where, json_problem(data).message()) from None
+    prefix: str | None = ""
     if isinstance(doc, dict) and isinstance(doc.get("vulns"), list):
-        doc = doc["vulns"]
-    items = doc if isinstance(doc, list) else [doc]
-    for item in items:
+        doc, prefix = doc["vulns"], "vulns"
+    if not isinstance(doc, list):
+        doc, prefix = [doc], None
+    if len(doc) > MAX_RECORDS_PER_FILE:
+        raise FeedError(
+            where,
+            f"holds {len(doc)} items, more than {MAX_RECORDS_PER_FILE} records one file may hold",
+        )
+    for index, item in enumerate(doc):
+        path = "" if prefix is None else f"{prefix}[{index}]"
         if isinstance(item, dict):
-            yield item
+            yield path, item
         else:
-            raise FeedError(where, "expected an OSV record (a JSON object)")
+            raise FeedError(where, f"{path or '$'}: expected an OSV record (a JSON object)")
 
 
 def _sources(path: str) -> Iterator[tuple[str, bytes]]:
@@ -510,29 +564,31 @@ def _zip_members(path: str) -> Iterator[tuple[str, bytes]]:
 
 
 def convert_records(
-    records: Iterable[tuple[str, Mapping[str, Any]]],
+    records: Iterable[tuple[str, str, Mapping[str, Any]]],
     options: Mapping[str, str],
+    log: WarningLog,
     *,
     narrow: bool = False,
-) -> tuple[list[JSONDict], list[str], list[RecordOutcome]]:
-    """Convert (where, record) pairs; duplicate ids keep the first record."""
+) -> tuple[list[JSONDict], list[RecordOutcome]]:
+    """Convert (where, JSON path, record) triples; duplicate ids keep the first record."""
     rules: list[JSONDict] = []
-    warnings: list[str] = []
     outcomes: list[RecordOutcome] = []
     seen: set[str] = set()
-    for where, record in records:
-        converter = _RecordConverter(where, record, options, narrow=narrow)
+    for where, json_path, record in records:
+        shown_where = f"{where}:{json_path}" if json_path else where
+        converter = _RecordConverter(shown_where, record, options, log, narrow=narrow)
         rule = converter.convert()
-        warnings.extend(converter.warnings)
         if rule is None or converter.outcome is None:
             continue
         if rule["id"] in seen:
-            warnings.append(f"{where}: duplicate record id {rule['id']} skipped")
+            log.add(
+                "duplicate record id", f"{shown_where}: duplicate record id {rule['id']} skipped"
+            )
             continue
         seen.add(rule["id"])
         rules.append(rule)
         outcomes.append(converter.outcome)
-    return rules, warnings, outcomes
+    return rules, outcomes
 
 
 def _some(items: Sequence[str], limit: int = 3, sep: str = " || ") -> str:
@@ -540,7 +596,7 @@ def _some(items: Sequence[str], limit: int = 3, sep: str = " || ") -> str:
     return shown + (f"{sep}... ({len(items) - limit} more)" if len(items) > limit else "")
 
 
-def clean_release_warnings(outcomes: Sequence[RecordOutcome]) -> list[str]:
+def clean_release_warnings(outcomes: Sequence[RecordOutcome]) -> Iterator[str]:
     """One warning per record that marks every version of a package affected while the same
     import says some releases of that package are clean.
 
@@ -560,7 +616,6 @@ def clean_release_warnings(outcomes: Sequence[RecordOutcome]) -> list[str]:
                 counts[pkg.name] = counts.get(pkg.name, 0) + 1
                 if len(found := by_name.setdefault(pkg.name, [])) < 4:
                     found.append((rec, pkg))
-    out: list[str] = []
     for rec in outcomes:
         reasons: list[str] = []
         for pkg in rec.packages:
@@ -585,12 +640,11 @@ def clean_release_warnings(outcomes: Sequence[RecordOutcome]) -> list[str]:
             if evidence:
                 reasons.append(f"{pkg.name} ({'; '.join(evidence)})")
         if reasons:
-            out.append(
+            yield (
                 f"{rec.where}: every version of {', '.join(reasons)} imported as affected, "
                 "although the import says some releases are clean; check the record, or import "
                 "with --narrow to keep only its listed versions and bounded windows"
             )
-    return out
 
 
 def import_osv(
@@ -598,29 +652,29 @@ def import_osv(
 ) -> tuple[list[tuple[str, list[JSONDict]]], list[str]]:
     """One output document per input: ``<record or folder or zip name>.json``."""
     documents: list[tuple[str, list[JSONDict]]] = []
-    warnings: list[str] = []
+    log = WarningLog()
     narrow = options.get("narrow", "") not in ("", "no", "false", "0")
     outcomes: list[RecordOutcome] = []
     for path in inputs:
         # a generator: records are converted as they are read, never all held at once
         records = (
-            (where, record)
+            (where, json_path, record)
             for where, data in _sources(path)
-            for record in _records_from_json(data, where)
+            for json_path, record in _records_from_json(data, where)
         )
-        rules, notes, converted = convert_records(records, options, narrow=narrow)
-        warnings.extend(notes)
+        rules, converted = convert_records(records, options, log, narrow=narrow)
         outcomes.extend(converted)
         stem = os.path.basename(os.path.normpath(path))
         for suffix in (".json", ".zip"):
             if stem.lower().endswith(suffix):
                 stem = stem[: -len(suffix)]
         if not rules:
-            warnings.append(f"{path}: no npm rule imported")
+            log.add("nothing imported", f"{path}: no npm rule imported")
             continue
         documents.append((f"{stem or 'osv'}.json", rules))
-    warnings.extend(clean_release_warnings(outcomes))
+    log.extend("every version affected", clean_release_warnings(outcomes))
     narrowed = sorted(rec.rule_id for rec in outcomes if any(p.narrowed for p in rec.packages))
+    warnings = log.lines()
     if narrowed:
         warnings.append(
             f"narrow: {len(narrowed)} record(s) imported with their listed versions and bounded "
