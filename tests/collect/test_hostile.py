@@ -291,7 +291,7 @@ def test_hostile_strings_and_dates_never_crash_or_clear(
     data, issues = roll(*docs)
     if issues:
         assert data.summary.status is not Status.CLEAN
-    for text in (render_text(data), render_markdown(data), render_html(data)):
+    for text in (render_text(data), render_markdown(data), render_html(data), render_json(data)):
         text.encode("utf-8")
         assert _CONTROL.search(text) is None
     json.loads(render_json(data))

@@ -20,7 +20,8 @@ MAX_NAMES = 20
 
 
 def render_json(data: Rollup) -> str:
-    return json.dumps(msgspec.to_builtins(data), indent=2, ensure_ascii=False) + "\n"
+    # ASCII only: a bidi override or invisible character in a name is written as \u202e, never raw
+    return json.dumps(msgspec.to_builtins(data), indent=2, ensure_ascii=True) + "\n"
 
 
 def status_line(data: Rollup) -> str:
