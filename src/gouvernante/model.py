@@ -535,6 +535,8 @@ class ScanResult(msgspec.Struct, frozen=True):
     started_at: str = ""  # RFC 3339 UTC
     finished_at: str = ""
     scan_root: str | None = None  # absolute directory for -dir scans
+    # -dir: the root's path in the git work tree holding it (``cli._project.repository_path``)
+    repository_path: str | None = None
     hostname: str = ""
     suppression_notes: tuple[ScanIssue, ...] = ()  # expired and stale suppression entries
     host_scan: bool = False  # ran with -host (host indicators, installs, caches checked)

@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from gouvernante.cli._project import origin_url, project_identity, remote_identity
+from gouvernante.cli._project import (
+    origin_url,
+    project_identity,
+    remote_identity,
+    repository_path,
+)
 from gouvernante.errors import UsageError
 
 TOKEN = "ghp_not_a_real_token_0123456789"
@@ -82,3 +87,17 @@ def test_bad_project_flag_is_a_usage_error(name: str, tmp_path: Path) -> None:
     with pytest.raises(UsageError) as err:
         project_identity(name, str(tmp_path), {})
     assert "-project" in str(err.value) and (not name.strip() or name not in str(err.value))
+
+
+def test_repository_path_is_where_the_root_sits_in_its_work_tree(tmp_path: Path) -> None:
+    repo = tmp_path / "runner-a" / "app"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "web" / "src").mkdir(parents=True)
+    assert repository_path(str(repo)) == "."
+    assert repository_path(str(repo / "web")) == "web"
+    assert repository_path(str(repo / "web" / "src")) == "web/src"
+    linked = tmp_path / "wt"
+    linked.mkdir()
+    (linked / ".git").write_text("gitdir: ../runner-a/app/.git/worktrees/wt\n")  # a file too
+    assert repository_path(str(linked)) == "."
+    assert repository_path(str(tmp_path / "elsewhere")) is None

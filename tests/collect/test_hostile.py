@@ -228,6 +228,25 @@ def test_projects_group_by_identity_across_runners() -> None:
     assert [p.label for p in data.projects] == ["another-runner:/w/app", "runner:/w/app"]
 
 
+def test_runners_that_check_out_elsewhere_share_the_repository_path() -> None:
+    """Two runners checking a repository out under different folders scan the same thing: the
+    scan root's path in the repository (``scan.repository_path``) says so; another folder of the
+    repository is another scope (an affected one stays affected)."""
+    one = base("a", hit=True)
+    one["scan"]["repository_path"] = "."
+    two = base("b", started="2026-04-03T10:00:00Z")
+    two["scan"]["host"] = "another-runner"
+    two["scan"]["root"] = "/opt/runner2/_work/app/app"
+    two["scan"]["repository_path"] = "."
+    data, _ = roll(one, two)
+    assert data.rules[0].remediated_projects == ["github.com/org/app"]
+    web = base("c", started="2026-04-04T10:00:00Z")
+    web["scan"]["root"] = "/opt/runner2/_work/app/app/web"
+    web["scan"]["repository_path"] = "web"
+    data, _ = roll(one, web)
+    assert data.rules[0].affected_projects == ["github.com/org/app"]
+
+
 def test_report_of_0_1_0_is_read() -> None:
     doc = json.loads(FIXTURE.read_text())
     rec = to_record(doc, "old")

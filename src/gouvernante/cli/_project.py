@@ -174,3 +174,21 @@ def _from_origin(start: str) -> str | None:
         return None
     url = origin_url(text)
     return remote_identity(url) if url else None
+
+
+def repository_path(start: str) -> str | None:
+    """Where ``start`` sits in the git work tree holding it: the path from the tree's top (the
+    nearest folder above with a ``.git``, a folder or a file), ``/``-separated, ``.`` at the
+    top; None outside one. The same on every runner or laptop that checked the repository out,
+    wherever they put it (``collect`` compares scans of one project by it)."""
+    here = os.path.abspath(start)
+    folder = here
+    for _ in range(_MAX_LEVELS):
+        if os.path.lexists(os.path.join(folder, ".git")):
+            rel = os.path.relpath(here, folder).replace(os.sep, "/")
+            return rel if _printable(rel) else None
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+    return None

@@ -116,9 +116,15 @@ def scope_key(*parts: str) -> str:
     return json.dumps(parts, ensure_ascii=True)
 
 
-def _scope(host_scan: bool, host: str, root: str | None, files: tuple[str, ...]) -> str:
+def _scope(
+    host_scan: bool, host: str, root: str | None, files: tuple[str, ...], in_repo: str | None
+) -> str:
+    """``in_repo``: the root's path in its repository (``scan.repository_path``), which every
+    runner checking the project out shares wherever it puts it; else the root itself."""
     if host_scan:
         return scope_key("host", host, root or "", *([] if root else sorted(files)))
+    if root and in_repo is not None:
+        return scope_key("repository-path", in_repo)
     if root:
         return scope_key("root", root)
     return scope_key("files", *sorted(files))
@@ -268,7 +274,7 @@ def _record(report: Report, source: str, content: str) -> ReportRecord:
         tool_version=report.tool.version,
         files=files,
         rule_checks=checks,
-        scopes=(_scope(host_scan, host, scan.root, files),),
+        scopes=(_scope(host_scan, host, scan.root, files, scan.repository_path),),
     )
 
 

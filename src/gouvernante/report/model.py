@@ -87,6 +87,9 @@ class ScanInfo(_Struct, kw_only=True, frozen=True):
     started_at: Timestamp
     finished_at: Timestamp
     root: str | None = None  # absolute directory, only for -dir scans
+    # -dir: the root's path in the git work tree holding it ("." at its top, "web"), the same on
+    # every runner that checked the repository out (``collect`` compares scans by it)
+    repository_path: str | None = None
     host: str
     files: list[str]
     project: str | None = None  # the project's identity (-project, CI repository, origin remote)
@@ -329,6 +332,7 @@ def build_report(result: ScanResult, version: str) -> Report:
             started_at=result.started_at,
             finished_at=result.finished_at,
             root=result.scan_root,
+            repository_path=result.repository_path,
             host=result.hostname,
             files=list(result.scanned_files),
             project=result.project
