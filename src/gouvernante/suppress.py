@@ -116,7 +116,8 @@ class SuppressionSet:
     scanned folder's own ``.gouvernante-ignore.json`` (not ``-ignore FILE``), which the scanned
     repository controls: it suppresses what that repository's files say (its lockfiles and
     manifests, heuristics over its code), never what the machine holds (host indicators,
-    installed and cached packages) nor a known-malicious hash that matched (``_TREE_ONLY``)."""
+    installed and cached packages) nor a known-malicious hash that matched
+    (``_tree_may_suppress``)."""
 
     path: str
     entries: tuple[Suppression, ...]
@@ -458,11 +459,12 @@ def apply_suppressions(
                 expired_hits[e.index] = expired_hits.get(e.index, 0) + 1
         findings.append(msgspec.structs.replace(f, suppressed=reason) if reason is not None else f)
     notes: list[ScanIssue] = list(result.suppression_notes)
+    by_index = {e.index: e for e in sset.entries}
     for index, hits in sorted(refused.items()):
         notes.append(
             ScanIssue(
                 sset.path,
-                f"{sset.entries[index].describe()}: matches {hits} finding"
+                f"{by_index[index].describe()}: matches {hits} finding"
                 f"{'s' if hits != 1 else ''} about this machine or a known-malicious hash, which"
                 " the scanned folder's own file cannot suppress (still reported; a security"
                 " team's file passed with -ignore can)",
