@@ -49,3 +49,13 @@ def test_a_link_to_a_workspace_package_with_no_importer(specifier: str) -> None:
     assert parse_bytes(whole.encode(), "pnpm-lock.yaml").importers
     own = text.replace(f"specifier: {specifier}", "specifier: link:../elsewhere")
     assert parse_bytes(own.encode(), "pnpm-lock.yaml") is not None  # (a folder of its own)
+
+
+def test_a_link_an_override_makes_is_no_workspace() -> None:
+    """``pnpm.overrides: {"foo": "link:../foo"}``: the importer keeps its range specifier and
+    the version is the link, to a folder that is no workspace package."""
+    text = (
+        "lockfileVersion: '9.0'\n\noverrides:\n  foo: link:../foo\n\nimporters:\n\n  .:\n"
+        "    dependencies:\n      foo:\n        specifier: ^1.0.0\n        version: link:../foo\n"
+    )
+    assert parse_bytes(text.encode(), "pnpm-lock.yaml") is not None

@@ -39,6 +39,7 @@ from gouvernante.lockfiles import _pnpm_lines, _pnpm_yaml
 from gouvernante.lockfiles._common import split_at_version, version_label
 from gouvernante.lockfiles._local_folder import local_folder
 from gouvernante.lockfiles._tarball_url import injected, injection_error
+from gouvernante.lockfiles.package_json import overridden_versions
 from gouvernante.model import (
     Importer,
     LockedPackage,
@@ -382,6 +383,13 @@ class _Lockfile:
     def _read_importers(self, doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
         path = self.path
         importers: dict[str, dict[str, Any]] = {}
+        # names an override links to a folder (``"foo": "link:../foo"``): a dependency on them is
+        # a link whatever its specifier, to a folder that need not be a workspace
+        self.linked_by_override = frozenset(
+            name
+            for name, spec in overridden_versions(doc.get("overrides"))
+            if spec.startswith("link:")
+        )
         for field in ("importers", "specifiers", *_DEP_FIELDS):
             if field in doc and doc[field] is None:
                 # pnpm writes ``{}`` or leaves a key out, never a key with no value: a cut file
@@ -686,7 +694,11 @@ class _Lockfile:
                     ref = self._dep_ref(name, value, f"{where}{key_segment(name)}")
                     if ref[:5] == "link:":
                         node = self._add_link(importer, name, ref)
-                        if node[:5] == "link:" and _workspace_spec(value):
+                        if (
+                            node[:5] == "link:"
+                            and _workspace_spec(value)
+                            and name not in self.linked_by_override
+                        ):
                             # a workspace package (a workspace: or range specifier answered
                             # by a link), which pnpm always lists as an importer: without it
                             # the file was cut (a cut after the first importer's link read as
