@@ -338,3 +338,25 @@ def test_the_prefilter_fallback_gives_the_same_hits(monkeypatch: pytest.MonkeyPa
         views._build_prefilter.cache_clear()
     assert views.accelerated()
     assert len(fast) > 30
+
+
+def test_a_bundle_whose_geo_words_are_unrelated_code_is_no_gate(tmp_path: Path) -> None:
+    """workerd 1.20261123.1's worker.mjs (5 MB) bundles the TypeScript compiler, with "ru" among
+    its message languages, fs helpers that walk and write, and Cloudflare's type declarations
+    naming ``ip.geoip.country`` megabytes later: GH-SABOTAGE-GEO was a high finding (a helper's
+    sweep of popular packages, 2026-12-06). The lookup, the targeted country and the overwrite
+    must be near each other, as node-ipc's are (its recall fixture is still found)."""
+    filler = "const x = 1;\n" * 20_000
+    bundle = (
+        'var Zee=["cs","de","es","fr","it","ja","ko","pl","pt-br","ru","tr","zh-cn"];\n'
+        "function dump(d){for(const f of fs.readdirSync(d)){fs.writeFileSync(f,'')}}\n"
+        + filler
+        + "/** Sends a request with fetch(url). */\n"
+        + "type Rule = { type: 'ip.geoip.country'; };\n"
+        + filler
+    )
+    pkg = _pkg(tmp_path / "node_modules" / "workerd", "workerd", files={"worker.mjs": bundle})
+    hits = scan_package_dir(str(pkg))
+    assert [h.pattern_id for h in hits if h.pattern_id == "GH-SABOTAGE-GEO"] == []
+    recall = FIXTURES / "recall" / "node-ipc-2022"
+    assert "GH-SABOTAGE-GEO" in {h.pattern_id for h in scan_package_dir(str(recall))}

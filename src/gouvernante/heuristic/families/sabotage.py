@@ -205,14 +205,35 @@ GATE_REACH = 1500  # characters between the locale read and the targeted value
 MAX_TABLE = 12  # more distinct zones/locales than this: a table, not a gate
 
 
+# How near the targeted country and the overwrite or delete are to a country lookup: node-ipc's
+# payload holds the three within a few hundred characters. Spread over a bundle they are
+# unrelated code: workerd 1.20261123.1's worker.mjs (5 MB: the TypeScript compiler, with "ru"
+# among its message languages, and Cloudflare's type declarations naming `ip.geoip.country`
+# 4 MB later) is no gate.
+GEO_REACH = 1500
+GEO_DESTRUCT_REACH = 4000
+MAX_GEO_LOOKUPS = 50  # lookups looked at each way (text, decoded view): bounded work
+
+
 def _geo(s: FileSignals) -> Detection | None:
     t, text = s.t, s.text
-    at = t.search(RX_GEO_LOOKUP)
-    if at is not None and RX_READDIR.search(text) and RX_FS_DESTRUCT.search(text):
-        target = t.search(RX_GEO_TARGET)
-        codes = {m.group(1) for m in RX_COUNTRY_CODE.finditer(text)}
-        if target is not None and len(codes) < 20 and (s.net is not None or t.url_decoded):
-            return found(HIGH, at)
+    if (
+        t.may(RX_GEO_LOOKUP)
+        and RX_READDIR.search(text)
+        and RX_FS_DESTRUCT.search(text)
+        and (s.net is not None or t.url_decoded)
+        and len({m.group(1) for m in RX_COUNTRY_CODE.finditer(text)}) < 20
+    ):
+        lookups = [m.start() for m in t.matches(RX_GEO_LOOKUP, MAX_GEO_LOOKUPS)]
+        lookups += [
+            t.map_decoded(m.start())
+            for m in t.matches(RX_GEO_LOOKUP, MAX_GEO_LOOKUPS, decoded=True)
+        ]
+        for at in lookups:
+            if t.near(RX_GEO_TARGET, at - GEO_REACH, at + GEO_REACH) and t.near(
+                RX_FS_DESTRUCT, at - GEO_DESTRUCT_REACH, at + GEO_DESTRUCT_REACH
+            ):
+                return found(HIGH, at)
     return _locale_gate(s)
 
 
