@@ -5,8 +5,9 @@ the ``origin`` remote), else its (host, scan root). For each rule, only the repo
 that checked the rule count ("relevant" reports): they loaded it, started at or after its
 ``published_at``, and could check it (a rule with only host indicators is checked by ``-host``
 scans only); a report with a finding of the rule always counts. A later report supersedes an
-earlier one only in the same *scope* (what both scanned: the scan root or ``-lockfile`` files,
-the host too for ``-host`` scans, each ref of ``-git``/``-inventory``; ``load.scope_key``): in
+earlier one only in the same *scope* (what both scanned: the scan root's path in its repository,
+else the root, or the ``-lockfile`` files; the host too for ``-host`` scans; each ref of
+``-git``/``-inventory``; ``load.scope_key``): in
 each scope the latest relevant report (by ``finished_at``; an exact tie goes to the worse
 outcome) decides, and the project's status for the rule is
 
