@@ -59,3 +59,21 @@ def test_a_link_an_override_makes_is_no_workspace() -> None:
         "    dependencies:\n      foo:\n        specifier: ^1.0.0\n        version: link:../foo\n"
     )
     assert parse_bytes(text.encode(), "pnpm-lock.yaml") is not None
+
+
+def test_a_nameless_git_entry_is_named_by_its_importer() -> None:
+    """pnpm 7.33.7 (lockfile 5.4) writes a ``git+file:`` dependency's entry with no name or
+    version, keyed by a path (the differential test of 2026-12-06): it was read as a package
+    named "tmp" (the path's first segment), so a rule naming it gave nothing at all."""
+    text = (
+        "lockfileVersion: 5.4\n\nspecifiers:\n"
+        "  oldpm-gitdep: git+file:///tmp/oldpm/gitrepos/oldpm-gitdep.git\n\n"
+        "dependencies:\n  oldpm-gitdep: /tmp/oldpm/gitrepos/oldpm-gitdep/fedce0f4\n\n"
+        "packages:\n\n  /tmp/oldpm/gitrepos/oldpm-gitdep/fedce0f4:\n"
+        "    resolution: {commit: fedce0f4, repo: file:///tmp/oldpm/gitrepos/oldpm-gitdep.git,"
+        " type: git}\n    dev: false\n"
+    )
+    graph = parse_bytes(text.encode(), "pnpm-lock.yaml")
+    assert [(p.name, p.version, p.source.value) for p in graph.table] == [
+        ("oldpm-gitdep", "", "git")
+    ]

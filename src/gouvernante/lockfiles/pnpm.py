@@ -451,6 +451,23 @@ class _Lockfile:
             return f"/{name}/{ref}"
         return ref
 
+    def _importer_alias(self, key: str) -> str | None:
+        """The name an importer's dependency on the entry ``key`` is declared under (5.x/6.0
+        importers point at a non-registry entry by its key), or None."""
+        aliases: dict[str, str] | None = getattr(self, "_aliases", None)
+        if aliases is None:
+            aliases = {}
+            for entry in self.importers_map.values():
+                for field in _DEP_FIELDS:
+                    deps = entry.get(field)
+                    for dep, value in deps.items() if deps.__class__ is dict else ():
+                        ref = value.get("version") if value.__class__ is dict else value
+                        if ref.__class__ is str and "/" in ref and dep.__class__ is str:
+                            aliases.setdefault(ref, dep)
+                            aliases.setdefault(f"/{ref}", dep)
+            self._aliases = aliases
+        return aliases.get(key)
+
     def _key_name_version(self, key: str) -> tuple[str, str, bool]:
         """Name and version written in a package key, and whether it is a registry key."""
         kind = self.kind
@@ -563,6 +580,10 @@ class _Lockfile:
         name, version, registry = self._key_name_version(key)
         field_name = entry.get("name")
         field_version = entry.get("version")
+        if not registry and field_name is None and self.kind != 9:
+            # a URL or git entry pnpm 6/7 wrote without a name (``git+file:`` repositories):
+            # its key is a path, not a name; the name an importer depends on it by is the name
+            name = self._importer_alias(key) or name
         integrity = _opt_text(resolution.get("integrity"), path, f"{where}.resolution.integrity")
         tarball = _opt_text(resolution.get("tarball"), path, f"{where}.resolution.tarball")
         res_type = _opt_text(resolution.get("type"), path, f"{where}.resolution.type")
