@@ -301,30 +301,8 @@ def _cached_bad_integrity(
     if not isinstance(integrity, str):
         return
     releases = cache_key_releases(key, {})
-    name, version = releases[0] if releases else (None, None)
-    what = f"{name}@{version}" if name else "a tarball"
     for sri in _line_sris(integrity):
-        for rule in collector.index.integrity.get(sri) or ():
-            text = (
-                f"{what} is cached in {where} at {bucket}: its integrity hash is one {rule.id}"
-                " lists as malicious (matched by content, whatever its name and version); it"
-                " was downloaded to this machine, check where it was installed"
-            )
-            kind, match = FindingType.CACHED, MatchKind.INTEGRITY
-            collector.findings.append(
-                rule_finding(rule, kind, match, text, matched_expression=sri, path=bucket)
-                if name is None
-                else rule_finding(
-                    rule,
-                    kind,
-                    match,
-                    text,
-                    package=name,
-                    version=version,
-                    matched_expression=sri,
-                    path=bucket,
-                )
-            )
+        _integrity_finding(bucket, sri, releases[0] if releases else None, collector, where)
 
 
 def content_path(cache: str, integrity: str) -> str | None:
@@ -461,6 +439,8 @@ def _pnpm_bad_integrity(
 def _integrity_finding(
     path: str, sri: str, release: tuple[str, str] | None, collector: Collector, where: str
 ) -> None:
+    """A cached tarball (at ``path``) whose integrity ``sri`` a rule lists as malicious: one
+    finding a rule, named by ``release`` when the cache says which (npm, pnpm, yarn caches)."""
     what = f"{release[0]}@{release[1]}" if release else "a tarball"
     for rule in collector.index.integrity.get(sri) or ():
         text = (
