@@ -529,19 +529,7 @@ def _member_manifests(root: str, taken: set[str], errors: list[ScanIssue]) -> li
     installs their dependencies, so they are part of the project (before, a member declaring a
     compromised release of a project with no lockfile read CLEAN). A root file that cannot be
     read names none here (its own task reports it); links are refused as the walk refuses them."""
-    patterns: list[str] = []
-    for name, read in ((MANIFEST, _manifest_globs), (PNPM_WORKSPACE, _workspace_globs)):
-        path = os.path.join(root, name)
-        if not os.path.isfile(path):
-            continue
-        if os.path.islink(path) and link_refusal(path, root) is not None:
-            continue  # (refused by its own task, as the walk refuses it)
-        try:
-            patterns.extend(read(read_regular_file(path, MAX_LOCKFILE_BYTES, name), name))
-        except GouvernanteError:
-            continue
-    # (inside the root only: a glob climbing out of it, "../*", or from "/" is not followed)
-    inside = [p for p in patterns if not p.lstrip("!").startswith("/") and ".." not in p.split("/")]
+    inside = workspace_patterns(root)
     tasks: list[FileTask] = []
     problems: list[str] = []
     members = globs.expand(root, inside, problems) if inside else []
@@ -565,6 +553,26 @@ def _member_manifests(root: str, taken: set[str], errors: list[ScanIssue]) -> li
                 continue
         tasks.append(FileTask(full, shown, folder, kind=MANIFEST, root=root))
     return tasks
+
+
+def workspace_patterns(root: str) -> list[str]:
+    """The workspace globs a project root names: its package.json ``workspaces`` and its
+    pnpm-workspace.yaml ``packages``, inside the root only (a glob climbing out of it, ``../*``,
+    or from ``/`` is not followed). A file that cannot be read names none (its own task
+    reports it); a link is refused as the walk refuses it. ``-dir`` lists its members by them;
+    the pre-commit hook asks whether a changed manifest is one."""
+    patterns: list[str] = []
+    for name, read in ((MANIFEST, _manifest_globs), (PNPM_WORKSPACE, _workspace_globs)):
+        path = os.path.join(root, name)
+        if not os.path.isfile(path):
+            continue
+        if os.path.islink(path) and link_refusal(path, root) is not None:
+            continue  # (refused by its own task, as the walk refuses it)
+        try:
+            patterns.extend(read(read_regular_file(path, MAX_LOCKFILE_BYTES, name), name))
+        except GouvernanteError:
+            continue
+    return [p for p in patterns if not p.lstrip("!").startswith("/") and ".." not in p.split("/")]
 
 
 def _manifest_globs(data: bytes, shown: str) -> Sequence[str]:

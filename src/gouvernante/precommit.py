@@ -191,6 +191,7 @@ def files_to_scan(changed: Iterable[str], root: str, errors: list[str] | None = 
     from gouvernante.sources.yarnrc import YARNRC  # noqa: PLC0415
 
     names = _YarnNames(root, [] if errors is None else errors)
+    members = _Members(os.path.normpath(root))
     # The files whose declared versions (overrides) the project's lockfile decides, as a
     # manifest's: one changed alone brings the lockfiles, as ``-dir`` judges it with them.
     manifests = (MANIFEST, PNPM_WORKSPACE, *DENO_CONFIGS)
@@ -206,7 +207,7 @@ def files_to_scan(changed: Iterable[str], root: str, errors: list[str] | None = 
 
     for raw in changed:
         path = os.path.normpath(raw)
-        if not _under(path, top) or _skipped(path, top, SKIP_DIRS):
+        if not _under(path, top) or _skipped(path, top, SKIP_DIRS, members):
             continue
         base = os.path.basename(path)
         folder = os.path.dirname(path) or os.curdir
@@ -238,40 +239,35 @@ def files_to_scan(changed: Iterable[str], root: str, errors: list[str] | None = 
     return out
 
 
-def _skipped(path: str, top: str, skip: frozenset[str]) -> bool:
+def _skipped(path: str, top: str, skip: frozenset[str], members: _Members) -> bool:
     """Is ``path`` in a folder ``-dir``'s walk skips by name, and no workspace member the scan
-    reads all the same (``_member_of_a_root``)?"""
-    return any(part in skip for part in _parts(path, top)) and not _member_of_a_root(path, top)
+    reads all the same (``.cache/app``, which the root's workspaces name)?"""
+    return any(part in skip for part in _parts(path, top)) and not members.named(path)
 
 
-def _member_of_a_root(path: str, top: str) -> bool:
-    """Is ``path`` a package.json a workspace root at or below ``top`` names (its
-    ``workspaces`` globs), though under a folder ``-dir``'s walk skips by name (``.cache/app``)?
-    Installing the root installs it: ``-dir`` reads it, so the hook judges it."""
-    if os.path.basename(path) != MANIFEST:
-        return False
-    from gouvernante.fs import globs  # noqa: PLC0415 - a changed file in a skipped folder only
-    from gouvernante.fs.read import MAX_LOCKFILE_BYTES, read_regular_file  # noqa: PLC0415
-    from gouvernante.lockfiles.package_json import parse as parse_manifest  # noqa: PLC0415
+class _Members:
+    """Whether a changed package.json is a workspace member of the project root ``top`` (its
+    package.json ``workspaces``, its pnpm-workspace.yaml ``packages``): ``-dir`` reads those
+    even in a folder its walk skips by name, so the hook judges them. The root's globs are read
+    once, on the first file that asks."""
 
-    member = os.path.dirname(path)
-    folder = os.path.dirname(member)
-    while _under(folder, top):
-        root = os.path.join(folder, MANIFEST)
-        if os.path.isfile(root) and not os.path.islink(root):
-            try:
-                data = read_regular_file(root, MAX_LOCKFILE_BYTES, root)
-                patterns = parse_manifest(data, root).workspaces
-            except GouvernanteError:
-                patterns = ()  # (not read: names no member here; -dir says why)
-            rel = os.path.relpath(member, folder).replace(os.sep, "/")
-            if patterns and globs.matches(rel, patterns):
-                return True
-        parent = os.path.dirname(folder) or os.curdir
-        if _same(folder, top) or _same(parent, folder):
-            break
-        folder = parent
-    return False
+    def __init__(self, top: str) -> None:
+        self._top = top
+        self._patterns: list[str] | None = None
+
+    def named(self, path: str) -> bool:
+        if os.path.basename(path) != MANIFEST:
+            return False
+        from gouvernante.fs import globs  # noqa: PLC0415 - a changed file in a skipped folder only
+
+        rel = "/".join(_parts(path, self._top))  # (the member folder, from the root)
+        if not rel or any(part in globs.NEVER_LISTED for part in rel.split("/")):
+            return False
+        if self._patterns is None:
+            from gouvernante.pipeline import workspace_patterns  # noqa: PLC0415
+
+            self._patterns = workspace_patterns(self._top)
+        return bool(self._patterns) and globs.matches(rel, self._patterns)
 
 
 def _catalog_users(path: str, folder: str) -> list[str]:

@@ -17,7 +17,8 @@ from fnmatch import fnmatchcase
 # said by ``expand``, never a silent short list)
 MAX_FOLDERS = 200_000
 MAX_DEPTH = 64
-_SKIP = frozenset({"node_modules", ".git", ".hg", ".svn"})
+# Folders a listing never enters, nor a literal segment names: no workspace lives there.
+NEVER_LISTED = frozenset({"node_modules", ".git", ".hg", ".svn"})
 
 
 def _segments(pattern: str) -> list[str]:
@@ -82,7 +83,7 @@ def _subfolders(base: str, rel: str, budget: list[int], problems: list[str]) -> 
     try:
         with os.scandir(folder) as it:
             for e in it:
-                if e.name in _SKIP or e.name.startswith("."):
+                if e.name in NEVER_LISTED or e.name.startswith("."):
                     continue
                 if e.is_dir(follow_symlinks=False):
                     names.append(e.name)
@@ -131,7 +132,7 @@ def _walk(  # noqa: PLR0917 - a private recursive helper
         for name in _subfolders(base, rel, budget, problems):
             if fnmatchcase(name, head):
                 _walk(base, join(name), rest, depth + 1, found, budget, problems)
-    elif head not in _SKIP:
+    elif head not in NEVER_LISTED:
         target = os.path.join(base, rel, head) if rel else os.path.join(base, head)
         if os.path.islink(target):
             if os.path.isdir(target):
