@@ -52,6 +52,7 @@ from gouvernante.sources.submodules import (
     MAX_GITMODULES_BYTES,
     unchecked_submodules,
 )
+from gouvernante.sources.workspaces import workspace_patterns
 from gouvernante.sources.yarnrc import (
     MAX_YARNRC_BYTES,
     NOT_A_FILE,
@@ -553,36 +554,6 @@ def _member_manifests(root: str, taken: set[str], errors: list[ScanIssue]) -> li
                 continue
         tasks.append(FileTask(full, shown, folder, kind=MANIFEST, root=root))
     return tasks
-
-
-def workspace_patterns(root: str) -> list[str]:
-    """The workspace globs a project root names: its package.json ``workspaces`` and its
-    pnpm-workspace.yaml ``packages``, inside the root only (a glob climbing out of it, ``../*``,
-    or from ``/`` is not followed). A file that cannot be read names none (its own task
-    reports it); a link is refused as the walk refuses it. ``-dir`` lists its members by them;
-    the pre-commit hook asks whether a changed manifest is one."""
-    patterns: list[str] = []
-    for name, read in ((MANIFEST, _manifest_globs), (PNPM_WORKSPACE, _workspace_globs)):
-        path = os.path.join(root, name)
-        if not os.path.isfile(path):
-            continue
-        if os.path.islink(path) and link_refusal(path, root) is not None:
-            continue  # (refused by its own task, as the walk refuses it)
-        try:
-            patterns.extend(read(read_regular_file(path, MAX_LOCKFILE_BYTES, name), name))
-        except GouvernanteError:
-            continue
-    return [p for p in patterns if not p.lstrip("!").startswith("/") and ".." not in p.split("/")]
-
-
-def _manifest_globs(data: bytes, shown: str) -> Sequence[str]:
-    return parse_manifest(data, shown).workspaces
-
-
-def _workspace_globs(data: bytes, shown: str) -> Sequence[str]:
-    from gouvernante.lockfiles import pnpm_workspace  # noqa: PLC0415 - a workspace root only
-
-    return pnpm_workspace.read(data, shown).packages
 
 
 def _folder_name(

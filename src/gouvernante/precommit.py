@@ -264,7 +264,7 @@ class _Members:
         if not rel or any(part in globs.NEVER_LISTED for part in rel.split("/")):
             return False
         if self._patterns is None:
-            from gouvernante.pipeline import workspace_patterns  # noqa: PLC0415
+            from gouvernante.sources.workspaces import workspace_patterns  # noqa: PLC0415
 
             self._patterns = workspace_patterns(self._top)
         return bool(self._patterns) and globs.matches(rel, self._patterns)
