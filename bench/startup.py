@@ -3,6 +3,11 @@ rule pack, next to ``python -c pass`` of the same interpreter, same run.
 
     python bench/startup.py [--entries 1000] [--repeat 21] [--compare-src OTHER/src]
 
+It also times, in the same runs, the least program that answers the same question (``TOY``:
+argparse, ``json.loads`` of the file, a look-up of one exact name and version per entry, one line
+printed; no rule file, no validation, no other format), and the same program after ``import
+typing``: what any Python program that reads the file pays, whatever the scanner does.
+
 Runs interleave the two commands so a change of machine load hits both alike, and prints the
 medians of wall time and of CPU time (user + system of the child) and their ratios (target: CLI
 at most 3x a bare interpreter start). ``--compare-src`` also times another tree of the tool (e.g.
@@ -35,6 +40,20 @@ def _make_lockfile(path: Path, entries: int) -> None:
     module.make_lockfile(path, entries)
 
 
+# The least program answering "does this package-lock hold axios 1.14.1?" (argv: -lockfile PATH).
+TOY = r"""
+import argparse, json
+parser = argparse.ArgumentParser()
+parser.add_argument("-lockfile")
+with open(parser.parse_args().lockfile, "rb") as fh:
+    packages = json.loads(fh.read())["packages"]
+wanted = {("axios", "1.14.1")}
+keys = [(k.rpartition("node_modules/")[2], v.get("version")) for k, v in packages.items()]
+hits = [key for key in keys if key in wanted]
+print(hits or "CLEAN")
+"""
+
+
 def _run(
     cmd: list[str], ok: tuple[int, ...], env: dict[str, str] | None = None
 ) -> tuple[float, float]:
@@ -61,8 +80,12 @@ def main() -> int:
         _make_lockfile(lock, args.entries)
         scan = [sys.executable, "-m", "gouvernante", "-lockfile", str(lock)]
         bare = [sys.executable, "-c", "pass"]
+        toy = [sys.executable, "-c", TOY, "-lockfile", str(lock)]
+        typed_toy = [sys.executable, "-c", "import typing\n" + TOY, "-lockfile", str(lock)]
         runs: list[tuple[str, list[str], tuple[int, ...], dict[str, str] | None]] = [
             ("bare", bare, (0,), None),
+            ("toy", toy, (0,), None),
+            ("typed", typed_toy, (0,), None),
             ("scan", scan, (0, 2), None),
         ]
         if args.compare_src:
@@ -78,7 +101,13 @@ def main() -> int:
                 walls[name].append(wall)
                 cpus[name].append(cpu)
         print(f"lockfile: {args.entries} entries; rules: the bundled pack; {args.repeat} runs each")
-        labels = {"bare": "python -c pass", "scan": "CLI scan", "other": "CLI (other src)"}
+        labels = {
+            "bare": "python -c pass",
+            "toy": "least program",
+            "typed": "+ import typing",
+            "scan": "CLI scan",
+            "other": "CLI (other src)",
+        }
         for name, *_ in runs:
             wall_ratio = statistics.median(
                 s / b for s, b in zip(walls[name], walls["bare"], strict=True)
