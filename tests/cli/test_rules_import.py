@@ -113,3 +113,26 @@ def test_listed_versions_are_read_as_npm_does_and_never_dropped(tmp_path: Path) 
     assert r.returncode == 1
     assert "bad.json (MAL-2099-931): affected[0].versions[1]: '=1.3.0' is not a version" in r.stderr
     assert not (tmp_path / "bad").exists()
+
+
+def test_csv_and_list_unreadable_entries_fail_unless_skipped(tmp_path: Path) -> None:
+    """An entry the importer cannot read fails the import (exit 1, nothing written, the line
+    named); ``--skip-unreadable`` imports the rest with a warning per line (decision 0056)."""
+    (tmp_path / "iocs.txt").write_text("axios@1.14.1\naxios@1.14.x.1\n")
+    (tmp_path / "iocs.csv").write_text("package,version\naxios,1.14.1\naxios,one-fourteen\n")
+    for fmt, name in (("list", "iocs.txt"), ("csv", "iocs.csv")):
+        r = run_cli("rules", "import", fmt, name, "-o", f"out-{fmt}", cwd=tmp_path)
+        assert r.returncode == 1, r.stdout + r.stderr
+        assert f"{name}: 1 entr(ies) not read: line " in r.stderr
+        assert "--skip-unreadable" in r.stderr
+        assert not (tmp_path / f"out-{fmt}").exists()
+        r = run_cli(
+            "rules", "import", fmt, name, "-o", f"out-{fmt}", "--skip-unreadable", cwd=tmp_path
+        )
+        assert r.returncode == 0, r.stderr
+        assert ", skipped" in r.stderr
+        (written,) = sorted((tmp_path / f"out-{fmt}").glob("*.json"))
+        rule = json.loads(written.read_text())["rules"][0]
+        assert rule["package_rules"][0]["affected_versions"] == ["=1.14.1"]
+    r = run_cli("rules", "import", "osv", "iocs.txt", "--skip-unreadable", cwd=tmp_path)
+    assert r.returncode != 0 and "csv and list" in r.stderr

@@ -13,9 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gouvernante.errors import RuleError
-from gouvernante.rules.importers import ImportResult, import_feed
+from gouvernante.rules.importers import FeedError, ImportResult, import_feed
 from gouvernante.rules.importers import osv as osv_module
-from gouvernante.rules.importers._common import MAX_WARNINGS_PER_KIND, version_expression
+from gouvernante.rules.importers._common import (
+    MAX_WARNINGS_PER_KIND,
+    NOT_A_VERSION,
+    version_expression,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "importers"
 
@@ -403,15 +407,29 @@ def test_csv_versions_in_one_cell_are_merged_and_sorted() -> None:
     assert result.warnings == ()
 
 
+def test_csv_unreadable_version_fails_the_file() -> None:
+    """``= junk`` in an ``||`` cell: dropped, a lockfile holding that release would read clean;
+    the file's import fails naming the line (decision 0056), nothing of it is written."""
+    with pytest.raises(FeedError) as caught:
+        import_feed("csv", [fx("csv", "wiz_style.csv")])
+    text = str(caught.value)
+    assert "wiz_style.csv" in text and "line 4: gamma:" in text
+    assert "junk" not in text  # the feed's bytes are not echoed
+    assert "--skip-unreadable" in text
+
+
 def test_csv_wiz_style_or_cells() -> None:
-    result = import_feed("csv", [fx("csv", "wiz_style.csv")])
+    result = import_feed("csv", [fx("csv", "wiz_style.csv")], {"skip_unreadable": "yes"})
     validate(result)
     assert versions(rules_of(result)["wiz-style"]) == {
         "02-echo": ["=0.0.7"],
         "@scope/alpha": ["=1.0.2", "=1.0.3"],
         "gamma": ["=3.1.0", ">=4.0.0 <4.0.5"],
     }
-    assert any("'= junk' is not usable" in w for w in result.warnings)
+    assert any(
+        w.endswith("wiz_style.csv:4: gamma: " + NOT_A_VERSION + ", skipped")
+        for w in result.warnings
+    )
     assert any("no source URL" in w for w in result.warnings)
 
 
@@ -521,9 +539,45 @@ def test_list_one_rule_per_file() -> None:
     ]
     text = "\n".join(result.warnings)
     assert "epsilon: no version given" in text
-    assert "'not a version' is not usable" in text
     assert "1 pypi entr(ies) skipped" in text
     assert "1 go entr(ies) skipped" in text
+
+
+def test_list_unreadable_entries_fail_the_file() -> None:
+    """A line of no entry's shape (``axios 1.14.1``), a version that is none, a name npm cannot
+    have, ``1.14`` (which releases?): each fails the import, every line named (decision 0056)."""
+    with pytest.raises(FeedError) as caught:
+        import_feed("list", [fx("list", "unreadable.txt")])
+    text = str(caught.value)
+    assert "5 entr(ies) not read" in text
+    for line in (4, 5, 6, 7, 8):
+        assert f"line {line}:" in text
+    assert "line 3:" not in text
+    assert "1.14.1" not in text and "Bad Name" not in text
+
+
+def test_list_skip_unreadable_imports_the_rest() -> None:
+    result = import_feed("list", [fx("list", "unreadable.txt")], {"skip_unreadable": "yes"})
+    validate(result)
+    assert versions(rules_of(result)["unreadable"]) == {"alpha": ["=1.0.0"]}
+    skipped = [w for w in result.warnings if w.endswith(", skipped")]
+    assert [w.split(":")[1] for w in skipped] == ["4", "5", "6", "7", "8"]
+
+
+def test_unreadable_entries_are_bounded(tmp_path: Path) -> None:
+    """A feed of 100,000 unreadable lines: one error, 20 lines named, the rest counted."""
+    feed = tmp_path / "many.txt"
+    feed.write_text("x:not-a-version\n" * 100_000)
+    with pytest.raises(FeedError) as caught:
+        import_feed("list", [str(feed)])
+    text = str(caught.value)
+    assert "100000 entr(ies) not read" in text and "and 99980 more line(s)" in text
+    assert len(text) < 4_000
+
+
+def test_skip_unreadable_is_not_an_osv_option() -> None:
+    with pytest.raises(RuleError):
+        import_feed("osv", [fx("osv", "records")], {"skip_unreadable": "yes"})
 
 
 def test_list_split_by_sections() -> None:

@@ -142,6 +142,15 @@ def build_parser() -> argparse.ArgumentParser:
         "bounded ranges, import only those (for a package you know has clean releases)",
     )
 
+    flag(
+        i,
+        "skip-unreadable",
+        dest="skip_unreadable",
+        action="store_true",
+        help="csv, list: skip (with a warning each) the entries whose name or version cannot be "
+        "read, instead of importing nothing from the file",
+    )
+
     t = sub.add_parser(
         "test",
         help="scan each rule's test cases: affected/ must match, clean/ not",
@@ -417,11 +426,14 @@ def _import(ns: argparse.Namespace) -> int:
             "reference": " ".join(ns.reference) or None,
             "split": "sections" if ns.split_sections else None,
             "narrow": "yes" if ns.narrow else None,
+            "skip_unreadable": "yes" if ns.skip_unreadable else None,
         }.items()
         if value
     }
     if ns.narrow and ns.format != "osv":
         raise UsageError("rules import: --narrow applies to the osv format only")
+    if ns.skip_unreadable and ns.format == "osv":
+        raise UsageError("rules import: --skip-unreadable applies to the csv and list formats")
     _check_id("import", ns.id)
     result = import_feed(ns.format, ns.inputs, options)
     for w in result.warnings:

@@ -64,6 +64,8 @@ def _check_options(fmt: str, inputs: Sequence[str], options: Mapping[str, str]) 
         raise RuleError(None, "option split= only applies to the list format")
     if "narrow" in options and fmt != "osv":
         raise RuleError(None, "option narrow= only applies to the osv format")
+    if "skip_unreadable" in options and fmt == "osv":
+        raise RuleError(None, "option skip_unreadable= applies to the csv and list formats")
 
 
 def import_rules(

@@ -76,6 +76,46 @@ class WarningLog:
         return out
 
 
+NOT_A_VERSION = "a version that is no version or range of exact versions"
+
+
+class Unreadable:
+    """The package entries of one csv or list feed file that cannot be read exactly (a version
+    that is neither a version nor a range of exact bounds, a name npm cannot have, a line of no
+    entry's shape). Dropped, any of them would leave a lockfile holding an affected release clean,
+    so they fail the file's import (``check``), naming each line (the first ``shown``, then a
+    count), unless the option ``skip_unreadable`` asks to skip them with a warning each."""
+
+    shown = MAX_WARNINGS_PER_KIND
+
+    def __init__(self, path: str, options: Mapping[str, str], warnings: list[str]) -> None:
+        self.path = path
+        self.skip = options.get("skip_unreadable") == "yes"
+        self.warnings = warnings
+        self.lines: list[str] = []
+        self.count = 0
+
+    def add(self, line: int, message: str) -> None:
+        if self.skip:
+            self.warnings.append(f"{self.path}:{line}: {message}, skipped")
+            return
+        self.count += 1
+        if len(self.lines) < self.shown:
+            self.lines.append(f"line {line}: {message}")
+
+    def check(self) -> None:
+        if not self.count:
+            return
+        more = self.count - len(self.lines)
+        tail = f"; and {more} more line(s)" if more else ""
+        raise FeedError(
+            self.path,
+            f"{self.count} entr(ies) not read: {'; '.join(self.lines)}{tail}. Nothing imported"
+            " from this file rather than dropping an affected package or version: correct the"
+            " lines, or pass --skip-unreadable to import the rest",
+        )
+
+
 def read_input(path: str, *, cap: int = MAX_INPUT_BYTES) -> bytes:
     """Read one regular file, refusing FIFOs, devices and files over ``cap`` bytes."""
     try:
@@ -376,7 +416,17 @@ REMEDIATION_MALICIOUS: JSONDict = {
 }
 
 
-OPTION_KEYS = ("id", "title", "summary", "severity", "kind", "reference", "split", "narrow")
+OPTION_KEYS = (
+    "id",
+    "title",
+    "summary",
+    "severity",
+    "kind",
+    "reference",
+    "split",
+    "narrow",
+    "skip_unreadable",
+)
 
 
 def feed_rule(

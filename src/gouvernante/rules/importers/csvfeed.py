@@ -21,9 +21,11 @@ from collections.abc import Mapping, Sequence
 
 from gouvernante.rules.defang import refang
 from gouvernante.rules.importers._common import (
+    NOT_A_VERSION,
     FeedError,
     JSONDict,
     PackageCollector,
+    Unreadable,
     decode_text,
     feed_rule,
     is_host_absolute,
@@ -109,6 +111,7 @@ class _CsvImport:
         self.hashes: dict[str, JSONDict] = {}  # lower-case hex -> file_hashes entry
         self._host_keys: set[tuple[str, str, str]] = set()
         self.warnings: list[str] = []
+        self.unreadable = Unreadable(path, options, self.warnings)
         self.skipped: Counter[str] = Counter()
 
     def warn(self, line: int, message: str) -> None:
@@ -116,7 +119,7 @@ class _CsvImport:
 
     def add_versions(self, line: int, name: str, cell: str) -> None:
         if not is_package_name(name):
-            self.warn(line, f"package name {quoted(name)} skipped")
+            self.unreadable.add(line, "not a package name npm accepts")
             return
         tokens = split_version_cell(cell)
         if not tokens:
@@ -126,7 +129,7 @@ class _CsvImport:
         for token in tokens:
             expression = version_expression(token)
             if expression is None:
-                self.warn(line, f"{name}: version {quoted(token)} is not usable, skipped")
+                self.unreadable.add(line, f"{name}: {NOT_A_VERSION}")
             else:
                 self.packages.add(name, expression)
 
@@ -167,6 +170,7 @@ class _CsvImport:
                     "version column, or type,indicator,context",
                 )
             self._package_table(name_col, version_col, _column(header, _ECOSYSTEM_COLUMNS), body)
+        self.unreadable.check()
         for kind, count in sorted(self.skipped.items()):
             self.warnings.append(f"{self.path}: {count} row(s) of type {quoted(kind)} skipped")
         if not self.packages and not self.hosts and not self.hashes:
@@ -201,7 +205,7 @@ class _CsvImport:
                     continue
             name = _cell(row, name_col)
             if not name:
-                self.warn(line, "row without a package name skipped")
+                self.unreadable.add(line, "a row without a package name")
                 continue
             self.add_versions(line, name, _cell(row, version_col))
 

@@ -17,9 +17,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from gouvernante.rules.importers._common import (
+    NOT_A_VERSION,
     FeedError,
     JSONDict,
     PackageCollector,
+    Unreadable,
     decode_text,
     feed_rule,
     find_urls,
@@ -84,6 +86,7 @@ class _ListImport:
         self.name = os.path.basename(path)
         self.options = options
         self.warnings: list[str] = []
+        self.unreadable = Unreadable(path, options, self.warnings)
         self.skipped: Counter[str] = Counter()
         self.sections: list[_Section] = [_Section(None, 0)]
 
@@ -113,18 +116,19 @@ class _ListImport:
                 continue
             in_banner = title_pending = False
             self._entry(number, line.split(" #", 1)[0].split("\t#", 1)[0].strip())
+        self.unreadable.check()
 
     def _entry(self, number: int, entry: str) -> None:
         parts = _split_entry(entry)
         if parts is None:
-            self.warn(number, f"line {quoted(entry)} is not name@version or name:version, skipped")
+            self.unreadable.add(number, "not name@version or name:version")
             return
         ecosystem, name, version = parts
         if ecosystem != "npm":
             self.skipped[ecosystem] += 1
             return
         if not is_package_name(name):
-            self.warn(number, f"package name {quoted(name)} skipped")
+            self.unreadable.add(number, "not a package name npm accepts")
             return
         packages = self.sections[-1].packages
         tokens = split_version_cell(version)
@@ -134,7 +138,7 @@ class _ListImport:
         for token in tokens:
             expression = version_expression(token)
             if expression is None:
-                self.warn(number, f"{name}: version {quoted(token)} is not usable, skipped")
+                self.unreadable.add(number, f"{name}: {NOT_A_VERSION}")
             else:
                 packages.add(name, expression)
 
