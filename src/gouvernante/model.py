@@ -537,6 +537,7 @@ class ScanResult(msgspec.Struct, frozen=True):
     scan_root: str | None = None  # absolute directory for -dir scans
     # -dir: the root's path in the git work tree holding it (``cli._project.repository_path``)
     repository_path: str | None = None
+    repository_ref: str | None = None  # -dir: the ref checked out there (``repository_ref``)
     hostname: str = ""
     suppression_notes: tuple[ScanIssue, ...] = ()  # expired and stale suppression entries
     host_scan: bool = False  # ran with -host (host indicators, installs, caches checked)

@@ -11,6 +11,7 @@ from gouvernante.cli._project import (
     project_identity,
     remote_identity,
     repository_path,
+    repository_ref,
 )
 from gouvernante.errors import UsageError
 
@@ -101,3 +102,45 @@ def test_repository_path_is_where_the_root_sits_in_its_work_tree(tmp_path: Path)
     (linked / ".git").write_text("gitdir: ../runner-a/app/.git/worktrees/wt\n")  # a file too
     assert repository_path(str(linked)) == "."
     assert repository_path(str(tmp_path / "elsewhere")) is None
+
+
+def _git(cwd: Path, *args: str) -> None:
+    import os
+    import subprocess
+
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.invalid",
+    }
+    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
+
+
+def test_repository_ref_is_the_checked_out_ref(tmp_path: Path) -> None:
+    """Read from HEAD as a file (real git made the repository, its worktree and the detached
+    checkout); a detached HEAD takes the CI job's ref only when the job runs for this
+    repository."""
+    repo = tmp_path / "app"
+    (repo / "web").mkdir(parents=True)
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "remote", "add", "origin", "git@github.com:org/app.git")
+    (repo / "web" / "package.json").write_text("{}")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "one")
+    assert repository_ref(str(repo / "web"), {}) == "refs/heads/main"
+    _git(repo, "worktree", "add", "-q", "-b", "feature", str(tmp_path / "wt"))
+    assert repository_ref(str(tmp_path / "wt" / "web"), {}) == "refs/heads/feature"
+    assert repository_ref(str(repo), {}) == "refs/heads/main"
+    _git(repo, "checkout", "-q", "--detach")
+    assert repository_ref(str(repo), {}) is None
+    github = {"GITHUB_REPOSITORY": "org/app", "GITHUB_REF": "refs/pull/12/merge"}
+    assert repository_ref(str(repo), github) == "refs/pull/12/merge"
+    other = {"GITHUB_REPOSITORY": "org/scanner", "GITHUB_REF": "refs/heads/main"}
+    assert repository_ref(str(repo), other) is None  # a job scanning another repository
+    gitlab = {"CI_PROJECT_PATH": "org/app", "CI_SERVER_HOST": "github.com", "CI_COMMIT_TAG": "v1"}
+    assert repository_ref(str(repo), gitlab) == "refs/tags/v1"
+    assert repository_ref(str(tmp_path), github) is None  # no work tree

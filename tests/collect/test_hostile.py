@@ -247,6 +247,21 @@ def test_runners_that_check_out_elsewhere_share_the_repository_path() -> None:
     assert data.rules[0].affected_projects == ["github.com/org/app"]
 
 
+def test_each_checked_out_ref_is_a_scope_of_its_own() -> None:
+    """A feature branch's affected -dir scan stays affected when main's later scan is clean
+    (``scan.repository_ref``); the same ref scanned again answers for it."""
+    feature = base("a", hit=True)
+    feature["scan"].update(repository_path=".", repository_ref="refs/heads/feature")
+    main = base("b", started="2026-04-03T10:00:00Z")
+    main["scan"].update(repository_path=".", repository_ref="refs/heads/main")
+    data, _ = roll(feature, main)
+    assert data.rules[0].affected_projects == ["github.com/org/app"]
+    again = base("c", started="2026-04-04T10:00:00Z")
+    again["scan"].update(repository_path=".", repository_ref="refs/heads/feature")
+    data, _ = roll(feature, main, again)
+    assert data.rules[0].remediated_projects == ["github.com/org/app"]
+
+
 def test_report_of_0_1_0_is_read() -> None:
     doc = json.loads(FIXTURE.read_text())
     rec = to_record(doc, "old")

@@ -176,6 +176,72 @@ def _from_origin(start: str) -> str | None:
     return remote_identity(url) if url else None
 
 
+def _git_dir(start: str) -> str | None:
+    """The git folder of the work tree holding ``start``: its ``.git`` folder, or the folder a
+    ``.git`` file names (a linked worktree's own, where its ``HEAD`` is)."""
+    here = os.path.abspath(start)
+    for _ in range(_MAX_LEVELS):
+        dot_git = os.path.join(here, ".git")
+        if os.path.isdir(dot_git):
+            return dot_git
+        if os.path.isfile(dot_git):
+            try:
+                text = read_regular_file(dot_git, 4096).decode("utf-8")
+            except (GouvernanteError, UnicodeDecodeError):
+                return None
+            first = text.splitlines()[0] if text else ""
+            if not first.startswith("gitdir:"):
+                return None
+            return os.path.join(here, first.removeprefix("gitdir:").strip())
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
+    return None
+
+
+def _ci_ref(env: Mapping[str, str]) -> str | None:
+    """The ref a CI job runs for: GitHub's ``GITHUB_REF`` (``refs/heads/main``,
+    ``refs/pull/12/merge``, ``refs/tags/v1``); GitLab's tag, branch or merge request."""
+    github = env.get("GITHUB_REF")
+    if github and env.get("GITHUB_REPOSITORY"):
+        return github.strip()
+    if env.get("CI_PROJECT_PATH"):
+        for variable, prefix in (
+            ("CI_COMMIT_TAG", "refs/tags/"),
+            ("CI_COMMIT_BRANCH", "refs/heads/"),
+            ("CI_MERGE_REQUEST_IID", "refs/merge-requests/"),
+        ):
+            value = env.get(variable, "").strip()
+            if value:
+                return prefix + value + ("/head" if variable == "CI_MERGE_REQUEST_IID" else "")
+    return None
+
+
+def repository_ref(start: str, env: Mapping[str, str] | None = None) -> str | None:
+    """The ref checked out in the work tree holding ``start`` (``refs/heads/main``): its
+    ``HEAD`` file's, read as a plain file (git is never run). A detached ``HEAD`` (CI checkouts
+    of pull requests) takes the CI job's ref, only when the job runs for this repository (its
+    identity is the origin remote's, or there is no origin); else None. ``collect`` keeps the
+    scans of each ref of a repository apart, so a clean scan of one branch never shows another
+    branch's affected scan remediated."""
+    git_dir = _git_dir(start)
+    if git_dir is None:
+        return None
+    try:
+        head = read_regular_file(os.path.join(git_dir, "HEAD"), 4096).decode("utf-8").strip()
+    except (GouvernanteError, UnicodeDecodeError):
+        head = ""
+    if head.startswith("ref:"):
+        return clean_name(head.removeprefix("ref:"))
+    environ = os.environ if env is None else env
+    ci, origin = _from_ci(environ), _from_origin(start)
+    if ci is None or (origin is not None and origin != ci):
+        return None
+    ref = _ci_ref(environ)
+    return clean_name(ref) if ref else None
+
+
 def repository_path(start: str) -> str | None:
     """Where ``start`` sits in the git work tree holding it: the path from the tree's top (the
     nearest folder above with a ``.git``, a folder or a file), ``/``-separated, ``.`` at the

@@ -283,12 +283,15 @@ def _scan(ns: argparse.Namespace) -> int:
     from gouvernante.progress import progress_for  # noqa: PLC0415
 
     result = run_scan(request, ruleset, progress=progress_for())
-    where = None
+    where = ref = None
     if not ns.lockfile and formats - {"text", "markdown", "sarif"}:
-        from gouvernante.cli._project import repository_path  # noqa: PLC0415
+        from gouvernante.cli._project import repository_path, repository_ref  # noqa: PLC0415
 
         where = repository_path(ns.dir)
-    result = msgspec.structs.replace(result, project=project, repository_path=where)
+        ref = repository_ref(ns.dir) if where is not None else None
+    result = msgspec.structs.replace(
+        result, project=project, repository_path=where, repository_ref=ref
+    )
     if suppressions is not None:
         from gouvernante.suppress import apply_suppressions  # noqa: PLC0415
 

@@ -117,13 +117,22 @@ def scope_key(*parts: str) -> str:
 
 
 def _scope(
-    host_scan: bool, host: str, root: str | None, files: tuple[str, ...], in_repo: str | None
+    host_scan: bool,
+    host: str,
+    root: str | None,
+    files: tuple[str, ...],
+    in_repo: str | None,
+    *,
+    ref: str | None,
 ) -> str:
     """``in_repo``: the root's path in its repository (``scan.repository_path``), which every
-    runner checking the project out shares wherever it puts it; else the root itself."""
+    runner checking the project out shares wherever it puts it; else the root itself. ``ref``:
+    the ref checked out there (``scan.repository_ref``): each ref is a scope of its own."""
     if host_scan:
         return scope_key("host", host, root or "", *([] if root else sorted(files)))
     if root and in_repo is not None:
+        if ref is not None:
+            return scope_key("repository-path", in_repo, ref)
         return scope_key("repository-path", in_repo)
     if root:
         return scope_key("root", root)
@@ -274,7 +283,11 @@ def _record(report: Report, source: str, content: str) -> ReportRecord:
         tool_version=report.tool.version,
         files=files,
         rule_checks=checks,
-        scopes=(_scope(host_scan, host, scan.root, files, scan.repository_path),),
+        scopes=(
+            _scope(
+                host_scan, host, scan.root, files, scan.repository_path, ref=scan.repository_ref
+            ),
+        ),
     )
 
 

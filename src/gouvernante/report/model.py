@@ -90,6 +90,9 @@ class ScanInfo(_Struct, kw_only=True, frozen=True):
     # -dir: the root's path in the git work tree holding it ("." at its top, "web"), the same on
     # every runner that checked the repository out (``collect`` compares scans by it)
     repository_path: str | None = None
+    # -dir: the ref checked out in that work tree ("refs/heads/main"; a CI job's ref when its
+    # HEAD is detached); scans of different refs are different scopes in ``collect``
+    repository_ref: str | None = None
     host: str
     files: list[str]
     project: str | None = None  # the project's identity (-project, CI repository, origin remote)
@@ -333,6 +336,7 @@ def build_report(result: ScanResult, version: str) -> Report:
             finished_at=result.finished_at,
             root=result.scan_root,
             repository_path=result.repository_path,
+            repository_ref=result.repository_ref,
             host=result.hostname,
             files=list(result.scanned_files),
             project=result.project
