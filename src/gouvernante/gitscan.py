@@ -544,7 +544,7 @@ def _unmoved(repo: Repository, request: ListingRequest) -> RepoListing | None:
     known = request.known.get(repo.gitdir)
     if not known or request.history or request.revisions:
         return None
-    refs = read_ref_files(repo)
+    refs = read_ref_files(repo, request.ref_patterns)
     if refs is None:
         return None
     snapshots: list[Snapshot] = []

@@ -253,3 +253,42 @@ def test_collect_counts_each_repository_of_an_org_scan_as_a_project(
     assert projects["lib.git"]["latest_verdict"] == "clean"
     rule = data["rules"][0]
     assert (rule["projects"]["affected"], rule["projects"]["clean"]) == (1, 1)
+
+
+def _mirror_with_pull_request(tmp_path: Path) -> tuple[Path, str]:
+    """A mirror of a forge repository whose pull request (a bot's bump to debug 4.4.2) exists
+    only as ``refs/pull/7/head``, as ``git clone --mirror`` of GitHub copies it."""
+    r = Repo(tmp_path / "work")
+    r.write("package-lock.json", lockfile("4.4.1"))
+    r.commit("init")
+    r.git("checkout", "-q", "-b", "bump")
+    r.write("package-lock.json", lockfile("4.4.2"))
+    bump = r.commit("bump debug")
+    r.git("update-ref", "refs/pull/7/head", bump)
+    r.git("checkout", "-q", "main")
+    r.git("branch", "-q", "-D", "bump")
+    return mirror(r.path, tmp_path / "app.git"), bump
+
+
+def test_pull_request_refs_are_noted_and_read_when_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """refs/pull is not read by default (a mirror holds every pull request ever opened), but
+    it is said so, and ``-ref 'refs/pull/*'`` reads it: a bot's pull request installing the
+    compromised release on CI runners is found."""
+    bare, bump = _mirror_with_pull_request(tmp_path)
+    rules = write_rules(tmp_path)
+    code, report = _scan(capsys, "-rules", str(rules), "-git", str(bare))
+    assert code == 0
+    notes = [n["message"] for n in report["notes"]]
+    assert any("refs/pull (pull requests) not read; -ref 'refs/pull/*'" in n for n in notes)
+    code, report = _scan(capsys, "-rules", str(rules), "-git", str(bare), "-ref", "refs/pull/*")
+    assert code == 2
+    assert [(f["ref"], f["commit"]) for f in report["findings"]] == [("pull/7/head", bump)]
+    assert not any("refs/pull" in n["message"] for n in report["notes"])
+    code, report = _scan(
+        capsys, "-rules", str(rules), "-git", str(bare), "-ref", "*", "-ref", "refs/pull/*"
+    )
+    assert code == 2
+    assert sorted(r["ref"] for r in report["scan"]["refs"]) == ["main", "pull/7/head"]
+    assert [f["ref"] for f in report["findings"]] == ["pull/7/head"]

@@ -297,7 +297,7 @@ def list_refs(
     A symbolic branch (``refs/heads/b`` -> another ref) is read under its own name unless the
     ref it names is read itself: ``git checkout b`` checks out that ref's commit, whatever
     namespace it lives in."""
-    namespaces = _namespaces(repo)
+    namespaces = _namespaces(repo, patterns)
     out = run_git(repo, "for-each-ref", f"--format={_REF_FORMAT}", *namespaces)
     heads: list[RefHead] = []
     symbolic: list[tuple[str, RefHead]] = []
@@ -330,11 +330,61 @@ def list_refs(
         h for target, h in symbolic if target not in selected and _selected(h.name, patterns)
     )
     checked_out = checked_out_head(repo, listed, {h.commit for h in heads}, patterns)
+    notes.extend(unread_namespaces(repo, namespaces))
     return [*heads, checked_out] if checked_out is not None else heads
 
 
-def _namespaces(repo: Repository) -> list[str]:
-    return ["refs/heads", "refs/tags"] + ([] if repo.bare else ["refs/remotes"])
+def _namespaces(repo: Repository, patterns: Sequence[str] = ()) -> list[str]:
+    """The ref namespaces read: branches, tags, a clone's remote-tracking branches, and any other
+    namespace a ``-ref`` pattern names literally (``refs/pull/*``: a mirror's pull requests,
+    ``refs/merge-requests/*``, ``refs/changes/*``), which are read only when asked for."""
+    read = ["refs/heads", "refs/tags"] + ([] if repo.bare else ["refs/remotes"])
+    for pattern in patterns:
+        parts = pattern.split("/")
+        if len(parts) > 2 and parts[0] == "refs" and _LITERAL_NAMESPACE.fullmatch(parts[1]):
+            namespace = f"refs/{parts[1]}"
+            if namespace not in read:
+                read.append(namespace)
+    return read
+
+
+_LITERAL_NAMESPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_PACKED_NAMESPACE = re.compile(rb"^[0-9a-f]+ refs/([^/\n]+)/", re.MULTILINE)
+_NAMESPACE_WORDS = {
+    "pull": "pull requests",
+    "merge-requests": "merge requests",
+    "changes": "review changes",
+}
+
+
+def unread_namespaces(repo: Repository, read: Sequence[str]) -> list[tuple[str, str]]:
+    """Notes naming the ref namespaces that hold refs and are not read (a mirror's
+    ``refs/pull``, ``refs/merge-requests``; ``refs/notes``, ``refs/stash``), from the ref
+    folders and ``packed-refs`` read as files: skipped, they are said to be."""
+    present: set[str] = set()
+    try:
+        with os.scandir(os.path.join(repo.gitdir, "refs")) as entries:
+            present.update(entry.name for entry in entries)
+    except OSError:
+        pass
+    try:
+        with open(os.path.join(repo.gitdir, "packed-refs"), "rb") as fh:
+            data = fh.read(MAX_REF_FILE_BYTES)
+        present.update(m.decode("utf-8", "replace") for m in _PACKED_NAMESPACE.findall(data))
+    except OSError:
+        pass
+    notes: list[tuple[str, str]] = []
+    for name in sorted(present - {n.removeprefix("refs/") for n in read}):
+        if not _LITERAL_NAMESPACE.fullmatch(name) or name in ("heads", "tags", "remotes"):
+            continue
+        what = _NAMESPACE_WORDS.get(name, "other refs")
+        notes.append(
+            (
+                repo.display,
+                f"refs/{name} ({what}) not read; -ref 'refs/{name}/*' reads them",
+            )
+        )
+    return notes
 
 
 def _selected(name: str, patterns: Sequence[str]) -> bool:
@@ -376,7 +426,7 @@ def checked_out_head(
         return None
     if content is not None and content.startswith("ref: "):
         target = content[len("ref: ") :].strip()
-        inside = target.startswith(tuple(f"{n}/" for n in _namespaces(repo)))
+        inside = target.startswith(tuple(f"{n}/" for n in _namespaces(repo, patterns)))
         if target in listed or (inside and target != _REFTABLE_STUB):
             return None  # a listed branch, or an unborn one: nothing else is checked out
     try:
@@ -394,7 +444,9 @@ MAX_REF_FILE_BYTES = 64 * 1024 * 1024
 _OID = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
 
 
-def read_ref_files(repo: Repository) -> list[tuple[str, str, str | None]] | None:
+def read_ref_files(
+    repo: Repository, patterns: Sequence[str] = ()
+) -> list[tuple[str, str, str | None]] | None:
     """(ref name, object id, peeled commit or None) of the branches and tags, read from the
     ``packed-refs`` file and the loose refs without running git, and ``HEAD`` when it is
     detached where none of them stands (as ``list_refs``): the way an inventory refresh
@@ -402,7 +454,7 @@ def read_ref_files(repo: Repository) -> list[tuple[str, str, str | None]] | None
     storage, a symbolic branch, a file that does not parse): the caller asks git instead."""
     if os.path.exists(os.path.join(repo.gitdir, "reftable")):
         return None
-    namespaces = ("refs/heads/", "refs/tags/") + (() if repo.bare else ("refs/remotes/",))
+    namespaces = tuple(f"{n}/" for n in _namespaces(repo, patterns))
     refs: dict[str, tuple[str, str | None]] = {}
     packed = os.path.join(repo.gitdir, "packed-refs")
     try:
@@ -525,9 +577,10 @@ def heads_from_files(
     files cannot be read that way (then ``list_refs``)."""
     if patterns and _selected(HEAD, patterns):
         return None  # HEAD asked for by name: where it stands is compared with the refs asked for
-    refs = read_ref_files(repo)
+    refs = read_ref_files(repo, patterns)
     if refs is None:
         return None
+    notes.extend(unread_namespaces(repo, _namespaces(repo, patterns)))
     wanted = [
         (name, oid, peeled)
         for name, oid, peeled in refs
