@@ -638,6 +638,23 @@ def _unchecked_submodules(folder: str, root: str, linked: bool) -> list[ScanIssu
     ]
 
 
+def _installed_not_checked(project_dirs: Sequence[str], root: str) -> list[ScanIssue]:
+    """Without ``-host``, a note when a scanned project has a ``node_modules``: what is
+    installed there is not checked (it may differ from the lockfile: an install made before the
+    lockfile changed, a ``npm install`` of something else), and a clean verdict says nothing of
+    it. One note, naming the first such folder and how many there are."""
+    found = [d for d in project_dirs if os.path.lexists(os.path.join(d, "node_modules"))]
+    if not found:
+        return []
+    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+    return [
+        ScanIssue(
+            _display(os.path.join(found[0], "node_modules"), root),
+            f"installed packages not checked{more}: -host checks what node_modules holds",
+        )
+    ]
+
+
 def _display(path: str, root: str) -> str:
     rel = os.path.relpath(path, root)
     return rel.replace(os.sep, "/")
@@ -770,6 +787,8 @@ def run_scan(
         findings.extend(pr.findings)
         errors.extend(pr.errors)
         notes.extend(pr.notes)
+    if not request.host and root is not None:
+        notes.extend(_installed_not_checked(project_dirs, root))
     if progress is not None:
         progress.finish()
     findings.sort(key=Finding.sort_key)

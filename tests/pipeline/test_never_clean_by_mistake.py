@@ -325,3 +325,27 @@ def test_a_rule_named_package_locked_to_a_url_without_a_version_is_a_note(
     assert len(notes) == 1 and notes[0].startswith("line ")
     assert "ms is locked to a tarball URL with no version recorded, and T-1 names it" in notes[0]
     assert "cdn.example" not in notes[0]
+
+
+def test_a_clean_dir_scan_says_node_modules_was_not_checked(tmp_path: Path) -> None:
+    """-dir reads lockfiles and manifests; what node_modules holds may differ (an install made
+    before the lockfile changed): a clean verdict without -host says it was not checked."""
+    app = tmp_path / "app"
+    (app / "node_modules" / "evil").mkdir(parents=True)
+    (app / "package.json").write_text('{"name": "app", "dependencies": {"evil": "0.9.0"}}')
+    (app / "node_modules" / "evil" / "package.json").write_text(
+        '{"name": "evil", "version": "1.0.0"}'
+    )
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "package.json").write_text('{"name": "other"}')
+    (tmp_path / "other" / "node_modules").mkdir()
+    result = run_scan(ScanRequest(directory=str(tmp_path), recursive=True), _rules())
+    assert not result.findings
+    assert [(n.path, n.message) for n in result.notes if "node_modules" in n.path] == [
+        (
+            "app/node_modules",
+            "installed packages not checked (and 1 more): -host checks what node_modules holds",
+        )
+    ]
+    result = run_scan(ScanRequest(directory=str(app)), _rules())
+    assert [n.path for n in result.notes if "node_modules" in n.path] == ["node_modules"]
