@@ -827,6 +827,22 @@ def test_errors(data: bytes, message: str) -> None:
     assert str(info.value).startswith("dir/pnpm-lock.yaml: ")
 
 
+@pytest.mark.parametrize("before", ["", "# é\n"])
+def test_a_control_character_is_refused_naming_its_line(before: str) -> None:
+    """A reader error (a control character) has no mark, only an offset (libyaml's in bytes):
+    the error still names the line and column, never the text."""
+    data = (
+        f"{before}lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      axios:\n"
+        "        specifier: 1.14.1\n        version: 1.14.1\x07secret\n"
+    ).encode()
+    with pytest.raises(LockfileError) as info:
+        pnpm.parse(data, "p.yaml")
+    line = 7 + before.count("\n")
+    assert info.value.json_path == f"line {line} column 24"
+    assert "control characters are not allowed" in str(info.value)
+    assert "secret" not in str(info.value)
+
+
 def test_error_names_the_yaml_path() -> None:
     data = b"lockfileVersion: '9.0'\npackages:\n  a@1.0.0:\n    resolution: {integrity: [x]}\n"
     with pytest.raises(LockfileError) as info:

@@ -142,6 +142,7 @@ SECRET = "s3cr3t-t0ken-value-XYZ"
         (f"catalog:\n  a: &x {SECRET}\n  b: *x\n".encode(), "line 2", "anchors and aliases"),
         (f"catalog:\n  a: {SECRET}\ncatalog:\n  a: x\n".encode(), "line 3", "given twice"),
         (f"catalog:\n  a: '{SECRET}\n".encode(), None, "invalid YAML"),
+        (f"catalog:\n  é: x\n  a: '\x07{SECRET}'\n".encode(), "line 3 column 7", "control"),
         (b"catalog:\n  a: \xff" + SECRET.encode() + b"\n", None, "not valid UTF-8"),
         (b"[" * 100_000 + SECRET.encode(), None, ""),
     ],

@@ -80,6 +80,36 @@ _QUOTED = r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\""
 _PLAIN_REASON = r"[a-z <>,:()-]*"
 
 
+def yaml_where(exc: BaseException, text: str) -> str | None:
+    """Where a YAML parser's error is, as ``line L column C`` (or ``line L``), quoting nothing:
+    its mark, or for a reader error (a control character, bad UTF-8: no mark, only an offset,
+    in characters for PyYAML's Python reader, in UTF-8 bytes for libyaml's) the line found from
+    the offset. None when it says nowhere."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if mark is not None:
+        return f"line {mark.line + 1} column {mark.column + 1}"
+    position = getattr(exc, "position", None)
+    if type(position) is not int or position < 0:
+        return None
+    if getattr(exc, "encoding", None) == "unicode":  # PyYAML's reader: characters
+        before = text[:position]
+    else:  # libyaml: bytes of the UTF-8 text
+        before = text.encode("utf-8", "surrogatepass")[:position].decode("utf-8", "replace")
+    line = before.count("\n") + 1
+    return f"line {line} column {len(before) - before.rfind(chr(10))}"
+
+
+def yaml_problem(exc: BaseException) -> str:
+    """A YAML parser's error in plain words (``yaml_reason`` of its problem, context or, for a
+    reader error, its reason)."""
+    problem = (
+        getattr(exc, "problem", None)
+        or getattr(exc, "context", None)
+        or getattr(exc, "reason", None)
+    )
+    return yaml_reason(problem if isinstance(problem, str) else None)
+
+
 def yaml_reason(problem: str | None) -> str:
     """A YAML parser's problem in words that quote nothing from the document.
 

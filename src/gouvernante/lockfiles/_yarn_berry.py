@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from gouvernante.errors import LockfileError
-from gouvernante.fs.decode import yaml_reason
+from gouvernante.fs.decode import yaml_problem, yaml_reason, yaml_where
 from gouvernante.lockfiles._common import split_at_version
 from gouvernante.lockfiles._local_folder import local_folder
 from gouvernante.lockfiles._tarball_url import registry_identity
@@ -270,8 +270,9 @@ def _yaml_tree(text: str, path: str) -> _YValue | None:  # noqa: C901 - listed i
         if problem and "nesting depth" in problem:  # libyaml >= 0.2.6 has its own depth limit
             raise LockfileError(path, "nesting too deep to parse", json_path=at) from None
         raise LockfileError(path, f"not valid YAML: {yaml_reason(problem)}", json_path=at) from None
-    except yaml.YAMLError:
-        raise LockfileError(path, "not valid YAML") from None
+    except yaml.YAMLError as exc:  # a reader error (a control character): no mark
+        where = yaml_where(exc, text)
+        raise LockfileError(path, f"not valid YAML: {yaml_problem(exc)}", json_path=where) from None
     return root
 
 

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from gouvernante.errors import LockfileError
-from gouvernante.fs.decode import yaml_reason
+from gouvernante.fs.decode import yaml_problem, yaml_where
 from gouvernante.lockfiles import _pnpm_lines, _pnpm_yaml
 from gouvernante.lockfiles._common import split_at_version, version_label
 from gouvernante.lockfiles._local_folder import local_folder
@@ -175,11 +175,8 @@ def _load_yaml(text: str, path: str) -> Any:
         ) from None
     except Exception as exc:  # PyYAML raises many types on hostile input: fail closed
         # Its messages quote the document: only the position and plain words are kept.
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        where = f"line {mark.line + 1} column {mark.column + 1}" if mark is not None else None
-        problem = getattr(exc, "problem", None) or getattr(exc, "context", None)
-        reason = yaml_reason(problem)
-        raise LockfileError(path, f"invalid YAML: {reason}", json_path=where) from None
+        where = yaml_where(exc, text)
+        raise LockfileError(path, f"invalid YAML: {yaml_problem(exc)}", json_path=where) from None
 
 
 def _split_documents(text: str) -> list[str]:
