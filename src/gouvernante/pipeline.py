@@ -160,9 +160,12 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
     notes = tuple(ScanIssue(task.display, n) for n in lockfile_notes(graph, index))
     errors = [ScanIssue(task.display, e) for e in entry_errors(graph, index)]
     errors.extend(ScanIssue(task.display, e) for e in catalog_errors)
-    bad_name = _control_in_names(table.names)
-    if bad_name is not None:
-        return FileOutcome(task, error=ScanIssue(task.display, bad_name))
+    bad = _control_in_names(table.names)
+    if bad is not None:
+        line = graph.details.line_of(table.ids[bad])
+        at = f"line {line}: " if line is not None else ""
+        message = f"{at}package entry {bad + 1}: a control character in its name"
+        return FileOutcome(task, error=ScanIssue(task.display, message))
     return FileOutcome(
         task,
         format=graph.format,
@@ -320,9 +323,9 @@ _WITHOUT_CONTROL = str.maketrans("", "", "".join(map(chr, (*range(0x20), 0x7F)))
 _NAMES_AT_ONCE = 16_384
 
 
-def _control_in_names(names: Sequence[str]) -> str | None:
-    """A package name holding NUL or another control character cannot be one npm installs: the
-    file is refused (the name is not echoed)."""
+def _control_in_names(names: Sequence[str]) -> int | None:
+    """The position of the first package name holding NUL or another control character: no
+    name npm installs, so the file is refused (its line named, the name not echoed)."""
     # One pass over the names joined, a slice at a time: a big lockfile's names column may be
     # computed as it is read (npm's big-file path), and joined whole it would be held at once.
     names_left = iter(names)
@@ -337,7 +340,7 @@ def _control_in_names(names: Sequence[str]) -> str | None:
         return None
     for position, name in enumerate(names):
         if _CONTROL.search(name) is not None:
-            return f"package entry {position + 1}: a control character in its name"
+            return position
     return None
 
 

@@ -213,9 +213,7 @@ def test_a_control_character_is_found_in_any_slice_of_the_names() -> None:
     names = [f"pkg-{i}" for i in range(40_000)]
     assert _control_in_names(names) is None
     names[-1] = "bad\x07name"
-    found = _control_in_names(names)
-    assert found == "package entry 40000: a control character in its name"
-    assert "bad" not in found
+    assert _control_in_names(names) == 39_999
 
 
 def test_the_integrity_column_is_read_a_chunk_at_a_time() -> None:

@@ -151,7 +151,7 @@ def test_a_control_character_in_a_name_is_an_error(tmp_path: Path, name: str) ->
     )
     result = run_scan(ScanRequest(directory=str(tmp_path)), _rules())
     assert [e.message for e in result.errors] == [
-        "package entry 1: a control character in its name"
+        "line 1: package entry 1: a control character in its name"
     ]
 
 
