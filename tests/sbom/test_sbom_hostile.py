@@ -194,9 +194,15 @@ def _npm_expected(doc: dict[str, Any]) -> int:
     """The pkg:npm entries a reader must account for (the subject aside)."""
     if "spdxVersion" in doc:
         described = list(doc.get("documentDescribes") or [])
+        me = doc.get("SPDXID", "")  # (a relationship describes the document from its own id)
         for rel in doc.get("relationships") or []:
-            if isinstance(rel, dict) and rel.get("relationshipType") == "DESCRIBES":
-                described.append(rel.get("relatedSpdxElement"))
+            if not isinstance(rel, dict):
+                continue
+            kind = rel.get("relationshipType")
+            if kind == "DESCRIBES" and rel.get("spdxElementId", "") == me:
+                described.append(rel.get("relatedSpdxElement", ""))
+            elif kind == "DESCRIBED_BY" and rel.get("relatedSpdxElement", "") == me:
+                described.append(rel.get("spdxElementId", ""))
         root = described[0] if len(set(described)) == 1 else None
         packages = doc.get("packages") or []
         if [p.get("SPDXID", "") for p in packages].count(root) != 1:
