@@ -223,7 +223,7 @@ def _with_catalogs(graph: LockfileGraph, task: FileTask, errors: list[str]) -> L
     root; where such a file is no scanned file reporting its own error (-lockfile, or above the
     -dir root), its error is an entry error of the manifest."""
     from gouvernante.lockfiles import pnpm_workspace  # noqa: PLC0415 - only for catalog: refs
-    from gouvernante.match.lockfile import bun_root_catalogs  # noqa: PLC0415 - idem
+    from gouvernante.match.lockfile import workspace_root, yarn_views  # noqa: PLC0415 - idem
 
     if not pnpm_workspace.uses_catalogs(graph) or task.parser_name == PNPM_WORKSPACE:
         return graph
@@ -250,10 +250,26 @@ def _with_catalogs(graph: LockfileGraph, task: FileTask, errors: list[str]) -> L
         got = _catalog_file(path, where, task, errors) if os.path.lexists(path) else None
         return got if got is not None and got[0] else None
 
-    bun = bun_root_catalogs(task.directory, root_at, None, os.path.dirname)
-    if pnpm is None and bun is None:
+    top = workspace_root(task.directory, root_at, None, os.path.dirname)
+    bun = None if top is None else top[1] if top[1] is not None else {}
+    unread = False
+
+    def rc_at(where: str) -> Catalogs | None:
+        nonlocal unread
+        path = os.path.join(where, YARNRC)
+        if not os.path.lexists(path):
+            return None
+        got = _catalog_file(path, where, task, errors)
+        unread = unread or got is None
+        return None if got is None else got[1]
+
+    folder = task.directory if top is None else top[0]
+    yarn = yarn_views(task.directory, rc_at, folder, None, os.path.dirname)
+    if unread:  # (a .yarnrc.yml not read: yarn's answers are not known; its error is said)
+        yarn = ()
+    if pnpm is None and bun is None and not yarn:
         return graph
-    declared = tuple(pnpm_workspace.answer_catalogs(graph.declared, pnpm, bun))
+    declared = tuple(pnpm_workspace.answer_catalogs(graph.declared, pnpm, bun, yarn))
     return msgspec.structs.replace(graph, declared=declared)
 
 
@@ -268,8 +284,9 @@ _CATALOG_FILES_KEPT = 16
 
 
 def _catalog_file(path: str, folder: str, task: FileTask, errors: list[str]) -> _CatalogFile | None:
-    """(workspace globs, catalogs) of a pnpm-workspace.yaml or package.json; None when it
-    cannot be read (with -lockfile its error is the manifest's: ``errors``)."""
+    """(workspace globs, catalogs) of a pnpm-workspace.yaml, package.json or .yarnrc.yml (no
+    globs); None when it cannot be read (its error is the manifest's, ``errors``, with -lockfile
+    and for a .yarnrc.yml, which no scan reads as a file of its own)."""
     from gouvernante.lockfiles import pnpm_workspace  # noqa: PLC0415 - only for catalog: refs
 
     root = task.root
@@ -296,6 +313,9 @@ def _catalog_file(path: str, folder: str, task: FileTask, errors: list[str]) -> 
                 data = read_regular_file(path, pnpm_workspace.MAX_WORKSPACE_BYTES, shown)
                 workspace = pnpm_workspace.read(data, shown)
                 got = (workspace.packages, workspace.catalogs)
+            elif os.path.basename(path) == YARNRC:
+                data = read_regular_file(path, MAX_YARNRC_BYTES, shown)
+                got = ((), pnpm_workspace.yarnrc_catalogs(data, shown))
             else:
                 data = read_regular_file(path, MAX_LOCKFILE_BYTES, shown)
                 manifest = parse_manifest(data, shown)
@@ -307,7 +327,7 @@ def _catalog_file(path: str, folder: str, task: FileTask, errors: list[str]) -> 
                 _CATALOG_FILES.clear()
             _CATALOG_FILES[key] = got
     if isinstance(got, GouvernanteError):
-        if not in_tree:  # (a scanned file says its own error)
+        if not in_tree or os.path.basename(path) == YARNRC:  # (a scanned file says its own)
             where = f"{got.json_path}: {got.detail}" if got.json_path else got.detail
             errors.append(f"{shown}: {where}; its catalog: references are not checked")
         return None

@@ -12,8 +12,8 @@ project's lockfiles even when they are not in the commit: the lockfiles in the m
 folder (or, for a workspace member without one, in the nearest folder above that has one) are
 scanned with it, so a range bump that the lockfile already pins to a safe release passes, and
 one whose lockfile pins a compromised release fails. A changed file that defines catalogs (a
-pnpm-workspace.yaml, a bun root package.json) also brings the manifests below it whose
-``catalog:`` references it answers.
+pnpm-workspace.yaml, a bun root package.json, a .yarnrc.yml) also brings the manifests below it
+whose ``catalog:`` references it answers.
 
 ``-dir DIR`` in ``args`` makes DIR the project root the hook judges: changed files outside it are
 left alone, the search for a manifest's lockfile stops there, and ``DIR/.gouvernante-ignore.json``
@@ -217,8 +217,8 @@ def files_to_scan(changed: Iterable[str], root: str, errors: list[str] | None = 
             # a lockfile yarn berry's ``lockfileFilename`` names, by its folder's setting (or
             # one above); a changed .yarnrc.yml brings those of its folder and all below
             if base == YARNRC:
-                for named in _named_below(folder, names):
-                    add(os.path.normpath(named))
+                for named in _yarnrc_brings(path, folder, names):
+                    add(named)
             elif _same(_named_lockfile(folder, names) or top, path):
                 add(path)  # (else Gemfile.lock, Cargo.lock...: no setting names it)
             continue
@@ -237,6 +237,13 @@ def files_to_scan(changed: Iterable[str], root: str, errors: list[str] | None = 
                 break
             folder = parent
     return out
+
+
+def _yarnrc_brings(path: str, folder: str, names: _YarnNames) -> list[str]:
+    """What a changed ``.yarnrc.yml`` brings: the lockfiles its ``lockfileFilename`` names in
+    its folder and all below, and the manifests there its catalogs may answer (decision 0056)."""
+    brought = [os.path.normpath(named) for named in _named_below(folder, names)]
+    return brought + _catalog_users(path, folder)
 
 
 def _skipped(path: str, top: str, skip: frozenset[str], members: _Members) -> bool:
@@ -272,9 +279,10 @@ class _Members:
 
 def _catalog_users(path: str, folder: str) -> list[str]:
     """The manifests at or below ``folder`` whose ``catalog:`` references a changed file that
-    defines catalogs (a pnpm-workspace.yaml, a bun root package.json) may answer: a catalog
-    bumped alone changes what they declare. Conservative by bytes (any mention of ``catalog``),
-    never by running or fully reading the project; unreadable files are left to the scan."""
+    defines catalogs (a pnpm-workspace.yaml, a bun root package.json, a .yarnrc.yml) may
+    answer: a catalog bumped alone changes what they declare. Conservative by bytes (any
+    mention of ``catalog``), never by running or fully reading the project; unreadable files
+    are left to the scan."""
     from gouvernante.fs.read import MAX_LOCKFILE_BYTES, read_regular_file  # noqa: PLC0415
     from gouvernante.fs.walk import walk  # noqa: PLC0415
 

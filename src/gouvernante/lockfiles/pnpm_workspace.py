@@ -13,11 +13,16 @@ The file is read with the pnpm lockfile's YAML reader (``_pnpm_yaml``: its fast 
 PyYAML refusing anchors, aliases and repeated keys) within ``MAX_WORKSPACE_BYTES``; anything else
 than the expected shape is an error naming the file and the YAML path. Decision record:
 docs/decisions/0036-pnpm-workspace-sbom-case-submodules.md.
+
+yarn berry (4.10+) reads its catalogs from ``.yarnrc.yml`` (``yarnrc_catalogs``), the same
+reader, and names them its own way: ``catalog:`` is the ``catalog`` key only, ``catalog:NAME``
+``catalogs.NAME`` only (``catalog:default`` too), the name as written (decision 0056).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import msgspec
@@ -39,6 +44,14 @@ WORKSPACE_FILE = PNPM_WORKSPACE
 # Real files are a few kilobytes; a bigger one is refused before PyYAML builds it.
 MAX_WORKSPACE_BYTES = 4 * 1024 * 1024
 CATALOG_PREFIX = "catalog:"
+# yarn's default catalog (``catalog`` in .yarnrc.yml, what ``catalog:`` reads) in ``Catalogs``:
+# "" (``catalog:default`` reads ``catalogs.default``, another catalog; yarn never looks a
+# ``catalogs`` entry named "" up: ``catalog:`` with an empty name is the default one).
+YARN_DEFAULT_CATALOG = ""
+YARNRC_FILE = ".yarnrc.yml"
+# A yarn view: the catalogs of the .yarnrc.yml files yarn reads, run in one folder, the closer
+# first; yarn merges them entry by entry, the closer file's entry first (decision 0056).
+YarnView = tuple[Catalogs, ...]
 
 
 class Workspace(msgspec.Struct, frozen=True):
@@ -128,7 +141,27 @@ def resolve_catalog(
         return None
     name = dep.spec[len(CATALOG_PREFIX) :].strip() or DEFAULT_CATALOG
     key = dep.alias or dep.name
-    spec = catalogs.get(name, {}).get(key)
+    return _answered(dep, key, catalogs.get(name, {}).get(key), source)
+
+
+def resolve_yarn_catalog(dep: DeclaredDependency, view: YarnView) -> DeclaredDependency | None:
+    """``resolve_catalog`` as yarn 4.10+ reads its .yarnrc.yml catalogs (``view``: the files it
+    reads, the closer first): the name after ``catalog:`` as written ("" the default catalog),
+    the entry of the closest file that has one (yarn merges them entry by entry)."""
+    if not dep.spec.startswith(CATALOG_PREFIX):
+        return None
+    name = dep.spec[len(CATALOG_PREFIX) :]
+    key = dep.alias or dep.name
+    for catalogs in view:
+        spec = catalogs.get(name, {}).get(key)
+        if spec is not None:
+            return _answered(dep, key, spec, YARNRC_FILE)
+    return None
+
+
+def _answered(
+    dep: DeclaredDependency, key: str, spec: str | None, source: str
+) -> DeclaredDependency | None:
     if spec is None or spec.startswith(CATALOG_PREFIX):
         return None
     resolved = declared_dependency(key, spec, dep.field)
@@ -136,13 +169,18 @@ def resolve_catalog(
 
 
 def answer_catalogs(
-    declared: Iterable[DeclaredDependency], pnpm: Catalogs | None, bun: Catalogs | None
+    declared: Iterable[DeclaredDependency],
+    pnpm: Catalogs | None,
+    bun: Catalogs | None,
+    yarn: Sequence[YarnView] = (),
 ) -> list[DeclaredDependency]:
     """``declared`` with each ``catalog:`` reference replaced by the ranges it stands for:
-    the nearest pnpm-workspace.yaml's (``pnpm``) and the bun workspace root's (``bun``). Both
-    are kept when both answer with different ranges (pnpm reads only its file, bun only the
-    package.json: which tool installs is not known, and either range is installable); one
-    neither answers stays as written (a note: not decidable). Decision 0054."""
+    the nearest pnpm-workspace.yaml's (``pnpm``), the bun workspace root's (``bun``) and yarn's
+    .yarnrc.yml ones (``yarn``: a view for each folder yarn may be run in, decision 0056). Each
+    different range is kept (pnpm reads only its file, bun only the package.json, yarn its rc
+    files from the folder it runs in: which tool installs, and where, is not known, and each
+    range is installable); one none answers stays as written (a note: not decidable). Decision
+    0054."""
     out: list[DeclaredDependency] = []
     for dep in declared:
         answers = [
@@ -150,10 +188,69 @@ def answer_catalogs(
             for catalogs, source in ((pnpm, WORKSPACE_FILE), (bun, MANIFEST))
             if catalogs is not None and (answer := resolve_catalog(dep, catalogs, source))
         ]
-        if len(answers) == 2 and answers[0].spec == answers[1].spec:
-            answers.pop()
-        out.extend(answers or (dep,))
+        answers.extend(answer for view in yarn if (answer := resolve_yarn_catalog(dep, view)))
+        kept: dict[str, DeclaredDependency] = {}
+        for answer in answers:
+            kept.setdefault(answer.spec, answer)
+        out.extend(kept.values() or (dep,))
     return out
+
+
+# yarn reads a file starting with this header (after comment lines) in its legacy syntax.
+_LEGACY = re.compile(rb"^(?:#.*\r?\n)*?#\s+yarn\s+lockfile\s+v1\r?\n", re.IGNORECASE)
+# yarn puts an environment variable of the installing machine in place of ``${NAME}``
+# (``${NAME:-fallback}``, ``${NAME-fallback}``) in a setting's value.
+_ENV_REFERENCE = "${"
+
+
+def yarnrc_catalogs(data: bytes, path: str) -> Catalogs | None:
+    """The catalogs a ``.yarnrc.yml`` defines (yarn 4.10+; None when it defines none): ``catalog``
+    under ``YARN_DEFAULT_CATALOG`` and each of ``catalogs`` under its name. Read with the
+    pnpm-workspace.yaml reader (anchors, aliases and repeated keys refused: yarn takes the last
+    of a repeated key, npm tools and this reader cannot tell which was meant); a null catalog
+    defines nothing, as for yarn. ``LockfileError`` naming ``path`` and the YAML path for anything
+    yarn does not read as a map of strings, and for a value naming an environment variable
+    (``${NAME}``): yarn reads the installing machine's environment there, which a scan never
+    reads in its place (decision 0056). The bytes are never quoted."""
+    if b"catalog" not in data and b"\\" not in data:
+        return None  # (any spelling of the keys holds the letters, or an escape)
+    if len(data) > MAX_WORKSPACE_BYTES:
+        raise LockfileError(path, f"larger than {MAX_WORKSPACE_BYTES} bytes; not read")
+    if _LEGACY.match(data.removeprefix(b"\xef\xbb\xbf")):
+        raise LockfileError(path, "written in yarn's legacy (v1 lockfile) syntax: not read")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LockfileError(path, f"not valid UTF-8 (byte {exc.start})") from None
+    doc = _load(text, path)
+    if doc is None:
+        return None
+    if doc.__class__ is not dict:
+        raise LockfileError(path, "not a .yarnrc.yml (the top level is not a mapping)")
+    if doc.get("catalog") is None and doc.get("catalogs") is None:
+        return None
+    catalogs: dict[str, dict[str, str]] = {}
+    for name, entries in _mapping(doc.get("catalogs"), path, "catalogs").items():
+        where = f"catalogs{key_segment(name)}"
+        if name.__class__ is not str:
+            raise LockfileError(path, "a catalog name that is not a string", json_path=where)
+        if name != YARN_DEFAULT_CATALOG:  # (never looked up: see YARN_DEFAULT_CATALOG)
+            catalogs[name] = _yarn_entries(entries, path, where)
+    catalogs[YARN_DEFAULT_CATALOG] = _yarn_entries(doc.get("catalog"), path, "catalog")
+    return catalogs
+
+
+def _yarn_entries(value: Any, path: str, where: str) -> dict[str, str]:
+    entries = _entries(value, path, where)
+    for key, spec in entries.items():
+        if _ENV_REFERENCE in spec:
+            raise LockfileError(
+                path,
+                "a catalog entry naming an environment variable (${...}): yarn puts the"
+                " installing machine's value there, which this scan does not read; not read",
+                json_path=f"{where}{key_segment(key)}",
+            )
+    return entries
 
 
 def _load(text: str, path: str) -> Any:

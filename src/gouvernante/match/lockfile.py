@@ -27,6 +27,8 @@ from gouvernante.model import (
 )
 from gouvernante.rules.index import RuleIndex
 
+YarnView = tuple[Catalogs, ...]  # (lockfiles.pnpm_workspace.YarnView: this layer's own name)
+
 
 @dataclass(frozen=True)
 class LockfileMatch:
@@ -133,9 +135,20 @@ class CatalogFiles:
 
     pnpm: dict[str, LockfileMatch | None] = field(default_factory=dict)
     roots: dict[str, LockfileMatch] = field(default_factory=dict)
+    # each .yarnrc.yml that defines catalogs (yarn 4.10+, decision 0056); None: not read
+    yarnrc: dict[str, LockfileMatch | None] = field(default_factory=dict)
 
-    def add(self, directory: str, match: LockfileMatch | None, *, workspace_file: bool) -> None:
-        if workspace_file:
+    def add(
+        self,
+        directory: str,
+        match: LockfileMatch | None,
+        *,
+        workspace_file: bool,
+        yarnrc_file: bool = False,
+    ) -> None:
+        if yarnrc_file:
+            self.yarnrc[directory] = match
+        elif workspace_file:
             self.pnpm[directory] = match
         elif match is not None and match.workspace_globs and not match.workspace:
             self.roots[directory] = match
@@ -153,18 +166,67 @@ def bun_root_catalogs(
     1.4.5 climbs to the outermost root, run in a member or in a nested root, and reads no other
     package.json's catalogs (decision 0054). ``roots(folder)``: that folder's package.json
     (globs, catalogs), None when there is none with globs."""
-    found: Catalogs | None = None
+    found = workspace_root(directory, roots, root, dirname)
+    return None if found is None else found[1] if found[1] is not None else {}
+
+
+def workspace_root(
+    directory: str,
+    roots: Callable[[str], tuple[Sequence[str], Catalogs | None] | None],
+    root: str | None,
+    dirname: Callable[[str], str] = posixpath.dirname,
+) -> tuple[str, Catalogs | None] | None:
+    """The folder of ``bun_root_catalogs``'s package.json and its catalogs, or None."""
+    found: tuple[str, Catalogs | None] | None = None
     current = directory
     while True:
         here = roots(current)
         if here is not None:
             patterns, catalogs = here
             if current == directory or globs.matches(_relative(directory, current), patterns):
-                found = catalogs if catalogs is not None else {}
+                found = (current, catalogs)
         parent = dirname(current)
         if (root is not None and current == root) or parent == current:
             return found
         current = parent
+
+
+def yarn_views(
+    directory: str,
+    rc: Callable[[str], Catalogs | None],
+    top: str,
+    root: str | None,
+    dirname: Callable[[str], str] = posixpath.dirname,
+) -> tuple[YarnView, ...]:
+    """The catalogs yarn 4.10+ may answer a manifest of ``directory`` from: yarn reads the
+    ``.yarnrc.yml`` of the folder it is run in and of each folder above, merged entry by entry,
+    the closer first (measured with yarn 4.18.1: run at the workspace root, a member's own file
+    is not read; run in the member, it is). One view (the files' catalogs, the closer first)
+    for ``top``, the project's root (its workspace root, else its own folder), and one for
+    each folder between ``directory`` and ``top`` whose file defines catalogs, each a place
+    yarn may be run in (decision 0056). ``rc(folder)``: that folder's catalogs, None when it
+    defines none; folders up to ``root`` (None: every folder above)."""
+    chain: list[tuple[bool, Catalogs]] = []  # (the folder is below ``top``, its catalogs)
+    below = directory != top
+    current = directory
+    while True:
+        if current == top:
+            below = False
+        here = rc(current)
+        if here is not None:
+            chain.append((below, here))
+        parent = dirname(current)
+        if (root is not None and current == root) or parent == current:
+            break
+        current = parent
+    views: list[YarnView] = []
+    for at, (folder_below, _catalogs) in enumerate(chain):
+        if folder_below:
+            views.append(tuple(c for _b, c in chain[at:]))
+    above = tuple(c for folder_below, c in chain if not folder_below)
+    if above:
+        views.append(above)
+    return tuple(views)
 
 
 def with_workspace_catalogs(  # noqa: PLR0917 - one pure step of three placing codes
@@ -205,12 +267,28 @@ def with_workspace_catalogs(  # noqa: PLR0917 - one pure step of three placing c
         found = files.roots.get(folder)
         return None if found is None else (found.workspace_globs, found.catalogs)
 
-    bun = bun_root_catalogs(directory, root_at, root, dirname)
-    if pnpm is None and bun is None:
+    top = workspace_root(directory, root_at, root, dirname)
+    bun = None if top is None else top[1] if top[1] is not None else {}
+    unread = False
+
+    def rc_at(folder: str) -> Catalogs | None:
+        nonlocal unread
+        if folder not in files.yarnrc:
+            return None
+        found = files.yarnrc[folder]
+        if found is None:  # (not read: its own error is reported)
+            unread = True
+            return None
+        return found.catalogs
+
+    yarn = yarn_views(directory, rc_at, directory if top is None else top[0], root, dirname)
+    if unread:
+        yarn = ()
+    if pnpm is None and bun is None and not yarn:
         return match, None
     from gouvernante.lockfiles import pnpm_workspace  # noqa: PLC0415 - catalog: refs only
 
-    resolved = pnpm_workspace.answer_catalogs(match.catalog_refs, pnpm, bun)
+    resolved = pnpm_workspace.answer_catalogs(match.catalog_refs, pnpm, bun, yarn)
     kept = tuple(h for h in match.declared if not _from_catalog(h))
     judged = tuple(match_declared(resolved, index, display))
     return replace(match, declared=kept + judged, catalog_refs=()), None
