@@ -51,6 +51,7 @@ from gouvernante.model import (
     Finding,
     FindingType,
     HashResult,
+    LockfileFormat,
     LockfileGraph,
     MatchKind,
     ScanIssue,
@@ -62,6 +63,7 @@ from gouvernante.sources.git import (
     GITHUB_DIR,
     GITLINK_MODE,
     SYMLINK_MODE,
+    YARNRC_CATALOGS_MODE,
     YARNRC_LOCK_MODE,
     YARNRC_REFUSED_MODE,
     CommitChanges,
@@ -79,7 +81,7 @@ from gouvernante.sources.git import (
     short_ref,
 )
 from gouvernante.sources.names import lockfile_name
-from gouvernante.sources.yarnrc import YARN_LOCK, YARNRC, lockfile_setting
+from gouvernante.sources.yarnrc import YARN_LOCK, YARNRC, YARNRC_CATALOGS, lockfile_setting
 
 MAX_INDICATOR_BYTES = 16 * 1024 * 1024
 # A compromised release is usually live hours to days before the advisory: an exposure window
@@ -182,7 +184,11 @@ def manifests_of(
 
 
 # The parser of a file by the mode the tree walk marks it with (``sources.git``)
-_NAMED = {YARNRC_LOCK_MODE: YARN_LOCK, YARNRC_REFUSED_MODE: YARNRC}
+_NAMED = {
+    YARNRC_LOCK_MODE: YARN_LOCK,
+    YARNRC_REFUSED_MODE: YARNRC,
+    YARNRC_CATALOGS_MODE: YARNRC_CATALOGS,
+}
 YARNRC_REFUSED = (
     "a symbolic link, or its lockfileFilename names a symbolic link, a folder or a submodule"
     " (the project's lockfile): not read"
@@ -265,16 +271,34 @@ def parse_blob(data: bytes, key: BlobKey) -> LockfileGraph:
 
 
 def parse_blob_catalogs(data: bytes, key: BlobKey) -> tuple[LockfileGraph, Catalogs | None]:
-    """``parse_blob``, and the catalogs a pnpm-workspace.yaml or a package.json (bun's)
-    defines (the ranges the ``catalog:`` references of the manifests below it stand for); None
-    for any other file."""
-    if key.name != PNPM_WORKSPACE:
+    """``parse_blob``, and the catalogs a pnpm-workspace.yaml, a package.json (bun's) or a
+    .yarnrc.yml (yarn 4.10+, read as ``YARNRC_CATALOGS``: no packages) defines (the ranges the
+    ``catalog:`` references of the manifests below it stand for); None for any other file."""
+    if key.name not in (PNPM_WORKSPACE, YARNRC_CATALOGS):
         graph = parse_blob(data, key)
         return graph, graph.catalogs
     from gouvernante.lockfiles import pnpm_workspace  # noqa: PLC0415 - workspace files only
 
+    if key.name == YARNRC_CATALOGS:
+        catalogs = pnpm_workspace.yarnrc_catalogs(data, YARNRC)
+        return LockfileGraph(LockfileFormat.PACKAGE_JSON, (), (), ()), catalogs
+
     graph, workspace = pnpm_workspace.parse_with_workspace(data, key.name)
     return graph, workspace.catalogs
+
+
+def yarn_catalogs(files: CatalogFiles, path: str, outcome: BlobOutcome | None) -> None:
+    """A ``.yarnrc.yml``'s catalogs (``YARNRC_CATALOGS_MODE``, at ``path`` in the tree) in
+    ``files``: none when it defines none; its error (or the refused file's,
+    ``YARNRC_REFUSED_MODE``), said where a manifest's ``catalog:`` references would have been
+    answered by it (as -dir says it)."""
+    directory = "/" + posixpath.dirname(path)
+    if outcome is not None and outcome.match is not None:
+        if outcome.match.catalogs is not None:
+            files.yarnrc[directory] = outcome.match.catalogs
+        return
+    reason = outcome.error if outcome is not None else None
+    files.yarnrc[directory] = f"{path}: {reason or 'not read'}"
 
 
 def is_workspace_file(file: TreeFile) -> bool:
@@ -456,6 +480,11 @@ def snapshot_findings(
             # dependencies the lockfile does not lock)
             outcome = outcomes.get(paired, _NOT_PAIRED)
         match = outcome.match if outcome is not None and file.mode != SYMLINK_MODE else None
+        if file.mode == YARNRC_CATALOGS_MODE:  # (decision 0056: what it answers, not a lockfile)
+            yarn_catalogs(workspaces, file.path, outcome)
+            continue
+        if file.mode == YARNRC_REFUSED_MODE and posixpath.basename(file.path) == YARNRC:
+            yarn_catalogs(workspaces, file.path, outcome)  # (not read: nor its catalogs)
         if file.mode != SBOM_MODE:  # (a workspace file not read answers nothing)
             directory = "/" + posixpath.dirname(file.path)
             workspaces.add(directory, match, workspace_file=is_workspace_file(file))

@@ -61,6 +61,7 @@ from gouvernante.sources.yarnrc import (
     YARNRC,
     inherit,
     inherited_above,
+    lockfile_setting,
 )
 
 if TYPE_CHECKING:
@@ -315,6 +316,7 @@ def _catalog_file(path: str, folder: str, task: FileTask, errors: list[str]) -> 
                 got = (workspace.packages, workspace.catalogs)
             elif os.path.basename(path) == YARNRC:
                 data = read_regular_file(path, MAX_YARNRC_BYTES, shown)
+                lockfile_setting(data, shown)  # (a file not read exactly: nor its catalogs)
                 got = ((), pnpm_workspace.yarnrc_catalogs(data, shown))
             else:
                 data = read_regular_file(path, MAX_LOCKFILE_BYTES, shown)

@@ -724,6 +724,56 @@ ERRORS["a lockfile refused at a position"] = [
 ]
 
 
+# yarn 4.10+ catalogs live in .yarnrc.yml (decision 0056): every mode made the reference a note
+# ("cannot be decided offline"), exit 0, where the catalog's range reaches the release.
+_YARN_ROOT = json.dumps({"name": "root", "private": True, "workspaces": ["packages/*"]})
+CASES["a yarn catalog range reaches the release"] = (
+    {
+        ".yarnrc.yml": "catalog:\n  axios: ^1.14.0\n",
+        "package.json": json.dumps({"name": "p", "dependencies": {"axios": "catalog:"}}),
+    },
+    [("package.json", "axios ^1.14.0")],
+    [],
+)
+CASES["a yarn catalog a workspace member names"] = (
+    {
+        ".yarnrc.yml": "catalogs:\n  http:\n    my-http: npm:axios@^1.14.0\n",
+        "package.json": _YARN_ROOT,
+        "packages/app/package.json": _app("catalog:http", "my-http"),
+    },
+    [("packages/app/package.json", "axios ^1.14.0")],
+    [],
+)
+CASES["yarn's catalog:default is not its catalog"] = (
+    {  # (yarn 4.18.1: catalog: reads `catalog` only, catalog:default `catalogs.default` only)
+        ".yarnrc.yml": "catalog:\n  axios: ~1.13.0\ncatalogs:\n  default:\n    axios: ^1.14.0\n",
+        "package.json": _YARN_ROOT,
+        "packages/app/package.json": _app("catalog:"),
+        "packages/web/package.json": _app("catalog:default"),
+    },
+    [("packages/web/package.json", "axios ^1.14.0")],
+    [],
+)
+CASES["a yarn member's own .yarnrc.yml"] = (
+    {  # (yarn run in packages/app reads its file first: either range may be installed)
+        ".yarnrc.yml": "catalog:\n  axios: ~1.13.0\n",
+        "package.json": _YARN_ROOT,
+        "packages/app/.yarnrc.yml": "catalog:\n  axios: ^1.14.0\n",
+        "packages/app/package.json": _app("catalog:"),
+    },
+    [("packages/app/package.json", "axios ^1.14.0")],
+    [],
+)
+CASES["a yarn catalog that names no such catalog"] = (
+    {  # (yarn fails the install: "catalog " tools" not found or empty")
+        ".yarnrc.yml": "catalogs:\n  tools:\n    axios: ^1.14.0\n",
+        "package.json": json.dumps({"name": "p", "dependencies": {"axios": "catalog: tools"}}),
+    },
+    [],
+    [("package.json", "axios is declared as 'catalog: tools' (a catalog entry")],
+)
+
+
 def _answer(report: dict[str, Any]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     findings = sorted(
         (tree_relative(f["lockfile"]), f"{f['package']} {f.get('declared_range') or f['version']}")
@@ -888,3 +938,36 @@ def test_inventory_add_dir_reads_the_lockfile_with_its_manifest(tmp_path: Path) 
     assert [(e["path"].rpartition(":")[2], e["message"]) for e in report["errors"]] == [
         TRUNCATED_ERROR
     ]
+
+
+@pytest.mark.parametrize(
+    ("rc", "where"),
+    [
+        ("catalog:\n  axios: '${SECRET_VALUE:-^1.14.0}'\n", "catalog['axios']"),
+        ("catalog:\n  axios: ^1.14.0\n  axios: SECRET_VALUE\n", "line 3 column 3"),
+        ("x: &a SECRET_VALUE\ncatalog:\n  axios: *a\n", "line 1"),
+        # a lockfileFilename setting not read exactly: nor are its catalogs (its own error too)
+        ("lockfileFilename: 'SECRET_VALUE\\x2elock'\ncatalog:\n  axios: ^1.14.0\n", "line 1"),
+    ],
+)
+def test_every_mode_says_a_yarn_catalog_it_cannot_read(tmp_path: Path, rc: str, where: str) -> None:
+    """A .yarnrc.yml whose catalogs yarn would read from the installing machine's environment,
+    or whose keys or aliases this reader refuses (decision 0056): an error naming the file and
+    the YAML path in every mode, never the bytes, never CLEAN."""
+    files = {
+        ".yarnrc.yml": rc,
+        "package.json": json.dumps({"name": "p", "dependencies": {"axios": "catalog:"}}),
+    }
+    for mode, (code, report) in _modes(tmp_path, files).items():
+        assert code == 1 and report["findings"] == [], mode
+        assert "SECRET_VALUE" not in json.dumps(report), mode
+        errors = sorted(
+            (tree_relative(e["path"]), e["message"])
+            for e in report["errors"]
+            if "its catalog: references are not checked" in e["message"]
+        )
+        assert len(errors) == 1, (mode, report["errors"])
+        assert errors[0][0] == "package.json", mode
+        assert f".yarnrc.yml: {where}: " in errors[0][1], (mode, errors)
+        others = [e for e in report["errors"] if "its catalog:" not in e["message"]]
+        assert len(others) == (1 if "lockfileFilename" in rc else 0), (mode, others)

@@ -198,6 +198,14 @@ def test_a_huge_file_is_refused(tmp_path: Path, project: Path) -> None:
     }
 
 
+def test_every_source_reads_the_file_within_one_limit() -> None:
+    from gouvernante.sources import yarnrc
+
+    assert pnpm_workspace.MAX_YARNRC_BYTES == yarnrc.MAX_YARNRC_BYTES
+    with pytest.raises(LockfileError, match="larger than"):
+        pnpm_workspace.yarnrc_catalogs(b"catalog: {}\n" + b" " * yarnrc.MAX_YARNRC_BYTES, "x")
+
+
 def test_yarn_catalog_shapes() -> None:
     def read(text: str) -> object:
         return pnpm_workspace.yarnrc_catalogs(text.encode(), ".yarnrc.yml")

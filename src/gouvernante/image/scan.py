@@ -185,6 +185,7 @@ def scan_filesystem(fs: Filesystem, label: str, index: RuleIndex, out: ImageScan
     read: list[tuple[str, Node, LockfileMatch]] = []
     workspaces = CatalogFiles()
     named = named_lockfiles(fs, label, out.errors)
+    _yarn_catalogs(fs, label, workspaces)
     for path in sorted(fs.nodes):
         node = fs.nodes[path]
         base = named.get(path) or lockfile_name(path.rpartition("/")[2])
@@ -228,6 +229,33 @@ def scan_filesystem(fs: Filesystem, label: str, index: RuleIndex, out: ImageScan
         declared_findings, declared_notes = resolve_declared(placed, "/")
         out.findings.extend(declared_findings)
         out.notes.extend(ScanIssue(p, msg) for p, msg in declared_notes)
+
+
+def _yarn_catalogs(fs: Filesystem, label: str, files: CatalogFiles) -> None:
+    """The catalogs of each ``.yarnrc.yml`` of the image (yarn 4.10+, decision 0056) in
+    ``files``, or why one is not read (said where a manifest's ``catalog:`` references would
+    have been answered by it, as -dir says it)."""
+    from gouvernante.lockfiles import pnpm_workspace  # noqa: PLC0415 - .yarnrc.yml only
+
+    for path, node in fs.nodes.items():
+        folder, _, base = path.rpartition("/")
+        if base != YARNRC or NODE_MODULES in path.split("/")[:-1]:
+            continue
+        shown = f"{label}:/{path}"
+        directory = "/" + folder
+        if node.kind is NodeKind.SYMLINK:
+            files.yarnrc[directory] = f"{shown}: a symbolic link in the image: not followed"
+            continue
+        if node.kind is not NodeKind.FILE or node.data is None:
+            continue
+        try:
+            lockfile_setting(node.data, shown)  # (a file not read exactly: nor its catalogs)
+            catalogs = pnpm_workspace.yarnrc_catalogs(node.data, shown)
+        except GouvernanteError as exc:
+            files.yarnrc[directory] = f"{shown}: {exc.located()}"
+            continue
+        if catalogs is not None:
+            files.yarnrc[directory] = catalogs
 
 
 def _lockfile(  # noqa: PLR0917 - one private helper of scan_filesystem

@@ -39,6 +39,7 @@ from gouvernante.model import LockfileFormat, ScanIssue, ScannedRef
 from gouvernante.rules.index import RuleIndex
 from gouvernante.rules.model import Rule
 from gouvernante.sources.git import GITLINK_MODE, SYMLINK_MODE, TreeFile
+from gouvernante.sources.yarnrc import YARNRC_CATALOGS
 
 STALE_AFTER_SECONDS = 24 * 3600
 
@@ -400,10 +401,11 @@ def _outcomes(  # noqa: PLR0917 - one private step of _evaluate
 def _workspace_context(
     commits: Sequence[Sequence[FileRow]], blobs: Mapping[tuple[str, str], BlobMeta], hits: set[int]
 ) -> set[int]:
-    """The manifests and pnpm-workspace.yaml files whose graphs are read beside a hit: in a
-    commit with a workspace file, a manifest's ``catalog:`` reference is judged by its
-    catalogs, which may name a rule's package under another name (an ``npm:`` alias), and the
-    manifest may name one the catalog does not (then the catalogs say what it stands for)."""
+    """The manifests, pnpm-workspace.yaml and .yarnrc.yml files (``YARNRC_CATALOGS``) whose
+    graphs are read beside a hit: in a commit with a workspace file or a yarn rc file, a
+    manifest's ``catalog:`` reference is judged by its catalogs, which may name a rule's package
+    under another name (an ``npm:`` alias), and the manifest may name one the catalog does not
+    (then the catalogs say what it stands for)."""
     wanted: set[int] = set()
     for files in commits:
         ids: list[int] = []
@@ -414,14 +416,14 @@ def _workspace_context(
             if meta is None or name not in _CATALOG_FILES:
                 continue
             ids.append(meta[0])
-            workspace = workspace or name == PNPM_WORKSPACE
+            workspace = workspace or name in (PNPM_WORKSPACE, YARNRC_CATALOGS)
             hit = hit or meta[0] in hits
         if workspace and hit:
             wanted.update(ids)
     return wanted
 
 
-_CATALOG_FILES = frozenset({"package.json", PNPM_WORKSPACE})
+_CATALOG_FILES = frozenset({"package.json", PNPM_WORKSPACE, YARNRC_CATALOGS})
 # files whose declared ranges a lockfile of their project decides: the manifests the parser
 # table reads as package.json and deno.json(c) (a Deno import map: decision 0053)
 _DECLARING_FILES = frozenset(

@@ -56,6 +56,7 @@ from gouvernante.sources.git import (
     GITHUB_DIR,
     GITLINK_MODE,
     SYMLINK_MODE,
+    YARNRC_CATALOGS_MODE,
     YARNRC_LOCK_MODE,
     YARNRC_REFUSED_MODE,
     ObjectStore,
@@ -68,6 +69,7 @@ from gouvernante.sources.yarnrc import (
     MAX_YARNRC_BYTES,
     YARN_LOCK,
     YARNRC,
+    YARNRC_CATALOGS,
     inherit,
     inherited_above,
 )
@@ -273,15 +275,28 @@ def _folder_setting(
     0044): the lockfile name of the folder's projects (``yarnrc.inherit``, ``parent`` being its
     parent's) and, when it cannot be read exactly (a symbolic link, a setting not read), itself
     in ``YARNRC_REFUSED_MODE`` with the parser name and bytes its content is stored under (its
-    projects get no name: that error stands for them)."""
+    projects get no name: that error stands for them); and itself in ``YARNRC_CATALOGS_MODE``
+    when it may define catalogs (decision 0056)."""
+    from gouvernante.lockfiles.pnpm_workspace import may_define_yarn_catalogs  # noqa: PLC0415
+
     rel = YARNRC if rel_dir == "." else f"{rel_dir}/{YARNRC}"
     data = b""
+    catalogs: list[tuple[TreeFile, str, bytes]] = []
     if YARNRC not in wd.links:
         try:
             data = read_regular_file(os.path.join(wd.path, YARNRC), MAX_YARNRC_BYTES, rel)
-            return inherit(parent, data, rel), []
         except GouvernanteError:
-            pass  # (refused: the stored content's error says why, with the line)
+            pass  # (refused: the stored content's error says why)
+        else:
+            if may_define_yarn_catalogs(data):
+                catalogs.append(
+                    (TreeFile(rel, YARNRC_CATALOGS_MODE, _blob_oid(data)), YARNRC_CATALOGS, data)
+                )
+            try:
+                return inherit(parent, data, rel), catalogs
+            except GouvernanteError:
+                pass  # (refused: the stored content's error says why, with the line)
+    # (its catalogs are not read either: decision 0056)
     return None, [(TreeFile(rel, YARNRC_REFUSED_MODE, _blob_oid(data)), YARNRC, data)]
 
 

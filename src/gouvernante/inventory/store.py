@@ -13,7 +13,7 @@ import sqlite3
 from gouvernante.errors import SourceError
 from gouvernante.inventory.backend import Database, open_database
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # Migration n takes the schema from version n - 1 to n.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -129,6 +129,11 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     # with their ``packages`` rows. Graphs recorded before hold none: a catalog: reference a
     # bun root would answer read as undecidable (a note, CLEAN), so older commits are refused.
     7: (),
+    # 8: no table changes: a commit's .yarnrc.yml that may define yarn 4.10+ catalogs is a file
+    # of its own (mode ``yarnrc-catalogs``, decision 0056) whose graph holds them, with their
+    # ``packages`` rows. Commits recorded before have none: a catalog: reference they would
+    # answer read as undecidable (a note, CLEAN), so older commits are refused.
+    8: (),
 }
 
 
@@ -166,7 +171,7 @@ def connect(location: str, *, create: bool) -> Database:
 # the commits already recorded are never read again. Migrating such an inventory answered
 # CLEAN where -git finds (the reviewer's run, 2026-12-05): it is refused instead, as merge
 # refuses shards older than 6.
-OLDEST_MIGRATED_WITH_COMMITS = 7
+OLDEST_MIGRATED_WITH_COMMITS = 8
 
 
 def _refuse_untrusted_commits(db: Database, version: int) -> None:
@@ -179,7 +184,7 @@ def _refuse_untrusted_commits(db: Database, version: int) -> None:
             db.location,
             f"schema version {version}: its recorded commits were read by an older gouvernante"
             " in ways this one does not trust (lockfiles read without their package.json, no"
-            " pnpm or bun catalogs, no .yarnrc.yml lockfile names): record the organisation"
+            " pnpm, bun or yarn catalogs, no .yarnrc.yml lockfile names): record the organisation"
             " again into a new inventory (inventory add -db NEW ...)",
         )
 

@@ -49,6 +49,9 @@ CATALOG_PREFIX = "catalog:"
 # ``catalogs`` entry named "" up: ``catalog:`` with an empty name is the default one).
 YARN_DEFAULT_CATALOG = ""
 YARNRC_FILE = ".yarnrc.yml"
+# The limit every source reads a .yarnrc.yml within (``sources.yarnrc.MAX_YARNRC_BYTES``, the
+# same: a test says so); an image keeps bigger files.
+MAX_YARNRC_BYTES = 1024 * 1024
 # A yarn view: the catalogs of the .yarnrc.yml files yarn reads, run in one folder, the closer
 # first; yarn merges them entry by entry, the closer file's entry first (decision 0056).
 YarnView = tuple[Catalogs, ...]
@@ -203,6 +206,12 @@ _LEGACY = re.compile(rb"^(?:#.*\r?\n)*?#\s+yarn\s+lockfile\s+v1\r?\n", re.IGNORE
 _ENV_REFERENCE = "${"
 
 
+def may_define_yarn_catalogs(data: bytes) -> bool:
+    """Whether a ``.yarnrc.yml`` may define catalogs: any spelling of the keys holds the letters
+    ``catalog``, or a backslash escape (a YAML ``"\\x63atalog"`` key)."""
+    return b"catalog" in data or b"\\" in data
+
+
 def yarnrc_catalogs(data: bytes, path: str) -> Catalogs | None:
     """The catalogs a ``.yarnrc.yml`` defines (yarn 4.10+; None when it defines none): ``catalog``
     under ``YARN_DEFAULT_CATALOG`` and each of ``catalogs`` under its name. Read with the
@@ -212,10 +221,10 @@ def yarnrc_catalogs(data: bytes, path: str) -> Catalogs | None:
     yarn does not read as a map of strings, and for a value naming an environment variable
     (``${NAME}``): yarn reads the installing machine's environment there, which a scan never
     reads in its place (decision 0056). The bytes are never quoted."""
-    if b"catalog" not in data and b"\\" not in data:
-        return None  # (any spelling of the keys holds the letters, or an escape)
-    if len(data) > MAX_WORKSPACE_BYTES:
-        raise LockfileError(path, f"larger than {MAX_WORKSPACE_BYTES} bytes; not read")
+    if not may_define_yarn_catalogs(data):
+        return None
+    if len(data) > MAX_YARNRC_BYTES:
+        raise LockfileError(path, f"larger than {MAX_YARNRC_BYTES} bytes; not read")
     if _LEGACY.match(data.removeprefix(b"\xef\xbb\xbf")):
         raise LockfileError(path, "written in yarn's legacy (v1 lockfile) syntax: not read")
     try:

@@ -135,20 +135,12 @@ class CatalogFiles:
 
     pnpm: dict[str, LockfileMatch | None] = field(default_factory=dict)
     roots: dict[str, LockfileMatch] = field(default_factory=dict)
-    # each .yarnrc.yml that defines catalogs (yarn 4.10+, decision 0056); None: not read
-    yarnrc: dict[str, LockfileMatch | None] = field(default_factory=dict)
+    # each .yarnrc.yml that may define catalogs (yarn 4.10+, decision 0056): its catalogs, or
+    # why it is not read (its tree path and the reader's error, file and YAML path)
+    yarnrc: dict[str, Catalogs | str] = field(default_factory=dict)
 
-    def add(
-        self,
-        directory: str,
-        match: LockfileMatch | None,
-        *,
-        workspace_file: bool,
-        yarnrc_file: bool = False,
-    ) -> None:
-        if yarnrc_file:
-            self.yarnrc[directory] = match
-        elif workspace_file:
+    def add(self, directory: str, match: LockfileMatch | None, *, workspace_file: bool) -> None:
+        if workspace_file:
             self.pnpm[directory] = match
         elif match is not None and match.workspace_globs and not match.workspace:
             self.roots[directory] = match
@@ -269,29 +261,27 @@ def with_workspace_catalogs(  # noqa: PLR0917 - one pure step of three placing c
 
     top = workspace_root(directory, root_at, root, dirname)
     bun = None if top is None else top[1] if top[1] is not None else {}
-    unread = False
+    unread: list[str] = []
 
     def rc_at(folder: str) -> Catalogs | None:
-        nonlocal unread
-        if folder not in files.yarnrc:
+        found = files.yarnrc.get(folder)
+        if isinstance(found, str):
+            unread.append(found)
             return None
-        found = files.yarnrc[folder]
-        if found is None:  # (not read: its own error is reported)
-            unread = True
-            return None
-        return found.catalogs
+        return found
 
     yarn = yarn_views(directory, rc_at, directory if top is None else top[0], root, dirname)
-    if unread:
-        yarn = ()
+    error = None
+    if unread:  # (yarn's answers are not known)
+        yarn, error = (), f"{unread[0]}; its catalog: references are not checked"
     if pnpm is None and bun is None and not yarn:
-        return match, None
+        return match, error
     from gouvernante.lockfiles import pnpm_workspace  # noqa: PLC0415 - catalog: refs only
 
     resolved = pnpm_workspace.answer_catalogs(match.catalog_refs, pnpm, bun, yarn)
     kept = tuple(h for h in match.declared if not _from_catalog(h))
     judged = tuple(match_declared(resolved, index, display))
-    return replace(match, declared=kept + judged, catalog_refs=()), None
+    return replace(match, declared=kept + judged, catalog_refs=()), error
 
 
 def _unknown_catalogs(match: LockfileMatch) -> tuple[LockfileMatch, str | None]:

@@ -58,6 +58,9 @@ BLOB_MODES = ("100644", "100755")
 # or a submodule), an error of the scan at its path whose reason its blob gives again.
 YARNRC_LOCK_MODE = "yarnrc"
 YARNRC_REFUSED_MODE = "yarnrc-refused"
+# And a ``.yarnrc.yml`` whose bytes may define yarn 4.10+ catalogs (decision 0056), read for them
+# (``pnpm_workspace.may_define_yarn_catalogs``): each manifest's ``catalog:`` references below it.
+YARNRC_CATALOGS_MODE = "yarnrc-catalogs"
 GITHUB_DIR = ".github"
 
 # Settings of a repository's own config that these commands could turn into a program run, a
@@ -956,9 +959,18 @@ class ObjectStore:
         if mode not in BLOB_MODES:
             return None, refused
         try:
-            return inherit(inherited, self.read(oid, "blob", MAX_YARNRC_BYTES), YARNRC), []
-        except (SourceError, LockfileError):
+            data = self.read(oid, "blob", MAX_YARNRC_BYTES)
+        except SourceError:
             return None, refused
+        from gouvernante.lockfiles.pnpm_workspace import may_define_yarn_catalogs  # noqa: PLC0415
+
+        catalogs = [TreeFile(YARNRC, YARNRC_CATALOGS_MODE, oid)]
+        if not may_define_yarn_catalogs(data):
+            catalogs = []
+        try:
+            return inherit(inherited, data, YARNRC), catalogs
+        except LockfileError:
+            return None, refused  # (its catalogs are not read either: decision 0056)
 
     def _named_lockfile(self, entries: list[tuple[str, str, str]], name: str) -> list[TreeFile]:
         """The file ``name`` (yarn berry's ``lockfileFilename``, from the tree's ``.yarnrc.yml``

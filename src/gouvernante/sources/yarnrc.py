@@ -165,6 +165,12 @@ def _one_document(data: bytes, display: str) -> None:
             content = True
 
 
+# The parser name of a ``.yarnrc.yml`` read for its catalogs (yarn 4.10+, decision 0056) where a
+# file is read by a parser name (git trees, the inventory): ``lockfiles.pnpm_workspace.
+# yarnrc_catalogs``.
+YARNRC_CATALOGS = f"{YARNRC} catalogs"
+
+
 # The parser a named lockfile is read with: yarn writes it as it writes ``yarn.lock``.
 YARN_LOCK = "yarn.lock"
 # Why a named lockfile that is there is not read (the source says which file).
