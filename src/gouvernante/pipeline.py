@@ -224,7 +224,12 @@ def _with_catalogs(graph: LockfileGraph, task: FileTask, errors: list[str]) -> L
     root; where such a file is no scanned file reporting its own error (-lockfile, or above the
     -dir root), its error is an entry error of the manifest."""
     from gouvernante.lockfiles import pnpm_workspace  # noqa: PLC0415 - only for catalog: refs
-    from gouvernante.match.lockfile import workspace_root, yarn_views  # noqa: PLC0415 - idem
+    from gouvernante.match.lockfile import (  # noqa: PLC0415 - idem
+        TOO_MANY_YARN_VIEWS,
+        TooManyYarnViews,
+        workspace_root,
+        yarn_views,
+    )
 
     if not pnpm_workspace.uses_catalogs(graph) or task.parser_name == PNPM_WORKSPACE:
         return graph
@@ -265,7 +270,13 @@ def _with_catalogs(graph: LockfileGraph, task: FileTask, errors: list[str]) -> L
         return None if got is None else got[1]
 
     folder = task.directory if top is None else top[0]
-    yarn = yarn_views(task.directory, rc_at, folder, None, os.path.dirname)
+    try:
+        yarn = yarn_views(
+            task.directory, rc_at, folder, None, os.path.dirname, _yarnrc_folders(folder)
+        )
+    except TooManyYarnViews:
+        yarn = ()
+        errors.append(TOO_MANY_YARN_VIEWS)
     if unread:  # (a .yarnrc.yml not read: yarn's answers are not known; its error is said)
         yarn = ()
     if pnpm is None and bun is None and not yarn:
@@ -280,8 +291,27 @@ def _with_catalogs(graph: LockfileGraph, task: FileTask, errors: list[str]) -> L
 # Each kept as (workspace globs, catalogs); one that could not be read as its error, worded
 # again for each manifest.
 _CatalogFile = tuple[tuple[str, ...], "Catalogs | None"]
+# The folders below a project's root holding a .yarnrc.yml (each a place yarn may be run in,
+# reading it: decision 0056), by root, found by one walk of it per scan (``_scan_files``
+# empties it, with ``_CATALOG_FILES``).
+_YARNRC_FOLDERS: dict[str, list[str]] = {}
 _CATALOG_FILES: dict[tuple[int, int, int, int], _CatalogFile | GouvernanteError] = {}
 _CATALOG_FILES_KEPT = 16
+
+
+def _yarnrc_folders(top: str) -> list[str]:
+    """The folders strictly below ``top`` holding a ``.yarnrc.yml``, walked as ``-dir`` walks
+    (dependency and VCS folders skipped); kept for the scan."""
+    got = _YARNRC_FOLDERS.get(top)
+    if got is None:
+        if len(_YARNRC_FOLDERS) >= _CATALOG_FILES_KEPT:
+            _YARNRC_FOLDERS.clear()
+        got = _YARNRC_FOLDERS[top] = [
+            walked.path
+            for walked in walk(top)
+            if walked.path != top and (YARNRC in walked.files or YARNRC in walked.links)
+        ]
+    return got
 
 
 def _catalog_file(path: str, folder: str, task: FileTask, errors: list[str]) -> _CatalogFile | None:
@@ -391,6 +421,7 @@ def _scan_files(
 ) -> list[FileOutcome]:
     """Outcomes in the order of ``tasks``, whichever process scanned them."""
     _CATALOG_FILES.clear()
+    _YARNRC_FOLDERS.clear()
     outcomes: list[FileOutcome | None] = [None] * len(tasks)
     found = 0
     for done, (position, outcome) in enumerate(_iter_scan_files(tasks, index, workers), 1):

@@ -764,6 +764,17 @@ CASES["a yarn member's own .yarnrc.yml"] = (
     [("packages/app/package.json", "axios ^1.14.0")],
     [],
 )
+CASES["another member's .yarnrc.yml"] = (
+    {  # (yarn 4.18.1 run in packages/lib installs app's catalog: from lib's file)
+        ".yarnrc.yml": "catalog:\n  axios: ~1.13.0\n",
+        "package.json": _YARN_ROOT,
+        "packages/lib/.yarnrc.yml": "catalog:\n  axios: ^1.14.0\n",
+        "packages/lib/package.json": json.dumps({"name": "lib"}),
+        "packages/app/package.json": _app("catalog:"),
+    },
+    [("packages/app/package.json", "axios ^1.14.0")],
+    [],
+)
 CASES["a yarn catalog that names no such catalog"] = (
     {  # (yarn fails the install: "catalog " tools" not found or empty")
         ".yarnrc.yml": "catalogs:\n  tools:\n    axios: ^1.14.0\n",

@@ -104,7 +104,8 @@ def test_named_catalogs_and_catalogs_that_do_not_answer(tmp_path: Path) -> None:
         assert code == 0 and report["findings"] == []
         assert _notes(report) == [
             f"packages/app/package.json: axios is declared as {spec!r} (a catalog entry no"
-            " pnpm-workspace.yaml or root package.json of this project defines) and AXIOS-1 names"
+            " pnpm-workspace.yaml, root package.json or .yarnrc.yml of this project defines) and"
+            " AXIOS-1 names"
             " it: it cannot be"
             " decided offline; lock it and scan the lockfile"
         ]

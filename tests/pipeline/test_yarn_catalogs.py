@@ -117,6 +117,31 @@ def test_the_files_above_are_merged_entry_by_entry(tmp_path: Path, project: Path
     assert _found(report) == [("package.json", "chalk", "4.1.2")]
 
 
+def test_another_members_file_is_a_place_yarn_may_run_in(tmp_path: Path, project: Path) -> None:
+    """yarn 4.18.1 run in packages/lib (measured) reads lib's .yarnrc.yml for every workspace:
+    app's ``catalog:`` installs what lib's file says."""
+    (project / "packages" / "lib" / ".yarnrc.yml").write_text("catalog:\n  ms: 0.7.1\n")
+    member = project / "packages" / "app" / "package.json"
+    code, report = scan_report(tmp_path, _rules("ms@0.7.1"), "-lockfile", str(member))
+    assert code == 2
+    assert [f["declared_range"] for f in report["findings"]] == ["0.7.1"]
+
+
+def test_too_many_places_to_run_yarn_in_is_an_error(tmp_path: Path, project: Path) -> None:
+    from gouvernante.match.lockfile import MAX_YARN_VIEWS
+
+    for i in range(MAX_YARN_VIEWS + 1):
+        folder = project / "tools" / f"t{i}"
+        folder.mkdir(parents=True)
+        (folder / ".yarnrc.yml").write_text(f"catalog:\n  ms: 0.{i}.0\n")
+    member = project / "packages" / "app" / "package.json"
+    code, report = scan_report(tmp_path, _rules("ms@2.0.0"), "-lockfile", str(member))
+    assert code == 1 and report["findings"] == []
+    assert [e["message"][:40] for e in report["errors"]] == [
+        f"more than {MAX_YARN_VIEWS} folders of its project have a"[:40]
+    ]
+
+
 def test_without_a_catalog_the_reference_stays_a_note(tmp_path: Path, project: Path) -> None:
     """``catalog:nope`` and a package no catalog lists: yarn fails the install ("not found or
     empty", "entry not found"); the reference cannot be decided."""

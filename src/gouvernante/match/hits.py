@@ -181,8 +181,8 @@ def entry_errors(graph: LockfileGraph, index: RuleIndex) -> list[str]:
     errors.extend(
         f"line {line}: a dependency on {name} is a catalog: reference, and every entry of"
         f" {name} in the file is another dependency's: which release it resolves to cannot be"
-        " told without the catalog (.yarnrc.yml catalogs are not read; an entry cut or edited"
-        " out?)"
+        " told without the catalog (this check reads yarn.lock alone, not .yarnrc.yml; an entry"
+        " cut or edited out?)"
         for name, line in graph.unverified_catalogs
         if name in index.names
     )
@@ -435,7 +435,8 @@ def undecided_note(hit: DeclaredHit) -> str:
     catalog entry no workspace file defines) when no lockfile of the project decides it."""
     spec = hit.finding.declared_range or ""
     what = (
-        "a catalog entry no pnpm-workspace.yaml or root package.json of this project defines"
+        "a catalog entry no pnpm-workspace.yaml, root package.json or .yarnrc.yml of this"
+        " project defines"
         if spec.startswith(CATALOG_PREFIX)
         else "a git, tarball or file: dependency"
     )

@@ -4,7 +4,7 @@ package.json ranges. Shared by directory scans, git scans and the inventory. Pur
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from gouvernante.fs import globs
@@ -183,42 +183,81 @@ def workspace_root(
         current = parent
 
 
-def yarn_views(
+# More places to run yarn in than this under one project (each a .yarnrc.yml defining catalogs):
+# its references are an error, not a walk of every view per reference (hostile trees).
+MAX_YARN_VIEWS = 64
+
+
+TOO_MANY_YARN_VIEWS = (
+    f"more than {MAX_YARN_VIEWS} folders of its project have a .yarnrc.yml defining catalogs"
+    " (each a place yarn may be run in): its catalog: references are not checked"
+)
+
+
+class TooManyYarnViews(Exception):
+    """More than ``MAX_YARN_VIEWS`` folders of one project have a .yarnrc.yml defining catalogs."""
+
+
+def yarn_views(  # noqa: PLR0917 - the walk's parameters, as bun_root_catalogs
     directory: str,
     rc: Callable[[str], Catalogs | None],
     top: str,
     root: str | None,
     dirname: Callable[[str], str] = posixpath.dirname,
+    inside: Iterable[str] = (),
 ) -> tuple[YarnView, ...]:
     """The catalogs yarn 4.10+ may answer a manifest of ``directory`` from: yarn reads the
     ``.yarnrc.yml`` of the folder it is run in and of each folder above, merged entry by entry,
-    the closer first (measured with yarn 4.18.1: run at the workspace root, a member's own file
-    is not read; run in the member, it is). One view (the files' catalogs, the closer first)
-    for ``top``, the project's root (its workspace root, else its own folder), and one for
-    each folder between ``directory`` and ``top`` whose file defines catalogs, each a place
-    yarn may be run in (decision 0056). ``rc(folder)``: that folder's catalogs, None when it
-    defines none; folders up to ``root`` (None: every folder above)."""
-    chain: list[tuple[bool, Catalogs]] = []  # (the folder is below ``top``, its catalogs)
-    below = directory != top
+    the closer first, and installs the whole project with them (measured with yarn 4.18.1: run
+    at the workspace root, a member's own file is not read; run in the member, or in another
+    member, that one's is, for every workspace). One view (the files' catalogs, the closer
+    first) for ``top``, the project's root (its workspace root, else ``directory``), and one for
+    each folder below ``top`` whose file defines catalogs (those between ``directory`` and
+    ``top``, and ``inside``: the others the caller knows of), each a place yarn may be run in
+    (decision 0056). ``rc(folder)``: that folder's catalogs, None when it defines none; folders
+    up to ``root`` (None: every folder above). ``TooManyYarnViews`` past ``MAX_YARN_VIEWS``."""
+    chains: dict[str, tuple[Catalogs, ...]] = {}
+
+    def chain(folder: str) -> tuple[Catalogs, ...]:
+        met: list[str] = []
+        current = folder
+        while current not in chains:
+            met.append(current)
+            parent = dirname(current)
+            if (root is not None and current == root) or parent == current:
+                break
+            current = parent
+        rest = chains.get(current, ()) if current not in met else ()
+        for at in reversed(met):
+            here = rc(at)
+            rest = (here, *rest) if here is not None else rest
+            chains[at] = rest
+        return chains[folder]
+
+    starts = [top, *inside]
     current = directory
-    while True:
-        if current == top:
-            below = False
-        here = rc(current)
-        if here is not None:
-            chain.append((below, here))
+    while current != top:
+        starts.append(current)
         parent = dirname(current)
-        if (root is not None and current == root) or parent == current:
+        if parent == current or (root is not None and current == root):
             break
         current = parent
-    views: list[YarnView] = []
-    for at, (folder_below, _catalogs) in enumerate(chain):
-        if folder_below:
-            views.append(tuple(c for _b, c in chain[at:]))
-    above = tuple(c for folder_below, c in chain if not folder_below)
-    if above:
-        views.append(above)
-    return tuple(views)
+    views: dict[tuple[int, ...], YarnView] = {}
+    for start in starts:
+        if start != top and rc(start) is None:
+            continue
+        view = chain(start)
+        if view:
+            views.setdefault(tuple(map(id, view)), view)
+            if len(views) > MAX_YARN_VIEWS:
+                raise TooManyYarnViews
+    return tuple(views.values())
+
+
+def yarn_folders_inside(top: str, folders: Iterable[str]) -> list[str]:
+    """The ``folders`` ('/'-separated, absolute) strictly inside ``top``."""
+    prefix = top.rstrip("/") + "/"
+    return [f for f in folders if f.startswith(prefix)]
 
 
 def with_workspace_catalogs(  # noqa: PLR0917 - one pure step of three placing codes
@@ -270,8 +309,13 @@ def with_workspace_catalogs(  # noqa: PLR0917 - one pure step of three placing c
             return None
         return found
 
-    yarn = yarn_views(directory, rc_at, directory if top is None else top[0], root, dirname)
+    project = directory if top is None else top[0]
+    inside = yarn_folders_inside(project, files.yarnrc)
     error = None
+    try:
+        yarn = yarn_views(directory, rc_at, project, root, dirname, inside)
+    except TooManyYarnViews:
+        yarn, error = (), TOO_MANY_YARN_VIEWS
     if unread:  # (yarn's answers are not known)
         yarn, error = (), f"{unread[0]}; its catalog: references are not checked"
     if pnpm is None and bun is None and not yarn:
