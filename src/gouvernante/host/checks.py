@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import assert_never
@@ -17,12 +18,19 @@ from gouvernante.host.caches import (
     scan_pnpm_store,
     scan_yarn_classic_cache,
 )
-from gouvernante.host.configs import berry_rc_folders, bunfig_cache_dir, yarnrc_folder
+from gouvernante.host.configs import (
+    berry_rc_folders,
+    bunfig_cache_dir,
+    pnpm_modules_store_dir,
+    pnpm_workspace_store_dir,
+    yarnrc_folder,
+)
 from gouvernante.host.context import HostContext
 from gouvernante.host.files import check_file_indicator
 from gouvernante.host.indicators import run_other_indicators
+from gouvernante.host.install_state import PNPM_STATE
 from gouvernante.host.installed import scan_package_versions, scan_tree
-from gouvernante.host.locations import LocationKind, host_locations
+from gouvernante.host.locations import LocationKind, host_locations, native, read_rc
 from gouvernante.host.payloads import PayloadScanner
 from gouvernante.host.reader import Collector
 from gouvernante.model import CheckOutcome, Finding, FindingType, HostCheck, ScanIssue
@@ -106,9 +114,28 @@ def _top_dirs(project_dirs: Sequence[str]) -> list[str]:
 # Folders the -dir lockfile walk skips by name that the installed-package walk enters: they hold
 # real installs (Next.js `.next/standalone/node_modules`, a nodeenv `.venv/lib/node_modules`, a
 # tox env's, pre-commit's `.cache/pre-commit/*/node_env-*/lib/node_modules`).
-_HOST_ENTERS = frozenset({".next", ".nuxt", ".venv", ".tox", ".cache"})
+_HOST_ENTERS = frozenset({".next", ".nuxt", ".venv", ".tox", ".cache", ".npm"})
 HOST_SKIP_DIRS = SKIP_DIRS - _HOST_ENTERS
-_CONFIG_FILES = frozenset({".yarnrc.yml", ".yarnrc", "bunfig.toml"})
+_CONFIG_FILES = frozenset(
+    {".yarnrc.yml", ".yarnrc", "bunfig.toml", ".npmrc", "pnpm-workspace.yaml"}
+)
+_STORE_VERSION = re.compile(r"v[0-9]+")
+
+
+def _cache_in_project(name: str, path: str) -> tuple[str, bool] | None:
+    """A package manager's cache met by the project walk, whatever its folder is called
+    (``npm_config_cache=./.npm`` in CI, ``store-dir`` in a project's ``.npmrc``, pnpm's store
+    above a project on another file system than the home): (``kind:path``, whether the walk
+    stays out of it). npm's (``<cache>/_cacache``, ``<cache>/_npx``) and ``.pnpm-store`` are
+    named for what they are: not entered. Any other ``<store>/vN/files`` is a pnpm store by its
+    layout, read as one and walked all the same (the name could be a project's own folder)."""
+    if name == ".pnpm-store":
+        return "pnpm:" + path, True
+    if name in ("_cacache", "_npx"):
+        return "npm:" + os.path.dirname(path), True
+    if _STORE_VERSION.fullmatch(name) and os.path.isdir(os.path.join(path, "files")):
+        return "pnpm:" + os.path.dirname(path), False
+    return None
 
 
 def _inside(path: str, tops: Sequence[str]) -> bool:
@@ -142,15 +169,28 @@ def _project_configs(
         bun_dir = bunfig_cache_dir(os.path.join(folder, "bunfig.toml"), home, collector.errors)
         if bun_dir:
             out.append("bun:" + bun_dir)
+    if ".npmrc" in files:
+        # pnpm resolves a relative store-dir from the project's folder, npm a relative cache
+        # from the folder it runs in: both taken from the .npmrc's folder
+        rc = read_rc(os.path.join(folder, ".npmrc"), ctx or HostContext.current())
+        for key, kind in (("store-dir", "pnpm:"), ("cache", "npm:")):
+            if rc.get(key):
+                out.append(kind + os.path.normpath(os.path.join(folder, native(rc[key]))))
+    if "pnpm-workspace.yaml" in files:
+        workspace = os.path.join(folder, "pnpm-workspace.yaml")
+        store = pnpm_workspace_store_dir(workspace, collector.errors)
+        if store:
+            out.append("pnpm:" + store)
     return out
 
 
 def scan_projects(
     project_dirs: Sequence[str], collector: Collector, ctx: HostContext | None = None
-) -> None:
+) -> set[str]:
     """Every ``node_modules`` and ``.yarn`` folder in the scanned projects, at any depth; a
-    ``node_modules`` symlink to a folder inside the scanned folders read as installs; the caches
-    the projects' config files name."""
+    ``node_modules`` symlink to a folder inside the scanned folders read as installs; the npm
+    caches and pnpm stores in them; the caches the projects' config files and pnpm's
+    ``node_modules/.modules.yaml`` name. Returns the caches read (real paths)."""
     tops = _top_dirs(project_dirs)
     rc_name = (ctx.getenv if ctx is not None else os.environ.get)("YARN_RC_FILENAME")
     config_names = _CONFIG_FILES | {rc_name} if rc_name else _CONFIG_FILES
@@ -163,7 +203,11 @@ def scan_projects(
         configured: list[str] = []
 
         def prune(
-            name: str, path: str, nm: list[str] = node_modules, yd: list[str] = yarn_dirs
+            name: str,
+            path: str,
+            nm: list[str] = node_modules,
+            yd: list[str] = yarn_dirs,
+            caches: list[str] = configured,
         ) -> bool:
             if name == "node_modules":
                 nm.append(path)
@@ -171,6 +215,11 @@ def scan_projects(
             if name == ".yarn":
                 yd.append(path)
                 return True
+            cache = _cache_in_project(name, path)
+            if cache is not None:
+                caches.append(cache[0])
+                if cache[1]:
+                    return True
             return name in HOST_SKIP_DIRS
 
         for count, wd in enumerate(walk(top, prune=prune, on_error=collector.dir_error), 1):
@@ -185,16 +234,25 @@ def scan_projects(
                     "the packages installed in the rest of this folder were not checked",
                 )
                 break
-        where = f"the project {top}"
         for nm in node_modules:
             trees_seen.add(os.path.realpath(nm))
-            scan_tree(nm, collector, where=where)
+            configured.extend(_project_tree(nm, top, collector))
         for yarn in yarn_dirs:
             caches_seen.add(os.path.realpath(os.path.join(yarn, "cache")))
             _yarn_folder(yarn, top, collector)
         _configured_caches(configured, top, caches_seen, collector)
     for link, where in linked:
         _linked_tree(link, tops, trees_seen, collector, where)
+    return caches_seen
+
+
+def _project_tree(nm: str, top: str, collector: Collector) -> list[str]:
+    """A project's ``node_modules`` read as installs; the pnpm store it was installed from
+    (``storeDir`` in pnpm's ``.modules.yaml``), as ``pnpm:<store>``."""
+    scan_tree(nm, collector, where=f"the project {top}")
+    modules = os.path.join(nm, PNPM_STATE)
+    store = pnpm_modules_store_dir(modules, collector.errors) if os.path.isfile(modules) else None
+    return ["pnpm:" + store] if store else []
 
 
 def _yarn_folder(yarn: str, top: str, collector: Collector) -> None:
@@ -221,6 +279,10 @@ def _configured_caches(
             scan_berry_cache(path, collector, f"the yarn cache {path} (set in {top})")
         elif kind == "yarn":
             scan_yarn_classic_cache(path, collector)
+        elif kind == "npm":
+            scan_npm_cache(path, collector)
+        elif kind == "pnpm":
+            scan_pnpm_store(path, collector)
         else:
             scan_bun_cache(path, collector)
 
@@ -248,8 +310,17 @@ def _linked_tree(
     scan_tree(link, collector, where=f"{where} (node_modules linked to {target})")
 
 
-def scan_host_locations(ctx: HostContext, collector: Collector) -> None:
-    for loc in host_locations(ctx, collector.errors):
+def scan_host_locations(
+    ctx: HostContext,
+    collector: Collector,
+    project_dirs: Sequence[str] = (),
+    scanned: set[str] | frozenset[str] = frozenset(),
+) -> None:
+    """Global installs and caches (``host.locations``); a cache in ``scanned`` (real paths:
+    the project walk read it) is not read again."""
+    for loc in host_locations(ctx, collector.errors, project_dirs):
+        if loc.kind is not LocationKind.INSTALLED and os.path.realpath(loc.path) in scanned:
+            continue
         match loc.kind:
             case LocationKind.INSTALLED:
                 scan_tree(loc.path, collector, where=f"{loc.label} {loc.path}")
@@ -292,8 +363,8 @@ def run_host_scan(
     if payloads:
         collector.payloads = payloads
     if collector.names or collector.index.integrity or payloads:
-        scan_projects(project_dirs, collector, ctx)
-        scan_host_locations(ctx, collector)
+        scanned = scan_projects(project_dirs, collector, ctx)
+        scan_host_locations(ctx, collector, project_dirs, scanned)
     else:
         collector.skipped("-host", "no rule names a package: installs and caches not scanned")
     indicator_errors: list[ScanIssue] = []

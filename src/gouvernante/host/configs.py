@@ -149,8 +149,59 @@ def berry_rc_folders(path: str, getenv: Getenv, errors: list[ScanIssue]) -> dict
     text = _read(path, errors, "yarn's .yarnrc.yml")
     if text is None:
         return {}
+    return _yaml_folders(
+        text, path, ("cacheFolder", "globalFolder"), errors, lambda v: _expand_berry(v, getenv)
+    )
+
+
+def pnpm_workspace_store_dir(path: str, errors: list[ScanIssue]) -> str | None:
+    """pnpm 10's ``storeDir`` in ``pnpm-workspace.yaml`` (a top-level one-line scalar, relative
+    to the workspace's folder, as pnpm 10.34.9 resolves it)."""
+    text = _read(path, errors, "pnpm-workspace.yaml")
+    if text is None or "storeDir" not in text:
+        return None
+    return _yaml_folders(text, path, ("storeDir",), errors, _no_variable).get("storeDir")
+
+
+def pnpm_modules_store_dir(path: str, errors: list[ScanIssue]) -> str | None:
+    """The store a pnpm ``node_modules`` was installed from: ``storeDir`` in its
+    ``.modules.yaml`` (JSON as pnpm 10 writes it, YAML as pnpm 9 does), the version folder
+    (``<store>/v10``) left out."""
+    text = _read(path, errors, "pnpm's node_modules/.modules.yaml")
+    if text is None or "storeDir" not in text:
+        return None
+    value: str | None
+    if text.lstrip().startswith("{"):
+        try:
+            doc = json.loads(text)
+        except (ValueError, RecursionError):
+            doc = None
+        got = doc.get("storeDir") if isinstance(doc, dict) else None
+        if not isinstance(got, str) or not got:
+            errors.append(ScanIssue(path, "storeDir is not read as a JSON string"))
+            return None
+        value = os.path.normpath(os.path.join(os.path.dirname(path), got))
+    else:
+        value = _yaml_folders(text, path, ("storeDir",), errors, _no_variable).get("storeDir")
+    if value is not None and re.fullmatch(r"v[0-9]+", os.path.basename(value)):
+        value = os.path.dirname(value)
+    return value
+
+
+def _no_variable(value: str) -> str | None:
+    return None if "${" in value else value
+
+
+def _yaml_folders(
+    text: str,
+    path: str,
+    wanted: tuple[str, ...],
+    errors: list[ScanIssue],
+    expand: Callable[[str], str | None],
+) -> dict[str, str]:
+    """The ``wanted`` top-level keys of a YAML file, each a one-line scalar naming a folder
+    (relative: from the file's folder). Any other shape for them is an error naming the line."""
     out: dict[str, str] = {}
-    wanted = ("cacheFolder", "globalFolder")
     for number, raw in enumerate(text.splitlines(), 1):
         if not any(k in raw for k in wanted):
             continue
@@ -163,7 +214,7 @@ def berry_rc_folders(path: str, getenv: Getenv, errors: list[ScanIssue]) -> dict
             continue
         key, value = m.group(1), _yaml_scalar(m.group(2) or "")
         if value is not None:
-            value = _expand_berry(value, getenv)
+            value = expand(value)
         if not value:
             errors.append(
                 ScanIssue(

@@ -22,6 +22,7 @@ import stat
 
 from gouvernante.host.install_state import RecordedTree, pnpm_managed, read_recorded_tree
 from gouvernante.host.matching import unknown_version
+from gouvernante.host.mounts import MOUNTINFO, mount_table
 from gouvernante.host.reader import Collector
 from gouvernante.lockfiles.package_json import installed_release, read_manifest
 from gouvernante.model import FindingType
@@ -39,33 +40,17 @@ _PLAIN, _STORE, _ID, _IN_STORE = 0, 1, 2, 3
 # fit is 1). Elsewhere (btrfs and overlayfs give 1; NFS, CIFS, FUSE... may give 2 whatever the
 # folder holds) every folder is listed.
 EXACT_LINK_COUNTS = frozenset({"ext2", "ext3", "ext4", "xfs", "tmpfs"})
-MOUNTINFO = "/proc/self/mountinfo"
-_MAX_MOUNTINFO_BYTES = 4 * 1024 * 1024
 
 
 def exact_link_count_devices(mountinfo: str = MOUNTINFO) -> frozenset[int]:
     """The devices (``st_dev``) mounted with a file system of ``EXACT_LINK_COUNTS``, from the
     kernel's mount table (Linux); none elsewhere, or when the table cannot be read. A line not
     read (cut, or not as the kernel writes it) trusts nothing of its device."""
-    try:
-        with open(mountinfo, "rb") as fh:
-            data = fh.read(_MAX_MOUNTINFO_BYTES)
-    except OSError:
-        return frozenset()
-    devices: set[int] = set()
-    lines = data.split(b"\n")
-    if len(data) == _MAX_MOUNTINFO_BYTES:
-        lines.pop()  # maybe cut
-    for line in lines:
-        fields, sep, rest = line.partition(b" - ")
-        head = fields.split(b" ")
-        fs_type = rest.split(b" ", 1)[0].decode("ascii", "replace")
-        if not sep or len(head) < 5 or fs_type not in EXACT_LINK_COUNTS:
-            continue
-        major, colon, minor = head[2].partition(b":")
-        if colon and major.isdigit() and minor.isdigit():
-            devices.add(os.makedev(int(major), int(minor)))
-    return frozenset(devices)
+    return frozenset(
+        m.device
+        for m in mount_table(mountinfo)
+        if m.device is not None and m.fs_type in EXACT_LINK_COUNTS
+    )
 
 
 class _TreeScan:

@@ -10,17 +10,44 @@ from __future__ import annotations
 
 import os
 import re
+import string
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from gouvernante.fs.read import read_small
 from gouvernante.host.configs import berry_rc_folders, bunfig_cache_dir, yarnrc_folder
 from gouvernante.host.context import HostContext
+from gouvernante.host.mounts import mount_table
 from gouvernante.host.paths import glob_paths
 from gouvernante.model import ScanIssue
 from gouvernante.rules.model import OperatingSystem
 
 MAX_RC_BYTES = 1024 * 1024
+# File systems no project is installed on (kernel views), and autofs, whose mount points mount
+# on a lookup (a network one may hang): their roots are not looked at for a pnpm store.
+_NO_PROJECTS = frozenset(
+    {
+        "autofs",
+        "binfmt_misc",
+        "bpf",
+        "cgroup",
+        "cgroup2",
+        "configfs",
+        "debugfs",
+        "devpts",
+        "fusectl",
+        "hugetlbfs",
+        "mqueue",
+        "nsfs",
+        "proc",
+        "pstore",
+        "rpc_pipefs",
+        "securityfs",
+        "sysfs",
+        "tracefs",
+    }
+)
 _RC_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -90,8 +117,11 @@ def read_yarnrc(path: str, ctx: HostContext) -> dict[str, str]:
 
 
 class _Finder:
-    def __init__(self, ctx: HostContext, errors: list[ScanIssue]) -> None:
+    def __init__(
+        self, ctx: HostContext, errors: list[ScanIssue], projects: Sequence[str] = ()
+    ) -> None:
         self.ctx = ctx
+        self.projects = projects
         self.errors = errors
         self.win = ctx.os is OperatingSystem.WINDOWS
         self.mac = ctx.os is OperatingSystem.MACOS
@@ -201,10 +231,16 @@ class _Finder:
         self.add(inst, self.lib(envs), "pre-commit")
         if self.win:
             self.add(inst, os.path.join(envs, "Scripts", "node_modules"), "pre-commit")
-        bun_global = self.env("BUN_INSTALL_GLOBAL_DIR") or os.path.join(
-            self.bun_install(), "install", "global"
-        )
-        self.add(inst, os.path.join(bun_global, "node_modules"), "bun global")
+        self.bun_globals()
+
+    def bun_globals(self) -> None:
+        inst = LocationKind.INSTALLED
+        bun_globals = [self.env("BUN_INSTALL_GLOBAL_DIR")] + [
+            os.path.join(base, "install", "global") for base in self.bun_installs()
+        ]
+        for bun_global in bun_globals:
+            if bun_global:
+                self.add(inst, os.path.join(bun_global, "node_modules"), "bun global")
 
     def npm_config_files(self) -> list[str]:
         """npm's global config (``globalconfig``: ``<node prefix>/etc/npmrc``, or where the
@@ -366,8 +402,16 @@ class _Finder:
             homes.append(os.path.join(self.xdg("XDG_DATA_HOME", ".local", "share"), "pnpm"))
         return [h for h in homes if h]
 
-    def bun_install(self) -> str:
-        return self.env("BUN_INSTALL") or self.home(".bun")
+    def bun_installs(self) -> list[str]:
+        """bun's own folder (bun 1.4.5: ``$BUN_INSTALL``, else ``$XDG_CACHE_HOME/.bun`` when that
+        is set, else ``~/.bun``): every one looked at, ``~/.cache/.bun`` too (a scan may not run
+        with the environment bun ran with)."""
+        bases = [
+            self.env("BUN_INSTALL"),
+            os.path.join(self.xdg("XDG_CACHE_HOME", ".cache"), ".bun"),
+        ]
+        bases.append(self.home(".bun"))
+        return [b for b in dict.fromkeys(bases) if b]
 
     def caches(self) -> None:
         npm_cache = self.env("NPM_CONFIG_CACHE", "npm_config_cache") or (
@@ -388,6 +432,7 @@ class _Finder:
         for pnpm_home in self.pnpm_homes():
             self.add(store, os.path.join(pnpm_home, "store"), "pnpm store")
         self.add(store, self.home(".pnpm-store"), "pnpm store")
+        self.pnpm_fs_root_stores()
 
         self.yarn_caches()
         self.bun_caches()
@@ -400,6 +445,37 @@ class _Finder:
             else os.path.join(self.xdg("XDG_CACHE_HOME", ".cache"), "deno")
         )
         self.add(LocationKind.DENO_CACHE, os.path.join(native(deno_dir), "npm"), "deno npm cache")
+
+    def pnpm_fs_root_stores(self) -> None:
+        """pnpm (``@pnpm/store-path``, pnpm 9 and 10 checked) puts its store in the home when a
+        project's folder can be hard-linked to it; else at ``<D>/.pnpm-store``, ``D`` the folder
+        nearest the file system's root, among the project's own folders above it, that a link can
+        be made in: the root of that file system when it is writable. So: ``.pnpm-store`` of
+        every folder above each scanned project (those inside it are the project walk's), and of
+        every mount point (Linux: the kernel's mount table; macOS: ``/``, ``/Volumes/*``;
+        Windows: each drive's root)."""
+        store = LocationKind.PNPM_STORE
+        for project in self.projects:
+            folder = os.path.dirname(os.path.abspath(project))
+            while True:
+                self.add(store, os.path.join(folder, ".pnpm-store"), "pnpm store (above a project)")
+                parent = os.path.dirname(folder)
+                if parent == folder:
+                    break
+                folder = parent
+        if self.win:
+            drives = string.ascii_uppercase[2:]  # C: to Z:
+            roots = [f"{d}:\\" for d in drives] if os.name == "nt" else []
+        elif self.mac:
+            roots = [self.system("/"), self.system("/Volumes/*")]
+        else:
+            mountinfo = os.path.join(self.ctx.proc_root, "self", "mountinfo")
+            mounts = mount_table(mountinfo)
+            roots = [self.system(m.point) for m in mounts if m.fs_type not in _NO_PROJECTS]
+            roots = roots or [self.system("/")]
+        for root in roots:
+            path = os.path.join(root, ".pnpm-store")
+            self.add(store, path, "pnpm store (root of a file system)")
 
     def yarn_caches(self) -> None:
         """yarn classic's and yarn berry's caches."""
@@ -437,10 +513,12 @@ class _Finder:
                 self.add(LocationKind.BERRY_CACHE, cache, "yarn berry cache")
 
     def bun_caches(self) -> None:
-        bun_cache = self.env("BUN_INSTALL_CACHE_DIR") or os.path.join(
-            self.bun_install(), "install", "cache"
-        )
-        self.add(LocationKind.BUN_CACHE, bun_cache, "bun cache")
+        bun_caches = [self.env("BUN_INSTALL_CACHE_DIR")] + [
+            os.path.join(base, "install", "cache") for base in self.bun_installs()
+        ]
+        for bun_cache in bun_caches:
+            if bun_cache:
+                self.add(LocationKind.BUN_CACHE, bun_cache, "bun cache")
         # bun's global config: $XDG_CONFIG_HOME/.bunfig.toml, else ~/.bunfig.toml (bun 1.x)
         bunfigs = [os.path.join(v, ".bunfig.toml") for v in (self.env("XDG_CONFIG_HOME"),) if v]
         bunfigs.append(self.home(".bunfig.toml"))
@@ -450,10 +528,13 @@ class _Finder:
                 self.add(LocationKind.BUN_CACHE, bun_dir, f"bun cache (install.cache in {bunfig})")
 
 
-def host_locations(ctx: HostContext, errors: list[ScanIssue] | None = None) -> list[Location]:
+def host_locations(
+    ctx: HostContext, errors: list[ScanIssue] | None = None, projects: Sequence[str] = ()
+) -> list[Location]:
     """Global installs and caches of this host that exist, in a stable order. ``errors`` gets
-    the config files that may move a cache and were not read exactly."""
-    finder = _Finder(ctx, errors if errors is not None else [])
+    the config files that may move a cache and were not read exactly; ``projects``: the scanned
+    project folders (pnpm may put its store in a folder above one)."""
+    finder = _Finder(ctx, errors if errors is not None else [], projects)
     finder.installed()
     finder.caches()
     return finder.out
