@@ -271,3 +271,39 @@ def test_relative_yarn_cache_folders_are_from_the_rc_folder(
         ("cached_package", str(pkg)),
         ("cached_package", str(zipped)),
     }
+
+
+# --- yarn 1 run as root: its rc is /usr/local/share/.yarnrc ----------------------------------
+
+
+def test_yarn_rc_files_of_root_and_of_the_global_prefix(
+    h: Any, tmp_path: Path, no_system: str
+) -> None:
+    # `yarn config set cache-folder /x` as root (yarn 1.22.22, in a mount namespace whose
+    # /usr/local/share was a scratch folder) wrote /usr/local/share/.yarnrc, read by every run
+    # as root; <prefix>/etc/yarnrc is read by every user (a relative value: from its folder)
+    system = Path(no_system)
+    (system / "usr" / "local" / "share").mkdir(parents=True)
+    (system / "usr" / "local" / "share" / ".yarnrc").write_text(
+        f'# yarn lockfile v1\n\n\ncache-folder "{tmp_path / "rootcache"}"\n'
+    )
+    (system / "usr" / "etc").mkdir(parents=True)
+    (system / "usr" / "etc" / "yarnrc").write_text("global-folder ../yglobal\n")
+    entry = (
+        tmp_path
+        / "rootcache"
+        / "v6"
+        / "npm-is-number-7.0.0-7535345b896734d5f80c4d06c50955527a14f12b-integrity"
+        / "node_modules"
+        / "is-number"
+    )
+    h.write_package(entry, "is-number", "7.0.0")
+    glob = h.write_package(
+        system / "usr" / "yglobal" / "node_modules" / "is-number", "is-number", "7.0.0"
+    )
+    result = scan(h, tmp_path / "home", no_system)
+    assert {(f.type.value, f.path) for f in result.findings} == {
+        ("cached_package", str(entry)),
+        ("installed_package", str(glob)),
+    }
+    assert result.errors == ()

@@ -96,26 +96,6 @@ def read_rc(path: str, ctx: HostContext) -> dict[str, str]:
     return out
 
 
-def read_yarnrc(path: str, ctx: HostContext) -> dict[str, str]:
-    """``key value`` lines of yarn classic's ``.yarnrc`` (the value maybe quoted), a leading
-    ``~`` expanded; anything else is left out."""
-    data = read_small(path, MAX_RC_BYTES)
-    if not isinstance(data, bytes):
-        return {}
-    out: dict[str, str] = {}
-    for raw in data.decode("utf-8", "replace").splitlines():
-        parts = raw.strip().split(None, 1)
-        if len(parts) != 2 or parts[0].startswith("#"):
-            continue
-        key, value = parts[0].strip("\"'"), parts[1].strip()
-        if len(value) >= 2 and value[0] == value[-1] == '"':
-            value = value[1:-1]
-        if value == "~" or value.startswith(("~/", "~\\")):
-            value = ctx.home + value[1:]
-        out[key] = value
-    return out
-
-
 class _Finder:
     def __init__(
         self, ctx: HostContext, errors: list[ScanIssue], projects: Sequence[str] = ()
@@ -339,6 +319,20 @@ class _Finder:
             dirs.extend(os.path.join(h, ".cache", "yarn") for h in homes)
         return [os.path.join(d, *parts) for d in dict.fromkeys(dirs)]
 
+    def yarnrc_files(self) -> list[str]:
+        """yarn 1's rc files outside a project (yarn 1.22.22 ``getPossibleConfigLocations``):
+        ``~/.yarnrc``; run as root its home is ``/usr/local/share`` (``yarn config set`` writes
+        ``/usr/local/share/.yarnrc``, and ``$HOME/.yarnrc`` is read too); and
+        ``<global prefix>/etc/yarnrc`` (``$PREFIX``, else node's: ``/usr/local``, ``/usr``)."""
+        files = [self.home(".yarnrc")]
+        if not self.win:
+            files.append(self.system("/usr/local/share/.yarnrc"))
+            files.extend(self.system(p + "/etc/yarnrc") for p in ("/usr/local", "/usr"))
+            prefix = self.env("PREFIX")  # yarn's global prefix when set
+            if prefix:
+                files.append(os.path.join(prefix, "etc", "yarnrc"))
+        return list(dict.fromkeys(files))
+
     def yarn_temp_caches(self) -> list[str]:
         """yarn classic's fallbacks when its cache folder is not writable (yarn 1.22.22
         ``getPreferredCacheDirectories``): ``<os.tmpdir()>/.yarn-cache-<uid>`` (not on Windows)
@@ -385,10 +379,10 @@ class _Finder:
         ):
             if value:
                 self.pnpm_global(native(value))
-        for value in (
-            self.env("YARN_GLOBAL_FOLDER"),
-            read_yarnrc(self.home(".yarnrc"), self.ctx).get("global-folder"),
-        ):
+        values = [self.env("YARN_GLOBAL_FOLDER")]
+        for rc in self.yarnrc_files():
+            values.append(yarnrc_folder(rc, "global-folder", self.ctx.home, self.errors))
+        for value in values:
             if value:
                 self.add(inst, os.path.join(native(value), "node_modules"), "yarn global")
 
@@ -484,10 +478,11 @@ class _Finder:
             self.add(LocationKind.YARN_CACHE, yarn_folder, "yarn cache (YARN_CACHE_FOLDER)")
             self.add(LocationKind.YARN_CACHE, os.path.join(yarn_folder, "v6"), "yarn cache")
             self.add(LocationKind.BERRY_CACHE, yarn_folder, "yarn berry cache (YARN_CACHE_FOLDER)")
-        yarnrc = yarnrc_folder(self.home(".yarnrc"), "cache-folder", self.ctx.home, self.errors)
-        if yarnrc:
-            for path in (yarnrc, os.path.join(yarnrc, "v6")):
-                self.add(LocationKind.YARN_CACHE, path, "yarn cache (cache-folder in ~/.yarnrc)")
+        for rc in self.yarnrc_files():
+            yarnrc = yarnrc_folder(rc, "cache-folder", self.ctx.home, self.errors)
+            if yarnrc:
+                for path in (yarnrc, os.path.join(yarnrc, "v6")):
+                    self.add(LocationKind.YARN_CACHE, path, f"yarn cache (cache-folder in {rc})")
         for classic in self.yarn_classic_dirs("cache", "v6"):
             self.add(LocationKind.YARN_CACHE, classic, "yarn cache")
         for fallback in self.yarn_temp_caches():
