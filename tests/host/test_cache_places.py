@@ -307,3 +307,21 @@ def test_yarn_rc_files_of_root_and_of_the_global_prefix(
         ("installed_package", str(glob)),
     }
     assert result.errors == ()
+
+
+def test_cache_set_in_a_folder_above_the_scanned_one(
+    h: Any, tmp_path: Path, no_system: str
+) -> None:
+    # yarn 4.18.1 run in packages/a reads the monorepo root's .yarnrc.yml (`yarn config get
+    # cacheFolder` there gives the root's setting); pnpm reads the root's .npmrc
+    root = tmp_path / "mono"
+    member = root / "packages" / "a"
+    member.mkdir(parents=True)
+    (root / ".yarnrc.yml").write_text("cacheFolder: ../shared-berry\n")
+    (root / ".npmrc").write_text("store-dir=/nonexistent-store\n")
+    zipped = tmp_path / "shared-berry" / "is-number-npm-7.0.0-060086935c-8efcda03af.zip"
+    zipped.parent.mkdir()
+    zipped.write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    result = scan(h, tmp_path / "home", no_system, [str(member)])
+    assert {(f.type.value, f.path) for f in result.findings} == {("cached_package", str(zipped))}
+    assert result.errors == ()

@@ -197,10 +197,11 @@ def scan_projects(
     trees_seen: set[str] = set()
     caches_seen: set[str] = set()
     linked: list[tuple[str, str]] = []  # (link, where)
+    above_seen: set[str] = set()
     for top in tops:
         node_modules: list[str] = []
         yarn_dirs: list[str] = []
-        configured: list[str] = []
+        configured = _configs_above(top, config_names, above_seen, collector, ctx)
 
         def prune(
             name: str,
@@ -244,6 +245,30 @@ def scan_projects(
     for link, where in linked:
         _linked_tree(link, tops, trees_seen, collector, where)
     return caches_seen
+
+
+def _configs_above(
+    top: str,
+    config_names: frozenset[str],
+    seen: set[str],
+    collector: Collector,
+    ctx: HostContext | None,
+) -> list[str]:
+    """The config files of the folders above a scanned folder, which the tools run in it read
+    too (yarn 1 and berry every ``.yarnrc`` / ``.yarnrc.yml`` up to ``/``; npm and pnpm the
+    ``.npmrc`` of the project root a sub-folder belongs to): the caches they set."""
+    out: list[str] = []
+    folder = os.path.dirname(top)
+    while folder not in seen:
+        seen.add(folder)
+        files = tuple(n for n in sorted(config_names) if os.path.isfile(os.path.join(folder, n)))
+        if files:
+            out.extend(_project_configs(folder, files, collector, ctx))
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return out
 
 
 def _project_tree(nm: str, top: str, collector: Collector) -> list[str]:
