@@ -325,3 +325,18 @@ def test_cache_set_in_a_folder_above_the_scanned_one(
     result = scan(h, tmp_path / "home", no_system, [str(member)])
     assert {(f.type.value, f.path) for f in result.findings} == {("cached_package", str(zipped))}
     assert result.errors == ()
+
+
+def test_a_home_config_file_above_the_project_is_read_once(
+    h: Any, tmp_path: Path, no_system: str
+) -> None:
+    home = tmp_path / "home"
+    (home / "src" / "app").mkdir(parents=True)
+    (home / ".yarnrc.yml").write_text("cacheFolder: [a]\n")
+    result = scan(h, home, no_system, [str(home / "src" / "app")])
+    assert [(e.path, e.message) for e in result.errors] == [
+        (
+            str(home / ".yarnrc.yml"),
+            "line 1: the cacheFolder value is not one this scan reads exactly",
+        )
+    ]

@@ -258,11 +258,12 @@ def _configs_above(
     too (yarn 1 and berry every ``.yarnrc`` / ``.yarnrc.yml`` up to ``/``; npm and pnpm the
     ``.npmrc`` of the project root a sub-folder belongs to): the caches they set."""
     out: list[str] = []
+    home = os.path.abspath(ctx.home) if ctx is not None else None
     folder = os.path.dirname(top)
     while folder not in seen:
         seen.add(folder)
         files = tuple(n for n in sorted(config_names) if os.path.isfile(os.path.join(folder, n)))
-        if files:
+        if files and folder != home:  # (the home's are the host locations')
             out.extend(_project_configs(folder, files, collector, ctx))
         parent = os.path.dirname(folder)
         if parent == folder:
