@@ -53,6 +53,7 @@ def main() -> int:
     counts: Counter[str] = Counter()
     failures: dict[str, str] = {}
     slowest = 0.0
+    slowest_of = ""
     rounds = 0
     while time.monotonic() < deadline:
         rounds += 1
@@ -72,7 +73,8 @@ def main() -> int:
                     failures.setdefault(f"{case.label} cut", str(exc))
                     continue
                 counts[f"cut->{verdict.kind}"] += 1
-                slowest = max(slowest, verdict.seconds)
+                if verdict.seconds > slowest:
+                    slowest, slowest_of = verdict.seconds, f"{case.label} cut at {cut}"
             for _ in range(200):
                 damaged, touched = mutate(
                     case.data,
@@ -88,11 +90,12 @@ def main() -> int:
                     failures.setdefault(f"{case.label} mutation", str(exc))
                     continue
                 counts[f"mutation->{verdict.kind}"] += 1
-                slowest = max(slowest, verdict.seconds)
+                if verdict.seconds > slowest:
+                    slowest, slowest_of = verdict.seconds, f"{case.label} mutated"
     print(f"{len(cases)} lockfiles, {rounds} rounds, {args.minutes} min, seed {args.seed}")
     for key in sorted(counts):
         print(f"  {key}: {counts[key]}")
-    print(f"  slowest parse of a damaged file: {slowest:.3f}s")
+    print(f"  slowest parse of a damaged file: {slowest:.3f}s ({slowest_of})")
     for label, message in sorted(failures.items()):
         print(f"FAIL {label}: {message}")
     return 1 if failures else 0
