@@ -74,7 +74,7 @@ def main() -> int:
                     continue
                 counts[f"cut->{verdict.kind}"] += 1
                 if verdict.seconds > slowest:
-                    slowest, slowest_of = verdict.seconds, f"{case.label} cut at {cut}"
+                    slowest, slowest_of = verdict.seconds, f"{case.label} cut at {where[0]}"
             for _ in range(200):
                 damaged, touched = mutate(
                     case.data,
