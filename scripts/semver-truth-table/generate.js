@@ -48,6 +48,7 @@ const VERSIONS = [
 
 // Extra strings for parse/valid checks only.
 const PARSE_ONLY = [
+  '=v=1.2.3', '01.02.03', '1.2.3beta', '1.2.3-beta01', ' =v 1.2.3', '1.2.3rc.1', '1.2.03-0',
   '1.2.3-beta.01', '1.2.3-beta.0a', '1.2.3--', '1.2.3-alpha-1.x-y', '1.2.3+', '1.2.3+a..b',
   '1.2.3+001', '1.2.3-0.0.0', 'V1.2.3', 'vv1.2.3', 'v 1.2.3', '1.2.3 ', '\t1.2.3\t',
   '9007199254740992.0.0', '1.9007199254740991.0', '0.0.9007199254740991',
@@ -100,6 +101,16 @@ const HANDWRITTEN = [
   'X - X', '*.1', '1.*.3', '*.*', '**', '1.2.3*', '>=1.2.3*', '^1.2.*', '~1.*', '1.x-beta',
   '1.2.x-beta', '1.2.3-x', '1.x.x-beta', 'x.1.1', '>x.1', '>=1.2.3 || <1.0.0 foo', '1.0.0 < 2',
   '1.0.0 <  2', '1.0.0 < =2', '<= 2', '< = 2', '1 2 3', '1. 2', '1 .2', '1.2. 3',
+  // loose mode (how npm and pnpm read a package.json): leading zeros, prerelease without its
+  // hyphen, v/= runs, texts that are no comparator dropped, huge numbers
+  '>=1.2.03', '1.02.3', '01.2.3 - 2.03.4', '^01.2.3', '~1.02', '1.2.3beta', '^1.2.3beta.1',
+  '>=1.2.3rc1 <1.2.4', '1.2.3 foo', 'foo 1.2.3', 'foo || 1.2.3', '1.2.3 || foo', 'foo || bar',
+  '^1.2.3 || 2.x || junk', '=v=v1.2.3', 'v=v 1.2.3', 'vv 1.2.3', '>=v 1.2.3', '= = 1.2.3',
+  '1.2.3-beta01', '1.2.3-01.02', '1.2.3 - 2.3.4 junk', '1.x.1 || 1.2.3', '1.2 foo 1.3',
+  '<=' + '9'.repeat(22) + '.x || 1.2.3', '^' + '9'.repeat(22) + ' || 1.2.3', '>=1.2.3<2',
+  '>=1.2.3<2 || 1.2.3', '1.2.3.4 || 1.2.3', '*.1 || 1.2.3', '^1.2.3 !', '^1.2.3 ^', '~> 01.2',
+  'latest || 1.2.3', '0001.0002.0003', '1.2.3-0a', '1.2.3a', '1.2.3-a-', '=1.2.3-', '1.2.3--1',
+  '<=' + '9'.repeat(20) + '.x || 1.2.3', '>' + '9'.repeat(21) + ' || 1.2.3', '1.2.3 - 01',
 ]
 
 const ranges = unique([
@@ -136,6 +147,9 @@ const rangeRows = allRanges.map((r) => ({
   valid_pre: semver.validRange(r, { includePrerelease: true }),
   satisfies: bits((v) => semver.satisfies(v, r)),
   satisfies_pre: bits((v) => semver.satisfies(v, r, { includePrerelease: true })),
+  valid_loose: semver.validRange(r, { loose: true }),
+  valid_loose_pre: semver.validRange(r, { loose: true, includePrerelease: true }),
+  satisfies_loose: bits((v) => semver.satisfies(v, r, { loose: true })),
 }))
 
 const versionRows = unique([...VERSIONS, ...PARSE_ONLY]).map((v) => {
@@ -145,6 +159,7 @@ const versionRows = unique([...VERSIONS, ...PARSE_ONLY]).map((v) => {
     valid: parsed ? parsed.version : null,
     prerelease: parsed ? parsed.prerelease : null,
     build: parsed ? parsed.build : null,
+    valid_loose: semver.valid(v, { loose: true }),
   }
 })
 

@@ -16,6 +16,7 @@ import pytest
 from gouvernante.errors import SemverError
 from gouvernante.semver import (
     Range,
+    Version,
     intersects,
     parse_range,
     parse_version,
@@ -172,3 +173,58 @@ def test_range_objects_from_table_are_reusable(table: dict[str, Any]) -> None:
     assert compiled == parse_range("^1.2.3")
     assert hash(compiled) == hash(parse_range("^1.2.3"))
     assert compiled.normalized == row["valid"] == ">=1.2.3 <2.0.0-0"
+
+
+def _loose_version(text: str) -> Version | None:
+    try:
+        return parse_version(text, loose=True) if text else None
+    except SemverError:
+        return None
+
+
+def test_loose_ranges_match(table: dict[str, Any]) -> None:
+    """``parse_range(text, loose=True)`` is node's ``new Range(text, {loose: true})``: how npm
+    and pnpm read a package.json's ranges (``>=1.2.03``, ``^1.2.3 foo``, ``foo || 1.2.3``)."""
+    versions = [_loose_version(v) for v in table["versions"]]
+    mismatches = []
+    loose_only = 0
+    for row in table["ranges"]:
+        text = row["range"]
+        try:
+            parsed: Range | None = parse_range(text, loose=True)
+        except SemverError:
+            parsed = None
+        if parsed is None:
+            if row["valid_loose"] is not None:
+                mismatches.append(f"{text!r} loose: rejected, node gives {row['valid_loose']!r}")
+            continue
+        if row["valid"] is None:
+            loose_only += 1
+        if parsed.normalized != row["valid_loose"]:
+            mismatches.append(f"{text!r} loose: {parsed.normalized!r} != {row['valid_loose']!r}")
+            continue
+        if parsed.normalized_with_prerelease() != row["valid_loose_pre"]:
+            mismatches.append(f"{text!r} loose, includePrerelease: differs")
+        got = "".join("1" if v is not None and parsed.test(v) else "0" for v in versions)
+        if got != row["satisfies_loose"]:
+            mismatches.append(f"{text!r} loose: satisfies {got} != {row['satisfies_loose']}")
+    assert not mismatches, _report(mismatches)
+    assert loose_only >= 40  # the table holds ranges only loose mode reads
+
+
+def test_loose_parse_matches(table: dict[str, Any]) -> None:
+    mismatches = [
+        f"{row['input']!r}: {got} != node {row['valid_loose']!r}"
+        for row in table["parse"]
+        if (None if (got := _loose_version(row["input"])) is None else str(got))
+        != row["valid_loose"]
+    ]
+    assert not mismatches, _report(mismatches)
+
+
+def test_loose_and_strict_ranges_differ() -> None:
+    assert parse_range("^1.2.3", loose=True) != parse_range("^1.2.3")
+    assert parse_range("^1.2.3", loose=True) == parse_range("^1.2.3", loose=True)
+    with pytest.raises(SemverError):
+        parse_range(">=1.2.03")
+    assert parse_range(">=1.2.03", loose=True).normalized == ">=1.2.3"

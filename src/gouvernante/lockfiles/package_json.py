@@ -303,7 +303,7 @@ def _is_range(spec: str) -> bool:
     from gouvernante.semver import parse_range  # noqa: PLC0415 - only for a manifest's ranges
 
     try:
-        parse_range(spec)
+        parse_range(spec, loose=True)  # as npm and pnpm read it (``match.hits``)
     except SemverError:
         return False
     return True

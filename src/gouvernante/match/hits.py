@@ -450,7 +450,9 @@ def _declared_range(spec: str) -> Range | None:
     from gouvernante.semver import parse_range  # noqa: PLC0415 - see package_hits
 
     try:
-        return parse_range(spec)
+        # loose, as npm (npm-package-arg, npm-pick-manifest) and pnpm read a manifest's range:
+        # ">=1.2.03" and "^1.2.3 foo" install 1.2.3 (strict: no range, read CLEAN)
+        return parse_range(spec, loose=True)
     except SemverError:
         return None  # git URL, file:, workspace:, dist-tag: nothing to intersect
 

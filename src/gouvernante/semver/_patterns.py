@@ -41,6 +41,21 @@ _BUILD_ID = f"{_LDN}{{1,{MAX_SAFE_BUILD_LENGTH}}}"
 _BUILD = rf"(?:\+({_BUILD_ID}(?:\.{_BUILD_ID})*))"
 _FULLPLAIN = f"v?{_MAIN}{_PRERELEASE}?{_BUILD}?"
 _GTLT = "((?:<|>)?=?)"
+# loose mode (npm and pnpm read a package.json's ranges with ``loose: true``): numbers may have
+# leading zeros, a prerelease needs no hyphen, a version may start with any run of v, = and spaces
+_NUM_LOOSE = f"[0-9]{{1,{MAX_LENGTH}}}"
+_MAIN_LOOSE = rf"({_NUM_LOOSE})\.({_NUM_LOOSE})\.({_NUM_LOOSE})"
+_PRE_ID_LOOSE = f"(?:{_NONNUM}|{_NUM_LOOSE})"
+_PRERELEASE_LOOSE = rf"(?:-?({_PRE_ID_LOOSE}(?:\.{_PRE_ID_LOOSE})*))"
+_LOOSEPLAIN = f"[v={_WS_BODY}]*{_MAIN_LOOSE}{_PRERELEASE_LOOSE}?{_BUILD}?"
+_XID_LOOSE = rf"{_NUM_LOOSE}|x|X|\*"
+_XRANGEPLAIN_LOOSE = (
+    f"[v={_WS_BODY}]*({_XID_LOOSE})"
+    rf"(?:\.({_XID_LOOSE})"
+    rf"(?:\.({_XID_LOOSE})"
+    f"(?:{_PRERELEASE_LOOSE})?{_BUILD}?"
+    ")?)?"
+)
 _XID = rf"{_NUM}|x|X|\*"
 _XRANGEPLAIN = (
     f"[v={_WS_BODY}]*({_XID})"
@@ -60,6 +75,15 @@ _SOURCES: dict[str, str] = {
     # Groups: gtlt, M, m, p, prerelease, build.
     "XRANGE": rf"^{_GTLT}{_S_OPT}{_XRANGEPLAIN}\Z",
     "TILDE": rf"^(?:~>?){_XRANGEPLAIN}\Z",
+    # the same, loose (``*_LOOSE``): ``LOOSE`` is a loose version
+    "LOOSE": rf"^{_LOOSEPLAIN}\Z",
+    "COMPARATOR_LOOSE": rf"^{_GTLT}{_S_OPT}({_LOOSEPLAIN})\Z|^\Z",
+    "XRANGE_LOOSE": rf"^{_GTLT}{_S_OPT}{_XRANGEPLAIN_LOOSE}\Z",
+    "TILDE_LOOSE": rf"^(?:~>?){_XRANGEPLAIN_LOOSE}\Z",
+    "CARET_LOOSE": rf"^(?:\^){_XRANGEPLAIN_LOOSE}\Z",
+    "HYPHEN_LOOSE": (
+        rf"^{_S_OPT}({_XRANGEPLAIN_LOOSE}){_S_ONE}-{_S_ONE}({_XRANGEPLAIN_LOOSE}){_S_OPT}\Z"
+    ),
     "CARET": rf"^(?:\^){_XRANGEPLAIN}\Z",
     "TILDE_TRIM": rf"({_S_OPT})(?:~>?){_S_ONE}",
     "CARET_TRIM": rf"({_S_OPT})(?:\^){_S_ONE}",
@@ -81,6 +105,12 @@ FULL: re.Pattern[str]
 COMPARATOR: re.Pattern[str]
 XRANGE: re.Pattern[str]
 TILDE: re.Pattern[str]
+LOOSE: re.Pattern[str]
+COMPARATOR_LOOSE: re.Pattern[str]
+XRANGE_LOOSE: re.Pattern[str]
+TILDE_LOOSE: re.Pattern[str]
+CARET_LOOSE: re.Pattern[str]
+HYPHEN_LOOSE: re.Pattern[str]
 CARET: re.Pattern[str]
 TILDE_TRIM: re.Pattern[str]
 CARET_TRIM: re.Pattern[str]

@@ -1,4 +1,4 @@
-"""npm ranges with node-semver's exact semantics (``new Range(text)``, ``loose: false``).
+"""npm ranges with node-semver's exact semantics (``new Range(text, {loose})``).
 
 A range is desugared exactly like node-semver does it (build metadata stripped, hyphen ranges,
 operator whitespace, ``~``/``^``/x-ranges/``*`` rewritten into plain comparators), once for each
@@ -84,14 +84,21 @@ _OPS: dict[str, Callable[[_Key, _Key], bool]] = {
 }
 
 
+def _inc(digits: str) -> str:
+    """JavaScript's ``${+digits + 1}``: from 1e21 on, an exponent (``1e+21``) that no version
+    pattern matches (a loose range then drops that comparator; a strict one is invalid)."""
+    value = int(digits) + 1
+    return str(value) if float(value) < 1e21 else "1e+21"
+
+
 def _is_x(ident: str | None) -> bool:
     return not ident or ident.lower() == "x" or ident == "*"
 
 
 @lru_cache(maxsize=4096)
-def _comparator(text: str) -> Comparator:
+def _comparator(text: str, loose: bool) -> Comparator:
     text = " ".join(p.js_split_ws(p.js_trim(text)))
-    match = p.COMPARATOR.match(text)
+    match = (p.COMPARATOR_LOOSE if loose else p.COMPARATOR).match(text)
     if match is None:
         raise _Invalid(text)
     op = match.group(1) or ""
@@ -101,7 +108,7 @@ def _comparator(text: str) -> Comparator:
     if not version_text:
         return Comparator("", None, "")
     try:
-        version = parse_version(version_text)
+        version = parse_version(version_text, loose=loose)
     except SemverError as exc:
         raise _Invalid(text) from exc
     return Comparator(op, version, op + str(version))
@@ -126,20 +133,20 @@ def _hyphen(match: re.Match[str], inc_pr: bool) -> str:
     if _is_x(t_major):
         to = ""
     elif _is_x(t_minor):
-        to = f"<{int(t_major) + 1}.0.0-0"
+        to = f"<{_inc(t_major)}.0.0-0"
     elif _is_x(t_patch):
-        to = f"<{t_major}.{int(t_minor) + 1}.0-0"
+        to = f"<{t_major}.{_inc(t_minor)}.0-0"
     elif t_pre:
         to = f"<={t_major}.{t_minor}.{t_patch}-{t_pre}"
     elif inc_pr:
-        to = f"<{t_major}.{t_minor}.{int(t_patch) + 1}-0"
+        to = f"<{t_major}.{t_minor}.{_inc(t_patch)}-0"
     else:
         to = f"<={to}"
     return p.js_trim(f"{frm} {to}")
 
 
-def _replace_caret(comp: str, inc_pr: bool) -> str:
-    match = p.CARET.match(comp)
+def _replace_caret(comp: str, inc_pr: bool, loose: bool) -> str:
+    match = (p.CARET_LOOSE if loose else p.CARET).match(comp)
     if match is None:
         return comp
     major, minor, patch, pre = match.group(1, 2, 3, 4)
@@ -147,21 +154,21 @@ def _replace_caret(comp: str, inc_pr: bool) -> str:
     if _is_x(major):
         return ""
     if _is_x(minor):
-        return f">={major}.0.0{zero} <{int(major) + 1}.0.0-0"
+        return f">={major}.0.0{zero} <{_inc(major)}.0.0-0"
     if _is_x(patch):
         if major == "0":
-            return f">={major}.{minor}.0{zero} <{major}.{int(minor) + 1}.0-0"
-        return f">={major}.{minor}.0{zero} <{int(major) + 1}.0.0-0"
+            return f">={major}.{minor}.0{zero} <{major}.{_inc(minor)}.0-0"
+        return f">={major}.{minor}.0{zero} <{_inc(major)}.0.0-0"
     low = f">={major}.{minor}.{patch}-{pre}" if pre else f">={major}.{minor}.{patch}"
     if major == "0":
         if minor == "0":
-            return f"{low} <{major}.{minor}.{int(patch) + 1}-0"
-        return f"{low} <{major}.{int(minor) + 1}.0-0"
-    return f"{low} <{int(major) + 1}.0.0-0"
+            return f"{low} <{major}.{minor}.{_inc(patch)}-0"
+        return f"{low} <{major}.{_inc(minor)}.0-0"
+    return f"{low} <{_inc(major)}.0.0-0"
 
 
-def _replace_tilde(comp: str, inc_pr: bool) -> str:
-    match = p.TILDE.match(comp)
+def _replace_tilde(comp: str, inc_pr: bool, loose: bool) -> str:
+    match = (p.TILDE_LOOSE if loose else p.TILDE).match(comp)
     if match is None:
         return comp
     major, minor, patch, pre = match.group(1, 2, 3, 4)
@@ -169,16 +176,16 @@ def _replace_tilde(comp: str, inc_pr: bool) -> str:
     if _is_x(major):
         return ""
     if _is_x(minor):
-        return f">={major}.0.0{zero} <{int(major) + 1}.0.0-0"
+        return f">={major}.0.0{zero} <{_inc(major)}.0.0-0"
     if _is_x(patch):
-        return f">={major}.{minor}.0{zero} <{major}.{int(minor) + 1}.0-0"
+        return f">={major}.{minor}.0{zero} <{major}.{_inc(minor)}.0-0"
     low = f">={major}.{minor}.{patch}-{pre}" if pre else f">={major}.{minor}.{patch}"
-    return f"{low} <{major}.{int(minor) + 1}.0-0"
+    return f"{low} <{major}.{_inc(minor)}.0-0"
 
 
-def _replace_xrange(comp: str, inc_pr: bool) -> str:
+def _replace_xrange(comp: str, inc_pr: bool, loose: bool) -> str:
     comp = p.js_trim(comp)
-    match = p.XRANGE.match(comp)
+    match = (p.XRANGE_LOOSE if loose else p.XRANGE).match(comp)
     if match is None:
         return comp
     gtlt: str = match.group(1)
@@ -198,50 +205,53 @@ def _replace_xrange(comp: str, inc_pr: bool) -> str:
         if gtlt == ">":
             gtlt = ">="
             if x_minor:
-                out_major, out_minor = str(int(major) + 1), "0"
+                out_major, out_minor = _inc(major), "0"
             else:
-                out_minor = str(int(minor) + 1)
+                out_minor = _inc(minor)
         elif gtlt == "<=":
             gtlt = "<"
             if x_minor:
-                out_major = str(int(major) + 1)
+                out_major = _inc(major)
             else:
-                out_minor = str(int(minor) + 1)
+                out_minor = _inc(minor)
         if gtlt == "<":
             pre = "-0"
         return f"{gtlt}{out_major}.{out_minor}.{out_patch}{pre}"
     if x_minor:
-        return f">={major}.0.0{pre} <{int(major) + 1}.0.0-0"
+        return f">={major}.0.0{pre} <{_inc(major)}.0.0-0"
     if any_x:
-        return f">={major}.{minor}.0{pre} <{major}.{int(minor) + 1}.0-0"
+        return f">={major}.{minor}.0{pre} <{major}.{_inc(minor)}.0-0"
     return comp
 
 
 @lru_cache(maxsize=4096)
-def _parse_comparator(comp: str, inc_pr: bool) -> str:
+def _parse_comparator(comp: str, inc_pr: bool, loose: bool) -> str:
     comp = p.BUILD.sub("", comp, count=1)
-    comp = " ".join(_replace_caret(c, inc_pr) for c in p.js_split_ws(p.js_trim(comp)))
-    comp = " ".join(_replace_tilde(c, inc_pr) for c in p.js_split_ws(p.js_trim(comp)))
-    comp = " ".join(_replace_xrange(c, inc_pr) for c in p.js_split_ws(comp))
+    comp = " ".join(_replace_caret(c, inc_pr, loose) for c in p.js_split_ws(p.js_trim(comp)))
+    comp = " ".join(_replace_tilde(c, inc_pr, loose) for c in p.js_split_ws(p.js_trim(comp)))
+    comp = " ".join(_replace_xrange(c, inc_pr, loose) for c in p.js_split_ws(comp))
     return p.STAR.sub("", p.js_trim(comp), count=1)
 
 
-def _parse_part(part: str, inc_pr: bool) -> list[Comparator]:
-    """node-semver ``Range.parseRange``: one ``||`` alternative -> its comparators."""
+def _parse_part(part: str, inc_pr: bool, loose: bool) -> list[Comparator]:
+    """node-semver ``Range.parseRange``: one ``||`` alternative -> its comparators (loose: the
+    texts that are no comparator are dropped, as node drops them)."""
     part = p.BUILD_UNBOUNDED.sub("", part)
-    hyphen = p.HYPHEN.match(part)
+    hyphen = (p.HYPHEN_LOOSE if loose else p.HYPHEN).match(part)
     if hyphen is not None:
         part = _hyphen(hyphen, inc_pr)
     part = trim_comparator_whitespace(part)
     part = p.TILDE_TRIM.sub(r"\1~", part)
     part = p.CARET_TRIM.sub(r"\1^", part)
-    joined = " ".join(_parse_comparator(c, inc_pr) for c in part.split(" "))
+    joined = " ".join(_parse_comparator(c, inc_pr, loose) for c in part.split(" "))
     gte0 = p.GTE0_PRE if inc_pr else p.GTE0
     texts = []
     for text in p.js_split_ws(joined):
         trimmed = p.js_trim(text)
         texts.append("" if gte0.match(trimmed) else trimmed)
-    comparators = [_comparator(t) for t in texts]
+    if loose:
+        texts = [t for t in texts if p.COMPARATOR_LOOSE.match(t)]
+    comparators = [_comparator(t, loose) for t in texts]
     by_value: dict[str, Comparator] = {}
     for comp in comparators:
         if comp.value == _NULL_SET:
@@ -288,20 +298,22 @@ def _plain_sets(text: str, inc_pr: bool) -> tuple[tuple[Comparator, ...], ...] |
     return tuple(sets)
 
 
-def _desugar(text: str, inc_pr: bool) -> tuple[tuple[Comparator, ...], ...]:
-    """node-semver ``new Range(text, {includePrerelease})``.set; raises ``_Invalid``."""
+def _desugar(text: str, inc_pr: bool, loose: bool = False) -> tuple[tuple[Comparator, ...], ...]:
+    """node-semver ``new Range(text, {includePrerelease, loose})``.set; raises ``_Invalid``."""
     plain = _plain_sets(text, inc_pr)
     if plain is not None:
         return plain
-    return _desugar_in_full(text, inc_pr)
+    return _desugar_in_full(text, inc_pr, loose)
 
 
-def _desugar_in_full(text: str, inc_pr: bool) -> tuple[tuple[Comparator, ...], ...]:
+def _desugar_in_full(
+    text: str, inc_pr: bool, loose: bool = False
+) -> tuple[tuple[Comparator, ...], ...]:
     """``_desugar`` for any text, node-semver's steps one by one."""
     if len(text) > MAX_RANGE_LENGTH:
         raise _Invalid(text)
     raw = p.WHITESPACE_RUN.sub(" ", p.js_trim(text))
-    sets = [s for s in (_parse_part(p.js_trim(a), inc_pr) for a in raw.split("||")) if s]
+    sets = [s for s in (_parse_part(p.js_trim(a), inc_pr, loose) for a in raw.split("||")) if s]
     if not sets:
         raise _Invalid(text)
     if len(sets) > 1:
@@ -343,24 +355,27 @@ def _short(text: str) -> str:
 
 
 class Range(_Frozen):
-    """An npm range; ``raw`` is the text as written. Invalid text raises ``SemverError``.
-    Equality, hashing and ``repr`` use ``raw`` only."""
+    """An npm range; ``raw`` is the text as written, read in node-semver's ``loose`` mode or
+    not. Invalid text raises ``SemverError``. Equality, hashing and ``repr`` use ``raw`` and
+    ``loose`` only."""
 
-    __slots__ = ("_plain", "_pre", "_sets_pre", "raw", "sets")
+    __slots__ = ("_plain", "_pre", "_sets_pre", "loose", "raw", "sets")
     __match_args__ = ("raw",)
 
     raw: str
+    loose: bool
     sets: tuple[tuple[Comparator, ...], ...]
     _sets_pre: tuple[tuple[Comparator, ...], ...] | None
     _plain: tuple[_CompiledSet, ...]
     _pre: tuple[_CompiledSet, ...]
 
-    def __init__(self, raw: str) -> None:
+    def __init__(self, raw: str, loose: bool = False) -> None:
         if not isinstance(raw, str):
             raise SemverError(f"invalid range {type(raw).__name__}: not a string")
-        sets, sets_pre = _desugar_both(raw)
+        sets, sets_pre = _desugar_both(raw, loose)
         init = object.__setattr__
         init(self, "raw", raw)
+        init(self, "loose", loose)
         init(self, "sets", sets)
         init(self, "_sets_pre", sets_pre)
         init(self, "_plain", _compile(sets))
@@ -370,16 +385,17 @@ class Range(_Frozen):
         if other.__class__ is not self.__class__:
             return NotImplemented
         assert isinstance(other, Range)
-        return self.raw == other.raw
+        return self.raw == other.raw and self.loose == other.loose
 
     def __hash__(self) -> int:
-        return hash((self.raw,))
+        return hash((self.raw, self.loose))
 
     def __repr__(self) -> str:
-        return f"Range(raw={self.raw!r})"
+        loose = ", loose=True" if self.loose else ""
+        return f"Range(raw={self.raw!r}{loose})"
 
-    def __reduce__(self) -> tuple[type[Range], tuple[str]]:
-        return (Range, (self.raw,))
+    def __reduce__(self) -> tuple[type[Range], tuple[str, bool]]:
+        return (Range, (self.raw, self.loose))
 
     def test(self, version: Version, *, include_prerelease: bool = False) -> bool:
         """node-semver ``range.test(version)`` with the given ``includePrerelease`` option."""
@@ -418,18 +434,18 @@ class Range(_Frozen):
 
 @lru_cache(maxsize=4096)
 def _desugar_both(
-    text: str,
+    text: str, loose: bool
 ) -> tuple[tuple[tuple[Comparator, ...], ...], tuple[tuple[Comparator, ...], ...] | None]:
     if len(text) > MAX_RANGE_LENGTH:
         raise SemverError(
             f'invalid range "{_short(text)}": longer than {MAX_RANGE_LENGTH} characters'
         )
     try:
-        sets = _desugar(text, False)
+        sets = _desugar(text, False, loose)
     except (_Invalid, ValueError) as exc:
         raise SemverError(f'invalid range "{_short(text)}"') from exc
     try:
-        sets_pre: tuple[tuple[Comparator, ...], ...] | None = _desugar(text, True)
+        sets_pre: tuple[tuple[Comparator, ...], ...] | None = _desugar(text, True, loose)
     except (_Invalid, ValueError):
         # Valid by default but not with includePrerelease (e.g. a bound of 2**53 - 1): node then
         # fails to build the range, and satisfies(..., {includePrerelease: true}) is false.
@@ -437,14 +453,17 @@ def _desugar_both(
     return sets, sets_pre
 
 
-def parse_range(text: str) -> Range:
-    """node-semver ``new Range(text)``; raises ``SemverError('invalid range "..."')``."""
-    return _parse_range_cached(text) if isinstance(text, str) else Range(text)
+def parse_range(text: str, *, loose: bool = False) -> Range:
+    """node-semver ``new Range(text, {loose})``; raises ``SemverError('invalid range "..."')``.
+    Rules are strict; a package.json's ranges are read ``loose``, as npm (npm-package-arg,
+    npm-pick-manifest) and pnpm read them: ``>=1.2.03``, ``^1.2.3 foo`` (a text that is no
+    comparator is dropped) and ``1.2.3 || foo`` are ranges there."""
+    return _parse_range_cached(text, loose) if isinstance(text, str) else Range(text, loose)
 
 
 @lru_cache(maxsize=1 << 16)
-def _parse_range_cached(text: str) -> Range:
-    return Range(text)
+def _parse_range_cached(text: str, loose: bool) -> Range:
+    return Range(text, loose)
 
 
 def _single_test(comp: Comparator, version: Version) -> bool:

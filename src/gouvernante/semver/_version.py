@@ -147,11 +147,13 @@ def plain_release(text: str) -> tuple[int, int, int] | None:
     return int(parts[0]), int(parts[1]), int(parts[2])
 
 
-def parse_version(text: str) -> Version:
-    """Parse like ``semver.parse(text)`` (``loose: false``); raise ``SemverError`` when invalid.
+def parse_version(text: str, *, loose: bool = False) -> Version:
+    """Parse like ``semver.parse(text, {loose})``; raise ``SemverError`` when invalid.
 
     Surrounding whitespace and one leading ``v`` are accepted; ``=1.2.3`` is not (node-semver's
-    strict grammar rejects it, although ranges accept it).
+    strict grammar rejects it, although ranges accept it). ``loose`` also takes any run of
+    ``v``, ``=`` and whitespace first, leading zeros and a prerelease without its hyphen
+    (``=v01.2.3beta`` is 1.2.3-beta), as npm reads a package.json.
     """
     if not isinstance(text, str):
         raise SemverError(f"invalid version {type(text).__name__}: not a string")
@@ -160,7 +162,7 @@ def parse_version(text: str) -> Version:
     plain = plain_release(text)
     if plain is not None:
         return Version(*plain, (), ())
-    match = p.FULL.match(js_trim(text))
+    match = (p.LOOSE if loose else p.FULL).match(js_trim(text))
     if match is None:
         raise SemverError(f'invalid version "{_short(text)}"')
     pre = match.group(4)
