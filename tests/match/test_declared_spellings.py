@@ -7,13 +7,18 @@ Each expectation was checked with npm 11.19.1's own npm-package-arg and npm-pick
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+from gouvernante.cli import main
 from gouvernante.match.hits import match_declared
 from gouvernante.model import DeclaredDependency
 from gouvernante.rules.index import build_index
 from gouvernante.rules.model import PackageRule, Rule, RuleKind
 from gouvernante.vocab import Severity
+from helpers import compromised_rules
 
 
 def _rule(*expressions: str) -> Rule:
@@ -65,3 +70,47 @@ def test_loose_spellings_npm_installs_are_findings(spec: str) -> None:
 @pytest.mark.parametrize("spec", ["1.14.1beta", "1.14.00", "1.14.1-0", "=01.14.0"])
 def test_loose_versions_of_other_releases_are_no_findings(spec: str) -> None:
     assert _judged(spec, "=1.14.1") == (False, False)
+
+
+CLEAN, ERROR, FINDINGS = 0, 1, 2
+
+
+def _scan(tmp_path: Path, manifest: object, *expressions: str) -> tuple[int, str]:
+    rules = tmp_path / "rules.json"
+    rules.write_text(
+        json.dumps(compromised_rules("AX-1", *(("axios", e) for e in expressions))), "utf-8"
+    )
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "package.json").write_text(json.dumps(manifest), "utf-8")
+    out = tmp_path / "report.json"
+    code = main(["-rules", str(rules), "-dir", str(project), "-json", "-output", str(out)])
+    return code, out.read_text("utf-8")
+
+
+# npm 11.19.1, pnpm 9 and yarn 1.22.22 refuse these (npm: EINVALIDTAGNAME); bun 1.4.5 reads
+# each as a range (Bun.semver.satisfies): ">=1.14.0<1.15" installed axios 1.21.1 (the latest:
+# >=1.14.0 || 1.15), "foo || bar" is *, ">=2.0.0,<3" is >=2 <3. They were a note: exit 0.
+@pytest.mark.parametrize(
+    "spec", [">=1.14.0<1.15", "foo || bar", ">=2.0.0,<3", "^", "=>1.14.0", ">=1.14.0" * 1100]
+)
+def test_specs_only_bun_reads_as_ranges_are_errors(tmp_path: Path, spec: str) -> None:
+    code, report = _scan(tmp_path, {"dependencies": {"axios": spec}}, "=1.14.1")
+    assert code == ERROR
+    assert "dependencies['axios']: a rule names axios" in report
+    assert spec[:12] not in report.replace("=1.14.1", "")  # the spec is never echoed
+
+
+@pytest.mark.parametrize(
+    ("manifest", "expected"),
+    [
+        ({"dependencies": {"axios": "^1.14.0 beta"}}, FINDINGS),
+        ({"devDependencies": {"ax": "npm:axios@>=1.14.01"}}, FINDINGS),
+        ({"overrides": {"axios": "1.14.1 || junk"}}, FINDINGS),
+        ({"dependencies": {"axios": "1.14.1beta"}}, CLEAN),  # 1.14.1-beta: no finding
+        ({"dependencies": {"axios": "github:axios/axios"}}, CLEAN),  # a note, as before
+        ({"dependencies": {"other": ">=1.14.0<1.15"}}, CLEAN),  # no rule names it
+    ],
+)
+def test_declared_spellings_end_to_end(tmp_path: Path, manifest: object, expected: int) -> None:
+    assert _scan(tmp_path, manifest, "=1.14.1")[0] == expected

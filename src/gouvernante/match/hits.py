@@ -186,6 +186,7 @@ def entry_errors(graph: LockfileGraph, index: RuleIndex) -> list[str]:
         for name, line in graph.unverified_catalogs
         if name in index.names
     )
+    errors.extend(_unread_declared(graph.declared, index))
     positions = [i for i in table.positions_named(index.names) if table.version(i)]
     if not positions:
         return errors
@@ -209,6 +210,62 @@ def entry_errors(graph: LockfileGraph, index: RuleIndex) -> list[str]:
 
 
 _SBOM_FORMATS = frozenset({LockfileFormat.CYCLONEDX, LockfileFormat.SPDX})
+
+
+def _unread_declared(declared: Sequence[DeclaredDependency], index: RuleIndex) -> list[str]:
+    """A package.json entry of a package a rule names by version whose spec is no range npm
+    reads (nor a dist-tag), but one bun reads as a range, or one too long to read: bun's own
+    range grammar reads ``>=1.14.0<1.15`` as ``>=1.14.0 || 1.15``, ``>=2,<3`` as ``>=2 <3``,
+    ``foo || bar`` as ``*`` (bun 1.4.5, ``Bun.semver.satisfies``), where npm, pnpm and yarn
+    refuse them. Which release bun installs is not read here: an error, never a note (read
+    CLEAN). Named by field and key, never by the spec's text."""
+    from gouvernante.safetext import key_segment, shown  # noqa: PLC0415 - errors only
+
+    errors: list[str] = []
+    for dep in declared:
+        if dep.name not in index.by_name or dep.field in _NOT_BUN_FIELDS:
+            continue
+        spec = dep.spec.lstrip(" \t\n\r")
+        if not _bun_range_unread(spec):
+            continue
+        if dep.field in OVERRIDE_FIELDS:
+            where = f"{dep.field} (its entry for {shown(dep.name)})"
+        else:
+            where = f"{dep.field}{key_segment(dep.alias or dep.name)}"
+        errors.append(
+            f"{where}: a rule names {shown(dep.name)}, and this spec is no range npm, pnpm or"
+            " yarn read, but one bun reads with its own grammar (or is too long to read): which"
+            " release it installs cannot be told offline; lock it and scan the lockfile"
+        )
+    return errors
+
+
+# deno.json's import maps and pnpm-workspace.yaml's overrides: no bun reads them
+_NOT_BUN_FIELDS = DENO_IMPORT_FIELDS | {WORKSPACE_OVERRIDES}
+
+
+def _bun_range_unread(spec: str) -> bool:
+    """``spec`` (left-trimmed as bun trims it) cannot be read as a range here (node-semver
+    loose; no dist-tag) while bun 1.4.5 takes it for one (``Dependency.Version.Tag.infer``: a
+    first character of ``=<>^*|``, a ``~`` not before ``/``, a digit, ``v`` and a digit, ``x``
+    alone or before ``.``; else any spec holding ``|`` that is no tarball, GitHub or scp-like
+    path), or it is longer than a range is read."""
+    from gouvernante.semver._range import MAX_RANGE_LENGTH  # noqa: PLC0415 - errors only
+
+    if len(spec) > MAX_RANGE_LENGTH:
+        return True
+    if not spec or _declared_range(spec) is not None or _DIST_TAG.fullmatch(spec.strip()):
+        return False
+    first, second = spec[0], spec[1:2]
+    if spec.endswith((".tgz", ".tar.gz")):
+        return False
+    if first in "=<>^*|" or (first == "~" and second != "/") or first.isdigit():
+        return first.isascii()
+    if (first == "v" and second.isdigit() and second.isascii()) or (
+        first in "xX" and second in ("", ".")
+    ):
+        return True
+    return "|" in spec and "/" not in spec and ":" not in spec
 
 
 def capitalised_names(index: RuleIndex) -> dict[str, str]:
@@ -516,6 +573,8 @@ def _not_a_range(
         return []
     if _DIST_TAG.fullmatch(spec):
         return [_dist_tag_hit(dep, entry, display_path, spec) for entry in entries]
+    if dep.field not in _NOT_BUN_FIELDS and _bun_range_unread(dep.spec.lstrip(" \t\n\r")):
+        return []  # an error of the file (``entry_errors``): bun reads it as a range
     tarball = _TARBALL_FILE.search(spec.partition("?")[0].partition("#")[0])
     from gouvernante.semver import try_parse_version  # noqa: PLC0415 - see package_hits
 
