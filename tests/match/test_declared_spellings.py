@@ -114,3 +114,13 @@ def test_specs_only_bun_reads_as_ranges_are_errors(tmp_path: Path, spec: str) ->
 )
 def test_declared_spellings_end_to_end(tmp_path: Path, manifest: object, expected: int) -> None:
     assert _scan(tmp_path, manifest, "=1.14.1")[0] == expected
+
+
+# npm installs exactly 1.14.2-beta.1 for these (npm-pick-manifest; ~ and ^ of a prerelease admit
+# that triple's prereleases); a rule's window holds the prereleases inside it (rule-format.md,
+# as a lockfile's 1.14.2-beta.1 is matched): node's intersects() said no, exit 0.
+@pytest.mark.parametrize("spec", ["1.14.2-beta.1", "=1.14.2-beta.1", "~1.14.2-beta.0"])
+def test_a_declared_prerelease_inside_the_rule_window_is_a_finding(spec: str) -> None:
+    assert _judged(spec, ">=1.14.1 <1.14.3") == (True, False)
+    assert _judged(spec, "=1.14.1") == (False, False)  # 1.14.1 itself: out of its reach
+    assert _judged(spec, "<1.14.1") == (False, False)

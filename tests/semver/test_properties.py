@@ -237,3 +237,40 @@ def test_plain_shortcut_is_taken_for_the_common_shapes() -> None:
             assert _range._plain_sets(text, inc_pr) == _sets_or_error(text, inc_pr), text
     assert _range._plain_sets("^1.2.3", False) is None
     assert _range._plain_sets("1.2.3 - 2.0.0", False) is None
+
+
+# Small versions and ranges over them, so a declared range and a rule window share releases and
+# prereleases often: every version of the pool a declared range installs (default options) and
+# a window holds (includePrerelease) must be seen by intersects or prerelease_intersects.
+_SMALL = st.builds(
+    Version,
+    st.integers(1, 1),
+    st.integers(0, 2),
+    st.integers(0, 3),
+    st.one_of(
+        st.just(()), st.lists(st.sampled_from([0, 1, 2, "a", "beta"]), max_size=2).map(tuple)
+    ),
+)
+_OPS = st.sampled_from(["", "=", ">", ">=", "<", "<=", "^", "~"])
+_SMALL_RANGES = st.lists(
+    st.lists(st.tuples(_OPS, _SMALL), min_size=1, max_size=2), min_size=1, max_size=2
+).map(lambda sets: " || ".join(" ".join(f"{o}{v}" for o, v in comps) for comps in sets))
+_POOL = [
+    Version(1, minor, patch, pre)
+    for minor in range(3)
+    for patch in range(4)
+    for pre in ((), (0,), (0, 0), (1,), (2,), ("a",), ("a", 0), ("beta",), ("beta", 0))
+]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_SMALL_RANGES, _SMALL_RANGES)
+def test_prerelease_intersects_finds_every_installed_prerelease(declared: str, rule: str) -> None:
+    from gouvernante.semver import prerelease_intersects
+
+    mine, window = parse_range(declared, loose=True), parse_range(rule)
+    shared = [v for v in _POOL if mine.test(v) and window.test(v, include_prerelease=True)]
+    if any(v.prerelease for v in shared):
+        assert prerelease_intersects(mine, window), (declared, rule, shared)
+    if shared:
+        assert intersects(mine, window) or prerelease_intersects(mine, window)

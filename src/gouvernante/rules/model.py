@@ -170,8 +170,15 @@ class PackageRule(msgspec.Struct, frozen=True, dict=True, array_like=True):
         return self.affected_versions[found] if found is not None else None
 
     def first_intersecting(self, declared: Range) -> str | None:
-        """The first expression (in the rule's order) some version of ``declared`` satisfies."""
-        from gouvernante.semver import Version, intersects, parse_range  # noqa: PLC0415
+        """The first expression (in the rule's order) some version of ``declared`` satisfies:
+        node-semver ``intersects``, or a prerelease ``declared`` installs inside the rule's
+        window (``first_match``'s reading: ``"1.14.2-beta.1"`` under ``>=1.14.1 <1.14.3``)."""
+        from gouvernante.semver import (  # noqa: PLC0415
+            Version,
+            intersects,
+            parse_range,
+            prerelease_intersects,
+        )
 
         candidates: list[tuple[int, str]] = []
         for key, position in self.exact.items():
@@ -182,7 +189,8 @@ class PackageRule(msgspec.Struct, frozen=True, dict=True, array_like=True):
         for position, expr in self.inexact:
             if candidates and position > candidates[0][0]:
                 break
-            if intersects(declared, parse_range(expr)):
+            window = parse_range(expr)
+            if intersects(declared, window) or prerelease_intersects(declared, window):
                 candidates.append((position, expr))
                 break
         return min(candidates)[1] if candidates else None

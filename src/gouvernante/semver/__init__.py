@@ -15,7 +15,14 @@ Conformance is checked against a truth table generated with the real ``semver`` 
 
 from __future__ import annotations
 
-from gouvernante.semver._range import Comparator, Range, intersects, parse_range, satisfies
+from gouvernante.semver._range import (
+    Comparator,
+    Range,
+    intersects,
+    parse_range,
+    prerelease_intersects,
+    satisfies,
+)
 from gouvernante.semver._version import Version, parse_version, try_parse_version
 
 __all__ = [
@@ -25,6 +32,7 @@ __all__ = [
     "intersects",
     "parse_range",
     "parse_version",
+    "prerelease_intersects",
     "satisfies",
     "try_parse_version",
 ]

@@ -522,6 +522,34 @@ def intersects(a: Range, b: Range) -> bool:
     )
 
 
+def prerelease_intersects(declared: Range, window: Range) -> bool:
+    """Some prerelease ``declared`` admits with default options (a prerelease of a
+    ``major.minor.patch`` one of its comparators names) is in ``window`` with
+    ``includePrerelease`` (a rule's reading: a prerelease inside the window is inside it).
+    ``intersects`` misses these: ``intersects("1.2.4-beta.1", ">=1.2.3 <1.2.5")`` is false.
+
+    Exact: the least version of such a set's meet with a window set, when there is one, is
+    ``t-0`` (``t`` a triple whose prereleases the set admits), a bound of either set that is a
+    prerelease of ``t``, or such a bound's successor (``b`` then ``b.0``); each is tested."""
+    window_sets = window._sets_pre
+    if window_sets is None:
+        return False
+    window_bounds = [c.version for comps in window_sets for c in comps if c.version is not None]
+    for comps in declared.sets:
+        bounds = [c.version for c in comps if c.version is not None]
+        triples = {v._release for v in bounds if v.prerelease}
+        for triple in triples:
+            candidates = [Version(*triple, (0,))]
+            for bound in (*bounds, *window_bounds):
+                if bound.prerelease and bound._release == triple:
+                    candidates += (bound, Version(*triple, (*bound.prerelease, 0)))
+            if any(
+                declared.test(v) and window.test(v, include_prerelease=True) for v in candidates
+            ):
+                return True
+    return False
+
+
 def satisfies(version: str, range_: str | Range, *, include_prerelease: bool = False) -> bool:
     """node-semver ``satisfies``: false when the version or the range does not parse."""
     parsed = try_parse_version(version) if version else None
