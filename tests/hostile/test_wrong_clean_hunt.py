@@ -139,12 +139,15 @@ def test_npm_protocol_specs_npm_or_berry_reads_are_found(
     assert _scan_dir(tmp_path, {"package.json": _manifest(dependencies=dependencies)}) == FINDINGS
 
 
-def test_a_key_given_twice_reads_the_last_as_json_parse_does(tmp_path: Path) -> None:
-    """npm reads package.json with JSON.parse (the last of a repeated key wins), as here."""
+def test_a_key_given_twice_reads_as_each_package_manager_reads_it(tmp_path: Path) -> None:
+    """npm reads package.json with JSON.parse (the last of a repeated key wins); bun 1.4.5 the
+    first of a dependency (decision 0058): either reading's evil@1.0.1 is a finding."""
     last_bad = '{"name": "a", "dependencies": {}, "dependencies": {"evil": "1.0.1"}}'
     assert _scan_dir(tmp_path, {"package.json": last_bad}) == FINDINGS
-    last_good = '{"name": "a", "dependencies": {"evil": "1.0.1", "evil": "2.0.0"}}'
-    assert _scan_dir(tmp_path / "b", {"package.json": last_good}) == CLEAN
+    first_bad = '{"name": "a", "dependencies": {"evil": "1.0.1", "evil": "2.0.0"}}'
+    assert _scan_dir(tmp_path / "b", {"package.json": first_bad}) == FINDINGS
+    both_good = '{"name": "a", "dependencies": {"evil": "2.0.0", "evil": "2.0.1"}}'
+    assert _scan_dir(tmp_path / "c", {"package.json": both_good}) == CLEAN
 
 
 # --------------------------------------------------------------------------------------------

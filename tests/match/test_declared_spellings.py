@@ -124,3 +124,36 @@ def test_a_declared_prerelease_inside_the_rule_window_is_a_finding(spec: str) ->
     assert _judged(spec, ">=1.14.1 <1.14.3") == (True, False)
     assert _judged(spec, "=1.14.1") == (False, False)  # 1.14.1 itself: out of its reach
     assert _judged(spec, "<1.14.1") == (False, False)
+
+
+def _scan_text(tmp_path: Path, text: str, expression: str = "=1.14.1") -> int:
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps(compromised_rules("AX-1", ("axios", expression))), "utf-8")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "package.json").write_text(text, "utf-8")
+    return main(["-rules", str(rules), "-dir", str(project), "-json", "-output", "-"])
+
+
+# A key given twice: npm 11.19.1, pnpm 9 and yarn 1.22.22 keep the last value, bun 1.4.5 the
+# first of a dependency object and of a top-level field, the last within an overrides or
+# resolutions object (each measured with the tool's install, axios 1.14.0 in 1.14.1's place).
+# The last alone was read: bun's axios 1.14.1 read CLEAN.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"dependencies": {"axios": "1.14.1", "axios": "1.13.0"}}', FINDINGS),
+        ('{"dependencies": {"axios": "1.13.0", "axios": "1.14.1"}}', FINDINGS),
+        ('{"dependencies": {"axios": "1.14.1"}, "dependencies": {"other": "1.0.0"}}', FINDINGS),
+        ('{"devDependencies": {"axi\\u006fs": "1.14.1", "axios": "1.13.0"}}', FINDINGS),
+        ('{"dependencies": {"ax": "npm:axios@1.14.1", "ax": "1.0.0"}}', FINDINGS),
+        ('{"overrides": {"axios": "1.14.1"}, "overrides": {"axios": "1.13.6"}}', FINDINGS),
+        # bun, as the others, keeps the last within an overrides object: nothing installs 1.14.1
+        ('{"overrides": {"axios": "1.14.1", "axios": "1.13.6"}}', CLEAN),
+        ('{"dependencies": {"axios": "1.13.0", "axios": "1.13.1"}}', CLEAN),
+    ],
+)
+def test_a_repeated_key_is_read_as_each_tool_reads_it(
+    tmp_path: Path, text: str, expected: int
+) -> None:
+    assert _scan_text(tmp_path, text) == expected

@@ -100,6 +100,9 @@ def parse(data: bytes, path: str) -> LockfileGraph:
         declared.extend(
             declared_dependency(name, spec, field) for name, spec in overridden_versions(value)
         )
+    if _may_repeat_a_key(data, manifest):
+        known = set(declared)
+        declared.extend(d for d in _bun_reading(data, path) if d not in known)
     name = manifest.name if isinstance(manifest.name, str) and manifest.name else "(root)"
     return LockfileGraph(
         LockfileFormat.PACKAGE_JSON,
@@ -110,6 +113,87 @@ def parse(data: bytes, path: str) -> LockfileGraph:
         resolutions=_resolution_names(manifest.resolutions),
         catalogs=_catalogs_of(manifest, data, path),
     )
+
+
+# Where a key given twice is read differently: npm, pnpm and yarn (JSON.parse) keep the last
+# value; bun 1.4.5 the first of a top-level field and of a dependency object
+# (``{"axios": "1.14.1", "axios": "1.13.0"}`` installs 1.14.1 with bun, 1.13.0 with the others; of
+# two ``dependencies`` or ``overrides`` objects bun reads the first) but the last within an
+# ``overrides`` or ``resolutions`` object (measured with bun install). Both readings are
+# declared: each is what some package manager installs.
+_FIRST_WINS_TOP = (*DEPENDENCY_FIELDS, "overrides", "resolutions")
+_FIELD_KEYS = tuple(f'"{field}"'.encode() for field in _FIRST_WINS_TOP)
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"([ \t\r\n]*:)?')
+
+
+class _RawFields(msgspec.Struct):
+    dependencies: msgspec.Raw = msgspec.Raw(b"")
+    devDependencies: msgspec.Raw = msgspec.Raw(b"")
+    optionalDependencies: msgspec.Raw = msgspec.Raw(b"")
+    peerDependencies: msgspec.Raw = msgspec.Raw(b"")
+
+
+def _may_repeat_a_key(data: bytes, manifest: _Manifest) -> bool:
+    """Whether bun may read the file's dependencies otherwise (``_bun_reading``): a field's
+    name twice in the file, an escape (``\\u`` spells a key another way), or more keys in a
+    dependency field's text than its decoded object holds (strings read one after the other:
+    a key is one followed by ``:``)."""
+    if b"\\u" in data or any(data.count(key) > 1 for key in _FIELD_KEYS):
+        return True
+    raw = msgspec.json.decode(data, type=_RawFields)
+    for field in DEPENDENCY_FIELDS:
+        text = bytes(getattr(raw, field))
+        keys = sum(1 for m in _STRING.finditer(text) if m.group(1))
+        deps = getattr(manifest, field)
+        if keys != (len(deps) if isinstance(deps, dict) else 0):
+            return True
+    return False
+
+
+class _Pairs(list[tuple[str, object]]):
+    """A JSON object's members as written, a repeated key each time."""
+
+
+def _bun_reading(data: bytes, path: str) -> list[DeclaredDependency]:
+    """The declared dependencies as bun reads a file that repeats a key (``_may_repeat_a_key``)."""
+    import json  # noqa: PLC0415 - only for a file that may repeat a key
+
+    try:
+        doc = json.loads(data, object_pairs_hook=_Pairs)
+    except RecursionError:
+        raise LockfileError(path, "nesting too deep to parse") from None
+    top = _first(doc) if isinstance(doc, _Pairs) else {}
+    out: list[DeclaredDependency] = []
+    for field in DEPENDENCY_FIELDS:
+        deps = top.get(field)
+        if isinstance(deps, _Pairs):
+            out.extend(
+                declared_dependency(key, spec, field)
+                for key, spec in _first(deps).items()
+                if isinstance(spec, str)
+            )
+    for field in ("overrides", "resolutions"):
+        value = top.get(field)
+        if isinstance(value, _Pairs):
+            out.extend(
+                declared_dependency(name, spec, field)
+                for name, spec in overridden_versions(_last(value))
+            )
+    return out
+
+
+def _first(pairs: _Pairs) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in pairs:
+        out.setdefault(key, value)
+    return out
+
+
+def _last(value: object, depth: int = 0) -> object:
+    """JSON.parse's reading of an object kept as ``_Pairs`` (the last of a repeated key)."""
+    if not isinstance(value, _Pairs) or depth > MAX_OVERRIDE_DEPTH:
+        return value
+    return {key: _last(item, depth + 1) for key, item in value}
 
 
 # A key a package.json may hold twice that the package managers read differently: bun keeps the
