@@ -157,3 +157,10 @@ def test_a_repeated_key_is_read_as_each_tool_reads_it(
     tmp_path: Path, text: str, expected: int
 ) -> None:
     assert _scan_text(tmp_path, text) == expected
+
+
+# bun 1.4.5 strips " \t\n\r" off a spec's front: " npm:axios@1.14.0" installed axios 1.14.0
+# (npm: EINVALIDTAGNAME, pnpm and yarn refuse it). The alias was not seen: CLEAN.
+@pytest.mark.parametrize("spec", [" npm:axios@1.14.1", "\t\nnpm:axios@^1.14.0"])
+def test_an_alias_bun_reads_after_leading_whitespace_is_found(tmp_path: Path, spec: str) -> None:
+    assert _scan(tmp_path, {"dependencies": {"ax": spec}}, "=1.14.1")[0] == FINDINGS

@@ -475,6 +475,9 @@ def workspace_globs(value: object) -> tuple[str, ...]:
     return tuple(v for v in value if isinstance(v, str) and v)
 
 
+_BUN_TRIMS = " \t\n\r"  # what bun strips off the front of a dependency's spec
+
+
 def declared_dependency(key: str, spec: str, field: str) -> DeclaredDependency:
     """One manifest entry; ``npm:<name>[@<range>]`` specs become the real name plus the alias
     (the prefix in any case: npm-package-arg lowercases it). A target with no name that is a
@@ -482,6 +485,8 @@ def declared_dependency(key: str, spec: str, field: str) -> DeclaredDependency:
     look for a package named like the range, which nobody publishes)."""
     if spec[:1].isspace() and spec.strip().startswith("catalog:"):
         spec = spec.strip()  # bun 1.4.5 reads " catalog:", "\tcatalog:" as catalog references
+    if spec[:4].lower() != "npm:" and spec.lstrip(_BUN_TRIMS)[:4] == "npm:":
+        spec = spec.lstrip(_BUN_TRIMS)  # bun 1.4.5 installs " npm:evil@1" (npm refuses it)
     if spec[:4].lower() == "npm:":
         target = spec[4:].strip()
         cut = target.rfind("@")
