@@ -164,3 +164,11 @@ def test_a_repeated_key_is_read_as_each_tool_reads_it(
 @pytest.mark.parametrize("spec", [" npm:axios@1.14.1", "\t\nnpm:axios@^1.14.0"])
 def test_an_alias_bun_reads_after_leading_whitespace_is_found(tmp_path: Path, spec: str) -> None:
     assert _scan(tmp_path, {"dependencies": {"ax": spec}}, "=1.14.1")[0] == FINDINGS
+
+
+# bun 1.4.5 installed the registry's axios 1.14.0 for the keys " axios", "axios " and "  axios"
+# (pnpm 9 and yarn 1.22.22 for "axios "; npm refuses them): a key taken as it is named nothing
+# a rule names. Tabs and newlines: bun refuses ("invalid dependency name").
+@pytest.mark.parametrize("key", [" axios", "axios ", "  axios  "])
+def test_a_dependency_key_with_spaces_names_the_package(tmp_path: Path, key: str) -> None:
+    assert _scan(tmp_path, {"dependencies": {key: "^1.14.0"}}, "=1.14.1")[0] == FINDINGS
