@@ -172,3 +172,17 @@ def test_an_alias_bun_reads_after_leading_whitespace_is_found(tmp_path: Path, sp
 @pytest.mark.parametrize("key", [" axios", "axios ", "  axios  "])
 def test_a_dependency_key_with_spaces_names_the_package(tmp_path: Path, key: str) -> None:
     assert _scan(tmp_path, {"dependencies": {key: "^1.14.0"}}, "=1.14.1")[0] == FINDINGS
+
+
+_SPACED = Path(__file__).parent.parent / "lockfiles" / "fixtures" / "bun-spaced-name"
+
+
+def test_bun_lock_entry_of_a_spaced_key_is_the_registry_package(tmp_path: Path) -> None:
+    """bun 1.4.5 wrote " is-number" into bun.lock and installed the registry's is-number 7.0.0
+    there (installed.json, see generate.sh): read as a package named " is-number", CLEAN."""
+    installed = json.loads((_SPACED / "installed.json").read_text("utf-8"))["installed"]
+    assert installed == [[" is-number", "is-number", "7.0.0"]]
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps(compromised_rules("IN-1", ("is-number", "=7.0.0"))), "utf-8")
+    code = main(["-rules", str(rules), "-lockfile", str(_SPACED / "bun.lock"), "-json"])
+    assert code == FINDINGS

@@ -282,6 +282,10 @@ class _Read:
             first = spec[0]
             if first.isdigit() or (first == "v" and _VERSION.fullmatch(spec)):
                 # The common case, kept short: ["name@1.2.3", "" | registry, {INFO}, "sha512-..."]
+                if name[0] == " " or name[-1] == " ":
+                    # bun 1.4.5 fetches the registry's "is-number" for " is-number" (a
+                    # package.json key with spaces; tests/lockfiles/fixtures/bun-spaced-name)
+                    name = name.strip(" ") or name
                 parent = _bundled_in(key, name, entry) if maybe_bundled else None
                 if parent is not None:
                     # bun installs the copy inside the parent's tarball (npm 10.9.2's
