@@ -410,7 +410,9 @@ def _artifactory(match: re.Match[str]) -> str:
 
 def _bun_private(match: re.Match[str]) -> str:
     name, version = match.group(1), match.group(2)
-    return f'"{name}@{version}", "https://npm.acme.test/{name}/-/{name.rpartition("/")[2]}-{version}.tgz"'
+    package = name.strip(" ")  # bun fetches "is-number" for " is-number" (bun-spaced-name)
+    url = f"https://npm.acme.test/{package}/-/{package.rpartition('/')[2]}-{version}.tgz"
+    return f'"{name}@{version}", "{url}"'
 
 
 def _berry_archive(match: re.Match[str]) -> str:

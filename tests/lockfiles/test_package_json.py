@@ -161,8 +161,10 @@ def test_structured_garbage_gives_a_graph_or_a_lockfile_error(body: dict[str, An
         assert dep.field in package_json.DEPENDENCY_FIELDS
         if dep.alias is None:
             assert dep.spec == body[dep.field][dep.name]
+        elif dep.name == dep.alias.strip(" "):  # a key with spaces: the package (bun reads)
+            assert dep.spec == body[dep.field][dep.alias]
         else:
-            assert body[dep.field][dep.alias].startswith("npm:")
+            assert body[dep.field][dep.alias].lstrip(" \t\n\r").startswith("npm:")
 
 
 @pytest.mark.parametrize(

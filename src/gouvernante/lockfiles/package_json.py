@@ -505,5 +505,5 @@ def declared_dependency(key: str, spec: str, field: str) -> DeclaredDependency:
             return DeclaredDependency(found[0], spec, field, key)
     # bun 1.4.5 installs the registry's axios for " axios" and "axios " (pnpm 9 and yarn 1 for
     # "axios "; npm refuses both): the name without its spaces, the key kept as the alias
-    name = key.strip(" ")
-    return DeclaredDependency(name, spec, field, key if name != key and name else None)
+    name = key.strip(" ") or key
+    return DeclaredDependency(name, spec, field, key if name != key else None)
