@@ -132,7 +132,8 @@ def _scan_text(tmp_path: Path, text: str, expression: str = "=1.14.1") -> int:
     project = tmp_path / "project"
     project.mkdir()
     (project / "package.json").write_text(text, "utf-8")
-    return main(["-rules", str(rules), "-dir", str(project), "-json", "-output", "-"])
+    out = tmp_path / "report.json"
+    return main(["-rules", str(rules), "-dir", str(project), "-json", "-output", str(out)])
 
 
 # A key given twice: npm 11.19.1, pnpm 9 and yarn 1.22.22 keep the last value, bun 1.4.5 the

@@ -123,7 +123,8 @@ def parse(data: bytes, path: str) -> LockfileGraph:
 # declared: each is what some package manager installs.
 _FIRST_WINS_TOP = (*DEPENDENCY_FIELDS, "overrides", "resolutions")
 _FIELD_KEYS = tuple(f'"{field}"'.encode() for field in _FIRST_WINS_TOP)
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"([ \t\r\n]*:)?')
+# a key's end: its closing quote, then ``:`` (also inside a string value: never fewer than keys)
+_KEY_END = re.compile(rb'"[ \t\r\n]*:')
 
 
 class _RawFields(msgspec.Struct):
@@ -135,15 +136,15 @@ class _RawFields(msgspec.Struct):
 
 def _may_repeat_a_key(data: bytes, manifest: _Manifest) -> bool:
     """Whether bun may read the file's dependencies otherwise (``_bun_reading``): a field's
-    name twice in the file, an escape (``\\u`` spells a key another way), or more keys in a
-    dependency field's text than its decoded object holds (strings read one after the other:
-    a key is one followed by ``:``)."""
+    name twice in the file, an escape (``\\u`` spells a key another way), or more key ends in
+    a dependency field's text than its decoded object holds keys (a string value holding
+    ``":`` only makes the file read again)."""
     if b"\\u" in data or any(data.count(key) > 1 for key in _FIELD_KEYS):
         return True
     raw = msgspec.json.decode(data, type=_RawFields)
     for field in DEPENDENCY_FIELDS:
         text = bytes(getattr(raw, field))
-        keys = sum(1 for m in _STRING.finditer(text) if m.group(1))
+        keys = len(_KEY_END.findall(text)) if text else 0
         deps = getattr(manifest, field)
         if keys != (len(deps) if isinstance(deps, dict) else 0):
             return True
