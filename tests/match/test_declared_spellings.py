@@ -187,3 +187,22 @@ def test_bun_lock_entry_of_a_spaced_key_is_the_registry_package(tmp_path: Path) 
     rules.write_text(json.dumps(compromised_rules("IN-1", ("is-number", "=7.0.0"))), "utf-8")
     code = main(["-rules", str(rules), "-lockfile", str(_SPACED / "bun.lock"), "-json"])
     assert code == FINDINGS
+
+
+# yarn 4.18.1 installed is-number 7.0.0, patched, for "patch:is-number@npm%3A7.0.0#./p.patch" (the
+# spelling `yarn patch-commit` writes; npm: EUNSUPPORTEDPROTOCOL). It was a note: exit 0.
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("patch:axios@npm%3A1.14.1#~/.yarn/patches/axios-npm-1.14.1-0a1b2c.patch", FINDINGS),
+        ("patch:axios@npm%3A%5E1.14.0#./p.patch", FINDINGS),
+        ("patch:axios@1.14.1#./p.patch", FINDINGS),
+        ("patch:axios@npm%3A1.14.0#./p.patch", CLEAN),
+    ],
+)
+def test_a_yarn_patch_of_a_release_is_that_release(
+    tmp_path: Path, spec: str, expected: int
+) -> None:
+    assert _scan(tmp_path, {"dependencies": {"axios": spec}}, "=1.14.1")[0] == expected
+    (tmp_path / "r").mkdir()
+    assert _scan(tmp_path / "r", {"resolutions": {"axios": spec}}, "=1.14.1")[0] == expected

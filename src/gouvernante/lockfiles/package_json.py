@@ -477,6 +477,23 @@ def workspace_globs(value: object) -> tuple[str, ...]:
 
 
 _BUN_TRIMS = " \t\n\r"  # what bun strips off the front of a dependency's spec
+_PATCH = "patch:"
+
+
+def _patched(key: str, spec: str, field: str) -> DeclaredDependency | None:
+    """yarn berry's ``patch:<descriptor>#<patch file>`` (``patch:axios@npm%3A1.14.1#./p.patch``,
+    its range URI-encoded, as ``yarn patch-commit`` writes it): the release the descriptor names,
+    patched. yarn 4 installed is-number 7.0.0 for ``patch:is-number@npm%3A7.0.0#./p.patch``; a
+    patch of an affected release still ships what the patch leaves of it."""
+    from urllib.parse import unquote  # noqa: PLC0415 - only for a patch: spec
+
+    descriptor = spec[len(_PATCH) :].partition("#")[0]
+    at = descriptor.find("@", 1)
+    if at <= 0 or at == len(descriptor) - 1:
+        return None
+    inner = declared_dependency(descriptor[:at], unquote(descriptor[at + 1 :]), field)
+    alias = inner.alias or (key if key != inner.name else None)
+    return replace(inner, alias=alias)
 
 
 def declared_dependency(key: str, spec: str, field: str) -> DeclaredDependency:
@@ -484,6 +501,10 @@ def declared_dependency(key: str, spec: str, field: str) -> DeclaredDependency:
     (the prefix in any case: npm-package-arg lowercases it). A target with no name that is a
     range (``npm:^1.2.0``) is yarn berry's npm protocol: the key's own range (npm and pnpm would
     look for a package named like the range, which nobody publishes)."""
+    if spec.startswith(_PATCH):
+        patched = _patched(key, spec, field)
+        if patched is not None:
+            return patched
     if spec[:1].isspace() and spec.strip().startswith("catalog:"):
         spec = spec.strip()  # bun 1.4.5 reads " catalog:", "\tcatalog:" as catalog references
     if spec[:4].lower() != "npm:" and spec.lstrip(_BUN_TRIMS)[:4] == "npm:":
