@@ -206,3 +206,10 @@ def test_a_yarn_patch_of_a_release_is_that_release(
     assert _scan(tmp_path, {"dependencies": {"axios": spec}}, "=1.14.1")[0] == expected
     (tmp_path / "r").mkdir()
     assert _scan(tmp_path / "r", {"resolutions": {"axios": spec}}, "=1.14.1")[0] == expected
+
+
+# yarn 4.18.1 installed is-number 7.0.0 (its latest) for "is-number": "npm:latest"; npm reads an
+# alias of the package named "latest". Only the npm reading was declared: CLEAN.
+@pytest.mark.parametrize("field", ["dependencies", "resolutions"])
+def test_berry_npm_protocol_with_a_tag_is_the_keys_tag(tmp_path: Path, field: str) -> None:
+    assert _scan(tmp_path, {field: {"axios": "npm:latest"}}, "=1.14.1")[0] == FINDINGS

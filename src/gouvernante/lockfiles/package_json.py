@@ -93,13 +93,15 @@ def parse(data: bytes, path: str) -> LockfileGraph:
             )
         for key, spec in deps.items():
             declared.append(declared_dependency(key, spec, field))
+            declared.extend(_berry_tag(key, spec, field))
     pnpm = manifest.pnpm.get("overrides") if isinstance(manifest.pnpm, dict) else None
     for field, value in zip(
         _MANIFEST_OVERRIDES, (manifest.overrides, manifest.resolutions, pnpm), strict=True
     ):
-        declared.extend(
-            declared_dependency(name, spec, field) for name, spec in overridden_versions(value)
-        )
+        for name, spec in overridden_versions(value):
+            declared.append(declared_dependency(name, spec, field))
+            if field == "resolutions":
+                declared.extend(_berry_tag(name, spec, field))
     if _may_repeat_a_key(data, manifest):
         known = set(declared)
         declared.extend(d for d in _bun_reading(data, path) if d not in known)
@@ -478,6 +480,18 @@ def workspace_globs(value: object) -> tuple[str, ...]:
 
 _BUN_TRIMS = " \t\n\r"  # what bun strips off the front of a dependency's spec
 _PATCH = "patch:"
+# The dist-tags npm documents (``npm dist-tag``): ``npm:latest`` is yarn berry's npm protocol with
+# the key's own tag, but an alias of the package named "latest" to npm, pnpm and bun
+_BERRY_TAGS = frozenset({"latest", "next"})
+
+
+def _berry_tag(key: str, spec: str, field: str) -> list[DeclaredDependency]:
+    """yarn berry's reading of ``"is-number": "npm:latest"`` beside npm's (an alias of a package
+    named ``latest``): the key's package at its tag (yarn 4.18.1 installed is-number 7.0.0)."""
+    text = spec.strip()
+    if text[:4].lower() != "npm:" or text[4:].strip() not in _BERRY_TAGS:
+        return []
+    return [DeclaredDependency(key.strip(" ") or key, text[4:].strip(), field)]
 
 
 def _patched(key: str, spec: str, field: str) -> DeclaredDependency | None:
