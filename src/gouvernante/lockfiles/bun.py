@@ -538,11 +538,14 @@ class BunDetails:
         return chain
 
     def unresolved(self) -> list[str]:
-        """A dependency or optional dependency (bun locks those of every platform) that no
-        entry answers, and an entry whose dependencies cannot be read: the file was cut or
-        edited, and the missing entries could be the compromised ones. A peer may be left
-        to the dependent's parent. Most names have a top-level entry, which always answers
-        (node's lookup ends there): the chain is walked only for the others."""
+        """A dependency that no entry answers, and an entry whose dependencies cannot be
+        read: the file was cut or edited, and the missing entries could be the compromised
+        ones. A peer may be left to the dependent's parent, and an optional dependency
+        unanswered: bun writes no entry for one the registry does not serve (@swc/html
+        1.16.22's platform packages) and installs nothing for one whose entry is absent, with
+        or without --frozen-lockfile (1.4.5; decision 0059). Most names have a top-level
+        entry, which always answers (node's lookup ends there): the chain is walked only for
+        the others."""
         entries = self._lock.packages
         problems: list[str] = []
 
@@ -564,13 +567,12 @@ class BunDetails:
                     f"{_entry_path(key)}: malformed dependencies object, so what this entry"
                     " depends on cannot be checked"
                 )
-            elif meta.dependencies or meta.optionalDependencies:
-                wanted = (meta.dependencies, meta.optionalDependencies)
-                check(key, wanted, f"{_entry_path(key)}.dependencies")
+            elif meta.dependencies:
+                check(key, (meta.dependencies,), f"{_entry_path(key)}.dependencies")
         for folder, ws in self._lock.workspaces.items():
             node = self._workspace_keys.get(folder, folder)
             start = None if folder == "" else node if node in entries else (ws.name or folder)
-            groups = (ws.dependencies, ws.devDependencies, ws.optionalDependencies)
+            groups = (ws.dependencies, ws.devDependencies)
             check(start, groups, f"workspaces{key_segment(folder)}.dependencies")
         return problems
 
