@@ -440,18 +440,13 @@ class Finding(msgspec.Struct, frozen=True, gc=False):
 
     @property
     def counted(self) -> bool:
-        """Does this finding count in the verdict (not suppressed, not a review item)?"""
-        return self.suppressed is None and not self.review
+        """Does this finding count in the verdict (not suppressed, not a review item, not taken
+        out by the revision ``-diff`` compares)?"""
+        return self.suppressed is None and not self.review and self.change is not DiffChange.REMOVED
 
     def counts_at(self, threshold: Severity) -> bool:
         """Does this finding turn the exit code into 2 at ``-fail-on threshold``?"""
-        if self.review:
-            return False
-        return (
-            self.suppressed is None
-            and self.change is not DiffChange.REMOVED
-            and self.severity.rank >= threshold.rank
-        )
+        return self.counted and self.severity.rank >= threshold.rank
 
     def sort_key(self) -> tuple[int, str, str, str, str, str, str, str, str]:
         return (

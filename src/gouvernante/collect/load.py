@@ -27,7 +27,7 @@ from gouvernante.errors import GouvernanteError
 from gouvernante.fs.jsonpath import validation_problem
 from gouvernante.fs.read import read_regular_file, size_message
 from gouvernante.fs.walk import find_files
-from gouvernante.model import FindingType
+from gouvernante.model import DiffChange, FindingType
 from gouvernante.report.model import (
     REPORT_SCHEMA_VERSION,
     TOOL_NAME,
@@ -299,7 +299,9 @@ def _open_findings(found: Iterable[ReportFinding]) -> tuple[list[FindingRecord],
     for f in found:
         if f.suppressed is not None:
             suppressed += 1
-        elif not f.review:  # heuristic review items are listed by the scan, never counted
+        elif not f.review and f.change is not DiffChange.REMOVED:
+            # heuristic review items and what a -diff's compared revision takes out are listed
+            # by the scan, never counted
             findings.append(_finding(f))
     return findings, suppressed
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gouvernante import __version__
-from gouvernante.model import Finding, FindingType, ScanIssue, ScanResult
+from gouvernante.model import DiffChange, Finding, FindingType, ScanIssue, ScanResult
 from gouvernante.report.text import subject, summary_line
 from gouvernante.safetext import shown
 from gouvernante.vocab import Severity
@@ -166,6 +166,7 @@ def render(result: ScanResult) -> str:
         if len(review) > MAX_LIST:
             lines.append(f"| … | | {len(review) - MAX_LIST} more | | |")
         lines.append("")
+    lines.extend(_taken_out(result.findings))
     if suppressed:
         lines.append(f"#### Suppressed ({len(suppressed)}, not counted)")
         lines.append("")
@@ -188,6 +189,21 @@ def render(result: ScanResult) -> str:
         title = f"#### Suppression file ({len(result.suppression_notes)})"
         lines.extend(_issue_list(title, result.suppression_notes))
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _taken_out(findings: Sequence[Finding]) -> list[str]:
+    """-diff: what the compared revision takes out, listed but not counted."""
+    out = [f for f in findings if f.change is DiffChange.REMOVED and f.suppressed is None]
+    if not out:
+        return []
+    lines = [f"#### Taken out by the compared revision ({len(out)}, not counted)", ""]
+    lines.append("| Severity | Rule | Package | File | Dependency | Remediation |")
+    lines.append("|---|---|---|---|---|---|")
+    lines.extend(_row(f) for f in out[:MAX_LIST])
+    if len(out) > MAX_LIST:
+        lines.append(f"| … | | {len(out) - MAX_LIST} more | | | |")
+    lines.append("")
+    return lines
 
 
 def _issue_list(title: str, issues: Sequence[ScanIssue]) -> list[str]:

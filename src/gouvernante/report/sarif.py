@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from gouvernante import __version__
-from gouvernante.model import Finding, FindingType, ScanIssue, ScanResult
+from gouvernante.model import DiffChange, Finding, FindingType, ScanIssue, ScanResult
 from gouvernante.report.json_report import finding_dict
 from gouvernante.report.text import subject
 from gouvernante.rules.model import Rule
@@ -233,8 +233,9 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
     out: dict[str, Any] = {
         "ruleId": f.rule_id,
         "ruleIndex": rule_index,
-        # a heuristic review item does not count: a note, whatever its severity
-        "level": "note" if f.review else LEVEL[f.severity],
+        # a heuristic review item, or what a -diff's compared revision takes out, does not
+        # count: a note, whatever its severity
+        "level": "note" if f.review or f.change is DiffChange.REMOVED else LEVEL[f.severity],
         "message": {"text": shown(_message(f))},
     }
     where = f.lockfile or f.path

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from gouvernante import __version__
-from gouvernante.model import CheckOutcome, Finding, FindingType, ScanResult
+from gouvernante.model import CheckOutcome, DiffChange, Finding, FindingType, ScanResult
 from gouvernante.safetext import shown
 from gouvernante.vocab import Severity
 
@@ -30,8 +30,10 @@ def summary_line(result: ScanResult) -> str:
     n = len(open_findings)
     suppressed = sum(f.suppressed is not None for f in result.findings)
     review = sum(f.review and f.suppressed is None for f in result.findings)
+    taken_out = sum(f.change is DiffChange.REMOVED for f in result.findings)
     extra = [f"{suppressed} suppressed"] if suppressed else []
     extra += [f"{review} heuristic to review, not counted"] if review else []
+    extra += [f"{taken_out} taken out by the compared revision, not counted"] if taken_out else []
     tail = f" ({'; '.join(extra)})" if extra else ""
     errs = len(result.errors)
     if n:
