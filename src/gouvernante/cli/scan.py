@@ -93,7 +93,13 @@ def build_scan_parser() -> argparse.ArgumentParser:
         metavar="BASE",
         help="with -git REPO, report only what -diff-head (default HEAD) adds or removes vs BASE",
     )
-    flag(p, "diff-head", dest="diff_head", default="HEAD", metavar="REV", help=argparse.SUPPRESS)
+    flag(
+        p,
+        "diff-head",
+        dest="diff_head",
+        metavar="REV",
+        help="with -diff, the revision compared with BASE (default HEAD)",
+    )
     flag(
         p,
         "inventory",
@@ -170,7 +176,7 @@ def build_scan_parser() -> argparse.ArgumentParser:
         "project",
         metavar="NAME",
         help="the project's name in the report, for 'collect' (default: the CI repository,"
-        " else the origin remote of the scanned folder's git repository, else the scan root)",
+        " else the origin remote of the scanned folder's git repository, else HOST:ROOT)",
     )
     flag(p, "trace", action="store_true", help="debug log on stderr")
     flag(p, "version", action="store_true", help="print the version and exit")
@@ -244,6 +250,7 @@ def _scan(ns: argparse.Namespace) -> int:
         raise UsageError(f"-json conflicts with -format {ns.format}")
     explicit = "json" if ns.json else ns.format
     targets = output_targets(ns.output, explicit)
+    _check_mode_flags(ns)
     if ns.workers is not None and ns.workers < 1:
         raise UsageError("-workers must be at least 1")
     ruleset = _load_rules(ns.rules, ns.builtin_rules)
@@ -299,6 +306,31 @@ def _scan(ns: argparse.Namespace) -> int:
     return _finish(ns, result, targets, explicit)
 
 
+def _check_mode_flags(ns: argparse.Namespace) -> None:
+    """The flags of -git and -inventory are refused elsewhere: never a scan of another kind that
+    looks as if it had read them."""
+    if not (ns.git or ns.inventory):
+        given = [
+            name
+            for name, value in (
+                ("-ref", ns.ref),
+                ("-history", ns.history),
+                ("-since", ns.since),
+                ("-diff", ns.diff),
+                ("-diff-head", ns.diff_head),
+                ("-at", ns.at),
+            )
+            if value
+        ]
+        if given:
+            raise UsageError(
+                f"{', '.join(given)}: only with -git (-ref and -at: also -inventory);"
+                " this scan would not read them"
+            )
+    if ns.diff_head is not None and ns.diff is None:
+        raise UsageError("-diff-head goes with -diff")
+
+
 def _scan_sources(ns: argparse.Namespace, ruleset: RuleSet) -> ScanResult:
     """``-git`` and ``-inventory``: findings placed in repositories and refs."""
     from gouvernante.pipeline import run_git_scan, run_inventory_scan  # noqa: PLC0415
@@ -333,7 +365,7 @@ def _scan_sources(ns: argparse.Namespace, ruleset: RuleSet) -> ScanResult:
         history=ns.history,
         since=_time_flag("-since", ns.since),
         diff_base=ns.diff,
-        diff_head=ns.diff_head,
+        diff_head=ns.diff_head or "HEAD",
         workers=ns.workers,
     )
     return run_git_scan(request, ruleset)

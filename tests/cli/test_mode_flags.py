@@ -1,0 +1,49 @@
+"""A flag of another mode is a usage error, never silently ignored.
+
+``-dir . -diff main`` (or ``-history``, ``-ref``, ``-since``, ``-at``, ``-diff-head``) used to
+run a plain directory scan, exit 0, as if the flag had been read: a responder asking "what does
+this change add?" got an answer to another question.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpers import run_cli
+
+LOCKFILE = '{"name": "a", "lockfileVersion": 3, "packages": {"": {"name": "a"}}}'
+
+
+@pytest.mark.parametrize(
+    ("flags", "named"),
+    [
+        (["-history"], "-history"),
+        (["-since", "2026-09-01"], "-since"),
+        (["-ref", "main"], "-ref"),
+        (["-diff", "main"], "-diff"),
+        (["-at", "2026-09-08"], "-at"),
+        (["-diff-head", "HEAD~1"], "-diff-head"),
+    ],
+)
+@pytest.mark.parametrize("mode", [["-dir", "."], ["-lockfile", "package-lock.json"]])
+def test_git_and_inventory_flags_without_their_mode_are_refused(
+    tmp_path: Path, mode: list[str], flags: list[str], named: str
+) -> None:
+    (tmp_path / "package-lock.json").write_text(LOCKFILE)
+    r = run_cli(*mode, *flags, cwd=tmp_path)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert r.stdout == ""
+    assert r.stderr.count("\n") == 1 and named in r.stderr, r.stderr
+
+
+def test_diff_head_without_diff_is_refused(tmp_path: Path) -> None:
+    r = run_cli("-git", str(tmp_path), "-diff-head", "main", cwd=tmp_path)
+    assert r.returncode == 1
+    assert "-diff-head goes with -diff" in r.stderr
+
+
+def test_diff_head_is_in_the_help(tmp_path: Path) -> None:
+    r = run_cli("-h", cwd=tmp_path)
+    assert "-diff-head REV" in r.stdout
