@@ -40,6 +40,12 @@ def test_refused(outputs: list[str]) -> None:
         output_targets(outputs, None)
 
 
+def test_unknown_extension_names_every_known_one() -> None:
+    with pytest.raises(UsageError) as err:
+        output_targets(["a.json", "b.unknown"], None)
+    assert ".cdx.json" in str(err.value) and ".sarif" in str(err.value)
+
+
 def test_one_scan_writes_every_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     project = tmp_path / "p"
     project.mkdir()

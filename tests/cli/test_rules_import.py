@@ -136,3 +136,23 @@ def test_csv_and_list_unreadable_entries_fail_unless_skipped(tmp_path: Path) -> 
         assert rule["package_rules"][0]["affected_versions"] == ["=1.14.1"]
     r = run_cli("rules", "import", "osv", "iocs.txt", "--skip-unreadable", cwd=tmp_path)
     assert r.returncode != 0 and "csv and list" in r.stderr
+
+
+def test_missing_reference_warning_names_the_flag(tmp_path: Path) -> None:
+    """The warning names the flag that fixes it (it said "pass the option reference=URL")."""
+    (tmp_path / "list.txt").write_text("axios@1.14.1\n")
+    r = run_cli("rules", "import", "list", "list.txt", "-o", "out", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "warning: list.txt: no source URL known; pass -reference URL\n" in r.stderr
+    with_ref = run_cli(
+        "rules",
+        "import",
+        "list",
+        "list.txt",
+        "-o",
+        "out2",
+        "-reference",
+        "https://x.test/a",
+        cwd=tmp_path,
+    )
+    assert "no source URL known" not in with_ref.stderr

@@ -233,7 +233,7 @@ def output_targets(outputs: Sequence[str], explicit: str | None) -> tuple[Output
         elif len(outputs) == 1:
             targets.append(OutputTarget(path, ReportFormat.TEXT))
         else:
-            known = ", ".join(sorted(_BY_EXTENSION))
+            known = ", ".join(sorted([*_BY_EXTENSION, ".cdx.json"]))
             raise UsageError(
                 f"-output {path}: cannot tell the format from the extension (one of {known})"
             )

@@ -450,7 +450,7 @@ def feed_rule(
     severity = checked_option(options, "severity", SEVERITIES) or "critical"
     refs = references([("other", u) for u in option_urls(options)] + [("other", u) for u in urls])
     if not refs:
-        warnings.append(f"{source_name}: no source URL known; pass the option reference=URL")
+        warnings.append(f"{source_name}: no source URL known; pass -reference URL")
     summary = options.get("summary") or (
         f"Imported from the feed file {source_name}: {len(packages)} package(s), "
         f"{packages.expression_count()} version expression(s)."
