@@ -107,36 +107,40 @@ def remote_identity(url: str) -> str | None:
 
 
 def _git_config(start: str) -> str | None:
-    """The config file of the repository holding ``start`` (a worktree's common one)."""
+    """The config file of the repository holding ``start`` (a linked worktree's or submodule's
+    ``commondir``'s, when its git folder names one)."""
+    git_dir = _git_dir(start)
+    if git_dir is None:
+        return None
+    try:
+        common = read_regular_file(os.path.join(git_dir, "commondir"), 4096).decode("utf-8")
+    except (GouvernanteError, UnicodeDecodeError):
+        return os.path.join(git_dir, "config")
+    return os.path.join(git_dir, common.strip(), "config")
+
+
+def _git_dir(start: str) -> str | None:
+    """The git folder of the work tree holding ``start``: its ``.git`` folder, or the folder a
+    ``.git`` file names (``gitdir: PATH``: a linked worktree's own, where its ``HEAD`` is)."""
     here = os.path.abspath(start)
     for _ in range(_MAX_LEVELS):
         dot_git = os.path.join(here, ".git")
         if os.path.isdir(dot_git):
-            return os.path.join(dot_git, "config")
+            return dot_git
         if os.path.isfile(dot_git):
-            return _linked_config(dot_git)
+            try:
+                text = read_regular_file(dot_git, 4096).decode("utf-8")
+            except (GouvernanteError, UnicodeDecodeError):
+                return None
+            first = text.splitlines()[0] if text else ""
+            if not first.startswith("gitdir:"):
+                return None
+            return os.path.join(here, first.removeprefix("gitdir:").strip())
         parent = os.path.dirname(here)
         if parent == here:
             return None
         here = parent
     return None
-
-
-def _linked_config(dot_git: str) -> str | None:
-    """A ``.git`` file (worktree, submodule): ``gitdir: PATH``; its ``commondir`` if any."""
-    try:
-        text = read_regular_file(dot_git, 4096).decode("utf-8")
-    except (GouvernanteError, UnicodeDecodeError):
-        return None
-    first = text.splitlines()[0] if text else ""
-    if not first.startswith("gitdir:"):
-        return None
-    gitdir = os.path.join(os.path.dirname(dot_git), first.removeprefix("gitdir:").strip())
-    try:
-        common = read_regular_file(os.path.join(gitdir, "commondir"), 4096).decode("utf-8")
-    except (GouvernanteError, UnicodeDecodeError):
-        return os.path.join(gitdir, "config")
-    return os.path.join(gitdir, common.strip(), "config")
 
 
 def origin_url(config_text: str) -> str | None:
@@ -174,30 +178,6 @@ def _from_origin(start: str) -> str | None:
         return None
     url = origin_url(text)
     return remote_identity(url) if url else None
-
-
-def _git_dir(start: str) -> str | None:
-    """The git folder of the work tree holding ``start``: its ``.git`` folder, or the folder a
-    ``.git`` file names (a linked worktree's own, where its ``HEAD`` is)."""
-    here = os.path.abspath(start)
-    for _ in range(_MAX_LEVELS):
-        dot_git = os.path.join(here, ".git")
-        if os.path.isdir(dot_git):
-            return dot_git
-        if os.path.isfile(dot_git):
-            try:
-                text = read_regular_file(dot_git, 4096).decode("utf-8")
-            except (GouvernanteError, UnicodeDecodeError):
-                return None
-            first = text.splitlines()[0] if text else ""
-            if not first.startswith("gitdir:"):
-                return None
-            return os.path.join(here, first.removeprefix("gitdir:").strip())
-        parent = os.path.dirname(here)
-        if parent == here:
-            return None
-        here = parent
-    return None
 
 
 def _ci_ref(env: Mapping[str, str]) -> str | None:
