@@ -73,17 +73,9 @@ def sniff(head: bytes) -> bool:
 def read(data: bytes, path: str) -> Workspace:
     """The catalogs, overrides and package globs of a pnpm-workspace.yaml; ``LockfileError``
     naming ``path`` and the YAML path when it is not valid YAML of that shape."""
-    if len(data) > MAX_WORKSPACE_BYTES:
-        raise LockfileError(path, f"larger than {MAX_WORKSPACE_BYTES} bytes; not read")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise LockfileError(path, f"not valid UTF-8 (byte {exc.start})") from None
-    doc = _load(text, path)
+    doc = _document(data, path, MAX_WORKSPACE_BYTES, "pnpm-workspace.yaml")
     if doc is None:
         return Workspace({}, (), ())  # an empty file (pnpm reads it as no settings)
-    if doc.__class__ is not dict:
-        raise LockfileError(path, "not a pnpm-workspace.yaml (the top level is not a mapping)")
     catalogs: dict[str, dict[str, str]] = {}
     default = doc.get("catalog")
     if default is not None:
@@ -223,19 +215,11 @@ def yarnrc_catalogs(data: bytes, path: str) -> Catalogs | None:
     reads in its place (decision 0056). The bytes are never quoted."""
     if not may_define_yarn_catalogs(data):
         return None
-    if len(data) > MAX_YARNRC_BYTES:
-        raise LockfileError(path, f"larger than {MAX_YARNRC_BYTES} bytes; not read")
-    if _LEGACY.match(data.removeprefix(b"\xef\xbb\xbf")):
+    if len(data) <= MAX_YARNRC_BYTES and _LEGACY.match(data.removeprefix(b"\xef\xbb\xbf")):
         raise LockfileError(path, "written in yarn's legacy (v1 lockfile) syntax: not read")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise LockfileError(path, f"not valid UTF-8 (byte {exc.start})") from None
-    doc = _load(text, path)
+    doc = _document(data, path, MAX_YARNRC_BYTES, ".yarnrc.yml")
     if doc is None:
         return None
-    if doc.__class__ is not dict:
-        raise LockfileError(path, "not a .yarnrc.yml (the top level is not a mapping)")
     if doc.get("catalog") is None and doc.get("catalogs") is None:
         return None
     catalogs: dict[str, dict[str, str]] = {}
@@ -260,6 +244,23 @@ def _yarn_entries(value: Any, path: str, where: str) -> dict[str, str]:
                 json_path=f"{where}{key_segment(key)}",
             )
     return entries
+
+
+def _document(data: bytes, path: str, limit: int, what: str) -> dict[Any, Any] | None:
+    """The YAML mapping a settings file holds (None: an empty one), within ``limit`` bytes;
+    ``LockfileError`` naming ``path`` for a bigger file, bad UTF-8 or another top level."""
+    if len(data) > limit:
+        raise LockfileError(path, f"larger than {limit} bytes; not read")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LockfileError(path, f"not valid UTF-8 (byte {exc.start})") from None
+    doc = _load(text, path)
+    if doc is None:
+        return None
+    if doc.__class__ is not dict:
+        raise LockfileError(path, f"not a {what} (the top level is not a mapping)")
+    return doc
 
 
 def _load(text: str, path: str) -> Any:
