@@ -10,8 +10,9 @@ import re
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from itertools import islice
 from typing import TYPE_CHECKING, Protocol
 
@@ -32,7 +33,13 @@ from gouvernante.lockfiles import (
 )
 from gouvernante.lockfiles.package_json import manifest_name
 from gouvernante.lockfiles.package_json import parse as parse_manifest
-from gouvernante.match.placing import WorkspaceMembers, judge_declared, projects_of
+from gouvernante.match.placing import (
+    WorkspaceMembers,
+    judge_declared,
+    npm_locked,
+    override_names,
+    projects_of,
+)
 from gouvernante.model import (
     Finding,
     HostCheck,
@@ -117,6 +124,8 @@ class FileOutcome(msgspec.Struct, frozen=True, gc=False):
     local_names: frozenset[str] = frozenset()  # workspaces, links named by a rule
     workspace_dirs: frozenset[str] = frozenset()  # importer folders the lockfile records
     workspace_globs: tuple[str, ...] = ()  # package.json ``workspaces``
+    npm_locked: tuple[tuple[str, str], ...] = ()  # npm lockfile: rule-named (folder, version)
+    override_names: frozenset[str] = frozenset()  # package.json: the names it overrides
     packages: int = 0
     error: ScanIssue | None = None
     notes: tuple[ScanIssue, ...] = ()
@@ -176,6 +185,8 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
         local_names=frozenset(local),
         workspace_dirs=frozenset(posixpath.normpath(f) for f in folders),
         workspace_globs=tuple(graph.workspaces),
+        npm_locked=npm_locked(graph, rule_names),
+        override_names=override_names(graph),
         packages=len(graph.packages),
         notes=notes,
         entry_errors=tuple(errors),
@@ -748,7 +759,14 @@ def _resolve_declared(
         projects = projects_of(
             out.task.directory, root, locks, manifests, relative=_relative, dirname=os.path.dirname
         )
-        found, messages = judge_declared(out.declared, projects, members)
+        directory = out.task.directory
+        found, messages = judge_declared(
+            out.declared,
+            projects,
+            members,
+            in_project=partial(_in_project, directory),
+            overridden=lambda folder: _overrides(manifests, folder),
+        )
         findings.extend(found)
         notes.extend(ScanIssue(out.task.display, message) for message in messages)
     return findings, notes
@@ -756,6 +774,16 @@ def _resolve_declared(
 
 def _relative(directory: str, folder: str) -> str:
     return os.path.relpath(directory, folder).replace(os.sep, "/")
+
+
+def _in_project(directory: str, folder: str) -> str:
+    """A manifest's folder relative to its project's ('' when they are one)."""
+    return "" if directory == folder else _relative(directory, folder)
+
+
+def _overrides(manifests: Mapping[str, FileOutcome], folder: str) -> frozenset[str]:
+    manifest = manifests.get(folder)
+    return manifest.override_names if manifest is not None else frozenset()
 
 
 def _workspace_names(directory: str, patterns: Sequence[str]) -> frozenset[str]:

@@ -388,6 +388,66 @@ CASES["an npm v1 lockfile without the declared dependency"] = (
             }
         ),
     },
+    # (axios locked only under x: npm install puts the root's ^1.14.0 at node_modules/axios,
+    # resolved again: the note says the lockfile is out of date, decision 0060)
+    [],
+    [("package.json", "declared range '^1.14.0' of axios could match AXIOS-1 (=1.14.1), but")],
+)
+
+
+def _npm_v3(root_deps: dict[str, str], entries: dict[str, dict[str, Any]]) -> str:
+    return json.dumps(
+        {
+            "name": "root",
+            "lockfileVersion": 3,
+            "requires": True,
+            "packages": {"": {"name": "root", "dependencies": root_deps}, **entries},
+        }
+    )
+
+
+_X_WITH_AXIOS: dict[str, dict[str, Any]] = {
+    "node_modules/x": {**_registry("x", "1.0.0"), "dependencies": {"axios": "~1.13.0"}},
+    "node_modules/axios": _registry("axios", "1.13.5"),
+}
+# package.json bumped by hand to axios ^1.14.0; the lockfile, out of date, locks 1.13.5 at
+# node_modules/axios (for x): npm install resolves ^1.14.0 again, npm ci refuses the file (a
+# note says so; public projects' lockfiles often are: decision 0060)
+CASES["an npm v3 lockfile out of date with the declared range"] = (
+    {
+        "package.json": json.dumps(
+            {"name": "root", "dependencies": {"x": "^1.0.0", "axios": "^1.14.0"}}
+        ),
+        "package-lock.json": _npm_v3({"x": "^1.0.0"}, _X_WITH_AXIOS),
+    },
+    [],
+    [("package.json", "declared range '^1.14.0' of axios could match AXIOS-1 (=1.14.1), but")],
+)
+# the same folder's version satisfying the range: npm keeps it, the lockfile decides
+CASES["an npm v3 lockfile whose locked folder satisfies the declared range"] = (
+    {
+        "package.json": json.dumps({"name": "root", "dependencies": {"axios": "^1.13.0"}}),
+        "package-lock.json": _npm_v3(
+            {"axios": "^1.13.0"}, {"node_modules/axios": _registry("axios", "1.13.5")}
+        ),
+    },
+    [],
+    [("package.json", "declared range '^1.13.0' of axios could match AXIOS-1 (=1.14.1), but")],
+)
+# an override pins the release outside the range: npm installs the override's
+CASES["an npm v3 lockfile of an overridden package"] = (
+    {
+        "package.json": json.dumps(
+            {
+                "name": "root",
+                "dependencies": {"axios": "^1.14.0"},
+                "overrides": {"axios": "1.13.5"},
+            }
+        ),
+        "package-lock.json": _npm_v3(
+            {"axios": "^1.14.0"}, {"node_modules/axios": _registry("axios", "1.13.5")}
+        ),
+    },
     [],
     [("package.json", "declared range '^1.14.0' of axios could match AXIOS-1 (=1.14.1), but")],
 )
@@ -982,3 +1042,19 @@ def test_every_mode_says_a_yarn_catalog_it_cannot_read(tmp_path: Path, rc: str, 
         assert f".yarnrc.yml: {where}: " in errors[0][1], (mode, errors)
         others = [e for e in report["errors"] if "its catalog:" not in e["message"]]
         assert len(others) == (1 if "lockfileFilename" in rc else 0), (mode, others)
+
+
+def test_every_mode_says_an_npm_lockfile_is_out_of_date(tmp_path: Path) -> None:
+    """The note of an out-of-date npm lockfile (decision 0060) names the locked version and
+    says so in every mode, not only that the lockfile decides; an in-date one decides."""
+    files, _, _ = CASES["an npm v3 lockfile out of date with the declared range"]
+    for mode, (code, report) in _modes(tmp_path / "stale", files).items():
+        _, notes = _answer(report)
+        (text,) = [t for path, t in notes if path == "package.json"]
+        assert "locks axios 1.13.5, outside this range: the lockfile is out of date" in text, mode
+        assert code == 0, mode  # a note: npm ci refuses the file, public ones often are
+    files, _, _ = CASES["an npm v3 lockfile whose locked folder satisfies the declared range"]
+    for mode, (_, report) in _modes(tmp_path / "fresh", files).items():
+        _, notes = _answer(report)
+        (text,) = [t for path, t in notes if path == "package.json"]
+        assert text.endswith("resolves it: the lockfile decides"), mode

@@ -471,6 +471,8 @@ class DeclaredHit(msgspec.Struct, frozen=True, gc=False):
     # A git URL, tarball URL or ``file:`` spec: nothing to intersect offline; a note
     # when no lockfile decides (``finding`` says which rule names the package).
     undecided: bool = False
+    spec: str = ""  # a range's text, as declared ("": no range: a dist-tag, a dropper, ...)
+    alias: str | None = None  # the key, when it names the package otherwise (``npm:``)
 
 
 CATALOG_PREFIX = "catalog:"  # a pnpm catalog reference (``catalog:``, ``catalog:NAME``)
@@ -539,6 +541,8 @@ def match_declared(
                         _declared_finding(entry.rule, dep, display_path, expr),
                         dep.name,
                         dep.field,
+                        spec=dep.spec,
+                        alias=dep.alias,
                     )
                 )
         for dentry in dropper_entries or ():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from gouvernante.fs import globs
 from gouvernante.match.hits import (
@@ -16,7 +17,13 @@ from gouvernante.match.hits import (
     match_declared,
     match_graph,
 )
-from gouvernante.match.placing import WorkspaceMembers, judge_declared, projects_of
+from gouvernante.match.placing import (
+    WorkspaceMembers,
+    judge_declared,
+    npm_locked,
+    override_names,
+    projects_of,
+)
 from gouvernante.model import (
     Catalogs,
     DeclaredDependency,
@@ -58,6 +65,10 @@ class LockfileMatch:
     # package.json: its ``workspaces`` globs and its ``name`` ('' when it has none)
     workspace_globs: tuple[str, ...] = ()
     manifest_name: str = ""
+    # npm lockfile: rule-named packages' (folder, version); package.json: the names it overrides
+    # (``match.placing``: an npm lockfile decides only a range its locked folder satisfies)
+    npm_locked: tuple[tuple[str, str], ...] = ()
+    override_names: frozenset[str] = frozenset()
 
 
 def project_shape(
@@ -123,6 +134,8 @@ def match_lockfile(
         local_names=local,
         workspace_globs=tuple(graph.workspaces) if not workspace else (),
         manifest_name=_manifest_name(graph),
+        npm_locked=npm_locked(graph, index.names),
+        override_names=override_names(graph) if not workspace else frozenset(),
     )
 
 
@@ -395,7 +408,16 @@ def resolve_declared(
         projects = projects_of(
             p.directory, root, locks, manifests, relative=_relative, dirname=dirname
         )
-        found, messages = judge_declared(p.match.declared, projects, members)
+        here = p.directory
+        found, messages = judge_declared(
+            p.match.declared,
+            projects,
+            members,
+            in_project=partial(_relative, here),
+            overridden=lambda folder: (
+                manifests[folder].override_names if folder in manifests else frozenset()
+            ),
+        )
         findings.extend(found)
         notes.extend((p.display, message) for message in messages)
     return findings, notes

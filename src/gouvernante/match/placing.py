@@ -15,15 +15,19 @@ from typing import Protocol, TypeVar
 from gouvernante.fs import globs
 from gouvernante.lockfiles.package_json import OVERRIDE_FIELDS
 from gouvernante.match.hits import DeclaredHit, declared_what, undecided_note
-from gouvernante.model import Finding
+from gouvernante.model import Finding, LockfileFormat, LockfileGraph
 
 
 class Facts(Protocol):
     """What placing needs of one file: a lockfile's names and recorded workspace folders, a
-    package.json's ``workspaces`` globs."""
+    package.json's ``workspaces`` globs and overridden names."""
 
     @property
     def present_names(self) -> frozenset[str]: ...  # rule-named registry packages it resolves
+    @property
+    def npm_locked(self) -> tuple[tuple[str, str], ...]: ...  # npm: rule-named (folder, version)
+    @property
+    def override_names(self) -> frozenset[str]: ...  # package.json: names its overrides pin
     @property
     def local_names(self) -> frozenset[str]: ...  # rule-named workspaces and links
     @property
@@ -71,6 +75,9 @@ def judge_declared(
     declared: Sequence[DeclaredHit],
     projects: Sequence[tuple[str, Sequence[tuple[str, Facts]]]],
     members: Callable[[str], frozenset[str]],
+    *,
+    in_project: Callable[[str], str] | None = None,
+    overridden: Callable[[str], frozenset[str]] | None = None,
 ) -> tuple[list[Finding], list[str]]:
     """Findings and notes for a manifest's risky ranges, given its projects (``projects_of``)
     and ``members(folder)``: the package names the ``workspaces`` globs of the package.json in
@@ -78,7 +85,11 @@ def judge_declared(
     lockfile resolves is the lockfile's to decide; one of the project's own workspaces is no
     registry package; a peer dependency or an override's package the lockfile does not install
     is not installed; a spec no lockfile decides offline (git, tarball, ``file:``) is a note
-    (a dist-tag is a finding: ``hits``)."""
+    (a dist-tag is a finding: ``hits``). An npm lockfile whose locked folder does not satisfy
+    the range is out of date, which the note says (``_npm_out_of_date``; ``in_project(folder)``:
+    the manifest's folder relative to a project's, ``overridden(folder)``: the names that
+    project's package.json overrides): a note, not a finding, as public projects' lockfiles are
+    often a little out of date and ``npm ci`` refuses them (decision 0060)."""
     resolved: set[str] = set()
     local: set[str] = set()
     names: list[str] = []
@@ -92,7 +103,18 @@ def judge_declared(
     notes: list[str] = []
     for hit in declared:
         what = declared_what(hit)
-        if hit.name in resolved:
+        stale = (
+            None
+            if in_project is None or hit.name not in resolved
+            else _npm_out_of_date(hit, projects, in_project, overridden)
+        )
+        if stale is not None:  # (a note: npm ci, what CI runs, refuses such a file)
+            notes.append(
+                f"{what}, but {stale}: the lockfile is out of date with this package.json"
+                " (npm ci refuses it; npm install resolves this range again, and could install"
+                " an affected release)"
+            )
+        elif hit.name in resolved:
             notes.append(f"{what}, but {by} resolves it: the lockfile decides")
         elif hit.name in local or any(hit.name in members(d) for d, _ in projects):
             notes.append(
@@ -108,6 +130,85 @@ def judge_declared(
         else:
             findings.append(hit.finding)
     return findings, notes
+
+
+_NPM_FORMATS = frozenset({LockfileFormat.PACKAGE_LOCK, LockfileFormat.SHRINKWRAP})
+
+
+def npm_locked(graph: LockfileGraph, names: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    """An npm lockfile's (folder, version) of the packages named in ``names`` (``Facts``)."""
+    if graph.format not in _NPM_FORMATS:
+        return ()
+    table = graph.table
+    return tuple((table.ids[i], table.version(i)) for i in table.positions_named(names))
+
+
+def override_names(graph: LockfileGraph) -> frozenset[str]:
+    """A package.json's names its ``overrides``/``resolutions``/``pnpm.overrides`` pin."""
+    return frozenset(d.name for d in graph.declared if d.field in OVERRIDE_FIELDS)
+
+
+# The fields npm installs from a project's own package.json (its peers are its consumers')
+_NPM_INSTALLED_FIELDS = ("dependencies", "devDependencies", "optionalDependencies")
+
+
+def _npm_out_of_date(
+    hit: DeclaredHit,
+    projects: Sequence[tuple[str, Sequence[tuple[str, Facts]]]],
+    in_project: Callable[[str], str],
+    overridden: Callable[[str], frozenset[str]] | None,
+) -> str | None:
+    """Why the npm lockfiles holding ``hit``'s package do not decide its range (None: some
+    lockfile does). npm (arborist) keeps a locked folder for a dependency only when its version
+    satisfies the package.json's range (read loose); else ``npm install`` resolves the range
+    again (``npm ci`` refuses the file). The folder is the one node's resolution finds from the
+    manifest's: ``<its folder>/node_modules/<key>``, then each folder above up to the project's
+    ``node_modules/<key>``. Only for a plain range of a field npm installs, no alias, and a
+    name the project's package.json does not override; any other kind of lockfile holding the
+    name decides as before."""
+    from gouvernante.errors import SemverError  # noqa: PLC0415 - only for a risky range
+    from gouvernante.semver import parse_range, parse_version  # noqa: PLC0415 - idem
+
+    if hit.alias or hit.field not in _NPM_INSTALLED_FIELDS or not hit.spec:
+        return None
+    try:
+        wanted = parse_range(hit.spec, loose=True)
+    except SemverError:
+        return None
+    why: list[str] = []
+    for folder, locks in projects:
+        holding = [(d, f) for d, f in locks if hit.name in f.present_names]
+        if not holding:
+            continue
+        if overridden is not None and hit.name in overridden(folder):
+            return None
+        rel = in_project(folder)
+        for display, facts in holding:
+            if not facts.npm_locked:
+                return None  # another package manager's lockfile: it decides
+            locked = dict(facts.npm_locked)
+            version = next((locked[p] for p in _npm_candidates(rel, hit.name) if p in locked), None)
+            if version is None:
+                why.append(f"{display} locks {hit.name} for no folder this package.json uses")
+                continue
+            try:
+                if wanted.test(parse_version(version, loose=True)):
+                    return None
+            except SemverError:
+                return None
+            why.append(f"{display} locks {hit.name} {version}, outside this range")
+    return "; ".join(why) if why else None
+
+
+def _npm_candidates(rel: str, name: str) -> list[str]:
+    """The lockfile folders node's resolution tries for ``name`` from the folder ``rel``."""
+    parts = [p for p in rel.split("/") if p]
+    out = []
+    while parts:
+        out.append("/".join(parts) + "/node_modules/" + name)
+        parts.pop()
+    out.append("node_modules/" + name)
+    return out
 
 
 class WorkspaceMembers:
