@@ -117,3 +117,17 @@ def compromised_rules(
     if published_at is not None:
         rule["metadata"] = {"published_at": published_at}
     return {"schema_version": "1.0.0", "rules": [rule]}
+
+
+def release_rules(rule_id: str, *releases: str) -> dict[str, Any]:
+    """``compromised_rules`` naming each ``name@version`` (several of a name: one expression)."""
+    by_name: dict[str, list[str]] = {}
+    for release in releases:
+        name, _, version = release.rpartition("@")
+        by_name.setdefault(name, []).append(f"={version}")
+    return compromised_rules(rule_id, *((n, " || ".join(e)) for n, e in by_name.items()))
+
+
+def declared_found(report: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """A JSON report's findings as sorted (lockfile, package, declared range)."""
+    return sorted((f["lockfile"], f["package"], f["declared_range"]) for f in report["findings"])

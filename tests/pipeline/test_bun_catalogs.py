@@ -19,22 +19,13 @@ import pytest
 
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles import package_json
-from helpers import compromised_rules, scan_report
+from helpers import declared_found, release_rules, scan_report
 
 FIXTURE = Path(__file__).parent / "fixtures" / "bun-catalogs"
 
 
 def _rules(*releases: str) -> dict[str, Any]:
-    """One rule naming each ``name@version`` (several of a name: one expression)."""
-    by_name: dict[str, list[str]] = {}
-    for release in releases:
-        name, _, version = release.rpartition("@")
-        by_name.setdefault(name, []).append(f"={version}")
-    return compromised_rules("BUN-CAT-1", *((n, " || ".join(e)) for n, e in by_name.items()))
-
-
-def _found(report: dict[str, Any]) -> list[tuple[str, str, str]]:
-    return sorted((f["lockfile"], f["package"], f["declared_range"]) for f in report["findings"])
+    return release_rules("BUN-CAT-1", *releases)
 
 
 @pytest.fixture
@@ -59,7 +50,7 @@ def test_catalog_references_are_the_ranges_bun_installed_from(
     args = ["-dir", str(project), *(["-recursive"] if recursive else [])]
     code, report = scan_report(tmp_path, _rules(*_installed()), *args)
     assert code == 2
-    assert _found(report) == [
+    assert declared_found(report) == [
         ("package.json", "is-number", "^7.0.0"),  # the root's own reference
         ("packages/app/package.json", "debug", "4.3.4"),  # catalog:tools
         ("packages/app/package.json", "ms", "2.0.0"),  # catalog:

@@ -19,22 +19,14 @@ import pytest
 
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles import pnpm_workspace
-from helpers import compromised_rules, scan_report
+from helpers import declared_found, release_rules, scan_report
 
 FIXTURE = Path(__file__).parent / "fixtures" / "yarn-catalogs"
 EXPECTED = json.loads((FIXTURE / "expected.json").read_text(encoding="utf-8"))
 
 
 def _rules(*releases: str) -> dict[str, Any]:
-    by_name: dict[str, list[str]] = {}
-    for release in releases:
-        name, _, version = release.rpartition("@")
-        by_name.setdefault(name, []).append(f"={version}")
-    return compromised_rules("YARN-CAT-1", *((n, " || ".join(e)) for n, e in by_name.items()))
-
-
-def _found(report: dict[str, Any]) -> list[tuple[str, str, str]]:
-    return sorted((f["lockfile"], f["package"], f["declared_range"]) for f in report["findings"])
+    return release_rules("YARN-CAT-1", *releases)
 
 
 @pytest.fixture
@@ -75,7 +67,7 @@ def test_catalog_references_are_the_ranges_yarn_installed_from(
     args = ["-dir", str(project), *(["-recursive"] if recursive else [])]
     code, report = scan_report(tmp_path, _rules(*releases), *args)
     assert (code, report["errors"], report["notes"]) == (2, [], [])
-    assert _found(report) == [
+    assert declared_found(report) == [
         ("package.json", "is-number", "^7.0.0"),  # the root's own reference
         ("packages/app/package.json", "debug", "4.3.4"),  # catalog:tools
         ("packages/app/package.json", "left-pad", "1.3.0"),  # npm:left-pad@1.3.0
@@ -92,7 +84,7 @@ def test_catalog_default_is_not_the_default_catalog(tmp_path: Path, project: Pat
     one (pnpm and bun read both as one): a rule naming what ``catalog`` says finds app only."""
     code, report = scan_report(tmp_path, _rules("ms@2.0.0"), "-dir", str(project), "-recursive")
     assert code == 2
-    assert _found(report) == [("packages/app/package.json", "ms", "2.0.0")]
+    assert declared_found(report) == [("packages/app/package.json", "ms", "2.0.0")]
 
 
 def test_a_member_scanned_alone(tmp_path: Path, project: Path) -> None:
@@ -114,7 +106,7 @@ def test_the_files_above_are_merged_entry_by_entry(tmp_path: Path, project: Path
     rules = _rules("ms@0.7.0", "chalk@4.1.2", "debug@2.6.9")
     code, report = scan_report(tmp_path, rules, "-dir", str(project), "-recursive")
     assert code == 2
-    assert _found(report) == [("package.json", "chalk", "4.1.2")]
+    assert declared_found(report) == [("package.json", "chalk", "4.1.2")]
 
 
 def test_another_members_file_is_a_place_yarn_may_run_in(tmp_path: Path, project: Path) -> None:
