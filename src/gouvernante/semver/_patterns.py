@@ -48,22 +48,22 @@ _MAIN_LOOSE = rf"({_NUM_LOOSE})\.({_NUM_LOOSE})\.({_NUM_LOOSE})"
 _PRE_ID_LOOSE = f"(?:{_NONNUM}|{_NUM_LOOSE})"
 _PRERELEASE_LOOSE = rf"(?:-?({_PRE_ID_LOOSE}(?:\.{_PRE_ID_LOOSE})*))"
 _LOOSEPLAIN = f"[v={_WS_BODY}]*{_MAIN_LOOSE}{_PRERELEASE_LOOSE}?{_BUILD}?"
-_XID_LOOSE = rf"{_NUM_LOOSE}|x|X|\*"
-_XRANGEPLAIN_LOOSE = (
-    f"[v={_WS_BODY}]*({_XID_LOOSE})"
-    rf"(?:\.({_XID_LOOSE})"
-    rf"(?:\.({_XID_LOOSE})"
-    f"(?:{_PRERELEASE_LOOSE})?{_BUILD}?"
-    ")?)?"
-)
-_XID = rf"{_NUM}|x|X|\*"
-_XRANGEPLAIN = (
-    f"[v={_WS_BODY}]*({_XID})"
-    rf"(?:\.({_XID})"
-    rf"(?:\.({_XID})"
-    f"(?:{_PRERELEASE})?{_BUILD}?"
-    ")?)?"
-)
+
+
+def _xrange_plain(number: str, prerelease: str) -> str:
+    """node-semver's XRANGEPLAIN: up to three parts, each a ``number``, x, X or *."""
+    xid = rf"{number}|x|X|\*"
+    return (
+        f"[v={_WS_BODY}]*({xid})"
+        rf"(?:\.({xid})"
+        rf"(?:\.({xid})"
+        f"(?:{prerelease})?{_BUILD}?"
+        ")?)?"
+    )
+
+
+_XRANGEPLAIN_LOOSE = _xrange_plain(_NUM_LOOSE, _PRERELEASE_LOOSE)
+_XRANGEPLAIN = _xrange_plain(_NUM, _PRERELEASE)
 
 # The patterns are compiled on first use (module ``__getattr__``): a scan whose rules are exact
 # versions compiles none of them, and each costs 0.1-1 ms to compile at every process start.
