@@ -122,19 +122,24 @@ _CONFIG_FILES = frozenset(
 _STORE_VERSION = re.compile(r"v[0-9]+")
 
 
-def _cache_in_project(name: str, path: str) -> tuple[str, bool] | None:
+# A cache a project's walk or config files name: (kind, folder); the kind says which reader
+# (``_configured_caches``): berry, yarn, npm, pnpm or bun.
+_Cache = tuple[str, str]
+
+
+def _cache_in_project(name: str, path: str) -> tuple[_Cache, bool] | None:
     """A package manager's cache met by the project walk, whatever its folder is called
     (``npm_config_cache=./.npm`` in CI, ``store-dir`` in a project's ``.npmrc``, pnpm's store
-    above a project on another file system than the home): (``kind:path``, whether the walk
+    above a project on another file system than the home): (the cache, whether the walk
     stays out of it). npm's (``<cache>/_cacache``, ``<cache>/_npx``) and ``.pnpm-store`` are
     named for what they are: not entered. Any other ``<store>/vN/files`` is a pnpm store by its
     layout, read as one and walked all the same (the name could be a project's own folder)."""
     if name == ".pnpm-store":
-        return "pnpm:" + path, True
+        return ("pnpm", path), True
     if name in ("_cacache", "_npx"):
-        return "npm:" + os.path.dirname(path), True
+        return ("npm", os.path.dirname(path)), True
     if _STORE_VERSION.fullmatch(name) and os.path.isdir(os.path.join(path, "files")):
-        return "pnpm:" + os.path.dirname(path), False
+        return ("pnpm", os.path.dirname(path)), False
     return None
 
 
@@ -144,43 +149,43 @@ def _inside(path: str, tops: Sequence[str]) -> bool:
 
 def _project_configs(
     folder: str, files: tuple[str, ...], collector: Collector, ctx: HostContext | None
-) -> list[str]:
+) -> list[_Cache]:
     """The cache folders a project's own config files move its package managers' caches to:
     yarn berry's ``.yarnrc.yml`` (``cacheFolder``; ``globalFolder``'s ``cache``), yarn classic's
-    ``.yarnrc`` (``cache-folder``) and bun's ``bunfig.toml`` (``[install.cache] dir``). Returns
-    ``kind:path`` strings (berry, yarn, bun)."""
-    out: list[str] = []
+    ``.yarnrc`` (``cache-folder``) and bun's ``bunfig.toml`` (``[install.cache] dir``), and a
+    project ``.npmrc``'s and pnpm-workspace.yaml's npm cache and pnpm store."""
+    out: list[_Cache] = []
     home = ctx.home if ctx is not None else os.path.expanduser("~")
     getenv = ctx.getenv if ctx is not None else os.environ.get
     rc_name = getenv("YARN_RC_FILENAME") or ".yarnrc.yml"
     if rc_name in files:
         got = berry_rc_folders(os.path.join(folder, rc_name), getenv, collector.errors)
         if "cacheFolder" in got:
-            out.append("berry:" + got["cacheFolder"])
+            out.append(("berry", got["cacheFolder"]))
         if "globalFolder" in got:
-            out.append("berry:" + os.path.join(got["globalFolder"], "cache"))
+            out.append(("berry", os.path.join(got["globalFolder"], "cache")))
     if ".yarnrc" in files:
         folder_rc = yarnrc_folder(
             os.path.join(folder, ".yarnrc"), "cache-folder", home, collector.errors
         )
         if folder_rc:
-            out.extend(("yarn:" + folder_rc, "yarn:" + os.path.join(folder_rc, "v6")))
+            out.extend((("yarn", folder_rc), ("yarn", os.path.join(folder_rc, "v6"))))
     if "bunfig.toml" in files:
         bun_dir = bunfig_cache_dir(os.path.join(folder, "bunfig.toml"), home, collector.errors)
         if bun_dir:
-            out.append("bun:" + bun_dir)
+            out.append(("bun", bun_dir))
     if ".npmrc" in files:
         # pnpm resolves a relative store-dir from the project's folder, npm a relative cache
         # from the folder it runs in: both taken from the .npmrc's folder
         rc = read_rc(os.path.join(folder, ".npmrc"), ctx or HostContext.current())
-        for key, kind in (("store-dir", "pnpm:"), ("cache", "npm:")):
+        for key, kind in (("store-dir", "pnpm"), ("cache", "npm")):
             if rc.get(key):
-                out.append(kind + os.path.normpath(os.path.join(folder, native(rc[key]))))
+                out.append((kind, os.path.normpath(os.path.join(folder, native(rc[key])))))
     if "pnpm-workspace.yaml" in files:
         workspace = os.path.join(folder, "pnpm-workspace.yaml")
         store = pnpm_workspace_store_dir(workspace, collector.errors)
         if store:
-            out.append("pnpm:" + store)
+            out.append(("pnpm", store))
     return out
 
 
@@ -208,7 +213,7 @@ def scan_projects(
             path: str,
             nm: list[str] = node_modules,
             yd: list[str] = yarn_dirs,
-            caches: list[str] = configured,
+            caches: list[_Cache] = configured,
         ) -> bool:
             if name == "node_modules":
                 nm.append(path)
@@ -253,11 +258,11 @@ def _configs_above(
     seen: set[str],
     collector: Collector,
     ctx: HostContext | None,
-) -> list[str]:
+) -> list[_Cache]:
     """The config files of the folders above a scanned folder, which the tools run in it read
     too (yarn 1 and berry every ``.yarnrc`` / ``.yarnrc.yml`` up to ``/``; npm and pnpm the
     ``.npmrc`` of the project root a sub-folder belongs to): the caches they set."""
-    out: list[str] = []
+    out: list[_Cache] = []
     home = os.path.abspath(ctx.home) if ctx is not None else None
     folder = os.path.dirname(top)
     while folder not in seen:
@@ -272,13 +277,13 @@ def _configs_above(
     return out
 
 
-def _project_tree(nm: str, top: str, collector: Collector) -> list[str]:
+def _project_tree(nm: str, top: str, collector: Collector) -> list[_Cache]:
     """A project's ``node_modules`` read as installs; the pnpm store it was installed from
-    (``storeDir`` in pnpm's ``.modules.yaml``), as ``pnpm:<store>``."""
+    (``storeDir`` in pnpm's ``.modules.yaml``)."""
     scan_tree(nm, collector, where=f"the project {top}")
     modules = os.path.join(nm, PNPM_STATE)
     store = pnpm_modules_store_dir(modules, collector.errors) if os.path.isfile(modules) else None
-    return ["pnpm:" + store] if store else []
+    return [("pnpm", store)] if store else []
 
 
 def _yarn_folder(yarn: str, top: str, collector: Collector) -> None:
@@ -293,10 +298,9 @@ def _yarn_folder(yarn: str, top: str, collector: Collector) -> None:
 
 
 def _configured_caches(
-    configured: list[str], top: str, seen: set[str], collector: Collector
+    configured: list[_Cache], top: str, seen: set[str], collector: Collector
 ) -> None:
-    for item in configured:
-        kind, _, path = item.partition(":")
+    for kind, path in configured:
         real = os.path.realpath(path)
         if real in seen or not os.path.isdir(path):
             continue
