@@ -264,6 +264,9 @@ class Importer:
 # Catalogs (pnpm-workspace.yaml's, a bun root package.json's): catalog name ("default" for
 # ``catalog:``) -> package -> range.
 Catalogs = Mapping[str, Mapping[str, str]]
+# A yarn view: the catalogs of the .yarnrc.yml files yarn 4.10+ reads when run in one folder,
+# the closer first (it merges them entry by entry, the closer file's entry first: decision 0056).
+YarnView = tuple[Catalogs, ...]
 
 
 class DeclaredDependency(msgspec.Struct, frozen=True, gc=False):

@@ -237,9 +237,7 @@ def _with_catalogs(graph: LockfileGraph, task: FileTask, errors: list[str]) -> L
     from gouvernante.lockfiles import pnpm_workspace  # noqa: PLC0415 - only for catalog: refs
     from gouvernante.match.lockfile import (  # noqa: PLC0415 - idem
         TOO_MANY_YARN_VIEWS,
-        TooManyYarnViews,
-        workspace_root,
-        yarn_views,
+        root_and_yarn_catalogs,
     )
 
     if not pnpm_workspace.uses_catalogs(graph) or task.parser_name == PNPM_WORKSPACE:
@@ -267,8 +265,6 @@ def _with_catalogs(graph: LockfileGraph, task: FileTask, errors: list[str]) -> L
         got = _catalog_file(path, where, task, errors) if os.path.lexists(path) else None
         return got if got is not None and got[0] else None
 
-    top = workspace_root(task.directory, root_at, None, os.path.dirname)
-    bun = None if top is None else top[1] if top[1] is not None else {}
     unread = False
 
     def rc_at(where: str) -> Catalogs | None:
@@ -280,13 +276,10 @@ def _with_catalogs(graph: LockfileGraph, task: FileTask, errors: list[str]) -> L
         unread = unread or got is None
         return None if got is None else got[1]
 
-    folder = task.directory if top is None else top[0]
-    try:
-        yarn = yarn_views(
-            task.directory, rc_at, folder, None, os.path.dirname, _yarnrc_folders(folder)
-        )
-    except TooManyYarnViews:
-        yarn = ()
+    bun, yarn, too_many = root_and_yarn_catalogs(
+        task.directory, root_at, rc_at, None, os.path.dirname, _yarnrc_folders
+    )
+    if too_many:
         errors.append(TOO_MANY_YARN_VIEWS)
     if unread:  # (a .yarnrc.yml not read: yarn's answers are not known; its error is said)
         yarn = ()

@@ -37,7 +37,13 @@ from gouvernante.lockfiles.package_json import (
     overridden_versions,
 )
 from gouvernante.lockfiles.pnpm import _load_yaml, _mapping
-from gouvernante.model import Catalogs, DeclaredDependency, LockfileFormat, LockfileGraph
+from gouvernante.model import (
+    Catalogs,
+    DeclaredDependency,
+    LockfileFormat,
+    LockfileGraph,
+    YarnView,
+)
 from gouvernante.safetext import key_segment
 
 WORKSPACE_FILE = PNPM_WORKSPACE
@@ -52,9 +58,6 @@ YARNRC_FILE = ".yarnrc.yml"
 # The limit every source reads a .yarnrc.yml within (``sources.yarnrc.MAX_YARNRC_BYTES``, the
 # same: a test says so); an image keeps bigger files.
 MAX_YARNRC_BYTES = 1024 * 1024
-# A yarn view: the catalogs of the .yarnrc.yml files yarn reads, run in one folder, the closer
-# first; yarn merges them entry by entry, the closer file's entry first (decision 0056).
-YarnView = tuple[Catalogs, ...]
 
 
 class Workspace(msgspec.Struct, frozen=True):

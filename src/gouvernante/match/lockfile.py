@@ -31,10 +31,9 @@ from gouvernante.model import (
     LockfileFormat,
     LockfileGraph,
     Source,
+    YarnView,
 )
 from gouvernante.rules.index import RuleIndex
-
-YarnView = tuple[Catalogs, ...]  # (lockfiles.pnpm_workspace.YarnView: this layer's own name)
 
 
 @dataclass(frozen=True)
@@ -267,6 +266,27 @@ def yarn_views(  # noqa: PLR0917 - the walk's parameters, as bun_root_catalogs
     return tuple(views.values())
 
 
+def root_and_yarn_catalogs(  # noqa: PLR0917 - the walk's parameters, as yarn_views
+    directory: str,
+    roots: Callable[[str], tuple[Sequence[str], Catalogs | None] | None],
+    rc: Callable[[str], Catalogs | None],
+    root: str | None,
+    dirname: Callable[[str], str],
+    inside: Callable[[str], Iterable[str]],
+) -> tuple[Catalogs | None, tuple[YarnView, ...], bool]:
+    """For a manifest of ``directory``: the bun workspace root's catalogs (``workspace_root``;
+    ``{}`` for a root defining none, None when there is no root), yarn's views from the
+    project's root (that root, else ``directory``; ``inside(project)``: the folders below it
+    with a .yarnrc.yml, ``yarn_views``), and whether there were too many views (then none)."""
+    top = workspace_root(directory, roots, root, dirname)
+    bun = None if top is None else top[1] if top[1] is not None else {}
+    project = directory if top is None else top[0]
+    try:
+        return bun, yarn_views(directory, rc, project, root, dirname, inside(project)), False
+    except TooManyYarnViews:
+        return bun, (), True
+
+
 def yarn_folders_inside(top: str, folders: Iterable[str]) -> list[str]:
     """The ``folders`` ('/'-separated, absolute) strictly inside ``top``."""
     prefix = top.rstrip("/") + "/"
@@ -311,8 +331,6 @@ def with_workspace_catalogs(  # noqa: PLR0917 - one pure step of three placing c
         found = files.roots.get(folder)
         return None if found is None else (found.workspace_globs, found.catalogs)
 
-    top = workspace_root(directory, root_at, root, dirname)
-    bun = None if top is None else top[1] if top[1] is not None else {}
     unread: list[str] = []
 
     def rc_at(folder: str) -> Catalogs | None:
@@ -322,13 +340,10 @@ def with_workspace_catalogs(  # noqa: PLR0917 - one pure step of three placing c
             return None
         return found
 
-    project = directory if top is None else top[0]
-    inside = yarn_folders_inside(project, files.yarnrc)
-    error = None
-    try:
-        yarn = yarn_views(directory, rc_at, project, root, dirname, inside)
-    except TooManyYarnViews:
-        yarn, error = (), TOO_MANY_YARN_VIEWS
+    bun, yarn, too_many = root_and_yarn_catalogs(
+        directory, root_at, rc_at, root, dirname, partial(yarn_folders_inside, folders=files.yarnrc)
+    )
+    error = TOO_MANY_YARN_VIEWS if too_many else None
     if unread:  # (yarn's answers are not known)
         yarn, error = (), f"{unread[0]}; its catalog: references are not checked"
     if pnpm is None and bun is None and not yarn:
