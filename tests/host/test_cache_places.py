@@ -31,7 +31,8 @@ import pytest
 
 from gouvernante.host.checks import HostScanResult, run_host_scan
 from gouvernante.host.context import HostContext
-from gouvernante.rules.model import OperatingSystem
+from gouvernante.rules.model import OperatingSystem, PackageRule
+from gouvernante.vocab import LockfileEcosystem
 
 # is-number 7.0.0's tarball, as the registry lists it (dist.integrity)
 SHA512 = "sha512-41Cifkg6e8TylSpdtTpeLVMqvSBEVzTttHvERD741+pnZ8ANv0004MRL43QKPDlK9cGvNp6NZWZUBlbGXYxxng=="  # noqa: E501
@@ -238,6 +239,41 @@ def test_bun_cache_and_global_under_xdg_cache_home(h: Any, tmp_path: Path, no_sy
         ("cached_package", str(entry)),
         ("installed_package", str(glob)),
     }
+
+
+def test_a_cache_release_left_out_by_lockfile_ecosystems_is_a_note(
+    h: Any, tmp_path: Path, no_system: str
+) -> None:
+    # a rule limited to npm, pnpm and yarn (the runbook's template): bun's cached copy is not a
+    # finding, and is said
+    xdg = tmp_path / "xdg-cache"
+    entry = h.write_package(
+        xdg / ".bun" / "install" / "cache" / "is-number@7.0.0@@@1", "is-number", "7.0.0"
+    )
+    rule = msgspec.structs.replace(
+        h.make_rule("R-NUM", [("is-number", "=7.0.0")]),
+        package_rules=(
+            PackageRule(
+                "is-number",
+                ("=7.0.0",),
+                frozenset({LockfileEcosystem.NPM, LockfileEcosystem.PNPM, LockfileEcosystem.YARN}),
+            ),
+        ),
+    )
+    ctx = HostContext(
+        home=str(tmp_path / "home"),
+        os=OperatingSystem.LINUX,
+        env={"XDG_CACHE_HOME": str(xdg)},
+        system_root=no_system,
+        proc_root=str(tmp_path / "no-proc"),
+    )
+    result = run_host_scan([rule], ctx, [])
+    assert result.findings == ()
+    notes = [n for n in result.notes if "lockfile_ecosystems" in n.message]
+    assert len(notes) == 1
+    assert str(entry.parent) in notes[0].path or str(entry) in notes[0].path
+    assert "is-number@7.0.0 is named by R-NUM" in notes[0].message
+    assert "leave bun out: not reported for this cache" in notes[0].message
 
 
 # --- 3. relative cache folders: from the rc file's folder (as the tools do) ------------------

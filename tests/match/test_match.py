@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gouvernante.match.hits import match_declared, match_graph
+from gouvernante.match.hits import lockfile_notes, match_declared, match_graph
 from gouvernante.model import (
     DeclaredDependency,
     LockedPackage,
@@ -111,6 +111,33 @@ def test_lockfile_ecosystems_limit_formats() -> None:
     pkg = LockedPackage("n", "x", "1.0.0")
     assert match_graph(graph(pkg), idx, "package-lock.json") == []
     assert len(match_graph(graph(pkg, fmt=LockfileFormat.PNPM), idx, "pnpm-lock.yaml")) == 1
+
+
+def test_a_release_left_out_by_lockfile_ecosystems_is_said_in_a_note() -> None:
+    # the runbook's template rule lists npm, pnpm and yarn: a bun.lock locking the release is
+    # not a finding (the author's limit), but never silent; a rule of the same name without a
+    # limit, or a version outside the window, gives no note
+    limited = frozenset({LockfileEcosystem.NPM, LockfileEcosystem.PNPM, LockfileEcosystem.YARN})
+    r = rule(package_rules=(PackageRule("x", ("=1.0.0",), limited),))
+    idx = build_index((r,))
+    g = graph(
+        LockedPackage("node_modules/x", "x", "1.0.0"),
+        LockedPackage("node_modules/y/node_modules/x", "x", "1.0.1"),
+        fmt=LockfileFormat.BUN,
+    )
+    assert match_graph(g, idx, "bun.lock") == []
+    (note,) = lockfile_notes(g, idx)
+    assert "x@1.0.0 is named by R-1 (version matches =1.0.0)" in note
+    assert "lockfile_ecosystems (npm, pnpm, yarn) leave bun out" in note
+    assert lockfile_notes(graph(*g.packages), idx) == ()  # an npm file: a finding, no note
+    both = rule(
+        id="R-2",
+        package_rules=(PackageRule("x", ("=1.0.0",), limited),)
+        + (PackageRule("x", ("=1.0.0",), frozenset()),),
+    )
+    idx2 = build_index((both,))
+    assert len(match_graph(g, idx2, "bun.lock")) == 1
+    assert lockfile_notes(g, idx2) == ()
 
 
 def test_same_release_at_several_places_is_one_finding() -> None:

@@ -5,11 +5,18 @@ The matching itself is ``scan.match.package_hits``, the same test applied to loc
 
 from __future__ import annotations
 
-from gouvernante.match.hits import PackageHit, package_hits, rule_finding
+from gouvernante.match.hits import PackageHit, limited_note, package_hits, rule_finding
 from gouvernante.model import Finding, FindingType, MatchKind
 from gouvernante.rules.index import RuleIndex
 
-__all__ = ["SCRIPTS_NOTE", "PackageHit", "package_finding", "package_hits", "unknown_version"]
+__all__ = [
+    "SCRIPTS_NOTE",
+    "PackageHit",
+    "limited_note",
+    "package_finding",
+    "package_hits",
+    "unknown_version",
+]
 
 SCRIPTS_NOTE = "install scripts ran unless installs used --ignore-scripts: assume code execution"
 

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from gouvernante.fs.read import Unread, UnreadKind, read_small
-from gouvernante.host.matching import package_finding, package_hits
+from gouvernante.host.matching import PackageHit, limited_note, package_finding, package_hits
 from gouvernante.model import Finding, FindingType, ScanIssue
 from gouvernante.rules.index import RuleIndex
+from gouvernante.safetext import shown
 from gouvernante.vocab import LockfileEcosystem
 
 
@@ -90,7 +91,14 @@ class Collector:
         ecosystem: LockfileEcosystem | None,
         install_scripts: tuple[str, ...] = (),
     ) -> None:
-        for hit in package_hits(self.index, name, version, ecosystem):
+        limited: list[PackageHit] = []
+        found = package_hits(self.index, name, version, ecosystem, limited)
+        reported = {hit.rule.id for hit in found}
+        for hit in dict((h.rule.id, h) for h in limited if h.rule.id not in reported).values():
+            assert ecosystem is not None
+            what = f"{shown(name)}@{shown(version)}"
+            self.skipped(path, limited_note(hit, what, ecosystem, "cache"))
+        for hit in found:
             self.findings.append(
                 package_finding(
                     hit,

@@ -49,12 +49,20 @@ class PackageHit(msgspec.Struct, frozen=True):
     rule: Rule
     match: MatchKind
     expression: str | None  # the rule expression that matched; None for droppers
+    # a hit left out by the package rule's ``lockfile_ecosystems``: the ones it allows
+    allowed: frozenset[LockfileEcosystem] = frozenset()
 
 
 def package_hits(
-    index: RuleIndex, name: str, version: str, ecosystem: LockfileEcosystem | None
+    index: RuleIndex,
+    name: str,
+    version: str,
+    ecosystem: LockfileEcosystem | None,
+    limited: list[PackageHit] | None = None,
 ) -> list[PackageHit]:
-    """The rules that name this exact release; ``ecosystem`` None means "any package manager"."""
+    """The rules that name this exact release; ``ecosystem`` None means "any package manager".
+    ``limited``, when given, receives the version hits of rules whose ``lockfile_ecosystems``
+    leave ``ecosystem`` out: not findings, but never left unsaid (``limited_note``)."""
     hits: list[PackageHit] = []
     entries = index.by_name.get(name)
     if entries is not None and version:
@@ -69,12 +77,20 @@ def package_hits(
                 prule = entry.package_rule
                 if entry.rule.id in seen:
                     continue
-                if ecosystem is not None and not prule.applies_to(ecosystem):
+                excluded = ecosystem is not None and not prule.applies_to(ecosystem)
+                if excluded and limited is None:
                     continue
                 expr = prule.first_match(parsed)
-                if expr is not None:
-                    hits.append(PackageHit(entry.rule, MatchKind.VERSION, expr))
-                    seen.add(entry.rule.id)
+                if expr is None:
+                    continue
+                if excluded:
+                    assert limited is not None
+                    limited.append(
+                        PackageHit(entry.rule, MatchKind.VERSION, expr, prule.lockfile_ecosystems)
+                    )
+                    continue
+                hits.append(PackageHit(entry.rule, MatchKind.VERSION, expr))
+                seen.add(entry.rule.id)
     for dentry in index.droppers.get(name, ()):
         hits.append(PackageHit(dentry.rule, MatchKind.DROPPER, None))
     return hits
@@ -309,7 +325,57 @@ def lowercased_names(graph: LockfileGraph, index: RuleIndex) -> list[str]:
 def lockfile_notes(graph: LockfileGraph, index: RuleIndex) -> tuple[str, ...]:
     """Every note of one lockfile read against the rules: its parser's, the bundled packages a
     rule names, and the rule-named packages locked with no version."""
-    return (*graph.notes, *bundled_notes(graph, index), *unversioned_notes(graph, index))
+    return (
+        *graph.notes,
+        *bundled_notes(graph, index),
+        *unversioned_notes(graph, index),
+        *limited_notes(graph, index),
+    )
+
+
+def limited_note(hit: PackageHit, what: str, ecosystem: LockfileEcosystem, place: str) -> str:
+    """The words for a release a rule names at this version but whose ``lockfile_ecosystems``
+    leave this package manager out: the author's limit is kept, never silently (the runbook's
+    template lists npm, pnpm and yarn only, and bun installs the same registry tarball)."""
+    allowed = ", ".join(sorted(e.value for e in hit.allowed))
+    return (
+        f"{what} is named by {hit.rule.id} (version matches {hit.expression}), whose"
+        f" lockfile_ecosystems ({allowed}) leave {ecosystem.value} out: not reported for this"
+        f" {place}; the registry release is the same whichever tool installs it (add"
+        f" {ecosystem.value!r} to the rule, or drop the list, to report it)"
+    )
+
+
+def limited_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
+    """A note for each locked release a rule would name but for its ``lockfile_ecosystems``
+    (``limited_note``), naming the entry's line or key."""
+    ecosystem = graph.format.ecosystem
+    if ecosystem is None:
+        return []
+    table = graph.table
+    notes: list[str] = []
+    for position in table.positions_named(index.names):
+        limited: list[PackageHit] = []
+        found = package_hits(
+            index, table.names[position], table.version(position), ecosystem, limited
+        )
+        reported = {hit.rule.id for hit in found}
+        limited = [hit for hit in limited if hit.rule.id not in reported]
+        if not limited:
+            continue
+        pkg = table[position]
+        if pkg.source is Source.LOCAL:
+            continue
+        from gouvernante.safetext import key_segment, shown  # noqa: PLC0415 - notes only
+
+        line = graph.details.line_of(pkg.id)
+        where = f"line {line}" if line is not None else f"packages{key_segment(pkg.id)}"
+        what = f"{where}: {shown(pkg.name)}@{shown(pkg.version)}"
+        notes.extend(
+            limited_note(hit, what, ecosystem, "lockfile")
+            for hit in dict((h.rule.id, h) for h in limited).values()
+        )
+    return notes
 
 
 def unversioned_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
