@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles import _pnpm_yaml, parse_bytes, pnpm
 from gouvernante.model import LockedPackage, LockfileFormat, LockfileGraph, Source
-from helpers import shortest_path
+from helpers import run_cli, shortest_path
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pnpm"
 CASES = sorted(p.parent for p in FIXTURES.glob("*/expected.json"))
@@ -1095,3 +1095,33 @@ def test_a_flow_key_with_a_space_before_its_colon_reads_as_pyyaml_reads_it() -> 
     # Found by test_fast_loader_on_mutated_fixture: the one-pair shortcut kept the space.
     text = "engines: {node : '>=12'}\n"
     assert _pnpm_yaml.load_fast(text) == _pnpm_yaml.load_yaml(text) == {"engines": {"node": ">=12"}}
+
+
+# pnpm 1 and 2 wrote ``shrinkwrap.yaml`` (``shrinkwrapVersion: 3``). Written by hand from that
+# format: pnpm 2.25 does not run on node 20 (graceful-fs's ``cb.apply is not a function``), so
+# the real tool could not make it here. A directory scan used to say "no lockfile or
+# package.json found", CLEAN; the file is now picked up by name and refused.
+PNPM2_SHRINKWRAP = b"""shrinkwrapVersion: 3
+shrinkwrapMinorVersion: 9
+registry: 'https://registry.npmjs.org/'
+specifiers:
+  axios: ^1.14.0
+dependencies:
+  axios: 1.14.1
+packages:
+  /axios/1.14.1:
+    dev: false
+    resolution:
+      integrity: sha512-AAAA
+"""
+
+
+def test_a_pnpm_2_shrinkwrap_is_refused_by_name_and_in_a_directory(tmp_path: Path) -> None:
+    with pytest.raises(LockfileError) as err:
+        parse_bytes(PNPM2_SHRINKWRAP, "shrinkwrap.yaml")
+    assert str(err.value).startswith("shrinkwrap.yaml: shrinkwrapVersion: a pnpm 1-2 shrinkwrap")
+    assert "1.14.1" not in str(err.value)
+    (tmp_path / "shrinkwrap.yaml").write_bytes(PNPM2_SHRINKWRAP)
+    result = run_cli("-dir", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 1, result.stdout
+    assert "a pnpm 1-2 shrinkwrap" in result.stderr

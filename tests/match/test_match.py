@@ -132,8 +132,10 @@ def test_a_release_left_out_by_lockfile_ecosystems_is_said_in_a_note() -> None:
     assert lockfile_notes(graph(*g.packages), idx) == ()  # an npm file: a finding, no note
     both = rule(
         id="R-2",
-        package_rules=(PackageRule("x", ("=1.0.0",), limited),)
-        + (PackageRule("x", ("=1.0.0",), frozenset()),),
+        package_rules=(
+            PackageRule("x", ("=1.0.0",), limited),
+            PackageRule("x", ("=1.0.0",), frozenset()),
+        ),
     )
     idx2 = build_index((both,))
     assert len(match_graph(g, idx2, "bun.lock")) == 1

@@ -58,7 +58,8 @@ PARSERS: tuple[ParserSpec, ...] = (
     ParserSpec("bun.lockb", "bun_binary", ("bun.lockb",)),
     ParserSpec("bun", "bun", ("bun.lock",)),
     ParserSpec("npm", "npm", ("package-lock.json", "npm-shrinkwrap.json")),
-    ParserSpec("pnpm", "pnpm", ("pnpm-lock.yaml",)),
+    # (``shrinkwrap.yaml``: pnpm 1-2's lockfile, refused by the reader, never left unread)
+    ParserSpec("pnpm", "pnpm", ("pnpm-lock.yaml", "shrinkwrap.yaml")),
     ParserSpec("yarn", "yarn", ("yarn.lock",)),
     ParserSpec("deno", "deno", ("deno.lock",)),
     ParserSpec("package.json", "package_json", ("package.json",)),

@@ -285,6 +285,15 @@ def _looks_like_version(version: str) -> bool:
 def _lockfile_kind(doc: dict[str, Any], path: str) -> int:
     """5, 6 or 9: the shape of the file's keys, from its ``lockfileVersion``."""
     raw_version = doc.get("lockfileVersion")
+    if raw_version is None and "shrinkwrapVersion" in doc:
+        # pnpm 1 and 2 (2017-2018) wrote ``shrinkwrap.yaml``; pnpm 3 renamed it. Its shape is
+        # not read here: refused, never an empty project
+        raise LockfileError(
+            path,
+            "a pnpm 1-2 shrinkwrap (shrinkwrapVersion): this old format is not read (pnpm 3+"
+            " rewrites it as pnpm-lock.yaml; or scan the installed node_modules with -host)",
+            json_path="shrinkwrapVersion",
+        )
     if raw_version.__class__ not in (str, int, float) or isinstance(raw_version, bool):
         raise LockfileError(path, "missing or invalid lockfileVersion", json_path="lockfileVersion")
     major = str(raw_version).split(".", 1)[0]
