@@ -19,7 +19,7 @@ BUN_LOCK = Path(__file__).parents[1] / "lockfiles" / "fixtures" / "bun" / "bun-1
 
 def _rules(ecosystems: list[str]) -> dict[str, object]:
     doc = compromised_rules("SSC-2026-005", ("chalk", "=4.1.2"))
-    doc["rules"][0]["package_rules"][0]["lockfile_ecosystems"] = ecosystems  # type: ignore[index]
+    doc["rules"][0]["package_rules"][0]["lockfile_ecosystems"] = ecosystems
     return doc
 
 
