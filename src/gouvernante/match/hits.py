@@ -353,8 +353,13 @@ def limited_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
     if ecosystem is None:
         return []
     table = graph.table
+    by_name = index.by_name
     notes: list[str] = []
     for position in table.positions_named(index.names):
+        if all(
+            e.package_rule.applies_to(ecosystem) for e in by_name.get(table.names[position], ())
+        ):
+            continue  # (no rule of this name leaves the file's ecosystem out: the usual case)
         limited: list[PackageHit] = []
         found = package_hits(
             index, table.names[position], table.version(position), ecosystem, limited
