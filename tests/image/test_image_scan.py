@@ -771,3 +771,162 @@ def test_an_archive_with_no_image_is_an_error(
     proc = run_cli("-rules", str(RULES), "-image", str(img), cwd=tmp_path)
     assert proc.returncode == 1, proc.stdout
     assert message in proc.stdout + proc.stderr
+
+
+# --- member types: what a runtime applies, or an error (fixtures: odd-members/generate.sh) -----
+
+ODD = FIXTURES / "odd-members"
+LEFT_PAD_LOCK = ("left-pad", "/app/package-lock.json")
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        # GNU tar's volume label (``--label``) named as the lockfile: tarfile kept it as a
+        # nameless special, which hid the lockfile of layer 1 (CLEAN, exit 0); docker,
+        # containerd and podman refuse the layer ('unhandled tar header type')
+        ("label.tar", "member 1: a tar member of type 'V' (a GNU volume label), which"),
+        ("sparse-gnu.tar", "member 1: a tar member of type 'S' (a GNU sparse file), which"),
+        ("sparse-pax.tar", "member 1: a GNU sparse file (pax GNU.sparse records)"),
+    ],
+)
+def test_a_member_type_the_runtimes_refuse_is_an_error(name: str, message: str) -> None:
+    out = _scan(ODD / name)
+    assert out.findings == []
+    [error] = out.errors
+    assert error.path == f"{ODD / name}:latest"
+    assert error.message.startswith("layer 2 (sha256:") and message in error.message
+
+
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [("fifo.tar", "a FIFO"), ("chardev.tar", "a character device")],
+)
+def test_a_device_or_fifo_named_as_a_lockfile_is_an_error(name: str, what: str) -> None:
+    """The runtime creates the FIFO or device there (hiding layer 1's lockfile): what it holds
+    is known only when it is read, as ``-dir`` says of one. Was silently skipped: CLEAN."""
+    out = _scan(ODD / name)
+    assert out.findings == []
+    assert [(e.path, e.message) for e in out.errors] == [
+        (
+            f"{ODD / name}:latest:/app/package-lock.json",
+            f"not a regular file ({what}); refusing to read it",
+        )
+    ]
+    proc = run_cli("-rules", str(RULES), "-image", str(ODD / name), cwd=ODD)
+    assert proc.returncode == 1, proc.stdout
+
+
+def test_gnu_long_names_and_a_hardlink_to_a_lockfile_are_read() -> None:
+    """GNU tar's long name ('L') and long link ('K') headers, a hardlink ('1') to the lockfile:
+    the lockfile is read at both of its paths."""
+    out = _scan(ODD / "long-names.tar")
+    assert out.errors == []
+    long = "d" * 120
+    assert sorted((f.package or "", f.lockfile or "") for f in out.findings) == [
+        ("left-pad", f"/app/{long}/package-lock.json"),
+        LEFT_PAD_LOCK,
+        ("left-pad", f"/srv/{long}/package-lock.json"),
+    ]
+
+
+def _typed(name: str, kind: bytes, data: bytes = b"") -> bytes:
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.size = len(data)
+    return info.tobuf(tarfile.GNU_FORMAT) + data + bytes(-len(data) % 512)
+
+
+def _meta(kind: bytes, data: bytes) -> bytes:
+    """A pax ('x'), Solaris ('X') or GNU long-name ('L') header carrying ``data``."""
+    return _typed("././@LongLink" if kind == b"L" else "PaxHeaders/x", kind, data)
+
+
+def _pax_path(path: str) -> bytes:
+    record = f" path={path}\n"
+    size = len(record) + len(str(len(record)))
+    size += len(str(size)) - len(str(len(record)))
+    return f"{size}{record}".encode()
+
+
+_BASE = _layer_tar([_file("app/package-lock.json", _LOCK)])
+
+
+@pytest.mark.parametrize(
+    ("upper", "message"),
+    [
+        # Python's tarfile (no tool writes these): a contiguous file and an unknown type over
+        # the lockfile; '7' was read as a file, 'A' hid the lockfile (CLEAN)
+        (_typed("app/package-lock.json", b"7", b"{}"), "of type '7' (a contiguous file)"),
+        (_typed("app/package-lock.json", b"A", b"{}"), "of type 'A' (a type no runtime knows)"),
+        (_typed("app/package-lock.json", b"\x01"), "of type '\\x01' (a type no runtime knows)"),
+        # tarfile applies a Solaris header's records as pax; Go returns it as a member
+        (
+            _meta(b"X", _pax_path("app/other.json"))
+            + _blocks([_file("app/package-lock.json", b"{}")]),
+            "a Solaris extended header (type 'X', at byte 0 of the tar)",
+        ),
+        # two headers naming one member: Go keeps the last, tarfile the first
+        (
+            _meta(b"x", _pax_path("app/package-lock.json"))
+            + _meta(b"x", _pax_path("app/other.json"))
+            + _blocks([_file("app/x.json", b"{}")]),
+            "after another one before the same member",
+        ),
+        (
+            _meta(b"L", b"app/package-lock.json\0")
+            + _meta(b"L", b"app/other.json\0")
+            + _blocks([_file("app/x.json", b"{}")]),
+            "after another one before the same member",
+        ),
+        (
+            _meta(b"x", _pax_path("app/other.json"))
+            + _meta(b"L", b"app/package-lock.json\0")
+            + _blocks([_file("app/x.json", b"{}")]),
+            "after another one before the same member",
+        ),
+    ],
+)
+def test_members_tar_readers_take_differently_are_an_error(
+    tmp_path: Path, upper: bytes, message: str
+) -> None:
+    out = _scan(_raw_image(tmp_path, _BASE, upper + _END))
+    assert out.findings == []
+    [error] = out.errors
+    assert error.message.startswith("layer 2 (sha256:") and message in error.message
+
+
+def test_a_device_or_fifo_manifest_or_yarnrc_is_an_error_and_a_hardlink_to_one_is_one(
+    tmp_path: Path,
+) -> None:
+    fifo = b"6"
+    upper = (
+        _typed("app/node_modules/example-utils/package.json", fifo)
+        + _typed("srv/.yarnrc.yml", fifo)
+        + _file_block("srv/package.json", b'{"name":"srv"}')
+        + _typed("opt/x", b"3")
+        + _link_block("opt/package-lock.json", "opt/x")
+        + _END
+    )
+    out = _scan(_raw_image(tmp_path, _BASE, upper))
+    image = f"{tmp_path / 'img.tar'}"
+    assert sorted((e.path, e.message) for e in out.errors) == [
+        (
+            f"{image}:/app/node_modules/example-utils/package.json",
+            "not a regular file (a FIFO); refusing to read it",
+        ),
+        (
+            f"{image}:/opt/package-lock.json",
+            "not a regular file (a character device); refusing to read it",
+        ),
+        (f"{image}:/srv/.yarnrc.yml", "not a regular file (a FIFO); refusing to read it"),
+    ]
+    assert [(f.package, f.lockfile) for f in out.findings] == [LEFT_PAD_LOCK]
+
+
+def _file_block(name: str, data: bytes) -> bytes:
+    return _blocks([_file(name, data)])
+
+
+def _link_block(name: str, target: str) -> bytes:
+    return _blocks([_link(name, target, tarfile.LNKTYPE)])

@@ -17,7 +17,8 @@ scan reads the image its names say, or nothing.
 Hostile archives are refused with an error that names the member's index, never its bytes:
 absolute names and ``..`` (path traversal), more members than ``MAX_MEMBERS``, more decompressed
 bytes than ``MAX_LAYER_BYTES`` a layer or ``MAX_TOTAL_BYTES`` an image, a hardlink to a path not
-written before it, unknown layer media types. Symbolic links are recorded and never
+written before it, unknown layer media types, member types the runtimes refuse to apply (GNU
+sparse, contiguous, vendor types: ``_refuse_type``). Symbolic links are recorded and never
 followed, so no link leads out of the image.
 """
 
@@ -133,6 +134,12 @@ _LONG_HEADERS = frozenset(
 )
 
 
+# Headers that change the member after them: Go's reader keeps the last of each kind and lets a
+# GNU long name or link beat a pax ``path`` or ``linkpath``; ``tarfile`` applies the first of a
+# chain last (so the first wins). The chains real writers make (one pax header; GNU ``K`` and
+# ``L`` once each, in either order) read the same in both; any other chain is an error.
+_META_HEADERS = frozenset({tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE})
+
 # (tarfile's own subclasses of HeaderError, which its type stubs do not list)
 _DAMAGED_HEADER = frozenset({"InvalidHeaderError", "TruncatedHeaderError"})
 
@@ -193,7 +200,27 @@ class _BoundedTarInfo(tarfile.TarInfo):
             raise _BadHeader(f"a member header larger than {MAX_HEADER_BYTES} bytes")
         if self.type == tarfile.XGLTYPE:
             return self._proc_global(archive)
-        member: tarfile.TarInfo = super()._proc_member(archive)  # type: ignore[misc]
+        if self.type == tarfile.SOLARIS_XHDTYPE:
+            # tarfile reads its records as a pax header's, renaming the member after it; Go's
+            # reader returns it as a member of its own, which the runtimes refuse to apply
+            raise _BadHeader(
+                f"a Solaris extended header (type 'X', at byte {self.offset} of the tar), which"
+                " container runtimes refuse ('unhandled tar header type')"
+            )
+        chain: list[bytes] = archive.__dict__.setdefault("_gouvernante_meta", [])
+        if self.type in _META_HEADERS:
+            if self.type in chain or (tarfile.XHDTYPE in chain):
+                raise _BadHeader(
+                    f"a pax or GNU long-name header (at byte {self.offset} of the tar) after"
+                    " another one before the same member (tar readers differ on which"
+                    " applies: Go's, the runtimes', keeps the last, Python's the first)"
+                )
+            chain.append(self.type)
+        try:
+            member: tarfile.TarInfo = super()._proc_member(archive)  # type: ignore[misc]
+        finally:
+            if self.type in _META_HEADERS:
+                chain.pop()
         if self.type in _LONG_HEADERS and member.type == tarfile.XGLTYPE:
             # Go drops a pax or GNU long-name header a global header follows; tarfile would
             # rename (or resize) the global header with it
@@ -247,7 +274,62 @@ class NodeKind(Enum):
     FILE = "file"
     DIR = "dir"
     SYMLINK = "symlink"
-    OTHER = "other"  # devices, FIFOs
+    # what no scan reads (a lockfile's name on one is an error: ``special``)
+    CHAR = "a character device"
+    BLOCK = "a block device"
+    FIFO = "a FIFO"
+
+
+_SPECIAL_TYPES = {
+    tarfile.CHRTYPE: NodeKind.CHAR,
+    tarfile.BLKTYPE: NodeKind.BLOCK,
+    tarfile.FIFOTYPE: NodeKind.FIFO,
+}
+
+
+def special(node: Node) -> str | None:
+    """What a device or FIFO node is (``a FIFO``), as ``-dir`` names it; None for the others."""
+    kind = node.kind
+    return kind.value if kind in (NodeKind.CHAR, NodeKind.BLOCK, NodeKind.FIFO) else None
+
+
+# Member types the container runtimes apply (moby's, containerd's and containers/storage's
+# ``createTarFile``; a pax global header is handled apart): any other is "unhandled tar header
+# type", the layer is not applied. ``tarfile`` reads a contiguous file ('7') and an old GNU
+# sparse file ('S') as regular files and keeps other types as nameless specials.
+_APPLIED_TYPES = frozenset(
+    {tarfile.REGTYPE, tarfile.AREGTYPE, tarfile.LNKTYPE, tarfile.SYMTYPE, tarfile.DIRTYPE}
+    | _SPECIAL_TYPES.keys()
+)
+_TYPE_NAMES = {
+    tarfile.CONTTYPE: "a contiguous file",
+    tarfile.GNUTYPE_SPARSE: "a GNU sparse file",
+    b"V": "a GNU volume label",
+    b"D": "a GNU dump directory",
+    b"M": "a GNU multi-volume continuation",
+    b"N": "a GNU old long name",
+}
+
+
+def _refuse_type(member: tarfile.TarInfo, where: str, what: str) -> None:
+    """A member of a type the runtimes do not apply, or a sparse file (pax ``GNU.sparse.*``
+    records, which Python's and Go's readers take differently: the name, the version, the
+    map): an error, so no lockfile a runtime would write differently is read, or hidden."""
+    kind = member.type
+    if kind not in _APPLIED_TYPES:
+        named = _TYPE_NAMES.get(kind, "a type no runtime knows")
+        raise ImageError(
+            where,
+            f"{what}: a tar member of type {kind.decode('latin-1')!a} ({named}), which"
+            " container runtimes refuse to apply ('unhandled tar header type'): the layer's"
+            " files are not known",
+        )
+    if any(key.startswith("GNU.sparse.") for key in member.pax_headers):
+        raise ImageError(
+            where,
+            f"{what}: a GNU sparse file (pax GNU.sparse records), which tar readers read"
+            " differently: not read",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -710,6 +792,7 @@ def _apply(  # noqa: C901 - listed in pyproject, to shrink
                     if member.type == tarfile.XGLTYPE:
                         _global_header(fs, member.name, where, mwhat)
                         continue
+                    _refuse_type(member, where, mwhat)
                     path = member_path(member.name, where, mwhat)
                     if not path:
                         continue  # the layer's root folder
@@ -731,6 +814,10 @@ def _apply(  # noqa: C901 - listed in pyproject, to shrink
                     elif member.islnk():
                         link = member_path(member.linkname, where, f"{mwhat} (hardlink target)")
                         source = fs.nodes.get(link)
+                        if source is not None and special(source) is not None:
+                            fs.add(path, Node(source.kind, position, digest))  # (link(2) does)
+                            _check_created(fs, where, mwhat)
+                            continue
                         if source is None or source.kind is not NodeKind.FILE:
                             raise ImageError(
                                 where,
@@ -773,7 +860,7 @@ def _apply(  # noqa: C901 - listed in pyproject, to shrink
                             ),
                         )
                     else:
-                        fs.add(path, Node(NodeKind.OTHER, position, digest))
+                        fs.add(path, Node(_SPECIAL_TYPES[member.type], position, digest))
                     _check_created(fs, where, mwhat)
             reader.verify()
         except ImageError:

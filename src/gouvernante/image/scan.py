@@ -27,6 +27,7 @@ from gouvernante.image.layers import (
     NodeKind,
     open_images,
     read_layers,
+    special,
 )
 from gouvernante.lockfiles import (
     MANIFEST,
@@ -126,8 +127,9 @@ def _yarnrc_settings(
         folder, _, base = path.rpartition("/")
         if base != YARNRC or NODE_MODULES in path.split("/")[:-1]:
             continue
-        if node.kind is NodeKind.SYMLINK:
-            refuse(path, "a symbolic link in the image: not followed")
+        unread = _not_a_file(node)
+        if unread is not None:
+            refuse(path, unread)
             settings[folder] = None
             continue
         if node.kind is not NodeKind.FILE or node.data is None:
@@ -243,8 +245,9 @@ def _yarn_catalogs(fs: Filesystem, label: str, files: CatalogFiles) -> None:
             continue
         shown = f"{label}:/{path}"
         directory = "/" + folder
-        if node.kind is NodeKind.SYMLINK:
-            files.yarnrc[directory] = f"{shown}: a symbolic link in the image: not followed"
+        unread = _not_a_file(node)
+        if unread is not None:
+            files.yarnrc[directory] = f"{shown}: {unread}"
             continue
         if node.kind is not NodeKind.FILE or node.data is None:
             continue
@@ -269,8 +272,9 @@ def _lockfile(  # noqa: PLR0917 - one private helper of scan_filesystem
 ) -> LockfileMatch | None:
     """The match of one lockfile or manifest of the image, or None (an error said why, or not
     a file)."""
-    if node.kind is NodeKind.SYMLINK:
-        out.errors.append(ScanIssue(shown, "a symbolic link in the image: not followed"))
+    unread = _not_a_file(node)
+    if unread is not None:
+        out.errors.append(ScanIssue(shown, unread))
         return None
     if node.kind is not NodeKind.FILE or node.data is None:
         return None
@@ -291,6 +295,19 @@ def _lockfile(  # noqa: PLR0917 - one private helper of scan_filesystem
         graph = _with_manifest_beside(fs, graph, path)
     workspace_file = base == PNPM_WORKSPACE
     return match_lockfile(graph, index, shown, workspace=workspace_file, catalogs=catalogs)
+
+
+LINKED = "a symbolic link in the image: not followed"
+
+
+def _not_a_file(node: Node) -> str | None:
+    """Why a lockfile, manifest or ``.yarnrc.yml`` of the image is not read: a symbolic link
+    (never followed) or a device or FIFO (what it holds is known only when it is read, as
+    ``-dir`` says of one); None for a file or folder."""
+    if node.kind is NodeKind.SYMLINK:
+        return LINKED
+    what = special(node)
+    return None if what is None else f"not a regular file ({what}); refusing to read it"
 
 
 def placed_finding(f: Finding, label: str, node: Node, path: str) -> Finding:
@@ -318,6 +335,10 @@ def _installed(  # noqa: PLR0917 - one private helper of scan_filesystem
     if node.kind is NodeKind.SYMLINK:
         # (a symlinked package folder has no node below it: never followed, as with -host)
         out.errors.append(ScanIssue(shown, LINKED_MANIFEST))
+        return
+    unread = _not_a_file(node)
+    if unread is not None:
+        out.errors.append(ScanIssue(shown, unread))
         return
     if node.kind is not NodeKind.FILE or node.data is None:
         return
