@@ -13,7 +13,8 @@ folder (or, for a workspace member without one, in the nearest folder above that
 scanned with it, so a range bump that the lockfile already pins to a safe release passes, and
 one whose lockfile pins a compromised release fails. A changed file that defines catalogs (a
 pnpm-workspace.yaml, a bun root package.json, a .yarnrc.yml) also brings the manifests below it
-whose ``catalog:`` references it answers.
+whose ``catalog:`` references it answers. A symbolic link the scan reads (a lockfile,
+manifest or ``.yarnrc.yml``) whose target the commit changes is judged as a changed file.
 
 ``-dir DIR`` in ``args`` makes DIR the project root the hook judges: changed files outside it are
 left alone, the search for a manifest's lockfile stops there, and ``DIR/.gouvernante-ignore.json``
@@ -205,7 +206,8 @@ def files_to_scan(changed: Iterable[str], root: str, errors: list[str] | None = 
             seen.add(key)
             out.append(path)
 
-    for raw in changed:
+    changed = list(changed)
+    for raw in [*changed, *_links_to(changed, top)]:
         path = os.path.normpath(raw)
         if not _under(path, top) or _skipped(path, top, SKIP_DIRS, members):
             continue
@@ -237,6 +239,26 @@ def files_to_scan(changed: Iterable[str], root: str, errors: list[str] | None = 
                 break
             folder = parent
     return out
+
+
+def _links_to(changed: Sequence[str], top: str) -> list[str]:
+    """The symbolic links under ``top`` (where ``-dir``'s walk goes) that lead to a changed
+    file: a commit that changes only ``shared/web.json`` changes what the link
+    ``web/package-lock.json -> ../shared/web.json`` reads, which the scan reads under the link's
+    name and folder. They are judged as changed files of their own (the target too, if its name
+    is one the scan reads)."""
+    from gouvernante.fs.walk import walk  # noqa: PLC0415
+
+    targets = {os.path.realpath(path) for path in changed if os.path.lexists(path)}
+    if not targets:
+        return []
+    found: list[str] = []
+    for walked in walk(top):
+        for name in sorted(walked.links):
+            link = os.path.join(walked.path, name)
+            if os.path.realpath(link) in targets:
+                found.append(link)
+    return found
 
 
 def _yarnrc_brings(path: str, folder: str, names: _YarnNames) -> list[str]:

@@ -613,3 +613,39 @@ def test_a_member_in_a_folder_the_walk_skips(
     (tmp_path / ".cache" / "other" / "package.json").write_text('{"name": "other"}')
     changed = [".cache/app/package.json", ".cache/other/package.json"]
     assert precommit.files_to_scan(changed, ".") == [os.path.normpath(".cache/app/package.json")]
+
+
+@pytest.mark.parametrize(
+    ("target", "args"),
+    [
+        ("shared/web-lock.json", []),  # a name the scan does not read
+        (".cache/locks/package-lock.json", []),  # a folder the scan's walk skips
+        ("shared/package-lock.json", ["-dir", "web"]),  # outside the hook's project root
+    ],
+)
+def test_a_change_to_a_symlinked_lockfile_target_is_judged_at_the_link(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    target: str,
+    args: list[str],
+) -> None:
+    """web/package-lock.json -> the shared file; the commit changes only the shared file (now
+    pinning debug 4.4.2): the link reads it, so the hook judges the link with web's manifest.
+    Before, the change was left out (no file of the hook's): exit 0."""
+    web = _project(tmp_path / "web", "clean")
+    shared = tmp_path / target
+    shared.parent.mkdir(parents=True)
+    shutil.copy(DEBUG / "affected" / "package-lock.json", shared)
+    (web / "package-lock.json").unlink()
+    (web / "package-lock.json").symlink_to(os.path.relpath(shared, web))
+    monkeypatch.chdir(tmp_path)
+    assert precommit.files_to_scan([target], args[-1] if args else ".")[-1:] == [
+        os.path.join("web", "package-lock.json")
+    ]
+    assert precommit.main([*args, target]) == 2
+    out = capsys.readouterr().out
+    assert "debug@4.4.2" in out and "web/package-lock.json" in out
+    # a change to another file leaves the hook with nothing to judge
+    (tmp_path / "README").write_text("x")
+    assert precommit.files_to_scan(["README"], ".") == []
