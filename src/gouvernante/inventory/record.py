@@ -48,7 +48,7 @@ from gouvernante.inventory.external import (
 )
 from gouvernante.inventory.shard import Shard, repository_name
 from gouvernante.inventory.store import connect
-from gouvernante.lockfiles import MANIFEST, with_manifest_beside
+from gouvernante.lockfiles import MANIFEST, PNPM_WORKSPACE, with_manifest_beside
 from gouvernante.match.hits import bundled_notes
 from gouvernante.model import Catalogs, LockfileGraph, ScanIssue
 from gouvernante.rules.index import build_index
@@ -379,6 +379,10 @@ def _directory(
     def on_error(path: str, message: str) -> None:
         summary.errors.append(ScanIssue(path, message))
 
+    refused = _catalogs_above(root)
+    if refused:  # recorded as the folder's last read failing: -inventory says so, never CLEAN
+        repository = Repository(root, f"{_hostname()}:{root}", bare=True)
+        return RepoListing(repository, errors=tuple(refused)), []
     above, unread = inherited_above(root)  # (yarn berry's lockfileFilename, as -dir reads it)
     summary.errors.extend(ScanIssue(path, reason) for path, reason in unread)
     names: dict[str, str | None] = {}
@@ -429,6 +433,59 @@ def _directory(
     )
     blobs.extend(pairs)
     return RepoListing(Repository(root, name, bare=True), (snapshot,)), blobs
+
+
+def _catalogs_above(root: str) -> list[ScanIssue]:
+    """The files above ``root`` defining catalogs (a pnpm-workspace.yaml, a package.json, a
+    ``.yarnrc.yml``: yarn 4.10+, decision 0056), or not read. ``-dir`` answers a manifest's
+    ``catalog:`` references by them (its folders above are read, never scanned); a snapshot holds
+    the folder's own files, so the inventory could not: the folder is refused, naming the file
+    and the folder to record instead (decision 0062)."""
+    from gouvernante.lockfiles import pnpm_workspace  # noqa: PLC0415 - catalog files only
+    from gouvernante.lockfiles.package_json import parse as parse_manifest  # noqa: PLC0415
+
+    readers: tuple[tuple[str, int, Callable[[bytes, str], Catalogs | None]], ...] = (
+        (
+            PNPM_WORKSPACE,
+            pnpm_workspace.MAX_WORKSPACE_BYTES,
+            lambda data, shown: pnpm_workspace.read(data, shown).catalogs,
+        ),
+        (MANIFEST, MAX_LOCKFILE_BYTES, lambda data, shown: parse_manifest(data, shown).catalogs),
+        (YARNRC, MAX_YARNRC_BYTES, pnpm_workspace.yarnrc_catalogs),
+    )
+    refused: list[ScanIssue] = []
+    current = os.path.dirname(root)
+    while True:
+        for name, limit, catalogs_of in readers:
+            path = os.path.join(current, name)
+            if not os.path.lexists(path):
+                continue
+            try:
+                defined = catalogs_of(read_regular_file(path, limit, path), path)
+            except GouvernanteError as exc:
+                if name == MANIFEST:
+                    continue  # (-dir: a package.json not read is no workspace root)
+                refused.append(
+                    ScanIssue(
+                        root,
+                        f"{path}, above the recorded folder, not read ({exc.detail}): -dir"
+                        " reads it for the catalogs of the folder's manifests; not recorded",
+                    )
+                )
+                continue
+            if defined:
+                refused.append(
+                    ScanIssue(
+                        root,
+                        f"{path}, above the recorded folder, defines catalogs: -dir answers the"
+                        " folder's catalog: references by it, an inventory holds the folder's"
+                        f" own files only; not recorded (record {current} instead)",
+                    )
+                )
+        parent = os.path.dirname(current)
+        if parent == current:
+            return refused
+        current = parent
 
 
 def _hostname() -> str:
