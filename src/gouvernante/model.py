@@ -543,3 +543,18 @@ class ScanResult(msgspec.Struct, frozen=True):
     scanned_refs: tuple[ScannedRef, ...] = ()  # -git and -inventory: every ref read
     # What each lockfile resolved, kept only when a report needs it (-format cyclonedx).
     resolved: tuple[ResolvedLockfile, ...] = ()
+    # -fail-on: the lowest severity that makes the exit code 2; findings below it are reported
+    # (the verdict stays AFFECTED, said to be below it) and leave the exit code 0
+    fail_on: Severity = Severity.LOW
+
+    @property
+    def failing_findings(self) -> int:
+        """The findings that make the exit code 2 (counted, at or above ``fail_on``)."""
+        return sum(f.counts_at(self.fail_on) for f in self.findings)
+
+    def verdict_word(self) -> str:
+        """``AFFECTED``, or ``AFFECTED (below -fail-on high)`` when no counted finding reaches
+        ``-fail-on`` (the exit code is then not 2), for every format's verdict line."""
+        if self.failing_findings or not any(f.counted for f in self.findings):
+            return "AFFECTED"
+        return f"AFFECTED (below -fail-on {self.fail_on.value})"

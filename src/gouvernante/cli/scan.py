@@ -410,6 +410,7 @@ def _finish(
     from gouvernante.report.text import terminal_safe  # noqa: PLC0415
 
     trace.debug("scan done: %d findings, %d errors", len(result.findings), len(result.errors))
+    result = msgspec.structs.replace(result, fail_on=Severity(ns.fail_on))
     failed = _write_reports(result, targets) if targets else 0
     if not targets:
         _write_stdout(render(result, ReportFormat(explicit or "text")))

@@ -200,6 +200,10 @@ class Summary(msgspec.Struct, kw_only=True, frozen=True):
     installed_packages_scanned: int = 0
     cache_entries_scanned: int = 0
     by_severity: dict[str, int] = {}
+    # -fail-on and the findings at or above it, which made the exit code 2: with findings only
+    # below it, verdict "findings" and exit 0 (None: a report written before they were kept)
+    fail_on: Severity | None = None
+    failing_findings: int | None = None
 
 
 class Report(_Struct, kw_only=True, frozen=True):
@@ -370,6 +374,8 @@ def build_report(result: ScanResult, version: str) -> Report:
             installed_packages_scanned=stats.installed_packages_scanned,
             cache_entries_scanned=stats.cache_entries_scanned,
             by_severity=by_severity,
+            fail_on=result.fail_on,
+            failing_findings=result.failing_findings,
         ),
         suppressions=_issues(result.suppression_notes),
         host_checks=(

@@ -277,7 +277,14 @@ def sarif_dict(result: ScanResult) -> dict[str, Any]:
         if f.rule_id not in index:
             index[f.rule_id] = len(rules)
             rules.append(_pattern_entry(f.rule_id, f))
-    invocation: dict[str, Any] = {"executionSuccessful": not result.errors}
+    invocation: dict[str, Any] = {
+        "executionSuccessful": not result.errors,
+        # -fail-on: the findings below it are results too, and do not fail the scan
+        "properties": {
+            "failOn": result.fail_on.value,
+            "failingFindings": result.failing_findings,
+        },
+    }
     if result.started_at:
         invocation["startTimeUtc"] = result.started_at
     if result.finished_at:

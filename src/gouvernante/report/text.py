@@ -41,7 +41,7 @@ def summary_line(result: ScanResult) -> str:
         for f in open_findings:
             counts[f.severity] += 1
         detail = ", ".join(f"{c} {s.value}" for s, c in counts.items() if c)
-        line = f"AFFECTED: {_plural(n, 'finding')} ({detail}){tail}"
+        line = f"{result.verdict_word()}: {_plural(n, 'finding')} ({detail}){tail}"
         if errs:
             line += f"; {_plural(errs, 'error')}: some inputs were not scanned"
         return line
