@@ -937,7 +937,13 @@ def run_git_scan(request: GitScanRequest, rules: Sequence[Rule], index: RuleInde
             if request.history:
                 out.findings.extend(
                     history_findings(
-                        listing, outcomes, per_snapshot, rules, out.notes, errors=out.errors
+                        listing,
+                        outcomes,
+                        per_snapshot,
+                        rules,
+                        out.notes,
+                        errors=out.errors,
+                        index=index,
                     )
                 )
         if request.diff_base is not None:
@@ -1071,6 +1077,69 @@ class _Matched:
         return found
 
 
+class _Declared:
+    """The declared-range findings of a ref's history, each commit's lockfiles and manifests
+    placed as a ref's head is (``snapshot_findings``: the catalogs of its pnpm-workspace.yaml,
+    bun root and ``.yarnrc.yml`` files, and whether a lockfile of the project resolves the name),
+    at the commits whose tree holds a manifest a rule may hit (a declared hit or a ``catalog:``
+    reference). A lockfile a head reads with its package.json is read alone here."""
+
+    def __init__(
+        self, outcomes: Mapping[BlobKey, BlobOutcome], repository: str, index: RuleIndex | None
+    ) -> None:
+        self.outcomes = _Unpaired(outcomes)
+        self.repository = repository
+        self.index = index
+        self.tree: dict[str, TreeFile] = {}
+
+    def put(self, path: str, file: TreeFile | None) -> None:
+        if file is None:
+            self.tree.pop(path, None)
+        else:
+            self.tree[path] = file
+
+    def _may_hit(self) -> bool:
+        for file in self.tree.values():
+            outcome = self.outcomes.get(BlobKey.of(file))
+            match = outcome.match if outcome is not None else None
+            if match is not None and (match.declared or match.catalog_refs):
+                return True
+        return False
+
+    def hits(self, ref: str, commit: str, when: int) -> dict[HitKey, Finding]:
+        if self.index is None or not self._may_hit():
+            return {}
+        snap = Snapshot(self.repository, ref, commit, when, tuple(self.tree.values()))
+        placed = snapshot_findings(snap, self.outcomes, (), None, self.index)
+        found: dict[HitKey, Finding] = {}
+        for f in placed.findings:
+            if f.declared_range is not None:
+                found.setdefault(_hit_key(f), f)
+        return found
+
+
+class _Unpaired(Mapping[BlobKey, BlobOutcome]):
+    """Blob outcomes, where a lockfile read with its package.json (a head's) falls back to the
+    blob read alone (what a past commit's lockfile was read as)."""
+
+    def __init__(self, outcomes: Mapping[BlobKey, BlobOutcome]) -> None:
+        self.outcomes = outcomes
+
+    def __getitem__(self, key: BlobKey) -> BlobOutcome:
+        got = self.outcomes.get(key)
+        if got is None and (key.beside or key.members):
+            got = self.outcomes.get(BlobKey(key.oid, key.name))
+        if got is None:
+            raise KeyError(key)
+        return got
+
+    def __iter__(self) -> Iterator[BlobKey]:
+        return iter(self.outcomes)
+
+    def __len__(self) -> int:
+        return len(self.outcomes)
+
+
 def history_findings(  # noqa: C901 - listed in pyproject, to shrink
     listing: RepoListing,
     outcomes: Mapping[BlobKey, BlobOutcome],
@@ -1079,9 +1148,12 @@ def history_findings(  # noqa: C901 - listed in pyproject, to shrink
     notes: list[ScanIssue],
     *,
     errors: list[ScanIssue] | None = None,
+    index: RuleIndex | None = None,
 ) -> list[Finding]:
     """Per ref: each affected version's windows. The window still open at the ref's head dates
     the current finding (``introduced_*``); closed windows become ``past_package`` findings.
+    With ``index``, a manifest's declared ranges too (``_Declared``: plain, or by a pnpm, bun or
+    yarn catalog of that commit), as each commit's tree places them.
     A lockfile (or ``.yarnrc.yml``) of the walked history that could not be read is an error in
     ``errors`` (once per path and content; the head's own are its snapshot's): what the ref
     resolved while it was there is unknown, so the history cannot be called clean."""
@@ -1093,22 +1165,28 @@ def history_findings(  # noqa: C901 - listed in pyproject, to shrink
         if placed is None:
             continue
         matched = _Matched(outcomes, listing.repository.display)
+        declared = _Declared(outcomes, listing.repository.display, index)
         if hist.boundary is not None:  # (a lockfile a .yarnrc.yml names too: decision 0044)
             for file in lockfiles_of(hist.boundary):
                 unread.check(file, hist.boundary.commit, hist.boundary.time)
+                declared.put(file.path, file)
                 if file.mode != YARNRC_REFUSED_MODE:
                     matched.put(file.path, file)
         open_hits: dict[HitKey, _Open] = {}
         if hist.boundary is not None:
-            for key, f in matched.hits(ref, hist.boundary.commit).items():
+            b = hist.boundary
+            at_boundary = matched.hits(ref, b.commit) | declared.hits(ref, b.commit, b.time)
+            for key, f in at_boundary.items():
                 open_hits[key] = _Open(f, None, None)
         for commit in hist.commits:
             for change in commit.changes:
                 put = None if change.oid is None else TreeFile(change.path, change.mode, change.oid)
                 if put is not None:
                     unread.check(put, commit.commit, commit.time)
+                declared.put(change.path, put)
                 matched.put(change.path, put)
             now = matched.hits(ref, commit.commit)
+            now.update(declared.hits(ref, commit.commit, commit.time))
             for key in list(open_hits):
                 if key not in now:
                     started = open_hits.pop(key)
@@ -1176,13 +1254,20 @@ def _past(started: _Open, commit: str, when: int, ref: str, rule: Rule | None) -
     f = started.finding
     window = _window_text(started.time, when)
     what = f"{f.package}@{f.version}" if f.version else (f.package or f.rule_id)
+    description = (
+        f"{what} was resolved on {ref} {window} (affected by {f.rule_id});"
+        " gone now, but anything that installed it then ran it"
+    )
+    if f.declared_range is not None:
+        description = (
+            f"{f.package} was declared with range {f.declared_range!r} on {ref} {window}, which"
+            f" could resolve to a release affected by {f.rule_id} (no lockfile of its project"
+            " resolved it); gone now, but an install then could have run it"
+        )
     return msgspec.structs.replace(
         f,
         type=FindingType.PAST_PACKAGE,
-        description=(
-            f"{what} was resolved on {ref} {window} (affected by {f.rule_id});"
-            " gone now, but anything that installed it then ran it"
-        ),
+        description=description,
         introduced_commit=started.commit,
         introduced_at=utc(started.time) if started.time is not None else None,
         removed_commit=commit,

@@ -1140,19 +1140,25 @@ def lockfile_history(
 
 
 def _refused_kept(logged: CommitChanges, kept: CommitChanges, settings: _Settings) -> CommitChanges:
-    """``kept`` with each ``.yarnrc.yml`` ``logged`` brings that is not read exactly (a
-    setting refused, a link) as a change in ``YARNRC_REFUSED_MODE``: its blob's outcome is the
-    error, so a history whose lockfile name is unknown for a while is not called clean."""
-    refused = tuple(
-        FileChange(c.path, YARNRC_REFUSED_MODE, c.oid)
-        for c in logged.changes
-        if c.oid is not None
-        and c.path.rpartition("/")[2] == YARNRC
-        and (c.mode not in BLOB_MODES or settings.read.get(c.oid) is None)
-    )
-    if not refused:
+    """``kept`` with each ``.yarnrc.yml`` ``logged`` brings: one not read exactly (a setting
+    refused, a link) as a change in ``YARNRC_REFUSED_MODE`` (its blob's outcome is the error, so
+    a history whose lockfile name is unknown for a while is not called clean), one that may
+    define yarn catalogs in ``YARNRC_CATALOGS_MODE`` (what a tree's snapshot holds: the
+    catalogs past manifests' ``catalog:`` references are judged by), any other as the removal
+    of the catalogs file at its path (a file gone, or one defining none now)."""
+    more: list[FileChange] = []
+    for c in logged.changes:
+        if c.path.rpartition("/")[2] != YARNRC:
+            continue
+        if c.oid is not None and (c.mode not in BLOB_MODES or settings.read.get(c.oid) is None):
+            more.append(FileChange(c.path, YARNRC_REFUSED_MODE, c.oid))
+        elif c.oid is not None and c.oid in settings.catalogs:
+            more.append(FileChange(c.path, YARNRC_CATALOGS_MODE, c.oid))
+        else:
+            more.append(FileChange(c.path, YARNRC_CATALOGS_MODE, None))
+    if not more:
         return kept
-    return CommitChanges(kept.commit, kept.time, kept.changes + refused)
+    return CommitChanges(kept.commit, kept.time, kept.changes + tuple(more))
 
 
 def _log(
@@ -1234,15 +1240,20 @@ class _Settings:
     def __init__(self, store: ObjectStore) -> None:
         self.store = store
         self.read: dict[str, Setting | Literal[False]] = {}
+        self.catalogs: set[str] = set()  # those that may define yarn catalogs (decision 0056)
 
     def names(self, oids: Sequence[str]) -> frozenset[str]:
         """The lockfile names these blobs set (well-known ones left out)."""
+        from gouvernante.lockfiles.pnpm_workspace import may_define_yarn_catalogs  # noqa: PLC0415
+
         missing = list(dict.fromkeys(o for o in oids if o not in self.read))
         for start in range(0, len(missing), 32):
             batch = missing[start : start + 32]
             got = self.store.read_many(batch, "blob", MAX_YARNRC_BYTES)
             for oid, data in zip(batch, got, strict=True):
                 self.read[oid] = None if isinstance(data, SourceError) else setting_of(data, YARNRC)
+                if not isinstance(data, SourceError) and may_define_yarn_catalogs(data):
+                    self.catalogs.add(oid)
         return frozenset(s[0] for o in oids if (s := self.read.get(o)) and s[0] is not None)
 
     def of(self, files: Mapping[str, TreeFile]) -> dict[str, Setting]:
