@@ -330,7 +330,8 @@ class LockfileGraph(msgspec.Struct, frozen=True, dict=True):
     # all; yarn 1 writes no entry for a workspace, so only a workspace of that name in the
     # package.json beside explains it (``lockfiles.with_manifest_beside``; else the file was cut).
     unkeyed: Sequence[tuple[str, int]] = ()
-    # package.json only: the names its ``resolutions`` override.
+    # package.json: the names its ``resolutions`` override; pnpm-lock.yaml: the names its
+    # ``overrides`` pin (pnpm writes those of package.json and of pnpm-workspace.yaml there).
     resolutions: frozenset[str] = frozenset()
     # Folders (relative to the lockfile's) of local directory packages whose dependencies the
     # lockfile resolves (``file:`` directories; berry ``portal:``): the package.json in one is
@@ -349,6 +350,11 @@ class LockfileGraph(msgspec.Struct, frozen=True, dict=True):
     # ``resolutions`` entry no dependency reaches, and what only it reaches), by node id: still
     # findings, which say so
     uninstalled: Sequence[str] = ()
+    # yarn: each entry's header, its descriptors joined by ", " ("": a key that is no entry):
+    # the ``name@range`` a package.json's dependency must name for yarn to keep what the file
+    # locks for it (``match.placing``); None: not known (other formats; an inventory graph
+    # recorded before they were kept)
+    entry_keys: Sequence[str] | None = None
 
     @cached_property
     def table(self) -> PackageTable:

@@ -36,7 +36,7 @@ from gouvernante.lockfiles.package_json import parse as parse_manifest
 from gouvernante.match.placing import (
     WorkspaceMembers,
     judge_declared,
-    npm_locked,
+    locked,
     override_names,
     projects_of,
 )
@@ -124,8 +124,8 @@ class FileOutcome(msgspec.Struct, frozen=True, gc=False):
     local_names: frozenset[str] = frozenset()  # workspaces, links named by a rule
     workspace_dirs: frozenset[str] = frozenset()  # importer folders the lockfile records
     workspace_globs: tuple[str, ...] = ()  # package.json ``workspaces``
-    npm_locked: tuple[tuple[str, str], ...] = ()  # npm lockfile: rule-named (folder, version)
-    override_names: frozenset[str] = frozenset()  # package.json: the names it overrides
+    locked: tuple[tuple[str, str], ...] = ()  # lockfile: what it locks of rule names
+    override_names: frozenset[str] = frozenset()  # package.json, pnpm lockfile: names overridden
     packages: int = 0
     error: ScanIssue | None = None
     notes: tuple[ScanIssue, ...] = ()
@@ -185,7 +185,7 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
         local_names=frozenset(local),
         workspace_dirs=frozenset(posixpath.normpath(f) for f in folders),
         workspace_globs=tuple(graph.workspaces),
-        npm_locked=npm_locked(graph, rule_names),
+        locked=locked(graph, rule_names),
         override_names=override_names(graph),
         packages=len(graph.packages),
         notes=notes,

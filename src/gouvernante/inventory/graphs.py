@@ -3,7 +3,8 @@
 What is kept: every package (node id, name, version, source, integrity, resolved URL), the
 importers, the edges, the declared ranges of a package.json, the parser's notes, and since
 schema 6 a pnpm-workspace.yaml's catalogs and the names pnpm entries bundle
-(``bundledDependencies``), since 7 a package.json's bun catalogs. What is not: line numbers (a
+(``bundledDependencies``), since 7 a package.json's bun catalogs, and a yarn.lock's entry
+headers (``entry_keys``, none in a graph recorded before). What is not: line numbers (a
 finding from the inventory has no ``line``) and the file's bytes.
 """
 
@@ -57,6 +58,9 @@ class StoredGraph(msgspec.Struct, array_like=True, frozen=True):
     unverified_catalogs: list[tuple[str, int]] = msgspec.field(default_factory=list)
     # a paired graph's: yarn classic's entries written but not installed (none recorded before)
     uninstalled: list[str] = msgspec.field(default_factory=list)
+    # yarn: each entry's header (``LockfileGraph.entry_keys``; None: recorded before they were
+    # kept, or another format: an out-of-date yarn.lock is then not told, the file decides)
+    entry_keys: list[str] | None = None
 
 
 _ENCODER = msgspec.msgpack.Encoder()
@@ -91,6 +95,7 @@ def encode(graph: LockfileGraph, catalogs: Catalogs | None = None) -> bytes:
             resolutions=sorted(graph.resolutions),
             unkeyed=[(name, line) for name, line in graph.unkeyed],
             unverified_catalogs=[(name, line) for name, line in graph.unverified_catalogs],
+            entry_keys=None if graph.entry_keys is None else list(graph.entry_keys),
         )
     )
 
@@ -187,6 +192,7 @@ def decode_with_catalogs(
         resolutions=frozenset(g.resolutions),
         unkeyed=tuple((name, line) for name, line in g.unkeyed),
         unverified_catalogs=tuple((name, line) for name, line in g.unverified_catalogs),
+        entry_keys=g.entry_keys,
     )
     return graph, g.catalogs
 

@@ -427,6 +427,7 @@ def _assemble(parsed: _Parsed, path: str) -> LockfileGraph:
         overridden=tuple(unverified),
         local_folders=tuple(local_folders),
         unverified_catalogs=tuple(catalogs),
+        entry_keys=keys,
     )
 
 

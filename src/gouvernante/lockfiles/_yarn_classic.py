@@ -469,6 +469,7 @@ def _parse_classic(source: str | bytes, path: str, *, has_marker: bool) -> Lockf
         entry_errors=(*url_errors, *cut_end, *(unkeyed_error(n, line) for n, line in unkeyed)),
         local_folders=_file_folders(entries),
         unkeyed=unkeyed,
+        entry_keys=entries.ids,
     )
 
 

@@ -166,13 +166,12 @@ def check_references(
     names: set[str] = set()
     for index, key in enumerate(keys):
         version = versions[index] if index < len(versions) else None
-        for descriptor in _DESCRIPTOR_SPLIT.split(key.strip()):
-            if descriptor:
-                descriptors.add(descriptor)
-                name = split_at_version(descriptor)[0]
-                names.add(name)
-                if version is not None:
-                    by_name.setdefault(name, []).append(version)
+        for descriptor in key_descriptors(key):
+            descriptors.add(descriptor)
+            name = split_at_version(descriptor)[0]
+            names.add(name)
+            if version is not None:
+                by_name.setdefault(name, []).append(version)
     unverified: list[str] = []
     referenced: set[str] = set()
     # name -> (line of the first entry with a catalog: on it, the catalogs it is asked from)
@@ -203,6 +202,11 @@ def check_references(
     if catalogs is not None:
         catalogs.extend(_unanswered_catalogs(by_catalog, descriptors, referenced))
     return unverified
+
+
+def key_descriptors(key: str) -> list[str]:
+    """The descriptors an entry's header names (``"a@^1, a@^1.2"``), as both formats write them."""
+    return [descriptor for descriptor in _DESCRIPTOR_SPLIT.split(key.strip()) if descriptor]
 
 
 def heading(name: str, range_: str, descriptors: Container[str], *, berry: bool) -> str | None:

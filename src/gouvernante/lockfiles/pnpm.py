@@ -391,11 +391,13 @@ class _Lockfile:
         importers: dict[str, dict[str, Any]] = {}
         # names an override links to a folder (``"foo": "link:../foo"``): a dependency on them is
         # a link whatever its specifier, to a folder that need not be a workspace
+        overrides = overridden_versions(doc.get("overrides"))
         self.linked_by_override = frozenset(
-            name
-            for name, spec in overridden_versions(doc.get("overrides"))
-            if spec.startswith("link:")
+            name for name, spec in overrides if spec.startswith("link:")
         )
+        # (the names the overrides pin, from package.json or pnpm-workspace.yaml: what pnpm
+        # installs for them is the override's, whatever a package.json declares)
+        self.override_names = frozenset(name for name, _ in overrides)
         for field in ("importers", "specifiers", *_DEP_FIELDS):
             if field in doc and doc[field] is None:
                 # pnpm writes ``{}`` or leaves a key out, never a key with no value: a cut file
@@ -846,6 +848,7 @@ class _Lockfile:
             ),
             local_folders=tuple(self.local_folders),
             bundled=tuple(self.bundled),
+            resolutions=self.override_names,
         )
 
     def build_edges(self) -> dict[str, list[str]]:
@@ -1307,6 +1310,7 @@ class _LineLockfile(_Lockfile):
             entry_errors=(*self._injection_errors(), *self._errors),
             local_folders=tuple(self.local_folders),
             bundled=tuple(self.bundled),
+            resolutions=self.override_names,
         )
 
     def build_edges(self) -> dict[str, list[str]]:

@@ -10,9 +10,11 @@ files yarn did not lay out itself are read line by line (classic) or from PyYAML
 from __future__ import annotations
 
 import re
+from collections.abc import Container, Sequence
 
-from gouvernante.lockfiles._common import decode_text
+from gouvernante.lockfiles._common import decode_text, split_at_version
 from gouvernante.lockfiles._yarn_classic import parse_classic
+from gouvernante.lockfiles._yarn_common import heading, key_descriptors
 from gouvernante.model import LockfileGraph
 
 _CLASSIC_MARKER = "# yarn lockfile v1"
@@ -68,3 +70,22 @@ def _parse_ascii(data: bytes, path: str) -> LockfileGraph:
 
         return parse_berry(data.decode("ascii"), path)
     return parse_classic(data, path, has_marker=classic_marker)
+
+
+def named_descriptors(keys: Sequence[str], names: Container[str]) -> list[tuple[str, str]]:
+    """(name, descriptor) of each descriptor heading an entry (``LockfileGraph.entry_keys``)
+    whose name is in ``names``: the ``name@range`` dependencies the file answers."""
+    found: list[tuple[str, str]] = []
+    for key in keys:
+        if key:
+            for descriptor in key_descriptors(key):
+                name = split_at_version(descriptor)[0]
+                if name in names:
+                    found.append((name, descriptor))
+    return found
+
+
+def answers(name: str, range_: str, descriptors: Container[str], *, berry: bool) -> bool:
+    """Does an entry's header name the dependency ``name@range_`` (berry writes ``npm:``
+    implied)? yarn keeps an entry for a dependency only then, else resolves it again."""
+    return heading(name, range_, descriptors, berry=berry) is not None

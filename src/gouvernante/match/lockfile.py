@@ -20,7 +20,7 @@ from gouvernante.match.hits import (
 from gouvernante.match.placing import (
     WorkspaceMembers,
     judge_declared,
-    npm_locked,
+    locked,
     override_names,
     projects_of,
 )
@@ -64,9 +64,10 @@ class LockfileMatch:
     # package.json: its ``workspaces`` globs and its ``name`` ('' when it has none)
     workspace_globs: tuple[str, ...] = ()
     manifest_name: str = ""
-    # npm lockfile: rule-named packages' (folder, version); package.json: the names it overrides
-    # (``match.placing``: an npm lockfile decides only a range its locked folder satisfies)
-    npm_locked: tuple[tuple[str, str], ...] = ()
+    # lockfile: what it locks of rule-named packages (``match.placing.locked``); package.json
+    # and pnpm lockfile: the names it overrides (``match.placing``: a lockfile decides only a
+    # range its package manager would keep what it locks for)
+    locked: tuple[tuple[str, str], ...] = ()
     override_names: frozenset[str] = frozenset()
 
 
@@ -133,7 +134,7 @@ def match_lockfile(
         local_names=local,
         workspace_globs=tuple(graph.workspaces) if not workspace else (),
         manifest_name=_manifest_name(graph),
-        npm_locked=npm_locked(graph, index.names),
+        locked=locked(graph, index.names),
         override_names=override_names(graph) if not workspace else frozenset(),
     )
 

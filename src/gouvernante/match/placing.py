@@ -10,12 +10,15 @@ the same facts of each file (``Facts``) and get the same answer. Pure: no I/O (a
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from gouvernante.fs import globs
 from gouvernante.lockfiles.package_json import OVERRIDE_FIELDS
 from gouvernante.match.hits import DeclaredHit, declared_what, undecided_note
-from gouvernante.model import Finding, LockfileFormat, LockfileGraph
+from gouvernante.model import Finding, LockfileFormat, LockfileGraph, Source
+
+if TYPE_CHECKING:
+    from gouvernante.semver import Range
 
 
 class Facts(Protocol):
@@ -25,7 +28,9 @@ class Facts(Protocol):
     @property
     def present_names(self) -> frozenset[str]: ...  # rule-named registry packages it resolves
     @property
-    def npm_locked(self) -> tuple[tuple[str, str], ...]: ...  # npm: rule-named (folder, version)
+    def format(self) -> LockfileFormat | None: ...
+    @property
+    def locked(self) -> tuple[tuple[str, str], ...]: ...  # what it locks of rule names: ``locked``
     @property
     def override_names(self) -> frozenset[str]: ...  # package.json: names its overrides pin
     @property
@@ -85,11 +90,14 @@ def judge_declared(
     lockfile resolves is the lockfile's to decide; one of the project's own workspaces is no
     registry package; a peer dependency or an override's package the lockfile does not install
     is not installed; a spec no lockfile decides offline (git, tarball, ``file:``) is a note
-    (a dist-tag is a finding: ``hits``). An npm lockfile whose locked folder does not satisfy
-    the range is out of date, which the note says (``_npm_out_of_date``; ``in_project(folder)``:
-    the manifest's folder relative to a project's, ``overridden(folder)``: the names that
-    project's package.json overrides): a note, not a finding, as public projects' lockfiles are
-    often a little out of date and ``npm ci`` refuses them (decision 0060)."""
+    (a dist-tag is a finding: ``hits``). A lockfile its package manager would not keep for the
+    range (npm: the locked folder's version outside it; pnpm, bun: no locked release in it;
+    yarn: no entry headed by the dependency's descriptor) is out of date, which the note says
+    (``_out_of_date``; ``in_project(folder)``: the manifest's folder relative to a project's,
+    ``overridden(folder)``: the names that project's package.json overrides): a note, not a
+    finding, as public projects' lockfiles are often a little out of date and the frozen
+    installs CI runs refuse them (decisions 0060, 0061); but a finding for a yarn classic
+    workspace member, whose range yarn 1 resolves again even with ``--frozen-lockfile``."""
     resolved: set[str] = set()
     local: set[str] = set()
     names: list[str] = []
@@ -105,14 +113,24 @@ def judge_declared(
         what = declared_what(hit)
         stale = (
             None
-            if in_project is None or hit.name not in resolved
-            else _npm_out_of_date(hit, projects, in_project, overridden)
+            if in_project is None
+            or hit.name not in resolved
+            or hit.name in local
+            or any(hit.name in members(d) for d, _ in projects)
+            else _out_of_date(hit, projects, in_project, overridden)
         )
-        if stale is not None:  # (a note: npm ci, what CI runs, refuses such a file)
+        if stale is not None and stale[2]:  # (no install of its tool keeps the lockfile's)
+            findings.append(hit.finding)
             notes.append(
-                f"{what}, but {stale}: the lockfile is out of date with this package.json"
-                " (npm ci refuses it; npm install resolves this range again, and could install"
-                " an affected release)"
+                f"{what}: {stale[0]}, and yarn 1 resolves a workspace's range again even"
+                " with --frozen-lockfile (it does not refuse the file): the lockfile does not"
+                " decide it"
+            )
+        elif stale is not None:  # (a note: the frozen install CI runs refuses such a file)
+            why, tools, _ = stale
+            notes.append(
+                f"{what}, but {why}: the lockfile is out of date with this package.json"
+                f" ({_refused(tools)}, and could install an affected release)"
             )
         elif hit.name in resolved:
             notes.append(f"{what}, but {by} resolves it: the lockfile decides")
@@ -133,49 +151,91 @@ def judge_declared(
 
 
 _NPM_FORMATS = frozenset({LockfileFormat.PACKAGE_LOCK, LockfileFormat.SHRINKWRAP})
+# pnpm and bun keep a locked release of the name that satisfies the range (pnpm 9 and 10, bun
+# 1.4.5 reused even another package's nested one), else resolve it again (decision 0061)
+_RELEASE_FORMATS = frozenset({LockfileFormat.PNPM, LockfileFormat.BUN, LockfileFormat.BUN_BINARY})
+# yarn keeps an entry only for the exact ``name@range`` heading it, else resolves the range
+# again to its highest release, even with a locked one inside it (yarn 1.22.22 and 4.18.1)
+_YARN_FORMATS = frozenset({LockfileFormat.YARN_CLASSIC, LockfileFormat.YARN_BERRY})
+# (the install that refuses an out-of-date lockfile, the one that resolves it again)
+_INSTALLS = {
+    LockfileFormat.PACKAGE_LOCK: ("npm ci", "npm install"),
+    LockfileFormat.SHRINKWRAP: ("npm ci", "npm install"),
+    LockfileFormat.PNPM: ("pnpm install --frozen-lockfile", "pnpm install"),
+    LockfileFormat.YARN_CLASSIC: ("yarn install --frozen-lockfile", "yarn install"),
+    LockfileFormat.YARN_BERRY: ("yarn install --immutable", "yarn install"),
+    LockfileFormat.BUN: ("bun install --frozen-lockfile", "bun install"),
+    LockfileFormat.BUN_BINARY: ("bun install --frozen-lockfile", "bun install"),
+}
 
 
-def npm_locked(graph: LockfileGraph, names: frozenset[str]) -> tuple[tuple[str, str], ...]:
-    """An npm lockfile's (folder, version) of the packages named in ``names`` (``Facts``)."""
-    if graph.format not in _NPM_FORMATS:
+def locked(graph: LockfileGraph, names: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    """What a lockfile locks of the packages named in ``names`` (``Facts.locked``), as its
+    package manager checks a package.json's range against it: npm, each (folder, version);
+    pnpm and bun, each registry (name, version); yarn, each (name, descriptor) heading an
+    entry (none when the file's keys are not known). Other files: none."""
+    fmt = graph.format
+    if fmt in _YARN_FORMATS:
+        if graph.entry_keys is None:
+            return ()
+        from gouvernante.lockfiles.yarn import named_descriptors  # noqa: PLC0415 - yarn only
+
+        return tuple(named_descriptors(graph.entry_keys, names))
+    if fmt not in _NPM_FORMATS and fmt not in _RELEASE_FORMATS:
         return ()
     table = graph.table
-    return tuple((table.ids[i], table.version(i)) for i in table.positions_named(names))
+    positions = table.positions_named(names)
+    if fmt in _NPM_FORMATS:
+        return tuple((table.ids[i], table.version(i)) for i in positions)
+    named = (table[i] for i in positions)
+    return tuple((p.name, p.version) for p in named if p.source is Source.REGISTRY)
 
 
 def override_names(graph: LockfileGraph) -> frozenset[str]:
-    """A package.json's names its ``overrides``/``resolutions``/``pnpm.overrides`` pin."""
-    return frozenset(d.name for d in graph.declared if d.field in OVERRIDE_FIELDS)
+    """The names a package.json's ``overrides``/``resolutions``/``pnpm.overrides`` pin, or a
+    pnpm lockfile's ``overrides``."""
+    pinned = frozenset(d.name for d in graph.declared if d.field in OVERRIDE_FIELDS)
+    return pinned | graph.resolutions if graph.resolutions else pinned
 
 
-# The fields npm installs from a project's own package.json (its peers are its consumers')
-_NPM_INSTALLED_FIELDS = ("dependencies", "devDependencies", "optionalDependencies")
+# The fields a package manager installs from a project's own package.json (its peers are its
+# consumers')
+_INSTALLED_FIELDS = ("dependencies", "devDependencies", "optionalDependencies")
 
 
-def _npm_out_of_date(
+def _out_of_date(
     hit: DeclaredHit,
     projects: Sequence[tuple[str, Sequence[tuple[str, Facts]]]],
     in_project: Callable[[str], str],
     overridden: Callable[[str], frozenset[str]] | None,
-) -> str | None:
-    """Why the npm lockfiles holding ``hit``'s package do not decide its range (None: some
-    lockfile does). npm (arborist) keeps a locked folder for a dependency only when its version
-    satisfies the package.json's range (read loose); else ``npm install`` resolves the range
-    again (``npm ci`` refuses the file). The folder is the one node's resolution finds from the
-    manifest's: ``<its folder>/node_modules/<key>``, then each folder above up to the project's
-    ``node_modules/<key>``. Only for a plain range of a field npm installs, no alias, and a
-    name the project's package.json does not override; any other kind of lockfile holding the
-    name decides as before."""
-    from gouvernante.errors import SemverError  # noqa: PLC0415 - only for a risky range
-    from gouvernante.semver import parse_range, parse_version  # noqa: PLC0415 - idem
+) -> tuple[str, list[LockfileFormat], bool] | None:
+    """Why the lockfiles holding ``hit``'s package do not decide its range, their formats,
+    and whether no frozen install refuses that (None: some lockfile decides). yarn 1.22.22's
+    ``--frozen-lockfile`` refuses a root package.json's range its yarn.lock has no entry for,
+    but not a workspace member's: it exited 0 and installed the range's highest release,
+    leaving the file as it was (measured, decision 0061).
 
-    if hit.alias or hit.field not in _NPM_INSTALLED_FIELDS or not hit.spec:
+    Each package manager keeps what its lockfile locks only when it answers the package.json's range
+    (read loose), else its install resolves the range again (its frozen install refuses the file;
+    measured, decisions 0060 and 0061): npm (arborist), when the version of the folder node's
+    resolution finds from the manifest's (``<its folder>/node_modules/<key>``, then each folder
+    above up to the project's ``node_modules/<key>``) satisfies it; pnpm and bun, when any release
+    of the name the file locks does; yarn, when an entry's header names the dependency's
+    ``name@range`` exactly. Only for a plain range of a field they install, no alias, a name neither
+    the project's package.json nor the lockfile overrides; a lockfile of another kind, or whose
+    locks are not known, decides as before."""
+    from gouvernante.errors import SemverError  # noqa: PLC0415 - only for a risky range
+    from gouvernante.semver import parse_range  # noqa: PLC0415 - idem
+
+    if hit.alias or hit.field not in _INSTALLED_FIELDS or not hit.spec:
         return None
     try:
         wanted = parse_range(hit.spec, loose=True)
     except SemverError:
         return None
     why: list[str] = []
+    tools: list[LockfileFormat] = []
+    unrefused = True
     for folder, locks in projects:
         holding = [(d, f) for d, f in locks if hit.name in f.present_names]
         if not holding:
@@ -184,20 +244,64 @@ def _npm_out_of_date(
             return None
         rel = in_project(folder)
         for display, facts in holding:
-            if not facts.npm_locked:
-                return None  # another package manager's lockfile: it decides
-            locked = dict(facts.npm_locked)
-            version = next((locked[p] for p in _npm_candidates(rel, hit.name) if p in locked), None)
-            if version is None:
-                why.append(f"{display} locks {hit.name} for no folder this package.json uses")
-                continue
-            try:
-                if wanted.test(parse_version(version, loose=True)):
-                    return None
-            except SemverError:
+            fmt = facts.format
+            if fmt not in _INSTALLS or not facts.locked or hit.name in facts.override_names:
+                return None  # another kind of lockfile, or one that pins it: it decides
+            reason = _not_kept(hit, wanted, fmt, facts.locked, rel)
+            if reason is None:
                 return None
-            why.append(f"{display} locks {hit.name} {version}, outside this range")
-    return "; ".join(why) if why else None
+            why.append(f"{display} {reason}")
+            tools.append(fmt)
+            unrefused &= fmt is LockfileFormat.YARN_CLASSIC and rel != ""
+    return ("; ".join(why), tools, unrefused) if why else None
+
+
+def _not_kept(
+    hit: DeclaredHit, wanted: Range, fmt: LockfileFormat, locks: Sequence[tuple[str, str]], rel: str
+) -> str | None:
+    """Why one lockfile's package manager would not keep what it locks for ``hit`` (None: it
+    would, or cannot tell)."""
+    from gouvernante.errors import SemverError  # noqa: PLC0415 - only for a risky range
+    from gouvernante.semver import parse_version  # noqa: PLC0415 - idem
+
+    name = hit.name
+    if fmt in _YARN_FORMATS:
+        from gouvernante.lockfiles.yarn import answers  # noqa: PLC0415 - yarn only
+
+        heads = {descriptor for key, descriptor in locks if key == name}
+        if answers(name, hit.spec, heads, berry=fmt is LockfileFormat.YARN_BERRY):
+            return None
+        return f"has no entry for {name}@{hit.spec} (it locks {name} for other ranges)"
+    if fmt in _NPM_FORMATS:
+        by_folder = dict(locks)
+        candidates = [by_folder[p] for p in _npm_candidates(rel, name) if p in by_folder]
+        if not candidates:
+            return f"locks {name} for no folder this package.json uses"
+        versions = candidates[:1]
+    else:
+        versions = sorted({version for key, version in locks if key == name})
+        if not versions:
+            return None  # (only other sources: not a release it would reuse)
+    try:
+        if any(wanted.test(parse_version(v, loose=True)) for v in versions):
+            return None
+    except SemverError:
+        return None
+    if fmt in _NPM_FORMATS:
+        return f"locks {name} {versions[0]}, outside this range"
+    return f"locks {name} {', '.join(versions)}, none inside this range"
+
+
+def _refused(tools: Sequence[LockfileFormat]) -> str:
+    """ "npm ci refuses it; npm install resolves this range again" for the tools of ``tools``."""
+    refuse = list(dict.fromkeys(_INSTALLS[t][0] for t in tools))
+    install = list(dict.fromkeys(_INSTALLS[t][1] for t in tools))
+    many = len(refuse) > 1
+    return (
+        f"{' and '.join(refuse)} {'refuse' if many else 'refuses'} it;"
+        f" {' and '.join(install)} {'resolve' if len(install) > 1 else 'resolves'}"
+        " this range again"
+    )
 
 
 def _npm_candidates(rel: str, name: str) -> list[str]:
