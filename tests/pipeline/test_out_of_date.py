@@ -5,7 +5,8 @@ its ``measured.json`` says what the tool then did (``generate.sh``): whether its
 refused the project, and which release of ms its plain install put there. A release no install
 of the first package.json put on disk (``ms_locked``) is one the tool resolved again: the scan
 must say the lockfile is out of date, in every mode (a finding where the frozen install did not
-refuse it either: yarn 1 in a workspace); a release it locked means the lockfile decides.
+refuse it but resolved it again too: yarn 1 in a workspace or a ``file:`` folder); a release it
+locked means the lockfile decides.
 
 The rule names ms 2.1.3 and 2.1.0, the releases the tools installed when they resolved again
 (each declared range reaches one); the locked 2.1.1 and 2.0.0 are no rule's.
@@ -67,14 +68,16 @@ def _modes(tmp_path: Path, files: dict[str, str]) -> dict[str, tuple[int, dict[s
 def test_every_tool_and_case_is_measured() -> None:
     tools = {case.split("-")[0] for case in CASES}
     assert tools == {"berry", "bun", "pnpm8", "pnpm9", "pnpm10", "yarn1"}
-    assert len(CASES) == 21  # 4 cases of 5 tools, and pnpm 10's overrides
+    assert len(CASES) == 22  # 4 cases of 5 tools, pnpm 10's overrides, yarn 1's file: folder
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_the_scan_says_what_the_tool_does(tmp_path: Path, case: str) -> None:
     measured = json.loads((FIXTURES / case / "measured.json").read_text(encoding="utf-8"))
-    resolved_again = measured["install"]["ms_installed"] not in measured["ms_locked"]
-    refused = measured["frozen_install"]["exit"] != 0
+    locked_releases = measured["ms_locked"]
+    resolved_again = measured["install"]["ms_installed"] not in locked_releases
+    frozen = measured["frozen_install"]
+    refused = frozen["exit"] != 0 or frozen["ms_installed"] in locked_releases
     edited = measured["edited"].removeprefix("./")
     # yarn 1's root package.json names its dependencies by name only in yarn.lock: a name with
     # several entries none of whose headers is the declared range was already an entry error
@@ -94,7 +97,7 @@ def test_the_scan_says_what_the_tool_does(tmp_path: Path, case: str) -> None:
             assert "the lockfile is out of date with this package.json" in note, (mode, note)
             assert "refuses it" in note and "resolves this range again" in note, (mode, note)
             assert (code, findings) == (0, []), mode
-        else:  # yarn 1 in a workspace: even --frozen-lockfile installs the range's highest
+        else:  # yarn 1, a workspace's or file: folder's: --frozen-lockfile resolves it again
             assert "even with --frozen-lockfile" in note, (mode, note)
             assert (code, findings) == (2, [(edited, "declared-range")]), mode
 

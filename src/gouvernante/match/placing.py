@@ -97,7 +97,8 @@ def judge_declared(
     ``overridden(folder)``: the names that project's package.json overrides): a note, not a
     finding, as public projects' lockfiles are often a little out of date and the frozen
     installs CI runs refuse them (decisions 0060, 0061); but a finding for a yarn classic
-    workspace member, whose range yarn 1 resolves again even with ``--frozen-lockfile``."""
+    workspace member or ``file:`` folder, whose range yarn 1 resolves again even with
+    ``--frozen-lockfile``."""
     resolved: set[str] = set()
     local: set[str] = set()
     names: list[str] = []
@@ -122,9 +123,9 @@ def judge_declared(
         if stale is not None and stale[2]:  # (no install of its tool keeps the lockfile's)
             findings.append(hit.finding)
             notes.append(
-                f"{what}: {stale[0]}, and yarn 1 resolves a workspace's range again even"
-                " with --frozen-lockfile (it does not refuse the file): the lockfile does not"
-                " decide it"
+                f"{what}: {stale[0]}, and yarn 1 resolves the range of a workspace or file:"
+                " folder again even with --frozen-lockfile (it does not refuse the file): the"
+                " lockfile does not decide it"
             )
         elif stale is not None:  # (a note: the frozen install CI runs refuses such a file)
             why, tools, _ = stale
@@ -212,8 +213,8 @@ def _out_of_date(
     """Why the lockfiles holding ``hit``'s package do not decide its range, their formats,
     and whether no frozen install refuses that (None: some lockfile decides). yarn 1.22.22's
     ``--frozen-lockfile`` refuses a root package.json's range its yarn.lock has no entry for,
-    but not a workspace member's: it exited 0 and installed the range's highest release,
-    leaving the file as it was (measured, decision 0061).
+    but not a workspace member's nor a ``file:`` folder's: it exited 0 and installed the range's
+    highest release, leaving the file as it was (measured, decision 0061).
 
     Each package manager keeps what its lockfile locks only when it answers the package.json's range
     (read loose), else its install resolves the range again (its frozen install refuses the file;
