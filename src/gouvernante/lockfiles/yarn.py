@@ -77,11 +77,17 @@ def named_descriptors(keys: Sequence[str], names: Container[str]) -> list[tuple[
     whose name is in ``names``: the ``name@range`` dependencies the file answers."""
     found: list[tuple[str, str]] = []
     for key in keys:
-        if key:
-            for descriptor in key_descriptors(key):
-                name = split_at_version(descriptor)[0]
-                if name in names:
-                    found.append((name, descriptor))
+        if "," not in key:  # one descriptor (most entries): no split (``split_at_version``)
+            descriptor = key.strip()
+            at = descriptor.find("@", 1)
+            name = descriptor if at < 0 else descriptor[:at]
+            if descriptor and name in names:
+                found.append((name, descriptor))
+            continue
+        for descriptor in key_descriptors(key):
+            name = split_at_version(descriptor)[0]
+            if name in names:
+                found.append((name, descriptor))
     return found
 
 
