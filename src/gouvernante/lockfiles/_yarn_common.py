@@ -156,10 +156,12 @@ def check_references(
     descriptor heads is the one it resolves to. When every entry of the name is another
     dependency's, the catalog's may have been cut (or the catalog names the same range): the
     name and the dependent's line are listed there (an error when a rule names it).
-    ``absent`` (yarn classic): a dependency whose name heads
-    no entry at all is listed there, with its entry's line, instead of refusing the file: yarn 1
-    writes no entry for a workspace, so only the package.json beside can say whether a
-    workspace of that name answers it (``LockfileGraph.unkeyed``).
+    ``absent`` (yarn classic): a dependency whose descriptor heads
+    no entry is listed there, with its entry's line, instead of refusing the file: yarn 1 links a
+    workspace whose version satisfies the range, also when other entries of that name answer
+    other ranges (sharp's ``semver "^7.7.2"`` by a workspace semver 7.99.0 beside
+    ``semver@6.3.1``), and writes no entry for it, so only the package.json beside can say
+    whether a workspace of that name answers it (``LockfileGraph.unkeyed``).
     """
     by_name: dict[str, list[str]] = {}
     descriptors: set[str] = set()
@@ -190,7 +192,7 @@ def check_references(
                 if not _accepted(range_, by_name.get(name, ())) and name not in unverified:
                     unverified.append(name)
                 continue
-            if absent is not None and name not in names:
+            if absent is not None:  # (other entries of the name may be there: another range)
                 absent.append((name, lines[index]))
                 continue
             raise LockfileError(
