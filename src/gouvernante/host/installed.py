@@ -24,7 +24,7 @@ from gouvernante.host.install_state import RecordedTree, pnpm_managed, read_reco
 from gouvernante.host.matching import unknown_version
 from gouvernante.host.mounts import MOUNTINFO, mount_table
 from gouvernante.host.reader import Collector
-from gouvernante.lockfiles.package_json import installed_release, read_manifest
+from gouvernante.lockfiles.package_json import PackageManifest, installed_release, read_manifest
 from gouvernante.model import FindingType
 from gouvernante.vocab import LockfileEcosystem
 
@@ -36,6 +36,11 @@ _NM = "node_modules"
 # What a folder is to pnpm's store hint: the tree's own ``.pnpm``, one of its ids, the id's
 # ``node_modules`` (and a scope folder in it), whose packages pnpm names by folder.
 _PLAIN, _STORE, _ID, _IN_STORE = 0, 1, 2, 3
+# yarn berry's pnpm linker (``nodeLinker: pnpm``): ``node_modules/.store/<locator>/package`` is
+# a package, its folder no name (``@esbuild-linux-x64-npm-0.25.10-<hash>``).
+_YARN_STORE, _YARN_ID = 4, 5
+YARN_STORE = ".store"
+YARN_STORE_PACKAGE = "package"
 # File systems whose folders' link count is exactly 2 + their sub-folders (a count that does not
 # fit is 1). Elsewhere (btrfs and overlayfs give 1; NFS, CIFS, FUSE... may give 2 whatever the
 # folder holds) every folder is listed.
@@ -162,8 +167,16 @@ class _TreeScan:
                     self.package(path, sub, in_store, st)
                 elif scoped:
                     self.package(path, f"{name}/{sub}", in_store, st)
+                elif place == _YARN_ID and sub == YARN_STORE_PACKAGE:
+                    self._read(path, "")  # (no name to hint by: always read)
                 if st.st_nlink != 2 or st.st_dev not in exact:  # (else: no sub-folder)
-                    stack.append((path, sub, name, _place(place, path, sub, store)))
+                    if packages and sub == YARN_STORE:
+                        below = _YARN_STORE
+                    elif place == _YARN_STORE:
+                        below = _YARN_ID
+                    else:
+                        below = _place(place, path, sub, store)
+                    stack.append((path, sub, name, below))
 
     def package(self, path: str, folder: str, in_store: bool, st: os.stat_result) -> None:
         if self.hints and folder not in self.names:
@@ -205,6 +218,8 @@ class _TreeScan:
         if manifest is None:
             collector.dir_error(manifest_path, NOT_A_MANIFEST)
             return
+        if not folder and yarn_stub(manifest):
+            return
         self._counted()
         name, version, scripts = installed_release(
             manifest, folder, lambda: os.path.isfile(os.path.join(path, "binding.gyp"))
@@ -225,6 +240,13 @@ class _TreeScan:
             ecosystem=self.ecosystem,
             install_scripts=scripts,
         )
+
+
+def yarn_stub(manifest: PackageManifest) -> bool:
+    """Is this package.json of yarn's pnpm linker store the stand-in it writes for an optional
+    package not installed on this platform (its name and ``"mocked": true``, no version; yarn
+    4.18.1, ``@esbuild/aix-ppc64`` on linux-x64)? No package is installed there."""
+    return manifest.mocked is True and manifest.version is None
 
 
 def pnpm_local_copy(path: str, name: str, sep: str = os.sep) -> bool:

@@ -18,7 +18,13 @@ import msgspec
 
 from gouvernante.errors import GouvernanteError
 from gouvernante.fs import globs
-from gouvernante.host.installed import NOT_A_MANIFEST, pnpm_local_copy
+from gouvernante.host.installed import (
+    NOT_A_MANIFEST,
+    YARN_STORE,
+    YARN_STORE_PACKAGE,
+    pnpm_local_copy,
+    yarn_stub,
+)
 from gouvernante.host.matching import package_finding, package_hits, unknown_version
 from gouvernante.image.layers import (
     Filesystem,
@@ -154,7 +160,16 @@ def installed_folder(path: str) -> str | None:
         return None if name.startswith((".", "@")) else name
     if len(parts) >= 4 and parts[-1] == MANIFEST and parts[-4] == NODE_MODULES:
         scope, name = parts[-3], parts[-2]
-        return f"{scope}/{name}" if scope.startswith("@") and len(scope) > 1 else None
+        if scope.startswith("@") and len(scope) > 1:
+            return f"{scope}/{name}"
+    if (
+        len(parts) >= 5
+        and parts[-1] == MANIFEST
+        and parts[-2] == YARN_STORE_PACKAGE
+        and parts[-4] == YARN_STORE
+        and parts[-5] == NODE_MODULES
+    ):
+        return ""  # yarn's pnpm linker: ``node_modules/.store/<locator>/package``, no name
     return None
 
 
@@ -345,6 +360,8 @@ def _installed(  # noqa: PLR0917 - one private helper of scan_filesystem
     manifest = read_manifest(node.data)
     if manifest is None:
         out.errors.append(ScanIssue(shown, NOT_A_MANIFEST))
+        return
+    if not folder and yarn_stub(manifest):
         return
     out.installed += 1
     package_dir = posixpath.dirname(path)

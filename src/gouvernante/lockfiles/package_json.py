@@ -277,6 +277,7 @@ class PackageManifest(msgspec.Struct):
     name: object = None
     version: object = None
     scripts: object = None
+    mocked: object = None  # yarn's pnpm linker's stand-in for a package not installed here
 
 
 _MANIFEST = msgspec.json.Decoder(PackageManifest)
