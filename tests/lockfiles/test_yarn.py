@@ -294,7 +294,7 @@ def test_classic_edges_cycles_and_name_fallback() -> None:
     assert edges["top@^3.0.0"] == [a, "b@^2.0.0"]
     # yarn 1 keys an entry by every range that asked for it, resolutions overrides included
     # (tests/pipeline/fixtures/yarn1-resolutions): a range that is no key is a cut file, or a
-    # workspace of that name yarn 1 linked (fixtures/yarn-classic-workspace-range), which only
+    # workspace of that name yarn 1 linked (fixtures/yarn-classic-monorepos), which only
     # the package.json beside can tell: an entry error, taken back for a workspace named so
     broken = CLASSIC.replace('    b "^2.0.0"\n', '    b "~2.0.0"\n')
     assert broken != CLASSIC
