@@ -131,3 +131,35 @@ def release_rules(rule_id: str, *releases: str) -> dict[str, Any]:
 def declared_found(report: dict[str, Any]) -> list[tuple[str, str, str]]:
     """A JSON report's findings as sorted (lockfile, package, declared range)."""
     return sorted((f["lockfile"], f["package"], f["declared_range"]) for f in report["findings"])
+
+
+def every_mode(
+    tmp_path: Path, files: Mapping[str, str], rules: object, *, inventory_dir: bool = False
+) -> dict[str, tuple[int, dict[str, Any]]]:
+    """Exit code and JSON report of the same tree (``files``: path -> text) scanned on disk
+    (``-dir -recursive``), as a commit (``-git`` of a mirror), recorded in an inventory from that
+    mirror (and, with ``inventory_dir``, from the folder: ``-inventory (dir)``) and in a one-layer
+    image under /app (``-image``), as the tests of modes agreeing compare them."""
+    from gitsrc.gitrepo import Repo, mirror
+    from gouvernante.cli import main
+
+    repo = Repo(tmp_path / "tree")
+    for rel, text in files.items():
+        repo.write(rel, text)
+    repo.commit("init")
+    git = mirror(repo.path, tmp_path / "tree.git")
+    db = str(tmp_path / "inventory.sqlite")
+    assert main(["inventory", "add", "-db", db, "-git", str(git)]) == 0
+    layer = {f"app/{rel}": text.encode() for rel, text in files.items()}
+    image = docker_save(tmp_path / "image.tar", [layer])
+    modes = {
+        "-dir": scan_report(tmp_path, rules, "-dir", str(repo.path), "-recursive"),
+        "-git": scan_report(tmp_path, rules, "-git", str(git)),
+        "-inventory": scan_report(tmp_path, rules, "-inventory", db),
+    }
+    if inventory_dir:
+        from_dir = str(tmp_path / "dir.sqlite")
+        main(["inventory", "add", "-db", from_dir, "-dir", str(repo.path)])
+        modes["-inventory (dir)"] = scan_report(tmp_path, rules, "-inventory", from_dir)
+    modes["-image"] = scan_report(tmp_path, rules, "-image", str(image))
+    return modes

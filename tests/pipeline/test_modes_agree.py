@@ -28,7 +28,7 @@ import pytest
 from gitsrc.gitrepo import Repo, mirror
 from gouvernante.cli import main
 from gouvernante.inventory import graphs
-from helpers import docker_save, scan_report, tree_relative
+from helpers import every_mode, scan_report, tree_relative
 
 RULES = {
     "schema_version": "1.0.0",
@@ -860,22 +860,7 @@ def _answer(report: dict[str, Any]) -> tuple[list[tuple[str, str]], list[tuple[s
 
 
 def _modes(tmp_path: Path, files: dict[str, str]) -> dict[str, tuple[int, dict[str, Any]]]:
-    repo = Repo(tmp_path / "tree")
-    repo.write("package.json", ROOT)
-    for rel, text in files.items():
-        repo.write(rel, text)
-    repo.commit("init")
-    git = mirror(repo.path, tmp_path / "tree.git")
-    db = str(tmp_path / "inventory.sqlite")
-    assert main(["inventory", "add", "-db", db, "-git", str(git)]) == 0
-    tree = {"package.json": ROOT, **files}
-    image = docker_save(tmp_path / "image.tar", [{f"app/{r}": t.encode() for r, t in tree.items()}])
-    return {
-        "-dir": scan_report(tmp_path, RULES, "-dir", str(repo.path), "-recursive"),
-        "-git": scan_report(tmp_path, RULES, "-git", str(git)),
-        "-inventory": scan_report(tmp_path, RULES, "-inventory", db),
-        "-image": scan_report(tmp_path, RULES, "-image", str(image)),
-    }
+    return every_mode(tmp_path, {"package.json": ROOT, **files}, RULES)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

@@ -21,12 +21,10 @@ from typing import Any
 import msgspec
 import pytest
 
-from gitsrc.gitrepo import Repo, mirror
-from gouvernante.cli import main
 from gouvernante.inventory import graphs
 from gouvernante.lockfiles import parse_bytes
 from gouvernante.match.placing import locked
-from helpers import compromised_rules, docker_save, scan_report, tree_relative
+from helpers import compromised_rules, every_mode, scan_report, tree_relative
 
 FIXTURES = Path(__file__).parent / "fixtures" / "out-of-date"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "measured.json").is_file())
@@ -47,22 +45,7 @@ def _files(case: str) -> dict[str, str]:
 
 
 def _modes(tmp_path: Path, files: dict[str, str]) -> dict[str, tuple[int, dict[str, Any]]]:
-    """The same tree on disk, as a commit, recorded in an inventory and in an image."""
-    repo = Repo(tmp_path / "tree")
-    for rel, text in files.items():
-        repo.write(rel, text)
-    repo.commit("init")
-    git = mirror(repo.path, tmp_path / "tree.git")
-    db = str(tmp_path / "inventory.sqlite")
-    assert main(["inventory", "add", "-db", db, "-git", str(git)]) == 0
-    layer = {f"app/{rel}": text.encode() for rel, text in files.items()}
-    image = docker_save(tmp_path / "image.tar", [layer])
-    return {
-        "-dir": scan_report(tmp_path, RULES, "-dir", str(repo.path), "-recursive"),
-        "-git": scan_report(tmp_path, RULES, "-git", str(git)),
-        "-inventory": scan_report(tmp_path, RULES, "-inventory", db),
-        "-image": scan_report(tmp_path, RULES, "-image", str(image)),
-    }
+    return every_mode(tmp_path, files, RULES)
 
 
 def test_every_tool_and_case_is_measured() -> None:

@@ -19,12 +19,12 @@ from typing import Any
 
 import pytest
 
-from gitsrc.gitrepo import Repo, mirror
+from gitsrc.gitrepo import Repo
 from gouvernante import precommit
 from gouvernante.cli import main
 from gouvernante.gitscan import PAIRED_YARNRC_MODE
 from gouvernante.sources.git import YARNRC_LOCK_MODE, YARNRC_REFUSED_MODE
-from helpers import docker_save, scan_report, tree_relative
+from helpers import docker_save, every_mode, scan_report, tree_relative
 
 RULES = {
     "schema_version": "1.0.0",
@@ -145,22 +145,9 @@ def _image(path: Path, layers: list[dict[str, str]]) -> Path:
 
 
 def _modes(tmp_path: Path, files: dict[str, str]) -> dict[str, tuple[int, dict[str, Any]]]:
-    repo = Repo(tmp_path / "tree")
-    for rel, text in files.items():
-        repo.write(rel, text)
-    repo.commit("init")
-    git = mirror(repo.path, tmp_path / "tree.git")
-    from_git, from_dir = str(tmp_path / "git.sqlite"), str(tmp_path / "dir.sqlite")
-    main(["inventory", "add", "-db", from_git, "-git", str(git)])
-    main(["inventory", "add", "-db", from_dir, "-dir", str(repo.path)])
-    image = _image(tmp_path / "image.tar", [files])
-    return {
-        "-dir": scan_report(tmp_path, RULES, "-dir", str(repo.path), "-recursive"),
-        "-git": scan_report(tmp_path, RULES, "-git", str(git)),
-        "-inventory (git)": scan_report(tmp_path, RULES, "-inventory", from_git),
-        "-inventory (dir)": scan_report(tmp_path, RULES, "-inventory", from_dir),
-        "-image": scan_report(tmp_path, RULES, "-image", str(image)),
-    }
+    modes = every_mode(tmp_path, files, RULES, inventory_dir=True)
+    modes["-inventory (git)"] = modes.pop("-inventory")
+    return modes
 
 
 def _answer(code: int, report: dict[str, Any]) -> Case | tuple[int, list[Any], list[Any]]:
