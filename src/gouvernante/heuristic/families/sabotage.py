@@ -56,11 +56,17 @@ SHELL_RC = Pattern(
 # (the table from standard input) or a file path. Not prose ("a crontab string", "crontab
 # expression"): a scheduler library's messages name crontab without running it.
 _CRONTAB_ARG = r"(?:-[a-zA-Z]\b|-(?![\w-])|[/~$.])"
+# A path into a runner's log folder (``actions-runner/_diag``, ``actions-runner/*/_diag``,
+# ``join(home, "actions-runner", "_diag")``): a CI tool reading the runner's logs for its job id.
+# Reading them registers nothing; a runner registered still shows ``config.sh --url``.
+_PATH_SEP = r"(?:[/\\]|['\"`]\s*,\s*['\"`])"
+_RUNNER_LOGS = rf"(?:{_PATH_SEP}[\w.*-]+){{0,2}}{_PATH_SEP}_diag\b"
 RX_SERVICE = rx(
     r"Launch(?:Agents|Daemons)\b|/etc/systemd/system|systemd[/\\]+user\b"
     r"|systemctl\s+(?:--user\s+)?enable\b|CurrentVersion\\+Run\b|crontab\s+"
     + _CRONTAB_ARG
-    + r"|(?:schtasks|SCHTASKS)(?:\.exe)?\s+/(?:create|CREATE|Create)\b|\\Startup\\|actions-runner\b"
+    + r"|(?:schtasks|SCHTASKS)(?:\.exe)?\s+/(?:create|CREATE|Create)\b|\\Startup\\"
+    r"|actions-runner\b(?!" + _RUNNER_LOGS + ")"
     r"|config\.(?:sh|cmd)\s+--url\b|svc\.sh\s+install\b",
     anchors=("launchagents", "launchdaemons", "/etc/systemd", "systemd/user", "systemd\\",
              "systemctl", "currentversion\\", "crontab", "schtasks", "\\startup\\",
