@@ -163,6 +163,9 @@ REVIEW_EXPECTED: dict[str, dict[str, str]] = {
     # runs the installed trufflehog on the working tree in a bundle with an update check: was high
     # (the runner alone, benign/secret-scan-command, is silent; @dotenvx/dotenvx, 2026-12-03)
     "scanner-cli-with-network": {"GH-CRED-SCANNER": "medium"},
+    # a parser's test feeds it `require('child_process').exec('rm -rf /')` and asserts that it
+    # throws: was high (critical) on bfj 9.1.4 (popular-packages sweep, 2026-12-06)
+    "parser-injection-test": {"GH-SABOTAGE-WIPE": "medium"},
 }
 
 

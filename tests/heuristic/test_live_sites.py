@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from gouvernante.heuristic import scan_package_dir
-from gouvernante.heuristic.signals import in_comment_line
+from gouvernante.heuristic.signals import in_comment_line, string_literal_at
 
 BENIGN = Path(__file__).parent / "fixtures" / "benign"
 
@@ -628,3 +628,89 @@ def test_runner_log_folders_register_nothing_but_a_runner_does(tmp_path: Path, c
     assert _found(pkg) == {}
     _edit(pkg / "lib" / "job-id.js", "module.exports", f"{code}\nmodule.exports")
     assert _found(pkg).get("GH-PERSIST-SERVICE") == "high"
+
+
+REVIEW = Path(__file__).parent / "fixtures" / "review"
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # Shai-Hulud 2.0's wipe, the command given to a process call
+        "require('child_process').execSync('rm -rf ~/*');",
+        # a runner aliased: the process starter sits outside the literal
+        'const run = require("child_process").exec; run("rm -rf $HOME");',
+        # the literal handed to a function that is no runner, beside a process starter
+        "const { exec } = require('node:child_process'); check('rm -rf /');",
+        # the command in code text that is evaluated
+        "eval(\"require('child_process').execSync('rm -rf ~')\");",
+        "new Function(\"require('child_process').execSync('rm -rf /')\")();",
+        "vm.runInThisContext(\"require('child_process').execSync('rm -rf ~')\");",
+        # a template literal's expression runs
+        "log(`${require('child_process').execSync('rm -rf ~')}`);",
+        # kept in a variable, not a call's input
+        "const cleanup = 'rm -rf ~';",
+        # the module name hidden in an encoded literal
+        "const cp = require(Buffer.from('Y2hpbGRfcHJvY2Vzcw==', 'base64').toString()); "
+        "check('rm -rf /');",
+        # fs calls on the home folder are code, whatever surrounds them
+        "const os = require('os'); require('fs').rmSync(os.homedir(), { recursive: true });",
+        # past 50 test inputs the first counts
+        "check('rm -rf /');\n" * 50,
+    ],
+)
+def test_a_wipe_given_to_a_parser_is_data_but_a_wipe_that_runs_is_high(
+    tmp_path: Path, code: str
+) -> None:
+    """A parser's test feeding it ``require('child_process').exec('rm -rf /')`` and asserting
+    that it throws (bfj 9.1.4, high before) is a review item; the command run, evaluated, or given
+    to a function beside a process starter in the same file stays high."""
+    pkg = tmp_path / "parser-injection-test"
+    shutil.copytree(REVIEW / "parser-injection-test", pkg)
+    assert _found(pkg) == {"GH-SABOTAGE-WIPE": "medium"}
+    spec = pkg / "test" / "path.spec.js"
+    _edit(spec, "describe('parsePath'", f"{code}\ndescribe('parsePath'")
+    assert _found(pkg).get("GH-SABOTAGE-WIPE") == "high"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "want"),
+    [
+        ("cleanup.sh", "#!/bin/sh\n# never do this: rm -rf ~\nrm -rf ./build\n", None),
+        ("cleanup.sh", "#!/bin/sh\nrm -rf ~\n", "high"),
+        ("clean.js", "// a reminder: rm -rf / is not a build step\nmodule.exports = 1;\n", None),
+        ("clean.js", "/* rm -rf ~ */ require('child_process').execSync('rm -rf ~');\n", "high"),
+    ],
+)
+def test_a_wipe_on_a_comment_line_runs_nothing(
+    tmp_path: Path, name: str, text: str, want: str | None
+) -> None:
+    """A wipe command named only on a comment line is not reported; the same command as code
+    (or after a closed ``/* … */``) stays high."""
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "package.json").write_text('{"name": "fixture-wipe-comment", "version": "1.0.0"}')
+    (pkg / name).write_text(text)
+    assert _found(pkg).get("GH-SABOTAGE-WIPE") == want
+
+
+@pytest.mark.parametrize(
+    ("line", "word", "literal"),
+    [
+        (
+            "f(\"a\\r\\nrequire('x').exec('rm -rf /')\")",
+            "rm -rf",
+            "\"a\\r\\nrequire('x').exec('rm -rf /')\"",
+        ),
+        ("f('it\\'s rm -rf /')", "rm -rf", "'it\\'s rm -rf /'"),
+        ("f(`rm -rf ~`)", "rm -rf", "`rm -rf ~`"),
+        ("f(`${g()} rm -rf ~`)", "rm -rf", None),  # a template's expression runs
+        ("f('a'); rm -rf ~", "rm -rf", None),
+        ("f(1); // 'rm -rf ~'", "rm -rf", None),
+        ("f('rm -rf ~\nx')", "rm -rf", None),  # not closed on its line
+    ],
+)
+def test_string_literal_at(line: str, word: str, literal: str | None) -> None:
+    text = "const a = 1;\n" + line + "\n"
+    span = string_literal_at(text, text.index(word))
+    assert (text[span[0] : span[1]] if span else None) == literal

@@ -628,6 +628,52 @@ def in_comment_line(text: str, at: int) -> bool:
     return not (m.group(0).endswith("*") and "*/" in prefix)  # ``/* x */ code`` is code
 
 
+LITERAL_REACH = 2000  # characters forward to a literal's closing quote; past them it is code
+
+
+def string_literal_at(text: str, at: int) -> tuple[int, int] | None:
+    """The ``[start, end)`` of the string literal that holds ``at``, its quotes included, read
+    from the start of ``at``'s line (``'``, ``"`` and backquotes, backslash escapes); None when
+    ``at`` is code: outside a literal, after a ``//`` on its line, on a line whose start is more
+    than ``LINE_REACH`` back, in a literal not closed within ``LITERAL_REACH`` (``'`` and ``"`` on
+    the same line), or in a template literal with a ``${`` (its expressions run)."""
+    lo = max(0, at - LINE_REACH)
+    newline = text.rfind("\n", lo, at)
+    if newline < 0 and lo > 0:
+        return None
+    i, quote, start = newline + 1, "", -1
+    while i < at:
+        ch = text[i]
+        if not quote:
+            if ch in "'\"`":
+                quote, start = ch, i
+            elif text.startswith("//", i):
+                return None
+        elif ch == "\\":
+            i += 1
+        elif ch == quote:
+            quote = ""
+        i += 1
+    return _literal_end(text, at, quote, start) if quote else None
+
+
+def _literal_end(text: str, at: int, quote: str, start: int) -> tuple[int, int] | None:
+    i, stop = at, min(len(text), at + LITERAL_REACH)
+    while i < stop:
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == quote:
+            if quote == "`" and "${" in text[start:i]:
+                return None
+            return start, i + 1
+        if ch == "\n" and quote != "`":
+            return None
+        i += 1
+    return None
+
+
 MAX_LIVE = 50  # matches looked at per file for one outside a comment
 
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import re
 
-from gouvernante.heuristic.signals import FileSignals, first_live
+from gouvernante.heuristic.signals import (
+    RX_DYN_REQUIRE,
+    RX_PROC,
+    FileSignals,
+    first_live,
+    in_comment_line,
+    string_literal_at,
+)
 from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
 from gouvernante.heuristic.views import rx
 from gouvernante.vocab import Severity
@@ -149,9 +156,54 @@ RX_WIPE = rx(
 )  # fmt: skip
 
 
+# A wipe command kept as a test's input: a string literal handed to a function that neither
+# starts a process nor evaluates code, in a file that names no process starter outside that
+# literal (bfj 9.1.4's ``assert.throws(() => parseJsonPath("$.foo\r\nrequire('child_process')
+# .exec('rm -rf /')"))``: its JSONPath parser must refuse the injection). Such a string is data
+# here; another file could still run it, so it stays worth a look.
+RX_CALLEE_BEFORE = re.compile(r"(?<![\w$])([A-Za-z_$][\w$]*)\s*\(\s*$")
+RX_RUNNER_NAME = re.compile(
+    r"exec\w*|spawn\w*|execa\w*|system|fork|eval|Function|runIn\w*|compileFunction|Script"
+    r"|_compile|\$|sh|bash|cmd|powershell|pwsh|run\w*|shell\w*",
+    re.IGNORECASE,
+)
+MAX_WIPES = 50  # wipe commands judged per file; past them the first counts
+
+
+def _test_input(s: FileSignals, at: int) -> bool:
+    """Is the wipe command at ``at`` a literal argument of a call that does not run it, in a
+    file that starts no process outside that literal?"""
+    text = s.text
+    span = string_literal_at(text, at)
+    if span is None:
+        return False
+    start, end = span
+    callee = RX_CALLEE_BEFORE.search(text, max(0, start - 80), start)
+    if callee is None or RX_RUNNER_NAME.fullmatch(callee.group(1)):
+        return False
+    if s.t.strong_decoded is not None:  # a hidden name: nothing here is taken as data
+        return False
+    rest = text[:start] + text[end:]
+    return RX_PROC.search(rest) is None and RX_DYN_REQUIRE.search(rest) is None
+
+
 def _wipe(s: FileSignals) -> Detection | None:
-    at = s.t.search(RX_WIPE)
-    return found(HIGH, at) if at is not None else None
+    """High where the command can run; a command only on comment lines is not reported, one that
+    is only a test's input (``_test_input``) is a review item."""
+    t, text = s.t, s.text
+    data = None
+    for n, m in enumerate(t.matches(RX_WIPE, MAX_WIPES + 1)):
+        if n == MAX_WIPES:
+            return found(HIGH, data if data is not None else m.start())
+        if in_comment_line(text, m.start()):
+            continue
+        if not _test_input(s, m.start()):
+            return found(HIGH, m.start())
+        data = m.start() if data is None else data
+    hidden = next(t.matches(RX_WIPE, 1, decoded=True), None)
+    if hidden is not None:
+        return found(HIGH, t.map_decoded(hidden.start()))
+    return found(MEDIUM, data) if data is not None else None
 
 
 WIPE = Pattern(
