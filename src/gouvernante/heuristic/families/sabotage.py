@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 
 from gouvernante.heuristic.signals import (
+    MAX_LIVE,
     RX_DYN_REQUIRE,
+    RX_FETCH_PIPE,
     RX_PROC,
+    RX_SHUTDOWN,
     FileSignals,
     first_live,
     in_comment_line,
@@ -30,6 +33,30 @@ RX_PATH_EXPORT = re.compile(
 PATH_REACH = 800  # characters between the rc file name and the PATH line written to it
 
 
+# The payload written to the rc file sits beside its name (nx: ``appendFileSync(join(homedir(),
+# rc), "sudo shutdown -h 0")``). A bundle that names rc files in one module and shows its own
+# install command (``curl -fsSL …/install.sh | sh -``) in another is neither: pnpm 10.34's
+# ``pnpm setup`` writes PATH to ``config.fish`` megabytes after its update hint.
+PAYLOAD_REACH = 4000  # characters between an rc file's name and the shutdown or pipe
+
+
+def _rc_payload(s: FileSignals) -> int | None:
+    """The first live rc file name with a shutdown or a download-and-run string within
+    ``PAYLOAD_REACH``; past ``MAX_LIVE`` names (or a name hidden in an encoded literal) the first
+    live one counts wherever the string is."""
+    t, text = s.t, s.text
+    for n, m in enumerate(t.matches(RX_RC_FILE, MAX_LIVE + 1)):
+        if n == MAX_LIVE:
+            return first_live(t, RX_RC_FILE)
+        if in_comment_line(text, m.start()):
+            continue
+        lo, hi = m.start() - PAYLOAD_REACH, m.end() + PAYLOAD_REACH
+        if t.near(RX_SHUTDOWN, lo, hi) or t.near(RX_FETCH_PIPE, lo, hi):
+            return m.start()
+    hidden = next(t.matches(RX_RC_FILE, 1, decoded=True), None)
+    return t.map_decoded(hidden.start()) if hidden is not None else None
+
+
 def _shell_rc(s: FileSignals) -> Detection | None:
     if not s.t.may(RX_RC_FILE) or not s.fs_write:
         return None
@@ -37,7 +64,9 @@ def _shell_rc(s: FileSignals) -> Detection | None:
     if at is None:
         return None
     if s.shutdown is not None or s.pipe is not None:
-        return found(HIGH, at)
+        near = _rc_payload(s)
+        if near is not None:
+            return found(HIGH, near)
     if s.install:
         path_line = RX_PATH_EXPORT.search(s.text, max(0, at - PATH_REACH), at + PATH_REACH)
         return found(MEDIUM if path_line else HIGH, at)
