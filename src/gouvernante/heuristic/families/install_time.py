@@ -14,6 +14,7 @@ from gouvernante.heuristic.signals import (
     FileSignals,
     in_comment_line,
     inline_snippets,
+    string_literal_at,
 )
 from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
 from gouvernante.heuristic.views import TextView, build_view, rx
@@ -68,10 +69,26 @@ def _shown_only(text: str, at: int) -> bool:
     return uses > 0
 
 
+# A line of text that labels the command (``"Re-run the installer: curl -fsSL …/install.sh |
+# bash"``, ``"On Windows: iwr -useb … | iex"``): given to a shell, the label is the command and
+# the download is its argument, so nothing is fetched. Only the text after the last shell
+# separator in the same string literal is the command's own line.
+RX_SHELL_SEPARATOR = re.compile(r";|&&|\|\||\||\\n|\n|\$\(|`|\(|\{")
+RX_LABEL_END = re.compile(r"[A-Za-z][\w-]*:[ \t]+$")
+
+
+def _labelled(text: str, at: int) -> bool:
+    span = string_literal_at(text, at)
+    if span is None:
+        return False
+    head = RX_SHELL_SEPARATOR.split(text[span[0] + 1 : at])[-1]
+    return RX_LABEL_END.search(head) is not None
+
+
 def _live_pipe(s: FileSignals) -> re.Match[str] | None:
     """The first download piped into a shell that can run: not on a comment line, not in a
-    message shown to the user. Past ``MAX_PIPES`` such notes the first one counts (many
-    decoys hide nothing)."""
+    message shown to the user, not after a label in its string. Past ``MAX_PIPES`` such notes
+    the first one counts (many decoys hide nothing)."""
     first = s.pipe
     if first is None:
         return None
@@ -80,7 +97,12 @@ def _live_pipe(s: FileSignals) -> re.Match[str] | None:
     for m in s.t.matches(RX_FETCH_PIPE, MAX_PIPES):
         seen += 1
         at = m.start()
-        if not (in_comment_line(text, at) or _in_message(text, at) or _shown_only(text, at)):
+        if not (
+            in_comment_line(text, at)
+            or _in_message(text, at)
+            or _shown_only(text, at)
+            or _labelled(text, at)
+        ):
             return m
     return first if seen >= MAX_PIPES else None
 
