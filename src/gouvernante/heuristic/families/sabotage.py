@@ -212,8 +212,11 @@ def _test_input(s: FileSignals, at: int) -> bool:
         return False
     if s.t.strong_decoded is not None:  # a hidden name: nothing here is taken as data
         return False
-    rest = text[:start] + text[end:]
-    return RX_PROC.search(rest) is None and RX_DYN_REQUIRE.search(rest) is None
+    if s.proc is None:  # no process starter anywhere in the file
+        return True
+    return not any(
+        rx_.search(text, 0, start) or rx_.search(text, end) for rx_ in (RX_PROC, RX_DYN_REQUIRE)
+    )
 
 
 def _wipe(s: FileSignals) -> Detection | None:
