@@ -775,3 +775,34 @@ def test_a_labelled_install_hint_fetches_nothing_but_a_command_does(
         f"{code}\nexport function unsupportedMessage",
     )
     assert _found(pkg).get("GH-INSTALL-FETCH-EXEC") == "high"
+
+
+@pytest.mark.parametrize(
+    ("code", "want"),
+    [
+        # the home folder under any name the code gives it (the regex knew os.homedir() and
+        # homedir() only: every form below read as nothing)
+        ("require('fs').rmSync(require('os').homedir(), { recursive: true });", "high"),
+        ("fs.rmSync(require('node:os').homedir(), {recursive: true});", "high"),
+        ("const o = require('os'); require('fs').rmSync(o.homedir(), {recursive: true});", "high"),
+        ("fs.rmSync(os.default.homedir(), {recursive: true});", "high"),
+        ("require('fs').rmSync((0, os.homedir)(), {recursive: true});", "high"),  # (bundlers)
+        ("require('fs').rmSync(process.env['HOME'], {recursive: true});", "high"),
+        ('fse.removeSync(process.env["USERPROFILE"]);', "high"),
+        ("require('fs').rmSync(process.env.HOME + '/', {recursive: true});", "high"),
+        # a folder inside the home, or another variable, is no wipe of it
+        ("fs.rmSync(path.join(os.homedir(), '.cache', 'tool'), {recursive: true});", None),
+        ("fs.rmSync(os.homedir() + '/.cache/tool', {recursive: true});", None),
+        ("fs.rmSync(process.env['HOME_CACHE'], {recursive: true});", None),
+    ],
+)
+def test_a_wipe_of_the_home_folder_is_high_however_it_is_named(
+    tmp_path: Path, code: str, want: str | None
+) -> None:
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "package.json").write_text(
+        '{"name": "fixture-home-wipe", "version": "1.0.0", "scripts": {"postinstall": "node i.js"}}'
+    )
+    (pkg / "i.js").write_text(f"const fs = require('fs'), path = require('path');\n{code}\n")
+    assert _found(pkg).get("GH-SABOTAGE-WIPE") == want

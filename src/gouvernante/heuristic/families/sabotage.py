@@ -170,17 +170,25 @@ SHUTDOWN = Pattern(
     detect=_shutdown,
 )
 
+# The home folder as code names it: ``os.homedir()`` under any name or chain (``o.homedir()``,
+# ``os.default.homedir()``, ``require('node:os').homedir()``), a bundler's ``(0, os.homedir)()``,
+# ``process.env.HOME`` / ``process.env['HOME']`` (``USERPROFILE`` too).
+HOME_EXPR = (
+    r"(?:(?:[\w$]+\.){0,4}|require\(\s*['\"](?:node:)?os['\"]\s*\)\.)homedir\(\)"
+    r"|\(\s*0\s*,\s*(?:[\w$]+\.){1,4}homedir\s*\)\(\)"
+    r"|process\.env(?:\.(?:HOME|USERPROFILE)|\[\s*['\"`](?:HOME|USERPROFILE)['\"`]\s*\])"
+)
 RX_WIPE = rx(
     r"rm\s+-(?:rf|fr|Rf|rF)\s+(?:--no-preserve-root\s+)?(?:~/?\*?|\$HOME/?\*?|\"\$HOME\"|\$\{HOME\}|/\*?)"
     r"(?=[\s'\"`;&|)]|$)"
     r"|(?:rmSync|rmdirSync|rimraf(?:\.sync)?|removeSync|remove|rm|emptyDirSync|emptyDir)\s*\("
-    r"\s*(?:os\.)?homedir\(\)\s*[,)]"
-    r"|(?:rmSync|rmdirSync|rimraf(?:\.sync)?|removeSync|rm)\s*\(\s*process\.env\.(?:HOME|USERPROFILE)\s*[,)]"
+    r"\s*(?:" + HOME_EXPR + r")\s*(?:\+\s*['\"`][/\\]?['\"`]\s*)?[,)]"
     r"|(?:del|DEL)\s+(?:/[fsqaFSQA]\s+)+[^'\"`\n]{0,20}%USERPROFILE%"
     r"|(?:rd|RD|rmdir)\s+/[sS]\s+/[qQ]\s+[^'\"`\n]{0,5}%USERPROFILE%"
     r"|Remove-Item\s+[^'\"`\n]{0,40}\$(?:env:USERPROFILE|HOME)[^'\"`\n]{0,40}-Recurse"
     r"|shred\s+-[a-z]*u[a-z]*\s+[^'\"`\n]{0,40}(?:~|\$HOME)|cipher\s+/[Ww]:",
-    anchors=("rm -rf", "rm -fr", "homedir()", "env.home", "env.userprofile", "%userprofile%",
+    anchors=("rm -rf", "rm -fr", "homedir()", "homedir)(", "env.home", "env.userprofile", "env[",
+             "%userprofile%",
              "remove-item", "shred -", "cipher /w"),
 )  # fmt: skip
 
