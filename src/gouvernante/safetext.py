@@ -93,6 +93,14 @@ _QUERY_PARAMETER = re.compile(r"""([?&;][A-Za-z0-9_.\-]{1,64}=)([^&#;\s"'<>\\`|]
 _SECRET_PARAMETER = re.compile(r"token|auth|passw|secret|signature|credential|sig|key", re.I)
 
 
+# The same percent-encoded inside another URL (a purl's tarball qualifier): %3F or %26, the name,
+# %3D, the value up to an encoded or raw "&" or "#". Each alternative of the value starts with
+# another character, so each match scans its own characters only.
+_ENCODED_QUERY_PARAMETER = re.compile(
+    r"""((?:%3[Ff]|%26)[A-Za-z0-9_.\-]{1,64}%3[Dd])((?:%(?!26|23)[0-9A-Fa-f]{2}|[^%&#;\s"'<>\\`|])+)"""
+)
+
+
 def _mask_parameter(match: re.Match[str]) -> str:
     if _SECRET_PARAMETER.search(match.group(1)) is None:
         return match.group(0)
@@ -101,14 +109,16 @@ def _mask_parameter(match: re.Match[str]) -> str:
 
 def without_credentials(text: str) -> str:
     """``text`` with the user information of every ``scheme://user:password@host`` URL written
-    as ``***`` (``git@`` kept), also where the URL is percent-encoded (``%3A%2F%2F...%40``), and
-    the value of every query parameter named like a secret (``?token=***``,
-    ``X-Amz-Signature=***``)."""
+    as ``***`` (``git@`` kept), and the value of every query parameter named like a secret
+    (``?token=***``, ``X-Amz-Signature=***``), both also where the URL is percent-encoded inside
+    another (``%3A%2F%2F...%40``, ``%3F_authToken%3D***``: a purl's qualifier)."""
     if "://" in text:
         text = _URL_USERINFO.sub(_mask_userinfo, text)
         text = _QUERY_PARAMETER.sub(_mask_parameter, text)
     if "%2" in text:  # (%2F%2F, %2f%2f, %2F%2f...)
         text = _ENCODED_URL_USERINFO.sub(_mask_userinfo, text)
+    if "%3" in text:  # (%3F, %3D: an encoded query)
+        text = _ENCODED_QUERY_PARAMETER.sub(_mask_parameter, text)
     return text
 
 

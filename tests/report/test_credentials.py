@@ -60,6 +60,44 @@ def test_a_token_in_a_manifests_git_spec_is_masked(tmp_path: Path, fmt: str) -> 
         assert "***@github.com/x/evil.git" in text  # the note still says which spec it is
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_token_in_a_private_registry_tarball_url_is_masked(tmp_path: Path, fmt: str) -> None:
+    """A private registry's tarball URL naming another version than its entry (decision 0030)
+    joins the graph with its URL: CycloneDX writes it percent-encoded in the purl's ``tarball``
+    qualifier, where ``%3F_authToken%3D<token>`` was not masked (the differential run on
+    private-registry lockfiles, 2026-12-06; the URL's user information was)."""
+    url = f"http://acme:{SECRET}@127.0.0.1:4874/npm/@acme/x/-/x-6.6.6.tgz?_authToken={SECRET}"
+    lock = {
+        "name": "app",
+        "lockfileVersion": 3,
+        "requires": True,
+        "packages": {
+            "": {"name": "app", "dependencies": {"@acme/x": "^1.3.0"}},
+            "node_modules/@acme/x": {"version": "1.3.0", "resolved": url},
+        },
+    }
+    (tmp_path / "package-lock.json").write_text(json.dumps(lock), encoding="utf-8")
+    _code, text = _report(tmp_path, fmt, "-lockfile", str(tmp_path / "package-lock.json"))
+    assert SECRET not in text
+    if fmt == "cyclonedx":
+        assert "x-6.6.6.tgz%3F_authToken%3D***" in text  # the URL is still there, masked
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        (
+            "pkg:npm/x@1?tarball=https%3A%2F%2Fh%2Fx.tgz%3F_authToken%3Dnpm_1%26v%3D2%23s",
+            "pkg:npm/x@1?tarball=https%3A%2F%2Fh%2Fx.tgz%3F_authToken%3D***%26v%3D2%23s",
+        ),
+        ("u=https%3a%2f%2fh%2fx%3fsig%3Dab%252Fc", "u=https%3a%2f%2fh%2fx%3fsig%3D***"),
+        ("u=https%3A%2F%2Fh%2Fx%3Fpage%3D2", "u=https%3A%2F%2Fh%2Fx%3Fpage%3D2"),
+    ],
+)
+def test_without_credentials_in_an_encoded_query(text: str, masked: str) -> None:
+    assert without_credentials(text) == masked
+
+
 @pytest.mark.parametrize(
     ("text", "masked"),
     [
