@@ -319,6 +319,11 @@ def _absolute_tarball(url: str) -> str:
     return f"https://registry.invalid/{url.lstrip('/')}"
 
 
+def _outside(target: str) -> bool:
+    """Is a normalized link target (relative to the lockfile's folder) outside that folder?"""
+    return target == ".." or target[:3] == "../"
+
+
 def _workspace_spec(value: Any) -> bool:
     """Does a 6.0/9.0 importer dependency (``{specifier, version}``) linked to a folder ask for
     a workspace package? Any specifier but a ``link:`` one (a folder named by its path) does:
@@ -727,11 +732,14 @@ class _Lockfile:
                             node[:5] == "link:"
                             and _workspace_spec(value)
                             and name not in self.linked_by_override
+                            and not _outside(node[5:])
                         ):
                             # a workspace package (a workspace: or range specifier answered
-                            # by a link), which pnpm always lists as an importer: without it
-                            # the file was cut (a cut after the first importer's link read as
-                            # a project with nothing else)
+                            # by a link), which pnpm lists as an importer when it is under the
+                            # file's folder: without it the file was cut (a cut after the first
+                            # importer's link read as a project with nothing else). A project
+                            # outside it is another lockfile's (shared-workspace-lockfile=false
+                            # writes one file per project, its siblings linked as ../b)
                             raise LockfileError(
                                 path,
                                 "a dependency linked to a workspace package no importer of the"

@@ -1,0 +1,99 @@
+"""Lockfiles written through a private registry and under package-manager settings company
+repositories use (decision 0066): a local Verdaccio with private packages (@acme/x, @acme/y, and
+is-odd 3.1.0, a private release of a public name), behind a path prefix with a token, scoped
+registries, npm's lockfile v1 and its lockfile without ``resolved``, pnpm's per-project lockfiles
+(``shared-workspace-lockfile=false``) and tarball URLs, yarn 1 and 4, bun.lock and bun.lockb.
+
+The files and what each tool installed (installed.json) come from
+private-registry/generate.sh: the registry is not needed here. Every installed release
+is a registry package of the scanner's listing, and a rule naming it is a finding of
+``-lockfile``, with no error."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gouvernante.cli import main
+from gouvernante.errors import LockfileError
+from gouvernante.lockfiles import parse_bytes
+from gouvernante.model import Source
+from gouvernante.sources.names import lockfile_name
+
+HERE = Path(__file__).parent / "private-registry"
+CASES = sorted(
+    (case.name, lock)
+    for case in HERE.iterdir()
+    if (case / "installed.json").is_file()
+    for lock in json.loads((case / "installed.json").read_text(encoding="utf-8"))
+)
+
+
+def _installed(case: str, lock: str) -> set[tuple[str, str]]:
+    pairs = json.loads((HERE / case / "installed.json").read_text(encoding="utf-8"))[lock]
+    return {(name, version) for name, version in pairs}
+
+
+def test_the_fixtures_are_there() -> None:
+    assert len(CASES) == 14
+    assert ("pnpm10-per-project", "apps/b/pnpm-lock.yaml") in CASES
+
+
+@pytest.mark.parametrize(("case", "lock"), CASES)
+def test_every_installed_release_is_listed(case: str, lock: str) -> None:
+    path = HERE / case / lock
+    name = lockfile_name(path.name)
+    assert name is not None
+    graph = parse_bytes(path.read_bytes(), name)
+    listed = {(p.name, p.version) for p in graph.table if p.source is Source.REGISTRY}
+    assert _installed(case, lock) <= listed
+
+
+@pytest.mark.parametrize(("case", "lock"), [c for c in CASES if _installed(*c)])
+def test_a_rule_naming_each_installed_release_finds_it(
+    case: str, lock: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    installed = _installed(case, lock)
+    rules = {
+        "schema_version": "1.0.0",
+        "rules": [
+            {
+                "id": f"PRIV-{i}",
+                "title": f"{name} {version}",
+                "kind": "malicious-package",
+                "ecosystem": "npm",
+                "severity": "low",
+                "package_rules": [{"package_name": name, "affected_versions": [f"={version}"]}],
+            }
+            for i, (name, version) in enumerate(sorted(installed))
+        ],
+    }
+    rules_path = tmp_path / "rules.json"
+    rules_path.write_text(json.dumps(rules), encoding="utf-8")
+    code = main(["-rules", str(rules_path), "-lockfile", str(HERE / case / lock), "-json"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["errors"] == []
+    assert code == 2
+    assert {(f["package"], f["version"]) for f in report["findings"]} == installed
+
+
+@pytest.mark.parametrize("case", ["pnpm10-per-project", "pnpm9-per-project"])
+def test_a_per_project_lockfile_links_a_sibling_project(case: str) -> None:
+    """``shared-workspace-lockfile=false``: pnpm writes one lockfile per project, and a
+    workspace dependency on a sibling is ``link:../a`` in a file whose only importer is ``.``.
+    That was "a dependency linked to a workspace package no importer of the file lists": an
+    error on a file pnpm installs from, none of apps/b's 5 installed releases found."""
+    graph = parse_bytes((HERE / case / "apps/b/pnpm-lock.yaml").read_bytes(), "pnpm-lock.yaml")
+    assert ("@ws/a", "") in {(p.name, p.version) for p in graph.table if p.source is Source.LOCAL}
+    assert ("is-odd", "3.0.1") in {(p.name, p.version) for p in graph.table}
+
+
+def test_a_cut_shared_lockfile_linking_inside_is_still_an_error() -> None:
+    """The sibling outside the file's folder is another lockfile's; a link inside it to no
+    importer is still a cut file (tests/lockfiles/test_pnpm_cuts.py)."""
+    data = (HERE / "pnpm10-per-project/apps/b/pnpm-lock.yaml").read_bytes()
+    inside = data.replace(b"version: link:../a", b"version: link:apps/a")
+    with pytest.raises(LockfileError, match="no importer of the file lists"):
+        parse_bytes(inside, "pnpm-lock.yaml")
