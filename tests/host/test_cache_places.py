@@ -223,6 +223,25 @@ def test_store_set_in_a_project_npmrc_or_pnpm_workspace(
     }
 
 
+def test_a_nul_in_a_project_npmrc_folder_is_an_error(
+    h: Any, tmp_path: Path, no_system: str
+) -> None:
+    """``cache=/tmp/a<NUL>b`` in a project's .npmrc (found while scanning projects with
+    registry tokens in .npmrc, 2026-12-06): os.path.realpath raised ValueError, so ``-host``
+    ended in "internal error: ValueError" with nothing reported. Now an error naming the file,
+    as a .yarnrc.yml or pnpm-workspace.yaml folder with a NUL is, and the scan goes on."""
+    project = tmp_path / "app"
+    project.mkdir()
+    rc = project / ".npmrc"
+    rc.write_bytes(b"//registry.example/:_authToken=SECRET-1\ncache=/tmp/a\x00b\nstore-dir=st\n")
+    store = pnpm9_store(project / "st")
+    result = scan(h, tmp_path / "home", no_system, [str(project)])
+    assert [(e.path, e.message) for e in result.errors] == [
+        (str(rc), "the cache value is not one this scan reads exactly")
+    ]
+    assert cached(result) == {("cached_package", str(store), "version")}
+
+
 # --- bun with XDG_CACHE_HOME ---------------------------------------------------------------
 
 

@@ -177,9 +177,14 @@ def _project_configs(
     if ".npmrc" in files:
         # pnpm resolves a relative store-dir from the project's folder, npm a relative cache
         # from the folder it runs in: both taken from the .npmrc's folder
-        rc = read_rc(os.path.join(folder, ".npmrc"), ctx or HostContext.current())
+        rc_path = os.path.join(folder, ".npmrc")
+        rc = read_rc(rc_path, ctx or HostContext.current())
         for key, kind in (("store-dir", "pnpm"), ("cache", "npm")):
-            if rc.get(key):
+            if rc.get(key) and "\0" in rc[key]:  # (as a .yarnrc.yml's folder with a NUL)
+                collector.errors.append(
+                    ScanIssue(rc_path, f"the {key} value is not one this scan reads exactly")
+                )
+            elif rc.get(key):
                 out.append((kind, os.path.normpath(os.path.join(folder, native(rc[key])))))
     if "pnpm-workspace.yaml" in files:
         workspace = os.path.join(folder, "pnpm-workspace.yaml")
@@ -301,6 +306,8 @@ def _configured_caches(
     configured: list[_Cache], top: str, seen: set[str], collector: Collector
 ) -> None:
     for kind, path in configured:
+        if "\0" in path:
+            continue  # (a setting with a NUL names no folder: os.path.realpath raises)
         real = os.path.realpath(path)
         if real in seen or not os.path.isdir(path):
             continue
