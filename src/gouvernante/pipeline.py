@@ -606,6 +606,7 @@ def _member_manifests(root: str, taken: set[str], errors: list[ScanIssue]) -> li
         full = os.path.join(folder, MANIFEST)
         if full in taken or folder == root:
             continue
+        tasks.extend(_member_lockfiles(folder, root, taken, errors))
         shown = _display(full, root)
         if os.path.islink(full):
             refusal = link_refusal(full, root)
@@ -613,6 +614,33 @@ def _member_manifests(root: str, taken: set[str], errors: list[ScanIssue]) -> li
                 errors.append(ScanIssue(shown, refusal))
                 continue
         tasks.append(FileTask(full, shown, folder, kind=MANIFEST, root=root))
+    return tasks
+
+
+def _member_lockfiles(
+    folder: str, root: str, taken: set[str], errors: list[ScanIssue]
+) -> list[FileTask]:
+    """The lockfiles in a workspace member's folder: pnpm's ``shared-workspace-lockfile=false``
+    installs each member from its own ``pnpm-lock.yaml`` (the root's then holds the root's
+    dependencies only), and any member's file is what an install in that folder uses. Links
+    are refused as the walk refuses them."""
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return []  # (no folder: the member's manifest task says so)
+    tasks: list[FileTask] = []
+    for name in names:
+        kind = lockfile_name(name)
+        full = os.path.join(folder, name)
+        if kind is None or kind == MANIFEST or full in taken or not os.path.isfile(full):
+            continue
+        shown = _display(full, root)
+        if os.path.islink(full):
+            refusal = link_refusal(full, root)
+            if refusal is not None:
+                errors.append(ScanIssue(shown, refusal))
+                continue
+        tasks.append(FileTask(full, shown, folder, kind=kind, root=root))
     return tasks
 
 

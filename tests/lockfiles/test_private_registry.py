@@ -97,3 +97,36 @@ def test_a_cut_shared_lockfile_linking_inside_is_still_an_error() -> None:
     inside = data.replace(b"version: link:../a", b"version: link:apps/a")
     with pytest.raises(LockfileError, match="no importer of the file lists"):
         parse_bytes(inside, "pnpm-lock.yaml")
+
+
+@pytest.mark.parametrize("case", ["pnpm10-per-project", "pnpm9-per-project"])
+def test_dir_reads_each_members_lockfile(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``-dir`` on the workspace root (without -recursive) read the members' package.json but
+    not their pnpm-lock.yaml, which ``pnpm install -r`` installs from when the lockfile is not
+    shared: is-number 7.0.0 (a dependency of @acme/y, in both members' files) read CLEAN, exit
+    0, and 28 of the 38 installed releases of the run's project were found by no rule."""
+    rules = {
+        "schema_version": "1.0.0",
+        "rules": [
+            {
+                "id": "PRIV-1",
+                "title": "is-number",
+                "kind": "malicious-package",
+                "ecosystem": "npm",
+                "severity": "low",
+                "package_rules": [{"package_name": "is-number", "affected_versions": ["=7.0.0"]}],
+            }
+        ],
+    }
+    rules_path = tmp_path / "rules.json"
+    rules_path.write_text(json.dumps(rules), encoding="utf-8")
+    code = main(["-rules", str(rules_path), "-dir", str(HERE / case), "-json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 2
+    assert report["errors"] == []
+    assert {f["lockfile"] for f in report["findings"]} == {
+        "apps/a/pnpm-lock.yaml",
+        "apps/b/pnpm-lock.yaml",
+    }
