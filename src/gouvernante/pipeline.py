@@ -632,8 +632,10 @@ def _member_lockfiles(
     for name in names:
         kind = lockfile_name(name)
         full = os.path.join(folder, name)
-        if kind is None or kind == MANIFEST or full in taken or not os.path.isfile(full):
+        if kind is None or kind == MANIFEST or full in taken:
             continue
+        if os.path.isdir(full) and not os.path.islink(full):
+            continue  # (a folder of that name holds no lockfile; a FIFO or device is refused)
         shown = _display(full, root)
         if os.path.islink(full):
             refusal = link_refusal(full, root)

@@ -130,3 +130,22 @@ def test_dir_reads_each_members_lockfile(
         "apps/a/pnpm-lock.yaml",
         "apps/b/pnpm-lock.yaml",
     }
+
+
+def test_a_members_lockfile_that_is_a_fifo_is_refused_not_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A member's lockfile name held by a FIFO is an error, as the walk's (never opened: a
+    FIFO with no writer would block the read)."""
+    import os
+
+    (tmp_path / "packages" / "a").mkdir(parents=True)
+    (tmp_path / "package.json").write_text('{"name": "r", "workspaces": ["packages/*"]}')
+    (tmp_path / "packages" / "a" / "package.json").write_text('{"name": "a", "version": "1.0.0"}')
+    os.mkfifo(tmp_path / "packages" / "a" / "pnpm-lock.yaml")
+    code = main(["-dir", str(tmp_path), "-json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert [(e["path"], e["message"]) for e in report["errors"]] == [
+        ("packages/a/pnpm-lock.yaml", "not a regular file (a FIFO); refusing to read it")
+    ]
