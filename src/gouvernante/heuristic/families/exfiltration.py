@@ -122,8 +122,14 @@ WORKFLOW_WRITE = Pattern(
 )
 
 # ``npm publish`` as a command line, or ``publish`` first in an argument list (``spawn(npm,
-# ['publish', '--access', ...])``; ``[yalcBin, 'publish', '--push']`` is another tool's verb).
-RX_NPM_PUBLISH = rx(r"npm\s+publish\b|\[\s*['\"]publish['\"]\s*,\s*['\"]--", anchors=("publish",))
+# ['publish', '--access', ...])``; ``[yalcBin, 'publish', '--push']`` is another tool's verb),
+# or any list starting with ``publish`` given to ``npm`` named right before it (``npm.cmd``, the end
+# of a ternary): ``execFileSync('npm', ['publish', dir])``.
+RX_NPM_PUBLISH = rx(
+    r"npm\s+publish\b|\[\s*['\"]publish['\"]\s*,\s*['\"]--"
+    r"|['\"]npm(?:\.cmd)?['\"]\s*\)?\s*,\s*\[\s*['\"]publish['\"]",
+    anchors=("publish",),
+)
 # Inside the ``scripts`` table of a manifest a bundle carries (``scripts:{..., pub:"npm publish
 # ./dist"}``, or declared on its own as a JSON plugin inlines a manifest field by field, ``var
 # scripts = {...}``, ``scripts$1`` when renamed): the text of a script its authors run, not a
