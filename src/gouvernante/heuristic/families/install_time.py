@@ -239,9 +239,15 @@ DOWNLOAD_EXEC = Pattern(
     detect=_download_exec,
 )
 
+_LOLBINS = (
+    r"(?:rundll32|regsvr32|mshta|wscript|cscript|certutil|bitsadmin|installutil"
+    r"|RUNDLL32|REGSVR32|MSHTA|WSCRIPT|CSCRIPT|CERTUTIL|BITSADMIN|INSTALLUTIL)"
+)
+# The program first in a string or a line, after ``cmd /c``, or by its path
+# (``C:\\Windows\\System32\\rundll32.exe``, ``%SystemRoot%\\System32\\mshta.exe``).
 RX_LOLBIN = rx(
-    r"(?:['\"`]|^)\s*(?:rundll32|regsvr32|mshta|wscript|cscript|certutil|bitsadmin|installutil"
-    r"|RUNDLL32|REGSVR32|MSHTA|WSCRIPT|CSCRIPT|CERTUTIL|BITSADMIN|INSTALLUTIL)(?:\.exe|\.EXE)?\b"
+    r"(?:(?:['\"`]|^)\s*(?:(?:cmd|CMD)(?:\.exe)?\s+/[cCkK]\s+)?" + _LOLBINS + r"(?:\.exe|\.EXE)?\b"
+    r"|[\\/]" + _LOLBINS + r"\.(?:exe|EXE)\b)"
     r"(?!['\"]\s*:)",
     re.MULTILINE,
     anchors=("rundll32", "regsvr32", "mshta", "wscript", "cscript", "certutil", "bitsadmin",
@@ -361,8 +367,9 @@ LOLBIN = Pattern(
 )
 
 RX_SELF_DELETE = rx(
-    r"(?:unlink|unlinkSync|rm|rmSync|rimraf(?:\.sync)?)\s*\(\s*(?:__filename|process\.argv\[1\])\b",
-    anchors=("__filename", "process.argv[1]"),
+    r"(?:unlink|unlinkSync|rm|rmSync|rimraf(?:\.sync)?)\s*\(\s*(?:__filename\b|process\.argv\[1\]"
+    r"|require\.main\.filename\b|(?:[\w$]+\.)?fileURLToPath\(\s*import\.meta\.url\s*\))",
+    anchors=("__filename", "process.argv[1]", "require.main.filename", "import.meta.url"),
 )
 RX_MANIFEST_SWAP = rx(
     r"(?:rename|renameSync|copyFile|copyFileSync)\s*\([^)]{0,160}['\"][^'\"]*package\.json['\"]"
