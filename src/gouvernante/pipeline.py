@@ -607,13 +607,7 @@ def _member_manifests(root: str, taken: set[str], errors: list[ScanIssue]) -> li
         if full in taken or folder == root:
             continue
         tasks.extend(_member_lockfiles(folder, root, taken, errors))
-        shown = _display(full, root)
-        if os.path.islink(full):
-            refusal = link_refusal(full, root)
-            if refusal is not None:
-                errors.append(ScanIssue(shown, refusal))
-                continue
-        tasks.append(FileTask(full, shown, folder, kind=MANIFEST, root=root))
+        tasks.extend(_member_task(full, folder, MANIFEST, root, errors))
     return tasks
 
 
@@ -636,14 +630,22 @@ def _member_lockfiles(
             continue
         if os.path.isdir(full) and not os.path.islink(full):
             continue  # (a folder of that name holds no lockfile; a FIFO or device is refused)
-        shown = _display(full, root)
-        if os.path.islink(full):
-            refusal = link_refusal(full, root)
-            if refusal is not None:
-                errors.append(ScanIssue(shown, refusal))
-                continue
-        tasks.append(FileTask(full, shown, folder, kind=kind, root=root))
+        tasks.extend(_member_task(full, folder, kind, root, errors))
     return tasks
+
+
+def _member_task(
+    full: str, folder: str, kind: str, root: str, errors: list[ScanIssue]
+) -> list[FileTask]:
+    """The task reading one file of a member's folder; a link the walk would refuse is an
+    error instead (none)."""
+    shown = _display(full, root)
+    if os.path.islink(full):
+        refusal = link_refusal(full, root)
+        if refusal is not None:
+            errors.append(ScanIssue(shown, refusal))
+            return []
+    return [FileTask(full, shown, folder, kind=kind, root=root)]
 
 
 def _folder_name(
