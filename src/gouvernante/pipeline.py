@@ -344,18 +344,12 @@ def _catalog_file(path: str, folder: str, task: FileTask, errors: list[str]) -> 
                 refusal = link_refusal(path, task.root if in_tree else folder)
                 if refusal is not None:
                     raise LockfileError(shown, refusal)
-            if os.path.basename(path) == PNPM_WORKSPACE:
-                data = read_regular_file(path, pnpm_workspace.MAX_WORKSPACE_BYTES, shown)
-                workspace = pnpm_workspace.read(data, shown)
-                got = (workspace.packages, workspace.catalogs)
-            elif os.path.basename(path) == YARNRC:
-                data = read_regular_file(path, MAX_YARNRC_BYTES, shown)
+            name = os.path.basename(path)
+            limits = {PNPM_WORKSPACE: pnpm_workspace.MAX_WORKSPACE_BYTES, YARNRC: MAX_YARNRC_BYTES}
+            data = read_regular_file(path, limits.get(name, MAX_LOCKFILE_BYTES), shown)
+            if name == YARNRC:
                 lockfile_setting(data, shown)  # (a file not read exactly: nor its catalogs)
-                got = ((), pnpm_workspace.yarnrc_catalogs(data, shown))
-            else:
-                data = read_regular_file(path, MAX_LOCKFILE_BYTES, shown)
-                manifest = parse_manifest(data, shown)
-                got = (tuple(manifest.workspaces), manifest.catalogs)
+            got = pnpm_workspace.catalog_file(data, shown, name)
         except GouvernanteError as exc:
             got = exc
         if key is not None:

@@ -442,26 +442,22 @@ def _catalogs_above(root: str) -> list[ScanIssue]:
     the folder's own files, so the inventory could not: the folder is refused, naming the file
     and the folder to record instead (decision 0062)."""
     from gouvernante.lockfiles import pnpm_workspace  # noqa: PLC0415 - catalog files only
-    from gouvernante.lockfiles.package_json import parse as parse_manifest  # noqa: PLC0415
 
-    readers: tuple[tuple[str, int, Callable[[bytes, str], Catalogs | None]], ...] = (
-        (
-            PNPM_WORKSPACE,
-            pnpm_workspace.MAX_WORKSPACE_BYTES,
-            lambda data, shown: pnpm_workspace.read(data, shown).catalogs,
-        ),
-        (MANIFEST, MAX_LOCKFILE_BYTES, lambda data, shown: parse_manifest(data, shown).catalogs),
-        (YARNRC, MAX_YARNRC_BYTES, pnpm_workspace.yarnrc_catalogs),
+    limits = (
+        (PNPM_WORKSPACE, pnpm_workspace.MAX_WORKSPACE_BYTES),
+        (MANIFEST, MAX_LOCKFILE_BYTES),
+        (YARNRC, MAX_YARNRC_BYTES),
     )
     refused: list[ScanIssue] = []
     current = os.path.dirname(root)
     while True:
-        for name, limit, catalogs_of in readers:
+        for name, limit in limits:
             path = os.path.join(current, name)
             if not os.path.lexists(path):
                 continue
             try:
-                defined = catalogs_of(read_regular_file(path, limit, path), path)
+                data = read_regular_file(path, limit, path)
+                defined = pnpm_workspace.catalog_file(data, path, name)[1]
             except GouvernanteError as exc:
                 if name == MANIFEST:
                     continue  # (-dir: a package.json not read is no workspace root)

@@ -36,6 +36,7 @@ from gouvernante.lockfiles.package_json import (
     declared_dependency,
     overridden_versions,
 )
+from gouvernante.lockfiles.package_json import parse as parse_manifest
 from gouvernante.lockfiles.pnpm import _load_yaml, _mapping
 from gouvernante.model import (
     Catalogs,
@@ -205,6 +206,19 @@ def may_define_yarn_catalogs(data: bytes) -> bool:
     """Whether a ``.yarnrc.yml`` may define catalogs: any spelling of the keys holds the letters
     ``catalog``, or a backslash escape (a YAML ``"\\x63atalog"`` key)."""
     return b"catalog" in data or b"\\" in data
+
+
+def catalog_file(data: bytes, path: str, name: str) -> tuple[tuple[str, ...], Catalogs | None]:
+    """(workspace globs, catalogs) of a file that may define catalogs, by its base ``name``: a
+    pnpm-workspace.yaml, a package.json (a bun workspace root) or a ``.yarnrc.yml`` (no globs).
+    ``LockfileError`` as each reader raises it."""
+    if name == PNPM_WORKSPACE:
+        workspace = read(data, path)
+        return workspace.packages, workspace.catalogs
+    if name == MANIFEST:
+        manifest = parse_manifest(data, path)
+        return tuple(manifest.workspaces), manifest.catalogs
+    return (), yarnrc_catalogs(data, path)
 
 
 def yarnrc_catalogs(data: bytes, path: str) -> Catalogs | None:
