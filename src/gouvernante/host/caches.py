@@ -42,6 +42,8 @@ _BERRY_TAIL = re.compile(r"^(.+)-[0-9a-f]{10}-[0-9a-z]+\.zip$")
 # <name>@<version>@@@<n>, and <name>@<version>@@<registry host>@@@<n> for a package from a
 # registry other than the default (bun 1.3: `is-number@7.0.0@@registry.yarnpkg.com@@@1`)
 _BUN_ENTRY = re.compile(r"^(.+?)@([^@/]+)(?:@@[^@/]+)?@@@\d+$")
+# bun's folder for a version with a prerelease or build tag, whose tags it names by their hashes
+_BUN_TAGGED = re.compile(r"^(\d+\.\d+\.\d+)([-+])")
 _HEX = re.compile(r"^[0-9a-f]+$")
 _PNPM_NAME = re.compile(r"^(?:@[^/@+\s]+/)?[^/@+\s][^/@+\s]*$")
 _PNPM_STORE_DIRS = frozenset({"files", "index", "tmp", "links", "projects"})
@@ -895,17 +897,25 @@ def scan_bun_cache(cache: str, collector: Collector) -> None:
             return
         collector.cache_entries += 1
         name = f"{scope}/{m.group(1)}" if scope else m.group(1)
-        if name in names and collector.payloads is not None:
-            collector.payloads.package_dir(entry.path, name, m.group(2), FindingType.CACHED, where)
-        if name in names:
-            collector.report(
-                name,
-                m.group(2),
-                entry.path,
-                kind=FindingType.CACHED,
-                where=where,
-                ecosystem=LockfileEcosystem.BUN,
-            )
+        if name not in names:
+            return
+        version = m.group(2)
+        tagged = _BUN_TAGGED.match(version)
+        if tagged is not None:  # the folder names a hash of the tag: the package.json names it
+            read = _bun_tagged_version(entry.path, name, tagged.group(0), collector)
+            if read is None:
+                return
+            version = read
+        if collector.payloads is not None:
+            collector.payloads.package_dir(entry.path, name, version, FindingType.CACHED, where)
+        collector.report(
+            name,
+            version,
+            entry.path,
+            kind=FindingType.CACHED,
+            where=where,
+            ecosystem=LockfileEcosystem.BUN,
+        )
 
     for entry in _listdir(cache, collector):
         if not _is_dir(entry):
@@ -916,6 +926,28 @@ def scan_bun_cache(cache: str, collector: Collector) -> None:
                     entry_dir(sub, entry.name)
         else:
             entry_dir(entry, None)
+
+
+def _bun_tagged_version(folder: str, name: str, core: str, collector: Collector) -> str | None:
+    """The version of a bun cache entry whose folder name carries hashes of the version's tags
+    (bun 1.4.5: ``<major>.<minor>.<patch>-<hash of the prerelease>`` and ``+<hash of the build>``;
+    gensync 1.0.0-beta.2 is ``gensync@1.0.0-4049f5e8f1219d89@@@1``): its extracted package.json's,
+    when that names the same package at a version starting with ``core`` (``1.0.0-``). An entry of
+    a rule's package whose package.json is not read, or does not fit, is an error: which release
+    it is, is unknown."""
+    path = os.path.join(folder, "package.json")
+    data = collector.read(path, MAX_MANIFEST_BYTES, package=name)
+    if data is None:
+        return None
+    release = manifest_release(data)
+    if release is None or release[0] != name or not release[1].startswith(core):
+        collector.dir_error(
+            path,
+            f"{name} is cached here under a hash of its version's tag and its package.json does"
+            " not name that package at such a version: which release it is, is unknown",
+        )
+        return None
+    return release[1]
 
 
 # --- deno ---------------------------------------------------------------------------------
