@@ -78,6 +78,10 @@ class _Entry(msgspec.Struct, gc=False):
     link: bool = False
     inBundle: bool = False
     dependencies: msgspec.Raw = _NO_RAW
+    # the names of ``dependencies`` that come inside the package's tarball (npm writes no entry
+    # for them in its linked layout, ``--install-strategy=linked``)
+    bundleDependencies: msgspec.Raw = _NO_RAW
+    bundledDependencies: msgspec.Raw = _NO_RAW
     optionalDependencies: msgspec.Raw = _NO_RAW
     peerDependencies: msgspec.Raw = _NO_RAW
     devDependencies: msgspec.Raw = _NO_RAW
@@ -472,11 +476,14 @@ def _parse_packages(
     errors.extend(urls.errors)
     errors.extend(legacy_errors)
     # (before the husks and unread entries go: an entry answers its dependents, read or not)
-    errors.extend(_unanswered(entries, links, folders, declared))
+    unanswered, bundled = _unanswered(entries, links, folders, declared)
+    errors.extend(unanswered)
     if skipped or bad_versions:  # husks and entries not read are no nodes: nothing resolves to them
         entries = _without(entries, set(skipped) | set(bad_versions))
     details = _PackagesDetails(entries, links, data)
-    return LockfileGraph(fmt, table, importers, (), details, notes, entry_errors=tuple(errors))
+    return LockfileGraph(
+        fmt, table, importers, (), details, notes, entry_errors=tuple(errors), bundled=bundled
+    )
 
 
 _NPMJS = "https://registry.npmjs.org/"
@@ -603,8 +610,9 @@ def _unanswered(
     links: Mapping[str, str],
     folders: Sequence[str],
     declared: _Declared | None,
-) -> list[str]:
-    """Every dependency no entry answers (``_Declared``); ``declared``: the names the big-file
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """Every dependency no entry answers (``_Declared``), and the bundled ones among them (name,
+    key of the package whose tarball holds it); ``declared``: the names the big-file
     path collected as it checked the entries, else they are collected here (a second pass
     over the entries: collected in the parse loop instead, the CLI took ~26 ms more CPU on
     the 55,000-entry bench file for 28 M fewer instructions, decision 0046)."""
@@ -647,7 +655,14 @@ class _Declared:
         except (msgspec.MsgspecError, ValueError, RecursionError):
             self._bad = True
 
-    def unanswered(self, entries: Mapping[str, _Entry], links: Mapping[str, str]) -> list[str]:
+    def unanswered(
+        self, entries: Mapping[str, _Entry], links: Mapping[str, str]
+    ) -> tuple[list[str], list[tuple[str, str]]]:
+        """The errors, and the (name, key) of each dependency the package bundles in its tarball
+        (``bundleDependencies``) that no entry answers: npm's linked layout writes no entry for
+        them (npm 11.19.1; ``npm ci`` installs the file and ``npm ls`` misses nothing), so the
+        file holds no version of them (a note when a rule names one, as pnpm's, decision
+        0039)."""
         # A top-level entry answers any dependency of its name (require() ends there): only the
         # others are resolved, dependent by dependent (rare but for monorepos), and a map that
         # did not decode is worded there.
@@ -656,14 +671,16 @@ class _Declared:
         top_keys = map(_NODE_MODULES.__add__, self._names)
         missing = {key[13:] for key in filterfalse(keys.__contains__, top_keys)}
         if not missing and not self._bad:
-            return []
+            return [], []
         # a map that did not decode stopped the collection: every name is looked at then
         everything = self._bad
         errors: list[str] = []
+        bundled: list[tuple[str, str]] = []
         decode = _NAMES_DECODER.decode
         for key, entry in entries.items():
             if entry.link or key in links:
                 continue
+            bundles: Container[str] | None = None
             for field, raw in _declared_maps(key, entry):
                 if not raw:
                     continue
@@ -676,12 +693,43 @@ class _Declared:
                 # (in the map's order: a set's would change with the process's hash seed)
                 for name in names if everything else filter(missing.__contains__, names):
                     if _resolve(key, name, entries) is None:
+                        if bundles is None:
+                            bundles = _bundle_names(entry)
+                        if field == "dependencies" and name in bundles:
+                            bundled.append((name, key))
+                            continue
                         errors.append(
                             f"packages{key_segment(key)}.{field}{key_segment(name)}: no entry"
                             " answers this dependency (npm ls: missing; a cut, edited or badly"
                             " merged lockfile?)"
                         )
-        return errors
+        return errors, bundled
+
+
+_BUNDLE_DECODER = msgspec.json.Decoder(list[str] | bool)
+
+
+class _Everything:
+    """``bundleDependencies: true``: every dependency is bundled."""
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+
+def _bundle_names(entry: _Entry) -> Container[str]:
+    """The names an entry bundles (``bundleDependencies``, or npm's older spelling); none when the
+    field is absent or not a list of names or ``true`` (then a dependency no entry answers stays an
+    error)."""
+    raw = entry.bundleDependencies or entry.bundledDependencies
+    if not raw:
+        return ()
+    try:
+        names = _BUNDLE_DECODER.decode(raw)
+    except (msgspec.MsgspecError, ValueError, RecursionError):
+        return ()
+    if names is True:
+        return _Everything()
+    return frozenset(names) if isinstance(names, list) else ()
 
 
 _NODE_MODULES = "node_modules/"

@@ -413,10 +413,10 @@ def unversioned_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
 
 def bundled_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
     """A package a rule names that an entry bundles in its tarball (pnpm's
-    ``bundledDependencies``): the lockfile records no version of it, so the file cannot say
-    whether the bundled copy is affected. One note for each entry bundling it, naming the
-    entry's YAML path; and one for each entry that bundles every dependency (``true``: the file
-    gives no names)."""
+    ``bundledDependencies``, npm's linked layout's ``bundleDependencies``): the lockfile records
+    no version of it, so the file cannot say whether the bundled copy is affected. One note for
+    each entry bundling it, naming the entry's path; and one for each entry that bundles every
+    dependency (``true``: the file gives no names)."""
     if not graph.bundled:
         return []
     from gouvernante.safetext import key_segment  # noqa: PLC0415 - notes only
@@ -439,8 +439,11 @@ def bundled_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
                 " releases): not checked here (scan the installed node_modules with -host)"
             )
             continue
+        field = "bundledDependencies"  # pnpm's; npm writes its own spelling
+        if graph.format in (LockfileFormat.PACKAGE_LOCK, LockfileFormat.SHRINKWRAP):
+            field = "bundleDependencies"
         notes.append(
-            f"packages{key_segment(node)}.bundledDependencies: {what} inside this package's"
+            f"packages{key_segment(node)}.{field}: {what} inside this package's"
             " tarball and the lockfile records no version of it: not checked here (scan the"
             " installed node_modules with -host)"
         )
