@@ -40,6 +40,8 @@ _PLAIN, _STORE, _ID, _IN_STORE = 0, 1, 2, 3
 # a package, its folder no name (``@esbuild-linux-x64-npm-0.25.10-<hash>``).
 _YARN_STORE, _YARN_ID = 4, 5
 YARN_STORE = ".store"
+# The virtual stores whose folder for a ``file:``/``link:`` package is ``<name>@file+<path>``
+_LOCAL_COPY_STORES = frozenset({".pnpm", ".bun"})
 YARN_STORE_PACKAGE = "package"
 # File systems whose folders' link count is exactly 2 + their sub-folders (a count that does not
 # fit is 1). Elsewhere (btrfs and overlayfs give 1; NFS, CIFS, FUSE... may give 2 whatever the
@@ -251,13 +253,18 @@ def yarn_stub(manifest: PackageManifest) -> bool:
 
 def pnpm_local_copy(path: str, name: str, sep: str = os.sep) -> bool:
     """Is ``path`` a package pnpm installed from a ``file:`` or ``link:`` folder or tarball
-    (``.pnpm/<name, / as +>@file+<path>/node_modules/<name>``)? Such a package is the project's
-    own copy, not the registry release of that name (as a lockfile's local packages are never
-    matched by name and version); its dependencies are ids of their own. ``sep``: the path's
-    separator (``/`` for a path in an image)."""
+    (``.pnpm/<name, / as +>@file+<path>/node_modules/<name>``; bun 1.4.5's isolated layout the
+    same in ``.bun``)? Such a package is the project's own copy, not the registry release of that
+    name (as a lockfile's local packages are never matched by name and version); its
+    dependencies are ids of their own. ``sep``: the path's separator (``/`` for a path in an
+    image)."""
     parts = path.split(sep)
     depth = name.count("/") + 1  # (a scoped package's folder is two parts)
-    if len(parts) < depth + 3 or parts[-depth - 1] != _NM or parts[-depth - 3] != ".pnpm":
+    if (
+        len(parts) < depth + 3
+        or parts[-depth - 1] != _NM
+        or parts[-depth - 3] not in _LOCAL_COPY_STORES
+    ):
         return False
     store_id = parts[-depth - 2]
     base = name.replace("/", "+")
