@@ -530,7 +530,9 @@ def discover(
     above, unread = inherited_above(root)
     errors.extend(ScanIssue(path, reason) for path, reason in unread)
     names: dict[str, str | None] = {}
-    for wd in walk(root, recursive=request.recursive, on_error=on_error):
+    # (yarn 1's --modules-folder trees are installs, as node_modules is: not the project's)
+    installed: list[str] = []
+    for wd in walk(root, recursive=request.recursive, on_error=on_error, installed=installed):
         if request.recursive and notes is not None and GITMODULES in wd.files:
             notes.extend(_unchecked_submodules(wd.path, root, GITMODULES in wd.links))
         if request.recursive and wd.links:

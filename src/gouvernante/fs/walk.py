@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 
 import msgspec
 
@@ -41,6 +41,23 @@ SKIP_DIRS: frozenset[str] = frozenset(
 )
 
 
+# yarn 1's record of an install (1.22.22), written in the folder that holds the packages: a
+# folder holding it under another name than node_modules is one ``--modules-folder`` named
+# (on the command line or in a .yarnrc), laid out as a node_modules (decision 0070)
+YARN_INTEGRITY = ".yarn-integrity"
+
+
+def modules_folder(path: str, files: Collection[str]) -> bool:
+    """Is the folder ``path``, holding the files ``files``, one yarn 1 installed a project's
+    packages in under another name than ``node_modules`` (``--modules-folder``)? Such a folder
+    holds packages, never a package.json of its own (a project's folder does)."""
+    return (
+        YARN_INTEGRITY in files
+        and "package.json" not in files
+        and os.path.basename(path) != "node_modules"
+    )
+
+
 class WalkedDir(msgspec.Struct, frozen=True):
     path: str
     files: tuple[str, ...]  # names of entries that are files or symlinks (not dirs)
@@ -53,11 +70,16 @@ def walk(
     recursive: bool = True,
     prune: Callable[[str, str], bool] | None = None,
     on_error: Callable[[str, str], None] | None = None,
+    installed: list[str] | None = None,
 ) -> Iterator[WalkedDir]:
     """Yield each directory under ``root`` (root first, then depth-first in sorted order).
 
     ``prune(name, path)`` returns True for a sub-directory that must not be entered (default:
     ``SKIP_DIRS``). ``on_error(path, message)`` receives directories that cannot be read.
+    ``installed``: the walk of a project's own folders: a folder below ``root`` that yarn 1
+    installed packages in under another name (``modules_folder``) is an install, as a
+    ``node_modules`` is: neither yielded nor entered, its path appended to ``installed``. (Other
+    walks, which look at every file, enter it.)
     """
     skip = prune if prune is not None else (lambda name, _path: name in SKIP_DIRS)
     seen: set[tuple[int, int]] = set()
@@ -73,6 +95,9 @@ def walk(
         if listing is None:
             continue
         files, links, entries = listing
+        if installed is not None and current != root and modules_folder(current, files):
+            installed.append(current)
+            continue
         # ``prune`` is asked before the folder is yielded (callers' prunes may record what they see)
         subdirs = [e.path for e in entries if not skip(e.name, e.path)] if recursive else []
         files.sort()

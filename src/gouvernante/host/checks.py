@@ -194,6 +194,32 @@ def _project_configs(
     return out
 
 
+class _ProjectWalk:
+    """What the walk of one scanned project meets: its ``node_modules`` folders, yarn 1's
+    ``--modules-folder`` trees (``renamed``, which the walk does not enter: read as
+    ``node_modules``), its ``.yarn`` folders and the caches in it."""
+
+    def __init__(self, configured: list[_Cache]) -> None:
+        self.node_modules: list[str] = []
+        self.yarn_dirs: list[str] = []
+        self.renamed: list[str] = []
+        self.configured = configured
+
+    def prune(self, name: str, path: str) -> bool:
+        if name == "node_modules":
+            self.node_modules.append(path)
+            return True
+        if name == ".yarn":
+            self.yarn_dirs.append(path)
+            return True
+        cache = _cache_in_project(name, path)
+        if cache is not None:
+            self.configured.append(cache[0])
+            if cache[1]:
+                return True
+        return name in HOST_SKIP_DIRS
+
+
 def scan_projects(
     project_dirs: Sequence[str], collector: Collector, ctx: HostContext | None = None
 ) -> set[str]:
@@ -209,31 +235,10 @@ def scan_projects(
     linked: list[tuple[str, str]] = []  # (link, where)
     above_seen: set[str] = set()
     for top in tops:
-        node_modules: list[str] = []
-        yarn_dirs: list[str] = []
         configured = _configs_above(top, config_names, above_seen, collector, ctx)
-
-        def prune(
-            name: str,
-            path: str,
-            nm: list[str] = node_modules,
-            yd: list[str] = yarn_dirs,
-            caches: list[_Cache] = configured,
-        ) -> bool:
-            if name == "node_modules":
-                nm.append(path)
-                return True
-            if name == ".yarn":
-                yd.append(path)
-                return True
-            cache = _cache_in_project(name, path)
-            if cache is not None:
-                caches.append(cache[0])
-                if cache[1]:
-                    return True
-            return name in HOST_SKIP_DIRS
-
-        for count, wd in enumerate(walk(top, prune=prune, on_error=collector.dir_error), 1):
+        found = _ProjectWalk(configured)
+        walked = walk(top, prune=found.prune, on_error=collector.dir_error, installed=found.renamed)
+        for count, wd in enumerate(walked, 1):
             if "node_modules" in wd.links:
                 linked.append((os.path.join(wd.path, "node_modules"), f"the project {top}"))
             if config_names.intersection(wd.files):
@@ -245,9 +250,11 @@ def scan_projects(
                     "the packages installed in the rest of this folder were not checked",
                 )
                 break
+        node_modules, yarn_dirs, renamed = found.node_modules, found.yarn_dirs, found.renamed
+        node_modules.extend(renamed)
         for nm in node_modules:
             trees_seen.add(os.path.realpath(nm))
-            configured.extend(_project_tree(nm, top, collector))
+            configured.extend(_project_tree(nm, top, collector, nm in renamed))
         for yarn in yarn_dirs:
             caches_seen.add(os.path.realpath(os.path.join(yarn, "cache")))
             _yarn_folder(yarn, top, collector)
@@ -282,10 +289,10 @@ def _configs_above(
     return out
 
 
-def _project_tree(nm: str, top: str, collector: Collector) -> list[_Cache]:
-    """A project's ``node_modules`` read as installs; the pnpm store it was installed from
-    (``storeDir`` in pnpm's ``.modules.yaml``)."""
-    scan_tree(nm, collector, where=f"the project {top}")
+def _project_tree(nm: str, top: str, collector: Collector, renamed: bool) -> list[_Cache]:
+    """A project's ``node_modules`` (``renamed``: yarn 1's ``--modules-folder``) read as
+    installs; the pnpm store it was installed from (``storeDir`` in pnpm's ``.modules.yaml``)."""
+    scan_tree(nm, collector, where=f"the project {top}", modules_folder=renamed)
     modules = os.path.join(nm, PNPM_STATE)
     store = pnpm_modules_store_dir(modules, collector.errors) if os.path.isfile(modules) else None
     return [("pnpm", store)] if store else []

@@ -140,13 +140,15 @@ class _TreeScan:
                     )
         return names
 
-    def run(self, root: str) -> None:
+    def run(self, root: str, *, modules_folder: bool = False) -> None:
         if self.enter(root, follow=True) is None:
             return
         if self.hints:
             self.recorded = read_recorded_tree(root)
             self.pnpm = pnpm_managed(root)
         head, name = os.path.split(root)
+        if modules_folder:  # (yarn 1's --modules-folder: its packages as node_modules' are)
+            name = _NM
         self.stack.append((root, name, os.path.basename(head), _PLAIN))
         store = root + os.sep + ".pnpm" if self.pnpm else None
         sep = os.sep
@@ -278,9 +280,12 @@ def scan_tree(
     kind: FindingType = FindingType.INSTALLED,
     where: str,
     ecosystem: LockfileEcosystem | None = None,
+    modules_folder: bool = False,
 ) -> None:
-    """Every package under the ``node_modules`` folder ``root`` (nested ones included)."""
-    _TreeScan(collector, kind, where, ecosystem).run(root.rstrip(os.sep) or root)
+    """Every package under the ``node_modules`` folder ``root`` (nested ones included);
+    ``modules_folder``: ``root`` is such a folder by another name (``fs.walk.modules_folder``)."""
+    scan = _TreeScan(collector, kind, where, ecosystem)
+    scan.run(root.rstrip(os.sep) or root, modules_folder=modules_folder)
 
 
 def scan_package_versions(root: str, collector: Collector, *, where: str) -> None:

@@ -11,13 +11,14 @@ names the image, the layer (its diff_id) that wrote the file, and the path in th
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Container, Sequence
 from dataclasses import dataclass, field, replace
 
 import msgspec
 
 from gouvernante.errors import GouvernanteError
 from gouvernante.fs import globs
+from gouvernante.fs.walk import YARN_INTEGRITY
 from gouvernante.host.installed import (
     NOT_A_MANIFEST,
     YARN_STORE,
@@ -151,14 +152,24 @@ def _yarnrc_settings(
     return settings
 
 
-def installed_folder(path: str) -> str | None:
+def installed_folder(path: str, renamed: Container[str] = ()) -> str | None:
     """``node_modules/<name>`` or ``node_modules/@scope/<name>`` for a package's package.json,
-    the folder name the package is installed under; else None."""
+    the folder name the package is installed under; else None. ``renamed``: the folders yarn 1
+    installed packages in under another name (``modules_folders``), which count as
+    ``node_modules``."""
     parts = path.split("/")
-    if len(parts) >= 3 and parts[-1] == MANIFEST and parts[-3] == NODE_MODULES:
+    if (
+        len(parts) >= 3
+        and parts[-1] == MANIFEST
+        and (parts[-3] == NODE_MODULES or (renamed and path.rsplit("/", 2)[0] in renamed))
+    ):
         name = parts[-2]
         return None if name.startswith((".", "@")) else name
-    if len(parts) >= 4 and parts[-1] == MANIFEST and parts[-4] == NODE_MODULES:
+    if (
+        len(parts) >= 4
+        and parts[-1] == MANIFEST
+        and (parts[-4] == NODE_MODULES or (renamed and path.rsplit("/", 3)[0] in renamed))
+    ):
         scope, name = parts[-3], parts[-2]
         if scope.startswith("@") and len(scope) > 1:
             return f"{scope}/{name}"
@@ -171,6 +182,21 @@ def installed_folder(path: str) -> str | None:
     ):
         return ""  # yarn's pnpm linker: ``node_modules/.store/<locator>/package``, no name
     return None
+
+
+def modules_folders(paths: Collection[str]) -> frozenset[str]:
+    """The folders yarn 1 installed a project's packages in under another name than
+    ``node_modules`` (``--modules-folder``): those holding its ``.yarn-integrity`` and no
+    package.json, as -host finds them (``fs.walk.modules_folder``)."""
+    marker = "/" + YARN_INTEGRITY
+    return frozenset(
+        folder
+        for path in paths
+        if path.endswith(marker)
+        and (folder := path[: -len(marker)])
+        and folder.rpartition("/")[2] != NODE_MODULES
+        and f"{folder}/{MANIFEST}" not in paths
+    )
 
 
 def scan_images(paths: Sequence[str], index: RuleIndex) -> ImageScanOutput:
@@ -203,16 +229,18 @@ def scan_filesystem(fs: Filesystem, label: str, index: RuleIndex, out: ImageScan
     workspaces = CatalogFiles()
     named = named_lockfiles(fs, label, out.errors)
     _yarn_catalogs(fs, label, workspaces)
+    renamed = modules_folders(fs.nodes)
+    inside = tuple(f"{folder}/" for folder in renamed)
     for path in sorted(fs.nodes):
         node = fs.nodes[path]
         base = named.get(path) or lockfile_name(path.rpartition("/")[2])
         if base is None:
             continue
-        folder = installed_folder(path)
+        folder = installed_folder(path, renamed)
         if folder is not None:
             _installed(fs, path, node, folder, label, index, out)
             continue
-        if NODE_MODULES in path.split("/")[:-1]:
+        if NODE_MODULES in path.split("/")[:-1] or (inside and path.startswith(inside)):
             continue  # a package's own lockfile or package.json: not what the image installed
         match = _lockfile(fs, path, node, base, f"{label}:/{path}", index, out)
         workspaces.add(  # (a workspace file not read answers nothing)

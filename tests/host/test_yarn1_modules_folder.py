@@ -1,0 +1,109 @@
+"""yarn 1's ``--modules-folder`` (fixture ``fixtures/yarn1-modules-folder``, made by yarn 1.22.22
+with ``--modules-folder vendor_modules``, ``generate.sh``): the packages are installed in
+``vendor_modules``, laid out as a ``node_modules`` (nested trees in each package's own
+``node_modules``), with yarn's ``.yarn-integrity`` there. Before, -host and -image read none of
+them (a rule on is-number 7.0.0, installed, read CLEAN but for what the package.json declares);
+now a folder holding ``.yarn-integrity`` is read as a ``node_modules``, each package once."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import tarfile
+from pathlib import Path
+from typing import Any
+
+from gouvernante.host.checks import scan_projects
+from gouvernante.host.reader import Collector
+from gouvernante.pipeline import run_image_scan
+from gouvernante.rules.index import build_index
+from gouvernante.rules.model import RuleSet
+from helpers import compromised_rules, docker_save, scan_report
+
+PROJECT = Path(__file__).parent / "fixtures" / "yarn1-modules-folder" / "project"
+EXPECTED = [
+    ("@sindresorhus/is", "4.6.0", "vendor_modules/@sindresorhus/is"),
+    ("is-number", "6.0.0", "vendor_modules/is-odd/node_modules/is-number"),
+    ("is-number", "7.0.0", "vendor_modules/is-number"),
+    ("is-odd", "3.0.1", "vendor_modules/is-odd"),
+]
+
+RULE_FILE = compromised_rules("R-NUM", ("is-number", "*"))
+
+
+def _rules(h: Any) -> tuple[Any, ...]:
+    return (
+        h.make_rule("R-NUM", [("is-number", "*")]),
+        h.make_rule("R-ODD", [("is-odd", "*")]),
+        h.make_rule("R-IS", [("@sindresorhus/is", "*")]),
+    )
+
+
+def test_host_reads_a_modules_folder_as_node_modules(h: Any, tmp_path: Path) -> None:
+    collector = Collector(build_index(_rules(h)))
+    scan_projects([str(PROJECT)], collector)
+    found = sorted(
+        (f.package, f.version, os.path.relpath(f.path or "", PROJECT)) for f in collector.findings
+    )
+    assert found == EXPECTED
+    assert collector.installed == 4
+    assert collector.errors == []
+
+
+def test_image_reads_a_modules_folder_as_node_modules(h: Any, tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        tar.add(PROJECT / "vendor_modules", arcname="app/vendor_modules")
+        tar.add(PROJECT / "package.json", arcname="app/package.json")
+    image = docker_save(tmp_path / "image.tar", [buf.getvalue()])
+    result = run_image_scan((str(image),), RuleSet(rules=_rules(h), sources=()))
+    installed = sorted(
+        (f.package, f.version, (f.lockfile or f.path or "").removeprefix("/app/"))
+        for f in result.findings
+        if f.type.value == "installed_package"
+    )
+    assert installed == EXPECTED
+    # the packages' own package.json files are installs, not a project's declarations (the
+    # project's package.json declares its three dependencies)
+    declared = sorted(
+        (f.lockfile or "", f.package) for f in result.findings if f.type.value == "package"
+    )
+    assert [where for where, _name in declared] == ["/app/package.json"] * 3
+    assert list(result.errors) == []
+
+
+def test_a_folder_named_so_without_yarn_s_record_is_not_one(h: Any, tmp_path: Path) -> None:
+    other = tmp_path / "project"
+    (other / "vendor_modules" / "is-number").mkdir(parents=True)
+    h.write_package(other / "vendor_modules" / "is-number", "is-number", "7.0.0")
+    collector = Collector(build_index(_rules(h)))
+    scan_projects([str(other)], collector)
+    assert collector.findings == []
+
+
+def test_dir_recursive_does_not_read_the_installed_packages_as_projects(
+    h: Any, tmp_path: Path
+) -> None:
+    # before: vendor_modules/is-odd/package.json's "is-number": "^6.0.0" was a finding of
+    # the project (a declared range no lockfile of it resolves)
+    code, report = scan_report(
+        tmp_path, RULE_FILE, "-dir", str(PROJECT), "-recursive", "-workers", "1"
+    )
+    assert report["errors"] == []
+    places = sorted({f["lockfile"] for f in report["findings"]})
+    assert places == ["yarn.lock"]
+    assert code == 2
+
+
+def test_a_folder_with_yarn_s_record_and_a_package_json_is_a_project(
+    h: Any, tmp_path: Path
+) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT, project)
+    (project / "vendor_modules" / "package.json").write_text('{"name": "not-an-install"}')
+    collector = Collector(build_index(_rules(h)))
+    scan_projects([str(project)], collector)
+    # not read as an install: its nested node_modules only (is-odd's is-number 6.0.0)
+    found = sorted((f.package, f.version) for f in collector.findings)
+    assert found == [("is-number", "6.0.0")]
