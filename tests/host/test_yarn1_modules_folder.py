@@ -107,3 +107,15 @@ def test_a_folder_with_yarn_s_record_and_a_package_json_is_a_project(
     # not read as an install: its nested node_modules only (is-odd's is-number 6.0.0)
     found = sorted((f.package, f.version) for f in collector.findings)
     assert found == [("is-number", "6.0.0")]
+
+
+def test_inventory_add_dir_reads_the_folder_as_dir_does(tmp_path: Path) -> None:
+    from gouvernante.inventory.record import add
+
+    database = str(tmp_path / "inventory.db")
+    summary = add(database, [], dirs=[str(PROJECT)], workers=1)
+    assert not summary.errors
+    code, report = scan_report(tmp_path, RULE_FILE, "-inventory", database)
+    assert report["errors"] == []
+    assert sorted({f["lockfile"].rpartition(":")[2] for f in report["findings"]}) == ["yarn.lock"]
+    assert code == 2

@@ -386,7 +386,8 @@ def _directory(
     above, unread = inherited_above(root)  # (yarn berry's lockfileFilename, as -dir reads it)
     summary.errors.extend(ScanIssue(path, reason) for path, reason in unread)
     names: dict[str, str | None] = {}
-    for wd in walk(root, on_error=on_error):
+    # (yarn 1's --modules-folder trees are installs, not the folder's own files: as -dir)
+    for wd in walk(root, on_error=on_error, installed=[]):
         rel_dir = os.path.relpath(wd.path, root).replace(os.sep, "/")
         in_github = GITHUB_DIR in rel_dir.split("/")
         for name in wd.files:
