@@ -242,6 +242,46 @@ def test_a_nul_in_a_project_npmrc_folder_is_an_error(
     assert cached(result) == {("cached_package", str(store), "version")}
 
 
+@pytest.mark.parametrize("where", ["project", "home", "pnpm-rc"])
+@pytest.mark.parametrize("planted", ["too-large", "fifo", "folder", "dangling"])
+def test_an_npmrc_that_is_there_but_not_read_is_an_error(
+    h: Any, tmp_path: Path, no_system: str, where: str, planted: str
+) -> None:
+    """An ``.npmrc`` (a project's, the home's, pnpm's global rc) that is there but not read:
+    over 1 MiB (npm reads any size: a ``store-dir`` after 1.2 MB of comment lines moves pnpm's
+    store), a FIFO (npm waits on it). It was read as no settings, silently: the store it names
+    was not scanned, and a scan whose only finding was in that store read CLEAN (red team,
+    branch hostile-new). Now an error naming the file. A folder or a dangling link is no
+    settings for npm (a load error it ignores): no error."""
+    import os
+
+    home = tmp_path / "home"
+    home.mkdir()
+    project = tmp_path / "app"
+    project.mkdir()
+    rc = {
+        "project": project / ".npmrc",
+        "home": home / ".npmrc",
+        "pnpm-rc": home / ".config" / "pnpm" / "rc",
+    }[where]
+    rc.parent.mkdir(parents=True, exist_ok=True)
+    if planted == "too-large":
+        pnpm9_store(tmp_path / "st")
+        rc.write_text("# padding\n" * 120_000 + f"store-dir={tmp_path / 'st'}\n")
+    elif planted == "fifo":
+        os.mkfifo(rc)
+    elif planted == "folder":
+        rc.mkdir()
+    else:
+        rc.symlink_to(tmp_path / "nowhere")
+    result = scan(h, home, no_system, [str(project)])
+    if planted in ("folder", "dangling"):
+        assert result.errors == ()
+        return
+    assert [e.path for e in result.errors] == [str(rc)], result.errors
+    assert "not read" in result.errors[0].message
+
+
 # --- bun with XDG_CACHE_HOME ---------------------------------------------------------------
 
 

@@ -21,11 +21,13 @@ def test_npmrc_values(tmp_path: Path) -> None:
         "store-dir=${UNSET}/x\n//registry.npmjs.org/:_authToken=secret\nnot a line\n"
     )
     ctx = HostContext(home="/home/u", os=OperatingSystem.LINUX, env={"CACHE_BASE": "/c"})
-    values = read_rc(str(rc), ctx)
+    errors: list[Any] = []
+    values = read_rc(str(rc), ctx, errors)
     assert values["prefix"] == "/home/u/.npm-global"
     assert values["cache"] == "/c/npm"
     assert values["store-dir"] == "/x"
-    assert read_rc(str(tmp_path / "missing"), ctx) == {}
+    assert read_rc(str(tmp_path / "missing"), ctx, errors) == {}
+    assert errors == []
 
 
 def test_each_location_once_and_only_if_present(tmp_path: Path, no_system: str) -> None:

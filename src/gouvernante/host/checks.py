@@ -178,7 +178,7 @@ def _project_configs(
         # pnpm resolves a relative store-dir from the project's folder, npm a relative cache
         # from the folder it runs in: both taken from the .npmrc's folder
         rc_path = os.path.join(folder, ".npmrc")
-        rc = read_rc(rc_path, ctx or HostContext.current())
+        rc = read_rc(rc_path, ctx or HostContext.current(), collector.errors)
         for key, kind in (("store-dir", "pnpm"), ("cache", "npm")):
             if rc.get(key) and "\0" in rc[key]:  # (as a .yarnrc.yml's folder with a NUL)
                 collector.errors.append(

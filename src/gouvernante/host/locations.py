@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from gouvernante.fs.read import read_small
+from gouvernante.fs.read import UnreadKind, read_small
 from gouvernante.host.configs import berry_rc_folders, bunfig_cache_dir, yarnrc_folder
 from gouvernante.host.context import HostContext
 from gouvernante.host.mounts import mount_table
@@ -75,10 +75,22 @@ def native(path: str) -> str:
     return path.replace("\\", "/") if os.sep == "/" else path
 
 
-def read_rc(path: str, ctx: HostContext) -> dict[str, str]:
-    """``key=value`` lines of an ``.npmrc``-style file, ``${VAR}`` and a leading ``~`` expanded."""
+def read_rc(path: str, ctx: HostContext, errors: list[ScanIssue]) -> dict[str, str]:
+    """``key=value`` lines of an ``.npmrc``-style file, ``${VAR}`` and a leading ``~`` expanded
+    (read as npm reads it: UTF-8, a bad byte replaced). A file that is there but not read (a
+    FIFO, too large, unreadable) is an error in ``errors`` naming it: the folders it may set (a
+    cache, a store, a global prefix) are unknown, never taken as unset. A folder, a dangling
+    link or a link loop is no settings, as for npm (its load error is ignored)."""
     data = read_small(path, MAX_RC_BYTES)
     if not isinstance(data, bytes):
+        if data.kind is not UnreadKind.ABSENT and os.path.exists(path) and not os.path.isdir(path):
+            errors.append(
+                ScanIssue(
+                    path,
+                    f"npm-style config file not read ({data.reason}): the cache, store or"
+                    " global folder it may set is unknown",
+                )
+            )
         return {}
     out: dict[str, str] = {}
     for raw in data.decode("utf-8", "replace").splitlines():
@@ -108,7 +120,8 @@ class _Finder:
         self.out: list[Location] = []
         self.seen: set[tuple[LocationKind, str]] = set()
         userconfig = self.env("NPM_CONFIG_USERCONFIG", "npm_config_userconfig")
-        self.npmrc = read_rc(native(userconfig or self.home(".npmrc")), ctx)
+        self.npmrc = read_rc(native(userconfig or self.home(".npmrc")), ctx, errors)
+        self._pnpm_rc: dict[str, str] | None = None
 
     def env(self, *names: str) -> str | None:
         for name in names:
@@ -157,7 +170,7 @@ class _Finder:
         if self.npmrc.get("prefix"):
             self.add(inst, self.lib(native(self.npmrc["prefix"])), "npm global prefix (~/.npmrc)")
         for rc in self.npm_config_files():
-            rc_prefix = read_rc(rc, self.ctx).get("prefix")
+            rc_prefix = read_rc(rc, self.ctx, self.errors).get("prefix")
             if rc_prefix:
                 self.add(inst, self.lib(native(rc_prefix)), f"npm global prefix ({rc})")
         if self.win:
@@ -366,7 +379,9 @@ class _Finder:
             rc = self.home("Library", "Preferences", "pnpm", "rc")
         else:
             rc = os.path.join(self.xdg("XDG_CONFIG_HOME", ".config"), "pnpm", "rc")
-        return read_rc(rc, self.ctx)
+        if self._pnpm_rc is None:  # (read once: a file not read is one error)
+            self._pnpm_rc = read_rc(rc, self.ctx, self.errors)
+        return self._pnpm_rc
 
     def configured_globals(self) -> None:
         """Global folders moved by a setting: pnpm's ``global-dir`` (environment, ~/.npmrc,
