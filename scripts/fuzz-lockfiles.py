@@ -2,6 +2,7 @@
 """Fuzz the lockfile parsers for longer than CI does.
 
     python scripts/fuzz-lockfiles.py --minutes 5 [--seed 1] [--no-realworld]
+    python scripts/fuzz-lockfiles.py --settings --minutes 5 [--seed 1]
 
 Every text lockfile of tests/lockfiles/fixtures (and, unless --no-realworld, the 21 real
 lockfiles of tests/realworld/data), damaged over and over: every cut of the file (in steps, finer
@@ -9,6 +10,11 @@ on each round) and random mutations (a byte replaced, deleted or inserted, a lin
 dropped). Each damaged file must give an error or a reading that keeps every package (cuts) or the
 planted finding (mutations outside its entry); never a traceback, never a hang (see
 tests/lockfiles/fuzzcore.py). Prints figures; exits 1 on any failure, listing them.
+
+With --settings, the files read beside the lockfiles instead: catalogs (pnpm-workspace.yaml,
+.yarnrc.yml, a bun root package.json), .yarnrc.yml's lockfileFilename and pnpm 1-2
+shrinkwrap.yaml, each damaged copy read exactly as a YAML/JSON reference reads it, or refused
+(tests/lockfiles/fuzz_catalogs.py).
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "src"))
 
+from lockfiles.fuzz_catalogs import Failure as SettingsFailure  # noqa: E402
+from lockfiles.fuzz_catalogs import check_settings, cuts, settings_cases  # noqa: E402
 from lockfiles.fuzzcore import (  # noqa: E402 - after the path set-up
     Failure,
     NothingToPlant,
@@ -40,8 +48,15 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=5.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-realworld", action="store_true")
+    parser.add_argument("--settings", action="store_true")
     args = parser.parse_args()
     rng = random.Random(args.seed)
+    if args.settings:
+        return fuzz_settings(args.minutes, args.seed, rng)
+    return fuzz_lockfiles(args, rng)
+
+
+def fuzz_lockfiles(args: argparse.Namespace, rng: random.Random) -> int:
     paths = fixture_paths(realworld=not args.no_realworld)
     cases = []
     for p in paths:
@@ -96,6 +111,51 @@ def main() -> int:
     for key in sorted(counts):
         print(f"  {key}: {counts[key]}")
     print(f"  slowest parse of a damaged file: {slowest:.3f}s ({slowest_of})")
+    for label, message in sorted(failures.items()):
+        print(f"FAIL {label}: {message}")
+    return 1 if failures else 0
+
+
+def fuzz_settings(minutes: float, seed: int, rng: random.Random) -> int:
+    cases = settings_cases()
+    deadline = time.monotonic() + minutes * 60
+    counts: Counter[str] = Counter()
+    failures: dict[str, str] = {}
+    slowest, slowest_of, rounds = 0.0, "", 0
+    while time.monotonic() < deadline:
+        rounds += 1
+        for case in cases:
+            if time.monotonic() >= deadline:
+                break
+            trials = [
+                (damaged, where)
+                for damaged, where in cuts(case.data, max(1, len(case.data) // (50 * rounds)))
+                if rng.random() <= 200 / max(200, len(case.data))
+            ]
+            for _ in range(200):
+                damaged, touched = mutate(
+                    case.data,
+                    rng.randrange(len(case.data)),
+                    rng.randrange(5),
+                    rng.randrange(-256, 64),
+                )
+                trials.append((damaged, f"mutation at {touched}"))
+            for damaged, where in trials:
+                kind = "cut" if where.startswith("cut") else "mutation"
+                counts[f"{kind}s"] += 1
+                try:
+                    verdict = check_settings(case, damaged, where)
+                except SettingsFailure as exc:
+                    counts["failures"] += 1
+                    failures.setdefault(f"{case.kind}:{case.label} {kind}", str(exc))
+                    continue
+                counts[f"{case.kind} {kind}->{verdict.kind}"] += 1
+                if verdict.seconds > slowest:
+                    slowest, slowest_of = verdict.seconds, f"{case.label} {where}"
+    print(f"{len(cases)} settings files, {rounds} rounds, {minutes} min, seed {seed}")
+    for key in sorted(counts):
+        print(f"  {key}: {counts[key]}")
+    print(f"  slowest read of a damaged file: {slowest:.3f}s ({slowest_of})")
     for label, message in sorted(failures.items()):
         print(f"FAIL {label}: {message}")
     return 1 if failures else 0

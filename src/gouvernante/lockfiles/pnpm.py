@@ -161,7 +161,22 @@ def _load_documents(text: str, path: str) -> list[dict[str, Any]]:
     return docs
 
 
+# Characters libyaml (YAML 1.1) reads as line breaks, or skips at a line's start (a byte-order
+# mark), which pnpm's js-yaml and yarn's parseSyml (YAML 1.2) read as text: ``ms: 1 \u2029# c``
+# is ``1`` to one and ``1 \u2029# c`` to the other, ``\x85react:`` is ``react`` or another key.
+_BREAKS_APART = re.compile("[\x85\u2028\u2029\ufeff]")
+
+
 def _load_yaml(text: str, path: str) -> Any:
+    odd = _BREAKS_APART.search(text)
+    if odd is not None:  # (a leading byte-order mark is gone: decoded as utf-8-sig)
+        raise LockfileError(
+            path,
+            "a character YAML readers do not agree on (U+0085, U+2028, U+2029 or a byte-order"
+            " mark inside the file: a line break or nothing to one, text to pnpm's and yarn's);"
+            " not read",
+            json_path=f"line {text.count(chr(10), 0, odd.start()) + 1}",
+        )
     try:
         return _pnpm_yaml.load_yaml(text)
     except RecursionError:
