@@ -230,7 +230,8 @@ _SBOM_FORMATS = frozenset({LockfileFormat.CYCLONEDX, LockfileFormat.SPDX})
 
 def _unread_declared(declared: Sequence[DeclaredDependency], index: RuleIndex) -> list[str]:
     """A package.json entry of a package a rule names by version whose spec is no range npm
-    reads (nor a dist-tag), but one bun reads as a range, or one too long to read: bun's own
+    reads (nor a dist-tag), but one bun reads as a range, or one too long to read (any field):
+    bun's own
     range grammar reads ``>=1.14.0<1.15`` as ``>=1.14.0 || 1.15``, ``>=2,<3`` as ``>=2 <3``,
     ``foo || bar`` as ``*`` (bun 1.4.5, ``Bun.semver.satisfies``), where npm, pnpm and yarn
     refuse them. Which release bun installs is not read here: an error, never a note (read
@@ -239,19 +240,26 @@ def _unread_declared(declared: Sequence[DeclaredDependency], index: RuleIndex) -
 
     errors: list[str] = []
     for dep in declared:
-        if dep.name not in index.by_name or dep.field in _NOT_BUN_FIELDS:
+        if dep.name not in index.by_name:
             continue
         spec = dep.spec.lstrip(" \t\n\r")
-        if not _bun_range_unread(spec):
+        if not (_too_long(spec) or (dep.field not in _NOT_BUN_FIELDS and _bun_range_unread(spec))):
             continue
         if dep.field in OVERRIDE_FIELDS:
             where = f"{dep.field} (its entry for {shown(dep.name)})"
         else:
             where = f"{dep.field}{key_segment(dep.alias or dep.name)}"
+        if _too_long(spec):
+            errors.append(
+                f"{where}: a rule names {shown(dep.name)}, and this spec is longer than a range"
+                " is read: which release it installs cannot be told; not quoted; lock it and"
+                " scan the lockfile"
+            )
+            continue
         errors.append(
             f"{where}: a rule names {shown(dep.name)}, and this spec is no range npm, pnpm or"
-            " yarn read, but one bun reads with its own grammar (or is too long to read): which"
-            " release it installs cannot be told offline; lock it and scan the lockfile"
+            " yarn read, but one bun reads with its own grammar: which release it installs"
+            " cannot be told offline; lock it and scan the lockfile"
         )
     return errors
 
@@ -266,9 +274,7 @@ def _bun_range_unread(spec: str) -> bool:
     first character of ``=<>^*|``, a ``~`` not before ``/``, a digit, ``v`` and a digit, ``x``
     alone or before ``.``; else any spec holding ``|`` that is no tarball, GitHub or scp-like
     path), or it is longer than a range is read."""
-    from gouvernante.semver._range import MAX_RANGE_LENGTH  # noqa: PLC0415 - errors only
-
-    if len(spec) > MAX_RANGE_LENGTH:
+    if _too_long(spec):
         return True
     if not spec or _declared_range(spec) is not None or _DIST_TAG.fullmatch(spec.strip()):
         return False
@@ -282,6 +288,15 @@ def _bun_range_unread(spec: str) -> bool:
     ):
         return True
     return "|" in spec and "/" not in spec and ":" not in spec
+
+
+def _too_long(spec: str) -> bool:
+    """A spec longer than a range is read (any kind: a dist-tag, a URL): an error of the file
+    naming field and key, never a finding quoting it (a 3 MB "dist-tag" was copied whole into
+    every report, twice)."""
+    from gouvernante.semver._range import MAX_RANGE_LENGTH  # noqa: PLC0415 - errors only
+
+    return len(spec) > MAX_RANGE_LENGTH
 
 
 def capitalised_names(index: RuleIndex) -> dict[str, str]:
@@ -647,8 +662,8 @@ def _not_a_range(
     attacker's publish moves ``latest``), so it can be any affected one, as ``*`` can; the
     rest (git, other tarballs, ``file:``) cannot be decided offline."""
     spec = dep.spec.strip()
-    if not spec or spec.startswith(_LOCAL_SPECS):
-        return []
+    if not spec or spec.startswith(_LOCAL_SPECS) or _too_long(spec):
+        return []  # (too long: an error of the file, ``entry_errors``)
     if _DIST_TAG.fullmatch(spec):
         return [_dist_tag_hit(dep, entry, display_path, spec) for entry in entries]
     if dep.field not in _NOT_BUN_FIELDS and _bun_range_unread(dep.spec.lstrip(" \t\n\r")):
@@ -719,7 +734,8 @@ def _declared_finding(
         MatchKind.DROPPER if expression is None else MatchKind.DECLARED_RANGE,
         f"{manifest} {why}; no lockfile of this project resolves it",
         package=dep.name,
-        declared_range=dep.spec,
+        # (a dropper is named whatever the spec: one too long to read is shown capped)
+        declared_range=capped(dep.spec) if _too_long(dep.spec) else dep.spec,
         matched_expression=expression,
         lockfile=display_path,
         # an override forces a version wherever the package is in the tree: direct or not is
