@@ -380,9 +380,10 @@ def _directory(
         summary.errors.append(ScanIssue(path, message))
 
     refused = _catalogs_above(root)
+    repository = Repository(root, f"{_hostname()}:{root}", bare=True)
     if refused:  # recorded as the folder's last read failing: -inventory says so, never CLEAN
-        repository = Repository(root, f"{_hostname()}:{root}", bare=True)
         return RepoListing(repository, errors=tuple(refused)), []
+    before = len(summary.errors)
     above, unread = inherited_above(root)  # (yarn berry's lockfileFilename, as -dir reads it)
     summary.errors.extend(ScanIssue(path, reason) for path, reason in unread)
     names: dict[str, str | None] = {}
@@ -390,29 +391,24 @@ def _directory(
     for wd in walk(root, on_error=on_error, installed=[]):
         rel_dir = os.path.relpath(wd.path, root).replace(os.sep, "/")
         in_github = GITHUB_DIR in rel_dir.split("/")
-        for name in wd.files:
-            known = lockfile_name(name)
-            if known is None and not in_github:
-                continue
-            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-            if name in wd.links:
-                files.append(TreeFile(rel, SYMLINK_MODE, "0" * 40))
-                continue
-            try:
-                data = read_regular_file(os.path.join(wd.path, name), MAX_LOCKFILE_BYTES, rel)
-            except GouvernanteError as exc:
-                summary.errors.append(ScanIssue(os.path.join(directory, rel), exc.detail))
-                continue
-            oid = _blob_oid(data)
-            files.append(TreeFile(rel, "100644", oid))
-            if known is not None and not in_github:
-                contents[oid + "\0" + known] = data
+        _folder_files(wd, rel_dir, directory, (files, contents), summary, in_github=in_github)
         if not in_github:
             for f, name, data in _yarnrc_files(
                 wd, rel_dir, names=names, above=above, directory=directory, summary=summary
             ):
                 files.append(f)
                 contents[f.oid + "\0" + name] = data
+    if len(summary.errors) > before:
+        # a file or folder not read (a FIFO or device under a lockfile's name, one over the
+        # limit, a folder that cannot be listed): the folder's read failed, as when a file
+        # above it is not read. Recorded as a snapshot without that file, -inventory read it
+        # CLEAN (red team, branch hostile-new); the errors name each path.
+        unread_here = [
+            ScanIssue(root, f"{issue.path}: {issue.message}; not recorded")
+            for issue in summary.errors[before:]
+        ]
+        del summary.errors[before:]
+        return RepoListing(repository, errors=tuple(unread_here)), []
     digest = hashlib.sha1(usedforsecurity=False)
     for f in sorted(files, key=lambda f: f.path):
         digest.update(f"{f.mode} {f.path} {f.oid}\n".encode("utf-8", "surrogateescape"))
@@ -434,6 +430,38 @@ def _directory(
     )
     blobs.extend(pairs)
     return RepoListing(Repository(root, name, bare=True), (snapshot,)), blobs
+
+
+def _folder_files(
+    wd: WalkedDir,
+    rel_dir: str,
+    directory: str,
+    into: tuple[list[TreeFile], dict[str, bytes]],
+    summary: AddSummary,
+    *,
+    in_github: bool,
+) -> None:
+    """The lockfiles (and, under ``.github``, every file) of one walked folder, as ``files``
+    entries and their bytes (``contents``, by oid and parser name); a file not read is an
+    error in ``summary``."""
+    files, contents = into
+    for name in wd.files:
+        known = lockfile_name(name)
+        if known is None and not in_github:
+            continue
+        rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+        if name in wd.links:
+            files.append(TreeFile(rel, SYMLINK_MODE, "0" * 40))
+            continue
+        try:
+            data = read_regular_file(os.path.join(wd.path, name), MAX_LOCKFILE_BYTES, rel)
+        except GouvernanteError as exc:
+            summary.errors.append(ScanIssue(os.path.join(directory, rel), exc.detail))
+            continue
+        oid = _blob_oid(data)
+        files.append(TreeFile(rel, "100644", oid))
+        if known is not None and not in_github:
+            contents[oid + "\0" + known] = data
 
 
 def _catalogs_above(root: str) -> list[ScanIssue]:
