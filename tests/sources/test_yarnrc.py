@@ -157,3 +157,35 @@ def test_the_key_spelled_with_any_escapes_is_refused(forms: list[str], cut: bool
     text = 'nodeLinker: pnp\n? "' + "".join(letters) + '"\n: berry.lock\n'
     with pytest.raises(LockfileError, match="line 2"):
         lockfile_setting(text.encode(), ".yarnrc.yml")
+
+
+@pytest.mark.parametrize(
+    ("text", "yarn_reads"),
+    [
+        # yarn 4 (parseSyml) reads the file name "x.lock - localhost" from a plain value
+        # continued on an indented line; the line reader took "x.lock"
+        ("unsafeHttpWhitelist:\nlockfileFilename: x.lock\n  - localhost\n", "x.lock - localhost"),
+        ("lockfileFilename: x.lock\n\n  more\n", "x.lock\nmore"),
+        # inside a double-quoted value of the key above: no setting to yarn; berry.lock to it
+        ('nodeLinker: "node-modules\n\nlockfileFilename: berry.lock\n\nnpm: "x"\n', None),
+        ("a: 'b\nlockfileFilename: berry.lock\n'\n", None),
+    ],
+)
+def test_a_setting_line_yaml_reads_otherwise_is_refused(text: str, yarn_reads: str | None) -> None:
+    """Red team, branch hostile-new (decision 0071): each read as the line says, another
+    lockfile than yarn's (measured with @yarnpkg/parsers 3 ``parseSyml`` on these bytes)."""
+    with pytest.raises(LockfileError):
+        lockfile_setting(text.encode(), ".yarnrc.yml")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "lockfileFilename: x.lock\n# a comment\nnext: 1\n",
+        "lockfileFilename: x.lock\n  # an indented comment\n",
+        "lockfileFilename: x.lock\nnext:\n  - a\n",
+        'lockfileFilename: "x.lock"\n',
+    ],
+)
+def test_a_setting_followed_by_other_keys_or_comments_is_read(text: str) -> None:
+    assert lockfile_setting(text.encode(), ".yarnrc.yml") == "x.lock"

@@ -250,6 +250,12 @@ def yarnrc_catalogs(data: bytes, path: str) -> Catalogs | None:
     return catalogs
 
 
+def yarnrc_document(data: bytes, path: str) -> dict[Any, Any] | None:
+    """A ``.yarnrc.yml`` as this YAML reader reads it (None: empty); ``LockfileError`` naming
+    ``path`` for anything it does not read (anchors, repeated keys, another top level)."""
+    return _document(data, path, MAX_YARNRC_BYTES, ".yarnrc.yml")
+
+
 def _yarn_entries(value: Any, path: str, where: str) -> dict[str, str]:
     entries = _entries(value, path, where)
     for key, spec in entries.items():

@@ -18,7 +18,10 @@ without its letters side by side (a double-quoted key with an escape, ``"lockfil
 ``\\u0046``, or cut by an escaped line break) is found by reading every backslash escape YAML
 and yarn's legacy syntax know, wherever it is, and refused with its line. Tags, anchors, aliases,
 merge keys, explicit keys, flow style: each spelling of the key holds its letters side by side
-somewhere (an alias's anchor names the key's node), so its line is refused.
+somewhere (an alias's anchor names the key's node), so its line is refused. A setting found is
+checked against the file read as YAML (the catalogs' reader, ``pnpm_workspace.yarnrc_document``):
+a line inside a quoted value above it, or a plain value continued on an indented line below,
+is another setting to yarn (decision 0071), refused.
 
 yarn merges the ``.yarnrc.yml`` of a folder and of each folder above it, the closer file's
 setting first (``Configuration.find``): ``inherit`` gives a folder's name from its parent's.
@@ -137,7 +140,33 @@ def lockfile_setting(data: bytes, display: str) -> str | None:
         found = name
     if found is not None:
         _one_document(data, display)
+        _read_as_yaml(data, display, found)
     return found
+
+
+def _read_as_yaml(data: bytes, display: str, found: str) -> None:
+    """``LockfileError`` unless the file read as YAML has ``found`` as its top-level setting:
+    a line ``lockfileFilename: x`` at column 0 may be inside a quoted value of the key above
+    (``a: "b`` ... ``c"``: yarn reads no setting there), its plain value continued on an
+    indented line (``  - localhost``: yarn 4 names the file ``x - localhost``), or the file one
+    this reader refuses (anchors, a key twice)."""
+    from gouvernante.lockfiles.pnpm_workspace import yarnrc_document  # noqa: PLC0415
+
+    try:
+        doc = yarnrc_document(data, display)
+    except LockfileError as exc:
+        raise LockfileError(
+            display,
+            f"sets {SETTING}, but is not read as YAML ({exc.detail}): the project's lockfile"
+            " may have another name; not checked",
+            json_path=exc.json_path,
+        ) from None
+    if doc is None or doc.get(SETTING) != found:
+        raise LockfileError(
+            display,
+            f"a {SETTING} line that YAML does not read as the file's setting (inside a quoted"
+            " value above it?): the project's lockfile may have another name; not checked",
+        )
 
 
 # A line that ends a YAML document (``...``) or starts one (``---``), and what may follow it.
