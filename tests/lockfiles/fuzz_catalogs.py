@@ -45,7 +45,7 @@ from gouvernante.sources.yarnrc import lockfile_setting
 
 ROOT = Path(__file__).parents[1]
 TIME_LIMIT = 20.0
-HERE = Path(__file__).parent / "fixtures" / "settings"
+HERE = Path(__file__).parent / "settings-corpus"
 
 Catalogs = dict[str, dict[str, str]]
 
@@ -75,7 +75,7 @@ def _on_alarm(signum: int, frame: FrameType | None) -> None:
 
 def settings_cases() -> list[SettingsCase]:
     """The real files (realworld trees, pipeline fixtures) and the hand-written ones beside
-    this module (``fixtures/settings``: each spelling a reader must agree on)."""
+    this module (``settings-corpus``: each spelling a reader must agree on)."""
     real = [
         ("pnpm", ROOT / "realworld/data/pnpm9-vue-core/tree/pnpm-workspace.yaml"),
         ("yarn", ROOT / "realworld/data/berry10-babel/tree/.yarnrc.yml"),
