@@ -94,7 +94,9 @@ def _outcome(
         unread = entry_errors(graph, index)
     except LockfileError as exc:
         return ("error", str(exc), exc.json_path)
-    packages = sorted((p.id, p.name, p.version, p.source, p.integrity) for p in graph.table)
+    packages = sorted(  # (an integrity may be None beside a string: compared as text)
+        ((p.id, p.name, p.version, p.source, p.integrity) for p in graph.table), key=repr
+    )
     return (
         "read",
         len(graph.packages),
