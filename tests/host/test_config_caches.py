@@ -171,6 +171,32 @@ def test_berry_rc_value_not_read_exactly_is_an_error(
     assert "line 2" in error.message and "secret" not in error.message
 
 
+@pytest.mark.parametrize(
+    ("rc", "name"),
+    [
+        # yarn 4 (@yarnpkg/parsers 3 ``parseSyml``) reads the folder "./c more"; the scan took
+        # "./c" and looked for a cache there: a cache in "c more" was never read
+        (".yarnrc.yml", "cacheFolder: ./c\n  more\n"),
+        # inside a double-quoted value opened above: no cacheFolder to yarn at all
+        (".yarnrc.yml", 'npmScopes: "x\ncacheFolder: ./c\n"\n'),
+        ("pnpm-workspace.yaml", "packages: []\nstoreDir: ./c\n  more\n"),
+    ],
+)
+def test_a_cache_line_yaml_reads_otherwise_is_an_error(
+    h: Any, tmp_path: Path, no_system: str, rc: str, name: str
+) -> None:
+    """Red team, branch hostile-new (decision 0071): the line-by-line reading of a setting is
+    checked against the file read as YAML; a difference is an error naming the file (the
+    folder it sets is unknown), never a folder the tool does not use."""
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / rc).write_text(name)
+    (project / "package.json").write_text('{"name":"p","private":true}')
+    result = scan(h, tmp_path / "home", no_system, [str(project)])
+    assert [e.path for e in result.errors] == [str(project / rc)]
+    assert "read as YAML" in result.errors[0].message
+
+
 # --- folders the lockfile walk skips by name -------------------------------------------------
 
 

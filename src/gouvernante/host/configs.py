@@ -202,12 +202,13 @@ def _yaml_folders(
     """The ``wanted`` top-level keys of a YAML file, each a one-line scalar naming a folder
     (relative: from the file's folder). Any other shape for them is an error naming the line."""
     out: dict[str, str] = {}
-    for number, raw in enumerate(text.splitlines(), 1):
-        if not any(k in raw for k in wanted):
+    raw: dict[str, str] = {}  # (each key's value as its line writes it)
+    for number, line in enumerate(text.splitlines(), 1):
+        if not any(k in line for k in wanted):
             continue
-        m = _BERRY_KEY.match(raw)
+        m = _BERRY_KEY.match(line)
         if m is None or m.group(1) not in wanted:
-            if raw[:1] not in " \t#" and raw.strip():
+            if line[:1] not in " \t#" and line.strip():
                 errors.append(
                     ScanIssue(path, f"line {number} mentions a cache folder and was not read")
                 )
@@ -223,7 +224,33 @@ def _yaml_folders(
             )
             continue
         out[key] = os.path.normpath(os.path.join(os.path.dirname(path), value))
+        raw[key] = _yaml_scalar(m.group(2) or "") or ""
+    for key in _not_as_yaml(text, path, raw):
+        errors.append(
+            ScanIssue(
+                path,
+                f"the {key} line is not what the file says read as YAML (a value continued on"
+                " an indented line below, a line inside a quoted value above, or a file YAML"
+                " readers refuse): the folder it sets is unknown",
+            )
+        )
+        out.pop(key, None)
     return out
+
+
+def _not_as_yaml(text: str, path: str, raw: dict[str, str]) -> list[str]:
+    """The keys of ``raw`` (read line by line) whose value the file read as YAML is not: yarn's
+    ``cacheFolder: ./c`` then ``  more`` is ``./c more`` to yarn 4 (decision 0071)."""
+    if not raw:
+        return []
+    from gouvernante.errors import LockfileError  # noqa: PLC0415 - files with a setting only
+    from gouvernante.lockfiles.pnpm_workspace import settings_document  # noqa: PLC0415
+
+    try:
+        doc = settings_document(text.encode("utf-8"), path, os.path.basename(path))
+    except LockfileError:
+        return sorted(raw)
+    return sorted(k for k, v in raw.items() if doc is None or doc.get(k) != v)
 
 
 def _yaml_scalar(text: str) -> str | None:
