@@ -134,9 +134,9 @@ def declared_found(report: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 
 def every_mode(
-    tmp_path: Path, files: Mapping[str, str], rules: object, *, inventory_dir: bool = False
+    tmp_path: Path, files: Mapping[str, str | bytes], rules: object, *, inventory_dir: bool = False
 ) -> dict[str, tuple[int, dict[str, Any]]]:
-    """Exit code and JSON report of the same tree (``files``: path -> text) scanned on disk
+    """Exit code and JSON report of the same tree (``files``: path -> text or bytes) scanned on disk
     (``-dir -recursive``), as a commit (``-git`` of a mirror), recorded in an inventory from that
     mirror (and, with ``inventory_dir``, from the folder: ``-inventory (dir)``) and in a one-layer
     image under /app (``-image``), as the tests of modes agreeing compare them."""
@@ -150,7 +150,10 @@ def every_mode(
     git = mirror(repo.path, tmp_path / "tree.git")
     db = str(tmp_path / "inventory.sqlite")
     assert main(["inventory", "add", "-db", db, "-git", str(git)]) == 0
-    layer = {f"app/{rel}": text.encode() for rel, text in files.items()}
+    layer = {
+        f"app/{rel}": text.encode() if isinstance(text, str) else text
+        for rel, text in files.items()
+    }
     image = docker_save(tmp_path / "image.tar", [layer])
     modes = {
         "-dir": scan_report(tmp_path, rules, "-dir", str(repo.path), "-recursive"),

@@ -108,10 +108,13 @@ class Repo:
         )
         return done.stdout.strip()
 
-    def write(self, rel: str, text: str) -> None:
+    def write(self, rel: str, text: str | bytes) -> None:
         target = self.path / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        if isinstance(text, bytes):  # a binary file (bun.lockb)
+            target.write_bytes(text)
+        else:
+            target.write_text(text, encoding="utf-8")
 
     def commit(self, message: str, *, at: int | None = None) -> str:
         self.time = at if at is not None else self.time + 3600
