@@ -320,7 +320,8 @@ def test_resolution_kinds() -> None:
             "https://files.test/-/tc-1.2.3.tgz?x=1#y",
         ),
         "od": ("od", "", Source.TARBALL, None, "https://files.test/download/latest.tgz"),
-        "lt": ("lt", "4.5.6", Source.TARBALL, None, "./vendor/lt-4.5.6.tgz"),
+        # a local tarball is the project's own copy: no version from its file name
+        "lt": ("lt", "", Source.LOCAL, None, "./vendor/lt-4.5.6.tgz"),
         "ln": ("ln", "", Source.LOCAL, None, None),
         "fo": ("fo", "", Source.LOCAL, None, None),
         "rt": ("rt", "", Source.LOCAL, None, None),

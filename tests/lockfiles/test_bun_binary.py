@@ -225,7 +225,7 @@ KINDS = [
     (32, ["", "h:r.git", "", "abc1234", "ms"], 7, Source.GIT, "git+h:r.git#abc1234"),
     (4, ["vendor/m"], 4, Source.LOCAL, None),
     (64, ["../ms"], 5, Source.LOCAL, None),
-    (8, ["./ms.tgz"], 3, Source.TARBALL, "./ms.tgz"),
+    (8, ["./ms.tgz"], 3, Source.LOCAL, "./ms.tgz"),  # a local tarball: the project's own copy
     (80, ["h/ms.tgz"], 3, Source.TARBALL, "h/ms.tgz"),
     (72, ["ms"], 6, Source.LOCAL, None),
 ]
@@ -248,7 +248,7 @@ def test_other_resolution_kinds(
     graph = bun_binary.parse(bytes(_rewritten(tag, strings, asked_by)), "bun.lockb")
     (ms,) = [p for p in graph.packages if p.name == "ms" and p.source is not Source.REGISTRY]
     assert (ms.source, ms.version, ms.resolved) == (source, "", resolved)
-    if source is Source.LOCAL:
+    if source is Source.LOCAL and resolved is None:  # (a folder; a local tarball keeps its hash)
         assert ms.integrity is None
     # still reached from the workspace that depends on it
     assert dependency_paths(graph, [ms.id]).paths == (("@acme/core", "ms"),)

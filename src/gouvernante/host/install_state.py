@@ -26,7 +26,7 @@ import json
 import os
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 import msgspec
@@ -47,6 +47,7 @@ class _Entry(msgspec.Struct, frozen=True, gc=False):
     name: str | None = None
     version: str | None = None
     link: bool = False
+    resolved: str | None = None
 
 
 class _HiddenLockfile(msgspec.Struct, frozen=True, gc=False):
@@ -67,6 +68,9 @@ class RecordedTree:
     mtime_ns: int
     packages: dict[str, tuple[str, str]]
     nested: frozenset[str]
+    # folder key -> (name, source) of the packages the record says were NOT installed from the
+    # registry: a ``file:`` tarball or folder copied in, a ``link:``/``portal:``, a workspace
+    local: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def key(self, path: str) -> str | None:
         """The record's key for the package folder ``path`` under ``root``."""
@@ -104,21 +108,31 @@ def read_hidden_lockfile(root: str) -> RecordedTree | None:
     if mtime_ns > time.time_ns() + _FUTURE_SLACK_NS:
         return None
     packages: dict[str, tuple[str, str]] = {}
+    local: dict[str, tuple[str, str]] = {}
     for key, entry in doc.packages.items():
         if not key.startswith(_NM_PREFIX) or entry.link:
             continue  # the project itself, a workspace folder, or a symlink (never followed)
         folder = key.rpartition(_NM_PREFIX)[2]
         packages[key] = (entry.name or folder, entry.version or "")
-    return _tree(root, mtime_ns, packages)
+        resolved = entry.resolved
+        if resolved is not None and resolved.startswith("file:"):
+            # a `file:` tarball unpacked here, or a folder copied (--install-links)
+            local[key] = (entry.name or folder, resolved)
+    return _tree(root, mtime_ns, packages, local)
 
 
-def _tree(root: str, mtime_ns: int, packages: dict[str, tuple[str, str]]) -> RecordedTree:
+def _tree(
+    root: str,
+    mtime_ns: int,
+    packages: dict[str, tuple[str, str]],
+    local: dict[str, tuple[str, str]] | None = None,
+) -> RecordedTree:
     nested: set[str] = set()
     for key in packages:
         parent = key.rpartition("/" + _NM_PREFIX)[0]
         if parent:
             nested.add(parent)
-    return RecordedTree(root, mtime_ns, packages, frozenset(nested))
+    return RecordedTree(root, mtime_ns, packages, frozenset(nested), local or {})
 
 
 # --- yarn berry's install state -------------------------------------------------------------
@@ -188,14 +202,15 @@ def read_yarn_state(root: str) -> RecordedTree | None:
     data = read_small(path, MAX_YARN_STATE_BYTES)
     if not isinstance(data, bytes):
         return None
+    local: dict[str, tuple[str, str]] = {}
     try:
         mtime_ns = os.stat(path).st_mtime_ns
-        packages = _state_packages(_state_entries(data.decode("utf-8")))
+        packages = _state_packages(_state_entries(data.decode("utf-8")), local)
     except (OSError, UnicodeDecodeError, ValueError, _Refused):
         return None
     if mtime_ns > time.time_ns() + _FUTURE_SLACK_NS:
         return None
-    return _tree(root, mtime_ns, packages)
+    return _tree(root, mtime_ns, packages, local)
 
 
 def _state_entries(text: str) -> list[tuple[str, str, str, str, str, str]]:
@@ -224,12 +239,16 @@ def _state_entries(text: str) -> list[tuple[str, str, str, str, str, str]]:
 
 def _state_packages(
     entries: list[tuple[str, str, str, str, str, str]],
+    local: dict[str, tuple[str, str]] | None = None,
 ) -> dict[str, tuple[str, str]]:
     """Folder key -> (name, version) of the registry packages; a folder recorded for two
-    packages, or for a package that is not from the registry, is vouched for by none."""
+    packages, or for a package that is not from the registry, is vouched for by none.
+    ``local`` receives folder key -> (name, locator) of the folders recorded for one package
+    only, a ``file:``/``portal:``/``link:`` or workspace one."""
     packages: dict[str, tuple[str, str]] = {}
     shared: set[str] = set()
     seen: set[str] = set()
+    copies: dict[str, tuple[str, str]] = {}
     for fast, name, version, key, single, listed in entries:
         locator = key[1:-1] if "\\" not in key else _dq(key)
         if locator in seen:
@@ -241,15 +260,37 @@ def _state_packages(
             locations = [single]
         else:
             locations = [_dq(item[_ITEM_PREFIX:]) for item in listed.split("\n")[:-1]]
+        copy = _local_locator(locator) if release is None else None
         for location in locations:
             if location in packages or location in shared:
                 shared.add(location)
                 packages.pop(location, None)
+                copies.pop(location, None)
             elif release is not None and location.startswith(_NM_PREFIX):
                 packages[location] = release
             else:
                 shared.add(location)  # not vouched for, by this or a later block
+                if copy is not None and location.startswith(_NM_PREFIX):
+                    copies[location] = (copy, locator)
+    if local is not None:
+        local.update(copies)
     return packages
+
+
+_LOCAL_REFERENCES = ("file:", "portal:", "link:", "workspace:")
+
+
+def _local_locator(locator: str) -> str | None:
+    """The name of a locator that is no registry package: a ``file:`` tarball or folder, a
+    ``portal:``/``link:`` or a workspace (``name@file:vendor/x.tgz#vendor/x.tgz::hash=…``);
+    None for anything else (registry, git, URL, patches)."""
+    split = _split_locator(locator)
+    if split is None:
+        return None
+    reference = split[1]
+    if reference.startswith("virtual:"):  # a peer-dependency copy of the locator after ``#``
+        reference = reference.partition("#")[2]
+    return split[0] if reference.startswith(_LOCAL_REFERENCES) else None
 
 
 def _dq(token: str) -> str:
@@ -292,6 +333,195 @@ def _registry_release(locator: str) -> tuple[str, str] | None:
     if not reference.startswith("npm:") or not _VERSION.fullmatch(reference[len("npm:") :]):
         return None
     return name, reference[len("npm:") :]
+
+
+# --- packages installed from the project itself ------------------------------------------
+#
+# A folder ``node_modules/<name>`` may hold a package that is not the registry release of that
+# name and version: a ``file:`` tarball unpacked, a ``file:`` folder copied, a workspace member
+# injected as a copy (pnpm's ``dependenciesMeta.injected`` / ``inject-workspace-packages``).
+# Its package.json says ``name`` and ``version`` as the registry's would; only the package
+# manager's record of the install tells the two apart:
+#
+# - npm: the hidden lockfile's entry for the folder has ``resolved: "file:..."``;
+# - yarn berry: the install state lists the folder under a ``file:``/``portal:``/``link:`` or
+#   workspace locator;
+# - pnpm (hoisted linker; the isolated one names such copies ``.pnpm/<name>@file+...``):
+#   ``node_modules/.modules.yaml`` of the workspace root, ``hoistedLocations``: each
+#   ``<name>@<reference>`` with the folders it is placed in (``is-number@file:packages/is-number``:
+#   ``[packages/app1/node_modules/is-number]``); JSON since pnpm 10, YAML before;
+# - yarn 1: ``node_modules/.yarn-integrity``'s ``lockfileEntries``, pattern -> resolution; a
+#   folder is installed from the patterns of its own name (yarn 1 places a pattern under the
+#   name before its ``@``), so a folder whose name's patterns are all ``file:``/``link:`` holds
+#   one of them.
+#
+# bun keeps no such record: its copies are matched by name and version as before.
+# A record is believed only where it cannot mislead: written no earlier than the folder last
+# changed, naming the package the package.json names, and listing the folder once (a folder
+# listed for a registry release too is the registry's); anything else keeps the finding.
+
+PNPM_MODULES_MAX_BYTES = 64 * 1024 * 1024
+YARN_INTEGRITY = ".yarn-integrity"
+_PNPM_LOCAL = ("file:", "link:")
+_ANCESTORS = 64  # how far up a member's node_modules looks for the workspace root's record
+
+
+@dataclass(frozen=True, slots=True)
+class LocalCopies:
+    """Package folders the record ``record`` says were installed from the project itself:
+    ``folders`` path (as the tree scan builds it) -> (name, where from); yarn 1, which records
+    no folder, gives ``names`` instead: name -> where from, for every folder so named under
+    ``root``."""
+
+    record: str
+    mtime_ns: int
+    folders: dict[str, tuple[str, str]]
+    root: str = ""
+    names: dict[str, str] = field(default_factory=dict)
+
+    def copy_at(self, path: str, name: str, folder_mtime_ns: int) -> str | None:
+        """Where the package ``name`` at ``path`` came from, when the record says it is a
+        local copy of that very package and the folder has not changed since it was written."""
+        if folder_mtime_ns > self.mtime_ns:
+            return None
+        found = self.folders.get(path)
+        if found is None and self.names and _folder_name(path, self.root) == name:
+            source = self.names.get(name)
+            found = None if source is None else (name, source)
+        if found is None or found[0] != name:
+            return None
+        return found[1]
+
+
+def _folder_name(path: str, root: str) -> str | None:
+    """``<name>`` or ``@scope/<name>`` of a package folder ``<root>/…/node_modules/<name>``."""
+    if not path.startswith(root + os.sep):
+        return None
+    parts = path[len(root) + 1 :].split(os.sep)
+    if len(parts) >= 2 and parts[-2][:1] == "@":
+        scoped = parts[-2] + "/" + parts[-1]
+        return scoped if len(parts) == 2 or parts[-3] == "node_modules" else None
+    return parts[-1] if len(parts) == 1 or parts[-2] == "node_modules" else None
+
+
+def local_copies(root: str, recorded: RecordedTree | None) -> list[LocalCopies]:
+    """The records of the ``node_modules`` tree ``root`` naming folders installed from the
+    project itself (``recorded``: npm's or yarn berry's record of it, when read)."""
+    found: list[LocalCopies] = []
+    project = os.path.dirname(root)
+    if recorded is not None and recorded.local:
+        found.append(
+            LocalCopies(
+                recorded.root,
+                recorded.mtime_ns,
+                {_joined(project, key): copy for key, copy in recorded.local.items()},
+            )
+        )
+    for reader in (_pnpm_copies, _yarn_classic_copies):
+        copies = reader(root)
+        if copies is not None:
+            found.append(copies)
+    return found
+
+
+def _joined(base: str, rel: str) -> str:
+    return base + os.sep + (rel.replace("/", os.sep) if os.sep != "/" else rel)
+
+
+def _record(path: str, cap: int) -> tuple[bytes, int] | None:
+    data = read_small(path, cap)
+    if not isinstance(data, bytes):
+        return None
+    try:
+        mtime_ns = os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+    if mtime_ns > time.time_ns() + _FUTURE_SLACK_NS:
+        return None
+    return data, mtime_ns
+
+
+def _pnpm_copies(root: str) -> LocalCopies | None:
+    """pnpm's ``hoistedLocations`` of ``file:``/``link:`` references, from the tree's own
+    ``.modules.yaml`` or, for a workspace member's ``node_modules``, the nearest one above."""
+    base = os.path.dirname(root)
+    path = os.path.join(root, PNPM_STATE)
+    for _ in range(_ANCESTORS):
+        if os.path.isfile(path):
+            break
+        parent = os.path.dirname(base)
+        if parent == base:
+            return None
+        base = parent
+        path = os.path.join(base, "node_modules", PNPM_STATE)
+    else:
+        return None
+    got = _record(path, PNPM_MODULES_MAX_BYTES)
+    if got is None:
+        return None
+    data, mtime_ns = got
+    try:
+        doc = msgspec.json.decode(data) if data.lstrip()[:1] == b"{" else _yaml(data)
+    except Exception:  # (hostile YAML may raise anything): a record not read is not believed
+        return None
+    located = doc.get("hoistedLocations") if isinstance(doc, dict) else None
+    if not isinstance(located, dict):
+        return None
+    folders: dict[str, tuple[str, str]] = {}
+    shared: set[str] = set()
+    for key, places in located.items():
+        split = _split_locator(key) if isinstance(key, str) else None
+        if split is None or not isinstance(places, list):
+            return None
+        local = split[1].startswith(_PNPM_LOCAL)
+        for place in places:
+            if not isinstance(place, str):
+                return None
+            full = _joined(base, place)
+            if full in folders or full in shared or not local:
+                shared.add(full)
+                folders.pop(full, None)
+            else:
+                folders[full] = (split[0], split[1])
+    return LocalCopies(path, mtime_ns, folders) if folders else None
+
+
+def _yaml(data: bytes) -> object:
+    from gouvernante.lockfiles._pnpm_yaml import load_yaml  # noqa: PLC0415 - pnpm 9 only
+
+    return load_yaml(data.decode("utf-8"))
+
+
+class _YarnIntegrity(msgspec.Struct, frozen=True, gc=False):
+    lockfileEntries: dict[str, str] = {}  # yarn's own key
+
+
+def _yarn_classic_copies(root: str) -> LocalCopies | None:
+    """yarn 1's ``.yarn-integrity``: the folders of the tree named by a dependency whose every
+    pattern is a ``file:``/``link:`` one (yarn writes the resolution ``file:…#<sha1>`` for a
+    tarball, ``""`` for a folder)."""
+    path = os.path.join(root, YARN_INTEGRITY)
+    got = _record(path, MAX_HIDDEN_LOCKFILE_BYTES)
+    if got is None:
+        return None
+    data, mtime_ns = got
+    try:
+        entries = msgspec.json.decode(data, type=_YarnIntegrity).lockfileEntries
+    except (msgspec.MsgspecError, RecursionError, ValueError):
+        return None
+    local: dict[str, str] = {}
+    registry: set[str] = set()
+    for pattern, resolution in entries.items():
+        split = _split_locator(pattern)
+        if split is None:
+            return None
+        name, range_ = split
+        if range_.startswith(_PNPM_LOCAL) and (resolution == "" or resolution.startswith("file:")):
+            local.setdefault(name, range_)
+        else:
+            registry.add(name)
+    names = {name: source for name, source in local.items() if name not in registry}
+    return LocalCopies(path, mtime_ns, {}, root, names) if names else None
 
 
 def pnpm_managed(root: str) -> bool:

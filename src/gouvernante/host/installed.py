@@ -20,12 +20,19 @@ import errno
 import os
 import stat
 
-from gouvernante.host.install_state import RecordedTree, pnpm_managed, read_recorded_tree
-from gouvernante.host.matching import unknown_version
+from gouvernante.host.install_state import (
+    LocalCopies,
+    RecordedTree,
+    local_copies,
+    pnpm_managed,
+    read_recorded_tree,
+)
+from gouvernante.host.matching import package_hits, unknown_version
 from gouvernante.host.mounts import MOUNTINFO, mount_table
 from gouvernante.host.reader import Collector
 from gouvernante.lockfiles.package_json import PackageManifest, installed_release, read_manifest
 from gouvernante.model import FindingType
+from gouvernante.safetext import shown
 from gouvernante.vocab import LockfileEcosystem
 
 MAX_MANIFEST_BYTES = 8 * 1024 * 1024
@@ -84,6 +91,7 @@ class _TreeScan:
         self.stack: list[tuple[str, str, str, int]] = []
         self.seen: set[int] = set()  # (device << 128 | inode) of each folder entered
         self.recorded: RecordedTree | None = None
+        self.local: list[LocalCopies] = []
         self.pnpm = False
         # Hashing reads every package's files anyway; the hint only saves manifest reads.
         self.hints = collector.payloads is None
@@ -143,8 +151,11 @@ class _TreeScan:
     def run(self, root: str, *, modules_folder: bool = False) -> None:
         if self.enter(root, follow=True) is None:
             return
+        recorded = read_recorded_tree(root)
+        # (what the record says was installed from the project itself is needed either way)
+        self.local = local_copies(root, recorded)
         if self.hints:
-            self.recorded = read_recorded_tree(root)
+            self.recorded = recorded
             self.pnpm = pnpm_managed(root)
         head, name = os.path.split(root)
         if modules_folder:  # (yarn 1's --modules-folder: its packages as node_modules' are)
@@ -232,6 +243,8 @@ class _TreeScan:
             collector.payloads.package_dir(path, name, version or None, self.kind, self.where)
         if name not in self.names or pnpm_local_copy(path, name):
             return
+        if self.local and self._local_copy(path, name, version):
+            return
         unknown = unknown_version(collector.index, name, version)
         if unknown is not None:
             collector.dir_error(manifest_path, unknown)
@@ -244,6 +257,35 @@ class _TreeScan:
             ecosystem=self.ecosystem,
             install_scripts=scripts,
         )
+
+    def _local_copy(self, path: str, name: str, version: str) -> bool:
+        """Does the package manager's record say the package ``name`` at ``path`` was
+        installed from the project itself (``install_state.local_copies``)? Then it is not
+        matched by name and version, as a lockfile's local packages are not; a note says so
+        when a rule names that release."""
+        try:
+            mtime_ns = os.stat(path, follow_symlinks=False).st_mtime_ns
+        except OSError:
+            return False
+        for copies in self.local:
+            source = copies.copy_at(path, name, mtime_ns)
+            if source is None:
+                continue
+            if package_hits(self.collector.index, name, version, None):
+                self.collector.skipped(path, local_copy_note(name, version, source, copies.record))
+            return True
+        return False
+
+
+def local_copy_note(name: str, version: str, source: str, record: str) -> str:
+    """The words for an installed package a rule names by name and version that its package
+    manager installed from the project itself, not from the registry."""
+    return (
+        f"{shown(name)}@{shown(version)} is installed here from {shown(source)}, not from the"
+        f" registry ({record} says so): not matched by name and version, as a lockfile's"
+        " file:, link: and workspace packages are not (a rule's integrity hashes match the"
+        " lockfile's entry; a file: tarball copied from an affected release is that release)"
+    )
 
 
 def yarn_stub(manifest: PackageManifest) -> bool:

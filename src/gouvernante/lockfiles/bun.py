@@ -316,7 +316,13 @@ class _Read:
             integrity = _integrity(entry, path, key)
             if spec.startswith(_GIT_PREFIXES):
                 packages.append(LockedPackage(key, name, "", Source.GIT, integrity, spec))
-            elif "://" in spec or spec.endswith(_TARBALL_SUFFIXES):
+            elif "://" not in spec and spec.endswith(_TARBALL_SUFFIXES):
+                # a `file:` tarball (bun writes its path alone, ``vendor/x-1.0.0.tgz``): the
+                # project's own copy, as npm's, pnpm's and yarn's readers take it; its name
+                # and version are the tarball's package.json's, which bun.lock does not give
+                # (the file's name is no version); its integrity is still compared
+                packages.append(LockedPackage(key, name, "", Source.LOCAL, integrity, spec))
+            elif "://" in spec:
                 version = _tarball_version(name, spec)
                 packages.append(LockedPackage(key, name, version, Source.TARBALL, integrity, spec))
                 urls.check(key, name, version, spec, integrity, spec=True)

@@ -480,7 +480,10 @@ def _resolution(reader: _Reader, strings: _Strings, name: str, at: int) -> _Reso
         where = strings.get(value, "package folder")
         prefix = {_WORKSPACE: "workspace:", _FOLDER: "file:", _SYMLINK: "link:"}[tag]
         return _Resolved("", Source.LOCAL, prefix + where)
-    if tag in (_LOCAL_TARBALL, _REMOTE_TARBALL):
+    if tag == _LOCAL_TARBALL:  # the project's own copy (see bun.py): integrity still compared
+        where = strings.get(value, "tarball")
+        return _Resolved("", Source.LOCAL, "file:" + where, where)
+    if tag == _REMOTE_TARBALL:
         where = strings.get(value, "tarball")
         return _Resolved(_tarball_version(name, where), Source.TARBALL, where, where)
     if tag in (_GITHUB, _GITLAB, _GIT):
@@ -547,7 +550,7 @@ def _packages(layout: _Layout) -> tuple[list[str], list[LockedPackage], list[Imp
         ids.append(node)
         version = resolved.version
         integrity = None
-        if resolved.source is Source.LOCAL:
+        if resolved.source is Source.LOCAL and resolved.resolved is None:  # (a tarball: hashed)
             if resolved.spec.startswith("workspace:"):
                 name_hash: int = _U64.unpack_from(reader.data, columns["name_hash"] + 8 * i)[0]
                 version = layout.workspace_versions.get(name_hash, "")

@@ -1,0 +1,215 @@
+"""Installed packages that are not the registry release of their name and version.
+
+Fixtures: ``fixtures/local-copies`` (``generate.sh``: pnpm 10.34.9 and 9.15.9 with
+node-linker=hoisted and an injected workspace member, npm 11, yarn 1.22.22 and 4.18.1, bun
+1.4.5, each with ``file:`` tarballs and a ``file:`` folder beside registry releases of the same
+names). A copy the package manager's record says came from the project itself (pnpm's
+``.modules.yaml`` hoistedLocations, npm's hidden lockfile ``resolved: file:``, yarn berry's
+install state locator, yarn 1's ``.yarn-integrity`` patterns) is not matched by name and version
+(a note says so); a registry release of the same name beside it still is. Git keeps no times:
+every folder is dated at the install, the records a minute later, as the tools leave them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from gouvernante.host.install_state import HIDDEN_LOCKFILE, PNPM_STATE, YARN_STATE
+from gouvernante.host.installed import scan_tree
+from gouvernante.host.reader import Collector
+from gouvernante.rules.index import build_index
+from helpers import compromised_rules, scan_report
+from host import conftest as h
+
+FIXTURES = Path(__file__).parent / "fixtures" / "local-copies"
+T_INSTALL = 1_700_000_000
+T_RECORD = T_INSTALL + 60
+RECORDS = (HIDDEN_LOCKFILE, PNPM_STATE, YARN_STATE, ".yarn-integrity")
+RULES = (
+    ("is-number", "=7.0.0 || =6.0.0"),
+    ("kind-of", "=6.0.3"),
+    ("is-even", "=1.0.0"),
+    ("ms", "=2.1.2"),
+)
+REGISTRY = {"is-number@6.0.0 node_modules/is-odd/node_modules/is-number"}
+ALIAS = {"ms@2.1.2 node_modules/my-ms"}  # npm:ms@2.1.2: the registry's ms, under another name
+# (found, noted) per case; what each folder holds was checked against the tool's own record
+# and lockfile when generated
+EXPECTED: dict[str, tuple[set[str], set[str]]] = {
+    "pnpm10-hoisted": (
+        REGISTRY | {"is-number@7.0.0 node_modules/is-number"},  # app2's, from the registry
+        {"packages/app1/node_modules/is-number", "node_modules/kind-of"},
+    ),
+    "npm11": (
+        REGISTRY | ALIAS,
+        {"node_modules/is-number", "node_modules/kind-of", "node_modules/is-even"},
+    ),
+    "yarn4": (
+        REGISTRY | ALIAS,
+        {"node_modules/is-number", "node_modules/kind-of", "node_modules/is-even"},
+    ),
+    # yarn 1 records patterns, not folders: is-number is also installed from the registry
+    # (is-odd's ^6.0.0), so which is-number folder holds the file: tarball is not told
+    "yarn1": (
+        REGISTRY | ALIAS | {"is-number@7.0.0 node_modules/is-number"},
+        {"node_modules/kind-of", "node_modules/is-even"},
+    ),
+    # bun keeps no record of where a folder came from: matched as before
+    "bun": (
+        REGISTRY
+        | ALIAS
+        | {
+            "is-number@7.0.0 node_modules/is-number",
+            "kind-of@6.0.3 node_modules/kind-of",
+            "is-even@1.0.0 node_modules/is-even",
+        },
+        set(),
+    ),
+}
+EXPECTED["pnpm9-hoisted"] = EXPECTED["pnpm10-hoisted"]
+
+
+def _installed(tmp_path: Path, case: str) -> Path:
+    project = tmp_path / case
+    shutil.copytree(FIXTURES / case, project, symlinks=True)
+    for dirpath, dirnames, filenames in os.walk(project):
+        for name in dirnames + filenames:
+            path = os.path.join(dirpath, name)
+            when = T_RECORD if name in RECORDS else T_INSTALL
+            if not os.path.islink(path):
+                os.utime(path, (when, when))
+    return project
+
+
+def _trees(project: Path) -> list[Path]:
+    """Every top ``node_modules`` of the project (a workspace member's too)."""
+    return sorted(p for p in project.rglob("node_modules") if "node_modules" not in p.parent.parts)
+
+
+def _scan(project: Path) -> tuple[set[str], set[str], Collector]:
+    rules = tuple(h.make_rule(f"R-{i}", [pkg]) for i, pkg in enumerate(RULES))
+    collector = Collector(build_index(rules))
+    for tree in _trees(project):
+        scan_tree(str(tree), collector, where="test")
+    found = {
+        f"{f.package}@{f.version} {Path(f.path or '').relative_to(project).as_posix()}"
+        for f in collector.findings
+    }
+    noted = {
+        Path(n.path).relative_to(project).as_posix()
+        for n in collector.notes
+        if "not from the registry" in n.message
+    }
+    return found, noted, collector
+
+
+def test_every_case_is_checked() -> None:
+    assert sorted(p.name for p in FIXTURES.iterdir() if p.is_dir()) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_local_copies_are_told_from_registry_releases(tmp_path: Path, case: str) -> None:
+    found, noted, collector = _scan(_installed(tmp_path, case))
+    assert (found, noted) == EXPECTED[case]
+    assert collector.errors == []
+
+
+@pytest.mark.parametrize("case", ["pnpm10-hoisted", "pnpm9-hoisted", "npm11", "yarn4", "yarn1"])
+def test_a_folder_changed_after_the_record_is_matched(tmp_path: Path, case: str) -> None:
+    """The record says what was installed then: a folder changed since (replaced, or
+    re-extracted by hand) is read as any other, so its affected release is found."""
+    project = _installed(tmp_path, case)
+    kind_of = project / "node_modules" / "kind-of"
+    os.utime(kind_of, (T_RECORD + 1, T_RECORD + 1))
+    found, noted, _ = _scan(project)
+    assert "kind-of@6.0.3 node_modules/kind-of" in found
+    assert "node_modules/kind-of" not in noted
+
+
+def test_a_record_naming_another_package_is_not_believed(tmp_path: Path) -> None:
+    """npm's record says a folder holds a file: copy of ``other``; its package.json says
+    kind-of 6.0.3: the two disagree, the finding stays."""
+    project = _installed(tmp_path, "npm11")
+    hidden = project / "node_modules" / HIDDEN_LOCKFILE
+    doc = json.loads(hidden.read_text())
+    doc["packages"]["node_modules/kind-of"]["name"] = "other"
+    hidden.write_text(json.dumps(doc))
+    os.utime(hidden, (T_RECORD, T_RECORD))
+    found, noted, _ = _scan(project)
+    assert "kind-of@6.0.3 node_modules/kind-of" in found
+    assert "node_modules/kind-of" not in noted
+
+
+def test_a_pnpm_folder_listed_for_a_registry_release_too_is_matched(tmp_path: Path) -> None:
+    """pnpm's hoistedLocations give node_modules/kind-of under the file: tarball and under a
+    registry release: contradictory, so the folder is read as the registry's."""
+    project = _installed(tmp_path, "pnpm10-hoisted")
+    modules = project / "node_modules" / PNPM_STATE
+    doc = json.loads(modules.read_text())
+    doc["hoistedLocations"]["kind-of@6.0.3"] = ["node_modules/kind-of"]
+    modules.write_text(json.dumps(doc))
+    os.utime(modules, (T_RECORD, T_RECORD))
+    found, noted, _ = _scan(project)
+    assert "kind-of@6.0.3 node_modules/kind-of" in found
+    assert "node_modules/kind-of" not in noted
+
+
+def test_a_record_that_does_not_decode_believes_nothing(tmp_path: Path) -> None:
+    project = _installed(tmp_path, "pnpm9-hoisted")
+    modules = project / "node_modules" / PNPM_STATE
+    modules.write_text("hoistedLocations: [unclosed\n")
+    os.utime(modules, (T_RECORD, T_RECORD))
+    found, noted, _ = _scan(project)
+    assert noted == set()
+    assert "kind-of@6.0.3 node_modules/kind-of" in found
+    assert "is-number@7.0.0 packages/app1/node_modules/is-number" in found
+
+
+# The same projects' lockfiles: a local package is never matched by name and version there
+# either (bun's local tarballs were: version taken from the file's name), but a rule's integrity
+# hash matches the tarball it names (npm, pnpm and bun record it; yarn does not: yarn 1 keeps a
+# sha1 in the resolution's fragment, berry its own checksum).
+LOCKED = {
+    "pnpm10-hoisted": {"is-number@6.0.0", "is-number@7.0.0"},
+    "npm11": {"is-number@6.0.0", "ms@2.1.2"},
+    "yarn1": {"is-number@6.0.0", "ms@2.1.2"},
+    "yarn4": {"is-number@6.0.0", "ms@2.1.2"},
+    "bun": {"is-number@6.0.0", "ms@2.1.2"},
+}
+LOCKED["pnpm9-hoisted"] = LOCKED["pnpm10-hoisted"]
+# `npm view is-number@7.0.0 dist.integrity`, the tarball vendor/is-number-7.0.0.tgz holds
+IS_NUMBER_7 = (
+    "sha512-41Cifkg6e8TylSpdtTpeLVMqvSBEVzTttHvERD741+pnZ8ANv0004MRL43QKPDlK9cGvNp6NZWZUBlbGXYxx"
+    "ng=="
+)
+
+
+def _rule_file(integrity: list[str] | None = None) -> dict[str, object]:
+    doc = compromised_rules("LOCAL-1", *RULES)
+    if integrity:
+        doc["rules"][0]["integrity"] = integrity
+    return doc
+
+
+@pytest.mark.parametrize("case", sorted(LOCKED))
+def test_the_lockfiles_agree(tmp_path: Path, case: str) -> None:
+    project = _installed(tmp_path, case)
+    code, report = scan_report(tmp_path, _rule_file(), "-dir", str(project), "-recursive")
+    assert report["errors"] == []
+    assert {f"{f['package']}@{f['version']}" for f in report["findings"]} == LOCKED[case]
+    assert code == 2
+
+
+@pytest.mark.parametrize("case", ["npm11", "bun"])
+def test_a_local_tarball_of_a_listed_hash_is_found_by_it(tmp_path: Path, case: str) -> None:
+    """vendor/is-number-7.0.0.tgz is the registry's tarball: a rule listing its integrity
+    finds it, whatever the entry's name and version say."""
+    project = _installed(tmp_path, case)
+    _, report = scan_report(tmp_path, _rule_file([IS_NUMBER_7]), "-dir", str(project), "-recursive")
+    by_hash = [f for f in report["findings"] if f["match"] == "integrity"]
+    assert [f["package"] for f in by_hash] == ["is-number"]
