@@ -278,6 +278,16 @@ class DeclaredDependency(msgspec.Struct, frozen=True, gc=False):
     alias: str | None = None
     catalog: str | None = None  # the ``catalog:`` reference ``spec`` was read from
     catalog_file: str | None = None  # the file defining it: pnpm-workspace.yaml, package.json
+    # a spec the package managers read two ways (``"ms": "npm:latest"``): which one this is,
+    # ``DeclaredReading`` (None: every package manager reads it so)
+    reading: str | None = None
+
+
+class DeclaredReading(StrEnum):
+    """Whose reading of a declared spec a ``DeclaredDependency`` is, when they differ."""
+
+    BERRY = "yarn-berry"  # ``npm:latest`` is the key's own dist-tag
+    NOT_BERRY = "not-yarn-berry"  # npm, pnpm, yarn 1, bun: the package named ``latest``
 
 
 class GraphDetails(Protocol):

@@ -61,6 +61,9 @@ class StoredGraph(msgspec.Struct, array_like=True, frozen=True):
     # yarn: each entry's header (``LockfileGraph.entry_keys``; None: recorded before they were
     # kept, or another format: an out-of-date yarn.lock is then not told, the file decides)
     entry_keys: list[str] | None = None
+    # each declared dependency's ``reading`` ([]: none has one, or recorded before; last: an
+    # array-like record of before decodes without it)
+    readings: list[str | None] = msgspec.field(default_factory=list)
 
 
 _ENCODER = msgspec.msgpack.Encoder()
@@ -84,6 +87,9 @@ def encode(graph: LockfileGraph, catalogs: Catalogs | None = None) -> bytes:
             importers=[(i.id, i.label) for i in graph.importers],
             edges={k: list(v) for k, v in graph.details.edges().items()},
             declared=[(d.name, d.spec, d.field, d.alias) for d in graph.declared],
+            readings=[d.reading for d in graph.declared]
+            if any(d.reading for d in graph.declared)
+            else [],
             notes=list(graph.notes),
             catalogs=None if catalogs is None else {k: dict(v) for k, v in catalogs.items()},
             bundled=[(name, node) for name, node in graph.bundled],
@@ -180,7 +186,12 @@ def decode_with_catalogs(
                 g.importers, g.folders or [None] * len(g.importers), strict=True
             )
         ],
-        declared=[DeclaredDependency(n, s, f, a) for n, s, f, a in g.declared],
+        declared=[
+            DeclaredDependency(n, s, f, a, reading=r)
+            for (n, s, f, a), r in zip(
+                g.declared, g.readings or [None] * len(g.declared), strict=True
+            )
+        ],
         details=_Edges(g.edges),
         notes=g.notes,
         entry_errors=tuple(entry_errors),

@@ -39,14 +39,23 @@ def unquote_dq(token: str, path: str, line: int) -> str:
 
 
 def alias_target(name: str, range_: str) -> tuple[str, str]:
-    """Resolve an ``npm:`` alias: (``my-lodash``, ``npm:lodash@4``) -> (``lodash``, ``4``)."""
+    """Resolve a yarn 1 ``npm:`` alias: (``my-lodash``, ``npm:lodash@4``) -> (``lodash``,
+    ``4``). Without a version the target is a package name, as yarn 1.22.22 reads it:
+    ``"ms": "npm:latest"`` installs the package named ``latest`` (0.2.0) in node_modules/ms and
+    ``"ms": "npm:^2.1.0"`` fails ('Couldn't find package "^2.1.0"': such an entry is none yarn 1
+    wrote, read as the key's range as before); yarn berry reads both as ms's own tag or range,
+    but its entries are named by their resolution, not by this."""
     if not range_.startswith("npm:"):
         return name, range_
     inner = range_[4:]
     at = inner.find("@", 1)
-    if at < 0:  # "npm:^1.0.0": the npm protocol spelled out, no alias
-        return name, inner
+    if at < 0:
+        return (inner, "") if _BARE_NAME.fullmatch(inner) else (name, inner)
     return inner[:at], inner[at + 1 :]
+
+
+# a package name as npm allows a new one (lower case; no range operator, space or ``@``)
+_BARE_NAME = re.compile(r"(?:@[a-z0-9~-][a-z0-9._~-]*/)?[a-z0-9~-][a-z0-9._~-]*")
 
 
 def classify(reference: str) -> Source:

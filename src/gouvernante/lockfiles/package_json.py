@@ -24,7 +24,13 @@ from msgspec.structs import replace
 from gouvernante.errors import LockfileError, SemverError
 from gouvernante.lockfiles._common import first_repeated_key, json_errors, shape_error
 from gouvernante.lockfiles._tarball_url import registry_identity
-from gouvernante.model import DeclaredDependency, Importer, LockfileFormat, LockfileGraph
+from gouvernante.model import (
+    DeclaredDependency,
+    DeclaredReading,
+    Importer,
+    LockfileFormat,
+    LockfileGraph,
+)
 from gouvernante.safetext import key_segment
 
 DEPENDENCY_FIELDS = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
@@ -492,7 +498,11 @@ def _berry_tag(key: str, spec: str, field: str) -> list[DeclaredDependency]:
     text = spec.strip()
     if text[:4].lower() != "npm:" or text[4:].strip() not in _BERRY_TAGS:
         return []
-    return [DeclaredDependency(key.strip(" ") or key, text[4:].strip(), field)]
+    return [
+        DeclaredDependency(
+            key.strip(" ") or key, text[4:].strip(), field, reading=DeclaredReading.BERRY
+        )
+    ]
 
 
 def _patched(key: str, spec: str, field: str) -> DeclaredDependency | None:
@@ -532,7 +542,8 @@ def declared_dependency(key: str, spec: str, field: str) -> DeclaredDependency:
         if target and cut < 0 and _is_range(target):
             return DeclaredDependency(key, target, field, key)
         if target:
-            return DeclaredDependency(target, "*", field, key)
+            reading = DeclaredReading.NOT_BERRY if target in _BERRY_TAGS else None
+            return DeclaredDependency(target, "*", field, key, reading=reading)
     if spec.lstrip()[:6].lower().startswith(("https:", "http:")):
         # A registry tarball URL installs the package it names, whatever the key: an alias
         # (``"a": "https://registry.npmjs.org/evil/-/evil-1.0.1.tgz"`` is evil@1.0.1 in

@@ -562,6 +562,7 @@ class DeclaredHit(msgspec.Struct, frozen=True, gc=False):
     undecided: bool = False
     spec: str = ""  # a range's text, as declared ("": no range: a dist-tag, a dropper, ...)
     alias: str | None = None  # the key, when it names the package otherwise (``npm:``)
+    reading: str | None = None  # ``DeclaredDependency.reading``
 
 
 CATALOG_PREFIX = "catalog:"  # a pnpm catalog reference (``catalog:``, ``catalog:NAME``)
@@ -613,6 +614,12 @@ def match_declared(
         entries = index.by_name.get(dep.name)
         dropper_entries = index.droppers.get(dep.name)
         if entries is None and dropper_entries is None:
+            continue
+        if dep.reading is not None:
+            start = len(out)
+            plain = msgspec.structs.replace(dep, reading=None)
+            out.extend(match_declared([plain], index, display_path))
+            out[start:] = [msgspec.structs.replace(h, reading=dep.reading) for h in out[start:]]
             continue
         declared_range = _declared_range(dep.spec)
         seen_rules: set[str] = set()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 from gouvernante.fs import globs
 from gouvernante.lockfiles.package_json import OVERRIDE_FIELDS
 from gouvernante.match.hits import DeclaredHit, declared_what, undecided_note
-from gouvernante.model import Finding, LockfileFormat, LockfileGraph, Source
+from gouvernante.model import DeclaredReading, Finding, LockfileFormat, LockfileGraph, Source
 
 if TYPE_CHECKING:
     from gouvernante.semver import Range
@@ -110,8 +110,16 @@ def judge_declared(
     by = ", ".join(names)
     findings: list[Finding] = []
     notes: list[str] = []
+    formats = {facts.format for _, locks in projects for _, facts in locks}
     for hit in declared:
         what = declared_what(hit)
+        if _read_otherwise(hit, formats):
+            notes.append(
+                f"{what}, but {by} is written by a package manager that reads"
+                f" {hit.alias or hit.name}'s spec otherwise ({_READINGS[hit.reading or '']}):"
+                " the lockfile decides"
+            )
+            continue
         stale = (
             None
             if in_project is None
@@ -149,6 +157,28 @@ def judge_declared(
         else:
             findings.append(hit.finding)
     return findings, notes
+
+
+_READINGS: dict[str, str] = {
+    DeclaredReading.BERRY: "npm:latest is yarn berry's dist-tag of the key's own package",
+    DeclaredReading.NOT_BERRY: (
+        "npm:latest is the package named latest to npm, pnpm, yarn 1 and bun (yarn 1.22.22,"
+        " npm 11, pnpm 10 and bun 1.4.5 installed latest 0.2.0; yarn 4.18.1 ms 2.1.3)"
+    ),
+}
+
+
+def _read_otherwise(hit: DeclaredHit, formats: set[LockfileFormat | None]) -> bool:
+    """Is ``hit`` one reading of a spec the package managers read two ways
+    (``DeclaredReading``) that no lockfile of the project (``formats``) was written by a
+    package manager reading so? No lockfile: both readings stand."""
+    if hit.reading is None:
+        return False
+    berry = LockfileFormat.YARN_BERRY in formats
+    others = bool(formats - {LockfileFormat.YARN_BERRY, LockfileFormat.PACKAGE_JSON, None})
+    if hit.reading == DeclaredReading.BERRY:
+        return others and not berry
+    return berry and not others
 
 
 _NPM_FORMATS = frozenset({LockfileFormat.PACKAGE_LOCK, LockfileFormat.SHRINKWRAP})
