@@ -233,7 +233,9 @@ def test_real_files_name_their_packages_only(path: Path) -> None:
     # (but a bare ``npm:<name>`` target, yarn 1's "ms@npm:latest" holding the package named
     # latest: the look-ahead reads no name there, its entry is looked at alone)
     bare = re.compile(r'"?[^@"]+@npm:[^@"]+"?')
-    assert [i for i in found[0].url_suspects if not bare.fullmatch(found[0].ids[i])] == []
+    suspects = found[0].url_suspects
+    assert suspects is not None
+    assert [i for i in suspects if not bare.fullmatch(found[0].ids[i])] == []
 
 
 # --- the layout check's vouching against the one-by-one look --------------------------------
