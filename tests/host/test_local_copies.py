@@ -23,7 +23,7 @@ from gouvernante.host.install_state import HIDDEN_LOCKFILE, PNPM_STATE, YARN_STA
 from gouvernante.host.installed import scan_tree
 from gouvernante.host.reader import Collector
 from gouvernante.rules.index import build_index
-from helpers import compromised_rules, scan_report
+from helpers import compromised_rules, docker_save, scan_report
 from host import conftest as h
 
 FIXTURES = Path(__file__).parent / "fixtures" / "local-copies"
@@ -213,3 +213,47 @@ def test_a_local_tarball_of_a_listed_hash_is_found_by_it(tmp_path: Path, case: s
     _, report = scan_report(tmp_path, _rule_file([IS_NUMBER_7]), "-dir", str(project), "-recursive")
     by_hash = [f for f in report["findings"] if f["match"] == "integrity"]
     assert [f["package"] for f in by_hash] == ["is-number"]
+
+
+def _layer(case: str) -> dict[str, bytes]:
+    root = FIXTURES / case
+    return {
+        f"app/{p.relative_to(root).as_posix()}": p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
+
+
+def _image_found(tmp_path: Path, layers: list[dict[str, bytes]]) -> tuple[set[str], set[str]]:
+    image = docker_save(tmp_path / "image.tar", layers)
+    _, report = scan_report(tmp_path, _rule_file(), "-image", str(image))
+    assert report["errors"] == []
+    found = {
+        f"{f['package']}@{f['version']} {f['path'].removeprefix('/app/')}"
+        for f in report["findings"]
+        if f["type"] == "installed_package"
+    }
+    noted = {
+        n["path"].partition(":/app/")[2]
+        for n in report["notes"]
+        if "not from the registry" in n["message"]
+    }
+    return found, noted
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_an_image_reads_the_records_as_the_host_does(tmp_path: Path, case: str) -> None:
+    """The same trees in a container image: the records in its layers tell the same copies
+    (a record written by the layer of the package.json or a later one)."""
+    assert _image_found(tmp_path, [_layer(case)]) == EXPECTED[case]
+
+
+def test_an_image_layer_rewriting_a_package_after_the_record_is_matched(tmp_path: Path) -> None:
+    """A later layer that writes node_modules/kind-of/package.json again: the record (of an
+    earlier layer) says nothing of what that layer put there."""
+    first = _layer("npm11")
+    manifest = "app/node_modules/kind-of/package.json"
+    later = {manifest: first[manifest]}
+    found, noted = _image_found(tmp_path, [first, later])
+    assert "kind-of@6.0.3 node_modules/kind-of" in found
+    assert "node_modules/kind-of" not in noted

@@ -32,6 +32,7 @@ from urllib.parse import unquote
 import msgspec
 
 from gouvernante.fs.read import read_small
+from gouvernante.fs.walk import YARN_INTEGRITY
 
 HIDDEN_LOCKFILE = ".package-lock.json"
 PNPM_STATE = ".modules.yaml"
@@ -108,17 +109,25 @@ def read_hidden_lockfile(root: str) -> RecordedTree | None:
     if mtime_ns > time.time_ns() + _FUTURE_SLACK_NS:
         return None
     packages: dict[str, tuple[str, str]] = {}
-    local: dict[str, tuple[str, str]] = {}
     for key, entry in doc.packages.items():
         if not key.startswith(_NM_PREFIX) or entry.link:
             continue  # the project itself, a workspace folder, or a symlink (never followed)
         folder = key.rpartition(_NM_PREFIX)[2]
         packages[key] = (entry.name or folder, entry.version or "")
+    return _tree(root, mtime_ns, packages, _hidden_copies(doc))
+
+
+def _hidden_copies(doc: _HiddenLockfile) -> dict[str, tuple[str, str]]:
+    """The folders npm unpacked a ``file:`` tarball in, or copied a ``file:`` folder to
+    (``--install-links``): key -> (name, ``resolved``)."""
+    local: dict[str, tuple[str, str]] = {}
+    for key, entry in doc.packages.items():
         resolved = entry.resolved
-        if resolved is not None and resolved.startswith("file:"):
-            # a `file:` tarball unpacked here, or a folder copied (--install-links)
-            local[key] = (entry.name or folder, resolved)
-    return _tree(root, mtime_ns, packages, local)
+        if resolved is None or entry.link or not key.startswith(_NM_PREFIX):
+            continue
+        if resolved.startswith("file:"):
+            local[key] = (entry.name or key.rpartition(_NM_PREFIX)[2], resolved)
+    return local
 
 
 def _tree(
@@ -361,7 +370,6 @@ def _registry_release(locator: str) -> tuple[str, str] | None:
 # listed for a registry release too is the registry's); anything else keeps the finding.
 
 PNPM_MODULES_MAX_BYTES = 64 * 1024 * 1024
-YARN_INTEGRITY = ".yarn-integrity"
 _PNPM_LOCAL = ("file:", "link:")
 _ANCESTORS = 64  # how far up a member's node_modules looks for the workspace root's record
 
@@ -460,6 +468,17 @@ def _pnpm_copies(root: str) -> LocalCopies | None:
     if got is None:
         return None
     data, mtime_ns = got
+    places = pnpm_modules_copies(data)
+    if not places:
+        return None
+    folders = {_joined(base, place): copy for place, copy in places.items()}
+    return LocalCopies(path, mtime_ns, folders)
+
+
+def pnpm_modules_copies(data: bytes) -> dict[str, tuple[str, str]] | None:
+    """pnpm's ``.modules.yaml``: folder (relative to the workspace root, ``/``-separated) ->
+    (name, reference) of each ``file:``/``link:`` package of ``hoistedLocations`` placed
+    there and nowhere listed for another package; None when the record does not read."""
     try:
         doc = msgspec.json.decode(data) if data.lstrip()[:1] == b"{" else _yaml(data)
     except Exception:  # (hostile YAML may raise anything): a record not read is not believed
@@ -467,23 +486,22 @@ def _pnpm_copies(root: str) -> LocalCopies | None:
     located = doc.get("hoistedLocations") if isinstance(doc, dict) else None
     if not isinstance(located, dict):
         return None
-    folders: dict[str, tuple[str, str]] = {}
+    places: dict[str, tuple[str, str]] = {}
     shared: set[str] = set()
-    for key, places in located.items():
+    for key, listed in located.items():
         split = _split_locator(key) if isinstance(key, str) else None
-        if split is None or not isinstance(places, list):
+        if split is None or not isinstance(listed, list):
             return None
         local = split[1].startswith(_PNPM_LOCAL)
-        for place in places:
+        for place in listed:
             if not isinstance(place, str):
                 return None
-            full = _joined(base, place)
-            if full in folders or full in shared or not local:
-                shared.add(full)
-                folders.pop(full, None)
+            if place in places or place in shared or not local:
+                shared.add(place)
+                places.pop(place, None)
             else:
-                folders[full] = (split[0], split[1])
-    return LocalCopies(path, mtime_ns, folders) if folders else None
+                places[place] = (split[0], split[1])
+    return places
 
 
 def _yaml(data: bytes) -> object:
@@ -505,6 +523,14 @@ def _yarn_classic_copies(root: str) -> LocalCopies | None:
     if got is None:
         return None
     data, mtime_ns = got
+    names = yarn_integrity_names(data)
+    return LocalCopies(path, mtime_ns, {}, root, names) if names else None
+
+
+def yarn_integrity_names(data: bytes) -> dict[str, str] | None:
+    """yarn 1's ``.yarn-integrity``: name -> pattern range of the names every pattern of which
+    is ``file:``/``link:`` (yarn writes the resolution ``file:…#<sha1>`` for a tarball, ``""``
+    for a folder); None when the record does not read."""
     try:
         entries = msgspec.json.decode(data, type=_YarnIntegrity).lockfileEntries
     except (msgspec.MsgspecError, RecursionError, ValueError):
@@ -520,8 +546,28 @@ def _yarn_classic_copies(root: str) -> LocalCopies | None:
             local.setdefault(name, range_)
         else:
             registry.add(name)
-    names = {name: source for name, source in local.items() if name not in registry}
-    return LocalCopies(path, mtime_ns, {}, root, names) if names else None
+    return {name: source for name, source in local.items() if name not in registry}
+
+
+def hidden_lockfile_copies(data: bytes) -> dict[str, tuple[str, str]] | None:
+    """npm's hidden lockfile: folder key (``node_modules/…``) -> (name, ``resolved``) of the
+    ``file:`` packages; None when it does not decode."""
+    try:
+        doc = _DECODER.decode(data.removeprefix(b"\xef\xbb\xbf"))
+    except (msgspec.MsgspecError, RecursionError, ValueError):
+        return None
+    return _hidden_copies(doc)
+
+
+def yarn_state_copies(data: bytes) -> dict[str, tuple[str, str]] | None:
+    """yarn berry's install state: folder key -> (name, locator) of its local packages;
+    None when it is not laid out exactly as yarn writes it."""
+    local: dict[str, tuple[str, str]] = {}
+    try:
+        _state_packages(_state_entries(data.decode("utf-8")), local)
+    except (UnicodeDecodeError, ValueError, _Refused):
+        return None
+    return local
 
 
 def pnpm_managed(root: str) -> bool:

@@ -13,16 +13,27 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Callable, Collection, Container, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import msgspec
 
 from gouvernante.errors import GouvernanteError
 from gouvernante.fs import globs
 from gouvernante.fs.walk import YARN_INTEGRITY
+from gouvernante.host.install_state import (
+    HIDDEN_LOCKFILE,
+    PNPM_STATE,
+    YARN_STATE,
+    hidden_lockfile_copies,
+    pnpm_modules_copies,
+    yarn_integrity_names,
+    yarn_state_copies,
+)
 from gouvernante.host.installed import (
     NOT_A_MANIFEST,
     YARN_STORE,
     YARN_STORE_PACKAGE,
+    local_copy_note,
     pnpm_local_copy,
     yarn_stub,
 )
@@ -85,10 +96,63 @@ class ImageScanOutput:
 
 
 def keep(path: str) -> bool:
-    """The files whose bytes the scan reads: lockfiles and package.json files, and yarn's
-    ``.yarnrc.yml`` (the lockfile it names is read in a second pass: ``named_lockfiles``)."""
-    base = path.rpartition("/")[2]
+    """The files whose bytes the scan reads: lockfiles and package.json files, yarn's
+    ``.yarnrc.yml`` (the lockfile it names is read in a second pass: ``named_lockfiles``) and
+    the package managers' records of a ``node_modules`` folder (``_recorded_copy``)."""
+    folder, _, base = path.rpartition("/")
+    if base in _RECORDS or base == YARN_INTEGRITY:
+        return folder == NODE_MODULES or folder.endswith("/" + NODE_MODULES)
     return base == YARNRC or lockfile_name(base) is not None
+
+
+_RECORDS: dict[str, Callable[[bytes], dict[str, tuple[str, str]] | None]] = {
+    HIDDEN_LOCKFILE: hidden_lockfile_copies,
+    YARN_STATE: yarn_state_copies,
+    PNPM_STATE: pnpm_modules_copies,
+}
+_Records = dict[str, "dict[str, tuple[str, str]] | dict[str, str] | None"]
+
+
+def _recorded_copy(
+    fs: Filesystem, package_dir: str, folder: str, name: str, *, layer: int, cache: _Records
+) -> tuple[str, str] | None:
+    """(where from, the record saying so) when a package manager's record in the image says
+    the package ``name`` at ``package_dir`` was installed from the project itself (a ``file:``
+    tarball or folder, an injected workspace: ``install_state.local_copies``, as ``-host``
+    reads them), written by the layer that wrote its package.json or a later one."""
+    parts = package_dir.split("/")
+    for cut in range(len(parts) - 1, -1, -1):  # every folder above, the nearest first
+        prefix = "/".join(parts[:cut])
+        rel = "/".join(parts[cut:])
+        records = f"{prefix}/{NODE_MODULES}/" if prefix else f"{NODE_MODULES}/"
+        for base, reader in _RECORDS.items():
+            copies = _record(fs, records + base, reader, cache, layer)
+            found = copies.get(rel) if copies is not None else None
+            if isinstance(found, tuple) and found[0] == name:
+                return found[1], records + base
+        if parts[cut] == NODE_MODULES and folder == name:
+            names = _record(fs, records + YARN_INTEGRITY, yarn_integrity_names, cache, layer)
+            source = names.get(name) if names is not None else None
+            if isinstance(source, str):
+                return source, records + YARN_INTEGRITY
+    return None
+
+
+def _record(
+    fs: Filesystem,
+    path: str,
+    reader: Callable[[bytes], dict[str, Any] | None],
+    cache: _Records,
+    layer: int,
+) -> dict[str, Any] | None:
+    """The record at ``path`` read once (None: none, a link, or not read), if written by
+    ``layer`` or a later one."""
+    node = fs.nodes.get(path)
+    if node is None or node.kind is not NodeKind.FILE or node.data is None or node.layer < layer:
+        return None
+    if path not in cache:
+        cache[path] = reader(node.data)
+    return cache[path]
 
 
 def named_lockfiles(
@@ -226,6 +290,7 @@ def scan_images(paths: Sequence[str], index: RuleIndex) -> ImageScanOutput:
 
 def scan_filesystem(fs: Filesystem, label: str, index: RuleIndex, out: ImageScanOutput) -> None:
     read: list[tuple[str, Node, LockfileMatch]] = []
+    records: _Records = {}  # the package managers' records of node_modules folders, once each
     workspaces = CatalogFiles()
     named = named_lockfiles(fs, label, out.errors)
     _yarn_catalogs(fs, label, workspaces)
@@ -238,7 +303,7 @@ def scan_filesystem(fs: Filesystem, label: str, index: RuleIndex, out: ImageScan
             continue
         folder = installed_folder(path, renamed)
         if folder is not None:
-            _installed(fs, path, node, folder, label, index, out)
+            _installed(fs, path, node, folder, label, index, out, records)
             continue
         if NODE_MODULES in path.split("/")[:-1] or (inside and path.startswith(inside)):
             continue  # a package's own lockfile or package.json: not what the image installed
@@ -373,6 +438,7 @@ def _installed(  # noqa: PLR0917 - one private helper of scan_filesystem
     label: str,
     index: RuleIndex,
     out: ImageScanOutput,
+    records: _Records,
 ) -> None:
     shown = f"{label}:/{path}"
     if node.kind is NodeKind.SYMLINK:
@@ -397,6 +463,12 @@ def _installed(  # noqa: PLR0917 - one private helper of scan_filesystem
         manifest, folder, lambda: f"{package_dir}/binding.gyp" in fs.nodes
     )
     if name not in index.names or pnpm_local_copy(package_dir, name, "/"):
+        return
+    copy = _recorded_copy(fs, package_dir, folder, name, layer=node.layer, cache=records)
+    if copy is not None:
+        if package_hits(index, name, version, None):
+            note = local_copy_note(name, version, copy[0], f"{label}:/{copy[1]}")
+            out.notes.append(ScanIssue(f"{label}:/{package_dir}", note))
         return
     unknown = unknown_version(index, name, version)
     if unknown is not None:
