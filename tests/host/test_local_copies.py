@@ -103,7 +103,7 @@ def _scan(project: Path) -> tuple[set[str], set[str], Collector]:
     noted = {
         Path(n.path).relative_to(project).as_posix()
         for n in collector.notes
-        if "not from the registry" in n.message
+        if "is installed here from" in n.message
     }
     return found, noted, collector
 
@@ -203,6 +203,15 @@ def test_the_lockfiles_agree(tmp_path: Path, case: str) -> None:
     assert report["errors"] == []
     assert {f"{f['package']}@{f['version']}" for f in report["findings"]} == LOCKED[case]
     assert code == 2
+    # each file: tarball a rule names is said (pnpm's workspace has only kind-of's)
+    tarballs = {
+        name
+        for n in report["notes"]
+        if "locked from a local tarball" in n["message"]
+        for name in ("is-number", "kind-of")
+        if n["message"].partition(": ")[2].startswith(name)
+    }
+    assert tarballs == ({"kind-of"} if "pnpm" in case else {"is-number", "kind-of"})
 
 
 @pytest.mark.parametrize("case", ["npm11", "bun"])
@@ -236,7 +245,7 @@ def _image_found(tmp_path: Path, layers: list[dict[str, bytes]]) -> tuple[set[st
     noted = {
         n["path"].partition(":/app/")[2]
         for n in report["notes"]
-        if "not from the registry" in n["message"]
+        if "is installed here from" in n["message"]
     }
     return found, noted
 

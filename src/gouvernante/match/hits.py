@@ -345,6 +345,7 @@ def lockfile_notes(graph: LockfileGraph, index: RuleIndex) -> tuple[str, ...]:
         *bundled_notes(graph, index),
         *unversioned_notes(graph, index),
         *limited_notes(graph, index),
+        *local_tarball_notes(graph, index),
     )
 
 
@@ -422,6 +423,43 @@ def unversioned_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
             f"{where}: {shown(pkg.name)} is locked to a {pkg.source.value} URL with no version"
             f" recorded, and {rules} names it: it cannot be decided offline (scan the installed"
             " node_modules with -host)"
+        )
+    return notes
+
+
+_TARBALL_ENDS = (".tgz", ".tar.gz", ".tar")
+
+
+def local_tarball_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
+    """A ``file:`` tarball a rule names by name and version (or whose version the file does not
+    record: bun): the project's own copy, not the registry release, so it is no finding by
+    name and version (a workspace or folder is the project's code; a tarball may be a copy of
+    an affected release, which a rule's integrity hash finds); said, never silent."""
+    table = graph.table
+    notes: list[str] = []
+    for position in table.positions_named(index.by_name):
+        pkg = table[position]
+        if pkg.source is not Source.LOCAL:
+            continue
+        # the tarball: npm's, pnpm's, yarn 1's and bun's ``resolved``, yarn berry's locator
+        # (``name@file:vendor/x.tgz::locator=…`` or ``…#vendor/x.tgz::hash=…``)
+        target = pkg.resolved or pkg.id.partition("@file:")[2]
+        if not target.partition("::")[0].partition("#")[0].endswith(_TARBALL_ENDS):
+            continue
+        if pkg.version and not package_hits(index, pkg.name, pkg.version, None):
+            continue
+        from gouvernante.safetext import key_segment, shown  # noqa: PLC0415 - notes only
+
+        line = graph.details.line_of(pkg.id)
+        where = f"line {line}" if line is not None else f"packages{key_segment(pkg.id)}"
+        what = f"{shown(pkg.name)}@{shown(pkg.version)}" if pkg.version else shown(pkg.name)
+        rules = ", ".join(dict.fromkeys(e.rule.id for e in index.by_name[pkg.name]))
+        notes.append(
+            f"{where}: {what} is locked from a local tarball, not from the"
+            f" registry: {rules} names that package, but a rule names registry releases, so it"
+            " is matched by a rule's integrity hashes only (npm, pnpm and bun record the"
+            " tarball's; yarn does not); a tarball copied from an affected release is that"
+            " release: check where it came from"
         )
     return notes
 
