@@ -103,7 +103,7 @@ def _scan(project: Path) -> tuple[set[str], set[str], Collector]:
     noted = {
         Path(n.path).relative_to(project).as_posix()
         for n in collector.notes
-        if "is installed here from" in n.message
+        if "is installed here from the project itself" in n.message
     }
     return found, noted, collector
 
@@ -117,6 +117,9 @@ def test_local_copies_are_told_from_registry_releases(tmp_path: Path, case: str)
     found, noted, collector = _scan(_installed(tmp_path, case))
     assert (found, noted) == EXPECTED[case]
     assert collector.errors == []
+    for note in collector.notes:  # each names the record that says so
+        if "from the project itself" in note.message:
+            assert any(f"{os.sep}node_modules{os.sep}{r} " in note.message for r in RECORDS)
 
 
 @pytest.mark.parametrize("case", ["pnpm10-hoisted", "pnpm9-hoisted", "npm11", "yarn4", "yarn1"])
@@ -245,7 +248,7 @@ def _image_found(tmp_path: Path, layers: list[dict[str, bytes]]) -> tuple[set[st
     noted = {
         n["path"].partition(":/app/")[2]
         for n in report["notes"]
-        if "is installed here from" in n["message"]
+        if "is installed here from the project itself" in n["message"]
     }
     return found, noted
 

@@ -72,6 +72,7 @@ class RecordedTree:
     # folder key -> (name, source) of the packages the record says were NOT installed from the
     # registry: a ``file:`` tarball or folder copied in, a ``link:``/``portal:``, a workspace
     local: dict[str, tuple[str, str]] = field(default_factory=dict)
+    record: str = ""  # the record's path
 
     def key(self, path: str) -> str | None:
         """The record's key for the package folder ``path`` under ``root``."""
@@ -114,7 +115,7 @@ def read_hidden_lockfile(root: str) -> RecordedTree | None:
             continue  # the project itself, a workspace folder, or a symlink (never followed)
         folder = key.rpartition(_NM_PREFIX)[2]
         packages[key] = (entry.name or folder, entry.version or "")
-    return _tree(root, mtime_ns, packages, _hidden_copies(doc))
+    return _tree(root, mtime_ns, packages, _hidden_copies(doc), path)
 
 
 def _hidden_copies(doc: _HiddenLockfile) -> dict[str, tuple[str, str]]:
@@ -135,13 +136,14 @@ def _tree(
     mtime_ns: int,
     packages: dict[str, tuple[str, str]],
     local: dict[str, tuple[str, str]] | None = None,
+    record: str = "",
 ) -> RecordedTree:
     nested: set[str] = set()
     for key in packages:
         parent = key.rpartition("/" + _NM_PREFIX)[0]
         if parent:
             nested.add(parent)
-    return RecordedTree(root, mtime_ns, packages, frozenset(nested), local or {})
+    return RecordedTree(root, mtime_ns, packages, frozenset(nested), local or {}, record)
 
 
 # --- yarn berry's install state -------------------------------------------------------------
@@ -219,7 +221,7 @@ def read_yarn_state(root: str) -> RecordedTree | None:
         return None
     if mtime_ns > time.time_ns() + _FUTURE_SLACK_NS:
         return None
-    return _tree(root, mtime_ns, packages, local)
+    return _tree(root, mtime_ns, packages, local, path)
 
 
 def _state_entries(text: str) -> list[tuple[str, str, str, str, str, str]]:
@@ -420,7 +422,7 @@ def local_copies(root: str, recorded: RecordedTree | None) -> list[LocalCopies]:
     if recorded is not None and recorded.local:
         found.append(
             LocalCopies(
-                recorded.root,
+                recorded.record,
                 recorded.mtime_ns,
                 {_joined(project, key): copy for key, copy in recorded.local.items()},
             )

@@ -268,23 +268,24 @@ class _TreeScan:
         except OSError:
             return False
         for copies in self.local:
-            source = copies.copy_at(path, name, mtime_ns)
-            if source is None:
+            if copies.copy_at(path, name, mtime_ns) is None:
                 continue
             if package_hits(self.collector.index, name, version, None):
-                self.collector.skipped(path, local_copy_note(name, version, source, copies.record))
+                self.collector.skipped(path, local_copy_note(name, version, copies.record))
             return True
         return False
 
 
-def local_copy_note(name: str, version: str, source: str, record: str) -> str:
+def local_copy_note(name: str, version: str, record: str) -> str:
     """The words for an installed package a rule names by name and version that its package
-    manager installed from the project itself, not from the registry."""
+    manager installed from the project itself, not from the registry (what the record says it
+    came from is scanned text: not echoed)."""
     return (
-        f"{shown(name)}@{shown(version)} is installed here from {shown(source)}, not from the"
-        f" registry ({record} says so): not matched by name and version, as a lockfile's"
-        " file:, link: and workspace packages are not (a rule's integrity hashes match the"
-        " lockfile's entry; a file: tarball copied from an affected release is that release)"
+        f"{shown(name)}@{shown(version)} is installed here from the project itself (a file:"
+        f" tarball or folder, a link or an injected workspace, as {record} records it), not"
+        " from the registry: not matched by name and version, as a lockfile's file:, link: and"
+        " workspace packages are not (a rule's integrity hashes match the lockfile's entry; a"
+        " file: tarball copied from an affected release is that release)"
     )
 
 

@@ -467,7 +467,7 @@ def _installed(  # noqa: PLR0917 - one private helper of scan_filesystem
     copy = _recorded_copy(fs, package_dir, folder, name, layer=node.layer, cache=records)
     if copy is not None:
         if package_hits(index, name, version, None):
-            note = local_copy_note(name, version, copy[0], f"{label}:/{copy[1]}")
+            note = local_copy_note(name, version, f"{label}:/{copy[1]}")
             out.notes.append(ScanIssue(f"{label}:/{package_dir}", note))
         return
     unknown = unknown_version(index, name, version)

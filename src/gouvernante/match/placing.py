@@ -160,11 +160,8 @@ def judge_declared(
 
 
 _READINGS: dict[str, str] = {
-    DeclaredReading.BERRY: "npm:latest is yarn berry's dist-tag of the key's own package",
-    DeclaredReading.NOT_BERRY: (
-        "npm:latest is the package named latest to npm, pnpm, yarn 1 and bun (yarn 1.22.22,"
-        " npm 11, pnpm 10 and bun 1.4.5 installed latest 0.2.0; yarn 4.18.1 ms 2.1.3)"
-    ),
+    DeclaredReading.BERRY: "yarn berry reads npm:<tag> as the key's own package at that tag",
+    DeclaredReading.NOT_BERRY: "npm, pnpm, yarn 1 and bun read npm:<tag> as the package <tag>",
 }
 
 
