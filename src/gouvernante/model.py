@@ -105,9 +105,11 @@ class PackageTable(Sequence[LockedPackage]):
         "_built",
         "_integrity",
         "_integrity_of",
+        "_known",
         "_lookups",
         "_named",
         "_positions",
+        "_source_of",
         "_version_of",
         "ids",
         "names",
@@ -120,6 +122,9 @@ class PackageTable(Sequence[LockedPackage]):
         build: Callable[[int], LockedPackage],
         integrity: Callable[[], Sequence[str | None]] | None = None,
         version: Callable[[int], str] | None = None,
+        *,
+        source: Callable[[int], Source] | None = None,
+        known: Mapping[str, int] | None = None,
     ) -> None:
         if len(ids) != len(names):
             raise ValueError("PackageTable columns differ in length")
@@ -128,6 +133,10 @@ class PackageTable(Sequence[LockedPackage]):
         self._build = build
         self._built: dict[int, LockedPackage] = {}
         self._version_of = version
+        self._source_of = source
+        # ids whose (first) position the parser has told already, as it handed them out: a
+        # scan asks the positions of its findings and of their ancestors only
+        self._known = known
         self._integrity_of = integrity
         self._integrity: Sequence[str | None] | None = None
         self._positions: dict[str, int] | None = None
@@ -178,6 +187,13 @@ class PackageTable(Sequence[LockedPackage]):
             return self._version_of(index)
         return self[index].version
 
+    def source(self, index: int) -> Source:
+        """The source at a position, without building the package when the parser can tell (a
+        scan asks it of every package a rule names, and looks closer at the few it matches)."""
+        if self._source_of is not None:
+            return self._source_of(index)
+        return self[index].source
+
     def positions_named(self, wanted: Container[str]) -> Sequence[int]:
         """Positions of the packages whose name is in ``wanted``. A scan asks with its rule
         index's (frozen) name set several times (matching, entry errors, the pipeline's notes):
@@ -199,6 +215,10 @@ class PackageTable(Sequence[LockedPackage]):
     def position_of(self, node_id: str) -> int | None:
         """Position of the package with this node id (the first, if a parser repeated one)."""
         if self._positions is None:
+            if self._known is not None:
+                found = self._known.get(node_id)
+                if found is not None:
+                    return found
             self._lookups += 1
             limit = _SCANS_BEFORE_INDEX if len(self.ids) < _BIG_TABLE else _SCANS_OF_A_BIG_TABLE
             if self._lookups <= limit:  # a few labels: a scan costs less

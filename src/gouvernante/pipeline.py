@@ -162,8 +162,9 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
     table = graph.table
     present: set[str] = set()
     local: set[str] = set()
-    for pkg in map(table.__getitem__, table.positions_named(rule_names)):
-        (local if pkg.source is Source.LOCAL else present).add(pkg.name)
+    table_names = table.names
+    for position in table.positions_named(rule_names):  # (the packages are not built)
+        (local if table.source(position) is Source.LOCAL else present).add(table_names[position])
     folders = [imp.folder for imp in graph.importers if imp.folder]
     folders.extend(graph.local_folders)  # file: directories it locks (decision 0038)
     local.update(imp.label for imp in graph.importers if imp.folder and imp.label in rule_names)

@@ -117,6 +117,7 @@ class _Entries:
         "_line_source",
         "_lines",
         "_ranges",
+        "_versions",
         "any_four_space_line",
         "block_entry",
         "blocks",
@@ -124,13 +125,16 @@ class _Entries:
         "dependency_counts",
         "dependency_lines",
         "fields",
+        "header_keys",
         "ids",
+        "known_positions",
         "names",
         "no_file_ids",
         "path",
         "seen",
         "texts",
         "url_suspects",
+        "versions_read",
     )
 
     def __init__(self, path: str) -> None:
@@ -164,6 +168,17 @@ class _Entries:
         self.url_suspects: Sequence[int] | None = None
         # _canonical_columns: no id holds "@file:" (its headers do not: _file_folders)
         self.no_file_ids = False
+        # _canonical_columns: every entry's version as its grammar read it between quotes,
+        # joined by newlines (None: one written otherwise; each is then read from its block)
+        self.versions_read: str | bytes | None = None
+        self._versions: list[str] | None = None  # versions_read split, when first asked
+        # _canonical_columns: the ids joined and split into pieces for the reference check
+        # (``_HeaderKeys``), handed to it once, then dropped
+        self.header_keys: _HeaderKeys | None = None
+        # id -> position of the entries handed out so far (built packages, parents): the table
+        # answers their positions without indexing every id (ids are unique; the packages
+        # the URLs name come after the entries)
+        self.known_positions: dict[str, int] = {}
 
     def add(
         self,
@@ -268,6 +283,17 @@ class _Entries:
             fields = self.fields[index] = (version, resolved, integrity)
         return fields
 
+    def version_of(self, index: int) -> str:
+        """``fields_of(index)[0]``, from the version the grammar read when it did (a scan asks
+        the version of every entry a rule names: their blocks are not looked for)."""
+        versions = self._versions
+        if versions is None and self.versions_read is not None:
+            versions = self._versions = _ascii(self.versions_read).split("\n")
+            self.versions_read = None
+        if versions is not None and self.fields[index] is None:
+            return versions[index]
+        return self.fields_of(index)[0]
+
     def _field(self, index: int, block: str, needle: str) -> str | None:
         """A field of a block; its header line is counted only for an escape's error."""
         raw = _block_raw_field(block, needle)
@@ -275,12 +301,16 @@ class _Entries:
             return raw
         return raw[1:-1] if "\\" not in raw else unquote_dq(raw, self.path, self.line_at(index))
 
+    def source_of(self, index: int) -> Source:
+        """``package(index).source``, without reading the entry's block."""
+        return classify(self.range_of(index))
+
     def package(self, index: int) -> LockedPackage:
         version, resolved, integrity = self.fields_of(index)
-        source = classify(self.range_of(index))
-        return LockedPackage(
-            self.ids[index], self.names[index], version, source, integrity, resolved
-        )
+        source = self.source_of(index)
+        entry_id = self.ids[index]
+        self.known_positions[entry_id] = index
+        return LockedPackage(entry_id, self.names[index], version, source, integrity, resolved)
 
     @property
     def packages(self) -> list[LockedPackage]:
@@ -296,7 +326,9 @@ class _Entries:
                 self.names,
                 self.package,
                 lambda: [self.fields_of(i)[2] for i in range(size)],
-                lambda i: self.fields_of(i)[0],
+                self.version_of,
+                source=self.source_of,
+                known=self.known_positions,
             )
         return PackageTable(
             [*self.ids, *(p.id for p in extra)],
@@ -306,7 +338,9 @@ class _Entries:
                 *(self.fields_of(i)[2] for i in range(size)),
                 *(p.integrity for p in extra),
             ],
-            lambda i: self.fields_of(i)[0] if i < size else extra[i - size].version,
+            lambda i: self.version_of(i) if i < size else extra[i - size].version,
+            source=lambda i: self.source_of(i) if i < size else extra[i - size].source,
+            known=self.known_positions,
         )
 
     def url_packages(self) -> tuple[list[LockedPackage], list[str]]:
@@ -419,7 +453,9 @@ def _parse_classic(source: str | bytes, path: str, *, has_marker: bool) -> Lockf
     cut_end = _cut_end(source)  # (a cut file's own line error, if any, was raised first)
     keys = entries.ids  # each entry's descriptors joined by ", "
     lines = entries.dependency_lines  # every four-space line, when the reader kept them
-    dep_lines = _references_resolve(text() if lines is None else lines, keys)
+    header_keys, entries.header_keys = entries.header_keys, None  # (held by the check only)
+    dep_lines = _references_resolve(text() if lines is None else lines, header_keys or keys)
+    del header_keys
     if not dep_lines and entries.any_four_space_line:  # the block grammar says, line by line
         try:
             found = _blocks_one_by_one(text(), path)
@@ -639,6 +675,7 @@ class _ClassicDetails(YarnDetails):
         ids = self._entries.ids
         above = links.parents(index)
         parents = [ids[parent] for parent in above]
+        self._entries.known_positions.update(zip(parents, above, strict=True))
         if self._root_deps is None:  # guessed: asked of this entry's ancestors, not every entry
             if links.is_guessed_root(index, above):
                 parents.append(ROOT_ID)
@@ -1267,9 +1304,13 @@ def _canonical_columns(
     kept_urls = pieces[_piece("odd") :: _GROUPS]
     dependencies = pieces[_piece("deps") :: _GROUPS]  # None: the entry has no such block
     optional = pieces[_piece("optional") :: _GROUPS]
+    versions = pieces[_piece("version") :: _GROUPS]
     first, end = len(pieces[0]), len(text) - len(pieces[-1])
-    del pieces  # (the look-ahead's scope, base and version go before the columns are built)
-    joined = newline.join(raw_headers)
+    del pieces  # (the look-ahead's scope and base go before the columns are built)
+    # (each read when a rule names its entry; one copy, not 50,000 objects kept)
+    versions_read = _joined(newline, versions) if None not in versions else None
+    del versions
+    joined = _joined(newline, raw_headers)
     read = _names_read(raw_names, newline)
     comma, separator, wide, quote = (
         (b",", b", ", b",  ", b'"') if isinstance(joined, bytes) else (",", ", ", ",  ", '"')
@@ -1283,12 +1324,16 @@ def _canonical_columns(
         names = _names_column(ids, ids_text, read)
         descriptors = None
         ranges = None
+        # the ids joined by ", " and their pieces, which the reference check splits them into:
+        # a piece in no two places says no id is written twice as well
+        header_keys = _HeaderKeys(ids, ids_text.replace("\n", ", "))
     else:
         headers = _ascii(joined)
         descriptors, ids = _header_tokens_read(headers)
         split = _NAME_RANGE.findall("\n".join(map(operator.itemgetter(0), descriptors)))
         names = list(map(operator.itemgetter(0), split))
         ranges = list(map(operator.itemgetter(1), split))
+        header_keys = None
     if not len(ids) == len(raw_headers) == len(names):  # pragma: no cover - guard
         return None
     if len(set(ids)) != len(ids):
@@ -1311,15 +1356,17 @@ def _canonical_columns(
     entries.texts = entries.blocks = bodies
     entries.url_suspects = _url_suspects(kept_urls, raw_names, names, read)
     entries.no_file_ids = "@file:" not in headers  # (the ids are their tokens, unquoted)
+    entries.versions_read = versions_read
+    entries.header_keys = header_keys
     entries.dependency_blocks = lambda index: _ascii(
         (dependencies[index] or newline[:0]) + (optional[index] or newline[:0])
     )
     if not any(optional):  # (a block is never empty: truth tests, not == None a piece)
-        lines = newline[:0].join(filter(None, dependencies))
+        lines = _joined(newline[:0], list(filter(None, dependencies)))
         entries.dependency_counts = lambda: _newlines(dependencies, newline)
     else:
         both = chain.from_iterable(zip(dependencies, optional, strict=True))
-        lines = newline[:0].join(filter(None, both))
+        lines = _joined(newline[:0], list(filter(None, both)))
         entries.dependency_counts = lambda: list(
             map(
                 operator.add,
@@ -1464,6 +1511,24 @@ class _Bodies(Sequence[str]):
 def _newlines(blocks: list[Any], newline: Any) -> list[int]:
     """How many newlines each block holds (None: no block, none)."""
     return [0 if block is None else block.count(newline) for block in blocks]
+
+
+# How many bytes objects ``_joined`` joins at once.
+_JOINED_AT_ONCE = 1024
+
+
+def _joined(separator: bytes, pieces: list[bytes]) -> bytes:
+    """``separator.join(pieces)``, a thousand pieces at a time: ``bytes.join`` first takes a
+    buffer (80 bytes) for every piece, and for 50,000 pieces that is 4 MB of fresh pages
+    (~1,000 page faults, more than the result's own) each time; a thousand's is 80 kB, reused."""
+    if len(pieces) <= _JOINED_AT_ONCE:
+        return separator.join(pieces)
+    return separator.join(
+        [
+            separator.join(pieces[at : at + _JOINED_AT_ONCE])
+            for at in range(0, len(pieces), _JOINED_AT_ONCE)
+        ]
+    )
 
 
 def _ascii(piece: str | bytes) -> str:
@@ -1715,6 +1780,7 @@ class _DepLines:
         "_joined",
         "_keys",
         "_owner",
+        "_pieces",
         "_targets",
         "_unique",
         "distinct",
@@ -1731,6 +1797,7 @@ class _DepLines:
         descriptors: list[str],
         *,
         separators: int,
+        pieces: set[str] | None = None,
     ) -> None:
         self._keys = keys
         # the keys joined by ", " (None once no descriptor is known to head two entries:
@@ -1740,6 +1807,7 @@ class _DepLines:
         self.distinct = distinct  # None: ``lines`` are descriptors, ``descriptors`` distinct
         self._descriptors: list[str] | None = descriptors  # None: read again when asked
         self.pieces = separators + 1  # how many descriptors the headers hold
+        self._pieces = pieces  # the set of them, if known (``resolves`` drops it)
         self._owner: dict[str, int] | None = None
         self._targets: list[int] | None = None
         self._unique: bool | None = None
@@ -1761,7 +1829,10 @@ class _DepLines:
 
     def resolves(self) -> bool:
         """Does every line's descriptor head an entry?"""
-        pieces = set(cast(str, self._joined).split(", "))
+        pieces = self._pieces
+        if pieces is None:
+            pieces = set(cast(str, self._joined).split(", "))
+        self._pieces = None
         self._unique = len(pieces) == self.pieces
         found = pieces.issuperset(self.descriptors)
         if self._unique:
@@ -1842,7 +1913,32 @@ class _DepLines:
         return self._targets
 
 
-def _references_resolve(text: str | bytes, keys: Sequence[str]) -> _DepLines | None:
+class _HeaderKeys:
+    """The ids of a reader's entries (``ids``), joined by ``", "`` (``joined``, as
+    ``_references_resolve`` joins them) and the set of the pieces that splits into, built when
+    first asked: the reader's duplicate-header check asks it first, then the reference check."""
+
+    __slots__ = ("_pieces", "ids", "joined")
+
+    def __init__(self, ids: list[str], joined: str) -> None:
+        self.ids = ids
+        self.joined = joined
+        self._pieces: set[str] | None = None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def pieces(self) -> set[str]:
+        if self._pieces is None:
+            self._pieces = set(self.joined.split(", "))
+        return self._pieces
+
+    def unique(self) -> bool:
+        """Is no piece in two places (so no id written twice either)?"""
+        return len(self.pieces()) == self.joined.count(", ") + 1
+
+
+def _references_resolve(text: str | bytes, keys: Sequence[str] | _HeaderKeys) -> _DepLines | None:
     """Does every dependency line of the file name an entry? One pass over the whole text: an
     answer only when it surely does (``check_references`` would pass); None sends the caller to
     the exact check, which names the entry that fails (or passes, when this pass was unsure).
@@ -1860,7 +1956,11 @@ def _references_resolve(text: str | bytes, keys: Sequence[str]) -> _DepLines | N
             return None
     elif "\\" in text or text.startswith("    ") or not keys:
         return None
-    joined = ", ".join(keys)
+    pieces: set[str] | None = None
+    if isinstance(keys, _HeaderKeys):  # (joined by the reader already)
+        joined, pieces, keys = keys.joined, keys.pieces(), keys.ids
+    else:
+        joined = ", ".join(keys)
     separators = joined.count(", ")
     if (
         joined.count(",") != separators
@@ -1873,7 +1973,9 @@ def _references_resolve(text: str | bytes, keys: Sequence[str]) -> _DepLines | N
     distinct = set(contents)  # (kept: ``_Links._line_keys``; the same order while unchanged)
     descriptors = _plain_descriptors(distinct)
     if descriptors is not None:
-        found = _DepLines(keys, joined, contents, distinct, descriptors, separators=separators)
+        found = _DepLines(
+            keys, joined, contents, distinct, descriptors, separators=separators, pieces=pieces
+        )
     else:
         text = _ascii(text)
         lines = (_DEP_LINE_ASCII if text.isascii() else _DEP_LINE).findall(text)
@@ -1881,7 +1983,9 @@ def _references_resolve(text: str | bytes, keys: Sequence[str]) -> _DepLines | N
             return None
         wanted = [f"{qname or name}@{qrange or range_}" for qname, name, qrange, range_ in lines]
         distinct_wanted = list(dict.fromkeys(wanted))
-        found = _DepLines(keys, joined, wanted, None, distinct_wanted, separators=separators)
+        found = _DepLines(
+            keys, joined, wanted, None, distinct_wanted, separators=separators, pieces=pieces
+        )
     return found if found.resolves() else None
 
 
@@ -1911,7 +2015,7 @@ def _plain_descriptors(contents: Collection[Any]) -> list[str] | None:
     if not contents:
         return []
     if isinstance(next(iter(contents)), bytes):
-        raw = b"\n".join(contents)
+        raw = _joined(b"\n", list(contents))
         if not raw.isascii():  # pragma: no cover - bytes come from an ASCII file
             return None
         joined = raw.decode("ascii")

@@ -80,9 +80,9 @@ def project_shape(
     folders.extend(graph.local_folders)
     table = graph.table
     local = {
-        pkg.name
-        for pkg in map(table.__getitem__, table.positions_named(rule_names))
-        if pkg.source is Source.LOCAL
+        table.names[position]
+        for position in table.positions_named(rule_names)
+        if table.source(position) is Source.LOCAL
     }
     local.update(imp.label for imp in graph.importers if imp.folder and imp.label in rule_names)
     return frozenset(posixpath.normpath(f) for f in folders), frozenset(local)
@@ -112,9 +112,9 @@ def match_lockfile(
     declared = tuple(match_declared(graph.declared, index, display))
     table = graph.table
     present = frozenset(
-        pkg.name
-        for pkg in map(table.__getitem__, table.positions_named(index.names))
-        if pkg.source is not Source.LOCAL
+        table.names[position]
+        for position in table.positions_named(index.names)
+        if table.source(position) is not Source.LOCAL
     )
     dirs, local = project_shape(graph, index.names)
     return LockfileMatch(

@@ -106,8 +106,9 @@ class GraphView:
             if position is None:
                 label = node_id
             else:
-                pkg = self._table[position]
-                label = f"{pkg.name}@{pkg.version}" if pkg.version else pkg.name
+                # (the name and version columns: the package is not built)
+                name, version = self._table.names[position], self._table.version(position)
+                label = f"{name}@{version}" if version else name
             self._labels[node_id] = label
         return label
 
