@@ -1227,7 +1227,7 @@ _C_KEY = r'(?:"[ !#-+\--~]*+"|[!$-+\--9;-~][!#-+\--9;-~]*+)'  # [^\s",:#][^\s",:
 _C_VALUE = r'(?:"[ !#-~]*+"|[!#-~]++)'  # [^\s"]+ or quoted
 # The ``resolved`` URL is read too (decision 0031), at no other cost than the backreferences:
 # the first descriptor's package name (``name``: the alias's target for ``x@npm:target@range``)
-# is taken by a look-ahead at the header (``scope``, ``base``), the version from its line, and
+# is taken by a look-ahead at the header (``name``, its ``base``), the version from its line, and
 # the URL is one that ``registry_identity`` says names that package and version (``<host>/
 # [<path>/]<name>/-/<base>-<version>.tgz``, no query, no escape, no path segment starting with
 # "@" before an unscoped name), or one that names no package (no "/-/", or no http(s) URL; no
@@ -1239,9 +1239,9 @@ _U = r"[!$&-.0->@-~]"  # a URL's characters before its fragment (no / % ? # " or
 _V = r"[!$&-.0-9;->@-~]"  # a version's (no / % ? # : " or space)
 _C_NAME = (
     rf'(?:(?="?(?:{_N}++@npm:|@{_N}++/{_N}++@npm:)?'
-    rf"(?P<name>(?:(?P<scope>@{_N}++)/)?(?P<base>{_N}++))@))?"
+    rf"(?P<name>(?:@{_N}++/)?(?P<base>{_N}++))@))?"
 )
-_C_TARBALL = r"(?(scope)(?P=scope)/)(?P=base)/-/(?P=base)-(?P=version)\.tgz(?:#[!#-~]*+)?"
+_C_TARBALL = r"(?P=name)/-/(?P=base)-(?P=version)\.tgz(?:#[!#-~]*+)?"
 _C_RESOLVED = (
     r'\n  resolved (?:"(?:(?:https://registry\.yarnpkg\.com|https://registry\.npmjs\.org)/'
     rf"{_C_TARBALL}|https?://{_U}++(?:/[!$&-.0->A-~]{_U}*+)*?/{_C_TARBALL}"
