@@ -862,8 +862,11 @@ def test_structured_garbage_gives_a_graph_or_a_lockfile_error(
     ids: set[str] = set()
     for p in graph.packages:
         # an id is one entry's, but for the package a URL naming another one installs there
-        # (a second package under the entry's id, its source the tarball: decision 0030)
-        assert p.id not in ids or p.source is Source.TARBALL, p
+        # (a second package under the entry's id, its source the tarball: decision 0030), and
+        # for a v2 file whose legacy ``dependencies`` entry says another package or version
+        # than ``packages`` at the same place: both are kept (a rule on either matches) and
+        # the file has an entry error
+        assert p.id not in ids or p.source is Source.TARBALL or graph.entry_errors, p
         ids.add(p.id)
     assert len(graph.packages) - len(ids) <= len(ids)
     nodes = ids | {importer.id for importer in graph.importers}
@@ -1064,3 +1067,22 @@ def test_legacy_entries_saying_otherwise_are_all_packages_and_listed_up_to_a_bou
     assert len([p for p in graph.packages if p.name.startswith("x")]) == count
     assert len(graph.entry_errors) == npm._MAX_LISTED + 1
     assert graph.entry_errors[-1] == "dependencies: 5 more legacy entries saying otherwise"
+
+
+def test_a_v2_legacy_entry_that_disagrees_keeps_both_packages_and_is_an_error() -> None:
+    """Found by the property test above (randomized): ``packages`` says ``node_modules/a`` is a
+    link, the legacy ``dependencies`` map says a at version 0 (what npm 6 installs). Both are
+    kept under the same place, so a rule naming either matches, and the file has an entry
+    error."""
+    body = {
+        "lockfileVersion": 2,
+        "packages": {"node_modules/a": {"link": True}},
+        "dependencies": {"a": {"version": "0"}},
+    }
+    graph = npm.parse(json.dumps(body).encode(), "package-lock.json")
+    assert [(p.id, p.version) for p in graph.packages] == [
+        ("node_modules/a", ""),
+        ("node_modules/a", "0"),
+    ]
+    assert len(graph.entry_errors) == 1
+    assert graph.entry_errors[0].startswith("dependencies['a']: npm 6 installs this legacy entry")
