@@ -76,6 +76,31 @@ EXPECTED: dict[str, dict[str, str]] = {
         "GH-INSTALL-DOWNLOAD-EXEC": "medium",
     },
     "env-walk-else": {"GH-CRED-ENV-HARVEST": "high"},
+    # the same incidents' techniques spelled otherwise (decision 0068): none of these ids was
+    # reported before, at any confidence (GH-INSTALL-FETCH-EXEC in shai-hulud-respelled was, by its
+    # plain ``curl | bash``)
+    "shai-hulud-respelled": {
+        "GH-CRED-ENV-HARVEST": "high",
+        "GH-CRED-SCANNER": "high",
+        "GH-EXFIL-GITHUB-REPO": "high",
+        "GH-EXFIL-WEBHOOK": "high",
+        "GH-EXFIL-WORKFLOW-WRITE": "high",
+        "GH-INSTALL-RUNTIME-DOWNLOAD": "high",
+        "GH-OBFUSCATED-NAMES": "high",
+        "GH-PERSIST-SERVICE": "high",
+        "GH-PROPAGATE-NPM-PUBLISH": "high",
+    },
+    "nx-respelled": {"GH-PERSIST-SHELL-RC": "high", "GH-SABOTAGE-SHUTDOWN": "high"},
+    "chalk-debug-respelled": {"GH-WALLET-HIJACK": "high"},
+    "node-ipc-respelled": {"GH-SABOTAGE-GEO": "high"},
+    "protestware-locale-respelled": {"GH-SABOTAGE-GEO": "high"},
+    "flatmap-respelled": {"GH-DECRYPT-EXEC": "high", "GH-OBFUSCATED-NAMES": "high"},
+    "plain-crypto-js-respelled": {
+        "GH-DECODE-CHARCODE-EXEC": "high",
+        "GH-INSTALL-FETCH-EXEC": "high",
+        "GH-INSTALL-SELF-DELETE": "high",
+    },
+    "persist-service-respelled": {"GH-PERSIST-SERVICE": "high"},
 }
 
 

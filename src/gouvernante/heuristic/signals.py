@@ -94,6 +94,10 @@ _ENV_OBJ = (
 )
 _ENV_ANCHORS = ("process.env", "process['env']", 'process["env"]', "process[`env`]",
                 "process').env", 'process").env')  # fmt: skip
+_DUMP_CALL = (
+    r"(?:JSON\.stringify|Object\.(?:entries|keys|values|getOwnPropertyNames|getOwnPropertyDescriptors)"
+    r"|Reflect\.ownKeys)"
+)
 RX_ENV_DUMP = rx(
     r"JSON\.stringify\(\s*(?:" + _ENV_OBJ + r")\s*[,)]"
     r"|(?:Object\.(?:entries|keys|values|getOwnPropertyNames|getOwnPropertyDescriptors)"
@@ -136,16 +140,20 @@ MAX_HOLDERS = 20  # holders of the environment looked at per file
 HOLDER_REACH = 4000  # characters after the environment where its holder's uses are looked at
 # Between two parts of a path: a separator, or the end of one argument of ``path.join`` and the
 # start of the next (``join(home, '.aws', 'credentials')``).
-_SEP = r"(?:[/\\]+|['\"`]\s*,\s*['\"`])"
+PATH_SEP = r"(?:[/\\]+|['\"`]\s*,\s*['\"`])"
+# Between a program and its first argument, or two arguments: spaces in a command line, or the
+# program and its argument list given apart (``spawn('systemctl', ['--user', 'enable'``).
+ARG_SEP = r"(?:\s+|['\"`]\s*,\s*\[?\s*['\"`])"
 RX_CRED_FILE = rx(
     r"(?P<npm>['\"/\\~]\.npmrc\b)|(?P<ssh>['\"/\\~]\.ssh\b|id_(?:rsa|ed25519|ecdsa)\b)"
-    r"|(?P<aws>\.aws" + _SEP + r"(?:credentials|config)\b)|(?P<git>\.git-credentials\b)"
-    r"|(?P<gcp>\.config" + _SEP + r"gcloud\b|application_default_credentials\.json)"
-    r"|(?P<azure>['\"/\\~]\.azure[/\\'\"])|(?P<kube>\.kube" + _SEP + r"config\b)"
-    r"|(?P<docker>\.docker" + _SEP + r"config\.json)"
+    r"|(?P<aws>\.aws" + PATH_SEP + r"(?:credentials|config)\b)|(?P<git>\.git-credentials\b)"
+    r"|(?P<gcp>\.config" + PATH_SEP + r"gcloud\b|application_default_credentials\.json)"
+    r"|(?P<azure>['\"/\\~]\.azure[/\\'\"])|(?P<kube>\.kube" + PATH_SEP + r"config\b)"
+    r"|(?P<docker>\.docker" + PATH_SEP + r"config\.json)"
     r"|(?P<dotenv>['\"/\\]\.env(?:\.local|\.production)?['\"])"
-    r"|(?P<wallet>wallet\.dat\b|Local Extension Settings|\.config" + _SEP + r"solana|\.electrum\b"
-    r"|Ethereum" + _SEP + r"keystore|Exodus" + _SEP + r"exodus\.wallet)",
+    r"|(?P<wallet>wallet\.dat\b|Local Extension Settings|\.config" + PATH_SEP + r"solana"
+    r"|\.electrum\b"
+    r"|Ethereum" + PATH_SEP + r"keystore|Exodus" + PATH_SEP + r"exodus\.wallet)",
     anchors=(".npmrc", ".ssh", "id_rsa", "id_ed25519", "id_ecdsa", ".aws", ".git-credentials",
              "gcloud", "application_default_credentials", ".azure", ".kube", ".docker",
              "'.env", '".env', "/.env", "\\.env", "wallet.dat", "local extension settings",
@@ -493,6 +501,66 @@ def _holder_sent(text: str, name: str, start: int) -> int | None:
     return None
 
 
+def _first_dump(
+    text: str, for_ins: Iterator[re.Match[str]], dumps: Iterator[re.Match[str]]
+) -> int | None:
+    """The first walk or dump of the environment that keeps more than one prefix's variables."""
+    for m in for_ins:
+        if not _keeps_one_prefix(text, RX_LOOP_PREFIX.match(text, m.end())):
+            return m.start()
+    for m in dumps:
+        if _keeps_one_prefix(text, RX_PREFIX_FILTER.match(text, m.end())):
+            continue
+        loop = RX_FOR_OF_HEAD.search(text, max(0, m.start() - 60), m.start())
+        if loop is None or not _keeps_one_prefix(text, RX_LOOP_PREFIX.match(text, m.end())):
+            return m.start()
+    return None
+
+
+# The environment object under another name: destructured (``const { env } = process``, ``const
+# { env: e } = require('node:process')``), imported (``import { env as e } from 'node:process'``)
+# or kept whole (``const e = process.env;``). Each name is then judged as the object itself, in
+# its scope (``_scope_end``): walked, dumped or sent.
+RX_ENV_DESTRUCTURED = re.compile(
+    r"\}\s*=\s*(?:(?:globalThis|global)\.)?"
+    r"(?:process\b(?!\s*(?:\.|\[|\?\.))|require\(\s*['\"](?:node:)?process['\"]\s*\))"
+)
+RX_ENV_IMPORTED = re.compile(r"\}\s*from\s*['\"](?:node:)?process['\"]")
+RX_ENV_MEMBER = re.compile(r"\s*env\s*(?:(?::|\bas\b)\s*(?P<name>[\w$]+)\s*)?")
+# (Found from the object, ``process.env;``, then the declaration looked for right before it.)
+RX_ENV_KEPT = re.compile(r"process(?:\.env\b|\[\s*['\"`]env['\"`]\s*\])(?=\s*[;,\n])")
+RX_KEPT_HEAD = re.compile(
+    r"\b(?:const|let|var)\s+([\w$]+)\s*=\s*(?:(?:globalThis|global|window|self)\.)?$"
+)
+MAX_ALIASES = 10
+ALIAS_BACK = 200  # characters back from ``} = process`` to its ``{``
+
+
+def env_aliases(text: str) -> list[tuple[str, int]]:
+    """(name, offset after its binding) of the environment object's other names."""
+    if "process" not in text:
+        return []
+    out: list[tuple[str, int]] = []
+    bound = [
+        *islice(RX_ENV_DESTRUCTURED.finditer(text), MAX_ALIASES),
+        *islice(RX_ENV_IMPORTED.finditer(text), MAX_ALIASES),
+    ]
+    for m in bound:
+        brace = text.rfind("{", max(0, m.start() - ALIAS_BACK), m.start())
+        inner = text[brace + 1 : m.start()] if brace >= 0 else "{"
+        if "{" in inner or "}" in inner:
+            continue  # a nested pattern or no brace in reach: not read
+        for part in inner.split(","):
+            member = RX_ENV_MEMBER.fullmatch(part)
+            if member is not None:
+                out.append((member.group("name") or "env", m.end()))
+    for m in islice(RX_ENV_KEPT.finditer(text), MAX_ALIASES):
+        head = RX_KEPT_HEAD.search(text, max(0, m.start() - 80), m.start())
+        if head is not None:
+            out.append((head.group(1), m.end()))
+    return out[:MAX_ALIASES]
+
+
 # Entries of an ignore list: credential paths listed beside them are being left out, not read.
 # Beside the usual ones, folders no stealer wants (test fixtures and mocks, Python and Bower
 # caches, virtual environments): a code indexer's list of folders it never walks.
@@ -504,17 +572,22 @@ RX_SKIP_LIST = re.compile(
 SKIP_REACH = 200  # characters around a credential path
 
 # Host names with a bounded tail ([\w.-]{0,100}): an unbounded one is quadratic on a long run of
-# repeated host names in a minified bundle.
+# repeated host names in a minified bundle. Burp's collaborator answers at oastify.com, interactsh
+# at interactsh.com and oast.*; dnslog.cn, ceye.io and requestrepo.com log DNS and HTTP callbacks
+# (oastify.com and dnslog.cn are in 869 of 20,000 OSSF malicious npm records).
 RX_EXFIL_HOST = rx(
     r"webhook\.site|\.pipedream\.net|requestbin\.|hookbin\.|beeceptor\.com"
-    r"|discord(?:app)?\.com[\w.-]{0,100}/api/webhooks|api\.telegram\.org[\w.-]{0,100}/bot"
+    r"|discord(?:app)?\.com[\w.-]{0,100}/api/(?:v\d{1,2}/)?webhooks"
+    r"|api\.telegram\.org[\w.-]{0,100}/bot"
     r"|pastebin\.com[\w.-]{0,100}/(?:api|raw)|paste\.ee\b|hastebin\.|ghostbin\."
-    r"|transfer\.sh\b|0x0\.st\b|ngrok(?:-free)?\.(?:io|app)\b|interact\.sh\b"
-    r"|oast\.(?:fun|me|pro|live|site|online)\b|burpcollaborator\.net|canarytokens\.com",
+    r"|transfer\.sh\b|0x0\.st\b|ngrok(?:-free)?\.(?:io|app)\b|interact(?:sh\.com|\.sh)\b"
+    r"|oast\.(?:fun|me|pro|live|site|online)\b|burpcollaborator\.net|oastify\.com\b"
+    r"|canarytokens\.com|dnslog\.cn\b|ceye\.io\b|requestrepo\.com\b",
     anchors=("webhook.site", "pipedream", "requestbin", "hookbin", "beeceptor",
-             "/api/webhooks", "api.telegram.org", "pastebin", "paste.ee", "hastebin",
-             "ghostbin", "transfer.sh", "0x0.st", "ngrok", "interact.sh", "oast.",
-             "burpcollaborator", "canarytokens"),
+             "/webhooks", "api.telegram.org", "pastebin", "paste.ee", "hastebin",
+             "ghostbin", "transfer.sh", "0x0.st", "ngrok", "interact.sh", "interactsh.com",
+             "oast.", "burpcollaborator", "oastify.com", "canarytokens", "dnslog.cn", "ceye.io",
+             "requestrepo.com"),
 )  # fmt: skip
 MAX_HOSTS = 200  # collection-host matches looked at per file
 
@@ -535,6 +608,19 @@ def _not_destination(text: str, at: int) -> bool:
     return len(RX_DOMAIN_ITEM.findall(window)) >= TABLE_MIN
 
 
+# A repository created: the REST endpoint (after a quote, a space, ``POST``, the end of a template's
+# base URL, ``${API}/user/repos``), Octokit's method, the GraphQL mutation, the ``gh`` CLI
+# (``gh repo create``, ``gh api -X POST user/repos``, or ``'gh', ['repo', 'create'``); or a runner
+# registration token requested.
+RX_GH_REPO = rx(
+    r"(?:['\"`\s}]|POST\s+)/?user/repos\b|api\.github\.com[\w.-]{0,100}/user/repos"
+    r"|createForAuthenticatedUser\b|/actions/runners/registration-token"
+    r"|createRegistrationTokenFor(?:Repo|Org)\b|createRepository\s*\(\s*input\b"
+    r"|gh(?:\.exe)?(?:\s+|['\"`]\s*,\s*\[\s*['\"`])repo(?:\s+|['\"`]\s*,\s*['\"`])create\b",
+    anchors=("user/repos", "createforauthenticateduser", "registration-token",
+             "createregistrationtoken", "createrepository", "repo create", "repo'", 'repo"',
+             "repo`"),
+)  # fmt: skip
 RX_GH_TOKEN_SRC = rx(
     r"GITHUB_TOKEN\b|GH_TOKEN\b|gh\s+auth\s+token\b|ghp_|gho_|\.git-credentials\b"
     r"|\.config[/\\]+gh[/\\]+hosts\.yml",
@@ -543,9 +629,10 @@ RX_GH_TOKEN_SRC = rx(
 )  # fmt: skip
 RX_FS_WRITE = rx(
     r"writeFile(?:Sync)?\s*\(|appendFile(?:Sync)?\s*\(|createWriteStream\s*\(|Bun\.write\s*\("
-    r"|>>\s*['\"~$/]|Out-File\b|Set-Content\b",
+    r"|>>\s*['\"~$/]|Out-File\b|Set-Content\b|Add-Content\b|tee\s+(?:-a|--append)\b",
     anchors=("writefile", "appendfile", "createwritestream", "bun.write", ">> ", ">>'", '>>"',
-             ">>~", ">>$", ">>/", "out-file", "set-content"),
+             ">>~", ">>$", ">>/", "out-file", "set-content", "add-content", "tee -a",
+             "tee --append"),
 )  # fmt: skip
 # ``(?:bash|sh)`` rather than ``(?:ba)?sh``: the same matches, but ``re`` can skip ahead to a "b"
 # or an "s" instead of trying every position (5x faster on big bundles).
@@ -553,21 +640,31 @@ RX_FETCH_PIPE = rx(
     r"(?:curl|wget)\b[^\n'\"`|;&]{0,200}\|\s*(?:sudo\s+)?(?:(?:ba|z|da|k)?sh|node|python3?|perl|ruby|bun)\b"
     r"|(?:iwr|irm|IWR|IRM|Invoke-WebRequest|Invoke-RestMethod|DownloadString)\b[^\n'\"`]{0,200}"
     r"(?:\|\s*(?:iex|IEX|Iex)\b|Invoke-Expression)"
-    r"|(?:curl|wget)\b[^\n;]{0,200}&&\s*(?:chmod\s+\+x|(?:ba)?sh\s|python3?\s|node\s|\.?/tmp/)"
+    r"|(?:curl|wget)\b[^\n;&]{0,200}(?:&&|;)\s*(?:chmod\s+\+x|(?:ba)?sh\s|python3?\s|node\s|\.?/tmp/)"
     r"|(?:bash|sh)\s+-c\s+[\"']?\$\(\s*(?:curl|wget)\b|(?:bash|sh)\s+<\(\s*(?:curl|wget)\b"
     r"|(?:powershell|PowerShell|POWERSHELL)(?:\.exe)?\b[^\n'\"`]{0,80}\s"
-    r"-(?:e|ec|enc|encodedcommand|E|EC|Enc|ENC|EncodedCommand)\s+[A-Za-z0-9+/=]{16,}",
-    anchors=("curl ", "wget ", "|iex", "| iex", "invoke-expression", "powershell"),
+    r"-(?:e|ec|enc|encodedcommand|E|EC|Enc|ENC|EncodedCommand)\s+[A-Za-z0-9+/=]{16,}"
+    # a download saved to a file, then that file run: in the same command line or the next call
+    # (``curl -o /tmp/s.sh URL; sh /tmp/s.sh``, ``execSync('wget -qO x URL'); execSync('bash x')``)
+    r"|(?:curl|wget)\b[^\n'\"`]{0,200}?\s(?:-[a-zA-Z]*[oO]|--output(?:-document)?)(?:=|\s+)['\"]?"
+    r"(?P<saved>[\w.~${}/\\-]{2,120}+)(?<!-)[\s\S]{0,300}?"
+    r"(?:(?:(?:ba|z|da|k)?sh|source|node|python3?|chmod\s+(?:[ugoa]*\+x|[0-7]{3,4}))\s+['\"]?"
+    r"|(?:[;&|]|(?:exec\w*|spawn\w*|execa\w*)\(\s*['\"`])\s*)(?P=saved)(?![\w./\\-])"
+    r"|(?:iwr|Invoke-WebRequest|curl\.exe|wget)\b[^\n]{0,200}?-OutFile\s+['\"]?(?P<out>[^\s'\";]{2,120})"
+    r"[\s\S]{0,300}?(?:Start-Process|&|\.)\s+['\"]?(?P=out)(?![\w./\\-])",
+    anchors=("curl ", "wget ", "|iex", "| iex", "invoke-expression", "powershell", "-outfile"),
 )  # fmt: skip
-# A command line, or a program and its first argument given apart (``spawn('shutdown', ['-h',
-# 'now'])``); ``systemctl poweroff`` is ``poweroff``.
+# A command line (also after ``;`` or ``&&``; PowerShell's ``Stop-Computer``), or a program and
+# its first argument given apart (``spawn('shutdown', ['-h', 'now'])``); ``systemctl poweroff`` is
+# ``poweroff``.
 RX_SHUTDOWN = rx(
-    r"(?:['\"`>]|\\n)\s*(?:sudo\s+)?(?:shutdown\s+(?:-[hrP]\b|/[srp]\b|now\b)|poweroff\b|halt\s+-[fp]"
-    r"|reboot\s+-f\b|init\s+0\b|systemctl\s+(?:poweroff|halt)\b)"
+    r"(?:['\"`>;]|&&|\\n)\s*(?:sudo\s+)?(?:shutdown\s+(?:-[hrP]\b|/[srp]\b|now\b)|poweroff\b|halt\s+-[fp]"
+    r"|reboot\s+-f\b|init\s+0\b|systemctl\s+(?:poweroff|halt)\b|Stop-Computer\b"
+    r"|Restart-Computer\s+-Force\b)"
     r"|['\"]shutdown(?:\.exe)?['\"]\s*,\s*\[\s*['\"](?:-[hrP]|/[srp]|now)['\"]",
     anchors=("shutdown -", "shutdown /", "shutdown now", "poweroff", "halt -", "reboot -f",
              "init 0", "systemctl halt", "shutdown'", 'shutdown"', "shutdown.exe'",
-             'shutdown.exe"'),
+             'shutdown.exe"', "stop-computer", "restart-computer"),
 )  # fmt: skip
 
 
@@ -791,16 +888,33 @@ class FileSignals:
         process.env).filter(k => /^debug_/i.test(k))``: debug's options, a bundler's VITE_*; the
         same test first in a ``forEach``/``reduce`` callback or a ``for … of`` loop)."""
         text = self.t.text
-        for m in self.t.matches(RX_ENV_FOR_IN, MAX_DUMPS):
-            if not _keeps_one_prefix(text, RX_LOOP_PREFIX.match(text, m.end())):
-                return m.start()
-        for m in self.t.matches(RX_ENV_DUMP, MAX_DUMPS):
-            if _keeps_one_prefix(text, RX_PREFIX_FILTER.match(text, m.end())):
-                continue
-            loop = RX_FOR_OF_HEAD.search(text, max(0, m.start() - 60), m.start())
-            if loop is None or not _keeps_one_prefix(text, RX_LOOP_PREFIX.match(text, m.end())):
-                return m.start()
+        at = _first_dump(
+            text,
+            self.t.matches(RX_ENV_FOR_IN, MAX_DUMPS),
+            self.t.matches(RX_ENV_DUMP, MAX_DUMPS),
+        )
+        if at is not None:
+            return at
+        for name, start in self.env_aliases:  # the same walks of the object by another name
+            end = _scope_end(text, start)
+            obj = rf"(?<![\w$.]){re.escape(name)}(?![\w$]|\s*(?:\??\.|\[))"
+            for_in = re.compile(
+                rf"for\s*\(\s*(?:(?:const|let|var)\s+)?[\w$]+\s+in\s+{obj}(?=\s*\))"
+            )
+            dump = re.compile(rf"{_DUMP_CALL}\(\s*{obj}\s*[,)]")
+            at = _first_dump(
+                text,
+                islice(for_in.finditer(text, start, end), MAX_DUMPS),
+                islice(dump.finditer(text, start, end), MAX_DUMPS),
+            )
+            if at is not None:
+                return at
         return None
+
+    @_Once
+    def env_aliases(self) -> list[tuple[str, int]]:
+        """The environment object's other names and where each is given (see ``env_aliases``)."""
+        return env_aliases(self.t.text)
 
     @_Once
     def env_sent(self) -> int | None:
@@ -821,6 +935,9 @@ class FileSignals:
             holders.add(holder[0])  # (its first assignment only: later ones are rarely far apart)
             if _holder_sent(text, *holder) is not None:
                 return at
+        for name, start in self.env_aliases:  # destructured or imported: its own holder
+            if name not in holders and _holder_sent(text, name, start) is not None:
+                return start
         return None
 
     @_Once

@@ -19,7 +19,7 @@ import base64
 import binascii
 import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import islice
@@ -503,15 +503,17 @@ RX_LIT_DQ = re.compile(r'"([A-Za-z0-9+/]{8,512}={0,2})"')
 RX_HEX = re.compile(r"(?:[0-9a-fA-F]{2}){4,256}")
 # A literal-only concatenation is found from its ``+ '`` joins (a literal-led search), then matched
 # from the opening quote of the literal before the join.
-RX_JOIN = re.compile(r"\+\s{0,40}['\"]")
-RX_CONCAT = re.compile(
-    r"(?:'[^'\\\n]{0,40}'|\"[^\"\\\n]{0,40}\")(?:\s*\+\s*(?:'[^'\\\n]{0,40}'|\"[^\"\\\n]{0,40}\")){1,12}"
+RX_JOIN = re.compile(r"\+\s{0,40}['\"`]")
+_PIECE = (
+    r"(?:'[^'\\\n]{0,40}'|\"[^\"\\\n]{0,40}\"|`[^`\\$\n]{0,40}`)"  # (a template without ``${``)
 )
-RX_STR_PART = re.compile(r"'([^'\\\n]*)'|\"([^\"\\\n]*)\"")
+RX_CONCAT = re.compile(_PIECE + r"(?:\s*\+\s*" + _PIECE + r"){1,12}")
+RX_STR_PART = re.compile(r"'([^'\\\n]*)'|\"([^\"\\\n]*)\"|`([^`\\$\n]*)`")
 RX_STRONG_TOKEN = re.compile(
     r"child_process|\bspawn(?:Sync)?\b|\bexec(?:Sync|File)?\b|\beval\b|_compile|\brequire\b|rundll32"
     r"|regsvr32|powershell|cmd\.exe|/bin/(?:ba)?sh\b|npm_package_|\.npmrc|\.ssh/|\bcurl\b|\bwget\b"
     r"|api\.github\.com|webhook|\bFunction\b|\.bashrc|\.zshrc|process\.env|mainModule"
+    r"|[Tt]ruffle[Hh]og|[Gg]it[Ll]eaks"
 )
 RX_URLISH = re.compile(r"https?://|ipgeolocation|\.onion\b")
 # A CSS attribute selector on links (``a[href^="https://ads.example/"]``): the filter lists an
@@ -588,18 +590,132 @@ def build_view(text: str) -> TextView:  # noqa: C901 - listed in pyproject, to s
                 add(s, at)
     if "+" in text:
         for m in _concatenations(text):
-            pieces = [a or b for a, b in RX_STR_PART.findall(m.group(0))]
-            joined = "".join(pieces)
-            tok = RX_STRONG_TOKEN.search(joined)
-            if tok is None:
-                continue
-            hidden = not any(tok.group(0) in piece for piece in pieces)
-            if hidden:
-                add(joined, m.start())
+            pieces = [a or b or c for a, b, c in RX_STR_PART.findall(m.group(0))]
+            _add_hidden(add, "".join(pieces), pieces, m.start())
+    for joined, pieces, at in _other_spellings(text):
+        _add_hidden(add, joined, pieces, at)
     t.decoded = "\n".join(parts)
     t.low = (text + "\n" + t.decoded).lower() if t.decoded else text.lower()
     _enable(t)
     return t
+
+
+def _add_hidden(add: Callable[[str, int], None], joined: str, pieces: list[str], at: int) -> None:
+    """Add the text a literal makes when it holds a dangerous name that none of the pieces written
+    in the source holds."""
+    tok = RX_STRONG_TOKEN.search(joined)
+    if tok is not None and not any(tok.group(0) in piece for piece in pieces):
+        add(joined, at)
+
+
+# Other spellings of a hidden name, each found from a literal-led search and bounded:
+# - escapes: ``'\x63\x68ild_process'``, ``"\u0065val"`` (the literal's text is its raw pieces:
+#   an escaped name is in none of them);
+# - character codes: ``String.fromCharCode(99, 104, …)`` (also spread from an array);
+# - an array of literals joined: ``['chi', 'ld_pro', 'cess'].join('')``;
+# - a literal reversed: ``'ssecorp_dlihc'.split('').reverse().join('')``.
+# (Only escapes of printable ASCII start a look: a name is spelled in it; escaped accents, control
+# characters and line separators are what legitimate code escapes.)
+RX_ESCAPE = re.compile(r"\\(?:x[2-7][0-9a-fA-F]|u00[2-7][0-9a-fA-F]|u\{0*[2-7][0-9a-fA-F]\})")
+RX_ANY_ESCAPE = re.compile(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|u\{[0-9a-fA-F]{1,6}\}|.)")
+RX_ESCAPE_ONE = re.compile(r"\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|u\{([0-9a-fA-F]{1,6})\}|(.))")
+RX_CHAR_CODES = re.compile(
+    r"fromCharCode\(\s*(?:\.\.\.\s*\[\s*)?((?:0x[0-9a-fA-F]{1,6}|\d{1,7})"
+    r"(?:\s*,\s*(?:0x[0-9a-fA-F]{1,6}|\d{1,7})){2,120})\s*\]?\s*\)"
+)
+RX_ARRAY_JOIN = re.compile(r"\]\s*\.\s*join\(\s*(?:''|\"\"|``)?\s*\)")
+RX_LITERAL_ARRAY = re.compile(r"\[\s*(" + _PIECE + r"(?:\s*,\s*" + _PIECE + r"){1,20})\s*,?\s*$")
+RX_REVERSED = re.compile(
+    r"\.\s*split\(\s*(?:''|\"\")\s*\)\s*\.\s*reverse\(\s*\)\s*\.\s*join\(\s*(?:''|\"\")\s*\)"
+)
+RX_LITERAL_BEFORE = re.compile(r"""(?:'([^'\\\n]{3,200})'|"([^"\\\n]{3,200})")\s*$""")
+MAX_SPELLINGS = 500  # literals of each spelling looked at per file
+MAX_ESCAPES = 5000  # escapes looked at per file
+ARRAY_BACK = 1000  # characters back from ``].join(`` to the array's ``[``
+
+
+def _unescape(body: str) -> str:
+    def one(m: re.Match[str]) -> str:
+        code = m.group(1) or m.group(2) or m.group(3)
+        if code is None:
+            return m.group(4)
+        n = int(code, 16)
+        return chr(n) if n < 0x110000 else ""
+
+    return RX_ESCAPE_ONE.sub(one, body)
+
+
+def _literal_around(text: str, at: int) -> tuple[int, int] | None:
+    """The ``[start, end)`` of the one-line quoted literal holding the escape at ``at``."""
+    line = text.rfind("\n", max(0, at - 400), at) + 1 or max(0, at - 400)
+    quote, start, i = "", -1, line
+    while i < at:
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "'\"`":
+            quote, start = ch, i
+        i += 1
+    if not quote:
+        return None
+    i, stop = at, min(len(text), at + 2000)
+    while i < stop:
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == quote:
+            return start, i + 1
+        if ch == "\n" or (quote == "`" and text.startswith("${", i)):
+            return None
+        i += 1
+    return None
+
+
+_Spelling = tuple[str, list[str], int]  # the text made, the pieces written, the literal's offset
+
+
+def _other_spellings(text: str) -> Iterator[_Spelling]:
+    """Literals spelled so that the text they make may hold a name none of their pieces holds."""
+    if "\\x" in text or "\\u" in text:
+        yield from _escaped(text)
+    if "fromCharCode" in text:
+        for m in islice(RX_CHAR_CODES.finditer(text), MAX_SPELLINGS):
+            codes = [int(c, 0) for c in m.group(1).split(",")]
+            if all(0 < c < 0x110000 for c in codes):
+                yield "".join(map(chr, codes)), [], m.start()
+    if "join(" in text:
+        for m in islice(RX_ARRAY_JOIN.finditer(text), MAX_SPELLINGS):
+            arr = RX_LITERAL_ARRAY.search(text, max(0, m.start() - ARRAY_BACK), m.start())
+            if arr is not None:
+                items = [a or b or c for a, b, c in RX_STR_PART.findall(arr.group(1))]
+                yield "".join(items), items, arr.start()
+    if "reverse(" in text:
+        for m in islice(RX_REVERSED.finditer(text), MAX_SPELLINGS):
+            lit = RX_LITERAL_BEFORE.search(text, max(0, m.start() - 210), m.start())
+            if lit is not None:
+                written = lit.group(1) or lit.group(2)
+                yield written[::-1], [written], lit.start()
+
+
+def _escaped(text: str) -> Iterator[_Spelling]:
+    """Escaped literals: the text they make, the parts written plainly between the escapes."""
+    done, seen = -1, 0
+    for m in islice(RX_ESCAPE.finditer(text), MAX_ESCAPES):
+        if m.start() < done:
+            continue
+        span = _literal_around(text, m.start())
+        done = span[1] if span is not None else m.end()
+        if span is None:
+            continue
+        seen += 1
+        if seen > MAX_SPELLINGS:
+            return
+        body = text[span[0] + 1 : span[1] - 1]
+        yield _unescape(body), RX_ANY_ESCAPE.split(body), span[0]
 
 
 def _concatenations(text: str) -> Iterator[re.Match[str]]:
@@ -612,7 +728,7 @@ def _concatenations(text: str) -> Iterator[re.Match[str]]:
         k = plus - 1
         while k >= 0 and plus - k <= 40 and text[k] in " \t\r\n":
             k -= 1
-        if k < 0 or text[k] not in "'\"":
+        if k < 0 or text[k] not in "'\"`":
             continue
         start = text.rfind(text[k], max(0, k - 41), k)
         if start < 0:

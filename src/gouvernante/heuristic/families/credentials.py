@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import re
 
-from gouvernante.heuristic.signals import RX_CRED_FILE, RX_SKIP_LIST, SKIP_REACH, FileSignals
+from gouvernante.heuristic.signals import (
+    RX_CRED_FILE,
+    RX_GH_REPO,
+    RX_SKIP_LIST,
+    SKIP_REACH,
+    FileSignals,
+)
 from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
 from gouvernante.heuristic.views import rx
 from gouvernante.vocab import Severity
@@ -114,9 +120,14 @@ RX_SCANNER_DOWNLOAD = rx(
 )
 # What the scanner is pointed at, beside its name: the home folder or the root of the disk (a
 # sweep for every token on the machine), not the repository the user runs a command in.
+# (``~`` alone, the users' folders ``/home``, ``/Users``, ``/root``, the disk mounted whole into a
+# container, ``-v /:/pwd``, or an argument whose name says home, ``['filesystem', homeDir]``.)
 RX_SWEEP_TARGET = re.compile(
     r"homedir\s*\(|\benv\.(?:HOME|USERPROFILE)\b|\$\{?HOME\b|%USERPROFILE%|['\"`]~/?['\"`]"
-    r"|(?:\bfilesystem|\bdir|--source|\s-s)[\s'\",=]+/[\s'\"`]"
+    r"|(?:\bfilesystem|\bdir|--source|--directory|\s-s)[\s'\",=]+"
+    r"(?:/|~/?|/(?:home|Users|root)/?)[\s'\"`]"
+    r"|(?:\bfilesystem|--source|--directory)['\"`]\s*,\s*[\w$.]*(?:home|HOME|Home)"
+    r"|\s-v\s+/:/"
 )
 SWEEP_REACH = 400  # characters either side of the scanner's name
 MAX_SCANNER_NAMES = 20  # mentions looked at per file
@@ -135,8 +146,8 @@ def _scanner_swept(s: FileSignals) -> bool:
 def _scanner_sends(s: FileSignals) -> bool:
     """Could the results leave: a collection host, or secrets of several providers (or the whole
     environment, or several kinds of credential file) beside network code."""
-    if s.exfil is not None:
-        return True
+    if s.exfil is not None or (s.gh_token and s.t.search(RX_GH_REPO) is not None):
+        return True  # a collection host, or a repository created with the token (Shai-Hulud 1)
     if s.net is None:
         return False
     cats = s.cred[0] - {"dotenv"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 from gouvernante.heuristic.signals import RX_DECODE_ANY, FileSignals, near_sink, sinks
 from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
@@ -109,10 +110,12 @@ BLOB_EXEC = Pattern(
     detect=_blob_exec,
 )
 
+# (``codePointAt``/``fromCodePoint`` are the same builder.)
 RX_XOR_BUILDER = rx(
-    r"String\.fromCharCode\s*\([^)]{0,160}\^|charCodeAt\s*\([^)]{0,40}\)\s*\^\s*[\w$\[\]().]+"
-    r"|\^\s*[\w$\[\]().]{1,30}\.charCodeAt\s*\(",
-    anchors=("fromcharcode", "charcodeat"),
+    r"String\.from(?:CharCode|CodePoint)\s*\([^)]{0,160}\^"
+    r"|(?:charCodeAt|codePointAt)\s*\([^)]{0,40}\)\s*\^\s*[\w$\[\]().]+"
+    r"|\^\s*[\w$\[\]().]{1,30}\.(?:charCodeAt|codePointAt)\s*\(",
+    anchors=("fromcharcode", "charcodeat", "fromcodepoint", "codepointat"),
 )
 
 
@@ -124,7 +127,8 @@ TEXT_REACH = 400  # characters between the XOR and the call that builds text fro
 # byte-string crypto of bundled libraries does (node-forge's masks); a decoder cycles a short key
 # (``k.charCodeAt(i % k.length)``) or uses a constant.
 RX_SAME_INDEX = re.compile(
-    r"\.charCodeAt\s*\(\s*([\w$]+)\s*\)\s*\^\s*[\w$.]+\.charCodeAt\s*\(\s*\1\s*\)"
+    r"\.(?:charCodeAt|codePointAt)\s*\(\s*([\w$]+)\s*\)\s*\^\s*[\w$.]+"
+    r"\.(?:charCodeAt|codePointAt)\s*\(\s*\1\s*\)"
 )
 MAX_XOR = 200  # XOR sites looked at per file
 
@@ -140,8 +144,25 @@ def _xor_decoder(t: TextView) -> int | None:
     return None
 
 
+# A module required by a name a call just returned (``const n = d('…'); require(n)``): the
+# decoded name of a module, as ``require(d('…'))`` (``RX_DYN_REQUIRE``) in two steps.
+RX_VAR_REQUIRE = re.compile(r"require\s*\(\s*([A-Za-z_$][\w$]{0,30})\s*\)")
+MAX_VAR_REQUIRES = 50
+
+
+def _requires_decoded(text: str) -> bool:
+    for m in islice(RX_VAR_REQUIRE.finditer(text), MAX_VAR_REQUIRES):
+        if m.start() > 0 and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_$"):
+            continue  # ``__webpack_require__(id)``: a bundler's loader
+        name = re.escape(m.group(1))
+        before = text[max(0, m.start() - 400) : m.start()]
+        if re.search(rf"(?<![\w$.]){name}\s*=\s*[\w$]{{1,12}}\s*\(", before):
+            return True
+    return False
+
+
 def _charcode_exec(s: FileSignals) -> Detection | None:
-    if s.proc is None:
+    if s.proc is None and not ("require" in s.text and _requires_decoded(s.text)):
         return None
     xor = _xor_decoder(s.t)
     if xor is None:
@@ -167,7 +188,13 @@ CHARCODE_EXEC = Pattern(
     detect=_charcode_exec,
 )
 
-RX_DECIPHER = rx(r"createDecipher(?:iv)?\s*\(", anchors=("createdecipher",))
+# A decryption: node's decipher (called, or taken by bracket: ``crypto['createDecipher'](``), Web
+# Crypto's ``subtle.decrypt``, crypto-js' ``AES.decrypt``.
+RX_DECIPHER = rx(
+    r"createDecipher(?:iv)?(?:\s*\(|['\"`]\s*\]\s*\()|subtle\s*\.\s*decrypt\s*\("
+    r"|(?:AES|TripleDES|Rabbit|RC4)\s*\.\s*decrypt\s*\(",
+    anchors=("createdecipher", "subtle", "aes", "tripledes", "rabbit", "rc4"),
+)
 RX_NPM_PKG_ENV = rx(r"npm_package_\w+", anchors=("npm_package_",))
 RX_COMPILE = rx(r"_compile\b", anchors=("_compile",))
 KEY_REACH = 2000  # characters between the decipher call and the npm_package_* key

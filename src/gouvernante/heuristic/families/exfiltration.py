@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from itertools import islice
 
-from gouvernante.heuristic.signals import MAX_LIVE, FileSignals, first_live, in_comment_line
+from gouvernante.heuristic.signals import (
+    ARG_SEP,
+    MAX_LIVE,
+    PATH_SEP,
+    RX_GH_REPO,
+    FileSignals,
+    first_live,
+    in_comment_line,
+)
 from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
 from gouvernante.heuristic.views import TextView, rx
 from gouvernante.vocab import Severity
@@ -35,14 +44,6 @@ WEBHOOK = Pattern(
     detect=_webhook,
 )
 
-RX_GH_REPO = rx(
-    r"(?:['\"`\s]|POST\s+)/user/repos\b|api\.github\.com[\w.-]{0,100}/user/repos"
-    r"|createForAuthenticatedUser\b|/actions/runners/registration-token"
-    r"|createRegistrationTokenFor(?:Repo|Org)\b",
-    anchors=("/user/repos", "createforauthenticateduser", "registration-token",
-             "createregistrationtoken"),
-)  # fmt: skip
-
 
 def _github_repo(s: FileSignals) -> Detection | None:
     at = s.t.search(RX_GH_REPO)
@@ -68,18 +69,43 @@ GITHUB_REPO = Pattern(
     detect=_github_repo,
 )
 
-RX_WORKFLOW = rx(r"\.github[/\\]+workflows\b", anchors=(".github",))
+# The workflows folder, its parts also given to ``path.join`` apart (``join(dir, '.github',
+# 'workflows')``).
+RX_WORKFLOW = rx(r"\.github" + PATH_SEP + r"workflows\b", anchors=(".github",))
 RX_TOJSON_SECRETS = rx(r"toJSON\(\s*secrets\s*\)", anchors=("tojson(",))
+# Written through GitHub (the contents API by URL or Octokit's method) or committed with git (a
+# command line, or ``execFileSync('git', ['push'])``).
 RX_GH_CONTENTS = rx(
-    r"/contents/\.github|git\s+(?:add|commit|push)\b", anchors=("/contents/.github", "git")
+    r"/contents/\.github|createOrUpdateFileContents\b|git" + ARG_SEP + r"(?:add|commit|push)\b",
+    anchors=("/contents/.github", "createorupdatefilecontents", "git"),
 )
 
 
+# A write call, or the folder made to write into (``mkdirSync(join(dir, '.github', 'workflows'))``).
 RX_WRITE_CALL = re.compile(
-    r"(?:writeFile(?:Sync)?|appendFile(?:Sync)?|createWriteStream|Bun\.write|outputFile(?:Sync)?)"
-    r"\s*\("
+    r"(?:writeFile(?:Sync)?|appendFile(?:Sync)?|createWriteStream|Bun\.write|outputFile(?:Sync)?"
+    r"|mkdir(?:Sync|p)?|ensureDir(?:Sync)?|copyFile(?:Sync)?)\s*\("
 )
 WRITE_REACH = 400  # characters from a write call to the workflow path it writes
+
+
+# The workflow path kept in a variable (``const dir = path.join(root, '.github', 'workflows')``),
+# then given to a write call (``mkdirSync(dir, …)``, ``writeFileSync(path.join(dir, 'x.yml'), …)``).
+RX_PATH_HOLDER = re.compile(r"\b(?:const|let|var)\s+([\w$]+)\s*=[^;\n=]{0,120}$")
+HOLDER_REACH = 2000  # characters after the path where its variable is written to
+
+
+def _written(text: str, at: int) -> bool:
+    """Is the workflow path at ``at`` written: right after a write call, or through the variable
+    its statement assigns?"""
+    if RX_WRITE_CALL.search(text, max(0, at - WRITE_REACH), at):
+        return True
+    holder = RX_PATH_HOLDER.search(text, max(0, at - 160), at)
+    if holder is None:
+        return False
+    name = re.escape(holder.group(1))
+    rx_use = rf"{RX_WRITE_CALL.pattern}\s*(?:[\w$.]+\(\s*)?{name}(?![\w$])"
+    return re.search(rx_use, text[at : at + HOLDER_REACH]) is not None
 
 
 def _workflow_write(s: FileSignals) -> Detection | None:
@@ -99,8 +125,8 @@ def _workflow_write(s: FileSignals) -> Detection | None:
     # a tool that reads workflow files and writes some other file is only worth a look.
     text = s.text
     written = contents or any(
-        RX_WRITE_CALL.search(text, max(0, m.start() - WRITE_REACH), m.start())
-        for m in RX_WORKFLOW.finditer(text)
+        _written(text, m.start())
+        for m in islice(RX_WORKFLOW.finditer(text), MAX_LIVE)
         if not in_comment_line(text, m.start())
     )
     strong = s.install or t.find(RX_TOJSON_SECRETS) is not None or s.gh_token
@@ -121,13 +147,17 @@ WORKFLOW_WRITE = Pattern(
     detect=_workflow_write,
 )
 
-# ``npm publish`` as a command line, or ``publish`` first in an argument list (``spawn(npm,
-# ['publish', '--access', ...])``; ``[yalcBin, 'publish', '--push']`` is another tool's verb),
-# or any list starting with ``publish`` given to ``npm`` named right before it (``npm.cmd``, the end
-# of a ternary): ``execFileSync('npm', ['publish', dir])``.
+# ``npm publish`` as a command line (``pnpm publish``, ``yarn npm publish`` hold it; ``bun
+# publish`` and Windows' ``npm.cmd publish`` are the same step), or ``publish`` first in an
+# argument list (``spawn(npm, ['publish', '--access', ...])``; ``[yalcBin, 'publish', '--push']``
+# is another tool's verb), or any list starting with ``publish`` given to a package manager named
+# right before it (``npm.cmd``, ``bun``, the end of a ternary): ``execFileSync('npm', ['publish',
+# dir])``. Options may come before the verb (``npm --registry R publish``); ``libnpmpublish`` is
+# npm's publish step as a library (a registry PUT without the CLI).
 RX_NPM_PUBLISH = rx(
-    r"npm\s+publish\b|\[\s*['\"]publish['\"]\s*,\s*['\"]--"
-    r"|['\"]npm(?:\.cmd)?['\"]\s*\)?\s*,\s*\[\s*['\"]publish['\"]",
+    r"(?:npm|bun)(?:\.cmd|\.exe)?\s+(?:--?[\w-]+(?:=[^\s'\"`]+|\s+[^\s'\"`-][^\s'\"`]*)?\s+){0,4}"
+    r"publish\b|\[\s*['\"]publish['\"]\s*,\s*['\"]--|['\"]libnpmpublish['\"]"
+    r"|['\"](?:p?npm|yarn|bun)(?:\.cmd|\.exe)?['\"]\s*\)?\s*,\s*\[\s*['\"]publish['\"]",
     anchors=("publish",),
 )
 # Inside the ``scripts`` table of a manifest a bundle carries (``scripts:{..., pub:"npm publish
@@ -329,13 +359,36 @@ RX_DECLARED = re.compile(r"(?:var|let|const)\s+$")
 RX_ASSIGN = re.compile(r"\s*=(?!=)")
 
 
+# Every form names ``publish``: each occurrence is looked at in a window around it (one search
+# of the alternation over the whole file tries its quote-led branches at every quote).
+RX_PUBLISH_WORD = re.compile("publish")
+PUBLISH_BACK = 300  # characters back from ``publish`` to the start of a form (options between)
+PUBLISH_AHEAD = 40  # characters after it (``'publish', '--access'``)
+MAX_PUBLISH_WORDS = 2000
+
+
+def _publish_matches(text: str) -> Iterator[re.Match[str]]:
+    """The matches of ``RX_NPM_PUBLISH`` in order (the first ``MAX_LIVE``), found around each
+    ``publish`` (the first ``MAX_PUBLISH_WORDS``)."""
+    last, n = -1, 0
+    for word in islice(RX_PUBLISH_WORD.finditer(text), MAX_PUBLISH_WORDS):
+        lo = max(last + 1, word.start() - PUBLISH_BACK)
+        for m in RX_NPM_PUBLISH.finditer(text, lo, word.end() + PUBLISH_AHEAD):
+            if m.start() > last and m.end() >= word.end():
+                last, n = m.start(), n + 1
+                yield m
+                if n >= MAX_LIVE:
+                    return
+                break
+
+
 def _publish_site(t: TextView, data_is_help: bool = True) -> int | None:
     """The first ``npm publish`` that can run: not on a comment line, not a script of a bundled
     manifest or a usage example (while nothing reads them as commands and ``data_is_help``), not
     named in prose; in the decoded view (hidden) always."""
     text = t.text
     reads = _Reads(text)
-    for m in t.matches(RX_NPM_PUBLISH, MAX_LIVE):
+    for m in _publish_matches(text) if t.may(RX_NPM_PUBLISH) else ():
         at = m.start()
         if in_comment_line(text, at):
             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import islice
 
 from gouvernante.heuristic.signals import (
     RX_DECODE_ANY,
@@ -35,7 +36,12 @@ RX_RUNS_CODE = re.compile(r"exec|spawn|system|eval|Function|require|import|\$\("
 MESSAGE_REACH = 300  # characters back from the command to the message call
 
 
+RX_CLOSED = re.compile(r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|(?P<br>[()])""")
+
+
 def _in_message(text: str, at: int) -> bool:
+    """Is ``at`` inside the argument of a message call (its parenthesis still open: a minified
+    ``console.log("…"),e("curl … | sh")`` runs the command after the message)?"""
     window = text[max(0, at - MESSAGE_REACH) : at]
     last = None
     for m in RX_MESSAGE_CALL.finditer(window):
@@ -43,13 +49,25 @@ def _in_message(text: str, at: int) -> bool:
     if last is None:
         return False
     between = window[last.end() :]
-    return ";" not in between and RX_RUNS_CODE.search(between) is None
+    if ";" in between or RX_RUNS_CODE.search(between) is not None:
+        return False
+    depth = 0
+    for tok in RX_CLOSED.finditer(between):  # (the command's own literal is not closed yet)
+        br = tok.group("br")
+        if br is not None:
+            depth += 1 if br == "(" else -1
+            if depth < 0:
+                return False
+    return True
 
 
 # The command kept in a variable on its line (``let installScript = win ? '... | iex' : '... |
 # bash'``) and that variable used only in messages (``throw new Error(`install it with:
 # ${installScript}`)``): instructions too. Any other use (``execSync(installScript)``) runs it.
 RX_ASSIGNED = re.compile(r"\b(?:let|const|var)\s+([A-Za-z_$][\w$]*)\s*=(?!=)[^;\n]*$")
+# A later declarator of the same statement (``var n = "done", t = "curl … | sh"``): the value
+# the command is in is the last one's.
+RX_DECLARATOR = re.compile(r"(?:,\s*|\b(?:let|const|var)\s+)([A-Za-z_$][\w$]*)\s*=(?![=>])")
 MAX_USES = 20  # uses of the variable looked at; past them it counts as run
 
 
@@ -58,6 +76,8 @@ def _shown_only(text: str, at: int) -> bool:
     m = RX_ASSIGNED.search(text, line_start or max(0, at - MESSAGE_REACH), at)
     if m is None:
         return False
+    for later in RX_DECLARATOR.finditer(text, m.start(), at):
+        m = later  # the last declarator before the command is the one given it
     rx_use = re.compile(rf"(?<![\w$.]){re.escape(m.group(1))}(?![\w$])")
     uses = 0
     for use in rx_use.finditer(text):
@@ -166,12 +186,15 @@ INLINE_EVAL = Pattern(
     detect_command=_inline_eval_command,
 )
 
+# A runtime's installer or release (bun's and deno's installers also answer at bun.com and
+# deno.com), or bun installed globally from the registry.
 RX_RUNTIME_URL = rx(
-    r"bun\.sh[\w.-]{0,100}/install|github\.com[\w.-]{0,100}/oven-sh/bun/releases"
-    r"|bun-(?:linux|darwin|windows)-(?:x64|aarch64)|deno\.land[\w.-]{0,100}/(?:x/)?install"
-    r"|dl\.deno\.land\b|nodejs\.org[\w.-]{0,100}/dist/v\d",
-    anchors=("bun.sh", "oven-sh/bun", "bun-linux", "bun-darwin", "bun-windows", "deno.land",
-             "nodejs.org"),
+    r"bun\.(?:sh|com)[\w.-]{0,100}/install|github\.com[\w.-]{0,100}/oven-sh/bun/releases"
+    r"|bun-(?:linux|darwin|windows)-(?:x64|aarch64)|deno\.(?:land|com)[\w.-]{0,100}/(?:x/)?install"
+    r"|dl\.deno\.land\b|nodejs\.org[\w.-]{0,100}/dist/v\d"
+    r"|(?:npm|pnpm)\s+(?:i|install|add)\s+(?:-g|--global)\s+bun\b(?!-)|yarn\s+global\s+add\s+bun\b(?!-)",
+    anchors=("bun.sh", "bun.com", "oven-sh/bun", "bun-linux", "bun-darwin", "bun-windows",
+             "deno.land", "deno.com", "nodejs.org", "-g bun", "--global bun", "add bun"),
 )  # fmt: skip
 RX_BUN_EXEC = rx(
     r"['\"`]bun['\"`]\s*,\s*\[|['\"`]bun\s+(?:run\s+)?[\w./-]+\.[cm]?[jt]s\b"
@@ -366,11 +389,44 @@ LOLBIN = Pattern(
     detect_command=_lolbin_command,
 )
 
+# The running script however it is named, also inside path calls (``path.resolve(__filename)``,
+# ``path.join(__dirname, path.basename(__filename))``: up to three calls, their other arguments
+# plain names or strings, not ``dirname``), and nothing after it but the calls' ends and the
+# delete's options or callback (``join(dirname(__filename), 'cache.json')`` is another file).
+_SELF = (
+    r"(?:(?![\w$.]*dirname\b)[\w$.]+\(\s*(?:[\w$.'\"`]+\s*,\s*){0,3}){0,3}"
+    r"(?:__filename\b|process\.argv\[1\]|require\.main\.filename\b"
+    r"|(?:[\w$]+\.)?fileURLToPath\(\s*import\.meta\.url\s*\))"
+    r"(?=(?:\s*\))*\s*(?:[);]|,\s*(?:\{|\(|function\b|[\w$]+\s*\))|$))"
+)
+_DELETE = r"(?:unlink|unlinkSync|rm|rmSync|rimraf(?:\.sync)?)\s*\(\s*"
 RX_SELF_DELETE = rx(
-    r"(?:unlink|unlinkSync|rm|rmSync|rimraf(?:\.sync)?)\s*\(\s*(?:__filename\b|process\.argv\[1\]"
-    r"|require\.main\.filename\b|(?:[\w$]+\.)?fileURLToPath\(\s*import\.meta\.url\s*\))",
+    _DELETE + _SELF,
     anchors=("__filename", "process.argv[1]", "require.main.filename", "import.meta.url"),
 )
+# The running script kept in a variable first (``const me = path.resolve(__filename)``), then
+# deleted by that name.
+RX_SELF_HOLDER = re.compile(r"\b(?:const|let|var)\s+([\w$]+)\s*=\s*" + _SELF)
+MAX_SELF_HOLDERS = 20
+HOLDER_REACH = 4000  # characters after the variable's assignment where it is deleted
+
+
+def _self_delete_at(t: TextView) -> int | None:
+    found = t.find(RX_SELF_DELETE)
+    if found is not None:
+        return found.start()
+    if not t.may(RX_SELF_DELETE):
+        return None
+    text = t.text
+    for holder in islice(RX_SELF_HOLDER.finditer(text), MAX_SELF_HOLDERS):
+        name = re.escape(holder.group(1))
+        rx_del = re.compile(rf"{_DELETE}{name}(?![\w$])")
+        got = rx_del.search(text, holder.end(), holder.end() + HOLDER_REACH)
+        if got is not None:
+            return got.start()
+    return None
+
+
 RX_MANIFEST_SWAP = rx(
     r"(?:rename|renameSync|copyFile|copyFileSync)\s*\([^)]{0,160}['\"][^'\"]*package\.json['\"]"
     r"|['\"]package\.md['\"]",
@@ -381,9 +437,9 @@ RX_MANIFEST_SWAP = rx(
 def _self_delete(s: FileSignals) -> Detection | None:
     if not s.install:
         return None
-    self_del = s.t.find(RX_SELF_DELETE)
+    self_del = _self_delete_at(s.t)
     if self_del is not None:
-        return found(HIGH, self_del.start())
+        return found(HIGH, self_del)
     swap = s.t.find(RX_MANIFEST_SWAP)
     return found(MEDIUM, swap.start()) if swap is not None else None
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 from gouvernante.heuristic.signals import (
+    ARG_SEP,
     MAX_LIVE,
+    PATH_SEP,
     RX_DYN_REQUIRE,
     RX_FETCH_PIPE,
     RX_PROC,
@@ -19,9 +21,27 @@ from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
 from gouvernante.heuristic.views import rx
 from gouvernante.vocab import Severity
 
+# Shell start-up files, PowerShell's profile among them.
 RX_RC_FILE = rx(
-    r"['\"/\\~]\.(?:bashrc|zshrc|bash_profile|zprofile|zshenv|profile)\b|config/fish/config\.fish",
-    anchors=("bashrc", "zshrc", "bash_profile", "zprofile", "zshenv", ".profile", "config.fish"),
+    r"['\"/\\~]\.(?:bashrc|zshrc|bash_profile|bash_login|zprofile|zshenv|zlogin|profile)\b"
+    r"|config/fish/config\.fish|PowerShell_profile\.ps1\b",
+    anchors=(
+        "bashrc",
+        "zshrc",
+        "bash_profile",
+        "bash_login",
+        "zprofile",
+        "zshenv",
+        "zlogin",
+        ".profile",
+        "config.fish",
+        "powershell_profile.ps1",
+    ),
+)
+# A reverse shell: what an rc file runs in every new shell to hand the machine over.
+RX_REVERSE_SHELL = rx(
+    r"/dev/tcp/[\w.${}-]+/|\bnc(?:at)?(?:\.exe)?\s+(?:-\w+\s+){0,4}-[ec]\s|\bmkfifo\b[^\n]{0,80}\bnc\s",
+    anchors=("/dev/tcp/", "nc ", "ncat", "nc.exe", "mkfifo"),
 )
 
 
@@ -41,7 +61,7 @@ PAYLOAD_REACH = 4000  # characters between an rc file's name and the shutdown or
 
 
 def _rc_payload(s: FileSignals) -> int | None:
-    """The first live rc file name with a shutdown or a download-and-run string within
+    """The first live rc file name with a shutdown, a download-and-run or a reverse shell within
     ``PAYLOAD_REACH``; past ``MAX_LIVE`` names (or a name hidden in an encoded literal) the first
     live one counts wherever the string is."""
     t, text = s.t, s.text
@@ -51,7 +71,7 @@ def _rc_payload(s: FileSignals) -> int | None:
         if in_comment_line(text, m.start()):
             continue
         lo, hi = m.start() - PAYLOAD_REACH, m.end() + PAYLOAD_REACH
-        if t.near(RX_SHUTDOWN, lo, hi) or t.near(RX_FETCH_PIPE, lo, hi):
+        if any(t.near(rx_, lo, hi) for rx_ in (RX_SHUTDOWN, RX_FETCH_PIPE, RX_REVERSE_SHELL)):
             return m.start()
     hidden = next(t.matches(RX_RC_FILE, 1, decoded=True), None)
     return t.map_decoded(hidden.start()) if hidden is not None else None
@@ -63,7 +83,7 @@ def _shell_rc(s: FileSignals) -> Detection | None:
     at = first_live(s.t, RX_RC_FILE)  # not a comment (a completion script's install notes)
     if at is None:
         return None
-    if s.shutdown is not None or s.pipe is not None:
+    if s.shutdown is not None or s.pipe is not None or s.t.find(RX_REVERSE_SHELL) is not None:
         near = _rc_payload(s)
         if near is not None:
             return found(HIGH, near)
@@ -95,29 +115,34 @@ _CRONTAB_ARG = r"(?:-[a-zA-Z]\b|-(?![\w-])|[/~$.])"
 # A path into a runner's log folder (``actions-runner/_diag``, ``actions-runner/*/_diag``,
 # ``join(home, "actions-runner", "_diag")``): a CI tool reading the runner's logs for its job id.
 # Reading them registers nothing; a runner registered still shows ``config.sh --url``.
-_PATH_SEP = r"(?:[/\\]|['\"`]\s*,\s*['\"`])"
-_RUNNER_LOGS = rf"(?:{_PATH_SEP}[\w.*-]+){{0,2}}{_PATH_SEP}_diag\b"
+_RUNNER_LOGS = rf"(?:{PATH_SEP}[\w.*-]+){{0,2}}{PATH_SEP}_diag\b"
+# The commands that register a service, task or runner, as a command line or as a program and its
+# argument list (``spawn("launchctl", ["load", …``, ``spawnSync('systemctl', ['--user',
+# 'enable'``).
+_SERVICE_CMDS = (
+    rf"systemctl{ARG_SEP}(?:--user{ARG_SEP})?enable\b|crontab{ARG_SEP}{_CRONTAB_ARG}"
+    rf"|launchctl{ARG_SEP}(?:load|bootstrap|submit)\b"
+    rf"|(?:schtasks|SCHTASKS)(?:\.exe)?{ARG_SEP}/(?:create|CREATE|Create)\b"
+    rf"|config\.(?:sh|cmd){ARG_SEP}--url\b|svc\.sh{ARG_SEP}install\b"
+)
+# Where services, login items and scheduled jobs live (a path's parts also given to ``path.join``
+# apart: ``join(home, '.config', 'systemd', 'user')``, ``join(APPDATA, …, 'Programs',
+# 'Startup')``), or a registering command.
 RX_SERVICE = rx(
-    r"Launch(?:Agents|Daemons)\b|/etc/systemd/system|systemd[/\\]+user\b"
-    r"|systemctl\s+(?:--user\s+)?enable\b|CurrentVersion\\+Run\b|crontab\s+"
-    + _CRONTAB_ARG
-    + r"|(?:schtasks|SCHTASKS)(?:\.exe)?\s+/(?:create|CREATE|Create)\b|\\Startup\\"
-    r"|actions-runner\b(?!" + _RUNNER_LOGS + ")"
-    r"|config\.(?:sh|cmd)\s+--url\b|svc\.sh\s+install\b",
-    anchors=("launchagents", "launchdaemons", "/etc/systemd", "systemd/user", "systemd\\",
-             "systemctl", "currentversion\\", "crontab", "schtasks", "\\startup\\",
-             "actions-runner", "--url", "svc.sh"),
+    r"Launch(?:Agents|Daemons)\b|[/'\"`]etc" + PATH_SEP + r"systemd" + PATH_SEP + r"system\b"
+    r"|systemd" + PATH_SEP + r"user\b|CurrentVersion\\+Run\b|\\Startup\\"
+    r"|Programs" + PATH_SEP + r"Startup\b|/etc/cron\.d\b|/var/spool/cron\b"
+    r"|actions-runner\b(?!" + _RUNNER_LOGS + ")|" + _SERVICE_CMDS,
+    anchors=("launchagents", "launchdaemons", "systemd/", "systemd\\", "systemd'", 'systemd"',
+             "systemd`", "systemctl", "currentversion\\", "crontab", "schtasks", "\\startup\\",
+             "programs/startup", "programs\\startup", "programs'", 'programs"', "programs`",
+             "actions-runner", "--url", "svc.sh", "launchctl", "cron.d", "spool/cron"),
 )  # fmt: skip
 
 
-# The commands that register a service, task or runner (the rest of RX_SERVICE are locations),
-# as a command line or as a program and its argument list (``"launchctl", ["load", ...``).
-_ARG = r"(?:\s+|['\"`]\s*,\s*\[?\s*['\"`])"
+# The registering commands (the rest of RX_SERVICE are locations), and a Run key added.
 RX_SERVICE_CMD = re.compile(
-    rf"systemctl{_ARG}(?:--user{_ARG})?enable\b|crontab{_ARG}{_CRONTAB_ARG}"
-    rf"|launchctl{_ARG}(?:load|bootstrap)\b|(?:schtasks|SCHTASKS)(?:\.exe)?{_ARG}/(?:create|CREATE|Create)\b"
-    rf"|config\.(?:sh|cmd){_ARG}--url\b|svc\.sh{_ARG}install\b"
-    r"|reg(?:\.exe)?\s+add\b[^\n'\"`]{0,80}CurrentVersion\\+Run\b"
+    _SERVICE_CMDS + r"|reg(?:\.exe)?\s+add\b[^\n'\"`]{0,80}CurrentVersion\\+Run\b"
 )
 
 
@@ -268,11 +293,21 @@ RX_GEO_LOOKUP = rx(
     anchors=("ipgeolocation", "ip-api", "ipapi", "geoip", "ipinfo", "freegeoip",
              "geolocation-db", "country_name", "country_code", "countrycode", "countryname"),
 )  # fmt: skip
+# The targeted country as a string (``'RU'``, ``"belarus"``) or inside a regex literal that
+# tests it (``/^(RU|BY)$/``, ``/russia|belarus/i``).
 RX_GEO_TARGET = re.compile(
-    r"(?:['\"]|^)(?:ru|by|RU|BY|russia|belarus|Russia|Belarus|RUS|BLR)(?:['\"]|$)", re.MULTILINE
+    r"(?:['\"]|^)(?:ru|by|RU|BY|russia|belarus|Russia|Belarus|RUS|BLR)(?:['\"]|$)"
+    r"|/\^?\(?(?:\?:)?(?:RU|ru|russia|Russia)\|(?:BY|by|belarus|Belarus)\)?\$?/",
+    re.MULTILINE,
 )
 RX_COUNTRY_CODE = re.compile(r"['\"]([A-Z]{2})['\"]")
-RX_FS_DESTRUCT = re.compile(r"(?:writeFileSync|writeFile|unlinkSync|rmSync|rmdirSync|unlink)\s*\(")
+# Overwrites or deletes (``fs.rm``/``fs.promises.rm`` by its method name only: ``rm(`` alone is
+# any function).
+_DESTRUCT = (
+    r"writeFileSync|writeFile|unlinkSync|rmSync|rmdirSync|unlink|\.rm|rimraf(?:\.sync)?"
+    r"|removeSync|truncateSync|truncate"
+)
+RX_FS_DESTRUCT = re.compile(r"(?:" + _DESTRUCT + r")\s*\(")
 RX_READDIR = re.compile(r"readdir(?:Sync)?\s*\(|walk\w*\s*\(|glob\w*\s*\(")
 
 
@@ -281,23 +316,21 @@ RX_READDIR = re.compile(r"readdir(?:Sync)?\s*\(|walk\w*\s*\(|glob\w*\s*\(")
 # them; a gate names a few.
 RX_LOCALE_SOURCE = rx(
     r"resolvedOptions\(\s*\)\s*\.\s*(?:timeZone|locale)\b"
-    r"|process\.env\.(?:LANG|LC_ALL|LC_MESSAGES|LANGUAGE|TZ)\b|['\"]os-locale['\"]"
+    r"|process\.env(?:\.(?:LANG|LC_ALL|LC_MESSAGES|LANGUAGE|TZ)\b"
+    r"|\[\s*['\"`](?:LANG|LC_ALL|LC_MESSAGES|LANGUAGE|TZ)['\"`]\s*\])|['\"]os-locale['\"]"
     r"|Intl\.DateTimeFormat\(\s*\)\s*\.\s*resolvedOptions|navigator\.languages?\b",
     anchors=("resolvedoptions", "process.env.lang", "process.env.lc_", "process.env.tz",
-             "os-locale", "navigator.language"),
+             "process.env[", "os-locale", "navigator.language"),
 )  # fmt: skip
 RX_LOCALE_TARGET = re.compile(
     r"['\"`](?:Europe/(?:Moscow|Minsk|Kaliningrad|Samara|Volgograd|Kirov|Astrakhan|Saratov"
     r"|Ulyanovsk|Simferopol)|Asia/(?:Yekaterinburg|Omsk|Novosibirsk|Krasnoyarsk|Irkutsk"
     r"|Yakutsk|Vladivostok|Magadan|Kamchatka)|ru[-_]RU|be[-_]BY|ru[-_]BY)(?:\.UTF-8)?['\"`]"
+    r"|['\"`](?:Moscow|Minsk)['\"`]"
 )
 RX_ZONE_OR_LOCALE = re.compile(
     r"['\"`](?:(?:Africa|America|Asia|Atlantic|Australia|Europe|Indian|Pacific)/[A-Za-z_]+"
     r"|[a-z]{2}[-_][A-Z]{2})['\"`]"
-)
-RX_WIDE_DESTRUCT = re.compile(
-    r"(?:writeFileSync|writeFile|unlinkSync|unlink|rmSync|rmdirSync|rimraf(?:\.sync)?"
-    r"|removeSync|truncateSync)\s*\("
 )
 GATE_REACH = 1500  # characters between the locale read and the targeted value
 MAX_TABLE = 12  # more distinct zones/locales than this: a table, not a gate
@@ -342,7 +375,7 @@ def _locale_gate(s: FileSignals) -> Detection | None:
     if source is None:
         return None
     text = s.text
-    if not RX_READDIR.search(text) or not RX_WIDE_DESTRUCT.search(text):
+    if not RX_READDIR.search(text) or not RX_FS_DESTRUCT.search(text):
         return None
     for src in RX_LOCALE_SOURCE.finditer(text):
         lo, hi = max(0, src.start() - GATE_REACH), src.end() + GATE_REACH

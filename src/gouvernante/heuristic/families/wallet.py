@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import islice
 
 from gouvernante.heuristic.signals import FileSignals
 from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
@@ -15,17 +16,36 @@ RX_ETH_HOOK = rx(
     r"|eth_signTypedData|solana\.(?:signTransaction|signAndSendTransaction)\b",
     anchors=("ethereum", "eth_", "solana."),
 )
+# A network API replaced: a property assigned by dot or bracket (``window['fetch'] =``), the
+# prototype kept in a variable first (``var P = XMLHttpRequest.prototype; P.open = …``), or
+# defined (``Object.defineProperty(XMLHttpRequest.prototype, 'send', …)``); a wallet's request
+# method replaced (``window.ethereum.request = …``: the drainer's hook itself).
+_PROP = r"(?:\.\s*{0}|\[\s*['\"`]{0}['\"`]\s*\])"
 RX_NET_OVERRIDE = rx(
-    r"XMLHttpRequest\.prototype\.(?:open|send|setRequestHeader)\s*=(?!=)"
-    r"|window\.fetch\s*=(?!=)|globalThis\.fetch\s*=(?!=)|self\.fetch\s*=(?!=)"
-    r"|Object\.defineProperty\(\s*(?:window|globalThis|self)\s*,\s*['\"](?:fetch|ethereum)['\"]",
+    r"XMLHttpRequest\.prototype" + _PROP.format("(?:open|send|setRequestHeader)") + r"\s*=(?!=)"
+    r"|(?:window|globalThis|self)" + _PROP.format("fetch") + r"\s*=(?!=)"
+    r"|Object\.defineProperty\(\s*(?:window|globalThis|self)\s*,\s*['\"](?:fetch|ethereum)['\"]"
+    r"|Object\.defineProperty\(\s*(?:window\.)?XMLHttpRequest\.prototype\s*,\s*['\"](?:open|send)['\"]"
+    r"|ethereum" + _PROP.format("(?:request|send|sendAsync)") + r"\s*=(?!=)",
     anchors=("xmlhttprequest.prototype", "window.fetch", "globalthis.fetch", "self.fetch",
-             "defineproperty(window", "defineproperty(globalthis", "defineproperty(self"),
+             "window[", "globalthis[", "self[", "defineproperty(window",
+             "defineproperty(globalthis", "defineproperty(self", "defineproperty(xmlhttprequest",
+             "defineproperty(window.xmlhttprequest", "ethereum"),
 )  # fmt: skip
-RX_ADDR_ETH = re.compile(
-    r"0x\[(?:a-fA-F0-9|0-9a-fA-F|a-f0-9|0-9a-f|A-Fa-f0-9|0-9A-Fa-f|0-9A-F|A-F0-9)\]\{40\}"
+# ``var P = XMLHttpRequest.prototype`` then ``P.open = …``: the alias's method assigned (found
+# from the prototype, then its name right before).
+RX_PROTO_KEPT = re.compile(r"XMLHttpRequest\.prototype\s*[,;]")
+RX_PROTO_HOLDER = re.compile(r"(?<![\w$.])([\w$]+)\s*=\s*(?:window\.)?$")
+ALIAS_REACH = 2000
+# An ETH address class in any order of its ranges (``[a-fA-F0-9]``, ``[\da-f]``, ``[0-9A-Fa-f]``).
+RX_ADDR_ETH = re.compile(r"0x\[(?:a-f|A-F|0-9|\\d){1,3}\]\{40\}")
+# A base58 class (Bitcoin, Solana, Tron addresses) in any order of its ranges, or spelled out.
+RX_ADDR_B58 = re.compile(
+    r"A-HJ-NP-Z[^\]\[]{0,30}a-km-z|a-km-z[^\]\[]{0,30}A-HJ-NP-Z"
+    r"|123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 )
-RX_ADDR_B58 = re.compile(r"\[1-9A-HJ-NP-Za-km-z\]|\[a-km-zA-HJ-NP-Z1-9\]")
+# What any of the address parts holds: a file with none of these has no drainer to look for.
+_ADDRESS_HINTS = ("{40}", "HJ-NP", "a-km-z", "HJKLMNP", "bc1")
 RX_ADDR_BECH32 = re.compile(r"bc1q?\[|\(\?:bc1|bc1\|")
 RX_ADDR_LITERAL = re.compile(r"0x[0-9a-fA-F]{40}\b|bc1q[02-9ac-hj-np-z]{38,58}\b")
 
@@ -42,26 +62,41 @@ MAX_OVERRIDES = 50
 WALLET_REACH = 128_000  # characters around an override where the drainer's other parts must be
 
 
-def _overrides(t: TextView) -> Iterator[int]:
-    """Network API overrides that are not a polyfill filling a missing fetch."""
+def _overrides(t: TextView) -> Iterator[tuple[int, bool]]:
+    """Network API overrides that are not a polyfill filling a missing fetch, in order, and
+    whether each is the wallet's own method replaced."""
     text = t.text
+    found: list[tuple[int, bool]] = []
     for m in t.matches(RX_NET_OVERRIDE, MAX_OVERRIDES):
         if "fetch" in m.group(0) and (
             RX_MISSING_FETCH.search(text, max(0, m.start() - GUARD_REACH), m.start())
             or RX_FETCH_OR.match(text, m.end())
         ):
             continue
-        yield m.start()
+        found.append((m.start(), m.group(0).startswith("ethereum")))
+    if "XMLHttpRequest.prototype" in text:
+        for kept in islice(RX_PROTO_KEPT.finditer(text), MAX_OVERRIDES):
+            alias = RX_PROTO_HOLDER.search(text, max(0, kept.start() - 60), kept.start())
+            if alias is None:
+                continue
+            name = re.escape(alias.group(1))
+            rx_set = rf"(?<![\w$.]){name}\s*\.\s*(?:open|send|setRequestHeader)\s*=(?!=)"
+            got = re.search(rx_set, text[kept.end() : kept.end() + ALIAS_REACH])
+            if got is not None:
+                found.append((kept.end() + got.start(), False))
+    yield from sorted(found)
 
 
-def _confidence_at(text: str, override: int) -> Detection | None:
+def _confidence_at(text: str, override: int, wallet: bool) -> Detection | None:
     """The drainer's parts (address patterns or lists, a wallet hook) around one override: one
     payload holds them together; a bundle's fetch wrapper (an abort-controller polyfill) and its
-    wallet modules sit far apart."""
+    wallet modules sit far apart. When the override is the wallet's method (``wallet``), that
+    hook is the override itself: the addresses of ≥ 2 chains or a list must be there too (a wallet
+    connector checking an ETH address is not a drainer)."""
     region = text[max(0, override - WALLET_REACH) : override + WALLET_REACH]
     chains = sum(1 for r in (RX_ADDR_ETH, RX_ADDR_B58, RX_ADDR_BECH32) if r.search(region))
     addr_list = len({m.group(0).lower() for m in RX_ADDR_LITERAL.finditer(region)}) >= 8
-    hook = RX_ETH_HOOK.search(region) is not None
+    hook = not wallet and RX_ETH_HOOK.search(region) is not None
     if (chains or addr_list) and (hook or chains >= 2 or addr_list):
         return found(HIGH, override)
     if chains:
@@ -70,9 +105,12 @@ def _confidence_at(text: str, override: int) -> Detection | None:
 
 
 def _wallet_hijack(s: FileSignals) -> Detection | None:
+    text = s.text
+    if not any(h in text for h in _ADDRESS_HINTS) and text.count("0x") < 8:
+        return None  # no address pattern, fewer than 8 addresses: nothing to swap
     best: Detection | None = None
-    for override in _overrides(s.t):
-        got = _confidence_at(s.text, override)
+    for override, wallet in _overrides(s.t):
+        got = _confidence_at(s.text, override, wallet)
         if got is not None and got.confidence is HIGH:
             return got
         best = best or got
