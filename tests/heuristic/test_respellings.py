@@ -106,8 +106,6 @@ CASES = [
           _HEAD + "cp.execSync('npm.cmd publish ' + dir);"),
     _case("publish-options-first", "GH-PROPAGATE-NPM-PUBLISH", "high",
           _HEAD + "cp.execSync(`npm --registry ${R} publish ${tgz}`);"),
-    _case("publish-libnpmpublish", "GH-PROPAGATE-NPM-PUBLISH", "high",
-          _HEAD + "const { publish } = require('libnpmpublish');\npublish(m, tarball, {token: t});"),
     _case("publish-other-verb", "GH-PROPAGATE-NPM-PUBLISH", None,
           _HEAD + "cp.execSync('npm install --save-dev publish-please');"),
     # GH-PERSIST-SHELL-RC: tee -a, a reverse shell, a shutdown after ``;``, PowerShell's profile
@@ -187,6 +185,9 @@ CASES = [
           _wallet("var r=window.ethereum.request;window.ethereum.request=function(a){return r(a)};",
                   r"e:/\b0x[a-fA-F0-9]{40}\b/g,b:/\b1[a-km-zA-HJ-NP-Z1-9]{25,34}\b/g,"
                   r"c:/\bbc1[a-z0-9]{39,59}\b/g"), install=False),
+    _case("wallet-polyfill-or", "GH-WALLET-HIJACK", None,
+          _wallet("var l=self.fetch||(self.fetch=impl);", r"s:/[1-9A-HJ-NP-Za-km-z]{32,44}/"),
+          install=False),
     _case("wallet-connector-check", "GH-WALLET-HIJACK", "medium",
           _wallet("var r=window.ethereum.request;window.ethereum.request=function(a){return r(a)};",
                   r"e:/^0x[a-fA-F0-9]{40}$/"), install=False),

@@ -8,9 +8,11 @@ is installed, else one ``in`` test per anchor, lazily), so a regex whose anchors
 never run. Python's ``re`` is slow on patterns that do not start with a literal; most files contain
 none of the anchors of most patterns.
 
-The decoded view holds hex and base64 string literals that decode to printable text and
-literal-only ``'a' + 'b'`` concatenations that hide a dangerous name; each decoded piece maps back
-to the source offset of its literal.
+The decoded view holds hex and base64 string literals that decode to printable text, and the
+literals that make a dangerous name none of their written pieces holds: ``'a' + 'b'``
+concatenations, escaped literals, ``String.fromCharCode`` of numbers, arrays of literals joined,
+reversed literals (``_other_spellings``); each decoded piece maps back to the source offset of its
+literal.
 """
 
 from __future__ import annotations

@@ -152,11 +152,10 @@ WORKFLOW_WRITE = Pattern(
 # argument list (``spawn(npm, ['publish', '--access', ...])``; ``[yalcBin, 'publish', '--push']``
 # is another tool's verb), or any list starting with ``publish`` given to a package manager named
 # right before it (``npm.cmd``, ``bun``, the end of a ternary): ``execFileSync('npm', ['publish',
-# dir])``. Options may come before the verb (``npm --registry R publish``); ``libnpmpublish`` is
-# npm's publish step as a library (a registry PUT without the CLI).
+# dir])``. Options may come before the verb (``npm --registry R publish``).
 RX_NPM_PUBLISH = rx(
     r"(?:npm|bun)(?:\.cmd|\.exe)?\s+(?:--?[\w-]+(?:=[^\s'\"`]+|\s+[^\s'\"`-][^\s'\"`]*)?\s+){0,4}"
-    r"publish\b|\[\s*['\"]publish['\"]\s*,\s*['\"]--|['\"]libnpmpublish['\"]"
+    r"publish\b|\[\s*['\"]publish['\"]\s*,\s*['\"]--"
     r"|['\"](?:p?npm|yarn|bun)(?:\.cmd|\.exe)?['\"]\s*\)?\s*,\s*\[\s*['\"]publish['\"]",
     anchors=("publish",),
 )

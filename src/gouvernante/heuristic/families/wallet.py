@@ -54,6 +54,7 @@ RX_ADDR_LITERAL = re.compile(r"0x[0-9a-fA-F]{40}\b|bc1q[02-9ac-hj-np-z]{38,58}\b
 # self.fetch = fetch`` or ``window.fetch = window.fetch || impl``. A hook replaces the real one.
 RX_MISSING_FETCH = re.compile(
     r"!\s*(?:window|self|globalThis|global)\.fetch\b"
+    r"|(?:window|self|globalThis|global)\.fetch\s*\|\|\s*\(\s*$"
     r"|typeof\s+(?:(?:window|self|globalThis|global)\.)?fetch\s*[!=]==?\s*['\"]undefined['\"]"
 )
 RX_FETCH_OR = re.compile(r"\s*(?:window|self|globalThis|global)\.fetch\s*\|\|")
