@@ -616,16 +616,17 @@ def _add_hidden(add: Callable[[str, int], None], joined: str, pieces: list[str],
 # - character codes: ``String.fromCharCode(99, 104, …)`` (also spread from an array);
 # - an array of literals joined: ``['chi', 'ld_pro', 'cess'].join('')``;
 # - a literal reversed: ``'ssecorp_dlihc'.split('').reverse().join('')``.
-# (Only escapes of printable ASCII start a look: a name is spelled in it; escaped accents, control
-# characters and line separators are what legitimate code escapes.)
-RX_ESCAPE = re.compile(r"\\(?:x[2-7][0-9a-fA-F]|u00[2-7][0-9a-fA-F]|u\{0*[2-7][0-9a-fA-F]\})")
+# (Only an escape of a letter, digit, ``_``, ``.`` or ``/`` starts a look: names are spelled with
+# them; escaped accents, quotes, ``<`` and control characters are what legitimate code escapes.)
+_NAME_CHAR = r"(?:[46][1-9a-fA-F]|[57][0-9aA]|3[0-9]|5[fF]|2[eEfF])"  # letters, digits, _ . /
+RX_ESCAPE = re.compile(rf"\\(?:x{_NAME_CHAR}|u00{_NAME_CHAR}|u\{{0*{_NAME_CHAR}\}})")
 RX_ANY_ESCAPE = re.compile(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|u\{[0-9a-fA-F]{1,6}\}|.)")
 RX_ESCAPE_ONE = re.compile(r"\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|u\{([0-9a-fA-F]{1,6})\}|(.))")
 RX_CHAR_CODES = re.compile(
     r"fromCharCode\(\s*(?:\.\.\.\s*\[\s*)?((?:0x[0-9a-fA-F]{1,6}|\d{1,7})"
     r"(?:\s*,\s*(?:0x[0-9a-fA-F]{1,6}|\d{1,7})){2,120})\s*\]?\s*\)"
 )
-RX_ARRAY_JOIN = re.compile(r"\]\s*\.\s*join\(\s*(?:''|\"\"|``)?\s*\)")
+RX_ARRAY_JOIN = re.compile(r"\.join\(\s*(?:''|\"\"|``)\s*\)")  # after the array's ``]``
 RX_LITERAL_ARRAY = re.compile(r"\[\s*(" + _PIECE + r"(?:\s*,\s*" + _PIECE + r"){1,20})\s*,?\s*$")
 RX_REVERSED = re.compile(
     r"\.\s*split\(\s*(?:''|\"\")\s*\)\s*\.\s*reverse\(\s*\)\s*\.\s*join\(\s*(?:''|\"\")\s*\)"
@@ -647,34 +648,26 @@ def _unescape(body: str) -> str:
     return RX_ESCAPE_ONE.sub(one, body)
 
 
+# A literal's body from after its opening quote to its closing one (one line; a template stops at
+# ``${``: its expressions run).
+_BODY = {
+    "'": re.compile(r"(?:[^'\\\n]|\\.){0,2000}'"),
+    '"': re.compile(r'(?:[^"\\\n]|\\.){0,2000}"'),
+    "`": re.compile(r"(?:[^`\\$]|\\.|\$(?!\{)){0,2000}`"),
+}
+
+
 def _literal_around(text: str, at: int) -> tuple[int, int] | None:
-    """The ``[start, end)`` of the one-line quoted literal holding the escape at ``at``."""
-    line = text.rfind("\n", max(0, at - 400), at) + 1 or max(0, at - 400)
-    quote, start, i = "", -1, line
-    while i < at:
-        ch = text[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif ch == quote:
-                quote = ""
-        elif ch in "'\"`":
-            quote, start = ch, i
-        i += 1
-    if not quote:
+    """The ``[start, end)`` of the quoted literal holding the escape at ``at``: from the nearest
+    quote before it (within 400 characters, on its line) to its closing quote."""
+    lo = max(0, at - 400, text.rfind("\n", 0, at) + 1)
+    start = max(text.rfind("'", lo, at), text.rfind('"', lo, at), text.rfind("`", lo, at))
+    if start < 0:
         return None
-    i, stop = at, min(len(text), at + 2000)
-    while i < stop:
-        ch = text[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == quote:
-            return start, i + 1
-        if ch == "\n" or (quote == "`" and text.startswith("${", i)):
-            return None
-        i += 1
-    return None
+    body = _BODY[text[start]].match(text, start + 1)
+    if body is None or body.end() <= at:
+        return None
+    return start, body.end()
 
 
 _Spelling = tuple[str, list[str], int]  # the text made, the pieces written, the literal's offset
@@ -682,16 +675,18 @@ _Spelling = tuple[str, list[str], int]  # the text made, the pieces written, the
 
 def _other_spellings(text: str) -> Iterator[_Spelling]:
     """Literals spelled so that the text they make may hold a name none of their pieces holds."""
-    if "\\x" in text or "\\u" in text:
-        yield from _escaped(text)
-    if "fromCharCode" in text:
+    yield from _escaped(text)
+    if "fromCharCode(" in text:
         for m in islice(RX_CHAR_CODES.finditer(text), MAX_SPELLINGS):
-            codes = [int(c, 0) for c in m.group(1).split(",")]
+            codes = [int(c, 16) if "x" in c else int(c) for c in m.group(1).split(",")]
             if all(0 < c < 0x110000 for c in codes):
                 yield "".join(map(chr, codes)), [], m.start()
-    if "join(" in text:
+    if ".join(" in text:
         for m in islice(RX_ARRAY_JOIN.finditer(text), MAX_SPELLINGS):
-            arr = RX_LITERAL_ARRAY.search(text, max(0, m.start() - ARRAY_BACK), m.start())
+            end = m.start() - 1  # the array's ``]``
+            if text[end : end + 1] != "]":
+                continue
+            arr = RX_LITERAL_ARRAY.search(text, max(0, end - ARRAY_BACK), end)
             if arr is not None:
                 items = [a or b or c for a, b, c in RX_STR_PART.findall(arr.group(1))]
                 yield "".join(items), items, arr.start()

@@ -162,7 +162,9 @@ def _requires_decoded(text: str) -> bool:
 
 
 def _charcode_exec(s: FileSignals) -> Detection | None:
-    if s.proc is None and not ("require" in s.text and _requires_decoded(s.text)):
+    if s.proc is None and not (
+        s.t.may(RX_XOR_BUILDER) and "require" in s.text and _requires_decoded(s.text)
+    ):
         return None
     xor = _xor_decoder(s.t)
     if xor is None:
@@ -191,9 +193,16 @@ CHARCODE_EXEC = Pattern(
 # A decryption: node's decipher (called, or taken by bracket: ``crypto['createDecipher'](``), Web
 # Crypto's ``subtle.decrypt``, crypto-js' ``AES.decrypt``.
 RX_DECIPHER = rx(
-    r"createDecipher(?:iv)?(?:\s*\(|['\"`]\s*\]\s*\()|subtle\s*\.\s*decrypt\s*\("
-    r"|(?:AES|TripleDES|Rabbit|RC4)\s*\.\s*decrypt\s*\(",
-    anchors=("createdecipher", "subtle", "aes", "tripledes", "rabbit", "rc4"),
+    r"createDecipher(?:iv)?(?:\s*\(|['\"`]\s*\]\s*\()|subtle\.decrypt\s*\("
+    r"|(?:AES|TripleDES|Rabbit|RC4)\.decrypt\s*\(",
+    anchors=(
+        "createdecipher",
+        "subtle.decrypt",
+        "aes.decrypt",
+        "tripledes.decrypt",
+        "rabbit.decrypt",
+        "rc4.decrypt",
+    ),
 )
 RX_NPM_PKG_ENV = rx(r"npm_package_\w+", anchors=("npm_package_",))
 RX_COMPILE = rx(r"_compile\b", anchors=("_compile",))

@@ -44,8 +44,9 @@ RX_ADDR_B58 = re.compile(
     r"A-HJ-NP-Z[^\]\[]{0,30}a-km-z|a-km-z[^\]\[]{0,30}A-HJ-NP-Z"
     r"|123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 )
-# What any of the address parts holds: a file with none of these has no drainer to look for.
-_ADDRESS_HINTS = ("{40}", "HJ-NP", "a-km-z", "HJKLMNP", "bc1")
+# What any address regex holds: a file with none of these and no address literal has no drainer
+# to look for.
+_ADDRESS_HINTS = ("{40}", "HJ-NP", "a-km-z", "HJKLMNP", "bc1q[", "bc1[", "bc1|", "?:bc1")
 RX_ADDR_BECH32 = re.compile(r"bc1q?\[|\(\?:bc1|bc1\|")
 RX_ADDR_LITERAL = re.compile(r"0x[0-9a-fA-F]{40}\b|bc1q[02-9ac-hj-np-z]{38,58}\b")
 
@@ -107,8 +108,10 @@ def _confidence_at(text: str, override: int, wallet: bool) -> Detection | None:
 
 def _wallet_hijack(s: FileSignals) -> Detection | None:
     text = s.text
-    if not any(h in text for h in _ADDRESS_HINTS) and text.count("0x") < 8:
-        return None  # no address pattern, fewer than 8 addresses: nothing to swap
+    if not s.t.may(RX_NET_OVERRIDE):
+        return None
+    if not any(h in text for h in _ADDRESS_HINTS) and RX_ADDR_LITERAL.search(text) is None:
+        return None  # no address pattern, no address: nothing to swap
     best: Detection | None = None
     for override, wallet in _overrides(s.t):
         got = _confidence_at(s.text, override, wallet)
