@@ -40,25 +40,19 @@ REGISTRY = {"is-number@6.0.0 node_modules/is-odd/node_modules/is-number"}
 ALIAS = {"ms@2.1.2 node_modules/my-ms"}  # npm:ms@2.1.2: the registry's ms, under another name
 # (found, noted) per case; what each folder holds was checked against the tool's own record
 # and lockfile when generated
+# The file: tarballs (vendor/is-number-7.0.0.tgz, the registry's own; kind-of-6.0.3-fake.tgz,
+# another package.json under that name) are matched by name and version wherever installed: a
+# packed tarball may be the affected release's copy (decision 0072). The file: folder
+# (vendor/is-even) and pnpm's injected workspace member are the project's code: noted.
+TARBALLS = {"is-number@7.0.0 node_modules/is-number", "kind-of@6.0.3 node_modules/kind-of"}
 EXPECTED: dict[str, tuple[set[str], set[str]]] = {
     "pnpm10-hoisted": (
-        REGISTRY | {"is-number@7.0.0 node_modules/is-number"},  # app2's, from the registry
-        {"packages/app1/node_modules/is-number", "node_modules/kind-of"},
+        REGISTRY | TARBALLS,  # (is-number 7.0.0 at the top is app2's, from the registry)
+        {"packages/app1/node_modules/is-number"},
     ),
-    "npm11": (
-        REGISTRY | ALIAS,
-        {"node_modules/is-number", "node_modules/kind-of", "node_modules/is-even"},
-    ),
-    "yarn4": (
-        REGISTRY | ALIAS,
-        {"node_modules/is-number", "node_modules/kind-of", "node_modules/is-even"},
-    ),
-    # yarn 1 records patterns, not folders: is-number is also installed from the registry
-    # (is-odd's ^6.0.0), so which is-number folder holds the file: tarball is not told
-    "yarn1": (
-        REGISTRY | ALIAS | {"is-number@7.0.0 node_modules/is-number"},
-        {"node_modules/kind-of", "node_modules/is-even"},
-    ),
+    "npm11": (REGISTRY | ALIAS | TARBALLS, {"node_modules/is-even"}),
+    "yarn4": (REGISTRY | ALIAS | TARBALLS, {"node_modules/is-even"}),
+    "yarn1": (REGISTRY | ALIAS | TARBALLS, {"node_modules/is-even"}),
     # bun keeps no record of where a folder came from: matched as before
     "bun": (
         REGISTRY
@@ -72,6 +66,14 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
     ),
 }
 EXPECTED["pnpm9-hoisted"] = EXPECTED["pnpm10-hoisted"]
+# the copy each record names (a folder, not a tarball): folder, release
+FOLDER_COPY = {
+    "pnpm10-hoisted": ("packages/app1/node_modules/is-number", "is-number@7.0.0"),
+    "pnpm9-hoisted": ("packages/app1/node_modules/is-number", "is-number@7.0.0"),
+    "npm11": ("node_modules/is-even", "is-even@1.0.0"),
+    "yarn4": ("node_modules/is-even", "is-even@1.0.0"),
+    "yarn1": ("node_modules/is-even", "is-even@1.0.0"),
+}
 
 
 def _installed(tmp_path: Path, case: str) -> Path:
@@ -127,39 +129,40 @@ def test_a_folder_changed_after_the_record_is_matched(tmp_path: Path, case: str)
     """The record says what was installed then: a folder changed since (replaced, or
     re-extracted by hand) is read as any other, so its affected release is found."""
     project = _installed(tmp_path, case)
-    kind_of = project / "node_modules" / "kind-of"
-    os.utime(kind_of, (T_RECORD + 1, T_RECORD + 1))
+    folder, release = FOLDER_COPY[case]
+    os.utime(project / folder, (T_RECORD + 1, T_RECORD + 1))
     found, noted, _ = _scan(project)
-    assert "kind-of@6.0.3 node_modules/kind-of" in found
-    assert "node_modules/kind-of" not in noted
+    assert f"{release} {folder}" in found
+    assert folder not in noted
 
 
 def test_a_record_naming_another_package_is_not_believed(tmp_path: Path) -> None:
     """npm's record says a folder holds a file: copy of ``other``; its package.json says
-    kind-of 6.0.3: the two disagree, the finding stays."""
+    is-even 1.0.0: the two disagree, the finding stays."""
     project = _installed(tmp_path, "npm11")
     hidden = project / "node_modules" / HIDDEN_LOCKFILE
     doc = json.loads(hidden.read_text())
-    doc["packages"]["node_modules/kind-of"]["name"] = "other"
+    doc["packages"]["node_modules/is-even"]["name"] = "other"
     hidden.write_text(json.dumps(doc))
     os.utime(hidden, (T_RECORD, T_RECORD))
     found, noted, _ = _scan(project)
-    assert "kind-of@6.0.3 node_modules/kind-of" in found
-    assert "node_modules/kind-of" not in noted
+    assert "is-even@1.0.0 node_modules/is-even" in found
+    assert "node_modules/is-even" not in noted
 
 
 def test_a_pnpm_folder_listed_for_a_registry_release_too_is_matched(tmp_path: Path) -> None:
-    """pnpm's hoistedLocations give node_modules/kind-of under the file: tarball and under a
-    registry release: contradictory, so the folder is read as the registry's."""
+    """pnpm's hoistedLocations give app1's is-number under the injected workspace member and
+    under a registry release: contradictory, so the folder is read as the registry's."""
     project = _installed(tmp_path, "pnpm10-hoisted")
     modules = project / "node_modules" / PNPM_STATE
     doc = json.loads(modules.read_text())
-    doc["hoistedLocations"]["kind-of@6.0.3"] = ["node_modules/kind-of"]
+    folder = "packages/app1/node_modules/is-number"
+    doc["hoistedLocations"]["is-number@7.0.0"].append(folder)
     modules.write_text(json.dumps(doc))
     os.utime(modules, (T_RECORD, T_RECORD))
     found, noted, _ = _scan(project)
-    assert "kind-of@6.0.3 node_modules/kind-of" in found
-    assert "node_modules/kind-of" not in noted
+    assert f"is-number@7.0.0 {folder}" in found
+    assert folder not in noted
 
 
 def test_a_record_that_does_not_decode_believes_nothing(tmp_path: Path) -> None:
@@ -173,16 +176,18 @@ def test_a_record_that_does_not_decode_believes_nothing(tmp_path: Path) -> None:
     assert "is-number@7.0.0 packages/app1/node_modules/is-number" in found
 
 
-# The same projects' lockfiles: a local package is never matched by name and version there
-# either (bun's local tarballs were: version taken from the file's name), but a rule's integrity
-# hash matches the tarball it names (npm, pnpm and bun record it; yarn does not: yarn 1 keeps a
-# sha1 in the resolution's fragment, berry its own checksum).
+# The same projects' lockfiles: a file: folder or workspace is never matched by name and
+# version, a file: tarball is, saying so (decision 0072); bun.lock records no version of a local
+# tarball (bun's reader once took it from the file's name), so it is a note; and a rule's
+# integrity hash matches the tarball it names (npm, pnpm and bun record it; yarn does not: yarn 1
+# keeps a sha1 in the resolution's fragment, berry its own checksum).
+LOCKED_TARBALLS = {"is-number@7.0.0", "kind-of@6.0.3"}  # file: tarballs (decision 0072)
 LOCKED = {
-    "pnpm10-hoisted": {"is-number@6.0.0", "is-number@7.0.0"},
-    "npm11": {"is-number@6.0.0", "ms@2.1.2"},
-    "yarn1": {"is-number@6.0.0", "ms@2.1.2"},
-    "yarn4": {"is-number@6.0.0", "ms@2.1.2"},
-    "bun": {"is-number@6.0.0", "ms@2.1.2"},
+    "pnpm10-hoisted": {"is-number@6.0.0", "is-number@7.0.0", "kind-of@6.0.3"},
+    "npm11": {"is-number@6.0.0", "ms@2.1.2"} | LOCKED_TARBALLS,
+    "yarn1": {"is-number@6.0.0", "ms@2.1.2"} | LOCKED_TARBALLS,
+    "yarn4": {"is-number@6.0.0", "ms@2.1.2"} | LOCKED_TARBALLS,
+    "bun": {"is-number@6.0.0", "ms@2.1.2"},  # bun records no version of a local tarball
 }
 LOCKED["pnpm9-hoisted"] = LOCKED["pnpm10-hoisted"]
 # `npm view is-number@7.0.0 dist.integrity`, the tarball vendor/is-number-7.0.0.tgz holds
@@ -206,15 +211,25 @@ def test_the_lockfiles_agree(tmp_path: Path, case: str) -> None:
     assert report["errors"] == []
     assert {f"{f['package']}@{f['version']}" for f in report["findings"]} == LOCKED[case]
     assert code == 2
-    # each file: tarball a rule names is said (pnpm's workspace has only kind-of's)
-    tarballs = {
+    # each file: tarball a rule names is a finding that says so; bun's, without a version, is
+    # a note
+    from_tarball = {
+        f["package"]
+        for f in report["findings"]
+        if "locked from a local tarball" in f["description"]
+    }
+    noted = {
         name
         for n in report["notes"]
         if "locked from a local tarball" in n["message"]
         for name in ("is-number", "kind-of")
         if n["message"].partition(": ")[2].startswith(name)
     }
-    assert tarballs == ({"kind-of"} if "pnpm" in case else {"is-number", "kind-of"})
+    if case == "bun":
+        assert (from_tarball, noted) == (set(), {"is-number", "kind-of"})
+    else:
+        assert noted == set()
+        assert from_tarball == ({"kind-of"} if "pnpm" in case else {"is-number", "kind-of"})
 
 
 @pytest.mark.parametrize("case", ["npm11", "bun"])
@@ -261,11 +276,11 @@ def test_an_image_reads_the_records_as_the_host_does(tmp_path: Path, case: str) 
 
 
 def test_an_image_layer_rewriting_a_package_after_the_record_is_matched(tmp_path: Path) -> None:
-    """A later layer that writes node_modules/kind-of/package.json again: the record (of an
+    """A later layer that writes node_modules/is-even/package.json again: the record (of an
     earlier layer) says nothing of what that layer put there."""
     first = _layer("npm11")
-    manifest = "app/node_modules/kind-of/package.json"
+    manifest = "app/node_modules/is-even/package.json"
     later = {manifest: first[manifest]}
     found, noted = _image_found(tmp_path, [first, later])
-    assert "kind-of@6.0.3 node_modules/kind-of" in found
-    assert "node_modules/kind-of" not in noted
+    assert "is-even@1.0.0 node_modules/is-even" in found
+    assert "node_modules/is-even" not in noted

@@ -495,7 +495,9 @@ def test_real_pnpm_global_install_bundled_packages_are_installed_packages() -> N
     ("store_id", "name", "found"),
     [
         ("evil@file+pk+evil", "evil", False),  # pnpm's id of a file: folder (pnpm 12.24.0)
-        ("evil@file+evil-1.0.1.tgz", "evil", False),  # of a file: tarball
+        # of a file: tarball: a packed tarball may be the affected release's own copy (0072)
+        ("evil@file+evil-1.0.1.tgz", "evil", True),
+        ("evil@file+vendor+evil-1.0.1.TAR.GZ", "evil", True),
         ("evil@link+..+evil", "evil", False),
         ("@s+evil@file+pk+evil", "@s/evil", False),
         ("evil@1.0.1", "evil", True),  # the registry release
@@ -509,8 +511,8 @@ def test_a_pnpm_file_dependency_is_not_the_registry_release(
     """pnpm installs a ``file:`` or ``link:`` package at ``.pnpm/<name>@file+<path>``: the
     project's own copy, named like a registry package (the differential tester's
     ``"debug": "file:./pk/debug"`` at 4.3.4 was reported as the registry's debug 4.3.4). As a
-    lockfile's local packages, it is not matched by name and version; the registry packages
-    beside it still are."""
+    lockfile's local folders, it is not matched by name and version; the registry packages
+    beside it still are, and so is a packed ``file:`` tarball (decision 0072)."""
     folder = tmp_path / "node_modules" / ".pnpm" / store_id / "node_modules" / name
     h.write_package(folder, name, "1.0.1")
     found_paths, installed_count, errors = _scan(tmp_path / "node_modules")

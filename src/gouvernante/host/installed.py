@@ -30,6 +30,7 @@ from gouvernante.host.install_state import (
 from gouvernante.host.matching import package_hits, unknown_version
 from gouvernante.host.mounts import MOUNTINFO, mount_table
 from gouvernante.host.reader import Collector
+from gouvernante.lockfiles._tarball_url import local_tarball
 from gouvernante.lockfiles.package_json import PackageManifest, installed_release, read_manifest
 from gouvernante.model import FindingType
 from gouvernante.safetext import shown
@@ -268,7 +269,8 @@ class _TreeScan:
         except OSError:
             return False
         for copies in self.local:
-            if copies.copy_at(path, name, mtime_ns) is None:
+            source = copies.copy_at(path, name, mtime_ns)
+            if source is None or local_tarball(source):  # (a packed tarball: decision 0072)
                 continue
             if package_hits(self.collector.index, name, version, None):
                 self.collector.skipped(path, local_copy_note(name, version, copies.record))
@@ -278,14 +280,14 @@ class _TreeScan:
 
 def local_copy_note(name: str, version: str, record: str) -> str:
     """The words for an installed package a rule names by name and version that its package
-    manager installed from the project itself, not from the registry (what the record says it
-    came from is scanned text: not echoed)."""
+    manager installed from the project's own code (what the record says it came from is
+    scanned text: not echoed)."""
     return (
         f"{shown(name)}@{shown(version)} is installed here from the project itself (a file:"
-        f" tarball or folder, a link or an injected workspace, as {record} records it), not"
-        " from the registry: not matched by name and version, as a lockfile's file:, link: and"
-        " workspace packages are not (a rule's integrity hashes match the lockfile's entry; a"
-        " file: tarball copied from an affected release is that release)"
+        f" folder, a link or an injected workspace, as {record} records it), not from the"
+        " registry: not matched by name and version, as a lockfile's file: folders, link: and"
+        " workspace packages are not (a file: tarball, which may be a copy of an affected"
+        " release, is matched)"
     )
 
 
@@ -313,7 +315,9 @@ def pnpm_local_copy(path: str, name: str, sep: str = os.sep) -> bool:
         return False
     store_id = parts[-depth - 2]
     base = name.replace("/", "+")
-    return store_id.startswith((f"{base}@file+", f"{base}@link+"))
+    # (a packed tarball, ``<name>@file+vendor+x.tgz``, may be the affected release's own copy:
+    # matched by name and version, decision 0072)
+    return store_id.startswith((f"{base}@file+", f"{base}@link+")) and not local_tarball(store_id)
 
 
 def scan_tree(

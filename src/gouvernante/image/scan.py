@@ -54,6 +54,7 @@ from gouvernante.lockfiles import (
     parse_bytes,
     with_manifest_beside,
 )
+from gouvernante.lockfiles._tarball_url import local_tarball
 from gouvernante.lockfiles.package_json import (
     installed_release,
     manifest_name,
@@ -465,7 +466,7 @@ def _installed(  # noqa: PLR0917 - one private helper of scan_filesystem
     if name not in index.names or pnpm_local_copy(package_dir, name, "/"):
         return
     copy = _recorded_copy(fs, package_dir, folder, name, layer=node.layer, cache=records)
-    if copy is not None:
+    if copy is not None and not local_tarball(copy[0]):  # (a packed tarball: decision 0072)
         if package_hits(index, name, version, None):
             note = local_copy_note(name, version, f"{label}:/{copy[1]}")
             out.notes.append(ScanIssue(f"{label}:/{package_dir}", note))

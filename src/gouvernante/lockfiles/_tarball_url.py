@@ -89,3 +89,27 @@ def injection_error(where: str, tool: str) -> str:
         f"{where}: the registry tarball of another package or version than this entry's; {tool}"
         " installs what the URL names (lockfile injection or a bad merge?)"
     )
+
+
+# npm-package-arg reads a ``file:`` spec as a tarball when its path ends so (case-insensitive);
+# pnpm, yarn and bun read the same endings.
+_TARBALL_ENDS = (".tgz", ".tar.gz", ".tar")
+
+
+def local_tarball(reference: str) -> bool:
+    """Does a local reference name a packed tarball rather than a folder? ``reference``: a
+    ``resolved`` (``file:vendor/x.tgz``, bun's ``vendor/x.tgz``), a yarn berry locator's range
+    (``file:vendor/x.tgz#vendor/x.tgz::hash=…``, ``…::locator=…``), yarn 1's ``file:…#<sha1>``,
+    or pnpm's and bun's store folder (``<name>@file+vendor+x.tgz``). A packed tarball may be a
+    copy of a registry release, byte for byte, which its name and version then are (decision
+    0072); a folder, a link or a workspace is the project's own code."""
+    target = reference.partition("::")[0].partition("#")[0].rstrip("/")
+    return target.lower().endswith(_TARBALL_ENDS)
+
+
+def locked_from_local_tarball(pkg: LockedPackage) -> bool:
+    """Is this local package (``Source.LOCAL``) a packed tarball (``local_tarball``)? Its
+    reference: ``resolved`` (npm, pnpm, yarn 1, bun), else yarn berry's locator in the id."""
+    if pkg.source is not Source.LOCAL:
+        return False
+    return local_tarball(pkg.resolved or pkg.id.partition("@file:")[2])

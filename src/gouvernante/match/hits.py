@@ -10,6 +10,7 @@ import msgspec
 
 from gouvernante.errors import SemverError
 from gouvernante.lockfiles import PNPM_WORKSPACE
+from gouvernante.lockfiles._tarball_url import locked_from_local_tarball
 from gouvernante.lockfiles.package_json import (
     DENO_IMPORT_FIELDS,
     OVERRIDE_FIELDS,
@@ -141,7 +142,9 @@ def match_graph(graph: LockfileGraph, index: RuleIndex, display_path: str) -> li
         if not found:
             continue
         pkg = table[position]
-        if pkg.source is Source.LOCAL:
+        # a folder, link or workspace is the project's code; a packed tarball may be a copy of
+        # the affected release itself (decision 0072)
+        if pkg.source is Source.LOCAL and not locked_from_local_tarball(pkg):
             continue
         for hit in found:
             add(hit.rule, hit.match, pkg, hit.expression)
@@ -427,39 +430,29 @@ def unversioned_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
     return notes
 
 
-_TARBALL_ENDS = (".tgz", ".tar.gz", ".tar")
-
-
 def local_tarball_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
-    """A ``file:`` tarball a rule names by name and version (or whose version the file does not
-    record: bun): the project's own copy, not the registry release, so it is no finding by
-    name and version (a workspace or folder is the project's code; a tarball may be a copy of
-    an affected release, which a rule's integrity hash finds); said, never silent."""
+    """A ``file:`` tarball a rule names whose version the file does not record (bun.lock,
+    bun.lockb: no version from the file's name): no version rule can be checked against it, so
+    it is said, never silent. (With a version, a rule-named tarball is a finding: decision
+    0072.)"""
     table = graph.table
     notes: list[str] = []
     for position in table.positions_named(index.by_name):
+        if table.source(position) is not Source.LOCAL or table.version(position):
+            continue
         pkg = table[position]
-        if pkg.source is not Source.LOCAL:
-            continue
-        # the tarball: npm's, pnpm's, yarn 1's and bun's ``resolved``, yarn berry's locator
-        # (``name@file:vendor/x.tgz::locator=…`` or ``…#vendor/x.tgz::hash=…``)
-        target = pkg.resolved or pkg.id.partition("@file:")[2]
-        if not target.partition("::")[0].partition("#")[0].endswith(_TARBALL_ENDS):
-            continue
-        if pkg.version and not package_hits(index, pkg.name, pkg.version, None):
+        if not locked_from_local_tarball(pkg):
             continue
         from gouvernante.safetext import key_segment, shown  # noqa: PLC0415 - notes only
 
         line = graph.details.line_of(pkg.id)
         where = f"line {line}" if line is not None else f"packages{key_segment(pkg.id)}"
-        what = f"{shown(pkg.name)}@{shown(pkg.version)}" if pkg.version else shown(pkg.name)
         rules = ", ".join(dict.fromkeys(e.rule.id for e in index.by_name[pkg.name]))
         notes.append(
-            f"{where}: {what} is locked from a local tarball, not from the"
-            f" registry: {rules} names that package, but a rule names registry releases, so it"
-            " is matched by a rule's integrity hashes only (npm, pnpm and bun record the"
-            " tarball's; yarn does not); a tarball copied from an affected release is that"
-            " release: check where it came from"
+            f"{where}: {shown(pkg.name)} is locked from a local tarball whose version the file"
+            f" does not record: {rules} names that package, and no version rule can be checked"
+            " against it (a rule's integrity hashes match the tarball's); a tarball copied from"
+            " an affected release is that release: check where it came from"
         )
     return notes
 
@@ -556,6 +549,8 @@ def _finding(hit: _Hit, graph: LockfileGraph, display_path: str, view: GraphView
     description = _describe(hit)
     if graph.uninstalled and _only_uninstalled(graph, hit.node_ids):
         description += _UNINSTALLED
+    if pkg.source is Source.LOCAL and hit.match is not MatchKind.INTEGRITY:
+        description += _LOCAL_TARBALL
     return rule_finding(
         hit.rule,
         FindingType.PACKAGE,
@@ -581,6 +576,14 @@ def _finding(hit: _Hit, graph: LockfileGraph, display_path: str, view: GraphView
 _UNINSTALLED = (
     "; yarn.lock holds it only for the package.json's resolutions, which no dependency uses:"
     " yarn 1 does not install it now, but the resolution pins it (change the resolution)"
+)
+
+
+# A packed ``file:`` tarball named like an affected release (decision 0072).
+_LOCAL_TARBALL = (
+    "; locked from a local tarball (file:), not downloaded from the registry: a copy of the"
+    " affected release unless it was built elsewhere (check where it came from; a rule's"
+    " integrity hashes tell)"
 )
 
 
