@@ -119,3 +119,20 @@ def test_inventory_add_dir_reads_the_folder_as_dir_does(tmp_path: Path) -> None:
     assert report["errors"] == []
     assert sorted({f["lockfile"].rpartition(":")[2] for f in report["findings"]}) == ["yarn.lock"]
     assert code == 2
+
+
+def test_a_folder_with_yarn_s_record_and_a_lockfile_is_scanned(tmp_path: Path) -> None:
+    """yarn 1 writes nothing but packages and its hidden records in a --modules-folder: a folder
+    holding a lockfile beside a .yarn-integrity (and no package.json) is no install to pass
+    over. -dir -recursive scans its lockfile."""
+    tree = tmp_path / "tree"
+    (tree / "legacy").mkdir(parents=True)
+    (tree / "legacy" / ".yarn-integrity").write_text("{}")
+    (tree / "legacy" / "yarn.lock").write_text(
+        "# yarn lockfile v1\n\n\n"
+        'is-number@^7.0.0:\n  version "7.0.0"\n'
+        '  resolved "https://registry.yarnpkg.com/is-number/-/is-number-7.0.0.tgz#0"\n'
+    )
+    code, report = scan_report(tmp_path, RULE_FILE, "-dir", str(tree), "-recursive")
+    assert [(f["package"], f["version"]) for f in report["findings"]] == [("is-number", "7.0.0")]
+    assert code == 2

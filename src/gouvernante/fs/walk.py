@@ -50,11 +50,13 @@ YARN_INTEGRITY = ".yarn-integrity"
 def modules_folder(path: str, files: Collection[str]) -> bool:
     """Is the folder ``path``, holding the files ``files``, one yarn 1 installed a project's
     packages in under another name than ``node_modules`` (``--modules-folder``)? Such a folder
-    holds packages, never a package.json of its own (a project's folder does)."""
+    holds packages (folders) and yarn's hidden records, never a package.json of its own (a
+    project's folder does) nor any other file: a folder holding a lockfile beside a
+    ``.yarn-integrity`` is walked as a project's, so no lockfile is passed over."""
     return (
         YARN_INTEGRITY in files
-        and "package.json" not in files
         and os.path.basename(path) != "node_modules"
+        and all(name.startswith(".") for name in files)
     )
 
 
