@@ -39,6 +39,7 @@ from gouvernante.lockfiles import (
 )
 from gouvernante.match.lockfile import (
     CatalogFiles,
+    DeclaredJudge,
     LockfileMatch,
     PlacedMatch,
     match_lockfile,
@@ -468,6 +469,33 @@ def snapshot_findings(
     """The findings, errors and notes of one ref from the matches of its blobs."""
     out = Placed()
     placed: list[PlacedMatch] = []
+    workspaces, read = read_files(snapshot, outcomes, out.errors)
+    for file, found in read:
+        shown = where(snapshot, file.path)
+        here, error = place_file(file, found, snapshot, workspaces, index)
+        if error is not None:
+            out.errors.append(ScanIssue(shown, error))
+        m = here.match
+        out.lockfiles += 1
+        out.packages += m.packages
+        out.notes.extend(ScanIssue(shown, n) for n in m.notes)
+        out.errors.extend(ScanIssue(shown, e) for e in m.entry_errors)
+        out.findings.extend(m.findings)
+        placed.append(here)
+    if any(p.match.declared for p in placed):
+        declared, declared_notes = resolve_declared(placed, "/")
+        out.findings.extend(declared)
+        out.notes.extend(ScanIssue(p, msg) for p, msg in declared_notes)
+    out.findings.extend(indicator_findings(indicators, snapshot, read_blob))
+    out.notes.extend(submodule_notes(snapshot))
+    return out
+
+
+def read_files(
+    snapshot: Snapshot, outcomes: Mapping[BlobKey, BlobOutcome], errors: list[ScanIssue] | None
+) -> tuple[CatalogFiles, list[tuple[TreeFile, LockfileMatch]]]:
+    """The catalog files of a snapshot's tree and its lockfiles (and manifests) read, in tree
+    order; those not read are errors in ``errors``."""
     read: list[tuple[TreeFile, LockfileMatch]] = []
     workspaces = CatalogFiles()
     manifests = manifests_of(snapshot, outcomes)
@@ -489,43 +517,39 @@ def snapshot_findings(
             directory = "/" + posixpath.dirname(file.path)
             workspaces.add(directory, match, workspace_file=is_workspace_file(file))
         if file.mode == SYMLINK_MODE:
-            out.errors.append(ScanIssue(shown, "a symbolic link in the repository: not followed"))
+            if errors is not None:
+                errors.append(ScanIssue(shown, "a symbolic link in the repository: not followed"))
         elif match is None:
             reason = outcome.error if outcome is not None else "not read"
-            out.errors.append(ScanIssue(shown, reason or "not read"))
+            if errors is not None:
+                errors.append(ScanIssue(shown, reason or "not read"))
         else:
             read.append((file, match))
-    for file, found in read:
-        shown = where(snapshot, file.path)
-        directory = "/" + posixpath.dirname(file.path)
-        m, error = with_workspace_catalogs(found, directory, file.path, workspaces, index, "/")
-        if error is not None:
-            out.errors.append(ScanIssue(shown, error))
-        out.lockfiles += 1
-        out.packages += m.packages
-        out.notes.extend(ScanIssue(shown, n) for n in m.notes)
-        out.errors.extend(ScanIssue(shown, e) for e in m.entry_errors)
-        here = replace_many(m.findings, snapshot, file.path)
-        out.findings.extend(here)
-        if m.declared:
-            m = replace(
-                m,
-                declared=tuple(
-                    msgspec.structs.replace(
-                        d,
-                        finding=_placed(d.finding, snapshot, file.path),
-                    )
-                    for d in m.declared
-                ),
-            )
-        placed.append(PlacedMatch(directory, shown, m))
-    if any(p.match.declared for p in placed):
-        declared, declared_notes = resolve_declared(placed, "/")
-        out.findings.extend(declared)
-        out.notes.extend(ScanIssue(p, msg) for p, msg in declared_notes)
-    out.findings.extend(indicator_findings(indicators, snapshot, read_blob))
-    out.notes.extend(submodule_notes(snapshot))
-    return out
+    return workspaces, read
+
+
+def place_file(
+    file: TreeFile,
+    found: LockfileMatch,
+    snapshot: Snapshot,
+    workspaces: CatalogFiles,
+    index: RuleIndex,
+) -> tuple[PlacedMatch, str | None]:
+    """A file's match at its place in the snapshot: its ``catalog:`` references judged by the
+    tree's catalogs (and the error when they cannot be), its findings and ranges placed."""
+    shown = where(snapshot, file.path)
+    directory = "/" + posixpath.dirname(file.path)
+    m, error = with_workspace_catalogs(found, directory, file.path, workspaces, index, "/")
+    m = replace(m, findings=tuple(replace_many(m.findings, snapshot, file.path)))
+    if m.declared:
+        m = replace(
+            m,
+            declared=tuple(
+                msgspec.structs.replace(d, finding=_placed(d.finding, snapshot, file.path))
+                for d in m.declared
+            ),
+        )
+    return PlacedMatch(directory, shown, m), error
 
 
 def _placed(f: Finding, snapshot: Snapshot, path: str) -> Finding:
@@ -1082,7 +1106,13 @@ class _Declared:
     placed as a ref's head is (``snapshot_findings``: the catalogs of its pnpm-workspace.yaml,
     bun root and ``.yarnrc.yml`` files, and whether a lockfile of the project resolves the name),
     at the commits whose tree holds a manifest a rule may hit (a declared hit or a ``catalog:``
-    reference). A lockfile a head reads with its package.json is read alone here."""
+    reference). A lockfile a head reads with its package.json is read alone here.
+
+    A commit costs what it changed (decision 0073): the tree's *context* (its catalogs, the
+    lockfiles and each manifest's project facts, ``DeclaredJudge``) is built again only when a
+    commit adds, removes or changes a file other than a manifest whose ranges alone changed;
+    each file's placed findings are kept until its file or the context changes, and the
+    commit's hits are worked out again only when something changed."""
 
     def __init__(
         self, outcomes: Mapping[BlobKey, BlobOutcome], repository: str, index: RuleIndex | None
@@ -1091,31 +1121,170 @@ class _Declared:
         self.repository = repository
         self.index = index
         self.tree: dict[str, TreeFile] = {}
+        self.may_hit: set[str] = set()  # paths whose file has a declared hit or catalog: ref
+        self.others: dict[str, int] = {}  # folder -> its files other than a package.json
+        self.context: _Context | None = None  # None: to build again from the tree
+        self.previous: _Context | None = None  # the last one built (its placed files reused)
+        # path -> its file's own findings with a declared range and its judged ones
+        self.hitting: dict[str, tuple[list[Finding], list[Finding]]] = {}  # those with findings
+        self.stale: set[str] = set()  # paths changed since (their ranges alone)
+        self.last: dict[HitKey, Finding] | None = None  # None: something changed
+        self.builds = 0  # contexts built (tests: the work follows the changes)
+        self.placings = 0  # files placed and judged
 
     def put(self, path: str, file: TreeFile | None) -> None:
+        old = self.tree.get(path)
+        if old is not None and old == file:
+            return
+        if self.context is not None and not self._ranges_only(old, file):
+            self.context = None
+        self.stale.add(path)
+        self.last = None
+        folder, name = posixpath.split(path)
+        if name != MANIFEST and (old is None) != (file is None):
+            self.others[folder] = self.others.get(folder, 0) + (1 if old is None else -1)
         if file is None:
             self.tree.pop(path, None)
+            self.may_hit.discard(path)
+            return
+        self.tree[path] = file
+        match = self._match(file)
+        if match is not None and (match.declared or match.catalog_refs):
+            self.may_hit.add(path)
         else:
-            self.tree[path] = file
+            self.may_hit.discard(path)
 
-    def _may_hit(self) -> bool:
-        for file in self.tree.values():
-            outcome = self.outcomes.get(BlobKey.of(file))
-            match = outcome.match if outcome is not None else None
-            if match is not None and (match.declared or match.catalog_refs):
-                return True
-        return False
+    def _match(self, file: TreeFile) -> LockfileMatch | None:
+        outcome = self.outcomes.get(BlobKey.of(file))
+        return outcome.match if outcome is not None else None
+
+    def _ranges_only(self, old: TreeFile | None, new: TreeFile | None) -> bool:
+        """Is the change from ``old`` to ``new`` at one path a manifest's ranges only (the
+        context unchanged: ``DeclaredJudge`` reads no other manifest's ranges)? Not for a
+        package.json beside a lockfile, which may be read with it (``paired_key``)."""
+        if old is None or new is None or self.others.get(posixpath.dirname(old.path)):
+            return False
+        facts = [self._facts(f) for f in (old, new)]
+        return facts[0] is not None and facts[0] == facts[1]
+
+    def _facts(self, file: TreeFile) -> LockfileMatch | None:
+        """A regular package.json's match without its ranges (what others are judged by)."""
+        if file.mode not in _REGULAR or posixpath.basename(file.path) != MANIFEST:
+            return None
+        match = self._match(file)
+        if match is None or match.format is not LockfileFormat.PACKAGE_JSON or match.workspace:
+            return None
+        return replace(match, findings=(), declared=(), catalog_refs=(), notes=(), entry_errors=())
 
     def hits(self, ref: str, commit: str, when: int) -> dict[HitKey, Finding]:
-        if self.index is None or not self._may_hit():
+        if self.index is None or not self.may_hit:
             return {}
-        snap = Snapshot(self.repository, ref, commit, when, tuple(self.tree.values()))
-        placed = snapshot_findings(snap, self.outcomes, (), None, self.index)
+        if self.last is None:
+            self.last = self._hits(ref, when)
+        return {
+            key: msgspec.structs.replace(f, commit=commit) if f.commit == _PENDING else f
+            for key, f in self.last.items()
+        }
+
+    def _hits(self, ref: str, when: int) -> dict[HitKey, Finding]:
+        assert self.index is not None
+        snap = Snapshot(self.repository, ref, _PENDING, when, ())  # (where files are placed)
+        if self.context is None:
+            self.builds += 1
+            whole = replace(snap, files=tuple(self.tree.values()))
+            self.context = _Context(whole, self.outcomes, self.index, self.previous)
+            self.previous = self.context
+            self.placings += len(self.context.judged)
+            self.hitting = {p: j for p, j in self.context.judged.items() if j[0] or j[1]}
+        else:
+            for path in self.stale:  # (manifests whose ranges alone changed)
+                if path not in self.context.read:
+                    continue
+                self.placings += 1
+                match = self._match(self.tree[path])
+                assert match is not None
+                again = self.context.judge(self.tree[path], match, snap)
+                if again[0] or again[1]:
+                    self.hitting[path] = again
+                else:
+                    self.hitting.pop(path, None)
+        self.stale.clear()
+        order = sorted(self.hitting, key=self.context.position.__getitem__)
+        lists = [self.hitting[p] for p in order]
         found: dict[HitKey, Finding] = {}
-        for f in placed.findings:
-            if f.declared_range is not None:
+        for own, _judged in lists:  # (the files' own findings first, as snapshot_findings)
+            for f in own:
+                found.setdefault(_hit_key(f), f)
+        for _own, judged in lists:
+            for f in judged:
                 found.setdefault(_hit_key(f), f)
         return found
+
+
+_REGULAR = ("100644", "100755")
+_PENDING = "-"  # the commit placed findings are stamped with until a commit's hits are given
+
+
+class _Context:
+    """What a tree's declared ranges are judged by (``snapshot_findings``' steps): its catalog
+    files, the files read (in tree order) and the ``DeclaredJudge`` of their project facts."""
+
+    def __init__(
+        self,
+        snap: Snapshot,
+        outcomes: Mapping[BlobKey, BlobOutcome],
+        index: RuleIndex,
+        previous: _Context | None,
+    ) -> None:
+        self.index = index
+        self.workspaces, read = read_files(snap, outcomes, None)
+        self.read = {file.path: (file, match) for file, match in read}
+        self.position = {path: n for n, path in enumerate(self.read)}  # (tree order)
+        # a file's placing reads the tree's catalog files only: the same ones, the same
+        # file (and match) placed alike
+        same = previous is not None and previous.workspaces == self.workspaces
+        self.placed: dict[str, PlacedMatch] = {}
+        for file, match in read:
+            before = previous.read.get(file.path) if same and previous is not None else None
+            if before is not None and before[0] == file and before[1] is match:
+                assert previous is not None
+                self.placed[file.path] = previous.placed[file.path]
+            else:
+                self.placed[file.path] = place_file(file, match, snap, self.workspaces, index)[0]
+        placed = list(self.placed.values())
+        self.judge_of = DeclaredJudge(placed, "/")
+        # each file's findings in this context (then ``_Declared.hitting``)
+        self.inputs = {path: self.judge_of.inputs(p.directory) for path, p in self.placed.items()}
+        self.judged: dict[str, tuple[list[Finding], list[Finding]]] = {}
+        for path, here in self.placed.items():
+            if (
+                previous is not None
+                and previous.placed.get(path) is here
+                and previous.inputs.get(path) == self.inputs[path]
+            ):
+                self.judged[path] = previous.judged[path]  # (judged alike: the same inputs)
+            else:
+                self.judged[path] = self._judged(here)
+
+    def judge(
+        self,
+        file: TreeFile,
+        match: LockfileMatch,
+        snap: Snapshot,
+    ) -> tuple[list[Finding], list[Finding]]:
+        """The file's own findings with a declared range (a lockfile's have none) and the
+        findings of its ranges, judged in this context (the file a manifest whose ranges
+        alone changed since: it is placed here from now on)."""
+        here = place_file(file, match, snap, self.workspaces, self.index)[0]
+        self.read[file.path] = (file, match)
+        self.placed[file.path] = here
+        judged = self.judged[file.path] = self._judged(here)
+        return judged
+
+    def _judged(self, here: PlacedMatch) -> tuple[list[Finding], list[Finding]]:
+        found, _notes = self.judge_of(here)
+        own = [f for f in here.match.findings if f.declared_range is not None]
+        return own, [f for f in found if f.declared_range is not None]
 
 
 class _Unpaired(Mapping[BlobKey, BlobOutcome]):

@@ -395,48 +395,92 @@ def resolve_declared(
     one the package.json beside it names in ``workspaces``). A name one of them resolves is the
     lockfile's to decide; a name that is one of the project's own workspaces is no registry
     package. Returns findings and notes ``(display, message)``."""
-    locks: dict[str, list[tuple[str, LockfileMatch]]] = {}
-    manifests: dict[str, LockfileMatch] = {}
+    judge = DeclaredJudge(placed, root, dirname)
+    findings: list[Finding] = []
+    notes: list[tuple[str, str]] = []
     for p in placed:
-        if p.match.format is not LockfileFormat.PACKAGE_JSON:
-            locks.setdefault(p.directory, []).append((p.display, p.match))
-        elif not p.match.workspace:  # (a pnpm-workspace.yaml's globs are pnpm's own)
-            manifests.setdefault(p.directory, p.match)
+        found, messages = judge(p)
+        findings.extend(found)
+        notes.extend((p.display, message) for message in messages)
+    return findings, notes
 
-    def names_of(folder: str, patterns: Sequence[str]) -> frozenset[str]:
+
+class DeclaredJudge:
+    """``resolve_declared``'s judgement of one placed manifest among ``placed`` (its tree's
+    lockfiles and manifests). It reads the others' project facts only (format, globs, name,
+    ``present_names``, ``workspace_dirs``, ``local_names``, ``locked``, ``override_names``),
+    never their ranges: a manifest whose ranges alone changed is judged again against the same
+    judge (``-history``: a commit's cost follows what it changed, decision 0073)."""
+
+    def __init__(
+        self,
+        placed: Sequence[PlacedMatch],
+        root: str | None,
+        dirname: Callable[[str], str] = posixpath.dirname,
+    ) -> None:
+        self.root = root
+        self.dirname = dirname
+        self.locks: dict[str, list[tuple[str, LockfileMatch]]] = {}
+        self.manifests: dict[str, LockfileMatch] = {}
+        for p in placed:
+            if p.match.format is not LockfileFormat.PACKAGE_JSON:
+                self.locks.setdefault(p.directory, []).append((p.display, p.match))
+            elif not p.match.workspace:  # (a pnpm-workspace.yaml's globs are pnpm's own)
+                self.manifests.setdefault(p.directory, p.match)
+        self.members = WorkspaceMembers(self.manifests, self._names_of)
+
+    def _names_of(self, folder: str, patterns: Sequence[str]) -> frozenset[str]:
         """The names of the manifests placed below ``folder`` that its globs name."""
         below = folder.rstrip("/") + "/"
         return frozenset(
             m.manifest_name
-            for d, m in manifests.items()
+            for d, m in self.manifests.items()
             if m.manifest_name
             and d != folder
             and d.startswith(below)
             and globs.matches(_relative(d, folder), patterns)
         )
 
-    members = WorkspaceMembers(manifests, names_of)
-    findings: list[Finding] = []
-    notes: list[tuple[str, str]] = []
-    for p in placed:
+    def _overridden(self, folder: str) -> frozenset[str]:
+        manifest = self.manifests.get(folder)
+        return manifest.override_names if manifest is not None else frozenset()
+
+    def inputs(self, directory: str) -> tuple[object, ...]:
+        """What ``self(p)`` reads of the tree for a manifest in ``directory``: the lockfiles
+        (by identity) and package.json of each folder from it up to the root, and the
+        workspace names of those holding a lockfile (``projects_of`` walks no other folder).
+        The same inputs of two judges whose objects are alive: the same judgement."""
+        out: list[object] = []
+        current = directory
+        while True:
+            here = self.locks.get(current)
+            if here:
+                locks = tuple((display, id(m)) for display, m in here)
+                out.append((current, locks, id(self.manifests.get(current)), self.members(current)))
+            parent = self.dirname(current)
+            if current in (self.root, parent):
+                return tuple(out)
+            current = parent
+
+    def __call__(self, p: PlacedMatch) -> tuple[list[Finding], list[str]]:
+        """The findings and notes of ``p``'s risky ranges."""
         if not p.match.declared:
-            continue
+            return [], []
         projects = projects_of(
-            p.directory, root, locks, manifests, relative=_relative, dirname=dirname
+            p.directory,
+            self.root,
+            self.locks,
+            self.manifests,
+            relative=_relative,
+            dirname=self.dirname,
         )
-        here = p.directory
-        found, messages = judge_declared(
+        return judge_declared(
             p.match.declared,
             projects,
-            members,
-            in_project=partial(_relative, here),
-            overridden=lambda folder: (
-                manifests[folder].override_names if folder in manifests else frozenset()
-            ),
+            self.members,
+            in_project=partial(_relative, p.directory),
+            overridden=self._overridden,
         )
-        findings.extend(found)
-        notes.extend((p.display, message) for message in messages)
-    return findings, notes
 
 
 def _relative(directory: str, folder: str) -> str:
