@@ -1125,12 +1125,11 @@ class _Declared:
         self.others: dict[str, int] = {}  # folder -> its files other than a package.json
         self.context: _Context | None = None  # None: to build again from the tree
         self.previous: _Context | None = None  # the last one built (its placed files reused)
-        # path -> its file's own findings with a declared range and its judged ones
-        self.hitting: dict[str, tuple[list[Finding], list[Finding]]] = {}  # those with findings
+        # path -> its file's own findings with a declared range and its judged ones (those
+        # with findings only)
+        self.hitting: dict[str, tuple[list[Finding], list[Finding]]] = {}
         self.stale: set[str] = set()  # paths changed since (their ranges alone)
         self.last: dict[HitKey, Finding] | None = None  # None: something changed
-        self.builds = 0  # contexts built (tests: the work follows the changes)
-        self.placings = 0  # files placed and judged
 
     def put(self, path: str, file: TreeFile | None) -> None:
         old = self.tree.get(path)
@@ -1190,17 +1189,14 @@ class _Declared:
         assert self.index is not None
         snap = Snapshot(self.repository, ref, _PENDING, when, ())  # (where files are placed)
         if self.context is None:
-            self.builds += 1
             whole = replace(snap, files=tuple(self.tree.values()))
             self.context = _Context(whole, self.outcomes, self.index, self.previous)
             self.previous = self.context
-            self.placings += len(self.context.judged)
             self.hitting = {p: j for p, j in self.context.judged.items() if j[0] or j[1]}
         else:
             for path in self.stale:  # (manifests whose ranges alone changed)
                 if path not in self.context.read:
                     continue
-                self.placings += 1
                 match = self._match(self.tree[path])
                 assert match is not None
                 again = self.context.judge(self.tree[path], match, snap)
