@@ -164,3 +164,29 @@ def test_a_file_over_the_bound_is_refused_before_it_is_parsed() -> None:
     data = b"catalog:\n" + b"  a: '1'\n" * (MAX_WORKSPACE_BYTES // 9 + 1)
     with pytest.raises(LockfileError, match="larger than"):
         read(data, "pnpm-workspace.yaml")
+
+
+# Each text as a catalog entry's plain value, and whether pnpm 10.x refused the file ("Invalid
+# catalog entry for ms. Expected string, but found: number") or read a string: run one by one
+# with pnpm 10 (`pnpm install --lockfile-only`, ms: <text>) this session (decision 0074).
+PNPM_NUMBERS = ["2", "1.0", "0x1F", "1_000", "1__0", "1e3", "1e+3", "1.e3", "1.", ".5", "012"]
+PNPM_NUMBERS += ["09", "+1", "0o7", "0b11", ".inf", "-.inf", ".NaN"]
+PNPM_STRINGS = ["1.2.3", "1_", "_1", "0x", "1e", "0o8", "^2", "'2'", '"2"']
+
+
+@pytest.mark.parametrize("text", PNPM_NUMBERS)
+@pytest.mark.parametrize("section", ["catalog:\n", "catalogs:\n  x:\n  ", "overrides:\n"])
+def test_a_number_where_pnpm_wants_a_string_is_refused_never_read_as_text(
+    text: str, section: str
+) -> None:
+    data = f"{section}  ms: {text}\n".encode()
+    with pytest.raises(LockfileError, match="a number where pnpm expects a string") as caught:
+        read(data, "pnpm-workspace.yaml")
+    assert caught.value.json_path is not None and caught.value.json_path.endswith("['ms']")
+
+
+@pytest.mark.parametrize("text", PNPM_STRINGS)
+def test_what_pnpm_reads_as_a_string_stays_one(text: str) -> None:
+    workspace = read(f"catalog:\n  ms: {text}\noverrides:\n  a: {text}\n".encode(), "w.yaml")
+    assert workspace.catalogs == {"default": {"ms": text.strip("'\"")}}
+    assert workspace.overrides == (("a", text.strip("'\"")),)

@@ -329,13 +329,32 @@ def _dq(s: str) -> tuple[str, str]:
     return s[1:end], s[end + 1 :]
 
 
-def load_yaml(text: str) -> Any:
+class Number(str):
+    """A plain scalar js-yaml's default (core) schema reads as a number (``2``, ``1.0``,
+    ``0x1F``, ``1_000``, ``.inf``), as ``load_yaml(numbers=True)`` returns it: the text as
+    written, of a class no ``__class__ is str`` check accepts."""
+
+    __slots__ = ()
+
+
+# js-yaml 4's resolveYamlInteger and YAML_FLOAT_PATTERN (as bundled in pnpm 10), which never
+# accept a text ending in "_"; checked against pnpm 10 (decision 0074).
+_JS_NUMBER = re.compile(
+    r"(?!.*_$)(?:[-+]?(?:0b[01_]*[01][01_]*|0x[0-9a-fA-F_]*[0-9a-fA-F][0-9a-fA-F_]*"
+    r"|0o[0-7_]*[0-7][0-7_]*|[0-9][0-9_]*)"
+    r"|[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|\.[0-9_]+(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))\Z"
+)
+
+
+def load_yaml(text: str, *, numbers: bool = False) -> Any:
     """Load any YAML with libyaml (PyYAML's pure-Python parser if libyaml is missing), resolving
-    plain scalars like ``load_fast``. Raises ``yaml.YAMLError`` (and may raise other errors on
-    hostile input: callers catch broadly)."""
+    plain scalars like ``load_fast``; with ``numbers`` a plain scalar js-yaml reads as a number
+    is a ``Number`` (pnpm reads its pnpm-workspace.yaml with js-yaml's default schema). Raises
+    ``yaml.YAMLError`` (and may raise other errors on hostile input: callers catch broadly)."""
     import yaml  # noqa: PLC0415 - PyYAML is only needed for unusual files
 
-    loader = _loader_class()
+    loader = _number_loader_class() if numbers else _loader_class()
     if "&" in text or "*" in text:
         # pnpm never writes anchors or aliases; a file with them could expand a few kilobytes
         # into billions of nodes (alias amplification): refused before anything is built.
@@ -415,3 +434,27 @@ def _loader_class() -> Any:
         _PnpmLoader.yaml_implicit_resolvers = resolvers
         _LOADER = _PnpmLoader
     return _LOADER
+
+
+_NUMBER_LOADER: Any = None
+_NUMBER_TAG = "tag:gouvernante:js-number"
+
+
+def _number_loader_class() -> Any:
+    """``_loader_class`` with js-yaml's numbers resolved as ``Number``."""
+    global _NUMBER_LOADER  # noqa: PLW0603 - built once, lazily
+    if _NUMBER_LOADER is None:
+        base = _loader_class()
+
+        class _NumberLoader(base):  # type: ignore[misc,valid-type]
+            pass
+
+        resolvers = {first: list(found) for first, found in base.yaml_implicit_resolvers.items()}
+        for first in "-+0123456789.":
+            resolvers.setdefault(first, []).append((_NUMBER_TAG, _JS_NUMBER))
+        _NumberLoader.yaml_implicit_resolvers = resolvers
+        _NumberLoader.add_constructor(
+            _NUMBER_TAG, lambda loader, node: Number(loader.construct_scalar(node))
+        )
+        _NUMBER_LOADER = _NumberLoader
+    return _NUMBER_LOADER

@@ -167,7 +167,7 @@ def _load_documents(text: str, path: str) -> list[dict[str, Any]]:
 _BREAKS_APART = re.compile("[\x85\u2028\u2029\ufeff]")
 
 
-def _load_yaml(text: str, path: str) -> Any:
+def _load_yaml(text: str, path: str, *, numbers: bool = False) -> Any:
     odd = _BREAKS_APART.search(text)
     if odd is not None:  # (a leading byte-order mark is gone: decoded as utf-8-sig)
         raise LockfileError(
@@ -178,7 +178,7 @@ def _load_yaml(text: str, path: str) -> Any:
             json_path=f"line {text.count(chr(10), 0, odd.start()) + 1}",
         )
     try:
-        return _pnpm_yaml.load_yaml(text)
+        return _pnpm_yaml.load_yaml(text, numbers=numbers)
     except RecursionError:
         raise LockfileError(path, "nesting too deep to parse") from None
     except _pnpm_yaml.AnchorRefused as exc:

@@ -77,7 +77,7 @@ def sniff(head: bytes) -> bool:
 def read(data: bytes, path: str) -> Workspace:
     """The catalogs, overrides and package globs of a pnpm-workspace.yaml; ``LockfileError``
     naming ``path`` and the YAML path when it is not valid YAML of that shape."""
-    doc = _document(data, path, MAX_WORKSPACE_BYTES, "pnpm-workspace.yaml")
+    doc = _document(data, path, MAX_WORKSPACE_BYTES, "pnpm-workspace.yaml", numbers=True)
     if doc is None:
         return Workspace({}, (), ())  # an empty file (pnpm reads it as no settings)
     catalogs: dict[str, dict[str, str]] = {}
@@ -275,16 +275,20 @@ def _yarn_entries(value: Any, path: str, where: str) -> dict[str, str]:
     return entries
 
 
-def _document(data: bytes, path: str, limit: int, what: str) -> dict[Any, Any] | None:
+def _document(
+    data: bytes, path: str, limit: int, what: str, *, numbers: bool = False
+) -> dict[Any, Any] | None:
     """The YAML mapping a settings file holds (None: an empty one), within ``limit`` bytes;
-    ``LockfileError`` naming ``path`` for a bigger file, bad UTF-8 or another top level."""
+    ``LockfileError`` naming ``path`` for a bigger file, bad UTF-8 or another top level. With
+    ``numbers``, plain scalars pnpm's js-yaml reads as numbers are ``_pnpm_yaml.Number``s (read
+    by PyYAML: the fast loader does not tell a plain ``2`` from a quoted one)."""
     if len(data) > limit:
         raise LockfileError(path, f"larger than {limit} bytes; not read")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise LockfileError(path, f"not valid UTF-8 (byte {exc.start})") from None
-    doc = _load(text, path)
+    doc = _load(text, path, numbers=numbers)
     if doc is None:
         return None
     if doc.__class__ is not dict:
@@ -292,7 +296,9 @@ def _document(data: bytes, path: str, limit: int, what: str) -> dict[Any, Any] |
     return doc
 
 
-def _load(text: str, path: str) -> Any:
+def _load(text: str, path: str, *, numbers: bool = False) -> Any:
+    if numbers:
+        return _load_yaml(text, path, numbers=True) if text.strip() else None
     try:
         return _pnpm_yaml.load_fast(text) if text.strip() else None
     except _pnpm_yaml.Unsupported:
@@ -303,6 +309,14 @@ def _entries(value: Any, path: str, where: str) -> dict[str, str]:
     """A catalog's (or the overrides') package -> spec map: strings only."""
     out: dict[str, str] = {}
     for key, spec in _mapping(value, path, where).items():
+        if key.__class__ is _pnpm_yaml.Number or spec.__class__ is _pnpm_yaml.Number:
+            # pnpm 10: "Invalid catalog entry for ms. Expected string, but found: number"
+            # (an override's number stops its install too): refused, never read as text
+            raise LockfileError(
+                path,
+                "a number where pnpm expects a string (pnpm refuses the file; quote it)",
+                json_path=f"{where}{key_segment(key)}",
+            )
         if key.__class__ is not str or spec.__class__ is not str:
             raise LockfileError(path, "expected a string", json_path=f"{where}{key_segment(key)}")
         out[key] = spec
