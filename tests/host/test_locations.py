@@ -25,9 +25,31 @@ def test_npmrc_values(tmp_path: Path) -> None:
     values = read_rc(str(rc), ctx, errors)
     assert values["prefix"] == "/home/u/.npm-global"
     assert values["cache"] == "/c/npm"
-    assert values["store-dir"] == "/x"
+    assert values["store-dir"] == "${UNSET}/x"  # as npm 11 keeps it (the next test)
     assert read_rc(str(tmp_path / "missing"), ctx, errors) == {}
     assert errors == []
+
+
+def test_npmrc_environment_references_as_npm_reads_them(tmp_path: Path) -> None:
+    """Each line as npm 11.19 printed it (``npm config get KEY``, HOME a temp folder holding this
+    .npmrc, the environment SET_EMPTY= SETK=prefix and nothing else; decision 0074): an unset
+    variable stays as written, ``${NAME?}`` is empty, a set one (even empty) its value, a
+    backslash escapes the reference, and keys are replaced too."""
+    rc = tmp_path / ".npmrc"
+    rc.write_text(
+        "cache=/tmp/c/${UNSET_XYZ}/a\nprefix=/tmp/p/${UNSET_XYZ?}/b\n"
+        "globalconfig=/tmp/g/\\${HOME}/x\ntmp=/tmp/t/${SET_EMPTY}/y\nk1=${A.B-C}\n"
+        "${SETK}-dir=/tmp/k/${UNSET_XYZ}\n"
+    )
+    env = {"SET_EMPTY": "", "SETK": "global", "HOME": "/home/u"}
+    ctx = HostContext(home="/home/u", os=OperatingSystem.LINUX, env=env)
+    values = read_rc(str(rc), ctx, [])
+    assert values["cache"] == "/tmp/c/${UNSET_XYZ}/a"
+    assert values["prefix"] == "/tmp/p//b"  # (npm printed it resolved: /tmp/p/b)
+    assert values["globalconfig"] == "/tmp/g/${HOME}/x"
+    assert values["tmp"] == "/tmp/t//y"
+    assert values["k1"] == "${A.B-C}"
+    assert values["global-dir"] == "/tmp/k/${UNSET_XYZ}"
 
 
 def test_each_location_once_and_only_if_present(tmp_path: Path, no_system: str) -> None:

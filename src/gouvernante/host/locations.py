@@ -48,7 +48,9 @@ _NO_PROJECTS = frozenset(
         "tracefs",
     }
 )
-_RC_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# npm 11's @npmcli/config env-replace.js: ``${NAME}`` (any name without ``$ { } ?``), ``${NAME?}``
+# (empty when unset), the backslashes before it halved and an odd count escaping it.
+_RC_VAR = re.compile(r"(?<!\\)(\\*)\$\{([^${}?]+)(\?)?\}")
 
 
 class LocationKind(StrEnum):
@@ -101,11 +103,29 @@ def read_rc(path: str, ctx: HostContext, errors: list[ScanIssue]) -> dict[str, s
         value = value.strip()
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
             value = value[1:-1]
-        value = _RC_VAR.sub(lambda m: ctx.getenv(m.group(1)) or "", value)
+        value = env_replace(value, ctx)
         if value == "~" or value.startswith(("~/", "~\\")):
             value = ctx.home + value[1:]
-        out[key.strip().lower()] = value
+        out[env_replace(key.strip(), ctx).lower()] = value
     return out
+
+
+def env_replace(text: str, ctx: HostContext) -> str:
+    """``text`` with its environment references replaced as npm 11 replaces them in an
+    ``.npmrc`` key or value (env-replace.js): a variable that is not set leaves the reference as
+    written (``npm config get cache`` prints ``/x/${UNSET}/y``; ``${UNSET?}`` is empty), a set
+    one, even empty, its value."""
+
+    def one(match: re.Match[str]) -> str:
+        escapes, name, optional = match.group(1), match.group(2), match.group(3)
+        if len(escapes) % 2:
+            return match.group(0)[(len(escapes) + 1) // 2 :]
+        value = ctx.getenv(name)
+        if value is None:
+            value = "" if optional else "${" + name + "}"
+        return escapes[len(escapes) // 2 :] + value
+
+    return _RC_VAR.sub(one, text) if "${" in text else text
 
 
 class _Finder:
