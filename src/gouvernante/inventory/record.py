@@ -14,8 +14,10 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+import msgspec
+
 from gouvernante.errors import GouvernanteError, SourceError
-from gouvernante.fs.read import MAX_LOCKFILE_BYTES, read_regular_file
+from gouvernante.fs.read import MAX_LOCKFILE_BYTES, link_refusal, read_regular_file
 from gouvernante.fs.walk import WalkedDir, walk
 from gouvernante.gitscan import (
     BLOB_BATCH,
@@ -388,7 +390,8 @@ def _directory(
     summary.errors.extend(ScanIssue(path, reason) for path, reason in unread)
     names: dict[str, str | None] = {}
     # (yarn 1's --modules-folder trees are installs, not the folder's own files: as -dir)
-    for wd in walk(root, on_error=on_error, installed=[]):
+    for walked in walk(root, on_error=on_error, installed=[]):
+        wd = _links_followed(walked, root)
         rel_dir = os.path.relpath(wd.path, root).replace(os.sep, "/")
         in_github = GITHUB_DIR in rel_dir.split("/")
         _folder_files(wd, rel_dir, directory, (files, contents), summary, in_github=in_github)
@@ -430,6 +433,21 @@ def _directory(
     )
     blobs.extend(pairs)
     return RepoListing(Repository(root, name, bare=True), (snapshot,)), blobs
+
+
+def _links_followed(wd: WalkedDir, root: str) -> WalkedDir:
+    """``wd`` with the links ``-dir`` follows (to a regular file inside ``root``: ``link_refusal``)
+    read as the files they name: only the others stay links (recorded as a tree's symbolic link,
+    an error when scanned, as ``-dir`` refuses them)."""
+    if not wd.links:
+        return wd
+    kept = frozenset(
+        name
+        for name in wd.links
+        if link_refusal(path := os.path.join(wd.path, name), root) is not None
+        or not os.path.isfile(path)
+    )
+    return wd if kept == wd.links else msgspec.structs.replace(wd, links=kept)
 
 
 def _folder_files(
