@@ -10,7 +10,7 @@ import re
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from itertools import islice
@@ -952,14 +952,16 @@ def _utc_now() -> str:
 def _heuristic_roots(
     tasks: Sequence[FileTask], root: str | None, ctx: HostContext | None, host: bool
 ) -> list[str]:
-    """The installed trees to look at: each scanned project's node_modules, and with -host the
-    global install folders of this host."""
+    """The installed trees to look at: each scanned project's node_modules and yarn 1
+    ``--modules-folder`` trees (as -host reads them), and with -host the global install folders
+    of this host."""
     dirs = {t.directory for t in tasks} | ({root} if root else set())
     roots = sorted(
         os.path.join(d, "node_modules")
         for d in dirs
         if os.path.isdir(os.path.join(d, "node_modules"))
     )
+    roots.extend(p for p in _modules_folders(dirs) if p not in roots)
     if host:
         from gouvernante.host.context import HostContext  # noqa: PLC0415
         from gouvernante.host.locations import LocationKind, host_locations  # noqa: PLC0415
@@ -968,6 +970,21 @@ def _heuristic_roots(
             if loc.kind is LocationKind.INSTALLED and loc.path not in roots:
                 roots.append(loc.path)
     return roots
+
+
+def _modules_folders(dirs: Collection[str]) -> list[str]:
+    """yarn 1's ``--modules-folder`` trees in the projects ``dirs`` (at any depth, as -host's
+    project walk finds them: ``fs.walk.modules_folder``). Each folder walked once: a project
+    inside another is in the outer one's walk."""
+    found: list[str] = []
+    tops: list[str] = []
+    for d in sorted(dirs):
+        if not any(d.startswith(t.rstrip(os.sep) + os.sep) for t in tops):
+            tops.append(d)
+    for top in tops:
+        for _wd in walk(top, installed=found):
+            pass
+    return sorted(found)
 
 
 def _run_heuristics(

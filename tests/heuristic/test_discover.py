@@ -82,6 +82,41 @@ def test_discovery_lists_what_each_package_walked_alone_lists(tmp_path: Path) ->
     assert jobs[2].manifest.raw == ""  # no install commands: the text is not carried
 
 
+def test_a_modules_folder_of_the_project_holds_installed_packages(tmp_path: Path) -> None:
+    """yarn 1's ``--modules-folder`` (a folder holding ``.yarn-integrity`` and no package.json,
+    ``fs.walk.modules_folder``; decision 0074): its packages are scanned as installed ones, each
+    with its own files, whether the scanned root is the project or the folder itself."""
+    root = _pkg(tmp_path / "proj", "proj", files={"index.js": "1;\n"})
+    vendor = root / "deps" / "vendor_modules"
+    vendor.mkdir(parents=True)
+    (vendor / ".yarn-integrity").write_text("{}")
+    _pkg(vendor / "a", "a", scripts=EVIL, files={"a.js": "2;\n"})
+    _pkg(vendor / "@s" / "b", "@s/b", files={"b.js": "3;\n"})
+    _pkg(vendor / "a" / "node_modules" / "c", "c", files={"c.js": "4;\n"})
+    jobs = {j.path[len(str(root)) :]: j.files for j in discover(str(root))}
+    assert jobs == {
+        "": ("index.js",),
+        "/deps/vendor_modules/@s/b": ("b.js",),
+        "/deps/vendor_modules/a": ("a.js",),
+        "/deps/vendor_modules/a/node_modules/c": ("c.js",),
+    }
+    alone = {j.path[len(str(vendor)) :] for j in discover(str(vendor))}
+    assert alone == {"/@s/b", "/a", "/a/node_modules/c"}
+
+
+def test_a_package_cannot_hide_its_files_behind_yarn_s_record(tmp_path: Path) -> None:
+    """Inside an installed package a folder holding ``.yarn-integrity`` stays the package's own:
+    its code is scanned as the package's, never left unowned."""
+    evil = _pkg(tmp_path / "proj" / "node_modules" / "evil", "evil", files={"i.js": "1;\n"})
+    (evil / "lib").mkdir()
+    (evil / "lib" / ".yarn-integrity").write_text("{}")
+    (evil / "lib" / "x").mkdir()
+    (evil / "lib" / "x" / "payload.js").write_text("2;\n")
+    for root in (tmp_path / "proj", evil):
+        jobs = {j.manifest.name: j.files for j in discover(str(root))}
+        assert jobs["evil"] == ("i.js", "lib/x/payload.js")
+
+
 @pytest.mark.parametrize("suffix", ["/", ""])
 def test_a_root_given_with_a_trailing_separator(tmp_path: Path, suffix: str) -> None:
     root = str(_tree(tmp_path / "proj")) + suffix

@@ -8,6 +8,7 @@ now a folder holding ``.yarn-integrity`` is read as a ``node_modules``, each pac
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import tarfile
@@ -136,3 +137,40 @@ def test_a_folder_with_yarn_s_record_and_a_lockfile_is_scanned(tmp_path: Path) -
     code, report = scan_report(tmp_path, RULE_FILE, "-dir", str(tree), "-recursive")
     assert [(f["package"], f["version"]) for f in report["findings"]] == [("is-number", "7.0.0")]
     assert code == 2
+
+
+SETUP_JS = (
+    Path(__file__).parents[1] / "heuristic" / "fixtures" / "recall" / "axios-plain-crypto-js-2026"
+) / "setup.js"
+
+
+def _with_dropper(tmp_path: Path, *, nested: str = "") -> Path:
+    """The fixture with the nested is-number given a postinstall that runs the axios dropper's
+    re-creation (tests/heuristic/fixtures/recall, never executed); ``nested``: the project is
+    that deep below the scanned folder."""
+    project = tmp_path / "tree" / nested / "project" if nested else tmp_path / "project"
+    shutil.copytree(PROJECT, project)
+    pkg = project / "vendor_modules" / "is-odd" / "node_modules" / "is-number"
+    manifest = json.loads((pkg / "package.json").read_text())
+    manifest["scripts"] = {"postinstall": "node setup.js"}
+    (pkg / "package.json").write_text(json.dumps(manifest))
+    shutil.copy(SETUP_JS, pkg / "setup.js")
+    return project
+
+
+def test_heuristic_scans_the_packages_of_a_modules_folder(tmp_path: Path) -> None:
+    """Before, -heuristic looked at node_modules only: 'no installed packages (node_modules) to
+    look at', exit 0. Now the modules folder is scanned as -host reads it, each package with its
+    manifest (the install script found as the package's, not as the project's code)."""
+    project = _with_dropper(tmp_path)
+    for args in (["-dir", str(project)], ["-dir", str(tmp_path), "-recursive"]):
+        _code, report = scan_report(tmp_path, RULE_FILE, *args, "-heuristic")
+        hits = {
+            (f["package"], f["version"], os.path.relpath(f["path"], project))
+            for f in report["findings"]
+            if f["type"] == "heuristic"
+        }
+        assert ("is-number", "6.0.0", "vendor_modules/is-odd/node_modules/is-number/setup.js") in (
+            hits
+        ), report
+        assert not any("no installed packages" in n["message"] for n in report["notes"])

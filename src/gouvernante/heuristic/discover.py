@@ -28,7 +28,7 @@ import json
 import os
 from typing import NamedTuple
 
-from gouvernante.fs.walk import list_dir
+from gouvernante.fs.walk import list_dir, modules_folder
 from gouvernante.heuristic.files import (
     MAX_FILES_PER_PACKAGE,
     Stats,
@@ -222,6 +222,7 @@ class _Walk:
             (self.root, os.path.basename(norm), root_place, ())
         ]
         is_root = True
+        project: _Owner | None = None  # the scanned root's own package, when it is a project's
         while stack:
             path, name, place, owners = stack.pop()
             listed = self._list(path, visited)
@@ -229,13 +230,26 @@ class _Walk:
                 is_root = False
                 continue
             files, links, subdirs = listed
+            # yarn 1's --modules-folder: a node_modules under another name (decision 0074), its
+            # packages scanned as installed ones, not as the project's own files. Only in the
+            # project's own folders: inside an installed package (owned by it) the folder stays
+            # that package's files, so no package hides its code by dropping a .yarn-integrity.
+            installed = (
+                place == _OTHER
+                and all(o is project for o in owners)
+                and modules_folder(path, files)
+            )
+            if installed:
+                owners = ()
             package = "package.json" in files and (
                 is_root or place != _OTHER or "@@@" in name  # bun's install cache layout
             )
-            is_root = False
+            is_project, is_root = is_root and root_place == _OTHER, False
             copy = False
             if package:
                 owner = self._package(path)
+                if is_project:
+                    project = owner
                 if owner is not None:
                     owners = (*owners, owner)
                 else:
@@ -246,7 +260,7 @@ class _Walk:
                     folder = path if path.endswith(os.sep) else path + os.sep
                     for o in owners:
                         o.extend(folder, names, self.stats)
-            child = _child_place(name, place)
+            child = _IN_NODE_MODULES if installed else _child_place(name, place)
             subdirs.sort(reverse=True)
             for sub_name, sub_path in subdirs:
                 if sub_name == "node_modules":
