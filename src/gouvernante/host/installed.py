@@ -117,12 +117,21 @@ class _TreeScan:
         self.seen.add(key)
         return st
 
-    def subdirs(self, path: str) -> list[str] | None:
-        """The names of the folder's sub-folders (symlinks left out), sorted."""
+    def subdirs(self, path: str, links: list[str] | None = None) -> list[str] | None:
+        """The names of the folder's sub-folders (symlinks left out), sorted; ``links``: where
+        to add the paths of its symlinks not named with a leading ``.``."""
         try:
             with os.scandir(path) as it:
                 try:
-                    names = [e.name for e in it if e.is_dir(follow_symlinks=False)]
+                    if links is None:
+                        names = [e.name for e in it if e.is_dir(follow_symlinks=False)]
+                    else:
+                        names = []
+                        for e in it:
+                            if e.is_dir(follow_symlinks=False):
+                                names.append(e.name)
+                            elif e.name[:1] != "." and e.is_symlink():
+                                links.append(e.path)
                 except OSError:  # an entry's type not read: the slow way, entry by entry
                     names = None
             if names is None:
@@ -166,9 +175,14 @@ class _TreeScan:
         sep = os.sep
         stack = self.stack
         exact = self.exact
+        # the symlinks among the tree's own package entries (its top and scope folders)
+        links: list[str] | None = [] if self.kind is FindingType.INSTALLED else None
         while stack:
             folder, name, parent, place = stack.pop()
-            names = self.subdirs(folder)
+            top = links is not None and (
+                folder == root or (name[:1] == "@" and os.path.dirname(folder) == root)
+            )
+            names = self.subdirs(folder, links if top else None)
             if not names:
                 continue
             packages = name == _NM
@@ -185,7 +199,12 @@ class _TreeScan:
                     self.package(path, f"{name}/{sub}", in_store, st)
                 elif place == _YARN_ID and sub == YARN_STORE_PACKAGE:
                     self._read(path, "")  # (no name to hint by: always read)
-                if st.st_nlink != 2 or st.st_dev not in exact:  # (else: no sub-folder)
+                # (else: no sub-folder; a scope folder of the top is listed for its links)
+                if (
+                    st.st_nlink != 2
+                    or st.st_dev not in exact
+                    or (top and folder == root and sub[:1] == "@")
+                ):
                     if packages and sub == YARN_STORE:
                         below = _YARN_STORE
                     elif place == _YARN_STORE:
@@ -193,6 +212,28 @@ class _TreeScan:
                     else:
                         below = _place(place, path, sub, store)
                     stack.append((path, sub, name, below))
+        if links:
+            self._links_not_there(root, links)
+
+    def _links_not_there(self, root: str, links: list[str]) -> None:
+        """``links``: the tree's package entries (``<root>/<name>``, ``<root>/@scope/<name>``)
+        that are symlinks. Those leading to nothing are a note naming the tree (pnpm 10's global
+        virtual store, when the store they lead into is gone; any other link to a missing
+        folder); one whose target cannot be looked at (permission, I/O) is an error: what it
+        holds is unknown."""
+        missing: list[str] = []
+        for link in sorted(links):
+            try:
+                os.stat(link)
+            except OSError as exc:
+                if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
+                    missing.append(link)
+                else:
+                    self.collector.dir_error(
+                        link, f"cannot read the folder this link leads to: {exc.strerror}"
+                    )
+        if missing:
+            self.collector.skipped(root, links_not_there(len(missing), missing[0], image=False))
 
     def package(self, path: str, folder: str, in_store: bool, st: os.stat_result) -> None:
         if self.hints and folder not in self.names:
@@ -276,6 +317,21 @@ class _TreeScan:
                 self.collector.skipped(path, local_copy_note(name, version, copies.record))
             return True
         return False
+
+
+def links_not_there(count: int, example: str, *, image: bool) -> str:
+    """The words for a ``node_modules`` whose package entries are links to folders that are not
+    there (``example``: the first such link, as shown): pnpm 10's global virtual store
+    (``enableGlobalVirtualStore``) links a project's packages into the store, outside the project;
+    ``image``: the store is not in the image."""
+    where = "in the image" if image else "on this host"
+    links = "packages installed here are links" if count > 1 else "package installed here is a link"
+    return (
+        f"{count} {links} to a folder that is not {where} (first: {example}; as pnpm's global"
+        " virtual store, enableGlobalVirtualStore, links them into its store): the installed"
+        " packages live outside what was scanned and were not checked; the lockfile's findings"
+        " still come from the lockfile"
+    )
 
 
 def local_copy_note(name: str, version: str, record: str) -> str:

@@ -343,6 +343,20 @@ class Node:
     data: bytes | None = None
     size: int = 0
     source: tuple[int, int] = (-1, 0)  # (layer index, member number) holding a file's bytes
+    # a symlink's target as written, kept for a package entry of a project's node_modules
+    # (``top_package_entry``) only: where its package is (pnpm's global virtual store)
+    target: str | None = None
+
+
+def top_package_entry(path: str) -> bool:
+    """``…/node_modules/<name>`` or ``…/node_modules/@scope/<name>`` with no other
+    ``node_modules`` above it: a package entry of a project's (or a global) install."""
+    parts = path.split("/")
+    if parts.count("node_modules") != 1 or len(parts) < 2 or parts[-1][:1] in (".", ""):
+        return False
+    if parts[-2] == "node_modules":
+        return parts[-1][0] != "@"
+    return len(parts) >= 3 and parts[-3] == "node_modules" and parts[-2][:1] == "@"
 
 
 @dataclass(frozen=True, slots=True)
@@ -810,7 +824,9 @@ def _apply(  # noqa: C901 - listed in pyproject, to shrink
                     if member.isdir():
                         fs.add(path, Node(NodeKind.DIR, position, digest))
                     elif member.issym():
-                        fs.add(path, Node(NodeKind.SYMLINK, position, digest))
+                        linked = member.linkname if top_package_entry(path) else None
+                        fs.add(path, Node(NodeKind.SYMLINK, position, digest, target=linked))
+                        fs.created_chars += len(linked or "")
                     elif member.islnk():
                         link = member_path(member.linkname, where, f"{mwhat} (hardlink target)")
                         source = fs.nodes.get(link)

@@ -33,6 +33,7 @@ from gouvernante.host.installed import (
     NOT_A_MANIFEST,
     YARN_STORE,
     YARN_STORE_PACKAGE,
+    links_not_there,
     local_copy_note,
     pnpm_local_copy,
     yarn_stub,
@@ -289,7 +290,47 @@ def scan_images(paths: Sequence[str], index: RuleIndex) -> ImageScanOutput:
     return out
 
 
+def _links_not_there(fs: Filesystem, label: str) -> list[ScanIssue]:
+    """A note for each install whose package entries (``top_package_entry``) are links to
+    folders not in the image (pnpm 10's global virtual store: the store was left out of the
+    image), as -host says of a store missing from the host."""
+    missing: dict[str, list[str]] = {}
+    for path, node in fs.nodes.items():
+        if node.target is not None and not _leads_somewhere(fs, path, node.target):
+            parts = path.split("/")
+            tree = "/".join(parts[: parts.index(NODE_MODULES) + 1])
+            missing.setdefault(tree, []).append(path)
+    return [
+        ScanIssue(
+            f"{label}:/{tree}",
+            links_not_there(len(links), f"{label}:/{min(links)}", image=True),
+        )
+        for tree, links in sorted(missing.items())
+    ]
+
+
+def _leads_somewhere(fs: Filesystem, link: str, target: str) -> bool:
+    """Does the symlink ``link`` (written ``target``) lead to a path of the image? Followed
+    through the links whose targets are kept; a path below a link whose target is not kept
+    is taken as there (unknown: never a note said on a guess)."""
+    for _hop in range(40):
+        # (from the image's root: "/.." is "/", and normpath keeps a leading "//")
+        path = posixpath.normpath("/" + posixpath.join(posixpath.dirname(link), target))
+        path = path.lstrip("/")
+        node = fs.nodes.get(path)
+        if node is None:
+            above = posixpath.dirname(path)
+            while above and above not in fs.nodes:
+                above = posixpath.dirname(above)  # (relative: ends at "")
+            return bool(above) and fs.nodes[above].kind is NodeKind.SYMLINK
+        if node.kind is not NodeKind.SYMLINK or node.target is None:
+            return True
+        link, target = path, node.target
+    return False  # (a loop of links)
+
+
 def scan_filesystem(fs: Filesystem, label: str, index: RuleIndex, out: ImageScanOutput) -> None:
+    out.notes.extend(_links_not_there(fs, label))
     read: list[tuple[str, Node, LockfileMatch]] = []
     records: _Records = {}  # the package managers' records of node_modules folders, once each
     workspaces = CatalogFiles()
