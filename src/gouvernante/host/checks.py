@@ -243,6 +243,9 @@ def scan_projects(
                 linked.append((os.path.join(wd.path, "node_modules"), f"the project {top}"))
             if config_names.intersection(wd.files):
                 configured.extend(_project_configs(wd.path, wd.files, collector, ctx))
+            collector.pnp_maps.extend(
+                os.path.join(wd.path, name) for name in PNP_MAPS if name in wd.files
+            )
             if count >= MAX_PROJECT_DIRS:  # the folders past it were not looked at: not clean
                 collector.dir_error(
                     top,
@@ -354,15 +357,55 @@ def _linked_tree(
     scan_tree(link, collector, where=f"{where} (node_modules linked to {target})")
 
 
+# yarn berry's Plug'n'Play maps: the package locations, as text (never run: .pnp.cjs is code)
+PNP_MAPS = (".pnp.cjs", ".pnp.data.json")
+MAX_PNP_MAP_BYTES = 64 * 1024 * 1024
+# a package location inside a cache zip, as yarn 4 writes it in either file:
+# "../home/.yarn/berry/cache/is-odd-npm-3.0.1-93c3c3f41b-10c0.zip/node_modules/is-odd/"
+_PNP_ZIP_LOCATION = re.compile(rb'"([^"\\\n]{0,4096}?)/[^"/\\\n]{1,1024}\.zip/node_modules/')
+
+
+def pnp_caches_not_read(collector: Collector, read: set[str]) -> None:
+    """A note for each Plug'n'Play map whose packages are in a cache folder (a zip's folder)
+    that is not among ``read`` (real paths of the caches this scan read): yarn 4's global cache
+    (``enableGlobalCache``, the default) is the installing user's ``~/.yarn/berry/cache``, which
+    a scan run with another home does not read. The map is read as text, its locations never
+    echoed (scanned text); the lockfile still answers for what it locks."""
+    for path in collector.pnp_maps:
+        data = collector.read(path, MAX_PNP_MAP_BYTES)
+        if data is None:
+            continue
+        base = os.path.dirname(path)
+        folders = {m.group(1) for m in _PNP_ZIP_LOCATION.finditer(data)}
+        unread = sorted(
+            real
+            for f in folders
+            if (real := os.path.realpath(os.path.join(base, os.fsdecode(f)))) not in read
+        )
+        if unread:
+            collector.skipped(
+                path,
+                f"yarn Plug'n'Play: its installed packages are in {len(unread)} yarn cache"
+                f" folder{'s' if len(unread) > 1 else ''} this scan did not read (yarn's global"
+                " cache, enableGlobalCache, is the installing user's ~/.yarn/berry/cache; run"
+                " -host with that home, or set YARN_CACHE_FOLDER): they were not checked; the"
+                " lockfile's findings still come from the lockfile",
+            )
+
+
 def scan_host_locations(
     ctx: HostContext,
     collector: Collector,
     project_dirs: Sequence[str] = (),
     scanned: set[str] | frozenset[str] = frozenset(),
-) -> None:
+) -> set[str]:
     """Global installs and caches (``host.locations``); a cache in ``scanned`` (real paths:
-    the project walk read it) is not read again."""
+    the project walk read it) is not read again. Returns the real paths of the yarn berry
+    caches that are there (read now or before)."""
+    berry = {p for p in scanned if os.path.isdir(p)}
     for loc in host_locations(ctx, collector.errors, project_dirs):
+        if loc.kind is LocationKind.BERRY_CACHE and os.path.isdir(loc.path):
+            berry.add(os.path.realpath(loc.path))
         if loc.kind is not LocationKind.INSTALLED and os.path.realpath(loc.path) in scanned:
             continue
         match loc.kind:
@@ -384,6 +427,7 @@ def scan_host_locations(
                 scan_deno_cache(loc.path, collector)
             case _:
                 assert_never(loc.kind)
+    return berry
 
 
 def _capped(notes: list[ScanIssue]) -> tuple[ScanIssue, ...]:
@@ -408,7 +452,7 @@ def run_host_scan(
         collector.payloads = payloads
     if collector.names or collector.index.integrity or payloads:
         scanned = scan_projects(project_dirs, collector, ctx)
-        scan_host_locations(ctx, collector, project_dirs, scanned)
+        pnp_caches_not_read(collector, scan_host_locations(ctx, collector, project_dirs, scanned))
     else:
         collector.skipped("-host", "no rule names a package: installs and caches not scanned")
     indicator_errors: list[ScanIssue] = []

@@ -44,6 +44,9 @@ class Collector:
     installed: int = 0
     cache_entries: int = 0
     payloads: PayloadHook | None = None  # set when some rule has file_hashes
+    # yarn Plug'n'Play maps met in the scanned projects (.pnp.cjs / .pnp.data.json): where
+    # their packages are is checked once the caches are read (``checks.pnp_caches_not_read``)
+    pnp_maps: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.names = self.index.names
