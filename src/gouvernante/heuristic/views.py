@@ -518,6 +518,14 @@ RX_STRONG_TOKEN = re.compile(
     r"|[Tt]ruffle[Hh]og|[Gg]it[Ll]eaks"
 )
 RX_URLISH = re.compile(r"https?://|ipgeolocation|\.onion\b")
+# Collection hosts (the OAST, request-log and webhook services of ``signals.RX_EXFIL_HOST``) that a
+# concatenation or a join makes from pieces none of which holds them (``'webhook' + '.site'``,
+# ``['oast', 'fun'].join('.')``).
+RX_HIDDEN_HOST = re.compile(
+    r"webhook\.site|pipedream\.net|requestbin\.|hookbin\.|beeceptor\.com|oast\.(?:fun|me|pro|live"
+    r"|site|online)\b|oastify\.com|interact(?:sh\.com|\.sh)\b|burpcollaborator\.net|dnslog\.cn"
+    r"|ceye\.io|requestrepo\.com|canarytokens\.com|ngrok(?:-free)?\.(?:io|app)\b"
+)
 # A CSS attribute selector on links (``a[href^="https://ads.example/"]``): the filter lists an
 # ad-block detector hides in base64 so that the blockers do not strip them (more attribute tests may
 # follow: `[style="..."]`). The URL is compared with the page's links, never fetched.
@@ -545,6 +553,12 @@ def _plausible_b64(lit: str) -> bool:
     if not (any(c.isdigit() or c in "+/=" for c in lit) and not lit.islower()):
         return False
     return not (lit.isupper() or lit.isdigit())
+
+
+def _unpadded_b64(lit: str) -> bool:
+    """Base64 with its ``=`` padding left off (2 or 3 characters past a multiple of 4; one is no
+    base64): read as the padded form would be."""
+    return len(lit) % 4 in (2, 3) and _plausible_b64(lit + "=" * (-len(lit) % 4))
 
 
 def build_view(text: str) -> TextView:  # noqa: C901 - listed in pyproject, to shrink
@@ -582,32 +596,38 @@ def build_view(text: str) -> TextView:  # noqa: C901 - listed in pyproject, to s
                 if s is not None:
                     add(s, at)
         for lit, at in lits:
-            if not _plausible_b64(lit):
+            unpadded = _unpadded_b64(lit)
+            if not unpadded and not _plausible_b64(lit):
                 continue
             try:
-                s = _printable(base64.b64decode(lit, validate=True))
+                s = _printable(base64.b64decode(lit + "=" * (-len(lit) % 4), validate=True))
             except (binascii.Error, ValueError):
                 continue
-            if s is not None:
+            # without its padding, only a text that names a dangerous name or a URL counts
+            if s is not None and (not unpadded or RX_STRONG_TOKEN.search(s) or RX_URLISH.search(s)):
                 add(s, at)
     if "+" in text:
         for m in _concatenations(text):
             pieces = [a or b or c for a, b, c in RX_STR_PART.findall(m.group(0))]
             _add_hidden(add, "".join(pieces), pieces, m.start())
-    for joined, pieces, at in _other_spellings(text):
-        _add_hidden(add, joined, pieces, at)
+    for joined, pieces, at, names in _other_spellings(text):
+        _add_hidden(add, joined, pieces, at, names)
     t.decoded = "\n".join(parts)
     t.low = (text + "\n" + t.decoded).lower() if t.decoded else text.lower()
     _enable(t)
     return t
 
 
-def _add_hidden(add: Callable[[str, int], None], joined: str, pieces: list[str], at: int) -> None:
-    """Add the text a literal makes when it holds a dangerous name that none of the pieces written
-    in the source holds."""
-    tok = RX_STRONG_TOKEN.search(joined)
-    if tok is not None and not any(tok.group(0) in piece for piece in pieces):
-        add(joined, at)
+def _add_hidden(
+    add: Callable[[str, int], None], joined: str, pieces: list[str], at: int, names: bool = True
+) -> None:
+    """Add the text a literal makes when it holds a dangerous name (unless not ``names``) or a
+    collection host that none of the pieces written in the source holds."""
+    for rx_ in (RX_STRONG_TOKEN, RX_HIDDEN_HOST) if names else (RX_HIDDEN_HOST,):
+        tok = rx_.search(joined)
+        if tok is not None and not any(tok.group(0) in piece for piece in pieces):
+            add(joined, at)
+            return
 
 
 # Other spellings of a hidden name, each found from a literal-led search and bounded:
@@ -626,7 +646,11 @@ RX_CHAR_CODES = re.compile(
     r"fromCharCode\(\s*(?:\.\.\.\s*\[\s*)?((?:0x[0-9a-fA-F]{1,6}|\d{1,7})"
     r"(?:\s*,\s*(?:0x[0-9a-fA-F]{1,6}|\d{1,7})){2,120})\s*\]?\s*\)"
 )
-RX_ARRAY_JOIN = re.compile(r"\.join\(\s*(?:''|\"\"|``)\s*\)")  # after the array's ``]``
+# after the array's ``]``; with a separator of one or two characters (``.join('.')``) only a
+# collection host counts (``['process', 'env'].join('.')`` is a path of keys, not a hidden name)
+RX_ARRAY_JOIN = re.compile(
+    r"\.join\(\s*(?:'([^'\\\n]{0,2})'|\"([^\"\\\n]{0,2})\"|`([^`\\$\n]{0,2})`)\s*\)"
+)
 RX_LITERAL_ARRAY = re.compile(r"\[\s*(" + _PIECE + r"(?:\s*,\s*" + _PIECE + r"){1,20})\s*,?\s*$")
 RX_REVERSED = re.compile(
     r"\.\s*split\(\s*(?:''|\"\")\s*\)\s*\.\s*reverse\(\s*\)\s*\.\s*join\(\s*(?:''|\"\")\s*\)"
@@ -670,7 +694,8 @@ def _literal_around(text: str, at: int) -> tuple[int, int] | None:
     return start, body.end()
 
 
-_Spelling = tuple[str, list[str], int]  # the text made, the pieces written, the literal's offset
+# the text made, the pieces written, the literal's offset, whether a dangerous name counts in it
+_Spelling = tuple[str, list[str], int, bool]
 
 
 def _other_spellings(text: str) -> Iterator[_Spelling]:
@@ -680,7 +705,7 @@ def _other_spellings(text: str) -> Iterator[_Spelling]:
         for m in islice(RX_CHAR_CODES.finditer(text), MAX_SPELLINGS):
             codes = [int(c, 16) if "x" in c else int(c) for c in m.group(1).split(",")]
             if all(0 < c < 0x110000 for c in codes):
-                yield "".join(map(chr, codes)), [], m.start()
+                yield "".join(map(chr, codes)), [], m.start(), True
     if ".join(" in text:
         for m in islice(RX_ARRAY_JOIN.finditer(text), MAX_SPELLINGS):
             end = m.start() - 1  # the array's ``]``
@@ -689,13 +714,14 @@ def _other_spellings(text: str) -> Iterator[_Spelling]:
             arr = RX_LITERAL_ARRAY.search(text, max(0, end - ARRAY_BACK), end)
             if arr is not None:
                 items = [a or b or c for a, b, c in RX_STR_PART.findall(arr.group(1))]
-                yield "".join(items), items, arr.start()
+                sep = m.group(1) or m.group(2) or m.group(3) or ""
+                yield sep.join(items), items, arr.start(), not sep
     if "reverse(" in text:
         for m in islice(RX_REVERSED.finditer(text), MAX_SPELLINGS):
             lit = RX_LITERAL_BEFORE.search(text, max(0, m.start() - 210), m.start())
             if lit is not None:
                 written = lit.group(1) or lit.group(2)
-                yield written[::-1], [written], lit.start()
+                yield written[::-1], [written], lit.start(), True
 
 
 def _escaped(text: str) -> Iterator[_Spelling]:
@@ -712,7 +738,7 @@ def _escaped(text: str) -> Iterator[_Spelling]:
         if seen > MAX_SPELLINGS:
             return
         body = text[span[0] + 1 : span[1] - 1]
-        yield _unescape(body), RX_ANY_ESCAPE.split(body), span[0]
+        yield _unescape(body), RX_ANY_ESCAPE.split(body), span[0], True
 
 
 def _concatenations(text: str) -> Iterator[re.Match[str]]:

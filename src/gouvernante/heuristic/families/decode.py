@@ -114,14 +114,23 @@ BLOB_EXEC = Pattern(
 RX_XOR_BUILDER = rx(
     r"String\.from(?:CharCode|CodePoint)\s*\([^)]{0,160}\^"
     r"|(?:charCodeAt|codePointAt)\s*\([^)]{0,40}\)\s*\^\s*[\w$\[\]().]+"
-    r"|\^\s*[\w$\[\]().]{1,30}\.(?:charCodeAt|codePointAt)\s*\(",
-    anchors=("fromcharcode", "charcodeat", "fromcodepoint", "codepointat"),
+    r"|\^\s*[\w$\[\]().]{1,30}\.(?:charCodeAt|codePointAt)\s*\("
+    # a Buffer's bytes XORed in place with a cycling key or a constant (``b[i] ^= k[i % n]``,
+    # ``b[i] ^= 0x5a``; a hash's or a cipher's rounds XOR words by computed indexes), or mapped
+    # (``.map(b => b ^ k)``)
+    r"|[\w$]+\[\s*[\w$]+\s*\]\s*\^=\s*(?:[\w$.]+\[\s*[\w$]+\s*%\s*[\w$.]+\s*\]"
+    r"|0x[0-9a-fA-F]{1,2}\b|\d{1,3}\b)"
+    r"|\.map\(\s*\(?\s*(?P<byte>[\w$]+)\s*(?:,\s*[\w$]+\s*)?\)?\s*=>\s*\(?\s*(?P=byte)\s*\^",
+    anchors=("fromcharcode", "charcodeat", "fromcodepoint", "codepointat", "^=", ".map("),
 )
 
 
 # What turns XORed character codes back into text. A string hash (FNV-1a, murmur, CRC-32, djb2)
 # XORs char codes too, but into a number: no text is built from the result.
 RX_TO_TEXT = re.compile(r"fromCharCode|fromCodePoint|TextDecoder|Buffer\.from\s*\(")
+# Bytes XORed in place are text again by ``toString``/``TextDecoder``/``Buffer.from``; a number
+# (a hash's accumulator) is never XORed in place into an indexed byte.
+RX_BYTES_TO_TEXT = re.compile(r"TextDecoder|Buffer\.from\s*\(|\.toString\(\s*(?:['\"]|\))")
 TEXT_REACH = 400  # characters between the XOR and the call that builds text from it
 # ``a.charCodeAt(i) ^ b.charCodeAt(i)``: two strings of one length combined byte by byte, what the
 # byte-string crypto of bundled libraries does (node-forge's masks); a decoder cycles a short key
@@ -129,6 +138,7 @@ TEXT_REACH = 400  # characters between the XOR and the call that builds text fro
 RX_SAME_INDEX = re.compile(
     r"\.(?:charCodeAt|codePointAt)\s*\(\s*([\w$]+)\s*\)\s*\^\s*[\w$.]+"
     r"\.(?:charCodeAt|codePointAt)\s*\(\s*\1\s*\)"
+    r"|[\w$]+\[\s*([\w$]+)\s*\]\s*\^=\s*[\w$.]+\[\s*\2\s*\]"
 )
 MAX_XOR = 200  # XOR sites looked at per file
 
@@ -139,7 +149,9 @@ def _xor_decoder(t: TextView) -> int | None:
     for m in t.matches(RX_XOR_BUILDER, MAX_XOR):
         if RX_SAME_INDEX.match(text, max(0, m.start() - 1)):
             continue  # two byte strings XORed position by position: a mask (PSS, OAEP, xorBytes)
-        if RX_TO_TEXT.search(text, max(0, m.start() - TEXT_REACH), m.end() + TEXT_REACH):
+        bytes_ = "^=" in m.group(0) or "=>" in m.group(0)  # (a branch may be matched alone)
+        to_text = RX_BYTES_TO_TEXT if bytes_ else RX_TO_TEXT
+        if to_text.search(text, max(0, m.start() - TEXT_REACH), m.end() + TEXT_REACH):
             return m.start()
     return None
 

@@ -19,10 +19,27 @@ from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
 from gouvernante.heuristic.views import TextView, rx
 from gouvernante.vocab import Severity
 
+# A DNS query whose name is built from data before a domain (``dns.resolve(`${hex}.x.tld`)``,
+# ``dns.lookup(sub + '.x.tld')``): the query itself carries the data to the domain's name server,
+# no HTTP needed. The resolver is named (``dns``, ``dnsPromises``, ``require('node:dns')``,
+# ``resolver``) and the name has two labels or more after the data.
+_DOMAIN_TAIL = r"\.[\w-]{1,63}\.[A-Za-z][\w.-]{0,200}"
+RX_DNS_CALLBACK = rx(
+    r"(?:\b[\w$]*(?:dns|Dns|DNS|[Rr]esolver)[\w$]*(?:\.promises)?|['\"](?:node:)?dns['\"]\s*\))"
+    r"\s*\.\s*(?:resolve\w{0,5}|lookup)\s*\(\s*"
+    r"(?:`\$\{[^}`]{1,120}\}" + _DOMAIN_TAIL + r"`"
+    r"|[\w$.()\[\]]{1,120}\s*\+\s*['\"`]" + _DOMAIN_TAIL + r"['\"`])",
+    anchors=("dns", "resolver"),
+)
+
 
 def _webhook(s: FileSignals) -> Detection | None:
     if s.exfil is not None and (s.install or s.net is not None):
         return found(HIGH if s.install or s.secrets_touched else MEDIUM, s.exfil)
+    if s.install:
+        at = s.t.search(RX_DNS_CALLBACK)
+        if at is not None and not in_comment_line(s.text, at):
+            return found(HIGH, at)
     return None
 
 
@@ -156,9 +173,15 @@ WORKFLOW_WRITE = Pattern(
 RX_NPM_PUBLISH = rx(
     r"(?:npm|bun)(?:\.cmd|\.exe)?\s+(?:--?[\w-]+(?:=[^\s'\"`]+|\s+[^\s'\"`-][^\s'\"`]*)?\s+){0,4}"
     r"publish\b|\[\s*['\"]publish['\"]\s*,\s*['\"]--"
-    r"|['\"](?:p?npm|yarn|bun)(?:\.cmd|\.exe)?['\"]\s*\)?\s*,\s*\[\s*['\"]publish['\"]",
+    r"|['\"](?:p?npm|yarn|bun)(?:\.cmd|\.exe)?['\"]\s*\)?\s*,\s*\[\s*['\"]publish['\"]"
+    r"|(?<![\w$.])(?P<prog>[A-Za-z_$][\w$]{0,40})\s*,\s*\[\s*['\"]publish['\"]"
+    r"(?!\s*,\s*['\"]--)",
     anchors=("publish",),
 )
+# The program of ``spawn(npmBin, ['publish'])`` held in a variable: given a package manager's name
+# (``npmBin = win ? 'npm.cmd' : 'npm'``) before the call; ``yalcBin = join(…, 'yalc')`` is not.
+RX_MANAGER_VALUE = r"\s*=(?!=)[^;\n]{0,120}?['\"`](?:p?npm|yarn|bun)(?:\.cmd|\.exe)?['\"`]"
+VALUE_BACK = 3000  # characters back from the call to the variable's assignment
 # Inside the ``scripts`` table of a manifest a bundle carries (``scripts:{..., pub:"npm publish
 # ./dist"}``, or declared on its own as a JSON plugin inlines a manifest field by field, ``var
 # scripts = {...}``, ``scripts$1`` when renamed): the text of a script its authors run, not a
@@ -381,6 +404,15 @@ def _publish_matches(text: str) -> Iterator[re.Match[str]]:
                 break
 
 
+def _names_manager(text: str, m: re.Match[str]) -> bool:
+    """Does the match name its package manager (a variable's only when it was given one)?"""
+    prog = m.groupdict().get("prog")
+    if prog is None:
+        return True
+    pattern = r"(?<![\w$.])" + re.escape(prog) + RX_MANAGER_VALUE
+    return re.search(pattern, text[max(0, m.start() - VALUE_BACK) : m.start()]) is not None
+
+
 def _publish_site(t: TextView, data_is_help: bool = True) -> int | None:
     """The first ``npm publish`` that can run: not on a comment line, not a script of a bundled
     manifest or a usage example (while nothing reads them as commands and ``data_is_help``), not
@@ -389,7 +421,7 @@ def _publish_site(t: TextView, data_is_help: bool = True) -> int | None:
     reads = _Reads(text)
     for m in _publish_matches(text) if t.may(RX_NPM_PUBLISH) else ():
         at = m.start()
-        if in_comment_line(text, at):
+        if in_comment_line(text, at) or not _names_manager(text, m):
             continue
         table = RX_SCRIPTS_TABLE.search(text, max(0, at - TABLE_BACK), at)
         if table is not None and data_is_help and not reads.table(table, at):

@@ -21,10 +21,17 @@ from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
 from gouvernante.heuristic.views import rx
 from gouvernante.vocab import Severity
 
-# Shell start-up files, PowerShell's profile among them.
+# Shell start-up files, PowerShell's profile among them; also a name written without its dot
+# beside a dot put before a name at run time (``'.' + rc``, `` `.${rc}` ``, ``'.'.concat(rc)``),
+# either way within ``_DOT_REACH`` characters: ``for (const rc of ['bashrc', 'zshrc'])
+# append(join(home, '.' + rc), …)``, ``join(home, '.' + 'bashrc')``.
+_RC_BARE = r"['\"`](?:bashrc|zshrc|bash_profile|bash_login|zprofile|zshenv|zlogin)['\"`]"
+_DOT_BUILT = r"(?:['\"`]\.['\"`]\s*(?:\+|\.\s*concat\s*\()|`[^`\n]{0,80}?/?\.\$\{)"
+_DOT_REACH = "{0,300}?"
 RX_RC_FILE = rx(
     r"['\"/\\~]\.(?:bashrc|zshrc|bash_profile|bash_login|zprofile|zshenv|zlogin|profile)\b"
-    r"|config/fish/config\.fish|PowerShell_profile\.ps1\b",
+    r"|config/fish/config\.fish|PowerShell_profile\.ps1\b"
+    rf"|{_RC_BARE}(?=[\s\S]{_DOT_REACH}{_DOT_BUILT})|{_DOT_BUILT}[\s\S]{_DOT_REACH}{_RC_BARE}",
     anchors=(
         "bashrc",
         "zshrc",
@@ -328,6 +335,18 @@ RX_LOCALE_TARGET = re.compile(
     r"|Yakutsk|Vladivostok|Magadan|Kamchatka)|ru[-_]RU|be[-_]BY|ru[-_]BY)(?:\.UTF-8)?['\"`]"
     r"|['\"`](?:Moscow|Minsk)['\"`]"
 )
+# The language compared by its first letters (``lang.startsWith('ru')``, ``/^ru/.test(l)``,
+# ``l.slice(0, 2) === 'ru'``, ``l.split('_')[0] === 'ru'``, ``indexOf('be') === 0``): i18n code
+# does that to pick messages, so it counts only when what it gates follows it at once (a
+# directory walk or an overwrite in the same statement, within ``PREFIX_GATE`` characters).
+_RU = r"['\"`](?:ru|be|RU|BE)['\"`]"
+RX_LOCALE_PREFIX = re.compile(
+    rf"\.startsWith\(\s*{_RU}\s*\)|/\^(?:ru|be)\b[^/\n]{{0,10}}/i?\s*\.test\("
+    rf"|\.(?:slice|substring|substr)\(\s*0\s*,\s*2\s*\)\s*[!=]==?\s*{_RU}"
+    rf"|\.split\(\s*['\"`][-_.]['\"`]\s*\)\s*\[\s*0\s*\]\s*[!=]==?\s*{_RU}"
+    rf"|\.indexOf\(\s*{_RU}\s*\)\s*===?\s*0\b"
+)
+PREFIX_GATE = 200
 RX_ZONE_OR_LOCALE = re.compile(
     r"['\"`](?:(?:Africa|America|Asia|Atlantic|Australia|Europe|Indian|Pacific)/[A-Za-z_]+"
     r"|[a-z]{2}[-_][A-Z]{2})['\"`]"
@@ -379,12 +398,22 @@ def _locale_gate(s: FileSignals) -> Detection | None:
         return None
     for src in RX_LOCALE_SOURCE.finditer(text):
         lo, hi = max(0, src.start() - GATE_REACH), src.end() + GATE_REACH
-        if RX_LOCALE_TARGET.search(text, lo, hi) is None:
+        if RX_LOCALE_TARGET.search(text, lo, hi) is None and not _prefix_gate(text, lo, hi):
             continue
         table = {m.group(0) for m in RX_ZONE_OR_LOCALE.finditer(text, lo, hi)}
         if len(table) <= MAX_TABLE:
             return found(HIGH, src.start())
     return None
+
+
+def _prefix_gate(text: str, lo: int, hi: int) -> bool:
+    """A language compared by its first letters in ``[lo, hi)`` and followed in its statement by a
+    walk or an overwrite (the gate's body)."""
+    for m in RX_LOCALE_PREFIX.finditer(text, lo, hi):
+        after = text[m.end() : m.end() + PREFIX_GATE].split(";", 1)[0]  # its own statement
+        if RX_READDIR.search(after) or RX_FS_DESTRUCT.search(after):
+            return True
+    return False
 
 
 GEO = Pattern(
