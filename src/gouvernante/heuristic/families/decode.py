@@ -118,7 +118,7 @@ RX_XOR_BUILDER = rx(
     # a Buffer's bytes XORed in place with a cycling key or a constant (``b[i] ^= k[i % n]``,
     # ``b[i] ^= 0x5a``; a hash's or a cipher's rounds XOR words by computed indexes), or mapped
     # (``.map(b => b ^ k)``)
-    r"|[\w$]+\[\s*[\w$]+\s*\]\s*\^=\s*(?:[\w$.]+\[\s*[\w$]+\s*%\s*[\w$.]+\s*\]"
+    r"|(?<![\w$])[\w$]{1,40}\[\s*[\w$]{1,40}\s*\]\s*\^=\s*(?:[\w$.]+\[\s*[\w$]+\s*%\s*[\w$.]+\s*\]"
     r"|0x[0-9a-fA-F]{1,2}\b|\d{1,3}\b)"
     r"|\.map\(\s*\(?\s*(?P<byte>[\w$]+)\s*(?:,\s*[\w$]+\s*)?\)?\s*=>\s*\(?\s*(?P=byte)\s*\^",
     anchors=("fromcharcode", "charcodeat", "fromcodepoint", "codepointat", "^=", ".map("),

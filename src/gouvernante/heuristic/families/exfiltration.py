@@ -31,7 +31,7 @@ _BUILT_NAME = (
     r"|[\w$.()\[\]]{1,120}\s*\+\s*['\"`]" + _DOMAIN_TAIL + r"['\"`])"
 )
 RX_DNS_CALLBACK = rx(
-    r"(?:\b[\w$]*(?:dns|Dns|DNS|[Rr]esolver)[\w$]*(?:\.promises)?|['\"](?:node:)?dns['\"]\s*\))"
+    r"(?:(?<![\w$])[\w$]{0,30}?(?:dns|Dns|DNS|[Rr]esolver)[\w$]{0,30}(?:\.promises)?|['\"](?:node:)?dns['\"]\s*\))"
     r"\s*\.\s*(?:resolve\w{0,5}|lookup)" + _BUILT_NAME,
     anchors=("dns", "resolver"),
 )

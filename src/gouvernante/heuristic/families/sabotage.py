@@ -22,16 +22,18 @@ from gouvernante.heuristic.views import rx
 from gouvernante.vocab import Severity
 
 # Shell start-up files, PowerShell's profile among them; also a name written without its dot
-# beside a dot put before a name at run time (``'.' + rc``, `` `.${rc}` ``, ``'.'.concat(rc)``),
-# either way within ``_DOT_REACH`` characters: ``for (const rc of ['bashrc', 'zshrc'])
-# append(join(home, '.' + rc), …)``, ``join(home, '.' + 'bashrc')``.
+# followed within ``_DOT_REACH`` characters by a dot put before a name at run time (``'.' + rc``,
+# `` `.${rc}` ``, ``'.'.concat(rc)``: ``for (const rc of ['bashrc', 'zshrc']) append(join(home,
+# '.' + rc), …)``), or given it directly (``join(home, '.' + 'bashrc')``). (Looked for from the
+# name only: from every ``'.' +`` a hostile file repeats, a reach back would cost 300 steps each.)
 _RC_BARE = r"['\"`](?:bashrc|zshrc|bash_profile|bash_login|zprofile|zshenv|zlogin)['\"`]"
 _DOT_BUILT = r"(?:['\"`]\.['\"`]\s*(?:\+|\.\s*concat\s*\()|`[^`\n]{0,80}?/?\.\$\{)"
 _DOT_REACH = "{0,300}?"
 RX_RC_FILE = rx(
     r"['\"/\\~]\.(?:bashrc|zshrc|bash_profile|bash_login|zprofile|zshenv|zlogin|profile)\b"
     r"|config/fish/config\.fish|PowerShell_profile\.ps1\b"
-    rf"|{_RC_BARE}(?=[\s\S]{_DOT_REACH}{_DOT_BUILT})|{_DOT_BUILT}[\s\S]{_DOT_REACH}{_RC_BARE}",
+    rf"|{_RC_BARE}(?=[\s\S]{_DOT_REACH}{_DOT_BUILT})"
+    rf"|['\"`]\.['\"`]\s*(?:\+|\.\s*concat\s*\()\s*{_RC_BARE}",
     anchors=(
         "bashrc",
         "zshrc",
