@@ -548,17 +548,13 @@ def _printable(raw: bytes) -> str | None:
 
 
 def _plausible_b64(lit: str) -> bool:
-    if len(lit) % 4 or (lit.isalpha() and "=" not in lit):
+    """Base64 by its look; also without its ``=`` padding (2 or 3 characters past a multiple of 4;
+    one is no base64), then read as the padded form would be."""
+    if len(lit) % 4 == 1 or (len(lit) % 4 and "=" in lit) or (lit.isalpha() and "=" not in lit):
         return False
     if not (any(c.isdigit() or c in "+/=" for c in lit) and not lit.islower()):
         return False
     return not (lit.isupper() or lit.isdigit())
-
-
-def _unpadded_b64(lit: str) -> bool:
-    """Base64 with its ``=`` padding left off (2 or 3 characters past a multiple of 4; one is no
-    base64): read as the padded form would be."""
-    return len(lit) % 4 in (2, 3) and _plausible_b64(lit + "=" * (-len(lit) % 4))
 
 
 def build_view(text: str) -> TextView:  # noqa: C901 - listed in pyproject, to shrink
@@ -596,9 +592,9 @@ def build_view(text: str) -> TextView:  # noqa: C901 - listed in pyproject, to s
                 if s is not None:
                     add(s, at)
         for lit, at in lits:
-            unpadded = _unpadded_b64(lit)
-            if not unpadded and not _plausible_b64(lit):
+            if not _plausible_b64(lit):
                 continue
+            unpadded = len(lit) % 4 != 0
             try:
                 s = _printable(base64.b64decode(lit + "=" * (-len(lit) % 4), validate=True))
             except (binascii.Error, ValueError):
@@ -646,11 +642,10 @@ RX_CHAR_CODES = re.compile(
     r"fromCharCode\(\s*(?:\.\.\.\s*\[\s*)?((?:0x[0-9a-fA-F]{1,6}|\d{1,7})"
     r"(?:\s*,\s*(?:0x[0-9a-fA-F]{1,6}|\d{1,7})){2,120})\s*\]?\s*\)"
 )
-# after the array's ``]``; with a separator of one or two characters (``.join('.')``) only a
-# collection host counts (``['process', 'env'].join('.')`` is a path of keys, not a hidden name)
-RX_ARRAY_JOIN = re.compile(
-    r"\.join\(\s*(?:'([^'\\\n]{0,2})'|\"([^\"\\\n]{0,2})\"|`([^`\\$\n]{0,2})`)\s*\)"
-)
+# after the array's ``]``; joined with a dot (``.join('.')``) only a collection host counts
+# (``['process', 'env'].join('.')`` is a path of keys, not a hidden name; other separators,
+# ``', '``, ``' '``, ``'/'``, join words and paths in most files and make no host)
+RX_ARRAY_JOIN = re.compile(r"\.join\(\s*(?:''|\"\"|``|'(\.)'|\"(\.)\"|`(\.)`)\s*\)")
 RX_LITERAL_ARRAY = re.compile(r"\[\s*(" + _PIECE + r"(?:\s*,\s*" + _PIECE + r"){1,20})\s*,?\s*$")
 RX_REVERSED = re.compile(
     r"\.\s*split\(\s*(?:''|\"\")\s*\)\s*\.\s*reverse\(\s*\)\s*\.\s*join\(\s*(?:''|\"\")\s*\)"

@@ -174,12 +174,10 @@ def _requires_decoded(text: str) -> bool:
 
 
 def _charcode_exec(s: FileSignals) -> Detection | None:
-    if s.proc is None and not (
-        s.t.may(RX_XOR_BUILDER) and "require" in s.text and _requires_decoded(s.text)
-    ):
+    if not s.t.may(RX_XOR_BUILDER) or (s.proc is None and "require" not in s.text):
         return None
-    xor = _xor_decoder(s.t)
-    if xor is None:
+    xor = _xor_decoder(s.t)  # (before the require walk: ``.map(`` is in most files)
+    if xor is None or (s.proc is None and not _requires_decoded(s.text)):
         return None
     strong = s.install or s.t.strong_decoded is not None
     if strong or s.net is not None or s.eval_sink is not None:
