@@ -118,8 +118,8 @@ RX_XOR_BUILDER = rx(
     # a Buffer's bytes XORed in place with a cycling key or a constant (``b[i] ^= k[i % n]``,
     # ``b[i] ^= 0x5a``; a hash's or a cipher's rounds XOR words by computed indexes), or mapped
     # (``.map(b => b ^ k)``)
-    r"|(?<![\w$])[\w$]{1,40}\[\s*[\w$]{1,40}\s*\]\s*\^=\s*(?:[\w$.]+\[\s*[\w$]+\s*%\s*[\w$.]+\s*\]"
-    r"|0x[0-9a-fA-F]{1,2}\b|\d{1,3}\b)"
+    # (found from its ``^=``, the indexed byte before it checked after: ``RX_INDEXED_BYTE``)
+    r"|\^=\s*(?:[\w$.]+\[\s*[\w$]+\s*%\s*[\w$.]+\s*\]|0x[0-9a-fA-F]{1,2}\b|\d{1,3}\b)"
     r"|\.map\(\s*\(?\s*(?P<byte>[\w$]+)\s*(?:,\s*[\w$]+\s*)?\)?\s*=>\s*\(?\s*(?P=byte)\s*\^",
     anchors=("fromcharcode", "charcodeat", "fromcodepoint", "codepointat", "^=", ".map("),
 )
@@ -138,8 +138,8 @@ TEXT_REACH = 400  # characters between the XOR and the call that builds text fro
 RX_SAME_INDEX = re.compile(
     r"\.(?:charCodeAt|codePointAt)\s*\(\s*([\w$]+)\s*\)\s*\^\s*[\w$.]+"
     r"\.(?:charCodeAt|codePointAt)\s*\(\s*\1\s*\)"
-    r"|[\w$]+\[\s*([\w$]+)\s*\]\s*\^=\s*[\w$.]+\[\s*\2\s*\]"
 )
+RX_INDEXED_BYTE = re.compile(r"(?<![\w$])[\w$]{1,40}\[\s*[\w$]{1,40}\s*\]\s*$")
 MAX_XOR = 200  # XOR sites looked at per file
 
 
@@ -149,7 +149,10 @@ def _xor_decoder(t: TextView) -> int | None:
     for m in t.matches(RX_XOR_BUILDER, MAX_XOR):
         if RX_SAME_INDEX.match(text, max(0, m.start() - 1)):
             continue  # two byte strings XORed position by position: a mask (PSS, OAEP, xorBytes)
-        bytes_ = "^=" in m.group(0) or "=>" in m.group(0)  # (a branch may be matched alone)
+        in_place = m.group(0).startswith("^=")  # (a branch may be matched alone: no group names)
+        if in_place and not RX_INDEXED_BYTE.search(text, max(0, m.start() - 90), m.start()):
+            continue
+        bytes_ = in_place or "=>" in m.group(0)
         to_text = RX_BYTES_TO_TEXT if bytes_ else RX_TO_TEXT
         if to_text.search(text, max(0, m.start() - TEXT_REACH), m.end() + TEXT_REACH):
             return m.start()
@@ -174,10 +177,12 @@ def _requires_decoded(text: str) -> bool:
 
 
 def _charcode_exec(s: FileSignals) -> Detection | None:
-    if not s.t.may(RX_XOR_BUILDER) or (s.proc is None and "require" not in s.text):
+    if s.proc is None and not (
+        s.t.may(RX_XOR_BUILDER) and "require" in s.text and _requires_decoded(s.text)
+    ):
         return None
-    xor = _xor_decoder(s.t)  # (before the require walk: ``.map(`` is in most files)
-    if xor is None or (s.proc is None and not _requires_decoded(s.text)):
+    xor = _xor_decoder(s.t)
+    if xor is None:
         return None
     strong = s.install or s.t.strong_decoded is not None
     if strong or s.net is not None or s.eval_sink is not None:
