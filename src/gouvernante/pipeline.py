@@ -33,7 +33,6 @@ from gouvernante.lockfiles import (
 )
 from gouvernante.lockfiles.package_json import manifest_name
 from gouvernante.lockfiles.package_json import parse as parse_manifest
-from gouvernante.match.lockfile import project_shape, registry_names
 from gouvernante.match.placing import (
     WorkspaceMembers,
     judge_declared,
@@ -50,6 +49,7 @@ from gouvernante.model import (
     ScanIssue,
     ScanResult,
     ScanStats,
+    Source,
 )
 from gouvernante.rules.index import RuleIndex, build_index
 from gouvernante.rules.model import RuleSet, any_file_hashes
@@ -160,9 +160,14 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
     declared = tuple(match_declared(graph.declared, index, task.display))
     rule_names = index.names
     table = graph.table
-    present = registry_names(graph, rule_names)
-    # importer and file: folders (decision 0038), rule-named local names: as -git and images
-    workspace_dirs, local_names = project_shape(graph, rule_names)
+    present: set[str] = set()
+    local: set[str] = set()
+    table_names = table.names
+    for position in table.positions_named(rule_names):  # (the packages are not built)
+        (local if table.source(position) is Source.LOCAL else present).add(table_names[position])
+    folders = [imp.folder for imp in graph.importers if imp.folder]
+    folders.extend(graph.local_folders)  # file: directories it locks (decision 0038)
+    local.update(imp.label for imp in graph.importers if imp.folder and imp.label in rule_names)
     notes = tuple(ScanIssue(task.display, n) for n in lockfile_notes(graph, index))
     errors = [ScanIssue(task.display, e) for e in entry_errors(graph, index)]
     errors.extend(ScanIssue(task.display, e) for e in catalog_errors)
@@ -177,9 +182,9 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
         format=graph.format,
         findings=tuple(findings),
         declared=declared,
-        present_names=present,
-        local_names=local_names,
-        workspace_dirs=workspace_dirs,
+        present_names=frozenset(present),
+        local_names=frozenset(local),
+        workspace_dirs=frozenset(posixpath.normpath(f) for f in folders),
         workspace_globs=tuple(graph.workspaces),
         locked=locked(graph, rule_names),
         override_names=override_names(graph),

@@ -88,17 +88,6 @@ def project_shape(
     return frozenset(posixpath.normpath(f) for f in folders), frozenset(local)
 
 
-def registry_names(graph: LockfileGraph, rule_names: frozenset[str]) -> frozenset[str]:
-    """The rule names a graph locks a package of that is not the project's own (the packages
-    are not built: the name and source columns)."""
-    table = graph.table
-    return frozenset(
-        table.names[position]
-        for position in table.positions_named(rule_names)
-        if table.source(position) is not Source.LOCAL
-    )
-
-
 def _manifest_name(graph: LockfileGraph) -> str:
     if graph.format is not LockfileFormat.PACKAGE_JSON or not graph.importers:
         return ""
@@ -121,7 +110,12 @@ def match_lockfile(
         catalogs = graph.catalogs
     findings = match_graph(graph, index, display)
     declared = tuple(match_declared(graph.declared, index, display))
-    present = registry_names(graph, index.names)
+    table = graph.table
+    present = frozenset(
+        table.names[position]
+        for position in table.positions_named(index.names)
+        if table.source(position) is not Source.LOCAL
+    )
     dirs, local = project_shape(graph, index.names)
     return LockfileMatch(
         graph.format,
