@@ -38,6 +38,7 @@ from gouvernante.match.placing import (
     judge_declared,
     locked,
     override_names,
+    project_shape,
     projects_of,
 )
 from gouvernante.model import (
@@ -49,7 +50,6 @@ from gouvernante.model import (
     ScanIssue,
     ScanResult,
     ScanStats,
-    Source,
 )
 from gouvernante.rules.index import RuleIndex, build_index
 from gouvernante.rules.model import RuleSet, any_file_hashes
@@ -160,14 +160,7 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
     declared = tuple(match_declared(graph.declared, index, task.display))
     rule_names = index.names
     table = graph.table
-    present: set[str] = set()
-    local: set[str] = set()
-    table_names = table.names
-    for position in table.positions_named(rule_names):  # (the packages are not built)
-        (local if table.source(position) is Source.LOCAL else present).add(table_names[position])
-    folders = [imp.folder for imp in graph.importers if imp.folder]
-    folders.extend(graph.local_folders)  # file: directories it locks (decision 0038)
-    local.update(imp.label for imp in graph.importers if imp.folder and imp.label in rule_names)
+    present, local, workspace_dirs = project_shape(graph, rule_names)
     notes = tuple(ScanIssue(task.display, n) for n in lockfile_notes(graph, index))
     errors = [ScanIssue(task.display, e) for e in entry_errors(graph, index)]
     errors.extend(ScanIssue(task.display, e) for e in catalog_errors)
@@ -182,9 +175,9 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
         format=graph.format,
         findings=tuple(findings),
         declared=declared,
-        present_names=frozenset(present),
-        local_names=frozenset(local),
-        workspace_dirs=frozenset(posixpath.normpath(f) for f in folders),
+        present_names=present,
+        local_names=local,
+        workspace_dirs=workspace_dirs,
         workspace_globs=tuple(graph.workspaces),
         locked=locked(graph, rule_names),
         override_names=override_names(graph),

@@ -22,6 +22,7 @@ from gouvernante.match.placing import (
     judge_declared,
     locked,
     override_names,
+    project_shape,
     projects_of,
 )
 from gouvernante.model import (
@@ -30,7 +31,6 @@ from gouvernante.model import (
     Finding,
     LockfileFormat,
     LockfileGraph,
-    Source,
     YarnView,
 )
 from gouvernante.rules.index import RuleIndex
@@ -71,23 +71,6 @@ class LockfileMatch:
     override_names: frozenset[str] = frozenset()
 
 
-def project_shape(
-    graph: LockfileGraph, rule_names: frozenset[str]
-) -> tuple[frozenset[str], frozenset[str]]:
-    """(importer and ``file:`` folders, rule-named local names) of a graph, as the -dir scan
-    (``pipeline.scan_file``) takes them."""
-    folders = [imp.folder for imp in graph.importers if imp.folder]
-    folders.extend(graph.local_folders)
-    table = graph.table
-    local = {
-        table.names[position]
-        for position in table.positions_named(rule_names)
-        if table.source(position) is Source.LOCAL
-    }
-    local.update(imp.label for imp in graph.importers if imp.folder and imp.label in rule_names)
-    return frozenset(posixpath.normpath(f) for f in folders), frozenset(local)
-
-
 def _manifest_name(graph: LockfileGraph) -> str:
     if graph.format is not LockfileFormat.PACKAGE_JSON or not graph.importers:
         return ""
@@ -110,13 +93,7 @@ def match_lockfile(
         catalogs = graph.catalogs
     findings = match_graph(graph, index, display)
     declared = tuple(match_declared(graph.declared, index, display))
-    table = graph.table
-    present = frozenset(
-        table.names[position]
-        for position in table.positions_named(index.names)
-        if table.source(position) is not Source.LOCAL
-    )
-    dirs, local = project_shape(graph, index.names)
+    present, local, dirs = project_shape(graph, index.names)
     return LockfileMatch(
         graph.format,
         tuple(findings),

@@ -9,6 +9,7 @@ the same facts of each file (``Facts``) and get the same answer. Pure: no I/O (a
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
@@ -19,6 +20,28 @@ from gouvernante.model import DeclaredReading, Finding, LockfileFormat, Lockfile
 
 if TYPE_CHECKING:
     from gouvernante.semver import Range
+
+
+def project_shape(
+    graph: LockfileGraph, rule_names: frozenset[str]
+) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """A graph's facts for placing, the same for ``-dir`` (``pipeline.scan_file``) and for
+    blobs (``match.lockfile``): the rule-named packages it resolves that are not the project's
+    own (``present_names``), the rule-named ones that are (workspaces, links, ``file:``
+    folders: ``local_names``), and the folders of its importers and ``file:`` directories,
+    relative to the lockfile's and normalised (``workspace_dirs``, decision 0038). The
+    packages are not built: the name and source columns."""
+    table = graph.table
+    names = table.names
+    present: set[str] = set()
+    local: set[str] = set()
+    for position in table.positions_named(rule_names):
+        (local if table.source(position) is Source.LOCAL else present).add(names[position])
+    folders = [imp.folder for imp in graph.importers if imp.folder]
+    folders.extend(graph.local_folders)
+    local.update(imp.label for imp in graph.importers if imp.folder and imp.label in rule_names)
+    dirs = frozenset(posixpath.normpath(f) for f in folders)
+    return frozenset(present), frozenset(local), dirs
 
 
 class Facts(Protocol):
