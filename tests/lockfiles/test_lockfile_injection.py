@@ -454,7 +454,9 @@ def test_real_files_on_a_private_registry_stay_clean(
 
 
 def test_every_format_is_moved() -> None:
-    assert {p.name for p in _MOVED} == {"package-lock.json", "bun.lock", "yarn.lock"}
+    # (pnpm-lock.yaml: url-dependencies, whose tarball URLs pnpm writes)
+    moved = {"package-lock.json", "bun.lock", "yarn.lock", "pnpm-lock.yaml"}
+    assert {p.name for p in _MOVED} == moved
 
 
 # --------------------------------------------------------------------------------------------

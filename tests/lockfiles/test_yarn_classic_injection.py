@@ -231,11 +231,14 @@ def test_real_files_name_their_packages_only(path: Path) -> None:
     found = _yarn_classic._blocks(path.read_text(), "yarn.lock")
     assert found is not None
     # (but a bare ``npm:<name>`` target, yarn 1's "ms@npm:latest" holding the package named
-    # latest: the look-ahead reads no name there, its entry is looked at alone)
+    # latest: the look-ahead reads no name there, its entry is looked at alone; and a tarball
+    # URL dependency whose URL holds another package than its name, "foo@<ms's tarball URL>",
+    # url-dependencies: the URL names the entry's package)
     bare = re.compile(r'"?[^@"]+@npm:[^@"]+"?')
     suspects = found[0].url_suspects
     assert suspects is not None
-    assert [i for i in suspects if not bare.fullmatch(found[0].ids[i])] == []
+    ids = found[0].ids
+    assert [i for i in suspects if not bare.fullmatch(ids[i]) and "@https://" not in ids[i]] == []
 
 
 # --- the layout check's vouching against the one-by-one look --------------------------------

@@ -405,6 +405,7 @@ def _assemble(parsed: _Parsed, path: str) -> LockfileGraph:
                 if local is not None:
                     local_folders.append(local)
         resolved = reference if source in (Source.GIT, Source.TARBALL) else None
+        name = _url_dependency_name(name, reference, key) if source is Source.TARBALL else name
         packages.append(LockedPackage(resolution, name, version, source, None, resolved))
         fetched.check(resolution, line, name, version, reference, key)
     packages.extend(fetched.packages)
@@ -484,6 +485,20 @@ class _Fetched:
         for found_name, found_version, url in found:
             source = Source.REGISTRY if url is None else Source.TARBALL
             self.packages.append(LockedPackage(node, found_name, found_version, source, None, url))
+
+
+def _url_dependency_name(name: str, reference: str, key: str) -> str:
+    """The package a tarball URL dependency installs: the one its URL names when the URL is a
+    registry tarball the key asks for (``"foo@https://.../ms/-/ms-2.1.2.tgz"`` installs ms
+    2.1.2 in node_modules/foo, as npm, pnpm and bun write it), else the locator's name (a URL
+    off the registry layout names no package; one the key does not ask for is ``_Fetched``'s
+    error)."""
+    if not _is_url(reference):
+        return name
+    identity = registry_identity(reference)
+    if identity is None or not identity[1] or identity[0] == name:
+        return name
+    return identity[0] if _asked_for(reference, key) else name
 
 
 def _is_url(reference: str) -> bool:

@@ -377,10 +377,20 @@ class _Entries:
             integrity = self.fields_of(index)[2]
             name, named = found  # a version no rule can be checked against: the name only
             named = named if try_parse_version(named) is not None else ""
+            url = resolved.partition("#")[0]
+            asked = any(
+                split_at_version(d)[1].partition("#")[0] == url for d in self.descriptors_of(index)
+            )
+            if asked and named and name != names[index]:
+                # a URL dependency under another name ("foo@<ms's tarball URL>", a resolution
+                # to that URL) installs the URL's package in node_modules/foo: the entry is it
+                names[index] = name
+                if named == version:
+                    continue
             extra.append(
                 LockedPackage(self.ids[index], name, named, Source.TARBALL, integrity, resolved)
             )
-            if resolved.partition("#")[0] != self.range_of(index).partition("#")[0]:
+            if not asked:
                 errors.append(injection_error(f"line {self.line_at(index)}: resolved", "yarn"))
         return extra, errors
 
