@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from urllib.parse import unquote
 
 from gouvernante.errors import InputError
+from gouvernante.fs.digest import ArchiveLimits, zip_member
 from gouvernante.fs.read import read_regular_file
 from gouvernante.fs.walk import walk
 from gouvernante.host import msgpackr
@@ -42,6 +43,8 @@ _BERRY_TAIL = re.compile(r"^(.+)-[0-9a-f]{10}-[0-9a-z]+\.zip$")
 # <name>@<version>@@@<n>, and <name>@<version>@@<registry host>@@@<n> for a package from a
 # registry other than the default (bun 1.3: `is-number@7.0.0@@registry.yarnpkg.com@@@1`)
 _BUN_ENTRY = re.compile(r"^(.+?)@([^@/]+)(?:@@[^@/]+)?@@@\d+$")
+# bun's entry for a tarball dependency (a URL, a local .tgz): named by a hash of its integrity
+_BUN_TARBALL = re.compile(r"^@T@[^@/]+@@@\d+$")
 # bun's folder for a version with a prerelease or build tag, whose tags it names by their hashes
 _BUN_TAGGED = re.compile(r"^(\d+\.\d+\.\d+)([-+])")
 _HEX = re.compile(r"^[0-9a-f]+$")
@@ -745,13 +748,17 @@ def scan_yarn_classic_cache(cache: str, collector: Collector) -> None:
             continue
         collector.cache_entries += 1
         stem = entry.name[4:]
-        if stem.endswith("-integrity"):
+        registry = stem.endswith("-integrity")
+        if registry:
             stem = stem[: -len("-integrity")]
         stem, dash, digest = stem.rpartition("-")
         if not dash or not _HEX.match(digest):
             continue
         if check_sris:
             _yarn_classic_integrity(entry.path, digest, collector, where)
+        if not registry and len(digest) == 40:  # a tarball's sha1, no integrity: a URL's
+            _yarn_classic_unchecked(entry.path, stem, table, collector, where)
+            continue
         for name, version in _split_slug_version(stem, table):
             pkg = os.path.join(entry.path, "node_modules", *name.split("/"))
             release = _yarn_classic_release(pkg, collector)
@@ -766,6 +773,30 @@ def scan_yarn_classic_cache(cache: str, collector: Collector) -> None:
                     where=where,
                     ecosystem=LockfileEcosystem.YARN,
                 )
+
+
+def _yarn_classic_unchecked(
+    folder: str, stem: str, table: dict[str, list[str]], collector: Collector, where: str
+) -> None:
+    """A tarball's entry with no ``-integrity`` (yarn 1.22 writes one for every registry
+    package; not for a tarball URL or a ``file:`` tarball, nor in caches of yarn before 1.10;
+    a ``file:`` folder's copy is named by a UUID and a time, not a sha1): named by the
+    dependency, ``npm-foo-2.1.2-<sha1>`` for ``"foo": "https://registry.npmjs.org/ms/-/ms-2.1.2.tgz"``,
+    which holds ms 2.1.2 in ``node_modules/foo``. Each package folder's metadata names the
+    package; a rule-named one is a finding (also when the folder's name is another's)."""
+    candidates = set(_split_slug_version(stem, table))
+    named = {name for name, _ in candidates}
+    for pkg in _yarn_classic_packages(os.path.join(folder, "node_modules"), collector):
+        release = _yarn_classic_release(pkg, collector)
+        if release is None or release[0] not in collector.names:
+            continue
+        if collector.payloads is not None:
+            collector.payloads.package_dir(pkg, *release, FindingType.CACHED, where)
+        if release[0] in named and release not in candidates:
+            continue  # the folder names this package at another version: not it (as for any)
+        collector.report(
+            *release, pkg, kind=FindingType.CACHED, where=where, ecosystem=LockfileEcosystem.YARN
+        )
 
 
 def _yarn_classic_integrity(folder: str, digest: str, collector: Collector, where: str) -> None:
@@ -870,7 +901,10 @@ def scan_berry_cache(cache: str, collector: Collector, where: str) -> None:
         collector.cache_entries += 1
         if collector.payloads is not None:
             collector.payloads.zip_archive(entry.path, where)
-        for name, version in berry_zip_releases(entry.name, table):
+        found = berry_zip_releases(entry.name, table)
+        if not found and _BERRY_URL_ZIP.match(entry.name):
+            found = _berry_url_zip_release(entry.path, entry.name, collector)
+        for name, version in found:
             collector.report(
                 name,
                 version,
@@ -879,6 +913,35 @@ def scan_berry_cache(cache: str, collector: Collector, where: str) -> None:
                 where=where,
                 ecosystem=LockfileEcosystem.YARN,
             )
+
+
+# a tarball URL dependency's zip: <ident>-https-<hash>-<checksum>.zip (berry 4.18), the ident the
+# dependency's name, any name ("foo" for "foo": "https://registry.npmjs.org/ms/-/ms-2.1.2.tgz")
+_BERRY_URL_ZIP = re.compile(r"^(.+?)-https?-[0-9a-f]{10}-[0-9a-z]+\.zip$")
+
+
+def _berry_url_zip_release(
+    path: str, file_name: str, collector: Collector
+) -> list[tuple[str, str]]:
+    """The release a tarball URL dependency's zip holds, when the rules name it: its
+    ``node_modules/<ident>/package.json``'s (a scoped ident, ``@s-x``, is tried at each dash)."""
+    m = _BERRY_URL_ZIP.match(file_name)
+    if m is None:
+        return []
+    ident = m.group(1)
+    idents = [ident]
+    if ident.startswith("@"):
+        dashes = [i for i, c in enumerate(ident) if c == "-" and i > 1]
+        idents = [f"{ident[:i]}/{ident[i + 1 :]}" for i in dashes]
+    for name in idents:
+        data = zip_member(path, f"node_modules/{name}/package.json", MAX_MANIFEST_BYTES, _LIMITS)
+        if data is not None:
+            release = manifest_release(data)
+            return [release] if release is not None and release[0] in collector.names else []
+    return []
+
+
+_LIMITS = ArchiveLimits()
 
 
 # --- bun ----------------------------------------------------------------------------------
@@ -920,12 +983,31 @@ def scan_bun_cache(cache: str, collector: Collector) -> None:
     for entry in _listdir(cache, collector):
         if not _is_dir(entry):
             continue
-        if entry.name.startswith("@") and "@@@" not in entry.name:
+        if _BUN_TARBALL.match(entry.name):
+            _bun_tarball_entry(entry.path, collector, where)
+        elif entry.name.startswith("@") and "@@@" not in entry.name:
             for sub in _listdir(entry.path, collector):
                 if _is_dir(sub):
                     entry_dir(sub, entry.name)
         else:
             entry_dir(entry, None)
+
+
+def _bun_tarball_entry(folder: str, collector: Collector, where: str) -> None:
+    """A tarball dependency's entry, ``@T@<hash of its integrity>@@@1`` (bun 1.4.5; the
+    ``<dependency name>/@T@...`` link to it is named by the dependency, any name): the package
+    its package.json names, read once the rules are known to name packages (a URL dependency,
+    ``"foo": "https://registry.npmjs.org/ms/-/ms-2.1.2.tgz"``, caches the registry's ms 2.1.2)."""
+    collector.cache_entries += 1
+    data = collector.read(os.path.join(folder, "package.json"), MAX_MANIFEST_BYTES)
+    release = manifest_release(data) if data is not None else None
+    if release is None or release[0] not in collector.names:
+        return
+    if collector.payloads is not None:
+        collector.payloads.package_dir(folder, *release, FindingType.CACHED, where)
+    collector.report(
+        *release, folder, kind=FindingType.CACHED, where=where, ecosystem=LockfileEcosystem.BUN
+    )
 
 
 def _bun_tagged_version(folder: str, name: str, core: str, collector: Collector) -> str | None:

@@ -1,0 +1,65 @@
+"""Caches holding a tarball URL dependency under another name than the package its URL holds.
+
+Fixture ``fixtures/url-tarball-caches`` made by yarn 1.22.22, yarn 4.18.1 and bun 1.4.5
+(``generate.sh``): ``"foo": "https://registry.npmjs.org/ms/-/ms-2.1.2.tgz"`` and ``"@x/is"``:
+@sindresorhus/is 4.6.0's tarball URL, beside is-number 7.0.0 from the registry. Each tool names
+the URL's entry by the dependency: yarn 1 ``npm-foo-2.1.2-<sha1>/node_modules/foo``, berry
+``foo-https-<hash>-<checksum>.zip``, bun ``@T@sha512-<hash>@@@1`` (linked from ``foo/``). The
+readers took names from those names only: the registry's ms 2.1.2 and @sindresorhus/is 4.6.0,
+in all three caches, were never found (a rule on them read the caches CLEAN); npm's and pnpm's
+caches, keyed by the URL or the integrity, found them. Found by the differential run on odd
+dependency features.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gouvernante.host.caches import scan_berry_cache, scan_bun_cache, scan_yarn_classic_cache
+from gouvernante.host.reader import Collector
+from gouvernante.rules.index import build_index
+
+FIXTURES = Path(__file__).parent / "fixtures" / "url-tarball-caches"
+READERS: dict[str, Callable[[str, Collector], None]] = {
+    "yarn1": scan_yarn_classic_cache,
+    "yarn4": lambda cache, c: scan_berry_cache(cache, c, "the yarn cache"),
+    "bun": scan_bun_cache,
+}
+
+
+def _scan(h: Any, cache: str) -> Collector:
+    rules = (
+        h.make_rule("R-MS", [("ms", "=2.1.2")]),
+        h.make_rule("R-IS", [("@sindresorhus/is", "=4.6.0")]),
+        h.make_rule("R-NUM", [("is-number", "=7.0.0")]),
+        # the names the entries bear: no such package is cached
+        h.make_rule("R-FOO", [("foo", "*")]),
+        h.make_rule("R-X", [("@x/is", "*")]),
+    )
+    c = Collector(build_index(rules))
+    READERS[cache](str(FIXTURES / cache), c)
+    return c
+
+
+@pytest.mark.parametrize("cache", sorted(READERS))
+def test_the_release_a_url_entry_holds_is_found(h: Any, cache: str) -> None:
+    c = _scan(h, cache)
+    assert {(f.rule_id, f.package, f.version) for f in c.findings} == {
+        ("R-MS", "ms", "2.1.2"),
+        ("R-IS", "@sindresorhus/is", "4.6.0"),
+        ("R-NUM", "is-number", "7.0.0"),
+    }
+    assert len(c.findings) == 3
+    assert c.errors == []
+
+
+def test_each_finding_names_the_entry(h: Any) -> None:
+    by_cache = {cache: {f.package: f.path for f in _scan(h, cache).findings} for cache in READERS}
+    ms1 = "yarn1/npm-foo-2.1.2-d09d1f357b443f493382a8eb3ccd183872ae6009/node_modules/foo"
+    assert by_cache["yarn1"]["ms"] == str(FIXTURES / ms1)
+    assert Path(str(by_cache["yarn4"]["ms"])).name.startswith("foo-https-")
+    assert Path(str(by_cache["bun"]["ms"])).name.startswith("@T@sha512-")
