@@ -1439,7 +1439,13 @@ def _v1_package(node_id: str, key: str, entry: _V1Entry) -> LockedPackage:
     elif raw.startswith(_GIT_PREFIXES) or _is_git_shorthand(raw):
         return LockedPackage(node_id, name, "", Source.GIT, entry.integrity, resolved or raw)
     elif "://" in raw:
-        guessed = _version_from_tarball(raw, name)
+        # a URL dependency: a registry tarball's URL names the package, whatever the key
+        # ("foo": ms 2.1.2's URL installs ms 2.1.2 in node_modules/foo)
+        named = registry_identity(raw) if may_name_a_package(raw) else None
+        if named is not None and named[1]:
+            name, guessed = named
+        else:
+            guessed = _version_from_tarball(raw, name)
         source = _classify(raw, name, guessed)
         return LockedPackage(node_id, name, guessed, source, entry.integrity, resolved or raw)
     if entry.bundled or resolved is None:
