@@ -38,11 +38,38 @@ def _http_path(url: str) -> str | None:
         return None
     rest = rest.replace("\\", "/").lstrip("/")
     path = rest.partition("/")[2].partition("?")[0].partition("#")[0]
+    if "/." in f"/{path}" or ("%2" in path and "%2e" in path.lower()):
+        path = _without_dot_segments(path)
     if "%" in path:
         from urllib.parse import unquote  # noqa: PLC0415 - escaped URLs only (decision 0024)
 
         path = unquote(path)
     return path
+
+
+_SINGLE_DOT = frozenset((".", "%2e"))
+_DOUBLE_DOT = frozenset(("..", ".%2e", "%2e.", "%2e%2e"))
+
+
+def _without_dot_segments(path: str) -> str:
+    """``path`` (after the host's ``/``) with its ``.`` and ``..`` segments resolved as the
+    WHATWG URL parser resolves them (``%2e`` counts as a dot, in any case): npm, pnpm, yarn and
+    bun fetch ``/ms/-/./ms-2.1.3.tgz`` and ``/ms/-/ms-2.1.2.tgz/../ms-2.1.3.tgz`` as
+    ``/ms/-/ms-2.1.3.tgz`` (npm 11.19.1, pnpm 9 and 10, yarn 1.22.22, bun 1.4.5 installed it)."""
+    segments = path.split("/")
+    out: list[str] = []
+    last = len(segments) - 1
+    for at, segment in enumerate(segments):
+        lowered = segment.lower()
+        if lowered in _DOUBLE_DOT:
+            if out:
+                out.pop()
+        elif lowered not in _SINGLE_DOT:
+            out.append(segment)
+            continue
+        if at == last:  # a path ending in a dot segment ends with a "/"
+            out.append("")
+    return "/".join(out)
 
 
 def registry_identity(url: str) -> tuple[str, str] | None:

@@ -557,16 +557,57 @@ class _Urls:
         if base and resolved == f"{base}{name}/-/{name.rpartition('/')[2]}-{version}.tgz":
             return None
         where = f"packages{key_segment(key)}.resolved"
+        spec = registry_spec(resolved)
+        if spec is not None:
+            folder = key[key.rfind("node_modules/") + 13 :]
+            self.spec(key, folder, spec, entry.integrity, (name, version), where=where)
+            return None
         if not self.url(key, resolved, entry.integrity, name, version, where=where):
             return None
         tail = f"{name}/-/{name.rpartition('/')[2]}-{version}.tgz"
         base = resolved[: -len(tail)]
         # A base whose last segment could be a scope would name a scoped package with an
-        # unscoped name after it: never learned (those URLs stay with this slow check).
+        # unscoped name after it, and one with a dot segment may climb to a scope: never
+        # learned (those URLs stay with this slow check).
         last = base[:-1].rpartition("/")[2]
-        if resolved.endswith(tail) and base.endswith("/") and "@" not in last and "%" not in last:
+        if (
+            resolved.endswith(tail)
+            and base.endswith("/")
+            and "@" not in last
+            and "%" not in last
+            and "/." not in base
+        ):
             return base
         return None
+
+    def spec(
+        self,
+        key: str,
+        folder: str,
+        spec: str,
+        integrity: str | None,
+        entry: tuple[str, str],
+        *,
+        where: str,
+    ) -> None:
+        """A ``resolved`` that is a registry spec (``registry_spec``): npm installs
+        ``<folder>@<spec>`` from the registry, whatever the entry's ``version`` says (npm
+        11.19.1 installed ms 2.1.3 for ``"version": "2.1.2", "resolved": "2.1.3"``, also for
+        ``npm:ms@2.1.3``, ``~2.1.3`` and ``latest``). The package it names, when the spec is
+        one version, joins the graph; the entry is an error unless it is the entry's own."""
+        found = spec_package(folder, spec)
+        if found == entry:  # (name, version) the entry says
+            return
+        self.errors.append(
+            f"{where}: not a URL but a registry version, range, tag or alias: npm installs what"
+            " the registry serves for it in this folder, whatever version says"
+            + ("" if found[1] else " (which version cannot be told offline)")
+            + " (a hand edit?)"
+        )
+        if found[1]:
+            self.packages.append(
+                LockedPackage(key, found[0], found[1], Source.REGISTRY, integrity, None)
+            )
 
     def url(
         self,
@@ -1410,7 +1451,16 @@ def _legacy_folder(version: str | None, entry: _Entry | None) -> str | None:
 def _v1_url(urls: _Urls, package: LockedPackage, entry: _V1Entry) -> None:
     """A v1 entry's URL against its package (decision 0030): ``resolved`` is what npm 6
     downloads; a ``version`` that is a URL (a URL dependency) is the entry's own spec, so its
-    folder may bear another name than the package it names (no error then)."""
+    folder may bear another name than the package it names (no error then). A ``resolved``
+    that is a registry spec is what npm 7+ installs for a registry entry (``registry_spec``)."""
+    if entry.resolved and package.source is Source.REGISTRY:
+        spec = registry_spec(entry.resolved)
+        if spec is not None:
+            folder = package.id[package.id.rfind("node_modules/") + 13 :]
+            at = f"{_v1_where(package.id)}.resolved"
+            found = (package.name, package.version)
+            urls.spec(package.id, folder, spec, entry.integrity, found, where=at)
+            return
     url = entry.resolved or entry.version or ""
     # (``bundled`` too: npm downloads the URL unless the parent really bundles the package)
     if package.source in (Source.LOCAL, Source.GIT) or not may_name_a_package(url):
@@ -1591,6 +1641,61 @@ def _key_text(token: bytes) -> str | None:
 
 # ---------------------------------------------------------------------------------------------
 # sources
+
+
+# npm-package-arg's tests (npa.js): a spec with a scheme (``npm:`` too), a git one, a path.
+_NPA_URL = re.compile(r"(?:git[+])?[a-z]+:", re.IGNORECASE)
+_NPA_GIT = re.compile(r"[^@]+@[^:.]+\.[^:]+:.+", re.IGNORECASE | re.DOTALL)
+_NPA_FILE_TYPE = re.compile(r".*[.](?:tgz|tar\.gz|tar)", re.IGNORECASE | re.DOTALL)
+_NPA_FILE = re.compile(r"(?:[.]|~[/]|[/]|[a-zA-Z]:)")
+
+
+def _npa_registry(spec: str) -> bool:
+    """Does npm-package-arg's ``resolve`` read ``spec`` as a registry spec (a version, a range,
+    a tag) or an alias, not as a file, git or URL one?"""
+    if spec.lower().startswith("npm:"):
+        return True
+    if spec.lower().startswith("file:") or _NPA_FILE.match(spec) or _NPA_URL.match(spec):
+        return False
+    # (hosted git shorthands hold a "/" too)
+    return not (_NPA_GIT.fullmatch(spec) or "/" in spec or _NPA_FILE_TYPE.fullmatch(spec))
+
+
+def registry_spec(resolved: str) -> str | None:
+    """The spec npm fetches from the registry for an entry's ``resolved`` that is no URL, git
+    or file spec, else None. npm 7+ reads ``resolved`` with npm-package-arg (arborist's
+    ``consistentResolve``: ``name@spec`` keeps its spec) and installs
+    ``<folder name>@<resolved>``: a version, range or tag of the folder's name, or an alias
+    (``npm:other@1.0.0``). npm itself writes a URL, a git URL or ``file:`` there."""
+    if not resolved:
+        return None  # (npm reads an empty resolved as none)
+    arg = resolved
+    if arg.lower().startswith("npm:"):
+        return arg
+    if _NPA_URL.match(arg) or _NPA_GIT.fullmatch(arg):
+        return None
+    at = arg.find("@", 1)
+    name_part = arg[:at] if at > 0 else arg
+    if not name_part.startswith("@") and ("/" in name_part or _NPA_FILE_TYPE.fullmatch(name_part)):
+        return None  # a path or a hosted git shorthand
+    spec = (arg[at + 1 :] or "*") if at > 0 else arg
+    return spec if _npa_registry(spec) else None
+
+
+_LOOSE_VERSION = re.compile(r"[v=\s]*(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)\s*")
+
+
+def spec_package(folder: str, spec: str) -> tuple[str, str]:
+    """(name, version) npm installs for ``<folder>@<spec>`` (``registry_spec``): an alias
+    names its own package; the version is ``""`` unless the spec is one version (semver's
+    loose reading: ``v2.1.3``, ``=2.1.3``, spaces around)."""
+    name = folder
+    if spec.lower().startswith("npm:"):
+        sub = spec[4:]
+        at = sub.find("@", 1)
+        name, spec = (sub[:at], sub[at + 1 :]) if at > 0 else (sub, "")
+    match = _LOOSE_VERSION.fullmatch(spec)
+    return name, match.group(1) if match else ""
 
 
 def _split_alias(spec: str) -> tuple[str, str]:
