@@ -108,8 +108,10 @@ def _unquote(token: str, path: str, line: int) -> str:
 
 
 class _Entries:
-    """The entries of one file, in order, duplicates (same header twice) dropped; a package is
-    built when asked for (``package``), from fields read already or from its block's text."""
+    """The entries of one file, in order; a header written twice is one entry, the last one's
+    fields at the first one's place (yarn 1.22.22 keeps the last: its parser assigns each
+    header's patterns in file order); a package is built when asked for (``package``), from
+    fields read already or from its block's text."""
 
     __slots__ = (
         "_descriptors",
@@ -151,10 +153,11 @@ class _Entries:
         self.fields: list[tuple[str, str | None, str | None] | None] = []
         self.texts: Sequence[str] = []  # the block of each entry (fast path only)
         # fast path: every entry block in file order (a header written twice too) and the
-        # position of its entry (-1: the second of a header written twice, which yarn drops)
+        # position of its entry (-1: an earlier block of a header written again, which yarn
+        # drops)
         self.blocks: Sequence[str] = []
         self.block_entry: Sequence[int] = []
-        self.seen: set[str] = set()
+        self.seen: dict[str, int] = {}  # id -> its entry's position
         # read by _ENTRY, whose four-space lines may be any line (_references_resolve's regex
         # reads them, or parse_classic reads the file again)
         self.any_four_space_line = False
@@ -185,12 +188,17 @@ class _Entries:
         descs: list[str],
         line: int,
         fields: tuple[str, str | None, str | None] | None,
-    ) -> bool:
-        """``fields`` (version, resolved, integrity) None: read from the text when needed."""
+    ) -> int | None:
+        """``fields`` (version, resolved, integrity) None: read from the text when needed.
+        None for a new entry; for a header written again, the position of the entry it
+        replaces (its line and fields are the new block's: the caller moves the text)."""
         entry_id = ", ".join(descs)
-        if entry_id in self.seen:  # yarn merges an entry written twice
-            return False
-        self.seen.add(entry_id)
+        earlier = self.seen.get(entry_id)
+        if earlier is not None:  # yarn keeps the last of a header written twice
+            self.lines[earlier] = line
+            self.fields[earlier] = fields
+            return earlier
+        self.seen[entry_id] = len(self.ids)
         name, range_ = split_at_version(descs[0])
         self.names.append(entry_name(descs) if "npm:" in entry_id else name)
         self.ranges.append(range_)
@@ -198,7 +206,7 @@ class _Entries:
         self.lines.append(line)
         self.descriptors.append(descs)
         self.fields.append(fields)
-        return True
+        return None
 
     @property
     def lines(self) -> list[int]:
@@ -406,11 +414,11 @@ class _Entries:
 def _names_entry(url: str, name: str, version: str) -> bool:
     """Is ``url`` surely ``<http(s)://host>[/<path>]/<name>/-/<unscoped name>-<version>.tgz``
     (a fragment allowed), which ``registry_identity`` reads as ``(name, version)``? False
-    when unsure (a query, an escape, a "/" in the version, a segment starting with "@" before
-    an unscoped name, ...): ``registry_identity`` reads it then."""
+    when unsure (a query, an escape, a dot segment, a "/" in the version, a segment starting
+    with "@" before an unscoped name, ...): ``registry_identity`` reads it then."""
     path = url.partition("#")[0]
     tail = f"/{name}/-/{name.rpartition('/')[2]}-{version}.tgz"
-    if "?" in path or "%" in path or "/" in version or not path.endswith(tail):
+    if "?" in path or "%" in path or "/." in path or "/" in version or not path.endswith(tail):
         return False
     head = path[: -len(tail)]
     scheme, sep, rest = head.partition("://")
@@ -794,8 +802,8 @@ _AT_SIGNS_TRIED = 4
 
 class _Links:
     """Every dependency of a file the block reader took. Line ``k`` (in file order) of block
-    ``b`` (``ends[b - 1] <= k < ends[b]``) belongs to entry ``block_entry[b]`` (-1: the second
-    of a header written twice, which yarn drops) and resolves to the entry its key names
+    ``b`` (``ends[b - 1] <= k < ends[b]``) belongs to entry ``block_entry[b]`` (-1: an earlier
+    block of a header written again, which yarn drops) and resolves to the entry its key names
     (``lines[k]``, read by the one-pass reference check). Who depends on an entry is asked by its
     descriptors (``descriptors_of``: possible when no descriptor heads two entries): the lines
     whose key is one of the keys read as those descriptors, found by chaining each line to the
@@ -1635,6 +1643,7 @@ def _blocks_one_by_one(text: str, path: str) -> tuple[_Entries, Callable[[int], 
     entries.blocks = blocks
     block_entry: list[int] = []
     entries.block_entry = block_entry
+    block_of: list[int] = []  # each entry's block (the last of a header written twice)
     lazy = "\\" not in text
     line = 1
     block_re = _block_grammar()
@@ -1658,11 +1667,16 @@ def _blocks_one_by_one(text: str, path: str) -> tuple[_Entries, Callable[[int], 
                 integrity = _block_field(block, _NEEDLES[2], path, header_line)
                 fields = (version, resolved, integrity)
             blocks.append(block)
-            if entries.add(descs, header_line, fields):
+            earlier = entries.add(descs, header_line, fields)
+            if earlier is None:
+                block_of.append(len(block_entry))
                 block_entry.append(len(texts))
                 texts.append(block)
-            else:
-                block_entry.append(-1)
+            else:  # the earlier block is dropped, this one is the entry's
+                block_entry[block_of[earlier]] = -1
+                block_of[earlier] = len(block_entry)
+                block_entry.append(earlier)
+                texts[earlier] = block
         line += block.count("\n") + 2
     return entries, texts.__getitem__
 
@@ -1686,8 +1700,11 @@ def _lines(text: str, path: str) -> tuple[_Entries, Callable[[int], str]]:  # no
                 "entry has no version",
                 json_path=f"line {header_index + 1}",
             )
-        if entries.add(header_descs, header_index + 1, (version, resolved, integrity)):
+        earlier = entries.add(header_descs, header_index + 1, (version, resolved, integrity))
+        if earlier is None:
             spans.append((header_index, end))
+        else:  # yarn keeps the last of a header written twice
+            spans[earlier] = (header_index, end)
 
     for index, line in enumerate(lines):
         if not line:

@@ -213,6 +213,8 @@ def entry_errors(graph: LockfileGraph, index: RuleIndex) -> list[str]:
     from gouvernante.safetext import key_segment, shown  # noqa: PLC0415 - errors only
     from gouvernante.semver import try_parse_version  # noqa: PLC0415 - see package_hits
 
+    if graph.format is LockfileFormat.YARN_CLASSIC:
+        errors.extend(_unresolved_yarn_entries(graph, positions))
     for position in positions:
         if try_parse_version(table.version(position)) is not None:
             continue
@@ -229,6 +231,30 @@ def entry_errors(graph: LockfileGraph, index: RuleIndex) -> list[str]:
 
 
 _SBOM_FORMATS = frozenset({LockfileFormat.CYCLONEDX, LockfileFormat.SPDX})
+
+
+def _unresolved_yarn_entries(graph: LockfileGraph, positions: Sequence[int]) -> list[str]:
+    """yarn 1 uses a registry entry only when it has a ``resolved``: without one (or an empty
+    one) it resolves the entry's ranges from the registry again at install time, whatever its
+    ``version`` says (yarn 1.22.22 ``--frozen-lockfile`` installed ms 2.1.3 for an entry
+    ``ms@^2.1.2`` saying ``version "2.1.2"`` and no ``resolved``; its ``getLocked`` returns
+    nothing for such an entry). yarn writes none only for ``file:`` and ``link:`` entries. So
+    such an entry of a package a rule names cannot be checked: an error naming its line."""
+    from gouvernante.safetext import shown  # noqa: PLC0415 - errors only
+
+    errors: list[str] = []
+    table = graph.table
+    for position in positions:
+        pkg = table[position]
+        if pkg.source is not Source.REGISTRY or pkg.resolved:
+            continue
+        line = graph.details.line_of(pkg.id)
+        errors.append(
+            f"line {line}: a rule names {shown(pkg.name)}, but this entry has no resolved URL:"
+            " yarn 1 does not use it and resolves its ranges from the registry at install time"
+            " (a hand edit?): it cannot be checked"
+        )
+    return errors
 
 
 def _unread_declared(declared: Sequence[DeclaredDependency], index: RuleIndex) -> list[str]:
