@@ -1643,11 +1643,12 @@ def _key_text(token: bytes) -> str | None:
 # sources
 
 
-# npm-package-arg's tests (npa.js): a spec with a scheme (``npm:`` too), a git one, a path.
-_NPA_URL = re.compile(r"(?:git[+])?[a-z]+:", re.IGNORECASE)
-_NPA_GIT = re.compile(r"[^@]+@[^:.]+\.[^:]+:.+", re.IGNORECASE | re.DOTALL)
-_NPA_FILE_TYPE = re.compile(r".*[.](?:tgz|tar\.gz|tar)", re.IGNORECASE | re.DOTALL)
-_NPA_FILE = re.compile(r"(?:[.]|~[/]|[/]|[a-zA-Z]:)")
+# npm-package-arg's tests (npa.js): a spec with a scheme (``npm:`` too), a git one, a path
+# (compiled on first use, by ``re``'s cache: decision 0024)
+_NPA_URL = r"(?i:(?:git[+])?[a-z]+:)"
+_NPA_GIT = r"(?is:[^@]+@[^:.]+\.[^:]+:.+)"
+_NPA_FILE_TYPE = r"(?is:.*[.](?:tgz|tar\.gz|tar))"
+_NPA_FILE = r"(?:[.]|~[/]|[/]|[a-zA-Z]:)"
 
 
 def _npa_registry(spec: str) -> bool:
@@ -1655,10 +1656,10 @@ def _npa_registry(spec: str) -> bool:
     a tag) or an alias, not as a file, git or URL one?"""
     if spec.lower().startswith("npm:"):
         return True
-    if spec.lower().startswith("file:") or _NPA_FILE.match(spec) or _NPA_URL.match(spec):
+    if spec.lower().startswith("file:") or re.match(_NPA_FILE, spec) or re.match(_NPA_URL, spec):
         return False
     # (hosted git shorthands hold a "/" too)
-    return not (_NPA_GIT.fullmatch(spec) or "/" in spec or _NPA_FILE_TYPE.fullmatch(spec))
+    return not (re.fullmatch(_NPA_GIT, spec) or "/" in spec or re.fullmatch(_NPA_FILE_TYPE, spec))
 
 
 def registry_spec(resolved: str) -> str | None:
@@ -1672,17 +1673,18 @@ def registry_spec(resolved: str) -> str | None:
     arg = resolved
     if arg.lower().startswith("npm:"):
         return arg
-    if _NPA_URL.match(arg) or _NPA_GIT.fullmatch(arg):
+    if re.match(_NPA_URL, arg) or re.fullmatch(_NPA_GIT, arg):
         return None
     at = arg.find("@", 1)
     name_part = arg[:at] if at > 0 else arg
-    if not name_part.startswith("@") and ("/" in name_part or _NPA_FILE_TYPE.fullmatch(name_part)):
+    path_like = "/" in name_part or re.fullmatch(_NPA_FILE_TYPE, name_part)
+    if path_like and not name_part.startswith("@"):
         return None  # a path or a hosted git shorthand
     spec = (arg[at + 1 :] or "*") if at > 0 else arg
     return spec if _npa_registry(spec) else None
 
 
-_LOOSE_VERSION = re.compile(r"[v=\s]*(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)\s*")
+_LOOSE_VERSION = r"[v=\s]*(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)\s*"
 
 
 def spec_package(folder: str, spec: str) -> tuple[str, str]:
@@ -1694,7 +1696,7 @@ def spec_package(folder: str, spec: str) -> tuple[str, str]:
         sub = spec[4:]
         at = sub.find("@", 1)
         name, spec = (sub[:at], sub[at + 1 :]) if at > 0 else (sub, "")
-    match = _LOOSE_VERSION.fullmatch(spec)
+    match = re.fullmatch(_LOOSE_VERSION, spec)
     return name, match.group(1) if match else ""
 
 
