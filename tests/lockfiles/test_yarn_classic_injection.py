@@ -208,6 +208,7 @@ def _classic_paths() -> list[Path]:
         for path in sorted(TESTS.rglob("yarn.lock"))
         if b"__metadata:" not in path.read_bytes()
         and "/.hypothesis/" not in str(path)
+        and "/attacker-view/" not in str(path)  # (hand-edited attacks: decision 0075)
         and not parse_bytes(path.read_bytes(), "yarn.lock").unkeyed  # (reads alone)
     ]
 

@@ -717,9 +717,10 @@ ERRORS["a berry catalog entry edited out"] = [
 ]
 YARN1_RESOLUTIONS = (
     "# yarn lockfile v1\n\n\n"
-    'axios@1.14.1:\n  version "1.14.1"\n  dependencies:\n    tslib "^2.8.0"\n\n'
-    'axios@^1.14.0:\n  version "1.14.2"\n\n'
-    'tslib@^2.8.0:\n  version "2.8.9"\n'
+    'axios@1.14.1:\n  version "1.14.1"\n  resolved "https://registry.yarnpkg.com/axios/-/axios-1.14.1.tgz"\n'
+    '  dependencies:\n    tslib "^2.8.0"\n\n'
+    'axios@^1.14.0:\n  version "1.14.2"\n  resolved "https://registry.yarnpkg.com/axios/-/axios-1.14.2.tgz"\n\n'
+    'tslib@^2.8.0:\n  version "2.8.9"\n  resolved "https://registry.yarnpkg.com/tslib/-/tslib-2.8.9.tgz"\n'
 )
 CASES["a yarn 1 resolutions entry no dependency uses"] = (  # (yarn 1.22.22 installs 1.14.2 only)
     {
@@ -748,9 +749,11 @@ CASES["a yarn 1 resolutions entry a dependency uses"] = (  # (follow's axios ^1.
             }
         ),
         "yarn.lock": "# yarn lockfile v1\n\n\n"
-        'axios@1.14.1, axios@^1.0.0:\n  version "1.14.1"\n  dependencies:\n    tslib "^2.8.0"\n\n'
-        'follow@1.0.0:\n  version "1.0.0"\n  dependencies:\n    axios "^1.0.0"\n\n'
-        'tslib@^2.8.0:\n  version "2.8.9"\n',
+        'axios@1.14.1, axios@^1.0.0:\n  version "1.14.1"\n  resolved "https://registry.yarnpkg.com/axios/-/axios-1.14.1.tgz"\n'
+        '  dependencies:\n    tslib "^2.8.0"\n\n'
+        'follow@1.0.0:\n  version "1.0.0"\n  resolved "https://registry.yarnpkg.com/follow/-/follow-1.0.0.tgz"\n'
+        '  dependencies:\n    axios "^1.0.0"\n\n'
+        'tslib@^2.8.0:\n  version "2.8.9"\n  resolved "https://registry.yarnpkg.com/tslib/-/tslib-2.8.9.tgz"\n',
     },
     [("yarn.lock", "axios 1.14.1"), ("yarn.lock", "tslib 2.8.9")],
     [("package.json", "declared range '1.14.1' of axios could match AXIOS-1 (=1.14.1), but")],
@@ -773,7 +776,8 @@ CASES["a lockfile refused at a position"] = (
     {
         "package-lock.json": _npm_lock({"": {}, "node_modules/axios": {"version": 5}}),
         "web/yarn.lock": "# yarn lockfile v1\n\n\naxios@^1:\n"
-        '  version "1.14.0"\n  dependencies:\n    tslib "^2"\n',
+        '  version "1.14.0"\n  resolved "https://registry.yarnpkg.com/axios/-/axios-1.14.0.tgz"\n'
+        '  dependencies:\n    tslib "^2"\n',
     },
     [],
     [],

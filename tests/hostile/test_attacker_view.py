@@ -1,0 +1,260 @@
+"""An attacker's view (decision 0075): lockfiles a package manager installs in its frozen, no
+scripts mode that put a release a rule names (stand-in: ms 2.1.3) in node_modules while the file
+reads as another. Each fixture was made and installed by the real tool
+(``fixtures/attacker-view/generate.sh``; ``installed.json``: what the tool installed). Every one
+read CLEAN (exit 0) before, or was an error where the version can be read.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from gouvernante.lockfiles import npm
+from gouvernante.lockfiles._tarball_url import registry_identity
+from helpers import compromised_rules, scan_report
+
+FIXTURES = Path(__file__).parent / "fixtures" / "attacker-view"
+RULES = compromised_rules("AV-1", ("ms", "=2.1.3"), published_at=None)
+CLEAN, ERROR, FINDINGS = 0, 1, 2
+LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock", "bun.lock")
+
+# case -> (exit code, where the entry error points, or None when there is none)
+EXPECTED = {
+    "npm-resolved-version": (FINDINGS, "packages['node_modules/ms'].resolved"),
+    "npm-resolved-alias": (FINDINGS, "packages['node_modules/ms'].resolved"),
+    "npm-shrinkwrap-resolved-version": (FINDINGS, "packages['node_modules/ms'].resolved"),
+    "npm1-resolved-version": (FINDINGS, "dependencies['ms'].resolved"),
+    "npm-resolved-tag": (ERROR, "packages['node_modules/ms'].resolved"),
+    "npm-resolved-dot-segment": (FINDINGS, "packages['node_modules/ms'].resolved"),
+    "pnpm-tarball-dot-segment": (FINDINGS, "packages['ms@2.1.2'].resolution.tarball"),
+    "yarn1-resolved-dot-segment": (FINDINGS, "line 5: resolved"),
+    "bun-registry-dot-segment": (FINDINGS, "packages['ms'][1]"),
+    "yarn1-header-twice-last": (FINDINGS, None),
+    "yarn1-header-twice-first": (CLEAN, None),
+    "yarn1-no-resolved": (ERROR, "line 5"),
+}
+
+
+def _installed(case: str) -> list[list[str]]:
+    record = json.loads((FIXTURES / case / "installed.json").read_text(encoding="utf-8"))
+    assert record["exit"] == 0, case  # the tool accepted the file
+    installed: list[list[str]] = record["installed"]
+    return installed
+
+
+def test_every_fixture_is_expected() -> None:
+    cases = {p.name for p in FIXTURES.iterdir() if p.is_dir()}
+    assert cases == set(EXPECTED)
+    for case, (code, _) in EXPECTED.items():
+        # what the tool installed decides: a clean scan only where it did not install ms 2.1.3
+        assert (["ms", "2.1.3"] in _installed(case)) == (code != CLEAN), case
+
+
+@pytest.mark.parametrize("mode", ["-lockfile", "-dir"])
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_what_the_tool_installed_is_found(tmp_path: Path, case: str, mode: str) -> None:
+    folder = tmp_path / "project"
+    shutil.copytree(FIXTURES / case, folder, ignore=shutil.ignore_patterns("installed.json"))
+    lockfile = next(folder / n for n in LOCKFILES if (folder / n).exists())
+    target = str(lockfile) if mode == "-lockfile" else str(folder)
+    code, report = scan_report(tmp_path, RULES, mode, target)
+    expected, where = EXPECTED[case]
+    found = {(f["package"], f["version"]) for f in report["findings"]}
+    errors = [e["message"] if isinstance(e, dict) else e for e in report["errors"]]
+    assert code == expected, (errors, found)
+    if expected == FINDINGS:
+        assert ("ms", "2.1.3") in found
+    else:
+        assert not found
+    if where is None:
+        assert not errors
+    else:
+        assert any(where in str(e) for e in errors), errors
+    text = lockfile.read_text(encoding="utf-8")
+    for error in map(str, errors):  # never the scanned bytes: the spec or URL written there
+        for spelling in ("latest", "npm:ms@", "/./", "%2e", 'ms@2.1.3"'):
+            assert spelling not in error or spelling not in text
+
+
+# ---------------------------------------------------------------------------------------------
+# npm: ``resolved`` read as npm-package-arg reads it (the class, beyond the fixtures)
+
+# resolved -> (the spec npm fetches, the (name, version) it names under node_modules/ms), from
+# arborist's consistentResolve and npm-package-arg (npm 11.19.1); None: a URL, git or a file
+SPECS = {
+    "2.1.3": ("2.1.3", ("ms", "2.1.3")),
+    "v2.1.3": ("v2.1.3", ("ms", "2.1.3")),
+    "=2.1.3": ("=2.1.3", ("ms", "2.1.3")),
+    "2.1.3 ": ("2.1.3 ", ("ms", "2.1.3")),
+    "2.1.3-beta.1": ("2.1.3-beta.1", ("ms", "2.1.3-beta.1")),
+    "left-pad@2.1.3": ("2.1.3", ("ms", "2.1.3")),
+    "@s/x@2.1.3": ("2.1.3", ("ms", "2.1.3")),
+    "npm:left-pad@1.3.0": ("npm:left-pad@1.3.0", ("left-pad", "1.3.0")),
+    "NPM:ms@2.1.3": ("NPM:ms@2.1.3", ("ms", "2.1.3")),
+    "x@npm:left-pad@1.3.0": ("npm:left-pad@1.3.0", ("left-pad", "1.3.0")),
+    "npm:@s/x@1.0.0": ("npm:@s/x@1.0.0", ("@s/x", "1.0.0")),
+    "npm:ms": ("npm:ms", ("ms", "")),
+    "~2.1.3": ("~2.1.3", ("ms", "")),
+    "^2.1.3": ("^2.1.3", ("ms", "")),
+    "2.1.x": ("2.1.x", ("ms", "")),
+    "latest": ("latest", ("ms", "")),
+    "ms@": ("*", ("ms", "")),
+    "": None,
+    "https://registry.npmjs.org/ms/-/ms-2.1.3.tgz": None,
+    "https:registry.npmjs.org/ms/-/ms-2.1.3.tgz": None,
+    "git+ssh://git@github.com/u/r.git#abc": None,
+    "git@github.com:u/r.git": None,
+    "github:u/r": None,
+    "u/r": None,
+    "file:vendor/ms-2.1.3.tgz": None,
+    "./vendor/ms": None,
+    "/abs/ms": None,
+    "ms-2.1.3.tgz": None,
+}
+
+
+@pytest.mark.parametrize(("resolved", "expected"), SPECS.items())
+def test_a_resolved_registry_spec_is_read_as_npm_reads_it(
+    resolved: str, expected: tuple[str, tuple[str, str]] | None
+) -> None:
+    spec = npm.registry_spec(resolved)
+    if expected is None:
+        assert spec is None
+        return
+    assert spec == expected[0]
+    assert npm.spec_package("ms", spec) == expected[1]
+
+
+def _v3(entry: dict[str, object]) -> bytes:
+    lock = {
+        "name": "app",
+        "lockfileVersion": 3,
+        "packages": {"": {"dependencies": {"ms": "^2.1.2"}}, "node_modules/ms": entry},
+    }
+    return json.dumps(lock).encode()
+
+
+@pytest.mark.parametrize(
+    ("entry", "found", "error"),
+    [
+        ({"version": "2.1.2", "resolved": "2.1.3"}, ("ms", "2.1.3"), True),
+        ({"version": "2.1.2", "resolved": "npm:left-pad@1.3.0"}, ("left-pad", "1.3.0"), True),
+        ({"version": "2.1.2", "resolved": "latest"}, None, True),
+        ({"resolved": "2.1.3"}, ("ms", "2.1.3"), True),  # no version: npm still fetches it
+        ({"name": "left-pad", "version": "2.1.3", "resolved": "2.1.3"}, ("ms", "2.1.3"), True),
+        ({"version": "2.1.3", "resolved": "2.1.3"}, ("ms", "2.1.3"), False),  # its own
+    ],
+)
+@pytest.mark.parametrize("lean", [False, True])
+def test_a_resolved_registry_spec_adds_what_npm_installs(
+    monkeypatch: pytest.MonkeyPatch,
+    entry: dict[str, object],
+    found: tuple[str, str] | None,
+    error: bool,
+    lean: bool,
+) -> None:
+    if lean:  # the big-file path reads it alike
+        monkeypatch.setattr(npm, "LEAN_BYTES", 0)
+    graph = npm.parse(_v3(entry), "package-lock.json")
+    named = {(p.name, p.version) for p in graph.table}
+    if found is not None:
+        assert found in named
+    assert any(".resolved" in e for e in graph.entry_errors) == error
+
+
+# ---------------------------------------------------------------------------------------------
+# tarball URLs: dot segments as WHATWG URL parsing resolves them (every tool)
+
+
+@pytest.mark.parametrize(
+    ("url", "identity"),
+    [
+        ("https://registry.npmjs.org/ms/-/./ms-2.1.3.tgz", ("ms", "2.1.3")),
+        ("https://registry.npmjs.org/ms/-/ms-2.1.2.tgz/../ms-2.1.3.tgz", ("ms", "2.1.3")),
+        ("https://registry.npmjs.org/ms/-/ms-2.1.2.tgz/%2E%2e/ms-2.1.3.tgz", ("ms", "2.1.3")),
+        ("https://registry.npmjs.org/ms/-/ms-2.1.2.tgz/.%2E/ms-2.1.3.tgz", ("ms", "2.1.3")),
+        ("https://registry.npmjs.org/ms/-/%2e/ms-2.1.3.tgz", ("ms", "2.1.3")),
+        ("https://registry.npmjs.org/left-pad/../ms/-/ms-2.1.3.tgz", ("ms", "2.1.3")),
+        ("https://registry.npmjs.org/@evil/x/../ms/-/ms-2.1.2.tgz", ("@evil/ms", "2.1.2")),
+        ("https://registry.npmjs.org/../../ms/-/ms-2.1.3.tgz", ("ms", "2.1.3")),
+        ("https://registry.npmjs.org/ms/-/ms-2.1.3.tgz/.", ("ms", "")),
+        ("https://registry.npmjs.org/ms/-/ms-2.1.3.tgz", ("ms", "2.1.3")),
+        ("https://registry.npmjs.org/ms/-/.ms-2.1.3.tgz", ("ms", "")),
+    ],
+)
+def test_a_dot_segment_is_resolved_as_the_tools_resolve_it(
+    url: str, identity: tuple[str, str]
+) -> None:
+    assert registry_identity(url) == identity
+
+
+def test_a_learned_registry_base_never_holds_a_dot_segment() -> None:
+    """The npm reader compares each URL with the one it expects at the base the previous
+    entries used: a base with a dot segment could climb to a scope (``@evil/a/../`` then
+    ``ms`` is ``@evil/ms``), so such a base is never learned."""
+    base = "https://registry.npmjs.org/@evil/a/../"
+    lock = {
+        "name": "app",
+        "lockfileVersion": 3,
+        "packages": {
+            "": {"dependencies": {"@s/x": "1.0.0", "ms": "2.1.2"}},
+            "node_modules/@s/x": {"version": "1.0.0", "resolved": f"{base}@s/x/-/x-1.0.0.tgz"},
+            "node_modules/ms": {"version": "2.1.2", "resolved": f"{base}ms/-/ms-2.1.2.tgz"},
+        },
+    }
+    graph = npm.parse(json.dumps(lock).encode(), "package-lock.json")
+    assert ("@evil/ms", "2.1.2") in {(p.name, p.version) for p in graph.table}
+    assert any("node_modules/ms'].resolved" in e for e in graph.entry_errors)
+
+
+# ---------------------------------------------------------------------------------------------
+# yarn 1: a header written twice is the last one's, in every reader
+
+
+_INTEGRITY = {  # ms 2.1.2 and 2.1.3 (the registry's)
+    "2.1.2": "sha512-sGkPx+VjMtmA6MX27oA4FBFELFCZZ4S4XqeGOXCv68tT+jb3vk/"
+    "RyaKWP0PTKyWtmLSM0b+adUTEvbs1PEaH2w==",
+    "2.1.3": "sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/"
+    "s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==",
+}
+
+
+def _yarn1_entry(header: str, version: str, integrity: str, deps: str = "") -> str:
+    url = f"https://registry.yarnpkg.com/ms/-/ms-{version}.tgz"
+    return f'{header}:\n  version "{version}"\n  resolved "{url}"\n  integrity {integrity}\n{deps}'
+
+
+@pytest.mark.parametrize(
+    "layout",
+    ["yarn", "escaped", "crlf", "no-marker", "dependencies"],
+)
+@pytest.mark.parametrize("last", ["2.1.3", "2.1.2"])
+def test_a_yarn1_header_written_twice_is_the_last_one(
+    tmp_path: Path, layout: str, last: str
+) -> None:
+    first = "2.1.2" if last == "2.1.3" else "2.1.3"
+    integrity = _INTEGRITY
+    header = '"ms@^2.1.2"' if layout == "escaped" else "ms@^2.1.2"
+    deps = '  dependencies:\n    left-pad "^1.3.0"\n' if layout == "dependencies" else ""
+    parts = [
+        _yarn1_entry("ms@^2.1.2", first, integrity[first]),
+        _yarn1_entry(header, last, integrity[last], deps),
+    ]
+    if deps:
+        url = "https://registry.yarnpkg.com/left-pad/-/left-pad-1.3.0.tgz"
+        parts.append(f'left-pad@^1.3.0:\n  version "1.3.0"\n  resolved "{url}"\n')
+    if layout == "escaped":  # a backslash sends the file past the fast readers
+        parts[0] = parts[0].replace('"2.1', '"2.\\u0031')
+    text = "# yarn lockfile v1\n\n\n" + "\n".join(parts)
+    if layout == "no-marker":
+        text = text.split("\n\n\n", 1)[1]
+    data = text.replace("\n", "\r\n") if layout == "crlf" else text
+    lockfile = tmp_path / "yarn.lock"
+    lockfile.write_bytes(data.encode())
+    code, report = scan_report(tmp_path, RULES, "-lockfile", str(lockfile))
+    found = {(f["package"], f["version"]) for f in report["findings"]}
+    assert (code, found) == ((FINDINGS, {("ms", "2.1.3")}) if last == "2.1.3" else (CLEAN, set()))
