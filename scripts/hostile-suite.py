@@ -45,6 +45,7 @@ GROUPS = {
     "test_input_readers": "every input reader fed garbage: no traceback, no planted bytes echoed",
     "test_yaml_line_breaks": "characters YAML readers disagree on (NEL, LS, PS, BOM) refused",
     "test_long_specs": "a spec too long to read is an error, never copied into a report",
+    "test_attacker_view": "lockfiles the tools install as another release (tool-made, 0075)",
 }
 
 
