@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from gouvernante.errors import LockfileError
@@ -145,6 +145,8 @@ specs = st.text(max_size=12) | st.sampled_from(
 
 
 @settings(max_examples=300, deadline=None)
+@example({"dependencies": {"": "NPM:0"}})
+@example({"dependencies": {"ms": " npm:^2.1.0 "}})
 @given(
     st.dictionaries(
         st.sampled_from(["name", "dependencies", "devDependencies", "peerDependencies", "x"]),
@@ -161,10 +163,16 @@ def test_structured_garbage_gives_a_graph_or_a_lockfile_error(body: dict[str, An
         assert dep.field in package_json.DEPENDENCY_FIELDS
         if dep.alias is None:  # (berry's "npm:latest": the key's tag, beside npm's alias)
             assert body[dep.field][dep.name] in (dep.spec, f"npm:{dep.spec}")
-        elif dep.name == dep.alias.strip(" "):  # a key with spaces: the package (bun reads)
-            assert dep.spec == body[dep.field][dep.alias]
+        elif dep.name == dep.alias.strip(" "):
+            raw = body[dep.field][dep.alias]
+            if raw.lstrip(" \t\n\r")[:4].lower() == "npm:":  # npm:<range>: the key's package
+                # (yarn berry's reading; npm-package-arg takes the prefix in any case:
+                # {"": "NPM:0"}, found by this test)
+                assert dep.spec == raw.lstrip(" \t\n\r")[4:].strip(" \t\n\r")
+            else:  # a key with spaces: the package (bun reads)
+                assert dep.spec == raw
         else:
-            assert body[dep.field][dep.alias].lstrip(" \t\n\r").startswith("npm:")
+            assert body[dep.field][dep.alias].lstrip(" \t\n\r")[:4].lower() == "npm:"
 
 
 @pytest.mark.parametrize(
