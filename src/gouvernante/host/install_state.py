@@ -33,6 +33,7 @@ import msgspec
 
 from gouvernante.fs.read import read_small
 from gouvernante.fs.walk import YARN_INTEGRITY
+from gouvernante.safetext import shown
 
 HIDDEN_LOCKFILE = ".package-lock.json"
 PNPM_STATE = ".modules.yaml"
@@ -373,6 +374,8 @@ def _registry_release(locator: str) -> tuple[str, str] | None:
 
 PNPM_MODULES_MAX_BYTES = 64 * 1024 * 1024
 _PNPM_LOCAL = ("file:", "link:")
+# a registry release's version as pnpm writes it in an id (semver, no range, no URL)
+_PNPM_VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
 _ANCESTORS = 64  # how far up a member's node_modules looks for the workspace root's record
 
 
@@ -388,6 +391,15 @@ class LocalCopies:
     folders: dict[str, tuple[str, str]]
     root: str = ""
     names: dict[str, str] = field(default_factory=dict)
+    # path -> (name, version) of the registry releases the record places (pnpm's hoisted linker)
+    releases: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def release_at(self, path: str, folder_mtime_ns: int) -> tuple[str, str] | None:
+        """The registry release the record places at ``path``, if the folder has not changed
+        since it was written."""
+        if folder_mtime_ns > self.mtime_ns:
+            return None
+        return self.releases.get(path)
 
     def copy_at(self, path: str, name: str, folder_mtime_ns: int) -> str | None:
         """Where the package ``name`` at ``path`` came from, when the record says it is a
@@ -470,17 +482,33 @@ def _pnpm_copies(root: str) -> LocalCopies | None:
     if got is None:
         return None
     data, mtime_ns = got
-    places = pnpm_modules_copies(data)
-    if not places:
+    found = _pnpm_modules_places(data)
+    if found is None or not (found[0] or found[1]):
         return None
-    folders = {_joined(base, place): copy for place, copy in places.items()}
-    return LocalCopies(path, mtime_ns, folders)
+    folders = {_joined(base, place): copy for place, copy in found[0].items()}
+    releases = {_joined(base, place): release for place, release in found[1].items()}
+    return LocalCopies(path, mtime_ns, folders, releases=releases)
 
 
 def pnpm_modules_copies(data: bytes) -> dict[str, tuple[str, str]] | None:
     """pnpm's ``.modules.yaml``: folder (relative to the workspace root, ``/``-separated) ->
     (name, reference) of each ``file:``/``link:`` package of ``hoistedLocations`` placed
     there and nowhere listed for another package; None when the record does not read."""
+    found = _pnpm_modules_places(data)
+    return None if found is None else found[0]
+
+
+def pnpm_modules_releases(data: bytes) -> dict[str, tuple[str, str]] | None:
+    """pnpm's ``.modules.yaml`` (hoisted linker): folder -> (name, version) of each registry
+    release of ``hoistedLocations`` (``ms@2.1.3``, ``react-dom@18.2.0(react@18.2.0)``) placed
+    there and nowhere listed for another package; None when the record does not read."""
+    found = _pnpm_modules_places(data)
+    return None if found is None else found[1]
+
+
+def _pnpm_modules_places(
+    data: bytes,
+) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]]] | None:
     try:
         doc = msgspec.json.decode(data) if data.lstrip()[:1] == b"{" else _yaml(data)
     except Exception:  # (hostile YAML may raise anything): a record not read is not believed
@@ -489,21 +517,28 @@ def pnpm_modules_copies(data: bytes) -> dict[str, tuple[str, str]] | None:
     if not isinstance(located, dict):
         return None
     places: dict[str, tuple[str, str]] = {}
+    releases: dict[str, tuple[str, str]] = {}
     shared: set[str] = set()
     for key, listed in located.items():
         split = _split_locator(key) if isinstance(key, str) else None
         if split is None or not isinstance(listed, list):
             return None
         local = split[1].startswith(_PNPM_LOCAL)
+        version = _PNPM_VERSION.fullmatch(split[1].partition("(")[0])
         for place in listed:
             if not isinstance(place, str):
                 return None
-            if place in places or place in shared or not local:
+            if place in places or place in releases or place in shared:
                 shared.add(place)
                 places.pop(place, None)
-            else:
+                releases.pop(place, None)
+            elif local:
                 places[place] = (split[0], split[1])
-    return places
+            elif version is not None:
+                releases[place] = (split[0], version.group(0))
+            else:
+                shared.add(place)
+    return places, releases
 
 
 def _yaml(data: bytes) -> object:
@@ -575,3 +610,137 @@ def yarn_state_copies(data: bytes) -> dict[str, tuple[str, str]] | None:
 def pnpm_managed(root: str) -> bool:
     """Did pnpm install the ``node_modules`` folder ``root`` (it writes ``.modules.yaml``)?"""
     return os.path.isfile(os.path.join(root, PNPM_STATE))
+
+
+# --- what the records say a package folder holds -----------------------------------------
+#
+# The registry does not check that the package.json inside a published tarball is the version
+# document it serves ("manifest confusion"): a release locked and installed as ms 2.1.3 may carry
+# a package.json saying 2.1.0, or another name. The package managers name what they installed
+# from the registry's document: the folder of a virtual store, npm's hidden lockfile, yarn's
+# install state, pnpm's hoistedLocations. A package folder is therefore matched as what its
+# package.json says AND as what such a record says, and a disagreement is a note.
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRelease:
+    """The release a package manager's record names for one package folder: ``record`` is the
+    record (a file, or the store folder whose name says it) and ``field`` where in it."""
+
+    name: str
+    version: str
+    record: str
+    field: str
+
+
+_STORES = frozenset({".pnpm", ".bun", ".store"})
+_PLAIN_VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+")
+
+
+def store_release(path: str, sep: str = os.sep) -> RecordedRelease | None:
+    """The release a virtual store's folder names for the package folder ``path``:
+    pnpm's ``node_modules/.pnpm/<name, / as +>@<version>[_<peers>]/node_modules/<name>``, bun's
+    ``node_modules/.bun/<name, / as +>@<version>[+<hash>]/node_modules/<name>`` (a version with a
+    prerelease or build tag is a hash there: not read), npm's linked layout's
+    ``node_modules/.store/[@scope/]<name>@<version>-<hash>/node_modules/<name>``. None for any
+    other place, and for ids naming no registry version (a URL, a path, a git repository)."""
+    parts = path.split(sep)
+    scoped = len(parts) >= 2 and parts[-2][:1] == "@"
+    i = len(parts) - (2 if scoped else 1)  # where the package's name starts
+    if i < 5 or parts[i - 1] != "node_modules":
+        return None
+    name = f"{parts[i]}/{parts[i + 1]}" if scoped else parts[i]
+    store = parts[i - 3]
+    if store in (".pnpm", ".bun"):
+        id_name, top = name.replace("/", "+"), i - 4
+    elif store == ".store" and not scoped:
+        id_name, top = name, i - 4
+    elif scoped and store == parts[i] and parts[i - 4] == ".store":
+        id_name, top = parts[i + 1], i - 5
+    else:
+        return None
+    package_id = parts[i - 2]
+    if top < 0 or parts[top] != "node_modules" or not package_id.startswith(id_name + "@"):
+        return None
+    rest = package_id[len(id_name) + 1 :]
+    kind = parts[top + 1]
+    if kind == ".pnpm":
+        m = _PNPM_VERSION.match(rest)
+        ok = m is not None and rest[m.end() : m.end() + 1] in ("", "_")
+    elif kind == ".bun":
+        m = _PLAIN_VERSION.match(rest)
+        ok = m is not None and rest[m.end() : m.end() + 1] in ("", "+")
+    else:
+        version, dash, digest = rest.rpartition("-")
+        m = _PNPM_VERSION.fullmatch(version) if dash and digest else None
+        ok = m is not None
+    if m is None or not ok:
+        return None
+    folder = sep.join(parts[: i - 1])
+    return RecordedRelease(name, m.group(0), folder, "the folder's name")
+
+
+def tree_releases(
+    path: str, mtime_ns: int, recorded: RecordedTree | None, local: list[LocalCopies]
+) -> list[RecordedRelease]:
+    """What the records of the tree name for the package folder ``path`` (last changed at
+    ``mtime_ns``): the virtual store's folder, npm's hidden lockfile or yarn's install state
+    (``recorded``), pnpm's hoistedLocations (``local``). A record older than the folder names
+    nothing (decision 0025), nor an entry for a package installed from the project itself."""
+    out: list[RecordedRelease] = []
+    found = store_release(path)
+    if found is not None:
+        out.append(found)
+    if recorded is not None:
+        key = recorded.key(path)
+        if key is not None and key not in recorded.local:
+            release = recorded.vouches_for(key, mtime_ns)
+            if release is not None and release[1]:
+                out.append(
+                    RecordedRelease(
+                        *release, recorded.record, record_field(recorded.record, key, release)
+                    )
+                )
+    for copies in local:
+        release = copies.release_at(path, mtime_ns)
+        if release is not None:
+            where = f'hoistedLocations["{release[0]}@{release[1]}"]'
+            out.append(RecordedRelease(*release, copies.record, where))
+    return out
+
+
+def record_field(record: str, key: str, release: tuple[str, str]) -> str:
+    """Where in the record ``record`` (npm's hidden lockfile or yarn's install state) the entry
+    for the folder ``key`` is."""
+    if os.path.basename(record) == YARN_STATE:
+        return f'"{release[0]}@npm:{release[1]}".locations'
+    return f'packages["{key}"]'
+
+
+def _same_version(version: str, other: RecordedRelease) -> bool:
+    # (a version written ``v1.0.0`` or ``=1.0.0``, which npm's publish cleans, is the same)
+    return version == other.version or version.strip().lstrip("=v").strip() == other.version
+
+
+def same_release(name: str, version: str, other: RecordedRelease) -> bool:
+    """Does the package.json's (``name``, ``version``) name the recorded release?"""
+    return name == other.name and _same_version(version, other)
+
+
+def disagreement_note(name: str, version: str, other: RecordedRelease) -> str:
+    """The words for a package folder whose package.json names another release than its
+    package manager's record (what the package.json says is not echoed)."""
+    what = " and ".join(
+        w
+        for w, differs in (
+            ("name", name != other.name),
+            ("version", not _same_version(version, other)),
+        )
+        if differs
+    )
+    return (
+        f"{other.record} records {shown(other.name)}@{shown(other.version)} here"
+        f" ({other.field}) and the package.json's {what} says otherwise: the"
+        " registry does not check a published tarball's package.json against the release it"
+        " serves (manifest confusion), so the folder is matched as both"
+    )

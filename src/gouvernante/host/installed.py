@@ -23,9 +23,12 @@ import stat
 from gouvernante.host.install_state import (
     LocalCopies,
     RecordedTree,
+    disagreement_note,
     local_copies,
     pnpm_managed,
     read_recorded_tree,
+    same_release,
+    tree_releases,
 )
 from gouvernante.host.matching import package_hits, unknown_version
 from gouvernante.host.mounts import MOUNTINFO, mount_table
@@ -91,7 +94,8 @@ class _TreeScan:
         self.names = collector.names
         self.stack: list[tuple[str, str, str, int]] = []
         self.seen: set[int] = set()  # (device << 128 | inode) of each folder entered
-        self.recorded: RecordedTree | None = None
+        self.recorded: RecordedTree | None = None  # (for the hints)
+        self.tree: RecordedTree | None = None  # (what it says a folder holds: always)
         self.local: list[LocalCopies] = []
         self.pnpm = False
         # Hashing reads every package's files anyway; the hint only saves manifest reads.
@@ -164,6 +168,7 @@ class _TreeScan:
         recorded = read_recorded_tree(root)
         # (what the record says was installed from the project itself is needed either way)
         self.local = local_copies(root, recorded)
+        self.tree = recorded
         if self.hints:
             self.recorded = recorded
             self.pnpm = pnpm_managed(root)
@@ -242,7 +247,7 @@ class _TreeScan:
                 return
             if self.recorded is not None and self._vouched(path, self.recorded, st):
                 return
-        self._read(path, folder)
+        self._read(path, folder, st.st_mtime_ns)
 
     def _vouched(self, path: str, recorded: RecordedTree, st: os.stat_result) -> bool:
         """Counted from the package manager's record (npm's hidden lockfile, yarn's install
@@ -264,7 +269,7 @@ class _TreeScan:
         else:
             self.collector.cache_entries += 1
 
-    def _read(self, path: str, folder: str) -> None:
+    def _read(self, path: str, folder: str, mtime_ns: int | None = None) -> None:
         collector = self.collector
         manifest_path = path + os.sep + "package.json"
         # a folder named for a rule's package whose package.json is not read is an error
@@ -283,22 +288,41 @@ class _TreeScan:
         )
         if collector.payloads is not None:
             collector.payloads.package_dir(path, name, version or None, self.kind, self.where)
-        if name not in self.names or pnpm_local_copy(path, name):
+        if mtime_ns is None:
+            try:
+                mtime_ns = os.stat(path, follow_symlinks=False).st_mtime_ns
+            except OSError:
+                mtime_ns = 0  # (the store's folder name still says what it is)
+        # what the package manager recorded here, where it is not what the package.json says
+        records = [
+            r
+            for r in tree_releases(path, mtime_ns, self.tree, self.local)
+            if not same_release(name, version, r)
+        ]
+        names = self.names
+        if (name not in names and not any(r.name in names for r in records)) or (
+            pnpm_local_copy(path, name) or (folder != name and pnpm_local_copy(path, folder))
+        ):
             return
         if self.local and self._local_copy(path, name, version):
             return
-        unknown = unknown_version(collector.index, name, version)
-        if unknown is not None:
-            collector.dir_error(manifest_path, unknown)
-        collector.report(
-            name,
-            version,
-            path,
-            kind=self.kind,
-            where=self.where,
-            ecosystem=self.ecosystem,
-            install_scripts=scripts,
-        )
+        for record in records:
+            collector.skipped(path, disagreement_note(name, version, record))
+        if name in names:
+            unknown = unknown_version(collector.index, name, version)
+            if unknown is not None:
+                collector.dir_error(manifest_path, unknown)
+        releases = dict.fromkeys([(name, version), *((r.name, r.version) for r in records)])
+        for release in releases:
+            if release[0] in names:
+                collector.report(
+                    *release,
+                    path,
+                    kind=self.kind,
+                    where=self.where,
+                    ecosystem=self.ecosystem,
+                    install_scripts=scripts,
+                )
 
     def _local_copy(self, path: str, name: str, version: str) -> bool:
         """Does the package manager's record say the package ``name`` at ``path`` was
