@@ -596,6 +596,31 @@ def hidden_lockfile_copies(data: bytes) -> dict[str, tuple[str, str]] | None:
     return _hidden_copies(doc)
 
 
+def hidden_lockfile_releases(data: bytes) -> dict[str, tuple[str, str]] | None:
+    """npm's hidden lockfile: folder key -> (name, version) of the packages it lists (not the
+    links, not the ``file:`` copies, not an entry without a version); None when it does not
+    decode."""
+    try:
+        doc = _DECODER.decode(data.removeprefix(b"\xef\xbb\xbf"))
+    except (msgspec.MsgspecError, RecursionError, ValueError):
+        return None
+    local = _hidden_copies(doc)
+    return {
+        key: (entry.name or key.rpartition(_NM_PREFIX)[2], entry.version)
+        for key, entry in doc.packages.items()
+        if key.startswith(_NM_PREFIX) and not entry.link and entry.version and key not in local
+    }
+
+
+def yarn_state_releases(data: bytes) -> dict[str, tuple[str, str]] | None:
+    """yarn berry's install state: folder key -> (name, version) of the registry packages;
+    None when it is not laid out exactly as yarn writes it."""
+    try:
+        return _state_packages(_state_entries(data.decode("utf-8")))
+    except (UnicodeDecodeError, ValueError, _Refused):
+        return None
+
+
 def yarn_state_copies(data: bytes) -> dict[str, tuple[str, str]] | None:
     """yarn berry's install state: folder key -> (name, locator) of its local packages;
     None when it is not laid out exactly as yarn writes it."""

@@ -24,10 +24,18 @@ from gouvernante.host.install_state import (
     HIDDEN_LOCKFILE,
     PNPM_STATE,
     YARN_STATE,
+    RecordedRelease,
+    disagreement_note,
     hidden_lockfile_copies,
+    hidden_lockfile_releases,
     pnpm_modules_copies,
+    pnpm_modules_releases,
+    record_field,
+    same_release,
+    store_release,
     yarn_integrity_names,
     yarn_state_copies,
+    yarn_state_releases,
 )
 from gouvernante.host.installed import (
     NOT_A_MANIFEST,
@@ -113,6 +121,42 @@ _RECORDS: dict[str, Callable[[bytes], dict[str, tuple[str, str]] | None]] = {
     PNPM_STATE: pnpm_modules_copies,
 }
 _Records = dict[str, "dict[str, tuple[str, str]] | dict[str, str] | None"]
+# the same records' registry releases: folder -> (name, version) (cached under "<path>\0")
+_RELEASES: dict[str, Callable[[bytes], dict[str, tuple[str, str]] | None]] = {
+    HIDDEN_LOCKFILE: hidden_lockfile_releases,
+    YARN_STATE: yarn_state_releases,
+    PNPM_STATE: pnpm_modules_releases,
+}
+
+
+def _recorded_releases(
+    fs: Filesystem, package_dir: str, *, layer: int, cache: _Records
+) -> list[RecordedRelease]:
+    """What the package managers' records in the image name for the package folder
+    ``package_dir``: its virtual store's folder (``install_state.store_release``), npm's
+    hidden lockfile, yarn's install state and pnpm's hoistedLocations, each written by the
+    layer that wrote its package.json or a later one (as ``-host`` reads them)."""
+    found: list[RecordedRelease] = []
+    store = store_release(package_dir, "/")
+    if store is not None:
+        found.append(store)
+    parts = package_dir.split("/")
+    for cut in range(len(parts) - 1, -1, -1):
+        prefix = "/".join(parts[:cut])
+        rel = "/".join(parts[cut:])
+        records = f"{prefix}/{NODE_MODULES}/" if prefix else f"{NODE_MODULES}/"
+        for base, reader in _RELEASES.items():
+            path = records + base
+            releases = _record(fs, path, reader, cache, layer, key=path + "\0")
+            release = releases.get(rel) if releases is not None else None
+            if isinstance(release, tuple):
+                where = (
+                    f'hoistedLocations["{release[0]}@{release[1]}"]'
+                    if base == PNPM_STATE
+                    else record_field(path, rel, release)
+                )
+                found.append(RecordedRelease(release[0], release[1], path, where))
+    return found
 
 
 def _recorded_copy(
@@ -146,15 +190,18 @@ def _record(
     reader: Callable[[bytes], dict[str, Any] | None],
     cache: _Records,
     layer: int,
+    *,
+    key: str | None = None,
 ) -> dict[str, Any] | None:
     """The record at ``path`` read once (None: none, a link, or not read), if written by
-    ``layer`` or a later one."""
+    ``layer`` or a later one; ``key``: where ``cache`` keeps this reading of it."""
     node = fs.nodes.get(path)
     if node is None or node.kind is not NodeKind.FILE or node.data is None or node.layer < layer:
         return None
-    if path not in cache:
-        cache[path] = reader(node.data)
-    return cache[path]
+    key = path if key is None else key
+    if key not in cache:
+        cache[key] = reader(node.data)
+    return cache[key]
 
 
 def named_lockfiles(
@@ -504,7 +551,17 @@ def _installed(  # noqa: PLR0917 - one private helper of scan_filesystem
     name, version, scripts = installed_release(
         manifest, folder, lambda: f"{package_dir}/binding.gyp" in fs.nodes
     )
-    if name not in index.names or pnpm_local_copy(package_dir, name, "/"):
+    names = index.names
+    # what the package manager recorded here, where it is not what the package.json says
+    recorded = [
+        r
+        for r in _recorded_releases(fs, package_dir, layer=node.layer, cache=records)
+        if not same_release(name, version, r)
+    ]
+    if (name not in names and not any(r.name in names for r in recorded)) or (
+        pnpm_local_copy(package_dir, name, "/")
+        or (folder and folder != name and pnpm_local_copy(package_dir, folder, "/"))
+    ):
         return
     copy = _recorded_copy(fs, package_dir, folder, name, layer=node.layer, cache=records)
     if copy is not None and not local_tarball(copy[0]):  # (a packed tarball: decision 0072)
@@ -512,20 +569,27 @@ def _installed(  # noqa: PLR0917 - one private helper of scan_filesystem
             note = local_copy_note(name, version, f"{label}:/{copy[1]}")
             out.notes.append(ScanIssue(f"{label}:/{package_dir}", note))
         return
-    unknown = unknown_version(index, name, version)
-    if unknown is not None:
-        out.errors.append(ScanIssue(shown, unknown))
-    for hit in package_hits(index, name, version, None):
-        finding = package_finding(
-            hit,
-            kind=FindingType.INSTALLED,
-            name=name,
-            version=version,
-            path="/" + package_dir,
-            where=f"image {label}",
-            install_scripts=scripts,
-        )
-        out.findings.append(msgspec.structs.replace(finding, image=label, layer=node.digest))
+    for record in recorded:
+        shown_record = replace(record, record=f"{label}:/{record.record}")
+        note = disagreement_note(name, version, shown_record)
+        out.notes.append(ScanIssue(f"{label}:/{package_dir}", note))
+    if name in names:
+        unknown = unknown_version(index, name, version)
+        if unknown is not None:
+            out.errors.append(ScanIssue(shown, unknown))
+    releases = dict.fromkeys([(name, version), *((r.name, r.version) for r in recorded)])
+    for release_name, release_version in releases:
+        for hit in package_hits(index, release_name, release_version, None):
+            finding = package_finding(
+                hit,
+                kind=FindingType.INSTALLED,
+                name=release_name,
+                version=release_version,
+                path="/" + package_dir,
+                where=f"image {label}",
+                install_scripts=scripts,
+            )
+            out.findings.append(msgspec.structs.replace(finding, image=label, layer=node.digest))
 
 
 def _with_manifest_beside(fs: Filesystem, graph: LockfileGraph, path: str) -> LockfileGraph:
