@@ -24,6 +24,7 @@ from gouvernante.fs.digest import ArchiveLimits, zip_member
 from gouvernante.fs.read import read_regular_file
 from gouvernante.fs.walk import walk
 from gouvernante.host import msgpackr
+from gouvernante.host.install_state import RecordedRelease, disagreement_note, same_release
 from gouvernante.host.installed import MAX_MANIFEST_BYTES, scan_tree
 from gouvernante.host.payloads import PNPM_ID_INDEXES
 from gouvernante.host.reader import Collector
@@ -599,15 +600,16 @@ def _pnpm_sqlite_row(key: object, data: object, at: str, collector: Collector, w
     if release is None:
         collector.dir_error(at, "names no package (neither its key nor its manifest)")
         return
-    name, version = release
-    if name in collector.names and (expected is None or expected[0] == name):
-        if collector.payloads is not None:  # (files at <store>/v11/files/..., as before v11)
-            version_dir = os.path.dirname(at.partition(": ")[0])
-            collector.payloads.pnpm_record(version_dir, value, name, version, where)
+    path = at.partition(": ")[0]
+    key_field = at.partition(": ")[2] + " key"
+    releases = _recorded_and_manifest(path, release, expected, key_field, collector)
+    if releases and collector.payloads is not None:  # (files at <store>/v11/files/...)
+        collector.payloads.pnpm_record(os.path.dirname(path), value, *releases[0], where)
+    for name, version in releases:
         collector.report(
             name,
             version,
-            at.partition(": ")[0],
+            path,
             kind=FindingType.CACHED,
             where=where,
             ecosystem=LockfileEcosystem.PNPM,
@@ -693,10 +695,10 @@ def _pnpm_index(
         release = manifest_release(data) or expected or _pnpm_listed_manifest(path, data, collector)
     if release is None:
         return
-    name, version = release
-    if name in collector.names and (expected is None or expected[0] == name):
-        if collector.payloads is not None:
-            collector.payloads.pnpm_index(path, name, version, where)
+    releases = _recorded_and_manifest(path, release, expected, "its file name", collector)
+    if releases and collector.payloads is not None:
+        collector.payloads.pnpm_index(path, *releases[0], where)
+    for name, version in releases:
         collector.report(
             name,
             version,
@@ -705,6 +707,29 @@ def _pnpm_index(
             where=where,
             ecosystem=LockfileEcosystem.PNPM,
         )
+
+
+def _recorded_and_manifest(
+    path: str,
+    manifest: tuple[str, str],
+    recorded: tuple[str, str] | None,
+    field: str,
+    collector: Collector,
+) -> list[tuple[str, str]]:
+    """The releases a cache entry at ``path`` is matched as, among those a rule names: the one
+    its package manager's ``recorded`` name for it (from the registry's document: ``field`` of
+    ``path``) and the one its copy of the package.json (``manifest``) names; when they differ
+    (manifest confusion) both, and a note says so."""
+    if recorded is None or same_release(*manifest, RecordedRelease(*recorded, path, field)):
+        found = [manifest]
+    else:
+        found = [recorded, manifest]
+        if recorded[0] in collector.names or manifest[0] in collector.names:
+            note = disagreement_note(
+                *manifest, RecordedRelease(*recorded, path, field), "its copy of the package.json"
+            )
+            collector.skipped(path, note)
+    return [release for release in found if release[0] in collector.names]
 
 
 def _pnpm_listed_manifest(path: str, index: bytes, collector: Collector) -> tuple[str, str] | None:
@@ -762,12 +787,18 @@ def scan_yarn_classic_cache(cache: str, collector: Collector) -> None:
         for name, version in _split_slug_version(stem, table):
             pkg = os.path.join(entry.path, "node_modules", *name.split("/"))
             release = _yarn_classic_release(pkg, collector)
-            if collector.payloads is not None and release is not None and release[0] == name:
-                collector.payloads.package_dir(pkg, name, release[1], FindingType.CACHED, where)
-            if release == (name, version):
+            if release is None:
+                continue  # (no node_modules/<name>: the folder's name is not read so)
+            if collector.payloads is not None:
+                collector.payloads.package_dir(pkg, name, version, FindingType.CACHED, where)
+            # yarn names the entry and its package folder from the registry's document; the
+            # metadata's manifest is the tarball's package.json
+            recorded = (name, version)
+            for found in _recorded_and_manifest(
+                pkg, release, recorded, "the entry's folder names", collector
+            ):
                 collector.report(
-                    name,
-                    version,
+                    *found,
                     pkg,
                     kind=FindingType.CACHED,
                     where=where,

@@ -33,6 +33,7 @@ import msgspec
 
 from gouvernante.fs.read import read_small
 from gouvernante.fs.walk import YARN_INTEGRITY
+from gouvernante.lockfiles._tarball_url import registry_identity
 from gouvernante.safetext import shown
 
 HIDDEN_LOCKFILE = ".package-lock.json"
@@ -394,11 +395,18 @@ class LocalCopies:
     # path -> (name, version) of the registry releases the record places (pnpm's hoisted linker)
     releases: dict[str, tuple[str, str]] = field(default_factory=dict)
 
+    # yarn 1: folder name -> (name, version), for the top folders of ``root`` (``top``)
+    top: dict[str, tuple[str, str]] = field(default_factory=dict)
+
     def release_at(self, path: str, folder_mtime_ns: int) -> tuple[str, str] | None:
         """The registry release the record places at ``path``, if the folder has not changed
         since it was written."""
         if folder_mtime_ns > self.mtime_ns:
             return None
+        if self.top and path.startswith(self.root + os.sep):
+            parts = path[len(self.root) + 1 :].split(os.sep)
+            if len(parts) == 1 or (len(parts) == 2 and parts[0][:1] == "@"):
+                return self.top.get("/".join(parts))
         return self.releases.get(path)
 
     def copy_at(self, path: str, name: str, folder_mtime_ns: int) -> str | None:
@@ -561,7 +569,34 @@ def _yarn_classic_copies(root: str) -> LocalCopies | None:
         return None
     data, mtime_ns = got
     names = yarn_integrity_names(data)
-    return LocalCopies(path, mtime_ns, {}, root, names) if names else None
+    top = yarn_integrity_releases(data)
+    if not names and not top:
+        return None
+    return LocalCopies(path, mtime_ns, {}, root, names or {}, top=top or {})
+
+
+def yarn_integrity_releases(data: bytes) -> dict[str, tuple[str, str]] | None:
+    """yarn 1's ``.yarn-integrity``: folder name -> (name, version) of the names all of whose
+    patterns resolve to one registry tarball (``https://registry.yarnpkg.com/ms/-/ms-2.1.3.tgz``;
+    an alias's folder holds the URL's package). yarn 1 records patterns, not folders: such a
+    name's folder at the top of the tree holds that release (a nested one may be a package's
+    bundled copy, which no record lists); a name with two releases, or one not from a registry
+    tarball, says nothing. None when the record does not read."""
+    try:
+        entries = msgspec.json.decode(data, type=_YarnIntegrity).lockfileEntries
+    except (msgspec.MsgspecError, RecursionError, ValueError):
+        return None
+    found: dict[str, tuple[str, str] | None] = {}
+    for pattern, resolution in entries.items():
+        split = _split_locator(pattern)
+        if split is None:
+            return None
+        release = registry_identity(resolution) if resolution.startswith("http") else None
+        if release is None or not release[1] or found.get(split[0], release) != release:
+            found[split[0]] = None
+        else:
+            found[split[0]] = release
+    return {name: release for name, release in found.items() if release is not None}
 
 
 def yarn_integrity_names(data: bytes) -> dict[str, str] | None:
@@ -729,7 +764,11 @@ def tree_releases(
     for copies in local:
         release = copies.release_at(path, mtime_ns)
         if release is not None:
-            where = f'hoistedLocations["{release[0]}@{release[1]}"]'
+            where = (
+                "lockfileEntries (every pattern of the folder's name)"
+                if copies.top
+                else f'hoistedLocations["{release[0]}@{release[1]}"]'
+            )
             out.append(RecordedRelease(*release, copies.record, where))
     return out
 
@@ -752,9 +791,12 @@ def same_release(name: str, version: str, other: RecordedRelease) -> bool:
     return name == other.name and _same_version(version, other)
 
 
-def disagreement_note(name: str, version: str, other: RecordedRelease) -> str:
+def disagreement_note(
+    name: str, version: str, other: RecordedRelease, manifest: str = "the package.json"
+) -> str:
     """The words for a package folder whose package.json names another release than its
-    package manager's record (what the package.json says is not echoed)."""
+    package manager's record (what the package.json says is not echoed); ``manifest``: where
+    the package.json's name and version were read (a cache's copy of them)."""
     what = " and ".join(
         w
         for w, differs in (
@@ -765,7 +807,7 @@ def disagreement_note(name: str, version: str, other: RecordedRelease) -> str:
     )
     return (
         f"{other.record} records {shown(other.name)}@{shown(other.version)} here"
-        f" ({other.field}) and the package.json's {what} says otherwise: the"
-        " registry does not check a published tarball's package.json against the release it"
-        " serves (manifest confusion), so the folder is matched as both"
+        f" ({other.field}) and {manifest}'s {what} says otherwise: the registry does not"
+        " check a published tarball's package.json against the release it serves (manifest"
+        " confusion), so it is matched as both"
     )

@@ -34,6 +34,7 @@ from gouvernante.host.install_state import (
     same_release,
     store_release,
     yarn_integrity_names,
+    yarn_integrity_releases,
     yarn_state_copies,
     yarn_state_releases,
 )
@@ -155,6 +156,14 @@ def _recorded_releases(
                     if base == PNPM_STATE
                     else record_field(path, rel, release)
                 )
+                found.append(RecordedRelease(release[0], release[1], path, where))
+        top = rel.split("/")
+        if top[0] == NODE_MODULES and (len(top) == 2 or (len(top) == 3 and top[1][:1] == "@")):
+            path = records + YARN_INTEGRITY
+            tops = _record(fs, path, yarn_integrity_releases, cache, layer, key=path + "\0")
+            release = tops.get("/".join(top[1:])) if tops is not None else None
+            if isinstance(release, tuple):
+                where = "lockfileEntries (every pattern of the folder's name)"
                 found.append(RecordedRelease(release[0], release[1], path, where))
     return found
 
