@@ -78,7 +78,7 @@ def test_yarn_classic_entry_holding_a_listed_integrity(h: Any, tmp_path: Path) -
         "remote": {"integrity": SHA512, "cacheIntegrity": f"{SHA512} {SHA1}", "hash": SHA1_HEX},
     }
     (pkg / ".yarn-metadata.json").write_text(json.dumps(meta))
-    clean = cache / f"npm-left-pad-1.3.0-{'a' * 40}-integrity" / "node_modules" / "left-pad"
+    clean = cache / f"npm-left-pad-1.3.1-{'a' * 40}-integrity" / "node_modules" / "left-pad"
     h.write_package(clean, "left-pad", "1.3.1")
     (clean / ".yarn-metadata.json").write_text(json.dumps({"remote": {"integrity": "sha512-AAAA"}}))
     for sri in (SHA512, SHA1):

@@ -128,7 +128,13 @@ def test_cacache_hostile_buckets(h: Any, tmp_path: Path) -> None:
     assert c.errors == []
 
 
-def test_yarn_classic_needs_the_metadata_to_agree(h: Any, tmp_path: Path) -> None:
+def test_yarn_classic_folder_and_metadata_disagreeing_is_matched_as_both(
+    h: Any, tmp_path: Path
+) -> None:
+    """yarn names the entry and its package folder from the registry's document; the package
+    inside is the tarball's, whose package.json the registry never checked (manifest
+    confusion, decision 0078): an entry named axios 1.14.1 holding a package.json that says
+    1.14.0 is axios 1.14.1 (before: not found), and a note names the disagreement."""
     cache = tmp_path / "v6"
     liar = cache / ("npm-axios-1.14.1-" + "a" * 40 + "-integrity") / "node_modules" / "axios"
     h.write_package(liar, "axios", "1.14.0")  # the folder name says 1.14.1, the package does not
@@ -137,7 +143,12 @@ def test_yarn_classic_needs_the_metadata_to_agree(h: Any, tmp_path: Path) -> Non
     (cache / ".tmp").mkdir()
     c = collector(h)
     scan_yarn_classic_cache(str(cache), c)
-    assert h.found(c.findings) == {("cached_package", "R-AXIOS", "axios", "1.14.1", str(ok))}
+    assert h.found(c.findings) == {
+        ("cached_package", "R-AXIOS", "axios", "1.14.1", str(ok)),
+        ("cached_package", "R-AXIOS", "axios", "1.14.1", str(liar)),
+    }
+    assert [n.path for n in c.notes if "manifest confusion" in n.message] == [str(liar)]
+    assert not any("1.14.0" in n.message for n in c.notes)  # (the package.json is not echoed)
 
 
 def test_yarn_classic_cache_folder_names_as_yarn_writes_them(h: Any, tmp_path: Path) -> None:

@@ -360,7 +360,8 @@ def test_real_pnpm_store_of_packages_with_no_integrity(
 
 def test_pnpm_index_with_no_name_takes_the_path_s(tmp_path: Path, no_system: str) -> None:
     """An index file that carries no name is the release its folder names; one naming another
-    package is not taken for the folder's."""
+    package is matched as both (the folder is pnpm's id, from the registry's document; the
+    index's name is the tarball's package.json's: decision 0078)."""
     store = tmp_path / "home" / ".pnpm-store" / "v3"
     plain = store / "@demo+payload-nointeg@2.0.0" / "integrity.json"
     plain.parent.mkdir(parents=True)
@@ -370,7 +371,8 @@ def test_pnpm_index_with_no_name_takes_the_path_s(tmp_path: Path, no_system: str
     other.write_text('{"name":"someone-else","version":"3.0.0","files":{}}')
     result = run_host_scan([nointeg_rule()], _ctx(tmp_path, no_system), [])
     assert [(f.package, f.version, f.path) for f in result.findings] == [
-        ("@demo/payload-nointeg", "2.0.0", str(plain))
+        ("@demo/payload-nointeg", "2.0.0", str(plain)),
+        ("url-payload", "3.0.0", str(other)),
     ]
     assert result.errors == ()
 

@@ -226,12 +226,14 @@ def test_rows_of_a_rollback_journal_database_and_a_bad_value(h: Any, tmp_path: P
         ("sha512-A\tfile:pkg.tgz", _value("isarray", "2.0.5")),
         ("sha512-B\tfile:bad.tgz", b"\xc1\x00"),
         ("sha512-C\tms@2.1.3", _value("ms", "2.1.3")),
-        ("sha512-D\tms@9.9.9", _value("other", "1.0.0")),  # names another package: not ms
+        # the key (pnpm's, from the registry's document) names ms 9.9.9, the manifest (the
+        # tarball's package.json) another package: matched as both (decision 0078)
+        ("sha512-D\tms@9.9.9", _value("other", "1.0.0")),
     ]
     db = _table_db(tmp_path / "made.db", SCHEMA, rows)
     v11 = _store(tmp_path, wal=b"", db=db)
     got, errors = _scan(h, v11)
-    assert got == {("isarray", "2.0.5"), ("ms", "2.1.3")}
+    assert got == {("isarray", "2.0.5"), ("ms", "2.1.3"), ("ms", "9.9.9")}
     assert errors == [
         (f"{v11 / 'index.db'}: package_index row 2", "value not read: unknown type byte at byte 0")
     ]
