@@ -695,6 +695,7 @@ class RecordedRelease:
 
 _STORES = frozenset({".pnpm", ".bun", ".store"})
 _PLAIN_VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+")
+_NPM_STORE_HASH = re.compile(r"-[A-Za-z0-9_-]{22}\Z")
 
 
 def store_release(path: str, sep: str = os.sep) -> RecordedRelease | None:
@@ -702,7 +703,8 @@ def store_release(path: str, sep: str = os.sep) -> RecordedRelease | None:
     pnpm's ``node_modules/.pnpm/<name, / as +>@<version>[_<peers>]/node_modules/<name>``, bun's
     ``node_modules/.bun/<name, / as +>@<version>[+<hash>]/node_modules/<name>`` (a version with a
     prerelease or build tag is a hash there: not read), npm's linked layout's
-    ``node_modules/.store/[@scope/]<name>@<version>-<hash>/node_modules/<name>``. None for any
+    ``node_modules/.store/[@scope/]<name>@<version>-<hash>/node_modules/<name>`` (the hash: 22
+    characters of base64url). None for any
     other place, and for ids naming no registry version (a URL, a path, a git repository)."""
     parts = path.split(sep)
     scoped = len(parts) >= 2 and parts[-2][:1] == "@"
@@ -730,9 +732,9 @@ def store_release(path: str, sep: str = os.sep) -> RecordedRelease | None:
     elif kind == ".bun":
         m = _PLAIN_VERSION.match(rest)
         ok = m is not None and rest[m.end() : m.end() + 1] in ("", "+")
-    else:
-        version, dash, digest = rest.rpartition("-")
-        m = _PNPM_VERSION.fullmatch(version) if dash and digest else None
+    else:  # (npm 11.19.1: 22 characters of base64url, which may hold a "-")
+        digest = _NPM_STORE_HASH.search(rest)
+        m = _PNPM_VERSION.fullmatch(rest, 0, digest.start()) if digest is not None else None
         ok = m is not None
     if m is None or not ok:
         return None
