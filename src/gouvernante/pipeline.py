@@ -1033,7 +1033,9 @@ def run_git_scan(request: GitScanRequest, ruleset: RuleSet) -> ScanResult:
     started_at = _utc_now()
     out = scan_repositories(request, ruleset.rules, build_index(ruleset.rules))
     if not out.scanned and not out.errors:
-        _nothing_answered(", ".join(request.paths), request.ref_patterns, False, out, empty=False)
+        _nothing_answered(
+            ", ".join(request.paths), request.ref_patterns, False, out, inventory=False
+        )
     if out.scanned:
         out.notes.append(
             ScanIssue(
@@ -1046,24 +1048,23 @@ def run_git_scan(request: GitScanRequest, ruleset: RuleSet) -> ScanResult:
 
 
 def _nothing_answered(
-    where: str, ref_patterns: Sequence[str], at: bool, out: GitScanOutput, *, empty: bool
+    where: str, ref_patterns: Sequence[str], at: bool, out: GitScanOutput, *, inventory: bool
 ) -> None:
-    """No ref was read: a repository without any is a note (a new repository: nothing to
-    scan); refs asked for with ``-ref`` that none matches, an ``-at`` time the inventory knows
-    nothing of, or an inventory that records nothing (``empty``: no ``inventory add`` reached
-    it, e.g. a fan-out whose shards never arrived) are errors: the question was not answered,
-    which is not a CLEAN."""
+    """No ref was read. Refs asked for with ``-ref`` that none matches, an ``-at`` time the
+    inventory knows nothing of, or an inventory that records no ref at all (no ``inventory
+    add`` reached it, or only empty repositories: a fan-out whose shards never arrived) are
+    errors: the question was not answered, which is not a CLEAN. A repository without any ref
+    (``-git`` of a new repository) is the note ``gitscan`` gives it: nothing to scan, as ``-dir``
+    of an empty folder."""
     if ref_patterns:
         patterns = " ".join(ref_patterns)
         out.errors.append(ScanIssue(where, f"no branch or tag matches -ref {patterns}"))
     elif at:
         out.errors.append(ScanIssue(where, "no ref recorded at the -at time: nothing is known"))
-    elif empty:
+    elif inventory:
         out.errors.append(
             ScanIssue(where, "the inventory records no branch or tag: nothing was scanned")
         )
-    else:
-        out.notes.append(ScanIssue(where, "no branch or tag found"))
 
 
 def run_inventory_scan(request: InventoryRequest, ruleset: RuleSet) -> ScanResult:
@@ -1076,7 +1077,7 @@ def run_inventory_scan(request: InventoryRequest, ruleset: RuleSet) -> ScanResul
     out = evaluate(request, ruleset.rules, build_index(ruleset.rules))
     shown = shown_location(request.database)  # a URL's password never reaches a report
     if not out.scanned and not out.errors:
-        _nothing_answered(shown, request.ref_patterns, request.at is not None, out, empty=True)
+        _nothing_answered(shown, request.ref_patterns, request.at is not None, out, inventory=True)
     result = _git_result((shown,), ruleset, out.findings, out, started, started_at)
     if is_postgres(request.database):  # a server, not a path: named as given
         result = msgspec.structs.replace(result, scan_root=shown)
