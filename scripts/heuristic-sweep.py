@@ -347,9 +347,11 @@ def scan_one(tgz: Path, name: str, work: str) -> dict[str, object]:
 def _every_file_at_install() -> None:
     """Make the engine judge every file as install-reachable (an at-risk figure, not a scan)."""
 
-    def at_install(view: TextView, install: bool) -> FileSignals:
+    def at_install(
+        view: TextView, install: bool, tasks: frozenset[str] = frozenset()
+    ) -> FileSignals:
         del install
-        return FileSignals(view, install=True)
+        return FileSignals(view, install=True, tasks=tasks)
 
     setattr(engine, "FileSignals", at_install)  # noqa: B010 (a module attribute, on purpose)
 

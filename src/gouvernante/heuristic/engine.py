@@ -35,7 +35,12 @@ from gouvernante.heuristic.files import (
     is_binary,
     read_sampled,
 )
-from gouvernante.heuristic.install import analyze_commands, detect_file, reachable
+from gouvernante.heuristic.install import (
+    analyze_commands,
+    detect_file,
+    install_tasks,
+    reachable,
+)
 from gouvernante.heuristic.patterns import PATTERNS, severity_for
 from gouvernante.heuristic.signals import FileSignals
 from gouvernante.heuristic.unit import Detection
@@ -115,6 +120,7 @@ def _scan_package(
         return got[0].decode("utf-8", errors="replace")
 
     reach = reachable(pkg_real, cmds, read_text) if cmds else set()
+    tasks = install_tasks(cmds) if reach else frozenset()
 
     found: list[HeuristicHit] = []
 
@@ -159,7 +165,10 @@ def _scan_package(
         stats.add("files")
         stats.add("bytes", len(data))
         text = data.decode("utf-8", errors="replace")
-        signals = FileSignals(build_view(text), install=real in reach)
+        at_install = real in reach
+        signals = FileSignals(
+            build_view(text), install=at_install, tasks=tasks if at_install else frozenset()
+        )
         head_len = SAMPLE_HEAD_BYTES if sampled else len(text) + 1
         for pid, d in detect_file(signals):
             line = line_of(text, d.offset) if d.offset < head_len else 0

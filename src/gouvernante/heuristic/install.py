@@ -18,7 +18,14 @@ from gouvernante.heuristic.signals import FileSignals, inline_snippets
 from gouvernante.heuristic.unit import Detection
 from gouvernante.heuristic.views import build_view
 
-__all__ = ["INSTALL_HOOKS", "analyze_commands", "detect_file", "install_commands", "reachable"]
+__all__ = [
+    "INSTALL_HOOKS",
+    "analyze_commands",
+    "detect_file",
+    "install_commands",
+    "install_tasks",
+    "reachable",
+]
 
 INSTALL_HOOKS = ("preinstall", "install", "postinstall")
 MAX_DEPTH = 3  # levels of local files followed from a lifecycle command
@@ -74,6 +81,30 @@ def analyze_commands(cmds: list[tuple[str, str]]) -> list[tuple[str, list[tuple[
             got.setdefault(pid, Detection(d.confidence, 0))
         result.append((hook, list(got.items())))
     return result
+
+
+# The word a lifecycle command gives the file it runs (``node npm-scripts.mjs postinstall``): the
+# task a script that serves several npm scripts dispatches on.
+RX_TASK_WORD = re.compile(r"[ \t]+(?P<w>[A-Za-z][\w:.-]{0,60})(?=[ \t]*$)")
+
+
+def install_tasks(cmds: list[tuple[str, str]]) -> frozenset[str]:
+    """The task words the install hooks give the files they run, when every file they run is
+    given one (``node tasks.mjs postinstall``) and nothing else runs code (no ``node -e``, no
+    ``./x.sh``); otherwise none: code run without a word takes whatever branch it defaults to."""
+    words: set[str] = set()
+    for _hook, cmd in cmds:
+        for part in RX_SHELL_SEP.split(cmd):
+            runs = list(RX_CMD_FILE.finditer(part))
+            if len(runs) > 1 or RX_CMD_SCRIPT.search(part) or inline_snippets(part):
+                return frozenset()
+            if not runs:
+                continue
+            word = RX_TASK_WORD.match(part, runs[0].end())
+            if word is None:
+                return frozenset()
+            words.add(word.group("w"))
+    return frozenset(words)
 
 
 def _command_refs(cmd: str) -> list[str]:

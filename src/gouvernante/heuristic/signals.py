@@ -840,10 +840,12 @@ class _Once(Generic[_T]):
 class FileSignals:
     """One file as the detectors see it: its view, install-time or not, and shared signals."""
 
-    def __init__(self, t: TextView, install: bool) -> None:
+    def __init__(self, t: TextView, install: bool, tasks: frozenset[str] = frozenset()) -> None:
         self.t = t
         self.text = t.text
         self.install = install
+        # the task words the install hooks give the files they run (``install.install_tasks``)
+        self.tasks = tasks
 
     @_Once
     def net(self) -> int | None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 
 from gouvernante.heuristic.signals import (
@@ -11,6 +12,7 @@ from gouvernante.heuristic.signals import (
     MAX_LIVE,
     PATH_SEP,
     RX_GH_REPO,
+    RX_TOKEN,
     FileSignals,
     first_live,
     in_comment_line,
@@ -429,10 +431,11 @@ def _names_manager(text: str, m: re.Match[str]) -> bool:
     return re.search(pattern, text[max(0, m.start() - VALUE_BACK) : m.start()]) is not None
 
 
-def _publish_site(t: TextView, data_is_help: bool = True) -> int | None:
-    """The first ``npm publish`` that can run: not on a comment line, not a script of a bundled
-    manifest or a usage example (while nothing reads them as commands and ``data_is_help``), not
-    named in prose; in the decoded view (hidden) always."""
+def _publish_sites(t: TextView, data_is_help: bool = True) -> Iterator[tuple[int, bool]]:
+    """Each ``npm publish`` that can run, in order, and whether it is hidden: not on a comment
+    line, not a script of a bundled manifest or a usage example (while nothing reads them as
+    commands and ``data_is_help``), not named in prose; the first in the decoded view (hidden)
+    always, last."""
     text = t.text
     reads = _Reads(text)
     for m in _publish_matches(text) if t.may(RX_NPM_PUBLISH) else ():
@@ -447,9 +450,180 @@ def _publish_site(t: TextView, data_is_help: bool = True) -> int | None:
             continue
         if _in_prose(text, m):
             continue
-        return at
+        yield at, False
     hidden = next(t.matches(RX_NPM_PUBLISH, 1, decoded=True), None)
-    return t.map_decoded(hidden.start()) if hidden is not None else None
+    if hidden is not None:
+        yield t.map_decoded(hidden.start()), True
+
+
+def _publish_site(t: TextView, data_is_help: bool = True) -> int | None:
+    """The first ``npm publish`` that can run (``_publish_sites``)."""
+    return next((at for at, _hidden in _publish_sites(t, data_is_help)), None)
+
+
+# A script serving several npm scripts dispatches on the task it is given (``switch (task) {
+# case 'postinstall': …; case 'release': release(); }``; mediasoup's ``npm-scripts.mjs``, run by
+# its postinstall as ``node npm-scripts.mjs postinstall``). Code under another task's label, and
+# functions that only such code names, do not run at install time.
+RX_CASE_LABEL = re.compile(r"\b(?:case\s*(['\"`])(?P<w>[^'\"`\n]{1,60})\1|default)\s*:")
+RX_CASE_EXIT = re.compile(r"\b(?:break|return|throw|continue)\b|\bprocess\.exit\s*\(")
+# A function declared with a body: ``function f(…) {``, ``const f = async (…) => {``,
+# ``let f = function (…) {`` (the parameters without parentheses inside; other forms are not
+# told apart: what they name counts for the code around them, which reaches more, never less).
+_PARAMS = r"\([^()]{0,300}\)"
+RX_FUNC_DECL = re.compile(
+    rf"\bfunction\s*\*?\s*(?P<a>[\w$]+)\s*{_PARAMS}\s*\{{"
+    rf"|\b(?:const|let|var)\s+(?P<b>[\w$]+)\s*=\s*(?:async\s*)?"
+    rf"(?:function\b\s*\*?\s*[\w$]*\s*{_PARAMS}|(?:{_PARAMS}|[\w$]+)\s*=>)\s*\{{"
+)
+RX_WORD = re.compile(r"[\w$]+")
+TASK_FILE_MAX = 1_000_000  # characters of a file whose tasks are told apart
+MAX_LABELS = 400
+MAX_FUNCS = 2000
+
+
+def _blocks(text: str) -> dict[int, int] | None:
+    """Each ``{``'s offset -> its ``}``'s (strings, template literals and comments skipped); None
+    when the braces do not balance (a regex literal holding a brace or a quote): not read."""
+    stack: list[int] = []
+    pairs: dict[int, int] = {}
+    for tok in RX_TOKEN.finditer(text):
+        op = tok.group("op")
+        if op == "{":
+            stack.append(tok.start())
+        elif op == "}":
+            if not stack:
+                return None
+            pairs[stack.pop()] = tok.start()
+    return pairs if not stack else None
+
+
+RX_SWITCH_HEAD = re.compile(r"\bswitch\s*\(\s*(?P<d>[\w$.\[\]]{1,80})\s*\)\s*$")
+
+
+def _on_argv(text: str, brace: int) -> bool:
+    """Does the ``switch`` whose block opens at ``brace`` test the command line's argument
+    (``switch (process.argv[2])``, or a name given it: ``const task = process.argv[2]``,
+    ``const [, , task] = process.argv``)?"""
+    head = RX_SWITCH_HEAD.search(text, max(0, brace - 120), brace)
+    if head is None:
+        return False
+    d = head.group("d")
+    if d.startswith("process.argv"):
+        return True
+    if not re.fullmatch(r"[\w$]+", d):
+        return False
+    name = re.escape(d)
+    given = rf"(?<![\w$.]){name}\s*=(?!=)[^;\n]{{0,80}}\bprocess\.argv\b"
+    spread = rf"\[[^\]\n]{{0,80}}(?<![\w$.]){name}\b[^\]\n]{{0,80}}\]\s*=\s*process\.argv\b"
+    return re.search(f"{given}|{spread}", text) is not None
+
+
+def _dead_cases(
+    text: str, labels: list[re.Match[str]], pairs: dict[int, int], tasks: frozenset[str]
+) -> list[tuple[int, int]]:
+    """The code of the other labels of a ``switch`` that has an install task's label: from such
+    a label to the next one (its block's end for the last), unless code reached by an install
+    task's label falls into it (no exit between)."""
+    opens = sorted(pairs)
+
+    def block(pos: int) -> tuple[int, int]:
+        i = bisect_right(opens, pos)
+        while i > 0:
+            i -= 1
+            if pairs[opens[i]] > pos:
+                return opens[i], pairs[opens[i]]
+        return -1, len(text)
+
+    by_switch: dict[tuple[int, int], list[re.Match[str]]] = {}
+    for m in labels:
+        by_switch.setdefault(block(m.start()), []).append(m)
+    dead: list[tuple[int, int]] = []
+    for (lo, hi), group in by_switch.items():
+        if not any(m.group("w") in tasks for m in group) or not _on_argv(text, lo):
+            continue  # a switch on something else (a platform, an option): every case may run
+        entered = False  # reached by an install task, directly or falling through
+        for i, m in enumerate(group):
+            end = group[i + 1].start() if i + 1 < len(group) else hi
+            falls = entered and not RX_CASE_EXIT.search(text, group[i - 1].end(), m.start())
+            entered = m.group("w") in tasks or falls
+            if not entered:
+                dead.append((m.start(), end))  # (the label's own text names nothing)
+    return dead
+
+
+def _other_task(text: str, tasks: frozenset[str]) -> Callable[[int], bool] | None:
+    """Whether code at an offset sits under a task label the install hooks do not give, directly
+    or in a declared function that only such code names (however deep); None when the file does
+    not read plainly (no label of an install task, unbalanced braces). Code that runs on load,
+    or in a function any live code names, is not another task's."""
+    if len(text) > TASK_FILE_MAX:
+        return None
+    labels = list(islice(RX_CASE_LABEL.finditer(text), MAX_LABELS))
+    if not any(m.group("w") in tasks for m in labels):
+        return None
+    pairs = _blocks(text)
+    if pairs is None:
+        return None
+    merged: list[list[int]] = []  # the dead stretches, disjoint and in order
+    for lo, hi in sorted(_dead_cases(text, labels, pairs, tasks)):
+        if merged and lo <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    starts = [lo for lo, _hi in merged]
+
+    def live(pos: int) -> bool:
+        i = bisect_right(starts, pos) - 1
+        return i < 0 or pos >= merged[i][1]
+
+    funcs: list[tuple[str, int, int]] = []  # name, body's "{", its "}"
+    declared: set[int] = set()  # where each name is declared (not a use)
+    for f in islice(RX_FUNC_DECL.finditer(text), MAX_FUNCS):
+        group = "a" if f.group("a") else "b"
+        funcs.append((f.group(group), f.end() - 1, pairs.get(f.end() - 1, f.end() - 1)))
+        declared.add(f.start(group))
+    names = {name for name, _lo, _hi in funcs}
+    funcs.sort(key=lambda f: f[1])
+    uses = [
+        w
+        for w in RX_WORD.finditer(text)
+        if w.group(0) in names
+        and text[w.start() - 1 : w.start()] != "."  # ``os.release()`` calls no local ``release``
+        and w.start() not in declared
+        and live(w.start())
+    ]
+    calls: dict[str, set[str]] = {}
+    for here, w in zip(_owners((w.start() for w in uses), funcs), uses, strict=True):
+        calls.setdefault(here, set()).add(w.group(0))
+    reached, todo = {""}, [""]
+    while todo:
+        for name in calls.get(todo.pop(), ()):
+            if name not in reached:
+                reached.add(name)
+                todo.append(name)
+
+    def other(at: int) -> bool:
+        return not (live(at) and next(_owners([at], funcs)) in reached)
+
+    return other
+
+
+def _owners(offsets: Iterable[int], funcs: list[tuple[str, int, int]]) -> Iterator[str]:
+    """The innermost function whose body holds each offset ("" for none), for offsets in order;
+    ``funcs`` (name, body's start, body's end) sorted by start, bodies nested: one sweep."""
+    stack: list[tuple[str, int]] = []  # (name, body's end) of the bodies open here
+    nxt = 0
+    for pos in offsets:
+        while nxt < len(funcs) and funcs[nxt][1] < pos:
+            name, lo, hi = funcs[nxt]
+            while stack and stack[-1][1] <= lo:
+                stack.pop()
+            stack.append((name, hi))
+            nxt += 1
+        while stack and stack[-1][1] <= pos:
+            stack.pop()
+        yield stack[-1][0] if stack else ""
 
 
 def _npm_publish(s: FileSignals) -> Detection | None:
@@ -460,11 +634,27 @@ def _npm_publish(s: FileSignals) -> Detection | None:
     enum = t.search(RX_MAINTAINER_ENUM) is not None
     # beside the worm's other steps (a script injected, a maintainer's packages listed), a
     # command kept in a scripts table or a usage example is no help text
-    at = _publish_site(t, data_is_help=not (inject or enum))
+    sites = _publish_sites(t, data_is_help=not (inject or enum))
+    at, hidden = next(sites, (None, False))
     if at is None:
         return None
-    if s.install or inject or enum:
+    if inject or enum:
         return found(HIGH, at)
+    if s.install:
+        # another task of a script serving several npm scripts (its release task) is a look, not
+        # a verdict; not when a publish is hidden or the file evaluates code (what it runs by
+        # name at run time could reach it)
+        other = (
+            None
+            if hidden or not s.tasks or s.eval_sink is not None
+            else (_other_task(s.text, s.tasks))
+        )
+        if other is None or not other(at):
+            return found(HIGH, at)
+        for more, more_hidden in sites:
+            if more_hidden or not other(more):
+                return found(HIGH, more)
+        return found(MEDIUM, at)
     if t.search(RX_NPM_WHOAMI) is not None and t.find(RX_TARBALL):
         return found(MEDIUM, at)
     return None

@@ -13,6 +13,7 @@ from gouvernante.heuristic.signals import (
     RX_NET,
     RX_PROC,
     FileSignals,
+    first_live,
     in_comment_line,
     inline_snippets,
     string_literal_at,
@@ -207,9 +208,11 @@ RX_BUN_CMD = re.compile(r"(?:^|[\s;&|(])(?:bun|bunx|deno)\s+(?:run\s+)?[\w./@-]+
 def _runtime_download(s: FileSignals) -> Detection | None:
     if not s.install:
         return None
-    runtime = s.t.find(RX_RUNTIME_URL)
+    # Not a URL on a comment line (a note citing a runtime's release, hardhat's package-manager
+    # check); one hidden in an encoded literal counts.
+    runtime = first_live(s.t, RX_RUNTIME_URL)
     if runtime is not None and (s.proc is not None or s.pipe is not None):
-        return found(HIGH, runtime.start())
+        return found(HIGH, runtime)
     bun_exec = s.t.find(RX_BUN_EXEC)
     if bun_exec is not None and s.proc is not None:
         return found(MEDIUM, bun_exec.start())

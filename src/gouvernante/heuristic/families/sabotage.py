@@ -30,7 +30,8 @@ _RC_BARE = r"['\"`](?:bashrc|zshrc|bash_profile|bash_login|zprofile|zshenv|zlogi
 _DOT_BUILT = r"(?:['\"`]\.['\"`]\s*(?:\+|\.\s*concat\s*\()|`[^`\n]{0,80}?/?\.\$\{)"
 _DOT_REACH = "{0,300}?"
 RX_RC_FILE = rx(
-    r"['\"/\\~]\.(?:bashrc|zshrc|bash_profile|bash_login|zprofile|zshenv|zlogin|profile)\b"
+    r"(?:['\"/\\~]\.(?:bashrc|zshrc|bash_profile|bash_login|zprofile|zshenv|zlogin)"
+    r"|(?:['\"/~]|\\\\)\.profile)\b"
     r"|config/fish/config\.fish|PowerShell_profile\.ps1\b"
     rf"|{_RC_BARE}(?=[\s\S]{_DOT_REACH}{_DOT_BUILT})"
     rf"|['\"`]\.['\"`]\s*(?:\+|\.\s*concat\s*\()\s*{_RC_BARE}",
