@@ -6,6 +6,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
+from typing import TypeVar
 
 from gouvernante.heuristic.signals import (
     ARG_SEP,
@@ -479,6 +480,8 @@ RX_FUNC_DECL = re.compile(
 RX_WORD = re.compile(r"[\w$]+")
 TASK_FILE_MAX = 1_000_000  # characters of a file whose tasks are told apart
 MAX_LABELS = 400
+MAX_SWITCHES = 40  # blocks holding labels; past them the file is not read for tasks
+_K = TypeVar("_K")
 MAX_FUNCS = 2000
 
 
@@ -521,27 +524,21 @@ def _on_argv(text: str, brace: int) -> bool:
 
 def _dead_cases(
     text: str, labels: list[re.Match[str]], pairs: dict[int, int], tasks: frozenset[str]
-) -> list[tuple[int, int]]:
+) -> list[tuple[int, int]] | None:
     """The code of the other labels of a ``switch`` that has an install task's label: from such
     a label to the next one (its block's end for the last), unless code reached by an install
     task's label falls into it (no exit between)."""
-    opens = sorted(pairs)
-
-    def block(pos: int) -> tuple[int, int]:
-        i = bisect_right(opens, pos)
-        while i > 0:
-            i -= 1
-            if pairs[opens[i]] > pos:
-                return opens[i], pairs[opens[i]]
-        return -1, len(text)
-
-    by_switch: dict[tuple[int, int], list[re.Match[str]]] = {}
-    for m in labels:
-        by_switch.setdefault(block(m.start()), []).append(m)
+    blocks = sorted((lo, lo, hi) for lo, hi in pairs.items())
+    by_switch: dict[int, list[re.Match[str]]] = {}  # the innermost block's "{" -> its labels
+    for m, lo in zip(labels, _owners((m.start() for m in labels), blocks, -1), strict=True):
+        by_switch.setdefault(lo, []).append(m)
+    if len(by_switch) > MAX_SWITCHES:
+        return None
     dead: list[tuple[int, int]] = []
-    for (lo, hi), group in by_switch.items():
-        if not any(m.group("w") in tasks for m in group) or not _on_argv(text, lo):
+    for lo, group in by_switch.items():
+        if lo < 0 or not any(m.group("w") in tasks for m in group) or not _on_argv(text, lo):
             continue  # a switch on something else (a platform, an option): every case may run
+        hi = pairs[lo]
         entered = False  # reached by an install task, directly or falling through
         for i, m in enumerate(group):
             end = group[i + 1].start() if i + 1 < len(group) else hi
@@ -565,8 +562,11 @@ def _other_task(text: str, tasks: frozenset[str]) -> Callable[[int], bool] | Non
     pairs = _blocks(text)
     if pairs is None:
         return None
+    dead = _dead_cases(text, labels, pairs, tasks)
+    if dead is None:
+        return None
     merged: list[list[int]] = []  # the dead stretches, disjoint and in order
-    for lo, hi in sorted(_dead_cases(text, labels, pairs, tasks)):
+    for lo, hi in sorted(dead):
         if merged and lo <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], hi)
         else:
@@ -594,7 +594,7 @@ def _other_task(text: str, tasks: frozenset[str]) -> Callable[[int], bool] | Non
         and live(w.start())
     ]
     calls: dict[str, set[str]] = {}
-    for here, w in zip(_owners((w.start() for w in uses), funcs), uses, strict=True):
+    for here, w in zip(_owners((w.start() for w in uses), funcs, ""), uses, strict=True):
         calls.setdefault(here, set()).add(w.group(0))
     reached, todo = {""}, [""]
     while todo:
@@ -604,26 +604,26 @@ def _other_task(text: str, tasks: frozenset[str]) -> Callable[[int], bool] | Non
                 todo.append(name)
 
     def other(at: int) -> bool:
-        return not (live(at) and next(_owners([at], funcs)) in reached)
+        return not (live(at) and next(_owners([at], funcs, "")) in reached)
 
     return other
 
 
-def _owners(offsets: Iterable[int], funcs: list[tuple[str, int, int]]) -> Iterator[str]:
-    """The innermost function whose body holds each offset ("" for none), for offsets in order;
-    ``funcs`` (name, body's start, body's end) sorted by start, bodies nested: one sweep."""
-    stack: list[tuple[str, int]] = []  # (name, body's end) of the bodies open here
+def _owners(offsets: Iterable[int], spans: list[tuple[_K, int, int]], outside: _K) -> Iterator[_K]:
+    """The key of the innermost span holding each offset (``outside`` for none), for offsets
+    in order; ``spans`` (key, start, end) sorted by start, nested: one sweep."""
+    stack: list[tuple[_K, int]] = []  # (key, end) of the spans open here
     nxt = 0
     for pos in offsets:
-        while nxt < len(funcs) and funcs[nxt][1] < pos:
-            name, lo, hi = funcs[nxt]
+        while nxt < len(spans) and spans[nxt][1] < pos:
+            key, lo, hi = spans[nxt]
             while stack and stack[-1][1] <= lo:
                 stack.pop()
-            stack.append((name, hi))
+            stack.append((key, hi))
             nxt += 1
         while stack and stack[-1][1] <= pos:
             stack.pop()
-        yield stack[-1][0] if stack else ""
+        yield stack[-1][0] if stack else outside
 
 
 def _npm_publish(s: FileSignals) -> Detection | None:
