@@ -32,7 +32,7 @@ import re
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from itertools import accumulate, chain, compress, repeat
+from itertools import accumulate, chain, compress, count, repeat
 from typing import Any, TypeVar, cast, overload
 
 from gouvernante.errors import LockfileError
@@ -135,6 +135,7 @@ class _Entries:
         "path",
         "seen",
         "texts",
+        "unresolved",
         "url_suspects",
         "versions_read",
     )
@@ -171,6 +172,9 @@ class _Entries:
         self.url_suspects: Sequence[int] | None = None
         # _canonical_columns: no id holds "@file:" (its headers do not: _file_folders)
         self.no_file_ids = False
+        # _canonical_columns: the entries written with no ``resolved`` or ``resolved ""``, as
+        # its grammar read them (None: not known, any entry may be one)
+        self.unresolved: frozenset[int] | None = None
         # _canonical_columns: every entry's version as its grammar read it between quotes,
         # joined by newlines (None: one written otherwise; each is then read from its block)
         self.versions_read: str | bytes | None = None
@@ -655,6 +659,15 @@ class _ClassicDetails(YarnDetails):
         ]
         self._edges = None
         self._root_set = None
+
+    def unresolved_among(self, positions: Sequence[int]) -> Sequence[int]:
+        """The positions of ``positions`` that may be entries written with no ``resolved`` (or
+        an empty one): those the grammar read so when it read the file (``_canonical_columns``;
+        the packages URLs name, after the entries, have theirs), else all of them."""
+        known = self._entries.unresolved
+        if known is None:
+            return positions
+        return [position for position in positions if position in known]
 
     def unresolved_roots(self) -> list[str]:
         """The root dependency keys no entry resolves."""
@@ -1263,13 +1276,18 @@ _C_TARBALL = r"(?P=name)/-/(?P=base)-(?P=version)\.tgz(?:#[!#-~]*+)?"
 _C_RESOLVED = (
     r'\n  resolved (?:"(?:(?:https://registry\.yarnpkg\.com|https://registry\.npmjs\.org)/'
     rf"{_C_TARBALL}|https?://{_U}++(?:/[!$&-.0->A-~]{_U}*+)*?/{_C_TARBALL}"
-    r'|(?:[ !#$&-.0-\[\]-~]++|/(?!-/))*+|(?! *+[Hh][Tt][Tt][Pp][Ss]?:)[ !#$&-\[\]-~]*+)"'
-    rf"|(?P<odd>{_C_VALUE}))"
+    r'|(?:[ !#$&-.0-\[\]-~]++|/(?!-/))++|(?! *+[Hh][Tt][Tt][Pp][Ss]?:)[ !#$&-\[\]-~]++)"'
+    r'|(?P<odd>"[ !#-~]++"|[!#-~]++))'
 )
+# An entry with no ``resolved`` line, or ``resolved ""`` (which ``_C_RESOLVED`` does not match:
+# every value it reads holds a character), has the ``unresolved`` group ('' or the line); any
+# other entry has it None: the entries yarn 1 resolves again at install time, read by the split.
+_C_UNRESOLVED = r'(?P<unresolved>\n  resolved ""|)'
+
 _C_ENTRY_SOURCE = (
     rf"\n\n{_C_NAME}(?P<header>{_C_KEY}(?:, *{_C_KEY})*+):"
     rf'(?:\n  version (?:"(?P<version>{_V}*+)"|{_C_VALUE})(?:\n  uid {_C_VALUE})?'
-    rf"(?:{_C_RESOLVED})?"
+    rf"(?:{_C_RESOLVED}|{_C_UNRESOLVED})"
     rf"(?:\n  (?!version |uid |resolved )[A-Za-z_][A-Za-z0-9_]*+ {_C_VALUE})*+"
     r"(?:\n  dependencies:(?P<deps>(?:\n    [^\n]*+)++))?"
     r"(?:\n  optionalDependencies:(?P<optional>(?:\n    [^\n]*+)++))?)(?=\n)"
@@ -1323,6 +1341,7 @@ def _canonical_columns(
     dependencies = pieces[_piece("deps") :: _GROUPS]  # None: the entry has no such block
     optional = pieces[_piece("optional") :: _GROUPS]
     versions = pieces[_piece("version") :: _GROUPS]
+    unresolved = pieces[_piece("unresolved") :: _GROUPS]  # None: a resolved URL
     first, end = len(pieces[0]), len(text) - len(pieces[-1])
     del pieces  # (the look-ahead's scope and base go before the columns are built)
     # (each read when a rule names its entry; one copy, not 50,000 objects kept)
@@ -1373,6 +1392,11 @@ def _canonical_columns(
     entries.lines_counted_later(bodies.lines, bodies.line)
     entries.texts = entries.blocks = bodies
     entries.url_suspects = _url_suspects(kept_urls, raw_names, names, read)
+    entries.unresolved = frozenset(
+        ()
+        if unresolved.count(None) == len(unresolved)
+        else compress(count(), map(operator.is_not, unresolved, repeat(None)))
+    )
     entries.no_file_ids = "@file:" not in headers  # (the ids are their tokens, unquoted)
     entries.versions_read = versions_read
     entries.header_keys = header_keys

@@ -244,7 +244,9 @@ def _unresolved_yarn_entries(graph: LockfileGraph, positions: Sequence[int]) -> 
 
     errors: list[str] = []
     table = graph.table
-    for position in positions:
+    # (the reader may know which entries have none: no package built for the others)
+    among = getattr(graph.details, "unresolved_among", None)
+    for position in positions if among is None else among(positions):
         pkg = table[position]
         if pkg.source is not Source.REGISTRY or pkg.resolved:
             continue
