@@ -20,7 +20,14 @@ from helpers import compromised_rules, scan_report
 FIXTURES = Path(__file__).parent / "fixtures" / "attacker-view"
 RULES = compromised_rules("AV-1", ("ms", "=2.1.3"), published_at=None)
 CLEAN, ERROR, FINDINGS = 0, 1, 2
-LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock", "bun.lock")
+LOCKFILES = (
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "pnpm-lock.yaml",
+    "yarn.lock",
+    "bun.lock",
+    "bun.lockb",
+)
 
 # case -> (exit code, where the entry error points, or None when there is none)
 EXPECTED = {
@@ -33,6 +40,9 @@ EXPECTED = {
     "pnpm-tarball-dot-segment": (FINDINGS, "packages['ms@2.1.2'].resolution.tarball"),
     "yarn1-resolved-dot-segment": (FINDINGS, "line 5: resolved"),
     "bun-registry-dot-segment": (FINDINGS, "packages['ms'][1]"),
+    # bun.lockb: a remote tarball resolution (the dependency's own spec: no error, decision 0030)
+    "bunb-tarball-other-name": (FINDINGS, None),
+    "bunb-tarball-escaped-version": (FINDINGS, None),
     "yarn1-header-twice-last": (FINDINGS, None),
     "yarn1-header-twice-first": (CLEAN, None),
     "yarn1-no-resolved": (ERROR, "line 5"),
@@ -74,7 +84,7 @@ def test_what_the_tool_installed_is_found(tmp_path: Path, case: str, mode: str) 
         assert not errors
     else:
         assert any(where in str(e) for e in errors), errors
-    text = lockfile.read_text(encoding="utf-8")
+    text = lockfile.read_bytes().decode("utf-8", "replace")
     for error in map(str, errors):  # never the scanned bytes: the spec or URL written there
         for spelling in ("latest", "npm:ms@", "/./", "%2e", 'ms@2.1.3"'):
             assert spelling not in error or spelling not in text
@@ -258,3 +268,32 @@ def test_a_yarn1_header_written_twice_is_the_last_one(
     code, report = scan_report(tmp_path, RULES, "-lockfile", str(lockfile))
     found = {(f["package"], f["version"]) for f in report["findings"]}
     assert (code, found) == ((FINDINGS, {("ms", "2.1.3")}) if last == "2.1.3" else (CLEAN, set()))
+
+
+# ---------------------------------------------------------------------------------------------
+# bun.lockb: a remote tarball resolution installs what its URL names (the class, beyond the
+# fixtures): the URL of bunb-tarball-escaped-version rewritten in place, each spelling of the
+# same length that names a registry release as bun and the registry read it
+
+LOCKB_URL = b"https://registry.npmjs.org/ms/-/ms-2.1.%33.tgz"
+
+
+@pytest.mark.parametrize(
+    ("url", "named"),
+    [
+        (b"https://registry.npmjs.org/ms/-/ms-2.1.%33.tgz", ("ms", "2.1.3")),
+        (b"https://registry.npmjs.org/ms/-/./ms-2.1.3.tgz", ("ms", "2.1.3")),
+        (b"https://registry.npmjs.org/ms/%2d/ms-2.1.3.tgz", ("ms", "2.1.3")),
+        (b"https://registry.npmjs.org/ms/-/ms-2.1.3.tgz?x", ("ms", "2.1.3")),
+        (b"https://registry.npmjs.org/@ev/m/-/m-1.0.0.tgz", ("@ev/m", "1.0.0")),
+        (b"https://registry.npmjs.org/ms/-/ms-%32.1.3.tgz", ("ms", "2.1.3")),
+    ],
+)
+def test_a_lockb_tarball_url_names_what_bun_installs(url: bytes, named: tuple[str, str]) -> None:
+    from gouvernante.lockfiles import bun_binary
+
+    data = (FIXTURES / "bunb-tarball-escaped-version" / "bun.lockb").read_bytes()
+    assert data.count(LOCKB_URL) == 1 and len(url) == len(LOCKB_URL)
+    graph = bun_binary.parse(data.replace(LOCKB_URL, url), "p/bun.lockb")
+    assert named in {(p.name, p.version) for p in graph.packages}
+    assert not graph.entry_errors  # the dependency's own spec (decision 0030): no entry error

@@ -42,7 +42,7 @@ import msgspec
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles import _sniff
 from gouvernante.lockfiles._bun_wyhash import wyhash11
-from gouvernante.lockfiles._tarball_url import registry_identity
+from gouvernante.lockfiles._tarball_url import injected, registry_identity
 from gouvernante.lockfiles.bun import _tarball_version
 from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
 
@@ -560,6 +560,13 @@ def _packages(layout: _Layout) -> tuple[list[str], list[LockedPackage], list[Imp
         packages.append(
             LockedPackage(node, name, version, resolved.source, integrity, resolved.resolved)
         )
+        if resolved.source is Source.TARBALL and resolved.resolved is not None:
+            # bun downloads the URL and installs it under the dependency's folder name, whatever
+            # the package's name says: a registry tarball of another package or version joins
+            # the graph under this node (decision 0030, as bun.lock's tarball tuples)
+            other = injected(node, name, version, resolved.resolved, integrity)
+            if other is not None:
+                packages.append(other)
     return ids, packages, importers
 
 
