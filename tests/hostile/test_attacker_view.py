@@ -43,6 +43,9 @@ EXPECTED = {
     # bun.lockb: a remote tarball resolution (the dependency's own spec: no error, decision 0030)
     "bunb-tarball-other-name": (FINDINGS, None),
     "bunb-tarball-escaped-version": (FINDINGS, None),
+    # bun.lockb: a registry package without a URL, whose name builds another one's
+    "bunb-name-escaped": (ERROR, "byte 320: package name and version do not match the registry"),
+    "bunb-name-dot-segment": (ERROR, "byte 320: package name and version do not match the reg"),
     "yarn1-header-twice-last": (FINDINGS, None),
     "yarn1-header-twice-first": (CLEAN, None),
     "yarn1-no-resolved": (ERROR, "line 5"),
@@ -297,3 +300,43 @@ def test_a_lockb_tarball_url_names_what_bun_installs(url: bytes, named: tuple[st
     graph = bun_binary.parse(data.replace(LOCKB_URL, url), "p/bun.lockb")
     assert named in {(p.name, p.version) for p in graph.packages}
     assert not graph.entry_errors  # the dependency's own spec (decision 0030): no entry error
+
+
+# bun.lockb: a registry package without a URL is fetched from the URL bun builds of its name and
+# version; a name that is no npm name can build another package's (the class, beyond the
+# fixtures: bunb-name-escaped with the name rewritten in place, its stored hash recomputed)
+@pytest.mark.parametrize(
+    ("name", "refused"),
+    [
+        ("%6ds", True),
+        ("m%73", True),
+        ("./ms", True),
+        (".\\ms", True),
+        ("x/../ms", True),
+        ("%2e/ms", True),
+        ("ms", False),
+        ("MS", False),  # another package (the registry's names are case-sensitive)
+        ("@x/ms", False),
+    ],
+)
+def test_a_lockb_name_that_builds_another_url(name: str, refused: bool) -> None:
+    import struct
+
+    from gouvernante.errors import LockfileError
+    from gouvernante.lockfiles import bun_binary
+    from gouvernante.lockfiles._bun_wyhash import wyhash11
+
+    data = (FIXTURES / "bunb-name-escaped" / "bun.lockb").read_bytes()
+    stored = struct.pack("<Q", wyhash11(b"%6ds"))
+    assert data.count(stored) == 1
+    hash_at = data.index(stored)
+    names_at = hash_at - 8 * struct.unpack_from("<Q", data, 86)[0]  # (the package count)
+    edited = bytearray(data)
+    edited[names_at : names_at + 8] = name.encode().ljust(8, b"\0")
+    edited[hash_at : hash_at + 8] = struct.pack("<Q", wyhash11(name.encode()))
+    if refused:
+        with pytest.raises(LockfileError, match=r"byte \d+: .* do not match the registry URL$"):
+            bun_binary.parse(bytes(edited), "p/bun.lockb")
+    else:
+        graph = bun_binary.parse(bytes(edited), "p/bun.lockb")
+        assert (name, "2.1.3") in {(p.name, p.version) for p in graph.packages}

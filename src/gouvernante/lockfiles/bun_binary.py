@@ -454,7 +454,9 @@ class _Resolved(msgspec.Struct, frozen=True, gc=False):
     resolved: str | None = None
 
 
-def _check_tarball_version(reader: _Reader, name: str, version: str, url: str, at: int) -> None:
+def _check_tarball_version(
+    reader: _Reader, name: str, version: str, url: str, at: int, *, what: str = "its tarball URL"
+) -> None:
     """A registry tarball URL (``<registry>/<name>/-/<name>-<version>.tgz``, the file named
     without the scope) names the package and its version too, and bun downloads that URL: they
     must agree (decision 0030: what another name's URL names is installed under this one).
@@ -462,7 +464,17 @@ def _check_tarball_version(reader: _Reader, name: str, version: str, url: str, a
     registry that uses npm's paths."""
     found = registry_identity(url)
     if found is not None and found != (name, version):
-        raise reader.fail(at, "package name and version do not match its tarball URL")
+        raise reader.fail(at, f"package name and version do not match {what}")
+
+
+def _built_url(name: str, version: str) -> str:
+    """The tarball URL bun builds for a registry package whose own URL is empty (its registry's
+    base, whose host is not the point here; the file named after the part of a scoped name past
+    its first ``/``). A name that is no npm name builds the URL of another package: bun 1.1.38
+    fetched ``./ms`` and ``.\\ms`` 2.1.3 as ms 2.1.3, and bun 1.1.38 and 1.4.5 ``%6ds`` 2.1.3
+    (the registry decodes the path), each installed under the dependency's folder name."""
+    base = name.partition("/")[2] if name.startswith("@") else name
+    return f"https://registry.npmjs.org/{name}/-/{base}-{version}.tgz"
 
 
 def _resolution(reader: _Reader, strings: _Strings, name: str, at: int) -> _Resolved | None:
@@ -472,7 +484,12 @@ def _resolution(reader: _Reader, strings: _Strings, name: str, at: int) -> _Reso
     if tag == _NPM:
         version = _version(reader, strings, value + 8)
         url = strings.get(value, "tarball URL")
-        _check_tarball_version(reader, name, version, url, value + 8)
+        if url:
+            _check_tarball_version(reader, name, version, url, value + 8)
+        else:
+            _check_tarball_version(
+                reader, name, version, _built_url(name, version), value + 8, what="the registry URL"
+            )
         return _Resolved(version, Source.REGISTRY, version, url or None)
     if tag == _ROOT:
         return None
