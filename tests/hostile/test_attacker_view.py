@@ -40,6 +40,7 @@ EXPECTED = {
     "pnpm-tarball-dot-segment": (FINDINGS, "packages['ms@2.1.2'].resolution.tarball"),
     "yarn1-resolved-dot-segment": (FINDINGS, "line 5: resolved"),
     "bun-registry-dot-segment": (FINDINGS, "packages['ms'][1]"),
+    "bun-name-escaped": (FINDINGS, "packages['ms'][1]"),
     # bun.lockb: a remote tarball resolution (the dependency's own spec: no error, decision 0030)
     "bunb-tarball-other-name": (FINDINGS, None),
     "bunb-tarball-escaped-version": (FINDINGS, None),
@@ -340,3 +341,36 @@ def test_a_lockb_name_that_builds_another_url(name: str, refused: bool) -> None:
     else:
         graph = bun_binary.parse(bytes(edited), "p/bun.lockb")
         assert (name, "2.1.3") in {(p.name, p.version) for p in graph.packages}
+
+
+# bun.lock: the same class for a registry entry without a URL ("": bun's default registry)
+@pytest.mark.parametrize(
+    ("name", "named"),
+    [
+        ("%6ds", ("ms", "2.1.3")),
+        ("m%73", ("ms", "2.1.3")),
+        ("%6Ds", ("ms", "2.1.3")),
+        ("./ms", ("ms", "2.1.3")),
+        ("x/../ms", ("ms", "2.1.3")),
+        (".\\\\ms", ("ms", "2.1.3")),  # (a JSON escape: .\ms)
+        ("ms", None),
+        ("@x/ms", None),
+        ("MS", None),
+    ],
+)
+def test_a_bun_lock_name_that_builds_another_url(name: str, named: tuple[str, str] | None) -> None:
+    from gouvernante.lockfiles import bun
+
+    text = (FIXTURES / "bun-name-escaped" / "bun.lock").read_text(encoding="utf-8")
+    assert text.count('"%6ds@2.1.3"') == 1
+    graph = bun.parse(text.replace('"%6ds@2.1.3"', f'"{name}@2.1.3"').encode(), "p/bun.lock")
+    found = {(p.name, p.version) for p in graph.packages}
+    if named is None:
+        assert not graph.entry_errors
+        assert found == {(name, "2.1.3")}
+    else:
+        assert named in found
+        assert graph.entry_errors == (
+            "packages['ms'][1]: the registry tarball of another package or version than this"
+            " entry's; bun installs what the URL names (lockfile injection or a bad merge?)",
+        )

@@ -273,6 +273,7 @@ class _Read:
         self.bundled: list[tuple[str, str]] = []
         packages, workspace_keys, local_specs = self.packages, self.workspace_keys, self.local_specs
         urls, bundled, registry_pkg = self.urls, self.bundled, Source.REGISTRY
+        plain_name = _PLAIN_NAME.fullmatch
         for key, entry in lock.packages.items():
             ident = entry.ident
             at = ident.find("@", 1)
@@ -299,7 +300,7 @@ class _Read:
                 if integrity is not None and not integrity.startswith(_INTEGRITY_PREFIXES):
                     integrity = None
                 packages.append(LockedPackage(key, name, spec, registry_pkg, integrity, resolved))
-                if resolved is not None:  # the tarball URL bun downloads ("": its default registry)
+                if resolved is not None or not plain_name(name):  # (see built_url)
                     urls.check(key, name, spec, resolved, integrity)
                 continue
             if spec.startswith(_LOCAL_PREFIXES):
@@ -365,12 +366,16 @@ class _Urls:
         key: str,
         name: str,
         version: str,
-        url: str,
+        url: str | None,
         integrity: str | None,
         *,
         spec: bool = False,
     ) -> None:
-        if url == f"{_NPMJS}{name}/-/{name.rpartition('/')[2]}-{version}.tgz":
+        if url is None:  # bun's default registry: the URL it builds (None: the package's own)
+            url = built_url(name, version)
+            if url is None:
+                return
+        elif url == f"{_NPMJS}{name}/-/{name.rpartition('/')[2]}-{version}.tgz":
             return
         package = injected(key, name, version, url, integrity)
         if package is None:
@@ -486,6 +491,24 @@ def _integrity(entry: _Entry, path: str, key: str) -> str | None:
         if isinstance(value, str) and value.startswith(_INTEGRITY_PREFIXES):
             return value
     return None
+
+
+# A name whose registry URL is ``<registry>/<name>/-/<base>-<version>.tgz`` as written: no escape,
+# dot segment, backslash, query, fragment or white space (npm's names, older ones' capitals too)
+_PLAIN_NAME = re.compile(r"(?:@[\w~-][\w.~-]*/)?[\w~-][\w.~-]*", re.ASCII)
+
+
+def built_url(name: str, version: str) -> str | None:
+    """The tarball URL bun builds for a registry package it has no URL of (its registry's base:
+    the host is not the point here; the file named after the part of a scoped name past its first
+    ``/``), or None for a plain name (the URL names that very package). A name that is no npm
+    name can build another package's URL: bun 1.4.5 fetched ``%6ds`` 2.1.3 (bun.lock and
+    bun.lockb) as ms 2.1.3, the registry decoding the path, and bun 1.1.38 ``./ms`` and
+    ``.\\ms`` (bun.lockb), each installed under the dependency's folder name."""
+    if _PLAIN_NAME.fullmatch(name):
+        return None
+    base = name.partition("/")[2] if name.startswith("@") else name
+    return f"{_NPMJS}{name}/-/{base}-{version}.tgz"
 
 
 def _tarball_version(name: str, url: str) -> str:

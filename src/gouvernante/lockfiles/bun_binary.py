@@ -43,7 +43,7 @@ from gouvernante.errors import LockfileError
 from gouvernante.lockfiles import _sniff
 from gouvernante.lockfiles._bun_wyhash import wyhash11
 from gouvernante.lockfiles._tarball_url import injected, registry_identity
-from gouvernante.lockfiles.bun import _tarball_version
+from gouvernante.lockfiles.bun import _tarball_version, built_url
 from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
 
 MAGIC = _sniff.BUN_BINARY_MAGIC
@@ -467,16 +467,6 @@ def _check_tarball_version(
         raise reader.fail(at, f"package name and version do not match {what}")
 
 
-def _built_url(name: str, version: str) -> str:
-    """The tarball URL bun builds for a registry package whose own URL is empty (its registry's
-    base, whose host is not the point here; the file named after the part of a scoped name past
-    its first ``/``). A name that is no npm name builds the URL of another package: bun 1.1.38
-    fetched ``./ms`` and ``.\\ms`` 2.1.3 as ms 2.1.3, and bun 1.1.38 and 1.4.5 ``%6ds`` 2.1.3
-    (the registry decodes the path), each installed under the dependency's folder name."""
-    base = name.partition("/")[2] if name.startswith("@") else name
-    return f"https://registry.npmjs.org/{name}/-/{base}-{version}.tgz"
-
-
 def _resolution(reader: _Reader, strings: _Strings, name: str, at: int) -> _Resolved | None:
     """None for the root package."""
     tag = reader.data[at]
@@ -487,9 +477,11 @@ def _resolution(reader: _Reader, strings: _Strings, name: str, at: int) -> _Reso
         if url:
             _check_tarball_version(reader, name, version, url, value + 8)
         else:
-            _check_tarball_version(
-                reader, name, version, _built_url(name, version), value + 8, what="the registry URL"
-            )
+            built = built_url(name, version)
+            if built is not None:
+                _check_tarball_version(
+                    reader, name, version, built, value + 8, what="the registry URL"
+                )
         return _Resolved(version, Source.REGISTRY, version, url or None)
     if tag == _ROOT:
         return None
