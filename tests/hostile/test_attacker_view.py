@@ -27,6 +27,7 @@ LOCKFILES = (
     "yarn.lock",
     "bun.lock",
     "bun.lockb",
+    "deno.lock",
 )
 
 # case -> (exit code, where the entry error points, or None when there is none)
@@ -41,6 +42,8 @@ EXPECTED = {
     "yarn1-resolved-dot-segment": (FINDINGS, "line 5: resolved"),
     "bun-registry-dot-segment": (FINDINGS, "packages['ms'][1]"),
     "bun-name-escaped": (FINDINGS, "packages['ms'][1]"),
+    "deno-name-escaped": (FINDINGS, "npm['%6ds@2.1.3']"),
+    "deno-name-dot-segment": (FINDINGS, "npm['./ms@2.1.3']"),
     # bun.lockb: a remote tarball resolution (the dependency's own spec: no error, decision 0030)
     "bunb-tarball-other-name": (FINDINGS, None),
     "bunb-tarball-escaped-version": (FINDINGS, None),
@@ -373,4 +376,37 @@ def test_a_bun_lock_name_that_builds_another_url(name: str, named: tuple[str, st
         assert graph.entry_errors == (
             "packages['ms'][1]: the registry tarball of another package or version than this"
             " entry's; bun installs what the URL names (lockfile injection or a bad merge?)",
+        )
+
+
+# deno.lock: the same class (deno fetches the registry's packument of the entry's name)
+@pytest.mark.parametrize(
+    ("key", "named"),
+    [
+        ("%6ds@2.1.3", ("ms", "2.1.3")),
+        ("m%73@2.1.3", ("ms", "2.1.3")),
+        ("./ms@2.1.3", ("ms", "2.1.3")),
+        ("x/../ms@2.1.3", ("ms", "2.1.3")),
+        ("%6ds@2.1.3_react@18.2.0", ("ms", "2.1.3")),
+        ("ms@2.1.3", None),
+        ("MS@2.1.3", None),
+        ("@x/ms@2.1.3", None),
+    ],
+)
+def test_a_deno_name_that_builds_another_url(key: str, named: tuple[str, str] | None) -> None:
+    from gouvernante.lockfiles import deno
+
+    lock = json.loads((FIXTURES / "deno-name-escaped" / "deno.lock").read_text(encoding="utf-8"))
+    lock["npm"][key] = lock["npm"].pop("%6ds@2.1.3")
+    lock["npm"]["debug@4.3.4"]["dependencies"] = [f"ms@npm:{key}"]
+    graph = deno.parse(json.dumps(lock).encode(), "p/deno.lock")
+    found = {(p.name, p.version) for p in graph.packages}
+    if named is None:
+        assert not graph.entry_errors
+        assert len(found) == 2
+    else:
+        assert named in found
+        assert graph.entry_errors == (
+            f"npm['{key}']: a name the registry reads as another package's; deno installs that"
+            " package (lockfile injection?)",
         )

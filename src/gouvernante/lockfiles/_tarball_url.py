@@ -14,6 +14,8 @@ derived from them.
 
 from __future__ import annotations
 
+import re
+
 from gouvernante.model import LockedPackage, Source
 
 
@@ -96,6 +98,26 @@ def registry_identity(url: str) -> tuple[str, str] | None:
             if stem.startswith(prefix) and len(stem) > len(prefix):
                 return name, stem[len(prefix) :]
     return name, ""
+
+
+# A name whose registry URL is ``<registry>/<name>/-/<base>-<version>.tgz`` as written: no escape,
+# dot segment, backslash, query, fragment or white space (npm's names, older ones' capitals too)
+PLAIN_NAME = re.compile(r"(?:@[\w~-][\w.~-]*/)?[\w~-][\w.~-]*", re.ASCII)
+
+
+def built_url(name: str, version: str) -> str | None:
+    """The registry tarball URL a package manager builds for a registry package it has no URL
+    of (the registry's base: its host is not the point here; the file named after the part of a
+    scoped name past its first ``/``), or None for a plain name (that URL names the package
+    itself). A name that is no npm name can build another package's URL, and the registry
+    serves that package for its packument too: bun 1.4.5 fetched ``%6ds`` 2.1.3 (bun.lock and
+    bun.lockb) as ms 2.1.3, the registry decoding the path, bun 1.1.38 ``./ms`` and ``.\\ms``
+    (bun.lockb), deno 2.9.6 ``%6ds`` and ``./ms`` (deno.lock); each installed it under the
+    dependency's folder name. ``registry_identity`` of the URL names the package installed."""
+    if PLAIN_NAME.fullmatch(name):
+        return None
+    base = name.partition("/")[2] if name.startswith("@") else name
+    return f"https://registry.npmjs.org/{name}/-/{base}-{version}.tgz"
 
 
 def injected(

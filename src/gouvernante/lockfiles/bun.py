@@ -40,7 +40,7 @@ from gouvernante.lockfiles._common import (
     version_label,
 )
 from gouvernante.lockfiles._local_folder import local_folder
-from gouvernante.lockfiles._tarball_url import injected, injection_error
+from gouvernante.lockfiles._tarball_url import PLAIN_NAME, built_url, injected, injection_error
 from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
 from gouvernante.safetext import key_segment
 
@@ -273,7 +273,7 @@ class _Read:
         self.bundled: list[tuple[str, str]] = []
         packages, workspace_keys, local_specs = self.packages, self.workspace_keys, self.local_specs
         urls, bundled, registry_pkg = self.urls, self.bundled, Source.REGISTRY
-        plain_name = _PLAIN_NAME.fullmatch
+        plain_name = PLAIN_NAME.fullmatch
         for key, entry in lock.packages.items():
             ident = entry.ident
             at = ident.find("@", 1)
@@ -491,24 +491,6 @@ def _integrity(entry: _Entry, path: str, key: str) -> str | None:
         if isinstance(value, str) and value.startswith(_INTEGRITY_PREFIXES):
             return value
     return None
-
-
-# A name whose registry URL is ``<registry>/<name>/-/<base>-<version>.tgz`` as written: no escape,
-# dot segment, backslash, query, fragment or white space (npm's names, older ones' capitals too)
-_PLAIN_NAME = re.compile(r"(?:@[\w~-][\w.~-]*/)?[\w~-][\w.~-]*", re.ASCII)
-
-
-def built_url(name: str, version: str) -> str | None:
-    """The tarball URL bun builds for a registry package it has no URL of (its registry's base:
-    the host is not the point here; the file named after the part of a scoped name past its first
-    ``/``), or None for a plain name (the URL names that very package). A name that is no npm
-    name can build another package's URL: bun 1.4.5 fetched ``%6ds`` 2.1.3 (bun.lock and
-    bun.lockb) as ms 2.1.3, the registry decoding the path, and bun 1.1.38 ``./ms`` and
-    ``.\\ms`` (bun.lockb), each installed under the dependency's folder name."""
-    if _PLAIN_NAME.fullmatch(name):
-        return None
-    base = name.partition("/")[2] if name.startswith("@") else name
-    return f"{_NPMJS}{name}/-/{base}-{version}.tgz"
 
 
 def _tarball_version(name: str, url: str) -> str:

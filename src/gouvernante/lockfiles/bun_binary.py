@@ -42,8 +42,8 @@ import msgspec
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles import _sniff
 from gouvernante.lockfiles._bun_wyhash import wyhash11
-from gouvernante.lockfiles._tarball_url import injected, registry_identity
-from gouvernante.lockfiles.bun import _tarball_version, built_url
+from gouvernante.lockfiles._tarball_url import built_url, injected, registry_identity
+from gouvernante.lockfiles.bun import _tarball_version
 from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
 
 MAGIC = _sniff.BUN_BINARY_MAGIC

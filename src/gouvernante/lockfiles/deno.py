@@ -41,7 +41,7 @@ from gouvernante.lockfiles._common import (
     split_at_version,
     version_label,
 )
-from gouvernante.lockfiles._tarball_url import injected, injection_error
+from gouvernante.lockfiles._tarball_url import built_url, injected, injection_error
 from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
 from gouvernante.safetext import key_segment
 
@@ -244,12 +244,25 @@ class _Reader:
             tarball = entry.tarball if isinstance(entry, _Entry) else None
             source = Source.LOCAL if (name, version) in local else Source.REGISTRY
             out.append(LockedPackage(key, name, version, source, integrity, tarball))
-            if tarball is not None and source is Source.REGISTRY:
+            if source is not Source.REGISTRY:
+                continue
+            if tarball is not None:
                 # deno downloads the URL it records (a registry not at its default address)
                 other = injected(key, name, version, tarball, integrity)
                 if other is not None:
                     self.errors.append(injection_error(f"{self.where(key)}.tarball", "deno"))
                     out.append(other)
+                continue
+            built = built_url(name, version)  # (None: a plain name, the common case)
+            other = None if built is None else injected(key, name, version, built, integrity)
+            if other is not None:
+                # deno 2.9.6 fetched ms for the name "%6ds" or "./ms" (the registry decodes the
+                # path) and installed it under the dependency's folder name
+                self.errors.append(
+                    f"{self.where(key)}: a name the registry reads as another package's; deno"
+                    " installs that package (lockfile injection?)"
+                )
+                out.append(other)
         return out
 
     def target(self, node: str, entries: Mapping[str, object], where: str) -> str | None:
