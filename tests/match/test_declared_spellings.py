@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from gouvernante.cli import main
+from gouvernante.lockfiles.package_json import WORKSPACE_OVERRIDES
 from gouvernante.match.hits import match_declared
 from gouvernante.model import DeclaredDependency
 from gouvernante.rules.index import build_index
@@ -213,3 +214,76 @@ def test_a_yarn_patch_of_a_release_is_that_release(
 @pytest.mark.parametrize("field", ["dependencies", "resolutions"])
 def test_berry_npm_protocol_with_a_tag_is_the_keys_tag(tmp_path: Path, field: str) -> None:
     assert _scan(tmp_path, {field: {"axios": "npm:latest"}}, "=1.14.1")[0] == FINDINGS
+
+
+# bun 1.4.5 reads a version followed by a lone "-" as that version (Bun.semver.satisfies(
+# "2.1.3", "2.1.3-") is true; bun install put ms 2.1.3 in node_modules for "2.1.3-",
+# "<=2.1.3-", "2.1.3- || 9", "1.0.0 - 2.1.3-", "=v2.1.3-"), node-semver (loose) the prerelease
+# "-" (2.1.3--): npm, pnpm and yarn find no such release or install an older one. Read CLEAN.
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "1.14.1-",
+        "=v1.14.1-",
+        "<=1.14.1-",
+        ">= 1.14.1-",
+        "1.14.1- || 9",
+        "1.14.1-||9",
+        "1.0.0 - 1.14.1-",
+        "1.14.1-\t",
+        "1.14.1- 1.14.1-",
+    ],
+)
+def test_a_version_bun_reads_without_its_empty_prerelease_is_a_finding(spec: str) -> None:
+    assert _judged(spec, "=1.14.1") == (True, False)
+
+
+# bun reads these as other releases (1.14.0, the prereleases 1.14.1-1- and 1.14.1--): no
+# finding (Bun.semver.satisfies("1.14.1", spec) is false for each)
+@pytest.mark.parametrize("spec", ["1.14.0-", "1.14.1-1-", "1.14.1--", "1.14.1-beta-"])
+def test_an_empty_prerelease_of_another_version_is_no_finding(spec: str) -> None:
+    assert _judged(spec, "=1.14.1") == (False, False)
+
+
+def test_bun_reading_of_an_empty_prerelease_is_not_applied_to_workspace_overrides() -> None:
+    hits = match_declared(
+        [DeclaredDependency("axios", "1.14.1-", WORKSPACE_OVERRIDES)],
+        build_index((_rule("=1.14.1"),)),
+        "pnpm-workspace.yaml",
+    )
+    assert hits == []  # pnpm reads 1.14.1-- there, and no bun reads the file
+
+
+# A registry tarball URL names the version the package managers fetch: npm 11.19.1, pnpm 10,
+# yarn 1.22.22 and 4.18.1 and bun 1.4.5 installed ms 2.1.3 for ".../ms/-/ms-2.1.%33.tgz" (and
+# all but yarn 4 for ".../ms-2.1.3%2etgz"): the file name's text alone was read, a note, exit 0.
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "https://registry.npmjs.org/axios/-/axios-1.14.%31.tgz",
+        "https://registry.npmjs.org/axios/-/axios-1.14.1%2etgz",
+        "https://registry.npmjs.org/axios/-/axios-1.14.1%2Etgz?x=1#y",
+        "https://registry.npmjs.org/axios/-/%61xios-1.14.1.tgz",
+        "https://registry.npmjs.org/axios/-/axios-1.14.0.tgz/../axios-1.14.1.tgz",
+        "https://registry.npmjs.org\\axios\\-\\axios-1.14.1.tgz",
+    ],
+)
+def test_an_escaped_tarball_url_names_its_version(spec: str) -> None:
+    assert _judged(spec, "=1.14.1") == (True, False)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "https://registry.npmjs.org/axios/-/axios-1.14.%30.tgz",  # 1.14.0
+        "https://registry.npmjs.org/axios/-/axios-1.14.1.tgz/%2e%2e/axios-1.14.0.tgz",
+    ],
+)
+def test_an_escaped_tarball_url_of_another_version_is_no_finding(spec: str) -> None:
+    assert _judged(spec, "=1.14.1") == (False, False)
+
+
+def test_a_tarball_url_no_tool_fetches_stays_undecided() -> None:
+    # ".TGZ": npm, pnpm, yarn 1 and 4 and bun all refused it (fixture url-upper-extension)
+    spec = "https://registry.npmjs.org/axios/-/axios-1.14.1.TGZ"
+    assert _judged(spec, "=1.14.1") == (False, True)

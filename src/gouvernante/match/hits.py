@@ -10,7 +10,7 @@ import msgspec
 
 from gouvernante.errors import SemverError
 from gouvernante.lockfiles import PNPM_WORKSPACE
-from gouvernante.lockfiles._tarball_url import locked_from_local_tarball
+from gouvernante.lockfiles._tarball_url import locked_from_local_tarball, registry_identity
 from gouvernante.lockfiles.package_json import (
     DENO_IMPORT_FIELDS,
     OVERRIDE_FIELDS,
@@ -309,6 +309,9 @@ def _bun_range_unread(spec: str) -> bool:
         return True
     if not spec or _declared_range(spec) is not None or _DIST_TAG.fullmatch(spec.strip()):
         return False
+    bun_spec = _bun_spec(spec)
+    if bun_spec is not None and _declared_range(bun_spec) is not None:
+        return False  # read as bun reads it (``match_declared``)
     first, second = spec[0], spec[1:2]
     if spec.endswith((".tgz", ".tar.gz")):
         return False
@@ -319,6 +322,24 @@ def _bun_range_unread(spec: str) -> bool:
     ):
         return True
     return "|" in spec and "/" not in spec and ":" not in spec
+
+
+# bun 1.4.5 reads a version followed by a lone "-" (at the end, before white space, "|" or "&")
+# as that version: "2.1.3-", "<=2.1.3-", "2.1.3- || 9" install ms 2.1.3 with bun, where
+# node-semver (loose) reads the prerelease "-" ("2.1.3--"), which npm, pnpm and yarn find no
+# release of (``Bun.semver.satisfies("2.1.3", "2.1.3-")`` is true; decision 0081).
+_BUN_EMPTY_PRERELEASE = re.compile(
+    r"(?<![\w.+-])(v?(?:\d+|[xX*])(?:\.(?:\d+|[xX*])){0,2})-(?=[\s|&]|$)", re.ASCII
+)
+
+
+def _bun_spec(spec: str) -> str | None:
+    """``spec`` as bun reads a version with an empty prerelease (``_BUN_EMPTY_PRERELEASE``),
+    when that differs from the text; None otherwise (the same reading as npm's)."""
+    if "-" not in spec or _too_long(spec):
+        return None
+    read = _BUN_EMPTY_PRERELEASE.sub(r"\1", spec.lstrip(" \t\n\r"))
+    return read if read != spec.lstrip(" \t\n\r") else None
 
 
 def _too_long(spec: str) -> bool:
@@ -691,14 +712,17 @@ def match_declared(
             out[start:] = [msgspec.structs.replace(h, reading=dep.reading) for h in out[start:]]
             continue
         declared_range = _declared_range(dep.spec)
+        bun_spec = _bun_spec(dep.spec) if dep.field not in _NOT_BUN_FIELDS else None
+        bun_range = _declared_range(bun_spec) if bun_spec is not None else None
+        readings = [r for r in (declared_range, bun_range) if r is not None]
         seen_rules: set[str] = set()
-        if declared_range is None and entries:
+        if not readings and entries:
             out.extend(_not_a_range(dep, entries, display_path))
         for entry in entries or ():
             prule = entry.package_rule
-            if declared_range is None or entry.rule.id in seen_rules:
+            if entry.rule.id in seen_rules:
                 continue
-            expr = prule.first_intersecting(declared_range)
+            expr = next((e for e in map(prule.first_intersecting, readings) if e is not None), None)
             if expr is not None:
                 seen_rules.add(entry.rule.id)
                 out.append(
@@ -744,10 +768,17 @@ def _not_a_range(
         return [_dist_tag_hit(dep, entry, display_path, spec) for entry in entries]
     if dep.field not in _NOT_BUN_FIELDS and _bun_range_unread(dep.spec.lstrip(" \t\n\r")):
         return []  # an error of the file (``entry_errors``): bun reads it as a range
-    tarball = _TARBALL_FILE.search(spec.partition("?")[0].partition("#")[0])
     from gouvernante.semver import try_parse_version  # noqa: PLC0415 - see package_hits
 
-    version = try_parse_version(tarball.group(1)) if tarball else None
+    # a registry tarball URL names its version as the package managers fetch it (escapes,
+    # dot segments, backslashes: ``registry_identity``): "ms-2.1.%33.tgz" installs ms 2.1.3
+    # with npm, pnpm, yarn 1 and 4 and bun (decision 0081); else the file name's version
+    identity = registry_identity(spec) if spec[:4].lower() == "http" else None
+    if identity is not None and identity[1]:
+        version = try_parse_version(identity[1])
+    else:
+        tarball = _TARBALL_FILE.search(spec.partition("?")[0].partition("#")[0])
+        version = try_parse_version(tarball.group(1)) if tarball else None
     hits: list[DeclaredHit] = []
     for entry in entries:
         prule = entry.package_rule
