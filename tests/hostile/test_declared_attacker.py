@@ -31,6 +31,16 @@ EXPECTED = {
     "bun-empty-prerelease-or": {"bun"},
     "bun-empty-prerelease-hyphen": {"bun"},  # npm, pnpm, yarn 1: 2.1.2
     "bun-empty-prerelease-other": set(),  # bun: 2.1.2, the others refuse it
+    # dependency names the registry reads as ms (escapes, dot segments, backslashes)
+    "name-escaped": {"yarn 1", "yarn 4", "bun"},
+    "name-escaped-path": {"yarn 1", "bun"},
+    "name-escaped-dot": {"yarn 1"},
+    "name-dot-segment": {"yarn 1"},
+    "name-trailing-slash": {"yarn 1"},
+    "name-backslash": {"yarn 1", "yarn 4"},
+    "name-folder": set(),  # "./ms": a folder to yarn 1, refused by the others
+    "name-other-path": set(),  # "foo/ms": no package to the registry
+    "alias-escaped-name": {"pnpm", "yarn 1", "yarn 4", "bun"},
 }
 
 

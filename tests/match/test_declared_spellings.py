@@ -287,3 +287,52 @@ def test_a_tarball_url_no_tool_fetches_stays_undecided() -> None:
     # ".TGZ": npm, pnpm, yarn 1 and 4 and bun all refused it (fixture url-upper-extension)
     spec = "https://registry.npmjs.org/axios/-/axios-1.14.1.TGZ"
     assert _judged(spec, "=1.14.1") == (False, True)
+
+
+# yarn 1, yarn 4, bun and pnpm put a dependency's name in the registry's URL as written, and the
+# registry (or the URL parser) decodes it and resolves its dot segments: yarn 1.22.22 installed ms
+# 2.1.3 for the keys "%6ds", "x%2f..%2fms", "%2e/ms", "x/../ms", "ms/" and ".\\ms", bun 1.4.5 for
+# "%6ds", "m%73", "x%2f..%2fms", yarn 4.18.1 for "%6ds" and ".\\ms", pnpm 10 (and the others) for
+# "npm:%6ds@2.1.3" (fixtures tests/hostile/fixtures/declared-attacker/name-*). Each read CLEAN.
+@pytest.mark.parametrize(
+    "dependencies",
+    [
+        {"%61xios": "1.14.1"},
+        {"axio%73": "^1.14.0"},
+        {"%61xios": "latest"},
+        {"x%2f..%2faxios": "1.14.1"},
+        {"%2e/axios": "1.14.1"},
+        {"x/%2e%2e/axios": "1.14.1"},
+        {"x/../axios": "1.14.1"},
+        {"@x/../axios": "1.14.1"},
+        {"axios/": "1.14.1"},
+        {".\\axios": "1.14.1"},
+        {"ax": "npm:%61xios@1.14.1"},
+        {"ax": "npm:%61xios"},
+    ],
+)
+def test_a_dependency_name_the_registry_reads_as_another_is_that_package(
+    tmp_path: Path, dependencies: dict[str, str]
+) -> None:
+    code, report = _scan(tmp_path, {"dependencies": dependencies}, "=1.14.1")
+    assert code == FINDINGS, report
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        # a folder to yarn 1 ("./ms": no such file), refused by the others
+        {"dependencies": {"./axios": "1.14.1"}},
+        {"dependencies": {"../axios": "1.14.1"}},
+        # release "axios" of the package "x" to the registry: no package axios
+        {"dependencies": {"x/axios": "1.14.1"}},
+        {"dependencies": {"AXIOS": "1.14.1"}},  # the registry's names are case-sensitive
+        # an override's key selects by name: bun installed ms 2.1.2 for debug 4.3.4 beside
+        # {"overrides": {"%6ds": "2.1.3"}}
+        {"dependencies": {"other": "1.0.0"}, "overrides": {"%61xios": "1.14.1"}},
+    ],
+)
+def test_a_dependency_name_no_tool_fetches_as_another_is_no_finding(
+    tmp_path: Path, manifest: object
+) -> None:
+    assert _scan(tmp_path, manifest, "=1.14.1")[0] == CLEAN

@@ -120,6 +120,29 @@ def built_url(name: str, version: str) -> str | None:
     return f"https://registry.npmjs.org/{name}/-/{base}-{version}.tgz"
 
 
+def registry_name(name: str) -> str | None:
+    """The package the registry serves for a dependency name a package manager puts in its URL
+    as written (``<registry>/<name>``), when that is another package than ``name``: backslashes
+    read as slashes, dot segments resolved (before and after the registry decodes the path) and
+    escapes decoded. yarn 1.22.22 installed ms 2.1.3 for the keys ``x/../ms``, ``@x/../ms``,
+    ``ms/``, ``.\\ms``, ``%2e/ms``, ``x/%2e%2e/ms``, ``x%2f..%2fms`` and ``%6ds``; bun 1.4.5 for
+    ``%6ds``, ``m%73`` and ``x%2f..%2fms``; yarn 4.18.1 for ``%6ds`` and ``.\\ms``; pnpm 10,
+    yarn and bun for ``npm:%6ds@2.1.3`` (npm refuses them all). None for a plain name, a path
+    yarn reads as a folder (``./ms``, ``../ms``, ``/ms``: yarn 1 refused ``./ms``) and a path
+    that is no package's (``x/ms`` is release ``ms`` of ``x`` to the registry)."""
+    if PLAIN_NAME.fullmatch(name) or name.startswith(("./", "../", "/")):
+        return None
+    path = _without_dot_segments(name.replace("\\", "/"))
+    if "%" in path:
+        from urllib.parse import unquote  # noqa: PLC0415 - escaped names only (decision 0024)
+
+        path = _without_dot_segments(unquote(path))
+    path = path.strip("/")
+    if path == name or not PLAIN_NAME.fullmatch(path):
+        return None
+    return path
+
+
 def injected(
     key: str, name: str, version: str, url: str, integrity: str | None
 ) -> LockedPackage | None:

@@ -23,7 +23,7 @@ from msgspec.structs import replace
 
 from gouvernante.errors import LockfileError, SemverError
 from gouvernante.lockfiles._common import first_repeated_key, json_errors, shape_error
-from gouvernante.lockfiles._tarball_url import registry_identity
+from gouvernante.lockfiles._tarball_url import registry_identity, registry_name
 from gouvernante.model import (
     DeclaredDependency,
     DeclaredReading,
@@ -538,12 +538,12 @@ def declared_dependency(key: str, spec: str, field: str) -> DeclaredDependency:
         target = spec[4:].strip()
         cut = target.rfind("@")
         if cut > 0:
-            return DeclaredDependency(target[:cut], target[cut + 1 :], field, key)
+            return DeclaredDependency(_fetched_name(target[:cut]), target[cut + 1 :], field, key)
         if target and cut < 0 and _is_range(target):
             return DeclaredDependency(key, target, field, key)
         if target:
             reading = DeclaredReading.NOT_BERRY if target in _BERRY_TAGS else None
-            return DeclaredDependency(target, "*", field, key, reading=reading)
+            return DeclaredDependency(_fetched_name(target), "*", field, key, reading=reading)
     if spec.lstrip()[:6].lower().startswith(("https:", "http:")):
         # A registry tarball URL installs the package it names, whatever the key: an alias
         # (``"a": "https://registry.npmjs.org/evil/-/evil-1.0.1.tgz"`` is evil@1.0.1 in
@@ -554,4 +554,12 @@ def declared_dependency(key: str, spec: str, field: str) -> DeclaredDependency:
     # bun 1.4.5 installs the registry's axios for " axios" and "axios " (pnpm 9 and yarn 1 for
     # "axios "; npm refuses both): the name without its spaces, the key kept as the alias
     name = key.strip(" ") or key
+    if field not in OVERRIDE_FIELDS:  # an override's key selects by name: nothing is fetched
+        name = _fetched_name(name)
     return DeclaredDependency(name, spec, field, key if name != key else None)
+
+
+def _fetched_name(name: str) -> str:
+    """The package a dependency's name fetches from the registry (``registry_name``: yarn 1,
+    yarn 4, bun and pnpm put it in the URL as written; decision 0081), else the name itself."""
+    return registry_name(name) or name
