@@ -28,6 +28,7 @@ LOCKFILES = (
     "bun.lock",
     "bun.lockb",
     "deno.lock",
+    "package.json",  # (a project without a lockfile: the manifest-* cases)
 )
 
 # case -> (exit code, where the entry error points, or None when there is none)
@@ -50,6 +51,17 @@ EXPECTED = {
     # bun.lockb: a registry package without a URL, whose name builds another one's
     "bunb-name-escaped": (ERROR, "byte 320: package name and version do not match the registry"),
     "bunb-name-dot-segment": (ERROR, "byte 320: package name and version do not match the reg"),
+    # a registry entry with no URL whose name the registry reads as ms (decision 0080)
+    "pnpm9-name-escaped": (FINDINGS, "packages['%6ds@2.1.3']"),
+    "pnpm8-name-escaped": (FINDINGS, "packages['/%6ds@2.1.3']"),
+    "pnpm7-name-escaped": (FINDINGS, "packages['/%6ds/2.1.3']"),
+    "pnpm9-name-dot-segment": (FINDINGS, "packages['x/../ms@2.1.3']"),
+    "yarn1-name-escaped-no-resolved": (FINDINGS, "line 5: a registry entry with no resolved"),
+    "yarn4-name-escaped-no-archive": (FINDINGS, "line 16: the resolution fetches another"),
+    # package.json alone: an alias, an override, a resolution to such a name
+    "manifest-alias-escaped": (FINDINGS, None),
+    "manifest-override-escaped": (FINDINGS, None),
+    "manifest-resolution-escaped": (FINDINGS, None),
     "yarn1-header-twice-last": (FINDINGS, None),
     "yarn1-header-twice-first": (CLEAN, None),
     "yarn1-no-resolved": (ERROR, "line 5"),
@@ -80,7 +92,8 @@ def test_what_the_tool_installed_is_found(tmp_path: Path, case: str, mode: str) 
     target = str(lockfile) if mode == "-lockfile" else str(folder)
     code, report = scan_report(tmp_path, RULES, mode, target)
     expected, where = EXPECTED[case]
-    found = {(f["package"], f["version"]) for f in report["findings"]}
+    # (a package.json alone: a declared range, the release it names)
+    found = {(f["package"], f.get("version", f.get("declared_range"))) for f in report["findings"]}
     errors = [e["message"] if isinstance(e, dict) else e for e in report["errors"]]
     assert code == expected, (errors, found)
     if expected == FINDINGS:
@@ -410,3 +423,116 @@ def test_a_deno_name_that_builds_another_url(key: str, named: tuple[str, str] | 
             f"npm['{key}']: a name the registry reads as another package's; deno installs that"
             " package (lockfile injection?)",
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# pnpm, yarn 1, yarn 4 and package.json: the same class (decision 0080), beyond the fixtures
+
+_ODD_NAMES = [
+    ("%6ds", "ms"),
+    ("m%73", "ms"),
+    ("%6Ds", "ms"),
+    ("./ms", "ms"),
+    ("x/../ms", "ms"),
+    (".\\ms", "ms"),
+    ("%2e/ms", "ms"),
+    ("@x%2f..%2fms", "ms"),  # (yarn 1.22.22 installed ms 2.1.3 for it)
+    ("ms", None),
+    ("MS", None),  # another package (the registry's names are case-sensitive)
+    ("@x/ms", None),
+]
+
+
+def _pnpm_yaml_key(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@pytest.mark.parametrize("loader", ["lines", "yaml"])
+@pytest.mark.parametrize(
+    ("case", "key"),
+    [
+        ("pnpm9-name-escaped", "{}@2.1.3"),
+        ("pnpm8-name-escaped", "/{}@2.1.3"),
+        ("pnpm7-name-escaped", "/{}/2.1.3"),
+    ],
+)
+@pytest.mark.parametrize(("name", "named"), _ODD_NAMES)
+def test_a_pnpm_name_that_builds_another_url(
+    case: str, key: str, name: str, named: str | None, loader: str
+) -> None:
+    from gouvernante.lockfiles import pnpm
+
+    text = (FIXTURES / case / "pnpm-lock.yaml").read_text(encoding="utf-8")
+    old = key.format("%6ds")
+    assert text.count(f"'{old}'") >= 2
+    if case == "pnpm7-name-escaped" and "/" in name:
+        pytest.skip("a 5.x key's name holds no '/' beside a scope (pnpm 7.33.7 refuses it)")
+    edited = text.replace(f"'{old}'", _pnpm_yaml_key(key.format(name)))
+    with pytest.MonkeyPatch.context() as patch:
+        if loader == "yaml":  # (the full YAML reader, for files outside the line grammar)
+            patch.setattr(pnpm, "_read_lines", lambda text, path, data=None: None)
+        graph = pnpm.parse(edited.encode(), "p/pnpm-lock.yaml")
+    found = {(p.name, p.version) for p in graph.table}
+    if name.startswith("@x%2f"):
+        # pnpm builds ".../@x%2f..%2fms/-/undefined-2.1.3.tgz" (pnpm 9.15.9: 403, pnpm 7.33.7
+        # refuses the key): an error all the same, never a clean read
+        assert graph.entry_errors
+    elif named is None:
+        assert not graph.entry_errors
+        assert (name, "2.1.3") in found
+    else:
+        assert (named, "2.1.3") in found
+        assert len(graph.entry_errors) == 1
+        assert graph.entry_errors[0].endswith(
+            ": the registry tarball of another package or version than this entry's; pnpm"
+            " installs what the URL names (lockfile injection or a bad merge?)"
+        )
+
+
+@pytest.mark.parametrize(("name", "named"), _ODD_NAMES)
+def test_a_yarn1_name_without_resolved(name: str, named: str | None) -> None:
+    from gouvernante.lockfiles import yarn
+
+    text = (FIXTURES / "yarn1-name-escaped-no-resolved" / "yarn.lock").read_text("utf-8")
+    assert text.count('"%6ds@^2.1.0"') == 1
+    edited = text.replace('"%6ds@^2.1.0"', json.dumps(f"{name}@^2.1.0"))
+    graph = yarn.parse(edited.encode(), "p/yarn.lock")
+    found = {(p.name, p.version) for p in graph.table}
+    assert (name, "2.1.3") in found
+    if named is None:
+        assert not graph.entry_errors
+    else:
+        assert (named, "2.1.3") in found
+        assert graph.entry_errors == (
+            "line 5: a registry entry with no resolved URL whose name the registry reads as"
+            " another package's; yarn 1 resolves and installs that package (lockfile injection"
+            " or a bad merge?)",
+        )
+
+
+@pytest.mark.parametrize(("name", "named"), _ODD_NAMES)
+def test_a_yarn_berry_name_without_archive_url(name: str, named: str | None) -> None:
+    from gouvernante.lockfiles import yarn
+
+    text = (FIXTURES / "yarn4-name-escaped-no-archive" / "yarn.lock").read_text("utf-8")
+    assert text.count('"%6ds@npm:2.1.3"') == 1
+    edited = text.replace('"%6ds@npm:2.1.3"', json.dumps(f"{name}@npm:2.1.3"))
+    graph = yarn.parse(edited.encode(), "p/yarn.lock")
+    found = {(p.name, p.version) for p in graph.table}
+    if named is None:
+        assert not graph.entry_errors
+        assert (name, "2.1.3") in found
+    else:
+        assert (named, "2.1.3") in found
+        assert len(graph.entry_errors) == 1
+        assert graph.entry_errors[0].startswith("line 16: the resolution fetches another")
+
+
+@pytest.mark.parametrize(("name", "named"), _ODD_NAMES)
+def test_a_declared_alias_names_what_the_registry_serves(name: str, named: str | None) -> None:
+    from gouvernante.lockfiles.package_json import declared_dependency
+
+    for spec in (f"npm:{name}@2.1.3", f"NPM:{name}@2.1.3"):
+        dep = declared_dependency("x", spec, "dependencies")
+        assert (dep.name, dep.spec, dep.alias) == (named or name, "2.1.3", "x")
+    assert declared_dependency("x", f"npm:{name}", "dependencies").name == (named or name)

@@ -15,6 +15,7 @@ derived from them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from gouvernante.model import LockedPackage, Source
 
@@ -141,6 +142,13 @@ def registry_name(name: str) -> str | None:
     if path == name or not PLAIN_NAME.fullmatch(path):
         return None
     return path
+
+
+def names_not_plain(names: Iterable[str]) -> list[str]:
+    """The names of ``names`` (each once) for which ``built_url`` builds a URL: few or none in a
+    real file, found with one test a distinct name (the readers' gate before ``built_url``)."""
+    plain = PLAIN_NAME.fullmatch
+    return [name for name in set(names) if not plain(name)]
 
 
 def injected(

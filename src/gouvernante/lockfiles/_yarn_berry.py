@@ -36,7 +36,12 @@ from gouvernante.errors import LockfileError
 from gouvernante.fs.decode import yaml_problem, yaml_reason, yaml_where
 from gouvernante.lockfiles._common import split_at_version
 from gouvernante.lockfiles._local_folder import local_folder
-from gouvernante.lockfiles._tarball_url import registry_identity
+from gouvernante.lockfiles._tarball_url import (
+    PLAIN_NAME,
+    built_url,
+    names_not_plain,
+    registry_identity,
+)
 from gouvernante.lockfiles._yarn_common import (
     DQ,
     YarnDetails,
@@ -408,6 +413,7 @@ def _assemble(parsed: _Parsed, path: str) -> LockfileGraph:
         name = _url_dependency_name(name, reference, key) if source is Source.TARBALL else name
         packages.append(LockedPackage(resolution, name, version, source, None, resolved))
         fetched.check(resolution, line, name, version, reference, key)
+    fetched.check_names([p.name for p in packages], parsed)
     packages.extend(fetched.packages)
     if not importers or importers[0].id.rpartition("@")[2] != "workspace:.":
         # yarn 2+ always locks the project itself (``name@workspace:.``, sorted among the
@@ -467,11 +473,26 @@ class _Fetched:
         self.packages: list[LockedPackage] = []
 
     def check(  # noqa: PLR0917 - an entry's resolution facts and its key
-        self, node: str, line: int, name: str, version: str, reference: str, key: str
+        self,
+        node: str,
+        line: int,
+        name: str,
+        version: str,
+        reference: str,
+        key: str,
+        *,
+        built: bool = False,
     ) -> None:
+        """``built``: check an entry of the common case (an ``npm:`` reference of the entry's
+        version) too, whose name is not plain (``_fetched``)."""
         if not reference.startswith(("npm:", "patch:")) and not _is_url(reference):
             return
-        if reference.startswith("npm:") and "::" not in reference and reference[4:] == version:
+        if (
+            not built
+            and reference.startswith("npm:")
+            and "::" not in reference
+            and reference[4:] == version
+        ):
             return  # the common case
         found = [f for f in _fetched(name, reference) if (f[0], f[1]) != (name, version)]
         if not found:
@@ -485,6 +506,27 @@ class _Fetched:
         for found_name, found_version, url in found:
             source = Source.REGISTRY if url is None else Source.TARBALL
             self.packages.append(LockedPackage(node, found_name, found_version, source, None, url))
+
+    def check_names(self, names: list[str], parsed: _Parsed) -> None:
+        """``check`` the entries of ``parsed`` its common case passed over (an ``npm:``
+        reference of the entry's version) whose name (of ``names``) is not plain: berry
+        fetches the registry URL it builds from that name (``_fetched``)."""
+        odd = names_not_plain(names)
+        if not odd:
+            return
+        odd_names, done = set(odd), set()
+        for key, line, fields in zip(parsed.keys, parsed.lines, parsed.fields, strict=True):
+            resolution = fields.get("resolution") or ""
+            name, reference = split_at_version(resolution)
+            written = fields.get("version")
+            if (
+                name in odd_names
+                and reference.startswith("npm:")
+                and reference[4:] == (reference[4:] if written is None else written)
+                and resolution not in done
+            ):
+                done.add(resolution)
+                self.check(resolution, line, name, reference[4:], reference, key, built=True)
 
 
 def _url_dependency_name(name: str, reference: str, key: str) -> str:
@@ -531,14 +573,24 @@ def _fetched(name: str, reference: str, depth: int = 0) -> list[tuple[str, str, 
     if not reference.startswith("npm:"):
         return []
     body, _, params = reference[4:].partition("::")
-    found: list[tuple[str, str, str | None]] = [(name, body.strip().lstrip("=v"), None)]
+    version = body.strip().lstrip("=v")
+    found: list[tuple[str, str, str | None]] = [(name, version, None)]
+    archive = False
     for param in params.split("&") if params else ():
         key, _, value = param.partition("=")
         if key == "__archiveUrl":
+            archive = True
             url = unquote(value)
             identity = registry_identity(url)
             if identity is not None:
                 found.append((*identity, url))
+    if not archive and not PLAIN_NAME.fullmatch(name):
+        # no archive URL: berry fetches the registry URL it builds from the name (decision
+        # 0080: yarn 4.18.1 installed ms 2.1.3 for a resolution "%6ds@npm:2.1.3")
+        built = built_url(name, version)
+        identity = None if built is None else registry_identity(built)
+        if identity is not None and identity[0] != name:
+            found[0] = (identity[0], version, None)
     return found
 
 

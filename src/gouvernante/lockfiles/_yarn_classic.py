@@ -363,8 +363,7 @@ class _Entries:
         (unless the URL is the entry's own range: a tarball URL dependency may bear any
         name). An alias names its target package, so its URL agrees (decision 0031)."""
         suspects = range(len(self.ids)) if self.url_suspects is None else self.url_suspects
-        extra: list[LockedPackage] = []
-        errors: list[str] = []
+        extra, errors = self._built_url_packages()
         if not suspects:
             return extra, errors
         from gouvernante.lockfiles._tarball_url import (  # noqa: PLC0415
@@ -404,6 +403,45 @@ class _Entries:
             )
             if not asked:
                 errors.append(injection_error(f"line {self.line_at(index)}: resolved", "yarn"))
+        return extra, errors
+
+    def _built_url_packages(self) -> tuple[list[LockedPackage], list[str]]:
+        """Registry entries with no ``resolved`` whose name is no plain npm name (decision
+        0080): yarn 1 resolves such an entry's range from the registry by its name, and the
+        registry reads ``%6ds`` as ms (yarn 1.22.22 installed ms 2.1.3 for ``%6ds@^2.1.0``,
+        ``version "2.1.3"``, no ``resolved``). The package the registry names joins the graph
+        at the version written (what yarn installs is the range's newest: the entry is an error
+        whatever a rule says)."""
+        from gouvernante.lockfiles._tarball_url import (  # noqa: PLC0415
+            built_url,
+            names_not_plain,
+            registry_identity,
+        )
+
+        extra: list[LockedPackage] = []
+        errors: list[str] = []
+        names = self.names
+        odd = names_not_plain(names)
+        if not odd:
+            return extra, errors
+        odd_names = set(odd)
+        for index, name in enumerate(names):
+            if name not in odd_names or self.source_of(index) is not Source.REGISTRY:
+                continue
+            version, resolved = self._version_resolved(index)
+            url = None if resolved else built_url(name, version)
+            found = None if url is None else registry_identity(url)
+            if found is None or found[0] == name:
+                continue
+            integrity = self.fields_of(index)[2]
+            extra.append(
+                LockedPackage(self.ids[index], found[0], version, Source.REGISTRY, integrity, None)
+            )
+            errors.append(
+                f"line {self.line_at(index)}: a registry entry with no resolved URL whose name"
+                " the registry reads as another package's; yarn 1 resolves and installs that"
+                " package (lockfile injection or a bad merge?)"
+            )
         return extra, errors
 
     def _version_resolved(self, index: int) -> tuple[str, str | None]:

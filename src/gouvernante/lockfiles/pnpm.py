@@ -38,7 +38,12 @@ from gouvernante.fs.decode import yaml_problem, yaml_where
 from gouvernante.lockfiles import _pnpm_lines, _pnpm_yaml
 from gouvernante.lockfiles._common import split_at_version, version_label
 from gouvernante.lockfiles._local_folder import local_folder
-from gouvernante.lockfiles._tarball_url import injected, injection_error
+from gouvernante.lockfiles._tarball_url import (
+    built_url,
+    injected,
+    injection_error,
+    names_not_plain,
+)
 from gouvernante.lockfiles.package_json import overridden_versions
 from gouvernante.model import (
     Importer,
@@ -716,6 +721,34 @@ class _Lockfile:
             where = f"{where}.resolution.tarball"
             self.injected[key] = (package, injection_error(where, "pnpm") if registry else None)
 
+    def _check_built_urls(
+        self, names: Sequence[str], package: Callable[[int], LockedPackage]
+    ) -> None:
+        """Registry entries without ``resolution.tarball`` whose name is no plain npm name
+        (decision 0080): pnpm 7, 8 and 9 fetch the URL they build from the name and version
+        (``built_url``), which the registry reads as another package's (``%6ds`` 2.1.3 installed
+        ms 2.1.3); that package joins the graph under the entry's key and the entry is an error,
+        as for a written tarball URL (``_check_tarball``). ``package(i)``: the package named
+        ``names[i]``."""
+        odd = names_not_plain(names)
+        if not odd:
+            return
+        odd_names = set(odd)
+        for i, name in enumerate(names):
+            if name not in odd_names:
+                continue
+            pkg = package(i)
+            if pkg.source is not Source.REGISTRY or pkg.resolved is not None:
+                continue  # (a tarball: ``_check_tarball`` read it)
+            key = _strip_peers(pkg.id) if pkg.id[-1:] == ")" else pkg.id
+            url = built_url(name, pkg.version)
+            if key in self.injected or url is None:
+                continue
+            found = injected(key, name, pkg.version, url, pkg.integrity)
+            if found is not None:
+                error = injection_error(f"packages{key_segment(key)}", "pnpm")
+                self.injected[key] = (found, error)
+
     def _injected_packages(self, ids: Iterable[str]) -> list[LockedPackage]:
         """The packages ``injected`` adds, one for each node (of ``ids``) its entry is (9.0: each
         snapshot of the package, with its peers)."""
@@ -858,6 +891,8 @@ class _Lockfile:
         seen = {p.id for p in packages}
         packages.extend(p for p in self.packages if p.id not in seen)
         importers = _importer_list(self.importers_map, self.links.values())
+        own = self.packages
+        self._check_built_urls([p.name for p in own], own.__getitem__)
         if self.injected:
             packages.extend(self._injected_packages([p.id for p in self.packages]))
         return LockfileGraph(
@@ -1291,6 +1326,7 @@ class _LineLockfile(_Lockfile):
         ids: Sequence[str] = self._ids
         names: Sequence[str] = self._names
         package: Callable[[int], LockedPackage] = self._package
+        self._check_built_urls(names, package)
         version: Callable[[int], str] = self._version
         integrity: Callable[[], list[str | None]] = self._integrity
         if links:
