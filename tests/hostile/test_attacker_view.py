@@ -536,3 +536,15 @@ def test_a_declared_alias_names_what_the_registry_serves(name: str, named: str |
         dep = declared_dependency("x", spec, "dependencies")
         assert (dep.name, dep.spec, dep.alias) == (named or name, "2.1.3", "x")
     assert declared_dependency("x", f"npm:{name}", "dependencies").name == (named or name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["ms", "@s/x", "a.b~c-d_e", "%6ds", "./ms", ".ms", "MS ", "a\nb", "\n", "ms\n", "@s/x/y", ""],
+)
+def test_the_gate_of_names_not_plain_agrees_with_plain_name(name: str) -> None:
+    from gouvernante.lockfiles._tarball_url import PLAIN_NAME, names_not_plain
+
+    expected = [] if PLAIN_NAME.fullmatch(name) else [name]
+    assert names_not_plain(["ms", name, "@s/x"]) == expected
+    assert names_not_plain([name] * 3) == expected

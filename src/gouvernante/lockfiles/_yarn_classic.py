@@ -413,6 +413,7 @@ class _Entries:
         at the version written (what yarn installs is the range's newest: the entry is an error
         whatever a rule says)."""
         from gouvernante.lockfiles._tarball_url import (  # noqa: PLC0415
+            PLAIN_NAME,
             built_url,
             names_not_plain,
             registry_identity,
@@ -421,12 +422,15 @@ class _Entries:
         extra: list[LockedPackage] = []
         errors: list[str] = []
         names = self.names
-        odd = names_not_plain(names)
-        if not odd:
-            return extra, errors
-        odd_names = set(odd)
-        for index, name in enumerate(names):
-            if name not in odd_names or self.source_of(index) is not Source.REGISTRY:
+        if self.unresolved is not None:  # (the grammar's reading knows them: usually none)
+            plain = PLAIN_NAME.fullmatch
+            positions = [i for i in sorted(self.unresolved) if not plain(names[i])]
+        else:
+            odd = set(names_not_plain(names))
+            positions = [i for i, name in enumerate(names) if name in odd] if odd else []
+        for index in positions:
+            name = names[index]
+            if self.source_of(index) is not Source.REGISTRY:
                 continue
             version, resolved = self._version_resolved(index)
             url = None if resolved else built_url(name, version)
