@@ -36,6 +36,9 @@ from gouvernante.fs.walk import YARN_INTEGRITY
 from gouvernante.lockfiles._tarball_url import registry_identity
 from gouvernante.safetext import shown
 
+# what a record says of the folders it places: folder -> (name, version or where from)
+Places = dict[str, tuple[str, str]]
+
 HIDDEN_LOCKFILE = ".package-lock.json"
 PNPM_STATE = ".modules.yaml"
 YARN_STATE = ".yarn-state.yml"
@@ -490,7 +493,7 @@ def _pnpm_copies(root: str) -> LocalCopies | None:
     if got is None:
         return None
     data, mtime_ns = got
-    found = _pnpm_modules_places(data)
+    found = pnpm_modules_places(data)
     if found is None or not (found[0] or found[1]):
         return None
     folders = {_joined(base, place): copy for place, copy in found[0].items()}
@@ -498,25 +501,12 @@ def _pnpm_copies(root: str) -> LocalCopies | None:
     return LocalCopies(path, mtime_ns, folders, releases=releases)
 
 
-def pnpm_modules_copies(data: bytes) -> dict[str, tuple[str, str]] | None:
-    """pnpm's ``.modules.yaml``: folder (relative to the workspace root, ``/``-separated) ->
-    (name, reference) of each ``file:``/``link:`` package of ``hoistedLocations`` placed
-    there and nowhere listed for another package; None when the record does not read."""
-    found = _pnpm_modules_places(data)
-    return None if found is None else found[0]
-
-
-def pnpm_modules_releases(data: bytes) -> dict[str, tuple[str, str]] | None:
-    """pnpm's ``.modules.yaml`` (hoisted linker): folder -> (name, version) of each registry
-    release of ``hoistedLocations`` (``ms@2.1.3``, ``react-dom@18.2.0(react@18.2.0)``) placed
-    there and nowhere listed for another package; None when the record does not read."""
-    found = _pnpm_modules_places(data)
-    return None if found is None else found[1]
-
-
-def _pnpm_modules_places(
-    data: bytes,
-) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]]] | None:
+def pnpm_modules_places(data: bytes) -> tuple[Places, Places] | None:
+    """pnpm's ``.modules.yaml``: (copies, releases), folder (relative to the workspace root,
+    ``/``-separated) -> (name, reference) of each ``file:``/``link:`` package of
+    ``hoistedLocations``, and -> (name, version) of each registry release there (hoisted linker:
+    ``ms@2.1.3``, ``react-dom@18.2.0(react@18.2.0)``), each placed there and nowhere listed for
+    another package; None when the record does not read."""
     try:
         doc = msgspec.json.decode(data) if data.lstrip()[:1] == b"{" else _yaml(data)
     except Exception:  # (hostile YAML may raise anything): a record not read is not believed
@@ -568,47 +558,29 @@ def _yarn_classic_copies(root: str) -> LocalCopies | None:
     if got is None:
         return None
     data, mtime_ns = got
-    names = yarn_integrity_names(data)
-    top = yarn_integrity_releases(data)
-    if not names and not top:
+    found = yarn_integrity_places(data)
+    if found is None or not (found[0] or found[1]):
         return None
-    return LocalCopies(path, mtime_ns, {}, root, names or {}, top=top or {})
+    return LocalCopies(path, mtime_ns, {}, root, found[0], top=found[1])
 
 
-def yarn_integrity_releases(data: bytes) -> dict[str, tuple[str, str]] | None:
-    """yarn 1's ``.yarn-integrity``: folder name -> (name, version) of the names all of whose
-    patterns resolve to one registry tarball (``https://registry.yarnpkg.com/ms/-/ms-2.1.3.tgz``;
-    an alias's folder holds the URL's package). yarn 1 records patterns, not folders: such a
-    name's folder at the top of the tree holds that release (a nested one may be a package's
-    bundled copy, which no record lists); a name with two releases, or one not from a registry
-    tarball, says nothing. None when the record does not read."""
-    try:
-        entries = msgspec.json.decode(data, type=_YarnIntegrity).lockfileEntries
-    except (msgspec.MsgspecError, RecursionError, ValueError):
-        return None
-    found: dict[str, tuple[str, str] | None] = {}
-    for pattern, resolution in entries.items():
-        split = _split_locator(pattern)
-        if split is None:
-            return None
-        release = registry_identity(resolution) if resolution.startswith("http") else None
-        if release is None or not release[1] or found.get(split[0], release) != release:
-            found[split[0]] = None
-        else:
-            found[split[0]] = release
-    return {name: release for name, release in found.items() if release is not None}
-
-
-def yarn_integrity_names(data: bytes) -> dict[str, str] | None:
-    """yarn 1's ``.yarn-integrity``: name -> pattern range of the names every pattern of which
-    is ``file:``/``link:`` (yarn writes the resolution ``file:…#<sha1>`` for a tarball, ``""``
-    for a folder); None when the record does not read."""
+def yarn_integrity_places(data: bytes) -> tuple[dict[str, str], Places] | None:
+    """yarn 1's ``.yarn-integrity``, decoded once: (names, releases). ``names``: name ->
+    pattern range of the names every pattern of which is ``file:``/``link:`` (yarn writes the
+    resolution ``file:…#<sha1>`` for a tarball, ``""`` for a folder). ``releases``: folder name
+    -> (name, version) of the names all of whose patterns resolve to one registry tarball
+    (``https://registry.yarnpkg.com/ms/-/ms-2.1.3.tgz``; an alias's folder holds the URL's
+    package). yarn 1 records patterns, not folders: such a name's folder at the top of the tree
+    holds that release (a nested one may be a package's bundled copy, which no record lists); a
+    name with two releases, or one not from a registry tarball, says nothing. None when the
+    record does not read."""
     try:
         entries = msgspec.json.decode(data, type=_YarnIntegrity).lockfileEntries
     except (msgspec.MsgspecError, RecursionError, ValueError):
         return None
     local: dict[str, str] = {}
     registry: set[str] = set()
+    found: dict[str, tuple[str, str] | None] = {}
     for pattern, resolution in entries.items():
         split = _split_locator(pattern)
         if split is None:
@@ -618,53 +590,42 @@ def yarn_integrity_names(data: bytes) -> dict[str, str] | None:
             local.setdefault(name, range_)
         else:
             registry.add(name)
-    return {name: source for name, source in local.items() if name not in registry}
+        release = registry_identity(resolution) if resolution.startswith("http") else None
+        if release is None or not release[1] or found.get(name, release) != release:
+            found[name] = None
+        else:
+            found[name] = release
+    names = {name: source for name, source in local.items() if name not in registry}
+    return names, {name: release for name, release in found.items() if release is not None}
 
 
-def hidden_lockfile_copies(data: bytes) -> dict[str, tuple[str, str]] | None:
-    """npm's hidden lockfile: folder key (``node_modules/…``) -> (name, ``resolved``) of the
-    ``file:`` packages; None when it does not decode."""
-    try:
-        doc = _DECODER.decode(data.removeprefix(b"\xef\xbb\xbf"))
-    except (msgspec.MsgspecError, RecursionError, ValueError):
-        return None
-    return _hidden_copies(doc)
-
-
-def hidden_lockfile_releases(data: bytes) -> dict[str, tuple[str, str]] | None:
-    """npm's hidden lockfile: folder key -> (name, version) of the packages it lists (not the
-    links, not the ``file:`` copies, not an entry without a version); None when it does not
+def hidden_lockfile_places(data: bytes) -> tuple[Places, Places] | None:
+    """npm's hidden lockfile, decoded once: (copies, releases), folder key (``node_modules/…``)
+    -> (name, ``resolved``) of the ``file:`` packages, and -> (name, version) of the packages
+    it lists otherwise (not the links, not an entry without a version); None when it does not
     decode."""
     try:
         doc = _DECODER.decode(data.removeprefix(b"\xef\xbb\xbf"))
     except (msgspec.MsgspecError, RecursionError, ValueError):
         return None
     local = _hidden_copies(doc)
-    return {
+    return local, {
         key: (entry.name or key.rpartition(_NM_PREFIX)[2], entry.version)
         for key, entry in doc.packages.items()
         if key.startswith(_NM_PREFIX) and not entry.link and entry.version and key not in local
     }
 
 
-def yarn_state_releases(data: bytes) -> dict[str, tuple[str, str]] | None:
-    """yarn berry's install state: folder key -> (name, version) of the registry packages;
-    None when it is not laid out exactly as yarn writes it."""
+def yarn_state_places(data: bytes) -> tuple[Places, Places] | None:
+    """yarn berry's install state, read once: (copies, releases), folder key -> (name,
+    locator) of its local packages, and -> (name, version) of its registry packages; None when
+    it is not laid out exactly as yarn writes it."""
+    local: Places = {}
     try:
-        return _state_packages(_state_entries(data.decode("utf-8")))
+        releases = _state_packages(_state_entries(data.decode("utf-8")), local)
     except (UnicodeDecodeError, ValueError, _Refused):
         return None
-
-
-def yarn_state_copies(data: bytes) -> dict[str, tuple[str, str]] | None:
-    """yarn berry's install state: folder key -> (name, locator) of its local packages;
-    None when it is not laid out exactly as yarn writes it."""
-    local: dict[str, tuple[str, str]] = {}
-    try:
-        _state_packages(_state_entries(data.decode("utf-8")), local)
-    except (UnicodeDecodeError, ValueError, _Refused):
-        return None
-    return local
+    return local, releases
 
 
 def pnpm_managed(root: str) -> bool:

@@ -24,19 +24,16 @@ from gouvernante.host.install_state import (
     HIDDEN_LOCKFILE,
     PNPM_STATE,
     YARN_STATE,
+    Places,
     RecordedRelease,
     disagreement_note,
-    hidden_lockfile_copies,
-    hidden_lockfile_releases,
-    pnpm_modules_copies,
-    pnpm_modules_releases,
+    hidden_lockfile_places,
+    pnpm_modules_places,
     record_field,
     same_release,
     store_release,
-    yarn_integrity_names,
-    yarn_integrity_releases,
-    yarn_state_copies,
-    yarn_state_releases,
+    yarn_integrity_places,
+    yarn_state_places,
 )
 from gouvernante.host.installed import (
     NOT_A_MANIFEST,
@@ -116,18 +113,14 @@ def keep(path: str) -> bool:
     return base == YARNRC or lockfile_name(base) is not None
 
 
-_RECORDS: dict[str, Callable[[bytes], dict[str, tuple[str, str]] | None]] = {
-    HIDDEN_LOCKFILE: hidden_lockfile_copies,
-    YARN_STATE: yarn_state_copies,
-    PNPM_STATE: pnpm_modules_copies,
+# each record's reading, once per image: (copies, releases) of the folders it places
+_RECORDS: dict[str, Callable[[bytes], tuple[Places, Places] | None]] = {
+    HIDDEN_LOCKFILE: hidden_lockfile_places,
+    YARN_STATE: yarn_state_places,
+    PNPM_STATE: pnpm_modules_places,
 }
-_Records = dict[str, "dict[str, tuple[str, str]] | dict[str, str] | None"]
-# the same records' registry releases: folder -> (name, version) (cached under "<path>\0")
-_RELEASES: dict[str, Callable[[bytes], dict[str, tuple[str, str]] | None]] = {
-    HIDDEN_LOCKFILE: hidden_lockfile_releases,
-    YARN_STATE: yarn_state_releases,
-    PNPM_STATE: pnpm_modules_releases,
-}
+_Records = dict[str, "tuple[Places, Places] | tuple[dict[str, str], Places] | None"]
+_COPIES, _RELEASES = 0, 1
 
 
 def _recorded_releases(
@@ -146,10 +139,10 @@ def _recorded_releases(
         prefix = "/".join(parts[:cut])
         rel = "/".join(parts[cut:])
         records = f"{prefix}/{NODE_MODULES}/" if prefix else f"{NODE_MODULES}/"
-        for base, reader in _RELEASES.items():
+        for base, reader in _RECORDS.items():
             path = records + base
-            releases = _record(fs, path, reader, cache, layer, key=path + "\0")
-            release = releases.get(rel) if releases is not None else None
+            read = _record(fs, path, reader, cache, layer)
+            release = read[_RELEASES].get(rel) if read is not None else None
             if isinstance(release, tuple):
                 where = (
                     f'hoistedLocations["{release[0]}@{release[1]}"]'
@@ -160,8 +153,8 @@ def _recorded_releases(
         top = rel.split("/")
         if top[0] == NODE_MODULES and (len(top) == 2 or (len(top) == 3 and top[1][:1] == "@")):
             path = records + YARN_INTEGRITY
-            tops = _record(fs, path, yarn_integrity_releases, cache, layer, key=path + "\0")
-            release = tops.get("/".join(top[1:])) if tops is not None else None
+            read = _record(fs, path, yarn_integrity_places, cache, layer)
+            release = read[_RELEASES].get("/".join(top[1:])) if read is not None else None
             if isinstance(release, tuple):
                 where = "lockfileEntries (every pattern of the folder's name)"
                 found.append(RecordedRelease(release[0], release[1], path, where))
@@ -181,13 +174,13 @@ def _recorded_copy(
         rel = "/".join(parts[cut:])
         records = f"{prefix}/{NODE_MODULES}/" if prefix else f"{NODE_MODULES}/"
         for base, reader in _RECORDS.items():
-            copies = _record(fs, records + base, reader, cache, layer)
-            found = copies.get(rel) if copies is not None else None
+            read = _record(fs, records + base, reader, cache, layer)
+            found = read[_COPIES].get(rel) if read is not None else None
             if isinstance(found, tuple) and found[0] == name:
                 return found[1], records + base
         if parts[cut] == NODE_MODULES and folder == name:
-            names = _record(fs, records + YARN_INTEGRITY, yarn_integrity_names, cache, layer)
-            source = names.get(name) if names is not None else None
+            read = _record(fs, records + YARN_INTEGRITY, yarn_integrity_places, cache, layer)
+            source = read[_COPIES].get(name) if read is not None else None
             if isinstance(source, str):
                 return source, records + YARN_INTEGRITY
     return None
@@ -196,21 +189,18 @@ def _recorded_copy(
 def _record(
     fs: Filesystem,
     path: str,
-    reader: Callable[[bytes], dict[str, Any] | None],
+    reader: Callable[[bytes], tuple[Any, Places] | None],
     cache: _Records,
     layer: int,
-    *,
-    key: str | None = None,
-) -> dict[str, Any] | None:
-    """The record at ``path`` read once (None: none, a link, or not read), if written by
-    ``layer`` or a later one; ``key``: where ``cache`` keeps this reading of it."""
+) -> tuple[Any, Places] | None:
+    """The record at ``path`` read once, (copies, releases) (None: none, a link, or not read),
+    if written by ``layer`` or a later one."""
     node = fs.nodes.get(path)
     if node is None or node.kind is not NodeKind.FILE or node.data is None or node.layer < layer:
         return None
-    key = path if key is None else key
-    if key not in cache:
-        cache[key] = reader(node.data)
-    return cache[key]
+    if path not in cache:
+        cache[path] = reader(node.data)
+    return cache[path]
 
 
 def named_lockfiles(
