@@ -14,6 +14,7 @@ OLD``) the same for that tree in the same run, and whether both JSON reports are
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import statistics
@@ -21,7 +22,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 T0 = 1788868800 - 30 * 86400  # 30 days before the rule's published_at
 RULES = {
@@ -49,29 +52,23 @@ RULES = {
 }
 
 
+def _load_lockfile() -> Callable[..., str]:
+    """``tests/gitsrc/gitrepo.py``'s ``lockfile`` (debug and ms, npm v3), the one the git tests
+    write (loaded by path: tests/ is no package)."""
+    path = Path(__file__).resolve().parent.parent / "tests" / "gitsrc" / "gitrepo.py"
+    spec = importlib.util.spec_from_file_location("gitrepo", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return cast("Callable[..., str]", module.lockfile)
+
+
+_LOCKFILE = _load_lockfile()
+
+
 def _lockfile(debug: str) -> str:
     """A small npm v3 lockfile of the ``legacy`` project (debug and ms)."""
-    doc = {
-        "name": "legacy",
-        "version": "1.0.0",
-        "lockfileVersion": 3,
-        "requires": True,
-        "packages": {
-            "": {"name": "legacy", "version": "1.0.0", "dependencies": {"debug": "^4.4.0"}},
-            "node_modules/debug": {
-                "version": debug,
-                "resolved": f"https://registry.npmjs.org/debug/-/debug-{debug}.tgz",
-                "integrity": "sha512-" + debug.replace(".", "") + "A" * 80,
-                "dependencies": {"ms": "^2.1.3"},
-            },
-            "node_modules/ms": {
-                "version": "2.1.3",
-                "resolved": "https://registry.npmjs.org/ms/-/ms-2.1.3.tgz",
-                "integrity": "sha512-" + "B" * 86,
-            },
-        },
-    }
-    return json.dumps(doc, indent=2) + "\n"
+    return _LOCKFILE(debug, name="legacy")
 
 
 def _member(i: int, revision: int) -> str:
