@@ -108,12 +108,7 @@ def fuzz_lockfiles(args: argparse.Namespace, rng: random.Random) -> int:
                 if verdict.seconds > slowest:
                     slowest, slowest_of = verdict.seconds, f"{case.label} mutated"
     print(f"{len(cases)} lockfiles, {rounds} rounds, {args.minutes} min, seed {args.seed}")
-    for key in sorted(counts):
-        print(f"  {key}: {counts[key]}")
-    print(f"  slowest parse of a damaged file: {slowest:.3f}s ({slowest_of})")
-    for label, message in sorted(failures.items()):
-        print(f"FAIL {label}: {message}")
-    return 1 if failures else 0
+    return _summary(counts, f"parse of a damaged file: {slowest:.3f}s ({slowest_of})", failures)
 
 
 def fuzz_settings(minutes: float, seed: int, rng: random.Random) -> int:
@@ -153,9 +148,14 @@ def fuzz_settings(minutes: float, seed: int, rng: random.Random) -> int:
                 if verdict.seconds > slowest:
                     slowest, slowest_of = verdict.seconds, f"{case.label} {where}"
     print(f"{len(cases)} settings files, {rounds} rounds, {minutes} min, seed {seed}")
+    return _summary(counts, f"read of a damaged file: {slowest:.3f}s ({slowest_of})", failures)
+
+
+def _summary(counts: Counter[str], slowest: str, failures: dict[str, str]) -> int:
+    """Print a run's counts, its slowest damaged file and its failures; the exit code."""
     for key in sorted(counts):
         print(f"  {key}: {counts[key]}")
-    print(f"  slowest read of a damaged file: {slowest:.3f}s ({slowest_of})")
+    print(f"  slowest {slowest}")
     for label, message in sorted(failures.items()):
         print(f"FAIL {label}: {message}")
     return 1 if failures else 0
