@@ -103,7 +103,8 @@ def registry_identity(url: str) -> tuple[str, str] | None:
 
 # A name whose registry URL is ``<registry>/<name>/-/<base>-<version>.tgz`` as written: no escape,
 # dot segment, backslash, query, fragment or white space (npm's names, older ones' capitals too)
-PLAIN_NAME = re.compile(r"(?:@[\w~-][\w.~-]*/)?[\w~-][\w.~-]*", re.ASCII)
+_PLAIN = r"(?:@[\w~-][\w.~-]*+/)?+[\w~-][\w.~-]*+"  # (possessive: no backtracking)
+PLAIN_NAME = re.compile(_PLAIN, re.ASCII)
 
 
 def built_url(name: str, version: str) -> str | None:
@@ -145,7 +146,7 @@ def registry_name(name: str) -> str | None:
 
 
 # ``PLAIN_NAME`` a line, any number of times (possessive: one pass over the joined names)
-_PLAIN_LINES = re.compile(r"(?:(?:@[\w~-][\w.~-]*+/)?+[\w~-][\w.~-]*+\n)*+", re.ASCII)
+_PLAIN_LINES = re.compile(rf"(?:{_PLAIN}\n)*+", re.ASCII)
 
 
 def names_not_plain(names: Sequence[str]) -> list[str]:
