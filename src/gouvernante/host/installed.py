@@ -288,15 +288,16 @@ class _TreeScan:
         )
         if collector.payloads is not None:
             collector.payloads.package_dir(path, name, version or None, self.kind, self.where)
-        if mtime_ns is None:
+        if mtime_ns is None:  # (the walker's stat of the folder, when it had one)
             try:
                 mtime_ns = os.stat(path, follow_symlinks=False).st_mtime_ns
             except OSError:
-                mtime_ns = 0  # (the store's folder name still says what it is)
+                mtime_ns = None
         # what the package manager recorded here, where it is not what the package.json says
+        # (a folder not looked at: the store's folder name still says what it is)
         records = [
             r
-            for r in tree_releases(path, mtime_ns, self.tree, self.local)
+            for r in tree_releases(path, mtime_ns or 0, self.tree, self.local)
             if not same_release(name, version, r)
         ]
         names = self.names
@@ -304,7 +305,7 @@ class _TreeScan:
             pnpm_local_copy(path, name) or (folder != name and pnpm_local_copy(path, folder))
         ):
             return
-        if self.local and self._local_copy(path, name, version):
+        if self.local and mtime_ns is not None and self._local_copy(path, name, version, mtime_ns):
             return
         for record in records:
             collector.skipped(path, disagreement_note(name, version, record))
@@ -324,15 +325,11 @@ class _TreeScan:
                     install_scripts=scripts,
                 )
 
-    def _local_copy(self, path: str, name: str, version: str) -> bool:
-        """Does the package manager's record say the package ``name`` at ``path`` was
-        installed from the project itself (``install_state.local_copies``)? Then it is not
-        matched by name and version, as a lockfile's local packages are not; a note says so
-        when a rule names that release."""
-        try:
-            mtime_ns = os.stat(path, follow_symlinks=False).st_mtime_ns
-        except OSError:
-            return False
+    def _local_copy(self, path: str, name: str, version: str, mtime_ns: int) -> bool:
+        """Does the package manager's record say the package ``name`` at ``path`` (last changed
+        at ``mtime_ns``) was installed from the project itself (``install_state.local_copies``)?
+        Then it is not matched by name and version, as a lockfile's local packages are not; a
+        note says so when a rule names that release."""
         for copies in self.local:
             source = copies.copy_at(path, name, mtime_ns)
             if source is None or local_tarball(source):  # (a packed tarball: decision 0072)
