@@ -146,6 +146,7 @@ specs = st.text(max_size=12) | st.sampled_from(
 
 @settings(max_examples=300, deadline=None)
 @example({"dependencies": {"": "NPM:0"}})
+@example({"name": {}, "dependencies": {":": "NPM::"}})
 @example({"dependencies": {"ms": " npm:^2.1.0 "}})
 @given(
     st.dictionaries(
@@ -167,8 +168,10 @@ def test_structured_garbage_gives_a_graph_or_a_lockfile_error(body: dict[str, An
             raw = body[dep.field][dep.alias]
             if raw.lstrip(" \t\n\r")[:4].lower() == "npm:":  # npm:<range>: the key's package
                 # (yarn berry's reading; npm-package-arg takes the prefix in any case:
-                # {"": "NPM:0"}, found by this test)
-                assert dep.spec == raw.lstrip(" \t\n\r")[4:].strip(" \t\n\r")
+                # {"": "NPM:0"}, found by this test), or npm:<name> naming the key's own
+                # package, any version ({":": "NPM::"}, found by this test: ":" is no range)
+                target = raw.lstrip(" \t\n\r")[4:].strip(" \t\n\r")
+                assert dep.spec == target or (dep.spec == "*" and dep.name == target)
             else:  # a key with spaces: the package (bun reads)
                 assert dep.spec == raw
         else:
