@@ -9,9 +9,9 @@ Facts of the generators the reader handles:
 - workspaces come out with registry-looking purls (``pkg:npm/%40acme/core@1.0.0``; a workspace
   named like a registry package, ``is-number@99.0.0``, too): cdxgen marks them
   (``cdx:npm:isWorkspace``), cyclonedx-npm and npm sbom only leave out their hash and download
-  location, which they write for every registry release;
-- bundled dependencies (npm@10.9.2's) have no hash of their own either: they are registry
-  releases, told apart by ``cdx:npm:package:bundled`` or their nested lockfile path.
+  location, as they do for a registry release whose lockfile entry has no integrity (bundled
+  dependencies, npm@10.9.2's; lockfiles npm wrote without integrity, decision 0083): read as
+  registry releases.
 """
 
 from __future__ import annotations
@@ -72,11 +72,11 @@ def test_sbom_imports_to_the_lockfile_package_set(case: str, generator: str) -> 
     registry = {(p.name, p.version) for p in packages if p.source is not Source.LOCAL}
     local = {(p.name, p.version) for p in packages if p.source is Source.LOCAL}
     # The documented exceptions: the project itself is the subject, not a package; the
-    # workspaces are read as local packages (never matched), except from cyclonedx-npm, which
-    # gives no evidence that tells them from a registry release (npm@10.9.2 in the bundled case
-    # has neither hash nor download location there either): registry releases then.
+    # workspaces are read as local packages (never matched) where cdxgen marks them; the other
+    # generators give no evidence that tells them from a registry release (npm@10.9.2 in the
+    # bundled case has neither hash nor download location there either): registry releases.
     workspaces = WORKSPACES if case != "bundled" else set()
-    if generator == "cyclonedx-npm.cdx":
+    if generator != "cdxgen.cdx":
         assert registry == _lockfile_set(case) | workspaces
         assert local == set()
         assert any("neither a hash nor a download location" in n for n in sbom.graph.notes)

@@ -93,10 +93,11 @@ def test_an_sbom_answers_like_the_lockfile_it_was_made_from(tmp_path: Path, sbom
     assert ("SBOM-TEST-1", "lodash", "4.17.20") in expected  # behind the my-lodash alias
     assert ("SBOM-TEST-1", "ms", "2.0.0") in expected  # inside a workspace
     got = _answers(by_sbom, rules, index)
-    if sbom == "cyclonedx-npm.cdx":
-        # the one documented exception: cyclonedx-npm gives no evidence that tells a workspace
-        # from a registry release, so the workspace is-number@99.0.0 is reported (never a
-        # wrong clean the other way round)
+    if sbom != "cdxgen.cdx":
+        # the documented exception: only cdxgen marks a workspace; the others write it like a
+        # registry release (no hash, no download location, as npm writes a registry release
+        # whose lockfile entry lost its integrity, decision 0083), so the workspace
+        # is-number@99.0.0 is reported (never a wrong clean the other way round)
         assert got == expected | {("SBOM-TEST-1", "is-number", "99.0.0")}
     else:
         assert got == expected
@@ -121,7 +122,8 @@ def test_a_new_sbom_at_the_same_path_moves_the_source(tmp_path: Path) -> None:
     assert (moved.refs_moved, moved.refs_gone, moved.blobs_parsed) == (1, 1, 1)
     assert _answers(db, rules, index) == set()
     then = evaluate(InventoryRequest(db, at=T0 + 2, now=T0 + 10), rules, index)
-    assert {f.package for f in then.findings} == {"lodash", "ms"}
+    # and the workspace is-number@99.0.0, which npm sbom does not mark (decision 0083)
+    assert {f.package for f in then.findings} == {"lodash", "ms", "is-number"}
 
 
 def test_an_unreadable_sbom_is_an_error_of_its_source_never_clean(tmp_path: Path) -> None:

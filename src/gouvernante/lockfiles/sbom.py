@@ -15,14 +15,11 @@ answers rules against it. Decision record: docs/decisions/0020-sbom-and-report-s
 - The document's subject (CycloneDX ``metadata.component``, SPDX's single described package) is
   the project itself, like a lockfile's root: not a resolved package.
 - Workspaces and links come out with registry-looking purls. They are read as local packages
-  (``Source.LOCAL``, never matched) only on positive evidence: cdxgen's ``cdx:npm:isWorkspace``
-  or ``cdx:npm:isLink``; or, from ``npm sbom`` (which writes every locked integrity as a hash),
-  neither a hash nor a download location on a component that is not a bundled dependency (the
-  ``cdx:npm:package:bundled`` property, or a lockfile path inside another package's
-  ``node_modules``). Otherwise every ``pkg:npm`` component is a registry release (never a wrong
-  clean: ``@cyclonedx/cyclonedx-npm`` leaves the hash out of a registry release whose lockfile
-  entry has no ``resolved``, exactly as for a workspace), and a note counts the ones that carry
-  neither a hash nor a download location.
+  (``Source.LOCAL``, never matched) only on the generator's own mark: cdxgen's
+  ``cdx:npm:isWorkspace`` or ``cdx:npm:isLink``. Every other ``pkg:npm`` component is a registry
+  release, and a note counts the ones that carry neither a hash nor a download location (how
+  ``npm sbom``, cyclonedx-npm and pnpm write a workspace, and also a registry release whose
+  lockfile entry lost ``integrity``: npm writes such lockfiles, decision 0083).
 - Bounded: nesting deeper than ``MAX_DEPTH`` (CycloneDX ``components`` in components) or more
   than ``MAX_COMPONENTS`` entries is refused. A malformed npm purl or hash refuses the SBOM,
   naming the JSON path (``components[12].purl``), never the value.
@@ -63,9 +60,6 @@ _SRI_ALGORITHMS = {  # CycloneDX / SPDX algorithm -> (SRI prefix, digest bytes)
 }
 _HEX = re.compile(r"[0-9A-Fa-f]+")
 _VERSION_OK = re.compile(r"[^\s\x00-\x1f\x7f]{1,256}")
-_NESTED = re.compile(r"(?:^|/)node_modules/.*/node_modules/")
-BUNDLED_PROPERTY = "cdx:npm:package:bundled"
-PATH_PROPERTY = "cdx:npm:package:path"
 LOCAL_PROPERTIES = frozenset({"cdx:npm:isWorkspace", "cdx:npm:isLink"})
 # What ``-format cyclonedx`` writes in ``metadata.properties`` for each error of its scan.
 SCAN_ERROR_PROPERTY = "gouvernante:scan_error"
@@ -154,7 +148,6 @@ class _Package(msgspec.Struct, frozen=True):
     name: str = ""
     versionInfo: str | None = None
     downloadLocation: str | None = None
-    packageFileName: str | None = None
     checksums: list[_Checksum] = []
     externalRefs: list[_SpdxRef] = []
 
@@ -325,11 +318,10 @@ def _decode(data: bytes, path: str, kind: type[_T], what: str) -> _T:
 class _Builder:
     """Packages, ids and counts of one SBOM as they are read."""
 
-    def __init__(self, npm_made: bool) -> None:
-        self.npm_made = npm_made
+    def __init__(self) -> None:
         self.packages: list[LockedPackage] = []
         self.ids: set[str] = set()
-        self.local = self.ignored = self.without_purl = self.unprovenanced = self.bundled = 0
+        self.ignored = self.without_purl = self.unprovenanced = 0
         self.marked = 0  # local by the generator's own mark
         self.paths: dict[str, str] = {}  # node id -> the component's JSON path
 
@@ -346,7 +338,6 @@ class _Builder:
         *,
         integrity: list[str],
         located: bool,
-        bundled: bool,
         marked_local: bool = False,
     ) -> None:
         vcs = dict(purl.qualifiers).get("vcs_url")
@@ -355,13 +346,8 @@ class _Builder:
             if marked_local:
                 source = Source.LOCAL
                 self.marked += 1
-            elif not self.npm_made:
-                self.unprovenanced += 1
-            elif bundled:
-                self.bundled += 1
             else:
-                source = Source.LOCAL
-                self.local += 1
+                self.unprovenanced += 1
         sri = " ".join(dict.fromkeys(integrity)) or None
         self.packages.append(LockedPackage(node, purl.name, purl.version, source, sri, vcs))
 
@@ -371,17 +357,6 @@ class _Builder:
             out.append(
                 f"{self.marked} npm components read as workspaces or links (marked so by"
                 f" {generator}): not matched against rules"
-            )
-        if self.local:
-            out.append(
-                f"{self.local} npm components without a hash or download location read as"
-                f" workspaces or links ({generator} writes a hash for every locked registry"
-                " release): not matched against rules"
-            )
-        if self.bundled:
-            out.append(
-                f"{self.bundled} bundled npm components (no hash of their own: they come inside"
-                " their parent's tarball) taken as registry releases"
             )
         if self.unprovenanced:
             out.append(
@@ -432,10 +407,7 @@ def _cdx_tools(meta: _Metadata | None) -> list[_Tool]:
 
 
 def _cdx_npm_tool(tools: Sequence[_Tool]) -> _Tool | None:
-    """The tool entry of ``npm sbom``, which writes the lockfile's integrity as a hash of every
-    package that has one. Not ``@cyclonedx/cyclonedx-npm``: it writes a hash only beside a
-    download URL, and a lockfile entry may have integrity without ``resolved`` (npm@10.9.2 in
-    tests/sbom/fixtures/bundled)."""
+    """The tool entry of ``npm sbom`` (the generator named in notes)."""
     for tool in tools:
         if tool.vendor == "npm" and tool.name == "cli":
             return tool
@@ -473,15 +445,6 @@ def _cdx_marked_local(component: _Component) -> bool:
     )
 
 
-def _cdx_bundled(component: _Component) -> bool:
-    for prop in component.properties:
-        if prop.name == BUNDLED_PROPERTY and prop.value == "true":
-            return True
-        if prop.name == PATH_PROPERTY and prop.value and _NESTED.search(prop.value):
-            return True
-    return False
-
-
 def _cyclonedx(data: bytes, path: str, spec: str) -> Sbom:
     bom = _decode(data, path, _Bom, "CycloneDX")
     tools = _cdx_tools(bom.metadata)
@@ -489,7 +452,7 @@ def _cyclonedx(data: bytes, path: str, spec: str) -> Sbom:
     named = npm_tool or next((t for t in tools if t.name == "cyclonedx-npm"), None)
     named = named or next((t for t in tools if t.name), None)
     generator = _tool_label(named) if named is not None else None
-    build = _Builder(npm_tool is not None)
+    build = _Builder()
     root = bom.metadata.component if bom.metadata is not None else None
     root_ref = root.bom_ref if root is not None else None
     root_purl = root.purl if root is not None else None
@@ -512,13 +475,11 @@ def _cyclonedx(data: bytes, path: str, spec: str) -> Sbom:
         node = build.node_id(component.bom_ref, where)
         if component.bom_ref:
             by_ref.setdefault(component.bom_ref, node)
-        bundled = _cdx_bundled(component)
         build.add(
             node,
             purl,
             integrity=integrity,
             located=located,
-            bundled=bundled,
             marked_local=_cdx_marked_local(component),
         )
     edges: dict[str, list[str]] = {}
@@ -616,7 +577,7 @@ def _result(
         subject,
         generator,
         len(build.packages),
-        build.local + build.marked,
+        build.marked,
         build.ignored,
         build.without_purl,
     )
@@ -675,7 +636,7 @@ def _spdx(data: bytes, path: str, spec: str) -> Sbom:
     if len(doc.packages) > MAX_COMPONENTS:
         raise _Refused("packages", f"more than {MAX_COMPONENTS} packages")
     generator = _spdx_generator(doc)
-    build = _Builder(generator is not None and generator.startswith("npm/cli"))
+    build = _Builder()
     described = _spdx_described(doc)
     root = described[0] if len(described) == 1 else None
     # The subject is the one package with the described id: ids are unique in SPDX, and when
@@ -702,12 +663,11 @@ def _spdx(data: bytes, path: str, spec: str) -> Sbom:
             if (sri := integrity_of(c.algorithm, c.checksumValue, f"{where}.checksums[{j}]"))
         ]
         located = package.downloadLocation not in (None, "", NO_ASSERTION, "NONE")
-        bundled = bool(package.packageFileName and _NESTED.search(package.packageFileName))
         for k, written in enumerate(purls):
             purl = _spelled(written, package.name)
             node = build.node_id(package.SPDXID if k == 0 else None, f"{where}#{k}")
             nodes.setdefault(package.SPDXID, []).append(node)
-            build.add(node, purl, integrity=integrity, located=located, bundled=bundled)
+            build.add(node, purl, integrity=integrity, located=located)
     edges = _spdx_edges(doc, nodes, root)
     importers = [Importer(root, subject or "(the SBOM's subject)")] if root is not None else []
     return _result(

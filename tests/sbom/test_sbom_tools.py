@@ -1,0 +1,93 @@
+"""SBOMs of one real project made by the generators an organisation meets (fixtures/tools/
+generate.sh: ``npm sbom``, ``@cyclonedx/cyclonedx-npm``, ``@cyclonedx/cdxgen``, ``pnpm sbom``, in
+every CycloneDX version they write and SPDX 2.3): what ``inventory add -sbom`` reads of each is
+the installed package set our own lockfile reader gives, exactly, with the documented
+differences only (decision 0083):
+
+- workspaces: local (never matched) only where the generator marks them (cdxgen); the others
+  write them like registry releases, so they are read as registry releases;
+- generators that read the installed tree leave out the optional platform packages npm did not
+  install (the lockfile locks esbuild's 24 other platforms);
+- ``npm sbom``'s CycloneDX writes an alias's name (``my-lodash``) and a URL dependency's key
+  (``is-odd-url``) in ``name``: read too (a name that disagrees with the purl is read both ways).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gouvernante.lockfiles import parse_bytes
+from gouvernante.lockfiles.sbom import SbomKind, parse_sbom
+from gouvernante.model import Source
+
+HERE = Path(__file__).parent / "fixtures" / "tools"
+LOCKFILES = {
+    "app": HERE / "app" / "package-lock.json",
+    "stripped": HERE / "stripped" / "package-lock.json",
+    "pnpm": HERE / "pnpm" / "pnpm-lock.yaml",
+}
+SBOMS = sorted(p.name for p in HERE.glob("*.json"))
+V17 = {"app.cdxgen.cdx.json", "pnpm.pnpm-sbom.cdx.json"}  # CycloneDX 1.7, their default
+WORKSPACES = {("@acme/core", "1.0.0"), ("@acme/util", "1.0.0")}
+# npm sbom's CycloneDX ``name`` of the alias and of the URL dependency (their node_modules keys)
+NPM_SBOM_NAMES = {("my-lodash", "4.17.20"), ("is-odd-url", "3.0.1")}
+
+
+def _release_set(path: Path) -> set[tuple[str, str]]:
+    graph = parse_bytes(path.read_bytes(), path.name, path.name)
+    return {(p.name, p.version) for p in graph.table if p.source is not Source.LOCAL}
+
+
+def _not_installed() -> set[tuple[str, str]]:
+    """The optional platform packages the lockfile locks for other machines (made on linux x64)."""
+    entries = json.loads(LOCKFILES["app"].read_text())["packages"]
+    return {
+        (key.rpartition("node_modules/")[2], entry["version"])
+        for key, entry in entries.items()
+        if "cpu" in entry and not ("x64" in entry["cpu"] and "linux" in entry.get("os", []))
+    }
+
+
+def test_the_fixtures_hold_what_they_are_for() -> None:
+    assert len(SBOMS) == 14
+    assert len(_not_installed()) == 24
+    # the stripped lockfile: npm wrote no integrity and no resolved for the registry packages
+    entries = json.loads(LOCKFILES["stripped"].read_text())["packages"]
+    assert entries["node_modules/axios"].keys().isdisjoint({"integrity", "resolved"})
+    assert _release_set(LOCKFILES["app"]) == _release_set(LOCKFILES["stripped"])
+    assert _release_set(LOCKFILES["app"]) == _release_set(LOCKFILES["pnpm"])
+
+
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=pytest.mark.xfail(strict=True)) if n in V17 else n for n in SBOMS],
+)
+def test_each_generator_reads_as_the_installed_packages(name: str) -> None:
+    case, generator = name.split(".")[:2]
+    sbom = parse_sbom((HERE / name).read_bytes(), name)
+    registry = {(p.name, p.version) for p in sbom.graph.packages if p.source is not Source.LOCAL}
+    local = {(p.name, p.version) for p in sbom.graph.packages if p.source is Source.LOCAL}
+    locked = _release_set(LOCKFILES[case])
+    installed = locked - _not_installed()
+    if generator.startswith("cdxgen"):  # reads the lockfile; marks workspaces
+        assert (registry, local) == (locked, WORKSPACES)
+    elif generator.startswith("pnpm"):  # lists the workspace another one depends on
+        assert (registry, local) == (installed | {("@acme/util", "1.0.0")}, set())
+    else:
+        assert (registry, local) == (installed | WORKSPACES, set())
+    assert sbom.ignored == sbom.without_purl == 0
+    assert sbom.kind is (SbomKind.SPDX if name.endswith(".spdx.json") else SbomKind.CYCLONEDX)
+
+
+@pytest.mark.parametrize("name", ["stripped.npm-sbom.cdx.json", "stripped.npm-sbom.spdx.json"])
+def test_a_release_whose_lockfile_entry_lost_its_integrity_is_matched(name: str) -> None:
+    """npm writes lockfiles without ``integrity`` (npm/cli#4263): ``npm sbom`` of one writes no
+    hash and no download URL for axios, exactly as for a workspace. It was read as a workspace,
+    never matched: a wrong CLEAN for every such package."""
+    sbom = parse_sbom((HERE / name).read_bytes(), name)
+    [axios] = [p for p in sbom.graph.packages if p.name == "axios"]
+    assert (axios.version, axios.source, axios.integrity) == ("1.7.9", Source.REGISTRY, None)
+    assert any("52 npm components carry neither a hash" in n for n in sbom.graph.notes)
