@@ -1,4 +1,4 @@
-"""SBOMs as package sets: CycloneDX JSON (1.4, 1.5, 1.6) and SPDX JSON (2.2, 2.3).
+"""SBOMs as package sets: CycloneDX JSON (1.4 to 1.7) and SPDX JSON (2.2, 2.3).
 
 What a build pipeline's SBOM says was resolved, read into the same ``LockfileGraph`` a lockfile
 parser returns, so ``inventory add -sbom`` records it like any lockfile and the same matcher
@@ -45,7 +45,8 @@ from gouvernante.rules.loader import PACKAGE_NAME_RE
 
 MAX_DEPTH = 32
 MAX_COMPONENTS = 2_000_000
-CYCLONEDX_VERSIONS = ("1.4", "1.5", "1.6")
+# 1.7 is the default of cdxgen 12.8.4 and pnpm 12.25.1: the fields read are as in 1.6.
+CYCLONEDX_VERSIONS = ("1.4", "1.5", "1.6", "1.7")
 SPDX_VERSIONS = ("SPDX-2.2", "SPDX-2.3")
 
 _SRI_ALGORITHMS = {  # CycloneDX / SPDX algorithm -> (SRI prefix, digest bytes)
@@ -295,7 +296,8 @@ def parse_sbom(data: bytes, path: str) -> Sbom:
         if head.bomFormat == "CycloneDX":
             if head.specVersion not in CYCLONEDX_VERSIONS:
                 raise LockfileError(
-                    path, "CycloneDX specVersion not supported (read: 1.4, 1.5, 1.6)"
+                    path,
+                    f"CycloneDX specVersion not supported (read: {', '.join(CYCLONEDX_VERSIONS)})",
                 )
             return _cyclonedx(data, path, str(head.specVersion))
         if head.spdxVersion is not None and head.bomFormat is None:
