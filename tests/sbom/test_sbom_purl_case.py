@@ -109,22 +109,23 @@ def test_spdx_takes_the_packages_spelling_of_a_lowercased_purl() -> None:
 @pytest.mark.parametrize(
     ("name", "purl", "expected"),
     [
-        # an alias (npm sbom writes the alias's name): the purl names the package
-        ("my-jsonstream", "pkg:npm/jsonstream@1.3.5", "jsonstream"),
+        # an alias (npm sbom writes the alias's name): the purl names the package, and the
+        # name another one, read too (decision 0083: a name that is not the purl's is read)
+        ("my-jsonstream", "pkg:npm/jsonstream@1.3.5", ["jsonstream", "my-jsonstream"]),
         # a lowercase name is no spelling at all: nothing to recover (left as the purl says)
-        ("jsonstream", "pkg:npm/jsonstream@1.3.5", "jsonstream"),
-        # a purl that keeps the case is read as it is
-        ("whatever", "pkg:npm/JSONStream@1.3.5", "JSONStream"),
+        ("jsonstream", "pkg:npm/jsonstream@1.3.5", ["jsonstream"]),
+        # a purl that keeps the case is read as it is (and the name that differs, too)
+        ("whatever", "pkg:npm/JSONStream@1.3.5", ["JSONStream", "whatever"]),
         # a letter str.lower() folds to ASCII (the Kelvin sign to k) is no npm spelling: the
         # purl names the package (taking the name made pkg:npm/kit a package no rule names)
-        ("\u212ait", "pkg:npm/kit@1.3.5", "kit"),
+        ("\u212ait", "pkg:npm/kit@1.3.5", ["kit"]),
     ],
 )
 def test_only_a_difference_of_case_takes_the_components_name(
-    name: str, purl: str, expected: str
+    name: str, purl: str, expected: list[str]
 ) -> None:
-    assert _names(_cyclonedx(_cdx_component(name, purl))) == [(expected, "1.3.5")]
-    assert _names(_spdx((name, purl))) == [(expected, "1.3.5")]
+    assert _names(_cyclonedx(_cdx_component(name, purl))) == [(e, "1.3.5") for e in expected]
+    assert _names(_spdx((name, purl))) == [(e, "1.3.5") for e in expected]
 
 
 @pytest.mark.parametrize("kind", ["cdx", "spdx"])

@@ -72,6 +72,9 @@ def test_each_generator_reads_as_the_installed_packages(name: str) -> None:
         assert (registry, local) == (locked, WORKSPACES)
     elif generator.startswith("pnpm"):  # lists the workspace another one depends on
         assert (registry, local) == (installed | {("@acme/util", "1.0.0")}, set())
+    elif generator == "npm-sbom" and name.endswith(".cdx.json"):
+        assert (registry, local) == (installed | WORKSPACES | NPM_SBOM_NAMES, set())
+        assert sbom.stated == len(NPM_SBOM_NAMES)
     else:
         assert (registry, local) == (installed | WORKSPACES, set())
     assert sbom.ignored == sbom.without_purl == 0

@@ -10,6 +10,12 @@ answers rules against it. Decision record: docs/decisions/0020-sbom-and-report-s
   (``pkg:npm/jsonstream`` for the registry's ``JSONStream``), rules use the registry's. Only
   ``pkg:npm`` purls count; other components are ignored and counted, components without any
   purl are counted and said so.
+- A component whose own fields (CycloneDX ``group``/``name`` and ``version``, SPDX ``name`` and
+  ``versionInfo``) name another npm release than its purl is read as both releases: which one
+  is installed cannot be told, and reading only one would let an edited or sloppy SBOM hide
+  the other (decision 0083). A field left out (no ``version``, a ``name`` without the purl's
+  scope, as ``npm sbom`` writes a workspace) or one that is no npm name or version states
+  nothing; ``npm sbom``'s alias name (``my-lodash`` for ``pkg:npm/lodash``) is read too.
 - Hashes (CycloneDX ``hashes`` and a ``distribution`` reference's hashes, SPDX ``checksums``)
   become lockfile-style integrity (``sha512-<base64>``) for the integrity rules.
 - The document's subject (CycloneDX ``metadata.component``, SPDX's single described package) is
@@ -193,6 +199,7 @@ class Sbom:
     local: int  # of those, workspaces and links (not matched against rules)
     ignored: int  # components of another ecosystem
     without_purl: int  # components with no purl: their ecosystem is unknown
+    stated: int  # npm components also read as the release their name/version fields state
 
 
 @dataclass(frozen=True)
@@ -251,6 +258,23 @@ def _spelled(purl: Purl, name: str) -> Purl:
     if name != purl.name and name.isascii() and name.lower() == purl.name.lower():
         return Purl(name, purl.version, purl.qualifiers)
     return purl
+
+
+def _stated(purl: Purl, name: str, version: str | None) -> Purl | None:
+    """The release a component's own name and version fields state when it is not its purl's
+    (``purl`` as ``_spelled`` made it); None when they agree, or say nothing the purl does not:
+    an empty field, a ``name`` without the purl's scope (``npm sbom`` writes a workspace's folder
+    name, ``core`` for ``pkg:npm/%40acme/core``), a value that is no npm name or version."""
+    stated_name = name or purl.name
+    _scope, slash, bare = purl.name.partition("/")
+    if slash and stated_name == bare:
+        stated_name = purl.name
+    stated_version = version if version and version != NO_ASSERTION else purl.version
+    if (stated_name, stated_version) == (purl.name, purl.version):
+        return None
+    if PACKAGE_NAME_RE.fullmatch(stated_name) is None or not _VERSION_OK.fullmatch(stated_version):
+        return None
+    return Purl(stated_name, stated_version, purl.qualifiers)
 
 
 def _qualifiers(query: str, json_path: str) -> tuple[tuple[str, str], ...]:
@@ -324,6 +348,8 @@ class _Builder:
         self.packages: list[LockedPackage] = []
         self.ids: set[str] = set()
         self.ignored = self.without_purl = self.unprovenanced = 0
+        self.components = 0  # npm components read (each one package, or two: see _stated)
+        self.stated = 0  # of those, read under their fields' release too
         self.marked = 0  # local by the generator's own mark
         self.paths: dict[str, str] = {}  # node id -> the component's JSON path
 
@@ -333,6 +359,34 @@ class _Builder:
         self.paths.setdefault(node, json_path)
         return node
 
+    def release(
+        self,
+        node: str,
+        purl: Purl,
+        stated: Purl | None,
+        *,
+        integrity: list[str],
+        located: bool,
+        marked_local: bool = False,
+    ) -> list[str]:
+        """One npm component read: its purl's release at ``node``, and the release its fields
+        state (``_stated``) at ``node#stated`` when there is one. Returns the node ids."""
+        self.components += 1
+        self.add(node, purl, integrity=integrity, located=located, marked_local=marked_local)
+        if stated is None:
+            return [node]
+        self.stated += 1
+        also = self.node_id(None, f"{self.paths[node]}#stated")
+        self.add(
+            also,
+            stated,
+            integrity=integrity,
+            located=located,
+            marked_local=marked_local,
+            counted=False,
+        )
+        return [node, also]
+
     def add(
         self,
         node: str,
@@ -341,15 +395,15 @@ class _Builder:
         integrity: list[str],
         located: bool,
         marked_local: bool = False,
+        counted: bool = True,
     ) -> None:
         vcs = dict(purl.qualifiers).get("vcs_url")
         source = Source.GIT if vcs else Source.REGISTRY
         if not integrity and not located:
             if marked_local:
                 source = Source.LOCAL
-                self.marked += 1
-            else:
-                self.unprovenanced += 1
+            self.marked += counted and marked_local
+            self.unprovenanced += counted and not marked_local
         sri = " ".join(dict.fromkeys(integrity)) or None
         self.packages.append(LockedPackage(node, purl.name, purl.version, source, sri, vcs))
 
@@ -359,6 +413,12 @@ class _Builder:
             out.append(
                 f"{self.marked} npm components read as workspaces or links (marked so by"
                 f" {generator}): not matched against rules"
+            )
+        if self.stated:
+            out.append(
+                f"{self.stated} npm components name another release in their name or version"
+                " field than in their package URL (an alias's name, or an edited SBOM): read as"
+                " both releases"
             )
         if self.unprovenanced:
             out.append(
@@ -460,7 +520,7 @@ def _cyclonedx(data: bytes, path: str, spec: str) -> Sbom:
     root_purl = root.purl if root is not None else None
     if root_ref:
         build.ids.add(root_ref)
-    by_ref: dict[str, str] = {}
+    by_ref: dict[str, list[str]] = {}
     for component, where in _cdx_components(bom):
         if root_ref and component.bom_ref == root_ref and component.purl == root_purl:
             continue  # the subject listed again (another package with its bom-ref is read)
@@ -475,22 +535,22 @@ def _cyclonedx(data: bytes, path: str, spec: str) -> Sbom:
         purl = _spelled(purl, full_name)
         integrity, located = _cdx_hashes(component, where)
         node = build.node_id(component.bom_ref, where)
-        if component.bom_ref:
-            by_ref.setdefault(component.bom_ref, node)
-        build.add(
+        nodes = build.release(
             node,
             purl,
+            _stated(purl, full_name, component.version),
             integrity=integrity,
             located=located,
             marked_local=_cdx_marked_local(component),
         )
+        if component.bom_ref:
+            by_ref.setdefault(component.bom_ref, nodes)
     edges: dict[str, list[str]] = {}
     for dep in bom.dependencies:
-        source = root_ref if dep.ref == root_ref else by_ref.get(dep.ref)
-        if source is None:
-            continue
-        targets = [by_ref[t] for t in dep.dependsOn if t in by_ref]
-        edges.setdefault(source, []).extend(targets)
+        sources = [root_ref] if dep.ref == root_ref else by_ref.get(dep.ref, [])
+        targets = [n for t in dep.dependsOn for n in by_ref.get(t, ())]
+        for source in sources:
+            edges.setdefault(source, []).extend(targets)
     importers = [Importer(root_ref, _label(root))] if root is not None and root_ref else []
     subject = _subject(root.name, root.version) if root is not None else None
     return _result(
@@ -578,10 +638,11 @@ def _result(
         graph,
         subject,
         generator,
-        len(build.packages),
+        build.components,
         build.marked,
         build.ignored,
         build.without_purl,
+        build.stated,
     )
 
 
@@ -665,11 +726,18 @@ def _spdx(data: bytes, path: str, spec: str) -> Sbom:
             if (sri := integrity_of(c.algorithm, c.checksumValue, f"{where}.checksums[{j}]"))
         ]
         located = package.downloadLocation not in (None, "", NO_ASSERTION, "NONE")
-        for k, written in enumerate(purls):
-            purl = _spelled(written, package.name)
+        readings = [_spelled(written, package.name) for written in purls]
+        released = {(purl.name, purl.version) for purl in readings}
+        stated_read = False
+        for k, purl in enumerate(readings):
+            stated = None if stated_read else _stated(purl, package.name, package.versionInfo)
+            if stated is not None and (stated.name, stated.version) in released:
+                stated = None  # another of its purls names that release
+            stated_read = stated_read or stated is not None
             node = build.node_id(package.SPDXID if k == 0 else None, f"{where}#{k}")
-            nodes.setdefault(package.SPDXID, []).append(node)
-            build.add(node, purl, integrity=integrity, located=located)
+            nodes.setdefault(package.SPDXID, []).extend(
+                build.release(node, purl, stated, integrity=integrity, located=located)
+            )
     edges = _spdx_edges(doc, nodes, root)
     importers = [Importer(root, subject or "(the SBOM's subject)")] if root is not None else []
     return _result(

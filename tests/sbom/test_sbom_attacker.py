@@ -1,0 +1,164 @@
+"""SBOMs as an attacker or a sloppy tool writes them (decision 0083): a compromised release an
+SBOM states must not read CLEAN, whatever spelling hides it; a file that is not a CycloneDX or
+SPDX JSON document is an error of its source, never an empty clean one. The rule: axios 1.14.1.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gouvernante.cli import main
+from gouvernante.lockfiles.sbom import parse_sbom
+from gouvernante.model import Source
+
+HERE = Path(__file__).parent / "fixtures" / "tools"
+RULES = {
+    "schema_version": "1.0.0",
+    "rules": [
+        {
+            "id": "AXIOS-1",
+            "title": "axios 1.14.1",
+            "kind": "compromised-release",
+            "ecosystem": "npm",
+            "severity": "critical",
+            "package_rules": [{"package_name": "axios", "affected_versions": ["=1.14.1"]}],
+        }
+    ],
+}
+HASH = [{"alg": "SHA-512", "content": "ab" * 64}]
+AXIOS = ("axios", "1.14.1")
+
+
+def _cdx(component: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "version": 1,
+        "metadata": {"component": {"type": "application", "name": "app", "bom-ref": "app"}},
+        "components": [{"type": "library", "bom-ref": "c0", "hashes": HASH, **component}],
+    }
+
+
+def _spdx(name: str, version: str | None, *refs: tuple[str, str, str]) -> dict[str, Any]:
+    package: dict[str, Any] = {
+        "SPDXID": "SPDXRef-p0",
+        "name": name,
+        "downloadLocation": "NOASSERTION",
+        "externalRefs": [
+            {"referenceCategory": c, "referenceType": t, "referenceLocator": loc}
+            for c, t, loc in refs
+        ],
+    }
+    if version is not None:
+        package["versionInfo"] = version
+    return {"spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT", "packages": [package]}
+
+
+def _read(doc: object) -> set[tuple[str, str]]:
+    sbom = parse_sbom(json.dumps(doc).encode(), "bom.json")
+    return {(p.name, p.version) for p in sbom.graph.packages if p.source is not Source.LOCAL}
+
+
+def _purl(locator: str) -> tuple[str, str, str]:
+    return ("PACKAGE-MANAGER", "purl", locator)
+
+
+# --- the fields and the purl disagree: both releases are read ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("component", "also"),
+    [
+        (
+            {"name": "axios", "version": "1.14.1", "purl": "pkg:npm/axios@1.14.0"},
+            ("axios", "1.14.0"),
+        ),
+        (
+            {"name": "axios", "version": "1.14.0", "purl": "pkg:npm/axios@1.14.1"},
+            ("axios", "1.14.0"),
+        ),
+        (
+            {"name": "axios", "version": "1.14.1", "purl": "pkg:npm/lodash@4.17.21"},
+            ("lodash", "4.17.21"),
+        ),
+        (
+            {"group": "@evil", "name": "x", "version": "1.14.1", "purl": "pkg:npm/axios@1.14.1"},
+            ("@evil/x", "1.14.1"),
+        ),
+    ],
+)
+def test_cyclonedx_fields_that_name_another_release_are_read_too(
+    component: dict[str, Any], also: tuple[str, str]
+) -> None:
+    assert _read(_cdx(component)) == {AXIOS, also}
+
+
+@pytest.mark.parametrize(
+    ("name", "version", "purl", "also"),
+    [
+        ("axios", "1.14.1", "pkg:npm/axios@1.14.0", ("axios", "1.14.0")),
+        ("axios", "1.14.1", "pkg:npm/lodash@4.17.21", ("lodash", "4.17.21")),
+        ("lodash", "4.17.21", "pkg:npm/axios@1.14.1", ("lodash", "4.17.21")),
+    ],
+)
+def test_spdx_fields_that_name_another_release_are_read_too(
+    name: str, version: str, purl: str, also: tuple[str, str]
+) -> None:
+    assert _read(_spdx(name, version, _purl(purl))) == {AXIOS, also}
+
+
+@pytest.mark.parametrize(
+    "component",
+    [
+        {"name": "axios", "purl": "pkg:npm/axios@1.14.1"},  # no version field: says nothing
+        {"name": "", "version": "1.14.1", "purl": "pkg:npm/axios@1.14.1"},
+        {"name": "core", "version": "1.14.1", "purl": "pkg:npm/%40acme/core@1.14.1"},
+        {"name": "not a name", "version": "1.14.1", "purl": "pkg:npm/axios@1.14.1"},
+        {"name": "axios", "version": "NOASSERTION", "purl": "pkg:npm/axios@1.14.1"},
+    ],
+)
+def test_fields_that_state_nothing_else_add_nothing(component: dict[str, Any]) -> None:
+    read = _read(_cdx(component))
+    assert len(read) == 1
+    assert read <= {AXIOS, ("@acme/core", "1.14.1")}
+
+
+def test_an_spdx_package_with_two_purls_and_other_fields_reads_three_releases() -> None:
+    doc = _spdx("x", "9.9.9", _purl("pkg:npm/axios@1.14.1"), _purl("pkg:npm/axios@1.14.0"))
+    sbom = parse_sbom(json.dumps(doc).encode(), "bom.json")
+    assert {(p.name, p.version) for p in sbom.graph.packages} == {
+        AXIOS,
+        ("axios", "1.14.0"),
+        ("x", "9.9.9"),
+    }
+    assert (sbom.npm_components, sbom.stated) == (2, 1)
+    assert any("read as both releases" in n for n in sbom.graph.notes)
+
+
+def test_the_field_reading_keeps_the_components_edges() -> None:
+    doc = _cdx({"name": "axios", "version": "1.14.1", "purl": "pkg:npm/axios@1.14.0"})
+    doc["dependencies"] = [{"ref": "app", "dependsOn": ["c0"]}]
+    sbom = parse_sbom(json.dumps(doc).encode(), "bom.json")
+    ids = {p.id: (p.name, p.version) for p in sbom.graph.packages}
+    assert sorted(ids[n] for n in sbom.graph.details.edges()["app"]) == [("axios", "1.14.0"), AXIOS]
+
+
+def test_an_edited_npm_sbom_is_not_clean_end_to_end(tmp_path: Path) -> None:
+    """npm sbom's own output (fixtures/tools), axios's version field edited to 1.14.1."""
+    doc = json.loads((HERE / "app.npm-sbom.cdx.json").read_text())
+    [axios] = [c for c in doc["components"] if c["name"] == "axios"]
+    axios["version"] = "1.14.1"
+    sbom = tmp_path / "bom.cdx.json"
+    sbom.write_text(json.dumps(doc))
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps(RULES))
+    db = str(tmp_path / "inv.sqlite")
+    report = tmp_path / "report.json"
+    assert main(["inventory", "add", "-db", db, "-sbom", str(sbom)]) == 0
+    assert main(["-rules", str(rules), "-inventory", db, "-json", "-output", str(report)]) == 2
+    found = json.loads(report.read_text())["findings"]
+    assert [(f["package"], f["version"]) for f in found] == [AXIOS]
