@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from gouvernante.cli import main
+from gouvernante.errors import LockfileError
 from gouvernante.lockfiles.sbom import parse_sbom
 from gouvernante.model import Source
 
@@ -162,3 +163,26 @@ def test_an_edited_npm_sbom_is_not_clean_end_to_end(tmp_path: Path) -> None:
     assert main(["-rules", str(rules), "-inventory", db, "-json", "-output", str(report)]) == 2
     found = json.loads(report.read_text())["findings"]
     assert [(f["package"], f["version"]) for f in found] == [AXIOS]
+
+
+# --- SPDX's own npm reference type ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("category", ["PACKAGE-MANAGER", "PACKAGE_MANAGER"])
+@pytest.mark.parametrize(
+    ("locator", "read"), [("axios@1.14.1", AXIOS), ("@evil/x@1.14.1", ("@evil/x", "1.14.1"))]
+)
+def test_spdx_npm_references_are_read(category: str, locator: str, read: tuple[str, str]) -> None:
+    """SPDX 2.2/2.3 Annex F defines ``npm`` (``package@version``) beside ``purl``: a package that
+    named itself so was 'without a package URL', a note, and read CLEAN."""
+    doc = _spdx(read[0], read[1], (category, "npm", locator))
+    assert _read(doc) == {read}
+
+
+@pytest.mark.parametrize("locator", ["axios", "axios@", "@evil/x", "SECRET x@1.0.0", "a@1 2"])
+def test_a_malformed_spdx_npm_reference_is_refused_by_path(locator: str) -> None:
+    doc = _spdx("x", None, ("PACKAGE-MANAGER", "npm", locator))
+    with pytest.raises(LockfileError) as info:
+        parse_sbom(json.dumps(doc).encode(), "bom.json")
+    assert info.value.json_path == "packages[0].externalRefs[0].referenceLocator"
+    assert "SECRET" not in info.value.one_line()

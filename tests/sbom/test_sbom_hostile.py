@@ -212,8 +212,11 @@ def _npm_expected(doc: dict[str, Any]) -> int:
             for p in packages
             if p.get("SPDXID", "") != root
             for r in p.get("externalRefs") or []
-            if str(r.get("referenceType")).lower() == "purl"
-            and NPM.match(r.get("referenceLocator", ""))
+            if str(r.get("referenceType")).lower() == "npm"
+            or (
+                str(r.get("referenceType")).lower() == "purl"
+                and NPM.match(r.get("referenceLocator", ""))
+            )
         )
     subject = (doc.get("metadata") or {}).get("component") or {}
     root = subject.get("bom-ref")

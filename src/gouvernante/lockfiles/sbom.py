@@ -681,16 +681,28 @@ def _spdx_described(doc: _Spdx) -> list[str]:
 
 
 def _is_purl_ref(ref: _SpdxRef) -> bool:
-    """A package URL reference (SPDX spells the type ``purl``; read in any case)."""
-    return ref.referenceType.lower() == "purl"
+    """A reference that names a package: a package URL (SPDX spells the type ``purl``), or the
+    spec's own ``npm`` type (Annex F: ``package@version``, ``http-server@0.3.0``); read in any
+    case."""
+    return ref.referenceType.lower() in ("purl", "npm")
+
+
+def _npm_locator(locator: str, json_path: str) -> Purl:
+    """An SPDX ``npm`` reference's ``package@version`` (``@scope/name@1.0.0`` too)."""
+    name, at, version = locator.rpartition("@")
+    if not at or PACKAGE_NAME_RE.fullmatch(name) is None:
+        raise _Refused(json_path, "npm reference whose locator is not package@version")
+    if _VERSION_OK.fullmatch(version) is None:
+        raise _Refused(json_path, "npm reference whose version is empty or not one word")
+    return Purl(name, version, ())
 
 
 def _spdx_purls(package: _Package, where: str) -> Iterator[Purl]:
     for j, ref in enumerate(package.externalRefs):
-        if not _is_purl_ref(ref):
-            continue
-        purl = parse_purl(ref.referenceLocator, f"{where}.externalRefs[{j}].referenceLocator")
-        if purl is not None:
+        at = f"{where}.externalRefs[{j}].referenceLocator"
+        if ref.referenceType.lower() == "npm":
+            yield _npm_locator(ref.referenceLocator, at)
+        elif _is_purl_ref(ref) and (purl := parse_purl(ref.referenceLocator, at)) is not None:
             yield purl
 
 
