@@ -23,6 +23,11 @@ SECRET = b"npm_SECRETTOKEN0123456789"
         (b'{"a": [1, 2', "invalid JSON: Expecting ',' delimiter (line 1 column 12, byte 11)"),
         (b"\xef\xbb\xbf{", "invalid JSON: Expecting property name enclosed in double quotes"),
         (b'{"a": NaN}', "invalid JSON: a value is not strict JSON"),
+        # said as what they are (the strict decoder refuses them; "not strict JSON" before)
+        (b'\xef\xbb\xbf{"a": 1}', "invalid JSON: starts with a UTF-8 byte-order mark (byte 0)"),
+        ('{"a": 1}'.encode("utf-16"), "invalid JSON: UTF-16 text (read as UTF-8 only) (byte 0)"),
+        ('{"a": 1}'.encode("utf-16-be"), "invalid JSON: NUL bytes at the start"),
+        ('{"a": 1}'.encode("utf-16-le"), "invalid JSON: NUL bytes at the start"),
     ],
 )
 def test_known_problems(data: bytes, message: str) -> None:

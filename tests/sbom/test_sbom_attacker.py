@@ -186,3 +186,87 @@ def test_a_malformed_spdx_npm_reference_is_refused_by_path(locator: str) -> None
         parse_sbom(json.dumps(doc).encode(), "bom.json")
     assert info.value.json_path == "packages[0].externalRefs[0].referenceLocator"
     assert "SECRET" not in info.value.one_line()
+
+
+# --- not a CycloneDX or SPDX JSON document: an error that says what it is ------------------------
+
+_CDX_TEXT = (HERE / "app.cyclonedx-npm-1.6.cdx.json").read_text()
+
+
+@pytest.mark.parametrize(
+    ("data", "why"),
+    [
+        (b'<?xml version="1.0"?>\n<bom xmlns="http://cyclonedx.org/schema/bom/1.6"/>', "XML"),
+        (b"\xef\xbb\xbf<bom/>", "XML"),
+        (b"## SPDX\nSPDXVersion: SPDX-2.3\nPackageName: axios\n", "SPDX tag-value"),
+        (b"\xef\xbb\xbf" + _CDX_TEXT.encode(), "starts with a UTF-8 byte-order mark"),
+        (_CDX_TEXT.encode("utf-16"), "UTF-16 text"),
+        (_CDX_TEXT.encode("utf-16-le"), "NUL bytes at the start"),
+        (b'{"specFormat": "CycloneDX", "specVersion": "2.0"}', "CycloneDX 2 (specFormat)"),
+        (b'{"@context": "https://spdx.org/rdf/3.0.1/spdx-context.jsonld"}', "SPDX 3 JSON-LD"),
+        (b'{"bomFormat": "CycloneDX", "specVersion": "1.6"}', "lists no component"),
+        (b'{"spdxVersion": "SPDX-2.3", "Packages": [{"SPDXID": "x"}]}', "lists no package"),
+    ],
+)
+def test_what_is_not_read_is_an_error_that_says_what_it_is(data: bytes, why: str) -> None:
+    with pytest.raises(LockfileError) as info:
+        parse_sbom(data, "ci/bom.json")
+    assert why in info.value.one_line()
+    assert "axios" not in info.value.one_line()
+
+
+def test_an_xml_sbom_given_with_sbom_is_an_error_of_its_source(tmp_path: Path) -> None:
+    sbom = tmp_path / "bom.xml"
+    sbom.write_bytes(b'<?xml version="1.0"?><bom><components><component><name>axios</name>')
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps(RULES))
+    db = str(tmp_path / "inv.sqlite")
+    assert main(["inventory", "add", "-db", db, "-sbom", str(sbom)]) == 1
+    assert main(["-rules", str(rules), "-inventory", db]) == 1
+
+
+# --- a component list that lost entries: the dependency graph still names them ----------------
+
+
+def test_a_deleted_component_whose_edges_remain_is_an_error() -> None:
+    doc = json.loads(_CDX_TEXT)
+    [i] = [k for k, c in enumerate(doc["components"]) if c["name"] == "axios"]
+    del doc["components"][i]
+    sbom = parse_sbom(json.dumps(doc).encode(), "bom.json")
+    [error] = sbom.graph.entry_errors
+    assert "the dependency graph names a component the SBOM does not list" in error
+    assert error.startswith("dependencies[")
+    assert "axios" not in error
+
+
+def test_a_components_key_given_twice_is_not_a_clean_empty_list() -> None:
+    """``JSON.parse`` and msgspec keep the last of two keys: ``"components": []`` appended to a
+    real SBOM empties it for every such reader. The dependencies still name what it held."""
+    data = _CDX_TEXT.rstrip().removesuffix("}") + ', "components": []}'
+    sbom = parse_sbom(data.encode(), "bom.json")
+    assert sbom.graph.packages == []
+    [error] = sbom.graph.entry_errors
+    assert "(and " in error  # the first few paths, then a count: bounded
+
+
+def test_a_deleted_spdx_package_whose_relationships_remain_is_an_error() -> None:
+    doc = json.loads((HERE / "app.npm-sbom.spdx.json").read_text())
+    doc["packages"] = [p for p in doc["packages"] if p["name"] != "axios"]
+    sbom = parse_sbom(json.dumps(doc).encode(), "bom.json")
+    [error] = sbom.graph.entry_errors
+    assert error.startswith("relationships[")
+    assert "names a package the SBOM does not list" in error
+
+
+def test_other_documents_files_and_none_are_not_unlisted() -> None:
+    doc = _spdx("axios", "1.14.1", _purl("pkg:npm/axios@1.14.1"))
+    doc["files"] = [{"SPDXID": "SPDXRef-File-1"}]
+    doc["relationships"] = [
+        {"spdxElementId": "SPDXRef-p0", "relationshipType": t, "relatedSpdxElement": e}
+        for t, e in [
+            ("DEPENDS_ON", "DocumentRef-other:SPDXRef-x"),
+            ("DEPENDS_ON", "NONE"),
+            ("CONTAINS", "SPDXRef-File-1"),
+        ]
+    ]
+    assert parse_sbom(json.dumps(doc).encode(), "bom.json").graph.entry_errors == ()

@@ -47,6 +47,12 @@ def json_problem(data: bytes | memoryview) -> DecodeProblem:
     messages are a fixed set ("Expecting ',' delimiter", ...) that never quote the input.
     """
     data = bytes(data)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return DecodeProblem("invalid JSON: UTF-16 text (read as UTF-8 only)", offset=0)
+    if b"\x00" in data[:4]:
+        return DecodeProblem(
+            "invalid JSON: NUL bytes at the start (UTF-16 text, or not text at all)", offset=0
+        )
     skip = len(_BOM) if data.startswith(_BOM) else 0
     bad = utf8_problem(data)
     if bad is not None:
@@ -67,6 +73,8 @@ def json_problem(data: bytes | memoryview) -> DecodeProblem:
         return DecodeProblem("invalid JSON: nested too deeply")
     except ValueError:  # e.g. an integer literal too long to convert
         return DecodeProblem("invalid JSON: a value is out of range")
+    if skip:
+        return DecodeProblem("invalid JSON: starts with a UTF-8 byte-order mark", offset=0)
     # Accepted by the lenient standard decoder but not the strict one: NaN/Infinity, numbers out
     # of range, lone surrogate escapes.
     return DecodeProblem("invalid JSON: a value is not strict JSON (NaN, huge number, or lone \\u)")

@@ -133,9 +133,15 @@ class _Metadata(msgspec.Struct, frozen=True):
     properties: list[_Property] = []
 
 
+class _Service(msgspec.Struct, frozen=True, rename={"bom_ref": "bom-ref"}):
+    bom_ref: str | None = None
+    services: list[_Service] = []
+
+
 class _Bom(msgspec.Struct, frozen=True):
     metadata: _Metadata | None = None
     components: list[_Component] = []
+    services: list[_Service] = []
     dependencies: list[_Dependency] = []
 
 
@@ -169,18 +175,26 @@ class _CreationInfo(msgspec.Struct, frozen=True):
     creators: list[str] = []
 
 
+class _Element(msgspec.Struct, frozen=True):
+    SPDXID: str = ""
+
+
 class _Spdx(msgspec.Struct, frozen=True):
     SPDXID: str = ""
     creationInfo: _CreationInfo | None = None
     documentDescribes: list[str] = []
     packages: list[_Package] = []
+    files: list[_Element] = []
+    snippets: list[_Element] = []
     relationships: list[_Relationship] = []
 
 
-class _Head(msgspec.Struct, frozen=True):
+class _Head(msgspec.Struct, frozen=True, rename={"context": "@context"}):
     bomFormat: object = None
+    specFormat: object = None  # CycloneDX 2.0 (cdxgen --spec-version 2)
     specVersion: object = None
     spdxVersion: object = None
+    context: object = None  # JSON-LD: SPDX 3
 
 
 # --- what is returned -------------------------------------------------------------------------
@@ -305,12 +319,23 @@ def integrity_of(alg: str, content: str, json_path: str) -> str | None:
 # --- reading ----------------------------------------------------------------------------------
 
 
+_UTF8_BOM = b"\xef\xbb\xbf"
+_XML = re.compile(rb"\s*<")
+_TAG_VALUE = re.compile(rb"(?:\s|#[^\n]*\n)*SPDXVersion\s*:")
+MAX_UNLISTED = 3  # dependency references to unlisted elements named in the error, at most
+
+
 def sniff(head: bytes) -> bool:
     return b'"bomFormat"' in head or b'"spdxVersion"' in head
 
 
 def parse_sbom(data: bytes, path: str) -> Sbom:
     """Read ``data`` as a CycloneDX or SPDX JSON SBOM; ``path`` is used in messages only."""
+    start = bytes(data[:4096]).removeprefix(_UTF8_BOM)
+    if _XML.match(start):
+        raise LockfileError(path, "an XML document: only CycloneDX and SPDX JSON are read")
+    if _TAG_VALUE.match(start):
+        raise LockfileError(path, "an SPDX tag-value document: only SPDX JSON is read")
     with json_errors(path, data):
         try:
             head = msgspec.json.decode(data, type=_Head)
@@ -330,6 +355,10 @@ def parse_sbom(data: bytes, path: str) -> Sbom:
             return _spdx(data, path, str(head.spdxVersion))
     except _Refused as exc:
         raise LockfileError(path, exc.message, json_path=exc.json_path) from None
+    if head.specFormat == "CycloneDX":
+        raise LockfileError(path, "CycloneDX 2 (specFormat) not supported (read: 1.4 to 1.7)")
+    if isinstance(head.context, str) and "spdx" in head.context.lower():
+        raise LockfileError(path, "SPDX 3 JSON-LD not supported (read: SPDX 2.2, 2.3 JSON)")
     raise LockfileError(path, "not a CycloneDX or SPDX JSON SBOM (no bomFormat or spdxVersion)")
 
 
@@ -521,7 +550,14 @@ def _cyclonedx(data: bytes, path: str, spec: str) -> Sbom:
     if root_ref:
         build.ids.add(root_ref)
     by_ref: dict[str, list[str]] = {}
+    listed = _cdx_service_refs(bom.services)  # every bom-ref a dependency may name
+    if root_ref:
+        listed.add(root_ref)
+    seen = 0
     for component, where in _cdx_components(bom):
+        seen += 1
+        if component.bom_ref:
+            listed.add(component.bom_ref)
         if root_ref and component.bom_ref == root_ref and component.purl == root_purl:
             continue  # the subject listed again (another package with its bom-ref is read)
         if component.purl is None:
@@ -545,6 +581,15 @@ def _cyclonedx(data: bytes, path: str, spec: str) -> Sbom:
         )
         if component.bom_ref:
             by_ref.setdefault(component.bom_ref, nodes)
+    if root is None and seen == 0:
+        raise LockfileError(path, "lists no component and no subject: nothing to answer with")
+    unlisted = [
+        at
+        for i, dep in enumerate(bom.dependencies)
+        for at, ref in [(f"dependencies[{i}].ref", dep.ref)]
+        + [(f"dependencies[{i}].dependsOn[{j}]", t) for j, t in enumerate(dep.dependsOn)]
+        if ref not in listed
+    ]
     edges: dict[str, list[str]] = {}
     for dep in bom.dependencies:
         sources = [root_ref] if dep.ref == root_ref else by_ref.get(dep.ref, [])
@@ -561,8 +606,32 @@ def _cyclonedx(data: bytes, path: str, spec: str) -> Sbom:
         importers=importers,
         subject=subject,
         generator=generator,
-        errors=_cdx_scan_errors(bom.metadata),
+        errors=_cdx_scan_errors(bom.metadata) + _unlisted_error(unlisted, "component"),
     )
+
+
+def _cdx_service_refs(services: Sequence[_Service]) -> set[str]:
+    refs: set[str] = set()
+    stack = list(services)
+    while stack:
+        service = stack.pop()
+        if service.bom_ref:
+            refs.add(service.bom_ref)
+        stack.extend(service.services)
+    return refs
+
+
+def _unlisted_error(unlisted: Sequence[str], what: str) -> list[str]:
+    """An error when the dependency graph names elements the SBOM does not list: no generator
+    writes that (measured on every fixture), and a list that lost entries (a component deleted,
+    a key given twice) must not read as a clean one. Named by JSON path, never by value."""
+    if not unlisted:
+        return []
+    more = f" (and {len(unlisted) - MAX_UNLISTED} more)" if len(unlisted) > MAX_UNLISTED else ""
+    return [
+        f"{', '.join(unlisted[:MAX_UNLISTED])}{more}: the dependency graph names a {what} the"
+        " SBOM does not list: the list is incomplete, so it cannot be a clean answer"
+    ]
 
 
 def _cdx_scan_errors(metadata: _Metadata | None) -> list[str]:
@@ -710,6 +779,8 @@ def _spdx(data: bytes, path: str, spec: str) -> Sbom:
     doc = _decode(data, path, _Spdx, "SPDX")
     if len(doc.packages) > MAX_COMPONENTS:
         raise _Refused("packages", f"more than {MAX_COMPONENTS} packages")
+    if not doc.packages:
+        raise LockfileError(path, "lists no package: nothing to answer with")
     generator = _spdx_generator(doc)
     build = _Builder()
     described = _spdx_described(doc)
@@ -750,7 +821,7 @@ def _spdx(data: bytes, path: str, spec: str) -> Sbom:
             nodes.setdefault(package.SPDXID, []).extend(
                 build.release(node, purl, stated, integrity=integrity, located=located)
             )
-    edges = _spdx_edges(doc, nodes, root)
+    edges, unlisted = _spdx_edges(doc, nodes, root)
     importers = [Importer(root, subject or "(the SBOM's subject)")] if root is not None else []
     return _result(
         SbomKind.SPDX,
@@ -760,21 +831,42 @@ def _spdx(data: bytes, path: str, spec: str) -> Sbom:
         importers=importers,
         subject=subject,
         generator=generator,
+        errors=_unlisted_error(unlisted, "package"),
     )
 
 
-def _spdx_edges(doc: _Spdx, nodes: dict[str, list[str]], root: str | None) -> dict[str, list[str]]:
+_NOT_AN_ELEMENT = frozenset({"NONE", "NOASSERTION"})
+
+
+def _spdx_edges(
+    doc: _Spdx, nodes: dict[str, list[str]], root: str | None
+) -> tuple[dict[str, list[str]], list[str]]:
+    """The dependency edges, and the JSON paths of dependency relationships that name an element
+    the document does not hold (not a package, file or snippet of its own, nor another
+    document's ``DocumentRef-...``)."""
+
     def ids(element: str) -> list[str]:
         return [root] if element == root and root is not None else nodes.get(element, [])
 
+    held = {doc.SPDXID, *(p.SPDXID for p in doc.packages)}
+    held.update(e.SPDXID for e in (*doc.files, *doc.snippets))
+    unlisted: list[str] = []
     edges: dict[str, list[str]] = {}
-    for rel in doc.relationships:
+    for i, rel in enumerate(doc.relationships):
         if rel.relationshipType in _DEPENDS:
             parent, child = rel.spdxElementId, rel.relatedSpdxElement
         elif rel.relationshipType in _DEPENDENCY_OF:
             parent, child = rel.relatedSpdxElement, rel.spdxElementId
         else:
             continue
+        for field, element in (
+            ("spdxElementId", rel.spdxElementId),
+            ("relatedSpdxElement", rel.relatedSpdxElement),
+        ):
+            if not (
+                element in held or element in _NOT_AN_ELEMENT or element.startswith("DocumentRef-")
+            ):
+                unlisted.append(f"relationships[{i}].{field}")
         for p in ids(parent):
             edges.setdefault(p, []).extend(c for c in ids(child) if c != p)
-    return edges
+    return edges, unlisted
