@@ -270,3 +270,59 @@ def test_other_documents_files_and_none_are_not_unlisted() -> None:
         ]
     ]
     assert parse_sbom(json.dumps(doc).encode(), "bom.json").graph.entry_errors == ()
+
+
+# --- spellings of the same release: each is found end to end ----------------------------------
+
+
+def _inventory_exit(tmp_path: Path, data: bytes) -> int:
+    sbom = tmp_path / "bom.json"
+    sbom.write_bytes(data)
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps(RULES))
+    db = str(tmp_path / "inv.sqlite")
+    assert main(["inventory", "add", "-db", db, "-sbom", str(sbom)]) == 0
+    return main(["-rules", str(rules), "-inventory", db])
+
+
+@pytest.mark.parametrize(
+    "purl",
+    [
+        "pkg:npm/%61xios@1.14.1",  # percent-encoded letters (the purl spec: the same package)
+        "pkg:npm/axios@1%2E14%2E1",
+        "pkg:npm/axios@1.14.1#lib/index.js",  # a subpath
+        "pkg:NPM/axios@1.14.1",
+        "pkg://npm/axios@1.14.1",
+        "pkg:npm/axios@1.14.1?vcs_url=git%2Bhttps%3A%2F%2Fexample.test%2Fa.git",  # a git source
+        "pkg:npm/axios@1.14.1?download_url=https%3A%2F%2Fexample.test%2Fa.tgz",
+        "pkg:npm/axios@1.14.1?repository_url=https%3A%2F%2Fexample.test",
+        "pkg:npm/axios@v1.14.1",
+    ],
+)
+def test_purl_spellings_of_the_release_are_found(tmp_path: Path, purl: str) -> None:
+    doc = _cdx({"name": "x", "purl": purl})  # no version field: the purl alone names it
+    assert _inventory_exit(tmp_path, json.dumps(doc).encode()) == 2
+
+
+def test_a_component_only_inside_the_subject_is_found(tmp_path: Path) -> None:
+    doc = _cdx({"name": "lodash", "version": "4.17.21", "purl": "pkg:npm/lodash@4.17.21"})
+    doc["metadata"]["component"]["components"] = [
+        {"type": "library", "name": "axios", "version": "1.14.1", "purl": "pkg:npm/axios@1.14.1"}
+    ]
+    assert _inventory_exit(tmp_path, json.dumps(doc).encode()) == 2
+
+
+def test_a_purl_key_given_twice_is_found_through_the_fields(tmp_path: Path) -> None:
+    """The last ``purl`` is read (as ``JSON.parse`` and the SBOM libraries do); the component's
+    name and version still state axios 1.14.1, which is read too."""
+    text = json.dumps(_cdx({"name": "axios", "version": "1.14.1", "purl": "pkg:npm/axios@1.14.1"}))
+    text = text.replace(
+        '"purl": "pkg:npm/axios@1.14.1"',
+        '"purl": "pkg:npm/axios@1.14.1", "purl": "pkg:npm/lodash@4.17.21"',
+    )
+    assert _read_bytes(text.encode()) == {AXIOS, ("lodash", "4.17.21")}
+    assert _inventory_exit(tmp_path, text.encode()) == 2
+
+
+def _read_bytes(data: bytes) -> set[tuple[str, str]]:
+    return {(p.name, p.version) for p in parse_sbom(data, "bom.json").graph.packages}
