@@ -137,7 +137,7 @@ def test_an_spdx_package_with_two_purls_and_other_fields_reads_three_releases() 
         ("x", "9.9.9"),
     }
     assert (sbom.npm_components, sbom.stated) == (2, 1)
-    assert any("read as both releases" in n for n in sbom.graph.notes)
+    assert any("every release named is read" in n for n in sbom.graph.notes)
 
 
 def test_the_field_reading_keeps_the_components_edges() -> None:
@@ -326,3 +326,57 @@ def test_a_purl_key_given_twice_is_found_through_the_fields(tmp_path: Path) -> N
 
 def _read_bytes(data: bytes) -> set[tuple[str, str]]:
     return {(p.name, p.version) for p in parse_sbom(data, "bom.json").graph.packages}
+
+
+# --- a download URL that names another release: read too --------------------------------------
+
+AXIOS_TGZ = "https://registry.npmjs.org/axios/-/axios-1.14.1.tgz"
+
+
+@pytest.mark.parametrize(
+    "component",
+    [
+        {"name": "x", "purl": "pkg:npm/x@1.0.0?download_url=" + AXIOS_TGZ.replace(":", "%3A")},
+        {
+            "name": "x",
+            "purl": "pkg:npm/x@1.0.0",
+            "externalReferences": [{"type": "distribution", "url": AXIOS_TGZ}],
+        },
+        {  # escaped as the registry decodes it
+            "name": "x",
+            "purl": "pkg:npm/x@1.0.0",
+            "externalReferences": [
+                {
+                    "type": "distribution",
+                    "url": "https://registry.npmjs.org/axios/-/axios-1.14.%31.tgz",
+                }
+            ],
+        },
+    ],
+)
+def test_a_download_url_naming_another_release_is_read_too(component: dict[str, Any]) -> None:
+    assert _read(_cdx(component)) == {("x", "1.0.0"), AXIOS}
+
+
+def test_an_spdx_download_location_naming_another_release_is_read_too() -> None:
+    doc = _spdx("x", "1.0.0", _purl("pkg:npm/x@1.0.0"))
+    doc["packages"][0]["downloadLocation"] = AXIOS_TGZ
+    assert _read(doc) == {("x", "1.0.0"), AXIOS}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        AXIOS_TGZ,  # its own tarball
+        "https://example.test/axios.tgz",  # no registry layout: names no package
+        "git+https://example.test/axios.git",
+        "https://registry.npmjs.org/axios/-/other-1.0.0.tgz",  # the file is not axios's
+    ],
+)
+def test_a_download_url_naming_nothing_else_adds_nothing(url: str) -> None:
+    component = {
+        "name": "axios",
+        "purl": "pkg:npm/axios@1.14.1",
+        "externalReferences": [{"type": "distribution", "url": url}],
+    }
+    assert _read(_cdx(component)) == {AXIOS}

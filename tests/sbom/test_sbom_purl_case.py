@@ -69,7 +69,7 @@ def _spdx(*packages: tuple[str, str]) -> bytes:
                 "SPDXID": f"SPDXRef-p{i}",
                 "name": name,
                 "versionInfo": purl.rpartition("@")[2],
-                "downloadLocation": "https://registry.npmjs.org/x/-/x-1.0.0.tgz",
+                "downloadLocation": "https://example.test/x.tgz",
                 "externalRefs": [
                     {
                         "referenceCategory": "PACKAGE-MANAGER",

@@ -9,7 +9,9 @@ differences only (decision 0083):
 - generators that read the installed tree leave out the optional platform packages npm did not
   install (the lockfile locks esbuild's 24 other platforms);
 - ``npm sbom``'s CycloneDX writes an alias's name (``my-lodash``) and a URL dependency's key
-  (``is-odd-url``) in ``name``: read too (a name that disagrees with the purl is read both ways).
+  (``is-odd-url``) in ``name``: read too (a name that disagrees with the purl is read both ways);
+- the yarn plugin names the URL dependency by its key in the purl (``pkg:npm/is-odd-url``) and
+  gives the release it installs only as its download URL: both are read.
 """
 
 from __future__ import annotations
@@ -28,11 +30,14 @@ LOCKFILES = {
     "app": HERE / "app" / "package-lock.json",
     "stripped": HERE / "stripped" / "package-lock.json",
     "pnpm": HERE / "pnpm" / "pnpm-lock.yaml",
+    "yarn": HERE / "yarn" / "yarn.lock",
 }
 SBOMS = sorted(p.name for p in HERE.glob("*.json"))
 WORKSPACES = {("@acme/core", "1.0.0"), ("@acme/util", "1.0.0")}
 # npm sbom's CycloneDX ``name`` of the alias and of the URL dependency (their node_modules keys)
 NPM_SBOM_NAMES = {("my-lodash", "4.17.20"), ("is-odd-url", "3.0.1")}
+# what only the workspaces depend on: the yarn plugin describes the root workspace
+WORKSPACE_DEPENDENCIES = {("is-number", "7.0.0"), ("semver", "7.6.3")}
 
 
 def _release_set(path: Path) -> set[tuple[str, str]]:
@@ -51,13 +56,14 @@ def _not_installed() -> set[tuple[str, str]]:
 
 
 def test_the_fixtures_hold_what_they_are_for() -> None:
-    assert len(SBOMS) == 14
+    assert len(SBOMS) == 15
     assert len(_not_installed()) == 24
     # the stripped lockfile: npm wrote no integrity and no resolved for the registry packages
     entries = json.loads(LOCKFILES["stripped"].read_text())["packages"]
     assert entries["node_modules/axios"].keys().isdisjoint({"integrity", "resolved"})
     assert _release_set(LOCKFILES["app"]) == _release_set(LOCKFILES["stripped"])
     assert _release_set(LOCKFILES["app"]) == _release_set(LOCKFILES["pnpm"])
+    assert _release_set(LOCKFILES["app"]) == _release_set(LOCKFILES["yarn"])
 
 
 @pytest.mark.parametrize("name", SBOMS)
@@ -72,6 +78,11 @@ def test_each_generator_reads_as_the_installed_packages(name: str) -> None:
         assert (registry, local) == (locked, WORKSPACES)
     elif generator.startswith("pnpm"):  # lists the workspace another one depends on
         assert (registry, local) == (installed | {("@acme/util", "1.0.0")}, set())
+    elif generator == "yarn-cyclonedx":  # the lockfile's, the URL dependency by its key too
+        assert (registry, local) == (
+            locked - WORKSPACE_DEPENDENCIES | {("is-odd-url", "3.0.1")},
+            set(),
+        )
     elif generator == "npm-sbom" and name.endswith(".cdx.json"):
         assert (registry, local) == (installed | WORKSPACES | NPM_SBOM_NAMES, set())
         assert sbom.stated == len(NPM_SBOM_NAMES)
@@ -100,3 +111,20 @@ def test_a_release_whose_lockfile_entry_lost_its_integrity_is_matched(name: str)
     [axios] = [p for p in sbom.graph.packages if p.name == "axios"]
     assert (axios.version, axios.source, axios.integrity) == ("1.7.9", Source.REGISTRY, None)
     assert any("52 npm components carry neither a hash" in n for n in sbom.graph.notes)
+
+
+def test_a_url_dependency_named_by_its_key_is_read_as_the_release_its_url_names() -> None:
+    """The yarn plugin names the URL dependency ``pkg:npm/is-odd-url@3.0.1`` (its key) and gives
+    is-odd 3.0.1's registry tarball as its ``distribution`` reference: is-odd 3.0.1 is what is
+    installed (decision 0077); it was not read."""
+    name = "yarn.yarn-cyclonedx.cdx.json"
+    doc = json.loads((HERE / name).read_text())
+    [url_dependency] = [c for c in doc["components"] if c["name"] == "is-odd-url"]
+    assert url_dependency["purl"] == "pkg:npm/is-odd-url@3.0.1"
+    assert {
+        "type": "distribution",
+        "url": "https://registry.npmjs.org/is-odd/-/is-odd-3.0.1.tgz",
+    }.items() <= url_dependency["externalReferences"][-1].items()
+    sbom = parse_sbom((HERE / name).read_bytes(), name)
+    read = {(p.name, p.version) for p in sbom.graph.packages}
+    assert {("is-odd", "3.0.1"), ("is-odd-url", "3.0.1")} <= read

@@ -46,6 +46,7 @@ import msgspec
 
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles._common import json_errors, shape_error
+from gouvernante.lockfiles._tarball_url import may_name_a_package, registry_identity
 from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
 from gouvernante.rules.loader import PACKAGE_NAME_RE
 
@@ -213,7 +214,7 @@ class Sbom:
     local: int  # of those, workspaces and links (not matched against rules)
     ignored: int  # components of another ecosystem
     without_purl: int  # components with no purl: their ecosystem is unknown
-    stated: int  # npm components also read as the release their name/version fields state
+    stated: int  # npm components also read as another release they state (fields, URL)
 
 
 @dataclass(frozen=True)
@@ -289,6 +290,37 @@ def _stated(purl: Purl, name: str, version: str | None) -> Purl | None:
     if PACKAGE_NAME_RE.fullmatch(stated_name) is None or not _VERSION_OK.fullmatch(stated_version):
         return None
     return Purl(stated_name, stated_version, purl.qualifiers)
+
+
+def _url_release(url: str, purl: Purl) -> Purl | None:
+    """The registry release a download URL names (``<registry>/<name>/-/<base>-<version>.tgz``,
+    read as the package managers read it: ``registry_identity``); None for any other URL. The
+    yarn plugin names a URL dependency by its key (``pkg:npm/is-odd-url@3.0.1``) and gives the
+    tarball it installs only as ``download_url``."""
+    identity = registry_identity(url) if may_name_a_package(url) else None
+    if identity is None or not _VERSION_OK.fullmatch(identity[1]):
+        return None
+    if PACKAGE_NAME_RE.fullmatch(identity[0]) is None:
+        return None
+    return Purl(identity[0], identity[1], purl.qualifiers)
+
+
+def _others(readings: Sequence[Purl], stated: Purl | None, urls: Sequence[str]) -> list[Purl]:
+    """The releases a component states besides its purls' (``readings``): its fields' (see
+    ``_stated``) and its download URLs' (a ``download_url`` qualifier, a CycloneDX
+    ``distribution`` reference, SPDX ``downloadLocation``), each once."""
+    seen = {(purl.name, purl.version) for purl in readings}
+    out: list[Purl] = []
+    for other in (stated, *(_url_release(url, readings[0]) for url in urls)):
+        if other is not None and (other.name, other.version) not in seen:
+            seen.add((other.name, other.version))
+            out.append(other)
+    return out
+
+
+def _download_urls(purls: Sequence[Purl], *more: str | None) -> list[str]:
+    urls = [value for purl in purls for key, value in purl.qualifiers if key == "download_url"]
+    return urls + [url for url in more if url and url not in (NO_ASSERTION, "NONE")]
 
 
 def _qualifiers(query: str, json_path: str) -> tuple[tuple[str, str], ...]:
@@ -377,8 +409,8 @@ class _Builder:
         self.packages: list[LockedPackage] = []
         self.ids: set[str] = set()
         self.ignored = self.without_purl = self.unprovenanced = 0
-        self.components = 0  # npm components read (each one package, or two: see _stated)
-        self.stated = 0  # of those, read under their fields' release too
+        self.components = 0  # npm components read (each one package, or more: see _others)
+        self.stated = 0  # of those, read as other releases too
         self.marked = 0  # local by the generator's own mark
         self.paths: dict[str, str] = {}  # node id -> the component's JSON path
 
@@ -392,29 +424,31 @@ class _Builder:
         self,
         node: str,
         purl: Purl,
-        stated: Purl | None,
+        others: Sequence[Purl],
         *,
         integrity: list[str],
         located: bool,
         marked_local: bool = False,
     ) -> list[str]:
-        """One npm component read: its purl's release at ``node``, and the release its fields
-        state (``_stated``) at ``node#stated`` when there is one. Returns the node ids."""
+        """One npm component read: its purl's release at ``node``, and each other release the
+        component states (``_others``) at ``node#stated``, ``node#stated-2``... Returns the
+        node ids."""
         self.components += 1
         self.add(node, purl, integrity=integrity, located=located, marked_local=marked_local)
-        if stated is None:
-            return [node]
-        self.stated += 1
-        also = self.node_id(None, f"{self.paths[node]}#stated")
-        self.add(
-            also,
-            stated,
-            integrity=integrity,
-            located=located,
-            marked_local=marked_local,
-            counted=False,
-        )
-        return [node, also]
+        ids = [node]
+        self.stated += bool(others)
+        for k, other in enumerate(others):
+            suffix = "#stated" if k == 0 else f"#stated-{k + 1}"
+            ids.append(self.node_id(None, f"{self.paths[node]}{suffix}"))
+            self.add(
+                ids[-1],
+                other,
+                integrity=integrity,
+                located=located,
+                marked_local=marked_local,
+                counted=False,
+            )
+        return ids
 
     def add(
         self,
@@ -446,8 +480,8 @@ class _Builder:
         if self.stated:
             out.append(
                 f"{self.stated} npm components name another release in their name or version"
-                " field than in their package URL (an alias's name, or an edited SBOM): read as"
-                " both releases"
+                " field or download URL than in their package URL (an alias's name, a URL"
+                " dependency, or an edited SBOM): every release named is read"
             )
         if self.unprovenanced:
             out.append(
@@ -574,7 +608,14 @@ def _cyclonedx(data: bytes, path: str, spec: str) -> Sbom:
         nodes = build.release(
             node,
             purl,
-            _stated(purl, full_name, component.version),
+            _others(
+                [purl],
+                _stated(purl, full_name, component.version),
+                _download_urls(
+                    [purl],
+                    *(r.url for r in component.externalReferences if r.type == "distribution"),
+                ),
+            ),
             integrity=integrity,
             located=located,
             marked_local=_cdx_marked_local(component),
@@ -810,16 +851,18 @@ def _spdx(data: bytes, path: str, spec: str) -> Sbom:
         ]
         located = package.downloadLocation not in (None, "", NO_ASSERTION, "NONE")
         readings = [_spelled(written, package.name) for written in purls]
-        released = {(purl.name, purl.version) for purl in readings}
-        stated_read = False
+        stated = _stated(readings[0], package.name, package.versionInfo)
+        others = _others(readings, stated, _download_urls(readings, package.downloadLocation))
         for k, purl in enumerate(readings):
-            stated = None if stated_read else _stated(purl, package.name, package.versionInfo)
-            if stated is not None and (stated.name, stated.version) in released:
-                stated = None  # another of its purls names that release
-            stated_read = stated_read or stated is not None
             node = build.node_id(package.SPDXID if k == 0 else None, f"{where}#{k}")
             nodes.setdefault(package.SPDXID, []).extend(
-                build.release(node, purl, stated, integrity=integrity, located=located)
+                build.release(
+                    node,
+                    purl,
+                    others if k == 0 else (),
+                    integrity=integrity,
+                    located=located,
+                )
             )
     edges, unlisted = _spdx_edges(doc, nodes, root)
     importers = [Importer(root, subject or "(the SBOM's subject)")] if root is not None else []
