@@ -296,7 +296,7 @@ def _url_release(url: str, purl: Purl) -> Purl | None:
     """The registry release a download URL names (``<registry>/<name>/-/<base>-<version>.tgz``,
     read as the package managers read it: ``registry_identity``); None for any other URL. The
     yarn plugin names a URL dependency by its key (``pkg:npm/is-odd-url@3.0.1``) and gives the
-    tarball it installs only as ``download_url``."""
+    tarball it installs only as its ``distribution`` reference."""
     identity = registry_identity(url) if may_name_a_package(url) else None
     if identity is None or not _VERSION_OK.fullmatch(identity[1]):
         return None
@@ -563,6 +563,15 @@ def _cdx_hashes(component: _Component, where: str) -> tuple[list[str], bool]:
     return found, located
 
 
+def _cdx_others(component: _Component, purl: Purl, full_name: str) -> Sequence[Purl]:
+    """``_others`` of a component (most state nothing else: no list is built for them)."""
+    stated = _stated(purl, full_name, component.version)
+    urls = [r.url for r in component.externalReferences if r.type == "distribution" and r.url]
+    if purl.qualifiers:
+        urls += _download_urls([purl])
+    return _others([purl], stated, urls) if stated is not None or urls else ()
+
+
 def _cdx_marked_local(component: _Component) -> bool:
     """cdxgen's own marks of a workspace or link (``cdx:npm:isWorkspace``, ``cdx:npm:isLink``)."""
     return any(
@@ -608,14 +617,7 @@ def _cyclonedx(data: bytes, path: str, spec: str) -> Sbom:
         nodes = build.release(
             node,
             purl,
-            _others(
-                [purl],
-                _stated(purl, full_name, component.version),
-                _download_urls(
-                    [purl],
-                    *(r.url for r in component.externalReferences if r.type == "distribution"),
-                ),
-            ),
+            _cdx_others(component, purl, full_name),
             integrity=integrity,
             located=located,
             marked_local=_cdx_marked_local(component),
@@ -624,13 +626,16 @@ def _cyclonedx(data: bytes, path: str, spec: str) -> Sbom:
             by_ref.setdefault(component.bom_ref, nodes)
     if root is None and seen == 0:
         raise LockfileError(path, "lists no component and no subject: nothing to answer with")
-    unlisted = [
-        at
-        for i, dep in enumerate(bom.dependencies)
-        for at, ref in [(f"dependencies[{i}].ref", dep.ref)]
-        + [(f"dependencies[{i}].dependsOn[{j}]", t) for j, t in enumerate(dep.dependsOn)]
-        if ref not in listed
-    ]
+    unlisted: list[str] = []  # (paths formatted only for what is missing)
+    for i, dep in enumerate(bom.dependencies):
+        if dep.ref not in listed:
+            unlisted.append(f"dependencies[{i}].ref")
+        if not listed.issuperset(dep.dependsOn):
+            unlisted.extend(
+                f"dependencies[{i}].dependsOn[{j}]"
+                for j, t in enumerate(dep.dependsOn)
+                if t not in listed
+            )
     edges: dict[str, list[str]] = {}
     for dep in bom.dependencies:
         sources = [root_ref] if dep.ref == root_ref else by_ref.get(dep.ref, [])
