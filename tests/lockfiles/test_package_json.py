@@ -149,6 +149,7 @@ specs = st.text(max_size=12) | st.sampled_from(
 @example({"dependencies": {"": "NPM:0"}})
 @example({"name": {}, "dependencies": {":": "NPM::"}})
 @example({"name": {}, "dependencies": {"0\\": ""}})
+@example({"dependencies": {"0 ": "NPM:"}})
 @example({"dependencies": {"ms": " npm:^2.1.0 "}})
 @given(
     st.dictionaries(
@@ -173,7 +174,12 @@ def test_structured_garbage_gives_a_graph_or_a_lockfile_error(body: dict[str, An
                 # {"": "NPM:0"}, found by this test), or npm:<name> naming the key's own
                 # package, any version ({":": "NPM::"}, found by this test: ":" is no range)
                 target = raw.lstrip(" \t\n\r")[4:].strip(" \t\n\r")
-                assert dep.spec == target or (dep.spec == "*" and dep.name == target)
+                # a bare "npm:" names nothing: the spec is kept as written ({"0 ": "NPM:"})
+                assert (
+                    dep.spec == target
+                    or (dep.spec == "*" and dep.name == target)
+                    or (not target and dep.spec == raw)
+                )
             else:  # a key with spaces: the package (bun reads)
                 assert dep.spec == raw
         else:
