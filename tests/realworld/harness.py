@@ -112,29 +112,41 @@ def _image(folder: Path, tmp: Path) -> Path:
     return docker_save(tmp / "image.tar", [layer])
 
 
-def declared_names(case: str) -> set[str]:
+def declared_names(case: str, data: Path = DATA) -> set[str]:
     """Every name a package.json of the case's tree declares (aliases resolved)."""
     names: set[str] = set()
-    for manifest in (DATA / case / "tree").rglob("package.json"):
+    for manifest in (data / case / "tree").rglob("package.json"):
         graph = parse_bytes(manifest.read_bytes(), str(manifest))
         names.update(dep.name for dep in graph.declared)
     return names
 
 
-def evaluate(case: str, mode: str, *, declared_only: bool = False) -> Outcome:
+def evaluate(
+    case: str,
+    mode: str,
+    *,
+    declared_only: bool = False,
+    data: Path = DATA,
+    non_registry_rules: bool = False,
+) -> Outcome:
     """Scan one case in ``mode``. ``declared_only``: rules only for the names the manifests
     declare (and the workspace names), which is what ``-dir`` adds to ``-lockfile``: the
-    comparison is then over those names only."""
-    expected = json.loads((DATA / case / "expected.json").read_text())
+    comparison is then over those names only. ``data``: the folder of cases (another set laid
+    out the same way, e.g. scripts/published-lockfiles/sweep.py's). ``non_registry_rules``: a
+    rule for the names of the oracle's git / non-registry entries too, so a registry release the
+    scanner reports for one of them counts as extra."""
+    expected = json.loads((data / case / "expected.json").read_text())
     pairs = {(n, v) for n, v in expected["packages"]}
     registry_names = {n for n, _ in pairs}
     non_registry = {(e["name"], e.get("version") or "") for e in expected["non_registry"]}
     workspace_only = sorted(set(expected["workspace_names"]) - registry_names)
     if declared_only:
-        registry_names &= declared_names(case)
+        registry_names &= declared_names(case, data)
         pairs = {(n, v) for n, v in pairs if n in registry_names}
     names = sorted(registry_names | set(workspace_only))
-    lockfile = DATA / case / expected["lockfile"]
+    if non_registry_rules:
+        names = sorted(set(names) | {n for n, _ in non_registry})
+    lockfile = data / case / expected["lockfile"]
     folder = lockfile.parent  # the tree's root, or the lockfile's folder in the repository
     with tempfile.TemporaryDirectory() as tmp:
         rules_path = Path(tmp) / "rules.json"
