@@ -566,6 +566,90 @@ def test_v1_entry_without_version_is_skipped_with_a_note() -> None:
     assert graph.details.edges()[""] == ["node_modules/b"]
 
 
+def test_shrinkwrap_without_lockfile_version_is_read_as_v1() -> None:
+    """npm 2 to 4 wrote npm-shrinkwrap.json with no ``lockfileVersion``: the nested
+    ``dependencies`` tree v1 kept (``from`` instead of ``requires``); npm 5+ and arborist read it
+    as v1. Shape of ``test/packages/npm-test-shrinkwrap/npm-shrinkwrap.json`` in the npm 3.2.2
+    tarball (the whole file: tests/realworld/data/shrinkwrap0-npm-test-shrinkwrap). It was
+    refused as lockfileVersion (null) before."""
+    old: dict[str, Any] = {
+        "name": "t",
+        "version": "0.0.0",
+        "dependencies": {
+            "glob": {
+                "version": "3.1.5",
+                "from": "git://github.com/isaacs/node-glob.git#npm-test",
+                "resolved": "git://github.com/isaacs/node-glob.git#67bda227fd7a559cca5620307c7d30a6732a792f",
+                "dependencies": {"minimatch": {"version": "0.2.1"}},
+            },
+            "minimatch": {
+                "version": "0.1.5",
+                "from": "minimatch@>=0.1.0 <0.2.0",
+                "resolved": "https://registry.npmjs.org/minimatch/-/minimatch-0.1.5.tgz",
+            },
+        },
+    }
+    data = json.dumps(old).encode()
+    graph = npm.parse(data, "npm-shrinkwrap.json")
+    assert sorted((p.id, p.name, p.version, p.source) for p in graph.packages) == [
+        ("node_modules/glob", "glob", "3.1.5", Source.GIT),
+        ("node_modules/glob/node_modules/minimatch", "minimatch", "0.2.1", Source.REGISTRY),
+        ("node_modules/minimatch", "minimatch", "0.1.5", Source.REGISTRY),
+    ]
+    assert graph.notes == ("no lockfileVersion (npm 4 or older): read as lockfileVersion 1",)
+    assert graph.format is LockfileFormat.SHRINKWRAP
+    # same file with an explicit lockfileVersion 1: the same packages
+    assert list(npm.parse(v1(old["dependencies"]), "x/npm-shrinkwrap.json").packages) == list(
+        graph.packages
+    )
+    # still refused: null, or no dependencies tree to read
+    for other in (
+        {**old, "lockfileVersion": None},
+        {"name": "t", "version": "1.0.0"},
+        {"name": "t", "dependencies": []},
+    ):
+        with pytest.raises(LockfileError):
+            npm.parse(json.dumps(other).encode(), "npm-shrinkwrap.json")
+
+
+def test_v1_from_without_resolved_is_what_npm_installs() -> None:
+    """npm 1 wrote a git or URL dependency as the package's ``version`` plus its spec in
+    ``from``, with no ``resolved``: npm 6 and arborist (``specFromLock``) install ``from``.
+    Shape of ``test/packages/npm-test-shrinkwrap/npm-shrinkwrap.json`` in the npm 1.1.71
+    tarball (whole file: tests/realworld/data/shrinkwrap0-npm1-test-shrinkwrap); glob 3.1.5 and
+    npm-test-single-file 1.2.3 were read as registry releases before."""
+    deps = {
+        "single": {"version": "1.2.3", "from": "https://raw.github.com/gist/1837112/index.js"},
+        "glob": {
+            "version": "3.1.5",
+            "from": "git://github.com/isaacs/node-glob.git#npm-test",
+            "dependencies": {"inherits": {"version": "1.0.0"}},
+        },
+        "gh": {"version": "1.0.0", "from": "user/gh#abc"},
+        # a registry ``from`` (npm 2-4), or a ``from`` beside ``resolved`` / ``integrity``:
+        # the version is the release, as before
+        "minimatch": {"version": "0.1.5", "from": "minimatch@>=0.1.0 <0.2.0"},
+        "r": {
+            "version": "2.0.0",
+            "from": "git://h/r.git",
+            "resolved": "https://registry.npmjs.org/r/-/r-2.0.0.tgz",
+        },
+        "i": {"version": "3.0.0", "from": "git://h/i.git", "integrity": "sha512-x"},
+    }
+    got = {
+        p.id: (p.version, p.source) for p in npm.parse(v1(deps), "x/npm-shrinkwrap.json").packages
+    }
+    assert got == {
+        "node_modules/single": ("", Source.TARBALL),
+        "node_modules/glob": ("", Source.GIT),
+        "node_modules/glob/node_modules/inherits": ("1.0.0", Source.REGISTRY),
+        "node_modules/gh": ("", Source.GIT),
+        "node_modules/minimatch": ("0.1.5", Source.REGISTRY),
+        "node_modules/r": ("2.0.0", Source.REGISTRY),
+        "node_modules/i": ("3.0.0", Source.REGISTRY),
+    }
+
+
 def test_v3_table_builds_packages_on_demand_with_columns_that_agree() -> None:
     data = lock(
         {

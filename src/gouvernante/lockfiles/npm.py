@@ -96,10 +96,12 @@ class _V1Entry(msgspec.Struct):
     bundled: bool = False
     requires: msgspec.Raw = _NO_RAW
     dependencies: dict[str, _V1Entry] | None = None
+    from_: str | None = msgspec.field(default=None, name="from")
 
 
 class _Lock(msgspec.Struct):
-    lockfileVersion: int | None = None
+    # UNSET: no ``lockfileVersion`` key at all, as in the npm-shrinkwrap.json of npm 1 to 4
+    lockfileVersion: int | msgspec.UnsetType | None = msgspec.UNSET
     name: str | None = None
     packages: dict[str, _Entry] | None = None
     dependencies: msgspec.Raw = _NO_RAW
@@ -212,6 +214,12 @@ def parse(data: bytes, path: str) -> LockfileGraph:
         data = b"   " + data[3:]  # keep byte offsets (and so line numbers) unchanged
     lock = _decode(data, path)
     version = lock.lockfileVersion
+    if version is msgspec.UNSET:
+        if lock.packages is None and bytes(memoryview(lock.dependencies)[:1]) == b"{":
+            # npm 1 to 4 wrote npm-shrinkwrap.json without a lockfileVersion: the nested
+            # ``dependencies`` tree v1 kept; npm 5+ (arborist too) reads it as v1
+            return _parse_v1(lock, data, path, fmt, notes=(_NO_VERSION_NOTE,))
+        version = None
     if version not in _SUPPORTED:
         raise LockfileError(
             path,
@@ -1254,7 +1262,12 @@ def _find_entry_key(data: bytes, key: str, start: int) -> int | None:
 # lockfileVersion 1: nested ``dependencies``
 
 
-def _parse_v1(lock: _Lock, data: bytes, path: str, fmt: LockfileFormat) -> LockfileGraph:
+_NO_VERSION_NOTE = "no lockfileVersion (npm 4 or older): read as lockfileVersion 1"
+
+
+def _parse_v1(
+    lock: _Lock, data: bytes, path: str, fmt: LockfileFormat, notes: tuple[str, ...] = ()
+) -> LockfileGraph:
     deps: dict[str, _V1Entry] = {}
     if len(lock.dependencies):
         try:
@@ -1287,7 +1300,7 @@ def _parse_v1(lock: _Lock, data: bytes, path: str, fmt: LockfileFormat) -> Lockf
     packages.extend(urls.packages)
     importers = [Importer("", lock.name or _ROOT_LABEL, "")]
     details = _V1Details(requires, data)
-    notes = _skip_note_v1(skipped)
+    notes = (*notes, *_skip_note_v1(skipped))
     errors = [*urls.errors, *_v1_unanswered(deps)]
     # a top-level file: directory (npm 6 installs its dependencies into this tree, as npm 7+
     # records such a folder as an importer): its package.json is judged by this lockfile
@@ -1480,6 +1493,8 @@ def _suffix(json_path: str | None) -> str:
 def _v1_package(node_id: str, key: str, entry: _V1Entry) -> LockedPackage:
     raw = entry.version or ""
     resolved = entry.resolved
+    if _from_installs(entry):
+        raw = entry.from_ or ""  # what npm installs: the git or URL spec, not the version
     name = key
     version = raw
     if raw.startswith("npm:"):
@@ -1706,6 +1721,34 @@ def _split_alias(spec: str) -> tuple[str, str]:
     if cut <= 0:
         return spec, ""
     return spec[:cut], spec[cut + 1 :]
+
+
+def _from_installs(entry: _V1Entry) -> bool:
+    """A v1 entry whose ``from`` is what npm installs: npm 1 wrote a git or URL dependency as
+    its package's ``version`` and the spec in ``from``, with no ``resolved`` (and no
+    ``integrity``); npm 6 and npm 7+ then take ``from`` (arborist's ``specFromLock``, from npm
+    6's realize-shrinkwrap-specifier). A registry ``from`` (``name@range``) is left to the
+    version, as npm does."""
+    spec = entry.from_
+    if spec is None or entry.resolved is not None or entry.integrity is not None:
+        return False
+    version = entry.version or ""
+    if entry.bundled or not _is_release(version):
+        return False  # a version that is itself a spec (git, URL, file:, npm:) is installed
+    return (
+        spec.startswith((*_GIT_PREFIXES, "file:"))
+        or _is_git_shorthand(spec)
+        or re.match(r"[a-z][a-z0-9+.-]*://", spec) is not None
+    )
+
+
+def _is_release(version: str) -> bool:
+    """A v1 ``version`` that names a release, not a spec (git, URL, ``file:``, ``npm:``)."""
+    return not (
+        version.startswith((*_GIT_PREFIXES, "file:", "npm:"))
+        or _is_git_shorthand(version)
+        or ":" in version
+    )
 
 
 def _is_git_shorthand(spec: str) -> bool:
