@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""The realworld set (tests/realworld/data: 40 real lockfiles, 24 from 15 public repositories and
-16 from npm registry tarballs, each with an oracle from the package managers' own code) in full,
+"""The realworld set (tests/realworld/data: 42 real lockfiles, 24 from 15 public repositories and
+18 from npm registry tarballs, each with an oracle from the package managers' own code) in full,
 in every mode.
 
     python scripts/realworld-check.py [lockfile dir recursive git inventory image]

@@ -1,5 +1,5 @@
 """The public realworld set: 24 lockfiles committed by the maintainers of 15 public repositories
-and 16 that npm registry tarballs carry (published shrinkwraps and lockfiles, and those of
+and 18 that npm registry tarballs carry (published shrinkwraps and lockfiles, and those of
 bundled dependencies: ``data/_tools/registry_cases.json``), with their manifests and an oracle
 from the package managers' own reading code (``data/``, the first 21 copied from the project's
 shared ``realworld`` set; ``data/README.md`` and ``data/index.json`` say where each file comes
