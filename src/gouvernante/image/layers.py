@@ -545,6 +545,24 @@ def _whiteout(fs: Filesystem, target: str, position: int) -> None:
         fs.remove(target)
 
 
+def _below_link(fs: Filesystem, folder: str) -> bool:
+    """Is a folder of ``folder``'s path (itself included) a symbolic link in the image? A
+    member written there lands where the link leads when the runtime applies the layer onto
+    the layers below it (umoci, containerd's ``fs.RootPath``): in another folder than its name
+    says, perhaps a ``node_modules`` (``opt/x/evil/package.json``, ``opt/x`` a link to
+    ``/usr/local/lib/node_modules``). Never a real filesystem's tar: a runtime's diff names
+    the folder the file is in."""
+    while folder:
+        node = fs.nodes.get(folder)
+        if node is not None:
+            if node.kind is NodeKind.SYMLINK:
+                return True
+            if node.kind is not NodeKind.DIR:
+                return False
+        folder = folder.rpartition("/")[0]
+    return False
+
+
 def _check_created(fs: Filesystem, where: str, what: str) -> None:
     if fs.created > MAX_PATHS:
         raise ImageError(
@@ -717,14 +735,19 @@ def read_layers(
     keep: Callable[[str], bool],
     budget: _Budget | None = None,
     later: Callable[[Filesystem], Collection[str]] | None = None,
+    *,
+    read_name: Callable[[str], bool] | None = None,
 ) -> Filesystem:
     """Apply every layer of ``spec`` in order; ``keep(path)`` says which files' bytes to keep,
     ``later(fs)`` which more once the final filesystem is known (what a kept file names: the
-    lockfile a ``.yarnrc.yml`` names, whichever layer wrote it)."""
+    lockfile a ``.yarnrc.yml`` names, whichever layer wrote it). A member whose base name
+    ``read_name`` takes (the names the scan reads in some folder) written below a symbolic
+    link the image holds then is an error: ``_below_link``."""
     fs = Filesystem()
     budget = budget or _Budget(where)
+    reads = read_name or keep
     for position, layer in enumerate(spec.layers):
-        _apply(fs, position, layer, where, keep=keep, budget=budget)
+        _apply(fs, position, layer, where, keep=keep, budget=budget, read_name=reads)
     more = later(fs) if later is not None else ()
     # A hardlink named package.json (pnpm's store links) to a file whose name was not one to
     # keep, and a file ``later`` names: its bytes are read in a second pass over the layer that
@@ -790,6 +813,7 @@ def _apply(  # noqa: C901 - listed in pyproject, to shrink
     *,
     keep: Callable[[str], bool],
     budget: _Budget,
+    read_name: Callable[[str], bool],
 ) -> None:
     what = f"layer {position + 1} ({layer.digest})"
     digest = layer.digest
@@ -823,7 +847,16 @@ def _apply(  # noqa: C901 - listed in pyproject, to shrink
                         continue
                     if member.isdir():
                         fs.add(path, Node(NodeKind.DIR, position, digest))
-                    elif member.issym():
+                        _check_created(fs, where, mwhat)
+                        continue
+                    if read_name(base) and _below_link(fs, folder):
+                        raise ImageError(
+                            where,
+                            f"{mwhat}: a file of a name the scan reads, written below a symbolic"
+                            " link of the image (umoci and containerd write it where the link"
+                            " leads, which is not followed here): not read",
+                        )
+                    if member.issym():
                         linked = member.linkname if top_package_entry(path) else None
                         fs.add(path, Node(NodeKind.SYMLINK, position, digest, target=linked))
                         fs.created_chars += len(linked or "")

@@ -113,6 +113,12 @@ def keep(path: str) -> bool:
     return base == YARNRC or lockfile_name(base) is not None
 
 
+def read_name(base: str) -> bool:
+    """A file name the scan reads in some folder (``keep`` of one of them): one written below
+    a symbolic link is refused (``layers.read_layers``), wherever the link leads."""
+    return base in _RECORDS or base == YARN_INTEGRITY or keep(base)
+
+
 # each record's reading, once per image: (copies, releases) of the folders it places
 _RECORDS: dict[str, Callable[[bytes], tuple[Places, Places] | None]] = {
     HIDDEN_LOCKFILE: hidden_lockfile_places,
@@ -325,7 +331,7 @@ def scan_images(paths: Sequence[str], index: RuleIndex) -> ImageScanOutput:
                     out.errors.append(ScanIssue(path, spec.error.detail))
                     continue
                 try:
-                    fs = read_layers(spec, path, keep, later=named_lockfiles)
+                    fs = read_layers(spec, path, keep, later=named_lockfiles, read_name=read_name)
                 except ImageError as exc:
                     out.errors.append(ScanIssue(spec.label, exc.detail))
                     continue

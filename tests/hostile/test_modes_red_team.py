@@ -1,0 +1,127 @@
+"""Red team of the scan modes (decision 0085), end to end through ``gouvernante.cli.main``: each
+case a hand-made input that read CLEAN (or echoed, or cost without bound) before its fix. What
+the real tool does was checked on the same input (umoci 0.4 ``unpack`` for images; git 2.39).
+Rule: ``evil`` at ``=1.0.1``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from gouvernante.cli import main
+from helpers import compromised_rules, docker_save, tar_bytes
+
+RULES = compromised_rules("MODES-1", ("evil", "=1.0.1"), published_at=None)
+CLEAN, ERROR, FINDINGS = 0, 1, 2
+_EVIL = json.dumps({"name": "evil", "version": "1.0.1"}).encode()
+_GLOBAL = "usr/local/lib/node_modules"
+_LOCK = json.dumps(
+    {
+        "name": "app",
+        "lockfileVersion": 3,
+        "packages": {"": {"name": "app"}, "node_modules/evil": {"version": "1.0.1"}},
+    }
+).encode()
+
+
+def _rules(tmp_path: Path) -> str:
+    path = tmp_path / "rules.json"
+    path.write_text(json.dumps(RULES), encoding="utf-8")
+    return str(path)
+
+
+def _layer(*members: tuple[str, str, bytes]) -> bytes:
+    """A layer tar of (kind, name, data or link target) in this order: ``f`` file, ``d`` folder,
+    ``s`` symbolic link, ``h`` hardlink."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for kind, name, data in members:
+            info = tarfile.TarInfo(name)
+            if kind == "f":
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+                continue
+            info.type = {"d": tarfile.DIRTYPE, "s": tarfile.SYMTYPE, "h": tarfile.LNKTYPE}[kind]
+            info.linkname = data.decode()
+            tar.addfile(info)
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------------------------
+# -image: a file written below a symbolic link lands where the link leads
+
+
+@pytest.mark.parametrize(
+    "layers",
+    [
+        # a lower layer's link, the package written through it by the next layer
+        [
+            _layer(("d", _GLOBAL, b""), ("s", "opt/x", b"/" + _GLOBAL.encode())),
+            _layer(("f", "opt/x/evil/package.json", _EVIL)),
+        ],
+        # the link relative, the folder of the package written as a member first
+        [
+            _layer(("d", _GLOBAL, b""), ("s", "opt/x", b"../" + _GLOBAL.encode())),
+            _layer(("d", "opt/x/evil", b""), ("f", "opt/x/evil/package.json", _EVIL)),
+        ],
+        # the link and the package in one layer
+        [
+            _layer(
+                ("d", _GLOBAL, b""),
+                ("s", "opt", _GLOBAL.encode()),
+                ("f", "opt/evil/package.json", _EVIL),
+            )
+        ],
+        # a link above the node_modules folder: the path read is not where the file is
+        [
+            _layer(("s", "usr/local", b"/srv")),
+            _layer(("f", f"{_GLOBAL}/evil/package.json", _EVIL)),
+        ],
+        # a lockfile written through a link
+        [
+            _layer(("d", "srv/app", b""), ("s", "app", b"/srv/app")),
+            _layer(("f", "app/package-lock.json", _LOCK)),
+        ],
+    ],
+)
+def test_a_file_written_below_a_symlink_is_an_error(tmp_path: Path, layers: list[bytes]) -> None:
+    """It read CLEAN (the first three): the package was taken at ``/opt/x/evil``, no
+    ``node_modules`` folder, where ``umoci unpack`` (as containerd) writes it through the link:
+    ``/usr/local/lib/node_modules/evil/package.json``, a global install."""
+
+    image = docker_save(tmp_path / "image.tar", layers)
+    assert main(["-rules", _rules(tmp_path), "-image", str(image)]) == ERROR
+
+
+def test_a_link_replaced_by_a_folder_before_the_file_is_read(tmp_path: Path) -> None:
+    """What a runtime's diff writes when a RUN step replaced a link by a folder: the folder's
+    member comes first, so nothing is below a link."""
+
+    image = docker_save(
+        tmp_path / "image.tar",
+        [
+            _layer(("s", "opt/x", b"/" + _GLOBAL.encode())),
+            _layer(("d", "opt/x", b""), ("f", "opt/x/node_modules/evil/package.json", _EVIL)),
+        ],
+    )
+    assert main(["-rules", _rules(tmp_path), "-image", str(image)]) == FINDINGS
+
+
+def test_files_of_other_names_below_a_link_change_nothing(tmp_path: Path) -> None:
+    """A real image built over merged /usr (``lib`` a link to ``usr/lib``) by a tool writing
+    ``lib/...``: nothing the scan reads, so no error."""
+
+    image = docker_save(
+        tmp_path / "image.tar",
+        [
+            tar_bytes({"usr/lib/libc.so": b"x"}, links={"lib": "usr/lib"}),
+            _layer(("f", "lib/libfoo.so", b"y")),
+            {"app/node_modules/evil/package.json": _EVIL},
+        ],
+    )
+    assert main(["-rules", _rules(tmp_path), "-image", str(image)]) == FINDINGS
