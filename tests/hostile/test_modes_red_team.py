@@ -125,3 +125,58 @@ def test_files_of_other_names_below_a_link_change_nothing(tmp_path: Path) -> Non
         ],
     )
     assert main(["-rules", _rules(tmp_path), "-image", str(image)]) == FINDINGS
+
+
+# --------------------------------------------------------------------------------------------
+# keys of a lockfile named in a message: escaped and capped (decision 0015), never whole
+
+_KEY = "K" * 3000
+_ROOT = {"": {"name": "app", "dependencies": {_KEY: "^1"}}}
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        # a version no one can read, under a long folder key
+        {
+            "package-lock.json": {
+                "lockfileVersion": 3,
+                "packages": {"": {"name": "app"}, f"node_modules/{_KEY}": {"version": "zz"}},
+            }
+        },
+        # two keys npm installs to one folder
+        {
+            "package-lock.json": {
+                "lockfileVersion": 3,
+                "packages": {
+                    "": {"name": "app"},
+                    f"node_modules/{_KEY}": {"version": "1.0.0"},
+                    f"node_modules/./{_KEY}": {"version": "1.0.1"},
+                },
+            }
+        },
+        # a package.json dependency the lockfile beside it does not answer
+        {
+            "package.json": {"name": "app", "dependencies": {_KEY: "^1"}},
+            "package-lock.json": {"lockfileVersion": 3, "packages": _ROOT},
+            "yarn.lock": "# yarn lockfile v1\n\n",
+        },
+    ],
+)
+def test_a_long_key_is_capped_in_every_format(
+    tmp_path: Path, files: dict[str, object], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It was copied whole into the message (``packages['node_modules/KKK…']``, 3,000
+    characters; any length), in every format and on stderr."""
+
+    folder = tmp_path / "p"
+    folder.mkdir()
+    for name, content in files.items():
+        text = content if isinstance(content, str) else json.dumps(content)
+        (folder / name).write_text(text, encoding="utf-8")
+    for fmt in ("text", "json", "sarif", "markdown"):
+        code = main(["-rules", _rules(tmp_path), "-dir", str(folder), "-format", fmt])
+        out, err = capsys.readouterr()
+        assert code == ERROR
+        assert "K" * 65 not in out + err
+        assert "(3000 chars)" in out or "…(30" in out

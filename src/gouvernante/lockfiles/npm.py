@@ -477,8 +477,8 @@ def _parse_packages(
     skipped = others.skipped
     notes = _skip_note(len(skipped))
     errors = [
-        f"packages[{key!r}]: version is not a semver version and no registry tarball URL gives"
-        " one: this entry cannot be checked"
+        f"packages{key_segment(key)}: version is not a semver version and no registry tarball"
+        " URL gives one: this entry cannot be checked"
         for key in bad_versions
     ]
     errors.extend(urls.errors)
@@ -859,13 +859,13 @@ def _normalised_keys(entries: dict[str, _Entry], path: str) -> dict[str, _Entry]
         norm = posixpath.normpath(key.replace("\\", "/")) if key else key
         if norm in (".", "..") or norm.startswith("../") or norm.startswith("/"):
             raise LockfileError(
-                path, "package key outside the project", json_path=f"packages[{key!r}]"
+                path, "package key outside the project", json_path=f"packages{key_segment(key)}"
             )
         if norm in out and out[norm] != entry:
             raise LockfileError(
                 path,
-                f"two entries install to the same folder {norm!r}",
-                json_path=f"packages[{key!r}]",
+                f"two entries install to the same folder {key_segment(norm)[1:-1]}",
+                json_path=f"packages{key_segment(key)}",
             )
         out[norm] = entry
     return out

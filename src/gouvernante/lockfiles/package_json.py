@@ -363,7 +363,7 @@ def with_manifest(
             key = dep.alias or dep.name
             if key in missing and dep.name not in workspaces and _is_range(dep.spec):
                 errors.append(
-                    f"package.json {dep.field}[{key!r}]: the lockfile has no entry for it"
+                    f"package.json {dep.field}{key_segment(key)}: the lockfile has no entry for it"
                     " (truncated or out-of-date lockfile)"
                 )
     return replace(
