@@ -71,6 +71,7 @@ from gouvernante.sources.git import (
     ObjectStore,
     Repository,
     TreeFile,
+    blocking_file,
     find_repositories,
     heads_from_files,
     is_shallow,
@@ -619,6 +620,10 @@ def list_repository(
     repo: Repository, request: ListingRequest, store: ObjectStore | None = None
 ) -> RepoListing:
     """Every selected ref of one repository, its tree's files, and its lockfile history."""
+    blocking = blocking_file(repo, request.ref_patterns)
+    if blocking is not None:
+        reason = f"{blocking}, which git would wait on (or read without end): not read"
+        return RepoListing(repo, errors=(ScanIssue(repo.display, reason),))
     unmoved = _unmoved(repo, request)
     if unmoved is not None:
         return unmoved

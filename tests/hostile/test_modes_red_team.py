@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
 import tarfile
 from pathlib import Path
 
 import pytest
 
 from gouvernante.cli import main
-from helpers import compromised_rules, docker_save, tar_bytes
+from helpers import compromised_rules, docker_save, run_cli, tar_bytes
 
 RULES = compromised_rules("MODES-1", ("evil", "=1.0.1"), published_at=None)
 CLEAN, ERROR, FINDINGS = 0, 1, 2
@@ -180,3 +182,63 @@ def test_a_long_key_is_capped_in_every_format(
         assert code == ERROR
         assert "K" * 65 not in out + err
         assert "(3000 chars)" in out or "…(30" in out
+
+
+# --------------------------------------------------------------------------------------------
+# -git: a FIFO where git (or the scan itself) opens a repository's file by name
+
+_GIT_ENV = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def _bare_repository(path: Path) -> Path:
+    """A bare repository holding one commit on ``main`` (a package-lock.json)."""
+
+    def git(*args: str, cwd: Path = path) -> None:
+        env = {**_GIT_ENV, "GIT_CONFIG_GLOBAL": os.devnull, "HOME": str(path)}
+        subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
+
+    work = path.parent / f"{path.name}-work"
+    work.mkdir()
+    git("init", "-q", "-b", "main", cwd=work)
+    (work / "package-lock.json").write_text(json.dumps({"lockfileVersion": 3, "packages": {}}))
+    git("add", "-A", cwd=work)
+    git("-c", "user.name=a", "-c", "user.email=a@b", "commit", "-q", "-m", "m", cwd=work)
+    git("clone", "-q", "--bare", str(work), str(path), cwd=path.parent)
+    return path
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["config", "packed-refs", "objects/info/alternates", "refs/heads/x", "refs/tags/a/b"],
+)
+def test_a_fifo_git_would_open_is_an_error_at_once(tmp_path: Path, name: str) -> None:
+    """git 2.39 blocks opening each of these when it is a FIFO (for-each-ref, cat-file, ls-tree
+    of the same repository under ``timeout``: killed); each scan then waited for the git
+    call's deadline (600 s), a planted tree of many such repositories for hours."""
+
+    repo = _bare_repository(tmp_path / "r.git")
+    target = repo / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.unlink(missing_ok=True)
+    os.mkfifo(target)
+    rules = _rules(tmp_path)
+    for args in (
+        ["-rules", rules, "-git", str(repo)],
+        ["inventory", "add", "-db", "i.sqlite", "-git", str(repo)],
+    ):
+        done = run_cli(*args, cwd=tmp_path, timeout=30)
+        assert done.returncode == ERROR
+        assert f"{name}: a FIFO" in done.stderr
+
+
+def test_a_fifo_commondir_does_not_hang_the_scan(tmp_path: Path) -> None:
+    """A ``.git`` file naming a folder whose ``commondir`` is a FIFO: the scan itself opened it
+    (no deadline: it hung for ever)."""
+
+    clone = tmp_path / "clone"
+    (clone / "store").mkdir(parents=True)
+    (clone / ".git").write_text("gitdir: store\n")
+    os.mkfifo(clone / "store" / "commondir")
+    done = run_cli("-rules", _rules(tmp_path), "-git", str(clone), cwd=tmp_path, timeout=30)
+    assert done.returncode == ERROR
+    assert "not a git repository" in done.stderr

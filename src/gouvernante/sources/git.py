@@ -26,6 +26,7 @@ from typing import IO, Literal
 
 from gouvernante import trace
 from gouvernante.errors import LockfileError, SourceError
+from gouvernante.fs.read import Unread, UnreadKind, describe_mode, read_small
 from gouvernante.fs.walk import SKIP_DIRS, walk
 from gouvernante.lockfiles import LOCKFILE_NAMES
 from gouvernante.sources.names import lockfile_name
@@ -184,21 +185,19 @@ def _gitfile_target(dotgit: str) -> str | None:
     """The object store a ``.git`` file names (``gitdir: <path>``, relative to its folder); a
     linked worktree's (``<repo>/.git/worktrees/<name>``) is its repository's, which its
     ``commondir`` names. None when it names none."""
-    try:
-        with open(dotgit, "rb") as fh:
-            data = fh.read(_GITFILE_MAX_BYTES + 1)
-    except OSError:
+    # (read_small: a FIFO, a device or a link to one is not opened, never a read that blocks)
+    data = read_small(dotgit, _GITFILE_MAX_BYTES + 1, head=_GITFILE_MAX_BYTES + 1)
+    if isinstance(data, Unread):
         return None
     line = data.split(b"\n", 1)[0].rstrip(b"\r")
     if len(data) > _GITFILE_MAX_BYTES or not line.startswith(b"gitdir: "):
         return None
     target = os.path.join(os.path.dirname(dotgit), os.fsdecode(line[len(b"gitdir: ") :]))
-    try:
-        with open(os.path.join(target, "commondir"), "rb") as fh:
-            common = fh.read(_GITFILE_MAX_BYTES).split(b"\n", 1)[0].rstrip(b"\r")
-        target = os.path.join(target, os.fsdecode(common))
-    except OSError:
-        pass  # (no commondir: the object store itself)
+    common = read_small(
+        os.path.join(target, "commondir"), _GITFILE_MAX_BYTES, head=_GITFILE_MAX_BYTES
+    )
+    if not isinstance(common, Unread):  # (no commondir: the object store itself)
+        target = os.path.join(target, os.fsdecode(common.split(b"\n", 1)[0].rstrip(b"\r")))
     return os.path.normpath(target) if _is_gitdir(target) else None
 
 
@@ -370,12 +369,11 @@ def unread_namespaces(repo: Repository, read: Sequence[str]) -> list[tuple[str, 
             present.update(entry.name for entry in entries)
     except OSError:
         pass
-    try:
-        with open(os.path.join(repo.gitdir, "packed-refs"), "rb") as fh:
-            data = fh.read(MAX_REF_FILE_BYTES)
+    data = read_small(
+        os.path.join(repo.gitdir, "packed-refs"), MAX_REF_FILE_BYTES, head=MAX_REF_FILE_BYTES
+    )
+    if not isinstance(data, Unread):
         present.update(m.decode("utf-8", "replace") for m in _PACKED_NAMESPACE.findall(data))
-    except OSError:
-        pass
     notes: list[tuple[str, str]] = []
     for name in sorted(present - {n.removeprefix("refs/") for n in read}):
         if not _LITERAL_NAMESPACE.fullmatch(name) or name in ("heads", "tags", "remotes"):
@@ -460,13 +458,10 @@ def read_ref_files(
     namespaces = tuple(f"{n}/" for n in _namespaces(repo, patterns))
     refs: dict[str, tuple[str, str | None]] = {}
     packed = os.path.join(repo.gitdir, "packed-refs")
-    try:
-        with open(packed, "rb") as fh:
-            data = fh.read(MAX_REF_FILE_BYTES + 1)
-    except FileNotFoundError:
-        data = b""
-    except OSError:
+    read = read_small(packed, MAX_REF_FILE_BYTES + 1, head=MAX_REF_FILE_BYTES + 1)
+    if isinstance(read, Unread) and read.kind is not UnreadKind.ABSENT:
         return None
+    data = b"" if isinstance(read, Unread) else read
     if len(data) > MAX_REF_FILE_BYTES:
         return None
     last: str | None = None
@@ -646,6 +641,73 @@ def resolve_commit(repo: Repository, revision: str) -> tuple[str, str, int]:
         raise SourceError(repo.display, f"revision {revision!r}: not found")
     commit, tree, when = lines[1].split(" ")
     return commit, tree, int(when)
+
+
+# Files of an object store git opens by name while it lists refs and reads trees and blobs,
+# and the folders whose files it opens (packs, split commit-graphs; and the loose refs of the
+# namespaces read): one that is a FIFO (or a link to one) blocks git's open() for ever, a
+# device can feed it without end.
+_OPENED_FILES = (
+    "config",
+    "packed-refs",
+    "commondir",
+    "shallow",
+    "objects/info/alternates",
+    "objects/info/commit-graph",
+)
+_OPENED_FOLDERS = ("objects/pack", "objects/info/commit-graphs")
+MAX_CHECKED_ENTRIES = 1_000_000  # entries of those folders looked at (a mirror's loose refs)
+
+
+def blocking_file(repo: Repository, patterns: Sequence[str] = ()) -> str | None:
+    """``<name>: a FIFO`` for the first file git would open that is not a regular file (or a
+    link to one): a planted repository makes each git call wait for its deadline
+    (``DEADLINE_SECONDS``) otherwise, and a scan of many such repositories for hours. Found by
+    name and ``scandir`` types (no ``stat`` but of links); None when there is none. A loose
+    object file is not looked at (a store holds millions): the deadline still bounds it."""
+
+    def odd(full: str, is_link: bool) -> str | None:
+        try:
+            mode = os.stat(full).st_mode if is_link else os.lstat(full).st_mode
+        except OSError:
+            return None  # (absent, a dangling link or a loop: git fails, it does not wait)
+        if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+            return None
+        return describe_mode(mode)
+
+    gitdir = repo.gitdir
+    for name in _OPENED_FILES:
+        full = os.path.join(gitdir, *name.split("/"))
+        what = odd(full, os.path.islink(full))
+        if what is not None:
+            return f"{name}: {what}"
+    seen = 0
+    for top in (*_OPENED_FOLDERS, *_namespaces(repo, patterns)):
+        stack = [top]
+        while stack:
+            rel = stack.pop()
+            try:
+                entries = list(os.scandir(os.path.join(gitdir, *rel.split("/"))))
+            except OSError:
+                continue
+            seen += len(entries)
+            if seen > MAX_CHECKED_ENTRIES:
+                return None  # (past it, the deadline bounds what is left)
+            for entry in entries:
+                name = f"{rel}/{entry.name}"
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(name)
+                        continue
+                    if entry.is_file(follow_symlinks=False):
+                        continue
+                    is_link = entry.is_symlink()
+                except OSError:
+                    continue
+                what = odd(entry.path, is_link)
+                if what is not None:
+                    return f"{name}: {what}"
+    return None
 
 
 def is_shallow(repo: Repository) -> bool:
