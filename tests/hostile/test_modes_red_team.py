@@ -242,3 +242,42 @@ def test_a_fifo_commondir_does_not_hang_the_scan(tmp_path: Path) -> None:
     done = run_cli("-rules", _rules(tmp_path), "-git", str(clone), cwd=tmp_path, timeout=30)
     assert done.returncode == ERROR
     assert "not a git repository" in done.stderr
+
+
+def _git(repo: Path, *args: str, data: bytes | None = None) -> str:
+    env = {**_GIT_ENV, "GIT_CONFIG_GLOBAL": os.devnull, "HOME": str(repo)}
+    done = subprocess.run(
+        ["git", *args], cwd=repo, env=env, input=data, check=True, capture_output=True
+    )
+    return done.stdout.decode().strip()
+
+
+@pytest.mark.parametrize("when", ["253402300800", "9223372036854775807"])
+def test_a_commit_dated_past_year_9999_is_read(tmp_path: Path, when: str) -> None:
+    """git keeps a commit's time as written (to 2^63 - 1); the scan's dates stop at 9999: a
+    crafted commit made ``-history`` fail whole ("internal error: ValueError", no report, the
+    other repositories' findings lost)."""
+
+    repo = tmp_path / "r"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    lock = {
+        "lockfileVersion": 3,
+        "packages": {"": {"name": "app"}, "node_modules/evil": {"version": "1.0.1"}},
+    }
+    blob = _git(repo, "hash-object", "-w", "--stdin", data=json.dumps(lock).encode())
+    tree = _git(repo, "mktree", data=f"100644 blob {blob}\tpackage-lock.json\n".encode())
+    header = f"tree {tree}\nauthor a <a@b> {when} +0000\ncommitter a <a@b> {when} +0000\n\nm\n"
+    commit = _git(
+        repo, "hash-object", "-t", "commit", "-w", "--literally", "--stdin", data=header.encode()
+    )
+    _git(repo, "update-ref", "refs/heads/main", commit)
+    rules = tmp_path / "rules.json"
+    document = compromised_rules("MODES-2", ("evil", "=1.0.1"))  # (published: windows computed)
+    rules.write_text(json.dumps(document), encoding="utf-8")
+    for args in (["-git", str(repo)], ["-git", str(repo), "-history"]):
+        done = run_cli("-rules", str(rules), *args, cwd=tmp_path)
+        assert (done.returncode, "internal error" in done.stderr) == (FINDINGS, False)
+    run_cli("inventory", "add", "-db", "i.sqlite", "-git", str(repo), cwd=tmp_path)
+    done = run_cli("-rules", str(rules), "-inventory", "i.sqlite", cwd=tmp_path)
+    assert (done.returncode, "internal error" in done.stderr) == (FINDINGS, False)

@@ -320,7 +320,7 @@ def list_refs(
                     )
                 )
             continue
-        head = RefHead(name, short_ref(name), oid, tree, int(when or 0))
+        head = RefHead(name, short_ref(name), oid, tree, commit_time(when))
         if symref:
             symbolic.append((symref, head))
             continue
@@ -616,7 +616,7 @@ def heads_from_files(
         when = fields.get("committer", "").rsplit(" ", 2)
         if not _OID.fullmatch(tree) or len(when) != 3 or not when[1].isdigit():
             raise SourceError(repo.display, f"commit {target}: malformed header")
-        heads.append(RefHead(name, short_ref(name), target, tree, int(when[1])))
+        heads.append(RefHead(name, short_ref(name), target, tree, commit_time(when[1])))
     return heads
 
 
@@ -631,6 +631,17 @@ def _header_fields(data: bytes) -> dict[str, str]:
     return fields
 
 
+# A committer time as every later step can use it (a date of ``datetime``'s range): git keeps
+# what a commit object says, up to 2^63 - 1 (year 292 billion), which a crafted commit writes.
+LATEST_TIME = 253402300799  # 9999-12-31T23:59:59Z
+
+
+def commit_time(text: str) -> int:
+    """A committer time from git's output, held to 1970..9999 (a later one is 9999-12-31: it
+    reads as after any publication, so no window ends before it)."""
+    return min(max(int(text or 0), 0), LATEST_TIME)
+
+
 def resolve_commit(repo: Repository, revision: str) -> tuple[str, str, int]:
     """(commit, tree, committer time) of a revision name (``main``, ``HEAD~2``, an id)."""
     if revision.startswith("-"):
@@ -640,7 +651,7 @@ def resolve_commit(repo: Repository, revision: str) -> tuple[str, str, int]:
     if len(lines) < 2:
         raise SourceError(repo.display, f"revision {revision!r}: not found")
     commit, tree, when = lines[1].split(" ")
-    return commit, tree, int(when)
+    return commit, tree, commit_time(when)
 
 
 # Files of an object store git opens by name while it lists refs and reads trees and blobs,
@@ -1256,7 +1267,7 @@ def _log(
             if current is not None:
                 commits.append(CommitChanges(current[0], current[1], tuple(changes)))
             sha, _, when = token[1:].decode("ascii").partition(" ")
-            current, changes = (sha, int(when)), []
+            current, changes = (sha, commit_time(when)), []
         elif token.startswith(b":"):
             fields = token[1:].decode("ascii").split(" ")
             path = tokens[i].decode("utf-8", "surrogateescape") if i < len(tokens) else ""
