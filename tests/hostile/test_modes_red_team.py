@@ -129,6 +129,63 @@ def test_files_of_other_names_below_a_link_change_nothing(tmp_path: Path) -> Non
     assert main(["-rules", _rules(tmp_path), "-image", str(image)]) == FINDINGS
 
 
+_APP = ("f", "app/package.json", b'{"name": "app"}')
+
+
+@pytest.mark.parametrize(
+    ("members", "expected"),
+    [
+        # node loads /opt/deps/evil for require('evil') from /app: it read CLEAN
+        (
+            [
+                _APP,
+                ("f", "opt/deps/evil/package.json", _EVIL),
+                ("s", "app/node_modules", b"/opt/deps"),
+            ],
+            ERROR,
+        ),
+        (
+            [
+                _APP,
+                ("f", "opt/deps/evil/package.json", _EVIL),
+                ("s", "app/node_modules", b"../opt/deps"),
+            ],
+            ERROR,
+        ),
+        # through a link whose target is not kept: where it leads is not known
+        (
+            [
+                _APP,
+                ("f", "opt/deps/evil/package.json", _EVIL),
+                ("s", "srv", b"/opt"),
+                ("s", "app/node_modules", b"/srv/deps"),
+            ],
+            ERROR,
+        ),
+        # to a node_modules folder: its packages are read there
+        (
+            [
+                _APP,
+                ("f", "opt/node_modules/evil/package.json", _EVIL),
+                ("s", "app/node_modules", b"/opt/node_modules"),
+            ],
+            FINDINGS,
+        ),
+        # to nothing, or to an empty folder: nothing installed
+        ([_APP, ("s", "app/node_modules", b"/nowhere")], CLEAN),
+        ([_APP, ("d", "opt/deps", b""), ("s", "app/node_modules", b"/opt/deps")], CLEAN),
+    ],
+)
+def test_a_node_modules_link_to_another_folder_is_an_error(
+    tmp_path: Path, members: list[tuple[str, str, bytes]], expected: int
+) -> None:
+    """-host said so (an error: "node_modules is a symlink to ..., outside the scanned
+    folders"); -image said CLEAN: the link was never followed and nothing read its target."""
+
+    image = docker_save(tmp_path / "image.tar", [_layer(*members)])
+    assert main(["-rules", _rules(tmp_path), "-image", str(image)]) == expected
+
+
 # --------------------------------------------------------------------------------------------
 # keys of a lockfile named in a message: escaped and capped (decision 0015), never whole
 

@@ -344,7 +344,8 @@ class Node:
     size: int = 0
     source: tuple[int, int] = (-1, 0)  # (layer index, member number) holding a file's bytes
     # a symlink's target as written, kept for a package entry of a project's node_modules
-    # (``top_package_entry``) only: where its package is (pnpm's global virtual store)
+    # (``top_package_entry``: where its package is, pnpm's global virtual store) and for a
+    # ``node_modules`` folder that is a link (where its packages are) only
     target: str | None = None
 
 
@@ -857,7 +858,8 @@ def _apply(  # noqa: C901 - listed in pyproject, to shrink
                             " leads, which is not followed here): not read",
                         )
                     if member.issym():
-                        linked = member.linkname if top_package_entry(path) else None
+                        kept = top_package_entry(path) or base == "node_modules"
+                        linked = member.linkname if kept else None
                         fs.add(path, Node(NodeKind.SYMLINK, position, digest, target=linked))
                         fs.created_chars += len(linked or "")
                     elif member.islnk():

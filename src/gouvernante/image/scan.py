@@ -53,6 +53,7 @@ from gouvernante.image.layers import (
     open_images,
     read_layers,
     special,
+    top_package_entry,
 )
 from gouvernante.lockfiles import (
     MANIFEST,
@@ -348,7 +349,9 @@ def _links_not_there(fs: Filesystem, label: str) -> list[ScanIssue]:
     image), as -host says of a store missing from the host."""
     missing: dict[str, list[str]] = {}
     for path, node in fs.nodes.items():
-        if node.target is not None and not _leads_somewhere(fs, path, node.target):
+        if node.target is None or not top_package_entry(path):
+            continue
+        if not _leads_somewhere(fs, path, node.target):
             parts = path.split("/")
             tree = "/".join(parts[: parts.index(NODE_MODULES) + 1])
             missing.setdefault(tree, []).append(path)
@@ -381,6 +384,55 @@ def _leads_somewhere(fs: Filesystem, link: str, target: str) -> bool:
     return False  # (a loop of links)
 
 
+def _link_end(fs: Filesystem, link: str, target: str) -> str | None:
+    """The path the symlink ``link`` (written ``target``) leads to in the image, through the
+    links whose targets are kept; None when that cannot be told (a link above it whose target
+    is not kept, a loop)."""
+    for _hop in range(40):
+        path = posixpath.normpath("/" + posixpath.join(posixpath.dirname(link), target))
+        path = path.lstrip("/")
+        node = fs.nodes.get(path)
+        if node is None:
+            above = posixpath.dirname(path)
+            while above and above not in fs.nodes:
+                above = posixpath.dirname(above)
+            return None if above and fs.nodes[above].kind is NodeKind.SYMLINK else path
+        if node.kind is not NodeKind.SYMLINK:
+            return path
+        if node.target is None:
+            return None
+        link, target = path, node.target
+    return None
+
+
+def _linked_modules(fs: Filesystem, label: str, renamed: Container[str]) -> list[ScanIssue]:
+    """An error for each ``node_modules`` that is a symbolic link to a folder holding anything
+    whose packages the scan does not read as installed (``/app/node_modules`` ->
+    ``/opt/deps``: node loads ``/opt/deps/<name>`` for ``require('<name>')``), as ``-host``
+    says of a link out of the scanned folders. One to a ``node_modules`` folder is read there,
+    one to nothing installs nothing."""
+    errors: list[ScanIssue] = []
+    for path, node in fs.nodes.items():
+        if node.target is None or path.rpartition("/")[2] != NODE_MODULES:
+            continue
+        end = _link_end(fs, path, node.target)
+        if end is not None:
+            found = fs.nodes.get(end)
+            if found is None or found.kind is not NodeKind.DIR or not fs.children.get(end):
+                continue  # (nothing there, or not a folder: nothing installed)
+            if end.rpartition("/")[2] == NODE_MODULES or end in renamed:
+                continue  # (read where it is)
+        errors.append(
+            ScanIssue(
+                f"{label}:/{path}",
+                "node_modules is a symbolic link to a folder that is not a node_modules folder"
+                " of the image (or where it leads is not known): not followed, the packages"
+                " installed there were not checked",
+            )
+        )
+    return errors
+
+
 def scan_filesystem(fs: Filesystem, label: str, index: RuleIndex, out: ImageScanOutput) -> None:
     out.notes.extend(_links_not_there(fs, label))
     read: list[tuple[str, Node, LockfileMatch]] = []
@@ -389,6 +441,7 @@ def scan_filesystem(fs: Filesystem, label: str, index: RuleIndex, out: ImageScan
     named = named_lockfiles(fs, label, out.errors)
     _yarn_catalogs(fs, label, workspaces)
     renamed = modules_folders(fs.nodes)
+    out.errors.extend(_linked_modules(fs, label, renamed))
     inside = tuple(f"{folder}/" for folder in renamed)
     for path in sorted(fs.nodes):
         node = fs.nodes[path]
