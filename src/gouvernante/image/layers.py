@@ -347,6 +347,9 @@ class Node:
     # (``top_package_entry``: where its package is, pnpm's global virtual store) and for a
     # ``node_modules`` folder that is a link (where its packages are) only
     target: str | None = None
+    # written below a symbolic link of the image (``Filesystem.add``): a runtime writes it where
+    # the link leads (``_apply`` refuses a file the scan reads there)
+    linked: bool = False
 
 
 def top_package_entry(path: str) -> bool:
@@ -402,23 +405,30 @@ class Filesystem:
     created_chars: int = 0
 
     def add(self, path: str, node: Node) -> None:
-        if path in self.nodes and node.kind is not NodeKind.DIR:
+        if node.kind is NodeKind.SYMLINK and path in self.nodes:
+            self.remove(path)  # (symlink(2) needs the path gone: runtimes remove it whole)
+        elif path in self.nodes and node.kind is not NodeKind.DIR:
             self.remove_below(path, node.layer)
         elif self.nodes.get(path, node).kind is not NodeKind.DIR:
             self.remove(path)
         if path not in self.nodes:
             self.created += 1
             self.created_chars += len(path)
-        self.nodes[path] = node
+        missing: list[str] = []  # the folders the name implies that are not there yet
         parent = posixpath.dirname(path)
-        self.children.setdefault(parent, set()).add(path)
         while parent and parent not in self.nodes:
+            missing.append(parent)
+            parent = posixpath.dirname(parent)
+        above = self.nodes.get(parent) if parent else None
+        # (a link removed or replaced takes everything below it along: the mark never outlives it)
+        linked = above is not None and (above.kind is NodeKind.SYMLINK or above.linked)
+        self.nodes[path] = replace(node, linked=True) if linked else node
+        self.children.setdefault(posixpath.dirname(path), set()).add(path)
+        for folder in missing:
             self.created += 1
-            self.created_chars += len(parent)
-            self.nodes[parent] = Node(NodeKind.DIR, node.layer, node.digest)
-            grand = posixpath.dirname(parent)
-            self.children.setdefault(grand, set()).add(parent)
-            parent = grand
+            self.created_chars += len(folder)
+            self.nodes[folder] = Node(NodeKind.DIR, node.layer, node.digest, linked=linked)
+            self.children.setdefault(posixpath.dirname(folder), set()).add(folder)
 
     def remove(self, path: str) -> None:
         """``path`` and everything below it."""
@@ -546,22 +556,21 @@ def _whiteout(fs: Filesystem, target: str, position: int) -> None:
         fs.remove(target)
 
 
-def _below_link(fs: Filesystem, folder: str) -> bool:
-    """Is a folder of ``folder``'s path (itself included) a symbolic link in the image? A
-    member written there lands where the link leads when the runtime applies the layer onto
-    the layers below it (umoci, containerd's ``fs.RootPath``): in another folder than its name
-    says, perhaps a ``node_modules`` (``opt/x/evil/package.json``, ``opt/x`` a link to
-    ``/usr/local/lib/node_modules``). Never a real filesystem's tar: a runtime's diff names
-    the folder the file is in."""
-    while folder:
-        node = fs.nodes.get(folder)
-        if node is not None:
-            if node.kind is NodeKind.SYMLINK:
-                return True
-            if node.kind is not NodeKind.DIR:
-                return False
-        folder = folder.rpartition("/")[0]
-    return False
+def _written(fs: Filesystem, path: str, read: bool, where: str, what: str) -> None:
+    """After a member other than a folder is applied: the paths' caps, and a file of a name the
+    scan reads (``read``) written below a symbolic link refused. A runtime that applies the
+    layer onto the layers below it (umoci, containerd's ``fs.RootPath``) writes it where the
+    link leads: in another folder than its name says, perhaps a ``node_modules``
+    (``opt/x/evil/package.json``, ``opt/x`` a link to ``/usr/local/lib/node_modules``). Never
+    a real filesystem's tar: a runtime's diff names the folder the file is in."""
+    _check_created(fs, where, what)
+    if read and fs.nodes[path].linked:
+        raise ImageError(
+            where,
+            f"{what}: a file of a name the scan reads, written below a symbolic link of the"
+            " image (umoci and containerd write it where the link leads, which is not followed"
+            " here): not read",
+        )
 
 
 def _check_created(fs: Filesystem, where: str, what: str) -> None:
@@ -743,7 +752,7 @@ def read_layers(
     ``later(fs)`` which more once the final filesystem is known (what a kept file names: the
     lockfile a ``.yarnrc.yml`` names, whichever layer wrote it). A member whose base name
     ``read_name`` takes (the names the scan reads in some folder) written below a symbolic
-    link the image holds then is an error: ``_below_link``."""
+    link the image holds then is an error: ``_written``."""
     fs = Filesystem()
     budget = budget or _Budget(where)
     reads = read_name or keep
@@ -850,13 +859,6 @@ def _apply(  # noqa: C901 - listed in pyproject, to shrink
                         fs.add(path, Node(NodeKind.DIR, position, digest))
                         _check_created(fs, where, mwhat)
                         continue
-                    if read_name(base) and _below_link(fs, folder):
-                        raise ImageError(
-                            where,
-                            f"{mwhat}: a file of a name the scan reads, written below a symbolic"
-                            " link of the image (umoci and containerd write it where the link"
-                            " leads, which is not followed here): not read",
-                        )
                     if member.issym():
                         kept = top_package_entry(path) or base == "node_modules"
                         linked = member.linkname if kept else None
@@ -867,7 +869,7 @@ def _apply(  # noqa: C901 - listed in pyproject, to shrink
                         source = fs.nodes.get(link)
                         if source is not None and special(source) is not None:
                             fs.add(path, Node(source.kind, position, digest))  # (link(2) does)
-                            _check_created(fs, where, mwhat)
+                            _written(fs, path, read_name(base), where, mwhat)
                             continue
                         if source is None or source.kind is not NodeKind.FILE:
                             raise ImageError(
@@ -912,7 +914,7 @@ def _apply(  # noqa: C901 - listed in pyproject, to shrink
                         )
                     else:
                         fs.add(path, Node(_SPECIAL_TYPES[member.type], position, digest))
-                    _check_created(fs, where, mwhat)
+                    _written(fs, path, read_name(base), where, mwhat)
             reader.verify()
         except ImageError:
             raise
