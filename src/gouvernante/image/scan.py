@@ -384,11 +384,18 @@ def _leads_somewhere(fs: Filesystem, link: str, target: str) -> bool:
     return False  # (a loop of links)
 
 
-def _link_end(fs: Filesystem, link: str, target: str) -> str | None:
+def _link_end(fs: Filesystem, link: str, target: str, ends: dict[str, str | None]) -> str | None:
     """The path the symlink ``link`` (written ``target``) leads to in the image, through the
     links whose targets are kept; None when that cannot be told (a link above it whose target
-    is not kept, a loop)."""
+    is not kept, a loop, more than 40 links). ``ends``: each link's answer, so a chain shared
+    by many links is followed once."""
+    chain: list[str] = []
+    end: str | None = None
     for _hop in range(40):
+        if link in ends:
+            end = ends[link]
+            break
+        chain.append(link)
         path = posixpath.normpath("/" + posixpath.join(posixpath.dirname(link), target))
         path = path.lstrip("/")
         node = fs.nodes.get(path)
@@ -396,13 +403,17 @@ def _link_end(fs: Filesystem, link: str, target: str) -> str | None:
             above = posixpath.dirname(path)
             while above and above not in fs.nodes:
                 above = posixpath.dirname(above)
-            return None if above and fs.nodes[above].kind is NodeKind.SYMLINK else path
+            end = None if above and fs.nodes[above].kind is NodeKind.SYMLINK else path
+            break
         if node.kind is not NodeKind.SYMLINK:
-            return path
+            end = path
+            break
         if node.target is None:
-            return None
+            break
         link, target = path, node.target
-    return None
+    for hop in chain:
+        ends[hop] = end
+    return end
 
 
 def _linked_modules(fs: Filesystem, label: str, renamed: Container[str]) -> list[ScanIssue]:
@@ -412,10 +423,11 @@ def _linked_modules(fs: Filesystem, label: str, renamed: Container[str]) -> list
     says of a link out of the scanned folders. One to a ``node_modules`` folder is read there,
     one to nothing installs nothing."""
     errors: list[ScanIssue] = []
+    ends: dict[str, str | None] = {}
     for path, node in fs.nodes.items():
         if node.target is None or path.rpartition("/")[2] != NODE_MODULES:
             continue
-        end = _link_end(fs, path, node.target)
+        end = _link_end(fs, path, node.target, ends)
         if end is not None:
             found = fs.nodes.get(end)
             if found is None or found.kind is not NodeKind.DIR or not fs.children.get(end):
