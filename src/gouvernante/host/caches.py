@@ -21,7 +21,7 @@ from urllib.parse import unquote
 
 from gouvernante.errors import InputError
 from gouvernante.fs.digest import ArchiveLimits, zip_member
-from gouvernante.fs.read import read_regular_file
+from gouvernante.fs.read import open_regular, read_regular_file
 from gouvernante.fs.walk import walk
 from gouvernante.host import msgpackr
 from gouvernante.host.install_state import RecordedRelease, disagreement_note, same_release
@@ -219,6 +219,7 @@ def scan_npm_cache(cache: str, collector: Collector) -> None:  # noqa: C901 - li
     bad_sris = collector.index.integrity  # rules' known-bad tarball hashes (``integrity``)
     check_sris = bool(bad_sris)
     where = f"the npm cache {cache}"
+    found_sris: set[str] = set()  # rules' hashes a live index entry was reported by
     if os.path.isdir(index_dir):
         for wd in walk(index_dir, prune=_NO_PRUNE, on_error=collector.dir_error):
             for fname in wd.files:
@@ -253,8 +254,10 @@ def scan_npm_cache(cache: str, collector: Collector) -> None:  # noqa: C901 - li
                     if releases:
                         candidates[key] = releases
                 for key in listed:
-                    _cached_bad_integrity(
-                        key, lines, bucket, collector, f"{where} (index key {key})"
+                    found_sris.update(
+                        _cached_bad_integrity(
+                            key, lines, bucket, collector, f"{where} (index key {key})"
+                        )
                     )
                 for key, releases in candidates.items():
                     live = _live_entry(lines, key)
@@ -267,6 +270,17 @@ def scan_npm_cache(cache: str, collector: Collector) -> None:  # noqa: C901 - li
                             collector=collector,
                             where=f"{where} (index key {key})",
                         )
+                    else:
+                        _unindexed_tarball(
+                            cache,
+                            lines,
+                            key=key,
+                            releases=releases,
+                            collector=collector,
+                            where=where,
+                        )
+    if check_sris:
+        _rule_integrity_contents(cache, found_sris, collector, where)
     npx = os.path.join(cache, "_npx")
     for entry in _listdir(npx, collector):
         if _is_dir(entry):
@@ -299,16 +313,144 @@ def _listed_sris(line: bytes, bad_sris: Mapping[str, tuple[Rule, ...]]) -> bool:
 
 def _cached_bad_integrity(
     key: str, lines: list[bytes], bucket: str, collector: Collector, where: str
-) -> None:
+) -> list[str]:
     """A live index entry whose tarball's integrity is one a rule lists as malicious: a finding
-    whatever the key names (a renamed ``file:`` tarball, any registry)."""
+    whatever the key names (a renamed ``file:`` tarball, any registry). Returns those hashes."""
     live = _live_entry(lines, key)
     integrity = live.get("integrity") if live is not None else None
     if not isinstance(integrity, str):
-        return
+        return []
     releases = cache_key_releases(key, {})
-    for sri in _line_sris(integrity):
+    sris = _line_sris(integrity)
+    for sri in sris:
         _integrity_finding(bucket, sri, releases[0] if releases else None, collector, where)
+    return [sri for sri in sris if sri in collector.index.integrity]
+
+
+# A tarball in content-v2 is installed by ``npm ci --offline`` whatever the index says: pacote
+# reads the content by the lockfile's integrity (``cacache.get.stream.byDigest``) before it asks
+# the index (npm 11.19.1 checked: an index bucket deleted, a line whose sha1 does not verify, a
+# line cut short, all with the tarball left, install it; a tarball whose bytes do not hash to its
+# name is refused and removed). Such a blob is hashed before it is reported, in chunks; one larger
+# than this is an error, not read.
+MAX_CONTENT_BYTES = 1024 * 1024 * 1024
+_CONTENT_CHUNK = 1024 * 1024
+
+
+def _content_holds(path: str, sri: str, collector: Collector) -> bool:
+    """Is ``path`` (``content_path`` of ``sri``) a regular file whose bytes hash to ``sri``, so
+    that cacache would hand it out? An absent file is not; one not read is an error."""
+    algorithm, _, b64 = sri.partition("-")
+    try:
+        expected = base64.b64decode(b64, validate=True)
+        os.lstat(path)
+    except FileNotFoundError:
+        return False
+    except (ValueError, OSError):
+        return False
+    try:
+        fd = open_regular(path)
+    except InputError as exc:
+        collector.dir_error(path, f"{exc.detail}: whether npm would install it is unknown")
+        return False
+    digest = hashlib.new(algorithm)
+    total = 0
+    try:
+        while chunk := os.read(fd, _CONTENT_CHUNK):
+            total += len(chunk)
+            if total > MAX_CONTENT_BYTES:
+                collector.dir_error(
+                    path,
+                    f"larger than {MAX_CONTENT_BYTES} bytes, not hashed: whether npm would"
+                    " install it is unknown",
+                )
+                return False
+            digest.update(chunk)
+    except OSError as exc:
+        collector.dir_error(path, f"cannot read: {exc.strerror or exc}")
+        return False
+    finally:
+        os.close(fd)
+    return digest.digest() == expected
+
+
+def _recorded_sris(lines: list[bytes], key: str) -> list[str]:
+    """Every hash any line of a bucket records for ``key``, the lines cacache ignores too (a
+    sha1 that does not verify, a line cut short, a deleted entry's earlier lines): read from the
+    line's ``integrity`` field as bytes, the line not trusted to be JSON."""
+    out: list[str] = []
+    for line in lines:
+        start = line.find(b'"key":"')
+        if start == -1:
+            continue
+        start += 7
+        end = line.find(b'"', start)
+        while end != -1 and line[end - 1] == 0x5C:
+            end = line.find(b'"', end + 1)
+        if end == -1 or _decode_key(line[start:end]) != key:
+            continue
+        field = line.find(_INTEGRITY_FIELD, end)
+        if field == -1:
+            continue
+        field += len(_INTEGRITY_FIELD)
+        stop = line.find(b'"', field)
+        if stop == -1:
+            continue
+        text = line[field:stop].decode("ascii", "replace")
+        out.extend(sri for sri in _line_sris(text) if sri not in out)
+    return out
+
+
+def _unindexed_tarball(
+    cache: str,
+    lines: list[bytes],
+    *,
+    key: str,
+    releases: list[tuple[str, str]],
+    collector: Collector,
+    where: str,
+) -> None:
+    """A rule-named key with no live index entry whose tarball is still in content-v2: npm
+    installs it offline from there (by the lockfile's integrity), so it is cached."""
+    for sri in _recorded_sris(lines, key):
+        content = content_path(cache, sri)
+        if content is None or not _content_holds(content, sri, collector):
+            continue
+        said = (
+            f"{where} (index key {key}: no live index entry names it - deleted, or its line"
+            " does not verify - but the tarball it recorded is still in content-v2, which npm"
+            " reads by the lockfile's integrity and installs with no network)"
+        )
+        for name, version in releases:
+            collector.report(
+                name,
+                version,
+                content,
+                kind=FindingType.CACHED,
+                where=said,
+                ecosystem=LockfileEcosystem.NPM,
+            )
+        if collector.payloads is not None:
+            collector.payloads.tarball(content, *releases[0], said)
+        return
+
+
+def _rule_integrity_contents(cache: str, found: set[str], collector: Collector, where: str) -> None:
+    """Each integrity a rule lists, looked up at its content-v2 path (one stat each): a tarball
+    there is installed by npm offline whatever the index says (deleted, never written)."""
+    for sri in collector.index.integrity:
+        if sri in found:
+            continue
+        content = content_path(cache, sri)
+        if content is not None and _content_holds(content, sri, collector):
+            _integrity_finding(
+                content,
+                sri,
+                None,
+                collector,
+                f"{where} (content-v2, whatever the index says: npm installs it from there with"
+                " no network when a lockfile names this integrity)",
+            )
 
 
 def content_path(cache: str, integrity: str) -> str | None:

@@ -1,0 +1,139 @@
+"""npm's cache judged by what ``npm ci --offline`` installs from it (npm 11.19.1): pacote reads a
+tarball from ``content-v2`` by the lockfile's integrity whatever the index says, so a tarball
+left there after its index entry is gone (a bucket deleted, a line whose sha1 does not verify, a
+line cut short, a line ``integrity: null``) is cached; one npm removed or would refuse is not.
+The fixture and each state's outcome with npm itself: fixtures/npm-cache-offline/generate.sh."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+
+from gouvernante.host.caches import scan_npm_cache
+from gouvernante.host.reader import Collector
+from gouvernante.rules.index import build_index
+
+FIXTURE = Path(__file__).parent / "fixtures" / "npm-cache-offline"
+KEY = "make-fetch-happen:request-cache:https://registry.npmjs.org/ms/-/ms-2.1.3.tgz"
+SRI = "sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA=="  # noqa: E501
+BUCKET = "_cacache/index-v5/21/a7/bd8af8e4938b9fee217abddb09ce52db330434e323c828aeabe5bd909ae7"
+BLOB = (
+    "_cacache/content-v2/sha512/e8/59/73b9b4cb646dc9d9afcd542025784863ceae68c601f268253dc985"
+    "ef70bb2fa1568726afece715c8ebf5d73fab73ed1f7100eb479d23bfb57b45dd645394"
+)
+
+
+def _cut_short(cache: Path) -> None:
+    bucket = cache / BUCKET
+    bucket.write_bytes(bucket.read_bytes()[:300])
+
+
+def _not_verifying(cache: Path) -> None:
+    bucket = cache / BUCKET
+    bucket.write_bytes(
+        b"\n".join(b"0" * 8 + ln[8:] if ln else ln for ln in bucket.read_bytes().split(b"\n"))
+    )
+
+
+def _nulled(cache: Path) -> None:
+    body = json.dumps({"key": KEY, "integrity": None, "time": 0}, separators=(",", ":"))
+    with (cache / BUCKET).open("a") as f:
+        f.write("\n" + hashlib.sha1(body.encode()).hexdigest() + "\t" + body)
+
+
+# state -> does npm ci --offline install ms 2.1.3 from it (generate.sh prints each)
+STATES: dict[str, tuple[Callable[[Path], None], bool]] = {
+    "as-written": (lambda c: None, True),
+    "line-not-verifying": (_not_verifying, True),
+    "line-cut-short": (_cut_short, True),
+    "entry-nulled": (_nulled, True),
+    "tarball-replaced": (lambda c: (c / BLOB).write_text("x\n"), False),
+    "tarball-removed": (lambda c: (c / BLOB).unlink(), False),
+}
+
+
+def _cache(tmp_path: Path, state: Callable[[Path], None]) -> Path:
+    cache = tmp_path / "npm-cache"
+    shutil.copytree(FIXTURE / "cache", cache)
+    state(cache)
+    return cache
+
+
+def _found(c: Collector) -> set[tuple[str | None, str | None, str, str]]:
+    return {(f.package, f.version, f.match.value, Path(f.path or "").name[:8]) for f in c.findings}
+
+
+@pytest.mark.parametrize("state", sorted(STATES))
+def test_a_release_npm_would_install_offline_is_found(h: Any, tmp_path: Path, state: str) -> None:
+    mutate, installs = STATES[state]
+    cache = _cache(tmp_path, mutate)
+    c = Collector(build_index((h.make_rule("R-MS", [("ms", "=2.1.3")]),)))
+    scan_npm_cache(str(cache), c)
+    assert c.errors == []
+    if not installs:
+        # npm will not install it; the index still says it was fetched
+        assert [(f.package, f.version, f.path) for f in c.findings] == [
+            ("ms", "2.1.3", str(cache / BUCKET))
+        ]
+        return
+    assert [(f.package, f.version) for f in c.findings] == [("ms", "2.1.3")]
+    if state != "as-written":
+        finding = c.findings[0]
+        assert finding.path == str(cache / BLOB)
+        assert "still in content-v2" in finding.description
+
+
+def test_a_tarball_left_by_a_deleted_entry_is_not_named_by_another_key(
+    h: Any, tmp_path: Path
+) -> None:
+    """The index names another release (is-number): nothing, even with the ms tarball there."""
+    cache = _cache(tmp_path, _nulled)
+    c = Collector(build_index((h.make_rule("R-IS", [("is-number", "=7.0.0")]),)))
+    scan_npm_cache(str(cache), c)
+    assert c.findings == [] and c.errors == []
+
+
+@pytest.mark.parametrize("index", ["bucket", "all"])
+def test_a_rules_integrity_finds_the_tarball_with_no_index(
+    h: Any, tmp_path: Path, index: str
+) -> None:
+    """npm installs from content-v2 with the index deleted (the bucket, or index-v5 whole): a
+    rule's integrity gives the tarball's path; a rule naming it by name alone has no way in."""
+    cache = _cache(tmp_path, lambda c: None)
+    if index == "bucket":
+        (cache / BUCKET).unlink()
+    else:
+        shutil.rmtree(cache / "_cacache" / "index-v5")
+    rule = msgspec.structs.replace(
+        h.make_rule("R-SRI", [("left-pad", "=1.3.0")]), bad_integrity=(SRI,)
+    )
+    c = Collector(build_index((rule,)))
+    scan_npm_cache(str(cache), c)
+    assert [(f.rule_id, f.path, f.match.value) for f in c.findings] == [
+        ("R-SRI", str(cache / BLOB), "integrity")
+    ]
+    assert "npm installs it from there" in c.findings[0].description
+    # bytes that do not hash to the name: npm refuses them, and so do we
+    (cache / BLOB).write_bytes(b"x")
+    c = Collector(build_index((rule,)))
+    scan_npm_cache(str(cache), c)
+    assert c.findings == [] and c.errors == []
+
+
+def test_a_live_entry_and_a_rules_integrity_make_one_finding(h: Any, tmp_path: Path) -> None:
+    cache = _cache(tmp_path, lambda c: None)
+    rule = msgspec.structs.replace(
+        h.make_rule("R-SRI", [("left-pad", "=1.3.0")]), bad_integrity=(SRI,)
+    )
+    c = Collector(build_index((rule,)))
+    scan_npm_cache(str(cache), c)
+    assert [(f.package, f.path, f.match.value) for f in c.findings] == [
+        ("ms", str(cache / BUCKET), "integrity")
+    ]
