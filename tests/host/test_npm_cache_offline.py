@@ -48,13 +48,17 @@ def _nulled(cache: Path) -> None:
         f.write("\n" + hashlib.sha1(body.encode()).hexdigest() + "\t" + body)
 
 
+def _replaced(cache: Path) -> None:
+    (cache / BLOB).write_text("x\n")
+
+
 # state -> does npm ci --offline install ms 2.1.3 from it (generate.sh prints each)
 STATES: dict[str, tuple[Callable[[Path], None], bool]] = {
     "as-written": (lambda c: None, True),
     "line-not-verifying": (_not_verifying, True),
     "line-cut-short": (_cut_short, True),
     "entry-nulled": (_nulled, True),
-    "tarball-replaced": (lambda c: (c / BLOB).write_text("x\n"), False),
+    "tarball-replaced": (_replaced, False),
     "tarball-removed": (lambda c: (c / BLOB).unlink(), False),
 }
 
