@@ -1045,6 +1045,32 @@ def _yarn_classic_release(pkg: str, collector: Collector) -> tuple[str, str] | N
     return manifest_release(data) if data is not None else None
 
 
+def scan_yarn_offline_mirror(mirror: str, collector: Collector, where: str) -> None:
+    """yarn classic's offline mirror (``yarn-offline-mirror`` in a ``.yarnrc``): the registry's
+    tarballs kept as ``<name>-<version>.tgz`` (``@scope-name-<version>.tgz`` for a scoped one,
+    yarn 1.22.22 ``getTarballMirrorPath``), from which ``yarn install --offline`` installs a
+    lockfile's release with no network and no cache (checked: the mirror alone, the cache
+    removed, installs ms 2.1.3). The file name a lockfile's URL gives is the one yarn looks
+    for, so a candidate is read from it, as for the other caches; a rule's release there is a
+    finding and its tarball's files are compared with the rules' payload hashes."""
+    table = _slug_table(collector.names, scoped_keeps_at=True)
+    for entry in _listdir(mirror, collector):
+        if not entry.name.endswith(".tgz"):
+            continue
+        collector.cache_entries += 1
+        for name, version in _split_slug_version(entry.name[:-4], table):
+            if collector.payloads is not None:
+                collector.payloads.tarball(entry.path, name, version, where)
+            collector.report(
+                name,
+                version,
+                entry.path,
+                kind=FindingType.CACHED,
+                where=where,
+                ecosystem=LockfileEcosystem.YARN,
+            )
+
+
 # --- yarn berry ---------------------------------------------------------------------------
 
 
@@ -1258,5 +1284,6 @@ __all__ = [
     "scan_npm_cache",
     "scan_pnpm_store",
     "scan_yarn_classic_cache",
+    "scan_yarn_offline_mirror",
     "tarball_url_release",
 ]

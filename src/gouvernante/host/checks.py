@@ -17,6 +17,7 @@ from gouvernante.host.caches import (
     scan_npm_cache,
     scan_pnpm_store,
     scan_yarn_classic_cache,
+    scan_yarn_offline_mirror,
 )
 from gouvernante.host.configs import (
     berry_rc_folders,
@@ -170,6 +171,11 @@ def _project_configs(
         )
         if folder_rc:
             out.extend((("yarn", folder_rc), ("yarn", os.path.join(folder_rc, "v6"))))
+        mirror = yarnrc_folder(
+            os.path.join(folder, ".yarnrc"), "yarn-offline-mirror", home, collector.errors
+        )
+        if mirror:
+            out.append(("yarn-mirror", mirror))
     if "bunfig.toml" in files:
         bun_dir = bunfig_cache_dir(os.path.join(folder, "bunfig.toml"), home, collector.errors)
         if bun_dir:
@@ -326,6 +332,10 @@ def _configured_caches(
             scan_berry_cache(path, collector, f"the yarn cache {path} (set in {top})")
         elif kind == "yarn":
             scan_yarn_classic_cache(path, collector)
+        elif kind == "yarn-mirror":
+            scan_yarn_offline_mirror(
+                path, collector, f"the yarn offline mirror {path} (set in {top})"
+            )
         elif kind == "npm":
             scan_npm_cache(path, collector)
         elif kind == "pnpm":
@@ -419,6 +429,8 @@ def scan_host_locations(
                 scan_pnpm_store(loc.path, collector)
             case LocationKind.YARN_CACHE:
                 scan_yarn_classic_cache(loc.path, collector)
+            case LocationKind.YARN_MIRROR:
+                scan_yarn_offline_mirror(loc.path, collector, f"the {loc.label} {loc.path}")
             case LocationKind.BERRY_CACHE:
                 scan_berry_cache(loc.path, collector, f"the yarn berry cache {loc.path}")
             case LocationKind.BUN_CACHE:

@@ -58,10 +58,13 @@ def _home_relative(value: str, base: str, home: str) -> str:
 
 
 def yarnrc_folder(path: str, key: str, home: str, errors: list[ScanIssue]) -> str | None:
-    """The ``key`` (``cache-folder``, ``global-folder``) of yarn classic's rc file ``path``, as
-    ``yarn config set`` writes it (``cache-folder "/path"``); also ``--cache-folder`` and
-    ``cache-folder: x``. The last line setting it wins, as in yarn's parser. ``~/`` is from the
-    home (yarn's ``resolveWithHome``); a relative path from the rc's folder."""
+    """The ``key`` (``cache-folder``, ``global-folder``, ``yarn-offline-mirror``) of yarn
+    classic's rc file ``path``, as ``yarn config set`` writes it (``cache-folder "/path"``); also
+    ``--cache-folder`` and ``cache-folder: x``. The last line setting it wins, as in yarn's
+    parser. ``~/`` is from the home (yarn's ``resolveWithHome``), save for
+    ``yarn-offline-mirror``, which yarn 1.22.22 resolves from the rc's folder as any relative
+    path (``~/m`` in ``~/.yarnrc`` is ``~/~/m``: checked); a relative path from the rc's
+    folder."""
     text = _read(path, errors, "yarn's rc file")
     if text is None:
         return None
@@ -97,7 +100,10 @@ def yarnrc_folder(path: str, key: str, home: str, errors: list[ScanIssue]) -> st
                 )
             )
             continue
-        found = _home_relative(value, os.path.dirname(path), home)
+        if key == "yarn-offline-mirror":
+            found = os.path.normpath(os.path.join(os.path.dirname(path), value))
+        else:
+            found = _home_relative(value, os.path.dirname(path), home)
     return found
 
 

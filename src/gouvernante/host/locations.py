@@ -61,6 +61,7 @@ class LocationKind(StrEnum):
     NPM_CACHE = "npm-cache"  # holds _cacache and _npx
     PNPM_STORE = "pnpm-store"
     YARN_CACHE = "yarn-cache"  # yarn classic (v6)
+    YARN_MIRROR = "yarn-offline-mirror"  # yarn classic's yarn-offline-mirror: <name>-<version>.tgz
     BERRY_CACHE = "berry-cache"  # yarn berry zip cache
     BUN_CACHE = "bun-cache"
     DENO_CACHE = "deno-cache"  # $DENO_DIR/npm
@@ -518,6 +519,10 @@ class _Finder:
             if yarnrc:
                 for path in (yarnrc, os.path.join(yarnrc, "v6")):
                     self.add(LocationKind.YARN_CACHE, path, f"yarn cache (cache-folder in {rc})")
+            mirror = yarnrc_folder(rc, "yarn-offline-mirror", self.ctx.home, self.errors)
+            if mirror:
+                label = f"yarn offline mirror (yarn-offline-mirror in {rc})"
+                self.add(LocationKind.YARN_MIRROR, mirror, label)
         for classic in self.yarn_classic_dirs("cache", "v6"):
             self.add(LocationKind.YARN_CACHE, classic, "yarn cache")
         for fallback in self.yarn_temp_caches():
