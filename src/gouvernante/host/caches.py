@@ -3,8 +3,9 @@
 Each reader takes the names it can from file names or index entries first and opens a file only
 for a candidate whose name is one the rules look for (a pnpm index file whose path carries no
 package name - every v3 one, a tarball URL's, a git repository's - is the exception: its first
-bytes are read). Content blobs are never read, save the store's copy of the ``package.json`` a
-pnpm index file with no name lists.
+bytes are read). Content blobs are not read, save the store's copy of the ``package.json`` a
+pnpm index file with no name lists, and npm's ``content-v2`` tarball that npm would install
+with no live index line naming it (hashed, not parsed: decision 0086).
 """
 
 from __future__ import annotations
