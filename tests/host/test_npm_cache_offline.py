@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from gouvernante.host.caches import scan_npm_cache
+from gouvernante.host.caches import packument_name, scan_npm_cache
 from gouvernante.host.reader import Collector
 from gouvernante.rules.index import build_index
 
@@ -52,9 +52,14 @@ def _replaced(cache: Path) -> None:
     (cache / BLOB).write_text("x\n")
 
 
+def _bucket_deleted(cache: Path) -> None:
+    (cache / BUCKET).unlink()
+
+
 # state -> does npm ci --offline install ms 2.1.3 from it (generate.sh prints each)
 STATES: dict[str, tuple[Callable[[Path], None], bool]] = {
     "as-written": (lambda c: None, True),
+    "bucket-deleted": (_bucket_deleted, True),
     "line-not-verifying": (_not_verifying, True),
     "line-cut-short": (_cut_short, True),
     "entry-nulled": (_nulled, True),
@@ -91,7 +96,8 @@ def test_a_release_npm_would_install_offline_is_found(h: Any, tmp_path: Path, st
     if state != "as-written":
         finding = c.findings[0]
         assert finding.path == str(cache / BLOB)
-        assert "still in content-v2" in finding.description
+        said = "registry document" if state == "bucket-deleted" else "still in content-v2"
+        assert said in finding.description
 
 
 def test_a_tarball_left_by_a_deleted_entry_is_not_named_by_another_key(
@@ -141,3 +147,44 @@ def test_a_live_entry_and_a_rules_integrity_make_one_finding(h: Any, tmp_path: P
     assert [(f.package, f.path, f.match.value) for f in c.findings] == [
         ("ms", str(cache / BUCKET), "integrity")
     ]
+
+
+@pytest.mark.parametrize(
+    ("key", "name"),
+    [
+        ("make-fetch-happen:request-cache:https://registry.npmjs.org/ms", "ms"),
+        ("make-fetch-happen:request-cache:https://registry.npmjs.org/@types%2fnode", "@types/node"),
+        ("make-fetch-happen:request-cache:https://registry.npmjs.org/@types%2Fnode", "@types/node"),
+        ("make-fetch-happen:request-cache:https://host/api/npm/npm/@s/n", "@s/n"),
+        ("make-fetch-happen:request-cache:https://registry.npmjs.org/ms/-/ms-2.1.3.tgz", None),
+        ("pacote:tarball:ms@2.1.3", None),
+        ("make-fetch-happen:request-cache:https://registry.npmjs.org/", None),
+    ],
+)
+def test_registry_document_keys(key: str, name: str | None) -> None:
+    assert packument_name(key) == name
+
+
+def test_a_registry_document_points_only_at_affected_tarballs_that_are_there(
+    h: Any, tmp_path: Path
+) -> None:
+    """The document lists every version of ms: only the affected one is looked up, and a
+    version whose tarball is not in content-v2 (ms 2.1.2 here) is nothing."""
+    cache = _cache(tmp_path, _bucket_deleted)
+    c = Collector(build_index((h.make_rule("R-OLD", [("ms", "=2.1.2")]),)))
+    scan_npm_cache(str(cache), c)
+    assert c.findings == [] and c.errors == []
+
+
+def test_a_document_not_read_as_one_is_a_note(h: Any, tmp_path: Path) -> None:
+    cache = _cache(tmp_path, _bucket_deleted)
+    document = next(
+        p
+        for p in (cache / "_cacache" / "content-v2").rglob("*")
+        if p.is_file() and "e8" not in p.parts
+    )
+    document.write_text('{"versions": {"2.1.3": {"dist": 7}}}')
+    c = Collector(build_index((h.make_rule("R-MS", [("ms", "=2.1.3")]),)))
+    scan_npm_cache(str(cache), c)
+    assert c.findings == [] and c.errors == []
+    assert [n.path for n in c.notes] == [str(document)]

@@ -20,6 +20,8 @@ import stat
 from collections.abc import Iterable, Mapping
 from urllib.parse import unquote
 
+import msgspec
+
 from gouvernante.errors import InputError
 from gouvernante.fs.digest import ArchiveLimits, zip_member
 from gouvernante.fs.read import open_regular, read_regular_file
@@ -32,7 +34,7 @@ from gouvernante.host.reader import Collector
 from gouvernante.host.sqlite_image import ImageError, apply_log, open_image
 from gouvernante.lockfiles.deno import exact_version
 from gouvernante.lockfiles.package_json import manifest_release
-from gouvernante.match.hits import rule_finding
+from gouvernante.match.hits import package_hits, rule_finding
 from gouvernante.model import FindingType, MatchKind
 from gouvernante.rules.model import Rule
 from gouvernante.semver import try_parse_version
@@ -221,6 +223,8 @@ def scan_npm_cache(cache: str, collector: Collector) -> None:  # noqa: C901 - li
     check_sris = bool(bad_sris)
     where = f"the npm cache {cache}"
     found_sris: set[str] = set()  # rules' hashes a live index entry was reported by
+    indexed: set[tuple[str, str]] = set()  # rule-named releases a tarball key was found for
+    documents: list[tuple[str, str, str]] = []  # rule names' registry documents: name, key, sri
     if os.path.isdir(index_dir):
         for wd in walk(index_dir, prune=_NO_PRUNE, on_error=collector.dir_error):
             for fname in wd.files:
@@ -231,6 +235,7 @@ def scan_npm_cache(cache: str, collector: Collector) -> None:  # noqa: C901 - li
                 lines = data.split(b"\n")
                 candidates: dict[str, list[tuple[str, str]]] = {}
                 listed: set[str] = set()  # keys with a line holding a hash a rule lists
+                doc_keys: dict[str, str] = {}  # registry documents of rule names: key -> name
                 for line in lines:
                     if not line:
                         continue
@@ -254,6 +259,12 @@ def scan_npm_cache(cache: str, collector: Collector) -> None:  # noqa: C901 - li
                     releases = [r for r in cache_key_releases(key, file_slugs) if r[0] in names]
                     if releases:
                         candidates[key] = releases
+                    elif (doc_name := packument_name(key)) is not None and doc_name in names:
+                        doc_keys[key] = doc_name
+                for key, doc_name in doc_keys.items():
+                    live = _live_entry(lines, key)
+                    if live is not None and isinstance(live.get("integrity"), str):
+                        documents.append((doc_name, key, str(live["integrity"])))
                 for key in listed:
                     found_sris.update(
                         _cached_bad_integrity(
@@ -271,15 +282,20 @@ def scan_npm_cache(cache: str, collector: Collector) -> None:  # noqa: C901 - li
                             collector=collector,
                             where=f"{where} (index key {key})",
                         )
-                    else:
-                        _unindexed_tarball(
-                            cache,
-                            lines,
-                            key=key,
-                            releases=releases,
-                            collector=collector,
-                            where=where,
-                        )
+                        indexed.update(releases)
+                    elif _unindexed_tarball(
+                        cache,
+                        lines,
+                        key=key,
+                        releases=releases,
+                        collector=collector,
+                        where=where,
+                    ):
+                        indexed.update(releases)
+    for doc_name, key, sri in documents:
+        _documented_tarballs(
+            cache, doc_name, key=key, sri=sri, indexed=indexed, collector=collector, where=where
+        )
     if check_sris:
         _rule_integrity_contents(cache, found_sris, collector, where)
     npx = os.path.join(cache, "_npx")
@@ -410,9 +426,10 @@ def _unindexed_tarball(
     releases: list[tuple[str, str]],
     collector: Collector,
     where: str,
-) -> None:
+) -> bool:
     """A rule-named key with no live index entry whose tarball is still in content-v2: npm
-    installs it offline from there (by the lockfile's integrity), so it is cached."""
+    installs it offline from there (by the lockfile's integrity), so it is cached. Returns
+    whether one was."""
     for sri in _recorded_sris(lines, key):
         content = content_path(cache, sri)
         if content is None or not _content_holds(content, sri, collector):
@@ -433,7 +450,106 @@ def _unindexed_tarball(
             )
         if collector.payloads is not None:
             collector.payloads.tarball(content, *releases[0], said)
+        return True
+    return False
+
+
+_REQUEST_CACHE = "make-fetch-happen:request-cache:"
+
+
+def packument_name(key: str) -> str | None:
+    """The package a registry document's ``_cacache`` key names (``<registry>/<name>``,
+    ``<registry>/@scope%2fname`` or ``<registry>/@scope/name``), None for any other key."""
+    if not key.startswith(_REQUEST_CACHE):
+        return None
+    url = key[len(_REQUEST_CACHE) :].partition("?")[0].partition("#")[0]
+    if "/-/" in url or url.endswith(".tgz") or "://" not in url:
+        return None
+    path = url.partition("://")[2].partition("/")[2]
+    if "%" in path:
+        path = unquote(path)
+    parent, _, base = path.rpartition("/")
+    scope = parent.rpartition("/")[2]
+    name = f"{scope}/{base}" if scope.startswith("@") else base
+    return name if base and _PNPM_NAME.match(name) else None
+
+
+class _Dist(msgspec.Struct):
+    integrity: str | None = None
+    shasum: str | None = None
+
+
+class _DocVersion(msgspec.Struct):
+    dist: _Dist | None = None
+
+
+class _Document(msgspec.Struct):
+    versions: dict[str, _DocVersion] = {}
+
+
+_DOCUMENT = msgspec.json.Decoder(_Document)
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+
+
+def _documented_tarballs(
+    cache: str,
+    name: str,
+    *,
+    key: str,
+    sri: str,
+    indexed: set[tuple[str, str]],
+    collector: Collector,
+    where: str,
+) -> None:
+    """A rule-named package whose registry document npm cached: the integrity it gives each
+    affected version is looked up at its content-v2 path. A tarball there that no index line
+    names (its bucket deleted) is one ``npm ci --offline`` installs (npm 11.19.1 checked)."""
+    document = content_path(cache, sri)
+    if document is None:
         return
+    raw = collector.read(document, MAX_DOCUMENT_BYTES)
+    if raw is None:
+        return
+    try:
+        doc = _DOCUMENT.decode(raw)
+    except msgspec.DecodeError:
+        collector.skipped(
+            document,
+            f"the cached registry document of {name} was not read as one: the tarballs it"
+            " names were not looked up",
+        )
+        return
+    for version, meta in doc.versions.items():
+        if (name, version) in indexed or meta.dist is None:
+            continue
+        if not package_hits(collector.index, name, version, LockfileEcosystem.NPM):
+            continue
+        if meta.dist.integrity:
+            sris = _line_sris(meta.dist.integrity)
+        elif meta.dist.shasum and len(meta.dist.shasum) == 40 and _HEX.match(meta.dist.shasum):
+            sris = ["sha1-" + base64.b64encode(bytes.fromhex(meta.dist.shasum)).decode()]
+        else:
+            continue
+        for tarball_sri in sris:
+            content = content_path(cache, tarball_sri)
+            if content is None or not _content_holds(content, tarball_sri, collector):
+                continue
+            said = (
+                f"{where} (no index line names this tarball; the registry document it cached"
+                f" for {name}, index key {key}, gives its integrity, and npm installs it from"
+                " content-v2 with no network)"
+            )
+            collector.report(
+                name,
+                version,
+                content,
+                kind=FindingType.CACHED,
+                where=said,
+                ecosystem=LockfileEcosystem.NPM,
+            )
+            if collector.payloads is not None:
+                collector.payloads.tarball(content, name, version, said)
+            break
 
 
 def _rule_integrity_contents(cache: str, found: set[str], collector: Collector, where: str) -> None:
@@ -1279,6 +1395,7 @@ __all__ = [
     "berry_zip_releases",
     "cache_key_releases",
     "content_path",
+    "packument_name",
     "scan_berry_cache",
     "scan_bun_cache",
     "scan_deno_cache",
