@@ -150,6 +150,7 @@ specs = st.text(max_size=12) | st.sampled_from(
 @example({"name": {}, "dependencies": {":": "NPM::"}})
 @example({"name": {}, "dependencies": {"0\\": ""}})
 @example({"dependencies": {"0 ": "NPM:"}})
+@example({"name": {}, "dependencies": {"0/": ""}})
 @example({"dependencies": {"ms": " npm:^2.1.0 "}})
 @given(
     st.dictionaries(
