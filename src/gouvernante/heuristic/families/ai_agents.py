@@ -28,14 +28,23 @@ RX_SECRET_PROMPT = rx(
 
 LAUNCH_REACH = 300  # characters between the CLI's name and the flag it is started with
 MAX_FLAGS = 50
+# The flag as the first argument of an option definition, its short form maybe before it in the
+# same literal (commander's ``.option("-y, --yolo", "…")``, ``new Option("--yolo")``): the
+# program declares its own option, it starts nothing with it (@anthropic-ai/claude-code 0.2.19).
+RX_OWN_OPTION = re.compile(
+    r"(?:\.(?:option|requiredOption)|\bnew\s+[\w$.]*Option)\(\s*['\"`][^'\"`\n]{0,40}$"
+)
+DECLARATION_REACH = 80  # characters before the flag searched for its definition call
 
 
 def _launch(t: TextView) -> int | None:
     """A flag given to an AI CLI named beside it (``{cmd: "gemini", args: ["--yolo", ...]}``,
     ``claude --dangerously-skip-permissions -p``). The CLI's own help and option checks name its
-    flags far from any command that starts it."""
+    flags far from any command that starts it; its option definitions start nothing."""
     text = t.text
     for m in t.matches(RX_AI_FLAG, MAX_FLAGS):
+        if RX_OWN_OPTION.search(text, max(0, m.start() - DECLARATION_REACH), m.start()):
+            continue
         lo, hi = max(0, m.start() - LAUNCH_REACH), m.end() + LAUNCH_REACH
         if RX_AI_CLI.search(text, lo, hi):
             return m.start()
