@@ -592,8 +592,13 @@ RX_EXFIL_HOST = rx(
 MAX_HOSTS = 200  # collection-host matches looked at per file
 
 
-# A quoted bare domain followed by a comma: an entry of a domain table.
-RX_DOMAIN_ITEM = re.compile(r"['\"][a-z0-9][a-z0-9.-]{0,60}\.[a-z]{2,}['\"]\s*,")
+# A quoted bare domain followed by a comma: an entry of a domain table (its quotes may be escaped:
+# a JSON table kept in a string literal, ``"[\\"ngrok.io\\",…]"``, as vercel's CLI bundles the
+# public suffix list).
+RX_DOMAIN_ITEM = re.compile(r"\\{0,3}['\"][a-z0-9][a-z0-9.-]{0,60}\.[a-z]{2,}\\{0,3}['\"]\s*,")
+# The host named as such an entry, the table's last one too (or a key: ``{"ngrok.io": …}``).
+RX_DOMAIN_ENTRY = re.compile(r"['\"][a-z0-9][a-z0-9.-]{0,60}\.[a-z]{2,}\\{0,3}['\"]\s*[,\]:]")
+ITEM_BACK = 70  # characters back from a host to the opening quote of the table entry it is
 TABLE_REACH = 300  # characters either side of a host
 TABLE_MIN = 8  # domain entries around a host that make it a table entry
 
@@ -604,6 +609,12 @@ def _not_destination(text: str, at: int) -> bool:
     list bundled by a URL library holds ngrok.io, pipedream.net...)?"""
     if text[max(0, at - 2) : at] == "*." or text[at - 1 : at] == "*":
         return True
+    # the host is a whole entry itself (a URL with a scheme or a path among domains is sent to)
+    if not any(
+        m.start() <= at < m.end()
+        for m in RX_DOMAIN_ENTRY.finditer(text, max(0, at - ITEM_BACK), at + ITEM_BACK)
+    ):
+        return False
     window = text[max(0, at - TABLE_REACH) : at + TABLE_REACH]
     return len(RX_DOMAIN_ITEM.findall(window)) >= TABLE_MIN
 

@@ -485,11 +485,13 @@ _K = TypeVar("_K")
 MAX_FUNCS = 2000
 
 
-def _blocks(text: str) -> dict[int, int] | None:
-    """Each ``{``'s offset -> its ``}``'s (strings, template literals and comments skipped); None
-    when the braces do not balance (a regex literal holding a brace or a quote): not read."""
+def _blocks(text: str) -> tuple[dict[int, int], list[int]] | None:
+    """Each ``{``'s offset -> its ``}``'s (strings, template literals and comments skipped), and
+    where each comment starts and ends (in order, flat); None when the braces do not balance (a
+    regex literal holding a brace or a quote): not read."""
     stack: list[int] = []
     pairs: dict[int, int] = {}
+    comments: list[int] = []
     for tok in RX_TOKEN.finditer(text):
         op = tok.group("op")
         if op == "{":
@@ -498,7 +500,9 @@ def _blocks(text: str) -> dict[int, int] | None:
             if not stack:
                 return None
             pairs[stack.pop()] = tok.start()
-    return pairs if not stack else None
+        elif op is None and text.startswith(("//", "/*"), tok.start()):
+            comments += (tok.start(), tok.end())
+    return (pairs, comments) if not stack else None
 
 
 RX_SWITCH_HEAD = re.compile(r"\bswitch\s*\(\s*(?P<d>[\w$.\[\]]{1,80})\s*\)\s*$")
@@ -549,19 +553,28 @@ def _dead_cases(
     return dead
 
 
+def _in_comment(text: str, comments: list[int], at: int) -> bool:
+    """Is ``at`` inside a comment (``comments``: starts and ends, flat) on a comment line? A doc
+    comment naming a function calls nothing; both readings must agree (a ``//`` inside a regex
+    literal is no comment, nor a line led by ``*`` that multiplies)."""
+    return bisect_right(comments, at) % 2 == 1 and in_comment_line(text, at)
+
+
 def _other_task(text: str, tasks: frozenset[str]) -> Callable[[int], bool] | None:
     """Whether code at an offset sits under a task label the install hooks do not give, directly
     or in a declared function that only such code names (however deep); None when the file does
     not read plainly (no label of an install task, unbalanced braces). Code that runs on load,
-    or in a function any live code names, is not another task's."""
+    or in a function any live code names (a string naming it too; a comment does not), is not
+    another task's."""
     if len(text) > TASK_FILE_MAX:
         return None
     labels = list(islice(RX_CASE_LABEL.finditer(text), MAX_LABELS))
     if not any(m.group("w") in tasks for m in labels):
         return None
-    pairs = _blocks(text)
-    if pairs is None:
+    read = _blocks(text)
+    if read is None:
         return None
+    pairs, comments = read
     dead = _dead_cases(text, labels, pairs, tasks)
     if dead is None:
         return None
@@ -592,6 +605,7 @@ def _other_task(text: str, tasks: frozenset[str]) -> Callable[[int], bool] | Non
         and text[w.start() - 1 : w.start()] != "."  # ``os.release()`` calls no local ``release``
         and w.start() not in declared
         and live(w.start())
+        and not _in_comment(text, comments, w.start())
     ]
     calls: dict[str, set[str]] = {}
     for here, w in zip(_owners((w.start() for w in uses), funcs, ""), uses, strict=True):

@@ -55,10 +55,13 @@ RX_REVERSE_SHELL = rx(
 )
 
 
-# A toolchain installer puts its bin folder on PATH from the rc files (the meteor npm installer);
-# worth a look, not a verdict: what nx appended was a shutdown, which stays high.
+# A toolchain installer puts its bin folder on PATH from the rc files (the meteor npm installer),
+# or its module folder on another search path (yo 1.1's install-time doctor shows ``echo "export
+# NODE_PATH=$NODE_PATH:…" >> ~/.bashrc``; ``PYTHONPATH``, ``MANPATH`` alike); worth a look, not a
+# verdict: what nx appended was a shutdown, which stays high, and ``NODE_OPTIONS`` is no path.
 RX_PATH_EXPORT = re.compile(
-    r"export\s+PATH=|set\s+-gx\s+PATH\b|fish_add_path\b|\bPATH=[^\n'\"`]{0,120}:\$(?:\{PATH\}|PATH\b)"
+    r"export\s+(?:[A-Z][A-Z0-9]*_?)?PATH=|set\s+-gx\s+PATH\b|fish_add_path\b"
+    r"|\bPATH=[^\n'\"`]{0,120}:\$(?:\{PATH\}|PATH\b)"
 )
 PATH_REACH = 800  # characters between the rc file name and the PATH line written to it
 
