@@ -97,6 +97,15 @@ def test_a_suffix_table_kept_in_a_string_literal_names_no_destination(tmp_path: 
     assert "GH-EXFIL-WEBHOOK" not in _found(_package(tmp_path, _ESCAPED_TABLE))
 
 
+def test_a_suffix_table_of_keys_names_no_destination(tmp_path: Path) -> None:
+    """tough-cookie 2.3's ``lib/pubsuffix.js`` (bundled in sqlite3 3.1.13, xstate 3.0.0):
+    at-risk high from ``"ngrok.io":true,`` in its table of suffixes as an object's keys."""
+    keys = ",".join(f'"{s}":true' for s in _SUFFIXES)
+    code = _ESCAPED_TABLE.replace(_ESCAPED_TABLE.split("\n")[1], f"const rules = {{{keys}}};")
+    assert "const rules = {" in code
+    assert "GH-EXFIL-WEBHOOK" not in _found(_package(tmp_path, code, install=True))
+
+
 def test_a_collection_url_in_a_domain_table_is_still_a_destination(tmp_path: Path) -> None:
     """A dropper hiding its collection URL among domain entries (plain or escaped): the URL is
     no entry of the table (a scheme, a path), the host is sent to."""

@@ -592,11 +592,11 @@ RX_EXFIL_HOST = rx(
 MAX_HOSTS = 200  # collection-host matches looked at per file
 
 
-# A quoted bare domain followed by a comma: an entry of a domain table (its quotes may be escaped:
-# a JSON table kept in a string literal, ``"[\\"ngrok.io\\",…]"``, as vercel's CLI bundles the
-# public suffix list).
-RX_DOMAIN_ITEM = re.compile(r"\\{0,3}['\"][a-z0-9][a-z0-9.-]{0,60}\.[a-z]{2,}\\{0,3}['\"]\s*,")
-# The host named as such an entry, the table's last one too (or a key: ``{"ngrok.io": …}``).
+# A quoted bare domain followed by a comma, or a key (``{"ngrok.io":true, …}``, tough-cookie 2's
+# suffix table): an entry of a domain table (its quotes may be escaped: a JSON table kept in a
+# string literal, ``"[\\"ngrok.io\\",…]"``, as vercel's CLI bundles the public suffix list).
+RX_DOMAIN_ITEM = re.compile(r"\\{0,3}['\"][a-z0-9][a-z0-9.-]{0,60}\.[a-z]{2,}\\{0,3}['\"]\s*[,:]")
+# The host named as such an entry, the table's last one too.
 RX_DOMAIN_ENTRY = re.compile(r"['\"][a-z0-9][a-z0-9.-]{0,60}\.[a-z]{2,}\\{0,3}['\"]\s*[,\]:]")
 ITEM_BACK = 70  # characters back from a host to the opening quote of the table entry it is
 TABLE_REACH = 300  # characters either side of a host
