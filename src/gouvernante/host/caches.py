@@ -439,17 +439,7 @@ def _unindexed_tarball(
             " does not verify - but the tarball it recorded is still in content-v2, which npm"
             " reads by the lockfile's integrity and installs with no network)"
         )
-        for name, version in releases:
-            collector.report(
-                name,
-                version,
-                content,
-                kind=FindingType.CACHED,
-                where=said,
-                ecosystem=LockfileEcosystem.NPM,
-            )
-        if collector.payloads is not None:
-            collector.payloads.tarball(content, *releases[0], said)
+        _npm_cached(collector, releases, path=content, tarball=content, where=said)
         return True
     return False
 
@@ -539,16 +529,7 @@ def _documented_tarballs(
                 f" for {name}, index key {key}, gives its integrity, and npm installs it from"
                 " content-v2 with no network)"
             )
-            collector.report(
-                name,
-                version,
-                content,
-                kind=FindingType.CACHED,
-                where=said,
-                ecosystem=LockfileEcosystem.NPM,
-            )
-            if collector.payloads is not None:
-                collector.payloads.tarball(content, name, version, said)
+            _npm_cached(collector, [(name, version)], path=content, tarball=content, where=said)
             break
 
 
@@ -598,22 +579,37 @@ def _cached_tarball(
 ) -> None:
     """A live index entry for rule-named releases: a finding when the version matches, and its
     tarball's files compared with the rules' payload hashes."""
+    integrity = entry.get("integrity")
+    content = None
+    if collector.payloads is not None and isinstance(integrity, str):
+        content = content_path(cache, integrity)
+        if content is not None and not os.path.isfile(content):
+            content = None
+    _npm_cached(collector, releases, path=bucket, tarball=content, where=where)
+
+
+def _npm_cached(
+    collector: Collector,
+    releases: list[tuple[str, str]],
+    *,
+    path: str,
+    tarball: str | None,
+    where: str,
+) -> None:
+    """Rule-named releases npm's cache holds, reported at ``path`` (a finding when the version
+    matches), and the tarball's files (``tarball``: its content-v2 blob) compared with the
+    rules' payload hashes, once, as the first release's."""
     for name, version in releases:
         collector.report(
             name,
             version,
-            bucket,
+            path,
             kind=FindingType.CACHED,
             where=where,
             ecosystem=LockfileEcosystem.NPM,
         )
-    integrity = entry.get("integrity")
-    if collector.payloads is None or not isinstance(integrity, str):
-        return
-    content = content_path(cache, integrity)
-    if content is not None and os.path.isfile(content):
-        name, version = releases[0]
-        collector.payloads.tarball(content, name, version, where)
+    if collector.payloads is not None and tarball is not None:
+        collector.payloads.tarball(tarball, *releases[0], where)
 
 
 # --- pnpm store ---------------------------------------------------------------------------
