@@ -19,12 +19,12 @@ LOCKFILE = '{"name": "a", "lockfileVersion": 3, "packages": {"": {"name": "a"}}}
 @pytest.mark.parametrize(
     ("flags", "named"),
     [
-        (["-history"], "-history"),
-        (["-since", "2026-09-01"], "-since"),
-        (["-ref", "main"], "-ref"),
-        (["-diff", "main"], "-diff"),
-        (["-at", "2026-09-08"], "-at"),
-        (["-diff-head", "HEAD~1"], "-diff-head"),
+        (["-history"], "-history: only with -git;"),
+        (["-since", "2026-09-01"], "-since: only with -git;"),
+        (["-ref", "main"], "-ref: only with -git or -inventory;"),
+        (["-diff", "main"], "-diff: only with -git;"),
+        (["-at", "2026-09-08"], "-at: only with -inventory;"),  # -git refuses -at too
+        (["-diff-head", "HEAD~1"], "-diff-head: only with -git;"),
     ],
 )
 @pytest.mark.parametrize("mode", [["-dir", "."], ["-lockfile", "package-lock.json"]])

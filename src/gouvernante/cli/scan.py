@@ -323,10 +323,9 @@ def _check_mode_flags(ns: argparse.Namespace) -> None:
             if value
         ]
         if given:
-            raise UsageError(
-                f"{', '.join(given)}: only with -git (-ref and -at: also -inventory);"
-                " this scan would not read them"
-            )
+            modes = {"-ref": "-git or -inventory", "-at": "-inventory"}  # the others: -git
+            said = "; ".join(f"{name}: only with {modes.get(name, '-git')}" for name in given)
+            raise UsageError(f"{said}; this scan would not read them")
     if ns.diff_head is not None and ns.diff is None:
         raise UsageError("-diff-head goes with -diff")
 
