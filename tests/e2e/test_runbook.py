@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -189,3 +190,69 @@ def test_control_characters_from_scanned_files_are_escaped(workspace: Path) -> N
     assert "\u001b" not in r.stdout and "\u0007" not in r.stdout
     assert "\nFAKE LINE" not in r.stdout
     assert "evil\\x1b]0;pwned\\x07\\x0aFAKE LINE.json" in r.stdout
+
+
+def _git(*args: str, cwd: Path) -> None:
+    env = {
+        **os.environ,
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.invalid",
+    }
+    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
+
+
+@pytest.fixture
+def rules_checkout(workspace: Path) -> Path:
+    """Step 5: the rule pushed to a rules repository (a local bare one), and a team's clone of it
+    brought up to date with ``git -C ... pull --ff-only`` as step 6 says."""
+    if shutil.which("git") is None:
+        pytest.skip("needs git")
+    origin, author, team = (workspace / n for n in ("origin.git", "author", "gouvernante-rules"))
+    _git("init", "-q", "--bare", "-b", "main", str(origin), cwd=workspace)
+    _git("clone", "-q", str(origin), str(author), cwd=workspace)
+    _git("clone", "-q", str(origin), str(team), cwd=workspace)
+    shutil.copy(workspace / "rules" / "SSC-2026-005.json", author)
+    _git("add", "SSC-2026-005.json", cwd=author)
+    _git("commit", "-q", "-m", "SSC-2026-005: compromised example-utils 2.3.1, 2.3.2", cwd=author)
+    _git("push", "-q", "origin", "main", cwd=author)
+    _git("-C", str(team), "pull", "-q", "--ff-only", cwd=workspace)
+    assert (team / ".git").is_dir() and (team / "SSC-2026-005.json").is_file()
+    return team
+
+
+def test_step6_host_json_output_auto_with_a_rules_checkout(
+    workspace: Path, rules_checkout: Path
+) -> None:
+    """Step 6 verbatim: -rules <rules clone> -dir <project> -host -json -output auto."""
+    project = workspace / "affected-project"
+    project.mkdir()
+    shutil.copy(workspace / "test" / "affected-lockfile.json", project / "package-lock.json")
+    args = ("-rules", str(rules_checkout), "-dir", str(project), "-host", "-json")
+    r = run_cli(*args, "-output", "auto", cwd=workspace)
+    assert r.returncode == 2, r.stdout + r.stderr
+    (written,) = workspace.glob("gouvernante-report-*.json")
+    assert r.stdout.startswith("AFFECTED") and written.name in r.stdout
+    report = json.loads(written.read_text())
+    # the clone's .git folder is not read as rules: one rule file, one rule
+    assert [s["path"] for s in report["rules"]["sets"]] == [
+        str(rules_checkout / "SSC-2026-005.json")
+    ]
+    packages = [f for f in report["findings"] if f["type"] == "package"]
+    assert [(f["package"], f["version"], f["lockfile"]) for f in packages] == [
+        ("example-utils", "2.3.1", "package-lock.json")
+    ]
+    # -host ran: the rule's indicator was checked (found or not, depending on this machine)
+    assert [c["rule_id"] for c in report["host_checks"]] == ["SSC-2026-005"]
+    assert report["host_checks"][0]["outcome"] in ("found", "clean")
+
+
+def test_step5_rules_checkout_dir_scan_with_host(workspace: Path, rules_checkout: Path) -> None:
+    """Step 5's notification verbatim, from the project folder: -rules <clone> -dir . -host."""
+    r = run_cli("-rules", str(rules_checkout), "-dir", ".", "-host", cwd=workspace / "project")
+    assert r.returncode in (0, 2), r.stdout + r.stderr  # 2 only if /tmp/.node-cache exists here
+    assert "Host checks: 1 indicators" in r.stdout
+    assert "example-utils@2.3.1" not in r.stdout  # the project's lockfile resolves 2.3.0
