@@ -47,3 +47,16 @@ def test_diff_head_without_diff_is_refused(tmp_path: Path) -> None:
 def test_diff_head_is_in_the_help(tmp_path: Path) -> None:
     r = run_cli("-h", cwd=tmp_path)
     assert "-diff-head REV" in r.stdout
+
+
+@pytest.mark.parametrize("mode", [["-dir", "."], ["-dir", ".", "-host"], ["-git", "."]])
+def test_heuristic_review_counts_without_heuristic_is_refused(
+    tmp_path: Path, mode: list[str]
+) -> None:
+    """It changes what counts among -heuristic's findings: without -heuristic a scan would run
+    none and exit 0 as if review items had been counted (found by the docs audit)."""
+    (tmp_path / "package-lock.json").write_text(LOCKFILE)
+    r = run_cli(*mode, "-heuristic-review-counts", cwd=tmp_path)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert r.stdout == ""
+    assert "-heuristic-review-counts goes with -heuristic" in r.stderr, r.stderr

@@ -328,6 +328,8 @@ def _check_mode_flags(ns: argparse.Namespace) -> None:
             raise UsageError(f"{said}; this scan would not read them")
     if ns.diff_head is not None and ns.diff is None:
         raise UsageError("-diff-head goes with -diff")
+    if ns.heuristic_review_counts and not ns.heuristic:
+        raise UsageError("-heuristic-review-counts goes with -heuristic; this scan runs none")
 
 
 def _scan_sources(ns: argparse.Namespace, ruleset: RuleSet) -> ScanResult:
