@@ -94,6 +94,7 @@ def test_validate_reports_errors_and_warnings(tmp_path: Path) -> None:
     r = run_cli("rules", "validate", "ok.json", cwd=tmp_path)
     assert r.returncode == 0, r.stdout
     assert "omits bun, pnpm, yarn" in r.stdout
+    assert "a note, not a finding" in r.stdout  # (decision 0064: never left unsaid)
     assert "did you mean a dropper" in r.stdout
     doc["rules"][0]["package_rules"][0]["affected_version"] = ["1"]  # type: ignore[index]
     (tmp_path / "bad.json").write_text(json.dumps(doc))

@@ -38,8 +38,9 @@ def rule_warnings(rules: Sequence[Rule]) -> list[str]:
             if prule.lockfile_ecosystems and prule.lockfile_ecosystems != _ALL_ECOSYSTEMS:
                 missing = sorted(e.value for e in _ALL_ECOSYSTEMS - prule.lockfile_ecosystems)
                 out.append(
-                    f"{at}: lockfile_ecosystems omits {', '.join(missing)}: projects using"
-                    f" {' or '.join(missing)} will not be checked for this package"
+                    f"{at}: lockfile_ecosystems omits {', '.join(missing)}: in projects using"
+                    f" {' or '.join(missing)} an affected release of this package is a note,"
+                    " not a finding (decision 0064)"
                 )
             if rule.kind is RuleKind.COMPROMISED_RELEASE and any(
                 _matches_everything(e) for e in prule.affected_versions
