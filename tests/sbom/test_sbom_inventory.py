@@ -226,6 +226,19 @@ def test_cli_inventory_add_sbom_and_report_then_inventory_exit_codes(
     assert "not a CycloneDX or SPDX JSON SBOM" in err
 
 
+def test_a_second_sbom_after_one_sbom_flag_is_said_to_be_an_sbom(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``-sbom a.json b.json`` reads b.json as a JSON report (``-sbom`` takes one file each
+    time): the error says what it is and how to give it, not a report's missing key."""
+    db = str(tmp_path / "inv.db")
+    sbom = str(HERE / "npm11-v3.cdxgen.cdx.json")
+    assert main(["inventory", "add", "-db", db, "-sbom", sbom, sbom]) == 1
+    err = capsys.readouterr().err
+    assert f"{sbom}: an SBOM, not a gouvernante JSON report: give it with -sbom" in err
+    assert "schema_version" not in err
+
+
 def test_our_own_cyclonedx_output_reads_back_to_the_lockfile_package_set(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -72,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="FILE",
-        help="a CycloneDX (1.4-1.6) or SPDX (2.3) JSON SBOM, recorded as HOST:FILE; repeatable",
+        help="a CycloneDX (1.4-1.7) or SPDX (2.2, 2.3) JSON SBOM, recorded as HOST:FILE;"
+        " repeatable (-sbom A -sbom B)",
     )
     flag(p, "recursive", action="store_true", help="every repository under each -git PATH")
     flag(p, "ref", action="append", default=[], metavar="GLOB", help="only refs matching GLOB")

@@ -29,6 +29,7 @@ from gouvernante.gitscan import SBOM_MODE, BlobKey, RepoListing, Snapshot
 from gouvernante.inventory.backend import Database
 from gouvernante.lockfiles import LOCKFILE_NAMES
 from gouvernante.lockfiles.sbom import Sbom, parse_sbom
+from gouvernante.lockfiles.sbom import sniff as sbom_sniff
 from gouvernante.model import LockfileGraph, ScanIssue
 from gouvernante.report.model import Report, default_project
 from gouvernante.sources.git import Repository, TreeFile
@@ -99,6 +100,8 @@ def report_source(path: str, host: str) -> ReportSource | ScanIssue:
     try:
         report = msgspec.json.decode(data, type=Report)
     except msgspec.ValidationError as exc:
+        if sbom_sniff(bytes(data[:4096])):  # (``-sbom a.json b.json``: b.json is taken as this)
+            return ScanIssue(path, "an SBOM, not a gouvernante JSON report: give it with -sbom")
         where, why = validation_problem(exc)
         return ScanIssue(path, f"not a gouvernante JSON report: {where}: {why}")
     except (msgspec.DecodeError, RecursionError, UnicodeDecodeError):
