@@ -216,6 +216,15 @@ _APP = ("f", "app/package.json", b'{"name": "app"}')
         # to nothing, or to an empty folder: nothing installed
         ([_APP, ("s", "app/node_modules", b"/nowhere")], CLEAN),
         ([_APP, ("d", "opt/deps", b""), ("s", "app/node_modules", b"/opt/deps")], CLEAN),
+        # a loop of node_modules links (ELOOP): node loads nothing through it
+        (
+            [
+                _APP,
+                ("s", "app/node_modules", b"/opt/node_modules"),
+                ("s", "opt/node_modules", b"/app/node_modules"),
+            ],
+            CLEAN,
+        ),
     ],
 )
 def test_a_node_modules_link_to_another_folder_is_an_error(

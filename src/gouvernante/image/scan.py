@@ -348,10 +348,11 @@ def _links_not_there(fs: Filesystem, label: str) -> list[ScanIssue]:
     folders not in the image (pnpm 10's global virtual store: the store was left out of the
     image), as -host says of a store missing from the host."""
     missing: dict[str, list[str]] = {}
+    ends: dict[str, str | None] = {}
     for path, node in fs.nodes.items():
         if node.target is None or not top_package_entry(path):
             continue
-        if not _leads_somewhere(fs, path, node.target):
+        if not _leads_somewhere(fs, path, node.target, ends):
             parts = path.split("/")
             tree = "/".join(parts[: parts.index(NODE_MODULES) + 1])
             missing.setdefault(tree, []).append(path)
@@ -364,31 +365,22 @@ def _links_not_there(fs: Filesystem, label: str) -> list[ScanIssue]:
     ]
 
 
-def _leads_somewhere(fs: Filesystem, link: str, target: str) -> bool:
-    """Does the symlink ``link`` (written ``target``) lead to a path of the image? Followed
-    through the links whose targets are kept; a path below a link whose target is not kept
-    is taken as there (unknown: never a note said on a guess)."""
-    for _hop in range(40):
-        # (from the image's root: "/.." is "/", and normpath keeps a leading "//")
-        path = posixpath.normpath("/" + posixpath.join(posixpath.dirname(link), target))
-        path = path.lstrip("/")
-        node = fs.nodes.get(path)
-        if node is None:
-            above = posixpath.dirname(path)
-            while above and above not in fs.nodes:
-                above = posixpath.dirname(above)  # (relative: ends at "")
-            return bool(above) and fs.nodes[above].kind is NodeKind.SYMLINK
-        if node.kind is not NodeKind.SYMLINK or node.target is None:
-            return True
-        link, target = path, node.target
-    return False  # (a loop of links)
+def _leads_somewhere(fs: Filesystem, link: str, target: str, ends: dict[str, str | None]) -> bool:
+    """Does the symlink ``link`` (written ``target``) lead to a path of the image (``_link_end``)?
+    A path below a link whose target is not kept is taken as there (unknown: never a note said
+    on a guess); a loop of links leads nowhere."""
+    end = _link_end(fs, link, target, ends)
+    if end is None:
+        return True
+    node = fs.nodes.get(end)
+    return node is not None and node.kind is not NodeKind.SYMLINK
 
 
 def _link_end(fs: Filesystem, link: str, target: str, ends: dict[str, str | None]) -> str | None:
     """The path the symlink ``link`` (written ``target``) leads to in the image, through the
     links whose targets are kept; None when that cannot be told (a link above it whose target
-    is not kept, a loop, more than 40 links). ``ends``: each link's answer, so a chain shared
-    by many links is followed once."""
+    is not kept). A loop, or more than 40 links (the kernel's ELOOP), ends at a link: nowhere.
+    ``ends``: each link's answer, so a chain shared by many links is followed once."""
     chain: list[str] = []
     end: str | None = None
     for _hop in range(40):
@@ -411,6 +403,8 @@ def _link_end(fs: Filesystem, link: str, target: str, ends: dict[str, str | None
         if node.target is None:
             break
         link, target = path, node.target
+    else:
+        end = link  # (a link: leads nowhere)
     for hop in chain:
         ends[hop] = end
     return end
