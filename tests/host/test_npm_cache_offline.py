@@ -91,6 +91,8 @@ def test_a_release_npm_would_install_offline_is_found(h: Any, tmp_path: Path, st
         assert [(f.package, f.version, f.path) for f in c.findings] == [
             ("ms", "2.1.3", str(cache / BUCKET))
         ]
+        gone = "its tarball is no longer in content-v2" in c.findings[0].description
+        assert gone is (state == "tarball-removed")  # (a replaced one is told by npm's hash)
         return
     assert [(f.package, f.version) for f in c.findings] == [("ms", "2.1.3")]
     if state != "as-written":

@@ -577,14 +577,18 @@ def _cached_tarball(
     collector: Collector,
     where: str,
 ) -> None:
-    """A live index entry for rule-named releases: a finding when the version matches, and its
-    tarball's files compared with the rules' payload hashes."""
+    """A live index entry for rule-named releases: a finding when the version matches (saying
+    so when its tarball is gone from content-v2: it was fetched, and npm would fetch it again
+    rather than install it offline), and its tarball's files compared with the rules' payload
+    hashes."""
     integrity = entry.get("integrity")
-    content = None
-    if collector.payloads is not None and isinstance(integrity, str):
-        content = content_path(cache, integrity)
-        if content is not None and not os.path.isfile(content):
-            content = None
+    content = content_path(cache, integrity) if isinstance(integrity, str) else None
+    if content is not None and not os.path.isfile(content):
+        content = None
+        where += (
+            ": its tarball is no longer in content-v2 (npm would download it again, not install"
+            " it offline): it was fetched"
+        )
     _npm_cached(collector, releases, path=bucket, tarball=content, where=where)
 
 
