@@ -24,9 +24,10 @@ import msgspec
 
 from gouvernante.errors import InputError
 from gouvernante.fs.digest import ArchiveLimits, zip_member
-from gouvernante.fs.read import open_regular, read_regular_file
+from gouvernante.fs.read import read_regular_file
 from gouvernante.fs.walk import walk
 from gouvernante.host import msgpackr
+from gouvernante.host.files import hash_file
 from gouvernante.host.install_state import RecordedRelease, disagreement_note, same_release
 from gouvernante.host.installed import MAX_MANIFEST_BYTES, scan_tree
 from gouvernante.host.payloads import PNPM_ID_INDEXES
@@ -348,10 +349,9 @@ def _cached_bad_integrity(
 # reads the content by the lockfile's integrity (``cacache.get.stream.byDigest``) before it asks
 # the index (npm 11.19.1 checked: an index bucket deleted, a line whose sha1 does not verify, a
 # line cut short, all with the tarball left, install it; a tarball whose bytes do not hash to its
-# name is refused and removed). Such a blob is hashed before it is reported, in chunks; one larger
-# than this is an error, not read.
+# name is refused and removed). Such a blob is hashed before it is reported; one larger than
+# this is an error, not read.
 MAX_CONTENT_BYTES = 1024 * 1024 * 1024
-_CONTENT_CHUNK = 1024 * 1024
 
 
 def _content_holds(path: str, sri: str, collector: Collector) -> bool:
@@ -359,36 +359,15 @@ def _content_holds(path: str, sri: str, collector: Collector) -> bool:
     that cacache would hand it out? An absent file is not; one not read is an error."""
     algorithm, _, b64 = sri.partition("-")
     try:
-        expected = base64.b64decode(b64, validate=True)
+        expected = base64.b64decode(b64, validate=True).hex()
         os.lstat(path)
-    except FileNotFoundError:
+    except (ValueError, OSError):  # (absent: cacache has nothing to hand out)
         return False
-    except (ValueError, OSError):
+    digests = hash_file(path, [algorithm], MAX_CONTENT_BYTES)
+    if isinstance(digests, str):
+        collector.dir_error(path, f"{digests}: whether npm would install it is unknown")
         return False
-    try:
-        fd = open_regular(path)
-    except InputError as exc:
-        collector.dir_error(path, f"{exc.detail}: whether npm would install it is unknown")
-        return False
-    digest = hashlib.new(algorithm)
-    total = 0
-    try:
-        while chunk := os.read(fd, _CONTENT_CHUNK):
-            total += len(chunk)
-            if total > MAX_CONTENT_BYTES:
-                collector.dir_error(
-                    path,
-                    f"larger than {MAX_CONTENT_BYTES} bytes, not hashed: whether npm would"
-                    " install it is unknown",
-                )
-                return False
-            digest.update(chunk)
-    except OSError as exc:
-        collector.dir_error(path, f"cannot read: {exc.strerror or exc}")
-        return False
-    finally:
-        os.close(fd)
-    return digest.digest() == expected
+    return digests[algorithm] == expected
 
 
 def _recorded_sris(lines: list[bytes], key: str) -> list[str]:

@@ -49,16 +49,19 @@ def indicator_pattern(ind: HostIndicator) -> str:
     return ind.path or ind.file_name or ""
 
 
-def hash_file(path: str, algorithms: Sequence[str]) -> dict[str, str] | str:
-    """Hex digests of a regular file, or the reason it was not hashed."""
+def hash_file(
+    path: str, algorithms: Sequence[str], limit: int = MAX_HASH_BYTES
+) -> dict[str, str] | str:
+    """Hex digests of a regular file of at most ``limit`` bytes, or the reason it was not
+    hashed."""
     try:
         fd = open_regular(path)
     except InputError as exc:
         return exc.detail
     try:
         size = os.fstat(fd).st_size
-        if size > MAX_HASH_BYTES:
-            return f"not hashed: larger than {MAX_HASH_BYTES // (1024 * 1024)} MiB"
+        if size > limit:
+            return f"not hashed: larger than {limit // (1024 * 1024)} MiB"
         hashers = {alg: hashlib.new(alg) for alg in dict.fromkeys(algorithms)}
         while True:
             chunk = os.read(fd, 1 << 20)
