@@ -187,6 +187,22 @@ def cache_key_releases(key: str, file_slugs: dict[str, list[str]]) -> list[tuple
     return []
 
 
+def _line_key(line: bytes) -> tuple[str, int] | None:
+    """An index line's ``key`` and the offset just after it, read as bytes (the line is not
+    trusted to be JSON: a line cut short still names its key); None when it names none."""
+    start = line.find(b'"key":"')
+    if start == -1:
+        return None
+    start += 7
+    end = line.find(b'"', start)
+    while end != -1 and line[end - 1] == 0x5C:  # an escaped quote
+        end = line.find(b'"', end + 1)
+    if end == -1:
+        return None
+    key = _decode_key(line[start:end])
+    return (key, end + 1) if key is not None else None
+
+
 def _decode_key(raw: bytes) -> str | None:
     try:
         if b"\\" in raw:
@@ -241,18 +257,10 @@ def scan_npm_cache(cache: str, collector: Collector) -> None:  # noqa: C901 - li
                     if not line:
                         continue
                     collector.cache_entries += 1
-                    start = line.find(b'"key":"')
-                    if start == -1:
+                    read = _line_key(line)
+                    if read is None:
                         continue
-                    start += 7
-                    end = line.find(b'"', start)
-                    while end != -1 and line[end - 1] == 0x5C:  # an escaped quote
-                        end = line.find(b'"', end + 1)
-                    if end == -1:
-                        continue
-                    key = _decode_key(line[start:end])
-                    if key is None:
-                        continue
+                    key = read[0]
                     if check_sris and key not in listed and _listed_sris(line, bad_sris):
                         listed.add(key)
                     if key in candidates:
@@ -318,15 +326,19 @@ def _line_sris(text: str) -> list[str]:
 def _listed_sris(line: bytes, bad_sris: Mapping[str, tuple[Rule, ...]]) -> bool:
     """Does this index line's ``integrity`` hold a hash a rule lists? (Read as bytes, before
     the line is decoded: a hash is base64, never escaped.)"""
-    start = line.find(_INTEGRITY_FIELD)
-    if start == -1:
-        return False
-    start += len(_INTEGRITY_FIELD)
-    end = line.find(b'"', start)
-    if end == -1:
-        return False
-    text = line[start:end].decode("ascii", "replace")
-    return any(sri in bad_sris for sri in _line_sris(text))
+    text = _line_integrity(line)
+    return text is not None and any(sri in bad_sris for sri in _line_sris(text))
+
+
+def _line_integrity(line: bytes, start: int = 0) -> str | None:
+    """An index line's ``integrity`` field (after ``start``), read as bytes (a hash is base64,
+    never escaped); None when the line has none."""
+    field = line.find(_INTEGRITY_FIELD, start)
+    if field == -1:
+        return None
+    field += len(_INTEGRITY_FIELD)
+    stop = line.find(b'"', field)
+    return line[field:stop].decode("ascii", "replace") if stop != -1 else None
 
 
 def _cached_bad_integrity(
@@ -376,23 +388,12 @@ def _recorded_sris(lines: list[bytes], key: str) -> list[str]:
     line's ``integrity`` field as bytes, the line not trusted to be JSON."""
     out: list[str] = []
     for line in lines:
-        start = line.find(b'"key":"')
-        if start == -1:
+        read = _line_key(line)
+        if read is None or read[0] != key:
             continue
-        start += 7
-        end = line.find(b'"', start)
-        while end != -1 and line[end - 1] == 0x5C:
-            end = line.find(b'"', end + 1)
-        if end == -1 or _decode_key(line[start:end]) != key:
+        text = _line_integrity(line, read[1])
+        if text is None:
             continue
-        field = line.find(_INTEGRITY_FIELD, end)
-        if field == -1:
-            continue
-        field += len(_INTEGRITY_FIELD)
-        stop = line.find(b'"', field)
-        if stop == -1:
-            continue
-        text = line[field:stop].decode("ascii", "replace")
         out.extend(sri for sri in _line_sris(text) if sri not in out)
     return out
 
