@@ -496,8 +496,8 @@ def _documented_tarballs(
             continue
         if meta.dist.integrity:
             sris = _line_sris(meta.dist.integrity)
-        elif meta.dist.shasum and len(meta.dist.shasum) == 40 and _HEX.match(meta.dist.shasum):
-            sris = ["sha1-" + base64.b64encode(bytes.fromhex(meta.dist.shasum)).decode()]
+        elif (shasum := meta.dist.shasum or "") and len(shasum) == 40 and _HEX.match(shasum):
+            sris = [_sha1_sri(shasum)]
         else:
             continue
         for tarball_sri in sris:
@@ -1069,6 +1069,15 @@ def _yarn_classic_unchecked(
         )
 
 
+def _sha1_sri(hexdigest: str) -> str:
+    """A hex sha1 (npm's ``shasum``, yarn 1's cache folder suffix) as an integrity string; ""
+    when it is not hex."""
+    try:
+        return "sha1-" + base64.b64encode(bytes.fromhex(hexdigest)).decode()
+    except ValueError:
+        return ""
+
+
 def _yarn_classic_integrity(folder: str, digest: str, collector: Collector, where: str) -> None:
     """A yarn classic cache entry holding a tarball a rule lists by integrity: its folder name's
     sha1 (the tarball's, from the resolved URL) or its ``.yarn-metadata.json``'s ``remote``
@@ -1076,10 +1085,7 @@ def _yarn_classic_integrity(folder: str, digest: str, collector: Collector, wher
     one metadata read per entry."""
     bad = collector.index.integrity
     sris: list[str] = []
-    try:
-        sha1 = "sha1-" + base64.b64encode(bytes.fromhex(digest)).decode()
-    except ValueError:
-        sha1 = ""
+    sha1 = _sha1_sri(digest)
     if sha1 in bad:
         sris.append(sha1)
     release: tuple[str, str] | None = None
