@@ -371,6 +371,12 @@ class LockfileGraph(msgspec.Struct, frozen=True, dict=True):
     # (``bundledDependencies``), whose version no lockfile records; name '' when it bundles
     # every dependency (``bundledDependencies: true``).
     bundled: Sequence[tuple[str, str]] = ()
+    # yarn (classic and berry): (node id, path of the tarball relative to the lockfile's
+    # folder, "" when not inside it) of each ``file:`` tarball entry, whose name in the file is
+    # the dependency's (``"local-escape": "file:vendor/escape-html-1.0.3.tgz"``): yarn records
+    # no package name, the tarball's package.json does (``lockfiles.with_tarball_releases``
+    # reads it where the tarball is at hand; else an error when a rule could name it)
+    unnamed_tarballs: Sequence[tuple[str, str]] = ()
     # yarn berry: (name, line) of each ``catalog:`` dependency whose entry the file cannot
     # tell (every entry of the name is another dependency's): an error when a rule names it
     unverified_catalogs: Sequence[tuple[str, int]] = ()

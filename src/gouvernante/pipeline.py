@@ -30,8 +30,9 @@ from gouvernante.lockfiles import (
     parse_bytes,
     parser_for_name,
     with_manifest_beside,
+    with_tarball_releases,
 )
-from gouvernante.lockfiles.package_json import manifest_name
+from gouvernante.lockfiles.package_json import manifest_name, manifest_release
 from gouvernante.lockfiles.package_json import parse as parse_manifest
 from gouvernante.match.placing import (
     WorkspaceMembers,
@@ -153,6 +154,8 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
         return FileOutcome(task, error=ScanIssue(task.display, where))
     if needs_manifest(graph):
         graph = _with_manifest_beside(graph, task)
+    if graph.unnamed_tarballs:
+        graph = _with_tarball_releases(graph, task)
     catalog_errors: list[str] = []
     if graph.format is LockfileFormat.PACKAGE_JSON and graph.declared:
         graph = _with_catalogs(graph, task, catalog_errors)
@@ -215,6 +218,38 @@ def _with_manifest_beside(graph: LockfileGraph, task: FileTask) -> LockfileGraph
         return with_manifest_beside(graph, None)
     folder = os.path.dirname(path) or "."
     return with_manifest_beside(graph, manifest, _workspace_names(folder, manifest.workspaces))
+
+
+# a vendored package's package.json: 1 MiB at most (the tarball: ``ArchiveLimits``' 256 MiB)
+_TARBALL_MANIFEST_BYTES = 1024 * 1024
+
+
+def _with_tarball_releases(graph: LockfileGraph, task: FileTask) -> LockfileGraph:
+    """A yarn lockfile's ``file:`` tarballs named by their package.json (the file names the
+    dependency only: ``lockfiles.with_tarball_releases``), each read where the lockfile says it
+    is, inside the lockfile's folder (a tarball outside it, or a link out of it, is not read).
+    One not read, damaged or with no name and version stays unnamed: an entry error when a
+    rule names a package at its version (``match.hits.entry_errors``)."""
+    from gouvernante.fs.digest import ArchiveLimits, tarball_manifest  # noqa: PLC0415 - rare
+
+    folder = os.path.dirname(task.path) or "."
+    inside = os.path.realpath(folder)
+    limits = ArchiveLimits()
+    releases: dict[str, tuple[str, str]] = {}
+    for node_id, relative in graph.unnamed_tarballs:
+        if not relative:
+            continue
+        path = os.path.join(folder, relative)
+        if os.path.commonpath([os.path.realpath(path), inside]) != inside:
+            continue
+        try:
+            data = tarball_manifest(path, _TARBALL_MANIFEST_BYTES, limits)
+        except GouvernanteError:
+            continue
+        release = manifest_release(data)
+        if release is not None:
+            releases[node_id] = release
+    return with_tarball_releases(graph, releases)
 
 
 def _with_catalogs(graph: LockfileGraph, task: FileTask, errors: list[str]) -> LockfileGraph:

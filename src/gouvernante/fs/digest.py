@@ -20,7 +20,7 @@ import tarfile
 import time
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -35,6 +35,7 @@ __all__ = [
     "HashStats",
     "is_candidate",
     "tar_members",
+    "tarball_manifest",
     "zip_member",
     "zip_members",
 ]
@@ -331,9 +332,16 @@ class _OverBudget(Exception):
     pass
 
 
-def tar_members(path: str, cap: int, limits: ArchiveLimits) -> Iterator[tuple[str, bytes | None]]:
+def tar_members(
+    path: str,
+    cap: int,
+    limits: ArchiveLimits,
+    wanted: Callable[[str], bool] | None = None,
+) -> Iterator[tuple[str, bytes | None]]:
     """(member name, bytes) of each candidate regular file of a gzipped tarball (an npm package),
-    streamed; bytes is None over ``cap``. Raises ``InputError`` as ``zip_members`` does."""
+    streamed; bytes is None over ``cap``. ``wanted``: which member names to yield (default: the
+    payload candidates, ``is_candidate`` of the file name). Raises ``InputError`` as
+    ``zip_members`` does."""
     data = _archive_bytes(path, limits)
     stream = io.BufferedReader(
         _Budget(gzip.GzipFile(fileobj=io.BytesIO(data)), limits.max_total_bytes)
@@ -344,7 +352,11 @@ def tar_members(path: str, cap: int, limits: ArchiveLimits) -> Iterator[tuple[st
             for position, info in enumerate(archive):
                 if position >= limits.max_members:
                     raise InputError(path, f"refused: more than {limits.max_members} members")
-                if not info.isreg() or not is_candidate(info.name.rpartition("/")[2]):
+                if not info.isreg():
+                    continue
+                if wanted is not None and not wanted(info.name):
+                    continue
+                if wanted is None and not is_candidate(info.name.rpartition("/")[2]):
                     continue
                 if info.size > cap:
                     yield info.name, None
@@ -361,3 +373,27 @@ def tar_members(path: str, cap: int, limits: ArchiveLimits) -> Iterator[tuple[st
         raise InputError(
             path, f"not a readable gzipped tarball at {where} ({type(exc).__name__})"
         ) from None
+
+
+def _package_manifest_member(name: str) -> bool:
+    """``<folder>/package.json`` one level down: the manifest of a packed npm package, whose
+    first folder (``package/`` as npm packs it, any name) npm, pnpm and yarn strip."""
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    return len(parts) == 2 and parts[1] == "package.json"
+
+
+def tarball_manifest(path: str, cap: int, limits: ArchiveLimits) -> bytes:
+    """The package.json of a packed npm package (a gzipped tarball): the last
+    ``<folder>/package.json`` member, as unpacking the members in order leaves it. Raises
+    ``InputError`` for a damaged or hostile archive, one with no such member or one over
+    ``cap``."""
+    found: bytes | None = None
+    seen = False
+    for _name, body in tar_members(path, cap, limits, _package_manifest_member):
+        seen = True
+        found = body
+    if not seen:
+        raise InputError(path, "no package.json in the tarball's top folder")
+    if found is None:
+        raise InputError(path, f"its package.json is larger than {cap} bytes")
+    return found

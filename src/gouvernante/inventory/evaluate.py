@@ -33,7 +33,7 @@ from gouvernante.inventory.backend import Database, shown_location
 from gouvernante.inventory.external import reports_at
 from gouvernante.inventory.store import connect
 from gouvernante.lockfiles import LOCKFILE_NAMES, PNPM_WORKSPACE, parser_for_name
-from gouvernante.match.hits import capitalised_names, package_hits
+from gouvernante.match.hits import capitalised_names, package_hits, rules_at_version
 from gouvernante.match.lockfile import LockfileMatch, match_lockfile
 from gouvernante.model import LockfileFormat, ScanIssue, ScannedRef
 from gouvernante.rules.index import RuleIndex
@@ -307,6 +307,20 @@ def _hit_blobs(db: Database, index: RuleIndex) -> set[int]:
                 "SELECT DISTINCT blob_id FROM packages WHERE name = ? AND declared = 0", (lowered,)
             )
         )
+    # a yarn file: tarball whose package the file does not name: any rule at its version
+    unnamed = db.execute(
+        "SELECT DISTINCT version FROM packages WHERE name = '' AND declared = ?",
+        (graphs.UNNAMED_TARBALL_ROW,),
+    ).fetchall()
+    for (version,) in unnamed:
+        if rules_at_version(index, version, None):
+            hits.update(
+                row[0]
+                for row in db.execute(
+                    "SELECT blob_id FROM packages WHERE name = '' AND version = ? AND declared = ?",
+                    (version, graphs.UNNAMED_TARBALL_ROW),
+                )
+            )
     from gouvernante.semver import try_parse_version  # noqa: PLC0415 - on first use
 
     for pname, version in db.execute(_DISTINCT_VERSIONS).fetchall():

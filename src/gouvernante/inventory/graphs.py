@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 import msgspec
 
 from gouvernante.lockfiles import needs_manifest
+from gouvernante.lockfiles._tarball_url import locked_from_local_tarball
 from gouvernante.model import (
     Catalogs,
     DeclaredDependency,
@@ -64,6 +65,9 @@ class StoredGraph(msgspec.Struct, array_like=True, frozen=True):
     # each declared dependency's ``reading`` ([]: none has one, or recorded before; last: an
     # array-like record of before decodes without it)
     readings: list[str | None] = msgspec.field(default_factory=list)
+    # yarn's ``file:`` tarballs named by their dependency (``LockfileGraph.unnamed_tarballs``;
+    # none recorded before)
+    unnamed_tarballs: list[tuple[str, str]] = msgspec.field(default_factory=list)
 
 
 _ENCODER = msgspec.msgpack.Encoder()
@@ -102,6 +106,7 @@ def encode(graph: LockfileGraph, catalogs: Catalogs | None = None) -> bytes:
             unkeyed=[(name, line) for name, line in graph.unkeyed],
             unverified_catalogs=[(name, line) for name, line in graph.unverified_catalogs],
             entry_keys=None if graph.entry_keys is None else list(graph.entry_keys),
+            unnamed_tarballs=[(node, path) for node, path in graph.unnamed_tarballs],
         )
     )
 
@@ -204,6 +209,7 @@ def decode_with_catalogs(
         unkeyed=tuple((name, line) for name, line in g.unkeyed),
         unverified_catalogs=tuple((name, line) for name, line in g.unverified_catalogs),
         entry_keys=g.entry_keys,
+        unnamed_tarballs=tuple((node, path) for node, path in g.unnamed_tarballs),
     )
     return graph, g.catalogs
 
@@ -218,8 +224,12 @@ def package_rows(graph: LockfileGraph, catalogs: Catalogs | None = None) -> tupl
     names, an ``npm:`` alias's too: a manifest's ``catalog:`` reference is judged as that
     range), then the names pnpm entries bundle (declared = 2, no version: a note when a rule
     names one); once each."""
+    # (a local package's only when a packed tarball: matched by name and version, decision
+    # 0072; a folder, link or workspace is the project's own)
     rows: list[PackageRow] = [
-        (p.name, p.version, p.integrity, 0) for p in graph.table if p.source.value != "local"
+        (p.name, p.version, p.integrity, 0)
+        for p in graph.table
+        if p.source.value != "local" or locked_from_local_tarball(p)
     ]
     rows.extend((d.name, d.spec, None, 1) for d in graph.declared)
     if catalogs:
@@ -230,6 +240,11 @@ def package_rows(graph: LockfileGraph, catalogs: Catalogs | None = None) -> tupl
                 dep = declared_dependency(key, spec, "catalog")
                 rows.append((dep.name, dep.spec, None, 1))
     rows.extend((name, "", None, BUNDLED_ROW) for name, _node in graph.bundled if name)
+    if graph.unnamed_tarballs:
+        table = graph.table
+        positions = (table.position_of(node) for node, _path in graph.unnamed_tarballs)
+        versions = (table.version(i) for i in positions if i is not None)
+        rows.extend(("", version, None, UNNAMED_TARBALL_ROW) for version in versions if version)
     if needs_manifest(graph):
         rows.append(("", "", None, BESIDE_ROW))
     return tuple(dict.fromkeys(rows))
@@ -240,3 +255,7 @@ BUNDLED_ROW = 2  # ``packages.declared`` of a name an entry bundles (a note's lo
 # beside it (``match.lockfile.needs_manifest``): ``inventory add`` finds by it the contents
 # it pairs with a new commit's manifest without decoding them
 BESIDE_ROW = 3
+# ``packages.declared`` of a yarn ``file:`` tarball's version whose package the file does not
+# name (``LockfileGraph.unnamed_tarballs``; name ''): a rule naming any package at it decodes
+# the contents (its error: ``match.hits.entry_errors``)
+UNNAMED_TARBALL_ROW = 4

@@ -9,7 +9,7 @@ never pays for the YAML parser.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from types import ModuleType
 
 import msgspec
@@ -153,6 +153,26 @@ def with_manifest_beside(
     if manifest is None:
         return graph
     return with_manifest(graph, manifest, set(members))
+
+
+def with_tarball_releases(
+    graph: LockfileGraph, releases: Mapping[str, tuple[str, str]]
+) -> LockfileGraph:
+    """A yarn lockfile with the packages of its ``file:`` tarballs named as their package.json
+    names them (``releases``: node id -> (name, version) read from the tarball, where a mode
+    has it at hand): yarn records the dependency's name only (``"local-escape":
+    "file:vendor/escape-html-1.0.3.tgz"`` is escape-html 1.0.3 in node_modules/local-escape).
+    The entries left unread stay in ``unnamed_tarballs``."""
+    if not releases:
+        return graph
+    packages = [
+        msgspec.structs.replace(pkg, name=releases[pkg.id][0], version=releases[pkg.id][1])
+        if pkg.id in releases
+        else pkg
+        for pkg in graph.packages
+    ]
+    left = tuple(t for t in graph.unnamed_tarballs if t[0] not in releases)
+    return msgspec.structs.replace(graph, packages=packages, unnamed_tarballs=left)
 
 
 def _with_workspaces_unkeyed(graph: LockfileGraph, members: Collection[str]) -> LockfileGraph:

@@ -16,9 +16,19 @@ _TARBALL_SUFFIXES = (".tgz", ".tar.gz", ".tar")
 def local_folder(path: str, base: str = "") -> str | None:
     """``path`` (relative to ``base``, itself relative to the lockfile's folder) as a folder
     relative to the lockfile's, or None."""
-    if not path or path.startswith(("/", "~")) or "\\" in path or ":" in path:
-        return None
     if path.lower().endswith(_TARBALL_SUFFIXES):
+        return None
+    return _inside(path, base)
+
+
+def local_tarball_path(path: str, base: str = "") -> str:
+    """A ``file:`` tarball's ``path`` (relative to ``base``, itself relative to the lockfile's
+    folder) relative to the lockfile's folder; "" for one outside it (absolute, ``~``, ``..``)."""
+    return _inside(path, base) or ""
+
+
+def _inside(path: str, base: str) -> str | None:
+    if not path or path.startswith(("/", "~")) or "\\" in path or ":" in path:
         return None
     folder = posixpath.normpath(posixpath.join(base, path))
     if folder in (".", "..") or folder.startswith("../"):

@@ -35,10 +35,11 @@ from typing import Any
 from gouvernante.errors import LockfileError
 from gouvernante.fs.decode import yaml_problem, yaml_reason, yaml_where
 from gouvernante.lockfiles._common import split_at_version
-from gouvernante.lockfiles._local_folder import local_folder
+from gouvernante.lockfiles._local_folder import local_folder, local_tarball_path
 from gouvernante.lockfiles._tarball_url import (
     PLAIN_NAME,
     built_url,
+    local_tarball,
     names_not_plain,
     registry_identity,
 )
@@ -374,6 +375,7 @@ def _assemble(parsed: _Parsed, path: str) -> LockfileGraph:
     packages: list[LockedPackage] = []
     importers: list[Importer] = []
     local_folders: list[str] = []
+    unnamed: list[tuple[str, str]] = []
     entry_ids: list[str] = []  # one per top-level key; "" for __metadata
     seen: set[str] = set()
     fetched = _Fetched()
@@ -406,9 +408,7 @@ def _assemble(parsed: _Parsed, path: str) -> LockfileGraph:
                 else:
                     importers.append(importer)
             elif reference.startswith(("file:", "portal:")):
-                local = _local_folder(reference)
-                if local is not None:
-                    local_folders.append(local)
+                _local_reference(resolution, reference, local_folders, unnamed)
         resolved = reference if source in (Source.GIT, Source.TARBALL) else None
         name = _url_dependency_name(name, reference, key) if source is Source.TARBALL else name
         packages.append(LockedPackage(resolution, name, version, source, None, resolved))
@@ -433,15 +433,32 @@ def _assemble(parsed: _Parsed, path: str) -> LockfileGraph:
         entry_errors=tuple(fetched.errors),
         overridden=tuple(unverified),
         local_folders=tuple(local_folders),
+        unnamed_tarballs=tuple(unnamed),
         unverified_catalogs=tuple(catalogs),
         entry_keys=keys,
     )
 
 
-def _local_folder(reference: str) -> str | None:
-    """The folder of a ``file:`` directory or ``portal:`` reference
-    (``file:./dir#./dir::hash=...&locator=root%40workspace%3A.``), relative to the lockfile's:
-    its path is relative to the workspace its ``locator`` names (another locator: None)."""
+def _local_reference(
+    resolution: str, reference: str, folders: list[str], unnamed: list[tuple[str, str]]
+) -> None:
+    """A ``file:`` tarball to ``unnamed`` (its entry is named by the dependency: yarn keeps no
+    package name, ``LockfileGraph.unnamed_tarballs``), a ``file:`` or ``portal:`` folder to
+    ``folders``."""
+    if local_tarball(reference):
+        unnamed.append((resolution, _local_path(reference, local_tarball_path) or ""))
+        return
+    local = _local_path(reference, local_folder)
+    if local is not None:
+        folders.append(local)
+
+
+def _local_path(reference: str, read: Callable[[str, str], str | None]) -> str | None:
+    """The path of a ``file:`` directory, ``file:`` tarball or ``portal:`` reference
+    (``file:./dir#./dir::hash=...&locator=root%40workspace%3A.``) relative to the lockfile's
+    folder, as ``read`` (``local_folder``, ``local_tarball_path``) gives it from the path and
+    the folder of the workspace its ``locator`` names, to which it is relative (another
+    locator: None)."""
     from urllib.parse import unquote  # noqa: PLC0415 - not on the common path (decision 0024)
 
     body, _, params = reference.partition("::")
@@ -451,7 +468,7 @@ def _local_folder(reference: str) -> str | None:
         if key == "locator":
             owner = split_at_version(unquote(value))[1]
             if owner.startswith("workspace:"):
-                return local_folder(path, owner[len("workspace:") :])
+                return read(path, owner[len("workspace:") :])
     return None
 
 

@@ -37,7 +37,7 @@ from typing import Any, TypeVar, cast, overload
 
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles._common import split_at_version
-from gouvernante.lockfiles._local_folder import local_folder
+from gouvernante.lockfiles._local_folder import local_folder, local_tarball_path
 from gouvernante.lockfiles._yarn_common import (
     YarnDetails,
     alias_target,
@@ -568,6 +568,7 @@ def _parse_classic(source: str | bytes, path: str, *, has_marker: bool) -> Lockf
         # beside is named so, ``lockfiles.with_manifest_beside``)
         entry_errors=(*url_errors, *cut_end, *(unkeyed_error(n, line) for n, line in unkeyed)),
         local_folders=_file_folders(entries),
+        unnamed_tarballs=_file_tarballs(entries, table),
         unkeyed=unkeyed,
         entry_keys=entries.ids,
     )
@@ -622,6 +623,26 @@ def _file_folders(entries: _Entries) -> tuple[str, ...]:
                 if folder is not None:
                     found[folder] = None
     return tuple(found)
+
+
+def _file_tarballs(
+    entries: _Entries, table: Sequence[LockedPackage] | None
+) -> tuple[tuple[str, str], ...]:
+    """(node id, path relative to the lockfile's folder or "") of each ``file:`` tarball entry:
+    its name in the file is the dependency's, yarn 1 records no package name
+    (``LockfileGraph.unnamed_tarballs``). ``resolved`` is ``file:<path>#<sha1>``, the path from
+    the lockfile's folder (a workspace's ``file:vendor/x.tgz`` is written
+    ``file:packages/core/vendor/x.tgz``)."""
+    if table is None or entries.no_file_ids or "@file:" not in "\n".join(entries.ids):
+        return ()
+    from gouvernante.lockfiles._tarball_url import locked_from_local_tarball  # noqa: PLC0415
+
+    found: dict[str, str] = {}
+    for pkg in table:
+        if locked_from_local_tarball(pkg) and pkg.resolved is not None:
+            path = pkg.resolved.partition("#")[0]
+            found[pkg.id] = local_tarball_path(path[5:]) if path.startswith("file:") else ""
+    return tuple(found.items())
 
 
 class _HeaderLines(Sequence[int]):

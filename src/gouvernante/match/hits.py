@@ -206,6 +206,8 @@ def entry_errors(graph: LockfileGraph, index: RuleIndex) -> list[str]:
         if name in index.names
     )
     errors.extend(_unread_declared(graph.declared, index))
+    if graph.unnamed_tarballs:
+        errors.extend(_unnamed_tarball_errors(graph, index))
     positions = [i for i in table.positions_named(index.names) if table.version(i)]
     if not positions:
         return errors
@@ -477,6 +479,50 @@ def unversioned_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
             " node_modules with -host)"
         )
     return notes
+
+
+def rules_at_version(
+    index: RuleIndex, version: str, ecosystem: LockfileEcosystem | None
+) -> list[str]:
+    """The ids of the rules naming any package at this version (a dropper at any): what a
+    package whose name is not known could be affected by."""
+    found = (package_hits(index, name, version, ecosystem) for name in sorted(index.names))
+    return list(dict.fromkeys(hit.rule.id for hits in found for hit in hits))
+
+
+def _unnamed_tarball_errors(graph: LockfileGraph, index: RuleIndex) -> list[str]:
+    """A yarn ``file:`` tarball whose package was not read (``LockfileGraph.unnamed_tarballs``:
+    yarn records the dependency's name, not the package's; ``-git``, ``-image`` and the
+    inventory do not read the tarball, ``-dir`` could not) is an error when a rule names any
+    package at its version: it may be that release's copy (decision 0072), and the file cannot
+    say which package it is. Named by line, never by the version's text."""
+    table = graph.table
+    ecosystem = graph.format.ecosystem
+    rules_at: dict[str, list[str]] = {}  # version -> the rules naming a package at it
+    errors: list[str] = []
+    for node_id, relative in graph.unnamed_tarballs:
+        position = table.position_of(node_id)
+        if position is None or not table.version(position):
+            continue
+        version = table.version(position)
+        rules = rules_at.get(version)
+        if rules is None:
+            rules = rules_at[version] = rules_at_version(index, version, ecosystem)
+        if not rules:
+            continue
+        from gouvernante.safetext import key_segment, shown  # noqa: PLC0415 - errors only
+
+        line = graph.details.line_of(node_id)
+        where = f"line {line}" if line is not None else f"packages{key_segment(node_id)}"
+        outside = "" if relative else ", outside the lockfile's folder"
+        errors.append(
+            f"{where}: {shown(table[position].name)} is locked from a local tarball{outside}"
+            " that was not read (-dir and -lockfile read it where the file says it is; -git,"
+            " -image and the inventory read the lockfile alone): yarn.lock names the"
+            f" dependency, not the package it holds, and {', '.join(rules)} name a package at"
+            " this entry's version"
+        )
+    return errors
 
 
 def local_tarball_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
