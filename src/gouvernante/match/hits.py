@@ -495,7 +495,9 @@ def _unnamed_tarball_errors(graph: LockfileGraph, index: RuleIndex) -> list[str]
     yarn records the dependency's name, not the package's; ``-git``, ``-image`` and the
     inventory do not read the tarball, ``-dir`` could not) is an error when a rule names any
     package at its version: it may be that release's copy (decision 0072), and the file cannot
-    say which package it is. Named by line, never by the version's text."""
+    say which package it is; unless a rule names the entry as the file names it (a finding,
+    which says it was locked from a local tarball). Named by line, never by the version's
+    text."""
     table = graph.table
     ecosystem = graph.format.ecosystem
     rules_at: dict[str, list[str]] = {}  # version -> the rules naming a package at it
@@ -505,6 +507,8 @@ def _unnamed_tarball_errors(graph: LockfileGraph, index: RuleIndex) -> list[str]
         if position is None or not table.version(position):
             continue
         version = table.version(position)
+        if package_hits(index, table.names[position], version, ecosystem):
+            continue  # a finding already
         rules = rules_at.get(version)
         if rules is None:
             rules = rules_at[version] = rules_at_version(index, version, ecosystem)
