@@ -190,3 +190,84 @@ def test_a_document_not_read_as_one_is_a_note(h: Any, tmp_path: Path) -> None:
     scan_npm_cache(str(cache), c)
     assert c.findings == [] and c.errors == []
     assert [n.path for n in c.notes] == [str(document)]
+
+
+def _buckets_deleted(cache: Path) -> None:
+    for folder in (cache / "_cacache" / "index-v5").iterdir():
+        shutil.rmtree(folder)
+
+
+def _index_emptied(cache: Path) -> None:
+    for bucket in (cache / "_cacache" / "index-v5").rglob("*"):
+        if bucket.is_file():
+            bucket.write_bytes(b"")
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        lambda c: shutil.rmtree(c / "_cacache" / "index-v5"),
+        _index_emptied,
+        _buckets_deleted,
+    ],
+    ids=["deleted", "emptied", "buckets-deleted"],
+)
+def test_with_no_index_a_tarball_is_named_by_its_package_json(
+    h: Any, tmp_path: Path, state: Callable[[Path], None]
+) -> None:
+    """npm ci --offline installs ms 2.1.3 with index-v5 deleted whole (generate.sh:
+    index-deleted): a rule naming it by name and version finds it, the cache is said to have
+    no index; the registry document beside it (JSON, not a tarball) is passed over."""
+    cache = _cache(tmp_path, state)
+    c = Collector(build_index((h.make_rule("R-MS", [("ms", "=2.1.3")]),)))
+    scan_npm_cache(str(cache), c)
+    assert c.errors == []
+    assert [(f.package, f.version, f.path) for f in c.findings] == [
+        ("ms", "2.1.3", str(cache / BLOB))
+    ]
+    assert "with no index" in c.findings[0].description
+    content = str(cache / "_cacache" / "content-v2")
+    assert [(n.path, "holds 2 files" in n.message) for n in c.notes] == [(content, True)]
+    # another release of the name, or another name: nothing
+    for rule in (("ms", "=2.1.2"), ("left-pad", "=1.3.0")):
+        c = Collector(build_index((h.make_rule("R", [rule]),)))
+        scan_npm_cache(str(cache), c)
+        assert c.findings == [] and c.errors == []
+
+
+def test_with_no_index_a_tarball_that_does_not_hash_to_its_name_is_not_installed(
+    h: Any, tmp_path: Path
+) -> None:
+    """npm refuses bytes that do not hash to the integrity: a tarball of ms 2.1.3 put under
+    another name is nothing; one that cannot be read is an error naming it, not its bytes."""
+    cache = _cache(tmp_path, lambda c: shutil.rmtree(c / "_cacache" / "index-v5"))
+    blob = cache / BLOB
+    other = blob.with_name(blob.name[:-1] + ("0" if blob.name[-1] != "0" else "1"))
+    blob.rename(other)
+    c = Collector(build_index((h.make_rule("R-MS", [("ms", "=2.1.3")]),)))
+    scan_npm_cache(str(cache), c)
+    assert c.findings == [] and c.errors == []
+    other.write_bytes(other.read_bytes()[:200])  # gzip cut short
+    c = Collector(build_index((h.make_rule("R-MS", [("ms", "=2.1.3")]),)))
+    scan_npm_cache(str(cache), c)
+    assert c.findings == []
+    assert [e.path for e in c.errors] == [str(other)]
+    assert "not a readable gzipped tarball" in c.errors[0].message
+
+
+def test_an_index_with_lines_is_read_as_before(h: Any, tmp_path: Path) -> None:
+    """A cache whose index names entries is not read blob by blob: a tarball no line names
+    (its bucket deleted, the registry document's bucket kept) is found through the document."""
+    cache = _cache(tmp_path, _bucket_deleted)
+    c = Collector(build_index((h.make_rule("R-MS", [("ms", "=2.1.3")]),)))
+    scan_npm_cache(str(cache), c)
+    assert c.notes == [] and c.errors == []
+    assert "registry document" in c.findings[0].description
+
+
+def test_with_no_index_a_rules_integrity_and_name_make_one_finding(h: Any, tmp_path: Path) -> None:
+    cache = _cache(tmp_path, lambda c: shutil.rmtree(c / "_cacache" / "index-v5"))
+    rule = msgspec.structs.replace(h.make_rule("R-MS", [("ms", "=2.1.3")]), bad_integrity=(SRI,))
+    c = Collector(build_index((rule,)))
+    scan_npm_cache(str(cache), c)
+    assert [(f.rule_id, f.path) for f in c.findings] == [("R-MS", str(cache / BLOB))]

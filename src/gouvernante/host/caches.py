@@ -17,13 +17,14 @@ import os
 import re
 import sqlite3
 import stat
+import time
 from collections.abc import Iterable, Mapping
 from urllib.parse import unquote
 
 import msgspec
 
 from gouvernante.errors import InputError
-from gouvernante.fs.digest import ArchiveLimits, zip_member
+from gouvernante.fs.digest import ArchiveLimits, tar_members, zip_member
 from gouvernante.fs.read import read_regular_file
 from gouvernante.fs.walk import walk
 from gouvernante.host import msgpackr
@@ -242,6 +243,7 @@ def scan_npm_cache(cache: str, collector: Collector) -> None:  # noqa: C901 - li
     found_sris: set[str] = set()  # rules' hashes a live index entry was reported by
     indexed: set[tuple[str, str]] = set()  # rule-named releases a tarball key was found for
     documents: list[tuple[str, str, str]] = []  # rule names' registry documents: name, key, sri
+    lines_read = collector.cache_entries
     if os.path.isdir(index_dir):
         for wd in walk(index_dir, prune=_NO_PRUNE, on_error=collector.dir_error):
             for fname in wd.files:
@@ -305,8 +307,11 @@ def scan_npm_cache(cache: str, collector: Collector) -> None:  # noqa: C901 - li
         _documented_tarballs(
             cache, doc_name, key=key, sri=sri, indexed=indexed, collector=collector, where=where
         )
+    reported: set[str] = set()
     if check_sris:
-        _rule_integrity_contents(cache, found_sris, collector, where)
+        reported = _rule_integrity_contents(cache, found_sris, collector, where)
+    if collector.cache_entries == lines_read:
+        _unindexed_contents(cache, reported, collector, where)
     npx = os.path.join(cache, "_npx")
     for entry in _listdir(npx, collector):
         if _is_dir(entry):
@@ -424,6 +429,95 @@ def _unindexed_tarball(
     return False
 
 
+# npm installs a tarball from content-v2 by the lockfile's integrity with no index at all
+# (``index-v5`` deleted whole or emptied: npm 11.19.1 checked, tests/host/fixtures/
+# npm-cache-offline/generate.sh). A cache in that state has no key to name its tarballs, so each
+# gzip blob is read, in memory, to its package.json (the one npm's extraction, which drops the
+# first folder and every link, leaves at the package's root; the last one when there are
+# several, as extraction overwrites), within ``_LIMITS``, this long for the whole cache.
+MAX_UNINDEXED_SECONDS = 300.0
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _root_manifest(member: str) -> bool:
+    parts = member.split("/")
+    return len(parts) == 2 and parts[1] == "package.json"
+
+
+def _unindexed_contents(cache: str, reported: set[str], collector: Collector, where: str) -> None:
+    """A cache whose ``index-v5`` names no entry (absent, or no line in it) while content-v2
+    holds blobs: each gzip tarball there named by its package.json, matched with the rules, the
+    cache said to have no index (a note), a tarball not read an error naming it. ``reported``:
+    blobs a rule's integrity found already."""
+    content = os.path.join(cache, "_cacache", "content-v2")
+    if not os.path.isdir(content):
+        return
+    deadline = time.monotonic() + MAX_UNINDEXED_SECONDS
+    blobs = tarballs = 0
+    for wd in walk(content, prune=_NO_PRUNE, on_error=collector.dir_error):
+        for fname in wd.files:
+            if time.monotonic() > deadline:
+                collector.dir_error(
+                    content,
+                    f"{where} has no index and its content-v2 was not all read within"
+                    f" {MAX_UNINDEXED_SECONDS:.0f} s ({tarballs} tarballs read): npm installs"
+                    " from there by the lockfile's integrity, so what it holds is unknown",
+                )
+                return
+            blob = os.path.join(wd.path, fname)
+            blobs += 1
+            if blob in reported or collector.read(blob, MAX_CONTENT_BYTES, head=2) != _GZIP_MAGIC:
+                continue  # (a registry document, or anything else npm cached: not a tarball)
+            tarballs += 1
+            collector.cache_entries += 1
+            _unindexed_tarball_release(cache, blob, collector, where)
+    if blobs:
+        collector.skipped(
+            content,
+            f"{where} has no index (index-v5 absent or empty) but content-v2 holds {blobs}"
+            f" files, which npm installs from by a lockfile's integrity: the {tarballs} gzip"
+            " tarballs among them were read by their package.json",
+        )
+
+
+def _unindexed_tarball_release(cache: str, blob: str, collector: Collector, where: str) -> None:
+    """One content-v2 blob of a cache with no index, named by its root package.json; matched
+    when it hashes to its path's name (npm refuses it otherwise)."""
+    manifest: bytes | None = None
+    try:
+        for _member, data in tar_members(blob, MAX_MANIFEST_BYTES, _LIMITS, _root_manifest):
+            if data is None:
+                raise InputError(blob, f"its package.json is over {MAX_MANIFEST_BYTES} bytes")
+            manifest = data
+    except InputError as exc:
+        collector.dir_error(
+            blob,
+            f"{exc.detail}: a tarball of an npm cache with no index, which npm installs by a"
+            " lockfile's integrity: which release it is, is unknown",
+        )
+        return
+    release = manifest_release(manifest) if manifest is not None else None
+    if release is None:
+        collector.skipped(
+            blob,
+            "a tarball of an npm cache with no index whose package.json names no release"
+            " (none at its root, or no name and version): not matched",
+        )
+        return
+    if release[0] not in collector.names:
+        return
+    rel = os.path.relpath(blob, os.path.join(cache, "_cacache", "content-v2"))
+    algorithm, _, hexdigest = rel.replace(os.sep, "/").partition("/")
+    sri = _sha1_sri(hexdigest.replace("/", ""), algorithm)
+    if algorithm not in _CONTENT_ALGORITHMS or not sri or not _content_holds(blob, sri, collector):
+        return
+    said = (
+        f"{where} (content-v2, with no index: its package.json names this release, and npm"
+        " installs it from there with no network when a lockfile names its integrity)"
+    )
+    _npm_cached(collector, [release], path=blob, tarball=blob, where=said)
+
+
 _REQUEST_CACHE = "make-fetch-happen:request-cache:"
 
 
@@ -513,14 +607,19 @@ def _documented_tarballs(
             break
 
 
-def _rule_integrity_contents(cache: str, found: set[str], collector: Collector, where: str) -> None:
+def _rule_integrity_contents(
+    cache: str, found: set[str], collector: Collector, where: str
+) -> set[str]:
     """Each integrity a rule lists, looked up at its content-v2 path (one stat each): a tarball
-    there is installed by npm offline whatever the index says (deleted, never written)."""
+    there is installed by npm offline whatever the index says (deleted, never written).
+    Returns the paths reported."""
+    reported: set[str] = set()
     for sri in collector.index.integrity:
         if sri in found:
             continue
         content = content_path(cache, sri)
         if content is not None and _content_holds(content, sri, collector):
+            reported.add(content)
             _integrity_finding(
                 content,
                 sri,
@@ -529,13 +628,17 @@ def _rule_integrity_contents(cache: str, found: set[str], collector: Collector, 
                 f"{where} (content-v2, whatever the index says: npm installs it from there with"
                 " no network when a lockfile names this integrity)",
             )
+    return reported
+
+
+_CONTENT_ALGORITHMS = ("sha512", "sha384", "sha256", "sha1")
 
 
 def content_path(cache: str, integrity: str) -> str | None:
     """Where ``_cacache`` keeps the content of an integrity string: ``content-v2/<algorithm>/
     <hex[0:2]>/<hex[2:4]>/<hex[4:]>`` (the first hash of a multi-hash string)."""
     algorithm, dash, b64 = integrity.strip().partition(" ")[0].partition("-")
-    if not dash or algorithm not in ("sha512", "sha384", "sha256", "sha1"):
+    if not dash or algorithm not in _CONTENT_ALGORITHMS:
         return None
     try:
         digest = base64.b64decode(b64, validate=True).hex()
@@ -1069,11 +1172,11 @@ def _yarn_classic_unchecked(
         )
 
 
-def _sha1_sri(hexdigest: str) -> str:
-    """A hex sha1 (npm's ``shasum``, yarn 1's cache folder suffix) as an integrity string; ""
-    when it is not hex."""
+def _sha1_sri(hexdigest: str, algorithm: str = "sha1") -> str:
+    """A hex digest (npm's ``shasum``, yarn 1's cache folder suffix: sha1; a content-v2 path's)
+    as an integrity string; "" when it is not hex."""
     try:
-        return "sha1-" + base64.b64encode(bytes.fromhex(hexdigest)).decode()
+        return f"{algorithm}-" + base64.b64encode(bytes.fromhex(hexdigest)).decode()
     except ValueError:
         return ""
 
