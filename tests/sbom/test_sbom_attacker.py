@@ -240,13 +240,14 @@ def test_a_deleted_component_whose_edges_remain_is_an_error() -> None:
 
 
 def test_a_components_key_given_twice_is_not_a_clean_empty_list() -> None:
-    """``JSON.parse`` and msgspec keep the last of two keys: ``"components": []`` appended to a
-    real SBOM empties it for every such reader. The dependencies still name what it held."""
+    """``JSON.parse`` and msgspec keep the last of two keys, a first-wins reader the first:
+    ``"components": []`` appended to a real SBOM empties it for some readers and not others.
+    Refused, naming the key (decision 0090; it was read as the last, the edges' error said so)."""
     data = _CDX_TEXT.rstrip().removesuffix("}") + ', "components": []}'
-    sbom = parse_sbom(data.encode(), "bom.json")
-    assert sbom.graph.packages == []
-    [error] = sbom.graph.entry_errors
-    assert "(and " in error  # the first few paths, then a count: bounded
+    with pytest.raises(LockfileError) as caught:
+        parse_sbom(data.encode(), "bom.json")
+    assert caught.value.json_path == "components"
+    assert "a key given twice" in caught.value.detail
 
 
 def test_a_deleted_spdx_package_whose_relationships_remain_is_an_error() -> None:
@@ -312,16 +313,59 @@ def test_a_component_only_inside_the_subject_is_found(tmp_path: Path) -> None:
     assert _inventory_exit(tmp_path, json.dumps(doc).encode()) == 2
 
 
-def test_a_purl_key_given_twice_is_found_through_the_fields(tmp_path: Path) -> None:
-    """The last ``purl`` is read (as ``JSON.parse`` and the SBOM libraries do); the component's
-    name and version still state axios 1.14.1, which is read too."""
+@pytest.mark.parametrize(
+    ("twice", "where"),
+    [
+        ('"purl": "pkg:npm/axios@1.14.1", "purl": "pkg:npm/lodash@4.17.21"', "components[0].purl"),
+        (
+            '"purl": "pkg:npm/axios@1.14.1", "\\u0070url": "pkg:npm/lodash@4.17.21"',
+            "components[0].purl",
+        ),
+        ('"version": "1.14.1", "version": "1.14.0"', "components[0].version"),
+    ],
+)
+def test_a_key_given_twice_in_a_component_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], twice: str, where: str
+) -> None:
+    """A first-wins reader (gjson, a streaming parser) reads axios 1.14.1 where ``JSON.parse``
+    reads the other: the SBOM is refused naming the key's JSON path, never its value (decision
+    0090; the fields used to state axios for a ``purl`` twice, not for a ``version`` twice)."""
     text = json.dumps(_cdx({"name": "axios", "version": "1.14.1", "purl": "pkg:npm/axios@1.14.1"}))
+    first = twice.partition(", ")[0]
+    assert first in text
+    text = text.replace(first, twice)
+    with pytest.raises(LockfileError) as caught:
+        parse_sbom(text.encode(), "bom.json")
+    assert caught.value.json_path == where
+    assert "lodash" not in str(caught.value) and "1.14.0" not in str(caught.value)
+    sbom = tmp_path / "bom.json"
+    sbom.write_bytes(text.encode())
+    db = str(tmp_path / "inv.sqlite")
+    assert main(["inventory", "add", "-db", db, "-sbom", str(sbom)]) == 1
+    assert f"{sbom}: {where}: a key given twice" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"description": "a \\"key\\": inside a string", "name": "axios"',
+        '"description": "an escaped \\u003a colon", "name": "axios"',
+    ],
+)
+def test_colons_and_escapes_inside_strings_are_not_a_key_given_twice(text: str) -> None:
+    doc = json.dumps(_cdx({"name": "axios", "version": "1.14.1", "purl": "pkg:npm/axios@1.14.1"}))
+    doc = doc.replace('"name": "axios"', text, 1)
+    assert _read_bytes(doc.encode()) == {AXIOS}
+
+
+def test_a_key_given_twice_in_an_spdx_package_is_an_error() -> None:
+    text = json.dumps(_spdx("axios", "1.14.1", _purl("pkg:npm/axios@1.14.1")))
     text = text.replace(
-        '"purl": "pkg:npm/axios@1.14.1"',
-        '"purl": "pkg:npm/axios@1.14.1", "purl": "pkg:npm/lodash@4.17.21"',
+        '"versionInfo": "1.14.1"', '"versionInfo": "1.14.1", "versionInfo": "1.0.0"'
     )
-    assert _read_bytes(text.encode()) == {AXIOS, ("lodash", "4.17.21")}
-    assert _inventory_exit(tmp_path, text.encode()) == 2
+    with pytest.raises(LockfileError) as caught:
+        parse_sbom(text.encode(), "bom.json")
+    assert caught.value.json_path == "packages[0].versionInfo"
 
 
 def _read_bytes(data: bytes) -> set[tuple[str, str]]:

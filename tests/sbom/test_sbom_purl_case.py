@@ -94,16 +94,20 @@ def test_cyclonedx_takes_the_components_spelling_of_a_lowercased_purl() -> None:
         _cdx_component("Pkg", "pkg:npm/%40scope/pkg@2.0.0", group="@Scope"),
         _cdx_component("@Scope/Pkg", "pkg:npm/%40scope/pkg@2.0.1"),
     )
+    # and as the purl spec reads it, lowercased (decision 0090): either may be the one meant
     assert _names(data) == [
         ("JSONStream", "1.3.5"),
+        ("jsonstream", "1.3.5"),
         ("@Scope/Pkg", "2.0.0"),
+        ("@scope/pkg", "2.0.0"),
         ("@Scope/Pkg", "2.0.1"),
+        ("@scope/pkg", "2.0.1"),
     ]
 
 
 def test_spdx_takes_the_packages_spelling_of_a_lowercased_purl() -> None:
     data = _spdx(("JSONStream", "pkg:npm/jsonstream@1.3.5"))
-    assert _names(data) == [("JSONStream", "1.3.5")]
+    assert _names(data) == [("JSONStream", "1.3.5"), ("jsonstream", "1.3.5")]
 
 
 @pytest.mark.parametrize(
@@ -114,8 +118,10 @@ def test_spdx_takes_the_packages_spelling_of_a_lowercased_purl() -> None:
         ("my-jsonstream", "pkg:npm/jsonstream@1.3.5", ["jsonstream", "my-jsonstream"]),
         # a lowercase name is no spelling at all: nothing to recover (left as the purl says)
         ("jsonstream", "pkg:npm/jsonstream@1.3.5", ["jsonstream"]),
-        # a purl that keeps the case is read as it is (and the name that differs, too)
-        ("whatever", "pkg:npm/JSONStream@1.3.5", ["JSONStream", "whatever"]),
+        # a purl that keeps the case is read as it is (and the name that differs, too), and as
+        # the purl spec reads it, lowercased (decision 0090; it was read as written only)
+        ("whatever", "pkg:npm/JSONStream@1.3.5", ["JSONStream", "whatever", "jsonstream"]),
+        ("JSONStream", "pkg:npm/JSONStream@1.3.5", ["JSONStream", "jsonstream"]),
         # a letter str.lower() folds to ASCII (the Kelvin sign to k) is no npm spelling: the
         # purl names the package (taking the name made pkg:npm/kit a package no rule names)
         ("\u212ait", "pkg:npm/kit@1.3.5", ["kit"]),
@@ -145,3 +151,50 @@ def test_inventory_answers_a_rule_spelled_like_the_registry(tmp_path: Path, kind
     assert [(f["rule_id"], f["package"], f["version"]) for f in found] == [
         ("CASE-1", "JSONStream", "1.3.5")
     ]
+
+
+AXIOS_RULES = {
+    "schema_version": "1.0.0",
+    "rules": [
+        {
+            "id": "AXIOS-1",
+            "title": "axios 1.14.1 and @ctrl/tinycolor 4.1.1",
+            "kind": "compromised-release",
+            "ecosystem": "npm",
+            "severity": "critical",
+            "package_rules": [
+                {"package_name": "axios", "affected_versions": ["=1.14.1"]},
+                {"package_name": "@ctrl/tinycolor", "affected_versions": ["=4.1.1"]},
+            ],
+        }
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "purl", "group"),
+    [
+        ("", "pkg:npm/AXIOS@1.14.1", ""),
+        ("x", "pkg:npm/Axios@1.14.1", ""),
+        ("", "pkg:npm/%40CTRL/TinyColor@4.1.1", ""),
+        ("TinyColor", "pkg:npm/%40Ctrl/tinycolor@4.1.1", "@ctrl"),
+    ],
+)
+@pytest.mark.parametrize("kind", ["cdx", "spdx"])
+def test_a_purl_with_capitals_is_read_as_the_purl_spec_says(
+    tmp_path: Path, kind: str, name: str, purl: str, group: str
+) -> None:
+    """purl-spec 1.0 (``npm``): names and scopes are not case-sensitive, a conforming reader
+    takes ``pkg:npm/AXIOS@1.14.1`` for axios 1.14.1 (the registry answers 403 for AXIOS: no
+    package is named so). It was a wrong CLEAN: the name was compared as written."""
+    sbom = tmp_path / f"bom.{kind}.json"
+    if kind == "cdx":
+        component = _cdx_component(name, purl, group)
+        sbom.write_bytes(_cyclonedx(component))
+    else:
+        sbom.write_bytes(_spdx((f"{group}/{name}" if group else name, purl)))
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps(AXIOS_RULES), encoding="utf-8")
+    db = str(tmp_path / "inv.sqlite")
+    assert main(["inventory", "add", "-db", db, "-sbom", str(sbom)]) == 0
+    assert main(["-rules", str(rules), "-inventory", db]) == 2

@@ -11,7 +11,9 @@ differences only (decision 0083):
 - ``npm sbom``'s CycloneDX writes an alias's name (``my-lodash``) and a URL dependency's key
   (``is-odd-url``) in ``name``: read too (a name that disagrees with the purl is read both ways);
 - the yarn plugin names the URL dependency by its key in the purl (``pkg:npm/is-odd-url``) and
-  gives the release it installs only as its download URL: both are read.
+  gives the release it installs only as its download URL: both are read;
+- a purl is read as the purl spec reads it too, lowercased: the legacy ``JSONStream`` is also
+  ``jsonstream`` (decision 0090).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ SBOMS = sorted(p.name for p in HERE.glob("*.json"))
 WORKSPACES = {("@acme/core", "1.0.0"), ("@acme/util", "1.0.0")}
 # npm sbom's CycloneDX ``name`` of the alias and of the URL dependency (their node_modules keys)
 NPM_SBOM_NAMES = {("my-lodash", "4.17.20"), ("is-odd-url", "3.0.1")}
+# the purl spec's reading of the legacy mixed-case name (npm names lowercased: decision 0090)
+PURL_SPEC_NAMES = {("jsonstream", "1.3.5")}
 # what only the workspaces depend on: the yarn plugin describes the root workspace
 WORKSPACE_DEPENDENCIES = {("is-number", "7.0.0"), ("semver", "7.6.3")}
 
@@ -74,6 +78,8 @@ def test_each_generator_reads_as_the_installed_packages(name: str) -> None:
     local = {(p.name, p.version) for p in sbom.graph.packages if p.source is Source.LOCAL}
     locked = _release_set(LOCKFILES[case])
     installed = locked - _not_installed()
+    registry -= PURL_SPEC_NAMES - locked
+    assert ("jsonstream", "1.3.5") in {(p.name, p.version) for p in sbom.graph.packages}
     if generator.startswith("cdxgen"):  # reads the lockfile; marks workspaces
         assert (registry, local) == (locked, WORKSPACES)
     elif generator.startswith("pnpm"):  # lists the workspace another one depends on
@@ -85,7 +91,7 @@ def test_each_generator_reads_as_the_installed_packages(name: str) -> None:
         )
     elif generator == "npm-sbom" and name.endswith(".cdx.json"):
         assert (registry, local) == (installed | WORKSPACES | NPM_SBOM_NAMES, set())
-        assert sbom.stated == len(NPM_SBOM_NAMES)
+        assert sbom.stated == len(NPM_SBOM_NAMES) + len(PURL_SPEC_NAMES)
     else:
         assert (registry, local) == (installed | WORKSPACES, set())
     assert sbom.ignored == sbom.without_purl == 0

@@ -86,6 +86,19 @@ def split_at_version(spec: str) -> tuple[str, str]:
     return spec[:at], spec[at + 1 :]
 
 
+def may_repeat_a_key(data: bytes, tree: object) -> bool:
+    """Whether some object of the JSON document ``data`` may hold a key twice, given ``tree``,
+    the document as a decoder read it (each repeated key once: ``msgspec.json.decode`` with no
+    type). A colon is a key's separator or a character of a string: ``tree`` encoded again
+    holds as many of both as ``data`` when every key is given once, fewer when a repeat was
+    dropped (its key and the strings of the value left out). A colon escaped as ``\\u003a``
+    in ``data`` would hide a dropped one: such a document always may. False is exact; True
+    calls for ``first_repeated_key``."""
+    if b"\\u003a" in data or b"\\u003A" in data:
+        return True
+    return data.count(b":") != msgspec.json.encode(tree).count(b":")
+
+
 def first_repeated_key(
     text: str | bytes,
     fields: Container[str],

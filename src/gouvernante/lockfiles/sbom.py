@@ -7,7 +7,9 @@ answers rules against it. Decision record: docs/decisions/0020-sbom-and-report-s
 - A package's identity is its purl (``pkg:npm/%40scope/name@version``), never ``name``:
   ``npm sbom`` writes an alias's name (``my-lodash``) there. Only the spelling of a purl's name
   comes from ``name`` when the two differ by case alone: the purl spec lowercases npm names
-  (``pkg:npm/jsonstream`` for the registry's ``JSONStream``), rules use the registry's. Only
+  (``pkg:npm/jsonstream`` for the registry's ``JSONStream``), rules use the registry's; the
+  purl's lowercased name is read too when it is not that (``pkg:npm/AXIOS`` is axios to a
+  conforming reader: decision 0090). Only
   ``pkg:npm`` purls count; other components are ignored and counted, components without any
   purl are counted and said so.
 - A component whose own fields (CycloneDX ``group``/``name`` and ``version``, SPDX ``name`` and
@@ -19,7 +21,10 @@ answers rules against it. Decision record: docs/decisions/0020-sbom-and-report-s
 - Hashes (CycloneDX ``hashes`` and a ``distribution`` reference's hashes, SPDX ``checksums``)
   become lockfile-style integrity (``sha512-<base64>``) for the integrity rules.
 - The document's subject (CycloneDX ``metadata.component``, SPDX's single described package) is
-  the project itself, like a lockfile's root: not a resolved package.
+  the project itself, like a lockfile's root: not a resolved package (decision 0090: matching
+  it would report the upstream project's own repository at an affected version).
+- A key given twice in any object refuses the SBOM, naming its JSON path: readers differ on
+  which value counts (``_decode``; decision 0090).
 - Workspaces and links come out with registry-looking purls. They are read as local packages
   (``Source.LOCAL``, never matched) only on the generator's own mark: cdxgen's
   ``cdx:npm:isWorkspace`` or ``cdx:npm:isLink``. Every other ``pkg:npm`` component is a registry
@@ -45,7 +50,12 @@ from urllib.parse import unquote
 import msgspec
 
 from gouvernante.errors import LockfileError
-from gouvernante.lockfiles._common import json_errors, shape_error
+from gouvernante.lockfiles._common import (
+    first_repeated_key,
+    json_errors,
+    may_repeat_a_key,
+    shape_error,
+)
 from gouvernante.lockfiles._tarball_url import may_name_a_package, registry_identity
 from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
 from gouvernante.rules.loader import PACKAGE_NAME_RE
@@ -305,13 +315,36 @@ def _url_release(url: str, purl: Purl) -> Purl | None:
     return Purl(identity[0], identity[1], purl.qualifiers)
 
 
-def _others(readings: Sequence[Purl], stated: Purl | None, urls: Sequence[str]) -> list[Purl]:
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _lowercased(written: Purl, spelled: Purl) -> Purl | None:
+    """The purl spec's reading of a purl (purl-spec 1.0, ``npm``: names and scopes are not
+    case-sensitive, "the name must be lowercased"), when it is not the release read already
+    (``spelled``: the purl as written, or as the component's name spells it, ``_spelled``):
+    ``pkg:npm/AXIOS@1.14.1`` is axios 1.14.1 to a conforming reader; ``pkg:npm/JSONStream``
+    and ``pkg:npm/jsonstream`` named ``JSONStream`` are read as JSONStream and as jsonstream
+    (an old name the registry has in both spellings: which one the purl means cannot be told).
+    ASCII capitals only (see ``_spelled``)."""
+    lower = written.name.translate(_ASCII_LOWER)
+    if lower == spelled.name:
+        return None
+    return Purl(lower, written.version, written.qualifiers)
+
+
+def _others(
+    readings: Sequence[Purl],
+    stated: Purl | None,
+    urls: Sequence[str],
+    lowered: Sequence[Purl] = (),
+) -> list[Purl]:
     """The releases a component states besides its purls' (``readings``): its fields' (see
-    ``_stated``) and its download URLs' (a ``download_url`` qualifier, a CycloneDX
-    ``distribution`` reference, SPDX ``downloadLocation``), each once."""
+    ``_stated``), its download URLs' (a ``download_url`` qualifier, a CycloneDX
+    ``distribution`` reference, SPDX ``downloadLocation``) and its purls' lowercased
+    (``_lowercased``), each once."""
     seen = {(purl.name, purl.version) for purl in readings}
     out: list[Purl] = []
-    for other in (stated, *(_url_release(url, readings[0]) for url in urls)):
+    for other in (stated, *(_url_release(url, readings[0]) for url in urls), *lowered):
         if other is not None and (other.name, other.version) not in seen:
             seen.add((other.name, other.version))
             out.append(other)
@@ -394,10 +427,32 @@ def parse_sbom(data: bytes, path: str) -> Sbom:
     raise LockfileError(path, "not a CycloneDX or SPDX JSON SBOM (no bomFormat or spdxVersion)")
 
 
+# The fields named ``.field`` in a JSON path (any other key as ``['key']``).
+_PATH_FIELDS = frozenset(
+    field
+    for struct in (_Bom, _Metadata, _Component, _Dependency, _Spdx, _Package)
+    for field in struct.__struct_encode_fields__
+)
+
+
 def _decode(data: bytes, path: str, kind: type[_T], what: str) -> _T:
+    """The document as ``kind``; a key given twice in any object is an error naming its JSON
+    path: the readers of an SBOM do not agree on which value counts (``JSON.parse``, msgspec,
+    Jackson keep the last, streaming and path readers such as gjson the first), so it cannot be
+    one answer. Read once without a type (``may_repeat_a_key`` on it), then converted."""
     with json_errors(path, data):
+        tree = msgspec.json.decode(data)
+        if may_repeat_a_key(data, tree):
+            repeated = first_repeated_key(data, _PATH_FIELDS)
+            if repeated is not None:
+                raise LockfileError(
+                    path,
+                    "a key given twice (readers differ on which one counts: JSON.parse keeps"
+                    " the last, others the first): not one answer, not read",
+                    json_path=repeated[0],
+                )
         try:
-            return msgspec.json.decode(data, type=kind)
+            return msgspec.convert(tree, type=kind)
         except msgspec.ValidationError as exc:
             raise shape_error(path, exc, what) from None
 
@@ -563,13 +618,17 @@ def _cdx_hashes(component: _Component, where: str) -> tuple[list[str], bool]:
     return found, located
 
 
-def _cdx_others(component: _Component, purl: Purl, full_name: str) -> Sequence[Purl]:
-    """``_others`` of a component (most state nothing else: no list is built for them)."""
+def _cdx_others(component: _Component, written: Purl, purl: Purl, full_name: str) -> Sequence[Purl]:
+    """``_others`` of a component (most state nothing else: no list is built for them);
+    ``written``: its purl as written, ``purl`` as ``_spelled`` made it."""
     stated = _stated(purl, full_name, component.version)
     urls = [r.url for r in component.externalReferences if r.type == "distribution" and r.url]
     if purl.qualifiers:
         urls += _download_urls([purl])
-    return _others([purl], stated, urls) if stated is not None or urls else ()
+    lowered = _lowercased(written, purl)
+    if stated is None and not urls and lowered is None:
+        return ()
+    return _others([purl], stated, urls, [lowered] if lowered is not None else ())
 
 
 def _cdx_marked_local(component: _Component) -> bool:
@@ -606,18 +665,18 @@ def _cyclonedx(data: bytes, path: str, spec: str) -> Sbom:
         if component.purl is None:
             build.without_purl += 1
             continue
-        purl = parse_purl(component.purl, f"{where}.purl")
-        if purl is None:
+        written = parse_purl(component.purl, f"{where}.purl")
+        if written is None:
             build.ignored += 1
             continue
         full_name = f"{component.group}/{component.name}" if component.group else component.name
-        purl = _spelled(purl, full_name)
+        purl = _spelled(written, full_name)
         integrity, located = _cdx_hashes(component, where)
         node = build.node_id(component.bom_ref, where)
         nodes = build.release(
             node,
             purl,
-            _cdx_others(component, purl, full_name),
+            _cdx_others(component, written, purl, full_name),
             integrity=integrity,
             located=located,
             marked_local=_cdx_marked_local(component),
@@ -857,7 +916,12 @@ def _spdx(data: bytes, path: str, spec: str) -> Sbom:
         located = package.downloadLocation not in (None, "", NO_ASSERTION, "NONE")
         readings = [_spelled(written, package.name) for written in purls]
         stated = _stated(readings[0], package.name, package.versionInfo)
-        others = _others(readings, stated, _download_urls(readings, package.downloadLocation))
+        lowered = [
+            p for w, r in zip(purls, readings, strict=True) if (p := _lowercased(w, r)) is not None
+        ]
+        others = _others(
+            readings, stated, _download_urls(readings, package.downloadLocation), lowered
+        )
         for k, purl in enumerate(readings):
             node = build.node_id(package.SPDXID if k == 0 else None, f"{where}#{k}")
             nodes.setdefault(package.SPDXID, []).extend(
