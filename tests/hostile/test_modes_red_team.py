@@ -150,6 +150,85 @@ def test_a_link_written_over_a_folder_takes_what_its_layer_wrote_below_it(
     assert main(["-rules", _rules(tmp_path), "-image", str(image)]) == ERROR
 
 
+_INSTALLED = (("d", f"{_GLOBAL}/evil", b""), ("f", f"{_GLOBAL}/evil/package.json", _EVIL))
+
+
+@pytest.mark.parametrize(
+    ("layers", "expected"),
+    [
+        # a whiteout below a link to the global node_modules removes the package there
+        (
+            [
+                _layer(*_INSTALLED, ("s", "opt/x", b"/" + _GLOBAL.encode())),
+                _layer(("f", "opt/x/.wh.evil", b"")),
+            ],
+            CLEAN,
+        ),
+        # the link relative; an opaque marker below it; a link above the whiteout's folder;
+        # a chain of two links
+        (
+            [
+                _layer(*_INSTALLED, ("s", "opt/x", b"../" + _GLOBAL.encode())),
+                _layer(("f", "opt/x/.wh.evil", b"")),
+            ],
+            CLEAN,
+        ),
+        (
+            [
+                _layer(*_INSTALLED, ("s", "opt/x", b"/" + _GLOBAL.encode())),
+                _layer(("f", "opt/x/.wh..wh..opq", b"")),
+            ],
+            CLEAN,
+        ),
+        (
+            [
+                _layer(
+                    ("f", "srv/lib/node_modules/evil/package.json", _EVIL),
+                    ("s", "usr/local", b"/srv"),
+                ),
+                _layer(("f", f"{_GLOBAL}/.wh.evil", b"")),
+            ],
+            CLEAN,
+        ),
+        (
+            [
+                _layer(
+                    *_INSTALLED,
+                    ("s", "opt/y", b"/" + _GLOBAL.encode()),
+                    ("s", "opt/x", b"y"),
+                ),
+                _layer(("f", "opt/x/.wh.evil", b"")),
+            ],
+            CLEAN,
+        ),
+        # a link elsewhere, or a loop of links: the package stays
+        (
+            [
+                _layer(*_INSTALLED, ("d", "srv", b""), ("s", "opt/x", b"/srv")),
+                _layer(("f", "opt/x/.wh.evil", b"")),
+            ],
+            FINDINGS,
+        ),
+        (
+            [
+                _layer(*_INSTALLED, ("s", "opt/x", b"y"), ("s", "opt/y", b"x")),
+                _layer(("f", "opt/x/.wh.evil", b"")),
+            ],
+            FINDINGS,
+        ),
+    ],
+)
+def test_a_whiteout_below_a_link_removes_where_the_link_leads(
+    tmp_path: Path, layers: list[bytes], expected: int
+) -> None:
+    """``umoci unpack`` (0.4.7) removes ``/usr/local/lib/node_modules/evil`` for each of the
+    first five (as containerd: the whiteout's folder is resolved in the image's root). It was
+    kept: a finding the running container does not have (decision 0085 left it)."""
+
+    image = docker_save(tmp_path / "image.tar", layers)
+    assert main(["-rules", _rules(tmp_path), "-image", str(image)]) == expected
+
+
 def _deep_layer(depth: int, count: int) -> bytes:
     name = "/".join(["a"] * depth) + "/package.json"
     return _layer(("s", "x", b"/y"), *[("f", name, b"{}")] * count)

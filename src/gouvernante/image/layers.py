@@ -49,6 +49,7 @@ MAX_KEPT_BYTES = 512 * 1024**2  # bytes of lockfiles and package.json files kept
 MAX_FILE_BYTES = 64 * 1024**2  # one kept file (a lockfile larger than this is an error)
 MAX_JSON_BYTES = 4 * 1024**2  # manifest.json, index.json, image manifests and configs
 MAX_INDEX_DEPTH = 4  # nested OCI indexes (multi-platform images)
+MAX_LINKS = 40  # symbolic links followed to resolve one name (Linux's ELOOP)
 _IN_TOTO = "application/vnd.in-toto"  # attestation layers: application/vnd.in-toto+json
 MAX_HEADER_BYTES = 1024 * 1024  # one GNU long name or pax header, read whole into memory
 MAX_LABEL_CHARS = 256  # an image's tag or ref name, as shown in findings
@@ -343,9 +344,8 @@ class Node:
     data: bytes | None = None
     size: int = 0
     source: tuple[int, int] = (-1, 0)  # (layer index, member number) holding a file's bytes
-    # a symlink's target as written, kept for a package entry of a project's node_modules
-    # (``top_package_entry``: where its package is, pnpm's global virtual store) and for a
-    # ``node_modules`` folder that is a link (where its packages are) only
+    # a symlink's target as written (where a package entry's package is, pnpm's global virtual
+    # store; where a ``node_modules`` link's packages are; where a whiteout below it applies)
     target: str | None = None
     # written below a symbolic link of the image (``Filesystem.add``): a runtime writes it where
     # the link leads (``_apply`` refuses a file the scan reads there)
@@ -429,6 +429,38 @@ class Filesystem:
             self.created_chars += len(folder)
             self.nodes[folder] = Node(NodeKind.DIR, node.layer, node.digest, linked=linked)
             self.children.setdefault(posixpath.dirname(folder), set()).add(folder)
+
+    def through_links(self, folder: str) -> str | None:
+        """``folder`` as a runtime applying a layer reaches it: through the symbolic links of
+        the image on its way (umoci's securejoin, containerd's ``fs.RootPath``: an absolute
+        target from the image's root, ``..`` no higher than it); ``folder`` itself when no link
+        is on its way (one look-up for a folder that is there). None after 40 links (ELOOP:
+        the runtime fails)."""
+        node = self.nodes.get(folder)
+        above = folder
+        while node is None and above:  # (a folder not there: is a link above it?)
+            above = posixpath.dirname(above)
+            node = self.nodes.get(above)
+        if node is None or (node.kind is not NodeKind.SYMLINK and not node.linked):
+            return folder
+        parts = folder.split("/")
+        parts.reverse()
+        done = ""
+        hops = 0
+        while parts:
+            name = f"{done}/{parts[-1]}" if done else parts[-1]
+            parts.pop()
+            node = self.nodes.get(name)
+            if node is None or node.kind is not NodeKind.SYMLINK:
+                done = name
+                continue
+            hops += 1
+            if hops > MAX_LINKS or node.target is None:
+                return None
+            target = posixpath.normpath("/" + posixpath.join(done, node.target)).lstrip("/")
+            parts.extend(reversed(target.split("/") if target else []))
+            done = ""
+        return done
 
     def remove(self, path: str) -> None:
         """``path`` and everything below it."""
@@ -845,25 +877,26 @@ def _apply(  # noqa: C901 - listed in pyproject, to shrink
                     if not path:
                         continue  # the layer's root folder
                     folder, _, base = path.rpartition("/")
-                    if base == OPAQUE:
-                        fs.remove_below(folder, position)
-                        continue
-                    if base.startswith(WHITEOUT):
+                    if base.startswith(WHITEOUT):  # (below a link: where the link leads)
                         hidden = base[len(WHITEOUT) :]
                         if not hidden:
                             raise ImageError(where, f"{mwhat}: a whiteout without a name")
-                        target = f"{folder}/{hidden}" if folder else hidden
-                        _whiteout(fs, target, position)
+                        reached = fs.through_links(folder) if folder else ""
+                        if reached is None:
+                            continue  # (a loop of links: the runtime fails; nothing removed)
+                        if base == OPAQUE:
+                            fs.remove_below(reached, position)
+                            continue
+                        _whiteout(fs, f"{reached}/{hidden}" if reached else hidden, position)
                         continue
                     if member.isdir():
                         fs.add(path, Node(NodeKind.DIR, position, digest))
                         _check_created(fs, where, mwhat)
                         continue
                     if member.issym():
-                        kept = top_package_entry(path) or base == "node_modules"
-                        linked = member.linkname if kept else None
+                        linked = member.linkname
                         fs.add(path, Node(NodeKind.SYMLINK, position, digest, target=linked))
-                        fs.created_chars += len(linked or "")
+                        fs.created_chars += len(linked)
                     elif member.islnk():
                         link = member_path(member.linkname, where, f"{mwhat} (hardlink target)")
                         source = fs.nodes.get(link)

@@ -46,6 +46,7 @@ from gouvernante.host.installed import (
 )
 from gouvernante.host.matching import package_finding, package_hits, unknown_version
 from gouvernante.image.layers import (
+    MAX_LINKS,
     Filesystem,
     ImageError,
     Node,
@@ -383,7 +384,7 @@ def _link_end(fs: Filesystem, link: str, target: str, ends: dict[str, str | None
     ``ends``: each link's answer, so a chain shared by many links is followed once."""
     chain: list[str] = []
     end: str | None = None
-    for _hop in range(40):
+    for _hop in range(MAX_LINKS):
         if link in ends:
             end = ends[link]
             break
