@@ -26,17 +26,16 @@ from each finding over every dependency held as entry positions (decision 0027).
 from __future__ import annotations
 
 import functools
-import gc
 import operator
 import re
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from itertools import accumulate, chain, compress, count, repeat
-from typing import Any, TypeVar, cast, overload
+from typing import Any, cast, overload
 
 from gouvernante.errors import LockfileError
-from gouvernante.lockfiles._common import split_at_version
+from gouvernante.lockfiles._common import gc_paused, split_at_version
 from gouvernante.lockfiles._local_folder import local_folder, local_tarball_path
 from gouvernante.lockfiles._yarn_common import (
     YarnDetails,
@@ -473,28 +472,11 @@ def _names_entry(url: str, name: str, version: str) -> bool:
     return "/" in name or not rest.rpartition("/")[2].startswith("@") or "/" not in rest
 
 
-_T = TypeVar("_T")
-
-
-def _gc_paused(build: Callable[[], _T]) -> _T:
-    """``build()`` with the cyclic garbage collector paused: the columns of a file (and the
-    indexes built over them for its findings) are hundreds of thousands of new objects without
-    a cycle among them, which would otherwise set off collections that find nothing (as pnpm's
-    line reader, decision 0028)."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return build()
-    finally:
-        if collecting:
-            gc.enable()
-
-
 def parse_classic(text: str | bytes, path: str, *, has_marker: bool) -> LockfileGraph:
     """The graph of a classic ``yarn.lock`` (read with the cyclic garbage collector paused).
     ``text`` may be the file's bytes when they are ASCII: the yarn-layout reader reads them as
     they are, and they are decoded only for another reader (the file is not held twice)."""
-    return _gc_paused(lambda: _parse_classic(text, path, has_marker=has_marker))
+    return gc_paused(lambda: _parse_classic(text, path, has_marker=has_marker))
 
 
 def _parse_classic(source: str | bytes, path: str, *, has_marker: bool) -> LockfileGraph:
@@ -806,7 +788,7 @@ class _ClassicDetails(YarnDetails):
     def _get_links(self) -> _Links | None:
         if self._links is None and self._dep_lines is not None:
             dep_lines = self._dep_lines
-            self._links = _gc_paused(lambda: _links(self._entries, dep_lines))
+            self._links = gc_paused(lambda: _links(self._entries, dep_lines))
             if self._links is not None:
                 self._owner_lines = self._dep_lines  # the same lookup: pieces = descriptors
             self._dep_lines = None  # built (or not buildable) once
@@ -934,7 +916,7 @@ class _Links:
     def columns(self) -> tuple[list[int], list[int], list[int], list[int]]:
         """``src``, ``dst``, ``start``, ``end``: every line as entry positions."""
         if self._src_dst is None:
-            self._src_dst = _gc_paused(self._full)
+            self._src_dst = gc_paused(self._full)
         return self._src_dst
 
     def parents(self, index: int) -> list[int]:
@@ -1015,7 +997,7 @@ class _Links:
 
     def _line_chains(self) -> _Chains:
         if self._chains is None:
-            self._chains = _gc_paused(self._chain_lines)
+            self._chains = gc_paused(self._chain_lines)
         return self._chains
 
     def _chain_lines(self) -> _Chains:

@@ -52,6 +52,7 @@ import msgspec
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles._common import (
     first_repeated_key,
+    gc_paused,
     json_errors,
     may_repeat_a_key,
     shape_error,
@@ -439,9 +440,10 @@ def _decode(data: bytes, path: str, kind: type[_T], what: str) -> _T:
     """The document as ``kind``; a key given twice in any object is an error naming its JSON
     path: the readers of an SBOM do not agree on which value counts (``JSON.parse``, msgspec,
     Jackson keep the last, streaming and path readers such as gjson the first), so it cannot be
-    one answer. Read once without a type (``may_repeat_a_key`` on it), then converted."""
+    one answer. Read once without a type (``may_repeat_a_key`` on it), then converted, the
+    cyclic garbage collector paused (a tree of new objects without a cycle)."""
     with json_errors(path, data):
-        tree = msgspec.json.decode(data)
+        tree = gc_paused(lambda: msgspec.json.decode(data))
         if may_repeat_a_key(data, tree):
             repeated = first_repeated_key(data, _PATH_FIELDS)
             if repeated is not None:
@@ -452,7 +454,7 @@ def _decode(data: bytes, path: str, kind: type[_T], what: str) -> _T:
                     json_path=repeated[0],
                 )
         try:
-            return msgspec.convert(tree, type=kind)
+            return gc_paused(lambda: msgspec.convert(tree, type=kind))
         except msgspec.ValidationError as exc:
             raise shape_error(path, exc, what) from None
 
