@@ -13,6 +13,7 @@ import pytest
 
 from gouvernante.cli import main
 from gouvernante.lockfiles.sbom import parse_sbom
+from helpers import compromised_rules
 
 RULES = {
     "schema_version": "1.0.0",
@@ -153,22 +154,7 @@ def test_inventory_answers_a_rule_spelled_like_the_registry(tmp_path: Path, kind
     ]
 
 
-AXIOS_RULES = {
-    "schema_version": "1.0.0",
-    "rules": [
-        {
-            "id": "AXIOS-1",
-            "title": "axios 1.14.1 and @ctrl/tinycolor 4.1.1",
-            "kind": "compromised-release",
-            "ecosystem": "npm",
-            "severity": "critical",
-            "package_rules": [
-                {"package_name": "axios", "affected_versions": ["=1.14.1"]},
-                {"package_name": "@ctrl/tinycolor", "affected_versions": ["=4.1.1"]},
-            ],
-        }
-    ],
-}
+AXIOS_RULES = compromised_rules("AXIOS-1", ("axios", "=1.14.1"), ("@ctrl/tinycolor", "=4.1.1"))
 
 
 @pytest.mark.parametrize(
