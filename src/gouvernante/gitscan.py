@@ -33,9 +33,12 @@ from gouvernante.host.paths import is_project_relative
 from gouvernante.lockfiles import (
     MANIFEST,
     PNPM_WORKSPACE,
+    TARBALL_BYTES,
     needs_manifest,
     parse_bytes,
+    tarball_release,
     with_manifest_beside,
+    with_tarball_releases,
 )
 from gouvernante.match.lockfile import (
     CatalogFiles,
@@ -68,6 +71,7 @@ from gouvernante.sources.git import (
     YARNRC_LOCK_MODE,
     YARNRC_REFUSED_MODE,
     CommitChanges,
+    FileChange,
     ObjectStore,
     Repository,
     TreeFile,
@@ -111,13 +115,18 @@ class BlobKey:
     # name; both empty for the blob read alone
     beside: str = ""
     members: tuple[str, ...] = ()
+    # A yarn lockfile read with the ``file:`` tarballs it names (``with_tarballs``): their blob
+    # oids ('-': not there), in the order of its ``LockfileGraph.unnamed_tarballs``; empty for
+    # the blob read without them
+    tarballs: tuple[str, ...] = ()
 
     @staticmethod
     def of(file: TreeFile) -> BlobKey:
         # (the well-known name whose parser reads it: ``Package-Lock.json``, a pnpm branch
         # lockfile; decision 0033)
         base = posixpath.basename(file.path)
-        return BlobKey(file.oid, _NAMED.get(file.mode) or lockfile_name(base) or base)
+        name = _NAMED.get(file.mode) or lockfile_name(base) or base
+        return BlobKey(file.oid, name, tarballs=file.tarballs)
 
 
 @dataclass(frozen=True)
@@ -131,9 +140,13 @@ class BlobOutcome:
     # a dependency no entry answers, which a workspace of that name does): -history, which
     # reads past blobs alone, does not report them
     provisional: tuple[str, ...] = ()
+    # a blob read without its ``file:`` tarballs: their paths relative to its folder ("":
+    # outside it), in the order of its ``LockfileGraph.unnamed_tarballs`` (``with_tarballs``)
+    tarballs: tuple[str, ...] = ()
 
 
 NO_MANIFEST = "-"
+NO_TARBALL = "-"
 
 
 def paired_key(
@@ -154,7 +167,7 @@ def paired_key(
     folder = posixpath.dirname(file.path)
     beside = manifests.get(folder)
     if beside is None or beside[1] is None:
-        return BlobKey(key.oid, key.name, NO_MANIFEST)
+        return BlobKey(key.oid, key.name, NO_MANIFEST, tarballs=key.tarballs)
     patterns = beside[1].workspace_globs
     members = sorted(
         {
@@ -168,7 +181,7 @@ def paired_key(
             and globs.matches(d[len(folder) + 1 :] if folder else d, patterns)
         }
     )
-    return BlobKey(key.oid, key.name, beside[0].oid, tuple(members))
+    return BlobKey(key.oid, key.name, beside[0].oid, tuple(members), key.tarballs)
 
 
 def manifests_of(
@@ -218,11 +231,16 @@ def paired_mode(mode: str) -> str:
 
 def stored_oid(key: BlobKey) -> str:
     """The ``blobs.oid`` the inventory keeps a paired key's content under: the lockfile's oid,
-    the manifest's and a digest of the workspace names (a blob oid holds no ``+``)."""
-    if not key.beside:
+    the manifest's and a digest of the workspace names (a blob oid holds no ``+``); read with
+    its ``file:`` tarballs, a digest of their oids after them (the manifest's oid empty when it
+    is not read with one: a yarn berry lockfile)."""
+    if not key.beside and not key.tarballs:
         return key.oid
     members = hashlib.sha256("\n".join(key.members).encode()).hexdigest()[:16]
-    return f"{key.oid}+{key.beside}+{members}"
+    if not key.tarballs:
+        return f"{key.oid}+{key.beside}+{members}"
+    tarballs = hashlib.sha256("\n".join(key.tarballs).encode()).hexdigest()[:16]
+    return f"{key.oid}+{key.beside}+{members}+{tarballs}"
 
 
 def lockfiles_of(snapshot: Snapshot) -> list[TreeFile]:
@@ -700,12 +718,37 @@ def read_blob_outcomes(
         for key, data in read_blobs(repo, [BlobKey(oid, MANIFEST) for oid in wanted])
         if not isinstance(data, SourceError)
     }
+    releases = tarball_releases(repo, [t for k in keys for t in k.tarballs])
     return [
         BlobOutcome(error=data.detail)
         if isinstance(data, SourceError)
-        else blob_outcome(data, key, index, manifests.get(key.beside))
+        else blob_outcome(data, key, index, manifests.get(key.beside), releases)
         for key, data in read_blobs(repo, keys)
     ]
+
+
+def tarball_releases(
+    repo: Repository, oids: Iterable[str], store: ObjectStore | None = None
+) -> dict[str, tuple[str, str] | None]:
+    """The (name, version) of each ``file:`` tarball blob's package.json
+    (``lockfiles.tarball_release``; None: not read), each read once and one at a time, never
+    written anywhere."""
+    wanted = sorted({oid for oid in oids if oid != NO_TARBALL})
+    if not wanted:
+        return {}
+    releases: dict[str, tuple[str, str] | None] = dict.fromkeys(wanted)
+    opened: contextlib.AbstractContextManager[ObjectStore] = (
+        ObjectStore(repo) if store is None else contextlib.nullcontext(store)
+    )
+    try:
+        with opened as reader:
+            got = reader.read_each(wanted, "blob", TARBALL_BYTES, 1)
+            for oid, data in zip(wanted, got, strict=True):
+                if isinstance(data, bytes):
+                    releases[oid] = tarball_release(f"{repo.display}:{oid}", data)
+    except SourceError:
+        pass  # (those not read stay None: the entries stay unnamed, an error if a rule may hit)
+    return releases
 
 
 def read_blobs(
@@ -724,10 +767,15 @@ def read_blobs(
 
 
 def blob_outcome(
-    data: bytes, key: BlobKey, index: RuleIndex, manifest: bytes | None = None
+    data: bytes,
+    key: BlobKey,
+    index: RuleIndex,
+    manifest: bytes | None = None,
+    releases: Mapping[str, tuple[str, str] | None] | None = None,
 ) -> BlobOutcome:
     """A blob's match; with ``key.beside``, read with that package.json (``manifest``: its
-    bytes, None when there is none or it was not read)."""
+    bytes, None when there is none or it was not read); with ``key.tarballs``, its ``file:``
+    tarballs named by their package.json (``releases``: by tarball oid, ``tarball_releases``)."""
     try:
         graph, catalogs = parse_blob_catalogs(data, key)
     except GouvernanteError as exc:
@@ -741,12 +789,38 @@ def blob_outcome(
         from gouvernante.lockfiles._yarn_common import unkeyed_error  # noqa: PLC0415 - yarn 1
 
         provisional = tuple(unkeyed_error(name, line) for name, line in graph.unkeyed)
+    tarballs: tuple[str, ...] = ()
+    if key.tarballs:
+        graph = with_tarball_releases(graph, named_tarballs(graph, key.tarballs, releases or {}))
+    elif graph.unnamed_tarballs:
+        tarballs = tuple(path for _node, path in graph.unnamed_tarballs)
     workspace = key.name == PNPM_WORKSPACE
     return BlobOutcome(
         match=match_lockfile(graph, index, key.name, workspace=workspace, catalogs=catalogs),
         needs_manifest=pending,
         provisional=provisional,
+        tarballs=tarballs,
     )
+
+
+def named_tarballs(
+    graph: LockfileGraph, oids: Sequence[str], releases: Mapping[str, tuple[str, str] | None]
+) -> dict[str, tuple[str, str]]:
+    """node id -> (name, version) of the ``file:`` tarballs of ``graph`` (``oids``: their blobs,
+    in the order of its ``unnamed_tarballs``) as their package.json names them (``releases``,
+    by oid; one not read is left out), for ``lockfiles.with_tarball_releases``."""
+    return {
+        node: release
+        for (node, _path), oid in zip(graph.unnamed_tarballs, oids, strict=False)
+        if (release := releases.get(oid)) is not None
+    }
+
+
+def tarball_paths(lockfile: str, relative: Sequence[str]) -> tuple[str, ...]:
+    """The tree paths of a lockfile's ``file:`` tarballs (``relative``: relative to its folder,
+    ``BlobOutcome.tarballs``); "" for one outside the folder."""
+    folder = posixpath.dirname(lockfile)
+    return tuple(posixpath.join(folder, rel) if rel else "" for rel in relative)
 
 
 def _manifest(data: bytes | None) -> LockfileGraph | None:
@@ -847,25 +921,16 @@ def discover_repositories(
 
 def match_blobs(
     listings: Sequence[RepoListing], index: RuleIndex, workers: int | None
-) -> dict[BlobKey, BlobOutcome]:
+) -> tuple[list[RepoListing], dict[BlobKey, BlobOutcome]]:
     """Each distinct lockfile blob of the listings (snapshots and histories), parsed and matched
-    once, read from the first repository that holds it."""
-    owner: dict[BlobKey, Repository] = {}
-    for listing in listings:
-        for snap in _all_snapshots(listing):
-            for file in lockfiles_of(snap):
-                if file.mode != SYMLINK_MODE:
-                    owner.setdefault(BlobKey.of(file), listing.repository)
-        for _ref, hist in listing.histories:
-            for commit in hist.commits:
-                for change in commit.changes:
-                    if change.oid is not None and change.mode != SYMLINK_MODE:
-                        file = TreeFile(change.path, change.mode, change.oid)
-                        owner.setdefault(BlobKey.of(file), listing.repository)
-    by_repo: dict[str, tuple[Repository, list[BlobKey]]] = {}
-    for key, repo in owner.items():
-        by_repo.setdefault(repo.gitdir, (repo, []))[1].append(key)
-    outcomes = _run_blob_jobs(by_repo, index, workers)
+    once, read from the first repository that holds it; then a yarn lockfile naming ``file:``
+    tarballs again with those of each tree it is in (the listings returned say which:
+    ``with_tarballs``), and one read with its package.json at each place."""
+    outcomes = _run_blob_jobs(_owners(listings, all_files=True), index, workers)
+    listings = list(listings)
+    if any(outcome.tarballs for outcome in outcomes.values()):  # (yarn file: tarballs only)
+        listings = [with_tarballs(listing, outcomes) for listing in listings]
+        outcomes.update(_run_blob_jobs(_owners(listings, all_files=False), index, workers))
     # npm v1, yarn classic (and a berry entry only an override explains) are read again with
     # the package.json beside them at each place (``paired_key``), as -dir reads them
     paired: dict[str, tuple[Repository, list[BlobKey]]] = {}
@@ -878,7 +943,100 @@ def match_blobs(
                     paired.setdefault(repo.gitdir, (repo, []))[1].append(key)
     outcomes.update(_run_blob_jobs(paired, index, workers))
     trace.debug("%d distinct lockfile blobs parsed", len(outcomes))
-    return outcomes
+    return listings, outcomes
+
+
+def _owners(
+    listings: Sequence[RepoListing], *, all_files: bool
+) -> dict[str, tuple[Repository, list[BlobKey]]]:
+    """The blob keys of the listings' lockfiles (``all_files`` False: those read with their
+    ``file:`` tarballs only), by the first repository that holds each."""
+    owner: dict[BlobKey, Repository] = {}
+    for listing in listings:
+        for snap in _all_snapshots(listing):
+            for file in lockfiles_of(snap):
+                if file.mode != SYMLINK_MODE and (all_files or file.tarballs):
+                    owner.setdefault(BlobKey.of(file), listing.repository)
+        for _ref, hist in listing.histories:
+            for commit in hist.commits:
+                for change in commit.changes:
+                    if (
+                        change.oid is not None
+                        and change.mode != SYMLINK_MODE
+                        and (all_files or change.tarballs)
+                    ):
+                        owner.setdefault(BlobKey.of(changed(change)), listing.repository)
+    by_repo: dict[str, tuple[Repository, list[BlobKey]]] = {}
+    for key, repo in owner.items():
+        by_repo.setdefault(repo.gitdir, (repo, []))[1].append(key)
+    return by_repo
+
+
+def changed(change: FileChange) -> TreeFile:
+    """A history's change (not a deletion) as the file it leaves in the tree."""
+    assert change.oid is not None
+    return TreeFile(change.path, change.mode, change.oid, change.tarballs)
+
+
+def with_tarballs(listing: RepoListing, outcomes: Mapping[BlobKey, BlobOutcome]) -> RepoListing:
+    """The listing with each yarn lockfile that names ``file:`` tarballs (its blob's
+    ``BlobOutcome.tarballs``) marked with their blobs in the same commit's tree
+    (``TreeFile.tarballs``), so it is read with them, as -dir reads them beside the lockfile:
+    a path inside the lockfile's folder, a regular file (no link followed). One with none there
+    keeps the blob's reading alone (its entries stay unnamed: an error where a rule may hit)."""
+
+    def pending(path: str, mode: str, oid: str | None) -> tuple[str, ...]:
+        if oid is None or mode == SYMLINK_MODE or known_lockfile(path, mode) is None:
+            return ()
+        outcome = outcomes.get(BlobKey.of(TreeFile(path, mode, oid)))
+        return outcome.tarballs if outcome is not None else ()
+
+    wanted = any(
+        pending(f.path, f.mode, f.oid) for snap in _all_snapshots(listing) for f in snap.files
+    ) or any(
+        pending(c.path, c.mode, c.oid)
+        for _ref, hist in listing.histories
+        for commit in hist.commits
+        for c in commit.changes
+    )
+    if not wanted:
+        return listing
+    with ObjectStore(listing.repository) as store:
+
+        def oids(commit: str, path: str, mode: str, oid: str | None) -> tuple[str, ...]:
+            found: list[str] = []
+            for full in tarball_paths(path, pending(path, mode, oid)):
+                try:
+                    found.append((store.blob_at(commit, full) if full else None) or NO_TARBALL)
+                except SourceError:
+                    found.append(NO_TARBALL)
+            return tuple(found) if any(o != NO_TARBALL for o in found) else ()
+
+        def snapshot(snap: Snapshot) -> Snapshot:
+            files = tuple(
+                replace(f, tarballs=oids(snap.commit, f.path, f.mode, f.oid)) for f in snap.files
+            )
+            return replace(snap, files=files)
+
+        def history(hist: RefHistory) -> RefHistory:
+            commits = tuple(
+                replace(
+                    commit,
+                    changes=tuple(
+                        replace(c, tarballs=oids(commit.commit, c.path, c.mode, c.oid))
+                        for c in commit.changes
+                    ),
+                )
+                for commit in hist.commits
+            )
+            boundary = None if hist.boundary is None else snapshot(hist.boundary)
+            return RefHistory(boundary, commits)
+
+        return replace(
+            listing,
+            snapshots=tuple(snapshot(s) for s in listing.snapshots),
+            histories=tuple((ref, history(h)) for ref, h in listing.histories),
+        )
 
 
 def _paired_keys(snap: Snapshot, outcomes: Mapping[BlobKey, BlobOutcome]) -> list[BlobKey]:
@@ -936,7 +1094,7 @@ def run_git_scan(request: GitScanRequest, rules: Sequence[Rule], index: RuleInde
     else:
         listing_request = ListingRequest(request.ref_patterns, request.history, request.since)
     listings = list_repositories(repos, listing_request, request.workers)
-    outcomes = match_blobs(listings, index, request.workers)
+    listings, outcomes = match_blobs(listings, index, request.workers)
     out.blobs_parsed = len(outcomes)
     indicators = project_indicators(rules)
     out.notes.extend(indicator_notes(indicators))
@@ -1298,6 +1456,8 @@ class _Unpaired(Mapping[BlobKey, BlobOutcome]):
     def __getitem__(self, key: BlobKey) -> BlobOutcome:
         got = self.outcomes.get(key)
         if got is None and (key.beside or key.members):
+            got = self.outcomes.get(BlobKey(key.oid, key.name, tarballs=key.tarballs))
+        if got is None and (key.beside or key.members):
             got = self.outcomes.get(BlobKey(key.oid, key.name))
         if got is None:
             raise KeyError(key)
@@ -1350,7 +1510,7 @@ def history_findings(  # noqa: C901 - listed in pyproject, to shrink
                 open_hits[key] = _Open(f, None, None)
         for commit in hist.commits:
             for change in commit.changes:
-                put = None if change.oid is None else TreeFile(change.path, change.mode, change.oid)
+                put = None if change.oid is None else changed(change)
                 if put is not None:
                     unread.check(put, commit.commit, commit.time)
                 declared.put(change.path, put)

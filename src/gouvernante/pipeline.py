@@ -29,10 +29,11 @@ from gouvernante.lockfiles import (
     needs_manifest,
     parse_bytes,
     parser_for_name,
+    tarball_release,
     with_manifest_beside,
     with_tarball_releases,
 )
-from gouvernante.lockfiles.package_json import manifest_name, manifest_release
+from gouvernante.lockfiles.package_json import manifest_name
 from gouvernante.lockfiles.package_json import parse as parse_manifest
 from gouvernante.match.placing import (
     WorkspaceMembers,
@@ -220,21 +221,14 @@ def _with_manifest_beside(graph: LockfileGraph, task: FileTask) -> LockfileGraph
     return with_manifest_beside(graph, manifest, _workspace_names(folder, manifest.workspaces))
 
 
-# a vendored package's package.json: 1 MiB at most (the tarball: ``ArchiveLimits``' 256 MiB)
-_TARBALL_MANIFEST_BYTES = 1024 * 1024
-
-
 def _with_tarball_releases(graph: LockfileGraph, task: FileTask) -> LockfileGraph:
     """A yarn lockfile's ``file:`` tarballs named by their package.json (the file names the
     dependency only: ``lockfiles.with_tarball_releases``), each read where the lockfile says it
     is, inside the lockfile's folder (a tarball outside it, or a link out of it, is not read).
     One not read, damaged or with no name and version stays unnamed: an entry error when a
     rule names a package at its version (``match.hits.entry_errors``)."""
-    from gouvernante.fs.digest import ArchiveLimits, tarball_manifest  # noqa: PLC0415 - rare
-
     folder = os.path.dirname(task.path) or "."
     inside = os.path.realpath(folder)
-    limits = ArchiveLimits()
     releases: dict[str, tuple[str, str]] = {}
     for node_id, relative in graph.unnamed_tarballs:
         if not relative:
@@ -242,11 +236,7 @@ def _with_tarball_releases(graph: LockfileGraph, task: FileTask) -> LockfileGrap
         path = os.path.join(folder, relative)
         if os.path.commonpath([os.path.realpath(path), inside]) != inside:
             continue
-        try:
-            data = tarball_manifest(path, _TARBALL_MANIFEST_BYTES, limits)
-        except GouvernanteError:
-            continue
-        release = manifest_release(data)
+        release = tarball_release(path)
         if release is not None:
             releases[node_id] = release
     return with_tarball_releases(graph, releases)

@@ -337,12 +337,19 @@ def tar_members(
     cap: int,
     limits: ArchiveLimits,
     wanted: Callable[[str], bool] | None = None,
+    data: bytes | None = None,
 ) -> Iterator[tuple[str, bytes | None]]:
     """(member name, bytes) of each candidate regular file of a gzipped tarball (an npm package),
     streamed; bytes is None over ``cap``. ``wanted``: which member names to yield (default: the
-    payload candidates, ``is_candidate`` of the file name). Raises ``InputError`` as
-    ``zip_members`` does."""
-    data = _archive_bytes(path, limits)
+    payload candidates, ``is_candidate`` of the file name). ``data``: the archive's bytes, read
+    elsewhere (a git blob, an image layer's member; ``path`` then only names it), else read from
+    ``path``. Raises ``InputError`` as ``zip_members`` does."""
+    if data is None:
+        data = _archive_bytes(path, limits)
+    elif len(data) > limits.max_archive_bytes:
+        raise InputError(
+            path, f"archive larger than {limits.max_archive_bytes // (1024 * 1024)} MiB"
+        )
     stream = io.BufferedReader(
         _Budget(gzip.GzipFile(fileobj=io.BytesIO(data)), limits.max_total_bytes)
     )
@@ -382,14 +389,16 @@ def _package_manifest_member(name: str) -> bool:
     return len(parts) == 2 and parts[1] == "package.json"
 
 
-def tarball_manifest(path: str, cap: int, limits: ArchiveLimits) -> bytes:
-    """The package.json of a packed npm package (a gzipped tarball): the last
-    ``<folder>/package.json`` member, as unpacking the members in order leaves it. Raises
-    ``InputError`` for a damaged or hostile archive, one with no such member or one over
-    ``cap``."""
+def tarball_manifest(
+    path: str, cap: int, limits: ArchiveLimits, data: bytes | None = None
+) -> bytes:
+    """The package.json of a packed npm package (a gzipped tarball at ``path``, or its bytes
+    ``data`` read elsewhere, ``path`` naming them): the last ``<folder>/package.json`` member,
+    as unpacking the members in order leaves it. Raises ``InputError`` for a damaged or hostile
+    archive, one with no such member or one over ``cap``."""
     found: bytes | None = None
     seen = False
-    for _name, body in tar_members(path, cap, limits, _package_manifest_member):
+    for _name, body in tar_members(path, cap, limits, _package_manifest_member, data):
         seen = True
         found = body
     if not seen:

@@ -46,6 +46,7 @@ from gouvernante.host.installed import (
 )
 from gouvernante.host.matching import package_finding, package_hits, unknown_version
 from gouvernante.image.layers import (
+    MAX_FILE_BYTES,
     MAX_LINKS,
     Filesystem,
     ImageError,
@@ -59,9 +60,12 @@ from gouvernante.image.layers import (
 from gouvernante.lockfiles import (
     MANIFEST,
     PNPM_WORKSPACE,
+    TARBALL_BYTES,
     needs_manifest,
     parse_bytes,
+    tarball_release,
     with_manifest_beside,
+    with_tarball_releases,
 )
 from gouvernante.lockfiles._tarball_url import local_tarball
 from gouvernante.lockfiles.package_json import (
@@ -245,6 +249,45 @@ def named_lockfiles(
     return found
 
 
+def read_later(fs: Filesystem) -> set[str]:
+    """The files whose bytes are read once the image's filesystem is known: the lockfiles yarn
+    berry's ``lockfileFilename`` names (``named_lockfiles``) and the ``file:`` tarballs its
+    yarn lockfiles name (``tarball_files``)."""
+    return set(named_lockfiles(fs)) | tarball_files(fs)
+
+
+def tarball_files(fs: Filesystem) -> set[str]:
+    """The ``file:`` tarballs the image's yarn lockfiles name (``LockfileGraph.unnamed_tarballs``,
+    read with them: ``_with_tarball_releases``): a regular file inside the lockfile's folder, no
+    larger than a kept file may be (``MAX_FILE_BYTES``; a larger one is not read, its entries
+    stay unnamed). Only a yarn.lock naming some ``file:`` reference is parsed here."""
+    found: set[str] = set()
+    for path, node in fs.nodes.items():
+        base = path.rpartition("/")[2]
+        if lockfile_name(base) != YARN_LOCK or node.data is None or b"file:" not in node.data:
+            continue
+        if NODE_MODULES in path.split("/")[:-1]:
+            continue
+        try:
+            graph = parse_bytes(node.data, path, base)
+        except GouvernanteError:
+            continue  # (its error is said where it is read)
+        for full in _tarball_paths(path, graph):
+            tarball = fs.nodes.get(full)
+            if (
+                tarball is not None
+                and tarball.kind is NodeKind.FILE
+                and tarball.size <= min(MAX_FILE_BYTES, TARBALL_BYTES)
+            ):
+                found.add(full)
+    return found
+
+
+def _tarball_paths(path: str, graph: LockfileGraph) -> list[str]:
+    folder = posixpath.dirname(path)
+    return [posixpath.join(folder, rel) for _node, rel in graph.unnamed_tarballs if rel]
+
+
 def _yarnrc_settings(
     fs: Filesystem, label: str, refuse: Callable[[str, str], None]
 ) -> dict[str, Setting]:
@@ -333,7 +376,7 @@ def scan_images(paths: Sequence[str], index: RuleIndex) -> ImageScanOutput:
                     out.errors.append(ScanIssue(path, spec.error.detail))
                     continue
                 try:
-                    fs = read_layers(spec, path, keep, later=named_lockfiles, read_name=read_name)
+                    fs = read_layers(spec, path, keep, later=read_later, read_name=read_name)
                 except ImageError as exc:
                     out.errors.append(ScanIssue(spec.label, exc.detail))
                     continue
@@ -555,6 +598,8 @@ def _lockfile(  # noqa: PLR0917 - one private helper of scan_filesystem
         return None
     if needs_manifest(graph):
         graph = _with_manifest_beside(fs, graph, path)
+    if graph.unnamed_tarballs:
+        graph = _with_tarball_releases(fs, graph, path, shown)
     workspace_file = base == PNPM_WORKSPACE
     return match_lockfile(graph, index, shown, workspace=workspace_file, catalogs=catalogs)
 
@@ -672,6 +717,25 @@ def _with_manifest_beside(fs: Filesystem, graph: LockfileGraph, path: str) -> Lo
         return with_manifest_beside(graph, None)
     members = _workspace_names(fs, folder, manifest.workspaces)
     return with_manifest_beside(graph, manifest, members)
+
+
+def _with_tarball_releases(
+    fs: Filesystem, graph: LockfileGraph, path: str, shown: str
+) -> LockfileGraph:
+    """A yarn lockfile's ``file:`` tarballs named by their package.json, read from the image's
+    merged layers where the lockfile says they are (``tarball_files``: inside its folder, a
+    regular file; no link followed), as ``pipeline`` reads them on disk. One not there, not
+    read or damaged stays unnamed (an entry error when a rule may name it)."""
+    folder = posixpath.dirname(path)
+    releases: dict[str, tuple[str, str]] = {}
+    for node_id, relative in graph.unnamed_tarballs:
+        node = fs.nodes.get(posixpath.join(folder, relative)) if relative else None
+        if node is None or node.kind is not NodeKind.FILE or node.data is None:
+            continue
+        release = tarball_release(f"{shown}: {relative}", node.data)
+        if release is not None:
+            releases[node_id] = release
+    return with_tarball_releases(graph, releases)
 
 
 def _workspace_names(fs: Filesystem, folder: str, patterns: Sequence[str]) -> list[str]:

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 
 import msgspec
 
-from gouvernante.lockfiles import needs_manifest
+from gouvernante.lockfiles import needs_manifest, with_tarball_releases
 from gouvernante.lockfiles._tarball_url import locked_from_local_tarball
 from gouvernante.model import (
     Catalogs,
@@ -68,6 +68,9 @@ class StoredGraph(msgspec.Struct, array_like=True, frozen=True):
     # yarn's ``file:`` tarballs named by their dependency (``LockfileGraph.unnamed_tarballs``;
     # none recorded before)
     unnamed_tarballs: list[tuple[str, str]] = msgspec.field(default_factory=list)
+    # a paired graph's: (node id, name, version) of each ``file:`` tarball read from the same
+    # commit, as its package.json names it (``lockfiles.with_tarball_releases``)
+    releases: list[tuple[str, str, str]] = msgspec.field(default_factory=list)
 
 
 _ENCODER = msgspec.msgpack.Encoder()
@@ -111,11 +114,14 @@ def encode(graph: LockfileGraph, catalogs: Catalogs | None = None) -> bytes:
     )
 
 
-def encode_paired(graph: LockfileGraph) -> bytes:
+def encode_paired(
+    graph: LockfileGraph, releases: Mapping[str, tuple[str, str]] | None = None
+) -> bytes:
     """What a lockfile read with the package.json beside it (``with_manifest_beside``) adds to
     its stored graph (``encode``): the root importer, as the manifest names it, and the root's
     edges, which the manifest's dependencies decide (the entry errors it adds are the ``blobs``
-    row's). No package: those are the lockfile's own row's."""
+    row's); and the ``releases`` of its ``file:`` tarballs, read from the same commit (node id
+    -> name, version). No package: those are the lockfile's own row's."""
     roots = list(graph.importers[:1])
     return _ENCODER.encode(
         StoredGraph(
@@ -131,6 +137,7 @@ def encode_paired(graph: LockfileGraph) -> bytes:
             declared=[],
             notes=[],
             uninstalled=list(graph.uninstalled),
+            releases=[(node, n, v) for node, (n, v) in sorted((releases or {}).items())],
         )
     )
 
@@ -145,13 +152,14 @@ def decode_paired(lockfile: bytes, paired: bytes, entry_errors: Sequence[str]) -
         if importers and importers[0].id == root_id:
             importers[0] = Importer(root_id, label, importers[0].folder)
         edges[root_id] = pair.edges.get(root_id, [])
-    return msgspec.structs.replace(
+    graph = msgspec.structs.replace(
         graph,
         importers=importers,
         details=_Edges(edges),
         roots_known=True,
         uninstalled=tuple(pair.uninstalled),
     )
+    return with_tarball_releases(graph, {node: (n, v) for node, n, v in pair.releases})
 
 
 class _Edges:
@@ -245,6 +253,7 @@ def package_rows(graph: LockfileGraph, catalogs: Catalogs | None = None) -> tupl
         positions = (table.position_of(node) for node, _path in graph.unnamed_tarballs)
         versions = (table.version(i) for i in positions if i is not None)
         rows.extend(("", version, None, UNNAMED_TARBALL_ROW) for version in versions if version)
+        rows.append(("", "", None, TARBALLS_ROW))
     if needs_manifest(graph):
         rows.append(("", "", None, BESIDE_ROW))
     return tuple(dict.fromkeys(rows))
@@ -259,3 +268,7 @@ BESIDE_ROW = 3
 # name (``LockfileGraph.unnamed_tarballs``; name ''): a rule naming any package at it decodes
 # the contents (its error: ``match.hits.entry_errors``)
 UNNAMED_TARBALL_ROW = 4
+# ``packages.declared`` of a yarn lockfile naming ``file:`` tarballs (``unnamed_tarballs``, with
+# or without a version): ``inventory add`` reads it again with the tarballs of each commit
+# (``gitscan.with_tarballs``) without decoding the contents
+TARBALLS_ROW = 5

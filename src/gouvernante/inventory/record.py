@@ -13,6 +13,7 @@ import socket
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import msgspec
 
@@ -21,6 +22,7 @@ from gouvernante.fs.read import MAX_LOCKFILE_BYTES, link_refusal, read_regular_f
 from gouvernante.fs.walk import WalkedDir, walk
 from gouvernante.gitscan import (
     BLOB_BATCH,
+    NO_TARBALL,
     SBOM_MODE,
     BlobKey,
     BlobOutcome,
@@ -32,12 +34,15 @@ from gouvernante.gitscan import (
     list_repository,
     lockfiles_of,
     manifests_of,
+    named_tarballs,
     paired_key,
     paired_mode,
     parallel_map,
     parse_blob,
     parse_blob_catalogs,
     stored_oid,
+    tarball_paths,
+    tarball_releases,
     worker_state,
 )
 from gouvernante.inventory import graphs
@@ -50,7 +55,12 @@ from gouvernante.inventory.external import (
 )
 from gouvernante.inventory.shard import Shard, repository_name
 from gouvernante.inventory.store import connect
-from gouvernante.lockfiles import MANIFEST, PNPM_WORKSPACE, with_manifest_beside
+from gouvernante.lockfiles import (
+    MANIFEST,
+    PNPM_WORKSPACE,
+    with_manifest_beside,
+    with_tarball_releases,
+)
 from gouvernante.match.hits import bundled_notes
 from gouvernante.model import Catalogs, LockfileGraph, ScanIssue
 from gouvernante.rules.index import build_index
@@ -108,19 +118,43 @@ def _needs_manifest(blob: StoredBlob) -> bool:
     return any(row[3] == graphs.BESIDE_ROW for row in blob.rows)
 
 
-def _with_pairs(
+def _names_tarballs(blob: StoredBlob) -> bool:
+    return any(row[3] in _TARBALL_ROWS for row in blob.rows)
+
+
+# the rows of a yarn lockfile naming file: tarballs (one recorded before TARBALLS_ROW has the
+# other when a version is known)
+_TARBALL_ROWS = (graphs.UNNAMED_TARBALL_ROW, graphs.TARBALLS_ROW)
+
+
+@dataclass(frozen=True)
+class Tarballs:
+    """Where ``inventory add`` finds a snapshot's ``file:`` tarballs: ``locate`` gives the
+    blob oid of the regular file at a path of its tree (None: none there), ``releases`` the
+    (name, version) of each tarball blob's package.json (``gitscan.tarball_releases``)."""
+
+    locate: Callable[[str], str | None]
+    releases: Callable[[Sequence[str]], Mapping[str, tuple[str, str] | None]]
+
+
+def _with_pairs(  # noqa: PLR0917 - one private step, as gitscan.match_blobs pairs
     snapshot: Snapshot,
     read: Callable[[Sequence[str]], Mapping[str, bytes]],
     needs: Callable[[BlobKey], bool],
     have: frozenset[tuple[str, str]],
+    tarred: Callable[[BlobKey], bool] = lambda _key: False,
+    tarballs: Tarballs | None = None,
 ) -> tuple[Snapshot, list[StoredBlob]]:
     """The snapshot with a ``paired_mode`` file for each lockfile read with the package.json
-    beside it (npm v1, yarn classic, berry overrides: ``match.lockfile.needs_manifest``), and
-    the contents of those pairs the inventory does not hold yet (``graphs.encode_paired``), as
-    ``gitscan.match_blobs`` pairs them for -git. ``read``: bytes by oid (an oid not read is
-    left out)."""
+    beside it (npm v1, yarn classic, berry overrides: ``match.lockfile.needs_manifest``) or
+    with the ``file:`` tarballs it names in the same tree (``tarred``: yarn, ``tarballs``:
+    where they are found), and the contents of those pairs the inventory does not hold yet
+    (``graphs.encode_paired``), as ``gitscan.match_blobs`` pairs them for -git. ``read``: bytes
+    by oid (an oid not read is left out)."""
     candidates = [
-        f for f in lockfiles_of(snapshot) if f.mode != SYMLINK_MODE and needs(BlobKey.of(f))
+        f
+        for f in lockfiles_of(snapshot)
+        if f.mode != SYMLINK_MODE and (needs(BlobKey.of(f)) or tarred(BlobKey.of(f)))
     ]
     if not candidates:
         return snapshot, []
@@ -136,41 +170,76 @@ def _with_pairs(
         if f.oid in data:
             outcomes[BlobKey.of(f)] = blob_outcome(data[f.oid], BlobKey.of(f), _NO_RULES)
     for f in candidates:
-        outcomes[BlobKey.of(f)] = BlobOutcome(needs_manifest=True)
+        outcomes[BlobKey.of(f)] = BlobOutcome(needs_manifest=needs(BlobKey.of(f)))
     manifests = manifests_of(snapshot, outcomes)
     rows: dict[str, TreeFile] = {}
     blobs: list[StoredBlob] = []
     for f in candidates:
-        key = paired_key(f, snapshot, outcomes, manifests)
-        if key is None:
-            continue
+        plain = BlobKey.of(f)
+        key = paired_key(f, snapshot, outcomes, manifests) or plain
+        graph = None
+        if tarred(plain) and tarballs is not None:
+            graph = _parsed(read, key)
+            if isinstance(graph, LockfileGraph):
+                relative = [path for _node, path in graph.unnamed_tarballs]
+                oids = tuple(
+                    (tarballs.locate(full) if full else None) or NO_TARBALL
+                    for full in tarball_paths(f.path, relative)
+                )
+                if any(oid != NO_TARBALL for oid in oids):
+                    key = replace(key, tarballs=oids)
+        if key == plain:
+            continue  # (no manifest to read it with, no tarball there: the blob alone)
         stored = BlobKey(stored_oid(key), key.name)
         rows[f.path] = TreeFile(f.path, paired_mode(f.mode), stored.oid)
         if (stored.oid, stored.name) in have or stored in _PARSED_HERE:
             continue
         _PARSED_HERE.add(stored)
-        lock = read([key.oid]).get(key.oid)
-        if lock is None:
+        if graph is None:
+            graph = _parsed(read, key)
+        if graph is None:
             blobs.append(StoredBlob(stored, None, 0, "not read", None, None, ()))
-            continue
-        blobs.append(_store_paired(lock, key, data.get(key.beside), stored))
+        elif isinstance(graph, StoredBlob):
+            blobs.append(replace(graph, key=stored))
+        else:
+            releases = tarballs.releases(key.tarballs) if key.tarballs and tarballs else {}
+            blobs.append(_store_paired(graph, key, data.get(key.beside), stored, releases))
     return replace(snapshot, files=tuple(rows.get(f.path, f) for f in snapshot.files)), blobs
 
 
-def _store_paired(lock: bytes, key: BlobKey, manifest: bytes | None, stored: BlobKey) -> StoredBlob:
+def _parsed(
+    read: Callable[[Sequence[str]], Mapping[str, bytes]], key: BlobKey
+) -> LockfileGraph | StoredBlob | None:
+    """A lockfile's graph, or its content stored with the error it could not be parsed with
+    (None: not read)."""
+    lock = read([key.oid]).get(key.oid)
+    if lock is None:
+        return None
     try:
-        graph = parse_blob(lock, BlobKey(key.oid, key.name))
+        return parse_blob(lock, BlobKey(key.oid, key.name))
     except GouvernanteError as exc:
-        return StoredBlob(stored, None, 0, exc.located(), None, None, ())
-    beside = None
-    if manifest is not None:
-        try:
-            beside = parse_blob(manifest, BlobKey(key.beside, MANIFEST))
-        except GouvernanteError:
-            beside = None  # (its own error is the manifest's row's)
-    graph = with_manifest_beside(graph, beside, key.members)
+        return StoredBlob(key, None, 0, exc.located(), None, None, ())
+
+
+def _store_paired(
+    graph: LockfileGraph,
+    key: BlobKey,
+    manifest: bytes | None,
+    stored: BlobKey,
+    releases: Mapping[str, tuple[str, str] | None],
+) -> StoredBlob:
+    if key.beside:
+        beside = None
+        if manifest is not None:
+            try:
+                beside = parse_blob(manifest, BlobKey(key.beside, MANIFEST))
+            except GouvernanteError:
+                beside = None  # (its own error is the manifest's row's)
+        graph = with_manifest_beside(graph, beside, key.members)
+    named = named_tarballs(graph, key.tarballs, releases)
+    graph = with_tarball_releases(graph, named)
     parsed = _parsed_blob(stored, graph)
-    return replace(parsed, graph=graphs.encode_paired(graph), rows=())
+    return replace(parsed, graph=graphs.encode_paired(graph, named), rows=())
 
 
 def _store_blob(data: bytes, key: BlobKey) -> StoredBlob:
@@ -240,10 +309,18 @@ def add(
                 (graphs.BESIDE_ROW,),
             ).fetchall()
         )
+        tarred = frozenset(  # (yarn lockfiles naming file: tarballs)
+            tuple(row)
+            for row in db.execute(
+                "SELECT DISTINCT b.oid, b.name FROM packages p JOIN blobs b ON b.id = p.blob_id"
+                " WHERE p.name = '' AND p.declared IN (?, ?)",
+                _TARBALL_ROWS,
+            ).fetchall()
+        )
         _PARSED_HERE.clear()
         listings: list[RepoListing] = []
         new_blobs: list[StoredBlob] = []
-        state = {"request": request, "have": have, "beside": beside}
+        state = {"request": request, "have": have, "beside": beside, "tarred": tarred}
         for listing, blobs in parallel_map(_add_job, repos, workers, state):
             listings.append(listing)
             new_blobs.extend(blobs)
@@ -606,8 +683,9 @@ def _add_job(repo: Repository) -> tuple[RepoListing, list[StoredBlob]]:
     request = worker_state("request")
     have = worker_state("have")
     beside = worker_state("beside")
+    tarred_before = worker_state("tarred")
     assert isinstance(request, ListingRequest) and isinstance(have, frozenset)
-    assert isinstance(beside, frozenset)
+    assert isinstance(beside, frozenset) and isinstance(tarred_before, frozenset)
     with ObjectStore(repo) as store:
         listing = list_repository(repo, request, store)
         keys = [
@@ -634,12 +712,33 @@ def _add_job(repo: Repository) -> tuple[RepoListing, list[StoredBlob]]:
             got = store.read_each(list(oids), "blob", MAX_LOCKFILE_BYTES, BLOB_BATCH)
             return {o: d for o, d in zip(oids, got, strict=True) if isinstance(d, bytes)}
 
+        tarred = tarred_before | {(b.key.oid, b.key.name) for b in blobs if _names_tarballs(b)}
+
+        def releases(oids: Sequence[str]) -> Mapping[str, tuple[str, str] | None]:
+            return tarball_releases(repo, oids, store)
+
         snapshots = []
         for snap in listing.snapshots:
-            with_pairs, pairs = _with_pairs(snap, read, lambda k: (k.oid, k.name) in needs, have)
+            found = Tarballs(partial(_blob_at, store, snap.commit), releases)
+            with_pairs, pairs = _with_pairs(
+                snap,
+                read,
+                lambda k: (k.oid, k.name) in needs,
+                have,
+                lambda k: (k.oid, k.name) in tarred,
+                found,
+            )
             snapshots.append(with_pairs)
             blobs.extend(pairs)
     return replace(listing, snapshots=tuple(snapshots)), blobs
+
+
+def _blob_at(store: ObjectStore, commit: str, path: str) -> str | None:
+    """``ObjectStore.blob_at``; None when the tree cannot be read (the entry stays unnamed)."""
+    try:
+        return store.blob_at(commit, path)
+    except SourceError:
+        return None
 
 
 WRITE_ATTEMPTS = 5

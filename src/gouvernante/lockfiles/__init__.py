@@ -175,6 +175,30 @@ def with_tarball_releases(
     return msgspec.structs.replace(graph, packages=packages, unnamed_tarballs=left)
 
 
+# a vendored package's package.json: 1 MiB at most (the tarball: ``ArchiveLimits``' 256 MiB,
+# ``TARBALL_BYTES``)
+TARBALL_MANIFEST_BYTES = 1024 * 1024
+TARBALL_BYTES = 256 * 1024 * 1024
+
+
+def tarball_release(shown: str, data: bytes | None = None) -> tuple[str, str] | None:
+    """The (name, version) a ``file:`` tarball's package.json gives (``with_tarball_releases``),
+    every mode alike: the tarball at the path ``shown`` (-dir), or its bytes ``data`` read from
+    where the mode has the project's files (a commit's tree, an image's layers; ``shown`` then
+    only names them). None when it cannot be read (missing, damaged, too big, no name or
+    version): the entry stays unnamed. Nothing in it is run or written anywhere."""
+    from gouvernante.errors import GouvernanteError  # noqa: PLC0415 - tarballs only
+    from gouvernante.fs.digest import ArchiveLimits, tarball_manifest  # noqa: PLC0415
+    from gouvernante.lockfiles.package_json import manifest_release  # noqa: PLC0415
+
+    limits = ArchiveLimits(max_archive_bytes=TARBALL_BYTES)
+    try:
+        manifest = tarball_manifest(shown, TARBALL_MANIFEST_BYTES, limits, data)
+    except GouvernanteError:
+        return None
+    return manifest_release(manifest)
+
+
 def _with_workspaces_unkeyed(graph: LockfileGraph, members: Collection[str]) -> LockfileGraph:
     """A yarn classic dependency no entry answers (``LockfileGraph.unkeyed``) is an entry error
     from the reader on (so a reading that never pairs the file still refuses it), unless it is

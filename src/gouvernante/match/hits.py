@@ -492,9 +492,10 @@ def rules_at_version(
 
 def _unnamed_tarball_errors(graph: LockfileGraph, index: RuleIndex) -> list[str]:
     """A yarn ``file:`` tarball whose package was not read (``LockfileGraph.unnamed_tarballs``:
-    yarn records the dependency's name, not the package's; ``-git``, ``-image`` and the
-    inventory do not read the tarball, ``-dir`` could not) is an error when a rule names any
-    package at its version: it may be that release's copy (decision 0072), and the file cannot
+    yarn records the dependency's name, not the package's; every mode reads the tarball where it
+    has the project's files, decision 0091: this one was not there, not a regular file, damaged,
+    too big or outside the lockfile's folder) is an error when a rule names any package at its
+    version: it may be that release's copy (decision 0072), and the file cannot
     say which package it is; unless a rule names the entry as the file names it (a finding,
     which says it was locked from a local tarball). Named by line, never by the version's
     text."""
@@ -521,10 +522,10 @@ def _unnamed_tarball_errors(graph: LockfileGraph, index: RuleIndex) -> list[str]
         outside = "" if relative else ", outside the lockfile's folder"
         errors.append(
             f"{where}: {shown(table[position].name)} is locked from a local tarball{outside}"
-            " that was not read (-dir and -lockfile read it where the file says it is; -git,"
-            " -image and the inventory read the lockfile alone): yarn.lock names the"
-            f" dependency, not the package it holds, and {', '.join(rules)} name a package at"
-            " this entry's version"
+            " that was not read (not where the file says it is in the scanned folder, commit"
+            " or image, not a regular file, damaged, or over the size limits): yarn.lock names"
+            f" the dependency, not the package it holds, and {', '.join(rules)} name a package"
+            " at this entry's version"
         )
     return errors
 

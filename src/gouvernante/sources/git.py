@@ -45,6 +45,7 @@ MAX_TREE_ENTRIES = 5_000_000  # tree entries read per repository before giving u
 # One tree object's size: a real folder of 100,000 files is ~6 MB; a bigger object (a few
 # compressed megabytes on disk can hold a gigabyte of tree) is refused before it is parsed.
 MAX_TREE_BYTES = 64 * 1024 * 1024
+MAX_COMMIT_BYTES = 16 * 1024 * 1024  # a commit object (its message included)
 MAX_DEPTH = 256  # nested folders
 MAX_GLOB_MATCHES = 10_000
 MAX_CACHED_TREES = 200_000
@@ -765,6 +766,9 @@ class TreeFile:
     path: str  # in the repository, '/'-separated
     mode: str
     oid: str
+    # a yarn lockfile's: the blob of each ``file:`` tarball it names in the same tree, in the
+    # order of its ``LockfileGraph.unnamed_tarballs`` ('-': none there; ``gitscan.with_tarballs``)
+    tarballs: tuple[str, ...] = ()
 
 
 class ObjectStore:
@@ -783,6 +787,7 @@ class ObjectStore:
         self._walked: set[str] = set()  # subtrees walked under some inherited name
         self._trees: dict[str, list[tuple[str, str, str]]] = {}
         self._entries = 0
+        self._roots: dict[str, str] = {}  # commit -> its tree (``blob_at``)
 
     def _start(self) -> subprocess.Popen[bytes]:
         if self._proc is not None:
@@ -980,6 +985,25 @@ class ObjectStore:
             self._trees[oid] = entries
         return entries
 
+    def blob_at(self, commit: str, path: str) -> str | None:
+        """The oid of the regular file at ``path`` (a normalised path, '/'-separated) in
+        ``commit``'s tree; None when there is none (missing, a folder, a symbolic link, a
+        submodule, or a folder on the way that is one: no link is followed)."""
+        tree = self._roots.get(commit)
+        if tree is None:
+            fields = _header_fields(self.read(commit, "commit", MAX_COMMIT_BYTES))
+            tree = self._roots[commit] = fields.get("tree", "")
+        parts = path.split("/")
+        mode = TREE_MODE
+        for n, part in enumerate(parts):
+            entry = next((e for e in self.tree(tree) if e[1] == part), None)
+            if entry is None:
+                return None
+            mode, _name, tree = entry
+            if n < len(parts) - 1 and mode != TREE_MODE:
+                return None
+        return tree if mode in BLOB_MODES else None
+
     def lockfiles(
         self, tree: str, depth: int = 0, inherited: str | None = None
     ) -> tuple[TreeFile, ...]:
@@ -1153,6 +1177,7 @@ class FileChange:
     path: str
     mode: str
     oid: str | None  # None: the file was deleted
+    tarballs: tuple[str, ...] = ()  # as ``TreeFile.tarballs``, in the commit's tree
 
 
 @dataclass(frozen=True, slots=True)
