@@ -244,3 +244,25 @@ def test_an_image_reads_the_tarball_from_its_layers(tmp_path: Path) -> None:
     ]
     [error] = [e for e in result.errors if NOT_READ in e.message]
     assert error.path.endswith(":/app/y4/yarn.lock")
+
+
+def test_a_folder_recorded_by_the_inventory_reads_the_tarball_on_disk(tmp_path: Path) -> None:
+    """``inventory add -dir``: the tarball read beside the lockfile as -dir reads it; a changed
+    tarball is a changed folder (its state is recorded again)."""
+    tree = tmp_path / "tree"
+    for folder, case in PROJECTS.items():
+        shutil.copytree(NEWEST / case / "tree", tree / folder)
+    ruleset = _ruleset(tmp_path)
+    database = str(tmp_path / "inventory.db")
+
+    def answer() -> tuple[list[tuple[str, str]], list[str]]:
+        summary = add(database, [], dirs=[str(tree)], workers=1)
+        assert not summary.errors, summary.errors
+        asked = inventory_evaluate.InventoryRequest(database)
+        out = inventory_evaluate.evaluate(asked, ruleset.rules, build_index(ruleset.rules))
+        found = sorted((f.lockfile or "", f.package or "") for f in out.findings)
+        return found, sorted(e.path.rpartition(":")[2] for e in out.errors)
+
+    assert answer() == ([("y1/yarn.lock", "escape-html"), ("y4/yarn.lock", "escape-html")], [])
+    (tree / "y4" / TARBALL).write_bytes(b"not gzip")
+    assert answer() == ([("y1/yarn.lock", "escape-html")], ["y4/yarn.lock"])

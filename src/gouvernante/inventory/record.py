@@ -58,6 +58,8 @@ from gouvernante.inventory.store import connect
 from gouvernante.lockfiles import (
     MANIFEST,
     PNPM_WORKSPACE,
+    TARBALL_BYTES,
+    tarball_release,
     with_manifest_beside,
     with_tarball_releases,
 )
@@ -325,7 +327,7 @@ def add(
             listings.append(listing)
             new_blobs.extend(blobs)
         for directory in dirs:
-            found, blobs = _directory(directory, have, beside, stamp, summary)
+            found, blobs = _directory(directory, have, beside, stamp, summary, tarred)
             if found is not None:
                 summary.repositories += 1
                 listings.append(found)
@@ -438,12 +440,13 @@ def _shard_name(repo: Repository, git_paths: Sequence[str]) -> str:
 DIRECTORY_REF = "worktree"
 
 
-def _directory(
+def _directory(  # noqa: PLR0917 - one private step of add
     directory: str,
     have: frozenset[tuple[str, str]],
     beside: frozenset[tuple[str, str]],
     now: int,
     summary: AddSummary,
+    tarred: frozenset[tuple[str, str]] = frozenset(),
 ) -> tuple[RepoListing | None, list[StoredBlob]]:
     """A project folder as a source: ``host:/abs/dir`` at ref ``worktree``, its "commit" the
     hash of what it holds (lockfiles and .github files found as ``-dir -recursive`` finds them),
@@ -501,15 +504,51 @@ def _directory(
         if (key.oid, key.name) not in have:
             blobs.append(_store_blob(contents[key.oid + "\0" + key.name], key))
     needs = beside | {(b.key.oid, b.key.name) for b in blobs if _needs_manifest(b)}
+    tarred = tarred | {(b.key.oid, b.key.name) for b in blobs if _names_tarballs(b)}
     by_oid = {k.partition("\0")[0]: v for k, v in contents.items()}
+    on_disk = _FolderTarballs(root)
     snapshot, pairs = _with_pairs(
         snapshot,
         lambda oids: {o: by_oid[o] for o in oids if o in by_oid},
         lambda k: (k.oid, k.name) in needs,
         have,
+        lambda k: (k.oid, k.name) in tarred,
+        Tarballs(on_disk.locate, on_disk.releases),
     )
     blobs.extend(pairs)
+    if on_disk.read:  # (a tarball changed is a changed folder, as a lockfile changed is)
+        for path, oid in sorted(on_disk.read.items()):
+            digest.update(f"tarball {path} {oid}\n".encode("utf-8", "surrogateescape"))
+        snapshot = replace(snapshot, commit=digest.hexdigest())
     return RepoListing(Repository(root, name, bare=True), (snapshot,)), blobs
+
+
+class _FolderTarballs:
+    """A recorded folder's ``file:`` tarballs (``Tarballs``), read on disk as ``-dir`` reads
+    them: a regular file inside the folder (a link resolving out of it is not read), at most
+    ``TARBALL_BYTES``; kept by blob oid until the folder is recorded."""
+
+    def __init__(self, root: str) -> None:
+        self.root = os.path.realpath(root)
+        self.data: dict[str, bytes] = {}
+        self.read: dict[str, str] = {}  # path -> oid
+
+    def locate(self, path: str) -> str | None:
+        real = os.path.realpath(os.path.join(self.root, path))
+        if os.path.commonpath([real, self.root]) != self.root:
+            return None
+        try:
+            data = read_regular_file(real, TARBALL_BYTES, path)
+        except GouvernanteError:
+            return None
+        oid = self.read[path] = _blob_oid(data)
+        self.data[oid] = data
+        return oid
+
+    def releases(self, oids: Sequence[str]) -> dict[str, tuple[str, str] | None]:
+        return {
+            oid: tarball_release(oid, self.data[oid]) if oid in self.data else None for oid in oids
+        }
 
 
 def _links_followed(wd: WalkedDir, root: str) -> WalkedDir:
