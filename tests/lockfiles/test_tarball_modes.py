@@ -12,7 +12,6 @@ The projects are ``newest/yarn1`` and ``newest/yarn4`` (made by yarn 1.22.22 and
 from __future__ import annotations
 
 import gzip
-import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -26,10 +25,10 @@ from gouvernante.inventory.record import add
 from gouvernante.model import ScanIssue
 from gouvernante.pipeline import run_image_scan
 from gouvernante.rules.index import build_index
-from gouvernante.rules.loader import load_rules
 from gouvernante.rules.model import RuleSet
 from gouvernante.rules.pack import load_pack
 from helpers import docker_save, tar_bytes
+from lockfiles.test_newest_tools import _ruleset as newest_ruleset
 from realworld.harness import _GIT_ENV
 
 NEWEST = Path(__file__).parent / "newest"
@@ -40,22 +39,7 @@ ESCAPE = [("escape-html", "1.0.3")]
 
 
 def _ruleset(tmp_path: Path) -> RuleSet:
-    rules = {
-        "schema_version": "1.0.0",
-        "rules": [
-            {
-                "id": "ESCAPE-1",
-                "title": "t",
-                "kind": "compromised-release",
-                "ecosystem": "npm",
-                "severity": "critical",
-                "package_rules": [{"package_name": "escape-html", "affected_versions": ["1.0.3"]}],
-            }
-        ],
-    }
-    path = tmp_path / "rules.json"
-    path.write_text(json.dumps(rules))
-    return load_rules([str(path)])
+    return newest_ruleset(tmp_path, [("escape-html", "=1.0.3")])
 
 
 def _git(repo: Path, *args: str) -> str:
