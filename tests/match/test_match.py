@@ -200,3 +200,24 @@ def test_positions_named_kept_for_the_same_frozen_set_only() -> None:
     assert list(table.positions_named(mutable)) == [0, 2]
     mutable.add("b")
     assert list(table.positions_named(mutable)) == [0, 1, 2]
+
+
+def test_notes_on_versionless_entries_are_for_version_rules_only() -> None:
+    """A package locked with no version (a tarball URL, a git repository, a local tarball)
+    whose name a version rule names gets a note (no version rule can be checked); a dropper's
+    name, which any version matches, gets none. (Decision 0088: both notes take the scan's one
+    pass over the names for the rules' names, then keep the version rules' ones.)"""
+    version = rule(package_rules=(PackageRule("axios", ("=1.14.1",), frozenset()),))
+    dropper = rule(id="R-2", kind=RuleKind.DROPPER, dropper_packages=(DropperPackage("evil"),))
+    index = build_index((version, dropper))
+    assert {"axios", "evil"} <= index.names and "evil" not in index.by_name
+    packages = []
+    for name in ("axios", "evil"):
+        packages.append(LockedPackage(f"{name}-url", name, "", Source.TARBALL))
+        packages.append(LockedPackage(f"{name}-git", name, "", Source.GIT))
+        packages.append(
+            LockedPackage(f"{name}-tgz", name, "", Source.LOCAL, resolved=f"file:./{name}.tgz")
+        )
+    notes = lockfile_notes(graph(*packages, fmt=LockfileFormat.BUN), index)
+    assert len(notes) == 3
+    assert all("axios" in note and "R-1" in note and "evil" not in note for note in notes)

@@ -453,6 +453,15 @@ def limited_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
     return notes
 
 
+def _positions_by_version_rule(table: PackageTable, index: RuleIndex) -> list[int]:
+    """``table.positions_named(index.by_name)``: the packages a version rule names (droppers
+    left out), from the pass over the names column the scan keeps for ``index.names``, of
+    which ``by_name``'s keys are a part (each other pass over a big file's names costs ~2 ms)."""
+    by_name = index.by_name
+    names = table.names
+    return [i for i in table.positions_named(index.names) if names[i] in by_name]
+
+
 def unversioned_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
     """A package a rule names by version that the file locks to a tarball URL or a git
     repository without recording its version (npm v1 writes the URL as the version; bun.lock
@@ -460,7 +469,7 @@ def unversioned_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
     entry's position, never its URL (as a declared git or tarball spec is a note)."""
     table = graph.table
     by_name = index.by_name
-    positions = [i for i in table.positions_named(by_name) if not table.version(i)]
+    positions = [i for i in _positions_by_version_rule(table, index) if not table.version(i)]
     if not positions:
         return []
     from gouvernante.safetext import key_segment, shown  # noqa: PLC0415 - notes only
@@ -537,7 +546,7 @@ def local_tarball_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
     0072.)"""
     table = graph.table
     notes: list[str] = []
-    for position in table.positions_named(index.by_name):
+    for position in _positions_by_version_rule(table, index):
         if table.source(position) is not Source.LOCAL or table.version(position):
             continue
         pkg = table[position]
