@@ -1,0 +1,65 @@
+"""yarn classic, decision 0088: the yarn-layout reader leaves its check for a header written
+twice to the reference check's set of the ids' pieces. Each answer is the one the exact readers
+give."""
+
+from __future__ import annotations
+
+import pytest
+
+from gouvernante.lockfiles import _yarn_classic
+from gouvernante.lockfiles.yarn import parse
+
+
+def _name(index: int) -> str:
+    return f"@s{index % 5}/p{index}" if index % 2 == 0 else f"p{index}"
+
+
+def _entry(index: int, deps: int, version: str = "1.0.0") -> str:
+    """Entry ``index`` (one of 1, 4, 7, ... 1198), depending on the ``deps`` entries after it."""
+    name = _name(index)
+    header = f'"{name}@^1.0.0"' if name.startswith("@") else f"{name}@^1.0.0, {name}@~1.0.0"
+    base = name.rsplit("/", 1)[-1]
+    lines = [
+        f"{header}:",
+        f'  version "{version}"',
+        f'  resolved "https://registry.yarnpkg.com/{name}/-/{base}-{version}.tgz#{index:040x}"',
+        f"  integrity sha512-{'A' * 86}==",
+    ]
+    if deps:
+        lines.append("  dependencies:")
+        for k in range(1, deps + 1):
+            dep = _name((index // 3 + k) % 400 * 3 + 1)
+            lines.append(f'    "{dep}" "^1.0.0"' if dep.startswith("@") else f'    {dep} "^1.0.0"')
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("where", ["first", "middle", "last"])
+@pytest.mark.parametrize("quoted", [False, True])
+def test_a_header_written_twice_reads_as_block_by_block(where: str, quoted: bool) -> None:
+    """The bytes reader does not check its ids for a header written twice: the reference
+    check's set of their pieces says none is, or the ids' own set is asked then. A file with
+    a header written twice (the entry's copy with another version, at the start, in the
+    middle or at the end; a scoped, quoted header or an unquoted pair) reads from its bytes as
+    from its text, which the block-by-block reader reads (yarn 1 keeps the last): the same
+    ids, packages, header lines, edges and errors."""
+    entries = [_entry(i, i % 4) for i in range(1, 90, 3)]
+    twice = 3 if quoted else 4  # entry 10 (scoped, quoted) or 13 (an unquoted pair)
+    copy = _entry(10 if quoted else 13, 2, version="1.0.1")
+    assert copy.split(":", 1)[0] == entries[twice].split(":", 1)[0]
+    at = {"first": 0, "middle": 15, "last": len(entries)}[where]
+    entries.insert(at, copy)
+    text = "# yarn lockfile v1\n\n\n" + "\n".join(entries)
+    from_bytes = parse(text.encode(), "yarn.lock")
+    from_text = _yarn_classic.parse_classic(text, "yarn.lock", has_marker=True)
+    assert from_bytes.entry_keys == from_text.entry_keys
+    assert len(set(from_bytes.entry_keys or ())) == len(entries) - 1
+    assert list(from_bytes.packages) == list(from_text.packages)
+    keys = list(from_text.entry_keys or ())
+    lines = [from_bytes.details.line_of(key) for key in keys]
+    assert lines == [from_text.details.line_of(key) for key in keys]
+    assert None not in lines
+    assert from_bytes.details.edges() == from_text.details.edges()
+    assert from_bytes.entry_errors == from_text.entry_errors
+    key = copy.split(":", 1)[0].replace('"', "")
+    kept = [p for p in from_bytes.packages if p.id == key]
+    assert [p.version for p in kept] == ["1.0.1" if at > twice else "1.0.0"]
