@@ -1,8 +1,12 @@
-"""yarn classic, decision 0088: the yarn-layout reader leaves its check for a header written
-twice to the reference check's set of the ids' pieces. Each answer is the one the exact readers
-give."""
+"""yarn classic, decision 0088: the yarn-layout reader finds an entry's start around where an
+even spacing of the entries puts it (then anywhere between the entries known), and leaves its
+check for a header written twice to the reference check's set of the ids' pieces. Each answer is
+the one the exact readers give."""
 
 from __future__ import annotations
+
+import random
+import re
 
 import pytest
 
@@ -31,6 +35,41 @@ def _entry(index: int, deps: int, version: str = "1.0.0") -> str:
             dep = _name((index // 3 + k) % 400 * 3 + 1)
             lines.append(f'    "{dep}" "^1.0.0"' if dep.startswith("@") else f'    {dep} "^1.0.0"')
     return "\n".join(lines) + "\n"
+
+
+def _uneven_file() -> str:
+    """400 entries (indexes 0-1199, by threes: every dependency names one): the first twenty
+    with 2,000 dependency lines each, the others with none to three, so that an even spacing
+    puts most entries far from where they are."""
+    entries = [_entry(i, 2000 if i < 60 else i % 4) for i in range(1, 1200, 3)]
+    return "# yarn lockfile v1\n\n\n" + "\n".join(entries)
+
+
+@pytest.mark.parametrize("around", [0, 1, 256, _yarn_classic._AROUND_A_GUESS])
+def test_entry_starts_found_around_a_guess_or_anywhere(around: int) -> None:
+    """Asked in any order, with the first look 0, 1, 256 bytes or the default on each side of
+    the guess (so that it misses for most entries, or finds them), each entry's body and header
+    line are the file's own (the text from the header line to the blank line after it, the
+    line reader's lines), from the bytes and from the text."""
+    text = _uneven_file()
+    expected_lines = _yarn_classic._lines(text, "yarn.lock")[0].lines
+    chunks = re.split(r"\n\n(?=[^\n])", text)[1:]
+    expected = ["\n" + c.partition("\n")[2].rstrip("\n") for c in chunks]
+    assert len(expected) == len(expected_lines) == 400
+    rng = random.Random(around)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_yarn_classic, "_AROUND_A_GUESS", around)
+        for source in (text, text.encode()):
+            found = _yarn_classic._canonical_columns(source, "yarn.lock")
+            assert isinstance(found, tuple)
+            entries = found[0]
+            bodies = entries.texts
+            assert isinstance(bodies, _yarn_classic._Bodies)
+            order = list(range(len(expected)))
+            rng.shuffle(order)
+            assert [bodies[i] for i in order] == [expected[i] for i in order]
+            rng.shuffle(order)
+            assert [entries.line_at(i) for i in order] == [expected_lines[i] for i in order]
 
 
 @pytest.mark.parametrize("where", ["first", "middle", "last"])
