@@ -102,3 +102,31 @@ def test_a_header_written_twice_reads_as_block_by_block(where: str, quoted: bool
     key = copy.split(":", 1)[0].replace('"', "")
     kept = [p for p in from_bytes.packages if p.id == key]
     assert [p.version for p in kept] == ["1.0.1" if at > twice else "1.0.0"]
+
+
+@pytest.mark.parametrize("dep", ['a "1 "', 'a "1"', '" a" "1"', '"a " "1"'])
+@pytest.mark.parametrize(
+    "header",
+    ['"a@1 "', 'b@2, "a@1 "', '" a@1"', '"a@1 ", b@2', "a@1, b@2", '" a@1", b@2', 'b@2, " a@1"'],
+)
+def test_the_readers_ids_are_stripped_as_every_key_is(header: str, dep: str) -> None:
+    """The reference check reads the yarn-layout reader's ids (``_HeaderKeys``) as stripped
+    from their joined text's first and last characters (decision 0088: the 50,000 ids are not
+    touched): it refuses, or passes, the file's dependency lines as it does with every key
+    stripped and compared, a key starting or ending with a space first, last, alone or beside
+    another."""
+    entry = f'{header}:\n  version "1.0.0"\n'
+    depending = f'c@1:\n  version "1.0.0"\n  dependencies:\n    {dep}\n'
+    # (the header's entry last, then first: a space ending or starting its key ends or starts
+    # the keys joined)
+    for source in (
+        f"# yarn lockfile v1\n\n\n{depending}\n{entry}",
+        f"# yarn lockfile v1\n\n\n{entry}\n{depending}",
+    ):
+        columns = _yarn_classic._canonical_columns(source.encode(), "yarn.lock")
+        assert isinstance(columns, tuple)
+        entries = columns[0]
+        assert entries.header_keys is not None and entries.dependency_lines is not None
+        by_pieces = _yarn_classic._references_resolve(entries.dependency_lines, entries.header_keys)
+        by_keys = _yarn_classic._references_resolve(entries.dependency_lines, list(entries.ids))
+        assert (by_pieces is None) is (by_keys is None), source

@@ -2059,6 +2059,16 @@ class _HeaderKeys:
         """Is no piece in two places (so no id written twice either)?"""
         return len(self.pieces()) == self.joined.count(", ") + 1
 
+    @staticmethod
+    def stripped(joined: str, ids: Sequence[str]) -> bool:
+        """``_every_key_stripped`` of the ids joined by ``", "`` (``joined``) holding no
+        ``" ,"`` and no ``",  "``, without a pass over the ids: the yarn-layout grammar's
+        tokens hold no whitespace but the space (printable ASCII), so an id starting with a
+        space is the first one or follows ``", "`` (``",  "``), and one ending with a space is
+        the last one or precedes ``", "`` (``" ,"``). (The ids are not touched: a scan asks
+        for a few of them only.)"""
+        return joined[:1] != " " and joined[-1:] != " "
+
 
 def _references_resolve(text: str | bytes, keys: Sequence[str] | _HeaderKeys) -> _DepLines | None:
     """Does every dependency line of the file name an entry? One pass over the whole text: an
@@ -2079,17 +2089,16 @@ def _references_resolve(text: str | bytes, keys: Sequence[str] | _HeaderKeys) ->
     elif "\\" in text or text.startswith("    ") or not keys:
         return None
     pieces: set[str] | None = None
+    stripped: Callable[[str, Sequence[str]], bool] = _every_key_stripped
     if isinstance(keys, _HeaderKeys):  # (joined by the reader already)
         joined, pieces, keys = keys.joined, keys.pieces(), keys.ids
+        stripped = _HeaderKeys.stripped
     else:
         joined = ", ".join(keys)
     separators = joined.count(", ")
-    if (
-        joined.count(",") != separators
-        or " ," in joined
-        or ",  " in joined
-        or not all(map(operator.eq, map(str.strip, keys), keys))
-    ):
+    if joined.count(",") != separators or " ," in joined or ",  " in joined:
+        return None
+    if not stripped(joined, keys):
         return None
     contents = _four_space_lines(text)
     distinct = set(contents)  # (kept: ``_Links._line_keys``; the same order while unchanged)
@@ -2109,6 +2118,11 @@ def _references_resolve(text: str | bytes, keys: Sequence[str] | _HeaderKeys) ->
             keys, joined, wanted, None, distinct_wanted, separators=separators, pieces=pieces
         )
     return found if found.resolves() else None
+
+
+def _every_key_stripped(joined: str, keys: Sequence[str]) -> bool:
+    """Does no key start or end with whitespace (``check_references`` strips them)?"""
+    return all(map(operator.eq, map(str.strip, keys), keys))
 
 
 def _four_space_lines(text: str | bytes) -> list[Any]:
