@@ -15,6 +15,7 @@ import gzip
 import hashlib
 import io
 import os
+import posixpath
 import stat
 import tarfile
 import time
@@ -34,6 +35,8 @@ __all__ = [
     "ContentHasher",
     "HashStats",
     "is_candidate",
+    "may_be_root_manifest",
+    "root_manifest",
     "tar_members",
     "tarball_manifest",
     "zip_member",
@@ -343,7 +346,10 @@ def tar_members(
     streamed; bytes is None over ``cap``. ``wanted``: which member names to yield (default: the
     payload candidates, ``is_candidate`` of the file name). ``data``: the archive's bytes, read
     elsewhere (a git blob, an image layer's member; ``path`` then only names it), else read from
-    ``path``. Raises ``InputError`` as ``zip_members`` does."""
+    ``path``. Raises ``InputError`` as ``zip_members`` does, and for a ``wanted`` member that is
+    not a plain file (a link, a folder, a contiguous or sparse file: extracted by one tool and
+    skipped by another) or a global pax header setting anything but a comment (tarfile applies
+    it to the members after it, node's tar readers do not)."""
     if data is None:
         data = _archive_bytes(path, limits)
     elif len(data) > limits.max_archive_bytes:
@@ -359,9 +365,12 @@ def tar_members(
             for position, info in enumerate(archive):
                 if position >= limits.max_members:
                     raise InputError(path, f"refused: more than {limits.max_members} members")
-                if not info.isreg():
-                    continue
-                if wanted is not None and not wanted(info.name):
+                if archive.pax_headers.keys() - {"comment"}:
+                    raise InputError(path, _GLOBAL_PAX)
+                if wanted is not None and wanted(info.name):
+                    if info.type not in _PLAIN_FILE:
+                        raise InputError(path, f"member #{position + 1}: {_NOT_PLAIN}")
+                elif not info.isreg() or wanted is not None:
                     continue
                 if wanted is None and not is_candidate(info.name.rpartition("/")[2]):
                     continue
@@ -382,27 +391,57 @@ def tar_members(
         ) from None
 
 
-def _package_manifest_member(name: str) -> bool:
-    """``<folder>/package.json`` one level down: the manifest of a packed npm package, whose
-    first folder (``package/`` as npm packs it, any name) npm, pnpm and yarn strip."""
-    parts = [p for p in name.split("/") if p not in ("", ".")]
-    return len(parts) == 2 and parts[1] == "package.json"
+_PLAIN_FILE = (tarfile.REGTYPE, tarfile.AREGTYPE)
+_NOT_PLAIN = "not a plain file where a package manager may extract its package.json"
+_GLOBAL_PAX = "a global pax header sets member fields, which package managers do not read alike"
+
+
+def may_be_root_manifest(name: str) -> bool:
+    """Whether some package manager unpacking a packed npm package (its first folder dropped:
+    ``package/`` as npm packs it, any name) may leave the member ``name`` as the package's root
+    package.json. npm (node-tar) and yarn 1 (tar-fs) drop the first component as written and
+    join the rest from the root (``package//package.json``, ``./package.json``,
+    ``package/x/../package.json`` are the root's; ``./package/package.json`` is not); yarn
+    berry normalises the path first (``./package/package.json`` is the root's); and the
+    reading with empty and ``.`` components dropped (``/package/package.json``)."""
+    parts = name.split("/")
+    if posixpath.normpath("/" + "/".join(parts[1:])).lstrip("/") == "package.json":
+        return True
+    normal = posixpath.normpath(name).split("/")
+    if len(normal) > 1 and "/".join(normal[1:]) == "package.json":
+        return True
+    kept = [p for p in parts if p not in ("", ".")]
+    return len(kept) == 2 and kept[1] == "package.json"
+
+
+def root_manifest(
+    path: str, cap: int, limits: ArchiveLimits, data: bytes | None = None
+) -> bytes | None:
+    """The package.json of a packed npm package (a gzipped tarball at ``path``, or its bytes
+    ``data`` read elsewhere, ``path`` naming them), None when no member may be it. Every member
+    some package manager may unpack as the root package.json (``may_be_root_manifest``) must be
+    a plain file with the same bytes: the tools keep a different one of several (the last as
+    each maps it), so two that differ make the package unknown. Raises ``InputError`` for a
+    damaged or hostile archive, such a disagreement, or a package.json over ``cap``."""
+    found: bytes | None = None
+    for _name, body in tar_members(path, cap, limits, may_be_root_manifest, data):
+        if body is None:
+            raise InputError(path, f"its package.json is larger than {cap} bytes")
+        if found is not None and body != found:
+            raise InputError(
+                path,
+                "two members may each be its package.json, with different bytes: npm, yarn 1"
+                " and yarn berry do not unpack the same one",
+            )
+        found = body
+    return found
 
 
 def tarball_manifest(
     path: str, cap: int, limits: ArchiveLimits, data: bytes | None = None
 ) -> bytes:
-    """The package.json of a packed npm package (a gzipped tarball at ``path``, or its bytes
-    ``data`` read elsewhere, ``path`` naming them): the last ``<folder>/package.json`` member,
-    as unpacking the members in order leaves it. Raises ``InputError`` for a damaged or hostile
-    archive, one with no such member or one over ``cap``."""
-    found: bytes | None = None
-    seen = False
-    for _name, body in tar_members(path, cap, limits, _package_manifest_member, data):
-        seen = True
-        found = body
-    if not seen:
-        raise InputError(path, "no package.json in the tarball's top folder")
+    """``root_manifest``, an ``InputError`` when the tarball has none."""
+    found = root_manifest(path, cap, limits, data)
     if found is None:
-        raise InputError(path, f"its package.json is larger than {cap} bytes")
+        raise InputError(path, "no package.json in the tarball's top folder")
     return found

@@ -24,7 +24,7 @@ from urllib.parse import unquote
 import msgspec
 
 from gouvernante.errors import InputError
-from gouvernante.fs.digest import ArchiveLimits, tar_members, zip_member
+from gouvernante.fs.digest import ArchiveLimits, root_manifest, zip_member
 from gouvernante.fs.read import read_regular_file
 from gouvernante.fs.walk import walk
 from gouvernante.host import msgpackr
@@ -432,16 +432,11 @@ def _unindexed_tarball(
 # npm installs a tarball from content-v2 by the lockfile's integrity with no index at all
 # (``index-v5`` deleted whole or emptied: npm 11.19.1 checked, tests/host/fixtures/
 # npm-cache-offline/generate.sh). A cache in that state has no key to name its tarballs, so each
-# gzip blob is read, in memory, to its package.json (the one npm's extraction, which drops the
-# first folder and every link, leaves at the package's root; the last one when there are
-# several, as extraction overwrites), within ``_LIMITS``, this long for the whole cache.
+# gzip blob is read, in memory, to its package.json (``fs.digest.root_manifest``: members that
+# npm's extraction may leave at the package's root must agree, or the blob is an error), within
+# ``_LIMITS``, this long for the whole cache.
 MAX_UNINDEXED_SECONDS = 300.0
 _GZIP_MAGIC = b"\x1f\x8b"
-
-
-def _root_manifest(member: str) -> bool:
-    parts = member.split("/")
-    return len(parts) == 2 and parts[1] == "package.json"
 
 
 def _unindexed_contents(cache: str, reported: set[str], collector: Collector, where: str) -> None:
@@ -483,12 +478,8 @@ def _unindexed_contents(cache: str, reported: set[str], collector: Collector, wh
 def _unindexed_tarball_release(cache: str, blob: str, collector: Collector, where: str) -> None:
     """One content-v2 blob of a cache with no index, named by its root package.json; matched
     when it hashes to its path's name (npm refuses it otherwise)."""
-    manifest: bytes | None = None
     try:
-        for _member, data in tar_members(blob, MAX_MANIFEST_BYTES, _LIMITS, _root_manifest):
-            if data is None:
-                raise InputError(blob, f"its package.json is over {MAX_MANIFEST_BYTES} bytes")
-            manifest = data
+        manifest = root_manifest(blob, MAX_MANIFEST_BYTES, _LIMITS)
     except InputError as exc:
         collector.dir_error(
             blob,
