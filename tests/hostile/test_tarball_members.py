@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from gouvernante.errors import InputError
+from gouvernante.fs import digest
 from gouvernante.fs.digest import ArchiveLimits, tarball_manifest
 from gouvernante.host.caches import scan_npm_cache
 from gouvernante.host.reader import Collector
@@ -152,3 +153,35 @@ def test_the_npm_cache_with_no_index_is_no_clean(tmp_path: Path) -> None:
     assert c.findings == []
     [error] = c.errors
     assert "a tarball of an npm cache with no index" in error.message
+
+
+def test_a_tarball_named_by_many_entries_is_read_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a 1 MiB gzip of 1 GiB costs 1.4 s a read: 20 aliases of one took 28.7 s with -dir
+    calls: list[str] = []
+    real = digest.root_manifest
+
+    def counted(path: str, *args: object) -> bytes | None:
+        calls.append(path)
+        return real(path, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(digest, "root_manifest", counted)
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "e.tgz").write_bytes(_tgz([("package/package.json", REG, EVIL)]))
+    names = [f"a{i}" for i in range(30)]
+    (tree / "package.json").write_text(
+        json.dumps(
+            {"name": "p", "version": "1.0.0", "dependencies": dict.fromkeys(names, "file:./e.tgz")}
+        )
+    )
+    lock = ["# yarn lockfile v1", ""]
+    for name in names:
+        lock += [f'"{name}@file:./e.tgz":', '  version "1.0.3"', '  resolved "file:./e.tgz"', ""]
+    (tree / "yarn.lock").write_text("\n".join(lock))
+    ruleset = _ruleset(tmp_path, [("escape-html", "=1.0.3")])
+    result = run_scan(ScanRequest(directory=str(tree), workers=1), ruleset)
+    assert [(f.package, f.version) for f in result.findings] == [("escape-html", "1.0.3")]
+    assert list(result.errors) == []
+    assert len(calls) == 1

@@ -9,6 +9,7 @@ never pays for the YAML parser.
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable, Collection, Mapping
 from types import ModuleType
 
@@ -181,22 +182,44 @@ TARBALL_MANIFEST_BYTES = 1024 * 1024
 TARBALL_BYTES = 256 * 1024 * 1024
 
 
+# what each tarball read gave, by its identity (``_tarball_key``): a lockfile may name one
+# tarball under any number of aliases, and reading a gzip of 1 GiB costs 1.4 s
+_TARBALL_RELEASES: dict[tuple[object, ...], tuple[str, str] | None] = {}
+_TARBALL_MEMO = 4096
+
+
 def tarball_release(shown: str, data: bytes | None = None) -> tuple[str, str] | None:
     """The (name, version) a ``file:`` tarball's package.json gives (``with_tarball_releases``),
     every mode alike: the tarball at the path ``shown`` (-dir), or its bytes ``data`` read from
     where the mode has the project's files (a commit's tree, an image's layers; ``shown`` then
     only names them). None when it cannot be read (missing, damaged, too big, no name or
-    version): the entry stays unnamed. Nothing in it is run or written anywhere."""
+    version, members the tools read differently): the entry stays unnamed. Nothing in it is run
+    or written anywhere. A tarball is read once, however many entries name it."""
+    import hashlib  # noqa: PLC0415 - tarballs only
+
     from gouvernante.errors import GouvernanteError  # noqa: PLC0415 - tarballs only
     from gouvernante.fs.digest import ArchiveLimits, tarball_manifest  # noqa: PLC0415
     from gouvernante.lockfiles.package_json import manifest_release  # noqa: PLC0415
 
+    if data is not None:
+        key: tuple[object, ...] = (len(data), hashlib.sha256(data).digest())
+    else:
+        try:
+            st = os.stat(shown)
+        except OSError:
+            return None
+        key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    if key in _TARBALL_RELEASES:
+        return _TARBALL_RELEASES[key]
     limits = ArchiveLimits(max_archive_bytes=TARBALL_BYTES)
     try:
-        manifest = tarball_manifest(shown, TARBALL_MANIFEST_BYTES, limits, data)
+        release = manifest_release(tarball_manifest(shown, TARBALL_MANIFEST_BYTES, limits, data))
     except GouvernanteError:
-        return None
-    return manifest_release(manifest)
+        release = None
+    if len(_TARBALL_RELEASES) >= _TARBALL_MEMO:
+        _TARBALL_RELEASES.clear()
+    _TARBALL_RELEASES[key] = release
+    return release
 
 
 def _with_workspaces_unkeyed(graph: LockfileGraph, members: Collection[str]) -> LockfileGraph:
