@@ -494,9 +494,61 @@ def rules_at_version(
     index: RuleIndex, version: str, ecosystem: LockfileEcosystem | None
 ) -> list[str]:
     """The ids of the rules naming any package at this version (a dropper at any): what a
-    package whose name is not known could be affected by."""
-    found = (package_hits(index, name, version, ecosystem) for name in sorted(index.names))
-    return list(dict.fromkeys(hit.rule.id for hits in found for hit in hits))
+    package whose name is not known could be affected by. In the order of the names (then a
+    name's version rules before its droppers), as each name's ``package_hits`` would give
+    them; by the index's table (``_at_version``): a look-up and the non-exact expressions per
+    version, not every name's rules (a lockfile may ask for thousands of versions)."""
+    from gouvernante.semver import parse_range, try_parse_version  # noqa: PLC0415
+
+    exact, inexact, always = _at_version(index, ecosystem)
+    parsed = try_parse_version(version) if version else None
+    hits = list(always)
+    if parsed is not None:
+        if not parsed.prerelease:
+            hits += exact.get(f"{parsed.major}.{parsed.minor}.{parsed.patch}", ())
+        hits += (
+            (order, rule_id)
+            for order, rule_id, exprs in inexact
+            if any(parse_range(e).test(parsed, include_prerelease=True) for e in exprs)
+        )
+    return list(dict.fromkeys(rule_id for _order, rule_id in sorted(hits)))
+
+
+_Order = tuple[int, int, int]  # the name's rank, 0 version rule / 1 dropper, entry position
+_AtVersion = tuple[
+    dict[str, list[tuple[_Order, str]]],  # exact version -> rules
+    list[tuple[_Order, str, tuple[str, ...]]],  # the other expressions of a package rule
+    list[tuple[_Order, str]],  # droppers: at any version
+]
+_AT_VERSION: dict[tuple[int, LockfileEcosystem | None], tuple[RuleIndex, _AtVersion]] = {}
+
+
+def _at_version(index: RuleIndex, ecosystem: LockfileEcosystem | None) -> _AtVersion:
+    """``rules_at_version``'s table of ``index`` for ``ecosystem``, built on first use (the few
+    last indexes kept)."""
+    got = _AT_VERSION.get((id(index), ecosystem))
+    if got is not None and got[0] is index:
+        return got[1]
+    exact: dict[str, list[tuple[_Order, str]]] = {}
+    inexact: list[tuple[_Order, str, tuple[str, ...]]] = []
+    always: list[tuple[_Order, str]] = []
+    for rank, name in enumerate(sorted(index.names)):
+        for position, entry in enumerate(index.by_name.get(name, ())):
+            prule = entry.package_rule
+            if ecosystem is not None and not prule.applies_to(ecosystem):
+                continue
+            order = (rank, 0, position)
+            for key in prule.exact:
+                exact.setdefault(key, []).append((order, entry.rule.id))
+            if prule.inexact:
+                inexact.append((order, entry.rule.id, tuple(e for _p, e in prule.inexact)))
+        for position, dentry in enumerate(index.droppers.get(name, ())):
+            always.append(((rank, 1, position), dentry.rule.id))
+    if len(_AT_VERSION) >= 8:
+        _AT_VERSION.clear()
+    table = (exact, inexact, always)
+    _AT_VERSION[(id(index), ecosystem)] = (index, table)
+    return table
 
 
 def _unnamed_tarball_errors(graph: LockfileGraph, index: RuleIndex) -> list[str]:
