@@ -526,29 +526,35 @@ def _directory(  # noqa: PLR0917 - one private step of add
 class _FolderTarballs:
     """A recorded folder's ``file:`` tarballs (``Tarballs``), read on disk as ``-dir`` reads
     them: a regular file inside the folder (a link resolving out of it is not read), at most
-    ``TARBALL_BYTES``; kept by blob oid until the folder is recorded."""
+    ``TARBALL_BYTES``. Each file is read once however many entries name it, and named at once
+    (by blob oid until the folder is recorded): its bytes are not kept."""
 
     def __init__(self, root: str) -> None:
         self.root = os.path.realpath(root)
-        self.data: dict[str, bytes] = {}
+        self.named: dict[str, tuple[str, str] | None] = {}  # oid -> its package.json's release
+        self.located: dict[str, str | None] = {}  # real path -> oid (None: not read)
         self.read: dict[str, str] = {}  # path -> oid
 
     def locate(self, path: str) -> str | None:
         real = os.path.realpath(os.path.join(self.root, path))
         if os.path.commonpath([real, self.root]) != self.root:
             return None
-        try:
-            data = read_regular_file(real, TARBALL_BYTES, path)
-        except GouvernanteError:
-            return None
-        oid = self.read[path] = _blob_oid(data)
-        self.data[oid] = data
+        if real not in self.located:
+            try:
+                data = read_regular_file(real, TARBALL_BYTES, path)
+            except GouvernanteError:
+                self.located[real] = None
+                return None
+            read = self.located[real] = _blob_oid(data)
+            if read not in self.named:
+                self.named[read] = tarball_release(read, data)
+        oid = self.located[real]
+        if oid is not None:
+            self.read[path] = oid
         return oid
 
     def releases(self, oids: Sequence[str]) -> dict[str, tuple[str, str] | None]:
-        return {
-            oid: tarball_release(oid, self.data[oid]) if oid in self.data else None for oid in oids
-        }
+        return {oid: self.named.get(oid) for oid in oids}
 
 
 def _links_followed(wd: WalkedDir, root: str) -> WalkedDir:
