@@ -47,6 +47,7 @@ GROUPS = {
     "test_long_specs": "a spec too long to read is an error, never copied into a report",
     "test_attacker_view": "lockfiles the tools install as another release (tool-made, 0075)",
     "test_modes_red_team": "-image links, -git FIFOs and dates, long keys (0085)",
+    "test_tarball_members": "tarball manifests the tools read apart; aliases read once (0092)",
 }
 
 

@@ -322,6 +322,12 @@ def test_a_component_only_inside_the_subject_is_found(tmp_path: Path) -> None:
             "components[0].purl",
         ),
         ('"version": "1.14.1", "version": "1.14.0"', "components[0].version"),
+        # red team 0092: the key spelled with an escape; a colon escaped in upper case
+        ('"version": "1.14.1", "\\u0076ersion": "1.14.0"', "components[0].version"),
+        (
+            '"purl": "pkg:npm/axios@1.14.1", "purl": "pkg\\u003Anpm/lodash@4.17.21"',
+            "components[0].purl",
+        ),
     ],
 )
 def test_a_key_given_twice_in_a_component_is_an_error(
