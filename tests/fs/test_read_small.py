@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gouvernante.fs.read import Unread, UnreadKind, read_small
+from gouvernante.fs.read import Unread, UnreadKind, os_message, read_small
 
 
 def test_bytes_head_and_absent(tmp_path: Path) -> None:
@@ -50,3 +50,17 @@ def test_permission_denied_is_an_error(tmp_path: Path) -> None:
     f.chmod(0)
     got = read_small(str(f), 100)
     assert isinstance(got, Unread) and got.kind is UnreadKind.FAILED and got.is_error
+
+
+def test_a_link_refused_by_an_open_that_does_not_follow_it_is_not_called_a_loop(
+    tmp_path: Path,
+) -> None:
+    """ELOOP from ``O_NOFOLLOW`` means a link as much as a loop (decision 0092: an npm cache
+    blob that is a link to the real tarball was reported as a "symlink loop")."""
+    target = tmp_path / "t"
+    target.write_bytes(b"x")
+    (tmp_path / "l").symlink_to(target)
+    with pytest.raises(OSError) as caught:
+        os.open(tmp_path / "l", os.O_RDONLY | os.O_NOFOLLOW)
+    message = os_message(caught.value)
+    assert message.startswith("a symbolic link, not followed")

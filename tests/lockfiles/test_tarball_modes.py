@@ -181,6 +181,12 @@ def test_a_tarball_not_read_stays_an_error(tmp_path: Path, state: str) -> None:
     for findings, errors in (_git_scan(repo, ruleset), _inventory(repo, tmp_path, ruleset)):
         assert findings == [], state
         assert _unread(errors) == ["main:y1/yarn.lock", "main:y4/yarn.lock"], state
+        # one rule: "R names", not "R name"
+        assert all(
+            "names a package at this entry's version" in e.message
+            for e in errors
+            if NOT_READ in e.message
+        ), state
 
 
 def _big_manifest() -> bytes:

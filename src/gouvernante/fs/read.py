@@ -48,7 +48,8 @@ def os_message(exc: OSError) -> str:
     if exc.errno == errno.ENOENT:
         return "no such file or directory"
     if exc.errno == errno.ELOOP:
-        return "symlink loop"
+        # (an open that does not follow links says so for a link too, not only for a loop)
+        return "a symbolic link, not followed (or a symlink loop)"
     reason = exc.strerror or str(exc)
     return f"cannot read: {reason[:1].lower()}{reason[1:]}"
 
