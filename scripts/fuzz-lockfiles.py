@@ -4,11 +4,12 @@
     python scripts/fuzz-lockfiles.py --minutes 5 [--seed 1] [--no-realworld]
     python scripts/fuzz-lockfiles.py --settings --minutes 5 [--seed 1]
 
-Every text lockfile of tests/lockfiles/fixtures (and, unless --no-realworld, the 21 real
-lockfiles of tests/realworld/data), damaged over and over: every cut of the file (in steps, finer
-on each round) and random mutations (a byte replaced, deleted or inserted, a line doubled or
-dropped). Each damaged file must give an error or a reading that keeps every package (cuts) or the
-planted finding (mutations outside its entry); never a traceback, never a hang (see
+Every text lockfile of tests/lockfiles/fixtures (and, unless --no-realworld, the real
+lockfiles of tests/realworld/data and the newest tools' of tests/lockfiles/newest), damaged
+over and over: every cut of the file (in steps, finer on each round) and random mutations (a
+byte replaced, deleted or inserted, a line doubled or dropped). Each damaged file must give an
+error or a reading that keeps every package (cuts) or the planted finding (mutations outside
+its entry); never a traceback, never a hang (see
 tests/lockfiles/fuzzcore.py). Prints figures; exits 1 on any failure, listing them.
 
 With --settings, the files read beside the lockfiles instead: catalogs (pnpm-workspace.yaml,

@@ -36,6 +36,7 @@ from lockfiles.fixture_manifests import BY_FIXTURE
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REALWORLD = Path(__file__).parents[1] / "realworld" / "data"
+NEWEST = Path(__file__).parent / "newest"
 TIME_LIMIT = 20.0  # seconds for one parse of a damaged file (a real one takes well under 1)
 # bun.lockb is a binary format with its own fuzz test (fuzz_bun_lockb.py)
 TEXT_FORMATS = (
@@ -172,7 +173,11 @@ def fixture_paths(*, realworld: bool = False) -> list[Path]:
         if p.name in TEXT_FORMATS and (p.parent / "expected.json").is_file()
     ]
     if realworld and REALWORLD.is_dir():
-        for expected in sorted(REALWORLD.glob("*/expected.json")):
+        # the real cases, and the newest tools' own files (tests/lockfiles/newest), alike
+        for expected in [
+            *sorted(REALWORLD.glob("*/expected.json")),
+            *sorted(NEWEST.glob("*/expected.json")),
+        ]:
             lockfile = expected.parent / json.loads(expected.read_text())["lockfile"]
             if lockfile.name in TEXT_FORMATS:
                 paths.append(lockfile)
