@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import re
 
-from gouvernante.heuristic.signals import FileSignals
+from gouvernante.heuristic.signals import (
+    LITERAL_REACH,
+    FileSignals,
+    in_comment_line,
+    string_literal_at,
+)
 from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
 from gouvernante.heuristic.views import TextView, rx
 from gouvernante.vocab import Severity
@@ -52,13 +57,51 @@ def _launch(t: TextView) -> int | None:
     return t.map_decoded(flag.start()) if flag is not None else None
 
 
+MAX_PROMPT_WORDS = 500  # prompt-word matches looked at per file (only once a launch is found)
+_IDENT = re.compile(r"[\w$]")
+_PLURAL = re.compile(r"(?:e?s)?(?![\w$])")
+_OPENS = re.compile(r"(?:[=(,:\[+?{;]|\breturn)\s*$")  # what a template literal follows
+
+
+def _in_string(text: str, at: int) -> bool:
+    """Is ``at`` inside a string literal: one on its line, or a template literal (also one
+    spread over lines or holding ``${…}``) whose opening backquote is the nearest one before,
+    within ``LITERAL_REACH``, and follows an operator or ``return``."""
+    if string_literal_at(text, at) is not None:
+        return True
+    tick = text.rfind("`", max(0, at - LITERAL_REACH), at)
+    return tick >= 0 and _OPENS.search(text, max(0, tick - 20), tick) is not None
+
+
+def _prompt_word(t: TextView) -> bool:
+    """A word of a prompt about secrets. A prompt is text: the word counts inside a string
+    literal, as a word of its own (``secrets``, ``~/.env``), not on a comment line (a JSDoc's
+    "the identity, secret, and port") and not as or in a name (``process.env``,
+    ``{ secret: clientSecret }``, ``walletAddress``); one hidden in an encoded literal always
+    counts (agents@0.32.0)."""
+    text = t.text
+    for m in t.matches(RX_SECRET_PROMPT, MAX_PROMPT_WORDS):
+        lo = m.start()
+        dot = lo if text.startswith(".", lo) else lo - 1 if lo and text[lo - 1] == "." else -1
+        if dot > 0 and (_IDENT.match(text, dot - 1) is not None or text[dot - 1] in ")]"):
+            continue  # a property: ``process.env``, ``opts.secret`` (not ``~/.secret``)
+        if dot != lo and (
+            (lo > 0 and _IDENT.match(text, lo - 1) is not None)
+            or _PLURAL.match(text, m.end()) is None
+        ):
+            continue  # part of a name: ``clientSecret``, ``walletAddress``
+        if _in_string(text, lo) and not in_comment_line(text, lo):
+            return True
+    return next(t.matches(RX_SECRET_PROMPT, 1, decoded=True), None) is not None
+
+
 def _ai_agent(s: FileSignals) -> Detection | None:
     if s.proc is None or s.t.search(RX_AI_CLI) is None:
         return None
     at = _launch(s.t)
     if at is None:
         return None
-    strong = s.install or s.t.find(RX_SECRET_PROMPT) is not None
+    strong = s.install or _prompt_word(s.t)
     return found(HIGH if strong else MEDIUM, at)
 
 
