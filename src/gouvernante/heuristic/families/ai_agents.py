@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from gouvernante.heuristic.signals import (
+    LINE_REACH,
     LITERAL_REACH,
     FileSignals,
     in_comment_line,
@@ -66,8 +67,13 @@ _OPENS = re.compile(r"(?:[=(,:\[+?{;]|\breturn)\s*$")  # what a template literal
 def _in_string(text: str, at: int) -> bool:
     """Is ``at`` inside a string literal: one on its line, or a template literal (also one
     spread over lines or holding ``${…}``) whose opening backquote is the nearest one before,
-    within ``LITERAL_REACH``, and follows an operator or ``return``."""
+    within ``LITERAL_REACH``, and follows an operator or ``return``. On a line whose start is
+    more than ``LINE_REACH`` back (a minified bundle, a long prompt on one line) it cannot be
+    told: taken as yes."""
     if string_literal_at(text, at) is not None:
+        return True
+    lo = max(0, at - LINE_REACH)
+    if lo > 0 and text.rfind("\n", lo, at) < 0:
         return True
     tick = text.rfind("`", max(0, at - LITERAL_REACH), at)
     return tick >= 0 and _OPENS.search(text, max(0, tick - 20), tick) is not None
