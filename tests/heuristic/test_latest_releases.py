@@ -90,3 +90,67 @@ def test_an_agent_started_with_a_prompt_about_secrets_is_high(tmp_path: Path, pr
 
 def test_an_agent_started_at_install_is_high_without_a_prompt(tmp_path: Path) -> None:
     assert _found(_package(tmp_path, _HARNESS, install=True))["GH-AI-AGENT-ABUSE"] == "high"
+
+
+# An AI agent's command guard: it spawns the commands it allows, and keeps the ones it refuses in
+# deny-lists (whole commands, bare names with a comment each, and the same list written into a
+# hook script it generates).
+_GUARD = """const { execFileSync } = require('child_process');
+const dangerous = ['rm -rf /', 'format c:', 'del /s /q c:\\\\', ':(){:|:&};:'];
+const config = {
+  blockedCommands: [
+    "mkfs", // make a filesystem
+    "dd", // raw disk writes
+    "fdisk", // partition tables
+    "shutdown", // stop the system
+    "poweroff", // power off the system
+  ],
+};
+const hook = [
+  "    var dangerous = ['rm -rf /', 'format c:', 'del /s /q c:\\\\\\\\', ':(){:|:&};:'];",
+  "    if (dangerous.some(function (d) { return cmd.indexOf(d) >= 0; })) process.exit(2);",
+].join('\\n');
+/** Refused commands never reach exec() or spawn(): they are checked first. */
+function run(cmd, args) {
+  if (dangerous.some((d) => cmd.includes(d)) || config.blockedCommands.includes(cmd)) {
+    throw new Error('blocked');
+  }
+  return execFileSync(cmd, args);
+}
+module.exports = { run, hook };
+"""
+
+
+def test_a_deny_list_of_dangerous_commands_is_a_review_item(tmp_path: Path) -> None:
+    """@wonderwhy-er/desktop-commander@0.2.52 ``dist/config-manager.js`` (``blockedCommands``
+    with ``"poweroff", // Power off the system``: GH-SABOTAGE-SHUTDOWN high), claude-flow@3.43.0
+    ``.claude/helpers/hook-handler.cjs`` and ``init/helpers-generator.js`` (``['rm -rf /',
+    'format c:', …]``, also inside a string: GH-SABOTAGE-WIPE high), @claude-flow/security
+    3.0.0-alpha.14 ``safe-executor.js`` (``DANGEROUS_COMMANDS`` before a JSDoc naming exec() and
+    spawn())."""
+    hits = _found(_package(tmp_path, _GUARD))
+    assert hits.get("GH-SABOTAGE-WIPE") == "medium", hits
+    assert hits.get("GH-SABOTAGE-SHUTDOWN") == "medium", hits
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "['rm -rf ~', 'mkfs /dev/sda', 'shutdown -h now'].forEach((c) => execSync(c));",
+        "for (const c of ['rm -rf $HOME', 'dd if=/dev/zero of=/dev/sda', 'halt -f']) execSync(c);",
+        "spawnSync('sh', ['-c', 'rm -rf ~/*']);",
+        "execSync('rm -rf ~ ; sudo poweroff');",
+    ],
+)
+def test_dangerous_commands_run_beside_a_deny_list_are_high(tmp_path: Path, payload: str) -> None:
+    """A wipe or a shutdown that runs: a list of destructive commands whose entries are run,
+    an argv, a command line; beside the guard's lists, and alone."""
+    code = _GUARD.replace("module.exports", payload + "\nmodule.exports")
+    bare = "const { execSync, spawnSync } = require('child_process');\n" + payload
+    for i, text in enumerate((code, bare)):
+        case = tmp_path / str(i)
+        case.mkdir()
+        hits = _found(_package(case, text))
+        assert hits.get("GH-SABOTAGE-WIPE") == "high" or hits.get("GH-SABOTAGE-SHUTDOWN") == (
+            "high"
+        ), (payload, hits)

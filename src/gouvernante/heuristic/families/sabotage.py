@@ -191,10 +191,57 @@ SERVICE = Pattern(
 )
 
 
+# A list of dangerous commands is a guard: an AI agent's or a shell tool's deny-list
+# (``blockedCommands: ["mkfs", "format", "dd", …, "poweroff"]``, ``['rm -rf /', 'format c:',
+# 'del /s /q c:\\', ':(){:|:&};:']``: @wonderwhy-er/desktop-commander 0.2.52, claude-flow 3.43.0).
+# An entry is judged with the array literal that holds it: at least ``MIN_OTHER_DANGEROUS``
+# other entries that name a destructive command, and no command runner within ``RUN_REACH``
+# after the array outside comment lines (``[…].forEach(c => execSync(c))`` runs its entries:
+# high).
+RX_DANGEROUS_ENTRY = re.compile(
+    r"\s*(?:sudo\s+)?(?:rm|rmdir|del|rd|format|mkfs(?:\.\w+)?|dd|fdisk|parted|diskpart|shred|wipefs"
+    r"|shutdown|reboot|halt|poweroff|init|kill|killall|pkill|chmod|chown|:\(\)\s*\{)(?![\w.-])",
+    re.IGNORECASE,
+)
+RX_ARRAY_ENTRY = re.compile(r"'((?:[^'\\\n]|\\.)*)'|\"((?:[^\"\\\n]|\\.)*)\"")
+RX_RUNS = re.compile(r"(?<![\w$])(?:exec\w*|spawn\w*|execa\w*|system|fork|eval|Function)\s*\(")
+MIN_OTHER_DANGEROUS = 2
+LIST_BACK = 2000  # characters back from an entry to its array's ``[``
+LIST_FORWARD = 4000  # characters on to the array's ``]``
+RUN_REACH = 300
+
+
+def in_command_list(text: str, at: int) -> bool:
+    """Is ``at`` (a command) an entry of an array literal of dangerous commands (see above)?"""
+    open_ = text.rfind("[", max(0, at - LIST_BACK), at)
+    if open_ < 0 or "]" in text[open_:at]:
+        return False
+    close = text.find("]", at, at + LIST_FORWARD)
+    if close < 0 or "[" in text[at:close]:
+        return False
+    others = 0
+    for m in RX_ARRAY_ENTRY.finditer(text, open_, close):
+        if not m.start() <= at < m.end() and RX_DANGEROUS_ENTRY.match(m.group(1) or m.group(2)):
+            others += 1
+    if others < MIN_OTHER_DANGEROUS:
+        return False
+    runs = RX_RUNS.finditer(text, close, close + RUN_REACH)
+    return all(in_comment_line(text, m.start()) for m in runs)
+
+
 def _shutdown(s: FileSignals) -> Detection | None:
-    if s.shutdown is not None and (s.proc is not None or s.fs_write):
-        return found(HIGH, s.shutdown)
-    return None
+    """High in a file that starts processes or writes files; an entry of a list of dangerous
+    commands (``in_command_list``) is a review item."""
+    if s.shutdown is None or (s.proc is None and not s.fs_write):
+        return None
+    listed = None
+    for n, m in enumerate(s.t.matches(RX_SHUTDOWN, MAX_LIVE + 1)):
+        if n == MAX_LIVE or not in_command_list(s.text, m.end() - 1):
+            return found(HIGH, m.start())
+        listed = m.start() if listed is None else listed
+    if listed is None or next(s.t.matches(RX_SHUTDOWN, 1, decoded=True), None) is not None:
+        return found(HIGH, s.shutdown)  # hidden in an encoded literal
+    return found(MEDIUM, listed)
 
 
 SHUTDOWN = Pattern(
@@ -267,7 +314,8 @@ def _test_input(s: FileSignals, at: int) -> bool:
 
 def _wipe(s: FileSignals) -> Detection | None:
     """High where the command can run; a command only on comment lines is not reported, one that
-    is only a test's input (``_test_input``) is a review item."""
+    is only a test's input (``_test_input``) or an entry of a list of dangerous commands
+    (``in_command_list``) is a review item."""
     t, text = s.t, s.text
     data = None
     for n, m in enumerate(t.matches(RX_WIPE, MAX_WIPES + 1)):
@@ -275,7 +323,7 @@ def _wipe(s: FileSignals) -> Detection | None:
             return found(HIGH, data if data is not None else m.start())
         if in_comment_line(text, m.start()):
             continue
-        if not _test_input(s, m.start()):
+        if not _test_input(s, m.start()) and not in_command_list(text, m.start()):
             return found(HIGH, m.start())
         data = m.start() if data is None else data
     hidden = next(t.matches(RX_WIPE, 1, decoded=True), None)
