@@ -139,6 +139,7 @@ def test_a_deny_list_of_dangerous_commands_is_a_review_item(tmp_path: Path) -> N
         "['rm -rf ~', 'mkfs /dev/sda', 'shutdown -h now'].forEach((c) => execSync(c));",
         "for (const c of ['rm -rf $HOME', 'dd if=/dev/zero of=/dev/sda', 'halt -f']) execSync(c);",
         "spawnSync('sh', ['-c', 'rm -rf ~/*']);",
+        "spawnSync('sh', ['', \"\", '-c', 'rm -rf ~/*']);",
         "execSync('rm -rf ~ ; sudo poweroff');",
     ],
 )
@@ -154,3 +155,52 @@ def test_dangerous_commands_run_beside_a_deny_list_are_high(tmp_path: Path, payl
         assert hits.get("GH-SABOTAGE-WIPE") == "high" or hits.get("GH-SABOTAGE-SHUTDOWN") == (
             "high"
         ), (payload, hits)
+
+
+# An AI agent's policy tests: the textbook dangerous command as data, in a file that also spawns
+# (a mocked shell, the commands it allows), more than fifty times.
+_POLICY_TESTS = """const { spawnSync } = require('child_process');
+const commandMap = {
+  'git log': ['git log'],
+%s};
+const calls = [
+  { name: 'run_shell_command', args: { command: 'rm -rf /' } },
+  { payload: { command: 'rm -rf /', tool: 'Bash' } },
+];
+const issue = { message: 'Dangerous command: rm -rf /' };
+check(handleKillJob('codex', 'ab12cd34', 'rm -rf /'));
+function allowed(cmd) { return spawnSync('git', ['--version']).status === 0; }
+module.exports = { commandMap, calls, issue, allowed };
+"""
+_EXAMPLES = "".join(f"  'git log {op} rm -rf /': ['git log', 'rm -rf /'],\n" for op in "&|;" * 10)
+
+
+def test_the_refused_rm_rf_root_kept_as_data_is_a_review_item(tmp_path: Path) -> None:
+    """@google/gemini-cli-core@0.61.0 ``dist/src/policy/shell-safety.test.js`` (51 examples:
+    past the 50 judged, the first counted as high) and ``policy-engine.test.js``
+    (``args: { command: 'rm -rf /' }``), claude-flow@3.43.0 ``manifest-validator.js``
+    (``payload: { command: 'rm -rf /', tool: 'Bash' }``), claude-code-templates@1.29.6
+    (``message: 'Dangerous command: rm -rf /'``), oh-my-claude-sisyphus@5.5.0 tests: all
+    GH-SABOTAGE-WIPE high."""
+    code = _POLICY_TESTS % _EXAMPLES
+    assert code.count("rm -rf /") > 60
+    assert _found(_package(tmp_path, code))["GH-SABOTAGE-WIPE"] == "medium"
+
+
+@pytest.mark.parametrize(
+    "wipe",
+    [
+        "execSync('rm -rf /');",
+        "spawnSync('sh', ['-c', 'rm -rf /']);",
+        "require('child_process').exec(`rm -rf /`);",
+        "const job = { command: 'rm -rf /*' };",
+        "const job = { command: 'rm -rf --no-preserve-root /' };",
+        "const job = { command: 'rm -rf ~' };",
+    ],
+)
+def test_a_wipe_that_runs_or_that_rm_does_not_refuse_is_high(tmp_path: Path, wipe: str) -> None:
+    """``rm -rf /`` given to a runner, and the forms rm carries out (``/*``, the option,
+    the home folder) kept as data in a file that spawns: as before."""
+    code = (_POLICY_TESTS % "").replace("module.exports", wipe + "\nmodule.exports")
+    code = code.replace("const { spawnSync }", "const { execSync, spawnSync }")
+    assert _found(_package(tmp_path, code))["GH-SABOTAGE-WIPE"] == "high", wipe

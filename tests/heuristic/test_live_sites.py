@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from gouvernante.heuristic import scan_package_dir
+from gouvernante.heuristic.families.sabotage import MAX_WIPES
 from gouvernante.heuristic.signals import in_comment_line, string_literal_at
 
 BENIGN = Path(__file__).parent / "fixtures" / "benign"
@@ -655,8 +656,8 @@ REVIEW = Path(__file__).parent / "fixtures" / "review"
         "check('rm -rf /');",
         # fs calls on the home folder are code, whatever surrounds them
         "const os = require('os'); require('fs').rmSync(os.homedir(), { recursive: true });",
-        # past 50 test inputs the first counts
-        "check('rm -rf /');\n" * 50,
+        # past MAX_WIPES test inputs the first counts (the cap's value: 200 since decision 0089)
+        "check('rm -rf /');\n" * MAX_WIPES,
     ],
 )
 def test_a_wipe_given_to_a_parser_is_data_but_a_wipe_that_runs_is_high(

@@ -221,7 +221,8 @@ def in_command_list(text: str, at: int) -> bool:
         return False
     others = 0
     for m in RX_ARRAY_ENTRY.finditer(text, open_, close):
-        if not m.start() <= at < m.end() and RX_DANGEROUS_ENTRY.match(m.group(1) or m.group(2)):
+        entry = m.group(1) if m.group(1) is not None else m.group(2)
+        if not m.start() <= at < m.end() and RX_DANGEROUS_ENTRY.match(entry):
             others += 1
     if others < MIN_OTHER_DANGEROUS:
         return False
@@ -289,7 +290,7 @@ RX_RUNNER_NAME = re.compile(
     r"|_compile|\$|sh|bash|cmd|powershell|pwsh|run\w*|shell\w*",
     re.IGNORECASE,
 )
-MAX_WIPES = 50  # wipe commands judged per file; past them the first counts
+MAX_WIPES = 200  # wipe commands judged per file; past them the first counts
 
 
 def _test_input(s: FileSignals, at: int) -> bool:
@@ -312,6 +313,25 @@ def _test_input(s: FileSignals, at: int) -> bool:
     )
 
 
+# ``rm -rf /`` alone (no ``*``, no ``--no-preserve-root``) is the textbook dangerous command,
+# and one that rm refuses (GNU's default ``--preserve-root``, BSD's and macOS' rm alike): AI
+# agents' policy tests and guards keep it as data (``{ command: 'rm -rf /' }``, ``'git log &&
+# rm -rf /': [...]``, ``'Dangerous command: rm -rf /'``: @google/gemini-cli-core 0.61.0,
+# claude-flow 3.43.0, claude-code-templates 1.29.6). It stays high in a literal that a command
+# runner call (``RX_RUNS``) starts within ``RUNNER_BACK`` characters before; a wipe of the home
+# folder, ``/*`` or ``--no-preserve-root /`` are judged as before.
+RX_BARE_ROOT = re.compile(r"rm\s+-\w+\s+/$")
+RUNNER_BACK = 200
+
+
+def _refused_example(text: str, m: re.Match[str]) -> bool:
+    """Is ``m`` a bare ``rm -rf /`` in a string literal that no runner call just before starts?"""
+    if RX_BARE_ROOT.fullmatch(m.group(0)) is None or string_literal_at(text, m.start()) is None:
+        return False
+    runs = RX_RUNS.finditer(text, max(0, m.start() - RUNNER_BACK), m.start())
+    return all(in_comment_line(text, r.start()) for r in runs)
+
+
 def _wipe(s: FileSignals) -> Detection | None:
     """High where the command can run; a command only on comment lines is not reported, one that
     is only a test's input (``_test_input``) or an entry of a list of dangerous commands
@@ -323,7 +343,11 @@ def _wipe(s: FileSignals) -> Detection | None:
             return found(HIGH, data if data is not None else m.start())
         if in_comment_line(text, m.start()):
             continue
-        if not _test_input(s, m.start()) and not in_command_list(text, m.start()):
+        if (
+            not _test_input(s, m.start())
+            and not in_command_list(text, m.start())
+            and not _refused_example(text, m)
+        ):
             return found(HIGH, m.start())
         data = m.start() if data is None else data
     hidden = next(t.matches(RX_WIPE, 1, decoded=True), None)
