@@ -204,3 +204,49 @@ def test_a_wipe_that_runs_or_that_rm_does_not_refuse_is_high(tmp_path: Path, wip
     code = (_POLICY_TESTS % "").replace("module.exports", wipe + "\nmodule.exports")
     code = code.replace("const { spawnSync }", "const { execSync, spawnSync }")
     assert _found(_package(tmp_path, code))["GH-SABOTAGE-WIPE"] == "high", wipe
+
+
+# A Bitcoin library's own Script class, built from hex; its browserify bundle also holds the vm
+# module's browser shim.
+_OWN_SCRIPT = """var Script = function Script(from) {
+  if (!(this instanceof Script)) return new Script(from);
+  this.chunks = [];
+};
+Script.fromHex = function (str) {
+  return new Script(Buffer.from(str, 'hex'));
+};
+module.exports = Script;
+"""
+_VM_SHIM = """var vm = require('vm');
+var NodeScript = function (code) { this.code = code; };
+exports.Script = NodeScript;
+"""
+
+
+@pytest.mark.parametrize("bundle", [False, True])
+def test_a_class_named_script_built_from_hex_is_no_vm_script(tmp_path: Path, bundle: bool) -> None:
+    """bitcore-lib@11.5.1 ``lib/script/script.js`` and ``bitcore-lib.js`` (its bundle):
+    ``new Script(Buffer.from(str, 'hex'))``, GH-DECODE-EXEC high."""
+    code = (_VM_SHIM if bundle else "") + _OWN_SCRIPT
+    assert "GH-DECODE-EXEC" not in _found(_package(tmp_path, code))
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        "const { Script } = require('vm');\n"
+        "new Script(Buffer.from(p, 'base64').toString()).runInThisContext();",
+        "new vm.Script(atob(p));",
+        "const { Script } = require('node:vm'); new Script(atob(p));\nfunction Script() {}",
+    ],
+)
+def test_vm_script_of_decoded_text_is_high(tmp_path: Path, run: str) -> None:
+    """vm's Script given decoded text: named from vm, by ``vm.``, with a ``Script`` defined only
+    after the call; beside the library's own class too."""
+    beside = _OWN_SCRIPT.replace("module.exports", run + "\nmodule.exports")
+    for i, code in enumerate((run, beside)):
+        if i and "function Script" in run:
+            continue
+        case = tmp_path / str(i)
+        case.mkdir()
+        assert _found(_package(case, code)).get("GH-DECODE-EXEC") == "high", (run, i)

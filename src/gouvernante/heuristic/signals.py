@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import heapq
 import re
+from collections import deque
 from collections.abc import Callable, Iterator
 from itertools import islice
 from typing import Generic, TypeVar
@@ -713,12 +714,46 @@ def _sink_part(text: str, part: re.Pattern[str], bounded: bool) -> Iterator[re.M
         yield m
 
 
+# A bare ``new Script(`` is vm's only in a file that names the vm module, unless the last
+# binding of ``Script`` before the call (within ``OWN_SCRIPT_BACK``) is the file's own
+# (``function Script``, ``class Script``, ``Script = function``), not vm's (``{ Script } =
+# require('vm')``, ``import { Script } from 'node:vm'``): bitcore-lib 11.5.1's ``new
+# Script(Buffer.from(str, 'hex'))`` builds a Bitcoin script with its own ``var Script = function
+# Script(from)``, also in its browserify bundle that holds vm's shim.
+RX_VM_NAMED = re.compile(r"""['"`](?:node:)?vm['"`]|(?<![\w$])vm\.""")
+RX_SCRIPT_BINDING = re.compile(
+    r"(?P<own>(?:function|class)\s+Script\b|(?<![\w$.])Script\s*=\s*function\b)"
+    r"|\bScript\b[^;\n]{0,80}?(?:=\s*require\(|\bfrom)\s*['\"`](?:node:)?vm['\"`]"
+)
+OWN_SCRIPT_BACK = 50_000
+
+
+def _vm_scripts(text: str, found: Iterator[re.Match[str]]) -> Iterator[re.Match[str]]:
+    named: bool | None = None
+    for m in found:
+        if "vm." in m.group(0):
+            yield m
+            continue
+        if named is None:
+            named = RX_VM_NAMED.search(text) is not None
+        if not named:
+            continue
+        bindings = RX_SCRIPT_BINDING.finditer(text, max(0, m.start() - OWN_SCRIPT_BACK), m.start())
+        last = deque(bindings, maxlen=1)
+        if not last or last[0].group("own") is None:
+            yield m
+
+
 def sinks(t: TextView) -> Iterator[re.Match[str]]:
     """eval / Function / vm / _compile call sites, in order (word-bounded where it matters)."""
     if not t.may(RX_EVAL_SINK):
         return
     text = t.text
-    parts = [_sink_part(text, rx_, b) for lit, rx_, b in _SINK_PARTS if lit in text]
+    parts = [
+        _vm_scripts(text, _sink_part(text, rx_, b)) if lit == "Script" else _sink_part(text, rx_, b)
+        for lit, rx_, b in _SINK_PARTS
+        if lit in text
+    ]
     end = -1
     for m in heapq.merge(*parts, key=lambda m: m.start()):
         if m.start() >= end:  # one call site once (``new Function(`` holds ``Function(``)
