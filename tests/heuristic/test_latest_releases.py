@@ -250,3 +250,24 @@ def test_vm_script_of_decoded_text_is_high(tmp_path: Path, run: str) -> None:
         case = tmp_path / str(i)
         case.mkdir()
         assert _found(_package(case, code)).get("GH-DECODE-EXEC") == "high", (run, i)
+
+
+def test_an_orchestrator_bundle_naming_credentials_far_from_its_launch_is_a_review_item(
+    tmp_path: Path,
+) -> None:
+    """oh-my-claude-sisyphus@5.5.0 ``bridge/team.js`` (1.1 MB: ``const args =
+    ["--dangerously-skip-permissions"]`` for its claude workers, "URLs with embedded credentials
+    are not allowed" 80,000 characters before) and task-master-ai@0.43.1
+    ``dist/config-manager-*.js`` (``credentials missing`` 31,000 characters on): plain high
+    GH-AI-AGENT-ABUSE. The nx prompt beside the same launch stays high."""
+    check = (
+        "function urlCheck(u) {\n  if (u.password) return 'URLs with embedded credentials';\n}\n"
+    )
+    filler = "function step{0}(x) {{ return x + {0}; }}\n"
+    code = check + "".join(filler.format(i) for i in range(200)) + _HARNESS
+    assert code.index("--dangerously") - code.index("credentials") > 4000
+    (tmp_path / "far").mkdir()
+    assert _found(_package(tmp_path / "far", code))["GH-AI-AGENT-ABUSE"] == "medium"
+    near = code.replace("function run(", "const PROMPT = 'inventory every wallet';\nfunction run(")
+    (tmp_path / "near").mkdir()
+    assert _found(_package(tmp_path / "near", near))["GH-AI-AGENT-ABUSE"] == "high"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 from gouvernante.heuristic.signals import (
     LINE_REACH,
@@ -79,14 +80,21 @@ def _in_string(text: str, at: int) -> bool:
     return tick >= 0 and _OPENS.search(text, max(0, tick - 20), tick) is not None
 
 
-def _prompt_word(t: TextView) -> bool:
+PROMPT_REACH = 4000  # characters between the launch's flag and a word of its prompt
+
+
+def _prompt_word(t: TextView, at: int) -> bool:
     """A word of a prompt about secrets. A prompt is text: the word counts inside a string
     literal, as a word of its own (``secrets``, ``~/.env``), not on a comment line (a JSDoc's
     "the identity, secret, and port") and not as or in a name (``process.env``,
     ``{ secret: clientSecret }``, ``walletAddress``); one hidden in an encoded literal always
-    counts (agents@0.32.0)."""
+    counts (agents@0.32.0). The word must lie within ``PROMPT_REACH`` of the launch at ``at``
+    (nx kept its prompt beside the argv lists): an agent orchestrator's 1 MB bundle names
+    credentials in a URL check 80,000 characters from its own ``claude`` argv
+    (oh-my-claude-sisyphus 5.5.0, task-master-ai 0.43.1)."""
     text = t.text
-    for m in t.matches(RX_SECRET_PROMPT, MAX_PROMPT_WORDS):
+    near = RX_SECRET_PROMPT.finditer(text, max(0, at - PROMPT_REACH), at + PROMPT_REACH)
+    for m in islice(near, MAX_PROMPT_WORDS) if t.may(RX_SECRET_PROMPT) else ():
         lo = m.start()
         dot = lo if text.startswith(".", lo) else lo - 1 if lo and text[lo - 1] == "." else -1
         if dot > 0 and (_IDENT.match(text, dot - 1) is not None or text[dot - 1] in ")]"):
@@ -107,7 +115,7 @@ def _ai_agent(s: FileSignals) -> Detection | None:
     at = _launch(s.t)
     if at is None:
         return None
-    strong = s.install or _prompt_word(s.t)
+    strong = s.install or _prompt_word(s.t, at)
     return found(HIGH if strong else MEDIUM, at)
 
 
