@@ -1,5 +1,5 @@
-"""Shared by the tests that run the command line or build images (``tests`` is on
-``pythonpath``)."""
+"""Shared by the tests that run the command line, build images or scan sample packages with the
+heuristic engine (``tests`` is on ``pythonpath``)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from gouvernante.heuristic import scan_package_dir
 
 
 def run_cli(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -166,3 +168,23 @@ def every_mode(
         modes["-inventory (dir)"] = scan_report(tmp_path, rules, "-inventory", from_dir)
     modes["-image"] = scan_report(tmp_path, rules, "-image", str(image))
     return modes
+
+
+def heuristic_package(
+    tmp_path: Path, code: str, *, install: bool = False, main: str = "index.js"
+) -> Path:
+    """A package folder ``tmp_path/pkg`` whose ``main`` file (with ``install``, also run by its
+    postinstall) holds ``code``."""
+    pkg = tmp_path / "pkg"
+    pkg.mkdir(exist_ok=True)
+    manifest: dict[str, object] = {"name": "sample", "version": "1.0.0", "main": main}
+    if install:
+        manifest["scripts"] = {"postinstall": f"node {main}"}
+    (pkg / "package.json").write_text(json.dumps(manifest))
+    (pkg / main).write_text(code)
+    return pkg
+
+
+def heuristic_found(pkg: Path) -> dict[str, str]:
+    """The heuristic hits of ``pkg``: pattern id to confidence."""
+    return {h.pattern_id: h.confidence.value for h in scan_package_dir(str(pkg))}

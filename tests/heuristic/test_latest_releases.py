@@ -7,28 +7,12 @@ runs, which must still be found.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from gouvernante.heuristic import scan_package_dir
-
-
-def _package(tmp_path: Path, code: str, *, install: bool = False) -> Path:
-    pkg = tmp_path / "pkg"
-    pkg.mkdir(exist_ok=True)
-    manifest: dict[str, object] = {"name": "sample", "version": "1.0.0", "main": "index.js"}
-    if install:
-        manifest["scripts"] = {"postinstall": "node index.js"}
-    (pkg / "package.json").write_text(json.dumps(manifest))
-    (pkg / "index.js").write_text(code)
-    return pkg
-
-
-def _found(pkg: Path) -> dict[str, str]:
-    return {h.pattern_id: h.confidence.value for h in scan_package_dir(str(pkg))}
-
+from helpers import heuristic_found as _found
+from helpers import heuristic_package as _package
 
 # An agent harness running coding CLIs in a sandbox container: it builds each CLI's argv with its
 # approvals off (the container is the sandbox), passes its own environment on, and documents its

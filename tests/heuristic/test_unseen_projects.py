@@ -11,22 +11,12 @@ import base64
 import json
 from pathlib import Path
 
-from gouvernante.heuristic import scan_package_dir
+from helpers import heuristic_found as _found
+from helpers import heuristic_package
 
 
 def _package(tmp_path: Path, code: str, *, install: bool = True) -> Path:
-    pkg = tmp_path / "pkg"
-    pkg.mkdir(exist_ok=True)
-    manifest: dict[str, object] = {"name": "sample", "version": "1.0.0", "main": "setup.js"}
-    if install:
-        manifest["scripts"] = {"postinstall": "node setup.js"}
-    (pkg / "package.json").write_text(json.dumps(manifest))
-    (pkg / "setup.js").write_text(code)
-    return pkg
-
-
-def _found(pkg: Path) -> dict[str, str]:
-    return {h.pattern_id: h.confidence.value for h in scan_package_dir(str(pkg))}
+    return heuristic_package(tmp_path, code, install=install, main="setup.js")
 
 
 # A project generator choosing a package manager: it runs the one it found, and a comment cites

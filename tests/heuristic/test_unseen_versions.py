@@ -11,22 +11,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gouvernante.heuristic import scan_package_dir
+from helpers import heuristic_found as _found
+from helpers import heuristic_package
 
 
 def _package(tmp_path: Path, code: str, *, install: bool = False) -> Path:
-    pkg = tmp_path / "pkg"
-    pkg.mkdir(exist_ok=True)
-    manifest: dict[str, object] = {"name": "sample", "version": "1.0.0", "bin": {"x": "cli.js"}}
-    if install:
-        manifest["scripts"] = {"postinstall": "node cli.js"}
-    (pkg / "package.json").write_text(json.dumps(manifest))
-    (pkg / "cli.js").write_text(code)
-    return pkg
-
-
-def _found(pkg: Path) -> dict[str, str]:
-    return {h.pattern_id: h.confidence.value for h in scan_package_dir(str(pkg))}
+    return heuristic_package(tmp_path, code, install=install, main="cli.js")
 
 
 # An AI coding CLI's own bundle: it declares its auto-approve option with commander, a telemetry
