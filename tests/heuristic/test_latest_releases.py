@@ -255,3 +255,78 @@ def test_an_orchestrator_bundle_naming_credentials_far_from_its_launch_is_a_revi
     near = code.replace("function run(", "const PROMPT = 'inventory every wallet';\nfunction run(")
     (tmp_path / "near").mkdir()
     assert _found(_package(tmp_path / "near", near))["GH-AI-AGENT-ABUSE"] == "high"
+
+
+# An options module a postinstall reaches: the release command is a default held as data; the
+# module that runs it is another file.
+_DEFAULTS = """'use strict';
+module.exports = {
+    confirm: true,
+    releaseCommand: 'npm publish',
+    tag: 'latest',
+};
+"""
+
+
+def test_a_publish_command_held_as_an_option_default_is_a_review_item(tmp_path: Path) -> None:
+    """publish-please@5.5.2 ``lib/default-options.js`` (``publishCommand: 'npm publish'``; its
+    postinstall reaches the module): plain high GH-PROPAGATE-NPM-PUBLISH for a string no code
+    of the file runs."""
+    found = _found(_package(tmp_path, _DEFAULTS, install=True))
+    assert found.get("GH-PROPAGATE-NPM-PUBLISH") == "medium"
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        "require('child_process').execSync(module.exports.releaseCommand);",
+        "const { exec } = require('node:child_process'); exec(module.exports.releaseCommand);",
+        "spawn(module.exports.releaseCommand, { shell: true });",
+        "eval('require(\"child_process\").execSync(module.exports.releaseCommand)');",
+        "await $`${module.exports.releaseCommand}`;",
+    ],
+)
+def test_a_publish_command_given_to_a_runner_at_install_time_is_high(
+    tmp_path: Path, run: str
+) -> None:
+    """The Shai-Hulud worm runs ``npm publish`` from its postinstall bundle: the same default
+    with a runner in the file stays high."""
+    found = _found(_package(tmp_path, _DEFAULTS + run + "\n", install=True))
+    assert found.get("GH-PROPAGATE-NPM-PUBLISH") == "high"
+
+
+# A release test that reads its repository's CI workflow and the release script, and checks the
+# git commands the script holds.
+_READS_WORKFLOW = """import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+const ROOT = join(__dirname, '..');
+const CI = readFileSync(join(ROOT, '.github', 'workflows', 'ci.yml'), 'utf-8');
+const RELEASE = readFileSync(join(ROOT, 'scripts', 'release.sh'), 'utf-8');
+it('keeps tokens out of CI and pushes a signed tag', () => {
+    expect(CI).not.toContain('GH_TOKEN');
+    expect(RELEASE).toContain('git commit -S');
+    expect(RELEASE).toContain('git push origin HEAD');
+});
+"""
+
+
+def test_a_workflow_only_read_is_not_written(tmp_path: Path) -> None:
+    """oh-my-claude-sisyphus@5.5.0 ``dist/__tests__/release-guidance.test.js``
+    (``readFileSync(join(REPO_ROOT, '.github', 'workflows', 'ci.yml'))`` beside expected
+    ``git commit``/``git push`` strings and ``GH_TOKEN``): plain high GH-EXFIL-WORKFLOW-WRITE."""
+    found = _found(_package(tmp_path, _READS_WORKFLOW))
+    assert found.get("GH-EXFIL-WORKFLOW-WRITE") == "medium"
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        "execSync('git add .github/workflows/x.yml && git push');",
+        "writeFileSync(join(ROOT, '.github', 'workflows', 'x.yml'), body);",
+        "const dir = join(ROOT, '.github', 'workflows');\nmkdirSync(dir);",
+    ],
+)
+def test_a_workflow_written_beside_one_read_is_high(tmp_path: Path, write: str) -> None:
+    """A workflow path committed with git or written, beside one only read, stays high."""
+    found = _found(_package(tmp_path, _READS_WORKFLOW + write + "\n"))
+    assert found.get("GH-EXFIL-WORKFLOW-WRITE") == "high"

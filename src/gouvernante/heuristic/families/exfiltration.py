@@ -131,6 +131,15 @@ RX_PATH_HOLDER = re.compile(r"\b(?:const|let|var)\s+([\w$]+)\s*=[^;\n=]{0,120}$"
 HOLDER_REACH = 2000  # characters after the path where its variable is written to
 
 
+# A read of the path: its call opens the statement the path is in (``readFileSync(join(root,
+# '.github', 'workflows', 'ci.yml'))``, ``existsSync('.github/workflows')``).
+RX_READ_CALL = re.compile(
+    r"(?:readFile(?:Sync)?|existsSync|createReadStream|readdir(?:Sync)?|readJson(?:Sync)?"
+    r"|(?:l?stat|access)Sync)\s*\([^;\n()]{0,120}(?:\([^;\n()]{0,120})?$"
+)
+READ_REACH = 250  # characters back from the path to its read call
+
+
 def _written(text: str, at: int) -> bool:
     """Is the workflow path at ``at`` written: right after a write call, or through the variable
     its statement assigns?"""
@@ -160,10 +169,15 @@ def _workflow_write(s: FileSignals) -> Detection | None:
     # A workflow path right after a write call (or the contents API / git) is a workflow written;
     # a tool that reads workflow files and writes some other file is only worth a look.
     text = s.text
-    written = contents or any(
-        _written(text, m.start())
+    live = [
+        m.start()
         for m in islice(RX_WORKFLOW.finditer(text), MAX_LIVE)
         if not in_comment_line(text, m.start())
+    ]
+    # the contents API or git beside workflow paths that are only read (a test reading its own
+    # ``.github/workflows/ci.yml`` to check it; oh-my-claude-sisyphus 5.5.0) writes no workflow
+    written = any(_written(text, at) for at in live) or (
+        contents and not all(RX_READ_CALL.search(text, max(0, at - READ_REACH), at) for at in live)
     )
     strong = s.install or t.find(RX_TOJSON_SECRETS) is not None or s.gh_token
     return found(HIGH if strong and written else MEDIUM, at)
@@ -640,6 +654,20 @@ def _owners(offsets: Iterable[int], spans: list[tuple[_K, int, int]], outside: _
         yield stack[-1][0] if stack else outside
 
 
+RX_ZX_CALL = re.compile(r"\$`")
+
+
+def _runs_nothing(s: FileSignals) -> bool:
+    """Does the file start no process (no ``child_process``, ``exec(``/``spawn(``-like call or
+    zx template) and evaluate no code?"""
+    return (
+        s.proc is None
+        and s.eval_sink is None
+        and RX_PROCESS_CALL.search(s.text) is None
+        and RX_ZX_CALL.search(s.text) is None
+    )
+
+
 def _npm_publish(s: FileSignals) -> Detection | None:
     t = s.t
     if not t.may(RX_NPM_PUBLISH):
@@ -663,10 +691,20 @@ def _npm_publish(s: FileSignals) -> Detection | None:
             if hidden or not s.tasks or s.eval_sink is not None
             else (_other_task(s.text, s.tasks))
         )
-        if other is None or not other(at):
+        # a command held as data (an option's default, ``publishCommand: 'npm publish'``) in a
+        # file that starts no process and evaluates no code: what runs it is elsewhere, if
+        # anywhere (publish-please 5.5.2's options module, reached by its postinstall)
+        inert = _runs_nothing(s)
+
+        def runs(pos: int, pos_hidden: bool) -> bool:
+            if not pos_hidden and inert and RX_ENTRY_KEY.search(s.text, max(0, pos - 80), pos):
+                return False
+            return pos_hidden or other is None or not other(pos)
+
+        if runs(at, hidden):
             return found(HIGH, at)
         for more, more_hidden in sites:
-            if more_hidden or not other(more):
+            if runs(more, more_hidden):
                 return found(HIGH, more)
         return found(MEDIUM, at)
     if t.search(RX_NPM_WHOAMI) is not None and t.find(RX_TARBALL):
