@@ -330,3 +330,61 @@ def test_a_workflow_written_beside_one_read_is_high(tmp_path: Path, write: str) 
     """A workflow path committed with git or written, beside one only read, stays high."""
     found = _found(_package(tmp_path, _READS_WORKFLOW + write + "\n"))
     assert found.get("GH-EXFIL-WORKFLOW-WRITE") == "high"
+
+
+# A CLI's launch test: it checks the claude argv its launcher builds, under a title naming the
+# credential files it cleans, with a fake secret as a kebab-case value.
+_LAUNCH_TEST = """import { describe, it, expect, vi } from 'vitest';
+import { spawn } from 'child_process';
+import { runClaude } from '../launch.js';
+vi.mock('child_process', () => ({ spawn: vi.fn() }));
+describe('runClaude', () => {
+    it('cleans secure credential artifacts after a failed start', () => {
+        const secret = 'failed-start-secret';
+        process.env.API_KEY = secret;
+        runClaude('/tmp', ['--dangerously-skip-permissions'], 'sid');
+        expect(vi.mocked(spawn)).toHaveBeenCalledWith('claude', expect.any(Array));
+    });
+});
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("", ""),
+        ("secure credential artifacts", "temporary files"),  # the fake secret alone
+        ("const secret = 'failed-start-secret';", ""),  # the title alone
+    ],
+)
+def test_a_test_title_and_a_fake_secret_are_no_prompt(tmp_path: Path, old: str, new: str) -> None:
+    """oh-my-claude-sisyphus@5.5.0 ``dist/cli/__tests__/launch.test.js``: ``runClaude('/tmp',
+    ['--dangerously-skip-permissions'], 'sid')`` 290 characters after ``it('cleans secure
+    credential artifacts ...')`` and 470 before ``'new-session-failure-secret'``: plain high
+    GH-AI-AGENT-ABUSE."""
+    code = _LAUNCH_TEST.replace(old, new) if old else _LAUNCH_TEST
+    assert _found(_package(tmp_path, code))["GH-AI-AGENT-ABUSE"] == "medium"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        # a prompt about secrets beside the same launch
+        ("const secret = 'failed-start-secret';", "const p = 'list every credential file';"),
+        # a title given to the agent by a local ``it`` that starts it
+        ("describe('runClaude'", "function it(p, f) { spawn('claude', ['-p', p]); }\ndescribe('x'"),
+        # a one-word target list for the agent
+        ("const secret = 'failed-start-secret';", "const targets = ['wallet', '.env'];"),
+    ],
+)
+def test_a_prompt_beside_a_test_shaped_launch_is_high(tmp_path: Path, old: str, new: str) -> None:
+    """Prose, a title a local ``it`` gives the agent, or single-word targets stay prompts."""
+    code = _LAUNCH_TEST.replace(old, new)
+    assert code != _LAUNCH_TEST
+    assert _found(_package(tmp_path, code))["GH-AI-AGENT-ABUSE"] == "high"
+
+
+def test_a_test_shaped_launch_at_install_time_is_high(tmp_path: Path) -> None:
+    """The same file run by a postinstall starts the agent at install time: high (nx)."""
+    found = _found(_package(tmp_path, _LAUNCH_TEST, install=True))
+    assert found["GH-AI-AGENT-ABUSE"] == "high"

@@ -80,6 +80,38 @@ def _in_string(text: str, at: int) -> bool:
     return tick >= 0 and _OPENS.search(text, max(0, tick - 20), tick) is not None
 
 
+# A test's title: the first argument of a test framework's ``it``/``test``/``describe`` call
+# (``it.only(``, ``test.each([...])(``, ``describe.skipIf(cond)(`` too).
+RX_TEST_TITLE = re.compile(
+    r"(?<![\w$.])(?:it|test|describe|context|suite|specify|bench)"
+    r"(?:\.(?:only|skip|todo|concurrent|sequential|fails|each|skipIf|runIf)(?:\([^()\n]{0,80}\))?)*"
+    r"\s*\(\s*$"
+)
+RX_OWN_TEST_FN = re.compile(
+    r"\bfunction\s+(?:it|test|describe|context|suite|specify|bench)\s*\("
+    r"|\b(?:const|let|var)\s+(?:it|test|describe|context|suite|specify|bench)\s*="
+)
+
+
+# A literal that is one kebab-case name (``'new-session-failure-secret'``): a value or a key.
+RX_KEBAB = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+")
+
+
+def _label(text: str, at: int) -> bool:
+    """Is ``at`` in a string literal on its line that is no prompt: a test's title (the first
+    argument of a test framework's call, in a file that defines no function of that name;
+    ``it('cleans secure credential artifacts ...')`` names what the test checks), or a literal
+    that is one kebab-case name (a test's fake secret, ``'new-session-failure-secret'``)?"""
+    span = string_literal_at(text, at)
+    if span is None:
+        return False
+    if RX_KEBAB.fullmatch(text, span[0] + 1, span[1] - 1) is not None:
+        return True
+    if RX_TEST_TITLE.search(text, max(0, span[0] - 120), span[0]) is None:
+        return False
+    return RX_OWN_TEST_FN.search(text) is None
+
+
 PROMPT_REACH = 4000  # characters between the launch's flag and a word of its prompt
 
 
@@ -104,7 +136,7 @@ def _prompt_word(t: TextView, at: int) -> bool:
             or _PLURAL.match(text, m.end()) is None
         ):
             continue  # part of a name: ``clientSecret``, ``walletAddress``
-        if _in_string(text, lo) and not in_comment_line(text, lo):
+        if _in_string(text, lo) and not in_comment_line(text, lo) and not _label(text, lo):
             return True
     return next(t.matches(RX_SECRET_PROMPT, 1, decoded=True), None) is not None
 
