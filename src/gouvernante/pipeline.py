@@ -21,7 +21,12 @@ import msgspec
 from gouvernante import trace
 from gouvernante.errors import GouvernanteError, LockfileError
 from gouvernante.fs import globs
-from gouvernante.fs.read import MAX_LOCKFILE_BYTES, link_refusal, read_regular_file
+from gouvernante.fs.read import (
+    MAX_LOCKFILE_BYTES,
+    link_refusal,
+    read_regular_file,
+    real_path_inside,
+)
 from gouvernante.lockfiles import (
     DENO_CONFIG,
     MANIFEST,
@@ -234,7 +239,7 @@ def _with_tarball_releases(graph: LockfileGraph, task: FileTask) -> LockfileGrap
         if not relative:
             continue
         path = os.path.join(folder, relative)
-        if os.path.commonpath([os.path.realpath(path), inside]) != inside:
+        if real_path_inside(path, inside) is None:
             continue
         release = tarball_release(path)
         if release is not None:

@@ -69,6 +69,14 @@ def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
+def real_path_inside(path: str, real_folder: str) -> str | None:
+    """``path`` with every link resolved, when that lies inside ``real_folder`` (itself a real
+    path, ``os.path.realpath``); None when it leads out of it. Whether the file exists is not
+    asked: the read that follows says."""
+    real = os.path.realpath(path)
+    return real if _inside(real, real_folder) else None
+
+
 def link_refusal(path: str, tree: str) -> str | None:
     """Why the symlink ``path`` (or a file under a symlinked folder) must not be read, or None.
 

@@ -18,7 +18,12 @@ from functools import partial
 import msgspec
 
 from gouvernante.errors import GouvernanteError, SourceError
-from gouvernante.fs.read import MAX_LOCKFILE_BYTES, link_refusal, read_regular_file
+from gouvernante.fs.read import (
+    MAX_LOCKFILE_BYTES,
+    link_refusal,
+    read_regular_file,
+    real_path_inside,
+)
 from gouvernante.fs.walk import WalkedDir, walk
 from gouvernante.gitscan import (
     BLOB_BATCH,
@@ -536,8 +541,8 @@ class _FolderTarballs:
         self.read: dict[str, str] = {}  # path -> oid
 
     def locate(self, path: str) -> str | None:
-        real = os.path.realpath(os.path.join(self.root, path))
-        if os.path.commonpath([real, self.root]) != self.root:
+        real = real_path_inside(os.path.join(self.root, path), self.root)
+        if real is None:
             return None
         if real not in self.located:
             try:
