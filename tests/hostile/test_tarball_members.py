@@ -183,9 +183,9 @@ def test_a_tarball_named_by_many_entries_is_read_once(
     calls: list[str] = []
     real = digest.root_manifest
 
-    def counted(path: str, *args: object) -> bytes | None:
+    def counted(path: str, *args: object, **kwargs: object) -> bytes | None:
         calls.append(path)
-        return real(path, *args)  # type: ignore[arg-type]
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(digest, "root_manifest", counted)
     tree = _aliases_tree(tmp_path, 30)

@@ -34,6 +34,7 @@ __all__ = [
     "ArchiveLimits",
     "ContentHasher",
     "HashStats",
+    "UnpackBudget",
     "is_candidate",
     "may_be_root_manifest",
     "root_manifest",
@@ -82,7 +83,44 @@ class ArchiveLimits:
     max_archive_bytes: int = 256 * 1024 * 1024  # the archive file itself
     max_members: int = 100_000
     max_total_bytes: int = 1024 * 1024 * 1024  # uncompressed bytes read from one archive
-    max_ratio: int = 200  # declared uncompressed / archive size, above 64 MiB declared
+    # uncompressed / archive size, past ``ratio_floor`` uncompressed (decision 0094: real npm
+    # tarballs measured up to 21)
+    max_ratio: int = 200
+    ratio_floor: int = 1024 * 1024
+
+    def unpacked_limit(self, archive_bytes: int) -> int:
+        """How many bytes an archive of ``archive_bytes`` may give uncompressed: no more than
+        ``max_total_bytes``, nor ``max_ratio`` times its size once past ``ratio_floor``. A bomb
+        under the absolute limit then costs what an honest archive of its size costs, and a
+        tiny one no more than ``ratio_floor``: what a scan spends grows with the bytes given."""
+        return min(self.max_total_bytes, max(self.ratio_floor, self.max_ratio * archive_bytes))
+
+    def over(self, archive_bytes: int) -> str:
+        """Why an archive that gives more than ``unpacked_limit`` is refused (no byte of it)."""
+        limit = self.unpacked_limit(archive_bytes)
+        if limit >= self.max_total_bytes:
+            return f"refused: more than {self.max_total_bytes // (1024 * 1024)} MiB uncompressed"
+        return (
+            f"refused: more than {self.max_ratio} times its {archive_bytes} bytes uncompressed"
+            " (a gzip or zip bomb?)"
+        )
+
+
+class UnpackBudget:
+    """Uncompressed bytes one scan may still spend on archives of a kind (``tar_members``'
+    ``budget``): each archive is bounded by ``ArchiveLimits``, their sum by this. An archive
+    that would go past it is refused (an ``InputError`` naming it), never read in part as if
+    whole."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.left = total
+
+    def spent(self) -> str:
+        return (
+            f"refused: the scan's budget of {self.total // (1024 * 1024)} MiB uncompressed for"
+            " such archives is spent (many archives that each unpack to much: decision 0094)"
+        )
 
 
 @dataclass
@@ -267,8 +305,8 @@ def zip_members(path: str, cap: int, limits: ArchiveLimits) -> Iterator[tuple[st
         if len(infos) > limits.max_members:
             raise InputError(path, f"refused: more than {limits.max_members} zip members")
         declared = sum(i.file_size for i in infos)
-        if declared > 64 * 1024 * 1024 and declared > limits.max_ratio * max(len(data), 1):
-            raise InputError(path, "refused: declared sizes far beyond the archive's (a zip bomb?)")
+        if declared > limits.unpacked_limit(len(data)):
+            raise InputError(path, f"{limits.over(len(data))}: its declared sizes")
         total = 0
         for position, info in enumerate(infos):
             name = info.filename
@@ -316,6 +354,7 @@ class _Budget(io.RawIOBase):
 
     def __init__(self, inner: gzip.GzipFile, limit: int) -> None:
         self.inner = inner
+        self.limit = limit
         self.left = limit
 
     def readable(self) -> bool:
@@ -325,6 +364,7 @@ class _Budget(io.RawIOBase):
         want = min(len(buffer), self.left + 1)
         chunk = self.inner.read(want)
         if len(chunk) > self.left:
+            self.left = 0  # (all it was allowed is spent)
             raise _OverBudget
         self.left -= len(chunk)
         buffer[: len(chunk)] = chunk
@@ -341,6 +381,8 @@ def tar_members(
     limits: ArchiveLimits,
     wanted: Callable[[str], bool] | None = None,
     data: bytes | None = None,
+    *,
+    budget: UnpackBudget | None = None,
 ) -> Iterator[tuple[str, bytes | None]]:
     """(member name, bytes) of each candidate regular file of a gzipped tarball (an npm package),
     streamed; bytes is None over ``cap``. ``wanted``: which member names to yield (default: the
@@ -349,16 +391,19 @@ def tar_members(
     ``path``. Raises ``InputError`` as ``zip_members`` does, and for a ``wanted`` member that is
     not a plain file (a link, a folder, a contiguous or sparse file: extracted by one tool and
     skipped by another) or a global pax header setting anything but a comment (tarfile applies
-    it to the members after it, node's tar readers do not)."""
+    it to the members after it, node's tar readers do not), or one that gives more than
+    ``ArchiveLimits.unpacked_limit`` of its size (or than ``budget`` has left: what it gave is
+    taken from it)."""
     if data is None:
         data = _archive_bytes(path, limits)
     elif len(data) > limits.max_archive_bytes:
         raise InputError(
             path, f"archive larger than {limits.max_archive_bytes // (1024 * 1024)} MiB"
         )
-    stream = io.BufferedReader(
-        _Budget(gzip.GzipFile(fileobj=io.BytesIO(data)), limits.max_total_bytes)
-    )
+    allowed = limits.unpacked_limit(len(data))
+    left = allowed if budget is None else max(0, min(allowed, budget.left))
+    counted = _Budget(gzip.GzipFile(fileobj=io.BytesIO(data)), left)
+    stream = io.BufferedReader(counted)
     position = -1
     try:
         with tarfile.open(fileobj=stream, mode="r|") as archive:
@@ -380,15 +425,16 @@ def tar_members(
                 member = archive.extractfile(info)
                 yield info.name, member.read() if member is not None else b""
     except _OverBudget:
-        raise InputError(
-            path,
-            f"refused: more than {limits.max_total_bytes // (1024 * 1024)} MiB uncompressed",
-        ) from None
+        over = limits.over(len(data)) if budget is None or left == allowed else budget.spent()
+        raise InputError(path, over) from None
     except (tarfile.TarError, zlib.error, gzip.BadGzipFile, EOFError, OSError) as exc:
         where = f"member #{position + 1}" if position >= 0 else "its start"
         raise InputError(
             path, f"not a readable gzipped tarball at {where} ({type(exc).__name__})"
         ) from None
+    finally:
+        if budget is not None:
+            budget.left -= counted.limit - counted.left
 
 
 _PLAIN_FILE = (tarfile.REGTYPE, tarfile.AREGTYPE)
@@ -415,7 +461,12 @@ def may_be_root_manifest(name: str) -> bool:
 
 
 def root_manifest(
-    path: str, cap: int, limits: ArchiveLimits, data: bytes | None = None
+    path: str,
+    cap: int,
+    limits: ArchiveLimits,
+    data: bytes | None = None,
+    *,
+    budget: UnpackBudget | None = None,
 ) -> bytes | None:
     """The package.json of a packed npm package (a gzipped tarball at ``path``, or its bytes
     ``data`` read elsewhere, ``path`` naming them), None when no member may be it. Every member
@@ -424,7 +475,7 @@ def root_manifest(
     each maps it), so two that differ make the package unknown. Raises ``InputError`` for a
     damaged or hostile archive, such a disagreement, or a package.json over ``cap``."""
     found: bytes | None = None
-    for _name, body in tar_members(path, cap, limits, may_be_root_manifest, data):
+    for _name, body in tar_members(path, cap, limits, may_be_root_manifest, data, budget=budget):
         if body is None:
             raise InputError(path, f"its package.json is larger than {cap} bytes")
         if found is not None and body != found:
@@ -438,10 +489,15 @@ def root_manifest(
 
 
 def tarball_manifest(
-    path: str, cap: int, limits: ArchiveLimits, data: bytes | None = None
+    path: str,
+    cap: int,
+    limits: ArchiveLimits,
+    data: bytes | None = None,
+    *,
+    budget: UnpackBudget | None = None,
 ) -> bytes:
     """``root_manifest``, an ``InputError`` when the tarball has none."""
-    found = root_manifest(path, cap, limits, data)
+    found = root_manifest(path, cap, limits, data, budget=budget)
     if found is None:
         raise InputError(path, "no package.json in the tarball's top folder")
     return found

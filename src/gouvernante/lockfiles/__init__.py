@@ -12,12 +12,16 @@ import importlib
 import os
 from collections.abc import Callable, Collection, Mapping
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 import msgspec
 
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles import _sniff
 from gouvernante.model import LockfileFormat, LockfileGraph
+
+if TYPE_CHECKING:
+    from gouvernante.fs.digest import UnpackBudget
 
 # How many leading bytes ``sniff`` functions get.
 SNIFF_BYTES = 8192
@@ -186,6 +190,13 @@ TARBALL_BYTES = 256 * 1024 * 1024
 # tarball under any number of aliases, and reading a gzip of 1 GiB costs 1.4 s
 _TARBALL_RELEASES: dict[tuple[object, ...], tuple[str, str] | None] = {}
 _TARBALL_MEMO = 4096
+# what all the tarballs one process reads (a scan; each forked worker its own) may unpack to,
+# in sum: each is bounded by ``ArchiveLimits`` (its size times 200 past 1 MiB, 1 GiB), but a
+# commit or an image layer compresses a tarball again, so 1,000 distinct bombs can take a few
+# KB of a repository and cost 1,000 GiB (decision 0094). Past it, a tarball is refused (its
+# entry stays unnamed: an error when a rule names its version).
+TARBALL_SCAN_BYTES = 4 * 1024 * 1024 * 1024
+_TARBALL_BUDGET: list[UnpackBudget] = []  # (made at the first tarball read)
 
 
 def tarball_release(shown: str, data: bytes | None = None) -> tuple[str, str] | None:
@@ -198,7 +209,7 @@ def tarball_release(shown: str, data: bytes | None = None) -> tuple[str, str] | 
     import hashlib  # noqa: PLC0415 - tarballs only
 
     from gouvernante.errors import GouvernanteError  # noqa: PLC0415 - tarballs only
-    from gouvernante.fs.digest import ArchiveLimits, tarball_manifest  # noqa: PLC0415
+    from gouvernante.fs.digest import ArchiveLimits, UnpackBudget, tarball_manifest  # noqa: PLC0415
     from gouvernante.lockfiles.package_json import manifest_release  # noqa: PLC0415
 
     if data is not None:
@@ -212,9 +223,15 @@ def tarball_release(shown: str, data: bytes | None = None) -> tuple[str, str] | 
     if key in _TARBALL_RELEASES:
         return _TARBALL_RELEASES[key]
     limits = ArchiveLimits(max_archive_bytes=TARBALL_BYTES)
+    if not _TARBALL_BUDGET:
+        _TARBALL_BUDGET.append(UnpackBudget(TARBALL_SCAN_BYTES))
+    budget = _TARBALL_BUDGET[0]
     try:
-        release = manifest_release(tarball_manifest(shown, TARBALL_MANIFEST_BYTES, limits, data))
+        manifest = tarball_manifest(shown, TARBALL_MANIFEST_BYTES, limits, data, budget=budget)
+        release = manifest_release(manifest)
     except GouvernanteError:
+        if budget.left <= 0:
+            return None  # (not kept: refused for what the scan read before, not for itself)
         release = None
     if len(_TARBALL_RELEASES) >= _TARBALL_MEMO:
         _TARBALL_RELEASES.clear()

@@ -584,7 +584,8 @@ def _unnamed_tarball_errors(graph: LockfileGraph, index: RuleIndex) -> list[str]
         errors.append(
             f"{where}: {shown(table[position].name)} is locked from a local tarball{outside}"
             " that was not read (not where the file says it is in the scanned folder, commit"
-            " or image, not a regular file, damaged, or over the size limits): yarn.lock names"
+            " or image, not a regular file, damaged, over the size or ratio limits, or past"
+            " the scan's budget for tarballs): yarn.lock names"
             f" the dependency, not the package it holds, and {', '.join(rules)}"
             f" {'names' if len(rules) == 1 else 'name'} a package at this entry's version"
         )
