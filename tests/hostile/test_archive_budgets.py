@@ -32,6 +32,8 @@ from gouvernante.fs.digest import (
 )
 from gouvernante.host.caches import scan_npm_cache
 from gouvernante.host.reader import Collector
+from gouvernante.image import layers
+from gouvernante.image.scan import scan_images
 from gouvernante.pipeline import ScanRequest, run_scan
 from gouvernante.rules.index import build_index
 from lockfiles.test_newest_tools import _ruleset
@@ -156,3 +158,45 @@ def test_the_tarballs_of_a_scan_share_one_budget(
     lines = sorted(e.message.split(":")[0] for e in result.errors)
     assert lines == ["line 11", "line 15", "line 19"]
     assert all(e.path == "yarn.lock" for e in result.errors)
+
+
+def _docker_archive(path: Path, tags: int, layer: bytes) -> Path:
+    """A docker save archive of ``tags`` images, all with the one (gzip) ``layer``."""
+    diff_id = "sha256:" + hashlib.sha256(gzip.decompress(layer)).hexdigest()
+    config = json.dumps({"rootfs": {"type": "layers", "diff_ids": [diff_id]}}).encode()
+    manifest = [
+        {"Config": "config.json", "RepoTags": [f"t:{i}"], "Layers": ["l/layer.tar"]}
+        for i in range(tags)
+    ]
+    files = {"manifest.json": json.dumps(manifest).encode(), "config.json": config}
+    files["l/layer.tar"] = layer
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        for name, body in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(body)
+            tar.addfile(info, io.BytesIO(body))
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def test_images_sharing_small_layers_share_one_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # one layer of 2.5 MiB of zeros (3 KB gzip) named by 3 images: each is read in full, each
+    # under the image's bound (3 MiB here, 16 GiB really: 33 s of zeros a time); together they
+    # may decompress to the bound or 200 times the archive, whichever is more
+    monkeypatch.setattr(layers, "MAX_TOTAL_BYTES", 3 * MiB)
+    inner = io.BytesIO()
+    with tarfile.open(fileobj=inner, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        info = tarfile.TarInfo("zeros")
+        info.size = 5 * MiB // 2
+        tar.addfile(info, io.BytesIO(bytes(info.size)))
+    archive = _docker_archive(tmp_path / "img.tar", 3, gzip.compress(inner.getvalue()))
+    assert 200 * archive.stat().st_size < 3 * MiB
+    out = scan_images([str(archive)], build_index(()))
+    assert [s.split(" (")[0] for s in out.scanned] == [f"{archive}:t:0"]
+    assert [e.path for e in out.errors] == [f"{archive}:t:1", f"{archive}:t:2"]
+    assert all(
+        f"decompress to more than {3 * MiB} bytes together" in e.message for e in out.errors
+    )

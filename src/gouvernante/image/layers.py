@@ -24,6 +24,7 @@ followed, so no link leads out of the image.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
@@ -31,6 +32,7 @@ import os
 import posixpath
 import re
 import stat
+import sys
 import tarfile
 import zlib
 from collections.abc import Callable, Collection, Iterator
@@ -39,6 +41,7 @@ from enum import Enum
 from typing import IO, BinaryIO, Protocol, Self, cast
 
 from gouvernante.errors import SourceError
+from gouvernante.fs.digest import ArchiveLimits
 from gouvernante.image.seekgzip import SeekableGzip
 from gouvernante.safetext import capped
 
@@ -509,11 +512,43 @@ class Filesystem:
 # --- reading an archive -------------------------------------------------------------------
 
 
-class _Budget:
-    """Decompressed bytes and members counted across one image."""
+class ArchiveBudget:
+    """Decompressed bytes counted across every image of one archive, each read of a layer
+    again: an index or a ``manifest.json`` may name the same small layers for any number of
+    images, each read in full (and again in a second pass). No more than ``MAX_TOTAL_BYTES``,
+    or ``ArchiveLimits.max_ratio`` times the archive's size on disk when that is more (the
+    ratio rule of every archive reader, decision 0094)."""
 
-    def __init__(self, where: str) -> None:
+    def __init__(self, archive_bytes: int) -> None:
+        self.archive_bytes = archive_bytes
+        ratio = ArchiveLimits(max_total_bytes=sys.maxsize, ratio_floor=MAX_TOTAL_BYTES)
+        self.limit = ratio.unpacked_limit(archive_bytes)
+        self.total = 0
+
+    @classmethod
+    def of(cls, path: str) -> ArchiveBudget:
+        """For the archive at ``path``: a file's size, or an OCI layout folder's files' sizes
+        added up (links not followed)."""
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return cls(0)
+        if not stat.S_ISDIR(st.st_mode):
+            return cls(st.st_size)
+        size = 0
+        for folder, _dirs, files in os.walk(path):
+            for name in files:
+                with contextlib.suppress(OSError):
+                    size += os.lstat(os.path.join(folder, name)).st_size
+        return cls(size)
+
+
+class _Budget:
+    """Decompressed bytes and members counted across one image (and its ``shared`` archive)."""
+
+    def __init__(self, where: str, shared: ArchiveBudget | None = None) -> None:
         self.where = where
+        self.shared = shared
         self.total = 0
         self.members = 0
 
@@ -547,6 +582,16 @@ class _Counted:
                 self.budget.where,
                 f"{self.what}: the layers decompress to more than {MAX_TOTAL_BYTES} bytes",
             )
+        shared = self.budget.shared
+        if shared is not None:
+            shared.total += len(chunk)
+            if shared.total > shared.limit:
+                raise ImageError(
+                    self.budget.where,
+                    f"{self.what}: the archive's images decompress to more than {shared.limit}"
+                    f" bytes together (their layers read for each image that names them; the"
+                    f" archive is {shared.archive_bytes} bytes)",
+                )
         self.sha.update(chunk)
         return chunk
 
@@ -779,14 +824,16 @@ def read_layers(
     later: Callable[[Filesystem], Collection[str]] | None = None,
     *,
     read_name: Callable[[str], bool] | None = None,
+    shared: ArchiveBudget | None = None,
 ) -> Filesystem:
     """Apply every layer of ``spec`` in order; ``keep(path)`` says which files' bytes to keep,
     ``later(fs)`` which more once the final filesystem is known (what a kept file names: the
     lockfile a ``.yarnrc.yml`` names, whichever layer wrote it). A member whose base name
     ``read_name`` takes (the names the scan reads in some folder) written below a symbolic
-    link the image holds then is an error: ``_written``."""
+    link the image holds then is an error: ``_written``. ``shared``: what the archive's other
+    images read counts too (both passes)."""
     fs = Filesystem()
-    budget = budget or _Budget(where)
+    budget = budget or _Budget(where, shared)
     reads = read_name or keep
     for position, layer in enumerate(spec.layers):
         _apply(fs, position, layer, where, keep=keep, budget=budget, read_name=reads)
@@ -800,7 +847,7 @@ def read_layers(
             at, number = node.source
             pending.setdefault(at, {}).setdefault(number, []).append(path)
     for at, wanted in sorted(pending.items()):
-        for number, data in _fetch(spec.layers[at], at, where, set(wanted), _Budget(where)):
+        for number, data in _fetch(spec.layers[at], at, where, set(wanted), _Budget(where, shared)):
             for path in wanted[number]:
                 fs.nodes[path] = replace(fs.nodes[path], data=data)
                 fs.kept_bytes += len(data)

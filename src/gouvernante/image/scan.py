@@ -48,6 +48,7 @@ from gouvernante.host.matching import package_finding, package_hits, unknown_ver
 from gouvernante.image.layers import (
     MAX_FILE_BYTES,
     MAX_LINKS,
+    ArchiveBudget,
     Filesystem,
     ImageError,
     Node,
@@ -371,12 +372,15 @@ def scan_images(paths: Sequence[str], index: RuleIndex) -> ImageScanOutput:
             out.errors.append(ScanIssue(path, exc.detail))
             continue
         try:
+            shared = ArchiveBudget.of(path)
             for spec in images:
                 if spec.error is not None:  # this image only: the others are scanned
                     out.errors.append(ScanIssue(path, spec.error.detail))
                     continue
                 try:
-                    fs = read_layers(spec, path, keep, later=read_later, read_name=read_name)
+                    fs = read_layers(
+                        spec, path, keep, later=read_later, read_name=read_name, shared=shared
+                    )
                 except ImageError as exc:
                     out.errors.append(ScanIssue(spec.label, exc.detail))
                     continue
