@@ -14,7 +14,8 @@ the first the package's own headers, the second one deflate of zeros shared by a
 - ``git``: that folder committed (``-git``, ``inventory add -git``);
 - ``image``: an OCI layout of one layer holding it (``-image``; bombs over 64 MiB are not kept);
 - ``cache``: ``<home>/.npm/_cacache/content-v2`` holding the bombs and no index (``-host``);
-- ``berry``: ``<home>/.yarn/berry/cache`` of zips each declaring 64 MiB of candidate members.
+- ``berry``: ``<home>/.yarn/berry/cache`` of zips each declaring 63 MiB of candidate members;
+- ``layers``: an OCI layout of 4 gzip layers of 4 GiB of zeros each (``-image``'s own bounds).
 
 ``--run`` times each mode with ``/usr/bin/time -v`` (wall seconds, peak RSS) and prints the exit
 codes; ``--src`` runs another source tree (main's, for the before figures).
@@ -127,7 +128,7 @@ def build_berry(root: Path, count: int) -> Path:
     home = root / "home-berry"
     cache = home / ".yarn" / "berry" / "cache"
     cache.mkdir(parents=True, exist_ok=True)
-    zeros = bytes(16 * 1024 * 1024 - 1)
+    zeros = bytes(63 * 1024 * 1024 // 4)  # 63 MiB declared: under the old 64 MiB floor
     for i in range(count):
         with zipfile.ZipFile(
             cache / f"bomb{i}-npm-1.0.3-{i:08x}-10c0.zip",
@@ -144,6 +145,38 @@ def build_berry(root: Path, count: int) -> Path:
     return home
 
 
+def _put(blobs: Path, data: bytes) -> dict[str, object]:
+    digest = hashlib.sha256(data).hexdigest()
+    (blobs / digest).write_bytes(data)
+    return {"digest": f"sha256:{digest}", "size": len(data)}
+
+
+def _layout(layout: Path, layers: list[dict[str, object]], diff_ids: list[str]) -> Path:
+    """An OCI layout of gzip ``layers`` (their blobs written already) and their ``diff_ids``."""
+    blobs = layout / "blobs" / "sha256"
+    config = {"architecture": "amd64", "os": "linux"}
+    config["rootfs"] = {"type": "layers", "diff_ids": diff_ids}  # type: ignore[assignment]
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {
+            "mediaType": "application/vnd.oci.image.config.v1+json",
+            **_put(blobs, json.dumps(config).encode()),
+        },
+        "layers": [
+            {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", **layer}
+            for layer in layers
+        ],
+    }
+    described = {
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        **_put(blobs, json.dumps(manifest).encode()),
+    }
+    (layout / "oci-layout").write_text(json.dumps({"imageLayoutVersion": "1.0.0"}))
+    (layout / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [described]}))
+    return layout
+
+
 def build_image(root: Path, tree: Path) -> Path:
     """An OCI layout of one gzip layer holding ``tree`` at /app."""
     layout = root / "image"
@@ -152,59 +185,32 @@ def build_image(root: Path, tree: Path) -> Path:
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.GNU_FORMAT) as tar:
         tar.add(str(tree), arcname="app")
-    layer_tar = raw.getvalue()
-    diff_id = hashlib.sha256(layer_tar).hexdigest()
-    layer = gzip.compress(layer_tar, mtime=0, compresslevel=1)
+    layer = _put(blobs, gzip.compress(raw.getvalue(), mtime=0, compresslevel=1))
+    return _layout(layout, [layer], [f"sha256:{hashlib.sha256(raw.getvalue()).hexdigest()}"])
 
-    def put(data: bytes) -> tuple[str, int]:
-        d = hashlib.sha256(data).hexdigest()
-        (blobs / d).write_bytes(data)
-        return d, len(data)
 
-    layer_d, layer_n = put(layer)
-    config = json.dumps(
-        {
-            "architecture": "amd64",
-            "os": "linux",
-            "rootfs": {"type": "layers", "diff_ids": [f"sha256:{diff_id}"]},
-        }
-    ).encode()
-    config_d, config_n = put(config)
-    manifest = json.dumps(
-        {
-            "schemaVersion": 2,
-            "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "config": {
-                "mediaType": "application/vnd.oci.image.config.v1+json",
-                "digest": f"sha256:{config_d}",
-                "size": config_n,
-            },
-            "layers": [
-                {
-                    "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
-                    "digest": f"sha256:{layer_d}",
-                    "size": layer_n,
-                }
-            ],
-        }
-    ).encode()
-    manifest_d, manifest_n = put(manifest)
-    (layout / "oci-layout").write_text(json.dumps({"imageLayoutVersion": "1.0.0"}))
-    (layout / "index.json").write_text(
-        json.dumps(
-            {
-                "schemaVersion": 2,
-                "manifests": [
-                    {
-                        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                        "digest": f"sha256:{manifest_d}",
-                        "size": manifest_n,
-                    }
-                ],
-            }
-        )
-    )
-    return layout
+def build_layers(root: Path, layers: int = 4) -> Path:
+    """An OCI layout of ``layers`` gzip layers, each one member of 4 GiB less 1 MiB of zeros
+    (the image's own bounds: 4 GiB a layer, 16 GiB an image), with right diff_ids."""
+    layout = root / "layers"
+    blobs = layout / "blobs" / "sha256"
+    blobs.mkdir(parents=True, exist_ok=True)
+    gib = 1024 * 1024 * 1024
+    size = 4 * gib - 1024 * 1024
+    zeros = gzip.compress(bytes(gib), mtime=0)
+    rest = gzip.compress(bytes(size - 3 * gib + 1024), mtime=0)  # (and the tar's end)
+    described, diff_ids = [], []
+    for n in range(layers):
+        info = tarfile.TarInfo(f"zero{n}.bin")
+        info.size = size
+        header = info.tobuf(tarfile.GNU_FORMAT)
+        sha = hashlib.sha256(header)
+        for _ in range(3):
+            sha.update(bytes(gib))
+        sha.update(bytes(size - 3 * gib + 1024))
+        described.append(_put(blobs, gzip.compress(header, mtime=0) + zeros * 3 + rest))
+        diff_ids.append(f"sha256:{sha.hexdigest()}")
+    return _layout(layout, described, diff_ids)
 
 
 def timed(label: str, args: list[str], src: Path, env_extra: dict[str, str] | None = None) -> None:
@@ -256,12 +262,15 @@ def main() -> None:
         build_cache(root, ns.count, unpacked)
     if "berry" in built:
         build_berry(root, ns.count)
+    if "layers" in built:
+        build_layers(root)
     db = root / "inv.sqlite"
     runs = {
         "dir": ["-dir", str(root / "project")],
         "recursive": ["-dir", str(root), "-recursive"],
         "git": ["-git", str(root / "repo")],
         "image": ["-image", str(root / "image")],
+        "layers": ["-image", str(root / "layers")],
         "host": ["-host", "-dir", str(root / "empty")],
         "berry": ["-host", "-dir", str(root / "empty")],
         "inventory-dir": ["inventory", "add", "-db", str(db), "-dir", str(root / "project")],

@@ -48,6 +48,7 @@ GROUPS = {
     "test_attacker_view": "lockfiles the tools install as another release (tool-made, 0075)",
     "test_modes_red_team": "-image links, -git FIFOs and dates, long keys (0085)",
     "test_tarball_members": "tarball manifests the tools read apart; aliases read once (0092)",
+    "test_archive_budgets": "gzip and zip bombs: 200 times their size, a budget per scan (0094)",
 }
 
 

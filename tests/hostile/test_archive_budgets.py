@@ -30,12 +30,12 @@ from gouvernante.fs.digest import (
     tarball_manifest,
     zip_members,
 )
-from gouvernante.host.caches import scan_npm_cache
-from gouvernante.host.reader import Collector
 from gouvernante.image import layers
 from gouvernante.image.scan import scan_images
 from gouvernante.pipeline import ScanRequest, run_scan
 from gouvernante.rules.index import build_index
+from helpers import tar_bytes
+from hostile.test_tarball_members import scan_unindexed_cache
 from lockfiles.test_newest_tools import _ruleset
 
 MiB = 1024 * 1024
@@ -116,14 +116,7 @@ def test_the_dir_scan_says_which_entry_it_could_not_read(tmp_path: Path) -> None
 
 
 def test_the_npm_cache_with_no_index_names_the_bomb(tmp_path: Path) -> None:
-    data = _bomb()
-    digest = hashlib.sha512(data).hexdigest()
-    blob = tmp_path / "_cacache" / "content-v2" / "sha512" / digest[:2] / digest[2:4] / digest[4:]
-    blob.parent.mkdir(parents=True)
-    blob.write_bytes(data)
-    ruleset = _ruleset(tmp_path, [("escape-html", "=1.0.3")])
-    c = Collector(build_index(tuple(ruleset.rules)))
-    scan_npm_cache(str(tmp_path), c)
+    blob, c = scan_unindexed_cache(tmp_path, _bomb())
     assert c.findings == []
     [error] = c.errors
     assert error.path == str(blob)
@@ -170,13 +163,7 @@ def _docker_archive(path: Path, tags: int, layer: bytes) -> Path:
     ]
     files = {"manifest.json": json.dumps(manifest).encode(), "config.json": config}
     files["l/layer.tar"] = layer
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tar:
-        for name, body in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(body)
-            tar.addfile(info, io.BytesIO(body))
-    path.write_bytes(buf.getvalue())
+    path.write_bytes(tar_bytes(files))
     return path
 
 
@@ -187,16 +174,10 @@ def test_images_sharing_small_layers_share_one_budget(
     # under the image's bound (3 MiB here, 16 GiB really: 33 s of zeros a time); together they
     # may decompress to the bound or 200 times the archive, whichever is more
     monkeypatch.setattr(layers, "MAX_TOTAL_BYTES", 3 * MiB)
-    inner = io.BytesIO()
-    with tarfile.open(fileobj=inner, mode="w", format=tarfile.GNU_FORMAT) as tar:
-        info = tarfile.TarInfo("zeros")
-        info.size = 5 * MiB // 2
-        tar.addfile(info, io.BytesIO(bytes(info.size)))
-    archive = _docker_archive(tmp_path / "img.tar", 3, gzip.compress(inner.getvalue()))
+    layer = gzip.compress(tar_bytes({"zeros": bytes(5 * MiB // 2)}))
+    archive = _docker_archive(tmp_path / "img.tar", 3, layer)
     assert 200 * archive.stat().st_size < 3 * MiB
     out = scan_images([str(archive)], build_index(()))
     assert [s.split(" (")[0] for s in out.scanned] == [f"{archive}:t:0"]
     assert [e.path for e in out.errors] == [f"{archive}:t:1", f"{archive}:t:2"]
-    assert all(
-        f"decompress to more than {3 * MiB} bytes together" in e.message for e in out.errors
-    )
+    assert all(f"decompress to more than {3 * MiB} bytes together" in e.message for e in out.errors)

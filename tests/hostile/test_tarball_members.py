@@ -141,10 +141,9 @@ def test_the_dir_scan_is_no_clean(tmp_path: Path) -> None:
     assert "local-escape is locked from a local tarball" in error.message
 
 
-def test_the_npm_cache_with_no_index_is_no_clean(tmp_path: Path) -> None:
-    # npm 11.19.1's pacote installs the second (node-tar drops the first component as written:
-    # `/package.json`, then made relative); the reader took `package/package.json` only
-    data = _tgz([("package/package.json", REG, BENIGN), ("package//package.json", REG, EVIL)])
+def scan_unindexed_cache(tmp_path: Path, data: bytes) -> tuple[Path, Collector]:
+    """An npm cache at ``tmp_path`` holding the tarball ``data`` in content-v2 and no index,
+    scanned with a rule naming escape-html 1.0.3: its blob and what the scan collected."""
     digest = hashlib.sha512(data).hexdigest()
     blob = tmp_path / "_cacache" / "content-v2" / "sha512" / digest[:2] / digest[2:4] / digest[4:]
     blob.parent.mkdir(parents=True)
@@ -152,6 +151,14 @@ def test_the_npm_cache_with_no_index_is_no_clean(tmp_path: Path) -> None:
     ruleset = _ruleset(tmp_path, [("escape-html", "=1.0.3")])
     c = Collector(build_index(tuple(ruleset.rules)))
     scan_npm_cache(str(tmp_path), c)
+    return blob, c
+
+
+def test_the_npm_cache_with_no_index_is_no_clean(tmp_path: Path) -> None:
+    # npm 11.19.1's pacote installs the second (node-tar drops the first component as written:
+    # `/package.json`, then made relative); the reader took `package/package.json` only
+    data = _tgz([("package/package.json", REG, BENIGN), ("package//package.json", REG, EVIL)])
+    _blob, c = scan_unindexed_cache(tmp_path, data)
     assert c.findings == []
     [error] = c.errors
     assert "a tarball of an npm cache with no index" in error.message
