@@ -1,4 +1,4 @@
-"""Hypothesis settings for the whole suite.
+"""Hypothesis settings for the whole suite, and a fresh tarball budget for every test.
 
 Locally every run draws new examples, which is how fuzzing finds bugs (two were found that way).
 Under CI (``CI`` set, as ``.ci/run`` is run) the examples are derandomized: the gate a change must
@@ -14,6 +14,8 @@ import os
 
 import pytest
 from hypothesis import settings
+
+import gouvernante.lockfiles
 
 settings.register_profile("local", deadline=None)
 settings.register_profile("ci", derandomize=True, database=None, deadline=None)
@@ -33,3 +35,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         function = getattr(item, "function", None)
         if getattr(function, "is_hypothesis_test", False):
             item.add_marker(pytest.mark.property)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_tarball_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ``file:`` tarballs one process reads share one budget of unpacked bytes (decision
+    0094): a CLI process is one scan, but this suite is one process for thousands. Each test
+    starts with the whole budget, so a test that reads bombs cannot make a later one refuse an
+    honest tarball (an order the suite's result would then depend on)."""
+    monkeypatch.setattr(gouvernante.lockfiles, "_TARBALL_BUDGET", [])
