@@ -6,7 +6,6 @@ from __future__ import annotations
 import gc
 import os
 import posixpath
-import re
 import sys
 import time
 from collections import deque
@@ -20,13 +19,13 @@ import msgspec
 
 from gouvernante import trace
 from gouvernante.errors import GouvernanteError, LockfileError
-from gouvernante.fs import globs
 from gouvernante.fs.read import (
     MAX_LOCKFILE_BYTES,
     link_refusal,
     read_regular_file,
     real_path_inside,
 )
+from gouvernante.lazy_re import lazy
 from gouvernante.lockfiles import (
     DENO_CONFIG,
     MANIFEST,
@@ -60,32 +59,15 @@ from gouvernante.model import (
 )
 from gouvernante.rules.index import RuleIndex, build_index
 from gouvernante.rules.model import RuleSet, any_file_hashes
-from gouvernante.sources.names import lockfile_name
-from gouvernante.sources.submodules import (
-    GITMODULES,
-    MAX_GITMODULES_BYTES,
-    unchecked_submodules,
-)
-from gouvernante.sources.workspaces import workspace_patterns
-from gouvernante.sources.yarnrc import (
-    MAX_YARNRC_BYTES,
-    NOT_A_FILE,
-    NOT_A_FILE_INHERITED,
-    YARN_LOCK,
-    YARNRC,
-    inherit,
-    inherited_above,
-    lockfile_setting,
-)
 
 if TYPE_CHECKING:
     from gouvernante.fs.digest import ContentHasher
+    from gouvernante.fs.walk import WalkedDir
     from gouvernante.gitscan import GitScanOutput, GitScanRequest
     from gouvernante.host.checks import HostScanResult
     from gouvernante.host.context import HostContext
     from gouvernante.inventory.evaluate import InventoryRequest
     from gouvernante.model import Catalogs
-from gouvernante.fs.walk import SKIP_DIRS, WalkedDir, walk
 from gouvernante.match.hits import (
     DeclaredHit,
     entry_errors,
@@ -263,6 +245,7 @@ def _with_catalogs(graph: LockfileGraph, task: FileTask, errors: list[str]) -> L
         TOO_MANY_YARN_VIEWS,
         root_and_yarn_catalogs,
     )
+    from gouvernante.sources.yarnrc import YARNRC  # noqa: PLC0415 - idem
 
     if not pnpm_workspace.uses_catalogs(graph) or task.parser_name == PNPM_WORKSPACE:
         return graph
@@ -330,6 +313,9 @@ _CATALOG_FILES_KEPT = 16
 def _yarnrc_folders(top: str) -> list[str]:
     """The folders strictly below ``top`` holding a ``.yarnrc.yml``, walked as ``-dir`` walks
     (dependency and VCS folders skipped); kept for the scan."""
+    from gouvernante.fs.walk import walk  # noqa: PLC0415 - only for catalog: refs
+    from gouvernante.sources.yarnrc import YARNRC  # noqa: PLC0415 - idem
+
     got = _YARNRC_FOLDERS.get(top)
     if got is None:
         if len(_YARNRC_FOLDERS) >= _CATALOG_FILES_KEPT:
@@ -347,6 +333,11 @@ def _catalog_file(path: str, folder: str, task: FileTask, errors: list[str]) -> 
     globs); None when it cannot be read (its error is the manifest's, ``errors``, with -lockfile
     and for a .yarnrc.yml, which no scan reads as a file of its own)."""
     from gouvernante.lockfiles import pnpm_workspace  # noqa: PLC0415 - only for catalog: refs
+    from gouvernante.sources.yarnrc import (  # noqa: PLC0415 - idem
+        MAX_YARNRC_BYTES,
+        YARNRC,
+        lockfile_setting,
+    )
 
     root = task.root
     in_tree = bool(root) and (folder == root or folder.startswith(root.rstrip(os.sep) + os.sep))
@@ -388,7 +379,7 @@ def _catalog_file(path: str, folder: str, task: FileTask, errors: list[str]) -> 
     return got
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = lazy(r"[\x00-\x1f\x7f]")
 # The same characters as a deletion table: an ASCII text translated without them keeps its
 # length unless it holds one (~0.15 ms for 16,384 names joined, where the search takes ~0.9).
 _WITHOUT_CONTROL = str.maketrans("", "", "".join(map(chr, (*range(0x20), 0x7F))))
@@ -540,6 +531,12 @@ def discover(
                     continue
             tasks.append(FileTask(p, p, folder))
         return tasks, None
+    # (-dir only: a -lockfile scan imports none of these; decision 0024)
+    from gouvernante.fs.walk import walk  # noqa: PLC0415
+    from gouvernante.sources.names import lockfile_name  # noqa: PLC0415
+    from gouvernante.sources.submodules import GITMODULES  # noqa: PLC0415
+    from gouvernante.sources.yarnrc import inherited_above  # noqa: PLC0415
+
     root = os.path.abspath(request.directory)
     if not os.path.isdir(root):
         what = "no such directory" if not os.path.exists(root) else "not a directory"
@@ -584,6 +581,9 @@ def _linked_projects(wd: WalkedDir, root: str) -> list[ScanIssue]:
     """A symbolic link to a folder holding a lockfile or a package.json at its top: the walk
     never follows a linked folder, so the project there is not scanned; an error naming the
     link (as for a linked lockfile), never a silent skip. Only its names are listed."""
+    from gouvernante.fs.walk import SKIP_DIRS  # noqa: PLC0415 - -dir only
+    from gouvernante.sources.names import lockfile_name  # noqa: PLC0415 - idem
+
     out: list[ScanIssue] = []
     for name in sorted(wd.links):
         full = os.path.join(wd.path, name)
@@ -610,6 +610,9 @@ def _member_manifests(root: str, taken: set[str], errors: list[ScanIssue]) -> li
     installs their dependencies, so they are part of the project (before, a member declaring a
     compromised release of a project with no lockfile read CLEAN). A root file that cannot be
     read names none here (its own task reports it); links are refused as the walk refuses them."""
+    from gouvernante.fs import globs  # noqa: PLC0415 - -dir only
+    from gouvernante.sources.workspaces import workspace_patterns  # noqa: PLC0415 - idem
+
     inside = workspace_patterns(root)
     tasks: list[FileTask] = []
     problems: list[str] = []
@@ -638,6 +641,8 @@ def _member_lockfiles(
     installs each member from its own ``pnpm-lock.yaml`` (the root's then holds the root's
     dependencies only), and any member's file is what an install in that folder uses. Links
     are refused as the walk refuses them."""
+    from gouvernante.sources.names import lockfile_name  # noqa: PLC0415 - -dir only
+
     try:
         names = sorted(os.listdir(folder))
     except OSError:
@@ -677,6 +682,8 @@ def _folder_name(
 ) -> str | None:
     """The lockfile name yarn berry uses in ``wd`` (``names``: each folder walked so far, the
     walk going top-down; ``above``: the root's parent's)."""
+    from gouvernante.sources.yarnrc import YARNRC  # noqa: PLC0415 - -dir only
+
     name = names.get(os.path.dirname(wd.path), above)
     if YARNRC in wd.files:
         name = _folder_setting(wd, root, name, errors)
@@ -690,6 +697,8 @@ def _folder_setting(
     """The lockfile name yarn berry uses in ``wd`` (``yarnrc.inherit``), its ``.yarnrc.yml``
     read under the walk's symlink rules; one not read, or a setting refused, is an error naming
     it (and its folder's projects get no name: that error stands for them)."""
+    from gouvernante.sources.yarnrc import MAX_YARNRC_BYTES, YARNRC, inherit  # noqa: PLC0415
+
     path = os.path.join(wd.path, YARNRC)
     shown = _display(path, root)
     try:
@@ -711,6 +720,13 @@ def _named_lockfile(
     package.json is judged alone, as without a lockfile)."""
     if name is None:
         return None
+    from gouvernante.sources.yarnrc import (  # noqa: PLC0415 - -dir only
+        NOT_A_FILE,
+        NOT_A_FILE_INHERITED,
+        YARN_LOCK,
+        YARNRC,
+    )
+
     full = os.path.join(wd.path, name)
     if name not in wd.files:
         if os.path.lexists(full):
@@ -728,6 +744,12 @@ def _named_lockfile(
 
 
 def _unchecked_submodules(folder: str, root: str, linked: bool) -> list[ScanIssue]:
+    from gouvernante.sources.submodules import (  # noqa: PLC0415 - -dir -recursive only
+        GITMODULES,
+        MAX_GITMODULES_BYTES,
+        unchecked_submodules,
+    )
+
     path = os.path.join(folder, GITMODULES)
     shown = _display(path, root)
     try:
@@ -838,6 +860,8 @@ def _workspace_names(directory: str, patterns: Sequence[str]) -> frozenset[str]:
 
 
 def _named_folders(directory: str, patterns: Sequence[str]) -> Iterator[str]:
+    from gouvernante.fs import globs  # noqa: PLC0415 - yarn classic workspaces only
+
     for folder in globs.expand(directory, patterns):
         path = os.path.join(directory, folder, "package.json")
         try:
@@ -999,6 +1023,8 @@ def _modules_folders(dirs: Collection[str]) -> list[str]:
     """yarn 1's ``--modules-folder`` trees in the projects ``dirs`` (at any depth, as -host's
     project walk finds them: ``fs.walk.modules_folder``). Each folder walked once: a project
     inside another is in the outer one's walk."""
+    from gouvernante.fs.walk import walk  # noqa: PLC0415 - -heuristic only
+
     found: list[str] = []
     tops: list[str] = []
     for d in sorted(dirs):

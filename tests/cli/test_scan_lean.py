@@ -90,6 +90,30 @@ def test_bundled_pack_scan_without_named_packages_imports_no_semver(tmp_path: Pa
     assert r.stdout.split()[-1] == "0", r.stdout
 
 
+# Modules of the -dir walk (folders, workspace globs, .yarnrc.yml, .gitmodules): a -lockfile scan
+# names its files, so it needs none of them (decision 0024, ~1.5 ms of imports).
+_WALK_ONLY = (
+    "gouvernante.fs.walk",
+    "gouvernante.fs.globs",
+    "fnmatch",
+    "gouvernante.sources",
+    "gouvernante.sources.names",
+    "gouvernante.sources.submodules",
+    "gouvernante.sources.workspaces",
+    "gouvernante.sources.yarnrc",
+)
+
+
+def test_lockfile_scan_imports_none_of_the_walk(tmp_path: Path) -> None:
+    lock = tmp_path / "package-lock.json"
+    packages = {"": {"name": "app", "dependencies": {"left-pad": "1.3.0"}}}
+    packages["node_modules/left-pad"] = {"version": "1.3.0"}
+    lock.write_text(json.dumps({"name": "app", "lockfileVersion": 3, "packages": packages}))
+    r = _small_scan("", str(lock), *_WALK_ONLY)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split()[-1] == "0", r.stdout
+
+
 _LATER_IMPORTS = """
 import sys
 import gouvernante

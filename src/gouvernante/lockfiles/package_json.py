@@ -15,13 +15,13 @@ any key, with the key kept as the alias; every other spec (git, ``file:``, ``lin
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Container
 
 import msgspec
 from msgspec.structs import replace
 
 from gouvernante.errors import LockfileError, SemverError
+from gouvernante.lazy_re import lazy
 from gouvernante.lockfiles._common import first_repeated_key, json_errors, shape_error
 from gouvernante.lockfiles._tarball_url import registry_identity, registry_name
 from gouvernante.model import (
@@ -61,7 +61,7 @@ class _Manifest(msgspec.Struct):
     catalogs: object = None
 
 
-_TOP_KEY = re.compile(
+_TOP_KEY = lazy(
     rb'"(?:name|version|dependencies|devDependencies|optionalDependencies|peerDependencies)"\s*:'
 )
 
@@ -132,7 +132,7 @@ def parse(data: bytes, path: str) -> LockfileGraph:
 _FIRST_WINS_TOP = (*DEPENDENCY_FIELDS, "overrides", "resolutions")
 _FIELD_KEYS = tuple(f'"{field}"'.encode() for field in _FIRST_WINS_TOP)
 # a key's end: its closing quote, then ``:`` (also inside a string value: never fewer than keys)
-_KEY_END = re.compile(rb'"[ \t\r\n]*:')
+_KEY_END = lazy(rb'"[ \t\r\n]*:')
 
 
 class _RawFields(msgspec.Struct):
@@ -430,7 +430,7 @@ def _resolution_names(value: object) -> frozenset[str]:
 
 # pnpm's parent>child delimiter: a '>' after a character that cannot end a range's operator
 # (``a@>1`` and ``a@1 || >2`` are one selector); as @pnpm/parse-overrides splits.
-_PNPM_DELIMITER = re.compile(r"[^ |@]>")
+_PNPM_DELIMITER = lazy(r"[^ |@]>")
 
 
 def _target(key: str) -> str:

@@ -13,7 +13,6 @@ import posixpath
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from gouvernante.fs import globs
 from gouvernante.lockfiles.package_json import OVERRIDE_FIELDS
 from gouvernante.match.hits import DeclaredHit, declared_what, undecided_note
 from gouvernante.model import DeclaredReading, Finding, LockfileFormat, LockfileGraph, Source
@@ -87,12 +86,13 @@ def projects_of(
         if here:
             rel = "" if current == directory else relative(directory, current)
             manifest = manifests.get(current)
-            if (
-                not rel
-                or any(rel in facts.workspace_dirs for _, facts in here)
-                or (manifest is not None and globs.matches(rel, manifest.workspace_globs))
-            ):
+            if not rel or any(rel in facts.workspace_dirs for _, facts in here):
                 found.append((current, here))
+            elif manifest is not None and manifest.workspace_globs:
+                from gouvernante.fs import globs  # noqa: PLC0415 - a folder above only
+
+                if globs.matches(rel, manifest.workspace_globs):
+                    found.append((current, here))
         parent = dirname(current)
         if current in (root, parent):
             return found
