@@ -65,8 +65,8 @@ def test_incident_sources_load_on_their_own() -> None:
 def test_build_is_reproducible(tmp_path: Path) -> None:
     result = _run_builder("--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    built = {p.name: p.read_bytes() for p in tmp_path.glob("*.json")}
-    committed = {p.name: p.read_bytes() for p in PACK.glob("*.json")}
+    built = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    committed = {p.name: p.read_bytes() for p in PACK.iterdir() if p.suffix != ".py"}
     assert built.keys() == committed.keys()
     for name, data in built.items():
         assert data == committed[name], f"{name} differs: run scripts/build_rule_pack.py"
@@ -190,3 +190,54 @@ def test_fast_pack_loader_builds_the_same_rules_as_the_strict_loader() -> None:
     assert len(fast.rules) == len(strict.rules) > 0
     for a, b in zip(strict.rules, fast.rules, strict=True):
         assert a == b, a.id
+
+
+def _strict(folder: str) -> list[Any]:
+    strict, errors = load_rule_files([folder])
+    assert errors == []
+    return list(strict.rules)
+
+
+def test_pack_is_read_from_its_precompiled_file_while_it_answers_for_the_json() -> None:
+    """``pack.msgpack`` (the builder's) stands for the JSON files it names (size and CRC-32);
+    the rules are the strict loader's, under the same file paths."""
+    from gouvernante.rules import pack
+
+    rules = pack._from_precompiled(str(PACK), pack.pack_files(str(PACK)))
+    assert rules is not None
+    assert rules == _strict(str(PACK))
+
+
+@pytest.mark.parametrize("change", ["edited", "added", "removed", "damaged", "missing"])
+def test_pack_is_read_from_its_json_when_the_precompiled_file_does_not_answer(
+    tmp_path: Path, change: str
+) -> None:
+    """A JSON file edited (same size), added or removed, or the precompiled file damaged or
+    missing: the JSON files are what is loaded, never the stale rules."""
+    from gouvernante.rules.pack import PRECOMPILED, load_pack
+
+    for path in PACK.iterdir():
+        if path.suffix != ".py":
+            (tmp_path / path.name).write_bytes(path.read_bytes())
+    osv = tmp_path / "osv.json"
+    if change == "edited":
+        text = osv.read_text(encoding="utf-8")
+        assert '"title": "' in text
+        osv.write_text(text.replace('"title": "', '"title": "X', 1)[:-1], encoding="utf-8")
+        assert osv.stat().st_size == (PACK / "osv.json").stat().st_size
+    elif change == "added":
+        (tmp_path / "more.json").write_text(
+            json.dumps({"schema_version": "1.0.0", "rules": [{**_raw_rules(osv)[0], "id": "X-1"}]})
+        )
+    elif change == "removed":
+        osv.unlink()
+    elif change == "damaged":
+        data = (tmp_path / PRECOMPILED).read_bytes()
+        (tmp_path / PRECOMPILED).write_bytes(data[: len(data) // 2])
+    else:
+        (tmp_path / PRECOMPILED).unlink()
+    loaded = load_pack(str(tmp_path))
+    assert list(loaded.rules) == _strict(str(tmp_path))
+    assert loaded.sources == tuple(str(p) for p in sorted(tmp_path.glob("*.json")))
+    if change == "edited":
+        assert any(r.title.startswith("X") for r in loaded.rules)

@@ -1,176 +1,88 @@
 """The bundled rule pack, loaded fast.
 
-The pack is validated with the strict loader when it is built (``scripts/build_rule_pack.py``)
-and by the test suite, so a scan does not validate it again: it is decoded straight into typed
-structs by msgspec and converted to the rule model. Ranges are compiled on first use
-(``PackageRule.ranges``), so thousands of package rules cost little more than reading the JSON.
-A test checks that this loader and the strict one build identical rules from the pack.
+``scripts/build_rule_pack.py`` writes the pack's JSON files and, beside them, ``pack.msgpack``
+(``PRECOMPILED``): the rules the strict loader reads from those files, as the rule model's Structs
+encoded as the rule cache encodes them (msgpack), each rule's ``source`` the name of its file, with
+each JSON file's name, size and CRC-32. A scan decodes it instead of the JSON files only when it
+names exactly the folder's ``*.json`` files, each with that size and checksum; otherwise (a file
+edited, added or removed, the precompiled file missing, damaged or of another format) the JSON
+files are decoded as before (``_pack_json``), so what is scanned is always what the JSON files
+say. The checksum finds an edit or a stale build, not an attack: whoever can write the package's
+folder can write its code (decisions 0018, 0024). A test checks that both ways and the strict
+loader build identical rules from the pack.
 """
 
 from __future__ import annotations
 
 import os
+import zlib
+from collections.abc import Mapping, Sequence
 
 import msgspec
 
 from gouvernante.errors import RuleError
-from gouvernante.rules.model import (
-    Alias,
-    AliasType,
-    ContentHash,
-    DropperPackage,
-    FileHash,
-    HashAlgorithm,
-    HostIndicator,
-    IndicatorType,
-    OperatingSystem,
-    PackageRule,
-    Reference,
-    ReferenceType,
-    Remediation,
-    Rule,
-    RuleKind,
-    RuleSet,
-)
-from gouvernante.vocab import Confidence, LockfileEcosystem, Severity
+from gouvernante.rules.model import Rule, RuleSet
+
+PRECOMPILED = "pack.msgpack"
+FORMAT = 1
 
 
-class _PackageRule(msgspec.Struct, forbid_unknown_fields=True):
-    # Decoded straight into the rule model's types: the pack has thousands of package rules.
-    package_name: str
-    affected_versions: tuple[str, ...]
-    lockfile_ecosystems: frozenset[LockfileEcosystem] = frozenset()
-    notes: str | None = None
+class _File(msgspec.Struct, array_like=True, frozen=True, gc=False):
+    name: str
+    size: int
+    crc32: int
 
 
-class _Named(msgspec.Struct, forbid_unknown_fields=True):
-    package_name: str
-    notes: str | None = None
-
-
-class _Alias(msgspec.Struct, forbid_unknown_fields=True):
-    type: AliasType
-    value: str
-
-
-class _Reference(msgspec.Struct, forbid_unknown_fields=True):
-    type: ReferenceType
-    url: str
-
-
-class _Hash(msgspec.Struct, forbid_unknown_fields=True):
-    algorithm: HashAlgorithm
-    value: str
-
-
-class _ContentHash(msgspec.Struct, forbid_unknown_fields=True):
-    algorithm: HashAlgorithm
-    value: str
-    notes: str | None = None
-
-
-class _Indicator(msgspec.Struct, forbid_unknown_fields=True):
-    type: IndicatorType
-    path: str | None = None
-    file_name: str | None = None
-    value: str | None = None
-    oses: list[str] = []
-    hashes: list[_Hash] = []
-    confidence: Confidence | None = None
-    notes: str | None = None
-
-
-class _Remediation(msgspec.Struct, forbid_unknown_fields=True):
-    summary: str | None = None
-    steps: list[str] = []
-
-
-class _Metadata(msgspec.Struct, forbid_unknown_fields=True):
-    published_at: str | None = None
-    last_updated_at: str | None = None
-
-
-class _Rule(msgspec.Struct, forbid_unknown_fields=True):
-    id: str
-    title: str
-    kind: RuleKind
-    ecosystem: str
-    severity: Severity
-    package_rules: list[_PackageRule]
-    summary: str | None = None
-    aliases: list[_Alias] = []
-    references: list[str | _Reference] = []
-    dropper_packages: list[_Named] = []
-    host_indicators: list[_Indicator] = []
-    remediation: _Remediation | None = None
-    metadata: _Metadata | None = None
-    integrity: list[str] = []
-    file_hashes: list[_ContentHash] = []
-
-
-class _Document(msgspec.Struct, forbid_unknown_fields=True):
-    schema_version: str
-    rules: list[_Rule]
-
-
-_DECODER = msgspec.json.Decoder(_Document)
-_OS = {
-    "linux": OperatingSystem.LINUX,
-    "macos": OperatingSystem.MACOS,
-    "darwin": OperatingSystem.MACOS,
-    "windows": OperatingSystem.WINDOWS,
-}
-
-
-def _indicator(raw: _Indicator) -> HostIndicator:
-    return HostIndicator(
-        type=raw.type,
-        oses=frozenset(_OS[o] for o in raw.oses),
-        path=raw.path,
-        file_name=raw.file_name,
-        value=raw.value,
-        hashes=tuple(FileHash(h.algorithm, h.value.lower()) for h in raw.hashes),
-        confidence=raw.confidence,
-        notes=raw.notes,
-    )
-
-
-def _rule(raw: _Rule, source: str) -> Rule:
-    meta = raw.metadata
-    rem = raw.remediation
-    return Rule(
-        id=raw.id,
-        title=raw.title,
-        kind=raw.kind,
-        ecosystem=raw.ecosystem,
-        severity=raw.severity,
-        package_rules=tuple(
-            PackageRule(p.package_name, p.affected_versions, p.lockfile_ecosystems, p.notes)
-            for p in raw.package_rules
-        ),
-        source=source,
-        summary=raw.summary,
-        aliases=tuple(Alias(a.type, a.value) for a in raw.aliases),
-        references=tuple(
-            Reference(url=r) if isinstance(r, str) else Reference(url=r.url, type=r.type)
-            for r in raw.references
-        ),
-        dropper_packages=tuple(
-            DropperPackage(d.package_name, d.notes) for d in raw.dropper_packages
-        ),
-        host_indicators=tuple(_indicator(i) for i in raw.host_indicators),
-        remediation=Remediation(rem.summary, tuple(rem.steps)) if rem is not None else None,
-        published_at=meta.published_at if meta else None,
-        last_updated_at=meta.last_updated_at if meta else None,
-        bad_integrity=tuple(raw.integrity),
-        file_hashes=tuple(ContentHash(h.value.lower(), notes=h.notes) for h in raw.file_hashes),
-    )
+class _Precompiled(msgspec.Struct, array_like=True, gc=False):
+    format: int
+    files: list[_File]
+    rules: list[Rule]  # each rule's ``source``: the name of its file
 
 
 def pack_files(directory: str) -> list[str]:
     return sorted(
         os.path.join(directory, name) for name in os.listdir(directory) if name.endswith(".json")
     )
+
+
+def precompiled(files: Mapping[str, bytes], rules: Sequence[Rule]) -> bytes:
+    """``PRECOMPILED`` for the pack files ``files`` (name -> bytes) and their ``rules`` (in the
+    files' sorted order, each ``source`` the name of its file). Reproducible bytes."""
+    doc = _Precompiled(
+        FORMAT,
+        [_File(name, len(data), zlib.crc32(data)) for name, data in sorted(files.items())],
+        list(rules),
+    )
+    return msgspec.msgpack.Encoder(order="deterministic").encode(doc)
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+def _from_precompiled(directory: str, files: list[str]) -> list[Rule] | None:
+    """The rules of ``PRECOMPILED`` if it answers for exactly ``files``; None if not (or if it
+    cannot be read or decoded)."""
+    try:
+        doc = msgspec.msgpack.decode(_read(os.path.join(directory, PRECOMPILED)), type=_Precompiled)
+    except (OSError, msgspec.DecodeError):
+        return None
+    paths = {os.path.basename(p): p for p in files}
+    if doc.format != FORMAT or [f.name for f in doc.files] != list(paths):
+        return None
+    for f in doc.files:
+        try:
+            data = _read(paths[f.name])
+        except OSError:
+            return None  # (the JSON way says why)
+        if len(data) != f.size or zlib.crc32(data) != f.crc32:
+            return None
+    replace = msgspec.structs.replace
+    try:
+        return [replace(rule, source=paths[rule.source]) for rule in doc.rules]
+    except KeyError:
+        return None
 
 
 def load_pack(directory: str) -> RuleSet:
@@ -181,12 +93,14 @@ def load_pack(directory: str) -> RuleSet:
         raise RuleError(directory, f"cannot read the bundled rule pack: {exc.strerror}") from None
     if not files:
         raise RuleError(directory, "the bundled rule pack is empty")
-    rules: list[Rule] = []
-    for path in files:
-        try:
-            with open(path, "rb") as fh:
-                doc = _DECODER.decode(fh.read())
-            rules.extend(_rule(r, path) for r in doc.rules)
-        except (OSError, msgspec.DecodeError, KeyError) as exc:
-            raise RuleError(path, f"damaged bundled rule pack: {exc}") from None
+    rules = _from_precompiled(directory, files)
+    if rules is None:
+        from gouvernante.rules._pack_json import json_rules  # noqa: PLC0415 - JSON: fallback
+
+        rules = []
+        for path in files:
+            try:
+                rules.extend(json_rules(_read(path), path))
+            except (OSError, msgspec.DecodeError, KeyError) as exc:
+                raise RuleError(path, f"damaged bundled rule pack: {exc}") from None
     return RuleSet(tuple(rules), tuple(files), builtin=True)
