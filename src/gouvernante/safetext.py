@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-from gouvernante.lazy_re import lazy
+from gouvernante.lazy import lazy_pattern
 
 _SURROGATE_ESCAPE_LOW = 0xDC80
 _SURROGATE_ESCAPE_HIGH = 0xDCFF
@@ -71,11 +71,11 @@ def key_segment(key: object, limit: int = 64) -> str:
 # is asked for by its last character only (a lookbehind): matched whole from each start, a long
 # run of letters without "://" after it was read again from every one of its positions (a
 # 80,000-letter resolved URL: 6 s of report, a megabyte: hours).
-_URL_USERINFO = lazy(r"""(?<=[A-Za-z0-9+.\-])(://)([^/?#\s"'<>\\`]*)@""")
+_URL_USERINFO = lazy_pattern(r"""(?<=[A-Za-z0-9+.\-])(://)([^/?#\s"'<>\\`]*)@""")
 
 # The same URL percent-encoded inside another (a purl's vcs_url qualifier): scheme%3A%2F%2F, the
 # netloc up to an encoded "/", "?" or "#", its user information before the last "%40".
-_ENCODED_URL_USERINFO = lazy(
+_ENCODED_URL_USERINFO = lazy_pattern(
     r"""(?<=[A-Za-z0-9+.\-])(%3[Aa]%2[Ff]%2[Ff])((?:(?!%2[Ff]|%3[Ff]|%23)[^/?#&\s"'<>\\`])*)%40"""
 )
 
@@ -89,16 +89,16 @@ def _mask_userinfo(match: re.Match[str]) -> str:
 
 # A query parameter (?name=value, &name=value): its name ends at the first character no name
 # holds, so each match scans its own characters only (linear in the text).
-_QUERY_PARAMETER = lazy(r"""([?&;][A-Za-z0-9_.\-]{1,64}=)([^&#;\s"'<>\\`|]+)""")
+_QUERY_PARAMETER = lazy_pattern(r"""([?&;][A-Za-z0-9_.\-]{1,64}=)([^&#;\s"'<>\\`|]+)""")
 # Names a signed or authenticated URL keeps a secret under: token, access_token, _authToken, auth,
 # password, secret, X-Amz-Signature, X-Amz-Credential, sig, api_key, apikey, key.
-_SECRET_PARAMETER = lazy(r"token|auth|passw|secret|signature|credential|sig|key", re.I)
+_SECRET_PARAMETER = lazy_pattern(r"token|auth|passw|secret|signature|credential|sig|key", re.I)
 
 
 # The same percent-encoded inside another URL (a purl's tarball qualifier): %3F or %26, the name,
 # %3D, the value up to an encoded or raw "&" or "#". Each alternative of the value starts with
 # another character, so each match scans its own characters only.
-_ENCODED_QUERY_PARAMETER = lazy(
+_ENCODED_QUERY_PARAMETER = lazy_pattern(
     r"""((?:%3[Ff]|%26)[A-Za-z0-9_.\-]{1,64}%3[Dd])((?:%(?!26|23)[0-9A-Fa-f]{2}|[^%&#;\s"'<>\\`|])+)"""
 )
 
@@ -132,7 +132,7 @@ def utf8_clean(text: str) -> str:
     return "".join(_escape(ch) if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
 
 
-_NON_ASCII = lazy(r"[^\x00-\x7f]")
+_NON_ASCII = lazy_pattern(r"[^\x00-\x7f]")
 
 
 def _json_escape(match: re.Match[str]) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from gouvernante.lazy_re import lazy
+from gouvernante.lazy import lazy_pattern
 from gouvernante.model import LockedPackage, Source
 
 
@@ -105,7 +105,7 @@ def registry_identity(url: str) -> tuple[str, str] | None:
 # A name whose registry URL is ``<registry>/<name>/-/<base>-<version>.tgz`` as written: no escape,
 # dot segment, backslash, query, fragment or white space (npm's names, older ones' capitals too)
 _PLAIN = r"(?:@[\w~-][\w.~-]*+/)?+[\w~-][\w.~-]*+"  # (possessive: no backtracking)
-PLAIN_NAME = lazy(_PLAIN, re.ASCII)
+PLAIN_NAME = lazy_pattern(_PLAIN, re.ASCII)
 
 
 def built_url(name: str, version: str) -> str | None:
@@ -147,7 +147,7 @@ def registry_name(name: str) -> str | None:
 
 
 # ``PLAIN_NAME`` a line, any number of times (possessive: one pass over the joined names)
-_PLAIN_LINES = lazy(rf"(?:{_PLAIN}\n)*+", re.ASCII)
+_PLAIN_LINES = lazy_pattern(rf"(?:{_PLAIN}\n)*+", re.ASCII)
 
 
 def names_not_plain(names: Sequence[str]) -> list[str]:

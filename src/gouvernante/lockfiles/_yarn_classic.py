@@ -35,7 +35,7 @@ from itertools import accumulate, chain, compress, count, repeat
 from typing import Any, cast, overload
 
 from gouvernante.errors import LockfileError
-from gouvernante.lazy_re import lazy
+from gouvernante.lazy import lazy_pattern
 from gouvernante.lockfiles._common import gc_paused, split_at_version
 from gouvernante.lockfiles._local_folder import local_folder, local_tarball_path
 from gouvernante.lockfiles._yarn_common import (
@@ -65,10 +65,10 @@ ROOT_ID = "(root)"
 _DQ = r'"[^"\\\n]*(?:\\[^\n][^"\\\n]*)*"'
 _KEY = rf'(?:{_DQ}|[^\s",:#][^\s",:]*)'
 _VALUE = rf'(?:{_DQ}|[^\s"]+)'
-_HEADER = lazy(rf"{_KEY}(?:, *{_KEY})*:[ \t]*")
-_TOKEN = lazy(_KEY)
+_HEADER = lazy_pattern(rf"{_KEY}(?:, *{_KEY})*:[ \t]*")
+_TOKEN = lazy_pattern(_KEY)
 # "  key value" or "  key:" (opens a block); indentation is checked separately.
-_FIELD = lazy(rf" +({_KEY})(?:[ \t]+({_VALUE})|(:))[ \t]*")
+_FIELD = lazy_pattern(rf" +({_KEY})(?:[ \t]+({_VALUE})|(:))[ \t]*")
 # One entry block exactly as yarn writes it, comments and blank lines first.
 _L4 = rf"\n    {_KEY}[ \t]+{_VALUE}[ \t]*"
 # Only the two dependency maps open a block of four-space lines (all yarn 1 writes): so every
@@ -78,7 +78,7 @@ _L2 = (
     rf"|(?:dependencies|optionalDependencies):[ \t]*(?:{_L4})++)"
 )
 _BLOCK = rf"((?:#[^\n]*\n|\n)*)({_KEY}(?:, *{_KEY})*):[ \t]*(?:{_L2})++\n*"  # see _block_grammar
-_NO_ENTRY = lazy(r"(?:#[^\n]*\n|\n)*(?:#[^\n]*)?")
+_NO_ENTRY = lazy_pattern(r"(?:#[^\n]*\n|\n)*(?:#[^\n]*)?")
 _NEEDLES = ("\n  version ", "\n  resolved ", "\n  integrity ")
 _DEP_NEEDLES = ("\n  dependencies:", "\n  optionalDependencies:")
 _CONFLICT = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
@@ -552,7 +552,7 @@ def _parse_classic(source: str | bytes, path: str, *, has_marker: bool) -> Lockf
 # The last line yarn writes is a field of the last entry (or the marker comment of a file with
 # no entry): a block header ending the file (``  dependencies:``) is a cut one.
 _ENDS_IN_BLOCK_HEADER_SOURCE = r"\n {2}(?:dependencies|optionalDependencies):[ \t]*\n\Z"
-_ENDS_IN_BLOCK_HEADER = lazy(_ENDS_IN_BLOCK_HEADER_SOURCE)
+_ENDS_IN_BLOCK_HEADER = lazy_pattern(_ENDS_IN_BLOCK_HEADER_SOURCE)
 _ENDS_IN_BLOCK_HEADER_BYTES = re.compile(_ENDS_IN_BLOCK_HEADER_SOURCE.encode())
 
 
@@ -1190,7 +1190,7 @@ def _entry_grammar(key: str, value: str) -> re.Pattern[str]:
         rf"\n  (?:(?:dependencies|optionalDependencies):[ \t]*(?:\n    [^\n]*)++"
         rf"|[A-Za-z_][A-Za-z0-9_]*[ \t]+{value}[ \t]*)"
     )
-    return lazy(rf"(?:(?<=\n)|\A)({key}(?:, *{key})*)(:[ \t]*(?:{lines})++(?:\n+|\Z))")
+    return lazy_pattern(rf"(?:(?<=\n)|\A)({key}(?:, *{key})*)(:[ \t]*(?:{lines})++(?:\n+|\Z))")
 
 
 # ``\s`` of a str pattern is a category tested a character at a time; in an ASCII text it is
@@ -1201,9 +1201,9 @@ _ENTRY_ASCII = _entry_grammar(
     rf'(?:{_DQ}|[^{_ASCII_SPACE}",:#][^{_ASCII_SPACE}",:]*)',
     rf'(?:{_DQ}|[^{_ASCII_SPACE}"]+)',
 )
-_KEY_OR_NL = lazy(rf"{_KEY}|\n")
+_KEY_OR_NL = lazy_pattern(rf"{_KEY}|\n")
 # split_at_version over lines: the name runs to the first "@" after its first character
-_NAME_RANGE = lazy(r"^(.?[^@\n]*)@?(.*)$", re.MULTILINE)
+_NAME_RANGE = lazy_pattern(r"^(.?[^@\n]*)@?(.*)$", re.MULTILINE)
 
 
 def _block_columns(
@@ -1330,7 +1330,7 @@ _C_ENTRY_SOURCE = (
     r"(?:\n  dependencies:(?P<deps>(?:\n    [^\n]*+)++))?"
     r"(?:\n  optionalDependencies:(?P<optional>(?:\n    [^\n]*+)++))?)(?=\n)"
 )
-_C_ENTRY = lazy(_C_ENTRY_SOURCE)
+_C_ENTRY = lazy_pattern(_C_ENTRY_SOURCE)
 _C_ENTRY_BYTES = re.compile(_C_ENTRY_SOURCE.encode())
 _GROUPS = _C_ENTRY_BYTES.groups + 1  # the text before an entry, then _C_ENTRY's groups
 
@@ -1340,10 +1340,10 @@ def _piece(group: str) -> int:
     return _C_ENTRY_BYTES.groupindex[group]
 
 
-_PREAMBLE = lazy(r"(?:#[^\n]*\n|\n)*+")
+_PREAMBLE = lazy_pattern(r"(?:#[^\n]*\n|\n)*+")
 _PREAMBLE_BYTES = re.compile(rb"(?:#[^\n]*\n|\n)*+")
 # each id's first descriptor's name (split_at_version), ids whose descriptors hold no comma
-_ID_NAME = lazy(r"^([^,\n]?[^@,\n]*)", re.MULTILINE)
+_ID_NAME = lazy_pattern(r"^([^,\n]?[^@,\n]*)", re.MULTILINE)
 
 
 def _canonical_columns(
@@ -1467,7 +1467,7 @@ def _canonical_columns(
 
 # Where an entry of ``_canonical_columns``'s text starts: its blank line (none inside an entry,
 # none between two, and the preamble's are followed by a comment or another newline)
-_ENTRY_START = lazy(r"\n\n(?=[^\n])")
+_ENTRY_START = lazy_pattern(r"\n\n(?=[^\n])")
 _ENTRY_START_BYTES = re.compile(rb"\n\n(?=[^\n])")
 # How many entries ``_Bodies`` finds one by one (each from the nearest one found before)
 # before it finds every entry's start at once.
@@ -1673,7 +1673,7 @@ def _url_suspects(
 
 
 # text whose quoted parts (its quotes paired, as header tokens pair them) hold no comma
-_NO_QUOTED_COMMA = lazy(r'(?:[^"]++|"[^",]*+")*+')
+_NO_QUOTED_COMMA = lazy_pattern(r'(?:[^"]++|"[^",]*+")*+')
 
 
 def _plain_commas(headers: str) -> bool:
@@ -1856,12 +1856,12 @@ _DEP_LINE_SOURCE = (
     r'\n    (?:"([^"\s]+)"|([^\s",:#][^\s",:]*)) +'
     r'(?:"([^"\n]*)"|([^"\s]+))[ \t]*(?=\n|$)'
 )
-_DEP_LINE = lazy(_DEP_LINE_SOURCE)
-_DEP_LINE_ASCII = lazy(_DEP_LINE_SOURCE.replace(r"\s", _ASCII_SPACE))
+_DEP_LINE = lazy_pattern(_DEP_LINE_SOURCE)
+_DEP_LINE_ASCII = lazy_pattern(_DEP_LINE_SOURCE.replace(r"\s", _ASCII_SPACE))
 
 
 # The content of every four-space line (what follows its four spaces).
-_DEP_CONTENT = lazy(r"\n    ([^\n]*)")
+_DEP_CONTENT = lazy_pattern(r"\n    ([^\n]*)")
 # A dependency line's content as yarn writes it, in an ASCII text: the name (quoted or not, no
 # space in it), one space, the range quoted, neither starting nor ending with a space. Such a
 # line is what ``_DEP_LINE`` reads, and only its separator is a space before a quote (no quote
@@ -2167,7 +2167,7 @@ def _looked_up(owner: Mapping[Any, int], wanted: Sequence[Any]) -> list[int] | N
         return None
 
 
-_DESCRIPTOR_SPLIT = lazy(r" *, *")
+_DESCRIPTOR_SPLIT = lazy_pattern(r" *, *")
 
 
 def _dep_line(line: str) -> tuple[str, str] | None:
@@ -2192,7 +2192,7 @@ def _dep_line(line: str) -> tuple[str, str] | None:
 
 
 # The dependencies block of an entry in yarn's layout: its key, then its lines of four spaces.
-_DEPS_SECTION = lazy(r"\n  dependencies:[ \t]*((?:\n    [^\n]*)+)")
+_DEPS_SECTION = lazy_pattern(r"\n  dependencies:[ \t]*((?:\n    [^\n]*)+)")
 
 
 def _plain_deps(lines: str) -> list[tuple[str, str]]:

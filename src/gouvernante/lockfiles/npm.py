@@ -43,6 +43,7 @@ from typing import cast, overload
 import msgspec
 
 from gouvernante.errors import LockfileError
+from gouvernante.lazy import lazy_object
 from gouvernante.lockfiles._common import json_errors, shape_error, version_label
 from gouvernante.lockfiles._local_folder import local_folder
 from gouvernante.lockfiles._tarball_url import (
@@ -171,8 +172,8 @@ class _LazyEntries(Mapping[str, _Entry]):
         return self
 
 
-_ENTRY_DECODER = msgspec.json.Decoder(_Entry)
-_CHUNK_DECODER = msgspec.json.Decoder(list[_Entry])
+_ENTRY_DECODER = lazy_object(lambda: msgspec.json.Decoder(_Entry))
+_CHUNK_DECODER = lazy_object(lambda: msgspec.json.Decoder(list[_Entry]))
 # Files above this size take the big-file path: entries checked by the typed decoder a chunk at a
 # time and then known by where their text lies in the bytes (peak memory about the file and its
 # keys, not every entry decoded at once); smaller ones are decoded whole, which is faster.
@@ -642,7 +643,7 @@ class _Urls:
         return False
 
 
-_NAMES_DECODER = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_NAMES_DECODER = lazy_object(lambda: msgspec.json.Decoder(dict[str, msgspec.Raw]))
 
 
 def _declared_maps(key: str, entry: _Entry) -> tuple[tuple[str, msgspec.Raw], ...]:
@@ -755,7 +756,7 @@ class _Declared:
         return errors, bundled
 
 
-_BUNDLE_DECODER = msgspec.json.Decoder(list[str] | bool)
+_BUNDLE_DECODER = lazy_object(lambda: msgspec.json.Decoder(list[str] | bool))
 
 
 class _Everything:
@@ -955,7 +956,7 @@ class _Integrity(msgspec.Struct, gc=False):
     integrity: str | None = None
 
 
-_INTEGRITY_DECODER = msgspec.json.Decoder(list[_Integrity])
+_INTEGRITY_DECODER = lazy_object(lambda: msgspec.json.Decoder(list[_Integrity]))
 
 
 class _IntegrityColumn(Sequence[str | None]):
@@ -1184,7 +1185,7 @@ class _PackagesDetails:
         return line
 
 
-_MAP_DECODER = msgspec.json.Decoder(dict[str, object])
+_MAP_DECODER = lazy_object(lambda: msgspec.json.Decoder(dict[str, object]))
 
 
 def _maps_of(entry: _Entry) -> tuple[msgspec.Raw, msgspec.Raw, msgspec.Raw, msgspec.Raw]:
@@ -1382,7 +1383,7 @@ def _v1_where(node_id: str) -> str:
     return _v1_path(node_id.removeprefix("node_modules/").split("/node_modules/"))
 
 
-_LEGACY_DECODER = msgspec.json.Decoder(dict[str, _V1Entry] | None)
+_LEGACY_DECODER = lazy_object(lambda: msgspec.json.Decoder(dict[str, _V1Entry] | None))
 
 
 def _agrees(legacy: _V1Entry, entry: _Entry | None) -> bool:

@@ -21,7 +21,7 @@ import msgspec
 from msgspec.structs import replace
 
 from gouvernante.errors import LockfileError, SemverError
-from gouvernante.lazy_re import lazy
+from gouvernante.lazy import lazy_object, lazy_pattern
 from gouvernante.lockfiles._common import first_repeated_key, json_errors, shape_error
 from gouvernante.lockfiles._tarball_url import registry_identity, registry_name
 from gouvernante.model import (
@@ -61,7 +61,7 @@ class _Manifest(msgspec.Struct):
     catalogs: object = None
 
 
-_TOP_KEY = lazy(
+_TOP_KEY = lazy_pattern(
     rb'"(?:name|version|dependencies|devDependencies|optionalDependencies|peerDependencies)"\s*:'
 )
 
@@ -132,7 +132,7 @@ def parse(data: bytes, path: str) -> LockfileGraph:
 _FIRST_WINS_TOP = (*DEPENDENCY_FIELDS, "overrides", "resolutions")
 _FIELD_KEYS = tuple(f'"{field}"'.encode() for field in _FIRST_WINS_TOP)
 # a key's end: its closing quote, then ``:`` (also inside a string value: never fewer than keys)
-_KEY_END = lazy(rb'"[ \t\r\n]*:')
+_KEY_END = lazy_pattern(rb'"[ \t\r\n]*:')
 
 
 class _RawFields(msgspec.Struct):
@@ -286,7 +286,7 @@ class PackageManifest(msgspec.Struct):
     mocked: object = None  # yarn's pnpm linker's stand-in for a package not installed here
 
 
-_MANIFEST = msgspec.json.Decoder(PackageManifest)
+_MANIFEST = lazy_object(lambda: msgspec.json.Decoder(PackageManifest))
 
 # The lifecycle scripts npm runs when it installs a package.
 INSTALL_SCRIPTS = ("preinstall", "install", "postinstall")
@@ -430,7 +430,7 @@ def _resolution_names(value: object) -> frozenset[str]:
 
 # pnpm's parent>child delimiter: a '>' after a character that cannot end a range's operator
 # (``a@>1`` and ``a@1 || >2`` are one selector); as @pnpm/parse-overrides splits.
-_PNPM_DELIMITER = lazy(r"[^ |@]>")
+_PNPM_DELIMITER = lazy_pattern(r"[^ |@]>")
 
 
 def _target(key: str) -> str:

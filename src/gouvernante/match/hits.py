@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from gouvernante.errors import SemverError
-from gouvernante.lazy_re import lazy
+from gouvernante.lazy import lazy_pattern
 from gouvernante.lockfiles import PNPM_WORKSPACE
 from gouvernante.lockfiles._tarball_url import locked_from_local_tarball, registry_identity
 from gouvernante.lockfiles.package_json import (
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     from gouvernante.semver import Range
 
-_WHITESPACE = lazy(r"\s")
+_WHITESPACE = lazy_pattern(r"\s")
 _SOURCE_NOTE = {
     Source.GIT: " (a git dependency: matched by name and version only)",
     Source.TARBALL: " (a tarball dependency: matched by name and version only)",
@@ -331,7 +331,7 @@ def _bun_range_unread(spec: str) -> bool:
 # as that version: "2.1.3-", "<=2.1.3-", "2.1.3- || 9" install ms 2.1.3 with bun, where
 # node-semver (loose) reads the prerelease "-" ("2.1.3--"), which npm, pnpm and yarn find no
 # release of (``Bun.semver.satisfies("2.1.3", "2.1.3-")`` is true; decision 0081).
-_BUN_EMPTY_PRERELEASE = lazy(
+_BUN_EMPTY_PRERELEASE = lazy_pattern(
     r"(?<![\w.+-])(v?(?:\d+|[xX*])(?:\.(?:\d+|[xX*])){0,2})-(?=[\s|&]|$)", re.ASCII
 )
 
@@ -861,10 +861,10 @@ def match_declared(
 
 
 _LOCAL_SPECS = ("workspace:", "link:", "portal:")
-_TARBALL_FILE = lazy(r"-(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)\.(?:tgz|tar\.gz|tar)$")
+_TARBALL_FILE = lazy_pattern(r"-(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)\.(?:tgz|tar\.gz|tar)$")
 # npm's registry dist-tag: what is no version, range, URL, path or alias and reads the same
 # after ``encodeURIComponent`` (npm-package-arg's test); git shorthands hold a ``/``.
-_DIST_TAG = lazy(r"[A-Za-z0-9\-_.!~*'()]+")
+_DIST_TAG = lazy_pattern(r"[A-Za-z0-9\-_.!~*'()]+")
 
 
 def _not_a_range(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import msgspec
 
-from gouvernante.lazy_re import lazy
+from gouvernante.lazy import lazy_pattern
 from gouvernante.vocab import Confidence, LockfileEcosystem, Severity
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ class Reference(msgspec.Struct, frozen=True, gc=False, array_like=True, omit_def
 # An exact release (``1.2.3`` or ``=1.2.3``, no prerelease): the common case of a compromise
 # advisory, looked up in a dictionary instead of compiled as a range, so a rule listing a million
 # versions loads and matches in about a second.
-EXACT_VERSION = lazy(r"=?(0|[1-9][0-9]{0,15})\.(0|[1-9][0-9]{0,15})\.(0|[1-9][0-9]{0,15})")
+EXACT_VERSION = lazy_pattern(r"=?(0|[1-9][0-9]{0,15})\.(0|[1-9][0-9]{0,15})\.(0|[1-9][0-9]{0,15})")
 
 
 class PackageRule(msgspec.Struct, frozen=True, dict=True, array_like=True):
