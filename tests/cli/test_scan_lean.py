@@ -77,14 +77,20 @@ def test_small_scan_imports_only_what_it_uses() -> None:
     assert r.stdout.split()[-1] == "0", r.stdout
 
 
+def _left_pad_lock(folder: Path) -> Path:
+    """A package-lock naming no package of the bundled pack."""
+    lock = folder / "package-lock.json"
+    packages = {"": {"name": "app", "dependencies": {"left-pad": "1.3.0"}}}
+    packages["node_modules/left-pad"] = {"version": "1.3.0"}
+    lock.write_text(json.dumps({"name": "app", "lockfileVersion": 3, "packages": packages}))
+    return lock
+
+
 def test_bundled_pack_scan_without_named_packages_imports_no_semver(tmp_path: Path) -> None:
     """The bundled pack (exact versions) against a lockfile naming none of its packages needs no
     range parser: ``gouvernante.semver`` is imported by the first package a rule names; nor the
     npm parser's big-file path (``array``) or finding lines (``bisect``)."""
-    lock = tmp_path / "package-lock.json"
-    packages = {"": {"name": "app", "dependencies": {"left-pad": "1.3.0"}}}
-    packages["node_modules/left-pad"] = {"version": "1.3.0"}
-    lock.write_text(json.dumps({"name": "app", "lockfileVersion": 3, "packages": packages}))
+    lock = _left_pad_lock(tmp_path)
     r = _small_scan("", str(lock), "gouvernante.semver", "bisect", "array")
     assert r.returncode == 0, r.stderr
     assert r.stdout.split()[-1] == "0", r.stdout
@@ -105,10 +111,7 @@ _WALK_ONLY = (
 
 
 def test_lockfile_scan_imports_none_of_the_walk(tmp_path: Path) -> None:
-    lock = tmp_path / "package-lock.json"
-    packages = {"": {"name": "app", "dependencies": {"left-pad": "1.3.0"}}}
-    packages["node_modules/left-pad"] = {"version": "1.3.0"}
-    lock.write_text(json.dumps({"name": "app", "lockfileVersion": 3, "packages": packages}))
+    lock = _left_pad_lock(tmp_path)
     r = _small_scan("", str(lock), *_WALK_ONLY)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split()[-1] == "0", r.stdout
