@@ -208,12 +208,12 @@ def test_pack_is_read_from_its_precompiled_file_while_it_answers_for_the_json() 
     assert rules == _strict(str(PACK))
 
 
-@pytest.mark.parametrize("change", ["edited", "added", "removed", "damaged", "missing"])
+@pytest.mark.parametrize("change", ["edited", "added", "removed", "cut", "damaged", "missing"])
 def test_pack_is_read_from_its_json_when_the_precompiled_file_does_not_answer(
     tmp_path: Path, change: str
 ) -> None:
-    """A JSON file edited (same size), added or removed, or the precompiled file damaged or
-    missing: the JSON files are what is loaded, never the stale rules."""
+    """A JSON file edited (same size), added or removed, or the precompiled file cut, damaged or
+    missing: the JSON files are what is loaded, never the stale or damaged rules."""
     from gouvernante.rules.pack import PRECOMPILED, load_pack
 
     for path in PACK.iterdir():
@@ -231,9 +231,13 @@ def test_pack_is_read_from_its_json_when_the_precompiled_file_does_not_answer(
         )
     elif change == "removed":
         osv.unlink()
-    elif change == "damaged":
+    elif change == "cut":
         data = (tmp_path / PRECOMPILED).read_bytes()
         (tmp_path / PRECOMPILED).write_bytes(data[: len(data) // 2])
+    elif change == "damaged":  # (a title's letter: still a valid document, caught by the CRC)
+        damaged = bytearray((tmp_path / PRECOMPILED).read_bytes())
+        damaged[damaged.index(b"Shai-Hulud")] = ord("X")
+        (tmp_path / PRECOMPILED).write_bytes(bytes(damaged))
     else:
         (tmp_path / PRECOMPILED).unlink()
     loaded = load_pack(str(tmp_path))
@@ -241,3 +245,5 @@ def test_pack_is_read_from_its_json_when_the_precompiled_file_does_not_answer(
     assert loaded.sources == tuple(str(p) for p in sorted(tmp_path.glob("*.json")))
     if change == "edited":
         assert any(r.title.startswith("X") for r in loaded.rules)
+    if change == "damaged":
+        assert not any("Xhai-Hulud" in r.title for r in loaded.rules)

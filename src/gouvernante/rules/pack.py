@@ -3,9 +3,10 @@
 ``scripts/build_rule_pack.py`` writes the pack's JSON files and, beside them, ``pack.msgpack``
 (``PRECOMPILED``): the rules the strict loader reads from those files, as the rule model's Structs
 encoded as the rule cache encodes them (msgpack), each rule's ``source`` the name of its file, with
-each JSON file's name, size and CRC-32. A scan decodes it instead of the JSON files only when it
-names exactly the folder's ``*.json`` files, each with that size and checksum; otherwise (a file
-edited, added or removed, the precompiled file missing, damaged or of another format) the JSON
+each JSON file's name, size and CRC-32, after the CRC-32 of the rest (4 bytes, little-endian). A
+scan decodes it instead of the JSON files only when its own CRC-32 holds and it names exactly the
+folder's ``*.json`` files, each with that size and checksum; otherwise (a file edited, added or
+removed, the precompiled file missing, damaged or of another format) the JSON
 files are decoded as before (``_pack_json``), so what is scanned is always what the JSON files
 say. The checksum finds an edit or a stale build, not an attack: whoever can write the package's
 folder can write its code (decisions 0018, 0024). A test checks that both ways and the strict
@@ -53,7 +54,8 @@ def precompiled(files: Mapping[str, bytes], rules: Sequence[Rule]) -> bytes:
         [_File(name, len(data), zlib.crc32(data)) for name, data in sorted(files.items())],
         list(rules),
     )
-    return msgspec.msgpack.Encoder(order="deterministic").encode(doc)
+    body = msgspec.msgpack.Encoder(order="deterministic").encode(doc)
+    return zlib.crc32(body).to_bytes(4, "little") + body
 
 
 def _read(path: str) -> bytes:
@@ -65,7 +67,10 @@ def _from_precompiled(directory: str, files: list[str]) -> list[Rule] | None:
     """The rules of ``PRECOMPILED`` if it answers for exactly ``files``; None if not (or if it
     cannot be read or decoded)."""
     try:
-        doc = msgspec.msgpack.decode(_read(os.path.join(directory, PRECOMPILED)), type=_Precompiled)
+        data = _read(os.path.join(directory, PRECOMPILED))
+        if int.from_bytes(data[:4], "little") != zlib.crc32(memoryview(data)[4:]):
+            return None
+        doc = msgspec.msgpack.decode(memoryview(data)[4:], type=_Precompiled)
     except (OSError, msgspec.DecodeError):
         return None
     paths = {os.path.basename(p): p for p in files}
