@@ -63,3 +63,24 @@ def test_each_finding_names_the_entry(h: Any) -> None:
     assert by_cache["yarn1"]["ms"] == str(FIXTURES / ms1)
     assert Path(str(by_cache["yarn4"]["ms"])).name.startswith("foo-https-")
     assert Path(str(by_cache["bun"]["ms"])).name.startswith("@T@sha512-")
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not a zip"])
+def test_a_url_zip_that_cannot_be_read_is_an_error(h: Any, tmp_path: Path, damage: str) -> None:
+    # berry names a tarball URL dependency's zip by the dependency ("foo"): only its
+    # package.json says it holds ms 2.1.2. A zip that cannot be read was skipped in silence, and
+    # the scan said CLEAN of a cache that may hold a rule's release (decision 0096)
+    cache = tmp_path / "yarn4"
+    cache.mkdir()
+    for zipped in (FIXTURES / "yarn4").iterdir():
+        data = zipped.read_bytes()
+        if zipped.name.startswith("foo-https-"):
+            data = data[: len(data) - 30] if damage == "truncated" else b"PK\x03\x04" + bytes(64)
+        (cache / zipped.name).write_bytes(data)
+    c = Collector(build_index((h.make_rule("R-MS", [("ms", "=2.1.2")]),)))
+    scan_berry_cache(str(cache), c, "the yarn cache")
+    assert c.findings == []
+    [error] = c.errors
+    assert Path(error.path).name.startswith("foo-https-")
+    assert "not a readable zip archive" in error.message
+    assert error.message.endswith("which release it holds is unknown")

@@ -332,19 +332,31 @@ def zip_members(path: str, cap: int, limits: ArchiveLimits) -> Iterator[tuple[st
             yield name, body if len(body) <= cap else None
 
 
-def zip_member(path: str, member: str, cap: int, limits: ArchiveLimits) -> bytes | None:
-    """One member's bytes (a package.json, to name the package a match belongs to); None when
-    absent, larger than ``cap`` or unreadable (the archive was read once already: its errors
-    were reported then)."""
+def zip_member(
+    path: str, member: str, cap: int, limits: ArchiveLimits, *, strict: bool = False
+) -> bytes | None:
+    """One member's bytes (a package.json, to name the package a zip holds); None when absent,
+    larger than ``cap`` or unreadable (the archive was read once already: its errors were
+    reported then). ``strict``: an archive or member that cannot be read raises ``InputError``
+    (naming the zip, never its bytes); only an absent member or one over ``cap`` is None."""
     try:
         data = _archive_bytes(path, limits)
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            info = archive.getinfo(member)
+            try:
+                info = archive.getinfo(member)
+            except KeyError:
+                return None
             if info.file_size > cap:
                 return None
             with archive.open(info) as stream:
                 body = stream.read(cap + 1)
-    except (InputError, KeyError, zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError):
+    except InputError:
+        if strict:
+            raise
+        return None
+    except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError) as exc:
+        if strict:
+            raise InputError(path, f"not a readable zip archive ({type(exc).__name__})") from None
         return None
     return body if len(body) <= cap else None
 

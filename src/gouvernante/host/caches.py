@@ -1320,7 +1320,9 @@ def _berry_url_zip_release(
     path: str, file_name: str, collector: Collector
 ) -> list[tuple[str, str]]:
     """The release a tarball URL dependency's zip holds, when the rules name it: its
-    ``node_modules/<ident>/package.json``'s (a scoped ident, ``@s-x``, is tried at each dash)."""
+    ``node_modules/<ident>/package.json``'s (a scoped ident, ``@s-x``, is tried at each dash).
+    A zip that cannot be read (damaged, too big) is an error naming it: the file name says only
+    the dependency's name, so which package it holds is unknown."""
     m = _BERRY_URL_ZIP.match(file_name)
     if m is None:
         return []
@@ -1330,7 +1332,16 @@ def _berry_url_zip_release(
         dashes = [i for i, c in enumerate(ident) if c == "-" and i > 1]
         idents = [f"{ident[:i]}/{ident[i + 1 :]}" for i in dashes]
     for name in idents:
-        data = zip_member(path, f"node_modules/{name}/package.json", MAX_MANIFEST_BYTES, _LIMITS)
+        member = f"node_modules/{name}/package.json"
+        try:
+            data = zip_member(path, member, MAX_MANIFEST_BYTES, _LIMITS, strict=True)
+        except InputError as exc:
+            collector.dir_error(
+                path,
+                f"{exc.detail}: a yarn berry cache zip of a tarball URL dependency, named by the"
+                " dependency: which release it holds is unknown",
+            )
+            return []
         if data is not None:
             release = manifest_release(data)
             return [release] if release is not None and release[0] in collector.names else []
