@@ -84,3 +84,81 @@ def test_a_url_zip_that_cannot_be_read_is_an_error(h: Any, tmp_path: Path, damag
     assert Path(error.path).name.startswith("foo-https-")
     assert "not a readable zip archive" in error.message
     assert error.message.endswith("which release it holds is unknown")
+
+
+# What a URL entry's package.json says (None: no such file), and the error that is expected
+# (None: none; the package is no rule's, so the entry cannot hold a rule's release).
+MANIFESTS: dict[str, tuple[bytes | None, str | None]] = {
+    "missing": (None, "is missing or was not read"),
+    "not JSON": (b'{"name": "ms", "vers', "is no JSON object"),
+    "no name": (b'{"version": "2.1.2"}', "names no package"),
+    "no version": (b'{"name": "ms"}', "names ms with no version"),
+    "another package, no version": (b'{"name": "left-pad"}', None),
+}
+
+
+def _url_cache_with(tmp_path: Path, cache: str, manifest: bytes | None) -> Path:
+    """A copy of ``cache`` whose entry for ``"foo": <ms 2.1.2's tarball URL>`` holds
+    ``manifest`` as its package.json (yarn 1: and no metadata, which names the package too)."""
+    import shutil
+    import zipfile
+
+    copy = tmp_path / cache
+    shutil.copytree(FIXTURES / cache, copy, symlinks=True)
+    if cache == "yarn4":
+        [zipped] = [p for p in copy.iterdir() if p.name.startswith("foo-https-")]
+        with zipfile.ZipFile(zipped) as old:
+            members = {i.filename: old.read(i) for i in old.infolist()}
+        with zipfile.ZipFile(zipped, "w") as new:
+            for name, data in members.items():
+                if name == "node_modules/foo/package.json":
+                    if manifest is None:
+                        continue
+                    data = manifest
+                new.writestr(name, data)
+        return copy
+    if cache == "yarn1":
+        [entry] = [p for p in copy.iterdir() if p.name.startswith("npm-foo-")]
+        folder = entry / "node_modules" / "foo"
+        (folder / ".yarn-metadata.json").unlink()
+    else:
+        ms = FIXTURES / "bun" / "foo"
+        [link] = list(ms.iterdir())
+        folder = copy / link.name
+    if manifest is None:
+        (folder / "package.json").unlink()
+    else:
+        (folder / "package.json").write_bytes(manifest)
+    return copy
+
+
+@pytest.mark.parametrize("damage", sorted(MANIFESTS))
+@pytest.mark.parametrize("cache", sorted(READERS))
+def test_a_url_entry_whose_package_json_does_not_say_is_an_error(
+    h: Any, tmp_path: Path, cache: str, damage: str
+) -> None:
+    # the entry is named by the dependency ("foo"): only its package.json says that it holds
+    # ms 2.1.2. One missing, damaged, nameless or without a version was skipped in silence by
+    # the yarn 1 and bun readers (berry's after a readable zip), and -host said CLEAN
+    manifest, expected = MANIFESTS[damage]
+    copy = _url_cache_with(tmp_path, cache, manifest)
+    c = Collector(build_index((h.make_rule("R-MS", [("ms", "=2.1.2")]),)))
+    READERS[cache](str(copy), c)
+    assert c.findings == []
+    if expected is None:
+        assert c.errors == []
+        return
+    [error] = c.errors
+    # (yarn 1: node_modules/foo; berry: foo-https-....zip; bun: ms's @T@ entry, foo/ links it)
+    assert Path(error.path).name.startswith(("foo", "@T@sha512-b0690fc7"))
+    assert f"its package.json {expected}, so which release it holds is unknown" in error.message
+
+
+@pytest.mark.parametrize("cache", sorted(READERS))
+def test_a_url_entry_is_no_error_when_no_rule_names_a_package(
+    h: Any, tmp_path: Path, cache: str
+) -> None:
+    copy = _url_cache_with(tmp_path, cache, None)
+    c = Collector(build_index((h.make_rule("R-NONE", []),)))
+    READERS[cache](str(copy), c)
+    assert c.errors == []

@@ -35,10 +35,11 @@ from gouvernante.host.payloads import PNPM_ID_INDEXES
 from gouvernante.host.reader import Collector
 from gouvernante.host.sqlite_image import ImageError, apply_log, open_image
 from gouvernante.lockfiles.deno import exact_version
-from gouvernante.lockfiles.package_json import manifest_release
+from gouvernante.lockfiles.package_json import manifest_release, read_manifest
 from gouvernante.match.hits import package_hits, rule_finding
 from gouvernante.model import FindingType, MatchKind
 from gouvernante.rules.model import Rule
+from gouvernante.safetext import shown
 from gouvernante.semver import try_parse_version
 from gouvernante.vocab import LockfileEcosystem
 
@@ -1152,6 +1153,10 @@ def _yarn_classic_unchecked(
     named = {name for name, _ in candidates}
     for pkg in _yarn_classic_packages(os.path.join(folder, "node_modules"), collector):
         release = _yarn_classic_release(pkg, collector)
+        if release is None:
+            data = collector.read(os.path.join(pkg, "package.json"), MAX_MANIFEST_BYTES)
+            what = "a yarn 1 cache entry of a tarball URL dependency"
+            release = _url_entry_release(data, pkg, what, collector)
         if release is None or release[0] not in collector.names:
             continue
         if collector.payloads is not None:
@@ -1208,6 +1213,39 @@ def _yarn_classic_integrity(folder: str, digest: str, collector: Collector, wher
             return
     for sri in dict.fromkeys(sris):  # (the folder's name said so; no metadata read)
         _integrity_finding(folder, sri, release, collector, where)
+
+
+def _url_entry_release(
+    data: bytes | None, path: str, what: str, collector: Collector
+) -> tuple[str, str] | None:
+    """The release a tarball URL dependency's cache entry holds, from its package.json
+    (``data``; None: not there or not read), when the rules name its package. The entry is
+    named by the dependency, any name, so only this file says which package it holds: one that
+    is missing, is no JSON object, names no package, or names a rule's package with no version
+    is an error naming ``path`` (``what`` the entry's kind), when the rules name any package."""
+    manifest = read_manifest(data) if data is not None else None
+    name = manifest.name if manifest is not None else None
+    if isinstance(name, str) and name not in collector.names:
+        return None
+    version = manifest.version if manifest is not None else None
+    if isinstance(name, str) and isinstance(version, str):
+        return name, version
+    if collector.names:
+        why = (
+            "is missing or was not read"
+            if data is None
+            else "is no JSON object"
+            if manifest is None
+            else "names no package"
+            if not isinstance(name, str)
+            else f"names {shown(name)} with no version"
+        )
+        collector.dir_error(
+            path,
+            f"{what}, named by the dependency: its package.json {why}, so which release it"
+            " holds is unknown",
+        )
+    return None
 
 
 def _yarn_classic_packages(modules: str, collector: Collector) -> list[str]:
@@ -1321,8 +1359,9 @@ def _berry_url_zip_release(
 ) -> list[tuple[str, str]]:
     """The release a tarball URL dependency's zip holds, when the rules name it: its
     ``node_modules/<ident>/package.json``'s (a scoped ident, ``@s-x``, is tried at each dash).
-    A zip that cannot be read (damaged, too big) is an error naming it: the file name says only
-    the dependency's name, so which package it holds is unknown."""
+    A zip that cannot be read (damaged, too big), or whose package.json does not say, is an
+    error naming it: the file name says only the dependency's name, so which package it holds
+    is unknown."""
     m = _BERRY_URL_ZIP.match(file_name)
     if m is None:
         return []
@@ -1331,6 +1370,7 @@ def _berry_url_zip_release(
     if ident.startswith("@"):
         dashes = [i for i, c in enumerate(ident) if c == "-" and i > 1]
         idents = [f"{ident[:i]}/{ident[i + 1 :]}" for i in dashes]
+    data: bytes | None = None
     for name in idents:
         member = f"node_modules/{name}/package.json"
         try:
@@ -1343,9 +1383,10 @@ def _berry_url_zip_release(
             )
             return []
         if data is not None:
-            release = manifest_release(data)
-            return [release] if release is not None and release[0] in collector.names else []
-    return []
+            break
+    what = "a yarn berry cache zip of a tarball URL dependency"
+    release = _url_entry_release(data, path, what, collector)
+    return [release] if release is not None else []
 
 
 _LIMITS = ArchiveLimits()
@@ -1407,8 +1448,9 @@ def _bun_tarball_entry(folder: str, collector: Collector, where: str) -> None:
     ``"foo": "https://registry.npmjs.org/ms/-/ms-2.1.2.tgz"``, caches the registry's ms 2.1.2)."""
     collector.cache_entries += 1
     data = collector.read(os.path.join(folder, "package.json"), MAX_MANIFEST_BYTES)
-    release = manifest_release(data) if data is not None else None
-    if release is None or release[0] not in collector.names:
+    what = "a bun cache entry of a tarball dependency"
+    release = _url_entry_release(data, folder, what, collector)
+    if release is None:
         return
     if collector.payloads is not None:
         collector.payloads.package_dir(folder, *release, FindingType.CACHED, where)
