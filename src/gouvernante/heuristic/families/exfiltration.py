@@ -242,10 +242,12 @@ RX_MAINTAINER_ENUM = rx(
 # A lifecycle script put into a manifest: one key assigned (``pkg.scripts.postinstall = …``), or a
 # whole table with an install key assigned to an object's ``scripts``, merged into it
 # (``Object.assign(pkg.scripts, {…})``) or spread with the old one (``scripts: {...pkg.scripts,
-# preinstall: …}``): the worm's step that makes the next install run it.
+# preinstall: …}``): the worm's step that makes the next install run it. A comparison
+# (``scripts.install === …``) assigns nothing.
 _INSTALL_KEY = r"""[^{}]{0,400}?['"]?\b(?:pre|post)?install['"]?\s*:"""
 RX_INJECT_SCRIPT = rx(
-    r"scripts\s*\.\s*(?:pre|post)?install\s*=|scripts\s*\[\s*['\"](?:pre|post)?install['\"]\s*\]\s*="
+    r"scripts\s*\.\s*(?:pre|post)?install\s*=(?!=)"
+    r"|scripts\s*\[\s*['\"](?:pre|post)?install['\"]\s*\]\s*=(?!=)"
     r"|\.\s*scripts\s*=\s*\{"
     + _INSTALL_KEY
     + r"|Object\.assign\(\s*[\w$.]*scripts\s*,\s*\{"
@@ -254,6 +256,24 @@ RX_INJECT_SCRIPT = rx(
     + _INSTALL_KEY,
     anchors=("scripts",),
 )
+# The install script a package manager itself gives a package holding ``binding.gyp`` (npm, pnpm
+# and yarn normalise a manifest so, and run ``node-gyp rebuild`` for it with or without the key),
+# assigned as one key: the whole string, nothing chained after it. A table is judged as before
+# (its other keys are not read one by one).
+RX_GYP_DEFAULT = re.compile(r"""\s*(['"`])node-gyp rebuild\1""")
+
+
+def _injects(t: TextView) -> bool:
+    """Does the file put a lifecycle script of its own into a manifest (``RX_INJECT_SCRIPT``),
+    other than the gyp default assigned as one key? Past ``MAX_LIVE`` gyp defaults, a further
+    match counts."""
+    for i, m in enumerate(t.matches(RX_INJECT_SCRIPT, MAX_LIVE + 1)):
+        one_key = m.group(0).endswith("=")
+        if i == MAX_LIVE or not one_key or RX_GYP_DEFAULT.match(t.text, m.end()) is None:
+            return True
+    return False
+
+
 RX_TARBALL = rx(
     r"npm\s+pack\b|\.tgz\b|tar\s+-?[xczf]{2,}|package/package\.json",
     anchors=("npm pack", ".tgz", "tar ", "package/package.json"),
@@ -672,7 +692,7 @@ def _npm_publish(s: FileSignals) -> Detection | None:
     t = s.t
     if not t.may(RX_NPM_PUBLISH):
         return None
-    inject = t.find(RX_INJECT_SCRIPT) is not None
+    inject = _injects(t)
     enum = t.search(RX_MAINTAINER_ENUM) is not None
     # beside the worm's other steps (a script injected, a maintainer's packages listed), a
     # command kept in a scripts table or a usage example is no help text
