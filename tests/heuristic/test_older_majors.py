@@ -77,3 +77,84 @@ def test_a_script_injected_beside_the_gyp_default_is_still_found(
     install or not."""
     code = _MANAGER + inject + "\n"
     assert _found(_package(tmp_path, code))["GH-PROPAGATE-NPM-PUBLISH"] == "high"
+
+
+# A CI scaffolder's postinstall: it renders the installing project's CI files from templates in
+# its own folder, one per CI service the project asks for (Travis, AppVeyor, GitHub Actions),
+# making the workflows folder first.
+_CI_SCAFFOLD = """const fs = require('fs');
+const path = require('path');
+const root = path.join(__dirname, '../..');
+const pkg = require(path.join(root, 'package.json'));
+const types = (pkg.ci && pkg.ci.type) || ['travis', 'appveyor', 'github'];
+function tpl(name) {
+  return fs.readFileSync(path.join(__dirname, 'templates', name), 'utf8');
+}
+for (const type of types) {
+  let name;
+  let body;
+  if (type === 'travis') {
+    name = '.travis.yml';
+    body = tpl('travis');
+  } else if (type === 'appveyor') {
+    name = 'appveyor.yml';
+    body = tpl('appveyor');
+  } else {
+    name = '.github/workflows/nodejs.yml';
+    body = tpl('github.yml').replace('{{node}}', '20');
+    const dir = path.join(root, '.github', 'workflows');
+    if (!fs.existsSync(dir)) fs.mkdirSync(dir, { recursive: true });
+  }
+  fs.writeFileSync(path.join(root, name), body);
+}
+"""
+
+
+def test_a_ci_scaffolder_writing_several_services_configs_is_a_review_item(
+    tmp_path: Path,
+) -> None:
+    """egg-ci@1.19.1 ``install.js`` (its postinstall): plain high GH-EXFIL-WORKFLOW-WRITE; it
+    writes the installing project's ``.travis.yml``, ``appveyor.yml``, ``azure-pipelines.yml``
+    and ``.github/workflows/nodejs.yml`` from its own templates, with no token, no
+    ``toJSON(secrets)`` and nothing pushed (egg-ci 2.2.0, GitHub only, was medium)."""
+    found = _found(_package(tmp_path, _CI_SCAFFOLD, install=True))
+    assert found.get("GH-EXFIL-WORKFLOW-WRITE") == "medium"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        # the workflow's body serialises the secrets
+        ("body = tpl('github.yml').replace('{{node}}', '20');",
+         "body = 'on: push\\njobs:\\n  x:\\n    steps:\\n'\n"
+         "      + '      - run: echo ${{ toJSON(secrets) }}';"),
+        # a GitHub token beside it
+        ("const root = ", "const t = process.env.GITHUB_TOKEN;\nconst root = "),
+        # the workflow committed and pushed
+        ("fs.writeFileSync(path.join(root, name), body);",
+         "fs.writeFileSync(path.join(root, name), body);\n  "
+         "require('child_process').execSync('git add -A && git commit -m ci && git push');"),
+    ],
+)  # fmt: skip
+def test_a_workflow_written_at_install_beside_the_worms_steps_stays_high(
+    tmp_path: Path, old: str, new: str
+) -> None:
+    """The same postinstall with the worm's other steps (a secrets dump in the workflow, a
+    GitHub token, a push) is still plain high."""
+    code = _CI_SCAFFOLD.replace(old, new)
+    assert code != _CI_SCAFFOLD
+    found = _found(_package(tmp_path, code, install=True))
+    assert found.get("GH-EXFIL-WORKFLOW-WRITE") == "high"
+
+
+def test_a_workflow_writer_naming_other_services_only_in_comments_stays_high(
+    tmp_path: Path,
+) -> None:
+    """Other CI services named on comment lines only: a GitHub workflow written at install,
+    plain high as before."""
+    code = _CI_SCAFFOLD
+    for name in ("'.travis.yml'", "'appveyor.yml'"):
+        code = code.replace(f"    name = {name};", f"    // name = {name};")
+    assert code.count("// name = ") == 2
+    found = _found(_package(tmp_path, code, install=True))
+    assert found.get("GH-EXFIL-WORKFLOW-WRITE") == "high"

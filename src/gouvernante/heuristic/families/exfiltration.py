@@ -153,6 +153,25 @@ def _written(text: str, at: int) -> bool:
     return re.search(rx_use, text[at : at + HOLDER_REACH]) is not None
 
 
+# The configuration file of another CI service, as a string (``'.travis.yml'``, ``"appveyor.yml"``,
+# ``'.gitlab-ci.yml'``, ``'.circleci/config.yml'``…): a file writing it beside a GitHub workflow
+# scaffolds the project's CI for several services (egg-ci's postinstall renders each from its
+# templates); the worm plants a GitHub workflow only.
+RX_OTHER_CI = re.compile(
+    r"""['"`/\\](?:\.?travis\.ya?ml|\.?appveyor\.ya?ml|azure-pipelines\.ya?ml|\.gitlab-ci\.ya?ml"""
+    r"""|\.circleci[/\\]+config\.ya?ml|bitbucket-pipelines\.ya?ml|\.drone\.ya?ml"""
+    r"""|\.cirrus\.ya?ml|\.buildkite[/\\]+pipeline\.ya?ml|Jenkinsfile)['"`]"""
+)
+
+
+def _names_other_ci(text: str) -> bool:
+    """Does the file name another CI service's configuration outside comment lines (the first
+    ``MAX_LIVE``)?"""
+    return any(
+        not in_comment_line(text, m.start()) for m in islice(RX_OTHER_CI.finditer(text), MAX_LIVE)
+    )
+
+
 def _workflow_write(s: FileSignals) -> Detection | None:
     t = s.t
     if not t.may(RX_WORKFLOW):
@@ -179,7 +198,10 @@ def _workflow_write(s: FileSignals) -> Detection | None:
     written = any(_written(text, at) for at in live) or (
         contents and not all(RX_READ_CALL.search(text, max(0, at - READ_REACH), at) for at in live)
     )
-    strong = s.install or t.find(RX_TOJSON_SECRETS) is not None or s.gh_token
+    # at install time, a workflow written among other CI services' configuration files, with
+    # nothing pushed, no token and no secrets dump, is a CI scaffolder's: a review item
+    scaffold = s.install and not contents and _names_other_ci(text)
+    strong = (s.install and not scaffold) or t.find(RX_TOJSON_SECRETS) is not None or s.gh_token
     return found(HIGH if strong and written else MEDIUM, at)
 
 
