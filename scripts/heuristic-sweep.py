@@ -182,10 +182,9 @@ _URL = re.compile(r"https?://[^/]+/(?P<name>(?:@[^/]+(?:/|%2[fF]))?[^/@]+)/-/[^/
 _NAME = re.compile(r"(?:@[a-z0-9][\w.~-]*/)?[a-z0-9_][\w.~-]*", re.IGNORECASE)
 
 
-def cache_tarballs(cache: Path) -> dict[str, tuple[str, str]]:
-    """URL -> (package name, integrity) of every tarball in the cache index (last entry wins;
-    an entry with a null integrity is a deletion)."""
-    out: dict[str, tuple[str, str]] = {}
+def cache_entries(cache: Path) -> Iterator[tuple[str, str | None]]:
+    """(URL, integrity) of every entry of the cache index, in file order (an entry with a null
+    integrity is a deletion: None)."""
     for path in sorted((cache / "index-v5").rglob("*")):
         if not path.is_file():
             continue
@@ -196,17 +195,24 @@ def cache_tarballs(cache: Path) -> dict[str, tuple[str, str]]:
             except ValueError:
                 continue
             key = entry.get("key", "") if isinstance(entry, dict) else ""
-            url = key.rsplit("request-cache:", 1)[-1]
-            m = _URL.search(url)
-            if not m:
-                continue
             integ = entry.get("integrity")
-            if not isinstance(integ, str):
-                out.pop(url, None)
-                continue
-            name = unquote(m.group("name"))
-            if _NAME.fullmatch(name):  # a folder name that stays where it is put
-                out[url] = (name, integ)
+            yield key.rsplit("request-cache:", 1)[-1], integ if isinstance(integ, str) else None
+
+
+def cache_tarballs(cache: Path) -> dict[str, tuple[str, str]]:
+    """URL -> (package name, integrity) of every tarball in the cache index (last entry wins;
+    an entry with a null integrity is a deletion)."""
+    out: dict[str, tuple[str, str]] = {}
+    for url, integ in cache_entries(cache):
+        m = _URL.search(url)
+        if not m:
+            continue
+        if integ is None:
+            out.pop(url, None)
+            continue
+        name = unquote(m.group("name"))
+        if _NAME.fullmatch(name):  # a folder name that stays where it is put
+            out[url] = (name, integ)
     return out
 
 
