@@ -158,3 +158,120 @@ def test_a_workflow_writer_naming_other_services_only_in_comments_stays_high(
     assert code.count("// name = ") == 2
     found = _found(_package(tmp_path, code, install=True))
     assert found.get("GH-EXFIL-WORKFLOW-WRITE") == "high"
+
+
+# A native-addon CLI bundle: a REST client for GitHub with its endpoint table (method name ->
+# route), a release command that uploads assets with the GitHub token from the environment and
+# logs in to a registry, and, far from both, a ``new`` command writing a project's files, its CI
+# workflow among them.
+_ENDPOINTS = """const Endpoints = {
+  actions: {
+    addSelectedRepoToOrgSecret: ["PUT /orgs/{org}/actions/secrets/{secret_name}/repositories/{id}"],
+    createRegistrationTokenForOrg: ["POST /orgs/{org}/actions/runners/registration-token"],
+    createRegistrationTokenForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/registration-token",
+    ],
+    createRegistrationToken: [
+      "POST /repos/{owner}/{repo}/actions/runners/registration-token",
+      {},
+      { renamed: ["actions", "createRegistrationTokenForRepo"] },
+    ],
+    deleteArtifact: ["DELETE /repos/{owner}/{repo}/actions/artifacts/{artifact_id}"],
+    getWorkflow: ["GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}"],
+  },
+  repos: {
+    createOrUpdateFileContents: ["PUT /repos/{owner}/{repo}/contents/{path}"],
+    createForAuthenticatedUser: ["POST /user/repos"],
+    createInOrg: ["POST /orgs/{org}/repos"],
+    get: ["GET /repos/{owner}/{repo}"],
+    uploadReleaseAsset: ["POST {origin}/repos/{owner}/{repo}/releases/{release_id}/assets"],
+  },
+};
+"""
+_RELEASE = """async function release(tag, files) {
+  const gh = new GitHub({ auth: process.env.GITHUB_TOKEN });
+  const login = `docker login -u $DOCKER_USERNAME -p $DOCKER_PASSWORD $DOCKER_REGISTRY_URL`;
+  const npmToken = process.env.NPM_TOKEN;
+  for (const f of files) await gh.repos.uploadReleaseAsset({ tag, data: read(f) });
+  return { login, npmToken };
+}
+"""
+_NEW_PROJECT = """class NewProject {
+  stage() {
+    return spawn("git add .");
+  }
+  writeFile(name, body) {
+    fs.writeFileSync(path.join(this.dir, name), body);
+  }
+  run() {
+    const githubDir = path.join(this.dir, ".github");
+    const workflowsDir = path.join(githubDir, "workflows");
+    fs.mkdirSync(workflowsDir, { recursive: true });
+    this.writeFile(path.join(".github", "workflows", "CI.yml"), ciYml(this.name, this.targets));
+    this.writeFile("Cargo.toml", cargoToml(this.name));
+  }
+}
+"""
+# Our own filler: the many commands and helpers between the parts of a bundle.
+_FILLER = "".join(f"function helper{i}(a, b) {{ return a * {i} + b; }}\n" for i in range(200))
+_HEADER = "const fs = require('fs');\nconst path = require('path');\n"
+
+
+def test_a_rest_clients_endpoint_table_creates_no_repository(tmp_path: Path) -> None:
+    """@napi-rs/cli@1.3.5 ``scripts/index.js`` (its bin, a 955 KB bundle): plain high
+    GH-EXFIL-GITHUB-REPO from Octokit's endpoint table (``"POST /repos/{owner}/{repo}/actions/
+    runners/registration-token"``, ``createForAuthenticatedUser: ["POST /user/repos"]``) in a
+    file that takes ``process.env.GITHUB_TOKEN`` to upload release assets."""
+    found = _found(_package(tmp_path, _HEADER + _ENDPOINTS + _FILLER + _RELEASE))
+    assert "GH-EXFIL-GITHUB-REPO" not in found
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "gh.rest.repos.createForAuthenticatedUser({ name: 'x', private: false });",
+        "gh.request('POST /user/repos', { name: 'x' });",
+        'gh.request("POST /repos/{owner}/{repo}/actions/runners/registration-token", {o, r});',
+        "fetch('https://api.github.com/user/repos', { method: 'POST', headers: h });",
+        "gh.actions.createRegistrationTokenForRepo({ owner, repo });",
+    ],
+)
+def test_a_repository_made_beside_an_endpoint_table_is_still_found(
+    tmp_path: Path, call: str
+) -> None:
+    """A repository created or a runner registered by a call, in the same bundle as the table,
+    is still plain high."""
+    code = _HEADER + _ENDPOINTS + _FILLER + _RELEASE + call + "\n"
+    assert _found(_package(tmp_path, code))["GH-EXFIL-GITHUB-REPO"] == "high"
+
+
+def test_a_generators_workflow_far_from_the_release_token_is_a_review_item(
+    tmp_path: Path,
+) -> None:
+    """@napi-rs/cli@1.3.5 ``scripts/index.js``: plain high GH-EXFIL-WORKFLOW-WRITE from its
+    ``new`` command writing the new project's ``.github/workflows/CI.yml``; the GitHub token was
+    its release command's, 81 KB further (``process.env.GITHUB_TOKEN`` for an asset upload), and
+    the contents API only its REST client's table entry (``createOrUpdateFileContents: [...]``)
+    and git only its version command's ``git add .``."""
+    code = _HEADER + _ENDPOINTS + _NEW_PROJECT + _FILLER + _RELEASE
+    assert _found(_package(tmp_path, code))["GH-EXFIL-WORKFLOW-WRITE"] == "medium"
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        # the token taken beside the write
+        ("const t = process.env.GITHUB_TOKEN;\n", ""),
+        # the workflow pushed, the token anywhere in the file
+        ("", "require('child_process').execSync('git add .github && git push');\n"),
+        ("", "gh.repos.createOrUpdateFileContents({ owner, repo, path: p, content: c });\n"),
+    ],
+)
+def test_a_workflow_written_near_a_token_or_pushed_stays_high(
+    tmp_path: Path, extra: tuple[str, str]
+) -> None:
+    """The token taken near the write, or the workflow pushed with the token anywhere in the
+    file, is still plain high."""
+    before, after = extra
+    code = _HEADER + before + _ENDPOINTS + _NEW_PROJECT + _FILLER + _RELEASE + after
+    assert _found(_package(tmp_path, code))["GH-EXFIL-WORKFLOW-WRITE"] == "high"

@@ -13,10 +13,12 @@ from gouvernante.heuristic.signals import (
     MAX_LIVE,
     PATH_SEP,
     RX_GH_REPO,
+    RX_GH_TOKEN_SRC,
     RX_TOKEN,
     FileSignals,
     first_live,
     in_comment_line,
+    string_literal_at,
 )
 from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
 from gouvernante.heuristic.views import TextView, rx
@@ -81,9 +83,56 @@ WEBHOOK = Pattern(
 )
 
 
+# A REST client's endpoint table (Octokit's, bundled by many CLIs): a method name keyed to its
+# route, ``createForAuthenticatedUser: ["POST /user/repos"]``, among other routes. An entry (the
+# key, the route first in its array, the name quoted whole) with ``ROUTE_MIN`` routes within
+# ``ROUTE_REACH`` characters is the client's list, not a call; a call of the method or a request
+# of the route (``.createForAuthenticatedUser({…})``, ``request("POST /user/repos", …)``) counts
+# as before.
+RX_ROUTE = re.compile(
+    r"""['"`](?:GET|POST|PUT|PATCH|DELETE) (?:\{origin\})?/[^'"`\s]{0,200}['"`]"""
+)
+RX_TABLE_KEY = re.compile(r"""\s*:\s*\[\s*['"`](?:GET|POST|PUT|PATCH|DELETE) """)
+RX_ARRAY_OPEN = re.compile(r"\[\s*$")
+ROUTE_REACH = 400
+ROUTE_MIN = 4
+
+
+def _endpoint_entry(text: str, m: re.Match[str]) -> bool:
+    """Is the match ``m`` (a repository made, a runner registered, a file put through the
+    contents API) an entry of an endpoint table?"""
+    at = m.start()
+    if RX_TABLE_KEY.match(text, m.end()) is None:
+        lit = string_literal_at(text, at)
+        if lit is None:
+            return False
+        # the method's name quoted whole (a renamed entry's note, ``["actions", "…ForRepo"]``)
+        named = lit == (m.start() - 1, m.end() + 1)
+        if not named and (
+            RX_ROUTE.fullmatch(text, lit[0], lit[1]) is None
+            or RX_ARRAY_OPEN.search(text, max(0, lit[0] - 20), lit[0]) is None
+        ):
+            return False
+    routes = RX_ROUTE.findall(text, max(0, at - ROUTE_REACH), at + ROUTE_REACH)
+    return len(routes) >= ROUTE_MIN
+
+
+def _not_an_entry(t: TextView, rx_: re.Pattern[str], *, hidden_too: bool = True) -> int | None:
+    """The first match of ``rx_`` that is no endpoint table's entry (past ``MAX_LIVE`` entries
+    the next match counts); with ``hidden_too``, one hidden in an encoded literal always
+    counts."""
+    for i, m in enumerate(t.matches(rx_, MAX_LIVE + 1)):
+        if i == MAX_LIVE or not _endpoint_entry(t.text, m):
+            return m.start()
+    hidden = next(t.matches(rx_, 1, decoded=True), None) if hidden_too else None
+    return t.map_decoded(hidden.start()) if hidden is not None else None
+
+
 def _github_repo(s: FileSignals) -> Detection | None:
-    at = s.t.search(RX_GH_REPO)
-    if at is None or not s.gh_token:
+    if not s.t.may(RX_GH_REPO) or not s.gh_token:
+        return None
+    at = _not_an_entry(s.t, RX_GH_REPO)
+    if at is None:
         return None
     families, cats = s.env[0], s.cred[0]
     strong = s.install or (s.secrets_touched and (len(families) >= 2 or bool(cats)))
@@ -110,9 +159,10 @@ GITHUB_REPO = Pattern(
 RX_WORKFLOW = rx(r"\.github" + PATH_SEP + r"workflows\b", anchors=(".github",))
 RX_TOJSON_SECRETS = rx(r"toJSON\(\s*secrets\s*\)", anchors=("tojson(",))
 # Written through GitHub (the contents API by URL or Octokit's method) or committed with git (a
-# command line, or ``execFileSync('git', ['push'])``).
+# command line, or ``execFileSync('git', ['push'])``). ``git add`` alone only stages (a CLI's
+# version command staging its bump: @napi-rs/cli 1.3.5).
 RX_GH_CONTENTS = rx(
-    r"/contents/\.github|createOrUpdateFileContents\b|git" + ARG_SEP + r"(?:add|commit|push)\b",
+    r"/contents/\.github|createOrUpdateFileContents\b|git" + ARG_SEP + r"(?:commit|push)\b",
     anchors=("/contents/.github", "createorupdatefilecontents", "git"),
 )
 
@@ -164,6 +214,9 @@ RX_OTHER_CI = re.compile(
 )
 
 
+TOKEN_REACH = 4000  # characters from a workflow path written on disk to the token taken
+
+
 def _names_other_ci(text: str) -> bool:
     """Does the file name another CI service's configuration outside comment lines (the first
     ``MAX_LIVE``)?"""
@@ -176,7 +229,8 @@ def _workflow_write(s: FileSignals) -> Detection | None:
     t = s.t
     if not t.may(RX_WORKFLOW):
         return None
-    contents = t.find(RX_GH_CONTENTS) is not None
+    # the contents API or git (an endpoint table's entry is no call of it)
+    contents = _not_an_entry(t, RX_GH_CONTENTS, hidden_too=False) is not None
     if not (s.fs_write or contents):
         return None
     # The workflow path where code can use it: a comment naming the CI workflow that runs these
@@ -195,13 +249,21 @@ def _workflow_write(s: FileSignals) -> Detection | None:
     ]
     # the contents API or git beside workflow paths that are only read (a test reading its own
     # ``.github/workflows/ci.yml`` to check it; oh-my-claude-sisyphus 5.5.0) writes no workflow
-    written = any(_written(text, at) for at in live) or (
+    written_at = [at for at in live if _written(text, at)]
+    written = bool(written_at) or (
         contents and not all(RX_READ_CALL.search(text, max(0, at - READ_REACH), at) for at in live)
+    )
+    # a GitHub token makes a workflow written on disk strong when it is taken near the write (a
+    # CLI bundle's release command 81 KB away, @napi-rs/cli 1.3.5, is another command); with the
+    # workflow pushed (contents API, git), anywhere in the file
+    token = s.gh_token and (
+        contents
+        or any(t.near(RX_GH_TOKEN_SRC, at - TOKEN_REACH, at + TOKEN_REACH) for at in written_at)
     )
     # at install time, a workflow written among other CI services' configuration files, with
     # nothing pushed, no token and no secrets dump, is a CI scaffolder's: a review item
     scaffold = s.install and not contents and _names_other_ci(text)
-    strong = (s.install and not scaffold) or t.find(RX_TOJSON_SECRETS) is not None or s.gh_token
+    strong = (s.install and not scaffold) or t.find(RX_TOJSON_SECRETS) is not None or token
     return found(HIGH if strong and written else MEDIUM, at)
 
 
