@@ -25,7 +25,7 @@ import msgspec
 
 from gouvernante.errors import InputError
 from gouvernante.fs.digest import ArchiveLimits, root_manifest, zip_member
-from gouvernante.fs.read import read_regular_file
+from gouvernante.fs.read import read_regular_file, read_small
 from gouvernante.fs.walk import walk
 from gouvernante.host import msgpackr
 from gouvernante.host.files import hash_file
@@ -1153,10 +1153,12 @@ def _yarn_classic_unchecked(
     named = {name for name, _ in candidates}
     for pkg in _yarn_classic_packages(os.path.join(folder, "node_modules"), collector):
         release = _yarn_classic_release(pkg, collector)
-        if release is None:
-            data = collector.read(os.path.join(pkg, "package.json"), MAX_MANIFEST_BYTES)
+        if release is None:  # (read again, unrecorded: the first read said what it found)
+            data = read_small(os.path.join(pkg, "package.json"), MAX_MANIFEST_BYTES)
             what = "a yarn 1 cache entry of a tarball URL dependency"
-            release = _url_entry_release(data, pkg, what, collector)
+            release = _url_entry_release(
+                data if isinstance(data, bytes) else None, pkg, what, collector
+            )
         if release is None or release[0] not in collector.names:
             continue
         if collector.payloads is not None:
