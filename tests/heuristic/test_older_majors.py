@@ -275,3 +275,32 @@ def test_a_workflow_written_near_a_token_or_pushed_stays_high(
     before, after = extra
     code = _HEADER + before + _ENDPOINTS + _NEW_PROJECT + _FILLER + _RELEASE + after
     assert _found(_package(tmp_path, code))["GH-EXFIL-WORKFLOW-WRITE"] == "high"
+
+
+# A coding agent's bundle: a review sub-agent's prompt names the workflows folder in prose; far
+# away, other prompts and the help text tell the model or the user to push, and name the token.
+_AGENT_PROMPT = """const reviewPrompt = `You review the change set. Pay attention to changes to
+CI configuration: edits to .github/workflows/*.yml files can run with repository secrets, so
+flag any step that prints them or sends them anywhere, and say which job is affected.`;
+"""
+_AGENT_FAR = "\n".join(f"const note{i} = 'tool output line {i}';" for i in range(200)) + "\n"
+_AGENT_HELP = """const commitPrompt = `When the user asks, run git commit and then git push.`;
+const help = "Set GH_TOKEN to let the agent open pull requests.";
+const token = process.env.GH_TOKEN;
+"""
+
+
+def test_a_workflow_path_in_a_prompt_far_from_any_push_is_a_review_item(tmp_path: Path) -> None:
+    """@qwen-code/qwen-code@0.24.4 ``chunks/chunk-WH7PDTZL.js`` (2.2 MB, no install script):
+    plain high GH-EXFIL-WORKFLOW-WRITE from ``.github/workflows/*.yml`` in a code-review prompt;
+    the file's ``git push`` was in other prompts and help text 54,745 characters away."""
+    assert len(_AGENT_FAR) > 4000
+    code = _AGENT_PROMPT + _AGENT_FAR + _AGENT_HELP
+    assert _found(_package(tmp_path, code))["GH-EXFIL-WORKFLOW-WRITE"] == "medium"
+
+
+def test_a_workflow_path_pushed_near_it_stays_high(tmp_path: Path) -> None:
+    """The same path with the git command that pushes it beside it is still plain high."""
+    push = "require('child_process').execSync('git add .github/workflows && git push');\n"
+    code = _AGENT_PROMPT + push + _AGENT_FAR + _AGENT_HELP
+    assert _found(_package(tmp_path, code))["GH-EXFIL-WORKFLOW-WRITE"] == "high"

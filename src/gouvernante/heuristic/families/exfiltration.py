@@ -215,6 +215,7 @@ RX_OTHER_CI = re.compile(
 
 
 TOKEN_REACH = 4000  # characters from a workflow path written on disk to the token taken
+PUSH_REACH = 4000  # characters from a workflow path to the git command or API call pushing it
 
 
 def _names_other_ci(text: str) -> bool:
@@ -250,9 +251,16 @@ def _workflow_write(s: FileSignals) -> Detection | None:
     # the contents API or git beside workflow paths that are only read (a test reading its own
     # ``.github/workflows/ci.yml`` to check it; oh-my-claude-sisyphus 5.5.0) writes no workflow
     written_at = [at for at in live if _written(text, at)]
-    written = bool(written_at) or (
-        contents and not all(RX_READ_CALL.search(text, max(0, at - READ_REACH), at) for at in live)
+    # ... and git or the contents API pushes a workflow path near it (a worm's commit of its
+    # workflow is one step; a coding agent's 2.2 MB bundle naming `.github/workflows/*.yml` in a
+    # prompt's prose, `git push` in help text 54,745 characters away, pushes nothing:
+    # @qwen-code/qwen-code 0.24.4)
+    pushed = contents and any(
+        t.near(RX_GH_CONTENTS, at - PUSH_REACH, at + PUSH_REACH)
+        and not RX_READ_CALL.search(text, max(0, at - READ_REACH), at)
+        for at in live
     )
+    written = bool(written_at) or pushed
     # a GitHub token makes a workflow written on disk strong when it is taken near the write (a
     # CLI bundle's release command 81 KB away, @napi-rs/cli 1.3.5, is another command); with the
     # workflow pushed (contents API, git), anywhere in the file
