@@ -25,7 +25,7 @@ import msgspec
 
 from gouvernante.errors import InputError
 from gouvernante.fs.digest import ArchiveLimits, root_manifest, zip_member
-from gouvernante.fs.read import read_regular_file, read_small
+from gouvernante.fs.read import read_regular_file
 from gouvernante.fs.walk import walk
 from gouvernante.host import msgpackr
 from gouvernante.host.files import hash_file
@@ -1152,13 +1152,11 @@ def _yarn_classic_unchecked(
     candidates = set(_split_slug_version(stem, table))
     named = {name for name, _ in candidates}
     for pkg in _yarn_classic_packages(os.path.join(folder, "node_modules"), collector):
-        release = _yarn_classic_release(pkg, collector)
-        if release is None:  # (read again, unrecorded: the first read said what it found)
-            data = read_small(os.path.join(pkg, "package.json"), MAX_MANIFEST_BYTES)
+        release = _yarn_metadata_release(pkg, collector)
+        if release is None:  # (then its package.json, which must say)
+            data = collector.read(os.path.join(pkg, "package.json"), MAX_MANIFEST_BYTES)
             what = "a yarn 1 cache entry of a tarball URL dependency"
-            release = _url_entry_release(
-                data if isinstance(data, bytes) else None, pkg, what, collector
-            )
+            release = _url_entry_release(data, pkg, what, collector)
         if release is None or release[0] not in collector.names:
             continue
         if collector.payloads is not None:
@@ -1265,21 +1263,28 @@ def _yarn_classic_packages(modules: str, collector: Collector) -> list[str]:
 
 
 def _yarn_classic_release(pkg: str, collector: Collector) -> tuple[str, str] | None:
-    meta_path = os.path.join(pkg, ".yarn-metadata.json")
-    data = collector.read(meta_path, MAX_MANIFEST_BYTES)
-    if data is not None:
-        try:
-            meta = json.loads(data)
-        except (ValueError, RecursionError):
-            meta = None
-        manifest = meta.get("manifest") if isinstance(meta, dict) else None
-        if isinstance(manifest, dict):
-            name, version = manifest.get("name"), manifest.get("version")
-            if isinstance(name, str) and isinstance(version, str):
-                return name, version
-    manifest_path = os.path.join(pkg, "package.json")
-    data = collector.read(manifest_path, MAX_MANIFEST_BYTES)
+    release = _yarn_metadata_release(pkg, collector)
+    if release is not None:
+        return release
+    data = collector.read(os.path.join(pkg, "package.json"), MAX_MANIFEST_BYTES)
     return manifest_release(data) if data is not None else None
+
+
+def _yarn_metadata_release(pkg: str, collector: Collector) -> tuple[str, str] | None:
+    """The release the manifest of a yarn classic cache entry's ``.yarn-metadata.json`` names."""
+    data = collector.read(os.path.join(pkg, ".yarn-metadata.json"), MAX_MANIFEST_BYTES)
+    if data is None:
+        return None
+    try:
+        meta = json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    manifest = meta.get("manifest") if isinstance(meta, dict) else None
+    if isinstance(manifest, dict):
+        name, version = manifest.get("name"), manifest.get("version")
+        if isinstance(name, str) and isinstance(version, str):
+            return name, version
+    return None
 
 
 def scan_yarn_offline_mirror(mirror: str, collector: Collector, where: str) -> None:
