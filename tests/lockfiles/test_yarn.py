@@ -591,7 +591,7 @@ __metadata: {version: 6, cacheKey: 8}
     resolution: "a@npm:1.0.0"
     dependencies: {b: ^2.0.0}
 "b@npm:^2.0.0": {version: 2.0.1, resolution: "b@npm:2.0.1"}
-"c@workspace:.": {version: 0.0.0-use.local, resolution: "c@workspace:."}
+"c@workspace:.": {version: 0.0.0-use.local, resolution: "c@workspace:.", linkType: soft}
 """
     graph = _parse(text)
     assert graph.notes == (FALLBACK_NOTE,)

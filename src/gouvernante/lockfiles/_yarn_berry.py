@@ -76,6 +76,11 @@ _MEMBER = re.compile(rf"    ({_KEY}):[ \t]+({_KEY})[ \t]*")
 _DQ_TOKEN = re.compile(DQ)
 _FIELD_NEEDLES = (("version", "\n  version:"), ("resolution", "\n  resolution:"))
 _DEPS_NEEDLE = "\n  dependencies:"
+# yarn 2+ sorts an entry's fields (``__metadata``, ``version``, ``resolution``, the dependency
+# maps, ``binaries`` first, then by name) and writes ``linkType`` in every entry: it is always the
+# last line of an entry, as every berry file yarn 2.4-4.18 wrote here has it.
+_LINK_TYPES = frozenset({"hard", "soft"})
+_LAST_FIELD = re.compile(r'\n  linkType:[ \t]+(?:hard|soft|"hard"|"soft")[ \t]*\n*\Z')
 _DEPS_INLINE = "\n  dependencies: "
 _KEY_SPLIT = re.compile(r" *, *")
 _WANTED = frozenset({"version", "resolution"})
@@ -109,21 +114,25 @@ def _scalar(token: str) -> str:
 class _Parsed:
     """What both readers produce: one record per top-level key, in file order."""
 
-    __slots__ = ("deps_of", "fields", "keys", "lines", "note")
+    __slots__ = ("deps_of", "fields", "keys", "last_whole", "lines", "note")
 
-    def __init__(
+    def __init__(  # noqa: PLR0917 - one record, filled by two readers
         self,
         keys: list[str],
         lines: list[int],
         fields: list[dict[str, str]],
         deps_of: DepsOf,
         note: str | None,
+        last_whole: bool,
     ) -> None:
         self.keys = keys
         self.lines = lines  # 1-based line of each key
         self.fields = fields
         self.deps_of = deps_of
         self.note = note
+        # Does the last key's entry end with ``linkType: hard|soft``, the field yarn 2+ writes
+        # last in every entry? (A cut inside the last entry removes it.)
+        self.last_whole = last_whole
 
 
 def _fast(text: str) -> _Parsed:
@@ -170,7 +179,8 @@ def _fast(text: str) -> _Parsed:
     def deps_of(entry: int) -> list[tuple[str, str]]:
         return _block_deps(entry_blocks[entry])
 
-    return _Parsed(keys, lines, fields, deps_of, None)
+    last_whole = bool(entry_blocks) and _LAST_FIELD.search(entry_blocks[-1]) is not None
+    return _Parsed(keys, lines, fields, deps_of, None, last_whole)
 
 
 def _block_value(block: str, needle: str) -> str | None:
@@ -322,7 +332,14 @@ def _yaml(text: str, path: str) -> _Parsed:
         lines.append(line)
         fields.append(entry_fields)
         all_deps.append(deps)
-    return _Parsed(keys, lines, fields, all_deps.__getitem__, FALLBACK_NOTE)
+    last = root[-1][2] if root else None
+    last_whole = (
+        isinstance(last, _YMap)
+        and bool(last)
+        and last[-1][0] == "linkType"
+        and last[-1][2] in _LINK_TYPES
+    )
+    return _Parsed(keys, lines, fields, all_deps.__getitem__, FALLBACK_NOTE, last_whole)
 
 
 def parse_berry(text: str, path: str, *, force_yaml: bool = False) -> LockfileGraph:
@@ -413,6 +430,15 @@ def _assemble(parsed: _Parsed, path: str) -> LockfileGraph:
         name = _url_dependency_name(name, reference, key) if source is Source.TARBALL else name
         packages.append(LockedPackage(resolution, name, version, source, None, resolved))
         fetched.check(resolution, line, name, version, reference, key)
+    if keys[-1] and not parsed.last_whole:
+        # a cut inside the last entry: the rest of it (its dependencies, say) and every entry
+        # after it are gone, and nothing left names what they held
+        raise LockfileError(
+            path,
+            "the last entry does not end with linkType, as yarn writes every entry"
+            " (truncated or edited file?)",
+            json_path=f"line {parsed.lines[-1]}",
+        )
     fetched.check_names([p.name for p in packages], parsed)
     packages.extend(fetched.packages)
     if not importers or importers[0].id.rpartition("@")[2] != "workspace:.":
