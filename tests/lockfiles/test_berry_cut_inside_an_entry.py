@@ -96,8 +96,7 @@ def test_a_whole_small_file_still_reads(last: str) -> None:
 def test_a_last_entry_without_its_final_linktype_is_refused(tail: str) -> None:
     text = (
         "__metadata:\n  version: 8\n  cacheKey: 10c0\n\n"
-        '"app@workspace:.":\n  version: 0.0.0-use.local\n  resolution: "app@workspace:."\n'
-        + tail
+        '"app@workspace:.":\n  version: 0.0.0-use.local\n  resolution: "app@workspace:."\n' + tail
     )
     with pytest.raises(LockfileError, match="line 5: the last entry does not end with linkType"):
         yarn.parse(text.encode(), "yarn.lock")
