@@ -23,19 +23,25 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Final
+from typing import IO, Final, Protocol, cast
 
 from gouvernante.errors import InputError
 from gouvernante.fs.read import Unread, UnreadKind, describe_mode, os_message
 
 __all__ = [
     "CANDIDATE_SUFFIXES",
+    "GZIP_MAGIC",
     "MAX_HASHED_FILE_BYTES",
+    "MAX_ZSTD_WINDOW",
+    "ZSTD_MAGIC",
     "ArchiveLimits",
     "ContentHasher",
     "HashStats",
+    "Readable",
     "UnpackBudget",
+    "ZstdStream",
     "is_candidate",
+    "is_tar_header",
     "may_be_root_manifest",
     "root_manifest",
     "tar_members",
@@ -333,17 +339,26 @@ def zip_members(path: str, cap: int, limits: ArchiveLimits) -> Iterator[tuple[st
 
 
 def zip_member(
-    path: str, member: str, cap: int, limits: ArchiveLimits, *, strict: bool = False
+    path: str,
+    member: str | Callable[[list[str]], str | None],
+    cap: int,
+    limits: ArchiveLimits,
+    *,
+    strict: bool = False,
 ) -> bytes | None:
     """One member's bytes (a package.json, to name the package a zip holds); None when absent,
     larger than ``cap`` or unreadable (the archive was read once already: its errors were
-    reported then). ``strict``: an archive or member that cannot be read raises ``InputError``
-    (naming the zip, never its bytes); only an absent member or one over ``cap`` is None."""
+    reported then). ``member``: its name, or what picks it from the zip's member names (None:
+    none). ``strict``: an archive or member that cannot be read raises ``InputError`` (naming
+    the zip, never its bytes); only an absent member or one over ``cap`` is None."""
     try:
         data = _archive_bytes(path, limits)
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            name = member if isinstance(member, str) else member(archive.namelist())
+            if name is None:
+                return None
             try:
-                info = archive.getinfo(member)
+                info = archive.getinfo(name)
             except KeyError:
                 return None
             if info.file_size > cap:
@@ -361,10 +376,51 @@ def zip_member(
     return body if len(body) <= cap else None
 
 
+GZIP_MAGIC: Final = b"\x1f\x8b"
+ZSTD_MAGIC: Final = b"\x28\xb5\x2f\xfd"
+# A zstd frame may ask for a window up to 2 GiB (``--long=31``); what image tools write fits in
+# libzstd's own default limit (2^27), which bounds the memory a hostile archive can take.
+MAX_ZSTD_WINDOW: Final = 1 << 27
+
+
+class Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class ZstdStream:
+    """A zstd blob's content, every frame in turn (``zstd:chunked`` layers are many frames
+    and skippable ones), its window capped (``max_window``); damage is a ``ValueError``
+    (what the readers turn into an error naming the file). A blob cut short ends its content
+    early."""
+
+    def __init__(self, raw: Readable, max_window: int = MAX_ZSTD_WINDOW) -> None:
+        import zstandard  # noqa: PLC0415 - only for a zstd archive
+
+        self.error = zstandard.ZstdError
+        decompressor = zstandard.ZstdDecompressor(max_window_size=max_window)
+        self.stream = decompressor.stream_reader(cast("IO[bytes]", raw), read_across_frames=True)
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self.stream.read(size)
+        except self.error:
+            raise ValueError("zstd data not readable") from None
+
+
+def is_tar_header(block: bytes) -> bool:
+    """Is ``block`` (a file's first 512 bytes) a tar header whose checksum holds, as node-tar
+    reads an archive it did not find compressed? (A JSON document, npm's other blobs, is not.)"""
+    try:
+        tarfile.TarInfo.frombuf(block, "utf-8", "surrogateescape")
+    except tarfile.HeaderError:
+        return False
+    return True
+
+
 class _Budget(io.RawIOBase):
     """A decompressed stream that refuses to give more than ``limit`` bytes."""
 
-    def __init__(self, inner: gzip.GzipFile, limit: int) -> None:
+    def __init__(self, inner: Readable, limit: int) -> None:
         self.inner = inner
         self.limit = limit
         self.left = limit
@@ -395,9 +451,13 @@ def tar_members(
     data: bytes | None = None,
     *,
     budget: UnpackBudget | None = None,
+    node_tar: bool = False,
 ) -> Iterator[tuple[str, bytes | None]]:
     """(member name, bytes) of each candidate regular file of a gzipped tarball (an npm package),
-    streamed; bytes is None over ``cap``. ``wanted``: which member names to yield (default: the
+    streamed; bytes is None over ``cap``. ``node_tar``: the archive is read as node-tar 7.5
+    (npm 11's extractor) reads a stream with no file name: gzip or zstd by their magic bytes,
+    anything else as a plain tar (npm 11.19.1 installs all three from its cache, zstd where
+    node's zlib has it: decision 0097). ``wanted``: which member names to yield (default: the
     payload candidates, ``is_candidate`` of the file name). ``data``: the archive's bytes, read
     elsewhere (a git blob, an image layer's member; ``path`` then only names it), else read from
     ``path``. Raises ``InputError`` as ``zip_members`` does, and for a ``wanted`` member that is
@@ -414,7 +474,12 @@ def tar_members(
         )
     allowed = limits.unpacked_limit(len(data))
     left = allowed if budget is None else max(0, min(allowed, budget.left))
-    counted = _Budget(gzip.GzipFile(fileobj=io.BytesIO(data)), left)
+    kind = "gzipped tarball"
+    inner: Readable = gzip.GzipFile(fileobj=io.BytesIO(data))
+    if node_tar and not data.startswith(GZIP_MAGIC):
+        kind = "zstd tarball" if data.startswith(ZSTD_MAGIC) else "tarball"
+        inner = ZstdStream(io.BytesIO(data)) if data.startswith(ZSTD_MAGIC) else io.BytesIO(data)
+    counted = _Budget(inner, left)
     stream = io.BufferedReader(counted)
     position = -1
     try:
@@ -439,11 +504,9 @@ def tar_members(
     except _OverBudget:
         over = limits.over(len(data)) if budget is None or left == allowed else budget.spent()
         raise InputError(path, over) from None
-    except (tarfile.TarError, zlib.error, gzip.BadGzipFile, EOFError, OSError) as exc:
+    except (tarfile.TarError, zlib.error, gzip.BadGzipFile, EOFError, OSError, ValueError) as exc:
         where = f"member #{position + 1}" if position >= 0 else "its start"
-        raise InputError(
-            path, f"not a readable gzipped tarball at {where} ({type(exc).__name__})"
-        ) from None
+        raise InputError(path, f"not a readable {kind} at {where} ({type(exc).__name__})") from None
     finally:
         if budget is not None:
             budget.left -= counted.limit - counted.left
@@ -479,15 +542,20 @@ def root_manifest(
     data: bytes | None = None,
     *,
     budget: UnpackBudget | None = None,
+    node_tar: bool = False,
 ) -> bytes | None:
     """The package.json of a packed npm package (a gzipped tarball at ``path``, or its bytes
-    ``data`` read elsewhere, ``path`` naming them), None when no member may be it. Every member
+    ``data`` read elsewhere, ``path`` naming them; ``node_tar``: as ``tar_members``), None when
+    no member may be it. Every member
     some package manager may unpack as the root package.json (``may_be_root_manifest``) must be
     a plain file with the same bytes: the tools keep a different one of several (the last as
     each maps it), so two that differ make the package unknown. Raises ``InputError`` for a
     damaged or hostile archive, such a disagreement, or a package.json over ``cap``."""
     found: bytes | None = None
-    for _name, body in tar_members(path, cap, limits, may_be_root_manifest, data, budget=budget):
+    members = tar_members(
+        path, cap, limits, may_be_root_manifest, data, budget=budget, node_tar=node_tar
+    )
+    for _name, body in members:
         if body is None:
             raise InputError(path, f"its package.json is larger than {cap} bytes")
         if found is not None and body != found:

@@ -131,10 +131,11 @@ class PayloadScanner:
         self._members(path, members, owner, where)
 
     def tarball(self, path: str, name: str, version: str, where: str) -> None:
-        """Every candidate member of a cached package tarball (``package/...`` inside)."""
+        """Every candidate member of a cached package tarball (``package/...`` inside), read as
+        node-tar reads it (gzip, zstd or a plain tar: npm 11 installs each from its cache)."""
         if not self.hasher.first_visit(path):
             return
-        members = tar_members(path, self.hasher.cap, self.hasher.limits)
+        members = tar_members(path, self.hasher.cap, self.hasher.limits, node_tar=True)
         self._members(path, members, lambda _member: (name, version), where)
 
     def pnpm_index(self, path: str, name: str, version: str, where: str) -> None:

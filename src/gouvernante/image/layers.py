@@ -38,10 +38,11 @@ import zlib
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import IO, BinaryIO, Protocol, Self, cast
+from typing import IO, BinaryIO, Self, cast
 
 from gouvernante.errors import SourceError
-from gouvernante.fs.digest import ArchiveLimits
+from gouvernante.fs import digest
+from gouvernante.fs.digest import GZIP_MAGIC, ZSTD_MAGIC, ArchiveLimits, Readable, ZstdStream
 from gouvernante.image.seekgzip import SeekableGzip
 from gouvernante.safetext import capped
 
@@ -73,8 +74,6 @@ MAX_PATH_CHARS = 512 * 1024**2
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}\Z")
-_GZIP_MAGIC = b"\x1f\x8b"
-_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 _TAR_TYPES = frozenset(
     {
@@ -97,9 +96,8 @@ _ZSTD_TYPES = frozenset(
         "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
     }
 )
-# A zstd frame may ask for a window up to 2 GiB (``--long=31``); what image tools write fits in
-# libzstd's own default limit (2^27), which bounds the memory a hostile layer can take.
-MAX_ZSTD_WINDOW = 1 << 27
+# the window a zstd layer may ask for (``fs.digest``'s; a module global so that a test can lower it)
+MAX_ZSTD_WINDOW = digest.MAX_ZSTD_WINDOW
 _MANIFEST_TYPES = frozenset(
     {
         "application/vnd.oci.image.manifest.v1+json",
@@ -112,10 +110,6 @@ _INDEX_TYPES = frozenset(
         "application/vnd.docker.distribution.manifest.list.v2+json",
     }
 )
-
-
-class _Readable(Protocol):
-    def read(self, size: int = -1, /) -> bytes: ...
 
 
 class ImageError(SourceError):
@@ -561,7 +555,7 @@ class _Budget:
 class _Counted:
     """A read-only stream that hashes and counts what it hands out and stops at the caps."""
 
-    def __init__(self, raw: _Readable, budget: _Budget, what: str) -> None:
+    def __init__(self, raw: Readable, budget: _Budget, what: str) -> None:
         self.raw = raw
         self.budget = budget
         self.what = what
@@ -694,26 +688,6 @@ def check_media_type(media: str | None, where: str, what: str) -> None:
     raise ImageError(where, f"{what}: unsupported layer media type")
 
 
-class _Zstd:
-    """A zstd blob's content, every frame in turn (``zstd:chunked`` layers are many frames
-    and skippable ones), its window capped (``MAX_ZSTD_WINDOW``); damage is a ``ValueError``
-    (what the layer readers turn into an error naming the layer). A blob cut short ends its
-    content early: the content digest (the config's diff_id) then differs, an error."""
-
-    def __init__(self, raw: _Readable) -> None:
-        import zstandard  # noqa: PLC0415 - only for an image with a zstd layer
-
-        self.error = zstandard.ZstdError
-        decompressor = zstandard.ZstdDecompressor(max_window_size=MAX_ZSTD_WINDOW)
-        self.stream = decompressor.stream_reader(cast("IO[bytes]", raw), read_across_frames=True)
-
-    def read(self, size: int = -1) -> bytes:
-        try:
-            return self.stream.read(size)
-        except self.error:
-            raise ValueError("zstd data not readable") from None
-
-
 class _Hashed:
     """The raw bytes of a compressed blob (``head`` already read), hashed and counted as they
     are read."""
@@ -741,8 +715,8 @@ class _LayerReader:
         head = raw.read(4)
         media = layer.media_type
         check_media_type(media, where, what)
-        is_gzip = head.startswith(_GZIP_MAGIC)
-        is_zstd = head.startswith(_ZSTD_MAGIC)
+        is_gzip = head.startswith(GZIP_MAGIC)
+        is_zstd = head.startswith(ZSTD_MAGIC)
         if media in _GZIP_TYPES and not is_gzip:
             raise ImageError(where, f"{what}: declared gzip, but the blob is not gzip data")
         if media in _ZSTD_TYPES and not is_zstd:
@@ -753,11 +727,11 @@ class _LayerReader:
         # A plain tar's blob is its content: one hash serves for both digests.
         self.blob = _Hashed(raw, head) if is_gzip or is_zstd else None
         rest = _Prefixed(head, self.blob or raw)
-        stream: _Readable = rest
+        stream: Readable = rest
         if is_gzip:
             stream = gzip.GzipFile(fileobj=cast("IO[bytes]", rest), mode="rb")
         elif is_zstd:
-            stream = _Zstd(rest)
+            stream = ZstdStream(rest, MAX_ZSTD_WINDOW)
         self.counted = _Counted(stream, budget, what)
         self.layer = layer
         self.what = what
@@ -791,7 +765,7 @@ class _LayerReader:
 class _Prefixed:
     """``head`` (already read) then the rest of ``raw``."""
 
-    def __init__(self, head: bytes, raw: _Readable) -> None:
+    def __init__(self, head: bytes, raw: Readable) -> None:
         self.head = head
         self.raw = raw
 
@@ -1024,7 +998,7 @@ class _Store:
             self.file = open(path, "rb")  # noqa: SIM115 - closed by close()
             # ``docker save | gzip``: members are read out of archive order, and tarfile's own
             # gzip reader decompresses from the start on each backward seek.
-            is_gzip = self.file.read(2) == _GZIP_MAGIC
+            is_gzip = self.file.read(2) == GZIP_MAGIC
             self.file.seek(0)
             outer = cast("IO[bytes]", SeekableGzip(self.file)) if is_gzip else self.file
             self.tar = tarfile.open(  # noqa: SIM115 - closed by close()
