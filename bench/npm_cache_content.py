@@ -1,7 +1,7 @@
 """Time ``scan_npm_cache`` on an npm cache with its index, then with ``index-v5`` moved away.
 
     PYTHONPATH=src python bench/npm_cache_content.py [--entries 50000] [--repeat 3]
-        [--dir DIR] [--keep]
+        [--dir DIR] [--keep] [--states index,partial,no-index]
 
 Builds ``<dir>/.npm/_cacache`` as npm writes it: ``--entries`` tarballs in ``content-v2``
 (gzip, each a ``package/`` folder of 8 files, 2-40 KB of text, ``package.json`` fifth as
@@ -9,8 +9,10 @@ Builds ``<dir>/.npm/_cacache`` as npm writes it: ``--entries`` tarballs in ``con
 per blob (tarball and document keys, one bucket per key). Two affected releases of the built-in
 rules are planted among them. The scan runs ``--repeat`` times with the index (the normal case)
 and then with ``index-v5`` renamed (decision 0090: each gzip blob is read to its package.json);
-the best time of each and the findings are printed. A ``--dir`` that holds a cache already is
-reused (so two source trees can be timed on the same cache).
+the best time of each and the findings are printed. ``--states`` picks among ``index`` (as
+built), ``partial`` (the buckets of ``--orphans`` tarballs and of their registry documents moved
+away: decision 0097, those blobs are read to their package.json) and ``no-index``. A ``--dir``
+that holds a cache already is reused (so two source trees can be timed on the same cache).
 """
 
 from __future__ import annotations
@@ -74,7 +76,16 @@ def _put(cache: Path, key: str, data: bytes) -> None:
             "integrity": "sha512-" + base64.b64encode(digest).decode(),
             "time": 1795851049753,
             "size": len(data),
-            "metadata": {"url": key.split(":", 2)[2], "reqHeaders": {}, "resHeaders": {}},
+            "metadata": {
+                "url": key.split(":", 2)[2],
+                "reqHeaders": {},
+                # as npm 11 records them (a document's JSON is what says its blob is no tarball)
+                "resHeaders": {
+                    "content-type": "application/octet-stream"
+                    if key.endswith(".tgz")
+                    else "application/json"
+                },
+            },
         },
         separators=(",", ":"),
     )
@@ -88,12 +99,34 @@ def _put(cache: Path, key: str, data: bytes) -> None:
 def build(cache: Path, entries: int) -> None:
     rng = random.Random(90)
     for i in range(entries):
-        name, version = PLANTED[i] if i < len(PLANTED) else (f"cached-{i}", f"1.{i % 30}.{i % 7}")
+        name, version = _release(i)
         base = name.rpartition("/")[2]
         _put(cache, f"{REGISTRY}{name}/-/{base}-{version}.tgz", _tarball(name, version, rng))
         if i % 10 == 9:
             doc = {"name": name, "versions": {version: {"dist": {"integrity": "sha512-x"}}}}
             _put(cache, f"{REGISTRY}{name}", json.dumps(doc).encode())
+
+
+def _release(i: int) -> tuple[str, str]:
+    return PLANTED[i] if i < len(PLANTED) else (f"cached-{i}", f"1.{i % 30}.{i % 7}")
+
+
+def _bucket(cache: Path, key: str) -> Path:
+    kd = hashlib.sha256(key.encode()).hexdigest()
+    return cache / "_cacache" / "index-v5" / kd[:2] / kd[2:4] / kd[4:]
+
+
+def _orphan_buckets(cache: Path, orphans: int) -> list[Path]:
+    """The buckets of the first ``orphans`` tarballs (a planted one among them) and their
+    documents: moved away, those tarballs are blobs no index line names."""
+    out = []
+    for i in range(1, orphans + 1):
+        name, version = _release(i)
+        base = name.rpartition("/")[2]
+        out.append(_bucket(cache, f"{REGISTRY}{name}/-/{base}-{version}.tgz"))
+        if i % 10 == 9:
+            out.append(_bucket(cache, f"{REGISTRY}{name}"))
+    return out
 
 
 def timed(cache: Path, repeat: int) -> tuple[float, Collector]:
@@ -114,6 +147,8 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--dir")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--states", default="index,no-index", help="index, partial, no-index")
+    ap.add_argument("--orphans", type=int, default=500, help="tarballs left unindexed (partial)")
     args = ap.parse_args()
     root = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="npm-cache-bench-"))
     cache = root / ".npm"
@@ -122,14 +157,25 @@ def main() -> int:
             start = time.perf_counter()
             build(cache, args.entries)
             print(f"built {args.entries} tarballs in {time.perf_counter() - start:.1f} s")
-        for label in ("with index", "index-v5 moved away"):
-            if label != "with index":
-                os.rename(cache / "_cacache" / "index-v5", root / "index-v5.away")
+        for state in args.states.split(","):
+            label = {"index": "with index", "no-index": "index-v5 moved away"}.get(
+                state, f"{args.orphans} tarballs' buckets moved away"
+            )
+            moved: list[tuple[Path, Path]] = []
+            if state == "no-index":
+                moved = [(cache / "_cacache" / "index-v5", root / "index-v5.away")]
+            elif state == "partial":
+                away = root / "buckets.away"
+                away.mkdir(exist_ok=True)
+                buckets = _orphan_buckets(cache, args.orphans)
+                moved = [(b, away / f"{k}") for k, b in enumerate(buckets)]
+            for here, there in moved:
+                os.rename(here, there)
             try:
                 best, c = timed(cache, args.repeat)
             finally:
-                if label != "with index":
-                    os.rename(root / "index-v5.away", cache / "_cacache" / "index-v5")
+                for here, there in moved:
+                    os.rename(there, here)
             print(
                 f"{label}: best of {args.repeat} {best * 1000:.0f} ms, {c.cache_entries} entries,"
                 f" {len(c.findings)} findings, {len(c.errors)} errors, {len(c.notes)} notes"

@@ -179,6 +179,8 @@ def test_a_registry_document_points_only_at_affected_tarballs_that_are_there(
 
 
 def test_a_document_not_read_as_one_is_a_note(h: Any, tmp_path: Path) -> None:
+    """The document gives no integrity; the tarball no index line names is still read as a
+    blob of content-v2 (0097: this was CLEAN, although npm installs it)."""
     cache = _cache(tmp_path, _bucket_deleted)
     document = next(
         p
@@ -188,8 +190,11 @@ def test_a_document_not_read_as_one_is_a_note(h: Any, tmp_path: Path) -> None:
     document.write_text('{"versions": {"2.1.3": {"dist": 7}}}')
     c = Collector(build_index((h.make_rule("R-MS", [("ms", "=2.1.3")]),)))
     scan_npm_cache(str(cache), c)
-    assert c.findings == [] and c.errors == []
-    assert [n.path for n in c.notes] == [str(document)]
+    assert c.errors == []
+    assert [(f.package, f.path) for f in c.findings] == [("ms", str(cache / BLOB))]
+    assert "no index line names this blob" in c.findings[0].description
+    content = str(cache / "_cacache" / "content-v2")
+    assert [n.path for n in c.notes] == [str(document), content]
 
 
 def _buckets_deleted(cache: Path) -> None:

@@ -11,6 +11,7 @@ with no live index line naming it (hashed, not parsed: decision 0086).
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import json
 import os
@@ -18,13 +19,20 @@ import re
 import sqlite3
 import stat
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from urllib.parse import unquote
 
 import msgspec
 
 from gouvernante.errors import InputError
-from gouvernante.fs.digest import ArchiveLimits, root_manifest, zip_member
+from gouvernante.fs.digest import (
+    GZIP_MAGIC,
+    ZSTD_MAGIC,
+    ArchiveLimits,
+    is_tar_header,
+    root_manifest,
+    zip_member,
+)
 from gouvernante.fs.read import read_regular_file
 from gouvernante.fs.walk import walk
 from gouvernante.host import msgpackr
@@ -245,6 +253,11 @@ def scan_npm_cache(cache: str, collector: Collector) -> None:  # noqa: C901 - li
     indexed: set[tuple[str, str]] = set()  # rule-named releases a tarball key was found for
     documents: list[tuple[str, str, str]] = []  # rule names' registry documents: name, key, sri
     lines_read = collector.cache_entries
+    # content-v2 blobs an index line accounts for ("<algorithm>/<hex>"): its key names the
+    # release the blob holds (a tarball's key), or it is a registry document's key (any URL
+    # not a tarball's reads as one: a git host's archive too) and the line says the response
+    # was JSON. The other blobs are looked at (``_unaccounted_contents``).
+    accounted: set[str] = set()
     if os.path.isdir(index_dir):
         for wd in walk(index_dir, prune=_NO_PRUNE, on_error=collector.dir_error):
             for fname in wd.files:
@@ -256,6 +269,7 @@ def scan_npm_cache(cache: str, collector: Collector) -> None:  # noqa: C901 - li
                 candidates: dict[str, list[tuple[str, str]]] = {}
                 listed: set[str] = set()  # keys with a line holding a hash a rule lists
                 doc_keys: dict[str, str] = {}  # registry documents of rule names: key -> name
+                named: dict[str, int] = {}  # key -> _TARBALL_KEY, _DOCUMENT_KEY, _OTHER_KEY
                 for line in lines:
                     if not line:
                         continue
@@ -266,13 +280,24 @@ def scan_npm_cache(cache: str, collector: Collector) -> None:  # noqa: C901 - li
                     key = read[0]
                     if check_sris and key not in listed and _listed_sris(line, bad_sris):
                         listed.add(key)
-                    if key in candidates:
-                        continue
-                    releases = [r for r in cache_key_releases(key, file_slugs) if r[0] in names]
-                    if releases:
-                        candidates[key] = releases
-                    elif (doc_name := packument_name(key)) is not None and doc_name in names:
-                        doc_keys[key] = doc_name
+                    kind = named.get(key)
+                    if kind is None:
+                        all_releases = cache_key_releases(key, file_slugs)
+                        releases = [r for r in all_releases if r[0] in names]
+                        doc_name = None if all_releases else packument_name(key)
+                        kind = named[key] = (
+                            _TARBALL_KEY
+                            if all_releases
+                            else _DOCUMENT_KEY
+                            if doc_name is not None
+                            else _OTHER_KEY
+                        )
+                        if releases:
+                            candidates[key] = releases
+                        elif doc_name is not None and doc_name in names:
+                            doc_keys[key] = doc_name
+                    if kind == _TARBALL_KEY or (kind == _DOCUMENT_KEY and _json_line(line)):
+                        _account(line, read[1], accounted)
                 for key, doc_name in doc_keys.items():
                     live = _live_entry(lines, key)
                     if live is not None and isinstance(live.get("integrity"), str):
@@ -304,15 +329,29 @@ def scan_npm_cache(cache: str, collector: Collector) -> None:  # noqa: C901 - li
                         where=where,
                     ):
                         indexed.update(releases)
+    reported: set[str] = set()  # blobs reported already: not read again
     for doc_name, key, sri in documents:
         _documented_tarballs(
-            cache, doc_name, key=key, sri=sri, indexed=indexed, collector=collector, where=where
+            cache,
+            doc_name,
+            key=key,
+            sri=sri,
+            indexed=indexed,
+            reported=reported,
+            collector=collector,
+            where=where,
         )
-    reported: set[str] = set()
     if check_sris:
-        reported = _rule_integrity_contents(cache, found_sris, collector, where)
-    if collector.cache_entries == lines_read:
-        _unindexed_contents(cache, reported, collector, where)
+        reported |= _rule_integrity_contents(cache, found_sris, collector, where)
+    has_index = collector.cache_entries > lines_read
+    _unaccounted_contents(
+        cache,
+        accounted=accounted,
+        reported=reported,
+        has_index=has_index,
+        collector=collector,
+        where=where,
+    )
     npx = os.path.join(cache, "_npx")
     for entry in _listdir(npx, collector):
         if _is_dir(entry):
@@ -430,61 +469,152 @@ def _unindexed_tarball(
     return False
 
 
-# npm installs a tarball from content-v2 by the lockfile's integrity with no index at all
-# (``index-v5`` deleted whole or emptied: npm 11.19.1 checked, tests/host/fixtures/
-# npm-cache-offline/generate.sh). A cache in that state has no key to name its tarballs, so each
-# gzip blob is read, in memory, to its package.json (``fs.digest.root_manifest``: members that
-# npm's extraction may leave at the package's root must agree, or the blob is an error), within
-# ``_LIMITS``, this long for the whole cache.
-MAX_UNINDEXED_SECONDS = 300.0
-_GZIP_MAGIC = b"\x1f\x8b"
+_TARBALL_KEY, _DOCUMENT_KEY, _OTHER_KEY = 1, 2, 0
+_CONTENT_TYPE = b'"content-type":"'
 
 
-def _unindexed_contents(cache: str, reported: set[str], collector: Collector, where: str) -> None:
-    """A cache whose ``index-v5`` names no entry (absent, or no line in it) while content-v2
-    holds blobs: each gzip tarball there named by its package.json, matched with the rules, the
-    cache said to have no index (a note), a tarball not read an error naming it. ``reported``:
-    blobs a rule's integrity found already."""
-    content = os.path.join(cache, "_cacache", "content-v2")
-    if not os.path.isdir(content):
+def _json_line(line: bytes) -> bool:
+    """Does an index line record a JSON response (``resHeaders``' ``content-type``:
+    ``application/json``, or ``application/vnd.npm.install-v1+json`` for an abbreviated
+    document)? Read as bytes (make-fetch-happen stores header names in lower case)."""
+    at = line.find(_CONTENT_TYPE)
+    if at == -1:
+        return False
+    at += len(_CONTENT_TYPE)
+    return b"json" in line[at : line.find(b'"', at)]
+
+
+def _account(line: bytes, start: int, accounted: set[str]) -> None:
+    """The blobs an index line records (each hash of its ``integrity``, as ``<algorithm>/<hex>``,
+    the content-v2 path without its folders), read as bytes after the key (``start``)."""
+    text = _line_integrity(line, start)
+    if text is None:
         return
+    for sri in _line_sris(text):
+        algorithm, _, b64 = sri.partition("-")
+        try:
+            accounted.add(f"{algorithm}/{binascii.a2b_base64(b64, strict_mode=True).hex()}")
+        except (binascii.Error, ValueError):
+            continue
+
+
+# npm installs a tarball from content-v2 by the lockfile's integrity whatever the index says:
+# with no index at all (``index-v5`` deleted whole or emptied; 0090), and with an index whose
+# lines do not name it (its bucket and its registry document's deleted, or never written: a
+# crash; 0097). npm 11.19.1 checked (tests/host/fixtures/npm-cache-offline/ and
+# npm-cache-partial/generate.sh). So content-v2 is listed (only the paths cacache reads:
+# ``<algorithm>/<xx>/<yy>/<rest>``) and each blob no index line accounts for (``_account``) is
+# read, in memory, to its package.json as node-tar reads it (``fs.digest.root_manifest``,
+# ``node_tar``: gzip, zstd or a plain tar; members that npm's extraction may leave at the
+# package's root must agree, or the blob is an error), within ``_LIMITS``, this long for the
+# whole cache.
+MAX_UNINDEXED_SECONDS = 300.0
+
+
+def _unaccounted_contents(
+    cache: str,
+    *,
+    accounted: set[str],
+    reported: set[str],
+    has_index: bool,
+    collector: Collector,
+    where: str,
+) -> None:
+    """Each content-v2 blob no index line accounts for: a tarball (gzip, zstd or plain tar, as
+    node-tar tells them) named by its package.json and matched with the rules, a tarball not
+    read an error naming it; anything else (a registry document: JSON) passed over. A note says
+    so when the index names no entry (0090) or such a tarball was read. ``reported``: blobs
+    found already (a rule's integrity, a registry document)."""
+    content = os.path.join(cache, "_cacache", "content-v2")
     deadline = time.monotonic() + MAX_UNINDEXED_SECONDS
     blobs = tarballs = 0
-    for wd in walk(content, prune=_NO_PRUNE, on_error=collector.dir_error):
-        for fname in wd.files:
-            if time.monotonic() > deadline:
-                collector.dir_error(
-                    content,
-                    f"{where} has no index and its content-v2 was not all read within"
-                    f" {MAX_UNINDEXED_SECONDS:.0f} s ({tarballs} tarballs read): npm installs"
-                    " from there by the lockfile's integrity, so what it holds is unknown",
-                )
-                return
-            blob = os.path.join(wd.path, fname)
-            blobs += 1
-            if blob in reported or collector.read(blob, MAX_CONTENT_BYTES, head=2) != _GZIP_MAGIC:
-                continue  # (a registry document, or anything else npm cached: not a tarball)
-            tarballs += 1
-            collector.cache_entries += 1
-            _unindexed_tarball_release(cache, blob, collector, where)
-    if blobs:
+    for blob, name in _content_blobs(content, collector):
+        if time.monotonic() > deadline:
+            collector.dir_error(
+                content,
+                f"{where}: the blobs of content-v2 no index line names were not all read within"
+                f" {MAX_UNINDEXED_SECONDS:.0f} s ({tarballs} tarballs read): npm installs from"
+                " there by the lockfile's integrity, so what it holds is unknown",
+            )
+            return
+        if name in accounted or blob in reported:
+            continue
+        blobs += 1
+        head = collector.read(blob, MAX_CONTENT_BYTES, head=512)
+        if head is None or not _node_tarball(head):
+            continue  # (a registry document, or anything else npm cached: not a tarball)
+        tarballs += 1
+        collector.cache_entries += 1
+        _unaccounted_tarball_release(
+            blob, name, has_index=has_index, collector=collector, where=where
+        )
+    if blobs and not has_index:
         collector.skipped(
             content,
             f"{where} has no index (index-v5 absent or empty) but content-v2 holds {blobs}"
-            f" files, which npm installs from by a lockfile's integrity: the {tarballs} gzip"
+            f" files, which npm installs from by a lockfile's integrity: the {tarballs}"
             " tarballs among them were read by their package.json",
+        )
+    elif tarballs:
+        collector.skipped(
+            content,
+            f"{where}: content-v2 holds {blobs} blobs that no tarball's index line names"
+            " (registry documents; a tarball there means a crash, or index buckets deleted),"
+            " which npm installs from by a lockfile's integrity: the"
+            f" {tarballs} tarballs among them were read by their package.json",
         )
 
 
-def _unindexed_tarball_release(cache: str, blob: str, collector: Collector, where: str) -> None:
-    """One content-v2 blob of a cache with no index, named by its root package.json; matched
-    when it hashes to its path's name (npm refuses it otherwise)."""
+def _content_blobs(content: str, collector: Collector) -> Iterator[tuple[str, str]]:
+    """(path, ``<algorithm>/<hex>``) of each entry where cacache looks for content:
+    ``content-v2/<algorithm>/<hex[0:2]>/<hex[2:4]>/<hex[4:]>`` (nothing else is ever read;
+    links followed, as npm's reads follow them). Names only (``os.listdir``): on 55,000 blobs
+    it takes about half the time ``os.scandir`` does."""
+    for algorithm in _CONTENT_ALGORITHMS:
+        top = os.path.join(content, algorithm)
+        for first in _names(top, collector):
+            if len(first) != 2:
+                continue
+            first_path = f"{top}{os.sep}{first}"
+            for second in _names(first_path, collector):
+                if len(second) != 2:
+                    continue
+                folder = f"{first_path}{os.sep}{second}"
+                prefix = f"{algorithm}/{first}{second}"
+                for name in _names(folder, collector):
+                    yield f"{folder}{os.sep}{name}", prefix + name
+
+
+def _names(path: str, collector: Collector) -> list[str]:
+    """A folder's names, unsorted; nothing for a file or a folder that is not there."""
     try:
-        manifest = root_manifest(blob, MAX_MANIFEST_BYTES, _LIMITS)
+        return os.listdir(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    except OSError as exc:
+        collector.dir_error(path, f"cannot read directory: {exc.strerror or exc}")
+        return []
+
+
+def _node_tarball(head: bytes) -> bool:
+    """Would node-tar (npm 11's extractor) read a blob starting with ``head`` (its first 512
+    bytes) as an archive? gzip and zstd by their magic bytes, a plain tar by its first header."""
+    return head.startswith((GZIP_MAGIC, ZSTD_MAGIC)) or (len(head) == 512 and is_tar_header(head))
+
+
+def _unaccounted_tarball_release(
+    blob: str, name: str, *, has_index: bool, collector: Collector, where: str
+) -> None:
+    """One content-v2 tarball no index line names, named by its root package.json; matched
+    when it hashes to its path's name (``name``: ``<algorithm>/<hex>``; npm refuses it
+    otherwise)."""
+    state = "whose index does not name it" if has_index else "with no index"
+    try:
+        manifest = root_manifest(blob, MAX_MANIFEST_BYTES, _LIMITS, node_tar=True)
     except InputError as exc:
         collector.dir_error(
             blob,
-            f"{exc.detail}: a tarball of an npm cache with no index, which npm installs by a"
+            f"{exc.detail}: a tarball of an npm cache {state}, which npm installs by a"
             " lockfile's integrity: which release it is, is unknown",
         )
         return
@@ -492,20 +622,20 @@ def _unindexed_tarball_release(cache: str, blob: str, collector: Collector, wher
     if release is None:
         collector.skipped(
             blob,
-            "a tarball of an npm cache with no index whose package.json names no release"
+            f"a tarball of an npm cache {state}, whose package.json names no release"
             " (none at its root, or no name and version): not matched",
         )
         return
     if release[0] not in collector.names:
         return
-    rel = os.path.relpath(blob, os.path.join(cache, "_cacache", "content-v2"))
-    algorithm, _, hexdigest = rel.replace(os.sep, "/").partition("/")
-    sri = _sha1_sri(hexdigest.replace("/", ""), algorithm)
-    if algorithm not in _CONTENT_ALGORITHMS or not sri or not _content_holds(blob, sri, collector):
+    algorithm, _, hexdigest = name.partition("/")
+    sri = _sha1_sri(hexdigest, algorithm)
+    if not sri or not _content_holds(blob, sri, collector):
         return
     said = (
-        f"{where} (content-v2, with no index: its package.json names this release, and npm"
-        " installs it from there with no network when a lockfile names its integrity)"
+        f"{where} (content-v2, {'no index line names this blob' if has_index else 'with no index'}:"
+        " its package.json names this release, and npm installs it from there with no network"
+        " when a lockfile names its integrity)"
     )
     _npm_cached(collector, [release], path=blob, tarball=blob, where=said)
 
@@ -554,12 +684,14 @@ def _documented_tarballs(
     key: str,
     sri: str,
     indexed: set[tuple[str, str]],
+    reported: set[str],
     collector: Collector,
     where: str,
 ) -> None:
     """A rule-named package whose registry document npm cached: the integrity it gives each
     affected version is looked up at its content-v2 path. A tarball there that no index line
-    names (its bucket deleted) is one ``npm ci --offline`` installs (npm 11.19.1 checked)."""
+    names (its bucket deleted) is one ``npm ci --offline`` installs (npm 11.19.1 checked); its
+    path is added to ``reported``."""
     document = content_path(cache, sri)
     if document is None:
         return
@@ -596,6 +728,7 @@ def _documented_tarballs(
                 " content-v2 with no network)"
             )
             _npm_cached(collector, [(name, version)], path=content, tarball=content, where=said)
+            reported.add(content)
             break
 
 
