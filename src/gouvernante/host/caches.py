@@ -1468,6 +1468,8 @@ def berry_zip_releases(file_name: str, table: dict[str, list[str]]) -> list[tupl
 
 
 def scan_berry_cache(cache: str, collector: Collector, where: str) -> None:
+    """A yarn berry cache: ``<ident>-npm-<version>-<hash>-<checksum>.zip`` named by the rules'
+    names, and every zip of another protocol read by its package.json (``_berry_other_zip``)."""
     table = _slug_table(collector.names, scoped_keeps_at=True)
     for entry in _listdir(cache, collector):
         if not entry.name.endswith(".zip"):
@@ -1476,8 +1478,8 @@ def scan_berry_cache(cache: str, collector: Collector, where: str) -> None:
         if collector.payloads is not None:
             collector.payloads.zip_archive(entry.path, where)
         found = berry_zip_releases(entry.name, table)
-        if not found and _BERRY_URL_ZIP.match(entry.name):
-            found = _berry_url_zip_release(entry.path, entry.name, collector)
+        if not found and _BERRY_ZIP.match(entry.name) and not _berry_npm_zip(entry.name):
+            found = _berry_other_zip_release(entry.path, entry.name, collector)
         for name, version in found:
             collector.report(
                 name,
@@ -1489,42 +1491,56 @@ def scan_berry_cache(cache: str, collector: Collector, where: str) -> None:
             )
 
 
-# a tarball URL dependency's zip: <ident>-https-<hash>-<checksum>.zip (berry 4.18), the ident the
-# dependency's name, any name ("foo" for "foo": "https://registry.npmjs.org/ms/-/ms-2.1.2.tgz")
-_BERRY_URL_ZIP = re.compile(r"^(.+?)-https?-[0-9a-f]{10}-[0-9a-z]+\.zip$")
+# a berry cache zip: <ident slug>-<protocol>[-<version>]-<locator hash>-<checksum or cache key>
+# .zip (yarn 4.18.1 slugifyLocator: the version only when the reference's selector is one)
+_BERRY_ZIP = re.compile(r"^.+-.+-[0-9a-f]{10}-[0-9a-z]+\.zip$")
+# the package's own package.json in a berry zip: node_modules/<ident>/package.json
+_BERRY_ZIP_MANIFEST = re.compile(r"^node_modules/((?:@[^/]+/)?[^/@][^/]*)/package\.json$")
 
 
-def _berry_url_zip_release(
+def _berry_npm_zip(file_name: str) -> bool:
+    """Is this a registry release's zip (``-npm-<version>-<hash>-<checksum>.zip``), named by
+    its package and version? (Its name is read for the rules' names, not its bytes.)"""
+    i = file_name.find("-npm-")
+    while i > 0:
+        m = _BERRY_TAIL.match(file_name[i + 5 :])
+        if m is not None and try_parse_version(m.group(1)) is not None:
+            return True
+        i = file_name.find("-npm-", i + 1)
+    return False
+
+
+def _berry_other_zip_release(
     path: str, file_name: str, collector: Collector
 ) -> list[tuple[str, str]]:
-    """The release a tarball URL dependency's zip holds, when the rules name it: its
-    ``node_modules/<ident>/package.json``'s (a scoped ident, ``@s-x``, is tried at each dash).
-    A zip that cannot be read (damaged, too big), or whose package.json does not say, is an
-    error naming it: the file name says only the dependency's name, so which package it holds
-    is unknown."""
-    m = _BERRY_URL_ZIP.match(file_name)
-    if m is None:
+    """The release a zip of another protocol holds (``file:`` - a tarball and a folder are
+    named alike -, a tarball URL, ``patch:``, git, ...), when the rules name it: the zip is
+    named by the dependency, any name ("foo" for ms 2.1.3's tarball), and holds the package at
+    ``node_modules/<ident>/``, its ident the file name's start: that package.json says which
+    release it is. A zip that cannot be read (damaged, too big), or whose package.json is not
+    there (none, or several that could be it) or does not say, is an error naming it."""
+
+    def manifest(names: list[str]) -> str | None:
+        found = {
+            n
+            for n in names
+            if (m := _BERRY_ZIP_MANIFEST.match(n)) is not None
+            and file_name.startswith(m.group(1).replace("/", "-") + "-")
+        }
+        return found.pop() if len(found) == 1 else None
+
+    what = (
+        "a yarn berry cache zip of a dependency that is no registry release (file:, a URL, a"
+        " patch, git)"
+    )
+    try:
+        data = zip_member(path, manifest, MAX_MANIFEST_BYTES, _LIMITS, strict=True)
+    except InputError as exc:
+        collector.dir_error(
+            path,
+            f"{exc.detail}: {what}, named by the dependency: which release it holds is unknown",
+        )
         return []
-    ident = m.group(1)
-    idents = [ident]
-    if ident.startswith("@"):
-        dashes = [i for i, c in enumerate(ident) if c == "-" and i > 1]
-        idents = [f"{ident[:i]}/{ident[i + 1 :]}" for i in dashes]
-    data: bytes | None = None
-    for name in idents:
-        member = f"node_modules/{name}/package.json"
-        try:
-            data = zip_member(path, member, MAX_MANIFEST_BYTES, _LIMITS, strict=True)
-        except InputError as exc:
-            collector.dir_error(
-                path,
-                f"{exc.detail}: a yarn berry cache zip of a tarball URL dependency, named by the"
-                " dependency: which release it holds is unknown",
-            )
-            return []
-        if data is not None:
-            break
-    what = "a yarn berry cache zip of a tarball URL dependency"
     release = _url_entry_release(data, path, what, collector)
     return [release] if release is not None else []
 
