@@ -198,3 +198,14 @@ def test_a_plain_or_zstd_tar_an_index_line_names_is_read_for_payloads(
     assert c.errors == [] and scanner.errors == []
     assert [(f.package, f.path) for f in c.findings] == [("ms", str(cache / _bucket(TGZ_KEY)))]
     assert [f.rule_id for f in scanner.findings] == ["R-FILE"]
+
+
+@pytest.mark.parametrize("form", ["tar", "zstd"])
+def test_with_no_index_a_plain_or_zstd_tar_is_read_too(h: Any, tmp_path: Path, form: str) -> None:
+    """0090 read gzip blobs only: a plain tar (npm installs it) was passed over as not one."""
+    cache = _cache(tmp_path, form=form)
+    shutil.rmtree(cache / "_cacache" / "index-v5")
+    c = _scan(h, cache, ("ms", "=2.1.3"))
+    assert c.errors == []
+    assert [(f.package, f.path) for f in c.findings] == [("ms", str(_ms_blob(cache)))]
+    assert "with no index" in c.findings[0].description
