@@ -1,11 +1,14 @@
 """Package-manager caches: an entry is a finding only when its exact name and version match.
 
 Each reader takes the names it can from file names or index entries first and opens a file only
-for a candidate whose name is one the rules look for (a pnpm index file whose path carries no
-package name - every v3 one, a tarball URL's, a git repository's - is the exception: its first
-bytes are read). Content blobs are not read, save the store's copy of the ``package.json`` a
-pnpm index file with no name lists, and npm's ``content-v2`` tarball that npm would install
-with no live index line naming it (hashed, not parsed: decision 0086).
+for a candidate whose name is one the rules look for. The exceptions are entries whose name does
+not say which package they hold: a pnpm index file whose path carries no package name (every v3
+one, a tarball URL's, a git repository's: its first bytes are read), a yarn berry zip of any
+protocol but npm (``file:``, a URL, ``patch:``: its package.json, decision 0097), and an npm
+``content-v2`` blob no index line accounts for (its first bytes, then a tarball's package.json:
+decisions 0090, 0097). Other content blobs are not read, save the store's copy of the
+``package.json`` a pnpm index file with no name lists, and npm's ``content-v2`` tarball that npm
+would install with no live index line naming it (hashed, not parsed: decision 0086).
 """
 
 from __future__ import annotations
@@ -1476,7 +1479,8 @@ def berry_zip_releases(file_name: str, table: dict[str, list[str]]) -> list[tupl
 
 def scan_berry_cache(cache: str, collector: Collector, where: str) -> None:
     """A yarn berry cache: ``<ident>-npm-<version>-<hash>-<checksum>.zip`` named by the rules'
-    names, and every zip of another protocol read by its package.json (``_berry_other_zip``)."""
+    names, and every zip of another protocol read by its package.json
+    (``_berry_other_zip_release``)."""
     table = _slug_table(collector.names, scoped_keeps_at=True)
     for entry in _listdir(cache, collector):
         if not entry.name.endswith(".zip"):
