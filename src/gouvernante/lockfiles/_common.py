@@ -18,6 +18,12 @@ _T = TypeVar("_T")
 
 def decode_text(data: bytes, path: str) -> str:
     """UTF-8 text without a byte-order mark, line ends normalised to ``\\n``."""
+    return decode_lines(data, path)[0]
+
+
+def decode_lines(data: bytes, path: str) -> tuple[str, str, bool]:
+    """``decode_text``'s text, the text with its line ends as written (the same string when it
+    holds no ``\\r``), and whether a ``\\r`` stands alone (not before a ``\\n``)."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -25,9 +31,12 @@ def decode_text(data: bytes, path: str) -> str:
         raise LockfileError(path, problem.message() if problem else "not valid UTF-8") from None
     if text.startswith("\ufeff"):
         text = text[1:]
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text
+    if "\r" not in text:
+        return text, text, False
+    lines = text.replace("\r\n", "\n")
+    if "\r" not in lines:
+        return lines, text, False
+    return lines.replace("\r", "\n"), text, True
 
 
 @contextmanager

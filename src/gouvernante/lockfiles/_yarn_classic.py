@@ -38,6 +38,7 @@ from gouvernante.errors import LockfileError
 from gouvernante.lazy import lazy_pattern
 from gouvernante.lockfiles._common import gc_paused, split_at_version
 from gouvernante.lockfiles._local_folder import local_folder, local_tarball_path
+from gouvernante.lockfiles._yarn_classic_stop import lone_cr_line, stop_line
 from gouvernante.lockfiles._yarn_common import (
     YarnDetails,
     alias_target,
@@ -454,14 +455,27 @@ def _names_entry(url: str, name: str, version: str) -> bool:
     return "/" in name or not rest.rpartition("/")[2].startswith("@") or "/" not in rest
 
 
-def parse_classic(text: str | bytes, path: str, *, has_marker: bool) -> LockfileGraph:
+def parse_classic(
+    text: str | bytes,
+    path: str,
+    *,
+    has_marker: bool,
+    written: str | None = None,
+    lone_cr: bool = False,
+) -> LockfileGraph:
     """The graph of a classic ``yarn.lock`` (read with the cyclic garbage collector paused).
     ``text`` may be the file's bytes when they are ASCII: the yarn-layout reader reads them as
-    they are, and they are decoded only for another reader (the file is not held twice)."""
-    return gc_paused(lambda: _parse_classic(text, path, has_marker=has_marker))
+    they are, and they are decoded only for another reader (the file is not held twice).
+    ``written``: the text with its line ends as written, when ``text``'s were normalised;
+    ``lone_cr``: it holds a ``\\r`` not before a ``\\n``."""
+    return gc_paused(
+        lambda: _parse_classic(text, path, has_marker=has_marker, written=written, lone_cr=lone_cr)
+    )
 
 
-def _parse_classic(source: str | bytes, path: str, *, has_marker: bool) -> LockfileGraph:
+def _parse_classic(
+    source: str | bytes, path: str, *, has_marker: bool, written: str | None, lone_cr: bool
+) -> LockfileGraph:
     decoded: list[str] = []
 
     def text() -> str:
@@ -526,6 +540,12 @@ def _parse_classic(source: str | bytes, path: str, *, has_marker: bool) -> Lockf
     extra, url_errors = entries.url_packages()
     table = entries.table(extra) if entries.ids else None
     unkeyed = tuple(dict.fromkeys(absent))
+    stopped = _read_otherwise(
+        written,
+        lone_cr=lone_cr,
+        layout=plain and entries.dependency_blocks is not None,
+        text=text,
+    )
     return LockfileGraph(
         format=LockfileFormat.YARN_CLASSIC,
         packages=table if table is not None else [],
@@ -541,11 +561,45 @@ def _parse_classic(source: str | bytes, path: str, *, has_marker: bool) -> Lockf
         roots_known=False,
         # (a dependency no entry answers: an error unless a workspace of the package.json
         # beside is named so, ``lockfiles.with_manifest_beside``)
-        entry_errors=(*url_errors, *cut_end, *(unkeyed_error(n, line) for n, line in unkeyed)),
+        entry_errors=(
+            *stopped,
+            *url_errors,
+            *cut_end,
+            *(unkeyed_error(n, line) for n, line in unkeyed),
+        ),
         local_folders=_file_folders(entries),
         unnamed_tarballs=_file_tarballs(entries, table),
         unkeyed=unkeyed,
         entry_keys=entries.ids,
+    )
+
+
+def _read_otherwise(
+    written: str | None, *, lone_cr: bool, layout: bool, text: Callable[[], str]
+) -> tuple[str, ...]:
+    """The error of a file yarn's own parser reads otherwise than the readers (decision 0099):
+    it stops at an indented line it meets outside any entry, and resolves the entries after it
+    again; it reads a lone ``\\r`` as a line break after which spaces are no indentation (a
+    field after one moves out of its entry) and as part of a comment (which then hides the
+    lines the ``\\r``s end, read as fields once normalised to ``\\n``). ``written``: the text as
+    written when its line ends were normalised; ``layout``: the file is in yarn's own layout
+    (the column reader's, every dependency line plain), which holds no such line with ``\\n``
+    or ``\\r\\n`` line ends; ``text``: the text the readers read."""
+    if lone_cr and written is not None:
+        return (
+            f"line {lone_cr_line(written)}: a carriage return not before a line feed, which"
+            " yarn 1 reads otherwise than a line end (no indentation after it; part of a"
+            " comment); not read exactly",
+        )
+    if layout:
+        return ()
+    stop = stop_line(written if written is not None else text())
+    if stop is None:
+        return ()
+    return (
+        f"line {stop}: yarn 1 stops reading the file at this indented line (after a blank or"
+        " comment line, or a lone carriage return): the entries after it are not installed as"
+        " written but resolved again from the registry; not read exactly",
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Container, Sequence
 
-from gouvernante.lockfiles._common import decode_text, split_at_version
+from gouvernante.lockfiles._common import decode_lines, split_at_version
 from gouvernante.lockfiles._yarn_classic import parse_classic
 from gouvernante.lockfiles._yarn_common import heading, key_descriptors
 from gouvernante.model import LockfileGraph
@@ -40,13 +40,21 @@ def _leading_comments_mark_classic(text: str) -> bool:
 def parse(data: bytes, path: str) -> LockfileGraph:
     if data.isascii() and b"\r" not in data:  # decode_text would change nothing: read as bytes
         return _parse_ascii(data, path)
-    text = decode_text(data, path)
+    text, written, lone_cr = decode_lines(data, path)
     classic_marker = _leading_comments_mark_classic(text)
     if not classic_marker and _BERRY_TEXT.search(text) is not None:
         from gouvernante.lockfiles._yarn_berry import parse_berry  # noqa: PLC0415 - berry only
 
         return parse_berry(text, path)
-    return parse_classic(text, path, has_marker=classic_marker)
+    # (line ends as written: yarn's own parser reads "\r\n\r\n" and a lone "\r" otherwise than
+    # the "\n" they were normalised to)
+    return parse_classic(
+        text,
+        path,
+        has_marker=classic_marker,
+        written=written if written is not text else None,
+        lone_cr=lone_cr,
+    )
 
 
 # _BERRY_TEXT for ASCII bytes: ``\s`` of a str pattern (bytes patterns leave out \x1c-\x1f)

@@ -1,0 +1,220 @@
+"""Where yarn 1's own lockfile parser stops reading a ``yarn.lock`` (decision 0099).
+
+yarn 1.22.22's parser (``src/lockfile/parse.js``) returns from its top level as soon as it meets
+an indentation token there: an indented line it does not read as part of an entry. Everything
+after it is dropped without a word, and ``install --frozen-lockfile`` resolves the entries it no
+longer has from the registry (only the project's own dependencies must be in the file): a
+``  # note`` line after two blank lines installed the newest ``ms`` in place of the entry below.
+Its lexer also differs from a line reader's: ``\\n\\n`` is one line break (so is ``\\r\\n``), a
+lone ``\\r`` is a line break after which spaces are no indentation, and a comment runs to the
+next ``\\n``.
+
+``stop_line`` runs a port of that lexer and parser (structure only) on files where a line
+reader's view and yarn's may part (``_MAY_STOP``); yarn's own layout never gets there.
+"""
+
+from __future__ import annotations
+
+import json
+
+from gouvernante.lazy import lazy_pattern
+
+# Text (``\r\n`` read as ``\n\n``, which yarn's lexer reads alike: one line break each) where
+# yarn's parser may meet indentation outside any entry, or deeper than one: an indented comment
+# or blank line, an indented line after two line breaks (three ``\n``) or after a comment line,
+# five spaces or more; at the start, an indented line after blank or comment lines. (Each starts
+# with a ``\n``: sre then tries the alternatives only where one is. Lines the readers refuse
+# anyway, a field indented by four spaces outside a dependency block say, are not looked for.)
+_MAY_STOP = lazy_pattern(r"\n(?: +(?:#|\n|\Z)|\n\n+ |#[^\n]*\n+ | {5})")
+_MAY_STOP_FIRST = lazy_pattern(r"(?:#[^\n]*)?\n+ ")
+_LONE_CR = lazy_pattern(r"\r(?!\n)")
+
+# The lexer's tokens but double-quoted strings (``_string_end``), tried at each position in its
+# order (``tokenise``): a line break (one more ``\n`` eaten with it), a comment (to the next
+# ``\n``: a ``\r`` is in it), spaces (indentation right after a line break, else skipped one at
+# a time), a number, a boolean (``true``/``false`` at the start of any word), ``:``, ``,``, a
+# word (to the next ``:``, ``,``, space or line break). Anything else: the parser throws.
+_TOKEN = lazy_pattern(
+    r"(\n\n?|\r\n?)|(#[^\n]*)|( +)|([0-9]+|true|false)|(:)|(,)|([a-zA-Z/.\-][^:, \n\r]*)"
+)
+# The comment yarn's parser reads a lockfile version from (``VERSION_REGEX``).
+_NEWER = lazy_pattern(r"yarn lockfile v([0-9]+)")
+_G_NEWLINE, _G_COMMENT, _G_SPACES, _G_VALUE, _G_COLON, _G_COMMA, _G_WORD = range(1, 8)
+
+# What the parser meets (comments skipped, spaces read as indentation or nothing).
+_T_NEWLINE, _T_INDENT, _T_EOF, _T_STRING, _T_VALUE, _T_COLON, _T_COMMA, _T_INVALID = range(8)
+_T_EMPTY = 8  # the string "": a value, never a key ("Expected a key")
+_BY_GROUP = {
+    _G_VALUE: _T_VALUE,
+    _G_COLON: _T_COLON,
+    _G_COMMA: _T_COMMA,
+    _G_WORD: _T_STRING,
+}
+
+
+class _Throws(Exception):
+    """yarn's parser throws here (yarn then tries the file as YAML): not a silent stop."""
+
+
+def _string_end(text: str, start: int) -> int:
+    """The end of the double-quoted string at ``start`` as yarn's lexer finds it: the first
+    ``"`` whose previous character is no backslash, or is one preceded by another."""
+    i = start + 1
+    while True:
+        i = text.find('"', i)
+        if i < 0:
+            return len(text)
+        if not (text[i - 1] == "\\" and text[i - 2] != "\\"):
+            return i + 1
+        i += 1
+
+
+def _tokens(text: str) -> list[tuple[int, int, int]]:
+    """(kind, indentation or 0, offset) of each token the parser meets, in order, ending with
+    EOF or with the first one the parser cannot take (``_T_INVALID``: the lexer's invalid
+    token, an odd indentation, which throws only when the parser gets there)."""
+    out: list[tuple[int, int, int]] = []
+    add = out.append
+    pos = 0
+    end = len(text)
+    after_newline = False
+    match = _TOKEN.match
+    while pos < end:
+        if text[pos] == '"':
+            stop = _string_end(text, pos)
+            try:
+                value = json.loads(text[pos:stop])
+            except ValueError:
+                add((_T_INVALID, 0, pos))
+                return out
+            add((_T_STRING if value else _T_EMPTY, 0, pos))
+            after_newline = False
+            pos = stop
+            continue
+        found = match(text, pos)
+        if found is None:
+            add((_T_INVALID, 0, pos))
+            return out
+        group = found.lastindex or 0
+        stop = found.end()
+        if group == _G_NEWLINE:
+            add((_T_NEWLINE, 0, pos))
+            after_newline = text[pos] == "\n" or stop - pos == 2
+            pos = stop
+            continue
+        if group == _G_SPACES:
+            if after_newline:
+                size = stop - pos
+                if size % 2:  # "Invalid number of spaces"
+                    add((_T_INVALID, 0, pos))
+                    return out
+                add((_T_INDENT, size // 2, pos))
+            else:
+                stop = pos + 1  # one space skipped at a time
+        elif group == _G_COMMENT:
+            newer = _NEWER.fullmatch(found.group()[1:].strip())
+            if newer is not None and int(newer.group(1)) > 1:  # "Can't install from a lockfile
+                add((_T_INVALID, 0, pos))  # of version N": thrown when the parser gets here
+                return out
+        else:
+            add((_BY_GROUP[group], 0, pos))
+        after_newline = False
+        pos = stop
+    add((_T_EOF, 0, end))
+    return out
+
+
+def _stop_offset(text: str) -> int | None:
+    """Where yarn's parser stops before the end of ``text`` (its offset), or None when it reads
+    to the end. Raises ``_Throws`` where the parser throws first. ``level``: the depth of the
+    object being read (``parse(indent)``), each a loop of its own in yarn's recursive parser."""
+    tokens = _tokens(text)
+    at = 0
+    level = 0
+    while True:
+        current, indent, offset = tokens[at]
+        if current == _T_NEWLINE:
+            at += 1
+            if level:
+                following, depth, _ = tokens[at]
+                if following != _T_INDENT or depth != level:
+                    level = _unwind(level, following)
+                    continue
+                at += 1  # (the indentation of this level)
+        elif current == _T_INDENT:
+            if indent == level:
+                at += 1
+            elif not level:
+                return offset  # the top level meets indentation: the parser returns
+            else:
+                level = _unwind(level, current)
+        elif current == _T_EOF:
+            if not level:
+                return None
+            level = _unwind(level, current)
+        elif current == _T_STRING:
+            at, opens = _key(tokens, at)
+            level += opens
+        else:
+            raise _Throws
+
+
+def _unwind(level: int, current: int) -> int:
+    """The level the parser goes on reading at, out of ``level``'s loop with ``current`` the
+    next token: each enclosing object's loop returns as well unless the token is indentation
+    (``if (indent && this.token.type !== TOKEN_TYPES.indent) break``), up to the top level."""
+    level -= 1
+    while level and current != _T_INDENT:
+        level -= 1
+    return level
+
+
+def _key(tokens: list[tuple[int, int, int]], at: int) -> tuple[int, bool]:
+    """Past the key (or keys, with commas) at ``at`` and its value; and whether an object opens
+    there (a colon and no value on the line)."""
+    at += 1
+    while tokens[at][0] == _T_COMMA:
+        if tokens[at + 1][0] != _T_STRING:
+            raise _Throws  # "Expected string" (or "Expected a key": the string "")
+        at += 2
+    colon = tokens[at][0] == _T_COLON
+    if colon:
+        at += 1
+    if tokens[at][0] in (_T_STRING, _T_VALUE, _T_EMPTY):
+        return at + 1, False
+    if colon:
+        return at, True
+    raise _Throws  # "Invalid value type"
+
+
+def stop_line(text: str) -> int | None:
+    """The line (1-based) of ``text`` (a yarn classic lockfile, decoded, line ends as in the
+    file) where yarn 1's parser stops reading the file, leaving the entries after it out; None
+    when it reads the file to its end, or throws (yarn then fails, or tries YAML: the readers
+    refuse such files on their own)."""
+    lines = text.replace("\r\n", "\n\n") if "\r" in text else text
+    if (
+        "\r" not in lines  # (a lone \r: no indentation after it, read by the port)
+        and _MAY_STOP.search(lines) is None
+        and _MAY_STOP_FIRST.match(lines) is None
+    ):
+        return None
+    try:
+        offset = _stop_offset(text)
+    except _Throws:
+        return None
+    if offset is None:
+        return None
+    return _line(text, offset)
+
+
+def lone_cr_line(text: str) -> int:
+    """The line of the first ``\\r`` of ``text`` not before a ``\\n`` (there is one)."""
+    found = _LONE_CR.search(text)
+    return _line(text, found.start() if found is not None else len(text))
+
+
+def _line(text: str, offset: int) -> int:
+    """The line (1-based) of ``offset``, each ``\\n``, ``\\r\\n`` or lone ``\\r`` a line end."""
+    breaks = text.count("\n", 0, offset) + text.count("\r", 0, offset)
+    return breaks - text.count("\r\n", 0, offset) + 1

@@ -1,0 +1,131 @@
+"""yarn 1 stops reading its lockfile at an indented line it meets outside any entry (decision
+0099): the entries after it are resolved from the registry again by ``install
+--frozen-lockfile``, while our readers, which read blank and comment lines as nothing, read them
+as written. A lone carriage return is a line end to yarn after which spaces are no indentation,
+and part of a comment: normalised to ``\n``, the lines around it read otherwise. Each fixture
+was made and installed by yarn 1.22.22 (``fixtures/yarn1-stops/generate.sh``;
+``installed.json``: what yarn installed); every case but the held one read CLEAN (exit 0)
+before. ``parser-verdicts.txt``: yarn's own parser on 3,000 edited texts, which our port of it
+must match.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gouvernante.errors import LockfileError
+from gouvernante.lockfiles import yarn
+from gouvernante.lockfiles._yarn_classic_stop import _stop_offset, _Throws, stop_line
+from helpers import compromised_rules, scan_report
+
+FIXTURES = Path(__file__).parent / "fixtures" / "yarn1-stops"
+RULES = compromised_rules("Y1-STOP", ("ms", "=2.1.3"), published_at=None)
+STOPS = "yarn 1 stops reading the file at this indented line"
+LONE_CR = "a carriage return not before a line feed"
+# case -> the error and its line (None: yarn reads the file as we do)
+EXPECTED: dict[str, tuple[str, int] | None] = {
+    "stop-indented-comment": (STOPS, 13),
+    "stop-blank-line": (STOPS, 13),
+    "stop-crlf": (STOPS, 13),
+    # a lone CR: the fields after it are no entry's, the next indented line stops yarn
+    "stop-lone-cr": (LONE_CR, 10),
+    # a comment holding lone CRs hides 2.1.2's fields after 2.1.3's from yarn
+    "cr-comment-hides": (LONE_CR, 16),
+    # the last entry's resolved line after a lone CR is no field of it: yarn resolves it again
+    "cr-resolved-out": (LONE_CR, 14),
+    "held-comment-one-blank": None,
+}
+
+
+def _installed(case: str) -> list[list[str]]:
+    record = json.loads((FIXTURES / case / "installed.json").read_text(encoding="utf-8"))
+    assert record["exit"] == 0, case  # yarn accepted the file
+    installed: list[list[str]] = record["installed"]
+    return installed
+
+
+def test_every_fixture_is_expected() -> None:
+    cases = {p.name for p in FIXTURES.iterdir() if p.is_dir()}
+    assert cases == set(EXPECTED)
+    for case, error in EXPECTED.items():
+        # yarn installed the release the file hides exactly where it reads the file otherwise
+        assert (["ms", "2.1.3"] in _installed(case)) == (error is not None), case
+        assert (["ms", "2.1.2"] in _installed(case)) == (error is None), case
+
+
+@pytest.mark.parametrize("mode", ["-lockfile", "-dir"])
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_a_file_yarn_reads_otherwise_is_an_error(tmp_path: Path, case: str, mode: str) -> None:
+    folder = tmp_path / "project"
+    shutil.copytree(FIXTURES / case, folder, ignore=shutil.ignore_patterns("installed.json"))
+    target = str(folder / "yarn.lock") if mode == "-lockfile" else str(folder)
+    code, report = scan_report(tmp_path, RULES, mode, target)
+    errors = [e["message"] if isinstance(e, dict) else str(e) for e in report["errors"]]
+    assert not report["findings"]  # (the file says ms 2.1.2)
+    expected = EXPECTED[case]
+    if expected is None:
+        assert code == 0, errors
+        return
+    message, line = expected
+    assert code == 1, errors
+    assert any(f"line {line}: {message}" in e for e in errors), errors
+
+
+def _corpus_texts(base: str) -> list[str]:
+    """``corpus.py``'s texts (run from its source: no bytecode left in the fixtures)."""
+    path = FIXTURES / "corpus.py"
+    namespace: dict[str, Any] = {"__name__": "yarn1_corpus"}
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)
+    texts: list[str] = namespace["texts"](base)
+    return texts
+
+
+def _texts_and_verdicts() -> list[tuple[str, str]]:
+    base = (FIXTURES / "base.lock").read_bytes().decode("utf-8")
+    texts = _corpus_texts(base)
+    verdicts = (FIXTURES / "parser-verdicts.txt").read_text(encoding="ascii").strip()
+    assert len(verdicts) == len(texts)
+    return list(zip(texts, verdicts, strict=True))
+
+
+def _port(text: str) -> str:
+    try:
+        return "o" if _stop_offset(text) is None else "s"
+    except _Throws:
+        return "t"
+
+
+def test_the_port_reads_as_yarns_own_parser() -> None:
+    pairs = _texts_and_verdicts()
+    assert {verdict for _, verdict in pairs} == {"o", "s", "t"}
+    differ = [i for i, (text, verdict) in enumerate(pairs) if _port(text) != verdict]
+    assert not differ
+
+
+def test_every_text_yarn_stops_reading_is_refused_or_an_error() -> None:
+    """The cheap test that sends a file to the port misses no stop a reader lets through."""
+    read = 0
+    for text, verdict in _texts_and_verdicts():
+        if verdict != "s":
+            continue
+        try:
+            graph = yarn.parse(text.encode("utf-8"), "yarn.lock")
+        except LockfileError:
+            continue
+        read += 1
+        assert stop_line(text) is not None
+        assert any(STOPS in e or LONE_CR in e for e in graph.entry_errors)
+    assert read > 100  # (the readers take many of them)
+
+
+def test_yarns_own_layout_never_reaches_the_port() -> None:
+    base = (FIXTURES / "base.lock").read_text(encoding="utf-8")
+    assert stop_line(base) is None
+    assert stop_line(base.replace("\n", "\r\n")) is None  # (CRLF: tried, reads to the end)
+    graph = yarn.parse(base.encode(), "yarn.lock")
+    assert not graph.entry_errors
