@@ -38,7 +38,6 @@ from gouvernante.errors import LockfileError
 from gouvernante.lazy import lazy_pattern
 from gouvernante.lockfiles._common import gc_paused, split_at_version
 from gouvernante.lockfiles._local_folder import local_folder, local_tarball_path
-from gouvernante.lockfiles._yarn_classic_stop import lone_cr_line, stop_line
 from gouvernante.lockfiles._yarn_common import (
     YarnDetails,
     alias_target,
@@ -585,6 +584,11 @@ def _read_otherwise(
     written when its line ends were normalised; ``layout``: the file is in yarn's own layout
     (the column reader's, every dependency line plain), which holds no such line with ``\\n``
     or ``\\r\\n`` line ends; ``text``: the text the readers read."""
+    if layout and not lone_cr:
+        return ()
+    # (imported here: a file in yarn's own layout never needs it, decision 0024)
+    from gouvernante.lockfiles._yarn_classic_stop import lone_cr_line, stop_line  # noqa: PLC0415
+
     if lone_cr and written is not None:
         return (
             f"line {lone_cr_line(written)}: a carriage return not before a line feed, which"
