@@ -209,7 +209,7 @@ def _classic_paths() -> list[Path]:
         if b"__metadata:" not in path.read_bytes()
         and "/.hypothesis/" not in str(path)
         and "/attacker-view/" not in str(path)  # (hand-edited attacks: decision 0075)
-        and "/yarn1-stops/" not in str(path)  # (and hand-edited layouts: decision 0099)
+        and "/yarn1-parser/" not in str(path)  # (and hand-edited layouts: decision 0099)
         and not parse_bytes(path.read_bytes(), "yarn.lock").unkeyed  # (reads alone)
     ]
 

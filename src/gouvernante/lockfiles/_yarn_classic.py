@@ -44,6 +44,7 @@ from gouvernante.lockfiles._yarn_common import (
     by_name_fallback,
     check_references,
     classify,
+    key_descriptors,
     link_children,
     unkeyed_error,
     unquote_dq,
@@ -539,12 +540,9 @@ def _parse_classic(
     extra, url_errors = entries.url_packages()
     table = entries.table(extra) if entries.ids else None
     unkeyed = tuple(dict.fromkeys(absent))
-    stopped = _read_otherwise(
-        written,
-        lone_cr=lone_cr,
-        layout=plain and entries.dependency_blocks is not None,
-        text=text,
-    )
+    layout = plain and entries.dependency_blocks is not None
+    stopped = _read_otherwise(written, lone_cr=lone_cr, layout=layout, text=text)
+    stopped += () if layout else _keyed_otherwise(entries, deps_of)
     return LockfileGraph(
         format=LockfileFormat.YARN_CLASSIC,
         packages=table if table is not None else [],
@@ -571,6 +569,47 @@ def _parse_classic(
         unkeyed=unkeyed,
         entry_keys=entries.ids,
     )
+
+
+def _keyed_otherwise(
+    entries: _Entries, deps_of: Callable[[int], list[tuple[str, str]]]
+) -> tuple[str, ...]:
+    """The errors of header tokens yarn 1 keys otherwise than the descriptors the references
+    are checked against (decision 0099): yarn keys an entry by each token as it is, so a
+    quoted token holding a comma (``"ms@^2.1.1, ms@^2.0.0":``) or white space at either end
+    (``"ms@^2.1.1 ":``) does not answer ``ms@^2.1.1``, which yarn resolves again from the
+    registry; split and stripped (``key_descriptors``), it read as answering it. An error
+    where an entry depends on such a piece that no token is as written. (yarn's own layout
+    holds none: its grammar refuses a quoted comma, its one-pass check a space at an end.)"""
+    descriptors = entries.descriptors
+    joined = "\n".join(chain.from_iterable(descriptors))
+    # (a scan of one character class first: a comma or a space anywhere is rare)
+    if _SPACE_OR_COMMA.search(joined) is None or _ODD_TOKEN.search(joined) is None:
+        return ()
+    keys = set(chain.from_iterable(descriptors))
+    pieces: dict[str, int] = {}  # a piece no token is -> the entry whose token it is cut from
+    for index, tokens in enumerate(descriptors):
+        for token in tokens:
+            if _ODD_TOKEN.search(token):
+                for piece in key_descriptors(token):
+                    if piece not in keys:
+                        pieces.setdefault(piece, index)
+    if not pieces:
+        return ()
+    wanted = {
+        f"{name}@{range_}" for index in range(len(entries.ids)) for name, range_ in deps_of(index)
+    }
+    return tuple(
+        f"line {entries.line_at(index)}: a quoted header token holding a comma, or white space"
+        " at an end, which yarn 1 keys as written: a dependency it seems to answer is resolved"
+        " again from the registry; not read exactly"
+        for index in sorted({pieces[piece] for piece in wanted.intersection(pieces)})
+    )
+
+
+# A token ``key_descriptors`` would split or strip (one token a line, joined).
+_ODD_TOKEN = lazy_pattern(r"(?m),|^[^\S\n]|[^\S\n]$")
+_SPACE_OR_COMMA = lazy_pattern(r"[^\S\n]|,")
 
 
 def _read_otherwise(

@@ -2,8 +2,10 @@
 0099): the entries after it are resolved from the registry again by ``install
 --frozen-lockfile``, while our readers, which read blank and comment lines as nothing, read them
 as written. A lone carriage return is a line end to yarn after which spaces are no indentation,
-and part of a comment: normalised to ``\n``, the lines around it read otherwise. Each fixture
-was made and installed by yarn 1.22.22 (``fixtures/yarn1-stops/generate.sh``;
+and part of a comment: normalised to ``\n``, the lines around it read otherwise. A quoted
+header token is one key as written: split at a comma or stripped, it answered a dependency
+yarn resolves again. Each fixture
+was made and installed by yarn 1.22.22 (``fixtures/yarn1-parser/generate.sh``;
 ``installed.json``: what yarn installed); every case but the held one read CLEAN (exit 0)
 before. ``parser-verdicts.txt``: yarn's own parser on 3,000 edited texts, which our port of it
 must match.
@@ -23,10 +25,11 @@ from gouvernante.lockfiles import yarn
 from gouvernante.lockfiles._yarn_classic_stop import _stop_offset, _Throws, stop_line
 from helpers import compromised_rules, scan_report
 
-FIXTURES = Path(__file__).parent / "fixtures" / "yarn1-stops"
+FIXTURES = Path(__file__).parent / "fixtures" / "yarn1-parser"
 RULES = compromised_rules("Y1-STOP", ("ms", "=2.1.3"), published_at=None)
 STOPS = "yarn 1 stops reading the file at this indented line"
 LONE_CR = "a carriage return not before a line feed"
+KEYED = "a quoted header token holding a comma, or white space at an end"
 # case -> the error and its line (None: yarn reads the file as we do)
 EXPECTED: dict[str, tuple[str, int] | None] = {
     "stop-indented-comment": (STOPS, 13),
@@ -38,6 +41,9 @@ EXPECTED: dict[str, tuple[str, int] | None] = {
     "cr-comment-hides": (LONE_CR, 16),
     # the last entry's resolved line after a lone CR is no field of it: yarn resolves it again
     "cr-resolved-out": (LONE_CR, 14),
+    # a quoted header token is one key as written: no dependency is answered by it
+    "key-quoted-comma": (KEYED, 12),
+    "key-quoted-space": (KEYED, 12),
     "held-comment-one-blank": None,
 }
 
@@ -129,3 +135,36 @@ def test_yarns_own_layout_never_reaches_the_port() -> None:
     assert stop_line(base.replace("\n", "\r\n")) is None  # (CRLF: tried, reads to the end)
     graph = yarn.parse(base.encode(), "yarn.lock")
     assert not graph.entry_errors
+
+
+@pytest.mark.parametrize(
+    ("header", "keyed_otherwise"),
+    [
+        ('"ms@^2.1.1, ms@^2.0.0":', True),
+        ('"ms@^2.1.1,ms@^2.0.0":', True),
+        ('"ms@^2.0.0, ms@^2.1.1":', True),
+        ('"ms@^2.1.1 ":', True),
+        ('" ms@^2.1.1":', True),
+        ('"ms@^2.1.1\\t":', True),  # (an escape: the line reader's path)
+        ('"ms@^2.1.1\\u002c ms@^2.0.0":', True),
+        ('ms@^2.1.1, "ms@^2.0.0":', False),
+        ('"ms@^2.1.1", "ms@^2.0.0":', False),
+        ('"ms@>= 2.1.1 < 3":', False),  # (inner spaces: yarn writes such keys)
+        ("ms@^2.1.1:", False),
+    ],
+)
+def test_a_quoted_token_yarn_keys_as_written_is_an_error(
+    header: str, keyed_otherwise: bool
+) -> None:
+    base = (FIXTURES / "base.lock").read_text(encoding="utf-8")
+    text = base.replace("ms@^2.1.1:", header)
+    graph = yarn.parse(text.encode(), "yarn.lock")
+    assert any(KEYED in e for e in graph.entry_errors) == keyed_otherwise, graph.entry_errors
+
+
+def test_a_quoted_token_a_dependency_names_as_written_is_no_error() -> None:
+    """``"ms@^2.1.1 ":`` answers ``ms "^2.1.1 "`` in yarn too (its pattern is the token)."""
+    base = (FIXTURES / "base.lock").read_text(encoding="utf-8")
+    text = base.replace("ms@^2.1.1:", '"ms@^2.1.1 ":').replace('ms "^2.1.1"', 'ms "^2.1.1 "')
+    graph = yarn.parse(text.encode(), "yarn.lock")
+    assert not any(KEYED in e for e in graph.entry_errors), graph.entry_errors
