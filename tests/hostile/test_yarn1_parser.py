@@ -168,3 +168,14 @@ def test_a_quoted_token_a_dependency_names_as_written_is_no_error() -> None:
     text = base.replace("ms@^2.1.1:", '"ms@^2.1.1 ":').replace('ms "^2.1.1"', 'ms "^2.1.1 "')
     graph = yarn.parse(text.encode(), "yarn.lock")
     assert not any(KEYED in e for e in graph.entry_errors), graph.entry_errors
+
+
+def test_what_follows_a_stop_is_never_read() -> None:
+    """yarn's lexer makes tokens as its parser asks: text after the stop (here an odd
+    indentation, which throws once read, and a megabyte of it) is never read; the port reads
+    tokens as it goes too (memory: one token, not the file's)."""
+    stopped = (FIXTURES / "stop-indented-comment" / "yarn.lock").read_text(encoding="utf-8")
+    assert stop_line(stopped) == 13
+    tail = "   odd\n" + 'x@1:\n  version "1"\n' * 50_000
+    assert stop_line(stopped + tail) == 13
+    assert _port(tail) == "t"

@@ -16,6 +16,7 @@ reader's view and yarn's may part (``_MAY_STOP``); yarn's own layout never gets 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 
 from gouvernante.lazy import lazy_pattern
 
@@ -44,12 +45,25 @@ _G_NEWLINE, _G_COMMENT, _G_SPACES, _G_VALUE, _G_COLON, _G_COMMA, _G_WORD = range
 # What the parser meets (comments skipped, spaces read as indentation or nothing).
 _T_NEWLINE, _T_INDENT, _T_EOF, _T_STRING, _T_VALUE, _T_COLON, _T_COMMA, _T_INVALID = range(8)
 _T_EMPTY = 8  # the string "": a value, never a key ("Expected a key")
+# A whole line read at once (``_LINE``): its indentation (the token's second item, 0 when it has
+# none or it was taken), then one key and a value (``_T_FIELD``) or a colon (``_T_OPEN``).
+_T_FIELD, _T_OPEN = 9, 10
 _BY_GROUP = {
     _G_VALUE: _T_VALUE,
     _G_COLON: _T_COLON,
     _G_COMMA: _T_COMMA,
     _G_WORD: _T_STRING,
 }
+# The lines yarn writes, right after a line break the lexer reads indentation after: an even
+# indentation, one key (a word, not a boolean's, or a non-empty string without an escape or a
+# control character: valid JSON), then spaces and one value of the same kinds (or "") or a
+# colon, then spaces to the ``\n``; the lexer's tokens for such a line are exactly these.
+# Any other line is read token by token.
+_WORD = r"(?!true|false)[a-zA-Z/.\-][^:, \n\r]*"
+_LINE = lazy_pattern(
+    rf'((?:  )*)(?:"[^"\\\x00-\x1f]+"|{_WORD})'
+    rf'(?: +(?:"[^"\\\x00-\x1f]*"|{_WORD}) *(?=\n)|(: *(?=\n)))'
+)
 
 
 class _Throws(Exception):
@@ -69,36 +83,47 @@ def _string_end(text: str, start: int) -> int:
         i += 1
 
 
-def _tokens(text: str) -> list[tuple[int, int, int]]:
+def _tokens(text: str) -> Iterator[tuple[int, int, int]]:
     """(kind, indentation or 0, offset) of each token the parser meets, in order, ending with
     EOF or with the first one the parser cannot take (``_T_INVALID``: the lexer's invalid
-    token, an odd indentation, which throws only when the parser gets there)."""
-    out: list[tuple[int, int, int]] = []
-    add = out.append
+    token, an odd indentation, which throws only when the parser gets there). A line yarn
+    writes is one token (``_LINE``). Made as the parser asks (memory: a token, not the file's)."""
     pos = 0
     end = len(text)
     after_newline = False
     match = _TOKEN.match
+    line = _LINE.match
     while pos < end:
+        if after_newline:
+            whole = line(text, pos)
+            if whole is not None:
+                yield (
+                    _T_FIELD if whole.group(2) is None else _T_OPEN,
+                    len(whole.group(1)) // 2,
+                    pos,
+                )
+                after_newline = False
+                pos = whole.end()
+                continue
         if text[pos] == '"':
             stop = _string_end(text, pos)
             try:
                 value = json.loads(text[pos:stop])
             except ValueError:
-                add((_T_INVALID, 0, pos))
-                return out
-            add((_T_STRING if value else _T_EMPTY, 0, pos))
+                yield (_T_INVALID, 0, pos)
+                return
+            yield (_T_STRING if value else _T_EMPTY, 0, pos)
             after_newline = False
             pos = stop
             continue
         found = match(text, pos)
         if found is None:
-            add((_T_INVALID, 0, pos))
-            return out
+            yield (_T_INVALID, 0, pos)
+            return
         group = found.lastindex or 0
         stop = found.end()
         if group == _G_NEWLINE:
-            add((_T_NEWLINE, 0, pos))
+            yield (_T_NEWLINE, 0, pos)
             after_newline = text[pos] == "\n" or stop - pos == 2
             pos = stop
             continue
@@ -106,84 +131,93 @@ def _tokens(text: str) -> list[tuple[int, int, int]]:
             if after_newline:
                 size = stop - pos
                 if size % 2:  # "Invalid number of spaces"
-                    add((_T_INVALID, 0, pos))
-                    return out
-                add((_T_INDENT, size // 2, pos))
+                    yield (_T_INVALID, 0, pos)
+                    return
+                yield (_T_INDENT, size // 2, pos)
             else:
                 stop = pos + 1  # one space skipped at a time
         elif group == _G_COMMENT:
             newer = _NEWER.fullmatch(found.group()[1:].strip())
             if newer is not None and int(newer.group(1)) > 1:  # "Can't install from a lockfile
-                add((_T_INVALID, 0, pos))  # of version N": thrown when the parser gets here
-                return out
+                yield (_T_INVALID, 0, pos)  # of version N": thrown when the parser gets here
+                return
         else:
-            add((_BY_GROUP[group], 0, pos))
+            yield (_BY_GROUP[group], 0, pos)
         after_newline = False
         pos = stop
-    add((_T_EOF, 0, end))
-    return out
+    yield (_T_EOF, 0, end)
+
+
+def _indentation(token: tuple[int, int, int]) -> int:
+    """The indentation a token starts with (0: none)."""
+    kind = token[0]
+    return token[1] if kind == _T_INDENT or kind >= _T_FIELD else 0
 
 
 def _stop_offset(text: str) -> int | None:
     """Where yarn's parser stops before the end of ``text`` (its offset), or None when it reads
     to the end. Raises ``_Throws`` where the parser throws first. ``level``: the depth of the
-    object being read (``parse(indent)``), each a loop of its own in yarn's recursive parser."""
-    tokens = _tokens(text)
-    at = 0
+    object being read (``parse(indent)``), each a loop of its own in yarn's recursive parser;
+    a line token's indentation is taken as an indentation token's, then its key as a key's."""
+    following = _tokens(text).__next__
+    current = following()
     level = 0
     while True:
-        current, indent, offset = tokens[at]
-        if current == _T_NEWLINE:
-            at += 1
-            if level:
-                following, depth, _ = tokens[at]
-                if following != _T_INDENT or depth != level:
-                    level = _unwind(level, following)
-                    continue
-                at += 1  # (the indentation of this level)
-        elif current == _T_INDENT:
-            if indent == level:
-                at += 1
+        kind, indent, offset = current
+        if indent and (kind == _T_INDENT or kind >= _T_FIELD):
+            if indent == level:  # (this level's: its key, if any, is read next)
+                current = following() if kind == _T_INDENT else (kind, 0, offset)
             elif not level:
                 return offset  # the top level meets indentation: the parser returns
             else:
-                level = _unwind(level, current)
-        elif current == _T_EOF:
+                level = _unwind(level, indentation=True)
+        elif kind == _T_NEWLINE:
+            current = following()
+            if level and _indentation(current) != level:
+                level = _unwind(level, indentation=_indentation(current) > 0)
+            elif level:  # (this level's indentation, taken)
+                taken = current[0] == _T_INDENT
+                current = following() if taken else (current[0], 0, current[2])
+        elif kind == _T_EOF:
             if not level:
                 return None
-            level = _unwind(level, current)
-        elif current == _T_STRING:
-            at, opens = _key(tokens, at)
+            level = _unwind(level, indentation=False)
+        elif kind >= _T_FIELD:
+            level += kind == _T_OPEN
+            current = following()
+        elif kind == _T_STRING:
+            current, opens = _key(following)
             level += opens
         else:
             raise _Throws
 
 
-def _unwind(level: int, current: int) -> int:
-    """The level the parser goes on reading at, out of ``level``'s loop with ``current`` the
-    next token: each enclosing object's loop returns as well unless the token is indentation
+def _unwind(level: int, *, indentation: bool) -> int:
+    """The level the parser goes on reading at, out of ``level``'s loop with the next token an
+    indentation or not: each enclosing object's loop returns as well unless it is one
     (``if (indent && this.token.type !== TOKEN_TYPES.indent) break``), up to the top level."""
     level -= 1
-    while level and current != _T_INDENT:
+    while level and not indentation:
         level -= 1
     return level
 
 
-def _key(tokens: list[tuple[int, int, int]], at: int) -> tuple[int, bool]:
-    """Past the key (or keys, with commas) at ``at`` and its value; and whether an object opens
-    there (a colon and no value on the line)."""
-    at += 1
-    while tokens[at][0] == _T_COMMA:
-        if tokens[at + 1][0] != _T_STRING:
+def _key(following: Callable[[], tuple[int, int, int]]) -> tuple[tuple[int, int, int], bool]:
+    """Past a key (or keys, with commas) and its value: the next token, and whether an object
+    opens there (a colon and no value on the line)."""
+    current = following()
+    while current[0] == _T_COMMA:
+        current = following()
+        if current[0] != _T_STRING:
             raise _Throws  # "Expected string" (or "Expected a key": the string "")
-        at += 2
-    colon = tokens[at][0] == _T_COLON
+        current = following()
+    colon = current[0] == _T_COLON
     if colon:
-        at += 1
-    if tokens[at][0] in (_T_STRING, _T_VALUE, _T_EMPTY):
-        return at + 1, False
+        current = following()
+    if current[0] in (_T_STRING, _T_VALUE, _T_EMPTY):
+        return following(), False
     if colon:
-        return at, True
+        return current, True
     raise _Throws  # "Invalid value type"
 
 
