@@ -619,10 +619,11 @@ def _read_otherwise(
     it stops at an indented line it meets outside any entry, and resolves the entries after it
     again; it reads a lone ``\\r`` as a line break after which spaces are no indentation (a
     field after one moves out of its entry) and as part of a comment (which then hides the
-    lines the ``\\r``s end, read as fields once normalised to ``\\n``). ``written``: the text as
-    written when its line ends were normalised; ``layout``: the file is in yarn's own layout
-    (the column reader's, every dependency line plain), which holds no such line with ``\\n``
-    or ``\\r\\n`` line ends; ``text``: the text the readers read."""
+    lines the ``\\r``s end, read as fields once normalised to ``\\n``). yarn reads the file
+    with each ``\\r\\n`` made ``\\n`` (``normalizeOS``), as ``text`` (the text the readers
+    read) has it. ``written``: the text as written when its line ends were normalised (for the
+    line of a lone ``\\r``); ``layout``: the file is in yarn's own layout (the column reader's,
+    every dependency line plain), which holds no such line."""
     if layout and not lone_cr:
         return ()
     # (imported here: a file in yarn's own layout never needs it, decision 0024)
@@ -636,7 +637,8 @@ def _read_otherwise(
         )
     if layout:
         return ()
-    stop = stop_line(written if written is not None else text())
+    # (yarn 1 reads the file with "\r\n" made "\n", its ``normalizeOS``, as ``text`` is)
+    stop = stop_line(text())
     if stop is None:
         return ()
     return (

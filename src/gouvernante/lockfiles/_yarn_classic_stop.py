@@ -1,10 +1,12 @@
 """Where yarn 1's own lockfile parser stops reading a ``yarn.lock`` (decision 0099).
 
-yarn 1.22.22's parser (``src/lockfile/parse.js``) returns from its top level as soon as it meets
-an indentation token there: an indented line it does not read as part of an entry. Everything
-after it is dropped without a word, and ``install --frozen-lockfile`` resolves the entries it no
-longer has from the registry (only the project's own dependencies must be in the file): a
-``  # note`` line after two blank lines installed the newest ``ms`` in place of the entry below.
+yarn 1.22.22 reads the file with each ``\\r\\n`` made ``\\n`` (its ``readFile``'s
+``normalizeOS``). Its parser (``src/lockfile/parse.js``) then returns from its top level as
+soon as it meets an indentation token there: an indented line it does not read as part of an
+entry. Everything after it is dropped without a word, and ``install --frozen-lockfile``
+resolves the entries it no longer has from the registry (only the project's own dependencies
+must be in the file): a ``  # note`` line after two blank lines installed the newest ``ms`` in
+place of the entry below.
 Its lexer also differs from a line reader's: ``\\n\\n`` is one line break (so is ``\\r\\n``), a
 lone ``\\r`` is a line break after which spaces are no indentation, and a comment runs to the
 next ``\\n``.
@@ -222,10 +224,10 @@ def _key(following: Callable[[], tuple[int, int, int]]) -> tuple[tuple[int, int,
 
 
 def stop_line(text: str) -> int | None:
-    """The line (1-based) of ``text`` (a yarn classic lockfile, decoded, line ends as in the
-    file) where yarn 1's parser stops reading the file, leaving the entries after it out; None
-    when it reads the file to its end, or throws (yarn then fails, or tries YAML: the readers
-    refuse such files on their own)."""
+    """The line (1-based) of ``text`` (a yarn classic lockfile as yarn's parser gets it: decoded,
+    each ``\\r\\n`` made ``\\n`` by yarn's ``readFile``) where yarn 1's parser stops reading
+    the file, leaving the entries after it out; None when it reads the file to its end, or
+    throws (yarn then fails, or tries YAML: the readers refuse such files on their own)."""
     lines = text.replace("\r\n", "\n\n") if "\r" in text else text
     if (
         "\r" not in lines  # (a lone \r: no indentation after it, read by the port)
