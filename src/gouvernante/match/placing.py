@@ -65,6 +65,12 @@ class Facts(Protocol):
 
 F = TypeVar("F", bound=Facts)
 
+# Rush (rushjs.io) keeps a repository's pnpm lockfile in ``common/config/rush`` and runs pnpm in
+# ``common/temp``, so the lockfile's importers are that folder's: ``../../apps/app1`` is the
+# project in ``<repository>/apps/app1`` (rush 5.179.0 with pnpm 9.15.9,
+# tests/match/fixtures/rush/generate.sh). No folder above the project holds that lockfile.
+_RUSH_LOCK = "common/config/rush"
+
 
 def projects_of(
     directory: str,
@@ -78,13 +84,15 @@ def projects_of(
     """(project folder, its lockfiles as (display, facts)) for every project the manifest in
     ``directory`` belongs to: its own folder's, and a folder above's (up to ``root``; None:
     every folder above) whose lockfile records it as a workspace or ``file:`` folder, or whose
-    package.json names it in ``workspaces``. ``relative(directory, folder)``: '/'-separated."""
+    package.json names it in ``workspaces``; and a Rush repository's pnpm lockfile in a folder
+    above's ``common/config/rush`` that records it (``_RUSH_LOCK``).
+    ``relative(directory, folder)``: '/'-separated."""
     found: list[tuple[str, Sequence[tuple[str, F]]]] = []
     current = directory
     while True:
         here = locks.get(current)
+        rel = "" if current == directory else relative(directory, current)
         if here:
-            rel = "" if current == directory else relative(directory, current)
             manifest = manifests.get(current)
             if not rel or any(rel in facts.workspace_dirs for _, facts in here):
                 found.append((current, here))
@@ -93,6 +101,10 @@ def projects_of(
 
                 if globs.matches(rel, manifest.workspace_globs):
                     found.append((current, here))
+        rush_folder = f"{current.rstrip('/')}/{_RUSH_LOCK}" if current else _RUSH_LOCK
+        rush = locks.get(rush_folder) if rel else None
+        if rush and any(f"../../{rel}" in facts.workspace_dirs for _, facts in rush):
+            found.append((rush_folder, rush))
         parent = dirname(current)
         if current in (root, parent):
             return found

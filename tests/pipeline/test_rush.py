@@ -1,0 +1,103 @@
+"""A Rush repository: the pnpm lockfile in ``common/config/rush`` decides its projects' ranges.
+
+Rush runs pnpm in ``common/temp`` and keeps the lockfile in ``common/config/rush``, so its
+importers read ``../../apps/app1``. Each project's package.json range that could match a rule
+was a CRITICAL "no lockfile of this project resolves it" finding (exit 2) in every mode, while
+the lockfile locked a clean release. The fixture is what rush 5.179.0 with pnpm 9.15.9 wrote
+(fixtures/rush/generate.sh)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitsrc.gitrepo import Repo
+from gouvernante.cli import main
+
+FIXTURE = Path(__file__).parent / "fixtures" / "rush"
+LOCK = "common/config/rush/pnpm-lock.yaml"
+
+
+def _rules(version: str) -> dict[str, Any]:
+    return {
+        "schema_version": "1.0.0",
+        "rules": [
+            {
+                "id": "MS-1",
+                "title": "ms",
+                "kind": "compromised-release",
+                "ecosystem": "npm",
+                "severity": "critical",
+                "package_rules": [{"package_name": "ms", "affected_versions": [f"={version}"]}],
+            }
+        ],
+    }
+
+
+def _scan(tmp_path: Path, version: str, *args: str) -> tuple[int, dict[str, Any]]:
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps(_rules(version)), encoding="utf-8")
+    report = tmp_path / "report.json"
+    code = main(["-rules", str(rules), *args, "-json", "-output", str(report)])
+    return code, json.loads(report.read_text(encoding="utf-8"))
+
+
+def _found(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    return sorted(
+        (
+            f["lockfile"].rpartition(":")[2],
+            f["package"],
+            f.get("version") or f.get("declared_range"),
+            f["match"],
+        )
+        for f in report["findings"]
+    )
+
+
+def _repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURE, repo, ignore=shutil.ignore_patterns("generate.sh"))
+    return repo
+
+
+@pytest.mark.parametrize("mode", ["-dir", "-git"])
+def test_the_rush_lockfile_decides_a_projects_range(tmp_path: Path, mode: str) -> None:
+    repo = _repo(tmp_path)
+    if mode == "-git":
+        Repo(repo).commit("rush")
+    args = (mode, str(repo), "-recursive") if mode == "-dir" else (mode, str(repo))
+    code, report = _scan(tmp_path, "2.1.3", *args)
+    assert code == 0, report["findings"]
+    assert report["findings"] == []
+    notes = [n["message"] for n in report["notes"] if n["path"].endswith("apps/app1/package.json")]
+    assert len(notes) == 1
+    assert "range '~2.1.2' of ms could match MS-1" in notes[0]
+    assert f"{LOCK} resolves it: the lockfile decides" in notes[0]
+    # the release the lockfile locks is found there, once
+    code, report = _scan(tmp_path, "2.1.2", *args)
+    assert code == 2
+    assert _found(report) == [(LOCK, "ms", "2.1.2", "version")]
+
+
+def test_a_lockfile_that_does_not_record_the_project_decides_nothing(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    lock = repo / LOCK
+    lock.write_text(
+        lock.read_text(encoding="utf-8").replace("../../apps/app1:", "../../apps/other:"),
+        encoding="utf-8",
+    )
+    code, report = _scan(tmp_path, "2.1.3", "-dir", str(repo), "-recursive")
+    assert code == 2
+    assert _found(report) == [("apps/app1/package.json", "ms", "~2.1.2", "declared-range")]
+
+
+def test_without_the_lockfile_the_range_is_a_finding(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    (repo / LOCK).unlink()
+    code, report = _scan(tmp_path, "2.1.3", "-dir", str(repo), "-recursive")
+    assert code == 2
+    assert _found(report) == [("apps/app1/package.json", "ms", "~2.1.2", "declared-range")]
