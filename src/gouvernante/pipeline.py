@@ -46,6 +46,7 @@ from gouvernante.match.placing import (
     override_names,
     project_shape,
     projects_of,
+    rush_lockfile_folders,
 )
 from gouvernante.model import (
     Finding,
@@ -818,13 +819,20 @@ def _resolve_declared(
         elif out.format is not None:
             locks.setdefault(out.task.directory, []).append((out.task.display, out))
     members = WorkspaceMembers(manifests, _workspace_names)
+    rush = rush_lockfile_folders(locks)
     findings: list[Finding] = []
     notes: list[ScanIssue] = []
     for out in outcomes:
         if not out.declared:
             continue
         projects = projects_of(
-            out.task.directory, root, locks, manifests, relative=_relative, dirname=os.path.dirname
+            out.task.directory,
+            root,
+            locks,
+            manifests,
+            relative=_relative,
+            dirname=os.path.dirname,
+            rush=rush,
         )
         directory = out.task.directory
         found, messages = judge_declared(

@@ -101,3 +101,44 @@ def test_without_the_lockfile_the_range_is_a_finding(tmp_path: Path) -> None:
     code, report = _scan(tmp_path, "2.1.3", "-dir", str(repo), "-recursive")
     assert code == 2
     assert _found(report) == [("apps/app1/package.json", "ms", "~2.1.2", "declared-range")]
+
+
+SUBSPACES = Path(__file__).parent / "fixtures" / "rush-subspaces"
+
+
+@pytest.mark.parametrize("mode", ["-dir", "-git"])
+def test_each_subspace_lockfile_decides_its_projects_ranges(tmp_path: Path, mode: str) -> None:
+    """Subspaces: ``common/config/subspaces/<name>/pnpm-lock.yaml``, written from
+    ``common/temp/<name>`` (importer ``../../../libs/lib1``). Both lock ms 2.1.3 for the
+    projects (and default 2.1.2 for debug)."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SUBSPACES, repo, ignore=shutil.ignore_patterns("generate.sh"))
+    if mode == "-git":
+        Repo(repo).commit("rush subspaces")
+    args = (mode, str(repo), "-recursive") if mode == "-dir" else (mode, str(repo))
+
+    def decided(report: dict[str, Any]) -> list[str]:
+        return sorted(
+            n["path"].rpartition(":")[2]
+            for n in report["notes"]
+            if "resolves it: the lockfile decides" in n["message"]
+        )
+
+    code, report = _scan(tmp_path, "2.1.3", *args)
+    assert code == 2
+    assert _found(report) == [
+        ("common/config/subspaces/default/pnpm-lock.yaml", "ms", "2.1.3", "version"),
+        ("common/config/subspaces/sub1/pnpm-lock.yaml", "ms", "2.1.3", "version"),
+    ]
+    assert decided(report) == ["apps/app1/package.json", "libs/lib1/package.json"]
+    # lib1's ^2.1.1 could match 2.1.1: sub1's lockfile decides it
+    code, report = _scan(tmp_path, "2.1.1", *args)
+    assert code == 0, report["findings"]
+    assert decided(report) == ["libs/lib1/package.json"]
+    # the default subspace's lockfile, which holds ms too, decides nothing for lib1
+    (repo / "common/config/subspaces/sub1/pnpm-lock.yaml").unlink()
+    if mode == "-git":
+        Repo(repo).commit("sub1 lockfile gone")
+    code, report = _scan(tmp_path, "2.1.1", *args)
+    assert code == 2
+    assert _found(report) == [("libs/lib1/package.json", "ms", "^2.1.1", "declared-range")]

@@ -24,6 +24,7 @@ from gouvernante.match.placing import (
     override_names,
     project_shape,
     projects_of,
+    rush_lockfile_folders,
 )
 from gouvernante.model import (
     Catalogs,
@@ -405,6 +406,7 @@ class DeclaredJudge:
             elif not p.match.workspace:  # (a pnpm-workspace.yaml's globs are pnpm's own)
                 self.manifests.setdefault(p.directory, p.match)
         self.members = WorkspaceMembers(self.manifests, self._names_of)
+        self.rush = rush_lockfile_folders(self.locks)
 
     def _names_of(self, folder: str, patterns: Sequence[str]) -> frozenset[str]:
         """The names of the manifests placed below ``folder`` that its globs name."""
@@ -425,8 +427,9 @@ class DeclaredJudge:
     def inputs(self, directory: str) -> tuple[object, ...]:
         """What ``self(p)`` reads of the tree for a manifest in ``directory``: the lockfiles
         (by identity) and package.json of each folder from it up to the root, and the
-        workspace names of those holding a lockfile (``projects_of`` walks no other folder).
-        The same inputs of two judges whose objects are alive: the same judgement."""
+        workspace names of those holding a lockfile, and the lockfiles of a Rush repository's
+        ``common/config`` in each (``projects_of`` walks no other folder). The same inputs of
+        two judges whose objects are alive: the same judgement."""
         out: list[object] = []
         current = directory
         while True:
@@ -434,6 +437,8 @@ class DeclaredJudge:
             if here:
                 locks = tuple((display, id(m)) for display, m in here)
                 out.append((current, locks, id(self.manifests.get(current)), self.members(current)))
+            for folder, _ in self.rush.get(current, ()):
+                out.append((folder, tuple((display, id(m)) for display, m in self.locks[folder])))
             parent = self.dirname(current)
             if current in (self.root, parent):
                 return tuple(out)
@@ -450,6 +455,7 @@ class DeclaredJudge:
             self.manifests,
             relative=_relative,
             dirname=self.dirname,
+            rush=self.rush,
         )
         return judge_declared(
             p.match.declared,

@@ -10,7 +10,7 @@ the same facts of each file (``Facts``) and get the same answer. Pure: no I/O (a
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from gouvernante.lockfiles.package_json import OVERRIDE_FIELDS
@@ -67,9 +67,32 @@ F = TypeVar("F", bound=Facts)
 
 # Rush (rushjs.io) keeps a repository's pnpm lockfile in ``common/config/rush`` and runs pnpm in
 # ``common/temp``, so the lockfile's importers are that folder's: ``../../apps/app1`` is the
-# project in ``<repository>/apps/app1`` (rush 5.179.0 with pnpm 9.15.9,
-# tests/match/fixtures/rush/generate.sh). No folder above the project holds that lockfile.
-_RUSH_LOCK = "common/config/rush"
+# project in ``<repository>/apps/app1``; with subspaces, each in
+# ``common/config/subspaces/<name>``, pnpm runs in ``common/temp/<name>``: ``../../../apps/app1``
+# (rush 5.179.0 with pnpm 9.15.9, tests/pipeline/fixtures/rush*/generate.sh). No folder above
+# the project holds that lockfile.
+_RUSH_CONFIG = "common/config/"
+
+
+def rush_lockfile_folders(folders: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+    """Rush repository folder -> (lockfile folder, the prefix its importers give the repository's
+    folders) for each of ``folders`` (those holding lockfiles; '/'-separated) that is a Rush
+    lockfile's place: ``<repository>/common/config/rush`` or
+    ``<repository>/common/config/subspaces/<name>`` (``projects_of``)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for folder in folders:
+        head, sep, tail = folder.rpartition(_RUSH_CONFIG)
+        if not sep or (head and not head.endswith("/")):
+            continue
+        if tail == "rush":
+            prefix = "../../"
+        elif tail.startswith("subspaces/") and tail.count("/") == 1 and tail != "subspaces/":
+            prefix = "../../../"
+        else:
+            continue
+        repository = head[:-1] if len(head) > 1 else head
+        out.setdefault(repository, []).append((folder, prefix))
+    return out
 
 
 def projects_of(
@@ -80,12 +103,13 @@ def projects_of(
     *,
     relative: Callable[[str, str], str],
     dirname: Callable[[str], str],
+    rush: Mapping[str, Sequence[tuple[str, str]]],
 ) -> list[tuple[str, Sequence[tuple[str, F]]]]:
     """(project folder, its lockfiles as (display, facts)) for every project the manifest in
     ``directory`` belongs to: its own folder's, and a folder above's (up to ``root``; None:
     every folder above) whose lockfile records it as a workspace or ``file:`` folder, or whose
     package.json names it in ``workspaces``; and a Rush repository's pnpm lockfile in a folder
-    above's ``common/config/rush`` that records it (``_RUSH_LOCK``).
+    above's ``common/config`` that records it (``rush``: ``rush_lockfile_folders(locks)``).
     ``relative(directory, folder)``: '/'-separated."""
     found: list[tuple[str, Sequence[tuple[str, F]]]] = []
     current = directory
@@ -101,10 +125,10 @@ def projects_of(
 
                 if globs.matches(rel, manifest.workspace_globs):
                     found.append((current, here))
-        rush_folder = f"{current.rstrip('/')}/{_RUSH_LOCK}" if current else _RUSH_LOCK
-        rush = locks.get(rush_folder) if rel else None
-        if rush and any(f"../../{rel}" in facts.workspace_dirs for _, facts in rush):
-            found.append((rush_folder, rush))
+        for lock_folder, prefix in rush.get(current, ()) if rel else ():
+            held = locks[lock_folder]
+            if any(prefix + rel in facts.workspace_dirs for _, facts in held):
+                found.append((lock_folder, held))
         parent = dirname(current)
         if current in (root, parent):
             return found
