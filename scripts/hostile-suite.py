@@ -50,6 +50,7 @@ GROUPS = {
     "test_tarball_members": "tarball manifests the tools read apart; aliases read once (0092)",
     "test_archive_budgets": "gzip and zip bombs: 200 times their size, a budget per scan (0094)",
     "test_yarn1_parser": "yarn.lock files yarn 1's own parser reads otherwise (0099)",
+    "test_caches_red_team": "cache folders an attacker controls: berry zips, content-v2 (0101)",
 }
 
 

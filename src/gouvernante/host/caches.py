@@ -18,6 +18,7 @@ import binascii
 import hashlib
 import json
 import os
+import posixpath
 import re
 import sqlite3
 import stat
@@ -1531,14 +1532,19 @@ def _berry_other_zip_release(
     release it is. A zip that cannot be read (damaged, too big), or whose package.json is not
     there (none, or several that could be it) or does not say, is an error naming it."""
 
-    def manifest(names: list[str]) -> str | None:
-        found = {
-            n
-            for n in names
-            if (m := _BERRY_ZIP_MANIFEST.match(n)) is not None
-            and file_name.startswith(m.group(1).replace("/", "-") + "-")
-        }
-        return found.pop() if len(found) == 1 else None
+    def manifest(names: list[str]) -> int | None:
+        # (as yarn 4.18.1's ZipFS maps a zip: each name not starting with "/" resolved from the
+        # root, the last of a path kept; a name zipfile cuts at a NUL byte is not read alike)
+        found: dict[str, int] = {}
+        for position, name in enumerate(names):
+            if "\0" in name:
+                return None
+            if not name.startswith("/"):
+                resolved = posixpath.normpath("/" + name)[1:]
+                m = _BERRY_ZIP_MANIFEST.match(resolved)
+                if m is not None and file_name.startswith(m.group(1).replace("/", "-") + "-"):
+                    found[resolved] = position
+        return found.popitem()[1] if len(found) == 1 else None
 
     what = (
         "a yarn berry cache zip of a dependency that is no registry release (file:, a URL, a"
