@@ -8,12 +8,17 @@ decision 0101.
   cuts it there) makes the zip unknown. The reader took the first exact name: a CLEAN.
 - A zip's central directory is bounded before zipfile reads it into an object per entry (3
   million entries of a 134 MiB zip: 1.1 GB and 15 s).
+- Only the paths cacache reads are read in ``content-v2`` (lower-case hex of the algorithm's
+  length: an upper-case copy named by its own digest was a finding npm never installs), and a
+  folder there that is a symbolic link is an error, not followed out of the cache.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import os
 import struct
 import tracemalloc
 import warnings
@@ -24,7 +29,7 @@ import pytest
 
 from gouvernante.errors import InputError
 from gouvernante.fs.digest import ArchiveLimits, zip_member, zip_members
-from gouvernante.host.caches import scan_berry_cache
+from gouvernante.host.caches import scan_berry_cache, scan_npm_cache
 from gouvernante.host.reader import Collector
 from gouvernante.rules.index import build_index
 from lockfiles.test_newest_tools import _ruleset
@@ -135,3 +140,65 @@ def test_a_zip64_directory_is_counted(tmp_path: Path) -> None:
         zip_member(str(path), "f1", 1 << 20, ArchiveLimits(max_members=65_000), strict=True)
     body = zip_member(str(path), "node_modules/ms/package.json", 1 << 20, ArchiveLimits())
     assert body == _manifest("2.1.3")
+
+
+MS_TGZ = (
+    Path(__file__).parents[1]
+    / "host"
+    / "fixtures"
+    / "npm-cache-partial"
+    / "cache"
+    / "_cacache"
+    / "content-v2"
+    / "sha512"
+    / "e8"
+    / "59"
+)
+
+
+def _ms_tarball() -> bytes:
+    [blob] = MS_TGZ.iterdir()  # ms 2.1.3 as npm 11.19.1 cached it (that fixture's generate.sh)
+    return blob.read_bytes()
+
+
+def _npm(tmp_path: Path, place: dict[str, bytes]) -> Collector:
+    for rel, data in place.items():
+        path = tmp_path / "npm" / "_cacache" / "content-v2" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    c = _collector(tmp_path)
+    scan_npm_cache(str(tmp_path / "npm"), c)
+    return c
+
+
+def test_only_the_paths_cacache_reads_are_read(tmp_path: Path) -> None:
+    data = _ms_tarball()
+    digest = hashlib.sha512(data).hexdigest()
+    rest = f"sha512/{digest[:2]}/{digest[2:4]}/"
+    c = _npm(
+        tmp_path,
+        {
+            rest + digest[4:].upper(): data,  # cacache names it by lower-case hex only
+            rest + digest[4:-1]: data,
+            rest + "zz" + digest[6:]: data,
+            "sha256/" + digest[:2] + "/" + digest[2:4] + "/" + digest[4:]: data,
+        },
+    )
+    assert (c.findings, c.errors, c.notes) == ([], [], [])
+
+
+def test_a_linked_folder_in_content_v2_is_not_followed(tmp_path: Path) -> None:
+    data = _ms_tarball()
+    digest = hashlib.sha512(data).hexdigest()
+    outside = tmp_path / "outside"
+    (outside / digest[2:4]).mkdir(parents=True)
+    (outside / digest[2:4] / digest[4:]).write_bytes(data)
+    algorithm = tmp_path / "npm" / "_cacache" / "content-v2" / "sha512"
+    algorithm.mkdir(parents=True)
+    os.symlink(outside, algorithm / digest[:2])
+    c = _collector(tmp_path)
+    scan_npm_cache(str(tmp_path / "npm"), c)
+    assert c.findings == []
+    [error] = c.errors
+    assert error.path == str(algorithm / digest[:2])
+    assert "symbolic link" in error.message
