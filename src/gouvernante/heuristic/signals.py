@@ -1007,14 +1007,27 @@ class FileSignals:
 
     @_Once
     def exfil(self) -> int | None:
-        """The first collection host named as a destination (see ``_not_destination``)."""
-        t = self.t
-        first = t.search(RX_EXFIL_HOST)
-        if first is None or not _not_destination(t.text, first):
-            return first  # (a decoded host maps to its literal, which holds no "*.")
-        for m in t.matches(RX_EXFIL_HOST, MAX_HOSTS):
-            if not _not_destination(t.text, m.start()):
-                return m.start()
+        """The first collection host named as a destination (see ``_not_destination``) outside
+        a comment line (a doc comment's example call sends nothing: cloudflare's generated
+        client shows ``url: 'https://webhook.site/…'`` in its JSDoc). Past ``MAX_HOSTS`` hosts
+        the first commented one counts (many decoys hide nothing); a host hidden in an encoded
+        literal counts wherever its literal is."""
+        t, text = self.t, self.text
+        first = t.find(RX_EXFIL_HOST)
+        if first is not None:
+            at = first.start()
+            if not (_not_destination(text, at) or in_comment_line(text, at)):
+                return at
+            commented, seen = None, 0
+            for m in t.matches(RX_EXFIL_HOST, MAX_HOSTS):
+                seen, at = seen + 1, m.start()
+                if _not_destination(text, at):
+                    continue
+                if not in_comment_line(text, at):
+                    return at
+                commented = at if commented is None else commented
+            if seen >= MAX_HOSTS and commented is not None:
+                return commented
         for m in t.matches(RX_EXFIL_HOST, MAX_HOSTS, decoded=True):
             if not _not_destination(t.decoded, m.start()):
                 return t.map_decoded(m.start())
