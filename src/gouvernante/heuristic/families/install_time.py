@@ -91,11 +91,12 @@ def _shown_only(text: str, at: int) -> bool:
 
 
 # A line of text that labels the command (``"Re-run the installer: curl -fsSL …/install.sh |
-# bash"``, ``"On Windows: iwr -useb … | iex"``): given to a shell, the label is the command and
-# the download is its argument, so nothing is fetched. Only the text after the last shell
+# bash"``, ``"On Windows: iwr -useb … | iex"``), or a shell prompt before it (``'$ curl …/
+# install.sh | bash'``, pm2's hint): given to a shell, the label or the bare ``$`` is the command
+# and the download is its argument, so nothing is fetched. Only the text after the last shell
 # separator in the same string literal is the command's own line.
 RX_SHELL_SEPARATOR = re.compile(r";|&&|\|\||\||\\n|\n|\$\(|`|\(|\{")
-RX_LABEL_END = re.compile(r"[A-Za-z][\w-]*:[ \t]+$")
+RX_LABEL_END = re.compile(r"(?:[A-Za-z][\w-]*:|(?<![^ \t])\$)[ \t]+$")
 
 
 def _labelled(text: str, at: int) -> bool:
