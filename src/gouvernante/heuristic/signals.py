@@ -801,6 +801,26 @@ def in_comment_line(text: str, at: int) -> bool:
     return not (m.group(0).endswith("*") and "*/" in prefix)  # ``/* x */ code`` is code
 
 
+# Closed string literals (quotes, backquotes without nesting) and parentheses: what lies inside a
+# call's argument list up to the ``)`` that closes it.
+RX_CLOSED = re.compile(
+    r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`|(?P<br>[()])"""
+)
+
+
+def paren_close(text: str, start: int, stop: int) -> int | None:
+    """The offset of the ``)`` that closes a parenthesis open just before ``start`` (read up to
+    ``stop``, closed literals skipped), or None when it is still open there."""
+    depth = 0
+    for tok in RX_CLOSED.finditer(text, start, stop):
+        br = tok.group("br")
+        if br is not None:
+            depth += 1 if br == "(" else -1
+            if depth < 0:
+                return tok.start()
+    return None
+
+
 LITERAL_REACH = 2000  # characters forward to a literal's closing quote; past them it is code
 
 

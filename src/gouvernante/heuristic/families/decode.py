@@ -5,7 +5,13 @@ from __future__ import annotations
 import re
 from itertools import islice
 
-from gouvernante.heuristic.signals import RX_DECODE_ANY, FileSignals, near_sink, sinks
+from gouvernante.heuristic.signals import (
+    RX_DECODE_ANY,
+    FileSignals,
+    near_sink,
+    paren_close,
+    sinks,
+)
 from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
 from gouvernante.heuristic.views import TextView, rx
 from gouvernante.vocab import Severity
@@ -30,7 +36,12 @@ def _decode_exec(s: FileSignals) -> Detection | None:
         window = text[start : start + 240]
         if "sourceMappingURL" in window or window.lstrip("( \n")[:1] in ("'", '"', "`"):
             continue  # eval of a literal (bundler devtool output): decoding happens inside it
-        if RX_DECODE_NEAR.match(window.lstrip("( ")) or RX_DECODE_NEAR.search(window[:120]):
+        # the argument, up to the sink's closing parenthesis when it closes within the window (a
+        # decode in a later statement is not given to it: wkx 0.3's test evaluates its expected
+        # value, then decodes the case's hex for the parser)
+        close = paren_close(text, start, start + len(window))
+        arg = window[:120] if close is None else text[start : min(close, start + 120)]
+        if RX_DECODE_NEAR.match(window.lstrip("( ")) or RX_DECODE_NEAR.search(arg):
             return found(HIGH, m.start())
         ident = re.match(r"\s*([A-Za-z_$][\w$]*)\s*\)", window)
         if ident is not None:

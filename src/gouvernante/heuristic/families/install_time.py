@@ -16,6 +16,7 @@ from gouvernante.heuristic.signals import (
     first_live,
     in_comment_line,
     inline_snippets,
+    paren_close,
     string_literal_at,
 )
 from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
@@ -37,9 +38,6 @@ RX_RUNS_CODE = re.compile(r"exec|spawn|system|eval|Function|require|import|\$\("
 MESSAGE_REACH = 300  # characters back from the command to the message call
 
 
-RX_CLOSED = re.compile(r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|(?P<br>[()])""")
-
-
 def _in_message(text: str, at: int) -> bool:
     """Is ``at`` inside the argument of a message call (its parenthesis still open: a minified
     ``console.log("…"),e("curl … | sh")`` runs the command after the message)?"""
@@ -52,14 +50,8 @@ def _in_message(text: str, at: int) -> bool:
     between = window[last.end() :]
     if ";" in between or RX_RUNS_CODE.search(between) is not None:
         return False
-    depth = 0
-    for tok in RX_CLOSED.finditer(between):  # (the command's own literal is not closed yet)
-        br = tok.group("br")
-        if br is not None:
-            depth += 1 if br == "(" else -1
-            if depth < 0:
-                return False
-    return True
+    # (the command's own literal is not closed yet)
+    return paren_close(between, 0, len(between)) is None
 
 
 # The command kept in a variable on its line (``let installScript = win ? '... | iex' : '... |
