@@ -11,6 +11,11 @@ the highest major below ``M`` that has one and, when ``M >= 3``, of the next low
 name whose latest major is 0, with no lower major or no packument is left out (counted on
 stderr), and so is every name@version listed in a ``--skip`` list (``latest-versions.txt``,
 ``unseen-versions.txt``: the first field of each non-comment line). One name@version a line.
+
+With ``--zero-minors`` (decision 0098), the same rule one level down for the names whose latest
+major is 0 (a 0.x minor is a breaking release): the highest plain ``0.m.p`` of the highest minor
+below the ``latest`` tag's minor ``N`` and, when ``N >= 3``, of the next lower minor too; every
+other name is left out ("latest major not 0").
 """
 
 from __future__ import annotations
@@ -49,16 +54,18 @@ def packuments(caches: list[Path]) -> dict[str, Path]:
     return out
 
 
-def picks(doc: dict[str, object]) -> tuple[list[str], str]:
-    """The previous majors' last releases of one packument, or why there are none."""
+def picks(doc: dict[str, object], *, zero_minors: bool = False) -> tuple[list[str], str]:
+    """The previous majors' last releases of one packument (``zero_minors``: the previous
+    minors' of a name whose latest major is 0), or why there are none."""
     tags = doc.get("dist-tags")
     latest = tags.get("latest") if isinstance(tags, dict) else None
     m = RX_PLAIN.match(latest) if isinstance(latest, str) else None
     if m is None:
         return [], "no plain latest"
-    top = int(m.group(1))
-    if top == 0:
-        return [], "latest major 0"
+    if zero_minors != (int(m.group(1)) == 0):
+        return [], "latest major 0" if not zero_minors else "latest major not 0"
+    level = 1 if zero_minors else 0  # the part of x.y.z that counts as the major
+    top = int(m.group(level + 1))
     best: dict[int, tuple[int, int, int]] = {}
     versions = doc.get("versions")
     for v in versions if isinstance(versions, dict) else ():
@@ -66,12 +73,14 @@ def picks(doc: dict[str, object]) -> tuple[list[str], str]:
         if mv is None:
             continue
         t = (int(mv.group(1)), int(mv.group(2)), int(mv.group(3)))
-        if t[0] < top and t > best.get(t[0], (-1, 0, 0)):
-            best[t[0]] = t
+        if zero_minors and t[0] != 0:
+            continue
+        if t[level] < top and t > best.get(t[level], (-1, 0, 0)):
+            best[t[level]] = t
     lower = sorted(best, reverse=True)[: 2 if top >= 3 else 1]
     if not lower:
-        return [], "no lower major"
-    return [".".join(map(str, best[major])) for major in lower], ""
+        return [], "no lower minor" if zero_minors else "no lower major"
+    return [".".join(map(str, best[part])) for part in lower], ""
 
 
 def main() -> int:
@@ -81,6 +90,7 @@ def main() -> int:
     ap.add_argument("last", type=int)
     ap.add_argument("caches", type=Path, nargs="+")
     ap.add_argument("--skip", type=Path, action="append", default=[])
+    ap.add_argument("--zero-minors", action="store_true", help="0.x names: the previous minors")
     args = ap.parse_args()
     skip = {
         line.split()[0]
@@ -96,7 +106,7 @@ def main() -> int:
         if path is None:
             left["no packument"] += 1
             continue
-        versions, why = picks(json.loads(path.read_bytes()))
+        versions, why = picks(json.loads(path.read_bytes()), zero_minors=args.zero_minors)
         if not versions:
             left[why] += 1
         for v in versions:
