@@ -12,10 +12,12 @@ name whose latest major is 0, with no lower major or no packument is left out (c
 stderr), and so is every name@version listed in a ``--skip`` list (``latest-versions.txt``,
 ``unseen-versions.txt``: the first field of each non-comment line). One name@version a line.
 
-With ``--zero-minors`` (decision 0098), the same rule one level down for the names whose latest
+With ``--minors zero`` (decision 0098), the same rule one level down for the names whose latest
 major is 0 (a 0.x minor is a breaking release): the highest plain ``0.m.p`` of the highest minor
 below the ``latest`` tag's minor ``N`` and, when ``N >= 3``, of the next lower minor too; every
-other name is left out ("latest major not 0").
+other name is left out ("latest major not 0"). With ``--minors all``, the same within the latest
+major of every name (``5.3.2`` gives the last ``5.2.p`` and ``5.1.p``: what lockfiles written
+before the latest minor hold).
 """
 
 from __future__ import annotations
@@ -54,17 +56,20 @@ def packuments(caches: list[Path]) -> dict[str, Path]:
     return out
 
 
-def picks(doc: dict[str, object], *, zero_minors: bool = False) -> tuple[list[str], str]:
-    """The previous majors' last releases of one packument (``zero_minors``: the previous
-    minors' of a name whose latest major is 0), or why there are none."""
+def picks(doc: dict[str, object], *, minors: str = "") -> tuple[list[str], str]:
+    """The previous majors' last releases of one packument (``minors``: the previous minors'
+    within the latest major, ``"zero"`` for a latest major of 0 only), or why there are none."""
     tags = doc.get("dist-tags")
     latest = tags.get("latest") if isinstance(tags, dict) else None
     m = RX_PLAIN.match(latest) if isinstance(latest, str) else None
     if m is None:
         return [], "no plain latest"
-    if zero_minors != (int(m.group(1)) == 0):
-        return [], "latest major 0" if not zero_minors else "latest major not 0"
-    level = 1 if zero_minors else 0  # the part of x.y.z that counts as the major
+    major = int(m.group(1))
+    if not minors and major == 0:
+        return [], "latest major 0"
+    if minors == "zero" and major != 0:
+        return [], "latest major not 0"
+    level = 1 if minors else 0  # the part of x.y.z whose lower values are picked
     top = int(m.group(level + 1))
     best: dict[int, tuple[int, int, int]] = {}
     versions = doc.get("versions")
@@ -73,13 +78,13 @@ def picks(doc: dict[str, object], *, zero_minors: bool = False) -> tuple[list[st
         if mv is None:
             continue
         t = (int(mv.group(1)), int(mv.group(2)), int(mv.group(3)))
-        if zero_minors and t[0] != 0:
+        if minors and t[0] != major:
             continue
         if t[level] < top and t > best.get(t[level], (-1, 0, 0)):
             best[t[level]] = t
     lower = sorted(best, reverse=True)[: 2 if top >= 3 else 1]
     if not lower:
-        return [], "no lower minor" if zero_minors else "no lower major"
+        return [], "no lower minor" if minors else "no lower major"
     return [".".join(map(str, best[part])) for part in lower], ""
 
 
@@ -90,7 +95,9 @@ def main() -> int:
     ap.add_argument("last", type=int)
     ap.add_argument("caches", type=Path, nargs="+")
     ap.add_argument("--skip", type=Path, action="append", default=[])
-    ap.add_argument("--zero-minors", action="store_true", help="0.x names: the previous minors")
+    ap.add_argument(
+        "--minors", choices=("zero", "all"), default="", help="the previous minors instead"
+    )
     args = ap.parse_args()
     skip = {
         line.split()[0]
@@ -106,7 +113,7 @@ def main() -> int:
         if path is None:
             left["no packument"] += 1
             continue
-        versions, why = picks(json.loads(path.read_bytes()), zero_minors=args.zero_minors)
+        versions, why = picks(json.loads(path.read_bytes()), minors=args.minors)
         if not versions:
             left[why] += 1
         for v in versions:
