@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -190,3 +191,26 @@ def test_what_follows_a_stop_is_never_read() -> None:
     tail = "   odd\n" + 'x@1:\n  version "1"\n' * 50_000
     assert stop_line(stopped + tail) == 13
     assert _port(tail) == "t"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        # 300,000 line ends before the entry (the gate's regex tried each of them again)
+        ("ms@^2.1.1:", "\n" * 300_000 + "ms@^2.1.1:"),
+        # 300,000 spaces after a header's comma (the port skipped them one match at a time)
+        ("ms@^2.1.1:", "ms@^2.1.1," + " " * 300_000 + "ms@^2.0.0:"),
+    ],
+    ids=["line-ends", "spaces"],
+)
+def test_the_port_and_its_gate_take_linear_time(old: str, new: str) -> None:
+    """Hostile runs the readers accept (red team, decision 0104): 300,000 line ends or spaces
+    cost 13.5 s and 5.8 s of CPU per 200,000 before (quadratic); now a stop at the end
+    of the file is found in well under a second."""
+    base = (FIXTURES / "base.lock").read_text(encoding="utf-8")
+    text = base.replace(old, new) + "\n\n  # pinned\n"
+    start = time.process_time()  # CPU time: the machine may be shared
+    graph = yarn.parse(text.encode(), "yarn.lock")
+    spent = time.process_time() - start
+    assert any(STOPS in e for e in graph.entry_errors), graph.entry_errors
+    assert spent < 2.0, f"{spent:.2f} s of CPU"

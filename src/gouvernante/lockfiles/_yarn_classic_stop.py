@@ -27,8 +27,10 @@ from gouvernante.lazy import lazy_pattern
 # or blank line, an indented line after two line breaks (three ``\n``) or after a comment line,
 # five spaces or more; at the start, an indented line after blank or comment lines. (Each starts
 # with a ``\n``: sre then tries the alternatives only where one is. Lines the readers refuse
-# anyway, a field indented by four spaces outside a dependency block say, are not looked for.)
-_MAY_STOP = lazy_pattern(r"\n(?: +(?:#|\n|\Z)|\n\n+ |#[^\n]*\n+ | {5})")
+# anyway, a field indented by four spaces outside a dependency block say, are not looked for.
+# A run of line ends is tried from its first only, and read once: tried from each, a megabyte of
+# them cost minutes, red team 0104.)
+_MAY_STOP = lazy_pattern(r"\n(?: +(?:#|\n|\Z)|(?<!\n\n)\n\n++ |#[^\n]*+\n++ | {5})")
 _MAY_STOP_FIRST = lazy_pattern(r"(?:#[^\n]*)?\n+ ")
 _LONE_CR = lazy_pattern(r"\r(?!\n)")
 
@@ -136,8 +138,8 @@ def _tokens(text: str) -> Iterator[tuple[int, int, int]]:
                     yield (_T_INVALID, 0, pos)
                     return
                 yield (_T_INDENT, size // 2, pos)
-            else:
-                stop = pos + 1  # one space skipped at a time
+            # else skipped: yarn skips one space at a time, each with no token and no
+            # indentation after it, so the whole run at once (one at a time was quadratic)
         elif group == _G_COMMENT:
             newer = _NEWER.fullmatch(found.group()[1:].strip())
             if newer is not None and int(newer.group(1)) > 1:  # "Can't install from a lockfile
