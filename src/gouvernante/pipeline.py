@@ -43,10 +43,10 @@ from gouvernante.match.placing import (
     WorkspaceMembers,
     judge_declared,
     locked,
+    outside_projects,
     override_names,
     project_shape,
     projects_of,
-    rush_lockfile_folders,
 )
 from gouvernante.model import (
     Finding,
@@ -819,7 +819,7 @@ def _resolve_declared(
         elif out.format is not None:
             locks.setdefault(out.task.directory, []).append((out.task.display, out))
     members = WorkspaceMembers(manifests, _workspace_names)
-    rush = rush_lockfile_folders(locks)
+    outside = outside_projects(locks, _joined)
     findings: list[Finding] = []
     notes: list[ScanIssue] = []
     for out in outcomes:
@@ -832,7 +832,7 @@ def _resolve_declared(
             manifests,
             relative=_relative,
             dirname=os.path.dirname,
-            rush=rush,
+            outside=outside,
         )
         directory = out.task.directory
         found, messages = judge_declared(
@@ -849,6 +849,12 @@ def _resolve_declared(
 
 def _relative(directory: str, folder: str) -> str:
     return os.path.relpath(directory, folder).replace(os.sep, "/")
+
+
+def _joined(folder: str, relative: str) -> str:
+    """``folder``'s '/'-separated ``relative`` folder, absolute and normalised as the tasks'
+    directories are."""
+    return os.path.normpath(os.path.join(folder, relative))
 
 
 def _in_project(directory: str, folder: str) -> str:

@@ -21,10 +21,10 @@ from gouvernante.match.placing import (
     WorkspaceMembers,
     judge_declared,
     locked,
+    outside_projects,
     override_names,
     project_shape,
     projects_of,
-    rush_lockfile_folders,
 )
 from gouvernante.model import (
     Catalogs,
@@ -406,7 +406,7 @@ class DeclaredJudge:
             elif not p.match.workspace:  # (a pnpm-workspace.yaml's globs are pnpm's own)
                 self.manifests.setdefault(p.directory, p.match)
         self.members = WorkspaceMembers(self.manifests, self._names_of)
-        self.rush = rush_lockfile_folders(self.locks)
+        self.outside = outside_projects(self.locks, _joined)
 
     def _names_of(self, folder: str, patterns: Sequence[str]) -> frozenset[str]:
         """The names of the manifests placed below ``folder`` that its globs name."""
@@ -427,18 +427,19 @@ class DeclaredJudge:
     def inputs(self, directory: str) -> tuple[object, ...]:
         """What ``self(p)`` reads of the tree for a manifest in ``directory``: the lockfiles
         (by identity) and package.json of each folder from it up to the root, and the
-        workspace names of those holding a lockfile, and the lockfiles of a Rush repository's
-        ``common/config`` in each (``projects_of`` walks no other folder). The same inputs of
+        workspace names of those holding a lockfile, and the lockfiles elsewhere that record
+        ``directory`` (``outside_projects``; ``projects_of`` reads no other). The same inputs of
         two judges whose objects are alive: the same judgement."""
-        out: list[object] = []
+        out: list[object] = [
+            (folder, tuple((display, id(m)) for display, m in self.locks[folder]))
+            for folder in self.outside.get(directory, ())
+        ]
         current = directory
         while True:
             here = self.locks.get(current)
             if here:
                 locks = tuple((display, id(m)) for display, m in here)
                 out.append((current, locks, id(self.manifests.get(current)), self.members(current)))
-            for folder, _ in self.rush.get(current, ()):
-                out.append((folder, tuple((display, id(m)) for display, m in self.locks[folder])))
             parent = self.dirname(current)
             if current in (self.root, parent):
                 return tuple(out)
@@ -455,7 +456,7 @@ class DeclaredJudge:
             self.manifests,
             relative=_relative,
             dirname=self.dirname,
-            rush=self.rush,
+            outside=self.outside,
         )
         return judge_declared(
             p.match.declared,
@@ -471,3 +472,8 @@ def _relative(directory: str, folder: str) -> str:
     if directory == folder:
         return ""
     return posixpath.relpath(directory, folder)
+
+
+def _joined(folder: str, relative: str) -> str:
+    """``folder``'s ``relative`` folder, normalised as the placed directories are spelled."""
+    return posixpath.normpath(posixpath.join(folder, relative))

@@ -10,7 +10,7 @@ the same facts of each file (``Facts``) and get the same answer. Pure: no I/O (a
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from gouvernante.lockfiles.package_json import OVERRIDE_FIELDS
@@ -65,33 +65,47 @@ class Facts(Protocol):
 
 F = TypeVar("F", bound=Facts)
 
-# Rush (rushjs.io) keeps a repository's pnpm lockfile in ``common/config/rush`` and runs pnpm in
-# ``common/temp``, so the lockfile's importers are that folder's: ``../../apps/app1`` is the
-# project in ``<repository>/apps/app1``; with subspaces, each in
-# ``common/config/subspaces/<name>``, pnpm runs in ``common/temp/<name>``: ``../../../apps/app1``
-# (rush 5.179.0 with pnpm 9.15.9, tests/pipeline/fixtures/rush*/generate.sh). No folder above
-# the project holds that lockfile.
+# A lockfile may record projects outside its own folder: pnpm's ``lockfile-dir`` (a project's
+# ``.npmrc`` ``lockfile-dir=../locks``: ``locks/pnpm-lock.yaml``, importer ``../proj``; pnpm
+# 9.15.9, tests/pipeline/fixtures/pnpm-lockfile-dir/generate.sh), and Rush (rushjs.io), which keeps
+# a repository's pnpm lockfile in ``common/config/rush`` but runs pnpm in ``common/temp``, so the
+# importers are that folder's: ``../../apps/app1`` is the project in ``<repository>/apps/app1``;
+# with subspaces, each in ``common/config/subspaces/<name>``, pnpm runs in
+# ``common/temp/<name>``: ``../../../apps/app1`` (rush 5.179.0 with pnpm 9.15.9,
+# tests/pipeline/fixtures/rush*/generate.sh). No folder above the project holds such a lockfile.
 _RUSH_CONFIG = "common/config/"
 
 
-def rush_lockfile_folders(folders: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
-    """Rush repository folder -> (lockfile folder, the prefix its importers give the repository's
-    folders) for each of ``folders`` (those holding lockfiles; '/'-separated) that is a Rush
-    lockfile's place: ``<repository>/common/config/rush`` or
-    ``<repository>/common/config/subspaces/<name>`` (``projects_of``)."""
-    out: dict[str, list[tuple[str, str]]] = {}
-    for folder in folders:
-        head, sep, tail = folder.rpartition(_RUSH_CONFIG)
-        if not sep or (head and not head.endswith("/")):
-            continue
-        if tail == "rush":
-            prefix = "../../"
-        elif tail.startswith("subspaces/") and tail.count("/") == 1 and tail != "subspaces/":
-            prefix = "../../../"
-        else:
-            continue
-        repository = head[:-1] if len(head) > 1 else head
-        out.setdefault(repository, []).append((folder, prefix))
+def _written_from(folder: str) -> str | None:
+    """The folder a Rush lockfile's importers are written from (None: ``folder`` is no Rush
+    lockfile's place, ``<repository>/common/config/rush`` or
+    ``<repository>/common/config/subspaces/<name>``; '/'-separated)."""
+    head, sep, tail = folder.rpartition(_RUSH_CONFIG)
+    if not sep or (head and not head.endswith("/")):
+        return None
+    if tail == "rush":
+        return head + "common/temp"
+    name = tail.removeprefix("subspaces/")
+    if name != tail and name and "/" not in name:
+        return head + "common/temp/" + name
+    return None
+
+
+def outside_projects(
+    locks: Mapping[str, Sequence[tuple[str, F]]], join: Callable[[str, str], str]
+) -> dict[str, list[str]]:
+    """Project folder -> the folders of the lockfiles (among ``locks``) that record it as an
+    importer outside their own folder (``../``: pnpm ``lockfile-dir``, Rush), listed once per
+    scan for ``projects_of``. ``join(folder, relative)``: the normalised folder, as the scan
+    spells its directories."""
+    out: dict[str, list[str]] = {}
+    for folder, held in locks.items():
+        base = _written_from(folder) or folder
+        for rel in sorted({d for _, facts in held for d in facts.workspace_dirs}):
+            if rel == ".." or rel.startswith("../"):
+                places = out.setdefault(join(base, rel), [])
+                if folder not in places:
+                    places.append(folder)
     return out
 
 
@@ -103,15 +117,17 @@ def projects_of(
     *,
     relative: Callable[[str, str], str],
     dirname: Callable[[str], str],
-    rush: Mapping[str, Sequence[tuple[str, str]]],
+    outside: Mapping[str, Sequence[str]],
 ) -> list[tuple[str, Sequence[tuple[str, F]]]]:
     """(project folder, its lockfiles as (display, facts)) for every project the manifest in
     ``directory`` belongs to: its own folder's, and a folder above's (up to ``root``; None:
     every folder above) whose lockfile records it as a workspace or ``file:`` folder, or whose
-    package.json names it in ``workspaces``; and a Rush repository's pnpm lockfile in a folder
-    above's ``common/config`` that records it (``rush``: ``rush_lockfile_folders(locks)``).
-    ``relative(directory, folder)``: '/'-separated."""
-    found: list[tuple[str, Sequence[tuple[str, F]]]] = []
+    package.json names it in ``workspaces``; and a lockfile elsewhere that records it as an
+    importer outside its own folder (``outside``: ``outside_projects(locks, ...)``, keyed as
+    ``directory`` is spelled). ``relative(directory, folder)``: '/'-separated."""
+    found: list[tuple[str, Sequence[tuple[str, F]]]] = [
+        (folder, locks[folder]) for folder in outside.get(directory, ())
+    ]
     current = directory
     while True:
         here = locks.get(current)
@@ -125,10 +141,6 @@ def projects_of(
 
                 if globs.matches(rel, manifest.workspace_globs):
                     found.append((current, here))
-        for lock_folder, prefix in rush.get(current, ()) if rel else ():
-            held = locks[lock_folder]
-            if any(prefix + rel in facts.workspace_dirs for _, facts in held):
-                found.append((lock_folder, held))
         parent = dirname(current)
         if current in (root, parent):
             return found
