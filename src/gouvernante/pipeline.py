@@ -43,10 +43,13 @@ from gouvernante.match.placing import (
     WorkspaceMembers,
     judge_declared,
     locked,
+    manifest_name_of,
     outside_projects,
     override_names,
     project_shape,
     projects_of,
+    rush_repositories,
+    rush_temps,
 )
 from gouvernante.model import (
     Finding,
@@ -114,6 +117,8 @@ class FileOutcome(msgspec.Struct, frozen=True, gc=False):
     local_names: frozenset[str] = frozenset()  # workspaces, links named by a rule
     workspace_dirs: frozenset[str] = frozenset()  # importer folders the lockfile records
     workspace_globs: tuple[str, ...] = ()  # package.json ``workspaces``
+    manifest_name: str = ""  # package.json ``name``
+    rush_temps: frozenset[str] = frozenset()  # Rush npm/yarn lockfile: its ``@rush-temp/`` projects
     locked: tuple[tuple[str, str], ...] = ()  # lockfile: what it locks of rule names
     override_names: frozenset[str] = frozenset()  # package.json, pnpm lockfile: names overridden
     packages: int = 0
@@ -171,6 +176,8 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
         local_names=local,
         workspace_dirs=workspace_dirs,
         workspace_globs=tuple(graph.workspaces),
+        manifest_name=manifest_name_of(graph),
+        rush_temps=rush_temps(graph),
         locked=locked(graph, rule_names),
         override_names=override_names(graph),
         packages=len(graph.packages),
@@ -820,6 +827,7 @@ def _resolve_declared(
             locks.setdefault(out.task.directory, []).append((out.task.display, out))
     members = WorkspaceMembers(manifests, _workspace_names)
     outside = outside_projects(locks, _joined)
+    rush = rush_repositories(locks)
     findings: list[Finding] = []
     notes: list[ScanIssue] = []
     for out in outcomes:
@@ -833,6 +841,7 @@ def _resolve_declared(
             relative=_relative,
             dirname=os.path.dirname,
             outside=outside,
+            rush=rush,
         )
         directory = out.task.directory
         found, messages = judge_declared(

@@ -142,3 +142,51 @@ def test_each_subspace_lockfile_decides_its_projects_ranges(tmp_path: Path, mode
     code, report = _scan(tmp_path, "2.1.1", *args)
     assert code == 2
     assert _found(report) == [("libs/lib1/package.json", "ms", "^2.1.1", "declared-range")]
+
+
+NPM_YARN = Path(__file__).parent / "fixtures" / "rush-npm-yarn"
+_NPM_YARN_LOCKS = {
+    "npm": "common/config/rush/npm-shrinkwrap.json",
+    "yarn": "common/config/rush/yarn.lock",
+}
+
+
+@pytest.mark.parametrize("mode", ["-dir", "-git"])
+@pytest.mark.parametrize("tool", ["npm", "yarn"])
+def test_a_rush_npm_or_yarn_lockfile_decides_its_projects_ranges(
+    tmp_path: Path, tool: str, mode: str
+) -> None:
+    """Rush's npm and yarn modes: each project is the tarball ``@rush-temp/<unscoped name>``
+    of the repository's one lockfile (``app1``, ``@acme/lib1`` -> ``@rush-temp/lib1``), which
+    records no project folder. Both lock ms 2.1.3 for app1's ~2.1.2 and 2.1.2 for lib1's 2.1.2:
+    each range was also a CRITICAL declared-range finding."""
+    repo = tmp_path / "repo"
+    shutil.copytree(NPM_YARN / tool, repo)
+    lock = _NPM_YARN_LOCKS[tool]
+    if mode == "-git":
+        Repo(repo).commit("rush")
+    args = (mode, str(repo), "-recursive") if mode == "-dir" else (mode, str(repo))
+    for version in ("2.1.2", "2.1.3"):
+        code, report = _scan(tmp_path, version, *args)
+        assert code == 2
+        assert _found(report) == [(lock, "ms", version, "version")]
+        decided = sorted(
+            n["path"].rpartition(":")[2]
+            for n in report["notes"]
+            if f"{lock} resolves it: the lockfile decides" in n["message"]
+        )
+        # lib1's 2.1.2 cannot match 2.1.3
+        ranged = ["apps/app1/package.json", "libs/lib1/package.json"]
+        assert decided == (ranged if version == "2.1.2" else ranged[:1])
+
+
+def test_a_rush_npm_lockfile_without_the_projects_tarball_decides_nothing(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(NPM_YARN / "npm", repo)
+    manifest = repo / "apps/app1/package.json"
+    manifest.write_text(
+        manifest.read_text(encoding="utf-8").replace('"app1"', '"app2"'), encoding="utf-8"
+    )
+    code, report = _scan(tmp_path, "2.1.2", "-dir", str(repo), "-recursive")
+    assert code == 2
+    assert ("apps/app1/package.json", "ms", "~2.1.2", "declared-range") in _found(report)

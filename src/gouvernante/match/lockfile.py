@@ -21,10 +21,13 @@ from gouvernante.match.placing import (
     WorkspaceMembers,
     judge_declared,
     locked,
+    manifest_name_of,
     outside_projects,
     override_names,
     project_shape,
     projects_of,
+    rush_repositories,
+    rush_temps,
 )
 from gouvernante.model import (
     Catalogs,
@@ -70,13 +73,8 @@ class LockfileMatch:
     # range its package manager would keep what it locks for)
     locked: tuple[tuple[str, str], ...] = ()
     override_names: frozenset[str] = frozenset()
-
-
-def _manifest_name(graph: LockfileGraph) -> str:
-    if graph.format is not LockfileFormat.PACKAGE_JSON or not graph.importers:
-        return ""
-    label = graph.importers[0].label
-    return "" if label == "(root)" else label
+    # lockfile: the ``@rush-temp/`` projects a Rush npm or yarn lockfile installs
+    rush_temps: frozenset[str] = frozenset()
 
 
 def match_lockfile(
@@ -111,7 +109,8 @@ def match_lockfile(
         workspace_dirs=dirs,
         local_names=local,
         workspace_globs=tuple(graph.workspaces) if not workspace else (),
-        manifest_name=_manifest_name(graph),
+        manifest_name=manifest_name_of(graph),
+        rush_temps=rush_temps(graph),
         locked=locked(graph, index.names),
         override_names=override_names(graph) if not workspace else frozenset(),
     )
@@ -407,6 +406,7 @@ class DeclaredJudge:
                 self.manifests.setdefault(p.directory, p.match)
         self.members = WorkspaceMembers(self.manifests, self._names_of)
         self.outside = outside_projects(self.locks, _joined)
+        self.rush = rush_repositories(self.locks)
 
     def _names_of(self, folder: str, patterns: Sequence[str]) -> frozenset[str]:
         """The names of the manifests placed below ``folder`` that its globs name."""
@@ -436,6 +436,8 @@ class DeclaredJudge:
         ]
         current = directory
         while True:
+            for folder in self.rush.get(current, ()):
+                out.append((folder, tuple((display, id(m)) for display, m in self.locks[folder])))
             here = self.locks.get(current)
             if here:
                 locks = tuple((display, id(m)) for display, m in here)
@@ -457,6 +459,7 @@ class DeclaredJudge:
             relative=_relative,
             dirname=self.dirname,
             outside=self.outside,
+            rush=self.rush,
         )
         return judge_declared(
             p.match.declared,

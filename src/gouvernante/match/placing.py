@@ -61,6 +61,12 @@ class Facts(Protocol):
     def workspace_dirs(self) -> frozenset[str]: ...  # importer and file: folders it records
     @property
     def workspace_globs(self) -> Sequence[str]: ...  # package.json ``workspaces``
+    @property
+    def manifest_name(self) -> str: ...  # package.json: its ``name``
+    @property
+    def rush_temps(
+        self,
+    ) -> frozenset[str]: ...  # ``@rush-temp/`` packages it locks (``rush_temps``)
 
 
 F = TypeVar("F", bound=Facts)
@@ -109,6 +115,56 @@ def outside_projects(
     return out
 
 
+# Rush's npm and yarn modes (rush.json ``npmVersion``, ``yarnVersion``) install each project as a
+# tarball ``@rush-temp/<its unscoped name>`` (``-<n>`` after a name already taken) that
+# common/temp's package.json depends on; the repository's one lockfile,
+# ``common/config/rush/npm-shrinkwrap.json`` or ``yarn.lock``, records no project folder
+# (rush 5.179.0 with npm 8.19.4 and yarn 1.22.22, tests/pipeline/fixtures/rush-yarn/generate.sh).
+_RUSH_TEMP = "@rush-temp/"
+
+
+def manifest_name_of(graph: LockfileGraph) -> str:
+    """A package.json's ``name`` ('' when it has none; other files: '')."""
+    if graph.format is not LockfileFormat.PACKAGE_JSON or not graph.importers:
+        return ""
+    label = graph.importers[0].label
+    return "" if label == "(root)" else label
+
+
+def rush_temps(graph: LockfileGraph) -> frozenset[str]:
+    """The ``@rush-temp/`` packages a Rush npm or yarn lockfile locks (none for other files)."""
+    if graph.format not in _NPM_FORMATS and graph.format is not LockfileFormat.YARN_CLASSIC:
+        return frozenset()
+    table = graph.table
+    return frozenset(
+        table.names[i]
+        for i in range(len(table.names))
+        if table.names[i].startswith(_RUSH_TEMP) and table.source(i) is Source.LOCAL
+    )
+
+
+def rush_repositories(locks: Mapping[str, Sequence[tuple[str, F]]]) -> dict[str, list[str]]:
+    """Rush repository folder -> its ``common/config/rush`` folder, for each lockfile folder
+    of ``locks`` that holds a Rush npm or yarn lockfile ('/'-separated), once per scan."""
+    out: dict[str, list[str]] = {}
+    for folder, held in locks.items():
+        head, sep, tail = folder.rpartition(_RUSH_CONFIG)
+        rush = sep and tail == "rush" and (not head or head.endswith("/"))
+        if rush and any(facts.rush_temps for _, facts in held):
+            out.setdefault(head[:-1] if len(head) > 1 else head, []).append(folder)
+    return out
+
+
+def _is_rush_project(name: str, temps: frozenset[str]) -> bool:
+    """Is a package.json named ``name`` a project of a Rush lockfile locking ``temps``?"""
+    if not name:
+        return False
+    base = _RUSH_TEMP + name.rpartition("/")[2]
+    return base in temps or any(
+        t.startswith(base + "-") and t[len(base) + 1 :].isdigit() for t in temps
+    )
+
+
 def projects_of(
     directory: str,
     root: str | None,
@@ -118,18 +174,27 @@ def projects_of(
     relative: Callable[[str, str], str],
     dirname: Callable[[str], str],
     outside: Mapping[str, Sequence[str]],
+    rush: Mapping[str, Sequence[str]],
 ) -> list[tuple[str, Sequence[tuple[str, F]]]]:
     """(project folder, its lockfiles as (display, facts)) for every project the manifest in
     ``directory`` belongs to: its own folder's, and a folder above's (up to ``root``; None:
     every folder above) whose lockfile records it as a workspace or ``file:`` folder, or whose
     package.json names it in ``workspaces``; and a lockfile elsewhere that records it as an
     importer outside its own folder (``outside``: ``outside_projects(locks, ...)``, keyed as
-    ``directory`` is spelled). ``relative(directory, folder)``: '/'-separated."""
+    ``directory`` is spelled); and a Rush npm or yarn lockfile in a folder above's
+    ``common/config/rush`` that locks the manifest's ``@rush-temp/`` package (``rush``:
+    ``rush_repositories(locks)``). ``relative(directory, folder)``: '/'-separated."""
     found: list[tuple[str, Sequence[tuple[str, F]]]] = [
         (folder, locks[folder]) for folder in outside.get(directory, ())
     ]
+    own = manifests.get(directory)
+    name = own.manifest_name if own is not None else ""
     current = directory
     while True:
+        for lock_folder in rush.get(current, ()) if name else ():
+            held = locks[lock_folder]
+            if any(_is_rush_project(name, facts.rush_temps) for _, facts in held):
+                found.append((lock_folder, held))
         here = locks.get(current)
         rel = "" if current == directory else relative(directory, current)
         if here:
@@ -364,7 +429,7 @@ def _out_of_date(
                 return None
             why.append(f"{display} {reason}")
             tools.append(fmt)
-            unrefused &= fmt is LockfileFormat.YARN_CLASSIC and rel != ""
+            unrefused &= fmt is LockfileFormat.YARN_CLASSIC and rel != "" and not _above(rel)
     return ("; ".join(why), tools, unrefused) if why else None
 
 
@@ -385,6 +450,8 @@ def _not_kept(
             return None
         return f"has no entry for {name}@{hit.spec} (it locks {name} for other ranges)"
     if fmt in _NPM_FORMATS:
+        if _above(rel):
+            return None  # (a Rush project: installed as node_modules/@rush-temp/<name>)
         by_folder = dict(locks)
         candidates = [by_folder[p] for p in _npm_candidates(rel, name) if p in by_folder]
         if not candidates:
@@ -402,6 +469,12 @@ def _not_kept(
     if fmt in _NPM_FORMATS:
         return f"locks {name} {versions[0]}, outside this range"
     return f"locks {name} {', '.join(versions)}, none inside this range"
+
+
+def _above(rel: str) -> bool:
+    """Is the folder ``rel`` (relative to a lockfile's) outside the lockfile's folder (a Rush
+    project, pnpm ``lockfile-dir``)?"""
+    return rel == ".." or rel.startswith("../")
 
 
 def _refused(tools: Sequence[LockfileFormat]) -> str:
