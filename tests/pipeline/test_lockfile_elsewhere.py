@@ -9,31 +9,19 @@ generate.sh); Rush's ``common/config/rush`` lockfiles are the same class (test_r
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from gitsrc.gitrepo import Repo
-
-from .test_rush import _found, _scan
+from .test_rush import _args, _found, _repo, _scan
 
 FIXTURE = Path(__file__).parent / "fixtures" / "pnpm-lockfile-dir"
 LOCK = "locks/pnpm-lock.yaml"
 
 
-def _repo(tmp_path: Path) -> Path:
-    repo = tmp_path / "repo"
-    shutil.copytree(FIXTURE, repo, ignore=shutil.ignore_patterns("generate.sh"))
-    return repo
-
-
 @pytest.mark.parametrize("mode", ["-dir", "-git"])
 def test_the_lockfile_dir_lockfile_decides_the_projects_range(tmp_path: Path, mode: str) -> None:
-    repo = _repo(tmp_path)
-    if mode == "-git":
-        Repo(repo).commit("lockfile-dir")
-    args = (mode, str(repo), "-recursive") if mode == "-dir" else (mode, str(repo))
+    args = _args(_repo(tmp_path, FIXTURE), mode)
     # proj's ~2.1.2 could match 2.1.2; the lockfile locks 2.1.3
     code, report = _scan(tmp_path, "2.1.2", *args)
     assert code == 0, report["findings"]
@@ -48,7 +36,7 @@ def test_the_lockfile_dir_lockfile_decides_the_projects_range(tmp_path: Path, mo
 
 
 def test_a_lockfile_recording_another_folder_decides_nothing(tmp_path: Path) -> None:
-    repo = _repo(tmp_path)
+    repo = _repo(tmp_path, FIXTURE)
     lock = repo / LOCK
     text = lock.read_text(encoding="utf-8")
     lock.write_text(text.replace("  ../proj:", "  ../other:"), encoding="utf-8")

@@ -58,18 +58,23 @@ def _found(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     )
 
 
-def _repo(tmp_path: Path) -> Path:
+def _repo(tmp_path: Path, fixture: Path = FIXTURE) -> Path:
     repo = tmp_path / "repo"
-    shutil.copytree(FIXTURE, repo, ignore=shutil.ignore_patterns("generate.sh"))
+    shutil.copytree(fixture, repo, ignore=shutil.ignore_patterns("generate.sh"))
     return repo
+
+
+def _args(repo: Path, mode: str) -> tuple[str, ...]:
+    """The command line of ``mode`` (``-dir``: recursive; ``-git``: ``repo`` committed)."""
+    if mode == "-git":
+        Repo(repo).commit("layout")
+        return (mode, str(repo))
+    return (mode, str(repo), "-recursive")
 
 
 @pytest.mark.parametrize("mode", ["-dir", "-git"])
 def test_the_rush_lockfile_decides_a_projects_range(tmp_path: Path, mode: str) -> None:
-    repo = _repo(tmp_path)
-    if mode == "-git":
-        Repo(repo).commit("rush")
-    args = (mode, str(repo), "-recursive") if mode == "-dir" else (mode, str(repo))
+    args = _args(_repo(tmp_path), mode)
     code, report = _scan(tmp_path, "2.1.3", *args)
     assert code == 0, report["findings"]
     assert report["findings"] == []
@@ -111,11 +116,8 @@ def test_each_subspace_lockfile_decides_its_projects_ranges(tmp_path: Path, mode
     """Subspaces: ``common/config/subspaces/<name>/pnpm-lock.yaml``, written from
     ``common/temp/<name>`` (importer ``../../../libs/lib1``). Both lock ms 2.1.3 for the
     projects (and default 2.1.2 for debug)."""
-    repo = tmp_path / "repo"
-    shutil.copytree(SUBSPACES, repo, ignore=shutil.ignore_patterns("generate.sh"))
-    if mode == "-git":
-        Repo(repo).commit("rush subspaces")
-    args = (mode, str(repo), "-recursive") if mode == "-dir" else (mode, str(repo))
+    repo = _repo(tmp_path, SUBSPACES)
+    args = _args(repo, mode)
 
     def decided(report: dict[str, Any]) -> list[str]:
         return sorted(
@@ -160,12 +162,8 @@ def test_a_rush_npm_or_yarn_lockfile_decides_its_projects_ranges(
     of the repository's one lockfile (``app1``, ``@acme/lib1`` -> ``@rush-temp/lib1``), which
     records no project folder. Both lock ms 2.1.3 for app1's ~2.1.2 and 2.1.2 for lib1's 2.1.2:
     each range was also a CRITICAL declared-range finding."""
-    repo = tmp_path / "repo"
-    shutil.copytree(NPM_YARN / tool, repo)
     lock = _NPM_YARN_LOCKS[tool]
-    if mode == "-git":
-        Repo(repo).commit("rush")
-    args = (mode, str(repo), "-recursive") if mode == "-dir" else (mode, str(repo))
+    args = _args(_repo(tmp_path, NPM_YARN / tool), mode)
     for version in ("2.1.2", "2.1.3"):
         code, report = _scan(tmp_path, version, *args)
         assert code == 2
@@ -181,8 +179,7 @@ def test_a_rush_npm_or_yarn_lockfile_decides_its_projects_ranges(
 
 
 def test_a_rush_npm_lockfile_without_the_projects_tarball_decides_nothing(tmp_path: Path) -> None:
-    repo = tmp_path / "repo"
-    shutil.copytree(NPM_YARN / "npm", repo)
+    repo = _repo(tmp_path, NPM_YARN / "npm")
     manifest = repo / "apps/app1/package.json"
     manifest.write_text(
         manifest.read_text(encoding="utf-8").replace('"app1"', '"app2"'), encoding="utf-8"
