@@ -43,3 +43,15 @@ def test_a_lockfile_recording_another_folder_decides_nothing(tmp_path: Path) -> 
     code, report = _scan(tmp_path, "2.1.2", "-dir", str(repo), "-recursive")
     assert code == 2
     assert _found(report) == [("proj/package.json", "ms", "~2.1.2", "declared-range")]
+
+
+def test_an_npm_lockfile_recording_a_file_folder_outside_does_not_place_it(
+    tmp_path: Path,
+) -> None:
+    """npm records app's ``file:../shared`` as ``../shared`` in app/package-lock.json, but
+    shared's own install does not read that file: shared's range stays a finding."""
+    repo = _repo(tmp_path, Path(__file__).parent / "fixtures" / "npm-file-outside")
+    for mode in ("-dir", "-git"):
+        code, report = _scan(tmp_path, "2.1.3", *_args(repo, mode))
+        assert code == 2
+        assert _found(report) == [("shared/package.json", "ms", "~2.1.2", "declared-range")]

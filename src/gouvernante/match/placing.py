@@ -101,13 +101,16 @@ def outside_projects(
     locks: Mapping[str, Sequence[tuple[str, F]]], join: Callable[[str, str], str]
 ) -> dict[str, list[str]]:
     """Project folder -> the folders of the lockfiles (among ``locks``) that record it as an
-    importer outside their own folder (``../``: pnpm ``lockfile-dir``, Rush), listed once per
-    scan for ``projects_of``. ``join(folder, relative)``: the normalised folder, as the scan
-    spells its directories."""
+    pnpm importer outside their own folder (``../``: pnpm ``lockfile-dir``, Rush), listed once
+    per scan for ``projects_of``. (npm records a ``file:../shared`` folder as ``../shared``, but
+    ``shared``'s own install does not read that lockfile: like a ``file:`` folder outside the
+    lockfile's, it places nothing; npm 11.19.1, fixtures/npm-file-outside/generate.sh.)
+    ``join(folder, relative)``: the normalised folder, as the scan spells its directories."""
     out: dict[str, list[str]] = {}
     for folder, held in locks.items():
         base = _written_from(folder) or folder
-        for rel in sorted({d for _, facts in held for d in facts.workspace_dirs}):
+        dirs = {d for _, f in held if f.format is LockfileFormat.PNPM for d in f.workspace_dirs}
+        for rel in sorted(dirs):
             if rel == ".." or rel.startswith("../"):
                 places = out.setdefault(join(base, rel), [])
                 if folder not in places:
