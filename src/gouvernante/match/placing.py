@@ -100,7 +100,7 @@ def _written_from(folder: str) -> str | None:
 def outside_projects(
     locks: Mapping[str, Sequence[tuple[str, F]]], join: Callable[[str, str], str]
 ) -> dict[str, list[str]]:
-    """Project folder -> the folders of the lockfiles (among ``locks``) that record it as an
+    """Project folder -> the folders of the lockfiles (among ``locks``) that record it as a
     pnpm importer outside their own folder (``../``: pnpm ``lockfile-dir``, Rush), listed once
     per scan for ``projects_of``. (npm records a ``file:../shared`` folder as ``../shared``, but
     ``shared``'s own install does not read that lockfile: like a ``file:`` folder outside the
