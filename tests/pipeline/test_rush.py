@@ -150,18 +150,19 @@ NPM_YARN = Path(__file__).parent / "fixtures" / "rush-npm-yarn"
 _NPM_YARN_LOCKS = {
     "npm": "common/config/rush/npm-shrinkwrap.json",
     "yarn": "common/config/rush/yarn.lock",
+    "pnpm": "common/config/rush/pnpm-lock.yaml",  # (pnpm-config.json: "useWorkspaces": false)
 }
 
 
 @pytest.mark.parametrize("mode", ["-dir", "-git"])
-@pytest.mark.parametrize("tool", ["npm", "yarn"])
+@pytest.mark.parametrize("tool", ["npm", "yarn", "pnpm"])
 def test_a_rush_npm_or_yarn_lockfile_decides_its_projects_ranges(
     tmp_path: Path, tool: str, mode: str
 ) -> None:
-    """Rush's npm and yarn modes: each project is the tarball ``@rush-temp/<unscoped name>``
-    of the repository's one lockfile (``app1``, ``@acme/lib1`` -> ``@rush-temp/lib1``), which
-    records no project folder. Both lock ms 2.1.3 for app1's ~2.1.2 and 2.1.2 for lib1's 2.1.2:
-    each range was also a CRITICAL declared-range finding."""
+    """Rush's npm and yarn modes, and pnpm without workspaces: each project is the tarball
+    ``@rush-temp/<unscoped name>`` of the repository's one lockfile (``app1``, ``@acme/lib1``
+    -> ``@rush-temp/lib1``), which records no project folder. Each locks ms 2.1.3 for app1's
+    ~2.1.2 and 2.1.2 for lib1's 2.1.2: each range was also a CRITICAL declared-range finding."""
     lock = _NPM_YARN_LOCKS[tool]
     args = _args(_repo(tmp_path, NPM_YARN / tool), mode)
     for version in ("2.1.2", "2.1.3"):

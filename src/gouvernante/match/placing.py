@@ -118,12 +118,22 @@ def outside_projects(
     return out
 
 
-# Rush's npm and yarn modes (rush.json ``npmVersion``, ``yarnVersion``) install each project as a
+# Rush's npm and yarn modes (rush.json ``npmVersion``, ``yarnVersion``), and its pnpm mode with
+# ``"useWorkspaces": false`` (common/config/rush/pnpm-config.json), install each project as a
 # tarball ``@rush-temp/<its unscoped name>`` (``-<n>`` after a name already taken) that
 # common/temp's package.json depends on; the repository's one lockfile,
-# ``common/config/rush/npm-shrinkwrap.json`` or ``yarn.lock``, records no project folder
-# (rush 5.179.0 with npm 8.19.4 and yarn 1.22.22, tests/pipeline/fixtures/rush-yarn/generate.sh).
+# ``common/config/rush/npm-shrinkwrap.json``, ``yarn.lock`` or ``pnpm-lock.yaml``, records no
+# project folder (rush 5.179.0 with npm 8.19.4, yarn 1.22.22 and pnpm 9.15.9,
+# tests/pipeline/fixtures/rush-npm-yarn/generate.sh).
 _RUSH_TEMP = "@rush-temp/"
+_RUSH_TEMP_FORMATS = frozenset(
+    {
+        LockfileFormat.PACKAGE_LOCK,
+        LockfileFormat.SHRINKWRAP,
+        LockfileFormat.YARN_CLASSIC,
+        LockfileFormat.PNPM,
+    }
+)
 
 
 def manifest_name_of(graph: LockfileGraph) -> str:
@@ -135,8 +145,9 @@ def manifest_name_of(graph: LockfileGraph) -> str:
 
 
 def rush_temps(graph: LockfileGraph) -> frozenset[str]:
-    """The ``@rush-temp/`` packages a Rush npm or yarn lockfile locks (none for other files)."""
-    if graph.format not in _NPM_FORMATS and graph.format is not LockfileFormat.YARN_CLASSIC:
+    """The ``@rush-temp/`` packages a Rush npm, yarn or pnpm (without workspaces) lockfile
+    locks (none for other files)."""
+    if graph.format not in _RUSH_TEMP_FORMATS:
         return frozenset()
     table = graph.table
     return frozenset(
@@ -148,7 +159,8 @@ def rush_temps(graph: LockfileGraph) -> frozenset[str]:
 
 def rush_repositories(locks: Mapping[str, Sequence[tuple[str, F]]]) -> dict[str, list[str]]:
     """Rush repository folder -> its ``common/config/rush`` folder, for each lockfile folder
-    of ``locks`` that holds a Rush npm or yarn lockfile ('/'-separated), once per scan."""
+    of ``locks`` that holds a Rush lockfile of ``@rush-temp/`` tarballs ('/'-separated), once
+    per scan."""
     out: dict[str, list[str]] = {}
     for folder, held in locks.items():
         head, sep, tail = folder.rpartition(_RUSH_CONFIG)
