@@ -885,6 +885,20 @@ def first_live(t: TextView, rx_: re.Pattern[str]) -> int | None:
     return t.map_decoded(hidden.start()) if hidden is not None else None
 
 
+# The functions that start a process with a command they are given.
+PROCESS_FN = (
+    r"(?:exec(?:Sync|File|FileSync|a|aSync|aCommand|aCommandSync)?|spawn(?:Sync)?|system|sexec"
+    r"|fork)"
+)
+RX_PROCESS_CALL = re.compile(r"\b" + PROCESS_FN + r"\)?\s*\(")
+RX_ZX_CALL = re.compile(r"\$`")
+# A table's entry holding a command: its key, right before the string.
+RX_ENTRY_KEY = re.compile(
+    r"""(?:(?<![\w$])(?P<key>[A-Za-z_$][\w$]*)|['"](?P<qkey>[\w$:-]+)['"])\s*:\s*['"`][^'"`\n]*$"""
+)
+ENTRY_KEY_REACH = 80  # characters back from a command to its entry's key
+
+
 _T = TypeVar("_T")
 
 
@@ -933,6 +947,27 @@ class FileSignals:
     @_Once
     def fs_write(self) -> bool:
         return self.t.find(RX_FS_WRITE) is not None
+
+    @_Once
+    def runs_nothing(self) -> bool:
+        """Does the file start no process (no ``child_process``, ``exec(``/``spawn(``-like call
+        or zx template, no module name computed at run time, no hidden name) and evaluate no
+        code?"""
+        return (
+            self.proc is None
+            and self.eval_sink is None
+            and RX_PROCESS_CALL.search(self.text) is None
+            and RX_ZX_CALL.search(self.text) is None
+        )
+
+    def held_as_data(self, at: int) -> bool:
+        """Is the command at ``at`` the string value of an entry (an option's default,
+        ``publishCommand: 'npm publish'``, ``setup: "curl … | sh"``) in a file that runs
+        nothing? What runs it is elsewhere, if anywhere."""
+        return (
+            self.runs_nothing
+            and RX_ENTRY_KEY.search(self.text, max(0, at - ENTRY_KEY_REACH), at) is not None
+        )
 
     @_Once
     def pipe(self) -> re.Match[str] | None:

@@ -12,8 +12,11 @@ from gouvernante.heuristic.signals import (
     ARG_SEP,
     MAX_LIVE,
     PATH_SEP,
+    PROCESS_FN,
+    RX_ENTRY_KEY,
     RX_GH_REPO,
     RX_GH_TOKEN_SRC,
+    RX_PROCESS_CALL,
     RX_TOKEN,
     FileSignals,
     first_live,
@@ -395,20 +398,11 @@ def _in_prose(text: str, m: re.Match[str]) -> bool:
     )
 
 
-# The functions that start a process with a command they are given.
-_PROCESS_FN = (
-    r"(?:exec(?:Sync|File|FileSync|a|aSync|aCommand|aCommandSync)?|spawn(?:Sync)?|system|sexec"
-    r"|fork)"
-)
 # A process call whose arguments name a word (``execSync(scripts.pub)``, ``(0, cp.execSync)(
 # usage.examples[0][1])``, zx's ``$`${scripts.pub}` ``): ``{word}`` is filled in per site.
 _RUNS_WORD = (
-    r"(?:\b" + _PROCESS_FN + r"\)?\s*\([^;{{}}]{{0,160}}?"
+    r"(?:\b" + PROCESS_FN + r"\)?\s*\([^;{{}}]{{0,160}}?"
     r"|\$`[^`]{{0,160}}?\$\{{[^}}]{{0,80}}?){word}"
-)
-# The table's entry holding the command: its key, right before the string.
-RX_ENTRY_KEY = re.compile(
-    r"""(?:(?<![\w$])(?P<key>[A-Za-z_$][\w$]*)|['"](?P<qkey>[\w$:-]+)['"])\s*:\s*['"`][^'"`\n]*$"""
 )
 # A table variable used other than as the value of a property or a shorthand (``scripts:
 # scripts``, ``{name, scripts}``: the manifest assembled), or the key of one (``scripts:``).
@@ -422,7 +416,6 @@ RX_EXAMPLE_DEF = re.compile(
     r"(?<![\w$])example\s*(?:[:=]\s*(?:async\s*)?(?:function\b[^{]{0,80}|\([^()]{0,80}\)\s*=>"
     r"|[\w$]+\s*=>)|\([^()]{0,80}\)\s*\{)|function\s+example\s*\([^()]{0,80}\)"
 )
-RX_PROCESS_CALL = re.compile(r"\b" + _PROCESS_FN + r"\)?\s*\(")
 DEF_REACH = 300  # characters of an ``example`` definition's body looked at
 # A scripts table walked: its entries taken one by one (to run them, in a worm's hands).
 RX_TABLE_WALK = re.compile(
@@ -766,20 +759,6 @@ def _owners(offsets: Iterable[int], spans: list[tuple[_K, int, int]], outside: _
         yield stack[-1][0] if stack else outside
 
 
-RX_ZX_CALL = re.compile(r"\$`")
-
-
-def _runs_nothing(s: FileSignals) -> bool:
-    """Does the file start no process (no ``child_process``, ``exec(``/``spawn(``-like call or
-    zx template) and evaluate no code?"""
-    return (
-        s.proc is None
-        and s.eval_sink is None
-        and RX_PROCESS_CALL.search(s.text) is None
-        and RX_ZX_CALL.search(s.text) is None
-    )
-
-
 def _npm_publish(s: FileSignals) -> Detection | None:
     t = s.t
     if not t.may(RX_NPM_PUBLISH):
@@ -803,13 +782,12 @@ def _npm_publish(s: FileSignals) -> Detection | None:
             if hidden or not s.tasks or s.eval_sink is not None
             else (_other_task(s.text, s.tasks))
         )
+
         # a command held as data (an option's default, ``publishCommand: 'npm publish'``) in a
         # file that starts no process and evaluates no code: what runs it is elsewhere, if
         # anywhere (publish-please 5.5.2's options module, reached by its postinstall)
-        inert = _runs_nothing(s)
-
         def runs(pos: int, pos_hidden: bool) -> bool:
-            if not pos_hidden and inert and RX_ENTRY_KEY.search(s.text, max(0, pos - 80), pos):
+            if not pos_hidden and s.held_as_data(pos):
                 return False
             return pos_hidden or other is None or not other(pos)
 
