@@ -354,10 +354,10 @@ def _every_file_at_install() -> None:
     """Make the engine judge every file as install-reachable (an at-risk figure, not a scan)."""
 
     def at_install(
-        view: TextView, install: bool, tasks: frozenset[str] = frozenset()
+        view: TextView, install: bool, tasks: frozenset[str] = frozenset(), js: bool = False
     ) -> FileSignals:
         del install
-        return FileSignals(view, install=True, tasks=tasks)
+        return FileSignals(view, install=True, tasks=tasks, js=js)
 
     setattr(engine, "FileSignals", at_install)  # noqa: B010 (a module attribute, on purpose)
 

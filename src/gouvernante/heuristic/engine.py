@@ -33,6 +33,7 @@ from gouvernante.heuristic.files import (
     Digests,
     Stats,
     is_binary,
+    is_javascript,
     read_sampled,
 )
 from gouvernante.heuristic.install import (
@@ -167,7 +168,10 @@ def _scan_package(
         text = data.decode("utf-8", errors="replace")
         at_install = real in reach
         signals = FileSignals(
-            build_view(text), install=at_install, tasks=tasks if at_install else frozenset()
+            build_view(text),
+            install=at_install,
+            tasks=tasks if at_install else frozenset(),
+            js=is_javascript(rel, data),
         )
         head_len = SAMPLE_HEAD_BYTES if sampled else len(text) + 1
         for pid, d in detect_file(signals):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 from collections import Counter
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ __all__ = [
     "Stats",
     "is_binary",
     "is_code_file",
+    "is_javascript",
     "load_manifest",
     "package_files",
     "read_sampled",
@@ -41,10 +43,24 @@ SAMPLE_TAIL_BYTES = 512 * 1024
 MAX_MANIFEST_BYTES = 1024 * 1024
 MAX_FILES_PER_PACKAGE = 20_000
 
+JS_SUFFIXES = (".js", ".cjs", ".mjs", ".jsx", ".ts", ".cts", ".mts", ".tsx")
 CODE_SUFFIXES = (
-    ".js", ".cjs", ".mjs", ".jsx", ".ts", ".cts", ".mts", ".tsx",
+    *JS_SUFFIXES,
     ".sh", ".bash", ".zsh", ".ps1", ".psm1", ".bat", ".cmd", ".py", ".vbs",
 )  # fmt: skip
+# the first line of an extension-less script that JavaScript runtimes run
+RX_JS_SHEBANG = re.compile(rb"#![^\n]*\b(?:node|bun|deno|tsx|ts-node)\b")
+
+
+def is_javascript(rel: str, data: bytes) -> bool:
+    """Is the code file ``rel`` (its bytes ``data``) JavaScript or TypeScript, by its name or,
+    without a code suffix, by its shebang line? (A shell, PowerShell, Python or batch file runs
+    every line: nothing in it is an object's data.)"""
+    if rel.lower().endswith(JS_SUFFIXES):
+        return True
+    return not rel.lower().endswith(CODE_SUFFIXES) and RX_JS_SHEBANG.match(data) is not None
+
+
 SKIP_SUFFIXES = (".d.ts", ".d.mts", ".d.cts", ".map")
 
 _FLAGS = (

@@ -896,7 +896,12 @@ RX_ZX_CALL = re.compile(r"\$`")
 RX_ENTRY_KEY = re.compile(
     r"""(?:(?<![\w$])(?P<key>[A-Za-z_$][\w$]*)|['"](?P<qkey>[\w$:-]+)['"])\s*:\s*['"`][^'"`\n]*$"""
 )
-ENTRY_KEY_REACH = 80  # characters back from a command to its entry's key
+# A test's expected value: the assertion's argument, right before the string.
+RX_EXPECTED_ARG = re.compile(
+    r"""\.(?:toBe|toEqual|toStrictEqual|toContain|toMatch|equal|strictEqual|deepEqual"""
+    r"""|deepStrictEqual|eql)\(\s*['"`][^'"`\n]*$"""
+)
+ENTRY_KEY_REACH = 80  # characters back from a command to its entry's key or assertion
 
 
 _T = TypeVar("_T")
@@ -920,12 +925,17 @@ class _Once(Generic[_T]):
 class FileSignals:
     """One file as the detectors see it: its view, install-time or not, and shared signals."""
 
-    def __init__(self, t: TextView, install: bool, tasks: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, t: TextView, install: bool, tasks: frozenset[str] = frozenset(), js: bool = False
+    ) -> None:
         self.t = t
         self.text = t.text
         self.install = install
         # the task words the install hooks give the files they run (``install.install_tasks``)
         self.tasks = tasks
+        # JavaScript or TypeScript (``files.is_javascript``); not a shell or other script, nor
+        # an install command, where every line runs
+        self.js = js
 
     @_Once
     def net(self) -> int | None:
@@ -962,11 +972,16 @@ class FileSignals:
 
     def held_as_data(self, at: int) -> bool:
         """Is the command at ``at`` the string value of an entry (an option's default,
-        ``publishCommand: 'npm publish'``, ``setup: "curl … | sh"``) in a file that runs
-        nothing? What runs it is elsewhere, if anywhere."""
+        ``publishCommand: 'npm publish'``, ``setup: "curl … | sh"``) or a test's expected value
+        (``expect(s.setup).toBe("curl … | sh")``) in a file that runs nothing? What runs it is
+        elsewhere, if anywhere. Only in JavaScript: in a shell script ``echo step: "$(npm
+        publish)"`` runs it."""
+        if not (self.js and self.runs_nothing):
+            return False
+        start = max(0, at - ENTRY_KEY_REACH)
         return (
-            self.runs_nothing
-            and RX_ENTRY_KEY.search(self.text, max(0, at - ENTRY_KEY_REACH), at) is not None
+            RX_ENTRY_KEY.search(self.text, start, at) is not None
+            or RX_EXPECTED_ARG.search(self.text, start, at) is not None
         )
 
     @_Once

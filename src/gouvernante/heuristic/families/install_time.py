@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from itertools import islice
+from itertools import chain, islice
 
 from gouvernante.heuristic.signals import (
     RX_DECODE_ANY,
@@ -99,15 +99,15 @@ def _labelled(text: str, at: int) -> bool:
     return RX_LABEL_END.search(head) is not None
 
 
-def _live_pipe(s: FileSignals) -> re.Match[str] | None:
-    """The first download piped into a shell that can run: not on a comment line, not in a
+def _live_pipes(s: FileSignals) -> Iterator[re.Match[str]]:
+    """The downloads piped into a shell that can run, in order: not on a comment line, not in a
     message shown to the user, not after a label in its string. Past ``MAX_PIPES`` such notes
     the first one counts (many decoys hide nothing)."""
     first = s.pipe
     if first is None:
-        return None
+        return
     text = s.text
-    seen = 0
+    seen = live = 0
     for m in s.t.matches(RX_FETCH_PIPE, MAX_PIPES):
         seen += 1
         at = m.start()
@@ -117,16 +117,24 @@ def _live_pipe(s: FileSignals) -> re.Match[str] | None:
             or _shown_only(text, at)
             or _labelled(text, at)
         ):
-            return m
-    return first if seen >= MAX_PIPES else None
+            live += 1
+            yield m
+    if not live and seen >= MAX_PIPES:
+        yield first
 
 
 def _fetch_exec(s: FileSignals) -> Detection | None:
-    pipe = _live_pipe(s)
+    pipes = _live_pipes(s)
+    pipe = next(pipes, None)
     if pipe is None:
         return None
     if s.install:
-        return found(HIGH, pipe.start())
+        # a command held as data (``setup: "curl … | sh"``, a local app's snippet, or a test's
+        # expected value) in a file that runs nothing is a review item, as for the publish rule
+        for m in chain((pipe,), pipes):
+            if not s.held_as_data(m.start()):
+                return found(HIGH, m.start())
+        return found(MEDIUM, pipe.start())
     if RX_EXEC_CALL_BEFORE.search(s.text[max(0, pipe.start() - 80) : pipe.start()]):
         return found(MEDIUM, pipe.start())
     return None
