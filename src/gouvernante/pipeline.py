@@ -49,6 +49,7 @@ from gouvernante.match.placing import (
     project_shape,
     projects_of,
     rush_repositories,
+    rush_repository,
     rush_temps,
 )
 from gouvernante.model import (
@@ -177,7 +178,9 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
         workspace_dirs=workspace_dirs,
         workspace_globs=tuple(graph.workspaces),
         manifest_name=manifest_name_of(graph),
-        rush_temps=rush_temps(graph),
+        rush_temps=rush_temps(graph)
+        if rush_repository(task.directory.replace(os.sep, "/")) is not None
+        else frozenset(),
         locked=locked(graph, rule_names),
         override_names=override_names(graph),
         packages=len(graph.packages),

@@ -151,10 +151,13 @@ def rush_temps(graph: LockfileGraph) -> frozenset[str]:
         return frozenset()
     table = graph.table
     names = table.names
-    # every lockfile of every scan comes here: one search of the joined names (C speed) says
-    # whether any starts so, before the per-entry pass (55,000 entries: ~4 ms, then ~1.5 ms)
-    if "\n" + _RUSH_TEMP not in "\n" + "\n".join(names):
+    # one search of the joined names (C speed) says whether any starts so, before the
+    # per-entry pass (55,000 entries: 3.2 ms, the search 1.0 ms); ``-dir`` asks only for a
+    # lockfile in ``common/config/rush`` (``rush_repository``)
+    joined = "\n".join(names)
+    if not joined.startswith(_RUSH_TEMP) and "\n" + _RUSH_TEMP not in joined:
         return frozenset()
+    del joined
     return frozenset(
         names[i]
         for i in range(len(names))
@@ -168,11 +171,19 @@ def rush_repositories(locks: Mapping[str, Sequence[tuple[str, F]]]) -> dict[str,
     per scan."""
     out: dict[str, list[str]] = {}
     for folder, held in locks.items():
-        head, sep, tail = folder.rpartition(_RUSH_CONFIG)
-        rush = sep and tail == "rush" and (not head or head.endswith("/"))
-        if rush and any(facts.rush_temps for _, facts in held):
-            out.setdefault(head[:-1] if len(head) > 1 else head, []).append(folder)
+        repository = rush_repository(folder)
+        if repository is not None and any(facts.rush_temps for _, facts in held):
+            out.setdefault(repository, []).append(folder)
     return out
+
+
+def rush_repository(folder: str) -> str | None:
+    """The Rush repository whose ``common/config/rush`` is ``folder`` ('/'-separated), if it is
+    one: where Rush keeps a lockfile of ``@rush-temp/`` tarballs."""
+    head, sep, tail = folder.rpartition(_RUSH_CONFIG)
+    if not sep or tail != "rush" or (head and not head.endswith("/")):
+        return None
+    return head[:-1] if len(head) > 1 else head
 
 
 def _is_rush_project(name: str, temps: frozenset[str]) -> bool:
