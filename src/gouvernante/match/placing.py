@@ -82,13 +82,23 @@ F = TypeVar("F", bound=Facts)
 _RUSH_CONFIG = "common/config/"
 
 
+def _rush_config(folder: str) -> tuple[str, str] | None:
+    """(``<repository>/``, the rest) of a folder below a Rush repository's ``common/config/``
+    ('/'-separated; ``<repository>/`` is '' at the root), None for any other folder."""
+    head, sep, tail = folder.rpartition(_RUSH_CONFIG)
+    if not sep or (head and not head.endswith("/")):
+        return None
+    return head, tail
+
+
 def _written_from(folder: str) -> str | None:
     """The folder a Rush lockfile's importers are written from (None: ``folder`` is no Rush
     lockfile's place, ``<repository>/common/config/rush`` or
     ``<repository>/common/config/subspaces/<name>``; '/'-separated)."""
-    head, sep, tail = folder.rpartition(_RUSH_CONFIG)
-    if not sep or (head and not head.endswith("/")):
+    place = _rush_config(folder)
+    if place is None:
         return None
+    head, tail = place
     if tail == "rush":
         return head + "common/temp"
     name = tail.removeprefix("subspaces/")
@@ -180,9 +190,10 @@ def rush_repositories(locks: Mapping[str, Sequence[tuple[str, F]]]) -> dict[str,
 def rush_repository(folder: str) -> str | None:
     """The Rush repository whose ``common/config/rush`` is ``folder`` ('/'-separated), if it is
     one: where Rush keeps a lockfile of ``@rush-temp/`` tarballs."""
-    head, sep, tail = folder.rpartition(_RUSH_CONFIG)
-    if not sep or tail != "rush" or (head and not head.endswith("/")):
+    place = _rush_config(folder)
+    if place is None or place[1] != "rush":
         return None
+    head = place[0]
     return head[:-1] if len(head) > 1 else head
 
 
