@@ -13,8 +13,10 @@ import os
 import re
 import tomllib
 from collections.abc import Callable
+from typing import Any
 
 from gouvernante.fs.read import UnreadKind, read_small
+from gouvernante.host.install_state import read_pnpm_modules
 from gouvernante.model import ScanIssue
 
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -171,24 +173,25 @@ def pnpm_workspace_store_dir(path: str, errors: list[ScanIssue]) -> str | None:
 
 def pnpm_modules_store_dir(path: str, errors: list[ScanIssue]) -> str | None:
     """The store a pnpm ``node_modules`` was installed from: ``storeDir`` in its
-    ``.modules.yaml`` (JSON as pnpm 10 writes it, YAML as pnpm 9 does), the version folder
-    (``<store>/v10``) left out."""
+    ``.modules.yaml`` (decoded by ``install_state.read_pnpm_modules``, as its other readers
+    decode it; a YAML one read line by line too, for the line an error names), the version
+    folder (``<store>/v10``) left out."""
     text = _read(path, errors, "pnpm's node_modules/.modules.yaml")
     if text is None or "storeDir" not in text:
         return None
+    modules = read_pnpm_modules(text.encode("utf-8"), path)
     value: str | None
-    if text.lstrip().startswith("{"):
-        try:
-            doc = json.loads(text)
-        except (ValueError, RecursionError):
-            doc = None
-        got = doc.get("storeDir") if isinstance(doc, dict) else None
+    if modules.json:
+        got = modules.document.get("storeDir") if modules.document is not None else None
         if not isinstance(got, str) or not got:
             errors.append(ScanIssue(path, "storeDir is not read as a JSON string"))
             return None
         value = os.path.normpath(os.path.join(os.path.dirname(path), got))
     else:
-        value = _yaml_folders(text, path, ("storeDir",), errors, _no_variable).get("storeDir")
+        found = _yaml_folders(
+            text, path, ("storeDir",), errors, _no_variable, lambda: modules.document
+        )
+        value = found.get("storeDir")
     if value is not None and re.fullmatch(r"v[0-9]+", os.path.basename(value)):
         value = os.path.dirname(value)
     return value
@@ -198,15 +201,18 @@ def _no_variable(value: str) -> str | None:
     return None if "${" in value else value
 
 
-def _yaml_folders(
+def _yaml_folders(  # noqa: PLR0917 - the one line reader of these settings
     text: str,
     path: str,
     wanted: tuple[str, ...],
     errors: list[ScanIssue],
     expand: Callable[[str], str | None],
+    document: Callable[[], dict[Any, Any] | None] | None = None,
 ) -> dict[str, str]:
     """The ``wanted`` top-level keys of a YAML file, each a one-line scalar naming a folder
-    (relative: from the file's folder). Any other shape for them is an error naming the line."""
+    (relative: from the file's folder). Any other shape for them is an error naming the line.
+    ``document``: the file as read as YAML (None: as ``settings_document`` reads it), which
+    each value read must agree with."""
     out: dict[str, str] = {}
     raw: dict[str, str] = {}  # (each key's value as its line writes it)
     for number, line in enumerate(text.splitlines(), 1):
@@ -231,7 +237,7 @@ def _yaml_folders(
             continue
         out[key] = os.path.normpath(os.path.join(os.path.dirname(path), value))
         raw[key] = _yaml_scalar(m.group(2) or "") or ""
-    for key in _not_as_yaml(text, path, raw):
+    for key in _not_as_yaml(text, path, raw, document):
         errors.append(
             ScanIssue(
                 path,
@@ -244,18 +250,26 @@ def _yaml_folders(
     return out
 
 
-def _not_as_yaml(text: str, path: str, raw: dict[str, str]) -> list[str]:
+def _not_as_yaml(
+    text: str,
+    path: str,
+    raw: dict[str, str],
+    document: Callable[[], dict[Any, Any] | None] | None,
+) -> list[str]:
     """The keys of ``raw`` (read line by line) whose value the file read as YAML is not: yarn's
     ``cacheFolder: ./c`` then ``  more`` is ``./c more`` to yarn 4 (decision 0071)."""
     if not raw:
         return []
-    from gouvernante.errors import LockfileError  # noqa: PLC0415 - files with a setting only
-    from gouvernante.lockfiles.pnpm_workspace import settings_document  # noqa: PLC0415
+    if document is not None:
+        doc = document()
+    else:
+        from gouvernante.errors import LockfileError  # noqa: PLC0415 - files with a setting only
+        from gouvernante.lockfiles.pnpm_workspace import settings_document  # noqa: PLC0415
 
-    try:
-        doc = settings_document(text.encode("utf-8"), path, os.path.basename(path))
-    except LockfileError:
-        return sorted(raw)
+        try:
+            doc = settings_document(text.encode("utf-8"), path, os.path.basename(path))
+        except LockfileError:
+            return sorted(raw)
     return sorted(k for k, v in raw.items() if doc is None or doc.get(k) != v)
 
 

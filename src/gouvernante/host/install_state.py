@@ -27,6 +27,7 @@ import os
 import re
 import time
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import unquote
 
 import msgspec
@@ -493,7 +494,7 @@ def _pnpm_copies(root: str) -> LocalCopies | None:
     if got is None:
         return None
     data, mtime_ns = got
-    found = pnpm_modules_places(data)
+    found = pnpm_modules_places(read_pnpm_modules(data, path))
     if found is None or not (found[0] or found[1]):
         return None
     folders = {_joined(base, place): copy for place, copy in found[0].items()}
@@ -501,17 +502,49 @@ def _pnpm_copies(root: str) -> LocalCopies | None:
     return LocalCopies(path, mtime_ns, folders, releases=releases)
 
 
-def pnpm_modules_places(data: bytes) -> tuple[Places, Places] | None:
-    """pnpm's ``.modules.yaml``: (copies, releases), folder (relative to the workspace root,
-    ``/``-separated) -> (name, reference) of each ``file:``/``link:`` package of
-    ``hoistedLocations``, and -> (name, version) of each registry release there (hoisted linker:
-    ``ms@2.1.3``, ``react-dom@18.2.0(react@18.2.0)``), each placed there and nowhere listed for
-    another package; None when the record does not read."""
+@dataclass(frozen=True, slots=True)
+class PnpmModules:
+    """pnpm's ``node_modules/.modules.yaml`` decoded once, for every reader of it (the copies
+    and releases of ``hoistedLocations``: ``pnpm_modules_places``; the store it was installed
+    from: ``configs.pnpm_modules_store_dir``). ``json``: written as JSON (pnpm 10) rather than
+    YAML (pnpm 9); ``document``: its top-level mapping, None when it does not decode to one
+    (a record not read is not believed; a reader needing a value from it says so, naming the
+    file and the key or line, never the bytes)."""
+
+    json: bool
+    document: dict[Any, Any] | None
+
+
+def read_pnpm_modules(data: bytes, path: str) -> PnpmModules:
+    """The one decoding of pnpm's ``.modules.yaml`` (``path``: where it is, as errors would
+    name it): JSON when it starts with ``{`` (msgspec), YAML otherwise, read as pnpm's other
+    YAML settings files are (``pnpm_workspace.settings_document``: anchors, repeated keys and
+    characters YAML readers disagree on refused), within ``PNPM_MODULES_MAX_BYTES``."""
+    if data.lstrip()[:1] == b"{":
+        try:
+            doc = msgspec.json.decode(data)
+        except (msgspec.MsgspecError, RecursionError, ValueError):
+            doc = None
+        return PnpmModules(True, doc if isinstance(doc, dict) else None)
+    from gouvernante.lockfiles.pnpm_workspace import settings_document  # noqa: PLC0415 - pnpm 9
+
     try:
-        doc = msgspec.json.decode(data) if data.lstrip()[:1] == b"{" else _yaml(data)
-    except Exception:  # (hostile YAML may raise anything): a record not read is not believed
-        return None
-    located = doc.get("hoistedLocations") if isinstance(doc, dict) else None
+        doc = settings_document(data, path, PNPM_STATE, PNPM_MODULES_MAX_BYTES)
+    except Exception:  # (LockfileError; hostile YAML may raise anything): a record not read
+        doc = None
+    return PnpmModules(False, doc)
+
+
+def pnpm_modules_places(data: bytes | PnpmModules) -> tuple[Places, Places] | None:
+    """pnpm's ``.modules.yaml`` (its bytes, or as ``read_pnpm_modules`` decoded it): (copies,
+    releases), folder (relative to the workspace root, ``/``-separated) -> (name, reference) of
+    each ``file:``/``link:`` package of ``hoistedLocations``, and -> (name, version) of each
+    registry release there (hoisted linker: ``ms@2.1.3``, ``react-dom@18.2.0(react@18.2.0)``),
+    each placed there and nowhere listed for another package; None when the record does not
+    read."""
+    modules = read_pnpm_modules(data, PNPM_STATE) if isinstance(data, bytes) else data
+    doc = modules.document
+    located = doc.get("hoistedLocations") if doc is not None else None
     if not isinstance(located, dict):
         return None
     places: dict[str, tuple[str, str]] = {}
@@ -537,12 +570,6 @@ def pnpm_modules_places(data: bytes) -> tuple[Places, Places] | None:
             else:
                 shared.add(place)
     return places, releases
-
-
-def _yaml(data: bytes) -> object:
-    from gouvernante.lockfiles._pnpm_yaml import load_yaml  # noqa: PLC0415 - pnpm 9 only
-
-    return load_yaml(data.decode("utf-8"))
 
 
 class _YarnIntegrity(msgspec.Struct, frozen=True, gc=False):

@@ -256,10 +256,12 @@ def yarnrc_document(data: bytes, path: str) -> dict[Any, Any] | None:
     return _document(data, path, MAX_YARNRC_BYTES, ".yarnrc.yml")
 
 
-def settings_document(data: bytes, path: str, what: str) -> dict[Any, Any] | None:
+def settings_document(
+    data: bytes, path: str, what: str, limit: int = MAX_WORKSPACE_BYTES
+) -> dict[Any, Any] | None:
     """Any YAML settings file (``what``: its kind, as errors name it) read as ``yarnrc_document``
-    reads a ``.yarnrc.yml``, within ``MAX_WORKSPACE_BYTES``."""
-    return _document(data, path, MAX_WORKSPACE_BYTES, what)
+    reads a ``.yarnrc.yml``, within ``limit`` bytes."""
+    return _document(data, path, limit, what)
 
 
 def _yarn_entries(value: Any, path: str, where: str) -> dict[str, str]:
