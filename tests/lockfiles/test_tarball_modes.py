@@ -22,7 +22,7 @@ from gouvernante.cli.scan import builtin_rules_dir
 from gouvernante.gitscan import GitScanRequest, run_git_scan
 from gouvernante.inventory import evaluate as inventory_evaluate
 from gouvernante.inventory.record import add
-from gouvernante.model import ScanIssue
+from gouvernante.model import LockfileGraph, ScanIssue
 from gouvernante.pipeline import run_image_scan
 from gouvernante.rules.index import build_index
 from gouvernante.rules.model import RuleSet
@@ -256,3 +256,43 @@ def test_a_folder_recorded_by_the_inventory_reads_the_tarball_on_disk(tmp_path: 
     assert answer() == ([("y1/yarn.lock", "escape-html"), ("y4/yarn.lock", "escape-html")], [])
     (tree / "y4" / TARBALL).write_bytes(b"not gzip")
     assert answer() == ([("y1/yarn.lock", "escape-html")], ["y4/yarn.lock"])
+
+
+def test_an_image_parses_each_yarn_lock_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A yarn.lock naming ``file:`` tarballs was parsed to find them (``tarball_files``, before
+    the image's second read) and again to be matched: now the first parse is what is matched
+    (decision 0106); same findings, and a damaged one gives its error once, as before."""
+    from gouvernante.image import scan as image_scan
+    from gouvernante.lockfiles import parse_bytes as real
+
+    parsed: list[str] = []
+
+    def counted(data: bytes, path: str, name: str) -> LockfileGraph:
+        parsed.append(path)
+        return real(data, path, name)
+
+    monkeypatch.setattr(image_scan, "parse_bytes", counted)
+    projects = {f"app/{folder}": case for folder, case in PROJECTS.items()}
+    files = {
+        path: data
+        for folder, case in projects.items()
+        for path, data in _layer(folder, case).items()
+    }
+    files["app/bad/yarn.lock"] = b'"a@file:x.tgz":\n  version "\xff"\n'  # not UTF-8
+    image = docker_save(tmp_path / "image.tar", [files])
+    result = run_image_scan((str(image),), _ruleset(tmp_path))
+    locks = sorted(p for p in parsed if p.endswith("yarn.lock"))
+    assert [p.partition(":/")[2] for p in locks] == [
+        "app/bad/yarn.lock",
+        "app/y1/yarn.lock",
+        "app/y4/yarn.lock",
+    ]
+    assert sorted((f.lockfile, f.package, f.version) for f in result.findings) == [
+        ("/app/y1/yarn.lock", "escape-html", "1.0.3"),
+        ("/app/y4/yarn.lock", "escape-html", "1.0.3"),
+    ]
+    assert [(e.path.partition(":/")[2], e.message) for e in result.errors] == [
+        ("app/bad/yarn.lock", "not valid UTF-8 (byte 27)")
+    ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Callable, Collection, Container, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import msgspec
@@ -250,18 +251,30 @@ def named_lockfiles(
     return found
 
 
-def read_later(fs: Filesystem) -> set[str]:
+@dataclass
+class Parsed:
+    """The lockfiles of one image parsed before its scan (``tarball_files``), kept for it
+    (``_parsed``) so that each is parsed once: path -> (the bytes parsed, the parser's name,
+    the graph or the error)."""
+
+    files: dict[str, tuple[bytes, str, LockfileGraph | GouvernanteError]] = field(
+        default_factory=dict
+    )
+
+
+def read_later(fs: Filesystem, label: str = "", parsed: Parsed | None = None) -> set[str]:
     """The files whose bytes are read once the image's filesystem is known: the lockfiles yarn
     berry's ``lockfileFilename`` names (``named_lockfiles``) and the ``file:`` tarballs its
-    yarn lockfiles name (``tarball_files``)."""
-    return set(named_lockfiles(fs)) | tarball_files(fs)
+    yarn lockfiles name (``tarball_files``; the lockfiles parsed kept in ``parsed``)."""
+    return set(named_lockfiles(fs)) | tarball_files(fs, label, parsed)
 
 
-def tarball_files(fs: Filesystem) -> set[str]:
+def tarball_files(fs: Filesystem, label: str = "", parsed: Parsed | None = None) -> set[str]:
     """The ``file:`` tarballs the image's yarn lockfiles name (``LockfileGraph.unnamed_tarballs``,
     read with them: ``_with_tarball_releases``): a regular file inside the lockfile's folder, no
     larger than a kept file may be (``MAX_FILE_BYTES``; a larger one is not read, its entries
-    stay unnamed). Only a yarn.lock naming some ``file:`` reference is parsed here."""
+    stay unnamed). Only a yarn.lock naming some ``file:`` reference is parsed here, as the
+    image's scan names it (``label``), and kept in ``parsed`` for that scan."""
     found: set[str] = set()
     for path, node in fs.nodes.items():
         base = path.rpartition("/")[2]
@@ -270,9 +283,13 @@ def tarball_files(fs: Filesystem) -> set[str]:
         if NODE_MODULES in path.split("/")[:-1]:
             continue
         try:
-            graph = parse_bytes(node.data, path, base)
-        except GouvernanteError:
+            graph = parse_bytes(node.data, f"{label}:/{path}", YARN_LOCK)
+        except GouvernanteError as exc:
+            if parsed is not None:
+                parsed.files[path] = (node.data, YARN_LOCK, exc)
             continue  # (its error is said where it is read)
+        if parsed is not None:
+            parsed.files[path] = (node.data, YARN_LOCK, graph)
         for full in _tarball_paths(path, graph):
             tarball = fs.nodes.get(full)
             if (
@@ -377,15 +394,21 @@ def scan_images(paths: Sequence[str], index: RuleIndex) -> ImageScanOutput:
                 if spec.error is not None:  # this image only: the others are scanned
                     out.errors.append(ScanIssue(path, spec.error.detail))
                     continue
+                parsed = Parsed()
                 try:
                     fs = read_layers(
-                        spec, path, keep, later=read_later, read_name=read_name, shared=shared
+                        spec,
+                        path,
+                        keep,
+                        later=partial(read_later, label=spec.label, parsed=parsed),
+                        read_name=read_name,
+                        shared=shared,
                     )
                 except ImageError as exc:
                     out.errors.append(ScanIssue(spec.label, exc.detail))
                     continue
                 out.scanned.append(f"{spec.label} ({len(spec.layers)} layers)")
-                scan_filesystem(fs, spec.label, index, out)
+                scan_filesystem(fs, spec.label, index, out, parsed)
         finally:
             store.close()
     return out
@@ -487,7 +510,15 @@ def _linked_modules(fs: Filesystem, label: str, renamed: Container[str]) -> list
     return errors
 
 
-def scan_filesystem(fs: Filesystem, label: str, index: RuleIndex, out: ImageScanOutput) -> None:
+def scan_filesystem(
+    fs: Filesystem,
+    label: str,
+    index: RuleIndex,
+    out: ImageScanOutput,
+    parsed: Parsed | None = None,
+) -> None:
+    """Each lockfile, manifest and installed package of the image's filesystem ``fs`` matched
+    into ``out`` (``parsed``: its lockfiles already parsed, ``tarball_files``)."""
     out.notes.extend(_links_not_there(fs, label))
     read: list[tuple[str, Node, LockfileMatch]] = []
     records: _Records = {}  # the package managers' records of node_modules folders, once each
@@ -508,7 +539,8 @@ def scan_filesystem(fs: Filesystem, label: str, index: RuleIndex, out: ImageScan
             continue
         if NODE_MODULES in path.split("/")[:-1] or (inside and path.startswith(inside)):
             continue  # a package's own lockfile or package.json: not what the image installed
-        match = _lockfile(fs, path, node, base, f"{label}:/{path}", index, out)
+        graph = _parsed(parsed, path, node, base)
+        match = _lockfile(fs, path, node, base, f"{label}:/{path}", index, out, graph)
         workspaces.add(  # (a workspace file not read answers nothing)
             "/" + posixpath.dirname(path), match, workspace_file=base == PNPM_WORKSPACE
         )
@@ -570,6 +602,17 @@ def _yarn_catalogs(fs: Filesystem, label: str, files: CatalogFiles) -> None:
             files.yarnrc[directory] = catalogs
 
 
+def _parsed(
+    parsed: Parsed | None, path: str, node: Node, base: str
+) -> LockfileGraph | GouvernanteError | None:
+    """The graph (or the error) ``tarball_files`` had from the very bytes of ``path``, given up
+    to its one reader; None when it did not parse them."""
+    kept = parsed.files.pop(path, None) if parsed is not None else None
+    if kept is None or kept[0] is not node.data or kept[1] != base:
+        return None
+    return kept[2]
+
+
 def _lockfile(  # noqa: PLR0917 - one private helper of scan_filesystem
     fs: Filesystem,
     path: str,
@@ -578,9 +621,10 @@ def _lockfile(  # noqa: PLR0917 - one private helper of scan_filesystem
     shown: str,
     index: RuleIndex,
     out: ImageScanOutput,
+    parsed: LockfileGraph | GouvernanteError | None = None,
 ) -> LockfileMatch | None:
     """The match of one lockfile or manifest of the image, or None (an error said why, or not
-    a file)."""
+    a file); ``parsed``: what parsing its bytes gave before (``tarball_files``)."""
     unread = _not_a_file(node)
     if unread is not None:
         out.errors.append(ScanIssue(shown, unread))
@@ -589,7 +633,11 @@ def _lockfile(  # noqa: PLR0917 - one private helper of scan_filesystem
         return None
     catalogs = None
     try:
-        if base == PNPM_WORKSPACE:
+        if isinstance(parsed, GouvernanteError):
+            raise parsed
+        if parsed is not None:
+            graph = parsed
+        elif base == PNPM_WORKSPACE:
             from gouvernante.lockfiles import pnpm_workspace  # noqa: PLC0415 - workspace only
 
             graph, workspace = pnpm_workspace.parse_with_workspace(node.data, shown)
