@@ -332,6 +332,20 @@ class NoDetails:
         return None
 
 
+class KnownEdges:
+    """``GraphDetails`` whose edges are known when the graph is made (a binary bun.lockb, an
+    SBOM, a graph an inventory stored): no lines to locate."""
+
+    def __init__(self, edges: Mapping[str, Sequence[str]]) -> None:
+        self._edges = edges
+
+    def edges(self) -> Mapping[str, Sequence[str]]:
+        return self._edges
+
+    def line_of(self, node_id: str) -> int | None:
+        return None
+
+
 class LockfileGraph(msgspec.Struct, frozen=True, dict=True):
     """What a parser returns: the resolved packages of one file, its roots and lazy details.
 

@@ -20,6 +20,7 @@ from gouvernante.model import (
     Catalogs,
     DeclaredDependency,
     Importer,
+    KnownEdges,
     LockedPackage,
     LockfileFormat,
     LockfileGraph,
@@ -155,22 +156,11 @@ def decode_paired(lockfile: bytes, paired: bytes, entry_errors: Sequence[str]) -
     graph = msgspec.structs.replace(
         graph,
         importers=importers,
-        details=_Edges(edges),
+        details=KnownEdges(edges),
         roots_known=True,
         uninstalled=tuple(pair.uninstalled),
     )
     return with_tarball_releases(graph, {node: (n, v) for node, n, v in pair.releases})
-
-
-class _Edges:
-    def __init__(self, edges: Mapping[str, Sequence[str]]) -> None:
-        self._edges = edges
-
-    def edges(self) -> Mapping[str, Sequence[str]]:
-        return self._edges
-
-    def line_of(self, node_id: str) -> int | None:
-        return None
 
 
 def decode(data: bytes, entry_errors: Sequence[str] = ()) -> LockfileGraph:
@@ -205,7 +195,7 @@ def decode_with_catalogs(
                 g.declared, g.readings or [None] * len(g.declared), strict=True
             )
         ],
-        details=_Edges(g.edges),
+        details=KnownEdges(g.edges),
         notes=g.notes,
         entry_errors=tuple(entry_errors),
         bundled=tuple((name, node) for name, node in g.bundled),

@@ -44,7 +44,14 @@ from gouvernante.lockfiles import _sniff
 from gouvernante.lockfiles._bun_wyhash import wyhash11
 from gouvernante.lockfiles._tarball_url import built_url, injected, registry_identity
 from gouvernante.lockfiles.bun import _tarball_version
-from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
+from gouvernante.model import (
+    Importer,
+    KnownEdges,
+    LockedPackage,
+    LockfileFormat,
+    LockfileGraph,
+    Source,
+)
 
 MAGIC = _sniff.BUN_BINARY_MAGIC
 
@@ -526,9 +533,7 @@ class _Layout(msgspec.Struct, frozen=True):
 def _graph(layout: _Layout) -> LockfileGraph:
     ids, packages, importers = _packages(layout)
     edges = _edges(layout, ids)
-    return LockfileGraph(
-        LockfileFormat.BUN_BINARY, packages, importers, details=BunBinaryDetails(edges)
-    )
+    return LockfileGraph(LockfileFormat.BUN_BINARY, packages, importers, details=KnownEdges(edges))
 
 
 def _packages(layout: _Layout) -> tuple[list[str], list[LockedPackage], list[Importer]]:
@@ -631,17 +636,3 @@ def _check_asked(layout: _Layout, kinds: Sequence[int], asked: Sequence[bool]) -
             continue
         at = layout.columns["resolution"] + layout.reader.resolution_size * i
         raise layout.reader.fail(at, "no dependency asks for this kind of package")
-
-
-class BunBinaryDetails:
-    """Edges of one bun.lockb (computed while parsing: every reference is checked there); a
-    binary file has no lines."""
-
-    def __init__(self, edges: Mapping[str, Sequence[str]]) -> None:
-        self._edges = edges
-
-    def edges(self) -> Mapping[str, Sequence[str]]:
-        return self._edges
-
-    def line_of(self, node_id: str) -> int | None:
-        return None

@@ -58,7 +58,14 @@ from gouvernante.lockfiles._common import (
     shape_error,
 )
 from gouvernante.lockfiles._tarball_url import may_name_a_package, registry_identity
-from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
+from gouvernante.model import (
+    Importer,
+    KnownEdges,
+    LockedPackage,
+    LockfileFormat,
+    LockfileGraph,
+    Source,
+)
 from gouvernante.rules.loader import PACKAGE_NAME_RE
 
 MAX_DEPTH = 32
@@ -768,16 +775,12 @@ def _subject(name: str, version: str | None) -> str | None:
     return (f"{name}@{version}" if version else name)[:MAX_SUBJECT]
 
 
-class _Edges:
+class _Edges(KnownEdges):
+    """The SBOM's edges, and each node's component by its JSON path (``component_path``)."""
+
     def __init__(self, edges: dict[str, list[str]], paths: dict[str, str]) -> None:
-        self._edges = edges
+        super().__init__(edges)
         self.paths = paths
-
-    def edges(self) -> dict[str, list[str]]:
-        return self._edges
-
-    def line_of(self, node_id: str) -> int | None:
-        return None
 
 
 def component_path(graph: LockfileGraph, node_id: str) -> str | None:
