@@ -552,3 +552,28 @@ def test_a_rule_with_only_integrity_hashes_scans_the_caches(
         str(bucket),
         bad,
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        # escaped as the registry decodes it (caches.tarball_url_release left the file escaped
+        # and refused an escaped scope in GitLab's file name: a second reader of these URLs)
+        ("https://registry.npmjs.org/ms/-/ms-2.1.3%2Bb.tgz", ("ms", "2.1.3+b")),
+        ("https://gitlab.example/npm/@s%2fn/-/@s%2fn-1.0.0.tgz", ("@s/n", "1.0.0")),
+        # dot segments, resolved as npm, pnpm, yarn and bun fetch them (decision 0030)
+        ("https://registry.npmjs.org/ms/-/./ms-2.1.3.tgz", ("ms", "2.1.3")),
+        ("https://registry.npmjs.org/ms/-/ms-2.1.2.tgz/../ms-2.1.3.tgz", ("ms", "2.1.3")),
+        # a registry serves tarballs over http(s) only
+        ("git+https://host.example/ms/-/ms-2.1.3.tgz", None),
+    ],
+)
+def test_a_cache_key_url_is_read_as_a_lockfile_url_is(
+    url: str, expected: tuple[str, str] | None
+) -> None:
+    """One reader of registry tarball URLs (decision 0106): a cache key's URL names the release
+    a lockfile's ``resolved`` of that URL names."""
+    from gouvernante.lockfiles._tarball_url import registry_identity
+
+    assert tarball_url_release(url) == expected
+    assert registry_identity(url) == expected

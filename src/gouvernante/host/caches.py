@@ -47,6 +47,7 @@ from gouvernante.host.installed import MAX_MANIFEST_BYTES, scan_tree
 from gouvernante.host.payloads import PNPM_ID_INDEXES
 from gouvernante.host.reader import Collector
 from gouvernante.host.sqlite_image import ImageError, apply_log, open_image
+from gouvernante.lockfiles._tarball_url import registry_identity
 from gouvernante.lockfiles.deno import exact_version
 from gouvernante.lockfiles.package_json import manifest_release, read_manifest
 from gouvernante.match.hits import package_hits, rule_finding
@@ -141,36 +142,11 @@ def _split_slug_version(stem: str, table: dict[str, list[str]]) -> list[tuple[st
 
 def tarball_url_release(url: str) -> tuple[str, str] | None:
     """``https://registry/<name>/-/<base>-<version>.tgz`` -> (name, version); GitLab's
-    ``.../@scope/<base>/-/@scope/<base>-<version>.tgz`` too.
-
-    Plain string work (the registry may sit under any path prefix); only the two segments before
-    ``/-/`` matter, percent-decoded (``@scope%2fname``).
-    """
-    for mark in ("?", "#"):
-        url = url.partition(mark)[0]
-    prefix, sep, file = url.rpartition("/-/")
-    if not sep or not file.endswith(".tgz"):
-        return None
-    if "%" in prefix:
-        prefix = unquote(prefix)
-    rest, _, name = prefix.rpartition("/")
-    if not name:
-        return None
-    scope = rest.rpartition("/")[2]
-    if scope.startswith("@"):
-        name = f"{scope}/{name}"
-    base = name.rpartition("/")[2]
-    if "/" in file:
-        # GitLab's registry names a scoped tarball with its scope: `@s/n/-/@s/n-1.0.0.tgz`
-        file_scope, _, file = file.partition("/")
-        if "%" in file_scope:
-            file_scope = unquote(file_scope)
-        if "/" in file or not scope.startswith("@") or file_scope != scope:
-            return None
-    if not file.startswith(base + "-"):
-        return None
-    version = file[len(base) + 1 : -4]
-    return (name, version) if version else None
+    ``.../@scope/<base>/-/@scope/<base>-<version>.tgz`` too: the URL read as every reader of a
+    lockfile's URL reads it (``lockfiles._tarball_url.registry_identity``: percent-decoded, dot
+    segments resolved, http(s) only), when its file names a version."""
+    found = registry_identity(url)
+    return found if found is not None and found[1] else None
 
 
 def cache_key_releases(key: str, file_slugs: dict[str, list[str]]) -> list[tuple[str, str]]:
