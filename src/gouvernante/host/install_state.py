@@ -64,6 +64,16 @@ class _HiddenLockfile(msgspec.Struct, frozen=True, gc=False):
 _DECODER = msgspec.json.Decoder(_HiddenLockfile)
 
 
+def _hidden_lockfile(data: bytes) -> _HiddenLockfile | None:
+    """npm's hidden lockfile decoded (a leading byte-order mark left out), None when it does
+    not decode exactly: the one decoding for -host (``read_hidden_lockfile``) and -image
+    (``hidden_lockfile_places``)."""
+    try:
+        return _DECODER.decode(data.removeprefix(b"\xef\xbb\xbf"))
+    except (msgspec.MsgspecError, RecursionError, ValueError):
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class RecordedTree:
     """What npm's hidden lockfile or yarn's install state records of the ``node_modules`` folder
@@ -105,16 +115,11 @@ def read_hidden_lockfile(root: str) -> RecordedTree | None:
     """npm's hidden lockfile of the ``node_modules`` folder ``root``, or None when there is
     none, it cannot be read, or it does not decode exactly (then every package.json is read)."""
     path = os.path.join(root, HIDDEN_LOCKFILE)
-    data = read_small(path, MAX_HIDDEN_LOCKFILE_BYTES)
-    if not isinstance(data, bytes):
+    got = _record(path, MAX_HIDDEN_LOCKFILE_BYTES)
+    doc = _hidden_lockfile(got[0]) if got is not None else None
+    if got is None or doc is None:
         return None
-    try:
-        mtime_ns = os.stat(path).st_mtime_ns
-        doc = _DECODER.decode(data.removeprefix(b"\xef\xbb\xbf"))
-    except (OSError, msgspec.MsgspecError, RecursionError, ValueError):
-        return None
-    if mtime_ns > time.time_ns() + _FUTURE_SLACK_NS:
-        return None
+    mtime_ns = got[1]
     packages: dict[str, tuple[str, str]] = {}
     for key, entry in doc.packages.items():
         if not key.startswith(_NM_PREFIX) or entry.link:
@@ -216,18 +221,12 @@ def read_yarn_state(root: str) -> RecordedTree | None:
     none, it cannot be read, or it is not laid out exactly as yarn writes it (then every
     package.json is read)."""
     path = os.path.join(root, YARN_STATE)
-    data = read_small(path, MAX_YARN_STATE_BYTES)
-    if not isinstance(data, bytes):
+    got = _record(path, MAX_YARN_STATE_BYTES)
+    found = yarn_state_places(got[0]) if got is not None else None
+    if got is None or found is None:
         return None
-    local: dict[str, tuple[str, str]] = {}
-    try:
-        mtime_ns = os.stat(path).st_mtime_ns
-        packages = _state_packages(_state_entries(data.decode("utf-8")), local)
-    except (OSError, UnicodeDecodeError, ValueError, _Refused):
-        return None
-    if mtime_ns > time.time_ns() + _FUTURE_SLACK_NS:
-        return None
-    return _tree(root, mtime_ns, packages, local, path)
+    local, packages = found
+    return _tree(root, got[1], packages, local, path)
 
 
 def _state_entries(text: str) -> list[tuple[str, str, str, str, str, str]]:
@@ -631,9 +630,8 @@ def hidden_lockfile_places(data: bytes) -> tuple[Places, Places] | None:
     -> (name, ``resolved``) of the ``file:`` packages, and -> (name, version) of the packages
     it lists otherwise (not the links, not an entry without a version); None when it does not
     decode."""
-    try:
-        doc = _DECODER.decode(data.removeprefix(b"\xef\xbb\xbf"))
-    except (msgspec.MsgspecError, RecursionError, ValueError):
+    doc = _hidden_lockfile(data)
+    if doc is None:
         return None
     local = _hidden_copies(doc)
     return local, {

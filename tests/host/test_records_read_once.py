@@ -1,4 +1,6 @@
-"""pnpm's ``node_modules/.modules.yaml`` has one decoder (``install_state.read_pnpm_modules``)
+"""Each package manager's record of a ``node_modules`` tree has one decoder for -host and -image.
+
+pnpm's ``node_modules/.modules.yaml`` has one decoder (``install_state.read_pnpm_modules``)
 and one typed result (``PnpmModules``) for its two readers: the copies and releases of
 ``hoistedLocations`` (``pnpm_modules_places``, -host and -image) and the store the tree was
 installed from (``configs.pnpm_modules_store_dir``, -host). Decision 0106.
@@ -11,8 +13,11 @@ does. The answers are compared with independent decoders (``json``, PyYAML's saf
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -140,3 +145,41 @@ def test_json_store_not_a_string_names_the_key_not_the_bytes(tmp_path: Path) -> 
     assert [(e.path, e.message) for e in errors] == [
         (str(path), "storeDir is not read as a JSON string")
     ]
+
+
+# npm's hidden lockfile and yarn berry's install state: -host (``read_hidden_lockfile``,
+# ``read_yarn_state``) and -image (``hidden_lockfile_places``, ``yarn_state_places``) decode each
+# with one function; -host reads the file and its time once (``install_state._record``).
+# Fixtures: ``fixtures/local-copies/npm11`` and ``yarn4`` (npm 11, yarn 4.18.1: generate.sh).
+@pytest.mark.parametrize(
+    ("case", "record", "read"),
+    [
+        ("npm11", install_state.HIDDEN_LOCKFILE, install_state.read_hidden_lockfile),
+        ("yarn4", install_state.YARN_STATE, install_state.read_yarn_state),
+    ],
+)
+def test_host_and_image_read_npm_and_yarn_records_alike(
+    case: str, record: str, read: Any, tmp_path: Path
+) -> None:
+    root = tmp_path / "node_modules"
+    root.mkdir()
+    shutil.copyfile(FIXTURES / case / "node_modules" / record, root / record)
+    data = (root / record).read_bytes()
+    image = (
+        install_state.hidden_lockfile_places(data)
+        if record == install_state.HIDDEN_LOCKFILE
+        else install_state.yarn_state_places(data)
+    )
+    tree = read(str(root))
+    assert image is not None
+    assert tree is not None
+    assert tree.local == image[0]
+    assert image[0]  # (the fixture's file: copies)
+    assert {k: v for k, v in tree.packages.items() if k in image[1]} == image[1]
+    assert tree.record == str(root / record)
+    assert tree.mtime_ns == (root / record).stat().st_mtime_ns
+    later = time.time() + 3 * 24 * 3600  # a record dated in the future vouches for nothing
+    os.utime(root / record, (later, later))
+    assert read(str(root)) is None
+    (root / record).write_bytes(data[: len(data) // 2])  # cut short: not decoded, not believed
+    assert read(str(root)) is None
