@@ -15,6 +15,10 @@ from gouvernante.fs.decode import json_problem, utf8_problem
 
 _T = TypeVar("_T")
 
+# A version as npm and bun write one: x.y.z with an optional prerelease/build (semver 2.0, loose
+# on leading 0s), an optional ``v`` before it.
+LOCKED_VERSION = re.compile(r"v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
+
 
 def decode_text(data: bytes, path: str) -> str:
     """UTF-8 text without a byte-order mark, line ends normalised to ``\\n``."""

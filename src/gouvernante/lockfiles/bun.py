@@ -34,6 +34,7 @@ from gouvernante.errors import LockfileError
 from gouvernante.fs.decode import json_problem
 from gouvernante.lockfiles import _sniff
 from gouvernante.lockfiles._common import (
+    LOCKED_VERSION,
     decode_text,
     first_repeated_key,
     shape_error,
@@ -55,7 +56,6 @@ _STRING = r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\Z)'
 _COMMENTS = re.compile(rf"({_STRING})|//[^\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/|\Z)", re.DOTALL)
 _TRAILING_COMMAS = re.compile(rf"({_STRING})|,(?=\s*[}}\]])")
 
-_VERSION = re.compile(r"v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
 _INTEGRITY_PREFIXES = ("sha512-", "sha384-", "sha256-", "sha1-")
 _GIT_PREFIXES = ("git+", "git:", "github:", "gitlab:", "bitbucket:", "git@")
 _TARBALL_SUFFIXES = (".tgz", ".tar.gz", ".tar")
@@ -281,7 +281,7 @@ class _Read:
                 raise LockfileError(path, "expected name@resolution", json_path=_entry_path(key, 0))
             name, spec = ident[:at], ident[at + 1 :]
             first = spec[0]
-            if first.isdigit() or (first == "v" and _VERSION.fullmatch(spec)):
+            if first.isdigit() or (first == "v" and LOCKED_VERSION.fullmatch(spec)):
                 # The common case, kept short: ["name@1.2.3", "" | registry, {INFO}, "sha512-..."]
                 if name[0] == " " or name[-1] == " ":
                     # bun 1.4.5 fetches the registry's "is-number" for " is-number" (a
@@ -502,7 +502,7 @@ def _tarball_version(name: str, url: str) -> str:
     for suffix in _TARBALL_SUFFIXES:
         if filename.endswith(suffix):
             candidate = filename[len(stem) : -len(suffix)]
-            return candidate if _VERSION.fullmatch(candidate) else ""
+            return candidate if LOCKED_VERSION.fullmatch(candidate) else ""
     return ""
 
 

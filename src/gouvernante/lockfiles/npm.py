@@ -44,7 +44,12 @@ import msgspec
 
 from gouvernante.errors import LockfileError
 from gouvernante.lazy import lazy_object
-from gouvernante.lockfiles._common import json_errors, shape_error, version_label
+from gouvernante.lockfiles._common import (
+    LOCKED_VERSION,
+    json_errors,
+    shape_error,
+    version_label,
+)
 from gouvernante.lockfiles._local_folder import local_folder
 from gouvernante.lockfiles._tarball_url import (
     injection_error,
@@ -417,7 +422,7 @@ def _parse_packages(
     bad_versions: list[str] = []
     add_id = ids.append
     add_name = names.append if named is None else _DISCARD
-    semver = _SEMVER.fullmatch
+    semver = LOCKED_VERSION.fullmatch
     valid: set[str] = set()  # versions found semver: many entries share one
     add_valid = valid.add
     base = _NPMJS
@@ -550,7 +555,7 @@ class _Urls:
         resolved = entry.resolved or ""
         guessed = _version_from_tarball(resolved, name)
         self.check(key, entry, name, guessed)
-        if entry.version is not None and _SEMVER.fullmatch(guessed) is None:
+        if entry.version is not None and LOCKED_VERSION.fullmatch(guessed) is None:
             return False
         source = _classify(resolved, name, guessed)
         extra.append(LockedPackage(key, name, guessed, source, entry.integrity, entry.resolved))
@@ -836,10 +841,6 @@ class _KeyNames(Sequence[str]):
 
 _AFTER_NODE_MODULES = methodcaller("rpartition", "node_modules/")
 _LAST = itemgetter(2)
-
-
-# A version npm writes: x.y.z with an optional prerelease/build (semver 2.0, loose on leading 0s).
-_SEMVER = re.compile(r"v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
 
 
 def _without(entries: Mapping[str, _Entry], keys: set[str]) -> Mapping[str, _Entry]:

@@ -1,4 +1,6 @@
-"""Graphs whose edges are known when they are made share one ``GraphDetails``: ``model.KnownEdges``
+"""One of each mechanism among the lockfile readers (decision 0106).
+
+Graphs whose edges are known when they are made share one ``GraphDetails``: ``model.KnownEdges``
 (decision 0106). bun.lockb (``bun_binary.BunBinaryDetails``), an SBOM (``sbom._Edges``) and a
 graph an inventory stored (``inventory.graphs._Edges``) each had their own copy of it.
 
@@ -11,8 +13,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from gouvernante.inventory.graphs import decode, encode
 from gouvernante.lockfiles import parse_bytes
+from gouvernante.lockfiles._common import LOCKED_VERSION
 from gouvernante.lockfiles.sbom import component_path, parse_sbom
 from gouvernante.model import KnownEdges, LockfileGraph
 
@@ -46,3 +51,25 @@ def test_an_sbom_still_names_each_component_by_its_json_path() -> None:
     paths = {component_path(graph, n) for n in graph.details.edges()}
     assert any(p is not None and p.startswith("components[") for p in paths)
     assert component_path(decode(encode(graph)), next(iter(graph.details.edges()))) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "locked"),
+    [
+        ("1.2.3", True),
+        ("v1.2.3", True),
+        ("01.2.3", True),  # (loose on leading zeros, as before)
+        ("1.2.3-beta.1+build.5", True),
+        ("1.2", False),
+        ("=1.2.3", False),
+        ("1.2.3 ", False),
+        ("latest", False),
+    ],
+)
+def test_npm_and_bun_read_a_locked_version_with_one_pattern(text: str, locked: bool) -> None:
+    """``lockfiles._common.LOCKED_VERSION``: npm's ``_SEMVER`` and bun's ``_VERSION`` were the
+    same pattern written twice (decision 0106)."""
+    from gouvernante.lockfiles import bun, npm
+
+    assert vars(npm)["LOCKED_VERSION"] is vars(bun)["LOCKED_VERSION"] is LOCKED_VERSION
+    assert (LOCKED_VERSION.fullmatch(text) is not None) is locked
