@@ -145,7 +145,7 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
         _last_file.extend((data, graph))
     except GouvernanteError as exc:
         # The position (line, byte, JSON/YAML path) is part of what the report says.
-        where = f"{exc.json_path}: {exc.detail}" if exc.json_path else exc.detail
+        where = exc.located()
         return FileOutcome(task, error=ScanIssue(task.display, where))
     if needs_manifest(graph):
         graph = _with_manifest_beside(graph, task)
@@ -384,7 +384,7 @@ def _catalog_file(path: str, folder: str, task: FileTask, errors: list[str]) -> 
             _CATALOG_FILES[key] = got
     if isinstance(got, GouvernanteError):
         if not in_tree or os.path.basename(path) == YARNRC:  # (a scanned file says its own)
-            where = f"{got.json_path}: {got.detail}" if got.json_path else got.detail
+            where = got.located()
             errors.append(f"{shown}: {where}; its catalog: references are not checked")
         return None
     return got

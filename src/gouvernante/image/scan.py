@@ -645,7 +645,7 @@ def _lockfile(  # noqa: PLR0917 - one private helper of scan_filesystem
         else:
             graph = parse_bytes(node.data, shown, base)
     except GouvernanteError as exc:
-        where = f"{exc.json_path}: {exc.detail}" if exc.json_path else exc.detail
+        where = exc.located()
         out.errors.append(ScanIssue(shown, where))
         return None
     if needs_manifest(graph):
