@@ -92,22 +92,63 @@ def test_imports_only_point_down() -> None:
 
 def test_no_circle_between_units() -> None:
     graph = {unit: {other for other, _ in targets} for unit, targets in _edges().items()}
+    assert _circles(graph) == []
+
+
+def _circles(graph: dict[str, set[str]], passed: frozenset[str] = frozenset()) -> list[list[str]]:
+    """The circles of ``graph`` (node -> the nodes it imports) not passing through ``passed``."""
     state: dict[str, int] = {}
     circles: list[list[str]] = []
 
     def visit(node: str, trail: list[str]) -> None:
         state[node] = 1
-        for nxt in sorted(graph.get(node, ())):
+        for nxt in sorted(graph.get(node, set()) - passed):
             if state.get(nxt) == 1:
                 circles.append([*trail[trail.index(nxt) :], nxt])
             elif nxt not in state:
                 visit(nxt, [*trail, nxt])
         state[node] = 2
 
-    for unit in sorted(graph):
-        if unit not in state:
-            visit(unit, [unit])
-    assert circles == []
+    for node in sorted(graph):
+        if node not in state and node not in passed:
+            visit(node, [node])
+    return circles
+
+
+def _module_of_file(path: Path) -> str:
+    rel = path.relative_to(SRC).with_suffix("")
+    parts = rel.parts[:-1] if rel.parts[-1] == "__init__" else rel.parts
+    return ".".join(("gouvernante", *parts))
+
+
+def test_no_circle_between_modules() -> None:
+    """Inside a unit too, modules import one way (decision 0106): ``host.configs`` reads pnpm's
+    ``.modules.yaml`` through ``host.install_state``, which must never import it back. The
+    unit-level test above does not see a circle inside one unit."""
+    files = {_module_of_file(p): p for p in SRC.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for module, path in files.items():
+        targets = set()
+        for target in _imports(path):
+            # (an imported name inside a module: that module)
+            while target not in files and "." in target:
+                target = target.rpartition(".")[0]
+            if target in files and target != module:
+                targets.add(target)
+        graph[module] = targets
+    for module, path in files.items():  # (``from pkg import name`` of a submodule)
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module in files:
+                graph[module].update(
+                    f"{node.module}.{a.name}"
+                    for a in node.names
+                    if f"{node.module}.{a.name}" in files and f"{node.module}.{a.name}" != module
+                )
+    # a package's __init__ importing its own submodules, and they it, is Python's own pattern:
+    # only circles that do not pass through a package's __init__ count
+    packages = frozenset(m for m, p in files.items() if p.name == "__init__.py")
+    assert _circles(graph, packages) == []
 
 
 def test_only_the_command_line_runs_a_scan() -> None:
