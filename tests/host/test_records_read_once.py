@@ -183,3 +183,23 @@ def test_host_and_image_read_npm_and_yarn_records_alike(
     assert read(str(root)) is None
     (root / record).write_bytes(data[: len(data) // 2])  # cut short: not decoded, not believed
     assert read(str(root)) is None
+
+
+def test_a_big_hoisted_record_names_its_store_as_a_small_one_does(tmp_path: Path) -> None:
+    """A hoisted install of many packages writes a ``.modules.yaml`` past 1 MiB (pnpm 10 lists
+    every package's folders in ``hoistedLocations``); its store is read within the record's own
+    bound (``PNPM_MODULES_MAX_BYTES``), not a settings file's, which made -host exit 1 with "was
+    not read" for an install that is fine."""
+    located = {
+        f"pkg-{i}@1.0.{i}": [f"node_modules/pkg-{i}", f"packages/app/node_modules/pkg-{i}"]
+        for i in range(20_000)
+    }
+    for form in ("json", "yaml"):
+        path = tmp_path / form / PNPM_STATE
+        path.parent.mkdir()
+        doc = {"hoistedLocations": located, "storeDir": "/s/store/v10"}
+        path.write_text(json.dumps(doc) if form == "json" else yaml.safe_dump(doc))
+        assert path.stat().st_size > 1024 * 1024
+        errors: list[ScanIssue] = []
+        assert pnpm_modules_store_dir(str(path), errors) == "/s/store", form
+        assert errors == [], form

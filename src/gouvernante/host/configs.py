@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gouvernante.fs.read import UnreadKind, read_small
-from gouvernante.host.install_state import read_pnpm_modules
+from gouvernante.host.install_state import PNPM_MODULES_MAX_BYTES, read_pnpm_modules
 from gouvernante.model import ScanIssue
 
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -33,8 +33,10 @@ _TOML_LINE = re.compile(r"at line (\d+)")
 Getenv = Callable[[str], "str | None"]
 
 
-def _read(path: str, errors: list[ScanIssue], what: str) -> str | None:
-    data = read_small(path, MAX_CONFIG_BYTES)
+def _read(
+    path: str, errors: list[ScanIssue], what: str, limit: int = MAX_CONFIG_BYTES
+) -> str | None:
+    data = read_small(path, limit)
     if isinstance(data, bytes):
         try:
             return data.decode("utf-8")
@@ -176,7 +178,7 @@ def pnpm_modules_store_dir(path: str, errors: list[ScanIssue]) -> str | None:
     ``.modules.yaml`` (decoded by ``install_state.read_pnpm_modules``, as its other readers
     decode it; a YAML one read line by line too, for the line an error names), the version
     folder (``<store>/v10``) left out."""
-    text = _read(path, errors, "pnpm's node_modules/.modules.yaml")
+    text = _read(path, errors, "pnpm's node_modules/.modules.yaml", PNPM_MODULES_MAX_BYTES)
     if text is None or "storeDir" not in text:
         return None
     modules = read_pnpm_modules(text.encode("utf-8"), path)
