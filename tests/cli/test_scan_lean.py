@@ -50,6 +50,8 @@ def test_json_report_names_the_project(
 _SMALL_SCAN = """
 import sys
 from gouvernante.cli import main
+from gouvernante.cli._base import install_stop_handlers
+install_stop_handlers()
 code = main([*(["-rules", sys.argv[1]] if sys.argv[1] else []), "-lockfile", sys.argv[2]])
 LEAN = ("inspect", "typing_extensions", "shutil", "dataclasses", *sys.argv[3:])
 print(code, *sorted(m for m in LEAN if m in sys.modules))
@@ -71,8 +73,9 @@ def _small_scan(rules: str, lockfile: str, *also_unused: str) -> subprocess.Comp
 def test_small_scan_imports_only_what_it_uses() -> None:
     """Start-up (decision 0024): none is needed by a small scan; ``inspect`` and
     ``typing_extensions`` each cost ~0.7x a bare start, ``dataclasses`` (with ``inspect``) and
-    its code generator for the scan's classes another ~0.8x."""
-    r = _small_scan(RULES, LOCK)
+    its code generator for the scan's classes another ~0.8x. The stop handlers are installed
+    through ``_signal``: ``signal`` builds three IntEnums (decision 0105)."""
+    r = _small_scan(RULES, LOCK, "signal")
     assert r.returncode == 0, r.stderr
     assert r.stdout.split()[-1] == "0", r.stdout
 
