@@ -99,6 +99,34 @@ def test_bundled_pack_scan_without_named_packages_imports_no_semver(tmp_path: Pa
     assert r.stdout.split()[-1] == "0", r.stdout
 
 
+_NO_RULE_DECODED = """
+import sys
+from gouvernante.cli import main
+from gouvernante.rules import cache
+code = main(["-lockfile", sys.argv[1]])
+built = [f.__name__ for f in (cache._rule_decoder, cache._rules_decoder) if f.cache_info().misses]
+print(code, *built)
+"""
+
+
+def test_bundled_pack_scan_without_named_packages_decodes_no_rule(tmp_path: Path) -> None:
+    """The bundled pack is read from its precompiled entries' heads (ids, names, integrity
+    strings): a lockfile naming none of its packages decodes no rule, nor builds the rule
+    decoder (~5 M instructions; with the decode and the eager index ~20 M, decision 0105)."""
+    lock = _left_pad_lock(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONPATH"] = str(Path(_project.__file__).resolve().parents[2])
+    r = subprocess.run(
+        [sys.executable, "-c", _NO_RULE_DECODED, str(lock)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split()[-1] == "0", r.stdout
+
+
 # Modules of the -dir walk (folders, workspace globs, .yarnrc.yml, .gitmodules): a -lockfile scan
 # names its files, so it needs none of them (decision 0024, ~1.5 ms of imports).
 _WALK_ONLY = (

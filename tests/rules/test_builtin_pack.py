@@ -208,6 +208,45 @@ def test_pack_is_read_from_its_precompiled_file_while_it_answers_for_the_json() 
     assert rules == _strict(str(PACK))
 
 
+def test_precompiled_pack_is_decoded_on_use() -> None:
+    """Read from ``pack.msgpack``, the pack is a ``CachedRules`` (decision 0105): its ids and the
+    index's names come from the entries' heads, and a rule decoded alone (a lockfile naming one
+    of its packages) or with all the others is the strict loader's, under its installed path."""
+    from gouvernante.rules import cache, pack
+    from gouvernante.rules.index import build_index
+    from gouvernante.rules.model import rule_ids
+
+    strict = {rule.id: rule for rule in _strict(str(PACK))}
+    loaded = pack.load_pack(str(PACK)).rules
+    assert isinstance(loaded, cache.CachedRules)
+    assert rule_ids(loaded) == list(strict)
+    index = build_index(loaded)
+    names = {p.package_name for r in strict.values() for p in r.package_rules}
+    assert index.names == names | {
+        d.package_name for r in strict.values() for d in r.dropper_packages
+    }
+    name = sorted(names)[len(names) // 2]
+    entries = index.by_name[name]
+    assert entries and all(e.rule == strict[e.rule.id] for e in entries)
+    assert all(e.rule.source == str(PACK / os.path.basename(e.rule.source)) for e in entries)
+    assert set(index.integrity.keys()) == {s for r in strict.values() for s in r.bad_integrity}
+    assert list(loaded) == list(strict.values())
+
+
+def test_pack_is_read_from_its_json_on_a_big_endian_machine(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The entries' position arrays are little-endian: elsewhere the JSON files are read."""
+    from types import SimpleNamespace
+
+    from gouvernante.rules import cache, pack
+
+    monkeypatch.setattr(pack, "sys", SimpleNamespace(byteorder="big"))
+    loaded = pack.load_pack(str(PACK)).rules
+    assert not isinstance(loaded, cache.CachedRules)
+    assert list(loaded) == _strict(str(PACK))
+
+
 @pytest.mark.parametrize("change", ["edited", "added", "removed", "cut", "damaged", "missing"])
 def test_pack_is_read_from_its_json_when_the_precompiled_file_does_not_answer(
     tmp_path: Path, change: str

@@ -506,21 +506,20 @@ def _load_rules(paths: Sequence[str], with_builtin: bool) -> RuleSet | None:
 
         pack = load_pack(builtin_rules_dir())
         seen = {rule_id: n for n, rule_id in enumerate(rule_ids(rules))}
-        kept: list[Rule] = []
-        for rule in pack.rules:
-            if rule.id in seen:
+        # (an id of both is an error: the scan stops, so the pack's rules are kept whole; read
+        # from its precompiled file they stay undecoded, as cached rules do)
+        for rule_id in rule_ids(pack.rules) if seen else ():
+            if rule_id in seen:
                 messages.append(
-                    f"{rules[seen[rule.id]].source}: rule id {rule.id!r} is also a bundled rule"
+                    f"{rules[seen[rule_id]].source}: rule id {rule_id!r} is also a bundled rule"
                     " (rename it, or drop -builtin-rules)"
                 )
-            else:
-                kept.append(rule)
         if rules:
             from gouvernante.rules.cache import concat  # noqa: PLC0415
 
-            rules = concat(rules, tuple(kept))
+            rules = concat(rules, pack.rules)
         else:
-            rules = tuple(kept)
+            rules = pack.rules
     if messages:
         from gouvernante.safetext import shown  # noqa: PLC0415
 

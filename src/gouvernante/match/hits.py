@@ -172,13 +172,14 @@ def _integrity_hits(
     # the part before them.
     joined = "\x00".join(filter(None, column))
     several = joined.split() != [joined] or "?" in joined
+    listed = integrity.keys()  # (a set: the index built from cached rules is no dict)
     for position, value in enumerate(column):
         if not value:
             continue
-        if value in integrity:
+        if value in listed:
             sris = [value]
         elif several and (_WHITESPACE.search(value) or "?" in value):  # several, options
-            sris = [h for sri in value.split() if (h := sri.partition("?")[0]) in integrity]
+            sris = [h for sri in value.split() if (h := sri.partition("?")[0]) in listed]
         else:
             continue
         # (a local package too: a file: tarball with a listed hash is that tarball, which

@@ -34,7 +34,7 @@ import importlib
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Final, Protocol, overload
+from typing import Any, Final, Protocol, overload
 
 import msgspec
 
@@ -42,9 +42,6 @@ from gouvernante import __version__
 from gouvernante.errors import RuleError
 from gouvernante.fs.read import read_small
 from gouvernante.rules.model import LazyRules, Rule, add_entry, rule_flags
-
-if TYPE_CHECKING:
-    from array import array
 
 ENV = "GOUVERNANTE_RULE_CACHE"
 FORMAT = 3  # 3: a head read at load, the rules decoded on use; 2: every rule decoded at load
@@ -73,28 +70,33 @@ class _Head(msgspec.Struct, array_like=True):
     integrity: dict[str, int | list[int]]
 
 
+# The cache's decoders and encoder, each made on first use (most scans use no cache, and the bundled
+# pack, read through ``CachedFile`` too, decodes a rule only when a lockfile names its package:
+# building the rule decoder is ~5 M instructions).
 @functools.cache
-def _coders() -> tuple[
-    msgspec.msgpack.Decoder[_Head],
-    msgspec.msgpack.Decoder[Rule],
-    msgspec.msgpack.Decoder[list[Rule]],
-    msgspec.msgpack.Encoder,
-]:
-    """The cache's decoders and encoder, made on first use (~0.5 ms: most scans use no cache)."""
-    return (
-        msgspec.msgpack.Decoder(_Head),
-        msgspec.msgpack.Decoder(Rule),
-        msgspec.msgpack.Decoder(list[Rule]),
-        msgspec.msgpack.Encoder(),
-    )
+def _head_decoder() -> msgspec.msgpack.Decoder[_Head]:
+    return msgspec.msgpack.Decoder(_Head)
 
 
-def _u32(data: bytes) -> array[int]:
-    from array import array  # noqa: PLC0415 - cached rules only (every scan imports this module)
+@functools.cache
+def _rule_decoder() -> msgspec.msgpack.Decoder[Rule]:
+    return msgspec.msgpack.Decoder(Rule)
 
-    out = array("I")
-    out.frombytes(data)
-    return out
+
+@functools.cache
+def _rules_decoder() -> msgspec.msgpack.Decoder[list[Rule]]:
+    return msgspec.msgpack.Decoder(list[Rule])
+
+
+@functools.cache
+def _encoder(deterministic: bool = False) -> msgspec.msgpack.Encoder:
+    return msgspec.msgpack.Encoder(order="deterministic" if deterministic else None)
+
+
+def _u32(data: bytes) -> memoryview:
+    """``data`` read as unsigned 32-bit integers (TypeError unless its length is a multiple of 4);
+    no ``array`` import: every scan with the bundled pack reads two such columns per file."""
+    return memoryview(data).cast("I")
 
 
 def _packed(values: Sequence[int]) -> bytes:
@@ -104,7 +106,9 @@ def _packed(values: Sequence[int]) -> bytes:
 
 
 class CachedFile:
-    """One cached rule file: its head decoded, its rules decoded on first use."""
+    """One cached rule file: its head decoded, its rules decoded on first use. ``source`` is the
+    path the rules are reported under: the entry's own (a cache entry), or another one (the
+    bundled pack's entries name their file, reported under its installed path)."""
 
     __slots__ = (
         "_all",
@@ -112,6 +116,7 @@ class CachedFile:
         "_data",
         "_offsets",
         "_rules",
+        "_stored",
         "droppers",
         "flags",
         "ids",
@@ -124,10 +129,11 @@ class CachedFile:
         "updated",
     )
 
-    def __init__(self, head: _Head, data: bytes, base: int) -> None:
+    def __init__(self, head: _Head, data: bytes, base: int, source: str | None = None) -> None:
         self._data = data
         self._base = base
-        self.source = head.source
+        self._stored = head.source  # each encoded rule's ``source``
+        self.source = head.source if source is None else source
         self.ids = head.ids
         self.indexes = _u32(head.indexes)
         self._offsets = _u32(head.offsets)
@@ -166,10 +172,12 @@ class CachedFile:
             start = self._base + self._offsets[position]
             end = self._base + self._offsets[position + 1]
             try:
-                rule = _coders()[1].decode(memoryview(self._data)[start:end])
+                rule = _rule_decoder().decode(memoryview(self._data)[start:end])
             except (msgspec.DecodeError, ValueError, TypeError) as exc:
                 raise self._broken(position) from exc
             self._check(position, rule)
+            if self.source != self._stored:
+                rule = msgspec.structs.replace(rule, source=self.source)
             rules[position] = rule
         return rule
 
@@ -183,7 +191,7 @@ class CachedFile:
         paused = gc.isenabled()
         gc.disable()  # the rules are acyclic: collections would only walk the growing heap
         try:
-            decoded = _coders()[2].decode(memoryview(self._data)[self._base :])
+            decoded = _rules_decoder().decode(memoryview(self._data)[self._base :])
         except (msgspec.DecodeError, ValueError, TypeError) as exc:
             raise self._broken(0) from exc
         finally:
@@ -191,9 +199,12 @@ class CachedFile:
                 gc.enable()
         if len(decoded) != len(self.ids):
             raise self._broken(0)
-        source = self.source
-        if [r.id for r in decoded] != self.ids or any(r.source != source for r in decoded):
+        stored = self._stored
+        if [r.id for r in decoded] != self.ids or any(r.source != stored for r in decoded):
             raise self._broken(0)
+        if self.source != stored:
+            replace, source = msgspec.structs.replace, self.source
+            decoded = [replace(rule, source=source) for rule in decoded]
         if self._rules is not None:
             decoded = [old or new for old, new in zip(self._rules, decoded, strict=True)]
         self._all = decoded
@@ -201,7 +212,7 @@ class CachedFile:
         return decoded
 
     def _check(self, position: int, rule: Rule) -> None:
-        if rule.id != self.ids[position] or rule.source != self.source:
+        if rule.id != self.ids[position] or rule.source != self._stored:
             raise self._broken(position)
 
     def _broken(self, position: int) -> RuleError:
@@ -308,11 +319,14 @@ class CachedRules(LazyRules):
                     yield r.id, r.published_at, r.last_updated_at, rule_flags(r)
 
 
-def concat(first: Sequence[Rule], second: tuple[Rule, ...]) -> Sequence[Rule]:
+def concat(first: Sequence[Rule], second: Sequence[Rule]) -> Sequence[Rule]:
     """``first`` then ``second``, cached rules kept lazy."""
-    if isinstance(first, CachedRules):
-        return CachedRules([*first.parts, second])
-    return (*first, *second)
+    if not isinstance(first, CachedRules) and not isinstance(second, CachedRules):
+        return (*first, *second)
+    parts: list[CachedFile | tuple[Rule, ...]] = []
+    for rules in (first, second):
+        parts.extend(rules.parts if isinstance(rules, CachedRules) else [tuple(rules)])
+    return CachedRules(parts)
 
 
 def cache_dir(env: dict[str, str] | None = None) -> str | None:
@@ -386,14 +400,28 @@ def load(directory: str, display: str, digest: str) -> CachedFile | None:
     view = memoryview(data)
     if _sha256(view[len(_MAGIC) + 32 :]).digest() != data[len(_MAGIC) : len(_MAGIC) + 32]:
         return None
-    size = int.from_bytes(data[_PREFIX - 4 : _PREFIX], "little")
+    return from_body(data, display, digest, at=_PREFIX - 4)
+
+
+def from_body(
+    data: bytes, display: str, digest: str, *, at: int = 0, source: str | None = None
+) -> CachedFile | None:
+    """The rules of an entry's body (head length, head, rules) starting at ``at`` of ``data``,
+    whose integrity the caller checked (the entry's SHA-256; the bundled pack's CRC-32), if its
+    head names ``display`` and ``digest`` and agrees with itself; None if not. ``source``: the
+    path the rules are reported under, when not ``display``."""
+    size = int.from_bytes(data[at : at + 4], "little")
+    start = at + 4
     try:
-        head = _coders()[0].decode(view[_PREFIX : _PREFIX + size])
+        head = _head_decoder().decode(memoryview(data)[start : start + size])
     except (msgspec.DecodeError, ValueError, TypeError, RecursionError):
         return None
     if head.content_sha256 != digest or head.source != display:
         return None
-    cached = CachedFile(head, data, _PREFIX + size)
+    try:
+        cached = CachedFile(head, data, start + size, source)
+    except TypeError:  # a position array cut
+        return None
     return cached if cached._consistent() else None
 
 
@@ -418,9 +446,21 @@ def store(directory: str, display: str, digest: str, rules: list[tuple[int, Rule
 
 
 def _encode(display: str, digest: str, rules: list[tuple[int, Rule]]) -> bytes:
+    body = entry_body(display, digest, rules)
+    return _MAGIC + _sha256(body).digest() + body
+
+
+def entry_body(
+    display: str, digest: str, rules: list[tuple[int, Rule]], *, deterministic: bool = False
+) -> bytes:
+    """An entry's body (head length, head, rules; ``from_body`` reads it) for ``rules`` (each with
+    its position in the file) of the file ``display`` whose content hash is ``digest``.
+    ``deterministic``: the same bytes whatever the hash seed (sets and maps sorted; the bundled
+    pack's build)."""
+    encoder = _encoder(deterministic)
     region = bytearray(_array_header(len(rules)))
     offsets: list[int] = []
-    encode_into = _coders()[3].encode_into
+    encode_into = encoder.encode_into
     for _, rule in rules:
         offsets.append(len(region))
         encode_into(rule, region, -1)  # appended
@@ -435,7 +475,7 @@ def _encode(display: str, digest: str, rules: list[tuple[int, Rule]]) -> bytes:
             add_entry(droppers, dropper.package_name, position)
         for sri in rule.bad_integrity:
             add_entry(integrity, sri, position)
-    head = _coders()[3].encode(
+    head = encoder.encode(
         _Head(
             content_sha256=digest,
             source=display,
@@ -451,8 +491,7 @@ def _encode(display: str, digest: str, rules: list[tuple[int, Rule]]) -> bytes:
             integrity=integrity,
         )
     )
-    body = len(head).to_bytes(4, "little") + head + region
-    return _MAGIC + _sha256(body).digest() + body
+    return len(head).to_bytes(4, "little") + head + region
 
 
 __all__ = [
@@ -463,6 +502,8 @@ __all__ = [
     "cache_dir",
     "concat",
     "content_hash",
+    "entry_body",
+    "from_body",
     "load",
     "store",
 ]

@@ -88,6 +88,11 @@ class _Lazy(Mapping[str, tuple[_V, ...]], Generic[_V]):
             keys = self._keys = frozenset().union(*(t for _, _, t in self._tables))
         return keys
 
+    def keys(self) -> frozenset[str]:  # type: ignore[override]
+        """The keys as a set (``in`` without a Python call per look-up: the matcher asks each
+        entry's integrity of it)."""
+        return self.keys_set()
+
     def __contains__(self, key: object) -> bool:
         return any(key in table for _, _, table in self._tables)
 
