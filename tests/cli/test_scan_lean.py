@@ -210,3 +210,71 @@ def test_rules_scan_imports_neither_openssl_nor_json() -> None:
     r = _small_scan(RULES, LOCK, "hashlib", "_hashlib", "json")
     assert r.returncode == 0, r.stderr
     assert r.stdout.split()[-1] == "0", r.stdout
+
+
+_NOT_COMPILED = """
+import importlib, sys
+from gouvernante.cli import main
+code = main(["-lockfile", sys.argv[1]])
+made = []
+for spec in sys.argv[2:]:
+    module, _, name = spec.rpartition(".")
+    value = getattr(importlib.import_module(module), name)
+    if "_made" in getattr(value, "__dict__", {"_made": True}):  # (a pattern compiled at import)
+        made.append(spec)
+print(code, *made)
+"""
+
+FIXTURES = Path(__file__).parent.parent / "lockfiles" / "fixtures"
+
+# Patterns of each reader that a lockfile as its tool writes it never needs (the YAML fallback,
+# odd characters, comments, another reader's layout): compiled on first use (decision 0105;
+# pnpm ~13 M instructions, a berry yarn.lock ~12 M: yarn classic's entry pattern).
+_UNUSED_PATTERNS = {
+    "pnpm/pnpm10/pnpm-lock.yaml": (
+        "gouvernante.lockfiles._pnpm_yaml._ODD_CHARS",
+        "gouvernante.lockfiles._pnpm_yaml._FLOW_BAD",
+        "gouvernante.lockfiles._pnpm_yaml._JS_NUMBER",
+        "gouvernante.lockfiles._pnpm_lines._ONE_DEP_LINE",
+        "gouvernante.lockfiles.pnpm._DOCUMENT_START",
+        "gouvernante.lockfiles.pnpm._BREAKS_APART",
+        "gouvernante.lockfiles.pnpm._PEER_SUFFIX",
+        "gouvernante.lockfiles.pnpm._V5_KEY_REFERENCE",
+    ),
+    "yarn/berry-3.8/yarn.lock": (
+        "gouvernante.lockfiles._yarn_classic._C_ENTRY_BYTES",
+        "gouvernante.lockfiles._yarn_classic._PLAIN_DEPS",
+        "gouvernante.lockfiles._yarn_classic._ENDS_IN_BLOCK_HEADER_BYTES",
+        "gouvernante.lockfiles._yarn_classic._PREAMBLE_BYTES",
+        "gouvernante.lockfiles._yarn_berry._DQ_TOKEN",
+        "gouvernante.lockfiles._yarn_common._PROTOCOL",
+        "gouvernante.lockfiles._yarn_common._BARE_NAME",
+        "gouvernante.lockfiles.yarn._BERRY_HEAD",
+    ),
+    "yarn/classic-1.22/yarn.lock": (
+        "gouvernante.lockfiles._yarn_classic._ENTRY_START_BYTES",
+        "gouvernante.lockfiles.yarn._BERRY_TEXT",
+    ),
+    "bun/bun-1.2.0/bun.lock": (
+        "gouvernante.lockfiles.bun._COMMENTS",
+        "gouvernante.lockfiles.bun._TRAILING_COMMAS",
+        "gouvernante.lockfiles.bun._LINE_STRING",
+        "gouvernante.lockfiles.bun._ENTRY_LINE",
+        "gouvernante.lockfiles.bun._ROOT_LINE",
+    ),
+}
+
+
+@pytest.mark.parametrize("fixture", sorted(_UNUSED_PATTERNS))
+def test_reader_patterns_a_written_lockfile_does_not_need_are_not_compiled(fixture: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONPATH"] = str(Path(_project.__file__).resolve().parents[2])
+    r = subprocess.run(
+        [sys.executable, "-c", _NOT_COMPILED, str(FIXTURES / fixture), *_UNUSED_PATTERNS[fixture]],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split()[-1] == "0", r.stdout

@@ -37,6 +37,7 @@ from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
+from gouvernante.lazy import lazy_pattern
 from gouvernante.lockfiles import _pnpm_yaml
 
 _NOT_SCALAR = r"(?!(?:[nN]ull|NULL|[tT]rue|TRUE|[fF]alse|FALSE|~):)"
@@ -48,7 +49,7 @@ _FIRST = r"[^\n '\"\-?:,\[\]{}#&*!|>%@`]"
 # the first ': ' of a line ends its name). Checked once per distinct line (``_read_section``).
 _DEP_NAME = rf"(?:'[^\n '\":]+'|{_NOT_SCALAR}{_FIRST}[^\n '\":]*)"
 _DEP_LINE = rf"      {_DEP_NAME}: (?:'[^\n '\"]*'|{_FIRST}[^\n '\"]*(?<!:))\n"
-_ONE_DEP_LINE = re.compile(_DEP_LINE)
+_ONE_DEP_LINE = lazy_pattern(_DEP_LINE)
 # A reference with no '@', '/' or ':' before its peer suffix (if any): a version, in every
 # lockfile version the key ``name@reference`` (``/name@reference`` in 6.x; see ``pnpm.py``).
 _PLAIN_REF = r"[^\n '\"@/:(]*(?:\([^\n '\"]*)?"
@@ -673,12 +674,11 @@ def _other_ref_lines(lines: str) -> list[str] | None:
     at = 0
     end = len(lines)
     plain = _PLAIN_REF_LINES.match
-    other = _ONE_DEP_LINE.match
     while True:
         at = plain(lines, at).end()  # type: ignore[union-attr]  # (``*+``: always a match)
         if at == end:
             return others
-        found = other(lines, at)
+        found = _ONE_DEP_LINE.match(lines, at)  # (compiled when a line is not plain)
         if found is None:
             return None
         others.append(lines[at : found.end() - 1])

@@ -19,6 +19,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from gouvernante.lazy import lazy_pattern
+
 
 class Unsupported(Exception):
     """The text uses YAML the fast loader does not read; use ``load_yaml`` instead."""
@@ -41,13 +43,13 @@ _BAD_KEY_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _BAD_VALUE_START = frozenset("-?:,[]{}#&*!|>%@` ")
 _QUOTES = frozenset("'\"")
 # Characters YAML either rejects or reads as line breaks: leave such texts to PyYAML.
-_ODD_CHARS = re.compile(
+_ODD_CHARS = lazy_pattern(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\u2028\u2029\ud800-\udfff\ufffe\uffff]"
 )
 # Characters a plain scalar inside a flow collection may not hold or start with.
 _FLOW_INDICATORS = re.compile(r"[\[\]{}?#]")
 _FLOW_BAD_START = frozenset("-:&*!|>%@`, ")
-_FLOW_BAD = re.compile(r"[\[\]{}?#,]|: |:$|^[-:&*!|>%@`]")
+_FLOW_BAD = lazy_pattern(r"[\[\]{}?#,]|: |:$|^[-:&*!|>%@`]")
 
 
 def load_fast(text: str, keep: Mapping[str, frozenset[str]] | None = None) -> dict[str, Any]:  # noqa: C901 - listed in pyproject, to shrink
@@ -339,7 +341,7 @@ class Number(str):
 
 # js-yaml 4's resolveYamlInteger and YAML_FLOAT_PATTERN (as bundled in pnpm 10), which never
 # accept a text ending in "_"; checked against pnpm 10 (decision 0074).
-_JS_NUMBER = re.compile(
+_JS_NUMBER = lazy_pattern(
     r"(?!.*_$)(?:[-+]?(?:0b[01_]*[01][01_]*|0x[0-9a-fA-F_]*[0-9a-fA-F][0-9a-fA-F_]*"
     r"|0o[0-7_]*[0-7][0-7_]*|[0-9][0-9_]*)"
     r"|[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|\.[0-9_]+(?:[eE][-+]?[0-9]+)?"
@@ -451,7 +453,8 @@ def _number_loader_class() -> Any:
 
         resolvers = {first: list(found) for first, found in base.yaml_implicit_resolvers.items()}
         for first in "-+0123456789.":
-            resolvers.setdefault(first, []).append((_NUMBER_TAG, _JS_NUMBER))
+            # (a real pattern in PyYAML's table: ``re``'s cache gives the one compiled)
+            resolvers.setdefault(first, []).append((_NUMBER_TAG, re.compile(_JS_NUMBER.pattern)))
         _NumberLoader.yaml_implicit_resolvers = resolvers
         _NumberLoader.add_constructor(
             _NUMBER_TAG, lambda loader, node: Number(loader.construct_scalar(node))

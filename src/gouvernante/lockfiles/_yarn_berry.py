@@ -34,6 +34,7 @@ from typing import Any
 
 from gouvernante.errors import LockfileError
 from gouvernante.fs.decode import yaml_problem, yaml_reason, yaml_where
+from gouvernante.lazy import lazy_pattern
 from gouvernante.lockfiles._common import split_at_version
 from gouvernante.lockfiles._local_folder import local_folder, local_tarball_path
 from gouvernante.lockfiles._tarball_url import (
@@ -73,7 +74,7 @@ _BLOCK = re.compile(
 )
 _NO_ENTRY = re.compile(r"(?:#[^\n]*\n|\n)*(?:#[^\n]*)?")
 _MEMBER = re.compile(rf"    ({_KEY}):[ \t]+({_KEY})[ \t]*")
-_DQ_TOKEN = re.compile(DQ)
+_DQ_TOKEN = lazy_pattern(DQ)
 _FIELD_NEEDLES = (("version", "\n  version:"), ("resolution", "\n  resolution:"))
 _DEPS_NEEDLE = "\n  dependencies:"
 # yarn 2+ sorts an entry's fields (``__metadata``, ``version``, ``resolution``, the dependency

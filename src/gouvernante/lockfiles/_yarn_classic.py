@@ -652,7 +652,7 @@ def _read_otherwise(
 # no entry): a block header ending the file (``  dependencies:``) is a cut one.
 _ENDS_IN_BLOCK_HEADER_SOURCE = r"\n {2}(?:dependencies|optionalDependencies):[ \t]*\n\Z"
 _ENDS_IN_BLOCK_HEADER = lazy_pattern(_ENDS_IN_BLOCK_HEADER_SOURCE)
-_ENDS_IN_BLOCK_HEADER_BYTES = re.compile(_ENDS_IN_BLOCK_HEADER_SOURCE.encode())
+_ENDS_IN_BLOCK_HEADER_BYTES = lazy_pattern(_ENDS_IN_BLOCK_HEADER_SOURCE.encode())
 
 
 def _cut_end(source: str | bytes) -> tuple[str, ...]:
@@ -1430,8 +1430,8 @@ _C_ENTRY_SOURCE = (
     r"(?:\n  optionalDependencies:(?P<optional>(?:\n    [^\n]*+)++))?)(?=\n)"
 )
 _C_ENTRY = lazy_pattern(_C_ENTRY_SOURCE)
-_C_ENTRY_BYTES = re.compile(_C_ENTRY_SOURCE.encode())
-_GROUPS = _C_ENTRY_BYTES.groups + 1  # the text before an entry, then _C_ENTRY's groups
+# (compiled on first use: a berry yarn.lock imports this module too, ~10 M instructions)
+_C_ENTRY_BYTES = lazy_pattern(_C_ENTRY_SOURCE.encode())
 
 
 def _piece(group: str) -> int:
@@ -1440,7 +1440,7 @@ def _piece(group: str) -> int:
 
 
 _PREAMBLE = lazy_pattern(r"(?:#[^\n]*\n|\n)*+")
-_PREAMBLE_BYTES = re.compile(rb"(?:#[^\n]*\n|\n)*+")
+_PREAMBLE_BYTES = lazy_pattern(rb"(?:#[^\n]*\n|\n)*+")
 # each id's first descriptor's name (split_at_version), ids whose descriptors hold no comma
 _ID_NAME = lazy_pattern(r"^([^,\n]?[^@,\n]*)", re.MULTILINE)
 
@@ -1453,6 +1453,7 @@ def _canonical_columns(
     pieces are each entry's header and dependency lines (its body is not copied: an entry's
     body and header line are found in the text when asked, ``_Bodies``), descriptors split
     from the ids and ranges read from them when first asked."""
+    step = _C_ENTRY_BYTES.groups + 1  # the text before an entry, then _C_ENTRY's groups
     if isinstance(text, bytes):
         pieces: list[Any] = _C_ENTRY_BYTES.split(text)
         start = cast(re.Match[bytes], _PREAMBLE_BYTES.match(text)).end()
@@ -1467,18 +1468,18 @@ def _canonical_columns(
         or text[start - 2 : start] != blank
         or start == len(text)
         or len(pieces[0]) != start - 2  # the preamble holds no entry start
-        or any(pieces[_GROUPS:-1:_GROUPS])  # nothing between two entries
+        or any(pieces[step:-1:step])  # nothing between two entries
         or pieces[-1].strip(newline)  # newlines after the last one
         or not pieces[-1]
     ):
         return None
-    raw_headers = pieces[_piece("header") :: _GROUPS]
-    raw_names = pieces[_piece("name") :: _GROUPS]
-    kept_urls = pieces[_piece("odd") :: _GROUPS]
-    dependencies = pieces[_piece("deps") :: _GROUPS]  # None: the entry has no such block
-    optional = pieces[_piece("optional") :: _GROUPS]
-    versions = pieces[_piece("version") :: _GROUPS]
-    unresolved = pieces[_piece("unresolved") :: _GROUPS]  # None: a resolved URL
+    raw_headers = pieces[_piece("header") :: step]
+    raw_names = pieces[_piece("name") :: step]
+    kept_urls = pieces[_piece("odd") :: step]
+    dependencies = pieces[_piece("deps") :: step]  # None: the entry has no such block
+    optional = pieces[_piece("optional") :: step]
+    versions = pieces[_piece("version") :: step]
+    unresolved = pieces[_piece("unresolved") :: step]  # None: a resolved URL
     first, end = len(pieces[0]), len(text) - len(pieces[-1])
     del pieces  # (the look-ahead's scope and base go before the columns are built)
     # (each read when a rule names its entry; one copy, not 50,000 objects kept)
@@ -1567,7 +1568,7 @@ def _canonical_columns(
 # Where an entry of ``_canonical_columns``'s text starts: its blank line (none inside an entry,
 # none between two, and the preamble's are followed by a comment or another newline)
 _ENTRY_START = lazy_pattern(r"\n\n(?=[^\n])")
-_ENTRY_START_BYTES = re.compile(rb"\n\n(?=[^\n])")
+_ENTRY_START_BYTES = lazy_pattern(rb"\n\n(?=[^\n])")
 # How many entries ``_Bodies`` finds one by one (each from the nearest one found before)
 # before it finds every entry's start at once.
 _FOUND_ONE_BY_ONE = 2048
@@ -1968,7 +1969,7 @@ _DEP_CONTENT = lazy_pattern(r"\n    ([^\n]*)")
 # replacements.
 _P_NAME = r'(?:"[!#-~]++"|[!$-+\--9;-~][!#-+\--9;-~]*+)'  # printable ASCII (see _C_KEY)
 _P_RANGE = r'"(?:[!#-~][ !#-~]*+(?<! ))?"'  # (possessive: the last one is no space)
-_PLAIN_DEPS = re.compile(rf"(?:{_P_NAME} {_P_RANGE}\n)*+{_P_NAME} {_P_RANGE}")
+_PLAIN_DEPS = lazy_pattern(rf"(?:{_P_NAME} {_P_RANGE}\n)*+{_P_NAME} {_P_RANGE}")
 
 
 class _DepLines:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Container, Mapping, Sequence
 
 from gouvernante.errors import LockfileError, SemverError
+from gouvernante.lazy import lazy_pattern
 from gouvernante.lockfiles._common import split_at_version
 from gouvernante.model import Source
 
@@ -17,7 +18,7 @@ _GIT_PREFIXES = ("git:", "git+", "git@", "github:", "gitlab:", "bitbucket:", "gi
 _LOCAL_PREFIXES = ("file:", "link:", "portal:", "workspace:", "exec:", ".", "/", "~/")
 _TARBALL_SUFFIXES = (".tgz", ".tar.gz", ".tar")
 _GIT_HOSTS = ("github.com/", "gitlab.com/", "bitbucket.org/")
-_PROTOCOL = re.compile(r"[a-z][a-z0-9+.-]*:")
+_PROTOCOL = lazy_pattern(r"[a-z][a-z0-9+.-]*:")
 _SEMVER_START = frozenset("^~<>=*0123456789")
 
 
@@ -55,7 +56,7 @@ def alias_target(name: str, range_: str) -> tuple[str, str]:
 
 
 # a package name as npm allows a new one (lower case; no range operator, space or ``@``)
-_BARE_NAME = re.compile(r"(?:@[a-z0-9~-][a-z0-9._~-]*/)?[a-z0-9~-][a-z0-9._~-]*")
+_BARE_NAME = lazy_pattern(r"(?:@[a-z0-9~-][a-z0-9._~-]*/)?[a-z0-9~-][a-z0-9._~-]*")
 
 
 def classify(reference: str) -> Source:

@@ -24,7 +24,6 @@ first element of its tuple is ``<real name>@<resolution>``. A dependency of the 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 
@@ -32,6 +31,7 @@ import msgspec
 
 from gouvernante.errors import LockfileError
 from gouvernante.fs.decode import json_problem
+from gouvernante.lazy import lazy_pattern
 from gouvernante.lockfiles import _sniff
 from gouvernante.lockfiles._common import (
     LOCKED_VERSION,
@@ -53,19 +53,19 @@ SUPPORTED_VERSIONS = frozenset({0, 1, 2})
 # unterminated string or comment runs to the end of the text (the JSON is then invalid anyway):
 # one linear pass, whatever the input.
 _STRING = r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\Z)'
-_COMMENTS = re.compile(rf"({_STRING})|//[^\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/|\Z)", re.DOTALL)
-_TRAILING_COMMAS = re.compile(rf"({_STRING})|,(?=\s*[}}\]])")
+_COMMENTS = lazy_pattern(rf"({_STRING})|//[^\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/|\Z)", re.DOTALL)
+_TRAILING_COMMAS = lazy_pattern(rf"({_STRING})|,(?=\s*[}}\]])")
 
 _INTEGRITY_PREFIXES = ("sha512-", "sha384-", "sha256-", "sha1-")
 _GIT_PREFIXES = ("git+", "git:", "github:", "gitlab:", "bitbucket:", "git@")
 _TARBALL_SUFFIXES = (".tgz", ".tar.gz", ".tar")
 _LOCAL_PREFIXES = ("workspace:", "link:", "file:", "root:", "portal:")
 _COMMA = re.compile(r",(?=\s*[}\]])")
-_LINE_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(")?')  # group 1: the string is closed
+_LINE_STRING = lazy_pattern(r'"[^"\\]*(?:\\.[^"\\]*)*(")?')  # group 1: the string is closed
 # A package entry as bun writes it: a key at the start of a line mapped to an array.
 _KEY = r'("[^"\\\n]*(?:\\.[^"\\\n]*)*")'  # a quoted key on one line (group)
-_ENTRY_LINE = re.compile(rf"[ \t]*{_KEY}[ \t]*:[ \t]*\[")
-_ROOT_LINE = re.compile(r'[ \t]*""[ \t]*:[ \t]*\{')
+_ENTRY_LINE = lazy_pattern(rf"[ \t]*{_KEY}[ \t]*:[ \t]*\[")
+_ROOT_LINE = lazy_pattern(r'[ \t]*""[ \t]*:[ \t]*\{')
 
 
 class _Meta(msgspec.Struct):
@@ -646,6 +646,8 @@ class BunDetails:
         if node_id in self._elsewhere:
             return self._elsewhere[node_id]
         # Not where bun puts it (hand-edited or minified file): first "<key>": [ / { anywhere.
+        import json  # noqa: PLC0415 - a line looked for elsewhere only (~5 M instructions)
+
         opener = r"\{" if node_id == "" or node_id in self._lock.workspaces else r"\["
         pattern = re.escape(json.dumps(node_id, ensure_ascii=False)) + r"\s*:\s*" + opener
         match = re.search(pattern, self._text)
@@ -690,6 +692,8 @@ def _meta_of(entry: _Entry) -> _Meta | None:
 
 
 def _unquote(raw: str) -> str | None:
+    import json  # noqa: PLC0415 - a key holding an escape only
+
     try:
         value = json.loads(raw)
     except ValueError:

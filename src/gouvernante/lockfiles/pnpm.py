@@ -35,6 +35,7 @@ from typing import Any
 
 from gouvernante.errors import LockfileError
 from gouvernante.fs.decode import yaml_problem, yaml_where
+from gouvernante.lazy import lazy_pattern
 from gouvernante.lockfiles import _pnpm_lines, _pnpm_yaml
 from gouvernante.lockfiles._common import split_at_version, version_label
 from gouvernante.lockfiles._local_folder import local_folder
@@ -143,7 +144,7 @@ def parse(data: bytes, path: str) -> LockfileGraph:
 # Loading
 
 
-_DOCUMENT_START = re.compile(r"(?:^|\n)---\r?\n")
+_DOCUMENT_START = lazy_pattern(r"(?:^|\n)---\r?\n")
 
 
 def _load_documents(text: str, path: str) -> list[dict[str, Any]]:
@@ -169,7 +170,7 @@ def _load_documents(text: str, path: str) -> list[dict[str, Any]]:
 # Characters libyaml (YAML 1.1) reads as line breaks, or skips at a line's start (a byte-order
 # mark), which pnpm's js-yaml and yarn's parseSyml (YAML 1.2) read as text: ``ms: 1 \u2029# c``
 # is ``1`` to one and ``1 \u2029# c`` to the other, ``\x85react:`` is ``react`` or another key.
-_BREAKS_APART = re.compile("[\x85\u2028\u2029\ufeff]")
+_BREAKS_APART = lazy_pattern("[\x85\u2028\u2029\ufeff]")
 
 
 def _load_yaml(text: str, path: str, *, numbers: bool = False) -> Any:
@@ -943,7 +944,9 @@ class _Lockfile:
 
 # A key whose parenthesised suffix is one or more groups (nested three deep at most): the key
 # without them is what ``_strip_peers`` returns; other keys are left for it.
-_PEER_SUFFIX = re.compile(r"^([^\n()]+)(?:\((?:[^\n()]|\((?:[^\n()]|\([^\n()]*\))*\))*\))+$", re.M)
+_PEER_SUFFIX = lazy_pattern(
+    r"^([^\n()]+)(?:\((?:[^\n()]|\((?:[^\n()]|\([^\n()]*\))*\))*\))+$", re.M
+)
 
 
 _FLAT_PEERS = re.compile(r"(?:[^\n()]+(?:\([^\n()]*\))+\n)*")
@@ -1082,7 +1085,7 @@ def _read_lines(text: str | None, path: str, data: bytes | None = None) -> Lockf
 # A 5.x dependency line whose reference is a key, or a link (``_ref_to_key``), not a version
 # the key is built from (group 1: the line; ``_pnpm_lines``' grammar: no ':' in the name, no
 # space or quote in either token but the quoting).
-_V5_KEY_REFERENCE = re.compile(r"\n(      [^\n:]*: '?(?:link:|npm:|file:|[^\n/]*/)[^\n]*)")
+_V5_KEY_REFERENCE = lazy_pattern(r"\n(      [^\n:]*: '?(?:link:|npm:|file:|[^\n/]*/)[^\n]*)")
 
 
 # The characters of dependency lines whose reference keys ``_check_references`` makes at once.

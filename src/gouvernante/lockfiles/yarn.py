@@ -12,14 +12,15 @@ from __future__ import annotations
 import re
 from collections.abc import Container, Sequence
 
+from gouvernante.lazy import lazy_pattern
 from gouvernante.lockfiles._common import decode_lines, split_at_version
 from gouvernante.lockfiles._yarn_classic import parse_classic
 from gouvernante.lockfiles._yarn_common import heading, key_descriptors
 from gouvernante.model import LockfileGraph
 
 _CLASSIC_MARKER = "# yarn lockfile v1"
-_BERRY_HEAD = re.compile(rb"^__metadata:(?:\s|$)", re.MULTILINE)
-_BERRY_TEXT = re.compile(r"^__metadata:(?:\s|$)", re.MULTILINE)
+_BERRY_HEAD = lazy_pattern(rb"^__metadata:(?:\s|$)", re.MULTILINE)
+_BERRY_TEXT = lazy_pattern(r"^__metadata:(?:\s|$)", re.MULTILINE)
 
 
 def sniff(head: bytes) -> bool:
