@@ -278,3 +278,30 @@ def test_reader_patterns_a_written_lockfile_does_not_need_are_not_compiled(fixtu
     )
     assert r.returncode == 0, r.stderr
     assert r.stdout.split()[-1] == "0", r.stdout
+
+
+def test_sniffing_a_renamed_package_lock_searches_no_bun_pattern(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A package-lock under another name is sniffed: bun.lock's patterns (comments allowed:
+    ~1.5 M instructions to compile) are searched only in a text holding ``"workspaces"``, which
+    they need (decision 0105)."""
+    import re
+
+    from gouvernante.lockfiles import detect, npm
+
+    searched: list[object] = []
+    real = re.search
+
+    def search(pattern: object, text: object, *args: object) -> object:
+        searched.append(pattern)
+        return real(pattern, text, *args)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(re, "search", search)
+    head = b'{\n  "name": "app",\n  "lockfileVersion": 3,\n  "packages": {}\n}\n'
+    spec = detect("lock.json", head)
+    assert spec is not None and spec.name == "npm"
+    assert searched == [npm._LOCKFILE_VERSION]
+    bun_head = head.replace(b'"packages"', b'"workspaces": {"": {}}, "packages"')
+    spec = detect("lock.json", bun_head)
+    assert spec is not None and spec.name == "bun"

@@ -22,7 +22,11 @@ def bun_binary(head: bytes) -> bool:
 
 
 def bun(head: bytes) -> bool:
-    return b'"lockfileVersion"' in head and re.search(_BUN_WORKSPACES, head) is not None
+    return (
+        b'"lockfileVersion"' in head
+        and b'"workspaces"' in head  # (the pattern needs it: a package-lock compiles nothing)
+        and re.search(_BUN_WORKSPACES, head) is not None
+    )
 
 
 # deno.lock: a JSON object whose first member is a quoted-number "version", then a deno section.

@@ -202,7 +202,12 @@ def sniff(head: bytes) -> bool:
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not text.startswith(b"{"):
         return False
-    return bool(re.search(_LOCKFILE_VERSION, text)) and not re.search(_BUN_WORKSPACES, text)
+    # (each pattern needs its quoted key: a file without one compiles neither)
+    return (
+        b'"lockfileVersion"' in text
+        and re.search(_LOCKFILE_VERSION, text) is not None
+        and not (b'"workspaces"' in text and re.search(_BUN_WORKSPACES, text))
+    )
 
 
 def parse(data: bytes, path: str) -> LockfileGraph:
@@ -892,7 +897,7 @@ def _odd_keys(keys: Iterable[str]) -> bool:
             or joined.endswith("/")
             or joined.startswith("./")
             or re.search(_ODD_SLASH, joined)
-            or re.search(_DOT_FIRST, joined)
+            or "\n./" in joined  # a key starting with "./" (but the first)
         ):
             return True
     return False
@@ -900,7 +905,6 @@ def _odd_keys(keys: Iterable[str]) -> bool:
 
 _KEYS_AT_ONCE = 4096
 _ODD_SLASH = r"/[./\n]"  # "/.", "//", a key ending with "/" (but the last)
-_DOT_FIRST = r"\n\./"  # a key starting with "./" (but the first)
 
 
 def _odd_keys_one_by_one(keys: Iterable[str]) -> bool:
