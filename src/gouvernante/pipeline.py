@@ -37,8 +37,6 @@ from gouvernante.lockfiles import (
     with_manifest_beside,
     with_tarball_releases,
 )
-from gouvernante.lockfiles.package_json import manifest_name
-from gouvernante.lockfiles.package_json import parse as parse_manifest
 from gouvernante.match.placing import (
     WorkspaceMembers,
     judge_declared,
@@ -210,6 +208,8 @@ def _with_manifest_beside(graph: LockfileGraph, task: FileTask) -> LockfileGraph
     manifest_path = os.path.join(os.path.dirname(path), "package.json")
     if task.parser_name == "package.json" or not os.path.isfile(manifest_path):
         return with_manifest_beside(graph, None)
+    from gouvernante.lockfiles.package_json import parse as parse_manifest  # noqa: PLC0415
+
     try:
         data = read_regular_file(manifest_path, MAX_LOCKFILE_BYTES, manifest_path)
         manifest = parse_manifest(data, manifest_path)
@@ -887,6 +887,7 @@ def _workspace_names(directory: str, patterns: Sequence[str]) -> frozenset[str]:
 
 def _named_folders(directory: str, patterns: Sequence[str]) -> Iterator[str]:
     from gouvernante.fs import globs  # noqa: PLC0415 - yarn classic workspaces only
+    from gouvernante.lockfiles.package_json import manifest_name  # noqa: PLC0415 - idem
 
     for folder in globs.expand(directory, patterns):
         path = os.path.join(directory, folder, "package.json")

@@ -92,9 +92,19 @@ def _left_pad_lock(folder: Path) -> Path:
 def test_bundled_pack_scan_without_named_packages_imports_no_semver(tmp_path: Path) -> None:
     """The bundled pack (exact versions) against a lockfile naming none of its packages needs no
     range parser: ``gouvernante.semver`` is imported by the first package a rule names; nor the
-    npm parser's big-file path (``array``) or finding lines (``bisect``)."""
+    npm parser's big-file path (``array``) or finding lines (``bisect``); nor the dependency
+    paths of findings (``match.paths``), nor the manifest reader (``lockfiles.package_json``:
+    a package-lock v3 records its project's dependencies; decision 0105)."""
     lock = _left_pad_lock(tmp_path)
-    r = _small_scan("", str(lock), "gouvernante.semver", "bisect", "array")
+    r = _small_scan(
+        "",
+        str(lock),
+        "gouvernante.semver",
+        "bisect",
+        "array",
+        "gouvernante.match.paths",
+        "gouvernante.lockfiles.package_json",
+    )
     assert r.returncode == 0, r.stderr
     assert r.stdout.split()[-1] == "0", r.stdout
 

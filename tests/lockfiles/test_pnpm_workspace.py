@@ -10,8 +10,7 @@ from __future__ import annotations
 import pytest
 
 from gouvernante.errors import LockfileError
-from gouvernante.lockfiles import parse_bytes
-from gouvernante.lockfiles.package_json import WORKSPACE_OVERRIDES
+from gouvernante.lockfiles import WORKSPACE_OVERRIDES, parse_bytes
 from gouvernante.lockfiles.package_json import parse as parse_manifest
 from gouvernante.lockfiles.pnpm_workspace import (
     MAX_WORKSPACE_BYTES,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from gouvernante.cli import main
-from gouvernante.lockfiles.package_json import WORKSPACE_OVERRIDES
+from gouvernante.lockfiles import WORKSPACE_OVERRIDES
 from gouvernante.match.hits import match_declared
 from gouvernante.model import DeclaredDependency
 from gouvernante.rules.index import build_index

@@ -30,6 +30,14 @@ PNPM_WORKSPACE = "pnpm-workspace.yaml"
 DENO_CONFIG = "deno.json"
 # A project's manifest (its declared ranges; read beside an npm v1 or yarn classic lockfile).
 MANIFEST = "package.json"
+# The fields of the declared dependencies an override stands for (``DeclaredDependency.field``):
+# a manifest's (``package_json``), pnpm 10's ``overrides`` in pnpm-workspace.yaml
+# (``pnpm_workspace``); a deno.json import map's (``deno_json``). Here, not in ``package_json``:
+# the matcher asks them of every lockfile, which needs no manifest reader (decision 0105).
+MANIFEST_OVERRIDES = ("overrides", "resolutions", "pnpm.overrides")
+WORKSPACE_OVERRIDES = "pnpm-workspace.yaml overrides"
+DENO_IMPORT_FIELDS = frozenset({"imports", "scopes"})
+OVERRIDE_FIELDS = (*MANIFEST_OVERRIDES, WORKSPACE_OVERRIDES)
 
 
 class ParserSpec(msgspec.Struct, frozen=True):

@@ -22,6 +22,7 @@ from msgspec.structs import replace
 
 from gouvernante.errors import LockfileError, SemverError
 from gouvernante.lazy import lazy_object, lazy_pattern
+from gouvernante.lockfiles import MANIFEST_OVERRIDES, OVERRIDE_FIELDS
 from gouvernante.lockfiles._common import first_repeated_key, json_errors, shape_error
 from gouvernante.lockfiles._tarball_url import registry_identity, registry_name
 from gouvernante.model import (
@@ -34,12 +35,6 @@ from gouvernante.model import (
 from gouvernante.safetext import key_segment
 
 DEPENDENCY_FIELDS = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
-# The fields of the declared dependencies an override stands for (``DeclaredDependency.field``).
-_MANIFEST_OVERRIDES = ("overrides", "resolutions", "pnpm.overrides")
-# pnpm 10's ``overrides`` in pnpm-workspace.yaml (lockfiles.pnpm_workspace)
-WORKSPACE_OVERRIDES = "pnpm-workspace.yaml overrides"
-DENO_IMPORT_FIELDS = frozenset({"imports", "scopes"})  # a deno.json import map's (deno_json)
-OVERRIDE_FIELDS = (*_MANIFEST_OVERRIDES, WORKSPACE_OVERRIDES)
 
 
 # A dependency field: a mapping of names to specs. An empty array (``"devDependencies": []``,
@@ -102,7 +97,7 @@ def parse(data: bytes, path: str) -> LockfileGraph:
             declared.extend(_berry_tag(key, spec, field))
     pnpm = manifest.pnpm.get("overrides") if isinstance(manifest.pnpm, dict) else None
     for field, value in zip(
-        _MANIFEST_OVERRIDES, (manifest.overrides, manifest.resolutions, pnpm), strict=True
+        MANIFEST_OVERRIDES, (manifest.overrides, manifest.resolutions, pnpm), strict=True
     ):
         for name, spec in overridden_versions(value):
             declared.append(declared_dependency(name, spec, field))

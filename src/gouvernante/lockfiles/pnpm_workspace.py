@@ -29,10 +29,9 @@ import msgspec
 from msgspec.structs import replace
 
 from gouvernante.errors import LockfileError
-from gouvernante.lockfiles import MANIFEST, PNPM_WORKSPACE, _pnpm_yaml
+from gouvernante.lockfiles import MANIFEST, PNPM_WORKSPACE, WORKSPACE_OVERRIDES, _pnpm_yaml
 from gouvernante.lockfiles.package_json import (
     DEFAULT_CATALOG,
-    WORKSPACE_OVERRIDES,
     declared_dependency,
     overridden_versions,
 )

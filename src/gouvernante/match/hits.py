@@ -10,14 +10,13 @@ import msgspec
 
 from gouvernante.errors import SemverError
 from gouvernante.lazy import lazy_pattern
-from gouvernante.lockfiles import PNPM_WORKSPACE
-from gouvernante.lockfiles._tarball_url import locked_from_local_tarball, registry_identity
-from gouvernante.lockfiles.package_json import (
+from gouvernante.lockfiles import (
     DENO_IMPORT_FIELDS,
     OVERRIDE_FIELDS,
+    PNPM_WORKSPACE,
     WORKSPACE_OVERRIDES,
 )
-from gouvernante.match.paths import GraphView, dependency_paths
+from gouvernante.lockfiles._tarball_url import locked_from_local_tarball, registry_identity
 from gouvernante.model import (
     DeclaredDependency,
     Finding,
@@ -38,6 +37,7 @@ from gouvernante.vocab import LockfileEcosystem
 if TYPE_CHECKING:
     from typing import TypedDict, Unpack
 
+    from gouvernante.match.paths import GraphView
     from gouvernante.semver import Range
 
 _WHITESPACE = lazy_pattern(r"\s")
@@ -154,6 +154,8 @@ def match_graph(graph: LockfileGraph, index: RuleIndex, display_path: str) -> li
 
     if not hits:
         return []
+    from gouvernante.match.paths import GraphView  # noqa: PLC0415 - findings only
+
     view = GraphView(graph)
     return [_finding(hit, graph, display_path, view) for hit in hits.values()]
 
@@ -703,6 +705,8 @@ def rule_finding(
 
 
 def _finding(hit: _Hit, graph: LockfileGraph, display_path: str, view: GraphView) -> Finding:
+    from gouvernante.match.paths import dependency_paths  # noqa: PLC0415 - findings only
+
     paths = dependency_paths(graph, hit.node_ids, view)
     line = None
     for node_id in hit.node_ids:

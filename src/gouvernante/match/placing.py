@@ -13,7 +13,7 @@ import posixpath
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from gouvernante.lockfiles.package_json import OVERRIDE_FIELDS
+from gouvernante.lockfiles import OVERRIDE_FIELDS
 from gouvernante.match.hits import DeclaredHit, declared_what, undecided_note
 from gouvernante.model import DeclaredReading, Finding, LockfileFormat, LockfileGraph, Source
 
