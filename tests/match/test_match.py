@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
 import pytest
 
-from gouvernante.match.hits import lockfile_notes, match_declared, match_graph
+from gouvernante.match.hits import _integrity_hits, lockfile_notes, match_declared, match_graph
 from gouvernante.model import (
     DeclaredDependency,
     LockedPackage,
@@ -103,6 +105,77 @@ def test_integrity_among_several_hashes_whatever_the_whitespace(value: str) -> N
     for order in ((clean, listed), (listed, clean)):
         (f,) = match_graph(graph(*order), build_index((r,)), "x")
         assert (f.package, f.matched_expression) == ("p", BAD_SRI)
+
+
+@pytest.mark.parametrize("space", list("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "))
+def test_integrity_among_several_hashes_each_ascii_separator(space: str) -> None:
+    """An ASCII column is searched for each character ``str.split`` splits at (decision 0105):
+    every one of them still separates two hashes."""
+    r = rule(bad_integrity=(BAD_SRI,))
+    clean = LockedPackage("m", "innocent", "1.0.0", integrity="sha512-" + "B" * 86 + "==")
+    listed = LockedPackage("n", "p", "1.0.0", integrity=f"sha1-abc={space}{BAD_SRI}")
+    (f,) = match_graph(graph(clean, listed), build_index((r,)), "x")
+    assert (f.package, f.matched_expression) == ("p", BAD_SRI)
+
+
+def test_integrity_hash_found_with_many_hashes_listed() -> None:
+    """More listed hashes than are searched in the joined column: each value is looked up."""
+    many = tuple(f"sha512-{n:086d}==" for n in range(40))
+    r = rule(bad_integrity=(*many, BAD_SRI))
+    g = graph(
+        LockedPackage("m", "innocent", "1.0.0", integrity="sha512-" + "B" * 86 + "=="),
+        LockedPackage("n", "p", "1.0.0", integrity=BAD_SRI),
+        LockedPackage("o", "q", "1.0.0", integrity=many[7]),
+    )
+    found = {(f.package, f.matched_expression) for f in match_graph(g, build_index((r,)), "x")}
+    assert found == {("p", BAD_SRI), ("q", many[7])}
+
+
+class _Counted(frozenset[str]):
+    asked = 0
+
+    def __contains__(self, key: object) -> bool:
+        type(self).asked += 1
+        return super().__contains__(key)
+
+
+class _CountedIntegrity(Mapping[str, tuple[Rule, ...]]):
+    def __init__(self, table: dict[str, tuple[Rule, ...]]) -> None:
+        self._table = table
+
+    def keys(self) -> _Counted:  # type: ignore[override]
+        return _Counted(self._table)
+
+    def __contains__(self, key: object) -> bool:
+        _Counted.asked += 1
+        return key in self._table
+
+    def __getitem__(self, key: str) -> tuple[Rule, ...]:
+        return self._table[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table)
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+
+def test_a_column_holding_no_listed_hash_is_not_looked_up_value_by_value() -> None:
+    """One hash per value and none of the few listed in the joined column: no value is looked
+    up (~1 k instructions per entry, decision 0105); with one listed, each is."""
+    clean = [
+        LockedPackage(f"n{i}", f"p{i}", "1.0.0", integrity=f"sha512-{i:086d}==") for i in range(50)
+    ]
+    found: list[str] = []
+    integrity = _CountedIntegrity({BAD_SRI: (rule(bad_integrity=(BAD_SRI,)),)})
+    _Counted.asked = 0
+    _integrity_hits(graph(*clean).table, integrity, lambda r, m, pkg, sri: found.append(pkg.name))
+    assert (_Counted.asked, found) == (0, [])
+    listed = LockedPackage("x", "evil", "1.0.0", integrity=BAD_SRI)
+    _integrity_hits(
+        graph(*clean, listed).table, integrity, lambda r, m, pkg, sri: found.append(pkg.name)
+    )
+    assert found == ["evil"] and _Counted.asked == 51
 
 
 def test_lockfile_ecosystems_limit_formats() -> None:
