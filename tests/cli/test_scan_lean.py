@@ -58,16 +58,21 @@ print(code, *sorted(m for m in LEAN if m in sys.modules))
 """
 
 
-def _small_scan(rules: str, lockfile: str, *also_unused: str) -> subprocess.CompletedProcess[str]:
+def _run_script(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``script`` in a fresh interpreter with this tree's ``src`` (nothing imported before)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["PYTHONPATH"] = str(Path(_project.__file__).resolve().parents[2])
     return subprocess.run(
-        [sys.executable, "-c", _SMALL_SCAN, rules, lockfile, *also_unused],
+        [sys.executable, "-c", script, *args],
         capture_output=True,
         text=True,
         check=False,
         env=env,
     )
+
+
+def _small_scan(rules: str, lockfile: str, *also_unused: str) -> subprocess.CompletedProcess[str]:
+    return _run_script(_SMALL_SCAN, rules, lockfile, *also_unused)
 
 
 def test_small_scan_imports_only_what_it_uses() -> None:
@@ -123,16 +128,7 @@ def test_bundled_pack_scan_without_named_packages_decodes_no_rule(tmp_path: Path
     """The bundled pack is read from its precompiled entries' heads (ids, names, integrity
     strings): a lockfile naming none of its packages decodes no rule, nor builds the rule
     decoder (~5 M instructions; with the decode and the eager index ~20 M, decision 0105)."""
-    lock = _left_pad_lock(tmp_path)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["PYTHONPATH"] = str(Path(_project.__file__).resolve().parents[2])
-    r = subprocess.run(
-        [sys.executable, "-c", _NO_RULE_DECODED, str(lock)],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-    )
+    r = _run_script(_NO_RULE_DECODED, str(_left_pad_lock(tmp_path)))
     assert r.returncode == 0, r.stderr
     assert r.stdout.split()[-1] == "0", r.stdout
 
@@ -277,15 +273,7 @@ _UNUSED_PATTERNS = {
 
 @pytest.mark.parametrize("fixture", sorted(_UNUSED_PATTERNS))
 def test_reader_patterns_a_written_lockfile_does_not_need_are_not_compiled(fixture: str) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["PYTHONPATH"] = str(Path(_project.__file__).resolve().parents[2])
-    r = subprocess.run(
-        [sys.executable, "-c", _NOT_COMPILED, str(FIXTURES / fixture), *_UNUSED_PATTERNS[fixture]],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-    )
+    r = _run_script(_NOT_COMPILED, str(FIXTURES / fixture), *_UNUSED_PATTERNS[fixture])
     assert r.returncode == 0, r.stderr
     assert r.stdout.split()[-1] == "0", r.stdout
 
