@@ -59,7 +59,7 @@ def _installed(case: str) -> list[list[str]]:
 
 
 def test_every_fixture_is_expected() -> None:
-    cases = {p.name for p in FIXTURES.iterdir() if p.is_dir()}
+    cases = {p.name for p in FIXTURES.iterdir() if p.is_dir() and p.name != "__pycache__"}
     assert cases == set(EXPECTED)
     for case, error in EXPECTED.items():
         # yarn installed the release the file hides exactly where it reads the file otherwise
