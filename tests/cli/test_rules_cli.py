@@ -56,6 +56,13 @@ def test_new_then_test_reproduces_runbook_steps_3_and_4(tmp_path: Path) -> None:
     # the rule directory, with its .tests folder inside, still scans as a rule directory
     r = run_cli("-rules", "rules", "-lockfile", str(cases / "affected" / "lock.json"), cwd=tmp_path)
     assert r.returncode == 2, r.stdout + r.stderr
+    # the fix line says each step once: `rules new` writes its first step as the summary too
+    (fix,) = [line.strip() for line in r.stdout.splitlines() if line.strip().startswith("fix:")]
+    assert fix == (
+        "fix: Pin example-utils to a version outside the affected list and regenerate the"
+        " lockfile. If an affected version was installed, treat the machine as compromised and"
+        " rotate its credentials."
+    )
 
 
 def test_rules_test_fails_when_clean_case_matches(tmp_path: Path) -> None:

@@ -242,9 +242,10 @@ class Remediation(msgspec.Struct, frozen=True, gc=False, array_like=True, omit_d
     steps: tuple[str, ...] = ()
 
     def text(self) -> str | None:
-        parts = [self.summary] if self.summary else []
-        parts.extend(self.steps)
-        return " ".join(p if p.endswith(".") else p + "." for p in parts) or None
+        """The summary then the steps, each sentence once (a rule often repeats its summary as
+        its first step: `rules new` does)."""
+        sentences = (p if p.endswith(".") else p + "." for p in (self.summary, *self.steps) if p)
+        return " ".join(dict.fromkeys(sentences)) or None
 
 
 class Rule(msgspec.Struct, frozen=True, gc=False, array_like=True, omit_defaults=True):
