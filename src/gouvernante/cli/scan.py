@@ -78,7 +78,8 @@ def build_scan_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="GLOB",
-        help="with -git, only refs whose name matches (main, release/*, tags/v*); repeatable",
+        help="with -git or -inventory, only refs whose name matches (main, release/*, tags/v*);"
+        " repeatable",
     )
     flag(
         p,
@@ -118,7 +119,13 @@ def build_scan_parser() -> argparse.ArgumentParser:
         " layout (folder or tar); lockfiles and installed packages of its final filesystem;"
         " repeatable",
     )
-    flag(p, "host", action="store_true", help="also check this machine: the rules' host indicators")
+    flag(
+        p,
+        "host",
+        action="store_true",
+        help="also check this machine: installed packages, package-manager caches and the rules'"
+        " host indicators",
+    )
     flag(
         p,
         "heuristic",
@@ -169,7 +176,8 @@ def build_scan_parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         metavar="N",
-        help="processes for parsing many lockfiles (default: both cores when there are many)",
+        help="processes for parsing many lockfiles (default: both cores when there are 8 or more"
+        " files)",
     )
     flag(
         p,
