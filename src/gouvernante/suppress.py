@@ -30,6 +30,7 @@ import msgspec
 
 from gouvernante.errors import GouvernanteError, SemverError, SuppressionError
 from gouvernante.fs import jsonpath
+from gouvernante.fs.decode import json_problem
 from gouvernante.fs.read import read_regular_file
 from gouvernante.model import Finding, FindingType, ScanIssue, ScanResult
 from gouvernante.safetext import capped
@@ -140,19 +141,9 @@ def load_suppressions(path: str, *, scanned_tree: bool = False) -> SuppressionSe
 
 def parse_suppressions(data: bytes, path: str) -> SuppressionSet:
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SuppressionError(path, f"not UTF-8 (byte {exc.start})") from None
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SuppressionError(
-            path, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
-        ) from None
-    except RecursionError:
-        raise SuppressionError(path, "invalid JSON: nested too deeply") from None
-    except ValueError:  # an integer literal of more than 4300 digits
-        raise SuppressionError(path, "invalid JSON: a number out of range") from None
+        doc = json.loads(data.decode("utf-8-sig"))
+    except (ValueError, RecursionError):  # bad UTF-8, bad JSON, a 4300-digit integer
+        raise SuppressionError(path, json_problem(data).message()) from None
     if not isinstance(doc, dict):
         raise SuppressionError(path, jsonpath.expected("an object", doc), json_path="$")
     unknown = sorted(set(doc) - {"version", "suppressions", "$schema", "description"})

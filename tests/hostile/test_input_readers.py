@@ -437,7 +437,7 @@ def test_a_huge_integer_in_a_suppression_file_is_an_error(tmp_path: Path) -> Non
         "-rules", str(RULES), "-lockfile", str(AFFECTED), "-ignore", str(tmp_path / "ignore.json")
     )
     assert code == 1
-    assert "invalid JSON: a number out of range" in text
+    assert "invalid JSON: a value is out of range" in text
 
 
 # --- rule files and rules import --------------------------------------------------------------

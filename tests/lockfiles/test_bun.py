@@ -411,7 +411,11 @@ def test_line_of_escaped_and_minified() -> None:
         (_lock('"g": ["g@github:u/g", {}, null]'), "expected a string or", "packages['g'][2]"),
         (_lock('"a": "a@1.0.0"'), "Expected `array`, got `str`", "packages[...]"),
         (_lock("", workspaces='"": []'), "Expected `object`, got `array`", "workspaces[...]"),
-        ('{"lockfileVersion": 1, "packages": {', "not valid JSON(C)", None),
+        (
+            '{"lockfileVersion": 1, "packages": {',
+            "line 1 column 37 (byte 36): not valid JSON(C)",
+            None,
+        ),
         ("", "not valid JSON(C)", None),
     ],
 )
@@ -515,7 +519,7 @@ def test_every_dropped_entry_a_dependency_names_is_an_error(case: str) -> None:
 
 
 def test_bad_utf8() -> None:
-    with pytest.raises(LockfileError, match=r"^x/bun.lock: not valid UTF-8 \(byte 29\)"):
+    with pytest.raises(LockfileError, match=r"^x/bun.lock: byte 29: not valid UTF-8"):
         bun_lock.parse(b'{"lockfileVersion": 1, "a": "\xff"}', "x/bun.lock")
 
 

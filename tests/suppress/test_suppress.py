@@ -184,8 +184,8 @@ def test_fail_on_threshold(threshold: str, code: int) -> None:
 @pytest.mark.parametrize(
     ("doc", "json_path", "message"),
     [
-        (b"{", None, "invalid JSON at line 1"),
-        (b"\xff", None, "not UTF-8"),
+        (b"{", None, "line 1 column 2 (byte 1): invalid JSON"),
+        (b"\xff", None, "byte 0: invalid JSON: not valid UTF-8"),
         (b"[]", "$", "expected an object"),
         (b'{"version": 2, "suppressions": []}', "version", "unsupported version 2"),
         (b'{"version": 1}', "suppressions", "expected an array"),

@@ -114,7 +114,9 @@ class Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message}")
+        # main() prints "gouvernante: " before every error: name only the subcommand here
+        command = self.prog.removeprefix("gouvernante").strip()
+        raise UsageError(f"{command}: {message}" if command else message)
 
 
 def flag(parser: argparse.ArgumentParser, name: str, *extra: str, **kwargs: Any) -> None:

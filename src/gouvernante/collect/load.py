@@ -24,6 +24,7 @@ from typing import BinaryIO
 import msgspec
 
 from gouvernante.errors import GouvernanteError
+from gouvernante.fs.decode import json_problem
 from gouvernante.fs.jsonpath import validation_problem
 from gouvernante.fs.read import read_regular_file, size_message
 from gouvernante.fs.walk import find_files
@@ -386,18 +387,18 @@ def _documents(data: bytes, source: str) -> Iterator[tuple[object, str] | InputI
     """
     try:
         text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        yield InputIssue(source, f"not UTF-8 (byte {exc.start})")
+    except UnicodeDecodeError:
+        yield InputIssue(source, json_problem(data).message())
         return
     if not text.strip():
         yield InputIssue(source, "empty input")
         return
     try:
         doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        problem = f"invalid JSON (line {exc.lineno} column {exc.colno}): {exc.msg}"
+    except json.JSONDecodeError:
+        problem = json_problem(data).message()
     except (RecursionError, ValueError):
-        yield InputIssue(source, "invalid JSON: nested too deeply or a number out of range")
+        yield InputIssue(source, json_problem(data).message())
         return
     else:
         if isinstance(doc, list):

@@ -22,13 +22,17 @@ class DecodeProblem(msgspec.Struct, frozen=True):
     line: int | None = None
     column: int | None = None
 
-    def message(self) -> str:
-        where: list[str] = []
+    def where(self) -> str | None:
+        """``line L column C (byte N)``, ``byte N`` or None: what a message starts with."""
         if self.line is not None:
-            where.append(f"line {self.line} column {self.column}")
-        if self.offset is not None:
-            where.append(f"byte {self.offset}")
-        return f"{self.reason} ({', '.join(where)})" if where else self.reason
+            line = f"line {self.line} column {self.column}"
+            return f"{line} (byte {self.offset})" if self.offset is not None else line
+        return f"byte {self.offset}" if self.offset is not None else None
+
+    def message(self) -> str:
+        """The position first, then the reason (as every message names where before what)."""
+        where = self.where()
+        return f"{where}: {self.reason}" if where else self.reason
 
 
 def utf8_problem(data: bytes) -> DecodeProblem | None:

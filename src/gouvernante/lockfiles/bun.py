@@ -463,8 +463,10 @@ def _decode(data: bytes, path: str) -> _Lock:
     except msgspec.ValidationError as exc:
         raise shape_error(path, exc, "bun.lock") from None
     except msgspec.DecodeError:
-        problem = json_problem(data).message().removeprefix("invalid JSON: ")
-        raise LockfileError(path, f"not valid JSON(C): {problem}") from None
+        problem = json_problem(data)
+        said = f"not valid JSON(C): {problem.reason.removeprefix('invalid JSON: ')}"
+        where = problem.where()
+        raise LockfileError(path, f"{where}: {said}" if where else said) from None
     except RecursionError:
         raise LockfileError(path, "nesting too deep to parse") from None
 
