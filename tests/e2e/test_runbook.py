@@ -256,3 +256,15 @@ def test_step5_rules_checkout_dir_scan_with_host(workspace: Path, rules_checkout
     assert r.returncode in (0, 2), r.stdout + r.stderr  # 2 only if /tmp/.node-cache exists here
     assert "Host checks: 1 indicators" in r.stdout
     assert "example-utils@2.3.1" not in r.stdout  # the project's lockfile resolves 2.3.0
+
+
+def test_builtin_rules_beside_own_rules_names_both_in_the_header(workspace: Path) -> None:
+    """-rules R -builtin-rules: the header names the responder's rule file as well as the pack
+    (it said only "the bundled rule pack", so a responder could not see that the rule loaded)."""
+    args = ("-rules", "./rules", "-lockfile", "./test/affected-lockfile.json", "-builtin-rules")
+    r = run_cli(*args, cwd=workspace)
+    assert r.returncode == 2, r.stdout + r.stderr
+    header = r.stdout.splitlines()[1]
+    assert "from ./rules/SSC-2026-005.json and the bundled rule pack in" in header, header
+    r = run_cli(*args, "-format", "markdown", cwd=workspace)
+    assert "from the given rule files and the bundled rule pack with" in r.stdout

@@ -118,10 +118,17 @@ def render(result: ScanResult) -> str:
     verdict = summary_line(result)
     lines: list[str] = [f"### gouvernante: {verdict}", ""]  # counts only
     s = result.stats
-    rules_from = "the bundled rule pack" if result.builtin_rules else "the given rule files"
+    rules_from = " and ".join(
+        name
+        for name, given in (
+            ("the given rule files", result.rule_sources),
+            ("the bundled rule pack", result.builtin_rules),
+        )
+        if given
+    )
     lines.append(
         f"Scanned {_plural(s.lockfiles_scanned, 'file')} ({_plural(s.packages_scanned, 'package')})"
-        f" against {_plural(s.rules_loaded, 'rule')} from {rules_from}"
+        f" against {_plural(s.rules_loaded, 'rule')} from {rules_from or 'no rule files'}"
         f" with gouvernante {__version__}."
     )
     lines.append("")

@@ -159,7 +159,11 @@ def _finding_lines(f: Finding, refs: Sequence[str] = ()) -> Iterable[str]:
 def render(result: ScanResult) -> str:
     s = result.stats
     lines: list[str] = []
-    rules_from = "the bundled rule pack" if result.builtin_rules else ", ".join(result.rule_sources)
+    rules_from = ", ".join(result.rule_sources)
+    if result.builtin_rules:  # alone (no -rules) or beside the given files (-builtin-rules)
+        rules_from = (
+            f"{rules_from} and the bundled rule pack" if rules_from else "the bundled rule pack"
+        )
     lines.append(f"gouvernante {__version__}")
     lines.append(
         f"Scanned {_plural(s.lockfiles_scanned, 'file')} ({_plural(s.packages_scanned, 'package')})"
