@@ -268,3 +268,55 @@ def test_builtin_rules_beside_own_rules_names_both_in_the_header(workspace: Path
     assert "from ./rules/SSC-2026-005.json and the bundled rule pack in" in header, header
     r = run_cli(*args, "-format", "markdown", cwd=workspace)
     assert "from the given rule files and the bundled rule pack with" in r.stdout
+
+
+LOCKFILES = Path(__file__).parents[1] / "lockfiles" / "fixtures"
+# one lockfile per format, each made by the real tool (its generate.sh beside it)
+BY_FORMAT = {
+    "npm 11": LOCKFILES / "npm" / "npm11-v3" / "package-lock.json",
+    "pnpm 10": LOCKFILES / "pnpm" / "pnpm10" / "pnpm-lock.yaml",
+    "yarn 1": LOCKFILES / "yarn" / "classic-1.22" / "yarn.lock",
+    "yarn 4": LOCKFILES / "yarn" / "berry-4.18" / "yarn.lock",
+    "bun 1.4": LOCKFILES / "bun" / "bun-1.4.5" / "bun.lock",
+}
+
+
+@pytest.mark.parametrize("tool", list(BY_FORMAT))
+def test_step4_verbatim_on_each_format(workspace: Path, tool: str) -> None:
+    """Step 4's two commands, as written, with the step 3 rule naming a release the real tool
+    locked: whatever the format, saved as ./test/{affected,clean}-lockfile.json (format detected
+    by content) it exits 2, and 0 once the rule names a version the lockfile does not lock."""
+    lockfile = BY_FORMAT[tool]
+    expected = json.loads((lockfile.parent / "expected.json").read_text())
+    name, version = next(p for p in expected["packages"] if not p[0].startswith("@"))
+    shutil.copy(lockfile, workspace / "test" / "affected-lockfile.json")
+    shutil.copy(lockfile, workspace / "test" / "clean-lockfile.json")
+    rule_file = workspace / "rules" / "SSC-2026-005.json"
+    doc = json.loads(rule_file.read_text())
+    (package_rule,) = doc["rules"][0]["package_rules"]
+    package_rule["package_name"] = name
+    package_rule["lockfile_ecosystems"] = ["npm", "pnpm", "yarn", "bun"]
+    package_rule["affected_versions"] = [f"={version}"]
+    rule_file.write_text(json.dumps(doc))
+    r = run_cli("-rules", "./rules", "-lockfile", "./test/affected-lockfile.json", cwd=workspace)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert f"{name}@{version}  [package, version]  ./test/affected-lockfile.json:" in r.stdout
+
+    package_rule["affected_versions"] = ["=999.0.0"]
+    rule_file.write_text(json.dumps(doc))
+    r = run_cli("-rules", "./rules", "-lockfile", "./test/clean-lockfile.json", cwd=workspace)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.rstrip().endswith("CLEAN: no findings")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the runbook indicator is for linux/darwin")
+def test_step4_host_verbatim_text(workspace: Path, staged_file: Path) -> None:
+    """Step 4's third command exactly as written (text report): the lockfile finding and the
+    staged file, with the host-check line the responder reads."""
+    r = run_cli(
+        "-rules", "./rules", "-lockfile", "./test/affected-lockfile.json", "-host", cwd=workspace
+    )
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "Host checks: 1 indicators, 1 found, 0 skipped" in r.stdout
+    assert f"{staged_file}  [host indicator" in r.stdout
+    assert "example-utils@2.3.1  [package, version]  ./test/affected-lockfile.json:" in r.stdout
