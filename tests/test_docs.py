@@ -69,3 +69,21 @@ def test_help_of_host_names_installs_and_caches() -> None:
 def test_workers_default_is_the_one_the_pipeline_uses() -> None:
     assert f"{PARALLEL_MIN_FILES} or more files" in _help(build_scan_parser(), "-workers")
     assert f"both cores when there are {PARALLEL_MIN_FILES} or more files" in README
+
+
+def test_every_benchmark_script_is_named_in_the_benchmarks_page() -> None:
+    page = (ROOT / "docs" / "benchmarks.md").read_text(encoding="utf-8")
+    missing = [
+        p.name for p in sorted((ROOT / "bench").glob("*.py")) if f"bench/{p.name}" not in page
+    ]
+    assert missing == []
+
+
+def test_relative_links_of_the_docs_lead_to_files() -> None:
+    broken: list[str] = []
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        text = page.read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([\w./-]+)(?:#[^)]*)?\)", text):
+            if "://" not in target and not (page.parent / target).exists():
+                broken.append(f"{page.name}: {target}")
+    assert broken == []
