@@ -294,5 +294,5 @@ def test_an_image_parses_each_yarn_lock_once(
         ("/app/y4/yarn.lock", "escape-html", "1.0.3"),
     ]
     assert [(e.path.partition(":/")[2], e.message) for e in result.errors] == [
-        ("app/bad/yarn.lock", "not valid UTF-8 (byte 27)")
+        ("app/bad/yarn.lock", "byte 27: not valid UTF-8")
     ]
