@@ -42,9 +42,9 @@ from gouvernante.lockfiles import (
 )
 from gouvernante.match.lockfile import (
     CatalogFiles,
-    DeclaredJudge,
     LockfileMatch,
     PlacedMatch,
+    declared_judge,
     match_lockfile,
     resolve_declared,
     with_workspace_catalogs,
@@ -568,7 +568,7 @@ def place_file(
                 for d in m.declared
             ),
         )
-    return PlacedMatch(directory, shown, m), error
+    return PlacedMatch(directory, shown, m, BlobKey.of(file).name), error
 
 
 def _placed(f: Finding, snapshot: Snapshot, path: str) -> Finding:
@@ -1411,7 +1411,7 @@ class _Context:
             else:
                 self.placed[file.path] = place_file(file, match, snap, self.workspaces, index)[0]
         placed = list(self.placed.values())
-        self.judge_of = DeclaredJudge(placed, "/")
+        self.judge_of = declared_judge(placed, "/")
         # each file's findings in this context (then ``_Declared.hitting``)
         self.inputs = {path: self.judge_of.inputs(p.directory) for path, p in self.placed.items()}
         self.judged: dict[str, tuple[list[Finding], list[Finding]]] = {}
@@ -1441,7 +1441,7 @@ class _Context:
         return judged
 
     def _judged(self, here: PlacedMatch) -> tuple[list[Finding], list[Finding]]:
-        found, _notes = self.judge_of(here)
+        found, _notes = self.judge_of(here.directory, here.match.declared)
         own = [f for f in here.match.findings if f.declared_range is not None]
         return own, [f for f in found if f.declared_range is not None]
 

@@ -9,9 +9,8 @@ import posixpath
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import UTC, datetime
-from functools import partial
 from itertools import islice
 from typing import TYPE_CHECKING, Protocol
 
@@ -27,7 +26,6 @@ from gouvernante.fs.read import (
 )
 from gouvernante.lazy import lazy_pattern
 from gouvernante.lockfiles import (
-    DENO_CONFIG,
     MANIFEST,
     PNPM_WORKSPACE,
     needs_manifest,
@@ -38,15 +36,12 @@ from gouvernante.lockfiles import (
     with_tarball_releases,
 )
 from gouvernante.match.placing import (
-    WorkspaceMembers,
-    judge_declared,
+    DeclaredJudge,
+    judge_all,
     locked,
     manifest_name_of,
-    outside_projects,
     override_names,
     project_shape,
-    projects_of,
-    rush_repositories,
     rush_repository,
     rush_temps,
 )
@@ -810,75 +805,25 @@ def _display(path: str, root: str) -> str:
 def _resolve_declared(
     outcomes: Sequence[FileOutcome], root: str | None
 ) -> tuple[list[Finding], list[ScanIssue]]:
-    """A risky package.json range is a finding only when no lockfile of its project resolves it.
-
-    The lockfiles of a manifest are those in its folder, and those in a parent folder (inside
-    the scan root) whose project has the manifest's folder as a workspace: the lockfile records
-    it (npm folder entries, pnpm importers, berry ``workspace:`` entries, bun ``workspaces``) or
-    the package.json beside it names it in ``workspaces``. Such a lockfile resolves a name it
-    holds as a registry package; a name that is one of the project's own workspaces (a link, a
-    pnpm ``link:``, a berry ``workspace:`` entry, or for yarn classic, which writes no workspace
-    into yarn.lock, a package.json the root ``workspaces`` globs name) is no registry package at
-    all; and a peer dependency or an override's package the lockfile does not install is not
-    installed.
-    """
-    locks: dict[str, list[tuple[str, FileOutcome]]] = {}
-    manifests: dict[str, FileOutcome] = {}
-    for out in outcomes:
-        if out.format is LockfileFormat.PACKAGE_JSON:
-            if out.task.parser_name not in (PNPM_WORKSPACE, DENO_CONFIG):  # (not the manifest)
-                manifests.setdefault(out.task.directory, out)
-        elif out.format is not None:
-            locks.setdefault(out.task.directory, []).append((out.task.display, out))
-    members = WorkspaceMembers(manifests, _workspace_names)
-    outside = outside_projects(locks, _joined)
-    rush = rush_repositories(locks)
-    findings: list[Finding] = []
-    notes: list[ScanIssue] = []
-    for out in outcomes:
-        if not out.declared:
-            continue
-        projects = projects_of(
-            out.task.directory,
-            root,
-            locks,
-            manifests,
-            relative=_relative,
-            dirname=os.path.dirname,
-            outside=outside,
-            rush=rush,
-        )
-        directory = out.task.directory
-        found, messages = judge_declared(
-            out.declared,
-            projects,
-            members,
-            in_project=partial(_in_project, directory),
-            overridden=lambda folder: _overrides(manifests, folder),
-        )
-        findings.extend(found)
-        notes.extend(ScanIssue(out.task.display, message) for message in messages)
-    return findings, notes
+    """A risky package.json range is a finding only when no lockfile of its project resolves
+    it: the files read on disk, judged by the one judgement of every mode
+    (``match.placing.DeclaredJudge``), their folders spelled by ``os.path``."""
+    placed = [(o.task.directory, o.task.display, o.task.parser_name, o) for o in outcomes]
+    judge = DeclaredJudge(placed, root, dirname=os.path.dirname, relative=_relative, join=_joined)
+    findings, notes = judge_all(judge, placed)
+    return findings, [ScanIssue(display, message) for display, message in notes]
 
 
 def _relative(directory: str, folder: str) -> str:
-    return os.path.relpath(directory, folder).replace(os.sep, "/")
+    """``directory`` relative to ``folder`` (a folder at or above it), '/'-separated ('' when
+    they are one)."""
+    return "" if directory == folder else os.path.relpath(directory, folder).replace(os.sep, "/")
 
 
 def _joined(folder: str, relative: str) -> str:
     """``folder``'s '/'-separated ``relative`` folder, absolute and normalised as the tasks'
     directories are."""
     return os.path.normpath(os.path.join(folder, relative))
-
-
-def _in_project(directory: str, folder: str) -> str:
-    """A manifest's folder relative to its project's ('' when they are one)."""
-    return "" if directory == folder else _relative(directory, folder)
-
-
-def _overrides(manifests: Mapping[str, FileOutcome], folder: str) -> frozenset[str]:
-    manifest = manifests.get(folder)
-    return manifest.override_names if manifest is not None else frozenset()
 
 
 def _workspace_names(directory: str, patterns: Sequence[str]) -> frozenset[str]:

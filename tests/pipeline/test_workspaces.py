@@ -124,6 +124,26 @@ def test_glob_expansion_skips_node_modules_and_hidden(tmp_path: Path) -> None:
     assert expand(str(tmp_path), ["packages/*", "node_modules/*", "packages/**"]) == ["packages/a"]
 
 
+def test_glob_matching_names_what_the_listing_lists(tmp_path: Path) -> None:
+    """``matches`` (placing a manifest, a project's workspace names) names what ``expand``
+    lists: no hidden folder by a wildcard, no ``node_modules`` (npm 11.19.1 wrote
+    ``packages/.tool`` as a workspace for the literal glob only; decision 0109). It named
+    ``packages/.b`` before, which ``expand`` never listed."""
+    patterns = ["packages/*", "node_modules/*", "packages/**", "tools/.x", "node_modules"]
+    folders = ["packages/a", "packages/.b", "node_modules/c", "packages/d/node_modules/e"]
+    folders += ["packages/f/.g", "tools/.x", "packages/h/i"]
+    for folder in folders:
+        _write(tmp_path / folder / "package.json", {"name": folder})
+    listed = expand(str(tmp_path), patterns)
+    assert listed == ["packages/a", "packages/h/i", "tools/.x"]
+    assert [f for f in folders if matches(f, patterns)] == [
+        "packages/a",
+        "tools/.x",
+        "packages/h/i",
+    ]
+    assert matches(".cache/app", [".cache/app"])
+
+
 # The red team of 2026-12-06 (npm 11.19.1 lists and installs each member below): a member the
 # walk or the glob listing skipped read CLEAN, exit 0.
 _AFFECTED_MEMBER = json.dumps({"name": "app", "dependencies": {"axios": "1.14.1"}})

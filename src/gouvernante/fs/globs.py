@@ -30,16 +30,33 @@ def _segments(pattern: str) -> list[str]:
 
 def _match(parts: Sequence[str], segments: Sequence[str]) -> bool:
     """Dynamic programming over (segment, part) positions: linear in their product, whatever
-    number of ``**`` a hostile pattern holds."""
+    number of ``**`` a hostile pattern holds. A hidden folder (``.x``) is reached only by a
+    segment that starts with a dot, never by ``*``, ``?``, ``[...]`` nor ``**``, and
+    ``node_modules`` by none: as ``expand`` lists, and as npm 11.19.1, pnpm 9.15.9 and yarn
+    1.22.22 glob (no dot; decision 0109)."""
     # reach[j]: the segments so far can consume exactly parts[:j]
     reach = [True] + [False] * len(parts)
     for seg in segments:
         if seg == "**":
             for j in range(1, len(parts) + 1):
-                reach[j] = reach[j] or reach[j - 1]
+                reach[j] = reach[j] or (reach[j - 1] and _listed(parts[j - 1]))
         else:
-            reach = [False] + [reach[j] and fnmatchcase(parts[j], seg) for j in range(len(parts))]
+            reach = [False] + [reach[j] and _reached(parts[j], seg) for j in range(len(parts))]
     return reach[len(parts)]
+
+
+def _listed(part: str) -> bool:
+    """Is the folder ``part`` one a wildcard reaches (``_subfolders`` lists it)?"""
+    return not part.startswith(".") and part not in NEVER_LISTED
+
+
+def _reached(part: str, segment: str) -> bool:
+    """Does one pattern segment name the folder ``part``, as ``_walk`` reaches it?"""
+    if part in NEVER_LISTED:
+        return False
+    if any(c in segment for c in "*?["):
+        return _listed(part) and fnmatchcase(part, segment)
+    return part == segment
 
 
 def matches(folder: str, patterns: Iterable[str]) -> bool:

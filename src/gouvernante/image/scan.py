@@ -520,7 +520,7 @@ def scan_filesystem(
     """Each lockfile, manifest and installed package of the image's filesystem ``fs`` matched
     into ``out`` (``parsed``: its lockfiles already parsed, ``tarball_files``)."""
     out.notes.extend(_links_not_there(fs, label))
-    read: list[tuple[str, Node, LockfileMatch]] = []
+    read: list[tuple[str, Node, LockfileMatch, str]] = []
     records: _Records = {}  # the package managers' records of node_modules folders, once each
     workspaces = CatalogFiles()
     named = named_lockfiles(fs, label, out.errors)
@@ -545,9 +545,9 @@ def scan_filesystem(
             "/" + posixpath.dirname(path), match, workspace_file=base == PNPM_WORKSPACE
         )
         if match is not None:
-            read.append((path, node, match))
+            read.append((path, node, match, base))
     placed: list[PlacedMatch] = []
-    for path, node, found in read:
+    for path, node, found, base in read:
         shown = f"{label}:/{path}"
         directory = "/" + posixpath.dirname(path)
         match, error = with_workspace_catalogs(found, directory, shown, workspaces, index, "/")
@@ -567,7 +567,7 @@ def scan_filesystem(
                 for d in match.declared
             )
             match = replace(match, declared=declared)
-        placed.append(PlacedMatch(directory, shown, match))
+        placed.append(PlacedMatch(directory, shown, match, base))
     if any(p.match.declared for p in placed):
         declared_findings, declared_notes = resolve_declared(placed, "/")
         out.findings.extend(declared_findings)

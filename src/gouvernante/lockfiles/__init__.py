@@ -28,6 +28,7 @@ SNIFF_BYTES = 8192
 # pnpm's workspace file: catalogs and (pnpm 10) overrides, read by name only.
 PNPM_WORKSPACE = "pnpm-workspace.yaml"
 DENO_CONFIG = "deno.json"
+DENO_CONFIGS = (DENO_CONFIG, "deno.jsonc")
 # A project's manifest (its declared ranges; read beside an npm v1 or yarn classic lockfile).
 MANIFEST = "package.json"
 # The fields of the declared dependencies an override stands for (``DeclaredDependency.field``):
@@ -38,6 +39,9 @@ MANIFEST_OVERRIDES = ("overrides", "resolutions", "pnpm.overrides")
 WORKSPACE_OVERRIDES = "pnpm-workspace.yaml overrides"
 DENO_IMPORT_FIELDS = frozenset({"imports", "scopes"})
 OVERRIDE_FIELDS = (*MANIFEST_OVERRIDES, WORKSPACE_OVERRIDES)
+# Files read as a package.json (their declared ranges) that are not their folder's package.json:
+# neither their name, globs nor overrides are the project's (decision 0109)
+NOT_THE_MANIFEST = frozenset({PNPM_WORKSPACE, *DENO_CONFIGS})
 
 
 class ParserSpec(msgspec.Struct, frozen=True):
@@ -79,7 +83,7 @@ PARSERS: tuple[ParserSpec, ...] = (
     # by name only (never sniffed): a manifest whose declared dependencies are its overrides
     ParserSpec(PNPM_WORKSPACE, "pnpm_workspace", (PNPM_WORKSPACE,)),
     # by name only: a Deno project's import map (its npm: targets are declared ranges)
-    ParserSpec(DENO_CONFIG, "deno_json", (DENO_CONFIG, "deno.jsonc")),
+    ParserSpec(DENO_CONFIG, "deno_json", DENO_CONFIGS),
 )
 
 _BY_NAME = {filename: spec for spec in PARSERS for filename in spec.filenames}

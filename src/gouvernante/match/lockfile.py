@@ -18,15 +18,13 @@ from gouvernante.match.hits import (
     match_graph,
 )
 from gouvernante.match.placing import (
-    WorkspaceMembers,
-    judge_declared,
+    DeclaredJudge,
+    judge_all,
     locked,
     manifest_name_of,
-    outside_projects,
     override_names,
+    posix_relative,
     project_shape,
-    projects_of,
-    rush_repositories,
     rush_temps,
 )
 from gouvernante.model import (
@@ -165,7 +163,7 @@ def workspace_root(
         here = roots(current)
         if here is not None:
             patterns, catalogs = here
-            if current == directory or globs.matches(_relative(directory, current), patterns):
+            if current == directory or globs.matches(posix_relative(directory, current), patterns):
                 found = (current, catalogs)
         parent = dirname(current)
         if (root is not None and current == root) or parent == current:
@@ -352,131 +350,32 @@ def _from_catalog(hit: DeclaredHit) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class PlacedMatch:
-    """A lockfile's match at a place: its folder (absolute, in the form ``dirname`` of
-    ``resolve_declared`` walks up) and its name as reported."""
+    """A lockfile's match at a place: its folder (absolute, '/'-separated), its name as
+    reported, and the well-known name whose parser read it (``match.placing.DeclaredJudge``
+    tells a folder's package.json from a deno.json by it)."""
 
     directory: str
     display: str
     match: LockfileMatch
+    name: str
+
+    @property
+    def entry(self) -> tuple[str, str, str, LockfileMatch]:
+        """What ``DeclaredJudge`` places of it."""
+        return self.directory, self.display, self.name, self.match
+
+
+def declared_judge(placed: Sequence[PlacedMatch], root: str | None) -> DeclaredJudge[LockfileMatch]:
+    """The one judgement of package.json ranges (``match.placing.DeclaredJudge``) over the
+    files of a tree (a commit, an image)."""
+    return DeclaredJudge([p.entry for p in placed], root)
 
 
 def resolve_declared(
-    placed: Sequence[PlacedMatch],
-    root: str | None,
-    dirname: Callable[[str], str] = posixpath.dirname,
+    placed: Sequence[PlacedMatch], root: str | None
 ) -> tuple[list[Finding], list[tuple[str, str]]]:
     """A risky package.json range is a finding only when no lockfile of its project resolves
-    the package, as ``pipeline._resolve_declared`` judges on disk: the lockfiles of a manifest
-    are those in its folder, and those in a folder above (up to ``root``) whose project has the
-    manifest's folder as a workspace (an importer or ``file:`` folder the lockfile records, or
-    one the package.json beside it names in ``workspaces``). A name one of them resolves is the
-    lockfile's to decide; a name that is one of the project's own workspaces is no registry
-    package. Returns findings and notes ``(display, message)``."""
-    judge = DeclaredJudge(placed, root, dirname)
-    findings: list[Finding] = []
-    notes: list[tuple[str, str]] = []
-    for p in placed:
-        found, messages = judge(p)
-        findings.extend(found)
-        notes.extend((p.display, message) for message in messages)
-    return findings, notes
-
-
-class DeclaredJudge:
-    """``resolve_declared``'s judgement of one placed manifest among ``placed`` (its tree's
-    lockfiles and manifests). It reads the others' project facts only (format, globs, name,
-    ``present_names``, ``workspace_dirs``, ``local_names``, ``locked``, ``override_names``),
-    never their ranges: a manifest whose ranges alone changed is judged again against the same
-    judge (``-history``: a commit's cost follows what it changed, decision 0073)."""
-
-    def __init__(
-        self,
-        placed: Sequence[PlacedMatch],
-        root: str | None,
-        dirname: Callable[[str], str] = posixpath.dirname,
-    ) -> None:
-        self.root = root
-        self.dirname = dirname
-        self.locks: dict[str, list[tuple[str, LockfileMatch]]] = {}
-        self.manifests: dict[str, LockfileMatch] = {}
-        for p in placed:
-            if p.match.format is not LockfileFormat.PACKAGE_JSON:
-                self.locks.setdefault(p.directory, []).append((p.display, p.match))
-            elif not p.match.workspace:  # (a pnpm-workspace.yaml's globs are pnpm's own)
-                self.manifests.setdefault(p.directory, p.match)
-        self.members = WorkspaceMembers(self.manifests, self._names_of)
-        self.outside = outside_projects(self.locks, _joined)
-        self.rush = rush_repositories(self.locks)
-
-    def _names_of(self, folder: str, patterns: Sequence[str]) -> frozenset[str]:
-        """The names of the manifests placed below ``folder`` that its globs name."""
-        below = folder.rstrip("/") + "/"
-        return frozenset(
-            m.manifest_name
-            for d, m in self.manifests.items()
-            if m.manifest_name
-            and d != folder
-            and d.startswith(below)
-            and globs.matches(_relative(d, folder), patterns)
-        )
-
-    def _overridden(self, folder: str) -> frozenset[str]:
-        manifest = self.manifests.get(folder)
-        return manifest.override_names if manifest is not None else frozenset()
-
-    def inputs(self, directory: str) -> tuple[object, ...]:
-        """What ``self(p)`` reads of the tree for a manifest in ``directory``: the lockfiles
-        (by identity) and package.json of each folder from it up to the root, and the
-        workspace names of those holding a lockfile, and the lockfiles elsewhere that record
-        ``directory`` (``outside_projects``; ``projects_of`` reads no other). The same inputs of
-        two judges whose objects are alive: the same judgement."""
-        out: list[object] = [
-            (folder, tuple((display, id(m)) for display, m in self.locks[folder]))
-            for folder in self.outside.get(directory, ())
-        ]
-        current = directory
-        while True:
-            for folder in self.rush.get(current, ()):
-                out.append((folder, tuple((display, id(m)) for display, m in self.locks[folder])))
-            here = self.locks.get(current)
-            if here:
-                locks = tuple((display, id(m)) for display, m in here)
-                out.append((current, locks, id(self.manifests.get(current)), self.members(current)))
-            parent = self.dirname(current)
-            if current in (self.root, parent):
-                return tuple(out)
-            current = parent
-
-    def __call__(self, p: PlacedMatch) -> tuple[list[Finding], list[str]]:
-        """The findings and notes of ``p``'s risky ranges."""
-        if not p.match.declared:
-            return [], []
-        projects = projects_of(
-            p.directory,
-            self.root,
-            self.locks,
-            self.manifests,
-            relative=_relative,
-            dirname=self.dirname,
-            outside=self.outside,
-            rush=self.rush,
-        )
-        return judge_declared(
-            p.match.declared,
-            projects,
-            self.members,
-            in_project=partial(_relative, p.directory),
-            overridden=self._overridden,
-        )
-
-
-def _relative(directory: str, folder: str) -> str:
-    """``directory`` relative to ``folder`` (a folder at or above it), ``/``-separated."""
-    if directory == folder:
-        return ""
-    return posixpath.relpath(directory, folder)
-
-
-def _joined(folder: str, relative: str) -> str:
-    """``folder``'s ``relative`` folder, normalised as the placed directories are spelled."""
-    return posixpath.normpath(posixpath.join(folder, relative))
+    the package (``match.placing.DeclaredJudge``, as ``-dir`` judges it). Returns findings and
+    notes ``(display, message)``."""
+    entries = [p.entry for p in placed]
+    return judge_all(DeclaredJudge(entries, root), entries)

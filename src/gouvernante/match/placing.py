@@ -10,10 +10,11 @@ the same facts of each file (``Facts``) and get the same answer. Pure: no I/O (a
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
-from gouvernante.lockfiles import OVERRIDE_FIELDS
+from gouvernante.lockfiles import NOT_THE_MANIFEST, OVERRIDE_FIELDS
 from gouvernante.match.hits import DeclaredHit, declared_what, undecided_note
 from gouvernante.model import DeclaredReading, Finding, LockfileFormat, LockfileGraph, Source
 
@@ -70,6 +71,16 @@ class Facts(Protocol):
 
 
 F = TypeVar("F", bound=Facts)
+
+
+class Judged(Facts, Protocol):
+    """A file's facts and its risky ranges (a lockfile has none)."""
+
+    @property
+    def declared(self) -> Sequence[DeclaredHit]: ...
+
+
+J = TypeVar("J", bound=Judged)
 
 # A lockfile may record projects outside its own folder: pnpm's ``lockfile-dir`` (a project's
 # ``.npmrc`` ``lockfile-dir=../locks``: ``locks/pnpm-lock.yaml``, importer ``../proj``; pnpm
@@ -563,3 +574,137 @@ class WorkspaceMembers:
             names = frozenset() if not patterns else self._names_of(folder, patterns)
             self._names[folder] = names
         return names
+
+
+def posix_relative(directory: str, folder: str) -> str:
+    """``directory`` relative to ``folder`` (a folder at or above it), ``/``-separated ('' when
+    they are one)."""
+    return "" if directory == folder else posixpath.relpath(directory, folder)
+
+
+def posix_joined(folder: str, relative: str) -> str:
+    """``folder``'s ``relative`` folder, normalised as the placed directories are spelled."""
+    return posixpath.normpath(posixpath.join(folder, relative))
+
+
+class DeclaredJudge(Generic[J]):
+    """The one judgement of package.json ranges, for every source: ``-dir``, ``-recursive``
+    and ``-lockfile`` (``pipeline``, the files read on disk), ``-git``, ``-inventory`` and
+    ``-image`` (``match.lockfile.resolve_declared``, the blobs of a tree). ``placed``: each file
+    read as (its folder, its name as reported, the well-known name whose parser read it, its
+    facts); a file not read is not placed. The lockfiles of a folder are its files of a
+    lockfile format; its package.json (whose ``workspaces`` globs, ``name`` and overrides place
+    the folder's project) is the first file read as one that is no pnpm-workspace.yaml nor
+    deno.json (``NOT_THE_MANIFEST``). A project's workspace names are the names of the placed
+    package.json files its globs name (``globs.matches``: never a hidden folder nor
+    ``node_modules``). The judge reads the others' project facts only, never their ranges: a
+    manifest whose ranges alone changed is judged again by the same judge (``-history``: a
+    commit's cost follows what it changed, decision 0073). Folders are absolute, spelled as
+    ``dirname``, ``relative`` and ``join`` take them (posix: blobs; ``os.path``: disk)."""
+
+    def __init__(
+        self,
+        placed: Iterable[tuple[str, str, str, J]],
+        root: str | None,
+        *,
+        dirname: Callable[[str], str] = posixpath.dirname,
+        relative: Callable[[str, str], str] = posix_relative,
+        join: Callable[[str, str], str] = posix_joined,
+    ) -> None:
+        self.root = root
+        self.dirname = dirname
+        self.relative = relative
+        self.locks: dict[str, list[tuple[str, J]]] = {}
+        self.manifests: dict[str, J] = {}
+        for directory, display, name, facts in placed:
+            if facts.format is None:
+                continue
+            if facts.format is not LockfileFormat.PACKAGE_JSON:
+                self.locks.setdefault(directory, []).append((display, facts))
+            elif name not in NOT_THE_MANIFEST:
+                self.manifests.setdefault(directory, facts)
+        self.members = WorkspaceMembers(self.manifests, self._names_of)
+        self.outside = outside_projects(self.locks, join)
+        self.rush = rush_repositories(self.locks)
+
+    def _names_of(self, folder: str, patterns: Sequence[str]) -> frozenset[str]:
+        """The names of the package.json files placed below ``folder`` that its globs name."""
+        from gouvernante.fs import globs  # noqa: PLC0415 - a project with globs only
+
+        names: set[str] = set()
+        for d, m in self.manifests.items():
+            if not m.manifest_name or d == folder or not d.startswith(folder):
+                continue
+            rel = self.relative(d, folder)
+            if not _above(rel) and globs.matches(rel, patterns):
+                names.add(m.manifest_name)
+        return frozenset(names)
+
+    def _overridden(self, folder: str) -> frozenset[str]:
+        manifest = self.manifests.get(folder)
+        return manifest.override_names if manifest is not None else frozenset()
+
+    def inputs(self, directory: str) -> tuple[object, ...]:
+        """What ``self(directory, ...)`` reads of the tree: the lockfiles (by identity) and
+        package.json of each folder from it up to the root, the workspace names of those
+        holding a lockfile, and the lockfiles elsewhere that record ``directory``
+        (``outside_projects``, ``rush_repositories``; ``projects_of`` reads no other). The same
+        inputs of two judges whose objects are alive: the same judgement."""
+        out: list[object] = [
+            (folder, tuple((display, id(m)) for display, m in self.locks[folder]))
+            for folder in self.outside.get(directory, ())
+        ]
+        current = directory
+        while True:
+            for folder in self.rush.get(current, ()):
+                out.append((folder, tuple((display, id(m)) for display, m in self.locks[folder])))
+            here = self.locks.get(current)
+            if here:
+                locks = tuple((display, id(m)) for display, m in here)
+                out.append((current, locks, id(self.manifests.get(current)), self.members(current)))
+            parent = self.dirname(current)
+            if current in (self.root, parent):
+                return tuple(out)
+            current = parent
+
+    def __call__(
+        self, directory: str, declared: Sequence[DeclaredHit]
+    ) -> tuple[list[Finding], list[str]]:
+        """The findings and notes of the risky ranges ``declared`` by the manifest in
+        ``directory``."""
+        if not declared:
+            return [], []
+        projects = projects_of(
+            directory,
+            self.root,
+            self.locks,
+            self.manifests,
+            relative=self.relative,
+            dirname=self.dirname,
+            outside=self.outside,
+            rush=self.rush,
+        )
+        return judge_declared(
+            declared,
+            projects,
+            self.members,
+            in_project=partial(self._in_project, directory),
+            overridden=self._overridden,
+        )
+
+    def _in_project(self, directory: str, folder: str) -> str:
+        return "" if directory == folder else self.relative(directory, folder)
+
+
+def judge_all(
+    judge: DeclaredJudge[J], placed: Iterable[tuple[str, str, str, J]]
+) -> tuple[list[Finding], list[tuple[str, str]]]:
+    """The findings and notes ``(display, message)`` of the risky ranges of every file of
+    ``placed`` (in that order), by ``judge``."""
+    findings: list[Finding] = []
+    notes: list[tuple[str, str]] = []
+    for directory, display, _name, facts in placed:
+        found, messages = judge(directory, facts.declared)
+        findings.extend(found)
+        notes.extend((display, message) for message in messages)
+    return findings, notes
