@@ -803,13 +803,19 @@ def _display(path: str, root: str) -> str:
 
 
 def _resolve_declared(
-    outcomes: Sequence[FileOutcome], root: str | None
+    outcomes: Sequence[FileOutcome], root: str | None, recursive: bool
 ) -> tuple[list[Finding], list[ScanIssue]]:
     """A risky package.json range is a finding only when no lockfile of its project resolves
     it: the files read on disk, judged by the one judgement of every mode
     (``match.placing.DeclaredJudge``), their folders spelled by ``os.path``."""
     placed = [(o.task.directory, o.task.display, o.task.parser_name, o) for o in outcomes]
-    judge = DeclaredJudge(placed, root, dirname=os.path.dirname, relative=_relative, join=_joined)
+    members = [
+        (o.task.directory, o.task.display, MANIFEST, o)
+        for o in _members_not_walked(outcomes, root, recursive)
+    ]
+    judge = DeclaredJudge(
+        placed + members, root, dirname=os.path.dirname, relative=_relative, join=_joined
+    )
     findings, notes = judge_all(judge, placed)
     return findings, [ScanIssue(display, message) for display, message in notes]
 
@@ -829,10 +835,11 @@ def _joined(folder: str, relative: str) -> str:
 def _workspace_names(directory: str, patterns: Sequence[str]) -> frozenset[str]:
     """The package names of a project's workspaces as its package.json ``workspaces`` globs
     name them, read from disk (yarn classic records none in yarn.lock)."""
-    return frozenset(_named_folders(directory, patterns))
+    return frozenset(name for _folder, name in _named_folders(directory, patterns))
 
 
-def _named_folders(directory: str, patterns: Sequence[str]) -> Iterator[str]:
+def _named_folders(directory: str, patterns: Sequence[str]) -> Iterator[tuple[str, str]]:
+    """(folder, package name) of each package.json the globs name below ``directory``."""
     from gouvernante.fs import globs  # noqa: PLC0415 - yarn classic workspaces only
     from gouvernante.lockfiles.package_json import manifest_name  # noqa: PLC0415 - idem
 
@@ -843,7 +850,35 @@ def _named_folders(directory: str, patterns: Sequence[str]) -> Iterator[str]:
         except GouvernanteError:
             continue  # not readable: names nothing (the scan reads it, and says so, if asked)
         if name:
-            yield name
+            yield os.path.join(directory, *folder.split("/")), name
+
+
+def _members_not_walked(
+    outcomes: Sequence[FileOutcome], root: str | None, recursive: bool
+) -> list[FileOutcome]:
+    """The names of the workspaces a project's globs name where the scan did not walk (each
+    ``-lockfile`` folder; without ``-recursive``, a project below the root: the walk read the
+    root's members), read from disk, as placed name-only manifests: the judgement finds a
+    project's workspace names among the placed manifests (``DeclaredJudge``), and these are
+    manifests of the tree it did not read."""
+    read = {o.task.directory for o in outcomes if o.format is LockfileFormat.PACKAGE_JSON}
+    locks = {
+        o.task.directory for o in outcomes if o.format not in (None, LockfileFormat.PACKAGE_JSON)
+    }
+    out: list[FileOutcome] = []
+    for o in outcomes:
+        folder = o.task.directory
+        if (
+            not o.workspace_globs
+            or folder not in locks
+            or (root is not None and (recursive or folder == root))
+        ):
+            continue
+        for member, name in _named_folders(folder, o.workspace_globs):
+            if member not in read:
+                task = FileTask(os.path.join(member, MANIFEST), MANIFEST, member)
+                out.append(FileOutcome(task, LockfileFormat.PACKAGE_JSON, manifest_name=name))
+    return out
 
 
 def run_scan(
@@ -876,7 +911,7 @@ def run_scan(
         findings.extend(out.findings)
         notes.extend(out.notes)
         errors.extend(out.entry_errors)
-    declared_findings, declared_notes = _resolve_declared(outcomes, root)
+    declared_findings, declared_notes = _resolve_declared(outcomes, root, request.recursive)
     findings.extend(declared_findings)
     notes.extend(declared_notes)
     if not tasks and root is not None and not errors:

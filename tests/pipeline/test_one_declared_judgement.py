@@ -96,3 +96,26 @@ def test_a_hidden_folder_is_no_member_of_the_root_project(tmp_path: Path) -> Non
         tool = [("packages/.tool/package.json", "ms", "2.1.2")]
         assert (code, findings) == ((0, []) if "not recursive" in mode else (2, tool)), mode
         assert ("packages/a/package.json", "package-lock.json resolves it") in notes, mode
+
+
+@pytest.mark.parametrize("how", ["-lockfile", "-dir", "-git"])
+def test_a_workspace_the_root_depends_on_is_no_registry_package(tmp_path: Path, how: str) -> None:
+    """yarn 1.22.22 links the root's dependency on its workspace ``a`` and writes no entry for
+    it. ``-lockfile package.json -lockfile yarn.lock`` places no member's package.json: the
+    names the root's globs name are read from disk, as the lockfile's own reading reads them
+    (a first cut of the one judgement, names from placed manifests only, made it a finding)."""
+    tree = tmp_path / "tree"
+    repo = Repo(tree)
+    for rel, text in _files("yarn1-workspace-dependency").items():
+        repo.write(rel, text)
+    rules = compromised_rules("A-1", ("a", "=1.0.0"))
+    if how == "-lockfile":
+        args: tuple[str, ...] = (how, str(tree / "package.json"), how, str(tree / "yarn.lock"))
+    elif how == "-git":
+        repo.commit("init")
+        args = (how, str(tree))
+    else:
+        args = (how, str(tree))
+    code, report = scan_report(tmp_path, rules, *args)
+    assert (code, report["findings"]) == (0, [])
+    assert any("a is a workspace of this project" in n["message"] for n in report["notes"])
