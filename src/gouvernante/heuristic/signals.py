@@ -591,6 +591,14 @@ RX_EXFIL_HOST = rx(
              "requestrepo.com"),
 )  # fmt: skip
 MAX_HOSTS = 200  # collection-host matches looked at per file
+# A read of the Telegram Bot API: a ``get…`` method (method names are case-insensitive) after the
+# bot's token, given whole or as one template expression (``/bot${params.token}/getChat?…``). It
+# returns the bot's own data; what it is given reaches no chat the bot's owner reads (a drop posts
+# with ``sendMessage``, ``sendDocument``…). A method put together at run time is not known.
+RX_BOT_API_READ = re.compile(
+    r"api\.telegram\.org[\w.-]{0,100}/bot(?:\$\{[^{}`'\"\s]{1,120}\}|[\w:-]{1,120})"
+    r"/(?i:get)\w{1,40}(?![\w$])"
+)
 
 
 # A quoted bare domain followed by a comma, or a key (``{"ngrok.io":true, …}``, tough-cookie 2's
@@ -1079,21 +1087,26 @@ class FileSignals:
     def exfil(self) -> int | None:
         """The first collection host named as a destination (see ``_not_destination``) outside
         a comment line (a doc comment's example call sends nothing: cloudflare's generated
-        client shows ``url: 'https://webhook.site/…'`` in its JSDoc). Past ``MAX_HOSTS`` hosts
-        the first commented one counts (many decoys hide nothing); a host hidden in an encoded
-        literal counts wherever its literal is."""
+        client shows ``url: 'https://webhook.site/…'`` in its JSDoc) and not a Bot API read
+        (``RX_BOT_API_READ``). Past ``MAX_HOSTS`` hosts the first commented one or read counts
+        (many decoys hide nothing); a host hidden in an encoded literal counts wherever its
+        literal is."""
         t, text = self.t, self.text
         first = t.find(RX_EXFIL_HOST)
         if first is not None:
             at = first.start()
-            if not (_not_destination(text, at) or in_comment_line(text, at)):
+            if not (
+                _not_destination(text, at)
+                or in_comment_line(text, at)
+                or RX_BOT_API_READ.match(text, at)
+            ):
                 return at
             commented, seen = None, 0
             for m in t.matches(RX_EXFIL_HOST, MAX_HOSTS):
                 seen, at = seen + 1, m.start()
                 if _not_destination(text, at):
                     continue
-                if not in_comment_line(text, at):
+                if not (in_comment_line(text, at) or RX_BOT_API_READ.match(text, at)):
                     return at
                 commented = at if commented is None else commented
             if seen >= MAX_HOSTS and commented is not None:
