@@ -16,12 +16,9 @@ One line a pick: name@version, then the tarball URL and integrity the packument 
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
-import json
 import re
 import sys
-from collections import Counter
 from pathlib import Path
 
 _spec = importlib.util.spec_from_file_location(
@@ -34,9 +31,10 @@ _spec.loader.exec_module(majors)
 RX_PRE = re.compile(r"^\d+\.\d+\.\d+-(?P<channel>[A-Za-z]*)")
 
 
-def picks(doc: dict[str, object], channels: int) -> tuple[list[tuple[str, str, str]], str]:
-    """(version, tarball URL, integrity) of the newest prerelease of each channel published after
-    the ``latest`` release (at most ``channels``, newest first), or why there are none."""
+def picks(doc: dict[str, object], channels: int) -> tuple[list[str], str]:
+    """``version URL integrity`` of the newest prerelease of each channel published after the
+    ``latest`` release (at most ``channels``, newest first; the tarball as the packument gives
+    it), or why there are none."""
     tags, times, versions = doc.get("dist-tags"), doc.get("time"), doc.get("versions")
     if not (isinstance(tags, dict) and isinstance(times, dict) and isinstance(versions, dict)):
         return [], "no tags, times or versions"
@@ -55,50 +53,22 @@ def picks(doc: dict[str, object], channels: int) -> tuple[list[tuple[str, str, s
             best[channel] = (when, version)
     if not best:
         return [], "no prerelease after latest"
-    out: list[tuple[str, str, str]] = []
+    out: list[str] = []
     for _, version in sorted(best.values(), reverse=True)[:channels]:
         meta = versions[version]
         dist = meta.get("dist") if isinstance(meta, dict) else None
         url = dist.get("tarball") if isinstance(dist, dict) else None
         integ = dist.get("integrity") if isinstance(dist, dict) else None
         if isinstance(url, str) and isinstance(integ, str):
-            out.append((version, url, integ))
+            out.append(f"{version} {url} {integ}")
     return out, "" if out else "no tarball"
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("names", type=Path)
-    ap.add_argument("first", type=int)
-    ap.add_argument("last", type=int)
-    ap.add_argument("caches", type=Path, nargs="+")
-    ap.add_argument("--skip", type=Path, action="append", default=[])
+    ap = majors.parser(__doc__.split("\n")[0])
     ap.add_argument("--channels", type=int, default=3)
     args = ap.parse_args()
-    skip = {
-        line.split()[0]
-        for path in args.skip
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
-    }
-    names = [n for n in args.names.read_text(encoding="utf-8").split() if n]
-    docs = majors.packuments(args.caches)
-    left: Counter[str] = Counter()
-    for name in names[args.first - 1 : args.last]:
-        path = docs.get(name)
-        if path is None:
-            left["no packument"] += 1
-            continue
-        found, why = picks(json.loads(path.read_bytes()), args.channels)
-        if not found:
-            left[why] += 1
-        for version, url, integ in found:
-            if f"{name}@{version}" in skip:
-                left["already swept"] += 1
-            else:
-                print(f"{name}@{version} {url} {integ}")
-    print(dict(left), file=sys.stderr)
-    return 0
+    return int(majors.emit(args, lambda doc: picks(doc, args.channels)))
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ import json
 import re
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -88,17 +89,23 @@ def picks(doc: dict[str, object], *, minors: str = "") -> tuple[list[str], str]:
     return [".".join(map(str, best[part])) for part in lower], ""
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def parser(description: str) -> argparse.ArgumentParser:
+    """The arguments every picker takes: NAMES.txt FIRST LAST CACHE... [--skip LIST.txt ...]."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("names", type=Path)
     ap.add_argument("first", type=int)
     ap.add_argument("last", type=int)
     ap.add_argument("caches", type=Path, nargs="+")
     ap.add_argument("--skip", type=Path, action="append", default=[])
-    ap.add_argument(
-        "--minors", choices=("zero", "all"), default="", help="the previous minors instead"
-    )
-    args = ap.parse_args()
+    return ap
+
+
+def emit(
+    args: argparse.Namespace, pick: Callable[[dict[str, object]], tuple[list[str], str]]
+) -> int:
+    """Print ``name@PICK`` for each pick of the names FIRST..LAST (``pick`` of a packument: its
+    picks, each a version and maybe more fields after a space, or why there are none), but those
+    whose name@version a ``--skip`` list holds; the counts of names left out on stderr."""
     skip = {
         line.split()[0]
         for path in args.skip
@@ -113,16 +120,25 @@ def main() -> int:
         if path is None:
             left["no packument"] += 1
             continue
-        versions, why = picks(json.loads(path.read_bytes()), minors=args.minors)
-        if not versions:
+        found, why = pick(json.loads(path.read_bytes()))
+        if not found:
             left[why] += 1
-        for v in versions:
-            if f"{name}@{v}" in skip:
+        for item in found:
+            if f"{name}@{item.split()[0]}" in skip:
                 left["already swept"] += 1
             else:
-                print(f"{name}@{v}")
+                print(f"{name}@{item}")
     print(dict(left), file=sys.stderr)
     return 0
+
+
+def main() -> int:
+    ap = parser(__doc__.split("\n")[0])
+    ap.add_argument(
+        "--minors", choices=("zero", "all"), default="", help="the previous minors instead"
+    )
+    args = ap.parse_args()
+    return emit(args, lambda doc: picks(doc, minors=args.minors))
 
 
 if __name__ == "__main__":
