@@ -53,6 +53,47 @@ LOCKFILES = [
 ]
 
 
+# one entry of the wrong shape: named by its key (decision 0110), not msgspec's ``[...]``
+ENTRIES = [
+    (
+        "package-lock.json",
+        '{"lockfileVersion": 3,\n "packages": {"": {}, "node_modules/ms": {"version": ["'
+        + MARKER
+        + '"]}}}',
+        "gouvernante: package-lock.json: packages['node_modules/ms'].version: unexpected lockfile"
+        " shape: Expected `str | null`, got `array`",
+    ),
+    (
+        "bun.lock",
+        '{\n  "lockfileVersion": 1,\n  "packages": {"ms": ["ms@2.1.3", "", {}, ["'
+        + MARKER
+        + '"]]}\n}\n',
+        "gouvernante: bun.lock: packages['ms'][3]: unexpected bun.lock shape: Expected `str | null`"
+        ", got `array`",
+    ),
+    (
+        "package-lock.json",
+        '{"lockfileVersion": 3, "packages": {"node_modules/\\u001b[2J\\n' + "k" * 10_000 + '": '
+        '{"version": ["' + MARKER + '"]}}}',
+        "gouvernante: package-lock.json: packages['node_modules/\\x1b[2J\\x0a"
+        + "k" * 40
+        + "…(10018 chars)'].version: unexpected lockfile shape: Expected `str | null`, got `array`",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "first"), ENTRIES, ids=["npm", "bun", "hostile-key"])
+def test_a_damaged_entry_is_named_by_its_key(
+    tmp_path: Path, name: str, content: str, first: str
+) -> None:
+    (tmp_path / name).write_text(content)
+    code, err = run("-rules", str(RULES), "-lockfile", name, cwd=tmp_path)
+    assert code == 1
+    assert err.splitlines()[0] == first, err
+    assert MARKER not in err
+    assert "\x1b" not in err
+
+
 @pytest.mark.parametrize(("name", "content", "first"), LOCKFILES, ids=[n for n, _, _ in LOCKFILES])
 def test_a_damaged_lockfile_is_named_with_its_position_first(
     tmp_path: Path, name: str, content: str, first: str

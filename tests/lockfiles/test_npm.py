@@ -774,11 +774,11 @@ def test_error_carries_json_path() -> None:
     data = b'{"lockfileVersion": 3, "packages": {"node_modules/a": {"version": 1}}}'
     with pytest.raises(LockfileError) as info:
         npm.parse(data, "package-lock.json")
-    assert info.value.json_path == "packages[...].version"
+    assert info.value.json_path == "packages['node_modules/a'].version"
     data = b'{"lockfileVersion": 1, "dependencies": {"a": {"version": "1", "bundled": 3}}}'
     with pytest.raises(LockfileError) as info:
         npm.parse(data, "package-lock.json")
-    assert info.value.json_path == "dependencies[...].bundled"
+    assert info.value.json_path == "dependencies['a'].bundled"
 
 
 @pytest.mark.parametrize("depth", [200, 5000, 100_000])

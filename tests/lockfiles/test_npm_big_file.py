@@ -186,8 +186,10 @@ def test_every_chunk_is_checked() -> None:
         patch.setattr(npm, "LEAN_BYTES", 0)
         with pytest.raises(LockfileError) as caught:
             npm.parse(data, "package-lock.json")
-    assert caught.value.json_path == "packages[...].resolved"
-    assert str(caught.value).startswith("package-lock.json: packages[...].resolved: ")
+    assert caught.value.json_path == "packages['node_modules/p2400'].resolved"
+    assert str(caught.value).startswith(
+        "package-lock.json: packages['node_modules/p2400'].resolved: "
+    )
     with pytest.raises(LockfileError) as whole:
         npm.parse(data, "package-lock.json")
     assert str(whole.value) == str(caught.value)

@@ -90,7 +90,7 @@ def test_importer_label(fields: dict[str, Any], label: str) -> None:
     [
         (b"[]", "unexpected package.json shape", None),
         (b'{"dependencies": ["a"]}', "Expected `object | null`", "dependencies"),
-        (b'{"devDependencies": {"a": 1}}', "Expected `str`", "devDependencies[...]"),
+        (b'{"devDependencies": {"a": 1}}', "Expected `str`", "devDependencies['a']"),
         (b'{"name": "x", "dependencies": {', "invalid JSON", None),
         (b'{"name": "\xff"}', "invalid JSON", None),
         (b"", "invalid JSON", None),

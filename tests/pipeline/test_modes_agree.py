@@ -783,7 +783,7 @@ CASES["a lockfile refused at a position"] = (
     [],
 )
 ERRORS["a lockfile refused at a position"] = [
-    ("package-lock.json", "packages[...].version: unexpected lockfile shape"),
+    ("package-lock.json", "packages['node_modules/axios'].version: unexpected lockfile shape"),
     ("web/yarn.lock", "line 4: a dependency on tslib resolves to no entry of the file, and"),
 ]
 

@@ -25,7 +25,7 @@ import msgspec
 
 from gouvernante.errors import GouvernanteError
 from gouvernante.fs.decode import json_problem
-from gouvernante.fs.jsonpath import validation_problem
+from gouvernante.fs.jsonpath import Document, validation_problem
 from gouvernante.fs.read import read_regular_file, size_message
 from gouvernante.fs.walk import find_files
 from gouvernante.model import DiffChange, FindingType
@@ -239,7 +239,7 @@ def _report(doc: object, source: str) -> Report | InputIssue:
     try:
         report = msgspec.convert(doc, Report)
     except msgspec.ValidationError as exc:
-        path, reason = validation_problem(exc)
+        path, reason = validation_problem(exc, Document.of_tree(doc, Report))
         return InputIssue(source, f"{path}: {reason}")
     return report
 

@@ -8,7 +8,8 @@ itself). Messages name the kind of a value ("expected a string, got integer"), n
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Final
 
 import msgspec
@@ -60,8 +61,11 @@ _LIBRARY_KINDS = {
 _ARTICLE = {"integer": "an", "array": "an", "object": "an", "null": ""}
 
 
-def validation_problem(exc: msgspec.ValidationError) -> tuple[str, str]:
-    """A typed decoder's refusal as (JSON path, reason) in this project's words.
+def validation_problem(
+    exc: msgspec.ValidationError, document: Document | None = None
+) -> tuple[str, str]:
+    """A typed decoder's refusal as (JSON path, reason) in this project's words; given the
+    ``document`` refused, the path names the keys msgspec writes ``[...]`` (``named_keys``).
 
     The library's message may quote the offending value (an unknown enum value, a string that
     is too long): only the path and the kinds are kept, never the value.
@@ -73,6 +77,8 @@ def validation_problem(exc: msgspec.ValidationError) -> tuple[str, str]:
         raw = at.group("path")
         path = raw[2:] if raw.startswith("$.") else raw.removeprefix("$") or "$"
         text = text[: at.start()]
+        if document is not None and "[...]" in path:
+            path = named_keys(path, exc, document)
     missing = _MISSING.match(text)
     if missing is not None:
         return path, f"required key {missing.group('field')!r} is missing"
@@ -87,3 +93,128 @@ def validation_problem(exc: msgspec.ValidationError) -> tuple[str, str]:
     if text.startswith("Invalid enum value") or text.startswith("Invalid value"):
         return path, "not one of the allowed values"
     return path, "invalid value"
+
+
+# One step of a typed decoder's JSON path: ``.field`` (or a first bare ``field``), ``[3]``, or
+# msgspec's ``[...]`` for a dictionary key it does not name.
+_STEP = re.compile(r"(?:^|\.)(?P<field>[A-Za-z0-9_$@-]+)|\[(?P<index>[0-9]+)\]|(?P<key>\[\.\.\.\])")
+_MAX_CHECKS = 256  # typed readings of the document spent naming keys (then ``[...]`` stays)
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """What a typed decoder refused, for ``named_keys``: the document read without a type
+    (``tree``) and the typed reading again (``check``: raises the same ``ValidationError``)."""
+
+    tree: Callable[[], object]
+    check: Callable[[object], object]
+
+    @staticmethod
+    def of_json(data: bytes | memoryview, decode: Callable[[bytes], object]) -> Document:
+        """``data`` as ``decode`` (a typed ``msgspec.json`` reading of bytes) read it."""
+        return Document(
+            lambda: msgspec.json.decode(data), lambda tree: decode(msgspec.json.encode(tree))
+        )
+
+    @staticmethod
+    def of_tree(tree: object, kind: object) -> Document:
+        """``tree`` as ``msgspec.convert(tree, type=kind)`` read it."""
+        return Document(lambda: tree, lambda value: msgspec.convert(value, type=kind))
+
+
+def named_keys(json_path: str, exc: msgspec.ValidationError, document: Document) -> str:
+    """``json_path`` (a typed decoder's path of ``exc``) with each ``[...]`` replaced by the key
+    it stands for, as ``key_segment`` writes it: ``packages['node_modules/ms'].version``.
+
+    Only on the error path (a good file never comes here). At a ``[...]`` the dictionary is cut
+    to its first ``m`` entries, ``m`` halved until the shortest that still gives the very same
+    refusal: the decoder reads entries in order and stops at the first it refuses. That entry
+    alone must give the refusal again, else (a check that reads across entries, a repeated key
+    the untyped reading dropped) the key is not named: ``[...]`` stays, never a guess."""
+    steps: list[str | int | None] = []
+    end = 0
+    for match in _STEP.finditer(json_path):
+        if match.start() != end:
+            return json_path
+        end = match.end()
+        field, index = match.group("field"), match.group("index")
+        steps.append(field if field is not None else int(index) if index is not None else None)
+    if end != len(json_path) or None not in steps:
+        return json_path
+    refusal = str(exc)
+    budget = [_MAX_CHECKS]
+
+    def refused(tree: object) -> bool:
+        budget[0] -= 1
+        try:
+            document.check(tree)
+        except msgspec.ValidationError as again:
+            return str(again) == refusal
+        return False
+
+    try:
+        tree = document.tree()
+        if not refused(tree):
+            return json_path
+    except (msgspec.DecodeError, RecursionError, ValueError, TypeError, UnicodeDecodeError):
+        return json_path
+    from gouvernante.safetext import key_segment  # noqa: PLC0415 - the error path only
+
+    shown: list[str] = []
+    for at, step in enumerate(steps):
+        if step is not None:
+            shown.append(f"[{step}]" if type(step) is int else f".{step}" if shown else str(step))
+            continue
+        node = _at(tree, steps[:at])
+        if not isinstance(node, dict) or budget[0] <= 0:
+            return "".join(shown) + _tail(steps[at:])
+        items = list(node.items())
+        low, high = 0, len(items)  # refused with ``high`` entries, not with ``low``
+        while high - low > 1 and budget[0] > 0:
+            middle = (low + high) // 2
+            if refused(_replaced(tree, steps[:at], dict(items[:middle]))):
+                high = middle
+            else:
+                low = middle
+        if high - low != 1 or high == 0:
+            return "".join(shown) + _tail(steps[at:])
+        key, value = items[high - 1]
+        alone = _replaced(tree, steps[:at], {key: value})
+        if not refused(alone):
+            return "".join(shown) + _tail(steps[at:])
+        tree = alone
+        steps[at] = key
+        shown.append(key_segment(key))
+    return "".join(shown)
+
+
+def _tail(steps: list[str | int | None]) -> str:
+    """The steps from a ``[...]`` on, as msgspec wrote them."""
+    return "".join("[...]" if s is None else f"[{s}]" if type(s) is int else f".{s}" for s in steps)
+
+
+def _at(tree: object, steps: list[str | int | None]) -> object:
+    node = tree
+    for step in steps:
+        if isinstance(node, dict) and isinstance(step, str):
+            node = node.get(step)
+        elif isinstance(node, list) and isinstance(step, int) and step < len(node):
+            node = node[step]
+        else:
+            return None
+    return node
+
+
+def _replaced(tree: object, steps: list[str | int | None], value: object) -> object:
+    """``tree`` with the value at ``steps`` replaced: only the containers on the way copied."""
+    if not steps:
+        return value
+    head, rest = steps[0], steps[1:]
+    if isinstance(tree, dict):
+        copy = dict(tree)
+        copy[head] = _replaced(tree[head], rest, value)
+        return copy
+    assert isinstance(tree, list) and type(head) is int
+    items = list(tree)
+    items[head] = _replaced(tree[head], rest, value)
+    return items

@@ -23,7 +23,7 @@ from datetime import datetime
 import msgspec
 
 from gouvernante.errors import GouvernanteError
-from gouvernante.fs.jsonpath import validation_problem
+from gouvernante.fs.jsonpath import Document, validation_problem
 from gouvernante.fs.read import read_regular_file
 from gouvernante.gitscan import SBOM_MODE, BlobKey, RepoListing, Snapshot
 from gouvernante.inventory.backend import Database
@@ -102,7 +102,9 @@ def report_source(path: str, host: str) -> ReportSource | ScanIssue:
     except msgspec.ValidationError as exc:
         if sbom_sniff(bytes(data[:4096])):  # (``-sbom a.json b.json``: b.json is taken as this)
             return ScanIssue(path, "an SBOM, not a gouvernante JSON report: give it with -sbom")
-        where, why = validation_problem(exc)
+        where, why = validation_problem(
+            exc, Document.of_json(data, lambda text: msgspec.json.decode(text, type=Report))
+        )
         return ScanIssue(path, f"not a gouvernante JSON report: {where}: {why}")
     except (msgspec.DecodeError, RecursionError, UnicodeDecodeError):
         return ScanIssue(path, "not a gouvernante JSON report: not valid JSON")

@@ -12,6 +12,7 @@ import msgspec
 
 from gouvernante.errors import LockfileError
 from gouvernante.fs.decode import json_problem, utf8_problem
+from gouvernante.fs.jsonpath import Document, named_keys
 
 _T = TypeVar("_T")
 
@@ -66,19 +67,23 @@ _EXPECTED = (
 _MISSING = r"Object missing required field `[A-Za-z0-9_$]+`"
 
 
-def shape_error(path: str, exc: msgspec.ValidationError, what: str) -> LockfileError:
+def shape_error(
+    path: str, exc: msgspec.ValidationError, what: str, document: Document | None = None
+) -> LockfileError:
     """``unexpected <what> shape: ...`` with the JSON path msgspec names (``$.a.b`` -> ``a.b``).
 
     Only the kinds (``Expected `str`, got `int```) or a missing field of our own schema are kept
     from the library's message: anything else it says (an enum value, a too-long string) could
     quote the file, so it becomes ``a value of the wrong kind``. msgspec writes dictionary keys as
-    ``[...]``, so the path holds only field names of our schema and array indexes."""
+    ``[...]``: given the ``document`` refused, ``named_keys`` names them (escaped, capped)."""
     message, _, where = str(exc).partition(" - at `$")
     if re.fullmatch(_EXPECTED, message) is None and re.fullmatch(_MISSING, message) is None:
         message = "a value of the wrong kind"
     json_path = where.rstrip("`").lstrip(".") or None
     if json_path is not None and re.fullmatch(r"[A-Za-z0-9_$.\[\]]*", json_path) is None:
         json_path = None
+    if json_path is not None and document is not None and "[...]" in json_path:
+        json_path = named_keys(json_path, exc, document)
     return LockfileError(path, f"unexpected {what} shape: {message}", json_path=json_path)
 
 

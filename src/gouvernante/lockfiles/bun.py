@@ -31,6 +31,7 @@ import msgspec
 
 from gouvernante.errors import LockfileError
 from gouvernante.fs.decode import json_problem
+from gouvernante.fs.jsonpath import Document
 from gouvernante.lazy import lazy_pattern
 from gouvernante.lockfiles import _sniff
 from gouvernante.lockfiles._common import (
@@ -461,7 +462,7 @@ def _decode(data: bytes, path: str) -> _Lock:
     try:
         return _DECODER.decode(data)
     except msgspec.ValidationError as exc:
-        raise shape_error(path, exc, "bun.lock") from None
+        raise shape_error(path, exc, "bun.lock", Document.of_json(data, _DECODER.decode)) from None
     except msgspec.DecodeError:
         problem = json_problem(data)
         said = f"not valid JSON(C): {problem.reason.removeprefix('invalid JSON: ')}"

@@ -34,6 +34,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import msgspec
 
 from gouvernante.errors import LockfileError
+from gouvernante.fs.jsonpath import Document
 from gouvernante.lockfiles import _sniff
 from gouvernante.lockfiles._common import (
     json_errors,
@@ -161,7 +162,9 @@ def parse(data: bytes, path: str) -> LockfileGraph:
             try:
                 remote = _V1.decode(body)
             except msgspec.ValidationError as exc:
-                raise shape_error(path, exc, "deno.lock") from None
+                raise shape_error(
+                    path, exc, "deno.lock", Document.of_json(body, _V1.decode)
+                ) from None
         reader = _Reader(body, "npm", remote)
         return reader.graph([], {ROOT_ID: []}, [Importer(ROOT_ID, "(root)", "")])
     if not isinstance(version, str) or version not in _DECODERS:
@@ -176,7 +179,9 @@ def parse(data: bytes, path: str) -> LockfileGraph:
         try:
             lock = _DECODERS[version].decode(body)
         except msgspec.ValidationError as exc:
-            raise _shape_error(path, exc) from None
+            raise _shape_error(
+                path, exc, Document.of_json(body, _DECODERS[version].decode)
+            ) from None
     urls = [*lock.remote, *lock.redirects, *lock.redirects.values()]
     if isinstance(lock, _V2):
         return _Reader(body, "npm.packages", urls).old(lock.npm.packages, lock.npm.specifiers, "")
@@ -189,10 +194,10 @@ def parse(data: bytes, path: str) -> LockfileGraph:
     return _Reader(body, "npm", urls).new(lock)
 
 
-def _shape_error(path: str, exc: msgspec.ValidationError) -> LockfileError:
+def _shape_error(path: str, exc: msgspec.ValidationError, document: Document) -> LockfileError:
     message = str(exc)
     if not message.startswith("Object contains unknown field"):
-        return shape_error(path, exc, "deno.lock")
+        return shape_error(path, exc, "deno.lock", document)
     # (the key itself is the file's text: only where it is, never what, is said)
     where = message.rpartition(" - at `$")[2].rstrip("`").lstrip(".")
     if re.fullmatch(r"[A-Za-z0-9_.\[\]]*", where) is None:

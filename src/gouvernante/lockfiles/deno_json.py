@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import msgspec
 
+from gouvernante.fs.jsonpath import Document
 from gouvernante.lockfiles._common import decode_text, json_errors, shape_error
 from gouvernante.lockfiles.bun import strip_jsonc
 from gouvernante.lockfiles.deno import cdn_release
@@ -38,7 +39,9 @@ def parse(data: bytes, path: str) -> LockfileGraph:
         try:
             config = _DECODER.decode(text)
         except msgspec.ValidationError as exc:
-            raise shape_error(path, exc, "deno.json") from None
+            raise shape_error(
+                path, exc, "deno.json", Document.of_json(text, _DECODER.decode)
+            ) from None
     declared: list[DeclaredDependency] = []
     for field, imports in (
         ("imports", config.imports),

@@ -43,6 +43,7 @@ from typing import cast, overload
 import msgspec
 
 from gouvernante.errors import LockfileError
+from gouvernante.fs.jsonpath import Document
 from gouvernante.lazy import lazy_object
 from gouvernante.lockfiles._common import (
     LOCKED_VERSION,
@@ -258,7 +259,8 @@ def _decode(data: bytes, path: str) -> _Lock:
                 f"unsupported npm lockfileVersion {version_label(found)}",
                 json_path="lockfileVersion",
             ) from None
-        raise shape_error(path, exc, "lockfile") from None
+        document = Document.of_json(data, lambda text: msgspec.json.decode(text, type=_Lock))
+        raise shape_error(path, exc, "lockfile", document) from None
 
 
 def _lockfile_version_of(data: bytes) -> object:
@@ -1280,7 +1282,11 @@ def _parse_v1(
             with json_errors(path, memoryview(lock.dependencies), json_path="dependencies"):
                 decoded = msgspec.json.decode(lock.dependencies, type=dict[str, _V1Entry] | None)
         except msgspec.ValidationError as exc:
-            err = shape_error(path, exc, "lockfile")
+            kind = dict[str, _V1Entry] | None
+            document = Document.of_json(
+                lock.dependencies, lambda text: msgspec.json.decode(text, type=kind)
+            )
+            err = shape_error(path, exc, "lockfile", document)
             raise LockfileError(
                 path, err.detail, json_path=f"dependencies{_suffix(err.json_path)}"
             ) from None

@@ -21,6 +21,7 @@ import msgspec
 from msgspec.structs import replace
 
 from gouvernante.errors import LockfileError, SemverError
+from gouvernante.fs.jsonpath import Document
 from gouvernante.lazy import lazy_object, lazy_pattern
 from gouvernante.lockfiles import MANIFEST_OVERRIDES, OVERRIDE_FIELDS
 from gouvernante.lockfiles._common import first_repeated_key, json_errors, shape_error
@@ -80,7 +81,8 @@ def parse(data: bytes, path: str) -> LockfileGraph:
         with json_errors(path, data):
             manifest = msgspec.json.decode(data, type=_Manifest)
     except msgspec.ValidationError as exc:
-        raise shape_error(path, exc, "package.json") from None
+        document = Document.of_json(data, lambda text: msgspec.json.decode(text, type=_Manifest))
+        raise shape_error(path, exc, "package.json", document) from None
     declared: list[DeclaredDependency] = []
     for field in DEPENDENCY_FIELDS:
         deps: _Deps = getattr(manifest, field)

@@ -50,6 +50,7 @@ from urllib.parse import unquote
 import msgspec
 
 from gouvernante.errors import LockfileError
+from gouvernante.fs.jsonpath import Document
 from gouvernante.lockfiles._common import (
     first_repeated_key,
     gc_paused,
@@ -463,7 +464,7 @@ def _decode(data: bytes, path: str, kind: type[_T], what: str) -> _T:
         try:
             return gc_paused(lambda: msgspec.convert(tree, type=kind))
         except msgspec.ValidationError as exc:
-            raise shape_error(path, exc, what) from None
+            raise shape_error(path, exc, what, Document.of_tree(tree, kind)) from None
 
 
 class _Builder:
