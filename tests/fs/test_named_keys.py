@@ -48,7 +48,7 @@ def test_a_damaged_npm_entry_is_named_by_its_key(name: str) -> None:
 
 
 def test_a_damaged_legacy_entry_is_named_by_its_keys() -> None:
-    deps = {f"ok{i}": {"version": "1.0.0"} for i in range(10)}
+    deps: dict[str, object] = {f"ok{i}": {"version": "1.0.0"} for i in range(10)}
     deps["b"] = {"version": "1.0.0", "dependencies": {"ok": {"version": "1"}, "c": {"bundled": 3}}}
     data = json.dumps({"lockfileVersion": 1, "dependencies": deps}).encode()
     err = _refused(npm.parse, data, "package-lock.json")
@@ -123,9 +123,9 @@ def test_a_damaged_report_entry_is_named_by_its_key(tmp_path: Path) -> None:
     assert isinstance(issue, InputIssue)
     assert issue.message == "summary.by_severity['critical']: expected an integer, got string"
     (tmp_path / "r.json").write_text(json.dumps(doc))
-    issue = report_source(str(tmp_path / "r.json"), "h")
-    assert isinstance(issue, ScanIssue)
-    assert issue.message.endswith(
+    source = report_source(str(tmp_path / "r.json"), "h")
+    assert isinstance(source, ScanIssue)
+    assert source.message.endswith(
         ": summary.by_severity['critical']: expected an integer, got string"
     )
 
@@ -177,7 +177,7 @@ def test_the_typed_reading_is_asked_a_bounded_number_of_times() -> None:
         version: str
 
     kind = dict[str, Entry]
-    tree = {f"k{i}": {"version": "1"} for i in range(100_000)}
+    tree: dict[str, object] = {f"k{i}": {"version": "1"} for i in range(100_000)}
     tree["k99999"] = {"version": 1}
 
     def check(value: object) -> object:
