@@ -126,11 +126,13 @@ def named_keys(json_path: str, exc: msgspec.ValidationError, document: Document)
     """``json_path`` (a typed decoder's path of ``exc``) with each ``[...]`` replaced by the key
     it stands for, as ``key_segment`` writes it: ``packages['node_modules/ms'].version``.
 
-    Only on the error path (a good file never comes here). At a ``[...]`` the dictionary is cut
-    to its first ``m`` entries, ``m`` halved until the shortest that still gives the very same
-    refusal: the decoder reads entries in order and stops at the first it refuses. That entry
-    alone must give the refusal again, else (a check that reads across entries, a repeated key
-    the untyped reading dropped) the key is not named: ``[...]`` stays, never a guess."""
+    Only on the error path (a good file never comes here). At a ``[...]`` the dictionary is
+    halved: its first half alone given the very same refusal, the entry is in it, else in the
+    second (the decoder reads entries in order and stops at the first it refuses); each step
+    reads half the entries of the one before, about one typed reading of the document in all.
+    The entry found alone must give the refusal again, else (a check that reads across entries,
+    a repeated key the untyped reading dropped) the key is not named: ``[...]`` stays, never a
+    guess."""
     steps: list[str | int | None] = []
     end = 0
     for match in _STEP.finditer(json_path):
@@ -169,16 +171,16 @@ def named_keys(json_path: str, exc: msgspec.ValidationError, document: Document)
         if not isinstance(node, dict) or budget[0] <= 0:
             return "".join(shown) + _tail(steps[at:])
         items = list(node.items())
-        low, high = 0, len(items)  # refused with ``high`` entries, not with ``low``
+        low, high = 0, len(items)  # the entry is in ``items[low:high]``
         while high - low > 1 and budget[0] > 0:
             middle = (low + high) // 2
-            if refused(_replaced(tree, steps[:at], dict(items[:middle]))):
+            if refused(_replaced(tree, steps[:at], dict(items[low:middle]))):
                 high = middle
             else:
                 low = middle
-        if high - low != 1 or high == 0:
+        if high - low != 1:
             return "".join(shown) + _tail(steps[at:])
-        key, value = items[high - 1]
+        key, value = items[low]
         alone = _replaced(tree, steps[:at], {key: value})
         if not refused(alone):
             return "".join(shown) + _tail(steps[at:])
