@@ -76,12 +76,14 @@ def test_a_damaged_bun_entry_is_named_by_its_key() -> None:
             {"version": "3", "packages": {"npm": {"ms@2.1.3": {"integrity": ["x"]}}}},
             "packages.npm['ms@2.1.3'].integrity",
         ),
-        ({"https://deno.land/x/ok.ts": "abc", "https://deno.land/x/m.ts": 5}, None),
+        # v1 is any object of URL -> hash: its keys are not named (a secrets file under that
+        # name is one too; tests/hostile/test_no_echo.py)
+        ({"https://deno.land/x/ok.ts": "abc", "https://deno.land/x/m.ts": 5}, "[...]"),
     ],
 )
-def test_a_damaged_deno_entry_is_named_by_its_key(lock: object, where: str | None) -> None:
+def test_a_damaged_deno_entry_is_named_by_its_key(lock: object, where: str) -> None:
     err = _refused(deno.parse, json.dumps(lock).encode(), "deno.lock")
-    assert err.json_path == (where or "['https://deno.land/x/m.ts']")
+    assert err.json_path == where
 
 
 def test_a_damaged_manifest_entry_is_named_by_its_key() -> None:
@@ -186,6 +188,6 @@ def test_the_typed_reading_is_asked_a_bounded_number_of_times() -> None:
 
     with pytest.raises(msgspec.ValidationError) as info:
         check(tree)
-    where = named_keys("[...].version", info.value, Document(lambda: tree, check))
+    where = named_keys("[...].version", info.value, Document(lambda: tree, check, in_a_field=True))
     assert where == "['k99999'].version"
     assert len(calls) <= 1 + 2 + 17 + 1

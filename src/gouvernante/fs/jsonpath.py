@@ -104,16 +104,23 @@ _MAX_CHECKS = 256  # typed readings of the document spent naming keys (then ``[.
 @dataclass(frozen=True, slots=True)
 class Document:
     """What a typed decoder refused, for ``named_keys``: the document read without a type
-    (``tree``) and the typed reading again (``check``: raises the same ``ValidationError``)."""
+    (``tree``) and the typed reading again (``check``: raises the same ``ValidationError``);
+    ``in_a_field``: the document is the value of a field of a file already recognised (npm's
+    legacy ``dependencies``), so its own keys are named too."""
 
     tree: Callable[[], object]
     check: Callable[[object], object]
+    in_a_field: bool = False
 
     @staticmethod
-    def of_json(data: bytes | memoryview, decode: Callable[[bytes], object]) -> Document:
+    def of_json(
+        data: bytes | memoryview, decode: Callable[[bytes], object], in_a_field: bool = False
+    ) -> Document:
         """``data`` as ``decode`` (a typed ``msgspec.json`` reading of bytes) read it."""
         return Document(
-            lambda: msgspec.json.decode(data), lambda tree: decode(msgspec.json.encode(tree))
+            lambda: msgspec.json.decode(data),
+            lambda tree: decode(msgspec.json.encode(tree)),
+            in_a_field,
         )
 
     @staticmethod
@@ -132,7 +139,10 @@ def named_keys(json_path: str, exc: msgspec.ValidationError, document: Document)
     reads half the entries of the one before, about one typed reading of the document in all.
     The entry found alone must give the refusal again, else (a check that reads across entries,
     a repeated key the untyped reading dropped) the key is not named: ``[...]`` stays, never a
-    guess."""
+    guess. Nor is a key of the document itself (a path starting ``[...]``, deno.lock v1's URL
+    map): only a key below a field of the schema, in a document that has the format's shape, is
+    named (any JSON object is a v1 deno.lock, a secrets file under that name too), unless the
+    ``document`` is ``in_a_field``."""
     steps: list[str | int | None] = []
     end = 0
     for match in _STEP.finditer(json_path):
@@ -141,7 +151,7 @@ def named_keys(json_path: str, exc: msgspec.ValidationError, document: Document)
         end = match.end()
         field, index = match.group("field"), match.group("index")
         steps.append(field if field is not None else int(index) if index is not None else None)
-    if end != len(json_path) or None not in steps:
+    if end != len(json_path) or None not in steps or (steps[0] is None and not document.in_a_field):
         return json_path
     refusal = str(exc)
     budget = [_MAX_CHECKS]

@@ -1284,7 +1284,7 @@ def _parse_v1(
         except msgspec.ValidationError as exc:
             kind = dict[str, _V1Entry] | None
             document = Document.of_json(
-                lock.dependencies, lambda text: msgspec.json.decode(text, type=kind)
+                lock.dependencies, lambda text: msgspec.json.decode(text, type=kind), True
             )
             err = shape_error(path, exc, "lockfile", document)
             raise LockfileError(
