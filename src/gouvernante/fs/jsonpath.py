@@ -143,15 +143,8 @@ def named_keys(json_path: str, exc: msgspec.ValidationError, document: Document)
     map): only a key below a field of the schema, in a document that has the format's shape, is
     named (any JSON object is a v1 deno.lock, a secrets file under that name too), unless the
     ``document`` is ``in_a_field``."""
-    steps: list[str | int | None] = []
-    end = 0
-    for match in _STEP.finditer(json_path):
-        if match.start() != end:
-            return json_path
-        end = match.end()
-        field, index = match.group("field"), match.group("index")
-        steps.append(field if field is not None else int(index) if index is not None else None)
-    if end != len(json_path) or None not in steps or (steps[0] is None and not document.in_a_field):
+    steps = _steps(json_path)
+    if steps is None or None not in steps or (steps[0] is None and not document.in_a_field):
         return json_path
     refusal = str(exc)
     budget = [_MAX_CHECKS]
@@ -162,13 +155,15 @@ def named_keys(json_path: str, exc: msgspec.ValidationError, document: Document)
             document.check(tree)
         except msgspec.ValidationError as again:
             return str(again) == refusal
+        except (msgspec.DecodeError, msgspec.EncodeError, RecursionError, ValueError, TypeError):
+            return False  # (not the refusal: the entry found alone must give it again)
         return False
 
     try:
         tree = document.tree()
-        if not refused(tree):
-            return json_path
     except (msgspec.DecodeError, RecursionError, ValueError, TypeError, UnicodeDecodeError):
+        return json_path
+    if not refused(tree):
         return json_path
     from gouvernante.safetext import key_segment  # noqa: PLC0415 - the error path only
 
@@ -198,6 +193,19 @@ def named_keys(json_path: str, exc: msgspec.ValidationError, document: Document)
         steps[at] = key
         shown.append(key_segment(key))
     return "".join(shown)
+
+
+def _steps(json_path: str) -> list[str | int | None] | None:
+    """``packages[...].a[0]`` -> ``["packages", None, "a", 0]``; None: not a path of that form."""
+    steps: list[str | int | None] = []
+    end = 0
+    for match in _STEP.finditer(json_path):
+        if match.start() != end:
+            return None
+        end = match.end()
+        field, index = match.group("field"), match.group("index")
+        steps.append(field if field is not None else int(index) if index is not None else None)
+    return steps if end == len(json_path) else None
 
 
 def _tail(steps: list[str | int | None]) -> str:
