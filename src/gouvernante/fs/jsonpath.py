@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Final
 
 import msgspec
@@ -101,12 +100,12 @@ _STEP = re.compile(r"(?:^|\.)(?P<field>[A-Za-z0-9_$@-]+)|\[(?P<index>[0-9]+)\]|(
 _MAX_CHECKS = 256  # typed readings of the document spent naming keys (then ``[...]`` stays)
 
 
-@dataclass(frozen=True, slots=True)
-class Document:
+class Document(msgspec.Struct, frozen=True):
     """What a typed decoder refused, for ``named_keys``: the document read without a type
     (``tree``) and the typed reading again (``check``: raises the same ``ValidationError``);
     ``in_a_field``: the document is the value of a field of a file already recognised (npm's
-    legacy ``dependencies``), so its own keys are named too."""
+    legacy ``dependencies``), so its own keys are named too. (A Struct, not a dataclass: a scan
+    imports no ``dataclasses``/``inspect``, decision 0105.)"""
 
     tree: Callable[[], object]
     check: Callable[[object], object]
