@@ -94,6 +94,10 @@ def test_integrity_matches_whatever_the_name_and_version() -> None:
         f"sha1-abc=\u2003{BAD_SRI}",
         f" {BAD_SRI}",  # the only whitespace, at the start of the joined column
         f"{BAD_SRI}\n",  # ... or at its end
+        # U+FEFF: JavaScript's \s (ssri's split, npm 11.19.1) holds it, Python's does not
+        f"sha1-abc=\ufeff{BAD_SRI}",
+        f"{BAD_SRI}\ufeffsha1-abc=",
+        f"\ufeff{BAD_SRI}",
     ],
 )
 def test_integrity_among_several_hashes_whatever_the_whitespace(value: str) -> None:

@@ -40,7 +40,10 @@ if TYPE_CHECKING:
     from gouvernante.match.paths import GraphView
     from gouvernante.semver import Range
 
-_WHITESPACE = lazy_pattern(r"\s")
+# What separates the hashes of an integrity value: ssri (npm 11.19.1) splits at JavaScript's
+# ``\s``, which holds U+FEFF as well as every character Python's ``\s`` holds but U+001C-U+001F
+# and U+0085 (splitting there too finds more, never fewer).
+_WHITESPACE = lazy_pattern(r"[\s\ufeff]+")
 _SOURCE_NOTE = {
     Source.GIT: " (a git dependency: matched by name and version only)",
     Source.TARBALL: " (a tarball dependency: matched by name and version only)",
@@ -183,7 +186,7 @@ def _integrity_hits(
     if joined.isascii():  # (one memchr per white-space character: ~0.1 of the split's cost)
         several = any(space in joined for space in _ASCII_SPACES) or "?" in joined
     else:
-        several = joined.split() != [joined] or "?" in joined
+        several = joined.split() != [joined] or "?" in joined or "\ufeff" in joined
     listed = integrity.keys()  # (a set: the index built from cached rules is no dict)
     if not several and len(listed) <= _FEW_HASHES and not any(h in joined for h in listed):
         # Each value is one hash, and a value equal to a listed one would be in the joined
@@ -196,7 +199,9 @@ def _integrity_hits(
         if value in listed:
             sris = [value]
         elif several and (_WHITESPACE.search(value) or "?" in value):  # several, options
-            sris = [h for sri in value.split() if (h := sri.partition("?")[0]) in listed]
+            sris = [
+                h for sri in _WHITESPACE.split(value) if (h := sri.partition("?")[0]) in listed
+            ]
         else:
             continue
         # (a local package too: a file: tarball with a listed hash is that tarball, which
