@@ -119,3 +119,17 @@ def test_a_workspace_the_root_depends_on_is_no_registry_package(tmp_path: Path, 
     code, report = scan_report(tmp_path, rules, *args)
     assert (code, report["findings"]) == (0, [])
     assert any("a is a workspace of this project" in n["message"] for n in report["notes"])
+
+
+def test_a_folder_only_package_json_workspaces_name_is_no_pnpm_project(tmp_path: Path) -> None:
+    """pnpm reads pnpm-workspace.yaml, never package.json ``workspaces``: ``tools/t``, named by
+    the latter only, is no importer of pnpm-lock.yaml and pnpm 9.15.9 installs nothing of it
+    (``generate.sh``), so no lockfile resolves its ``ms ^2.1.1``: a finding in every mode (it
+    was a note "pnpm-lock.yaml resolves it", exit 0: a wrong CLEAN, decision 0111), while
+    ``packages/a``, an importer, stays the lockfile's to decide."""
+    files = _files("pnpm-package-json-workspaces")
+    for mode, (code, report) in _every_mode(tmp_path, files, "2.1.3").items():
+        findings, notes = _answer(report)
+        assert (code, findings) == (2, [("tools/t/package.json", "ms", "^2.1.1")]), mode
+        assert ("packages/a/package.json", "pnpm-lock.yaml resolves it") in notes, mode
+        assert not any(path == "tools/t/package.json" for path, _ in notes), mode

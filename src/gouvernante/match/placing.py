@@ -257,8 +257,12 @@ def projects_of(
             elif manifest is not None and manifest.workspace_globs:
                 from gouvernante.fs import globs  # noqa: PLC0415 - a folder above only
 
-                if globs.matches(rel, manifest.workspace_globs):
-                    found.append((current, here))
+                # (pnpm reads pnpm-workspace.yaml, never package.json ``workspaces``, and records
+                # each project it installs as an importer: a folder only the globs name is none
+                # of a pnpm lockfile's; pnpm 9.15.9 installs nothing of it, decision 0111)
+                readers = [lock for lock in here if lock[1].format is not LockfileFormat.PNPM]
+                if readers and globs.matches(rel, manifest.workspace_globs):
+                    found.append((current, readers))
         parent = dirname(current)
         if current in (root, parent):
             return found
