@@ -199,9 +199,7 @@ def _integrity_hits(
         if value in listed:
             sris = [value]
         elif several and (_WHITESPACE.search(value) or "?" in value):  # several, options
-            sris = [
-                h for sri in _WHITESPACE.split(value) if (h := sri.partition("?")[0]) in listed
-            ]
+            sris = [h for sri in _WHITESPACE.split(value) if (h := sri.partition("?")[0]) in listed]
         else:
             continue
         # (a local package too: a file: tarball with a listed hash is that tarball, which
