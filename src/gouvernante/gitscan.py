@@ -26,7 +26,6 @@ import msgspec
 
 from gouvernante import trace
 from gouvernante.errors import GouvernanteError, LockfileError, SourceError
-from gouvernante.fs import globs
 from gouvernante.fs.read import MAX_LOCKFILE_BYTES
 from gouvernante.host.files import indicator_finding, indicator_pattern
 from gouvernante.host.paths import is_project_relative
@@ -49,6 +48,7 @@ from gouvernante.match.lockfile import (
     resolve_declared,
     with_workspace_catalogs,
 )
+from gouvernante.match.placing import workspace_members
 from gouvernante.model import (
     Catalogs,
     DiffChange,
@@ -168,20 +168,19 @@ def paired_key(
     beside = manifests.get(folder)
     if beside is None or beside[1] is None:
         return BlobKey(key.oid, key.name, NO_MANIFEST, tarballs=key.tarballs)
-    patterns = beside[1].workspace_globs
-    members = sorted(
-        {
-            m.manifest_name
-            for d, (_f, m) in manifests.items()
-            if patterns
-            and m is not None
-            and m.manifest_name
-            and d != folder
-            and (not folder or d.startswith(folder + "/"))
-            and globs.matches(d[len(folder) + 1 :] if folder else d, patterns)
-        }
-    )
+    found = workspace_members(folder, beside[1].workspace_globs, manifests, _name_of(manifests))
+    members = sorted(set(found.values()))
     return BlobKey(key.oid, key.name, beside[0].oid, tuple(members), key.tarballs)
+
+
+def _name_of(
+    manifests: Mapping[str, tuple[TreeFile, LockfileMatch | None]],
+) -> Callable[[str], str | None]:
+    def name(folder: str) -> str | None:
+        match = manifests[folder][1]
+        return match.manifest_name if match is not None else None
+
+    return name
 
 
 def manifests_of(

@@ -44,6 +44,7 @@ from gouvernante.match.placing import (
     project_shape,
     rush_repository,
     rush_temps,
+    workspace_members,
 )
 from gouvernante.model import (
     Finding,
@@ -839,18 +840,25 @@ def _workspace_names(directory: str, patterns: Sequence[str]) -> frozenset[str]:
 
 
 def _named_folders(directory: str, patterns: Sequence[str]) -> Iterator[tuple[str, str]]:
-    """(folder, package name) of each package.json the globs name below ``directory``."""
+    """(folder, package name) of each package.json the globs name below ``directory``: the
+    folders ``globs.expand`` lists on disk, named as every mode names them
+    (``match.placing.workspace_members``)."""
     from gouvernante.fs import globs  # noqa: PLC0415 - yarn classic workspaces only
+
+    listed = [os.path.join(directory, *f.split("/")) for f in globs.expand(directory, patterns)]
+    yield from workspace_members(directory, patterns, listed, _disk_name, _relative).items()
+
+
+def _disk_name(folder: str) -> str | None:
+    """The ``name`` of the package.json in ``folder`` on disk (None: not readable; the scan
+    reads it, and says so, if asked)."""
     from gouvernante.lockfiles.package_json import manifest_name  # noqa: PLC0415 - idem
 
-    for folder in globs.expand(directory, patterns):
-        path = os.path.join(directory, folder, "package.json")
-        try:
-            name = manifest_name(read_regular_file(path, MAX_LOCKFILE_BYTES, path))
-        except GouvernanteError:
-            continue  # not readable: names nothing (the scan reads it, and says so, if asked)
-        if name:
-            yield os.path.join(directory, *folder.split("/")), name
+    path = os.path.join(folder, MANIFEST)
+    try:
+        return manifest_name(read_regular_file(path, MAX_LOCKFILE_BYTES, path))
+    except GouvernanteError:
+        return None
 
 
 def _members_not_walked(

@@ -19,7 +19,6 @@ from typing import Any
 import msgspec
 
 from gouvernante.errors import GouvernanteError
-from gouvernante.fs import globs
 from gouvernante.fs.walk import YARN_INTEGRITY
 from gouvernante.host.install_state import (
     HIDDEN_LOCKFILE,
@@ -84,6 +83,7 @@ from gouvernante.match.lockfile import (
     resolve_declared,
     with_workspace_catalogs,
 )
+from gouvernante.match.placing import workspace_members
 from gouvernante.model import Finding, FindingType, LockfileGraph, ScanIssue
 from gouvernante.rules.index import RuleIndex
 from gouvernante.sources.names import lockfile_name
@@ -791,19 +791,19 @@ def _with_tarball_releases(
 
 
 def _workspace_names(fs: Filesystem, folder: str, patterns: Sequence[str]) -> list[str]:
-    """Names of the package.json files of the workspace folders the patterns match."""
+    """Names of the package.json files of the workspace folders the patterns match
+    (``match.placing.workspace_members``, as every mode lists them)."""
     if not patterns:
         return []
-    prefix = folder + "/" if folder else ""
-    names = []
-    for p, node in fs.nodes.items():
-        if not p.startswith(prefix) or not p.endswith("/" + MANIFEST) or node.data is None:
-            continue
-        sub = p[len(prefix) : -len(MANIFEST) - 1]
-        if NODE_MODULES in sub.split("/"):
-            continue
-        if globs.matches(sub, patterns):
-            name = manifest_name(node.data)
-            if name:
-                names.append(name)
-    return names
+    suffix = "/" + MANIFEST
+    held = {
+        p[: -len(suffix)]: node
+        for p, node in fs.nodes.items()
+        if p.endswith(suffix) and node.data is not None
+    }
+
+    def name_of(directory: str) -> str | None:
+        data = held[directory].data
+        return manifest_name(data) if data is not None else None
+
+    return list(workspace_members(folder, patterns, held, name_of).values())

@@ -583,12 +583,49 @@ class WorkspaceMembers:
 def posix_relative(directory: str, folder: str) -> str:
     """``directory`` relative to ``folder`` (a folder at or above it), ``/``-separated ('' when
     they are one)."""
-    return "" if directory == folder else posixpath.relpath(directory, folder)
+    if directory == folder:
+        return ""
+    if folder and directory.startswith(folder + "/"):
+        return directory[len(folder) + 1 :]  # (the placed folders are normalised)
+    return posixpath.relpath(directory, folder)
 
 
 def posix_joined(folder: str, relative: str) -> str:
     """``folder``'s ``relative`` folder, normalised as the placed directories are spelled."""
     return posixpath.normpath(posixpath.join(folder, relative))
+
+
+def workspace_members(
+    folder: str,
+    patterns: Sequence[str],
+    directories: Iterable[str],
+    name_of: Callable[[str], str | None],
+    relative: Callable[[str, str], str] = posix_relative,
+) -> dict[str, str]:
+    """The workspaces of the project in ``folder`` whose package.json ``workspaces`` globs are
+    ``patterns``: member folder -> package name, among ``directories`` (the folders holding a
+    package.json the source reads as one: the placed blobs of a tree, an image's files, the
+    folders ``globs.expand`` lists on disk), each named by ``name_of`` (None or '': no name,
+    not a member). A folder is a member when it lies below ``folder`` and the globs name its
+    path relative to it (``globs.matches``: never a hidden folder nor ``node_modules``). The
+    one listing of every mode: the yarn 1 lockfile read with its manifest (a workspace is not
+    the registry package of that name) and the declared-range judgement (decision 0112).
+    Folders are spelled as ``relative`` takes them (posix: blobs; ``os.path``: disk)."""
+    from gouvernante.fs import globs  # noqa: PLC0415 - a project with globs only
+
+    out: dict[str, str] = {}
+    if not patterns:
+        return out
+    for d in directories:
+        if d == folder or not d.startswith(folder) or d in out:
+            continue
+        rel = relative(d, folder)
+        if _above(rel) or not globs.matches(rel, patterns):
+            continue
+        name = name_of(d)
+        if name:
+            out[d] = name
+    return out
 
 
 class DeclaredJudge(Generic[J]):
@@ -633,16 +670,11 @@ class DeclaredJudge(Generic[J]):
 
     def _names_of(self, folder: str, patterns: Sequence[str]) -> frozenset[str]:
         """The names of the package.json files placed below ``folder`` that its globs name."""
-        from gouvernante.fs import globs  # noqa: PLC0415 - a project with globs only
-
-        names: set[str] = set()
-        for d, m in self.manifests.items():
-            if not m.manifest_name or d == folder or not d.startswith(folder):
-                continue
-            rel = self.relative(d, folder)
-            if not _above(rel) and globs.matches(rel, patterns):
-                names.add(m.manifest_name)
-        return frozenset(names)
+        manifests = self.manifests
+        found = workspace_members(
+            folder, patterns, manifests, lambda d: manifests[d].manifest_name, self.relative
+        )
+        return frozenset(found.values())
 
     def _overridden(self, folder: str) -> frozenset[str]:
         manifest = self.manifests.get(folder)
