@@ -115,9 +115,13 @@ class Document(msgspec.Struct, frozen=True):
     def of_json(
         data: bytes | memoryview, decode: Callable[[bytes], object], in_a_field: bool = False
     ) -> Document:
-        """``data`` as ``decode`` (a typed ``msgspec.json`` reading of bytes) read it."""
+        """``data`` as ``decode`` (a typed ``msgspec.json`` reading of bytes) read it. The tree
+        is the document as one ``msgspec.Raw`` (slices of ``data``, opened a level at a time
+        along the path named, ``_opened``): a hostile file of millions of small values in an
+        entry the typed reading skipped costs no object each (an untyped reading of 48 MB of
+        ``[],`` took 1.2 GB)."""
         return Document(
-            lambda: msgspec.json.decode(data),
+            lambda: msgspec.json.decode(data, type=msgspec.Raw),
             lambda tree: decode(msgspec.json.encode(tree)),
             in_a_field,
         )
@@ -171,6 +175,7 @@ def named_keys(json_path: str, exc: msgspec.ValidationError, document: Document)
         if step is not None:
             shown.append(f"[{step}]" if type(step) is int else f".{step}" if shown else str(step))
             continue
+        tree = _opened(tree, [*steps[:at], None])
         node = _at(tree, steps[:at])
         if not isinstance(node, dict) or budget[0] <= 0:
             return "".join(shown) + _tail(steps[at:])
@@ -210,6 +215,37 @@ def _steps(json_path: str) -> list[str | int | None] | None:
 def _tail(steps: list[str | int | None]) -> str:
     """The steps from a ``[...]`` on, as msgspec wrote them."""
     return "".join("[...]" if s is None else f"[{s}]" if type(s) is int else f".{s}" for s in steps)
+
+
+def _open(node: object) -> object:
+    """A ``msgspec.Raw`` node read one level: an object as ``{key: Raw}``, an array as
+    ``[Raw]``; anything else (a scalar, a decoded node) as it is."""
+    if type(node) is not msgspec.Raw:
+        return node
+    for kind in (dict[str, msgspec.Raw], list[msgspec.Raw]):
+        try:
+            return msgspec.json.decode(node, type=kind)
+        except msgspec.ValidationError:
+            continue
+    return node
+
+
+def _opened(tree: object, steps: list[str | int | None]) -> object:
+    """``tree`` with each container on the way along ``steps`` (the last one too) read one
+    level (``_open``); the rest left as it is."""
+    node = _open(tree)
+    if not steps:
+        return node
+    head, rest = steps[0], steps[1:]
+    if isinstance(node, dict) and isinstance(head, str) and head in node:
+        copy = dict(node)
+        copy[head] = _opened(node[head], rest)
+        return copy
+    if isinstance(node, list) and type(head) is int and head < len(node):
+        items = list(node)
+        items[head] = _opened(node[head], rest)
+        return items
+    return node
 
 
 def _at(tree: object, steps: list[str | int | None]) -> object:
