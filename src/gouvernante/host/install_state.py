@@ -514,11 +514,29 @@ class PnpmModules:
     document: dict[Any, Any] | None
 
 
+# The record ``read_pnpm_modules`` decoded last: -host reads a project's record for its places
+# (``local_copies``) and then for its store (``configs.pnpm_modules_store_dir``), the same bytes
+# at the same path; one entry, replaced by the next record (the answer depends on both alone).
+_LAST_PNPM_MODULES: list[tuple[str, bytes, PnpmModules]] = []
+
+
 def read_pnpm_modules(data: bytes, path: str) -> PnpmModules:
     """The one decoding of pnpm's ``.modules.yaml`` (``path``: where it is, as errors would
     name it): JSON when it starts with ``{`` (msgspec), YAML otherwise, read as pnpm's other
     YAML settings files are (``pnpm_workspace.settings_document``: anchors, repeated keys and
-    characters YAML readers disagree on refused), within ``PNPM_MODULES_MAX_BYTES``."""
+    characters YAML readers disagree on refused), within ``PNPM_MODULES_MAX_BYTES``. The same
+    bytes at the same path as the call before are not decoded again."""
+    if _LAST_PNPM_MODULES:
+        last_path, last_data, last = _LAST_PNPM_MODULES[0]
+        if last_path == path and last_data == data:
+            return last
+        _LAST_PNPM_MODULES.clear()  # (not kept while the next one is decoded)
+    modules = _decode_pnpm_modules(data, path)
+    _LAST_PNPM_MODULES.append((path, data, modules))
+    return modules
+
+
+def _decode_pnpm_modules(data: bytes, path: str) -> PnpmModules:
     if data.lstrip()[:1] == b"{":
         try:
             doc = msgspec.json.decode(data)
