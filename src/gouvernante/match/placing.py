@@ -686,22 +686,21 @@ class DeclaredJudge(Generic[J]):
         holding a lockfile, and the lockfiles elsewhere that record ``directory``
         (``outside_projects``, ``rush_repositories``; ``projects_of`` reads no other). The same
         inputs of two judges whose objects are alive: the same judgement."""
-        out: list[object] = [
-            (folder, tuple((display, id(m)) for display, m in self.locks[folder]))
-            for folder in self.outside.get(directory, ())
-        ]
+        out: list[object] = [(f, self._lock_ids(f)) for f in self.outside.get(directory, ())]
         current = directory
         while True:
-            for folder in self.rush.get(current, ()):
-                out.append((folder, tuple((display, id(m)) for display, m in self.locks[folder])))
-            here = self.locks.get(current)
-            if here:
-                locks = tuple((display, id(m)) for display, m in here)
+            out.extend((f, self._lock_ids(f)) for f in self.rush.get(current, ()))
+            if current in self.locks:
+                locks = self._lock_ids(current)
                 out.append((current, locks, id(self.manifests.get(current)), self.members(current)))
             parent = self.dirname(current)
             if current in (self.root, parent):
                 return tuple(out)
             current = parent
+
+    def _lock_ids(self, folder: str) -> tuple[tuple[str, int], ...]:
+        """The lockfiles of ``folder`` by name and identity."""
+        return tuple((display, id(m)) for display, m in self.locks[folder])
 
     def __call__(
         self, directory: str, declared: Sequence[DeclaredHit]
