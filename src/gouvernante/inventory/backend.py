@@ -19,6 +19,7 @@ import functools
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
@@ -37,6 +38,8 @@ MIGRATION_LOCK = 0x676F7576
 # The first server version with JIT compilation (the "jit" setting).
 JIT_SINCE = 110000
 # SQLSTATEs after which the whole write transaction may simply run again.
+# How long a SQLite writer waits for another to let go of the file before giving up.
+SQLITE_BUSY_SECONDS = 30
 RETRYABLE_STATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
 
 
@@ -292,14 +295,33 @@ def open_database(location: str, *, create: bool) -> Database:
         return _open_postgres(location, create=create)
     if not create and not os.path.isfile(location):
         raise SourceError(location, "no such inventory (make one with: gouvernante inventory add)")
-    try:
-        raw = sqlite3.connect(location, timeout=30, isolation_level=None)
-        raw.execute("PRAGMA journal_mode=WAL")
-        raw.execute("PRAGMA synchronous=NORMAL")
-        raw.execute("PRAGMA foreign_keys=ON")
-    except sqlite3.DatabaseError as exc:
-        raise SourceError(location, f"not an inventory database: {exc}") from None
-    return SQLiteDatabase(location, raw)
+    deadline = time.monotonic() + SQLITE_BUSY_SECONDS
+    while True:
+        raw = None
+        try:
+            raw = sqlite3.connect(location, timeout=SQLITE_BUSY_SECONDS, isolation_level=None)
+            raw.execute("PRAGMA journal_mode=WAL")
+            raw.execute("PRAGMA synchronous=NORMAL")
+            raw.execute("PRAGMA foreign_keys=ON")
+            # A first read opens the WAL index: from here this connection keeps the file from
+            # being the last one open, whose closing is what answers SQLITE_BUSY at once.
+            raw.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.DatabaseError as exc:
+            if raw is not None:
+                raw.close()
+            if _busy(exc) and time.monotonic() < deadline:
+                time.sleep(0.02)
+                continue
+            raise SourceError(location, f"not an inventory database: {exc}") from None
+        return SQLiteDatabase(location, raw)
+
+
+def _busy(exc: sqlite3.DatabaseError) -> bool:
+    """SQLITE_BUSY (any extended code): another connection holds the file for a moment. WAL
+    mode answers it without waiting (no busy handler) while the last connection to close
+    checkpoints and removes the WAL, or while a first opener recovers it (sqlite.org/wal.html,
+    "Sometimes Queries Return SQLITE_BUSY In WAL Mode")."""
+    return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) == sqlite3.SQLITE_BUSY
 
 
 def _open_postgres(location: str, *, create: bool) -> Database:
