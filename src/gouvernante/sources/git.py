@@ -20,6 +20,7 @@ import re
 import stat
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Literal
@@ -49,6 +50,8 @@ MAX_COMMIT_BYTES = 16 * 1024 * 1024  # a commit object (its message included)
 MAX_DEPTH = 256  # nested folders
 MAX_GLOB_MATCHES = 10_000
 MAX_CACHED_TREES = 200_000
+# ``cat-file`` processes started again after one stopped on an object it could not give
+MAX_RESTARTS = 1000
 
 TREE_MODE = "40000"
 SYMLINK_MODE = "120000"
@@ -119,6 +122,9 @@ def git_environment(gitdir: str) -> dict[str, str]:
         "HOME": os.devnull,
         "XDG_CONFIG_HOME": os.devnull,
         "LC_ALL": "C",
+        # a partial clone's missing object is an error, never a ``git fetch`` of it (git 2.39.4+,
+        # 2.45+; older git still cannot reach a remote: ``GIT_ALLOW_PROTOCOL`` allows none)
+        "GIT_NO_LAZY_FETCH": "1",
     }
 
 
@@ -779,6 +785,10 @@ class ObjectStore:
     def __init__(self, repo: Repository, deadline: float = DEADLINE_SECONDS) -> None:
         self.repo = repo
         self._deadline = deadline
+        self._ends: float | None = None  # the deadline's moment, set by the first start
+        self._expired = False  # the deadline passed: the process was killed for it
+        self._restarts = 0
+        self._given_up = False  # no more processes: every object asked is an error
         self._proc: subprocess.Popen[bytes] | None = None  # started on the first read
         self._timer: threading.Timer | None = None
         # (a subtree's lockfiles depend on the lockfile name it inherits: yarn berry's
@@ -792,8 +802,11 @@ class ObjectStore:
     def _start(self) -> subprocess.Popen[bytes]:
         if self._proc is not None:
             return self._proc
+        now = time.monotonic()
+        if self._ends is None:
+            self._ends = now + self._deadline
         try:
-            self._proc = subprocess.Popen(
+            proc = subprocess.Popen(
                 git_command(self.repo.gitdir, "cat-file", "--batch"),
                 env=git_environment(self.repo.gitdir),
                 cwd=self.repo.gitdir,
@@ -803,10 +816,59 @@ class ObjectStore:
             )
         except OSError as exc:
             raise SourceError(self.repo.display, f"cannot run git: {exc.strerror or exc}") from None
-        self._timer = threading.Timer(self._deadline, self._proc.kill)
+
+        def expire() -> None:
+            self._expired = True
+            proc.kill()
+
+        self._proc = proc
+        self._timer = threading.Timer(max(self._ends - now, 0.0), expire)
         self._timer.daemon = True
         self._timer.start()
-        return self._proc
+        return proc
+
+    def _restart(self) -> None:
+        """After ``cat-file`` stopped on an object it could not give (``git`` dies on a
+        partial clone's blob it may not fetch, or on a damaged object): the old process
+        closed; another is started for the objects after it unless the deadline passed or
+        ``MAX_RESTARTS`` were (then every object asked is an error)."""
+        self.close()
+        self._proc = None
+        if self._expired or self._restarts >= MAX_RESTARTS:
+            self._given_up = True
+        self._restarts += 1
+
+    def _partial(self) -> bool:
+        """Is the repository a partial clone (a ``.promisor`` pack: objects it lacks are its
+        promisor remote's, never fetched here)?"""
+        try:
+            with os.scandir(os.path.join(self.repo.gitdir, "objects", "pack")) as entries:
+                return any(e.name.endswith(".promisor") for e in entries)
+        except OSError:
+            return False
+
+    def _unreadable(self, oid: str, culprit: bool = True) -> SourceError:
+        """Why ``cat-file`` gave no object ``oid`` (it said missing, or stopped on it; not
+        ``culprit``: no process was left to ask)."""
+        if self._expired:
+            return SourceError(
+                self.repo.display, f"git cat-file: no answer in {self._deadline:.0f} s ({oid})"
+            )
+        if not culprit:
+            return SourceError(
+                self.repo.display,
+                f"object {oid} not read: git cat-file stopped on {MAX_RESTARTS} objects"
+                " of this repository before",
+            )
+        if self._partial():
+            return SourceError(
+                self.repo.display,
+                f"object {oid} is not in this partial clone (a scan fetches nothing: fetch it,"
+                " or scan a full clone or mirror)",
+            )
+        return SourceError(
+            self.repo.display, f"object {oid} cannot be read: missing or damaged (git fsck)"
+        )
 
     def __enter__(self) -> ObjectStore:
         return self
@@ -857,35 +919,57 @@ class ObjectStore:
     ) -> Generator[bytes | SourceError]:
         """One round trip: the requests are written by a thread while the answers are read
         here, so neither side waits on a full pipe. A caller that stops early leaves the rest
-        of the answers read and dropped, so the next round trip reads its own."""
-        proc = self._start()
-        stdin: IO[bytes] | None = proc.stdin
-        stdout: IO[bytes] | None = proc.stdout
-        assert stdin is not None and stdout is not None
-        request = b"".join(oid.encode("ascii") + b"\n" for oid in oids)
+        of the answers read and dropped, so the next round trip reads its own. When
+        ``cat-file`` stops on an object (``_Stopped``), that object is an error and the rest
+        are asked of a new process (``_restart``)."""
+        pending = oids
+        while pending:
+            if self._given_up:
+                for oid in pending:
+                    if kinds is not None:
+                        kinds.append("")
+                    yield self._unreadable(oid, culprit=False)
+                return
+            proc = self._start()
+            stdin: IO[bytes] | None = proc.stdin
+            stdout: IO[bytes] | None = proc.stdout
+            assert stdin is not None and stdout is not None
+            request = b"".join(oid.encode("ascii") + b"\n" for oid in pending)
 
-        def send() -> None:
-            with contextlib.suppress(OSError, ValueError):
-                stdin.write(request)
-                stdin.flush()
+            def send(stdin: IO[bytes] = stdin, request: bytes = request) -> None:
+                with contextlib.suppress(OSError, ValueError):
+                    stdin.write(request)
+                    stdin.flush()
 
-        if len(request) <= 4096:
-            send()
-            writer = None
-        else:
-            writer = threading.Thread(target=send, daemon=True)
-            writer.start()
-        answered = 0
-        try:
-            for oid in oids:
-                got = self._answer(stdout, oid, expected, limit, kinds)
-                answered += 1
-                yield got
-        finally:
-            for oid in oids[answered:]:
-                self._answer(stdout, oid, expected, -1, None)
-            if writer is not None:
-                writer.join()
+            if len(request) <= 4096:
+                send()
+                writer = None
+            else:
+                writer = threading.Thread(target=send, daemon=True)
+                writer.start()
+            answered = 0
+            stopped = False
+            try:
+                for oid in pending:
+                    got = self._answer(stdout, oid, expected, limit, kinds)
+                    answered += 1
+                    if isinstance(got, _Stopped):
+                        stopped = True
+                        yield self._unreadable(oid)
+                        break
+                    yield got
+            finally:
+                if not stopped:
+                    for oid in pending[answered:]:
+                        self._answer(stdout, oid, expected, -1, None)
+                if writer is not None:
+                    if stopped:
+                        with contextlib.suppress(OSError):
+                            stdin.close()
+                    writer.join()
+            pending = pending[answered:] if stopped else ()
+            if stopped:
+                self._restart()
 
     def read_any(self, oids: Sequence[str], limit: int) -> list[tuple[str, bytes] | SourceError]:
         """Objects of any type, with their type."""
@@ -902,8 +986,9 @@ class ObjectStore:
         expected: str,
         limit: int,
         kinds: list[str] | None,
-    ) -> bytes | SourceError:
-        """One answer of ``cat-file --batch`` (with ``limit`` -1, read and dropped)."""
+    ) -> bytes | SourceError | _Stopped:
+        """One answer of ``cat-file --batch`` (with ``limit`` -1, read and dropped);
+        ``_Stopped`` when the process ended before answering it whole."""
         try:
             header = stdout.readline()
         except (OSError, ValueError):
@@ -912,11 +997,9 @@ class ObjectStore:
         if len(parts) != 3 and kinds is not None:
             kinds.append("")
         if len(parts) == 2 and parts[1] == b"missing":
-            return SourceError(self.repo.display, f"object {oid} is missing (partial clone?)")
+            return self._unreadable(oid)
         if len(parts) != 3:
-            return SourceError(
-                self.repo.display, f"git cat-file: no answer for {oid} (deadline or crash)"
-            )
+            return _STOPPED
         kind, size = parts[1].decode("ascii"), int(parts[2])
         if kinds is not None:
             kinds.append(kind)
@@ -929,7 +1012,7 @@ class ObjectStore:
             )
         data = stdout.read(size + 1)
         if len(data) != size + 1:
-            return SourceError(self.repo.display, f"git cat-file: {oid} cut short")
+            return _STOPPED  # (git dies on a damaged object after its header)
         return data[:size]
 
     def _prefetch(self, root: str) -> None:
@@ -1129,6 +1212,12 @@ class ObjectStore:
                     stack.append(entry)
 
 
+@dataclass(frozen=True, slots=True)
+class _Stopped:
+    """``cat-file`` ended before answering an object (it died on it, or the deadline)."""
+
+
+_STOPPED = _Stopped()
 _EXITING: list[subprocess.Popen[bytes]] = []
 
 
