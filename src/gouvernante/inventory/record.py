@@ -51,7 +51,7 @@ from gouvernante.gitscan import (
     worker_state,
 )
 from gouvernante.inventory import graphs
-from gouvernante.inventory.backend import ConflictError, Database
+from gouvernante.inventory.backend import ConflictError, Database, storable
 from gouvernante.inventory.external import (
     ReportSource,
     report_source,
@@ -901,11 +901,37 @@ def _row_id(db: Database, select: str, insert: str, args: tuple[object, ...]) ->
     return int(row[0])
 
 
+def _clashes(listing: RepoListing) -> list[ScanIssue]:
+    """An error for each commit two of whose paths are stored alike (``backend.storable``: a
+    name not valid UTF-8 beside the same name spelled with ``\\xNN``): the inventory could
+    keep one of the two files only, so it keeps neither (the repository's read failed)."""
+    found: list[ScanIssue] = []
+    for snap in listing.snapshots:
+        seen: set[object] = set()
+        for f in snap.files:
+            stored = storable(f.path)
+            if stored in seen:
+                found.append(
+                    ScanIssue(
+                        f"{snap.repository}@{snap.ref}:{f.path}",
+                        f"commit {snap.commit}: two paths are stored alike in the inventory"
+                        " (a name that is not valid UTF-8 and its \\x spelling): not recorded",
+                    )
+                )
+                break
+            seen.add(stored)
+    return found
+
+
 def _write_listing(db: Database, listing: RepoListing, now: int, summary: AddSummary) -> None:
     repo = listing.repository
     rid = _repository_id(db, repo)
-    error = "; ".join(e.message for e in listing.errors) or None
-    summary.errors.extend(listing.errors)
+    errors = [*listing.errors, *_clashes(listing)]
+    error = (
+        "; ".join(e.message if e.path == repo.display else f"{e.path}: {e.message}" for e in errors)
+        or None
+    )
+    summary.errors.extend(errors)
     summary.notes.extend(listing.notes)
     if error is not None:
         db.execute("UPDATE repositories SET last_error = ? WHERE id = ?", (error, rid))
