@@ -123,3 +123,25 @@ def test_a_partial_clone_in_the_inventory_is_an_error_not_clean(
 
 def test_git_calls_never_fetch_lazily() -> None:
     assert gitsource.git_environment(os.devnull)["GIT_NO_LAZY_FETCH"] == "1"
+
+
+def test_refs_git_ignores_are_named_not_skipped_silently(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """for-each-ref leaves out a symbolic ref in a loop, one naming no ref and a ref file that
+    holds no object id ('warning: ignoring broken ref'): each is a note naming it."""
+    r = Repo(tmp_path / "w")
+    r.write("package-lock.json", lockfile("4.4.2"))
+    r.commit("init")
+    r.git("symbolic-ref", "refs/heads/loop1", "refs/heads/loop2")
+    r.git("symbolic-ref", "refs/heads/loop2", "refs/heads/loop1")
+    r.git("symbolic-ref", "refs/heads/dangling", "refs/heads/nowhere")
+    r.git("symbolic-ref", "refs/heads/fine", "refs/heads/main")
+    (r.path / ".git" / "refs" / "tags" / "junk").write_text("not an id\n", encoding="utf-8")
+    code, report = _scan(capsys, "-rules", str(write_rules(tmp_path)), "-git", str(r.path))
+    assert code == 2
+    assert {f["ref"] for f in report["findings"]} == {"main"}
+    ignored = sorted(
+        n["path"].rpartition("@")[2] for n in report["notes"] if "a ref git ignores" in n["message"]
+    )
+    assert ignored == ["dangling", "loop1", "loop2", "tags/junk"]

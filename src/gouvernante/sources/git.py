@@ -311,11 +311,13 @@ def list_refs(
     heads: list[RefHead] = []
     symbolic: list[tuple[str, RefHead]] = []
     listed: set[str] = set()
+    answered: set[str] = set()
     for line in out.decode("utf-8", "surrogateescape").splitlines():
         fields = line.split("\0")
         if len(fields) != 10:
             raise SourceError(repo.display, "git for-each-ref: unexpected output")
         oid, kind, peeled, peeled_kind, tree, peeled_tree, when, peeled_when, symref, name = fields
+        answered.add(name)
         if kind == "tag" and peeled_kind == "commit":
             oid, tree, when = peeled, peeled_tree, peeled_when
         elif kind != "commit":
@@ -340,7 +342,29 @@ def list_refs(
     )
     checked_out = checked_out_head(repo, listed, {h.commit for h in heads}, patterns)
     notes.extend(unread_namespaces(repo, namespaces))
+    notes.extend(
+        (f"{repo.display}@{short_ref(name)}", _IGNORED_REF)
+        for name in ignored_refs(repo, namespaces, answered)
+        if _selected(name, patterns)
+    )
     return [*heads, checked_out] if checked_out is not None else heads
+
+
+_IGNORED_REF = (
+    "a ref git ignores (a symbolic ref in a loop or naming no ref, or a file holding no object"
+    " id): it names no commit, nothing of it was read"
+)
+
+
+def ignored_refs(repo: Repository, namespaces: Sequence[str], answered: set[str]) -> list[str]:
+    """The loose refs of ``namespaces`` that ``for-each-ref`` leaves out of its answer
+    (``answered``), as git does with a ref it cannot resolve ('ignoring broken ref'); none when
+    the loose refs cannot be listed plainly (``_loose_refs``)."""
+    found: list[str] = []
+    for namespace in namespaces:
+        loose = _loose_refs(repo.gitdir, namespace)
+        found.extend(name for name in loose or () if name not in answered)
+    return sorted(found)
 
 
 def _namespaces(repo: Repository, patterns: Sequence[str] = ()) -> list[str]:
