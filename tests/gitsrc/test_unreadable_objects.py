@@ -145,3 +145,43 @@ def test_refs_git_ignores_are_named_not_skipped_silently(
         n["path"].rpartition("@")[2] for n in report["notes"] if "a ref git ignores" in n["message"]
     )
     assert ignored == ["dangling", "loop1", "loop2", "tags/junk"]
+
+
+# What git-lfs 3 writes in place of a file it tracks, and the header git-crypt 0.7 puts before
+# a file it encrypts (then a 12-byte nonce and the AES-CTR stream): the bytes of neither are a
+# lockfile, and each mode says which one it met.
+LFS_POINTER = (
+    "version https://git-lfs.github.com/spec/v1\n"
+    "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
+    "size 18234\n"
+)
+GIT_CRYPT = b"\x00GITCRYPT\x00" + bytes(range(12)) + bytes(range(255, 0, -1)) * 8
+NAMES = ("package-lock.json", "yarn.lock", "pnpm-lock.yaml", "bun.lock", "package.json")
+
+
+def test_lfs_pointers_and_git_crypt_files_are_refused_by_name_in_every_mode(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    r = Repo(tmp_path / "w")
+    for name in NAMES:
+        r.write(f"lfs/{name.split('.')[0]}/{name}", LFS_POINTER)
+        r.write(f"crypt/{name.split('.')[0]}/{name}", GIT_CRYPT)
+    r.commit("pointers and ciphertext")
+    rules = str(write_rules(tmp_path))
+    db = str(tmp_path / "inv.sqlite")
+    assert main(["inventory", "add", "-db", db, "-git", str(r.path)]) == 0
+    capsys.readouterr()
+    for mode in (
+        ("-git", str(r.path)),
+        ("-git", str(r.path), "-history"),
+        ("-inventory", db),
+        ("-dir", str(r.path), "-recursive"),
+    ):
+        code, report = _scan(capsys, "-rules", rules, *mode)
+        assert code == 1, mode
+        said = {e["path"].rpartition(":")[2]: e["message"] for e in report["errors"]}
+        said = {p.removeprefix(f"{r.path}/"): m for p, m in said.items()}
+        for name in NAMES:
+            folder = name.split(".")[0]
+            assert "a git LFS pointer" in said[f"lfs/{folder}/{name}"], (mode, said)
+            assert "encrypted by git-crypt" in said[f"crypt/{folder}/{name}"], (mode, said)

@@ -107,9 +107,34 @@ def detect(filename: str, head: bytes) -> ParserSpec | None:
     return None
 
 
+# What a repository holds in place of a file some tool keeps elsewhere: git-lfs's pointer text
+# (spec v1; "hawser" was its first name) and git-crypt's header before the ciphertext.
+_LFS_POINTERS = (
+    b"version https://git-lfs.github.com/spec/",
+    b"version https://hawser.github.com/spec/",
+)
+_GIT_CRYPT = b"\x00GITCRYPT\x00"
+
+
+def _stand_in(data: bytes) -> str | None:
+    """Why ``data`` is not a file's content but what stands for it (an LFS pointer, a
+    git-crypt file), or None."""
+    if data.startswith(_LFS_POINTERS):
+        return (
+            "a git LFS pointer, not the file: its content is in LFS storage (git lfs pull,"
+            " then scan the checkout); not read"
+        )
+    if data.startswith(_GIT_CRYPT):
+        return "encrypted by git-crypt (git-crypt unlock, then scan the checkout); not read"
+    return None
+
+
 def parse_bytes(data: bytes, path: str, filename: str | None = None) -> LockfileGraph:
     """Detect the format of ``data`` and parse it; ``path`` is used in messages only."""
     name = filename if filename is not None else path.replace("\\", "/").rsplit("/", 1)[-1]
+    stand_in = _stand_in(data)
+    if stand_in is not None:
+        raise LockfileError(path, stand_in)
     spec = detect(name, data[:SNIFF_BYTES])
     if spec is None:
         raise LockfileError(path, "not a recognised lockfile or package.json")
