@@ -78,12 +78,13 @@ from gouvernante.sources.git import (
     blocking_file,
     find_repositories,
     heads_from_files,
-    is_shallow,
+    history_cut,
     list_refs,
     lockfile_history,
     read_ref_files,
     reap_all,
     resolve_commit,
+    shallow_commits,
     short_ref,
 )
 from gouvernante.sources.names import lockfile_name
@@ -645,6 +646,7 @@ def list_repository(
     if unmoved is not None:
         return unmoved
     notes: list[tuple[str, str]] = []
+    errors: list[ScanIssue] = []
     snapshots: list[Snapshot] = []
     histories: list[tuple[str, RefHistory]] = []
     opened: contextlib.AbstractContextManager[ObjectStore] = (
@@ -652,6 +654,7 @@ def list_repository(
     )
     try:
         with opened as reader:
+            shallow = shallow_commits(repo) if request.history else frozenset()
             if request.revisions:
                 for label, revision in request.revisions:
                     commit, tree, when = resolve_commit(repo, revision)
@@ -671,24 +674,29 @@ def list_repository(
                         histories.append(
                             (head.short, _history(repo, reader, head.short, head.commit, request))
                         )
+                        cut = history_cut(repo, head.commit, request.since, shallow)
+                        if cut is not None:
+                            errors.append(_cut_error(repo, head.short, *cut))
     except SourceError as exc:
         return RepoListing(repo, errors=(ScanIssue(repo.display, exc.detail),))
     if not snapshots and not request.revisions:
         notes.append((repo.display, "no branch or tag (an empty repository?)"))
-    if request.history and is_shallow(repo):
-        notes.append(
-            (
-                repo.display,
-                "a shallow clone: its history ends where the clone was cut (--depth), so"
-                " affected releases its lockfiles held before that are not known (scan a full"
-                " clone or mirror with -history)",
-            )
-        )
     return RepoListing(
         repo,
         tuple(snapshots),
         tuple(histories),
+        errors=tuple(errors),
         notes=tuple(ScanIssue(p, m) for p, m in notes),
+    )
+
+
+def _cut_error(repo: Repository, ref: str, commit: str, when: int) -> ScanIssue:
+    """A ref whose ``-history`` reaches a shallow clone's cut: what came before is not known."""
+    return ScanIssue(
+        f"{repo.display}@{ref}",
+        f"a shallow clone: this ref's history is cut at commit {commit[:12]} ({utc(when)}), what"
+        " its lockfiles held before is not in the clone (scan a full clone or mirror, or give"
+        " -since after that date)",
     )
 
 

@@ -752,13 +752,41 @@ def blocking_file(repo: Repository, patterns: Sequence[str] = ()) -> str | None:
     return None
 
 
-def is_shallow(repo: Repository) -> bool:
-    """Is the repository a shallow clone (its ``shallow`` file lists the commits whose parents
-    were not fetched)?"""
-    try:
-        return os.path.getsize(os.path.join(repo.gitdir, "shallow")) > 0
-    except OSError:
-        return False
+MAX_SHALLOW_BYTES = 64 * 1024 * 1024
+
+
+def shallow_commits(repo: Repository) -> frozenset[str]:
+    """The commits of a shallow clone whose parents were not fetched (its ``shallow`` file;
+    empty for a full repository). An unreadable file is an error: the cut is not known."""
+    data = read_small(
+        os.path.join(repo.gitdir, "shallow"), MAX_SHALLOW_BYTES + 1, head=MAX_SHALLOW_BYTES + 1
+    )
+    if isinstance(data, Unread):
+        if data.kind is UnreadKind.ABSENT:
+            return frozenset()
+        raise SourceError(repo.display, "shallow: not read (where the history is cut)")
+    if len(data) > MAX_SHALLOW_BYTES:
+        raise SourceError(repo.display, f"shallow: more than {MAX_SHALLOW_BYTES} bytes")
+    return frozenset(line.strip().decode("ascii", "replace") for line in data.splitlines() if line)
+
+
+def history_cut(
+    repo: Repository, commit: str, since: int | None, shallow: frozenset[str]
+) -> tuple[str, int] | None:
+    """The commit (and its time) where the first-parent history of ``commit`` from ``since`` on
+    reaches a shallow clone's cut: before it, the clone holds nothing. None when that history
+    is whole."""
+    if not shallow:
+        return None
+    args = ["rev-list", "--first-parent", "--format=%H %ct"]
+    if since is not None:
+        args.append(f"--since=@{since}")
+    out = run_git(repo, *args, "--end-of-options", commit)
+    for line in out.decode("ascii", "replace").splitlines():
+        oid, _, when = line.partition(" ")  # (and each "commit <oid>" line before it)
+        if oid != "commit" and oid in shallow:
+            return oid, commit_time(when)
+    return None
 
 
 # --- objects ------------------------------------------------------------------------------
