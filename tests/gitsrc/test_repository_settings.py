@@ -132,7 +132,8 @@ def test_a_shallow_clones_history_says_where_it_ends(tmp_path: Path) -> None:
     )
     found, messages = _scan(tmp_path, shallow, history=True)
     assert found == []
-    assert any(m.startswith("note: a shallow clone: its history ends") for m in messages)
+    # (an error since decision 0115: the note came with a CLEAN answer the clone cannot give)
+    assert any(m.startswith("a shallow clone: this ref's history is cut at") for m in messages)
     _found, messages = _scan(tmp_path, shallow)
     assert not any("shallow" in m for m in messages)  # (only -history reads the past)
 
