@@ -116,6 +116,32 @@ def test_clone_scans_remote_tracking_branches(
     assert refs == {"remotes/origin/side"}
 
 
+def test_a_bare_repository_scans_its_remote_tracking_branches(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bare repository that fetches another remote (a backup fetching upstream) keeps its
+    branches under refs/remotes: they were neither read nor named, and the scan CLEAN
+    (decision 0115)."""
+    org, _r, _c = _org(tmp_path)
+    bare = tmp_path / "backup.git"
+    for args in (
+        ("init", "-q", "--bare", "-b", "main", str(bare)),
+        ("-C", str(bare), "remote", "add", "up", str(org / "team" / "app.git")),
+        ("-C", str(bare), "fetch", "-q", "up"),
+    ):
+        subprocess.run(["git", *args], check=True, env=GIT_ENV, capture_output=True)
+    rules = write_rules(tmp_path)
+    code, report = _scan(capsys, "-rules", str(rules), "-git", str(bare))
+    assert code == 2
+    assert {f["ref"] for f in report["findings"]} == {"remotes/up/side", "tags/v1"}
+    db = str(tmp_path / "inv.sqlite")
+    assert main(["inventory", "add", "-db", db, "-git", str(bare)]) == 0
+    capsys.readouterr()
+    code, report = _scan(capsys, "-rules", str(rules), "-inventory", db)
+    assert code == 2
+    assert {f["ref"] for f in report["findings"]} == {"remotes/up/side", "tags/v1"}
+
+
 def test_each_distinct_blob_is_parsed_once(tmp_path: Path) -> None:
     for n in range(3):
         r = Repo(tmp_path / f"work{n}")

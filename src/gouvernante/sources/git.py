@@ -306,7 +306,7 @@ def list_refs(
     A symbolic branch (``refs/heads/b`` -> another ref) is read under its own name unless the
     ref it names is read itself: ``git checkout b`` checks out that ref's commit, whatever
     namespace it lives in."""
-    namespaces = _namespaces(repo, patterns)
+    namespaces = _namespaces(patterns)
     out = run_git(repo, "for-each-ref", f"--format={_REF_FORMAT}", *namespaces)
     heads: list[RefHead] = []
     symbolic: list[tuple[str, RefHead]] = []
@@ -367,11 +367,12 @@ def ignored_refs(repo: Repository, namespaces: Sequence[str], answered: set[str]
     return sorted(found)
 
 
-def _namespaces(repo: Repository, patterns: Sequence[str] = ()) -> list[str]:
-    """The ref namespaces read: branches, tags, a clone's remote-tracking branches, and any other
-    namespace a ``-ref`` pattern names literally (``refs/pull/*``: a mirror's pull requests,
+def _namespaces(patterns: Sequence[str] = ()) -> list[str]:
+    """The ref namespaces read: branches, tags, remote-tracking branches (a clone's, and a bare
+    repository's that fetches another remote: a backup of upstream), and any other namespace a
+    ``-ref`` pattern names literally (``refs/pull/*``: a mirror's pull requests,
     ``refs/merge-requests/*``, ``refs/changes/*``), which are read only when asked for."""
-    read = ["refs/heads", "refs/tags"] + ([] if repo.bare else ["refs/remotes"])
+    read = ["refs/heads", "refs/tags", "refs/remotes"]
     for pattern in patterns:
         parts = pattern.split("/")
         if len(parts) > 2 and parts[0] == "refs" and _LITERAL_NAMESPACE.fullmatch(parts[1]):
@@ -458,7 +459,7 @@ def checked_out_head(
         return None
     if content is not None and content.startswith("ref: "):
         target = content[len("ref: ") :].strip()
-        inside = target.startswith(tuple(f"{n}/" for n in _namespaces(repo, patterns)))
+        inside = target.startswith(tuple(f"{n}/" for n in _namespaces(patterns)))
         if target in listed or (inside and target != _REFTABLE_STUB):
             return None  # a listed branch, or an unborn one: nothing else is checked out
     try:
@@ -486,7 +487,7 @@ def read_ref_files(
     storage, a symbolic branch, a file that does not parse): the caller asks git instead."""
     if os.path.exists(os.path.join(repo.gitdir, "reftable")):
         return None
-    namespaces = tuple(f"{n}/" for n in _namespaces(repo, patterns))
+    namespaces = tuple(f"{n}/" for n in _namespaces(patterns))
     refs: dict[str, tuple[str, str | None]] = {}
     packed = os.path.join(repo.gitdir, "packed-refs")
     read = read_small(packed, MAX_REF_FILE_BYTES + 1, head=MAX_REF_FILE_BYTES + 1)
@@ -609,7 +610,7 @@ def heads_from_files(
     refs = read_ref_files(repo, patterns)
     if refs is None:
         return None
-    notes.extend(unread_namespaces(repo, _namespaces(repo, patterns)))
+    notes.extend(unread_namespaces(repo, _namespaces(patterns)))
     wanted = [
         (name, oid, peeled)
         for name, oid, peeled in refs
@@ -724,7 +725,7 @@ def blocking_file(repo: Repository, patterns: Sequence[str] = ()) -> str | None:
         if what is not None:
             return f"{name}: {what}"
     seen = 0
-    for top in (*_OPENED_FOLDERS, *_namespaces(repo, patterns)):
+    for top in (*_OPENED_FOLDERS, *_namespaces(patterns)):
         stack = [top]
         while stack:
             rel = stack.pop()
