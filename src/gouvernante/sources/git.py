@@ -301,7 +301,7 @@ def list_refs(
 ) -> list[RefHead]:
     """Branch and tag heads (and remote-tracking branches of a clone) that point at commits,
     narrowed to those whose short or full name matches one of ``patterns`` (all when empty),
-    and HEAD when it stands where none of them does (``checked_out_head``).
+    and each HEAD that stands where none of them does (``checked_out_heads``).
 
     A symbolic branch (``refs/heads/b`` -> another ref) is read under its own name unless the
     ref it names is read itself: ``git checkout b`` checks out that ref's commit, whatever
@@ -340,14 +340,14 @@ def list_refs(
     heads.extend(
         h for target, h in symbolic if target not in selected and _selected(h.name, patterns)
     )
-    checked_out = checked_out_head(repo, listed, {h.commit for h in heads}, patterns)
+    checked_out = checked_out_heads(repo, listed, {h.commit for h in heads}, patterns, notes)
     notes.extend(unread_namespaces(repo, namespaces))
     notes.extend(
         (f"{repo.display}@{short_ref(name)}", _IGNORED_REF)
         for name in ignored_refs(repo, namespaces, answered)
         if _selected(name, patterns)
     )
-    return [*heads, checked_out] if checked_out is not None else heads
+    return [*heads, *checked_out]
 
 
 _IGNORED_REF = (
@@ -445,32 +445,90 @@ def read_head_file(gitdir: str) -> str | None:
         return None
 
 
-def checked_out_head(
-    repo: Repository, listed: set[str], commits: set[str], patterns: Sequence[str]
+MAX_WORKTREES = 10_000
+WORKTREES = "worktrees"
+
+
+def head_files(repo: Repository) -> list[tuple[str, str]]:
+    """(name, folder) of each checked-out state's ``HEAD`` file: the repository's (``HEAD``) and
+    each linked worktree's (``git worktree add``; ``worktrees/<id>/HEAD``, as git names it),
+    found by ``scandir`` alone; more than ``MAX_WORKTREES`` is an error (none goes unsaid)."""
+    found = [(HEAD, repo.gitdir)]
+    top = os.path.join(repo.gitdir, WORKTREES)
+    try:
+        with os.scandir(top) as entries:
+            ids = sorted(e.name for e in entries if e.is_dir(follow_symlinks=False))
+    except OSError:
+        return found
+    if len(ids) > MAX_WORKTREES:
+        raise SourceError(repo.display, f"more than {MAX_WORKTREES} linked worktrees")
+    for worktree in ids:
+        folder = os.path.join(top, worktree)
+        if os.path.lexists(os.path.join(folder, HEAD)):
+            found.append((f"{WORKTREES}/{worktree}/{HEAD}", folder))
+    return found
+
+
+def checked_out_heads(
+    repo: Repository,
+    listed: set[str],
+    commits: set[str],
+    patterns: Sequence[str],
+    notes: list[tuple[str, str]],
+) -> list[RefHead]:
+    """Each ``HEAD`` (the repository's and its linked worktrees', ``head_files``) as a ref of its
+    own when it stands where none of the refs read does (``commits``): detached (a CI checkout
+    of a commit, a clone or worktree left on an old commit) or naming a ref outside the scanned
+    namespaces. None for one naming a ``listed`` branch or an unborn one."""
+    heads: list[RefHead] = []
+    seen = set(commits)
+    for name, folder in head_files(repo):
+        if not _selected(name, patterns):
+            continue
+        head = _checked_out(
+            repo, name, folder, listed=listed, commits=seen, patterns=patterns, notes=notes
+        )
+        if head is not None:
+            heads.append(head)
+            seen.add(head.commit)
+    return heads
+
+
+def _checked_out(
+    repo: Repository,
+    name: str,
+    folder: str,
+    *,
+    listed: set[str],
+    commits: set[str],
+    patterns: Sequence[str],
+    notes: list[tuple[str, str]],
 ) -> RefHead | None:
-    """HEAD as a ref of its own when it stands where none of the refs read does (``commits``):
-    detached (a CI checkout of a commit, a clone left on an old commit) or naming a ref outside
-    the scanned namespaces. None when it names a ``listed`` branch or an unborn one."""
-    if not _selected(HEAD, patterns):
-        return None
-    content = read_head_file(repo.gitdir)
+    content = read_head_file(folder)
     detached = content is not None and _OID.fullmatch(content) is not None
     if detached and content in commits:
         return None
+    revision = name
     if content is not None and content.startswith("ref: "):
         target = content[len("ref: ") :].strip()
         inside = target.startswith(tuple(f"{n}/" for n in _namespaces(patterns)))
         if target in listed or (inside and target != _REFTABLE_STUB):
             return None  # a listed branch, or an unborn one: nothing else is checked out
+        revision = target
+    elif content is not None and detached:
+        revision = content
+    elif name != HEAD:  # a worktree's HEAD that is not a small file (git would open it)
+        notes.append((f"{repo.display}@{name}", "not a small regular file: not read"))
+        return None
     try:
-        commit, tree, when = resolve_commit(repo, HEAD)
+        commit, tree, when = resolve_commit(repo, revision)
     except SourceError:
         if detached:
             raise  # a detached HEAD at a missing commit: a broken repository
         return None  # HEAD names no commit (unborn): nothing is checked out
     if commit in commits:
         return None
-    return RefHead(HEAD, HEAD, commit, tree, when)
+    return RefHead(name, name, commit, tree, when)
 
 
 MAX_REF_FILE_BYTES = 64 * 1024 * 1024
@@ -522,17 +580,25 @@ def read_ref_files(
 def _with_head(
     repo: Repository, found: list[tuple[str, str, str | None]], namespaces: tuple[str, ...]
 ) -> list[tuple[str, str, str | None]] | None:
-    """``found`` and a detached HEAD where no listed ref stands; None when HEAD names a ref
-    outside ``namespaces`` or is unusual (git resolves it: ``checked_out_head``)."""
-    head = read_head_file(repo.gitdir)
-    if head is None:
+    """``found`` and each detached ``HEAD`` (the repository's, a linked worktree's:
+    ``head_files``) where no listed ref stands; None when one names a ref outside
+    ``namespaces`` or is unusual (git resolves it: ``checked_out_heads``)."""
+    try:
+        heads = head_files(repo)
+    except SourceError:
         return None
-    if head.startswith("ref: "):
-        return found if head[len("ref: ") :].strip().startswith(namespaces) else None
-    if _OID.fullmatch(head) is None:
-        return None
-    if head not in {peeled or oid for _name, oid, peeled in found}:
-        found.append((HEAD, head, None))
+    for name, folder in heads:
+        head = read_head_file(folder)
+        if head is None:
+            return None
+        if head.startswith("ref: "):
+            if not head[len("ref: ") :].strip().startswith(namespaces):
+                return None
+            continue
+        if _OID.fullmatch(head) is None:
+            return None
+        if head not in {peeled or oid for _name, oid, peeled in found}:
+            found.append((name, head, None))
     return found
 
 
