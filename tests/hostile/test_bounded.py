@@ -7,13 +7,15 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from gouvernante.errors import GouvernanteError, SuppressionError
-from gouvernante.lockfiles import parse_bytes
+from gouvernante.fs import globs
+from gouvernante.lockfiles import parse_bytes, pnpm_workspace
 from gouvernante.rules.loader import load_rule_files
 from gouvernante.semver import parse_range, parse_version
 from gouvernante.suppress import glob_match, parse_suppressions
@@ -154,3 +156,108 @@ def test_first_match_keeps_the_rule_order() -> None:
     assert rule.first_match(parse_version("1.5.0")) == "^1.0.0"
     assert rule.first_intersecting(parse_range("~1.2.0")) == "=1.2.3"
     assert rule.first_intersecting(parse_range("^2")) is None
+
+
+# --- decision 0116: workspace globs, yarn headers -------------------------------------------
+
+
+def _cpu(action: Callable[[], object]) -> float:
+    start = time.process_time()
+    action()
+    return time.process_time() - start
+
+
+def _packages(root: Path, count: int) -> list[str]:
+    for i in range(count):
+        (root / "packages" / f"p{i}").mkdir(parents=True)
+        (root / "packages" / f"p{i}" / "package.json").write_text("{}")
+    return [f"packages/p{i}" for i in range(count)]
+
+
+def test_workspace_paths_listed_one_by_one_take_linear_time(tmp_path: Path) -> None:
+    """A root naming each of its members by path: every folder was tried against every glob
+    (4x the members: 16x the time); now a path is looked up. A ratio of two sizes, same run."""
+    small, large = tmp_path / "small", tmp_path / "large"
+    small_globs, large_globs = _packages(small, 250), _packages(large, 1000)
+    assert globs.expand(str(small), small_globs) == sorted(small_globs)
+    short = _cpu(lambda: globs.expand(str(small), small_globs))
+    long = _cpu(lambda: globs.expand(str(large), large_globs))
+    assert long < 8 * short + 0.05, (short, long)
+
+
+def test_globs_with_many_double_stars_walk_each_place_once(tmp_path: Path) -> None:
+    """``**/a/**/a/.../b`` over ``a/a/a/...``: each way of splitting the path was walked (the
+    number of ways grows as depth^k); now each (folder, rest of the glob) once. ``**/**/...``
+    of 100,000 segments recursed past Python's limit (an internal error)."""
+    deep = tmp_path.joinpath(*["a"] * 24)
+    deep.mkdir(parents=True)
+    (deep / "b").mkdir()
+    (deep / "b" / "package.json").write_text("{}")
+    member = "/".join(["a"] * 24 + ["b"])
+
+    def expand(k: int) -> list[str]:
+        return globs.expand(str(tmp_path), ["**/a/" * k + "b"])
+
+    assert expand(3) == [member]
+    short, long = _cpu(lambda: expand(3)), _cpu(lambda: expand(6))
+    assert long < 8 * short + 0.05, (short, long)
+    problems: list[str] = []
+    assert globs.expand(str(tmp_path), ["**/" * 100_000 + "b"], problems) == [member]
+    assert problems == []
+    assert globs.matches(member, ["**/" * 100_000 + "b"])
+
+
+def test_too_many_workspace_globs_are_refused_naming_the_first() -> None:
+    wild = [f"x{i}/*" for i in range(globs.MAX_WILDCARD_GLOBS + 1)]
+    manifest = json.dumps({"name": "p", "workspaces": {"packages": [1, *wild]}}).encode()
+    try:
+        parse_bytes(manifest, "h/package.json", "package.json")
+    except GouvernanteError as exc:
+        text = exc.one_line()
+        assert text.startswith(f"h/package.json: workspaces.packages[{len(wild)}]: "), text
+        assert f"more than {globs.MAX_WILDCARD_GLOBS} workspace globs with a wildcard" in text
+    else:
+        raise AssertionError("a manifest with too many wildcard globs was read")
+    paths = [f"p{i}" for i in range(globs.MAX_GLOBS + 1)]
+    yaml = ("packages:\n" + "".join(f"  - {p}\n" for p in paths)).encode()
+    try:
+        pnpm_workspace.read(yaml, "h/pnpm-workspace.yaml")
+    except GouvernanteError as exc:
+        assert exc.one_line().startswith(f"h/pnpm-workspace.yaml: packages[{globs.MAX_GLOBS}]: ")
+    else:
+        raise AssertionError("a pnpm-workspace.yaml with too many globs was read")
+    # at the limits: read
+    assert len(pnpm_workspace.read(yaml.rsplit(b"  - ", 1)[0], "w.yaml").packages) == len(paths) - 1
+
+
+def _reference_matches(folder: str, patterns: list[str]) -> bool:
+    """Every glob tried in turn, the last naming the folder deciding (before 0116)."""
+    parts = [p for p in folder.split("/") if p and p != "."]
+    included = False
+    for pattern in patterns:
+        negated = pattern.startswith("!")
+        segments = globs._segments(pattern[1:] if negated else pattern)
+        if parts and segments and globs._match(parts, segments):
+            included = not negated
+    return included
+
+
+@settings(
+    max_examples=400,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+@given(
+    patterns=st.lists(
+        st.text(alphabet="ab/*.!", max_size=8).map(lambda p: p.replace("!", "", 1) and p),
+        max_size=6,
+    ),
+    folder=st.text(alphabet="ab/.", max_size=8),
+)
+@example(patterns=["a/b", "!a/*", "a/b"], folder="a/b")
+@example(patterns=["**/**", "!.a"], folder=".a")
+@example(patterns=["node_modules", "a/b"], folder="node_modules")
+def test_globs_read_once_agree_with_each_tried_in_turn(patterns: list[str], folder: str) -> None:
+    assert globs.matches(folder, patterns) is _reference_matches(folder, patterns)

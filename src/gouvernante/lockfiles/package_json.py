@@ -114,7 +114,7 @@ def parse(data: bytes, path: str) -> LockfileGraph:
         (),
         (Importer("", name, ""),),
         tuple(declared),
-        workspaces=workspace_globs(manifest.workspaces),
+        workspaces=workspace_globs(manifest.workspaces, path),
         resolutions=_resolution_names(manifest.resolutions),
         catalogs=_catalogs_of(manifest, data, path),
     )
@@ -472,13 +472,20 @@ def overridden_versions(value: object) -> list[tuple[str, str]]:
     return out
 
 
-def workspace_globs(value: object) -> tuple[str, ...]:
+def workspace_globs(value: object, path: str) -> tuple[str, ...]:
     """The ``workspaces`` globs of a manifest: an array (npm, yarn, bun) or yarn classic's
-    ``{"packages": [...], "nohoist": [...]}``; anything else declares none."""
+    ``{"packages": [...], "nohoist": [...]}``; anything else declares none. More globs than
+    ``globs.too_many`` allows: ``LockfileError`` naming the first past the limit."""
+    where = "workspaces"
     if isinstance(value, dict):
-        value = value.get("packages")
+        value, where = value.get("packages"), "workspaces.packages"
     if not isinstance(value, list):
         return ()
+    from gouvernante.fs.globs import too_many  # noqa: PLC0415 - a manifest with workspaces only
+
+    refused = too_many(value)
+    if refused is not None:
+        raise LockfileError(path, refused[1], json_path=f"{where}[{refused[0]}]")
     return tuple(v for v in value if isinstance(v, str) and v)
 
 

@@ -96,8 +96,15 @@ def read(data: bytes, path: str) -> Workspace:
     overrides = _mapping(doc.get("overrides"), path, "overrides")
     _entries(overrides, path, "overrides")
     packages = doc.get("packages")
-    globs = tuple(p for p in packages if p.__class__ is str) if packages.__class__ is list else ()
-    return Workspace(catalogs, tuple(overridden_versions(overrides)), globs)
+    if packages.__class__ is not list:
+        return Workspace(catalogs, tuple(overridden_versions(overrides)), ())
+    from gouvernante.fs.globs import too_many  # noqa: PLC0415 - a file with packages only
+
+    refused = too_many(packages)
+    if refused is not None:
+        raise LockfileError(path, refused[1], json_path=f"packages[{refused[0]}]")
+    named = tuple(p for p in packages if p.__class__ is str)
+    return Workspace(catalogs, tuple(overridden_versions(overrides)), named)
 
 
 def parse(data: bytes, path: str) -> LockfileGraph:
