@@ -53,6 +53,7 @@ from gouvernante.lockfiles._yarn_common import (
     has_protocol,
     heading,
     link_children,
+    split_key,
 )
 from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
 
@@ -83,7 +84,6 @@ _DEPS_NEEDLE = "\n  dependencies:"
 _LINK_TYPES = frozenset({"hard", "soft"})
 _LAST_FIELD = re.compile(r'\n  linkType:[ \t]+(?:hard|soft|"hard"|"soft")[ \t]*\n*\Z')
 _DEPS_INLINE = "\n  dependencies: "
-_KEY_SPLIT = re.compile(r" *, *")
 _WANTED = frozenset({"version", "resolution"})
 _LOCAL_VERSION = "0.0.0-use.local"
 _MAX_YAML_DEPTH = 64
@@ -596,7 +596,7 @@ def _asked_for(url: str, key: str) -> bool:
     ``patch:`` of it)? Then the URL is the dependency's own spec, not an injected one."""
     from urllib.parse import unquote  # noqa: PLC0415 - URL references only (decision 0024)
 
-    return any(url in unquote(d) for d in _KEY_SPLIT.split(key.strip()))
+    return any(url in unquote(d) for d in split_key(key))
 
 
 _PATCH_DEPTH = 4  # patch: of a patch: ... (yarn writes one level)
@@ -644,7 +644,7 @@ def _catalog_keyed(keys: Sequence[str], lines: Sequence[int], path: str) -> None
     entry) is an edited file."""
     for key, line in zip(keys, lines, strict=True):
         if "@catalog:" in key and any(
-            split_at_version(d)[1].startswith("catalog:") for d in _KEY_SPLIT.split(key.strip())
+            split_at_version(d)[1].startswith("catalog:") for d in split_key(key)
         ):
             raise LockfileError(
                 path,
@@ -698,7 +698,7 @@ def _berry_edges(
     for key, entry_id in zip(keys, entry_ids, strict=True):
         if not entry_id:
             continue
-        for descriptor in _KEY_SPLIT.split(key.strip()):
+        for descriptor in split_key(key):
             owner.setdefault(descriptor, entry_id)
             range_ = split_at_version(descriptor)[1]
             if range_.startswith("patch:") and "builtin<" in range_:

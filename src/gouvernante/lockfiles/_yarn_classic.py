@@ -2267,9 +2267,6 @@ def _looked_up(owner: Mapping[Any, int], wanted: Sequence[Any]) -> list[int] | N
         return None
 
 
-_DESCRIPTOR_SPLIT = lazy_pattern(r" *, *")
-
-
 def _dep_line(line: str) -> tuple[str, str] | None:
     """``    name "range"`` -> (name, range); None for anything else."""
     if "\\" not in line:

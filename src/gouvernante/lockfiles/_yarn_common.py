@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Container, Mapping, Sequence
 
 from gouvernante.errors import LockfileError, SemverError
@@ -216,9 +215,17 @@ def check_references(
     return unverified
 
 
+def split_key(key: str) -> list[str]:
+    """An entry's header (``"a@^1, a@^1.2"``) cut at each comma, the spaces around it dropped
+    (an empty descriptor kept): what ``re.split(" *, *", key.strip())`` gives, in time linear in
+    the key (sre tries `` *`` from each space of a run: a key of 100,000 spaces took 14 s,
+    decision 0116)."""
+    return [part.strip(" ") for part in key.strip().split(",")]
+
+
 def key_descriptors(key: str) -> list[str]:
     """The descriptors an entry's header names (``"a@^1, a@^1.2"``), as both formats write them."""
-    return [descriptor for descriptor in _DESCRIPTOR_SPLIT.split(key.strip()) if descriptor]
+    return [descriptor for descriptor in split_key(key) if descriptor]
 
 
 def heading(name: str, range_: str, descriptors: Container[str], *, berry: bool) -> str | None:
@@ -269,7 +276,6 @@ def _accepted(range_: str, versions: Sequence[str]) -> bool:
 
 
 _LOCAL_VERSION = "0.0.0-use.local"
-_DESCRIPTOR_SPLIT = re.compile(r" *, *")
 
 
 def by_name_fallback(descriptor_owner: Mapping[str, str]) -> dict[str, str | None]:
