@@ -287,3 +287,24 @@ def test_yarn_header_split_takes_linear_time() -> None:
     short, long = _cpu(lambda: read(10_000)), _cpu(lambda: read(40_000))
     assert long < 8 * short + 0.05, (short, long)
     assert key_descriptors("a@1 ,  , b@2 , c@3") == ["a@1", "b@2", "c@3"]
+
+
+def test_js_numbers_in_a_workspace_file_take_linear_time() -> None:
+    """pnpm reads pnpm-workspace.yaml's plain scalars as js-yaml numbers: ``0x`` and a run of
+    hex digits not ending the text was tried at every split of the run (30,000 of them: 13 s)."""
+
+    def read(digits: int) -> None:
+        text = f"catalog:\n  a: 0x{'C' * digits}G\n  c: 0x_\n".encode()
+        catalog = pnpm_workspace.read(text, "pnpm-workspace.yaml").catalogs["default"]
+        assert catalog == {"a": f"0x{'C' * digits}G", "c": "0x_"}  # strings to js-yaml
+
+    for number in ("0x1_F", "0b1_0", "0o7_7", "0x" + "F" * 5000):  # numbers: pnpm refuses them
+        try:
+            pnpm_workspace.read(f"catalog:\n  a: {number}\n".encode(), "w.yaml")
+        except GouvernanteError as exc:
+            assert "a number where pnpm expects a string" in exc.one_line()
+        else:
+            raise AssertionError(f"{number[:10]} read as a string")
+    read(10)
+    short, long = _cpu(lambda: read(2_000)), _cpu(lambda: read(8_000))
+    assert long < 8 * short + 0.05, (short, long)
