@@ -27,6 +27,7 @@ import msgspec
 from gouvernante import trace
 from gouvernante.errors import GouvernanteError, LockfileError, SourceError
 from gouvernante.fs.read import MAX_LOCKFILE_BYTES
+from gouvernante.fs.treelinks import link_ends
 from gouvernante.host.files import indicator_finding, indicator_pattern
 from gouvernante.host.paths import is_project_relative
 from gouvernante.lockfiles import (
@@ -48,7 +49,7 @@ from gouvernante.match.lockfile import (
     resolve_declared,
     with_workspace_catalogs,
 )
-from gouvernante.match.placing import workspace_members
+from gouvernante.match.placing import LINK_OUT, members_out, with_links, workspace_members
 from gouvernante.model import (
     Catalogs,
     DiffChange,
@@ -66,6 +67,7 @@ from gouvernante.rules.model import HostIndicator, IndicatorType, Rule
 from gouvernante.sources.git import (
     GITHUB_DIR,
     GITLINK_MODE,
+    LINK_MODE,
     SYMLINK_MODE,
     YARNRC_CATALOGS_MODE,
     YARNRC_LOCK_MODE,
@@ -187,7 +189,8 @@ def _name_of(
 def manifests_of(
     snapshot: Snapshot, outcomes: Mapping[BlobKey, BlobOutcome]
 ) -> dict[str, tuple[TreeFile, LockfileMatch | None]]:
-    """The package.json files of a snapshot by folder, with their matches (None: not read)."""
+    """The package.json files of a snapshot by folder, with their matches (None: not read); a
+    symbolic link to a folder holding one holds it too (``with_links``, decision 0113)."""
     found: dict[str, tuple[TreeFile, LockfileMatch | None]] = {}
     for file in snapshot.files:
         if file.mode in (SBOM_MODE, GITLINK_MODE) or posixpath.basename(file.path) != MANIFEST:
@@ -195,7 +198,27 @@ def manifests_of(
         outcome = outcomes.get(BlobKey.of(file))
         match = outcome.match if outcome is not None and file.mode != SYMLINK_MODE else None
         found[posixpath.dirname(file.path)] = (file, match)
-    return found
+    ends, _out = tree_links(snapshot.files)
+    return with_links(found, ends) if ends else found
+
+
+def tree_links(files: Iterable[TreeFile]) -> tuple[dict[str, str], frozenset[str]]:
+    """Where the symbolic links of a tree (``LINK_MODE`` files) lead: link -> its end inside
+    the tree, and the links that lead out of it (a repository: an absolute target, a ``..``
+    past its root; never read), by their paths alone (``fs.treelinks``)."""
+    return link_ends({f.path: f.oid for f in files if f.mode == LINK_MODE})
+
+
+def rooted_links(ends: Mapping[str, str]) -> dict[str, str]:
+    """``tree_links``' ends spelled as placed folders are ('/'-rooted)."""
+    return {"/" + link: "/" + end for link, end in ends.items()}
+
+
+def links_out(placed: Sequence[PlacedMatch], out: Iterable[str]) -> list[str]:
+    """The links of ``out`` (tree paths) that a workspace glob of a placed package.json names
+    (``members_out``), as tree paths."""
+    manifests = {p.directory: p.match for p in placed if p.name == MANIFEST}
+    return [link[1:] for link in members_out(manifests, ["/" + link for link in out])]
 
 
 # The parser of a file by the mode the tree walk marks it with (``sources.git``)
@@ -501,10 +524,15 @@ def snapshot_findings(
         out.errors.extend(ScanIssue(shown, e) for e in m.entry_errors)
         out.findings.extend(m.findings)
         placed.append(here)
+    ends, out_links = tree_links(snapshot.files)
     if any(p.match.declared for p in placed):
-        declared, declared_notes = resolve_declared(placed, "/")
+        declared, declared_notes = resolve_declared(placed, "/", rooted_links(ends))
         out.findings.extend(declared)
         out.notes.extend(ScanIssue(p, msg) for p, msg in declared_notes)
+    if out_links:
+        out.errors.extend(
+            ScanIssue(where(snapshot, link), LINK_OUT) for link in links_out(placed, out_links)
+        )
     out.findings.extend(indicator_findings(indicators, snapshot, read_blob))
     out.notes.extend(submodule_notes(snapshot))
     return out
@@ -671,9 +699,11 @@ def list_repository(
                         Snapshot(repo.display, head.short, head.commit, head.time, files)
                     )
                     if request.history:
-                        histories.append(
-                            (head.short, _history(repo, reader, head.short, head.commit, request))
+                        linked = tuple(f.path for f in files if f.mode == LINK_MODE)
+                        history = _history(
+                            repo, reader, head.short, head.commit, request, links=linked
                         )
+                        histories.append((head.short, history))
                         cut = history_cut(repo, head.commit, request.since, shallow)
                         if cut is not None:
                             errors.append(_cut_error(repo, head.short, *cut))
@@ -701,9 +731,15 @@ def _cut_error(repo: Repository, ref: str, commit: str, when: int) -> ScanIssue:
 
 
 def _history(
-    repo: Repository, store: ObjectStore, ref: str, commit: str, request: ListingRequest
+    repo: Repository,
+    store: ObjectStore,
+    ref: str,
+    commit: str,
+    request: ListingRequest,
+    *,
+    links: Sequence[str] = (),
 ) -> RefHistory:
-    boundary_commit, commits = lockfile_history(repo, commit, request.since, store)
+    boundary_commit, commits = lockfile_history(repo, commit, request.since, store, links)
     boundary = None
     if boundary_commit is not None:
         b_commit, b_tree, b_time = resolve_commit(repo, boundary_commit)
@@ -969,7 +1005,7 @@ def _owners(
                 for change in commit.changes:
                     if (
                         change.oid is not None
-                        and change.mode != SYMLINK_MODE
+                        and change.mode not in (SYMLINK_MODE, LINK_MODE)
                         and (all_files or change.tarballs)
                     ):
                         owner.setdefault(BlobKey.of(changed(change)), listing.repository)
@@ -1418,7 +1454,7 @@ class _Context:
             else:
                 self.placed[file.path] = place_file(file, match, snap, self.workspaces, index)[0]
         placed = list(self.placed.values())
-        self.judge_of = declared_judge(placed, "/")
+        self.judge_of = declared_judge(placed, "/", rooted_links(tree_links(snap.files)[0]))
         # each file's findings in this context (then ``_Declared.hitting``)
         self.inputs = {path: self.judge_of.inputs(p.directory) for path, p in self.placed.items()}
         self.judged: dict[str, tuple[list[Finding], list[Finding]]] = {}
@@ -1509,6 +1545,9 @@ def history_findings(  # noqa: C901 - listed in pyproject, to shrink
                 declared.put(file.path, file)
                 if file.mode != YARNRC_REFUSED_MODE:
                     matched.put(file.path, file)
+            for file in hist.boundary.files:  # (where its links lead: decision 0113)
+                if file.mode == LINK_MODE:
+                    declared.put(file.path, file)
         open_hits: dict[HitKey, _Open] = {}
         if hist.boundary is not None:
             b = hist.boundary
@@ -1518,7 +1557,7 @@ def history_findings(  # noqa: C901 - listed in pyproject, to shrink
         for commit in hist.commits:
             for change in commit.changes:
                 put = None if change.oid is None else changed(change)
-                if put is not None:
+                if put is not None and put.mode != LINK_MODE:
                     unread.check(put, commit.commit, commit.time)
                 declared.put(change.path, put)
                 matched.put(change.path, put)

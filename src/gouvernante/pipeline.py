@@ -9,7 +9,7 @@ import posixpath
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from itertools import islice
 from typing import TYPE_CHECKING, Protocol
@@ -20,6 +20,7 @@ from gouvernante import trace
 from gouvernante.errors import GouvernanteError, LockfileError
 from gouvernante.fs.read import (
     MAX_LOCKFILE_BYTES,
+    link_end_inside,
     link_refusal,
     read_regular_file,
     real_path_inside,
@@ -36,6 +37,7 @@ from gouvernante.lockfiles import (
     with_tarball_releases,
 )
 from gouvernante.match.placing import (
+    LINK_OUT,
     DeclaredJudge,
     judge_all,
     locked,
@@ -212,7 +214,8 @@ def _with_manifest_beside(graph: LockfileGraph, task: FileTask) -> LockfileGraph
     except GouvernanteError:
         return with_manifest_beside(graph, None)
     folder = os.path.dirname(path) or "."
-    return with_manifest_beside(graph, manifest, _workspace_names(folder, manifest.workspaces))
+    names = _workspace_names(folder, manifest.workspaces, task.root or folder)
+    return with_manifest_beside(graph, manifest, names)
 
 
 def _with_tarball_releases(graph: LockfileGraph, task: FileTask) -> LockfileGraph:
@@ -522,10 +525,15 @@ def _iter_scan_files(
 
 
 def discover(
-    request: ScanRequest, errors: list[ScanIssue], notes: list[ScanIssue] | None = None
+    request: ScanRequest,
+    errors: list[ScanIssue],
+    notes: list[ScanIssue] | None = None,
+    links: dict[str, str] | None = None,
 ) -> tuple[list[FileTask], str | None]:
     """The files to scan and the scan root (None in ``-lockfile`` mode); ``notes`` gets the
-    git submodules of a ``-recursive`` walk that are not checked out (nothing of them read)."""
+    git submodules of a ``-recursive`` walk that are not checked out (nothing of them read);
+    ``links`` the symbolic links to folders inside the root the scan knows of (link -> the
+    folder it leads to, spelled as the tasks' folders: ``DeclaredJudge``, decision 0113)."""
     if request.lockfiles:
         tasks = []
         cwd = os.getcwd()
@@ -562,11 +570,12 @@ def discover(
     names: dict[str, str | None] = {}
     # (yarn 1's --modules-folder trees are installs, as node_modules is: not the project's)
     installed: list[str] = []
+    found: dict[str, str] = {} if links is None else links
     for wd in walk(root, recursive=request.recursive, on_error=on_error, installed=installed):
         if request.recursive and notes is not None and GITMODULES in wd.files:
             notes.extend(_unchecked_submodules(wd.path, root, GITMODULES in wd.links))
         if request.recursive and wd.links:
-            errors.extend(_linked_projects(wd, root))
+            errors.extend(_linked_projects(wd, root, found))
         for name in wd.files:
             kind = lockfile_name(name)
             if kind is not None:
@@ -582,21 +591,44 @@ def discover(
             tasks.append(named)
     # (with -recursive too: a member in a folder the walk skips by name, ".cache/app", is one
     # the root's install installs; the walk's own members are taken already)
-    tasks.extend(_member_manifests(root, {t.path for t in tasks}, errors))
+    tasks.extend(_member_manifests(root, {t.path for t in tasks}, errors, found))
     return tasks, root
 
 
-def _linked_projects(wd: WalkedDir, root: str) -> list[ScanIssue]:
+def _link_end(link: str, root: str, real_root: str | None = None) -> str | None:
+    """The folder the symbolic link ``link`` leads to, spelled as the walk spells ``root``'s
+    folders, when it lies inside ``root`` (None: outside it, never read; decision 0113)."""
+    rel = link_end_inside(link, root, real_root)
+    return None if rel is None else os.path.normpath(os.path.join(root, *rel.split("/")))
+
+
+def _walked(folder: str, root: str) -> bool:
+    """Does the ``-recursive`` walk of ``root`` reach ``folder`` (inside it)?"""
+    from gouvernante.fs.walk import SKIP_DIRS  # noqa: PLC0415 - -dir only
+
+    rel = os.path.relpath(folder, root)
+    parts = [] if rel == os.curdir else rel.split(os.sep)
+    return not any(p in SKIP_DIRS or p.startswith(".") for p in parts)
+
+
+def _linked_projects(wd: WalkedDir, root: str, links: dict[str, str]) -> list[ScanIssue]:
     """A symbolic link to a folder holding a lockfile or a package.json at its top: the walk
-    never follows a linked folder, so the project there is not scanned; an error naming the
-    link (as for a linked lockfile), never a silent skip. Only its names are listed."""
+    never follows a linked folder; one to a folder it walks is read there, and placed at the
+    link too (``links``: npm, pnpm and yarn 1 install a workspace member that is a link at the
+    link's path, decision 0113); for another, the project there is not scanned: an error naming
+    the link (as for a linked lockfile), never a silent skip. Only its names are listed."""
     from gouvernante.fs.walk import SKIP_DIRS  # noqa: PLC0415 - -dir only
     from gouvernante.sources.names import lockfile_name  # noqa: PLC0415 - idem
 
     out: list[ScanIssue] = []
+    real_root = os.path.realpath(root)
     for name in sorted(wd.links):
         full = os.path.join(wd.path, name)
         if name in SKIP_DIRS or not os.path.isdir(full):
+            continue
+        end = _link_end(full, root, real_root)
+        if end is not None and _walked(end, root):
+            links[full] = end
             continue
         try:
             held = [n for n in os.listdir(full) if n == MANIFEST or lockfile_name(n) is not None]
@@ -613,25 +645,41 @@ def _linked_projects(wd: WalkedDir, root: str) -> list[ScanIssue]:
     return out
 
 
-def _member_manifests(root: str, taken: set[str], errors: list[ScanIssue]) -> list[FileTask]:
+def _member_manifests(
+    root: str, taken: set[str], errors: list[ScanIssue], links: dict[str, str]
+) -> list[FileTask]:
     """The package.json of each workspace the root names (its
     package.json ``workspaces``, its pnpm-workspace.yaml ``packages``): installing the root
     installs their dependencies, so they are part of the project (before, a member declaring a
     compromised release of a project with no lockfile read CLEAN). A root file that cannot be
-    read names none here (its own task reports it); links are refused as the walk refuses them."""
+    read names none here (its own task reports it); links are refused as the walk refuses them.
+    A member that is a symbolic link to a folder inside the root is read where it leads, and
+    placed at the link too (``links``); one to a folder outside the root is not read, an error
+    (decision 0113)."""
     from gouvernante.fs import globs  # noqa: PLC0415 - -dir only
     from gouvernante.sources.workspaces import workspace_patterns  # noqa: PLC0415 - idem
 
     inside = workspace_patterns(root)
     tasks: list[FileTask] = []
     problems: list[str] = []
-    members = globs.expand(root, inside, problems) if inside else []
+    linked: list[str] = []
+    members = globs.expand(root, inside, problems, linked) if inside else []
     shown_root = _display(os.path.join(root, MANIFEST), root)
+    real_root = os.path.realpath(root)
+    for member in linked:
+        full = os.path.join(root, *member.split("/"))
+        end = links.get(full) or _link_end(full, root, real_root)  # (-recursive: walked)
+        if end is None:
+            problems.append(f"{member}: {LINK_OUT}")
+        else:
+            links[full] = end
+            if end != root:
+                members.append(_display(end, root))
     errors.extend(
         ScanIssue(shown_root, f"workspaces: {problem} (a member there is not scanned)")
         for problem in problems
     )
-    for member in members:
+    for member in dict.fromkeys(members):
         if ".." in member.split("/"):
             continue
         folder = os.path.join(root, *member.split("/"))
@@ -804,7 +852,10 @@ def _display(path: str, root: str) -> str:
 
 
 def _resolve_declared(
-    outcomes: Sequence[FileOutcome], root: str | None, recursive: bool
+    outcomes: Sequence[FileOutcome],
+    root: str | None,
+    recursive: bool,
+    links: Mapping[str, str] | None = None,
 ) -> tuple[list[Finding], list[ScanIssue]]:
     """A risky package.json range is a finding only when no lockfile of its project resolves
     it: the files read on disk, judged by the one judgement of every mode
@@ -815,7 +866,12 @@ def _resolve_declared(
         for o in _members_not_walked(outcomes, root, recursive)
     ]
     judge = DeclaredJudge(
-        placed + members, root, dirname=os.path.dirname, relative=_relative, join=_joined
+        placed + members,
+        root,
+        dirname=os.path.dirname,
+        relative=_relative,
+        join=_joined,
+        links=links,
     )
     findings, notes = judge_all(judge, placed)
     return findings, [ScanIssue(display, message) for display, message in notes]
@@ -833,20 +889,32 @@ def _joined(folder: str, relative: str) -> str:
     return os.path.normpath(os.path.join(folder, relative))
 
 
-def _workspace_names(directory: str, patterns: Sequence[str]) -> frozenset[str]:
+def _workspace_names(directory: str, patterns: Sequence[str], root: str) -> frozenset[str]:
     """The package names of a project's workspaces as its package.json ``workspaces`` globs
     name them, read from disk (yarn classic records none in yarn.lock)."""
-    return frozenset(name for _folder, name in _named_folders(directory, patterns))
+    return frozenset(name for _folder, name in _named_folders(directory, patterns, root))
 
 
-def _named_folders(directory: str, patterns: Sequence[str]) -> Iterator[tuple[str, str]]:
+def _named_folders(directory: str, patterns: Sequence[str], root: str) -> Iterator[tuple[str, str]]:
     """(folder, package name) of each package.json the globs name below ``directory``: the
-    folders ``globs.expand`` lists on disk, named as every mode names them
+    folders ``globs.expand`` lists on disk, and its symbolic links to a folder inside ``root``
+    named by the package.json there (``with_links``), named as every mode names them
     (``match.placing.workspace_members``)."""
     from gouvernante.fs import globs  # noqa: PLC0415 - yarn classic workspaces only
 
-    listed = [os.path.join(directory, *f.split("/")) for f in globs.expand(directory, patterns)]
-    yield from workspace_members(directory, patterns, listed, _disk_name, _relative).items()
+    linked: list[str] = []
+    found = globs.expand(directory, patterns, None, linked)
+    listed = {f: f for f in (os.path.join(directory, *f.split("/")) for f in found)}
+    real_root = os.path.realpath(root) if linked else None
+    for link in linked:
+        full = os.path.join(directory, *link.split("/"))
+        end = _link_end(full, root, real_root)
+        if end is not None:
+            listed[full] = end
+    named = workspace_members(
+        directory, patterns, listed, lambda d: _disk_name(listed[d]), _relative
+    )
+    yield from named.items()
 
 
 def _disk_name(folder: str) -> str | None:
@@ -882,7 +950,7 @@ def _members_not_walked(
             or (root is not None and (recursive or folder == root))
         ):
             continue
-        for member, name in _named_folders(folder, o.workspace_globs):
+        for member, name in _named_folders(folder, o.workspace_globs, root or folder):
             if member not in read:
                 task = FileTask(os.path.join(member, MANIFEST), MANIFEST, member)
                 out.append(FileOutcome(task, LockfileFormat.PACKAGE_JSON, manifest_name=name))
@@ -902,7 +970,8 @@ def run_scan(
     errors: list[ScanIssue] = []
     notes: list[ScanIssue] = []
     index = build_index(ruleset.rules)
-    tasks, root = discover(request, errors, notes)
+    links: dict[str, str] = {}
+    tasks, root = discover(request, errors, notes, links)
     if request.resolved:
         tasks = [msgspec.structs.replace(t, keep_graph=True) for t in tasks]
     trace.debug("found %d files to scan", len(tasks))
@@ -919,7 +988,7 @@ def run_scan(
         findings.extend(out.findings)
         notes.extend(out.notes)
         errors.extend(out.entry_errors)
-    declared_findings, declared_notes = _resolve_declared(outcomes, root, request.recursive)
+    declared_findings, declared_notes = _resolve_declared(outcomes, root, request.recursive, links)
     findings.extend(declared_findings)
     notes.extend(declared_notes)
     if not tasks and root is not None and not errors:

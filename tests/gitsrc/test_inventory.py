@@ -327,12 +327,13 @@ def test_a_lockfile_under_another_name_a_package_manager_reads_is_read_in_every_
         assert not result.errors
 
 
-@pytest.mark.parametrize("old", [5, 6])
+@pytest.mark.parametrize("old", [5, 6, 8])
 def test_an_older_schema_holding_commits_is_refused_not_migrated(tmp_path: Path, old: int) -> None:
     """Its commits were read alone (before 6: no package.json beside an npm v1 / yarn classic
     lockfile, no pnpm catalogs, no .yarnrc.yml names; before 7: no bun catalogs in a
     package.json's graph) and are never read again: migrated, it answered CLEAN where -git
-    finds. Refused, by -inventory and inventory add alike; one without commits migrates."""
+    finds (before 9: no symbolic links, a member that is one a bogus finding; decision 0113).
+    Refused, by -inventory and inventory add alike; one without commits migrates."""
     from gouvernante.inventory.store import MIGRATIONS
 
     db = str(tmp_path / "old.db")

@@ -145,21 +145,35 @@ def matches(folder: str, patterns: Iterable[str]) -> bool:
     return not negated
 
 
-def expand(base: str, patterns: Sequence[str], problems: list[str] | None = None) -> list[str]:
+def expand(
+    base: str,
+    patterns: Sequence[str],
+    problems: list[str] | None = None,
+    links: list[str] | None = None,
+) -> list[str]:
     """The folders under ``base`` (relative, ``/``-separated, sorted) that the globs name and that
     hold a ``package.json``. ``problems`` gets why the list may be short, each once: a folder
     that could not be listed, a symbolic link to a folder holding a ``package.json`` (not
     followed), the ``MAX_FOLDERS`` or ``MAX_DEPTH`` limit reached (npm would list the folders
-    past them: the caller says the scan is incomplete, never clean). Each folder is listed once
+    past them: the caller says the scan is incomplete, never clean). ``links`` (when given)
+    gets, instead of a problem, each symbolic link the globs name that leads to a folder holding
+    a ``package.json`` (sorted): npm, pnpm and yarn 1 follow it as a member (decision 0113);
+    the caller says where it leads. The walk never goes through one. Each folder is listed once
     for all the globs, and each (folder, rest of a glob) is walked once: ``**/a/**/a/...``
     over ``a/a/a/...`` no longer walks every way of splitting the path (decision 0116)."""
-    walk = _Walk(base, [] if problems is None else problems)
+    said: list[str] = [] if problems is None else problems
+    walk = _Walk(base, said)
     for pattern in patterns:
         if not pattern.startswith("!"):
             segments = _segments(pattern)
             if segments:
                 walk.seen.clear()
                 walk.walk("", segments, 0)
+    if links is not None:
+        links.extend(sorted(f for f in walk.linked if matches(f, patterns)))
+    for f in sorted(walk.linked):
+        if links is None or not matches(f, patterns):
+            _say(said, f"{f}: a symbolic link to a workspace folder, not followed")
     return sorted(f for f in walk.found if matches(f, patterns))
 
 
@@ -176,6 +190,7 @@ class _Walk:
         self.base = base
         self.problems = problems
         self.found: set[str] = set()
+        self.linked: set[str] = set()  # symbolic links to a folder holding a package.json
         self.budget = MAX_FOLDERS
         self.listed: dict[str, tuple[list[str], frozenset[str], frozenset[str]]] = {}
         self.seen: set[tuple[str, int]] = set()
@@ -205,11 +220,7 @@ class _Walk:
                     if e.is_dir(follow_symlinks=False):
                         names.append(e.name)
                     elif e.is_symlink() and os.path.isfile(os.path.join(e.path, "package.json")):
-                        _say(
-                            self.problems,
-                            f"{rel + '/' if rel else ''}{e.name}: a symbolic link to a"
-                            " workspace folder, not followed",
-                        )
+                        self.linked.add(_joined(rel, e.name))
         except OSError:
             _say(self.problems, f"{rel or '.'}: a folder that cannot be listed")
         self.budget -= len(names)
@@ -264,7 +275,11 @@ class _Walk:
             return
         target = os.path.join(self.base, rel, head) if rel else os.path.join(self.base, head)
         if os.path.islink(target):
-            if os.path.isdir(target):
+            # the member itself when no segment follows and it leads to a folder holding a
+            # package.json; else a folder the walk does not go through
+            if not rest and os.path.isfile(os.path.join(target, "package.json")):
+                self.linked.add(_joined(rel, head))
+            elif os.path.isdir(target):
                 _say(
                     self.problems,
                     f"{_joined(rel, head)}: a symbolic link to a folder, not followed",

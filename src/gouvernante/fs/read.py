@@ -77,6 +77,21 @@ def real_path_inside(path: str, real_folder: str) -> str | None:
     return real if _inside(real, real_folder) else None
 
 
+def link_end_inside(link: str, tree: str, real_tree: str | None = None) -> str | None:
+    """Where the symbolic link ``link`` (to a folder, say) leads, relative to ``tree`` and
+    '/'-separated ('' for ``tree`` itself), when that lies inside ``tree`` (None: out of it,
+    never read; nor into /proc, /sys or /dev). Every link on the way is resolved; whether the
+    end exists is not asked (decision 0113). ``real_tree``: ``tree``'s real path, when the
+    caller has it."""
+    if real_tree is None:
+        real_tree = os.path.realpath(tree)
+    real = real_path_inside(link, real_tree)
+    if real is None or any(_inside(real, pseudo) for pseudo in PSEUDO_ROOTS):
+        return None
+    rel = os.path.relpath(real, real_tree)
+    return "" if rel == os.curdir else rel.replace(os.sep, "/")
+
+
 def link_refusal(path: str, tree: str) -> str | None:
     """Why the symlink ``path`` (or a file under a symlinked folder) must not be read, or None.
 

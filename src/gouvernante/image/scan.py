@@ -83,7 +83,7 @@ from gouvernante.match.lockfile import (
     resolve_declared,
     with_workspace_catalogs,
 )
-from gouvernante.match.placing import workspace_members
+from gouvernante.match.placing import with_links, workspace_members
 from gouvernante.model import Finding, FindingType, LockfileGraph, ScanIssue
 from gouvernante.rules.index import RuleIndex
 from gouvernante.sources.names import lockfile_name
@@ -569,7 +569,8 @@ def scan_filesystem(
             match = replace(match, declared=declared)
         placed.append(PlacedMatch(directory, shown, match, base))
     if any(p.match.declared for p in placed):
-        declared_findings, declared_notes = resolve_declared(placed, "/")
+        links = {"/" + link: "/" + end for link, end in _image_links(fs).items()}
+        declared_findings, declared_notes = resolve_declared(placed, "/", links)
         out.findings.extend(declared_findings)
         out.notes.extend(ScanIssue(p, msg) for p, msg in declared_notes)
 
@@ -801,9 +802,25 @@ def _workspace_names(fs: Filesystem, folder: str, patterns: Sequence[str]) -> li
         for p, node in fs.nodes.items()
         if p.endswith(suffix) and node.data is not None
     }
+    held = with_links(held, _image_links(fs))
 
     def name_of(directory: str) -> str | None:
         data = held[directory].data
         return manifest_name(data) if data is not None else None
 
     return list(workspace_members(folder, patterns, held, name_of).values())
+
+
+def _image_links(fs: Filesystem) -> dict[str, str]:
+    """Each symbolic link of the image (none below ``node_modules``: installs) -> where it
+    leads (``Filesystem.through_links``, as a runtime follows it: an absolute target from the
+    image's root); a loop leads nowhere. npm, pnpm and yarn 1 install a workspace member that
+    is a link at the link's path (decision 0113)."""
+    out: dict[str, str] = {}
+    for path, node in fs.nodes.items():
+        if node.kind is not NodeKind.SYMLINK or NODE_MODULES in path.split("/"):
+            continue
+        end = fs.through_links(path)
+        if end is not None and end != path:
+            out[path] = end
+    return out

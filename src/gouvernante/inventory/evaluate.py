@@ -27,6 +27,7 @@ from gouvernante.gitscan import (
     known_lockfile,
     project_indicators,
     snapshot_findings,
+    tree_links,
 )
 from gouvernante.inventory import graphs
 from gouvernante.inventory.backend import Database, shown_location
@@ -38,7 +39,7 @@ from gouvernante.match.lockfile import LockfileMatch, match_lockfile
 from gouvernante.model import LockfileFormat, ScanIssue, ScannedRef
 from gouvernante.rules.index import RuleIndex
 from gouvernante.rules.model import Rule
-from gouvernante.sources.git import GITLINK_MODE, SYMLINK_MODE, TreeFile
+from gouvernante.sources.git import GITLINK_MODE, LINK_MODE, SYMLINK_MODE, TreeFile
 from gouvernante.sources.yarnrc import YARNRC_CATALOGS
 
 STALE_AFTER_SECONDS = 24 * 3600
@@ -211,7 +212,10 @@ def _quiet(
 ) -> tuple[int, int] | None:
     """(lockfiles, packages) of a commit with nothing to report at any ref, else None: it has
     a lockfile some rule may hit, that could not be read, with notes, or a symbolic link, or
-    files under .github that a rule's indicator may name, or a submodule (a note)."""
+    files under .github that a rule's indicator may name, or a submodule (a note), or a link
+    out of the tree (an error where a workspace glob names it: ``_links_out``)."""
+    if _links_out(files):
+        return None
     lockfiles = packages = 0
     for path, mode, oid in files:
         if mode == GITLINK_MODE:
@@ -466,9 +470,16 @@ def _project_context(
             if meta is not None:
                 ids.append(meta[0])
                 manifest_hit = manifest_hit or (name in _DECLARING_FILES and meta[0] in hits)
-        if manifest_hit:
+        if manifest_hit or _links_out(files):
             needed.update(ids)
     return needed
+
+
+def _links_out(files: Sequence[FileRow]) -> bool:
+    """Does a commit hold a symbolic link out of its tree (``gitscan.tree_links``)? Its
+    manifests' globs say whether it is a workspace member not read (decision 0113)."""
+    linked = [TreeFile(*f) for f in files if f[1] == LINK_MODE]
+    return bool(linked) and bool(tree_links(linked)[1])
 
 
 def _freshness(db: Database, now: int, at: int, explicit_at: bool, out: GitScanOutput) -> None:

@@ -35,8 +35,9 @@ from gouvernante.inventory.store import SCHEMA_VERSION, connect
 # The oldest schema whose tables a merge reads as they are (5 added blobs.entry_errors: an older
 # shard does not know which entries its parsers could not read; 6, the catalogs and bundled names
 # in the graphs: it cannot answer catalog: references; 7, a package.json's bun catalogs, the same;
-# 8, the .yarnrc.yml files with yarn catalogs, the same; so it is made again).
-OLDEST_MERGED = 8
+# 8, the .yarnrc.yml files with yarn catalogs, the same; 9, the symbolic links: a member that is
+# one is read as a project of its own; so it is made again).
+OLDEST_MERGED = 9
 _HEADER = b"SQLite format 3\x00"
 
 # Each table's columns, in order, with the kind of value each holds ("?" : may be NULL).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import posixpath
 import socket
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -20,6 +21,7 @@ import msgspec
 from gouvernante.errors import GouvernanteError, SourceError
 from gouvernante.fs.read import (
     MAX_LOCKFILE_BYTES,
+    link_end_inside,
     link_refusal,
     read_regular_file,
     real_path_inside,
@@ -74,6 +76,7 @@ from gouvernante.rules.index import build_index
 from gouvernante.sources.git import (
     GITHUB_DIR,
     GITLINK_MODE,
+    LINK_MODE,
     SYMLINK_MODE,
     YARNRC_CATALOGS_MODE,
     YARNRC_LOCK_MODE,
@@ -593,6 +596,8 @@ def _folder_files(
     for name in wd.files:
         known = lockfile_name(name)
         if known is None and not in_github:
+            if name in wd.links:
+                files.extend(_folder_link(wd, rel_dir, name, os.path.abspath(directory)))
             continue
         rel = name if rel_dir == "." else f"{rel_dir}/{name}"
         if name in wd.links:
@@ -607,6 +612,22 @@ def _folder_files(
         files.append(TreeFile(rel, "100644", oid))
         if known is not None and not in_github:
             contents[oid + "\0" + known] = data
+
+
+def _folder_link(wd: WalkedDir, rel_dir: str, name: str, root: str) -> list[TreeFile]:
+    """A symbolic link to a folder of the recorded folder as a tree's link (``LINK_MODE``),
+    its target where it leads as ``-dir`` resolves it (``link_end_inside``), relative to the
+    link's folder; one that leads out of the folder an absolute target (out of the tree when
+    placed); one to nothing, or to a file, is none (decision 0113)."""
+    path = os.path.join(wd.path, name)
+    if not os.path.isdir(path):
+        return []
+    rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+    end = link_end_inside(path, root)
+    if end is None:
+        return [TreeFile(rel, LINK_MODE, "/")]
+    here = "" if rel_dir == "." else rel_dir
+    return [TreeFile(rel, LINK_MODE, posixpath.relpath(end or ".", here or "."))]
 
 
 def _catalogs_above(root: str) -> list[ScanIssue]:

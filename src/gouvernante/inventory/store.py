@@ -13,7 +13,7 @@ import sqlite3
 from gouvernante.errors import SourceError
 from gouvernante.inventory.backend import Database, open_database
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # Migration n takes the schema from version n - 1 to n.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -134,6 +134,12 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     # ``packages`` rows. Commits recorded before have none: a catalog: reference they would
     # answer read as undecidable (a note, CLEAN), so older commits are refused.
     8: (),
+    # 9: no table changes: a commit's symbolic links (not of a lockfile's name) are files of
+    # their own (mode ``link``, the target as written in the oid column; decision 0113): a
+    # workspace member that is a link is placed where it leads. Commits recorded before have
+    # none: such a member's package.json read as a project of its own (a bogus finding where
+    # -git finds none), so older commits are refused.
+    9: (),
 }
 
 
@@ -171,7 +177,7 @@ def connect(location: str, *, create: bool) -> Database:
 # the commits already recorded are never read again. Migrating such an inventory answered
 # CLEAN where -git finds (the reviewer's run, 2026-12-05): it is refused instead, as merge
 # refuses shards older than 6.
-OLDEST_MIGRATED_WITH_COMMITS = 8
+OLDEST_MIGRATED_WITH_COMMITS = 9
 
 
 def _refuse_untrusted_commits(db: Database, version: int) -> None:
@@ -184,8 +190,8 @@ def _refuse_untrusted_commits(db: Database, version: int) -> None:
             db.location,
             f"schema version {version}: its recorded commits were read by an older gouvernante"
             " in ways this one does not trust (lockfiles read without their package.json, no"
-            " pnpm, bun or yarn catalogs, no .yarnrc.yml lockfile names): record the organisation"
-            " again into a new inventory (inventory add -db NEW ...)",
+            " pnpm, bun or yarn catalogs, no .yarnrc.yml lockfile names, no symbolic links):"
+            " record the organisation again into a new inventory (inventory add -db NEW ...)",
         )
 
 

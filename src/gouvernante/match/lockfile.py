@@ -4,7 +4,7 @@ package.json ranges. Shared by directory scans, git scans and the inventory. Pur
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 
@@ -365,17 +365,20 @@ class PlacedMatch:
         return self.directory, self.display, self.name, self.match
 
 
-def declared_judge(placed: Sequence[PlacedMatch], root: str | None) -> DeclaredJudge[LockfileMatch]:
+def declared_judge(
+    placed: Sequence[PlacedMatch], root: str | None, links: Mapping[str, str] | None = None
+) -> DeclaredJudge[LockfileMatch]:
     """The one judgement of package.json ranges (``match.placing.DeclaredJudge``) over the
-    files of a tree (a commit, an image)."""
-    return DeclaredJudge([p.entry for p in placed], root)
+    files of a tree (a commit, an image); ``links``: its symbolic links to folders inside it
+    (link -> where it leads, spelled as the placed folders)."""
+    return DeclaredJudge([p.entry for p in placed], root, links=links)
 
 
 def resolve_declared(
-    placed: Sequence[PlacedMatch], root: str | None
+    placed: Sequence[PlacedMatch], root: str | None, links: Mapping[str, str] | None = None
 ) -> tuple[list[Finding], list[tuple[str, str]]]:
     """A risky package.json range is a finding only when no lockfile of its project resolves
     the package (``match.placing.DeclaredJudge``, as ``-dir`` judges it). Returns findings and
     notes ``(display, message)``."""
     entries = [p.entry for p in placed]
-    return judge_all(DeclaredJudge(entries, root), entries)
+    return judge_all(DeclaredJudge(entries, root, links=links), entries)

@@ -81,6 +81,7 @@ class Judged(Facts, Protocol):
 
 
 J = TypeVar("J", bound=Judged)
+T = TypeVar("T")
 
 # A lockfile may record projects outside its own folder: pnpm's ``lockfile-dir`` (a project's
 # ``.npmrc`` ``lockfile-dir=../locks``: ``locks/pnpm-lock.yaml``, importer ``../proj``; pnpm
@@ -595,6 +596,54 @@ def posix_joined(folder: str, relative: str) -> str:
     return posixpath.normpath(posixpath.join(folder, relative))
 
 
+# A workspace member that is a symbolic link leading out of what is scanned (the folder, the
+# repository): never read, so the member's ranges are not known (every mode, decision 0113)
+LINK_OUT = (
+    "a symbolic link to a folder outside what is scanned: not followed, its package.json is"
+    " not read"
+)
+
+
+def with_links(manifests: Mapping[str, T], links: Mapping[str, str]) -> dict[str, T]:
+    """``manifests`` (by folder) with each symbolic link to a folder holding one (``links``:
+    link -> the folder it leads to, inside the tree) as a folder holding that manifest: npm
+    11.19.1, pnpm 9.15.9 and yarn 1.22.22 follow a workspace member that is a link and record
+    it at the link's path (decision 0113). A folder that is there already keeps its own."""
+    out = dict(manifests)
+    for link, end in links.items():
+        held = manifests.get(end)
+        if held is not None:
+            out.setdefault(link, held)
+    return out
+
+
+def members_out(
+    manifests: Mapping[str, Facts],
+    out: Iterable[str],
+    dirname: Callable[[str], str] = posixpath.dirname,
+    relative: Callable[[str, str], str] = posix_relative,
+) -> list[str]:
+    """The symbolic links of ``out`` (those leading out of what is scanned) that a workspace
+    glob of a package.json in a folder above names (``manifests``: by folder): members npm,
+    pnpm and yarn 1 install whose package.json is not read (``LINK_OUT``, decision 0113)."""
+    found: list[str] = []
+    for link in sorted(out):
+        current = dirname(link)
+        while True:
+            manifest = manifests.get(current)
+            if manifest is not None and manifest.workspace_globs:
+                from gouvernante.fs import globs  # noqa: PLC0415 - a link out only
+
+                if globs.matches(relative(link, current), manifest.workspace_globs):
+                    found.append(link)
+                    break
+            parent = dirname(current)
+            if parent == current:
+                break
+            current = parent
+    return found
+
+
 def workspace_members(
     folder: str,
     patterns: Sequence[str],
@@ -610,7 +659,9 @@ def workspace_members(
     path relative to it (``globs.matches``: never a hidden folder nor ``node_modules``). The
     one listing of every mode: the yarn 1 lockfile read with its manifest (a workspace is not
     the registry package of that name) and the declared-range judgement (decision 0112).
-    Folders are spelled as ``relative`` takes them (posix: blobs; ``os.path``: disk)."""
+    Folders are spelled as ``relative`` takes them (posix: blobs; ``os.path``: disk). A member
+    that is a symbolic link to a folder is among ``directories`` at the link's path (npm,
+    pnpm and yarn 1 follow it and record it there: ``with_links``, decision 0113)."""
     from gouvernante.fs import globs  # noqa: PLC0415 - a project with globs only
 
     out: dict[str, str] = {}
@@ -641,7 +692,12 @@ class DeclaredJudge(Generic[J]):
     ``node_modules``). The judge reads the others' project facts only, never their ranges: a
     manifest whose ranges alone changed is judged again by the same judge (``-history``: a
     commit's cost follows what it changed, decision 0073). Folders are absolute, spelled as
-    ``dirname``, ``relative`` and ``join`` take them (posix: blobs; ``os.path``: disk)."""
+    ``dirname``, ``relative`` and ``join`` take them (posix: blobs; ``os.path``: disk).
+    ``links``: each symbolic link of the tree to a folder -> the folder it leads to, inside
+    the tree (decision 0113): a manifest there is also at the link's path, a member there when
+    the globs name it, and its ranges are judged by the projects of every place it has (its
+    own folder's too: a range any of them decides is decided, as for a member with a lockfile
+    of its own)."""
 
     def __init__(
         self,
@@ -651,6 +707,7 @@ class DeclaredJudge(Generic[J]):
         dirname: Callable[[str], str] = posixpath.dirname,
         relative: Callable[[str, str], str] = posix_relative,
         join: Callable[[str, str], str] = posix_joined,
+        links: Mapping[str, str] | None = None,
     ) -> None:
         self.root = root
         self.dirname = dirname
@@ -664,6 +721,14 @@ class DeclaredJudge(Generic[J]):
                 self.locks.setdefault(directory, []).append((display, facts))
             elif name not in NOT_THE_MANIFEST:
                 self.manifests.setdefault(directory, facts)
+        # a folder a symbolic link leads to is placed at the link's path too: a package
+        # manager installs it there (``with_links``); its manifest is judged at every place
+        self.places: dict[str, list[str]] = {}
+        if links:
+            self.manifests = with_links(self.manifests, links)
+            for link, end in links.items():
+                if end in self.manifests and link != end:
+                    self.places.setdefault(end, []).append(link)
         self.members = WorkspaceMembers(self.manifests, self._names_of)
         self.outside = outside_projects(self.locks, join)
         self.rush = rush_repositories(self.locks)
@@ -686,17 +751,22 @@ class DeclaredJudge(Generic[J]):
         holding a lockfile, and the lockfiles elsewhere that record ``directory``
         (``outside_projects``, ``rush_repositories``; ``projects_of`` reads no other). The same
         inputs of two judges whose objects are alive: the same judgement."""
-        out: list[object] = [(f, self._lock_ids(f)) for f in self.outside.get(directory, ())]
-        current = directory
-        while True:
-            out.extend((f, self._lock_ids(f)) for f in self.rush.get(current, ()))
-            if current in self.locks:
-                locks = self._lock_ids(current)
-                out.append((current, locks, id(self.manifests.get(current)), self.members(current)))
-            parent = self.dirname(current)
-            if current in (self.root, parent):
-                return tuple(out)
-            current = parent
+        out: list[object] = []
+        for place in (directory, *self.places.get(directory, ())):
+            out.append(place)
+            out.extend((f, self._lock_ids(f)) for f in self.outside.get(place, ()))
+            current = place
+            while True:
+                out.extend((f, self._lock_ids(f)) for f in self.rush.get(current, ()))
+                if current in self.locks:
+                    locks = self._lock_ids(current)
+                    manifest = id(self.manifests.get(current))
+                    out.append((current, locks, manifest, self.members(current)))
+                parent = self.dirname(current)
+                if current in (self.root, parent):
+                    break
+                current = parent
+        return tuple(out)
 
     def _lock_ids(self, folder: str) -> tuple[tuple[str, int], ...]:
         """The lockfiles of ``folder`` by name and identity."""
@@ -709,26 +779,33 @@ class DeclaredJudge(Generic[J]):
         ``directory``."""
         if not declared:
             return [], []
-        projects = projects_of(
-            directory,
-            self.root,
-            self.locks,
-            self.manifests,
-            relative=self.relative,
-            dirname=self.dirname,
-            outside=self.outside,
-            rush=self.rush,
-        )
+        projects: list[tuple[str, Sequence[tuple[str, J]]]] = []
+        place_of: dict[str, str] = {}  # project folder -> the place of the manifest in it
+        for place in (directory, *self.places.get(directory, ())):
+            for folder, locks in projects_of(
+                place,
+                self.root,
+                self.locks,
+                self.manifests,
+                relative=self.relative,
+                dirname=self.dirname,
+                outside=self.outside,
+                rush=self.rush,
+            ):
+                if place == directory or folder not in place_of:  # (a project once)
+                    place_of.setdefault(folder, place)
+                    projects.append((folder, locks))
         return judge_declared(
             declared,
             projects,
             self.members,
-            in_project=partial(self._in_project, directory),
+            in_project=partial(self._in_project, place_of),
             overridden=self._overridden,
         )
 
-    def _in_project(self, directory: str, folder: str) -> str:
-        return "" if directory == folder else self.relative(directory, folder)
+    def _in_project(self, place_of: Mapping[str, str], folder: str) -> str:
+        place = place_of[folder]
+        return "" if place == folder else self.relative(place, folder)
 
 
 def judge_all(

@@ -67,6 +67,14 @@ YARNRC_REFUSED_MODE = "yarnrc-refused"
 # (``pnpm_workspace.may_define_yarn_catalogs``): each manifest's ``catalog:`` references below it.
 YARNRC_CATALOGS_MODE = "yarnrc-catalogs"
 GITHUB_DIR = ".github"
+# And a symbolic link of the tree whose name is no lockfile's (a folder, often): its target as
+# written stands in place of its oid (``TreeFile.oid``; no blob of it is read again). npm,
+# pnpm and yarn 1 follow a workspace member that is a link (decision 0113): placing resolves
+# it among the tree's paths (``fs.treelinks``), never on the disk. A target longer than the
+# kernel follows (PATH_MAX) leads nowhere: not listed.
+LINK_MODE = "link"
+MAX_LINK_BYTES = 4096
+MAX_HISTORY_LINKS = 1000  # link paths -history follows (each one a pathspec of ``git log``)
 
 # Settings of a repository's own config that these commands could turn into a program run, a
 # network connection or a write, overridden on every command line (command-line config wins).
@@ -890,7 +898,7 @@ def _canonical_mode(raw: bytes) -> str | None:
 class TreeFile:
     path: str  # in the repository, '/'-separated
     mode: str
-    oid: str
+    oid: str  # (``LINK_MODE``: the link's target as written)
     # a yarn lockfile's: the blob of each ``file:`` tarball it names in the same tree, in the
     # order of its ``LockfileGraph.unnamed_tarballs`` ('-': none there; ``gitscan.with_tarballs``)
     tarballs: tuple[str, ...] = ()
@@ -1225,6 +1233,7 @@ class ObjectStore:
             raise SourceError(self.repo.display, f"folders nested more than {MAX_DEPTH} deep")
         entries = self.tree(tree)
         named, found = self._setting(entries, inherited)
+        found.extend(self._links(entries))
         for mode, name, oid in entries:
             if mode == TREE_MODE:
                 if name == GITHUB_DIR:
@@ -1243,6 +1252,24 @@ class ObjectStore:
         self._lockfiles[(tree, inherited)] = result
         self._walked.add(tree)
         return result
+
+    def _links(self, entries: list[tuple[str, str, str]]) -> list[TreeFile]:
+        """The symbolic links of a tree whose names are no lockfile's (those are listed as
+        themselves: refused where lockfiles are read), as ``LINK_MODE`` files: their targets
+        read in one round trip (a link is a small blob), in place of their oids."""
+        linked = [
+            (name, oid)
+            for mode, name, oid in entries
+            if mode == SYMLINK_MODE and lockfile_name(name) is None and name not in SKIP_DIRS
+        ]
+        if not linked:
+            return []
+        got = self.read_many([oid for _, oid in linked], "blob", MAX_LINK_BYTES)
+        return [
+            TreeFile(name, LINK_MODE, data.decode("utf-8", "surrogateescape"))
+            for (name, _oid), data in zip(linked, got, strict=True)
+            if isinstance(data, bytes) and data and b"\0" not in data
+        ]
 
     def _setting(
         self, entries: list[tuple[str, str, str]], inherited: str | None
@@ -1400,14 +1427,21 @@ def _skipped(path: str) -> bool:
 
 
 def lockfile_history(
-    repo: Repository, commit: str, since: int | None, store: ObjectStore | None = None
+    repo: Repository,
+    commit: str,
+    since: int | None,
+    store: ObjectStore | None = None,
+    links: Sequence[str] = (),
 ) -> tuple[str | None, list[CommitChanges]]:
     """The first-parent commits of ``commit`` that changed a lockfile, oldest first, with what
     they changed (against their first parent: what the ref itself went through). With
     ``since``, only commits from then on, and the commit the ref stood at before (None when
     the history starts after ``since``). With ``store``, a lockfile yarn berry's
     ``lockfileFilename`` names is followed too, by each commit's own ``.yarnrc.yml`` files
-    (``YARNRC_LOCK_MODE``; ``_follow_named``)."""
+    (``YARNRC_LOCK_MODE``; ``_follow_named``), and so is each symbolic link of ``links`` (the
+    head's, by path) and of the commit before ``since``, as a ``LINK_MODE`` file (its target
+    read; gone when the path is no link: decision 0113). A link only a commit between held
+    is not known (git log selects paths, not modes; at most ``MAX_HISTORY_LINKS``)."""
     boundary: str | None = None
     if since is not None:
         before = run_git(
@@ -1422,8 +1456,10 @@ def lockfile_history(
         boundary = before.decode("ascii").strip() or None
     if store is None:
         return boundary, _log(repo, commit, since, ())
-    commits = _log(repo, commit, since, (YARNRC,))
-    at_boundary = _boundary_files(repo, boundary) if boundary is not None else {}
+    linked = set(links)
+    at_boundary = _boundary_files(repo, boundary, links=linked) if boundary is not None else {}
+    paths = frozenset(sorted(linked)[:MAX_HISTORY_LINKS])
+    commits = _link_targets(_log(repo, commit, since, (YARNRC,), paths), paths, store)
     settings = _Settings(store)
     names = settings.names(
         [f.oid for f in at_boundary.values() if f.path.endswith(YARNRC)]
@@ -1440,7 +1476,8 @@ def lockfile_history(
         ]
     if boundary is not None:
         at_boundary = _boundary_files(repo, boundary, names)
-    commits = _log(repo, commit, since, (YARNRC, *sorted(names)))
+    logged = _log(repo, commit, since, (YARNRC, *sorted(names)), paths)
+    commits = _link_targets(logged, paths, store)
     followed = _follow_named(commits, at_boundary, names, settings)
     return boundary, [_refused_kept(a, b, settings) for a, b in zip(commits, followed, strict=True)]
 
@@ -1467,10 +1504,52 @@ def _refused_kept(logged: CommitChanges, kept: CommitChanges, settings: _Setting
     return CommitChanges(kept.commit, kept.time, kept.changes + tuple(more))
 
 
-def _log(
-    repo: Repository, commit: str, since: int | None, more: tuple[str, ...]
+def _link_targets(
+    commits: list[CommitChanges], links: frozenset[str], store: ObjectStore
 ) -> list[CommitChanges]:
-    """``git log --raw`` of the lockfiles (well-known names, and the file names ``more``)."""
+    """``commits`` with each change at a path of ``links`` as a ``LINK_MODE`` file (its
+    target read, in one round trip), or gone when the path holds no link then."""
+    if not links:
+        return commits
+    wanted = sorted(
+        {
+            c.oid
+            for entry in commits
+            for c in entry.changes
+            if c.path in links and c.mode == SYMLINK_MODE and c.oid is not None
+        }
+    )
+    got = store.read_many(wanted, "blob", MAX_LINK_BYTES) if wanted else []
+    targets = {
+        oid: data.decode("utf-8", "surrogateescape")
+        for oid, data in zip(wanted, got, strict=True)
+        if isinstance(data, bytes) and data and b"\0" not in data
+    }
+    out: list[CommitChanges] = []
+    for entry in commits:
+        changes = tuple(
+            c
+            if c.path not in links
+            else FileChange(
+                c.path,
+                LINK_MODE,
+                targets.get(c.oid or "") if c.mode == SYMLINK_MODE else None,
+            )
+            for c in entry.changes
+        )
+        out.append(CommitChanges(entry.commit, entry.time, changes))
+    return out
+
+
+def _log(
+    repo: Repository,
+    commit: str,
+    since: int | None,
+    more: tuple[str, ...],
+    links: frozenset[str] = frozenset(),
+) -> list[CommitChanges]:
+    """``git log --raw`` of the lockfiles (well-known names, and the file names ``more``) and
+    of the paths ``links``."""
     args = [
         "log",
         "--first-parent",
@@ -1487,6 +1566,7 @@ def _log(
     if since is not None:
         args.append(f"--since=@{since}")
     extra = tuple(f":(top,glob)**/{name}" for name in more)
+    extra += tuple(f":(top,literal){path}" for path in sorted(links))
     out = run_git(repo, *args, "--end-of-options", commit, "--", *_LOCKFILE_PATHSPECS, *extra)
     commits: list[CommitChanges] = []
     current: tuple[str, int] | None = None
@@ -1508,7 +1588,7 @@ def _log(
             if len(fields) != 5 or _skipped(path):
                 continue
             name = path.rsplit("/", 1)[-1]
-            if lockfile_name(name) is None and name not in more:
+            if lockfile_name(name) is None and name not in more and path not in links:
                 continue
             _old_mode, new_mode, _old, new, status = fields
             deleted = status.startswith("D") or new_mode == "000000"
@@ -1525,9 +1605,13 @@ def _without_yarnrc(entry: CommitChanges) -> CommitChanges:
 
 
 def _boundary_files(
-    repo: Repository, commit: str, names: frozenset[str] = frozenset()
+    repo: Repository,
+    commit: str,
+    names: frozenset[str] = frozenset(),
+    links: set[str] | None = None,
 ) -> dict[str, TreeFile]:
-    """The ``.yarnrc.yml`` files of ``commit``'s tree, and the files named ``names``."""
+    """The ``.yarnrc.yml`` files of ``commit``'s tree, and the files named ``names``;
+    ``links`` gets the paths of its symbolic links whose names are no lockfile's."""
     out = run_git(repo, "ls-tree", "-r", "-z", "--full-tree", "--end-of-options", commit)
     found: dict[str, TreeFile] = {}
     for line in out.split(b"\0"):
@@ -1537,6 +1621,15 @@ def _boundary_files(
         base = path.rpartition("/")[2]
         if len(fields) == 3 and (base == YARNRC or base in names) and not _skipped(path):
             found[path] = TreeFile(path, fields[0], fields[2])
+        elif (
+            links is not None
+            and len(fields) == 3
+            and fields[0] == SYMLINK_MODE
+            and lockfile_name(base) is None
+            and not _skipped(path)
+            and base not in SKIP_DIRS
+        ):
+            links.add(path)
     return found
 
 
