@@ -586,8 +586,11 @@ def posix_relative(directory: str, folder: str) -> str:
     they are one)."""
     if directory == folder:
         return ""
-    if folder and directory.startswith(folder + "/"):
-        return directory[len(folder) + 1 :]  # (the placed folders are normalised)
+    if not folder:
+        return directory  # (a tree's root, its paths relative to it: ``gitscan.paired_key``)
+    prefix = folder if folder.endswith("/") else folder + "/"  # (the root "/": placed blobs)
+    if directory.startswith(prefix):
+        return directory[len(prefix) :]  # (the placed folders are normalised)
     return posixpath.relpath(directory, folder)
 
 
