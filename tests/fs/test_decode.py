@@ -60,3 +60,15 @@ def test_message_never_quotes_the_input(prefix: bytes, suffix: bytes) -> None:
         assert "SECRETTOKEN" not in message
         assert "invalid JSON" in message
         assert message.startswith(("invalid JSON", "line ", "byte "))
+
+
+def test_utf8_problem_reads_in_chunks_and_counts_bytes_across_them() -> None:
+    """(0114: read a chunk at a time, never as one text of the whole document)"""
+    before = b"a" * ((1 << 20) - 1)
+    assert utf8_problem(before + "é".encode() + b"b") is None
+    bad = utf8_problem(before + "é".encode() + b"b\xff")
+    assert bad is not None and bad.offset == len(before) + 3
+    cut = utf8_problem(before + b"\xc3")
+    assert cut is not None and cut.offset == len(before)
+    split = utf8_problem(before + b"\xe2\x82(")
+    assert split is not None and split.offset == len(before)

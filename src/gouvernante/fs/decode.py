@@ -7,11 +7,36 @@ byte offset, a line and column, and what was expected.
 
 from __future__ import annotations
 
+import codecs
 import re
 
 import msgspec
 
 _BOM = b"\xef\xbb\xbf"
+_CHUNK = 1 << 20
+# The standard library's parser says what it expected in plain words, but builds every value
+# before the error (48 MB of ``[],`` then one wrong byte: 1.2 GB, 30 s): a document longer than
+# this is named by msgspec's reading instead (no value built), in ``_MSGSPEC_REASONS``' words.
+STDLIB_MAX_BYTES = 1 << 20
+# every byte but the UTF-8 continuation bytes (0x80-0xBF)
+_NOT_CONTINUATION = bytes((*range(0x80), *range(0xC0, 0x100)))
+_BLANK = re.compile(rb"[ \t\r\n]*")
+_MSGSPEC_AT = re.compile(
+    r"^JSON is malformed: (?P<reason>[a-z ,':\[\]{}\"]+) \(byte (?P<at>[0-9]+)\)$"
+)
+_MSGSPEC_REASONS = {
+    "invalid character": "unexpected character",
+    "trailing characters": "Extra data",
+    "trailing comma in object": "Expecting property name enclosed in double quotes",
+    "trailing comma in array": "Expecting value",
+    "invalid number": "invalid number",
+    "invalid escaped character": "Invalid \\escape",
+    "invalid utf-16 surrogate pair": "Invalid \\uXXXX escape",
+    "expected ':'": "Expecting ':' delimiter",
+    "expected ',' or '}'": "Expecting ',' delimiter",
+    "expected ',' or ']'": "Expecting ',' delimiter",
+    "expected '\"'": "Expecting property name enclosed in double quotes",
+}
 
 
 class DecodeProblem(msgspec.Struct, frozen=True):
@@ -35,12 +60,22 @@ class DecodeProblem(msgspec.Struct, frozen=True):
         return f"{where}: {self.reason}" if where else self.reason
 
 
-def utf8_problem(data: bytes) -> DecodeProblem | None:
-    """None when ``data`` is valid UTF-8; else where the first invalid byte is."""
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return DecodeProblem("not valid UTF-8", offset=exc.start)
+def utf8_problem(data: bytes | memoryview) -> DecodeProblem | None:
+    """None when ``data`` is valid UTF-8; else where the first invalid byte is. Read a chunk at a
+    time (no text of the whole document is made: 256 MB of 4-byte characters would be 256 MB of
+    text, 64 M characters of 4 bytes each)."""
+    if isinstance(data, bytes) and data.isascii():
+        return None
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    end = len(data)
+    for start in range(0, end, _CHUNK) if end else ():
+        chunk = data[start : start + _CHUNK]
+        try:
+            decoder.decode(chunk, final=start + _CHUNK >= end)
+        except UnicodeDecodeError as exc:
+            # (the decoder holds up to 3 bytes of a character begun in the chunk before)
+            held = len(exc.object) - len(chunk)
+            return DecodeProblem("not valid UTF-8", offset=start - held + exc.start)
     return None
 
 
@@ -61,6 +96,8 @@ def json_problem(data: bytes | memoryview) -> DecodeProblem:
     bad = utf8_problem(data)
     if bad is not None:
         return DecodeProblem("invalid JSON: not valid UTF-8", offset=bad.offset)
+    if len(data) > STDLIB_MAX_BYTES:
+        return _msgspec_problem(data, skip)
     text = data[skip:].decode("utf-8")
     if not text.strip():
         return DecodeProblem("invalid JSON: the document is empty")
@@ -82,6 +119,45 @@ def json_problem(data: bytes | memoryview) -> DecodeProblem:
     # Accepted by the lenient standard decoder but not the strict one: NaN/Infinity, numbers out
     # of range, lone surrogate escapes.
     return DecodeProblem("invalid JSON: a value is not strict JSON (NaN, huge number, or lone \\u)")
+
+
+def _msgspec_problem(data: bytes, skip: int) -> DecodeProblem:
+    """Where msgspec's reading (which builds no value) stops in ``data`` (after a byte-order
+    mark of ``skip`` bytes), for a document too long for the standard library's reading; the
+    reason in the standard library's words where they are the same."""
+    body = memoryview(data)[skip:]
+    try:
+        msgspec.json.decode(body, type=msgspec.Raw)
+    except RecursionError:
+        return DecodeProblem("invalid JSON: nested too deeply")
+    except msgspec.DecodeError as exc:
+        text = str(exc)
+    else:
+        if skip:
+            return DecodeProblem("invalid JSON: starts with a UTF-8 byte-order mark", offset=0)
+        return DecodeProblem("invalid JSON: a value is not strict JSON")
+    if text.startswith("Input data was truncated"):
+        if _BLANK.fullmatch(data, skip) is not None:
+            return DecodeProblem("invalid JSON: the document is empty")
+        return _at(data, len(data), "invalid JSON: the document ends inside a value (truncated)")
+    found = _MSGSPEC_AT.match(text)
+    if found is None:
+        return DecodeProblem("invalid JSON")
+    reason = _MSGSPEC_REASONS.get(found.group("reason"), "invalid JSON")
+    return _at(data, skip + int(found.group("at")), f"invalid JSON: {reason}")
+
+
+def _at(data: bytes, offset: int, reason: str) -> DecodeProblem:
+    """``reason`` at byte ``offset``, with its line and column (in characters, as the standard
+    library counts them), counted in the bytes."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    line = data[line_start:offset]
+    # (a character's UTF-8 continuation bytes are not characters of their own)
+    following = 0 if line.isascii() else len(line.translate(None, _NOT_CONTINUATION))
+    column = len(line) - following + 1
+    return DecodeProblem(
+        reason, offset=offset, line=data.count(b"\n", 0, offset) + 1, column=column
+    )
 
 
 # Compiled on first use (``re``'s own cache): only a refused YAML document needs them, and each
