@@ -82,7 +82,7 @@ def roll(*docs: dict[str, Any]) -> tuple[Any, list[InputIssue]]:
     records: list[ReportRecord] = []
     issues: list[InputIssue] = []
     for i, doc in enumerate(docs):
-        rec = to_record(doc, f"r{i}")
+        rec = to_record(json.dumps(doc).encode(), f"r{i}")
         (issues if isinstance(rec, InputIssue) else records).append(rec)  # type: ignore[arg-type]
     return rollup(records, issues, now=_now()), issues
 
@@ -264,7 +264,7 @@ def test_each_checked_out_ref_is_a_scope_of_its_own() -> None:
 
 def test_report_of_0_1_0_is_read() -> None:
     doc = json.loads(FIXTURE.read_text())
-    rec = to_record(doc, "old")
+    rec = to_record(json.dumps(doc).encode(), "old")
     assert isinstance(rec, ReportRecord)
     assert rec.project == "build-01:/work/demo"
     assert rec.rule_checks == dict.fromkeys(rec.rules)
@@ -274,12 +274,12 @@ def test_report_of_0_1_0_is_read() -> None:
 def test_wrong_kinds_name_the_path_never_the_value() -> None:
     doc = json.loads(FIXTURE.read_text())
     doc["findings"][2]["severity"] = "\u202eSECRET-VALUE"
-    rec = to_record(doc, "f")
+    rec = to_record(json.dumps(doc).encode(), "f")
     assert isinstance(rec, InputIssue)
     assert rec.message == "findings[2].severity: not one of the allowed values"
     doc = json.loads(FIXTURE.read_text())
     doc["findings"][0]["line"] = "SECRET-VALUE"
-    rec = to_record(doc, "f")
+    rec = to_record(json.dumps(doc).encode(), "f")
     assert isinstance(rec, InputIssue)
     assert rec.message == "findings[0].line: expected an integer or null, got string"
 
@@ -379,7 +379,7 @@ def _status(*docs: dict[str, Any]) -> tuple[Status, list[str], list[str], str]:
     """As ``collect`` reads them (``-git`` reports: one record per repository)."""
     records: list[ReportRecord] = []
     for i, doc in enumerate(docs):
-        recs = to_records(doc, f"r{i}")
+        recs = to_records(json.dumps(doc).encode(), f"r{i}")
         assert not isinstance(recs, InputIssue), recs
         records.extend(recs)
     data = rollup(records, now=_now())

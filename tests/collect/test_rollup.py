@@ -205,6 +205,6 @@ def test_hostile_report_fields_never_crash_the_rollup(value: Any, key: str) -> N
         "scan": {"id": "x", "started_at": "2026-04-01T10:00:00Z", "host": "h", "root": "/r"},
         key: value,
     }
-    rec = to_record(doc, "f")
+    rec = to_record(json.dumps(doc).encode(), "f")
     data = rollup([rec] if isinstance(rec, ReportRecord) else [], now=None)
     json.loads(render_json(data))  # the roll-up is typed; its JSON form is plain JSON

@@ -122,7 +122,7 @@ def _report(by_severity: object) -> dict[str, object]:
 
 def test_a_damaged_report_entry_is_named_by_its_key(tmp_path: Path) -> None:
     doc = _report({"high": 1, "critical": "two"})
-    issue = to_record(doc, "r.json")
+    issue = to_record(json.dumps(doc).encode(), "r.json")
     assert isinstance(issue, InputIssue)
     assert issue.message == "summary.by_severity['critical']: expected an integer, got string"
     (tmp_path / "r.json").write_text(json.dumps(doc))

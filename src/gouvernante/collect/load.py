@@ -6,8 +6,11 @@ Anything that is not such a report (another tool's JSON, a truncated file, a dat
 a value of the wrong kind) is one input issue naming the source and the JSON path, never fatal:
 one broken upload must not hide the other teams' results, and never counts as clean.
 
-Reports are deduplicated by content (a SHA-256 of the canonical document): the same report handed
-in twice counts once. Two reports that share a ``scan.id`` but differ are both kept, and said so.
+Each document is read with the report's types first (msgspec): a document that is not a report is
+refused where that reading stops, with no untyped tree built of it (bounded memory on hostile input:
+decision 0114). Reports are deduplicated by content (a SHA-256 of the report as its types read it,
+in a canonical form): the same report handed in twice, re-indented or not, counts once. Two
+reports that share a ``scan.id`` but differ are both kept, and said so.
 """
 
 from __future__ import annotations
@@ -24,10 +27,11 @@ from typing import BinaryIO
 import msgspec
 
 from gouvernante.errors import GouvernanteError
-from gouvernante.fs.decode import json_problem
+from gouvernante.fs.decode import json_problem, utf8_problem
 from gouvernante.fs.jsonpath import Document, validation_problem
 from gouvernante.fs.read import read_regular_file, size_message
 from gouvernante.fs.walk import find_files
+from gouvernante.lazy import lazy_pattern
 from gouvernante.model import DiffChange, FindingType
 from gouvernante.report.model import (
     REPORT_SCHEMA_VERSION,
@@ -43,6 +47,9 @@ from gouvernante.report.model import (
 MAX_INPUT_BYTES = 256 * 1024 * 1024
 HOST_TYPES = frozenset({FindingType.HOST_INDICATOR, FindingType.INSTALLED, FindingType.CACHED})
 _SUFFIXES = (".json", ".jsonl", ".ndjson")
+# The documents of one input that are not reports listed one by one at most (a file of 16 M
+# lines of ``[]`` is one input with 16 M issues): the others are counted in one issue more.
+MAX_ISSUES_PER_INPUT = 100
 
 # Times a roll-up can compute with (a target one hour later, minutes between two times).
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
@@ -199,49 +206,116 @@ def _finding(f: ReportFinding) -> FindingRecord:
     )
 
 
-def digest(doc: object) -> str:
-    """SHA-256 of a decoded JSON document in a canonical form (sorted keys, no spaces)."""
-    canonical = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+def digest(report: Report) -> str:
+    """SHA-256 of a report as its types read it, written in one canonical form (keys sorted, no
+    spaces): the same report re-indented, its keys in another order, or with keys this version
+    does not read, has the same digest (the records made from it are the same)."""
+    return hashlib.sha256(msgspec.json.encode(report, order="sorted")).hexdigest()
 
 
-def to_records(doc: object, source: str) -> tuple[ReportRecord, ...] | InputIssue:
-    """One parsed JSON document -> its records (one per repository for ``-git`` and
-    ``-inventory`` reports, else one), or why it is not a report."""
-    report = _report(doc, source)
+def to_records(data: bytes | memoryview, source: str) -> tuple[ReportRecord, ...] | InputIssue:
+    """One JSON document -> its records (one per repository for ``-git`` and ``-inventory``
+    reports, else one), or why it is not a report."""
+    report = _report(data, source)
+    if isinstance(report, InputIssue):
+        return report
+    return _records(report, source)
+
+
+def to_record(data: bytes | memoryview, source: str) -> ReportRecord | InputIssue:
+    """One JSON document -> a report record (the whole scan), or why it is not one."""
+    report = _report(data, source)
     if isinstance(report, InputIssue):
         return report
     try:
-        return _per_repository(report, _record(report, source, digest(doc)))
+        return _record(report, source, digest(report))
     except _Refused as exc:
         return InputIssue(source, exc.message)
 
 
-def to_record(doc: object, source: str) -> ReportRecord | InputIssue:
-    """One parsed JSON document -> a report record (the whole scan), or why it is not one."""
-    report = _report(doc, source)
-    if isinstance(report, InputIssue):
-        return report
+def _records(report: Report, source: str) -> tuple[ReportRecord, ...] | InputIssue:
     try:
-        return _record(report, source, digest(doc))
+        return _per_repository(report, _record(report, source, digest(report)))
     except _Refused as exc:
         return InputIssue(source, exc.message)
 
 
-def _report(doc: object, source: str) -> Report | InputIssue:
-    if not isinstance(doc, dict):
-        return InputIssue(source, "not a JSON object: not a gouvernante report")
-    tool = doc.get("tool")
-    if not isinstance(tool, dict) or tool.get("name") != TOOL_NAME or "schema_version" not in doc:
-        return InputIssue(source, "not a gouvernante JSON report (no tool.name/schema_version)")
-    if doc.get("schema_version") != REPORT_SCHEMA_VERSION:
-        return InputIssue(source, "unsupported report schema_version (this reads version 1)")
+# A report read with its types first (msgspec): a document that is not one is refused where the
+# reading stops, with no value built for what it holds (an untyped reading of 48 MB of ``[],``
+# took 1.2 GB). Only then is it asked why (``_not_a_report``).
+_REPORT = msgspec.json.Decoder(Report)
+_REPORTS = msgspec.json.Decoder(Report | list[Report])
+_NOT_AN_OBJECT = "not a JSON object: not a gouvernante report"
+_NOT_OURS = "not a gouvernante JSON report (no tool.name/schema_version)"
+
+
+class _Head(msgspec.Struct, gc=False):
+    """What says a JSON object is a gouvernante report, each left unread."""
+
+    schema_version: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    tool: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+
+
+class _ToolName(msgspec.Struct, gc=False):
+    name: str | None = None
+
+
+class _Item(msgspec.Struct, omit_defaults=True, gc=False):
+    """An item of a JSON array of reports, its report's keys each left unread (``_array``);
+    one without ``schema_version`` and ``tool`` is no report, and stops the reading."""
+
+    schema_version: msgspec.Raw
+    tool: msgspec.Raw
+    scan: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    rules: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    findings: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    notes: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    errors: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    summary: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    suppressions: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    host_checks: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+
+
+_HEAD = msgspec.json.Decoder(_Head)
+_TOOL = msgspec.json.Decoder(_ToolName)
+_ITEMS = msgspec.json.Decoder(list[_Item])
+
+
+def _report(data: bytes | memoryview, source: str) -> Report | InputIssue:
+    """One JSON document (valid JSON: the caller has read it) as a report, or why it is not."""
     try:
-        report = msgspec.convert(doc, Report)
+        return _REPORT.decode(data)
     except msgspec.ValidationError as exc:
-        path, reason = validation_problem(exc, Document.of_tree(doc, Report))
-        return InputIssue(source, f"{path}: {reason}")
-    return report
+        return InputIssue(source, _not_a_report(data) or _problem(exc, data))
+
+
+def _problem(exc: msgspec.ValidationError, data: bytes | memoryview) -> str:
+    path, reason = validation_problem(exc, Document.of_json(data, _REPORT.decode))
+    return f"{path}: {reason}"
+
+
+def _not_a_report(data: bytes | memoryview | memoryview) -> str | None:
+    """Why a JSON document (which the report's types refused) is no gouvernante report of the
+    version read here; None when it says it is one."""
+    try:
+        head = _HEAD.decode(data)
+    except msgspec.ValidationError:
+        return _NOT_AN_OBJECT
+    if isinstance(head.tool, msgspec.UnsetType) or isinstance(
+        head.schema_version, msgspec.UnsetType
+    ):
+        return _NOT_OURS
+    try:
+        named = _TOOL.decode(head.tool).name == TOOL_NAME
+    except msgspec.ValidationError:
+        named = False
+    if not named:
+        return _NOT_OURS
+    try:
+        supported = msgspec.json.decode(head.schema_version, type=str) == REPORT_SCHEMA_VERSION
+    except msgspec.ValidationError:
+        supported = False
+    return None if supported else "unsupported report schema_version (this reads version 1)"
 
 
 def _record(report: Report, source: str, content: str) -> ReportRecord:
@@ -379,57 +453,168 @@ def _per_repository(report: Report, whole: ReportRecord) -> tuple[ReportRecord, 
     return tuple(records)
 
 
-def _documents(data: bytes, source: str) -> Iterator[tuple[object, str] | InputIssue]:
-    """The JSON documents of one input: a report, an array of reports, or JSON Lines.
+_BOM = b"\xef\xbb\xbf"
+_BLANK = lazy_pattern(rb"\s*")
+_FIRST = lazy_pattern(rb"\s*\[")
+_OPENS_OBJECT = lazy_pattern(rb"\s*\{")
+_RAW = msgspec.json.Decoder(msgspec.Raw)  # (reads the whole document, builds no value)
+
+
+class _Object(msgspec.Struct, gc=False):
+    """Any JSON object (its keys left unread)."""
+
+
+_OBJECT = msgspec.json.Decoder(_Object)
+
+
+class _Listed:
+    """How many issues of one input are listed, and how many more are only counted."""
+
+    __slots__ = ("listed", "unlisted")
+
+    def __init__(self) -> None:
+        self.listed = self.unlisted = 0
+
+    def full(self) -> bool:
+        return self.listed >= MAX_ISSUES_PER_INPUT
+
+
+def _documents(
+    data: bytes, source: str, said: _Listed
+) -> Iterator[tuple[Report, str] | InputIssue]:
+    """The reports of one input: a report, an array of reports, or JSON Lines, each with its
+    source (``file[2]``, ``file:7``); an issue for each document that is not one. Once ``said``
+    is full, a line that does not open a JSON object is only counted there (no reason worked
+    out for each of 16 M lines of ``[]``).
 
     A document that does not parse as a whole is read as JSON Lines only when one of its lines
     is a JSON object by itself; otherwise (a pretty-printed report cut short) it is one issue.
     """
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    if utf8_problem(data) is not None:
         yield InputIssue(source, json_problem(data).message())
         return
-    if not text.strip():
+    skip = len(_BOM) if data.startswith(_BOM) else 0
+    body = memoryview(data)[skip:]
+    if _BLANK.fullmatch(body) is not None:
         yield InputIssue(source, "empty input")
         return
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError:
-        problem = json_problem(data).message()
-    except (RecursionError, ValueError):
-        yield InputIssue(source, json_problem(data).message())
-        return
+        value = _REPORTS.decode(body)
+    except msgspec.ValidationError as exc:
+        if _json(body):
+            if _FIRST.match(body) is not None:
+                yield from _array(body, source)
+            else:
+                yield InputIssue(source, _not_a_report(body) or _problem(exc, body))
+            return
+    except (msgspec.DecodeError, RecursionError):
+        pass
     else:
-        if isinstance(doc, list):
-            for i, item in enumerate(doc):
-                yield item, f"{source}[{i}]"
+        if isinstance(value, list):
+            for i, report in enumerate(value):
+                yield report, f"{source}[{i}]"
         else:
-            yield doc, source
+            yield value, source
         return
-    parsed: list[tuple[int, object | InputIssue]] = []
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if line.strip():
-            parsed.append((lineno, _line(line, f"{source}:{lineno}")))
-    if not any(isinstance(value, dict) for _, value in parsed):
-        yield InputIssue(source, f"{problem}; truncated or not JSON")
+    if not any(_OPENS_OBJECT.match(line) and _is_object(line) for _, line in _lines(data, skip)):
+        yield InputIssue(source, f"{json_problem(data).message()}; truncated or not JSON")
         return
-    for lineno, value in parsed:
-        yield value if isinstance(value, InputIssue) else (value, f"{source}:{lineno}")
+    for lineno, line in _lines(data, skip):
+        if said.full() and _OPENS_OBJECT.match(line) is None:
+            said.unlisted += 1
+            continue
+        where = f"{source}:{lineno}"
+        read = _line(line, where)
+        yield read if isinstance(read, InputIssue) else (read, where)
 
 
-def _line(line: str, source: str) -> object | InputIssue:
+def _json(data: memoryview) -> bool:
     try:
-        value: object = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return InputIssue(source, f"invalid JSON (column {exc.colno}): {exc.msg}")
-    except (RecursionError, ValueError):
-        return InputIssue(source, "invalid JSON: nested too deeply or a number out of range")
-    return value
+        _RAW.decode(data)
+    except (msgspec.DecodeError, RecursionError):
+        return False
+    return True
+
+
+def _is_object(line: memoryview) -> bool:
+    try:
+        _OBJECT.decode(line)
+    except (msgspec.DecodeError, RecursionError):  # (a ValidationError too: not an object)
+        return False
+    return True
+
+
+def _lines(data: bytes, start: int) -> Iterator[tuple[int, memoryview]]:
+    """The lines of ``data`` from ``start`` (after a byte-order mark) that are not blank,
+    numbered from 1, each a slice (none copied: 16 M lines of ``[]`` are never 16 M strings)."""
+    view = memoryview(data)
+    end = len(data)
+    lineno = 0
+    while start < end:
+        lineno += 1
+        stop = data.find(b"\n", start)
+        if stop < 0:
+            stop = end
+        line = view[start:stop]
+        if _BLANK.fullmatch(line) is None:
+            yield lineno, line
+        start = stop + 1
+
+
+def _line(line: memoryview, source: str) -> Report | InputIssue:
+    try:
+        return _REPORT.decode(line)
+    except msgspec.ValidationError as exc:
+        if _json(line):
+            return InputIssue(source, _not_a_report(line) or _problem(exc, line))
+    except (msgspec.DecodeError, RecursionError):
+        pass
+    problem = json_problem(line)
+    where = f"column {problem.column}: " if problem.column is not None else ""
+    return InputIssue(source, f"{where}{problem.reason}")
+
+
+def _array(body: memoryview, source: str) -> Iterator[tuple[Report, str] | InputIssue]:
+    """A JSON array not every item of which is a report: each item read by its report's keys
+    (``_Item``), then as a report. An item that is no JSON object, or has no ``schema_version``
+    or ``tool``, is no report: the array is said to be none, its items unread (each such item
+    would cost an object of its own, 16 M of them in 48 MB of ``[],``)."""
+    try:
+        items = _ITEMS.decode(body)
+    except msgspec.ValidationError as exc:
+        path, reason = validation_problem(exc)
+        said = _NOT_OURS if reason.startswith("required key") else _NOT_AN_OBJECT
+        where = f"{source}{path}" if path.startswith("[") else source
+        yield InputIssue(where, f"{said}: this array is not one of reports (none of it read)")
+        return
+    for i, item in enumerate(items):
+        where = f"{source}[{i}]"
+        read = _report(msgspec.json.encode(item), where)
+        yield read if isinstance(read, InputIssue) else (read, where)
 
 
 def _files_under(directory: str) -> list[str]:
     return find_files(directory, _SUFFIXES)
+
+
+def _read(data: bytes, source: str) -> Iterator[tuple[ReportRecord, ...] | InputIssue]:
+    """The records of each report of one input, and its issues (``MAX_ISSUES_PER_INPUT`` of
+    them listed, the others counted in one more)."""
+    said = _Listed()
+    for item in _documents(data, source, said):
+        records = item if isinstance(item, InputIssue) else _records(*item)
+        if isinstance(records, InputIssue):
+            if said.full():
+                said.unlisted += 1
+                continue
+            said.listed += 1
+        yield records
+    if said.unlisted:
+        yield InputIssue(
+            source,
+            f"{said.unlisted} more documents that are not reports (the first"
+            f" {MAX_ISSUES_PER_INPUT} are listed)",
+        )
 
 
 @dataclass
@@ -448,11 +633,7 @@ def load_reports(inputs: Iterable[str], stdin: BinaryIO | None = None) -> Loaded
     by_id: dict[str, ReportRecord] = {}
 
     def take(data: bytes, source: str) -> None:
-        for item in _documents(data, source):
-            if isinstance(item, InputIssue):
-                out.issues.append(item)
-                continue
-            records = to_records(*item)
+        for records in _read(data, source):
             if isinstance(records, InputIssue):
                 out.issues.append(records)
                 continue
