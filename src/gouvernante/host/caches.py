@@ -47,6 +47,7 @@ from gouvernante.host.installed import MAX_MANIFEST_BYTES, scan_tree
 from gouvernante.host.payloads import PNPM_ID_INDEXES
 from gouvernante.host.reader import Collector
 from gouvernante.host.sqlite_image import ImageError, apply_log, open_image
+from gouvernante.jstext import integrity_hashes
 from gouvernante.lockfiles._tarball_url import registry_identity
 from gouvernante.lockfiles.deno import exact_version
 from gouvernante.lockfiles.package_json import manifest_release, read_manifest
@@ -178,48 +179,88 @@ def cache_key_releases(key: str, file_slugs: dict[str, list[str]]) -> list[tuple
     return []
 
 
-def _line_key(line: bytes) -> tuple[str, int] | None:
-    """An index line's ``key`` and the offset just after it, read as bytes (the line is not
-    trusted to be JSON: a line cut short still names its key); None when it names none."""
-    start = line.find(b'"key":"')
-    if start == -1:
-        return None
-    start += 7
-    end = line.find(b'"', start)
-    while end != -1 and line[end - 1] == 0x5C:  # an escaped quote
-        end = line.find(b'"', end + 1)
-    if end == -1:
-        return None
-    key = _decode_key(line[start:end])
-    return (key, end + 1) if key is not None else None
+class _IndexLine(msgspec.Struct, gc=False):
+    """An index line's JSON as ``JSON.parse`` leaves it (a repeated key: its last value), the
+    two keys cacache reads, each left unread; the others skipped."""
+
+    key: msgspec.Raw = msgspec.Raw(b"null")
+    integrity: msgspec.Raw = msgspec.Raw(b"null")
 
 
-def _decode_key(raw: bytes) -> str | None:
-    try:
-        if b"\\" in raw:
-            value = json.loads(b'"' + raw + b'"')
-            return value if isinstance(value, str) else None
-        return raw.decode("utf-8")
-    except (ValueError, UnicodeDecodeError):
-        return None
+_INDEX_LINE = msgspec.json.Decoder(_IndexLine)
+_FALSE_JSON = frozenset({b"null", b"false", b'""'})
 
 
-def _live_entry(lines: list[bytes], key: str) -> dict[str, object] | None:
-    """The last valid index line for ``key`` (cacache's rule), or None if deleted/absent."""
-    last: dict[str, object] | None = None
-    for line in lines:
-        digest, tab, body = line.partition(b"\t")
-        if not tab or hashlib.sha1(body).hexdigest().encode() != digest.strip():  # noqa: S324
+class _Entry(msgspec.Struct, frozen=True, gc=False):
+    """One entry of an index bucket that cacache reads (``_bucket_entries``)."""
+
+    line: bytes  # as cacache hashed it (a byte not UTF-8 as U+FFFD)
+    key: str
+    # False: a deletion (cacache's ``formatEntry``: an entry whose integrity is false - null,
+    # absent, "", 0, false - hides the earlier entries of its key)
+    live: bool
+    integrity: str | None  # a string integrity (None: none, or not a string)
+
+
+def _bucket_entries(data: bytes, bucket: str, collector: Collector) -> list[_Entry]:
+    """The entries of an index bucket as cacache 20.0.4 (npm 11.19.1) reads them
+    (``entry-index.js``, ``_bucketEntries``): the file as UTF-8 text (a byte that is not UTF-8
+    as U+FFFD), split at each ``\\n``; a line counts when the text between its first and second
+    tab is a JSON value (``JSON.parse``: strict) whose SHA-1 (of its UTF-8) is exactly the text
+    before its first tab. Any other line (a forged or damaged one) is ignored, as npm ignores it:
+    it names no release and accounts for no blob (a blob only such lines name is read by its
+    package.json, ``_unaccounted_contents``). An entry whose key is not a string never matches
+    a key (``next.key === key``), and is left out. A line that counts but is nested deeper than
+    msgspec reads (V8 reads any depth) is an error: its entry is not known."""
+    out: list[_Entry] = []
+    for number, raw in enumerate(data.split(b"\n"), 1):
+        if not raw:
+            continue
+        collector.cache_entries += 1  # (every line read, as before: a count of lines)
+        line = raw if raw.isascii() else raw.decode("utf-8", "replace").encode("utf-8")
+        digest, _, rest = line.partition(b"\t")
+        body = rest.partition(b"\t")[0]
+        if not body or hashlib.sha1(body).hexdigest().encode() != digest:  # noqa: S324
             continue
         try:
-            entry = json.loads(body)
-        except (ValueError, RecursionError):
+            entry = _INDEX_LINE.decode(body)
+            key = msgspec.json.decode(entry.key, type=str)
+        except RecursionError:
+            collector.dir_error(
+                bucket,
+                f"line {number}: an index entry nested deeper than this reader reads (npm"
+                " reads it): which release it names, and whether it is live, is unknown",
+            )
             continue
-        if isinstance(entry, dict) and entry.get("key") == key:
+        except msgspec.DecodeError:  # not JSON, not an object, a key not a string
+            continue
+        live, integrity = _integrity_value(entry.integrity)
+        out.append(_Entry(line, key, live, integrity))
+    return out
+
+
+def _integrity_value(raw: msgspec.Raw) -> tuple[bool, str | None]:
+    """An entry's ``integrity`` as cacache tests it (``!entry.integrity``: null, false, "", 0
+    are none) and, when a string, its text."""
+    text = bytes(raw)
+    if text in _FALSE_JSON:
+        return False, None
+    if text.startswith(b'"'):
+        value = msgspec.json.decode(text, type=str)
+        return bool(value), value or None
+    if text[:1] in b"-0123456789":
+        return msgspec.json.decode(text, type=float) != 0, None
+    return True, None  # true, an object, an array
+
+
+def _live_entry(entries: list[_Entry], key: str) -> _Entry | None:
+    """The last entry for ``key`` (cacache's ``find``), or None when there is none or it is a
+    deletion."""
+    last = None
+    for entry in entries:
+        if entry.key == key:
             last = entry
-    if last is None or last.get("integrity") is None:
-        return None
-    return last
+    return last if last is not None and last.live else None
 
 
 def scan_npm_cache(cache: str, collector: Collector) -> None:  # noqa: C901 - listed in pyproject, to shrink
@@ -246,20 +287,19 @@ def scan_npm_cache(cache: str, collector: Collector) -> None:  # noqa: C901 - li
                 data = collector.read(bucket, MAX_BUCKET_BYTES)
                 if data is None:
                     continue
-                lines = data.split(b"\n")
+                entries = _bucket_entries(data, bucket, collector)
                 candidates: dict[str, list[tuple[str, str]]] = {}
                 listed: set[str] = set()  # keys with a line holding a hash a rule lists
                 doc_keys: dict[str, str] = {}  # registry documents of rule names: key -> name
                 named: dict[str, int] = {}  # key -> _TARBALL_KEY, _DOCUMENT_KEY, _OTHER_KEY
-                for line in lines:
-                    if not line:
-                        continue
-                    collector.cache_entries += 1
-                    read = _line_key(line)
-                    if read is None:
-                        continue
-                    key = read[0]
-                    if check_sris and key not in listed and _listed_sris(line, bad_sris):
+                for item in entries:
+                    key = item.key
+                    if (
+                        check_sris
+                        and key not in listed
+                        and item.integrity is not None
+                        and any(h in bad_sris for h in integrity_hashes(item.integrity))
+                    ):
                         listed.add(key)
                     kind = named.get(key)
                     if kind is None:
@@ -277,20 +317,20 @@ def scan_npm_cache(cache: str, collector: Collector) -> None:  # noqa: C901 - li
                             candidates[key] = releases
                         elif doc_name is not None and doc_name in names:
                             doc_keys[key] = doc_name
-                    if kind == _TARBALL_KEY or (kind == _DOCUMENT_KEY and _json_line(line)):
-                        _account(line, read[1], accounted)
+                    if kind == _TARBALL_KEY or (kind == _DOCUMENT_KEY and _json_line(item.line)):
+                        _account(item, accounted)
                 for key, doc_name in doc_keys.items():
-                    live = _live_entry(lines, key)
-                    if live is not None and isinstance(live.get("integrity"), str):
-                        documents.append((doc_name, key, str(live["integrity"])))
+                    live = _live_entry(entries, key)
+                    if live is not None and live.integrity is not None:
+                        documents.append((doc_name, key, live.integrity))
                 for key in listed:
                     found_sris.update(
                         _cached_bad_integrity(
-                            key, lines, bucket, collector, f"{where} (index key {key})"
+                            key, entries, bucket, collector, f"{where} (index key {key})"
                         )
                     )
                 for key, releases in candidates.items():
-                    live = _live_entry(lines, key)
+                    live = _live_entry(entries, key)
                     if live is not None:
                         _cached_tarball(
                             cache,
@@ -303,7 +343,7 @@ def scan_npm_cache(cache: str, collector: Collector) -> None:  # noqa: C901 - li
                         indexed.update(releases)
                     elif _unindexed_tarball(
                         cache,
-                        lines,
+                        entries,
                         key=key,
                         releases=releases,
                         collector=collector,
@@ -343,43 +383,16 @@ def scan_npm_cache(cache: str, collector: Collector) -> None:  # noqa: C901 - li
                 scan_tree(tree, collector, kind=FindingType.CACHED, where="the npx cache")
 
 
-_INTEGRITY_FIELD = b'"integrity":"'
-
-
-def _line_sris(text: str) -> list[str]:
-    """The hashes of an integrity string (several, space-separated; ``?options`` left out)."""
-    return [sri.partition("?")[0] for sri in text.split()]
-
-
-def _listed_sris(line: bytes, bad_sris: Mapping[str, tuple[Rule, ...]]) -> bool:
-    """Does this index line's ``integrity`` hold a hash a rule lists? (Read as bytes, before
-    the line is decoded: a hash is base64, never escaped.)"""
-    text = _line_integrity(line)
-    return text is not None and any(sri in bad_sris for sri in _line_sris(text))
-
-
-def _line_integrity(line: bytes, start: int = 0) -> str | None:
-    """An index line's ``integrity`` field (after ``start``), read as bytes (a hash is base64,
-    never escaped); None when the line has none."""
-    field = line.find(_INTEGRITY_FIELD, start)
-    if field == -1:
-        return None
-    field += len(_INTEGRITY_FIELD)
-    stop = line.find(b'"', field)
-    return line[field:stop].decode("ascii", "replace") if stop != -1 else None
-
-
 def _cached_bad_integrity(
-    key: str, lines: list[bytes], bucket: str, collector: Collector, where: str
+    key: str, entries: list[_Entry], bucket: str, collector: Collector, where: str
 ) -> list[str]:
     """A live index entry whose tarball's integrity is one a rule lists as malicious: a finding
     whatever the key names (a renamed ``file:`` tarball, any registry). Returns those hashes."""
-    live = _live_entry(lines, key)
-    integrity = live.get("integrity") if live is not None else None
-    if not isinstance(integrity, str):
+    live = _live_entry(entries, key)
+    if live is None or live.integrity is None:
         return []
     releases = cache_key_releases(key, {})
-    sris = _line_sris(integrity)
+    sris = integrity_hashes(live.integrity)
     for sri in sris:
         _integrity_finding(bucket, sri, releases[0] if releases else None, collector, where)
     return [sri for sri in sris if sri in collector.index.integrity]
@@ -410,25 +423,19 @@ def _content_holds(path: str, sri: str, collector: Collector) -> bool:
     return digests[algorithm] == expected
 
 
-def _recorded_sris(lines: list[bytes], key: str) -> list[str]:
-    """Every hash any line of a bucket records for ``key``, the lines cacache ignores too (a
-    sha1 that does not verify, a line cut short, a deleted entry's earlier lines): read from the
-    line's ``integrity`` field as bytes, the line not trusted to be JSON."""
+def _recorded_sris(entries: list[_Entry], key: str) -> list[str]:
+    """Every hash an entry of a bucket records for ``key``, a deleted entry's earlier ones
+    too."""
     out: list[str] = []
-    for line in lines:
-        read = _line_key(line)
-        if read is None or read[0] != key:
-            continue
-        text = _line_integrity(line, read[1])
-        if text is None:
-            continue
-        out.extend(sri for sri in _line_sris(text) if sri not in out)
+    for entry in entries:
+        if entry.key == key and entry.integrity is not None:
+            out.extend(sri for sri in integrity_hashes(entry.integrity) if sri not in out)
     return out
 
 
 def _unindexed_tarball(
     cache: str,
-    lines: list[bytes],
+    entries: list[_Entry],
     *,
     key: str,
     releases: list[tuple[str, str]],
@@ -438,7 +445,7 @@ def _unindexed_tarball(
     """A rule-named key with no live index entry whose tarball is still in content-v2: npm
     installs it offline from there (by the lockfile's integrity), so it is cached. Returns
     whether one was."""
-    for sri in _recorded_sris(lines, key):
+    for sri in _recorded_sris(entries, key):
         content = content_path(cache, sri)
         if content is None or not _content_holds(content, sri, collector):
             continue
@@ -467,18 +474,13 @@ def _json_line(line: bytes) -> bool:
     return b"json" in line[at : line.find(b'"', at)]
 
 
-def _account(line: bytes, start: int, accounted: set[str]) -> None:
-    """The blobs an index line records: the hex digest of each hash of its ``integrity`` (the
-    content-v2 path's name without its folders; its length tells the algorithm), read as bytes
-    after the key (``start``)."""
-    field = line.find(_INTEGRITY_FIELD, start)
-    if field == -1:
-        return
-    field += len(_INTEGRITY_FIELD)
-    for sri in line[field : line.find(b'"', field)].split():
+def _account(entry: _Entry, accounted: set[str]) -> None:
+    """The blobs an index entry records: the hex digest of each hash of its ``integrity`` (the
+    content-v2 path's name without its folders; its length tells the algorithm)."""
+    for sri in integrity_hashes(entry.integrity or ""):
         try:
-            accounted.add(binascii.a2b_base64(sri.partition(b"-")[2].partition(b"?")[0]).hex())
-        except binascii.Error:
+            accounted.add(binascii.a2b_base64(sri.partition("-")[2]).hex())
+        except (binascii.Error, ValueError):  # (not base64; not ASCII)
             continue
 
 
@@ -726,7 +728,7 @@ def _documented_tarballs(
         if not package_hits(collector.index, name, version, LockfileEcosystem.NPM):
             continue
         if meta.dist.integrity:
-            sris = _line_sris(meta.dist.integrity)
+            sris = integrity_hashes(meta.dist.integrity)
         elif (shasum := meta.dist.shasum or "") and len(shasum) == 40 and _HEX.match(shasum):
             sris = [_sha1_sri(shasum)]
         else:
@@ -775,7 +777,7 @@ _CONTENT_ALGORITHMS = ("sha512", "sha384", "sha256", "sha1")
 def content_path(cache: str, integrity: str) -> str | None:
     """Where ``_cacache`` keeps the content of an integrity string: ``content-v2/<algorithm>/
     <hex[0:2]>/<hex[2:4]>/<hex[4:]>`` (the first hash of a multi-hash string)."""
-    algorithm, dash, b64 = integrity.strip().partition(" ")[0].partition("-")
+    algorithm, dash, b64 = next(iter(integrity_hashes(integrity)), "").partition("-")
     if not dash or algorithm not in _CONTENT_ALGORITHMS:
         return None
     try:
@@ -793,7 +795,7 @@ def _cached_tarball(
     cache: str,
     *,
     bucket: str,
-    entry: dict[str, object],
+    entry: _Entry,
     releases: list[tuple[str, str]],
     collector: Collector,
     where: str,
@@ -802,8 +804,8 @@ def _cached_tarball(
     so when its tarball is gone from content-v2: it was fetched, and npm would fetch it again
     rather than install it offline), and its tarball's files compared with the rules' payload
     hashes."""
-    integrity = entry.get("integrity")
-    content = content_path(cache, integrity) if isinstance(integrity, str) else None
+    integrity = entry.integrity
+    content = content_path(cache, integrity) if integrity is not None else None
     if content is not None and not os.path.isfile(content):
         content = None
         where += (
@@ -1347,7 +1349,7 @@ def _yarn_classic_integrity(folder: str, digest: str, collector: Collector, wher
             for field in ("integrity", "cacheIntegrity"):
                 value = remote.get(field)
                 if isinstance(value, str):
-                    sris.extend(sri for sri in _line_sris(value) if sri in bad)
+                    sris.extend(sri for sri in integrity_hashes(value) if sri in bad)
         manifest = meta.get("manifest")
         if isinstance(manifest, dict):
             name, version = manifest.get("name"), manifest.get("version")

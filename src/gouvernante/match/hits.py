@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from gouvernante.errors import SemverError
+from gouvernante.jstext import has_whitespace, integrity_hashes
 from gouvernante.lazy import lazy_pattern
 from gouvernante.lockfiles import (
     DENO_IMPORT_FIELDS,
@@ -40,10 +41,6 @@ if TYPE_CHECKING:
     from gouvernante.match.paths import GraphView
     from gouvernante.semver import Range
 
-# What separates the hashes of an integrity value: ssri (npm 11.19.1) splits at JavaScript's
-# ``\s``, which holds U+FEFF as well as every character Python's ``\s`` holds but U+001C-U+001F
-# and U+0085 (splitting there too finds more, never fewer).
-_WHITESPACE = lazy_pattern(r"[\s\ufeff]+")
 _SOURCE_NOTE = {
     Source.GIT: " (a git dependency: matched by name and version only)",
     Source.TARBALL: " (a tarball dependency: matched by name and version only)",
@@ -163,8 +160,9 @@ def match_graph(graph: LockfileGraph, index: RuleIndex, display_path: str) -> li
     return [_finding(hit, graph, display_path, view) for hit in hits.values()]
 
 
-# The characters ``str.split()`` splits an ASCII text at (and ``\s`` matches in it).
-_ASCII_SPACES = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "
+# The ASCII characters JavaScript's ``\s`` matches, which ssri splits an integrity value at
+# (``jstext``).
+_ASCII_SPACES = "\t\n\x0b\x0c\r "
 # Up to this many listed hashes, each is searched in the joined column before any value is
 # looked up one by one (the bundled pack lists 2; a feed may list thousands).
 _FEW_HASHES = 16
@@ -177,16 +175,16 @@ def _integrity_hits(
 ) -> None:
     """Each package whose integrity column holds a hash a rule lists, to ``add``."""
     column = table.integrity()
-    # One split of the column joined (``str.split`` and ``\s`` agree on whitespace; NUL is
-    # none): usually no entry holds several hashes, and then a set look-up per entry is all,
-    # not a regex search each (~0.6 ms per 1,000 entries).
+    # One search of the column joined (NUL is no white space): usually no entry holds several
+    # hashes, and then a set look-up per entry is all, not a regex search each (~0.6 ms per
+    # 1,000 entries).
     # A hash may carry SRI options (``sha512-...?opt``), which ssri reads past: the hash is
     # the part before them.
     joined = "\x00".join(filter(None, column))
     if joined.isascii():  # (one memchr per white-space character: ~0.1 of the split's cost)
         several = any(space in joined for space in _ASCII_SPACES) or "?" in joined
     else:
-        several = joined.split() != [joined] or "?" in joined or "\ufeff" in joined
+        several = has_whitespace(joined) or "?" in joined
     listed = integrity.keys()  # (a set: the index built from cached rules is no dict)
     if not several and len(listed) <= _FEW_HASHES and not any(h in joined for h in listed):
         # Each value is one hash, and a value equal to a listed one would be in the joined
@@ -198,8 +196,8 @@ def _integrity_hits(
             continue
         if value in listed:
             sris = [value]
-        elif several and (_WHITESPACE.search(value) or "?" in value):  # several, options
-            sris = [h for sri in _WHITESPACE.split(value) if (h := sri.partition("?")[0]) in listed]
+        elif several and (has_whitespace(value) or "?" in value):  # several, options
+            sris = [h for h in integrity_hashes(value) if h in listed]
         else:
             continue
         # (a local package too: a file: tarball with a listed hash is that tarball, which

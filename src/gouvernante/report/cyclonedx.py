@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import quote
 
 from gouvernante import __version__
+from gouvernante.jstext import integrity_hashes
 from gouvernante.model import (
     Finding,
     Importer,
@@ -74,13 +75,13 @@ def hashes(integrity: str | None) -> list[dict[str, str]]:
     """Subresource-integrity strings (``sha512-<base64>``, several separated by spaces) as
     CycloneDX hashes; a token that does not decode to its algorithm's length is left out."""
     out: list[dict[str, str]] = []
-    for token in (integrity or "").split():
+    for token in integrity_hashes(integrity or ""):
         algo, _, b64 = token.partition("-")
         known = _ALGORITHMS.get(algo.lower())
         if known is None:
             continue
         try:
-            raw = base64.b64decode(b64.split("?", 1)[0], validate=True)
+            raw = base64.b64decode(b64, validate=True)
         except (binascii.Error, ValueError):
             continue
         if len(raw) == known[1]:

@@ -15,19 +15,16 @@ from __future__ import annotations
 
 import re
 
+from gouvernante.jstext import WHITESPACE, WHITESPACE_CLASS, WHITESPACE_SET
+
+__all__ = ["WHITESPACE_SET"]  # (``_trim`` reads it from here)
+
 MAX_LENGTH = 256
 MAX_SAFE_INTEGER = 9_007_199_254_740_991
 MAX_SAFE_BUILD_LENGTH = MAX_LENGTH - 6
 
-# ECMAScript WhiteSpace + LineTerminator: what `\s` matches and what String.prototype.trim strips.
-WHITESPACE = (
-    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
-    "\u2028\u2029\u202f\u205f\u3000\ufeff"
-)
-WHITESPACE_SET = frozenset(WHITESPACE)
-
-_WS_BODY = "".join(f"\\u{ord(c):04x}" for c in WHITESPACE)
-_S = f"[{_WS_BODY}]"
+_WS_BODY = WHITESPACE_CLASS[1:-1]
+_S = WHITESPACE_CLASS
 _S_OPT = f"{_S}{{0,1}}"  # the safe form of \s*
 _S_ONE = f"{_S}{{1,1}}"  # the safe form of \s+
 
