@@ -94,6 +94,16 @@ def test_the_live_line_as_written_is_read(h: Any, tmp_path: Path) -> None:
     assert _found(h, cache, rule) == {("cache-sri-probe", "1.0.0", "version")}
 
 
+def _probe_without_content(tmp_path: Path) -> tuple[Path, Path, dict[str, object]]:
+    """The cache, its tarball taken out of content-v2: (cache, the probe's bucket, its entry)."""
+    cache = tmp_path / "npm-cache"
+    shutil.copytree(FIXTURE / "cache", cache)
+    (cache / "_cacache" / "content-v2").rename(tmp_path / "gone")
+    bucket = cache / PROBE_BUCKET
+    entry = json.loads(bucket.read_text().strip().split("\n")[-1].split("\t")[1])
+    return cache, bucket, entry
+
+
 def _line(entry: dict[str, object], digest: str | None = None) -> str:
     body = json.dumps(entry, separators=(",", ":"))
     return f"\n{digest or hashlib.sha1(body.encode()).hexdigest()}\t{body}"
@@ -108,11 +118,7 @@ def test_an_entry_is_live_as_cacache_tests_its_integrity(
 ) -> None:
     """cacache's ``formatEntry``: an entry whose integrity is false (``!entry.integrity``)
     deletes its key; with the tarball gone from content-v2, nothing is left to find."""
-    cache = tmp_path / "npm-cache"
-    shutil.copytree(FIXTURE / "cache", cache)
-    (cache / "_cacache" / "content-v2").rename(tmp_path / "gone")
-    bucket = cache / PROBE_BUCKET
-    entry = json.loads(bucket.read_text().strip().split("\n")[-1].split("\t")[1])
+    cache, bucket, entry = _probe_without_content(tmp_path)
     with bucket.open("a") as f:
         f.write(_line({**entry, "integrity": integrity}))
     rule = h.make_rule("R-PROBE", [("cache-sri-probe", "=1.0.0")])
@@ -123,11 +129,7 @@ def test_an_entry_is_live_as_cacache_tests_its_integrity(
 def test_the_text_between_the_first_and_second_tab_is_the_entry(h: Any, tmp_path: Path) -> None:
     """cacache hashes and parses ``line.split('\\t')[1]``: a deletion followed by a tab and
     anything is a deletion; a digest with a space before it is no line."""
-    cache = tmp_path / "npm-cache"
-    shutil.copytree(FIXTURE / "cache", cache)
-    (cache / "_cacache" / "content-v2").rename(tmp_path / "gone")
-    bucket = cache / PROBE_BUCKET
-    entry = json.loads(bucket.read_text().strip().split("\n")[-1].split("\t")[1])
+    cache, bucket, entry = _probe_without_content(tmp_path)
     with bucket.open("a") as f:
         f.write(_line({**entry, "integrity": None}) + "\tanything")
     rule = h.make_rule("R-PROBE", [("cache-sri-probe", "=1.0.0")])
