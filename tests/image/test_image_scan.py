@@ -190,6 +190,30 @@ def test_whiteout_of_a_folder_and_a_file_over_a_folder(tmp_path: Path) -> None:
     assert out.findings == [] and out.errors == []
 
 
+@pytest.mark.parametrize(
+    "over",
+    [_file("app/node_modules/gone-pkg", b"x"), _link("app/node_modules/gone-pkg", "/x", tarfile.SYMTYPE)],
+    ids=["file", "symlink"],
+)
+def test_a_file_over_a_folder_its_own_layer_wrote_removes_all_below(
+    tmp_path: Path, over: Member
+) -> None:
+    """A runtime replaces a folder with a file, a link or a hardlink by removing it whole
+    (containerd's and moby's ``RemoveAll``), what the same layer wrote below it too: the
+    package.json it held is not in the image."""
+    layer = [
+        _dir("app/node_modules/gone-pkg"),
+        _pkg("app/node_modules/gone-pkg", "gone-pkg", "9.9.9"),
+        over,
+        _file("store/a.json", _manifest("gone-pkg", "9.9.9")),
+        _pkg("app/node_modules/old", "gone-pkg", "9.9.9"),
+        _link("app/node_modules/old", "store/a.json", tarfile.LNKTYPE),
+    ]
+    img = _image(tmp_path, layer)
+    out = _scan(img)
+    assert out.findings == [] and out.errors == []
+
+
 def test_whiteout_does_not_remove_what_its_own_layer_writes(tmp_path: Path) -> None:
     img = _image(
         tmp_path,

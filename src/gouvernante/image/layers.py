@@ -402,11 +402,9 @@ class Filesystem:
     created_chars: int = 0
 
     def add(self, path: str, node: Node) -> None:
-        if node.kind is NodeKind.SYMLINK and path in self.nodes:
-            self.remove(path)  # (symlink(2) needs the path gone: runtimes remove it whole)
-        elif path in self.nodes and node.kind is not NodeKind.DIR:
-            self.remove_below(path, node.layer)
-        elif self.nodes.get(path, node).kind is not NodeKind.DIR:
+        if self.nodes.get(path, node).kind is not NodeKind.DIR or node.kind is not NodeKind.DIR:
+            # Anything but a folder over a folder: the runtimes remove the path whole first
+            # (containerd's and moby's ``RemoveAll``), what this very layer wrote below it too
             self.remove(path)
         if path not in self.nodes:
             self.created += 1
