@@ -954,3 +954,44 @@ def _file_block(name: str, data: bytes) -> bytes:
 
 def _link_block(name: str, target: str) -> bytes:
     return _blocks([_link(name, target, tarfile.LNKTYPE)])
+
+
+_ZERO = bytes(tarfile.BLOCKSIZE)
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        _blocks([_file("etc/a", b"1")]) + _ZERO + _blocks([_pkg(EVIL_AT, "@evil/cli", "1.0.0")]),
+        _ZERO + _blocks([_pkg(EVIL_AT, "@evil/cli", "1.0.0")]) + _END,
+        _blocks([_file("etc/a", b"1")]) + _ZERO + b"x" * 100,
+    ],
+    ids=["between", "first", "short-block"],
+)
+def test_a_lone_zero_block_before_more_is_an_error(tmp_path: Path, layer: bytes) -> None:
+    """Go's tar reader (docker, containerd, podman) takes one zero block followed by anything
+    but a second one as a damaged archive (``ErrHeader``); Python's ends the archive there, so
+    the members after it were never read and the image answered CLEAN."""
+    out = _scan(_raw_image(tmp_path, layer))
+    assert out.findings == []
+    [error] = out.errors
+    assert error.message.startswith("layer 1 (sha256:")
+    assert "a lone zero block" in error.message
+
+
+def test_a_lone_zero_block_in_the_outer_archive_is_an_error(tmp_path: Path) -> None:
+    img = _raw_image(tmp_path, _layer_tar([_file("etc/a", b"1")]))
+    with tarfile.open(img) as tar:
+        members = [(m, tar.extractfile(m).read()) for m in tar]  # type: ignore[union-attr]
+    img.write_bytes(_blocks(members) + _ZERO + _blocks([_file("more", b"1")]) + _END)
+    out = _scan(img)
+    [error] = out.errors
+    assert "a lone zero block" in error.message
+
+
+def test_two_zero_blocks_end_a_layer_whatever_follows(tmp_path: Path) -> None:
+    """After the end (two zero blocks) a runtime reads nothing more: nor do we, and the bytes
+    there are still part of the diff_id checked."""
+    layer = _blocks([_file("etc/a", b"1")]) + _END + _blocks([_pkg(EVIL_AT, "@evil/cli", "1.0.0")])
+    out = _scan(_raw_image(tmp_path, layer))
+    assert out.findings == [] and out.errors == []

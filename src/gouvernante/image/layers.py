@@ -185,6 +185,18 @@ class _BoundedTarInfo(tarfile.TarInfo):
     def fromtarfile(cls, archive: tarfile.TarFile) -> Self:
         try:
             return super().fromtarfile(archive)
+        except tarfile.EOFHeaderError:
+            # A zero block ends the archive for ``tarfile``; Go's reader (the runtimes') reads
+            # the block after it and takes anything but a second zero block, or the end of the
+            # data, as damage (``ErrHeader``, ``ErrUnexpectedEOF``): the members after it
+            # would be read by neither, never said
+            after = archive.fileobj.read(tarfile.BLOCKSIZE)
+            if after and after != bytes(tarfile.BLOCKSIZE):
+                raise _BadHeader(
+                    f"a lone zero block (at byte {archive.offset} of the tar) followed by more"
+                    " than the end of the tar, which container runtimes refuse"
+                ) from None
+            raise
         except tarfile.HeaderError as exc:
             # A zero block (the end) and a clean end of data stay the end of the archive; a
             # bad checksum or a header cut short is damage (at offset 0: not a tar at all,
