@@ -446,3 +446,75 @@ def test_a_zstd_bomb_stops_at_the_layer_cap(
     assert len(blob) < 4 * 1024
     out = _scan(Oci([LAYERS[0], big], zstd_layers=True).write(tmp_path / "img.tar"))
     assert "more than 262144 bytes decompressed" in out.errors[0].message
+
+
+def _platform_index(tmp_path: Path, *, nested: bool) -> Path:
+    """A multi-platform image as ``docker buildx --platform linux/amd64,linux/arm64`` pushes
+    it (an index of one manifest each, its platform in the index entry): the package the
+    rules name only in the arm64 image."""
+    amd = Oci([tar_bytes({"etc/os-release": b"ID=test\n"})])
+    arm = Oci([LAYERS[1]])
+    platforms = [
+        {"os": "linux", "architecture": "amd64"},
+        {"os": "linux", "architecture": "arm64", "variant": "v8"},
+    ]
+    entries: list[dict[str, object]] = []
+    for oci, platform in zip((amd, arm), platforms, strict=True):
+        manifests = oci.index["manifests"]
+        assert isinstance(manifests, list)
+        entries.append({**manifests[0], "platform": platform})
+        amd.blobs.update(oci.blobs)
+    if nested:
+        data = json.dumps({"schemaVersion": 2, "mediaType": INDEX, "manifests": entries}).encode()
+        entries = [
+            {
+                "mediaType": INDEX,
+                "digest": amd.put(data),
+                "size": len(data),
+                "annotations": {"org.opencontainers.image.ref.name": "v1"},
+            }
+        ]
+    amd.index = {"schemaVersion": 2, "manifests": entries}
+    return amd.write(tmp_path / "multi.tar")
+
+
+@pytest.mark.parametrize("nested", [True, False], ids=["nested", "flat"])
+def test_each_platform_of_an_index_is_read_and_named(tmp_path: Path, nested: bool) -> None:
+    """Every platform's image is scanned, and a finding says which: the image's label names
+    its platform, and the tag of the index that led to it (before: ``multi.tar@<digest>``,
+    no platform, the tag of the nested index dropped)."""
+    img = _platform_index(tmp_path, nested=nested)
+    out = _scan(img)
+    assert out.errors == []
+    [finding] = out.findings
+    arm = Oci([LAYERS[1]])
+    tag = ":v1" if nested else ""
+    assert finding.image == f"{img}{tag}@{arm.manifest[7:19]} (linux/arm64/v8)"
+    assert finding.package == "example-utils"
+
+
+def test_untagged_images_of_one_docker_archive_are_named_apart(tmp_path: Path) -> None:
+    """``docker save IMAGE_ID IMAGE_ID``: entries with no RepoTags. Each image's label is its
+    ID (the config's digest, docker's name for it), not the archive's name alone for both."""
+    members: dict[str, bytes] = {}
+    entries = []
+    ids = []
+    for layer in (tar_bytes({"etc/os-release": b"ID=test\n"}), LAYERS[1]):
+        config = json.dumps({"rootfs": {"type": "layers", "diff_ids": [_digest(layer)]}}).encode()
+        ids.append(_digest(config))
+        members[f"blobs/sha256/{_digest(layer)[7:]}"] = layer
+        members[f"blobs/sha256/{ids[-1][7:]}"] = config
+        entries.append(
+            {
+                "Config": f"blobs/sha256/{ids[-1][7:]}",
+                "RepoTags": None,
+                "Layers": [f"blobs/sha256/{_digest(layer)[7:]}"],
+            }
+        )
+    members["manifest.json"] = json.dumps(entries).encode()
+    img = tmp_path / "untagged.tar"
+    img.write_bytes(tar_bytes(members))
+    out = _scan(img)
+    assert out.errors == []
+    [finding] = out.findings
+    assert finding.image == f"{img}@{ids[1][7:19]}"

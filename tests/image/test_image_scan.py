@@ -192,7 +192,10 @@ def test_whiteout_of_a_folder_and_a_file_over_a_folder(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "over",
-    [_file("app/node_modules/gone-pkg", b"x"), _link("app/node_modules/gone-pkg", "/x", tarfile.SYMTYPE)],
+    [
+        _file("app/node_modules/gone-pkg", b"x"),
+        _link("app/node_modules/gone-pkg", "/x", tarfile.SYMTYPE),
+    ],
     ids=["file", "symlink"],
 )
 def test_a_file_over_a_folder_its_own_layer_wrote_removes_all_below(

@@ -185,19 +185,9 @@ class _BoundedTarInfo(tarfile.TarInfo):
     def fromtarfile(cls, archive: tarfile.TarFile) -> Self:
         try:
             return super().fromtarfile(archive)
-        except tarfile.EOFHeaderError:
-            # A zero block ends the archive for ``tarfile``; Go's reader (the runtimes') reads
-            # the block after it and takes anything but a second zero block, or the end of the
-            # data, as damage (``ErrHeader``, ``ErrUnexpectedEOF``): the members after it
-            # would be read by neither, never said
-            after = archive.fileobj.read(tarfile.BLOCKSIZE)
-            if after and after != bytes(tarfile.BLOCKSIZE):
-                raise _BadHeader(
-                    f"a lone zero block (at byte {archive.offset} of the tar) followed by more"
-                    " than the end of the tar, which container runtimes refuse"
-                ) from None
-            raise
         except tarfile.HeaderError as exc:
+            if type(exc).__name__ == "EOFHeaderError":
+                _lone_zero_block(archive)
             # A zero block (the end) and a clean end of data stay the end of the archive; a
             # bad checksum or a header cut short is damage (at offset 0: not a tar at all,
             # which ``tarfile`` says itself, or tries gzip next).
@@ -254,6 +244,19 @@ class _BoundedTarInfo(tarfile.TarInfo):
             self.name = path
         self.offset_data = archive.offset = archive.fileobj.tell()
         return self
+
+
+def _lone_zero_block(archive: tarfile.TarFile) -> None:
+    """After a zero block, which ends the archive for ``tarfile``: Go's reader (the runtimes')
+    reads the block after it and takes anything but a second zero block or the end of the data
+    as damage (``ErrHeader``, ``ErrUnexpectedEOF``), so an error, never members read by
+    neither reader and never said."""
+    after = archive.fileobj.read(tarfile.BLOCKSIZE)
+    if after and after != bytes(tarfile.BLOCKSIZE):
+        raise _BadHeader(
+            f"a lone zero block (at byte {archive.offset} of the tar) followed by more than the"
+            " end of the tar, which container runtimes refuse"
+        )
 
 
 def _pax_path(data: bytes) -> str | None:
@@ -1175,18 +1178,23 @@ def _layer_opener(store: _Store, name: str, what: str) -> Callable[[], BinaryIO]
     return lambda: store.open(name, what)
 
 
+# An index entry still to read: its descriptor, where it was read, its depth of nesting and the
+# ref name of the index entry that led to it (a multi-platform image's tag names its index)
+_Todo = tuple[dict[str, object], str, int, str | None]
+
+
 def _oci_images(store: _Store, where: str) -> Iterator[ImageSpec]:
     """Every image index.json leads to. index.json is the root, which nothing names; each blob
     read below it must match the digest (and size) of the descriptor that names it."""
     index = _obj(store.json("index.json", "index.json"), where, "index.json")
-    todo: list[tuple[dict[str, object], str, int]] = [
-        (_obj(d, where, f"index.json: manifests[{i}]"), f"index.json: manifests[{i}]", 0)
+    todo: list[_Todo] = [
+        (_obj(d, where, f"index.json: manifests[{i}]"), f"index.json: manifests[{i}]", 0, None)
         for i, d in enumerate(_list(index.get("manifests"), where, "index.json: manifests"))
     ]
     while todo:
-        desc, what, depth = todo.pop(0)
+        desc, what, depth, ref = todo.pop(0)
         try:
-            spec = _oci_descriptor(store, where, desc=desc, what=what, depth=depth, todo=todo)
+            spec = _oci_descriptor(store, where, (desc, what, depth, ref), todo)
         except ImageError as exc:  # this image (or nested index) only: the others are read
             yield ImageSpec(f"{where} ({what})", (), exc)
             continue
@@ -1194,27 +1202,56 @@ def _oci_images(store: _Store, where: str) -> Iterator[ImageSpec]:
             yield spec
 
 
-def _oci_descriptor(
-    store: _Store,
-    where: str,
-    *,
-    desc: dict[str, object],
-    what: str,
-    depth: int,
-    todo: list[tuple[dict[str, object], str, int]],
-) -> ImageSpec | None:
+def _ref_name(desc: dict[str, object]) -> str | None:
+    annotations = desc.get("annotations")
+    ref = (
+        annotations.get("org.opencontainers.image.ref.name")
+        if isinstance(annotations, dict)
+        else None
+    )
+    return ref if isinstance(ref, str) and ref else None
+
+
+def _platform(desc: dict[str, object]) -> str | None:
+    """The platform an index entry gives its manifest (``linux/arm64/v8``), as shown."""
+    platform = desc.get("platform")
+    if not isinstance(platform, dict):
+        return None
+    parts = [platform.get(k) for k in ("os", "architecture", "variant")]
+    shown = "/".join(p for p in parts if isinstance(p, str) and p)
+    return _label(shown) if shown else None
+
+
+def _oci_label(where: str, desc: dict[str, object], name: str, inherited: str | None) -> str:
+    """An image's label: its ref name (``img.tar:latest``), else the ref name of the index
+    that led to it with its manifest's digest (``img.tar:latest@0123456789ab``), else the
+    digest alone; then the platform its index entry gives (``(linux/arm64)``), so that a
+    finding in one platform's image of a multi-platform index says which."""
+    ref = _ref_name(desc)
+    if ref is not None:
+        label = f"{where}:{_label(ref)}"
+    elif inherited is not None:
+        label = f"{where}:{_label(inherited)}@{name[13:25]}"
+    else:
+        label = f"{where}@{name[13:25]}"
+    platform = _platform(desc)
+    return f"{label} ({platform})" if platform is not None else label
+
+
+def _oci_descriptor(store: _Store, where: str, entry: _Todo, todo: list[_Todo]) -> ImageSpec | None:
     """The image one index entry names; None for a nested index (its entries go to ``todo``)
     and for an attestation manifest."""
+    desc, what, depth, inherited = entry
     media = desc.get("mediaType")
     name, blob = _descriptor(desc, where, what)
     if media in _INDEX_TYPES:
         if depth >= MAX_INDEX_DEPTH:
             raise ImageError(where, f"{what}: indexes nested deeper than {MAX_INDEX_DEPTH}")
         nested = _obj(store.json(name, name, blob), where, name)
+        ref = _ref_name(desc) or inherited
         for i, d in enumerate(_list(nested.get("manifests"), where, f"{name}: manifests")):
-            todo.append(
-                (_obj(d, where, f"{name}: manifests[{i}]"), f"{name}: manifests[{i}]", depth + 1)
-            )
+            at = f"{name}: manifests[{i}]"
+            todo.append((_obj(d, where, at), at, depth + 1, ref))
         return None
     if media not in _MANIFEST_TYPES:
         raise ImageError(where, f"{what}: unsupported media type")
@@ -1223,9 +1260,9 @@ def _oci_descriptor(
     annotations = annotations if isinstance(annotations, dict) else {}
     if _attestation(annotations, manifest):
         return None
-    ref = annotations.get("org.opencontainers.image.ref.name")
-    label = f"{where}:{_label(ref)}" if isinstance(ref, str) and ref else f"{where}@{name[13:25]}"
-    return ImageSpec(label, _oci_layers(store, where, name, manifest))
+    return ImageSpec(
+        _oci_label(where, desc, name, inherited), _oci_layers(store, where, name, manifest)
+    )
 
 
 def _attestation(annotations: dict[object, object], manifest: dict[str, object]) -> bool:
@@ -1329,7 +1366,12 @@ def _docker_image(store: _Store, where: str, e: object, what: str, count: int) -
         layers.append(Layer(diff_id, None, opener, lwhat, diff_id_at))
     tags = entry.get("RepoTags")
     tag = tags[0] if isinstance(tags, list) and tags and isinstance(tags[0], str) else None
-    label = f"{where}:{_label(tag)}" if tag and count > 1 else where
+    label = where
+    if count > 1:  # (the archive's images named apart: a tag, else the image ID)
+        if tag:
+            label = f"{where}:{_label(tag)}"
+        else:
+            label = f"{where}@{named[7:19]}" if named is not None else f"{where} ({what})"
     return ImageSpec(label, tuple(layers))
 
 
