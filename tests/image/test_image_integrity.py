@@ -518,3 +518,37 @@ def test_untagged_images_of_one_docker_archive_are_named_apart(tmp_path: Path) -
     assert out.errors == []
     [finding] = out.findings
     assert finding.image == f"{img}@{ids[1][7:19]}"
+
+
+def test_a_docker_archive_manifest_the_oci_index_does_not_name_is_read(tmp_path: Path) -> None:
+    """docker save 25 and later writes both an OCI layout (index.json) and manifest.json, and
+    ``docker load`` reads manifest.json (the containerd image store index.json): an image only
+    one of them names is scanned too, one both name once (its config's digest). Before, only
+    index.json was read, and an image only manifest.json named answered CLEAN."""
+    oci = Oci([tar_bytes({"etc/os-release": b"ID=test\n"})], gzip_layers=False)
+    entries = [
+        {
+            "Config": f"blobs/sha256/{oci.config[7:]}",
+            "Layers": [f"blobs/sha256/{oci.layer_digests[0][7:]}"],
+            "RepoTags": ["app:1"],
+        }
+    ]
+    config = json.dumps({"rootfs": {"type": "layers", "diff_ids": [_digest(LAYERS[1])]}}).encode()
+    entries.append(
+        {
+            "Config": f"blobs/sha256/{oci.put(config)[7:]}",
+            "Layers": [f"blobs/sha256/{oci.put(LAYERS[1])[7:]}"],
+            "RepoTags": ["app:2"],
+        }
+    )
+    members = {f"blobs/sha256/{d[7:]}": b for d, b in sorted(oci.blobs.items())}
+    members["index.json"] = json.dumps(oci.index).encode()
+    members["oci-layout"] = b'{"imageLayoutVersion": "1.0.0"}'
+    members["manifest.json"] = json.dumps(entries).encode()
+    img = tmp_path / "both.tar"
+    img.write_bytes(tar_bytes(members))
+    out = _scan(img)
+    assert out.errors == []
+    [finding] = out.findings
+    assert finding.image == f"{img}:app:2"
+    assert len(out.scanned) == 2  # (the image both name, once)

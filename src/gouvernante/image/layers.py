@@ -397,6 +397,7 @@ class ImageSpec:
     # An image of the archive that cannot be read (its manifest, config or layer list): an
     # error of its own, so the archive's other images are still scanned
     error: ImageError | None = None
+    config: str | None = None  # its config's digest (the image ID), when checked against it
 
 
 @dataclass
@@ -1260,9 +1261,10 @@ def _oci_descriptor(store: _Store, where: str, entry: _Todo, todo: list[_Todo]) 
     annotations = annotations if isinstance(annotations, dict) else {}
     if _attestation(annotations, manifest):
         return None
-    return ImageSpec(
-        _oci_label(where, desc, name, inherited), _oci_layers(store, where, name, manifest)
-    )
+    layers = _oci_layers(store, where, name, manifest)
+    config = _obj(manifest.get("config"), where, f"{name}: config").get("digest")
+    label = _oci_label(where, desc, name, inherited)
+    return ImageSpec(label, layers, config=config if isinstance(config, str) else None)
 
 
 def _attestation(annotations: dict[object, object], manifest: dict[str, object]) -> bool:
@@ -1372,7 +1374,7 @@ def _docker_image(store: _Store, where: str, e: object, what: str, count: int) -
             label = f"{where}:{_label(tag)}"
         else:
             label = f"{where}@{named[7:19]}" if named is not None else f"{where} ({what})"
-    return ImageSpec(label, tuple(layers))
+    return ImageSpec(label, tuple(layers), config=named)
 
 
 def open_images(path: str) -> tuple[_Store, list[ImageSpec]]:
@@ -1382,6 +1384,12 @@ def open_images(path: str) -> tuple[_Store, list[ImageSpec]]:
         if store.exists("oci-layout") and store.exists("index.json"):
             images = list(_oci_images(store, path))
             none = "index.json leads to no image manifest"
+            if store.exists("manifest.json"):
+                # docker save 25 and later writes both, and ``docker load`` reads manifest.json
+                # (with the containerd image store, index.json): an image only one of them
+                # names is read too, one both name once (by its config's digest)
+                seen = {spec.config for spec in images if spec.config is not None}
+                images += [s for s in _docker_images(store, path) if s.config not in seen]
         elif store.exists("manifest.json"):
             images = list(_docker_images(store, path))
             none = "manifest.json lists none"
