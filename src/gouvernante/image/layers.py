@@ -1192,8 +1192,14 @@ def _oci_images(store: _Store, where: str) -> Iterator[ImageSpec]:
         (_obj(d, where, f"index.json: manifests[{i}]"), f"index.json: manifests[{i}]", 0, None)
         for i, d in enumerate(_list(index.get("manifests"), where, "index.json: manifests"))
     ]
+    seen: set[str] = set()  # the blobs named so far: one named again is read once
     while todo:
         desc, what, depth, ref = todo.pop(0)
+        named = desc.get("digest")
+        if isinstance(named, str):
+            if named in seen:
+                continue
+            seen.add(named)
         try:
             spec = _oci_descriptor(store, where, (desc, what, depth, ref), todo)
         except ImageError as exc:  # this image (or nested index) only: the others are read
