@@ -559,7 +559,9 @@ def test_a_manifest_an_index_names_twice_is_read_once(tmp_path: Path) -> None:
     manifest 20,000 times: the image is read once, under the first name (before: once each,
     a finding each; 20,000 took 11 s)."""
     oci = Oci(LAYERS)
-    [entry] = oci.index["manifests"]  # type: ignore[misc]
+    manifests = oci.index["manifests"]
+    assert isinstance(manifests, list)
+    entry = manifests[0]
     oci.index["manifests"] = [
         {**entry, "annotations": {"org.opencontainers.image.ref.name": tag}}
         for tag in ("latest", "1.0", "latest")
