@@ -493,6 +493,23 @@ def test_each_platform_of_an_index_is_read_and_named(tmp_path: Path, nested: boo
     assert finding.package == "example-utils"
 
 
+def _archive_scanned(img: Path, members: dict[str, bytes]) -> tuple[Path, ImageScanOutput]:
+    """The archive of ``members`` written at ``img`` and scanned, with no error."""
+    img.write_bytes(tar_bytes(members))
+    out = _scan(img)
+    assert out.errors == []
+    return img, out
+
+
+def _docker_entry(config: str, layer: str, tags: list[str] | None) -> dict[str, object]:
+    """A manifest.json entry as docker save 25 and later writes it (blobs named by digest)."""
+    return {
+        "Config": f"blobs/sha256/{config[7:]}",
+        "RepoTags": tags,
+        "Layers": [f"blobs/sha256/{layer[7:]}"],
+    }
+
+
 def test_untagged_images_of_one_docker_archive_are_named_apart(tmp_path: Path) -> None:
     """``docker save IMAGE_ID IMAGE_ID``: entries with no RepoTags. Each image's label is its
     ID (the config's digest, docker's name for it), not the archive's name alone for both."""
@@ -504,20 +521,10 @@ def test_untagged_images_of_one_docker_archive_are_named_apart(tmp_path: Path) -
         ids.append(_digest(config))
         members[f"blobs/sha256/{_digest(layer)[7:]}"] = layer
         members[f"blobs/sha256/{ids[-1][7:]}"] = config
-        entries.append(
-            {
-                "Config": f"blobs/sha256/{ids[-1][7:]}",
-                "RepoTags": None,
-                "Layers": [f"blobs/sha256/{_digest(layer)[7:]}"],
-            }
-        )
+        entries.append(_docker_entry(ids[-1], _digest(layer), None))
     members["manifest.json"] = json.dumps(entries).encode()
-    img = tmp_path / "untagged.tar"
-    img.write_bytes(tar_bytes(members))
-    out = _scan(img)
-    assert out.errors == []
-    [finding] = out.findings
-    assert finding.image == f"{img}@{ids[1][7:19]}"
+    img, out = _archive_scanned(tmp_path / "untagged.tar", members)
+    assert [f.image for f in out.findings] == [f"{img}@{ids[1][7:19]}"]
 
 
 def test_a_docker_archive_manifest_the_oci_index_does_not_name_is_read(tmp_path: Path) -> None:
@@ -526,31 +533,15 @@ def test_a_docker_archive_manifest_the_oci_index_does_not_name_is_read(tmp_path:
     one of them names is scanned too, one both name once (its config's digest). Before, only
     index.json was read, and an image only manifest.json named answered CLEAN."""
     oci = Oci([tar_bytes({"etc/os-release": b"ID=test\n"})], gzip_layers=False)
-    entries = [
-        {
-            "Config": f"blobs/sha256/{oci.config[7:]}",
-            "Layers": [f"blobs/sha256/{oci.layer_digests[0][7:]}"],
-            "RepoTags": ["app:1"],
-        }
-    ]
+    entries = [_docker_entry(oci.config, oci.layer_digests[0], ["app:1"])]
     config = json.dumps({"rootfs": {"type": "layers", "diff_ids": [_digest(LAYERS[1])]}}).encode()
-    entries.append(
-        {
-            "Config": f"blobs/sha256/{oci.put(config)[7:]}",
-            "Layers": [f"blobs/sha256/{oci.put(LAYERS[1])[7:]}"],
-            "RepoTags": ["app:2"],
-        }
-    )
+    entries.append(_docker_entry(oci.put(config), oci.put(LAYERS[1]), ["app:2"]))
     members = {f"blobs/sha256/{d[7:]}": b for d, b in sorted(oci.blobs.items())}
     members["index.json"] = json.dumps(oci.index).encode()
     members["oci-layout"] = b'{"imageLayoutVersion": "1.0.0"}'
     members["manifest.json"] = json.dumps(entries).encode()
-    img = tmp_path / "both.tar"
-    img.write_bytes(tar_bytes(members))
-    out = _scan(img)
-    assert out.errors == []
-    [finding] = out.findings
-    assert finding.image == f"{img}:app:2"
+    img, out = _archive_scanned(tmp_path / "both.tar", members)
+    assert [f.image for f in out.findings] == [f"{img}:app:2"]
     assert len(out.scanned) == 2  # (the image both name, once)
 
 
