@@ -31,7 +31,7 @@ from gouvernante.model import (
     Source,
 )
 from gouvernante.rules.index import RuleIndex, VersionEntry
-from gouvernante.rules.model import Rule
+from gouvernante.rules.model import Rule, exact_key
 from gouvernante.safetext import capped
 from gouvernante.vocab import LockfileEcosystem
 
@@ -524,8 +524,7 @@ def rules_at_version(
     parsed = try_parse_version(version) if version else None
     hits = list(always)
     if parsed is not None:
-        if not parsed.prerelease:
-            hits += exact.get(f"{parsed.major}.{parsed.minor}.{parsed.patch}", ())
+        hits += exact.get(exact_key(parsed), ())
         hits += (
             (order, rule_id)
             for order, rule_id, exprs in inexact

@@ -44,8 +44,10 @@ from gouvernante.fs.read import read_small
 from gouvernante.rules.model import LazyRules, Rule, add_entry, rule_flags
 
 ENV = "GOUVERNANTE_RULE_CACHE"
-FORMAT = 3  # 3: a head read at load, the rules decoded on use; 2: every rule decoded at load
-_MAGIC: Final = b"GOUVRC\x00\x03"
+# 4: the layout of 3, a new key: exact versions of 16 digits, which 3 could hold, are refused since
+# decision 0118; 3: a head read at load, the rules decoded on use; 2: every rule decoded at load
+FORMAT = 4
+_MAGIC: Final = b"GOUVRC\x00\x04"
 _PREFIX: Final = len(_MAGIC) + 32 + 4
 # Largest entry read: twice the largest rule file the loader reads (``loader.MAX_FILE_BYTES``,
 # 64 MiB); an entry is smaller than its JSON file.

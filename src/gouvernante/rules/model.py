@@ -98,10 +98,32 @@ class Reference(msgspec.Struct, frozen=True, gc=False, array_like=True, omit_def
     type: ReferenceType | None = None  # None when the rule wrote a plain URL string
 
 
-# An exact release (``1.2.3`` or ``=1.2.3``, no prerelease): the common case of a compromise
-# advisory, looked up in a dictionary instead of compiled as a range, so a rule listing a million
-# versions loads and matches in about a second.
-EXACT_VERSION = lazy_pattern(r"=?(0|[1-9][0-9]{0,15})\.(0|[1-9][0-9]{0,15})\.(0|[1-9][0-9]{0,15})")
+# An exact version (``1.2.3``, ``=1.2.3``, ``1.0.0-beta.1``, ``=v2.0.0-rc.0+build.5``): the common
+# case of a compromise advisory, looked up in a dictionary instead of compiled as a range, so a rule
+# listing a million versions loads and matches in about a second (decision 0118). Group 1 is the
+# key: the version without ``=``, ``v`` and build metadata (the range parser drops build metadata
+# before anything else), canonical as ``Version.__str__`` writes it: numbers without a leading
+# zero, each of at most 15 digits (below ``MAX_SAFE_INTEGER``: a prerelease number from 2**53 on
+# compares as a JavaScript double, so two texts could be one version). At most 250 characters,
+# each identifier within the range parser's bounds. Only texts the range parser reads as that one
+# version match; anything else (whitespace, ``01``, ``9999999999999999``...) is read, or refused
+# and its error worded, by the range parser. A property test compares the two readings.
+_EXACT_NUMBER = "(?:0|[1-9][0-9]{0,14})"
+_EXACT_ID = f"(?:{_EXACT_NUMBER}|[0-9]*[A-Za-z-][0-9A-Za-z-]*)"
+_EXACT_BUILD_ID = "[0-9A-Za-z-]+"
+EXACT_VERSION = lazy_pattern(
+    r"(?=[=v0-9A-Za-z.+-]{1,250}\Z)=?v?"
+    rf"({_EXACT_NUMBER}\.{_EXACT_NUMBER}\.{_EXACT_NUMBER}(?:-{_EXACT_ID}(?:\.{_EXACT_ID})*)?)"
+    rf"(?:\+{_EXACT_BUILD_ID}(?:\.{_EXACT_BUILD_ID})*)?"
+)
+
+
+def exact_key(version: Version) -> str:
+    """The ``PackageRule.exact`` key a version is looked up under: ``EXACT_VERSION``'s group 1 of
+    every exact expression the version satisfies (build metadata ignored, as in comparisons)."""
+    if version.prerelease:
+        return str(version)
+    return f"{version.major}.{version.minor}.{version.patch}"
 
 
 class PackageRule(msgspec.Struct, frozen=True, dict=True, array_like=True):
@@ -110,8 +132,8 @@ class PackageRule(msgspec.Struct, frozen=True, dict=True, array_like=True):
     lockfile_ecosystems: frozenset[LockfileEcosystem]  # empty = every ecosystem
     notes: str | None = None
 
-    # ``affected_versions`` split: exact releases ("1.2.3" -> its first position) and the other
-    # expressions with their positions, so the first matching expression is the one the rule's
+    # ``affected_versions`` split: exact versions (``exact_key`` -> its first position) and the
+    # other expressions with their positions, so the first matching expression is the one the rule's
     # order gives. Computed on first use and kept in the instance's ``__dict__`` (not fields: no
     # part of equality, hashing or ``repr``), so the package rules of names no lockfile holds
     # cost nothing but their construction.
@@ -134,10 +156,11 @@ class PackageRule(msgspec.Struct, frozen=True, dict=True, array_like=True):
         inexact: list[tuple[int, str]] = []
         match = EXACT_VERSION.fullmatch
         for position, expr in enumerate(self.affected_versions):
-            if match(expr) is None:
+            found = match(expr)
+            if found is None:
                 inexact.append((position, expr))
-            else:  # no leading zeros: the text is the canonical version
-                key = expr[1:] if expr[0] == "=" else expr
+            else:
+                key = found[1]
                 if key not in exact:
                     exact[key] = position
         split = (exact, tuple(inexact))
@@ -158,9 +181,7 @@ class PackageRule(msgspec.Struct, frozen=True, dict=True, array_like=True):
         included; None if none does."""
         from gouvernante.semver import parse_range  # noqa: PLC0415 - imported with ``version``
 
-        found = None
-        if not version.prerelease:
-            found = self.exact.get(f"{version.major}.{version.minor}.{version.patch}")
+        found = self.exact.get(exact_key(version))
         limit = found if found is not None else len(self.affected_versions)
         for position, expr in self.inexact:
             if position > limit:
@@ -174,16 +195,21 @@ class PackageRule(msgspec.Struct, frozen=True, dict=True, array_like=True):
         node-semver ``intersects``, or a prerelease ``declared`` installs inside the rule's
         window (``first_match``'s reading: ``"1.14.2-beta.1"`` under ``>=1.14.1 <1.14.3``)."""
         from gouvernante.semver import (  # noqa: PLC0415
-            Version,
             intersects,
             parse_range,
+            parse_version,
             prerelease_intersects,
         )
 
         candidates: list[tuple[int, str]] = []
+        # intersects(declared, "=V") or prerelease_intersects(declared, "=V") is declared.test(V)
+        # (for a prerelease V: a set V satisfies names a prerelease of V's triple), or, V a
+        # prerelease, ``declared`` any version (``*``, ``>=0.0.0``: node-semver's "any"
+        # comparator intersects every comparator). The property test compares the readings.
+        anything = any(c.version is None for comps in declared.sets for c in comps)
         for key, position in self.exact.items():
-            major, minor, patch = (int(p) for p in key.split("."))
-            if declared.test(Version(major, minor, patch)):
+            version = parse_version(key)
+            if declared.test(version) or (anything and version.prerelease):
                 candidates.append((position, self.affected_versions[position]))
                 break  # dictionary order is the rule's order: the first exact hit is the earliest
         for position, expr in self.inexact:
