@@ -703,7 +703,7 @@ def _package_rule(ctx: _Ctx, obj: Any, path: _Path) -> PackageRule | None:
         for index, item in enumerate(versions):
             if type(item) is str and item and not item.isspace():
                 if EXACT_VERSION.fullmatch(item) is not None:
-                    continue  # an exact release: valid by its shape, never compiled
+                    continue  # an exact version: valid by its shape, never compiled
                 try:
                     _compile_range(item)  # validated now; compiled again (cached) on first use
                 except SemverError as exc:
