@@ -54,7 +54,7 @@ def child() -> Iterator[subprocess.Popen[bytes]]:
     env = dict(os.environ, GOUVERNANTE_TEST_VAR="exfil-123")
     proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", MARKER], env=env)
     # Wait until the child has exec'd (its cmdline shows the marker).
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60  # a loaded machine may take seconds to start Python
     while LINUX and time.monotonic() < deadline:
         try:
             if MARKER.encode() in Path(f"/proc/{proc.pid}/cmdline").read_bytes():

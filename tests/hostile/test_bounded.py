@@ -21,6 +21,7 @@ from gouvernante.lockfiles._yarn_common import key_descriptors
 from gouvernante.rules.loader import load_rule_files
 from gouvernante.semver import parse_range, parse_version
 from gouvernante.suppress import glob_match, parse_suppressions
+from helpers import cpu_seconds
 
 
 def reference_regex(pattern: str) -> re.Pattern[str]:
@@ -73,15 +74,17 @@ def test_hostile_globs_take_linear_time() -> None:
     faster (a ratio of two lengths in the same run, so machine load does not decide)."""
     patterns = ["*a" * 40 + "b", "**/" * 40 + "*a*a*a*a*a*b", "**" * 50 + "x", "?*" * 200 + "b"]
 
-    def cpu_seconds(scale: int) -> float:
+    def match_all(scale: int) -> Callable[[], None]:
         path = "a/" * (500 * scale) + "a" * (1250 * scale)
-        start = time.process_time()
-        for pattern in patterns:
-            assert glob_match(pattern, path) is False
-        return time.process_time() - start
 
-    cpu_seconds(1)  # warm-up
-    short, long = cpu_seconds(1), cpu_seconds(4)
+        def run() -> None:
+            for pattern in patterns:
+                assert glob_match(pattern, path) is False
+
+        return run
+
+    match_all(1)()  # warm-up
+    short, long = cpu_seconds(match_all(1)), cpu_seconds(match_all(4))
     # 4x the length: linear is ~4x; quadratic would be ~16x. The 0.05 s absorbs timer noise.
     assert long < 8 * short + 0.05, (short, long)
 
@@ -163,12 +166,6 @@ def test_first_match_keeps_the_rule_order() -> None:
 # --- decision 0116: workspace globs, yarn headers -------------------------------------------
 
 
-def _cpu(action: Callable[[], object]) -> float:
-    start = time.process_time()
-    action()
-    return time.process_time() - start
-
-
 def _packages(root: Path, count: int) -> list[str]:
     for i in range(count):
         (root / "packages" / f"p{i}").mkdir(parents=True)
@@ -182,8 +179,8 @@ def test_workspace_paths_listed_one_by_one_take_linear_time(tmp_path: Path) -> N
     small, large = tmp_path / "small", tmp_path / "large"
     small_globs, large_globs = _packages(small, 250), _packages(large, 1000)
     assert globs.expand(str(small), small_globs) == sorted(small_globs)
-    short = _cpu(lambda: globs.expand(str(small), small_globs))
-    long = _cpu(lambda: globs.expand(str(large), large_globs))
+    short = cpu_seconds(lambda: globs.expand(str(small), small_globs))
+    long = cpu_seconds(lambda: globs.expand(str(large), large_globs))
     assert long < 8 * short + 0.05, (short, long)
 
 
@@ -201,7 +198,7 @@ def test_globs_with_many_double_stars_walk_each_place_once(tmp_path: Path) -> No
         return globs.expand(str(tmp_path), ["**/a/" * k + "b"])
 
     assert expand(3) == [member]
-    short, long = _cpu(lambda: expand(3)), _cpu(lambda: expand(6))
+    short, long = cpu_seconds(lambda: expand(3)), cpu_seconds(lambda: expand(6))
     assert long < 8 * short + 0.05, (short, long)
     problems: list[str] = []
     assert globs.expand(str(tmp_path), ["**/" * 100_000 + "b"], problems) == [member]
@@ -285,7 +282,7 @@ def test_yarn_header_split_takes_linear_time() -> None:
         assert ("a", "1.0.0") in [(p.name, p.version) for p in graph.packages]
 
     read(10)
-    short, long = _cpu(lambda: read(10_000)), _cpu(lambda: read(40_000))
+    short, long = cpu_seconds(lambda: read(10_000)), cpu_seconds(lambda: read(40_000))
     assert long < 8 * short + 0.05, (short, long)
     assert key_descriptors("a@1 ,  , b@2 , c@3") == ["a@1", "b@2", "c@3"]
 
@@ -307,7 +304,7 @@ def test_js_numbers_in_a_workspace_file_take_linear_time() -> None:
         else:
             raise AssertionError(f"{number[:10]} read as a string")
     read(10)
-    short, long = _cpu(lambda: read(2_000)), _cpu(lambda: read(8_000))
+    short, long = cpu_seconds(lambda: read(2_000)), cpu_seconds(lambda: read(8_000))
     assert long < 8 * short + 0.05, (short, long)
 
 
@@ -332,11 +329,16 @@ def test_heuristic_runs_of_white_space_take_linear_time(tmp_path: Path) -> None:
         "const y = [1].map({lines}b => b ^ 7);\nconst t = (a{gap}? 1 : 2);\n"
     )
 
-    def scan(gap: int) -> None:
+    def scan(gap: int) -> Callable[[], None]:
         body = sent.format(gap=" " * gap, lines="\n" * gap)
-        hits = scan_package_dir(str(_hostile_package(tmp_path / f"g{gap}", body)))
-        assert "GH-CRED-ENV-HARVEST" in {h.pattern_id for h in hits}
+        folder = str(_hostile_package(tmp_path / f"g{gap}", body))
 
-    scan(1)
-    short, long = _cpu(lambda: scan(60)), _cpu(lambda: scan(240))
+        def run() -> None:
+            hits = scan_package_dir(folder)
+            assert "GH-CRED-ENV-HARVEST" in {h.pattern_id for h in hits}
+
+        return run
+
+    scan(1)()
+    short, long = cpu_seconds(scan(60)), cpu_seconds(scan(240))
     assert long < 8 * short + 0.05, (short, long)

@@ -106,7 +106,7 @@ def test_stop_signal_ends_workers_and_leaves_no_report(
     assert proc.returncode == code, stderr
     assert f"stopped by {sig.name}".encode() in stderr
     assert b"Traceback" not in stderr
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 30  # ends as soon as they are gone; load only delays it
     while any(alive(w) for w in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(alive(w) for w in workers), "a worker outlived the scan"

@@ -39,7 +39,7 @@ def test_the_same_rules_in_the_same_order(
 
 def test_thousands_of_versions_are_quick(index: RuleIndex) -> None:
     rules_at_version(index, "1.0.0", None)
-    started = time.monotonic()
+    started = time.process_time()  # CPU time: the machine's load does not count
     for minor in range(2000):
         rules_at_version(index, f"1.{minor}.0", LockfileEcosystem.YARN)
-    assert time.monotonic() - started < 3.0  # 5 ms a version before: 10 s
+    assert time.process_time() - started < 3.0  # 5 ms a version before: 10 s
