@@ -4,8 +4,10 @@ Locally every run draws new examples, which is how fuzzing finds bugs (two were 
 Under CI (``CI`` set, as ``.ci/run`` is run) the examples are derandomized: the gate a change must
 pass is the same on every run, and a failure there reproduces exactly.
 
-No per-example deadline anywhere: on a shared 2-core machine an example's wall time says more
-about the load than about the code (a bound on work is tested with ratios where it matters).
+No per-example deadline anywhere, and no ``too_slow`` health check (a limit on the wall time
+spent drawing examples): on a shared 2-core machine an example's wall time says more about the
+load than about the code (a bound on work is tested with ratios where it matters). A test's own
+``suppress_health_check`` replaces the profile's list, so it names ``too_slow`` again.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ from __future__ import annotations
 import os
 
 import pytest
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 import gouvernante.lockfiles
 
-settings.register_profile("local", deadline=None)
-settings.register_profile("ci", derandomize=True, database=None, deadline=None)
+_UNTIMED = [HealthCheck.too_slow]
+settings.register_profile("local", deadline=None, suppress_health_check=_UNTIMED)
+settings.register_profile(
+    "ci", derandomize=True, database=None, deadline=None, suppress_health_check=_UNTIMED
+)
 settings.load_profile("ci" if os.environ.get("CI") else "local")
 
 

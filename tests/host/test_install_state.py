@@ -493,7 +493,9 @@ def _as_yarn_state(record: dict[str, object]) -> str:
 
 @pytest.mark.property
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(tree=_trees(), named=st.sampled_from(_NAMES), yarn=st.booleans())
 def test_records_never_change_the_answer_when_true_or_outdated(

@@ -751,7 +751,9 @@ _osv_like = st.fixed_dictionaries(
 
 
 @settings(
-    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(record=_osv_like)
 def test_property_osv_records_never_crash(tmp_path: Path, record: dict[str, Any]) -> None:
@@ -765,7 +767,9 @@ def test_property_osv_records_never_crash(tmp_path: Path, record: dict[str, Any]
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
     fmt=st.sampled_from(["osv", "csv", "list"]),
@@ -785,7 +789,9 @@ def test_property_any_bytes_give_a_result_or_rule_error(
 
 
 @settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
     rows=st.lists(

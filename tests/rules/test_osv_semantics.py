@@ -478,7 +478,9 @@ def _osv_affected(rec: Mapping[str, Any], version: Version) -> bool:
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(entries=st.lists(_affected, min_size=1, max_size=2))
 def test_property_rule_verdict_equals_osv_spec(
