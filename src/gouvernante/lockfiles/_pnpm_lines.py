@@ -136,7 +136,9 @@ _STRICT_SNAPSHOTS = _b(
     rf"{_S_KEY}:(?: \{{\}}\n|\n(?=    )(?:{_S_SKIP})*+{_S_MAPS}(?:{_S_SKIP})*+){_S_END}"
 )
 # The integrity of each entry of a section whose every entry starts with a plain resolution.
-_RESOLUTIONS = rb"\n  [^ \n][^\n]*\n    resolution: \{integrity: ([^}\n]*)\}\n"
+# (the line end after the resolution is looked at, not taken: with no blank line between two
+# entries it is the one the next key line starts with)
+_RESOLUTIONS = rb"\n  [^ \n][^\n]*\n    resolution: \{integrity: ([^}\n]*)\}(?=\n)"
 # The bytes of a section read by one ``findall`` of a strict pattern (then the next ones, from the
 # next key line): the rows of a part are dropped before the next part is read.
 _SPAN = 1 << 16
