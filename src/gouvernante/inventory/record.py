@@ -477,12 +477,21 @@ def _directory(  # noqa: PLR0917 - one private step of add
     above, unread = inherited_above(root)  # (yarn berry's lockfileFilename, as -dir reads it)
     summary.errors.extend(ScanIssue(path, reason) for path, reason in unread)
     names: dict[str, str | None] = {}
+    real_root = os.path.realpath(root)  # (once: each folder link is resolved against it)
     # (yarn 1's --modules-folder trees are installs, not the folder's own files: as -dir)
     for walked in walk(root, on_error=on_error, installed=[]):
         wd = _links_followed(walked, root)
         rel_dir = os.path.relpath(wd.path, root).replace(os.sep, "/")
         in_github = GITHUB_DIR in rel_dir.split("/")
-        _folder_files(wd, rel_dir, directory, (files, contents), summary, in_github=in_github)
+        _folder_files(
+            wd,
+            rel_dir,
+            directory,
+            (files, contents),
+            summary,
+            in_github=in_github,
+            roots=(root, real_root),
+        )
         if not in_github:
             for f, name, data in _yarnrc_files(
                 wd, rel_dir, names=names, above=above, directory=directory, summary=summary
@@ -588,16 +597,17 @@ def _folder_files(
     summary: AddSummary,
     *,
     in_github: bool,
+    roots: tuple[str, str],
 ) -> None:
     """The lockfiles (and, under ``.github``, every file) of one walked folder, as ``files``
     entries and their bytes (``contents``, by oid and parser name); a file not read is an
-    error in ``summary``."""
+    error in ``summary``. ``roots``: the recorded folder, absolute and real."""
     files, contents = into
     for name in wd.files:
         known = lockfile_name(name)
         if known is None and not in_github:
             if name in wd.links:
-                files.extend(_folder_link(wd, rel_dir, name, os.path.abspath(directory)))
+                files.extend(_folder_link(wd, rel_dir, name, roots))
             continue
         rel = name if rel_dir == "." else f"{rel_dir}/{name}"
         if name in wd.links:
@@ -614,7 +624,7 @@ def _folder_files(
             contents[oid + "\0" + known] = data
 
 
-def _folder_link(wd: WalkedDir, rel_dir: str, name: str, root: str) -> list[TreeFile]:
+def _folder_link(wd: WalkedDir, rel_dir: str, name: str, roots: tuple[str, str]) -> list[TreeFile]:
     """A symbolic link to a folder of the recorded folder as a tree's link (``LINK_MODE``),
     its target where it leads as ``-dir`` resolves it (``link_end_inside``), relative to the
     link's folder; one that leads out of the folder an absolute target (out of the tree when
@@ -623,7 +633,7 @@ def _folder_link(wd: WalkedDir, rel_dir: str, name: str, root: str) -> list[Tree
     if not os.path.isdir(path):
         return []
     rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-    end = link_end_inside(path, root)
+    end = link_end_inside(path, *roots)
     if end is None:
         return [TreeFile(rel, LINK_MODE, "/")]
     here = "" if rel_dir == "." else rel_dir
