@@ -253,14 +253,11 @@ def _integrity_value(raw: msgspec.Raw) -> tuple[bool, str | None]:
     return True, None  # true, an object, an array
 
 
-def _live_entry(entries: list[_Entry], key: str) -> _Entry | None:
-    """The last entry for ``key`` (cacache's ``find``), or None when there is none or it is a
-    deletion."""
-    last = None
-    for entry in entries:
-        if entry.key == key:
-            last = entry
-    return last if last is not None and last.live else None
+def _live_entries(entries: list[_Entry]) -> dict[str, _Entry]:
+    """Each key's last entry (cacache's ``find``) when it is no deletion: one pass over the
+    bucket, whatever number of keys is then looked up."""
+    last = {entry.key: entry for entry in entries}
+    return {key: entry for key, entry in last.items() if entry.live}
 
 
 def scan_npm_cache(cache: str, collector: Collector) -> None:  # noqa: C901 - listed in pyproject, to shrink
@@ -319,18 +316,19 @@ def scan_npm_cache(cache: str, collector: Collector) -> None:  # noqa: C901 - li
                             doc_keys[key] = doc_name
                     if kind == _TARBALL_KEY or (kind == _DOCUMENT_KEY and _json_line(item.line)):
                         _account(item, accounted)
+                live_entries = _live_entries(entries)
                 for key, doc_name in doc_keys.items():
-                    live = _live_entry(entries, key)
+                    live = live_entries.get(key)
                     if live is not None and live.integrity is not None:
                         documents.append((doc_name, key, live.integrity))
                 for key in listed:
                     found_sris.update(
                         _cached_bad_integrity(
-                            key, entries, bucket, collector, f"{where} (index key {key})"
+                            key, live_entries, bucket, collector, f"{where} (index key {key})"
                         )
                     )
                 for key, releases in candidates.items():
-                    live = _live_entry(entries, key)
+                    live = live_entries.get(key)
                     if live is not None:
                         _cached_tarball(
                             cache,
@@ -384,11 +382,11 @@ def scan_npm_cache(cache: str, collector: Collector) -> None:  # noqa: C901 - li
 
 
 def _cached_bad_integrity(
-    key: str, entries: list[_Entry], bucket: str, collector: Collector, where: str
+    key: str, live_entries: dict[str, _Entry], bucket: str, collector: Collector, where: str
 ) -> list[str]:
     """A live index entry whose tarball's integrity is one a rule lists as malicious: a finding
     whatever the key names (a renamed ``file:`` tarball, any registry). Returns those hashes."""
-    live = _live_entry(entries, key)
+    live = live_entries.get(key)
     if live is None or live.integrity is None:
         return []
     releases = cache_key_releases(key, {})
