@@ -1,32 +1,73 @@
 """gouvernante: find known npm supply-chain compromises in projects, installs, caches and hosts."""
 
+import os as _os
 import sys as _sys
+from types import ModuleType as _ModuleType  # (msgspec imports it anyway)
 
 __version__ = "0.1.0"
 
 
-def _import_hiding(module: str, hidden: str) -> None:
-    """Import ``module`` with ``hidden`` unavailable, unless either is imported already;
-    ``hidden`` imports normally afterwards. Should a version of ``module`` need ``hidden`` after
-    all, it is imported again the usual way."""
-    if module in _sys.modules or hidden in _sys.modules:
+class _OnFirstUse(_ModuleType):
+    """Stands in for a module while another is imported: the real module is imported at the
+    first attribute asked of it (then or any time later), and answers it."""
+
+    def __getattr__(self, name: str) -> object:
+        real = _sys.modules.get(self.__name__)
+        if real is None or real is self:
+            _sys.modules.pop(self.__name__, None)
+            __import__(self.__name__)
+            real = _sys.modules[self.__name__]
+        return getattr(real, name)
+
+
+class _Platform(_OnFirstUse):
+    """``platform`` as ``uuid`` asks it at import: ``platform.system()`` is ``os.uname()``'s
+    system name wherever ``os.uname`` gives one (``platform.uname``); anything else is asked of
+    the real module."""
+
+    def system(self) -> str:
+        name: str = _os.uname().sysname if hasattr(_os, "uname") else ""
+        if name:
+            return name
+        real = self.__getattr__("system")
+        return str(real())  # type: ignore[operator]
+
+
+def _import_with(module: str, stand_ins: dict[str, object]) -> None:
+    """Import ``module`` (unless it is imported already) while each name of ``stand_ins`` not
+    imported yet is unavailable (``None``) or its stand-in; each imports normally afterwards.
+    Should ``module`` fail that way, it is imported again the usual way."""
+    if module in _sys.modules:
         return
-    _sys.modules[hidden] = None  # type: ignore[assignment]
+    stand_ins = {name: s for name, s in stand_ins.items() if name not in _sys.modules}
+    for name, stand_in in stand_ins.items():
+        _sys.modules[name] = stand_in  # type: ignore[assignment]
     try:
         __import__(module)
-    except ImportError:
+    except Exception:
         for name in [m for m in _sys.modules if m == module or m.startswith(module + ".")]:
             del _sys.modules[name]
     finally:
-        if _sys.modules.get(hidden, 0) is None:
-            del _sys.modules[hidden]
+        for name, stand_in in stand_ins.items():
+            if _sys.modules.get(name, 0) is stand_in:
+                del _sys.modules[name]
     __import__(module)
 
 
-# Start-up (docs/decisions/0024-startup.md): every scan imports msgspec, which imports
-# ``typing_extensions`` when installed, only for a ``get_type_hints`` that Python 3.11's ``typing``
-# provides for everything this project declares; ``typing_extensions`` pulls in ``inspect`` with
-# ``ast``, ``dis`` and ``tokenize`` (~10 ms, ~0.7x a bare interpreter start). No class on a
-# lockfile scan's path is a dataclass, so such a scan imports neither ``dataclasses`` nor
-# ``inspect``.
-_import_hiding("msgspec", "typing_extensions")
+# Start-up (docs/decisions/0024-startup.md, 0121): every scan imports msgspec, which imports
+# - ``typing_extensions`` when installed, only for a ``get_type_hints`` that Python 3.11's
+#   ``typing`` provides for everything this project declares; it pulls in ``inspect`` with
+#   ``ast``, ``dis`` and ``tokenize`` (~10 ms, ~0.7x a bare interpreter start): hidden;
+# - ``uuid``, which imports ``platform`` (9 patterns compiled, ~8 M instructions) to ask
+#   ``platform.system()`` once: answered by ``_Platform``;
+# - ``textwrap`` (5 patterns, ~4 M), used only to write JSON schemas: imported on first use.
+# No class on a lockfile scan's path is a dataclass, so such a scan imports neither
+# ``dataclasses`` nor ``inspect``.
+_import_with(
+    "msgspec",
+    {
+        "typing_extensions": None,
+        "platform": _Platform("platform"),
+        "textwrap": _OnFirstUse("textwrap"),
+    },
+)

@@ -53,7 +53,8 @@ from gouvernante.cli import main
 from gouvernante.cli._base import install_stop_handlers
 install_stop_handlers()
 code = main([*(["-rules", sys.argv[1]] if sys.argv[1] else []), "-lockfile", sys.argv[2]])
-LEAN = ("inspect", "typing_extensions", "shutil", "dataclasses", *sys.argv[3:])
+LEAN = ("inspect", "typing_extensions", "shutil", "dataclasses", "platform", "textwrap")
+LEAN = (*LEAN, *sys.argv[3:])
 print(code, *sorted(m for m in LEAN if m in sys.modules))
 """
 
@@ -179,12 +180,44 @@ def test_hidden_modules_import_normally_afterwards() -> None:
     assert r.stdout.strip() == "ok", r.stderr
 
 
+_STOOD_IN = """
+import sys
+import gouvernante
+assert "platform" not in sys.modules and "textwrap" not in sys.modules, sys.modules
+import msgspec, uuid
+stand_in = uuid.platform
+import platform, textwrap
+assert platform is not stand_in and type(platform) is type(sys)
+assert uuid._LINUX == (platform.system() == "Linux") and uuid._AIX == (platform.system() == "AIX")
+assert stand_in.system() == platform.system() and stand_in.machine() == platform.machine()
+assert msgspec._json_schema.textwrap.dedent("  a\\n  b") == textwrap.dedent("  a\\n  b")
+class Documented(msgspec.Struct):
+    \"\"\"  Indented
+    docstring.\"\"\"
+    x: int
+schema = msgspec.json.schema(Documented)
+print(schema["$defs"]["Documented"]["description"])
+"""
+
+
+def test_msgspec_stand_ins_answer_as_the_real_modules() -> None:
+    """msgspec is imported with ``platform`` and ``textwrap`` stood in (decision 0121): uuid's
+    platform checks get the real answer, msgspec's schemas dedent with the real ``textwrap``,
+    and both import normally afterwards."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONPATH"] = str(Path(_project.__file__).resolve().parents[2])
+    r = subprocess.run(
+        [sys.executable, "-c", _STOOD_IN], capture_output=True, text=True, check=False, env=env
+    )
+    assert r.stdout.strip() == "Indented\ndocstring.", r.stderr
+
+
 def test_a_module_needing_the_hidden_one_is_imported_normally(tmp_path: Path) -> None:
     (tmp_path / "needs_hidden.py").write_text("import colorsys\nVALUE = colorsys.ONE_THIRD\n")
     script = (
         "import sys, gouvernante\n"
         "assert 'colorsys' not in sys.modules\n"
-        "gouvernante._import_hiding('needs_hidden', 'colorsys')\n"
+        "gouvernante._import_with('needs_hidden', {'colorsys': None})\n"
         "import needs_hidden, colorsys\n"
         "print(needs_hidden.VALUE == colorsys.ONE_THIRD)\n"
     )
