@@ -12,6 +12,8 @@ import re
 
 import msgspec
 
+from gouvernante.lazy import lazy_pattern
+
 _BOM = b"\xef\xbb\xbf"
 _CHUNK = 1 << 20
 # The standard library's parser says what it expected in plain words, but builds every value
@@ -20,8 +22,9 @@ _CHUNK = 1 << 20
 STDLIB_MAX_BYTES = 1 << 20
 # every byte but the UTF-8 continuation bytes (0x80-0xBF)
 _NOT_CONTINUATION = bytes((*range(0x80), *range(0xC0, 0x100)))
-_BLANK = re.compile(rb"[ \t\r\n]*")
-_MSGSPEC_AT = re.compile(
+# (used only to word a refusal: compiled on first use, decision 0121)
+_BLANK = lazy_pattern(rb"[ \t\r\n]*")
+_MSGSPEC_AT = lazy_pattern(
     r"^JSON is malformed: (?P<reason>[a-z ,':\[\]{}\"]+) \(byte (?P<at>[0-9]+)\)$"
 )
 _MSGSPEC_REASONS = {
