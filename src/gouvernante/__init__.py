@@ -9,9 +9,12 @@ __version__ = "0.1.0"
 
 class _OnFirstUse(_ModuleType):
     """Stands in for a module while another is imported: the real module is imported at the
-    first attribute asked of it (then or any time later), and answers it."""
+    first attribute asked of it (then or any time later), and answers it; but for the import
+    system's own questions (``__path__`` for ``from ... import``, ``__file__``...)."""
 
     def __getattr__(self, name: str) -> object:
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
         real = _sys.modules.get(self.__name__)
         if real is None or real is self:
             _sys.modules.pop(self.__name__, None)

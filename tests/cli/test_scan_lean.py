@@ -336,3 +336,87 @@ def test_sniffing_a_renamed_package_lock_searches_no_bun_pattern(
     bun_head = head.replace(b'"packages"', b'"workspaces": {"": {}}, "packages"')
     spec = detect("lock.json", bun_head)
     assert spec is not None and spec.name == "bun"
+
+
+def _no_default_translations() -> bool:
+    """gettext looks for argparse's translations (``messages.mo``) only under this folder."""
+    return not os.path.isdir(os.path.join(sys.base_prefix, "share", "locale"))
+
+
+_PARSER_MESSAGES = """
+import sys
+from gouvernante.cli import main
+code = main(sys.argv[1:])
+print("imported:", *[m for m in ("gettext", "locale") if m in sys.modules])
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "out", "err"),
+    [
+        (["-h"], "options:\n  -h, --help  ", ""),
+        (["-lockfile"], "", "gouvernante: argument -lockfile/--lockfile: expected one argument"),
+        (["-lockfile", "a", "b"], "", "gouvernante: unrecognized arguments: b"),
+    ],
+)
+def test_argparse_messages_without_gettext(args: list[str], out: str, err: str) -> None:
+    """argparse takes ``gettext`` from a stand-in (decision 0121): while no translation can
+    exist, its messages are its own, and neither ``gettext`` nor ``locale`` is imported."""
+    r = _run_script(_PARSER_MESSAGES, *args)
+    assert out in r.stdout and err in r.stderr, (r.stdout, r.stderr)
+    imported = r.stdout.rsplit("imported:", 1)[1].split()
+    assert imported == ([] if _no_default_translations() else ["gettext", "locale"])
+
+
+def _mo_file(path: Path, translations: dict[str, str]) -> None:
+    """A GNU ``.mo`` catalogue (no hash table), as ``msgfmt`` writes one."""
+    import struct
+
+    keys = sorted(translations)
+    ids = b"".join(k.encode() + b"\0" for k in keys)
+    strs = b"".join(translations[k].encode() + b"\0" for k in keys)
+    start = 7 * 4 + 16 * len(keys)
+    offsets: list[int] = []
+    pos = 0
+    for k in keys:
+        offsets += [len(k.encode()), start + pos]
+        pos += len(k.encode()) + 1
+    trans_offsets: list[int] = []
+    pos = 0
+    for k in keys:
+        trans_offsets += [len(translations[k].encode()), start + len(ids) + pos]
+        pos += len(translations[k].encode()) + 1
+    head = struct.pack("Iiiiiii", 0x950412DE, 0, len(keys), 7 * 4, 7 * 4 + 8 * len(keys), 0, 0)
+    body = struct.pack(f"{len(offsets)}i", *offsets) + struct.pack(
+        f"{len(trans_offsets)}i", *trans_offsets
+    )
+    path.write_bytes(head + body + ids + strs)
+
+
+_TRANSLATED = """
+import sys
+from gouvernante.cli import main
+import gettext, argparse
+assert argparse._.__self__ is not gettext  # (the stand-in)
+gettext.bindtextdomain("messages", sys.argv[1])
+main(["-h"])
+"""
+
+
+def test_argparse_translations_bound_later_are_used(tmp_path: Path) -> None:
+    """Once the real ``gettext`` is imported (a program binding its own translations), the
+    stand-in asks it: argparse's messages are translated as before."""
+    folder = tmp_path / "de" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    _mo_file(folder / "messages.mo", {"options": "Optionen"})
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONPATH"] = str(Path(_project.__file__).resolve().parents[2])
+    env["LANGUAGE"] = "de"
+    r = subprocess.run(
+        [sys.executable, "-c", _TRANSLATED, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    assert "\nOptionen:\n" in r.stdout, (r.stdout, r.stderr)
