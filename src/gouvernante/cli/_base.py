@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Collection
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -138,12 +139,19 @@ def _formatter(cls: Any) -> Any:
 class Parser(argparse.ArgumentParser):
     """argparse with usage errors as ``UsageError`` naming the command."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, only: Collection[str] | None = None, **kwargs: Any) -> None:
+        """``only``: the names of the flags ``flag`` adds; the others only set their default
+        (``has_every_flag`` tells whether every name of ``only`` is a flag)."""
         kwargs.setdefault("allow_abbrev", False)
         kwargs["formatter_class"] = _formatter(
             kwargs.get("formatter_class", argparse.HelpFormatter)
         )
         super().__init__(*args, **kwargs)
+        self.only = only
+        self._named: set[str] = set()
+
+    def has_every_flag(self, names: Collection[str]) -> bool:
+        return self._named.issuperset(names)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         # main() prints "gouvernante: " before every error: name only the subcommand here
@@ -152,7 +160,18 @@ class Parser(argparse.ArgumentParser):
 
 
 def flag(parser: argparse.ArgumentParser, name: str, *extra: str, **kwargs: Any) -> None:
-    """Add ``-name`` and ``--name`` (and any ``extra`` spellings) for one option."""
+    """Add ``-name`` and ``--name`` (and any ``extra`` spellings) for one option; for a
+    ``Parser`` whose ``only`` leaves ``name`` out, set its default only (as argparse would:
+    ``False`` for ``store_true``, else the given default or None)."""
+    if isinstance(parser, Parser):
+        parser._named.add(name)
+        if parser.only is not None and name not in parser.only:
+            if kwargs.get("action") == "store_true":
+                default = kwargs.get("default", False)
+            else:
+                default = kwargs.get("default")
+            parser.set_defaults(**{kwargs.get("dest", name.replace("-", "_")): default})
+            return
     parser.add_argument(f"-{name}", f"--{name}", *extra, **kwargs)
 
 

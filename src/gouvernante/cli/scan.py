@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -30,13 +30,18 @@ if TYPE_CHECKING:
 __all__ = ["EXIT_CLEAN", "EXIT_ERROR", "EXIT_FINDINGS", "build_scan_parser", "exit_code", "run"]
 
 
-def build_scan_parser() -> argparse.ArgumentParser:
+def build_scan_parser(only: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The scan's parser; ``only``: the flag names (``lockfile`` for ``-lockfile``) to add,
+    the others' defaults set without their option (``run``: 27 ``add_argument`` were ~2.5 M
+    instructions of every scan, decision 0121). A name of ``only`` that is no flag of the scan
+    gives the whole parser, so that argparse words the refusal as ever."""
     p = Parser(
         prog="gouvernante",
         description="Scan npm lockfiles, package.json, installs, caches and the host for known\n"
         "supply-chain compromises. Exit codes: 0 clean, 1 error, 2 findings.",
         epilog=commands_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        only=only,
     )
     flag(
         p,
@@ -188,12 +193,33 @@ def build_scan_parser() -> argparse.ArgumentParser:
     )
     flag(p, "trace", action="store_true", help="debug log on stderr")
     flag(p, "version", action="store_true", help="print the version and exit")
+    if only is not None and not p.has_every_flag(only):
+        return build_scan_parser()
     return p
 
 
+def _flag_names(args: Sequence[str]) -> set[str] | None:
+    """The names of the flags ``args`` gives (``-name``, ``--name``, either with ``=VALUE``);
+    None when an argument starting with ``-`` is no such spelling (``-h``'s ``h`` is no scan
+    flag either: the whole parser then)."""
+    names: set[str] = set()
+    for arg in args:
+        if arg[:1] != "-":
+            continue
+        spelled = arg.partition("=")[0]
+        name = spelled[2:] if spelled[:2] == "--" else spelled[1:]
+        if not name or name[:1] == "-":
+            return None
+        names.add(name)
+    return names
+
+
 def run(args: Sequence[str]) -> int:
-    """The scan command (no subcommand word)."""
-    parser = build_scan_parser()
+    """The scan command (no subcommand word). The parser holds the flags ``args`` gives (the
+    others' defaults set): argparse reads an exact option spelling the same whatever other
+    options its parser holds, and any other argument starting with ``-`` gets the whole parser
+    (abbreviations are off), so the namespace and every refusal are the whole parser's."""
+    parser = build_scan_parser(_flag_names(args))
     if args and args[0] in {"-h", "--help"}:
         parser.print_help()
         return EXIT_CLEAN

@@ -1,0 +1,82 @@
+"""The scan's parser holds only the flags given (decision 0121): the namespace and every refusal
+are the whole parser's."""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+
+import pytest
+
+from gouvernante.cli import scan
+from gouvernante.errors import UsageError
+
+
+def _whole() -> argparse.ArgumentParser:
+    return scan.build_scan_parser()
+
+
+def _flags() -> list[argparse.Action]:
+    return [a for a in _whole()._actions if a.option_strings and a.dest != "help"]
+
+
+def _sample(action: argparse.Action, long: bool) -> list[str]:
+    spelled = action.option_strings[1 if long else 0]
+    if action.nargs == 0:
+        return [spelled]
+    if action.choices:
+        return [spelled, str(next(iter(action.choices)))]
+    if action.type is int:
+        return [f"{spelled}=3"]
+    return [spelled, f"value-of-{action.dest}"]
+
+
+def _outcome(parser: argparse.ArgumentParser, args: list[str]) -> object:
+    try:
+        return vars(parser.parse_args(args))
+    except UsageError as exc:
+        return ("refused", str(exc))
+
+
+def _lean(args: list[str]) -> argparse.ArgumentParser:
+    return scan.build_scan_parser(scan._flag_names(args))
+
+
+def _argvs() -> list[list[str]]:
+    flags = _flags()
+    one = [_sample(a, long) for a in flags for long in (False, True)]
+    pairs = [a + b for a, b in itertools.combinations(one[::2], 2)]
+    odd = [
+        [],
+        ["-lockfile"],
+        ["-lockfile", "a", "b"],
+        ["-lockfile", "-rules"],
+        ["-lockfile", "-git"],
+        ["-lockfile=-x.json"],
+        ["-lockfile", "-x.json"],
+        ["-lock", "a"],
+        ["--lockf", "a"],
+        ["-format", "yaml"],
+        ["-workers", "two"],
+        ["-json=yes"],
+        ["-lockfile", "a", "--", "b"],
+        ["-lockfile", "a", "-"],
+        ["-project", "-my project", "-lockfile", "a"],
+        ["-lockfile", "a", "-lockfile", "b", "-rules", "r", "-builtin-rules"],
+        ["---lockfile", "a"],
+        ["-1"],
+        ["-lockfile", "-1"],
+    ]
+    return one + pairs + odd
+
+
+@pytest.mark.parametrize("args", _argvs(), ids=" ".join)
+def test_lean_parser_reads_as_the_whole_one(args: list[str]) -> None:
+    assert _outcome(_lean(args), args) == _outcome(_whole(), args)
+
+
+def test_only_the_given_flags_are_added() -> None:
+    lean = _lean(["-lockfile", "a"])
+    assert [a.dest for a in lean._actions] == ["help", "lockfile"]
+    assert len(_lean(["-lockfile", "a", "-h"])._actions) == len(_whole()._actions)
+    assert len(_lean(["-lockfile", "a", "-nope"])._actions) == len(_whole()._actions)
