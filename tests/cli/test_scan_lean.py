@@ -420,3 +420,18 @@ def test_argparse_translations_bound_later_are_used(tmp_path: Path) -> None:
         env=env,
     )
     assert "\nOptionen:\n" in r.stdout, (r.stdout, r.stderr)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_importing_leaves_the_collector_as_it_was(enabled: bool) -> None:
+    """msgspec and argparse are imported with the cyclic collector paused (decision 0121); an
+    importer finds it as it left it."""
+    script = (
+        "import gc, sys\n"
+        f"{'' if enabled else 'gc.disable()'}\n"
+        "import gouvernante.cli\n"
+        "assert 'msgspec' in sys.modules and 'argparse' in sys.modules\n"
+        "print(gc.isenabled())\n"
+    )
+    r = _run_script(script)
+    assert r.stdout.strip() == str(enabled), r.stderr
