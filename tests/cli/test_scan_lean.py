@@ -217,7 +217,7 @@ def test_a_module_needing_the_hidden_one_is_imported_normally(tmp_path: Path) ->
     script = (
         "import sys, gouvernante\n"
         "assert 'colorsys' not in sys.modules\n"
-        "gouvernante._import_with('needs_hidden', {'colorsys': None})\n"
+        "gouvernante.stand_in.import_with('needs_hidden', {'colorsys': None})\n"
         "import needs_hidden, colorsys\n"
         "print(needs_hidden.VALUE == colorsys.ONE_THIRD)\n"
     )

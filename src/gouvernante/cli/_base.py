@@ -13,11 +13,11 @@ from collections.abc import Collection
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from gouvernante import _import_with, _OnFirstUse
 from gouvernante.errors import UsageError
+from gouvernante.stand_in import OnFirstUse, import_with
 
 
-class _Untranslated(_OnFirstUse):
+class _Untranslated(OnFirstUse):
     """``gettext`` as argparse takes it (``gettext``, ``ngettext``), answering without the
     module while no translation can exist: the real module is not imported (so no
     ``bindtextdomain``/``textdomain`` was called) and its default folder of translations,
@@ -44,7 +44,7 @@ class _Untranslated(_OnFirstUse):
         return str(self.__getattr__("ngettext")(msgid1, msgid2, n))  # type: ignore[operator]
 
 
-_import_with("argparse", {"gettext": _Untranslated("gettext")})
+import_with("argparse", {"gettext": _Untranslated("gettext")})
 
 import argparse  # noqa: E402 - after the stand-in above
 
