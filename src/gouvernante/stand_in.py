@@ -3,8 +3,8 @@
 ``import_with(MODULE, {NAME: STAND_IN})`` imports a library while each module ``NAME`` it would
 import is unavailable (``None``) or its stand-in (``OnFirstUse``: the real module is imported at
 the first attribute asked of it); the package uses it for msgspec and argparse. It imports
-built-in modules and ``types`` only (which msgspec imports anyway), so that the collector's
-pause covers all of the libraries' imports.
+built-in modules, ``types`` and ``__future__`` only (which msgspec imports anyway), so that the
+collector's pause covers all of the libraries' imports.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def import_with(module: str, stand_ins: dict[str, object]) -> None:
     Should ``module`` fail that way, it is imported again the usual way. The cyclic garbage
     collector is paused meanwhile: an import makes next to no reference cycles, and the console
     script imports msgspec and argparse before it raises the collector's threshold
-    (``cli.entry``): ~4.7 M instructions of collections (decision 0121)."""
+    (``cli.entry``): 1.9 M instructions fewer for a small scan (decision 0121)."""
     if module in sys.modules:
         return
     stand_ins = {name: s for name, s in stand_ins.items() if name not in sys.modules}
