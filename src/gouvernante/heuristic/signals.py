@@ -653,6 +653,8 @@ RX_GH_TOKEN_SRC = rx(
     anchors=("github_token", "gh_token", "auth token", "ghp_", "gho_", ".git-credentials",
              "hosts.yml"),
 )  # fmt: skip
+# The writes JavaScript makes itself; the other forms of ``RX_FS_WRITE`` are a shell's.
+RX_JS_WRITE = re.compile(r"writeFile|appendFile|createWriteStream|Bun\.write")
 RX_FS_WRITE = rx(
     r"writeFile(?:Sync)?\s*\(|appendFile(?:Sync)?\s*\(|createWriteStream\s*\(|Bun\.write\s*\("
     r"|>>\s*['\"~$/]|Out-File\b|Set-Content\b|Add-Content\b|tee\s+(?:-a|--append)\b",
@@ -906,6 +908,21 @@ PROCESS_FN = (
 )
 RX_PROCESS_CALL = re.compile(r"\b" + PROCESS_FN + r"\)?\s*\(")
 RX_ZX_CALL = re.compile(r"\$`")
+# The rest of a method's or function's head (``async exec (args) {``, a minified ``exec(e){``,
+# ``function spawn(opts) {``): a definition of that name, which starts nothing; the calls in its
+# body are matches of their own. A call is never followed by ``{`` on its line.
+RX_DEFINITION_REST = re.compile(r"[^()\n]*\)[ \t]*\{")
+
+
+def _calls_process(text: str) -> bool:
+    """Does ``text`` call a function that starts a process (``RX_PROCESS_CALL``, not a definition
+    of one of those names)? Past ``MAX_LIVE`` definitions the next match counts."""
+    for n, m in enumerate(islice(RX_PROCESS_CALL.finditer(text), MAX_LIVE + 1)):
+        if n == MAX_LIVE or RX_DEFINITION_REST.match(text, m.end()) is None:
+            return True
+    return False
+
+
 # A table's entry holding a command: its key, right before the string.
 RX_ENTRY_KEY = re.compile(
     r"""(?:(?<![\w$])(?P<key>[A-Za-z_$][\w$]*)|['"](?P<qkey>[\w$:-]+)['"])\s*:\s*['"`][^'"`\n]*$"""
@@ -970,7 +987,28 @@ class FileSignals:
 
     @_Once
     def fs_write(self) -> bool:
-        return self.t.find(RX_FS_WRITE) is not None
+        """Does the file write a file? A write on a comment line is a note (a completion
+        script's ``# Installation: nx completion zsh >> ~/.zshrc``), and a shell's append or
+        PowerShell's writer in JavaScript that starts no process is text (a help example
+        ``'… --stdout >> ~/.bash_profile'``, a completion list's ``['>>', '~/.zshrc']``): only
+        a shell given it writes, and this file starts none. Past ``MAX_LIVE`` such matches the
+        next one counts (many decoys hide nothing)."""
+        first = self.t.find(RX_FS_WRITE)  # the fast search; most first matches are code
+        if first is None:
+            return False
+        if not self._no_write(first):
+            return True
+        for n, m in enumerate(self.t.matches(RX_FS_WRITE, MAX_LIVE + 1)):
+            if n == MAX_LIVE or not self._no_write(m):
+                return True
+        return False
+
+    def _no_write(self, m: re.Match[str]) -> bool:
+        """Is this write match a note on a comment line, or a shell's or PowerShell's write
+        (``>>``, ``tee -a``, ``Out-File``…) held in JavaScript that starts no process?"""
+        if in_comment_line(self.text, m.start()):
+            return True
+        return self.js and RX_JS_WRITE.match(m.group(0)) is None and self.runs_nothing
 
     @_Once
     def runs_nothing(self) -> bool:
@@ -980,7 +1018,7 @@ class FileSignals:
         return (
             self.proc is None
             and self.eval_sink is None
-            and RX_PROCESS_CALL.search(self.text) is None
+            and not _calls_process(self.text)
             and RX_ZX_CALL.search(self.text) is None
         )
 
