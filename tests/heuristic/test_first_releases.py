@@ -177,3 +177,40 @@ def test_a_file_that_starts_a_process_or_writes_itself_still_writes(
     """A process started (the append given to a shell), a write call of its own or code
     evaluated beside the same text keeps the rc file high at install."""
     assert _found(_package(tmp_path, code + extra + "\n", install=True))[RC] == "high"
+
+
+# A command table beside a class whose method is named ``exec``: the table's values are data.
+_TABLE = """const APPS = {
+  tool: { setup: "curl -fsSL https://example.invalid/install.sh | sh", run: "tool serve" },
+};
+
+class SetupCommand {
+  async exec (args) {
+    return this.output(APPS[args[0]].setup);
+  }
+}
+module.exports = { APPS, SetupCommand };
+"""
+
+
+def test_a_method_named_exec_does_not_make_a_table_run(tmp_path: Path) -> None:
+    """The definition ``async exec (args) {`` (npm's command classes, above) counted as a
+    process started, so a file holding a command as a table's value (decision 0098: a review
+    item when the file runs nothing) read GH-INSTALL-FETCH-EXEC high at install."""
+    found = _found(_package(tmp_path, _TABLE, install=True))
+    assert found["GH-INSTALL-FETCH-EXEC"] == "medium"
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "execSync(APPS.tool.setup);",
+        "new SetupCommand().exec(['tool']);",
+        "require('child_process');",
+    ],
+)
+def test_a_table_beside_a_call_still_runs(tmp_path: Path, extra: str) -> None:
+    """A call of ``exec`` (a method call too: ``.exec([…])`` runs the table's command through
+    whatever ``exec`` is) or ``child_process`` beside the same table keeps it high."""
+    found = _found(_package(tmp_path, _TABLE + extra + "\n", install=True))
+    assert found["GH-INSTALL-FETCH-EXEC"] == "high"
