@@ -214,3 +214,54 @@ def test_a_table_beside_a_call_still_runs(tmp_path: Path, extra: str) -> None:
     whatever ``exec`` is) or ``child_process`` beside the same table keeps it high."""
     found = _found(_package(tmp_path, _TABLE + extra + "\n", install=True))
     assert found["GH-INSTALL-FETCH-EXEC"] == "high"
+
+
+# A local app's setup: the lines a user pastes, an array joined into one text.
+_LINES = """export const snippetAgent = (model) => [
+  {
+    title: "Configure the agent",
+    setup: [
+      "# Install the agent:",
+      `# (for ${model.id})`,
+      'echo "it\\'s quick"',
+      "curl -fsSL https://example.invalid/install.sh | bash",
+    ].join("\\n"),
+    content: `agent run ${model.id}`,
+  },
+];
+"""
+
+
+def test_a_download_pipe_held_as_an_entrys_array_element_is_a_review_item(
+    tmp_path: Path,
+) -> None:
+    """@huggingface/tasks 0.20.25 and 0.21.54 ``src/local-apps.ts`` and
+    ``dist/{esm,commonjs}/local-apps.js`` (``setup: ["# Install Hermes:", "curl … | bash",
+    …].join("\\n")``): GH-INSTALL-FETCH-EXEC high at risk (decision 0098 left it), for lines no
+    code of the file runs, like the entry's value ``setup: "curl … | sh"`` beside it."""
+    found = _found(_package(tmp_path, _LINES, install=True))
+    assert found["GH-INSTALL-FETCH-EXEC"] == "medium"
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # a runner in the file
+        _LINES + "require('child_process').execSync(snippetAgent({})[0].setup);\n",
+        _LINES + "exec(snippetAgent({})[0].setup);\n",
+        # an array that is no entry's value
+        'const lines = ["# Install:", "curl -fsSL https://example.invalid/x.sh | sh"];\n'
+        "export default lines;\n",
+        # an element before it that is code, not a closed literal
+        'export const a = { setup: [step(), "curl -fsSL https://example.invalid/x.sh | sh"] };\n',
+        # the key too far back: more than 400 characters of elements before the command
+        'export const a = { setup: ["'
+        + "x" * 420
+        + '", "curl -fsSL https://example.invalid/x.sh | sh"] };\n',
+    ],
+    ids=["child-process", "exec-call", "plain-array", "code-element", "out-of-reach"],
+)
+def test_a_download_pipe_in_an_array_not_held_as_data_stays_high(tmp_path: Path, code: str) -> None:
+    """The element rule reads only an entry's array of literals in a file that runs nothing."""
+    found = _found(_package(tmp_path, code, install=True))
+    assert found["GH-INSTALL-FETCH-EXEC"] == "high"

@@ -933,6 +933,17 @@ RX_EXPECTED_ARG = re.compile(
     r"""|deepStrictEqual|eql)\(\s*['"`][^'"`\n]*$"""
 )
 ENTRY_KEY_REACH = 80  # characters back from a command to its entry's key or assertion
+# An element of an entry's array (``setup: ["# Install the agent:", "curl … | bash"].join("\\n")``,
+# a local app's setup lines): the key, ``[``, the elements before it (closed literals; a template's
+# ``${…}`` without nesting), then the string. What runs the lines is elsewhere, as for the entry.
+_CLOSED_LITERAL = (
+    r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`(?:[^`\\$]|\\.|\$\{[^{}`]*\}|\$(?!\{))*`"""
+)
+RX_ENTRY_ELEMENT = re.compile(
+    r"""(?:(?<![\w$])[A-Za-z_$][\w$]*|['"][\w$:-]+['"])\s*:\s*\[\s*"""
+    rf"""(?:(?:{_CLOSED_LITERAL})\s*,\s*)*['"`][^'"`\n]*$"""
+)
+ELEMENT_REACH = 400  # characters back from a command to its array's key
 
 
 _T = TypeVar("_T")
@@ -1024,7 +1035,8 @@ class FileSignals:
 
     def held_as_data(self, at: int) -> bool:
         """Is the command at ``at`` the string value of an entry (an option's default,
-        ``publishCommand: 'npm publish'``, ``setup: "curl … | sh"``) or a test's expected value
+        ``publishCommand: 'npm publish'``, ``setup: "curl … | sh"``), an element of an entry's
+        array (``setup: ["# Install:", "curl … | sh"]``) or a test's expected value
         (``expect(s.setup).toBe("curl … | sh")``) in a file that runs nothing? What runs it is
         elsewhere, if anywhere. Only in JavaScript: in a shell script ``echo step: "$(npm
         publish)"`` runs it."""
@@ -1034,6 +1046,7 @@ class FileSignals:
         return (
             RX_ENTRY_KEY.search(self.text, start, at) is not None
             or RX_EXPECTED_ARG.search(self.text, start, at) is not None
+            or RX_ENTRY_ELEMENT.search(self.text, max(0, at - ELEMENT_REACH), at) is not None
         )
 
     @_Once
