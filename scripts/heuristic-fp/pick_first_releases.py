@@ -48,15 +48,11 @@ def picks(doc: dict[str, object], lines: int) -> tuple[list[str], str]:
             continue
         if t[level] not in first or t < first[t[level]]:
             first[t[level]] = t
-    out: list[str] = []
-    for line in sorted(first, reverse=True)[:lines]:
-        version = ".".join(map(str, first[line]))
-        meta = versions[version]
-        dist = meta.get("dist") if isinstance(meta, dict) else None
-        url = dist.get("tarball") if isinstance(dist, dict) else None
-        integ = dist.get("integrity") if isinstance(dist, dict) else None
-        if isinstance(url, str) and isinstance(integ, str):
-            out.append(f"{version} {url} {integ}")
+    found = (
+        majors.tarball_line(versions, ".".join(map(str, first[line])))
+        for line in sorted(first, reverse=True)[:lines]
+    )
+    out = [line for line in found if line is not None]
     return out, "" if out else "no tarball"
 
 

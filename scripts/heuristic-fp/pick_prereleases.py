@@ -53,14 +53,8 @@ def picks(doc: dict[str, object], channels: int) -> tuple[list[str], str]:
             best[channel] = (when, version)
     if not best:
         return [], "no prerelease after latest"
-    out: list[str] = []
-    for _, version in sorted(best.values(), reverse=True)[:channels]:
-        meta = versions[version]
-        dist = meta.get("dist") if isinstance(meta, dict) else None
-        url = dist.get("tarball") if isinstance(dist, dict) else None
-        integ = dist.get("integrity") if isinstance(dist, dict) else None
-        if isinstance(url, str) and isinstance(integ, str):
-            out.append(f"{version} {url} {integ}")
+    newest = sorted(best.values(), reverse=True)[:channels]
+    out = [line for _, v in newest if (line := majors.tarball_line(versions, v)) is not None]
     return out, "" if out else "no tarball"
 
 

@@ -89,6 +89,16 @@ def picks(doc: dict[str, object], *, minors: str = "") -> tuple[list[str], str]:
     return [".".join(map(str, best[part])) for part in lower], ""
 
 
+def tarball_line(versions: dict[str, object], version: str) -> str | None:
+    """``version URL integrity`` of one release, as its packument's ``dist`` gives them (None
+    without both)."""
+    meta = versions.get(version)
+    dist = meta.get("dist") if isinstance(meta, dict) else None
+    url = dist.get("tarball") if isinstance(dist, dict) else None
+    integ = dist.get("integrity") if isinstance(dist, dict) else None
+    return f"{version} {url} {integ}" if isinstance(url, str) and isinstance(integ, str) else None
+
+
 def parser(description: str) -> argparse.ArgumentParser:
     """The arguments every picker takes: NAMES.txt FIRST LAST CACHE... [--skip LIST.txt ...]."""
     ap = argparse.ArgumentParser(description=description)
