@@ -667,8 +667,10 @@ class _Lockfile:
         if field_version is not None:
             version = _text(field_version, path, f"{where}.version")
         elif not registry:
-            if field_name is not None and self.kind != 9:
-                # pnpm 6-8 write name and version together for non-registry packages.
+            if field_name is not None and self.kind != 9 and res_type != "directory":
+                # pnpm 6-8 write name and version together for non-registry packages, but
+                # for a ``file:`` folder pnpm 8.15 writes its name alone (a local package:
+                # its version is never matched).
                 raise LockfileError(
                     path,
                     "package entry with a name but no version (truncated file?)",
