@@ -92,11 +92,17 @@ def test_a_per_project_lockfile_links_a_sibling_project(case: str) -> None:
 
 def test_a_cut_shared_lockfile_linking_inside_is_still_an_error() -> None:
     """The sibling outside the file's folder is another lockfile's; a link inside it to no
-    importer is still a cut file (tests/lockfiles/test_pnpm_cuts.py)."""
+    importer is a cut file when nothing follows it (tests/lockfiles/test_pnpm_cuts.py). When
+    packages follow, it is the root's own file of a workspace that shares no lockfile (pnpm
+    9.15.9 links ``link:packages/left-pad`` there: tests/lockfiles/fixtures/realtools/
+    pnpm9-per-project, decision 0122); this test asked for an error there too before."""
     data = (HERE / "pnpm10-per-project/apps/b/pnpm-lock.yaml").read_bytes()
     inside = data.replace(b"version: link:../a", b"version: link:apps/a")
+    cut = inside[: inside.index(b"link:apps/a\n") + len(b"link:apps/a\n")]
     with pytest.raises(LockfileError, match="no importer of the file lists"):
-        parse_bytes(inside, "pnpm-lock.yaml")
+        parse_bytes(cut, "pnpm-lock.yaml")
+    graph = parse_bytes(inside, "pnpm-lock.yaml")
+    assert ("is-odd", "3.0.1") in {(p.name, p.version) for p in graph.table}
 
 
 @pytest.mark.parametrize("case", ["pnpm10-per-project", "pnpm9-per-project"])

@@ -784,13 +784,16 @@ class _Lockfile:
                             and _workspace_spec(value)
                             and name not in self.linked_by_override
                             and not _outside(node[5:])
+                            and not self.node_ids
                         ):
                             # a workspace package (a workspace: or range specifier answered
                             # by a link), which pnpm lists as an importer when it is under the
-                            # file's folder: without it the file was cut (a cut after the first
+                            # file's folder: without it and without any package (pnpm writes
+                            # importers first) the file was cut (a cut after the first
                             # importer's link read as a project with nothing else). A project
-                            # outside it is another lockfile's (shared-workspace-lockfile=false
-                            # writes one file per project, its siblings linked as ../b)
+                            # that is not an importer is another lockfile's when the file goes
+                            # on (shared-workspace-lockfile=false writes one file per project:
+                            # the root's links packages/a, the siblings' link ../b)
                             raise LockfileError(
                                 path,
                                 "a dependency linked to a workspace package no importer of the"
