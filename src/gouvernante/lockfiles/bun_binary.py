@@ -43,7 +43,7 @@ from gouvernante.errors import LockfileError
 from gouvernante.lockfiles import _sniff
 from gouvernante.lockfiles._bun_wyhash import wyhash11
 from gouvernante.lockfiles._tarball_url import built_url, injected, registry_identity
-from gouvernante.lockfiles.bun import _tarball_version
+from gouvernante.lockfiles.bun import _file_folders, _tarball_version
 from gouvernante.model import (
     Importer,
     KnownEdges,
@@ -531,13 +531,24 @@ class _Layout(msgspec.Struct, frozen=True):
 
 
 def _graph(layout: _Layout) -> LockfileGraph:
-    ids, packages, importers = _packages(layout)
+    folder_specs: list[str] = []
+    ids, packages, importers = _packages(layout, folder_specs)
     edges = _edges(layout, ids)
-    return LockfileGraph(LockfileFormat.BUN_BINARY, packages, importers, details=KnownEdges(edges))
+    return LockfileGraph(
+        LockfileFormat.BUN_BINARY,
+        packages,
+        importers,
+        details=KnownEdges(edges),
+        local_folders=_file_folders(folder_specs),
+    )
 
 
-def _packages(layout: _Layout) -> tuple[list[str], list[LockedPackage], list[Importer]]:
-    """Node ids by package id (the root is ""), the packages, the importers."""
+def _packages(
+    layout: _Layout, folder_specs: list[str]
+) -> tuple[list[str], list[LockedPackage], list[Importer]]:
+    """Node ids by package id (the root is ""), the packages, the importers; the ``file:``
+    spec of each folder package is added to ``folder_specs`` (its package.json is judged by
+    this lockfile, as bun.lock's)."""
     reader, strings, columns = layout.reader, layout.strings, layout.columns
     ids: list[str] = []
     packages: list[LockedPackage] = []
@@ -569,6 +580,8 @@ def _packages(layout: _Layout) -> tuple[list[str], list[LockedPackage], list[Imp
                 name_hash: int = _U64.unpack_from(reader.data, columns["name_hash"] + 8 * i)[0]
                 version = layout.workspace_versions.get(name_hash, "")
                 importers.append(Importer(node, name))
+            elif resolved.spec.startswith("file:"):
+                folder_specs.append(resolved.spec)
         else:
             integrity = _integrity(reader, columns["meta"] + 88 * i + _META_INTEGRITY)
         packages.append(

@@ -503,7 +503,15 @@ def _parse_packages(
         entries = _without(entries, set(skipped) | set(bad_versions))
     details = _PackagesDetails(entries, links, data)
     return LockfileGraph(
-        fmt, table, importers, (), details, notes, entry_errors=tuple(errors), bundled=bundled
+        fmt,
+        table,
+        importers,
+        (),
+        details,
+        notes,
+        entry_errors=tuple(errors),
+        bundled=bundled,
+        local_folders=tuple(dict.fromkeys(urls.folders)),
     )
 
 
@@ -549,11 +557,14 @@ class _Urls:
     node id, so a rule that names it finds it. An alias names its real package (``name``), so
     its URL agrees."""
 
-    __slots__ = ("errors", "packages")
+    __slots__ = ("errors", "folders", "packages")
 
     def __init__(self) -> None:
         self.errors: list[str] = []
         self.packages: list[LockedPackage] = []
+        # the folders of copied ``file:`` directories (``install-links``: npm 9.9.4 writes
+        # ``"resolved": "file:local/thing"`` and no link): their package.json is judged here
+        self.folders: list[str] = []
 
     def guessed(self, key: str, entry: _Entry, name: str, extra: list[LockedPackage]) -> bool:
         """An entry with no version, or not a semver one, but a ``resolved``: its version from
@@ -577,6 +588,10 @@ class _Urls:
             return None
         if base and resolved == f"{base}{name}/-/{name.rpartition('/')[2]}-{version}.tgz":
             return None
+        if resolved[:5] == "file:":
+            folder = local_folder(resolved[5:])
+            if folder is not None:
+                self.folders.append(folder)
         where = f"packages{key_segment(key)}.resolved"
         spec = registry_spec(resolved)
         if spec is not None:
