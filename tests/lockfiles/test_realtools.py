@@ -50,3 +50,15 @@ def test_the_folders_manifest_is_judged_by_the_lockfile(case: str) -> None:
     assert not result.errors
     found = [(f.package, f.version, f.match) for f in result.findings]
     assert found == [("kind-of", "6.0.3", MatchKind.VERSION)]
+
+
+def test_a_file_folders_own_file_dependency_is_its_entry() -> None:
+    """yarn 1.22.22 writes local-thing's ``other "file:../other"`` as a path into its cache
+    and keys the entry ``other@file:local/other``: the dependency answered no entry, an error
+    in every mode ("a dependency on other resolves to no entry of the file")."""
+    case = HERE / "yarn1-nested-file"
+    graph = parse_bytes((case / "yarn.lock").read_bytes(), "yarn.lock")
+    assert list(graph.unkeyed) == []
+    assert not graph.entry_errors
+    cut = (case / "yarn.lock").read_text().split('\n"other@file:')[0] + "\n"
+    assert [name for name, _line in parse_bytes(cut.encode(), "yarn.lock").unkeyed] == ["other"]

@@ -44,6 +44,9 @@ def _classic_paths() -> list[Path]:
         if b"__metadata:" not in path.read_bytes()
         and "/.hypothesis/" not in str(path)
         and "/yarn1-parser/" not in str(path)  # (hand-edited layouts: decision 0099)
+        # (a file: dependency written as a cache path, answered by its name: the exact path
+        # reads it, decision 0122)
+        and "/realtools/yarn1-nested-file/" not in str(path)
         and not parse_bytes(path.read_bytes(), "yarn.lock").unkeyed  # (reads alone)
     ]
 

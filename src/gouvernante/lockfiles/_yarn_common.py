@@ -185,6 +185,12 @@ def check_references(
                 by_name.setdefault(name, []).append(version)
     unverified: list[str] = []
     referenced: set[str] = set()
+    # ``name@file:`` for each name an entry keyed by a file: descriptor has (yarn classic)
+    local_heads = (
+        {d[: d.index("@file:", 1) + 6] for d in descriptors if "@file:" in d[1:]}
+        if absent is not None
+        else set()
+    )
     # name -> (line of the first entry with a catalog: on it, the catalogs it is asked from)
     by_catalog: dict[str, tuple[int, set[str]]] = {}
     for index, key in enumerate(keys):
@@ -202,6 +208,11 @@ def check_references(
                     unverified.append(name)
                 continue
             if absent is not None:  # (other entries of the name may be there: another range)
+                if range_[:5] == "file:" and f"{name}@file:" in local_heads:
+                    # yarn 1.22.22 writes a file: folder's own file: dependency as a path into
+                    # its cache (``other "file:../../cache/.../node_modules/other"``) and keys
+                    # the entry by the path the project asked (``other@file:local/other``)
+                    continue
                 absent.append((name, lines[index]))
                 continue
             raise LockfileError(
