@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -16,40 +17,51 @@ from gouvernante.vocab import Severity
 
 HERE = Path(__file__).parent / "fixtures" / "realtools"
 
-# a `file:` folder (local/thing, depending on kind-of 6.0.3) as the tool recorded it
-FILE_FOLDER = {"npm9-install-links": "package-lock.json", "bun1138-lockb-folder": "bun.lockb"}
+# a `file:` folder (local/thing, depending on kind-of 6.0.3) as the tool recorded it; in the
+# nested cases local/thing depends on the folder local/other by `file:../other` (is-number 6.0.0)
+FILE_FOLDER = {
+    "npm9-install-links": ("package-lock.json", ["local/thing"]),
+    "bun1138-lockb-folder": ("bun.lockb", ["local/thing"]),
+    "berry4-nested-file": ("yarn.lock", ["local/thing", "local/other"]),
+}
 
 
 @pytest.mark.parametrize("case", sorted(FILE_FOLDER))
-def test_a_copied_file_folder_is_a_local_folder(case: str) -> None:
+def test_a_file_folder_is_a_local_folder(case: str) -> None:
     """npm 9.9.4 ``--install-links`` copies the folder (``"resolved": "file:local/thing"``, no
     link, so no importer either) and bun 1.1.38's bun.lockb holds a folder resolution: neither
-    reader gave the folder, so its package.json was judged by no lockfile."""
-    lockfile = HERE / case / FILE_FOLDER[case]
+    reader gave the folder, so its package.json was judged by no lockfile. yarn 4.18.1 writes
+    local/other relative to local/thing's locator, which we did not follow."""
+    name, folders = FILE_FOLDER[case]
+    lockfile = HERE / case / name
     graph = parse_bytes(lockfile.read_bytes(), str(lockfile))
-    assert list(graph.local_folders) == ["local/thing"]
+    assert list(graph.local_folders) == folders
 
 
-@pytest.mark.parametrize("case", sorted(FILE_FOLDER))
-def test_the_folders_manifest_is_judged_by_the_lockfile(case: str) -> None:
-    """``-dir -recursive``: kind-of 6.0.3 is found as locked, not as local/thing's declared
-    range (a declared-range finding before the fix)."""
-    rule = Rule(
-        id="T-KIND-OF",
-        title="every kind-of",
-        kind=RuleKind.MALICIOUS_PACKAGE,
-        ecosystem="npm",
-        severity=Severity.LOW,
-        source="t.json",
-        package_rules=(PackageRule("kind-of", ("*",), frozenset()),),
+@pytest.mark.parametrize("case", [*sorted(FILE_FOLDER), "yarn1-nested-file"])
+def test_the_folders_manifests_are_judged_by_the_lockfile(case: str) -> None:
+    """``-dir -recursive``: what the folders' package.json declare is found as locked, not as
+    their declared ranges (declared-range findings before the fix; yarn 1: an error)."""
+    rules = tuple(
+        Rule(
+            id=f"T-{name}",
+            title=f"every {name}",
+            kind=RuleKind.MALICIOUS_PACKAGE,
+            ecosystem="npm",
+            severity=Severity.LOW,
+            source="t.json",
+            package_rules=(PackageRule(name, ("*",), frozenset()),),
+        )
+        for name in ("kind-of", "is-number")
     )
     result = run_scan(
         ScanRequest(directory=str(HERE / case), recursive=True, workers=1),
-        RuleSet((rule,), ("t.json",)),
+        RuleSet(rules, ("t.json",)),
     )
     assert not result.errors
-    found = [(f.package, f.version, f.match) for f in result.findings]
-    assert found == [("kind-of", "6.0.3", MatchKind.VERSION)]
+    found = {(f.package, f.version, f.match) for f in result.findings}
+    expected = json.loads((HERE / case / "expected.json").read_text())["packages"]
+    assert found == {(name, version, MatchKind.VERSION) for name, version in expected}
 
 
 def test_a_file_folders_own_file_dependency_is_its_entry() -> None:
@@ -62,3 +74,20 @@ def test_a_file_folders_own_file_dependency_is_its_entry() -> None:
     assert not graph.entry_errors
     cut = (case / "yarn.lock").read_text().split('\n"other@file:')[0] + "\n"
     assert [name for name, _line in parse_bytes(cut.encode(), "yarn.lock").unkeyed] == ["other"]
+
+
+def test_a_chain_of_folder_locators_is_followed_a_bounded_depth() -> None:
+    """Each folder's locator names the folder it is relative to; a chain longer than
+    ``_OWNER_DEPTH`` (no tool writes one) names no folder instead of recursing on."""
+    from urllib.parse import quote
+
+    from gouvernante.lockfiles._local_folder import local_folder
+    from gouvernante.lockfiles._yarn_berry import _OWNER_DEPTH, _local_path
+
+    reference = "file:./a#./a::hash=1&locator=root%40workspace%3A."
+    chain = [reference]
+    for _ in range(_OWNER_DEPTH + 2):
+        chain.append(f"file:./a#./a::hash=1&locator={quote('x@' + chain[-1], safe='')}")
+    assert _local_path(chain[0], local_folder) == "a"
+    assert _local_path(chain[3], local_folder) == "a/a/a/a"
+    assert _local_path(chain[-1], local_folder) is None

@@ -480,12 +480,19 @@ def _local_reference(
         folders.append(local)
 
 
-def _local_path(reference: str, read: Callable[[str, str], str | None]) -> str | None:
+_OWNER_DEPTH = 16  # folders in folders followed back to a workspace (a deeper chain: None)
+
+
+def _local_path(
+    reference: str, read: Callable[[str, str], str | None], depth: int = 0
+) -> str | None:
     """The path of a ``file:`` directory, ``file:`` tarball or ``portal:`` reference
     (``file:./dir#./dir::hash=...&locator=root%40workspace%3A.``) relative to the lockfile's
     folder, as ``read`` (``local_folder``, ``local_tarball_path``) gives it from the path and
-    the folder of the workspace its ``locator`` names, to which it is relative (another
-    locator: None)."""
+    the folder its ``locator`` names, to which it is relative: a workspace's, or a ``file:`` /
+    ``portal:`` folder's (yarn 4.18.1 writes ``other@file:../other::locator=local-thing%40file
+    %3A..%2F..%2Flocal%2Fthing%23...`` for local/thing's own ``file:../other``); another
+    locator: None."""
     from urllib.parse import unquote  # noqa: PLC0415 - not on the common path (decision 0024)
 
     body, _, params = reference.partition("::")
@@ -496,6 +503,9 @@ def _local_path(reference: str, read: Callable[[str, str], str | None]) -> str |
             owner = split_at_version(unquote(value))[1]
             if owner.startswith("workspace:"):
                 return read(path, owner[len("workspace:") :])
+            if owner.startswith(("file:", "portal:")) and depth < _OWNER_DEPTH:
+                folder = _local_path(owner, local_folder, depth + 1)
+                return None if folder is None else read(path, folder)
     return None
 
 
