@@ -22,8 +22,8 @@ def test_the_folder_is_read_from_the_lockfile(which: str) -> None:
 @pytest.mark.parametrize(
     ("which", "old", "new"),
     [
-        # a link: target's dependencies are not installed by the project's lockfile
-        ("yarn.lock", '"loc@file:./vendor/loc"', '"loc@link:./vendor/loc"'),
+        # a link: target's dependencies are not installed by the project's lockfile (yarn 1
+        # installs them: test_a_yarn1_link_is_a_folder)
         ("bun.lock", '"loc@file:vendor/loc"', '"loc@link:vendor/loc"'),
         ("yarn.lock", '"loc@file:./vendor/loc"', '"loc@file:./vendor/loc.tgz"'),
         # a tarball is no folder, one outside the lockfile's is never scanned with it
@@ -47,3 +47,10 @@ def test_a_berry_path_is_read_from_its_workspace() -> None:
     text = text.replace("file:./vendor/loc#./vendor/loc", "file:../../vendor/loc#../../vendor/loc")
     graph = parse_bytes(text.encode(), "yarn.lock")
     assert list(graph.local_folders) == ["vendor/loc"]
+
+
+def test_a_yarn1_link_is_a_folder() -> None:
+    """yarn 1.22.22 installs and locks a ``link:`` folder's dependencies (decision 0122,
+    tests/lockfiles/fixtures/realtools/yarn1-link-folder): this test said no folder before."""
+    text = LOCKFILES["yarn.lock"].replace('"loc@file:./vendor/loc"', '"loc@link:./vendor/loc"')
+    assert list(parse_bytes(text.encode(), "yarn.lock").local_folders) == ["vendor/loc"]

@@ -23,6 +23,7 @@ FILE_FOLDER = {
     "npm9-install-links": ("package-lock.json", ["local/thing"]),
     "bun1138-lockb-folder": ("bun.lockb", ["local/thing"]),
     "berry4-nested-file": ("yarn.lock", ["local/thing", "local/other"]),
+    "yarn1-link-folder": ("yarn.lock", ["local/thing"]),
 }
 
 
@@ -31,7 +32,8 @@ def test_a_file_folder_is_a_local_folder(case: str) -> None:
     """npm 9.9.4 ``--install-links`` copies the folder (``"resolved": "file:local/thing"``, no
     link, so no importer either) and bun 1.1.38's bun.lockb holds a folder resolution: neither
     reader gave the folder, so its package.json was judged by no lockfile. yarn 4.18.1 writes
-    local/other relative to local/thing's locator, which we did not follow."""
+    local/other relative to local/thing's locator, which we did not follow. yarn 1.22.22
+    installs and locks a ``link:`` folder's dependencies, which we took for a plain link."""
     name, folders = FILE_FOLDER[case]
     lockfile = HERE / case / name
     graph = parse_bytes(lockfile.read_bytes(), str(lockfile))

@@ -152,7 +152,8 @@ class _Entries:
         self.dependency_blocks: Callable[[int], str] | None = None
         # _canonical_columns: the entries whose URL its layout check did not vouch for
         self.url_suspects: Sequence[int] | None = None
-        # _canonical_columns: no id holds "@file:" (its headers do not: _file_folders)
+        # _canonical_columns: no id holds "@file:" or "@link:" (its headers do not:
+        # _file_folders)
         self.no_file_ids = False
         # _canonical_columns: the entries written with no ``resolved`` or ``resolved ""``, as
         # its grammar read them (None: not known, any entry may be one)
@@ -683,17 +684,22 @@ def _cut_end(source: str | bytes) -> tuple[str, ...]:
 
 def _file_folders(entries: _Entries) -> tuple[str, ...]:
     """The folders of the ``file:`` directory entries (their dependencies are locked here,
-    decision 0038), the path as the project's package.json gives it, read from the lockfile's
-    folder."""
+    decision 0038) and of the ``link:`` ones (yarn 1.22.22 installs and locks a linked
+    folder's dependencies too, decision 0122), the path as the project's package.json gives
+    it, read from the lockfile's folder."""
     ids = entries.ids
-    if entries.no_file_ids or "@file:" not in "\n".join(ids):
+    if entries.no_file_ids:
+        return ()
+    joined = "\n".join(ids)
+    if "@file:" not in joined and "@link:" not in joined:
         return ()
     found: dict[str, None] = {}
     for index, key in enumerate(ids):
-        if "@file:" in key:
+        if "@file:" in key or "@link:" in key:
             for descriptor in entries.descriptors_of(index):
                 spec = split_at_version(descriptor)[1]
-                folder = local_folder(spec[5:]) if spec.startswith("file:") else None
+                local = spec.startswith(("file:", "link:"))
+                folder = local_folder(spec[5:]) if local else None
                 if folder is not None:
                     found[folder] = None
     return tuple(found)
@@ -1541,7 +1547,8 @@ def _canonical_columns(
         if unresolved.count(None) == len(unresolved)
         else compress(count(), map(operator.is_not, unresolved, repeat(None)))
     )
-    entries.no_file_ids = "@file:" not in headers  # (the ids are their tokens, unquoted)
+    # (the ids are their tokens, unquoted)
+    entries.no_file_ids = "@file:" not in headers and "@link:" not in headers
     entries.versions_read = versions_read
     entries.header_keys = header_keys
     entries.dependency_blocks = lambda index: _ascii(
