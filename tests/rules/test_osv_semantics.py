@@ -513,3 +513,79 @@ def test_long_record_values_are_cut_in_warnings(tmp_path: Path) -> None:
     assert versions_of(result) == {"MAL-2099-70": {"p": [">=1.0.0"]}}
     assert all(len(w) < 400 for w in result.warnings)
     assert any("'xxxx" in w and "..." in w for w in result.warnings)
+
+
+# --- records that name their package otherwise, or twice (decision 0125) -----------------------
+
+
+def test_duplicate_id_with_other_packages_is_merged_not_dropped(tmp_path: Path) -> None:
+    """Two records of one id (a folder plus an API answer, two exports) that differ: the second
+    used to be skipped with a warning, leaving its packages and versions clean. Now one rule
+    affects the union; an identical repeat is still only skipped."""
+    first = record("MAL-2099-80", "dup-a", versions=["1.0.0"])
+    second = {
+        "id": "MAL-2099-80",
+        "affected": [
+            {"package": {"ecosystem": "npm", "name": "dup-a"}, "versions": ["1.1.0"]},
+            {"package": {"ecosystem": "npm", "name": "dup-b"}, "versions": ["2.0.0"]},
+        ],
+    }
+    result = import_feed("osv", [write(tmp_path / "r.json", [first, second, second])])
+    rules = loaded(result)
+    assert affected(rules, "dup-a", "1.0.0") == {"MAL-2099-80"}
+    assert affected(rules, "dup-a", "1.1.0") == {"MAL-2099-80"}
+    assert affected(rules, "dup-b", "2.0.0") == {"MAL-2099-80"}
+    assert affected(rules, "dup-a", "1.0.1") == set()
+    merged = [w for w in result.warnings if "merged" in w]
+    assert len(merged) == 1 and f"{tmp_path / 'r.json'}:[1]" in merged[0]
+    assert any(w.endswith("duplicate record id MAL-2099-80 skipped") for w in result.warnings)
+
+
+def test_duplicate_id_across_inputs_is_one_rule(tmp_path: Path) -> None:
+    """Before: one document per input, both holding the id; the loader refuses the second
+    definition (an error of every scan)."""
+    a = write(tmp_path / "a.json", [record("MAL-2099-81", "p", versions=["1.0.0"])])
+    b = write(tmp_path / "b.json", [record("MAL-2099-81", "p", versions=["2.0.0"])])
+    result = import_feed("osv", [a, b])
+    rules = loaded(result)
+    assert [r.id for r in rules] == ["MAL-2099-81"]
+    assert affected(rules, "p", "1.0.0") == affected(rules, "p", "2.0.0") == {"MAL-2099-81"}
+
+
+@pytest.mark.parametrize(
+    ("package", "name"),
+    [
+        ({"ecosystem": "npm", "purl": "pkg:npm/%40scope/purl-only@1.0.0"}, "@scope/purl-only"),
+        ({"ecosystem": "npm", "purl": "pkg:npm/@scope/purl-only"}, "@scope/purl-only"),
+        ({"ecosystem": "npm", "purl": "pkg:npm/purl-only@1.0.0?x=1#a/b"}, "purl-only"),
+        ({"purl": "pkg:NPM/%40scope/purl-only"}, "@scope/purl-only"),
+        ({"ecosystem": "npm", "name": " spaced\t"}, "spaced"),
+        ({"ecosystem": " npm ", "name": "eco-spaced"}, "eco-spaced"),
+    ],
+)
+def test_package_named_by_purl_or_with_blanks_is_imported(
+    tmp_path: Path, package: dict[str, str], name: str
+) -> None:
+    """The package is unambiguous (a purl without ``name``, blanks npm names cannot have): the
+    record used to be skipped with a warning, a lockfile holding the release clean."""
+    rec = {"id": "MAL-2099-82", "affected": [{"package": package, "versions": ["1.0.0"]}]}
+    rules = loaded(import_feed("osv", [write(tmp_path / "r.json", [rec])]))
+    assert affected(rules, name, "1.0.0") == {"MAL-2099-82"}
+    assert affected(rules, name, "1.0.1") == set()
+
+
+def test_purl_naming_another_package_widens_with_a_warning(tmp_path: Path) -> None:
+    package = {"ecosystem": "npm", "name": "named", "purl": "pkg:npm/%40other/purled@1.0.0"}
+    same_but_case = {"ecosystem": "npm", "name": "JSONStreamY", "purl": "pkg:npm/jsonstreamy"}
+    recs = [
+        {"id": "MAL-2099-83", "affected": [{"package": package, "versions": ["1.0.0"]}]},
+        {"id": "MAL-2099-84", "affected": [{"package": same_but_case, "versions": ["1.0.0"]}]},
+    ]
+    result = import_feed("osv", [write(tmp_path / "r.json", recs)])
+    rules = loaded(result)
+    assert affected(rules, "named", "1.0.0") == {"MAL-2099-83"}
+    assert affected(rules, "@other/purled", "1.0.0") == {"MAL-2099-83"}
+    # a purl spells npm names in lower case: not another package
+    assert versions_of(result)["MAL-2099-84"] == {"JSONStreamY": ["=1.0.0"]}
+    (warning,) = result.warnings
+    assert "(MAL-2099-83): affected[0].package: purl names '@other/purled'" in warning

@@ -23,6 +23,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from gouvernante.fs.decode import json_problem
 from gouvernante.fs.walk import find_files
@@ -146,6 +147,28 @@ def _version(text: object) -> Version | None:
     if not isinstance(text, str) or len(text) > 256:
         return None
     return try_parse_version(text.strip())
+
+
+def _purl_npm_name(value: object) -> str | None:
+    """The npm package name of a ``pkg:npm/[%40scope/]name[@version][?q][#p]`` purl, decoded,
+    or ``None`` (not a string, not an npm purl, not a name npm can have)."""
+    if not isinstance(value, str) or len(value) > 1000:
+        return None
+    text = value.strip()
+    if text[:4].lower() != "pkg:":
+        return None
+    kind, sep, path = text[4:].lstrip("/").partition("/")
+    if not sep or kind.lower() != "npm":
+        return None
+    segments = path.split("#", 1)[0].split("?", 1)[0].strip("/").split("/")
+    last = segments[-1]
+    if "@" in last[1:]:
+        last = last[: last.index("@", 1)]  # the version
+    parts = [unquote(s) for s in (*segments[:-1], last)]
+    if len(parts) > 2 or (len(parts) == 2 and not parts[0].startswith("@")):
+        return None
+    name = "/".join(parts)
+    return name if is_package_name(name) else None
 
 
 def _windows(ranges: Sequence[OsvRange]) -> list[str]:
@@ -332,6 +355,24 @@ class _RecordConverter:
             out.append(parsed)
         return out
 
+    def _package_names(
+        self, at: str, package: Mapping[str, Any], purl_name: str | None
+    ) -> list[str]:
+        """The npm names one ``affected[].package`` gives: its ``name`` (surrounding blanks,
+        which npm names cannot have, dropped), else the name its ``pkg:npm/`` purl spells. A
+        purl naming another package (beyond case: purls spell npm names in lower case) adds
+        that package too, with a warning: widened, never guessed narrower."""
+        raw = package.get("name")
+        name = raw.strip() if isinstance(raw, str) and len(raw) <= 1000 else None
+        names = [n for n in (name or purl_name,) if n is not None and is_package_name(n)]
+        if names and purl_name is not None and purl_name.lower() != names[0].lower():
+            self.warn(
+                "purl names another package",
+                f"{at}: purl names {quoted(purl_name)}, name is {quoted(names[0])}: both imported",
+            )
+            names.append(purl_name)
+        return names
+
     def convert(self) -> JSONDict | None:
         rec = self.record
         rec_id = _str(rec.get("id"))
@@ -349,21 +390,25 @@ class _RecordConverter:
         for index, raw_affected in enumerate(_list(rec.get("affected"))):
             affected = _dict(raw_affected)
             package = _dict(affected.get("package"))
-            ecosystem = _str(package.get("ecosystem")) or "?"
-            name = _str(package.get("name"))
-            if ecosystem.lower() != "npm":
-                others.add(ecosystem)
+            purl_name = _purl_npm_name(package.get("purl"))
+            ecosystem = (_str(package.get("ecosystem")) or "").strip()
+            if ecosystem.lower() != "npm" and not (ecosystem == "" and purl_name):
+                others.add(ecosystem or "?")
                 continue
-            if name is None or not is_package_name(name):
+            names = self._package_names(f"affected[{index}].package", package, purl_name)
+            if not names:
                 self.warn(
                     "npm package name", f"npm package name {quoted(package.get('name'))} skipped"
                 )
                 continue
-            pkg = packages.setdefault(name, _Package())
-            pkg.listed.update(self._listed(f"affected[{index}].versions", affected.get("versions")))
-            pkg.ranges.extend(self._read_ranges(name, _list(affected.get("ranges"))))
+            listed = self._listed(f"affected[{index}].versions", affected.get("versions"))
+            ranges = self._read_ranges(names[0], _list(affected.get("ranges")))
+            for name in names:
+                pkg = packages.setdefault(name, _Package())
+                pkg.listed.update(listed)
+                pkg.ranges.extend(ranges)
             indicators = _dict(_dict(affected.get("database_specific")).get("indicators"))
-            self._read_indicators(name, indicators, hosts, integrity)
+            self._read_indicators(names[0], indicators, hosts, integrity)
         if others:
             self.warn(
                 "other ecosystems",
@@ -563,29 +608,72 @@ def _zip_members(path: str) -> Iterator[tuple[str, bytes]]:
         raise FeedError(path, f"cannot read: {exc.strerror or exc}") from None
 
 
+def _merge_rule(first: JSONDict, other: JSONDict) -> bool:
+    """Add to ``first`` what ``other`` (a record of the same id) affects beyond it: its packages,
+    version expressions (a rule's expressions are alternatives: appending is the union), file
+    and network indicators and integrity values. Whether anything was added."""
+    changed = False
+    mine = {str(p["package_name"]): p for p in first["package_rules"]}
+    for prule in other["package_rules"]:
+        have = mine.get(str(prule["package_name"]))
+        if have is None:
+            first["package_rules"].append(prule)
+            mine[str(prule["package_name"])] = prule
+            changed = True
+            continue
+        old, new = have["affected_versions"], prule["affected_versions"]
+        if old == ["*"] or set(new) <= set(old):
+            continue
+        have["affected_versions"] = (
+            ["*"] if new == ["*"] else sorted({*old, *new}, key=expression_sort_key)
+        )
+        changed = True
+    first["package_rules"].sort(key=lambda p: str(p["package_name"]))
+    for key in ("host_indicators", "integrity"):
+        extra = [item for item in other.get(key, ()) if item not in first.get(key, ())]
+        if extra:
+            first[key] = [*first.get(key, ()), *extra]
+            changed = True
+    return changed
+
+
 def convert_records(
     records: Iterable[tuple[str, str, Mapping[str, Any]]],
     options: Mapping[str, str],
     log: WarningLog,
     *,
     narrow: bool = False,
+    seen: dict[str, tuple[str, JSONDict]] | None = None,
 ) -> tuple[list[JSONDict], list[RecordOutcome]]:
-    """Convert (where, JSON path, record) triples; duplicate ids keep the first record."""
+    """Convert (where, JSON path, record) triples. A record whose id an earlier one (of these
+    records, or of ``seen``: the import's earlier inputs) has is merged into that rule when it
+    affects more (the union: dropped, its packages and versions would scan clean), else
+    skipped; a warning either way."""
     rules: list[JSONDict] = []
     outcomes: list[RecordOutcome] = []
-    seen: set[str] = set()
+    seen = {} if seen is None else seen
     for where, json_path, record in records:
         shown_where = f"{where}:{json_path}" if json_path else where
         converter = _RecordConverter(shown_where, record, options, log, narrow=narrow)
         rule = converter.convert()
         if rule is None or converter.outcome is None:
             continue
-        if rule["id"] in seen:
-            log.add(
-                "duplicate record id", f"{shown_where}: duplicate record id {rule['id']} skipped"
-            )
+        rule_id = str(rule["id"])
+        if rule_id in seen:
+            first_where, first = seen[rule_id]
+            if _merge_rule(first, rule):
+                outcomes.append(converter.outcome)
+                log.add(
+                    "duplicate record id",
+                    f"{shown_where}: duplicate record id {rule_id} affects more than the one at"
+                    f" {first_where}: merged into that rule (the union of both)",
+                )
+            else:
+                log.add(
+                    "duplicate record id", f"{shown_where}: duplicate record id {rule_id} skipped"
+                )
             continue
-        seen.add(rule["id"])
+        seen[rule_id] = (shown_where, rule)
         rules.append(rule)
         outcomes.append(converter.outcome)
     return rules, outcomes
@@ -655,6 +743,7 @@ def import_osv(
     log = WarningLog()
     narrow = options.get("narrow", "") not in ("", "no", "false", "0")
     outcomes: list[RecordOutcome] = []
+    seen: dict[str, tuple[str, JSONDict]] = {}  # rule id -> (where, rule), across the inputs
     for path in inputs:
         # a generator: records are converted as they are read, never all held at once
         records = (
@@ -662,7 +751,7 @@ def import_osv(
             for where, data in _sources(path)
             for json_path, record in _records_from_json(data, where)
         )
-        rules, converted = convert_records(records, options, log, narrow=narrow)
+        rules, converted = convert_records(records, options, log, narrow=narrow, seen=seen)
         outcomes.extend(converted)
         stem = os.path.basename(os.path.normpath(path))
         for suffix in (".json", ".zip"):
