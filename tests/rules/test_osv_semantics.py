@@ -448,6 +448,9 @@ def _event_version(event: Mapping[str, str]) -> Version | None:
 
 def _osv_affected(rec: Mapping[str, Any], version: Version) -> bool:
     """The OSV schema's evaluation, written out literally (independent of the importer)."""
+    if not any(e.get("versions") or e.get("ranges") for e in rec["affected"]):
+        # decision 0125: a malicious record that gives no version or range is every version
+        return bool(rec["id"].startswith("MAL-"))
     for entry in rec["affected"]:
         if any(parse_version(v) == version for v in entry.get("versions", [])):
             return True
@@ -589,3 +592,43 @@ def test_purl_naming_another_package_widens_with_a_warning(tmp_path: Path) -> No
     assert versions_of(result)["MAL-2099-84"] == {"JSONStreamY": ["=1.0.0"]}
     (warning,) = result.warnings
     assert "(MAL-2099-83): affected[0].package: purl names '@other/purled'" in warning
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"ranges": [{"type": "GIT", "repo": "https://example.invalid/r", "events": [{"a": 1}]}]},
+        {"ranges": [{"type": "GIT", "repo": "https://example.invalid/r", "events": []}]},
+        {"versions": []},
+        {},
+        {"ranges": [{"type": "CUSTOM", "events": [{"introduced": "1.0.0"}]}]},
+    ],
+)
+def test_malicious_record_without_readable_versions_is_every_version(
+    tmp_path: Path, fields: dict[str, Any]
+) -> None:
+    """A malicious-packages record naming an npm package whose versions we cannot read (a GIT
+    range only, an empty list, nothing): the record was skipped with a warning, every release
+    of a package the feed calls malicious scanning clean. Widened to every version, warned;
+    a vulnerability record of that shape is still skipped (widened, it would flag clean
+    releases of a real package)."""
+    mal = record("MAL-2099-90", "no-versions", **fields)
+    vuln = record("GHSA-2099-91", "no-versions-vuln", **fields)
+    result = import_feed("osv", [write(tmp_path / "r.json", [mal, vuln])])
+    rules = loaded(result)
+    assert affected(rules, "no-versions", "1.0.0") == {"MAL-2099-90"}
+    assert affected(rules, "no-versions", "0.0.1-rc.1") == {"MAL-2099-90"}
+    assert affected(rules, "no-versions-vuln", "1.0.0") == set()
+    widened = [w for w in result.warnings if "every version imported" in w]
+    assert len(widened) == 1 and "(MAL-2099-90)" in widened[0]
+    assert any("(GHSA-2099-91): no npm package with usable versions" in w for w in result.warnings)
+
+
+def test_malicious_record_whose_ranges_affect_nothing_stays_empty(tmp_path: Path) -> None:
+    """A range we read that affects no version is the record's word: not widened."""
+    rng = semver_range({"fixed": "1.0.0"}, {"last_affected": "2.0.0"})
+    result = import_feed(
+        "osv", [write(tmp_path / "r.json", [record("MAL-2099-92", "p", ranges=[rng])])]
+    )
+    assert result.documents == ()
+    assert not any("every version imported" in w for w in result.warnings)

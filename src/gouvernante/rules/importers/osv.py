@@ -104,6 +104,8 @@ class _Package:
     ranges: list[OsvRange] = field(default_factory=list)
     # ranges of the record's database_specific origins: only looked at for the warning
     origin_ranges: list[OsvRange] = field(default_factory=list)
+    # the record gives a version or a SEMVER/ECOSYSTEM range for it (even one affecting nothing)
+    readable: bool = False
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,11 @@ def _version(text: object) -> Version | None:
     if not isinstance(text, str) or len(text) > 256:
         return None
     return try_parse_version(text.strip())
+
+
+def _is_malicious(rec_id: str, database_specific: Mapping[str, Any]) -> bool:
+    """A malicious-packages record (its id, or its origins), not a vulnerability."""
+    return rec_id.startswith("MAL-") or _ORIGINS in database_specific
 
 
 def _purl_npm_name(value: object) -> str | None:
@@ -403,10 +410,15 @@ class _RecordConverter:
                 continue
             listed = self._listed(f"affected[{index}].versions", affected.get("versions"))
             ranges = self._read_ranges(names[0], _list(affected.get("ranges")))
+            readable = bool(listed) or any(
+                _dict(r).get("type") in ("SEMVER", "ECOSYSTEM")
+                for r in _list(affected.get("ranges"))
+            )
             for name in names:
                 pkg = packages.setdefault(name, _Package())
                 pkg.listed.update(listed)
                 pkg.ranges.extend(ranges)
+                pkg.readable = pkg.readable or readable
             indicators = _dict(_dict(affected.get("database_specific")).get("indicators"))
             self._read_indicators(names[0], indicators, hosts, integrity)
         if others:
@@ -422,7 +434,8 @@ class _RecordConverter:
                 pkg.origin_ranges.extend(
                     self._read_ranges(name, _list(_dict(origin).get("ranges")), quiet=True)
                 )
-        outcomes = self._outcomes(packages)
+        db = _dict(rec.get("database_specific"))
+        outcomes = self._outcomes(packages, malicious=_is_malicious(rec_id, db))
         package_rules: list[JSONDict] = [
             {"package_name": o.name, "affected_versions": list(o.expressions)} for o in outcomes
         ]
@@ -439,7 +452,9 @@ class _RecordConverter:
         self._network(hosts)
         return self._rule(rec_id, package_rules, hosts, integrity)
 
-    def _outcomes(self, packages: Mapping[str, _Package]) -> list[PackageOutcome]:
+    def _outcomes(
+        self, packages: Mapping[str, _Package], *, malicious: bool
+    ) -> list[PackageOutcome]:
         out: list[PackageOutcome] = []
         for name in sorted(packages):
             pkg = packages[name]
@@ -450,9 +465,21 @@ class _RecordConverter:
                 if len(bounded) < len(ranges) and (bounded or pkg.listed):
                     ranges, narrowed = bounded, True
             cover: Coverage = coverage(ranges, pkg.listed)
-            if cover.nothing:
+            if cover.nothing and (pkg.readable or not malicious):
                 continue
             exprs = sorted(cover.expressions(), key=expression_sort_key)
+            if cover.nothing:
+                # the feed calls the package malicious, and says no version we can read
+                # (only GIT ranges, an empty list, nothing): skipped, every release would
+                # scan clean; widened, with a warning
+                self.warn(
+                    "no readable version",
+                    f"{name}: no version the record gives can be read (GIT ranges, an empty"
+                    " or missing versions list); every version imported as affected, as the"
+                    " record calls the package malicious",
+                )
+                cover = coverage((OsvRange((Event(EventKind.INTRODUCED, None),)),), ())
+                exprs = cover.expressions()
             out.append(
                 PackageOutcome(
                     name=name,
@@ -473,7 +500,7 @@ class _RecordConverter:
     ) -> JSONDict:
         rec = self.record
         db = _dict(rec.get("database_specific"))
-        malicious = rec_id.startswith("MAL-") or "malicious-packages-origins" in db
+        malicious = _is_malicious(rec_id, db)
         every = all(pr["affected_versions"] == ["*"] for pr in package_rules)
         if malicious:
             kind = "malicious-package" if every else "compromised-release"
