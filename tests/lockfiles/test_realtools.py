@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from gouvernante.errors import LockfileError
 from gouvernante.lockfiles import parse_bytes
 from gouvernante.model import MatchKind
 from gouvernante.pipeline import ScanRequest, run_scan
@@ -93,3 +94,19 @@ def test_a_chain_of_folder_locators_is_followed_a_bounded_depth() -> None:
     assert _local_path(chain[0], local_folder) == "a"
     assert _local_path(chain[3], local_folder) == "a/a/a/a"
     assert _local_path(chain[-1], local_folder) is None
+
+
+@pytest.mark.parametrize("last_line", ["    name: local-thing\n", "type: directory}\n"])
+def test_a_file_cut_in_its_last_folder_entry_is_refused(last_line: str) -> None:
+    """pnpm 8.15.9 writes a ``file:`` folder's entry with ``name:`` and no ``version:``, so a
+    file cut right after that line (or after its ``resolution:``) looked whole: the packed copy of
+    kind-of 6.0.3 sorted after it was lost, with the only dependency naming it, and the cut file
+    read as a clean project (decision 0126). The whole file has kind-of 6.0.3."""
+    lockfile = HERE / "pnpm8-directory-tarball" / "pnpm-lock.yaml"
+    text = lockfile.read_text()
+    whole = parse_bytes(text.encode(), str(lockfile))
+    assert ("kind-of", "6.0.3") in {(p.name, p.version) for p in whole.packages}
+    cut = text[: text.index(last_line) + len(last_line)]
+    assert "kind-of-6.0.3.tgz:" not in cut
+    with pytest.raises(LockfileError, match="truncated"):
+        parse_bytes(cut.encode(), str(lockfile))

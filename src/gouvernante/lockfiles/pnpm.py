@@ -382,6 +382,11 @@ def _check_specifiers(entry: dict[str, Any], path: str, where: str) -> None:
             )
 
 
+# a ``file:`` folder entry of lockfile 5.x/6.0 holding no more than these, at the file's end,
+# cannot be told from one cut after its ``name:`` (pnpm 8.15.9) or ``resolution:`` line
+_CUT_FOLDER_FIELDS = frozenset({"resolution", "name"})
+
+
 class _Lockfile:
     """One loaded pnpm lockfile document, turned into packages now and edges on demand."""
 
@@ -391,6 +396,12 @@ class _Lockfile:
         self.kind = _lockfile_kind(doc, path)
         self.packages_map = _mapping(doc.get("packages"), path, "packages")
         self.snapshots_map = _mapping(doc.get("snapshots"), path, "snapshots")
+        # the key of the entry the file ends with, when ``packages`` ends it (``_describe``)
+        self.last_entry: str | None = (
+            next(reversed(self.packages_map), None)
+            if self.packages_map and next(reversed(doc)) == "packages"
+            else None
+        )
         self.importers_map = self._read_importers(doc)
         self.packages: list[LockedPackage] = []
         self.local_folders: list[str] = []  # file: directories (``_describe``)
@@ -674,6 +685,21 @@ class _Lockfile:
                 raise LockfileError(
                     path,
                     "package entry with a name but no version (truncated file?)",
+                    json_path=where,
+                )
+            if (
+                res_type == "directory"
+                and key == self.last_entry
+                and self.kind != 9
+                and entry.keys() <= _CUT_FOLDER_FIELDS
+            ):
+                # such a folder entry with nothing after its name, at the file's end, may be a
+                # file cut there, which lost its dependencies and the entries sorted after it
+                # (decision 0126)
+                raise LockfileError(
+                    path,
+                    "a file: folder entry ends the file with no field after its resolution and"
+                    " name (truncated file?)",
                     json_path=where,
                 )
             version = ""
@@ -1129,6 +1155,8 @@ class _LineLockfile(_Lockfile):
         self.ssec = document.sections.get("snapshots") or _pnpm_lines.Section(self._data, 0, 0)
         self.packages_map = {}
         self.snapshots_map = {}
+        psec = self.psec
+        self.last_entry = psec.keys[-1] if psec.keys and psec.end == len(self._data) else None
         self.local_folders = []
         self.bundled = []
         self.importers_map = self._read_importers(doc)
