@@ -799,22 +799,30 @@ RX_QUOTE = re.compile(r"[\"'`]")
 
 def in_comment_line(text: str, at: int) -> bool:
     """Is ``at`` on a comment line (see ``RX_COMMENT_LEAD``), so that nothing there runs?"""
+    return comment_lead(text, at) is not None
+
+
+def comment_lead(text: str, at: int) -> str | None:
+    """The lead of the comment line ``at`` is on (``//``, ``#``, ``*``…; see ``RX_COMMENT_LEAD``),
+    or None when it is on no comment line."""
     lo = max(0, at - LINE_REACH)
     newline = text.rfind("\n", lo, at)
     escaped = text.rfind("\\n", lo, at)
     start = max(newline + 1 if newline >= 0 else -1, escaped + 2 if escaped >= 0 else -1)
     if start < 0:
         if lo > 0:
-            return False  # the line's start is out of reach: a minified line is code
+            return None  # the line's start is out of reach: a minified line is code
         start = 0
     prefix = text[start:at]
     m = RX_COMMENT_LEAD.match(prefix)
     if m is None:
-        return False
+        return None
     if escaped >= 0 and start == escaped + 2 and RX_QUOTE.search(prefix):
         # a quote after the ``\n`` escape may close the string: ``"\n# "; exec(...)`` is code
-        return False
-    return not (m.group(0).endswith("*") and "*/" in prefix)  # ``/* x */ code`` is code
+        return None
+    if m.group(0).endswith("*") and "*/" in prefix:  # ``/* x */ code`` is code
+        return None
+    return m.group(0).strip()
 
 
 # Closed string literals (quotes, backquotes without nesting) and parentheses: what lies inside a
@@ -886,16 +894,19 @@ def _literal_end(text: str, at: int, quote: str, start: int) -> tuple[int, int] 
 MAX_LIVE = 50  # matches looked at per file for one outside a comment
 
 
-def first_live(t: TextView, rx_: re.Pattern[str]) -> int | None:
-    """Offset of the first match of ``rx_`` outside a comment line (see ``in_comment_line``); a
-    match in the decoded view (a hidden name) always counts, at the offset of its literal."""
+def first_live(
+    t: TextView, rx_: re.Pattern[str], note: Callable[[str, int], bool] = in_comment_line
+) -> int | None:
+    """Offset of the first match of ``rx_`` outside a comment line (see ``in_comment_line``, or
+    ``note``); a match in the decoded view (a hidden name) always counts, at the offset of its
+    literal."""
     text = t.text
     first = t.find(rx_)  # the fast search (branch by branch); most first matches are code
-    if first is not None and not in_comment_line(text, first.start()):
+    if first is not None and not note(text, first.start()):
         return first.start()
     if first is not None:
         for m in t.matches(rx_, MAX_LIVE):
-            if not in_comment_line(text, m.start()):
+            if not note(text, m.start()):
                 return m.start()
     hidden = next(t.matches(rx_, 1, decoded=True), None)
     return t.map_decoded(hidden.start()) if hidden is not None else None
@@ -908,6 +919,16 @@ PROCESS_FN = (
 )
 RX_PROCESS_CALL = re.compile(r"\b" + PROCESS_FN + r"\)?\s*\(")
 RX_ZX_CALL = re.compile(r"\$`")
+# A module reached by a name computed at run time (``require('child' + '_process')``, ``import(
+# name)``) or through a back door (``process.mainModule.require``, ``module.require``,
+# ``module.constructor._load``, ``process.getBuiltinModule``, ``process.binding('spawn_sync')``, a
+# global read by a computed key): what it starts cannot be told from the text.
+RX_HIDDEN_LOADER = re.compile(
+    r"""(?<![\w$.])(?:require|import)\s*\(\s*(?!['"][^'"\\\n]*['"]\s*\)|\))"""
+    r"|\b(?:mainModule|getBuiltinModule|_linkedBinding|_load)\b"
+    r"|\bprocess\s*\.\s*binding\b|\bmodule\s*\.\s*(?:require|constructor)\b"
+    r"|(?<![\w$.])(?:globalThis|global)\s*\["
+)
 # The rest of a method's or function's head (``async exec (args) {``, a minified ``exec(e){``,
 # ``function spawn(opts) {``): a definition of that name, which starts nothing; the calls in its
 # body are matches of their own. A call is never followed by ``{`` on its line.
@@ -941,9 +962,17 @@ _CLOSED_LITERAL = (
 )
 RX_ENTRY_ELEMENT = re.compile(
     r"""(?:(?<![\w$])[A-Za-z_$][\w$]*|['"][\w$:-]+['"])\s*:\s*\[\s*"""
-    rf"""(?:(?:{_CLOSED_LITERAL})\s*,\s*)*['"`][^'"`\n]*$"""
+    rf"""(?:(?:{_CLOSED_LITERAL})\s*,\s*)*(?P<open>['"`])[^'"`\n]*$"""
 )
 ELEMENT_REACH = 400  # characters back from a command to its array's key
+# The rest of that array joined into one text (``…, "curl … | sh", "echo done"].join("\\n")``): its
+# lines are shown or handed on as one string, as an entry's value is. An array left as it is can be
+# run element by element by what it is given to (``cfg.setup.forEach(run)``,
+# ``require('./run')(cfg.setup)``), and that runner may be out of the file's sight.
+RX_ELEMENTS_JOINED = re.compile(
+    rf"""(?:{_CLOSED_LITERAL})(?:\s*,\s*(?:{_CLOSED_LITERAL}))*\s*,?\s*\]\s*\.\s*join\s*\("""
+)
+JOIN_REACH = 4000  # characters from the command's literal to its array's ``].join(``
 
 
 _T = TypeVar("_T")
@@ -1017,26 +1046,34 @@ class FileSignals:
     def _no_write(self, m: re.Match[str]) -> bool:
         """Is this write match a note on a comment line, or a shell's or PowerShell's write
         (``>>``, ``tee -a``, ``Out-File``…) held in JavaScript that starts no process?"""
-        if in_comment_line(self.text, m.start()):
+        if self.note(self.text, m.start()):
             return True
         return self.js and RX_JS_WRITE.match(m.group(0)) is None and self.runs_nothing
+
+    def note(self, text: str, at: int) -> bool:
+        """Is ``at`` on a comment line that is a note? JavaScript has no ``#`` comment: there such
+        a line is a shell script's, held in a string, and a note only while the file starts no
+        process and evaluates nothing (else the ``# `` may be cut off and the line run)."""
+        lead = comment_lead(text, at)
+        return lead is not None and not (lead == "#" and self.js and not self.runs_nothing)
 
     @_Once
     def runs_nothing(self) -> bool:
         """Does the file start no process (no ``child_process``, ``exec(``/``spawn(``-like call
-        or zx template, no module name computed at run time, no hidden name) and evaluate no
-        code?"""
+        or zx template, no module name computed at run time or loaded through a back door
+        (``RX_HIDDEN_LOADER``), no hidden name) and evaluate no code?"""
         return (
             self.proc is None
             and self.eval_sink is None
             and not _calls_process(self.text)
             and RX_ZX_CALL.search(self.text) is None
+            and RX_HIDDEN_LOADER.search(self.text) is None
         )
 
     def held_as_data(self, at: int) -> bool:
         """Is the command at ``at`` the string value of an entry (an option's default,
         ``publishCommand: 'npm publish'``, ``setup: "curl … | sh"``), an element of an entry's
-        array (``setup: ["# Install:", "curl … | sh"]``) or a test's expected value
+        array joined into one text (``setup: ["# Install:", "curl … | sh"].join("\\n")``) or a test's expected value
         (``expect(s.setup).toBe("curl … | sh")``) in a file that runs nothing? What runs it is
         elsewhere, if anywhere. Only in JavaScript: in a shell script ``echo step: "$(npm
         publish)"`` runs it."""
@@ -1046,8 +1083,17 @@ class FileSignals:
         return (
             RX_ENTRY_KEY.search(self.text, start, at) is not None
             or RX_EXPECTED_ARG.search(self.text, start, at) is not None
-            or RX_ENTRY_ELEMENT.search(self.text, max(0, at - ELEMENT_REACH), at) is not None
+            or self._joined_element(at)
         )
+
+    def _joined_element(self, at: int) -> bool:
+        """Is the command at ``at`` in an element of an entry's array of literals that is joined
+        into one text (``setup: ["# Install:", "curl … | sh"].join("\\n")``)?"""
+        m = RX_ENTRY_ELEMENT.search(self.text, max(0, at - ELEMENT_REACH), at)
+        if m is None:
+            return False
+        open_ = m.start("open")
+        return RX_ELEMENTS_JOINED.match(self.text, open_, open_ + JOIN_REACH) is not None
 
     @_Once
     def pipe(self) -> re.Match[str] | None:

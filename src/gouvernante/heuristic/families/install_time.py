@@ -99,11 +99,13 @@ def _labelled(text: str, at: int) -> bool:
     return RX_LABEL_END.search(head) is not None
 
 
-def _bracketed(text: str, at: int) -> bool:
+def _bracketed(s: FileSignals, at: int) -> bool:
     """Is the download's program glued to a ``[`` (``"… fix: [curl -sfS … | sh]"``, a hint's
-    brackets)? Given to a shell, ``[curl`` is one word, a program that does not exist, so nothing
-    is fetched; the test command ``[`` is followed by a space (``[ -x f ] && curl … | sh``)."""
-    return text[at - 1 : at] == "["
+    brackets) in JavaScript that starts no process? Given to a shell, ``[curl`` is one word, a
+    program that does not exist, so nothing is fetched; the test command ``[`` is followed by a
+    space (``[ -x f ] && curl … | sh``). Where a process can be started the brackets may be cut
+    off first (``execSync(hint.slice(1, -1))``, a shell's ``${h#[}``)."""
+    return s.text[at - 1 : at] == "[" and s.js and s.runs_nothing
 
 
 def _live_pipes(s: FileSignals) -> Iterator[re.Match[str]]:
@@ -119,11 +121,11 @@ def _live_pipes(s: FileSignals) -> Iterator[re.Match[str]]:
         seen += 1
         at = m.start()
         if not (
-            in_comment_line(text, at)
+            s.note(text, at)
             or _in_message(text, at)
             or _shown_only(text, at)
             or _labelled(text, at)
-            or _bracketed(text, at)
+            or _bracketed(s, at)
         ):
             live += 1
             yield m

@@ -80,8 +80,8 @@ def _rc_payload(s: FileSignals) -> int | None:
     t, text = s.t, s.text
     for n, m in enumerate(t.matches(RX_RC_FILE, MAX_LIVE + 1)):
         if n == MAX_LIVE:
-            return first_live(t, RX_RC_FILE)
-        if in_comment_line(text, m.start()):
+            return first_live(t, RX_RC_FILE, s.note)
+        if s.note(text, m.start()):
             continue
         lo, hi = m.start() - PAYLOAD_REACH, m.end() + PAYLOAD_REACH
         if any(t.near(rx_, lo, hi) for rx_ in (RX_SHUTDOWN, RX_FETCH_PIPE, RX_REVERSE_SHELL)):
@@ -93,7 +93,7 @@ def _rc_payload(s: FileSignals) -> int | None:
 def _shell_rc(s: FileSignals) -> Detection | None:
     if not s.t.may(RX_RC_FILE) or not s.fs_write:
         return None
-    at = first_live(s.t, RX_RC_FILE)  # not a comment (a completion script's install notes)
+    at = first_live(s.t, RX_RC_FILE, s.note)  # not a comment (a completion script's install notes)
     if at is None:
         return None
     if s.shutdown is not None or s.pipe is not None or s.t.find(RX_REVERSE_SHELL) is not None:
