@@ -1073,10 +1073,10 @@ class FileSignals:
     def held_as_data(self, at: int) -> bool:
         """Is the command at ``at`` the string value of an entry (an option's default,
         ``publishCommand: 'npm publish'``, ``setup: "curl … | sh"``), an element of an entry's
-        array joined into one text (``setup: ["# Install:", "curl … | sh"].join("\\n")``) or a test's expected value
-        (``expect(s.setup).toBe("curl … | sh")``) in a file that runs nothing? What runs it is
-        elsewhere, if anywhere. Only in JavaScript: in a shell script ``echo step: "$(npm
-        publish)"`` runs it."""
+        array joined into one text (``setup: ["# Install:", "curl … | sh"].join("\\n")``) or a
+        test's expected value (``expect(s.setup).toBe("curl … | sh")``) in a file that runs
+        nothing? What runs it is elsewhere, if anywhere. Only in JavaScript: in a shell script
+        ``echo step: "$(npm publish)"`` runs it."""
         if not (self.js and self.runs_nothing):
             return False
         start = max(0, at - ENTRY_KEY_REACH)
