@@ -4,6 +4,8 @@ are the whole parser's."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import itertools
 
 import pytest
@@ -32,14 +34,19 @@ def _sample(action: argparse.Action, long: bool) -> list[str]:
 
 
 def _outcome(parser: argparse.ArgumentParser, args: list[str]) -> object:
+    """The namespace, the refusal, or the exit with what was printed (help)."""
+    printed = io.StringIO()
     try:
-        return vars(parser.parse_args(args))
+        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+            return vars(parser.parse_args(args))
     except UsageError as exc:
         return ("refused", str(exc))
+    except SystemExit as exc:
+        return ("exit", exc.code, printed.getvalue())
 
 
 def _lean(args: list[str]) -> argparse.ArgumentParser:
-    return scan.build_scan_parser(scan._flag_names(args))
+    return scan.scan_parser_for(args)
 
 
 def _argvs() -> list[list[str]]:
@@ -66,6 +73,23 @@ def _argvs() -> list[list[str]]:
         ["---lockfile", "a"],
         ["-1"],
         ["-lockfile", "-1"],
+        # a value given to a flag that takes none: Python < 3.13 reads its characters as short
+        # options ("-json=h" is "-json -h": the help), 3.13 refuses it
+        ["-json=h"],
+        ["-trace=hh"],
+        ["-version=h"],
+        ["-lockfile", "a", "-json=h"],
+        ["-json="],
+        ["--json=h"],
+        # options of other spellings: a Unicode dash is no option, "--" ends them, repeats
+        ["\u2014lockfile", "a"],
+        ["-lockfile", "\u2013json"],
+        ["--", "-lockfile", "a"],
+        ["-lockfile", "--", "-a"],
+        ["-lockfile=", "a"],
+        ["-json", "-json", "-lockfile=a", "--lockfile", "b"],
+        ["-lockfile", "-a b"],
+        ["-lockfile", "-1e5"],
     ]
     return one + pairs + odd
 
@@ -78,5 +102,8 @@ def test_lean_parser_reads_as_the_whole_one(args: list[str]) -> None:
 def test_only_the_given_flags_are_added() -> None:
     lean = _lean(["-lockfile", "a"])
     assert [a.dest for a in lean._actions] == ["help", "lockfile"]
+    both = _lean(["-json", "-lockfile=a"])
+    assert [a.dest for a in both._actions] == ["help", "lockfile", "json"]
+    assert len(_lean(["-json=h"])._actions) == len(_whole()._actions)
     assert len(_lean(["-lockfile", "a", "-h"])._actions) == len(_whole()._actions)
     assert len(_lean(["-lockfile", "a", "-nope"])._actions) == len(_whole()._actions)

@@ -214,12 +214,30 @@ def _flag_names(args: Sequence[str]) -> set[str] | None:
     return names
 
 
+def scan_parser_for(args: Sequence[str]) -> argparse.ArgumentParser:
+    """The scan's parser for ``args``: holding only the flags they give (``_flag_names``), unless
+    one gives ``=VALUE`` to a flag that takes no value: Python before 3.13 reads VALUE's
+    characters as short options (``-json=h`` is ``-json -h``), which that parser may not hold
+    (it printed a help naming only ``-json``); 3.13 refuses it. The whole parser then."""
+    only = _flag_names(args)
+    parser = build_scan_parser(only)
+    if only is None:
+        return parser
+    options = parser._option_string_actions
+    for arg in args:
+        spelled, equals, _value = arg.partition("=")
+        action = options.get(spelled) if arg[:1] == "-" and equals else None
+        if action is not None and action.nargs == 0:
+            return build_scan_parser()
+    return parser
+
+
 def run(args: Sequence[str]) -> int:
     """The scan command (no subcommand word). The parser holds the flags ``args`` gives (the
     others' defaults set): argparse reads an exact option spelling the same whatever other
     options its parser holds, and any other argument starting with ``-`` gets the whole parser
     (abbreviations are off), so the namespace and every refusal are the whole parser's."""
-    parser = build_scan_parser(_flag_names(args))
+    parser = scan_parser_for(args)
     if args and args[0] in {"-h", "--help"}:
         parser.print_help()
         return EXIT_CLEAN
