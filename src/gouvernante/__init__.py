@@ -1,6 +1,7 @@
 """gouvernante: find known npm supply-chain compromises in projects, installs, caches and hosts."""
 
 import os as _os
+import sys as _sys
 
 from gouvernante.stand_in import OnFirstUse as _OnFirstUse
 from gouvernante.stand_in import import_with as _import_with
@@ -9,12 +10,13 @@ __version__ = "0.1.0"
 
 
 class _Platform(_OnFirstUse):
-    """``platform`` as ``uuid`` asks it at import: ``platform.system()`` is ``os.uname()``'s
-    system name wherever ``os.uname`` gives one (``platform.uname``); anything else is asked of
-    the real module."""
+    """``platform`` as ``uuid`` asks it at import (Python 3.11 and 3.12 on Linux; 3.13's uuid
+    knows Linux without it): on Linux ``platform.system()`` is ``os.uname()``'s system name
+    (``platform.uname``, 3.11 to 3.13); elsewhere (3.13 names Android and iOS after the OS, not
+    the kernel) and for anything else the real module answers."""
 
     def system(self) -> str:
-        name: str = _os.uname().sysname if hasattr(_os, "uname") else ""
+        name: str = _os.uname().sysname if _sys.platform == "linux" else ""
         if name:
             return name
         real = self.__getattr__("system")
@@ -25,8 +27,8 @@ class _Platform(_OnFirstUse):
 # - ``typing_extensions`` when installed, only for a ``get_type_hints`` that Python 3.11's
 #   ``typing`` provides for everything this project declares; it pulls in ``inspect`` with
 #   ``ast``, ``dis`` and ``tokenize`` (~10 ms, ~0.7x a bare interpreter start): hidden;
-# - ``uuid``, which imports ``platform`` (9 patterns compiled, ~8 M instructions) to ask
-#   ``platform.system()`` once: answered by ``_Platform``;
+# - ``uuid``, which imports ``platform`` on Python 3.11 and 3.12 (9 patterns compiled, ~8 M
+#   instructions) to ask ``platform.system()`` once: answered by ``_Platform``;
 # - ``textwrap`` (5 patterns, ~4 M), used only to write JSON schemas: imported on first use.
 # No class on a lockfile scan's path is a dataclass, so such a scan imports neither
 # ``dataclasses`` nor ``inspect``.

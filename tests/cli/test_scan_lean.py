@@ -435,3 +435,23 @@ def test_importing_leaves_the_collector_as_it_was(enabled: bool) -> None:
     )
     r = _run_script(script)
     assert r.stdout.strip() == str(enabled), r.stderr
+
+
+@pytest.mark.parametrize("system", ["android", "ios", "cygwin", "win32"])
+def test_platform_stand_in_answers_only_where_os_uname_names_the_system(
+    monkeypatch: pytest.MonkeyPatch, system: str
+) -> None:
+    """``platform.system()`` is ``os.uname()``'s system name on Linux; Python 3.13 names Android
+    and iOS after the OS instead of the kernel, and others normalise names: there the real
+    module answers (it gave "Linux" for Android, where uuid keeps ``platform.system()``)."""
+    import platform
+
+    import gouvernante
+
+    monkeypatch.setattr(platform, "system", lambda: f"real answer on {system}")
+    stand_in = gouvernante._Platform("platform")
+    monkeypatch.setattr(sys, "platform", system)
+    assert stand_in.system() == f"real answer on {system}"
+    monkeypatch.setattr(sys, "platform", "linux")
+    if hasattr(os, "uname"):
+        assert stand_in.system() == os.uname().sysname
