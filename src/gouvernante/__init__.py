@@ -8,6 +8,17 @@ from gouvernante.stand_in import import_with as _import_with
 
 __version__ = "0.1.0"
 
+# CPython before 3.11.5 misreads possessive quantifiers (``x*+``, ``x++``): they match where the
+# greedy form does not (gh-106052) and past a negative look-ahead (gh-100061). The lockfile
+# readers and heuristics use them to decide what is read exactly: refused (decision 0124).
+OLDEST_PYTHON = (3, 11, 5)
+if _sys.version_info[:3] < OLDEST_PYTHON:
+    raise ImportError(
+        "gouvernante needs Python 3.11.5 or newer (this is"
+        f" {'.'.join(map(str, _sys.version_info[:3]))}): older 3.11 releases misread possessive"
+        " quantifiers in regular expressions (CPython gh-106052, gh-100061), which its readers use"
+    )
+
 
 class _Platform(_OnFirstUse):
     """``platform`` as ``uuid`` asks it at import (Python 3.11 and 3.12 on Linux; 3.13's uuid
