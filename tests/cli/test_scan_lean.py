@@ -185,7 +185,8 @@ import sys
 import gouvernante
 assert "platform" not in sys.modules and "textwrap" not in sys.modules, sys.modules
 import msgspec, uuid
-stand_in = uuid.platform
+# uuid asks platform on Python 3.11 and 3.12 (3.13's knows Linux by sys.platform)
+stand_in = getattr(uuid, "platform", None) or gouvernante._Platform("platform")
 import platform, textwrap
 assert platform is not stand_in and type(platform) is type(sys)
 assert uuid._LINUX == (platform.system() == "Linux") and uuid._AIX == (platform.system() == "AIX")
