@@ -221,3 +221,15 @@ def heuristic_package(
 def heuristic_found(pkg: Path) -> dict[str, str]:
     """The heuristic hits of ``pkg``: pattern id to confidence."""
     return {h.pattern_id: h.confidence.value for h in scan_package_dir(str(pkg))}
+
+
+def json_says(text: str) -> json.JSONDecodeError:
+    """The running Python's ``json`` error for ``text``, for tests of messages that quote it: its
+    wording and position differ by version (a trailing comma: "Expecting property name enclosed
+    in double quotes" at the ``}`` up to 3.12, "Illegal trailing comma before end of object" at
+    the comma from 3.13)."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        return exc
+    raise AssertionError(f"valid JSON: {text!r}")

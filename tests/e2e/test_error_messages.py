@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from gouvernante.cli import main
+from helpers import json_says
 
 RUNBOOK = Path(__file__).parent / "fixtures" / "runbook"
 RULES = RUNBOOK / "rules" / "SSC-2026-005.json"
@@ -27,6 +28,9 @@ def run(*argv: str, cwd: Path) -> tuple[int, str]:
     return code, err.getvalue()
 
 
+_TRAILING_COMMA = '{"name": "' + MARKER + '",\n "dependencies": {"a": "1.0.0",}}'
+_SAID = json_says(_TRAILING_COMMA)  # its wording and position changed in Python 3.13
+
 # name, damaged content (each cut short or broken after the marker), the first line of stderr
 LOCKFILES = [
     (
@@ -41,9 +45,9 @@ LOCKFILES = [
     ),
     (
         "package.json",
-        '{"name": "' + MARKER + '",\n "dependencies": {"a": "1.0.0",}}',
-        "gouvernante: package.json: line 2 column 32 (byte 55): invalid JSON: Expecting property"
-        " name enclosed in double quotes",
+        _TRAILING_COMMA,
+        f"gouvernante: package.json: line {_SAID.lineno} column {_SAID.colno} (byte {_SAID.pos}):"
+        f" invalid JSON: {_SAID.msg}",
     ),
     (
         "pnpm-lock.yaml",
