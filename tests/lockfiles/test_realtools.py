@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,25 @@ def test_a_file_cut_in_its_last_folder_entry_is_refused(last_line: str) -> None:
     assert "kind-of-6.0.3.tgz:" not in cut
     with pytest.raises(LockfileError, match="truncated"):
         parse_bytes(cut.encode(), str(lockfile))
+
+
+@pytest.mark.parametrize("case", ["yarn1-nested-file", "yarn1-link-folder"])
+@pytest.mark.parametrize("recursive", [False, True])
+def test_a_root_folder_dependency_cut_from_yarn_classic_is_an_error(
+    case: str, recursive: bool, tmp_path: Path
+) -> None:
+    """yarn 1.22.22 writes an entry for a root ``file:``/``link:`` folder dependency with the
+    folder's own dependencies (kind-of 6.0.3 here). yarn classic has no end marker: a file cut
+    just before that entry (the last, as entries sort) lost it, and with it what the folder
+    installs; the root's registry ranges were already an error when they have no entry, the
+    folder specs were not, so ``-dir`` said CLEAN (decision 0128)."""
+    shutil.copytree(HERE / case, tmp_path / case)
+    project = tmp_path / case
+    text = (project / "yarn.lock").read_text()
+    (project / "yarn.lock").write_text(text.split('\n"local-thing@')[0] + "\n")
+    result = run_scan(
+        ScanRequest(directory=str(project), recursive=recursive, workers=1),
+        RuleSet((), ("t.json",)),
+    )
+    assert any("dependencies['local-thing']" in str(e) for e in result.errors)
+    assert not any(text[:40] in str(e) for e in result.errors)  # (no bytes echoed)

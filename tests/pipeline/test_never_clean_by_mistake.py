@@ -238,7 +238,9 @@ def test_a_declared_dependency_the_lockfile_does_not_lock_is_an_error(
     tmp_path: Path, case: str
 ) -> None:
     """npm v1 and yarn classic record no root: the package.json beside them says what must be
-    locked, so a root dependency cut out of the file (or never locked) is an error."""
+    locked, so a root dependency cut out of the file (or never locked) is an error: a registry
+    range, and a ``file:`` folder, whose own dependencies the tools lock in its entry (decision
+    0128; before it, ``local`` was passed over)."""
     if case == "yarn":
         text = (YARN_FIXTURES / "classic-1.22" / "yarn.lock").read_text()
         start = text.index("\ndebug@4.3.4:\n")
@@ -253,8 +255,9 @@ def test_a_declared_dependency_the_lockfile_does_not_lock_is_an_error(
     )
     result = run_scan(ScanRequest(directory=str(tmp_path)), _rules("debug", "=4.3.4"))
     assert [e.message for e in result.errors] == [
-        "package.json dependencies['debug']: the lockfile has no entry for it"
+        f"package.json dependencies['{name}']: the lockfile has no entry for it"
         " (truncated or out-of-date lockfile)"
+        for name in ("debug", "local")
     ]
 
 

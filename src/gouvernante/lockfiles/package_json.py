@@ -358,7 +358,7 @@ def with_manifest(
         missing = set(unresolved())
         for dep in deps:
             key = dep.alias or dep.name
-            if key in missing and dep.name not in workspaces and _is_range(dep.spec):
+            if key in missing and dep.name not in workspaces and _locked_spec(dep.spec):
                 errors.append(
                     f"package.json {dep.field}{key_segment(key)}: the lockfile has no entry for it"
                     " (truncated or out-of-date lockfile)"
@@ -388,6 +388,14 @@ def _unused_resolutions(graph: LockfileGraph, manifest: LockfileGraph) -> tuple[
 
 
 _ROOT_FIELDS = frozenset(DEPENDENCY_FIELDS) - {"peerDependencies"}
+
+
+def _locked_spec(spec: str) -> bool:
+    """Does the lockfile lock a root dependency of this spec (a registry range, or a local
+    folder: yarn 1.22.22 writes ``name@file:...`` and ``name@link:...`` entries with the
+    folder's dependencies, npm 6 a ``file:`` entry)? One it does not hold was cut or is out
+    of date: what the folder's install would take is locked nowhere (decision 0128)."""
+    return spec.startswith(("file:", "link:")) or _is_range(spec)
 
 
 def _is_range(spec: str) -> bool:
