@@ -17,7 +17,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "gouvernante"
 # Lowest floor first. Units on one floor may not import each other.
 FLOORS: tuple[frozenset[str], ...] = (
     frozenset({"lazy", "stand_in"}),
-    frozenset({"__init__", "errors", "jstext", "procpool", "safetext", "trace", "vocab"}),
+    frozenset({"__init__", "errors", "jstext", "procpool", "purl", "safetext", "trace", "vocab"}),
     frozenset({"fs"}),
     frozenset({"semver"}),
     frozenset({"rules"}),

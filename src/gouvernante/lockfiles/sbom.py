@@ -67,6 +67,7 @@ from gouvernante.model import (
     LockfileGraph,
     Source,
 )
+from gouvernante.purl import PurlProblem, split_npm_purl
 from gouvernante.rules.loader import PACKAGE_NAME_RE
 
 MAX_DEPTH = 32
@@ -254,32 +255,19 @@ class _Refused(Exception):
 
 def parse_purl(purl: str, json_path: str) -> Purl | None:
     """``pkg:npm/...`` as (name, version, qualifiers); None for another package type."""
-    scheme, colon, rest = purl.partition(":")
-    if not colon or scheme.lower() != "pkg":
-        raise _Refused(json_path, "not a package URL (pkg:TYPE/...)")
-    rest = rest.lstrip("/")
-    kind, slash, rest = rest.partition("/")
-    if not slash or not kind:
-        raise _Refused(json_path, "package URL without a type and name")
-    if kind.lower() != "npm":
+    try:
+        split = split_npm_purl(purl)
+    except PurlProblem as exc:
+        raise _Refused(json_path, str(exc)) from None
+    if split is None:
         return None
-    rest = rest.partition("#")[0]
-    rest, _, query = rest.partition("?")
-    namespace, _, last = rest.rstrip("/").rpartition("/")
-    at = last.rfind("@")
-    if at <= 0:
+    if split.version is None:
         raise _Refused(json_path, "npm package URL without a version")
-    name, version = unquote(last[:at]), unquote(last[at + 1 :])
-    if namespace:
-        scope = unquote(namespace)
-        if "/" in scope or not scope.startswith("@"):
-            raise _Refused(json_path, "npm package URL whose namespace is not an @scope")
-        name = f"{scope}/{name}"
-    if PACKAGE_NAME_RE.fullmatch(name) is None:
+    if PACKAGE_NAME_RE.fullmatch(split.name) is None:
         raise _Refused(json_path, "npm package URL whose name is not an npm package name")
-    if _VERSION_OK.fullmatch(version) is None:
+    if _VERSION_OK.fullmatch(split.version) is None:
         raise _Refused(json_path, "npm package URL whose version is empty or not one word")
-    return Purl(name, version, _qualifiers(query, json_path))
+    return Purl(split.name, split.version, _qualifiers(split.query, json_path))
 
 
 def _spelled(purl: Purl, name: str) -> Purl:

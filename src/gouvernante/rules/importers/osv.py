@@ -23,10 +23,10 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
 
 from gouvernante.fs.decode import json_problem
 from gouvernante.fs.walk import find_files
+from gouvernante.purl import PurlProblem, split_npm_purl
 from gouvernante.rules.defang import refang
 from gouvernante.rules.importers._common import (
     REMEDIATION_COMPROMISED,
@@ -161,21 +161,11 @@ def _purl_npm_name(value: object) -> str | None:
     or ``None`` (not a string, not an npm purl, not a name npm can have)."""
     if not isinstance(value, str) or len(value) > 1000:
         return None
-    text = value.strip()
-    if text[:4].lower() != "pkg:":
+    try:
+        split = split_npm_purl(value.strip())
+    except PurlProblem:
         return None
-    kind, sep, path = text[4:].lstrip("/").partition("/")
-    if not sep or kind.lower() != "npm":
-        return None
-    segments = path.split("#", 1)[0].split("?", 1)[0].strip("/").split("/")
-    last = segments[-1]
-    if "@" in last[1:]:
-        last = last[: last.index("@", 1)]  # the version
-    parts = [unquote(s) for s in (*segments[:-1], last)]
-    if len(parts) > 2 or (len(parts) == 2 and not parts[0].startswith("@")):
-        return None
-    name = "/".join(parts)
-    return name if is_package_name(name) else None
+    return split.name if split is not None and is_package_name(split.name) else None
 
 
 def _windows(ranges: Sequence[OsvRange]) -> list[str]:
