@@ -301,6 +301,9 @@ class DeclaredDependency(msgspec.Struct, frozen=True, gc=False):
     # a spec the package managers read two ways (``"ms": "npm:latest"``): which one this is,
     # ``DeclaredReading`` (None: every package manager reads it so)
     reading: str | None = None
+    # the spec exactly as the package.json writes it, when ``spec`` is not that (an alias, a
+    # spec trimmed): yarn 1 keys a root dependency's entry ``<alias or name>@<written>``
+    written: str | None = None
 
 
 class DeclaredReading(StrEnum):

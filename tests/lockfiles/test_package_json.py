@@ -36,11 +36,21 @@ def test_declared_dependencies_in_field_then_file_order() -> None:
     assert list(graph.importers) == [Importer("", "@acme/app")]
     assert list(graph.declared) == [
         DeclaredDependency("debug", "4.3.4", "dependencies"),
-        DeclaredDependency("lodash", "^4.17.0", "dependencies", "my-lodash"),
-        DeclaredDependency("@types/node", "20.1.0", "devDependencies", "@types/node"),
+        DeclaredDependency(
+            "lodash", "^4.17.0", "dependencies", "my-lodash", written="npm:lodash@^4.17.0"
+        ),
+        DeclaredDependency(
+            "@types/node",
+            "20.1.0",
+            "devDependencies",
+            "@types/node",
+            written="npm:@types/node@20.1.0",
+        ),
         DeclaredDependency("typescript", "~5.4", "devDependencies"),
         DeclaredDependency("fsevents", "2.x", "optionalDependencies"),
-        DeclaredDependency("left-pad", "*", "optionalDependencies", "latest-alias"),
+        DeclaredDependency(
+            "left-pad", "*", "optionalDependencies", "latest-alias", written="npm:left-pad"
+        ),
         DeclaredDependency("react", "^18", "peerDependencies"),
     ]
     assert graph.details.edges() == {}
@@ -70,9 +80,13 @@ def test_non_alias_specs_are_kept_verbatim(spec: str) -> None:
 
 def test_scoped_alias_without_range() -> None:
     dep = package_json.declared_dependency("x", "npm:@scope/real", "dependencies")
-    assert dep == DeclaredDependency("@scope/real", "*", "dependencies", "x")
+    assert dep == DeclaredDependency(
+        "@scope/real", "*", "dependencies", "x", written="npm:@scope/real"
+    )
     dep = package_json.declared_dependency("y", "npm:@scope/real@>=2 <3", "devDependencies")
-    assert dep == DeclaredDependency("@scope/real", ">=2 <3", "devDependencies", "y")
+    assert dep == DeclaredDependency(
+        "@scope/real", ">=2 <3", "devDependencies", "y", written="npm:@scope/real@>=2 <3"
+    )
 
 
 @pytest.mark.parametrize(

@@ -133,3 +133,95 @@ def test_a_root_folder_dependency_cut_from_yarn_classic_is_an_error(
     )
     assert any("dependencies['local-thing']" in str(e) for e in result.errors)
     assert not any(text[:40] in str(e) for e in result.errors)  # (no bytes echoed)
+
+
+ROOT_SPECS = HERE / "yarn1-root-specs"
+# each root dependency of yarn1-root-specs whose spec is no registry range, with the start of
+# the entry yarn 1.22.22 keys by it (the spec as written)
+ROOT_SPEC_ENTRIES = {
+    "is-number": "is-number@latest:",
+    "ms": '"ms@https://registry.npmjs.org/ms/-/ms-2.1.3.tgz":',
+    "odd": '"odd@https://registry.npmjs.org/is-odd/-/is-odd-3.0.1.tgz":',
+    "gitdep": '"gitdep@git+file://',
+    "gitsemver": '"gitsemver@git+file://',
+    "tagged-even": '"tagged-even@npm:is-even@latest":',
+    "bare-isarray": '"bare-isarray@npm:isarray":',
+    "local-thing": "local-thing@./local/thing:",
+}
+
+
+@pytest.mark.parametrize("key", sorted(ROOT_SPEC_ENTRIES))
+@pytest.mark.parametrize("recursive", [False, True])
+def test_a_root_dependency_of_any_spec_cut_from_yarn_classic_is_an_error(
+    key: str, recursive: bool, tmp_path: Path
+) -> None:
+    """yarn 1.22.22 keys a root dependency's entry by the spec as written, whatever it is (a
+    dist-tag, a tarball URL, a git URL, an alias to a tag or to no version, a bare folder
+    path). A file cut just before such an entry read as whole under ``-dir``: only registry
+    ranges, ``file:`` and ``link:`` had to have an entry (decision 0129; 0128 before it)."""
+    project = tmp_path / "p"
+    shutil.copytree(ROOT_SPECS, project)
+    text = (project / "yarn.lock").read_text()
+    (project / "yarn.lock").write_text(text[: text.index("\n" + ROOT_SPEC_ENTRIES[key]) + 1])
+    result = run_scan(
+        ScanRequest(directory=str(project), recursive=recursive, workers=1),
+        RuleSet((), ("t.json",)),
+    )
+    assert f"package.json dependencies['{key}']: the lockfile has no entry for it" in {
+        str(e.message).partition(" (")[0] for e in result.errors
+    }
+
+
+@pytest.mark.parametrize("case", ["yarn1-root-specs", "npm6-root-specs"])
+@pytest.mark.parametrize("recursive", [False, True])
+def test_every_root_spec_the_tool_locked_is_found(case: str, recursive: bool) -> None:
+    """The whole files the tools wrote: every root dependency resolves to its entry (no error,
+    which would exit 1 on a healthy project), and every package they installed is found."""
+    expected = json.loads((HERE / case / "expected.json").read_text())
+    names = {name for name, _version in expected["packages"]}
+    rules = tuple(
+        Rule(
+            id=f"T-{name}",
+            title=name,
+            kind=RuleKind.MALICIOUS_PACKAGE,
+            ecosystem="npm",
+            severity=Severity.LOW,
+            source="t.json",
+            package_rules=(PackageRule(name, ("*",), frozenset()),),
+        )
+        for name in sorted(names)
+    )
+    result = run_scan(
+        ScanRequest(directory=str(HERE / case), recursive=recursive, workers=1),
+        RuleSet(rules, ("t.json",)),
+    )
+    assert [e.message for e in result.errors] == []
+    found = {(f.package, f.version) for f in result.findings}
+    # (the git dependency: yarn 1 names gitsemver's package by its key, npm 6 records the
+    # commit, not the version: decision 0129, left)
+    assert {tuple(p) for p in expected["packages"]} - {("gitdep", "1.0.0")} <= found
+
+
+def test_npm6_writes_no_entry_for_an_optional_dependency_it_could_not_fetch(
+    tmp_path: Path,
+) -> None:
+    """npm 6.14.18 skips an optional dependency it cannot fetch (a git host not reachable, a
+    range no release meets) and writes no entry for it; ``npm ci`` installs from that file
+    ("Optional missing", a warning). Not an error; a required git dependency with no entry
+    is one (it was not, being no registry range, before decision 0129)."""
+    project = tmp_path / "p"
+    shutil.copytree(HERE / "npm6-root-specs", project)
+    manifest = json.loads((project / "package.json").read_text())
+    manifest["optionalDependencies"]["nope-git"] = "git+https://github.invalid/u/r.git"
+    manifest["optionalDependencies"]["nope-reg"] = "^99.0.0"
+    (project / "package.json").write_text(json.dumps(manifest))
+    result = run_scan(ScanRequest(directory=str(project), workers=1), RuleSet((), ("t.json",)))
+    assert [e.message for e in result.errors] == []
+    lock = json.loads((project / "package-lock.json").read_text())
+    del lock["dependencies"]["gitdep"]
+    (project / "package-lock.json").write_text(json.dumps(lock))
+    result = run_scan(ScanRequest(directory=str(project), workers=1), RuleSet((), ("t.json",)))
+    assert [e.message for e in result.errors] == [
+        "package.json dependencies['gitdep']: the lockfile has no entry for it"
+        " (truncated or out-of-date lockfile)"
+    ]

@@ -795,11 +795,10 @@ class _ClassicDetails(YarnDetails):
         self._root_set: set[int] | None = None
 
     def set_root_dependencies(self, deps: Sequence[tuple[str, str, str]]) -> None:
-        """``(key, name, range)`` as the package.json declares them; an alias is looked up as
-        yarn writes it (``key@npm:name@range``)."""
-        self._root_deps = [
-            (key, rng if key == name else f"npm:{name}@{rng}") for key, name, rng in deps
-        ]
+        """``(key, name, spec)`` as the package.json declares them, the spec as written: yarn
+        1.22.22 keys a root dependency's entry ``key@spec`` whatever the spec (``x@latest``,
+        ``"x@npm:ms@^2"``, ``"x@git+file:///r#v1"``, ``"x@ ^3.0.0"``, ``x@``: decision 0129)."""
+        self._root_deps = [(key, spec) for key, _name, spec in deps]
         self._edges = None
         self._root_set = None
 
@@ -813,9 +812,12 @@ class _ClassicDetails(YarnDetails):
         return [position for position in positions if position in known]
 
     def unresolved_roots(self) -> list[str]:
-        """The root dependency keys no entry resolves."""
+        """The root dependency keys none of whose specs an entry resolves (a key read two ways,
+        ``package_json._bun_reading``, has two)."""
         lookup = self._resolver()
-        return [key for key, rng in self._root_deps or () if lookup(key, rng) is None]
+        deps = self._root_deps or ()
+        resolved = {key for key, spec in deps if lookup(key, spec) is not None}
+        return list(dict.fromkeys(key for key, _spec in deps if key not in resolved))
 
     def children_of(self, node_id: str) -> list[str]:
         """What ``node_id`` depends on, as ``edges()[node_id]`` says, reading only its entry."""

@@ -339,14 +339,19 @@ def with_manifest(
     root's edges go to the entries the manifest names (peer dependencies aside: npm 6 and yarn 1
     do not install them), so ``direct`` is known. Other graphs are returned as they are.
 
-    A registry range the manifest declares that the lockfile does not lock (``workspaces``
-    aside) is an entry error: the file was cut, or is out of date, and cannot say what is
-    installed."""
+    A dependency the manifest declares that the lockfile does not lock (``workspaces`` and
+    ``_unlocked`` aside), whatever its spec, is an entry error: the file was cut, or is out of
+    date, and cannot say what is installed (decision 0129)."""
     setter = getattr(graph.details, "set_root_dependencies", None)
     if graph.roots_known or not callable(setter) or not graph.importers:
         return graph
-    deps = [dep for dep in manifest.declared if dep.field in _ROOT_FIELDS]
-    setter([(dep.alias or dep.name, dep.name, dep.spec) for dep in deps])
+    # (yarn berry's reading of ``npm:latest`` is no spec npm or yarn 1 reads)
+    deps = [
+        dep
+        for dep in manifest.declared
+        if dep.field in _ROOT_FIELDS and dep.reading != DeclaredReading.BERRY
+    ]
+    setter([(dep.alias or dep.name, dep.name, dep.written or dep.spec) for dep in deps])
     root, *rest = graph.importers
     label = manifest.importers[0].label if manifest.importers else root.label
     if label == "(root)":
@@ -358,7 +363,8 @@ def with_manifest(
         missing = set(unresolved())
         for dep in deps:
             key = dep.alias or dep.name
-            if key in missing and dep.name not in workspaces and _locked_spec(dep.spec):
+            if key in missing and dep.name not in workspaces and not _unlocked(dep, graph):
+                missing.discard(key)  # (one error a key, however many readings it has)
                 errors.append(
                     f"package.json {dep.field}{key_segment(key)}: the lockfile has no entry for it"
                     " (truncated or out-of-date lockfile)"
@@ -390,12 +396,15 @@ def _unused_resolutions(graph: LockfileGraph, manifest: LockfileGraph) -> tuple[
 _ROOT_FIELDS = frozenset(DEPENDENCY_FIELDS) - {"peerDependencies"}
 
 
-def _locked_spec(spec: str) -> bool:
-    """Does the lockfile lock a root dependency of this spec (a registry range, or a local
-    folder: yarn 1.22.22 writes ``name@file:...`` and ``name@link:...`` entries with the
-    folder's dependencies, npm 6 a ``file:`` entry)? One it does not hold was cut or is out
-    of date: what the folder's install would take is locked nowhere (decision 0128)."""
-    return spec.startswith(("file:", "link:")) or _is_range(spec)
+def _unlocked(dep: DeclaredDependency, graph: LockfileGraph) -> bool:
+    """A root dependency the tool that wrote ``graph`` leaves out of a whole lockfile: npm 6
+    (lockfileVersion 1) writes no entry for an optional dependency it could not fetch, and
+    ``npm ci`` installs from such a file ("Optional missing", a warning; measured with npm
+    6.14.18, decision 0129). yarn 1 fails the install instead, so it locks every spec."""
+    return dep.field == "optionalDependencies" and graph.format in (
+        LockfileFormat.PACKAGE_LOCK,
+        LockfileFormat.SHRINKWRAP,
+    )
 
 
 def _is_range(spec: str) -> bool:
@@ -537,7 +546,13 @@ def declared_dependency(key: str, spec: str, field: str) -> DeclaredDependency:
     """One manifest entry; ``npm:<name>[@<range>]`` specs become the real name plus the alias
     (the prefix in any case: npm-package-arg lowercases it). A target with no name that is a
     range (``npm:^1.2.0``) is yarn berry's npm protocol: the key's own range (npm and pnpm would
-    look for a package named like the range, which nobody publishes)."""
+    look for a package named like the range, which nobody publishes). The spec as written is
+    kept in ``written`` when ``spec`` is not it (yarn 1 keys its entries by it)."""
+    dep = _declared(key, spec, field)
+    return dep if dep.spec == spec else replace(dep, written=spec)
+
+
+def _declared(key: str, spec: str, field: str) -> DeclaredDependency:
     if spec.startswith(_PATCH):
         patched = _patched(key, spec, field)
         if patched is not None:
