@@ -197,9 +197,7 @@ def test_every_root_spec_the_tool_locked_is_found(case: str, recursive: bool) ->
     )
     assert [e.message for e in result.errors] == []
     found = {(f.package, f.version) for f in result.findings}
-    # (the git dependency: yarn 1 names gitsemver's package by its key, npm 6 records the
-    # commit, not the version: decision 0129, left)
-    assert {tuple(p) for p in expected["packages"]} - {("gitdep", "1.0.0")} <= found
+    assert {tuple(p) for p in expected["packages"]} <= found
 
 
 def test_npm6_writes_no_entry_for_an_optional_dependency_it_could_not_fetch(
@@ -224,4 +222,56 @@ def test_npm6_writes_no_entry_for_an_optional_dependency_it_could_not_fetch(
     assert [e.message for e in result.errors] == [
         "package.json dependencies['gitdep']: the lockfile has no entry for it"
         " (truncated or out-of-date lockfile)"
+    ]
+
+
+@pytest.mark.parametrize("recursive", [False, True])
+def test_a_root_dependency_is_not_answered_by_another_dependencys_entry(
+    recursive: bool, tmp_path: Path
+) -> None:
+    """yarn 1.22.22 locks the root's ``ms ^2.1.3`` as ``ms@^2.1.3`` (2.1.3), after debug
+    4.3.4's ``ms@2.1.2``. A file cut before the root's entry kept one entry of ms, and the
+    look-up by name (for keys ``resolutions`` rewrote) took debug's for the root's: no error,
+    and ms 2.1.3 gone (decision 0129). An entry no other entry depends on still answers a
+    root dependency by name (a package.json edited since: decision 0061)."""
+    project = tmp_path / "p"
+    shutil.copytree(HERE / "yarn1-root-second-version", project)
+    text = (project / "yarn.lock").read_text()
+    (project / "yarn.lock").write_text(text[: text.index("\nms@^2.1.3:") + 1])
+    result = run_scan(
+        ScanRequest(directory=str(project), recursive=recursive, workers=1),
+        RuleSet((), ("t.json",)),
+    )
+    assert [e.message for e in result.errors] == [
+        "package.json dependencies['ms']: the lockfile has no entry for it"
+        " (truncated or out-of-date lockfile)"
+    ]
+    (project / "yarn.lock").write_text(text)
+    result = run_scan(
+        ScanRequest(directory=str(project), recursive=recursive, workers=1),
+        RuleSet((), ("t.json",)),
+    )
+    assert not result.errors
+
+
+RESOLUTIONS = Path(__file__).parents[1] / "pipeline" / "fixtures" / "yarn1-resolutions"
+
+
+@pytest.mark.parametrize("recursive", [False, True])
+def test_a_resolution_cut_from_yarn_classic_is_an_error(recursive: bool, tmp_path: Path) -> None:
+    """yarn 1.22.22 writes an entry for every ``resolutions`` entry of the root package.json
+    (``ms@2.0.0, ms@2.1.3`` for ``"ms": "2.1.3"``; tests/pipeline/fixtures/yarn1-resolutions,
+    made by its make.sh). A file cut inside debug's entry, before its dependencies, lost ms
+    2.1.3 and every reference to it: read as whole (decision 0129's sweep)."""
+    project = tmp_path / "p"
+    shutil.copytree(RESOLUTIONS, project)
+    lines = (project / "yarn.lock").read_text().splitlines(keepends=True)
+    (project / "yarn.lock").write_text("".join(lines[:8]))
+    result = run_scan(
+        ScanRequest(directory=str(project), recursive=recursive, workers=1),
+        RuleSet((), ("t.json",)),
+    )
+    assert [e.message for e in result.errors] == [
+        "package.json resolutions['ms']: the lockfile has no entry for the version it forces"
+        " (yarn 1 writes one for each; truncated or out-of-date lockfile)"
     ]

@@ -813,11 +813,33 @@ class _ClassicDetails(YarnDetails):
 
     def unresolved_roots(self) -> list[str]:
         """The root dependency keys none of whose specs an entry resolves (a key read two ways,
-        ``package_json._bun_reading``, has two)."""
+        ``package_json._bun_reading``, has two). yarn 1 keys the root's entry by the spec as
+        written; an entry of that name keyed otherwise answers it only when no other entry
+        depends on it (the root's own, the package.json edited since: decision 0061): one
+        another entry depends on is that entry's, and the root's was cut (decision 0129)."""
         lookup = self._resolver()
+        owners = self._owners()
         deps = self._root_deps or ()
-        resolved = {key for key, spec in deps if lookup(key, spec) is not None}
+        depended: set[str] | None = None
+        resolved: set[str] = set()
+        for key, spec in deps:
+            if key in resolved or f"{key}@{spec}" in owners:
+                resolved.add(key)
+                continue
+            hit = lookup(key, spec)
+            if hit is None:
+                continue
+            if depended is None:
+                edges = self.edges()
+                depended = {c for node, cs in edges.items() if node != ROOT_ID for c in cs}
+            if hit not in depended:
+                resolved.add(key)
         return list(dict.fromkeys(key for key, _spec in deps if key not in resolved))
+
+    def unheaded(self, descriptors: Collection[str]) -> list[str]:
+        """The ``descriptors`` that head no entry of the file."""
+        owners = self._owners()
+        return [d for d in descriptors if d not in owners]
 
     def children_of(self, node_id: str) -> list[str]:
         """What ``node_id`` depends on, as ``edges()[node_id]`` says, reading only its entry."""

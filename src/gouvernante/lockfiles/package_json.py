@@ -369,6 +369,7 @@ def with_manifest(
                     f"package.json {dep.field}{key_segment(key)}: the lockfile has no entry for it"
                     " (truncated or out-of-date lockfile)"
                 )
+    errors.extend(_unlocked_resolutions(graph, manifest, workspaces))
     return replace(
         graph,
         importers=importers,
@@ -376,6 +377,46 @@ def with_manifest(
         entry_errors=tuple(errors),
         uninstalled=_unused_resolutions(graph, manifest),
     )
+
+
+def _resolution_descriptor(dep: DeclaredDependency) -> str:
+    """The key yarn 1.22.22 writes for a ``resolutions`` entry, the spec as written:
+    ``ms@2.1.2`` (``**/ms``, ``a/ms`` alike), ``"ms@npm:@lukeed/ms@2.0.2"``,
+    ``"ms@https://registry.npmjs.org/is-number/-/is-number-7.0.0.tgz"``."""
+    return f"{dep.alias or dep.name}@{dep.written or dep.spec}"
+
+
+def _measured_resolution(dep: DeclaredDependency) -> bool:
+    """A ``resolutions`` spec whose entry yarn 1.22.22 was seen to write: a version or range,
+    an ``npm:`` alias, a tarball URL (``yarn1-resolutions``, ``yarn1-unused-resolutions``,
+    ``url-dependencies``, decision 0122's ``settings``)."""
+    written = (dep.written or dep.spec).strip()
+    return written.startswith(("npm:", "https://", "http://")) or _is_range(dep.spec)
+
+
+def _unlocked_resolutions(
+    graph: LockfileGraph, manifest: LockfileGraph, workspaces: Container[str]
+) -> list[str]:
+    """yarn 1.22.22 writes an entry for every ``resolutions`` entry of the root package.json,
+    used or not (``yarn1-unused-resolutions``, decision 0122): a version one forces with no
+    entry keyed by it (of any of its readings) was cut, or the file is out of date (decision
+    0129). Other specs than ``_measured_resolution``'s are not checked."""
+    unheaded = getattr(graph.details, "unheaded", None)
+    if not manifest.resolutions or not callable(unheaded):
+        return []
+    by_name: dict[str, list[str]] = {}
+    for dep in manifest.declared:
+        if dep.field != "resolutions" or dep.reading == DeclaredReading.BERRY:
+            continue
+        if dep.name in workspaces or not _measured_resolution(dep):
+            continue
+        by_name.setdefault(dep.alias or dep.name, []).append(_resolution_descriptor(dep))
+    return [
+        f"package.json resolutions{key_segment(name)}: the lockfile has no entry for the"
+        " version it forces (yarn 1 writes one for each; truncated or out-of-date lockfile)"
+        for name, descriptors in by_name.items()
+        if len(unheaded(descriptors)) == len(descriptors)
+    ]
 
 
 def _unused_resolutions(graph: LockfileGraph, manifest: LockfileGraph) -> tuple[str, ...]:
@@ -386,9 +427,7 @@ def _unused_resolutions(graph: LockfileGraph, manifest: LockfileGraph) -> tuple[
     if not manifest.resolutions or manifest.workspaces or not callable(unreached):
         return ()
     descriptors = [
-        f"{dep.name}@{dep.spec}" if dep.alias is None else f"{dep.alias}@npm:{dep.name}@{dep.spec}"
-        for dep in manifest.declared
-        if dep.field == "resolutions"
+        _resolution_descriptor(dep) for dep in manifest.declared if dep.field == "resolutions"
     ]
     return tuple(unreached(descriptors))
 
