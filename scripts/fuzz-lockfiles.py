@@ -3,6 +3,7 @@
 
     python scripts/fuzz-lockfiles.py --minutes 5 [--seed 1] [--no-realworld]
     python scripts/fuzz-lockfiles.py --settings --minutes 5 [--seed 1]
+    python scripts/fuzz-lockfiles.py --cut-lines [--step 1]
 
 Every text lockfile of tests/lockfiles/fixtures (and, unless --no-realworld, the real
 lockfiles of tests/realworld/data and the newest tools' of tests/lockfiles/newest), damaged
@@ -16,6 +17,11 @@ With --settings, the files read beside the lockfiles instead: catalogs (pnpm-wor
 .yarnrc.yml, a bun root package.json), .yarnrc.yml's lockfileFilename and pnpm 1-2
 shrinkwrap.yaml, each damaged copy read exactly as a YAML/JSON reference reads it, or refused
 (tests/lockfiles/fuzz_catalogs.py).
+
+With --cut-lines, every line cut of each yarn classic and npm v1 lockfile under tests/ with a
+package.json beside it, scanned as its project with -dir and -dir -recursive: an error or every
+finding of the whole file (tests/lockfiles/cutsweep.py, decision 0129; the big realworld files
+take minutes: --step N cuts every Nth line, and a file of S bytes every S/50,000th at least).
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "src"))
 
+from lockfiles.cutsweep import cases as cuts_cases  # noqa: E402
+from lockfiles.cutsweep import sweep  # noqa: E402
 from lockfiles.fuzz_catalogs import Failure as SettingsFailure  # noqa: E402
 from lockfiles.fuzz_catalogs import check_settings, cuts, settings_cases  # noqa: E402
 from lockfiles.fuzzcore import (  # noqa: E402 - after the path set-up
@@ -50,11 +58,41 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-realworld", action="store_true")
     parser.add_argument("--settings", action="store_true")
+    parser.add_argument("--cut-lines", action="store_true")
+    parser.add_argument("--step", type=int, default=1)
     args = parser.parse_args()
     rng = random.Random(args.seed)
     if args.settings:
         return fuzz_settings(args.minutes, args.seed, rng)
+    if args.cut_lines:
+        return cut_lines(args.step)
     return fuzz_lockfiles(args, rng)
+
+
+def cut_lines(step: int) -> int:
+    """Every ``step``-th line cut of every yarn classic / npm v1 lockfile under tests/ with a
+    package.json beside it, scanned as its project with -dir and -dir -recursive (decision
+    0129, ``tests/lockfiles/cutsweep.py``; npm v1 is JSON: every 50th line at least)."""
+    import tempfile
+
+    counts: Counter[str] = Counter()
+    failures: dict[str, str] = {}
+    for lockfile in cuts_cases():
+        # (a file of 100 KB and more: a cut every size/50 KB lines at least, so that the
+        # biggest, yarn1-jest's 14,159 lines, takes minutes, not an hour)
+        every = max(step, lockfile.stat().st_size // 50_000)
+        every = every if lockfile.name == "yarn.lock" else max(every, 50)
+        for recursive in (False, True):
+            with tempfile.TemporaryDirectory() as work:
+                result = sweep(lockfile, Path(work), recursive, every)
+            counts["cuts"] += result.cuts
+            counts["whole file errs (not cut)"] += result.whole_errs
+            for failure in result.failures:
+                kind = "unseeable" if failure.unseeable else "lost, no error"
+                counts[kind] += 1
+                if not failure.unseeable:
+                    failures[f"{failure.case} line {failure.line} {recursive=}"] = str(failure)
+    return _summary(counts, "(not measured)", failures)
 
 
 def fuzz_lockfiles(args: argparse.Namespace, rng: random.Random) -> int:
