@@ -14,7 +14,7 @@ the lockfile cut after each of its lines in turn and the copy scanned with ``-di
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,26 +50,31 @@ def cases() -> list[Path]:
     return sorted(found, key=lambda p: (p.stat().st_size, str(p)))
 
 
+def rules_naming(versions: Mapping[str, Iterable[str]]) -> RuleSet:
+    """One low rule a package: each name with its affected expressions (``=1.0.0``, ``*``)."""
+    rules = tuple(
+        Rule(
+            id=f"T-{n}",
+            title=name,
+            kind=RuleKind.COMPROMISED_RELEASE,
+            ecosystem="npm",
+            severity=Severity.LOW,
+            source="t.json",
+            package_rules=(PackageRule(name, tuple(sorted(expressions)), frozenset()),),
+        )
+        for n, (name, expressions) in enumerate(sorted(versions.items()))
+    )
+    return RuleSet(rules, ("t.json",))
+
+
 def _rules(lockfile: Path) -> RuleSet:
     """A rule for every registry (name, version) the whole file reads."""
     graph = parse_bytes(lockfile.read_bytes(), lockfile.name)
     versions: dict[str, set[str]] = {}
     for p in graph.table:
         if p.source is not Source.LOCAL and p.version:
-            versions.setdefault(p.name, set()).add(p.version)
-    rules = tuple(
-        Rule(
-            id=f"CUT-{n}",
-            title=name,
-            kind=RuleKind.COMPROMISED_RELEASE,
-            ecosystem="npm",
-            severity=Severity.LOW,
-            source="cutsweep",
-            package_rules=(PackageRule(name, tuple(f"={v}" for v in sorted(vs)), frozenset()),),
-        )
-        for n, (name, vs) in enumerate(sorted(versions.items()))
-    )
-    return RuleSet(rules, ("cutsweep",))
+            versions.setdefault(p.name, set()).add(f"={p.version}")
+    return rules_naming(versions)
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from gouvernante.errors import LockfileError
 from gouvernante.lockfiles import parse_bytes
 from gouvernante.model import MatchKind
 from gouvernante.pipeline import ScanRequest, run_scan
-from gouvernante.rules.model import PackageRule, Rule, RuleKind, RuleSet
-from gouvernante.vocab import Severity
+from gouvernante.rules.model import RuleSet
+from lockfiles.cutsweep import rules_naming
 
 HERE = Path(__file__).parent / "fixtures" / "realtools"
 
@@ -46,21 +46,9 @@ def test_a_file_folder_is_a_local_folder(case: str) -> None:
 def test_the_folders_manifests_are_judged_by_the_lockfile(case: str) -> None:
     """``-dir -recursive``: what the folders' package.json declare is found as locked, not as
     their declared ranges (declared-range findings before the fix; yarn 1: an error)."""
-    rules = tuple(
-        Rule(
-            id=f"T-{name}",
-            title=f"every {name}",
-            kind=RuleKind.MALICIOUS_PACKAGE,
-            ecosystem="npm",
-            severity=Severity.LOW,
-            source="t.json",
-            package_rules=(PackageRule(name, ("*",), frozenset()),),
-        )
-        for name in ("kind-of", "is-number")
-    )
     result = run_scan(
         ScanRequest(directory=str(HERE / case), recursive=True, workers=1),
-        RuleSet(rules, ("t.json",)),
+        rules_naming({"kind-of": ["*"], "is-number": ["*"]}),
     )
     assert not result.errors
     found = {(f.package, f.version, f.match) for f in result.findings}
@@ -178,22 +166,9 @@ def test_every_root_spec_the_tool_locked_is_found(case: str, recursive: bool) ->
     """The whole files the tools wrote: every root dependency resolves to its entry (no error,
     which would exit 1 on a healthy project), and every package they installed is found."""
     expected = json.loads((HERE / case / "expected.json").read_text())
-    names = {name for name, _version in expected["packages"]}
-    rules = tuple(
-        Rule(
-            id=f"T-{name}",
-            title=name,
-            kind=RuleKind.MALICIOUS_PACKAGE,
-            ecosystem="npm",
-            severity=Severity.LOW,
-            source="t.json",
-            package_rules=(PackageRule(name, ("*",), frozenset()),),
-        )
-        for name in sorted(names)
-    )
     result = run_scan(
         ScanRequest(directory=str(HERE / case), recursive=recursive, workers=1),
-        RuleSet(rules, ("t.json",)),
+        rules_naming({name: ["*"] for name, _version in expected["packages"]}),
     )
     assert [e.message for e in result.errors] == []
     found = {(f.package, f.version) for f in result.findings}
