@@ -975,6 +975,32 @@ RX_ELEMENTS_JOINED = re.compile(
 JOIN_REACH = 4000  # characters from the command's literal to its array's ``].join(``
 
 
+# Characters either side of a ``#`` line held in JavaScript within which what may cut it off and
+# run it counts (``FileSignals.runs_near``): one module of a bundle, as sabotage's PAYLOAD_REACH.
+NOTE_REACH = 4000
+
+
+def _proc_at(t: TextView) -> int | None:
+    """Where ``t`` reaches child_process (``RX_PROC``; a module name computed at run time or a
+    hidden name stands in for it), or None."""
+    found = t.search(RX_PROC)
+    if found is None:
+        dyn = t.find(RX_DYN_REQUIRE)
+        found = dyn.start() if dyn is not None else t.strong_decoded
+    return found
+
+
+def _runs_nothing(t: TextView, proc: int | None, sink: int | None) -> bool:
+    """``FileSignals.runs_nothing`` of view ``t``, given its ``_proc_at`` and ``first_sink``."""
+    return (
+        proc is None
+        and sink is None
+        and not _calls_process(t.text)
+        and RX_ZX_CALL.search(t.text) is None
+        and RX_HIDDEN_LOADER.search(t.text) is None
+    )
+
+
 _T = TypeVar("_T")
 
 
@@ -1014,12 +1040,7 @@ class FileSignals:
 
     @_Once
     def proc(self) -> int | None:
-        t = self.t
-        found = t.search(RX_PROC)
-        if found is None:  # a module name computed at run time stands in for child_process
-            dyn = t.find(RX_DYN_REQUIRE)
-            found = dyn.start() if dyn is not None else t.strong_decoded
-        return found
+        return _proc_at(self.t)
 
     @_Once
     def eval_sink(self) -> int | None:
@@ -1052,23 +1073,32 @@ class FileSignals:
 
     def note(self, text: str, at: int) -> bool:
         """Is ``at`` on a comment line that is a note? JavaScript has no ``#`` comment: there such
-        a line is a shell script's, held in a string, and a note only while the file starts no
-        process and evaluates nothing (else the ``# `` may be cut off and the line run)."""
+        a line is a shell script's, held in a string, and a note only while nothing near it
+        starts a process or evaluates code (else the ``# `` may be cut off and the line run;
+        see ``runs_near``)."""
         lead = comment_lead(text, at)
-        return lead is not None and not (lead == "#" and self.js and not self.runs_nothing)
+        return lead is not None and not (lead == "#" and self.js and self.runs_near(at))
 
     @_Once
     def runs_nothing(self) -> bool:
         """Does the file start no process (no ``child_process``, ``exec(``/``spawn(``-like call
         or zx template, no module name computed at run time or loaded through a back door
         (``RX_HIDDEN_LOADER``), no hidden name) and evaluate no code?"""
-        return (
-            self.proc is None
-            and self.eval_sink is None
-            and not _calls_process(self.text)
-            and RX_ZX_CALL.search(self.text) is None
-            and RX_HIDDEN_LOADER.search(self.text) is None
-        )
+        return _runs_nothing(self.t, self.proc, self.eval_sink)
+
+    def runs_near(self, at: int) -> bool:
+        """Does the file hide a dangerous name, or start a process or evaluate code (as
+        ``runs_nothing`` reads it) within ``NOTE_REACH`` characters of ``at``? What cuts a
+        ``#`` line off a shell script held in a string and runs it is that string's module; in
+        a bundle other modules start processes of their own (yargs' completion template,
+        ``# Installation: {{app_path}} {{completion_command}} >> ~/.bashrc``, bundled in
+        @google/gemini-cli 0.61.0, 95 KB from the bundle's ``child_process``)."""
+        if self.runs_nothing:
+            return False
+        if self.t.strong_decoded is not None:
+            return True
+        w = plain_view(self.text[max(0, at - NOTE_REACH) : at + NOTE_REACH])
+        return not _runs_nothing(w, _proc_at(w), first_sink(w))
 
     def held_as_data(self, at: int) -> bool:
         """Is the command at ``at`` the string value of an entry (an option's default,
