@@ -86,3 +86,43 @@ def test_a_bundled_completion_template_is_a_note_far_from_the_runner(tmp_path: P
 )
 def test_a_hash_line_near_what_runs_it_stays_high(tmp_path: Path, code: str) -> None:
     assert _found(_package(tmp_path, code, install=True))[RC] == "high"
+
+
+# A CLI's help line showing how to install its completion, as a shell append in a string.
+_HELP = "yargs.epilogue('Set up completion:\\n  $0 completion >> ~/.bashrc');\n"
+# What runs the help line as a command: the same line, a module loaded by a name held in a
+# variable (its name built elsewhere), an export of child_process's runner.
+_RUN_LINE = "[_help].forEach(cp['exec' + 'Sync']);\n"
+
+
+def test_a_help_line_far_from_a_plugin_loader_is_text(tmp_path: Path) -> None:
+    """karma 5.0.0 and 6.0.0 ``lib/cli.js`` read GH-PERSIST-SHELL-RC high at risk since 0127:
+    its help line ``$0 completion >> ~/.bashrc`` taken as a shell's write because the file loads
+    a user's formatter by its configured name (``require(options.formatError)``) 8 KB away."""
+    code = (
+        "const yargs = require('yargs');\n"
+        "function formatter(options) { return require(options.formatError); }\n"
+        + _filler(8_000)
+        + _HELP
+    )
+    assert RC not in _found(_package(tmp_path, code, install=True))
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # a loader by a variable's name beside the line it may run
+        "const cp = require(name);\nconst _help = '$0 completion >> ~/.bashrc';\n" + _RUN_LINE,
+        # the same loader within the reach, the line after filler
+        "const cp = require(name);\n" + _filler(3_000) + _HELP,
+        # a back door anywhere in the file
+        "const cp = process.mainModule.require(name);\n" + _filler(8_000) + _HELP,
+        # a process started anywhere in the file (decision 0123)
+        "require('child_process').execSync(cmd);\n" + _filler(8_000) + _HELP,
+    ],
+    ids=["loader-beside", "loader-within-reach", "back-door-far", "process-far"],
+)
+def test_a_help_line_near_a_loader_or_where_a_process_starts_stays_high(
+    tmp_path: Path, code: str
+) -> None:
+    assert _found(_package(tmp_path, code, install=True))[RC] == "high"

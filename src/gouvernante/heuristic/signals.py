@@ -923,9 +923,11 @@ RX_ZX_CALL = re.compile(r"\$`")
 # name)``) or through a back door (``process.mainModule.require``, ``module.require``,
 # ``module.constructor._load``, ``process.getBuiltinModule``, ``process.binding('spawn_sync')``, a
 # global read by a computed key): what it starts cannot be told from the text.
-RX_HIDDEN_LOADER = re.compile(
+RX_COMPUTED_LOADER = re.compile(
     r"""(?<![\w$.])(?:require|import)\s*\(\s*(?!['"][^'"\\\n]*['"]\s*\)|\))"""
-    r"|\b(?:mainModule|getBuiltinModule|_linkedBinding|_load)\b"
+)
+RX_BACK_DOOR = re.compile(
+    r"\b(?:mainModule|getBuiltinModule|_linkedBinding|_load)\b"
     r"|\bprocess\s*\.\s*binding\b|\bmodule\s*\.\s*(?:require|constructor)\b"
     r"|(?<![\w$.])(?:globalThis|global)\s*\["
 )
@@ -990,15 +992,21 @@ def _proc_at(t: TextView) -> int | None:
     return found
 
 
-def _runs_nothing(t: TextView, proc: int | None, sink: int | None) -> bool:
-    """``FileSignals.runs_nothing`` of view ``t``, given its ``_proc_at`` and ``first_sink``."""
+def _starts_nothing(t: TextView, proc: int | None, sink: int | None) -> bool:
+    """Does view ``t``, given its ``_proc_at`` and ``first_sink``, start no process, evaluate
+    nothing and load no module through a back door (``RX_BACK_DOOR``)?"""
     return (
         proc is None
         and sink is None
         and not _calls_process(t.text)
         and RX_ZX_CALL.search(t.text) is None
-        and RX_HIDDEN_LOADER.search(t.text) is None
+        and RX_BACK_DOOR.search(t.text) is None
     )
+
+
+def _runs_nothing(t: TextView) -> bool:
+    """``FileSignals.runs_nothing`` of view ``t``."""
+    return _starts_nothing(t, _proc_at(t), first_sink(t)) and not RX_COMPUTED_LOADER.search(t.text)
 
 
 _T = TypeVar("_T")
@@ -1069,7 +1077,7 @@ class FileSignals:
         (``>>``, ``tee -a``, ``Out-File``…) held in JavaScript that starts no process?"""
         if self.note(self.text, m.start()):
             return True
-        return self.js and RX_JS_WRITE.match(m.group(0)) is None and self.runs_nothing
+        return self.js and RX_JS_WRITE.match(m.group(0)) is None and self.runs_nothing_at(m.start())
 
     def note(self, text: str, at: int) -> bool:
         """Is ``at`` on a comment line that is a note? JavaScript has no ``#`` comment: there such
@@ -1080,11 +1088,32 @@ class FileSignals:
         return lead is not None and not (lead == "#" and self.js and self.runs_near(at))
 
     @_Once
-    def runs_nothing(self) -> bool:
+    def starts_nothing(self) -> bool:
         """Does the file start no process (no ``child_process``, ``exec(``/``spawn(``-like call
-        or zx template, no module name computed at run time or loaded through a back door
-        (``RX_HIDDEN_LOADER``), no hidden name) and evaluate no code?"""
-        return _runs_nothing(self.t, self.proc, self.eval_sink)
+        or zx template, no module loaded through a back door (``RX_BACK_DOOR``), no hidden
+        name) and evaluate no code?"""
+        return _starts_nothing(self.t, self.proc, self.eval_sink)
+
+    @_Once
+    def runs_nothing(self) -> bool:
+        """``starts_nothing``, and no module loaded by a name computed at run time
+        (``RX_COMPUTED_LOADER``) anywhere in the file?"""
+        return self.starts_nothing and RX_COMPUTED_LOADER.search(self.text) is None
+
+    def runs_nothing_at(self, at: int) -> bool:
+        """``starts_nothing``, and no module loaded by a computed name within ``NOTE_REACH``
+        characters of ``at``: text held in JavaScript (a shell's append, a bracketed hint, a
+        table's command) is run through such a loader beside it; a plugin or a configuration
+        loaded by its name elsewhere in the file (karma 6.0.0 ``lib/cli.js``:
+        ``require(options.formatError)``, 8 KB from its help line ``$0 completion >>
+        ~/.bashrc``) runs no text of it."""
+        if self.runs_nothing:
+            return True
+        lo = max(0, at - NOTE_REACH)
+        return (
+            self.starts_nothing
+            and RX_COMPUTED_LOADER.search(self.text, lo, at + NOTE_REACH) is None
+        )
 
     def runs_near(self, at: int) -> bool:
         """Does the file hide a dangerous name, or start a process or evaluate code (as
@@ -1097,8 +1126,7 @@ class FileSignals:
             return False
         if self.t.strong_decoded is not None:
             return True
-        w = plain_view(self.text[max(0, at - NOTE_REACH) : at + NOTE_REACH])
-        return not _runs_nothing(w, _proc_at(w), first_sink(w))
+        return not _runs_nothing(plain_view(self.text[max(0, at - NOTE_REACH) : at + NOTE_REACH]))
 
     def held_as_data(self, at: int) -> bool:
         """Is the command at ``at`` the string value of an entry (an option's default,
@@ -1107,7 +1135,7 @@ class FileSignals:
         test's expected value (``expect(s.setup).toBe("curl … | sh")``) in a file that runs
         nothing? What runs it is elsewhere, if anywhere. Only in JavaScript: in a shell script
         ``echo step: "$(npm publish)"`` runs it."""
-        if not (self.js and self.runs_nothing):
+        if not (self.js and self.runs_nothing_at(at)):
             return False
         start = max(0, at - ENTRY_KEY_REACH)
         return (

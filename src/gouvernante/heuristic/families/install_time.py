@@ -105,7 +105,7 @@ def _bracketed(s: FileSignals, at: int) -> bool:
     program that does not exist, so nothing is fetched; the test command ``[`` is followed by a
     space (``[ -x f ] && curl … | sh``). Where a process can be started the brackets may be cut
     off first (``execSync(hint.slice(1, -1))``, a shell's ``${h#[}``)."""
-    return s.text[at - 1 : at] == "[" and s.js and s.runs_nothing
+    return s.text[at - 1 : at] == "[" and s.js and s.runs_nothing_at(at)
 
 
 def _live_pipes(s: FileSignals) -> Iterator[re.Match[str]]:
