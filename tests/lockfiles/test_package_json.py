@@ -166,6 +166,7 @@ specs = st.text(max_size=12) | st.sampled_from(
 @example({"dependencies": {"0 ": "NPM:"}})
 @example({"name": {}, "dependencies": {"0/": ""}})
 @example({"dependencies": {"ms": " npm:^2.1.0 "}})
+@example({"dependencies": {"0": "NPM:0@"}})
 @given(
     st.dictionaries(
         st.sampled_from(["name", "dependencies", "devDependencies", "peerDependencies", "x"]),
@@ -189,11 +190,14 @@ def test_structured_garbage_gives_a_graph_or_a_lockfile_error(body: dict[str, An
                 # {"": "NPM:0"}, found by this test), or npm:<name> naming the key's own
                 # package, any version ({":": "NPM::"}, found by this test: ":" is no range)
                 target = raw.lstrip(" \t\n\r")[4:].strip(" \t\n\r")
-                # a bare "npm:" names nothing: the spec is kept as written ({"0 ": "NPM:"})
+                # a bare "npm:" names nothing: the spec is kept as written ({"0 ": "NPM:"});
+                # npm:<the key's own name>@<range> is that range ({"0": "NPM:0@"}, found by
+                # this test: the empty range)
                 assert (
                     dep.spec == target
                     or (dep.spec == "*" and dep.name == target)
                     or (not target and dep.spec == raw)
+                    or target == f"{dep.name}@{dep.spec}"
                 )
             else:  # a key with spaces: the package (bun reads)
                 assert dep.spec == raw
