@@ -384,6 +384,12 @@ class LockfileGraph(msgspec.Struct, frozen=True, dict=True):
     # lockfile resolves (``file:`` directories; berry ``portal:``): the package.json in one is
     # judged by this lockfile, as a workspace's is. npm records them as importers.
     local_folders: Sequence[str] = ()
+    # pnpm: (YAML path, folder relative to the lockfile's) of each workspace link of a file
+    # holding no package, to a folder no importer of the file lists: a file cut after its first
+    # importer, unless the folder has a pnpm-lock.yaml of its own (shared-workspace-lockfile=
+    # false: one file per project). ``lockfiles.parse_bytes`` refuses the file unless its
+    # caller finds each folder's own lockfile (decision 0130).
+    own_lockfile_links: Sequence[tuple[str, str]] = ()
     # pnpm: (name, node id) of each dependency a package bundles in its tarball
     # (``bundledDependencies``), whose version no lockfile records; name '' when it bundles
     # every dependency (``bundledDependencies: true``).

@@ -132,12 +132,27 @@ class FileOutcome(msgspec.Struct, frozen=True, gc=False):
 _last_file: list[object] = []
 
 
+def _own_lockfile_beside(lockfile: str) -> Callable[[str], bool]:
+    """Does a folder (relative to ``lockfile``'s) hold a pnpm-lock.yaml of its own
+    (``LockfileGraph.own_lockfile_links``: pnpm's shared-workspace-lockfile=false)?"""
+    base = os.path.dirname(lockfile)
+
+    def own(folder: str) -> bool:
+        from gouvernante.fs.walk import is_regular_file  # noqa: PLC0415 - such files only
+
+        return is_regular_file(os.path.join(base, folder, "pnpm-lock.yaml"))
+
+    return own
+
+
 def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
     """Read, parse and match one lockfile or package.json."""
     _last_file.clear()
     try:
         data = read_regular_file(task.path, MAX_LOCKFILE_BYTES, task.display)
-        graph = parse_bytes(data, task.display, task.parser_name)
+        graph = parse_bytes(
+            data, task.display, task.parser_name, own_lockfile=_own_lockfile_beside(task.path)
+        )
         _last_file.extend((data, graph))
     except GouvernanteError as exc:
         # The position (line, byte, JSON/YAML path) is part of what the report says.

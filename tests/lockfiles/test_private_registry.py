@@ -99,7 +99,9 @@ def test_a_cut_shared_lockfile_linking_inside_is_still_an_error() -> None:
     data = (HERE / "pnpm10-per-project/apps/b/pnpm-lock.yaml").read_bytes()
     inside = data.replace(b"version: link:../a", b"version: link:apps/a")
     cut = inside[: inside.index(b"link:apps/a\n") + len(b"link:apps/a\n")]
-    with pytest.raises(LockfileError, match="no importer of the file lists"):
+    # (since decision 0130 the link is judged after the file is read: here a dependency of the
+    # cut importer resolving to no entry is the error found first)
+    with pytest.raises(LockfileError, match=r"no importer of the file lists|not in the lockfile"):
         parse_bytes(cut, "pnpm-lock.yaml")
     graph = parse_bytes(inside, "pnpm-lock.yaml")
     assert ("is-odd", "3.0.1") in {(p.name, p.version) for p in graph.table}

@@ -250,3 +250,29 @@ def test_a_resolution_cut_from_yarn_classic_is_an_error(recursive: bool, tmp_pat
         "package.json resolutions['ms']: the lockfile has no entry for the version it forces"
         " (yarn 1 writes one for each; truncated or out-of-date lockfile)"
     ]
+
+
+def test_a_per_project_root_linking_its_workspace_only(tmp_path: Path) -> None:
+    """pnpm 9.15.9 with shared-workspace-lockfile=false, the root depending on its workspace
+    package alone: the root's file holds that link and no package, as a shared file cut after
+    its first importer does. Refused as cut in every mode (decision 0122, Left); the member's
+    own pnpm-lock.yaml tells them apart. Without it, still refused."""
+    case = HERE / "pnpm9-per-project-links"
+    rules = rules_naming({"kind-of": ["*"]})
+    root = str(case / "pnpm-lock.yaml")
+    for request in (
+        ScanRequest(directory=str(case), workers=1),
+        ScanRequest(directory=str(case), lockfiles=(root,), workers=1),
+    ):
+        assert run_scan(request, rules).errors == ()
+    found = run_scan(ScanRequest(directory=str(case), recursive=True, workers=1), rules)
+    assert [(f.package, f.version) for f in found.findings] == [("kind-of", "6.0.3")]
+    cut = tmp_path / "cut"
+    shutil.copytree(case, cut)
+    (cut / "packages" / "left-pad" / "pnpm-lock.yaml").unlink()
+    for request in (
+        ScanRequest(directory=str(cut), workers=1),
+        ScanRequest(directory=str(cut), lockfiles=(str(cut / "pnpm-lock.yaml"),), workers=1),
+    ):
+        errors = run_scan(request, rules).errors
+        assert ["no pnpm-lock.yaml of its own" in e.message for e in errors] == [True]

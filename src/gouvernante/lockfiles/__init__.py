@@ -129,8 +129,16 @@ def _stand_in(data: bytes) -> str | None:
     return None
 
 
-def parse_bytes(data: bytes, path: str, filename: str | None = None) -> LockfileGraph:
-    """Detect the format of ``data`` and parse it; ``path`` is used in messages only."""
+def parse_bytes(
+    data: bytes,
+    path: str,
+    filename: str | None = None,
+    *,
+    own_lockfile: Callable[[str], bool] | None = None,
+) -> LockfileGraph:
+    """Detect the format of ``data`` and parse it; ``path`` is used in messages only.
+    ``own_lockfile``: does this folder (relative to the file's) hold a lockfile of its own
+    (``LockfileGraph.own_lockfile_links``)? Without it, no folder is taken to."""
     name = filename if filename is not None else path.replace("\\", "/").rsplit("/", 1)[-1]
     stand_in = _stand_in(data)
     if stand_in is not None:
@@ -149,6 +157,14 @@ def parse_bytes(data: bytes, path: str, filename: str | None = None) -> Lockfile
         # The exception's text could quote the file: only its kind is named.
         kind = type(exc).__name__
         raise LockfileError(path, f"cannot parse {spec.name} file ({kind})") from None
+    for where, folder in graph.own_lockfile_links:
+        if own_lockfile is None or not own_lockfile(folder):
+            raise LockfileError(
+                path,
+                "a dependency linked to a workspace package no importer of the file lists,"
+                " whose folder has no pnpm-lock.yaml of its own (truncated or edited file?)",
+                json_path=where,
+            )
     if (
         graph.format is LockfileFormat.PACKAGE_JSON
         and name not in spec.filenames

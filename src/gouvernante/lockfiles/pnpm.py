@@ -405,6 +405,7 @@ class _Lockfile:
         self.importers_map = self._read_importers(doc)
         self.packages: list[LockedPackage] = []
         self.local_folders: list[str] = []  # file: directories (``_describe``)
+        self.own_lockfile_links: list[tuple[str, str]] = []  # (``_read_links``)
         self.bundled: list[tuple[str, str]] = []  # (``_describe``)
         self.node_ids: set[str] = set()
         # Node id -> its raw entry (whose dependency maps are resolved only when edges are
@@ -816,15 +817,15 @@ class _Lockfile:
                             # by a link), which pnpm lists as an importer when it is under the
                             # file's folder: without it and without any package (pnpm writes
                             # importers first) the file was cut (a cut after the first
-                            # importer's link read as a project with nothing else). A project
+                            # importer's link read as a project with nothing else), unless
+                            # that folder has a lockfile of its own (shared-workspace-lockfile
+                            # =false writes one file per project: the root's links packages/a,
+                            # the siblings' link ../b), which only the caller can see
+                            # (``LockfileGraph.own_lockfile_links``, decision 0130). A project
                             # that is not an importer is another lockfile's when the file goes
-                            # on (shared-workspace-lockfile=false writes one file per project:
-                            # the root's links packages/a, the siblings' link ../b)
-                            raise LockfileError(
-                                path,
-                                "a dependency linked to a workspace package no importer of the"
-                                " file lists (truncated or edited file?)",
-                                json_path=f"{where}{key_segment(name)}",
+                            # on.
+                            self.own_lockfile_links.append(
+                                (f"{where}{key_segment(name)}", node[5:])
                             )
 
     def _add_link(self, base: str, name: str, ref: str) -> str:
@@ -937,6 +938,7 @@ class _Lockfile:
                 *self._unanswered(self.node_deps.items()),
             ),
             local_folders=tuple(self.local_folders),
+            own_lockfile_links=tuple(self.own_lockfile_links),
             bundled=tuple(self.bundled),
             resolutions=self.override_names,
         )
@@ -1158,6 +1160,7 @@ class _LineLockfile(_Lockfile):
         psec = self.psec
         self.last_entry = psec.keys[-1] if psec.keys and psec.end == len(self._data) else None
         self.local_folders = []
+        self.own_lockfile_links = []
         self.bundled = []
         self.importers_map = self._read_importers(doc)
         self.packages = []
@@ -1404,6 +1407,7 @@ class _LineLockfile(_Lockfile):
             details=_LineDetails(self),
             entry_errors=(*self._injection_errors(), *self._errors),
             local_folders=tuple(self.local_folders),
+            own_lockfile_links=tuple(self.own_lockfile_links),
             bundled=tuple(self.bundled),
             resolutions=self.override_names,
         )
