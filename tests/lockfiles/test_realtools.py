@@ -276,3 +276,55 @@ def test_a_per_project_root_linking_its_workspace_only(tmp_path: Path) -> None:
     ):
         errors = run_scan(request, rules).errors
         assert ["no pnpm-lock.yaml of its own" in e.message for e in errors] == [True]
+
+
+def _line_end_cuts(data: bytes) -> list[bytes]:
+    return [data[: i + 1] for i, byte in enumerate(data[:-1]) if byte == 0x0A]
+
+
+def _triples(data: bytes) -> set[tuple[str, str, str]]:
+    """What the file locks; an error too when an entry could not be read (the scan's exit 1:
+    a dependency resolving to no entry of a file cut after that entry)."""
+    graph = parse_bytes(data, "pnpm-lock.yaml")
+    if graph.entry_errors:
+        raise LockfileError("pnpm-lock.yaml", graph.entry_errors[0])
+    return {(p.name, p.version, p.source.value) for p in graph.table}
+
+
+@pytest.mark.parametrize(
+    ("case", "line", "refusal"),
+    [
+        # the git entry, keyed by its host, sorts last; pnpm 8.15.9 writes its name and
+        # version after its resolution: cut there it read as a nameless git package
+        ("pnpm8-git-last", "    resolution: {commit:", "a git entry ends the file"),
+        # ms sorts after debug and only debug's dependencies name it
+        ("pnpm8-dependency-last", "    engines: {node:", "has no dev: field"),
+    ],
+)
+def test_a_file_cut_inside_its_last_entry_is_refused(case: str, line: str, refusal: str) -> None:
+    """pnpm 8.15.9 (lockfile 6.0) files cut at every line end: each is an error or keeps every
+    package of the whole file (decision 0130: the cut after ``line`` read as whole, without
+    zzgit 1.0.0 or ms 2.1.2, CLEAN for a rule naming it)."""
+    data = (HERE / case / "pnpm-lock.yaml").read_bytes()
+    whole = _triples(data)
+    for cut in _line_end_cuts(data):
+        try:
+            kept = _triples(cut)
+        except LockfileError:
+            continue
+        assert kept == whole, cut.decode().splitlines()[-1]
+    at = data.index(line.encode())
+    with pytest.raises(LockfileError, match=refusal):
+        parse_bytes(data[: data.index(b"\n", at) + 1], "pnpm-lock.yaml")
+
+
+@pytest.mark.parametrize("case", ["pnpm8-both-last", "pnpm8-directory-alone"])
+def test_a_whole_file_whose_last_entry_ends_early_is_read(case: str) -> None:
+    """pnpm 8.15.9 leaves out ``dev:`` where a dev and a production dependency both reach the
+    package (ms 2.1.2 ends the file so), and writes a ``file:`` folder with no dependency as
+    resolution, name and ``dev:`` (0126's check, blind to ``dev``, refused that file)."""
+    expected = json.loads((HERE / case / "expected.json").read_text())["packages"]
+    data = (HERE / case / "pnpm-lock.yaml").read_bytes()
+    assert {(n, v) for n, v, source in _triples(data) if source != "local"} == {
+        (n, v) for n, v in expected
+    }

@@ -60,6 +60,7 @@ _DEP_FIELDS = ("dependencies", "devDependencies", "optionalDependencies")
 # Importers may also hold the dependencies of pnpm itself (the "env" document of pnpm 10+).
 _IMPORTER_DEP_FIELDS = (*_DEP_FIELDS, "configDependencies", "packageManagerDependencies")
 _NODE_DEP_FIELDS = ("dependencies", "optionalDependencies")
+_PRODUCTION_FIELDS = ("dependencies", "optionalDependencies")  # (of an importer)
 # The unanswered dependencies an error lists one by one (a cut file may have thousands).
 _MAX_LISTED = 50
 _GIT_TARBALL_HOSTS = (
@@ -246,12 +247,14 @@ def _str_refs(entry: Any) -> Iterator[tuple[str, str]]:
             yield name, ref
 
 
-def _importer_refs(entry: Any) -> Iterator[tuple[str, str]]:
-    """(name, reference) of each dependency of an importer, whatever the field (the entries were
+def _importer_refs(
+    entry: Any, fields: tuple[str, ...] = _IMPORTER_DEP_FIELDS
+) -> Iterator[tuple[str, str]]:
+    """(name, reference) of each dependency of an importer in ``fields`` (the entries were
     checked when the file was read; anything else is passed over)."""
     if entry.__class__ is not dict:
         return
-    for field in _IMPORTER_DEP_FIELDS:
+    for field in fields:
         deps = entry.get(field)
         if deps.__class__ is not dict:
             continue
@@ -382,9 +385,11 @@ def _check_specifiers(entry: dict[str, Any], path: str, where: str) -> None:
             )
 
 
-# a ``file:`` folder entry of lockfile 5.x/6.0 holding no more than these, at the file's end,
-# cannot be told from one cut after its ``name:`` (pnpm 8.15.9) or ``resolution:`` line
-_CUT_FOLDER_FIELDS = frozenset({"resolution", "name"})
+# a ``file:`` folder, git or URL entry of lockfile 5.x/6.0 holding no more than these, at the
+# file's end, cannot be told from one cut after its ``name:`` (pnpm 8.15.9 folders) or
+# ``resolution:`` line (``_describe``)
+_CUT_ENTRY_FIELDS = frozenset({"resolution", "name"})
+_CUT_KIND = {Source.LOCAL: "file: folder", Source.GIT: "git", Source.TARBALL: "tarball URL"}
 
 
 class _Lockfile:
@@ -417,10 +422,65 @@ class _Lockfile:
         self._read_packages()
         self._read_links()
         self._check_importer_references()
+        self._check_last_entry()
 
     def source_text(self) -> str:
         """The file's text (after a byte-order mark)."""
         return self.text
+
+    def _check_last_entry(self) -> None:
+        """Lockfile 5.x/6.0: the entry the file ends with must end as pnpm 5-8 end every entry,
+        with ``dev:`` (or ``optional:``), which they write after the dependency maps and leave
+        out only where both a dev and a production dependency reach the package. Without it,
+        the file may be cut inside that entry, which lost its dependencies and the entries
+        sorted after it: pnpm 8.15.9's file of a project depending on debug 4.3.4 alone, cut
+        anywhere before debug's ``dependencies``, read as whole without ms 2.1.2 (decision
+        0130). 9.0 writes every package in ``packages`` before ``snapshots``."""
+        key = self.last_entry
+        if key is None or self.kind == 9:
+            return
+        fields = self._fields_written_last()
+        if not fields or "dev" in fields or "optional" in fields:
+            return  # (an entry on one line was not cut inside: the file ends with a newline)
+        edges = self.build_edges()
+
+        def reached(roots: tuple[str, ...]) -> set[str]:
+            todo = [
+                child
+                for importer, entry in self.importers_map.items()
+                for name, ref in _importer_refs(entry, roots)
+                if (child := self._ref_to_key(name, ref) or self._add_link(importer, name, ref))
+            ]
+            seen: set[str] = set()
+            while todo:
+                node = todo.pop()
+                if node not in seen:
+                    seen.add(node)
+                    todo.extend(edges.get(node, ()))
+            return seen
+
+        if key not in reached(_PRODUCTION_FIELDS) or key not in reached(("devDependencies",)):
+            raise LockfileError(
+                self.path,
+                "the entry the file ends with has no dev: field, which pnpm writes on every"
+                " entry but one that both a dev and a production dependency reach (truncated"
+                " file?)",
+                json_path=f"packages{key_segment(key)}",
+            )
+
+    def _fields_written_last(self) -> list[str]:
+        """The fields of the entry the file ends with, as written: the readers keep only those
+        they use (not ``dev``, ``engines``, ...), which tell a whole entry from a cut one. Read
+        again for that one entry only; none for an entry written on one line."""
+        text = self.source_text()
+        at = len(text)
+        while (at := text.rfind("\n  ", 0, at)) >= 0 and text[at + 3 : at + 4] in (" ", "#"):
+            pass  # (a line of the entry, or a comment: pnpm writes its key two spaces in)
+        fields = []
+        for line in text[at + 1 :].split("\n")[1:]:
+            if line[:4] == "    " and line[4:5] not in (" ", "#", ""):
+                fields.append(line[4:].partition(":")[0])
+        return fields
 
     # ----------------------------------------------------------------------------------------
 
@@ -688,22 +748,25 @@ class _Lockfile:
                     "package entry with a name but no version (truncated file?)",
                     json_path=where,
                 )
-            if (
-                res_type == "directory"
-                and key == self.last_entry
-                and self.kind != 9
-                and entry.keys() <= _CUT_FOLDER_FIELDS
-            ):
-                # such a folder entry with nothing after its name, at the file's end, may be a
-                # file cut there, which lost its dependencies and the entries sorted after it
-                # (decision 0126)
-                raise LockfileError(
-                    path,
-                    "a file: folder entry ends the file with no field after its resolution and"
-                    " name (truncated file?)",
-                    json_path=where,
-                )
             version = ""
+        if (
+            key == self.last_entry
+            and source is not Source.REGISTRY
+            and field_version is None
+            and self.kind != 9
+            and entry.keys() <= _CUT_ENTRY_FIELDS
+            and set(self._fields_written_last()) <= _CUT_ENTRY_FIELDS
+        ):
+            # pnpm 5-8 write a folder's, git repository's or URL's name and version after its
+            # resolution: such an entry with nothing after its resolution and name, at the
+            # file's end, may be a file cut there, which lost its version, its dependencies and
+            # the entries sorted after it (decisions 0126, 0130)
+            raise LockfileError(
+                path,
+                f"a {_CUT_KIND[source]} entry ends the file with no field after its resolution"
+                " and name (truncated file?)",
+                json_path=where,
+            )
         if registry and name != key_name and key not in self.injected:
             # pnpm 8+ takes a registry key's name from the key (dependency-path), older pnpm
             # from ``name``: both are packages of the entry, and it is an error
@@ -1178,6 +1241,7 @@ class _LineLockfile(_Lockfile):
             self._columns_6()
         self._read_links()
         self._check_importer_references()
+        self._check_last_entry()
         self._errors = self._check_references()
 
     def source_text(self) -> str:
