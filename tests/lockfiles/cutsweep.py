@@ -27,6 +27,8 @@ from gouvernante.vocab import Severity
 TESTS = Path(__file__).resolve().parents[1]
 _NAMES = ("yarn.lock", "package-lock.json", "npm-shrinkwrap.json")
 _SKIPPED = ("/.hypothesis/", "/node_modules/")
+_REALTOOLS = TESTS / "lockfiles" / "fixtures" / "realtools"
+_ROOTED_NAMES = ("pnpm-lock.yaml", "yarn.lock", "bun.lock")
 
 
 def root_less(path: Path) -> bool:
@@ -38,7 +40,9 @@ def root_less(path: Path) -> bool:
 
 
 def cases() -> list[Path]:
-    """Every root-less lockfile under tests/ with a package.json beside it, by size."""
+    """Every root-less lockfile under tests/ with a package.json beside it, and every pnpm,
+    berry and bun.lock file the real tools made (``fixtures/realtools``, decision 0130: those
+    whose last entry is of an unusual kind), by size."""
     found = [
         path
         for name in _NAMES
@@ -47,6 +51,12 @@ def cases() -> list[Path]:
         and (path.parent / "package.json").is_file()
         and root_less(path)
     ]
+    found.extend(
+        path
+        for name in _ROOTED_NAMES
+        for path in _REALTOOLS.glob(f"*/{name}")
+        if (path.parent / "package.json").is_file() and not root_less(path)
+    )
     return sorted(found, key=lambda p: (p.stat().st_size, str(p)))
 
 
@@ -69,7 +79,11 @@ def rules_naming(versions: Mapping[str, Iterable[str]]) -> RuleSet:
 
 def _rules(lockfile: Path) -> RuleSet:
     """A rule for every registry (name, version) the whole file reads."""
-    graph = parse_bytes(lockfile.read_bytes(), lockfile.name)
+    graph = parse_bytes(
+        lockfile.read_bytes(),
+        lockfile.name,
+        own_lockfile=lambda folder: (lockfile.parent / folder / "pnpm-lock.yaml").is_file(),
+    )
     versions: dict[str, set[str]] = {}
     for p in graph.table:
         if p.source is not Source.LOCAL and p.version:

@@ -1,5 +1,6 @@
 """Every line cut of the small yarn classic and npm v1 lockfiles under tests/ that have a
-package.json beside them, scanned with ``-dir`` as their project (``cutsweep``, decision 0129):
+package.json beside them (and of the pnpm, berry and bun.lock files of fixtures/realtools),
+scanned with ``-dir`` as their project (``cutsweep``, decisions 0129 and 0130):
 an error, or every finding of the whole file. ``scripts/fuzz-lockfiles.py --cut-lines`` runs
 every case, big ones too, in both ``-dir`` and ``-dir -recursive``."""
 
@@ -44,6 +45,10 @@ def test_the_sweep_has_the_fixtures_of_decision_0129() -> None:
     assert "lockfiles/fixtures/realtools/yarn1-root-specs/yarn.lock" in labels
     assert "lockfiles/fixtures/realtools/npm6-root-specs/package-lock.json" in labels
     assert "pipeline/fixtures/yarn1-resolutions/yarn.lock" in labels
+    # pnpm 8.15.9 files whose last entry is a git repository's, or a dependency only the entry
+    # before names, cut inside it (decision 0130)
+    assert "lockfiles/fixtures/realtools/pnpm8-git-last/pnpm-lock.yaml" in labels
+    assert "lockfiles/fixtures/realtools/pnpm8-dependency-last/pnpm-lock.yaml" in labels
     assert set(KNOWN) <= labels
 
 
