@@ -49,7 +49,13 @@ from gouvernante.match.lockfile import (
     resolve_declared,
     with_workspace_catalogs,
 )
-from gouvernante.match.placing import LINK_OUT, members_out, with_links, workspace_members
+from gouvernante.match.placing import (
+    LINK_OUT,
+    members_out,
+    posix_relative,
+    with_links,
+    workspace_members,
+)
 from gouvernante.model import (
     Catalogs,
     DiffChange,
@@ -122,6 +128,9 @@ class BlobKey:
     # oids ('-': not there), in the order of its ``LockfileGraph.unnamed_tarballs``; empty for
     # the blob read without them
     tarballs: tuple[str, ...] = ()
+    # the package.json of each of those workspaces: (folder relative to the lockfile's, blob
+    # oid), whose dependencies yarn 1 locks too (decision 0133)
+    member_manifests: tuple[tuple[str, str], ...] = ()
 
     @staticmethod
     def of(file: TreeFile) -> BlobKey:
@@ -173,7 +182,8 @@ def paired_key(
         return BlobKey(key.oid, key.name, NO_MANIFEST, tarballs=key.tarballs)
     found = workspace_members(folder, beside[1].workspace_globs, manifests, _name_of(manifests))
     members = sorted(set(found.values()))
-    return BlobKey(key.oid, key.name, beside[0].oid, tuple(members), key.tarballs)
+    read = tuple(sorted((posix_relative(d, folder), manifests[d][0].oid) for d in found))
+    return BlobKey(key.oid, key.name, beside[0].oid, tuple(members), key.tarballs, read)
 
 
 def _name_of(
@@ -259,7 +269,8 @@ def stored_oid(key: BlobKey) -> str:
     is not read with one: a yarn berry lockfile)."""
     if not key.beside and not key.tarballs:
         return key.oid
-    members = hashlib.sha256("\n".join(key.members).encode()).hexdigest()[:16]
+    listed = [*key.members, *(f"{folder} {oid}" for folder, oid in key.member_manifests)]
+    members = hashlib.sha256("\n".join(listed).encode()).hexdigest()[:16]
     if not key.tarballs:
         return f"{key.oid}+{key.beside}+{members}"
     tarballs = hashlib.sha256("\n".join(key.tarballs).encode()).hexdigest()[:16]
@@ -755,7 +766,10 @@ def read_blob_outcomes(
 ) -> list[BlobOutcome]:
     """Parse and match blobs of one repository (each key once); a paired key's lockfile with
     the package.json it names."""
-    wanted = sorted({k.beside for k in keys if k.beside and k.beside != NO_MANIFEST})
+    wanted = sorted(
+        {k.beside for k in keys if k.beside and k.beside != NO_MANIFEST}
+        | {oid for k in keys for _folder, oid in k.member_manifests}
+    )
     manifests = {
         key.oid: data
         for key, data in read_blobs(repo, [BlobKey(oid, MANIFEST) for oid in wanted])
@@ -765,7 +779,7 @@ def read_blob_outcomes(
     return [
         BlobOutcome(error=data.detail)
         if isinstance(data, SourceError)
-        else blob_outcome(data, key, index, manifests.get(key.beside), releases)
+        else blob_outcome(data, key, index, manifests.get(key.beside), releases, blobs=manifests)
         for key, data in read_blobs(repo, keys)
     ]
 
@@ -815,10 +829,13 @@ def blob_outcome(
     index: RuleIndex,
     manifest: bytes | None = None,
     releases: Mapping[str, tuple[str, str] | None] | None = None,
+    *,
+    blobs: Mapping[str, bytes] | None = None,
 ) -> BlobOutcome:
     """A blob's match; with ``key.beside``, read with that package.json (``manifest``: its
-    bytes, None when there is none or it was not read); with ``key.tarballs``, its ``file:``
-    tarballs named by their package.json (``releases``: by tarball oid, ``tarball_releases``)."""
+    bytes, None when there is none or it was not read) and its workspaces' (``blobs``: bytes
+    by oid, ``member_manifests``); with ``key.tarballs``, its ``file:`` tarballs named by their
+    package.json (``releases``: by tarball oid, ``tarball_releases``)."""
     try:
         graph, catalogs = parse_blob_catalogs(data, key)
     except GouvernanteError as exc:
@@ -826,7 +843,8 @@ def blob_outcome(
     pending = needs_manifest(graph)
     provisional: tuple[str, ...] = ()
     if key.beside:
-        graph = with_manifest_beside(graph, _manifest(manifest), key.members)
+        members = member_manifests(key, blobs or {})
+        graph = with_manifest_beside(graph, _manifest(manifest), key.members, members)
         pending = False
     elif graph.unkeyed:
         from gouvernante.lockfiles._yarn_common import unkeyed_error  # noqa: PLC0415 - yarn 1
@@ -864,6 +882,18 @@ def tarball_paths(lockfile: str, relative: Sequence[str]) -> tuple[str, ...]:
     ``BlobOutcome.tarballs``); "" for one outside the folder."""
     folder = posixpath.dirname(lockfile)
     return tuple(posixpath.join(folder, rel) if rel else "" for rel in relative)
+
+
+def member_manifests(key: BlobKey, blobs: Mapping[str, bytes]) -> dict[str, LockfileGraph]:
+    """The workspaces' package.json files of a paired key (``member_manifests``) read, by folder
+    relative to the lockfile's; one not read or not readable is left out (its own error is the
+    manifest's, reported where it is placed)."""
+    out: dict[str, LockfileGraph] = {}
+    for folder, oid in key.member_manifests:
+        graph = _manifest(blobs.get(oid))
+        if graph is not None:
+            out[folder] = graph
+    return out
 
 
 def _manifest(data: bytes | None) -> LockfileGraph | None:

@@ -229,8 +229,14 @@ def _with_manifest_beside(graph: LockfileGraph, task: FileTask) -> LockfileGraph
     except GouvernanteError:
         return with_manifest_beside(graph, None)
     folder = os.path.dirname(path) or "."
-    names = _workspace_names(folder, manifest.workspaces, task.root or folder)
-    return with_manifest_beside(graph, manifest, names)
+    names: set[str] = set()
+    members: dict[str, LockfileGraph] = {}
+    for member, name, where in _member_folders(folder, manifest.workspaces, task.root or folder):
+        names.add(name)
+        read = _disk_manifest(where)
+        if read is not None:
+            members[_relative(member, folder)] = read
+    return with_manifest_beside(graph, manifest, names, members)
 
 
 def _with_tarball_releases(graph: LockfileGraph, task: FileTask) -> LockfileGraph:
@@ -904,16 +910,20 @@ def _joined(folder: str, relative: str) -> str:
     return os.path.normpath(os.path.join(folder, relative))
 
 
-def _workspace_names(directory: str, patterns: Sequence[str], root: str) -> frozenset[str]:
-    """The package names of a project's workspaces as its package.json ``workspaces`` globs
-    name them, read from disk (yarn classic records none in yarn.lock)."""
-    return frozenset(name for _folder, name in _named_folders(directory, patterns, root))
-
-
 def _named_folders(directory: str, patterns: Sequence[str], root: str) -> Iterator[tuple[str, str]]:
-    """(folder, package name) of each package.json the globs name below ``directory``: the
-    folders ``globs.expand`` lists on disk, and its symbolic links to a folder inside ``root``
-    named by the package.json there (``with_links``), named as every mode names them
+    """(folder, package name) of each package.json the globs name below ``directory``
+    (``_member_folders``)."""
+    for folder, name, _where in _member_folders(directory, patterns, root):
+        yield folder, name
+
+
+def _member_folders(
+    directory: str, patterns: Sequence[str], root: str
+) -> Iterator[tuple[str, str, str]]:
+    """(folder, package name, folder its package.json is read in) of each package.json the
+    globs name below ``directory``: the folders ``globs.expand`` lists on disk, and its
+    symbolic links to a folder inside ``root`` named by the package.json there (``with_links``:
+    read at the link's end), named as every mode names them
     (``match.placing.workspace_members``)."""
     from gouvernante.fs import globs  # noqa: PLC0415 - yarn classic workspaces only
 
@@ -929,7 +939,8 @@ def _named_folders(directory: str, patterns: Sequence[str], root: str) -> Iterat
     named = workspace_members(
         directory, patterns, listed, lambda d: _disk_name(listed[d]), _relative
     )
-    yield from named.items()
+    for folder, name in named.items():
+        yield folder, name, listed[folder]
 
 
 def _disk_name(folder: str) -> str | None:
@@ -940,6 +951,18 @@ def _disk_name(folder: str) -> str | None:
     path = os.path.join(folder, MANIFEST)
     try:
         return manifest_name(read_regular_file(path, MAX_LOCKFILE_BYTES, path))
+    except GouvernanteError:
+        return None
+
+
+def _disk_manifest(folder: str) -> LockfileGraph | None:
+    """The package.json in ``folder`` on disk read as a manifest (None: not readable; the scan
+    reads it, and says so, if asked)."""
+    from gouvernante.lockfiles.package_json import parse  # noqa: PLC0415 - yarn classic only
+
+    path = os.path.join(folder, MANIFEST)
+    try:
+        return parse(read_regular_file(path, MAX_LOCKFILE_BYTES, path), path)
     except GouvernanteError:
         return None
 

@@ -16,20 +16,10 @@ SMALL = [p for p in cases() if p.stat().st_size < 8_000]
 
 # what a cut still loses with no error, and why (decision 0129, left)
 KNOWN = {
-    # a workspace member's dependency: yarn 1 locks it, but only the root's package.json is
-    # read beside the lockfile; a cut that loses only what members reach reads as whole
-    # (a member's own dependency is a declared-range finding, what it reaches is not)
-    "pipeline/fixtures/out-of-date/yarn1-workspace/yarn.lock": "member",
-    "pipeline/fixtures/workspace-named-like-registry/yarn1/yarn.lock": "member",
+    # a workspace member's dependency on a workspace's name at a range the workspace does not
+    # meet (app's semver 6.3.1, workspace semver 7.99.0): yarn 1 locks it from the registry, but
+    # a workspace's name is exempt from the check (decision 0133: left)
     "lockfiles/fixtures/yarn-classic-monorepos/workspace-range/yarn.lock": "member",
-    "pipeline/fixtures/symlinked-member/chain-yarn/yarn.lock": "member",
-    "pipeline/fixtures/symlinked-member/dangling-yarn/yarn.lock": "member",
-    "pipeline/fixtures/symlinked-member/file-yarn/yarn.lock": "member",
-    "pipeline/fixtures/symlinked-member/loop-yarn/yarn.lock": "member",
-    "pipeline/fixtures/symlinked-member/yarn/yarn.lock": "member",
-    "pipeline/fixtures/yarn1-deno-config/yarn.lock": "member",
-    "pipeline/fixtures/yarn1-workspace-dependency/yarn.lock": "member",
-    "pipeline/fixtures/yarn1-dot-folder/yarn.lock": "member",
     # hand-made hostile files heading one key twice: the cut before the second is a plain file
     "hostile/fixtures/attacker-view/yarn1-header-twice-first/yarn.lock": "duplicate",
     "hostile/fixtures/attacker-view/yarn1-header-twice-last/yarn.lock": "duplicate",

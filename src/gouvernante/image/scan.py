@@ -83,7 +83,7 @@ from gouvernante.match.lockfile import (
     resolve_declared,
     with_workspace_catalogs,
 )
-from gouvernante.match.placing import with_links, workspace_members
+from gouvernante.match.placing import posix_relative, with_links, workspace_members
 from gouvernante.model import Finding, FindingType, LockfileGraph, ScanIssue
 from gouvernante.rules.index import RuleIndex
 from gouvernante.sources.names import lockfile_name
@@ -768,8 +768,15 @@ def _with_manifest_beside(fs: Filesystem, graph: LockfileGraph, path: str) -> Lo
         manifest = parse_manifest(node.data, path)
     except GouvernanteError:
         return with_manifest_beside(graph, None)
-    members = _workspace_names(fs, folder, manifest.workspaces)
-    return with_manifest_beside(graph, manifest, members)
+    members = _workspace_members(fs, folder, manifest.workspaces)
+    read: dict[str, LockfileGraph] = {}
+    for member, (_name, data) in members.items():
+        try:
+            read[posix_relative(member, folder)] = parse_manifest(data, member + "/" + MANIFEST)
+        except GouvernanteError:
+            continue  # (its own error is the file's, reported where it is read)
+    names = {name for name, _data in members.values()}
+    return with_manifest_beside(graph, manifest, names, read)
 
 
 def _with_tarball_releases(
@@ -791,11 +798,13 @@ def _with_tarball_releases(
     return with_tarball_releases(graph, releases)
 
 
-def _workspace_names(fs: Filesystem, folder: str, patterns: Sequence[str]) -> list[str]:
-    """Names of the package.json files of the workspace folders the patterns match
+def _workspace_members(
+    fs: Filesystem, folder: str, patterns: Sequence[str]
+) -> dict[str, tuple[str, bytes]]:
+    """The workspace folders the patterns match -> the name and bytes of their package.json
     (``match.placing.workspace_members``, as every mode lists them)."""
     if not patterns:
-        return []
+        return {}
     suffix = "/" + MANIFEST
     held = {
         p[: -len(suffix)]: node
@@ -808,7 +817,8 @@ def _workspace_names(fs: Filesystem, folder: str, patterns: Sequence[str]) -> li
         data = held[directory].data
         return manifest_name(data) if data is not None else None
 
-    return list(workspace_members(folder, patterns, held, name_of).values())
+    named = workspace_members(folder, patterns, held, name_of)
+    return {d: (name, data) for d, name in named.items() if (data := held[d].data) is not None}
 
 
 def _image_links(fs: Filesystem) -> dict[str, str]:

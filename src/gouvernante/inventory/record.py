@@ -41,6 +41,7 @@ from gouvernante.gitscan import (
     list_repository,
     lockfiles_of,
     manifests_of,
+    member_manifests,
     named_tarballs,
     paired_key,
     paired_mode,
@@ -213,7 +214,7 @@ def _with_pairs(  # noqa: PLR0917 - one private step, as gitscan.match_blobs pai
             blobs.append(replace(graph, key=stored))
         else:
             releases = tarballs.releases(key.tarballs) if key.tarballs and tarballs else {}
-            blobs.append(_store_paired(graph, key, data.get(key.beside), stored, releases))
+            blobs.append(_store_paired(graph, key, data, stored, releases))
     return replace(snapshot, files=tuple(rows.get(f.path, f) for f in snapshot.files)), blobs
 
 
@@ -234,18 +235,22 @@ def _parsed(
 def _store_paired(
     graph: LockfileGraph,
     key: BlobKey,
-    manifest: bytes | None,
+    manifests: Mapping[str, bytes],
     stored: BlobKey,
     releases: Mapping[str, tuple[str, str] | None],
 ) -> StoredBlob:
+    """A lockfile read with the package.json beside it and its workspaces' (``manifests``: the
+    snapshot's package.json bytes by oid) and with its ``file:`` tarballs, as -git reads it."""
     if key.beside:
+        manifest = manifests.get(key.beside)
         beside = None
         if manifest is not None:
             try:
                 beside = parse_blob(manifest, BlobKey(key.beside, MANIFEST))
             except GouvernanteError:
                 beside = None  # (its own error is the manifest's row's)
-        graph = with_manifest_beside(graph, beside, key.members)
+        members = member_manifests(key, manifests)
+        graph = with_manifest_beside(graph, beside, key.members, members)
     named = named_tarballs(graph, key.tarballs, releases)
     graph = with_tarball_releases(graph, named)
     parsed = _parsed_blob(stored, graph)

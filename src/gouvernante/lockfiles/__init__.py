@@ -190,7 +190,10 @@ def needs_manifest(graph: LockfileGraph) -> bool:
 
 
 def with_manifest_beside(
-    graph: LockfileGraph, manifest: LockfileGraph | None, members: Collection[str] = ()
+    graph: LockfileGraph,
+    manifest: LockfileGraph | None,
+    members: Collection[str] = (),
+    member_manifests: Mapping[str, LockfileGraph] | None = None,
 ) -> LockfileGraph:
     """A lockfile read with the package.json beside it (None: none, or not readable), as every
     mode reads it (-dir, -git, -image, the inventory): npm v1 and yarn classic record not the
@@ -198,7 +201,8 @@ def with_manifest_beside(
     that the lockfile does not lock, ``members`` aside, is an entry error: truncated or
     out-of-date lockfile); a berry entry only an override explains needs the manifest's
     ``resolutions`` to name it. ``members``: the names of the workspaces the manifest's
-    ``workspaces`` globs name."""
+    ``workspaces`` globs name; ``member_manifests``: their package.json files read, by folder
+    relative to the lockfile's (yarn classic locks their dependencies too, decision 0133)."""
     if not needs_manifest(graph):
         return graph
     from gouvernante.lockfiles.package_json import (  # noqa: PLC0415 - these files only
@@ -210,7 +214,7 @@ def with_manifest_beside(
     graph = _with_workspaces_unkeyed(graph, members if manifest is not None else ())
     if manifest is None:
         return graph
-    return with_manifest(graph, manifest, set(members))
+    return with_manifest(graph, manifest, set(members), member_manifests)
 
 
 def with_tarball_releases(

@@ -811,15 +811,19 @@ class _ClassicDetails(YarnDetails):
             return positions
         return [position for position in positions if position in known]
 
-    def unresolved_roots(self) -> list[str]:
-        """The root dependency keys none of whose specs an entry resolves (a key read two ways,
-        ``package_json._bun_reading``, has two). yarn 1 keys the root's entry by the spec as
-        written; an entry of that name keyed otherwise answers it only when no other entry
-        depends on it (the root's own, the package.json edited since: decision 0061): one
-        another entry depends on is that entry's, and the root's was cut (decision 0129)."""
+    def unresolved_roots(
+        self, deps: Sequence[tuple[str, str]] | None = None, claimed: Collection[str] = ()
+    ) -> list[str]:
+        """The root dependency keys (``deps``: a workspace member's ``(key, spec)``, decision
+        0133) none of whose specs an entry resolves (a key read two ways,
+        ``package_json._bun_reading``, has two). yarn 1 keys the entry by the spec as written;
+        an entry of that name keyed otherwise answers it only when no other entry depends on
+        it (the root's own, the package.json edited since: decision 0061): one another entry
+        depends on is that entry's, and the root's was cut (decision 0129); so is one a
+        descriptor of ``claimed`` (another package.json's dependency as written) heads."""
         lookup = self._resolver()
         owners = self._owners()
-        deps = self._root_deps or ()
+        deps = self._root_deps or () if deps is None else deps
         depended: set[str] | None = None
         resolved: set[str] = set()
         for key, spec in deps:
@@ -832,6 +836,8 @@ class _ClassicDetails(YarnDetails):
             if depended is None:
                 edges = self.edges()
                 depended = {c for node, cs in edges.items() if node != ROOT_ID for c in cs}
+                ids = self._entries.ids
+                depended.update(ids[owners[d]] for d in claimed if d in owners)
             if hit not in depended:
                 resolved.add(key)
         return list(dict.fromkeys(key for key, _spec in deps if key not in resolved))

@@ -15,7 +15,7 @@ any key, with the key kept as the alias; every other spec (git, ``file:``, ``lin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Mapping, Sequence
 
 import msgspec
 from msgspec.structs import replace
@@ -332,7 +332,10 @@ def manifest_release(data: bytes) -> tuple[str, str] | None:
 
 
 def with_manifest(
-    graph: LockfileGraph, manifest: LockfileGraph, workspaces: Container[str] = ()
+    graph: LockfileGraph,
+    manifest: LockfileGraph,
+    workspaces: Container[str] = (),
+    members: Mapping[str, LockfileGraph] | None = None,
 ) -> LockfileGraph:
     """``graph`` with the project's own dependencies taken from ``manifest``, the package.json
     beside the lockfile, when the lockfile does not record them (npm v1, yarn classic): the
@@ -341,7 +344,9 @@ def with_manifest(
 
     A dependency the manifest declares that the lockfile does not lock (``workspaces`` and
     ``_unlocked`` aside), whatever its spec, is an entry error: the file was cut, or is out of
-    date, and cannot say what is installed (decision 0129)."""
+    date, and cannot say what is installed (decision 0129). So is a dependency a workspace
+    member declares (``members``: folder relative to the lockfile's -> its package.json) that
+    yarn 1 keys no entry by (``_unlocked_member_dependencies``, decision 0133)."""
     setter = getattr(graph.details, "set_root_dependencies", None)
     if graph.roots_known or not callable(setter) or not graph.importers:
         return graph
@@ -351,7 +356,7 @@ def with_manifest(
         for dep in manifest.declared
         if dep.field in _ROOT_FIELDS and dep.reading != DeclaredReading.BERRY
     ]
-    setter([(dep.alias or dep.name, dep.name, dep.written or dep.spec) for dep in deps])
+    setter(_keyed(deps))
     root, *rest = graph.importers
     label = manifest.importers[0].label if manifest.importers else root.label
     if label == "(root)":
@@ -360,15 +365,21 @@ def with_manifest(
     errors = list(graph.entry_errors)
     unresolved = getattr(graph.details, "unresolved_roots", None)
     if callable(unresolved):
-        missing = set(unresolved())
-        for dep in deps:
-            key = dep.alias or dep.name
-            if key in missing and dep.name not in workspaces and not _unlocked(dep, graph):
-                missing.discard(key)  # (one error a key, however many readings it has)
-                errors.append(
-                    f"package.json {dep.field}{key_segment(key)}: the lockfile has no entry for it"
-                    " (truncated or out-of-date lockfile)"
-                )
+        member_deps = _member_dependencies(graph, members or {}, workspaces)
+        claimed = {_descriptor(d) for ds in member_deps.values() for d in ds}
+        if claimed:
+            claimed.update(_descriptor(dep) for dep in deps)
+        for where, declared in (("", deps), *member_deps.items()):
+            keyed = [(key, spec) for key, _name, spec in _keyed(declared)]
+            missing = set(unresolved(keyed, claimed) if claimed else unresolved())
+            for dep in declared:
+                key = dep.alias or dep.name
+                if key in missing and dep.name not in workspaces and not _unlocked(dep, graph):
+                    missing.discard(key)  # (one error a key, however many readings it has)
+                    errors.append(
+                        f"{where}{'/' if where else ''}package.json {dep.field}{key_segment(key)}:"
+                        " the lockfile has no entry for it (truncated or out-of-date lockfile)"
+                    )
     errors.extend(_unlocked_resolutions(graph, manifest, workspaces))
     return replace(
         graph,
@@ -379,11 +390,39 @@ def with_manifest(
     )
 
 
-def _resolution_descriptor(dep: DeclaredDependency) -> str:
-    """The key yarn 1.22.22 writes for a ``resolutions`` entry, the spec as written:
-    ``ms@2.1.2`` (``**/ms``, ``a/ms`` alike), ``"ms@npm:@lukeed/ms@2.0.2"``,
+def _keyed(deps: Sequence[DeclaredDependency]) -> list[tuple[str, str, str]]:
+    """``(key, name, spec as written)`` of each dependency, as yarn 1 keys its entry."""
+    return [(dep.alias or dep.name, dep.name, dep.written or dep.spec) for dep in deps]
+
+
+def _descriptor(dep: DeclaredDependency) -> str:
+    """The key yarn 1.22.22 writes for a declared dependency or a ``resolutions`` entry, the
+    spec as written: ``ms@2.1.2`` (``**/ms``, ``a/ms`` alike), ``"ms@npm:@lukeed/ms@2.0.2"``,
     ``"ms@https://registry.npmjs.org/is-number/-/is-number-7.0.0.tgz"``."""
     return f"{dep.alias or dep.name}@{dep.written or dep.spec}"
+
+
+def _member_dependencies(
+    graph: LockfileGraph, members: Mapping[str, LockfileGraph], workspaces: Container[str]
+) -> dict[str, list[DeclaredDependency]]:
+    """Each workspace member's dependencies yarn 1.22.22 locks in the root yarn.lock, keyed by
+    the spec as the member writes it, as the root's (decision 0133): peers aside, and the
+    project's workspaces (yarn links them, by name or by a ``workspace:`` spec). npm 6 reads
+    no ``workspaces``: none."""
+    if graph.format is not LockfileFormat.YARN_CLASSIC:
+        return {}
+    return {
+        folder: [
+            dep
+            for dep in member.declared
+            if dep.field in _ROOT_FIELDS
+            and dep.reading != DeclaredReading.BERRY
+            and dep.name not in workspaces
+            and (dep.alias or dep.name) not in workspaces
+            and not (dep.written or dep.spec).strip().startswith("workspace:")
+        ]
+        for folder, member in members.items()
+    }
 
 
 def _measured_resolution(dep: DeclaredDependency) -> bool:
@@ -410,7 +449,7 @@ def _unlocked_resolutions(
             continue
         if dep.name in workspaces or not _measured_resolution(dep):
             continue
-        by_name.setdefault(dep.alias or dep.name, []).append(_resolution_descriptor(dep))
+        by_name.setdefault(dep.alias or dep.name, []).append(_descriptor(dep))
     return [
         f"package.json resolutions{key_segment(name)}: the lockfile has no entry for the"
         " version it forces (yarn 1 writes one for each; truncated or out-of-date lockfile)"
@@ -426,9 +465,7 @@ def _unused_resolutions(graph: LockfileGraph, manifest: LockfileGraph) -> tuple[
     unreached = getattr(graph.details, "unreached", None)
     if not manifest.resolutions or manifest.workspaces or not callable(unreached):
         return ()
-    descriptors = [
-        _resolution_descriptor(dep) for dep in manifest.declared if dep.field == "resolutions"
-    ]
+    descriptors = [_descriptor(dep) for dep in manifest.declared if dep.field == "resolutions"]
     return tuple(unreached(descriptors))
 
 
