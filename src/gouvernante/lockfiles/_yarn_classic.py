@@ -762,6 +762,7 @@ class _ClassicDetails(YarnDetails):
 
     __slots__ = (
         "_dep_lines",
+        "_depended",
         "_deps_of",
         "_entries",
         "_links",
@@ -793,6 +794,7 @@ class _ClassicDetails(YarnDetails):
         self._owner_lines: _DepLines | None = None
         self._links: _Links | None = None
         self._root_set: set[int] | None = None
+        self._depended: frozenset[str] | None = None  # entries another entry depends on
 
     def set_root_dependencies(self, deps: Sequence[tuple[str, str, str]]) -> None:
         """``(key, name, spec)`` as the package.json declares them, the spec as written: yarn
@@ -801,6 +803,7 @@ class _ClassicDetails(YarnDetails):
         self._root_deps = [(key, spec) for key, _name, spec in deps]
         self._edges = None
         self._root_set = None
+        self._depended = None
 
     def unresolved_among(self, positions: Sequence[int]) -> Sequence[int]:
         """The positions of ``positions`` that may be entries written with no ``resolved`` (or
@@ -824,23 +827,28 @@ class _ClassicDetails(YarnDetails):
         lookup = self._resolver()
         owners = self._owners()
         deps = self._root_deps or () if deps is None else deps
-        depended: set[str] | None = None
         resolved: set[str] = set()
         for key, spec in deps:
             if key in resolved or f"{key}@{spec}" in owners:
                 resolved.add(key)
                 continue
             hit = lookup(key, spec)
-            if hit is None:
+            if hit is None or hit in self._entries_depended():
                 continue
-            if depended is None:
-                edges = self.edges()
-                depended = {c for node, cs in edges.items() if node != ROOT_ID for c in cs}
-                ids = self._entries.ids
-                depended.update(ids[owners[d]] for d in claimed if d in owners)
-            if hit not in depended:
+            position = self._position(hit) if claimed else None
+            heads = self._entries.descriptors_of(position) if position is not None else ()
+            if not any(d in claimed for d in heads):
                 resolved.add(key)
         return list(dict.fromkeys(key for key, _spec in deps if key not in resolved))
+
+    def _entries_depended(self) -> frozenset[str]:
+        """The entries another entry depends on (computed once)."""
+        if self._depended is None:
+            edges = self.edges()
+            self._depended = frozenset(
+                c for node, cs in edges.items() if node != ROOT_ID for c in cs
+            )
+        return self._depended
 
     def unheaded(self, descriptors: Collection[str]) -> list[str]:
         """The ``descriptors`` that head no entry of the file."""
