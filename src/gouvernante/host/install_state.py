@@ -185,16 +185,16 @@ def _tree(
 # nothing leaves it older than the folders, which are then read.
 
 # A JSON string (yarn writes every key and string with ``JSON.stringify``).
-_DQ = r'"[^"\\\x00-\x1f]*+(?:\\(?:["\\/bfnrt]|u[0-9A-Fa-f]{4})[^"\\\x00-\x1f]*+)*+"'
+_DQ = r'"[^"\\\x00-\x1f]*+(?>\\(?:["\\/bfnrt]|u[0-9A-Fa-f]{4})[^"\\\x00-\x1f]*+)*+"'
 _STATE_HEAD = re.compile(
-    r"\ufeff?(?:#[^\n]*+\n|\n)*+__metadata:\n"
-    r"((?:  [A-Za-z][A-Za-z0-9]*+: [A-Za-z0-9][A-Za-z0-9._-]*+\n)++)"
+    r"\ufeff?(?>#[^\n]*+\n|\n)*+__metadata:\n"
+    r"((?>  [A-Za-z][A-Za-z0-9]*+: [A-Za-z0-9][A-Za-z0-9._-]*+\n)++)"
 )
 # The blocks, their fields in the order yarn writes them, and nothing else.
 _STATE_BODY = re.compile(
-    rf"(?:\n{_DQ}:\n  locations:\n(?:    - {_DQ}\n)*+"
-    rf"(?:  aliases:\n(?:    - {_DQ}\n)*+)?"
-    rf"(?:  bin:\n(?:    {_DQ}:\n(?:      {_DQ}: {_DQ}\n)*+)*+)?)*+\n*+"
+    rf"(?>\n{_DQ}:\n  locations:\n(?>    - {_DQ}\n)*+"
+    rf"(?:  aliases:\n(?>    - {_DQ}\n)*+)?"
+    rf"(?:  bin:\n(?>    {_DQ}:\n(?>      {_DQ}: {_DQ}\n)*+)*+)?)*+\n*+"
 )
 _NAME = r"(?:@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9._~-][a-z0-9._~-]*"
 _PACKAGE_NAME = re.compile(_NAME, re.IGNORECASE)
@@ -206,7 +206,7 @@ _NPM_LOCATOR = re.compile(rf"({_NAME})@(?:virtual:[0-9a-f]+#)?npm:([0-9A-Za-z.+-
 # ``    - "..."`` lines).
 _STATE_ENTRY = re.compile(
     rf'\n(?=("(?i:({_NAME}))@(?:virtual:[0-9a-f]+#)?npm:([0-9A-Za-z.+-]+)")?)({_DQ}):'
-    rf'\n  locations:\n(?:    - "([^"\\\x00-\x1f]++)"\n(?=\n|\Z)|((?:    - {_DQ}\n)*+))'
+    rf'\n  locations:\n(?:    - "([^"\\\x00-\x1f]++)"\n(?=\n|\Z)|((?>    - {_DQ}\n)*+))'
 )
 _YARN_STATE_VERSION = "1"
 _ITEM_PREFIX = len("    - ")

@@ -54,7 +54,7 @@ _ONE_DEP_LINE = lazy_pattern(_DEP_LINE)
 # lockfile version the key ``name@reference`` (``/name@reference`` in 6.x; see ``pnpm.py``).
 _PLAIN_REF = r"[^\n '\"@/:(]*(?:\([^\n '\"]*)?"
 _PLAIN_REF_LINES = re.compile(
-    rf"(?:      {_DEP_NAME}: (?:'{_PLAIN_REF}'|(?={_FIRST}){_PLAIN_REF}(?<!:))\n)*+"
+    rf"(?>      {_DEP_NAME}: (?:'{_PLAIN_REF}'|(?={_FIRST}){_PLAIN_REF}(?<!:))\n)*+"
 )
 _KEPT = r"(?:resolution|name|version|bundledDependencies|dependencies|optionalDependencies):"
 # A field the entry pattern reads into a group (``_ENTRY``'s groups 2, 3 and 4) is not read
@@ -64,7 +64,7 @@ _PLAIN_RESOLUTION = r"resolution: (?(2)(?!))\{integrity: ([A-Za-z0-9+/=]+-[^\n]*
 # A dependency map's lines, taken whole (their grammar is checked after, distinct lines only).
 # (possessive repeats only where they hold no capture group: CPython 3.11's re raised
 # "The span of capturing group is wrong" for one around capture groups)
-_DEP_BLOCK = r"(?:      [^\n]*\n)++"
+_DEP_BLOCK = r"(?>      [^\n]*\n)++"
 _DEP_MAPS = (
     rf"dependencies:\n(?(3)(?!))({_DEP_BLOCK})"
     rf"|optionalDependencies:\n(?(4)(?!))({_DEP_BLOCK})"
@@ -86,8 +86,8 @@ _ENTRY = (
     # indented below it), or another kept field (the entry is then read by load_fast)
     rf"(?:    (?:{_PLAIN_RESOLUTION}"
     rf"|{_DEP_MAPS}"
-    rf"|(?!{_KEPT}){_NOT_SCALAR}[a-zA-Z]+:(?: [^\n]*)?\n(?:      [^\n]*\n)*+"
-    rf"|(?!{_PLAIN_OR_DEPS})({_KEPT})[^\n]*\n(?:      [^\n]*\n)*+"
+    rf"|(?!{_KEPT}){_NOT_SCALAR}[a-zA-Z]+:(?: [^\n]*)?\n(?>      [^\n]*\n)*+"
+    rf"|(?!{_PLAIN_OR_DEPS})({_KEPT})[^\n]*\n(?>      [^\n]*\n)*+"
     # then blank lines up to the next entry; anything else: the rest is not read
     r"))+)\n*(?=  [^ \n]|\Z)|([\s\S]+))"
 )
@@ -117,23 +117,23 @@ _S_NOT_KEPT = (
     r"(?!(?:resolution|name|version|bundledDependencies|dependencies|optionalDependencies"
     r"|null|Null|NULL|true|True|TRUE|false|False|FALSE|~):)"
 )
-_S_SKIP = rf"    {_S_NOT_KEPT}[a-zA-Z]++:(?: [^\n]*+)?+\n(?:      [^\n]*+\n)*+"
+_S_SKIP = rf"    {_S_NOT_KEPT}[a-zA-Z]++:(?> [^\n]*+)?+\n(?>      [^\n]*+\n)*+"
 _S_MAPS = (
-    r"(?:    dependencies:\n((?:      [^\n]*+\n)++))?+"
-    r"(?:    optionalDependencies:\n((?:      [^\n]*+\n)++))?+"
+    r"(?>    dependencies:\n((?>      [^\n]*+\n)++))?+"
+    r"(?>    optionalDependencies:\n((?>      [^\n]*+\n)++))?+"
 )
 _S_RESOLUTION = r"    resolution: \{integrity: [A-Za-z0-9+/=]++-[A-Za-z0-9+/=\-]*+\}\n(?!      )"
 _S_KEY = rf"(?<=\n)(?:  ('[^'\n]+'|{_FIRST}[^'\n]*)"
 _S_END = r"\n*+(?=  [^ \n]|\Z)|[\s\S]+)"
 # ``packages`` of a file with ``snapshots`` (9.0): a resolution and skipped fields (group 1 only)
-_STRICT_PACKAGES = _b(rf"{_S_KEY}:\n{_S_RESOLUTION}(?:{_S_SKIP})*+{_S_END}")
+_STRICT_PACKAGES = _b(rf"{_S_KEY}:\n{_S_RESOLUTION}(?>{_S_SKIP})*+{_S_END}")
 # ``packages`` of a file without ``snapshots`` (5.x, 6.x): a resolution, then the maps
 _STRICT_PACKAGES_MAPS = (
-    rf"{_S_KEY}:\n{_S_RESOLUTION}(?:{_S_SKIP})*+{_S_MAPS}(?:{_S_SKIP})*+{_S_END}"
+    rf"{_S_KEY}:\n{_S_RESOLUTION}(?>{_S_SKIP})*+{_S_MAPS}(?>{_S_SKIP})*+{_S_END}"
 ).encode("ascii")
 # ``snapshots``: no resolution; ``key: {}`` or at least one field
 _STRICT_SNAPSHOTS = _b(
-    rf"{_S_KEY}:(?: \{{\}}\n|\n(?=    )(?:{_S_SKIP})*+{_S_MAPS}(?:{_S_SKIP})*+){_S_END}"
+    rf"{_S_KEY}:(?: \{{\}}\n|\n(?=    )(?>{_S_SKIP})*+{_S_MAPS}(?>{_S_SKIP})*+){_S_END}"
 )
 # The integrity of each entry of a section whose every entry starts with a plain resolution.
 # (the line end after the resolution is looked at, not taken: with no blank line between two

@@ -104,7 +104,7 @@ def registry_identity(url: str) -> tuple[str, str] | None:
 
 # A name whose registry URL is ``<registry>/<name>/-/<base>-<version>.tgz`` as written: no escape,
 # dot segment, backslash, query, fragment or white space (npm's names, older ones' capitals too)
-_PLAIN = r"(?:@[\w~-][\w.~-]*+/)?+[\w~-][\w.~-]*+"  # (possessive: no backtracking)
+_PLAIN = r"(?>@[\w~-][\w.~-]*+/)?+[\w~-][\w.~-]*+"  # (possessive: no backtracking)
 PLAIN_NAME = lazy_pattern(_PLAIN, re.ASCII)
 
 
@@ -147,7 +147,7 @@ def registry_name(name: str) -> str | None:
 
 
 # ``PLAIN_NAME`` a line, any number of times (possessive: one pass over the joined names)
-_PLAIN_LINES = lazy_pattern(rf"(?:{_PLAIN}\n)*+", re.ASCII)
+_PLAIN_LINES = lazy_pattern(rf"(?>{_PLAIN}\n)*+", re.ASCII)
 
 
 def names_not_plain(names: Sequence[str]) -> list[str]:

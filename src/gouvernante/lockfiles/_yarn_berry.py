@@ -63,15 +63,15 @@ MAX_VERSION = 10
 
 # A YAML plain scalar in block context that cannot be anything but a string: no indicator
 # first, no ": " nor " #" inside, no trailing blanks.
-_PLAIN = r"(?>[^\s\"'#{}\[\]&*!|>%@`,?:\-][^\s:]*+(?:(?::(?=\S)|[ \t]++(?![\s#:]))[^\s:]*+)*+)"
+_PLAIN = r"(?>[^\s\"'#{}\[\]&*!|>%@`,?:\-][^\s:]*+(?>(?::(?=\S)|[ \t]++(?![\s#:]))[^\s:]*+)*+)"
 _KEY = rf"(?:{DQ}|{_PLAIN})"
 # One entry block as yarn writes it (comments and blank lines may come first): a key line, then
 # fields at indent 2, their members at indent 4 and dependenciesMeta-style members at indent 6.
 _L6 = rf"\n      {_KEY}:(?:[ \t]+{_KEY})?[ \t]*"
-_L4 = rf"\n    {_KEY}:(?:[ \t]+{_KEY}[ \t]*|[ \t]*(?:{_L6})++)"
-_L2 = rf"\n  [A-Za-z_][A-Za-z0-9_]*:(?:[ \t]+{_KEY}[ \t]*|[ \t]*(?:{_L4})++)"
+_L4 = rf"\n    {_KEY}:(?:[ \t]+{_KEY}[ \t]*|[ \t]*(?>{_L6})++)"
+_L2 = rf"\n  [A-Za-z_][A-Za-z0-9_]*:(?:[ \t]+{_KEY}[ \t]*|[ \t]*(?>{_L4})++)"
 _BLOCK = re.compile(
-    rf"((?:#[^\n]*\n|\n)*)(?:({_KEY}):[ \t]*|\? ({_KEY})[ \t]*\n:[ \t]*)(?:{_L2})++\n*"
+    rf"((?:#[^\n]*\n|\n)*)(?:({_KEY}):[ \t]*|\? ({_KEY})[ \t]*\n:[ \t]*)(?>{_L2})++\n*"
 )
 _NO_ENTRY = re.compile(r"(?:#[^\n]*\n|\n)*(?:#[^\n]*)?")
 _MEMBER = re.compile(rf"    ({_KEY}):[ \t]+({_KEY})[ \t]*")

@@ -76,9 +76,9 @@ _L4 = rf"\n    {_KEY}[ \t]+{_VALUE}[ \t]*"
 # four-space line of a file the block reader takes is a dependency (``_Links`` counts on it).
 _L2 = (
     rf"\n  (?:[A-Za-z_][A-Za-z0-9_]*[ \t]+{_VALUE}[ \t]*"
-    rf"|(?:dependencies|optionalDependencies):[ \t]*(?:{_L4})++)"
+    rf"|(?:dependencies|optionalDependencies):[ \t]*(?>{_L4})++)"
 )
-_BLOCK = rf"((?:#[^\n]*\n|\n)*)({_KEY}(?:, *{_KEY})*):[ \t]*(?:{_L2})++\n*"  # see _block_grammar
+_BLOCK = rf"((?:#[^\n]*\n|\n)*)({_KEY}(?:, *{_KEY})*):[ \t]*(?>{_L2})++\n*"  # see _block_grammar
 _NO_ENTRY = lazy_pattern(r"(?:#[^\n]*\n|\n)*(?:#[^\n]*)?")
 _NEEDLES = ("\n  version ", "\n  resolved ", "\n  integrity ")
 _DEP_NEEDLES = ("\n  dependencies:", "\n  optionalDependencies:")
@@ -1330,10 +1330,10 @@ _ONE_BY_ONE = object()  # _block_columns: a header written twice, read block by 
 # form, narrower), or ``parse_classic`` reads the file again with the block grammar.
 def _entry_grammar(key: str, value: str) -> re.Pattern[str]:
     lines = (
-        rf"\n  (?:(?:dependencies|optionalDependencies):[ \t]*(?:\n    [^\n]*)++"
+        rf"\n  (?:(?:dependencies|optionalDependencies):[ \t]*(?>\n    [^\n]*)++"
         rf"|[A-Za-z_][A-Za-z0-9_]*[ \t]+{value}[ \t]*)"
     )
-    return lazy_pattern(rf"(?:(?<=\n)|\A)({key}(?:, *{key})*)(:[ \t]*(?:{lines})++(?:\n+|\Z))")
+    return lazy_pattern(rf"(?:(?<=\n)|\A)({key}(?:, *{key})*)(:[ \t]*(?>{lines})++(?:\n+|\Z))")
 
 
 # ``\s`` of a str pattern is a category tested a character at a time; in an ASCII text it is
@@ -1457,7 +1457,7 @@ _C_TARBALL = r"(?P=name)/-/(?P=base)-(?P=version)\.tgz(?:#[!#-~]*+)?"
 _C_RESOLVED = (
     r'\n  resolved (?:"(?:(?:https://registry\.yarnpkg\.com|https://registry\.npmjs\.org)/'
     rf"{_C_TARBALL}|https?://{_U}++(?:/[!$&-.0->A-~]{_U}*+)*?/{_C_TARBALL}"
-    r'|(?:[ !#$&-.0-\[\]-~]++|/(?!-/))++|(?! *+[Hh][Tt][Tt][Pp][Ss]?:)[ !#$&-\[\]-~]++)"'
+    r'|(?>[ !#$&-.0-\[\]-~]++|/(?!-/))++|(?! *+[Hh][Tt][Tt][Pp][Ss]?:)[ !#$&-\[\]-~]++)"'
     r'|(?P<odd>"[ !#-~]++"|[!#-~]++))'
 )
 # An entry with no ``resolved`` line, or ``resolved ""`` (which ``_C_RESOLVED`` does not match:
@@ -1466,12 +1466,12 @@ _C_RESOLVED = (
 _C_UNRESOLVED = r'(?P<unresolved>\n  resolved ""|)'
 
 _C_ENTRY_SOURCE = (
-    rf"\n\n{_C_NAME}(?P<header>{_C_KEY}(?:, *{_C_KEY})*+):"
+    rf"\n\n{_C_NAME}(?P<header>{_C_KEY}(?>, *{_C_KEY})*+):"
     rf'(?:\n  version (?:"(?P<version>{_V}*+)"|{_C_VALUE})(?:\n  uid {_C_VALUE})?'
     rf"(?:{_C_RESOLVED}|{_C_UNRESOLVED})"
-    rf"(?:\n  (?!version |uid |resolved )[A-Za-z_][A-Za-z0-9_]*+ {_C_VALUE})*+"
-    r"(?:\n  dependencies:(?P<deps>(?:\n    [^\n]*+)++))?"
-    r"(?:\n  optionalDependencies:(?P<optional>(?:\n    [^\n]*+)++))?)(?=\n)"
+    rf"(?>\n  (?!version |uid |resolved )[A-Za-z_][A-Za-z0-9_]*+ {_C_VALUE})*+"
+    r"(?:\n  dependencies:(?P<deps>(?>\n    [^\n]*+)++))?"
+    r"(?:\n  optionalDependencies:(?P<optional>(?>\n    [^\n]*+)++))?)(?=\n)"
 )
 _C_ENTRY = lazy_pattern(_C_ENTRY_SOURCE)
 # (compiled on first use: a berry yarn.lock imports this module too, ~10 M instructions)
@@ -1483,8 +1483,8 @@ def _piece(group: str) -> int:
     return _C_ENTRY_BYTES.groupindex[group]
 
 
-_PREAMBLE = lazy_pattern(r"(?:#[^\n]*\n|\n)*+")
-_PREAMBLE_BYTES = lazy_pattern(rb"(?:#[^\n]*\n|\n)*+")
+_PREAMBLE = lazy_pattern(r"(?>#[^\n]*\n|\n)*+")
+_PREAMBLE_BYTES = lazy_pattern(rb"(?>#[^\n]*\n|\n)*+")
 # each id's first descriptor's name (split_at_version), ids whose descriptors hold no comma
 _ID_NAME = lazy_pattern(r"^([^,\n]?[^@,\n]*)", re.MULTILINE)
 
@@ -1818,7 +1818,7 @@ def _url_suspects(
 
 
 # text whose quoted parts (its quotes paired, as header tokens pair them) hold no comma
-_NO_QUOTED_COMMA = lazy_pattern(r'(?:[^"]++|"[^",]*+")*+')
+_NO_QUOTED_COMMA = lazy_pattern(r'(?>[^"]++|"[^",]*+")*+')
 
 
 def _plain_commas(headers: str) -> bool:
@@ -2014,7 +2014,7 @@ _DEP_CONTENT = lazy_pattern(r"\n    ([^\n]*)")
 # replacements.
 _P_NAME = r'(?:"[!#-~]++"|[!$-+\--9;-~][!#-+\--9;-~]*+)'  # printable ASCII (see _C_KEY)
 _P_RANGE = r'"(?:[!#-~][ !#-~]*+(?<! ))?"'  # (possessive: the last one is no space)
-_PLAIN_DEPS = lazy_pattern(rf"(?:{_P_NAME} {_P_RANGE}\n)*+{_P_NAME} {_P_RANGE}")
+_PLAIN_DEPS = lazy_pattern(rf"(?>{_P_NAME} {_P_RANGE}\n)*+{_P_NAME} {_P_RANGE}")
 
 
 class _DepLines:
