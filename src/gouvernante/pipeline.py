@@ -29,6 +29,7 @@ from gouvernante.lazy import lazy_pattern
 from gouvernante.lockfiles import (
     MANIFEST,
     PNPM_WORKSPACE,
+    locks_member_dependencies,
     needs_manifest,
     parse_bytes,
     parser_for_name,
@@ -231,11 +232,17 @@ def _with_manifest_beside(graph: LockfileGraph, task: FileTask) -> LockfileGraph
     folder = os.path.dirname(path) or "."
     names: set[str] = set()
     members: dict[str, LockfileGraph] = {}
-    for member, name, where in _member_folders(folder, manifest.workspaces, task.root or folder):
+    wanted = locks_member_dependencies(graph)
+    for member, name, held in _member_folders(folder, manifest.workspaces, task.root or folder):
         names.add(name)
-        read = _disk_manifest(where)
-        if read is not None:
-            members[_relative(member, folder)] = read
+        if not wanted or held is None:
+            continue
+        try:
+            members[_relative(member, folder)] = parse_manifest(
+                held, os.path.join(member, MANIFEST)
+            )
+        except GouvernanteError:
+            continue  # (its own error is the file's, reported where it is read)
     return with_manifest_beside(graph, manifest, names, members)
 
 
@@ -913,18 +920,18 @@ def _joined(folder: str, relative: str) -> str:
 def _named_folders(directory: str, patterns: Sequence[str], root: str) -> Iterator[tuple[str, str]]:
     """(folder, package name) of each package.json the globs name below ``directory``
     (``_member_folders``)."""
-    for folder, name, _where in _member_folders(directory, patterns, root):
+    for folder, name, _data in _member_folders(directory, patterns, root):
         yield folder, name
 
 
 def _member_folders(
     directory: str, patterns: Sequence[str], root: str
-) -> Iterator[tuple[str, str, str]]:
-    """(folder, package name, folder its package.json is read in) of each package.json the
-    globs name below ``directory``: the folders ``globs.expand`` lists on disk, and its
-    symbolic links to a folder inside ``root`` named by the package.json there (``with_links``:
-    read at the link's end), named as every mode names them
-    (``match.placing.workspace_members``)."""
+) -> Iterator[tuple[str, str, bytes | None]]:
+    """(folder, package name, its package.json's bytes) of each package.json the globs name
+    below ``directory``: the folders ``globs.expand`` lists on disk, and its symbolic links to
+    a folder inside ``root`` named by the package.json there (``with_links``: read at the
+    link's end), named as every mode names them (``match.placing.workspace_members``). Each
+    package.json is read once, for its name and for what the caller reads of it."""
     from gouvernante.fs import globs  # noqa: PLC0415 - yarn classic workspaces only
 
     linked: list[str] = []
@@ -936,33 +943,25 @@ def _member_folders(
         end = _link_end(full, root, real_root)
         if end is not None:
             listed[full] = end
-    named = workspace_members(
-        directory, patterns, listed, lambda d: _disk_name(listed[d]), _relative
-    )
-    for folder, name in named.items():
-        yield folder, name, listed[folder]
-
-
-def _disk_name(folder: str) -> str | None:
-    """The ``name`` of the package.json in ``folder`` on disk (None: not readable; the scan
-    reads it, and says so, if asked)."""
     from gouvernante.lockfiles.package_json import manifest_name  # noqa: PLC0415 - idem
 
+    read: dict[str, bytes | None] = {}  # (the folders asked about)
+
+    def name_of(folder: str) -> str | None:
+        data = read[folder] = _disk_bytes(listed[folder])
+        return manifest_name(data) if data is not None else None
+
+    named = workspace_members(directory, patterns, listed, name_of, _relative)
+    for folder, name in named.items():
+        yield folder, name, read[folder]
+
+
+def _disk_bytes(folder: str) -> bytes | None:
+    """The package.json in ``folder`` on disk (None: not readable; the scan reads it, and says
+    so, if asked)."""
     path = os.path.join(folder, MANIFEST)
     try:
-        return manifest_name(read_regular_file(path, MAX_LOCKFILE_BYTES, path))
-    except GouvernanteError:
-        return None
-
-
-def _disk_manifest(folder: str) -> LockfileGraph | None:
-    """The package.json in ``folder`` on disk read as a manifest (None: not readable; the scan
-    reads it, and says so, if asked)."""
-    from gouvernante.lockfiles.package_json import parse  # noqa: PLC0415 - yarn classic only
-
-    path = os.path.join(folder, MANIFEST)
-    try:
-        return parse(read_regular_file(path, MAX_LOCKFILE_BYTES, path), path)
+        return read_regular_file(path, MAX_LOCKFILE_BYTES, path)
     except GouvernanteError:
         return None
 

@@ -62,6 +62,7 @@ from gouvernante.lockfiles import (
     MANIFEST,
     PNPM_WORKSPACE,
     TARBALL_BYTES,
+    locks_member_dependencies,
     needs_manifest,
     parse_bytes,
     tarball_release,
@@ -770,7 +771,7 @@ def _with_manifest_beside(fs: Filesystem, graph: LockfileGraph, path: str) -> Lo
         return with_manifest_beside(graph, None)
     members = _workspace_members(fs, folder, manifest.workspaces)
     read: dict[str, LockfileGraph] = {}
-    for member, (_name, data) in members.items():
+    for member, (_name, data) in members.items() if locks_member_dependencies(graph) else ():
         try:
             read[posix_relative(member, folder)] = parse_manifest(data, member + "/" + MANIFEST)
         except GouvernanteError:

@@ -189,6 +189,13 @@ def needs_manifest(graph: LockfileGraph) -> bool:
     )
 
 
+def locks_member_dependencies(graph: LockfileGraph) -> bool:
+    """Are the workspace members' package.json files part of reading this lockfile with the
+    manifest beside it (``with_manifest_beside``'s ``member_manifests``)? yarn classic locks
+    their dependencies in the root's file (decision 0133); npm v1 reads no ``workspaces``."""
+    return graph.format is LockfileFormat.YARN_CLASSIC and needs_manifest(graph)
+
+
 def with_manifest_beside(
     graph: LockfileGraph,
     manifest: LockfileGraph | None,

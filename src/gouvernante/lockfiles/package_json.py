@@ -23,7 +23,7 @@ from msgspec.structs import replace
 from gouvernante.errors import LockfileError, SemverError
 from gouvernante.fs.jsonpath import Document
 from gouvernante.lazy import lazy_object, lazy_pattern
-from gouvernante.lockfiles import MANIFEST_OVERRIDES, OVERRIDE_FIELDS
+from gouvernante.lockfiles import MANIFEST_OVERRIDES, OVERRIDE_FIELDS, locks_member_dependencies
 from gouvernante.lockfiles._common import first_repeated_key, json_errors, shape_error
 from gouvernante.lockfiles._tarball_url import registry_identity, registry_name
 from gouvernante.model import (
@@ -409,7 +409,7 @@ def _member_dependencies(
     the spec as the member writes it, as the root's (decision 0133): peers aside, and the
     project's workspaces (yarn links them, by name or by a ``workspace:`` spec). npm 6 reads
     no ``workspaces``: none."""
-    if graph.format is not LockfileFormat.YARN_CLASSIC:
+    if not locks_member_dependencies(graph):
         return {}
     return {
         folder: [
