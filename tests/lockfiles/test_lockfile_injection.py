@@ -399,7 +399,7 @@ _REAL = sorted(
     or (p.name == "yarn.lock" and "berry" in p.parent.name)
     # (a pnpm per-project root holding workspace links only: alone, without its members' own
     # lockfiles, it is a file cut after its first importer; test_realtools scans its folder)
-    if p.parent.name != "pnpm9-per-project-links"
+    if not p.parent.name.endswith("-per-project-links")
 )
 _NPM_URL = re.compile(r"https://registry\.npmjs\.org/(@[^/\"]+/)?([^/\"]+)/-/([^\"]+)")
 _ART = "https://acme.jfrog.io/artifactory/api/npm/npm-remote"
