@@ -31,10 +31,13 @@ from gouvernante.fs.treelinks import link_ends
 from gouvernante.host.files import indicator_finding, indicator_pattern
 from gouvernante.host.paths import is_project_relative
 from gouvernante.lockfiles import (
+    CHECKED_BY_CALLER,
     MANIFEST,
     PNPM_WORKSPACE,
     TARBALL_BYTES,
     needs_manifest,
+    own_lockfile_in,
+    own_lockfile_refusal,
     parse_bytes,
     tarball_release,
     with_manifest_beside,
@@ -155,6 +158,10 @@ class BlobOutcome:
     # a blob read without its ``file:`` tarballs: their paths relative to its folder ("":
     # outside it), in the order of its ``LockfileGraph.unnamed_tarballs`` (``with_tarballs``)
     tarballs: tuple[str, ...] = ()
+    # its workspace links to folders that must hold a pnpm-lock.yaml of their own in the tree
+    # where it is placed (``LockfileGraph.own_lockfile_links``; refused there otherwise:
+    # ``read_files``)
+    own_lockfiles: tuple[tuple[str, str], ...] = ()
 
 
 NO_MANIFEST = "-"
@@ -321,7 +328,9 @@ def parse_blob(data: bytes, key: BlobKey) -> LockfileGraph:
     if key.name == YARNRC:  # (a refused one, ``YARNRC_REFUSED_MODE``: its reason, with the line)
         lockfile_setting(data, key.name)
         raise LockfileError(key.name, YARNRC_REFUSED)
-    return parse_bytes(data, key.name, key.name)
+    # (a blob is read once for every tree it is in: its workspace links to folders holding a
+    # pnpm-lock.yaml of their own are judged where it is placed, ``read_files``)
+    return parse_bytes(data, key.name, key.name, own_lockfile=CHECKED_BY_CALLER)
 
 
 def parse_blob_catalogs(data: bytes, key: BlobKey) -> tuple[LockfileGraph, Catalogs | None]:
@@ -557,6 +566,7 @@ def read_files(
     read: list[tuple[TreeFile, LockfileMatch]] = []
     workspaces = CatalogFiles()
     manifests = manifests_of(snapshot, outcomes)
+    regular: frozenset[str] | None = None  # the tree's regular files' paths, when asked
     for file in lockfiles_of(snapshot):
         shown = where(snapshot, file.path)
         outcome = outcomes.get(BlobKey.of(file))
@@ -565,6 +575,10 @@ def read_files(
             # (read with its manifest: never the blob alone, which misses the manifest's
             # dependencies the lockfile does not lock)
             outcome = outcomes.get(paired, _NOT_PAIRED)
+        if outcome is not None and outcome.own_lockfiles and outcome.match is not None:
+            if regular is None:
+                regular = frozenset(f.path for f in snapshot.files if f.mode in _REGULAR)
+            outcome = _own_lockfiles_here(outcome, file.path, regular)
         match = outcome.match if outcome is not None and file.mode != SYMLINK_MODE else None
         if file.mode == YARNRC_CATALOGS_MODE:  # (decision 0056: what it answers, not a lockfile)
             yarn_catalogs(workspaces, file.path, outcome)
@@ -584,6 +598,16 @@ def read_files(
         else:
             read.append((file, match))
     return workspaces, read
+
+
+def _own_lockfiles_here(outcome: BlobOutcome, path: str, regular: frozenset[str]) -> BlobOutcome:
+    """A blob's outcome at ``path`` of a tree (``regular``: the paths of its regular files):
+    refused (as ``parse_bytes`` refuses the file on disk) unless each folder its workspace
+    links name (``BlobOutcome.own_lockfiles``) holds a pnpm-lock.yaml of its own there (a git
+    tree lists no file under a symbolic link: none is followed)."""
+    own = own_lockfile_in(posixpath.dirname(path), regular.__contains__)
+    refusal = own_lockfile_refusal(outcome.own_lockfiles, path, own)
+    return outcome if refusal is None else BlobOutcome(error=refusal.located())
 
 
 def place_file(
@@ -861,6 +885,7 @@ def blob_outcome(
         needs_manifest=pending,
         provisional=provisional,
         tarballs=tarballs,
+        own_lockfiles=tuple(graph.own_lockfile_links),
     )
 
 

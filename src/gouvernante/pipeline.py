@@ -31,6 +31,7 @@ from gouvernante.lockfiles import (
     PNPM_WORKSPACE,
     locks_member_dependencies,
     needs_manifest,
+    own_lockfile_in,
     parse_bytes,
     parser_for_name,
     tarball_release,
@@ -135,15 +136,16 @@ _last_file: list[object] = []
 
 def _own_lockfile_beside(lockfile: str) -> Callable[[str], bool]:
     """Does a folder (relative to ``lockfile``'s) hold a pnpm-lock.yaml of its own
-    (``LockfileGraph.own_lockfile_links``: pnpm's shared-workspace-lockfile=false)?"""
-    base = os.path.dirname(lockfile)
+    (``LockfileGraph.own_lockfile_links``: pnpm's shared-workspace-lockfile=false), on disk: a
+    regular file reached through no symbolic link below the lockfile's folder, as a git tree
+    or an image holds it (``own_lockfile_in``; a link may lead out of what is scanned)."""
 
-    def own(folder: str) -> bool:
+    def holds(path: str) -> bool:
         from gouvernante.fs.walk import is_regular_file  # noqa: PLC0415 - such files only
 
-        return is_regular_file(os.path.join(base, folder, "pnpm-lock.yaml"))
+        return os.path.realpath(path) == os.path.normpath(path) and is_regular_file(path)
 
-    return own
+    return own_lockfile_in(os.path.realpath(os.path.dirname(lockfile)), holds)
 
 
 def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:

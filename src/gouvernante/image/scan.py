@@ -64,6 +64,7 @@ from gouvernante.lockfiles import (
     TARBALL_BYTES,
     locks_member_dependencies,
     needs_manifest,
+    own_lockfile_in,
     parse_bytes,
     tarball_release,
     with_manifest_beside,
@@ -645,7 +646,8 @@ def _lockfile(  # noqa: PLR0917 - one private helper of scan_filesystem
             graph, workspace = pnpm_workspace.parse_with_workspace(node.data, shown)
             catalogs = workspace.catalogs
         else:
-            graph = parse_bytes(node.data, shown, base)
+            own = own_lockfile_in(posixpath.dirname(path), partial(_holds_file, fs))
+            graph = parse_bytes(node.data, shown, base, own_lockfile=own)
     except GouvernanteError as exc:
         where = exc.located()
         out.errors.append(ScanIssue(shown, where))
@@ -656,6 +658,21 @@ def _lockfile(  # noqa: PLR0917 - one private helper of scan_filesystem
         graph = _with_tarball_releases(fs, graph, path, shown)
     workspace_file = base == PNPM_WORKSPACE
     return match_lockfile(graph, index, shown, workspace=workspace_file, catalogs=catalogs)
+
+
+def _holds_file(fs: Filesystem, path: str) -> bool:
+    """Does the merged image hold a regular file at ``path``, with no symbolic link among the
+    folders above it (``lockfiles.own_lockfile_in``: links are never followed)?"""
+    node = fs.nodes.get(path)
+    if node is None or node.kind is not NodeKind.FILE:
+        return False
+    folder = posixpath.dirname(path)
+    while folder:
+        above = fs.nodes.get(folder)
+        if above is not None and above.kind is NodeKind.SYMLINK:
+            return False
+        folder = posixpath.dirname(folder)
+    return True
 
 
 LINKED = "a symbolic link in the image: not followed"

@@ -96,7 +96,7 @@ def _evaluate(request: InventoryRequest, rules: Sequence[Rule], index: RuleIndex
         refs = _refs(db, at, request.ref_patterns)
         files = _commit_files(db, {row[4] for row in refs})
         blobs = _blob_meta(db)
-        hits = _hit_blobs(db, index)
+        hits = _hit_blobs(db, index) | _own_lockfile_blobs(db)
         lockfile_of = _paired_hits(blobs, hits)
         quiet: dict[int, tuple[int, int] | None] = {}
         for crow in files:
@@ -344,6 +344,19 @@ def _hit_blobs(db: Database, index: RuleIndex) -> set[int]:
     return hits
 
 
+def _own_lockfile_blobs(db: Database) -> set[int]:
+    """The contents whose workspace links each commit's tree must answer (``graphs.
+    OWN_LOCKFILES_ROW``): decoded wherever they are, never counted quiet, so that
+    ``gitscan.read_files`` judges them by the commit's files as -git does."""
+    return {
+        row[0]
+        for row in db.execute(
+            "SELECT DISTINCT blob_id FROM packages WHERE name = '' AND declared = ?",
+            (graphs.OWN_LOCKFILES_ROW,),
+        )
+    }
+
+
 def _outcomes(  # noqa: PLR0917 - one private step of _evaluate
     db: Database,
     commits: Sequence[Sequence[FileRow]],
@@ -375,7 +388,10 @@ def _outcomes(  # noqa: PLR0917 - one private step of _evaluate
         )
     }
     outcomes: dict[BlobKey, BlobOutcome] = {}
-    matched: dict[tuple[bytes, str, tuple[str, ...], bytes | None], LockfileMatch] = {}
+    matched: dict[
+        tuple[bytes, str, tuple[str, ...], bytes | None],
+        tuple[LockfileMatch, tuple[tuple[str, str], ...]],
+    ] = {}
     for key, blob_id in keys.items():
         if blob_id is None or blob_id not in stored:
             outcomes[key] = BlobOutcome(error="not in the inventory (run inventory add again)")
@@ -389,16 +405,17 @@ def _outcomes(  # noqa: PLR0917 - one private step of _evaluate
             lock = stored.get(lockfile_of.get(blob_id, -1))
             # Contents that differ only in layout store the same graph: matched once.
             cache_key = (data, key.name, unread, lock[-1] if lock is not None else None)
-            match = matched.get(cache_key)
-            if match is None:
+            got = matched.get(cache_key)
+            if got is None:
                 if lock is not None and lock[-1] is not None:  # read with its manifest
                     graph, catalogs = graphs.decode_paired(lock[-1], data, unread), None
                 else:
                     graph, catalogs = graphs.decode_with_catalogs(data, unread)
-                match = matched[cache_key] = match_lockfile(
+                match = match_lockfile(
                     graph, index, key.name, workspace=key.name == PNPM_WORKSPACE, catalogs=catalogs
                 )
-            outcomes[key] = BlobOutcome(match=match)
+                got = matched[cache_key] = (match, tuple(graph.own_lockfile_links))
+            outcomes[key] = BlobOutcome(match=got[0], own_lockfiles=got[1])
         else:
             note_list = tuple(notes.split("\n")) if notes else ()
             outcomes[key] = BlobOutcome(

@@ -72,6 +72,9 @@ class StoredGraph(msgspec.Struct, array_like=True, frozen=True):
     # a paired graph's: (node id, name, version) of each ``file:`` tarball read from the same
     # commit, as its package.json names it (``lockfiles.with_tarball_releases``)
     releases: list[tuple[str, str, str]] = msgspec.field(default_factory=list)
+    # (schema 10) pnpm: (YAML path, folder) of each workspace link the tree where the file is
+    # placed must answer with a pnpm-lock.yaml of its own (``LockfileGraph.own_lockfile_links``)
+    own_lockfiles: list[tuple[str, str]] = msgspec.field(default_factory=list)
 
 
 _ENCODER = msgspec.msgpack.Encoder()
@@ -111,6 +114,7 @@ def encode(graph: LockfileGraph, catalogs: Catalogs | None = None) -> bytes:
             unverified_catalogs=[(name, line) for name, line in graph.unverified_catalogs],
             entry_keys=None if graph.entry_keys is None else list(graph.entry_keys),
             unnamed_tarballs=[(node, path) for node, path in graph.unnamed_tarballs],
+            own_lockfiles=[(where, folder) for where, folder in graph.own_lockfile_links],
         )
     )
 
@@ -208,6 +212,7 @@ def decode_with_catalogs(
         unverified_catalogs=tuple((name, line) for name, line in g.unverified_catalogs),
         entry_keys=g.entry_keys,
         unnamed_tarballs=tuple((node, path) for node, path in g.unnamed_tarballs),
+        own_lockfile_links=tuple((where, folder) for where, folder in g.own_lockfiles),
     )
     return graph, g.catalogs
 
@@ -246,6 +251,8 @@ def package_rows(graph: LockfileGraph, catalogs: Catalogs | None = None) -> tupl
         rows.append(("", "", None, TARBALLS_ROW))
     if needs_manifest(graph):
         rows.append(("", "", None, BESIDE_ROW))
+    if graph.own_lockfile_links:
+        rows.append(("", "", None, OWN_LOCKFILES_ROW))
     return tuple(dict.fromkeys(rows))
 
 
@@ -262,3 +269,7 @@ UNNAMED_TARBALL_ROW = 4
 # or without a version): ``inventory add`` reads it again with the tarballs of each commit
 # (``gitscan.with_tarballs``) without decoding the contents
 TARBALLS_ROW = 5
+# ``packages.declared`` of a pnpm lockfile whose workspace links each tree must answer with a
+# pnpm-lock.yaml of its own (``LockfileGraph.own_lockfile_links``, decision 0135): an
+# evaluation decodes it at every commit and judges it by that commit's files
+OWN_LOCKFILES_ROW = 6

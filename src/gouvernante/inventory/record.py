@@ -65,6 +65,7 @@ from gouvernante.inventory.shard import Shard, repository_name
 from gouvernante.inventory.store import connect
 from gouvernante.lockfiles import (
     MANIFEST,
+    OWN_LOCKFILE_REFUSED,
     PNPM_WORKSPACE,
     TARBALL_BYTES,
     tarball_release,
@@ -315,7 +316,15 @@ def add(
         summary.repositories = len(repos)
         known = _known_commits(db, repos)
         request = ListingRequest(ref_patterns, known=known)
-        have = frozenset(db.execute("SELECT oid, name FROM blobs").fetchall())
+        # (a pnpm root stored refused for its workspace links before decision 0135 is read
+        # again where it is met, and stored in place of that row: ``_write_blobs``)
+        refused = frozenset(
+            tuple(row)
+            for row in db.execute(
+                "SELECT oid, name FROM blobs WHERE error LIKE ?", (f"%{OWN_LOCKFILE_REFUSED}%",)
+            ).fetchall()
+        )
+        have = frozenset(db.execute("SELECT oid, name FROM blobs").fetchall()) - refused
         beside = frozenset(  # (the contents read with the package.json beside them)
             tuple(row)
             for row in db.execute(
@@ -348,7 +357,7 @@ def add(
         for path in sboms:
             _sbom(path, have, stamp, summary, listings=listings, blobs=new_blobs)
         summary.blobs_parsed = len(new_blobs)
-        _write(db, new_blobs, listings, stamp, summary)
+        _write(db, new_blobs, listings, stamp, summary, replaced=refused)
         if reports:
             _reports(db, reports, stamp, summary)
     finally:
@@ -836,8 +845,11 @@ def _write(
     listings: Sequence[RepoListing],
     now: int,
     summary: AddSummary,
+    *,
+    replaced: frozenset[tuple[str, str]] = frozenset(),
 ) -> None:
     """All of one add in one transaction: a writer killed half-way leaves nothing behind.
+    ``replaced``: (oid, name) of the stored contents the new ones of that key take the place of.
 
     Many writers may share a PostgreSQL inventory: blobs and repositories are unique keys
     (``ON CONFLICT DO NOTHING``: a blob two writers parsed is stored once), a repository's row
@@ -851,6 +863,7 @@ def _write(
         db.begin()
         try:
             rebuild = _drop_package_indexes(db, blobs)
+            _forget_blobs(db, [b.key for b in blobs if (b.key.oid, b.key.name) in replaced])
             _write_blobs(db, blobs)
             for statement in rebuild:
                 db.execute(statement)
@@ -901,6 +914,17 @@ def _drop_package_indexes(db: Database, blobs: Sequence[StoredBlob]) -> list[str
     for name, _sql in indexes:
         db.execute('DROP INDEX "' + name.replace('"', '""') + '"')
     return [sql for _name, sql in indexes]
+
+
+def _forget_blobs(db: Database, keys: Sequence[BlobKey]) -> None:
+    """The stored contents of ``keys`` (and their package rows) gone, for the new ones."""
+    for key in keys:
+        db.execute(
+            "DELETE FROM packages WHERE blob_id IN"
+            " (SELECT id FROM blobs WHERE oid = ? AND name = ?)",
+            (key.oid, key.name),
+        )
+        db.execute("DELETE FROM blobs WHERE oid = ? AND name = ?", (key.oid, key.name))
 
 
 def _write_blobs(db: Database, blobs: Sequence[StoredBlob]) -> None:

@@ -13,7 +13,7 @@ import sqlite3
 from gouvernante.errors import SourceError
 from gouvernante.inventory.backend import Database, open_database
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 # Migration n takes the schema from version n - 1 to n.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -140,6 +140,13 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     # none: such a member's package.json read as a project of its own (a bogus finding where
     # -git finds none), so older commits are refused.
     9: (),
+    # 10: no table changes: a pnpm lockfile holding workspace links to folders with a
+    # pnpm-lock.yaml of their own (shared-workspace-lockfile=false) is stored read, its links in
+    # its graph and a ``graphs.OWN_LOCKFILES_ROW`` row, and judged at each commit by its files
+    # (decision 0135). Such a file recorded before was stored refused: it stays an error of
+    # the evaluation (never CLEAN) until ``inventory add`` meets it again and reads it (an
+    # older gouvernante, which would read it without that judgement, refuses this version).
+    10: (),
 }
 
 

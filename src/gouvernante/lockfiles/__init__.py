@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable, Collection, Mapping
+import posixpath
+from collections.abc import Callable, Collection, Mapping, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -129,6 +130,55 @@ def _stand_in(data: bytes) -> str | None:
     return None
 
 
+def _checked_by_caller(_folder: str) -> bool:
+    return True
+
+
+# ``parse_bytes``' ``own_lockfile`` of a caller that reads the file once for every tree it is in
+# (-git's blobs, the inventory's contents): the graph keeps its ``own_lockfile_links``, which
+# ``own_lockfile_refusal`` judges against each tree where the file is placed.
+CHECKED_BY_CALLER: Callable[[str], bool] = _checked_by_caller
+OWN_LOCKFILE = "pnpm-lock.yaml"
+# what ``own_lockfile_refusal`` says (an inventory finds by it the contents it stored refused
+# before decision 0135, to read them again)
+OWN_LOCKFILE_REFUSED = "whose folder has no pnpm-lock.yaml of its own"
+
+
+def own_lockfile_in(lockfile_dir: str, holds: Callable[[str], bool]) -> Callable[[str], bool]:
+    """``parse_bytes``' ``own_lockfile`` for a file in the folder ``lockfile_dir`` of a tree
+    (a path on disk, in an image or in a git tree; '' for its root): does the tree
+    hold a regular pnpm-lock.yaml in this linked folder (relative to ``lockfile_dir``, never
+    above it: ``LockfileGraph.own_lockfile_links``)? ``holds``: is there a regular file at
+    this path of the tree, reached through no symbolic link below ``lockfile_dir`` (one there
+    may lead out of the tree, whose files the scan never reads)? Each mode's tree answers
+    ``holds``; the path is made here, once for all of them."""
+
+    def own(folder: str) -> bool:
+        if folder in ("", ".") or folder.startswith(("/", "../")) or folder == "..":
+            return False  # (the file's own folder, or out of it: never another project's)
+        return holds(posixpath.join(lockfile_dir, folder, OWN_LOCKFILE))
+
+    return own
+
+
+def own_lockfile_refusal(
+    links: Sequence[tuple[str, str]], path: str, own_lockfile: Callable[[str], bool] | None
+) -> LockfileError | None:
+    """The refusal of a file whose workspace links (``LockfileGraph.own_lockfile_links``:
+    (YAML path, folder)) are not each answered by a folder holding a pnpm-lock.yaml of its own
+    (``own_lockfile``; None: no look-up, none is), as a file cut after them; None when all are
+    (pnpm's shared-workspace-lockfile=false root, decisions 0130 and 0135)."""
+    for where, folder in links:
+        if own_lockfile is None or not own_lockfile(folder):
+            return LockfileError(
+                path,
+                "a dependency linked to a workspace package no importer of the file lists,"
+                f" {OWN_LOCKFILE_REFUSED} (truncated or edited file?)",
+                json_path=where,
+            )
+    return None
+
+
 def parse_bytes(
     data: bytes,
     path: str,
@@ -138,7 +188,8 @@ def parse_bytes(
 ) -> LockfileGraph:
     """Detect the format of ``data`` and parse it; ``path`` is used in messages only.
     ``own_lockfile``: does this folder (relative to the file's) hold a lockfile of its own
-    (``LockfileGraph.own_lockfile_links``)? Without it, no folder is taken to."""
+    (``LockfileGraph.own_lockfile_links``, ``own_lockfile_in``)? Without it, no folder is taken
+    to; ``CHECKED_BY_CALLER``: the caller judges the links against its tree."""
     name = filename if filename is not None else path.replace("\\", "/").rsplit("/", 1)[-1]
     stand_in = _stand_in(data)
     if stand_in is not None:
@@ -157,14 +208,10 @@ def parse_bytes(
         # The exception's text could quote the file: only its kind is named.
         kind = type(exc).__name__
         raise LockfileError(path, f"cannot parse {spec.name} file ({kind})") from None
-    for where, folder in graph.own_lockfile_links:
-        if own_lockfile is None or not own_lockfile(folder):
-            raise LockfileError(
-                path,
-                "a dependency linked to a workspace package no importer of the file lists,"
-                " whose folder has no pnpm-lock.yaml of its own (truncated or edited file?)",
-                json_path=where,
-            )
+    if own_lockfile is not CHECKED_BY_CALLER:
+        refusal = own_lockfile_refusal(graph.own_lockfile_links, path, own_lockfile)
+        if refusal is not None:
+            raise refusal
     if (
         graph.format is LockfileFormat.PACKAGE_JSON
         and name not in spec.filenames

@@ -1,0 +1,223 @@
+"""A pnpm per-project root (``shared-workspace-lockfile=false``) whose pnpm-lock.yaml holds
+only workspace links (decision 0130: byte for byte a shared file cut after its first
+importer's link) is read when each linked folder holds a pnpm-lock.yaml of its own in the tree
+being scanned, and refused otherwise, in every mode (decision 0135: -git, -inventory and
+-image refused it whole). Fixtures ``lockfiles/fixtures/realtools/pnpm{8,9,10}-per-project-links``
+(generate.sh: pnpm 8.15.9, 9.15.9, 10.34.9): the root depends on its workspace package
+left-pad alone, left-pad on kind-of 6.0.3 in its own pnpm-lock.yaml."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from helpers import (
+    compromised_rules,
+    docker_save,
+    every_mode,
+    scan_report,
+    tar_bytes,
+    tree_relative,
+)
+
+REALTOOLS = Path(__file__).parents[1] / "lockfiles" / "fixtures" / "realtools"
+CASES = ["pnpm8-per-project-links", "pnpm9-per-project-links", "pnpm10-per-project-links"]
+RULES = compromised_rules("KIND-1", ("kind-of", "=6.0.3"))
+MEMBER = "packages/left-pad/pnpm-lock.yaml"
+REFUSED = "no pnpm-lock.yaml of its own"
+
+
+def _files(case: str) -> dict[str, str]:
+    """The case's files, path -> text (the tool's own files, .npmrc among them)."""
+    root = REALTOOLS / case
+    return {
+        p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _messages(report: dict[str, object]) -> list[tuple[str, str]]:
+    """(file relative to the tree, message) of each error."""
+    errors = report["errors"]
+    assert isinstance(errors, list)
+    return sorted((tree_relative(e["path"]), e["message"]) for e in errors)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_root_reads_in_every_mode(tmp_path: Path, case: str) -> None:
+    modes = every_mode(tmp_path, _files(case), RULES, inventory_dir=True)
+    for mode, (code, report) in modes.items():
+        assert _messages(report) == [], mode
+        found = sorted(
+            (tree_relative(f["lockfile"]), f["package"], f["version"]) for f in report["findings"]
+        )
+        assert found == [(MEMBER, "kind-of", "6.0.3")], mode
+        assert code == 2, mode
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_member_without_its_own_lockfile_is_refused_in_every_mode(
+    tmp_path: Path, case: str
+) -> None:
+    files = _files(case)
+    del files[MEMBER]
+    for mode, (code, report) in every_mode(tmp_path, files, RULES, inventory_dir=True).items():
+        messages = _messages(report)
+        assert [path for path, _m in messages] == ["pnpm-lock.yaml"], mode
+        assert REFUSED in messages[0][1], mode
+        assert "dependencies['left-pad']" in messages[0][1], mode
+        assert code in {1, 2}, mode  # (2: kind-of 6.0.3, the member's declared range)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_refusal_needs_no_rule_naming_a_package_of_the_tree(tmp_path: Path, case: str) -> None:
+    """A rule naming no package of the tree: still refused (an inventory decodes such a
+    content at every commit, never counting it quiet: ``graphs.OWN_LOCKFILES_ROW``)."""
+    files = _files(case)
+    del files[MEMBER]
+    rules = compromised_rules("OTHER-1", ("no-such-package", "=1.0.0"))
+    for mode, (code, report) in every_mode(tmp_path, files, rules, inventory_dir=True).items():
+        assert [(p, REFUSED in m) for p, m in _messages(report)] == [("pnpm-lock.yaml", True)]
+        assert code == 1, mode
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_member_whose_own_lockfile_is_cut_is_an_error_in_every_mode(
+    tmp_path: Path, case: str
+) -> None:
+    """The root reads (the member holds its file); the member's file, cut inside a line, is the
+    member's own error."""
+    files = _files(case)
+    text = files[MEMBER]
+    files[MEMBER] = text[: text.index("resolution:") + 20]
+    for mode, (code, report) in every_mode(tmp_path, files, RULES, inventory_dir=True).items():
+        assert [path for path, _m in _messages(report)] == [MEMBER], mode
+        assert code in {1, 2}, mode
+
+
+def _outside_tree(tmp_path: Path, case: str) -> tuple[Path, dict[str, str]]:
+    """The case's tree under ``tmp_path/tree`` with packages/left-pad a symbolic link to a folder
+    outside it (holding the member's files, its pnpm-lock.yaml among them)."""
+    files = _files(case)
+    outside = tmp_path / "outside" / "left-pad"
+    outside.mkdir(parents=True)
+    for rel in [r for r in files if r.startswith("packages/left-pad/")]:
+        (outside / rel.rpartition("/")[2]).write_text(files.pop(rel), encoding="utf-8")
+    tree = tmp_path / "tree"
+    for rel, text in files.items():
+        (tree / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tree / rel).write_text(text, encoding="utf-8")
+    (tree / "packages").mkdir(exist_ok=True)
+    os.symlink(outside, tree / "packages" / "left-pad")
+    return tree, files
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_member_linked_out_of_the_tree_is_refused_in_every_mode(
+    tmp_path: Path, case: str
+) -> None:
+    """packages/left-pad a symbolic link out of the scanned tree: its pnpm-lock.yaml is none of
+    the tree's (-dir read the root through the link, and never read the member's file)."""
+    from gitsrc.gitrepo import Repo, mirror
+    from gouvernante.cli import main
+
+    tree, files = _outside_tree(tmp_path, case)
+    root = str(tree / "pnpm-lock.yaml")
+    repo = Repo(tree)
+    repo.commit("init")
+    git = mirror(repo.path, tmp_path / "tree.git")
+    inventories = {}
+    for source, where in (("-git", str(git)), ("-dir", str(tree))):
+        db = str(tmp_path / f"inventory{source}.sqlite")
+        main(["inventory", "add", "-db", db, source, where])
+        inventories[f"-inventory ({source})"] = db
+    layer = tar_bytes(
+        {f"app/{rel}": text.encode() for rel, text in files.items()},
+        {"app/packages/left-pad": str(tmp_path / "outside" / "left-pad")},
+    )
+    image = docker_save(tmp_path / "image.tar", [layer])
+    modes = {
+        "-dir": scan_report(tmp_path, RULES, "-dir", str(tree)),
+        "-dir -recursive": scan_report(tmp_path, RULES, "-dir", str(tree), "-recursive"),
+        "-lockfile": scan_report(tmp_path, RULES, "-lockfile", root),
+        "-git": scan_report(tmp_path, RULES, "-git", str(git)),
+        "-image": scan_report(tmp_path, RULES, "-image", str(image)),
+        **{
+            mode: scan_report(tmp_path, RULES, "-inventory", db) for mode, db in inventories.items()
+        },
+    }
+    for mode, (code, report) in modes.items():
+        refused = [m for path, m in _messages(report) if path.endswith("pnpm-lock.yaml")]
+        assert [REFUSED in m for m in refused] == [True], (mode, _messages(report))
+        assert code in {1, 2}, mode
+
+
+def test_git_reads_the_root_at_each_commit_by_that_commit_s_tree(tmp_path: Path) -> None:
+    """One root blob, two commits: read where the member holds its file, refused where it does
+    not (the blob is parsed once; the look-up is each tree's)."""
+    from gitsrc.gitrepo import Repo, mirror
+
+    repo = Repo(tmp_path / "tree")
+    for rel, text in _files("pnpm9-per-project-links").items():
+        repo.write(rel, text)
+    repo.commit("init")
+    repo.git("branch", "whole")
+    (repo.path / MEMBER).unlink()
+    repo.commit("member's lockfile gone")
+    git = mirror(repo.path, tmp_path / "tree.git")
+    code, report = scan_report(tmp_path, RULES, "-git", str(git))
+    errors = sorted((e["path"], REFUSED in e["message"]) for e in report["errors"])
+    assert [(p.rpartition("@")[2], r) for p, r in errors] == [("main:pnpm-lock.yaml", True)]
+    found = sorted((f["ref"], tree_relative(f["lockfile"])) for f in report["findings"])
+    # (main: kind-of's range in the member's package.json, which no lockfile read resolves)
+    assert found == [("main", "packages/left-pad/package.json"), ("whole", MEMBER)]
+    assert code == 2
+
+
+def test_an_inventory_holding_the_root_refused_reads_it_once_added_again(tmp_path: Path) -> None:
+    """An inventory recorded before decision 0135 holds the root's content refused (its row as
+    then: the error, no graph, no package row): evaluated, that error (never CLEAN); the next
+    ``inventory add`` that meets the file reads it again in place of that row."""
+    import sqlite3
+
+    from gitsrc.gitrepo import GIT_ENV, Repo, mirror
+    from gouvernante.cli import main
+
+    repo = Repo(tmp_path / "tree")
+    for rel, text in _files("pnpm9-per-project-links").items():
+        repo.write(rel, text)
+    repo.commit("init")
+    git = mirror(repo.path, tmp_path / "tree.git")
+    db = str(tmp_path / "inventory.sqlite")
+    assert main(["inventory", "add", "-db", db, "-git", str(git)]) == 0
+    refusal = (
+        "importers['.'].dependencies['left-pad']: a dependency linked to a workspace package no"
+        " importer of the file lists, whose folder has no pnpm-lock.yaml of its own (truncated"
+        " or edited file?)"
+    )
+    with sqlite3.connect(db) as con:
+        (blob_id,) = con.execute(
+            "SELECT b.id FROM blobs b JOIN commit_files f ON f.oid = b.oid"
+            " WHERE f.path = 'pnpm-lock.yaml' AND b.name = 'pnpm-lock.yaml'"
+        ).fetchone()
+        con.execute("DELETE FROM packages WHERE blob_id = ?", (blob_id,))
+        con.execute(
+            "UPDATE blobs SET format = NULL, packages = 0, error = ?, graph = NULL WHERE id = ?",
+            (refusal, blob_id),
+        )
+    code, report = scan_report(tmp_path, RULES, "-inventory", db)
+    assert [(tree_relative(e["path"]), e["message"]) for e in report["errors"]] == [
+        ("pnpm-lock.yaml", refusal)
+    ]
+    assert code == 2  # (kind-of 6.0.3 in the member's own file)
+    repo.write("README", "moved\n")
+    repo.commit("the ref moves")
+    subprocess.run(["git", "-C", str(git), "fetch", "-q"], check=True, env=GIT_ENV)
+    assert main(["inventory", "add", "-db", db, "-git", str(git)]) == 0
+    code, report = scan_report(tmp_path, RULES, "-inventory", db)
+    assert report["errors"] == []
+    assert [tree_relative(f["lockfile"]) for f in report["findings"]] == [MEMBER]
