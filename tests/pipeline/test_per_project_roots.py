@@ -221,3 +221,20 @@ def test_an_inventory_holding_the_root_refused_reads_it_once_added_again(tmp_pat
     code, report = scan_report(tmp_path, RULES, "-inventory", db)
     assert report["errors"] == []
     assert [tree_relative(f["lockfile"]) for f in report["findings"]] == [MEMBER]
+
+
+def test_a_link_naming_a_nul_is_refused_not_a_crash(tmp_path: Path) -> None:
+    """A workspace link whose folder holds a NUL (``"link:packages/a\\0b"``, a YAML escape): the
+    file system's ValueError (not an OSError) was an internal error of -lockfile and -dir."""
+    (tmp_path / "pnpm-lock.yaml").write_text(
+        "lockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    dependencies:\n      left-pad:\n"
+        '        specifier: workspace:*\n        version: "link:packages/a\\0b"\n',
+        encoding="utf-8",
+    )
+    for args in (("-lockfile", str(tmp_path / "pnpm-lock.yaml")), ("-dir", str(tmp_path))):
+        code, report = scan_report(tmp_path, RULES, *args)
+        assert [
+            (tree_relative(e["path"]).rpartition("/")[2], REFUSED in e["message"])
+            for e in report["errors"]
+        ] == [("pnpm-lock.yaml", True)], args
+        assert code == 1, args

@@ -154,8 +154,10 @@ def own_lockfile_in(lockfile_dir: str, holds: Callable[[str], bool]) -> Callable
     ``holds``; the path is made here, once for all of them."""
 
     def own(folder: str) -> bool:
-        if folder in ("", ".") or folder.startswith(("/", "../")) or folder == "..":
-            return False  # (the file's own folder, or out of it: never another project's)
+        if folder in ("", ".", "..") or folder.startswith(("/", "../")) or "\0" in folder:
+            # (the file's own folder, or out of it: never another project's; a NUL names no
+            # file of any tree, and the file system refuses it with ValueError, not OSError)
+            return False
         return holds(posixpath.join(lockfile_dir, folder, OWN_LOCKFILE))
 
     return own
