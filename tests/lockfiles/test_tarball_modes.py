@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -269,9 +270,11 @@ def test_an_image_parses_each_yarn_lock_once(
 
     parsed: list[str] = []
 
-    def counted(data: bytes, path: str, name: str) -> LockfileGraph:
+    def counted(
+        data: bytes, path: str, name: str, own_lockfile: Callable[[str], bool] | None = None
+    ) -> LockfileGraph:
         parsed.append(path)
-        return real(data, path, name)
+        return real(data, path, name, own_lockfile=own_lockfile)
 
     monkeypatch.setattr(image_scan, "parse_bytes", counted)
     projects = {f"app/{folder}": case for folder, case in PROJECTS.items()}

@@ -36,8 +36,10 @@ from gouvernante.inventory.store import SCHEMA_VERSION, connect
 # shard does not know which entries its parsers could not read; 6, the catalogs and bundled names
 # in the graphs: it cannot answer catalog: references; 7, a package.json's bun catalogs, the same;
 # 8, the .yarnrc.yml files with yarn catalogs, the same; 9, the symbolic links: a member that is
-# one is read as a project of its own; so it is made again).
-OLDEST_MERGED = 9
+# one is read as a project of its own; 10, a pnpm per-project root holding workspace links only:
+# stored refused, an error at every commit it is in, where -git reads it (decision 0135); so it
+# is made again).
+OLDEST_MERGED = 10
 _HEADER = b"SQLite format 3\x00"
 
 # Each table's columns, in order, with the kind of value each holds ("?" : may be NULL).
