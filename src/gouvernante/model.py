@@ -414,6 +414,9 @@ class LockfileGraph(msgspec.Struct, frozen=True, dict=True):
     # locks for it (``match.placing``); None: not known (other formats; an inventory graph
     # recorded before they were kept)
     entry_keys: Sequence[str] | None = None
+    # package.json only: its own ``version`` (a string, else None): yarn 1 links a workspace
+    # only for a dependency whose range its version satisfies (``package_json.with_manifest``)
+    version: str | None = None
 
     @cached_property
     def table(self) -> PackageTable:

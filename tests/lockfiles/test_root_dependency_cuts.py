@@ -16,10 +16,6 @@ SMALL = [p for p in cases() if p.stat().st_size < 8_000]
 
 # what a cut still loses with no error, and why (decision 0129, left)
 KNOWN = {
-    # a workspace member's dependency on a workspace's name at a range the workspace does not
-    # meet (app's semver 6.3.1, workspace semver 7.99.0): yarn 1 locks it from the registry, but
-    # a workspace's name is exempt from the check (decision 0133: left)
-    "lockfiles/fixtures/yarn-classic-monorepos/workspace-range/yarn.lock": "member",
     # hand-made hostile files heading one key twice: the cut before the second is a plain file
     "hostile/fixtures/attacker-view/yarn1-header-twice-first/yarn.lock": "duplicate",
     "hostile/fixtures/attacker-view/yarn1-header-twice-last/yarn.lock": "duplicate",

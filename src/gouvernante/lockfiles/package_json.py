@@ -45,6 +45,7 @@ _Deps = dict[str, str] | list[msgspec.Raw] | None
 
 class _Manifest(msgspec.Struct):
     name: object = None
+    version: object = None
     dependencies: _Deps = None
     devDependencies: _Deps = None
     optionalDependencies: _Deps = None
@@ -117,6 +118,7 @@ def parse(data: bytes, path: str) -> LockfileGraph:
         workspaces=workspace_globs(manifest.workspaces, path),
         resolutions=_resolution_names(manifest.resolutions),
         catalogs=_catalogs_of(manifest, data, path),
+        version=manifest.version if isinstance(manifest.version, str) else None,
     )
 
 
@@ -365,7 +367,8 @@ def with_manifest(
     errors = list(graph.entry_errors)
     unresolved = getattr(graph.details, "unresolved_roots", None)
     if callable(unresolved):
-        member_deps = _member_dependencies(graph, members or {}, workspaces)
+        linked = _workspace_links(workspaces, members or {})
+        member_deps = _member_dependencies(graph, members or {}, linked)
         claimed = {_descriptor(d) for ds in member_deps.values() for d in ds}
         if claimed:
             claimed.update(_descriptor(dep) for dep in deps)
@@ -374,7 +377,7 @@ def with_manifest(
             missing = set(unresolved(keyed, claimed) if claimed else unresolved())
             for dep in declared:
                 key = dep.alias or dep.name
-                if key in missing and dep.name not in workspaces and not _unlocked(dep, graph):
+                if key in missing and not linked(dep) and not _unlocked(dep, graph):
                     missing.discard(key)  # (one error a key, however many readings it has)
                     errors.append(
                         f"{where}{'/' if where else ''}package.json {dep.field}{key_segment(key)}:"
@@ -403,12 +406,13 @@ def _descriptor(dep: DeclaredDependency) -> str:
 
 
 def _member_dependencies(
-    graph: LockfileGraph, members: Mapping[str, LockfileGraph], workspaces: Container[str]
+    graph: LockfileGraph,
+    members: Mapping[str, LockfileGraph],
+    linked: Callable[[DeclaredDependency], bool],
 ) -> dict[str, list[DeclaredDependency]]:
     """Each workspace member's dependencies yarn 1.22.22 locks in the root yarn.lock, keyed by
-    the spec as the member writes it, as the root's (decision 0133): peers aside, and the
-    project's workspaces (yarn links them, by name or by a ``workspace:`` spec). npm 6 reads
-    no ``workspaces``: none."""
+    the spec as the member writes it, as the root's (decision 0133): peers aside, and those it
+    links to a workspace (``linked``). npm 6 reads no ``workspaces``: none."""
     if not locks_member_dependencies(graph):
         return {}
     return {
@@ -417,20 +421,58 @@ def _member_dependencies(
             for dep in member.declared
             if dep.field in _ROOT_FIELDS
             and dep.reading != DeclaredReading.BERRY
-            and dep.name not in workspaces
-            and (dep.alias or dep.name) not in workspaces
-            and not (dep.written or dep.spec).strip().startswith("workspace:")
+            and not linked(dep)
         ]
         for folder, member in members.items()
     }
 
 
+def _workspace_links(
+    workspaces: Container[str], members: Mapping[str, LockfileGraph]
+) -> Callable[[DeclaredDependency], bool]:
+    """Whether yarn 1 links a declared dependency to a workspace, writing no entry for it: a
+    ``workspace:`` spec, or a key naming a workspace whose version the spec as written
+    satisfies (yarn 1.22.22's ``getManifestByPattern``: ``semver.satisfies(version, range,
+    looseSemver)``; otherwise it locks the registry's, ``"semver": "6.3.1"`` beside a workspace
+    semver 7.99.0, or an ``npm:`` alias, decision 0134). A workspace whose version is not known
+    here (its package.json not read, or no version) is taken to answer by its name alone, as
+    before (decision 0133)."""
+    from gouvernante.semver import parse_range, satisfies  # noqa: PLC0415 - workspaces only
+
+    versions: dict[str, str | None] = {}
+    for member in members.values():
+        label = member.importers[0].label if member.importers else ""
+        if label in workspaces:  # (two members of one name: which answers is not known)
+            versions[label] = member.version if label not in versions else None
+
+    def linked(dep: DeclaredDependency) -> bool:
+        written = (dep.written or dep.spec).strip()
+        if written.startswith("workspace:"):
+            return True
+        key = dep.alias or dep.name  # (yarn's pattern is ``<key>@<spec>``: an alias is its key)
+        if key not in workspaces:
+            return False
+        version = versions.get(key)
+        if version is None:
+            return True
+        try:
+            return satisfies(version, parse_range(written, loose=True))
+        except SemverError:  # a tag, URL, git, file: or npm: spec: no workspace answers it
+            return False
+
+    return linked
+
+
 def _measured_resolution(dep: DeclaredDependency) -> bool:
-    """A ``resolutions`` spec whose entry yarn 1.22.22 was seen to write: a version or range,
-    an ``npm:`` alias, a tarball URL (``yarn1-resolutions``, ``yarn1-unused-resolutions``,
-    ``url-dependencies``, decision 0122's ``settings``)."""
-    written = (dep.written or dep.spec).strip()
-    return written.startswith(("npm:", "https://", "http://")) or _is_range(dep.spec)
+    """A ``resolutions`` spec whose entry yarn 1.22.22 was seen to write, used or not: a version
+    or range, or any spec with a protocol (``npm:`` alias, tarball URL, ``file:`` tarball or
+    folder, ``link:``, ``git+file:``; ``yarn1-resolutions``, ``yarn1-unused-resolutions``,
+    ``url-dependencies``, decision 0122's ``settings``, ``yarn1-resolution-specs`` of decision
+    0134). A dist-tag yarn warns about ("has an invalid version entry and may be ignored") and
+    writes no entry for; a GitHub shorthand is not measured (GitHub not reachable)."""
+    from gouvernante.lockfiles._yarn_common import has_protocol  # noqa: PLC0415 - yarn 1 only
+
+    return has_protocol((dep.written or dep.spec).strip()) or _is_range(dep.spec)
 
 
 def _unlocked_resolutions(

@@ -1,0 +1,124 @@
+"""yarn 1 lockfiles the tool wrote and accepts (``yarn install --frozen-lockfile --offline``), read
+whole with no error in every mode, and cut before an entry only the package.json names: an
+error (decision 0134).
+
+- ``fixtures/yarn1-workspace-ranges`` (generate.sh, yarn 1.22.22): workspaces in the object form
+  with ``nohoist``; a workspace ms at 9.0.0 and b at 1.0.0. yarn links a workspace only for a
+  range its version satisfies: the root's ``ms 2.0.0`` and member app's ``ms 2.1.2`` are locked
+  from the registry, app's ``b ^1.0.0`` linked. Exempted by the workspace's name, a cut entry
+  read CLEAN (``workspace-range``, decision 0133's left).
+- ``fixtures/yarn1-resolution-specs`` (generate.sh, yarn 1.22.22): ``resolutions`` to a ``file:``
+  tarball, a scoped ``a/b`` path, ``git+file:`` and ``link:`` specs for names nothing depends
+  on, and a dist-tag (no entry written). The entries of the git and link specs were checked by
+  nothing (decision 0129's left): a cut before them read CLEAN.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpers import compromised_rules, every_mode
+
+FIXTURES = Path(__file__).parent / "fixtures"
+RANGES = FIXTURES / "yarn1-workspace-ranges"
+RANGE_FILES = (
+    "package.json",
+    "packages/app/package.json",
+    "packages/b/package.json",
+    "packages/ms/package.json",
+    "yarn.lock",
+)
+SPECS = FIXTURES / "yarn1-resolution-specs"
+SPEC_FILES = ("package.json", "local/zz/package.json", "yarn.lock")
+
+
+def _files(fixture: Path, names: tuple[str, ...], lock: str | None = None) -> dict[str, str]:
+    files = {name: (fixture / name).read_text(encoding="utf-8") for name in names}
+    if lock is not None:
+        files["yarn.lock"] = lock
+    return files
+
+
+def _before(fixture: Path, header: str) -> str:
+    """yarn.lock cut at the entry whose header starts with ``header`` (the entries before it)."""
+    text = (fixture / "yarn.lock").read_text(encoding="utf-8")
+    at = text.index("\n" + header) + 1
+    assert text[at - 2 : at] == "\n\n"
+    return text[:at]
+
+
+def _errors(report: dict[str, object]) -> list[str]:
+    errors = report["errors"]
+    assert isinstance(errors, list)
+    return sorted(e["message"] for e in errors)
+
+
+def _found(report: dict[str, object]) -> list[tuple[str, str]]:
+    findings = report["findings"]
+    assert isinstance(findings, list)
+    return sorted({(f["package"], f["version"]) for f in findings})
+
+
+MS_RULES = compromised_rules("MS-1", ("ms", "=2.0.0 || =2.1.2"), ("is-number", "=7.0.0"))
+
+
+def test_workspace_ranges_whole_file_reads_with_no_error_in_every_mode(tmp_path: Path) -> None:
+    for mode, (code, report) in every_mode(
+        tmp_path, _files(RANGES, RANGE_FILES), MS_RULES
+    ).items():
+        assert _errors(report) == [], mode
+        assert _found(report) == [("is-number", "7.0.0"), ("ms", "2.0.0"), ("ms", "2.1.2")], mode
+        assert code == 2, mode
+
+
+@pytest.mark.parametrize(
+    ("header", "where"),
+    [
+        ("ms@2.0.0", "package.json dependencies['ms']"),
+        ("ms@2.1.2", "packages/app/package.json dependencies['ms']"),
+    ],
+)
+def test_a_dependency_on_a_workspace_name_its_version_does_not_meet_cut_is_an_error(
+    tmp_path: Path, header: str, where: str
+) -> None:
+    lock = _before(RANGES, header)
+    for mode, (code, report) in every_mode(
+        tmp_path, _files(RANGES, RANGE_FILES, lock), MS_RULES
+    ).items():
+        expected = (
+            f"{where}: the lockfile has no entry for it (truncated or out-of-date lockfile)"
+        )
+        assert any(expected in e for e in _errors(report)), (mode, _errors(report))
+        assert code == 2, mode  # (is-number 7.0.0, before the cut, still found)
+
+
+SPEC_RULES = compromised_rules(
+    "GIT-1", ("gitdep", "=1.0.0"), ("kind-of", "=6.0.3"), ("ms", "=2.1.1")
+)
+
+
+def test_resolution_specs_whole_file_reads_with_no_error_in_every_mode(tmp_path: Path) -> None:
+    for mode, (code, report) in every_mode(
+        tmp_path, _files(SPECS, SPEC_FILES), SPEC_RULES
+    ).items():
+        assert _errors(report) == [], mode
+        # (gitdep and kind-of: written for the unused git resolution, not installed: findings
+        # that say so)
+        assert ("ms", "2.1.1") in _found(report), mode
+        assert ("kind-of", "6.0.3") in _found(report), mode
+        assert code == 2, mode
+
+
+@pytest.mark.parametrize(
+    ("header", "key"),
+    [('"gitdep@git+file:', "gitdep"), ('"zz@link:', "zz")],
+)
+def test_a_git_or_link_resolution_cut_is_an_error(tmp_path: Path, header: str, key: str) -> None:
+    lock = _before(SPECS, header)
+    for mode, (_code, report) in every_mode(
+        tmp_path, _files(SPECS, SPEC_FILES, lock), SPEC_RULES
+    ).items():
+        expected = f"package.json resolutions['{key}']: the lockfile has no entry for the version"
+        assert any(expected in e for e in _errors(report)), (mode, _errors(report))
