@@ -65,9 +65,7 @@ MS_RULES = compromised_rules("MS-1", ("ms", "=2.0.0 || =2.1.2"), ("is-number", "
 
 
 def test_workspace_ranges_whole_file_reads_with_no_error_in_every_mode(tmp_path: Path) -> None:
-    for mode, (code, report) in every_mode(
-        tmp_path, _files(RANGES, RANGE_FILES), MS_RULES
-    ).items():
+    for mode, (code, report) in every_mode(tmp_path, _files(RANGES, RANGE_FILES), MS_RULES).items():
         assert _errors(report) == [], mode
         assert _found(report) == [("is-number", "7.0.0"), ("ms", "2.0.0"), ("ms", "2.1.2")], mode
         assert code == 2, mode
@@ -87,9 +85,7 @@ def test_a_dependency_on_a_workspace_name_its_version_does_not_meet_cut_is_an_er
     for mode, (code, report) in every_mode(
         tmp_path, _files(RANGES, RANGE_FILES, lock), MS_RULES
     ).items():
-        expected = (
-            f"{where}: the lockfile has no entry for it (truncated or out-of-date lockfile)"
-        )
+        expected = f"{where}: the lockfile has no entry for it (truncated or out-of-date lockfile)"
         assert any(expected in e for e in _errors(report)), (mode, _errors(report))
         assert code == 2, mode  # (is-number 7.0.0, before the cut, still found)
 
@@ -100,9 +96,7 @@ SPEC_RULES = compromised_rules(
 
 
 def test_resolution_specs_whole_file_reads_with_no_error_in_every_mode(tmp_path: Path) -> None:
-    for mode, (code, report) in every_mode(
-        tmp_path, _files(SPECS, SPEC_FILES), SPEC_RULES
-    ).items():
+    for mode, (code, report) in every_mode(tmp_path, _files(SPECS, SPEC_FILES), SPEC_RULES).items():
         assert _errors(report) == [], mode
         # (gitdep and kind-of: written for the unused git resolution, not installed: findings
         # that say so)
