@@ -414,6 +414,10 @@ class LockfileGraph(msgspec.Struct, frozen=True, dict=True):
     # locks for it (``match.placing``); None: not known (other formats; an inventory graph
     # recorded before they were kept)
     entry_keys: Sequence[str] | None = None
+    # yarn classic read with its package.json: the entries (node ids) a ``resolutions`` entry
+    # forces to a ``file:`` folder or a ``link:``, written with no ``resolved``: local packages
+    # (``lockfiles.with_local_entries``)
+    local_entries: Sequence[str] = ()
     # package.json only: its own ``version`` (a string, else None): yarn 1 links a workspace
     # only for a dependency whose range its version satisfies (``package_json.with_manifest``)
     version: str | None = None

@@ -116,3 +116,36 @@ def test_a_git_or_link_resolution_cut_is_an_error(tmp_path: Path, header: str, k
     ).items():
         expected = f"package.json resolutions['{key}']: the lockfile has no entry for the version"
         assert any(expected in e for e in _errors(report)), (mode, _errors(report))
+
+
+LOCAL = FIXTURES / "yarn1-local-resolutions"
+LOCAL_FILES = ("package.json", "local/ms/package.json", "local/kind-of/package.json", "yarn.lock")
+LOCAL_RULES = compromised_rules(
+    "LOCAL-1", ("ms", "=2.1.2 || =2.1.8"), ("kind-of", "=3.2.2"), ("left-pad", "=1.3.0")
+)
+
+
+def test_resolutions_to_a_file_or_link_folder_read_with_no_error_in_every_mode(
+    tmp_path: Path,
+) -> None:
+    """yarn 1.22.22 writes the entries of a package forced to a folder with no ``resolved``
+    (``ms@2.1.2, "ms@file:./local/ms"``; ``kind-of@^3.0.2`` at 0.0.0 beside its ``link:``): a
+    rule naming ms or kind-of refused the healthy file ("this entry has no resolved URL")."""
+    for mode, (code, report) in every_mode(
+        tmp_path, _files(LOCAL, LOCAL_FILES), LOCAL_RULES
+    ).items():
+        assert _errors(report) == [], mode
+        # (the folder's own dependency, locked from the registry, is found)
+        assert _found(report) == [("left-pad", "1.3.0")], mode
+        assert code == 2, mode
+
+
+def test_the_same_entries_without_the_resolutions_are_still_refused(tmp_path: Path) -> None:
+    """Without the package.json's resolutions yarn resolves ``ms@2.1.2`` and ``kind-of@^3.0.2``
+    from the registry again (no ``resolved``): what it installs cannot be told."""
+    files = _files(LOCAL, LOCAL_FILES)
+    files["package.json"] = files["package.json"].replace('"resolutions"', '"x-resolutions"')
+    (_code, report) = every_mode(tmp_path, files, LOCAL_RULES)["-dir"]
+    errors = _errors(report)
+    assert any("a rule names ms, but this entry has no resolved URL" in e for e in errors), errors
+    assert any("a rule names kind-of, but this entry has no resolved URL" in e for e in errors)

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 
 import msgspec
 
-from gouvernante.lockfiles import needs_manifest, with_tarball_releases
+from gouvernante.lockfiles import needs_manifest, with_local_entries, with_tarball_releases
 from gouvernante.lockfiles._tarball_url import locked_from_local_tarball
 from gouvernante.model import (
     Catalogs,
@@ -75,6 +75,9 @@ class StoredGraph(msgspec.Struct, array_like=True, frozen=True):
     # (schema 10) pnpm: (YAML path, folder) of each workspace link the tree where the file is
     # placed must answer with a pnpm-lock.yaml of its own (``LockfileGraph.own_lockfile_links``)
     own_lockfiles: list[tuple[str, str]] = msgspec.field(default_factory=list)
+    # a paired graph's: yarn classic's entries a ``resolutions`` entry forces to a folder, read
+    # as local (``LockfileGraph.local_entries``; none recorded before)
+    local_entries: list[str] = msgspec.field(default_factory=list)
 
 
 _ENCODER = msgspec.msgpack.Encoder()
@@ -143,6 +146,7 @@ def encode_paired(
             notes=[],
             uninstalled=list(graph.uninstalled),
             releases=[(node, n, v) for node, (n, v) in sorted((releases or {}).items())],
+            local_entries=list(graph.local_entries),
         )
     )
 
@@ -164,6 +168,7 @@ def decode_paired(lockfile: bytes, paired: bytes, entry_errors: Sequence[str]) -
         roots_known=True,
         uninstalled=tuple(pair.uninstalled),
     )
+    graph = with_local_entries(graph, pair.local_entries)
     return with_tarball_releases(graph, {node: (n, v) for node, n, v in pair.releases})
 
 

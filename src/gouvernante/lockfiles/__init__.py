@@ -19,7 +19,7 @@ import msgspec
 
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles import _sniff
-from gouvernante.model import LockfileFormat, LockfileGraph
+from gouvernante.model import LockfileFormat, LockfileGraph, Source
 
 if TYPE_CHECKING:
     from gouvernante.fs.digest import UnpackBudget
@@ -271,6 +271,21 @@ def with_manifest_beside(
     if manifest is None:
         return graph
     return with_manifest(graph, manifest, set(members), member_manifests)
+
+
+def with_local_entries(graph: LockfileGraph, ids: Sequence[str]) -> LockfileGraph:
+    """``graph`` with the entries ``ids`` read as local packages (``LockfileGraph.local_entries``:
+    yarn 1 resolves a package a ``resolutions`` entry forces to a ``file:`` folder or ``link:``
+    with the folder's resolver, and writes its entries with no ``resolved``; decision 0134),
+    every mode alike (the inventory stores the ids with the pairing)."""
+    if not ids:
+        return graph
+    wanted = frozenset(ids)
+    packages = [
+        msgspec.structs.replace(pkg, source=Source.LOCAL) if pkg.id in wanted else pkg
+        for pkg in graph.packages
+    ]
+    return msgspec.structs.replace(graph, packages=packages, local_entries=tuple(ids))
 
 
 def with_tarball_releases(

@@ -23,7 +23,12 @@ from msgspec.structs import replace
 from gouvernante.errors import LockfileError, SemverError
 from gouvernante.fs.jsonpath import Document
 from gouvernante.lazy import lazy_object, lazy_pattern
-from gouvernante.lockfiles import MANIFEST_OVERRIDES, OVERRIDE_FIELDS, locks_member_dependencies
+from gouvernante.lockfiles import (
+    MANIFEST_OVERRIDES,
+    OVERRIDE_FIELDS,
+    locks_member_dependencies,
+    with_local_entries,
+)
 from gouvernante.lockfiles._common import first_repeated_key, json_errors, shape_error
 from gouvernante.lockfiles._tarball_url import registry_identity, registry_name
 from gouvernante.model import (
@@ -32,6 +37,7 @@ from gouvernante.model import (
     Importer,
     LockfileFormat,
     LockfileGraph,
+    Source,
 )
 from gouvernante.safetext import key_segment
 
@@ -384,6 +390,7 @@ def with_manifest(
                         " the lockfile has no entry for it (truncated or out-of-date lockfile)"
                     )
     errors.extend(_unlocked_resolutions(graph, manifest, workspaces))
+    graph = with_local_entries(graph, _local_resolutions(graph, manifest))
     return replace(
         graph,
         importers=importers,
@@ -497,6 +504,36 @@ def _unlocked_resolutions(
         " version it forces (yarn 1 writes one for each; truncated or out-of-date lockfile)"
         for name, descriptors in by_name.items()
         if len(unheaded(descriptors)) == len(descriptors)
+    ]
+
+
+def _local_resolutions(graph: LockfileGraph, manifest: LockfileGraph) -> list[str]:
+    """The entries a ``resolutions`` entry forces to a ``file:`` folder or ``link:``
+    (``with_local_entries``). yarn 1.22.22 resolves such a package with its folder's resolver,
+    not the registry's, and writes the entries of its name with no ``resolved``:
+    ``ms@2.1.2, "ms@file:./local/ms"`` holding the folder's version, or ``kind-of@^3.0.2`` at
+    0.0.0 beside ``"kind-of@link:./local/kind-of"`` (decision 0134, ``yarn1-local-resolutions``).
+    Read as registry entries with no ``resolved`` (which yarn resolves again from the registry,
+    ``match.hits._unresolved_yarn_entries``), a rule naming the package refused the healthy
+    file. Only an entry of that name with no ``resolved`` is taken, and only where the
+    resolution's own descriptor heads an entry of the file (yarn applied it)."""
+    unheaded = getattr(graph.details, "unheaded", None)
+    if not manifest.resolutions or not callable(unheaded):
+        return []
+    forced = {
+        dep.name
+        for dep in manifest.declared
+        if dep.field == "resolutions"
+        and dep.reading != DeclaredReading.BERRY
+        and (dep.written or dep.spec).strip().startswith(("file:", "link:"))
+        and not unheaded([_descriptor(dep)])
+    }
+    if not forced:
+        return []
+    return [
+        pkg.id
+        for pkg in graph.packages
+        if pkg.name in forced and not pkg.resolved and pkg.source is Source.REGISTRY
     ]
 
 
