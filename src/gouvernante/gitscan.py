@@ -873,7 +873,7 @@ def blob_outcome(
     elif graph.unkeyed:
         from gouvernante.lockfiles._yarn_common import unkeyed_error  # noqa: PLC0415 - yarn 1
 
-        provisional = tuple(unkeyed_error(name, line) for name, line in graph.unkeyed)
+        provisional = tuple(unkeyed_error(name, line) for name, line, _range in graph.unkeyed)
     tarballs: tuple[str, ...] = ()
     if key.tarballs:
         graph = with_tarball_releases(graph, named_tarballs(graph, key.tarballs, releases or {}))

@@ -373,10 +373,11 @@ class LockfileGraph(msgspec.Struct, frozen=True, dict=True):
     # yarn berry: names a dependency reaches only through an entry its range does not accept,
     # which the root package.json ``resolutions`` must explain (else the file was cut).
     overridden: Sequence[str] = ()
-    # yarn classic: (name, line of the entry) of each dependency whose name heads no entry at
-    # all; yarn 1 writes no entry for a workspace, so only a workspace of that name in the
-    # package.json beside explains it (``lockfiles.with_manifest_beside``; else the file was cut).
-    unkeyed: Sequence[tuple[str, int]] = ()
+    # yarn classic: (name, line of the entry, range as written; None: not known, an inventory
+    # graph) of each dependency no entry is keyed by; yarn 1 writes no entry for a workspace
+    # whose version satisfies the range, so only a workspace of that name in the package.json
+    # beside explains it (``lockfiles.with_manifest_beside``; else the file was cut).
+    unkeyed: Sequence[tuple[str, int, str | None]] = ()
     # package.json: the names its ``resolutions`` override; pnpm-lock.yaml: the names its
     # ``overrides`` pin (pnpm writes those of package.json and of pnpm-workspace.yaml there).
     resolutions: frozenset[str] = frozenset()

@@ -65,7 +65,9 @@ def test_a_file_folders_own_file_dependency_is_its_entry() -> None:
     assert list(graph.unkeyed) == []
     assert not graph.entry_errors
     cut = (case / "yarn.lock").read_text().split('\n"other@file:')[0] + "\n"
-    assert [name for name, _line in parse_bytes(cut.encode(), "yarn.lock").unkeyed] == ["other"]
+    assert [name for name, _line, _range in parse_bytes(cut.encode(), "yarn.lock").unkeyed] == [
+        "other"
+    ]
 
 
 def test_a_chain_of_folder_locators_is_followed_a_bounded_depth() -> None:

@@ -303,7 +303,7 @@ def test_classic_edges_cycles_and_name_fallback() -> None:
         "line 5: a dependency on b resolves to no",
         "line 41: a dependency on b resolves to n",
     ]
-    assert list(cut.unkeyed) == [("b", 5), ("b", 41)]
+    assert list(cut.unkeyed) == [("b", 5, "~2.0.0"), ("b", 41, "~2.0.0")]
     assert edges["(root)"] == [
         "other@git+https://github.com/owner/other.git#v1",
         "mine@file:./local/mine",

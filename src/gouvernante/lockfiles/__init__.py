@@ -264,13 +264,15 @@ def with_manifest_beside(
     from gouvernante.lockfiles.package_json import (  # noqa: PLC0415 - these files only
         with_manifest,
         with_resolutions,
+        workspace_links,
     )
 
     graph = with_resolutions(graph, manifest)
-    graph = _with_workspaces_unkeyed(graph, members if manifest is not None else ())
     if manifest is None:
-        return graph
-    return with_manifest(graph, manifest, set(members), member_manifests)
+        return _with_workspaces_unkeyed(graph, lambda _key, _spec: False)
+    names = set(members)
+    graph = _with_workspaces_unkeyed(graph, workspace_links(names, member_manifests or {}))
+    return with_manifest(graph, manifest, names, member_manifests)
 
 
 def with_local_entries(graph: LockfileGraph, ids: Sequence[str]) -> LockfileGraph:
@@ -367,16 +369,19 @@ def tarball_release(shown: str, data: bytes | None = None) -> tuple[str, str] | 
     return release
 
 
-def _with_workspaces_unkeyed(graph: LockfileGraph, members: Collection[str]) -> LockfileGraph:
+def _with_workspaces_unkeyed(
+    graph: LockfileGraph, linked: Callable[[str, str | None], bool]
+) -> LockfileGraph:
     """A yarn classic dependency no entry answers (``LockfileGraph.unkeyed``) is an entry error
-    from the reader on (so a reading that never pairs the file still refuses it), unless it is
-    one of the project's workspaces (``members``: yarn 1 links it and writes no entry)."""
+    from the reader on (so a reading that never pairs the file still refuses it), unless yarn 1
+    links it to one of the project's workspaces and writes no entry (``linked``: its name and
+    range, ``package_json.workspace_links``)."""
     if not graph.unkeyed:
         return graph
     from gouvernante.lockfiles._yarn_common import unkeyed_error  # noqa: PLC0415 - yarn 1 only
 
-    workspaces = set(members)
-    answered = {unkeyed_error(name, line) for name, line in graph.unkeyed if name in workspaces}
+    kept = {unkeyed_error(n, line) for n, line, range_ in graph.unkeyed if not linked(n, range_)}
+    answered = {unkeyed_error(n, line) for n, line, _range in graph.unkeyed} - kept
     return msgspec.structs.replace(
         graph,
         unkeyed=(),

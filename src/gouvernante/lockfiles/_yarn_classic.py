@@ -518,7 +518,7 @@ def _parse_classic(
         entries, entry_text = found if found is not None else _lines(text(), path)
         keys = entries.ids
     plain = bool(dep_lines)
-    absent: list[tuple[str, int]] = []
+    absent: list[tuple[str, int, str]] = []
     if not plain:  # the exact check says which entry
         check_references(
             keys,
@@ -563,7 +563,7 @@ def _parse_classic(
             *stopped,
             *url_errors,
             *cut_end,
-            *(unkeyed_error(n, line) for n, line in unkeyed),
+            *dict.fromkeys(unkeyed_error(n, line) for n, line, _range in unkeyed),
         ),
         local_folders=_file_folders(entries),
         unnamed_tarballs=_file_tarballs(entries, table),

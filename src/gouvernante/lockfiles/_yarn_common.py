@@ -146,7 +146,7 @@ def check_references(
     *,
     berry: bool,
     versions: Sequence[str] = (),
-    absent: list[tuple[str, int]] | None = None,
+    absent: list[tuple[str, int, str]] | None = None,
     catalogs: list[tuple[str, int]] | None = None,
 ) -> list[str]:
     """Every dependency of every entry must name an entry: a file cut between two entries, or
@@ -213,7 +213,7 @@ def check_references(
                     # its cache (``other "file:../../cache/.../node_modules/other"``) and keys
                     # the entry by the path the project asked (``other@file:local/other``)
                     continue
-                absent.append((name, lines[index]))
+                absent.append((name, lines[index], range_))
                 continue
             raise LockfileError(
                 path,

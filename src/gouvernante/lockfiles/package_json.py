@@ -373,7 +373,11 @@ def with_manifest(
     errors = list(graph.entry_errors)
     unresolved = getattr(graph.details, "unresolved_roots", None)
     if callable(unresolved):
-        linked = _workspace_links(workspaces, members or {})
+        links = workspace_links(workspaces, members or {})
+
+        def linked(dep: DeclaredDependency) -> bool:  # (yarn's pattern: ``<key>@<spec>``)
+            return links(dep.alias or dep.name, dep.written or dep.spec)
+
         member_deps = _member_dependencies(graph, members or {}, linked)
         claimed = {_descriptor(d) for ds in member_deps.values() for d in ds}
         if claimed:
@@ -434,16 +438,16 @@ def _member_dependencies(
     }
 
 
-def _workspace_links(
+def workspace_links(
     workspaces: Container[str], members: Mapping[str, LockfileGraph]
-) -> Callable[[DeclaredDependency], bool]:
-    """Whether yarn 1 links a declared dependency to a workspace, writing no entry for it: a
-    ``workspace:`` spec, or a key naming a workspace whose version the spec as written
-    satisfies (yarn 1.22.22's ``getManifestByPattern``: ``semver.satisfies(version, range,
-    looseSemver)``; otherwise it locks the registry's, ``"semver": "6.3.1"`` beside a workspace
-    semver 7.99.0, or an ``npm:`` alias, decision 0134). A workspace whose version is not known
-    here (its package.json not read, or no version) is taken to answer by its name alone, as
-    before (decision 0133)."""
+) -> Callable[[str, str | None], bool]:
+    """Whether yarn 1 links a dependency (its key, its spec as written; None: not known) to a
+    workspace, writing no entry for it: a ``workspace:`` spec, or a key naming a workspace
+    (``workspaces``) whose version the spec satisfies (yarn 1.22.22's ``getManifestByPattern``:
+    ``semver.satisfies(version, range, looseSemver)``; otherwise it locks the registry's:
+    ``"ms": "2.1.2"`` beside a workspace ms 9.0.0, decision 0134). A workspace whose version is
+    not known (``members``, its package.json read, by folder: not read, no version, or two of
+    that name) or a spec not known answers by its name alone, as before (decision 0133)."""
     from gouvernante.semver import parse_range, satisfies  # noqa: PLC0415 - workspaces only
 
     versions: dict[str, str | None] = {}
@@ -452,18 +456,17 @@ def _workspace_links(
         if label in workspaces:  # (two members of one name: which answers is not known)
             versions[label] = member.version if label not in versions else None
 
-    def linked(dep: DeclaredDependency) -> bool:
-        written = (dep.written or dep.spec).strip()
-        if written.startswith("workspace:"):
+    def linked(key: str, written: str | None) -> bool:
+        spec = (written or "").strip()
+        if spec.startswith("workspace:"):
             return True
-        key = dep.alias or dep.name  # (yarn's pattern is ``<key>@<spec>``: an alias is its key)
         if key not in workspaces:
             return False
         version = versions.get(key)
-        if version is None:
+        if version is None or written is None:
             return True
         try:
-            return satisfies(version, parse_range(written, loose=True))
+            return satisfies(version, parse_range(spec, loose=True))
         except SemverError:  # a tag, URL, git, file: or npm: spec: no workspace answers it
             return False
 
