@@ -333,7 +333,10 @@ CASES.update(
                     {"name": "root", "private": True, "workspaces": ["packages/*"]}
                 ),
                 "yarn.lock": _yarn_classic(("debug", "^4.4.0", "4.4.0")),
-                "packages/axios/package.json": json.dumps({"name": "axios", "version": "9.0.0"}),
+                # (a version the range accepts: yarn 1.22.22 links the workspace, no entry; at
+                # 9.0.0 it locks the registry's axios@^1.14.0, which this file lacks: an
+                # out-of-date file, an error since decision 0134)
+                "packages/axios/package.json": json.dumps({"name": "axios", "version": "1.99.0"}),
                 "packages/app/package.json": _app("^1.14.0"),
             },
             [],
