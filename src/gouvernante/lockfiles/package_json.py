@@ -465,11 +465,16 @@ def workspace_links(
         version = versions.get(key)
         if version is None or written is None:
             return True
-        try:
-            return satisfies(version, parse_range(spec, loose=True))
-        except SemverError:  # a tag, URL, git, file: or npm: spec: no workspace answers it
-            return False
+        answer = answers.get((version, spec))
+        if answer is None:
+            try:
+                answer = satisfies(version, parse_range(spec, loose=True))
+            except SemverError:  # a tag, URL, git, file: or npm: spec: no workspace answers it
+                answer = False
+            answers[version, spec] = answer
+        return answer
 
+    answers: dict[tuple[str, str], bool] = {}  # (version, spec): most members ask the same
     return linked
 
 
