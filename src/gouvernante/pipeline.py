@@ -28,6 +28,7 @@ from gouvernante.fs.read import (
 from gouvernante.lazy import lazy_pattern
 from gouvernante.lockfiles import (
     MANIFEST,
+    OWN_LOCKFILE,
     PNPM_WORKSPACE,
     locks_member_dependencies,
     needs_manifest,
@@ -125,6 +126,9 @@ class FileOutcome(msgspec.Struct, frozen=True, gc=False):
     notes: tuple[ScanIssue, ...] = ()
     entry_errors: tuple[ScanIssue, ...] = ()  # entries not read; the rest of the file was
     resolved: ResolvedLockfile | None = None  # with ``FileTask.keep_graph``
+    # the pnpm-lock.yaml of each folder its workspace links name, which holds the dependencies
+    # of that folder (``LockfileGraph.own_lockfile_links``): scanned too (``_own_lockfiles``)
+    own_lockfiles: tuple[str, ...] = ()
 
 
 # The last file's bytes and graph, freed when the next file is read instead of when its scan
@@ -201,6 +205,10 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
         notes=notes,
         entry_errors=tuple(errors),
         resolved=_resolved(graph, task.display) if task.keep_graph else None,
+        own_lockfiles=tuple(
+            os.path.join(os.path.dirname(task.path), *folder.split("/"), OWN_LOCKFILE)
+            for _where, folder in graph.own_lockfile_links
+        ),
     )
 
 
@@ -876,6 +884,48 @@ def _installed_not_checked(project_dirs: Sequence[str], root: str) -> list[ScanI
     ]
 
 
+def _own_lockfiles(
+    tasks: list[FileTask], outcomes: list[FileOutcome], index: RuleIndex, workers: int | None
+) -> tuple[list[FileTask], list[FileOutcome]]:
+    """``tasks`` and ``outcomes`` with the pnpm-lock.yaml of each folder a scanned file links
+    to as a project with a lockfile of its own (pnpm's shared-workspace-lockfile=false: the
+    root's file holds its links, each member's file its dependencies; decisions 0130, 0135),
+    when no task reads it yet: ``-lockfile ROOT`` answers for the members as a shared file
+    does, and ``-dir`` reads a linked folder its workspace globs do not list. Each file once
+    (by its real path), so links between members end."""
+    seen = {os.path.realpath(t.path) for t in tasks}
+    new = outcomes
+    while True:
+        more: list[FileTask] = []
+        for out in new:
+            for path in out.own_lockfiles:
+                real = os.path.realpath(path)
+                if real in seen:
+                    continue
+                seen.add(real)
+                task = out.task
+                if task.root:
+                    shown = _display(path, task.root)
+                else:  # (-lockfile: beside the file as it was named)
+                    rel = os.path.relpath(path, os.path.dirname(task.path))
+                    shown = os.path.normpath(os.path.join(os.path.dirname(task.display), rel))
+                more.append(
+                    FileTask(
+                        path,
+                        shown,
+                        os.path.dirname(os.path.abspath(path)),
+                        keep_graph=task.keep_graph,
+                        kind=OWN_LOCKFILE,
+                        root=task.root,
+                    )
+                )
+        if not more:
+            return tasks, outcomes
+        new = _scan_files(more, index, workers)
+        tasks = [*tasks, *more]
+        outcomes = [*outcomes, *new]
+
+
 def _display(path: str, root: str) -> str:
     rel = os.path.relpath(path, root)
     return rel.replace(os.sep, "/")
@@ -1015,6 +1065,7 @@ def run_scan(
         tasks = [msgspec.structs.replace(t, keep_graph=True) for t in tasks]
     trace.debug("found %d files to scan", len(tasks))
     outcomes = _scan_files(tasks, index, request.workers, progress)
+    tasks, outcomes = _own_lockfiles(tasks, outcomes, index, request.workers)
     findings: list[Finding] = []
     packages = 0
     parsed = 0

@@ -238,3 +238,55 @@ def test_a_link_naming_a_nul_is_refused_not_a_crash(tmp_path: Path) -> None:
             for e in report["errors"]
         ] == [("pnpm-lock.yaml", True)], args
         assert code == 1, args
+
+
+def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
+    tree = tmp_path / "tree"
+    for rel, text in files.items():
+        (tree / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tree / rel).write_text(text, encoding="utf-8")
+    return tree
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_lockfile_of_the_root_reads_each_member_s_own_file(tmp_path: Path, case: str) -> None:
+    """``-lockfile ROOT`` answers for the workspace as a shared file would: the root's file
+    holds only the link, the member's own pnpm-lock.yaml its dependencies, read too (it said
+    CLEAN, the member's file never read)."""
+    tree = _tree(tmp_path, _files(case))
+    code, report = scan_report(tmp_path, RULES, "-lockfile", str(tree / "pnpm-lock.yaml"))
+    assert _messages(report) == []
+    assert sorted(report["scan"]["files"]) == [
+        str(tree / "packages" / "left-pad" / "pnpm-lock.yaml"),
+        str(tree / "pnpm-lock.yaml"),
+    ]
+    found = [(f["lockfile"], f["package"], f["version"]) for f in report["findings"]]
+    assert found == [(str(tree / MEMBER), "kind-of", "6.0.3")]
+    assert code == 2
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_lockfile_of_the_root_reports_a_member_s_cut_file(tmp_path: Path, case: str) -> None:
+    files = _files(case)
+    files[MEMBER] = files[MEMBER][: files[MEMBER].index("resolution:") + 20]
+    tree = _tree(tmp_path, files)
+    code, report = scan_report(tmp_path, RULES, "-lockfile", str(tree / "pnpm-lock.yaml"))
+    assert [path for path, _m in _messages(report)] == [str(tree / MEMBER)]
+    assert code == 1
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_dir_reads_a_linked_member_its_workspace_globs_do_not_list(
+    tmp_path: Path, case: str
+) -> None:
+    """The root's file links packages/left-pad, which holds its own pnpm-lock.yaml, but
+    pnpm-workspace.yaml lists no such folder (edited since): ``-dir`` read the root (the
+    member holds its file) and never the member's file: CLEAN."""
+    files = _files(case)
+    files["pnpm-workspace.yaml"] = "packages:\n  - other/*\n"
+    tree = _tree(tmp_path, files)
+    code, report = scan_report(tmp_path, RULES, "-dir", str(tree))
+    found = [(f["lockfile"], f["package"], f["version"]) for f in report["findings"]]
+    assert ("packages/left-pad/pnpm-lock.yaml", "kind-of", "6.0.3") in found
+    assert "packages/left-pad/pnpm-lock.yaml" in report["scan"]["files"]
+    assert code in {1, 2}
