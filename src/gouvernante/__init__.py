@@ -2,6 +2,7 @@
 
 import os as _os
 import sys as _sys
+from collections.abc import Callable
 
 from gouvernante.stand_in import OnFirstUse as _OnFirstUse
 from gouvernante.stand_in import import_with as _import_with
@@ -34,13 +35,42 @@ class _Platform(_OnFirstUse):
         return str(real())  # type: ignore[operator]
 
 
+class _ForwardRefProbe:
+    """``typing.ForwardRef`` while msgspec is imported: its ``_utils`` builds one at import only to
+    learn whether the class takes ``is_class`` (Python 3.11 on: it does); building one compiles
+    its string, and a process's first ``compile()`` creates every AST node type (~10 M
+    instructions, 0.25x a bare interpreter start; decision 0137). That call, from
+    ``msgspec._utils`` with ``is_class`` alone, is answered without building one where the real
+    class's ``__init__`` names ``is_class`` (what it would have answered: no TypeError); every
+    other call builds the real one."""
+
+    def __init__(self, real: object) -> None:
+        self.real: Callable[..., object] = real  # type: ignore[assignment]
+        code = getattr(getattr(real, "__init__", None), "__code__", None)
+        keywords = code.co_varnames[code.co_argcount :][: code.co_kwonlyargcount] if code else ()
+        self.answers = "is_class" in keywords
+
+    def __call__(self, *args: object, **kwargs: object) -> object:
+        if (
+            self.answers
+            and len(args) == 1
+            and kwargs == {"is_class": True}
+            and _sys._getframe(1).f_globals.get("__name__") == "msgspec._utils"
+        ):
+            return None  # (msgspec only asks whether the call raises TypeError)
+        return self.real(*args, **kwargs)
+
+
 # Start-up (docs/decisions/0024-startup.md, 0121): every scan imports msgspec, which imports
 # - ``typing_extensions`` when installed, only for a ``get_type_hints`` that Python 3.11's
 #   ``typing`` provides for everything this project declares; it pulls in ``inspect`` with
 #   ``ast``, ``dis`` and ``tokenize`` (~10 ms, ~0.7x a bare interpreter start): hidden;
 # - ``uuid``, which imports ``platform`` on Python 3.11 and 3.12 (9 patterns compiled, ~8 M
 #   instructions) to ask ``platform.system()`` once: answered by ``_Platform``;
-# - ``textwrap`` (5 patterns, ~4 M), used only to write JSON schemas: imported on first use.
+# - ``textwrap`` (5 patterns, ~4 M), used only to write JSON schemas: imported on first use;
+# and builds a ``typing.ForwardRef`` (answered by ``_ForwardRefProbe``: ~8.5 M). The models a
+# small scan decodes (the bundled pack's heads, npm's entries) are declared in modules without
+# postponed annotations, so that msgspec builds no ForwardRef for them either (0137).
 # No class on a lockfile scan's path is a dataclass, so such a scan imports neither
 # ``dataclasses`` nor ``inspect``.
 _import_with(
@@ -50,4 +80,5 @@ _import_with(
         "platform": _Platform("platform"),
         "textwrap": _OnFirstUse("textwrap"),
     },
+    replaced={"typing.ForwardRef": _ForwardRefProbe},
 )

@@ -456,3 +456,103 @@ def test_platform_stand_in_answers_only_where_os_uname_names_the_system(
     monkeypatch.setattr(sys, "platform", "linux")
     if hasattr(os, "uname"):
         assert stand_in.system() == os.uname().sysname
+
+
+# Every ``compile()`` made by ``typing`` (a ForwardRef being built) during a scan; the scan's exit
+# code first. A process's first ``compile()`` creates every AST node type (~10 M instructions,
+# decision 0137): msgspec's import-time probe is answered without one, and the models a scan
+# decodes carry their annotations evaluated.
+_FORWARD_REFS = """
+import sys
+made = []
+def hook(event, args):
+    if event == "compile" and sys._getframe(1).f_code.co_filename.endswith("typing.py"):
+        made.append(args[0])
+sys.addaudithook(hook)
+from gouvernante.cli import main
+code = main(sys.argv[1:])
+print()
+print(code, *made)
+"""
+
+
+def _axios_lock(folder: Path) -> Path:
+    """A package-lock naming a package of the bundled pack at an affected version."""
+    lock = folder / "package-lock.json"
+    packages = {"": {"name": "app", "dependencies": {"axios": "1.14.1"}}}
+    packages["node_modules/axios"] = {"version": "1.14.1"}
+    lock.write_text(json.dumps({"name": "app", "lockfileVersion": 3, "packages": packages}))
+    return lock
+
+
+@pytest.mark.parametrize(
+    ("lockfile", "flags", "code"),
+    [
+        ("left-pad", [], "0"),
+        ("left-pad", ["-format", "sarif"], "0"),  # every bundled rule decoded
+        ("axios", ["-json"], "2"),  # the rule naming it decoded
+        ("pnpm/pnpm10/pnpm-lock.yaml", [], None),
+        ("yarn/classic-1.22/yarn.lock", [], None),
+        ("yarn/berry-3.8/yarn.lock", [], None),
+        ("bun/bun-1.2.0/bun.lock", [], None),
+    ],
+)
+def test_a_scan_builds_no_forward_reference(
+    tmp_path: Path, lockfile: str, flags: list[str], code: str | None
+) -> None:
+    if lockfile == "left-pad":
+        path = _left_pad_lock(tmp_path)
+    elif lockfile == "axios":
+        path = _axios_lock(tmp_path)
+    else:
+        path = FIXTURES / lockfile
+    r = _run_script(_FORWARD_REFS, "-lockfile", str(path), *flags)
+    assert r.returncode == 0, r.stderr
+    last = r.stdout.splitlines()[-1].split()  # (the report before it)
+    assert last[0] in ((code,) if code else ("0", "2")), r.stdout
+    assert last[1:] == [], last
+
+
+_PROBE_AFTER_IMPORT = """
+import typing
+import gouvernante
+import msgspec._utils
+assert typing.ForwardRef is typing.ForwardRef.__init__.__globals__["ForwardRef"]
+ref = msgspec._utils._forward_ref("int")
+print(type(ref) is typing.ForwardRef, ref.__forward_is_class__, ref.__forward_is_argument__)
+"""
+
+
+def test_msgspec_probe_answered_as_the_real_forward_reference() -> None:
+    """msgspec chooses the ``is_class`` variant, as the real ``typing.ForwardRef`` makes it choose
+    on Python 3.11 and later, and finds the real class afterwards."""
+    r = _run_script(_PROBE_AFTER_IMPORT)
+    assert r.stdout.split() == ["True", "True", "False"], r.stderr
+
+
+class _NoIsClass:
+    """A ``ForwardRef`` taking no ``is_class`` (Python before 3.9.7 or 3.10.1)."""
+
+    def __init__(self, arg: str, is_argument: bool = True, module: object = None) -> None:
+        self.arg = arg
+
+
+def test_forward_ref_probe_builds_the_real_one_for_every_other_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import typing
+
+    import gouvernante
+
+    probe = gouvernante._ForwardRefProbe(typing.ForwardRef)
+    assert probe.answers
+    # from here (not msgspec._utils): the real one, as every call with other arguments
+    assert probe("Foo", is_class=True) == typing.ForwardRef("Foo", is_class=True)
+    assert probe("int", is_argument=False) == typing.ForwardRef("int", is_argument=False)
+    monkeypatch.setitem(globals(), "__name__", "msgspec._utils")
+    assert probe("Foo", is_class=True) is None  # msgspec's probe
+    assert probe("Foo", is_class=True, module=None) == typing.ForwardRef("Foo", is_class=True)
+    older = gouvernante._ForwardRefProbe(_NoIsClass)
+    assert not older.answers
+    with pytest.raises(TypeError):  # what msgspec's probe gets there
+        older("Foo", is_class=True)

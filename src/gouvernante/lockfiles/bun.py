@@ -22,7 +22,9 @@ first element of its tuple is ``<real name>@<resolution>``. A dependency of the 
 ``a/b`` resolves like node's module lookup: ``a/b/<dep>``, then ``a/<dep>``, then ``<dep>``.
 """
 
-from __future__ import annotations
+# No postponed annotations here: msgspec reads this module's Structs' annotations as objects,
+# building no typing.ForwardRef (a process's first compile() is ~10 M instructions; decision
+# 0137, tests/cli/test_scan_lean.py).
 
 import re
 from collections.abc import Mapping, Sequence

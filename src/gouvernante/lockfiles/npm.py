@@ -29,7 +29,9 @@ Decisions:
   (plus any top-level entry left unreachable, e.g. in a cycle).
 """
 
-from __future__ import annotations
+# No postponed annotations here: msgspec reads this module's Structs' annotations as objects,
+# building no typing.ForwardRef (a process's first compile() is ~10 M instructions; decision
+# 0137, tests/cli/test_scan_lean.py).
 
 import posixpath
 import re
@@ -102,7 +104,7 @@ class _V1Entry(msgspec.Struct):
     integrity: str | None = None
     bundled: bool = False
     requires: msgspec.Raw = _NO_RAW
-    dependencies: dict[str, _V1Entry] | None = None
+    dependencies: "dict[str, _V1Entry] | None" = None
     from_: str | None = msgspec.field(default=None, name="from")
 
 
@@ -170,7 +172,7 @@ class _LazyEntries(Mapping[str, _Entry]):
     def __contains__(self, key: object) -> bool:
         return key in self._index
 
-    def without(self, keys: set[str]) -> _LazyEntries:
+    def without(self, keys: set[str]) -> "_LazyEntries":
         """The map less ``keys``, in place: no second index (the keys dropped are entries no
         package of the table is built from)."""
         for key in keys:
@@ -322,7 +324,7 @@ def _checked_entries(
     entries: _LazyEntries,
     pos: int,
     named: dict[str, str],
-    declared: _Declared,
+    declared: "_Declared",
 ) -> Iterator[tuple[str, _Entry]]:
     """Every entry checked and decoded by the typed decoder as the whole-file decode would, a
     chunk at a time (only one chunk decoded at once); meanwhile each entry's text is located in
@@ -412,7 +414,7 @@ def _parse_packages(
     *,
     pairs: Iterable[tuple[str, _Entry]] | None = None,
     named: dict[str, str] | None = None,
-    declared: _Declared | None = None,
+    declared: "_Declared | None" = None,
 ) -> LockfileGraph:
     """``pairs``: the entries in file order, when ``entries`` decodes them on lookup; ``named``:
     then filled (as ``pairs`` is read) with the entries that carry a ``name``, and the names
@@ -686,7 +688,7 @@ def _unanswered(
     entries: Mapping[str, _Entry],
     links: Mapping[str, str],
     folders: Sequence[str],
-    declared: _Declared | None,
+    declared: "_Declared | None",
 ) -> tuple[list[str], list[tuple[str, str]]]:
     """Every dependency no entry answers (``_Declared``), and the bundled ones among them (name,
     key of the package whose tarball holds it); ``declared``: the names the big-file

@@ -26,7 +26,9 @@ an error is never cached (its errors are worded by the strict loader every time)
 writing an entry is ignored.
 """
 
-from __future__ import annotations
+# No postponed annotations here: msgspec reads this module's Structs' annotations as objects,
+# building no typing.ForwardRef (a process's first compile() is ~10 M instructions; decision
+# 0137, tests/cli/test_scan_lean.py).
 
 import functools
 import gc
@@ -361,7 +363,7 @@ if TYPE_CHECKING:  # (annotations only: a Protocol class costs ~0.13 M instructi
         def hexdigest(self) -> str: ...
 
 
-def _sha256(data: bytes | memoryview) -> _Digest:
+def _sha256(data: bytes | memoryview) -> "_Digest":
     """OpenSSL's SHA-256 (``hashlib``, imported when first needed: see above)."""
     import hashlib  # noqa: PLC0415 - ~3.5 ms, only for a cache or a big rule file
 

@@ -6,7 +6,9 @@ generated code at every process start, and an instance is built several times fa
 package rules per scan). Equality, hashing and ``repr`` cover the declared fields, as before.
 """
 
-from __future__ import annotations
+# No postponed annotations here: msgspec reads this module's Structs' annotations as objects,
+# building no typing.ForwardRef (a process's first compile() is ~10 M instructions; decision
+# 0137, tests/cli/test_scan_lean.py).
 
 from abc import abstractmethod
 from collections.abc import Iterator, Sequence
@@ -118,7 +120,7 @@ EXACT_VERSION = lazy_pattern(
 )
 
 
-def exact_key(version: Version) -> str:
+def exact_key(version: "Version") -> str:
     """The ``PackageRule.exact`` key a version is looked up under: ``EXACT_VERSION``'s group 1 of
     every exact expression the version satisfies (build metadata ignored, as in comparisons)."""
     if version.prerelease:
@@ -168,7 +170,7 @@ class PackageRule(msgspec.Struct, frozen=True, dict=True, array_like=True):
         return split
 
     @property
-    def ranges(self) -> tuple[Range, ...]:
+    def ranges(self) -> "tuple[Range, ...]":
         """Compiled ``affected_versions`` (same order). Compiled on first use and cached by
         ``parse_range``, so a pack of thousands of package rules loads without compiling the
         ranges of packages no scanned lockfile contains. (The matcher uses ``first_match``.)"""
@@ -176,7 +178,7 @@ class PackageRule(msgspec.Struct, frozen=True, dict=True, array_like=True):
 
         return tuple(parse_range(e) for e in self.affected_versions)
 
-    def first_match(self, version: Version) -> str | None:
+    def first_match(self, version: "Version") -> str | None:
         """The first expression (in the rule's order) ``version`` satisfies, prereleases
         included; None if none does."""
         from gouvernante.semver import parse_range  # noqa: PLC0415 - imported with ``version``
@@ -190,7 +192,7 @@ class PackageRule(msgspec.Struct, frozen=True, dict=True, array_like=True):
                 return expr
         return self.affected_versions[found] if found is not None else None
 
-    def first_intersecting(self, declared: Range) -> str | None:
+    def first_intersecting(self, declared: "Range") -> str | None:
         """The first expression (in the rule's order) some version of ``declared`` satisfies:
         node-semver ``intersects``, or a prerelease ``declared`` installs inside the rule's
         window (``first_match``'s reading: ``"1.14.2-beta.1"`` under ``>=1.14.1 <1.14.3``)."""

@@ -18,7 +18,9 @@ folder can write its code (decisions 0018, 0024). A test checks that both ways a
 loader build identical rules from the pack.
 """
 
-from __future__ import annotations
+# No postponed annotations here: msgspec reads this module's Structs' annotations as objects,
+# building no typing.ForwardRef (a process's first compile() is ~10 M instructions; decision
+# 0137, tests/cli/test_scan_lean.py).
 
 import os
 import sys
