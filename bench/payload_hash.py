@@ -30,7 +30,8 @@ from gouvernante.host.installed import scan_tree
 from gouvernante.host.payloads import PayloadScanner
 from gouvernante.host.reader import Collector
 from gouvernante.rules.index import build_index
-from gouvernante.rules.model import ContentHash, Rule, RuleKind, RuleSet
+from gouvernante.rules.model import ContentHash, Rule, RuleKind
+from gouvernante.rules.ruleset import RuleSet
 from gouvernante.vocab import Severity
 
 RULE = Rule(

@@ -21,7 +21,8 @@ import msgspec
 from gouvernante.vocab import LockfileEcosystem, Severity
 
 if TYPE_CHECKING:
-    from gouvernante.rules.model import Rule, RuleFile
+    from gouvernante.rules.model import Rule
+    from gouvernante.rules.ruleset import RuleFile
 
 
 class LockfileFormat(StrEnum):

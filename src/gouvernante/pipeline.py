@@ -62,7 +62,7 @@ from gouvernante.model import (
     ScanStats,
 )
 from gouvernante.rules.index import RuleIndex, build_index
-from gouvernante.rules.model import RuleSet, any_file_hashes
+from gouvernante.rules.ruleset import RuleSet, any_file_hashes
 
 if TYPE_CHECKING:
     from gouvernante.fs.digest import ContentHasher

@@ -18,7 +18,7 @@ from gouvernante.host.installed import pnpm_local_copy, scan_tree
 from gouvernante.host.reader import Collector
 from gouvernante.pipeline import run_image_scan
 from gouvernante.rules.index import build_index
-from gouvernante.rules.model import RuleSet
+from gouvernante.rules.ruleset import RuleSet
 from helpers import docker_save
 
 PROJECT = Path(__file__).parent / "fixtures" / "bun-isolated-file" / "project"

@@ -37,14 +37,8 @@ from gouvernante.host.sqlite_image import apply_log, open_image
 from gouvernante.model import FindingType, MatchKind
 from gouvernante.pipeline import ScanRequest, run_scan
 from gouvernante.rules.loader import load_rules
-from gouvernante.rules.model import (
-    ContentHash,
-    OperatingSystem,
-    PackageRule,
-    Rule,
-    RuleKind,
-    RuleSet,
-)
+from gouvernante.rules.model import ContentHash, OperatingSystem, PackageRule, Rule, RuleKind
+from gouvernante.rules.ruleset import RuleSet
 from gouvernante.vocab import Severity
 
 FIXTURES = Path(__file__).parent / "fixtures" / "payloads"

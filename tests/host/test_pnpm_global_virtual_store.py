@@ -19,7 +19,7 @@ from gouvernante.host.checks import scan_projects
 from gouvernante.host.reader import Collector
 from gouvernante.pipeline import run_image_scan
 from gouvernante.rules.index import build_index
-from gouvernante.rules.model import RuleSet
+from gouvernante.rules.ruleset import RuleSet
 from helpers import docker_save
 
 FIXTURE = Path(__file__).parent / "fixtures" / "pnpm10-global-virtual-store"

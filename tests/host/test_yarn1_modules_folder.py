@@ -19,7 +19,7 @@ from gouvernante.host.checks import scan_projects
 from gouvernante.host.reader import Collector
 from gouvernante.pipeline import run_image_scan
 from gouvernante.rules.index import build_index
-from gouvernante.rules.model import RuleSet
+from gouvernante.rules.ruleset import RuleSet
 from helpers import compromised_rules, docker_save, scan_report
 
 PROJECT = Path(__file__).parent / "fixtures" / "yarn1-modules-folder" / "project"

@@ -21,7 +21,8 @@ from pathlib import Path
 from gouvernante.lockfiles import parse_bytes
 from gouvernante.model import MatchKind, Source
 from gouvernante.pipeline import ScanRequest, run_scan
-from gouvernante.rules.model import PackageRule, Rule, RuleKind, RuleSet
+from gouvernante.rules.model import PackageRule, Rule, RuleKind
+from gouvernante.rules.ruleset import RuleSet
 from gouvernante.vocab import Severity
 
 TESTS = Path(__file__).resolve().parents[1]

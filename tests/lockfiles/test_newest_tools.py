@@ -30,7 +30,7 @@ from gouvernante.model import Source
 from gouvernante.pipeline import ScanRequest, run_scan
 from gouvernante.rules.index import build_index
 from gouvernante.rules.loader import load_rules
-from gouvernante.rules.model import RuleSet
+from gouvernante.rules.ruleset import RuleSet
 from realworld.harness import _GIT_ENV, evaluate
 
 HERE = Path(__file__).parent / "newest"

@@ -14,7 +14,7 @@ from gouvernante.errors import LockfileError
 from gouvernante.lockfiles import parse_bytes
 from gouvernante.model import MatchKind
 from gouvernante.pipeline import ScanRequest, run_scan
-from gouvernante.rules.model import RuleSet
+from gouvernante.rules.ruleset import RuleSet
 from lockfiles.cutsweep import rules_naming
 
 HERE = Path(__file__).parent / "fixtures" / "realtools"

@@ -26,8 +26,8 @@ from gouvernante.inventory.record import add
 from gouvernante.model import LockfileGraph, ScanIssue
 from gouvernante.pipeline import run_image_scan
 from gouvernante.rules.index import build_index
-from gouvernante.rules.model import RuleSet
 from gouvernante.rules.pack import load_pack
+from gouvernante.rules.ruleset import RuleSet
 from helpers import docker_save, tar_bytes
 from lockfiles.test_newest_tools import _ruleset as newest_ruleset
 from realworld.harness import _GIT_ENV

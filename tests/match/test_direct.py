@@ -18,7 +18,8 @@ import pytest
 
 from gouvernante.model import MatchKind
 from gouvernante.pipeline import ScanRequest, run_scan
-from gouvernante.rules.model import PackageRule, Rule, RuleKind, RuleSet
+from gouvernante.rules.model import PackageRule, Rule, RuleKind
+from gouvernante.rules.ruleset import RuleSet
 from gouvernante.vocab import Severity
 from lockfiles.fixture_manifests import NPM6_MANIFEST, YARN1_MANIFEST
 

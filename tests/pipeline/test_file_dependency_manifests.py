@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from gouvernante.pipeline import ScanRequest, run_scan
-from gouvernante.rules.model import PackageRule, Rule, RuleKind, RuleSet
+from gouvernante.rules.model import PackageRule, Rule, RuleKind
+from gouvernante.rules.ruleset import RuleSet
 from gouvernante.vocab import Severity
 from lockfiles.local_folder_lockfiles import LOCKFILES
 

@@ -13,7 +13,8 @@ from gouvernante.errors import LockfileError
 from gouvernante.lockfiles import parse_bytes, with_manifest_beside
 from gouvernante.model import LockfileGraph, MatchKind
 from gouvernante.pipeline import ScanRequest, run_scan
-from gouvernante.rules.model import PackageRule, Rule, RuleKind, RuleSet
+from gouvernante.rules.model import PackageRule, Rule, RuleKind
+from gouvernante.rules.ruleset import RuleSet
 from gouvernante.vocab import Severity
 from helpers import run_cli
 

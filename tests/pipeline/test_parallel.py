@@ -7,7 +7,8 @@ import shutil
 from pathlib import Path
 
 from gouvernante.pipeline import ScanRequest, run_scan
-from gouvernante.rules.model import PackageRule, Rule, RuleKind, RuleSet
+from gouvernante.rules.model import PackageRule, Rule, RuleKind
+from gouvernante.rules.ruleset import RuleSet
 from gouvernante.vocab import LockfileEcosystem, Severity
 
 FIXTURES = Path(__file__).parents[1] / "lockfiles" / "fixtures"

@@ -15,7 +15,8 @@ from gouvernante.fs.globs import expand, matches
 from gouvernante.match.placing import LINK_OUT
 from gouvernante.model import MatchKind
 from gouvernante.pipeline import ScanRequest, run_scan
-from gouvernante.rules.model import PackageRule, Rule, RuleKind, RuleSet
+from gouvernante.rules.model import PackageRule, Rule, RuleKind
+from gouvernante.rules.ruleset import RuleSet
 from gouvernante.vocab import Severity
 from helpers import compromised_rules, scan_report
 

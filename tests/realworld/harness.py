@@ -25,7 +25,7 @@ from gouvernante.model import Finding, MatchKind, ScanResult, Source
 from gouvernante.pipeline import ScanRequest, run_image_scan, run_scan
 from gouvernante.rules.index import build_index
 from gouvernante.rules.loader import load_rules
-from gouvernante.rules.model import RuleSet
+from gouvernante.rules.ruleset import RuleSet
 from helpers import docker_save
 
 DATA = Path(__file__).parent / "data"

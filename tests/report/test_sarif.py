@@ -14,7 +14,8 @@ import pytest
 from gouvernante.model import Finding, ScanResult
 from gouvernante.pipeline import ScanRequest, run_scan
 from gouvernante.report import sarif
-from gouvernante.rules.model import Rule, RuleSet
+from gouvernante.rules.model import Rule
+from gouvernante.rules.ruleset import RuleSet
 
 HERE = Path(__file__).parent
 SCHEMA = json.loads((HERE / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))

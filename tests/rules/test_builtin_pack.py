@@ -214,7 +214,7 @@ def test_precompiled_pack_is_decoded_on_use() -> None:
     of its packages) or with all the others is the strict loader's, under its installed path."""
     from gouvernante.rules import cache, pack
     from gouvernante.rules.index import build_index
-    from gouvernante.rules.model import rule_ids
+    from gouvernante.rules.ruleset import rule_ids
 
     strict = {rule.id: rule for rule in _strict(str(PACK))}
     loaded = pack.load_pack(str(PACK)).rules

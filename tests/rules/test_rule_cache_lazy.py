@@ -22,8 +22,9 @@ from gouvernante.report.json_report import report_dict
 from gouvernante.rules import cache as rule_cache
 from gouvernante.rules.index import build_index
 from gouvernante.rules.loader import load_rule_files
-from gouvernante.rules.model import Rule, RuleSet, any_file_hashes, rule_ids, rule_summaries
+from gouvernante.rules.model import Rule
 from gouvernante.rules.pack import load_pack
+from gouvernante.rules.ruleset import RuleSet, any_file_hashes, rule_ids, rule_summaries
 from helpers import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -504,7 +504,7 @@ def run_rule_tests(paths: Sequence[str]) -> tuple[list[str], int, int]:
     """Lines to print, cases run, cases failed."""
     from gouvernante.pipeline import ScanRequest, run_scan  # noqa: PLC0415
     from gouvernante.rules.loader import load_rule_files  # noqa: PLC0415
-    from gouvernante.rules.model import RuleSet  # noqa: PLC0415
+    from gouvernante.rules.ruleset import RuleSet  # noqa: PLC0415
 
     lines: list[str] = []
     ran = failed = 0

@@ -24,7 +24,8 @@ from gouvernante.vocab import Severity
 if TYPE_CHECKING:
     from gouvernante.model import ScanResult
     from gouvernante.report import ReportFormat
-    from gouvernante.rules.model import Rule, RuleFile, RuleSet
+    from gouvernante.rules.model import Rule
+    from gouvernante.rules.ruleset import RuleFile, RuleSet
     from gouvernante.suppress import SuppressionSet
 
 __all__ = ["EXIT_CLEAN", "EXIT_ERROR", "EXIT_FINDINGS", "build_scan_parser", "exit_code", "run"]
@@ -537,7 +538,7 @@ def builtin_rules_dir() -> str:
 
 def _load_rules(paths: Sequence[str], with_builtin: bool) -> RuleSet | None:
     """User rules through the strict loader; the bundled pack through its fast loader."""
-    from gouvernante.rules.model import RuleSet as _RuleSet  # noqa: PLC0415
+    from gouvernante.rules.ruleset import RuleSet as _RuleSet  # noqa: PLC0415
 
     builtin = not paths or with_builtin
     rules: Sequence[Rule] = ()
@@ -553,8 +554,8 @@ def _load_rules(paths: Sequence[str], with_builtin: bool) -> RuleSet | None:
         sources.extend(user.sources)
         files = user.files
     if builtin:
-        from gouvernante.rules.model import rule_ids  # noqa: PLC0415
         from gouvernante.rules.pack import load_pack  # noqa: PLC0415
+        from gouvernante.rules.ruleset import rule_ids  # noqa: PLC0415
 
         pack = load_pack(builtin_rules_dir())
         seen = {rule_id: n for n, rule_id in enumerate(rule_ids(rules))}

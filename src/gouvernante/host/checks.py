@@ -36,14 +36,8 @@ from gouvernante.host.payloads import PayloadScanner
 from gouvernante.host.reader import Collector
 from gouvernante.model import CheckOutcome, Finding, FindingType, HostCheck, ScanIssue
 from gouvernante.rules.index import build_index
-from gouvernante.rules.model import (
-    CHECKS_FILE_HASHES,
-    CHECKS_HOST,
-    HostIndicator,
-    IndicatorType,
-    Rule,
-    rules_checking,
-)
+from gouvernante.rules.model import HostIndicator, IndicatorType, Rule
+from gouvernante.rules.ruleset import CHECKS_FILE_HASHES, CHECKS_HOST, rules_checking
 
 # Walking a project for its node_modules folders stops after this many directories.
 MAX_PROJECT_DIRS = 200_000

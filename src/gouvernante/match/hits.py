@@ -31,7 +31,6 @@ from gouvernante.model import (
     Source,
 )
 from gouvernante.rules.index import RuleIndex, VersionEntry
-from gouvernante.rules.model import Rule, exact_key
 from gouvernante.safetext import capped
 from gouvernante.vocab import LockfileEcosystem
 
@@ -39,6 +38,7 @@ if TYPE_CHECKING:
     from typing import TypedDict, Unpack
 
     from gouvernante.match.paths import GraphView
+    from gouvernante.rules.model import Rule
     from gouvernante.semver import Range
 
 _SOURCE_NOTE = {
@@ -518,6 +518,7 @@ def rules_at_version(
     name's version rules before its droppers), as each name's ``package_hits`` would give
     them; by the index's table (``_at_version``): a look-up and the non-exact expressions per
     version, not every name's rules (a lockfile may ask for thousands of versions)."""
+    from gouvernante.rules.model import exact_key  # noqa: PLC0415
     from gouvernante.semver import parse_range, try_parse_version  # noqa: PLC0415
 
     exact, inexact, always = _at_version(index, ecosystem)

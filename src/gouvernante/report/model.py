@@ -26,7 +26,8 @@ from gouvernante.model import (
     ScanResult,
     Source,
 )
-from gouvernante.rules.model import CHECKS_HOST, CHECKS_PACKAGES, Rule, rule_flags, rule_summaries
+from gouvernante.rules.model import Rule
+from gouvernante.rules.ruleset import CHECKS_HOST, CHECKS_PACKAGES, rule_flags, rule_summaries
 from gouvernante.vocab import Severity
 
 REPORT_SCHEMA_VERSION: Final = "1"

@@ -43,7 +43,7 @@ import msgspec
 from gouvernante import __version__
 from gouvernante.errors import RuleError
 from gouvernante.fs.read import read_small
-from gouvernante.rules.model import LazyRules, Rule, add_entry, rule_flags
+from gouvernante.rules.ruleset import LazyRules, add_entry, rule_flags
 
 ENV = "GOUVERNANTE_RULE_CACHE"
 # 4: the layout of 3, a new key: exact versions of 16 digits, which 3 could hold, are refused since
@@ -64,7 +64,7 @@ class _Head(msgspec.Struct, array_like=True):
     offsets: bytes  # array("I"): where each rule starts in the rules region, and where it ends
     published: list[str | None]
     updated: list[str | None]
-    flags: bytes  # one byte per rule: rules.model.CHECKS_*
+    flags: bytes  # one byte per rule: rules.ruleset.CHECKS_*
     package_rules: int  # how many (the report's ``rules.sets``)
     # Each package name, dropper name and integrity string, with the position of the rule (in
     # this entry) naming it, or the positions of the rules (in order; a rule naming it twice is
@@ -83,12 +83,16 @@ def _head_decoder() -> msgspec.msgpack.Decoder[_Head]:
 
 
 @functools.cache
-def _rule_decoder() -> msgspec.msgpack.Decoder[Rule]:
+def _rule_decoder() -> "msgspec.msgpack.Decoder[Rule]":
+    from gouvernante.rules.model import Rule  # noqa: PLC0415 - a rule decoded: decision 0137
+
     return msgspec.msgpack.Decoder(Rule)
 
 
 @functools.cache
-def _rules_decoder() -> msgspec.msgpack.Decoder[list[Rule]]:
+def _rules_decoder() -> "msgspec.msgpack.Decoder[list[Rule]]":
+    from gouvernante.rules.model import Rule  # noqa: PLC0415 - a rule decoded: decision 0137
+
     return msgspec.msgpack.Decoder(list[Rule])
 
 
@@ -167,7 +171,7 @@ class CachedFile:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def rule(self, position: int) -> Rule:
+    def rule(self, position: int) -> "Rule":
         rules = self._rules
         if rules is None:
             rules = self._rules = [None] * len(self.ids)
@@ -185,7 +189,7 @@ class CachedFile:
             rules[position] = rule
         return rule
 
-    def all(self) -> list[Rule]:
+    def all(self) -> "list[Rule]":
         """Every rule, decoded in one call (rules decoded before are kept, not built twice)."""
         if self._all is not None:
             return self._all
@@ -212,10 +216,10 @@ class CachedFile:
         if self._rules is not None:
             decoded = [old or new for old, new in zip(self._rules, decoded, strict=True)]
         self._all = decoded
-        self._rules = list[Rule | None](decoded)
+        self._rules = list(decoded)
         return decoded
 
-    def _check(self, position: int, rule: Rule) -> None:
+    def _check(self, position: int, rule: "Rule") -> None:
         if rule.id != self.ids[position] or rule.source != self._stored:
             raise self._broken(position)
 
@@ -248,7 +252,7 @@ class CachedRules(LazyRules):
 
     __slots__ = ("_len", "_parts", "_starts")
 
-    def __init__(self, parts: Sequence[CachedFile | tuple[Rule, ...]]) -> None:
+    def __init__(self, parts: "Sequence[CachedFile | tuple[Rule, ...]]") -> None:
         self._parts = [p for p in parts if len(p)]
         self._starts: list[int] = []
         total = 0
@@ -258,7 +262,7 @@ class CachedRules(LazyRules):
         self._len = total
 
     @property
-    def parts(self) -> list[CachedFile | tuple[Rule, ...]]:
+    def parts(self) -> "list[CachedFile | tuple[Rule, ...]]":
         return self._parts
 
     @property
@@ -270,12 +274,12 @@ class CachedRules(LazyRules):
         return self._len
 
     @overload
-    def __getitem__(self, index: int) -> Rule: ...
+    def __getitem__(self, index: int) -> "Rule": ...
 
     @overload
-    def __getitem__(self, index: slice) -> Sequence[Rule]: ...
+    def __getitem__(self, index: slice) -> "Sequence[Rule]": ...
 
-    def __getitem__(self, index: int | slice) -> Rule | Sequence[Rule]:
+    def __getitem__(self, index: int | slice) -> "Rule | Sequence[Rule]":
         if isinstance(index, slice):
             return tuple(self[i] for i in range(*index.indices(self._len)))
         if index < 0:
@@ -289,7 +293,7 @@ class CachedRules(LazyRules):
         offset = index - self._starts[k]
         return part[offset] if isinstance(part, tuple) else part.rule(offset)
 
-    def __iter__(self) -> Iterator[Rule]:
+    def __iter__(self) -> "Iterator[Rule]":
         for part in self._parts:
             yield from (part if isinstance(part, tuple) else part.all())
 
@@ -323,7 +327,7 @@ class CachedRules(LazyRules):
                     yield r.id, r.published_at, r.last_updated_at, rule_flags(r)
 
 
-def concat(first: Sequence[Rule], second: Sequence[Rule]) -> Sequence[Rule]:
+def concat(first: "Sequence[Rule]", second: "Sequence[Rule]") -> "Sequence[Rule]":
     """``first`` then ``second``, cached rules kept lazy."""
     if not isinstance(first, CachedRules) and not isinstance(second, CachedRules):
         return (*first, *second)
@@ -357,6 +361,7 @@ _BUILTIN_SHA256_BYTES = 1024 * 1024
 
 
 if TYPE_CHECKING:  # (annotations only: a Protocol class costs ~0.13 M instructions)
+    from gouvernante.rules.model import Rule
 
     class _Digest(Protocol):
         def digest(self) -> bytes: ...
@@ -431,7 +436,7 @@ def from_body(
     return cached if cached._consistent() else None
 
 
-def store(directory: str, display: str, digest: str, rules: list[tuple[int, Rule]]) -> None:
+def store(directory: str, display: str, digest: str, rules: "list[tuple[int, Rule]]") -> None:
     """Write one entry (whole, through a temporary file in the same folder); errors ignored."""
     path = _entry_path(directory, display, digest)
     folder = os.path.dirname(path)
@@ -451,13 +456,13 @@ def store(directory: str, display: str, digest: str, rules: list[tuple[int, Rule
         return
 
 
-def _encode(display: str, digest: str, rules: list[tuple[int, Rule]]) -> bytes:
+def _encode(display: str, digest: str, rules: "list[tuple[int, Rule]]") -> bytes:
     body = entry_body(display, digest, rules)
     return _MAGIC + _sha256(body).digest() + body
 
 
 def entry_body(
-    display: str, digest: str, rules: list[tuple[int, Rule]], *, deterministic: bool = False
+    display: str, digest: str, rules: "list[tuple[int, Rule]]", *, deterministic: bool = False
 ) -> bytes:
     """An entry's body (head length, head, rules; ``from_body`` reads it) for ``rules`` (each with
     its position in the file) of the file ``display`` whose content hash is ``digest``.

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import msgspec
 
 from gouvernante.errors import RuleError
-from gouvernante.rules.model import DropperPackage, LazyRules, PackageRule, Rule, add_entry
+from gouvernante.rules.ruleset import LazyRules, add_entry
 
 if TYPE_CHECKING:
     from gouvernante.rules.cache import CachedRules
+    from gouvernante.rules.model import DropperPackage, PackageRule, Rule
 
 
 # Index entries are acyclic (they point at rules, never back): not tracked by the cyclic GC.

@@ -49,10 +49,9 @@ from gouvernante.rules.model import (
     ReferenceType,
     Remediation,
     Rule,
-    RuleFile,
     RuleKind,
-    RuleSet,
 )
+from gouvernante.rules.ruleset import RuleFile, RuleSet
 from gouvernante.semver import Range, parse_range
 from gouvernante.vocab import Confidence, LockfileEcosystem, Severity
 

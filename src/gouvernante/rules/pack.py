@@ -26,12 +26,16 @@ import os
 import sys
 import zlib
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import msgspec
 
 from gouvernante.errors import RuleError
 from gouvernante.rules.cache import CachedFile, CachedRules, entry_body, from_body
-from gouvernante.rules.model import Rule, RuleSet
+from gouvernante.rules.ruleset import RuleSet
+
+if TYPE_CHECKING:
+    from gouvernante.rules.model import Rule
 
 PRECOMPILED = "pack.msgpack"
 FORMAT = 2  # 2: one rule cache entry body per JSON file; 1: every rule decoded at load
@@ -55,7 +59,7 @@ def pack_files(directory: str) -> list[str]:
     )
 
 
-def precompiled(files: Mapping[str, bytes], rules: Sequence[Rule]) -> bytes:
+def precompiled(files: Mapping[str, bytes], rules: "Sequence[Rule]") -> bytes:
     """``PRECOMPILED`` for the pack files ``files`` (name -> bytes) and their ``rules`` (in the
     files' sorted order, each ``source`` the name of its file). Reproducible bytes."""
     names = sorted(files)
