@@ -2,7 +2,6 @@
 
 import os as _os
 import sys as _sys
-from collections.abc import Callable
 
 from gouvernante.stand_in import OnFirstUse as _OnFirstUse
 from gouvernante.stand_in import import_with as _import_with
@@ -44,8 +43,8 @@ class _ForwardRefProbe:
     class's ``__init__`` names ``is_class`` (what it would have answered: no TypeError); every
     other call builds the real one."""
 
-    def __init__(self, real: object) -> None:
-        self.real: Callable[..., object] = real  # type: ignore[assignment]
+    def __init__(self, real: type) -> None:
+        self.real = real
         code = getattr(getattr(real, "__init__", None), "__code__", None)
         keywords = code.co_varnames[code.co_argcount :][: code.co_kwonlyargcount] if code else ()
         self.answers = "is_class" in keywords
@@ -58,7 +57,8 @@ class _ForwardRefProbe:
             and _sys._getframe(1).f_globals.get("__name__") == "msgspec._utils"
         ):
             return None  # (msgspec only asks whether the call raises TypeError)
-        return self.real(*args, **kwargs)
+        made: object = self.real(*args, **kwargs)
+        return made
 
 
 # Start-up (docs/decisions/0024-startup.md, 0121): every scan imports msgspec, which imports

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+    from typing import Any
 
 
 class OnFirstUse(ModuleType):
@@ -39,7 +40,7 @@ class OnFirstUse(ModuleType):
 def import_with(
     module: str,
     stand_ins: dict[str, object],
-    replaced: Mapping[str, Callable[[object], object]] | None = None,
+    replaced: Mapping[str, Callable[[Any], object]] | None = None,
 ) -> None:
     """Import ``module`` (unless it is imported already) while each name of ``stand_ins`` not
     imported yet is unavailable (``None``) or its stand-in, and each ``OWNER.ATTRIBUTE`` of
