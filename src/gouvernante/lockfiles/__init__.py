@@ -265,14 +265,15 @@ def with_manifest_beside(
         with_manifest,
         with_resolutions,
         workspace_links,
+        yarn_workspaces,
     )
 
     graph = with_resolutions(graph, manifest)
     if manifest is None:
         return _with_workspaces_unkeyed(graph, lambda _key, _spec: False)
-    names = set(members)
-    graph = _with_workspaces_unkeyed(graph, workspace_links(names, member_manifests or {}))
-    return with_manifest(graph, manifest, names, member_manifests)
+    names, read = yarn_workspaces(members, member_manifests or {})
+    graph = _with_workspaces_unkeyed(graph, workspace_links(names, read))
+    return with_manifest(graph, manifest, names, read)
 
 
 def with_local_entries(graph: LockfileGraph, ids: Sequence[str]) -> LockfileGraph:

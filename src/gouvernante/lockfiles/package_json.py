@@ -15,7 +15,7 @@ any key, with the key kept as the alias; every other spec (git, ``file:``, ``lin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Mapping, Sequence
 
 import msgspec
 from msgspec.structs import replace
@@ -453,8 +453,9 @@ def workspace_links(
     versions: dict[str, str | None] = {}
     for member in members.values():
         label = member.importers[0].label if member.importers else ""
-        if label in workspaces:  # (two members of one name: which answers is not known)
-            versions[label] = member.version if label not in versions else None
+        if label in workspaces and member.version:  # (yarn 1 ignores one with no version)
+            # (two members of one name: which answers is not known)
+            versions[label] = _yarn_clean(member.version) if label not in versions else None
 
     def linked(key: str, written: str | None) -> bool:
         spec = (written or "").strip()
@@ -476,6 +477,32 @@ def workspace_links(
 
     answers: dict[tuple[str, str], bool] = {}  # (version, spec): most members ask the same
     return linked
+
+
+def yarn_workspaces(
+    names: Collection[str], members: Mapping[str, LockfileGraph]
+) -> tuple[set[str], dict[str, LockfileGraph]]:
+    """The workspaces yarn 1.22.22 takes among the members the globs name (``names``; their
+    package.json files read, by folder: ``members``): it ignores a member whose package.json has
+    no version (``"Missing version in workspace at ..., ignoring."``): not linked, the
+    registry's package of its name locked in its place, its own dependencies not locked
+    (decision 0138, ``yarn1-workspace-versions``). A name no member read answers is kept (not
+    known, as before)."""
+    kept = {folder: member for folder, member in members.items() if member.version}
+    versioned = {m.importers[0].label for m in kept.values() if m.importers}
+    ignored = {m.importers[0].label for m in members.values() if m.importers and not m.version}
+    return set(names) - (ignored - versioned), kept
+
+
+def _yarn_clean(version: str) -> str:
+    """A workspace's version as yarn 1 reads it (``semver.clean(version, looseSemver) ||
+    version``: ``=1.3.0`` and ``v1.3.0`` are 1.3.0), before it asks a range of it."""
+    from gouvernante.semver import parse_version  # noqa: PLC0415 - workspaces only
+
+    try:
+        return str(parse_version(version.strip().lstrip("=v"), loose=True))
+    except SemverError:
+        return version
 
 
 def _measured_resolution(dep: DeclaredDependency) -> bool:
