@@ -30,6 +30,7 @@ from gouvernante.lockfiles import (
     MANIFEST,
     OWN_LOCKFILE,
     PNPM_WORKSPACE,
+    linked_projects,
     locks_member_dependencies,
     needs_manifest,
     own_lockfile_in,
@@ -126,8 +127,8 @@ class FileOutcome(msgspec.Struct, frozen=True, gc=False):
     notes: tuple[ScanIssue, ...] = ()
     entry_errors: tuple[ScanIssue, ...] = ()  # entries not read; the rest of the file was
     resolved: ResolvedLockfile | None = None  # with ``FileTask.keep_graph``
-    # the pnpm-lock.yaml of each folder its workspace links name, which holds the dependencies
-    # of that folder (``LockfileGraph.own_lockfile_links``): scanned too (``_own_lockfiles``)
+    # the pnpm-lock.yaml of each folder its links name (``lockfiles.linked_projects``), which
+    # holds the dependencies of that project where it is there: scanned too (``_own_lockfiles``)
     own_lockfiles: tuple[str, ...] = ()
 
 
@@ -207,7 +208,7 @@ def scan_file(task: FileTask, index: RuleIndex) -> FileOutcome:
         resolved=_resolved(graph, task.display) if task.keep_graph else None,
         own_lockfiles=tuple(
             os.path.join(os.path.dirname(task.path), *folder.split("/"), OWN_LOCKFILE)
-            for _where, folder in graph.own_lockfile_links
+            for folder in linked_projects(graph)
         ),
     )
 
@@ -891,16 +892,25 @@ def _own_lockfiles(
     to as a project with a lockfile of its own (pnpm's shared-workspace-lockfile=false: the
     root's file holds its links, each member's file its dependencies; decisions 0130, 0135),
     when no task reads it yet: ``-lockfile ROOT`` answers for the members as a shared file
-    does, and ``-dir`` reads a linked folder its workspace globs do not list. Each file once
-    (by its real path), so links between members end."""
+    does, and ``-dir`` reads a linked folder its workspace globs do not list. A member's own
+    file is followed in turn (its ``link:../b`` to a sibling holding its own file: decision
+    0138), and a root holding packages as well as links alike. Each file once (by its real
+    path), so links between members end; only a file inside the folder the scan started from
+    (the -dir root, or the folder of the file ``-lockfile`` names) is read."""
+    if not any(out.own_lockfiles for out in outcomes):
+        return tasks, outcomes
+    from gouvernante.fs.walk import is_regular_file  # noqa: PLC0415 - such links only
+
     seen = {os.path.realpath(t.path) for t in tasks}
+    anchors = {t.path: os.path.realpath(t.root or os.path.dirname(t.path) or ".") for t in tasks}
     new = outcomes
     while True:
         more: list[FileTask] = []
         for out in new:
             for path in out.own_lockfiles:
-                real = os.path.realpath(path)
-                if real in seen:
+                anchor = anchors[out.task.path]
+                real = real_path_inside(path, anchor)
+                if real is None or real in seen or not is_regular_file(real):
                     continue
                 seen.add(real)
                 task = out.task
@@ -909,16 +919,16 @@ def _own_lockfiles(
                 else:  # (-lockfile: beside the file as it was named)
                     rel = os.path.relpath(path, os.path.dirname(task.path))
                     shown = os.path.normpath(os.path.join(os.path.dirname(task.display), rel))
-                more.append(
-                    FileTask(
-                        path,
-                        shown,
-                        os.path.dirname(os.path.abspath(path)),
-                        keep_graph=task.keep_graph,
-                        kind=OWN_LOCKFILE,
-                        root=task.root,
-                    )
+                follow = FileTask(
+                    path,
+                    shown,
+                    os.path.dirname(os.path.abspath(path)),
+                    keep_graph=task.keep_graph,
+                    kind=OWN_LOCKFILE,
+                    root=task.root,
                 )
+                anchors[path] = anchor
+                more.append(follow)
         if not more:
             return tasks, outcomes
         new = _scan_files(more, index, workers)

@@ -290,3 +290,70 @@ def test_dir_reads_a_linked_member_its_workspace_globs_do_not_list(
     assert ("packages/left-pad/pnpm-lock.yaml", "kind-of", "6.0.3") in found
     assert "packages/left-pad/pnpm-lock.yaml" in report["scan"]["files"]
     assert code in {1, 2}
+
+
+NESTED = Path(__file__).parent / "fixtures" / "pnpm-per-project-nested"
+
+
+def _nested(case: str) -> dict[str, str]:
+    root = NESTED / case
+    return {
+        p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.mark.parametrize("case", ["pnpm8", "pnpm9", "pnpm10"])
+def test_lockfile_of_the_root_reads_a_member_s_sibling_through_its_own_file(
+    tmp_path: Path, case: str
+) -> None:
+    """``fixtures/pnpm-per-project-nested`` (generate.sh, pnpm 8.15.9/9.15.9/10.34.9): the
+    root links packages/a, a's own file links ``../b`` (nothing else), b's own file locks
+    kind-of 6.0.3. ``-lockfile ROOT`` read the root's and a's files and said CLEAN (a's link
+    out of its folder was not followed); every mode agrees now (decision 0138)."""
+    files = _nested(case)
+    tree = _tree(tmp_path, files)
+    code, report = scan_report(tmp_path, RULES, "-lockfile", str(tree / "pnpm-lock.yaml"))
+    assert _messages(report) == []
+    assert sorted(report["scan"]["files"]) == [
+        str(tree / "packages" / "a" / "pnpm-lock.yaml"),
+        str(tree / "packages" / "b" / "pnpm-lock.yaml"),
+        str(tree / "pnpm-lock.yaml"),
+    ]
+    found = [(f["lockfile"], f["package"], f["version"]) for f in report["findings"]]
+    assert found == [(str(tree / "packages/b/pnpm-lock.yaml"), "kind-of", "6.0.3")]
+    assert code == 2
+    for mode, (code, report) in every_mode(tmp_path / "modes", files, RULES).items():
+        assert _messages(report) == [], mode
+        placed = [(tree_relative(f["lockfile"]), f["package"]) for f in report["findings"]]
+        assert placed == [("packages/b/pnpm-lock.yaml", "kind-of")], mode
+        assert code == 2, mode
+
+
+def test_lockfile_of_a_root_holding_packages_reads_the_linked_member_s_own_file(
+    tmp_path: Path,
+) -> None:
+    """``realtools/pnpm9-per-project`` (pnpm 9.15.9): the root's file locks is-number and links
+    packages/left-pad, whose own file locks kind-of 6.0.3. ``-lockfile ROOT`` followed only a
+    links-only root's links: CLEAN (decision 0138)."""
+    tree = _tree(tmp_path, _files("pnpm9-per-project"))
+    code, report = scan_report(tmp_path, RULES, "-lockfile", str(tree / "pnpm-lock.yaml"))
+    assert _messages(report) == []
+    found = [(f["lockfile"], f["package"], f["version"]) for f in report["findings"]]
+    assert found == [(str(tree / MEMBER), "kind-of", "6.0.3")]
+    assert code == 2
+
+
+def test_a_linked_member_s_own_file_out_of_the_named_file_s_folder_is_not_read(
+    tmp_path: Path,
+) -> None:
+    """A ``link:`` is followed to a pnpm-lock.yaml inside the folder the scan started from
+    only: ``-lockfile packages/a/pnpm-lock.yaml`` does not read ``../b``'s (another project of
+    the workspace, read by a scan of the workspace)."""
+    tree = _tree(tmp_path, _nested("pnpm9"))
+    code, report = scan_report(
+        tmp_path, RULES, "-lockfile", str(tree / "packages" / "a" / "pnpm-lock.yaml")
+    )
+    assert report["scan"]["files"] == [str(tree / "packages" / "a" / "pnpm-lock.yaml")]
+    assert code == 0

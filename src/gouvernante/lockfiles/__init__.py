@@ -181,6 +181,21 @@ def own_lockfile_refusal(
     return None
 
 
+def linked_projects(graph: LockfileGraph) -> tuple[str, ...]:
+    """The folders a pnpm lockfile links its projects to (relative to the file's folder,
+    '/'-separated, possibly above it: a per-project member's ``link:../b``): its workspace
+    links with a lockfile of their own (``LockfileGraph.own_lockfile_links``) and every
+    ``link:`` package. With ``shared-workspace-lockfile=false`` pnpm installs each such
+    project's dependencies from the pnpm-lock.yaml in its folder (decisions 0135, 0138), which a
+    scan of this file reads too where it holds one. Absolute paths and NULs are left out."""
+    folders = dict.fromkeys(folder for _where, folder in graph.own_lockfile_links)
+    if graph.format is LockfileFormat.PNPM:
+        folders.update(dict.fromkeys(p.id[5:] for p in graph.packages if p.id[:5] == "link:"))
+    return tuple(
+        f for f in folders if f not in ("", ".") and not f.startswith("/") and "\0" not in f
+    )
+
+
 def parse_bytes(
     data: bytes,
     path: str,
