@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import compromised_rules, every_mode
+from helpers import compromised_rules, every_mode, scan_report
 
 FIXTURE = Path(__file__).parent / "fixtures" / "yarn1-workspace-versions"
 FILES = (
@@ -70,3 +70,42 @@ def test_a_cut_before_the_registry_entry_of_a_versionless_member_name_is_an_erro
         tmp_path, _files(text[:at]), RULES, inventory_dir=True
     ).items():
         assert any(expected in e for e in _errors(report)), (mode, _errors(report))
+
+
+def test_a_pairing_recorded_by_an_older_gouvernante_is_an_error_until_read_again(
+    tmp_path: Path,
+) -> None:
+    """An inventory stores a yarn 1 lockfile read with its package.json as it was judged then
+    (its entry errors as text): one recorded before this change read the cut file CLEAN (its
+    row as then: no entry error). The migration to schema 11 stores such a pairing as an
+    error (never CLEAN); the next ``inventory add`` that meets it reads it again."""
+    import sqlite3
+    import subprocess
+
+    from gitsrc.gitrepo import GIT_ENV, Repo, mirror
+    from gouvernante.cli import main
+    from gouvernante.inventory.store import STALE_PAIRING
+
+    text = (FIXTURE / "yarn.lock").read_text(encoding="utf-8")
+    repo = Repo(tmp_path / "tree")
+    for rel, content in _files(text[: text.index("\nms@2.1.2:") + 1]).items():
+        repo.write(rel, content)
+    repo.commit("init")
+    git = mirror(repo.path, tmp_path / "tree.git")
+    db = str(tmp_path / "inventory.sqlite")
+    assert main(["inventory", "add", "-db", db, "-git", str(git)]) == 0
+    with sqlite3.connect(db) as con:  # (as recorded before: schema 10, no entry error)
+        con.execute("UPDATE blobs SET entry_errors = NULL WHERE oid LIKE '%+%'")
+        con.execute("UPDATE schema_info SET version = 10")
+    assert main(["inventory", "add", "-db", db, "-git", str(git)]) == 0  # (migrates)
+    code, report = scan_report(tmp_path, RULES, "-inventory", db)
+    assert _errors(report) == [STALE_PAIRING]
+    assert code in {1, 2}  # (2: the manifests' declared ranges)
+    repo.write("README", "moved\n")
+    repo.commit("the ref moves")
+    subprocess.run(["git", "-C", str(git), "fetch", "-q"], check=True, env=GIT_ENV)
+    assert main(["inventory", "add", "-db", db, "-git", str(git)]) == 0
+    code, report = scan_report(tmp_path, RULES, "-inventory", db)
+    assert "package.json dependencies['ms']: the lockfile has no entry for it" in " ".join(
+        _errors(report)
+    )

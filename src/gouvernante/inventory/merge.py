@@ -38,8 +38,9 @@ from gouvernante.inventory.store import SCHEMA_VERSION, connect
 # 8, the .yarnrc.yml files with yarn catalogs, the same; 9, the symbolic links: a member that is
 # one is read as a project of its own; 10, a pnpm per-project root holding workspace links only:
 # stored refused, an error at every commit it is in, where -git reads it (decision 0135); so it
-# is made again).
-OLDEST_MERGED = 10
+# is made again; 11, a yarn classic lockfile paired with its package.json by an older reader of
+# workspaces: stored as an error by the migration, decision 0138).
+OLDEST_MERGED = 11
 _HEADER = b"SQLite format 3\x00"
 
 # Each table's columns, in order, with the kind of value each holds ("?" : may be NULL).

@@ -62,7 +62,7 @@ from gouvernante.inventory.external import (
     write_reports,
 )
 from gouvernante.inventory.shard import Shard, repository_name
-from gouvernante.inventory.store import connect
+from gouvernante.inventory.store import STALE_PAIRING, connect
 from gouvernante.lockfiles import (
     MANIFEST,
     OWN_LOCKFILE_REFUSED,
@@ -318,10 +318,12 @@ def add(
         request = ListingRequest(ref_patterns, known=known)
         # (a pnpm root stored refused for its workspace links before decision 0135 is read
         # again where it is met, and stored in place of that row: ``_write_blobs``)
+        # (and a yarn classic pairing stored as an error by the migration to schema 11)
         refused = frozenset(
             tuple(row)
             for row in db.execute(
-                "SELECT oid, name FROM blobs WHERE error LIKE ?", (f"%{OWN_LOCKFILE_REFUSED}%",)
+                "SELECT oid, name FROM blobs WHERE error LIKE ? OR error = ?",
+                (f"%{OWN_LOCKFILE_REFUSED}%", STALE_PAIRING),
             ).fetchall()
         )
         have = frozenset(db.execute("SELECT oid, name FROM blobs").fetchall()) - refused

@@ -13,7 +13,16 @@ import sqlite3
 from gouvernante.errors import SourceError
 from gouvernante.inventory.backend import Database, open_database
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
+
+# what a yarn classic lockfile read with its package.json by a gouvernante before schema 11 is
+# stored as (its judgement of the package.json's workspaces then is not trusted: decision
+# 0138); ``inventory add`` reads such a content again where it meets it
+STALE_PAIRING = (
+    "read with its package.json by an older gouvernante, whose judgement of yarn 1 workspaces"
+    " and resolutions this one does not trust: inventory add reads it again when a ref holding"
+    " it moves (or record into a new inventory)"
+)
 
 # Migration n takes the schema from version n - 1 to n.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -147,6 +156,19 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     # the evaluation (never CLEAN) until ``inventory add`` meets it again and reads it (an
     # older gouvernante, which would read it without that judgement, refuses this version).
     10: (),
+    # 11: no table changes: a yarn classic lockfile read with its package.json (a paired
+    # content: its oid holds a ``+``, a manifest read: not ``+-+``) recorded before was judged
+    # by the package.json's workspaces as an older gouvernante read them (a workspace exempted
+    # by name whatever its version, or with none; decisions 0133, 0134, 0138): a cut file read
+    # CLEAN. Stored as an error (``STALE_PAIRING``, never CLEAN) until ``inventory add`` meets
+    # it again and reads it.
+    11: (
+        # (a constant of this module, no input: its quotes doubled as SQL writes them)
+        "UPDATE blobs SET error = '"  # noqa: S608
+        + STALE_PAIRING.replace("'", "''")
+        + "' WHERE format = 'yarn-classic' AND oid LIKE '%+%' AND oid NOT LIKE '%+-+%'"
+        " AND error IS NULL",
+    ),
 }
 
 
