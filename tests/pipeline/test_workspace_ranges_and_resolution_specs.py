@@ -159,3 +159,38 @@ def test_the_same_entries_without_the_resolutions_are_still_refused(tmp_path: Pa
     errors = _errors(report)
     assert any("a rule names ms, but this entry has no resolved URL" in e for e in errors), errors
     assert any("a rule names kind-of, but this entry has no resolved URL" in e for e in errors)
+
+
+SCOPED = FIXTURES / "yarn1-scoped-local-resolutions"
+SCOPED_FILES = ("package.json", "local/ms/package.json", "local/kind-of/package.json", "yarn.lock")
+SCOPED_RULES = compromised_rules("SCOPED-1", ("ms", "=2.0.0"), ("kind-of", "=6.0.3"))
+
+
+def test_path_scoped_folder_resolutions_read_with_no_error_in_every_mode(tmp_path: Path) -> None:
+    """``fixtures/yarn1-scoped-local-resolutions`` (generate.sh, yarn 1.22.22): ``debug/ms`` to
+    a ``file:`` folder and ``is-number/kind-of`` to a ``link:``, beside the root's registry ms
+    2.0.0 and kind-of 6.0.3 (decision 0138)."""
+    for mode, (code, report) in every_mode(
+        tmp_path, _files(SCOPED, SCOPED_FILES), SCOPED_RULES
+    ).items():
+        assert _errors(report) == [], mode
+        assert _found(report) == [("kind-of", "6.0.3"), ("ms", "2.0.0")], mode
+        assert code == 2, mode
+
+
+@pytest.mark.parametrize("name", ["ms", "kind-of"])
+def test_another_entry_of_a_path_scoped_folder_resolution_s_name_is_not_the_folder(
+    tmp_path: Path, name: str
+) -> None:
+    """The root's own ms@2.0.0 (kind-of@6.0.3) with its ``resolved`` removed by hand was read
+    as the folder a path-scoped resolution forces for debug's ms (is-number's kind-of): CLEAN.
+    yarn resolves such an entry from the registry again: what it installs cannot be told."""
+    lock = (SCOPED / "yarn.lock").read_text(encoding="utf-8")
+    version = "2.0.0" if name == "ms" else "6.0.3"
+    lines = lock.split("\n")
+    lines = [line for line in lines if f"/{name}-{version}.tgz" not in line]
+    for mode, (_code, report) in every_mode(
+        tmp_path, _files(SCOPED, SCOPED_FILES, "\n".join(lines)), SCOPED_RULES
+    ).items():
+        expected = f"a rule names {name}, but this entry has no resolved URL"
+        assert any(expected in e for e in _errors(report)), (mode, _errors(report))

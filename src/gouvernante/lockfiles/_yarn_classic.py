@@ -855,6 +855,11 @@ class _ClassicDetails(YarnDetails):
         owners = self._owners()
         return [d for d in descriptors if d not in owners]
 
+    def headed(self, descriptors: Collection[str]) -> list[str]:
+        """The ids of the entries ``descriptors`` head."""
+        owners = self._owners()
+        return [self._entries.ids[owners[d]] for d in descriptors if d in owners]
+
     def children_of(self, node_id: str) -> list[str]:
         """What ``node_id`` depends on, as ``edges()[node_id]`` says, reading only its entry."""
         if self._edges is not None:

@@ -550,25 +550,36 @@ def _local_resolutions(graph: LockfileGraph, manifest: LockfileGraph) -> list[st
     0.0.0 beside ``"kind-of@link:./local/kind-of"`` (decision 0134, ``yarn1-local-resolutions``).
     Read as registry entries with no ``resolved`` (which yarn resolves again from the registry,
     ``match.hits._unresolved_yarn_entries``), a rule naming the package refused the healthy
-    file. Only an entry of that name with no ``resolved`` is taken, and only where the
-    resolution's own descriptor heads an entry of the file (yarn applied it)."""
+    file. Only an entry with no ``resolved`` yarn marks so is taken, where the resolution's
+    own descriptor heads an entry of the file (yarn applied it): for a folder, the entry that
+    descriptor heads (with the patterns it answers); for a ``link:``, an entry of that name at
+    0.0.0 (yarn's fetcher mocks a linked package so, ``uid ""``). Another entry of the name
+    with no ``resolved`` (a path-scoped ``debug/ms`` beside the root's ms, its ``resolved``
+    removed by hand) stays refused (decision 0138)."""
     unheaded = getattr(graph.details, "unheaded", None)
-    if not manifest.resolutions or not callable(unheaded):
+    headed = getattr(graph.details, "headed", None)
+    if not manifest.resolutions or not callable(unheaded) or not callable(headed):
         return []
-    forced = {
-        dep.name
-        for dep in manifest.declared
-        if dep.field == "resolutions"
-        and dep.reading != DeclaredReading.BERRY
-        and (dep.written or dep.spec).strip().startswith(("file:", "link:"))
-        and not unheaded([_descriptor(dep)])
-    }
-    if not forced:
+    folders: list[str] = []
+    linked: set[str] = set()
+    for dep in manifest.declared:
+        spec = (dep.written or dep.spec).strip()
+        if dep.field != "resolutions" or dep.reading == DeclaredReading.BERRY:
+            continue
+        if spec.startswith(("file:", "link:")) and not unheaded([_descriptor(dep)]):
+            if spec.startswith("file:"):
+                folders.append(_descriptor(dep))
+            else:
+                linked.add(dep.name)
+    if not folders and not linked:
         return []
+    entries = set(headed(folders))
     return [
         pkg.id
         for pkg in graph.packages
-        if pkg.name in forced and not pkg.resolved and pkg.source is Source.REGISTRY
+        if not pkg.resolved
+        and pkg.source is Source.REGISTRY
+        and (pkg.id in entries or (pkg.name in linked and pkg.version == "0.0.0"))
     ]
 
 
