@@ -901,39 +901,55 @@ def _own_lockfiles(
         return tasks, outcomes
     from gouvernante.fs.walk import is_regular_file  # noqa: PLC0415 - such links only
 
-    seen = {os.path.realpath(t.path) for t in tasks}
-    anchors = {t.path: os.path.realpath(t.root or os.path.dirname(t.path) or ".") for t in tasks}
+    # each file read, by real path: the widest folder a scan started from that reaches it (a
+    # file two -lockfile arguments name is followed as far as the outer one allows), and its
+    # outcome, to follow its links again when a wider one reaches it
+    anchors = {
+        os.path.realpath(t.path): os.path.realpath(t.root or os.path.dirname(t.path) or ".")
+        for t in tasks
+    }
+    read = {os.path.realpath(out.task.path): out for out in outcomes}
     new = outcomes
     while True:
         more: list[FileTask] = []
+        again: list[FileOutcome] = []
         for out in new:
+            anchor = anchors[os.path.realpath(out.task.path)]
             for path in out.own_lockfiles:
-                anchor = anchors[out.task.path]
                 real = real_path_inside(path, anchor)
-                if real is None or real in seen or not is_regular_file(real):
+                if real is None or not is_regular_file(real):
                     continue
-                seen.add(real)
+                known = anchors.get(real)
+                if known is not None:
+                    if known != anchor and real_path_inside(known, anchor) is not None:
+                        anchors[real] = anchor  # (a wider start reaches it: follow it again)
+                        if real in read:
+                            again.append(read[real])
+                    continue
+                anchors[real] = anchor
                 task = out.task
                 if task.root:
                     shown = _display(path, task.root)
                 else:  # (-lockfile: beside the file as it was named)
                     rel = os.path.relpath(path, os.path.dirname(task.path))
                     shown = os.path.normpath(os.path.join(os.path.dirname(task.display), rel))
-                follow = FileTask(
-                    path,
-                    shown,
-                    os.path.dirname(os.path.abspath(path)),
-                    keep_graph=task.keep_graph,
-                    kind=OWN_LOCKFILE,
-                    root=task.root,
+                more.append(
+                    FileTask(
+                        path,
+                        shown,
+                        os.path.dirname(os.path.abspath(path)),
+                        keep_graph=task.keep_graph,
+                        kind=OWN_LOCKFILE,
+                        root=task.root,
+                    )
                 )
-                anchors[path] = anchor
-                more.append(follow)
-        if not more:
+        if not more and not again:
             return tasks, outcomes
-        new = _scan_files(more, index, workers)
+        new = _scan_files(more, index, workers) if more else []
+        read.update((os.path.realpath(out.task.path), out) for out in new)
         tasks = [*tasks, *more]
         outcomes = [*outcomes, *new]
+        new = [*new, *again]
 
 
 def _display(path: str, root: str) -> str:

@@ -357,3 +357,24 @@ def test_a_linked_member_s_own_file_out_of_the_named_file_s_folder_is_not_read(
     )
     assert report["scan"]["files"] == [str(tree / "packages" / "a" / "pnpm-lock.yaml")]
     assert code == 0
+
+
+@pytest.mark.parametrize("first", ["root", "member"])
+def test_lockfile_root_and_member_read_each_file_once_as_far_as_the_root_reaches(
+    tmp_path: Path, first: str
+) -> None:
+    """``-lockfile ROOT -lockfile packages/a/pnpm-lock.yaml`` (either order): a's file is
+    followed as far as the root's folder allows (to ``../b``), each file read once. Followed
+    only as far as a's own folder (the member named, so already read), b's was never read:
+    CLEAN (decision 0138)."""
+    tree = _tree(tmp_path, _nested("pnpm9"))
+    root, member = str(tree / "pnpm-lock.yaml"), str(tree / "packages" / "a" / "pnpm-lock.yaml")
+    named = [root, member] if first == "root" else [member, root]
+    code, report = scan_report(tmp_path, RULES, "-lockfile", named[0], "-lockfile", named[1])
+    assert _messages(report) == []
+    assert sorted(report["scan"]["files"]) == sorted(
+        [member, str(tree / "packages" / "b" / "pnpm-lock.yaml"), root]
+    )
+    found = [(f["lockfile"], f["package"]) for f in report["findings"]]
+    assert found == [(str(tree / "packages/b/pnpm-lock.yaml"), "kind-of")]
+    assert code == 2
