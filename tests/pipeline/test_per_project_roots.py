@@ -378,3 +378,33 @@ def test_lockfile_root_and_member_read_each_file_once_as_far_as_the_root_reaches
     found = [(f["lockfile"], f["package"]) for f in report["findings"]]
     assert found == [(str(tree / "packages/b/pnpm-lock.yaml"), "kind-of")]
     assert code == 2
+
+
+SKIPPED = Path(__file__).parent / "fixtures" / "pnpm-per-project-skipped-folder"
+
+
+def test_a_member_in_a_folder_the_git_listing_skips_is_never_clean(tmp_path: Path) -> None:
+    """``fixtures/pnpm-per-project-skipped-folder`` (generate.sh, pnpm 9.15.9): the root locks
+    is-number and links app in .cache/app, whose own file locks kind-of 6.0.3. -dir and
+    -image read it; -git and -inventory list no lockfile under .cache and read the root
+    CLEAN. The root is refused there now, naming the folder (decision 0138)."""
+    files = {
+        p.relative_to(SKIPPED).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(SKIPPED.rglob("*"))
+        if p.is_file() and p.name != "generate.sh"
+    }
+    for mode, (code, report) in every_mode(tmp_path, files, RULES, inventory_dir=True).items():
+        messages = _messages(report)
+        if mode in {"-dir", "-image"}:
+            assert messages == [], mode
+            found = [(tree_relative(f["lockfile"]), f["package"]) for f in report["findings"]]
+            assert found == [(".cache/app/pnpm-lock.yaml", "kind-of")], mode
+            assert code == 2, mode
+        else:
+            assert [path for path, _m in messages] == ["pnpm-lock.yaml"], mode
+            assert "in a folder (.cache) no listing" in messages[0][1], mode
+            assert code == 1, mode
+    tree = _tree(tmp_path / "lockfile", files)
+    code, report = scan_report(tmp_path, RULES, "-lockfile", str(tree / "pnpm-lock.yaml"))
+    assert _messages(report) == []
+    assert code == 2

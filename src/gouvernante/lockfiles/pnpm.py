@@ -348,6 +348,14 @@ def _outside(target: str) -> bool:
     return target == ".." or target[:3] == "../"
 
 
+def _listing_skips(target: str) -> bool:
+    """Does a link target's path cross a folder no listing of lockfiles enters (``SKIP_DIRS``:
+    ``.cache``, ``node_modules``...)?"""
+    from gouvernante.fs.walk import SKIP_DIRS  # noqa: PLC0415 - such links only
+
+    return any(part in SKIP_DIRS for part in target.split("/"))
+
+
 def _workspace_spec(value: Any) -> bool:
     """Does a 6.0/9.0 importer dependency (``{specifier, version}``) linked to a folder ask for
     a workspace package? Any specifier but a ``link:`` one (a folder named by its path) does:
@@ -874,7 +882,7 @@ class _Lockfile:
                             and _workspace_spec(value)
                             and name not in self.linked_by_override
                             and not _outside(node[5:])
-                            and not self.node_ids
+                            and (not self.node_ids or _listing_skips(node[5:]))
                         ):
                             # a workspace package (a workspace: or range specifier answered
                             # by a link), which pnpm lists as an importer when it is under the
@@ -886,7 +894,10 @@ class _Lockfile:
                             # the siblings' link ../b), which only the caller can see
                             # (``LockfileGraph.own_lockfile_links``, decision 0130). A project
                             # that is not an importer is another lockfile's when the file goes
-                            # on.
+                            # on. So is a project in a folder a tree's listing skips by
+                            # name (``.cache/app``: pnpm makes it a workspace package), whatever
+                            # the file holds: -git lists no lockfile there, and read the root
+                            # CLEAN where -dir reads the member's (decision 0138).
                             self.own_lockfile_links.append(
                                 (f"{where}{key_segment(name)}", node[5:])
                             )
