@@ -170,10 +170,10 @@ def own_lockfile_refusal(
     (YAML path, folder)) are not each answered by a folder holding a pnpm-lock.yaml of its own
     (``own_lockfile``; None: no look-up, none is), as a file cut after them; None when all are
     (pnpm's shared-workspace-lockfile=false root, decisions 0130 and 0135)."""
-    from gouvernante.fs.walk import SKIP_DIRS  # noqa: PLC0415 - such links only
-
     for where, folder in links:
         if own_lockfile is None or not own_lockfile(folder):
+            from gouvernante.fs.walk import SKIP_DIRS  # noqa: PLC0415 - a refusal only
+
             skipped = sorted(set(folder.split("/")) & SKIP_DIRS)
             return LockfileError(
                 path,
