@@ -30,13 +30,14 @@ MEMBER = "packages/left-pad/pnpm-lock.yaml"
 REFUSED = "no pnpm-lock.yaml of its own"
 
 
-def _files(case: str) -> dict[str, str]:
-    """The case's files, path -> text (the tool's own files, .npmrc among them)."""
-    root = REALTOOLS / case
+def _files(case: str, fixtures: Path = REALTOOLS) -> dict[str, str]:
+    """The case's files, path -> text (the tool's own files, .npmrc among them; not the
+    script that made them)."""
+    root = fixtures / case
     return {
         p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
         for p in sorted(root.rglob("*"))
-        if p.is_file()
+        if p.is_file() and p.name != "generate.sh"
     }
 
 
@@ -295,15 +296,6 @@ def test_dir_reads_a_linked_member_its_workspace_globs_do_not_list(
 NESTED = Path(__file__).parent / "fixtures" / "pnpm-per-project-nested"
 
 
-def _nested(case: str) -> dict[str, str]:
-    root = NESTED / case
-    return {
-        p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
-
-
 @pytest.mark.parametrize("case", ["pnpm8", "pnpm9", "pnpm10"])
 def test_lockfile_of_the_root_reads_a_member_s_sibling_through_its_own_file(
     tmp_path: Path, case: str
@@ -312,7 +304,7 @@ def test_lockfile_of_the_root_reads_a_member_s_sibling_through_its_own_file(
     root links packages/a, a's own file links ``../b`` (nothing else), b's own file locks
     kind-of 6.0.3. ``-lockfile ROOT`` read the root's and a's files and said CLEAN (a's link
     out of its folder was not followed); every mode agrees now (decision 0138)."""
-    files = _nested(case)
+    files = _files(case, NESTED)
     tree = _tree(tmp_path, files)
     code, report = scan_report(tmp_path, RULES, "-lockfile", str(tree / "pnpm-lock.yaml"))
     assert _messages(report) == []
@@ -351,7 +343,7 @@ def test_a_linked_member_s_own_file_out_of_the_named_file_s_folder_is_not_read(
     """A ``link:`` is followed to a pnpm-lock.yaml inside the folder the scan started from
     only: ``-lockfile packages/a/pnpm-lock.yaml`` does not read ``../b``'s (another project of
     the workspace, read by a scan of the workspace)."""
-    tree = _tree(tmp_path, _nested("pnpm9"))
+    tree = _tree(tmp_path, _files("pnpm9", NESTED))
     code, report = scan_report(
         tmp_path, RULES, "-lockfile", str(tree / "packages" / "a" / "pnpm-lock.yaml")
     )
@@ -367,7 +359,7 @@ def test_lockfile_root_and_member_read_each_file_once_as_far_as_the_root_reaches
     followed as far as the root's folder allows (to ``../b``), each file read once. Followed
     only as far as a's own folder (the member named, so already read), b's was never read:
     CLEAN (decision 0138)."""
-    tree = _tree(tmp_path, _nested("pnpm9"))
+    tree = _tree(tmp_path, _files("pnpm9", NESTED))
     root, member = str(tree / "pnpm-lock.yaml"), str(tree / "packages" / "a" / "pnpm-lock.yaml")
     named = [root, member] if first == "root" else [member, root]
     code, report = scan_report(tmp_path, RULES, "-lockfile", named[0], "-lockfile", named[1])
@@ -388,11 +380,7 @@ def test_a_member_in_a_folder_the_git_listing_skips_is_never_clean(tmp_path: Pat
     is-number and links app in .cache/app, whose own file locks kind-of 6.0.3. -dir and
     -image read it; -git and -inventory list no lockfile under .cache and read the root
     CLEAN. The root is refused there now, naming the folder (decision 0138)."""
-    files = {
-        p.relative_to(SKIPPED).as_posix(): p.read_text(encoding="utf-8")
-        for p in sorted(SKIPPED.rglob("*"))
-        if p.is_file() and p.name != "generate.sh"
-    }
+    files = _files(SKIPPED.name, SKIPPED.parent)
     for mode, (code, report) in every_mode(tmp_path, files, RULES, inventory_dir=True).items():
         messages = _messages(report)
         if mode in {"-dir", "-image"}:

@@ -12,6 +12,11 @@ error (decision 0134).
   tarball, a scoped ``a/b`` path, ``git+file:`` and ``link:`` specs for names nothing depends
   on, and a dist-tag (no entry written). The entries of the git and link specs were checked by
   nothing (decision 0129's left): a cut before them read CLEAN.
+- ``fixtures/yarn1-local-resolutions``, ``yarn1-scoped-local-resolutions`` (generate.sh, yarn
+  1.22.22): ``resolutions`` to ``file:`` folders and ``link:`` (path-scoped in the second;
+  decisions 0134, 0138).
+- ``fixtures/yarn1-workspace-versions`` (generate.sh, yarn 1.22.22): a member with no version
+  (no workspace to yarn 1) and one at ``=1.3.0`` (decision 0138).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import compromised_rules, every_mode
+from helpers import compromised_rules, every_mode, scan_report
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RANGES = FIXTURES / "yarn1-workspace-ranges"
@@ -194,3 +199,85 @@ def test_another_entry_of_a_path_scoped_folder_resolution_s_name_is_not_the_fold
     ).items():
         expected = f"a rule names {name}, but this entry has no resolved URL"
         assert any(expected in e for e in _errors(report)), (mode, _errors(report))
+
+
+VERSIONS = FIXTURES / "yarn1-workspace-versions"
+VERSION_FILES = (
+    "package.json",
+    "packages/app/package.json",
+    "packages/ms/package.json",
+    "packages/lp/package.json",
+    "yarn.lock",
+)
+VERSION_RULES = compromised_rules("MS-1", ("ms", "=2.1.2 || =2.1.3"), ("is-number", "=7.0.0"))
+
+
+def test_workspace_versions_whole_file_reads_with_no_error_in_every_mode(tmp_path: Path) -> None:
+    """``fixtures/yarn1-workspace-versions`` (generate.sh, yarn 1.22.22): packages/ms (named ms)
+    has no version, which yarn 1 ignores as a workspace ("Missing version in workspace ...,
+    ignoring."): the root's ``ms 2.1.2`` and app's ``ms ^2.0.0`` are locked from the registry,
+    ms's own kind-of locked nowhere; packages/lp (named left-pad) at ``=1.3.0`` is cleaned to
+    1.3.0 and linked for app's ``left-pad ^1.3.0`` (decision 0138). The healthy file was
+    refused (``=1.3.0`` asked as written, the ignored member's dependency)."""
+    for mode, (code, report) in every_mode(
+        tmp_path, _files(VERSIONS, VERSION_FILES), VERSION_RULES, inventory_dir=True
+    ).items():
+        assert _errors(report) == [], mode
+        assert _found(report) == [("is-number", "7.0.0"), ("ms", "2.1.2"), ("ms", "2.1.3")], mode
+        assert code == 2, mode
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("ms@2.1.2:", "package.json dependencies['ms']: the lockfile has no entry for it"),
+        ("ms@^2.0.0:", "packages/app/package.json dependencies['ms']: the lockfile has no entry"),
+    ],
+)
+def test_a_cut_before_the_registry_entry_of_a_versionless_member_name_is_an_error(
+    tmp_path: Path, header: str, expected: str
+) -> None:
+    """Exempted by the version-less member's name, such a cut read CLEAN."""
+    lock = _before(VERSIONS, header)
+    for mode, (_code, report) in every_mode(
+        tmp_path, _files(VERSIONS, VERSION_FILES, lock), VERSION_RULES, inventory_dir=True
+    ).items():
+        assert any(expected in e for e in _errors(report)), (mode, _errors(report))
+
+
+def test_a_pairing_recorded_by_an_older_gouvernante_is_an_error_until_read_again(
+    tmp_path: Path,
+) -> None:
+    """An inventory stores a yarn 1 lockfile read with its package.json as it was judged then
+    (its entry errors as text): one recorded before this change read the cut file CLEAN (its
+    row as then: no entry error). The migration to schema 11 stores such a pairing as an
+    error (never CLEAN); the next ``inventory add`` that meets it reads it again."""
+    import sqlite3
+    import subprocess
+
+    from gitsrc.gitrepo import GIT_ENV, Repo, mirror
+    from gouvernante.cli import main
+    from gouvernante.inventory.store import STALE_PAIRING
+
+    repo = Repo(tmp_path / "tree")
+    for rel, content in _files(VERSIONS, VERSION_FILES, _before(VERSIONS, "ms@2.1.2:")).items():
+        repo.write(rel, content)
+    repo.commit("init")
+    git = mirror(repo.path, tmp_path / "tree.git")
+    db = str(tmp_path / "inventory.sqlite")
+    assert main(["inventory", "add", "-db", db, "-git", str(git)]) == 0
+    with sqlite3.connect(db) as con:  # (as recorded before: schema 10, no entry error)
+        con.execute("UPDATE blobs SET entry_errors = NULL WHERE oid LIKE '%+%'")
+        con.execute("UPDATE schema_info SET version = 10")
+    assert main(["inventory", "add", "-db", db, "-git", str(git)]) == 0  # (migrates)
+    code, report = scan_report(tmp_path, VERSION_RULES, "-inventory", db)
+    assert _errors(report) == [STALE_PAIRING]
+    assert code in {1, 2}  # (2: the manifests' declared ranges)
+    repo.write("README", "moved\n")
+    repo.commit("the ref moves")
+    subprocess.run(["git", "-C", str(git), "fetch", "-q"], check=True, env=GIT_ENV)
+    assert main(["inventory", "add", "-db", db, "-git", str(git)]) == 0
+    code, report = scan_report(tmp_path, VERSION_RULES, "-inventory", db)
+    assert "package.json dependencies['ms']: the lockfile has no entry for it" in " ".join(
+        _errors(report)
+    )
