@@ -198,7 +198,8 @@ def linked_projects(graph: LockfileGraph) -> tuple[str, ...]:
     scan of this file reads too where it holds one. Absolute paths and NULs are left out."""
     folders = dict.fromkeys(folder for _where, folder in graph.own_lockfile_links)
     if graph.format is LockfileFormat.PNPM:
-        folders.update(dict.fromkeys(p.id[5:] for p in graph.packages if p.id[:5] == "link:"))
+        # (the ids column: building every package of a 50,000-entry file cost 0.4 s)
+        folders.update(dict.fromkeys(i[5:] for i in graph.table.ids if i.startswith("link:")))
     return tuple(
         f for f in folders if f not in ("", ".") and not f.startswith("/") and "\0" not in f
     )
