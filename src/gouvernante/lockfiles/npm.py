@@ -359,7 +359,7 @@ def _checked_entries(
         grouped = chain.from_iterable(map(repeat, groups, repeat(_GROUP)))
         index.update(zip(keys, grouped, strict=False))
         del chunk
-        declared.add(decoded)  # (decoded here: the chunk's bytes are not kept)
+        declared.add(decoded, keys)  # (decoded here: the chunk's bytes are not kept)
         if any(map(_NAME_OF, decoded)):  # the root, workspaces, aliases: a few
             named.update((key, e.name) for key, e in zip(keys, decoded, strict=True) if e.name)
         yield from zip(keys, decoded, strict=True)
@@ -673,6 +673,8 @@ class _Urls:
 
 
 _NAMES_DECODER = lazy_object(lambda: msgspec.json.Decoder(dict[str, msgspec.Raw]))
+_SPECS_DECODER = lazy_object(lambda: msgspec.json.Decoder(dict[str, object]))
+_ALIAS_SPEC = b'"npm:'
 
 
 def _declared_maps(key: str, entry: _Entry) -> tuple[tuple[str, msgspec.Raw], ...]:
@@ -697,12 +699,14 @@ def _unanswered(
     the 55,000-entry bench file for 28 M fewer instructions, decision 0046)."""
     if declared is None:
         declared = _Declared()
-        declared.add(entries.values())
+        declared.add(entries.values(), entries.keys())
     for key in ("", *folders):  # the root's and workspaces' devDependencies are installed too
         folder = entries.get(key)
         if folder is not None and folder.devDependencies:
-            declared.add_map(folder.devDependencies)
-    return declared.unanswered(entries, links)
+            declared.add_map(folder.devDependencies, key)
+    errors, bundled = declared.unanswered(entries, links)
+    errors.extend(declared.other_packages(entries, links))
+    return errors, bundled
 
 
 class _Declared:
@@ -712,27 +716,67 @@ class _Declared:
     file cut, edited or badly merged may have lost the entry of the very package a rule names.
     Cost: the names of every ``dependencies`` map decoded (~0.8 us an entry)."""
 
-    __slots__ = ("_bad", "_names")
+    __slots__ = ("_aliasing", "_bad", "_names")
 
     def __init__(self) -> None:
         self._names: set[str] = set()
         self._bad: bool = False  # a map that is no object of names: worded by ``unanswered``
+        # (key, field, map) of each map holding an ``npm:`` alias spec (``other_packages``)
+        self._aliasing: list[tuple[str, str, msgspec.Raw]] = []
 
-    def add(self, entries: Iterable[_Entry]) -> None:
+    def add(self, entries: Iterable[_Entry], keys: Iterable[str]) -> None:
         update = self._names.update
         decode = _NAMES_DECODER.decode
+        aliasing = self._aliasing.append
         try:
-            for entry in entries:
+            for entry, key in zip(entries, keys, strict=True):
                 if entry.dependencies and not entry.link:
                     update(decode(entry.dependencies))
+                    if _ALIAS_SPEC in bytes(entry.dependencies):  # (a byte search)
+                        aliasing((key, "dependencies", entry.dependencies))
         except (msgspec.MsgspecError, ValueError, RecursionError):
             self._bad = True
 
-    def add_map(self, raw: msgspec.Raw) -> None:
+    def add_map(self, raw: msgspec.Raw, key: str) -> None:
         try:
             self._names.update(_NAMES_DECODER.decode(raw))
         except (msgspec.MsgspecError, ValueError, RecursionError):
             self._bad = True
+            return
+        if _ALIAS_SPEC in bytes(raw):
+            self._aliasing.append((key, "devDependencies", raw))
+
+    def other_packages(self, entries: Mapping[str, _Entry], links: Mapping[str, str]) -> list[str]:
+        """An ``npm:`` alias dependency answered by the entry of another package (its ``name``,
+        else its folder's): npm never writes one. npm 11.19.1 calls it invalid (``npm ls``),
+        ``npm ci`` refuses the file and ``npm install`` installs the alias's package, which the
+        file does not lock (decision 0139). An error, the names not echoed."""
+        errors: list[str] = []
+        keys = entries._index if isinstance(entries, _LazyEntries) else entries
+        for key, field, raw in self._aliasing:
+            try:
+                specs = _SPECS_DECODER.decode(raw)
+            except (msgspec.MsgspecError, ValueError, RecursionError):
+                continue  # (a map of other values: no alias spec npm reads)
+            for name, spec in specs.items():
+                if not isinstance(spec, str) or not spec.startswith("npm:"):
+                    continue
+                node = _resolve(key, name, keys)
+                if node is None or node in links:
+                    continue  # (no entry: ``unanswered`` says so)
+                answer = entries[node]
+                if answer.link:
+                    continue
+                real = answer.name or node[node.rfind(_NODE_MODULES) + len(_NODE_MODULES) :]
+                if real != _split_alias(spec[4:])[0]:
+                    errors.append(
+                        f"packages{key_segment(key)}.{field}{key_segment(name)}: an npm: alias"
+                        f" answered by packages{key_segment(node)}, an entry of another package"
+                        " (npm ls: invalid; npm ci refuses the file, npm install installs the"
+                        " alias's package, which this file does not lock: an edited or badly"
+                        " merged lockfile?)"
+                    )
+        return errors
 
     def unanswered(
         self, entries: Mapping[str, _Entry], links: Mapping[str, str]
