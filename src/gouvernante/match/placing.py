@@ -292,7 +292,8 @@ def judge_declared(
     finding, as public projects' lockfiles are often a little out of date and the frozen
     installs CI runs refuse them (decisions 0060, 0061); but a finding for a yarn classic
     workspace member or ``file:`` folder, whose range yarn 1 resolves again even with
-    ``--frozen-lockfile``."""
+    ``--frozen-lockfile``, and for a deno.json import, which ``deno run`` resolves again by
+    default (``deno install --entrypoint`` locks only what the entry point reaches; 0139)."""
     resolved: set[str] = set()
     local: set[str] = set()
     names: list[str] = []
@@ -325,14 +326,18 @@ def judge_declared(
         if stale is not None and stale[2]:  # (no install of its tool keeps the lockfile's)
             findings.append(hit.finding)
             notes.append(
-                f"{what}: {stale[0]}, and yarn 1 resolves the range of a workspace or file:"
+                f"{what}: {stale[0]}, and deno run resolves it again (deno's default, without"
+                " --frozen, writes deno.lock): the lockfile does not decide it"
+                if set(stale[1]) == {LockfileFormat.DENO}
+                else f"{what}: {stale[0]}, and yarn 1 resolves the range of a workspace or file:"
                 " folder again even with --frozen-lockfile (it does not refuse the file): the"
                 " lockfile does not decide it"
             )
         elif stale is not None:  # (a note: the frozen install CI runs refuses such a file)
             why, tools, _ = stale
             notes.append(
-                f"{what}, but {why}: the lockfile is out of date with this package.json"
+                f"{what}, but {why}: the lockfile is out of date with this"
+                f" {'deno.json' if hit.field in _IMPORT_FIELDS else 'package.json'}"
                 f" ({_refused(tools)}, and could install an affected release)"
             )
         elif hit.name in resolved:
@@ -374,8 +379,11 @@ def _read_otherwise(hit: DeclaredHit, formats: set[LockfileFormat | None]) -> bo
 
 _NPM_FORMATS = frozenset({LockfileFormat.PACKAGE_LOCK, LockfileFormat.SHRINKWRAP})
 # pnpm and bun keep a locked release of the name that satisfies the range (pnpm 9 and 10, bun
-# 1.4.5 reused even another package's nested one), else resolve it again (decision 0061)
-_RELEASE_FORMATS = frozenset({LockfileFormat.PNPM, LockfileFormat.BUN, LockfileFormat.BUN_BINARY})
+# 1.4.5 reused even another package's nested one), else resolve it again (decision 0061); deno
+# 2.9.6 too, for a deno.json import its deno.lock has no specifier for (decision 0139)
+_RELEASE_FORMATS = frozenset(
+    {LockfileFormat.PNPM, LockfileFormat.BUN, LockfileFormat.BUN_BINARY, LockfileFormat.DENO}
+)
 # yarn keeps an entry only for the exact ``name@range`` heading it, else resolves the range
 # again to its highest release, even with a locked one inside it (yarn 1.22.22 and 4.18.1)
 _YARN_FORMATS = frozenset({LockfileFormat.YARN_CLASSIC, LockfileFormat.YARN_BERRY})
@@ -388,6 +396,7 @@ _INSTALLS = {
     LockfileFormat.YARN_BERRY: ("yarn install --immutable", "yarn install"),
     LockfileFormat.BUN: ("bun install --frozen-lockfile", "bun install"),
     LockfileFormat.BUN_BINARY: ("bun install --frozen-lockfile", "bun install"),
+    LockfileFormat.DENO: ("deno install --frozen", "deno run"),
 }
 
 
@@ -436,6 +445,9 @@ def override_names(graph: LockfileGraph) -> frozenset[str]:
 # The fields a package manager installs from a project's own package.json (its peers are its
 # consumers')
 _INSTALLED_FIELDS = ("dependencies", "devDependencies", "optionalDependencies")
+# A deno.json import map's fields (``deno_json``): the import key is no install folder, so an
+# alias key changes nothing of what deno resolves for the package
+_IMPORT_FIELDS = ("imports", "scopes")
 
 
 def _out_of_date(
@@ -462,7 +474,8 @@ def _out_of_date(
     from gouvernante.errors import SemverError  # noqa: PLC0415 - only for a risky range
     from gouvernante.semver import parse_range  # noqa: PLC0415 - idem
 
-    if hit.alias or hit.field not in _INSTALLED_FIELDS or not hit.spec:
+    imported = hit.field in _IMPORT_FIELDS
+    if not imported and (hit.alias or hit.field not in _INSTALLED_FIELDS) or not hit.spec:
         return None
     try:
         wanted = parse_range(hit.spec, loose=True)
@@ -487,7 +500,9 @@ def _out_of_date(
                 return None
             why.append(f"{display} {reason}")
             tools.append(fmt)
-            unrefused &= fmt is LockfileFormat.YARN_CLASSIC and rel != "" and not _above(rel)
+            unrefused &= fmt is LockfileFormat.DENO or (
+                fmt is LockfileFormat.YARN_CLASSIC and rel != "" and not _above(rel)
+            )
     return ("; ".join(why), tools, unrefused) if why else None
 
 
