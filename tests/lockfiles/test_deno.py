@@ -296,3 +296,18 @@ def test_errors_are_listed_up_to_fifty_then_counted() -> None:
     errors = parse_bytes(data, "deno.lock").entry_errors
     assert len(errors) == 51
     assert errors[-1] == "npm: 4950 more entry errors (not listed)"
+
+
+@pytest.mark.parametrize("label", ["2", "3"])
+def test_a_top_level_key_of_another_version_is_named_as_top_level(label: str) -> None:
+    """deno 2.9.6's (version "5") file labelled "2" or "3": its ``specifiers`` is no top-level
+    key of those versions. msgspec names no path for the top level: the message says where,
+    never which key (decision 0139)."""
+    text = (FIXTURES / "deno-2.9.6" / "deno.lock").read_text(encoding="utf-8")
+    relabelled = text.replace('"version": "5"', f'"version": "{label}"', 1)
+    with pytest.raises(LockfileError) as caught:
+        parse_bytes(relabelled.encode(), "deno.lock")
+    assert str(caught.value) == (
+        "deno.lock: a top-level key deno does not write in a file of this version (renamed,"
+        " edited, or another version's layout?): what it holds would not be read"
+    )

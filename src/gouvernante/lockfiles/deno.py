@@ -199,6 +199,12 @@ def _shape_error(path: str, exc: msgspec.ValidationError, document: Document) ->
     if not message.startswith("Object contains unknown field"):
         return shape_error(path, exc, "deno.lock", document)
     # (the key itself is the file's text: only where it is, never what, is said)
+    if " - at `$" not in message:  # (msgspec names no path for the top level)
+        return LockfileError(
+            path,
+            "a top-level key deno does not write in a file of this version (renamed, edited, or"
+            " another version's layout?): what it holds would not be read",
+        )
     where = message.rpartition(" - at `$")[2].rstrip("`").lstrip(".")
     if re.fullmatch(r"[A-Za-z0-9_.\[\]]*", where) is None:
         where = ""
