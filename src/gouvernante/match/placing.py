@@ -475,7 +475,7 @@ def _out_of_date(
     from gouvernante.semver import parse_range  # noqa: PLC0415 - idem
 
     imported = hit.field in _IMPORT_FIELDS
-    if not imported and (hit.alias or hit.field not in _INSTALLED_FIELDS) or not hit.spec:
+    if (not imported and (hit.alias or hit.field not in _INSTALLED_FIELDS)) or not hit.spec:
         return None
     try:
         wanted = parse_range(hit.spec, loose=True)
