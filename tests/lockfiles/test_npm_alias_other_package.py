@@ -98,6 +98,21 @@ def test_a_nested_alias_and_a_dev_alias(tmp_path: Path) -> None:
     ]
 
 
+def test_a_bundled_alias_with_no_entry_of_its_own_is_no_error() -> None:
+    """npm's linked layout writes no entry for a package's bundled dependencies
+    (``npm-linked-bundled``): an alias among them is answered by the tarball's copy, not by a
+    same-named entry above."""
+    lock = json.loads((CASE / "package-lock.json").read_text(encoding="utf-8"))
+    odd = lock["packages"]["node_modules/is-odd"]
+    odd["dependencies"] = {"foo": "npm:left-pad@1.3.0"}
+    odd["bundleDependencies"] = ["foo"]
+    graph = parse_bytes(json.dumps(lock).encode(), "package-lock.json")
+    assert graph.entry_errors == ()
+    del odd["bundleDependencies"]
+    graph = parse_bytes(json.dumps(lock).encode(), "package-lock.json")
+    assert [e for e in graph.entry_errors if e.startswith("packages['node_modules/is-odd']")]
+
+
 def test_an_alias_of_a_workspace_link_or_the_same_name_is_no_error() -> None:
     lock = json.loads((CASE / "package-lock.json").read_text(encoding="utf-8"))
     packages = lock["packages"]

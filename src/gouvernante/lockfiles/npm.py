@@ -768,6 +768,10 @@ class _Declared:
                 node = _resolve(key, name, keys)
                 if node is None or node in links:
                     continue  # (no entry: ``unanswered`` says so)
+                if not node.startswith(f"{key}/node_modules/") and name in _bundle_names(
+                    entries[key]
+                ):
+                    continue  # (its tarball's copy, with no entry: a linked layout's bundle)
                 answer = entries[node]
                 if answer.link:
                     continue
