@@ -133,3 +133,27 @@ def test_every_mode_refuses_the_edited_file(tmp_path: Path) -> None:
     for mode, (code, report) in every_mode(tmp_path, files, RULES).items():
         assert code == 1, mode
         assert any(e["message"].startswith(ERROR) for e in report["errors"]), (mode, report)
+
+
+@pytest.mark.parametrize("big", [False, True], ids=["whole-file", "big-file"])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "\\u006epm:is-number@7.0.0",
+        "\\u006E\\u0070\\u006d\\u003Ais-number@7.0.0",
+        "npm\\u003ais-number@7.0.0",
+    ],
+)
+def test_an_alias_spec_written_with_escapes_is_checked_too(
+    spec: str, big: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """npm's JSON.parse reads ``"\\u006epm:is-number@7.0.0"`` as ``npm:is-number@7.0.0``: the
+    search for the maps holding an alias spec must not be a search for its bytes alone (it read
+    the edited file CLEAN, exit 0)."""
+    if big:
+        monkeypatch.setattr(npm, "LEAN_BYTES", 1)
+    text = (CASE / "edited-lock.json").read_text(encoding="utf-8")
+    assert '"foo": "npm:is-number@7.0.0"' in text
+    data = text.replace('"foo": "npm:is-number@7.0.0"', f'"foo": "{spec}"').encode()
+    graph = parse_bytes(data, "package-lock.json")
+    assert [e for e in graph.entry_errors if e.startswith(ERROR)], graph.entry_errors

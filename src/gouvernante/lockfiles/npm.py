@@ -296,7 +296,7 @@ def _parse_lean(data: bytes, fmt: LockfileFormat, path: str, skip: int = 0) -> L
     index = cast("dict[str, int]", raws)
     entries = _LazyEntries(data, index, list(raws))
     named: dict[str, str] = {}
-    declared = _Declared()
+    declared = _Declared(escapes=b"\\" in data)
     pairs = _checked_entries(raws, entries, opening.end(), named, declared)
     del raws
     try:
@@ -499,7 +499,9 @@ def _parse_packages(
     errors.extend(urls.errors)
     errors.extend(legacy_errors)
     # (before the husks and unread entries go: an entry answers its dependents, read or not)
-    unanswered, bundled = _unanswered(entries, links, folders, declared or _Declared())
+    unanswered, bundled = _unanswered(
+        entries, links, folders, declared or _Declared(escapes=b"\\" in data)
+    )
     errors.extend(unanswered)
     if skipped or bad_versions:  # husks and entries not read are no nodes: nothing resolves to them
         entries = _without(entries, set(skipped) | set(bad_versions))
@@ -674,7 +676,11 @@ class _Urls:
 
 _NAMES_DECODER = lazy_object(lambda: msgspec.json.Decoder(dict[str, msgspec.Raw]))
 _SPECS_DECODER = lazy_object(lambda: msgspec.json.Decoder(dict[str, object]))
-_ALIAS_SPEC = lazy_pattern(rb'"npm:')  # (a pattern searches a msgspec.Raw without a copy)
+# an ``npm:`` alias spec as written; with an escape, any map holding one (``\u006epm:`` is
+# ``npm:`` to npm's JSON.parse): a pattern searches a msgspec.Raw without a copy, the literal
+# one at the cost of one look at each byte (decision 0139)
+_ALIAS_SPEC = lazy_pattern(rb"npm:")
+_ALIAS_OR_ESCAPE = lazy_pattern(rb"npm:|\\u")
 
 
 def _declared_maps(key: str, entry: _Entry) -> tuple[tuple[str, msgspec.Raw], ...]:
@@ -715,23 +721,27 @@ class _Declared:
     file cut, edited or badly merged may have lost the entry of the very package a rule names.
     Cost: the names of every ``dependencies`` map decoded (~0.8 us an entry)."""
 
-    __slots__ = ("_aliasing", "_bad", "_names", "collected")
+    __slots__ = ("_aliasing", "_bad", "_names", "_search", "collected")
 
-    def __init__(self) -> None:
+    def __init__(self, *, escapes: bool = True) -> None:
         self._names: set[str] = set()
         self._bad: bool = False  # a map that is no object of names: worded by ``unanswered``
         # (key, field, map) of each map holding an ``npm:`` alias spec (``other_packages``;
-        # each map searched: ~9 ms for 55,000, where one search of the whole file, to skip a
-        # file holding none, took 10-13 ms as "npm" is in every registry URL)
+        # each map searched, where one search of the whole file for "npm:" took 17 ms)
         self._aliasing: list[tuple[str, str, msgspec.Raw]] = []
         self.collected = False  # (``add`` called: by the big-file path as it reads the file)
+        # (``escapes``: the file holds a backslash, which one memchr of its bytes tells, 1.4 ms
+        # for 24 MB: an alias spec may then be written with escapes, and every map holding one
+        # is decoded. On issue 17's 55,000-entry file the literal search costs ~65 M
+        # instructions, the one with escapes ~350 M)
+        self._search = (_ALIAS_OR_ESCAPE if escapes else _ALIAS_SPEC).search
 
     def add(self, entries: Iterable[_Entry], keys: Iterable[str]) -> None:
         self.collected = True
         update = self._names.update
         decode = _NAMES_DECODER.decode
         aliasing = self._aliasing.append
-        search = _ALIAS_SPEC.search
+        search = self._search
         try:
             for entry, key in zip(entries, keys, strict=True):
                 if entry.dependencies and not entry.link:
@@ -747,7 +757,7 @@ class _Declared:
         except (msgspec.MsgspecError, ValueError, RecursionError):
             self._bad = True
             return
-        if _ALIAS_SPEC.search(raw) is not None:
+        if self._search(raw) is not None:
             self._aliasing.append((key, "devDependencies", raw))
 
     def other_packages(self, entries: Mapping[str, _Entry], links: Mapping[str, str]) -> list[str]:
