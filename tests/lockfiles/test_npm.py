@@ -369,6 +369,69 @@ def test_v3_entry_without_version_or_resolved_is_skipped_with_a_note() -> None:
     assert graph.notes == ("skipped 1 entries with no version, no resolved and no link",)
     assert graph.details.edges() == {"": [], "node_modules/real": []}
     assert graph.details.line_of("node_modules/husk") is None
+    # ``real`` depends on it: npm ci refuses the file, npm install fetches whatever "*" gives
+    assert graph.entry_errors == (
+        "packages['node_modules/real'].dependencies['husk']: answered by"
+        " packages['node_modules/husk'], an entry with no version, no resolved and no link (npm"
+        " ci refuses the file; npm install fetches whatever the spec gives: the file does not say"
+        " which release is installed)",
+    )
+
+
+def test_a_husk_nothing_resolves_to_is_a_note_only() -> None:
+    data = lock(
+        {
+            "node_modules/husk": {"dev": True},
+            "node_modules/real": {"version": "1.0.0", "dependencies": {"other": "*"}},
+            "node_modules/other": {"version": "1.0.0"},
+            # a nested husk shadows nothing anyone asks for from there
+            "node_modules/other/node_modules/real": {},
+        }
+    )
+    graph = npm.parse(data, "package-lock.json")
+    assert graph.notes == ("skipped 2 entries with no version, no resolved and no link",)
+    assert graph.entry_errors == ()
+
+
+@pytest.mark.parametrize(
+    ("packages", "where"),
+    [
+        # the root's own dependency, as in a hand-edited or cut file (decision 0141)
+        (
+            {
+                "": {"name": "app", "dependencies": {"is-number": "^7.0.0"}},
+                "node_modules/is-number": {},
+            },
+            "packages[''].dependencies['is-number']",
+        ),
+        # a nested husk shadows the hoisted entry for its parent: require() stops at the husk
+        (
+            {
+                "node_modules/a": {"version": "1.0.0", "dependencies": {"is-number": "^7"}},
+                "node_modules/a/node_modules/is-number": {"integrity": "sha512-AAAA"},
+                "node_modules/is-number": {"version": "6.0.0"},
+            },
+            "packages['node_modules/a'].dependencies['is-number']",
+        ),
+        # an optional dependency is installed where the platform allows it
+        (
+            {
+                "node_modules/a": {"version": "1.0.0", "optionalDependencies": {"is-number": "7"}},
+                "node_modules/is-number": {"optional": True},
+            },
+            "packages['node_modules/a'].optionalDependencies['is-number']",
+        ),
+    ],
+)
+def test_a_husk_answering_a_dependency_is_an_error(packages: dict[str, Any], where: str) -> None:
+    body = {
+        "name": "app",
+        "lockfileVersion": 3,
+        "packages": {"": {"name": "app"}, **packages},
+    }
+    graph = npm.parse(json.dumps(body).encode(), "package-lock.json")
+    assert [error.partition(":")[0] for error in graph.entry_errors] == [where]
+    assert "with no version, no resolved and no link" in graph.entry_errors[0]
 
 
 def test_v3_links_outside_root_and_unnamed_folders() -> None:

@@ -114,6 +114,23 @@ def test_names_versions_edges_and_lines_as_the_whole_file_decode() -> None:
     assert len(graph.entry_errors) == 1
 
 
+def test_a_husk_answering_a_dependency_is_the_same_error_on_this_path() -> None:
+    data = _lock(
+        {
+            "node_modules/a": {"version": "1.0.0", "dependencies": {"husk": "^1"}},
+            "node_modules/husk": {},
+        }
+    )
+    graph = _lean_graph(data)
+    assert _picture(graph) == _whole(data)
+    assert graph.entry_errors == (
+        "packages['node_modules/a'].dependencies['husk']: answered by"
+        " packages['node_modules/husk'], an entry with no version, no resolved and no link (npm"
+        " ci refuses the file; npm install fetches whatever the spec gives: the file does not say"
+        " which release is installed)",
+    )
+
+
 def test_a_path_search_keeps_the_maps_own_key_strings() -> None:
     graph = _lean_graph(_MIXED)
     details = graph.details

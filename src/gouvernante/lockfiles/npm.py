@@ -503,6 +503,8 @@ def _parse_packages(
         entries, links, folders, declared or _Declared(escapes=b"\\" in data)
     )
     errors.extend(unanswered)
+    if skipped:
+        errors.extend(_husks_answering(entries, links, frozenset(skipped)))
     if skipped or bad_versions:  # husks and entries not read are no nodes: nothing resolves to them
         entries = _without(entries, set(skipped) | set(bad_versions))
     details = _PackagesDetails(entries, links, data)
@@ -690,6 +692,41 @@ def _declared_maps(key: str, entry: _Entry) -> tuple[tuple[str, msgspec.Raw], ..
     if key.startswith("node_modules/") or "/node_modules/" in key:
         return (("dependencies", entry.dependencies),)
     return (("dependencies", entry.dependencies), ("devDependencies", entry.devDependencies))
+
+
+def _husks_answering(
+    entries: Mapping[str, _Entry], links: Mapping[str, str], husks: frozenset[str]
+) -> list[str]:
+    """Each dependency require() answers with a husk (an entry with no version, no ``resolved``
+    and no link, which the parse skips): npm 11.19.1 ``npm ci`` refuses such a file and ``npm
+    install`` fetches there whatever the dependency's spec gives (decision 0139 measured
+    is-number 7.0.0 under an alias husk), so the file does not say which release is installed:
+    an error, as an entry cut out is (decision 0141). A husk nothing resolves to (a leftover of
+    an extraneous or broken install) stays a note. Only files holding a husk pay for the pass."""
+    errors: list[str] = []
+    keys = entries._index if isinstance(entries, _LazyEntries) else entries
+    decode = _NAMES_DECODER.decode
+    for key, entry in entries.items():
+        if entry.link or key in links or key in husks:
+            continue
+        maps = (*_declared_maps(key, entry), ("optionalDependencies", entry.optionalDependencies))
+        for field, raw in maps:
+            if not raw:
+                continue
+            try:
+                names = decode(raw)
+            except (msgspec.MsgspecError, ValueError, RecursionError):
+                continue  # (worded by ``_Declared.unanswered``)
+            for name in names:
+                node = _resolve(key, name, keys)
+                if node is not None and node in husks:
+                    errors.append(
+                        f"packages{key_segment(key)}.{field}{key_segment(name)}: answered by"
+                        f" packages{key_segment(node)}, an entry with no version, no resolved"
+                        " and no link (npm ci refuses the file; npm install fetches whatever"
+                        " the spec gives: the file does not say which release is installed)"
+                    )
+    return errors
 
 
 def _unanswered(
