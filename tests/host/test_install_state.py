@@ -31,8 +31,11 @@ from gouvernante.rules.index import build_index
 from host import conftest as h
 
 FIXTURES = Path(__file__).parent / "fixtures" / "installed"
-T_INSTALL = 1_700_000_000  # every folder and file
-T_RECORD = T_INSTALL + 60  # npm writes its hidden lockfile last
+# Setting a folder's times sets its status change time to now, which a record must not be older
+# than (``install_state.changed_ns``): the record is dated after the whole test run, within the
+# day of slack any record gets.
+T_RECORD = int(time.time()) + 6 * 3600  # npm writes its hidden lockfile last
+T_INSTALL = T_RECORD - 60  # every folder and file
 
 
 def _installed(tmp_path: Path, case: str) -> Path:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -27,8 +28,11 @@ from helpers import compromised_rules, docker_save, scan_report
 from host import conftest as h
 
 FIXTURES = Path(__file__).parent / "fixtures" / "local-copies"
-T_INSTALL = 1_700_000_000
-T_RECORD = T_INSTALL + 60
+# Setting a folder's times sets its status change time to now, which a record must not be older
+# than (``install_state.changed_ns``): the record is dated after the whole test run, within the
+# day of slack any record gets.
+T_RECORD = int(time.time()) + 6 * 3600  # npm writes its hidden lockfile last
+T_INSTALL = T_RECORD - 60  # every folder and file
 RECORDS = (HIDDEN_LOCKFILE, PNPM_STATE, YARN_STATE, ".yarn-integrity")
 RULES = (
     ("is-number", "=7.0.0 || =6.0.0"),

@@ -298,7 +298,8 @@ def test_a_link_count_of_two_decides_nothing_on_other_file_systems(
         real = plain_stat(path, follow_symlinks=follow_symlinks)
         fields = list(real[:10])
         fields[3] = 2  # st_nlink, as such a file system may give it
-        return os.stat_result(fields, {"st_mtime_ns": real.st_mtime_ns})
+        times = {"st_mtime_ns": real.st_mtime_ns, "st_ctime_ns": real.st_ctime_ns}
+        return os.stat_result(fields, times)
 
     monkeypatch.setattr(os, "stat", stat)
     monkeypatch.setattr(installed, "exact_link_count_devices", lambda: frozenset())

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -671,9 +672,28 @@ def yarn_state_places(data: bytes) -> tuple[Places, Places] | None:
     return local, releases
 
 
-def pnpm_managed(root: str) -> bool:
-    """Did pnpm install the ``node_modules`` folder ``root`` (it writes ``.modules.yaml``)?"""
-    return os.path.isfile(os.path.join(root, PNPM_STATE))
+def pnpm_managed(root: str) -> int | None:
+    """When pnpm last installed the ``node_modules`` folder ``root``: the modification time of
+    the ``.modules.yaml`` it writes once every package is in place (pnpm 9.15.9 and 10); None
+    when there is none, or it is dated more than a day in the future (as any record)."""
+    try:
+        st = os.stat(os.path.join(root, PNPM_STATE))
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode) or st.st_mtime_ns > time.time_ns() + _FUTURE_SLACK_NS:
+        return None
+    return st.st_mtime_ns
+
+
+def changed_ns(st: os.stat_result) -> int:
+    """When the folder ``st`` describes last changed, for the records' freshness rule: its
+    modification time, or its status change time when that is later. A folder renamed or moved
+    into place (``mv``), copied with its times kept (``cp -a``, ``rsync -a``, ``tar``), or dated
+    back (``touch -d``, ``os.utime``) keeps a modification time older than the record, which
+    then names what it held before; the status change time is set by the kernel (rename,
+    ``utime``, creation) and no program can set it back (on Windows it is the creation time:
+    a folder renamed keeps it)."""
+    return max(st.st_mtime_ns, st.st_ctime_ns)
 
 
 # --- what the records say a package folder holds -----------------------------------------

@@ -23,6 +23,7 @@ import stat
 from gouvernante.host.install_state import (
     LocalCopies,
     RecordedTree,
+    changed_ns,
     disagreement_note,
     local_copies,
     pnpm_managed,
@@ -97,7 +98,7 @@ class _TreeScan:
         self.recorded: RecordedTree | None = None  # (for the hints)
         self.tree: RecordedTree | None = None  # (what it says a folder holds: always)
         self.local: list[LocalCopies] = []
-        self.pnpm = False
+        self.pnpm: int | None = None  # when pnpm wrote the tree's .modules.yaml (its store hint)
         # Hashing reads every package's files anyway; the hint only saves manifest reads.
         self.hints = collector.payloads is None
         self.exact = exact_link_count_devices() if os.name == "posix" else frozenset()
@@ -176,7 +177,7 @@ class _TreeScan:
         if modules_folder:  # (yarn 1's --modules-folder: its packages as node_modules' are)
             name = _NM
         self.stack.append((root, name, os.path.basename(head), _PLAIN))
-        store = root + os.sep + ".pnpm" if self.pnpm else None
+        store = root + os.sep + ".pnpm" if self.pnpm is not None else None
         sep = os.sep
         stack = self.stack
         exact = self.exact
@@ -241,15 +242,18 @@ class _TreeScan:
             self.collector.skipped(root, links_not_there(len(missing), missing[0], image=False))
 
     def package(self, path: str, folder: str, in_store: bool, st: os.stat_result) -> None:
+        changed = changed_ns(st)
         if self.hints and folder not in self.names:
-            if in_store:  # pnpm's store: the folder is the package's real name
+            # pnpm's store: the folder is the package's real name, as pnpm placed it there
+            # before writing .modules.yaml (a folder replaced since is read)
+            if in_store and self.pnpm is not None and changed <= self.pnpm:
                 self._counted()
                 return
-            if self.recorded is not None and self._vouched(path, self.recorded, st):
+            if self.recorded is not None and self._vouched(path, self.recorded, changed):
                 return
-        self._read(path, folder, st.st_mtime_ns)
+        self._read(path, folder, st)
 
-    def _vouched(self, path: str, recorded: RecordedTree, st: os.stat_result) -> bool:
+    def _vouched(self, path: str, recorded: RecordedTree, changed: int) -> bool:
         """Counted from the package manager's record (npm's hidden lockfile, yarn's install
         state): its entry for this folder, written after the folder last changed, names no
         package a rule is about. (What the package's own folders hold is listed all the same:
@@ -257,7 +261,7 @@ class _TreeScan:
         key = recorded.key(path)
         if key is None:
             return False
-        release = recorded.vouches_for(key, st.st_mtime_ns)
+        release = recorded.vouches_for(key, changed)
         if release is None or release[0] in self.names:
             return False
         self._counted()
@@ -269,7 +273,7 @@ class _TreeScan:
         else:
             self.collector.cache_entries += 1
 
-    def _read(self, path: str, folder: str, mtime_ns: int | None = None) -> None:
+    def _read(self, path: str, folder: str, st: os.stat_result | None = None) -> None:
         collector = self.collector
         manifest_path = path + os.sep + "package.json"
         # a folder named for a rule's package whose package.json is not read is an error
@@ -288,16 +292,20 @@ class _TreeScan:
         )
         if collector.payloads is not None:
             collector.payloads.package_dir(path, name, version or None, self.kind, self.where)
-        if mtime_ns is None:  # (the walker's stat of the folder, when it had one)
+        if st is None:  # (the walker's stat of the folder, when it had one)
             try:
-                mtime_ns = os.stat(path, follow_symlinks=False).st_mtime_ns
+                st = os.stat(path, follow_symlinks=False)
             except OSError:
-                mtime_ns = None
+                st = None
         # what the package manager recorded here, where it is not what the package.json says
-        # (a folder not looked at: the store's folder name still says what it is)
+        # (a folder not looked at: the store's folder name still says what it is). A record
+        # adding a release is believed while the folder's modification time is not later than
+        # it (decision 0078: a tree copied with its times kept, or chown'd, still names its
+        # packages); one sparing a read or taking a finding back only while the folder's status
+        # has not changed either (``changed_ns``: a folder renamed or copied in keeps its time).
         records = [
             r
-            for r in tree_releases(path, mtime_ns or 0, self.tree, self.local)
+            for r in tree_releases(path, st.st_mtime_ns if st else 0, self.tree, self.local)
             if not same_release(name, version, r)
         ]
         names = self.names
@@ -305,7 +313,7 @@ class _TreeScan:
             pnpm_local_copy(path, name) or (folder != name and pnpm_local_copy(path, folder))
         ):
             return
-        if self.local and mtime_ns is not None and self._local_copy(path, name, version, mtime_ns):
+        if self.local and st is not None and self._local_copy(path, name, version, changed_ns(st)):
             return
         for record in records:
             collector.skipped(path, disagreement_note(name, version, record))
@@ -325,13 +333,13 @@ class _TreeScan:
                     install_scripts=scripts,
                 )
 
-    def _local_copy(self, path: str, name: str, version: str, mtime_ns: int) -> bool:
+    def _local_copy(self, path: str, name: str, version: str, changed: int) -> bool:
         """Does the package manager's record say the package ``name`` at ``path`` (last changed
-        at ``mtime_ns``) was installed from the project itself (``install_state.local_copies``)?
-        Then it is not matched by name and version, as a lockfile's local packages are not; a
-        note says so when a rule names that release."""
+        at ``changed``, its ``changed_ns``) was installed from the project itself
+        (``install_state.local_copies``)? Then it is not matched by name and version, as a
+        lockfile's local packages are not; a note says so when a rule names that release."""
         for copies in self.local:
-            source = copies.copy_at(path, name, mtime_ns)
+            source = copies.copy_at(path, name, changed)
             if source is None or local_tarball(source):  # (a packed tarball: decision 0072)
                 continue
             if package_hits(self.collector.index, name, version, None):
