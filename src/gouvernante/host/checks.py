@@ -22,7 +22,7 @@ from gouvernante.host.caches import (
 from gouvernante.host.configs import (
     berry_rc_folders,
     bunfig_cache_dir,
-    pnpm_modules_store_dir,
+    pnpm_modules_folders,
     pnpm_workspace_store_dir,
     yarnrc_folder,
 )
@@ -257,7 +257,7 @@ def scan_projects(
         node_modules.extend(renamed)
         for nm in node_modules:
             trees_seen.add(os.path.realpath(nm))
-            configured.extend(_project_tree(nm, top, collector, nm in renamed))
+            configured.extend(_project_tree(nm, top, collector, nm in renamed, tops, trees_seen))
         for yarn in yarn_dirs:
             caches_seen.add(os.path.realpath(os.path.join(yarn, "cache")))
             _yarn_folder(yarn, top, collector)
@@ -292,13 +292,60 @@ def _configs_above(
     return out
 
 
-def _project_tree(nm: str, top: str, collector: Collector, renamed: bool) -> list[_Cache]:
+def _project_tree(  # noqa: PLR0917 - the scan's state, passed down
+    nm: str,
+    top: str,
+    collector: Collector,
+    renamed: bool,
+    tops: Sequence[str],
+    seen: set[str],
+) -> list[_Cache]:
     """A project's ``node_modules`` (``renamed``: yarn 1's ``--modules-folder``) read as
-    installs; the pnpm store it was installed from (``storeDir`` in pnpm's ``.modules.yaml``)."""
+    installs, with pnpm's virtual store when ``virtual-store-dir`` put it out of the scanned
+    folders; the pnpm store it was installed from (``storeDir`` in pnpm's ``.modules.yaml``)."""
     scan_tree(nm, collector, where=f"the project {top}", modules_folder=renamed)
     modules = os.path.join(nm, PNPM_STATE)
-    store = pnpm_modules_store_dir(modules, collector.errors) if os.path.isfile(modules) else None
+    folders = pnpm_modules_folders(modules, collector.errors) if os.path.isfile(modules) else {}
+    store = folders.get("storeDir")
+    virtual = folders.get("virtualStoreDir")
+    if virtual is not None:
+        _moved_virtual_store(virtual, store, top, tops, seen, collector)
     return [("pnpm", store)] if store else []
+
+
+def _moved_virtual_store(  # noqa: PLR0917 - the scan's state, passed down
+    virtual: str,
+    store: str | None,
+    top: str,
+    tops: Sequence[str],
+    seen: set[str],
+    collector: Collector,
+) -> None:
+    """pnpm's virtual store (``virtualStoreDir`` in ``.modules.yaml``), read as the project's
+    installs when it is out of the scanned folders: ``virtual-store-dir=/elsewhere`` leaves the
+    project's ``node_modules`` only links into it (never followed), and ``require()`` loads the
+    packages there (pnpm 9.15.9; decision 0144). Inside the scanned folders the walk reads it (its
+    ``<id>/node_modules`` trees); pnpm 10's global virtual store (``<store>/v10/links``) is read
+    with the store; a folder that is not there leaves links to nothing (a note)."""
+    real = os.path.realpath(virtual)
+    if real in seen or _inside(real, tops) or not os.path.isdir(real):
+        return
+    if store is not None and _inside(real, [os.path.realpath(store)]):
+        return
+    seen.add(real)
+    where = f"the pnpm virtual store of the project {top}"
+    # its ids (``is-odd@3.0.1``, ``@scope+x@1.0.0``), each holding a tree as ``.pnpm/<id>``;
+    # nothing else of the folder the record names is walked
+    try:
+        with os.scandir(real) as it:
+            ids = [e.name for e in it if "@" in e.name[1:] and e.is_dir(follow_symlinks=False)]
+    except OSError as exc:
+        collector.dir_error(real, f"cannot read directory: {exc.strerror or exc}")
+        return
+    for name in sorted(ids):
+        tree = os.path.join(real, name, "node_modules")
+        if os.path.isdir(tree):
+            scan_tree(tree, collector, where=where)
 
 
 def _yarn_folder(yarn: str, top: str, collector: Collector) -> None:

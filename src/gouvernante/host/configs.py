@@ -175,28 +175,39 @@ def pnpm_workspace_store_dir(path: str, errors: list[ScanIssue]) -> str | None:
 
 def pnpm_modules_store_dir(path: str, errors: list[ScanIssue]) -> str | None:
     """The store a pnpm ``node_modules`` was installed from: ``storeDir`` in its
-    ``.modules.yaml`` (decoded by ``install_state.read_pnpm_modules``, as its other readers
-    decode it; a YAML one read line by line too, for the line an error names), the version
-    folder (``<store>/v10``) left out."""
+    ``.modules.yaml``, the version folder (``<store>/v10``) left out (``pnpm_modules_folders``)."""
+    return pnpm_modules_folders(path, errors).get("storeDir")
+
+
+PNPM_MODULES_FOLDERS = ("storeDir", "virtualStoreDir")
+
+
+def pnpm_modules_folders(path: str, errors: list[ScanIssue]) -> dict[str, str]:
+    """The folders a pnpm ``node_modules``'s ``.modules.yaml`` names: ``storeDir``, the store it
+    was installed from (its version folder, ``<store>/v10``, left out), and ``virtualStoreDir``,
+    where its packages are (``.pnpm`` in the ``node_modules`` unless ``virtual-store-dir`` moved
+    it; relative paths from the ``node_modules``). Decoded by ``install_state.read_pnpm_modules``,
+    as its other readers decode it; a YAML one read line by line too, for the line an error
+    names. A key not there is left out."""
     text = _read(path, errors, "pnpm's node_modules/.modules.yaml", PNPM_MODULES_MAX_BYTES)
-    if text is None or "storeDir" not in text:
-        return None
+    wanted = tuple(k for k in PNPM_MODULES_FOLDERS if text is not None and k in text)
+    if text is None or not wanted:
+        return {}
     modules = read_pnpm_modules(text.encode("utf-8"), path)
-    value: str | None
+    found: dict[str, str] = {}
     if modules.json:
-        got = modules.document.get("storeDir") if modules.document is not None else None
-        if not isinstance(got, str) or not got:
-            errors.append(ScanIssue(path, "storeDir is not read as a JSON string"))
-            return None
-        value = os.path.normpath(os.path.join(os.path.dirname(path), got))
+        for key in wanted:
+            got = modules.document.get(key) if modules.document is not None else None
+            if not isinstance(got, str) or not got:
+                errors.append(ScanIssue(path, f"{key} is not read as a JSON string"))
+                continue
+            found[key] = os.path.normpath(os.path.join(os.path.dirname(path), got))
     else:
-        found = _yaml_folders(
-            text, path, ("storeDir",), errors, _no_variable, lambda: modules.document
-        )
-        value = found.get("storeDir")
-    if value is not None and re.fullmatch(r"v[0-9]+", os.path.basename(value)):
-        value = os.path.dirname(value)
-    return value
+        found = _yaml_folders(text, path, wanted, errors, _no_variable, lambda: modules.document)
+    store = found.get("storeDir")
+    if store is not None and re.fullmatch(r"v[0-9]+", os.path.basename(store)):
+        found["storeDir"] = os.path.dirname(store)
+    return found
 
 
 def _no_variable(value: str) -> str | None:
@@ -218,7 +229,8 @@ def _yaml_folders(  # noqa: PLR0917 - the one line reader of these settings
     out: dict[str, str] = {}
     raw: dict[str, str] = {}  # (each key's value as its line writes it)
     for number, line in enumerate(text.splitlines(), 1):
-        if not any(k in line for k in wanted):
+        # (a key a wanted one begins, virtualStoreDirMaxLength, is another key)
+        if not any(re.search(rf"{k}(?![A-Za-z0-9])", line) for k in wanted):
             continue
         m = _BERRY_KEY.match(line)
         if m is None or m.group(1) not in wanted:
