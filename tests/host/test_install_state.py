@@ -24,25 +24,31 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gouvernante.host import installed
-from gouvernante.host.install_state import HIDDEN_LOCKFILE, YARN_STATE, read_yarn_state
+from gouvernante.host.install_state import (
+    HIDDEN_LOCKFILE,
+    PNPM_STATE,
+    YARN_STATE,
+    read_yarn_state,
+)
 from gouvernante.host.installed import scan_tree
 from gouvernante.host.reader import Collector
 from gouvernante.rules.index import build_index
 from host import conftest as h
 
 FIXTURES = Path(__file__).parent / "fixtures" / "installed"
-# Setting a folder's times sets its status change time to now, which a record must not be older
-# than (``install_state.changed_ns``): the record is dated after the whole test run, within the
-# day of slack any record gets.
-T_RECORD = int(time.time()) + 6 * 3600  # npm writes its hidden lockfile last
-T_INSTALL = T_RECORD - 60  # every folder and file
+T_INSTALL = 1_700_000_000  # every folder and file
+# npm writes its hidden lockfile last. Setting a folder's times sets its status change time to
+# now, which the record must not be older than (``install_state.changed_ns``): it is dated after
+# the whole test run, within the day of slack any record gets (and set after every folder, its
+# own status change time is later than theirs: ``install_state.written_ns``).
+T_RECORD = int(time.time()) + 6 * 3600
 
 
 def _installed(tmp_path: Path, case: str) -> Path:
     project = tmp_path / case
     shutil.copytree(FIXTURES / case, project, symlinks=True)
     _set_times(project, T_INSTALL)
-    for record in (HIDDEN_LOCKFILE, YARN_STATE):
+    for record in (HIDDEN_LOCKFILE, YARN_STATE, PNPM_STATE):
         hidden = project / "node_modules" / record
         if hidden.exists():
             os.utime(hidden, (T_RECORD, T_RECORD))

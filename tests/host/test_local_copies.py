@@ -28,11 +28,12 @@ from helpers import compromised_rules, docker_save, scan_report
 from host import conftest as h
 
 FIXTURES = Path(__file__).parent / "fixtures" / "local-copies"
-# Setting a folder's times sets its status change time to now, which a record must not be older
-# than (``install_state.changed_ns``): the record is dated after the whole test run, within the
-# day of slack any record gets.
-T_RECORD = int(time.time()) + 6 * 3600  # npm writes its hidden lockfile last
-T_INSTALL = T_RECORD - 60  # every folder and file
+T_INSTALL = 1_700_000_000  # every folder and file
+# npm writes its hidden lockfile last. Setting a folder's times sets its status change time to
+# now, which the record must not be older than (``install_state.changed_ns``): it is dated after
+# the whole test run, within the day of slack any record gets (and set after every folder, its
+# own status change time is later than theirs: ``install_state.written_ns``).
+T_RECORD = int(time.time()) + 6 * 3600
 RECORDS = (HIDDEN_LOCKFILE, PNPM_STATE, YARN_STATE, ".yarn-integrity")
 RULES = (
     ("is-number", "=7.0.0 || =6.0.0"),
@@ -83,12 +84,16 @@ FOLDER_COPY = {
 def _installed(tmp_path: Path, case: str) -> Path:
     project = tmp_path / case
     shutil.copytree(FIXTURES / case, project, symlinks=True)
+    records: list[str] = []
     for dirpath, dirnames, filenames in os.walk(project):
         for name in dirnames + filenames:
             path = os.path.join(dirpath, name)
-            when = T_RECORD if name in RECORDS else T_INSTALL
-            if not os.path.islink(path):
-                os.utime(path, (when, when))
+            if name in RECORDS:
+                records.append(path)
+            elif not os.path.islink(path):
+                os.utime(path, (T_INSTALL, T_INSTALL))
+    for path in records:  # (written last, as the tools do: dated after every folder's change)
+        os.utime(path, (T_RECORD, T_RECORD))
     return project
 
 

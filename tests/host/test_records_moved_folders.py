@@ -130,3 +130,28 @@ def test_a_tree_copied_whole_with_its_times_is_read_whole(tmp_path: Path, case: 
     copy = tmp_path / "copy"
     shutil.copytree(root.parent, copy, symlinks=True)
     assert _scan(copy / "node_modules") == before
+
+
+@pytest.mark.parametrize("case", ["npm11", "yarn4", "pnpm9"])
+def test_a_record_dated_forward_vouches_only_until_it_was_dated(tmp_path: Path, case: str) -> None:
+    """The record's modification time set an hour ahead (``touch -d``, within the day of slack a
+    record gets), then a folder it names replaced: the record was written (dated) before."""
+    root = _installed(tmp_path, case)
+    dated = 0
+    for name in RECORDS:
+        if (root / name).exists():
+            ahead = time.time() + 3600
+            os.utime(root / name, (ahead, ahead))
+            dated = os.stat(root / name).st_ctime_ns
+    assert dated
+    while time.time_ns() < dated + 50_000_000:  # (dated before the folder is replaced)
+        time.sleep(0.01)
+    if case == "pnpm9":
+        store = root / ".pnpm"
+        number = store / "is-number@7.0.0" / "node_modules" / "is-number"
+        debug = store / "debug@4.4.1" / "node_modules" / "debug"
+    else:
+        number, debug = root / "is-number", root / "debug"
+    _moved(number, debug)
+    found, _count = _scan(root)
+    assert found == [f"is-number@7.0.0 {debug.relative_to(root)}"]

@@ -463,16 +463,26 @@ def _joined(base: str, rel: str) -> str:
 
 
 def _record(path: str, cap: int) -> tuple[bytes, int] | None:
+    """The record's bytes and when it was written (``written_ns``)."""
     data = read_small(path, cap)
     if not isinstance(data, bytes):
         return None
     try:
-        mtime_ns = os.stat(path).st_mtime_ns
+        st = os.stat(path)
     except OSError:
         return None
-    if mtime_ns > time.time_ns() + _FUTURE_SLACK_NS:
+    if st.st_mtime_ns > time.time_ns() + _FUTURE_SLACK_NS:
         return None
-    return data, mtime_ns
+    return data, written_ns(st)
+
+
+def written_ns(st: os.stat_result) -> int:
+    """When the record ``st`` describes was written, for the freshness rule: its modification
+    time, or its status change time when that is earlier. A record dated forward (``touch -d``,
+    ``os.utime``: its modification time in the future) would otherwise vouch for every folder
+    changed before that date; its status change time is when it was dated so (the kernel's).
+    A record copied with its times kept keeps its modification time."""
+    return min(st.st_mtime_ns, st.st_ctime_ns)
 
 
 def _pnpm_copies(root: str) -> LocalCopies | None:
@@ -673,16 +683,17 @@ def yarn_state_places(data: bytes) -> tuple[Places, Places] | None:
 
 
 def pnpm_managed(root: str) -> int | None:
-    """When pnpm last installed the ``node_modules`` folder ``root``: the modification time of
-    the ``.modules.yaml`` it writes once every package is in place (pnpm 9.15.9 and 10); None
-    when there is none, or it is dated more than a day in the future (as any record)."""
+    """When pnpm last installed the ``node_modules`` folder ``root``: when it wrote the
+    ``.modules.yaml`` it writes once every package is in place (pnpm 9.15.9 and 10;
+    ``written_ns``); None when there is none, or it is dated more than a day in the future
+    (as any record)."""
     try:
         st = os.stat(os.path.join(root, PNPM_STATE))
     except OSError:
         return None
     if not stat.S_ISREG(st.st_mode) or st.st_mtime_ns > time.time_ns() + _FUTURE_SLACK_NS:
         return None
-    return st.st_mtime_ns
+    return written_ns(st)
 
 
 def changed_ns(st: os.stat_result) -> int:
