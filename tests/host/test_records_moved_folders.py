@@ -17,6 +17,7 @@ yarn 4.18.1); the tests move the folders.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -155,3 +156,34 @@ def test_a_record_dated_forward_vouches_only_until_it_was_dated(tmp_path: Path, 
     _moved(number, debug)
     found, _count = _scan(root)
     assert found == [f"is-number@7.0.0 {debug.relative_to(root)}"]
+
+
+@pytest.mark.parametrize("record", [HIDDEN_LOCKFILE, YARN_STATE])
+def test_a_scope_folder_renamed_renames_its_packages(tmp_path: Path, record: str) -> None:
+    """``mv @evil @good``: ``@good/pkg`` now holds @evil/pkg, its own folder unchanged (only the
+    scope folder was renamed); the record's ``@good/pkg`` no longer vouches for it."""
+    nm = tmp_path / "node_modules"
+    h.write_package(nm / "@good" / "pkg", "@good/pkg", "1.0.0")
+    h.write_package(nm / "@evil" / "pkg", "@evil/pkg", "1.0.1")
+    if record == HIDDEN_LOCKFILE:
+        entries = {
+            "node_modules/@good/pkg": {"version": "1.0.0"},
+            "node_modules/@evil/pkg": {"version": "1.0.1"},
+        }
+        (nm / record).write_text(json.dumps({"packages": entries}))
+    else:
+        (nm / record).write_text(
+            "__metadata:\n  version: 1\n  nmMode: classic\n\n"
+            '"@evil/pkg@npm:1.0.1":\n  locations:\n    - "node_modules/@evil/pkg"\n\n'
+            '"@good/pkg@npm:1.0.0":\n  locations:\n    - "node_modules/@good/pkg"\n'
+        )
+    written = os.stat(nm / record).st_ctime_ns
+    while time.time_ns() < written + 50_000_000:
+        time.sleep(0.01)
+    shutil.rmtree(nm / "@good")
+    (nm / "@evil").rename(nm / "@good")
+    collector = Collector(build_index((h.make_rule("R", [("@evil/pkg", "=1.0.1")]),)))
+    scan_tree(str(nm), collector, where="test")
+    assert [(f.package, f.version, f.path) for f in collector.findings] == [
+        ("@evil/pkg", "1.0.1", str(nm / "@good" / "pkg"))
+    ]

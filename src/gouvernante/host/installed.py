@@ -93,7 +93,7 @@ class _TreeScan:
         self.where = where
         self.ecosystem = ecosystem
         self.names = collector.names
-        self.stack: list[tuple[str, str, str, int]] = []
+        self.stack: list[tuple[str, str, str, int, int]] = []
         self.seen: set[int] = set()  # (device << 128 | inode) of each folder entered
         self.recorded: RecordedTree | None = None  # (for the hints)
         self.tree: RecordedTree | None = None  # (what it says a folder holds: always)
@@ -176,7 +176,7 @@ class _TreeScan:
         head, name = os.path.split(root)
         if modules_folder:  # (yarn 1's --modules-folder: its packages as node_modules' are)
             name = _NM
-        self.stack.append((root, name, os.path.basename(head), _PLAIN))
+        self.stack.append((root, name, os.path.basename(head), _PLAIN, 0))
         store = root + os.sep + ".pnpm" if self.pnpm is not None else None
         sep = os.sep
         stack = self.stack
@@ -184,7 +184,11 @@ class _TreeScan:
         # the symlinks among the tree's own package entries (its top and scope folders)
         links: list[str] | None = [] if self.kind is FindingType.INSTALLED else None
         while stack:
-            folder, name, parent, place = stack.pop()
+            # ``above``: when the folders between the tree's top and this one (itself included)
+            # last changed: a scope folder renamed (``mv @evil @good``) renames its packages
+            # without changing their own folders (the top, whose entries change with any
+            # install or cache, and its dot-folders, pnpm's ``.pnpm``, are not counted)
+            folder, name, parent, place, above = stack.pop()
             top = links is not None and (
                 folder == root or (name[:1] == "@" and os.path.dirname(folder) == root)
             )
@@ -200,9 +204,9 @@ class _TreeScan:
                 if st is None:
                     continue
                 if packages and sub[0] not in ".@":
-                    self.package(path, sub, in_store, st)
+                    self.package(path, sub, in_store, st, above)
                 elif scoped:
-                    self.package(path, f"{name}/{sub}", in_store, st)
+                    self.package(path, f"{name}/{sub}", in_store, st, above)
                 elif place == _YARN_ID and sub == YARN_STORE_PACKAGE:
                     self._read(path, "")  # (no name to hint by: always read)
                 # (else: no sub-folder; a scope folder of the top is listed for its links)
@@ -211,13 +215,9 @@ class _TreeScan:
                     or st.st_dev not in exact
                     or (top and folder == root and sub[:1] == "@")
                 ):
-                    if packages and sub == YARN_STORE:
-                        below = _YARN_STORE
-                    elif place == _YARN_STORE:
-                        below = _YARN_ID
-                    else:
-                        below = _place(place, path, sub, store)
-                    stack.append((path, sub, name, below))
+                    below = _below(place, path, sub, packages, store)
+                    dot = folder == root and sub[:1] == "."
+                    stack.append((path, sub, name, below, 0 if dot else max(above, changed_ns(st))))
         if links:
             self._links_not_there(root, links)
 
@@ -241,8 +241,10 @@ class _TreeScan:
         if missing:
             self.collector.skipped(root, links_not_there(len(missing), missing[0], image=False))
 
-    def package(self, path: str, folder: str, in_store: bool, st: os.stat_result) -> None:
-        changed = changed_ns(st)
+    def package(
+        self, path: str, folder: str, in_store: bool, st: os.stat_result, above: int = 0
+    ) -> None:
+        changed = max(changed_ns(st), above)
         if self.hints and folder not in self.names:
             # pnpm's store: the folder is the package's real name, as pnpm placed it there
             # before writing .modules.yaml (a folder replaced since is read)
@@ -251,7 +253,7 @@ class _TreeScan:
                 return
             if self.recorded is not None and self._vouched(path, self.recorded, changed):
                 return
-        self._read(path, folder, st)
+        self._read(path, folder, st, changed)
 
     def _vouched(self, path: str, recorded: RecordedTree, changed: int) -> bool:
         """Counted from the package manager's record (npm's hidden lockfile, yarn's install
@@ -273,7 +275,13 @@ class _TreeScan:
         else:
             self.collector.cache_entries += 1
 
-    def _read(self, path: str, folder: str, st: os.stat_result | None = None) -> None:
+    def _read(
+        self,
+        path: str,
+        folder: str,
+        st: os.stat_result | None = None,
+        changed: int | None = None,
+    ) -> None:
         collector = self.collector
         manifest_path = path + os.sep + "package.json"
         # a folder named for a rule's package whose package.json is not read is an error
@@ -313,7 +321,9 @@ class _TreeScan:
             pnpm_local_copy(path, name) or (folder != name and pnpm_local_copy(path, folder))
         ):
             return
-        if self.local and st is not None and self._local_copy(path, name, version, changed_ns(st)):
+        if changed is None and st is not None:
+            changed = changed_ns(st)
+        if self.local and changed is not None and self._local_copy(path, name, version, changed):
             return
         for record in records:
             collector.skipped(path, disagreement_note(name, version, record))
@@ -433,6 +443,16 @@ def scan_package_versions(root: str, collector: Collector, *, where: str) -> Non
         # (no package.json: not such a package - corepack keeps yarn 2+ as one yarn.js file)
         if os.path.lexists(path + os.sep + "package.json"):
             scan._read(path, name)
+
+
+def _below(place: int, path: str, name: str, packages: bool, store: str | None) -> int:
+    """Where the folder ``path`` (named ``name``, in a folder at ``place``; ``packages``: that
+    folder is a ``node_modules``) is in pnpm's or yarn berry's pnpm linker's store."""
+    if packages and name == YARN_STORE:
+        return _YARN_STORE
+    if place == _YARN_STORE:
+        return _YARN_ID
+    return _place(place, path, name, store)
 
 
 def _place(place: int, path: str, name: str, store: str | None) -> int:
