@@ -203,10 +203,12 @@ class _TreeScan:
                 st = self.enter(path)
                 if st is None:
                     continue
+                # (``install_state.changed_ns``, or the folders' above: inline, once a folder)
+                changed = max(st.st_ctime_ns, st.st_mtime_ns, above)
                 if packages and sub[0] not in ".@":
-                    self.package(path, sub, in_store, st, above)
+                    self.package(path, sub, in_store, st, changed)
                 elif scoped:
-                    self.package(path, f"{name}/{sub}", in_store, st, above)
+                    self.package(path, f"{name}/{sub}", in_store, st, changed)
                 elif place == _YARN_ID and sub == YARN_STORE_PACKAGE:
                     self._read(path, "")  # (no name to hint by: always read)
                 # (else: no sub-folder; a scope folder of the top is listed for its links)
@@ -215,9 +217,9 @@ class _TreeScan:
                     or st.st_dev not in exact
                     or (top and folder == root and sub[:1] == "@")
                 ):
-                    below = _below(place, path, sub, packages, store)
+                    below = _place(place, path, sub, store, packages)
                     dot = folder == root and sub[:1] == "."
-                    stack.append((path, sub, name, below, 0 if dot else max(above, changed_ns(st))))
+                    stack.append((path, sub, name, below, 0 if dot else changed))
         if links:
             self._links_not_there(root, links)
 
@@ -242,9 +244,10 @@ class _TreeScan:
             self.collector.skipped(root, links_not_there(len(missing), missing[0], image=False))
 
     def package(
-        self, path: str, folder: str, in_store: bool, st: os.stat_result, above: int = 0
+        self, path: str, folder: str, in_store: bool, st: os.stat_result, changed: int
     ) -> None:
-        changed = max(changed_ns(st), above)
+        """The package folder ``path`` (named ``folder``), last changed at ``changed`` (its
+        ``changed_ns``, or a folder's above it when later)."""
         if self.hints and folder not in self.names:
             # pnpm's store: the folder is the package's real name, as pnpm placed it there
             # before writing .modules.yaml (a folder replaced since is read)
@@ -445,20 +448,15 @@ def scan_package_versions(root: str, collector: Collector, *, where: str) -> Non
             scan._read(path, name)
 
 
-def _below(place: int, path: str, name: str, packages: bool, store: str | None) -> int:
+def _place(place: int, path: str, name: str, store: str | None, packages: bool = False) -> int:
     """Where the folder ``path`` (named ``name``, in a folder at ``place``; ``packages``: that
-    folder is a ``node_modules``) is in pnpm's or yarn berry's pnpm linker's store."""
+    folder is a ``node_modules``) is in pnpm's store, or yarn berry's pnpm linker's."""
     if packages and name == YARN_STORE:
         return _YARN_STORE
-    if place == _YARN_STORE:
-        return _YARN_ID
-    return _place(place, path, name, store)
-
-
-def _place(place: int, path: str, name: str, store: str | None) -> int:
-    """Where the folder ``path`` (named ``name``, in a folder at ``place``) is in pnpm's store."""
     if place == _PLAIN:
         return _STORE if path == store else _PLAIN
+    if place == _YARN_STORE:
+        return _YARN_ID
     if place == _STORE:
         return _ID
     if place == _ID:
