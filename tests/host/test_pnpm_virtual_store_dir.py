@@ -78,3 +78,13 @@ def test_a_virtual_store_named_nowhere_is_not_walked(tmp_path: Path) -> None:
     shutil.rmtree(tmp_path / "pnpm9" / "vstore")
     found, _collector = _scan(tmp_path / "pnpm9" / "project")
     assert found == []
+
+
+def test_a_record_without_virtual_store_dir_says_nothing_of_it(tmp_path: Path) -> None:
+    """pnpm 10's JSON record with ``virtualStoreDirMaxLength`` and no ``virtualStoreDir``: no
+    error (the store is where the links lead, walked or not as before)."""
+    shutil.copytree(FIXTURE / "pnpm10", tmp_path / "pnpm10", symlinks=True)
+    modules = tmp_path / "pnpm10" / "project" / "node_modules" / ".modules.yaml"
+    modules.write_text(modules.read_text().replace('"virtualStoreDir"', '"otherKey"'))
+    _found, collector = _scan(tmp_path / "pnpm10" / "project")
+    assert collector.errors == []

@@ -198,6 +198,8 @@ def pnpm_modules_folders(path: str, errors: list[ScanIssue]) -> dict[str, str]:
     if modules.json:
         for key in wanted:
             got = modules.document.get(key) if modules.document is not None else None
+            if got is None and key != "storeDir" and modules.document is not None:
+                continue  # (named in another key only: virtualStoreDirMaxLength)
             if not isinstance(got, str) or not got:
                 errors.append(ScanIssue(path, f"{key} is not read as a JSON string"))
                 continue
