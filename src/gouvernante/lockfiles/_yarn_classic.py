@@ -350,10 +350,10 @@ class _Entries:
         # a URL dependency's entry written with no ``resolved`` (or ``resolved ""``): yarn 1
         # downloads its range, the URL (1.22.22 installed is-number 7.0.0 in node_modules/baz
         # for "baz@<is-number 7.0.0's tarball URL>", ``version "7.0.0"``, no resolved;
-        # decision 0143): the range is read as its resolved URL
-        unresolved = self._unresolved_urls()
-        if unresolved:
-            suspects = sorted({*suspects, *unresolved})
+        # decision 0143): the range is read as its resolved URL. (Without the grammar's
+        # columns every entry is a suspect and ``unresolved`` is None.)
+        if self.unresolved:
+            suspects = sorted({*suspects, *self.unresolved})
         if not suspects:
             return extra, errors
         from gouvernante.lockfiles._tarball_url import (  # noqa: PLC0415
@@ -366,7 +366,7 @@ class _Entries:
         names = self.names
         for index in suspects:
             version, resolved = self._version_resolved(index)
-            if not resolved and index in unresolved:
+            if not resolved and self.source_of(index) is Source.TARBALL:
                 resolved = self.range_of(index)
             if (
                 not resolved
@@ -396,20 +396,6 @@ class _Entries:
             if not asked:
                 errors.append(injection_error(f"line {self.line_at(index)}: resolved", "yarn"))
         return extra, errors
-
-    def _unresolved_urls(self) -> frozenset[int]:
-        """The entries with no ``resolved`` (or ``resolved ""``) whose range is an http(s)
-        URL (a tarball's: ``classify``), the URL yarn 1 downloads for them."""
-        positions: Iterable[int]
-        if self.unresolved is not None:  # (the grammar's reading knows them: usually none)
-            positions = self.unresolved
-        else:  # (a URL range's id holds its scheme: the other entries' fields are not read)
-            positions = (i for i, id_ in enumerate(self.ids) if "http" in id_)
-        return frozenset(
-            i
-            for i in positions
-            if self.source_of(i) is Source.TARBALL and not self._version_resolved(i)[1]
-        )
 
     def _built_url_packages(self) -> tuple[list[LockedPackage], list[str]]:
         """Registry entries with no ``resolved`` whose name is no plain npm name (decision
