@@ -4,17 +4,20 @@ oracle of tests/realworld/data/_tools) and by gouvernante (`-lockfile` and `-dir
 by pair. An independent sweep: the tarballs are not committed, `list.json` names each one
 (package, version, tarball URL, sha256, member path).
 
-    sweep.py discover CACHE NAME[:K] ...   # network: K versions per name (the last of each
-                                           # major.minor, spread), tarballs kept in CACHE only
-                                           # when they hold a lockfile member
+    sweep.py discover CACHE NAME[:K[:all]] ...
+                                           # network: K versions per name (the last of each
+                                           # major.minor, spread; `all`: of every release),
+                                           # tarballs kept in CACHE only when they hold a
+                                           # lockfile member and list.json does not name them
     sweep.py fetch CACHE                   # network: the tarballs list.json names, sha256 checked
-    sweep.py select CACHE                  # offline: every lockfile member of CACHE's tarballs,
+    sweep.py select CACHE [--append]       # offline: every lockfile member of CACHE's tarballs,
                                            # one row per distinct lockfile -> list.json
-    sweep.py run CACHE [--tools DIR] [--work DIR] [--reuse] [--only ID...]
+    sweep.py run CACHE [--tools DIR] [--work DIR] [--reuse] [--modes M,..] [--only ID...]
                                            # offline: oracle + cross-check + gouvernante on every
                                            # row of list.json; totals on stdout, rows in
                                            # WORK/results.json (--reuse: the oracle's answers a
-                                           # run left in WORK, only gouvernante runs again)
+                                           # run left in WORK, only gouvernante runs again;
+                                           # --modes: lockfile,dir by default, git too)
     sweep.py report WORK                   # the totals of a run again
 
 `run` needs the oracle's tools installed (tests/realworld/data/_tools/setup.sh, or --tools
@@ -56,6 +59,7 @@ LOCKS = (
     "pnpm-lock.yaml",
     "bun.lock",
     "bun.lockb",
+    "deno.lock",
 )
 MIN_BYTES = 300  # smaller members are empty lockfiles ({"lockfileVersion": 1} and the like)
 
@@ -88,12 +92,13 @@ def _vkey(v: str) -> tuple[int, int, int]:
     return int(a), int(b), int(c)
 
 
-def pick_versions(versions: list[str], k: int) -> list[str]:
+def pick_versions(versions: list[str], k: int, patches: bool = False) -> list[str]:
+    """K of the last releases of each major.minor, spread; ``patches``: K of every release."""
     plain = sorted((v for v in versions if re.fullmatch(r"\d+\.\d+\.\d+", v)), key=_vkey)
     last_minor: dict[tuple[int, int], str] = {}
     for v in plain:
         last_minor[_vkey(v)[:2]] = v
-    cand = list(last_minor.values())
+    cand = plain if patches else list(last_minor.values())
     if len(cand) > k:
         step = len(cand) / k
         cand = [cand[int(i * step)] for i in range(k)] + [cand[-1]]
@@ -114,17 +119,22 @@ def discover(cache: Path, args: list[str]) -> None:
     jobs = []
     for arg in args:
         name, _, k = arg.partition(":")
+        k, _, every = k.partition(":")
         accept = "application/vnd.npm.install-v1+json"
         try:
             doc = json.loads(_get("https://registry.npmjs.org/" + name.replace("/", "%2f"), accept))
         except OSError as e:
             print(f"{name}: {e}")
             continue
-        for v in pick_versions(list(doc.get("versions", {})), int(k or 8)):
+        for v in pick_versions(list(doc.get("versions", {})), int(k or 8), every == "all"):
             jobs.append(doc["versions"][v]["dist"]["tarball"])
+
+    listed = {r["tarball"] for r in json.loads(LIST.read_text())}
 
     def one(url: str) -> str:
         path = cache / cache_name(url)
+        if url in listed:  # read by an earlier sweep: its lockfiles are list.json's already
+            return f"{url}: listed"
         if path.exists():
             return f"{url}: cached"
         try:
@@ -160,9 +170,12 @@ def fetch(cache: Path) -> None:
 # ---------------------------------------------------------------- select (offline)
 
 
-def select(cache: Path) -> None:
-    rows = []
-    seen: set[str] = set()
+def select(cache: Path, append: bool = False) -> None:
+    """``append``: list.json's rows stay as they are (ids and all) and only lockfiles it does
+    not hold yet (by sha256) are added after them, numbered on."""
+    old = json.loads(LIST.read_text()) if append else []
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = {r["lockfile_sha256"] for r in old}
     for found in sorted(cache.glob("*.tgz")):
         data = found.read_bytes()
         sha = hashlib.sha256(data).hexdigest()
@@ -173,6 +186,9 @@ def select(cache: Path) -> None:
                 found.rename(cache / cache_name(url))
             for m in t:
                 if not (m.isfile() and posixpath.basename(m.name) in LOCKS and m.size > MIN_BYTES):
+                    continue
+                if m.name.endswith("deno.lock"):  # the oracle has no deno reader: named, not read
+                    print(f"{found.name}: {m.name} not listed (no oracle for deno.lock)")
                     continue
                 body = t.extractfile(m).read()  # type: ignore[union-attr]
                 lsha = hashlib.sha256(body).hexdigest()
@@ -189,10 +205,11 @@ def select(cache: Path) -> None:
                         "lockfile_sha256": lsha,
                     }
                 )
-    for i, r in enumerate(rows):
+    for i, r in enumerate(rows, start=len(old)):
         r["id"] = f"{i:04d}-{r['package'].replace('/', '+')}-{r['version']}"
-    LIST.write_text(json.dumps(rows, indent=0) + "\n")
-    print(f"{len(rows)} distinct lockfiles in {len(list(cache.glob('*.tgz')))} tarballs -> {LIST}")
+    LIST.write_text(json.dumps(old + rows, indent=0) + "\n")
+    print(f"{len(rows)} new distinct lockfiles in {len(list(cache.glob('*.tgz')))} tarballs"
+          f" ({len(old)} listed before) -> {LIST}")  # fmt: skip
 
 
 def tarball_url(name: str, version: str) -> str:
@@ -329,7 +346,15 @@ def klass(r: dict[str, Any]) -> str:
     return "exact" if r["exact"] else "differing"
 
 
-def run(cache: Path, tools: Path, work: Path, only: list[str], reuse: bool = False) -> int:
+def run(
+    cache: Path,
+    tools: Path,
+    work: Path,
+    only: list[str],
+    reuse: bool = False,
+    *,
+    modes: tuple[str, ...] = ("lockfile", "dir"),
+) -> int:
     from realworld.harness import evaluate
 
     extract = _load(tools / "extract.py", "rw_extract")
@@ -353,7 +378,7 @@ def run(cache: Path, tools: Path, work: Path, only: list[str], reuse: bool = Fal
         else:
             res["pairs"] = exp["count"]
             res["crosscheck_differences"] = len(exp["crosscheck_differences"])
-            for mode in ("lockfile", "dir"):
+            for mode in modes:
                 try:
                     outcome = evaluate(row["id"], mode, data=work, non_registry_rules=True)
                     res[mode] = summarize(outcome)
@@ -362,7 +387,7 @@ def run(cache: Path, tools: Path, work: Path, only: list[str], reuse: bool = Fal
                     res[mode] = {"exact": False, "errors": [crash], "pairs": 0}
                 res[mode]["class"] = klass(res[mode])
         results.append(res)
-        tag = " ".join(f"{m}={res[m]['class']}" for m in ("lockfile", "dir") if m in res)
+        tag = " ".join(f"{m}={res[m]['class']}" for m in modes if m in res)
         print(f"{row['id']:60s} {fmt:42s} {res.get('pairs', 0):5d} {tag}", flush=True)
     (work / "results.json").write_text(json.dumps(results, indent=1) + "\n")
     report(results)
@@ -394,10 +419,10 @@ def report(results: list[dict[str, Any]]) -> None:
     crossed = sum(1 for r in read if r["crosscheck_differences"])
     print(f"\n{len(results)} lockfiles: {len(read)} with registry pairs, {trivial} with none,"
           f" {refused} the oracle refuses; the cross-check disagrees on {crossed}")  # fmt: skip
-    modes = ("lockfile", "dir")
+    modes = [m for m in ("lockfile", "dir", "git") if read and m in read[0]]
     for fmt, n in sorted(Counter(r["format"] for r in read).items()):
         cl = {m: dict(Counter(r[m]["class"] for r in read if r["format"] == fmt)) for m in modes}
-        print(f"  {fmt:56s} {n:4d}  -lockfile {cl['lockfile']}  -dir {cl['dir']}")
+        print(f"  {fmt:56s} {n:4d} " + " ".join(f" -{m} {cl[m]}" for m in modes))
     pairs = sum(r["pairs"] for r in read)
     for mode in modes:
         c = Counter(r[mode]["class"] for r in read)
@@ -433,12 +458,13 @@ def main() -> int:
         fetch(cache)
         return 0
     if cmd == "select":
-        select(cache)
+        select(cache, append="--append" in sys.argv[3:])
         return 0
     if cmd == "run":
         rest = sys.argv[3:]
         tools, work, only = TOOLS, Path(tempfile.mkdtemp(prefix="published-lockfiles-")), []
         reuse = False
+        modes: tuple[str, ...] = ("lockfile", "dir")
         while rest:
             opt = rest.pop(0)
             if opt == "--tools":
@@ -447,10 +473,12 @@ def main() -> int:
                 work = Path(rest.pop(0))
             elif opt == "--reuse":
                 reuse = True
+            elif opt == "--modes":  # e.g. lockfile,dir,git (the harness's mode names)
+                modes = tuple(rest.pop(0).split(","))
             elif opt == "--only":
                 only, rest = rest, []
         work.mkdir(parents=True, exist_ok=True)
-        return run(cache, tools, work, only, reuse)
+        return run(cache, tools, work, only, reuse, modes=modes)
     print(__doc__)
     return 2
 
