@@ -40,7 +40,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from itertools import accumulate, chain, filterfalse, islice, repeat
 from operator import add, attrgetter, itemgetter, methodcaller
-from typing import cast, overload
+from typing import Literal, cast, overload
 
 import msgspec
 
@@ -100,12 +100,21 @@ class _V1Entry(msgspec.Struct):
     """One value of a v1 ``dependencies`` map (recursive)."""
 
     version: str | None = None
-    resolved: str | None = None
+    # ``false``: npm 6 (6.9, 6.10) wrote it for the dependencies fsevents 1.2.x bundles;
+    # arborist reads it as no ``resolved`` (its Node: ``resolved || null``; 2 published
+    # netlify-cli shrinkwraps and a serverless package-lock, decision 0142). ``true`` stays a
+    # shape error.
+    resolved_: str | Literal[False] | None = msgspec.field(default=None, name="resolved")
     integrity: str | None = None
     bundled: bool = False
     requires: msgspec.Raw = _NO_RAW
     dependencies: "dict[str, _V1Entry] | None" = None
     from_: str | None = msgspec.field(default=None, name="from")
+
+    @property
+    def resolved(self) -> str | None:
+        resolved = self.resolved_
+        return None if resolved is False else resolved
 
 
 class _Lock(msgspec.Struct):
