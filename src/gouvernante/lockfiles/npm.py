@@ -755,7 +755,8 @@ def _unanswered(
         folder = entries.get(key)
         if folder is not None and folder.devDependencies:
             declared.add_map(folder.devDependencies, key)
-    errors, bundled = declared.unanswered(entries, links)
+    outside = any(_outside(key) for key in folders)
+    errors, bundled = declared.unanswered(entries, links, outside=outside)
     errors.extend(declared.other_packages(entries, links))
     return errors, bundled
 
@@ -843,7 +844,7 @@ class _Declared:
         return errors
 
     def unanswered(
-        self, entries: Mapping[str, _Entry], links: Mapping[str, str]
+        self, entries: Mapping[str, _Entry], links: Mapping[str, str], *, outside: bool = False
     ) -> tuple[list[str], list[tuple[str, str]]]:
         """The errors, and the (name, key) of each dependency the package bundles in its tarball
         (``bundleDependencies``) that no entry answers: npm's linked layout writes no entry for
@@ -852,12 +853,14 @@ class _Declared:
         0039)."""
         # A top-level entry answers any dependency of its name (require() ends there): only the
         # others are resolved, dependent by dependent (rare but for monorepos), and a map that
-        # did not decode is worded there.
+        # did not decode is worded there. ``outside``: a folder outside the project has an entry
+        # (a ``file:..`` link's target), from which require() never reaches the top level:
+        # every dependency of an entry out there is resolved (decision 0142).
         keys = entries._index if isinstance(entries, _LazyEntries) else entries  # (no call a test)
         # (each name's key built and looked up by C iterators: ~8 against ~12 ms for 27,500)
         top_keys = map(_NODE_MODULES.__add__, self._names)
         missing = {key[13:] for key in filterfalse(keys.__contains__, top_keys)}
-        if not missing and not self._bad:
+        if not missing and not self._bad and not outside:
             return [], []
         # a map that did not decode stopped the collection: every name is looked at then
         everything = self._bad
@@ -878,7 +881,8 @@ class _Declared:
                     errors.append(f"{where}: not an object of dependency names")
                     continue
                 # (in the map's order: a set's would change with the process's hash seed)
-                for name in names if everything else filter(missing.__contains__, names):
+                every = everything or (outside and _outside(key))
+                for name in names if every else filter(missing.__contains__, names):
                     if _resolve(key, name, entries) is None:
                         if bundles is None:
                             bundles = _bundle_names(entry)
@@ -1352,6 +1356,11 @@ def _resolve(location: str, name: str, nodes: Container[str]) -> str | None:
     return None
 
 
+def _outside(key: str) -> bool:
+    """A key of a folder outside the project (``..``, ``../lib``, ``../node_modules/x``)."""
+    return key[:2] == ".." and (len(key) == 2 or key[2] == "/")
+
+
 def _lookup_folders(location: str) -> list[str]:
     """The ``node_modules/`` folders require() searches from ``location``, nearest first."""
     if location.startswith("node_modules/") and "/node_modules/" not in location:
@@ -1367,6 +1376,16 @@ def _lookup_folders(location: str) -> list[str]:
             folder = folder[:cut]
         elif folder.startswith("node_modules/"):
             folder = ""
+        elif _outside(folder):
+            # a folder outside the project (a ``file:..`` link's target): up one directory
+            # while still outside, never to the project's own node_modules/, which npm's tree
+            # never searches from there (npm 11.19.1: ``npm ls`` calls such a dependency
+            # missing even when the root has a package of that name; ``npm ci`` installs
+            # nothing for it: the target's own project locks it, not this file)
+            cut = folder.rfind("/")
+            if folder.endswith("..") or cut < 0:
+                return folders
+            folder = folder[:cut]
         else:  # a folder outside node_modules (a workspace): up one directory
             cut = folder.rfind("/")
             folder = folder[:cut] if cut >= 0 else ""
