@@ -460,8 +460,9 @@ def test_real_files_on_a_private_registry_stay_clean(
 
 
 def test_every_format_is_moved() -> None:
-    # (pnpm-lock.yaml: url-dependencies, whose tarball URLs pnpm writes)
-    moved = {"package-lock.json", "bun.lock", "yarn.lock", "pnpm-lock.yaml"}
+    # (pnpm-lock.yaml: url-dependencies, whose tarball URLs pnpm writes; npm-shrinkwrap.json:
+    # npm-v1-resolved-false, a published one)
+    moved = {"package-lock.json", "npm-shrinkwrap.json", "bun.lock", "yarn.lock", "pnpm-lock.yaml"}
     assert {p.name for p in _MOVED} == moved
 
 

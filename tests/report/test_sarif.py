@@ -184,6 +184,8 @@ def test_every_lockfile_format_points_at_the_entry_line(
         least = 1
     if directory.parent.name == "realtools":  # (is-number, kind-of: no release of the rules)
         least = 0
+    if directory.parent.name == "npm-outside-link":  # (an error, no finding: decision 0142)
+        least = 0
     assert len(run["results"]) >= least
     for res in run["results"]:
         loc = res["locations"][0]["physicalLocation"]
