@@ -305,7 +305,7 @@ def _parse_lean(data: bytes, fmt: LockfileFormat, path: str, skip: int = 0) -> L
     index = cast("dict[str, int]", raws)
     entries = _LazyEntries(data, index, list(raws))
     named: dict[str, str] = {}
-    declared = _Declared(escapes=b"\\" in data)
+    declared = _Declared()
     pairs = _checked_entries(raws, entries, opening.end(), named, declared)
     del raws
     try:
@@ -508,9 +508,7 @@ def _parse_packages(
     errors.extend(urls.errors)
     errors.extend(legacy_errors)
     # (before the husks and unread entries go: an entry answers its dependents, read or not)
-    unanswered, bundled = _unanswered(
-        entries, links, folders, declared or _Declared(escapes=b"\\" in data)
-    )
+    unanswered, bundled = _unanswered(entries, links, folders, declared or _Declared())
     errors.extend(unanswered)
     if skipped:
         errors.extend(_husks_answering(entries, links, frozenset(skipped)))
@@ -686,11 +684,10 @@ class _Urls:
 
 
 _NAMES_DECODER = lazy_object(lambda: msgspec.json.Decoder(dict[str, msgspec.Raw]))
+_MAPS_DECODER = lazy_object(lambda: msgspec.json.Decoder(list[dict[str, msgspec.Raw]]))
 _SPECS_DECODER = lazy_object(lambda: msgspec.json.Decoder(dict[str, object]))
-# an ``npm:`` alias spec as written; with an escape, any map holding one (``\u006epm:`` is
-# ``npm:`` to npm's JSON.parse): a pattern searches a msgspec.Raw without a copy, the literal
-# one at the cost of one look at each byte (decision 0139)
-_ALIAS_SPEC = lazy_pattern(rb"npm:")
+# a map that may hold an ``npm:`` alias spec, as written: ``npm:`` itself or an escape
+# (``\u006epm:``; n, p, m and : have no short escape), searched in a msgspec.Raw without a copy
 _ALIAS_OR_ESCAPE = lazy_pattern(rb"npm:|\\u")
 
 
@@ -768,27 +765,59 @@ class _Declared:
     file cut, edited or badly merged may have lost the entry of the very package a rule names.
     Cost: the names of every ``dependencies`` map decoded (~0.8 us an entry)."""
 
-    __slots__ = ("_aliasing", "_bad", "_names", "_search", "collected")
+    __slots__ = ("_aliasing", "_bad", "_names", "collected")
 
-    def __init__(self, *, escapes: bool = True) -> None:
+    def __init__(self) -> None:
         self._names: set[str] = set()
         self._bad: bool = False  # a map that is no object of names: worded by ``unanswered``
-        # (key, field, map) of each map holding an ``npm:`` alias spec (``other_packages``;
-        # each map searched, where one search of the whole file for "npm:" took 17 ms)
+        # (key, field, map) of each map that may hold an ``npm:`` alias spec (``other_packages``
+        # decodes them again and checks each alias spec)
         self._aliasing: list[tuple[str, str, msgspec.Raw]] = []
         self.collected = False  # (``add`` called: by the big-file path as it reads the file)
-        # (``escapes``: the file holds a backslash, which one memchr of its bytes tells, 1.4 ms
-        # for 24 MB: an alias spec may then be written with escapes, and every map holding one
-        # is decoded. On issue 17's 55,000-entry file the literal search costs ~65 M
-        # instructions, the one with escapes ~350 M)
-        self._search = (_ALIAS_OR_ESCAPE if escapes else _ALIAS_SPEC).search
 
     def add(self, entries: Iterable[_Entry], keys: Iterable[str]) -> None:
+        """The names of each entry's ``dependencies``, ``_CHUNK`` entries at a time: the chunk's
+        maps joined into one JSON array, decoded by one call and searched once for what an
+        ``npm:`` alias spec is written with (``npm:``, else an escape: a backslash); only the
+        maps of a chunk holding that are searched one by one (decision 0141: a decode and a
+        search of each map cost ~100 M instructions more on issue 17's 55,000-entry file)."""
         self.collected = True
+        entries_left = iter(entries)
+        keys_left = iter(keys)
+        update = self._names.update
+        decode = _MAPS_DECODER.decode
+        while chunk := list(islice(entries_left, _CHUNK)):
+            chunk_keys = list(islice(keys_left, len(chunk)))
+            maps: list[msgspec.Raw | bytes] = [
+                e.dependencies for e in chunk if e.dependencies and not e.link
+            ]
+            if not maps:
+                continue
+            # one JSON array of the maps (each one JSON value, as msgspec kept it), copied once
+            maps[0] = b"[" + maps[0]
+            maps[-1] = b"".join((maps[-1], b"]"))
+            text = b",".join(maps)
+            try:
+                _DRAIN(map(update, decode(text)))
+            except (msgspec.MsgspecError, ValueError, RecursionError):
+                self._add_each(chunk, chunk_keys)  # (stops at the map that is no object of names)
+                if self._bad:
+                    return
+                continue
+            if b"npm:" in text or b"\\" in text:
+                search = _ALIAS_OR_ESCAPE.search
+                self._aliasing.extend(
+                    (key, "dependencies", entry.dependencies)
+                    for entry, key in zip(chunk, chunk_keys, strict=True)
+                    if entry.dependencies and not entry.link and search(entry.dependencies)
+                )
+
+    def _add_each(self, entries: Iterable[_Entry], keys: Iterable[str]) -> None:
+        """``add``, a map at a time, up to a map that is no object of names (``_bad``)."""
         update = self._names.update
         decode = _NAMES_DECODER.decode
         aliasing = self._aliasing.append
-        search = self._search
+        search = _ALIAS_OR_ESCAPE.search
         try:
             for entry, key in zip(entries, keys, strict=True):
                 if entry.dependencies and not entry.link:
@@ -804,7 +833,7 @@ class _Declared:
         except (msgspec.MsgspecError, ValueError, RecursionError):
             self._bad = True
             return
-        if self._search(raw) is not None:
+        if _ALIAS_OR_ESCAPE.search(raw) is not None:  # (a few maps: the folders')
             self._aliasing.append((key, "devDependencies", raw))
 
     def other_packages(self, entries: Mapping[str, _Entry], links: Mapping[str, str]) -> list[str]:
@@ -925,6 +954,7 @@ def _bundle_names(entry: _Entry) -> Container[str]:
 
 _NODE_MODULES = "node_modules/"
 _DISCARD = deque[str](maxlen=0).append  # the big-file path keeps no name per entry
+_DRAIN = deque[None](maxlen=0).extend  # (runs an iterator of calls to its end)
 
 
 class _KeyNames(Sequence[str]):
