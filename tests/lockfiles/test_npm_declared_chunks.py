@@ -1,0 +1,146 @@
+"""npm's dependency check reads each chunk of entries' ``dependencies`` maps as one JSON array
+and searches that text once for what an ``npm:`` alias spec is written with (decision 0141);
+decision 0139's alias check then gets the maps of a chunk holding one. These tests pin that the
+chunked reading collects what a map-by-map reading does (``_Declared._add_each``, the reading
+before 0141): the same names, the same "a map is no object of names", the same maps for the
+alias check (so every map holding a spec npm's JSON.parse reads as ``npm:...``, escapes
+included), on every npm lockfile of the tests and on generated maps.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import msgspec
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gouvernante.lockfiles import npm
+from lockfiles.fuzzcore import fixture_paths
+
+NPM_FILES = [
+    p
+    for p in fixture_paths(realworld=True)
+    if p.name in ("package-lock.json", "npm-shrinkwrap.json")
+]
+
+
+def _collected(
+    entries: list[npm._Entry], keys: list[str], *, chunked: bool
+) -> tuple[set[str], bool, list[tuple[str, str]]]:
+    declared = npm._Declared()
+    if chunked:
+        declared.add(entries, keys)
+    else:
+        declared._add_each(entries, keys)
+    return declared._names, declared._bad, [(k, f) for k, f, _ in declared._aliasing]
+
+
+def _alias_maps(entries: list[npm._Entry], keys: list[str]) -> Iterator[str]:
+    """The keys of the maps holding a spec that reads as ``npm:...`` (up to a bad map)."""
+    for entry, key in zip(entries, keys, strict=True):
+        if not entry.dependencies or entry.link:
+            continue
+        try:
+            specs = npm._SPECS_DECODER.decode(entry.dependencies)
+        except msgspec.MsgspecError:
+            return
+        if any(isinstance(s, str) and s.startswith("npm:") for s in specs.values()):
+            yield key
+
+
+def _same_both_ways(entries: list[npm._Entry], keys: list[str]) -> None:
+    chunked = _collected(entries, keys, chunked=True)
+    assert chunked == _collected(entries, keys, chunked=False)
+    found = {key for key, _ in chunked[2]}
+    assert found.issuperset(_alias_maps(entries, keys))
+
+
+def test_the_tests_npm_lockfiles_are_read() -> None:
+    assert len(NPM_FILES) >= 20
+
+
+@pytest.mark.parametrize("path", NPM_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("chunk", [npm._CHUNK, 3])
+def test_every_npm_lockfile_collects_the_same(
+    path: Path, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(npm, "_CHUNK", chunk)
+    data = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
+    lock = msgspec.json.decode(data, type=npm._Lock)
+    if not lock.packages:
+        pytest.skip("a v1 file: no packages map")
+    _same_both_ways(list(lock.packages.values()), list(lock.packages))
+
+
+_HEX = st.sampled_from("0123456789abcdefABCDEF")
+
+
+def _escaped(char: str) -> st.SearchStrategy[str]:
+    """``char`` as JSON writes it: itself, or a ``\\u`` escape in either case."""
+    code = f"{ord(char):04x}"
+    return st.sampled_from(
+        [char, f"\\u{code}", f"\\u{code.upper()}", f"\\u{code[:2]}{code[2:].upper()}"]
+    )
+
+
+@st.composite
+def _spec_text(draw: st.DrawFn) -> str:
+    """A spec as written in the file (the JSON value's text)."""
+    kind = draw(st.sampled_from(["range", "alias", "escaped-alias", "other-escape", "odd"]))
+    if kind == "range":
+        return json.dumps(draw(st.sampled_from(["^1.0.0", "~2.3.4", "*", "latest", "1.x"])))
+    if kind == "alias":
+        return '"npm:is-number@7.0.0"'
+    if kind == "escaped-alias":
+        head = "".join(draw(_escaped(c)) for c in "npm:")
+        return f'"{head}is-number@^7.0.0"'
+    if kind == "other-escape":
+        return draw(st.sampled_from(['"\\u005e1.0.0"', '"a\\\\b"', '"\\u0000npm:x"', '"^1\\/2"']))
+    return draw(st.sampled_from(["1", "null", '{"a": "npm:x"}', '["npm:x"]', '"x npm: y"']))
+
+
+@st.composite
+def _map_text(draw: st.DrawFn) -> str:
+    if draw(st.integers(0, 30)) == 0:  # no object of names
+        return draw(st.sampled_from(["[]", "1", '"npm:x"', "null"]))
+    names = draw(st.lists(st.sampled_from(["a", "b", "is-number", "@s/c", "npm"]), max_size=4))
+    members = [f"{json.dumps(n)}: {draw(_spec_text())}" for n in names]
+    return "{" + ", ".join(members) + "}"
+
+
+@st.composite
+def _entries_text(draw: st.DrawFn) -> str:
+    count = draw(st.integers(0, 12))
+    texts = []
+    for i in range(count):
+        fields = [f'"version": "1.0.{i}"']
+        if draw(st.booleans()):
+            fields.append(f'"dependencies": {draw(_map_text())}')
+        if draw(st.integers(0, 8)) == 0:
+            fields.append('"link": true')
+        texts.append("{" + ", ".join(fields) + "}")
+    return "[" + ", ".join(texts) + "]"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=_entries_text(), chunk=st.integers(1, 5))
+def test_generated_maps_collect_the_same(text: str, chunk: int) -> None:
+    entries = msgspec.json.decode(text.encode(), type=list[npm._Entry])
+    keys = [f"node_modules/p{i}" for i in range(len(entries))]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(npm, "_CHUNK", chunk)
+        _same_both_ways(entries, keys)
+
+
+def test_an_escaped_alias_in_a_later_chunk_is_searched(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(npm, "_CHUNK", 2)
+    maps = ['{"a": "^1.0.0"}'] * 5 + ['{"foo": "\\u006epm:is-number@7.0.0"}']
+    text = "[" + ", ".join(f'{{"version": "1.0.0", "dependencies": {m}}}' for m in maps) + "]"
+    entries = msgspec.json.decode(text.encode(), type=list[npm._Entry])
+    keys = [f"node_modules/p{i}" for i in range(len(entries))]
+    names, bad, aliasing = _collected(entries, keys, chunked=True)
+    assert (names, bad, aliasing) == ({"a", "foo"}, False, [("node_modules/p5", "dependencies")])
