@@ -447,20 +447,22 @@ def _parse_packages(
     # The hot loop (tens of thousands of entries): a plain entry only gets its name here; the
     # package itself is built if the matcher asks for it.
     for key, entry in pairs if pairs is not None else entries.items():
-        cut = key.rfind("node_modules/")
+        # (the folder's name: one call taking one argument, where ``rfind`` and a slice cost
+        # ~400 more instructions an entry, decision 0141)
+        above, inside, tail = key.rpartition(_NODE_MODULES)
         version = entry.version
-        if cut < 0 or version is None or entry.link:
+        if not inside or version is None or entry.link:
             if key:  # (the root is the first importer)
-                others.add(key, cut, entry)
+                others.add(key, len(above) if inside else -1, entry)
             continue
         if version not in valid:
             if semver(version) is None:  # "latest", "1.3.0.0", "=1.3.0", "": never skipped
-                if not urls.guessed(key, entry, entry.name or key[cut + 13 :], extra):
+                if not urls.guessed(key, entry, entry.name or tail, extra):
                     bad_versions.append(key)
                 continue
             add_valid(version)
         add_id(key)
-        name = entry.name or key[cut + 13 :]
+        name = entry.name or tail
         add_name(name)
         # What npm downloads is ``resolved``: this name's and version's tarball URL at the
         # registry, one string built and compared; anything else (a scoped name among them) is
