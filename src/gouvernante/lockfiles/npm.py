@@ -688,8 +688,10 @@ class _Urls:
 _NAMES_DECODER = lazy_object(lambda: msgspec.json.Decoder(dict[str, msgspec.Raw]))
 _MAPS_DECODER = lazy_object(lambda: msgspec.json.Decoder(list[dict[str, msgspec.Raw]]))
 _SPECS_DECODER = lazy_object(lambda: msgspec.json.Decoder(dict[str, object]))
-# a map that may hold an ``npm:`` alias spec, as written: ``npm:`` itself or an escape
-# (``\u006epm:``; n, p, m and : have no short escape), searched in a msgspec.Raw without a copy
+# a map that may hold an ``npm:`` alias spec, as written: ``npm:`` itself or, in a map holding a
+# backslash, an escape (``\u006epm:``; n, p, m and : have no short escape), searched in a
+# msgspec.Raw without a copy
+_ALIAS_SPEC = lazy_pattern(rb"npm:")
 _ALIAS_OR_ESCAPE = lazy_pattern(rb"npm:|\\u")
 
 
@@ -806,13 +808,17 @@ class _Declared:
                 if self._bad:
                     return
                 continue
-            if b"npm:" in text or b"\\" in text:
+            if b"\\" in text:  # (one memchr) an escape: any map holding one is searched
                 search = _ALIAS_OR_ESCAPE.search
-                self._aliasing.extend(
-                    (key, "dependencies", entry.dependencies)
-                    for entry, key in zip(chunk, chunk_keys, strict=True)
-                    if entry.dependencies and not entry.link and search(entry.dependencies)
-                )
+            elif b"npm:" in text:
+                search = _ALIAS_SPEC.search
+            else:
+                continue
+            self._aliasing.extend(
+                (key, "dependencies", entry.dependencies)
+                for entry, key in zip(chunk, chunk_keys, strict=True)
+                if entry.dependencies and not entry.link and search(entry.dependencies)
+            )
 
     def _add_each(self, entries: Iterable[_Entry], keys: Iterable[str]) -> None:
         """``add``, a map at a time, up to a map that is no object of names (``_bad``)."""
