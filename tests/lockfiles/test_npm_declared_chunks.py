@@ -1,5 +1,5 @@
-"""npm's dependency check reads each chunk of entries' ``dependencies`` maps as one JSON array
-and searches that text once for what an ``npm:`` alias spec is written with (decision 0141);
+"""npm's dependency check reads the entries' ``dependencies`` maps a chunk at a time and searches
+each chunk's maps joined once for what an ``npm:`` alias spec is written with (decision 0141);
 decision 0139's alias check then gets the maps of a chunk holding one. These tests pin that the
 chunked reading collects what a map-by-map reading does (``_Declared._add_each``, the reading
 before 0141): the same names, the same "a map is no object of names", the same maps for the

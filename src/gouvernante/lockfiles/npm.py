@@ -686,7 +686,6 @@ class _Urls:
 
 
 _NAMES_DECODER = lazy_object(lambda: msgspec.json.Decoder(dict[str, msgspec.Raw]))
-_MAPS_DECODER = lazy_object(lambda: msgspec.json.Decoder(list[dict[str, msgspec.Raw]]))
 _SPECS_DECODER = lazy_object(lambda: msgspec.json.Decoder(dict[str, object]))
 # a map that may hold an ``npm:`` alias spec, as written: ``npm:`` itself or, in a map holding a
 # backslash, an escape (``\u006epm:``; n, p, m and : have no short escape), searched in a
@@ -780,35 +779,30 @@ class _Declared:
         self.collected = False  # (``add`` called: by the big-file path as it reads the file)
 
     def add(self, entries: Iterable[_Entry], keys: Iterable[str]) -> None:
-        """The names of each entry's ``dependencies``, ``_CHUNK`` entries at a time: the chunk's
-        maps joined into one JSON array, decoded by one call and searched once for what an
-        ``npm:`` alias spec is written with (``npm:``, else an escape: a backslash); only the
-        maps of a chunk holding that are searched one by one (decision 0141: a decode and a
-        search of each map cost ~100 M instructions more on issue 17's 55,000-entry file)."""
+        """The names of each entry's ``dependencies``, ``_CHUNK`` entries at a time: each map's
+        names decoded and added in turn (the dict then freed while it is in cache), then the
+        chunk's maps joined and searched once for what an ``npm:`` alias spec is written with
+        (a backslash: an escape, by one memchr; else ``npm:``); only the maps of a chunk
+        holding that are searched one by one for the alias check (decision 0141: a regex
+        search of each map cost ~48 M instructions on issue 17's 55,000-entry file)."""
         self.collected = True
         entries_left = iter(entries)
         keys_left = iter(keys)
         update = self._names.update
-        decode = _MAPS_DECODER.decode
+        decode = _NAMES_DECODER.decode
         while chunk := list(islice(entries_left, _CHUNK)):
             chunk_keys = list(islice(keys_left, len(chunk)))
-            maps: list[msgspec.Raw | bytes] = [
-                e.dependencies for e in chunk if e.dependencies and not e.link
-            ]
-            if not maps:
-                continue
-            # one JSON array of the maps (each one JSON value, as msgspec kept it), copied once
-            maps[0] = b"[" + maps[0]
-            maps[-1] = b"".join((maps[-1], b"]"))
-            text = b",".join(maps)
+            maps = [e.dependencies for e in chunk if e.dependencies and not e.link]
             try:
-                _DRAIN(map(update, decode(text)))
+                _DRAIN(map(update, map(decode, maps)))
             except (msgspec.MsgspecError, ValueError, RecursionError):
                 self._add_each(chunk, chunk_keys)  # (stops at the map that is no object of names)
                 if self._bad:
                     return
                 continue
-            if b"\\" in text:  # (one memchr) an escape: any map holding one is searched
+            # (no ``npm:`` and no backslash spans two maps: each ends with "}")
+            text = b"".join(maps)
+            if b"\\" in text:  # an escape: any map holding one is searched
                 search = _ALIAS_OR_ESCAPE.search
             elif b"npm:" in text:
                 search = _ALIAS_SPEC.search
