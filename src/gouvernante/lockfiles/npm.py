@@ -710,7 +710,7 @@ def _husks_answering(
     and no link, which the parse skips): npm 11.19.1 ``npm ci`` refuses such a file and ``npm
     install`` fetches there whatever the dependency's spec gives (decision 0139 measured
     is-number 7.0.0 under an alias husk), so the file does not say which release is installed:
-    an error, as an entry cut out is (decision 0141). A husk nothing resolves to (a leftover of
+    an error, as an entry cut out is (decision 0145). A husk nothing resolves to (a leftover of
     an extraneous or broken install) stays a note. Only files holding a husk pay for the pass."""
     errors: list[str] = []
     keys = entries._index if isinstance(entries, _LazyEntries) else entries
