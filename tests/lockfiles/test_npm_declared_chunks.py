@@ -21,10 +21,18 @@ from hypothesis import strategies as st
 from gouvernante.lockfiles import npm
 from lockfiles.fuzzcore import fixture_paths
 
+
+def _packages(path: Path) -> dict[str, npm._Entry] | None:
+    """The ``packages`` map of an npm lockfile (None for a v1 file, which has none)."""
+    data = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
+    return msgspec.json.decode(data, type=npm._Lock).packages or None
+
+
+# (v1 files have no ``packages`` map: nothing to collect, so not listed)
 NPM_FILES = [
     p
     for p in fixture_paths(realworld=True)
-    if p.name in ("package-lock.json", "npm-shrinkwrap.json")
+    if p.name in ("package-lock.json", "npm-shrinkwrap.json") and _packages(p) is not None
 ]
 
 
@@ -60,7 +68,7 @@ def _same_both_ways(entries: list[npm._Entry], keys: list[str]) -> None:
 
 
 def test_the_tests_npm_lockfiles_are_read() -> None:
-    assert len(NPM_FILES) >= 20
+    assert len(NPM_FILES) >= 10  # (11 v2/v3 files when written)
 
 
 @pytest.mark.parametrize("path", NPM_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -69,11 +77,9 @@ def test_every_npm_lockfile_collects_the_same(
     path: Path, chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(npm, "_CHUNK", chunk)
-    data = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
-    lock = msgspec.json.decode(data, type=npm._Lock)
-    if not lock.packages:
-        pytest.skip("a v1 file: no packages map")
-    _same_both_ways(list(lock.packages.values()), list(lock.packages))
+    packages = _packages(path)
+    assert packages is not None
+    _same_both_ways(list(packages.values()), list(packages))
 
 
 _HEX = st.sampled_from("0123456789abcdefABCDEF")
