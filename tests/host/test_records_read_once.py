@@ -3,7 +3,7 @@
 pnpm's ``node_modules/.modules.yaml`` has one decoder (``install_state.read_pnpm_modules``)
 and one typed result (``PnpmModules``) for its two readers: the copies and releases of
 ``hoistedLocations`` (``pnpm_modules_places``, -host and -image) and the store the tree was
-installed from (``configs.pnpm_modules_store_dir``, -host). Decision 0106.
+installed from (``configs.pnpm_modules_folders``, -host). Decision 0106.
 
 Fixtures: ``fixtures/local-copies/pnpm9-hoisted`` and ``pnpm10-hoisted`` (made by pnpm 9.15.9
 and 10.34.9, ``fixtures/local-copies/generate.sh``): YAML as pnpm 9 writes it, JSON as pnpm 10
@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from gouvernante.host import configs, install_state
-from gouvernante.host.configs import pnpm_modules_store_dir
+from gouvernante.host.configs import pnpm_modules_folders
 from gouvernante.host.install_state import (
     PNPM_STATE,
     PnpmModules,
@@ -92,7 +92,7 @@ def test_both_readers_answer_from_the_same_decoding(
 
     monkeypatch.setattr(configs, "read_pnpm_modules", counted)
     errors: list[ScanIssue] = []
-    assert pnpm_modules_store_dir(str(path), errors) == CASES[case]
+    assert pnpm_modules_folders(str(path), errors).get("storeDir") == CASES[case]
     assert errors == []
     assert decoded == [data]  # the store is read from the one decoding, not a second parser
 
@@ -130,7 +130,7 @@ def test_a_record_yaml_readers_disagree_on_is_refused_by_both_readers(tmp_path: 
     path = tmp_path / PNPM_STATE
     path.write_text(SPLIT, encoding="utf-8")
     errors: list[ScanIssue] = []
-    assert pnpm_modules_store_dir(str(path), errors) is None
+    assert pnpm_modules_folders(str(path), errors).get("storeDir") is None
     assert [(e.path, e.message.split(" (")[0]) for e in errors] == [
         (str(path), "the storeDir line is not what the file says read as YAML")
     ]
@@ -141,7 +141,7 @@ def test_json_store_not_a_string_names_the_key_not_the_bytes(tmp_path: Path) -> 
     path = tmp_path / PNPM_STATE
     path.write_text('{"storeDir": ["SECRET-VALUE"]}')
     errors: list[ScanIssue] = []
-    assert pnpm_modules_store_dir(str(path), errors) is None
+    assert pnpm_modules_folders(str(path), errors).get("storeDir") is None
     assert [(e.path, e.message) for e in errors] == [
         (str(path), "storeDir is not read as a JSON string")
     ]
@@ -201,7 +201,7 @@ def test_a_big_hoisted_record_names_its_store_as_a_small_one_does(tmp_path: Path
         path.write_text(json.dumps(doc) if form == "json" else yaml.safe_dump(doc))
         assert path.stat().st_size > 1024 * 1024
         errors: list[ScanIssue] = []
-        assert pnpm_modules_store_dir(str(path), errors) == "/s/store", form
+        assert pnpm_modules_folders(str(path), errors).get("storeDir") == "/s/store", form
         assert errors == [], form
 
 
@@ -210,7 +210,7 @@ def test_host_decodes_a_tree_record_once_for_its_places_and_its_store(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
 ) -> None:
     """-host reads a project's ``node_modules`` (the places of ``hoistedLocations``:
-    ``local_copies``) and then the store it was installed from (``pnpm_modules_store_dir``): the
+    ``local_copies``) and then the store it was installed from (``pnpm_modules_folders``): the
     same record, decoded once (a 10 MB YAML one takes ~3.4 s to decode)."""
     root = tmp_path / "node_modules"
     root.mkdir()
@@ -225,6 +225,6 @@ def test_host_decodes_a_tree_record_once_for_its_places_and_its_store(
     monkeypatch.setattr(install_state, "_decode_pnpm_modules", counted)
     install_state.local_copies(str(root), None)
     errors: list[ScanIssue] = []
-    assert pnpm_modules_store_dir(str(root / PNPM_STATE), errors) == CASES[case]
+    assert pnpm_modules_folders(str(root / PNPM_STATE), errors).get("storeDir") == CASES[case]
     assert errors == []
     assert decoded == [str(root / PNPM_STATE)]

@@ -173,12 +173,6 @@ def pnpm_workspace_store_dir(path: str, errors: list[ScanIssue]) -> str | None:
     return _yaml_folders(text, path, ("storeDir",), errors, _no_variable).get("storeDir")
 
 
-def pnpm_modules_store_dir(path: str, errors: list[ScanIssue]) -> str | None:
-    """The store a pnpm ``node_modules`` was installed from: ``storeDir`` in its
-    ``.modules.yaml``, the version folder (``<store>/v10``) left out (``pnpm_modules_folders``)."""
-    return pnpm_modules_folders(path, errors).get("storeDir")
-
-
 PNPM_MODULES_FOLDERS = ("storeDir", "virtualStoreDir")
 
 

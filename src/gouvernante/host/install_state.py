@@ -516,7 +516,7 @@ def _pnpm_copies(root: str) -> LocalCopies | None:
 class PnpmModules:
     """pnpm's ``node_modules/.modules.yaml`` decoded once, for every reader of it (the copies
     and releases of ``hoistedLocations``: ``pnpm_modules_places``; the store it was installed
-    from: ``configs.pnpm_modules_store_dir``). ``json``: written as JSON (pnpm 10) rather than
+    from: ``configs.pnpm_modules_folders``). ``json``: written as JSON (pnpm 10) rather than
     YAML (pnpm 9); ``document``: its top-level mapping, None when it does not decode to one
     (a record not read is not believed; a reader needing a value from it says so, naming the
     file and the key or line, never the bytes)."""
@@ -526,7 +526,7 @@ class PnpmModules:
 
 
 # The record ``read_pnpm_modules`` decoded last: -host reads a project's record for its places
-# (``local_copies``) and then for its store (``configs.pnpm_modules_store_dir``), the same bytes
+# (``local_copies``) and then for its store (``configs.pnpm_modules_folders``), the same bytes
 # at the same path; one entry, replaced by the next record (the answer depends on both alone).
 _LAST_PNPM_MODULES: list[tuple[str, bytes, PnpmModules]] = []
 
