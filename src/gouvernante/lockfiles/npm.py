@@ -36,7 +36,7 @@ Decisions:
 import posixpath
 import re
 import sys
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from itertools import accumulate, chain, filterfalse, islice, repeat
 from operator import add, attrgetter, itemgetter, methodcaller
@@ -1514,14 +1514,22 @@ def _v1_unanswered(deps: dict[str, _V1Entry]) -> list[str]:
     entry's own nested entries, then each enclosing entry's, then the top level (npm 6 fetches
     whatever the registry serves for it, npm 7+ calls it missing): a file cut, edited or badly
     merged may have lost the entry of the very package a rule names (as ``_unanswered`` for
-    v2/v3). A husk answers too; a link's (``file:``) requires are its folder's, not read here.
+    v2/v3). A link's (``file:``) requires are its folder's, not read here. A require() that
+    lands on an entry with no ``version`` is an error too: npm 6.14.18 ``npm ci`` installs there
+    the entry's ``resolved`` tarball, or without one the registry's latest (is-number 7.0.0
+    where is-odd 3.0.1 requires ``^6.0.0``): the file does not say which release is installed
+    (decision 0149; 0145 for v2/v3 husks).
 
-    One walk down the tree keeps a count of the names visible from where it is (each entry's
-    nested names added on the way down, taken off on the way up): each name is looked up once,
-    whatever the depth; the first ``_MAX_LISTED`` are listed, the rest counted."""
-    visible = Counter(list(deps))  # (a mapping would give its values as counts)
+    One walk down the tree keeps, per name visible from where it is, whether each entry of that
+    name on the way is a husk (each entry's nested names added on the way down, taken off on the
+    way up; the last one is the one require() finds): each name is looked up once, whatever
+    the depth; the first ``_MAX_LISTED`` are listed, the rest counted."""
+    # name -> (is it a husk, how many keys down its parent is) of each entry of it on the way
+    visible: dict[str, list[tuple[bool, int]]] = {}
+    for name, entry in deps.items():
+        visible.setdefault(name, []).append((not entry.version, 0))
     errors: list[str] = []
-    unlisted = 0
+    unlisted = [0, 0]  # (not answered, answered by a husk)
     decode = _NAMES_DECODER.decode
     # each frame: the entries left to visit at one level, the keys down to it, its names
     stack: list[tuple[Iterator[tuple[str, _V1Entry]], list[str], Iterable[str]]]
@@ -1531,12 +1539,14 @@ def _v1_unanswered(deps: dict[str, _V1Entry]) -> list[str]:
         item = next(left, None)
         if item is None:
             stack.pop()
-            visible.subtract(names)
+            for name in names:
+                visible[name].pop()
             continue
         key, entry = item
         children = entry.dependencies or {}
         names_below = list(children)
-        visible.update(names_below)
+        for name, child in children.items():
+            visible.setdefault(name, []).append((not child.version, len(keys) + 1))
         if entry.version and entry.requires and not entry.version.startswith("file:"):
             try:
                 required: Iterable[str] = decode(entry.requires)
@@ -1544,18 +1554,32 @@ def _v1_unanswered(deps: dict[str, _V1Entry]) -> list[str]:
                 errors.append(f"{_v1_path([*keys, key])}.requires: not an object of names")
                 required = ()
             for name in required:
-                if visible[name] > 0:
+                found = visible.get(name)
+                if found and not found[-1][0]:
                     continue
                 if len(errors) >= _MAX_LISTED:
-                    unlisted += 1
+                    unlisted[bool(found)] += 1
                     continue
+                at = f"{_v1_path([*keys, key])}.requires{key_segment(name)}"
+                if not found:
+                    errors.append(
+                        f"{at}: no entry answers this dependency (npm ls: missing; a cut, edited"
+                        " or badly merged lockfile?)"
+                    )
+                    continue
+                husk = _v1_path([*[*keys, key][: found[-1][1]], name])
                 errors.append(
-                    f"{_v1_path([*keys, key])}.requires{key_segment(name)}: no entry answers"
-                    " this dependency (npm ls: missing; a cut, edited or badly merged lockfile?)"
+                    f"{at}: answered by {husk}, an entry with no version (npm 6 ci installs its"
+                    " resolved tarball, or without one the registry's latest: the file does not"
+                    " say which release is installed)"
                 )
         stack.append((iter(children.items()), [*keys, key], names_below))
-    if unlisted:
-        errors.append(f"dependencies: {unlisted} more requires no entry answers")
+    if unlisted[False]:
+        errors.append(f"dependencies: {unlisted[False]} more requires no entry answers")
+    if unlisted[True]:
+        errors.append(
+            f"dependencies: {unlisted[True]} more requires an entry with no version answers"
+        )
     return errors
 
 
