@@ -887,7 +887,7 @@ def _installed_not_checked(project_dirs: Sequence[str], root: str) -> list[ScanI
 
 def _own_lockfiles(
     tasks: list[FileTask], outcomes: list[FileOutcome], index: RuleIndex, workers: int | None
-) -> tuple[list[FileTask], list[FileOutcome]]:
+) -> tuple[list[FileTask], list[FileOutcome], list[ScanIssue]]:
     """``tasks`` and ``outcomes`` with the pnpm-lock.yaml of each folder a scanned file links
     to as a project with a lockfile of its own (pnpm's shared-workspace-lockfile=false: the
     root's file holds its links, each member's file its dependencies; decisions 0130, 0135),
@@ -896,9 +896,11 @@ def _own_lockfiles(
     file is followed in turn (its ``link:../b`` to a sibling holding its own file: decision
     0138), and a root holding packages as well as links alike. Each file once (by its real
     path), so links between members end; only a file inside the folder the scan started from
-    (the -dir root, or the folder of the file ``-lockfile`` names) is read."""
+    (the -dir root, or the folder of the file ``-lockfile`` names) is read. One out of it that
+    no task reads is an error each (decision 0149: ``-lockfile packages/a/pnpm-lock.yaml`` whose
+    ``link:../b`` leads to b's own file, which locks what a runs, was CLEAN)."""
     if not any(out.own_lockfiles for out in outcomes):
-        return tasks, outcomes
+        return tasks, outcomes, []
     from gouvernante.fs.walk import is_regular_file  # noqa: PLC0415 - such links only
 
     # each file read, by real path: the widest folder a scan started from that reaches it (a
@@ -909,6 +911,7 @@ def _own_lockfiles(
         for t in tasks
     }
     read = {os.path.realpath(out.task.path): out for out in outcomes}
+    outside: dict[str, tuple[FileTask, str]] = {}  # real path -> the first file linking it, path
     new = outcomes
     while True:
         more: list[FileTask] = []
@@ -917,7 +920,12 @@ def _own_lockfiles(
             anchor = anchors[os.path.realpath(out.task.path)]
             for path in out.own_lockfiles:
                 real = real_path_inside(path, anchor)
-                if real is None or not is_regular_file(real):
+                if real is None:
+                    out_real = os.path.realpath(path)
+                    if out_real not in outside and is_regular_file(out_real):
+                        outside[out_real] = (out.task, path)
+                    continue
+                if not is_regular_file(real):
                     continue
                 known = anchors.get(real)
                 if known is not None:
@@ -944,12 +952,35 @@ def _own_lockfiles(
                     )
                 )
         if not more and not again:
-            return tasks, outcomes
+            return tasks, outcomes, _own_lockfiles_not_read(outside, anchors)
         new = _scan_files(more, index, workers) if more else []
         read.update((os.path.realpath(out.task.path), out) for out in new)
         tasks = [*tasks, *more]
         outcomes = [*outcomes, *new]
         new = [*new, *again]
+
+
+def _own_lockfiles_not_read(
+    outside: dict[str, tuple[FileTask, str]], anchors: dict[str, str]
+) -> list[ScanIssue]:
+    """An error for each project's own pnpm-lock.yaml a scanned file links to out of the folder
+    its scan started from (``outside``: real path -> the first linking file's task, the path as
+    linked) that no task of the scan read (``anchors``: the real paths read): pnpm installs that
+    project's dependencies from it, and what the linking project runs includes them."""
+    errors: list[ScanIssue] = []
+    for real, (task, path) in outside.items():
+        if real in anchors:
+            continue
+        rel = os.path.relpath(path, os.path.dirname(task.path)).replace(os.sep, "/")
+        errors.append(
+            ScanIssue(
+                task.display,
+                f"a linked project's own {OWN_LOCKFILE} ({rel}, from this file's folder) is out"
+                " of the folder scanned: not read (pnpm installs that project's dependencies"
+                " from it; scan the workspace with -dir, or name that file with -lockfile)",
+            )
+        )
+    return errors
 
 
 def _display(path: str, root: str) -> str:
@@ -1091,7 +1122,8 @@ def run_scan(
         tasks = [msgspec.structs.replace(t, keep_graph=True) for t in tasks]
     trace.debug("found %d files to scan", len(tasks))
     outcomes = _scan_files(tasks, index, request.workers, progress)
-    tasks, outcomes = _own_lockfiles(tasks, outcomes, index, request.workers)
+    tasks, outcomes, not_read = _own_lockfiles(tasks, outcomes, index, request.workers)
+    errors.extend(not_read)
     findings: list[Finding] = []
     packages = 0
     parsed = 0

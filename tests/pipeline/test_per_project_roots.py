@@ -337,17 +337,44 @@ def test_lockfile_of_a_root_holding_packages_reads_the_linked_member_s_own_file(
     assert code == 2
 
 
-def test_a_linked_member_s_own_file_out_of_the_named_file_s_folder_is_not_read(
-    tmp_path: Path,
+@pytest.mark.parametrize("case", ["pnpm8", "pnpm9", "pnpm10"])
+def test_a_linked_member_s_own_file_out_of_the_folder_scanned_is_an_error(
+    tmp_path: Path, case: str
 ) -> None:
     """A ``link:`` is followed to a pnpm-lock.yaml inside the folder the scan started from
-    only: ``-lockfile packages/a/pnpm-lock.yaml`` does not read ``../b``'s (another project of
-    the workspace, read by a scan of the workspace)."""
-    tree = _tree(tmp_path, _files("pnpm9", NESTED))
+    only: ``-lockfile packages/a/pnpm-lock.yaml`` (or ``-dir packages/a``) does not read
+    ``../b``'s, which locks the kind-of 6.0.3 a runs through b. It said CLEAN; it is an error
+    naming the file not read now, and naming that file too reads it (decision 0149)."""
+    tree = _tree(tmp_path, _files(case, NESTED))
+    member = str(tree / "packages" / "a" / "pnpm-lock.yaml")
+    for args in (["-lockfile", member], ["-dir", str(tree / "packages" / "a")]):
+        code, report = scan_report(tmp_path, RULES, *args)
+        messages = [e["message"] for e in report["errors"]]
+        assert len(messages) == 1, args
+        assert messages[0].startswith(
+            "a linked project's own pnpm-lock.yaml (../b/pnpm-lock.yaml, from this file's"
+            " folder) is out of the folder scanned: not read"
+        ), args
+        assert report["findings"] == [], args
+        assert code == 1, args
+    sibling = str(tree / "packages" / "b" / "pnpm-lock.yaml")
+    code, report = scan_report(tmp_path, RULES, "-lockfile", member, "-lockfile", sibling)
+    assert report["errors"] == []
+    assert [f["package"] for f in report["findings"]] == ["kind-of"]
+    assert code == 2
+
+
+def test_a_link_out_of_the_folder_to_a_folder_without_its_own_file_stays_read_whole(
+    tmp_path: Path,
+) -> None:
+    """Only a linked folder holding a pnpm-lock.yaml of its own is an error when not read: a
+    link out of the folder scanned to one without (another project's, decision 0130) is not."""
+    files = {k: v for k, v in _files("pnpm9", NESTED).items() if k != "packages/b/pnpm-lock.yaml"}
+    tree = _tree(tmp_path, files)
     code, report = scan_report(
         tmp_path, RULES, "-lockfile", str(tree / "packages" / "a" / "pnpm-lock.yaml")
     )
-    assert report["scan"]["files"] == [str(tree / "packages" / "a" / "pnpm-lock.yaml")]
+    assert report["errors"] == []
     assert code == 0
 
 
