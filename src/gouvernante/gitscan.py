@@ -60,6 +60,7 @@ from gouvernante.match.placing import (
     workspace_members,
 )
 from gouvernante.model import (
+    SUBMODULE_GITLINK_NOT_SCANNED,
     Catalogs,
     DiffChange,
     Finding,
@@ -311,8 +312,7 @@ def submodule_notes(snapshot: Snapshot) -> list[ScanIssue]:
     return [
         ScanIssue(
             f"{snapshot.repository}:{f.path}",
-            f"a git submodule at commit {f.oid}: not scanned (its files are in another"
-            " repository; scan that repository with -git)",
+            f"a git submodule at commit {f.oid}{SUBMODULE_GITLINK_NOT_SCANNED}",
         )
         for f in snapshot.files
         if f.mode == GITLINK_MODE

@@ -546,6 +546,23 @@ class ScanIssue(msgspec.Struct, frozen=True, gc=False):
     message: str
 
 
+# How each note of a git submodule that no source read ends (-git and -inventory: a gitlink,
+# another repository's commit; -dir -recursive: one not checked out): the verdict line counts
+# the notes by them (``submodules_not_scanned``; decision 0149)
+SUBMODULE_GITLINK_NOT_SCANNED = (
+    ": not scanned (its files are in another repository; scan that repository with -git)"
+)
+SUBMODULE_CHECKOUT_NOT_SCANNED = (
+    ": not scanned (git submodule update --init, or scan its repository with -git)"
+)
+
+
+def submodules_not_scanned(notes: Sequence[ScanIssue]) -> int:
+    """How many of ``notes`` say a git submodule was not scanned (a CLEAN verdict says so)."""
+    tails = (SUBMODULE_GITLINK_NOT_SCANNED, SUBMODULE_CHECKOUT_NOT_SCANNED)
+    return sum(n.message.endswith(tails) for n in notes)
+
+
 class ScannedRef(msgspec.Struct, frozen=True, gc=False):
     """One ref a ``-git`` or ``-inventory`` scan read: the repository, the ref and its commit."""
 

@@ -53,6 +53,7 @@ from gouvernante.match.placing import (
     workspace_members,
 )
 from gouvernante.model import (
+    SUBMODULE_CHECKOUT_NOT_SCANNED,
     Finding,
     HostCheck,
     LockfileFormat,
@@ -854,15 +855,15 @@ def _unchecked_submodules(folder: str, root: str, linked: bool) -> list[ScanIssu
         data = read_regular_file(path, MAX_GITMODULES_BYTES, shown)
     except GouvernanteError as exc:
         return [ScanIssue(shown, f"{exc.detail}: the submodules it may name are not checked")]
-    how = "not scanned (git submodule update --init, or scan its repository with -git)"
+    how = SUBMODULE_CHECKOUT_NOT_SCANNED
     return [
         ScanIssue(
             _display(os.path.join(folder, rel), root),
-            f"a git submodule (.gitmodules) that is not checked out: {how}",
+            f"a git submodule (.gitmodules) that is not checked out{how}",
         )
         if rel is not None
         else ScanIssue(
-            shown, f"line {line}: a git submodule whose path holds nothing (not checked out): {how}"
+            shown, f"line {line}: a git submodule whose path holds nothing (not checked out){how}"
         )
         for rel, line in unchecked_submodules(folder, data)
     ]

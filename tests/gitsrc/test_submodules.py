@@ -202,3 +202,30 @@ def test_a_symlinked_gitmodules_is_not_read(
         (".gitmodules", "is a symbolic link; not read: the submodules it may name are not checked")
     ]
     assert "t0p-s3cret" not in json.dumps(report)
+
+
+def test_a_clean_verdict_says_how_many_submodules_were_not_scanned(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The notes alone left the verdict line "CLEAN: no findings" (exit 0) while the
+    submodule's debug 4.4.2 was never read: the line says it now, in text and Markdown, for
+    -git, -inventory and a checkout (decision 0149). The exit code stays 0: a note."""
+    r, _ = _with_submodule(tmp_path)
+    bare = mirror(r.path, tmp_path / "org" / "app.git")
+    clone = tmp_path / "clone"
+    subprocess.run(
+        ["git", "-c", "core.hooksPath=/dev/null", "clone", "-q", str(r.path), str(clone)],
+        check=True,
+        capture_output=True,
+        env=r.env(),
+    )
+    db = str(tmp_path / "inv.sqlite")
+    assert main(["inventory", "add", "-db", db, "-git", str(bare)]) == 0
+    rules = write_rules(tmp_path)
+    for source in (["-git", str(bare)], ["-inventory", db], ["-dir", str(clone), "-recursive"]):
+        for fmt in ("text", "markdown"):
+            capsys.readouterr()
+            code = main(["-rules", str(rules), *source, "-format", fmt])
+            out = capsys.readouterr().out
+            assert "CLEAN: no findings, but 1 git submodule not scanned" in out, (source, fmt)
+            assert code == 0, (source, fmt)

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from gouvernante import __version__
-from gouvernante.model import CheckOutcome, DiffChange, Finding, FindingType, ScanResult
+from gouvernante.model import (
+    CheckOutcome,
+    DiffChange,
+    Finding,
+    FindingType,
+    ScanResult,
+    submodules_not_scanned,
+)
 from gouvernante.safetext import shown
 from gouvernante.vocab import Severity
 
@@ -50,6 +57,9 @@ def summary_line(result: ScanResult) -> str:
             f"ERROR: {_plural(errs, 'error')}; no findings in what could be scanned:"
             f" NOT a clean result{tail}"
         )
+    submodules = submodules_not_scanned(result.notes)
+    if submodules:  # (decision 0149: a CLEAN never leaves out what it did not read)
+        return f"CLEAN: no findings{tail}, but {_plural(submodules, 'git submodule')} not scanned"
     return f"CLEAN: no findings{tail}"
 
 
