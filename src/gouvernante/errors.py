@@ -6,6 +6,12 @@ it, so a user sees ``rules/x.json: rules[0].package_rules[1].affected_versions[0
 
 from __future__ import annotations
 
+from typing import Final
+
+# The errors of one input listed one by one, the rest counted in one more line: a rule file's
+# (``rules.loader``) and a lockfile's entries (``match.hits.entry_errors``, decision 0149)
+MAX_ERRORS_PER_FILE: Final = 100
+
 
 class GouvernanteError(Exception):
     """Base class of every error this package raises on purpose."""

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol, overload
 
 import msgspec
 
+from gouvernante.lazy import lazy_pattern
 from gouvernante.vocab import LockfileEcosystem, Severity
 
 if TYPE_CHECKING:
@@ -561,6 +562,30 @@ def submodules_not_scanned(notes: Sequence[ScanIssue]) -> int:
     """How many of ``notes`` say a git submodule was not scanned (a CLEAN verdict says so)."""
     tails = (SUBMODULE_GITLINK_NOT_SCANNED, SUBMODULE_CHECKOUT_NOT_SCANNED)
     return sum(n.message.endswith(tails) for n in notes)
+
+
+def unlisted_errors_line(more: int, listed: int) -> str:
+    """The error that stands for a file's errors past the ``listed`` first (``more`` of them;
+    ``match.hits.entry_errors``, decision 0149); ``error_count`` reads the count back."""
+    errors = "error" if more == 1 else "errors"
+    return f"and {more:,} more {errors} of this file, not listed (the first {listed} are)"
+
+
+_UNLISTED = lazy_pattern(
+    r"and ([0-9,]+) more errors? of this file, not listed \(the first [0-9]+ are\)"
+)
+
+
+def error_count(errors: Sequence[ScanIssue]) -> int:
+    """How many errors ``errors`` stand for: each one, and for each ``unlisted_errors_line`` the
+    errors it counts (the verdict line's and the JSON summary's count stays exact)."""
+    total = len(errors)
+    for e in errors:
+        if e.message.startswith("and "):
+            m = _UNLISTED.fullmatch(e.message)
+            if m is not None:
+                total += int(m.group(1).replace(",", "")) - 1
+    return total
 
 
 class ScannedRef(msgspec.Struct, frozen=True, gc=False):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from gouvernante.errors import SemverError
+from gouvernante.errors import MAX_ERRORS_PER_FILE, SemverError
 from gouvernante.jstext import has_whitespace, integrity_hashes
 from gouvernante.lazy import lazy_pattern
 from gouvernante.lockfiles import (
@@ -29,6 +29,7 @@ from gouvernante.model import (
     MatchKind,
     PackageTable,
     Source,
+    unlisted_errors_line,
 )
 from gouvernante.rules.index import RuleIndex, VersionEntry
 from gouvernante.safetext import capped
@@ -209,6 +210,20 @@ def _integrity_hits(
 
 
 def entry_errors(graph: LockfileGraph, index: RuleIndex) -> list[str]:
+    """``_entry_errors``, listed up to ``MAX_ERRORS_PER_FILE`` and the rest counted in one
+    more (decision 0149: a hostile file's 100,000 unanswered dependencies or members were
+    100,000 report lines, in every format and on stderr). Every mode reads a file's errors
+    here; the verdict is the same (the file has errors) and the count is said."""
+    errors = _entry_errors(graph, index)
+    more = len(errors) - MAX_ERRORS_PER_FILE
+    if more <= 0:
+        return errors
+    del errors[MAX_ERRORS_PER_FILE:]
+    errors.append(unlisted_errors_line(more, MAX_ERRORS_PER_FILE))
+    return errors
+
+
+def _entry_errors(graph: LockfileGraph, index: RuleIndex) -> list[str]:
     """The file's entry errors, and each package a rule names by version whose version is not
     semver (a damaged or hand-edited entry: ``{.22.13``): no version rule can be checked
     against it, so it is an error of the scan, never a silent miss. Named by position (line,

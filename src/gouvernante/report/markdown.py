@@ -9,7 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gouvernante import __version__
-from gouvernante.model import DiffChange, Finding, FindingType, ScanIssue, ScanResult
+from gouvernante.model import (
+    DiffChange,
+    Finding,
+    FindingType,
+    ScanIssue,
+    ScanResult,
+    error_count,
+)
 from gouvernante.report.text import subject, summary_line
 from gouvernante.safetext import shown
 from gouvernante.vocab import Severity
@@ -190,7 +197,7 @@ def render(result: ScanResult) -> str:
             lines.append(f"| … | {len(suppressed) - MAX_LIST} more | | |")
         lines.append("")
     if result.errors:
-        title = f"#### Errors ({len(result.errors)}): these inputs were not scanned"
+        title = f"#### Errors ({error_count(result.errors)}): these inputs were not scanned"
         lines.extend(_issue_list(title, result.errors))
     if result.suppression_notes:
         title = f"#### Suppression file ({len(result.suppression_notes)})"

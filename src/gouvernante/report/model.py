@@ -25,6 +25,7 @@ from gouvernante.model import (
     ScanIssue,
     ScanResult,
     Source,
+    error_count,
 )
 from gouvernante.rules.model import Rule
 from gouvernante.rules.ruleset import CHECKS_HOST, CHECKS_PACKAGES, rule_flags, rule_summaries
@@ -370,7 +371,7 @@ def build_report(result: ScanResult, version: str) -> Report:
             lockfiles_scanned=stats.lockfiles_scanned,
             packages_scanned=stats.packages_scanned,
             rules_loaded=stats.rules_loaded,
-            errors=len(result.errors),
+            errors=error_count(result.errors),
             elapsed_ms=stats.elapsed_ms,
             installed_packages_scanned=stats.installed_packages_scanned,
             cache_entries_scanned=stats.cache_entries_scanned,

@@ -11,6 +11,7 @@ from gouvernante.model import (
     Finding,
     FindingType,
     ScanResult,
+    error_count,
     submodules_not_scanned,
 )
 from gouvernante.safetext import shown
@@ -42,7 +43,7 @@ def summary_line(result: ScanResult) -> str:
     extra += [f"{review} heuristic to review, not counted"] if review else []
     extra += [f"{taken_out} taken out by the compared revision, not counted"] if taken_out else []
     tail = f" ({'; '.join(extra)})" if extra else ""
-    errs = len(result.errors)
+    errs = error_count(result.errors)
     if n:
         counts = {s: 0 for s in _ORDER}
         for f in open_findings:
@@ -213,7 +214,7 @@ def render(result: ScanResult) -> str:
             lines.extend(_finding_lines(f, refs))
         lines.append("")
     if result.errors:
-        lines.append(f"Errors ({len(result.errors)})")
+        lines.append(f"Errors ({error_count(result.errors)})")
         lines.extend(f"  {e.path}: {e.message}" for e in result.errors)
         lines.append("")
     if result.notes:

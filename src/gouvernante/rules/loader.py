@@ -26,7 +26,7 @@ from typing import Any, Final, TypeVar
 
 import msgspec
 
-from gouvernante.errors import InputError, RuleError, SemverError
+from gouvernante.errors import MAX_ERRORS_PER_FILE, InputError, RuleError, SemverError
 from gouvernante.fs import jsonpath
 from gouvernante.fs.decode import json_problem
 from gouvernante.fs.read import os_message, read_regular
@@ -67,7 +67,6 @@ __all__ = [
 ]
 
 MAX_FILE_BYTES: Final = 64 * 1024 * 1024
-MAX_ERRORS_PER_FILE: Final = 100
 SUPPORTED_SCHEMA_VERSIONS: Final = (SCHEMA_VERSION,)
 
 _T = TypeVar("_T")
