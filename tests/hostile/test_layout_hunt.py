@@ -126,10 +126,15 @@ def test_a_v1_requires_no_entry_answers_is_an_error(tmp_path: Path) -> None:
     answered = {
         "a": {"version": "1.0.0", "requires": {"b": "1.0.0", "evil": "1.0.0"}},
         "evil": {"version": "1.0.0"},
-        "b": {"version": "", "dependencies": {"c": {"version": "1.0.0"}}},  # a husk answers too
+        "b": {"version": "1.0.0", "dependencies": {"c": {"version": "1.0.0"}}},
     }
     text = _npm(1, None, answered)
     assert _scan(tmp_path / "answered", {"package-lock.json": text}) == CLEAN
+    # an entry with no version answers no more (npm 6 ci installs the registry's latest there:
+    # decision 0149)
+    husk = {**answered, "b": {"version": "", "dependencies": {"c": {"version": "1.0.0"}}}}
+    text = _npm(1, None, husk)
+    assert _scan(tmp_path / "husk", {"package-lock.json": text}) == ERROR
 
 
 # A pnpm registry key whose ``name`` field names another package: pnpm 8+ takes the name from

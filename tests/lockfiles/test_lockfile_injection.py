@@ -403,6 +403,8 @@ _REAL = sorted(
     # (npm's own file, but a file:.. target's dependencies npm ls calls missing: an error by
     # decisions 0122 and 0142, test_npm_outside_link)
     and "npm-outside-link" not in p.parts
+    # (npm 6's file with an entry's version taken out: an error by decision 0149)
+    and p.parent.parent.name != "npm-v1-versionless"
 )
 _NPM_URL = re.compile(r"https://registry\.npmjs\.org/(@[^/\"]+/)?([^/\"]+)/-/([^\"]+)")
 _ART = "https://acme.jfrog.io/artifactory/api/npm/npm-remote"

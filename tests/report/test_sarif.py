@@ -155,7 +155,15 @@ def sarif_stats() -> Any:
 
 
 def _fixture_dirs() -> list[Path]:
-    return sorted({p.parent for p in FIXTURES.glob("*/*/*") if p.name != "expected.json"})
+    # (npm-v1-versionless/*: npm 6's file with an entry's version taken out, an error by
+    # decision 0149; its healthy file is one level up)
+    return sorted(
+        {
+            p.parent
+            for p in FIXTURES.glob("*/*/*")
+            if p.name != "expected.json" and p.parent.parent.name != "npm-v1-versionless"
+        }
+    )
 
 
 @pytest.mark.parametrize("directory", _fixture_dirs(), ids=lambda p: f"{p.parent.name}/{p.name}")
