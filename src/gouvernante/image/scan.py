@@ -271,6 +271,11 @@ def read_later(fs: Filesystem, label: str = "", parsed: Parsed | None = None) ->
     return set(named_lockfiles(fs)) | tarball_files(fs, label, parsed)
 
 
+# the lockfiles whose ``file:`` tarballs are read for their package (``unnamed_tarballs``): yarn's
+# name the dependency only, bun.lock records no version (decision 0146)
+_TARBALL_LOCKFILES = frozenset({YARN_LOCK, "bun.lock"})
+
+
 def tarball_files(fs: Filesystem, label: str = "", parsed: Parsed | None = None) -> set[str]:
     """The ``file:`` tarballs the image's yarn lockfiles name (``LockfileGraph.unnamed_tarballs``,
     read with them: ``_with_tarball_releases``): a regular file inside the lockfile's folder, no
@@ -280,18 +285,21 @@ def tarball_files(fs: Filesystem, label: str = "", parsed: Parsed | None = None)
     found: set[str] = set()
     for path, node in fs.nodes.items():
         base = path.rpartition("/")[2]
-        if lockfile_name(base) != YARN_LOCK or node.data is None or b"file:" not in node.data:
+        name = lockfile_name(base)
+        if name not in _TARBALL_LOCKFILES or name is None or node.data is None:
+            continue
+        if b"file:" not in node.data:
             continue
         if NODE_MODULES in path.split("/")[:-1]:
             continue
         try:
-            graph = parse_bytes(node.data, f"{label}:/{path}", YARN_LOCK)
+            graph = parse_bytes(node.data, f"{label}:/{path}", name)
         except GouvernanteError as exc:
             if parsed is not None:
-                parsed.files[path] = (node.data, YARN_LOCK, exc)
+                parsed.files[path] = (node.data, name, exc)
             continue  # (its error is said where it is read)
         if parsed is not None:
-            parsed.files[path] = (node.data, YARN_LOCK, graph)
+            parsed.files[path] = (node.data, name, graph)
         for full in _tarball_paths(path, graph):
             tarball = fs.nodes.get(full)
             if (

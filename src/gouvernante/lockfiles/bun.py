@@ -26,6 +26,7 @@ first element of its tuple is ``<real name>@<resolution>``. A dependency of the 
 # building no typing.ForwardRef (a process's first compile() is ~10 M instructions; decision
 # 0137, tests/cli/test_scan_lean.py).
 
+import posixpath
 import re
 from collections.abc import Mapping, Sequence
 
@@ -43,7 +44,7 @@ from gouvernante.lockfiles._common import (
     shape_error,
     version_label,
 )
-from gouvernante.lockfiles._local_folder import local_folder
+from gouvernante.lockfiles._local_folder import local_folder, local_tarball_path
 from gouvernante.lockfiles._tarball_url import PLAIN_NAME, built_url, injected, injection_error
 from gouvernante.model import Importer, LockedPackage, LockfileFormat, LockfileGraph, Source
 from gouvernante.safetext import key_segment
@@ -240,7 +241,42 @@ def parse(data: bytes, path: str) -> LockfileGraph:
         entry_errors=errors,
         local_folders=_file_folders(read.local_specs),
         bundled=tuple(read.bundled),
+        unnamed_tarballs=_tarball_paths(lock, read.tarballs),
     )
+
+
+def _tarball_paths(lock: _Lock, tarballs: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """(key, path relative to the lockfile's folder, "" when it cannot be told) of each `file:`
+    tarball entry (``LockfileGraph.unnamed_tarballs``): bun.lock gives its package's name, never
+    its version, which every mode then reads from the tarball's package.json where it has the
+    project's files (decision 0146). bun writes the path relative to the folder of the
+    workspace that declares it (``vendor/x.tgz`` for packages/core's ``file:vendor/x.tgz``), so
+    the folder is the one workspace whose dependency of the entry's name is that spec; none, or
+    workspaces disagreeing (an override's spec, the same name in two folders), is "": not read,
+    the entry stays the note it was."""
+    if not tarballs:
+        return ()
+    # (dependency name, spec's path) -> the folders declaring it: one pass over the maps
+    declared: dict[tuple[str, str], set[str]] = {}
+    for folder, ws in lock.workspaces.items():
+        for deps in (
+            ws.dependencies,
+            ws.devDependencies,
+            ws.optionalDependencies,
+            ws.peerDependencies,
+        ):
+            for dep, value in deps.items():
+                if value.endswith(_TARBALL_SUFFIXES):
+                    where = posixpath.normpath(value.removeprefix("file:"))
+                    declared.setdefault((dep, where), set()).add(folder)
+    found: list[tuple[str, str]] = []
+    for key, spec in tarballs:
+        parts = key.rsplit("/", 2)  # the dependency's name: the key's last (scoped) name
+        dep = "/".join(parts[-2:]) if len(parts) > 1 and parts[-2].startswith("@") else parts[-1]
+        folders = declared.get((dep, posixpath.normpath(spec)), ())
+        paths = {local_tarball_path(spec, folder) for folder in folders}
+        found.append((key, paths.pop() if len(paths) == 1 else ""))
+    return tuple(found)
 
 
 def _outermost(key: str, parents: set[str]) -> str | None:
@@ -274,6 +310,7 @@ class _Read:
         self.urls = _Urls()
         # (name, key of the package whose tarball holds it)
         self.bundled: list[tuple[str, str]] = []
+        self.tarballs: list[tuple[str, str]] = []  # (key, path) of each `file:` tarball
         packages, workspace_keys, local_specs = self.packages, self.workspace_keys, self.local_specs
         urls, bundled, registry_pkg = self.urls, self.bundled, Source.REGISTRY
         plain_name = PLAIN_NAME.fullmatch
@@ -326,6 +363,7 @@ class _Read:
                 # and version are the tarball's package.json's, which bun.lock does not give
                 # (the file's name is no version); its integrity is still compared
                 packages.append(LockedPackage(key, name, "", Source.LOCAL, integrity, spec))
+                self.tarballs.append((key, spec))
             elif "://" in spec:
                 version = _tarball_version(name, spec)
                 packages.append(LockedPackage(key, name, version, Source.TARBALL, integrity, spec))

@@ -15,11 +15,19 @@ from functools import partial
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from gouvernante.lockfiles import NOT_THE_MANIFEST, OVERRIDE_FIELDS
+from gouvernante.lockfiles._tarball_url import local_tarball
 from gouvernante.match.hits import DeclaredHit, declared_what, undecided_note
 from gouvernante.model import DeclaredReading, Finding, LockfileFormat, LockfileGraph, Source
 
 if TYPE_CHECKING:
     from gouvernante.semver import Range
+
+
+def _local_tarball_spec(hit: DeclaredHit) -> bool:
+    """Is the declared spec a ``file:`` tarball (``file:vendor/x-1.0.0.tgz``)? Every lockfile
+    locks it as a local package (not the registry's, not a workspace either)."""
+    spec = hit.finding.declared_range or ""
+    return spec.startswith("file:") and local_tarball(spec)
 
 
 def project_shape(
@@ -342,6 +350,9 @@ def judge_declared(
             )
         elif hit.name in resolved:
             notes.append(f"{what}, but {by} resolves it: the lockfile decides")
+        elif hit.name in local and _local_tarball_spec(hit):
+            # (a packed tarball: matched as locked, by its name and version, decision 0072)
+            notes.append(f"{what}, but {by} locks it from a local tarball: the lockfile decides")
         elif hit.name in local or any(hit.name in members(d) for d, _ in projects):
             notes.append(
                 f"{what}, but {hit.name} is a workspace of this project ({by}):"
