@@ -326,7 +326,9 @@ def with_tarball_releases(
     if not releases:
         return graph
     packages = [
-        msgspec.structs.replace(pkg, name=releases[pkg.id][0], version=releases[pkg.id][1])
+        msgspec.structs.replace(
+            pkg, name=releases[pkg.id][0], version=releases[pkg.id][1], source=Source.LOCAL
+        )
         if pkg.id in releases
         else pkg
         for pkg in graph.packages

@@ -724,12 +724,22 @@ def _file_tarballs(
     ``file:packages/core/vendor/x.tgz``)."""
     if table is None or entries.no_file_ids or "@file:" not in "\n".join(entries.ids):
         return ()
-    from gouvernante.lockfiles._tarball_url import locked_from_local_tarball  # noqa: PLC0415
+    from gouvernante.lockfiles._tarball_url import (  # noqa: PLC0415
+        local_tarball,
+        locked_from_local_tarball,
+    )
 
     found: dict[str, str] = {}
     for pkg in table:
-        if locked_from_local_tarball(pkg) and pkg.resolved is not None:
-            path = pkg.resolved.partition("#")[0]
+        # (or an entry a ``resolutions`` entry forces to a tarball: yarn merges it into the
+        # range's, ``ms@^2.1.3, "ms@file:vendor/x.tgz"``, whose first range is the registry's,
+        # and installs the tarball: decision 0146)
+        resolved = pkg.resolved
+        if resolved is not None and (
+            locked_from_local_tarball(pkg)
+            or (resolved.startswith("file:") and local_tarball(resolved))
+        ):
+            path = resolved.partition("#")[0]
             found[pkg.id] = local_tarball_path(path[5:]) if path.startswith("file:") else ""
     return tuple(found.items())
 
