@@ -272,8 +272,8 @@ def read_later(fs: Filesystem, label: str = "", parsed: Parsed | None = None) ->
 
 
 # the lockfiles whose ``file:`` tarballs are read for their package (``unnamed_tarballs``): yarn's
-# name the dependency only, bun.lock records no version (decision 0146)
-_TARBALL_LOCKFILES = frozenset({YARN_LOCK, "bun.lock"})
+# name the dependency only, bun.lock records no version, npm 6's v1 file neither (decision 0146)
+_TARBALL_LOCKFILES = frozenset({YARN_LOCK, "bun.lock", "package-lock.json", "npm-shrinkwrap.json"})
 
 
 def tarball_files(fs: Filesystem, label: str = "", parsed: Parsed | None = None) -> set[str]:

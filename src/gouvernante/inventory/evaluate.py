@@ -311,13 +311,14 @@ def _hit_blobs(db: Database, index: RuleIndex) -> set[int]:
                 "SELECT DISTINCT blob_id FROM packages WHERE name = ? AND declared = 0", (lowered,)
             )
         )
-    # a yarn file: tarball whose package the file does not name: any rule at its version
+    # a file: tarball whose package the file does not name: any rule at its version (any rule
+    # when the file records no version either: npm 6's, bun's; decision 0146)
     unnamed = db.execute(
         "SELECT DISTINCT version FROM packages WHERE name = '' AND declared = ?",
         (graphs.UNNAMED_TARBALL_ROW,),
     ).fetchall()
     for (version,) in unnamed:
-        if rules_at_version(index, version, None):
+        if not version or rules_at_version(index, version, None):
             hits.update(
                 row[0]
                 for row in db.execute(

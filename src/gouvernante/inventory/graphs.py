@@ -252,7 +252,8 @@ def package_rows(graph: LockfileGraph, catalogs: Catalogs | None = None) -> tupl
         table = graph.table
         positions = (table.position_of(node) for node, _path in graph.unnamed_tarballs)
         versions = (table.version(i) for i in positions if i is not None)
-        rows.extend(("", version, None, UNNAMED_TARBALL_ROW) for version in versions if version)
+        # (version '': one the file does not record either, npm 6's and bun's: any rule)
+        rows.extend(("", version, None, UNNAMED_TARBALL_ROW) for version in versions)
         rows.append(("", "", None, TARBALLS_ROW))
     if needs_manifest(graph):
         rows.append(("", "", None, BESIDE_ROW))

@@ -53,7 +53,7 @@ from gouvernante.lockfiles._common import (
     shape_error,
     version_label,
 )
-from gouvernante.lockfiles._local_folder import local_folder
+from gouvernante.lockfiles._local_folder import local_folder, local_tarball_path
 from gouvernante.lockfiles._tarball_url import (
     injection_error,
     may_name_a_package,
@@ -1503,6 +1503,22 @@ def _parse_v1(
         roots_known=False,
         entry_errors=errors,
         local_folders=tuple(dict.fromkeys(folders)),
+        unnamed_tarballs=_v1_tarballs(deps),
+    )
+
+
+def _v1_tarballs(deps: Mapping[str, _V1Entry]) -> tuple[tuple[str, str], ...]:
+    """(node id, path from the lockfile's folder) of each top-level ``file:`` tarball of a v1
+    file (``LockfileGraph.unnamed_tarballs``): npm 6 writes ``"version": "file:vendor/x.tgz"``
+    under the dependency's name, with neither the package's name nor its version, which every
+    mode reads from the tarball where it has the project's files (decision 0146). A nested one
+    is not read (its path's folder is not certain): it stays what it was."""
+    from gouvernante.lockfiles._tarball_url import local_tarball  # noqa: PLC0415
+
+    return tuple(
+        (f"node_modules/{key}", local_tarball_path(spec[5:]))
+        for key, entry in deps.items()
+        if (spec := entry.version or "")[:5] == "file:" and local_tarball(spec)
     )
 
 
