@@ -1491,8 +1491,9 @@ def _parse_v1(
     errors = [*urls.errors, *_v1_unanswered(deps)]
     # a top-level file: directory (npm 6 installs its dependencies into this tree, as npm 7+
     # records such a folder as an importer): its package.json is judged by this lockfile
-    specs = [entry.version or "" for entry in deps.values()]
-    folders = [f for spec in specs if spec[:5] == "file:" and (f := local_folder(spec[5:]))]
+    # (and its top-level file: tarballs, read for their package: ``_v1_tarballs``)
+    local = [(key, v) for key, entry in deps.items() if (v := entry.version) and v[:5] == "file:"]
+    folders = [f for _, spec in local if (f := local_folder(spec[5:]))]
     return LockfileGraph(
         fmt,
         packages,
@@ -1503,22 +1504,23 @@ def _parse_v1(
         roots_known=False,
         entry_errors=errors,
         local_folders=tuple(dict.fromkeys(folders)),
-        unnamed_tarballs=_v1_tarballs(deps),
+        unnamed_tarballs=_v1_tarballs(local) if local else (),
     )
 
 
-def _v1_tarballs(deps: Mapping[str, _V1Entry]) -> tuple[tuple[str, str], ...]:
+def _v1_tarballs(local: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
     """(node id, path from the lockfile's folder) of each top-level ``file:`` tarball of a v1
-    file (``LockfileGraph.unnamed_tarballs``): npm 6 writes ``"version": "file:vendor/x.tgz"``
-    under the dependency's name, with neither the package's name nor its version, which every
-    mode reads from the tarball where it has the project's files (decision 0146). A nested one
-    is not read (its path's folder is not certain): it stays what it was."""
+    file (``local``: its top-level (key, ``file:`` version) pairs), for
+    ``LockfileGraph.unnamed_tarballs``: npm 6 writes ``"version": "file:vendor/x.tgz"`` under
+    the dependency's name, with neither the package's name nor its version, which every mode
+    reads from the tarball where it has the project's files (decision 0146). A nested one is
+    not read (its path's folder is not certain): it stays what it was."""
     from gouvernante.lockfiles._tarball_url import local_tarball  # noqa: PLC0415
 
     return tuple(
         (f"node_modules/{key}", local_tarball_path(spec[5:]))
-        for key, entry in deps.items()
-        if (spec := entry.version or "")[:5] == "file:" and local_tarball(spec)
+        for key, spec in local
+        if local_tarball(spec)
     )
 
 
