@@ -47,24 +47,34 @@ def _collected(
     return declared._names, declared._bad, [(k, f) for k, f, _ in declared._aliasing]
 
 
-def _alias_maps(entries: list[npm._Entry], keys: list[str]) -> Iterator[str]:
-    """The keys of the maps holding a spec that reads as ``npm:...`` (up to a bad map)."""
+def _alias_maps(entries: list[npm._Entry], keys: list[str]) -> Iterator[tuple[str, str]]:
+    """The (key, field) of the maps holding a spec that npm reads as an alias, ``npm:`` in any
+    case (npm-package-arg lowercases the spec first; decision 0147), in ``dependencies``,
+    ``optionalDependencies`` or ``peerDependencies`` (up to a bad ``dependencies`` map)."""
     for entry, key in zip(entries, keys, strict=True):
-        if not entry.dependencies or entry.link:
+        if entry.link:
             continue
-        try:
-            specs = npm._SPECS_DECODER.decode(entry.dependencies)
-        except msgspec.MsgspecError:
-            return
-        if any(isinstance(s, str) and s.startswith("npm:") for s in specs.values()):
-            yield key
+        if entry.dependencies:
+            try:
+                msgspec.json.decode(entry.dependencies, type=dict[str, msgspec.Raw])
+            except msgspec.MsgspecError:
+                return
+        for field in npm._ALIAS_FIELDS:
+            raw = getattr(entry, field)
+            try:
+                specs = npm._SPECS_DECODER.decode(raw) if raw else {}
+            except msgspec.MsgspecError:
+                continue
+            if not isinstance(specs, dict):
+                continue
+            if any(isinstance(s, str) and s[:4].lower() == "npm:" for s in specs.values()):
+                yield key, field
 
 
 def _same_both_ways(entries: list[npm._Entry], keys: list[str]) -> None:
     chunked = _collected(entries, keys, chunked=True)
     assert chunked == _collected(entries, keys, chunked=False)
-    found = {key for key, _ in chunked[2]}
-    assert found.issuperset(_alias_maps(entries, keys))
+    assert set(chunked[2]).issuperset(_alias_maps(entries, keys))
 
 
 def test_the_tests_npm_lockfiles_are_read() -> None:
@@ -96,13 +106,17 @@ def _escaped(char: str) -> st.SearchStrategy[str]:
 @st.composite
 def _spec_text(draw: st.DrawFn) -> str:
     """A spec as written in the file (the JSON value's text)."""
-    kind = draw(st.sampled_from(["range", "alias", "escaped-alias", "other-escape", "odd"]))
+    kinds = ["range", "alias", "escaped-alias", "cased-alias", "other-escape", "odd"]
+    kind = draw(st.sampled_from(kinds))
     if kind == "range":
         return json.dumps(draw(st.sampled_from(["^1.0.0", "~2.3.4", "*", "latest", "1.x"])))
     if kind == "alias":
         return '"npm:is-number@7.0.0"'
     if kind == "escaped-alias":
         head = "".join(draw(_escaped(c)) for c in "npm:")
+        return f'"{head}is-number@^7.0.0"'
+    if kind == "cased-alias":  # (npm reads ``NPM:`` as ``npm:``: decision 0147)
+        head = "".join(draw(st.sampled_from([c, c.upper()])) for c in "npm:")
         return f'"{head}is-number@^7.0.0"'
     if kind == "other-escape":
         return draw(st.sampled_from(['"\\u005e1.0.0"', '"a\\\\b"', '"\\u0000npm:x"', '"^1\\/2"']))
@@ -126,6 +140,9 @@ def _entries_text(draw: st.DrawFn) -> str:
         fields = [f'"version": "1.0.{i}"']
         if draw(st.booleans()):
             fields.append(f'"dependencies": {draw(_map_text())}')
+        for field in ("optionalDependencies", "peerDependencies"):
+            if draw(st.integers(0, 3)) == 0:
+                fields.append(f'"{field}": {draw(_map_text())}')
         if draw(st.integers(0, 8)) == 0:
             fields.append('"link": true')
         texts.append("{" + ", ".join(fields) + "}")

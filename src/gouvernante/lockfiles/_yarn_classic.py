@@ -89,6 +89,15 @@ def _unquote(token: str, path: str, line: int) -> str:
     return unquote_dq(token, path, line) if token[0] == '"' else token
 
 
+def _false_or_zero(raw: str) -> bool:
+    """Is ``raw``, a field's value as written, one yarn 1's parser reads as ``false`` or the
+    number 0 (unquoted ``false``, ``0``, ``00``)? As a ``resolved``, that is none: yarn 1.22.22
+    downloads the entry's range then (``resolved false`` or ``resolved 0`` under
+    ``"baz@<is-number 7.0.0's URL>"`` installed is-number 7.0.0, decision 0147), as for
+    ``resolved ""``."""
+    return raw == "false" or (raw[:1] == "0" and not raw.strip("0"))
+
+
 class _Entries:
     """The entries of one file, in order; a header written twice is one entry, the last one's
     fields at the first one's place (yarn 1.22.22 keeps the last: its parser assigns each
@@ -293,7 +302,7 @@ class _Entries:
         """A field of a block; its header line is counted only for an escape's error."""
         raw = _block_raw_field(block, needle)
         if raw is None or raw[0] != '"':
-            return raw
+            return None if needle == _NEEDLES[1] and raw and _false_or_zero(raw) else raw
         return raw[1:-1] if "\\" not in raw else unquote_dq(raw, self.path, self.line_at(index))
 
     def source_of(self, index: int) -> Source:
@@ -365,37 +374,49 @@ class _Entries:
 
         names = self.names
         for index in suspects:
-            version, resolved = self._version_resolved(index)
-            if not resolved and self.source_of(index) is Source.TARBALL:
-                resolved = self.range_of(index)
-            if (
-                not resolved
-                or not may_name_a_package(resolved)
-                or _names_entry(resolved, names[index], version)
-            ):
-                continue
-            found = registry_identity(resolved)
-            if found is None or found == (names[index], version):
-                continue
-            integrity = self.fields_of(index)[2]
-            name, named = found  # a version no rule can be checked against: the name only
-            named = named if try_parse_version(named) is not None else ""
-            url = resolved.partition("#")[0]
-            asked = any(
-                split_at_version(d)[1].partition("#")[0] == url for d in self.descriptors_of(index)
-            )
-            if asked and named and name != names[index]:
-                # a URL dependency under another name ("foo@<ms's tarball URL>", a resolution
-                # to that URL) installs the URL's package in node_modules/foo: the entry is it
-                names[index] = name
-                if named == version:
+            version, written = self._version_resolved(index)
+            # with no resolved, each URL range of the header is downloaded for the dependencies
+            # asking for it (yarn 1.22.22: ``"baz@<is-odd's URL>", "baz@<is-number's URL>"``
+            # or ``baz@^3.0.1, "baz@<is-number's URL>"``, ``version "3.0.1"``: is-number 7.0.0
+            # installed for ``baz: <is-number's URL>``; the first range alone was read, decision
+            # 0147)
+            own = written or self.range_of(index)  # (what the entry is: it may be renamed)
+            for resolved in [own] if written else self._url_ranges(index):
+                if not may_name_a_package(resolved) or _names_entry(
+                    resolved, names[index], version
+                ):
                     continue
-            extra.append(
-                LockedPackage(self.ids[index], name, named, Source.TARBALL, integrity, resolved)
-            )
-            if not asked:
-                errors.append(injection_error(f"line {self.line_at(index)}: resolved", "yarn"))
+                found = registry_identity(resolved)
+                if found is None or found == (names[index], version):
+                    continue
+                integrity = self.fields_of(index)[2]
+                name, named = found  # a version no rule can be checked against: the name only
+                named = named if try_parse_version(named) is not None else ""
+                url = resolved.partition("#")[0]
+                asked = any(
+                    split_at_version(d)[1].partition("#")[0] == url
+                    for d in self.descriptors_of(index)
+                )
+                if resolved == own and asked and named and name != names[index]:
+                    # a URL dependency under another name ("foo@<ms's tarball URL>", a
+                    # resolution to that URL) installs the URL's package in node_modules/foo:
+                    # the entry is it (its first range's, when a header has several URLs)
+                    names[index] = name
+                    if named == version:
+                        continue
+                extra.append(
+                    LockedPackage(self.ids[index], name, named, Source.TARBALL, integrity, resolved)
+                )
+                if not asked:
+                    errors.append(injection_error(f"line {self.line_at(index)}: resolved", "yarn"))
         return extra, errors
+
+    def _url_ranges(self, index: int) -> list[str]:
+        """The distinct URL ranges (``Source.TARBALL``) of an entry's header, in its order."""
+        if len(self.descriptors_of(index)) == 1:  # (the usual header)
+            return [self.range_of(index)] if self.source_of(index) is Source.TARBALL else []
+        ranges = (split_at_version(d)[1] for d in self.descriptors_of(index))
+        return list(dict.fromkeys(r for r in ranges if classify(r) is Source.TARBALL))
 
     def _built_url_packages(self) -> tuple[list[LockedPackage], list[str]]:
         """Registry entries with no ``resolved`` whose name is no plain npm name (decision
@@ -1318,7 +1339,7 @@ def _block_raw_field(block: str, needle: str) -> str | None:
 def _block_field(block: str, needle: str, path: str, line: int) -> str | None:
     raw = _block_raw_field(block, needle)
     if raw is None or raw[0] != '"':
-        return raw
+        return None if needle == _NEEDLES[1] and raw and _false_or_zero(raw) else raw
     return raw[1:-1] if "\\" not in raw else unquote_dq(raw, path, line)
 
 
@@ -1482,12 +1503,13 @@ _C_RESOLVED = (
     r'\n  resolved (?:"(?:(?:https://registry\.yarnpkg\.com|https://registry\.npmjs\.org)/'
     rf"{_C_TARBALL}|https?://{_U}++(?:/[!$&-.0->A-~]{_U}*+)*?/{_C_TARBALL}"
     r'|(?>[ !#$&-.0-\[\]-~]++|/(?!-/))++|(?! *+[Hh][Tt][Tt][Pp][Ss]?:)[ !#$&-\[\]-~]++)"'
-    r'|(?P<odd>"[ !#-~]++"|[!#-~]++))'
+    r'|(?P<odd>"[ !#-~]++"|(?!(?:false|0++)\n)[!#-~]++))'
 )
 # An entry with no ``resolved`` line, or ``resolved ""`` (which ``_C_RESOLVED`` does not match:
-# every value it reads holds a character), has the ``unresolved`` group ('' or the line); any
+# every value it reads holds a character) or ``false`` or ``0`` unquoted (``_false_or_zero``,
+# which it does not read either), has the ``unresolved`` group ('' or the line); any
 # other entry has it None: the entries yarn 1 resolves again at install time, read by the split.
-_C_UNRESOLVED = r'(?P<unresolved>\n  resolved ""|)'
+_C_UNRESOLVED = r'(?P<unresolved>\n  resolved (?:""|false|0++)(?=\n)|)'
 
 _C_ENTRY_SOURCE = (
     rf"\n\n{_C_NAME}(?P<header>{_C_KEY}(?>, *{_C_KEY})*+):"
@@ -2001,7 +2023,7 @@ def _lines(text: str, path: str) -> tuple[_Entries, Callable[[int], str]]:  # no
             if key == "version":
                 version = value
             elif key == "resolved":
-                resolved = value
+                resolved = None if _false_or_zero(match.group(2)) else value
             elif key == "integrity":
                 integrity = value
         elif indent == 4 and in_block and not match.group(3):

@@ -687,11 +687,16 @@ class _Urls:
 
 _NAMES_DECODER = lazy_object(lambda: msgspec.json.Decoder(dict[str, msgspec.Raw]))
 _SPECS_DECODER = lazy_object(lambda: msgspec.json.Decoder(dict[str, object]))
-# a map that may hold an ``npm:`` alias spec, as written: ``npm:`` itself or, in a map holding a
-# backslash, an escape (``\u006epm:``; n, p, m and : have no short escape), searched in a
-# msgspec.Raw without a copy
-_ALIAS_SPEC = lazy_pattern(rb"npm:")
-_ALIAS_OR_ESCAPE = lazy_pattern(rb"npm:|\\u")
+# a map that may hold an ``npm:`` alias spec, as written: ``npm:`` in any case (npm-package-arg
+# lowercases a spec before looking for the prefix: ``NPM:is-number@7.0.0`` is an alias, decision
+# 0147) or, in a map holding a backslash, an escape (``\u006epm:``; n, p, m and : have no short
+# escape), searched in a msgspec.Raw without a copy
+_ALIAS_SPEC = lazy_pattern(rb"(?i)npm:")
+_ALIAS_OR_ESCAPE = lazy_pattern(rb"(?i)npm:|\\u")
+# the maps of an entry whose ``npm:`` alias specs npm installs (an optional or a peer dependency
+# too: npm 11.19.1 ``npm install`` put is-number 7.0.0 under ``node_modules/foo`` for
+# ``foo: npm:is-number@7.0.0`` in either, whatever entry the file had there, decision 0147)
+_ALIAS_FIELDS = ("dependencies", "optionalDependencies", "peerDependencies")
 
 
 def _declared_maps(key: str, entry: _Entry) -> tuple[tuple[str, msgspec.Raw], ...]:
@@ -718,7 +723,13 @@ def _husks_answering(
     for key, entry in entries.items():
         if entry.link or key in links or key in husks:
             continue
-        maps = (*_declared_maps(key, entry), ("optionalDependencies", entry.optionalDependencies))
+        maps = (
+            *_declared_maps(key, entry),
+            ("optionalDependencies", entry.optionalDependencies),
+            # (npm 11.19.1 ``npm install`` fetched is-number 7.0.0 for a root's peer dependency
+            # ``is-number: 7.0.0`` answered by a husk, the file read CLEAN: decision 0147)
+            ("peerDependencies", entry.peerDependencies),
+        )
         for field, raw in maps:
             if not raw:
                 continue
@@ -800,18 +811,33 @@ class _Declared:
                 if self._bad:
                     return
                 continue
-            # (no ``npm:`` and no backslash spans two maps: each ends with "}")
+            # the optional and peer maps too (alias specs npm installs; few entries have one)
+            maps.extend(
+                raw
+                for e in chunk
+                if (e.optionalDependencies or e.peerDependencies) and not e.link
+                for raw in (e.optionalDependencies, e.peerDependencies)
+                if raw
+            )
+            # (no ``npm:`` and no backslash spans two maps: each ends with "}"; ``lower``: the
+            # prefix in any case, one more copy of the chunk's maps, ~2 ms for 55,000 entries)
             text = b"".join(maps)
             if b"\\" in text:  # an escape: any map holding one is searched
                 search = _ALIAS_OR_ESCAPE.search
-            elif b"npm:" in text:
+            elif b"npm:" in text.lower():
                 search = _ALIAS_SPEC.search
             else:
                 continue
             self._aliasing.extend(
-                (key, "dependencies", entry.dependencies)
+                (key, field, raw)
                 for entry, key in zip(chunk, chunk_keys, strict=True)
-                if entry.dependencies and not entry.link and search(entry.dependencies)
+                if not entry.link
+                for field, raw in zip(
+                    _ALIAS_FIELDS,
+                    (entry.dependencies, entry.optionalDependencies, entry.peerDependencies),
+                    strict=True,
+                )
+                if raw and search(raw)
             )
 
     def _add_each(self, entries: Iterable[_Entry], keys: Iterable[str]) -> None:
@@ -822,10 +848,17 @@ class _Declared:
         search = _ALIAS_OR_ESCAPE.search
         try:
             for entry, key in zip(entries, keys, strict=True):
-                if entry.dependencies and not entry.link:
+                if entry.link:
+                    continue
+                if entry.dependencies:
                     update(decode(entry.dependencies))
-                    if search(entry.dependencies) is not None:
-                        aliasing((key, "dependencies", entry.dependencies))
+                for field, raw in zip(
+                    _ALIAS_FIELDS,
+                    (entry.dependencies, entry.optionalDependencies, entry.peerDependencies),
+                    strict=True,
+                ):
+                    if raw and search(raw) is not None:
+                        aliasing((key, field, raw))
         except (msgspec.MsgspecError, ValueError, RecursionError):
             self._bad = True
 
@@ -851,7 +884,7 @@ class _Declared:
             except (msgspec.MsgspecError, ValueError, RecursionError):
                 continue  # (a map of other values: no alias spec npm reads)
             for name, spec in specs.items():
-                if not isinstance(spec, str) or not spec.startswith("npm:"):
+                if not isinstance(spec, str) or spec[:4].lower() != "npm:":
                     continue
                 node = _resolve(key, name, keys)
                 if node is None or node in links:
