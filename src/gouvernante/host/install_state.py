@@ -685,15 +685,25 @@ def yarn_state_places(data: bytes) -> tuple[Places, Places] | None:
 def pnpm_managed(root: str) -> int | None:
     """When pnpm last installed the ``node_modules`` folder ``root``: when it wrote the
     ``.modules.yaml`` it writes once every package is in place (pnpm 9.15.9 and 10;
-    ``written_ns``); None when there is none, or it is dated more than a day in the future
-    (as any record)."""
+    ``written_ns``), or ``.pnpm/lock.yaml`` when later; None when there is no
+    ``.modules.yaml``, or it is dated more than a day in the future (as any record)."""
     try:
         st = os.stat(os.path.join(root, PNPM_STATE))
     except OSError:
         return None
     if not stat.S_ISREG(st.st_mode) or st.st_mtime_ns > time.time_ns() + _FUTURE_SLACK_NS:
         return None
-    return written_ns(st)
+    written = written_ns(st)
+    # pnpm 10 writes ``.pnpm/lock.yaml`` after it (10.34.9: 12 ms later), which changes the
+    # store folder ``.pnpm``, counted in its packages' freshness (decision 0147): the record is
+    # as recent as the later of the two
+    try:
+        lock = os.stat(os.path.join(root, ".pnpm", "lock.yaml"))
+    except OSError:
+        return written
+    if stat.S_ISREG(lock.st_mode) and lock.st_mtime_ns <= time.time_ns() + _FUTURE_SLACK_NS:
+        written = max(written, written_ns(lock))
+    return written
 
 
 def changed_ns(st: os.stat_result) -> int:

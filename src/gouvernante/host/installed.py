@@ -187,7 +187,7 @@ class _TreeScan:
             # ``above``: when the folders between the tree's top and this one (itself included)
             # last changed: a scope folder renamed (``mv @evil @good``) renames its packages
             # without changing their own folders (the top, whose entries change with any
-            # install or cache, and its dot-folders, pnpm's ``.pnpm``, are not counted)
+            # install or cache, and its dot-folders but pnpm's ``.pnpm``, are not counted)
             folder, name, parent, place, above = stack.pop()
             top = links is not None and (
                 folder == root or (name[:1] == "@" and os.path.dirname(folder) == root)
@@ -222,7 +222,9 @@ class _TreeScan:
                     or (top and folder == root and sub[:1] == "@")
                 ):
                     below = _place(place, path, sub, store, packages)
-                    dot = folder == root and sub[:1] == "."
+                    # (pnpm's store ``.pnpm`` is counted: one made before the install and
+                    # renamed in after it keeps its folders' old times, decision 0147)
+                    dot = folder == root and sub[:1] == "." and path != store
                     stack.append((path, sub, name, below, 0 if dot else changed))
         if links:
             self._links_not_there(root, links)
