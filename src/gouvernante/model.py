@@ -424,6 +424,13 @@ class LockfileGraph(msgspec.Struct, frozen=True, dict=True):
     # package.json only: its own ``version`` (a string, else None): yarn 1 links a workspace
     # only for a dependency whose range its version satisfies (``package_json.with_manifest``)
     version: str | None = None
+    # npm v2/v3: (name, entry error) of each error about a dependency the root's record
+    # (``packages[""]``) declares. npm takes the root's dependencies from the package.json
+    # beside the lockfile, not from that record (a name only the record declares is no
+    # dependency: ``npm ci`` installs the file, ``npm ls`` names nothing missing), so such an
+    # error stands only when the package.json declares the name too, or none is beside
+    # (``lockfiles.with_manifest_beside``, decision 0148).
+    root_claims: Sequence[tuple[str, str]] = ()
 
     @cached_property
     def table(self) -> PackageTable:

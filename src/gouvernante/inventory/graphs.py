@@ -78,6 +78,9 @@ class StoredGraph(msgspec.Struct, array_like=True, frozen=True):
     # a paired graph's: yarn classic's entries a ``resolutions`` entry forces to a folder, read
     # as local (``LockfileGraph.local_entries``; none recorded before)
     local_entries: list[str] = msgspec.field(default_factory=list)
+    # npm v2/v3: (name, entry error) of each error the package.json beside decides
+    # (``LockfileGraph.root_claims``; none recorded before: the errors stay)
+    root_claims: list[tuple[str, str]] = msgspec.field(default_factory=list)
 
 
 _ENCODER = msgspec.msgpack.Encoder()
@@ -118,6 +121,7 @@ def encode(graph: LockfileGraph, catalogs: Catalogs | None = None) -> bytes:
             entry_keys=None if graph.entry_keys is None else list(graph.entry_keys),
             unnamed_tarballs=[(node, path) for node, path in graph.unnamed_tarballs],
             own_lockfiles=[(where, folder) for where, folder in graph.own_lockfile_links],
+            root_claims=[(name, error) for name, error in graph.root_claims],
         )
     )
 
@@ -218,6 +222,7 @@ def decode_with_catalogs(
         entry_keys=g.entry_keys,
         unnamed_tarballs=tuple((node, path) for node, path in g.unnamed_tarballs),
         own_lockfile_links=tuple((where, folder) for where, folder in g.own_lockfiles),
+        root_claims=tuple((name, error) for name, error in g.root_claims),
     )
     return graph, g.catalogs
 

@@ -258,7 +258,10 @@ def parse_bytes(
 def needs_manifest(graph: LockfileGraph) -> bool:
     """Is the package.json beside this lockfile part of reading it (``with_manifest_beside``)?"""
     return graph.format is not LockfileFormat.PACKAGE_JSON and (
-        not graph.roots_known or bool(graph.overridden) or bool(graph.unkeyed)
+        not graph.roots_known
+        or bool(graph.overridden)
+        or bool(graph.unkeyed)
+        or bool(graph.root_claims)
     )
 
 
@@ -292,12 +295,36 @@ def with_manifest_beside(
         yarn_workspaces,
     )
 
-    graph = with_resolutions(graph, manifest)
+    graph = with_resolutions(_with_root_claims(graph, manifest), manifest)
     if manifest is None:
         return _with_workspaces_unkeyed(graph, lambda _key, _spec: False)
     names, read = yarn_workspaces(members, member_manifests or {})
     graph = _with_workspaces_unkeyed(graph, workspace_links(names, read))
     return with_manifest(graph, manifest, names, read)
+
+
+def _with_root_claims(graph: LockfileGraph, manifest: LockfileGraph | None) -> LockfileGraph:
+    """An npm v2/v3 error about a dependency only the root's record declares
+    (``LockfileGraph.root_claims``) dropped when the package.json beside does not declare the
+    name in any dependency field: npm 11.19.1 reads the root's dependencies from package.json
+    and ignores the record's (``npm ci --dry-run`` installs @sap/cds-dk 7.3.1's shrinkwrap,
+    whose record keeps 10 devDependencies with no entry; decision 0148). A name it declares
+    keeps its error, and so does every one with no package.json beside (-lockfile alone)."""
+    if not graph.root_claims:
+        return graph
+    from gouvernante.lockfiles.package_json import DEPENDENCY_FIELDS  # noqa: PLC0415 - npm only
+
+    dropped: set[str] = set()
+    if manifest is not None:
+        declared = {
+            dep.alias or dep.name for dep in manifest.declared if dep.field in DEPENDENCY_FIELDS
+        }
+        dropped = {error for name, error in graph.root_claims if name not in declared}
+    return msgspec.structs.replace(
+        graph,
+        root_claims=(),
+        entry_errors=tuple(e for e in graph.entry_errors if e not in dropped),
+    )
 
 
 def with_local_entries(graph: LockfileGraph, ids: Sequence[str]) -> LockfileGraph:

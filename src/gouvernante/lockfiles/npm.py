@@ -527,7 +527,36 @@ def _parse_packages(
         entry_errors=tuple(errors),
         bundled=bundled,
         local_folders=tuple(dict.fromkeys(urls.folders)),
+        root_claims=_root_claims(root, errors),
     )
+
+
+def _root_claims(root: _Entry | None, errors: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """(name, error) of each error about a dependency the root's record declares
+    (``packages[""]``'s ``dependencies``, ``devDependencies``, ``optionalDependencies``: no entry
+    answers it, a husk does, another package's entry answers its alias): npm reads the root's
+    dependencies from the package.json beside, so only it can confirm such an error
+    (``LockfileGraph.root_claims``, decision 0148). Each error starts with its JSON path."""
+    start = f"packages{key_segment('')}."
+    if root is None or not any(e.startswith(start) for e in errors):
+        return ()
+    claims: list[tuple[str, str]] = []
+    maps = (
+        ("dependencies", root.dependencies),
+        ("devDependencies", root.devDependencies),
+        ("optionalDependencies", root.optionalDependencies),
+    )
+    for field, raw in maps:
+        if not raw:
+            continue
+        try:
+            names = _NAMES_DECODER.decode(raw)
+        except (msgspec.MsgspecError, ValueError, RecursionError):
+            continue  # (worded by ``_Declared.unanswered``, and kept)
+        for name in names:
+            path = f"{start}{field}{key_segment(name)}:"
+            claims.extend((name, e) for e in errors if e.startswith(path))
+    return tuple(claims)
 
 
 _NPMJS = "https://registry.npmjs.org/"
