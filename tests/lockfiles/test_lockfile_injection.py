@@ -405,6 +405,9 @@ _REAL = sorted(
     and "npm-outside-link" not in p.parts
     # (npm 6's file with an entry's version taken out: an error by decision 0149)
     and p.parent.parent.name != "npm-v1-versionless"
+    # (a published file whose root record keeps devDependencies with no entry: only the
+    # package.json beside, which does not declare them, clears it; decision 0148)
+    and "npm-stale-root-record" not in p.parts
 )
 _NPM_URL = re.compile(r"https://registry\.npmjs\.org/(@[^/\"]+/)?([^/\"]+)/-/([^\"]+)")
 _ART = "https://acme.jfrog.io/artifactory/api/npm/npm-remote"

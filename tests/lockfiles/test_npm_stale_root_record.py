@@ -124,3 +124,26 @@ def test_a_dependency_no_record_names_is_judged_as_before(tmp_path: Path) -> Non
     for mode, (code, report) in every_mode(tmp_path, files, rules).items():
         assert (code, _messages(report)) == (2, []), mode
         assert [f["package"] for f in report["findings"]] == ["left-pad"], mode
+
+
+def _husk_lock(field: str) -> bytes:
+    # (decision 0145: a dependency answered by an entry with no version, no resolved, no link)
+    root = {"name": "p", "version": "1.0.0", field: {"is-number": "^7.0.0"}}
+    lock = {"name": "p", "version": "1.0.0", "lockfileVersion": 3, "requires": True}
+    lock["packages"] = {"": root, "node_modules/is-number": {}}
+    return json.dumps(lock, indent=2).encode()
+
+
+@pytest.mark.parametrize("field", ["dependencies", "devDependencies", "optionalDependencies"])
+def test_a_husk_only_the_root_record_depends_on_is_the_package_json_s_to_confirm(
+    field: str,
+) -> None:
+    graph = parse_bytes(_husk_lock(field), "package-lock.json")
+    [error] = graph.entry_errors
+    assert error.startswith(f"packages[''].{field}['is-number']: answered by")
+    assert list(graph.root_claims) == [("is-number", error)]
+    without = parse_manifest(b'{"name": "p", "version": "1.0.0"}', "package.json")
+    assert list(with_manifest_beside(graph, without).entry_errors) == []
+    declared = json.dumps({"name": "p", field: {"is-number": "^7.0.0"}}).encode()
+    with_it = parse_manifest(declared, "package.json")
+    assert list(with_manifest_beside(graph, with_it).entry_errors) == [error]
