@@ -183,6 +183,14 @@ def check_references(
             names.add(name)
             if version is not None:
                 by_name.setdefault(name, []).append(version)
+        if not berry and key[-1:].isspace() | key[:1].isspace() | (" ," in key):
+            # yarn 1 keys an entry by each header token as written: yarn 1.22.22 writes
+            # ``"is-number@^7.0.0 ":`` for a dependency whose package.json range ends with a
+            # space, and that dependency, written ``is-number "^7.0.0 "``, is answered by it
+            # (``yarn install --frozen-lockfile`` reads the file; @oclif/plugin-commands 2.0.1,
+            # decision 0148). Stripped, only the token as written was missed; a dependency on the
+            # stripped range stays ``_keyed_otherwise``'s error (decision 0099).
+            descriptors.update(piece for piece in key.split(", ") if piece != piece.strip())
     unverified: list[str] = []
     referenced: set[str] = set()
     # ``name@file:`` for each name an entry keyed by a file: descriptor has (yarn classic)
