@@ -397,13 +397,21 @@ class _Entries:
                     split_at_version(d)[1].partition("#")[0] == url
                     for d in self.descriptors_of(index)
                 )
-                if resolved == own and asked and named and name != names[index]:
+                if resolved == own and asked and named:
                     # a URL dependency under another name ("foo@<ms's tarball URL>", a
                     # resolution to that URL) installs the URL's package in node_modules/foo:
-                    # the entry is it (its first range's, when a header has several URLs)
+                    # the entry is it (its first range's, when a header has several URLs),
+                    # at the URL's version whatever its ``version`` line says (yarn 1.22.22
+                    # installed is-number 7.0.0 for "baz@<is-number 7.0.0's URL>" or
+                    # "is-number@<that URL>" with ``version "3.0.0"``, no resolved or that
+                    # URL's: is-number 3.0.0 read from the entry was a bogus finding;
+                    # decision 0151)
                     names[index] = name
-                    if named == version:
-                        continue
+                    if named != version:
+                        fields = self.fields_of(index)
+                        self.fields[index] = (named, fields[1], fields[2])
+                        version = named
+                    continue
                 extra.append(
                     LockedPackage(self.ids[index], name, named, Source.TARBALL, integrity, resolved)
                 )
