@@ -229,3 +229,25 @@ def test_a_clean_verdict_says_how_many_submodules_were_not_scanned(
             out = capsys.readouterr().out
             assert "CLEAN: no findings, but 1 git submodule not scanned" in out, (source, fmt)
             assert code == 0, (source, fmt)
+
+
+def test_the_json_and_sarif_summaries_count_the_submodules_not_scanned(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The JSON verdict of that scan stays "clean" (exit 0), the submodule only in its notes: a
+    reader of the summary saw a bare clean. ``summary.submodules_not_scanned`` and the SARIF
+    invocation's ``submodulesNotScanned`` count them (decision 0151); 0 for a scan with none."""
+    r, _ = _with_submodule(tmp_path)
+    bare = mirror(r.path, tmp_path / "org" / "app.git")
+    rules = write_rules(tmp_path)
+    code, report = _scan(capsys, "-rules", str(rules), "-git", str(bare))
+    assert (code, report["summary"]["verdict"]) == (0, "clean")
+    assert report["summary"]["submodules_not_scanned"] == 1
+    capsys.readouterr()
+    assert main(["-rules", str(rules), "-git", str(bare), "-format", "sarif"]) == 0
+    run = json.loads(capsys.readouterr().out)["runs"][0]
+    assert run["invocations"][0]["properties"]["submodulesNotScanned"] == 1
+    code, report = _scan(
+        capsys, "-rules", str(rules), "-lockfile", str(r.path / "package-lock.json")
+    )
+    assert (code, report["summary"]["submodules_not_scanned"]) == (0, 0)

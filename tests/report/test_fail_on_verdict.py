@@ -50,4 +50,8 @@ def test_every_format_says_the_findings_are_below_fail_on(
     assert (summary["verdict"], summary["total_findings"]) == ("findings", 1)
     assert (summary["fail_on"], summary["failing_findings"]) == (fail_on, failing)
     [invocation] = json.loads(outputs[3].read_text())["runs"][0]["invocations"]
-    assert invocation["properties"] == {"failOn": fail_on, "failingFindings": failing}
+    assert invocation["properties"] == {
+        "failOn": fail_on,
+        "failingFindings": failing,
+        "submodulesNotScanned": 0,
+    }

@@ -26,6 +26,7 @@ from gouvernante.model import (
     ScanResult,
     Source,
     error_count,
+    submodules_not_scanned,
 )
 from gouvernante.rules.model import Rule
 from gouvernante.rules.ruleset import CHECKS_HOST, CHECKS_PACKAGES, rule_flags, rule_summaries
@@ -206,6 +207,9 @@ class Summary(msgspec.Struct, kw_only=True, frozen=True):
     # below it, verdict "findings" and exit 0 (None: a report written before they were kept)
     fail_on: Severity | None = None
     failing_findings: int | None = None
+    # git submodules no source read (their notes; decision 0151): a "clean" verdict with
+    # some is clean but for them (the text verdict line says so; 0 in reports before it)
+    submodules_not_scanned: int = 0
 
 
 class Report(_Struct, kw_only=True, frozen=True):
@@ -378,6 +382,7 @@ def build_report(result: ScanResult, version: str) -> Report:
             by_severity=by_severity,
             fail_on=result.fail_on,
             failing_findings=result.failing_findings,
+            submodules_not_scanned=submodules_not_scanned(result.notes),
         ),
         suppressions=_issues(result.suppression_notes),
         host_checks=(

@@ -19,7 +19,14 @@ from typing import Any
 from urllib.parse import quote
 
 from gouvernante import __version__
-from gouvernante.model import DiffChange, Finding, FindingType, ScanIssue, ScanResult
+from gouvernante.model import (
+    DiffChange,
+    Finding,
+    FindingType,
+    ScanIssue,
+    ScanResult,
+    submodules_not_scanned,
+)
 from gouvernante.report.json_report import finding_dict
 from gouvernante.report.text import subject
 from gouvernante.rules.model import Rule
@@ -283,6 +290,8 @@ def sarif_dict(result: ScanResult) -> dict[str, Any]:
         "properties": {
             "failOn": result.fail_on.value,
             "failingFindings": result.failing_findings,
+            # git submodules no source read: a run with no results is clean but for them
+            "submodulesNotScanned": submodules_not_scanned(result.notes),
         },
     }
     if result.started_at:
