@@ -567,8 +567,12 @@ SUBMODULE_CHECKOUT_NOT_SCANNED = (
 
 def submodules_not_scanned(notes: Sequence[ScanIssue]) -> int:
     """How many of ``notes`` say a git submodule was not scanned (a CLEAN verdict says so)."""
-    tails = (SUBMODULE_GITLINK_NOT_SCANNED, SUBMODULE_CHECKOUT_NOT_SCANNED)
-    return sum(n.message.endswith(tails) for n in notes)
+    return sum(map(says_submodule_not_scanned, (n.message for n in notes)))
+
+
+def says_submodule_not_scanned(message: str) -> bool:
+    """Does a note's message say a git submodule was not scanned (a JSON report's too)?"""
+    return message.endswith((SUBMODULE_GITLINK_NOT_SCANNED, SUBMODULE_CHECKOUT_NOT_SCANNED))
 
 
 def unlisted_errors_line(more: int, listed: int) -> str:

@@ -39,6 +39,7 @@ def test_rollup_of_200_reports_is_exactly_the_scenario(
         "first_report_at": "2026-04-01T10:10:00Z",
         "last_report_at": "2026-04-06T08:05:00Z",
         "status": "affected",
+        "projects_with_submodules_not_scanned": 0,
     }
     assert [r["id"] for r in data["rules"]] == list(expected)
     for rule in data["rules"]:
@@ -69,6 +70,7 @@ def test_rollup_of_200_reports_is_exactly_the_scenario(
         "reports": 8,
         "affected_rules": [],
         "findings": [],
+        "submodules_not_scanned": 0,
     }
     assert projects[labels[10]]["latest_verdict"] == "error"
     assert projects[labels[13]]["latest_verdict"] == "clean"

@@ -21,6 +21,7 @@ import pytest
 from gitsrc.gitrepo import Repo, lockfile, mirror, write_rules
 from gitsrc.test_hostile_repository import _arm, _trap
 from gouvernante.cli import main
+from gouvernante.cli.collect import run as collect_main
 from gouvernante.sources.submodules import submodule_paths, unchecked_submodules
 
 
@@ -251,3 +252,37 @@ def test_the_json_and_sarif_summaries_count_the_submodules_not_scanned(
         capsys, "-rules", str(rules), "-lockfile", str(r.path / "package-lock.json")
     )
     assert (code, report["summary"]["submodules_not_scanned"]) == (0, 0)
+
+
+def test_collect_says_a_clean_project_left_submodules_unscanned(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``collect`` read that report as a project "clean", "every project scanned": now the
+    project row and the summary count the submodules (from ``summary.submodules_not_scanned``,
+    else from the notes of a report written before it) and the status line says so; the status
+    and the exit code stay clean and 0, as the scan's (decision 0151)."""
+    r, _ = _with_submodule(tmp_path)
+    bare = mirror(r.path, tmp_path / "org" / "app.git")
+    rules = write_rules(tmp_path)
+    code, report = _scan(capsys, "-rules", str(rules), "-git", str(bare))
+    assert code == 0
+    older = json.loads(json.dumps(report))
+    del older["summary"]["submodules_not_scanned"]
+    for name, doc in (("new", report), ("older", older)):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(doc), encoding="utf-8")
+        assert collect_main([str(path), "-format", "json"]) == 0, name
+        data = json.loads(capsys.readouterr().out)
+        summary = data["summary"]
+        assert (summary["status"], summary["projects_with_submodules_not_scanned"]) == ("clean", 1)
+        assert [p["submodules_not_scanned"] for p in data["projects"]] == [1], name
+        assert collect_main([str(path)]) == 0
+        out = capsys.readouterr().out
+        assert "CLEAN: nothing affected, but 1 project(s) with git submodules not scanned" in out
+    code, plain = _scan(
+        capsys, "-rules", str(rules), "-lockfile", str(r.path / "package-lock.json")
+    )
+    path = tmp_path / "plain.json"
+    path.write_text(json.dumps(plain), encoding="utf-8")
+    assert collect_main([str(path)]) == 0
+    assert "CLEAN: every project scanned, nothing affected" in capsys.readouterr().out

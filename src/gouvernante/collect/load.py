@@ -32,7 +32,7 @@ from gouvernante.fs.jsonpath import Document, validation_problem
 from gouvernante.fs.read import read_regular_file, size_message
 from gouvernante.fs.walk import find_files
 from gouvernante.lazy import lazy_pattern
-from gouvernante.model import DiffChange, FindingType
+from gouvernante.model import DiffChange, FindingType, says_submodule_not_scanned
 from gouvernante.report.model import (
     REPORT_SCHEMA_VERSION,
     TOOL_NAME,
@@ -109,6 +109,8 @@ class ReportRecord:
     # what was scanned (``scope_key``): a later report supersedes an earlier one of its project
     # only for the scopes both cover (one per ref for -git/-inventory, else one)
     scopes: tuple[str, ...] = ()
+    # git submodules the scan did not read (``summary.submodules_not_scanned``, else its notes)
+    submodules_not_scanned: int = 0
 
     @property
     def when(self) -> datetime:
@@ -358,6 +360,10 @@ def _record(report: Report, source: str, content: str) -> ReportRecord:
         tool_version=report.tool.version,
         files=files,
         rule_checks=checks,
+        submodules_not_scanned=max(
+            report.summary.submodules_not_scanned,
+            sum(says_submodule_not_scanned(n.message) for n in report.notes),
+        ),
         scopes=(
             _scope(
                 host_scan, host, scan.root, files, scan.repository_path, ref=scan.repository_ref
@@ -414,6 +420,19 @@ def _per_repository(report: Report, whole: ReportRecord) -> tuple[ReportRecord, 
             rest_errors += 1
         else:
             owned_errors[owner] += 1
+    # a submodule's note names it "repository:path" (decision 0151)
+    owned_submodules: dict[str, int] = dict.fromkeys(refs, 0)
+    rest_submodules = 0
+    for note in report.notes:
+        if says_submodule_not_scanned(note.message):
+            owner = next((n for n in names if _within(note.path, n)), None)
+            if owner is None:
+                rest_submodules += 1
+            else:
+                owned_submodules[owner] += 1
+    rest_submodules = max(
+        rest_submodules, whole.submodules_not_scanned - sum(owned_submodules.values())
+    )
     records: list[ReportRecord] = []
     for repo, shown in refs.items():
         findings, suppressed = _open_findings(owned_findings[repo])
@@ -433,13 +452,16 @@ def _per_repository(report: Report, whole: ReportRecord) -> tuple[ReportRecord, 
                 project=repo,
                 files=tuple(shown),
                 scopes=tuple(scopes),
+                submodules_not_scanned=owned_submodules[repo],
             )
         )
     # Summary counts beyond the listed errors (a report that capped its list) stay with the scan.
     rest_errors += max(0, report.summary.errors - len(report.errors))
-    if rest_findings or rest_errors:
+    if rest_findings or rest_errors or rest_submodules:
         findings, suppressed = _open_findings(rest_findings)
-        verdict = Verdict.FINDINGS if findings else Verdict.ERROR
+        verdict = (
+            Verdict.FINDINGS if findings else (Verdict.ERROR if rest_errors else Verdict.CLEAN)
+        )
         records.append(
             replace(
                 whole,
@@ -448,6 +470,7 @@ def _per_repository(report: Report, whole: ReportRecord) -> tuple[ReportRecord, 
                 suppressed=suppressed,
                 errors=rest_errors,
                 files=(),
+                submodules_not_scanned=rest_submodules,
             )
         )
     return tuple(records)

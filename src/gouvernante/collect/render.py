@@ -37,6 +37,12 @@ def status_line(data: Rollup) -> str:
                 "INCOMPLETE: nothing affected now, but some projects errored or are not scanned yet"
             )
         case Status.CLEAN:
+            if s.projects_with_submodules_not_scanned:
+                return (
+                    "CLEAN: nothing affected, but"
+                    f" {s.projects_with_submodules_not_scanned} project(s) with git submodules"
+                    " not scanned"
+                )
             return "CLEAN: every project scanned, nothing affected"
         case _:
             assert_never(s.status)

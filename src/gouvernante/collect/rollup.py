@@ -142,6 +142,8 @@ class ProjectRollup(_Out, kw_only=True, frozen=True):
     reports: int
     affected_rules: list[str]
     findings: list[ProjectFinding]
+    # git submodules its latest reports did not scan (decision 0151)
+    submodules_not_scanned: int = 0
 
 
 class Summary(_Out, kw_only=True, frozen=True):
@@ -156,6 +158,9 @@ class Summary(_Out, kw_only=True, frozen=True):
     first_report_at: str | None
     last_report_at: str | None
     status: Status
+    # projects whose latest reports left git submodules unscanned: a "clean" status is clean
+    # but for them (the status line says so; decision 0151)
+    projects_with_submodules_not_scanned: int = 0
 
 
 class Tool(_Out, kw_only=True, frozen=True):
@@ -444,6 +449,7 @@ def _project_rollup(
         last_scan_id=latest.scan_id,
         reports=len(reports),
         affected_rules=affected,
+        submodules_not_scanned=sum(r.submodules_not_scanned for r in current),
         findings=[
             ProjectFinding(
                 rule_id=f.rule_id,
@@ -503,6 +509,9 @@ def rollup(
             first_report_at=format_time(min(times)) if times else None,
             last_report_at=format_time(max(times)) if times else None,
             status=status,
+            projects_with_submodules_not_scanned=sum(
+                p.submodules_not_scanned > 0 for p in projects
+            ),
         ),
         rules=rule_items,
         projects=projects,
