@@ -45,6 +45,12 @@ MAX_MANIFEST_BYTES = 8 * 1024 * 1024
 # cannot load it either, but its files are there), so the tree is not clean.
 NOT_A_MANIFEST = "not a JSON object: the package installed here is unknown (damaged package.json?)"
 _NM = "node_modules"
+# A scope folder (``node_modules/@scope``) that is a symlink to a folder of the tree the walk does
+# not list as one: its packages are what require() loads there, and are not read (decision 0150).
+SCOPE_LINK_IN_TREE = (
+    "a scope folder that is a link to a folder of this tree that is not one: the packages"
+    " installed through it were not read"
+)
 # What a folder is to pnpm's store hint: the tree's own ``.pnpm``, one of its ids, the id's
 # ``node_modules`` (and a scope folder in it), whose packages pnpm names by folder.
 _PLAIN, _STORE, _ID, _IN_STORE = 0, 1, 2, 3
@@ -181,22 +187,23 @@ class _TreeScan:
         sep = os.sep
         stack = self.stack
         exact = self.exact
-        # the symlinks among the tree's own package entries (its top and scope folders)
+        # the symlinks among the tree's package entries (in every node_modules and scope folder)
         links: list[str] | None = [] if self.kind is FindingType.INSTALLED else None
+        # (device << 128 | inode) of the folders read as packages, and of the scope folders
+        places: set[int] = set()
+        scopes: set[int] = set()
         while stack:
             # ``above``: when the folders between the tree's top and this one (itself included)
             # last changed: a scope folder renamed (``mv @evil @good``) renames its packages
             # without changing their own folders (the top, whose entries change with any
             # install or cache, and its dot-folders but pnpm's ``.pnpm``, are not counted)
             folder, name, parent, place, above = stack.pop()
-            top = links is not None and (
-                folder == root or (name[:1] == "@" and os.path.dirname(folder) == root)
-            )
-            names = self.subdirs(folder, links if top else None)
-            if not names:
-                continue
             packages = name == _NM
             scoped = not packages and name[:1] == "@" and len(name) > 1 and parent == _NM
+            # (every package place's symlinks: decision 0150)
+            names = self.subdirs(folder, links if packages or scoped else None)
+            if not names:
+                continue
             in_store = place == _IN_STORE
             for sub in reversed(names):  # popped in sorted order
                 path = folder + sep + sub
@@ -210,16 +217,21 @@ class _TreeScan:
                 changed = changed if changed >= modified else modified
                 changed = changed if changed >= above else above
                 if packages and sub[0] not in ".@":
+                    places.add(st.st_dev << 128 | st.st_ino)
                     self.package(path, sub, in_store, st, changed)
                 elif scoped:
+                    places.add(st.st_dev << 128 | st.st_ino)
                     self.package(path, f"{name}/{sub}", in_store, st, changed)
                 elif place == _YARN_ID and sub == YARN_STORE_PACKAGE:
+                    places.add(st.st_dev << 128 | st.st_ino)
                     self._read(path, "")  # (no name to hint by: always read)
-                # (else: no sub-folder; a scope folder of the top is listed for its links)
+                elif packages and sub[0] == "@":
+                    scopes.add(st.st_dev << 128 | st.st_ino)
+                # (else: no sub-folder; a node_modules or scope folder is listed for its links)
                 if (
                     st.st_nlink != 2
                     or st.st_dev not in exact
-                    or (top and folder == root and sub[:1] == "@")
+                    or (links is not None and (sub == _NM or (packages and sub[:1] == "@")))
                 ):
                     below = _place(place, path, sub, store, packages)
                     # (pnpm's store ``.pnpm`` is counted: one made before the install and
@@ -227,25 +239,51 @@ class _TreeScan:
                     dot = folder == root and sub[:1] == "." and path != store
                     stack.append((path, sub, name, below, 0 if dot else changed))
         if links:
-            self._links_not_there(root, links)
+            self._links(root, links, places, scopes)
 
-    def _links_not_there(self, root: str, links: list[str]) -> None:
-        """``links``: the tree's package entries (``<root>/<name>``, ``<root>/@scope/<name>``)
-        that are symlinks. Those leading to nothing are a note naming the tree (pnpm 10's global
-        virtual store, when the store they lead into is gone; any other link to a missing
-        folder); one whose target cannot be looked at (permission, I/O) is an error: what it
-        holds is unknown."""
+    def _links(self, root: str, links: list[str], places: set[int], scopes: set[int]) -> None:
+        """``links``: the tree's package entries (``<folder>/node_modules/<name>``,
+        ``.../node_modules/@scope/<name>``, ``.../node_modules/@scope``) that are symlinks;
+        ``places``, ``scopes``: the folders the walk read as packages, as scope folders.
+
+        A link to one of those is what the walk read there already (pnpm's and bun's links into
+        their stores, npm's linked layout, yarn's pnpm linker): one stat. A link to another
+        folder of the tree (``node_modules/kind-of -> .evil/is-number``) is read as the package
+        ``require()`` loads through it, its package.json only (decision 0150: no folder is
+        entered through a link, so none loops); a scope folder that is such a link is an error
+        (its packages are not read). A link out of the tree is not followed (decision 0050).
+        Links of the tree's top (``<root>/<name>``, ``<root>/@scope/<name>``) leading to nothing
+        are a note naming the tree (pnpm 10's global virtual store, when the store they lead
+        into is gone; any other link to a missing folder); a link whose target cannot be looked
+        at (permission, I/O) is an error: what it holds is unknown."""
         missing: list[str] = []
+        sep = os.sep
+        real_root: str | None = None
         for link in sorted(links):
             try:
-                os.stat(link)
+                st = os.stat(link)
             except OSError as exc:
-                if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
-                    missing.append(link)
-                else:
+                if exc.errno not in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
                     self.collector.dir_error(
                         link, f"cannot read the folder this link leads to: {exc.strerror}"
                     )
+                elif _top_entry(root, link):
+                    missing.append(link)
+                continue
+            key = st.st_dev << 128 | st.st_ino
+            if not stat.S_ISDIR(st.st_mode) or key in places or key in scopes:
+                continue
+            if real_root is None:
+                real_root = os.path.realpath(root)
+            target = os.path.realpath(link)
+            if target != real_root and not target.startswith(real_root + sep):
+                continue  # out of the tree: not followed (decision 0050)
+            head, name = os.path.split(link)
+            if name[:1] == "@":
+                self.collector.dir_error(link, SCOPE_LINK_IN_TREE)
+                continue
+            parent = os.path.basename(head)
+            self._read(link, f"{parent}/{name}" if parent[:1] == "@" else name)
         if missing:
             self.collector.skipped(root, links_not_there(len(missing), missing[0], image=False))
 
@@ -365,6 +403,13 @@ class _TreeScan:
                 self.collector.skipped(path, local_copy_note(name, version, copies.record))
             return True
         return False
+
+
+def _top_entry(root: str, link: str) -> bool:
+    """Is ``link`` one of the tree's top package entries (``<root>/<name>``,
+    ``<root>/@scope/<name>``, ``<root>/@scope``)?"""
+    head = os.path.dirname(link)
+    return head == root or (os.path.basename(head)[:1] == "@" and os.path.dirname(head) == root)
 
 
 def links_not_there(count: int, example: str, *, image: bool) -> str:

@@ -1,0 +1,142 @@
+"""A package entry that is a symlink to a folder of the installed tree the walk does not read as a
+package (decision 0150).
+
+``node_modules/kind-of -> .evil/is-number`` (a dot-folder of ``node_modules`` holding is-number
+7.0.0's package.json), or nested ``node_modules/is-odd/node_modules/is-number ->
+../../.evil/is-number``: ``require("kind-of")`` loads is-number 7.0.0 (checked with node 20 by
+the fixture's ``generate.sh``), and the scan, which never follows a link, read CLEAN with no
+note (decision 0147, "Found and left"). Such a link is now read as the package require() loads
+through it (its package.json only); links to folders the walk reads as packages (pnpm's into
+``.pnpm``) cost one stat and read nothing more; links out of the tree are not followed (0050).
+
+Fixtures: ``fixtures/intree-symlinks`` (its ``generate.sh``: npm 11.19.1, pnpm 9.15.9).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from gouvernante.host.install_state import HIDDEN_LOCKFILE, PNPM_STATE
+from gouvernante.host.installed import SCOPE_LINK_IN_TREE, scan_tree
+from gouvernante.host.reader import Collector
+from gouvernante.rules.index import build_index
+from host import conftest as h
+
+FIXTURES = Path(__file__).parent / "fixtures" / "intree-symlinks"
+T_INSTALL = 1_700_000_000
+NUMBER_7 = '{"name": "is-number", "version": "7.0.0", "main": "index.js"}\n'
+
+
+def _installed(tmp_path: Path, case: str) -> Path:
+    """The fixture as its package manager leaves it: every folder older than its record."""
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / case, project, symlinks=True)
+    root = project / "node_modules"
+    record = root / (PNPM_STATE if case == "pnpm9" else HIDDEN_LOCKFILE)
+    latest = 0
+    for dirpath, dirnames, filenames in os.walk(project):
+        for name in dirnames + filenames:
+            path = os.path.join(dirpath, name)
+            if not os.path.islink(path) and path != str(record):
+                os.utime(path, (T_INSTALL, T_INSTALL))
+                latest = max(latest, os.stat(path).st_ctime_ns)
+    os.utime(record, ns=(latest, latest))
+    while time.time_ns() < latest + 50_000_000:  # (what the test does next is later)
+        time.sleep(0.01)
+    return root
+
+
+def _plant(root: Path) -> None:
+    evil = root / ".evil" / "is-number"
+    evil.mkdir(parents=True)
+    (evil / "package.json").write_text(NUMBER_7)
+
+
+def _scan(root: Path) -> tuple[list[str], int, Collector]:
+    collector = Collector(build_index((h.make_rule("R", [("is-number", "=7.0.0")]),)))
+    read = 0
+    real = collector.read
+
+    def counted(*args: object, **kwargs: object) -> bytes | None:
+        nonlocal read
+        read += 1
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    collector.read = counted  # type: ignore[method-assign]
+    scan_tree(str(root), collector, where="test")
+    found = sorted(
+        f"{f.package}@{f.version} {os.path.relpath(f.path or '', root)}" for f in collector.findings
+    )
+    return found, read, collector
+
+
+def test_a_top_entry_linked_to_a_dot_folder_of_the_tree_is_read(tmp_path: Path) -> None:
+    root = _installed(tmp_path, "npm11")
+    assert _scan(root)[0] == []
+    _plant(root)
+    shutil.rmtree(root / "kind-of")
+    (root / "kind-of").symlink_to(os.path.join(".evil", "is-number"))
+    found, _read, collector = _scan(root)
+    assert found == ["is-number@7.0.0 kind-of"]
+    assert not collector.errors
+
+
+def test_a_nested_entry_linked_to_a_dot_folder_of_the_tree_is_read(tmp_path: Path) -> None:
+    root = _installed(tmp_path, "npm11")
+    _plant(root)
+    nested = root / "is-odd" / "node_modules"
+    nested.mkdir()
+    (nested / "is-number").symlink_to(os.path.join("..", "..", ".evil", "is-number"))
+    found, _read, collector = _scan(root)
+    assert found == [f"is-number@7.0.0 {os.path.join('is-odd', 'node_modules', 'is-number')}"]
+    assert not collector.errors
+
+
+def test_links_to_an_ancestor_or_out_of_the_tree_do_not_loop_and_are_not_followed(
+    tmp_path: Path,
+) -> None:
+    root = _installed(tmp_path, "npm11")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "package.json").write_text(NUMBER_7)
+    (root / "up").symlink_to(os.path.join("..", "..", "outside"))  # (decision 0050)
+    (root / "self").symlink_to(".")
+    (root / "is-odd" / "node_modules").mkdir()
+    (root / "is-odd" / "node_modules" / "loop").symlink_to("..")  # (is-odd itself)
+    (root / "is-odd" / "node_modules" / "top").symlink_to(os.path.join("..", ".."))
+    found, _read, collector = _scan(root)
+    assert found == []
+    assert not collector.errors
+
+
+def test_a_scope_folder_linked_into_the_tree_is_an_error(tmp_path: Path) -> None:
+    root = _installed(tmp_path, "npm11")
+    (root / ".evil" / "is-number").mkdir(parents=True)
+    (root / "@evil").symlink_to(".evil")
+    _found, _read, collector = _scan(root)
+    assert [(e.path, e.message) for e in collector.errors] == [
+        (str(root / "@evil"), SCOPE_LINK_IN_TREE)
+    ]
+
+
+@pytest.mark.parametrize("plant", [False, True])
+def test_pnpm_s_links_read_as_before(tmp_path: Path, plant: bool) -> None:
+    """pnpm 9.15.9: every package is a link into ``.pnpm`` (top level and each id's
+    ``node_modules``); none is read again through its link."""
+    root = _installed(tmp_path, "pnpm9")
+    links = [p for p in root.rglob("*") if p.is_symlink()]
+    assert len(links) >= 4  # (is-odd, kind-of at the top; is-number in is-odd's id; .pnpm's own)
+    found, read, collector = _scan(root)
+    assert found == []
+    assert read == 1  # (is-number 6.0.0's folder: the rule's package)
+    assert not collector.errors and not collector.notes
+    if plant:
+        _plant(root)
+        (root / "kind-of").unlink()
+        (root / "kind-of").symlink_to(os.path.join(".evil", "is-number"))
+        assert _scan(root)[0] == ["is-number@7.0.0 kind-of"]
