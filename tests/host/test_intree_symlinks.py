@@ -14,6 +14,7 @@ Fixtures: ``fixtures/intree-symlinks`` (its ``generate.sh``: npm 11.19.1, pnpm 9
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -25,6 +26,7 @@ from gouvernante.host.install_state import HIDDEN_LOCKFILE, PNPM_STATE
 from gouvernante.host.installed import SCOPE_LINK_IN_TREE, scan_tree
 from gouvernante.host.reader import Collector
 from gouvernante.rules.index import build_index
+from helpers import compromised_rules, scan_report
 from host import conftest as h
 
 FIXTURES = Path(__file__).parent / "fixtures" / "intree-symlinks"
@@ -140,3 +142,43 @@ def test_pnpm_s_links_read_as_before(tmp_path: Path, plant: bool) -> None:
         (root / "kind-of").unlink()
         (root / "kind-of").symlink_to(os.path.join(".evil", "is-number"))
         assert _scan(root)[0] == ["is-number@7.0.0 kind-of"]
+
+
+def test_links_resolved_through_other_links_or_absolute_ones_are_read_where_they_land(
+    tmp_path: Path,
+) -> None:
+    """An absolute link to a package folder of the tree reads nothing more (the folder is read
+    where it is); a link through a dot-named link (``.lnk -> .evil``, not a package entry
+    itself) lands in ``.evil/is-number`` and is read."""
+    root = _installed(tmp_path, "npm11")
+    _plant(root)
+    (root / "alias").symlink_to(root / "is-number")
+    (root / ".lnk").symlink_to(".evil")
+    shutil.rmtree(root / "kind-of")
+    (root / "kind-of").symlink_to(os.path.join(".lnk", "is-number"))
+    found, _read, collector = _scan(root)
+    assert found == ["is-number@7.0.0 kind-of"]
+    assert not collector.errors
+
+
+def test_dir_host_finds_the_linked_release(tmp_path: Path) -> None:
+    """``-dir PROJECT -host``, as 0147 ran it: exit 2 with the link's finding (was 0, CLEAN)."""
+    root = _installed(tmp_path, "npm11")
+    _plant(root)
+    shutil.rmtree(root / "kind-of")
+    (root / "kind-of").symlink_to(os.path.join(".evil", "is-number"))
+    code, report = scan_report(
+        tmp_path,
+        compromised_rules("R-1", ("is-number", "=7.0.0")),
+        "-dir",
+        str(root.parent),
+        "-host",
+    )
+    # (-host reads this machine's caches too: only what is about the project is looked at)
+    assert [e for e in report["errors"] if str(root) in json.dumps(e)] == []
+    assert sorted(
+        (f["package"], f["version"], f["path"])
+        for f in report["findings"]
+        if f["path"].startswith(str(root))
+    ) == [("is-number", "7.0.0", str(root / "kind-of"))]
+    assert code == 2
