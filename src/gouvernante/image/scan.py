@@ -37,6 +37,7 @@ from gouvernante.host.install_state import (
 )
 from gouvernante.host.installed import (
     NOT_A_MANIFEST,
+    SCOPE_LINK_IN_TREE,
     YARN_STORE,
     YARN_STORE_PACKAGE,
     links_not_there,
@@ -556,6 +557,7 @@ def scan_filesystem(
         )
         if match is not None:
             read.append((path, node, match, base))
+    _linked_entries(fs, renamed, label, index, out)
     placed: list[PlacedMatch] = []
     for path, node, found, base in read:
         shown = f"{label}:/{path}"
@@ -583,6 +585,72 @@ def scan_filesystem(
         declared_findings, declared_notes = resolve_declared(placed, "/", links)
         out.findings.extend(declared_findings)
         out.notes.extend(ScanIssue(p, msg) for p, msg in declared_notes)
+
+
+def _entry_tree(path: str, renamed: Collection[str]) -> str | None:
+    """The install tree (its top ``node_modules``, or yarn 1's renamed folder) whose package
+    entry or scope folder ``path`` is (``node_modules/<name>``, ``node_modules/@scope/<name>``,
+    ``node_modules/@scope`` at any depth, no name starting with ``.``); None for any other
+    path."""
+    folder, _, name = path.rpartition("/")
+    if not name or name[0] == ".":
+        return None
+    parent = folder.rpartition("/")[2]
+    if parent[:1] == "@" and len(parent) > 1 and name[0] != "@":
+        folder = folder.rpartition("/")[0]
+    elif name == "@":
+        return None
+    if folder.rpartition("/")[2] != NODE_MODULES and folder not in renamed:
+        return None
+    parts = path.split("/")
+    if NODE_MODULES in parts:
+        return "/".join(parts[: parts.index(NODE_MODULES) + 1])
+    return min((r for r in renamed if path.startswith(r + "/")), key=len, default=None)
+
+
+def _linked_entries(
+    fs: Filesystem, renamed: Collection[str], label: str, index: RuleIndex, out: ImageScanOutput
+) -> None:
+    """Each package entry that is a symbolic link to a folder of its own install tree that the
+    scan does not read as a package (``node_modules/kind-of -> .evil/is-number``): its
+    package.json read as the package ``require()`` loads there, named by the link's place, no
+    record's hint applied (decision 0152, as 0150 for ``-host``). Where it leads is as a
+    runtime goes (``Filesystem.through_links``: in the image, an absolute target from its root;
+    a loop ends nowhere). A link to a folder read as a package (pnpm's into ``.pnpm``) reads
+    nothing more; one out of its tree is not followed, as ``-host`` does (decision 0050); no
+    folder is entered through a link, so nothing loops. A scope folder linked to a folder of
+    its tree not read as one is an error (``SCOPE_LINK_IN_TREE``): its packages are not read."""
+    for path, node in list(fs.nodes.items()):
+        if node.kind is not NodeKind.SYMLINK:
+            continue
+        tree = _entry_tree(path, renamed)
+        if tree is None:
+            continue
+        end = fs.through_links(path)
+        if end is None or (end != tree and not end.startswith(tree + "/")):
+            continue
+        found = fs.nodes.get(end)
+        manifest_path = f"{end}/{MANIFEST}"
+        if found is None or found.kind is not NodeKind.DIR:
+            continue
+        name = path.rpartition("/")[2]
+        if name[0] == "@":  # a scope folder: its packages are read only in one the scan reads
+            above, _, base = end.rpartition("/")
+            scope_read = base[:1] == "@" and (
+                above.rpartition("/")[2] == NODE_MODULES or above in renamed
+            )
+            if not scope_read and fs.children.get(end):
+                out.errors.append(ScanIssue(f"{label}:/{path}", SCOPE_LINK_IN_TREE))
+            continue
+        if installed_folder(manifest_path, renamed) is not None:
+            continue  # (read where it is)
+        manifest = fs.nodes.get(manifest_path)
+        if manifest is None:
+            continue
+        scope = posixpath.dirname(path).rpartition("/")[2]
+        folder = f"{scope}/{name}" if scope[:1] == "@" else name
+        shown = f"{path}/{MANIFEST}"
+        _installed(fs, shown, manifest, folder, label, index, out, {}, through_link=True)
 
 
 def _yarn_catalogs(fs: Filesystem, label: str, files: CatalogFiles) -> None:
@@ -717,7 +785,11 @@ def _installed(  # noqa: PLR0917 - one private helper of scan_filesystem
     index: RuleIndex,
     out: ImageScanOutput,
     records: _Records,
+    *,
+    through_link: bool = False,
 ) -> None:
+    """One installed package.json at ``path`` (``folder``: the name it is installed under);
+    ``through_link``: read at a link's place (``_linked_entries``), no record's hint applied."""
     shown = f"{label}:/{path}"
     if node.kind is NodeKind.SYMLINK:
         # (a symlinked package folder has no node below it: never followed, as with -host)
@@ -744,7 +816,11 @@ def _installed(  # noqa: PLR0917 - one private helper of scan_filesystem
     # what the package manager recorded here, where it is not what the package.json says
     recorded = [
         r
-        for r in _recorded_releases(fs, package_dir, layer=node.layer, cache=records)
+        for r in (
+            ()
+            if through_link
+            else _recorded_releases(fs, package_dir, layer=node.layer, cache=records)
+        )
         if not same_release(name, version, r)
     ]
     if (name not in names and not any(r.name in names for r in recorded)) or (
@@ -752,7 +828,11 @@ def _installed(  # noqa: PLR0917 - one private helper of scan_filesystem
         or (folder and folder != name and pnpm_local_copy(package_dir, folder, "/"))
     ):
         return
-    copy = _recorded_copy(fs, package_dir, folder, name, layer=node.layer, cache=records)
+    copy = (
+        None
+        if through_link
+        else _recorded_copy(fs, package_dir, folder, name, layer=node.layer, cache=records)
+    )
     if copy is not None and not local_tarball(copy[0]):  # (a packed tarball: decision 0072)
         if package_hits(index, name, version, None):
             note = local_copy_note(name, version, f"{label}:/{copy[1]}")
