@@ -626,7 +626,11 @@ def _linked_entries(
         tree = _entry_tree(path, renamed)
         if tree is None:
             continue
-        end = fs.through_links(path)
+        if node.linked or node.target is None:
+            end = fs.through_links(path)
+        else:  # (no link above it: where it leads is its target's, one look-up when no link)
+            there = posixpath.join(posixpath.dirname(path), node.target)
+            end = fs.through_links(posixpath.normpath("/" + there).lstrip("/"))
         if end is None or (end != tree and not end.startswith(tree + "/")):
             continue
         found = fs.nodes.get(end)
