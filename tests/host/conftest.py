@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pytest
 
+from gouvernante.host.installed import scan_tree
+from gouvernante.host.reader import Collector
 from gouvernante.model import Finding
+from gouvernante.rules.index import build_index
 from gouvernante.rules.model import (
     DropperPackage,
     HostIndicator,
@@ -98,6 +102,29 @@ def tarball_key(name: str, version: str, registry: str = "https://registry.npmjs
 def found(findings: Iterable[Finding]) -> set[tuple[str, str, str | None, str | None, str | None]]:
     """(type, rule, package, version, path) of each finding, for exact set comparisons."""
     return {(f.type.value, f.rule_id, f.package, f.version, f.path) for f in findings}
+
+
+def scan_counting_reads(root: Path, rules: Iterable[Rule]) -> tuple[list[str], int, Collector]:
+    """``scan_tree`` of ``root`` against ``rules``: (findings as ``name@version path`` relative
+    to ``root``, how many package.json files it read, the collector)."""
+    collector = Collector(build_index(tuple(rules)))
+    reads = 0
+    plain_read = collector.read
+
+    def counting_read(
+        path: str, cap: int, head: int | None = None, *, package: str | None = None
+    ) -> bytes | None:
+        nonlocal reads
+        if path.endswith("package.json"):
+            reads += 1
+        return plain_read(path, cap, head, package=package)
+
+    collector.read = counting_read  # type: ignore[method-assign]
+    scan_tree(str(root), collector, where="test")
+    found = sorted(
+        f"{f.package}@{f.version} {os.path.relpath(f.path or '', root)}" for f in collector.findings
+    )
+    return found, reads, collector
 
 
 class Helpers:

@@ -66,24 +66,8 @@ def _set_times(root: Path, when: int) -> None:
 
 def _scan(root: Path, names: Iterable[tuple[str, str]]) -> tuple[list[str], int, int]:
     """(findings as name@version path, installed count, package.json reads)."""
-    rules = tuple(h.make_rule(f"R-{i}", [pkg]) for i, pkg in enumerate(names))
-    collector = Collector(build_index(rules))
-    reads = 0
-    plain_read = collector.read
-
-    def counting_read(
-        path: str, cap: int, head: int | None = None, *, package: str | None = None
-    ) -> bytes | None:
-        nonlocal reads
-        if path.endswith("package.json"):
-            reads += 1
-        return plain_read(path, cap, head, package=package)
-
-    collector.read = counting_read  # type: ignore[method-assign]
-    scan_tree(str(root), collector, where="test")
-    found = sorted(
-        f"{f.package}@{f.version} {os.path.relpath(f.path or '', root)}" for f in collector.findings
-    )
+    rules = (h.make_rule(f"R-{i}", [pkg]) for i, pkg in enumerate(names))
+    found, reads, collector = h.scan_counting_reads(root, rules)
     return found, collector.installed, reads
 
 

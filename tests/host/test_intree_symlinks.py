@@ -23,9 +23,8 @@ from pathlib import Path
 import pytest
 
 from gouvernante.host.install_state import HIDDEN_LOCKFILE, PNPM_STATE
-from gouvernante.host.installed import SCOPE_LINK_IN_TREE, scan_tree
+from gouvernante.host.installed import SCOPE_LINK_IN_TREE
 from gouvernante.host.reader import Collector
-from gouvernante.rules.index import build_index
 from helpers import compromised_rules, scan_report
 from host import conftest as h
 
@@ -60,21 +59,7 @@ def _plant(root: Path) -> None:
 
 
 def _scan(root: Path) -> tuple[list[str], int, Collector]:
-    collector = Collector(build_index((h.make_rule("R", [("is-number", "=7.0.0")]),)))
-    read = 0
-    real = collector.read
-
-    def counted(*args: object, **kwargs: object) -> bytes | None:
-        nonlocal read
-        read += 1
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    collector.read = counted  # type: ignore[method-assign]
-    scan_tree(str(root), collector, where="test")
-    found = sorted(
-        f"{f.package}@{f.version} {os.path.relpath(f.path or '', root)}" for f in collector.findings
-    )
-    return found, read, collector
+    return h.scan_counting_reads(root, [h.make_rule("R", [("is-number", "=7.0.0")])])
 
 
 def test_a_top_entry_linked_to_a_dot_folder_of_the_tree_is_read(tmp_path: Path) -> None:

@@ -21,9 +21,6 @@ import time
 from pathlib import Path
 
 from gouvernante.host.install_state import PNPM_STATE, pnpm_managed
-from gouvernante.host.installed import scan_tree
-from gouvernante.host.reader import Collector
-from gouvernante.rules.index import build_index
 from host import conftest as h
 
 FIXTURE = Path(__file__).parent / "fixtures" / "installed" / "pnpm9"
@@ -58,21 +55,8 @@ def _installed(tmp_path: Path, *, prepared: bool) -> Path:
 
 
 def _scan(root: Path) -> tuple[list[str], int]:
-    collector = Collector(build_index((h.make_rule("R", [("is-number", "=7.0.0")]),)))
-    read = 0
-    real = collector.read
-
-    def counted(*args: object, **kwargs: object) -> bytes | None:
-        nonlocal read
-        read += 1
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    collector.read = counted  # type: ignore[method-assign]
-    scan_tree(str(root), collector, where="test")
-    found = sorted(
-        f"{f.package}@{f.version} {os.path.relpath(f.path or '', root)}" for f in collector.findings
-    )
-    return found, read
+    found, reads, _ = h.scan_counting_reads(root, [h.make_rule("R", [("is-number", "=7.0.0")])])
+    return found, reads
 
 
 def test_a_store_swapped_for_one_made_before_the_install_is_read(tmp_path: Path) -> None:
