@@ -189,9 +189,8 @@ class _TreeScan:
         exact = self.exact
         # the symlinks among the tree's package entries (in every node_modules and scope folder)
         links: list[str] | None = [] if self.kind is FindingType.INSTALLED else None
-        # (device << 128 | inode) of the folders read as packages, and of the scope folders
+        # (device << 128 | inode) of the folders read as packages or as scope folders
         places: set[int] = set()
-        scopes: set[int] = set()
         while stack:
             # ``above``: when the folders between the tree's top and this one (itself included)
             # last changed: a scope folder renamed (``mv @evil @good``) renames its packages
@@ -226,7 +225,7 @@ class _TreeScan:
                     places.add(st.st_dev << 128 | st.st_ino)
                     self._read(path, "")  # (no name to hint by: always read)
                 elif packages and sub[0] == "@":
-                    scopes.add(st.st_dev << 128 | st.st_ino)
+                    places.add(st.st_dev << 128 | st.st_ino)
                 # (else: no sub-folder; a node_modules or scope folder is listed for its links)
                 if (
                     st.st_nlink != 2
@@ -239,12 +238,12 @@ class _TreeScan:
                     dot = folder == root and sub[:1] == "." and path != store
                     stack.append((path, sub, name, below, 0 if dot else changed))
         if links:
-            self._links(root, links, places, scopes)
+            self._links(root, links, places)
 
-    def _links(self, root: str, links: list[str], places: set[int], scopes: set[int]) -> None:
+    def _links(self, root: str, links: list[str], places: set[int]) -> None:
         """``links``: the tree's package entries (``<folder>/node_modules/<name>``,
         ``.../node_modules/@scope/<name>``, ``.../node_modules/@scope``) that are symlinks;
-        ``places``, ``scopes``: the folders the walk read as packages, as scope folders.
+        ``places``: the folders the walk read as packages or as scope folders.
 
         A link to one of those is what the walk read there already (pnpm's and bun's links into
         their stores, npm's linked layout, yarn's pnpm linker): one stat. A link to another
@@ -271,7 +270,7 @@ class _TreeScan:
                     missing.append(link)
                 continue
             key = st.st_dev << 128 | st.st_ino
-            if not stat.S_ISDIR(st.st_mode) or key in places or key in scopes:
+            if not stat.S_ISDIR(st.st_mode) or key in places:
                 continue
             if real_root is None:
                 real_root = os.path.realpath(root)
