@@ -68,6 +68,8 @@ class _ForwardRefProbe:
 # - ``uuid``, which imports ``platform`` on Python 3.11 and 3.12 (9 patterns compiled, ~8 M
 #   instructions) to ask ``platform.system()`` once: answered by ``_Platform``;
 # - ``textwrap`` (5 patterns, ~4 M), used only to write JSON schemas: imported on first use;
+# - its submodules ``inspect`` (some thirty Structs; JSON schemas read it), ``toml`` and ``yaml``,
+#   which no scan uses: imported on first use (~6.6 M, decision 0157);
 # and builds a ``typing.ForwardRef`` (answered by ``_ForwardRefProbe``: ~8.5 M). The models a
 # small scan decodes (the bundled pack's heads, npm's entries) are declared in modules without
 # postponed annotations, so that msgspec builds no ForwardRef for them either (0137).
@@ -79,6 +81,9 @@ _import_with(
         "typing_extensions": None,
         "platform": _Platform("platform"),
         "textwrap": _OnFirstUse("textwrap"),
+        "msgspec.inspect": _OnFirstUse("msgspec.inspect"),
+        "msgspec.toml": _OnFirstUse("msgspec.toml"),
+        "msgspec.yaml": _OnFirstUse("msgspec.yaml"),
     },
     replaced={"typing.ForwardRef": _ForwardRefProbe},
 )

@@ -54,6 +54,7 @@ from gouvernante.cli._base import install_stop_handlers
 install_stop_handlers()
 code = main([*(["-rules", sys.argv[1]] if sys.argv[1] else []), "-lockfile", sys.argv[2]])
 LEAN = ("inspect", "typing_extensions", "shutil", "dataclasses", "platform", "textwrap")
+LEAN = (*LEAN, "msgspec.inspect", "msgspec.toml", "msgspec.yaml")
 LEAN = (*LEAN, *sys.argv[3:])
 print(code, *sorted(m for m in LEAN if m in sys.modules))
 """
@@ -190,6 +191,8 @@ _STOOD_IN = """
 import sys
 import gouvernante
 assert "platform" not in sys.modules and "textwrap" not in sys.modules, sys.modules
+SUBMODULES = ("msgspec.inspect", "msgspec.toml", "msgspec.yaml")
+assert not any(m in sys.modules for m in SUBMODULES), sys.modules
 import msgspec, uuid
 # uuid asks platform on Python 3.11 and 3.12 (3.13's knows Linux by sys.platform)
 stand_in = getattr(uuid, "platform", None) or gouvernante._Platform("platform")
@@ -203,14 +206,20 @@ class Documented(msgspec.Struct):
     docstring.\"\"\"
     x: int
 schema = msgspec.json.schema(Documented)
+assert type(sys.modules["msgspec.inspect"]) is type(sys), "the schema imported the real module"
+import msgspec.inspect, msgspec.toml, msgspec.yaml
+assert msgspec.inspect.type_info(int) == msgspec.inspect.IntType()
+assert msgspec.yaml.decode is not None and msgspec.toml.decode is not None
+assert all(type(sys.modules[m]) is type(sys) for m in SUBMODULES)
 print(schema["$defs"]["Documented"]["description"])
 """
 
 
 def test_msgspec_stand_ins_answer_as_the_real_modules() -> None:
-    """msgspec is imported with ``platform`` and ``textwrap`` stood in (decision 0121): uuid's
-    platform checks get the real answer, msgspec's schemas dedent with the real ``textwrap``,
-    and both import normally afterwards."""
+    """msgspec is imported with ``platform`` and ``textwrap`` stood in (decision 0121), and its
+    submodules ``inspect``, ``toml`` and ``yaml`` (decision 0157): uuid's platform checks get
+    the real answer, msgspec's schemas dedent with the real ``textwrap`` and read the real
+    ``msgspec.inspect``, and each imports normally afterwards."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["PYTHONPATH"] = str(Path(_project.__file__).resolve().parents[2])
     r = subprocess.run(
