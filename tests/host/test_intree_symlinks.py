@@ -18,7 +18,9 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -143,6 +145,64 @@ def test_links_resolved_through_other_links_or_absolute_ones_are_read_where_they
     (root / "kind-of").symlink_to(os.path.join(".lnk", "is-number"))
     found, _read, collector = _scan(root)
     assert found == ["is-number@7.0.0 kind-of"]
+    assert not collector.errors
+
+
+class _TypeNotRead:
+    """A directory entry whose type cannot be read the first time it is asked (``DT_UNKNOWN``
+    and a failing ``lstat``, as on some network file systems): the walk lists its folder again,
+    entry by entry; every other question goes to the real entry."""
+
+    def __init__(self, entry: os.DirEntry[str], unread: set[str]) -> None:
+        self._entry = entry
+        self._unread = unread
+        self.name = entry.name
+        self.path = entry.path
+
+    def is_dir(self, *, follow_symlinks: bool = True) -> bool:
+        if self.path in self._unread:
+            self._unread.discard(self.path)
+            raise OSError(5, "Input/output error")
+        return self._entry.is_dir(follow_symlinks=follow_symlinks)
+
+    def is_symlink(self) -> bool:
+        return self._entry.is_symlink()
+
+
+class _Listing:
+    def __init__(self, path: str, unread: set[str], real: Any) -> None:
+        self._it = real(path)
+        self._unread = unread
+
+    def __enter__(self) -> _Listing:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._it.close()
+
+    def __iter__(self) -> Iterator[_TypeNotRead]:
+        return (_TypeNotRead(e, self._unread) for e in self._it)
+
+
+@pytest.mark.parametrize("first", ["again", "is-odd", "zz"])
+def test_links_are_collected_when_a_folder_is_listed_entry_by_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first: str
+) -> None:
+    """A listing whose first pass cannot read an entry's type is read again entry by entry
+    (``_subdirs_one_by_one``): its links are collected there too, once each (they were left
+    out: decision 0150's "Left"), whichever entry failed (a link, a package, the last)."""
+    root = _installed(tmp_path, "npm11")
+    _plant(root)
+    shutil.rmtree(root / "kind-of")
+    (root / "kind-of").symlink_to(os.path.join(".evil", "is-number"))
+    (root / "again").symlink_to(os.path.join(".evil", "is-number"))
+    (root / "zz").mkdir()
+    unread = {str(root / first)}
+    real = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda p: _Listing(p, unread, real))
+    found, _read, collector = _scan(root)
+    assert not unread  # (the first pass failed there)
+    assert found == ["is-number@7.0.0 again", "is-number@7.0.0 kind-of"]
     assert not collector.errors
 
 

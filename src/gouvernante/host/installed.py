@@ -131,6 +131,7 @@ class _TreeScan:
     def subdirs(self, path: str, links: list[str] | None = None) -> list[str] | None:
         """The names of the folder's sub-folders (symlinks left out), sorted; ``links``: where
         to add the paths of its symlinks not named with a leading ``.``."""
+        listed = 0 if links is None else len(links)
         try:
             with os.scandir(path) as it:
                 try:
@@ -146,7 +147,9 @@ class _TreeScan:
                 except OSError:  # an entry's type not read: the slow way, entry by entry
                     names = None
             if names is None:
-                names = self._subdirs_one_by_one(path)
+                if links is not None:
+                    del links[listed:]  # (listed again, entry by entry)
+                names = self._subdirs_one_by_one(path, links)
         except OSError as exc:
             if exc.errno != errno.ENOENT:
                 self.collector.dir_error(path, f"cannot read directory: {exc.strerror or exc}")
@@ -154,13 +157,15 @@ class _TreeScan:
         names.sort()
         return names
 
-    def _subdirs_one_by_one(self, path: str) -> list[str]:
+    def _subdirs_one_by_one(self, path: str, links: list[str] | None) -> list[str]:
         names: list[str] = []
         with os.scandir(path) as it:
             for entry in it:
                 try:
                     if entry.is_dir(follow_symlinks=False):
                         names.append(entry.name)
+                    elif links is not None and entry.name[:1] != "." and entry.is_symlink():
+                        links.append(entry.path)
                 except FileNotFoundError:
                     continue
                 except OSError as exc:  # maybe a folder, not entered: the tree is not clean
