@@ -372,6 +372,7 @@ def build_argv(argv: Sequence[str], errors: list[str] | None = None) -> list[str
 
 def main(argv: Sequence[str] | None = None) -> int:
     from gouvernante.cli import main as cli_main  # noqa: PLC0415
+    from gouvernante.safetext import shown  # noqa: PLC0415
 
     args = list(sys.argv[1:] if argv is None else argv)
     errors: list[str] = []
@@ -381,8 +382,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # let the command report its own usage error, worded as for any other run
         return cli_main(split_args(args)[0])
     code = 0 if scan_argv is None else cli_main(scan_argv)
-    for error in errors:  # (a project's lockfile not found: never a silent pass)
-        print(f"gouvernante-pre-commit: error: {error}", file=sys.stderr)
+    for error in errors:  # (a project's lockfile not found: never a silent pass; the names
+        # are the repository's, escaped as every message is: ``safetext.shown``)
+        print(shown(f"gouvernante-pre-commit: error: {error}"), file=sys.stderr)
     return code or (1 if errors else 0)
 
 

@@ -16,7 +16,8 @@ def enable() -> None:
 
 def debug(message: str, *args: object) -> None:
     if _enabled:
+        from gouvernante.safetext import shown  # noqa: PLC0415 - only when tracing
+
         elapsed = (time.perf_counter() - _start) * 1000
-        print(
-            f"gouvernante: {elapsed:7.0f}ms {message % args if args else message}", file=sys.stderr
-        )
+        text = message % args if args else message  # (paths and names of scanned trees)
+        print(shown(f"gouvernante: {elapsed:7.0f}ms {text}"), file=sys.stderr)

@@ -70,7 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(terminal_safe(f"gouvernante: {exc.one_line()}"), file=sys.stderr)
         return EXIT_ERROR
     except Stopped as stop:
-        print(f"gouvernante: stopped by {stop.name}", file=sys.stderr)
+        from gouvernante.safetext import shown  # noqa: PLC0415
+
+        print(shown(f"gouvernante: stopped by {stop.name}"), file=sys.stderr)
         return stop.exit_code
     except KeyboardInterrupt:
         print("gouvernante: interrupted", file=sys.stderr)
@@ -78,7 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if show_traceback:
             raise
-        print(f"gouvernante: internal error: {type(exc).__name__}", file=sys.stderr)
+        from gouvernante.safetext import shown  # noqa: PLC0415
+
+        print(shown(f"gouvernante: internal error: {type(exc).__name__}"), file=sys.stderr)
         return EXIT_ERROR
 
 

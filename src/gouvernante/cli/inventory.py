@@ -176,5 +176,5 @@ def _shard(ns: argparse.Namespace) -> int:
 
     for name in read_list(ns.inputs[0]):
         if shard.holds(name):
-            print(name)
+            print(shown(name))  # (checked names: the escaping changes none of them)
     return EXIT_CLEAN

@@ -16,7 +16,7 @@ from gouvernante.cli._base import Parser, flag
 from gouvernante.errors import ReportError, UsageError
 from gouvernante.rules.defang import refang
 from gouvernante.rules.model import SCHEMA_VERSION, RuleKind
-from gouvernante.safetext import shown
+from gouvernante.safetext import capped, shown
 
 _SEVERITIES = ("low", "medium", "high", "critical")
 _KINDS = tuple(k.value for k in RuleKind)
@@ -185,10 +185,12 @@ def _validate(ns: argparse.Namespace) -> int:
         print(shown(f"warning: {w}"))
     files = len(ruleset.sources)
     print(
-        f"{files} file{'s' if files != 1 else ''}, {len(ruleset.rules)} valid rule"
-        f"{'s' if len(ruleset.rules) != 1 else ''}, {len(errors)} error"
-        f"{'s' if len(errors) != 1 else ''}, {len(warnings)} warning"
-        f"{'s' if len(warnings) != 1 else ''}"
+        shown(
+            f"{files} file{'s' if files != 1 else ''}, {len(ruleset.rules)} valid rule"
+            f"{'s' if len(ruleset.rules) != 1 else ''}, {len(errors)} error"
+            f"{'s' if len(errors) != 1 else ''}, {len(warnings)} warning"
+            f"{'s' if len(warnings) != 1 else ''}"
+        )
     )
     return 1 if errors or not ruleset.rules else 0
 
@@ -332,15 +334,20 @@ def _new(ns: argparse.Namespace) -> int:
     _rules, errors = parse_rule_document(data, str(target))
     if errors:
         for err in errors:
-            print(f"error: {shown(err.one_line())}", file=sys.stderr)
+            print(shown(f"error: {err.one_line()}"), file=sys.stderr)
         return 1
     if os.path.lexists(target) and not ns.force:
         raise UsageError(f"{target} exists; use --force to overwrite")
     _write_rule_file(target, data, overwrite=ns.force)
     tests = target.with_suffix(".tests")
-    print(f"wrote {target}")
-    print(f"next: put an affected lockfile in {tests}/affected/ and a clean one in {tests}/clean/,")
-    print(f"      then run: gouvernante rules test {target}")
+    print(shown(f"wrote {target}"))
+    print(
+        shown(
+            f"next: put an affected lockfile in {tests}/affected/"
+            f" and a clean one in {tests}/clean/,"
+        )
+    )
+    print(shown(f"      then run: gouvernante rules test {target}"))
     return 0
 
 
@@ -408,7 +415,7 @@ def _remove_stale_parts(out: Path, names: Sequence[str]) -> None:
         if entry.is_symlink() or not entry.is_file():
             continue
         entry.unlink()
-        print(f"removed {shown(str(entry))} (left by an earlier import of the same feed)")
+        print(shown(f"removed {entry} (left by an earlier import of the same feed)"))
 
 
 def _import(ns: argparse.Namespace) -> int:
@@ -437,7 +444,7 @@ def _import(ns: argparse.Namespace) -> int:
     _check_id("import", ns.id)
     result = import_feed(ns.format, ns.inputs, options)
     for w in result.warnings:
-        print(f"warning: {shown(w)}", file=sys.stderr)
+        print(shown(f"warning: {w}"), file=sys.stderr)
     out = Path(ns.output)
     failed = False
     _remove_stale_parts(out, [name for name, _ in result.documents])
@@ -446,7 +453,10 @@ def _import(ns: argparse.Namespace) -> int:
         if target is None:  # a rule id from the feed that would leave the folder
             failed = True
             print(
-                f"error: {shown(name)!r}: not a safe file name (the feed's rule id?); not written",
+                shown(
+                    f"error: {capped(name)!r}: not a safe file name (the feed's rule id?);"
+                    " not written"
+                ),
                 file=sys.stderr,
             )
             continue
@@ -454,15 +464,15 @@ def _import(ns: argparse.Namespace) -> int:
         if errors:
             failed = True
             for err in errors:
-                print(f"error: {shown(err.one_line())}", file=sys.stderr)
+                print(shown(f"error: {err.one_line()}"), file=sys.stderr)
             continue
         try:
             _write_rule_file(target, data, overwrite=True)
         except ReportError as exc:
             failed = True
-            print(f"error: {shown(exc.one_line())}", file=sys.stderr)
+            print(shown(f"error: {exc.one_line()}"), file=sys.stderr)
             continue
-        print(f"wrote {shown(str(target))}")
+        print(shown(f"wrote {target}"))
     if not result.documents:
         print("error: nothing to import", file=sys.stderr)
         return 1
@@ -555,7 +565,7 @@ def _test(ns: argparse.Namespace) -> int:
     lines, ran, failed = run_rule_tests(ns.paths)
     for line in lines:
         print(shown(line))  # test cases are files: their names are shown escaped
-    print(f"{ran - failed} passed, {failed} failed")
+    print(shown(f"{ran - failed} passed, {failed} failed"))
     if ran == 0:
         print("no test case ran", file=sys.stderr)
         return 1

@@ -244,7 +244,9 @@ def run(args: Sequence[str]) -> int:
         return EXIT_CLEAN
     ns = parser.parse_args(list(args))
     if ns.version:
-        print(f"gouvernante {__version__}")
+        from gouvernante.safetext import shown  # noqa: PLC0415
+
+        print(shown(f"gouvernante {__version__}"))
         return EXIT_CLEAN
     if ns.trace:
         trace.enable()
@@ -579,7 +581,9 @@ def _load_rules(paths: Sequence[str], with_builtin: bool) -> RuleSet | None:
         for message in messages:
             print(shown(f"gouvernante: {message}"), file=sys.stderr)
         print(
-            f"gouvernante: {len(messages)} rule error(s): not scanning with a partial rule set",
+            shown(
+                f"gouvernante: {len(messages)} rule error(s): not scanning with a partial rule set"
+            ),
             file=sys.stderr,
         )
         return None

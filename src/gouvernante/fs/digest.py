@@ -358,6 +358,12 @@ def _zip_open(file: IO[bytes], path: str, limits: ArchiveLimits) -> zipfile.ZipF
     return zipfile.ZipFile(file)
 
 
+def bounded_zip(file: IO[bytes], path: str, limits: ArchiveLimits) -> zipfile.ZipFile:
+    """``zipfile.ZipFile`` of ``file`` (opened by ``fs.read.open_regular_stream``), its central
+    directory bounded by ``limits`` before zipfile reads it (``_zip_open``)."""
+    return _zip_open(file, path, limits)
+
+
 def _count_central(data: bytes, path: str, limits: ArchiveLimits) -> None:
     """Refuse a central directory of more than ``limits.max_members`` entries."""
     at = count = 0

@@ -12,7 +12,7 @@ import errno
 import os
 import stat
 from enum import StrEnum
-from typing import assert_never
+from typing import BinaryIO, assert_never
 
 import msgspec
 
@@ -135,6 +135,12 @@ def open_regular(path: str, display: str | None = None) -> int:
             raise InputError(shown, "is a directory, not a regular file")
         raise InputError(shown, f"not a regular file ({describe_mode(mode)}); refusing to read it")
     return fd
+
+
+def open_regular_stream(path: str, display: str | None = None) -> BinaryIO:
+    """``open_regular`` as a buffered binary file, for readers that take a file object (tar,
+    zip, SQLite headers): a FIFO or a device is refused before anything waits on it."""
+    return os.fdopen(open_regular(path, display), "rb")
 
 
 def read_regular(

@@ -40,9 +40,10 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import IO, BinaryIO, Self, cast
 
-from gouvernante.errors import SourceError
+from gouvernante.errors import InputError, SourceError
 from gouvernante.fs import digest
 from gouvernante.fs.digest import GZIP_MAGIC, ZSTD_MAGIC, ArchiveLimits, Readable, ZstdStream
+from gouvernante.fs.read import open_regular_stream
 from gouvernante.image.seekgzip import SeekableGzip
 from gouvernante.safetext import capped
 
@@ -1009,7 +1010,8 @@ class _Store:
         if os.path.isdir(path):
             return
         try:
-            self.file = open(path, "rb")  # noqa: SIM115 - closed by close()
+            # (never a plain open: a FIFO given as the image would block it for ever)
+            self.file = open_regular_stream(path)
             # ``docker save | gzip``: members are read out of archive order, and tarfile's own
             # gzip reader decompresses from the start on each backward seek.
             is_gzip = self.file.read(2) == GZIP_MAGIC
@@ -1036,6 +1038,9 @@ class _Store:
         except ImageError:
             self.close()
             raise
+        except InputError as exc:
+            self.close()
+            raise ImageError(path, exc.detail) from None
         except _BadHeader as exc:
             self.close()
             raise ImageError(path, f"not a readable image archive: {exc}") from None
@@ -1082,7 +1087,11 @@ class _Store:
             st = os.lstat(full)
             if not stat.S_ISREG(st.st_mode):
                 raise ImageError(self.path, f"{what}: not a regular file")
-            return open(full, "rb")
+            # the same open as every reader (``fs.read``): a FIFO swapped in after the check
+            # would block a plain open for ever
+            return open_regular_stream(full)
+        except InputError:
+            raise ImageError(self.path, f"{what}: not a regular file") from None
         except (OSError, ValueError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) else None
             raise ImageError(self.path, f"{what}: cannot read ({reason or 'error'})") from None

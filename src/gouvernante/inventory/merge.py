@@ -27,7 +27,8 @@ from typing import cast
 
 import msgspec
 
-from gouvernante.errors import SourceError
+from gouvernante.errors import InputError, SourceError
+from gouvernante.fs.read import open_regular_stream
 from gouvernante.inventory import graphs
 from gouvernante.inventory.backend import Database
 from gouvernante.inventory.store import SCHEMA_VERSION, connect
@@ -210,13 +211,14 @@ def _refuse_target(path: str, target: str) -> None:
 def _open(path: str) -> sqlite3.Connection:
     """``path`` as a read-only SQLite database whose pages pass SQLite's own check."""
     try:
-        st = os.stat(path)
-        with open(path, "rb") as fh:
+        # (``fs.read``'s open: a FIFO given as a shard blocked a plain open for ever)
+        with open_regular_stream(path) as fh:
+            st = os.fstat(fh.fileno())
             header = fh.read(len(_HEADER))
+    except InputError as exc:
+        raise SourceError(path, exc.detail) from None
     except OSError as exc:
         raise SourceError(path, f"cannot read: {exc.strerror or 'error'}") from None
-    if not os.path.isfile(path):
-        raise SourceError(path, "not a regular file")
     if st.st_size == 0 or header != _HEADER:
         raise SourceError(path, "not an SQLite database (no SQLite header)")
     wal = path + "-wal"

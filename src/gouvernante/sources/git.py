@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from typing import IO, Literal
 
 from gouvernante import trace
-from gouvernante.errors import LockfileError, SourceError
-from gouvernante.fs.read import Unread, UnreadKind, describe_mode, read_small
+from gouvernante.errors import InputError, LockfileError, SourceError
+from gouvernante.fs.read import Unread, UnreadKind, describe_mode, open_regular_stream, read_small
 from gouvernante.fs.walk import SKIP_DIRS, walk
 from gouvernante.lockfiles import LOCKFILE_NAMES
 from gouvernante.sources.names import lockfile_name
@@ -447,9 +447,9 @@ def read_head_file(gitdir: str) -> str | None:
         st = os.lstat(path)
         if not stat.S_ISREG(st.st_mode) or st.st_size > 1024:
             return None
-        with open(path, "rb") as fh:
+        with open_regular_stream(path) as fh:  # (a FIFO swapped in after the lstat: refused)
             return fh.read(1024).decode("ascii", "replace").strip()
-    except OSError:
+    except (OSError, InputError):
         return None
 
 
@@ -621,9 +621,9 @@ def _read_loose_refs(gitdir: str, namespace: str, refs: dict[str, tuple[str, str
         return False
     for ref in loose:
         try:
-            with open(os.path.join(gitdir, *ref.split("/")), "rb") as fh:
+            with open_regular_stream(os.path.join(gitdir, *ref.split("/"))) as fh:
                 content = fh.read(200).decode("ascii", "replace").strip()
-        except OSError:
+        except (OSError, InputError):  # (a FIFO swapped in after the listing: git is asked)
             return False
         if content.startswith("ref: "):
             if ref.endswith("/HEAD") and ref.startswith("refs/remotes/"):

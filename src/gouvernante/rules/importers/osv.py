@@ -24,7 +24,10 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from gouvernante.errors import InputError
 from gouvernante.fs.decode import json_problem
+from gouvernante.fs.digest import ArchiveLimits, bounded_zip
+from gouvernante.fs.read import open_regular_stream
 from gouvernante.fs.walk import find_files
 from gouvernante.purl import PurlProblem, split_npm_purl
 from gouvernante.rules.defang import refang
@@ -61,6 +64,7 @@ MAX_RECORD_BYTES = 8 * 1024 * 1024
 MAX_ZIP_TOTAL_BYTES = 4 * 1024 * 1024 * 1024
 # Most members a zip may list (osv.dev's all-ecosystem export has well under a million records).
 MAX_ZIP_MEMBERS = 2_000_000
+_ZIP_LIMITS = ArchiveLimits(max_members=MAX_ZIP_MEMBERS, max_directory_bytes=256 * 1024 * 1024)
 MAX_SUMMARY_CHARS = 4000
 # Most records one JSON file (or zip member) may hold: an OSV file holds one record, an osv.dev
 # API answer a page of them; 8 MiB of real records is a few thousand. Beyond: refused, so an
@@ -590,7 +594,12 @@ def _sources(path: str) -> Iterator[tuple[str, bytes]]:
 def _zip_members(path: str) -> Iterator[tuple[str, bytes]]:
     total = 0
     try:
-        with zipfile.ZipFile(path) as archive:
+        # opened as every input is (``fs.read``: a FIFO named ``x.zip`` blocked a plain open
+        # for ever), its member count bounded before zipfile builds an object per member
+        with (
+            open_regular_stream(path) as file,
+            bounded_zip(file, path, _ZIP_LIMITS) as archive,
+        ):
             if len(archive.filelist) > MAX_ZIP_MEMBERS:
                 raise FeedError(path, f"archive lists more than {MAX_ZIP_MEMBERS} members")
             members = sorted(
@@ -612,6 +621,8 @@ def _zip_members(path: str) -> Iterator[tuple[str, bytes]]:
                 yield where, data
     except FeedError:
         raise
+    except InputError as exc:
+        raise FeedError(path, exc.detail) from None
     # zipfile's messages quote member names ("Bad CRC-32 for file 'x'"): the kind only.
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError) as exc:
         raise FeedError(path, f"not a readable zip archive ({type(exc).__name__})") from None
