@@ -1,0 +1,57 @@
+"""Bytes that cost an attacker nothing cost the scan no more than real content (decision 0154).
+
+A run of one byte is free to plant: a sparse file of zeros takes no disk, and git stores a
+512 MiB blob of newlines in a few hundred KiB. Every reader was fed 20 MiB of each of eight such
+fills (NUL, space, newline, tab, ``a``, ``"``, ``[``, ``#``): all refused them, the JSON and YAML
+readers at once, yarn.lock's reader at 50 to 500 ns a byte. The newline run was the dearest:
+each blank block cost two regex calls, and the yarn-layout reader split the whole file before
+looking at its preamble (20 MiB: 10.2 s CPU, 6 times a real yarn.lock of the same size).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from gouvernante.errors import LockfileError
+from gouvernante.lockfiles import parse_bytes
+from helpers import cpu_seconds
+
+SIZE = 2 * 1024 * 1024
+
+
+def _real_yarn_lock(size: int) -> bytes:
+    parts = ["# yarn lockfile v1\n\n"]
+    total = len(parts[0])
+    i = 0
+    while total < size:
+        part = (
+            f'\npkg{i}@^1.0.0:\n  version "1.0.{i}"\n  resolved'
+            f' "https://registry.yarnpkg.com/pkg{i}/-/pkg{i}-1.0.{i}.tgz#0123456789abcdef"\n'
+            f'  integrity sha512-{"A" * 86}==\n  dependencies:\n    dep{i} "^2.0.0"\n'
+        )
+        parts.append(part)
+        total += len(part)
+        i += 1
+    return "".join(parts).encode()
+
+
+def _refused(data: bytes) -> None:
+    with pytest.raises(LockfileError):
+        parse_bytes(data, "yarn.lock")
+
+
+def test_a_yarn_lock_of_blank_lines_costs_no_more_than_a_real_one() -> None:
+    real = _real_yarn_lock(SIZE)
+    blank = b"\n" * len(real)
+    real_cost = cpu_seconds(lambda: parse_bytes(real, "yarn.lock"))
+    blank_cost = cpu_seconds(lambda: _refused(blank))
+    # before: 6 times; now about as much (the rest is the line reader's one pass)
+    assert blank_cost <= 2 * real_cost + 0.05, (blank_cost, real_cost)
+
+
+def test_blank_runs_between_entries_keep_the_line_numbers() -> None:
+    entry = '  version "1.0.0"\n  resolved "https://registry.yarnpkg.com/a/-/a-1.0.0.tgz"\n'
+    text = "# yarn lockfile v1\n\n" + "\n" * 7 + "a@^1.0.0:\n" + entry + "\n" * 9 + "b@^1:\n"
+    with pytest.raises(LockfileError) as caught:
+        parse_bytes(text.encode(), "yarn.lock")
+    assert "line 22" in str(caught.value)  # b's header, after 2 + 7 + 3 + 9 lines
