@@ -57,6 +57,8 @@ GROUPS = {
     "test_archive_budgets": "gzip and zip bombs: 200 times their size, a budget per scan (0094)",
     "test_yarn1_parser": "yarn.lock files yarn 1's own parser reads otherwise (0099)",
     "test_caches_red_team": "cache folders an attacker controls: berry zips, content-v2 (0101)",
+    "test_one_mechanism": "every print escaped, every input opened by fs.read: FIFOs (0154)",
+    "test_free_bytes": "runs of one byte (sparse, git-packed) cost what real content does (0154)",
 }
 
 
