@@ -59,6 +59,7 @@ GROUPS = {
     "test_caches_red_team": "cache folders an attacker controls: berry zips, content-v2 (0101)",
     "test_one_mechanism": "every print escaped, every input opened by fs.read: FIFOs (0154)",
     "test_free_bytes": "runs of one byte (sparse, git-packed) cost what real content does (0154)",
+    "test_unread_clones": "-git -recursive: a .git that cannot be read is an error (0154)",
 }
 
 

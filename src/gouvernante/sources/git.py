@@ -236,6 +236,25 @@ def repository_at(path: str, display: str) -> Repository | None:
     return None
 
 
+def unread_dotgit(path: str) -> str | None:
+    """Why the ``.git`` in ``path`` (``repository_at`` found no repository there) is not read,
+    or None when ``path`` holds no ``.git``: a clone whose git folder is gone or damaged, a
+    ``.git`` that is a FIFO or a link, is a repository not scanned, never a folder without one."""
+    try:
+        mode = os.lstat(os.path.join(path, ".git")).st_mode
+    except OSError:
+        return None
+    if stat.S_ISLNK(mode):
+        what = "a symbolic link (not followed)"
+    elif stat.S_ISDIR(mode):
+        what = "a folder git cannot read as a repository"
+    elif stat.S_ISREG(mode):
+        what = "a file naming no readable git folder"
+    else:
+        what = describe_mode(mode)
+    return f"holds a .git that is {what}: its repository is not scanned"
+
+
 def find_repositories(
     path: str, recursive: bool, on_error: Callable[[str, str], None]
 ) -> list[Repository]:
@@ -252,6 +271,9 @@ def find_repositories(
     if not recursive:
         on_error(path, "not a git repository (give -recursive to look for repositories in it)")
         return []
+    unread = unread_dotgit(path)
+    if unread is not None:  # (the folders below are still looked at: nothing is skipped)
+        on_error(path, unread)
     found: dict[str, Repository] = {}
 
     def shown(sub: str) -> str:
@@ -266,6 +288,9 @@ def find_repositories(
         if repo is not None:
             add(repo)
             return True
+        unread = unread_dotgit(sub)
+        if unread is not None:  # never a CLEAN for a clone whose history cannot be read
+            on_error(shown(sub), unread)
         return name in SKIP_DIRS
 
     for walked in walk(path, prune=prune, on_error=on_error):
