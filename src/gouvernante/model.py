@@ -431,6 +431,16 @@ class LockfileGraph(msgspec.Struct, frozen=True, dict=True):
     # error stands only when the package.json declares the name too, or none is beside
     # (``lockfiles.with_manifest_beside``, decision 0148).
     root_claims: Sequence[tuple[str, str]] = ()
+    # npm v2/v3: (folder, name, entry error) of each error about a dependency a workspace's (or
+    # ``file:`` folder's) record declares: that folder's package.json decides as the root's does
+    # (read in every mode with the workspaces' package.json files; decision 0155)
+    member_claims: Sequence[tuple[str, str, str]] = ()
+    # npm v2/v3 (``packages``), pnpm, yarn berry: the tool writes a ``version`` in every git and
+    # tarball-URL entry (pnpm and berry ``0.0.0`` for a package that has none, npm nothing
+    # then), and installs such an entry from its URL with the version removed: one without is
+    # an error when a version rule names its package (``match.hits``, decision 0155). False:
+    # a form the tool writes with no version (npm v1's git entries, bun.lock's), a note.
+    versions_written: bool = False
 
     @cached_property
     def table(self) -> PackageTable:

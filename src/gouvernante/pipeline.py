@@ -31,11 +31,11 @@ from gouvernante.lockfiles import (
     OWN_LOCKFILE,
     PNPM_WORKSPACE,
     linked_projects,
-    locks_member_dependencies,
     needs_manifest,
     own_lockfile_in,
     parse_bytes,
     parser_for_name,
+    reads_member_manifests,
     tarball_release,
     with_manifest_beside,
     with_tarball_releases,
@@ -244,7 +244,7 @@ def _with_manifest_beside(graph: LockfileGraph, task: FileTask) -> LockfileGraph
     folder = os.path.dirname(path) or "."
     names: set[str] = set()
     members: dict[str, LockfileGraph] = {}
-    wanted = locks_member_dependencies(graph)
+    wanted = reads_member_manifests(graph)
     for member, name, held in _member_folders(folder, manifest.workspaces, task.root or folder):
         names.add(name)
         if not wanted or held is None:

@@ -554,9 +554,11 @@ def test_pnpm_a_url_dependency_is_its_own_spec(
     """A dependency written as a URL: its key is the URL; what the URL names is installed and
     matched, and it is no error (the project asked for that URL)."""
     key = f"left-pad@{EVIL_URL}"
+    # (pnpm writes the version of a URL dependency's package: without it, an error, 0155)
     text = _pnpm9(EVIL_URL, key=key, ref=EVIL_URL).replace(
-        "tarball: URL}", "tarball: URL}\n    version: 1.0.1"
+        f"tarball: {EVIL_URL}}}", f"tarball: {EVIL_URL}}}\n    version: 1.0.1"
     )
+    assert "version: 1.0.1" in text
     text = text.replace(f"{key}:\n    resolution", f"'{key}':\n    resolution")
     text = text.replace(f"  {key}: {{}}", f"  '{key}': {{}}")
     scan = _scan(tmp_path, capsys, "pnpm-lock.yaml", text)

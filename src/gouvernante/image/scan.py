@@ -63,10 +63,10 @@ from gouvernante.lockfiles import (
     MANIFEST,
     PNPM_WORKSPACE,
     TARBALL_BYTES,
-    locks_member_dependencies,
     needs_manifest,
     own_lockfile_in,
     parse_bytes,
+    reads_member_manifests,
     tarball_release,
     with_manifest_beside,
     with_tarball_releases,
@@ -274,7 +274,9 @@ def read_later(fs: Filesystem, label: str = "", parsed: Parsed | None = None) ->
 
 # the lockfiles whose ``file:`` tarballs are read for their package (``unnamed_tarballs``): yarn's
 # name the dependency only, bun.lock records no version, npm 6's v1 file neither (decision 0146)
-_TARBALL_LOCKFILES = frozenset({YARN_LOCK, "bun.lock", "package-lock.json", "npm-shrinkwrap.json"})
+_TARBALL_LOCKFILES = frozenset(
+    {YARN_LOCK, "bun.lock", "bun.lockb", "package-lock.json", "npm-shrinkwrap.json"}
+)
 
 
 def tarball_files(fs: Filesystem, label: str = "", parsed: Parsed | None = None) -> set[str]:
@@ -880,7 +882,7 @@ def _with_manifest_beside(fs: Filesystem, graph: LockfileGraph, path: str) -> Lo
         return with_manifest_beside(graph, None)
     members = _workspace_members(fs, folder, manifest.workspaces)
     read: dict[str, LockfileGraph] = {}
-    for member, (_name, data) in members.items() if locks_member_dependencies(graph) else ():
+    for member, (_name, data) in members.items() if reads_member_manifests(graph) else ():
         try:
             read[posix_relative(member, folder)] = parse_manifest(data, member + "/" + MANIFEST)
         except GouvernanteError:

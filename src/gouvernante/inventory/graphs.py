@@ -81,6 +81,12 @@ class StoredGraph(msgspec.Struct, array_like=True, frozen=True):
     # npm v2/v3: (name, entry error) of each error the package.json beside decides
     # (``LockfileGraph.root_claims``; none recorded before: the errors stay)
     root_claims: list[tuple[str, str]] = msgspec.field(default_factory=list)
+    # npm v2/v3, pnpm, berry: a git or URL entry with no version is an error, not a note
+    # (``LockfileGraph.versions_written``; False recorded before: the note, as then)
+    versions_written: bool = False
+    # npm v2/v3: (folder, name, error) of each error a workspace's package.json decides
+    # (``LockfileGraph.member_claims``; none recorded before: the errors stay)
+    member_claims: list[tuple[str, str, str]] = msgspec.field(default_factory=list)
 
 
 _ENCODER = msgspec.msgpack.Encoder()
@@ -122,6 +128,8 @@ def encode(graph: LockfileGraph, catalogs: Catalogs | None = None) -> bytes:
             unnamed_tarballs=[(node, path) for node, path in graph.unnamed_tarballs],
             own_lockfiles=[(where, folder) for where, folder in graph.own_lockfile_links],
             root_claims=[(name, error) for name, error in graph.root_claims],
+            versions_written=graph.versions_written,
+            member_claims=[(f, n, e) for f, n, e in graph.member_claims],
         )
     )
 
@@ -223,6 +231,8 @@ def decode_with_catalogs(
         unnamed_tarballs=tuple((node, path) for node, path in g.unnamed_tarballs),
         own_lockfile_links=tuple((where, folder) for where, folder in g.own_lockfiles),
         root_claims=tuple((name, error) for name, error in g.root_claims),
+        versions_written=g.versions_written,
+        member_claims=tuple((f, n, e) for f, n, e in g.member_claims),
     )
     return graph, g.catalogs
 

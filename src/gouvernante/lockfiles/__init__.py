@@ -262,6 +262,7 @@ def needs_manifest(graph: LockfileGraph) -> bool:
         or bool(graph.overridden)
         or bool(graph.unkeyed)
         or bool(graph.root_claims)
+        or bool(graph.member_claims)
     )
 
 
@@ -270,6 +271,13 @@ def locks_member_dependencies(graph: LockfileGraph) -> bool:
     manifest beside it (``with_manifest_beside``'s ``member_manifests``)? yarn classic locks
     their dependencies in the root's file (decision 0133); npm v1 reads no ``workspaces``."""
     return graph.format is LockfileFormat.YARN_CLASSIC and needs_manifest(graph)
+
+
+def reads_member_manifests(graph: LockfileGraph) -> bool:
+    """Are the workspaces' package.json files read with the manifest beside this lockfile
+    (``with_manifest_beside``'s ``member_manifests``)? yarn classic's member dependencies
+    (``locks_member_dependencies``), and npm v2/v3 member records' claims (decision 0155)."""
+    return bool(graph.member_claims) or locks_member_dependencies(graph)
 
 
 def with_manifest_beside(
@@ -295,6 +303,7 @@ def with_manifest_beside(
         yarn_workspaces,
     )
 
+    graph = _with_member_claims(graph, member_manifests or {})
     graph = with_resolutions(_with_root_claims(graph, manifest), manifest)
     if manifest is None:
         return _with_workspaces_unkeyed(graph, lambda _key, _spec: False)
@@ -323,6 +332,38 @@ def _with_root_claims(graph: LockfileGraph, manifest: LockfileGraph | None) -> L
     return msgspec.structs.replace(
         graph,
         root_claims=(),
+        entry_errors=tuple(e for e in graph.entry_errors if e not in dropped),
+    )
+
+
+def _with_member_claims(
+    graph: LockfileGraph, member_manifests: Mapping[str, LockfileGraph]
+) -> LockfileGraph:
+    """As ``_with_root_claims``, for a folder's record (``LockfileGraph.member_claims``): an
+    error dropped when that folder's package.json is read (a workspace the manifest beside
+    names) and declares the name in no dependency field. npm 11.19.1 ``npm ci`` installs such a
+    file, and refuses it ("Missing: ... from lock file") when the member declares the name
+    (decision 0155). A folder whose package.json is not read keeps its errors."""
+    if not graph.member_claims:
+        return graph
+    from gouvernante.lockfiles.package_json import DEPENDENCY_FIELDS  # noqa: PLC0415 - npm only
+
+    dropped: set[str] = set()
+    declared: dict[str, set[str]] = {}
+    for folder, name, error in graph.member_claims:
+        member = member_manifests.get(folder)
+        if member is None:
+            continue
+        names = declared.get(folder)
+        if names is None:
+            names = declared[folder] = {
+                dep.alias or dep.name for dep in member.declared if dep.field in DEPENDENCY_FIELDS
+            }
+        if name not in names:
+            dropped.add(error)
+    return msgspec.structs.replace(
+        graph,
+        member_claims=(),
         entry_errors=tuple(e for e in graph.entry_errors if e not in dropped),
     )
 

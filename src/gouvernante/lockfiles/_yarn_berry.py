@@ -463,6 +463,7 @@ def _assemble(parsed: _Parsed, path: str) -> LockfileGraph:
         unnamed_tarballs=tuple(unnamed),
         unverified_catalogs=tuple(catalogs),
         entry_keys=keys,
+        versions_written=True,
     )
 
 

@@ -113,6 +113,9 @@ class _Lock(msgspec.Struct):
     lockfileVersion: int
     workspaces: dict[str, _Workspace] = {}
     packages: dict[str, _Entry] = {}
+    # the root package.json's ``overrides`` (``resolutions`` too), as bun writes them: only a
+    # string value is read (a ``file:`` tarball's path is the root's, decision 0155)
+    overrides: dict[str, object] = {}
 
 
 _DECODER = msgspec.json.Decoder(_Lock)
@@ -251,13 +254,17 @@ def _tarball_paths(lock: _Lock, tarballs: Sequence[tuple[str, str]]) -> tuple[tu
     its version, which every mode then reads from the tarball's package.json where it has the
     project's files (decision 0146). bun writes the path relative to the folder of the
     workspace that declares it (``vendor/x.tgz`` for packages/core's ``file:vendor/x.tgz``), so
-    the folder is the one workspace whose dependency of the entry's name is that spec; none, or
-    workspaces disagreeing (an override's spec, the same name in two folders), is "": not read,
-    the entry stays the note it was."""
+    the folder is the one workspace whose dependency of the entry's name is that spec, or the
+    root's for an ``overrides`` entry of that name and spec (bun 1.4.5 writes the override's
+    path as the root's: decision 0155); none, or folders disagreeing (the same name in two
+    folders), is "": not read, the entry stays the note it was."""
     if not tarballs:
         return ()
     # (dependency name, spec's path) -> the folders declaring it: one pass over the maps
     declared: dict[tuple[str, str], set[str]] = {}
+    for dep, value in lock.overrides.items():
+        if isinstance(value, str) and value.endswith(_TARBALL_SUFFIXES):
+            declared.setdefault((dep, posixpath.normpath(value.removeprefix("file:"))), {""})
     for folder, ws in lock.workspaces.items():
         for deps in (
             ws.dependencies,

@@ -42,6 +42,7 @@ import msgspec
 from gouvernante.errors import LockfileError
 from gouvernante.lockfiles import _sniff
 from gouvernante.lockfiles._bun_wyhash import wyhash11
+from gouvernante.lockfiles._local_folder import local_tarball_path
 from gouvernante.lockfiles._tarball_url import built_url, injected, registry_identity
 from gouvernante.lockfiles.bun import _file_folders, _tarball_version
 from gouvernante.model import (
@@ -540,7 +541,34 @@ def _graph(layout: _Layout) -> LockfileGraph:
         importers,
         details=KnownEdges(edges),
         local_folders=_file_folders(folder_specs),
+        unnamed_tarballs=_tarball_paths(packages, importers, edges),
     )
+
+
+def _tarball_paths(
+    packages: Sequence[LockedPackage], importers: Sequence[Importer], edges: Mapping[str, list[str]]
+) -> tuple[tuple[str, str], ...]:
+    """(node id, path relative to the lockfile's folder, "" when it cannot be told) of each
+    ``file:`` tarball package, whose version bun.lockb does not record: every mode reads it
+    from the tarball's package.json as bun.lock's (decision 0146; 0155 for this format). bun
+    1.2.23 writes the path relative to the folder of the workspace that depends on it
+    (``vendor/x.tgz`` for packages/core's ``file:vendor/x.tgz``): the folder is the one of the
+    workspaces depending on the package directly, the root's when none does (an override's
+    path is the root package.json's); workspaces in two folders: "", not read (the note)."""
+    tarballs = [p for p in packages if p.source is Source.LOCAL and p.resolved is not None]
+    if not tarballs:
+        return ()
+    folders: dict[str, set[str]] = {}
+    for importer in importers:
+        folder = importer.id.partition("@workspace:")[2] if importer.id else ""
+        for dep in edges.get(importer.id, ()):
+            folders.setdefault(dep, set()).add(folder)
+    found: list[tuple[str, str]] = []
+    for pkg in tarballs:
+        bases = folders.get(pkg.id, {""})
+        path = local_tarball_path(pkg.resolved or "", next(iter(bases))) if len(bases) == 1 else ""
+        found.append((pkg.id, path))
+    return tuple(found)
 
 
 def _packages(

@@ -528,6 +528,8 @@ def _parse_packages(
         bundled=bundled,
         local_folders=tuple(dict.fromkeys(urls.folders)),
         root_claims=_root_claims(root, errors),
+        member_claims=_member_claims(entries, folders, errors) if errors else (),
+        versions_written=True,
     )
 
 
@@ -537,7 +539,28 @@ def _root_claims(root: _Entry | None, errors: Sequence[str]) -> tuple[tuple[str,
     answers it, a husk does, another package's entry answers its alias): npm reads the root's
     dependencies from the package.json beside, so only it can confirm such an error
     (``LockfileGraph.root_claims``, decision 0148). Each error starts with its JSON path."""
-    start = f"packages{key_segment('')}."
+    return _record_claims("", root, errors)
+
+
+def _member_claims(
+    entries: Mapping[str, _Entry], folders: Sequence[str], errors: Sequence[str]
+) -> tuple[tuple[str, str, str], ...]:
+    """(folder, name, error) of each error about a dependency a folder's record declares
+    (``packages["packages/a"]``, a workspace's or a ``file:`` folder's), as ``_root_claims``:
+    npm 11.19.1 reads a workspace's dependencies from its package.json, not from the record
+    (``npm ci`` installs a file whose member record keeps a name its package.json no longer
+    declares and no entry answers; decision 0155)."""
+    return tuple(
+        (folder, name, error)
+        for folder in folders
+        for name, error in _record_claims(folder, entries.get(folder), errors)
+    )
+
+
+def _record_claims(
+    key: str, root: _Entry | None, errors: Sequence[str]
+) -> tuple[tuple[str, str], ...]:
+    start = f"packages{key_segment(key)}."
     if root is None or not any(e.startswith(start) for e in errors):
         return ()
     claims: list[tuple[str, str]] = []
@@ -1539,6 +1562,7 @@ def _parse_v1(
     requires: dict[str, msgspec.Raw] = {}
     urls = _Urls()
     skipped = 0
+    local_nodes: list[tuple[str, str]] = []  # (node id, ``file:`` version) of each local entry
     stack: list[tuple[str, dict[str, _V1Entry]]] = [("", deps)]
     while stack:
         parent, children = stack.pop()
@@ -1552,6 +1576,8 @@ def _parse_v1(
             requires[node_id] = entry.requires
             package = _v1_package(node_id, key, entry)
             packages.append(package)
+            if package.source is Source.LOCAL:
+                local_nodes.append((node_id, entry.version))
             _v1_url(urls, package, entry)
     packages.extend(urls.packages)
     importers = [Importer("", lock.name or _ROOT_LABEL, "")]
@@ -1560,7 +1586,6 @@ def _parse_v1(
     errors = [*urls.errors, *_v1_unanswered(deps)]
     # a top-level file: directory (npm 6 installs its dependencies into this tree, as npm 7+
     # records such a folder as an importer): its package.json is judged by this lockfile
-    # (and its top-level file: tarballs, read for their package: ``_v1_tarballs``)
     local = [(key, v) for key, entry in deps.items() if (v := entry.version) and v[:5] == "file:"]
     folders = [f for _, spec in local if (f := local_folder(spec[5:]))]
     return LockfileGraph(
@@ -1573,23 +1598,22 @@ def _parse_v1(
         roots_known=False,
         entry_errors=errors,
         local_folders=tuple(dict.fromkeys(folders)),
-        unnamed_tarballs=_v1_tarballs(local) if local else (),
+        unnamed_tarballs=_v1_tarballs(local_nodes) if local_nodes else (),
     )
 
 
 def _v1_tarballs(local: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    """(node id, path from the lockfile's folder) of each top-level ``file:`` tarball of a v1
-    file (``local``: its top-level (key, ``file:`` version) pairs), for
+    """(node id, path from the lockfile's folder) of each ``file:`` tarball entry of a v1 file
+    (``local``: the (node id, ``file:`` version) of its local entries, at any depth), for
     ``LockfileGraph.unnamed_tarballs``: npm 6 writes ``"version": "file:vendor/x.tgz"`` under
     the dependency's name, with neither the package's name nor its version, which every mode
-    reads from the tarball where it has the project's files (decision 0146). A nested one is
-    not read (its path's folder is not certain): it stays what it was."""
+    reads from the tarball where it has the project's files (decision 0146). npm 6.14.18 writes
+    a nested one's path from the project's folder too (``sub``'s ``file:vendor/x.tgz`` is
+    ``file:sub/vendor/x.tgz`` under ``dependencies.sub.dependencies``: decision 0155)."""
     from gouvernante.lockfiles._tarball_url import local_tarball  # noqa: PLC0415
 
     return tuple(
-        (f"node_modules/{key}", local_tarball_path(spec[5:]))
-        for key, spec in local
-        if local_tarball(spec)
+        (node_id, local_tarball_path(spec[5:])) for node_id, spec in local if local_tarball(spec)
     )
 
 

@@ -1015,6 +1015,7 @@ class _Lockfile:
             own_lockfile_links=tuple(self.own_lockfile_links),
             bundled=tuple(self.bundled),
             resolutions=self.override_names,
+            versions_written=True,
         )
 
     def build_edges(self) -> dict[str, list[str]]:
@@ -1485,6 +1486,7 @@ class _LineLockfile(_Lockfile):
             own_lockfile_links=tuple(self.own_lockfile_links),
             bundled=tuple(self.bundled),
             resolutions=self.override_names,
+            versions_written=True,
         )
 
     def build_edges(self) -> dict[str, list[str]]:

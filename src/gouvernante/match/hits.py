@@ -241,6 +241,8 @@ def _entry_errors(graph: LockfileGraph, index: RuleIndex) -> list[str]:
         if name in index.names
     )
     errors.extend(_unread_declared(graph.declared, index))
+    if graph.versions_written:
+        errors.extend(_unversioned(graph, index, error=True))
     if graph.unnamed_tarballs:
         errors.extend(_unnamed_tarball_errors(graph, index))
     positions = [i for i in table.positions_named(index.names) if table.version(i)]
@@ -499,9 +501,19 @@ def _positions_by_version_rule(table: PackageTable, index: RuleIndex) -> list[in
 
 def unversioned_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
     """A package a rule names by version that the file locks to a tarball URL or a git
-    repository without recording its version (npm v1 writes the URL as the version; bun.lock
-    records none for such an entry): no version rule can be checked, so a note naming the
-    entry's position, never its URL (as a declared git or tarball spec is a note)."""
+    repository without recording its version, in a form the tool writes so (npm v1 writes the
+    URL as the version; bun.lock records none for such an entry): no version rule can be
+    checked, so a note naming the entry's position, never its URL (as a declared git or
+    tarball spec is a note). Where the tool writes a version (``versions_written``) it is an
+    error instead (``_entry_errors``)."""
+    return [] if graph.versions_written else _unversioned(graph, index, error=False)
+
+
+def _unversioned(graph: LockfileGraph, index: RuleIndex, *, error: bool) -> list[str]:
+    """``error``: the tool writes a version in every such entry and installs the URL's
+    package with it removed (npm 11.19.1 ``npm ci``, pnpm 9.15.9 and 10.34.9 ``install
+    --frozen-lockfile``, yarn 4.12.0 ``install --immutable``: decision 0155), so the file no
+    longer says which release is installed: an error of the scan, not a CLEAN with a note."""
     table = graph.table
     by_name = index.by_name
     positions = [i for i in _positions_by_version_rule(table, index) if not table.version(i)]
@@ -509,7 +521,7 @@ def unversioned_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
         return []
     from gouvernante.safetext import key_segment, shown  # noqa: PLC0415 - notes only
 
-    notes = []
+    issues = []
     for position in positions:
         pkg = table[position]
         if pkg.source is Source.LOCAL or pkg.source is Source.REGISTRY:
@@ -517,12 +529,21 @@ def unversioned_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
         line = graph.details.line_of(pkg.id)
         where = f"line {line}" if line is not None else f"packages{key_segment(pkg.id)}"
         rules = ", ".join(dict.fromkeys(e.rule.id for e in by_name[pkg.name]))
-        notes.append(
+        if error:
+            issues.append(
+                f"{where}: {shown(pkg.name)} is locked to a {pkg.source.value} URL with no"
+                f" version recorded, where {graph.format.ecosystem or 'the tool'} records the"
+                " package's own (it installs an entry whose version was removed from the URL all"
+                f" the same), and {rules} names it: which release is installed cannot be told"
+                " (scan the installed node_modules with -host)"
+            )
+            continue
+        issues.append(
             f"{where}: {shown(pkg.name)} is locked to a {pkg.source.value} URL with no version"
             f" recorded, and {rules} names it: it cannot be decided offline (scan the installed"
             " node_modules with -host)"
         )
-    return notes
+    return issues
 
 
 def rules_at_version(
