@@ -1563,6 +1563,7 @@ def _parse_v1(
     urls = _Urls()
     skipped = 0
     local_nodes: list[tuple[str, str]] = []  # (node id, ``file:`` version) of each local entry
+    local_source = Source.LOCAL  # (looked up once, not per entry: decision 0155)
     stack: list[tuple[str, dict[str, _V1Entry]]] = [("", deps)]
     while stack:
         parent, children = stack.pop()
@@ -1576,7 +1577,7 @@ def _parse_v1(
             requires[node_id] = entry.requires
             package = _v1_package(node_id, key, entry)
             packages.append(package)
-            if package.source is Source.LOCAL:
+            if package.source is local_source:
                 local_nodes.append((node_id, entry.version))
             _v1_url(urls, package, entry)
     packages.extend(urls.packages)
