@@ -408,6 +408,8 @@ _REAL = sorted(
     # (a published file whose root record keeps devDependencies with no entry: only the
     # package.json beside, which does not declare them, clears it; decision 0148)
     and "npm-stale-root-record" not in p.parts
+    # (a workspace record's claims: only the member's package.json clears them; decision 0155)
+    and "npm-stale-member-record" not in p.parts
 )
 _NPM_URL = re.compile(r"https://registry\.npmjs\.org/(@[^/\"]+/)?([^/\"]+)/-/([^\"]+)")
 _ART = "https://acme.jfrog.io/artifactory/api/npm/npm-remote"
