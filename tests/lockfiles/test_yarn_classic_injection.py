@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from gouvernante.lockfiles import _yarn_classic, parse_bytes
 from gouvernante.lockfiles._tarball_url import registry_identity
+from gouvernante.lockfiles._yarn_common import classify
 from gouvernante.model import LockedPackage, Source
 from lockfiles.injection_scan import Scan, scan_lockfile
 
@@ -235,12 +236,17 @@ def test_real_files_name_their_packages_only(path: Path) -> None:
     # (but a bare ``npm:<name>`` target, yarn 1's "ms@npm:latest" holding the package named
     # latest: the look-ahead reads no name there, its entry is looked at alone; and a tarball
     # URL dependency whose URL holds another package than its name, "foo@<ms's tarball URL>",
-    # url-dependencies: the URL names the entry's package)
+    # url-dependencies: the URL names the entry's package; and an entry resolved to a git or
+    # git or http(s) URL naming no package: a git or URL dependency's own, or one whose source
+    # that URL is when its header asks the registry, decision 0156)
     bare = re.compile(r'"?[^@"]+@npm:[^@"]+"?')
-    suspects = found[0].url_suspects
+    url = re.compile(r"@(?:https?:|git[+:]|ssh:)")
+    entries = found[0]
+    suspects = entries.url_suspects
     assert suspects is not None
-    ids = found[0].ids
-    assert [i for i in suspects if not bare.fullmatch(ids[i]) and "@https://" not in ids[i]] == []
+    ids = entries.ids
+    registry = [i for i in suspects if classify(entries.range_of(i)) is Source.REGISTRY]
+    assert [i for i in registry if not bare.fullmatch(ids[i]) and not url.search(ids[i])] == []
 
 
 # --- the layout check's vouching against the one-by-one look --------------------------------

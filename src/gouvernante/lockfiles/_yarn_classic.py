@@ -125,6 +125,7 @@ class _Entries:
         "no_file_ids",
         "path",
         "seen",
+        "sources",
         "texts",
         "unresolved",
         "url_suspects",
@@ -178,6 +179,10 @@ class _Entries:
         # answers their positions without indexing every id (ids are unique; the packages
         # the URLs name come after the entries)
         self.known_positions: dict[str, int] = {}
+        # url_packages: the entries whose header asks the registry (a range first) but whose
+        # ``resolved`` is a git or tarball URL of no registry package: their source is that
+        # URL's (yarn 1 installs what ``resolved`` names, decision 0156)
+        self.sources: dict[int, Source] = {}
 
     def add(
         self,
@@ -306,7 +311,11 @@ class _Entries:
         return raw[1:-1] if "\\" not in raw else unquote_dq(raw, self.path, self.line_at(index))
 
     def source_of(self, index: int) -> Source:
-        """``package(index).source``, without reading the entry's block."""
+        """``package(index).source``, without reading the entry's block (the first range's,
+        or the ``resolved`` URL's that ``url_packages`` found; it runs before any is asked)."""
+        sources = self.sources
+        if sources and index in sources:
+            return sources[index]
         return classify(self.range_of(index))
 
     def package(self, index: int) -> LockedPackage:
@@ -382,11 +391,15 @@ class _Entries:
             # 0147)
             own = written or self.range_of(index)  # (what the entry is: it may be renamed)
             for resolved in [own] if written else self._url_ranges(index):
-                if not may_name_a_package(resolved) or _names_entry(
-                    resolved, names[index], version
-                ):
+                if not may_name_a_package(resolved):
+                    if written:
+                        self._source_from_resolved(index, written)
+                    continue
+                if _names_entry(resolved, names[index], version):
                     continue
                 found = registry_identity(resolved)
+                if found is None and written:
+                    self._source_from_resolved(index, written)
                 if found is None or found == (names[index], version):
                     continue
                 integrity = self.fields_of(index)[2]
@@ -418,6 +431,19 @@ class _Entries:
                 if not asked:
                     errors.append(injection_error(f"line {self.line_at(index)}: resolved", "yarn"))
         return extra, errors
+
+    def _source_from_resolved(self, index: int, resolved: str) -> None:
+        """An entry whose first range asks the registry (``cli-table@^0.3.1,
+        "cli-table@<a GitHub tarball URL>"``: yarn 1 merges the requests that one resolution
+        answers) but whose ``resolved`` is a git or http(s) URL naming no registry package: yarn
+        1 installs what ``resolved`` names (its fetcher is chosen by that URL), so the entry's
+        source is the URL's, as with that URL alone in the header (nativescript 5.3.4's
+        published yarn.lock; decision 0156). Still matched by name and version, with a note."""
+        if classify(self.range_of(index)) is not Source.REGISTRY:
+            return
+        source = classify(resolved)
+        if source is Source.GIT or source is Source.TARBALL:
+            self.sources[index] = source
 
     def _url_ranges(self, index: int) -> list[str]:
         """The distinct URL ranges (``Source.TARBALL``) of an entry's header, in its order."""
@@ -1495,8 +1521,10 @@ _C_VALUE = r'(?:"[ !#-~]*+"|[!#-~]++)'  # [^\s"]+ or quoted
 # is taken by a look-ahead at the header (``name``, its ``base``), the version from its line, and
 # the URL is one that ``registry_identity`` says names that package and version (``<host>/
 # [<path>/]<name>/-/<base>-<version>.tgz``, no query, no escape, no path segment starting with
-# "@" before an unscoped name), or one that names no package (no "/-/", or no http(s) URL; no
-# "%" or backslash either: ``registry_identity`` reads ``%2D`` and ``\`` as the registry does).
+# "@" before an unscoped name), or a value that is no http(s), git or ssh URL (no "%" or
+# backslash either: ``registry_identity`` reads ``%2D`` and ``\`` as the registry does). Any
+# http(s), git or ssh URL but the entry's registry tarball is looked at: one of no registry
+# package is the entry's source when its header asks the registry (decision 0156).
 # Any other URL, quoted or not, is kept (``odd``) and looked at by ``url_packages``; a name the
 # look-ahead reads otherwise than the names column (checked) makes its entry looked at too.
 _N = r"[!$&-+\--.0-9;->A-~]"  # a name's characters (no @ / % ? # : , " or space)
@@ -1510,7 +1538,7 @@ _C_TARBALL = r"(?P=name)/-/(?P=base)-(?P=version)\.tgz(?:#[!#-~]*+)?"
 _C_RESOLVED = (
     r'\n  resolved (?:"(?:(?:https://registry\.yarnpkg\.com|https://registry\.npmjs\.org)/'
     rf"{_C_TARBALL}|https?://{_U}++(?:/[!$&-.0->A-~]{_U}*+)*?/{_C_TARBALL}"
-    r'|(?>[ !#$&-.0-\[\]-~]++|/(?!-/))++|(?! *+[Hh][Tt][Tt][Pp][Ss]?:)[ !#$&-\[\]-~]++)"'
+    r'|(?! *+(?:[Hh][Tt][Tt][Pp][Ss]?:|[Gg][Ii][Tt][+:]|[Ss][Ss][Hh]:))[ !#$&-\[\]-~]++)"'
     r'|(?P<odd>"[ !#-~]++"|(?!(?:false|0++)\n)[!#-~]++))'
 )
 # An entry with no ``resolved`` line, or ``resolved ""`` (which ``_C_RESOLVED`` does not match:
