@@ -848,6 +848,13 @@ def paren_close(text: str, start: int, stop: int) -> int | None:
 LITERAL_REACH = 2000  # characters forward to a literal's closing quote; past them it is code
 
 
+def line_unread(text: str, at: int) -> bool:
+    """Does ``at``'s line start more than ``LINE_REACH`` characters back (a line
+    ``string_literal_at`` does not read, and takes as code)?"""
+    lo = at - LINE_REACH
+    return lo > 0 and text.rfind("\n", lo, at) < 0
+
+
 def string_literal_at(text: str, at: int) -> tuple[int, int] | None:
     """The ``[start, end)`` of the string literal that holds ``at``, its quotes included, read
     from the start of ``at``'s line (``'``, ``"`` and backquotes, backslash escapes); None when

@@ -171,12 +171,50 @@ FETCH_EXEC = Pattern(
 )
 
 
+# What a package manager sets for the script it runs (npm, pnpm, yarn and bun set these): who runs
+# it (``npm_config_user_agent``, ``npm_execpath``), which script, which package, and where the
+# install started (``INIT_CWD``). A guard that refuses another package manager reads them and
+# exits (autoevals 0.3.0's preinstall: ``node -e "const userAgent =
+# process.env.npm_config_user_agent || ''; if (process.env.INIT_CWD === process.cwd() &&
+# !userAgent.includes('pnpm/')) { console.error('Use pnpm in this repo.'); process.exit(1); }"``).
+# None of them is a secret.
+LIFECYCLE_ENV = frozenset(
+    {
+        "INIT_CWD",
+        "npm_command",
+        "npm_config_user_agent",
+        "npm_execpath",
+        "npm_lifecycle_event",
+        "npm_lifecycle_script",
+        "npm_node_execpath",
+        "npm_package_json",
+        "npm_package_name",
+        "npm_package_version",
+    }
+)
+# ``process.env`` and the name read from it (``.NAME``, ``['NAME']``), if one is.
+RX_ENV_READ = re.compile(
+    r"process\.env\b(?:\s*\.\s*([A-Za-z_$][\w$]*)|\s*\[\s*(['\"`])([\w$]+)\2\s*\])?"
+)
+RX_LOADS = re.compile(r"(?<![\w$.])(?:require|import)\b")
+
+
+def _reads_env(code: str) -> bool:
+    """Does inline code read the environment, other than a package manager's own variables
+    (``LIFECYCLE_ENV``, each read by its name) in code that loads no module?"""
+    if "process.env" not in code:
+        return False
+    if RX_LOADS.search(code) is not None:
+        return True
+    return any((m.group(1) or m.group(3)) not in LIFECYCLE_ENV for m in RX_ENV_READ.finditer(code))
+
+
 def _inline_eval_command(cmd: str) -> Detection | None:
     for code in inline_snippets(cmd):
         ct = build_view(code)
         if (
             any(ct.search(r) is not None for r in (RX_NET, RX_PROC, RX_EVAL_SINK, RX_DECODE_ANY))
-            or "process.env" in code
+            or _reads_env(code)
             or ct.strong_decoded is not None
         ):
             return Detection(HIGH)

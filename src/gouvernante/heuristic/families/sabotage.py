@@ -15,6 +15,7 @@ from gouvernante.heuristic.signals import (
     FileSignals,
     first_live,
     in_comment_line,
+    line_unread,
     string_literal_at,
 )
 from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
@@ -324,12 +325,33 @@ RX_BARE_ROOT = re.compile(r"rm\s+-\w+\s+/$")
 RUNNER_BACK = 200
 
 
-def _refused_example(text: str, m: re.Match[str]) -> bool:
-    """Is ``m`` a bare ``rm -rf /`` in a string literal that no runner call just before starts?"""
-    if RX_BARE_ROOT.fullmatch(m.group(0)) is None or string_literal_at(text, m.start()) is None:
+def _refused_example(s: FileSignals, m: re.Match[str]) -> bool:
+    """Is ``m`` a bare ``rm -rf /`` in a string literal that no runner call just before starts?
+    In JavaScript, on a line too long to read for its literals (``line_unread``), it is taken
+    as one: there the command is text anywhere (a 600 KB line of documentation bundled as one
+    string, rulesync 17.0.0 ``dist/cli/index.cjs``: "… and so never matches `rm -rf /`"), and
+    only a runner given it could run it."""
+    text = s.text
+    if RX_BARE_ROOT.fullmatch(m.group(0)) is None:
+        return False
+    if string_literal_at(text, m.start()) is None and not (s.js and line_unread(text, m.start())):
         return False
     runs = RX_RUNS.finditer(text, max(0, m.start() - RUNNER_BACK), m.start())
     return all(in_comment_line(text, r.start()) for r in runs)
+
+
+# The wipes that are JavaScript's own calls (``rmSync(os.homedir(), …)``): they run where they
+# are. The others (``rm -rf ~``, ``del /s /q %USERPROFILE%``, ``Remove-Item … -Recurse``) are a
+# shell's commands: in JavaScript that starts no process they are text (an AI agent's prompt that
+# grades commands, ``\`  rm -rf $HOME                        -> red\```:
+# @codingame/monaco-vscode-api 37.6.1, ``chatToolRiskAssessmentService.js``).
+RX_JS_WIPE = re.compile(r"[\w.]+\s*\(")
+
+
+def _shell_text(s: FileSignals, m: re.Match[str]) -> bool:
+    """Is ``m`` a shell's wipe command held in JavaScript that runs nothing near it
+    (``FileSignals.runs_nothing_at``)?"""
+    return s.js and RX_JS_WIPE.match(m.group(0)) is None and s.runs_nothing_at(m.start())
 
 
 def _wipe(s: FileSignals) -> Detection | None:
@@ -346,7 +368,8 @@ def _wipe(s: FileSignals) -> Detection | None:
         if (
             not _test_input(s, m.start())
             and not in_command_list(text, m.start())
-            and not _refused_example(text, m)
+            and not _refused_example(s, m)
+            and not _shell_text(s, m)
         ):
             return found(HIGH, m.start())
         data = m.start() if data is None else data
