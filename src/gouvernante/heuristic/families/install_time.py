@@ -21,6 +21,7 @@ from gouvernante.heuristic.signals import (
 )
 from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
 from gouvernante.heuristic.views import TextView, build_view, rx
+from gouvernante.lazy import lazy_pattern
 from gouvernante.vocab import Severity
 
 MAX_PIPES = 50  # downloads piped into a shell looked at per file
@@ -193,10 +194,10 @@ LIFECYCLE_ENV = frozenset(
     }
 )
 # ``process.env`` and the name read from it (``.NAME``, ``['NAME']``), if one is.
-RX_ENV_READ = re.compile(
+RX_ENV_READ = lazy_pattern(
     r"process\.env\b(?:\s*\.\s*([A-Za-z_$][\w$]*)|\s*\[\s*(['\"`])([\w$]+)\2\s*\])?"
 )
-RX_LOADS = re.compile(r"(?<![\w$.])(?:require|import)\b")
+RX_LOADS = lazy_pattern(r"(?<![\w$.])(?:require|import)\b")
 
 
 def _reads_env(code: str) -> bool:

@@ -20,6 +20,7 @@ from gouvernante.heuristic.signals import (
 )
 from gouvernante.heuristic.unit import HIGH, MEDIUM, Detection, Pattern, found
 from gouvernante.heuristic.views import rx
+from gouvernante.lazy import lazy_pattern
 from gouvernante.vocab import Severity
 
 # Shell start-up files, PowerShell's profile among them; also a name written without its dot
@@ -345,7 +346,7 @@ def _refused_example(s: FileSignals, m: re.Match[str]) -> bool:
 # shell's commands: in JavaScript that starts no process they are text (an AI agent's prompt that
 # grades commands, ``\`  rm -rf $HOME                        -> red\```:
 # @codingame/monaco-vscode-api 37.6.1, ``chatToolRiskAssessmentService.js``).
-RX_JS_WIPE = re.compile(r"[\w.]+\s*\(")
+RX_JS_WIPE = lazy_pattern(r"[\w.]+\s*\(")
 
 
 def _shell_text(s: FileSignals, m: re.Match[str]) -> bool:
