@@ -44,6 +44,7 @@ __all__ = [
     "Manifest",
     "PackageJob",
     "discover",
+    "entry_files",
     "hidden_lock_integrity",
     "job_for",
     "read_manifest",
@@ -59,9 +60,32 @@ class Manifest(NamedTuple):
     version: str | None
     commands: tuple[tuple[str, str], ...]  # (hook, command) of the install-time scripts
     raw: str  # the text, kept only when there are install commands (their line numbers)
+    # the files ``main`` and ``bin`` name, relative to the package (normalized, as written and
+    # with the suffixes node tries): read first when the package's byte budget is short
+    entries: tuple[str, ...] = ()
 
 
 NO_MANIFEST = Manifest(None, None, (), "")
+_ENTRY_TRIES = ("", ".js", ".cjs", ".mjs", os.sep + "index.js")
+
+
+def entry_files(data: dict[str, object]) -> tuple[str, ...]:
+    """The package-relative paths ``main`` and ``bin`` may name (each as written and with the
+    suffixes node tries); strings only, at most 64 of them."""
+    named: list[str] = []
+    main, bins = data.get("main"), data.get("bin")
+    if isinstance(main, str):
+        named.append(main)
+    if isinstance(bins, str):
+        named.append(bins)
+    elif isinstance(bins, dict):
+        named.extend(v for v in bins.values() if isinstance(v, str))
+    out: list[str] = []
+    for value in named[:64]:
+        rel = os.path.normpath(value.replace("\\", "/")).lstrip(os.sep)
+        if rel and not rel.startswith(".."):
+            out.extend(rel + tail for tail in _ENTRY_TRIES)
+    return tuple(dict.fromkeys(out))
 
 
 class PackageJob(NamedTuple):
@@ -110,7 +134,8 @@ def read_manifest(pkg_dir: str, stats: Stats) -> tuple[Manifest, str]:
     data, raw = loaded
     cmds = tuple(install_commands(data))
     name, version = str_field(data, "name"), str_field(data, "version")
-    return Manifest(name, version, cmds, raw if cmds else ""), str_field(data, "_integrity") or ""
+    manifest = Manifest(name, version, cmds, raw if cmds else "", entry_files(data))
+    return manifest, str_field(data, "_integrity") or ""
 
 
 def job_for(pkg_dir: str, stats: Stats) -> PackageJob:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from gouvernante.heuristic.discover import PackageJob, discover, job_for
 from gouvernante.heuristic.excerpt import excerpt, line_of
 from gouvernante.heuristic.files import (
+    MAX_BYTES_PER_PACKAGE,
     MAX_FILE_BYTES,
     MAX_FILES_PER_PACKAGE,
     SAMPLE_HEAD_BYTES,
@@ -108,17 +109,8 @@ def _scan_package(
     name, version, cmds = manifest.name, manifest.version, list(manifest.commands)
     manifest_raw = manifest.raw
 
-    # Files an install script runs are read while following them; the scan below reuses the
-    # bytes, so every file is read once.
-    read: dict[str, tuple[bytes, bool] | None] = {}
-
-    def read_text(real: str) -> str | None:
-        if real not in read:
-            read[real] = read_sampled(real, MAX_FILE_BYTES, stats, digests)
-        got = read[real]
-        if got is None or is_binary(got[0]):
-            return None
-        return got[0].decode("utf-8", errors="replace")
+    reader = _Reader(stats, digests)
+    read_text = reader.text
 
     reach = reachable(pkg_real, cmds, read_text) if cmds else set()
     tasks = install_tasks(cmds) if reach else frozenset()
@@ -152,7 +144,7 @@ def _scan_package(
     join = os.path.join
     for rel, needs_shebang in _files_of(job):
         path, real = join(pkg_dir, rel), join(pkg_real, rel)
-        got = read.pop(real) if real in read else read_sampled(path, MAX_FILE_BYTES, stats, digests)
+        got = reader.take(path, real)
         if got is None:
             continue
         data, sampled = got
@@ -178,6 +170,9 @@ def _scan_package(
             line = line_of(text, d.offset) if d.offset < head_len else 0
             emit(pid, d, path, line, excerpt(text, d.offset))
 
+    if reader.unread:
+        stats.add("over_budget")
+        stats.over_budget.append((pkg_dir, reader.unread))
     # binary wrappers: their download-and-run install step is expected when nothing else is odd
     if name in KNOWN_BINARY_WRAPPERS and all(h.pattern_id in _WRAPPER_EXPECTED for h in found):
         found = []
@@ -185,12 +180,73 @@ def _scan_package(
     return found
 
 
+class _Reader:
+    """One package's file reads: each file once (the files an install script runs are read while
+    following them, and the scan reuses their bytes), at most ``MAX_BYTES_PER_PACKAGE`` bytes in
+    all; past it a file is not read and counted in ``unread``."""
+
+    __slots__ = ("digests", "read", "spent", "stats", "unread")
+
+    def __init__(self, stats: Stats, digests: Digests | None) -> None:
+        self.stats, self.digests = stats, digests
+        self.read: dict[str, tuple[bytes, bool] | None] = {}
+        self.spent = 0
+        self.unread = 0
+
+    def _load(self, path: str) -> tuple[bytes, bool] | None:
+        got = read_sampled(path, MAX_FILE_BYTES, self.stats, self.digests)
+        if got is not None:
+            self.spent += len(got[0])
+        return got
+
+    def text(self, real: str) -> str | None:
+        """A file's text for following an install script (None: unreadable, binary, or past
+        the budget: then ``take`` counts it unread)."""
+        read = self.read
+        if real not in read:
+            if self.spent >= MAX_BYTES_PER_PACKAGE:
+                return None
+            read[real] = self._load(real)
+        got = read[real]
+        if got is None or is_binary(got[0]):
+            return None
+        return got[0].decode("utf-8", errors="replace")
+
+    def take(self, path: str, real: str) -> tuple[bytes, bool] | None:
+        """A file's bytes for the scan (already read or read now), None if unreadable or past
+        the budget."""
+        if real in self.read:
+            return self.read.pop(real)
+        if self.spent >= MAX_BYTES_PER_PACKAGE:
+            self.unread += 1
+            return None
+        return self._load(path)
+
+
 def _files_of(job: PackageJob) -> Iterator[tuple[str, bool]]:
-    """(path relative to the package, needs_shebang) of the package's code files."""
+    """(path relative to the package, needs_shebang) of the package's code files: the files
+    ``main`` and ``bin`` name first (they spend the byte budget first), then the others in the
+    walk's order."""
+    entries = job.manifest.entries
+    if not entries:
+        for rel in job.files:
+            yield rel, False
+        for rel in job.shebang:
+            yield rel, True
+        return
+    first = set(entries)
     for rel in job.files:
-        yield rel, False
+        if rel in first:
+            yield rel, False
     for rel in job.shebang:
-        yield rel, True
+        if rel in first:
+            yield rel, True
+    for rel in job.files:
+        if rel not in first:
+            yield rel, False
+    for rel in job.shebang:
+        if rel not in first:
+            yield rel, True
 
 
 def _manifest_line(raw: str, hook: str) -> int:
@@ -209,7 +265,8 @@ def scan_package_dir(pkg_dir: str) -> list[HeuristicHit]:
 
 
 _Entry = tuple[tuple[int, int, int, int], str]  # a file's identity and its SHA-256
-_Result = tuple[list[HeuristicHit], dict[str, int], list[_Entry]]
+# hits, counts, digests, (package folder, files left unread) past the byte budget
+_Result = tuple[list[HeuristicHit], dict[str, int], list[_Entry], list[tuple[str, int]]]
 
 
 def _job(item: str | PackageJob, stats: Stats) -> PackageJob:
@@ -220,7 +277,7 @@ def _worker(item: str | PackageJob) -> _Result:
     """Scan one package: a job from discovery, or a bare folder (read and listed here)."""
     stats = Stats()
     hits = _scan_package(_job(item, stats), stats)
-    return hits, dict(stats.counts), []
+    return hits, dict(stats.counts), [], stats.over_budget
 
 
 class _DigestLog(dict[tuple[int, int, int, int], str]):
@@ -244,7 +301,7 @@ def _hashing_worker(item: str | PackageJob) -> _Result:
     stats = Stats()
     hits = _scan_package(_job(item, stats), stats, _LOG)
     new, _LOG.new = _LOG.new, []
-    return hits, dict(stats.counts), new
+    return hits, dict(stats.counts), new, stats.over_budget
 
 
 def unique_packages(
@@ -301,23 +358,46 @@ def scan_package_dirs(
     if digests is not None:
         _LOG.clear()  # this process's log starts with this scan
         _LOG.new = []
+    over: list[tuple[str, int]] = []
     worker = _worker if digests is None else _hashing_worker
     if workers > 1 and len(todo) >= PARALLEL_THRESHOLD:
         with process_pool(workers) as pool:  # workers end with the scan (signals too)
-            for got_hits, got_counts, got_digests in pool.map(worker, todo, chunksize=8):
+            for got_hits, got_counts, got_digests, got_over in pool.map(worker, todo, chunksize=8):
                 hits += got_hits
                 counts.update(got_counts)
+                over += got_over
                 if digests is not None:
                     digests.update(got_digests)
     else:
         for item in todo:
-            got_hits, got_counts, got_digests = worker(item)
+            got_hits, got_counts, got_digests, got_over = worker(item)
             hits += got_hits
             counts.update(got_counts)
+            over += got_over
             if digests is not None:
                 digests.update(got_digests)
     hits.sort(key=lambda h: (h.file, h.line, h.pattern_id))
-    return hits, _notes(len(todo), counts)
+    return hits, _notes(len(todo), counts) + _budget_notes(over)
+
+
+MAX_BUDGET_NOTES = 20  # packages named one by one; the others are counted
+
+
+def _budget_notes(over: list[tuple[str, int]]) -> list[str]:
+    """One note per package whose code files passed ``MAX_BYTES_PER_PACKAGE`` (its folder and
+    how many of its files were not read), the first ``MAX_BUDGET_NOTES`` of them."""
+    limit = MAX_BYTES_PER_PACKAGE // 1024**2
+    notes = [
+        f"heuristic: {folder}: more than {limit} MB of code files; {unread} of its code files "
+        "were not read (install-script files and entry points were read first)"
+        for folder, unread in sorted(over)[:MAX_BUDGET_NOTES]
+    ]
+    if len(over) > MAX_BUDGET_NOTES:
+        notes.append(
+            f"heuristic: {len(over) - MAX_BUDGET_NOTES} more packages had more than {limit} MB "
+            "of code files; the rest of their files were not read"
+        )
+    return notes
 
 
 def _notes(packages: int, counts: Counter[str]) -> list[str]:

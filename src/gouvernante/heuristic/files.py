@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from gouvernante.fs.walk import walk
 
 __all__ = [
+    "MAX_BYTES_PER_PACKAGE",
     "MAX_FILE_BYTES",
     "Digests",
     "Stats",
@@ -42,6 +43,9 @@ SAMPLE_HEAD_BYTES = 1024 * 1024
 SAMPLE_TAIL_BYTES = 512 * 1024
 MAX_MANIFEST_BYTES = 1024 * 1024
 MAX_FILES_PER_PACKAGE = 20_000
+# Bytes of code files read per package (decision 0158): past it the package's other files are
+# not read and a note names the package. Install-reachable files and entry points go first.
+MAX_BYTES_PER_PACKAGE = 128 * 1024 * 1024
 
 JS_SUFFIXES = (".js", ".cjs", ".mjs", ".jsx", ".ts", ".cts", ".mts", ".tsx")
 CODE_SUFFIXES = (
@@ -74,6 +78,8 @@ _FLAGS = (
 @dataclass
 class Stats:
     counts: Counter[str] = field(default_factory=Counter)
+    # (package folder, code files left unread) of the packages past MAX_BYTES_PER_PACKAGE
+    over_budget: list[tuple[str, int]] = field(default_factory=list)
 
     def add(self, key: str, n: int = 1) -> None:
         self.counts[key] += n
