@@ -85,6 +85,32 @@ def test_symlinked_directories_are_not_followed_and_loops_are_safe(tmp_path: Pat
     assert [r.id for r in ruleset.rules] == ["OUTSIDE", "R"]
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/self/environ"), reason="no /proc")
+def test_a_link_into_proc_in_a_rule_folder_is_refused_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # decision 0158: fstat calls /proc/self/environ a regular file; it was read as a rule file
+    root = tmp_path / "rules"
+    _write(root / "r.json", "R")
+    os.symlink("/proc/self/environ", root / "env.json")
+    os.symlink("/proc/self/../self/cmdline", root / "cmd.json")
+    opened: list[str] = []
+    real_read = loader.read_regular
+
+    def spy(path: str, cap: int) -> tuple[bytes, tuple[int, int]]:
+        opened.append(path)
+        return real_read(path, cap)
+
+    monkeypatch.setattr(loader, "read_regular", spy)
+    ruleset, errors = load_rule_files([str(root), str(root / "env.json")])
+    assert [r.id for r in ruleset.rules] == ["R"]
+    assert sorted(e.path for e in errors) == sorted(
+        [str(root / "cmd.json"), str(root / "env.json"), str(root / "env.json")]
+    )
+    assert all("resolves into /proc, /sys or /dev; refusing to read it" in str(e) for e in errors)
+    assert opened == [str(root / "r.json")]
+
+
 def test_symlink_to_directory_given_explicitly_is_followed(tmp_path: Path) -> None:
     _write(tmp_path / "real" / "r.json", "R")
     os.symlink(tmp_path / "real", tmp_path / "link")

@@ -92,6 +92,19 @@ def link_end_inside(link: str, tree: str, real_tree: str | None = None) -> str |
     return "" if rel == os.curdir else rel.replace(os.sep, "/")
 
 
+def pseudo_refusal(path: str) -> str | None:
+    """Why a file of a user-chosen folder (rule files) must not be read, or None: it resolves into
+    ``/proc``, ``/sys`` or ``/dev`` (a process's environment or memory, a device), which no rule
+    file is; fstat calls ``/proc/self/environ`` a regular file, so the open alone does not refuse
+    it. A symlink elsewhere is followed: the folder is the user's (``link_refusal`` is the rule
+    for scanned trees). A path naming its file itself (``/dev/zero``) is left to the open, whose
+    message says what the file is."""
+    target = os.path.realpath(path)
+    if target != os.path.abspath(path) and any(_inside(target, pseudo) for pseudo in PSEUDO_ROOTS):
+        return "resolves into /proc, /sys or /dev; refusing to read it"
+    return None
+
+
 def link_refusal(path: str, tree: str) -> str | None:
     """Why the symlink ``path`` (or a file under a symlinked folder) must not be read, or None.
 
