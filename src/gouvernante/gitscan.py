@@ -1007,12 +1007,25 @@ class GitScanOutput:
     blobs_parsed: int = 0
 
 
+NO_REPOSITORY_FOUND = "no git repository found in this folder or below"
+
+
 def discover_repositories(
-    paths: Sequence[str], recursive: bool, errors: list[ScanIssue]
+    paths: Sequence[str],
+    recursive: bool,
+    errors: list[ScanIssue],
+    notes: list[ScanIssue] | None = None,
 ) -> list[Repository]:
+    """The repositories of ``paths`` (each once). A ``-recursive`` folder holding none, with no
+    error either, gets a note in ``notes`` (as ``-dir`` of a folder without lockfiles): a scan
+    of nothing is said to be one."""
     repos: dict[str, Repository] = {}
     for path in paths:
-        for repo in find_repositories(path, recursive, lambda p, m: errors.append(ScanIssue(p, m))):
+        before = len(errors)
+        found = find_repositories(path, recursive, lambda p, m: errors.append(ScanIssue(p, m)))
+        if not found and len(errors) == before and notes is not None:
+            notes.append(ScanIssue(path, NO_REPOSITORY_FOUND))
+        for repo in found:
             repos.setdefault(repo.gitdir, repo)
     return list(repos.values())
 
@@ -1180,7 +1193,7 @@ def list_repositories(
 
 def run_git_scan(request: GitScanRequest, rules: Sequence[Rule], index: RuleIndex) -> GitScanOutput:
     out = GitScanOutput()
-    repos = discover_repositories(request.paths, request.recursive, out.errors)
+    repos = discover_repositories(request.paths, request.recursive, out.errors, out.notes)
     if request.diff_base is not None:
         if len(repos) != 1:
             out.errors.append(

@@ -61,3 +61,12 @@ def test_a_clone_that_cannot_be_read_is_an_error(
     done = run_cli("-rules", str(rules), "-git", "org", "-recursive", cwd=tmp_path, timeout=60)
     assert done.returncode == 1, done.stdout
     assert f"org/clone: holds a .git that is {what}: its repository is not scanned" in done.stderr
+
+
+def test_a_recursive_git_scan_that_finds_no_repository_says_so(tmp_path: Path) -> None:
+    # decision 0158: "Scanned 0 files" and CLEAN without a word, unlike -dir of an empty folder
+    (tmp_path / "org" / "project").mkdir(parents=True)
+    (tmp_path / "org" / "project" / "package-lock.json").write_text(LOCK, encoding="utf-8")
+    done = run_cli("-git", "org", "-recursive", cwd=tmp_path, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "  org: no git repository found in this folder or below\n" in done.stdout
