@@ -60,6 +60,7 @@ GROUPS = {
     "test_one_mechanism": "every print escaped, every input opened by fs.read: FIFOs (0154)",
     "test_free_bytes": "runs of one byte (sparse, git-packed) cost what real content does (0154)",
     "test_unread_clones": "-git -recursive: a .git that cannot be read is an error (0154)",
+    "test_heuristic_budget": "-heuristic: a byte budget per package, payloads read first (0158)",
 }
 
 
