@@ -121,6 +121,7 @@ class _Entries:
         "header_keys",
         "ids",
         "known_positions",
+        "local_resolved",
         "names",
         "no_file_ids",
         "path",
@@ -183,6 +184,11 @@ class _Entries:
         # ``resolved`` is a git or tarball URL of no registry package: their source is that
         # URL's (yarn 1 installs what ``resolved`` names, decision 0156)
         self.sources: dict[int, Source] = {}
+        # url_packages: the entries whose header asks the registry but whose ``resolved`` is a
+        # local tarball (``file:vendor/x.tgz``, ``./vendor/x.tgz``): yarn 1 installs the file,
+        # whatever the version line says (decision 0159), so it is read as yarn's ``file:``
+        # tarball entries are (``_file_tarballs``)
+        self.local_resolved: list[int] = []
 
     def add(
         self,
@@ -393,13 +399,17 @@ class _Entries:
             for resolved in [own] if written else self._url_ranges(index):
                 if not may_name_a_package(resolved):
                     if written:
-                        self._source_from_resolved(index, written)
+                        refused = self._source_from_resolved(index, written)
+                        if refused is not None:
+                            errors.append(refused)
                     continue
                 if _names_entry(resolved, names[index], version):
                     continue
                 found = registry_identity(resolved)
                 if found is None and written:
-                    self._source_from_resolved(index, written)
+                    refused = self._source_from_resolved(index, written)
+                    if refused is not None:
+                        errors.append(refused)
                 if found is None or found == (names[index], version):
                     continue
                 integrity = self.fields_of(index)[2]
@@ -432,18 +442,44 @@ class _Entries:
                     errors.append(injection_error(f"line {self.line_at(index)}: resolved", "yarn"))
         return extra, errors
 
-    def _source_from_resolved(self, index: int, resolved: str) -> None:
+    def _source_from_resolved(self, index: int, resolved: str) -> str | None:
         """An entry whose first range asks the registry (``cli-table@^0.3.1,
         "cli-table@<a GitHub tarball URL>"``: yarn 1 merges the requests that one resolution
         answers) but whose ``resolved`` is a git or http(s) URL naming no registry package: yarn
         1 installs what ``resolved`` names (its fetcher is chosen by that URL), so the entry's
         source is the URL's, as with that URL alone in the header (nativescript 5.3.4's
-        published yarn.lock; decision 0156). Still matched by name and version, with a note."""
+        published yarn.lock; decision 0156). Still matched by name and version, with a note.
+
+        A local ``resolved`` (decision 0159): yarn 1.22.22 installs a ``file:`` or ``./`` path
+        as a tarball, whatever the version line says (is-number 6.0.0 for ``is-number@^7.0.0``,
+        ``version "7.0.0"``, ``resolved "file:vendor/is-number-6.0.0.tgz"``), so a packed
+        tarball is read as yarn's ``file:`` tarball entries are (``local_resolved``); it stops
+        on a folder (EISDIR) and asks the registry for any other local form (``link:…``,
+        ``vendor/x.tgz``): the entry's error (returned), the file refused as yarn refuses it."""
         if classify(self.range_of(index)) is not Source.REGISTRY:
-            return
+            return None
         source = classify(resolved)
         if source is Source.GIT or source is Source.TARBALL:
             self.sources[index] = source
+        elif source is Source.LOCAL:
+            key = self.ids[index]
+            if "@file:" in key or "@link:" in key:
+                return None  # (a local request of the header's: ``_file_tarballs``)
+            from gouvernante.lockfiles._tarball_url import local_tarball  # noqa: PLC0415
+
+            path = resolved[5:] if resolved.startswith("file:") else resolved
+            if (
+                resolved.startswith("file:") or path.startswith(("./", "../", "/"))
+            ) and local_tarball(resolved):
+                self.local_resolved.append(index)
+            else:
+                return (
+                    f"line {self.line_at(index)}: resolved: the entry asks the registry but"
+                    " resolves to a local path that is not a tarball (a folder, a link or no"
+                    " file path): yarn 1 reads it as a tarball or asks the registry for it and"
+                    " stops, installing nothing this file can tell"
+                )
+        return None
 
     def _url_ranges(self, index: int) -> list[str]:
         """The distinct URL ranges (``Source.TARBALL``) of an entry's header, in its order."""
@@ -777,8 +813,10 @@ def _file_tarballs(
     (``LockfileGraph.unnamed_tarballs``). ``resolved`` is ``file:<path>#<sha1>``, the path from
     the lockfile's folder (a workspace's ``file:vendor/x.tgz`` is written
     ``file:packages/core/vendor/x.tgz``)."""
-    if table is None or entries.no_file_ids or "@file:" not in "\n".join(entries.ids):
+    if table is None:
         return ()
+    if entries.no_file_ids or "@file:" not in "\n".join(entries.ids):
+        return _resolved_tarballs(entries, table)
     from gouvernante.lockfiles._tarball_url import (  # noqa: PLC0415
         local_tarball,
         locked_from_local_tarball,
@@ -796,7 +834,21 @@ def _file_tarballs(
         ):
             path = resolved.partition("#")[0]
             found[pkg.id] = local_tarball_path(path[5:]) if path.startswith("file:") else ""
+    found.update(_resolved_tarballs(entries, table))
     return tuple(found.items())
+
+
+def _resolved_tarballs(
+    entries: _Entries, table: Sequence[LockedPackage]
+) -> tuple[tuple[str, str], ...]:
+    """``_file_tarballs`` of the entries whose header asks the registry but whose ``resolved``
+    is a local tarball (``_Entries.local_resolved``, decision 0159)."""
+    found: list[tuple[str, str]] = []
+    for index in entries.local_resolved:
+        pkg = table[index]
+        path = (pkg.resolved or "").partition("#")[0]
+        found.append((pkg.id, local_tarball_path(path[5:] if path.startswith("file:") else path)))
+    return tuple(found)
 
 
 class _HeaderLines(Sequence[int]):
@@ -1524,7 +1576,9 @@ _C_VALUE = r'(?:"[ !#-~]*+"|[!#-~]++)'  # [^\s"]+ or quoted
 # "@" before an unscoped name), or a value that is no http(s), git or ssh URL (no "%" or
 # backslash either: ``registry_identity`` reads ``%2D`` and ``\`` as the registry does). Any
 # http(s), git or ssh URL but the entry's registry tarball is looked at: one of no registry
-# package is the entry's source when its header asks the registry (decision 0156).
+# package is the entry's source when its header asks the registry (decision 0156), and so is
+# any local path (``file:``, ``./``, ``link:``...: a tarball yarn 1 installs or a path it
+# refuses, decision 0159).
 # Any other URL, quoted or not, is kept (``odd``) and looked at by ``url_packages``; a name the
 # look-ahead reads otherwise than the names column (checked) makes its entry looked at too.
 _N = r"[!$&-+\--.0-9;->A-~]"  # a name's characters (no @ / % ? # : , " or space)
@@ -1538,7 +1592,8 @@ _C_TARBALL = r"(?P=name)/-/(?P=base)-(?P=version)\.tgz(?:#[!#-~]*+)?"
 _C_RESOLVED = (
     r'\n  resolved (?:"(?:(?:https://registry\.yarnpkg\.com|https://registry\.npmjs\.org)/'
     rf"{_C_TARBALL}|https?://{_U}++(?:/[!$&-.0->A-~]{_U}*+)*?/{_C_TARBALL}"
-    r'|(?! *+(?:[Hh][Tt][Tt][Pp][Ss]?:|[Gg][Ii][Tt][+:]|[Ss][Ss][Hh]:))[ !#$&-\[\]-~]++)"'
+    r"|(?! *+(?:[Hh][Tt][Tt][Pp][Ss]?:|[Gg][Ii][Tt][+:]|[Ss][Ss][Hh]:)"
+    r'|(?:file|link|portal|workspace|exec):|[./~])[ !#$&-\[\]-~]++)"'
     r'|(?P<odd>"[ !#-~]++"|(?!(?:false|0++)\n)[!#-~]++))'
 )
 # An entry with no ``resolved`` line, or ``resolved ""`` (which ``_C_RESOLVED`` does not match:

@@ -615,21 +615,35 @@ def _unnamed_tarball_errors(graph: LockfileGraph, index: RuleIndex) -> list[str]
     version: it may be that release's copy (decision 0072), and the file cannot
     say which package it is; unless a rule names the entry as the file names it (a finding,
     which says it was locked from a local tarball). Named by line, never by the version's
-    text."""
+    text.
+
+    A yarn 1 entry whose header asks the registry but whose ``resolved`` is a local tarball
+    (no ``@file:`` in its id: yarn never writes it so, a hand edit; decision 0159): its
+    version line is the registry's answer, not the tarball's (yarn installs the file whatever
+    it says), so a rule naming its package at any version makes it an error too."""
     table = graph.table
     ecosystem = graph.format.ecosystem
     rules_at: dict[str, list[str]] = {}  # version -> the rules naming a package at it
     errors: list[str] = []
+    classic = graph.format is LockfileFormat.YARN_CLASSIC
     for node_id, relative in graph.unnamed_tarballs:
         position = table.position_of(node_id)
         if position is None or not table.version(position):
             continue
         version = table.version(position)
-        if package_hits(index, table.names[position], version, ecosystem):
-            continue  # a finding already
-        rules = rules_at.get(version)
-        if rules is None:
-            rules = rules_at[version] = rules_at_version(index, version, ecosystem)
+        name = table.names[position]
+        asks_registry = classic and "@file:" not in node_id
+        if asks_registry and name in index.names:
+            named = [e.rule.id for e in index.by_name.get(name, ())]
+            named += (d.rule.id for d in index.droppers.get(name, ()))
+            rules = list(dict.fromkeys([*named, *rules_at_version(index, version, ecosystem)]))
+        else:
+            if package_hits(index, name, version, ecosystem):
+                continue  # a finding already
+            known = rules_at.get(version)
+            if known is None:
+                known = rules_at[version] = rules_at_version(index, version, ecosystem)
+            rules = known
         if not rules:
             continue
         from gouvernante.safetext import key_segment, shown  # noqa: PLC0415 - errors only
@@ -641,9 +655,16 @@ def _unnamed_tarball_errors(graph: LockfileGraph, index: RuleIndex) -> list[str]
             f"{where}: {shown(table[position].name)} is locked from a local tarball{outside}"
             " that was not read (not where the file says it is in the scanned folder, commit"
             " or image, not a regular file, damaged, over the size or ratio limits, or past"
-            " the scan's budget for tarballs): yarn.lock names"
-            f" the dependency, not the package it holds, and {', '.join(rules)}"
-            f" {'names' if len(rules) == 1 else 'name'} a package at this entry's version"
+            " the scan's budget for tarballs): "
+            + (
+                "its entry asks the registry but resolves to that file, which yarn installs"
+                " whatever the version line says (decision 0159), and"
+                if asks_registry
+                else "yarn.lock names the dependency, not the package it holds, and"
+            )
+            + f" {', '.join(rules)} {'names' if len(rules) == 1 else 'name'}"
+            + (" this package or" if asks_registry else "")
+            + " a package at this entry's version"
         )
     return errors
 
