@@ -113,6 +113,21 @@ def test_a_spec_that_is_no_range_is_a_note_naming_the_package(tmp_path: Path, sp
     assert any("evil" in n and "cannot be decided offline" in n for n in notes)
 
 
+@pytest.mark.parametrize("spec", ["a b", "$x", "@@@", "a;b"])
+def test_a_spec_npm_refuses_is_not_called_a_git_or_file_dependency(
+    tmp_path: Path, spec: str
+) -> None:
+    """No range, dist-tag, URL or path (and none bun reads as a range: those are errors):
+    npm 11.19.1 refuses it (EINVALIDTAGNAME, checked by hand with ``npm install``), installing
+    nothing. Still a note, never a finding, but worded as what it is, not as a git, tarball or
+    file: dependency (decision 0159)."""
+    findings, notes = _manifest_scan(tmp_path, spec)
+    assert findings == []
+    said = [n for n in notes if "evil" in n and "cannot be decided offline" in n]
+    assert said
+    assert all("npm refuses to install it" in n and "git, tarball" not in n for n in said)
+
+
 @pytest.mark.parametrize("spec", ["latest", "next", "beta-1", "LATEST"])
 def test_a_dist_tag_is_a_declared_range_finding(tmp_path: Path, spec: str) -> None:
     """A registry dist-tag installs whatever release the tag points at when installed; a

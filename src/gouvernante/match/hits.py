@@ -865,16 +865,31 @@ def undecided_note(hit: DeclaredHit) -> str:
     """The note for a spec no offline check can decide (git, tarball, ``file:``, a
     catalog entry no workspace file defines) when no lockfile of the project decides it."""
     spec = hit.finding.declared_range or ""
-    what = (
-        "a catalog entry no pnpm-workspace.yaml, root package.json or .yarnrc.yml of this"
-        " project defines"
-        if spec.startswith(CATALOG_PREFIX)
-        else "a git, tarball or file: dependency"
-    )
+    if spec.startswith(CATALOG_PREFIX):
+        what = (
+            "a catalog entry no pnpm-workspace.yaml, root package.json or .yarnrc.yml of this"
+            " project defines"
+        )
+    elif _names_a_place(spec):
+        what = "a git, tarball or file: dependency"
+    else:
+        # no range (npm's loose reading), dist-tag, URL or path: npm 11.19.1 refuses it
+        # (``a b``, ``$x``, ``@@@``: EINVALIDTAGNAME), installing nothing; what other
+        # package managers make of it is not known here (decision 0159)
+        what = "no range, dist-tag, URL or path: npm refuses to install it"
+
     return (
         f"{hit.name} is declared as {spec!r} ({what}) and {hit.finding.rule_id} names it: it"
         " cannot be decided offline; lock it and scan the lockfile"
     )
+
+
+def _names_a_place(spec: str) -> bool:
+    """Does a spec that is no range or dist-tag name a git repository, a URL or a path (what
+    npm-package-arg reads so: a scheme, a ``/`` of a path or a GitHub shorthand, a leading
+    ``.`` or ``~``)?"""
+    text = spec.strip()
+    return ":" in text or "/" in text or "\\" in text or text.startswith((".", "~"))
 
 
 def _declared_range(spec: str) -> Range | None:
