@@ -238,14 +238,20 @@ def test_real_files_name_their_packages_only(path: Path) -> None:
     # URL dependency whose URL holds another package than its name, "foo@<ms's tarball URL>",
     # url-dependencies: the URL names the entry's package; and an entry resolved to a git or
     # git or http(s) URL naming no package: a git or URL dependency's own, or one whose source
-    # that URL is when its header asks the registry, decision 0156)
+    # that URL is when its header asks the registry, decision 0156; or a local path, a tarball
+    # yarn installs or a path it refuses, decision 0159)
     bare = re.compile(r'"?[^@"]+@npm:[^@"]+"?')
     url = re.compile(r"@(?:https?:|git[+:]|ssh:)")
     entries = found[0]
     suspects = entries.url_suspects
     assert suspects is not None
     ids = entries.ids
-    registry = [i for i in suspects if classify(entries.range_of(i)) is Source.REGISTRY]
+    registry = [
+        i
+        for i in suspects
+        if classify(entries.range_of(i)) is Source.REGISTRY
+        and classify(entries.fields_of(i)[1] or "") is not Source.LOCAL
+    ]
     assert [i for i in registry if not bare.fullmatch(ids[i]) and not url.search(ids[i])] == []
 
 
