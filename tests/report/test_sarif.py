@@ -154,8 +154,8 @@ def sarif_stats() -> Any:
     return ScanStats()
 
 
-# decisions 0146's and 0155's fixtures: packages no rule here names (tarballs, git, URLs, an
-# npm workspace record)
+# decisions 0146's, 0155's and 0159's fixtures: packages no rule here names (tarballs, git,
+# URLs, an npm workspace record)
 _TARBALL_CASES = (
     "bun-file-tarball",
     "npm6-file-tarball",
@@ -164,6 +164,7 @@ _TARBALL_CASES = (
     "npm6-nested-file-tarball",
     "versionless-url-entries",
     "npm-stale-member-record",
+    "yarn1-registry-resolved-file",
 )
 
 
