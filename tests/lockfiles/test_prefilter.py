@@ -225,6 +225,30 @@ def _generated_classic(rng: random.Random, count: int) -> str:
     return "\n".join(out) + "\n"
 
 
+@pytest.mark.parametrize(
+    "resolved",
+    [
+        " ttps://registry.yarnpkg.com/@s0/p0/-/x-1.0.3.tgz#0",  # (hypothesis found it, 0159)
+        "owner/repo#abc",
+        "github:owner",
+        "git@host",
+        "x:y",
+        "plain-word",
+    ],
+)
+def test_a_resolved_value_the_exact_reader_reads_as_a_source_reads_the_same_fast(
+    resolved: str,
+) -> None:
+    """A ``resolved`` value that is no registry tarball: the yarn-layout regex vouches only for
+    one ``classify`` reads as the registry (no "/", no ":", no leading "git@"); any other is
+    looked at as the line-by-line reader looks at it (GIT for `` ttps://...``: it has a "/")."""
+    data = _generated_classic(random.Random(1), 3)
+    first = data.index('  resolved "') + len('  resolved "')
+    end = data.index('"', first)
+    edited = (data[:first] + resolved + data[end:]).encode()
+    _same_both_ways(edited, "yarn.lock", None, seed=1)
+
+
 @pytest.mark.property
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(

@@ -1574,7 +1574,9 @@ _C_VALUE = r'(?:"[ !#-~]*+"|[!#-~]++)'  # [^\s"]+ or quoted
 # the URL is one that ``registry_identity`` says names that package and version (``<host>/
 # [<path>/]<name>/-/<base>-<version>.tgz``, no query, no escape, no path segment starting with
 # "@" before an unscoped name), or a value that is no http(s), git or ssh URL (no "%" or
-# backslash either: ``registry_identity`` reads ``%2D`` and ``\`` as the registry does). Any
+# backslash either: ``registry_identity`` reads ``%2D`` and ``\`` as the registry does; no "/"
+# or ":" either, nor a leading "git@": ``classify`` reads a value with one, ``owner/repo`` or
+# `` ttps://...``, as git, so the line-by-line reader looks at it too). Any
 # http(s), git or ssh URL but the entry's registry tarball is looked at: one of no registry
 # package is the entry's source when its header asks the registry (decision 0156), and so is
 # any local path (``file:``, ``./``, ``link:``...: a tarball yarn 1 installs or a path it
@@ -1592,8 +1594,8 @@ _C_TARBALL = r"(?P=name)/-/(?P=base)-(?P=version)\.tgz(?:#[!#-~]*+)?"
 _C_RESOLVED = (
     r'\n  resolved (?:"(?:(?:https://registry\.yarnpkg\.com|https://registry\.npmjs\.org)/'
     rf"{_C_TARBALL}|https?://{_U}++(?:/[!$&-.0->A-~]{_U}*+)*?/{_C_TARBALL}"
-    r"|(?! *+(?:[Hh][Tt][Tt][Pp][Ss]?:|[Gg][Ii][Tt][+:]|[Ss][Ss][Hh]:)"
-    r'|(?:file|link|portal|workspace|exec):|[./~])[ !#$&-\[\]-~]++)"'
+    r"|(?! *+(?:[Hh][Tt][Tt][Pp][Ss]?:|[Gg][Ii][Tt][+:@]|[Ss][Ss][Hh]:)"
+    r'|(?:file|link|portal|workspace|exec):|[./~])[ !#$&-.0-9;-\[\]-~]++)"'
     r'|(?P<odd>"[ !#-~]++"|(?!(?:false|0++)\n)[!#-~]++))'
 )
 # An entry with no ``resolved`` line, or ``resolved ""`` (which ``_C_RESOLVED`` does not match:
