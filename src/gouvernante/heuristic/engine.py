@@ -227,26 +227,12 @@ def _files_of(job: PackageJob) -> Iterator[tuple[str, bool]]:
     """(path relative to the package, needs_shebang) of the package's code files: the files
     ``main`` and ``bin`` name first (they spend the byte budget first), then the others in the
     walk's order."""
+    files = [*((rel, False) for rel in job.files), *((rel, True) for rel in job.shebang)]
     entries = job.manifest.entries
-    if not entries:
-        for rel in job.files:
-            yield rel, False
-        for rel in job.shebang:
-            yield rel, True
-        return
-    first = set(entries)
-    for rel in job.files:
-        if rel in first:
-            yield rel, False
-    for rel in job.shebang:
-        if rel in first:
-            yield rel, True
-    for rel in job.files:
-        if rel not in first:
-            yield rel, False
-    for rel in job.shebang:
-        if rel not in first:
-            yield rel, True
+    if entries:
+        first = set(entries)
+        files.sort(key=lambda file: file[0] not in first)  # (stable: the walk's order kept)
+    yield from files
 
 
 def _manifest_line(raw: str, hook: str) -> int:

@@ -529,19 +529,17 @@ def _unversioned(graph: LockfileGraph, index: RuleIndex, *, error: bool) -> list
         line = graph.details.line_of(pkg.id)
         where = f"line {line}" if line is not None else f"packages{key_segment(pkg.id)}"
         rules = ", ".join(dict.fromkeys(e.rule.id for e in by_name[pkg.name]))
-        if error:
-            issues.append(
-                f"{where}: {shown(pkg.name)} is locked to a {pkg.source.value} URL with no"
-                f" version recorded, where {graph.format.ecosystem or 'the tool'} records the"
-                " package's own (it installs an entry whose version was removed from the URL all"
-                f" the same), and {rules} names it: which release is installed cannot be told"
-                " (scan the installed node_modules with -host)"
-            )
-            continue
+        written = (
+            f", where {graph.format.ecosystem or 'the tool'} records the package's own (it"
+            " installs an entry whose version was removed from the URL all the same)"
+        )
+        undecided = (
+            "which release is installed cannot be told" if error else "it cannot be decided offline"
+        )
         issues.append(
             f"{where}: {shown(pkg.name)} is locked to a {pkg.source.value} URL with no version"
-            f" recorded, and {rules} names it: it cannot be decided offline (scan the installed"
-            " node_modules with -host)"
+            f" recorded{written if error else ''}, and {rules} names it: {undecided} (scan the"
+            " installed node_modules with -host)"
         )
     return issues
 
