@@ -61,6 +61,7 @@ GROUPS = {
     "test_free_bytes": "runs of one byte (sparse, git-packed) cost what real content does (0154)",
     "test_unread_clones": "-git -recursive: a .git that cannot be read is an error (0154)",
     "test_heuristic_budget": "-heuristic: a byte budget per package, payloads read first (0158)",
+    "test_heuristic_scan_budget": "-heuristic: a byte budget per scan, install files first (0162)",
 }
 
 

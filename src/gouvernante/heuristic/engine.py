@@ -22,11 +22,13 @@ import os
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from gouvernante.heuristic.discover import PackageJob, discover, job_for
 from gouvernante.heuristic.excerpt import excerpt, line_of
 from gouvernante.heuristic.files import (
     MAX_BYTES_PER_PACKAGE,
+    MAX_BYTES_PER_SCAN,
     MAX_FILE_BYTES,
     MAX_FILES_PER_PACKAGE,
     SAMPLE_HEAD_BYTES,
@@ -54,6 +56,7 @@ from gouvernante.vocab import Confidence, Severity
 __all__ = [
     "MAX_FILE_BYTES",
     "HeuristicHit",
+    "ScanBudget",
     "count_packages",
     "scan_package_dir",
     "scan_tree",
@@ -99,27 +102,58 @@ class HeuristicHit:
 
 
 # --------------------------------------------------------------------------------------------
-# one package
+# one package, in two passes: the files its install scripts run (``_install_pass``, every
+# package's before any other file of any package), then its other code files (``_rest_pass``)
+
+# files of the package scanned by its install pass (relative), its bytes read, its files left
+# unread by its own budget and by the scan's
+_Carry = tuple[frozenset[str], int, int, int]
+_NOTHING_YET: _Carry = (frozenset(), 0, 0, 0)
 
 
-def _scan_package(
-    job: PackageJob, stats: Stats, digests: Digests | None = None
-) -> list[HeuristicHit]:
-    pkg_dir, pkg_real, manifest = job.path, job.real, job.manifest
-    name, version, cmds = manifest.name, manifest.version, list(manifest.commands)
-    manifest_raw = manifest.raw
+class ScanBudget:
+    """The bytes of code files one scan has read, in this process or, ``shared`` (a
+    ``multiprocessing`` integer the workers inherit), in all its processes; past ``limit`` no
+    more files are read (``MAX_BYTES_PER_SCAN``)."""
 
-    reader = _Reader(stats, digests)
-    read_text = reader.text
+    __slots__ = ("limit", "shared", "spent")
 
-    reach = reachable(pkg_real, cmds, read_text) if cmds else set()
-    tasks = install_tasks(cmds) if reach else frozenset()
+    def __init__(self, limit: int, shared: Any = None) -> None:
+        self.limit, self.shared, self.spent = limit, shared, 0
 
-    found: list[HeuristicHit] = []
+    def exhausted(self) -> bool:
+        shared = self.shared
+        return (self.spent if shared is None else shared.value) >= self.limit
 
-    def emit(pid: str, d: Detection, path: str, line: int, shown: str) -> None:
+    def spend(self, n: int) -> None:
+        shared = self.shared
+        if shared is None:
+            self.spent += n
+        else:
+            with shared.get_lock():
+                shared.value += n
+
+
+_BUDGET = ScanBudget(MAX_BYTES_PER_SCAN)  # a worker process's (``_use_budget``)
+
+
+def _use_budget(limit: int, shared: Any) -> None:
+    global _BUDGET  # noqa: PLW0603 - one budget per worker process, set as the pool starts
+    _BUDGET = ScanBudget(limit, shared)
+
+
+class _Package:
+    """One package's hits, emitted with its name and version."""
+
+    __slots__ = ("found", "name", "stats", "version")
+
+    def __init__(self, job: PackageJob, stats: Stats) -> None:
+        self.name, self.version, self.stats = job.manifest.name, job.manifest.version, stats
+        self.found: list[HeuristicHit] = []
+
+    def emit(self, pid: str, d: Detection, path: str, line: int, shown: str) -> None:
         p = PATTERNS[pid]
-        found.append(
+        self.found.append(
             HeuristicHit(
                 pattern_id=p.id,
                 severity=severity_for(p, d.confidence),
@@ -129,82 +163,143 @@ def _scan_package(
                 file=path,
                 line=line,
                 excerpt=shown,
-                package=name,
-                version=version,
+                package=self.name,
+                version=self.version,
             )
         )
 
-    manifest_path = os.path.join(pkg_dir, "package.json")
-    commands = dict(cmds)
-    for hook, hits in analyze_commands(cmds):
-        line = _manifest_line(manifest_raw, hook)
-        for pid, d in hits:
-            emit(pid, d, manifest_path, line, excerpt(f"{hook}: {commands[hook]}", 0))
-
-    join = os.path.join
-    for rel, needs_shebang in _files_of(job):
-        path, real = join(pkg_dir, rel), join(pkg_real, rel)
-        got = reader.take(path, real)
+    def scan_file(
+        self, got: tuple[bytes, bool] | None, rel: str, path: str, needs_shebang: bool,
+        tasks: frozenset[str] | None,
+    ) -> None:  # fmt: skip
+        """Scan one file's bytes (``tasks`` None: not run at install)."""
         if got is None:
-            continue
+            return
+        stats = self.stats
         data, sampled = got
         if not data:
-            continue
+            return
         if needs_shebang and not data.startswith(b"#!"):
-            continue
+            return
         if is_binary(data):
             stats.add("binary")
-            continue
+            return
         stats.add("files")
         stats.add("bytes", len(data))
         text = data.decode("utf-8", errors="replace")
-        at_install = real in reach
         signals = FileSignals(
             build_view(text),
-            install=at_install,
-            tasks=tasks if at_install else frozenset(),
+            install=tasks is not None,
+            tasks=tasks or frozenset(),
             js=is_javascript(rel, data),
         )
         head_len = SAMPLE_HEAD_BYTES if sampled else len(text) + 1
+        emit = self.emit
         for pid, d in detect_file(signals):
             line = line_of(text, d.offset) if d.offset < head_len else 0
             emit(pid, d, path, line, excerpt(text, d.offset))
 
+
+def _install_pass(
+    job: PackageJob, stats: Stats, budget: ScanBudget, digests: Digests | None = None
+) -> tuple[list[HeuristicHit], _Carry]:
+    """The package's install-time commands and the files they run (read first: every
+    package's before any other file), and what ``_rest_pass`` carries on from."""
+    cmds = list(job.manifest.commands)
+    if not cmds:
+        return [], _NOTHING_YET
+    pkg = _Package(job, stats)
+    reader = _Reader(stats, digests, budget)
+    reach = reachable(job.real, cmds, reader.text)
+    tasks = install_tasks(cmds) if reach else frozenset()
+
+    manifest_path = os.path.join(job.path, "package.json")
+    commands = dict(cmds)
+    for hook, hits in analyze_commands(cmds):
+        line = _manifest_line(job.manifest.raw, hook)
+        for pid, d in hits:
+            pkg.emit(pid, d, manifest_path, line, excerpt(f"{hook}: {commands[hook]}", 0))
+
+    done: list[str] = []
+    if reach:
+        join, read = os.path.join, reader.read
+        for rel, needs_shebang in _files_of(job):
+            real = join(job.real, rel)
+            if real in reach or real in read:
+                done.append(rel)
+                at_install = tasks if real in reach else None
+                got = reader.take(join(job.path, rel), real)
+                pkg.scan_file(got, rel, join(job.path, rel), needs_shebang, at_install)
+    return pkg.found, (frozenset(done), reader.spent, reader.unread, reader.unread_scan)
+
+
+def _rest_pass(
+    job: PackageJob, carry: _Carry, stats: Stats, budget: ScanBudget,
+    digests: Digests | None = None,
+) -> list[HeuristicHit]:  # fmt: skip
+    """The package's code files its install pass did not scan, the entry points first; the
+    package's cuts by a budget go to ``stats``."""
+    done, spent, unread, unread_scan = carry
+    pkg = _Package(job, stats)
+    reader = _Reader(stats, digests, budget)
+    reader.spent, reader.unread, reader.unread_scan = spent, unread, unread_scan
+    join, pkg_dir, pkg_real = os.path.join, job.path, job.real
+    for rel, needs_shebang in _files_of(job):
+        if done and rel in done:
+            continue
+        path = join(pkg_dir, rel)
+        pkg.scan_file(reader.take(path, join(pkg_real, rel)), rel, path, needs_shebang, None)
     if reader.unread:
         stats.add("over_budget")
         stats.over_budget.append((pkg_dir, reader.unread))
-    # binary wrappers: their download-and-run install step is expected when nothing else is odd
-    if name in KNOWN_BINARY_WRAPPERS and all(h.pattern_id in _WRAPPER_EXPECTED for h in found):
-        found = []
-    found.sort(key=lambda h: (h.file, h.line, h.pattern_id))
-    return found
+    if reader.unread_scan:
+        stats.over_scan.append((pkg_dir, reader.unread_scan))
+    return pkg.found
+
+
+def _expected_only(job: PackageJob, hits: list[HeuristicHit]) -> list[HeuristicHit]:
+    """A binary wrapper's hits: none when its download-and-run install step is all there is."""
+    if job.manifest.name in KNOWN_BINARY_WRAPPERS and all(
+        h.pattern_id in _WRAPPER_EXPECTED for h in hits
+    ):
+        return []
+    return hits
 
 
 class _Reader:
     """One package's file reads: each file once (the files an install script runs are read while
     following them, and the scan reuses their bytes), at most ``MAX_BYTES_PER_PACKAGE`` bytes in
-    all; past it a file is not read and counted in ``unread``."""
+    all and none once the scan's ``budget`` is spent; past either a file is not read and counted
+    in ``unread`` (the package's budget) or ``unread_scan`` (the scan's)."""
 
-    __slots__ = ("digests", "read", "spent", "stats", "unread")
+    __slots__ = ("budget", "digests", "read", "spent", "stats", "unread", "unread_scan")
 
-    def __init__(self, stats: Stats, digests: Digests | None) -> None:
-        self.stats, self.digests = stats, digests
+    def __init__(self, stats: Stats, digests: Digests | None, budget: ScanBudget) -> None:
+        self.stats, self.digests, self.budget = stats, digests, budget
         self.read: dict[str, tuple[bytes, bool] | None] = {}
         self.spent = 0
         self.unread = 0
+        self.unread_scan = 0
 
     def _load(self, path: str) -> tuple[bytes, bool] | None:
         got = read_sampled(path, MAX_FILE_BYTES, self.stats, self.digests)
         if got is not None:
             self.spent += len(got[0])
+            self.budget.spend(len(got[0]))
         return got
+
+    def _refused(self) -> int:
+        """0: read on; 1: past the package's budget; 2: past the scan's."""
+        if self.spent >= MAX_BYTES_PER_PACKAGE:
+            return 1
+        return 2 if self.budget.exhausted() else 0
 
     def text(self, real: str) -> str | None:
         """A file's text for following an install script (None: unreadable, binary, or past
-        the budget: then ``take`` counts it unread)."""
+        a budget: then ``take`` counts it unread)."""
         read = self.read
         if real not in read:
-            if self.spent >= MAX_BYTES_PER_PACKAGE:
+            if self._refused():
                 return None
             read[real] = self._load(real)
         got = read[real]
@@ -214,11 +309,15 @@ class _Reader:
 
     def take(self, path: str, real: str) -> tuple[bytes, bool] | None:
         """A file's bytes for the scan (already read or read now), None if unreadable or past
-        the budget."""
+        a budget."""
         if real in self.read:
             return self.read.pop(real)
-        if self.spent >= MAX_BYTES_PER_PACKAGE:
+        refused = self._refused()
+        if refused == 1:
             self.unread += 1
+            return None
+        if refused:
+            self.unread_scan += 1
             return None
         return self._load(path)
 
@@ -242,8 +341,7 @@ def _manifest_line(raw: str, hook: str) -> int:
 
 def scan_package_dir(pkg_dir: str) -> list[HeuristicHit]:
     """Heuristic hits in one installed package folder (the folder holding its package.json)."""
-    stats = Stats()
-    return _scan_package(job_for(pkg_dir, stats), stats)
+    return scan_package_dirs([pkg_dir], workers=1)[0]
 
 
 # --------------------------------------------------------------------------------------------
@@ -251,19 +349,12 @@ def scan_package_dir(pkg_dir: str) -> list[HeuristicHit]:
 
 
 _Entry = tuple[tuple[int, int, int, int], str]  # a file's identity and its SHA-256
-# hits, counts, digests, (package folder, files left unread) past the byte budget
-_Result = tuple[list[HeuristicHit], dict[str, int], list[_Entry], list[tuple[str, int]]]
-
-
-def _job(item: str | PackageJob, stats: Stats) -> PackageJob:
-    return job_for(item, stats) if isinstance(item, str) else item
-
-
-def _worker(item: str | PackageJob) -> _Result:
-    """Scan one package: a job from discovery, or a bare folder (read and listed here)."""
-    stats = Stats()
-    hits = _scan_package(_job(item, stats), stats)
-    return hits, dict(stats.counts), [], stats.over_budget
+# hits, counts, digests, what the rest pass carries on from
+_InstallResult = tuple[list[HeuristicHit], dict[str, int], list[_Entry], _Carry]
+# hits, counts, digests, (package folder, files left unread) past its budget and past the scan's
+_RestResult = tuple[
+    list[HeuristicHit], dict[str, int], list[_Entry], list[tuple[str, int]], list[tuple[str, int]]
+]
 
 
 class _DigestLog(dict[tuple[int, int, int, int], str]):
@@ -282,12 +373,27 @@ class _DigestLog(dict[tuple[int, int, int, int], str]):
 _LOG = _DigestLog()
 
 
-def _hashing_worker(item: str | PackageJob) -> _Result:
-    """``_worker``, also hashing the files read whole (a rule has ``file_hashes``)."""
-    stats = Stats()
-    hits = _scan_package(_job(item, stats), stats, _LOG)
+def _sent() -> list[_Entry]:
     new, _LOG.new = _LOG.new, []
-    return hits, dict(stats.counts), new, stats.over_budget
+    return new
+
+
+def _install_worker(item: tuple[PackageJob, bool]) -> _InstallResult:
+    """``_install_pass`` of one package (``hashing``: also hash the files read whole, when a
+    rule has ``file_hashes``)."""
+    job, hashing = item
+    stats = Stats()
+    hits, carry = _install_pass(job, stats, _BUDGET, _LOG if hashing else None)
+    return hits, dict(stats.counts), _sent() if hashing else [], carry
+
+
+def _rest_worker(item: tuple[PackageJob, _Carry, bool]) -> _RestResult:
+    """``_rest_pass`` of one package."""
+    job, carry, hashing = item
+    stats = Stats()
+    hits = _rest_pass(job, carry, stats, _BUDGET, _LOG if hashing else None)
+    got = _sent() if hashing else []
+    return hits, dict(stats.counts), got, stats.over_budget, stats.over_scan
 
 
 def unique_packages(
@@ -338,32 +444,65 @@ def scan_package_dirs(
     digests: Digests | None = None,
 ) -> tuple[list[HeuristicHit], list[str]]:
     """Scan these package folders (already de-duplicated; discovery's jobs or bare folders);
-    hits and notes."""
-    hits: list[HeuristicHit] = []
+    hits and notes. Every package's install pass runs before any package's rest pass; both
+    spend one ``MAX_BYTES_PER_SCAN`` budget."""
     counts: Counter[str] = Counter(stats.counts if stats is not None else ())
-    if digests is not None:
+    listed = Stats()  # bare folders are listed here (their unreadable entries counted)
+    jobs = [item if isinstance(item, PackageJob) else job_for(item, listed) for item in todo]
+    counts.update(listed.counts)
+    hashing = digests is not None
+    if hashing:
         _LOG.clear()  # this process's log starts with this scan
         _LOG.new = []
+    installing = [i for i, job in enumerate(jobs) if job.manifest.commands]
+    first: dict[int, list[HeuristicHit]] = {}
+    carries: list[_Carry] = [_NOTHING_YET] * len(jobs)
+    hits: list[HeuristicHit] = []
     over: list[tuple[str, int]] = []
-    worker = _worker if digests is None else _hashing_worker
-    if workers > 1 and len(todo) >= PARALLEL_THRESHOLD:
-        with process_pool(workers) as pool:  # workers end with the scan (signals too)
-            for got_hits, got_counts, got_digests, got_over in pool.map(worker, todo, chunksize=8):
-                hits += got_hits
-                counts.update(got_counts)
-                over += got_over
-                if digests is not None:
-                    digests.update(got_digests)
+    over_scan: list[tuple[str, int]] = []
+
+    def took(got_counts: dict[str, int], got_digests: list[_Entry]) -> None:
+        counts.update(got_counts)
+        if digests is not None:
+            digests.update(got_digests)
+
+    def rest(i: int, got: _RestResult) -> None:
+        got_hits, got_counts, got_digests, got_over, got_over_scan = got
+        hits.extend(_expected_only(jobs[i], first.get(i, []) + got_hits))
+        took(got_counts, got_digests)
+        over.extend(got_over)
+        over_scan.extend(got_over_scan)
+
+    limit = MAX_BYTES_PER_SCAN
+    if workers > 1 and len(jobs) >= PARALLEL_THRESHOLD:
+        import multiprocessing  # noqa: PLC0415 - only a parallel scan shares a budget
+
+        shared = multiprocessing.Value("q", 0)
+        with process_pool(workers, initializer=_use_budget, initargs=(limit, shared)) as pool:
+            pass_one = pool.map(_install_worker, [(jobs[i], hashing) for i in installing])
+            for i, (got_hits, got_counts, got_digests, carry) in zip(
+                installing, pass_one, strict=True
+            ):
+                first[i], carries[i] = got_hits, carry
+                took(got_counts, got_digests)
+            items = [(job, carries[i], hashing) for i, job in enumerate(jobs)]
+            for i, got in enumerate(pool.map(_rest_worker, items, chunksize=8)):
+                rest(i, got)
     else:
-        for item in todo:
-            got_hits, got_counts, got_digests, got_over = worker(item)
-            hits += got_hits
-            counts.update(got_counts)
-            over += got_over
-            if digests is not None:
-                digests.update(got_digests)
+        budget = ScanBudget(limit)
+        log = _LOG if hashing else None
+        for i in installing:
+            stats_i = Stats()
+            first[i], carries[i] = _install_pass(jobs[i], stats_i, budget, log)
+            took(dict(stats_i.counts), _sent() if hashing else [])
+        for i, job in enumerate(jobs):
+            stats_i = Stats()
+            got_hits = _rest_pass(job, carries[i], stats_i, budget, log)
+            sent = _sent() if hashing else []
+            rest(i, (got_hits, dict(stats_i.counts), sent, stats_i.over_budget, stats_i.over_scan))
     hits.sort(key=lambda h: (h.file, h.line, h.pattern_id))
-    return hits, _notes(len(todo), counts) + _budget_notes(over)
+    notes = _notes(len(jobs), counts) + _budget_notes(over) + _scan_budget_notes(over_scan)
+    return hits, notes
 
 
 MAX_BUDGET_NOTES = 20  # packages named one by one; the others are counted
@@ -386,9 +525,25 @@ def _budget_notes(over: list[tuple[str, int]]) -> list[str]:
     return notes
 
 
+def _scan_budget_notes(over: list[tuple[str, int]]) -> list[str]:
+    """One note when the scan's ``MAX_BYTES_PER_SCAN`` left files unread: how many, of how many
+    packages (none named: a tree planting them chooses how many there are)."""
+    if not over:
+        return []
+    files = sum(unread for _folder, unread in over)
+    return [
+        f"heuristic: more than {MAX_BYTES_PER_SCAN // 1024**2} MB of code files in this scan; "
+        f"{files} code files of {len(over)} packages were not read (the files install scripts "
+        "run were read first, in every package)"
+    ]
+
+
+_COUNT_NOTE = "heuristic: scanned "
+
+
 def _notes(packages: int, counts: Counter[str]) -> list[str]:
     notes = [
-        f"heuristic: scanned {packages} package folders, {counts['files']} code files "
+        f"{_COUNT_NOTE}{packages} package folders, {counts['files']} code files "
         f"({counts['bytes'] // 1024} KB)"
     ]
     if counts["duplicates"]:

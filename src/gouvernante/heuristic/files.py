@@ -21,6 +21,7 @@ from gouvernante.fs.walk import walk
 
 __all__ = [
     "MAX_BYTES_PER_PACKAGE",
+    "MAX_BYTES_PER_SCAN",
     "MAX_FILE_BYTES",
     "Digests",
     "Stats",
@@ -46,6 +47,10 @@ MAX_FILES_PER_PACKAGE = 20_000
 # Bytes of code files read per package (decision 0158): past it the package's other files are
 # not read and a note names the package. Install-reachable files and entry points go first.
 MAX_BYTES_PER_PACKAGE = 128 * 1024 * 1024
+# Bytes of code files read in one scan, all packages and worker processes together (decision
+# 0162): the files install scripts run are read in every package before any other file; past it
+# no more files are read and one note counts the packages and files left unread.
+MAX_BYTES_PER_SCAN = 1024 * 1024 * 1024
 
 JS_SUFFIXES = (".js", ".cjs", ".mjs", ".jsx", ".ts", ".cts", ".mts", ".tsx")
 CODE_SUFFIXES = (
@@ -80,6 +85,8 @@ class Stats:
     counts: Counter[str] = field(default_factory=Counter)
     # (package folder, code files left unread) of the packages past MAX_BYTES_PER_PACKAGE
     over_budget: list[tuple[str, int]] = field(default_factory=list)
+    # (package folder, code files left unread) of the packages read after MAX_BYTES_PER_SCAN
+    over_scan: list[tuple[str, int]] = field(default_factory=list)
 
     def add(self, key: str, n: int = 1) -> None:
         self.counts[key] += n
