@@ -107,3 +107,27 @@ def test_entry_files_are_package_relative() -> None:
     assert os.path.join("bin", "a") in got
     assert not any(".." in p for p in got)
     assert entry_files({"main": 7, "bin": "/abs/cli.js"})[0] == os.path.join("abs", "cli.js")
+
+
+def test_scan_package_dir_gives_the_budget_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The library call of one folder applies the budget and, asked for notes, gives the note
+    ``scan_trees`` gives (decision 0162)."""
+    monkeypatch.setattr(engine, "MAX_BYTES_PER_PACKAGE", 4 * MIB)
+    pkg = _planted(tmp_path, junk=8)
+    notes: list[str] = []
+    hits = engine.scan_package_dir(str(pkg), notes=notes)
+    assert {h.pattern_id for h in hits} >= {"GH-CRED-ENV-HARVEST", "GH-DECODE-EXEC"}
+    assert notes == [
+        f"heuristic: {pkg}: more than 4 MB of code files; 4 of its code files were not read "
+        "(install-script files and entry points were read first)"
+    ]
+    assert engine.scan_package_dir(str(pkg)) == hits  # the notes are asked for, not forced
+
+
+def test_scan_package_dir_within_its_budget_gives_no_note(tmp_path: Path) -> None:
+    pkg = _planted(tmp_path, junk=2)
+    notes: list[str] = []
+    assert engine.scan_package_dir(str(pkg), notes=notes)
+    assert notes == []

@@ -339,9 +339,14 @@ def _manifest_line(raw: str, hook: str) -> int:
     return line_of(raw, idx) if idx >= 0 else 1
 
 
-def scan_package_dir(pkg_dir: str) -> list[HeuristicHit]:
-    """Heuristic hits in one installed package folder (the folder holding its package.json)."""
-    return scan_package_dirs([pkg_dir], workers=1)[0]
+def scan_package_dir(pkg_dir: str, *, notes: list[str] | None = None) -> list[HeuristicHit]:
+    """Heuristic hits in one installed package folder (the folder holding its package.json).
+    ``notes``, if given, gets the note ``scan_trees`` gives when a byte budget left files of the
+    package unread (the folder and how many)."""
+    hits, _counts, over, over_scan = _scan_jobs([pkg_dir], workers=1)
+    if notes is not None:
+        notes += _budget_notes(over) + _scan_budget_notes(over_scan)
+    return hits
 
 
 # --------------------------------------------------------------------------------------------
@@ -446,6 +451,18 @@ def scan_package_dirs(
     """Scan these package folders (already de-duplicated; discovery's jobs or bare folders);
     hits and notes. Every package's install pass runs before any package's rest pass; both
     spend one ``MAX_BYTES_PER_SCAN`` budget."""
+    hits, counts, over, over_scan = _scan_jobs(todo, workers, stats, digests)
+    notes = _notes(len(todo), counts) + _budget_notes(over) + _scan_budget_notes(over_scan)
+    return hits, notes
+
+
+def _scan_jobs(
+    todo: Sequence[str | PackageJob],
+    workers: int,
+    stats: Stats | None = None,
+    digests: Digests | None = None,
+) -> tuple[list[HeuristicHit], Counter[str], list[tuple[str, int]], list[tuple[str, int]]]:
+    """``scan_package_dirs``' hits, counts and the packages cut by each budget."""
     counts: Counter[str] = Counter(stats.counts if stats is not None else ())
     listed = Stats()  # bare folders are listed here (their unreadable entries counted)
     jobs = [item if isinstance(item, PackageJob) else job_for(item, listed) for item in todo]
@@ -501,8 +518,7 @@ def scan_package_dirs(
             sent = _sent() if hashing else []
             rest(i, (got_hits, dict(stats_i.counts), sent, stats_i.over_budget, stats_i.over_scan))
     hits.sort(key=lambda h: (h.file, h.line, h.pattern_id))
-    notes = _notes(len(jobs), counts) + _budget_notes(over) + _scan_budget_notes(over_scan)
-    return hits, notes
+    return hits, counts, over, over_scan
 
 
 MAX_BUDGET_NOTES = 20  # packages named one by one; the others are counted
