@@ -70,3 +70,16 @@ def test_a_recursive_git_scan_that_finds_no_repository_says_so(tmp_path: Path) -
     done = run_cli("-git", "org", "-recursive", cwd=tmp_path, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "  org: no git repository found in this folder or below\n" in done.stdout
+
+
+def test_inventory_add_of_a_recursive_folder_without_repository_says_so(tmp_path: Path) -> None:
+    # decision 0162: the summary had the note, the CLI printed only errors and the counts line
+    (tmp_path / "org" / "project").mkdir(parents=True)
+    (tmp_path / "org" / "project" / "package-lock.json").write_text(LOCK, encoding="utf-8")
+    db = tmp_path / "inv.sqlite"
+    done = run_cli(
+        "inventory", "add", "-db", str(db), "-git", "org", "-recursive", cwd=tmp_path, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Notes (1)\n  org: no git repository found in this folder or below\n" in done.stdout
+    assert "0 repositories" in done.stdout

@@ -310,7 +310,7 @@ def add(
     if not db.postgres:
         db.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
     try:
-        repos = discover_repositories(git_paths, recursive, summary.errors)
+        repos = discover_repositories(git_paths, recursive, summary.errors, summary.notes)
         if shard is not None:  # this job's part of the organisation (inventory/shard.py)
             repos = [r for r in repos if shard.holds(_shard_name(r, git_paths))]
         summary.repositories = len(repos)
