@@ -113,25 +113,27 @@ _NOTHING_YET: _Carry = (frozenset(), 0, 0, 0)
 
 class ScanBudget:
     """The bytes of code files one scan has read, in this process or, ``shared`` (a
-    ``multiprocessing`` integer the workers inherit), in all its processes; past ``limit`` no
-    more files are read (``MAX_BYTES_PER_SCAN``)."""
+    ``multiprocessing`` integer the workers inherit), in all its processes; ``out`` once they
+    reach ``limit`` (``MAX_BYTES_PER_SCAN``): then no more files are read. A process learns that
+    the others spent the rest when it next reads, so each reads at most one file past it."""
 
-    __slots__ = ("limit", "shared", "spent")
+    __slots__ = ("limit", "out", "shared", "spent")
 
     def __init__(self, limit: int, shared: Any = None) -> None:
         self.limit, self.shared, self.spent = limit, shared, 0
-
-    def exhausted(self) -> bool:
-        shared = self.shared
-        return (self.spent if shared is None else shared.value) >= self.limit
+        self.out = limit <= 0
 
     def spend(self, n: int) -> None:
         shared = self.shared
         if shared is None:
             self.spent += n
+            total = self.spent
         else:
             with shared.get_lock():
                 shared.value += n
+                total = shared.value
+        if total >= self.limit:
+            self.out = True
 
 
 _BUDGET = ScanBudget(MAX_BYTES_PER_SCAN)  # a worker process's (``_use_budget``)
@@ -288,18 +290,12 @@ class _Reader:
             self.budget.spend(len(got[0]))
         return got
 
-    def _refused(self) -> int:
-        """0: read on; 1: past the package's budget; 2: past the scan's."""
-        if self.spent >= MAX_BYTES_PER_PACKAGE:
-            return 1
-        return 2 if self.budget.exhausted() else 0
-
     def text(self, real: str) -> str | None:
         """A file's text for following an install script (None: unreadable, binary, or past
         a budget: then ``take`` counts it unread)."""
         read = self.read
         if real not in read:
-            if self._refused():
+            if self.spent >= MAX_BYTES_PER_PACKAGE or self.budget.out:
                 return None
             read[real] = self._load(real)
         got = read[real]
@@ -312,11 +308,10 @@ class _Reader:
         a budget."""
         if real in self.read:
             return self.read.pop(real)
-        refused = self._refused()
-        if refused == 1:
+        if self.spent >= MAX_BYTES_PER_PACKAGE:
             self.unread += 1
             return None
-        if refused:
+        if self.budget.out:
             self.unread_scan += 1
             return None
         return self._load(path)
