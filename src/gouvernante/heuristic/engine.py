@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,36 +171,41 @@ class _Package:
             )
         )
 
-    def scan_file(
-        self, got: tuple[bytes, bool] | None, rel: str, path: str, needs_shebang: bool,
-        tasks: frozenset[str] | None,
+    def scan(
+        self, reader: _Reader, job: PackageJob, files: Iterable[tuple[str, bool]],
+        reach: AbstractSet[str] = frozenset(), tasks: frozenset[str] = frozenset(),
     ) -> None:  # fmt: skip
-        """Scan one file's bytes (``tasks`` None: not run at install)."""
-        if got is None:
-            return
-        stats = self.stats
-        data, sampled = got
-        if not data:
-            return
-        if needs_shebang and not data.startswith(b"#!"):
-            return
-        if is_binary(data):
-            stats.add("binary")
-            return
-        stats.add("files")
-        stats.add("bytes", len(data))
-        text = data.decode("utf-8", errors="replace")
-        signals = FileSignals(
-            build_view(text),
-            install=tasks is not None,
-            tasks=tasks or frozenset(),
-            js=is_javascript(rel, data),
-        )
-        head_len = SAMPLE_HEAD_BYTES if sampled else len(text) + 1
-        emit = self.emit
-        for pid, d in detect_file(signals):
-            line = line_of(text, d.offset) if d.offset < head_len else 0
-            emit(pid, d, path, line, excerpt(text, d.offset))
+        """Scan these files of the package (``reach``: the real paths of those run at install,
+        with ``tasks``)."""
+        stats, emit, join = self.stats, self.emit, os.path.join
+        pkg_dir, pkg_real = job.path, job.real
+        for rel, needs_shebang in files:
+            path, real = join(pkg_dir, rel), join(pkg_real, rel)
+            got = reader.take(path, real)
+            if got is None:
+                continue
+            data, sampled = got
+            if not data:
+                continue
+            if needs_shebang and not data.startswith(b"#!"):
+                continue
+            if is_binary(data):
+                stats.add("binary")
+                continue
+            stats.add("files")
+            stats.add("bytes", len(data))
+            text = data.decode("utf-8", errors="replace")
+            at_install = real in reach
+            signals = FileSignals(
+                build_view(text),
+                install=at_install,
+                tasks=tasks if at_install else frozenset(),
+                js=is_javascript(rel, data),
+            )
+            head_len = SAMPLE_HEAD_BYTES if sampled else len(text) + 1
+            for pid, d in detect_file(signals):
+                line = line_of(text, d.offset) if d.offset < head_len else 0
+                emit(pid, d, path, line, excerpt(text, d.offset))
 
 
 def _install_pass(
@@ -222,17 +228,13 @@ def _install_pass(
         for pid, d in hits:
             pkg.emit(pid, d, manifest_path, line, excerpt(f"{hook}: {commands[hook]}", 0))
 
-    done: list[str] = []
+    files: list[tuple[str, bool]] = []
     if reach:
-        join, read = os.path.join, reader.read
-        for rel, needs_shebang in _files_of(job):
-            real = join(job.real, rel)
-            if real in reach or real in read:
-                done.append(rel)
-                at_install = tasks if real in reach else None
-                got = reader.take(join(job.path, rel), real)
-                pkg.scan_file(got, rel, join(job.path, rel), needs_shebang, at_install)
-    return pkg.found, (frozenset(done), reader.spent, reader.unread, reader.unread_scan)
+        join, read, pkg_real = os.path.join, reader.read, job.real
+        files = [f for f in _files_of(job) if (r := join(pkg_real, f[0])) in reach or r in read]
+        pkg.scan(reader, job, files, reach, tasks)
+    done = frozenset(rel for rel, _ in files)
+    return pkg.found, (done, reader.spent, reader.unread, reader.unread_scan)
 
 
 def _rest_pass(
@@ -245,12 +247,9 @@ def _rest_pass(
     pkg = _Package(job, stats)
     reader = _Reader(stats, digests, budget)
     reader.spent, reader.unread, reader.unread_scan = spent, unread, unread_scan
-    join, pkg_dir, pkg_real = os.path.join, job.path, job.real
-    for rel, needs_shebang in _files_of(job):
-        if done and rel in done:
-            continue
-        path = join(pkg_dir, rel)
-        pkg.scan_file(reader.take(path, join(pkg_real, rel)), rel, path, needs_shebang, None)
+    files = _files_of(job)
+    pkg.scan(reader, job, (f for f in files if f[0] not in done) if done else files)
+    pkg_dir = job.path
     if reader.unread:
         stats.add("over_budget")
         stats.over_budget.append((pkg_dir, reader.unread))
