@@ -128,7 +128,7 @@ def _add(ns: argparse.Namespace) -> int:
     for issue in summary.errors:
         print(shown(f"gouvernante: {issue.path}: {issue.message}"), file=sys.stderr)
     if summary.notes:  # worded as a scan's text report words them
-        print(f"Notes ({len(summary.notes)})")
+        print(shown(f"Notes ({len(summary.notes)})"))
         for note in summary.notes:
             print(shown(f"  {note.path}: {note.message}"))
     extra = ""
