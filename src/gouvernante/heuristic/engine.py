@@ -12,6 +12,11 @@ Nothing here executes scanned code. How a package is judged:
    Each hit carries the confidence of the form that matched, and its severity follows that
    confidence (``patterns.severity_for``).
 
+Files are read in two passes: the files install scripts run, of every package, then every
+package's other code files; within a byte budget per package (``MAX_BYTES_PER_PACKAGE``) and one
+per scan (``MAX_BYTES_PER_SCAN``, shared by the worker processes), past which a note counts the
+files left unread.
+
 This module is the driver: one read per file, hits, notes, findings. Package folders, their
 manifests and their code files are found by one walk (``discover.py``).
 """
