@@ -71,6 +71,7 @@ KEEP = (
     "overrides",
     "resolutions",
     "pnpm",
+    "dependenciesMeta",
 )
 DEP_FIELDS = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
 # specs no tool here can resolve (github.com is not reachable, no local folder, no catalog)
@@ -142,12 +143,20 @@ def project_files(proj: dict[str, Any], tool: str, cache: Path) -> tuple[dict[st
         for d in docs:
             for field in DEP_FIELDS:
                 for dep in list(d.get(field, {})):
-                    if dep in own:
+                    if dep in own and proj.get("link", True):
                         # a link to a member: `workspace:` where the tool has it, else the
                         # member's own version (npm and yarn 1 link a workspace whose version
                         # satisfies the range)
                         linked = tool not in ("npm", "yarn1")
                         d[field][dep] = "workspace:^" if linked else own[dep]
+                        if (
+                            proj.get("inject")
+                            and tool.startswith("pnpm")
+                            and field != "peerDependencies"
+                        ):
+                            # pnpm's injected workspace packages (a copy, `file:` in the lockfile)
+                            meta = d.setdefault("dependenciesMeta", {})
+                            meta[dep] = {"injected": True}
             folder = "packages/" + d["name"].replace("@", "").replace("/", "-")
             dirs.append(folder)
             files[folder + "/package.json"] = d
@@ -398,6 +407,11 @@ def check(
             else None
         )
         if src is None or not (case / "tree" / src["lockfile"]).is_file():
+            continue
+        shas = {f["path"]: f["sha256"] for f in src["files"]}
+        body = (case / "tree" / src["lockfile"]).read_bytes()
+        if shas.get(src["lockfile"]) != hashlib.sha256(body).hexdigest():
+            print(f"{case.name}: the lockfile is not the one gen recorded (skipped)")
             continue
         if only and not any(case.name.startswith(o) for o in only):
             continue
