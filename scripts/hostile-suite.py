@@ -62,6 +62,7 @@ GROUPS = {
     "test_unread_clones": "-git -recursive: a .git that cannot be read is an error (0154)",
     "test_heuristic_budget": "-heuristic: a byte budget per package, payloads read first (0158)",
     "test_heuristic_scan_budget": "-heuristic: a byte budget per scan, install files first (0162)",
+    "test_chosen_inputs": "feeds, reports, ignore files linked into /proc: refused unread (0161)",
 }
 
 

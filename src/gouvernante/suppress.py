@@ -31,7 +31,7 @@ import msgspec
 from gouvernante.errors import GouvernanteError, SemverError, SuppressionError
 from gouvernante.fs import jsonpath
 from gouvernante.fs.decode import json_problem
-from gouvernante.fs.read import read_regular_file
+from gouvernante.fs.read import read_chosen_file
 from gouvernante.model import Finding, FindingType, ScanIssue, ScanResult
 from gouvernante.safetext import capped
 from gouvernante.semver import Range, parse_range, try_parse_version
@@ -132,7 +132,7 @@ def load_suppressions(path: str, *, scanned_tree: bool = False) -> SuppressionSe
     """Read and validate a suppression file; raise ``SuppressionError`` when it is malformed.
     ``scanned_tree``: the scanned folder's own file (``SuppressionSet.scanned_tree``)."""
     try:
-        data = read_regular_file(path, MAX_SUPPRESSION_BYTES)
+        data = read_chosen_file(path, MAX_SUPPRESSION_BYTES)
     except GouvernanteError as exc:
         raise SuppressionError(path, exc.detail) from None
     parsed = parse_suppressions(data, path)

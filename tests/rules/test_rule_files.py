@@ -98,11 +98,11 @@ def test_a_link_into_proc_in_a_rule_folder_is_refused_unread(
     opened: list[str] = []
     real_read = read_mod.read_regular
 
-    def spy(path: str, cap: int) -> tuple[bytes, tuple[int, int]]:
+    def spy(path: str, cap: int, display: str | None = None) -> tuple[bytes, tuple[int, int]]:
         opened.append(path)
-        return real_read(path, cap)
+        return real_read(path, cap, display)
 
-    monkeypatch.setattr(loader, "read_regular", spy)
+    monkeypatch.setattr(read_mod, "read_regular", spy)
     ruleset, errors = load_rule_files([str(root), str(root / "env.json")])
     assert [r.id for r in ruleset.rules] == ["R"]
     assert sorted(str(e.path) for e in errors) == sorted(

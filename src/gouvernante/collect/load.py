@@ -29,7 +29,7 @@ import msgspec
 from gouvernante.errors import GouvernanteError
 from gouvernante.fs.decode import json_problem, utf8_problem
 from gouvernante.fs.jsonpath import Document, validation_problem
-from gouvernante.fs.read import read_regular_file, size_message
+from gouvernante.fs.read import read_chosen_file, size_message
 from gouvernante.fs.walk import find_files
 from gouvernante.lazy import lazy_pattern
 from gouvernante.model import DiffChange, FindingType, says_submodule_not_scanned
@@ -694,7 +694,7 @@ def load_reports(inputs: Iterable[str], stdin: BinaryIO | None = None) -> Loaded
             paths = [inp]
         for path in paths:
             try:
-                data = read_regular_file(path, MAX_INPUT_BYTES)
+                data = read_chosen_file(path, MAX_INPUT_BYTES)
             except GouvernanteError as exc:
                 out.issues.append(InputIssue(path, exc.detail))
                 continue

@@ -188,6 +188,32 @@ def read_regular_file(path: str, max_bytes: int, display: str | None = None) -> 
     return read_regular(path, max_bytes, display)[0]
 
 
+def read_chosen(
+    path: str, max_bytes: int, display: str | None = None
+) -> tuple[bytes, tuple[int, int]]:
+    """``read_regular`` for a file the user chose (named, or found in a folder they named: rule
+    files, feeds to import, reports to collect, suppression and SBOM files): refused unread
+    when it resolves into /proc, /sys or /dev (``pseudo_refusal``), where fstat calls a
+    process's environment a regular file. The one reader of such inputs (decision 0161)."""
+    refused = pseudo_refusal(path)
+    if refused is not None:
+        raise InputError(display or path, refused)
+    return read_regular(path, max_bytes, display)
+
+
+def read_chosen_file(path: str, max_bytes: int, display: str | None = None) -> bytes:
+    """``read_chosen`` without the file identity."""
+    return read_chosen(path, max_bytes, display)[0]
+
+
+def open_chosen_stream(path: str, display: str | None = None) -> BinaryIO:
+    """``open_regular_stream`` for a file the user chose (``read_chosen``'s refusal first)."""
+    refused = pseudo_refusal(path)
+    if refused is not None:
+        raise InputError(display or path, refused)
+    return open_regular_stream(path, display)
+
+
 class UnreadKind(StrEnum):
     """Why ``read_small`` returned no bytes."""
 

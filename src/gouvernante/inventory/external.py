@@ -24,7 +24,7 @@ import msgspec
 
 from gouvernante.errors import GouvernanteError
 from gouvernante.fs.jsonpath import Document, validation_problem
-from gouvernante.fs.read import read_regular_file
+from gouvernante.fs.read import read_chosen_file
 from gouvernante.gitscan import SBOM_MODE, BlobKey, RepoListing, Snapshot
 from gouvernante.inventory.backend import Database
 from gouvernante.lockfiles import LOCKFILE_NAMES
@@ -52,7 +52,7 @@ def sbom_source(path: str, host: str, now: int) -> SbomSource | ScanIssue:
     """One SBOM file as a source (a file that cannot be read at all is an issue, no source)."""
     location = os.path.abspath(path)
     try:
-        data = read_regular_file(path, MAX_SBOM_BYTES, path)
+        data = read_chosen_file(path, MAX_SBOM_BYTES, path)
     except GouvernanteError as exc:
         return ScanIssue(path, exc.detail)
     sbom: Sbom | None = None
@@ -94,7 +94,7 @@ class ReportSource:
 def report_source(path: str, host: str) -> ReportSource | ScanIssue:
     """A JSON report of a scan, read with the types the scan wrote it from."""
     try:
-        data = read_regular_file(path, MAX_REPORT_BYTES, path)
+        data = read_chosen_file(path, MAX_REPORT_BYTES, path)
     except GouvernanteError as exc:
         return ScanIssue(path, exc.detail)
     try:

@@ -29,7 +29,7 @@ import msgspec
 from gouvernante.errors import MAX_ERRORS_PER_FILE, InputError, RuleError, SemverError
 from gouvernante.fs import jsonpath
 from gouvernante.fs.decode import json_problem
-from gouvernante.fs.read import os_message, pseudo_refusal, read_regular
+from gouvernante.fs.read import os_message, read_chosen
 from gouvernante.fs.walk import find_files
 from gouvernante.rules import cache as rule_cache
 from gouvernante.rules.model import (
@@ -287,11 +287,8 @@ def _expand(top: str) -> Iterable[tuple[str, RuleError | None]]:
 
 
 def _read_file(path: str) -> tuple[bytes, tuple[int, int]]:
-    refused = pseudo_refusal(path)
-    if refused is not None:
-        raise RuleError(path, refused)
     try:
-        return read_regular(path, MAX_FILE_BYTES)
+        return read_chosen(path, MAX_FILE_BYTES)
     except InputError as exc:
         raise RuleError(path, exc.detail) from None
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from gouvernante.errors import InputError, RuleError
-from gouvernante.fs.read import read_regular_file
+from gouvernante.fs.read import read_chosen_file
 from gouvernante.rules.loader import PACKAGE_NAME_RE
 
 SCHEMA_VERSION = "1.0.0"
@@ -117,9 +117,10 @@ class Unreadable:
 
 
 def read_input(path: str, *, cap: int = MAX_INPUT_BYTES) -> bytes:
-    """Read one regular file, refusing FIFOs, devices and files over ``cap`` bytes."""
+    """Read one regular file, refusing FIFOs, devices, links into /proc, /sys or /dev and files
+    over ``cap`` bytes (``fs.read.read_chosen``)."""
     try:
-        return read_regular_file(path, cap)
+        return read_chosen_file(path, cap)
     except InputError as exc:
         raise FeedError(path, exc.detail) from None
 

@@ -27,7 +27,7 @@ from typing import Any
 from gouvernante.errors import InputError
 from gouvernante.fs.decode import json_problem
 from gouvernante.fs.digest import ArchiveLimits, bounded_zip
-from gouvernante.fs.read import open_regular_stream
+from gouvernante.fs.read import open_chosen_stream
 from gouvernante.fs.walk import find_files
 from gouvernante.purl import PurlProblem, split_npm_purl
 from gouvernante.rules.defang import refang
@@ -597,7 +597,7 @@ def _zip_members(path: str) -> Iterator[tuple[str, bytes]]:
         # opened as every input is (``fs.read``: a FIFO named ``x.zip`` blocked a plain open
         # for ever), its member count bounded before zipfile builds an object per member
         with (
-            open_regular_stream(path) as file,
+            open_chosen_stream(path) as file,
             bounded_zip(file, path, _ZIP_LIMITS) as archive,
         ):
             if len(archive.filelist) > MAX_ZIP_MEMBERS:
