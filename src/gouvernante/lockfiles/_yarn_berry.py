@@ -73,7 +73,8 @@ _L2 = rf"\n  [A-Za-z_][A-Za-z0-9_]*:(?:[ \t]+{_KEY}[ \t]*|[ \t]*(?>{_L4})++)"
 _BLOCK = re.compile(
     rf"((?:#[^\n]*\n|\n)*)(?:({_KEY}):[ \t]*|\? ({_KEY})[ \t]*\n:[ \t]*)(?>{_L2})++\n*"
 )
-_NO_ENTRY = re.compile(r"(?:#[^\n]*\n|\n)*(?:#[^\n]*)?")
+# (blank runs as one loop: ``(?:#[^\n]*\n|\n)*`` cost 130 ns a blank line, decision 0161)
+_NO_ENTRY = re.compile(r"\n*+(?:#[^\n]*+\n\n*+)*+(?:#[^\n]*+)?")
 _MEMBER = re.compile(rf"    ({_KEY}):[ \t]+({_KEY})[ \t]*")
 _DQ_TOKEN = lazy_pattern(DQ)
 _FIELD_NEEDLES = (("version", "\n  version:"), ("resolution", "\n  resolution:"))
@@ -148,6 +149,9 @@ def _fast(text: str) -> _Parsed:
     line = 1
     block_re = _BLOCK
     for block in blocks:
+        if not block:  # a run of blank lines: two regex calls apiece, 270 ns a byte (0161)
+            line += 2
+            continue
         match = block_re.fullmatch(block)
         if match is None:
             if _NO_ENTRY.fullmatch(block) is None:
