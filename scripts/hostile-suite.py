@@ -304,6 +304,66 @@ GROWTH: dict[str, tuple[Callable[[int], dict[str, str]], list[str]]] = {
         },
         [],
     ),
+    "yarn.lock (classic) one line of NUL bytes (0161)": (
+        lambda n: {"yarn.lock": "\x00" * n, "package.json": _DECLARED},
+        [],
+    ),
+    "yarn.lock (classic) an entry, then one line of 'a' (0161)": (
+        lambda n: {
+            "yarn.lock": '# yarn lockfile v1\n\n\nevil@1.0.0:\n  version "1.0.0"\n\n' + "a" * n,
+            "package.json": _DECLARED,
+        },
+        [],
+    ),
+    "yarn.lock (classic) header of N 'evil@1' (0161)": (
+        lambda n: {
+            "yarn.lock": "# yarn lockfile v1\n\n\n"
+            + ", ".join(["evil@1.0.0"] * (n // 12))
+            + ':\n  version "1.0.0"\n'
+        },
+        [],
+    ),
+    "yarn.lock (berry) blank lines after __metadata (0161)": (
+        lambda n: {"yarn.lock": _BERRY_HEAD + "\n" * n + '"evil@npm:^1.0.0":\n' + _BERRY_ENTRY},
+        [],
+    ),
+    "package-lock.json key with a node_modules/ chain (0161)": (
+        lambda n: {
+            "package-lock.json": json.dumps(
+                {
+                    "name": "p",
+                    "lockfileVersion": 3,
+                    "packages": {
+                        "": {"name": "p", "dependencies": {"evil": "1.0.0"}},
+                        "node_modules/evil": {"version": "1.0.0"},
+                        "node_modules/evil" + "/node_modules/x" * (n // 15): {"version": "1.0.0"},
+                    },
+                }
+            )
+        },
+        [],
+    ),
+    "pnpm-lock.yaml version with nested (p@1(p@1(...))) peers (0161)": (
+        lambda n: {
+            "pnpm-lock.yaml": "lockfileVersion: '9.0'\n\n"
+            + _PNPM_TAIL.replace(
+                "version: 1.0.0", "version: 1.0.0" + "(a@1" * (n // 8) + ")" * (n // 8)
+            )
+        },
+        [],
+    ),
+    "bun.lock a package array of N strings (0161)": (
+        lambda n: {
+            "bun.lock": json.dumps(
+                {
+                    "lockfileVersion": 1,
+                    "workspaces": {"": {"name": "p", "dependencies": {"evil": "1.0.0"}}},
+                    "packages": {"evil": ["evil@1.0.0", "", {}, "sha512-x", *(["x"] * (n // 4))]},
+                }
+            )
+        },
+        [],
+    ),
     "package.json range '1 || 1 || ...'": (
         lambda n: {
             "package.json": json.dumps({"dependencies": {"evil": " || ".join(["1"] * (n // 5))}})
