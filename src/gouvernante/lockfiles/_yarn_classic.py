@@ -69,7 +69,8 @@ _VALUE = rf'(?:{_DQ}|[^\s"]+)'
 _HEADER = lazy_pattern(rf"{_KEY}(?:, *{_KEY})*:[ \t]*")
 _TOKEN = lazy_pattern(_KEY)
 # "  key value" or "  key:" (opens a block); indentation is checked separately.
-_FIELD = lazy_pattern(rf" +({_KEY})(?:[ \t]+({_VALUE})|(:))[ \t]*")
+# (`` ++``: a key starts with no space; a line of spaces was tried from each of them, 0161)
+_FIELD = lazy_pattern(rf" ++({_KEY})(?:[ \t]+({_VALUE})|(:))[ \t]*")
 # One entry block exactly as yarn writes it, comments and blank lines first.
 _L4 = rf"\n    {_KEY}[ \t]+{_VALUE}[ \t]*"
 # Only the two dependency maps open a block of four-space lines (all yarn 1 writes): so every
@@ -2126,8 +2127,7 @@ def _lines(text: str, path: str) -> tuple[_Entries, Callable[[int], str]]:  # no
             in_block = False
             version = resolved = integrity = None
             continue
-        # (a line of white space is skipped below: _FIELD would try it from each of its spaces)
-        match = None if line.isspace() else _FIELD.fullmatch(line)
+        match = _FIELD.fullmatch(line)
         if match is None:
             stripped = line.strip()
             if not stripped or stripped[0] == "#":
