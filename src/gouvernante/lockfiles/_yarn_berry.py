@@ -74,7 +74,7 @@ _BLOCK = re.compile(
     rf"((?:#[^\n]*\n|\n)*)(?:({_KEY}):[ \t]*|\? ({_KEY})[ \t]*\n:[ \t]*)(?>{_L2})++\n*"
 )
 # (blank runs as one loop: ``(?:#[^\n]*\n|\n)*`` cost 130 ns a blank line, decision 0161)
-_NO_ENTRY = re.compile(r"\n*+(?:#[^\n]*+\n\n*+)*+(?:#[^\n]*+)?")
+_NO_ENTRY = re.compile(r"\n*+(?>#[^\n]*+\n\n*+)*+(?:#[^\n]*+)?")
 _MEMBER = re.compile(rf"    ({_KEY}):[ \t]+({_KEY})[ \t]*")
 _DQ_TOKEN = lazy_pattern(DQ)
 _FIELD_NEEDLES = (("version", "\n  version:"), ("resolution", "\n  resolution:"))

@@ -80,7 +80,7 @@ _L2 = (
     rf"|(?:dependencies|optionalDependencies):[ \t]*(?>{_L4})++)"
 )
 _BLOCK = rf"((?:#[^\n]*\n|\n)*)({_KEY}(?:, *{_KEY})*):[ \t]*(?>{_L2})++\n*"  # see _block_grammar
-_NO_ENTRY = lazy_pattern(r"\n*+(?:#[^\n]*+\n\n*+)*+(?:#[^\n]*+)?")  # (see _PREAMBLE)
+_NO_ENTRY = lazy_pattern(r"\n*+(?>#[^\n]*+\n\n*+)*+(?:#[^\n]*+)?")  # (see _PREAMBLE)
 _NEEDLES = ("\n  version ", "\n  resolved ", "\n  integrity ")
 _DEP_NEEDLES = ("\n  dependencies:", "\n  optionalDependencies:")
 _CONFLICT = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
@@ -1650,8 +1650,8 @@ def _piece(group: str) -> int:
 
 # the comments and blank lines a file opens with (blank runs as one loop, each comment line with
 # the blank lines after it: ``(?>#[^\n]*\n|\n)*+`` cost 25 ns a blank line, this 1.3, 0161)
-_PREAMBLE = lazy_pattern(r"\n*+(?:#[^\n]*+\n\n*+)*+")
-_PREAMBLE_BYTES = lazy_pattern(rb"\n*+(?:#[^\n]*+\n\n*+)*+")
+_PREAMBLE = lazy_pattern(r"\n*+(?>#[^\n]*+\n\n*+)*+")
+_PREAMBLE_BYTES = lazy_pattern(rb"\n*+(?>#[^\n]*+\n\n*+)*+")
 # each id's first descriptor's name (split_at_version), ids whose descriptors hold no comma
 _ID_NAME = lazy_pattern(r"^([^,\n]?[^@,\n]*)", re.MULTILINE)
 
