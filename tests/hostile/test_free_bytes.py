@@ -95,9 +95,9 @@ def test_a_header_of_many_descriptors_classifies_only_those_that_may_be_urls(
     # decision 0161: a header of 800,000 "a@1" (4 MB) took 2.1 s, most of it classifying each
     # range for a tarball URL (6 us apiece); a URL range holds a ":", the others are not asked.
     from gouvernante.lockfiles import _yarn_classic
+    from gouvernante.lockfiles._yarn_common import classify as real_classify
 
     calls: list[str] = []
-    real_classify = _yarn_classic.classify
 
     def spy(reference: str) -> object:
         calls.append(reference)
