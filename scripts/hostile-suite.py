@@ -58,7 +58,7 @@ GROUPS = {
     "test_yarn1_parser": "yarn.lock files yarn 1's own parser reads otherwise (0099)",
     "test_caches_red_team": "cache folders an attacker controls: berry zips, content-v2 (0101)",
     "test_one_mechanism": "every print escaped, every input opened by fs.read: FIFOs (0154)",
-    "test_free_bytes": "runs of one byte (sparse, git-packed) cost what real content does (0154)",
+    "test_free_bytes": "runs of one byte (sparse, git-packed) cost what real content does (0161)",
     "test_unread_clones": "-git -recursive: a .git that cannot be read is an error (0154)",
     "test_heuristic_budget": "-heuristic: a byte budget per package, payloads read first (0158)",
     "test_heuristic_scan_budget": "-heuristic: a byte budget per scan, install files first (0162)",

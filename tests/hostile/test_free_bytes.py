@@ -115,7 +115,7 @@ def test_a_header_of_many_descriptors_classifies_only_those_that_may_be_urls(
 @pytest.mark.parametrize("run", [b"\n", b"#\n"], ids=["blank", "comments"])
 def test_a_berry_lock_of_blank_or_comment_lines_costs_no_more_than_a_real_one(run: bytes) -> None:
     # decision 0161: berry's block reader split the text at blank lines and tried each empty
-    # piece with two regexes (270 ns a byte, 2 MB of newlines after ``__metadata``: 0.57 s)
+    # piece with two regexes (270 ns a byte, 2 MB of newlines after ``__metadata``: 0.6 s)
     real = _yarn_layout_lock(SIZE)
     head = b"__metadata:\n  version: 8\n  cacheKey: 10\n"
     runs = head + run * ((len(real) - len(head)) // len(run))
