@@ -59,6 +59,7 @@ from gouvernante.image.layers import (
     special,
     top_package_entry,
 )
+from gouvernante.lazy import lazy_pattern
 from gouvernante.lockfiles import (
     MANIFEST,
     PNPM_WORKSPACE,
@@ -279,6 +280,11 @@ _TARBALL_LOCKFILES = frozenset(
 )
 
 
+# a yarn 1 ``resolved`` that is no http(s) URL: yarn 1 reads ``./vendor/x.tgz``, ``C:…`` or
+# ``/…`` as a local tarball with no ``file:`` (decisions 0159, 0163)
+_OTHER_RESOLVED = lazy_pattern(rb'\n  resolved "?(?![Hh][Tt][Tt][Pp][Ss]?://)')
+
+
 def tarball_files(fs: Filesystem, label: str = "", parsed: Parsed | None = None) -> set[str]:
     """The ``file:`` tarballs the image's yarn lockfiles name (``LockfileGraph.unnamed_tarballs``,
     read with them: ``_with_tarball_releases``): a regular file inside the lockfile's folder, no
@@ -291,7 +297,9 @@ def tarball_files(fs: Filesystem, label: str = "", parsed: Parsed | None = None)
         name = lockfile_name(base)
         if name not in _TARBALL_LOCKFILES or name is None or node.data is None:
             continue
-        if b"file:" not in node.data:
+        if b"file:" not in node.data and not (
+            name == YARN_LOCK and _OTHER_RESOLVED.search(node.data)
+        ):
             continue
         if NODE_MODULES in path.split("/")[:-1]:
             continue

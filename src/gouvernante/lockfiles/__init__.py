@@ -393,9 +393,18 @@ def with_tarball_releases(
     The entries left unread stay in ``unnamed_tarballs``."""
     if not releases:
         return graph
+    from gouvernante.lockfiles._tarball_url import local_tarball  # noqa: PLC0415
+
     packages = [
         msgspec.structs.replace(
-            pkg, name=releases[pkg.id][0], version=releases[pkg.id][1], source=Source.LOCAL
+            pkg,
+            name=releases[pkg.id][0],
+            version=releases[pkg.id][1],
+            # (a file read as a tarball whatever its name, yarn 1's ``resolved
+            # "./vendor/x.gz"``, is no local folder: a tarball, decision 0163)
+            source=Source.LOCAL
+            if local_tarball(pkg.resolved or pkg.id.partition("@file:")[2])
+            else Source.TARBALL,
         )
         if pkg.id in releases
         else pkg

@@ -396,7 +396,8 @@ class _Entries:
             # or ``baz@^3.0.1, "baz@<is-number's URL>"``, ``version "3.0.1"``: is-number 7.0.0
             # installed for ``baz: <is-number's URL>``; the first range alone was read, decision
             # 0147)
-            own = written or self.range_of(index)  # (what the entry is: it may be renamed)
+            # (what the entry is: it may be renamed)
+            own = self._fetched_url(index, written) if written else self.range_of(index)
             for resolved in [own] if written else self._url_ranges(index):
                 if not may_name_a_package(resolved):
                     if written:
@@ -457,30 +458,42 @@ class _Entries:
         tarball is read as yarn's ``file:`` tarball entries are (``local_resolved``); it stops
         on a folder (EISDIR) and asks the registry for any other local form (``link:…``,
         ``vendor/x.tgz``): the entry's error (returned), the file refused as yarn refuses it."""
-        if classify(self.range_of(index)) is not Source.REGISTRY:
+        if not self._asks_registry(index):
             return None
-        source = classify(resolved)
-        if source is Source.GIT or source is Source.TARBALL:
-            self.sources[index] = source
-        elif source is Source.LOCAL:
+        kind, fetched = yarn1_fetched(resolved)
+        if kind == "local":
             key = self.ids[index]
             if "@file:" in key or "@link:" in key:
                 return None  # (a local request of the header's: ``_file_tarballs``)
-            from gouvernante.lockfiles._tarball_url import local_tarball  # noqa: PLC0415
-
-            path = resolved[5:] if resolved.startswith("file:") else resolved
-            if (
-                resolved.startswith("file:") or path.startswith(("./", "../", "/"))
-            ) and local_tarball(resolved):
-                self.local_resolved.append(index)
-            else:
-                return (
-                    f"line {self.line_at(index)}: resolved: the entry asks the registry but"
-                    " resolves to a local path that is not a tarball (a folder, a link or no"
-                    " file path): yarn 1 reads it as a tarball or asks the registry for it and"
-                    " stops, installing nothing this file can tell"
-                )
+            # (whatever its name: yarn 1.22.22 installed is-number 6.0.0 from
+            # ``file:vendor/is-number-6.0.0.gz``, ``./vendor/x.bin`` and an ungzipped
+            # ``./vendor/plain.dat``; on a folder it stops, EISDIR: each mode's reading says
+            # "not a regular file", decisions 0091, 0163)
+            self.local_resolved.append(index)
+            return None
+        if kind == "url" and fetched != resolved:
+            return (
+                f"line {self.line_at(index)}: resolved: the entry asks the registry but"
+                " resolves to a path that is no URL and no local path, which yarn 1 asks the"
+                f" registry for ({fetched.partition('#')[0]}) and which names no package"
+                " release: nothing this file can tell is installed"
+            )
+        source = Source.GIT if kind == "git" else classify(resolved)
+        if source is Source.GIT or source is Source.TARBALL:
+            self.sources[index] = source
         return None
+
+    def _fetched_url(self, index: int, resolved: str) -> str:
+        """The URL yarn 1 downloads for a ``resolved`` that is a path on the registry
+        (``is-number/-/is-number-6.0.0.tgz``) when the entry's header asks the registry
+        (decision 0163), else ``resolved``."""
+        if not self._asks_registry(index):
+            return resolved
+        kind, fetched = yarn1_fetched(resolved)
+        return fetched if kind == "url" else resolved
+
+    def _asks_registry(self, index: int) -> bool:
+        return classify(self.range_of(index)) is Source.REGISTRY
 
     def _url_ranges(self, index: int) -> list[str]:
         """The distinct URL ranges (``Source.TARBALL``) of an entry's header, in its order."""
@@ -840,6 +853,47 @@ def _file_tarballs(
             found[pkg.id] = local_tarball_path(path[5:]) if path.startswith("file:") else ""
     found.update(_resolved_tarballs(entries, table))
     return tuple(found.items())
+
+
+# yarn 1.22.22's reading of a ``resolved`` (decision 0163): ``PackageRequest.getLocked`` takes
+# the git fetcher for ``git://``/``git+<x>://``, any other goes to ``TarballFetcher._fetch``
+# (its "legacy support for local paths": node's ``url.parse`` of the value finds a one-letter
+# protocol, a drive, or none and a path starting ``/``, ``\``, ``./``, ``.\``, ``../`` or
+# ``..\``), and ``NpmRegistry.getRequestUrl`` reads what is left as a path on the registry
+# unless it starts ``http://``, ``https://`` or ``//`` (any case).
+_Y1_GIT_URL = lazy_pattern(r"git(?:\+[a-z0-9]+)?://")
+_Y1_PROTOCOL = lazy_pattern(r"[a-z0-9.+-]+:", re.IGNORECASE)
+_Y1_LOCAL_PATH = lazy_pattern(r"\.{0,2}[\\/]")
+_Y1_ABSOLUTE = lazy_pattern(r"(?:https?:)?//", re.IGNORECASE)
+# what node 20's ``url.parse`` trims first: a character up to the space, NBSP or a BOM
+_URL_SPACE = "".join(map(chr, range(0x21))) + "\xa0\ufeff"
+_YARN_REGISTRY = "https://registry.yarnpkg.com/"
+
+
+def yarn1_fetched(resolved: str) -> tuple[str, str]:
+    """What yarn 1.22.22 fetches for a registry entry's ``resolved`` (its fragment, ``#<sha1>``,
+    is the hash): ``("git", resolved)``; ``("local", resolved)``, a file read as a tarball from
+    the lockfile's folder (``file:`` dropped); ``("url", url)``, an http(s) URL as written or,
+    for any other value (``vendor/x.tgz``, ``FILE:x``, ``is-number/-/is-number-6.0.0.tgz``,
+    ``github:o/r``), the registry's URL of that path (yarn 1.22.22 installed is-number 6.0.0
+    for ``is-number@^7.0.0``, ``version "7.0.0"``, ``resolved
+    "is-number/-/is-number-6.0.0.tgz"``, and asked the registry for ``vendor/x.tgz``: 404)."""
+    reference = resolved.partition("#")[0]
+    if _Y1_GIT_URL.match(reference):
+        return "git", resolved
+    if reference.startswith("file:"):
+        return "local", resolved
+    trimmed = reference.strip(_URL_SPACE)
+    protocol = _Y1_PROTOCOL.match(trimmed)
+    if (
+        (len(protocol.group()) == 2 and trimmed[0].isascii() and trimmed[0].isalpha())
+        if (protocol)
+        else _Y1_LOCAL_PATH.match(trimmed)
+    ):
+        return "local", resolved
+    if _Y1_ABSOLUTE.match(reference):
+        return "url", resolved
+    return "url", _YARN_REGISTRY + resolved
 
 
 def _resolved_tarballs(
@@ -1599,14 +1653,11 @@ _C_VALUE = r'(?:"[ !#-~]*+"|[!#-~]++)'  # [^\s"]+ or quoted
 # is taken by a look-ahead at the header (``name``, its ``base``), the version from its line, and
 # the URL is one that ``registry_identity`` says names that package and version (``<host>/
 # [<path>/]<name>/-/<base>-<version>.tgz``, no query, no escape, no path segment starting with
-# "@" before an unscoped name), or a value that is no http(s), git or ssh URL (no "%" or
-# backslash either: ``registry_identity`` reads ``%2D`` and ``\`` as the registry does; no "/"
-# or ":" either, nor a leading "git@": ``classify`` reads a value with one, ``owner/repo`` or
-# `` ttps://...``, as git, so the line-by-line reader looks at it too). Any
-# http(s), git or ssh URL but the entry's registry tarball is looked at: one of no registry
-# package is the entry's source when its header asks the registry (decision 0156), and so is
-# any local path (``file:``, ``./``, ``link:``...: a tarball yarn 1 installs or a path it
-# refuses, decision 0159).
+# "@" before an unscoped name). Any other value is looked at: an http(s), git or ssh URL of no
+# registry package is the entry's source when its header asks the registry (decision 0156), and
+# so is any local path (``file:``, ``./``, ``C:``...: a tarball yarn 1 installs or a path it
+# refuses, decision 0159); any other value, even one of no "/" (``plain-word``), is a path on
+# the registry for yarn 1 (``yarn1_fetched``, decision 0163).
 # Any other URL, quoted or not, is kept (``odd``) and looked at by ``url_packages``; a name the
 # look-ahead reads otherwise than the names column (checked) makes its entry looked at too.
 _N = r"[!$&-+\--.0-9;->A-~]"  # a name's characters (no @ / % ? # : , " or space)
@@ -1619,9 +1670,7 @@ _C_NAME = (
 _C_TARBALL = r"(?P=name)/-/(?P=base)-(?P=version)\.tgz(?:#[!#-~]*+)?"
 _C_RESOLVED = (
     r'\n  resolved (?:"(?:(?:https://registry\.yarnpkg\.com|https://registry\.npmjs\.org)/'
-    rf"{_C_TARBALL}|https?://{_U}++(?:/[!$&-.0->A-~]{_U}*+)*?/{_C_TARBALL}"
-    r"|(?! *+(?:[Hh][Tt][Tt][Pp][Ss]?:|[Gg][Ii][Tt][+:@]|[Ss][Ss][Hh]:)"
-    r'|(?:file|link|portal|workspace|exec):|[./~])[ !#$&-.0-9;-\[\]-~]++)"'
+    rf'{_C_TARBALL}|https?://{_U}++(?:/[!$&-.0->A-~]{_U}*+)*?/{_C_TARBALL})"'
     r'|(?P<odd>"[ !#-~]++"|(?!(?:false|0++)\n)[!#-~]++))'
 )
 # An entry with no ``resolved`` line, or ``resolved ""`` (which ``_C_RESOLVED`` does not match:
