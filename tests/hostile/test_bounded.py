@@ -115,7 +115,7 @@ def test_pnpm_alias_amplification_is_refused_quickly() -> None:
         parse_bytes(data, "bomb/pnpm-lock.yaml", "pnpm-lock.yaml")
     except GouvernanteError as exc:
         assert exc.one_line().startswith("bomb/pnpm-lock.yaml: line 2: ")
-        assert "anchors and aliases are not allowed" in exc.one_line()
+        assert "anchor or alias of a mapping or list" in exc.one_line()
     else:
         raise AssertionError("a YAML bomb was parsed")
     assert time.process_time() - start < 2.0

@@ -816,7 +816,7 @@ def test_crlf_and_comments_use_the_fallback_with_the_same_result() -> None:
         (b"lockfileVersion: 5.4\ndependencies:\n  a: 1.0.0\n", "not in the lockfile"),
         (b"lockfileVersion: '9.0'\nimporters: {\n", "invalid YAML"),
         (b"lockfileVersion: '9.0'\n" + b"[" * 5000 + b"\n", "invalid YAML"),
-        (b"a: &a [x, x]\nb: &b [*a, *a]\nlockfileVersion: *b\n", "YAML anchors and aliases"),
+        (b"a: &a [x, x]\nb: &b [*a, *a]\nlockfileVersion: *b\n", "YAML anchor or alias"),
     ],
 )
 def test_errors(data: bytes, message: str) -> None:

@@ -138,7 +138,7 @@ SECRET = "s3cr3t-t0ken-value-XYZ"
         (f"catalogs: [{SECRET}]\n".encode(), "catalogs", "expected a mapping"),
         (f"overrides:\n  a: {{b: {SECRET}}}\n".encode(), "overrides['a']", "expected a string"),
         (b"catalog:\n  a: '1'\ncatalogs:\n  default:\n    a: '2'\n", None, "defined by both"),
-        (f"catalog:\n  a: &x {SECRET}\n  b: *x\n".encode(), "line 2", "anchors and aliases"),
+        (f"catalog:\n  a: &x [{SECRET}]\n  b: *x\n".encode(), "line 2", "anchor or alias"),
         (f"catalog:\n  a: {SECRET}\ncatalog:\n  a: x\n".encode(), "line 3", "given twice"),
         (f"catalog:\n  a: '{SECRET}\n".encode(), None, "invalid YAML"),
         (f"catalog:\n  é: x\n  a: '\x07{SECRET}'\n".encode(), "line 3 column 7", "control"),

@@ -147,14 +147,15 @@ def test_lockfile_mode_finds_the_workspace_above_the_manifest(
     ]
     # a hostile workspace file: refused, named with its line, never quoted
     secret = "t0p-s3cret-v4lue"
-    (repo / "pnpm-workspace.yaml").write_text(f"catalog:\n  axios: &a {secret}\n  b: *a\n")
+    (repo / "pnpm-workspace.yaml").write_text(f"catalog:\n  axios: &a [{secret}]\n  b: *a\n")
     code, report = _scan(tmp_path, "-lockfile", "repo/packages/app/package.json")
     assert code == 1
     assert [(e["path"], e["message"]) for e in report["errors"]] == [
         (
             "repo/packages/app/package.json",
-            "repo/pnpm-workspace.yaml: line 2: YAML anchors and aliases are not allowed (pnpm"
-            " never writes them); its catalog: references are not checked",
+            "repo/pnpm-workspace.yaml: line 2: a YAML anchor or alias of a mapping or list"
+            " (pnpm never writes one; js-yaml shares one object between them, which pnpm"
+            " changes in place): not read; its catalog: references are not checked",
         )
     ]
     assert secret not in json.dumps(report)

@@ -361,12 +361,28 @@ def load_yaml(text: str, *, numbers: bool = False) -> Any:
 
     loader = _number_loader_class() if numbers else _loader_class()
     if "&" in text or "*" in text:
-        # pnpm never writes anchors or aliases; a file with them could expand a few kilobytes
-        # into billions of nodes (alias amplification): refused before anything is built.
+        # pnpm never writes anchors or aliases. An alias of a scalar is that scalar to js-yaml
+        # as to PyYAML (pnpm 9.15.9 and 10.33.0 installed is-number 7.0.0 from ``specifier: &v
+        # 7.0.0``, ``version: *v``: decision 0163), one node for each alias. An alias of a
+        # mapping or list is refused before anything is built: it could expand a few kilobytes
+        # into billions of nodes (alias amplification), and js-yaml gives every alias the same
+        # object, which pnpm then changes in place (two snapshots sharing ``&e {}``: both pnpm
+        # versions fetched one release's tarball against the other's integrity and stopped).
+        scalars: set[str] = set()
         for event in yaml.parse(text, Loader=loader):
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-                mark = event.start_mark
-                raise AnchorRefused(mark.line + 1 if mark is not None else None)
+            anchor = getattr(event, "anchor", None)
+            if isinstance(event, yaml.AliasEvent):
+                if anchor in scalars:
+                    continue
+            elif anchor is None:
+                continue
+            elif isinstance(event, yaml.ScalarEvent):
+                scalars.add(anchor)
+                continue
+            else:
+                scalars.discard(anchor)  # (an anchor given again names the new node)
+            mark = event.start_mark
+            raise AnchorRefused(mark.line + 1 if mark is not None else None)
     return yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader subclass
 
 
@@ -396,7 +412,8 @@ def _refuse_repeated_key(loader: Any, node: Any) -> None:
 
 
 class AnchorRefused(Exception):
-    """A YAML anchor or alias (``&a`` / ``*a``): ``line`` is where it is, when known."""
+    """A YAML anchor or alias (``&a`` / ``*a``) of a mapping or list: ``line`` is where it is,
+    when known."""
 
     def __init__(self, line: int | None) -> None:
         super().__init__("YAML anchor or alias")

@@ -123,9 +123,11 @@ def parse(data: bytes, path: str) -> LockfileGraph:
     if text is None:
         text = data.decode("ascii")
     docs = _load_documents(text, path)
-    if len(docs) == 1 and text.lstrip("\ufeff").startswith("---"):
-        # pnpm 10+ starts a file with ``---`` only for its env document, which the project's
-        # lockfile always follows: one document alone is a file cut after it
+    if len(docs) == 1 and text.lstrip("\ufeff").startswith("---") and _env_only(docs[0]):
+        # pnpm 10+ starts a file with ``---`` for its env document, which the project's lockfile
+        # always follows: an env document alone is a file cut after it. Any other document
+        # after a ``---`` is the lockfile (pnpm 9.15.9 and 10.33.0 install from ``---`` and a
+        # lockfile, with or without a closing ``...``: decision 0163).
         raise LockfileError(path, "an env document and no lockfile after it (truncated file?)")
     main = docs[-1]
     graph = _Lockfile(main, path, text)
@@ -139,6 +141,19 @@ def parse(data: bytes, path: str) -> LockfileGraph:
         for extra in docs[:-1]:
             graph.merge_env_document(_Lockfile(extra, path, text))
     return graph.to_graph()
+
+
+def _env_only(doc: Mapping[str, Any]) -> bool:
+    """Is ``doc`` pnpm 10's env document: importers holding only its config dependencies and
+    package manager (``configDependencies``, ``packageManagerDependencies``), no other section
+    naming the project's dependencies?"""
+    importers = doc.get("importers")
+    if not isinstance(importers, dict) or not importers:
+        return False
+    if any(key in doc for key in _BODY_KEYS if key not in ("importers", "packages", "snapshots")):
+        return False
+    env = {"configDependencies", "packageManagerDependencies"}
+    return all(isinstance(entry, dict) and entry.keys() <= env for entry in importers.values())
 
 
 # --------------------------------------------------------------------------------------------
@@ -192,7 +207,8 @@ def _load_yaml(text: str, path: str, *, numbers: bool = False) -> Any:
         where = f"line {exc.line}" if exc.line else None
         raise LockfileError(
             path,
-            "YAML anchors and aliases are not allowed (pnpm never writes them)",
+            "a YAML anchor or alias of a mapping or list (pnpm never writes one; js-yaml shares"
+            " one object between them, which pnpm changes in place): not read",
             json_path=where,
         ) from None
     except Exception as exc:  # PyYAML raises many types on hostile input: fail closed
