@@ -86,6 +86,7 @@ class _Entry(msgspec.Struct, gc=False):
     integrity: str | None = None
     link: bool = False
     inBundle: bool = False
+    extraneous: bool = False
     dependencies: msgspec.Raw = _NO_RAW
     # the names of ``dependencies`` that come inside the package's tarball (npm writes no entry
     # for them in its linked layout, ``--install-strategy=linked``)
@@ -488,6 +489,9 @@ def _parse_packages(
         )
     extra.extend(urls.packages)
     legacy_errors = _legacy(lock, entries, path, extra) if lock.dependencies else []
+    pruned = _pruned(entries, links, data, ids) if b'"extraneous"' in data else []
+    if pruned:
+        ids, names = _without_ids(pruned, ids, names if named is None else None)
     table = _table(entries, ids, names if named is None else _KeyNames(ids, named), extra)
 
     root = entries.get("")
@@ -501,7 +505,7 @@ def _parse_packages(
         folder = entries[target]
         importers.append(Importer(target, folder.name or link_names.get(target) or target, target))
     skipped = others.skipped
-    notes = _skip_note(len(skipped))
+    notes = _skip_note(len(skipped)) + _pruned_note(pruned)
     errors = [
         f"packages{key_segment(key)}: version is not a semver version and no registry tarball"
         " URL gives one: this entry cannot be checked"
@@ -530,6 +534,56 @@ def _parse_packages(
         root_claims=_root_claims(root, errors),
         member_claims=_member_claims(entries, folders, errors) if errors else (),
         versions_written=True,
+    )
+
+
+def _pruned(
+    entries: Mapping[str, _Entry], links: dict[str, str], data: bytes, ids: Sequence[str]
+) -> list[str]:
+    """The entries npm writes ``"extraneous": true`` (``npm shrinkwrap`` of a tree holding a
+    package nothing depends on any more) that no dependency reaches: ``npm ci`` and ``npm
+    install`` (11.19.1) install none of them (npm prunes what nothing reaches, flag or not: an
+    entry flagged but depended on is installed). Reached from every folder (the root, the
+    workspaces, ``file:`` folders) and link, through every dependency map of every entry, as
+    require() resolves it: more than npm installs, never less. A bundled entry comes with its
+    package's tarball: never pruned (decision 0163)."""
+    flagged = [
+        key
+        for key in ids
+        if (entry := entries.get(key)) is not None and entry.extraneous and not entry.inBundle
+    ]
+    if not flagged:
+        return []
+    details = _PackagesDetails(entries, links, data)
+    todo = [
+        key for key in entries if not key.startswith(_NODE_MODULES) and "/node_modules/" not in key
+    ]
+    todo.extend(links)
+    reached = set(todo)
+    while todo:
+        for child in details.children_of(todo.pop()):
+            if child not in reached:
+                reached.add(child)
+                todo.append(child)
+    return [key for key in flagged if key not in reached]
+
+
+def _without_ids(
+    gone: Sequence[str], ids: list[str], names: list[str] | None
+) -> tuple[list[str], list[str]]:
+    """``ids`` and ``names`` (its column, when kept apart from the ids) without ``gone``."""
+    dropped = set(gone)
+    kept = [i for i, key in enumerate(ids) if key not in dropped]
+    return [ids[i] for i in kept], [names[i] for i in kept] if names is not None else []
+
+
+def _pruned_note(pruned: Sequence[str]) -> tuple[str, ...]:
+    if not pruned:
+        return ()
+    more = f" and {len(pruned) - 1} more" if len(pruned) > 1 else ""
+    return (
+        f"packages{key_segment(pruned[0])}{more}: extraneous (nothing in the lockfile depends"
+        " on it): npm ci and npm install do not install it, so it is not read as installed",
     )
 
 
