@@ -445,6 +445,7 @@ def _parse_packages(
     valid: set[str] = set()  # versions found semver: many entries share one
     add_valid = valid.add
     base = _NPMJS
+    flagged: list[str] = []
     # The hot loop (tens of thousands of entries): a plain entry only gets its name here; the
     # package itself is built if the matcher asks for it.
     for key, entry in pairs if pairs is not None else entries.items():
@@ -463,6 +464,8 @@ def _parse_packages(
                 continue
             add_valid(version)
         add_id(key)
+        if entry.extraneous:  # (npm writes it for what nothing depends on: ``_pruned``)
+            flagged.append(key)
         name = entry.name or tail
         add_name(name)
         # What npm downloads is ``resolved``: this name's and version's tarball URL at the
@@ -489,9 +492,7 @@ def _parse_packages(
         )
     extra.extend(urls.packages)
     legacy_errors = _legacy(lock, entries, path, extra) if lock.dependencies else []
-    pruned = _pruned(entries, links, data, ids) if b'"extraneous"' in data else []
-    if pruned:
-        ids, names = _without_ids(pruned, ids, names if named is None else None)
+    ids, names, pruned = _without_pruned(entries, links, data, flagged, ids=ids, names=names)
     table = _table(entries, ids, names if named is None else _KeyNames(ids, named), extra)
 
     root = entries.get("")
@@ -538,7 +539,7 @@ def _parse_packages(
 
 
 def _pruned(
-    entries: Mapping[str, _Entry], links: dict[str, str], data: bytes, ids: Sequence[str]
+    entries: Mapping[str, _Entry], links: dict[str, str], data: bytes, flagged: Sequence[str]
 ) -> list[str]:
     """The entries npm writes ``"extraneous": true`` (``npm shrinkwrap`` of a tree holding a
     package nothing depends on any more) that no dependency reaches: ``npm ci`` and ``npm
@@ -547,11 +548,7 @@ def _pruned(
     workspaces, ``file:`` folders) and link, through every dependency map of every entry, as
     require() resolves it: more than npm installs, never less. A bundled entry comes with its
     package's tarball: never pruned (decision 0163)."""
-    flagged = [
-        key
-        for key in ids
-        if (entry := entries.get(key)) is not None and entry.extraneous and not entry.inBundle
-    ]
+    flagged = [key for key in flagged if not entries[key].inBundle]
     if not flagged:
         return []
     details = _PackagesDetails(entries, links, data)
@@ -568,13 +565,23 @@ def _pruned(
     return [key for key in flagged if key not in reached]
 
 
-def _without_ids(
-    gone: Sequence[str], ids: list[str], names: list[str] | None
-) -> tuple[list[str], list[str]]:
-    """``ids`` and ``names`` (its column, when kept apart from the ids) without ``gone``."""
-    dropped = set(gone)
+def _without_pruned(
+    entries: Mapping[str, _Entry],
+    links: dict[str, str],
+    data: bytes,
+    flagged: Sequence[str],
+    *,
+    ids: list[str],
+    names: list[str],
+) -> tuple[list[str], list[str], list[str]]:
+    """``ids`` and ``names`` (its column; empty when the names come from the keys) without the
+    entries npm prunes (``_pruned``), and those entries."""
+    pruned = _pruned(entries, links, data, flagged) if flagged else []
+    if not pruned:
+        return ids, names, pruned
+    dropped = set(pruned)
     kept = [i for i, key in enumerate(ids) if key not in dropped]
-    return [ids[i] for i in kept], [names[i] for i in kept] if names is not None else []
+    return [ids[i] for i in kept], [names[i] for i in kept] if names else names, pruned
 
 
 def _pruned_note(pruned: Sequence[str]) -> tuple[str, ...]:
