@@ -391,6 +391,7 @@ def test_berry_legitimate_resolutions(
 # --------------------------------------------------------------------------------------------
 # the files the real tools wrote, and the same moved to a private registry's URL layout
 
+_PNPM_REFUSED = ("anchors-mapping", "v9-header-v6-body", "v6-header-v9-body")
 _REAL = sorted(
     p
     for p in FIXTURES.rglob("*")
@@ -410,6 +411,8 @@ _REAL = sorted(
     and "npm-stale-root-record" not in p.parts
     # (a workspace record's claims: only the member's package.json clears them; decision 0155)
     and "npm-stale-member-record" not in p.parts
+    # (pnpm's files hand-edited into YAML pnpm refuses: errors by design; decision 0163)
+    and not ("pnpm-yaml-forms" in p.parts and p.parent.name in _PNPM_REFUSED)
 )
 _NPM_URL = re.compile(r"https://registry\.npmjs\.org/(@[^/\"]+/)?([^/\"]+)/-/([^\"]+)")
 _ART = "https://acme.jfrog.io/artifactory/api/npm/npm-remote"

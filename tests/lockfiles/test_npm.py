@@ -910,6 +910,7 @@ def test_other_formats_fixtures_are_not_sniffed_as_npm() -> None:
         if f.is_file()  # fixture folders may hold a project (package.json, packages/...)
         and f.parent.parent.name != "npm"
         and f.name not in ("expected.json", "generate.sh", "package-lock.json")
+        and "npm-extraneous" not in f.parts  # (npm's own files: decision 0163)
         and not f.name.endswith("-package-lock.json")  # (a hand-edited copy of one)
     ]
     for path in others:

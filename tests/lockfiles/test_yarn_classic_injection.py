@@ -211,6 +211,7 @@ def _classic_paths() -> list[Path]:
         and "/.hypothesis/" not in str(path)
         and "/attacker-view/" not in str(path)  # (hand-edited attacks: decision 0075)
         and "/yarn1-parser/" not in str(path)  # (and hand-edited layouts: decision 0099)
+        and "/yarn1-resolved-spellings/cases/" not in str(path)  # (hand edits: decision 0163)
         and not parse_bytes(path.read_bytes(), "yarn.lock").unkeyed  # (reads alone)
     ]
 
