@@ -154,9 +154,12 @@ def sarif_stats() -> Any:
     return ScanStats()
 
 
-# decisions 0146's, 0155's and 0159's fixtures: packages no rule here names (tarballs, git,
-# URLs, an npm workspace record)
+# decisions 0146's, 0155's, 0159's and 0163's fixtures: packages no rule here names (tarballs,
+# git, URLs, an npm workspace record, yarn 1 resolved spellings, pnpm YAML forms, npm extraneous)
 _TARBALL_CASES = (
+    "yarn1-resolved-spellings",
+    "pnpm-yaml-forms",
+    "npm-extraneous",
     "bun-file-tarball",
     "npm6-file-tarball",
     "yarn1-resolution-tarball",
