@@ -408,9 +408,9 @@ class LockfileGraph(msgspec.Struct, frozen=True, dict=True):
     unverified_catalogs: Sequence[tuple[str, int]] = ()
     # package.json only: bun's catalogs (``package_json.bun_catalogs``), None when it has none
     catalogs: Catalogs | None = None
-    # yarn classic read with its package.json: the entries yarn writes but does not install (a
-    # ``resolutions`` entry no dependency reaches, and what only it reaches), by node id: still
-    # findings, which say so
+    # the entries the tool writes but does not install, by node id: still findings, which say so.
+    # yarn classic read with its package.json: a ``resolutions`` entry no dependency reaches, and
+    # what only it reaches; npm v2/v3: an entry written ``extraneous`` that nothing reaches
     uninstalled: Sequence[str] = ()
     # yarn: each entry's header, its descriptors joined by ", " ("": a key that is no entry):
     # the ``name@range`` a package.json's dependency must name for yarn to keep what the file

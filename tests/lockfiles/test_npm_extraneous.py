@@ -6,7 +6,8 @@ still holds is-number 7.0.0 after package.json dropped it writes that entry ``"e
 true``. ``npm ci`` installs no is-number 7.0.0 from it, as npm-shrinkwrap.json or as
 package-lock.json; with is-odd and its nested is-number 6.0.0 flagged too by hand, it installs
 those two all the same (``installed.json``): npm prunes what nothing reaches, flag or not. The
-entry was a finding (is-number 7.0.0, not installed): now a note, in every mode.
+entry stays a finding (npm wrote it from a node_modules that held is-number 7.0.0), in every
+mode, and its description says npm ci does not install it (``LockfileGraph.uninstalled``).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ LOCKS = {
 }
 AT_7 = compromised_rules("ISN-7", ("is-number", "=7.0.0"))
 AT_6 = compromised_rules("ISN-6", ("is-number", "=6.0.0"), ("is-odd", "=3.0.1"))
-PRUNED = "extraneous (nothing in the lockfile depends on it): npm ci and npm install do not"
+PRUNED = "the lockfile marks it extraneous and nothing in it depends on it: npm ci does not"
 
 
 def _found(report: dict[str, Any]) -> list[tuple[str, str]]:
@@ -50,14 +51,16 @@ def test_what_npm_ci_installs() -> None:
 
 
 @pytest.mark.parametrize("case", sorted(LOCKS))
-def test_an_entry_npm_does_not_install_is_no_finding(tmp_path: Path, case: str) -> None:
+def test_an_entry_npm_does_not_install_is_a_finding_that_says_so(tmp_path: Path, case: str) -> None:
     lock = CASE / case / LOCKS[case]
     code, report = scan_report(tmp_path, AT_7, "-lockfile", str(lock))
-    assert (code, report["errors"], report["findings"]) == (0, [], []), case
-    assert [n for n in report["notes"] if PRUNED in n["message"]], case
+    assert (code, report["errors"], _found(report)) == (2, [], [("is-number", "7.0.0")]), case
+    assert PRUNED in report["findings"][0]["description"], case
     code, report = scan_report(tmp_path, AT_6, "-lockfile", str(lock))
     assert (code, report["errors"]) == (2, []), case
     assert _found(report) == [("is-number", "6.0.0"), ("is-odd", "3.0.1")], case
+    # (installed, flagged or not: no such word)
+    assert not [f for f in report["findings"] if PRUNED in f["description"]], case
 
 
 def test_every_mode(tmp_path: Path) -> None:
@@ -65,7 +68,8 @@ def test_every_mode(tmp_path: Path) -> None:
         name: (CASE / "lock" / name).read_bytes() for name in ("package.json", "package-lock.json")
     }
     for mode, (code, report) in every_mode(tmp_path, files, AT_7).items():
-        assert (code, report["errors"], report["findings"]) == (0, [], []), mode
+        assert (code, report["errors"], _found(report)) == (2, [], [("is-number", "7.0.0")]), mode
+        assert PRUNED in report["findings"][0]["description"], mode
 
 
 def test_an_installed_tree_that_has_it_is_read(tmp_path: Path) -> None:

@@ -58,7 +58,8 @@ class StoredGraph(msgspec.Struct, array_like=True, frozen=True):
     unkeyed: list[tuple[str, int]] = msgspec.field(default_factory=list)
     # yarn berry's catalog: dependencies whose entry the file cannot tell (schema 7)
     unverified_catalogs: list[tuple[str, int]] = msgspec.field(default_factory=list)
-    # a paired graph's: yarn classic's entries written but not installed (none recorded before)
+    # the entries written but not installed (``LockfileGraph.uninstalled``; none recorded
+    # before): a paired graph's for yarn classic, the file's own for npm (decision 0163)
     uninstalled: list[str] = msgspec.field(default_factory=list)
     # yarn: each entry's header (``LockfileGraph.entry_keys``; None: recorded before they were
     # kept, or another format: an out-of-date yarn.lock is then not told, the file decides)
@@ -130,6 +131,7 @@ def encode(graph: LockfileGraph, catalogs: Catalogs | None = None) -> bytes:
             root_claims=[(name, error) for name, error in graph.root_claims],
             versions_written=graph.versions_written,
             member_claims=[(f, n, e) for f, n, e in graph.member_claims],
+            uninstalled=list(graph.uninstalled),
         )
     )
 
@@ -178,7 +180,7 @@ def decode_paired(lockfile: bytes, paired: bytes, entry_errors: Sequence[str]) -
         importers=importers,
         details=KnownEdges(edges),
         roots_known=True,
-        uninstalled=tuple(pair.uninstalled),
+        uninstalled=tuple(dict.fromkeys((*graph.uninstalled, *pair.uninstalled))),
     )
     graph = with_local_entries(graph, pair.local_entries)
     return with_tarball_releases(graph, {node: (n, v) for node, n, v in pair.releases})
@@ -233,6 +235,7 @@ def decode_with_catalogs(
         root_claims=tuple((name, error) for name, error in g.root_claims),
         versions_written=g.versions_written,
         member_claims=tuple((f, n, e) for f, n, e in g.member_claims),
+        uninstalled=tuple(g.uninstalled),
     )
     return graph, g.catalogs
 

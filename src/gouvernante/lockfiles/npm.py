@@ -494,7 +494,7 @@ def _parse_packages(
         )
     extra.extend(urls.packages)
     legacy_errors = _legacy(lock, entries, path, extra) if lock.dependencies else []
-    ids, names, pruned = _without_pruned(entries, links, data, flagged, ids=ids, names=names)
+    pruned = _pruned(entries, links, data, flagged) if flagged else []
     table = _table(entries, ids, names if named is None else _KeyNames(ids, named), extra)
 
     root = entries.get("")
@@ -508,7 +508,7 @@ def _parse_packages(
         folder = entries[target]
         importers.append(Importer(target, folder.name or link_names.get(target) or target, target))
     skipped = others.skipped
-    notes = _skip_note(len(skipped)) + _pruned_note(pruned)
+    notes = _skip_note(len(skipped))
     errors = [
         f"packages{key_segment(key)}: version is not a semver version and no registry tarball"
         " URL gives one: this entry cannot be checked"
@@ -537,6 +537,7 @@ def _parse_packages(
         root_claims=_root_claims(root, errors),
         member_claims=_member_claims(entries, folders, errors) if errors else (),
         versions_written=True,
+        uninstalled=tuple(pruned),
     )
 
 
@@ -549,7 +550,8 @@ def _pruned(
     entry flagged but depended on is installed). Reached from every folder (the root, the
     workspaces, ``file:`` folders) and link, through every dependency map of every entry, as
     require() resolves it: more than npm installs, never less. A bundled entry comes with its
-    package's tarball: never pruned (decision 0163)."""
+    package's tarball: never pruned. Still findings, which say so (``LockfileGraph.uninstalled``):
+    npm wrote the entry from a ``node_modules`` that held the package (decision 0163)."""
     flagged = [key for key in flagged if not entries[key].inBundle]
     if not flagged:
         return []
@@ -565,35 +567,6 @@ def _pruned(
                 reached.add(child)
                 todo.append(child)
     return [key for key in flagged if key not in reached]
-
-
-def _without_pruned(
-    entries: Mapping[str, _Entry],
-    links: dict[str, str],
-    data: bytes,
-    flagged: Sequence[str],
-    *,
-    ids: list[str],
-    names: list[str],
-) -> tuple[list[str], list[str], list[str]]:
-    """``ids`` and ``names`` (its column; empty when the names come from the keys) without the
-    entries npm prunes (``_pruned``), and those entries."""
-    pruned = _pruned(entries, links, data, flagged) if flagged else []
-    if not pruned:
-        return ids, names, pruned
-    dropped = set(pruned)
-    kept = [i for i, key in enumerate(ids) if key not in dropped]
-    return [ids[i] for i in kept], [names[i] for i in kept] if names else names, pruned
-
-
-def _pruned_note(pruned: Sequence[str]) -> tuple[str, ...]:
-    if not pruned:
-        return ()
-    more = f" and {len(pruned) - 1} more" if len(pruned) > 1 else ""
-    return (
-        f"packages{key_segment(pruned[0])}{more}: extraneous (nothing in the lockfile depends"
-        " on it): npm ci and npm install do not install it, so it is not read as installed",
-    )
 
 
 def _root_claims(root: _Entry | None, errors: Sequence[str]) -> tuple[tuple[str, str], ...]:

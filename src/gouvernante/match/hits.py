@@ -787,7 +787,7 @@ def _finding(hit: _Hit, graph: LockfileGraph, display_path: str, view: GraphView
     pkg = hit.package
     description = _describe(hit)
     if graph.uninstalled and _only_uninstalled(graph, hit.node_ids):
-        description += _UNINSTALLED
+        description += _NPM_EXTRANEOUS if graph.format in _NPM_FORMATS else _UNINSTALLED
     if pkg.source is Source.LOCAL and hit.match is not MatchKind.INTEGRITY:
         description += _LOCAL_TARBALL
     return rule_finding(
@@ -816,6 +816,15 @@ _UNINSTALLED = (
     "; yarn.lock holds it only for the package.json's resolutions, which no dependency uses:"
     " yarn 1 does not install it now, but the resolution pins it (change the resolution)"
 )
+# npm's entry written ``"extraneous": true`` that nothing in the file reaches (decision 0163):
+# still a finding (npm wrote it from a node_modules that held the release), saying why npm ci
+# does not install it.
+_NPM_EXTRANEOUS = (
+    "; the lockfile marks it extraneous and nothing in it depends on it: npm ci does not install"
+    " it from this file, but it was in the node_modules npm wrote the file from (check the"
+    " machine that wrote it; npm prune removes the entry)"
+)
+_NPM_FORMATS = frozenset((LockfileFormat.PACKAGE_LOCK, LockfileFormat.SHRINKWRAP))
 
 
 # A packed ``file:`` tarball named like an affected release (decision 0072).
