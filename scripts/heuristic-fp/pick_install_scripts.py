@@ -31,13 +31,22 @@ import re
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
-_spec = importlib.util.spec_from_file_location(
-    "pick_previous_majors", Path(__file__).resolve().parent / "pick_previous_majors.py"
-)
-assert _spec is not None and _spec.loader is not None
-prev = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(prev)
+
+def _sibling(name: str) -> Any:
+    """A script of this folder, as a module (the folder is no package)."""
+    spec = importlib.util.spec_from_file_location(
+        name, Path(__file__).resolve().parent / f"{name}.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+prev = _sibling("pick_previous_majors")
+known_names = _sibling("pick_categories").known_names  # (the lists' names, 0153's reading)
 
 MIN_DOWNLOADS = 3_000
 SCOPE_CAP = 12
@@ -66,19 +75,6 @@ RX_SUMMARY = re.compile(
     r"|postinstall|install script|downloads? (the|a)|git hooks?|Git hooks?|telemetry)\b"
 )
 INSTALL_HOOKS = ("preinstall", "install", "postinstall")
-
-
-def known_names(paths: list[Path]) -> set[str]:
-    """The names the lists already hold (``name@version`` cut at its last ``@``)."""
-    out: set[str] = set()
-    for path in paths:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip() or line.startswith("#"):
-                continue
-            first = line.split()[0]
-            at = first.rfind("@")
-            out.add(first[:at] if at > 0 else first)
-    return out
 
 
 def candidates(tsv: Path, skip: list[Path]) -> int:

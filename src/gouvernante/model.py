@@ -55,6 +55,8 @@ _FORMAT_ECOSYSTEM = {
     LockfileFormat.BUN: LockfileEcosystem.BUN,
     LockfileFormat.BUN_BINARY: LockfileEcosystem.BUN,
 }
+# npm's own lockfiles (package-lock.json, npm-shrinkwrap.json: one format, two names)
+NPM_LOCKFILE_FORMATS = frozenset({LockfileFormat.PACKAGE_LOCK, LockfileFormat.SHRINKWRAP})
 
 
 class Source(StrEnum):

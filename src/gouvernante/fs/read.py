@@ -195,9 +195,7 @@ def read_chosen(
     files, feeds to import, reports to collect, suppression and SBOM files): refused unread
     when it resolves into /proc, /sys or /dev (``pseudo_refusal``), where fstat calls a
     process's environment a regular file. The one reader of such inputs (decision 0161)."""
-    refused = pseudo_refusal(path)
-    if refused is not None:
-        raise InputError(display or path, refused)
+    _refuse_pseudo(path, display)
     return read_regular(path, max_bytes, display)
 
 
@@ -208,10 +206,14 @@ def read_chosen_file(path: str, max_bytes: int, display: str | None = None) -> b
 
 def open_chosen_stream(path: str, display: str | None = None) -> BinaryIO:
     """``open_regular_stream`` for a file the user chose (``read_chosen``'s refusal first)."""
+    _refuse_pseudo(path, display)
+    return open_regular_stream(path, display)
+
+
+def _refuse_pseudo(path: str, display: str | None) -> None:
     refused = pseudo_refusal(path)
     if refused is not None:
         raise InputError(display or path, refused)
-    return open_regular_stream(path, display)
 
 
 class UnreadKind(StrEnum):

@@ -885,11 +885,11 @@ def yarn1_fetched(resolved: str) -> tuple[str, str]:
         return "local", resolved
     trimmed = reference.strip(_URL_SPACE)
     protocol = _Y1_PROTOCOL.match(trimmed)
-    if (
-        (len(protocol.group()) == 2 and trimmed[0].isascii() and trimmed[0].isalpha())
-        if (protocol)
-        else _Y1_LOCAL_PATH.match(trimmed)
-    ):
+    if protocol is None:
+        local = _Y1_LOCAL_PATH.match(trimmed) is not None
+    else:  # (a one-letter protocol is a drive: ``C:``)
+        local = len(protocol.group()) == 2 and trimmed[0].isascii() and trimmed[0].isalpha()
+    if local:
         return "local", resolved
     if _Y1_ABSOLUTE.match(reference):
         return "url", resolved

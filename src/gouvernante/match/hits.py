@@ -19,6 +19,7 @@ from gouvernante.lockfiles import (
 )
 from gouvernante.lockfiles._tarball_url import locked_from_local_tarball, registry_identity
 from gouvernante.model import (
+    NPM_LOCKFILE_FORMATS,
     DeclaredDependency,
     Finding,
     FindingType,
@@ -723,7 +724,7 @@ def bundled_notes(graph: LockfileGraph, index: RuleIndex) -> list[str]:
             )
             continue
         field = "bundledDependencies"  # pnpm's; npm writes its own spelling
-        if graph.format in (LockfileFormat.PACKAGE_LOCK, LockfileFormat.SHRINKWRAP):
+        if graph.format in NPM_LOCKFILE_FORMATS:
             field = "bundleDependencies"
         notes.append(
             f"packages{key_segment(node)}.{field}: {what} inside this package's"
@@ -787,7 +788,7 @@ def _finding(hit: _Hit, graph: LockfileGraph, display_path: str, view: GraphView
     pkg = hit.package
     description = _describe(hit)
     if graph.uninstalled and _only_uninstalled(graph, hit.node_ids):
-        description += _NPM_EXTRANEOUS if graph.format in _NPM_FORMATS else _UNINSTALLED
+        description += _NPM_EXTRANEOUS if graph.format in NPM_LOCKFILE_FORMATS else _UNINSTALLED
     if pkg.source is Source.LOCAL and hit.match is not MatchKind.INTEGRITY:
         description += _LOCAL_TARBALL
     return rule_finding(
@@ -824,7 +825,6 @@ _NPM_EXTRANEOUS = (
     " it from this file, but it was in the node_modules npm wrote the file from (check the"
     " machine that wrote it; npm prune removes the entry)"
 )
-_NPM_FORMATS = frozenset((LockfileFormat.PACKAGE_LOCK, LockfileFormat.SHRINKWRAP))
 
 
 # A packed ``file:`` tarball named like an affected release (decision 0072).

@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 from gouvernante.lockfiles import NOT_THE_MANIFEST, OVERRIDE_FIELDS
 from gouvernante.lockfiles._tarball_url import local_tarball
 from gouvernante.match.hits import DeclaredHit, declared_what, undecided_note
-from gouvernante.model import DeclaredReading, Finding, LockfileFormat, LockfileGraph, Source
+from gouvernante.model import (
+    NPM_LOCKFILE_FORMATS,
+    DeclaredReading,
+    Finding,
+    LockfileFormat,
+    LockfileGraph,
+    Source,
+)
 
 if TYPE_CHECKING:
     from gouvernante.semver import Range
@@ -388,7 +395,6 @@ def _read_otherwise(hit: DeclaredHit, formats: set[LockfileFormat | None]) -> bo
     return berry and not others
 
 
-_NPM_FORMATS = frozenset({LockfileFormat.PACKAGE_LOCK, LockfileFormat.SHRINKWRAP})
 # pnpm and bun keep a locked release of the name that satisfies the range (pnpm 9 and 10, bun
 # 1.4.5 reused even another package's nested one), else resolve it again (decision 0061); deno
 # 2.9.6 too, for a deno.json import its deno.lock has no specifier for (decision 0139)
@@ -436,11 +442,11 @@ def locked(graph: LockfileGraph, names: frozenset[str]) -> tuple[tuple[str, str]
             else graph.entry_keys
         )
         return tuple(named_descriptors(keys, names))
-    if fmt not in _NPM_FORMATS and fmt not in _RELEASE_FORMATS:
+    if fmt not in NPM_LOCKFILE_FORMATS and fmt not in _RELEASE_FORMATS:
         return ()
     table = graph.table
     positions = table.positions_named(names)
-    if fmt in _NPM_FORMATS:
+    if fmt in NPM_LOCKFILE_FORMATS:
         return tuple((table.ids[i], table.version(i)) for i in positions)
     named = (table[i] for i in positions)
     return tuple((p.name, p.version) for p in named if p.source is Source.REGISTRY)
@@ -533,7 +539,7 @@ def _not_kept(
         if answers(name, hit.spec, heads, berry=fmt is LockfileFormat.YARN_BERRY):
             return None
         return f"has no entry for {name}@{hit.spec} (it locks {name} for other ranges)"
-    if fmt in _NPM_FORMATS:
+    if fmt in NPM_LOCKFILE_FORMATS:
         if _above(rel):
             return None  # (a Rush project: installed as node_modules/@rush-temp/<name>)
         by_folder = dict(locks)
@@ -550,7 +556,7 @@ def _not_kept(
             return None
     except SemverError:
         return None
-    if fmt in _NPM_FORMATS:
+    if fmt in NPM_LOCKFILE_FORMATS:
         return f"locks {name} {versions[0]}, outside this range"
     return f"locks {name} {', '.join(versions)}, none inside this range"
 
